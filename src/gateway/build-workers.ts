@@ -7,6 +7,7 @@ import type { createFrontDoor } from "../http/front-door.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { AdmitOptions, WorkerIdentity } from "../workers/gateway/admit-worker.ts";
+import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
 import {
   type AdmittedUpgrade,
   type WorkerGuard,
@@ -75,6 +76,8 @@ export function buildWorkers(
   config: Config,
   logger: Logger,
   publish: (event: GatewayEvent) => void,
+  /** The worker's models the config version current then routes elsewhere (shadowed-models.ts). */
+  shadowedModels: (worker: RegisteredWorker) => readonly string[],
 ): GatewayWorkers {
   const log = workerLogger(logger);
   const heartbeatTimeoutMs = config.workers.heartbeat_timeout;
@@ -83,6 +86,7 @@ export function buildWorkers(
     log,
     heartbeatMs: Math.max(100, Math.floor(heartbeatTimeoutMs / 3)),
     heartbeatTimeoutMs,
+    shadowedModels,
   });
   return {
     registry,

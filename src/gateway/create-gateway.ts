@@ -34,6 +34,7 @@ import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
+import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAppMounts } from "./build-apps.ts";
@@ -73,7 +74,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
-  const workers = buildWorkers(config, logger, publish);
+  // A worker's models that the config routes elsewhere, by the config version current when asked.
+  const workers = buildWorkers(config, logger, publish, (worker) =>
+    shadowedModels(runtime.current.table, worker),
+  );
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
@@ -265,9 +269,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         guard: frontDoor.guard,
         audit,
         sessions: auth.sessions,
-        workers: () => listWorkers(workers.registry),
+        workers: (scope) => listWorkers(workers.registry, scope),
         status: adminStatus({
-          workerCount: () => workers.registry.list().length,
+          workerCount: (tenant) => workers.registry.list(tenant).length,
           lifecycle,
           configVersion: () => runtime.current.version,
           configPath: source.path,

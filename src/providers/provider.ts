@@ -163,6 +163,12 @@ export interface Provider {
    */
   holder?(name: string, tenant: string): Provider | undefined;
   /**
+   * For one upstream `select` chose: whether `failure` is that upstream's own (a worker whose model
+   * server is down), judged by the provider that chose it (the worker registry takes such a worker
+   * out of rotation) and so not counted against the route's breaker, which covers every upstream.
+   */
+  ownFault?(failure: GatewayError): boolean;
+  /**
    * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
    * the provider's credentials. Only providers that pass through have it.
    */

@@ -86,6 +86,58 @@ describe("router with the circuit breaker", () => {
     expect(a.calls).toHaveLength(6);
   });
 
+  test("a worker whose model server is down is that worker's fault: workers/<model> stays closed, the others serve on", async () => {
+    const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
+    const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
+    const { TunnelExchange } = await import("../workers/gateway/tunnel-exchange.ts");
+    const { fakeWorker } = await import("../workers/testing/fake-worker.ts");
+    const registry = createWorkerRegistry();
+    // What the tunnel makes of the worker's `error` frame: the gateway's own exchange, failed by it.
+    const unreachable = () => {
+      const link = { window: 1, maxBodyBytes: 1, sendCredit() {}, sendCancel() {}, done() {} };
+      const exchange = new TunnelExchange(link, 1, "bad", false, true, new AbortController().signal);
+      exchange.onError("upstream_unreachable", "could not reach the upstream");
+      return exchange.response as Promise<never>;
+    };
+    const bad = {
+      ...fakeWorker("bad", { models: ["w"] }),
+      openWhole: unreachable,
+      openFeed: unreachable,
+      open: unreachable,
+    };
+    registry.add(bad);
+    const workers = {
+      provider: createWorkersProvider(registry),
+      servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+      models: (tenant: string) => registry.models(tenant),
+    };
+    const { router, health } = routerFor(
+      { routing: { retries: 0, backoff: 0, circuit_breaker: breaker } },
+      [],
+      { workers },
+    );
+    // The only worker serving `w`: every caller gets its own error at once, and the model stays up.
+    for (let i = 0; i < 4; i++) {
+      const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.message]).toEqual([502, "worker bad: could not reach the upstream"]);
+    }
+    expect(health.isOpen("workers/w")).toBe(false);
+    // A healthy worker connects: it serves the model at once.
+    const good = {
+      ...fakeWorker("good", { models: ["w"] }),
+      openWhole: () =>
+        Promise.resolve({
+          status: 200,
+          contentType: "application/json",
+          retryAfter: undefined,
+          body: new TextEncoder().encode("{}"),
+        }),
+    };
+    registry.add(good);
+    expect((await router(chatRequest("w"))).route).toBe("worker:good");
+    registry.close();
+  });
+
   test("the 503 says when the soonest breaker lets a probe through (Retry-After, whole seconds up)", async () => {
     const down = () => Promise.reject(upstreamError("down"));
     const { router, advance } = routerFor(

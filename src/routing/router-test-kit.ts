@@ -5,7 +5,7 @@ import { upstreamError } from "../core/gateway-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { RouteHealth } from "./route-health.ts";
-import { RouteTable } from "./route-table.ts";
+import { RouteTable, type WorkerDirectory } from "./route-table.ts";
 import { createRouter, type DispatchRequest, type Router, type RouterDeps } from "./router.ts";
 
 /** What an in-memory provider does on its n-th call (0-based). */
@@ -69,11 +69,11 @@ export interface Harness {
 export function routerFor(
   config: object,
   providers: FakeProvider[],
-  options: { random?: () => number; shadow?: RouterDeps["shadow"] } = {},
+  options: { random?: () => number; shadow?: RouterDeps["shadow"]; workers?: WorkerDirectory } = {},
 ): Harness {
   const parsed = parseConfig(config, {});
   const byName = new Map(providers.map((p) => [p.name, p as Provider]));
-  const table = new RouteTable(parsed, byName);
+  const table = new RouteTable(parsed, byName, options.workers);
   let now = 1_000_000;
   const health = new RouteHealth(
     {

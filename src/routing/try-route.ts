@@ -180,11 +180,15 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // other workers serve on (one worker's crash with five requests on it must not open the breaker
   // of `workers/<model>` and refuse the model on every worker).
   const workerGone = failure.code === "worker_lost";
+  // So is a worker's model server that is down: the registry judges that worker (and passes over
+  // it while others serve the model); counted here, it would refuse the model on every worker.
+  const upstreamsOwn = upstream.ownFault?.(failure) === true;
   // An upstream that says 429 is up and answering, only not for us right now: it is retried and
   // failed over like any retryable failure, but never taken out, or every caller would get the
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
-  if (failure.retryable && !capacity && !rateLimited && !workerGone) health.failed(target.key);
+  if (failure.retryable && !capacity && !rateLimited && !workerGone && !upstreamsOwn)
+    health.failed(target.key);
   else health.released(target.key);
   call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`, and

@@ -7,6 +7,17 @@ import type { QueuedRequest } from "./request-frame.ts";
  */
 const REUSED_BYTES = 256 * 1024;
 
+/**
+ * About the bytes a queued frame takes on the wire (a text's length, a body's bytes): what a
+ * connection may still queue is judged by it, where a frame's few header bytes do not count.
+ */
+export const queuedBytes = (frame: QueuedFrame): number =>
+  typeof frame === "string"
+    ? frame.length
+    : frame instanceof Uint8Array
+      ? frame.byteLength
+      : frame.bytes.byteLength;
+
 /** The socket a writer writes to. */
 export interface FrameSink {
   text(frame: string): void;
@@ -71,6 +82,13 @@ export class FrameWriter {
   /** A whole answer, framed where it is written; `answer.bytes` must stay as they are until then. */
   answer(answer: QueuedAnswer): void {
     this.push(answer);
+  }
+
+  /** About the bytes queued and not yet handed to the socket (`queuedBytes`); read once a request, not a frame. */
+  pendingBytes(): number {
+    let bytes = 0;
+    for (const frame of this.queue) bytes += queuedBytes(frame);
+    return bytes;
   }
 
   /** Writes what is queued now (before a close, so that a `rejected` still leaves). */

@@ -54,6 +54,72 @@ describe("worker faults seen from the gateway", () => {
     expect([error.status, error.retryable]).toEqual([503, true]);
   });
 
+  test("a worker whose upstream keeps failing is taken out of rotation; an answer puts it back", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register(["llama-small"], "box");
+    const box = gateway.registry.get("box");
+    if (!box) throw new Error("not registered");
+    const answer = async (frame: (id: string) => void) => {
+      const pending = gateway.call({ body: { model: "llama-small" } }).catch((e) => e as GatewayError);
+      frame((await raw.next("request")).id);
+      return pending;
+    };
+    for (let i = 0; i < 3; i++) {
+      const error = (await answer((id) =>
+        raw.send({
+          type: "error",
+          id,
+          code: "upstream_unreachable",
+          message: "could not reach the upstream",
+        }),
+      )) as GatewayError;
+      // Still the worker's own words, and retryable.
+      expect([error.status, error.message, error.retryable]).toEqual([
+        502,
+        "worker box: could not reach the upstream",
+        true,
+      ]);
+      expect(gateway.registry.ejectedUntil(box) !== undefined).toBe(i === 2);
+    }
+    expect(gateway.logs).toContainEqual(
+      expect.objectContaining({ level: "warn", message: expect.stringContaining("out of rotation") }),
+    );
+    // The only worker serving the model: still tried, and its answer brings it back.
+    await answer((id) => {
+      raw.send({ type: "head", id, status: 200, contentType: "application/json" });
+      raw.sendChunk(id, "{}");
+      raw.send({ type: "end", id });
+    });
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
+    // A busy worker, or a refused request, says nothing of its upstream.
+    for (const code of ["over_capacity", "draining", "internal"] as const)
+      await answer((id) => raw.send({ type: "error", id, code, message: code }));
+    await answer((id) => raw.send({ type: "error", id, code: "upstream_broken", message: "broke off" }));
+    await answer((id) => raw.send({ type: "error", id, code: "upstream_broken", message: "broke off" }));
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
+  });
+
+  test("a worker that offers no models is told so; one whose models its key may not serve, that", async () => {
+    gateway = startGateway();
+    const empty = await openRawWorker(gateway.port);
+    expect(await empty.register([], "empty")).toEqual(
+      expect.objectContaining({
+        type: "rejected",
+        reason: "no_models",
+        message: "the worker offered no models",
+      }),
+    );
+    const refused = await openRawWorker(gateway.port);
+    expect(await refused.register(["gpt-4o"], "refused")).toEqual(
+      expect.objectContaining({
+        type: "rejected",
+        reason: "no_models",
+        message: "none of the offered models is permitted for this key",
+      }),
+    );
+  });
+
   test("an upstream error status is relayed through readUpstreamReply", async () => {
     gateway = startGateway();
     const raw = await openRawWorker(gateway.port);

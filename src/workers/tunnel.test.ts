@@ -34,7 +34,7 @@ describe("worker tunnel", () => {
       expect(reply.body.choices).toEqual([
         expect.objectContaining({ message: { role: "assistant", content: "hello from upstream" } }),
       ]);
-    const listed = listWorkers(s.gateway.registry).workers;
+    const listed = listWorkers(s.gateway.registry, null).workers;
     expect(listed).toEqual([
       expect.objectContaining({
         name: "gpu-1",

@@ -8,6 +8,7 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnTail } from "./harness/spawn-tail.ts";
+import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -405,6 +406,58 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
     expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);
     expect((await get("/admin/api/stats", admin)).status).toBe(200);
+  });
+});
+
+describe("an admin key in a tenant sees only the workers its tenant may use", () => {
+  test("/admin/api/workers lists its tenant's and the platform's; /admin/api/status leaves out the gateway-wide part", async () => {
+    const worker = async (name: string, tenant?: string) => {
+      const token = (
+        await createKey(gw, { name, ...(tenant ? { tenant } : {}), role: "worker", models: ["*"] })
+      ).key;
+      const started = spawnWorker({
+        gateway: gw.url,
+        token,
+        upstream: `${fx.fake.url}/v1`,
+        name,
+        models: ["box-model"],
+      });
+      fx.deferTest(() => started.stop("SIGKILL"));
+    };
+    await worker("platform-box");
+    await worker("box-b", "team-b");
+    const admin = gw.adminKey ?? "";
+    await waitForWorkers(gw.url, admin, ["box-b", "platform-box"]);
+    const aAdmin = (await createKey(gw, { name: "workers-a", tenant: "team-a", role: "admin" })).key;
+    const bAdmin = (await createKey(gw, { name: "workers-b", tenant: "team-b", role: "admin" })).key;
+    type Workers = { workers: { name: string; tenant: string }[] };
+    const names = async (token: string) =>
+      ((await (await get("/admin/api/workers", token)).json()) as Workers).workers.map((w) => w.name);
+    expect(await names(aAdmin)).toEqual(["platform-box"]);
+    expect(await names(bAdmin)).toEqual(["box-b", "platform-box"]);
+    expect(await names(admin)).toEqual(["box-b", "platform-box"]);
+
+    const status = async (token: string) =>
+      (await (await get("/admin/api/status", token)).json()) as Record<string, unknown>;
+    const [forA, forAll] = [await status(aAdmin), await status(admin)];
+    // The config's version and readiness; its own tenant's workers; nothing of the others' traffic or the host.
+    expect(forA).toEqual({
+      workers: 1,
+      draining: false,
+      config: { version: (forAll.config as { version: number }).version, restartRequired: [] },
+      audit: { healthy: true },
+    });
+    expect(forAll).toEqual(
+      expect.objectContaining({
+        workers: 2,
+        inFlight: expect.any(Number),
+        config: expect.objectContaining({ path: gw.configPath }),
+      }),
+    );
+    // A member who is no admin reads neither.
+    const member = await key("workers-member", "team-a");
+    expect((await get("/admin/api/workers", member)).status).toBe(403);
+    expect((await get("/admin/api/status", member)).status).toBe(403);
   });
 });
 

@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
@@ -280,4 +281,119 @@ describe("workers: faults", () => {
     expect(await draining.stop("SIGTERM", 20_000)).toBe(0);
     await waitForWorkers(gw.url, adminKey, ["b"]);
   }, 60_000);
+
+  test("a worker whose model server is down is taken out of rotation; the model stays up on the others", async () => {
+    // Three failures open the breaker of `workers/fake-model` here: counted there, the dead
+    // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
+    const down = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `http://127.0.0.1:${freePort()}/v1`,
+      name: "down",
+      models: ["fake-model"],
+      args: ["--no-responses-api"],
+    });
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "down"]);
+      const ask = async () => {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "fake-model", messages: say("anyone there?") }),
+        });
+        return `${res.status} ${res.status === 200 ? "" : ((await res.json()) as { error: { message: string } }).error.message}`;
+      };
+      // Until the gateway passes over it, a request gets a or b (its retry too), or down's own error.
+      const ejectedUntil = await waitFor(
+        "down to be taken out of rotation",
+        async () => {
+          expect(["200 ", "502 worker down: could not reach the upstream"]).toContain(await ask());
+          return (await listWorkers(gw.url, adminKey)).find((w) => w.name === "down")?.ejectedUntil;
+        },
+        30_000,
+      );
+      expect(ejectedUntil).toBeGreaterThan(Date.now());
+      for (let i = 0; i < 6; i++) expect(await ask()).toBe("200 ");
+      expect(gw.stderr.all).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);
+    } finally {
+      await down.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+  }, 60_000);
+
+  test("a worker that stops reading is sent no more than its connection holds: large requests are refused as busy, its open stream finishes", async () => {
+    // A gateway of its own: this file's removes a worker silent for 1.5 s.
+    const solo = await fx.spawn({});
+    const soloKey = solo.adminKey ?? "";
+    const token = await createKey(solo.url, soloKey, { name: "slow", role: "worker", models: ["*"] });
+    const slow = spawnWorker({
+      gateway: solo.url,
+      token,
+      upstream: `${(fakes.get("a") as FakeProcess).url}/v1`,
+      name: "slow",
+      models: ["fake-model"],
+      concurrency: 32,
+    });
+    fx.deferTest(() => slow.stop("SIGKILL"));
+    const [registered] = await waitForWorkers(solo.url, soloKey, ["slow"]);
+    const post = (body: object) =>
+      fetch(`${solo.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${soloKey}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const stream = post({
+      model: "fake-model",
+      stream: true,
+      messages: say("keep going [[fake:chunks=20,chunk-delay=100]]"),
+    }).then((res) => res.text());
+    await waitFor(
+      "the stream on the worker",
+      async () => (await listWorkers(solo.url, soloKey))[0]?.inFlight === 1,
+    );
+    slow.proc.kill("SIGSTOP");
+    // Twelve 8 MB bodies: more than the 64 MiB Bun buffers for a socket before it closes it.
+    const image = `data:image/png;base64,${Buffer.alloc(6 * 1024 * 1024, 7).toString("base64")}`;
+    const content = [
+      { type: "text", text: "big" },
+      { type: "image_url", image_url: { url: image } },
+    ];
+    let answered = 0;
+    const big = Array.from({ length: 12 }, () =>
+      post({ model: "fake-model", messages: [{ role: "user", content }] }).then(async (res) => {
+        answered++;
+        return {
+          status: res.status,
+          body: (await res.json()) as { error?: { code: string; message: string } },
+        };
+      }),
+    );
+    // Each is queued on the worker's connection or answered (refused) before the worker reads again.
+    await waitFor(
+      "every large request queued or refused",
+      async () => {
+        const listed = (await listWorkers(solo.url, soloKey))[0];
+        return listed === undefined || (answered > 0 && answered + listed.inFlight - 1 === big.length);
+      },
+      60_000,
+    );
+    slow.proc.kill("SIGCONT");
+    const results = await Promise.all(big);
+    const statuses = results.map((r) => r.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(503);
+    for (const { status, body } of results)
+      if (status !== 200)
+        expect([status, body.error?.code, body.error?.message]).toEqual([
+          503,
+          "unavailable",
+          "worker slow: its connection is backed up",
+        ]);
+    // The stream open on it when it stopped reading ends whole: the connection was never closed.
+    const text = await stream;
+    expect(text).toContain("data: [DONE]");
+    expect(text).not.toContain("worker_lost");
+    expect((await listWorkers(solo.url, soloKey)).map((w) => w.id)).toEqual([registered?.id ?? "registered"]);
+    expect(solo.stderr.all).not.toContain("worker lost");
+  }, 120_000);
 });

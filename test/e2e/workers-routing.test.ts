@@ -157,6 +157,33 @@ describe("workers: routing through the tunnel", () => {
     ]);
   });
 
+  test("a worker model the config routes elsewhere is accepted but named: in a warning and in /admin/api/workers", async () => {
+    // `alias-model` is the config's (sent to the workers as `fake-model`): a worker offering it
+    // under that name never gets a request for it.
+    const token = await createKey(gw.url, adminKey, { name: "shadowed", role: "worker", models: ["*"] });
+    const shadowed = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${(fakes[0] as FakeProcess).url}/v1`,
+      name: "shadowed",
+      models: ["alias-model", "own-model"],
+    });
+    try {
+      const listed = await waitForWorkers(gw.url, adminKey, ["a", "b", "shadowed"]);
+      expect(listed.map((w) => [w.name, w.models, w.shadowedByConfig])).toEqual([
+        ["a", ["fake-model", "a-only"], undefined],
+        ["b", ["fake-model", "bench-model", "claude-fake"], undefined],
+        ["shadowed", ["alias-model", "own-model"], ["alias-model"]],
+      ]);
+      expect(gw.stderr.all).toMatch(
+        /warn worker offers models the config routes elsewhere: none of their requests reach it worker=shadowed models=alias-model\n/,
+      );
+    } finally {
+      await shadowed.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+  });
+
   test("a worker registering a model its key may not serve is refused for that model", async () => {
     const narrowKey = await createKey(gw.url, adminKey, {
       name: "narrow",

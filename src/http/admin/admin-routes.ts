@@ -15,9 +15,12 @@ import { adminGuards } from "./admin-guards.ts";
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   readonly audit: AuditService;
-  /** Config version, last reload error, audit health, workers: what an operator checks first. */
-  readonly status: () => object;
-  readonly workers: () => object;
+  /**
+   * Config version, last reload error, audit health, workers: what an operator checks first. As a
+   * reader of `scope` may see it (null: every tenant; else that tenant's part alone), as `workers`.
+   */
+  readonly status: (scope: string | null) => object;
+  readonly workers: (scope: string | null) => object;
   /** What is open under each key: a revoke or expiry ends the key's live event streams at once. */
   readonly sessions?: KeySessions;
 }
@@ -26,7 +29,7 @@ const exportSchema = z.object({ format: z.enum(["ndjson", "csv"]).default("ndjso
 
 /** `/admin/api/*`: admin role only, errors in OpenAI's shape, every call audited. */
 export function adminRoutes(deps: AdminDeps) {
-  const { adminOnly: admin, tenantReader: reader } = adminGuards(deps.guard);
+  const { adminReader: admin, tenantReader: reader } = adminGuards(deps.guard);
 
   // Read views (`reader`): admins see every tenant; a member of a configured tenant sees only its own.
   const auditQuery = (request: Request, scope: string | null, extra: Record<string, unknown> = {}) => {
@@ -35,62 +38,65 @@ export function adminRoutes(deps: AdminDeps) {
     return { ...query, ...(tenant !== undefined ? { tenant } : {}) };
   };
 
-  return new Elysia({ prefix: "/admin/api" })
-    .get(
-      "/audit",
-      reader(async ({ headers }, request, scope) =>
-        Response.json(
-          await queryAudit(deps.audit.store, parseInput(auditQuerySchema, auditQuery(request, scope))),
-          {
-            headers,
-          },
+  return (
+    new Elysia({ prefix: "/admin/api" })
+      .get(
+        "/audit",
+        reader(async ({ headers }, request, scope) =>
+          Response.json(
+            await queryAudit(deps.audit.store, parseInput(auditQuerySchema, auditQuery(request, scope))),
+            {
+              headers,
+            },
+          ),
         ),
-      ),
-    )
-    .get(
-      "/audit/export",
-      reader(({ headers }, request, scope) => {
-        const { format, ...filter } = parseInput(exportSchema, auditQuery(request, scope));
-        const parsed = parseInput(auditQuerySchema, { ...filter, order: filter.order ?? "asc" });
-        const { limit: _limit, cursor: _cursor, ...rest } = parsed;
-        return new Response(exportAuditStream(deps.audit.store, rest, format), {
-          headers: { ...headers, "content-type": EXPORT_CONTENT_TYPE[format] },
-        });
-      }),
-    )
-    .get(
-      "/events",
-      reader((guarded, _request, scope) => {
-        const end = guarded.deferEnd();
-        const headers = guarded.headers;
-        // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
-        const subscription = deps.audit.bus.subscribe({
-          filter: (event) => eventVisibleTo(scope, event),
-          relayed: true,
-        });
-        // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the
-        // key's model streams, and the reader's reconnect is refused.
-        const { keyId, expiresAt } = guarded.principal;
-        const release = deps.sessions?.hold(keyId, () => subscription.close(), expiresAt ?? null);
-        const body = whenDone(sseStream(subscription), () => {
-          release?.();
-          end(200);
-        });
-        return new Response(body, {
-          headers: {
-            ...headers,
-            "content-type": "text/event-stream; charset=utf-8",
-            "cache-control": "no-cache",
-          },
-        });
-      }),
-    )
-    .get(
-      "/status",
-      admin(({ headers }) => Response.json(deps.status(), { headers })),
-    )
-    .get(
-      "/workers",
-      admin(({ headers }) => Response.json(deps.workers(), { headers })),
-    );
+      )
+      .get(
+        "/audit/export",
+        reader(({ headers }, request, scope) => {
+          const { format, ...filter } = parseInput(exportSchema, auditQuery(request, scope));
+          const parsed = parseInput(auditQuerySchema, { ...filter, order: filter.order ?? "asc" });
+          const { limit: _limit, cursor: _cursor, ...rest } = parsed;
+          return new Response(exportAuditStream(deps.audit.store, rest, format), {
+            headers: { ...headers, "content-type": EXPORT_CONTENT_TYPE[format] },
+          });
+        }),
+      )
+      .get(
+        "/events",
+        reader((guarded, _request, scope) => {
+          const end = guarded.deferEnd();
+          const headers = guarded.headers;
+          // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
+          const subscription = deps.audit.bus.subscribe({
+            filter: (event) => eventVisibleTo(scope, event),
+            relayed: true,
+          });
+          // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the
+          // key's model streams, and the reader's reconnect is refused.
+          const { keyId, expiresAt } = guarded.principal;
+          const release = deps.sessions?.hold(keyId, () => subscription.close(), expiresAt ?? null);
+          const body = whenDone(sseStream(subscription), () => {
+            release?.();
+            end(200);
+          });
+          return new Response(body, {
+            headers: {
+              ...headers,
+              "content-type": "text/event-stream; charset=utf-8",
+              "cache-control": "no-cache",
+            },
+          });
+        }),
+      )
+      // Admins only; an admin in a tenant sees its tenant's part (its workers and the platform's).
+      .get(
+        "/status",
+        admin(({ headers }, _request, scope) => Response.json(deps.status(scope), { headers })),
+      )
+      .get(
+        "/workers",
+        admin(({ headers }, _request, scope) => Response.json(deps.workers(scope), { headers })),
+      )
+  );
 }

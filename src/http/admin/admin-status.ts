@@ -2,19 +2,29 @@ import type { GatewayEvent } from "../../audit/gateway-event.ts";
 
 type ConfigEvent = Extract<GatewayEvent, { type: "config.reloaded" | "config.rejected" }>;
 
-/** What an operator checks first: `GET /admin/api/status`. */
+/**
+ * What an operator checks first: `GET /admin/api/status`. An admin in a tenant gets the part that
+ * says nothing of other tenants (`tenantStatus`): the fields marked "gateway-wide" are left out.
+ */
 export interface AdminStatus {
+  /** The connected workers: for an admin in a tenant, those its callers may be routed to. */
   workers: number;
   draining: boolean;
-  inFlight: number;
+  /** Gateway-wide: every tenant's requests. */
+  inFlight?: number;
   config: {
     version: number;
-    path: string | null;
-    lastReloadError: string | null;
+    /** Gateway-wide: where the file lies on the gateway's host. */
+    path?: string | null;
+    /** Gateway-wide: the text may quote any tenant's part of the config. */
+    lastReloadError?: string | null;
     /** Restart-only fields edited since start: "restart required", not applied. */
     restartRequired: readonly string[];
-    /** The last reload or rejection since start (what the web UI's overview shows). */
-    lastEvent: ConfigEvent | null;
+    /**
+     * The last reload or rejection since start (what the web UI's overview shows). Gateway-wide:
+     * a rejection's text.
+     */
+    lastEvent?: ConfigEvent | null;
   };
   audit: { healthy: boolean };
   /** On a cluster node: Redis health, this node and the live nodes with their worker counts. */
@@ -22,7 +32,8 @@ export interface AdminStatus {
 }
 
 export interface AdminStatusDeps {
-  readonly workerCount: () => number;
+  /** The connected workers a caller of `tenant` may be routed to; every one when none is given. */
+  readonly workerCount: (tenant?: string) => number;
   readonly lifecycle: { readonly isDraining: boolean; readonly active: number };
   readonly configVersion: () => number;
   readonly configPath: string | null;
@@ -34,8 +45,27 @@ export interface AdminStatusDeps {
   readonly cluster?: () => object;
 }
 
-export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
-  return () => ({
+/**
+ * The status as a reader of `scope` may see it: whole for an admin outside every tenant (null); for
+ * an admin in a tenant, its tenant's workers, the config's version, readiness and audit health —
+ * not the gateway-wide load, the config file's path and reload errors, nor the cluster's nodes and
+ * links.
+ */
+export function adminStatus(deps: AdminStatusDeps): (scope: string | null) => AdminStatus {
+  return (scope) => (scope === null ? gatewayStatus(deps) : tenantStatus(deps, scope));
+}
+
+function tenantStatus(deps: AdminStatusDeps, tenant: string): AdminStatus {
+  return {
+    workers: deps.workerCount(tenant),
+    draining: deps.lifecycle.isDraining,
+    config: { version: deps.configVersion(), restartRequired: deps.restartRequired?.() ?? [] },
+    audit: { healthy: deps.auditHealthy() },
+  };
+}
+
+function gatewayStatus(deps: AdminStatusDeps): AdminStatus {
+  return {
     workers: deps.workerCount(),
     draining: deps.lifecycle.isDraining,
     inFlight: deps.lifecycle.active,
@@ -48,5 +78,5 @@ export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
     },
     audit: { healthy: deps.auditHealthy() },
     ...(deps.cluster ? { cluster: deps.cluster() } : {}),
-  });
+  };
 }

@@ -1,7 +1,30 @@
 import type { WorkerSummary } from "../../audit/gateway-event.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
-/** Body of `GET /admin/api/workers`. */
-export function listWorkers(registry: WorkerRegistry): { workers: WorkerSummary[] } {
-  return { workers: registry.list() };
+/** A worker as `GET /admin/api/workers` lists it: its summary, and what only the listing says. */
+export interface ListedWorker extends WorkerSummary {
+  /** Out of rotation until then (epoch ms): its upstream kept failing (worker-ejection.ts). */
+  ejectedUntil?: number;
+  /** Its models that the config routes elsewhere (by name, alias or glob): no request for them reaches it. */
+  shadowedByConfig?: string[];
+}
+
+/**
+ * Body of `GET /admin/api/workers`: the workers a reader of `scope` may see — an admin in a tenant
+ * its own tenant's and the platform's, the workers its callers may be routed to; every worker for
+ * an admin outside every tenant (null).
+ */
+export function listWorkers(registry: WorkerRegistry, scope: string | null): { workers: ListedWorker[] } {
+  const workers = registry.list(scope ?? undefined).map((summary): ListedWorker => {
+    const worker = registry.get(summary.name);
+    if (!worker) return summary;
+    const ejectedUntil = registry.ejectedUntil(worker);
+    const shadowed = registry.shadowed(worker);
+    return {
+      ...summary,
+      ...(ejectedUntil !== undefined ? { ejectedUntil } : {}),
+      ...(shadowed.length > 0 ? { shadowedByConfig: [...shadowed] } : {}),
+    };
+  });
+  return { workers };
 }

@@ -56,11 +56,30 @@ export const workerLost = (worker: string) =>
     retryable: true,
   });
 
+/**
+ * The worker said its own model server failed: it could not reach it, or the answer broke off.
+ * That worker's fault, not the route's: `workers/<model>` covers every worker of the model, so
+ * the registry judges each worker on these instead (worker-ejection.ts), and the router leaves
+ * them out of the route's breaker (`Provider.ownFault`). Still a 502 in the worker's words.
+ */
+export class WorkerUpstreamFault extends GatewayError {}
+
+/** The tunnel error codes in which a worker reports its own upstream failing. */
+export const isUpstreamFault = (code: TunnelErrorCode) =>
+  code === "upstream_unreachable" || code === "upstream_broken";
+
 function tunnelError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
   // A worker that is full or draining is busy, not failing: `unavailable`, which the router fails
   // over without counting it against the route's breaker (a burst past one worker's concurrency,
   // sent with a node's load a heartbeat old, must not take the model off every worker).
   if (code === "over_capacity" || code === "draining") return capacityRefusal(`worker ${worker}: ${message}`);
+  if (isUpstreamFault(code))
+    return new WorkerUpstreamFault({
+      status: 502,
+      code: "upstream_error",
+      message: `worker ${worker}: ${message}`,
+      retryable: true,
+    });
   return new GatewayError({
     status: 502,
     code: "upstream_error",

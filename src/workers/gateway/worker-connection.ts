@@ -88,7 +88,13 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       .filter((m) => !permitted(m))
       .map((model) => ({ model, reason: "not permitted for this key" }));
     if (accepted.length === 0) {
-      reject("no_models", "none of the offered models is permitted for this key");
+      // A worker whose upstream listed no models offers none: not a question of the key.
+      reject(
+        "no_models",
+        models.length === 0
+          ? "the worker offered no models"
+          : "none of the offered models is permitted for this key",
+      );
       return;
     }
     const candidate = new WorkerTunnel({
@@ -107,6 +113,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       log,
       now: registry.now(),
       ...(deps.window ? { window: deps.window } : {}),
+      settled: (answered) => registry.settled(candidate, answered),
     });
     const added = registry.add(candidate);
     if (!added.ok) {

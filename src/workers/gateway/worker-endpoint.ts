@@ -1,3 +1,4 @@
+import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { ServerLike } from "../../http/client-of.ts";
@@ -49,6 +50,22 @@ export interface WorkerEndpointDeps {
 }
 
 /**
+ * What Bun buffers for one connection that does not read before it closes it (a worker stopped or
+ * on a slow link must not hold the gateway's memory without bound).
+ */
+export const SEND_BUFFER_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * No new request goes to a worker while what waits for its socket and this request would pass
+ * half the limit (one large body goes whenever nothing waits): the rest is room for the small
+ * frames of the streams already open (credit, cancel, heartbeats), so that they are not cut.
+ */
+const REQUEST_ROOM = SEND_BUFFER_LIMIT / 2;
+
+/** Why a connection Bun closed (1006, no reason of its own) went: a send it refused. */
+const OVER_LIMIT = `its send buffer passed ${SEND_BUFFER_LIMIT / 1024 / 1024} MiB: the worker stopped reading`;
+
+/**
  * Server-wide WebSocket settings for the app that mounts the endpoint. Bun applies them per
  * server, not per route, so the app must pass them: `new Elysia({ websocket: ... })`.
  */
@@ -58,7 +75,7 @@ export function workerWebSocketConfig(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTE
     perMessageDeflate: false,
     // The tunnel has its own heartbeats; Bun's idle pings stay as a backstop.
     idleTimeout: 120,
-    backpressureLimit: 64 * 1024 * 1024,
+    backpressureLimit: SEND_BUFFER_LIMIT,
     closeOnBackpressureLimit: true,
   } as const;
 }
@@ -71,6 +88,8 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
   const identities = new WeakMap<Request, WorkerIdentity>();
   const connections = new WeakMap<object, WorkerConnection>();
   const releases = new WeakMap<object, () => void>();
+  // Sockets a send was refused on: Bun closes them with 1006 and no reason.
+  const overLimit = new WeakSet<object>();
 
   return new Elysia().ws("/workers/connect", {
     async beforeHandle({ request, server, set }) {
@@ -92,11 +111,15 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       const identity = identities.get(ws.data.request);
       if (!identity) return ws.close(1008, "not admitted");
       const raw = ws.raw;
+      // 0: dropped, past the send buffer's limit (no frame is empty); the close follows.
+      const sent = (status: number) => status === 0 && overLimit.add(raw);
+      // Bun's socket; Elysia's type of it leaves this out.
+      const socket = raw as unknown as Pick<ServerWebSocket<unknown>, "getBufferedAmount">;
       const writer = new FrameWriter(
         {
           // A late flush may find the socket closed: what it held is for nobody now.
-          text: (text) => void (raw.readyState === 1 && raw.sendText(text)),
-          binary: (bytes) => void (raw.readyState === 1 && raw.sendBinary(bytes)),
+          text: (text) => void (raw.readyState === 1 && sent(raw.sendText(text))),
+          binary: (bytes) => void (raw.readyState === 1 && sent(raw.sendBinary(bytes))),
           cork: (write) => void raw.cork(write),
         },
         // A batch to a worker stays within what the gateway takes from one.
@@ -117,6 +140,10 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
             raw.close(code, reason);
           },
           peerReadsBatches: () => writer.peerReadsBatches(),
+          backedUp: (bytes) => {
+            const queued = socket.getBufferedAmount() + writer.pendingBytes();
+            return queued > 0 && queued + bytes > REQUEST_ROOM;
+          },
         },
       });
       connections.set(raw, connection);
@@ -133,7 +160,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       connections.get(ws.raw)?.message(message);
     },
     close(ws, code, reason) {
-      connections.get(ws.raw)?.closed(code, reason);
+      connections.get(ws.raw)?.closed(code, overLimit.has(ws.raw) ? OVER_LIMIT : reason);
       connections.delete(ws.raw);
       releases.get(ws.raw)?.();
       releases.delete(ws.raw);

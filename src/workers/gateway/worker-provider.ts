@@ -9,6 +9,7 @@ import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../.
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
+import { WorkerUpstreamFault } from "./tunnel-exchange.ts";
 import { servesTenant, type WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
@@ -138,6 +139,8 @@ function oneWorker(worker: RegisteredWorker): Provider {
     passThrough: true,
     ...(worker.responsesApi ? { responsesApi: true, forward } : {}),
     call,
+    // Its model server down is its own fault: the registry passes over it, the route's breaker does not count it.
+    ownFault: isOwnFault,
   };
 }
 
@@ -172,3 +175,6 @@ export function pathOf(call: ProviderCall): UpstreamPath | undefined {
   const parsed = UpstreamPath.safeParse(call.native.path);
   return parsed.success ? parsed.data : undefined;
 }
+
+/** A worker's report that its own model server failed (tunnel-exchange.ts). */
+const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUpstreamFault;

@@ -1,20 +1,27 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import { CloseCode } from "../protocol.ts";
-import { fakeWorker as fake } from "../testing/fake-worker.ts";
+import { type FakeWorker, fakeWorker as fake } from "../testing/fake-worker.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import { listWorkers } from "./list-workers.ts";
 import { workerOwner } from "./worker-owner.ts";
-import { createWorkerRegistry } from "./worker-registry.ts";
+import { createWorkerRegistry, type WorkerRegistryOptions } from "./worker-registry.ts";
 
-function setup() {
+function setup(options: WorkerRegistryOptions = {}) {
   let clock = 1_000;
   const events: GatewayEvent[] = [];
+  const logs: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const log: WorkerLog = (level, message, fields) =>
+    logs.push({ level, message, ...(fields ? { fields } : {}) });
   const registry = createWorkerRegistry({
     now: () => clock,
     onEvent: (e) => events.push(e),
+    log,
     heartbeatMs: 100,
     heartbeatTimeoutMs: 300,
+    ...options,
   });
-  return { registry, events, advance: (ms: number) => (clock += ms) };
+  return { registry, events, logs, advance: (ms: number) => (clock += ms) };
 }
 
 describe("worker registry", () => {
@@ -140,6 +147,126 @@ describe("worker registry", () => {
     registry.add(b);
     expect(registry.models()).toEqual(["x", "y"]);
     expect(registry.serves("z")).toBe(false);
+    registry.close();
+  });
+});
+
+describe("worker registry: a worker whose upstream keeps failing", () => {
+  const failed = (registry: ReturnType<typeof setup>["registry"], worker: FakeWorker, times: number) => {
+    for (let i = 0; i < times; i++) registry.settled(worker, false);
+  };
+
+  test("is passed over after three failures in a row while another serves the model, then tried again", () => {
+    const { registry, advance, logs } = setup();
+    const bad = fake("bad");
+    const good = fake("good", { capacity: 1 });
+    registry.add(bad);
+    registry.add(good);
+    failed(registry, bad, 2);
+    expect(registry.ejectedUntil(bad)).toBeUndefined();
+    registry.settled(bad, false);
+    expect(registry.ejectedUntil(bad)).toBe(1_000 + 30_000);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining("out of rotation") }),
+    );
+    expect([registry.pick("m", "default"), registry.pick("m", "default")]).toEqual([good, good]);
+    // The healthy worker is full: the caller is told they are busy, not sent to the broken one.
+    good.inFlight = 1;
+    expect(registry.pick("m", "default")).toBeUndefined();
+    expect(registry.serves("m", "default")).toBe(true);
+    good.inFlight = 0;
+    // A Responses chain it holds does not bring it back either.
+    expect(registry.pick("m", "default", "bad")).toBe(good);
+    // The cooldown over, it is picked again (picked longest ago); one more failure takes it out at once.
+    advance(30_000);
+    expect(registry.ejectedUntil(bad)).toBeUndefined();
+    expect(registry.pick("m", "default")).toBe(bad);
+    registry.settled(bad, false);
+    expect(registry.ejectedUntil(bad)).toBe(1_000 + 60_000);
+    // An answer puts it back in rotation.
+    registry.settled(bad, true);
+    expect(registry.ejectedUntil(bad)).toBeUndefined();
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining("back in rotation") }),
+    );
+    failed(registry, bad, 2);
+    expect(registry.ejectedUntil(bad)).toBeUndefined();
+    registry.close();
+  });
+
+  test("failures that are not in a row take no worker out", () => {
+    const { registry } = setup();
+    const flaky = fake("flaky");
+    registry.add(flaky);
+    for (let i = 0; i < 5; i++) {
+      failed(registry, flaky, 2);
+      registry.settled(flaky, true);
+    }
+    expect(registry.ejectedUntil(flaky)).toBeUndefined();
+    registry.close();
+  });
+
+  test("is still picked when no other worker serves the model: the caller gets its error at once", () => {
+    const { registry } = setup();
+    const alone = fake("alone", { models: ["m", "x"] });
+    const other = fake("other", { models: ["x"] });
+    registry.add(alone);
+    registry.add(other);
+    failed(registry, alone, 3);
+    expect(registry.pick("m", "default")).toBe(alone);
+    expect(registry.pick("x", "default")).toBe(other);
+    // Nor by another tenant's worker, which the caller may not use.
+    const theirs = fake("theirs", { tenant: "team-b" });
+    registry.add(theirs);
+    expect(registry.pick("m", "team-a")).toBe(alone);
+    registry.close();
+  });
+
+  test("is listed with the time it comes back", () => {
+    const { registry } = setup();
+    const bad = fake("bad");
+    registry.add(bad);
+    registry.add(fake("good"));
+    failed(registry, bad, 3);
+    expect(listWorkers(registry, null).workers.map((w) => [w.name, w.ejectedUntil])).toEqual([
+      ["bad", 31_000],
+      ["good", undefined],
+    ]);
+    registry.close();
+  });
+});
+
+describe("worker registry: models the config routes elsewhere", () => {
+  test("are named in a warning at registration and in the listing", () => {
+    const { registry, logs } = setup({
+      shadowedModels: (w) => w.models.filter((m) => m.startsWith("llama-")),
+    });
+    registry.add(fake("box", { models: ["llama-3", "free"] }));
+    registry.add(fake("plain", { models: ["free"] }));
+    expect(logs).toContainEqual({
+      level: "warn",
+      message: expect.stringContaining("the config routes elsewhere"),
+      fields: { worker: "box", models: ["llama-3"] },
+    });
+    expect(logs.filter((l) => l.level === "warn")).toHaveLength(1);
+    expect(listWorkers(registry, null).workers.map((w) => [w.name, w.shadowedByConfig])).toEqual([
+      ["box", ["llama-3"]],
+      ["plain", undefined],
+    ]);
+    registry.close();
+  });
+});
+
+describe("worker registry: listing by tenant", () => {
+  test("an admin in a tenant lists its tenant's workers and the platform's", () => {
+    const { registry } = setup();
+    registry.add(fake("a", { tenant: "team-a" }));
+    registry.add(fake("b", { tenant: "team-b" }));
+    registry.add(fake("shared"));
+    const names = (scope: string | null) => listWorkers(registry, scope).workers.map((w) => w.name);
+    expect(names("team-a")).toEqual(["a", "shared"]);
+    expect(names("team-c")).toEqual(["shared"]);
+    expect(names(null)).toEqual(["a", "b", "shared"]);
     registry.close();
   });
 });

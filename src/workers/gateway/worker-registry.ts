@@ -3,6 +3,7 @@ import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
+import { DEFAULT_EJECTION, type EjectionPolicy, WorkerEjection } from "./worker-ejection.ts";
 
 /** Options for the gateway's registry of connected workers. */
 export interface WorkerRegistryOptions {
@@ -14,6 +15,14 @@ export interface WorkerRegistryOptions {
   heartbeatMs?: number;
   /** A worker silent for longer than this is removed. */
   heartbeatTimeoutMs?: number;
+  /** When a worker whose model server keeps failing is passed over (default DEFAULT_EJECTION). */
+  ejection?: EjectionPolicy;
+  /**
+   * Which of a worker's models the config routes elsewhere (by name, alias or glob): requests for
+   * them never reach a worker. Asked at registration (a warning) and at each listing (the config
+   * may have changed since).
+   */
+  shadowedModels?: (worker: RegisteredWorker) => readonly string[];
 }
 
 export type AddResult = { ok: true } | { ok: false; reason: "name_in_use"; message: string };
@@ -29,9 +38,20 @@ export interface WorkerRegistry {
   remove(worker: RegisteredWorker, reason: string): boolean;
   touch(worker: RegisteredWorker): void;
   /**
+   * A request ended on the worker: its upstream answered, or failed (the worker said it could not
+   * reach it, or the answer broke off). Enough failures in a row take the worker out of rotation.
+   */
+  settled(worker: RegisteredWorker, answered: boolean): void;
+  /** Until when a worker whose upstream keeps failing is passed over (epoch ms); undefined while in rotation. */
+  ejectedUntil(worker: RegisteredWorker): number | undefined;
+  /** The worker's models that the config routes elsewhere, so that none of its requests are for them. */
+  shadowed(worker: RegisteredWorker): readonly string[];
+  /**
    * Least busy (in-flight / capacity) non-draining worker with room that serves `model` to a
    * caller of `tenant` (its own tenant's workers and the default tenant's) — or `prefer` (a worker
-   * name) when it is one of those: it holds the conversation a call continues.
+   * name) when it is one of those: it holds the conversation a call continues. A worker out of
+   * rotation (its upstream keeps failing) is picked only when no other serves the model: then
+   * the caller gets its error at once rather than a refusal.
    */
   pick(model: string, tenant: string, prefer?: string): RegisteredWorker | undefined;
   /**
@@ -43,7 +63,8 @@ export interface WorkerRegistry {
   get(name: string): RegisteredWorker | undefined;
   /** What non-draining workers serve: to a caller of `tenant`, or all of it when none is given. */
   models(tenant?: string): string[];
-  list(): WorkerSummary[];
+  /** The workers a caller of `tenant` may be routed to (every worker when none is given), by name. */
+  list(tenant?: string): WorkerSummary[];
   /** Removes workers whose heartbeats stopped. Runs on a timer while any worker is connected. */
   sweep(): void;
   /** Closes every connection (gateway shutdown). */
@@ -83,6 +104,17 @@ const available = (worker: RegisteredWorker, model: string, tenant: string) =>
   worker.models.includes(model) &&
   servesTenant(worker, tenant);
 
+/** Less busy (in-flight / capacity) than the best so far, or as busy and picked longer ago. */
+const better = (
+  worker: RegisteredWorker,
+  load: number,
+  best: RegisteredWorker | undefined,
+  bestLoad: number,
+  lastPick: WeakMap<RegisteredWorker, number>,
+) =>
+  load < bestLoad ||
+  (load === bestLoad && best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0));
+
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLog;
@@ -92,6 +124,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   // Ties on load go to the worker picked longest ago, so equal workers share the traffic.
   const lastPick = new WeakMap<RegisteredWorker, number>();
   let pickSeq = 0;
+  const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
@@ -127,6 +160,12 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       byName.set(worker.name, worker);
       syncTimer();
       log("info", "worker connected", { worker: worker.name, id: worker.id, models: worker.models });
+      const shadowed = registry.shadowed(worker);
+      if (shadowed.length > 0)
+        log("warn", "worker offers models the config routes elsewhere: none of their requests reach it", {
+          worker: worker.name,
+          models: shadowed,
+        });
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       return { ok: true };
     },
@@ -141,23 +180,45 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     touch(worker) {
       worker.lastHeartbeatAt = now();
     },
+    settled(worker, answered) {
+      ejection.settled(worker, answered);
+    },
+    ejectedUntil(worker) {
+      return ejection.ejectedUntil(worker);
+    },
+    shadowed(worker) {
+      return options.shadowedModels?.(worker) ?? [];
+    },
     pick(model, tenant, prefer) {
       const preferred = prefer === undefined ? undefined : byName.get(prefer);
-      if (preferred && available(preferred, model, tenant)) {
+      if (preferred && available(preferred, model, tenant) && !ejection.ejectedUntil(preferred)) {
         lastPick.set(preferred, ++pickSeq);
         return preferred;
       }
+      // The least busy worker in rotation; the least busy out of it only when no worker in rotation
+      // serves the model at all (a full one does: the caller is told they are busy).
       let best: RegisteredWorker | undefined;
       let bestLoad = Number.POSITIVE_INFINITY;
+      let ejected: RegisteredWorker | undefined;
+      let ejectedLoad = Number.POSITIVE_INFINITY;
+      let inRotation = false;
       for (const worker of byName.values()) {
-        if (!available(worker, model, tenant)) continue;
+        if (worker.draining || !worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
+        const out = ejection.ejectedUntil(worker) !== undefined;
+        inRotation ||= !out;
+        if (worker.inFlight >= worker.capacity) continue;
         const load = worker.inFlight / worker.capacity;
-        const older = best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0);
-        if (load < bestLoad || (load === bestLoad && older)) {
+        if (out) {
+          if (better(worker, load, ejected, ejectedLoad, lastPick)) {
+            ejected = worker;
+            ejectedLoad = load;
+          }
+        } else if (better(worker, load, best, bestLoad, lastPick)) {
           best = worker;
           bestLoad = load;
         }
       }
+      best ??= inRotation ? undefined : ejected;
       if (best) lastPick.set(best, ++pickSeq);
       return best;
     },
@@ -175,8 +236,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         if (!worker.draining && servesTenant(worker, tenant)) for (const m of worker.models) all.add(m);
       return [...all].sort();
     },
-    list() {
-      return [...byName.values()].map(summarize).sort((a, b) => a.name.localeCompare(b.name));
+    list(tenant) {
+      const listed: WorkerSummary[] = [];
+      for (const worker of byName.values()) if (servesTenant(worker, tenant)) listed.push(summarize(worker));
+      return listed.sort((a, b) => a.name.localeCompare(b.name));
     },
     sweep() {
       const cutoff = now() - heartbeatTimeoutMs;

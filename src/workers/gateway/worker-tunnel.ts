@@ -4,6 +4,7 @@ import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { Answer } from "../answer-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
+import { queuedBytes } from "../frame-writer.ts";
 import {
   CloseCode,
   DEFAULT_STREAM_WINDOW,
@@ -18,10 +19,12 @@ import {
   queuedRequest,
 } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import {
   type ExchangeAnswer,
   type ExchangeLink,
+  isUpstreamFault,
   TunnelExchange,
   type TunnelStream,
 } from "./tunnel-exchange.ts";
@@ -46,6 +49,11 @@ export interface TunnelTransport {
   close(code: number, reason: string): void;
   /** The worker said it reads batch messages (`batch` in `register`). */
   peerReadsBatches?(): void;
+  /**
+   * Whether queueing `bytes` more would back the socket up too far: the worker is not reading
+   * what is already queued. Past a limit the socket is closed, and every stream on it with it.
+   */
+  backedUp?(bytes: number): boolean;
 }
 
 export interface TunnelInit {
@@ -71,6 +79,11 @@ export interface TunnelInit {
   maxBodyBytes?: number;
   /** The largest request frame the peer takes (a cluster peer link); unbounded without one. */
   maxRequestBytes?: number;
+  /**
+   * A request ended on the worker: its upstream answered (`end`), or failed (the worker could not
+   * reach it, or its answer broke off). The registry judges the worker by these (worker-ejection.ts).
+   */
+  settled?: (answered: boolean) => void;
 }
 
 /** A `bodyText` for a JSON request frame; a byte order mark, if a client sent one, stays part of it. */
@@ -179,6 +192,10 @@ export class WorkerTunnel implements RegisteredWorker {
     const limit = this.init.maxRequestBytes;
     if (limit !== undefined && largerThan(frame, limit))
       return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
+    // Refused as a busy worker's, retried on another (a large body queued on a socket the worker
+    // does not read would get the connection closed, and the streams open on it cut).
+    if (this.init.transport.backedUp?.(queuedBytes(frame)))
+      return Promise.reject(capacityRefusal(`worker ${this.name}: its connection is backed up`));
     const { signal, stream, worker } = request;
     // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
     const workerName = worker ? `${worker}${this.name}` : this.name;
@@ -250,10 +267,10 @@ export class WorkerTunnel implements RegisteredWorker {
   /**
    * A request another node sent over a cluster peer link (src/cluster/frame-switch.ts): sent on
    * under an id of this tunnel, its frames handed to `stream` as they come, counted in this
-   * worker's load like any request. Undefined when the worker is gone.
+   * worker's load like any request. Undefined when the worker is gone, or its connection backed up.
    */
   relay(frame: RequestFrame, stream: TunnelStream): number | undefined {
-    if (this.closed) return undefined;
+    if (this.closed || this.init.transport.backedUp?.(frame.bodyText?.length ?? 0)) return undefined;
     const id = this.nextId();
     this.exchanges.set(id, stream);
     const { worker: _chosen, tenant: _tenant, body, bodyText, ...rest } = frame;
@@ -320,8 +337,14 @@ export class WorkerTunnel implements RegisteredWorker {
     if (!exchange) this.unknown(frame.id, frame.type);
     else if (frame.type === "head")
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
-    else if (frame.type === "end") exchange.onEnd();
-    else exchange.onError(frame.code, frame.message);
+    else if (frame.type === "end") {
+      this.init.settled?.(true);
+      exchange.onEnd();
+    } else {
+      // Judged before the exchange fails: its retry picks a worker at once.
+      if (isUpstreamFault(frame.code)) this.init.settled?.(false);
+      exchange.onError(frame.code, frame.message);
+    }
   }
 
   /** A binary answer frame (answer-frame.ts): a head, an end, or both around a whole body. */
@@ -332,7 +355,9 @@ export class WorkerTunnel implements RegisteredWorker {
     if (!exchange) return this.unknown(id, status ? "head" : "end");
     if (status) exchange.onHead(status, contentType, retryAfter);
     if (body.byteLength > 0) exchange.onChunk(body);
-    if (end) exchange.onEnd();
+    if (!end) return;
+    this.init.settled?.(true);
+    exchange.onEnd();
   }
 
   /** One body chunk from a binary frame. */

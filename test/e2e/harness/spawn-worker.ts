@@ -131,6 +131,10 @@ export interface ListedWorker {
   capacity: number;
   labels: Record<string, string>;
   lastHeartbeatAt: number;
+  /** Out of rotation until then (epoch ms): its upstream kept failing. */
+  ejectedUntil?: number;
+  /** Its models that the config routes elsewhere. */
+  shadowedByConfig?: string[];
 }
 
 export async function listWorkers(gatewayUrl: string, adminKey: string): Promise<ListedWorker[]> {

@@ -2,7 +2,7 @@ import { createAuditService } from "../audit/audit-service.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { RequestStats } from "../audit/request-stats.ts";
 import { spendCarrier } from "../auth/carry-spend.ts";
-import { startCluster } from "../cluster/start-cluster.ts";
+import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { describeError } from "../core/describe-error.ts";
@@ -62,6 +62,16 @@ function configSourceOf(options: GatewayOptions): ConfigSource {
 }
 
 /**
+ * The cluster's code, loaded only on a node that is one (`cluster:` set): a single node never
+ * evaluates the directory, the peer links and the forwarding, nor holds their schemas.
+ */
+function clusterStarter(config: Config): typeof startCluster {
+  if (!config.cluster) return async () => null;
+  return (require("../cluster/start-cluster.ts") as typeof import("../cluster/start-cluster.ts"))
+    .startCluster;
+}
+
+/**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. It wires the
  * parts (each passed in, or the built-in default) and decides nothing itself: handlers live with
  * their routes, reload policy in apply-reload.ts, each part's assembly in its build-* factory.
@@ -81,7 +91,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
-  const cluster = await startCluster(config, {
+  const cluster = await clusterStarter(config)(config, {
     logger,
     registry: workers.registry,
     bus: audit.bus,

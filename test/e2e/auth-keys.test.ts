@@ -372,7 +372,7 @@ describe("roles", () => {
           ...(body ? { body: JSON.stringify(body) } : {}),
         });
         await res.arrayBuffer();
-        expect({ who, method, path, refused: res.status === 403 || res.status === 404 }).toEqual({
+        expect({ who, method, path, refused: [403, 404, 405].includes(res.status) }).toEqual({
           who,
           method,
           path,

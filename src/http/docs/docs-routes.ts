@@ -5,7 +5,7 @@ import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../../package.json" with { type: "json" };
-import { openApiDocument } from "./openapi-document.ts";
+import type { openApiDocument } from "./openapi-document.ts";
 import type { ServedSurface } from "./served-surface.ts";
 
 /**
@@ -39,6 +39,14 @@ window.ui = SwaggerUIBundle({
 `;
 
 /**
+ * The document's builder, loaded with the first request for it: its schemas (every route's body,
+ * the admin API's, the worker protocol's) are objects a gateway never asked for its document
+ * need not hold (~0.5 MB of heap at idle; docs/BENCHMARKS-HISTORY.md, session 40).
+ */
+const documentBuilder = (): typeof openApiDocument =>
+  (require("./openapi-document.ts") as typeof import("./openapi-document.ts")).openApiDocument;
+
+/**
  * `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1 of what `surface` mounts) and the page's
  * two assets; no credential needed.
  */
@@ -52,7 +60,7 @@ export function docsRoutes(surface: ServedSurface) {
   return new Elysia()
     .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
     .get("/docs/openapi.json", () => {
-      document ??= JSON.stringify(openApiDocument(packageJson.version, surface));
+      document ??= JSON.stringify(documentBuilder()(packageJson.version, surface));
       return new Response(document, { headers: { "content-type": "application/json" } });
     })
     .get(

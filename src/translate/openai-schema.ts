@@ -8,8 +8,16 @@ export const openAIContentPart = z.looseObject({
   type: z.string(),
   text: z.string().optional(),
   refusal: z.string().optional(),
-  image_url: z.union([z.string(), z.looseObject({ url: z.string() })]).optional(),
-  file: z.looseObject({ file_data: z.string().optional(), filename: z.string().optional() }).optional(),
+  image_url: z
+    .union([z.string(), z.looseObject({ url: z.string(), detail: z.string().nullish() })])
+    .optional(),
+  file: z
+    .looseObject({
+      file_data: z.string().optional(),
+      file_id: z.string().optional(),
+      filename: z.string().optional(),
+    })
+    .optional(),
 });
 export type OpenAIContentPart = z.infer<typeof openAIContentPart>;
 

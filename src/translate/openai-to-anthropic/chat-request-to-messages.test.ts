@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { Dropped } from "../dropped.ts";
 import { chatRequestToMessages, DEFAULT_MAX_TOKENS } from "./chat-request-to-messages.ts";
 
 describe("chatRequestToMessages", () => {
@@ -148,6 +149,61 @@ describe("chatRequestToMessages", () => {
     expect(fail({ messages: [] })?.message).toStartWith("model");
   });
 
+  test("an image's detail, which Anthropic's image block has no place for, is named unless auto", () => {
+    const image = (detail?: string) => ({
+      type: "image_url",
+      image_url: { url: "https://example.com/cat.png", ...(detail ? { detail } : {}) },
+    });
+    const body = (detail?: string) => ({
+      model: "m",
+      messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, image(detail)] }],
+    });
+    for (const detail of [undefined, "auto"]) {
+      const dropped = new Dropped();
+      chatRequestToMessages(body(detail), dropped);
+      expect(dropped.list).toEqual([]);
+    }
+    const dropped = new Dropped();
+    const out = chatRequestToMessages(body("low"), dropped);
+    expect(dropped.list).toEqual(["messages.content.image_url.detail"]);
+    expect(out.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What is this?" },
+          { type: "image", source: { type: "url", url: "https://example.com/cat.png" } },
+        ],
+      },
+    ]);
+    const refused = rejected(body("high"));
+    expect(refused?.status).toBe(400);
+    expect(refused?.param).toBe("messages.0.content.1.image_url.detail");
+    expect(refused?.message).toContain("messages.content.image_url.detail");
+  });
+
+  test("a file by OpenAI file id, which Anthropic cannot read, is dropped and named, or refused", () => {
+    const body = {
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Summarise this." },
+            { type: "file", file: { file_id: "file-abc" } },
+          ],
+        },
+      ],
+    };
+    const dropped = new Dropped();
+    const out = chatRequestToMessages(body, dropped);
+    expect(dropped.list).toEqual(["messages.content.file.file_id"]);
+    expect(out.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Summarise this." }] }]);
+    const refused = rejected(body);
+    expect(refused?.status).toBe(400);
+    expect(refused?.param).toBe("messages.0.content.1.file.file_id");
+    expect(refused?.message).toContain("OpenAI Files API id");
+  });
+
   test("reasoning_effort and a json_schema format become output_config", () => {
     const out = chatRequestToMessages({
       model: "m",
@@ -161,3 +217,12 @@ describe("chatRequestToMessages", () => {
     });
   });
 });
+
+/** The 400 a request is under `translation.unsupported: reject`, if it is refused. */
+function rejected(body: Record<string, unknown>): GatewayError | undefined {
+  try {
+    chatRequestToMessages(body, new Dropped("reject"));
+  } catch (error) {
+    return error as GatewayError;
+  }
+}

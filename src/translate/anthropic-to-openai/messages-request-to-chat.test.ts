@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { ReasoningEffort } from "openai/resources/shared";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { Dropped } from "../dropped.ts";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
@@ -224,6 +225,29 @@ describe("messagesRequestToChat", () => {
       { role: "system", content: "Mid-conversation reminder." },
       { role: "assistant", content: "b" },
     ]);
+  });
+
+  test("every Anthropic effort, max included, is a reasoning_effort the OpenAI SDK lists", () => {
+    // Typechecked against the installed SDK both ways: a level it drops or adds fails `tsc`.
+    const openAILevels = {
+      none: true,
+      minimal: true,
+      low: true,
+      medium: true,
+      high: true,
+      xhigh: true,
+      max: true,
+    } satisfies Record<NonNullable<ReasoningEffort>, true>;
+    for (const effort of ["low", "medium", "high", "max"]) {
+      const chat = messagesRequestToChat({
+        model: "m",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "x" }],
+        output_config: { effort },
+      });
+      expect(chat.reasoning_effort).toBe(effort);
+      expect(Object.keys(openAILevels)).toContain(effort);
+    }
   });
 
   test("thinking and output_config map to reasoning_effort and response_format", () => {

@@ -204,6 +204,23 @@ describe("chatRequestToMessages", () => {
     expect(refused?.message).toContain("OpenAI Files API id");
   });
 
+  test("reasoning_effort max is Anthropic's max; none, which it has no level for, is named", () => {
+    const base = { model: "m", messages: [{ role: "user", content: "x" }] };
+    const dropped = new Dropped();
+    expect(chatRequestToMessages({ ...base, reasoning_effort: "max" }, dropped).output_config).toEqual({
+      effort: "max",
+    });
+    expect(chatRequestToMessages({ ...base, reasoning_effort: "xhigh" }, dropped).output_config).toEqual({
+      effort: "max",
+    });
+    expect(dropped.list).toEqual([]);
+    expect(
+      chatRequestToMessages({ ...base, reasoning_effort: "none" }, dropped).output_config,
+    ).toBeUndefined();
+    expect(dropped.list).toEqual(["reasoning_effort"]);
+    expect(rejected({ ...base, reasoning_effort: "none" })?.param).toBe("reasoning_effort");
+  });
+
   test("reasoning_effort and a json_schema format become output_config", () => {
     const out = chatRequestToMessages({
       model: "m",

@@ -75,7 +75,7 @@ export function chatRequestToMessages(body: JsonObject, dropped = new Dropped())
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
-  const output = outputConfig(request);
+  const output = outputConfig(request, dropped);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
   return out;
@@ -86,23 +86,34 @@ export function chatRequestToMessages(body: JsonObject, dropped = new Dropped())
  * (`effort`, and `format`, which Anthropic enforces; the system instruction stays for servers
  * that only read the prompt).
  */
-function outputConfig(request: OpenAIChatRequest): JsonObject | undefined {
+function outputConfig(request: OpenAIChatRequest, dropped: Dropped): JsonObject | undefined {
   const out: JsonObject = {};
-  const effort = typeof request.reasoning_effort === "string" ? EFFORT[request.reasoning_effort] : undefined;
+  const asked = request.reasoning_effort;
+  const effort = typeof asked === "string" ? EFFORT[asked] : undefined;
   if (effort) out.effort = effort;
+  else if (typeof asked === "string")
+    dropped.add(
+      "reasoning_effort",
+      "reasoning_effort",
+      `"${asked}" has no level on Anthropic's effort scale`,
+    );
   const schema =
     request.response_format?.type === "json_schema" ? request.response_format.json_schema?.schema : undefined;
   if (schema !== undefined) out.format = { type: "json_schema", schema };
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** OpenAI's reasoning efforts on Anthropic's scale (which has no "minimal" or "none"). */
+/**
+ * OpenAI's reasoning efforts on Anthropic's scale (low, medium, high, max). "minimal" rounds up
+ * to the lowest; "none" (no reasoning) has no level there and is named.
+ */
 const EFFORT: Record<string, string> = {
   minimal: "low",
   low: "low",
   medium: "medium",
   high: "high",
   xhigh: "max",
+  max: "max",
 };
 
 function textOf(content: OpenAIMessage["content"]): string {

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { formatInstruction, messageText } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
 import {
@@ -52,7 +53,7 @@ export function chatRequestToMessages(body: JsonObject, dropped = new Dropped())
     else turns.push({ role, content: blocks });
   };
   for (const [i, message] of request.messages.entries()) {
-    if (message.role === "system" || message.role === "developer") system.push(textOf(message.content));
+    if (message.role === "system" || message.role === "developer") system.push(messageText(message));
     else if (message.role === "tool") push("user", [toolResult(message, i)]);
     else if (message.role === "assistant") push("assistant", assistantBlocks(message));
     else push("user", userBlocks(message.content, i, dropped));
@@ -116,15 +117,9 @@ const EFFORT: Record<string, string> = {
   max: "max",
 };
 
-function textOf(content: OpenAIMessage["content"]): string {
-  if (content == null) return "";
-  if (typeof content === "string") return content;
-  return content.map((part) => part.text ?? part.refusal ?? "").join("");
-}
-
 function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   const blocks: JsonObject[] = [];
-  const text = textOf(message.content);
+  const text = messageText(message);
   if (text !== "") blocks.push({ type: "text", text }); // Anthropic rejects empty text blocks
   for (const call of message.tool_calls ?? []) {
     blocks.push({
@@ -140,7 +135,7 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)
     throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
-  return { type: "tool_result", tool_use_id: message.tool_call_id, content: textOf(message.content) };
+  return { type: "tool_result", tool_use_id: message.tool_call_id, content: messageText(message) };
 }
 
 function userBlocks(content: OpenAIMessage["content"], i: number, dropped: Dropped): JsonObject[] {
@@ -186,15 +181,6 @@ function sourceFor(url: string): JsonObject {
   const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
   if (match) return { type: "base64", media_type: match[1], data: match[2] };
   return { type: "url", url };
-}
-
-function formatInstruction(format: OpenAIChatRequest["response_format"]): string | undefined {
-  if (!format || format.type === "text") return undefined;
-  const schema = format.json_schema?.schema;
-  if (format.type === "json_schema" && schema !== undefined) {
-    return `Respond with only a JSON value that conforms to this JSON Schema, with no other text:\n${JSON.stringify(schema)}`;
-  }
-  return "Respond with only a valid JSON object, with no other text.";
 }
 
 function translateTools(request: OpenAIChatRequest): JsonObject {

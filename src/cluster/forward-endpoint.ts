@@ -2,11 +2,12 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { isJsonObject } from "../core/dialect.ts";
-import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
@@ -83,6 +84,31 @@ export const clusterSecretRequired = (nodeId: string) =>
     headers: { [FORWARD_ERROR_HEADER]: nodeId },
   });
 
+/** What a refused forward carries back to the calling node (forwarding-provider.ts reads it). */
+export interface ForwardRefusal {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  /**
+   * Set when the worker reported its own model server failing (`WorkerUpstreamFault`): the calling
+   * node keeps it that worker's fault, out of its route's breaker, as this node does.
+   */
+  workerUpstreamFault?: true;
+}
+
+/** A forward refused by this node or failed by its worker before any answer, for the calling node. */
+export function forwardRefusal(error: GatewayError, nodeId: string): Response {
+  const body: ForwardRefusal = {
+    status: error.status,
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    ...(error instanceof WorkerUpstreamFault ? { workerUpstreamFault: true } : {}),
+  };
+  return Response.json(body, { status: error.status, headers: { [FORWARD_ERROR_HEADER]: nodeId } });
+}
+
 /** Refused when the worker a forward names is no longer connected here: another pick may serve. */
 const workerGone = (worker: string) =>
   new GatewayError({
@@ -112,11 +138,7 @@ export function forwardEndpoint(deps: {
   /** This node's requests in flight: a forward counts, so a drain waits for it. */
   lifecycle?: DrainCount;
 }) {
-  const refuse = (error: GatewayError) =>
-    Response.json(
-      { status: error.status, code: error.code, message: error.message, retryable: error.retryable },
-      { status: error.status, headers: { [FORWARD_ERROR_HEADER]: deps.nodeId } },
-    );
+  const refuse = (error: GatewayError) => forwardRefusal(error, deps.nodeId);
   const secretMatches = secretCheck(deps.secret);
   /** Throws unless the request carries `cluster.secret`: answered and audited as a refusal (below). */
   const admit = (request: Request): void => {

@@ -7,9 +7,10 @@ import {
   routerFor,
   twoRoutes,
 } from "../routing/router-test-kit.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry, servesTenant } from "../workers/gateway/worker-registry.ts";
-import { type ForwardRequest, SERVED_BY_HEADER } from "./forward-endpoint.ts";
+import { type ForwardRequest, forwardRefusal, SERVED_BY_HEADER } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-directory.ts";
 
@@ -33,14 +34,33 @@ const C = node("node-c", [
   { name: "wr", tenant: platform, models: ["m"], inFlight: 3, capacity: 4, responsesApi: true },
 ]);
 
-function setup(unreachable: readonly string[] = [], entries: NodeEntry[] = [B, C]) {
+/**
+ * `unreachable` nodes refuse connections; `upstreamDown` nodes answer every forward as their
+ * forward endpoint does when the worker reports its own model server unreachable.
+ */
+function setup(
+  unreachable: readonly string[] = [],
+  entries: NodeEntry[] = [B, C],
+  upstreamDown: readonly string[] = [],
+) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
   const fetchFake = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
     if (unreachable.includes(url.hostname.replace(".invalid", ""))) throw new Error("connection refused");
     const request = JSON.parse(String(init?.body)) as ForwardRequest;
-    sent.push({ node: url.hostname.replace(".invalid", ""), request });
+    const id = url.hostname.replace(".invalid", "");
+    sent.push({ node: id, request });
+    if (upstreamDown.includes(id))
+      return forwardRefusal(
+        new WorkerUpstreamFault({
+          status: 502,
+          code: "upstream_error",
+          message: `worker ${request.worker}: could not reach the upstream`,
+          retryable: true,
+        }),
+        id,
+      );
     return new Response('{"ok":1}', {
       headers: { "content-type": "application/json", [SERVED_BY_HEADER]: `worker:x@${url.hostname}` },
     });
@@ -178,6 +198,25 @@ describe("forwarding to a worker on another node", () => {
     for (let i = 0; i < 4; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
     // Past the breaker's threshold, every request still tried the workers first.
     expect(selected).toHaveLength(4);
+  });
+
+  test("a remote worker whose model server is down opens no breaker: its fault is that worker's, as on its own node", async () => {
+    const { provider, sent } = setup([], [C], ["node-c"]);
+    const workers: FakeProvider = {
+      ...fakeProvider("a"),
+      select: (model, holder, tenant) => provider.select!(model, holder, tenant),
+    };
+    const breaker = { failures: 2, cooldown: "30s" };
+    const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }, { model: "m" }), [
+      workers,
+      fakeProvider("b"),
+    ]);
+    for (let i = 0; i < 4; i++) {
+      const before = sent.length;
+      expect((await router(chatRequest("m"))).route).toBe("provider:b");
+      // Past the breaker's threshold, every request still went to the worker first.
+      expect(sent.length).toBeGreaterThan(before);
+    }
   });
 
   test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
-import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
+import { GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type {
@@ -9,8 +9,8 @@ import type {
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
+import { SERVED_BY_HEADER, WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
+import { isOwnFault, pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import { servesTenant, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
@@ -18,6 +18,7 @@ import {
   CANCEL_PATH,
   FORWARD_ERROR_HEADER,
   FORWARD_PATH,
+  type ForwardRefusal,
   type ForwardRequest,
   STORED_PATH,
   type StoredRequest,
@@ -245,6 +246,9 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
             forward: (request: StoredForward) => forwardStored(peer, worker.name, tenant, request),
           }
         : {}),
+      // Its model server down is the worker's own fault, come back over the link or the HTTP
+      // forward as on its own node: not the route's, whose breaker covers every worker of the model.
+      ownFault: isOwnFault,
       call(call) {
         const model = typeof call.body.model === "string" ? call.body.model : "";
         const others =
@@ -342,10 +346,7 @@ const unreachable = (peer: NodeEntry, error: unknown): GatewayError =>
 
 /** The other node's own refusal (no worker with room, worker lost), kept as the same error. */
 async function refusal(response: Response, node: string): Promise<GatewayError> {
-  const body = (await response.json().catch(() => ({}))) as {
-    code?: ErrorCode;
-    message?: string;
-    retryable?: boolean;
+  const body = (await response.json().catch(() => ({}))) as Partial<ForwardRefusal> & {
     /** A refusal the node's app answered (a wrong secret): an OpenAI error body. */
     error?: { message?: string };
   };
@@ -356,7 +357,8 @@ async function refusal(response: Response, node: string): Promise<GatewayError> 
       `node ${node} refused the forward: ${body.message ?? body.error?.message ?? response.status}`,
       false,
     );
-  return new GatewayError({
+  const Failure = body.workerUpstreamFault ? WorkerUpstreamFault : GatewayError;
+  return new Failure({
     status: response.status,
     code: body.code ?? "upstream_error",
     message: `${body.message ?? "forward refused"} (on node ${node})`,

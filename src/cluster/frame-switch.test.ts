@@ -6,7 +6,7 @@ import { silentLog } from "../workers/worker-log.ts";
 import { FrameSwitch } from "./frame-switch.ts";
 
 /** A worker tunnel whose socket records the frames the switch sends the worker. */
-function worker(name: string, bodyText = true, tenant = "default") {
+function worker(name: string, bodyText = true, tenant = "default", backedUp = false) {
   const sent: GatewayFrame[] = [];
   const tunnel = new WorkerTunnel({
     id: name,
@@ -17,7 +17,12 @@ function worker(name: string, bodyText = true, tenant = "default") {
     capacity: 8,
     labels: {},
     bodyText,
-    transport: { send: (text) => sent.push(JSON.parse(text) as GatewayFrame), close() {} },
+    transport: {
+      send: (text) => sent.push(JSON.parse(text) as GatewayFrame),
+      close() {},
+      // A worker that stopped reading: its socket's queue past the limit.
+      backedUp: () => backedUp,
+    },
     log: silentLog,
     now: 0,
   });
@@ -28,12 +33,14 @@ function rig(lifecycle?: Lifecycle) {
   const w1 = worker("w1");
   const w2 = worker("w2", false);
   const teamB = worker("wb", true, "team-b");
+  const stalled = worker("ws", true, "default", true);
   const out: ({ text: Record<string, unknown> } | { chunk: [number, string] })[] = [];
   const failures: string[] = [];
   const byName = new Map([
     ["w1", w1.tunnel],
     ["w2", w2.tunnel],
     ["wb", teamB.tunnel],
+    ["ws", stalled.tunnel],
   ]);
   const sw = new FrameSwitch({
     registry: {
@@ -50,7 +57,7 @@ function rig(lifecycle?: Lifecycle) {
     fail: (problem) => failures.push(problem),
     ...(lifecycle ? { lifecycle } : {}),
   });
-  return { w1, w2, out, failures, sw };
+  return { w1, w2, stalled, out, failures, sw };
 }
 
 const request = (id: string, extra: Record<string, unknown> = {}) =>
@@ -189,6 +196,24 @@ describe("frame switch", () => {
         },
       },
     ]);
+  });
+
+  test("a named worker whose connection is backed up is refused as busy, not as gone, and sent nothing", () => {
+    const { out, stalled, sw } = rig();
+    sw.message(request("3", { worker: "ws" }));
+    expect(out).toEqual([
+      {
+        text: {
+          type: "error",
+          id: "3",
+          code: "unavailable",
+          message: "worker ws: its connection is backed up (on node node-b)",
+        },
+      },
+    ]);
+    // `unavailable`: the calling node reads it as a busy worker's refusal (503, Retry-After 1,
+    // retried elsewhere, never counted by the breaker: tunnel-exchange.ts).
+    expect([stalled.sent, stalled.tunnel.inFlight, sw.size]).toEqual([[], 0, 0]);
   });
 
   test("a named worker of a tenant the caller's may not use is refused as one that is gone", () => {

@@ -128,9 +128,10 @@ export class FrameSwitch {
     });
     this.streams.set(frame.id, relay);
     const workerId = worker.relay(frame, relay);
-    if (workerId === undefined) {
+    if (typeof workerId !== "number") {
       release();
-      this.refuse(frame.id, frame.worker, model, tenant);
+      // In the worker's own words (gone, or its connection backed up): a busy worker is no lost one.
+      this.refuseAsBusy(frame.id, `${workerId.message} (on node ${this.deps.nodeId})`);
       return this.forget(frame.id);
     }
     relay.workerId = workerId;
@@ -138,7 +139,14 @@ export class FrameSwitch {
 
   /** This node is draining (or full): refused before any answer, so the calling node tries the next. */
   private refuseDraining(id: string): void {
-    const message = `node ${this.deps.nodeId} is draining or at its request limit`;
+    this.refuseAsBusy(id, `node ${this.deps.nodeId} is draining or at its request limit`);
+  }
+
+  /**
+   * Refused before any answer as `unavailable`: the calling node tries the next worker or node, and
+   * failing that answers 503 with `Retry-After: 1`, never counted by a breaker (tunnel-exchange.ts).
+   */
+  private refuseAsBusy(id: string, message: string): void {
     this.deps.writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
   }
 

@@ -1,4 +1,4 @@
-import { unavailable } from "../../core/gateway-error.ts";
+import { type GatewayError, unavailable } from "../../core/gateway-error.ts";
 import { IdTable } from "../../core/id-table.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
@@ -194,8 +194,7 @@ export class WorkerTunnel implements RegisteredWorker {
       return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
     // Refused as a busy worker's, retried on another (a large body queued on a socket the worker
     // does not read would get the connection closed, and the streams open on it cut).
-    if (this.init.transport.backedUp?.(queuedBytes(frame)))
-      return Promise.reject(capacityRefusal(`worker ${this.name}: its connection is backed up`));
+    if (this.init.transport.backedUp?.(queuedBytes(frame))) return Promise.reject(this.backedUp());
     const { signal, stream, worker } = request;
     // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
     const workerName = worker ? `${worker}${this.name}` : this.name;
@@ -267,10 +266,12 @@ export class WorkerTunnel implements RegisteredWorker {
   /**
    * A request another node sent over a cluster peer link (src/cluster/frame-switch.ts): sent on
    * under an id of this tunnel, its frames handed to `stream` as they come, counted in this
-   * worker's load like any request. Undefined when the worker is gone, or its connection backed up.
+   * worker's load like any request. Its id, or the refusal when the worker is gone or its connection
+   * backed up (a busy worker's, which the calling node fails over without counting it).
    */
-  relay(frame: RequestFrame, stream: TunnelStream): number | undefined {
-    if (this.closed || this.init.transport.backedUp?.(frame.bodyText?.length ?? 0)) return undefined;
+  relay(frame: RequestFrame, stream: TunnelStream): number | GatewayError {
+    if (this.closed) return unavailable(`worker ${this.name} is no longer connected`);
+    if (this.init.transport.backedUp?.(frame.bodyText?.length ?? 0)) return this.backedUp();
     const id = this.nextId();
     this.exchanges.set(id, stream);
     const { worker: _chosen, tenant: _tenant, body, bodyText, ...rest } = frame;
@@ -283,6 +284,11 @@ export class WorkerTunnel implements RegisteredWorker {
     // An older worker takes the body parsed (the text is the client's JSON, already checked).
     else this.send({ ...rest, id: String(id), body: JSON.parse(bodyText) as Record<string, unknown> });
     return id;
+  }
+
+  /** A request refused as by a busy worker: the socket would pass its limit and be closed. */
+  private backedUp(): GatewayError {
+    return capacityRefusal(`worker ${this.name}: its connection is backed up`);
   }
 
   /** More credit for a relayed stream, from the other node as its client reads. */

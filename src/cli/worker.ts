@@ -4,7 +4,7 @@ import { parseDuration } from "../config/units.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
-import { runWorker } from "../workers/worker/worker-client.ts";
+import type { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
 import { VERSION } from "./version.ts";
@@ -84,7 +84,10 @@ export function registerWorker(program: Command): void {
       const afterRun = () => {};
       process.on("SIGTERM", afterRun);
       process.on("SIGINT", afterRun);
-      const code = await runWorker({
+      // The worker's own code loads here, not with the CLI: `mindgw serve` never evaluates it.
+      const run = (require("../workers/worker/worker-client.ts") as { runWorker: typeof runWorker })
+        .runWorker;
+      const code = await run({
         connect: options.connect,
         token,
         upstream: options.upstream,

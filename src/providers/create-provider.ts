@@ -1,11 +1,5 @@
 import type { ProviderConfig } from "../config/config-schema.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
-import { createAzureProvider } from "./azure/azure-provider.ts";
-import { createBedrockAnthropicProvider } from "./bedrock/bedrock-anthropic-provider.ts";
-import { createBedrockProvider } from "./bedrock/bedrock-provider.ts";
-import { createGoogleProvider, geminiApiEndpoint, vertexEndpoint } from "./google/gemini-provider.ts";
-import { createVertexAnthropicProvider } from "./google/vertex-anthropic-provider.ts";
-import { vertexToken } from "./google/vertex-token.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible/openai-compatible-provider.ts";
 import { OPENAI_PRESETS } from "./openai-compatible/presets.ts";
@@ -19,6 +13,19 @@ export interface ProviderContext {
 
 /** Builds a provider from config. Embedders may pass their own factory for custom types. */
 export type ProviderFactory = (config: ProviderConfig, context: ProviderContext) => Provider;
+
+// The cloud vendors' providers (and their translations and schemas) load with the first provider
+// of their type: a gateway that configures none never evaluates them (idle memory: issue 11's
+// bound; docs/BENCHMARKS-HISTORY.md, session 40).
+const azure = () => require("./azure/azure-provider.ts") as typeof import("./azure/azure-provider.ts");
+const bedrock = () =>
+  require("./bedrock/bedrock-provider.ts") as typeof import("./bedrock/bedrock-provider.ts");
+const bedrockAnthropic = () =>
+  require("./bedrock/bedrock-anthropic-provider.ts") as typeof import("./bedrock/bedrock-anthropic-provider.ts");
+const google = () => require("./google/gemini-provider.ts") as typeof import("./google/gemini-provider.ts");
+const vertexAnthropic = () =>
+  require("./google/vertex-anthropic-provider.ts") as typeof import("./google/vertex-anthropic-provider.ts");
+const vertexTokens = () => require("./google/vertex-token.ts") as typeof import("./google/vertex-token.ts");
 
 export const createProvider: ProviderFactory = (config, context) => {
   const common = {
@@ -47,7 +54,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         version: config.anthropic_version,
       });
     case "azure":
-      return createAzureProvider({
+      return azure().createAzureProvider({
         ...common,
         baseUrl: config.base_url ?? "",
         apiVersion: config.api_version ?? "v1",
@@ -63,10 +70,11 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
       };
       return config.publisher === "anthropic"
-        ? createBedrockAnthropicProvider(options)
-        : createBedrockProvider(options);
+        ? bedrockAnthropic().createBedrockAnthropicProvider(options)
+        : bedrock().createBedrockProvider(options);
     }
-    case "gemini":
+    case "gemini": {
+      const { createGoogleProvider, geminiApiEndpoint } = google();
       return createGoogleProvider({
         name: config.name,
         vendor: "gcp.gemini",
@@ -75,8 +83,10 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...(context.fetch ? { fetch: context.fetch } : {}),
         endpoint: geminiApiEndpoint(config.base_url, config.api_key ?? process.env.GEMINI_API_KEY),
       });
+    }
     case "vertex": {
-      const token = vertexToken(
+      const { createGoogleProvider, vertexEndpoint } = google();
+      const token = vertexTokens().vertexToken(
         config.name,
         config.service_account ?? process.env.GOOGLE_APPLICATION_CREDENTIALS,
       );
@@ -89,7 +99,7 @@ export const createProvider: ProviderFactory = (config, context) => {
           publisher,
         );
       if (config.publisher === "anthropic")
-        return createVertexAnthropicProvider({
+        return vertexAnthropic().createVertexAnthropicProvider({
           name: config.name,
           headers: config.headers,
           maxSseLine: context.maxSseLine,

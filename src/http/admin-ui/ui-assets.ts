@@ -1,5 +1,11 @@
-import { EMBEDDED_ASSETS } from "./embedded-assets.ts";
 import type { UiAsset } from "./ui-asset.ts";
+
+/**
+ * The files compiled into the executable (scripts/build.ts), read with the first request for the
+ * UI: ~130 KB of text a gateway nobody opens /admin on need not hold.
+ */
+const embedded = (): readonly UiAsset[] | null =>
+  (require("./embedded-assets.ts") as typeof import("./embedded-assets.ts")).EMBEDDED_ASSETS;
 
 export interface UiBundle {
   readonly byName: ReadonlyMap<string, UiAsset>;
@@ -13,7 +19,7 @@ let bundle: Promise<UiBundle> | undefined;
 export function uiBundle(): Promise<UiBundle> {
   bundle ??= (async () => {
     const assets =
-      EMBEDDED_ASSETS ??
+      embedded() ??
       (await (await import("./build-ui.ts")).buildUi().catch((error: unknown) => {
         bundle = undefined;
         throw error;

@@ -24,10 +24,17 @@ export const count = (value: number) =>
 
 export const percent = (share: number | null) => (share === null ? "–" : `${(share * 100).toFixed(1)}%`);
 
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** Local wall-clock time of day, `HH:MM:SS`. */
+export const clock = (epochMs: number) => {
+  const d = new Date(epochMs);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+};
+
 export const time = (epochMs: number) => {
   const d = new Date(epochMs);
-  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(epochMs)}.${pad(d.getMilliseconds(), 3)}`;
 };
 
 export const ago = (epochMs: number, now = Date.now()) => {

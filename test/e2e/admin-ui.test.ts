@@ -455,7 +455,8 @@ describe("/admin in a real browser", () => {
       token: token.key,
       upstream: `${fake.url}/v1`,
       name: "gpu-box-1",
-      models: ["fake-model"],
+      // mock-chat is the config's (routed to the demo provider): no request for it reaches the worker.
+      models: ["fake-model", "mock-chat"],
       labels: { zone: "a" },
     });
     try {
@@ -463,6 +464,11 @@ describe("/admin in a real browser", () => {
       const row = (await page.locator('tr[data-worker="gpu-box-1"]').textContent()) ?? "";
       expect(row).toContain("zone=a");
       expect(row).toContain(packageJson.version); // the worker's own version, from its register frame
+      const shadowed = page.locator('tr[data-worker="gpu-box-1"] [data-shadowed-models]');
+      expect(await shadowed.getAttribute("data-shadowed-models")).toBe("mock-chat");
+      expect(await shadowed.textContent()).toBe("mock-chat — routed elsewhere by the config");
+      expect(await shadowed.locator("s bdi").textContent()).toBe("mock-chat");
+      expect(row).not.toContain("out of rotation"); // its model server answers
       await shoot("workers-connected-1280");
     } finally {
       await worker.stop();

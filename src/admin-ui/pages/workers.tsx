@@ -1,10 +1,11 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
 import type { WorkerSummary } from "../../audit/gateway-event.ts";
+import type { ListedWorker } from "../../workers/gateway/list-workers.ts";
 import { followEvents, getJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
-import { ago, time } from "../format.ts";
+import { ago, clock, time } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 
 interface Lost {
@@ -15,7 +16,7 @@ interface Lost {
 
 /** Connected workers with their models, labels and load; kept current by the event stream. */
 export function WorkersPage() {
-  const workers = useLoad(() => getJson<{ workers: WorkerSummary[] }>("/admin/api/workers"), [], 10_000);
+  const workers = useLoad(() => getJson<{ workers: ListedWorker[] }>("/admin/api/workers"), [], 10_000);
   const [lost, setLost] = useState<Lost[]>([]);
   const [, setNow] = useState(Date.now());
 
@@ -65,10 +66,15 @@ export function WorkersPage() {
                 <td>
                   {w.name}
                   {w.draining && <span class="badge bad">draining</span>}
+                  {w.ejectedUntil !== undefined && (
+                    <span class="badge bad" data-ejected-until={w.ejectedUntil}>
+                      out of rotation until {clock(w.ejectedUntil)}
+                    </span>
+                  )}
                   <div class="muted small">{w.id}</div>
                 </td>
                 <td>
-                  <BdiList items={w.models} />
+                  <WorkerModels worker={w} />
                 </td>
                 <td class="wide">
                   {Object.entries(w.labels).map(([k, v]) => (
@@ -111,5 +117,27 @@ export function WorkersPage() {
         </ul>
       )}
     </section>
+  );
+}
+
+/**
+ * A worker's models; those the config routes elsewhere (so none of their requests reach it) are
+ * set apart, struck through, with why.
+ */
+function WorkerModels({ worker }: { worker: ListedWorker }) {
+  const shadowed = worker.shadowedByConfig ?? [];
+  const served = worker.models.filter((model) => !shadowed.includes(model));
+  return (
+    <>
+      <BdiList items={served} />
+      {shadowed.length > 0 && (
+        <div class="muted small" data-shadowed-models={shadowed.join(",")}>
+          <s>
+            <BdiList items={shadowed} />
+          </s>{" "}
+          — routed elsewhere by the config
+        </div>
+      )}
+    </>
   );
 }

@@ -477,6 +477,35 @@ describe("/admin in a real browser", () => {
     await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
   }, 60_000);
 
+  test("overview: an admin key in a tenant gets a note in place of the gateway-wide charts, and the rest of the page", async () => {
+    const tenantAdmin = await createKey(gw, {
+      name: "team-ops",
+      tenant: "team-a",
+      role: "admin",
+      models: ["*"],
+    });
+    try {
+      await expectingRefusals(async () => {
+        await signInWithKey(tenantAdmin.key);
+        await page.locator("[data-charts-refused]").waitFor();
+        expect(await page.locator("[data-charts-refused]").textContent()).toBe(
+          "Request charts are gateway-wide and shown only to admins outside every tenant.",
+        );
+        await page
+          .locator(".tile", { hasText: "Config" })
+          .getByText(/^v\d+$/)
+          .waitFor();
+        await page.getByRole("heading", { name: "Routes" }).waitFor();
+        expect(await page.locator('main [role="alert"]').count()).toBe(0);
+        expect(await page.locator(".charts").count()).toBe(0);
+        expect(await page.locator(".tile-label", { hasText: /^Requests$/ }).count()).toBe(0);
+        await shoot("overview-tenant-admin-1280");
+      });
+    } finally {
+      await signInWithKey(adminKey);
+    }
+  }, 60_000);
+
   test("every page at 1280 and 390 px, light and dark", async () => {
     for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
     for (const viewport of [WIDE, NARROW]) {

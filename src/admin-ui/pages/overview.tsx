@@ -27,7 +27,9 @@ export function OverviewPage() {
   );
   const status = useLoad(() => getJson<StatusView>("/admin/api/status"), [], 5000);
   const routing = useLoad(() => getJson<RoutingView>("/admin/api/routing"), [], 10_000);
-  const s = stats.data;
+  // An admin key in a tenant is refused the charts (403): they are every tenant's requests together.
+  const chartsRefused = stats.status === 403;
+  const s = chartsRefused ? undefined : stats.data;
   const perSec = s ? s.requests.map((n) => n / (s.stepMs / 1000)) : [];
   const total = s ? sum(s.requests) : 0;
   const errors = s ? sum(s.requests.map((n, i) => n * (s.errorShare[i] ?? 0))) : 0;
@@ -51,18 +53,26 @@ export function OverviewPage() {
           ))}
         </fieldset>
       </div>
-      <Failure error={stats.error ?? status.error} />
+      <Failure error={(chartsRefused ? undefined : stats.error) ?? status.error} />
       <div class="tiles">
-        <Tile label="Requests" value={count(total)} note={`last ${window}`} />
-        <Tile label="Error share (5xx)" value={percent(total ? errors / total : null)} />
+        {!chartsRefused && (
+          <>
+            <Tile label="Requests" value={count(total)} note={`last ${window}`} />
+            <Tile label="Error share (5xx)" value={percent(total ? errors / total : null)} />
+          </>
+        )}
         <Tile
           label="In flight"
           value={String(status.data?.inFlight ?? "–")}
           note="requests and streams, this page's included"
         />
         <Tile label="Workers" value={String(status.data?.workers ?? "–")} />
-        <Tile label="Tokens" value={count(s ? sum(s.tokens) : 0)} />
-        <Tile label="Cost" value={usd(s ? sum(s.costUsd) : 0)} />
+        {!chartsRefused && (
+          <>
+            <Tile label="Tokens" value={count(s ? sum(s.tokens) : 0)} />
+            <Tile label="Cost" value={usd(s ? sum(s.costUsd) : 0)} />
+          </>
+        )}
         <Tile label="Open breakers" value={String(open.length)} tone={open.length ? "bad" : "good"} />
         <Tile
           label="Config"
@@ -77,6 +87,11 @@ export function OverviewPage() {
           tone={config?.lastReloadError || restartFor ? "bad" : undefined}
         />
       </div>
+      {chartsRefused && (
+        <p class="muted" data-charts-refused>
+          Request charts are gateway-wide and shown only to admins outside every tenant.
+        </p>
+      )}
       {s && (
         <div class="charts">
           <Chart

@@ -183,6 +183,8 @@ export const GatewayFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("cancel"), id }),
 ]);
 export type GatewayFrame = z.infer<typeof GatewayFrame>;
+/** A request the gateway sends a worker (or a node another node's worker, over a peer link). */
+export type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 
 export type ParseResult<T> = { ok: true; frame: T } | { ok: false; problem: string };
 

@@ -1,6 +1,6 @@
 import { AsciiCache, AsciiFields, asciiSize, writeAscii } from "./ascii-text.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
-import { type GatewayFrame, UpstreamPath } from "./protocol.ts";
+import { type RequestFrame, UpstreamPath } from "./protocol.ts";
 
 /**
  * The common request frame in binary (docs/worker-protocol.md, "Binary request frame"), sent only
@@ -14,8 +14,6 @@ export const REQUEST_KIND = 3;
 const STREAM = 1;
 /** Kind, id, flags, window. */
 const FIXED_BYTES = 10;
-
-type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 
 /** What a binary request frame carries besides the body. */
 export interface PlainRequest {

@@ -10,14 +10,10 @@ import {
   DEFAULT_STREAM_WINDOW,
   encodeFrame,
   type GatewayFrame,
+  type RequestFrame,
   type WorkerFrame,
 } from "../protocol.ts";
-import {
-  encodeRequestFrame,
-  type PlainRequest,
-  type QueuedRequest,
-  queuedRequest,
-} from "../request-frame.ts";
+import type { QueuedRequest } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
@@ -28,9 +24,7 @@ import {
   TunnelExchange,
   type TunnelStream,
 } from "./tunnel-exchange.ts";
-
-/** A request frame as a cluster peer link carries it (src/cluster/frame-switch.ts). */
-export type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+import { largerThan, type OutgoingFrame, TunnelRequestFrames } from "./tunnel-request-frames.ts";
 
 /**
  * A request frame larger than the tunnel's `maxRequestBytes`: the peer would refuse it (and
@@ -86,25 +80,6 @@ export interface TunnelInit {
   settled?: (answered: boolean) => void;
 }
 
-/** A `bodyText` for a JSON request frame; a byte order mark, if a client sent one, stays part of it. */
-const CLIENT_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
-
-const hasAny = (headers: Readonly<Record<string, string>>) => {
-  for (const _ in headers) return true;
-  return false;
-};
-
-/** A request frame as the tunnel writes it: JSON text, or binary (whole, or to be framed where written). */
-type OutgoingFrame = string | Uint8Array<ArrayBuffer> | QueuedRequest;
-
-/** Counted in bytes only when a text's length alone cannot rule it out. */
-const largerThan = (frame: OutgoingFrame, limit: number) =>
-  typeof frame === "string"
-    ? frame.length * 3 > limit && Buffer.byteLength(frame) > limit
-    : frame instanceof Uint8Array
-      ? frame.byteLength > limit
-      : frame.headBytes + frame.bytes.byteLength > limit;
-
 /**
  * The gateway's end of one worker connection: multiplexes requests over the socket under
  * ids of its own and routes the worker's frames back to their exchanges.
@@ -126,22 +101,10 @@ export class WorkerTunnel implements RegisteredWorker {
   private readonly exchanges = new IdTable<TunnelStream>();
   private issued = 0;
   private closed = false;
-  private readonly window: number;
   /** What every exchange of this tunnel is given (one object, no closures a call). */
   private readonly link: ExchangeLink;
-  /**
-   * The fields of each binary request frame, set and written at once (request-frame.ts keeps
-   * nothing of it): one object for the tunnel, not one a request.
-   */
-  private readonly plain: PlainRequest = {
-    id: 0,
-    requestId: "",
-    path: "",
-    stream: false,
-    window: 0,
-    traceparent: undefined,
-    model: undefined,
-  };
+  /** The request frames this tunnel's worker reads. */
+  private readonly frames: TunnelRequestFrames;
 
   constructor(private readonly init: TunnelInit) {
     this.id = init.id;
@@ -156,7 +119,11 @@ export class WorkerTunnel implements RegisteredWorker {
     this.connectedAt = init.now;
     this.lastHeartbeatAt = init.now;
     const window = init.window ?? DEFAULT_STREAM_WINDOW;
-    this.window = window;
+    this.frames = new TunnelRequestFrames({
+      bodyText: init.bodyText === true,
+      binary: init.binaryRequests === true && init.transport.sendBinary !== undefined,
+      window,
+    });
     this.link = {
       window,
       maxBodyBytes: init.maxBodyBytes ?? 64 * 1024 * 1024,
@@ -188,7 +155,7 @@ export class WorkerTunnel implements RegisteredWorker {
   private start(request: TunnelRequest, lean: boolean): Promise<ExchangeAnswer> {
     if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
     const id = this.nextId();
-    const frame = this.requestFrame(id, request);
+    const frame = this.frames.forRequest(id, request);
     const limit = this.init.maxRequestBytes;
     if (limit !== undefined && largerThan(frame, limit))
       return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
@@ -205,64 +172,6 @@ export class WorkerTunnel implements RegisteredWorker {
     return exchange.response;
   }
 
-  /** A request's frame: binary where the worker reads it and the request is the common one, else JSON. */
-  private requestFrame(id: number, request: TunnelRequest): OutgoingFrame {
-    const {
-      method,
-      path,
-      body,
-      clientBytes,
-      stream,
-      requestId,
-      traceparent,
-      headers,
-      query,
-      worker,
-      tenant,
-    } = request;
-    // Only beside a traceparent; the binary frame has no place for it (a request with one goes as JSON).
-    const tracestate = traceparent ? request.tracestate : undefined;
-    const { window } = this;
-    // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
-    // One that does gets only the model beside the client's bytes (for its span), not the body twice.
-    const bytes = this.init.bodyText === true ? clientBytes : undefined;
-    const model = typeof body.model === "string" ? body.model : undefined;
-    const sent = headers && hasAny(headers) ? headers : undefined;
-    const plain =
-      bytes !== undefined && !method && !sent && !query && !worker && tenant === undefined && !tracestate;
-    if (plain) {
-      const texts = this.plain;
-      texts.id = id;
-      texts.requestId = requestId;
-      texts.path = path;
-      texts.stream = stream;
-      texts.window = window;
-      texts.traceparent = traceparent;
-      texts.model = model;
-    }
-    return (
-      (plain && this.binaryFrame(this.plain, bytes)) ||
-      encodeFrame({
-        type: "request",
-        id: String(id),
-        requestId,
-        ...(method ? { method } : {}),
-        path,
-        ...(bytes !== undefined
-          ? { body: model === undefined ? {} : { model }, bodyText: CLIENT_TEXT.decode(bytes) }
-          : { body }),
-        stream,
-        window,
-        ...(traceparent ? { traceparent } : {}),
-        ...(tracestate ? { tracestate } : {}),
-        ...(sent ? { headers: sent } : {}),
-        ...(query ? { query } : {}),
-        ...(worker ? { worker } : {}),
-        ...(tenant !== undefined ? { tenant } : {}),
-      })
-    );
-  }
-
   /**
    * A request another node sent over a cluster peer link (src/cluster/frame-switch.ts): sent on
    * under an id of this tunnel, its frames handed to `stream` as they come, counted in this
@@ -274,15 +183,7 @@ export class WorkerTunnel implements RegisteredWorker {
     if (this.init.transport.backedUp?.(frame.bodyText?.length ?? 0)) return this.backedUp();
     const id = this.nextId();
     this.exchanges.set(id, stream);
-    const { worker: _chosen, tenant: _tenant, body, bodyText, ...rest } = frame;
-    const model = typeof body.model === "string" ? body.model : undefined;
-    const plain = bodyText !== undefined && !rest.method && !rest.headers && !rest.query && !rest.tracestate;
-    const binary = plain && this.binaryFrame({ ...rest, id, model }, bodyText);
-    if (binary) this.write(binary);
-    else if (bodyText === undefined || this.init.bodyText === true)
-      this.send({ ...rest, id: String(id), body, bodyText });
-    // An older worker takes the body parsed (the text is the client's JSON, already checked).
-    else this.send({ ...rest, id: String(id), body: JSON.parse(bodyText) as Record<string, unknown> });
+    this.write(this.frames.forRelay(id, frame));
     return id;
   }
 
@@ -306,21 +207,6 @@ export class WorkerTunnel implements RegisteredWorker {
   /** A relayed stream ended (its end or error passed on): its slot is freed. */
   releaseRelay(id: number): void {
     this.exchanges.delete(id);
-  }
-
-  /**
-   * The common request (a POST with the client's text, no headers or query) as a binary frame,
-   * its body's bytes never escaped into JSON: only to a worker that reads them, over a transport
-   * that sends them. Undefined otherwise, or when its texts do not fit one.
-   */
-  private binaryFrame(
-    request: PlainRequest,
-    body: string | Uint8Array,
-  ): Uint8Array<ArrayBuffer> | QueuedRequest | undefined {
-    const reads = this.init.binaryRequests === true && this.init.transport.sendBinary !== undefined;
-    if (!reads) return undefined;
-    // The client's bytes are copied once, into the message, where the writer writes it.
-    return typeof body === "string" ? encodeRequestFrame(request, body) : queuedRequest(request, body);
   }
 
   private write(frame: OutgoingFrame): void {

@@ -1,7 +1,7 @@
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
-import type { GatewayFrame } from "../protocol.ts";
+import type { RequestFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
 
@@ -10,8 +10,6 @@ import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
  * feed, a `Response`) relayed to the gateway as frames, as credit allows (upstream-call.ts makes
  * the call).
  */
-type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
-
 /** The body's declared length is within `bytes`, and it is what reading it will give (not encoded). */
 function wholeWithin(response: Response, bytes: number): boolean {
   const length = Number(response.headers.get("content-length") ?? Number.NaN);

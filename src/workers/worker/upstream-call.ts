@@ -5,8 +5,8 @@ import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-ans
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
 import {
-  type GatewayFrame,
   MAX_CHUNK_BYTES,
+  type RequestFrame,
   type TunnelErrorCode,
   UpstreamPath,
   type WorkerFrame,
@@ -15,7 +15,6 @@ import { relayAnswer } from "./answer-relay.ts";
 import type { FailureLog } from "./failure-log.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 
-type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 export type HeadFrame = Extract<WorkerFrame, { type: "head" }>;
 
 /**

@@ -2,6 +2,7 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Principal } from "../auth/principal.ts";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { servesTenant } from "../workers/gateway/worker-registry.ts";
 
 /**
  * Which tenant a reader of audit rows, events, shadow records and usage may see: an admin outside
@@ -24,10 +25,17 @@ export function scopedTenant(scope: string | null, requested: string | undefined
   return scope ?? requested;
 }
 
-/** Events a tenant-scoped reader may see: only its own tenant's requests, nothing gateway-wide. */
-export function eventVisibleTo(scope: string | null, event: GatewayEvent): boolean {
+/**
+ * Events a tenant-scoped reader may see: its own tenant's requests and, for an admin of the
+ * tenant (`seesWorkers`), the comings and goings of the workers its callers may be routed to (its
+ * own and the platform's, as `/admin/api/workers` lists them to it; a member reads no workers);
+ * nothing gateway-wide (config reloads).
+ */
+export function eventVisibleTo(scope: string | null, event: GatewayEvent, seesWorkers: boolean): boolean {
   if (scope === null) return true;
   if (event.type === "request.started") return event.tenant === scope;
   if (event.type === "request.finished") return event.record.tenant === scope;
+  if (event.type === "worker.connected" || event.type === "worker.lost")
+    return seesWorkers && servesTenant(event.worker, scope);
   return false;
 }

@@ -8,7 +8,7 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnTail } from "./harness/spawn-tail.ts";
-import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
+import { spawnWorker, tailEvents, waitForWorkers } from "./harness/spawn-worker.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -410,7 +410,18 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
 });
 
 describe("an admin key in a tenant sees only the workers its tenant may use", () => {
-  test("/admin/api/workers lists its tenant's and the platform's; /admin/api/status leaves out the gateway-wide part", async () => {
+  test("/admin/api/workers lists its tenant's and the platform's; /admin/api/status leaves out the gateway-wide part; its event stream tells of those workers alone", async () => {
+    const aAdmin = (await createKey(gw, { name: "workers-a", tenant: "team-a", role: "admin" })).key;
+    const bAdmin = (await createKey(gw, { name: "workers-b", tenant: "team-b", role: "admin" })).key;
+    const bMember = await key("events-member-b", "team-b");
+    const [aEvents, bEvents, memberEvents] = await Promise.all([
+      tailEvents(gw.url, aAdmin),
+      tailEvents(gw.url, bAdmin),
+      tailEvents(gw.url, bMember),
+    ]);
+    fx.deferTest(() => {
+      for (const tail of [aEvents, bEvents, memberEvents]) tail.close();
+    });
     const worker = async (name: string, tenant?: string) => {
       const token = (
         await createKey(gw, { name, ...(tenant ? { tenant } : {}), role: "worker", models: ["*"] })
@@ -428,8 +439,26 @@ describe("an admin key in a tenant sees only the workers its tenant may use", ()
     await worker("box-b", "team-b");
     const admin = gw.adminKey ?? "";
     await waitForWorkers(gw.url, admin, ["box-b", "platform-box"]);
-    const aAdmin = (await createKey(gw, { name: "workers-a", tenant: "team-a", role: "admin" })).key;
-    const bAdmin = (await createKey(gw, { name: "workers-b", tenant: "team-b", role: "admin" })).key;
+    const connected = (tail: typeof aEvents) =>
+      tail.events.filter((e) => e.type === "worker.connected").map((e) => e.worker?.name);
+    // team-b's stream hears of both. Every stream carries the bus's events in one order: once a
+    // request of team-a's is on team-a's stream, box-b's arrival (before it) would be too.
+    await waitFor("team-b's admin told of both workers", () => connected(bEvents).length === 2 || undefined);
+    // (Refused: the tests before spent team-a's limits; a refusal is audited all the same.)
+    await (await chat(await key("events-a", "team-a"))).arrayBuffer();
+    await waitFor(
+      "team-a's request on its admin's stream",
+      () => aEvents.events.some((e) => e.type === "request.finished") || undefined,
+    );
+    expect(connected(bEvents).sort()).toEqual(["box-b", "platform-box"]);
+    // A member who is no admin reads no workers, here or at /admin/api/workers.
+    await (await chat(bMember)).arrayBuffer();
+    await waitFor(
+      "team-b's request on its member's stream",
+      () => memberEvents.events.some((e) => e.type === "request.finished") || undefined,
+    );
+    expect(connected(memberEvents)).toEqual([]);
+    expect(connected(aEvents)).toEqual(["platform-box"]);
     type Workers = { workers: { name: string; tenant: string }[] };
     const names = async (token: string) =>
       ((await (await get("/admin/api/workers", token)).json()) as Workers).workers.map((w) => w.name);

@@ -68,8 +68,9 @@ export function adminRoutes(deps: AdminDeps) {
           const end = guarded.deferEnd();
           const headers = guarded.headers;
           // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
+          const seesWorkers = guarded.principal.role === "admin";
           const subscription = deps.audit.bus.subscribe({
-            filter: (event) => eventVisibleTo(scope, event),
+            filter: (event) => eventVisibleTo(scope, event, seesWorkers),
             relayed: true,
           });
           // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the

@@ -55,6 +55,27 @@ test("the Grafana dashboard and the alert rules use only exported metrics", asyn
   expect([...used].filter((name) => !names.has(name))).toEqual([]);
 });
 
+test("the dashboard's and alert rules' request rates and durations count model calls only", async () => {
+  // The admin event stream (`mindgw tail`) is one request open for minutes, the admin API's calls
+  // are not model traffic: a p99 or an error rate over every front door would be theirs.
+  const dashboard = (await Bun.file(join(DOCS, "observability/mindgw-dashboard.json")).json()) as {
+    panels: { targets?: { expr: string }[] }[];
+  };
+  const alerts = parse(await Bun.file(join(DOCS, "observability/mindgw-alerts.yml")).text()) as {
+    groups: { rules: { expr: string }[] }[];
+  };
+  const exprs = [
+    ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => t.expr)),
+    ...alerts.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+  ];
+  const perRequest = /\b(mindgw_requests_total|gen_ai_server_request_duration_seconds_bucket)\{?([^}\[]*)/g;
+  const unfiltered = exprs.flatMap((expr) =>
+    [...expr.matchAll(perRequest)].filter((m) => !(m[2] ?? "").includes("front_door=~")).map(() => expr),
+  );
+  expect(exprs.some((expr) => expr.includes("gen_ai_server_request_duration_seconds_bucket"))).toBe(true);
+  expect(unfiltered).toEqual([]);
+});
+
 /** A priced request of `tenant` that finished well. */
 const priced = (tenant: string | null): AuditRecord => ({
   requestId: "req-1",

@@ -45,3 +45,4 @@ export type {
   Storage,
   StoredResponse,
 } from "./storage/storage.ts";
+export { startTracing, type Tracing } from "./telemetry/tracing/start-tracing.ts";

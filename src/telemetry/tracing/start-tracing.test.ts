@@ -11,9 +11,10 @@ import { startOtlpReceiver } from "../../../test/e2e/harness/otlp-receiver.ts";
 const receiver = startOtlpReceiver();
 afterAll(() => receiver.stop());
 const PROBE = join(import.meta.dir, "testing/tracing-probe.ts");
+const EMBEDDED = join(import.meta.dir, "testing/embedded-tracing-probe.ts");
 
-async function probe(env: Record<string, string>) {
-  const proc = Bun.spawn(["bun", PROBE], {
+async function probe(env: Record<string, string>, script = PROBE) {
+  const proc = Bun.spawn(["bun", script], {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -35,8 +36,16 @@ async function probe(env: Record<string, string>) {
   expect(code).toBe(0);
   // The probe flushed before it printed: everything it exported has arrived.
   const spans = receiver.spans.filter((s) => s.resource["deployment.environment"] === `probe-${env.CASE}`);
-  return { ...(JSON.parse(out) as { direct: boolean; traceparent: string | null }), spans };
+  return { ...(JSON.parse(out) as { direct: boolean; traceparent: string | null; status?: number }), spans };
 }
+
+test("an embedder starts the same tracing through the library's exports (docs/EMBEDDING.md)", async () => {
+  const { status, spans } = await probe({ CASE: "embedded" }, EMBEDDED);
+  expect(status).toBe(200);
+  expect(spans.map((s) => s.name).sort()).toEqual(["chat m", "chat mock-1"]);
+  expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+  expect(spans.every((s) => s.service === "embedded-probe")).toBe(true);
+});
 
 test("the default pipeline: direct spans with sdk-node's resource and scope, over protobuf", async () => {
   const { direct, traceparent, spans } = await probe({ CASE: "default" });

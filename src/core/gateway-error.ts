@@ -18,6 +18,8 @@ export type ErrorCode =
   | "not_found"
   /** A routed path asked with a method it does not take (405, its `Allow` header naming those it does). */
   | "method_not_allowed"
+  /** A WebSocket endpoint asked with a plain GET (426, `Upgrade: websocket`). */
+  | "upgrade_required"
   /** `previous_response_id` names no response this caller may continue (OpenAI's own code, a 400). */
   | "previous_response_not_found"
   | "unauthorized"
@@ -107,6 +109,15 @@ export const notFound = (message: string, code: ErrorCode = "not_found") =>
 /** A routed path asked with another method: a 405 whose `Allow` names the methods it takes. */
 export const methodNotAllowed = (message: string, allow: string) =>
   new GatewayError({ status: 405, code: "method_not_allowed", message, headers: { allow } });
+
+/** A plain GET of a WebSocket endpoint: what it takes is an upgrade (RFC 9110, 426). */
+export const upgradeRequired = (path: string) =>
+  new GatewayError({
+    status: 426,
+    code: "upgrade_required",
+    message: `GET ${path} takes a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)`,
+    headers: { upgrade: "websocket", connection: "Upgrade" },
+  });
 
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>

@@ -32,6 +32,7 @@ const TYPE: Record<ErrorCode, string> = {
   context_length_exceeded: "invalid_request_error",
   not_found: "invalid_request_error",
   method_not_allowed: "invalid_request_error",
+  upgrade_required: "invalid_request_error",
   previous_response_not_found: "invalid_request_error",
   unauthorized: "authentication_error",
   forbidden: "permission_error",

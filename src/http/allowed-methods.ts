@@ -9,6 +9,8 @@ interface Pattern {
   readonly segments: readonly string[];
   readonly rest: boolean;
   readonly methods: Set<string>;
+  /** Its GET is a WebSocket route's upgrade. */
+  websocket: boolean;
 }
 
 const segmentsOf = (path: string): string[] => path.split("/").filter((segment) => segment !== "");
@@ -30,12 +32,13 @@ export class AllowedMethods {
       const key = `${segments.join("/")}${rest ? "/*" : ""}`;
       let pattern = byPath.get(key);
       if (!pattern) {
-        pattern = { segments, rest, methods: new Set() };
+        pattern = { segments, rest, methods: new Set(), websocket: false };
         byPath.set(key, pattern);
         this.patterns.push(pattern);
       }
       // A WebSocket route is its path's GET (the upgrade).
       pattern.methods.add(route.method === "WS" ? "GET" : route.method);
+      if (route.method === "WS") pattern.websocket = true;
     }
   }
 
@@ -46,6 +49,12 @@ export class AllowedMethods {
     for (const pattern of this.patterns)
       if (matches(pattern, asked)) for (const method of pattern.methods) methods.add(method);
     return [...methods].sort();
+  }
+
+  /** Whether `path` is a WebSocket route's: a GET that no route answered asked it without an upgrade. */
+  upgrades(path: string): boolean {
+    const asked = segmentsOf(path);
+    return this.patterns.some((pattern) => pattern.websocket && matches(pattern, asked));
   }
 }
 

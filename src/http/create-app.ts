@@ -1,6 +1,6 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Dialect } from "../core/dialect.ts";
-import { GatewayError, methodNotAllowed, notFound } from "../core/gateway-error.ts";
+import { GatewayError, methodNotAllowed, notFound, upgradeRequired } from "../core/gateway-error.ts";
 import { AllowedMethods } from "./allowed-methods.ts";
 import { clientIpOf } from "./client-of.ts";
 import { clientProbes } from "./client-probes.ts";
@@ -53,10 +53,10 @@ export function createApp(deps: AppDeps) {
   // The methods each path is routed for, read off the whole app at the first request no route
   // answered (and again should routes have been added since).
   let allowed: { methods: AllowedMethods; routes: number } | undefined;
-  const allowedAt = (path: string): string[] => {
+  const allowedMethods = (): AllowedMethods => {
     if (allowed?.routes !== app.routes.length)
       allowed = { methods: new AllowedMethods(app.routes), routes: app.routes.length };
-    return allowed.methods.of(path);
+    return allowed.methods;
   };
   let app: AnyElysia = new Elysia({
     ...(deps.websocket ? { websocket: deps.websocket } : {}),
@@ -79,9 +79,12 @@ export function createApp(deps: AppDeps) {
         });
         return deps.unrouted(request, clientIp, malformed, dialect);
       }
-      const methods = allowedAt(path);
+      const routed = allowedMethods();
+      const methods = routed.of(path);
       const { method } = request;
       // A method the path takes and still no route: a WebSocket endpoint asked without an upgrade.
+      if (method === "GET" && routed.upgrades(path))
+        return deps.unrouted(request, clientIp, upgradeRequired(path), dialect);
       if (methods.length === 0 || methods.includes(method))
         return deps.unrouted(
           request,

@@ -484,13 +484,20 @@ describe("the same rules as chat completions", () => {
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
-  test("GET /v1/responses without a WebSocket upgrade is a 404 (the upgrade: responses-socket.test.ts)", async () => {
+  test("GET /v1/responses without a WebSocket upgrade is a 426 naming it (the upgrade: responses-socket.test.ts)", async () => {
     const plain = await fetch(`${gw.url}/v1/responses`, {
       headers: { authorization: `Bearer ${gw.adminKey}` },
     });
+    expect(plain.headers.get("upgrade")).toBe("websocket");
     expect({ status: plain.status, body: await plain.json() }).toMatchObject({
-      status: 404,
-      body: { error: { message: "no route for GET /v1/responses" } },
+      status: 426,
+      body: {
+        error: {
+          type: "invalid_request_error",
+          code: "upgrade_required",
+          message: "GET /v1/responses takes a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)",
+        },
+      },
     });
   });
 

@@ -203,6 +203,20 @@ describe("worker upgrades are audited", () => {
     expect(f.gw.stderr.all).not.toContain("mgw_guess1");
   });
 
+  test("a plain GET (a proxy that dropped the upgrade) is a 426 saying what the endpoint takes, audited", async () => {
+    const worker = await createKey(f.gw, { name: "plain-get-worker", role: "worker" });
+    const res = await fetch(f.url("/workers/connect"), {
+      headers: { authorization: `Bearer ${worker.key}` },
+    });
+    expect(res.status).toBe(426);
+    expect(res.headers.get("upgrade")).toBe("websocket");
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      "GET /workers/connect takes a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)",
+    );
+    const requestId = res.headers.get("x-request-id") ?? "";
+    expect(await auditRow(f.gw, requestId)).toMatchObject({ status: 426 });
+  });
+
   test("an admitted upgrade leaves a 101 row naming its key", async () => {
     const key = await createKey(f.gw, { name: "admitted-worker", role: "worker", models: ["*"] });
     const worker = start(key.key, "admitted");

@@ -1,12 +1,26 @@
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
-import { adminErrors, json, ref } from "./openapi-responses.ts";
+import { adminErrors, errorResponses, json, ref } from "./openapi-responses.ts";
 
 /** The admin API (`/admin/api/...`): keys, audit, live events, status, workers. */
 export function adminPaths() {
   const tag = { tags: ["Admin"] };
-  const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+  const idParam = {
+    name: "id",
+    in: "path",
+    required: true,
+    description: "The key's id, or its name",
+    schema: { type: "string" },
+  };
+  const keyErrors = {
+    ...adminErrors,
+    "404": {
+      ...errorResponses("openai", [404])["404"],
+      // By name a tenant's admin finds only its tenant's keys; by id another tenant's is a 403.
+      description: "No key of that id, or none of that name among the keys the caller manages",
+    },
+  };
   return {
     "/admin/api/keys": {
       get: {
@@ -40,7 +54,7 @@ export function adminPaths() {
         ...tag,
         summary: "Show a key",
         parameters: [idParam],
-        responses: { "200": json("The key"), ...adminErrors },
+        responses: { "200": json("The key"), ...keyErrors },
       },
     },
     "/admin/api/keys/{id}/revoke": {
@@ -48,7 +62,7 @@ export function adminPaths() {
         ...tag,
         summary: "Revoke a key",
         parameters: [idParam],
-        responses: { "200": json("The revoked key"), ...adminErrors },
+        responses: { "200": json("The revoked key"), ...keyErrors },
       },
     },
     "/admin/api/keys/{id}/rotate": {
@@ -60,7 +74,7 @@ export function adminPaths() {
           required: false,
           content: { "application/json": { schema: ref("RotateKeyInput"), example: { grace: "10m" } } },
         },
-        responses: { "201": json("The new key"), ...adminErrors },
+        responses: { "201": json("The new key"), ...keyErrors },
       },
     },
     "/admin/api/audit": {
@@ -97,7 +111,8 @@ export function adminPaths() {
       get: {
         ...tag,
         summary: "Live events (what `mindgw tail` reads)",
-        description: READ_SCOPE,
+        description:
+          "Admin role: every tenant's requests, workers and config reloads; an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403.",
         responses: {
           "200": {
             description: "Server-sent events",

@@ -12,6 +12,7 @@ export const ERRORS: Record<number, string> = {
   403: "The credential may not use this model or API",
   404: "No such model or route",
   413: "Body larger than `server.max_body`",
+  426: "A WebSocket endpoint asked without `Upgrade: websocket`",
   429: "A rate limit or budget was reached (`Retry-After` says when to retry)",
   502: "The upstream failed",
   503: "Draining, or no route available",

@@ -1,4 +1,4 @@
-import { adminErrors, json } from "./openapi-responses.ts";
+import { adminErrors, errorResponses, json } from "./openapi-responses.ts";
 import type { ServedSurface } from "./served-surface.ts";
 
 const tag = { tags: ["Operations"] };
@@ -51,7 +51,11 @@ const workersPath = {
       parameters: [
         { name: "Upgrade", in: "header", required: true, schema: { type: "string", const: "websocket" } },
       ],
-      responses: { "101": { description: "Switching protocols" }, ...adminErrors },
+      responses: {
+        "101": { description: "Switching protocols" },
+        ...adminErrors,
+        ...errorResponses("openai", [426]),
+      },
     },
   },
 };

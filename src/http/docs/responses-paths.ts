@@ -140,7 +140,7 @@ export const responsesWebSocketOperation = (tags: readonly string[]) => ({
   tags,
   summary: "The Responses API's WebSocket mode",
   description: [
-    "Upgrade to a WebSocket with the same credentials as a `POST` (`Authorization: Bearer` or `x-api-key`); a refused upgrade is the HTTP error below, as the `POST` would answer it. Without `Upgrade: websocket`, 404.",
+    "Upgrade to a WebSocket with the same credentials as a `POST` (`Authorization: Bearer` or `x-api-key`); a refused upgrade is the HTTP error below, as the `POST` would answer it. Without `Upgrade: websocket`, 426.",
     'Each client message is a `response.create` event: the `POST /v1/responses` body with `type: "response.create"`, no `stream` (every turn streams) and no `background`. It runs as that `POST` (its own audit row, limits and route) and its Responses stream events come back one message each. Turns of one lane (`stream_id`, echoed on its events) run one at a time, in the order they were sent; lanes run side by side.',
     "The connection keeps each lane's last completed response: a turn whose `previous_response_id` names one continues from it even with `store: false` (another lane's: a fork). `generate: false` prepares a turn's context without a model call (an empty response to continue from).",
     'A turn that fails is an `error` event, `{type: "error", status, error: {type, code, message, param}}`; the connection goes on.',
@@ -150,6 +150,6 @@ export const responsesWebSocketOperation = (tags: readonly string[]) => ({
   ],
   responses: {
     "101": { description: "Switching Protocols: the connection is a Responses WebSocket" },
-    ...errorResponses("openai", [401, 403, 404]),
+    ...errorResponses("openai", [401, 403, 404, 426]),
   },
 });

@@ -11,6 +11,7 @@ import {
   type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // A worker route is a same-dialect route like an `openai` provider's: the client's dialect
 // headers and query string reach the worker's upstream, and a worker whose upstream serves the
@@ -148,6 +149,39 @@ describe("a worker route passes the client's dialect on", () => {
       expect(`${worker?.stdout.all}${worker?.stderr.all}`).toContain(
         "the upstream does not serve the Responses API",
       );
+  });
+});
+
+describe("a worker started before its model server is up", () => {
+  test("asks again while connected, and once the upstream serves /v1/responses registers again announcing it", async () => {
+    const lateUp = startCannedUpstream();
+    fx.deferTest(() => lateUp.stop());
+    // The first probe finds a server still loading (503: says nothing), the next one a Responses server.
+    lateUp.queue(
+      { status: 503, headers: JSON_TYPE, body: '{"error":{"message":"model loading"}}' },
+      { status: 400, headers: JSON_TYPE, body: '{"error":{"message":"model is required"}}' },
+    );
+    const token = await createKey(gw.url, adminKey, { name: "late-fleet", role: "worker", models: ["*"] });
+    const late = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${lateUp.url}/v1`,
+      name: "wlate",
+      models: ["up-late"],
+    });
+    fx.deferTest(() => late.stop("SIGKILL"));
+    type Listed = { name: string; responsesApi?: boolean };
+    await waitFor(
+      "wlate registered again, announcing the Responses API",
+      async () =>
+        ((await listWorkers(gw.url, adminKey)) as Listed[]).find((w) => w.name === "wlate")?.responsesApi,
+      20_000,
+    );
+    const said = () => `${late.stdout.all}${late.stderr.all}`;
+    expect(said()).toContain("could not tell whether the upstream serves the Responses API; asking again");
+    expect(said()).toContain("the upstream serves the Responses API");
+    expect(said()).toContain("registering again to announce the Responses API");
+    expect(lateUp.requests.filter((r) => r.path === "/v1/responses")).toHaveLength(2);
   });
 });
 

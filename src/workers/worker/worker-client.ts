@@ -4,9 +4,9 @@ import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { ModelOffer, NothingToOffer } from "./model-offer.ts";
-import { probeResponsesApi } from "./probe-responses-api.ts";
 import { upgradeRefusal } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem } from "./register-frame.ts";
+import { ResponsesApiVerdict } from "./responses-api-verdict.ts";
 import { WorkerSession } from "./worker-session.ts";
 
 /** `mindgw worker` options, already parsed from flags and environment. */
@@ -78,9 +78,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const offer = new ModelOffer({ upstream, apiKey: options.upstreamApiKey, given: options.models }, log);
   const wake = new AbortController();
   let session: WorkerSession | undefined;
-  // One upstream per worker: once it has said whether it serves /responses, that is kept
-  // across reconnects; an upstream that could not say is asked again at the next connect.
-  let responsesApi = options.responsesApi;
+  // One upstream per worker: once it has said whether it serves /responses, that is kept across
+  // reconnects; an upstream that could not say is asked again (responses-api-verdict.ts).
+  const responsesApi = new ResponsesApiVerdict(upstream, options.upstreamApiKey, log, options.responsesApi);
   let drained: Promise<void> | undefined;
 
   const drain = (): Promise<void> => {
@@ -99,6 +99,22 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     })();
     return drained;
   };
+  /**
+   * While `connected` is open and the upstream has not said whether it serves /responses: asks
+   * again, and once it says it does, drains the connection (what is in flight finishes) and
+   * closes it, for the loop to register again at once with `apis: ["responses"]`. True when it did.
+   */
+  const announceWhenServed = async (connected: WorkerSession): Promise<boolean> => {
+    const ended = new AbortController();
+    void connected.ended.then(() => ended.abort());
+    if (!(await responsesApi.askUntilKnown(AbortSignal.any([ended.signal, wake.signal])))) return false;
+    log("info", "registering again to announce the Responses API");
+    connected.drain();
+    await Promise.race([connected.idle(), sleep(options.drainTimeoutMs ?? 30_000, ended.signal)]);
+    connected.close(CloseCode.normal, "registering again");
+    return true;
+  };
+
   // A second signal stops at once: in-flight requests are aborted.
   const onSignal = () => (drained ? session?.close(CloseCode.goingAway, "stopped") : void drain());
   if (options.handleSignals ?? true) {
@@ -122,20 +138,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         await sleep(inMs, wake.signal);
         continue;
       }
-      if (responsesApi === undefined) {
-        const probe = await probeResponsesApi(upstream, options.upstreamApiKey, wake.signal);
-        if (wake.signal.aborted) break;
-        if (probe !== "unknown") {
-          responsesApi = probe === "served";
-          log("info", `the upstream ${responsesApi ? "serves" : "does not serve"} the Responses API`, {
-            responsesApi,
-          });
-        } else
-          log(
-            "warn",
-            "could not tell whether the upstream serves the Responses API; asking again at the next connect",
-          );
-      }
+      if (!(await responsesApi.ask(wake.signal)) && !wake.signal.aborted)
+        log("warn", "could not tell whether the upstream serves the Responses API; asking again");
+      if (wake.signal.aborted) break;
       const url = urls[dial++ % urls.length]!;
       session = new WorkerSession({
         url,
@@ -144,11 +149,16 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}),
         ...identity,
         models,
-        ...(responsesApi ? { apis: ["responses"] } : {}),
+        ...(responsesApi.served ? { apis: ["responses"] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
       });
+      const reRegistered = responsesApi.served === undefined ? announceWhenServed(session) : undefined;
       const end = await session.ended;
+      if (reRegistered && (await reRegistered) && end.kind === "closed" && !wake.signal.aborted) {
+        attempt = 0;
+        continue;
+      }
       if (end.kind === "rejected") {
         log("error", "the gateway refused this worker", { reason: end.reason, message: end.message });
         return end.reason.startsWith("key_") ? 2 : 1;

@@ -1,12 +1,15 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text with ${VAR} placeholders, not templates
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import type { ConfigError } from "./config-error.ts";
 import { configSchema } from "./config-schema.ts";
 import { withDurationUnits } from "./duration-fields.ts";
 import { loadConfigFile, parseConfig } from "./load-config.ts";
 import { formatDuration, parseDuration } from "./units.ts";
 
 const EXAMPLE = join(import.meta.dir, "../../config.example.yaml");
+const JWT = { secret: "0123456789abcdef0123456789abcdef", issuer: "i", audience: "a", algorithms: ["HS256"] };
 
 describe("formatDuration", () => {
   test.each([
@@ -36,6 +39,7 @@ describe("withDurationUnits", () => {
       server: { drain_timeout: "2m" },
       routing: { backoff: "250ms", circuit_breaker: { cooldown: "1h" } },
       admin_ui: { session_ttl: "12h" },
+      auth: { jwt: { ...JWT, clock_tolerance: "5s", jwks_timeout: 0 } },
     });
     const printed = stringify(withDurationUnits(configSchema, config));
     expect(printed).toContain("drain_timeout: 2m");
@@ -45,6 +49,8 @@ describe("withDurationUnits", () => {
     expect(printed).toContain("first_byte: 1500ms");
     expect(printed).toContain("idle: 90s");
     expect(printed).toContain("retention: 30d");
+    expect(printed).toContain("clock_tolerance: 5s");
+    expect(printed).toContain("jwks_timeout: 0ms");
     expect(printed).not.toMatch(/(timeout|retention|backoff|cooldown|heartbeat): \d+\n/);
     expect(parseConfig(parse(printed))).toEqual(config);
   });
@@ -53,5 +59,41 @@ describe("withDurationUnits", () => {
     const config = await loadConfigFile(EXAMPLE, {});
     const printed = stringify(withDurationUnits(configSchema, config));
     expect(parseConfig(parse(printed), {})).toEqual(config);
+  });
+});
+
+describe("one rule for every duration (config.example.yaml: a bare number other than 0 is an error)", () => {
+  const problems = (document: object) => {
+    try {
+      parseConfig(document, {});
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  test("a bare 0 is read as 0 ms in auth.jwt as in the rest of the config; a bare 30 is refused with its unit asked for", () => {
+    const config = parseConfig(
+      { server: { drain_timeout: 0 }, auth: { jwt: { ...JWT, clock_tolerance: 0 } } },
+      {},
+    );
+    expect(config.server.drain_timeout).toBe(0);
+    expect(config.auth.jwt?.clock_tolerance).toBe(0);
+    expect(config.auth.jwt?.jwks_cooldown).toBe(30_000);
+    expect(problems({ auth: { jwt: { ...JWT, clock_tolerance: 30 } } })).toEqual([
+      'auth.jwt.clock_tolerance: invalid duration "30" (needs a unit: 30ms? 30s?)',
+    ]);
+  });
+
+  test("admin_ui.session_ttl takes the same spellings, and must be above 0", () => {
+    expect(parseConfig({ admin_ui: { session_ttl: "${TTL:-30m}" } }, {}).admin_ui.session_ttl).toBe(
+      1_800_000,
+    );
+    expect(problems({ admin_ui: { session_ttl: 0 } })).toEqual([
+      "admin_ui.session_ttl: a sign-in must last longer than 0 (e.g. 12h)",
+    ]);
+    expect(problems({ admin_ui: { session_ttl: "12" } })).toEqual([
+      'admin_ui.session_ttl: invalid duration "12" (needs a unit: 12ms? 12s?)',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationFields } from "./duration-fields.ts";
+import { unitFields } from "./unit-fields.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /*
@@ -30,7 +30,7 @@ export const durationValue = z.union([z.string(), z.number()]).transform((value,
   }
   return ms;
 });
-durationValue.register(durationFields, { unit: "ms" });
+durationValue.register(unitFields, { unit: "ms" });
 
 /** A duration with a default, in milliseconds. */
 export const duration = (fallback: string) =>
@@ -48,4 +48,5 @@ export const size = (fallback: string) =>
         return z.NEVER;
       }
       return bytes;
-    });
+    })
+    .register(unitFields, { unit: "bytes" });

@@ -76,8 +76,8 @@ describe("mindgw config check", () => {
     const result = await runMindgw(["config", "check", "-c", path]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain("valid");
-    // Resolved: defaults filled in, sizes and durations in their canonical units.
-    expect(result.stdout).toContain("max_body: 2097152");
+    // Resolved: defaults filled in, sizes and durations with their units.
+    expect(result.stdout).toContain("max_body: 2MB");
     expect(result.stdout).toContain("model: real-m1");
     expect(result.stdout).toContain("drain_timeout: 30s");
     expect(result.stdout).toContain("url: https://hooks.slack.com/[redacted]");

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { ConfigError } from "./config-error.ts";
 import { configSchema } from "./config-schema.ts";
-import { withDurationUnits } from "./duration-fields.ts";
 import { loadConfigFile, parseConfig } from "./load-config.ts";
-import { formatDuration, parseDuration } from "./units.ts";
+import { withUnits } from "./unit-fields.ts";
+import { formatDuration, formatSize, parseDuration, parseSize } from "./units.ts";
 
 const EXAMPLE = join(import.meta.dir, "../../config.example.yaml");
 const JWT = { secret: "0123456789abcdef0123456789abcdef", issuer: "i", audience: "a", algorithms: ["HS256"] };
@@ -28,7 +28,22 @@ describe("formatDuration", () => {
   });
 });
 
-describe("withDurationUnits", () => {
+describe("formatSize", () => {
+  test.each([
+    [0, "0B"],
+    [1500, "1500B"],
+    [1024, "1KB"],
+    [16 * 1024, "16KB"],
+    [1536 * 1024, "1536KB"],
+    [10 * 1024 ** 2, "10MB"],
+    [2 * 1024 ** 3, "2GB"],
+  ] as const)("%p bytes → %p, which reads back the same", (bytes, text) => {
+    expect(formatSize(bytes)).toBe(text);
+    expect(parseSize(text)).toBe(bytes);
+  });
+});
+
+describe("withUnits", () => {
   test("printed config is valid input again and reads back to the same config", async () => {
     // Durations in every section that has one, with a provider, a route and a model override.
     const config = parseConfig({
@@ -36,12 +51,12 @@ describe("withDurationUnits", () => {
         { name: "p", type: "openai", base_url: "http://127.0.0.1:1/v1", timeouts: { idle: "90s" } },
       ],
       models: [{ name: "m", routes: [{ provider: "p", model: "x", timeouts: { first_byte: "1500ms" } }] }],
-      server: { drain_timeout: "2m" },
+      server: { drain_timeout: "2m", max_body: "512KB" },
       routing: { backoff: "250ms", circuit_breaker: { cooldown: "1h" } },
       admin_ui: { session_ttl: "12h" },
       auth: { jwt: { ...JWT, clock_tolerance: "5s", jwks_timeout: 0 } },
     });
-    const printed = stringify(withDurationUnits(configSchema, config));
+    const printed = stringify(withUnits(configSchema, config));
     expect(printed).toContain("drain_timeout: 2m");
     expect(printed).toContain("idle_timeout: 30s");
     expect(printed).toContain("backoff: 250ms");
@@ -52,12 +67,18 @@ describe("withDurationUnits", () => {
     expect(printed).toContain("clock_tolerance: 5s");
     expect(printed).toContain("jwks_timeout: 0ms");
     expect(printed).not.toMatch(/(timeout|retention|backoff|cooldown|heartbeat): \d+\n/);
+    // Sizes as written, not in bytes (README: config check prints "units kept").
+    expect(printed).toContain("max_body: 512KB");
+    expect(printed).toContain("max_sse_line: 1MB");
+    expect(printed).toContain("max_upstream_body: 32MB");
+    expect(printed).toContain("max_answer: 16KB");
+    expect(printed).toContain("max_message: 1MB");
     expect(parseConfig(parse(printed))).toEqual(config);
   });
 
   test("the example config round-trips too", async () => {
     const config = await loadConfigFile(EXAMPLE, {});
-    const printed = stringify(withDurationUnits(configSchema, config));
+    const printed = stringify(withUnits(configSchema, config));
     expect(parseConfig(parse(printed), {})).toEqual(config);
   });
 });

@@ -8,8 +8,8 @@ import { formatDuration, formatSize } from "./units.ts";
 export const unitFields = z.registry<{ readonly unit: "ms" | "bytes" }>();
 const FORMAT = { ms: formatDuration, bytes: formatSize } as const;
 
-/** The parts of a zod 4 schema definition the walk below follows. */
-interface SchemaDef {
+/** The parts of a zod 4 schema definition the walks over the config schema follow. */
+export interface SchemaDef {
   readonly type: string;
   readonly shape?: Record<string, z.ZodType>;
   readonly element?: z.ZodType;
@@ -20,7 +20,7 @@ interface SchemaDef {
   readonly out?: z.ZodType;
 }
 
-const defOf = (schema: z.ZodType) => schema._zod.def as unknown as SchemaDef;
+export const defOf = (schema: z.ZodType) => schema._zod.def as unknown as SchemaDef;
 
 function unitOf(schema: z.ZodType): "ms" | "bytes" | undefined {
   const registered = unitFields.get(schema);

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { addressBlock } from "../core/address-block.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
-import { priceTableSchema } from "../pricing/price-table.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
@@ -9,6 +8,7 @@ import { configUrl } from "./config-url.ts";
 import { bool, duration, durationValue, num, size } from "./config-values.ts";
 import { FALLBACK_CLASSES } from "./fallback-classes.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
+import { priceTableSchema } from "./price-table.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 
 /** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { num } from "../config/config-values.ts";
+import { num } from "./config-values.ts";
 
 /** `prices:` in config: USD per million tokens, per model name (globs allowed, exact wins). */
 export const priceTableSchema = z.record(

@@ -1,6 +1,5 @@
 import type { JWTPayload } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
-import { parseDuration } from "../config/units.ts";
 import { type Role, roleSchema } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
 
@@ -39,7 +38,7 @@ export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Pri
  */
 function expiryOf(payload: JWTPayload, config: JwtConfig): Pick<Principal, "expiresAt"> {
   if (payload.exp === undefined) return {};
-  return { expiresAt: payload.exp * 1000 + (parseDuration(config.clock_tolerance) ?? 0) };
+  return { expiresAt: payload.exp * 1000 + config.clock_tolerance };
 }
 
 function roleOf(payload: JWTPayload, config: JwtConfig): Role {

@@ -1,6 +1,5 @@
 import type { JWSHeaderParameters, JWTVerifyGetKey } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
-import { parseDuration } from "../config/units.ts";
 import { JwksKeys, type JwksKeysOptions } from "./jwks-keys.ts";
 import { ClaimError, principalFromClaims } from "./jwt-claims.ts";
 import type { Principal } from "./principal.ts";
@@ -28,7 +27,7 @@ export function createJwtVerifier(config: JwtConfig, sourceOptions: JwtVerifierO
     issuer: config.issuer,
     audience: config.audience,
     algorithms: config.algorithms,
-    clockTolerance: Math.floor(ms(config.clock_tolerance) / 1000),
+    clockTolerance: Math.floor(config.clock_tolerance / 1000),
     requiredClaims: ["exp"],
   };
   const types = new Set(config.typ.map(mediaType));
@@ -51,9 +50,9 @@ function keySource(config: JwtConfig, options: JwtVerifierOptions): JWTVerifyGet
   if (config.jwks_url !== undefined) {
     return new JwksKeys({
       url: new URL(config.jwks_url),
-      maxAgeMs: ms(config.jwks_cache_max_age),
-      cooldownMs: ms(config.jwks_cooldown),
-      timeoutMs: ms(config.jwks_timeout),
+      maxAgeMs: config.jwks_cache_max_age,
+      cooldownMs: config.jwks_cooldown,
+      timeoutMs: config.jwks_timeout,
       ...options,
     }).getKey;
   }
@@ -73,7 +72,3 @@ function keySource(config: JwtConfig, options: JwtVerifierOptions): JWTVerifyGet
 
 /** RFC 7515 4.1.9: `typ` is a media type that may omit its `application/` prefix. */
 const mediaType = (typ: string) => typ.toLowerCase().replace(/^application\//, "");
-
-function ms(text: string): number {
-  return parseDuration(text) ?? 0;
-}

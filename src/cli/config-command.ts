@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type Config, configSchema } from "../config/config-schema.ts";
-import { withDurationUnits } from "../config/duration-fields.ts";
 import { redactConfig } from "../config/redact-config.ts";
+import { withUnits } from "../config/unit-fields.ts";
 import { stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
 import { ModelIndex } from "../models/model-index.ts";
@@ -19,7 +19,7 @@ export function registerConfig(program: Command): void {
       // Names are printed as written, and may hold escape sequences: shown escaped, never run.
       // The YAML printer double-quotes a string holding a control character and escapes C0 there,
       // but not DEL or C1 (escapedC1: read back the same); the comments and warnings, printable().
-      const yaml = escapedC1(stringifyYaml(withDurationUnits(configSchema, redactConfig(resolved))));
+      const yaml = escapedC1(stringifyYaml(withUnits(configSchema, redactConfig(resolved))));
       process.stdout.write(`# ${printable(path ?? "embedded defaults")}: valid\n${yaml}`);
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.

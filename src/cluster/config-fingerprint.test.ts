@@ -9,7 +9,7 @@ const SECRET = "0123456789abcdef0123";
 const nodeConfig = (name: string, port: number, models: string[], apiKey = "sk-one", secret = SECRET) =>
   parseConfig({
     server: { port },
-    storage: { path: `/var/lib/${name}/mindgw.db` },
+    storage: { driver: "postgres", url: "postgres://db:5432/mindgw", path: `/var/lib/${name}/mindgw.db` },
     cluster: {
       redis_url: "redis://127.0.0.1:6379",
       advertise_url: `http://${name}:${port}`,

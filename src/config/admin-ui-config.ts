@@ -1,27 +1,12 @@
 import { z } from "zod";
 import { configUrl } from "./config-url.ts";
-import { durationFields } from "./duration-fields.ts";
-import { parseDuration } from "./units.ts";
+import { bool, duration } from "./config-values.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const secureUrl = (what: string) =>
   configUrl().refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
     message: `${what} must be https (plain http only on loopback)`,
   });
-
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 30m, 12h)` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .register(durationFields, { unit: "ms" });
 
 /** The path the identity provider sends the browser back to; `redirect_url` must point here. */
 export const OIDC_CALLBACK_PATH = "/admin/auth/callback";
@@ -61,12 +46,9 @@ export const oidcConfigSchema = z
 
 /** `admin_ui`: the web control plane at `/admin`. */
 export const adminUiConfigSchema = z.strictObject({
-  enabled: z
-    .union([z.boolean(), z.enum(["true", "false"])])
-    .transform((v) => v === true || v === "true")
-    .default(true),
+  enabled: bool().default(true),
   /** How long a sign-in lasts; the session ends earlier on sign-out or when its key is revoked. */
-  session_ttl: duration("12h"),
+  session_ttl: duration("12h").pipe(z.number().positive("a sign-in must last longer than 0 (e.g. 12h)")),
   oidc: oidcConfigSchema.optional(),
 });
 

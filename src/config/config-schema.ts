@@ -1,56 +1,15 @@
 import { z } from "zod";
 import { addressBlock } from "../core/address-block.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
-import { priceTableSchema } from "../pricing/price-table.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { configUrl } from "./config-url.ts";
-import { durationFields } from "./duration-fields.ts";
+import { bool, duration, durationValue, num, size } from "./config-values.ts";
 import { FALLBACK_CLASSES } from "./fallback-classes.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
+import { priceTableSchema } from "./price-table.ts";
 import { tenantsSchema } from "./tenant-config.ts";
-import { parseDuration, parseSize } from "./units.ts";
-
-/** A duration without a default: "500ms", "30s", "10m", "30d"; a bare number needs a unit. */
-const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    const hint = /^\s*\d+(\.\d+)?\s*$/.test(String(value))
-      ? `needs a unit: ${value}ms? ${value}s?`
-      : "use e.g. 500ms, 30s, 10m, 30d";
-    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
-    return z.NEVER;
-  }
-  return ms;
-});
-durationValue.register(durationFields, { unit: "ms" });
-
-const duration = (fallback: string) =>
-  z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);
-
-const size = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      const bytes = parseSize(value);
-      if (bytes === undefined) {
-        ctx.addIssue({ code: "custom", message: `invalid size "${value}" (use e.g. 512KB, 10MB)` });
-        return z.NEVER;
-      }
-      return bytes;
-    });
-
-/**
- * `${VAR}` interpolation always yields text, so `port: ${PORT:-8080}` arrives as "8080".
- * Numeric and boolean fields accept such text when it is exactly a number or true/false.
- */
-const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
-const num = (schema: z.ZodNumber) =>
-  z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
-const bool = () =>
-  z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());
 
 /** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
 const timeoutsSchema = z.strictObject({

@@ -1,6 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text with ${VAR} placeholders, not templates
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { parseConfig } from "./load-config.ts";
 
 describe("interpolateEnv", () => {
   const env = { KEY: "sk-1", HOST: "10.0.0.5", EMPTY: "" };
@@ -39,5 +42,73 @@ describe("interpolateEnv", () => {
 
   test("text that only looks like a variable is left as is", () => {
     expect(interpolateEnv("$HOME ${1BAD} ${}", env)).toBe("$HOME ${1BAD} ${}");
+  });
+});
+
+describe("a ${VAR} in place of any number, boolean or duration", () => {
+  /** Every number and boolean of `value` as the text `${VAR:-value}` gives: what interpolation yields. */
+  const asVariables = (value: unknown): unknown => {
+    if (typeof value === "number" || typeof value === "boolean") return `\${UNSET_IN_THIS_TEST:-${value}}`;
+    if (Array.isArray(value)) return value.map(asVariables);
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, asVariables(item)]));
+    return value;
+  };
+
+  test("reads as the plain YAML value does, in every section (config.example.yaml's header: no quotes needed)", async () => {
+    const example = parseYaml(await Bun.file(join(import.meta.dir, "../../config.example.yaml")).text());
+    // The sections the example leaves commented out, with a number in each field that takes one.
+    const document = {
+      ...example,
+      auth: {
+        jwt: {
+          secret: "0123456789abcdef0123456789abcdef",
+          issuer: "https://idp.example.com/",
+          audience: "mindgw",
+          algorithms: ["HS256"],
+          clock_tolerance: 0,
+          jwks_cooldown: "10s",
+          limits: { rpm: 600, tpm: 200_000, budget_usd: 50 },
+        },
+        bootstrap_admin: false,
+      },
+      tenants: [
+        {
+          name: "t1",
+          rpm: 60,
+          tpm: 1000,
+          budget: { usd: 5 },
+          shadow: { provider: "demo", model: "m", sample: 0.5 },
+        },
+      ],
+      prices: {
+        mock: {
+          input_per_mtok: 0.5,
+          output_per_mtok: 1.5,
+          cached_input_per_mtok: 0.1,
+          cache_write_per_mtok: 0,
+        },
+      },
+      events: {
+        webhooks: [
+          {
+            url: "https://hooks.example.com/x",
+            secret: "0123456789abcdef",
+            batch_size: 10,
+            max_queue: 100,
+            max_attempts: 3,
+            flush: 0,
+          },
+        ],
+      },
+      models: [
+        ...example.models,
+        { name: "w", routes: [{ provider: "demo", model: "m", weight: 2, context_window: 8192 }] },
+      ],
+    };
+    const plain = parseConfig(document, {});
+    expect(plain.auth.jwt?.limits).toEqual({ rpm: 600, tpm: 200_000, budget_usd: 50 });
+    expect(plain.auth.jwt?.clock_tolerance).toBe(0);
+    expect(parseConfig(asVariables(document), {})).toEqual(plain);
   });
 });

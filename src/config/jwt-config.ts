@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { roleSchema } from "../storage/key-record.ts";
 import { configUrl } from "./config-url.ts";
-import { parseDuration } from "./units.ts";
+import { duration, num } from "./config-values.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
 const ASYMMETRIC_ALGS = [
@@ -18,12 +18,6 @@ const ASYMMETRIC_ALGS = [
   "Ed25519",
 ] as const;
 const isHmac = (alg: string) => alg.startsWith("HS");
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .refine((text) => parseDuration(text) !== undefined, "expected a duration like 30s, 10m");
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -82,9 +76,9 @@ export const jwtConfigSchema = z
     /** Limits applied to every JWT subject (keys carry their own). */
     limits: z
       .strictObject({
-        rpm: z.number().int().positive().optional(),
-        tpm: z.number().int().positive().optional(),
-        budget_usd: z.number().positive().optional(),
+        rpm: num(z.number().int().positive()).optional(),
+        tpm: num(z.number().int().positive()).optional(),
+        budget_usd: num(z.number().positive()).optional(),
       })
       .default({}),
   })

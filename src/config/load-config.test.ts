@@ -199,6 +199,22 @@ describe("parseConfig: messages name the path", () => {
     );
   });
 
+  test("cluster: on SQLite, the default storage, is refused; on PostgreSQL it is taken", () => {
+    const cluster = {
+      redis_url: "redis://10.0.0.5:6379",
+      advertise_url: "http://10.0.0.7:8080",
+      secret: "0123456789abcdef",
+    };
+    const refusal =
+      "cluster: needs storage.driver: postgres, which every node shares (SQLite is one node's own file)";
+    expect(problems({ cluster })).toEqual([refusal]);
+    expect(problems({ cluster, storage: { driver: "sqlite", path: "/var/lib/mindgw/mindgw.db" } })).toEqual([
+      refusal,
+    ]);
+    const shared = parseConfig({ cluster, storage: { driver: "postgres", url: "postgres://db/mindgw" } });
+    expect(shared.cluster?.advertise_url).toBe("http://10.0.0.7:8080");
+  });
+
   test("the reserved tenant name: default is every untenanted key's", () => {
     expect(problems({ tenants: [{ name: "team-a" }, { name: "default", rpm: 1 }] })).toEqual([
       'tenants[1].name: "default" is reserved for keys outside every tenant; choose another name',

@@ -76,7 +76,7 @@ function withPathsFrom(folder: string, config: Config): Config {
   };
   return { ...config, storage };
 }
-/** Rules that span fields: names unique, routes naming providers that exist. */
+/** Rules that span fields: names unique, routes naming providers that exist, what storage a cluster needs. */
 function crossCheck(config: Config): string[] {
   const problems: string[] = [];
   const providers = new Set<string>();
@@ -102,6 +102,12 @@ function crossCheck(config: Config): string[] {
   problems.push(...tenantCrossCheck(config));
   if (config.storage.driver === "postgres" && !config.storage.url) {
     problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");
+  }
+  // Nodes on files of their own would each keep their own keys, spend, audit and stored responses.
+  if (config.cluster && config.storage.driver !== "postgres") {
+    problems.push(
+      "cluster: needs storage.driver: postgres, which every node shares (SQLite is one node's own file)",
+    );
   }
   return problems;
 }

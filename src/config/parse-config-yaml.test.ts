@@ -10,6 +10,7 @@ const SPEC_ENV = {
   OPENAI_API_KEY: "sk-openai",
   ANTHROPIC_API_KEY: "sk-ant",
   REDIS_URL: "redis://127.0.0.1:6379",
+  DATABASE_URL: "postgres://mindgw:pw@127.0.0.1:5432/mindgw",
   MINDGW_CLUSTER_SECRET: "a-cluster-secret-of-32-characters!",
   OIDC_SECRET: "oidc-secret",
 };

@@ -30,6 +30,25 @@ describe("restartRequired", () => {
     expect(restartRequired(before, after)).toEqual(["server.port", "log"]);
   });
 
+  test("cluster: adding it, or editing any of its options, is named: the cluster is built once, at start", () => {
+    const postgres = { ...base, storage: { driver: "postgres", url: "postgres://db/mindgw" } };
+    const cluster = {
+      redis_url: "redis://10.0.0.5:6379",
+      advertise_url: "http://10.0.0.7:8080",
+      secret: "0123456789abcdef",
+    };
+    const single = parseConfig(postgres);
+    const node = parseConfig({ ...postgres, cluster });
+    expect(restartRequired(single, node)).toEqual(["cluster"]);
+    expect(
+      restartRequired(node, parseConfig({ ...postgres, cluster: { ...cluster, node_name: "gw-2" } })),
+    ).toEqual(["cluster"]);
+    expect(
+      restartRequired(node, parseConfig({ ...postgres, cluster: { ...cluster, heartbeat: "2s" } })),
+    ).toEqual(["cluster"]);
+    expect(restartRequired(node, single)).toEqual(["cluster"]);
+  });
+
   test("config.example.yaml names exactly the restart-only fields", () => {
     const example = readFileSync(join(import.meta.dir, "../../config.example.yaml"), "utf8");
     // "# Restart required (…, not applied): server.host, …, workers.max_message. Everything else …"

@@ -2,8 +2,8 @@ import type { Config } from "./config-schema.ts";
 
 /**
  * Config fields read once at start: the listener, storage, logging, the parts wired at start
- * (the worker endpoint and its frame bound, event sinks, apps, the audit writer's schedule) and
- * key bootstrap. An edit to one is accepted with the rest of the file but takes effect only at the
+ * (the worker endpoint and its frame bound, event sinks, apps, the audit writer's schedule, the
+ * cluster with its Redis link, node name and peers) and key bootstrap. An edit to one is accepted with the rest of the file but takes effect only at the
  * next start; the reload says so ("restart required") instead of reporting it applied.
  * Everything else (routes, providers, models, routing, limits, prices, tenants, translation,
  * shadow sampling, `auth.jwt`, `workers.allowed_origins`, `server.max_body` and the other
@@ -28,6 +28,7 @@ export const RESTART_ONLY = [
   "workers.enabled",
   "workers.heartbeat_timeout",
   "workers.max_message",
+  "cluster",
 ] as const;
 
 const at = (config: Config, path: string): unknown =>

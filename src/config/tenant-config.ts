@@ -1,10 +1,6 @@
 import { z } from "zod";
+import { num } from "./config-values.ts";
 import { shadowTargetSchema } from "./shadow-target.ts";
-
-const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
-/** `${VAR}` interpolation yields text; accept it when it is exactly a number. */
-const num = (schema: z.ZodNumber) =>
-  z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
 
 /**
  * The tenant of a key or caller outside every configured tenant: what a key gets when no tenant

@@ -26,6 +26,15 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** Bytes → the largest unit that spells them exactly, as config is written: 10485760 → "10MB", 1500 → "1500B". */
+export function formatSize(bytes: number): string {
+  for (const unit of ["gb", "mb", "kb"] as const) {
+    const size = SIZE_UNITS[unit] ?? 1;
+    if (bytes !== 0 && bytes % size === 0) return `${bytes / size}${unit.toUpperCase()}`;
+  }
+  return `${bytes}B`;
+}
+
 /** "10MB", "512KB", "1GB" or a bare number of bytes → bytes. */
 export function parseSize(text: string | number): number | undefined {
   if (typeof text === "number") return Number.isInteger(text) && text >= 0 ? text : undefined;

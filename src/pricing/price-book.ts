@@ -1,6 +1,7 @@
 import { compileGlob, type ModelGlob } from "../auth/model-glob.ts";
 import type { Pricing, Served } from "../auth/rate-limiter.ts";
 import type { Config, ModelConfig } from "../config/config-schema.ts";
+import type { PriceTable } from "../config/price-table.ts";
 import type { Usage } from "../core/usage.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
@@ -11,7 +12,6 @@ import {
   catalogueProviderId,
   linearCost,
 } from "./catalogue.ts";
-import type { PriceTable } from "./price-table.ts";
 
 /** Where a model's price comes from, for `mindgw models` and `config check`. */
 export type PriceSource =

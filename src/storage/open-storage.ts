@@ -5,7 +5,7 @@ import type { Storage } from "./storage.ts";
 
 /** The store `storage.driver` names: SQLite at `storage.path`, or PostgreSQL at `storage.url`. */
 export async function openStorage(config: Config["storage"]): Promise<Storage> {
-  if (config.driver === "sqlite") return openSqliteStorage(config.path);
+  if (config.driver === "sqlite") return openSqliteAt(config.path);
   if (!config.url) throw new Error("storage.url is required with driver: postgres");
   return openPostgresStorage({
     url: config.url,
@@ -15,4 +15,21 @@ export async function openStorage(config: Config["storage"]): Promise<Storage> {
     sslmode: config.sslmode,
     sslrootcert: config.sslrootcert,
   });
+}
+
+/**
+ * The SQLite file, or an error that names the setting to change: a bare "EACCES: permission
+ * denied, mkdir '/etc/mindgw/data'" does not say that the folder is storage.path's, nor that a
+ * relative path (the default) is read beside the config file rather than in the working directory.
+ */
+function openSqliteAt(path: string): Storage {
+  try {
+    return openSqliteStorage(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `storage.path: cannot create or open ${path}: ${reason} (its folder must be writable by the user mindgw runs as; a relative storage.path is read from the config file's folder)`,
+      { cause: error },
+    );
+  }
 }

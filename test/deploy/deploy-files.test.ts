@@ -6,9 +6,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
-import { parseConfig } from "../../src/config/load-config.ts";
+import { parseConfig, parseConfigText } from "../../src/config/load-config.ts";
 import { parseDuration } from "../../src/config/units.ts";
 import { runMindgw } from "../e2e/harness/run-mindgw.ts";
 
@@ -135,6 +135,40 @@ describe("Dockerfile", () => {
     expect(text).toContain('ENTRYPOINT ["/usr/local/bin/mindgw"]');
     expect(text).toContain('CMD ["serve", "-c", "/etc/mindgw/config.yaml"]');
     expect(text).toMatch(/^EXPOSE 8080$/m);
+  });
+
+  test("the documented Docker layout keeps the store in the VOLUME, written by the image's user", async () => {
+    const text = await read("Dockerfile");
+    const volume = /^VOLUME \["([^"]+)"\]$/m.exec(text)?.[1] ?? "?";
+    const configPath = /^CMD \["serve", "-c", "([^"]+)"\]$/m.exec(text)?.[1] ?? "?";
+    const uid = /useradd --system --uid (\d+)/.exec(text)?.[1] ?? "?";
+    expect(text).toMatch(new RegExp(`--home-dir ${volume} --create-home mindgw`));
+    // The links the image makes: from where, to where.
+    const links = new Map([...text.matchAll(/ln -s (\S+) (\S+)/g)].map((m) => [m[2]!, m[1]!] as const));
+    /** Where a path in the image leads, through those links. */
+    const inImage = (path: string) => {
+      for (const [link, target] of links) {
+        const below = relative(link, path);
+        if (!below.startsWith("..")) return join(target, below);
+      }
+      return path;
+    };
+    // The config a user mounts there (the example's storage.path, or none: the default) puts the
+    // store in the volume, beside the config file by its path and in the volume by the link.
+    for (const config of [await read("config.example.yaml"), "server: { port: 8080 }\n"]) {
+      const { storage } = parseConfigText(configPath, config, {});
+      expect(dirname(storage.path)).toBe(join(dirname(configPath), "data"));
+      expect(dirname(inImage(storage.path))).toBe(volume);
+    }
+    // DEPLOYMENT.md runs it with the volume and the config where the image expects them, and says
+    // to give the host folder to the image's user.
+    const deployment = await read("docs/DEPLOYMENT.md");
+    const run = /`docker run ([^`]+)`/.exec(deployment)?.[1] ?? "";
+    const mounts = [...run.matchAll(/-v (\S+):(\S+)/g)].map((m) => ({ host: m[1]!, at: m[2]! }));
+    const data = mounts.find((m) => m.at === volume);
+    expect(data).toBeDefined();
+    expect(mounts.map((m) => m.at)).toContain(configPath);
+    expect(deployment).toContain(`\`chown ${uid}:${uid} ${data?.host}\``);
   });
 });
 

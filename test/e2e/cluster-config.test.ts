@@ -11,12 +11,13 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { linkSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -212,5 +213,28 @@ describe("config changes across three nodes", () => {
         `config differs between nodes: this node runs ${agreed}, node-c runs ${own}`,
       ),
     );
+  });
+});
+
+describe("a cluster node needs the shared store", () => {
+  test("cluster: on SQLite is refused by config check and by serve, which never joins", async () => {
+    const own = join(shared.path, "on-sqlite");
+    mkdirSync(own);
+    const configPath = join(own, "mindgw.yaml");
+    const config = parse(sharedConfig(databaseUrl, ["mock"])) as Record<string, unknown>;
+    writeFileSync(configPath, stringify({ ...config, storage: { driver: "sqlite", path: "./mindgw.db" } }));
+    const env = { NODE_PORT: String(freePort()), NODE_NAME: "node-sqlite" };
+    const refusal =
+      "cluster: needs storage.driver: postgres, which every node shares (SQLite is one node's own file)";
+    const check = await runMindgw(["config", "check", "-c", configPath], { env });
+    expect({ code: check.code, stderr: check.stderr }).toEqual({
+      code: 2,
+      stderr: `invalid config:\n  ${refusal}\n`,
+    });
+    const serve = await runMindgw(["serve", "-c", configPath], { env });
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain(refusal);
+    expect(serve.stdout).not.toContain("serving on");
+    expect((await clusterOf(A)).nodes).toBe(3);
   });
 });

@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { printable } from "../../src/core/printable.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -76,8 +77,8 @@ describe("mindgw config check", () => {
     const result = await runMindgw(["config", "check", "-c", path]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain("valid");
-    // Resolved: defaults filled in, sizes and durations in their canonical units.
-    expect(result.stdout).toContain("max_body: 2097152");
+    // Resolved: defaults filled in, sizes and durations with their units.
+    expect(result.stdout).toContain("max_body: 2MB");
     expect(result.stdout).toContain("model: real-m1");
     expect(result.stdout).toContain("drain_timeout: 30s");
     expect(result.stdout).toContain("url: https://hooks.slack.com/[redacted]");
@@ -244,6 +245,7 @@ describe("the SPEC's own config sample (flow mappings with ${VAR})", () => {
     OPENAI_API_KEY: API_KEY,
     ANTHROPIC_API_KEY: "sk-ant-secret-0005",
     REDIS_URL: "redis://127.0.0.1:6379",
+    DATABASE_URL: `postgres://mindgw:${URL_PASSWORD}@127.0.0.1:5432/mindgw`,
     MINDGW_CLUSTER_SECRET: "cluster-secret-0006-cluster-secret-0006",
     OIDC_SECRET: "oidc-secret-0007",
   };
@@ -253,15 +255,21 @@ describe("the SPEC's own config sample (flow mappings with ${VAR})", () => {
     expect(result.stderr).not.toContain("invalid config");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("base_url: https://api.openai.com/v1");
-    for (const secret of [API_KEY, env.ANTHROPIC_API_KEY, env.MINDGW_CLUSTER_SECRET, env.OIDC_SECRET])
+    for (const secret of [
+      API_KEY,
+      env.ANTHROPIC_API_KEY,
+      env.MINDGW_CLUSTER_SECRET,
+      env.OIDC_SECRET,
+      URL_PASSWORD,
+    ])
       expect(result.stdout).not.toContain(secret);
   });
 
   test("serve starts on it and serves its models", async () => {
-    const redis = fx.own(await startRedis());
+    const [redis, postgres] = await Promise.all([startRedis().then(fx.own), startPostgres().then(fx.own)]);
     const gw = await fx.spawn({
       config: await Bun.file(SAMPLE).text(),
-      env: { ...env, REDIS_URL: redis.url },
+      env: { ...env, REDIS_URL: redis.url, DATABASE_URL: await postgres.createDatabase("sample") },
     });
     const models = await fetch(`${gw.url}/openai/v1/models`, {
       headers: { authorization: `Bearer ${gw.adminKey}` },

@@ -5,6 +5,7 @@ import OpenAI from "openai";
 import { stringify } from "yaml";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -198,5 +199,46 @@ describe("hot reload through symlinks", () => {
     version("..v2", ["m1", "m-v2", "m-edited"]);
     await waitFor("the in-place edit to apply", () => routes(mounted, "m-edited"));
     expect(mounted.stderr.all).not.toContain("rejected");
+  });
+});
+
+describe("restart-only settings", () => {
+  test("cluster: added to a running node's file is reported as restart required, not joined", async () => {
+    // On PostgreSQL, so that the edited file is valid: only what cluster: is changes.
+    const postgres = await startPostgres();
+    fx.deferTest(() => postgres.stop());
+    const config = {
+      storage: { driver: "postgres", url: await postgres.createDatabase("reload"), sslmode: "disable" },
+      providers: providers(),
+      models: [model("m1", "a")],
+    };
+    const node = await fx.spawn({ config });
+    const statusOf = async () =>
+      (await (
+        await fetch(`${node.url}/admin/api/status`, { headers: { authorization: `Bearer ${node.adminKey}` } })
+      ).json()) as { config: { version: number; restartRequired: string[] }; cluster?: unknown };
+    // A Redis nobody listens on: the node must not try it, or show a cluster in its status.
+    const cluster = {
+      redis_url: "redis://127.0.0.1:1",
+      advertise_url: node.url,
+      secret: "0123456789abcdef0123",
+    };
+    await node.writeConfig({ ...config, models: [model("m1", "a"), model("m2", "a")], cluster });
+    const after = await waitFor("the edit to apply", async () => {
+      const current = await statusOf();
+      return current.config.version === 2 ? current : undefined;
+    });
+    expect(after.config.restartRequired).toEqual(["cluster"]);
+    expect(after.cluster).toBeUndefined();
+    await waitFor("the restart-required warning", () =>
+      node.stderr.all.includes("restart required for: cluster"),
+    );
+    // The rest of the edit is applied.
+    const m2 = await fetch(`${node.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${node.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m2", messages: ask() }),
+    });
+    expect(m2.status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { renameSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
@@ -47,6 +47,35 @@ describe("one process per port", () => {
       expect(models.status).toBe(200);
       await started.stop();
     } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe("a store that cannot be created", () => {
+  test("serve fails naming storage.path and the path: the Docker layout, a config folder the gateway's user cannot write", async () => {
+    const dir = tempDir();
+    // As in the image: the config in a folder its user may read but not write, storage.path at
+    // its default (./data/mindgw.db, beside the config). Root writes anywhere, so as root the
+    // gateway runs as the image's uid 10001 instead.
+    const etc = dir.file("etc");
+    mkdirSync(etc);
+    try {
+      const config = `${etc}/config.yaml`;
+      await Bun.write(config, stringify({ providers: [{ name: "mock", type: "mock" }] }));
+      chmodSync(etc, 0o555);
+      chmodSync(dir.path, 0o755);
+      const asRoot = process.getuid?.() === 0;
+      const via = asRoot ? ["setpriv", "--reuid=10001", "--regid=10001", "--clear-groups"] : [];
+      const args = ["serve", "-c", config, "--host", "127.0.0.1", "--port", "0"];
+      const result = await runMindgw(args, { via, cwd: dir.path });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `mindgw: storage.path: cannot create or open ${etc}/data/mindgw.db: EACCES`,
+      );
+      expect(result.stdout).not.toContain("serving on");
+    } finally {
+      chmodSync(etc, 0o755);
       dir.cleanup();
     }
   });

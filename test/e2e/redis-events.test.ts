@@ -6,6 +6,7 @@ import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
 import { fakeRoutesConfig } from "./harness/fake-config.ts";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -28,8 +29,12 @@ const fx = gatewayFixture({
   fakeRoutes: false,
   port,
   config: async (_fakeUrl, { fake, own }) => {
-    redis = own(await startRedis());
+    // A cluster node, so on the PostgreSQL every node shares (cluster: needs it).
+    const [started, postgres] = await Promise.all([startRedis().then(own), startPostgres().then(own)]);
+    redis = started;
+    const databaseUrl = await postgres.createDatabase("events");
     return fakeRoutesConfig(fake.url, ["m1"], {
+      storage: { driver: "postgres", url: databaseUrl, sslmode: "disable", connect_timeout: "1s" },
       cluster: {
         redis_url: redis.url,
         advertise_url: `http://127.0.0.1:${port}`,

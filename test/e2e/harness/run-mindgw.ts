@@ -10,17 +10,23 @@ export interface CliResult {
 /**
  * Runs the compiled binary to completion (bounded: killed after `timeoutMs`). `env` is merged
  * over a copy of this process's environment with the MINDGW_* fallbacks removed, so a test
- * only sees the ones it passes; a name given `undefined` is removed as well.
+ * only sees the ones it passes; a name given `undefined` is removed as well. `via` is a command
+ * that execs the binary in its own place (`setpriv --reuid=…`, to run it as another user).
  */
 export async function runMindgw(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    timeoutMs?: number;
+    via?: readonly string[];
+  } = {},
 ): Promise<CliResult> {
   assertBuilt();
   const fallbacks = { MINDGW_CONFIG: undefined, MINDGW_GATEWAY: undefined, MINDGW_ADMIN_KEY: undefined };
   const env: Record<string, string | undefined> = { ...process.env, ...fallbacks, ...options.env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const proc = Bun.spawn([MINDGW, ...args], {
+  const proc = Bun.spawn([...(options.via ?? []), MINDGW, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { num } from "./config-values.ts";
 
 /** `prices:` in config: USD per million tokens, per model name (globs allowed, exact wins). */
 export const priceTableSchema = z.record(
   z.string(),
   z.strictObject({
-    input_per_mtok: z.number().nonnegative(),
-    output_per_mtok: z.number().nonnegative(),
+    input_per_mtok: num(z.number().nonnegative()),
+    output_per_mtok: num(z.number().nonnegative()),
     /** Prompt tokens read from the provider's cache; default: the input price. */
-    cached_input_per_mtok: z.number().nonnegative().optional(),
+    cached_input_per_mtok: num(z.number().nonnegative()).optional(),
     /** Prompt tokens written to the provider's cache; default: the input price. */
-    cache_write_per_mtok: z.number().nonnegative().optional(),
+    cache_write_per_mtok: num(z.number().nonnegative()).optional(),
   }),
 );
 export type PriceTable = z.infer<typeof priceTableSchema>;

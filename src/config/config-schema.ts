@@ -226,9 +226,13 @@ export const configSchema = z.strictObject({
           }),
         )
         .default([]),
-      /** Append events to a Redis stream (`XADD`) on `cluster.redis_url`; needs `cluster:`. */
+      /**
+       * Append events to a Redis stream (`XADD`) on `url`, else on `cluster.redis_url`: a single
+       * node (SQLite, no `cluster:`) names its Redis here.
+       */
       redis_stream: z
         .strictObject({
+          url: z.string().min(1).optional(),
           stream: z.string().min(1).default("mindgw:events"),
           /** Trims the stream to about this many entries. */
           max_len: num(z.number().int().min(1)).default(100_000),

@@ -215,6 +215,25 @@ describe("parseConfig: messages name the path", () => {
     expect(shared.cluster?.advertise_url).toBe("http://10.0.0.7:8080");
   });
 
+  test("events to a Redis stream: on its own url on a single node, else on the cluster's Redis", () => {
+    expect(problems({ events: { redis_stream: { stream: "s" } } })).toEqual([
+      "events.redis_stream.url: needed without cluster: (whose cluster.redis_url it uses otherwise)",
+    ]);
+    const single = parseConfig({ events: { redis_stream: { url: "redis://10.0.0.5:6379" } } });
+    expect(single.events.redis_stream?.url).toBe("redis://10.0.0.5:6379");
+    expect(single.storage.driver).toBe("sqlite");
+    const clustered = parseConfig({
+      storage: { driver: "postgres", url: "postgres://db/mindgw" },
+      cluster: {
+        redis_url: "redis://10.0.0.5:6379",
+        advertise_url: "http://10.0.0.7:8080",
+        secret: "0123456789abcdef",
+      },
+      events: { redis_stream: {} },
+    });
+    expect(clustered.events.redis_stream?.url).toBeUndefined();
+  });
+
   test("the reserved tenant name: default is every untenanted key's", () => {
     expect(problems({ tenants: [{ name: "team-a" }, { name: "default", rpm: 1 }] })).toEqual([
       'tenants[1].name: "default" is reserved for keys outside every tenant; choose another name',

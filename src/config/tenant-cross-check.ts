@@ -35,8 +35,10 @@ export function tenantCrossCheck(config: Config): string[] {
         );
     }
   });
-  if (config.events.redis_stream && !config.cluster)
-    problems.push("events.redis_stream: needs cluster.redis_url (set cluster:)");
+  if (config.events.redis_stream && config.events.redis_stream.url === undefined && !config.cluster)
+    problems.push(
+      "events.redis_stream.url: needed without cluster: (whose cluster.redis_url it uses otherwise)",
+    );
   const providerNames = new Set([...config.providers.map((p) => p.name), "workers"]);
   const checkShadow = (where: string, target: { provider: string } | undefined, owner?: string) => {
     if (!target) return;

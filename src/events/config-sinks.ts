@@ -4,19 +4,24 @@ import type { EventSink } from "./event-sink.ts";
 import { createRedisStreamSink } from "./redis-stream-sink.ts";
 import { createWebhookSink } from "./webhook-sink.ts";
 
+/** A write's bound on a Redis of the stream's own (a cluster's is `cluster.redis_timeout`). */
+const REDIS_TIMEOUT_MS = 2_000;
+
 /** The sinks `events:` in config names (`mindgw serve`); embedders may pass their own besides. */
 export function sinksFromConfig(config: Config, logger: Logger): EventSink[] {
   const stream = config.events.redis_stream;
+  // Its own Redis, else the cluster's (the config check refuses a stream with neither).
+  const url = stream?.url ?? config.cluster?.redis_url;
   const redis =
-    stream && config.cluster
+    stream && url !== undefined
       ? [
           createRedisStreamSink({
-            url: config.cluster.redis_url,
+            url,
             stream: stream.stream,
             maxLen: stream.max_len,
             maxQueue: stream.max_queue,
             ...(stream.types ? { types: stream.types } : {}),
-            timeoutMs: config.cluster.redis_timeout,
+            timeoutMs: config.cluster?.redis_timeout ?? REDIS_TIMEOUT_MS,
             onDrop: (count) => logger.warn("redis stream events dropped", { stream: stream.stream, count }),
           }),
         ]

@@ -2,18 +2,15 @@ import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { RedisClient } from "bun";
 import OpenAI from "openai";
 import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
-import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
 import { fakeRoutesConfig } from "./harness/fake-config.ts";
-import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
-import { startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(60_000);
 
-// `events.redis_stream` through the compiled binary: with `cluster.redis_url` set, every
+// `events.redis_stream` through the compiled binary: with its `url` set, every
 // finished request is appended to a Redis stream (XADD), read back here with XRANGE and XREAD
 // as a consumer would. While Redis is away requests are served as usual; events wait in a
 // bounded queue (the oldest dropped past `max_queue`, counted in the log) and the rest are
@@ -21,27 +18,18 @@ setDefaultTimeout(60_000);
 
 const STREAM = "mindgw:test-events";
 const MAX_QUEUE = 5;
-const port = freePort();
 let redis: RedisServer;
 let gw: GatewayProcess;
 
 const fx = gatewayFixture({
   fakeRoutes: false,
-  port,
   config: async (_fakeUrl, { fake, own }) => {
-    // A cluster node, so on the PostgreSQL every node shares (cluster: needs it).
-    const [started, postgres] = await Promise.all([startRedis().then(own), startPostgres().then(own)]);
-    redis = started;
-    const databaseUrl = await postgres.createDatabase("events");
+    // A single node on SQLite names its Redis with the stream (a cluster node's is cluster.redis_url).
+    redis = own(await startRedis());
     return fakeRoutesConfig(fake.url, ["m1"], {
-      storage: { driver: "postgres", url: databaseUrl, sslmode: "disable", connect_timeout: "1s" },
-      cluster: {
-        redis_url: redis.url,
-        advertise_url: `http://127.0.0.1:${port}`,
-        secret: CLUSTER_SECRET,
-        node_name: "events-node",
+      events: {
+        redis_stream: { url: redis.url, stream: STREAM, types: ["request.finished"], max_queue: MAX_QUEUE },
       },
-      events: { redis_stream: { stream: STREAM, types: ["request.finished"], max_queue: MAX_QUEUE } },
     });
   },
 });

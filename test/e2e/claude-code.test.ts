@@ -53,6 +53,9 @@ describe("Claude Code through mindgw", () => {
     expect(first.context_management).toBeUndefined();
     // Its max_tokens as max_completion_tokens: OpenAI's gpt-5.x and o-series refuse max_tokens.
     expect([typeof first.max_completion_tokens, first.max_tokens]).toEqual(["number", undefined]);
+    // Its metadata.user_id (a JSON object, ~150 characters) as a digest OpenAI's 64-character
+    // `user` takes: the fake refuses a longer one, as OpenAI does.
+    expect(calls.every((call) => /^[0-9a-f]{64}$/.test(String(call.body.user)))).toBe(true);
     expect((first.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain(
       "Bash",
     );

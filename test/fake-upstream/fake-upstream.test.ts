@@ -129,6 +129,19 @@ describe("fake upstream, through the official openai SDK", () => {
     expect(res.choices[0]?.finish_reason).toBe("length");
   });
 
+  test("a `user` longer than 64 characters is refused as OpenAI refuses it; 64 is taken", async () => {
+    const messages = [{ role: "user" as const, content: "x" }];
+    const err = await client.chat.completions
+      .create({ model: "m", user: "u".repeat(65), messages })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const refused = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect([refused.code, refused.param]).toEqual(["string_above_max_length", "user"]);
+    expect(refused.message).toContain("maximum length 64, but got a string with length 65");
+    const res = await client.chat.completions.create({ model: "m", user: "u".repeat(64), messages });
+    expect(res.choices[0]?.message.content).toBe("echo: x");
+  });
+
   test("legacy completions, stream and not", async () => {
     const res = await client.completions.create({ model: "m", prompt: "say this" });
     expect(res.object).toBe("text_completion");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Behaviour } from "./fake-behaviour.ts";
-import type { Prepared } from "./fake-call.ts";
+import type { FakeRefusal, Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
 
@@ -20,6 +20,7 @@ const chatSchema = z.looseObject({
   tool_choice: z.unknown().optional(),
   max_tokens: z.number().int().nullish(),
   max_completion_tokens: z.number().int().nullish(),
+  user: z.string().nullish(),
   response_format: z
     .looseObject({ type: z.string(), json_schema: z.looseObject({ schema: z.unknown() }).optional() })
     .nullish(),
@@ -38,6 +39,17 @@ const MAX_TOKENS_REFUSED = {
   param: "max_tokens",
   code: "unsupported_parameter",
 };
+
+/** The longest `user` OpenAI takes. */
+const USER_MAX = 64;
+
+/** What OpenAI answers a `user` longer than it takes (Claude Code's metadata.user_id copied as is). */
+const userTooLong = (length: number): FakeRefusal => ({
+  status: 400,
+  message: `Invalid 'user': string too long. Expected a string with maximum length ${USER_MAX}, but got a string with length ${length} instead.`,
+  param: "user",
+  code: "string_above_max_length",
+});
 
 const FINISH = { stop: "stop", length: "length", tool: "tool_calls" } as const;
 
@@ -175,6 +187,7 @@ export function prepareChat(body: unknown): Prepared {
   }
   const req = parsed.data;
   if (req.max_tokens != null && REASONING_MODEL.test(req.model)) return MAX_TOKENS_REFUSED;
+  if (req.user != null && req.user.length > USER_MAX) return userTooLong(req.user.length);
   return {
     markerText: req.messages.map((m) => contentText(m.content)).join(" "),
     stream: req.stream === true,

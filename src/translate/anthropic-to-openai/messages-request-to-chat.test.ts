@@ -365,6 +365,24 @@ describe("messagesRequestToChat", () => {
     expect(chat.context_management).toBeUndefined();
   });
 
+  test("Claude Code's metadata.user_id (a JSON object, ~150 characters) is sent as a 64-character digest OpenAI takes", () => {
+    const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as {
+      metadata: { user_id: string };
+    };
+    expect(recorded.metadata.user_id.length).toBeGreaterThan(64);
+    const user = messagesRequestToChat(recorded).user as string;
+    expect(user).toMatch(/^[0-9a-f]{64}$/);
+    // The same caller, the same user every time; another caller, another user.
+    expect(messagesRequestToChat(recorded).user).toBe(user);
+    const other = { ...recorded, metadata: { user_id: recorded.metadata.user_id.replace("1a0d", "2b1e") } };
+    expect(messagesRequestToChat(other).user).not.toBe(user);
+    // One OpenAI takes is sent as it is, up to its 64 characters.
+    const sentAs = (userId: string) =>
+      messagesRequestToChat({ ...recorded, metadata: { user_id: userId } }).user;
+    expect(sentAs("u".repeat(64))).toBe("u".repeat(64));
+    expect(sentAs("u".repeat(65))).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   test("an image with a base64 source missing its data is a 400 naming the field, as Anthropic says it", () => {
     const body = (source: object) => ({
       model: "m",

@@ -9,6 +9,7 @@ import {
 import { Dropped } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
+import { chatUser } from "./chat-user.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
 import { userMessages } from "./user-content-to-chat.ts";
 
@@ -53,7 +54,8 @@ const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: "auto", standard
  * `system` (top-level, and `system` turns anywhere in `messages`) become system messages in
  * place; `thinking` budgets and `output_config.effort` become `reasoning_effort`;
  * `output_config.format` (or the beta's `output_format`) becomes `response_format`;
- * `service_tier` becomes OpenAI's. Thinking blocks in past turns are the upstream's own and are
+ * `service_tier` becomes OpenAI's; `metadata.user_id` becomes `user`, as a digest when it is longer
+ * than OpenAI takes (chat-user.ts). Thinking blocks in past turns are the upstream's own and are
  * left out, as are `cache_control` hints. Server tools (Anthropic-hosted, with a `type` other than
  * `custom`) and every field not carried are dropped and named in `dropped`, or refused, by
  * `translation.unsupported`.
@@ -71,7 +73,7 @@ export function messagesRequestToChat(body: JsonObject, dropped = new Dropped())
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
-  if (request.metadata?.user_id) out.user = request.metadata.user_id;
+  if (request.metadata?.user_id) out.user = chatUser(request.metadata.user_id);
   if (request.stream) {
     out.stream = true;
     // Anthropic streams always report usage; OpenAI only when asked.

@@ -68,6 +68,32 @@ describe("Claude Code through mindgw", () => {
     expect(rows.every((row) => row.status === 200 && row.dropped?.includes("context_management"))).toBe(true);
   });
 
+  test("a route whose context_window cannot hold Claude Code's max_tokens: it is told so in Anthropic's words, asks for less and completes", async () => {
+    // Claude Code asks for max_tokens 128,000; with its prompt that passes a 131,072-token window.
+    // The gateway refuses before any upstream call, in the words Anthropic's API uses when the
+    // prompt fits and the answer does not; Claude Code reads the numbers and asks again for less.
+    const window = 131_072;
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "openai",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+      contextWindow: window,
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    // Only the asks that fit reached the upstream (the tool call, then the answer), each for less.
+    const asked = seen(report)
+      .filter((request) => request.path === "/v1/chat/completions")
+      .map((request) => Number(request.body.max_completion_tokens));
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked.every((tokens) => tokens < 128_000)).toBe(true);
+    // Its first ask, refused by the gateway: a 400 row (the report is read once it holds as many
+    // rows as upstream calls, and the refusal came before them).
+    const rows = (report.audit as Row[]).filter((row) => row.frontDoor === "messages");
+    expect(rows.some((row) => row.status === 400)).toBe(true);
+  });
+
   test("--output-format stream-json: the result event carries the answer", async () => {
     const report = await runInNetns("claude.scenario.ts", {
       upstream: "openai",

@@ -8,6 +8,8 @@ interface Options {
   models: string[];
   prompt: string;
   flags?: string[];
+  /** Every route's `context_window`. */
+  contextWindow?: number;
 }
 
 const options = scenarioOptions<Options>();
@@ -18,16 +20,21 @@ const CLAUDE = join(
   `../../../node_modules/@anthropic-ai/claude-code-linux-${process.arch}/claude`,
 );
 
-await inLoopbackWorld(options.upstream, options.models, async ({ gw, key, dir }) => {
-  const work = join(dir, "work");
-  mkdirSync(work, { recursive: true });
-  return runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
-    cwd: work,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      ANTHROPIC_BASE_URL: gw.url,
-      ANTHROPIC_API_KEY: key,
-    },
-  });
-});
+await inLoopbackWorld(
+  options.upstream,
+  options.models,
+  async ({ gw, key, dir }) => {
+    const work = join(dir, "work");
+    mkdirSync(work, { recursive: true });
+    return runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        ANTHROPIC_BASE_URL: gw.url,
+        ANTHROPIC_API_KEY: key,
+      },
+    });
+  },
+  options.contextWindow === undefined ? {} : { context_window: options.contextWindow },
+);

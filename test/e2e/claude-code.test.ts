@@ -78,7 +78,7 @@ describe("Claude Code through mindgw", () => {
       models: MODELS,
       prompt: PROMPT,
       flags: FLAGS,
-      contextWindow: window,
+      route: { context_window: window },
     });
     expect(report.client.exitCode).toBe(0);
     expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
@@ -92,6 +92,25 @@ describe("Claude Code through mindgw", () => {
     // rows as upstream calls, and the refusal came before them).
     const rows = (report.audit as Row[]).filter((row) => row.frontDoor === "messages");
     expect(rows.some((row) => row.status === 400)).toBe(true);
+  });
+
+  test("the deepseek preset: the thinking Claude Code sends back goes as reasoning_content, which DeepSeek's thinking mode requires", async () => {
+    // The fake refuses, as DeepSeek's API does, a tool-call turn sent back without its reasoning.
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "deepseek",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+      route: { model: "deepseek-reasoner" },
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    const calls = seen(report).filter((request) => request.path === "/v1/chat/completions");
+    const history = calls.at(-1)?.body.messages as { role: string; reasoning_content?: unknown }[];
+    const turn = history.find((message) => message.role === "assistant");
+    // The reasoning the fake's first answer carried, sent back with the tool call it led to.
+    const first = calls[0]?.body.messages as unknown[];
+    expect(turn?.reasoning_content).toBe(`Thinking over ${first.length} messages.`);
   });
 
   test("--output-format stream-json: the result event carries the answer", async () => {

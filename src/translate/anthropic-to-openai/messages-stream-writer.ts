@@ -97,8 +97,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   /**
    * A chat upstream's reasoning (`reasoning_content`, vLLM/DeepSeek; `reasoning`, others) as a
-   * thinking block. It carries no signature: no Anthropic model wrote it, and mindgw drops
-   * thinking blocks when the conversation goes back to a chat upstream.
+   * thinking block. It carries no signature: no Anthropic model wrote it. When the conversation
+   * comes back, a chat upstream that wants its reasoning back gets it as `reasoning_content`
+   * (messages-request-to-chat.ts); any other goes without it.
    */
   private thinking(thinking: string, out: SseEvent[]): void {
     const open = this.open;

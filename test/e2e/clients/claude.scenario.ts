@@ -1,6 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { inLoopbackWorld, runClient, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+import {
+  inLoopbackWorld,
+  type RouteSettings,
+  runClient,
+  scenarioOptions,
+  type UpstreamKind,
+} from "./loopback-world.ts";
 
 /** Claude Code (`claude -p`), pointed at mindgw with ANTHROPIC_BASE_URL and a mindgw key. */
 interface Options {
@@ -8,8 +14,8 @@ interface Options {
   models: string[];
   prompt: string;
   flags?: string[];
-  /** Every route's `context_window`. */
-  contextWindow?: number;
+  /** What every route also sets (`context_window`, the upstream `model`). */
+  route?: RouteSettings;
 }
 
 const options = scenarioOptions<Options>();
@@ -36,5 +42,5 @@ await inLoopbackWorld(
       },
     });
   },
-  options.contextWindow === undefined ? {} : { context_window: options.contextWindow },
+  options.route,
 );

@@ -36,7 +36,8 @@ export interface Report {
   readonly files?: Record<string, string>;
 }
 
-export type UpstreamKind = "openai" | "anthropic";
+/** The fake's dialect, and for `deepseek` an OpenAI-type provider under the `deepseek` preset. */
+export type UpstreamKind = "openai" | "anthropic" | "deepseek";
 
 /** What every route of a scenario's gateway also sets (`context_window`). */
 export type RouteSettings = Readonly<Record<string, unknown>>;
@@ -49,9 +50,14 @@ export function gatewayConfig(
   route: RouteSettings = {},
 ): object {
   const provider =
-    kind === "openai"
-      ? { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }
-      : { name: "fake", type: "anthropic", base_url: fakeUrl };
+    kind === "anthropic"
+      ? { name: "fake", type: "anthropic", base_url: fakeUrl }
+      : {
+          name: "fake",
+          type: "openai",
+          base_url: `${fakeUrl}/v1`,
+          ...(kind === "deepseek" ? { preset: "deepseek" } : {}),
+        };
   return {
     providers: [provider],
     models: models.map((name) => ({ name, routes: [{ provider: "fake", model: `up-${name}`, ...route }] })),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readContextOverflow } from "./context-overflow.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 
 /** Anthropic's closed set of error types. */
@@ -70,7 +71,7 @@ export function anthropicWireError(error: GatewayError): { type: AnthropicErrorT
   const own = upstream?.dialect === "anthropic" ? anthropicErrorType.safeParse(upstream.type) : undefined;
   if (own?.success) return { type: own.data, message: error.message };
   if (error.code === "context_length_exceeded") {
-    return { type: "invalid_request_error", message: promptTooLong(error.message) };
+    return { type: "invalid_request_error", message: contextRefusal(error.message) };
   }
   const mapped = upstream?.dialect === "openai" ? fromOpenAI(upstream.type, upstream.code) : undefined;
   if (mapped) return { type: mapped, message: error.message };
@@ -80,22 +81,26 @@ export function anthropicWireError(error: GatewayError): { type: AnthropicErrorT
 }
 
 /**
- * A context-length refusal (an OpenAI upstream's, or the gateway's own) in Anthropic's words,
- * `prompt is too long: N tokens > M maximum`: Claude Code compacts the conversation when it reads
- * them. The numbers come from OpenAI's wording ("maximum context length is M tokens … resulted
- * in / requested N tokens") or Google's; when N is not given, the original message follows the words.
+ * A context-length refusal (an OpenAI-dialect upstream's, or the gateway's own) in the words of
+ * Anthropic's API, which Claude Code acts on. When the refusal says the prompt alone fits the
+ * window and the answer asked for is what does not (vLLM's, OpenRouter's, the gateway's own
+ * estimate), ``input length and `max_tokens` exceed context limit: P + A > W, …``: Claude Code asks
+ * again for a shorter answer. Otherwise `prompt is too long: P tokens > W maximum`, and it compacts
+ * the conversation; when the numbers are not given, the original message follows the words.
  */
-export function promptTooLong(message: string): string {
-  if (message.startsWith("prompt is too long")) return message;
-  const google = GOOGLE_TOO_LONG.exec(message);
-  const maximum = /maximum context length is (\d+) tokens/i.exec(message)?.[1] ?? google?.[2];
-  const prompt = /(?:resulted in|requested) (\d+) tokens/i.exec(message)?.[1] ?? google?.[1];
-  if (maximum && prompt) return `prompt is too long: ${prompt} tokens > ${maximum} maximum`;
+export function contextRefusal(message: string): string {
+  if (message.startsWith("prompt is too long") || message.startsWith(MAX_TOKENS_WORDS)) return message;
+  const overflow = readContextOverflow(message);
+  if (overflow?.answer !== undefined && overflow.prompt < overflow.window) {
+    const { prompt, answer, window } = overflow;
+    return `${MAX_TOKENS_WORDS}: ${prompt} + ${answer} > ${window}, decrease input length or \`max_tokens\` and try again`;
+  }
+  if (overflow) return `prompt is too long: ${overflow.prompt} tokens > ${overflow.window} maximum`;
   return `prompt is too long: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
 
-/** Gemini's and Vertex AI's words: "The input token count (N) exceeds the maximum number of tokens allowed (M)". */
-const GOOGLE_TOO_LONG = /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/i;
+/** How Anthropic's API begins a refusal whose prompt fits and whose `max_tokens` does not. */
+const MAX_TOKENS_WORDS = "input length and `max_tokens` exceed context limit";
 
 /** Reads an Anthropic error body: its type and message. */
 export function readAnthropicError(body: unknown): { type: string; message: string } | undefined {
@@ -105,13 +110,17 @@ export function readAnthropicError(body: unknown): { type: string; message: stri
 
 /**
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
- * prompt that is too long; its message says so, and OpenAI callers get OpenAI's code for it.
+ * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
+ * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
  */
 export function codeFromAnthropic(
   status: number,
   error: { type: string; message: string } | undefined,
 ): ErrorCode {
-  if (error && /prompt is too long|context window|too many tokens/i.test(error.message)) {
+  if (
+    error &&
+    /prompt is too long|exceed context limit|context window|too many tokens/i.test(error.message)
+  ) {
     return "context_length_exceeded";
   }
   if (status === 404 || error?.type === "not_found_error") return "model_not_found";

@@ -149,6 +149,14 @@ export interface Provider {
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**
+   * openai: the upstream wants the reasoning it wrote back on the assistant turns of a
+   * conversation, as `reasoning_content` beside `content` (DeepSeek's thinking mode refuses a
+   * tool-call turn without it): a translation to chat carries there the reasoning it would leave
+   * out for another upstream (an Anthropic caller's thinking blocks, messages-request-to-chat.ts).
+   * Set by the vendor's preset; unset, reasoning stays out (OpenAI refuses a field it does not know).
+   */
+  readonly wantsReasoningBack?: boolean;
+  /**
    * For a provider that stands for several upstreams (the connected workers): the one that will
    * serve this call, chosen before the call is adapted, because what it serves natively
    * (`responsesApi`) and where a native answer is held (its `name`) depend on that upstream.

@@ -1,4 +1,6 @@
+import { contextOverflowMessage } from "../core/context-overflow.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { GatewayError } from "../core/gateway-error.ts";
 
 /**
  * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
@@ -50,4 +52,26 @@ export function fitsContext(body: JsonObject, window: number): boolean {
   if (budgetChars <= 0) return false;
   const count = { chars: 0 };
   return PROMPT_FIELDS.every((field) => countChars(body[field], count, budgetChars));
+}
+
+/**
+ * The gateway's refusal of a request no route's window can hold, `window` the largest that was
+ * passed over, with the estimate's numbers in OpenAI's words (core/context-overflow.ts). When the
+ * prompt alone fits it, the requested answer is counted apart: it is the answer that does not fit,
+ * and an Anthropic caller is told to ask for a shorter one (Claude Code then does), not that its
+ * prompt is too long (which it cannot fix by compacting a conversation of one exchange).
+ */
+export function noRouteFits(body: JsonObject, window: number, model: string): GatewayError {
+  const prompt = estimatedPromptTokens(body);
+  const answer = requestedOutputTokens(body);
+  const overflow = prompt < window && answer > 0 ? { window, prompt, answer } : { window, prompt };
+  return new GatewayError({
+    status: 400,
+    code: "context_length_exceeded",
+    param: "messages",
+    message: contextOverflowMessage(
+      overflow,
+      `by mindgw's estimate: no route of model ${model} can hold them`,
+    ),
+  });
 }

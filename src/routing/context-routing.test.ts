@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { anthropicWireError } from "../core/anthropic-errors.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { fitsContext } from "./context-fit.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
@@ -86,6 +87,34 @@ describe("context-aware routing", () => {
       (error as GatewayError).code,
       (error as GatewayError).param,
     ]).toEqual([400, "context_length_exceeded", "messages"]);
+    expect(small.calls.length + large.calls.length).toBe(0);
+    // The estimate's numbers (50,004 characters with the role's, 12,501 tokens) against the largest window passed
+    // over; to an Anthropic caller, the words Claude Code compacts a conversation on.
+    expect((error as GatewayError).message).toStartWith(
+      "This model's maximum context length is 10000 tokens. However, your messages resulted in 12501 tokens",
+    );
+    expect(anthropicWireError(error as GatewayError).message).toBe(
+      "prompt is too long: 12501 tokens > 10000 maximum",
+    );
+  });
+
+  test("a prompt that fits but not with the answer asked for: the answer counted apart, and Anthropic's max_tokens words", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    // 501 tokens of prompt fit either window; with max_tokens 20,000 they fit neither (Claude Code
+    // asks for 128,000 on a 131,072-token route).
+    const request = chatRequest("m", { body: bigBody(2000, { max_tokens: 20_000 }) });
+    const error = (await router(request).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code]).toEqual([400, "context_length_exceeded"]);
+    expect(error.message).toStartWith(
+      "This model's maximum context length is 10000 tokens. However, you requested 20501 tokens (501 in the messages, 20000 in the completion)",
+    );
+    expect(anthropicWireError(error)).toEqual({
+      type: "invalid_request_error",
+      message:
+        "input length and `max_tokens` exceed context limit: 501 + 20000 > 10000, decrease input length or `max_tokens` and try again",
+    });
     expect(small.calls.length + large.calls.length).toBe(0);
   });
 

@@ -4,7 +4,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { abortable } from "./abortable.ts";
 import { localAnswer } from "./adapt-dialect.ts";
-import { fitsContext } from "./context-fit.ts";
+import { fitsContext, noRouteFits } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
@@ -45,7 +45,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   // A window known too small (estimated before trying, or refused by an upstream) rules out
   // every route whose window is no larger.
   private tooSmall = 0;
-  private skipped: GatewayError | undefined;
+  /** The largest window of a route passed over as too small before any attempt on it. */
+  private skippedWindow = 0;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
   private reopensIn = Number.POSITIVE_INFINITY;
   /** The attempt in flight, once opened. */
@@ -84,7 +85,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     if (window === undefined || (window > this.tooSmall && fitsContext(this.request.body, window)))
       return true;
     this.tooSmall = Math.max(this.tooSmall, window);
-    this.skipped ??= contextTooLong(this.request.model, window);
+    this.skippedWindow = Math.max(this.skippedWindow, window);
     return false;
   }
 
@@ -203,7 +204,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         ? localAnswer(request.operation, request.body)
         : undefined;
     if (local && first) return local.then((body) => localDispatched(first, this.attempts, body));
-    return Promise.reject(lastError ?? this.skipped ?? this.outOfService());
+    return Promise.reject(lastError ?? this.skippedAll() ?? this.outOfService());
+  }
+
+  /** Routes were passed over as too small: the refusal says so for the largest of them. */
+  private skippedAll(): GatewayError | undefined {
+    const { request, skippedWindow } = this;
+    return skippedWindow > 0 ? noRouteFits(request.body, skippedWindow, request.model) : undefined;
   }
 }
 
@@ -218,12 +225,3 @@ function localDispatched(first: Route, attempts: number, body: JsonObject): Disp
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
   };
 }
-
-/** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */
-const contextTooLong = (model: string, window: number) =>
-  new GatewayError({
-    status: 400,
-    code: "context_length_exceeded",
-    param: "messages",
-    message: `This model's maximum context length is ${window} tokens: the prompt and the requested answer do not fit any route of model ${model}.`,
-  });

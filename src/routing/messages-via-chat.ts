@@ -23,7 +23,7 @@ export function messagesViaChat(
 ): AdaptedCall {
   const callerNames = messagesNames(body);
   const dropped = new Dropped(policy, callerNames);
-  const chat = messagesRequestToChat(body, dropped);
+  const chat = messagesRequestToChat(body, dropped, { reasoningBack: provider.wantsReasoningBack === true });
   if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped);
   return {
     operation: "chat",

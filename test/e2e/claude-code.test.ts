@@ -53,6 +53,9 @@ describe("Claude Code through mindgw", () => {
     expect(first.context_management).toBeUndefined();
     // Its max_tokens as max_completion_tokens: OpenAI's gpt-5.x and o-series refuse max_tokens.
     expect([typeof first.max_completion_tokens, first.max_tokens]).toEqual(["number", undefined]);
+    // Its metadata.user_id (a JSON object, ~150 characters) as a digest OpenAI's 64-character
+    // `user` takes: the fake refuses a longer one, as OpenAI does.
+    expect(calls.every((call) => /^[0-9a-f]{64}$/.test(String(call.body.user)))).toBe(true);
     expect((first.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain(
       "Bash",
     );
@@ -63,6 +66,51 @@ describe("Claude Code through mindgw", () => {
     const rows = (report.audit as Row[]).filter((row) => row.frontDoor === "messages");
     expect(rows.length).toBe(calls.length);
     expect(rows.every((row) => row.status === 200 && row.dropped?.includes("context_management"))).toBe(true);
+  });
+
+  test("a route whose context_window cannot hold Claude Code's max_tokens: it is told so in Anthropic's words, asks for less and completes", async () => {
+    // Claude Code asks for max_tokens 128,000; with its prompt that passes a 131,072-token window.
+    // The gateway refuses before any upstream call, in the words Anthropic's API uses when the
+    // prompt fits and the answer does not; Claude Code reads the numbers and asks again for less.
+    const window = 131_072;
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "openai",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+      route: { context_window: window },
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    // Only the asks that fit reached the upstream (the tool call, then the answer), each for less.
+    const asked = seen(report)
+      .filter((request) => request.path === "/v1/chat/completions")
+      .map((request) => Number(request.body.max_completion_tokens));
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked.every((tokens) => tokens < 128_000)).toBe(true);
+    // Its first ask, refused by the gateway: a 400 row (the report is read once it holds as many
+    // rows as upstream calls, and the refusal came before them).
+    const rows = (report.audit as Row[]).filter((row) => row.frontDoor === "messages");
+    expect(rows.some((row) => row.status === 400)).toBe(true);
+  });
+
+  test("the deepseek preset: the thinking Claude Code sends back goes as reasoning_content, which DeepSeek's thinking mode requires", async () => {
+    // The fake refuses, as DeepSeek's API does, a tool-call turn sent back without its reasoning.
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "deepseek",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+      route: { model: "deepseek-reasoner" },
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    const calls = seen(report).filter((request) => request.path === "/v1/chat/completions");
+    const history = calls.at(-1)?.body.messages as { role: string; reasoning_content?: unknown }[];
+    const turn = history.find((message) => message.role === "assistant");
+    // The reasoning the fake's first answer carried, sent back with the tool call it led to.
+    const first = calls[0]?.body.messages as unknown[];
+    expect(turn?.reasoning_content).toBe(`Thinking over ${first.length} messages.`);
   });
 
   test("--output-format stream-json: the result event carries the answer", async () => {

@@ -153,10 +153,25 @@ describe("context_length_exceeded keeps its meaning", () => {
     const long = "many words ".repeat(100);
     const anthropicError = (await messages("tiny", long)) as InstanceType<typeof Anthropic.APIError>;
     expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(anthropicError.error).toMatchObject({ error: { type: "invalid_request_error" } });
-    expect((anthropicError.error as { error: { message: string } }).error.message).toStartWith(
-      "prompt is too long: this model's maximum context length is 30 tokens",
-    );
+    // The estimate's numbers: 1,104 characters (the role's included), four a token.
+    expect(anthropicError.error).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: "prompt is too long: 276 tokens > 30 maximum" },
+    });
+    // A prompt that fits with an answer that does not: Anthropic's own words for that, on which
+    // Claude Code asks again for a shorter answer.
+    const answerTooLong = await anthropic.messages
+      .create({ model: "tiny", max_tokens: 1000, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e as InstanceType<typeof Anthropic.APIError>);
+    expect(answerTooLong).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((answerTooLong as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 2 + 1000 > 30, decrease input length or `max_tokens` and try again",
+      },
+    });
     const openaiError = (await chat("tiny", long)) as InstanceType<typeof OpenAI.APIError>;
     expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
       400,

@@ -129,6 +129,48 @@ describe("fake upstream, through the official openai SDK", () => {
     expect(res.choices[0]?.finish_reason).toBe("length");
   });
 
+  test("a `user` longer than 64 characters is refused as OpenAI refuses it; 64 is taken", async () => {
+    const messages = [{ role: "user" as const, content: "x" }];
+    const err = await client.chat.completions
+      .create({ model: "m", user: "u".repeat(65), messages })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const refused = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect([refused.code, refused.param]).toEqual(["string_above_max_length", "user"]);
+    expect(refused.message).toContain("maximum length 64, but got a string with length 65");
+    const res = await client.chat.completions.create({ model: "m", user: "u".repeat(64), messages });
+    expect(res.choices[0]?.message.content).toBe("echo: x");
+  });
+
+  test("DeepSeek's thinking model reasons first, and refuses a tool-call turn sent back without its reasoning", async () => {
+    const model = "deepseek-reasoner";
+    const user = { role: "user" as const, content: "weather?" };
+    const answer = await client.chat.completions.create({ model, messages: [user], tools: [weatherTool] });
+    const message = answer.choices[0]?.message as { reasoning_content?: string; tool_calls?: unknown[] };
+    expect(message.reasoning_content).toBe("Thinking over 1 messages.");
+    const call = {
+      id: "call_1",
+      type: "function" as const,
+      function: { name: "get_weather", arguments: "{}" },
+    };
+    const result = { role: "tool" as const, tool_call_id: "call_1", content: "sunny" };
+    const refused = await client.chat.completions
+      .create({ model, messages: [user, { role: "assistant", content: null, tool_calls: [call] }, result] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as Error).message).toContain(
+      "Missing `reasoning_content` field in the assistant message at message index 1",
+    );
+    const reasoned = {
+      role: "assistant" as const,
+      content: null,
+      tool_calls: [call],
+      reasoning_content: "hm",
+    };
+    const taken = await client.chat.completions.create({ model, messages: [user, reasoned, result] });
+    expect(taken.choices[0]?.message.content).toBe("echo: sunny");
+  });
+
   test("legacy completions, stream and not", async () => {
     const res = await client.completions.create({ model: "m", prompt: "say this" });
     expect(res.object).toBe("text_completion");

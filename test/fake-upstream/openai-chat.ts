@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { fakeReasoning, missingReasoning, THINKING_MODEL } from "./deepseek-thinking.ts";
 import type { Behaviour } from "./fake-behaviour.ts";
-import type { Prepared } from "./fake-call.ts";
+import type { FakeRefusal, Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
 
@@ -20,6 +21,7 @@ const chatSchema = z.looseObject({
   tool_choice: z.unknown().optional(),
   max_tokens: z.number().int().nullish(),
   max_completion_tokens: z.number().int().nullish(),
+  user: z.string().nullish(),
   response_format: z
     .looseObject({ type: z.string(), json_schema: z.looseObject({ schema: z.unknown() }).optional() })
     .nullish(),
@@ -38,6 +40,17 @@ const MAX_TOKENS_REFUSED = {
   param: "max_tokens",
   code: "unsupported_parameter",
 };
+
+/** The longest `user` OpenAI takes. */
+const USER_MAX = 64;
+
+/** What OpenAI answers a `user` longer than it takes (Claude Code's metadata.user_id copied as is). */
+const userTooLong = (length: number): FakeRefusal => ({
+  status: 400,
+  message: `Invalid 'user': string too long. Expected a string with maximum length ${USER_MAX}, but got a string with length ${length} instead.`,
+  param: "user",
+  code: "string_above_max_length",
+});
 
 const FINISH = { stop: "stop", length: "length", tool: "tool_calls" } as const;
 
@@ -100,7 +113,13 @@ function calledTools(req: ChatRequest, script: FakeScript, behaviour: Behaviour)
   return (req.tools ?? []).flatMap((tool) => (tool.function ? [tool.function.name] : []));
 }
 
+/** What a thinking model (DeepSeek's) reasons before it answers; undefined for any other. */
+function reasoningOf(req: ChatRequest): string | undefined {
+  return THINKING_MODEL.test(req.model) ? fakeReasoning(req.messages) : undefined;
+}
+
 function completion(req: ChatRequest, script: FakeScript, called: string[]) {
+  const reasoning = reasoningOf(req);
   const message = script.tool
     ? {
         role: "assistant",
@@ -114,6 +133,7 @@ function completion(req: ChatRequest, script: FakeScript, called: string[]) {
         })),
       }
     : { role: "assistant", content: script.pieces.join(""), refusal: null, annotations: [] };
+  if (reasoning !== undefined) Object.assign(message, { reasoning_content: reasoning });
   return {
     id: fakeId("chatcmpl-"),
     object: "chat.completion",
@@ -142,6 +162,9 @@ function chunks(req: ChatRequest, script: FakeScript, called: string[]): string[
   const frame = (delta: object, finish: string | null = null) =>
     sseFrame({ ...base, ...tail, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   const out: string[] = [];
+  const reasoning = reasoningOf(req);
+  if (reasoning !== undefined)
+    out.push(frame({ role: "assistant", content: null, reasoning_content: reasoning }));
   if (script.tool) {
     const calls = called.map((name, index) => ({
       index,
@@ -175,6 +198,9 @@ export function prepareChat(body: unknown): Prepared {
   }
   const req = parsed.data;
   if (req.max_tokens != null && REASONING_MODEL.test(req.model)) return MAX_TOKENS_REFUSED;
+  if (req.user != null && req.user.length > USER_MAX) return userTooLong(req.user.length);
+  const unreasoned = THINKING_MODEL.test(req.model) ? missingReasoning(req.messages) : undefined;
+  if (unreasoned) return unreasoned;
   return {
     markerText: req.messages.map((m) => contentText(m.content)).join(" "),
     stream: req.stream === true,

@@ -130,6 +130,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     call,
     forward,
     ...(options.responsesApi ? { responsesApi: true } : {}),
+    ...(options.preset?.wantsReasoningBack ? { wantsReasoningBack: true } : {}),
     ...(options.url ? {} : { listModels }),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { applyPresetQuirks, OPENAI_PRESETS, withLegacyMaxTokens } from "./presets.ts";
+import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
+import { applyPresetQuirks, OPENAI_PRESETS, type OpenAIPresetName, withLegacyMaxTokens } from "./presets.ts";
 
 describe("OpenAI-compatible presets", () => {
   test("a server that only knows max_tokens gets it; the body is otherwise untouched", () => {
@@ -22,5 +23,18 @@ describe("OpenAI-compatible presets", () => {
     const body = { model: "m", max_completion_tokens: 5 };
     expect(applyPresetQuirks(OPENAI_PRESETS.groq, body)).toBe(body);
     expect(applyPresetQuirks(undefined, body)).toBe(body);
+  });
+
+  test("only DeepSeek's provider wants its reasoning back (its thinking mode refuses a tool-call turn without it)", () => {
+    const wants = (preset?: OpenAIPresetName) =>
+      createOpenAICompatibleProvider({
+        name: "p",
+        baseUrl: "http://127.0.0.1:1/v1",
+        ...(preset ? { preset: OPENAI_PRESETS[preset] } : {}),
+      }).wantsReasoningBack === true;
+    expect((Object.keys(OPENAI_PRESETS) as OpenAIPresetName[]).filter((name) => wants(name))).toEqual([
+      "deepseek",
+    ]);
+    expect(wants()).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ export interface OpenAIPreset {
    * renamed before the request leaves (every OpenAI-compatible server takes `max_tokens`).
    */
   legacyMaxTokens?: boolean;
+  /** The vendor wants its reasoning back on past turns (Provider's `wantsReasoningBack`). */
+  wantsReasoningBack?: boolean;
   /**
    * `gen_ai.provider.name` for its calls, where the OpenTelemetry GenAI conventions list the vendor
    * (the others are known by the API they speak, `openai`).
@@ -23,7 +25,14 @@ export const OPENAI_PRESETS = {
   groq: { baseUrl: "https://api.groq.com/openai/v1", vendor: "groq" },
   together: { baseUrl: "https://api.together.xyz/v1" },
   mistral: { baseUrl: "https://api.mistral.ai/v1", legacyMaxTokens: true, vendor: "mistral_ai" },
-  deepseek: { baseUrl: "https://api.deepseek.com/v1", legacyMaxTokens: true, vendor: "deepseek" },
+  // Thinking mode refuses a tool-call turn sent back without its `reasoning_content`
+  // (api-docs.deepseek.com/guides/thinking_mode#tool-calls).
+  deepseek: {
+    baseUrl: "https://api.deepseek.com/v1",
+    legacyMaxTokens: true,
+    wantsReasoningBack: true,
+    vendor: "deepseek",
+  },
   xai: { baseUrl: "https://api.x.ai/v1", vendor: "x_ai" },
   fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1" },
   ollama: { baseUrl: "http://127.0.0.1:11434/v1", legacyMaxTokens: true },

@@ -47,6 +47,14 @@ describe("chatResponseToMessages", () => {
     });
   });
 
+  test("a whitespace-only text before tool calls is no text block", () => {
+    const answer = jsonFixture("openai/chat-tool-calls.json") as { choices: { message: object }[] };
+    const choice = answer.choices[0] as { message: object };
+    choice.message = { ...choice.message, content: "\n\n" };
+    const content = chatResponseToMessages(answer, "m").content as { type: string }[];
+    expect(content.map((block) => block.type)).toEqual(["tool_use", "tool_use"]);
+  });
+
   const withFinish = (finish_reason: string, extra: Record<string, unknown> = {}) => ({
     id: "chatcmpl-1",
     choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason, ...extra }],

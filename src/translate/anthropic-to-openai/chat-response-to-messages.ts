@@ -24,7 +24,9 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const reasoning = reasoningText(message?.reasoning_content ?? message?.reasoning);
   if (reasoning) content.push({ type: "thinking", thinking: reasoning, signature: "" });
   const text = message?.content || message?.refusal;
-  if (text) content.push({ type: "text", text });
+  // A whitespace-only text ("\n\n" before a tool call) is no block: Anthropic refuses one when
+  // the conversation comes back to it.
+  if (text?.trim()) content.push({ type: "text", text });
   for (const call of message?.tool_calls ?? []) {
     content.push({
       type: "tool_use",

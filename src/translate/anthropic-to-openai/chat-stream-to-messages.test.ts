@@ -3,6 +3,7 @@ import { upstreamError, upstreamTimeout } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { drain, payloads, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
 import { chatStreamToMessages } from "./chat-stream-to-messages.ts";
+import { MessagesStreamWriter } from "./messages-stream-writer.ts";
 
 const translate = (events: SseEvent[], failAfter?: { count: number; error: Error }) =>
   drain(chatStreamToMessages(replay(events, failAfter), { requestedModel: "claude-x" }));
@@ -160,6 +161,47 @@ describe("chatStreamToMessages", () => {
     const json = out.flatMap((e) => (e.delta?.partial_json ? [e.delta.partial_json] : []));
     expect(json.map((text) => JSON.parse(text))).toEqual([{ city: "Paris" }, { tz: "CET" }]);
     expect(out.find((e) => e.type === "message_delta")?.delta?.stop_reason).toBe("tool_use");
+  });
+
+  test("no whitespace-only text block: whitespace before a tool call or at the end is dropped, before text it leads it", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "chatcmpl-ws", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const call = { index: 0, id: "call_1", type: "function", function: { name: "f", arguments: "{}" } };
+    const blocks = async (events: SseEvent[]) =>
+      (payloads(await translate(events)) as Array<{ type: string; content_block?: { type: string } }>)
+        .filter((e) => e.type === "content_block_start")
+        .map((e) => e.content_block?.type);
+    // "\n\n" before a tool call, as vLLM's Qwen and gpt-oss send it: Anthropic would refuse that
+    // text block when Claude Code sends the turn back.
+    expect(
+      await blocks([chunk({ content: "\n\n" }), chunk({ tool_calls: [call] }), chunk({}, "tool_calls")]),
+    ).toEqual(["tool_use"]);
+    expect(await blocks([chunk({ content: "Hi" }), chunk({ content: " \n" }), chunk({}, "stop")])).toEqual([
+      "text",
+    ]);
+    expect(
+      await blocks([chunk({ reasoning_content: "hm" }), chunk({ content: "\n" }), chunk({}, "stop")]),
+    ).toEqual(["thinking"]);
+    const led = payloads(
+      await translate([
+        chunk({ content: "\n" }),
+        chunk({ content: "\n" }),
+        chunk({ content: "Hi" }),
+        chunk({}, "stop"),
+      ]),
+    ) as Array<{ type: string; delta?: { text?: string } }>;
+    expect(led.flatMap((e) => (e.delta?.text === undefined ? [] : [e.delta.text]))).toEqual(["\n\nHi"]);
+  });
+
+  test("text is written as it arrives: only whitespace that could start a block waits", () => {
+    const writer = new MessagesStreamWriter("m");
+    const chunk = (content: string) => ({ id: "c", choices: [{ index: 0, delta: { content } }] });
+    const types = (events: SseEvent[]) => events.map((e) => e.event);
+    expect(writer.chunk(chunk("\n"))).toEqual([]);
+    expect(types(writer.chunk(chunk("Hi")))).toEqual(["content_block_start", "content_block_delta"]);
+    // Inside a text block whitespace is text like any other.
+    expect(types(writer.chunk(chunk("\n\n")))).toEqual(["content_block_delta"]);
   });
 
   test("an upstream error chunk mid-stream becomes an Anthropic error event", async () => {

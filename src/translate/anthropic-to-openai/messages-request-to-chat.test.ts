@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ReasoningEffort } from "openai/resources/shared";
+import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { Dropped } from "../dropped.ts";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
@@ -147,6 +148,65 @@ describe("messagesRequestToChat", () => {
         tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" } }],
       },
     ]);
+  });
+
+  describe("thinking blocks of past turns", () => {
+    // As Claude Code sends a conversation back: the thinking the gateway wrote from a chat
+    // server's reasoning (unsigned), before the text or the tool call it led to.
+    const call = { type: "tool_use", id: "call_1", name: "Bash", input: { command: "echo one" } };
+    const conversation = {
+      model: "deepseek-reasoner",
+      max_tokens: 100,
+      messages: [
+        { role: "user", content: "run echo one" },
+        {
+          role: "assistant",
+          content: [{ type: "thinking", thinking: "I need to run echo.", signature: "" }, call],
+        },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: "one" }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "It printed one.", signature: "" },
+            { type: "text", text: "It printed one." },
+          ],
+        },
+        { role: "user", content: "and now?" },
+        // A tool call another route answered, with no thinking; and a turn of plain text.
+        { role: "assistant", content: [call] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: "one" }] },
+        { role: "assistant", content: [{ type: "text", text: "Done." }] },
+        { role: "user", content: "thanks" },
+      ],
+    };
+    const assistants = (chat: JsonObject) =>
+      (chat.messages as JsonObject[]).filter((message) => message.role === "assistant");
+
+    test("go back as reasoning_content to an upstream that wants its reasoning back (DeepSeek's thinking mode)", () => {
+      const sent = assistants(messagesRequestToChat(conversation, new Dropped(), { reasoningBack: true }));
+      expect(sent.map((message) => message.reasoning_content)).toEqual([
+        "I need to run echo.",
+        "It printed one.",
+        // DeepSeek refuses a tool-call turn without the field, whoever answered it.
+        "",
+        undefined,
+      ]);
+      expect(sent[0]).toEqual({
+        role: "assistant",
+        content: null,
+        reasoning_content: "I need to run echo.",
+        tool_calls: [
+          { id: "call_1", type: "function", function: { name: "Bash", arguments: '{"command":"echo one"}' } },
+        ],
+      });
+    });
+
+    test("are left out for any other (OpenAI refuses a field it does not know), and named nowhere", () => {
+      const dropped = new Dropped();
+      const sent = assistants(messagesRequestToChat(conversation, dropped));
+      expect(sent.every((message) => !("reasoning_content" in message))).toBe(true);
+      expect(dropped.list).toEqual([]);
+    });
   });
 
   test("tools and every tool_choice", () => {
@@ -363,6 +423,24 @@ describe("messagesRequestToChat", () => {
     );
     expect(dropped.list).toEqual(["context_management"]);
     expect(chat.context_management).toBeUndefined();
+  });
+
+  test("Claude Code's metadata.user_id (a JSON object, ~150 characters) is sent as a 64-character digest OpenAI takes", () => {
+    const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as {
+      metadata: { user_id: string };
+    };
+    expect(recorded.metadata.user_id.length).toBeGreaterThan(64);
+    const user = messagesRequestToChat(recorded).user as string;
+    expect(user).toMatch(/^[0-9a-f]{64}$/);
+    // The same caller, the same user every time; another caller, another user.
+    expect(messagesRequestToChat(recorded).user).toBe(user);
+    const other = { ...recorded, metadata: { user_id: recorded.metadata.user_id.replace("1a0d", "2b1e") } };
+    expect(messagesRequestToChat(other).user).not.toBe(user);
+    // One OpenAI takes is sent as it is, up to its 64 characters.
+    const sentAs = (userId: string) =>
+      messagesRequestToChat({ ...recorded, metadata: { user_id: userId } }).user;
+    expect(sentAs("u".repeat(64))).toBe("u".repeat(64));
+    expect(sentAs("u".repeat(65))).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test("an image with a base64 source missing its data is a 400 naming the field, as Anthropic says it", () => {

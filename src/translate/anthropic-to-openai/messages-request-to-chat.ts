@@ -9,6 +9,7 @@ import {
 import { Dropped } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
+import { chatUser } from "./chat-user.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
 import { userMessages } from "./user-content-to-chat.ts";
 
@@ -47,31 +48,46 @@ const OUTPUT_CONFIG_CARRIED = ["effort", "format"];
 /** Anthropic's `service_tier`, as OpenAI's: standard capacity only is OpenAI's `default` tier. */
 const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: "auto", standard_only: "default" };
 
+/** What the chat upstream needs beyond OpenAI's API, from its provider. */
+export interface ChatUpstreamNeeds {
+  /**
+   * The reasoning of past turns back, as each assistant message's `reasoning_content` (the
+   * provider's `wantsReasoningBack`: DeepSeek's thinking mode).
+   */
+  readonly reasoningBack?: boolean;
+}
+
 /**
  * Anthropic Messages request → OpenAI chat.completions request.
  *
  * `system` (top-level, and `system` turns anywhere in `messages`) become system messages in
  * place; `thinking` budgets and `output_config.effort` become `reasoning_effort`;
  * `output_config.format` (or the beta's `output_format`) becomes `response_format`;
- * `service_tier` becomes OpenAI's. Thinking blocks in past turns are the upstream's own and are
- * left out, as are `cache_control` hints. Server tools (Anthropic-hosted, with a `type` other than
+ * `service_tier` becomes OpenAI's; `metadata.user_id` becomes `user`, as a digest when it is longer
+ * than OpenAI takes (chat-user.ts). Thinking blocks in past turns are left out (OpenAI refuses
+ * reasoning sent back), as are `cache_control` hints, unless the upstream needs its reasoning back
+ * (`needs.reasoningBack`): then they are each assistant message's `reasoning_content`. Server tools (Anthropic-hosted, with a `type` other than
  * `custom`) and every field not carried are dropped and named in `dropped`, or refused, by
  * `translation.unsupported`.
  */
-export function messagesRequestToChat(body: JsonObject, dropped = new Dropped()): JsonObject {
+export function messagesRequestToChat(
+  body: JsonObject,
+  dropped = new Dropped(),
+  needs: ChatUpstreamNeeds = {},
+): JsonObject {
   const request = parseBody(anthropicRequest, body, "request");
   const messages: JsonObject[] = [];
   const system = systemText(request.system);
   if (system !== undefined) messages.push({ role: "system", content: system });
   for (const [i, message] of request.messages.entries())
-    messages.push(...translateMessage(message, i, dropped));
+    messages.push(...translateMessage(message, i, dropped, needs));
   // OpenAI's reasoning models (o-series, gpt-5) refuse the older `max_tokens`; a server that knows
   // only that one gets it back from its preset (`legacyMaxTokens`), a worker's from its tunnel.
   const out: JsonObject = { model: request.model, messages, max_completion_tokens: request.max_tokens };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
-  if (request.metadata?.user_id) out.user = request.metadata.user_id;
+  if (request.metadata?.user_id) out.user = chatUser(request.metadata.user_id);
   if (request.stream) {
     out.stream = true;
     // Anthropic streams always report usage; OpenAI only when asked.
@@ -106,10 +122,15 @@ function systemText(system: AnthropicRequest["system"]): string | undefined {
   return system.map((block) => block.text).join("\n\n");
 }
 
-function translateMessage(message: AnthropicMessage, i: number, dropped: Dropped): JsonObject[] {
+function translateMessage(
+  message: AnthropicMessage,
+  i: number,
+  dropped: Dropped,
+  needs: ChatUpstreamNeeds,
+): JsonObject[] {
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
   if (message.role === "system") return [{ role: "system", content: textOf(message.content) }];
-  if (message.role === "assistant") return [assistantMessage(message.content)];
+  if (message.role === "assistant") return [assistantMessage(message.content, needs)];
   return userMessages(message.content, `messages.${i}.content`, dropped);
 }
 
@@ -119,17 +140,23 @@ function textOf(blocks: AnthropicContentBlock[]): string {
     .join("\n\n");
 }
 
-function assistantMessage(blocks: AnthropicContentBlock[]): JsonObject {
+function assistantMessage(blocks: AnthropicContentBlock[], needs: ChatUpstreamNeeds): JsonObject {
   let text = "";
+  const reasoning: string[] = [];
   const toolCalls: JsonObject[] = [];
   for (const block of blocks) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
+    else if (block.type === "thinking" && typeof block.thinking === "string") reasoning.push(block.thinking);
     else if (block.type === "tool_use" && typeof block.id === "string" && typeof block.name === "string") {
       const args = JSON.stringify(block.input ?? {});
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
     }
   }
   const out: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };
+  // A tool-call turn carries the field even without thinking (a turn another route answered):
+  // DeepSeek refuses one without it.
+  if (needs.reasoningBack && (reasoning.length > 0 || toolCalls.length > 0))
+    out.reasoning_content = reasoning.join("\n\n");
   if (toolCalls.length > 0) out.tool_calls = toolCalls;
   return out;
 }

@@ -24,6 +24,12 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private messageId = "";
   private nextBlock = 0;
   private open: { block: number; kind: "text" | "tool" | "thinking" } | undefined;
+  /**
+   * Whitespace a text block would start with, held until text that is more than whitespace
+   * follows: Anthropic refuses a whitespace-only text block when the conversation comes back to
+   * it, and chat servers often send "\n\n" before a tool call. Dropped if nothing follows.
+   */
+  private heldWhitespace = "";
   private readonly tools = new ToolCallSequencer();
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
@@ -91,8 +97,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   /**
    * A chat upstream's reasoning (`reasoning_content`, vLLM/DeepSeek; `reasoning`, others) as a
-   * thinking block. It carries no signature: no Anthropic model wrote it, and mindgw drops
-   * thinking blocks when the conversation goes back to a chat upstream.
+   * thinking block. It carries no signature: no Anthropic model wrote it. When the conversation
+   * comes back, a chat upstream that wants its reasoning back gets it as `reasoning_content`
+   * (messages-request-to-chat.ts); any other goes without it.
    */
   private thinking(thinking: string, out: SseEvent[]): void {
     const open = this.open;
@@ -106,10 +113,18 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private text(text: string, out: SseEvent[]): void {
     const open = this.open;
+    if (open?.kind === "text") {
+      out.push(textDelta(open.block, text));
+      return;
+    }
+    if (text.trim() === "") {
+      this.heldWhitespace += text;
+      return;
+    }
     if (open?.kind === "tool") this.tools.interrupt();
-    const block =
-      open?.kind === "text" ? open.block : this.openBlock("text", { type: "text", text: "" }, out);
-    out.push(textDelta(block, text));
+    const leading = this.heldWhitespace;
+    const block = this.openBlock("text", { type: "text", text: "" }, out);
+    out.push(textDelta(block, leading + text));
   }
 
   /** Tool-call steps as tool_use blocks: each step is for the block open, or opens the next. */
@@ -128,6 +143,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   /** Closes the open block and starts the next, of `kind`: its index. */
   private openBlock(kind: "text" | "tool" | "thinking", contentBlock: JsonObject, out: SseEvent[]): number {
     this.close(out);
+    this.heldWhitespace = ""; // whitespace before another kind of block is nobody's text
     const block = this.nextBlock++;
     this.open = { block, kind };
     out.push(anthropicEvent({ type: "content_block_start", index: block, content_block: contentBlock }));

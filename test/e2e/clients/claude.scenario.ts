@@ -1,6 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { inLoopbackWorld, runClient, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+import {
+  inLoopbackWorld,
+  type RouteSettings,
+  runClient,
+  scenarioOptions,
+  type UpstreamKind,
+} from "./loopback-world.ts";
 
 /** Claude Code (`claude -p`), pointed at mindgw with ANTHROPIC_BASE_URL and a mindgw key. */
 interface Options {
@@ -8,6 +14,8 @@ interface Options {
   models: string[];
   prompt: string;
   flags?: string[];
+  /** What every route also sets (`context_window`, the upstream `model`). */
+  route?: RouteSettings;
 }
 
 const options = scenarioOptions<Options>();
@@ -18,16 +26,21 @@ const CLAUDE = join(
   `../../../node_modules/@anthropic-ai/claude-code-linux-${process.arch}/claude`,
 );
 
-await inLoopbackWorld(options.upstream, options.models, async ({ gw, key, dir }) => {
-  const work = join(dir, "work");
-  mkdirSync(work, { recursive: true });
-  return runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
-    cwd: work,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      ANTHROPIC_BASE_URL: gw.url,
-      ANTHROPIC_API_KEY: key,
-    },
-  });
-});
+await inLoopbackWorld(
+  options.upstream,
+  options.models,
+  async ({ gw, key, dir }) => {
+    const work = join(dir, "work");
+    mkdirSync(work, { recursive: true });
+    return runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        ANTHROPIC_BASE_URL: gw.url,
+        ANTHROPIC_API_KEY: key,
+      },
+    });
+  },
+  options.route,
+);

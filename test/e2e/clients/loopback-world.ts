@@ -36,17 +36,31 @@ export interface Report {
   readonly files?: Record<string, string>;
 }
 
-export type UpstreamKind = "openai" | "anthropic";
+/** The fake's dialect, and for `deepseek` an OpenAI-type provider under the `deepseek` preset. */
+export type UpstreamKind = "openai" | "anthropic" | "deepseek";
+
+/** What every route of a scenario's gateway also sets (`context_window`). */
+export type RouteSettings = Readonly<Record<string, unknown>>;
 
 /** The gateway config for one upstream kind: every model name the client sends routes to the fake. */
-export function gatewayConfig(fakeUrl: string, kind: UpstreamKind, models: readonly string[]): object {
+export function gatewayConfig(
+  fakeUrl: string,
+  kind: UpstreamKind,
+  models: readonly string[],
+  route: RouteSettings = {},
+): object {
   const provider =
-    kind === "openai"
-      ? { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }
-      : { name: "fake", type: "anthropic", base_url: fakeUrl };
+    kind === "anthropic"
+      ? { name: "fake", type: "anthropic", base_url: fakeUrl }
+      : {
+          name: "fake",
+          type: "openai",
+          base_url: `${fakeUrl}/v1`,
+          ...(kind === "deepseek" ? { preset: "deepseek" } : {}),
+        };
   return {
     providers: [provider],
-    models: models.map((name) => ({ name, routes: [{ provider: "fake", model: `up-${name}` }] })),
+    models: models.map((name) => ({ name, routes: [{ provider: "fake", model: `up-${name}`, ...route }] })),
     routing: { retries: 0 },
     log: { level: "info" },
   };
@@ -86,6 +100,7 @@ export async function inLoopbackWorld(
   kind: UpstreamKind,
   models: readonly string[],
   scenario: (world: World) => Promise<ClientRun & { files?: Record<string, string> }>,
+  route: RouteSettings = {},
 ): Promise<void> {
   const report = process.env.REPORT;
   if (!report) throw new Error("REPORT is not set: run this through run-in-netns.ts");
@@ -95,7 +110,7 @@ export async function inLoopbackWorld(
   const fake = await startFakeUpstream();
   let gw: GatewayProcess | undefined;
   try {
-    gw = await spawnGateway({ config: gatewayConfig(fake.url, kind, models) });
+    gw = await spawnGateway({ config: gatewayConfig(fake.url, kind, models, route) });
     const { key } = await createKey(gw, { name: "client" });
     const run = await scenario({ fake, gw, key, dir: temp.path });
     // Audit rows are written off the request path: wait (bounded) for one per upstream call (a

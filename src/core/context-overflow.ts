@@ -1,0 +1,85 @@
+/**
+ * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
+ * and the answer asked for when the refusal counts it apart. Whether the prompt alone fits the
+ * window decides what the client should do: shorten the conversation, or ask for a shorter answer.
+ */
+export interface ContextOverflow {
+  readonly window: number;
+  readonly prompt: number;
+  /** The answer's budget (`max_tokens`), when the refusal counts it apart from the prompt. */
+  readonly answer?: number;
+}
+
+/** The window, as each upstream words it. */
+const WINDOW = [
+  /maximum context length is (\d+) tokens/i, // OpenAI, vLLM, OpenRouter ("This endpoint's …")
+  /maximum number of tokens allowed \((\d+)\)/i, // Gemini, Vertex AI
+  /exceeds the available context size \((\d+) tokens\)/i, // llama.cpp
+];
+
+/** The prompt and the answer counted apart: each pattern's groups, and which is which. */
+const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
+  // OpenAI's older words, vLLM's: "you requested 143000 tokens (15000 in the messages, 128000 in the completion)".
+  { pattern: /(\d+) in the messages, (\d+) in the completion/i, prompt: 1, answer: 2 },
+  // vLLM since 2025: "'max_tokens' or 'max_completion_tokens' is too large: 128000. This model's
+  // maximum context length is 131072 tokens and your request has 15000 input tokens".
+  { pattern: /is too large: (\d+)\..*?your request has (\d+) input tokens/is, prompt: 2, answer: 1 },
+];
+
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp. */
+const PROMPT = [
+  /your request has (\d+) input tokens/i,
+  /(?:resulted in|requested) (\d+) tokens/i,
+  /input token count \((\d+)\)/i,
+  /request \((\d+) tokens\) exceeds the available context size/i,
+];
+
+/**
+ * OpenRouter's: "(138021 of text input, 1500 of tool input, 1500 in the output)", the prompt the
+ * sum of its inputs.
+ */
+const OPENROUTER = /\(((?:\d+ of \w+ input, )+)(\d+) in the output\)/i;
+
+const numberOf = (pattern: RegExp, text: string, group = 1): number | undefined => {
+  const found = pattern.exec(text)?.[group];
+  return found === undefined ? undefined : Number(found);
+};
+
+const firstOf = (patterns: readonly RegExp[], text: string): number | undefined => {
+  for (const pattern of patterns) {
+    const found = numberOf(pattern, text);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+};
+
+/** The numbers a context-length refusal gives, in any upstream's words; undefined without window and prompt. */
+export function readContextOverflow(message: string): ContextOverflow | undefined {
+  const window = firstOf(WINDOW, message);
+  if (window === undefined) return undefined;
+  for (const { pattern, prompt, answer } of SPLIT) {
+    const found = pattern.exec(message);
+    if (found) return { window, prompt: Number(found[prompt]), answer: Number(found[answer]) };
+  }
+  const routed = OPENROUTER.exec(message);
+  if (routed) {
+    const inputs = [...(routed[1] ?? "").matchAll(/(\d+) of/g)].map((input) => Number(input[1]));
+    return { window, prompt: inputs.reduce((sum, n) => sum + n, 0), answer: Number(routed[2]) };
+  }
+  const prompt = firstOf(PROMPT, message);
+  return prompt === undefined ? undefined : { window, prompt };
+}
+
+/**
+ * A refusal in OpenAI's words (vLLM's too), which clients of every dialect read: with the answer
+ * counted apart when there is one ("you requested N tokens (P in the messages, A in the
+ * completion)"), else the prompt alone ("your messages resulted in P tokens"). `why` follows the
+ * numbers. readContextOverflow reads it back.
+ */
+export function contextOverflowMessage(overflow: ContextOverflow, why: string): string {
+  const { window, prompt, answer } = overflow;
+  const head = `This model's maximum context length is ${window} tokens. However,`;
+  if (answer === undefined)
+    return `${head} your messages resulted in ${prompt} tokens, ${why}. Please reduce the length of the messages.`;
+  return `${head} you requested ${prompt + answer} tokens (${prompt} in the messages, ${answer} in the completion), ${why}. Please reduce the length of the messages or completion.`;
+}

@@ -1,0 +1,26 @@
+import type { FakeRefusal } from "./fake-call.ts";
+
+/**
+ * DeepSeek's thinking mode, as its API keeps it (api-docs.deepseek.com/guides/thinking_mode): the
+ * model's answer comes with its reasoning (`reasoning_content`), and an assistant turn that called
+ * tools must come back with that reasoning, or the request is refused.
+ */
+export const THINKING_MODEL = /^deepseek-reasoner/;
+
+/** DeepSeek's refusal of a tool-call turn sent back without its reasoning, if one is. */
+export function missingReasoning(messages: readonly Record<string, unknown>[]): FakeRefusal | undefined {
+  const index = messages.findIndex(
+    (message) =>
+      message.role === "assistant" &&
+      Array.isArray(message.tool_calls) &&
+      typeof message.reasoning_content !== "string",
+  );
+  if (index === -1) return undefined;
+  return {
+    status: 400,
+    message: `Missing \`reasoning_content\` field in the assistant message at message index ${index}. For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls`,
+  };
+}
+
+/** The reasoning the fake's thinking model writes before its answer, told apart by the request's length. */
+export const fakeReasoning = (messages: readonly unknown[]) => `Thinking over ${messages.length} messages.`;

@@ -56,6 +56,11 @@ export const behaviourSchema = z.object({
   /** The tool call's arguments, as base64 of their JSON (markers cannot hold commas). */
   args64: z.string().optional(),
   /**
+   * Chat dialect: reasoning text before the answer, as `reasoning_content` (its own deltas first in
+   * a stream), as vLLM's reasoning parsers (gpt-oss, Qwen3) and DeepSeek send it.
+   */
+  reasoning: z.string().optional(),
+  /**
    * Chat dialect: call every declared tool at once, a stream interleaving their argument
    * fragments (index 0, 1, 0, 1, …), as some chat servers stream parallel calls.
    */

@@ -100,8 +100,9 @@ function calledTools(req: ChatRequest, script: FakeScript, behaviour: Behaviour)
   return (req.tools ?? []).flatMap((tool) => (tool.function ? [tool.function.name] : []));
 }
 
-function completion(req: ChatRequest, script: FakeScript, called: string[]) {
-  const message = script.tool
+function completion(req: ChatRequest, script: FakeScript, called: string[], reasoning?: string) {
+  const thought = reasoning ? { reasoning_content: reasoning } : {};
+  const answer = script.tool
     ? {
         role: "assistant",
         content: null,
@@ -114,6 +115,7 @@ function completion(req: ChatRequest, script: FakeScript, called: string[]) {
         })),
       }
     : { role: "assistant", content: script.pieces.join(""), refusal: null, annotations: [] };
+  const message = { ...answer, ...thought };
   return {
     id: fakeId("chatcmpl-"),
     object: "chat.completion",
@@ -126,7 +128,7 @@ function completion(req: ChatRequest, script: FakeScript, called: string[]) {
   };
 }
 
-function chunks(req: ChatRequest, script: FakeScript, called: string[]): string[] {
+function chunks(req: ChatRequest, script: FakeScript, called: string[], reasoning?: string): string[] {
   const includeUsage = req.stream_options?.include_usage === true;
   const base = {
     id: fakeId("chatcmpl-"),
@@ -142,6 +144,10 @@ function chunks(req: ChatRequest, script: FakeScript, called: string[]): string[
   const frame = (delta: object, finish: string | null = null) =>
     sseFrame({ ...base, ...tail, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   const out: string[] = [];
+  if (reasoning) {
+    out.push(frame({ role: "assistant", content: null, reasoning_content: "" }));
+    for (const piece of reasoning.split(/(?=\s)/)) out.push(frame({ reasoning_content: piece }));
+  }
   if (script.tool) {
     const calls = called.map((name, index) => ({
       index,
@@ -182,8 +188,8 @@ export function prepareChat(body: unknown): Prepared {
       const script = scriptFor(req, behaviour);
       const called = calledTools(req, script, behaviour);
       return req.stream === true && !behaviour.ignoreStream
-        ? { frames: chunks(req, script, called) }
-        : { json: completion(req, script, called) };
+        ? { frames: chunks(req, script, called, behaviour.reasoning) }
+        : { json: completion(req, script, called, behaviour.reasoning) };
     },
   };
 }

@@ -96,6 +96,45 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("text that is empty or only whitespace, which Anthropic refuses as a text block, is left out", () => {
+    const body = chatRequestToMessages({
+      model: "m",
+      messages: [
+        { role: "system", content: "Be terse." },
+        { role: "developer", content: " \n" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "run it" },
+            { type: "text", text: "\n\n" },
+          ],
+        },
+        // vLLM's Qwen and gpt-oss often answer "\n\n" before a tool call.
+        {
+          role: "assistant",
+          content: "\n\n",
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "sh", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "ok" },
+        { role: "user", content: "  " },
+        { role: "assistant", content: [{ type: "text", text: " " }] },
+        { role: "user", content: "and now?" },
+      ],
+    });
+    expect(body.system).toBe("Be terse.");
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "run it" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "call_1", name: "sh", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "call_1", content: "ok" },
+          { type: "text", text: "and now?" },
+        ],
+      },
+    ]);
+  });
+
   test("tools (strict kept: Anthropic enforces it too), tool_choice and parallel_tool_calls", () => {
     const base = {
       model: "m",

@@ -53,6 +53,7 @@ export function openAttempt(
       request.model,
       request.responses,
       unsupported,
+      route.upstreamModel,
     );
   } catch (error) {
     health.released(route.key);

@@ -10,9 +10,7 @@ import {
   openAIChatRequest,
 } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
-
-/** Anthropic requires max_tokens; OpenAI callers often leave it out. */
-export const DEFAULT_MAX_TOKENS = 4096;
+import { anthropicOutputLimit } from "./output-limit.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
 export const ANTHROPIC_TARGET: ChatTarget = {
@@ -37,9 +35,14 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  * (else `user`) becomes `metadata.user_id`. What Anthropic cannot take (`seed`, `logprobs`,
  * penalties, `logit_bias`, `modalities`, `audio`, `prediction`, `store`, a `temperature` over 1,
  * which is clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other
- * than 1 is refused.
+ * than 1 is refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
+ * bound is the most `upstreamModel` may write (output-limit.ts): the caller asked for no less.
  */
-export function chatRequestToMessages(body: JsonObject, dropped = new Dropped()): JsonObject {
+export function chatRequestToMessages(
+  body: JsonObject,
+  dropped = new Dropped(),
+  upstreamModel?: string,
+): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   nameUncarried(body, ANTHROPIC_TARGET, dropped);
@@ -64,7 +67,10 @@ export function chatRequestToMessages(body: JsonObject, dropped = new Dropped())
   const out: JsonObject = {
     model: request.model,
     messages: turns,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens:
+      request.max_completion_tokens ??
+      request.max_tokens ??
+      anthropicOutputLimit(upstreamModel ?? request.model),
   };
   const instructions = system.filter(hasText);
   if (instructions.length > 0) out.system = instructions.join("\n\n");

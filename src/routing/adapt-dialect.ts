@@ -27,6 +27,7 @@ import { type TranslatedStream, translateStream } from "../translate/stream/stre
 import type { CallerNames } from "./caller-param.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
+import { effortHint } from "./translation-hints.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -66,6 +67,12 @@ export interface AdaptedCall {
    * upstream error's `param` is said in the caller's words (caller-param.ts).
    */
   readonly callerNames?: CallerNames;
+  /**
+   * What the translation wrote that only tunes the answer, none of it sent so by the caller (an
+   * effort level), by its path in `body`, with the caller's name for it: an upstream that refuses
+   * one gets the call again without it (translation-hints.ts).
+   */
+  readonly hints?: CallerNames;
   /**
    * For a same-dialect stream, which events the caller gets (absent: all). A plain predicate,
    * not another stream layer: pass-through is the hot path.
@@ -194,6 +201,19 @@ const RESPONSES_NAMES: CallerNames = {
 const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
   second.dropped?.length ? [...new Set([...first, ...second.dropped])] : first;
 
+/**
+ * What a Responses call sends once translated to chat (and on), and says in the caller's words:
+ * what was dropped, an error's `param`, and the effort level it set (`reasoning.effort` written as
+ * `reasoning_effort` or `output_config.effort`, which the caller never sends so).
+ */
+const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
+  operation: chat.operation,
+  body: chat.body,
+  dropped: bothDropped(translated.dropped, chat),
+  callerNames: RESPONSES_NAMES,
+  hints: effortHint(chat.body, "reasoning.effort"),
+});
+
 // The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
 // would make its scope (two, with the default parameter) an object on every call, the common
 // same-dialect call included.
@@ -206,10 +226,12 @@ function chatViaMessages(
   upstreamModel: string,
 ): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
+  const messages = chatRequestToMessages(body, dropped, upstreamModel);
   return {
     operation: "messages",
-    body: chatRequestToMessages(body, dropped, upstreamModel),
+    body: messages,
     dropped: dropped.list,
+    hints: effortHint(messages, "reasoning_effort"),
     json: (reply) => messagesResponseToChat(reply, model),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {
@@ -260,10 +282,7 @@ function viaChat(
   const chat = chatOf(translated, target, model, policy);
   const { tools, compact } = translated;
   return {
-    operation: chat.operation,
-    body: chat.body,
-    dropped: bothDropped(translated.dropped, chat),
-    callerNames: RESPONSES_NAMES,
+    ...sentViaChat(translated, chat),
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools);
@@ -326,10 +345,7 @@ function compactViaChat(
   );
   const chat = chatOf(translated, target, model, policy);
   return {
-    operation: chat.operation,
-    body: chat.body,
-    dropped: bothDropped(translated.dropped, chat),
-    callerNames: RESPONSES_NAMES,
+    ...sentViaChat(translated, chat),
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }

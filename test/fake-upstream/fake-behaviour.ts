@@ -49,6 +49,11 @@ export const behaviourSchema = z.object({
   chunks: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Refuse as the real API does when the prompt exceeds the context window (400, its own body). */
   contextLength: flag.optional(),
+  /**
+   * Refuse an effort level (chat's `reasoning_effort`, Anthropic's `output_config.effort`) with the
+   * 400 the real API sends for a model that has none (OpenAI's gpt-4.1, Anthropic's Haiku 4.5).
+   */
+  noEffort: flag.optional(),
   /** Report this many input tokens in usage instead of the prompt's word count (a long conversation). */
   inputTokens: z.coerce.number().int().min(0).optional(),
   /** Call this tool (when the request declares it) instead of the first one. */

@@ -67,6 +67,39 @@ describe("fake upstream knobs", () => {
     expect(choices[0]?.message).toMatchObject({ reasoning_content: "let me think", content: "echo: hi" });
   });
 
+  test("no-effort refuses an effort level as a model without one does, and nothing else", async () => {
+    const post = (path: string, body: object) =>
+      fetch(`${fake.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-fake-no-effort": "1" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }], ...body }),
+      });
+    const chat = await post("/v1/chat/completions", { reasoning_effort: "low" });
+    expect([chat.status, await chat.json()]).toEqual([
+      400,
+      {
+        error: {
+          message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+          type: "invalid_request_error",
+          param: "reasoning_effort",
+          code: "unsupported_parameter",
+        },
+      },
+    ]);
+    const messages = await post("/v1/messages", { max_tokens: 5, output_config: { effort: "low" } });
+    expect([messages.status, await messages.json()]).toEqual([
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "This model does not support the effort parameter.",
+        },
+      },
+    ]);
+    expect((await post("/v1/messages", { max_tokens: 5 })).status).toBe(200);
+  });
+
   test("ttfb sends the headers first with an SSE comment, then the data", async () => {
     // The data is due a minute later, so whatever the first read holds came before it, however
     // slowly this process gets to read (a short ttfb let a loaded machine coalesce both).

@@ -20,6 +20,7 @@ const chatSchema = z.looseObject({
   tool_choice: z.unknown().optional(),
   max_tokens: z.number().int().nullish(),
   max_completion_tokens: z.number().int().nullish(),
+  reasoning_effort: z.string().nullish(),
   response_format: z
     .looseObject({ type: z.string(), json_schema: z.looseObject({ schema: z.unknown() }).optional() })
     .nullish(),
@@ -184,6 +185,7 @@ export function prepareChat(body: unknown): Prepared {
   return {
     markerText: req.messages.map((m) => contentText(m.content)).join(" "),
     stream: req.stream === true,
+    effort: req.reasoning_effort != null,
     render: (behaviour) => {
       const script = scriptFor(req, behaviour);
       const called = calledTools(req, script, behaviour);

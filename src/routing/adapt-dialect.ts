@@ -27,6 +27,7 @@ import { type TranslatedStream, translateStream } from "../translate/stream/stre
 import type { CallerNames } from "./caller-param.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
+import { effortHint } from "./translation-hints.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -67,6 +68,12 @@ export interface AdaptedCall {
    */
   readonly callerNames?: CallerNames;
   /**
+   * What the translation wrote that only tunes the answer, none of it sent so by the caller (an
+   * effort level), by its path in `body`, with the caller's name for it: an upstream that refuses
+   * one gets the call again without it (translation-hints.ts).
+   */
+  readonly hints?: CallerNames;
+  /**
    * For a same-dialect stream, which events the caller gets (absent: all). A plain predicate,
    * not another stream layer: pass-through is the hot path.
    */
@@ -98,7 +105,9 @@ export function localAnswer(operation: Operation, body: JsonObject): Promise<Jso
 /**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
  * through untouched (every unknown field kept); each translation lives in src/translate/,
- * one module per direction, and they compose (Responses → chat → Anthropic).
+ * one module per direction, and they compose (Responses → chat → Anthropic). `model` is the
+ * caller's, as its answer names it; `upstreamModel` the route's, which a translation may need to
+ * know (the most an Anthropic model may write, when the caller set no bound).
  */
 export function adaptDialect(
   operation: Operation,
@@ -107,21 +116,29 @@ export function adaptDialect(
   model: string,
   responses?: ResponsesContext,
   policy: UnsupportedPolicy = "drop",
+  upstreamModel = model,
 ): AdaptedCall {
+  const target = { provider, upstreamModel };
   if (operation === "responses") {
     if (responses && provider.dialect === "openai" && provider.responsesApi && provider.passThrough) {
       return nativeResponses(body, provider, responses);
     }
-    if (responses?.compact) return compactViaChat(body, provider, model, responses, policy);
-    return viaChat(body, provider, model, responses, policy);
+    if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
+    return viaChat(body, target, model, responses, policy);
   }
   if (operation === "chat" && translatesChat(provider))
-    return translatedChat(body, provider, model, new Dropped(policy));
+    return translatedChat(body, target, model, new Dropped(policy));
   if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
+}
+
+/** Where a translated call goes: the route's provider (or the worker it chose) and model. */
+interface Target {
+  readonly provider: Provider;
+  readonly upstreamModel: string;
 }
 
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
@@ -134,12 +151,12 @@ const translatesChat = (provider: Provider): boolean =>
  */
 function translatedChat(
   body: JsonObject,
-  provider: Provider,
+  { provider, upstreamModel }: Target,
   model: string,
   dropped: Dropped,
   asked: JsonObject = body,
 ): AdaptedCall {
-  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped);
+  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped, upstreamModel);
   // The provider translates in its `call`; what its API cannot take is named here, before.
   if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
   return { ...sameDialect("chat", body, provider), dropped: dropped.list };
@@ -151,18 +168,18 @@ function translatedChat(
  */
 function chatOf(
   translated: ChatFromResponses,
-  provider: Provider,
+  target: Target,
   model: string,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   const body = translated.body;
-  if (!translatesChat(provider)) return adaptDialect("chat", body, provider, model);
+  if (!translatesChat(target.provider)) return adaptDialect("chat", body, target.provider, model);
   // A compaction's `tool_choice: "none"` is the gateway's (the summary is text), not the caller's:
   // an API that cannot forbid calls goes without it, unnamed, and is never refused for it.
   const { tool_choice: _ours, ...asked } = body;
   return translatedChat(
     body,
-    provider,
+    target,
     model,
     new Dropped(policy, RESPONSES_NAMES),
     translated.compact ? asked : body,
@@ -184,17 +201,37 @@ const RESPONSES_NAMES: CallerNames = {
 const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
   second.dropped?.length ? [...new Set([...first, ...second.dropped])] : first;
 
+/**
+ * What a Responses call sends once translated to chat (and on), and says in the caller's words:
+ * what was dropped, an error's `param`, and the effort level it set (`reasoning.effort` written as
+ * `reasoning_effort` or `output_config.effort`, which the caller never sends so).
+ */
+const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
+  operation: chat.operation,
+  body: chat.body,
+  dropped: bothDropped(translated.dropped, chat),
+  callerNames: RESPONSES_NAMES,
+  hints: effortHint(chat.body, "reasoning.effort"),
+});
+
 // The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
 // would make its scope (two, with the default parameter) an object on every call, the common
 // same-dialect call included.
 
 /** A chat call to an Anthropic upstream. */
-function chatViaMessages(body: JsonObject, model: string, dropped: Dropped): AdaptedCall {
+function chatViaMessages(
+  body: JsonObject,
+  model: string,
+  dropped: Dropped,
+  upstreamModel: string,
+): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
+  const messages = chatRequestToMessages(body, dropped, upstreamModel);
   return {
     operation: "messages",
-    body: chatRequestToMessages(body, dropped),
+    body: messages,
     dropped: dropped.list,
+    hints: effortHint(messages, "reasoning_effort"),
     json: (reply) => messagesResponseToChat(reply, model),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {
@@ -235,20 +272,17 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
  */
 function viaChat(
   body: JsonObject,
-  provider: Provider,
+  target: Target,
   model: string,
   context: ResponsesContext | undefined,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
   const translated = responsesRequestToChat(body, context.previous, policy, context.referenced);
-  const chat = chatOf(translated, provider, model, policy);
+  const chat = chatOf(translated, target, model, policy);
   const { tools, compact } = translated;
   return {
-    operation: chat.operation,
-    body: chat.body,
-    dropped: bothDropped(translated.dropped, chat),
-    callerNames: RESPONSES_NAMES,
+    ...sentViaChat(translated, chat),
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools);
@@ -274,7 +308,7 @@ function viaChat(
           ...(onUsage && !chat.stream ? { onUsage } : {}),
         });
       }
-      if (provider.dialect === "anthropic") {
+      if (target.provider.dialect === "anthropic") {
         // Anthropic events straight to Responses events: each event parsed once (no chat stream
         // encoded and re-read in between).
         const writer = new MessagesToResponsesWriter(model, options);
@@ -292,7 +326,7 @@ function viaChat(
  */
 function compactViaChat(
   body: JsonObject,
-  provider: Provider,
+  target: Target,
   model: string,
   context: ResponsesContext,
   policy: UnsupportedPolicy,
@@ -309,12 +343,9 @@ function compactViaChat(
     policy,
     context.referenced,
   );
-  const chat = chatOf(translated, provider, model, policy);
+  const chat = chatOf(translated, target, model, policy);
   return {
-    operation: chat.operation,
-    body: chat.body,
-    dropped: bothDropped(translated.dropped, chat),
-    callerNames: RESPONSES_NAMES,
+    ...sentViaChat(translated, chat),
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }

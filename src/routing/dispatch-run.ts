@@ -14,6 +14,7 @@ import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
+import { type RefusedHint, refusedHint } from "./translation-hints.ts";
 import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
 
 /** What a dispatch needs of its router (router.ts). */
@@ -51,6 +52,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private reopensIn = Number.POSITIVE_INFINITY;
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
+  /** A field the translation added that the route's upstream refused: its next attempt goes without. */
+  private without: RefusedHint | undefined;
 
   constructor(
     routes: readonly Route[],
@@ -65,7 +68,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   /** Opens the next attempt the policy allows, or ends the dispatch (a local answer, or the last failure). */
   next(): Promise<Dispatched> {
     const { request, routes, deps } = this;
-    for (; this.index < routes.length; this.index++, this.retry = 0) {
+    for (; this.index < routes.length; this.nextRoute()) {
       const route = routes[this.index] as Route;
       if (this.retry === 0 && !this.fits(route)) continue;
       if (this.retry > this.policy.retries) continue;
@@ -77,6 +80,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       return this.retry > 0 ? this.afterBackoff(route) : this.send(route);
     }
     return this.exhausted();
+  }
+
+  /** On to the next route: a first try, with what the translation writes for it. */
+  private nextRoute(): void {
+    this.index++;
+    this.retry = 0;
+    this.without = undefined;
   }
 
   /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
@@ -102,10 +112,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private send(route: Route): Promise<Dispatched> {
     const { request } = this;
     this.attempts++;
-    const info = attemptInfo(route, this.retry, this.lastError !== undefined && this.retry === 0);
+    // A call sent again without a refused field is a retry of its route.
+    const retry = this.without ? this.retry + 1 : this.retry;
+    const info = attemptInfo(route, retry, this.lastError !== undefined && retry === 0);
     this.call = undefined;
     try {
-      this.call = openAttempt(route, request, this.deps.health, this.attempts, this.policy, info);
+      this.call = openAttempt(
+        route,
+        request,
+        this.deps.health,
+        this.attempts,
+        this.policy,
+        info,
+        this.without,
+      );
       return sendAttempt(this.call, request, this);
     } catch (thrown) {
       // Thrown before the read began (the call could not be adapted, or the provider threw).
@@ -142,11 +162,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     // is no failure of the route: the next one may serve it.
     if (failure.code === "unsupported_operation") {
       this.lastError ??= failure;
-      this.index++;
-      this.retry = 0;
+      this.nextRoute();
       return this.onward();
     }
     const route = this.routes[this.index] as Route;
+    // A field the translation added, which the client did not send so and cannot leave out, refused
+    // by the upstream: the route again without it, once, before any other verdict.
+    const refused = this.refusedHint(call, thrown);
+    if (refused) {
+      this.without = refused;
+      this.deps.log(
+        `[${request.requestId}] route ${route.label} (${route.upstreamModel}) refused ${refused.path}, which the translation added for ${refused.callerName}: sent again without it`,
+      );
+      return this.onward();
+    }
     const fallback = fallbackClassOf(failure);
     const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
     if (!failure.retryable && !failOver) throw failure;
@@ -160,11 +189,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.deps.log(
       `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}${cause}`,
     );
-    if (failure.code === "no_route_available" || failOver) {
-      this.index++;
-      this.retry = 0;
-    } else this.retry++;
+    if (failure.code === "no_route_available" || failOver) this.nextRoute();
+    else this.retry++;
     return this.onward();
+  }
+
+  /**
+   * The translation's hint the failed attempt's upstream refused, when the route may be tried
+   * without it: once a route, and never under `translation.unsupported: reject`, where the caller
+   * asked to hear of what cannot be carried rather than go without it.
+   */
+  private refusedHint(call: RouteAttempt | undefined, thrown: unknown): RefusedHint | undefined {
+    if (call === undefined || this.without !== undefined || this.policy.unsupported === "reject")
+      return undefined;
+    return refusedHint(thrown, call.adapted.hints);
   }
 
   /**

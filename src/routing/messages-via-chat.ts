@@ -8,6 +8,7 @@ import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { identity } from "./same-dialect-call.ts";
+import { effortHint } from "./translation-hints.ts";
 
 /**
  * A messages call to an OpenAI-dialect upstream. Where that upstream's own API is another step
@@ -30,6 +31,8 @@ export function messagesViaChat(
     body: chat,
     dropped: dropped.list,
     callerNames,
+    // `thinking` and `output_config.effort` written as `reasoning_effort`.
+    hints: effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
     json: (reply) => chatResponseToMessages(reply, model),
     stream: (events, onUsage) =>
       chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),

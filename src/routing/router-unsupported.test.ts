@@ -1,6 +1,9 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import { fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import type { DispatchRequest } from "./dispatch.ts";
+import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 
 // count_tokens exists only in the Anthropic dialect: on a model whose first route is
 // OpenAI-shaped, the router passes over that route instead of failing the request.
@@ -126,4 +129,166 @@ test("a count is never refused for what translation leaves out, even under trans
   }).catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(GatewayError);
   expect((refused as GatewayError).status).toBe(400);
+});
+
+describe("an effort level the translation added, refused by a model without efforts", () => {
+  // What the vendors answer, as they send it.
+  const HAIKU_REFUSAL = {
+    type: "error",
+    error: { type: "invalid_request_error", message: "This model does not support the effort parameter." },
+  };
+  const GPT41_REFUSAL = {
+    error: {
+      message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+      type: "invalid_request_error",
+      param: "reasoning_effort",
+      code: "unsupported_parameter",
+    },
+  };
+  const refusal = (name: string, body: object) =>
+    upstreamFailure(name, { status: 400, headers: new Headers(), text: JSON.stringify(body) });
+  /** Refuses every call that sets `has(body)`, as the vendor does; answers the others. */
+  const refusingWhen = (
+    name: string,
+    dialect: "openai" | "anthropic",
+    has: (body: JsonObject) => boolean,
+    body: object,
+    answer: JsonObject,
+  ) => ({
+    ...fakeProvider(name, (call) =>
+      has(call.body) ? Promise.reject(refusal(name, body)) : Promise.resolve(jsonReply(answer)),
+    ),
+    dialect,
+  });
+  const effortOf = (body: JsonObject) => (body.output_config as JsonObject | undefined)?.effort;
+  const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  const COMPLETION = { id: "c", choices: [{ index: 0, message: { content: "hi" }, finish_reason: "stop" }] };
+  const routed = (type: string, policy: object = {}) => ({
+    providers: [{ name: "p", type }],
+    models: [{ name: "m", routes: [{ provider: "p", model: "up" }] }],
+    routing: { retries: 0 },
+    ...policy,
+  });
+  const responses = (model: string): Partial<DispatchRequest> => ({
+    operation: "responses",
+    body: { model, input: "hi", reasoning: { effort: "high" } },
+    responses: { id: "resp_1", previous: [], onResponse: () => {} },
+  });
+
+  test("Responses (Codex) → Anthropic: sent again without output_config.effort, named reasoning.effort", async () => {
+    const haiku = refusingWhen(
+      "p",
+      "anthropic",
+      (body) => effortOf(body) !== undefined,
+      HAIKU_REFUSAL,
+      MESSAGE,
+    );
+    const { router, logs } = routerFor(routed("anthropic"), [haiku]);
+    const dispatched = await router(chatRequest("m", responses("m")));
+    expect(haiku.calls.map((call) => effortOf(call.body))).toEqual(["high", undefined]);
+    expect(haiku.calls[1]?.body.output_config).toBeUndefined();
+    expect(dispatched.dropped).toContain("reasoning.effort");
+    expect(dispatched.attempts).toBe(2);
+    expect(logs).toEqual([expect.stringContaining("refused output_config.effort")]);
+  });
+
+  test("chat → Anthropic: the same, named reasoning_effort; a response_format's output_config stays", async () => {
+    const haiku = refusingWhen(
+      "p",
+      "anthropic",
+      (body) => effortOf(body) !== undefined,
+      HAIKU_REFUSAL,
+      MESSAGE,
+    );
+    const { router } = routerFor(routed("anthropic"), [haiku]);
+    const format = { type: "json_schema", json_schema: { name: "o", schema: { type: "object" } } };
+    const dispatched = await router(
+      chatRequest("m", {
+        body: {
+          model: "m",
+          messages: [{ role: "user", content: "hi" }],
+          reasoning_effort: "low",
+          response_format: format,
+        },
+      }),
+    );
+    expect(haiku.calls[1]?.body.output_config).toEqual({
+      format: { type: "json_schema", schema: { type: "object" } },
+    });
+    expect(dispatched.dropped).toEqual(["reasoning_effort"]);
+  });
+
+  test("Messages (Claude Code) → chat: sent again without reasoning_effort, named output_config.effort", async () => {
+    const gpt41 = refusingWhen(
+      "p",
+      "openai",
+      (body) => body.reasoning_effort !== undefined,
+      GPT41_REFUSAL,
+      COMPLETION,
+    );
+    const { router } = routerFor(routed("openai"), [gpt41]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "messages",
+        body: {
+          model: "m",
+          max_tokens: 100,
+          messages: [{ role: "user", content: "hi" }],
+          output_config: { effort: "high" },
+        },
+      }),
+    );
+    expect(gpt41.calls.map((call) => call.body.reasoning_effort)).toEqual(["high", undefined]);
+    expect(dispatched.dropped).toEqual(["output_config.effort"]);
+  });
+
+  test("never a field the caller sent so: a chat caller's own reasoning_effort refused is its 400", async () => {
+    const gpt41 = refusingWhen(
+      "p",
+      "openai",
+      (body) => body.reasoning_effort !== undefined,
+      GPT41_REFUSAL,
+      COMPLETION,
+    );
+    const { router } = routerFor(routed("openai"), [gpt41]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], reasoning_effort: "low" };
+    const refused = await router(chatRequest("m", { body })).catch((e: unknown) => e);
+    expect([(refused as GatewayError).status, (refused as GatewayError).param]).toEqual([
+      400,
+      "reasoning_effort",
+    ]);
+    expect(gpt41.calls).toHaveLength(1);
+  });
+
+  test("once a route, only for that refusal, and not under translation.unsupported: reject", async () => {
+    // Refused again without it: the second refusal is the caller's answer, no third try.
+    const stubborn = refusingWhen("p", "anthropic", () => true, HAIKU_REFUSAL, MESSAGE);
+    const once = routerFor(routed("anthropic"), [stubborn]).router;
+    const again = (await once(chatRequest("m", responses("m"))).catch((e: unknown) => e)) as GatewayError;
+    expect(again.status).toBe(400);
+    expect(stubborn.calls).toHaveLength(2);
+    // Another 400 (about the prompt) is not retried.
+    const other = { type: "error", error: { type: "invalid_request_error", message: "messages.0: bad" } };
+    const strict = refusingWhen("p", "anthropic", () => true, other, MESSAGE);
+    await routerFor(routed("anthropic"), [strict])
+      .router(chatRequest("m", responses("m")))
+      .catch(() => {});
+    expect(strict.calls).toHaveLength(1);
+    // The caller who asked to hear of what cannot be carried hears of this too.
+    const haiku = refusingWhen(
+      "p",
+      "anthropic",
+      (body) => effortOf(body) !== undefined,
+      HAIKU_REFUSAL,
+      MESSAGE,
+    );
+    const rejecting = routerFor(routed("anthropic", { translation: { unsupported: "reject" } }), [
+      haiku,
+    ]).router;
+    const error = (await rejecting(chatRequest("m", responses("m"))).catch(
+      (e: unknown) => e,
+    )) as GatewayError;
+    expect([error.status, error.message]).toEqual([400, "This model does not support the effort parameter."]);
+    expect(haiku.calls).toHaveLength(1);
+  });
 });

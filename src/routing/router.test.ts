@@ -284,3 +284,21 @@ describe("router: what telemetry hears of an attempt", () => {
     });
   }
 });
+
+describe("router: what a translation needs of the route", () => {
+  test("a chat call without a bound, on an Anthropic route, gets the route model's output limit", async () => {
+    const message = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+    const anthropic = {
+      ...fakeProvider("a", () => Promise.resolve(jsonReply(message))),
+      dialect: "anthropic" as const,
+    };
+    const config = {
+      providers: [{ name: "a", type: "anthropic" }],
+      models: [{ name: "gpt-5.5", routes: [{ provider: "a", model: "claude-opus-4-6" }] }],
+    };
+    const { router } = routerFor(config, [anthropic]);
+    await router(chatRequest("gpt-5.5"));
+    // The caller's model name says nothing of Anthropic's limits; the route's does.
+    expect(anthropic.calls[0]?.body).toMatchObject({ model: "claude-opus-4-6", max_tokens: 128_000 });
+  });
+});

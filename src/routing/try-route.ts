@@ -15,6 +15,7 @@ import type { RoutingPolicy } from "./routing-policy.ts";
 import { spliceBody } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
+import { type RefusedHint, withoutHint } from "./translation-hints.ts";
 
 /**
  * One attempt at one route, in steps the router takes in its own frame (an attempt makes no async
@@ -36,6 +37,8 @@ export function openAttempt(
   policy: RoutingPolicy,
   /** What telemetry is told of the attempt (route.ts `attemptInfo`). */
   info: AttemptInfo,
+  /** A field the translation added that this route's upstream refused: sent without it this time. */
+  without?: RefusedHint,
 ): RouteAttempt {
   const unsupported = policy.unsupported ?? "drop";
   let adapted: AdaptedCall;
@@ -53,7 +56,9 @@ export function openAttempt(
       request.model,
       request.responses,
       unsupported,
+      route.upstreamModel,
     );
+    if (without) adapted = withoutHint(adapted, without);
   } catch (error) {
     health.released(route.key);
     // Told as an attempt that failed the moment it began.

@@ -51,7 +51,15 @@ export async function callShadow(
     // primary's is: a copy never reaches another tenant's worker.
     const provider =
       route.provider.select?.(route.upstreamModel, undefined, request.tenant) ?? route.provider;
-    const adapted = adaptDialect(request.operation, request.body, provider, request.model, request.responses);
+    const adapted = adaptDialect(
+      request.operation,
+      request.body,
+      provider,
+      request.model,
+      request.responses,
+      "drop",
+      route.upstreamModel,
+    );
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
     const native =
       adapted.native && request.received && provider.passThrough

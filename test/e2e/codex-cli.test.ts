@@ -45,6 +45,24 @@ describe("Codex CLI through mindgw", () => {
     ]);
   });
 
+  test("a chat upstream that reasons before its tool call (vLLM, DeepSeek): Codex's echo of the reasoning item is taken, the turn goes on", async () => {
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "openai",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi [[fake:reasoning=First I call the tool.]]",
+    });
+    // Codex sends the reasoning item back with `"content": null`; that was a 400 on the second turn.
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stderr).toContain("First I call the tool.");
+    const [, second] = seen(report);
+    const history = second?.body.messages as Message[];
+    expect(history.at(-2)?.tool_calls?.[0]?.function.name).toBe("functions__exec");
+    expect(history.at(-1)?.role).toBe("tool");
+    expect(report.client.stdout.trim()).toStartWith("echo: Script");
+    const rows = report.audit as { frontDoor: string; status: number }[];
+    expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([200, 200]);
+  });
+
   test("gpt-5.5: apply_patch (a custom tool with a lark grammar) edits the workspace; hosted tools dropped", async () => {
     const report = await runInNetns("codex.scenario.ts", {
       upstream: "openai",

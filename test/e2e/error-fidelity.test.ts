@@ -320,3 +320,63 @@ describe("what translation leaves out is named", () => {
     expect(plain.response.headers.get("x-mindgw-dropped")).toBeNull();
   });
 });
+
+describe("an effort level the translation added, refused by a model that has none", () => {
+  // Codex always sends reasoning.effort and Claude Code output_config.effort; the gateway writes
+  // them as the other dialect's field, which Haiku 4.5 and gpt-4.1 refuse (the fake does as they
+  // do, `no-effort`). The caller never sent that field and cannot fall back: the gateway does.
+  const sent = (from: number) => fx.fake.requests.slice(from).map((r) => r.body as Record<string, unknown>);
+
+  test("Responses (Codex) → Anthropic: served without output_config.effort, named reasoning.effort", async () => {
+    const from = fx.fake.requests.length;
+    const { data, response } = await openai.responses
+      .create({ model: "a", input: "hi [[fake:no-effort]]", reasoning: { effort: "low" } })
+      .withResponse();
+    expect(data.status).toBe("completed");
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning.effort");
+    const [refused, served] = sent(from);
+    expect(refused?.output_config).toEqual({ effort: "low" });
+    expect(served?.output_config).toBeUndefined();
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.status, row.dropped, row.attempts?.map((a) => [a.outcome, a.status])]).toEqual([
+      200,
+      "reasoning.effort",
+      [
+        ["failed", 400],
+        ["ok", null],
+      ],
+    ]);
+  });
+
+  test("Anthropic (Claude Code) → a chat upstream: served without reasoning_effort, named output_config.effort", async () => {
+    const from = fx.fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .create({
+        model: "o",
+        max_tokens: 20,
+        output_config: { effort: "high" },
+        messages: [{ role: "user", content: "hi [[fake:no-effort]]" }],
+      })
+      .withResponse();
+    expect(data.content).toEqual([expect.objectContaining({ type: "text", text: "echo: hi" })]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
+    expect(sent(from).map((body) => body.reasoning_effort)).toEqual(["high", undefined]);
+  });
+
+  test("the caller's own field is never left out: a chat caller's reasoning_effort refused is its 400", async () => {
+    const from = fx.fake.requests.length;
+    const error = (await openai.chat.completions
+      .create({
+        model: "o",
+        reasoning_effort: "low",
+        messages: [{ role: "user", content: "hi [[fake:no-effort]]" }],
+      })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, error.param]).toEqual([
+      400,
+      "unsupported_parameter",
+      "reasoning_effort",
+    ]);
+    expect(sent(from)).toHaveLength(1);
+  });
+});

@@ -13,7 +13,10 @@ const baseSchema = z.looseObject({
   tools: z.array(z.looseObject({ name: z.string(), input_schema: z.unknown().optional() })).optional(),
   tool_choice: z.looseObject({ type: z.string(), name: z.string().optional() }).optional(),
   output_config: z
-    .looseObject({ format: z.looseObject({ type: z.string(), schema: z.unknown() }).nullish() })
+    .looseObject({
+      format: z.looseObject({ type: z.string(), schema: z.unknown() }).nullish(),
+      effort: z.string().nullish(),
+    })
     .nullish(),
 });
 const messagesSchema = baseSchema.extend({
@@ -117,6 +120,7 @@ export function prepareMessages(body: unknown): Prepared {
   return {
     markerText: promptText(req),
     stream: req.stream === true,
+    effort: req.output_config?.effort != null,
     render: (behaviour) => {
       const script = buildScript({
         lastUserText: results ?? contentText(last?.content),

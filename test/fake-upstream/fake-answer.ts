@@ -23,6 +23,22 @@ const CONTEXT_LENGTH = {
   },
 } as const;
 
+/** The real APIs' refusals of an effort level, from a model that has none. */
+const NO_EFFORT = {
+  openai: {
+    error: {
+      message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+      type: "invalid_request_error",
+      param: "reasoning_effort",
+      code: "unsupported_parameter",
+    },
+  },
+  anthropic: {
+    type: "error",
+    error: { type: "invalid_request_error", message: "This model does not support the effort parameter." },
+  },
+} as const;
+
 /** The headers an error status comes with that say when, or whether, to try again. */
 function retryHeaders(retryAfter: number | undefined, b: Behaviour): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -114,6 +130,10 @@ export async function answer(
   if (prepared === undefined)
     return fail({ status: 400, message: "We could not parse the JSON body of your request." });
   if (isRefusal(prepared)) return fail(prepared);
+  if (b.noEffort && prepared.effort) {
+    rec.settle("completed");
+    return json(400, NO_EFFORT[route.dialect], requestId);
+  }
 
   if (b.errorBody) {
     rec.settle("completed");

@@ -49,12 +49,22 @@ export const behaviourSchema = z.object({
   chunks: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Refuse as the real API does when the prompt exceeds the context window (400, its own body). */
   contextLength: flag.optional(),
+  /**
+   * Refuse an effort level (chat's `reasoning_effort`, Anthropic's `output_config.effort`) with the
+   * 400 the real API sends for a model that has none (OpenAI's gpt-4.1, Anthropic's Haiku 4.5).
+   */
+  noEffort: flag.optional(),
   /** Report this many input tokens in usage instead of the prompt's word count (a long conversation). */
   inputTokens: z.coerce.number().int().min(0).optional(),
   /** Call this tool (when the request declares it) instead of the first one. */
   tool: z.string().optional(),
   /** The tool call's arguments, as base64 of their JSON (markers cannot hold commas). */
   args64: z.string().optional(),
+  /**
+   * Chat dialect: reasoning text before the answer, as `reasoning_content` (its own deltas first in
+   * a stream), as vLLM's reasoning parsers (gpt-oss, Qwen3) and DeepSeek send it.
+   */
+  reasoning: z.string().optional(),
   /**
    * Chat dialect: call every declared tool at once, a stream interleaving their argument
    * fragments (index 0, 1, 0, 1, …), as some chat servers stream parallel calls.

@@ -5,6 +5,8 @@ export interface FakeCall {
   /** Text that may carry `[[fake:...]]` markers (the prompt). */
   markerText: string;
   stream: boolean;
+  /** The request sets an effort level (`noEffort` refuses it). */
+  effort?: boolean;
   /** The whole answer: a JSON body, or SSE frames sent one body chunk each. */
   render(behaviour: Behaviour): { json: unknown } | { frames: string[] };
 }

@@ -49,6 +49,57 @@ describe("fake upstream knobs", () => {
     expect(events.at(-1)).toBe("[DONE]");
   });
 
+  test("reasoning=T: reasoning_content deltas before the answer, or beside it in a whole answer", async () => {
+    const streamed = await dataEvents(await chat("hi [[fake:reasoning=let me think]]"));
+    const deltas = streamed
+      .filter((data) => data !== "[DONE]")
+      .map(
+        (data) => (JSON.parse(data) as { choices: { delta: Record<string, unknown> }[] }).choices[0]?.delta,
+      );
+    const thought = deltas.map((delta) => delta?.reasoning_content ?? "").join("");
+    expect(thought).toBe("let me think");
+    const firstContent = deltas.findIndex(
+      (delta) => typeof delta?.content === "string" && delta.content !== "",
+    );
+    expect(deltas.findLastIndex((delta) => delta?.reasoning_content)).toBeLessThan(firstContent);
+    const whole = await chat("hi [[fake:reasoning=let me think]]", { stream: false });
+    const { choices } = (await whole.json()) as { choices: { message: Record<string, unknown> }[] };
+    expect(choices[0]?.message).toMatchObject({ reasoning_content: "let me think", content: "echo: hi" });
+  });
+
+  test("no-effort refuses an effort level as a model without one does, and nothing else", async () => {
+    const post = (path: string, body: object) =>
+      fetch(`${fake.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-fake-no-effort": "1" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }], ...body }),
+      });
+    const chat = await post("/v1/chat/completions", { reasoning_effort: "low" });
+    expect([chat.status, await chat.json()]).toEqual([
+      400,
+      {
+        error: {
+          message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+          type: "invalid_request_error",
+          param: "reasoning_effort",
+          code: "unsupported_parameter",
+        },
+      },
+    ]);
+    const messages = await post("/v1/messages", { max_tokens: 5, output_config: { effort: "low" } });
+    expect([messages.status, await messages.json()]).toEqual([
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "This model does not support the effort parameter.",
+        },
+      },
+    ]);
+    expect((await post("/v1/messages", { max_tokens: 5 })).status).toBe(200);
+  });
+
   test("ttfb sends the headers first with an SSE comment, then the data", async () => {
     // The data is due a minute later, so whatever the first read holds came before it, however
     // slowly this process gets to read (a short ttfb let a loaded machine coalesce both).

@@ -22,6 +22,7 @@ const chatSchema = z.looseObject({
   max_tokens: z.number().int().nullish(),
   max_completion_tokens: z.number().int().nullish(),
   user: z.string().nullish(),
+  reasoning_effort: z.string().nullish(),
   response_format: z
     .looseObject({ type: z.string(), json_schema: z.looseObject({ schema: z.unknown() }).optional() })
     .nullish(),
@@ -113,14 +114,17 @@ function calledTools(req: ChatRequest, script: FakeScript, behaviour: Behaviour)
   return (req.tools ?? []).flatMap((tool) => (tool.function ? [tool.function.name] : []));
 }
 
-/** What a thinking model (DeepSeek's) reasons before it answers; undefined for any other. */
-function reasoningOf(req: ChatRequest): string | undefined {
-  return THINKING_MODEL.test(req.model) ? fakeReasoning(req.messages) : undefined;
+/**
+ * What the model reasons before it answers: a thinking model's (DeepSeek's, by its name), else
+ * the `reasoning` knob's (a vLLM serving a reasoning model); undefined for any other.
+ */
+function reasoningOf(req: ChatRequest, behaviour: Behaviour): string | undefined {
+  return THINKING_MODEL.test(req.model) ? fakeReasoning(req.messages) : behaviour.reasoning;
 }
 
-function completion(req: ChatRequest, script: FakeScript, called: string[]) {
-  const reasoning = reasoningOf(req);
-  const message = script.tool
+function completion(req: ChatRequest, script: FakeScript, called: string[], reasoning?: string) {
+  const thought = reasoning !== undefined ? { reasoning_content: reasoning } : {};
+  const answer = script.tool
     ? {
         role: "assistant",
         content: null,
@@ -133,7 +137,7 @@ function completion(req: ChatRequest, script: FakeScript, called: string[]) {
         })),
       }
     : { role: "assistant", content: script.pieces.join(""), refusal: null, annotations: [] };
-  if (reasoning !== undefined) Object.assign(message, { reasoning_content: reasoning });
+  const message = { ...answer, ...thought };
   return {
     id: fakeId("chatcmpl-"),
     object: "chat.completion",
@@ -146,7 +150,7 @@ function completion(req: ChatRequest, script: FakeScript, called: string[]) {
   };
 }
 
-function chunks(req: ChatRequest, script: FakeScript, called: string[]): string[] {
+function chunks(req: ChatRequest, script: FakeScript, called: string[], reasoning?: string): string[] {
   const includeUsage = req.stream_options?.include_usage === true;
   const base = {
     id: fakeId("chatcmpl-"),
@@ -162,9 +166,10 @@ function chunks(req: ChatRequest, script: FakeScript, called: string[]): string[
   const frame = (delta: object, finish: string | null = null) =>
     sseFrame({ ...base, ...tail, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   const out: string[] = [];
-  const reasoning = reasoningOf(req);
-  if (reasoning !== undefined)
-    out.push(frame({ role: "assistant", content: null, reasoning_content: reasoning }));
+  if (reasoning) {
+    out.push(frame({ role: "assistant", content: null, reasoning_content: "" }));
+    for (const piece of reasoning.split(/(?=\s)/)) out.push(frame({ reasoning_content: piece }));
+  }
   if (script.tool) {
     const calls = called.map((name, index) => ({
       index,
@@ -204,12 +209,13 @@ export function prepareChat(body: unknown): Prepared {
   return {
     markerText: req.messages.map((m) => contentText(m.content)).join(" "),
     stream: req.stream === true,
+    effort: req.reasoning_effort != null,
     render: (behaviour) => {
       const script = scriptFor(req, behaviour);
       const called = calledTools(req, script, behaviour);
       return req.stream === true && !behaviour.ignoreStream
-        ? { frames: chunks(req, script, called) }
-        : { json: completion(req, script, called) };
+        ? { frames: chunks(req, script, called, reasoningOf(req, behaviour)) }
+        : { json: completion(req, script, called, reasoningOf(req, behaviour)) };
     },
   };
 }

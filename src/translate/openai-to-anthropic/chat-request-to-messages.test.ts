@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { Dropped } from "../dropped.ts";
-import { chatRequestToMessages, DEFAULT_MAX_TOKENS } from "./chat-request-to-messages.ts";
+import { chatRequestToMessages } from "./chat-request-to-messages.ts";
+import { anthropicOutputLimit, UNKNOWN_MODEL_LIMIT } from "./output-limit.ts";
 
 describe("chatRequestToMessages", () => {
   test("system and developer messages → system; sampling, stop, user, stream", () => {
@@ -34,10 +35,34 @@ describe("chatRequestToMessages", () => {
     });
   });
 
-  test("max_tokens falls back to max_tokens, then a default", () => {
-    const base = { model: "m", messages: [{ role: "user", content: "x" }] };
+  test("max_tokens falls back to max_tokens, then the most the upstream model may write", () => {
+    const base = { model: "gpt-5.5", messages: [{ role: "user", content: "x" }] };
     expect(chatRequestToMessages({ ...base, max_tokens: 77 }).max_tokens).toBe(77);
-    expect(chatRequestToMessages(base).max_tokens).toBe(DEFAULT_MAX_TOKENS);
+    expect(chatRequestToMessages({ ...base, max_completion_tokens: 88, max_tokens: 77 }).max_tokens).toBe(88);
+    // Codex sets no bound: an apply_patch longer than 4,096 tokens was cut mid-call.
+    expect(chatRequestToMessages(base, new Dropped(), "claude-sonnet-4-5").max_tokens).toBe(64_000);
+    expect(chatRequestToMessages(base, new Dropped(), "claude-up").max_tokens).toBe(UNKNOWN_MODEL_LIMIT);
+    // Without the route's model, the request's own names it.
+    expect(chatRequestToMessages({ ...base, model: "claude-opus-4-1" }).max_tokens).toBe(32_000);
+  });
+
+  test.each([
+    ["claude-opus-5-5", 128_000],
+    ["claude-fable-5-1", 128_000],
+    ["claude-sonnet-4-6", 128_000],
+    ["claude-opus-4-6", 128_000],
+    ["claude-opus-4-5-20251101", 64_000],
+    ["claude-sonnet-4-5@20250929", 64_000],
+    ["claude-haiku-4-5", 64_000],
+    ["anthropic.claude-sonnet-4-20250514-v1:0", 64_000],
+    ["claude-opus-4-20250514", 32_000],
+    ["claude-opus-4-1@20250805", 32_000],
+    ["claude-3-7-sonnet-latest", 64_000],
+    ["claude-3-5-haiku-20241022", 8_192],
+    ["claude-3-opus-20240229", 4_096],
+    ["kimi-k2", UNKNOWN_MODEL_LIMIT],
+  ])("the default bound for %s is its documented output limit, %d", (model, limit) => {
+    expect(anthropicOutputLimit(model)).toBe(limit);
   });
 
   test("tool calls and results; consecutive same-role turns merge", () => {
@@ -91,6 +116,45 @@ describe("chatRequestToMessages", () => {
           { type: "tool_result", tool_use_id: "call_1", content: "18°C" },
           { type: "tool_result", tool_use_id: "call_2", content: "22°C" },
           { type: "text", text: "Which is warmer?" },
+        ],
+      },
+    ]);
+  });
+
+  test("text that is empty or only whitespace, which Anthropic refuses as a text block, is left out", () => {
+    const body = chatRequestToMessages({
+      model: "m",
+      messages: [
+        { role: "system", content: "Be terse." },
+        { role: "developer", content: " \n" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "run it" },
+            { type: "text", text: "\n\n" },
+          ],
+        },
+        // vLLM's Qwen and gpt-oss often answer "\n\n" before a tool call.
+        {
+          role: "assistant",
+          content: "\n\n",
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "sh", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "ok" },
+        { role: "user", content: "  " },
+        { role: "assistant", content: [{ type: "text", text: " " }] },
+        { role: "user", content: "and now?" },
+      ],
+    });
+    expect(body.system).toBe("Be terse.");
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "run it" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "call_1", name: "sh", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "call_1", content: "ok" },
+          { type: "text", text: "and now?" },
         ],
       },
     ]);

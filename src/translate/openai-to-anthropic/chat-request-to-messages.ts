@@ -10,9 +10,7 @@ import {
   openAIChatRequest,
 } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
-
-/** Anthropic requires max_tokens; OpenAI callers often leave it out. */
-export const DEFAULT_MAX_TOKENS = 4096;
+import { anthropicOutputLimit } from "./output-limit.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
 export const ANTHROPIC_TARGET: ChatTarget = {
@@ -37,9 +35,14 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  * (else `user`) becomes `metadata.user_id`. What Anthropic cannot take (`seed`, `logprobs`,
  * penalties, `logit_bias`, `modalities`, `audio`, `prediction`, `store`, a `temperature` over 1,
  * which is clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other
- * than 1 is refused.
+ * than 1 is refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
+ * bound is the most `upstreamModel` may write (output-limit.ts): the caller asked for no less.
  */
-export function chatRequestToMessages(body: JsonObject, dropped = new Dropped()): JsonObject {
+export function chatRequestToMessages(
+  body: JsonObject,
+  dropped = new Dropped(),
+  upstreamModel?: string,
+): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   nameUncarried(body, ANTHROPIC_TARGET, dropped);
@@ -64,9 +67,13 @@ export function chatRequestToMessages(body: JsonObject, dropped = new Dropped())
   const out: JsonObject = {
     model: request.model,
     messages: turns,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens:
+      request.max_completion_tokens ??
+      request.max_tokens ??
+      anthropicOutputLimit(upstreamModel ?? request.model),
   };
-  if (system.length > 0) out.system = system.join("\n\n");
+  const instructions = system.filter(hasText);
+  if (instructions.length > 0) out.system = instructions.join("\n\n");
   if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.stop != null)
@@ -120,7 +127,7 @@ const EFFORT: Record<string, string> = {
 function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   const blocks: JsonObject[] = [];
   const text = messageText(message);
-  if (text !== "") blocks.push({ type: "text", text }); // Anthropic rejects empty text blocks
+  if (hasText(text)) blocks.push({ type: "text", text });
   for (const call of message.tool_calls ?? []) {
     blocks.push({
       type: "tool_use",
@@ -132,6 +139,13 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   return blocks;
 }
 
+/**
+ * Whether a client's text can be an Anthropic text block: Anthropic refuses one that is empty or
+ * only whitespace (400 "text content blocks must contain non-whitespace text"), which chat servers
+ * write and take (an assistant turn of "\n\n" before its tool call), so such text is left out.
+ */
+const hasText = (text: string | null | undefined): text is string => text != null && /\S/.test(text);
+
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)
     throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
@@ -140,7 +154,7 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
 
 function userBlocks(content: OpenAIMessage["content"], i: number, dropped: Dropped): JsonObject[] {
   if (content == null) return [];
-  if (typeof content === "string") return [{ type: "text", text: content }];
+  if (typeof content === "string") return hasText(content) ? [{ type: "text", text: content }] : [];
   return content.flatMap((part, j): JsonObject[] => {
     const block = userBlock(part, `messages.${i}.content.${j}`, dropped);
     return block ? [block] : [];
@@ -154,7 +168,7 @@ function userBlocks(content: OpenAIMessage["content"], i: number, dropped: Dropp
  * store). A part type it cannot express at all (`input_audio`) is the caller's 400.
  */
 function userBlock(part: OpenAIContentPart, path: string, dropped: Dropped): JsonObject | undefined {
-  if (part.type === "text") return { type: "text", text: part.text ?? "" };
+  if (part.type === "text") return hasText(part.text) ? { type: "text", text: part.text } : undefined;
   if (part.type === "image_url" && part.image_url !== undefined) {
     if (typeof part.image_url === "string") return { type: "image", source: sourceFor(part.image_url) };
     // "auto" is the default and asks for nothing.

@@ -93,6 +93,37 @@ describe("chatResponseToResponse", () => {
     expect(response.incomplete_details).toEqual({ reason: "max_output_tokens" });
   });
 
+  test("length in a tool call: the last call ends incomplete, as OpenAI marks an item cut short", () => {
+    const call = (id: string, args: string) => ({
+      id,
+      type: "function",
+      function: { name: "f", arguments: args },
+    });
+    const chat = {
+      id: "c",
+      choices: [
+        {
+          message: { content: "Patching.", tool_calls: [call("c1", "{}"), call("c2", '{"patch":"*** Be')] },
+          finish_reason: "length",
+        },
+      ],
+    };
+    const response = chatResponseToResponse(chat, request, "resp_x");
+    expect(
+      (response.output as { type: string; status: string }[]).map((item) => [item.type, item.status]),
+    ).toEqual([
+      ["message", "completed"],
+      ["function_call", "completed"],
+      ["function_call", "incomplete"],
+    ]);
+    const text = chatResponseToResponse(
+      { id: "c", choices: [{ message: { content: "partial" }, finish_reason: "length" }] },
+      request,
+      "resp_y",
+    );
+    expect((text.output as { status: string }[])[0]?.status).toBe("incomplete");
+  });
+
   test("ids look like OpenAI's", () => {
     expect(newResponseId()).toMatch(/^resp_[0-9a-f]{48}$/);
   });

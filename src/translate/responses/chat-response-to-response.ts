@@ -6,6 +6,7 @@ import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   functionCallItem,
   functionCallItemId,
+  type ItemStatus,
   messageItem,
   messageItemId,
   reasoningItem,
@@ -34,16 +35,21 @@ export function chatResponseToResponse(
 ): JsonObject {
   const body = parseBody(openAIChatResponse, chat, "upstream");
   const choice = body.choices[0];
+  const ended = responseStatus(choice?.finish_reason);
   const output: JsonObject[] = [];
   const reasoning = reasoningText(choice?.message.reasoning_content ?? choice?.message.reasoning);
   if (reasoning) output.push(reasoningItem(reasoningItemId(id), reasoning));
   const text = choice?.message.content ?? "";
   const logprobs = outputTextLogprobs(choice?.logprobs);
-  if (text !== "") output.push(messageItem(messageItemId(id), text, "completed", logprobs));
-  for (const [n, call] of (choice?.message.tool_calls ?? []).entries()) {
+  const calls = choice?.message.tool_calls ?? [];
+  // A cut answer was cut in its last item: the last call, else the message.
+  const status = (last: boolean): ItemStatus =>
+    last && ended.status === "incomplete" ? "incomplete" : "completed";
+  if (text !== "") output.push(messageItem(messageItemId(id), text, status(calls.length === 0), logprobs));
+  for (const [n, call] of calls.entries()) {
     const target = tools.target(call.function.name);
     const fields = { ...target, callId: call.id, arguments: call.function.arguments ?? "" };
-    output.push(functionCallItem(functionCallItemId(id, n), fields, "completed"));
+    output.push(functionCallItem(functionCallItemId(id, n), fields, status(n === calls.length - 1)));
   }
   return responseEnvelope({
     id,
@@ -51,6 +57,6 @@ export function chatResponseToResponse(
     request,
     output,
     usage: responsesUsage(body.usage),
-    ...responseStatus(choice?.finish_reason),
+    ...ended,
   });
 }

@@ -11,6 +11,7 @@ import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 // custom `exec` tool with a lark grammar); gpt-5.5 sends custom `apply_patch` and hosted tools.
 const recorded = (name: string) => jsonFixture(`clients/${name}`).body as JsonObject;
 type ChatTool = { type: string; function: { name: string; description?: string; parameters: JsonObject } };
+type Message = { role: string; content: unknown; tool_calls?: unknown[]; tool_call_id?: string };
 
 describe("Codex CLI requests translate to chat completions", () => {
   test("default model: additional_tools merged, namespaces flattened, custom tools as one-string functions", () => {
@@ -49,6 +50,91 @@ describe("Codex CLI requests translate to chat completions", () => {
     expect(names).toContain("exec_command");
     expect(dropped).toEqual(["tools.tool_search", "tools.web_search"]);
     expect(body.tool_choice).toBe("auto");
+  });
+
+  test("the turn after a chat upstream's reasoning (recorded): Codex's echo with nulls accepted, the call and its output carried", () => {
+    // Codex echoes the reasoning item the gateway wrote as `"content": null, "encrypted_content": null`.
+    const request = recorded("codex-0.169.0-gpt-5.5-reasoning.json");
+    const reasoning = (request.input as JsonObject[]).find((item) => item.type === "reasoning");
+    expect(reasoning).toMatchObject({ content: null, encrypted_content: null });
+    const { body, dropped } = responsesRequestToChat(request);
+    const messages = body.messages as Message[];
+    expect(messages.slice(-2)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "exec_command", arguments: '{"cmd":"echo one"}' },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1", content: expect.stringContaining("Output:\none") },
+    ]);
+    expect(dropped).toEqual(["tools.tool_search", "tools.web_search"]);
+  });
+
+  test("items echoed with their unset fields as null (as OpenAI writes them, and SDKs dump them)", () => {
+    const { body, dropped } = responsesRequestToChat({
+      model: "m",
+      input: [
+        { type: "message", role: "user", status: null, content: [{ type: "input_text", text: "hi" }] },
+        {
+          type: "reasoning",
+          id: "rs_1",
+          summary: [{ type: "summary_text", text: "thinking" }],
+          content: null,
+          encrypted_content: null,
+          status: null,
+        },
+        {
+          type: "function_call",
+          id: null,
+          status: null,
+          namespace: null,
+          call_id: "c1",
+          name: "shell",
+          arguments: "{}",
+          content: null,
+          output: null,
+        },
+        { type: "function_call_output", id: null, status: null, call_id: "c1", output: "ok", name: null },
+        {
+          type: "message",
+          role: "assistant",
+          id: "msg_1",
+          status: null,
+          content: [{ type: "output_text", text: "done", annotations: [], logprobs: null, refusal: null }],
+        },
+      ],
+    });
+    expect(body.messages).toEqual([
+      { role: "user", content: "hi" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c1", type: "function", function: { name: "shell", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "c1", content: "ok" },
+      { role: "assistant", content: "done" },
+    ]);
+    expect(dropped).toEqual([]);
+  });
+
+  test("a required field sent as null is still the caller's 400, in OpenAI's words", () => {
+    const refused = (() => {
+      try {
+        responsesRequestToChat({
+          model: "m",
+          input: [{ type: "function_call_output", call_id: "c1", output: null }],
+        });
+      } catch (thrown) {
+        return thrown as GatewayError;
+      }
+    })();
+    expect([refused?.status, refused?.param]).toEqual([400, "input[0].output"]);
   });
 
   test("answers map back: namespaced function calls and custom tool calls", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { messagesStreamToChat } from "../openai-to-anthropic/messages-stream-to-chat.ts";
 import { readMessagesEvent } from "../stream/messages-event-reader.ts";
@@ -45,6 +46,49 @@ describe("Anthropic → Responses in one pass", () => {
     const whole = await run(events);
     expect(await run(events.slice(0, -1))).toEqual(whole);
     expect(JSON.parse(whole.at(-1)?.data ?? "{}")).toMatchObject({ type: "response.completed" });
+  });
+
+  test("an answer cut by max_tokens in a tool call: that call's item ends incomplete, the rest completed", async () => {
+    // The recorded two-call answer, stopped at max_tokens inside the second call's arguments.
+    const events = sseFixture("anthropic/message-tool-use.sse.txt");
+    const cutAt = events.findIndex((event) => event.data.includes('"partial_json":"tion'));
+    const end = (type: string, fields: object) => ({
+      event: type,
+      data: JSON.stringify({ type, ...fields }),
+    });
+    const cut = [
+      ...events.slice(0, cutAt),
+      end("content_block_stop", { index: 2 }),
+      end("message_delta", {
+        delta: { stop_reason: "max_tokens", stop_sequence: null },
+        usage: { output_tokens: 40 },
+      }),
+      end("message_stop", {}),
+    ];
+    const out = await drain(
+      translateStream(replay(cut), readMessagesEvent, new MessagesToResponsesWriter("m", options)),
+    );
+    const data = out.map(
+      (event) => JSON.parse(event.data) as { type: string; item?: JsonObject; response?: JsonObject },
+    );
+    const done = data.filter((d) => d.type === "response.output_item.done").map((d) => d.item);
+    expect(done.map((item) => [item?.type, item?.status])).toEqual([
+      ["message", "completed"],
+      ["function_call", "completed"],
+      ["function_call", "incomplete"],
+    ]);
+    expect(done[2]?.arguments).toBe('{"loca');
+    const last = data.at(-1);
+    expect(last?.type).toBe("response.incomplete");
+    expect(last?.response).toMatchObject({
+      status: "incomplete",
+      incomplete_details: { reason: "max_output_tokens" },
+    });
+    expect(((last?.response?.output ?? []) as JsonObject[]).map((item) => item.status)).toEqual([
+      "completed",
+      "completed",
+      "incomplete",
+    ]);
   });
 
   test("a mid-stream Anthropic error becomes the numbered Responses error event", async () => {

@@ -69,6 +69,13 @@ export function responseStatus(finishReason: string | null | undefined): {
   return { status: "completed" };
 }
 
+/**
+ * An output item's status: `incomplete` for the one the answer ended in when it was cut (by
+ * `max_output_tokens`, a content filter), as OpenAI marks it, so a client does not run a tool call
+ * whose arguments were cut short.
+ */
+export type ItemStatus = "in_progress" | "completed" | "incomplete";
+
 /** Output item ids derive from the response id, so a stored response reads back the same. */
 export const messageItemId = (responseId: string) => `msg_${responseId.replace(/^resp_/, "")}`;
 export const functionCallItemId = (responseId: string, n: number) =>
@@ -78,10 +85,10 @@ export const functionCallItemId = (responseId: string, n: number) =>
 export function messageItem(
   id: string,
   text: string,
-  status: "in_progress" | "completed",
+  status: ItemStatus,
   logprobs: readonly JsonObject[] = [],
 ): JsonObject {
-  const content = status === "completed" ? [outputTextPart(text, logprobs)] : [];
+  const content = status === "in_progress" ? [] : [outputTextPart(text, logprobs)];
   return { id, type: "message", status, role: "assistant", content };
 }
 
@@ -106,14 +113,10 @@ export interface ToolCallFields {
  * A `function_call` item, or for a `custom` tool a `custom_tool_call` item whose `input` is the
  * one string argument the chat function was given.
  */
-export function functionCallItem(
-  id: string,
-  call: ToolCallFields,
-  status: "in_progress" | "completed",
-): JsonObject {
+export function functionCallItem(id: string, call: ToolCallFields, status: ItemStatus): JsonObject {
   const namespace = call.namespace ? { namespace: call.namespace } : {};
   if (call.custom) {
-    const input = status === "completed" ? customInput(call.arguments) : "";
+    const input = status === "in_progress" ? "" : customInput(call.arguments);
     return {
       id,
       type: "custom_tool_call",

@@ -10,7 +10,7 @@ export function messageContent(
   at: string,
   dropped: Dropped,
 ): string | JsonObject[] {
-  if (content === undefined) return "";
+  if (content == null) return "";
   if (typeof content === "string") return content;
   const parts = content.flatMap((part, j): JsonObject[] => {
     const chat = chatPart(part, `${at}.content[${j}]`, dropped);

@@ -3,8 +3,8 @@ import { z } from "zod";
 /** The parts of a Responses API request the chat-completions translation reads. */
 export const responsesInputPart = z.looseObject({
   type: z.string(),
-  text: z.string().optional(),
-  refusal: z.string().optional(),
+  text: z.string().nullish(),
+  refusal: z.string().nullish(),
   image_url: z.string().nullish(),
   detail: z.string().nullish(),
   file_data: z.string().nullish(),
@@ -45,18 +45,22 @@ const output = z.union([z.string(), z.array(responsesInputPart)]);
  * One conversation item: a message (typed or bare), a function or custom tool call and its
  * output, a reasoning item, an `additional_tools` item (more tools, mid-conversation), or a
  * type this translation names as dropped.
+ * Every field may be null: clients echo the items they were given with their unset fields as
+ * null, as OpenAI's API writes them (Codex's reasoning item has `"content": null`, the Python
+ * SDK's dumped items `"status": null`). A required one that is null is refused by
+ * input-item-checks.ts, in OpenAI's words.
  */
 export const responsesItem = z.looseObject({
-  type: z.string().optional(),
-  role: z.enum(["user", "assistant", "system", "developer"]).optional(),
-  content: z.union([z.string(), z.array(responsesInputPart)]).optional(),
-  call_id: z.string().optional(),
-  name: z.string().optional(),
+  type: z.string().nullish(),
+  role: z.enum(["user", "assistant", "system", "developer"]).nullish(),
+  content: z.union([z.string(), z.array(responsesInputPart)]).nullish(),
+  call_id: z.string().nullish(),
+  name: z.string().nullish(),
   namespace: z.string().nullish(),
-  arguments: z.string().optional(),
-  input: z.string().optional(),
-  output: output.optional(),
-  tools: z.array(responsesTool).optional(),
+  arguments: z.string().nullish(),
+  input: z.string().nullish(),
+  output: output.nullish(),
+  tools: z.array(responsesTool).nullish(),
 });
 export type ResponsesItem = z.infer<typeof responsesItem>;
 

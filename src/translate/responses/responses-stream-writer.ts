@@ -35,6 +35,8 @@ interface OpenItem {
   callId: string;
   tool: ToolTarget;
   closed: boolean;
+  /** The answer was cut (max tokens, a filter) while this item was open: it ends `incomplete`. */
+  cut: boolean;
 }
 
 export interface ResponsesStreamWriterOptions {
@@ -116,6 +118,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   finish(): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.calls.finish(), out);
+    const state = responseStatus(this.finishReason);
+    if (this.current && state.status === "incomplete") this.current.cut = true;
     this.close(out);
     if (this.options.compaction) {
       const item = compactionItem(this.summaryText, this.options.id);
@@ -123,7 +127,6 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       this.emit(out, "response.output_item.done", { output_index: 0, item });
       this.compacted = item;
     }
-    const state = responseStatus(this.finishReason);
     const response = this.envelope(state.status, responsesUsage(this.usage), state.incompleteReason);
     // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
     this.options.onResponse?.(response);
@@ -211,6 +214,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       callId,
       tool,
       closed: false,
+      cut: false,
     };
     this.items.push(item);
     this.current = item;
@@ -256,7 +260,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   private itemBody(item: OpenItem): JsonObject {
-    const status = item.closed ? "completed" : "in_progress";
+    const status = !item.closed ? "in_progress" : item.cut ? "incomplete" : "completed";
     if (item.kind === "message") return messageItem(item.itemId, item.text, status, item.logprobs);
     if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? item.text : "");
     return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: item.text }, status);

@@ -279,6 +279,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         guard: frontDoor.guard,
         audit,
         sessions: auth.sessions,
+        eventsSocketIdle: Math.min(255, Math.ceil(config.server.idle_timeout / 1000) + 15),
         workers: (scope) => listWorkers(workers.registry, scope),
         status: adminStatus({
           workerCount: (tenant) => workers.registry.list(tenant).length,

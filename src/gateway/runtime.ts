@@ -12,6 +12,7 @@ import { createRouter, type RouterDeps } from "../routing/router.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
 import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
 import { carriedRoutes } from "./carried-routes.ts";
+import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
 
 /**
  * Every reloadable part, built once per config version and never changed after: the providers
@@ -120,6 +121,7 @@ function assemble(
     maxClientRequests: config.server.max_client_requests,
     trustedProxies: trustedProxiesOf(config.server.trusted_proxies),
     streamKeepAlive: config.routing.stream_keepalive,
+    streamSocketIdle: streamSocketIdleSeconds(config),
     captureBodies: config.audit.bodies,
   };
 }

@@ -1,6 +1,7 @@
 import type { AnyElysia } from "elysia";
 import { unavailable } from "../core/gateway-error.ts";
 import { trustProxies } from "../http/client-of.ts";
+import { lastResortAnswer } from "../http/last-resort-answer.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
@@ -84,6 +85,10 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
         // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
         // would start and split the traffic. Binding exclusively makes it fail instead.
         reusePort: false,
+        // Elysia turns Bun's development mode on unless NODE_ENV=production, and its page for an
+        // error no handler caught shows source lines and the working directory to the caller.
+        development: false,
+        error: lastResortAnswer(logger),
       });
       server = app.server ?? undefined;
       if (!server) throw new Error("server failed to start");

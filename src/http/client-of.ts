@@ -1,6 +1,13 @@
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
-export type ServerLike = { requestIP(request: Request): { address: string } | null } | null | undefined;
+export type ServerLike =
+  | {
+      requestIP(request: Request): { address: string } | null;
+      /** Bun's per-request idle timeout, in seconds (a stream's: model-pipeline.ts). */
+      timeout?(request: Request, seconds: number): void;
+    }
+  | null
+  | undefined;
 
 /** Addresses given with requests handed in without a socket of ours (`gateway.handle`). */
 const givenAddresses = new WeakMap<Request, string>();

@@ -3,25 +3,20 @@ import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
 import { TRACESTATE } from "../core/tracestate.ts";
+import type { ServerLike } from "./client-of.ts";
 import { errorResponse } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import { GuardSteps } from "./guard-steps.ts";
 import { type Guarded, GuardedRequest } from "./guarded-request.ts";
 import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
-import { requestIdOf } from "./request-id.ts";
+import { idHeaders, requestIdOf } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
 import { Shutdown } from "./shutdown.ts";
 import { whileOpen } from "./while-open.ts";
 
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded } from "./guarded-request.ts";
-
-/** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
-const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
-  dialect === "anthropic"
-    ? { "x-request-id": requestId, "request-id": requestId }
-    : { "x-request-id": requestId };
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -87,17 +82,21 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     }
   }
 
-  /** `path`: an upstream path other than the operation's own (`/responses/compact`, native routes only). */
+  /**
+   * `path`: an upstream path other than the operation's own (`/responses/compact`, native routes
+   * only); `server`: the listening server that took the request, none in process.
+   */
   function serveModel(
     request: Request,
     clientIp: string | null,
     operation: Operation,
     path?: string,
+    server?: ServerLike,
   ): Promise<Response> {
     const ledger = ledgerOf(request, clientIp, operation);
     const headers = idHeaders(ledger.requestId, dialectOf(operation));
     return callModel(
-      new ModelCall(request, clientIp, deps.runtime(), ledger, headers, deps, operation, path),
+      new ModelCall(request, clientIp, deps.runtime(), ledger, headers, deps, operation, path, server),
     );
   }
 

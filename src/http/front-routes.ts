@@ -4,7 +4,13 @@ import { MODEL_ROUTES } from "./model-routes.ts";
 
 /** The pipelines a front door answers the model routes with (the root's, or an app's). */
 export interface ModelFront {
-  readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
+  readonly serveModel: (
+    request: Request,
+    clientIp: string | null,
+    operation: Operation,
+    path?: string,
+    server?: ServerLike,
+  ) => Promise<Response>;
   readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
   /** `GET /v1/models/{id}`. */
   readonly retrieveModel: (request: Request, clientIp: string | null) => Promise<Response>;
@@ -45,7 +51,8 @@ export function frontRoutesOf(front: ModelFront, prefix = "", dialect?: Dialect)
     routes.push({
       method: "POST",
       path: prefix + path,
-      answer: (request, server) => front.serveModel(request, clientIpOf(server, request), operation),
+      answer: (request, server) =>
+        front.serveModel(request, clientIpOf(server, request), operation, undefined, server),
     });
   }
   return routes;

@@ -7,6 +7,7 @@ import { errorResponse, wireStatus } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardedRequest } from "./guarded-request.ts";
 import { refusalError } from "./refusal-error.ts";
+import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
 
 /**
@@ -76,7 +77,17 @@ export class GuardSteps {
     // A client that left is recorded as such (499), though no status can reach it.
     ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
     if (call.deferred) call.leave();
-    return errorResponse(failure, dialect, call.headers);
+    try {
+      return errorResponse(failure, dialect, call.headers);
+    } catch (headerError) {
+      // A header the answer was given (an embedder's policy's, say) is no header value: the
+      // answer that failed for it would fail again; this one carries the request's id alone.
+      this.deps.logger.error("an answer's headers were refused", {
+        request_id: ledger.requestId,
+        error: describeError(headerError),
+      });
+      return errorResponse(failure, dialect, idHeaders(ledger.requestId, dialect));
+    }
   }
 
   /** Gives back the place the request held, unless a stream holds it until it ends. */

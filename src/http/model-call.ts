@@ -1,4 +1,5 @@
 import { dialectOf, type Operation } from "../core/dialect.ts";
+import type { ServerLike } from "./client-of.ts";
 import { GuardedRequest, type RequestGate } from "./guarded-request.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
@@ -15,6 +16,8 @@ export class ModelCall extends GuardedRequest {
     readonly operation: Operation,
     /** `/responses/compact`: native routes only. */
     readonly path: string | undefined,
+    /** The listening server that took it (a stream lengthens its idle timeout); none in process. */
+    readonly server: ServerLike,
   ) {
     super(request, ip, dialectOf(operation), runtime, ledger, headers, gate);
   }

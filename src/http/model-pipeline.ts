@@ -8,6 +8,7 @@ import type { ClientReply } from "../routing/native-reply.ts";
 import { account, accountWholeAnswer } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
+import { DROPPED_HEADER, droppedHeaderValue } from "./dropped-header.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardSteps } from "./guard-steps.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
@@ -24,9 +25,6 @@ import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
 import { whileOpen } from "./while-open.ts";
-
-/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
-const DROPPED_HEADER = "x-mindgw-dropped";
 
 const decoder = new TextDecoder();
 
@@ -67,6 +65,9 @@ export function modelPipeline(
       const model = validateBody(operation, body);
       ledger.model = model;
       ledger.stream = body.stream === true;
+      // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
+      // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts).
+      if (ledger.stream) call.server?.timeout?.(request, runtime.streamSocketIdle);
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
@@ -117,7 +118,7 @@ export function modelPipeline(
       ledger.upstreamModel = dispatched.upstreamModel;
       if (dispatched.dropped.length > 0) {
         ledger.dropped = dispatched.dropped;
-        headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+        headers[DROPPED_HEADER] = droppedHeaderValue(dispatched.dropped);
       }
       const reply = dispatched.reply;
       if (reply.kind === "json") {

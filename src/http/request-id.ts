@@ -1,3 +1,5 @@
+import type { Dialect } from "../core/dialect.ts";
+
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -57,3 +59,9 @@ export function freshRequestId(now: number = Date.now()): string {
   id[start + 16] = HEX[8 | ((pool[taken++] as number) & 3)] as number;
   return id.toString("latin1", 0, id.length);
 }
+
+/** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
+export const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
+  dialect === "anthropic"
+    ? { "x-request-id": requestId, "request-id": requestId }
+    : { "x-request-id": requestId };

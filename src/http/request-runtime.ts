@@ -33,6 +33,8 @@ export interface RequestRuntime {
   readonly trustedProxies?: TrustedProxies | undefined;
   /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
   readonly streamKeepAlive: number;
+  /** How long a stream's socket may go quiet, in seconds (gateway/stream-socket-idle.ts). */
+  readonly streamSocketIdle: number;
   /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
   readonly captureBodies: boolean;
 }

@@ -152,7 +152,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     );
     app = app.post("/v1/responses/compact", (context) => {
       const { request, server } = context as Omit<Context, "params">;
-      return serveModel(request, clientIpOf(server, request), "responses", "/responses/compact");
+      return serveModel(request, clientIpOf(server, request), "responses", "/responses/compact", server);
     });
   }
   return app;

@@ -277,6 +277,28 @@ describe("OpenAI SDK → Anthropic route", () => {
     ]);
   });
 
+  test("a dropped field named outside visible ASCII is named percent-encoded, never a 500 (its name came from the client)", async () => {
+    for (const stream of [false, true]) {
+      const response = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "c1",
+          stream,
+          messages: [{ role: "user", content: "hi" }],
+          名前: 1,
+          "a\nb": 2,
+        }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(text).not.toContain("__bunfallback");
+      expect(response.headers.get("x-mindgw-dropped")).toBe("%E5%90%8D%E5%89%8D, a%0Ab");
+      // The audit row keeps the names as sent.
+      expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe("名前, a\nb");
+    }
+  });
+
   test("audited as frontDoor chat, served by provider:claude", async () => {
     const { response } = await openai.chat.completions
       .create({ model: "c1", messages: [{ role: "user", content: "audit" }] })

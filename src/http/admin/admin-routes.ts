@@ -10,7 +10,7 @@ import { eventVisibleTo, scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { whenDone } from "../when-done.ts";
-import { adminGuards } from "./admin-guards.ts";
+import { type AdminContext, adminGuards } from "./admin-guards.ts";
 
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -23,6 +23,11 @@ export interface AdminDeps {
   readonly workers: (scope: string | null) => object;
   /** What is open under each key: a revoke or expiry ends the key's live event streams at once. */
   readonly sessions?: KeySessions;
+  /**
+   * How long an event stream's socket may go quiet, in seconds: longer than its 15 s keep-alive,
+   * whatever `server.idle_timeout` is (which closes a connection that long without a byte).
+   */
+  readonly eventsSocketIdle?: number;
 }
 
 const exportSchema = z.object({ format: z.enum(["ndjson", "csv"]).default("ndjson") }).loose();
@@ -37,6 +42,33 @@ export function adminRoutes(deps: AdminDeps) {
     const tenant = scopedTenant(scope, typeof query.tenant === "string" ? query.tenant : undefined);
     return { ...query, ...(tenant !== undefined ? { tenant } : {}) };
   };
+
+  // The live event stream (what `mindgw tail` reads), served below with its socket's idle bound.
+  const events = reader((guarded, _request, scope) => {
+    const end = guarded.deferEnd();
+    const headers = guarded.headers;
+    // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
+    const seesWorkers = guarded.principal.role === "admin";
+    const subscription = deps.audit.bus.subscribe({
+      filter: (event) => eventVisibleTo(scope, event, seesWorkers),
+      relayed: true,
+    });
+    // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the
+    // key's model streams, and the reader's reconnect is refused.
+    const { keyId, expiresAt } = guarded.principal;
+    const release = deps.sessions?.hold(keyId, () => subscription.close(), expiresAt ?? null);
+    const body = whenDone(sseStream(subscription), () => {
+      release?.();
+      end(200);
+    });
+    return new Response(body, {
+      headers: {
+        ...headers,
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+      },
+    });
+  });
 
   return (
     new Elysia({ prefix: "/admin/api" })
@@ -62,34 +94,6 @@ export function adminRoutes(deps: AdminDeps) {
           });
         }),
       )
-      .get(
-        "/events",
-        reader((guarded, _request, scope) => {
-          const end = guarded.deferEnd();
-          const headers = guarded.headers;
-          // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
-          const seesWorkers = guarded.principal.role === "admin";
-          const subscription = deps.audit.bus.subscribe({
-            filter: (event) => eventVisibleTo(scope, event, seesWorkers),
-            relayed: true,
-          });
-          // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the
-          // key's model streams, and the reader's reconnect is refused.
-          const { keyId, expiresAt } = guarded.principal;
-          const release = deps.sessions?.hold(keyId, () => subscription.close(), expiresAt ?? null);
-          const body = whenDone(sseStream(subscription), () => {
-            release?.();
-            end(200);
-          });
-          return new Response(body, {
-            headers: {
-              ...headers,
-              "content-type": "text/event-stream; charset=utf-8",
-              "cache-control": "no-cache",
-            },
-          });
-        }),
-      )
       // Admins only; an admin in a tenant sees its tenant's part (its workers and the platform's).
       .get(
         "/status",
@@ -99,5 +103,10 @@ export function adminRoutes(deps: AdminDeps) {
         "/workers",
         admin(({ headers }, _request, scope) => Response.json(deps.workers(scope), { headers })),
       )
+      .get("/events", (context: AdminContext) => {
+        // Its keep-alives come every 15 s: its socket is held longer than that (eventsSocketIdle).
+        if (deps.eventsSocketIdle) context.server?.timeout?.(context.request, deps.eventsSocketIdle);
+        return events(context);
+      })
   );
 }

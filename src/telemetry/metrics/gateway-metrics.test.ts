@@ -68,7 +68,7 @@ test("the dashboard's and alert rules' request rates and durations count model c
     ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => t.expr)),
     ...alerts.groups.flatMap((g) => g.rules.map((r) => r.expr)),
   ];
-  const perRequest = /\b(mindgw_requests_total|gen_ai_server_request_duration_seconds_bucket)\{?([^}\[]*)/g;
+  const perRequest = /\b(mindgw_requests_total|gen_ai_server_request_duration_seconds_bucket)\{?([^}[]*)/g;
   const unfiltered = exprs.flatMap((expr) =>
     [...expr.matchAll(perRequest)].filter((m) => !(m[2] ?? "").includes("front_door=~")).map(() => expr),
   );

@@ -1,0 +1,25 @@
+/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
+export const DROPPED_HEADER = "x-mindgw-dropped";
+
+/** Past this, the header names the first ones and how many more (the audit row has them all). */
+const MOST_CHARACTERS = 2048;
+
+/** A name as a header value can carry it: visible ASCII without a comma or a percent sign as it is, else percent-encoded. */
+const shown = (name: string) =>
+  /^[\x20-\x24\x26-\x2b\x2d-\x7e]*$/.test(name) ? name : encodeURIComponent(name);
+
+/**
+ * The `x-mindgw-dropped` value for `names`, which may come from the client's body (its unknown
+ * fields): a header value takes visible ASCII only, and a `Response` with any other character in
+ * one throws, so a name with another character (`名前`, a control) is percent-encoded, and a list
+ * longer than 2 KB is cut at a name with `…(N more)`.
+ */
+export function droppedHeaderValue(names: readonly string[]): string {
+  let value = "";
+  for (let i = 0; i < names.length; i++) {
+    const next = (i === 0 ? "" : ", ") + shown(names[i] as string);
+    if (value.length + next.length > MOST_CHARACTERS) return `${value}, …(${names.length - i} more)`;
+    value += next;
+  }
+  return value;
+}

@@ -35,6 +35,13 @@ describe("interpolateEnv", () => {
     );
   });
 
+  test("an empty variable is refused as an unset one, saying it is empty and how to allow it", () => {
+    expect(() => interpolateEnv({ providers: [{ api_key: "${BLANK}" }] }, { BLANK: "" })).toThrow(
+      "providers[0].api_key: environment variable BLANK is empty (write ${BLANK:-} where empty is meant)",
+    );
+    expect(interpolateEnv({ api_key: "${BLANK:-}" }, { BLANK: "" })).toEqual({ api_key: "" });
+  });
+
   test("a value cannot inject structure: it stays one string", () => {
     const out = interpolateEnv({ a: "${EVIL}" }, { EVIL: "x\nmodels: [{name: pwned}]" });
     expect(out).toEqual({ a: "x\nmodels: [{name: pwned}]" });

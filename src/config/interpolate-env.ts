@@ -1,4 +1,4 @@
-/** Thrown when `${VAR}` names a variable that is unset and has no `:-default`. */
+/** Thrown when `${VAR}` names a variable that is unset or empty and has no `:-default`. */
 export class MissingEnvError extends Error {}
 
 /** `${VAR}` or `${VAR:-default}`: the one spelling of a reference, here and in parse-config-yaml.ts. */
@@ -15,7 +15,9 @@ export function interpolateEnv(value: unknown, env: Record<string, string | unde
       const found = env[name];
       if (found !== undefined && found !== "") return found;
       if (fallback !== undefined) return fallback;
-      throw new MissingEnvError(`${path || "(root)"}: environment variable ${name} is not set`);
+      // An empty value is refused as an unset one (an api_key left blank by mistake), but said so.
+      const state = found === "" ? `is empty (write \${${name}:-} where empty is meant)` : "is not set";
+      throw new MissingEnvError(`${path || "(root)"}: environment variable ${name} ${state}`);
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { roleSchema } from "../storage/key-record.ts";
 import { configUrl } from "./config-url.ts";
 import { duration, num } from "./config-values.ts";
+import { publicKeyProblems } from "./jwt-public-key.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
 const ASYMMETRIC_ALGS = [
@@ -99,6 +100,9 @@ export const jwtConfigSchema = z
         });
       }
     }
+    if (config.public_key !== undefined && !wantsHmac)
+      for (const problem of publicKeyProblems(config.public_key, config.algorithms))
+        ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
     if (!config.allowed_roles.includes(config.default_role)) {
       ctx.addIssue({
         code: "custom",

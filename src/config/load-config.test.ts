@@ -271,6 +271,8 @@ describe("loadConfigFile", () => {
     const missing = await loadConfigFile("/nonexistent/mindgw.yaml", {}).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ConfigError);
     expect((missing as ConfigError).message).toContain("no such file");
+    const folder = await loadConfigFile(tmpdir(), {}).catch((e: unknown) => e);
+    expect((folder as ConfigError).message).toBe(`${tmpdir()}: a folder, not a config file`);
     const path = await file("models: [ { name: m\n  : :\n");
     const broken = await loadConfigFile(path, {}).catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(ConfigError);

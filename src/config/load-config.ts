@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
@@ -41,7 +42,14 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
 /** Reads and validates a YAML file. */
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
   const file = Bun.file(path);
-  if (!(await file.exists())) throw new ConfigError([`${path}: no such file`]);
+  if (!(await file.exists())) {
+    // Bun.file says a folder does not exist: say what it is.
+    const folder = await stat(path).then(
+      (found) => found.isDirectory(),
+      () => false,
+    );
+    throw new ConfigError([folder ? `${path}: a folder, not a config file` : `${path}: no such file`]);
+  }
   return parseConfigText(path, await file.text(), env);
 }
 

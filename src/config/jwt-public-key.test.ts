@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import { generateKeyPairSync } from "node:crypto";
+import { parseConfig } from "./load-config.ts";
+
+const pemOf = (pair: { publicKey: { export(o: { type: "spki"; format: "pem" }): string | Buffer } }) =>
+  String(pair.publicKey.export({ type: "spki", format: "pem" }));
+const RSA = pemOf(generateKeyPairSync("rsa", { modulusLength: 2048 }));
+const P256 = pemOf(generateKeyPairSync("ec", { namedCurve: "P-256" }));
+
+const jwt = (public_key: string, algorithms: string[]) => ({
+  auth: { jwt: { public_key, algorithms, issuer: "https://idp.test", audience: "mindgw" } },
+});
+const problemsOf = (input: object) => {
+  try {
+    parseConfig(input);
+    return [];
+  } catch (error) {
+    return String((error as Error).message).split("\n");
+  }
+};
+
+test("a public key that is no key is refused at load, naming auth.jwt.public_key", () => {
+  const problems = problemsOf(
+    jwt("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----", ["RS256"]),
+  );
+  expect(
+    problems.some((p) => p.startsWith("auth.jwt.public_key: not a public key or certificate in PEM")),
+  ).toBe(true);
+});
+
+test("an algorithm the key cannot verify is refused, naming it; a key of the right type is taken", () => {
+  expect(problemsOf(jwt(P256, ["RS256"]))).toContain(
+    "auth.jwt.algorithms[0]: RS256 needs an RSA key; public_key is an ec prime256v1 key",
+  );
+  expect(problemsOf(jwt(RSA, ["RS256", "ES384"]))).toContain(
+    "auth.jwt.algorithms[1]: ES384 needs an EC P-384 key; public_key is an rsa key",
+  );
+  expect(parseConfig(jwt(RSA, ["RS256", "PS256"])).auth.jwt?.algorithms).toEqual(["RS256", "PS256"]);
+  expect(parseConfig(jwt(P256, ["ES256"])).auth.jwt?.algorithms).toEqual(["ES256"]);
+});

@@ -1,0 +1,51 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+
+/** The key type (and EC curve) each asymmetric JWS algorithm verifies with (RFC 7518, RFC 8037). */
+const NEEDS: Record<string, { type: readonly string[]; curve?: string; named: string }> = {
+  RS256: { type: ["rsa"], named: "an RSA key" },
+  RS384: { type: ["rsa"], named: "an RSA key" },
+  RS512: { type: ["rsa"], named: "an RSA key" },
+  PS256: { type: ["rsa", "rsa-pss"], named: "an RSA key" },
+  PS384: { type: ["rsa", "rsa-pss"], named: "an RSA key" },
+  PS512: { type: ["rsa", "rsa-pss"], named: "an RSA key" },
+  ES256: { type: ["ec"], curve: "prime256v1", named: "an EC P-256 key" },
+  ES384: { type: ["ec"], curve: "secp384r1", named: "an EC P-384 key" },
+  ES512: { type: ["ec"], curve: "secp521r1", named: "an EC P-521 key" },
+  EdDSA: { type: ["ed25519", "ed448"], named: "an Ed25519 or Ed448 key" },
+  Ed25519: { type: ["ed25519"], named: "an Ed25519 key" },
+};
+
+/** A problem with `auth.jwt.public_key`: where (`public_key`, or the algorithm's index) and what. */
+export interface PublicKeyProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Reads `public_key` (PEM: SPKI or an X.509 certificate) as the verifier will, and checks each
+ * listed algorithm can verify with it: a key that does not parse, or of the wrong type, would
+ * otherwise pass `config check`, a start and a reload, and then refuse every token as the
+ * caller's 401 (jose imports it only at the first token).
+ */
+export function publicKeyProblems(pem: string, algorithms: readonly string[]): PublicKeyProblem[] {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return [{ path: ["public_key"], message: `not a public key or certificate in PEM: ${why}` }];
+  }
+  const type = key.asymmetricKeyType ?? "unknown";
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const problems: PublicKeyProblem[] = [];
+  algorithms.forEach((alg, i) => {
+    const needs = NEEDS[alg];
+    if (!needs) return;
+    if (needs.type.includes(type) && (needs.curve === undefined || needs.curve === curve)) return;
+    problems.push({
+      path: ["algorithms", i],
+      message: `${alg} needs ${needs.named}; public_key is ${curve ? `an ${type} ${curve} key` : `an ${type} key`}`,
+    });
+  });
+  return problems;
+}

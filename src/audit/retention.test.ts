@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { makeRecord } from "./audit-fixture.ts";
+import { auditFilterSchema } from "./audit-query-schema.ts";
 import { AuditRetention } from "./retention.ts";
 
 const DAY = 86_400_000;
@@ -63,5 +64,64 @@ test("stop() ends a pass under way after its current batch", async () => {
     { retentionMs: DAY, batchSize: 10, now: () => NOW },
   );
   expect(await retention.runOnce()).toBe(20);
+  db.close();
+});
+
+test("a pass also deletes the interned values only the pruned rows referred to: user agents, models, callers", async () => {
+  const db = new Database(":memory:");
+  const store = createSqliteAuditStore({ database: db });
+  const strings = () =>
+    db
+      .query<{ value: string }, []>("SELECT value FROM audit_strings ORDER BY value")
+      .all()
+      .map((row) => row.value);
+  // Each old row its own client's user agent, model name and (JWT) caller, as anyone may send.
+  await store.insert(
+    Array.from({ length: 300 }, (_, i) =>
+      makeRecord({
+        startedAt: 0,
+        userAgent: `ua-${i}`,
+        model: `model-${i}`,
+        keyId: null,
+        keyName: `sub-${i}`,
+      }),
+    ),
+  );
+  await store.insert([makeRecord({ requestId: "new", startedAt: NOW, userAgent: "kept" })]);
+  expect(strings()).toHaveLength(300 * 2 + 4);
+  const retention = new AuditRetention(store, { retentionMs: DAY, batchSize: 7, now: () => NOW });
+  expect(await retention.runOnce()).toBe(300);
+  expect(strings()).toEqual(["gpt-4o-mini", "gpt-4o-mini-2024-07-18", "kept", "provider:openai"]);
+  expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_principals").get()!.n).toBe(1);
+  // A value deleted is interned anew when a row uses it again, not taken from the writer's cache.
+  await store.insert([
+    makeRecord({ requestId: "again", startedAt: NOW, userAgent: "ua-0", keyName: "sub-0" }),
+  ]);
+  const again = (await store.select(auditFilterSchema.parse({ order: "asc" }), null, 10)).map(
+    (e) => e.record,
+  );
+  expect(again.map((r) => [r.requestId, r.userAgent, r.keyName])).toEqual([
+    ["new", "kept", "ci"],
+    ["again", "ua-0", "sub-0"],
+  ]);
+  db.close();
+});
+
+test("values a row left still refers to are kept, however old the row that interned them", async () => {
+  const db = new Database(":memory:");
+  const store = createSqliteAuditStore({ database: db });
+  await store.insert([
+    makeRecord({ startedAt: 0, userAgent: "shared" }),
+    makeRecord({ startedAt: 0, userAgent: "gone" }),
+  ]);
+  // A later batch's row uses "shared" again: its stamp moves to that row.
+  await store.insert([makeRecord({ requestId: "new", startedAt: NOW, userAgent: "shared" })]);
+  await new AuditRetention(store, { retentionMs: DAY, batchSize: 1, now: () => NOW }).runOnce();
+  const values = db
+    .query<{ value: string }, []>("SELECT value FROM audit_strings")
+    .all()
+    .map((r) => r.value);
+  expect(values).toContain("shared");
+  expect(values).not.toContain("gone");
   db.close();
 });

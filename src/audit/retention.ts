@@ -21,6 +21,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * the write lock (and grow the WAL) for seconds. A pass goes on while full batches come back, so
  * it clears a backlog of any size: capped at 100 batches a pass (once a minute), it deleted at
  * most 100,000 rows a minute, and above ~1,700 requests a second the log grew without bound.
+ * Then, in batches too, the values the store interned that no row left refers to
+ * (`AuditStore.sweep`): a user agent any client may send stays only as long as its rows.
  */
 export class AuditRetention {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -29,7 +31,7 @@ export class AuditRetention {
   private stopped = false;
 
   constructor(
-    private readonly store: Pick<AuditStore, "prune">,
+    private readonly store: Pick<AuditStore, "prune" | "sweep">,
     private readonly options: AuditRetentionOptions,
   ) {}
 
@@ -65,6 +67,9 @@ export class AuditRetention {
       if (n < batchSize || this.stopped) break;
       await yieldToLoop();
     }
+    // Then the values only the rows deleted referred to (a store that interns them).
+    while (this.store.sweep && !this.stopped && (await this.store.sweep(batchSize)) === batchSize)
+      await yieldToLoop();
     return deleted;
   }
 }

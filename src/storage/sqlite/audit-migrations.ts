@@ -9,6 +9,7 @@ import { migrate } from "./migrate.ts";
  * - `audit_bodies` keeps the (optional, redacted) bodies out of the narrow log rows, so scans
  *   and exports of the log never page through body text.
  * `audit_log.id` is the rowid: with `started_at` it forms the keyset cursor.
+ * Interned values no row refers to any longer are deleted by retention (migration 8).
  */
 export const AUDIT_MIGRATIONS = [
   {
@@ -101,6 +102,22 @@ ALTER TABLE audit_log ADD COLUMN served_node TEXT;
     sql: `
 DROP INDEX IF EXISTS audit_log_status;
 CREATE INDEX audit_log_status ON audit_log(status, started_at) WHERE status <> 200;
+`,
+  },
+  {
+    // The newest log row that refers to each interned value (audit-inserter.ts stamps it once a
+    // batch), so that retention can delete the values no row refers to any longer: a value whose
+    // stamp is below the oldest row left (sqlite-audit-store.ts `sweepInterned`). Without it every
+    // distinct user agent a client without a key sent stayed for good. The values there already are
+    // stamped with the newest row, and go once every row now in the log has.
+    version: 8,
+    sql: `
+ALTER TABLE audit_strings ADD COLUMN last_log_id INTEGER;
+ALTER TABLE audit_principals ADD COLUMN last_log_id INTEGER;
+UPDATE audit_strings SET last_log_id = (SELECT coalesce(max(id), 0) FROM audit_log);
+UPDATE audit_principals SET last_log_id = (SELECT coalesce(max(id), 0) FROM audit_log);
+CREATE INDEX audit_strings_last_log ON audit_strings(last_log_id);
+CREATE INDEX audit_principals_last_log ON audit_principals(last_log_id);
 `,
   },
 ] as const;

@@ -4,6 +4,7 @@ import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import { prepareAuditDatabase } from "./audit-migrations.ts";
 import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
+import { sweepInterned } from "./interned-sweep.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 export interface SqliteAuditStoreOptions {
@@ -41,6 +42,7 @@ class ProbeDone extends Error {}
  */
 export interface RowsAuditStore extends SqliteAuditStore {
   insertRows(rows: readonly AuditRowFields[]): Promise<AuditBatchResult>;
+  sweep(limit: number): Promise<number>;
 }
 
 /** The audit log in SQLite: interned metadata, bodies in their own table, keyset reads. */
@@ -117,6 +119,14 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
     },
     async prune(before, limit) {
       return writing((c) => pruneBatch(c.db, before, limit));
+    },
+    async sweep(limit) {
+      return writing((c) => {
+        const swept = sweepInterned(c.db, limit);
+        // Its cache may hold a value just deleted: one used again is interned anew.
+        if (swept > 0) c.inserter.forget();
+        return swept;
+      });
     },
     async probe() {
       writing((c) => {

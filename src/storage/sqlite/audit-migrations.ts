@@ -122,6 +122,28 @@ CREATE INDEX audit_principals_last_log ON audit_principals(last_log_id);
   },
 ] as const;
 
+/** The audit schema this build reads and writes: its last migration's version. */
+export const LATEST_AUDIT_SCHEMA = AUDIT_MIGRATIONS[AUDIT_MIGRATIONS.length - 1]!.version;
+
+/**
+ * The audit schema of a database, without writing to it (a read-only handle): its last audit
+ * migration applied, or 0 when it has no audit log yet.
+ */
+export function auditSchemaVersion(db: Database): number {
+  const has = (table: string) =>
+    db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").get(table)!
+      .n > 0;
+  if (!has("audit_log")) return 0;
+  // An audit log from before the migrations' ledger counts as the first version.
+  if (!has("schema_migrations")) return 1;
+  const row = db
+    .query<{ v: number | null }, []>(
+      "SELECT max(version) AS v FROM schema_migrations WHERE component = 'audit'",
+    )
+    .get();
+  return row?.v ?? 1;
+}
+
 /**
  * Makes a handle ready for audit writes: the durability pragmas the promise in
  * docs/RELIABILITY.md rests on (WAL, synchronous=NORMAL), a bounded WAL, then the migrations.

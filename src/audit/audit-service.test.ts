@@ -3,6 +3,8 @@ import { expect, spyOn, test } from "bun:test";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import { silentLogger } from "../log/logger.ts";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
+import type { AuditStore } from "../storage/storage.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import { createAuditService } from "./audit-service.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
@@ -26,4 +28,29 @@ test("a finished request is announced at its own start plus its latency, with no
     await service.close();
   }
   expect(heard.map((event) => event.at)).toEqual([1_700_000_001_235]);
+});
+
+/** A store that cannot be written (disk full, say): every write and probe fails. */
+const brokenStore = (): AuditStore => {
+  const failed = () => Promise.reject(new Error("database or disk is full"));
+  return { insert: failed, select: async () => [], prune: failed, probe: failed };
+};
+
+test("the failure's log line says one thing by audit.fail_open: refusing, or serving unaudited", async () => {
+  for (const failOpen of [false, true]) {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, error: (line: string) => void lines.push(line) };
+    const service = createAuditService(
+      parseConfig({ ...EMBEDDED_DEFAULTS, audit: { fail_open: failOpen } }),
+      brokenStore(),
+      logger,
+    );
+    await waitForValue("the failure logged", () => lines.length > 0);
+    expect(lines).toEqual([
+      failOpen
+        ? "audit storage failed (database or disk is full): audit.fail_open is set: serving requests unaudited, their rows queued until it recovers"
+        : "audit storage failed (database or disk is full): refusing requests with 503 audit_unavailable until it recovers",
+    ]);
+    await service.close();
+  }
 });

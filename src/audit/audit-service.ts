@@ -75,10 +75,18 @@ export function createAuditService(
     bodies: true,
     redact: redactBody,
     onHealthChange(healthy, error) {
-      if (healthy) logger.info("audit storage recovered; serving again");
+      // One or the other, by audit.fail_open: the line said both.
+      if (healthy)
+        logger.info(
+          `audit storage recovered; ${config.audit.fail_open ? "the rows queued meanwhile are written" : "serving again"}`,
+        );
       else
         logger.error(
-          `audit storage failed (${error instanceof Error ? error.message : "error"}): refusing requests with 503 audit_unavailable${config.audit.fail_open ? " — fail_open is set, serving unaudited" : ""}`,
+          `audit storage failed (${error instanceof Error ? error.message : "error"}): ${
+            config.audit.fail_open
+              ? "audit.fail_open is set: serving requests unaudited, their rows queued until it recovers"
+              : "refusing requests with 503 audit_unavailable until it recovers"
+          }`,
         );
     },
   });

@@ -109,7 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     carrySpend: spendCarrier(storage.spend, () => policy),
   });
   if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
-  cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));
+  cluster?.onKeyChange(() => void auth.refreshKeys());
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
   const shadow = buildShadow(
@@ -339,8 +339,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "the audit", run: () => audit.close() },
       { part: "telemetry", run: () => telemetry.close() },
       { part: "workers", run: () => workers.registry.close() },
-      { part: "auth", run: () => auth.close() },
-      { part: "the policy", run: () => policy.close?.() },
+      // Named with what their close writes: a failed "auth" read as if signing in had failed.
+      { part: "auth (the keys' last-used write)", run: () => auth.close() },
+      { part: "the limits policy (spend flush)", run: () => policy.close?.() },
       { part: "the cluster", run: () => cluster?.close() },
       { part: "shadow comparisons", run: () => shadow.close() },
       { part: "providers", run: () => runtime.close() },

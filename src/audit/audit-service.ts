@@ -41,6 +41,8 @@ export interface AuditService {
   readonly observer: AuditObserver;
   /** The 503 to answer with while audit storage is down (unless `audit.fail_open`). */
   refusal(): ReturnType<typeof auditUnavailable> | undefined;
+  /** While `refusal()` refuses: the storage's failure, in its words (for `/readyz`). */
+  refusedBecause(): string | undefined;
   /** The writer's counts (queued, written, rejected, dropped), for metrics. */
   stats(): AuditWriterStats;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
@@ -63,6 +65,8 @@ export function createAuditService(
   const bus = new EventBus();
   const node = config.cluster ? nodeName(config.cluster) : null;
   let flushed: ((ms: number) => void) | undefined;
+  /** The storage's error while it is down; undefined while it takes writes. */
+  let failure: string | undefined;
   const lines = accessLineRelay(logger, store);
   const writer = new AuditWriter({
     ...(lines ? { lines } : {}),
@@ -75,6 +79,7 @@ export function createAuditService(
     bodies: true,
     redact: redactBody,
     onHealthChange(healthy, error) {
+      failure = healthy ? undefined : error instanceof Error ? error.message : String(error);
       // One or the other, by audit.fail_open: the line said both.
       if (healthy)
         logger.info(
@@ -82,7 +87,7 @@ export function createAuditService(
         );
       else
         logger.error(
-          `audit storage failed (${error instanceof Error ? error.message : "error"}): ${
+          `audit storage failed (${failure}): ${
             config.audit.fail_open
               ? "audit.fail_open is set: serving requests unaudited, their rows queued until it recovers"
               : "refusing requests with 503 audit_unavailable until it recovers"
@@ -138,6 +143,7 @@ export function createAuditService(
       flushed = listener;
     },
     refusal: () => (writer.healthy() || config.audit.fail_open ? undefined : auditUnavailable()),
+    refusedBecause: () => (writer.healthy() || config.audit.fail_open ? undefined : failure),
     async close() {
       retention.stop();
       if (upkeep !== null) clearInterval(upkeep);

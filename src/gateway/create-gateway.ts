@@ -214,7 +214,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     serveModel: frontDoor.serveModel,
     ...modelHandlers({ guard: frontDoor.guard, ...models }),
     mounts: buildAppMounts(config.apps, frontDoorDeps, models, holderOf),
-    ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
+    notReady: () => {
+      if (lifecycle.isDraining) return { status: "draining" };
+      const down = audit.refusedBecause();
+      return down === undefined ? undefined : { status: "unavailable", reason: `audit storage: ${down}` };
+    },
     readyDetail: () => ({
       config: { version: runtime.current.version },
       ...(cluster ? { cluster: cluster.readyDetail() } : {}),

@@ -152,4 +152,45 @@ describe("audit storage failure (read-only database)", () => {
       15_000,
     );
   }, 60_000);
+
+  test("while refusing, /readyz says why, and /metrics and /admin/api/status are served with the queue's depth", async () => {
+    gw = await fx.spawn({ config: config(false) });
+    const g = gw;
+    expect((await chat(g, "watch-before")).status).toBe(200);
+    await waitFor("the first row", async () =>
+      (await allAuditRows(g)).some((r) => r.requestId === "watch-before"),
+    );
+    freeze(g);
+    let n = 0;
+    await waitFor("a 503", async () => (await chat(g, `watch-${n++}`)).status === 503, 15_000);
+    const readyz = await fetch(`${g.url}/readyz`);
+    expect(readyz.status).toBe(503);
+    const body = (await readyz.json()) as { status: string; reason: string };
+    expect(body.status).toBe("unavailable");
+    expect(body.reason).toMatch(/^audit storage: /);
+    // What the audit alerts read (MindgwAuditQueueBacklog): scraped on the main port with an admin key.
+    const metrics = await fetch(`${g.url}/metrics`, { headers: { authorization: `Bearer ${g.adminKey}` } });
+    expect(metrics.status).toBe(200);
+    const depth = Number((await metrics.text()).match(/^mindgw_audit_queue_depth (\d+)/m)?.[1]);
+    // The row of the request served as the storage failed, the refused requests' rows, and more.
+    expect(depth).toBeGreaterThanOrEqual(2);
+    const status = await adminGet<{ audit: { healthy: boolean } }>(g, "/admin/api/status");
+    expect(status.audit.healthy).toBe(false);
+    expect(
+      (await fetch(`${g.url}/admin/api/workers`, { headers: { authorization: `Bearer ${g.adminKey}` } }))
+        .status,
+    ).toBe(200);
+    // Another admin read is refused as everything else.
+    expect(
+      (await fetch(`${g.url}/admin/api/audit`, { headers: { authorization: `Bearer ${g.adminKey}` } }))
+        .status,
+    ).toBe(503);
+
+    thaw();
+    await waitFor(
+      "/readyz to be ready again",
+      async () => (await fetch(`${g.url}/readyz`)).status === 200,
+      15_000,
+    );
+  }, 60_000);
 });

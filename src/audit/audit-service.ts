@@ -1,5 +1,6 @@
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
@@ -9,6 +10,7 @@ import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
+import { saveUnwrittenRows, unwrittenRowsPaths } from "./unwritten-rows.ts";
 
 /** How often the store's upkeep (SQLite: WAL checkpoints) runs. */
 const MAINTAIN_MS = 30_000;
@@ -52,8 +54,13 @@ export interface AuditService {
    * access log; undefined where they do not (access-line-relay.ts).
    */
   readonly lines: AccessLineRelay | undefined;
-  /** Flushes every queued row and stops the schedules; the store is closed by its owner. */
-  close(): Promise<void>;
+  /**
+   * Stops the schedules and writes every queued row, retrying failing storage until `until` (a
+   * `performance.now()` time; by default, once). Rows still unwritten then are saved as NDJSON
+   * (unwritten-rows.ts), and it rejects naming how many and where. The store is closed by its
+   * owner.
+   */
+  close(until?: number): Promise<void>;
 }
 
 export function createAuditService(
@@ -144,10 +151,23 @@ export function createAuditService(
     },
     refusal: () => (writer.healthy() || config.audit.fail_open ? undefined : auditUnavailable()),
     refusedBecause: () => (writer.healthy() || config.audit.fail_open ? undefined : failure),
-    async close() {
+    async close(until) {
       retention.stop();
       if (upkeep !== null) clearInterval(upkeep);
-      await writer.close();
+      const queued = writer.stats().queued;
+      if (!writer.healthy() && queued > 0 && until !== undefined)
+        logger.warn(
+          `stop: audit storage is failing (${failure}); retrying for up to ${Math.max(0, Math.round((until - performance.now()) / 1000))} s (server.drain_timeout) to write the ${queued} queued audit rows`,
+        );
+      const { unwritten } = await writer.close(until);
+      if (unwritten.length === 0) return;
+      const lost = `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`;
+      const saved = saveUnwrittenRows(unwritten, unwrittenRowsPaths(config.storage, new Date()));
+      throw new Error(
+        "path" in saved
+          ? `${lost}; saved as NDJSON, one row a line as \`mindgw audit export\` writes them, to ${saved.path}`
+          : `${lost} nor saved (${describeError(saved.error)}): they are lost`,
+      );
     },
   };
 }

@@ -340,7 +340,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     afterDrain: [
       // The ends still queued are reported before anything they write to closes.
       { part: "reporting request ends", run: () => ends.flush() },
-      { part: "the audit", run: () => audit.close() },
+      { part: "the audit", run: (until) => audit.close(until) },
       { part: "telemetry", run: () => telemetry.close() },
       { part: "workers", run: () => workers.registry.close() },
       // Named with what their close writes: a failed "auth" read as if signing in had failed.

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
@@ -11,11 +14,15 @@ import { waitForValue } from "../testing/wait-for.ts";
 const failed = () => Promise.reject(new Error("disk I/O error"));
 const down: AuditStore = { insert: failed, select: async () => [], prune: failed, probe: failed };
 let gateway: Gateway;
+const dir = mkdtempSync(join(tmpdir(), "mindgw-monitoring-reads-"));
 
 beforeAll(async () => {
   const storage = openSqliteStorage(":memory:");
   gateway = await createGateway({
     config: parseConfig({
+      // The stop saves the rows it could not write beside storage.path (audit/unwritten-rows.ts), at once.
+      storage: { path: join(dir, "gw.db") },
+      server: { drain_timeout: "1ms" },
       auth: { bootstrap_admin: false },
       providers: [{ name: "demo", type: "mock" }],
       models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
@@ -34,7 +41,10 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => gateway.stop().catch(() => {}));
+afterAll(async () => {
+  await gateway.stop().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const get = (path: string) => gateway.handle(new Request(`http://localhost${path}`));
 

@@ -250,7 +250,7 @@ test("stop closes every part though some fail: the audit rows are written, stora
   );
   expect(failure).toBeInstanceOf(AggregateError);
   expect((failure as AggregateError).message).toBe(
-    "the gateway stopped, but these parts failed to: the policy, providers, event sinks",
+    "the gateway stopped, but these parts failed to: the limits policy (spend flush), providers, event sinks",
   );
   expect((failure as AggregateError).errors).toHaveLength(3);
   expect([storageClosed, goodSinkClosed, providerCloses]).toEqual([true, true, 1]);

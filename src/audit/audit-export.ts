@@ -43,6 +43,9 @@ const BODY_COLUMNS = ["requestBody", "responseBody"] as const satisfies readonly
 
 type Column = (typeof COLUMNS)[number] | (typeof BODY_COLUMNS)[number];
 
+/** One NDJSON line: the record as its JSON (what an export and a stop's unwritten rows write). */
+export const ndjsonLine = (record: AuditRecord): string => `${printableJson(record)}\n`;
+
 /** One CSV cell: the field's value, the attempt list as its JSON. */
 const cell = (record: AuditRecord, column: Column) =>
   column === "attempts" ? encodeAttempts(record.attempts) : record[column];
@@ -76,7 +79,7 @@ export async function* exportAudit(
     if (entries.length === 0) return;
     let chunk = "";
     for (const { record } of entries) {
-      chunk += format === "csv" ? csvLine(columns.map((c) => cell(record, c))) : `${printableJson(record)}\n`;
+      chunk += format === "csv" ? csvLine(columns.map((c) => cell(record, c))) : ndjsonLine(record);
     }
     yield chunk;
     if (entries.length < pageSize) return;

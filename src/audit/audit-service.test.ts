@@ -1,9 +1,13 @@
 import { Database } from "bun:sqlite";
 import { expect, spyOn, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import { silentLogger } from "../log/logger.ts";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
-import { makeRecord } from "./audit-fixture.ts";
+import type { AuditStore } from "../storage/storage.ts";
+import { waitForValue } from "../testing/wait-for.ts";
+import { makeRecord, tempDir } from "./audit-fixture.ts";
 import { createAuditService } from "./audit-service.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 
@@ -26,4 +30,61 @@ test("a finished request is announced at its own start plus its latency, with no
     await service.close();
   }
   expect(heard.map((event) => event.at)).toEqual([1_700_000_001_235]);
+});
+
+/** A store that cannot be written (disk full, say): every write and probe fails. */
+const brokenStore = (): AuditStore => {
+  const failed = () => Promise.reject(new Error("database or disk is full"));
+  return { insert: failed, select: async () => [], prune: failed, probe: failed };
+};
+
+test("the failure's log line says one thing by audit.fail_open: refusing, or serving unaudited", async () => {
+  for (const failOpen of [false, true]) {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, error: (line: string) => void lines.push(line) };
+    const service = createAuditService(
+      parseConfig({ ...EMBEDDED_DEFAULTS, audit: { fail_open: failOpen } }),
+      brokenStore(),
+      logger,
+    );
+    await waitForValue("the failure logged", () => lines.length > 0);
+    expect(lines).toEqual([
+      failOpen
+        ? "audit storage failed (database or disk is full): audit.fail_open is set: serving requests unaudited, their rows queued until it recovers"
+        : "audit storage failed (database or disk is full): refusing requests with 503 audit_unavailable until it recovers",
+    ]);
+    await service.close();
+  }
+});
+
+test("a stop with the storage still down saves the unwritten rows as NDJSON beside the database and says how many and where", async () => {
+  const dir = tempDir();
+  try {
+    const service = createAuditService(
+      parseConfig({ ...EMBEDDED_DEFAULTS, storage: { path: join(dir.path, "gw.db") } }),
+      brokenStore(),
+      silentLogger,
+    );
+    const records = Array.from({ length: 5 }, (_, i) =>
+      makeRecord({ requestId: `r${i}`, ...(i === 2 ? { errorMessage: "upstream said no" } : {}) }),
+    );
+    for (const record of records) service.observer.finished(record);
+    const stopped = await service.close(performance.now() + 20).then(
+      () => new Error("resolved"),
+      (error: Error) => error,
+    );
+    const saved = readdirSync(dir.path);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatch(/^gw\.db\.unwritten-.*\.ndjson$/);
+    const path = join(dir.path, saved[0]!);
+    expect(stopped.message).toBe(
+      `5 audit rows could not be written (audit storage: database or disk is full); saved as NDJSON, one row a line as \`mindgw audit export\` writes them, to ${path}`,
+    );
+    // Each line as an export prints the row: the fields the record has, none added as null.
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(lines.map((line) => JSON.parse(line))).toEqual(records);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  } finally {
+    dir.cleanup();
+  }
 });

@@ -1,5 +1,6 @@
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
@@ -9,6 +10,7 @@ import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
+import { saveUnwrittenRows, unwrittenRowsPaths } from "./unwritten-rows.ts";
 
 /** How often the store's upkeep (SQLite: WAL checkpoints) runs. */
 const MAINTAIN_MS = 30_000;
@@ -41,6 +43,8 @@ export interface AuditService {
   readonly observer: AuditObserver;
   /** The 503 to answer with while audit storage is down (unless `audit.fail_open`). */
   refusal(): ReturnType<typeof auditUnavailable> | undefined;
+  /** While `refusal()` refuses: the storage's failure, in its words (for `/readyz`). */
+  refusedBecause(): string | undefined;
   /** The writer's counts (queued, written, rejected, dropped), for metrics. */
   stats(): AuditWriterStats;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
@@ -50,8 +54,13 @@ export interface AuditService {
    * access log; undefined where they do not (access-line-relay.ts).
    */
   readonly lines: AccessLineRelay | undefined;
-  /** Flushes every queued row and stops the schedules; the store is closed by its owner. */
-  close(): Promise<void>;
+  /**
+   * Stops the schedules and writes every queued row, retrying failing storage until `until` (a
+   * `performance.now()` time; by default, once). Rows still unwritten then are saved as NDJSON
+   * (unwritten-rows.ts), and it rejects naming how many and where. The store is closed by its
+   * owner.
+   */
+  close(until?: number): Promise<void>;
 }
 
 export function createAuditService(
@@ -63,6 +72,8 @@ export function createAuditService(
   const bus = new EventBus();
   const node = config.cluster ? nodeName(config.cluster) : null;
   let flushed: ((ms: number) => void) | undefined;
+  /** The storage's error while it is down; undefined while it takes writes. */
+  let failure: string | undefined;
   const lines = accessLineRelay(logger, store);
   const writer = new AuditWriter({
     ...(lines ? { lines } : {}),
@@ -75,10 +86,19 @@ export function createAuditService(
     bodies: true,
     redact: redactBody,
     onHealthChange(healthy, error) {
-      if (healthy) logger.info("audit storage recovered; serving again");
+      failure = healthy ? undefined : error instanceof Error ? error.message : String(error);
+      // One or the other, by audit.fail_open: the line said both.
+      if (healthy)
+        logger.info(
+          `audit storage recovered; ${config.audit.fail_open ? "the rows queued meanwhile are written" : "serving again"}`,
+        );
       else
         logger.error(
-          `audit storage failed (${error instanceof Error ? error.message : "error"}): refusing requests with 503 audit_unavailable${config.audit.fail_open ? " — fail_open is set, serving unaudited" : ""}`,
+          `audit storage failed (${failure}): ${
+            config.audit.fail_open
+              ? "audit.fail_open is set: serving requests unaudited, their rows queued until it recovers"
+              : "refusing requests with 503 audit_unavailable until it recovers"
+          }`,
         );
     },
   });
@@ -130,10 +150,24 @@ export function createAuditService(
       flushed = listener;
     },
     refusal: () => (writer.healthy() || config.audit.fail_open ? undefined : auditUnavailable()),
-    async close() {
+    refusedBecause: () => (writer.healthy() || config.audit.fail_open ? undefined : failure),
+    async close(until) {
       retention.stop();
       if (upkeep !== null) clearInterval(upkeep);
-      await writer.close();
+      const queued = writer.stats().queued;
+      if (!writer.healthy() && queued > 0 && until !== undefined)
+        logger.warn(
+          `stop: audit storage is failing (${failure}); retrying for up to ${Math.max(0, Math.round((until - performance.now()) / 1000))} s (server.drain_timeout) to write the ${queued} queued audit rows`,
+        );
+      const { unwritten } = await writer.close(until);
+      if (unwritten.length === 0) return;
+      const lost = `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`;
+      const saved = saveUnwrittenRows(unwritten, unwrittenRowsPaths(config.storage, new Date()));
+      throw new Error(
+        "path" in saved
+          ? `${lost}; saved as NDJSON, one row a line as \`mindgw audit export\` writes them, to ${saved.path}`
+          : `${lost} nor saved (${describeError(saved.error)}): they are lost`,
+      );
     },
   };
 }

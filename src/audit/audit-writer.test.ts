@@ -8,7 +8,7 @@ import {
   type SqliteAuditStoreOptions,
 } from "../storage/sqlite/sqlite-audit-store.ts";
 import { waitFor } from "../testing/wait-for.ts";
-import { makeRecord, tempDir } from "./audit-fixture.ts";
+import { ABSENT_AS_NULL, makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { AuditWriter } from "./audit-writer.ts";
 
@@ -222,6 +222,77 @@ describe("AuditWriter on failing storage", () => {
     await writer.flush();
     expect(writer.stats()).toMatchObject({ healthy: false, queued: 10, dropped: 15 });
     await writer.close();
+  });
+});
+
+describe("AuditWriter closing on failing storage", () => {
+  test("close() keeps retrying until its deadline: storage writable again within it gets every row", async () => {
+    const path = dbPath();
+    await createLog(path);
+    let readonly = true;
+    let opens = 0;
+    const writer = new AuditWriter({
+      store: sqlite(() => {
+        opens++;
+        return openDatabase(path, { readonly });
+      }),
+      retryMs: 10,
+      maxRetryMs: 20,
+      flushMs: 60_000,
+    });
+    for (let i = 0; i < 30; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+    await writer.flush();
+    expect(writer.healthy()).toBe(false);
+    const closing = writer.close(performance.now() + 60_000);
+    // It tried twice at once and gave up, the rows lost: now it is still at it.
+    const tried = opens;
+    await waitFor("another attempt after close()", () => opens >= tried + 2);
+    readonly = false;
+    expect(await closing).toMatchObject({ queued: 0, written: 30, unwritten: [] });
+    expect(countRows(path)).toBe(30);
+  });
+
+  test("close() with storage still down at its deadline hands back every unwritten record, oldest first", async () => {
+    const path = dbPath();
+    await createLog(path);
+    const writer = new AuditWriter({
+      store: sqlite(() => openDatabase(path, { readonly: true })),
+      retryMs: 10,
+      flushMs: 60_000,
+    });
+    const records = Array.from({ length: 30 }, (_, i) => makeRecord({ requestId: `r${i}` }));
+    for (const record of records) writer.write(record);
+    const closed = await writer.close(performance.now() + 50);
+    expect(closed).toMatchObject({ healthy: false, queued: 0, written: 0 });
+    expect(closed.unwritten).toEqual(records);
+    writer.write(makeRecord());
+    expect(writer.stats().dropped).toBe(1);
+  });
+
+  test("queued as bytes (a thread's store), the unwritten rows come back as the records they were", async () => {
+    const failing = () =>
+      Promise.reject(Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" }));
+    const writer = new AuditWriter({
+      store: {
+        insert: failing,
+        insertEncoded: failing,
+        select: async () => [],
+        prune: failing,
+        probe: failing,
+      },
+      batchSize: 7,
+      flushMs: 60_000,
+    });
+    const records = Array.from({ length: 30 }, (_, i) =>
+      makeRecord({
+        requestId: `r${i}`,
+        userAgent: i % 2 === 0 ? "a" : "b",
+        ...(i === 3 ? { errorMessage: "x" } : {}),
+      }),
+    );
+    for (const record of records) writer.write(record);
+    const { unwritten } = await writer.close();
+    expect(unwritten).toEqual(records.map((record) => ({ ...ABSENT_AS_NULL, ...record })));
   });
 });
 

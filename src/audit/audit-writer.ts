@@ -42,7 +42,14 @@ export interface AuditWriterStats {
   dropped: number;
 }
 
+/** How a writer closed: its counts, and the records its storage never took. */
+export interface ClosedAuditWriter extends AuditWriterStats {
+  /** Oldest first; the caller keeps them elsewhere (audit-service.ts: an NDJSON file). */
+  unwritten: AuditRecord[];
+}
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Takes audit records off the request path: `write()` only queues; batches are written in one
@@ -69,6 +76,9 @@ export class AuditWriter {
   /** `starting` has settled (the first drain waited for it). */
   private started = false;
   private retryDelay: number;
+  private closing: Promise<ClosedAuditWriter> | null = null;
+  /** Set by `close()`: its own loop retries, no timer does. */
+  private stopping = false;
   private closed = false;
   private readonly counts = { written: 0, rejected: 0, dropped: 0 };
   private readonly flushMs: number;
@@ -128,18 +138,34 @@ export class AuditWriter {
   }
 
   /**
-   * Graceful stop: flush everything (one more attempt if storage is failing). Records still
-   * unwritten then are reported as `queued` in the returned stats. The store stays open for
-   * its owner (`Storage.close`).
+   * Graceful stop: writes everything queued. While the storage fails, tries again with the
+   * writer's backoff until `until` (a `performance.now()` time; by default, one attempt): a disk
+   * made writable or a database back within the stop's time still gets every row. What is left
+   * then is handed back (`unwritten`), never dropped in silence: two attempts at once, then
+   * nothing, lost every row queued through an outage. Later writes are refused and counted. The
+   * store stays open for its owner (`Storage.close`).
    */
-  async close(): Promise<AuditWriterStats> {
-    if (this.closed) return this.stats();
+  close(until = 0): Promise<ClosedAuditWriter> {
+    this.closing ??= this.shut(until);
+    return this.closing;
+  }
+
+  private async shut(until: number): Promise<ClosedAuditWriter> {
+    this.stopping = true;
     this.clearTimer();
     await this.flush();
-    if (this.queue.waiting > 0) await this.flush();
+    let delay = this.options.retryMs ?? 250;
+    for (let left = until - performance.now(); this.queue.waiting > 0 && left > 0; ) {
+      await sleep(Math.min(delay, left));
+      delay = Math.min(delay * 2, this.options.maxRetryMs ?? 5_000);
+      await this.flush();
+      left = until - performance.now();
+    }
     this.closed = true;
     this.clearTimer();
-    return this.stats();
+    await this.flushing;
+    const unwritten = this.queue.takeAll();
+    return { ...this.stats(), unwritten };
   }
 
   private async drain(): Promise<void> {
@@ -206,7 +232,7 @@ export class AuditWriter {
       this.isHealthy = false;
       this.options.onHealthChange?.(false, error);
     }
-    if (!this.closed) {
+    if (!this.stopping) {
       this.schedule(this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryMs ?? 5_000);
     }

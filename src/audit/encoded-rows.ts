@@ -3,6 +3,7 @@ import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { AuditRowWriter } from "./audit-row-bytes.ts";
 import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
+import { decodeAuditRows } from "./audit-row-reader.ts";
 import type { WrittenBatch } from "./pending-rows.ts";
 
 /**
@@ -131,6 +132,21 @@ export class EncodedRows {
     }
     this.drop(count, end);
     return { rows: count, written: result.written, rejected: result.rejected };
+  }
+
+  /**
+   * Every row still queued, as records (`PendingRows.takeAll`), the queue left empty. The access
+   * lines they carry are written first, as at exit: nothing else will.
+   */
+  takeAll(): AuditRecord[] {
+    if (this.sending > 0) throw new Error("the audit queue is writing a batch");
+    if (this.head === this.rows) return [];
+    const rows = this.out.bytes.subarray(this.headByte, this.out.used);
+    this.lines?.relay.writeRows(rows);
+    const records = decodeAuditRows(rows);
+    this.drop(this.rows - this.head, this.out.used);
+    this.runOpen = false;
+    return records;
   }
 
   /**

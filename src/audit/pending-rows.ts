@@ -24,6 +24,11 @@ export interface PendingRows {
    * throws they stay at its head, before any queued meanwhile, and it rethrows.
    */
   write(max: number): Promise<WrittenBatch>;
+  /**
+   * Every row waiting, as records, oldest first, the queue left empty: what a writer that stops
+   * with its storage down could not write. Not while a batch is being written.
+   */
+  takeAll(): AuditRecord[];
 }
 
 /**
@@ -60,5 +65,9 @@ class RecordRows implements PendingRows {
       this.queue = batch.concat(this.queue);
       throw error;
     }
+  }
+
+  takeAll(): AuditRecord[] {
+    return this.queue.splice(0);
   }
 }

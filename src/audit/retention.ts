@@ -8,8 +8,6 @@ export interface AuditRetentionOptions {
   intervalMs?: number;
   /** Rows per delete transaction: each holds the write lock only briefly. */
   batchSize?: number;
-  /** A pass stops after this many batches; a backlog is worked off over later passes. */
-  maxBatchesPerRun?: number;
   now?: () => number;
   /** A failed pass is reported here and retried at the next interval. */
   onError?: (error: unknown) => void;
@@ -20,14 +18,20 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * Keeps the audit log bounded: on a schedule, deletes rows older than the retention in small
  * batches with a yield to the event loop between them, never one giant delete that would hold
- * the write lock (and grow the WAL) for seconds.
+ * the write lock (and grow the WAL) for seconds. A pass goes on while full batches come back, so
+ * it clears a backlog of any size: capped at 100 batches a pass (once a minute), it deleted at
+ * most 100,000 rows a minute, and above ~1,700 requests a second the log grew without bound.
+ * Then, in batches too, the values the store interned that no row left refers to
+ * (`AuditStore.sweep`): a user agent any client may send stays only as long as its rows.
  */
 export class AuditRetention {
   private timer: ReturnType<typeof setInterval> | null = null;
   private running: Promise<number> | null = null;
+  /** Set by `stop()`: a pass under way ends after its current batch. */
+  private stopped = false;
 
   constructor(
-    private readonly store: Pick<AuditStore, "prune">,
+    private readonly store: Pick<AuditStore, "prune" | "sweep">,
     private readonly options: AuditRetentionOptions,
   ) {}
 
@@ -40,6 +44,7 @@ export class AuditRetention {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
   }
@@ -56,12 +61,15 @@ export class AuditRetention {
     const batchSize = this.options.batchSize ?? 1000;
     const cutoff = (this.options.now ?? Date.now)() - this.options.retentionMs;
     let deleted = 0;
-    for (let batch = 0; batch < (this.options.maxBatchesPerRun ?? 100); batch++) {
+    for (;;) {
       const n = await this.store.prune(cutoff, batchSize);
       deleted += n;
-      if (n < batchSize) break;
+      if (n < batchSize || this.stopped) break;
       await yieldToLoop();
     }
+    // Then the values only the rows deleted referred to (a store that interns them).
+    while (this.store.sweep && !this.stopped && (await this.store.sweep(batchSize)) === batchSize)
+      await yieldToLoop();
     return deleted;
   }
 }

@@ -5,6 +5,7 @@ import { KeyCache } from "../auth/key-cache.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
+import { repeatedFailure } from "../log/repeated-failure.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 
@@ -18,7 +19,7 @@ export interface GatewayAuth {
    * key cache; the embedder's, if given, serves every version. Built into each runtime snapshot.
    */
   authenticatorFor(config: Config): Authenticator;
-  /** Re-reads key changes from the store now (another node announced one). */
+  /** Re-reads key changes from the store now (another node announced one); a failure is logged. */
   refreshKeys(): Promise<void>;
   /**
    * With `auth.bootstrap_admin` and an empty key store, creates the one-time admin key and hands
@@ -48,9 +49,11 @@ export async function buildAuth(
   options: BuildAuthOptions,
 ): Promise<GatewayAuth> {
   const sessions = new KeySessions();
+  // Every 2 s while the key store is down: once at first, then once in 30 s, with the cause.
+  const refreshFailed = repeatedFailure(logger, "key cache refresh (key changes, last-used times)");
   const keys = new KeyCache({
     store,
-    onError: () => logger.warn("key cache refresh failed"),
+    onError: refreshFailed,
     onChange: (record) => sessions.keyChanged(record),
   });
   await keys.start();
@@ -80,7 +83,7 @@ export async function buildAuth(
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,
     }),
-    refreshKeys: () => keys.refresh(),
+    refreshKeys: () => keys.refresh().catch(refreshFailed),
     async bootstrapAdmin() {
       if (!config.auth.bootstrap_admin) return;
       const issued = await ensureBootstrapAdmin(store, { onChange: keyChanged });

@@ -4,6 +4,7 @@ import type { SharedCounters } from "../auth/shared-counters.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
+import { repeatedFailure } from "../log/repeated-failure.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import type { SpendStore } from "../storage/storage.ts";
 
@@ -18,7 +19,8 @@ export async function buildLimitsPolicy(
   /** A cluster node's counters (Redis): limits exact over every node. */
   shared?: SharedCounters,
 ): Promise<Policy> {
-  const spend = new SpendLedger({ store, onError: () => logger.warn("spend flush failed") });
+  // Every second while the spend store is down: once at first, then once in 30 s, with the cause.
+  const spend = new SpendLedger({ store, onError: repeatedFailure(logger, "spend flush") });
   await spend.start();
   const limiter = new RateLimiter({
     spend,

@@ -109,7 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     carrySpend: spendCarrier(storage.spend, () => policy),
   });
   if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
-  cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));
+  cluster?.onKeyChange(() => void auth.refreshKeys());
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
   const shadow = buildShadow(
@@ -214,7 +214,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     serveModel: frontDoor.serveModel,
     ...modelHandlers({ guard: frontDoor.guard, ...models }),
     mounts: buildAppMounts(config.apps, frontDoorDeps, models, holderOf),
-    ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
+    notReady: () => {
+      if (lifecycle.isDraining) return { status: "draining" };
+      const down = audit.refusedBecause();
+      return down === undefined ? undefined : { status: "unavailable", reason: `audit storage: ${down}` };
+    },
     readyDetail: () => ({
       config: { version: runtime.current.version },
       ...(cluster ? { cluster: cluster.readyDetail() } : {}),
@@ -337,11 +341,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     afterDrain: [
       // The ends still queued are reported before anything they write to closes.
       { part: "reporting request ends", run: () => ends.flush() },
-      { part: "the audit", run: () => audit.close() },
+      { part: "the audit", run: (until) => audit.close(until) },
       { part: "telemetry", run: () => telemetry.close() },
       { part: "workers", run: () => workers.registry.close() },
-      { part: "auth", run: () => auth.close() },
-      { part: "the policy", run: () => policy.close?.() },
+      // Named with what their close writes: a failed "auth" read as if signing in had failed.
+      { part: "auth (the keys' last-used write)", run: () => auth.close() },
+      { part: "the limits policy (spend flush)", run: () => policy.close?.() },
       { part: "the cluster", run: () => cluster?.close() },
       { part: "shadow comparisons", run: () => shadow.close() },
       { part: "providers", run: () => runtime.close() },

@@ -40,10 +40,11 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
   let stopping: Promise<void> | undefined;
 
   async function stop(): Promise<void> {
-    const failures = await runStopSteps(parts.beforeDrain, logger);
+    const deadline = runtime.current.config.server.drain_timeout;
+    const until = performance.now() + deadline;
+    const failures = await runStopSteps(parts.beforeDrain, logger, until);
     // The listener stays open while draining so that load balancers see /readyz turn 503 and
     // new requests get a clear 503 instead of a refused connection; it closes once idle.
-    const deadline = runtime.current.config.server.drain_timeout;
     if (!(await drainWithin(lifecycle, deadline))) {
       logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       // End them properly: each gets its error event (or 503) and its audit record, and a
@@ -52,7 +53,8 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       await drainWithin(lifecycle, FINAL_FLUSH_MS);
     }
     await server?.stop(true);
-    failures.push(...(await runStopSteps(parts.afterDrain, logger)));
+    // What is left of the drain's time is the audit's, to retry failing storage (audit-service.ts).
+    failures.push(...(await runStopSteps(parts.afterDrain, logger, until)));
     if (failures.length > 0) throw stopFailed(failures);
   }
 

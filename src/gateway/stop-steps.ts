@@ -4,7 +4,12 @@ import type { Logger } from "../log/logger.ts";
 /** One part of the gateway to stop: named for the log line that says it failed. */
 export interface StopStep {
   readonly part: string;
-  readonly run: () => unknown;
+  /**
+   * `until`: when the stop's drain deadline (`server.drain_timeout` from the signal) falls, as a
+   * `performance.now()` time: a part that retries (the audit, on failing storage) retries until
+   * then.
+   */
+  readonly run: (until: number) => unknown;
 }
 
 /** A step that threw or rejected, and what with. */
@@ -18,11 +23,15 @@ export interface StopFailure {
  * one runs all the same (a policy whose store went away must not keep the audit rows queued
  * behind it from being written, nor the storage from closing). Returns the failures.
  */
-export async function runStopSteps(steps: readonly StopStep[], logger: Logger): Promise<StopFailure[]> {
+export async function runStopSteps(
+  steps: readonly StopStep[],
+  logger: Logger,
+  until: number,
+): Promise<StopFailure[]> {
   const failures: StopFailure[] = [];
   for (const step of steps) {
     try {
-      await step.run();
+      await step.run(until);
     } catch (error) {
       logger.error(`stop: ${step.part} failed`, { error: describeError(error) });
       failures.push({ part: step.part, error });

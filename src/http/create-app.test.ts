@@ -73,7 +73,7 @@ const served = (by: string, operation: Operation | "models" | `model ${string}`)
 
 describe("createApp's model routes", () => {
   test("without apps: every model route and the model list, the same from the socket and in process", async () => {
-    const app = createApp({ ...front("root"), ready: () => true, unrouted, preflight });
+    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
     const cases: [string, string, Answer][] = [
       ["POST", "/v1/chat/completions", served("root", "chat")],
       ["POST", "/v1/completions", served("root", "completions")],
@@ -99,7 +99,7 @@ describe("createApp's model routes", () => {
   });
 
   test("without apps: a wrong path is the caller's dialect's 404", async () => {
-    const app = createApp({ ...front("root"), ready: () => true, unrouted, preflight });
+    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
     const cases: [string, string, string][] = [
       ["POST", "/v1/nope", "openai"],
       ["POST", "/v1/messages/nope", "anthropic"],
@@ -114,7 +114,7 @@ describe("createApp's model routes", () => {
   test("a routed path asked with another method: the caller's dialect's 405 naming its methods; OPTIONS: the preflight", async () => {
     const app = createApp({
       ...front("root"),
-      ready: () => true,
+      notReady: () => undefined,
       unrouted,
       preflight,
       mounts: [appMount("an", "/team/anthropic", "anthropic")],
@@ -143,7 +143,7 @@ describe("createApp's model routes", () => {
   test("with apps: each app's routes of its own dialect under its path, nothing at the root", async () => {
     const app = createApp({
       ...front("root"),
-      ready: () => true,
+      notReady: () => undefined,
       unrouted,
       preflight,
       mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
@@ -182,7 +182,7 @@ describe("createApp's model routes", () => {
   test("Anthropic's connection probe (Claude Code's preconnect): 200 at the root and under each Anthropic app", async () => {
     const app = createApp({
       ...front("root"),
-      ready: () => true,
+      notReady: () => undefined,
       unrouted,
       preflight,
       mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],

@@ -8,8 +8,17 @@ import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdHeader } from "./request-id.ts";
 
+/**
+ * Why the gateway takes no traffic now, as `/readyz` says it: a stop is draining it, or a part it
+ * cannot serve without is down (`reason`, e.g. `audit storage: disk I/O error`).
+ */
+export type NotReady =
+  | { readonly status: "draining" }
+  | { readonly status: "unavailable"; readonly reason: string };
+
 export interface AppDeps extends ModelFront {
-  readonly ready: () => boolean;
+  /** Undefined while the gateway is ready. */
+  readonly notReady: () => NotReady | undefined;
   /** Extra fields for the /readyz body (a cluster node: Redis, limits, live nodes). */
   readonly readyDetail?: () => Record<string, unknown>;
   /** Answers (and accounts for) a request no route matched. */
@@ -99,14 +108,15 @@ export function createApp(deps: AppDeps) {
     })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
     .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: requestIdHeader(request) }))
-    .get("/readyz", ({ request }) =>
-      deps.ready()
+    .get("/readyz", ({ request }) => {
+      const notReady = deps.notReady();
+      return notReady === undefined
         ? Response.json({ status: "ready", ...deps.readyDetail?.() }, { headers: requestIdHeader(request) })
         : Response.json(
-            { status: "draining", ...deps.readyDetail?.() },
+            { ...notReady, ...deps.readyDetail?.() },
             { status: 503, headers: requestIdHeader(request) },
-          ),
-    )
+          );
+    })
     .use(clientProbes(["", ...mounts.filter((m) => m.dialect === "anthropic").map((m) => m.path)]));
   // The same routes on Elysia's router: `app.handle` in process, and what Bun's table hands on.
   for (const route of front)

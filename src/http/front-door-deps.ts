@@ -36,7 +36,7 @@ export interface FrontDoorDeps {
   /** Requests in flight per client address (`server.max_client_requests`). */
   readonly clientSlots?: ClientSlots;
   readonly logger: Logger;
-  /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
+  /** A reason to refuse all traffic but monitoring reads (audit storage down without fail_open). */
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;

@@ -6,6 +6,7 @@ import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { errorResponse, wireStatus } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardedRequest } from "./guarded-request.ts";
+import { isMonitoringRead } from "./monitoring-reads.ts";
 import { refusalError } from "./refusal-error.ts";
 import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
@@ -42,16 +43,16 @@ export class GuardSteps {
   }
 
   /**
-   * Takes the client's slot, refuses all traffic when told to, and authenticates the caller: in
-   * hand for a cached key (known-principal.ts; the caller goes on without an `await`), else a
-   * promise.
+   * Takes the client's slot, refuses all traffic when told to (but the operator's monitoring reads:
+   * monitoring-reads.ts), and authenticates the caller: in hand for a cached key
+   * (known-principal.ts; the caller goes on without an `await`), else a promise.
    */
   admit(call: GuardedRequest): Principal | Promise<Principal> {
     const deps = this.deps;
     deps.clientSlots?.enter(call.ip, call.runtime.maxClientRequests);
     call.slot = true;
     const refusal = deps.refusal();
-    if (refusal) throw refusal;
+    if (refusal && !isMonitoringRead(call.request)) throw refusal;
     return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
   }
 

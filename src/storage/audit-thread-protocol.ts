@@ -25,6 +25,7 @@ export type AuditThreadRequest = { id: number } & (
   | { op: "touch-keys"; lastUsed: ReadonlyMap<string, number> }
   | { op: "add-spend"; deltas: ReadonlyMap<string, number> }
   | { op: "prune"; before: number; limit: number }
+  | { op: "sweep"; limit: number }
   | { op: "probe" }
   | { op: "maintain"; idle: boolean }
   | { op: "close" }

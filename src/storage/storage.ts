@@ -143,6 +143,14 @@ export interface AuditStore {
   select(filter: AuditFilter, after: AuditPosition | null, limit: number): Promise<AuditEntry[]>;
   /** Deletes up to `limit` of the oldest records that started before `before` (epoch ms). */
   prune(before: number, limit: number): Promise<number>;
+  /**
+   * For a store that keeps repeated values once and rows point at them (SQLite's interned user
+   * agents, models, callers): deletes up to `limit` of the values no row refers to any longer,
+   * and returns how many. Retention calls it after pruning, so that values a client chooses (a
+   * user agent, a model name) do not outlive the rows that carried them. Optional: a store that
+   * keeps each row's values in the row needs none.
+   */
+  sweep?(limit: number): Promise<number>;
   /** Health: resolves when the store can take writes (a rolled-back write), throws otherwise. */
   probe(): Promise<void>;
   /**

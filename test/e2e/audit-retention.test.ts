@@ -20,6 +20,26 @@ const chat = (g: GatewayProcess, id: string) =>
     body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
   }).then((r) => r.status);
 
+/** A request without a key, as any client may send: a 401 whose row carries its user agent. */
+const anonymous = (g: GatewayProcess, userAgent: string) =>
+  fetch(`${g.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "user-agent": userAgent,
+      "x-request-id": `old-${userAgent}`,
+    },
+    body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+  }).then((r) => r.status);
+
+const agents = (path: string) =>
+  withDb(path, (db) =>
+    db
+      .query<{ value: string }, []>("SELECT value FROM audit_strings WHERE value LIKE 'anon-%'")
+      .all()
+      .map((row) => row.value),
+  );
+
 const ids = (path: string) =>
   withDb(path, (db) =>
     db
@@ -27,7 +47,7 @@ const ids = (path: string) =>
       .all(),
   );
 
-test("rows older than audit.retention are pruned, newer ones kept", async () => {
+test("rows older than audit.retention are pruned, newer ones kept, and the user agents only they carried go too", async () => {
   gw = await fx.spawn({
     config: {
       providers: [{ name: "mock", type: "mock" }],
@@ -37,7 +57,10 @@ test("rows older than audit.retention are pruned, newer ones kept", async () => 
   });
   const db = `${gw.dir}/mindgw.db`;
   for (let i = 0; i < 5; i++) expect(await chat(gw, `old-${i}`)).toBe(200);
-  await waitFor("the old rows", () => rowCount(db) >= 5);
+  // Every distinct user agent is interned: without a sweep they outlived their rows for good.
+  for (let i = 0; i < 20; i++) expect(await anonymous(gw, `anon-${i}`)).toBe(401);
+  await waitFor("the old rows", () => rowCount(db) >= 25);
+  expect(agents(db)).toHaveLength(20);
   // Wait until the old rows are past the retention (a condition on the clock), then add fresh ones.
   const oldWritten = Date.now();
   await waitFor("the old rows to pass the 3 s retention", () => Date.now() - oldWritten > 3100, 10_000, 50);
@@ -58,6 +81,8 @@ test("rows older than audit.retention are pruned, newer ones kept", async () => 
   // Whatever remains is recent: nothing older than the retention (plus one pruning interval).
   for (const row of rows) expect(row.started_at).toBeGreaterThan(cutoff - 1000);
   expect(rows.some((r) => r.request_id.startsWith("new-"))).toBe(true);
+  // The 401s' rows were pruned with the others; the values only they referred to go with them.
+  await waitFor("the pruned rows' user agents to be deleted", () => agents(db).length === 0, 15_000, 100);
 }, 40_000);
 
 test("shadow pairs older than shadow.retention are pruned the same way, newer ones kept", async () => {

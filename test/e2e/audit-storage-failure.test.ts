@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { adminGet, allAuditRows } from "./harness/audit-kit.ts";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { adminGet, allAuditRows, withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -31,7 +31,8 @@ function immutableWorks(): boolean {
 }
 
 const canFreeze = immutableWorks();
-const config = (failOpen: boolean) => ({
+const config = (failOpen: boolean, drainTimeout = "30s") => ({
+  server: { drain_timeout: drainTimeout },
   providers: [{ name: "mock", type: "mock" }],
   models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
   audit: { flush_ms: 20, fail_open: failOpen },
@@ -151,5 +152,111 @@ describe("audit storage failure (read-only database)", () => {
       },
       15_000,
     );
+  }, 60_000);
+
+  test("while refusing, /readyz says why, and /metrics and /admin/api/status are served with the queue's depth", async () => {
+    gw = await fx.spawn({ config: config(false) });
+    const g = gw;
+    expect((await chat(g, "watch-before")).status).toBe(200);
+    await waitFor("the first row", async () =>
+      (await allAuditRows(g)).some((r) => r.requestId === "watch-before"),
+    );
+    freeze(g);
+    let n = 0;
+    await waitFor("a 503", async () => (await chat(g, `watch-${n++}`)).status === 503, 15_000);
+    const readyz = await fetch(`${g.url}/readyz`);
+    expect(readyz.status).toBe(503);
+    const body = (await readyz.json()) as { status: string; reason: string };
+    expect(body.status).toBe("unavailable");
+    expect(body.reason).toMatch(/^audit storage: /);
+    // What the audit alerts read (MindgwAuditQueueBacklog): scraped on the main port with an admin key.
+    const metrics = await fetch(`${g.url}/metrics`, { headers: { authorization: `Bearer ${g.adminKey}` } });
+    expect(metrics.status).toBe(200);
+    const depth = Number((await metrics.text()).match(/^mindgw_audit_queue_depth (\d+)/m)?.[1]);
+    // The row of the request served as the storage failed, the refused requests' rows, and more.
+    expect(depth).toBeGreaterThanOrEqual(2);
+    const status = await adminGet<{ audit: { healthy: boolean } }>(g, "/admin/api/status");
+    expect(status.audit.healthy).toBe(false);
+    expect(
+      (await fetch(`${g.url}/admin/api/workers`, { headers: { authorization: `Bearer ${g.adminKey}` } }))
+        .status,
+    ).toBe(200);
+    // Another admin read is refused as everything else.
+    expect(
+      (await fetch(`${g.url}/admin/api/audit`, { headers: { authorization: `Bearer ${g.adminKey}` } }))
+        .status,
+    ).toBe(503);
+
+    thaw();
+    await waitFor(
+      "/readyz to be ready again",
+      async () => (await fetch(`${g.url}/readyz`)).status === 200,
+      15_000,
+    );
+  }, 60_000);
+});
+
+describe("a graceful stop while the database cannot be written", () => {
+  /** With audit.fail_open the requests are served as the file is frozen: their rows wait in the queue. */
+  async function servedWhileFrozen(g: GatewayProcess, count: number): Promise<string[]> {
+    expect((await chat(g, "stop-before")).status).toBe(200);
+    await waitFor("the first row", async () =>
+      (await allAuditRows(g)).some((r) => r.requestId === "stop-before"),
+    );
+    freeze(g);
+    const served: string[] = [];
+    for (let i = 0; i < count; i++) if ((await chat(g, `stop-${i}`)).status === 200) served.push(`stop-${i}`);
+    await waitFor("the failure to be logged", () => g.stderr.all.includes("audit storage failed"), 15_000);
+    return served;
+  }
+
+  const idsIn = (path: string) =>
+    withDb(path, (db) =>
+      db
+        .query<{ request_id: string }, []>("SELECT request_id FROM audit_log")
+        .all()
+        .map((row) => row.request_id),
+    );
+
+  test("within server.drain_timeout it keeps retrying: once the file is writable again every row is written, exit 0", async () => {
+    gw = await fx.spawn({ config: config(true, "60s") });
+    const g = gw;
+    const served = await servedWhileFrozen(g, 40);
+    const stopped = g.stop("SIGTERM", 90_000);
+    await waitFor("the stop to say it retries", () =>
+      g.stderr.all.includes("stop: audit storage is failing"),
+    );
+    thaw();
+    expect(await stopped).toBe(0);
+    const written = new Set(idsIn(`${g.dir}/mindgw.db`));
+    expect(served.filter((id) => !written.has(id))).toEqual([]);
+    expect(readdirSync(g.dir).filter((name) => name.endsWith(".ndjson"))).toEqual([]);
+  }, 120_000);
+
+  test("past server.drain_timeout the rows never written are saved beside the database, exactly those, and the log says how many and where", async () => {
+    gw = await fx.spawn({ config: config(true, "1s") });
+    const g = gw;
+    const served = await servedWhileFrozen(g, 40);
+    // Two attempts and nothing else lost every row served during the outage; exit 1: a part failed.
+    expect(await g.stop("SIGTERM", 30_000)).toBe(1);
+    thaw();
+    const said = g.stderr.all.match(
+      /(\d+) audit rows could not be written \(audit storage: [^)]*\); saved as NDJSON[^/]* to (\/[^"\s]+\.ndjson)/,
+    );
+    expect(said).not.toBeNull();
+    const [, count, path] = said as RegExpMatchArray;
+    expect(path).toStartWith(`${g.dir}/mindgw.db.unwritten-`);
+    const saved = readFileSync(path as string, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { requestId: string; status: number });
+    expect(saved).toHaveLength(Number(count));
+    const written = idsIn(`${g.dir}/mindgw.db`);
+    // Exactly the rows missing from the database: every served request is in one place, none in both.
+    const savedIds = saved.map((row) => row.requestId);
+    expect(savedIds.filter((id) => written.includes(id))).toEqual([]);
+    expect(served.filter((id) => !written.includes(id) && !savedIds.includes(id))).toEqual([]);
+    expect(served.length).toBeGreaterThan(0);
+    expect(served.every((id) => savedIds.includes(id))).toBe(true);
   }, 60_000);
 });

@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
+import { LATEST_AUDIT_SCHEMA } from "../../storage/sqlite/audit-migrations.ts";
+import { writeVersionOneDatabase } from "../../storage/sqlite/fixtures/version-one-database.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import { localKeys } from "../keys/local-keys.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
 
@@ -34,4 +37,35 @@ test("no file at all is the user's mistake, said in one line", () => {
   expect(() => openReadOnlyAudit("/nonexistent/mindgw.db")).toThrow(
     "no database at /nonexistent/mindgw.db (is storage.path right?)",
   );
+});
+
+test("a database an older mindgw left (every component at v1) is refused in words, until `serve` has migrated it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-read-only-audit-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "gw.db");
+  writeVersionOneDatabase(path, 1_700_000_000_000);
+  const before = readFileSync(path);
+
+  const old = openReadOnlyAudit(path);
+  try {
+    // It read `no such column: l.error_message`.
+    await expect(old.store.select({ order: "desc", bodies: false }, null, 10)).rejects.toThrow(
+      `the database's audit schema is v1, this mindgw reads v${LATEST_AUDIT_SCHEMA}: start \`mindgw serve\` once to migrate it`,
+    );
+  } finally {
+    old.close();
+  }
+  expect(readFileSync(path).equals(before)).toBe(true);
+
+  // What `serve` does at start: its storage, and the audit writer's first probe.
+  const served = openSqliteStorage(path);
+  await served.audit.probe();
+  await served.close();
+  const migrated = openReadOnlyAudit(path);
+  try {
+    const rows = await migrated.store.select({ order: "desc", bodies: false }, null, 10);
+    expect(rows.map((row) => row.record.requestId)).toEqual(["old-1"]);
+  } finally {
+    migrated.close();
+  }
 });

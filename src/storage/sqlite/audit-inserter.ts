@@ -4,6 +4,7 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-fields.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
 import type { AuditBatchResult } from "../storage.ts";
+import { type Interned, InternedStamps } from "./interned-stamps.ts";
 import { isStorageFailure } from "./storage-failure.ts";
 
 /** Long texts are cut when interned: user agents are attacker-controlled, the table stays small. */
@@ -14,21 +15,23 @@ const MAX_CACHE = 10_000;
 
 /**
  * Writes batches of records in one transaction with prepared statements, interning the
- * repeated metadata. Throws only for storage failures (the whole batch rolled back).
+ * repeated metadata, each value stamped with the newest row that uses it (interned-stamps.ts).
+ * Throws only for storage failures (the whole batch rolled back).
  */
 export class AuditInserter {
   private readonly insertLog: Statement;
   private readonly insertBody: Statement;
-  private readonly internString: Statement<{ id: number }>;
-  private readonly internPrincipal: Statement<{ id: number }>;
-  private readonly strings = new Map<string, number>();
-  private readonly principals = new Map<string, number>();
+  private readonly internString: Statement<{ id: number; last_log_id: number | null }>;
+  private readonly internPrincipal: Statement<{ id: number; last_log_id: number | null }>;
+  private readonly stamps: InternedStamps;
+  private readonly strings = new Map<string, Interned>();
+  private readonly principals = new Map<string, Interned>();
   private lastPrincipal: {
     keyId: string | null;
     keyName: string | null;
     tenant: string | null;
     role: string | null;
-    id: number;
+    interned: Interned;
   } | null = null;
   /** The one row array `insertBatch` fills for each record it binds. */
   private readonly scratch = emptyAuditRow();
@@ -45,12 +48,13 @@ export class AuditInserter {
     );
     // The no-op update makes RETURNING yield the id of an existing row too.
     this.internString = db.prepare(
-      "INSERT INTO audit_strings (value) VALUES (?) ON CONFLICT(value) DO UPDATE SET value = excluded.value RETURNING id",
+      "INSERT INTO audit_strings (value) VALUES (?) ON CONFLICT(value) DO UPDATE SET value = excluded.value RETURNING id, last_log_id",
     );
     this.internPrincipal = db.prepare(
       `INSERT INTO audit_principals (key_id, key_name, tenant, role, fingerprint) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(fingerprint) DO UPDATE SET fingerprint = excluded.fingerprint RETURNING id`,
+       ON CONFLICT(fingerprint) DO UPDATE SET fingerprint = excluded.fingerprint RETURNING id, last_log_id`,
     );
+    this.stamps = new InternedStamps(db);
   }
 
   insertBatch(records: readonly AuditRecord[]): AuditBatchResult {
@@ -67,6 +71,7 @@ export class AuditInserter {
     const result: AuditBatchResult = { written: 0, rejected: 0 };
     try {
       this.db.transaction(() => {
+        this.stamps.begin(count);
         for (let i = 0; i < count; i++) {
           try {
             insert(i);
@@ -76,15 +81,24 @@ export class AuditInserter {
             result.rejected++;
           }
         }
+        this.stamps.end();
       })();
     } catch (error) {
       // Ids interned in the rolled-back transaction no longer exist.
-      this.strings.clear();
-      this.principals.clear();
-      this.lastPrincipal = null;
+      this.forget();
       throw error;
     }
     return result;
+  }
+
+  /**
+   * Forgets the interned ids it holds: after a rollback, and after retention deleted values (a
+   * value deleted may be used again, interned anew).
+   */
+  forget(): void {
+    this.strings.clear();
+    this.principals.clear();
+    this.lastPrincipal = null;
   }
 
   private insertRow(row: AuditRowFields): void {
@@ -148,12 +162,14 @@ export class AuditInserter {
   private string(value: string | null): number | null {
     if (value === null) return null;
     const text = value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
-    const cached = this.strings.get(text);
-    if (cached !== undefined) return cached;
-    const id = this.internString.get(text)!.id;
-    if (this.strings.size >= MAX_CACHE) this.strings.clear();
-    this.strings.set(text, id);
-    return id;
+    let interned = this.strings.get(text);
+    if (interned === undefined) {
+      const { id, last_log_id } = this.internString.get(text)!;
+      interned = { id, stamp: last_log_id, batch: 0 };
+      if (this.strings.size >= MAX_CACHE) this.strings.clear();
+      this.strings.set(text, interned);
+    }
+    return this.stamps.use(interned, "strings");
   }
 
   /**
@@ -168,20 +184,22 @@ export class AuditInserter {
     if (keyId === null && keyName === null && tenant === null && role === null) return null;
     const last = this.lastPrincipal;
     if (last?.keyId === keyId && last.keyName === keyName && last.tenant === tenant && last.role === role)
-      return last.id;
+      return this.stamps.use(last.interned, "principals");
     const fingerprint = JSON.stringify([keyId, keyName, tenant, role]);
-    let id = this.principals.get(fingerprint);
-    if (id === undefined) {
-      id = this.internPrincipal.get(keyId, keyName, tenant, role, fingerprint)!.id;
+    let interned = this.principals.get(fingerprint);
+    if (interned === undefined) {
+      const { id, last_log_id } = this.internPrincipal.get(keyId, keyName, tenant, role, fingerprint)!;
+      interned = { id, stamp: last_log_id, batch: 0 };
       if (this.principals.size >= MAX_CACHE) this.principals.clear();
-      this.principals.set(fingerprint, id);
+      this.principals.set(fingerprint, interned);
     }
-    this.lastPrincipal = { keyId, keyName, tenant, role, id };
-    return id;
+    this.lastPrincipal = { keyId, keyName, tenant, role, interned };
+    return this.stamps.use(interned, "principals");
   }
 
   /** Releases the prepared statements (before the handle is closed). */
   finalize(): void {
     for (const s of [this.insertLog, this.insertBody, this.internString, this.internPrincipal]) s.finalize();
+    this.stamps.finalize();
   }
 }

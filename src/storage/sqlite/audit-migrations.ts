@@ -9,6 +9,7 @@ import { migrate } from "./migrate.ts";
  * - `audit_bodies` keeps the (optional, redacted) bodies out of the narrow log rows, so scans
  *   and exports of the log never page through body text.
  * `audit_log.id` is the rowid: with `started_at` it forms the keyset cursor.
+ * Interned values no row refers to any longer are deleted by retention (migration 8).
  */
 export const AUDIT_MIGRATIONS = [
   {
@@ -103,7 +104,45 @@ DROP INDEX IF EXISTS audit_log_status;
 CREATE INDEX audit_log_status ON audit_log(status, started_at) WHERE status <> 200;
 `,
   },
+  {
+    // The newest log row that refers to each interned value (audit-inserter.ts stamps it once a
+    // batch), so that retention can delete the values no row refers to any longer: a value whose
+    // stamp is below the oldest row left (sqlite-audit-store.ts `sweepInterned`). Without it every
+    // distinct user agent a client without a key sent stayed for good. The values there already are
+    // stamped with the newest row, and go once every row now in the log has.
+    version: 8,
+    sql: `
+ALTER TABLE audit_strings ADD COLUMN last_log_id INTEGER;
+ALTER TABLE audit_principals ADD COLUMN last_log_id INTEGER;
+UPDATE audit_strings SET last_log_id = (SELECT coalesce(max(id), 0) FROM audit_log);
+UPDATE audit_principals SET last_log_id = (SELECT coalesce(max(id), 0) FROM audit_log);
+CREATE INDEX audit_strings_last_log ON audit_strings(last_log_id);
+CREATE INDEX audit_principals_last_log ON audit_principals(last_log_id);
+`,
+  },
 ] as const;
+
+/** The audit schema this build reads and writes: its last migration's version. */
+export const LATEST_AUDIT_SCHEMA = AUDIT_MIGRATIONS[AUDIT_MIGRATIONS.length - 1]!.version;
+
+/**
+ * The audit schema of a database, without writing to it (a read-only handle): its last audit
+ * migration applied, or 0 when it has no audit log yet.
+ */
+export function auditSchemaVersion(db: Database): number {
+  const has = (table: string) =>
+    db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").get(table)!
+      .n > 0;
+  if (!has("audit_log")) return 0;
+  // An audit log from before the migrations' ledger counts as the first version.
+  if (!has("schema_migrations")) return 1;
+  const row = db
+    .query<{ v: number | null }, []>(
+      "SELECT max(version) AS v FROM schema_migrations WHERE component = 'audit'",
+    )
+    .get();
+  return row?.v ?? 1;
+}
 
 /**
  * Makes a handle ready for audit writes: the durability pragmas the promise in

@@ -5,6 +5,7 @@ import { tempDir } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { buildLargeLog } from "../../audit/testing/large-log.ts";
 import { drivingValues, NEXT_STATUS, selectPage } from "./audit-select.ts";
+import { INTERNED, unreferenced } from "./interned-sweep.ts";
 import { openDatabase } from "./open-database.ts";
 import { OLDEST_BEFORE } from "./sqlite-audit-store.ts";
 
@@ -103,4 +104,11 @@ test("retention reads the oldest rows through the time index", () => {
   expect(logSteps(plan(OLDEST_BEFORE, [1_800_000_050_000, 1000]))).toEqual([
     "SEARCH audit_log USING COVERING INDEX audit_log_time (started_at<?)",
   ]);
+});
+
+test("retention's sweep of interned values no row refers to walks their last-row index", () => {
+  for (const table of INTERNED)
+    expect(plan(unreferenced(table), [1000, 100])).toEqual([
+      `SEARCH ${table} USING COVERING INDEX ${table}_last_log (last_log_id<?)`,
+    ]);
 });

@@ -63,6 +63,8 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       return ledger.write(({ spend }) => spend.add(request.deltas));
     case "prune":
       return opened().prune(request.before, request.limit);
+    case "sweep":
+      return opened().sweep(request.limit);
     case "probe":
       return opened().probe();
     case "maintain":

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { closeDatabase, openDatabase } from "./open-database.ts";
+import { sqliteCode } from "./storage-failure.ts";
 import { tempDir } from "./test-helpers.ts";
 
 const tmp = tempDir();
@@ -38,4 +39,19 @@ describe("openDatabase", () => {
     db.run("CREATE TABLE t (x INTEGER)");
     closeDatabase(db);
   });
+});
+
+test("a database that cannot be opened is named with storage.path and its path, its SQLite code kept", () => {
+  // A directory where the file should be: the directory exists, the file cannot be opened (root too).
+  const path = tmp.file("a-directory");
+  mkdirSync(path);
+  let thrown: unknown;
+  try {
+    openDatabase(path);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(Error);
+  expect((thrown as Error).message).toBe(`storage.path ${path}: unable to open database file`);
+  expect(sqliteCode(thrown)).toBe("SQLITE_CANTOPEN");
 });

@@ -18,16 +18,32 @@ export interface OpenDatabaseOptions {
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
   const inMemory = path === ":memory:" || path === "";
   if (!inMemory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
-  const db = options.readonly
-    ? new Database(path, { readonly: true, strict: true })
-    : new Database(path, { create: true, strict: true });
-  // busy_timeout first: switching to WAL itself needs the lock another process may hold.
-  const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
-  db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-  if (!options.readonly) enableWal(db, busyTimeoutMs);
-  db.run("PRAGMA synchronous = NORMAL");
-  db.run("PRAGMA foreign_keys = ON");
-  return db;
+  let db: Database | undefined;
+  try {
+    db = options.readonly
+      ? new Database(path, { readonly: true, strict: true })
+      : new Database(path, { create: true, strict: true });
+    // busy_timeout first: switching to WAL itself needs the lock another process may hold.
+    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+    db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    if (!options.readonly) enableWal(db, busyTimeoutMs);
+    db.run("PRAGMA synchronous = NORMAL");
+    db.run("PRAGMA foreign_keys = ON");
+    return db;
+  } catch (error) {
+    db?.close();
+    throw naming(error, path);
+  }
+}
+
+/**
+ * SQLite's own words name no file (`unable to open database file`): the error, its code kept (a
+ * storage failure is told by it: storage-failure.ts), with the setting and the path it opened.
+ */
+function naming(error: unknown, path: string): unknown {
+  if (error instanceof Error && !error.message.startsWith("storage.path "))
+    error.message = `storage.path ${path}: ${error.message}`;
+  return error;
 }
 
 /**

@@ -2,8 +2,9 @@ import type { Database } from "bun:sqlite";
 import type { AuditRowFields } from "../../audit/audit-row-fields.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
-import { prepareAuditDatabase } from "./audit-migrations.ts";
+import { auditSchemaVersion, LATEST_AUDIT_SCHEMA, prepareAuditDatabase } from "./audit-migrations.ts";
 import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
+import { sweepInterned } from "./interned-sweep.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 export interface SqliteAuditStoreOptions {
@@ -41,6 +42,7 @@ class ProbeDone extends Error {}
  */
 export interface RowsAuditStore extends SqliteAuditStore {
   insertRows(rows: readonly AuditRowFields[]): Promise<AuditBatchResult>;
+  sweep(limit: number): Promise<number>;
 }
 
 /** The audit log in SQLite: interned metadata, bodies in their own table, keyset reads. */
@@ -82,15 +84,17 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
   const reader = (): Database | null => {
     const db = options.reader ?? connection().db;
     if (readerReady) return db;
-    const hasLog =
-      db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
-        ?.n === 1;
-    if (!hasLog) {
+    const version = auditSchemaVersion(db);
+    if (version < LATEST_AUDIT_SCHEMA) {
       try {
         prepareAuditDatabase(db);
       } catch {
         // A read-only file that `serve` never ran on has no audit tables yet: an empty log.
-        return null;
+        if (version === 0) return null;
+        // One an older mindgw wrote lacks columns every read names: say so, not `no such column`.
+        throw new Error(
+          `the database's audit schema is v${version}, this mindgw reads v${LATEST_AUDIT_SCHEMA}: start \`mindgw serve\` once to migrate it`,
+        );
       }
     }
     readerReady = true;
@@ -117,6 +121,14 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
     },
     async prune(before, limit) {
       return writing((c) => pruneBatch(c.db, before, limit));
+    },
+    async sweep(limit) {
+      return writing((c) => {
+        const swept = sweepInterned(c.db, limit);
+        // Its cache may hold a value just deleted: one used again is interned anew.
+        if (swept > 0) c.inserter.forget();
+        return swept;
+      });
     },
     async probe() {
       writing((c) => {

@@ -1,0 +1,35 @@
+import { expect, test } from "bun:test";
+import type { Logger } from "./logger.ts";
+import { repeatedFailure } from "./repeated-failure.ts";
+
+function recording(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const push = (line: string) => void lines.push(line);
+  return { lines, logger: { debug: push, info: push, warn: push, error: push } };
+}
+
+test("a failure every second is one line at once with its cause, then one every 30 s with the count", () => {
+  const { logger, lines } = recording();
+  let now = 1_000_000;
+  const failed = repeatedFailure(logger, "spend flush", { now: () => now });
+  const error = Object.assign(new Error("disk I/O error"), { name: "AuditThreadError" });
+  for (let second = 0; second < 65; second++) {
+    failed(error);
+    now += 1000;
+  }
+  expect(lines).toEqual([
+    "spend flush failed: AuditThreadError: disk I/O error",
+    "spend flush failed (30 times in the last 30 s): AuditThreadError: disk I/O error",
+    "spend flush failed (30 times in the last 30 s): AuditThreadError: disk I/O error",
+  ]);
+});
+
+test("a failure after a quiet spell is said at once, as it is", () => {
+  const { logger, lines } = recording();
+  let now = 0;
+  const failed = repeatedFailure(logger, "key cache refresh", { now: () => now });
+  failed(new Error("SQLITE_BUSY"));
+  now = 120_000;
+  failed("lost");
+  expect(lines).toEqual(["key cache refresh failed: Error: SQLITE_BUSY", "key cache refresh failed: lost"]);
+});

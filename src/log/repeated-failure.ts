@@ -1,0 +1,37 @@
+import { describeError } from "../core/describe-error.ts";
+import type { Logger } from "./logger.ts";
+
+/** How often a failure that keeps repeating is logged again. */
+export const REPEATED_FAILURE_MS = 30_000;
+
+export interface RepeatedFailureOptions {
+  everyMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The `onError` of a task that runs on a timer and may fail every time (a flush each second while
+ * its store is down): the first failure is a warning at once, with its cause; the ones after it
+ * at most one line every `everyMs`, with the cause and how many failed since the last line.
+ * `what` names the task (`spend flush`). A warning each second, without a cause, told an
+ * operator nothing but buried the lines that did.
+ */
+export function repeatedFailure(
+  logger: Logger,
+  what: string,
+  options: RepeatedFailureOptions = {},
+): (error: unknown) => void {
+  const everyMs = options.everyMs ?? REPEATED_FAILURE_MS;
+  const now = options.now ?? Date.now;
+  let lastLine = Number.NEGATIVE_INFINITY;
+  let unsaid = 0;
+  return (error) => {
+    const at = now();
+    unsaid++;
+    if (at - lastLine < everyMs) return;
+    const count = unsaid > 1 ? ` (${unsaid} times in the last ${Math.round((at - lastLine) / 1000)} s)` : "";
+    logger.warn(`${what} failed${count}: ${describeError(error)}`);
+    lastLine = at;
+    unsaid = 0;
+  };
+}

@@ -46,7 +46,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       opening = { path, options };
       lineCell = request.lines;
       // A factory, so that the store reopens the file after a storage failure.
-      store = createSqliteAuditStore({ database: () => openDatabase(path, options) });
+      store = createSqliteAuditStore({ database: () => openDatabase(path, options), path });
       return undefined;
     }
     case "insert": {

@@ -4,6 +4,7 @@ import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import { auditSchemaVersion, LATEST_AUDIT_SCHEMA, prepareAuditDatabase } from "./audit-migrations.ts";
 import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
+import { FileIdentity } from "./file-identity.ts";
 import { sweepInterned } from "./interned-sweep.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
@@ -17,6 +18,8 @@ export interface SqliteAuditStoreOptions {
   database: Database | (() => Database);
   /** Reads and WAL checkpoints use this handle; by default the write handle. */
   reader?: Database;
+  /** The file `database` opens: its writes are refused once it is replaced or deleted (file-identity.ts). */
+  path?: string;
 }
 
 export interface SqliteAuditStore extends AuditStore {
@@ -51,12 +54,16 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
   let conn: Connection | null = null;
   let readerReady = false;
   let checkpointer: WalCheckpointer | null = null;
+  let identity: FileIdentity | undefined;
 
   const connection = (): Connection => {
     if (conn !== null) return conn;
     let db: Database | null = null;
     try {
       db = typeof source === "function" ? source() : source;
+      // The file first opened; a reopen after a storage failure must find the same one.
+      if (options.path !== undefined) identity ??= new FileIdentity(options.path);
+      identity?.check();
       prepareAuditDatabase(db);
       conn = { db, inserter: new AuditInserter(db) };
       return conn;
@@ -75,7 +82,9 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
   /** A write that fails drops the connection, so the next attempt reopens. */
   const writing = <T>(work: (c: Connection) => T): T => {
     try {
-      return work(connection());
+      const current = connection();
+      identity?.check();
+      return work(current);
     } catch (error) {
       disconnect();
       throw error;

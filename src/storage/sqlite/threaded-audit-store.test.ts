@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
 import { cellsKeptAfterChurn } from "../../testing/kept-after-churn.ts";
@@ -90,5 +90,33 @@ test("a storage failure in the thread reaches the writer with SQLite's code", as
     await store.close();
     reader.close();
     dir.cleanup();
+  }
+});
+
+test("a database file replaced or deleted while open takes no more rows, as a storage failure, until a restart", async () => {
+  for (const how of ["replaced", "deleted"] as const) {
+    const dir = tempDir();
+    const path = join(dir.path, "audit.db");
+    const reader = openDatabase(path);
+    const store = createThreadedAuditStore({ path, reader });
+    try {
+      expect(await store.insert([makeRecord({ requestId: "before" })])).toEqual({ written: 1, rejected: 0 });
+      // A backup restored over it with `mv`, or the files removed: SQLite would write on, unseen.
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+      if (how === "replaced") closeDatabase(openDatabase(path));
+      const refused = await store
+        .insert([makeRecord({ requestId: "after" })])
+        .catch((error: unknown) => error);
+      expect(isStorageFailure(refused)).toBe(true);
+      expect(String(refused)).toContain("the database file was replaced or deleted while open");
+      // And it stays refused: the file now at the path is not the one the other handles hold.
+      expect(isStorageFailure(await store.insert([makeRecord()]).catch((error: unknown) => error))).toBe(
+        true,
+      );
+    } finally {
+      await store.close();
+      closeDatabase(reader);
+      dir.cleanup();
+    }
   }
 });

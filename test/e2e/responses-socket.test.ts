@@ -478,7 +478,7 @@ describe("Responses WebSocket mode, refused", () => {
     return { status: Number(head.split(" ")[1]), body };
   }
 
-  test("a bad key is a 401 and a worker's key a 403, in OpenAI's shape, each with a row; a plain GET is a 404", async () => {
+  test("a bad key is a 401 and a worker's key a 403, in OpenAI's shape, each with a row; a plain GET is a 426 naming the upgrade", async () => {
     const bad = await upgradeAnswer({ authorization: "Bearer mgw_not_a_key" });
     expect(bad.status).toBe(401);
     expect(JSON.parse(bad.body)).toMatchObject({ error: { type: "authentication_error" } });
@@ -494,7 +494,8 @@ describe("Responses WebSocket mode, refused", () => {
     });
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const plain = await fetch(`${gw.url}/v1/responses`, { headers: { authorization: `Bearer ${key}` } });
-    expect(plain.status).toBe(404);
+    expect(plain.status).toBe(426);
+    expect(plain.headers.get("upgrade")).toBe("websocket");
   });
 
   test("a message that is no response.create is an error event, and the connection goes on", async () => {

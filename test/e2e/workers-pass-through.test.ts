@@ -177,10 +177,16 @@ describe("a worker started before its model server is up", () => {
         ((await listWorkers(gw.url, adminKey)) as Listed[]).find((w) => w.name === "wlate")?.responsesApi,
       20_000,
     );
-    const said = () => `${late.stdout.all}${late.stderr.all}`;
-    expect(said()).toContain("could not tell whether the upstream serves the Responses API; asking again");
-    expect(said()).toContain("the upstream serves the Responses API");
-    expect(said()).toContain("registering again to announce the Responses API");
+    // Its log lines came before its new registration; the pipe may bring them a moment after.
+    const lines = [
+      "could not tell whether the upstream serves the Responses API; asking again",
+      "the upstream serves the Responses API",
+      "registering again to announce the Responses API",
+    ];
+    await waitFor(
+      "the worker's log lines",
+      () => lines.every((line) => `${late.stdout.all}${late.stderr.all}`.includes(line)) || undefined,
+    );
     expect(lateUp.requests.filter((r) => r.path === "/v1/responses")).toHaveLength(2);
   });
 });

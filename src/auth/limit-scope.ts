@@ -24,6 +24,23 @@ export function tenantSpendSubject(tenant: string, per: "day" | "month", at: num
   return `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
 }
 
+/** A tenant's spend subject's period, as `tenantSpendSubject` writes it. */
+const SPEND_PERIOD = /^tenant:.*:(\d{4})-(\d{2})(?:-(\d{2}))?$/;
+
+/**
+ * When the budget period a spend subject stands for ends (epoch ms, UTC): a tenant's day or
+ * month (`tenant:team-a:2026-11-05`, `tenant:team-a:2026-11`); undefined for a key's or a JWT
+ * subject's spend, which never starts over.
+ */
+export function spendPeriodEnd(subject: string): number | undefined {
+  const period = SPEND_PERIOD.exec(subject);
+  if (!period) return undefined;
+  const [, year, month, day] = period;
+  return day === undefined
+    ? Date.UTC(Number(year), Number(month), 1)
+    : Date.UTC(Number(year), Number(month) - 1, Number(day) + 1);
+}
+
 /**
  * A key's own budget never starts over: its refusal asks clients to stay away this long (a day)
  * rather than retry, until an admin raises the budget.

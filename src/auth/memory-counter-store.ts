@@ -1,21 +1,25 @@
 import type { CounterStore } from "./counter-store.ts";
 import { RequestLog } from "./request-log.ts";
+import { SubjectLogs } from "./subject-logs.ts";
 import { TokenLog } from "./token-log.ts";
 
-/** The per-process CounterStore: exact on one node. */
+/** The per-process CounterStore: exact on one node. A subject whose window empties is let go. */
 export class MemoryCounterStore implements CounterStore {
-  private readonly requests = new Map<string, RequestLog>();
-  private readonly tokens = new Map<string, TokenLog>();
+  private readonly requests: SubjectLogs<RequestLog>;
+  private readonly tokens: SubjectLogs<TokenLog>;
 
-  constructor(private readonly windowMs = 60_000) {}
+  constructor(windowMs = 60_000) {
+    this.requests = new SubjectLogs(() => new RequestLog(windowMs));
+    this.tokens = new SubjectLogs(() => new TokenLog(windowMs));
+  }
+
+  /** Subjects held, with requests and with tokens counted (for tests). */
+  held(): { requests: number; tokens: number } {
+    return { requests: this.requests.size, tokens: this.tokens.size };
+  }
 
   takeRequest(subject: string, limit: number, now: number): number {
-    let log = this.requests.get(subject);
-    if (!log) {
-      log = new RequestLog(this.windowMs);
-      this.requests.set(subject, log);
-    }
-    return log.take(limit, now);
+    return this.requests.take(subject, now).take(limit, now);
   }
 
   requestsUsed(subject: string, now: number): number {
@@ -27,12 +31,7 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   addTokens(subject: string, tokens: number, now: number): void {
-    let log = this.tokens.get(subject);
-    if (!log) {
-      log = new TokenLog(this.windowMs);
-      this.tokens.set(subject, log);
-    }
-    log.add(tokens, now);
+    this.tokens.take(subject, now).add(tokens, now);
   }
 
   tokensUsed(subject: string, now: number): number {

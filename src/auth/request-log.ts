@@ -1,9 +1,11 @@
+import type { WindowLog } from "./subject-logs.ts";
+
 /**
  * The timestamps of recent requests in a ring, oldest first: exact sliding-window counting
  * in O(1) per request. The ring grows (doubling) only as requests actually arrive, up to
  * the limit, so a huge rpm costs memory in proportion to real traffic, not to the limit.
  */
-export class RequestLog {
+export class RequestLog implements WindowLog {
   private ring = new Float64Array(8);
   private head = 0;
   private size = 0;
@@ -24,6 +26,10 @@ export class RequestLog {
   used(now: number): number {
     this.prune(now);
     return this.size;
+  }
+
+  isEmpty(now: number): boolean {
+    return this.used(now) === 0;
   }
 
   resetMs(now: number): number {

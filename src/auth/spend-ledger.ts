@@ -1,29 +1,54 @@
 import type { SpendStore } from "../storage/storage.ts";
+import { spendPeriodEnd } from "./limit-scope.ts";
 
 export interface SpendLedgerOptions {
   store: SpendStore;
   /** How often local spend is written and others' spend read back. Default 1000 ms. */
   flushMs?: number;
   onError?: (error: unknown) => void;
+  /** The clock that says which budget periods have ended (tests move it). */
+  now?: () => number;
 }
+
+/**
+ * How long after its end a budget period's total is deleted: a node whose clock is behind may
+ * still count the period's last answers into it for a while.
+ */
+export const ENDED_PERIOD_KEPT_MS = 3_600_000;
+
+/** How often the totals held are looked through for ended periods. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Running spend per subject, readable synchronously on the request path. Totals are the
  * store's (as of the last flush) plus what this process added since; deltas are written in
  * batches, so across processes a budget can be overshot by at most one flush interval's spend.
+ * A flush reads back only the totals that changed since the last one (`changedSince`: every
+ * node's writes and the CLI's, none of the rest), so its cost follows the traffic, not the table.
+ * A tenant's budget periods that have ended are deleted, here and in the store.
  */
 export class SpendLedger {
   private base = new Map<string, number>();
   private pending = new Map<string, number>();
   private inflight = new Map<string, number>();
+  /** The store's change number the totals held are read up to. */
+  private cursor = 0;
+  private pruneAt = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private flushing: Promise<void> | null = null;
+  private readonly now: () => number;
 
-  constructor(private readonly options: SpendLedgerOptions) {}
+  constructor(private readonly options: SpendLedgerOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /** Loads totals and starts the periodic flush (timer is unref'd). */
   async start(): Promise<void> {
-    this.base = await this.options.store.totals();
+    const loaded = await this.options.store.changedSince(0);
+    this.base = loaded.totals;
+    this.cursor = loaded.cursor;
+    // A store that cannot delete now is tried again within the hour; the gateway starts anyway.
+    await this.pruneEnded().catch(this.options.onError ?? (() => {}));
     const every = this.options.flushMs ?? 1000;
     if (this.timer || every <= 0) return;
     this.timer = setInterval(() => {
@@ -47,7 +72,7 @@ export class SpendLedger {
     this.add(to, this.spent(from));
   }
 
-  /** Writes pending deltas, then reloads totals (which now include them and other processes'). */
+  /** Writes pending deltas, then reads back what changed (which includes them and other processes'). */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => {
       this.flushing = null;
@@ -63,24 +88,45 @@ export class SpendLedger {
   }
 
   private async write(): Promise<void> {
-    this.inflight = this.pending;
+    const written = this.pending;
+    this.inflight = written;
     this.pending = new Map();
     try {
-      if (this.inflight.size > 0) await this.options.store.add(this.inflight);
+      if (written.size > 0) await this.options.store.add(written);
     } catch (error) {
       // Keep the deltas for the next attempt rather than lose spend.
-      for (const [id, usd] of this.inflight) this.add(id, usd);
       this.inflight = new Map();
+      for (const [id, usd] of written) this.add(id, usd);
       throw error;
     }
-    const written = this.inflight;
-    this.inflight = new Map();
+    // Until the totals that hold them are read back, the written deltas still count as in flight.
     try {
-      this.base = await this.options.store.totals();
+      const changed = await this.options.store.changedSince(this.cursor);
+      for (const [id, usd] of changed.totals) this.base.set(id, usd);
+      this.cursor = changed.cursor;
     } catch (error) {
-      // Written but not re-read: fold it into the stale totals so it still counts.
+      // Written but not read back: fold it into the totals held so it still counts (the next
+      // read sets them from the store again).
       for (const [id, usd] of written) this.base.set(id, (this.base.get(id) ?? 0) + usd);
       throw error;
+    } finally {
+      this.inflight = new Map();
     }
+    await this.pruneEnded();
+  }
+
+  /** Once an hour: deletes the totals of budget periods that ended over an hour ago. */
+  private async pruneEnded(): Promise<void> {
+    const now = this.now();
+    if (now < this.pruneAt) return;
+    this.pruneAt = now + PRUNE_EVERY_MS;
+    const ended: string[] = [];
+    for (const subject of this.base.keys()) {
+      const end = spendPeriodEnd(subject);
+      if (end !== undefined && end + ENDED_PERIOD_KEPT_MS <= now) ended.push(subject);
+    }
+    if (ended.length === 0) return;
+    await this.options.store.remove(ended);
+    for (const subject of ended) this.base.delete(subject);
   }
 }

@@ -1,12 +1,16 @@
+import type { WindowLog } from "./subject-logs.ts";
+
 /**
  * Tokens used over a sliding window kept as one-second buckets in a ring. Counting is exact;
  * the window edge is one bucket wide, so usage may be held up to one second longer than
  * the window. Allocation-free after construction.
  */
-export class TokenLog {
+export class TokenLog implements WindowLog {
   private readonly amounts: Float64Array;
   private readonly stamps: Float64Array;
   private readonly buckets: number;
+  /** The latest second anything was added in. */
+  private newest = Number.NEGATIVE_INFINITY;
 
   constructor(
     windowMs: number,
@@ -25,6 +29,11 @@ export class TokenLog {
       this.amounts[i] = 0;
     }
     this.amounts[i] = (this.amounts[i] ?? 0) + tokens;
+    if (tick > this.newest) this.newest = tick;
+  }
+
+  isEmpty(now: number): boolean {
+    return this.newest <= Math.floor(now / this.bucketMs) - this.buckets;
   }
 
   used(now: number): number {

@@ -38,6 +38,7 @@ export function buildAppMounts(
                 ...(holder ? { holder } : {}),
                 ...(deps.sessions ? { sessions: deps.sessions } : {}),
                 routes: models.routes,
+                maxBody: () => deps.runtime().maxBody,
               }),
             ]
           : [],

@@ -251,6 +251,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               holder: holderOf,
               sessions: auth.sessions,
               routes: models.routes,
+              maxBody: () => runtime.current.maxBody,
             }),
           ]
         : []),

@@ -38,6 +38,8 @@ export interface ResponsesRouteDeps {
   readonly sessions?: KeySessions;
   /** Whether the route table routes a model name (a Responses WebSocket's warm-up checks it). */
   readonly routes?: (model: string, tenant: string) => boolean;
+  /** `server.max_body` now: a Responses WebSocket's waiting turns hold no more together. */
+  readonly maxBody: () => number;
 }
 
 type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
@@ -148,6 +150,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         logger: deps.logger,
         ...(deps.sessions ? { sessions: deps.sessions } : {}),
         ...(deps.routes ? { routes: deps.routes } : {}),
+        maxBody: deps.maxBody,
       }),
     );
     app = app.post("/v1/responses/compact", (context) => {

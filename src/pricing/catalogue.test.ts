@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { calcPrice } from "@pydantic/genai-prices";
-import { catalogueCost, catalogueUsage } from "./catalogue.ts";
+import { MOST_CACHED_LOOKUPS } from "./bounded-cache.ts";
+import { catalogueCost, catalogueUsage, pricersHeld } from "./catalogue.ts";
 
 // The fast path (rates read once, one multiplication per kind of token) must give exactly what
 // the catalogue's own calculation gives, for every shape of price it takes.
@@ -39,5 +40,14 @@ describe("catalogue prices", () => {
     expect(
       catalogueCost("my-finetune-7b", "openai", { inputTokens: 10, outputTokens: 10 }, Date.now()),
     ).toBeUndefined();
+  });
+
+  test("the pricers kept for names the catalogue does not know are bounded", () => {
+    const usage = { inputTokens: 10, outputTokens: 10 };
+    const before = pricersHeld();
+    for (let i = 0; i < MOST_CACHED_LOOKUPS + 500; i++)
+      expect(catalogueCost(`mistral-${i}-made-up`, "mistral", usage, Date.now())).toBeUndefined();
+    expect(pricersHeld() - before).toBeLessThanOrEqual(MOST_CACHED_LOOKUPS);
+    expect(catalogueCost("mistral-large-latest", "mistral", usage, Date.now())).toBeNumber();
   });
 });

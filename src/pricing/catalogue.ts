@@ -1,5 +1,6 @@
 import type { Provider as CatalogueProvider } from "@pydantic/genai-prices";
 import type { Usage } from "../core/usage.ts";
+import { cacheBounded } from "./bounded-cache.ts";
 
 let genaiPrices: typeof import("@pydantic/genai-prices") | undefined;
 
@@ -145,7 +146,8 @@ function pricerOf(
  * running its generic calculation costs a few hundred microseconds a call, so the model is found
  * once and an answer below its tiers is priced with one multiplication per kind of token (equal
  * to the catalogue's figure: catalogue.test.ts). Looked up by provider, then model: no key text
- * made per answer.
+ * made per answer. A provider's pricers are bounded (`cacheBounded`): a `*` route prices any name
+ * a client sends.
  */
 const pricers = new Map<string, Map<string, Pricer | null>>();
 
@@ -170,10 +172,17 @@ function pricerFor(model: string, providerId: string, at: number): Pricer | null
       found && found.provider.id === providerId
         ? pricerOf(found.model_price, found.provider, found.model)
         : null;
-    ofProvider.set(model, pricer);
+    cacheBounded(ofProvider, model, pricer);
   }
   return pricer;
 }
+
+/** Pricers held, every provider's (for tests). */
+export const pricersHeld = (): number => {
+  let held = 0;
+  for (const ofProvider of pricers.values()) held += ofProvider.size;
+  return held;
+};
 
 /**
  * The cost of one answer from the catalogue, with every tier and rate it knows (cache reads

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { configSchema } from "../config/config-schema.ts";
+import { MOST_CACHED_LOOKUPS } from "./bounded-cache.ts";
 import { PriceBook } from "./price-book.ts";
 
 const config = configSchema.parse({
@@ -113,5 +114,16 @@ describe("PriceBook", () => {
   test("a model name is never found on the prices object's prototype", () => {
     expect(book.isPriced("constructor")).toBe(false);
     expect(book.cost("constructor", { inputTokens: 1, outputTokens: 1 }, undefined, 0)).toBe(0);
+  });
+
+  test("names a client makes up under a `*` route are looked up, but the lookups kept are bounded", () => {
+    const fresh = new PriceBook(config);
+    expect(fresh.isPriced("claude-sonnet-4-5")).toBe(true);
+    for (let i = 0; i < MOST_CACHED_LOOKUPS + 500; i++)
+      expect(fresh.isPriced(`claude-made-up-${i}`)).toBe(false);
+    expect(fresh.cachedLookups).toBe(MOST_CACHED_LOOKUPS);
+    // A real name let go is looked up again on its next use.
+    expect(fresh.isPriced("claude-sonnet-4-5")).toBe(true);
+    expect(fresh.cachedLookups).toBe(MOST_CACHED_LOOKUPS);
   });
 });

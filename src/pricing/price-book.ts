@@ -5,6 +5,7 @@ import type { PriceTable } from "../config/price-table.ts";
 import type { Usage } from "../core/usage.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
+import { cacheBounded } from "./bounded-cache.ts";
 import {
   type CatalogueEntry,
   catalogueCost,
@@ -35,6 +36,10 @@ export class PriceBook implements Pricing {
   /** The catalogue's provider by route label (`provider:<name>`), for providers it knows. */
   private readonly providerIds = new Map<string, string>();
   private readonly free = new Set<string>();
+  /**
+   * Catalogue entries by `provider/model`, bounded: admission asks for the names clients send
+   * (`isPriced` of a budgeted key's model under a `*` route), made-up ones included.
+   */
   private readonly catalogue = new Map<string, CatalogueEntry | undefined>();
   /** The `prices:` globs in config order, each with its pattern compiled once. */
   private readonly globs: readonly (readonly [string, ModelGlob])[];
@@ -127,10 +132,17 @@ export class PriceBook implements Pricing {
     return providerId ? { providerId, model } : undefined;
   }
 
+  /** Catalogue lookups held (for tests). */
+  get cachedLookups(): number {
+    return this.catalogue.size;
+  }
+
   private entry(model: string, providerId: string): CatalogueEntry | undefined {
     const key = `${providerId}/${model}`;
-    if (!this.catalogue.has(key)) this.catalogue.set(key, catalogueEntry(model, providerId));
-    return this.catalogue.get(key);
+    if (this.catalogue.has(key)) return this.catalogue.get(key);
+    const entry = catalogueEntry(model, providerId);
+    cacheBounded(this.catalogue, key, entry);
+    return entry;
   }
 }
 

@@ -131,4 +131,32 @@ describe("route load and latency", () => {
     expect(health.admit("provider/opened")).toBe(true);
     expect(health.admit("provider/opened")).toBe(false);
   });
+
+  test("a failing state goes once a few cooldowns pass without a failure; a route failing now keeps its count", () => {
+    let now = 0;
+    const states = new Map<string, { consecutiveFailures: number }>();
+    const health = new RouteHealth({ failures: 50, cooldownMs: 1000 }, () => now, states as never, 100);
+    health.failed("provider/failing");
+    for (let i = 0; i < 1000; i++) {
+      now += 100;
+      // A made-up name a `*` route passed on: the upstream refuses it, and it never comes again.
+      health.failed(`provider/made-up-${i}`);
+      // A route that fails now and then, never reaching its threshold.
+      if (i % 20 === 0) health.failed("provider/failing");
+    }
+    expect(states.size).toBeLessThanOrEqual(100);
+    expect(states.has("provider/made-up-0")).toBe(false);
+    expect(states.get("provider/failing")?.consecutiveFailures).toBe(51);
+  });
+
+  test("an open breaker past a few cooldowns without traffic is dropped when the bound is reached", () => {
+    let now = 0;
+    const states = new Map();
+    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, states, 100);
+    health.failed("provider/opened");
+    now += 3001;
+    for (let i = 0; i < 200; i++) health.succeeded(`provider/name-${i}`, 10);
+    expect(states.has("provider/opened")).toBe(false);
+    expect(health.admit("provider/opened")).toBe(true);
+  });
 });

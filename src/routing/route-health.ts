@@ -8,6 +8,8 @@ interface RouteState {
   inFlight: number;
   /** Exponentially weighted moving average of time to first byte, ms. */
   latencyMs: number;
+  /** Epoch ms of the last failure; 0 when none. */
+  failedAt: number;
 }
 
 /**
@@ -17,6 +19,13 @@ interface RouteState {
  * far fewer than this.
  */
 export const MOST_ROUTE_STATES = 10_000;
+
+/**
+ * Cooldowns without a failure after which a failing state may be dropped like an idle one: a
+ * made-up name a `*` route passed on fails and never comes again, and would otherwise be kept
+ * for good. A route failing now stays, its count and breaker as they are.
+ */
+const FAILING_KEPT_COOLDOWNS = 3;
 
 export interface BreakerPolicy {
   failures: number;
@@ -66,7 +75,14 @@ export class RouteHealth {
         // Were most states busy or failing, the next sweep waits for a quarter more: not one a request.
         this.sweepAt = Math.max(this.most, this.states.size + (this.most >> 2));
       }
-      state = { consecutiveFailures: 0, openUntil: 0, probing: false, inFlight: 0, latencyMs: 0 };
+      state = {
+        consecutiveFailures: 0,
+        openUntil: 0,
+        probing: false,
+        inFlight: 0,
+        latencyMs: 0,
+        failedAt: 0,
+      };
       this.states.set(key, state);
     }
     return state;
@@ -75,11 +91,16 @@ export class RouteHealth {
   /**
    * Drops the states that say nothing a new one would not: breaker closed with no failure counted,
    * nothing in flight (only the latency average goes, measured again by the next success). Open
-   * or failing breakers and busy routes stay, so the bound never lets a failing upstream back in.
+   * or failing breakers and busy routes stay, so the bound never lets a failing upstream back in,
+   * until `FAILING_KEPT_COOLDOWNS` cooldowns have passed without a failure (no traffic came).
    */
   private dropIdle(): void {
+    const failedBefore = this.now() - FAILING_KEPT_COOLDOWNS * this.policy.cooldownMs;
     for (const [key, state] of this.states)
-      if (state.openUntil === 0 && state.consecutiveFailures === 0 && state.inFlight === 0)
+      if (
+        state.inFlight === 0 &&
+        ((state.openUntil === 0 && state.consecutiveFailures === 0) || state.failedAt < failedBefore)
+      )
         this.states.delete(key);
   }
 
@@ -123,6 +144,7 @@ export class RouteHealth {
   failed(key: string): void {
     const state = this.state(key);
     state.consecutiveFailures++;
+    state.failedAt = this.now();
     state.probing = false;
     if (state.openUntil !== 0 || state.consecutiveFailures >= this.policy.failures) {
       state.openUntil = this.now() + this.policy.cooldownMs;

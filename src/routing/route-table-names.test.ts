@@ -36,10 +36,10 @@ test("aliases, most specific globs and `*` routes decide the upstream model", as
   await expect(router(chat("llama"))).rejects.toMatchObject({ status: 404, code: "model_not_found" });
 });
 
-test("`routedAs` names what `resolve` finds by: a name or alias itself, a glob's pattern, a worker-only model", () => {
+test("`routedAs` names what `resolve` finds by: a name or alias itself, a glob's pattern, `workers` for a worker-only model", () => {
   const workers: WorkerDirectory = {
     provider: fakeProvider("workers") as Provider,
-    servesModel: (model) => model === "local-llama",
+    servesModel: (model) => model === "local-llama" || model.startsWith("wm-"),
     models: () => ["local-llama"],
   };
   const table = new RouteTable(
@@ -64,11 +64,14 @@ test("`routedAs` names what `resolve` finds by: a name or alias itself, a glob's
     "gpt-4o-mini-2024-07-18",
     "claude-*",
     "claude-opus-*",
-    "local-llama",
+    "workers",
     undefined,
     undefined,
   ]);
   // Names a client makes up under a glob all come back as the glob: metrics label them with it.
   const madeUp = Array.from({ length: 50 }, (_, i) => `claude-made-up-${i}`);
   expect(new Set(madeUp.map((name) => table.routedAs(name)))).toEqual(new Set(["claude-*"]));
+  // So do the names workers come and go with.
+  const offered = Array.from({ length: 50 }, (_, i) => `wm-${i}`);
+  expect(new Set(offered.map((name) => table.routedAs(name)))).toEqual(new Set(["workers"]));
 });

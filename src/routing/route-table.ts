@@ -35,6 +35,13 @@ const toAttempt = (t: Timeouts): AttemptTimeouts => ({
   idleMs: t.idle,
 });
 
+/**
+ * What `routedAs` says of a model only connected workers serve: the workers are what routes it.
+ * Worker credentials choose those names (up to 1,000 a register), and a label per name would stay
+ * after the worker has gone.
+ */
+export const WORKER_MODELS = "workers";
+
 /** A plan with its `*` routes made concrete for one client model name. */
 function named(plan: ModelPlan, model: string): ModelPlan {
   const routes = plan.routes.map((route) =>
@@ -97,15 +104,15 @@ export class RouteTable {
 
   /**
    * What `resolve(model)` finds the plan by: the configured name or alias, or the glob that
-   * matched (`claude-*`, never the client's `claude-whatever`); the name itself when only a
-   * connected worker serves it; undefined when nothing does. Without making a plan (a `*` route's
-   * is built per lookup): metrics ask this of every request to label its model with a name from
-   * the config, not one a client made up.
+   * matched (`claude-*`, never the client's `claude-whatever`); `WORKER_MODELS` when only
+   * connected workers serve it (a name the workers chose); undefined when nothing does. Without
+   * making a plan (a `*` route's is built per lookup): metrics ask this of every request to label
+   * its model with a name from the config, not one a client or a worker made up.
    */
   routedAs(model: string): string | undefined {
     const pattern = this.plans.patternOf(model);
     if (pattern !== undefined) return pattern;
-    return this.workers?.servesModel(model) === true ? model : undefined;
+    return this.workers?.servesModel(model) === true ? WORKER_MODELS : undefined;
   }
 
   /** Whether a caller of `tenant` has a route for the model: a configured one, or a worker's it may use. */

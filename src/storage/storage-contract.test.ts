@@ -73,10 +73,38 @@ for (const [name, fresh] of contractBackends()) {
       );
       expect(await spend.total("a")).toBeCloseTo(0.75);
       expect(await spend.total("missing")).toBe(0);
-      expect([...(await spend.totals())].sort()).toEqual([
+      expect([...(await spend.changedSince(0)).totals].sort()).toEqual([
         ["a", 0.75],
         ["b", 1],
       ]);
+    });
+
+    test("spend: a reader follows every writer from its cursor, reading only the totals that changed", async () => {
+      const storage = await fresh();
+      const { spend } = storage;
+      await spend.add(new Map(Array.from({ length: 200 }, (_, i) => [`key_${i}`, 1] as const)));
+      const start = await spend.changedSince(0);
+      expect(start.totals.size).toBe(200);
+      expect(await spend.changedSince(start.cursor)).toEqual({ totals: new Map(), cursor: start.cursor });
+      // Two writes: the reader finds both principals, at their totals, and nothing else.
+      await spend.add(new Map([["key_3", 0.5]]));
+      await spend.add(new Map([["tenant:acme:2026-11", 2]]));
+      const next = await spend.changedSince(start.cursor);
+      expect(next.totals).toEqual(
+        new Map([
+          ["key_3", 1.5],
+          ["tenant:acme:2026-11", 2],
+        ]),
+      );
+      expect(next.cursor).toBeGreaterThan(start.cursor);
+      expect((await spend.changedSince(next.cursor)).totals.size).toBe(0);
+      // Removed totals are gone; the others are untouched.
+      await spend.remove(["tenant:acme:2026-11", "key_0", "never-written"]);
+      expect(await spend.total("tenant:acme:2026-11")).toBe(0);
+      expect(await spend.total("key_0")).toBe(0);
+      expect(await spend.total("key_1")).toBe(1);
+      expect((await spend.changedSince(0)).totals.size).toBe(199);
+      await spend.remove([]);
     });
 
     test("responses: saved exactly, scoped by tenant, replaced, deleted, pruned oldest first", async () => {

@@ -40,15 +40,31 @@ export interface KeyStore {
 }
 
 /**
- * Money spent per principal (API key id, or `jwt:<tenant>:<subject>`), in USD. The rate
- * limiter keeps running totals in memory and flushes deltas here in batches.
+ * Money spent per principal (API key id, `jwt:<tenant>:<subject>`, or a tenant's budget period,
+ * `tenant:<name>:<period>`), in USD. The rate limiter keeps running totals in memory and flushes
+ * deltas here in batches.
  */
 export interface SpendStore {
-  /** Adds each delta to its principal's total, in one transaction. */
+  /**
+   * Adds each delta to its principal's total, in one transaction that takes the store's next
+   * change number: transactions take them in the order they commit, every node's and process's
+   * alike, so `changedSince` never misses one.
+   */
   add(deltas: ReadonlyMap<string, number>): Promise<void>;
   total(id: string): Promise<number>;
-  /** Every total, for loading at start and periodic refresh. */
-  totals(): Promise<Map<string, number>>;
+  /**
+   * The totals changed after `cursor` (every total for 0), and the cursor to ask from next: a
+   * reader follows every writer's spend without reading the totals that did not change.
+   */
+  changedSince(cursor: number): Promise<SpendChanges>;
+  /** Deletes these principals' totals (the budget periods that have ended). */
+  remove(principals: readonly string[]): Promise<void>;
+}
+
+/** What `SpendStore.changedSince` found: the totals as they are now, and where to go on from. */
+export interface SpendChanges {
+  readonly totals: Map<string, number>;
+  readonly cursor: number;
 }
 
 /** A stored Responses API `response`, as `GET /v1/responses/{id}` and chains read it. */

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { openRawWorker } from "../../src/workers/testing/raw-worker.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -235,5 +236,59 @@ describe("metrics: /metrics after known traffic", () => {
     expect(res.status).toBe(200);
     expect(fake.requests.map((r) => r.headers.traceparent)).toEqual([given]);
     expect(gw.stderr.all).not.toContain("tracing on");
+  });
+});
+
+describe("metrics: workers that come and go", () => {
+  /**
+   * A worker that connects under a name of its own offering a model of its own, answers one
+   * request for it, and leaves, as worker credentials may have it: its names are its own choice.
+   */
+  async function workerOnce(token: string, tag: string): Promise<void> {
+    const worker = await openRawWorker(gw.port, token);
+    expect((await worker.register([`wm-${tag}`], `w-${tag}`)).type).toBe("registered");
+    const answered = chat(user, `wm-${tag}`);
+    const request = await worker.next("request");
+    worker.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
+    worker.sendChunk(
+      request.id,
+      JSON.stringify({
+        id: "chatcmpl-w",
+        object: "chat.completion",
+        created: 1,
+        model: `wm-${tag}`,
+        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }),
+    );
+    worker.send({ type: "end", id: request.id });
+    expect((await answered).status).toBe(200);
+    worker.socket.close();
+    await worker.waitClosed();
+  }
+
+  test("a model only workers serve is labelled `workers`: worker churn mints no series", async () => {
+    const token = await createKey(gw.url, admin, { name: "churn", role: "worker", models: ["*"] });
+    const gone = async () =>
+      waitFor("the workers to be gone", async () => {
+        const s = await scrape();
+        return sampleValue(s, "mindgw_workers_connected") === 0 ? s : undefined;
+      });
+    await workerOnce(token, "first");
+    const before = await gone();
+    for (let i = 0; i < 8; i++) await workerOnce(token, String(i));
+    const after = await gone();
+    const labelSets = (samples: Sample[]) =>
+      new Set(samples.map((x) => `${x.name}${JSON.stringify(x.labels)}`));
+    expect([...labelSets(after)].filter((series) => !labelSets(before).has(series))).toEqual([]);
+    expect(
+      sampleValue(after, "mindgw_requests_total", {
+        front_door: "chat",
+        model: "workers",
+        provider: "workers",
+        status_class: "2xx",
+      }),
+    ).toBe(9);
+    expect(after.map((x) => JSON.stringify(x.labels)).join("\n")).not.toContain("wm-");
   });
 });

@@ -348,6 +348,39 @@ describe("Responses WebSocket mode", () => {
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
+  test("16 turns wait behind one that streams; one more is a 429 error event, the connection goes on", async () => {
+    const connection = connect();
+    const from = connection.events.length;
+    const send = (input: string) => connection.socket.send({ type: "response.create", model: "m1", input });
+    send("slow [[fake:chunk-delay=100,chunks=20]]");
+    await waitFor("the first delta", () =>
+      connection.events.slice(from).some((e) => e.type === "response.output_text.delta") ? true : undefined,
+    );
+    for (let i = 0; i < 17; i++) send(`waiting ${i}`);
+    const refused = await waitFor("the refusal", () =>
+      connection.events.slice(from).find((e) => e.type === "error"),
+    );
+    expect(refused).toMatchObject({
+      status: 429,
+      error: { type: "rate_limit_error", code: "rate_limited" },
+    });
+    expect((refused as { error: { message: string } }).error.message).toContain(
+      "too many turns waiting on this connection (at most 16)",
+    );
+    const completedTurns = () => connection.events.slice(from).filter((e) => e.type === "response.completed");
+    await waitFor("the first turn and the 16 that waited", () =>
+      completedTurns().length === 17 ? true : undefined,
+    );
+    const texts = connection.events
+      .slice(from)
+      .flatMap((e) => (e.type === "response.output_text.done" ? [e.text] : []));
+    expect(texts.slice(1)).toEqual(Array.from({ length: 16 }, (_, i) => `echo: waiting ${i}`));
+    expect(text(await turn(connection, { type: "response.create", model: "m1", input: "after" }))).toBe(
+      "echo: after",
+    );
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
   test("stream_id is echoed on every event of its turn", async () => {
     const connection = connect();
     const events = await turn(connection, {

@@ -142,6 +142,7 @@ export const responsesWebSocketOperation = (tags: readonly string[]) => ({
   description: [
     "Upgrade to a WebSocket with the same credentials as a `POST` (`Authorization: Bearer` or `x-api-key`); a refused upgrade is the HTTP error below, as the `POST` would answer it. Without `Upgrade: websocket`, 426.",
     'Each client message is a `response.create` event: the `POST /v1/responses` body with `type: "response.create"`, no `stream` (every turn streams) and no `background`. It runs as that `POST` (its own audit row, limits and route) and its Responses stream events come back one message each. Turns of one lane (`stream_id`, echoed on its events) run one at a time, in the order they were sent; lanes run side by side.',
+    "A connection holds at most 16 turns waiting behind running ones (every lane together, no more than `server.max_body` bytes of them) and at most 64 lanes under way: a turn past either is refused at once with a 429 `error` event (`rate_limited`), and the connection goes on.",
     "The connection keeps each lane's last completed response: a turn whose `previous_response_id` names one continues from it even with `store: false` (another lane's: a fork). `generate: false` prepares a turn's context without a model call (an empty response to continue from).",
     'A turn that fails is an `error` event, `{type: "error", status, error: {type, code, message, param}}`; the connection goes on.',
   ].join("\n\n"),

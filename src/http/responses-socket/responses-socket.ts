@@ -31,6 +31,8 @@ export interface ResponsesSocketDeps {
    * embedder's), every name is taken.
    */
   readonly routes?: (model: string, tenant: string) => boolean;
+  /** `server.max_body` now: what the turns waiting on a connection may hold together. */
+  readonly maxBody: () => number;
 }
 
 /** The connection's own request (what each turn's request is made from) and who opened it. */
@@ -163,6 +165,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
           const post = turnRequest(request, turn.body, signal);
           return turn.generate ? deps.serveModel(post, clientIp, "responses") : prepare(post, clientIp, turn);
         },
+        maxBody: deps.maxBody,
       });
       // Every turn is authenticated again; this closes the connection itself when its key ends.
       const release = deps.sessions?.hold(

@@ -1,7 +1,8 @@
 import { SseDecoder } from "../../core/sse.ts";
 import { conversationItems } from "../../translate/responses/input-items.ts";
 import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
-import { type LastResponse, laneOf, readTurn, type SocketTurn } from "./socket-turn.ts";
+import { type LastResponse, laneOf, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
+import { MAX_LANES, tooManyLanes, WaitingTurns } from "./waiting-turns.ts";
 
 /**
  * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
@@ -18,15 +19,22 @@ export interface SocketSessionDeps {
    * error reply), through the front door: authenticated, limited, routed and audited per turn.
    */
   answer(turn: SocketTurn, signal: AbortSignal): Promise<Response>;
+  /** `server.max_body`: the bytes the turns waiting on the connection may hold together. */
+  maxBody(): number;
 }
 
 /** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
 export const MAX_KEPT_LANES = 32;
 
-/** One lane (`stream_id`; the default lane has none): its turns wait here and run in order. */
+/** A turn sent while its lane streams another, and its size as counted in `WaitingTurns`. */
+interface Waiting {
+  readonly message: unknown;
+  readonly bytes: number;
+}
+
+/** One lane (`stream_id`; the default lane has none) while it has a turn running; the next ones wait here. */
 interface Lane {
-  readonly waiting: unknown[];
-  running: boolean;
+  readonly waiting: Waiting[];
   /** Ends the lane's turn under way: its request aborted, its stream cancelled. */
   stop: (() => void) | undefined;
 }
@@ -35,8 +43,9 @@ interface Lane {
  * One Responses API WebSocket connection. Turns of one lane (`stream_id`) run one at a time, in
  * the order they came (a turn sent while another streams waits for it); lanes run side by side.
  * Each turn is streamed back as the events a `POST` with `stream: true` would send, one message
- * each. The connection keeps each lane's last finished response (up to MAX_KEPT_LANES), so a
- * turn on any lane can continue from it by id, stored or not.
+ * each. What waits and how many lanes run at once is bounded (waiting-turns.ts): a turn past it is
+ * refused with an `error` event. The connection keeps each lane's last finished response (up to
+ * MAX_KEPT_LANES), so a turn on any lane can continue from it by id, stored or not.
  */
 export class ResponsesSocketSession {
   private readonly lanes = new Map<string, Lane>();
@@ -44,40 +53,59 @@ export class ResponsesSocketSession {
   private readonly lastOf = new Map<string, LastResponse>();
   /** The same responses by id, as turns name them. */
   private readonly kept = new Map<string, LastResponse>();
+  private readonly waiting: WaitingTurns;
   private ended = false;
 
-  constructor(private readonly deps: SocketSessionDeps) {}
+  constructor(private readonly deps: SocketSessionDeps) {
+    this.waiting = new WaitingTurns(() => deps.maxBody());
+  }
+
+  /** Lanes with a turn under way (for tests). */
+  get lanesUnderWay(): number {
+    return this.lanes.size;
+  }
 
   /** A client message (Elysia hands it over parsed when it is JSON). */
   message(message: unknown): void {
     if (this.ended) return;
     const name = laneOf(message) ?? "";
-    let lane = this.lanes.get(name);
-    if (!lane) {
-      lane = { waiting: [], running: false, stop: undefined };
-      this.lanes.set(name, lane);
-    }
-    lane.waiting.push(message);
-    if (!lane.running) void this.run(name, lane);
+    const lane = this.lanes.get(name);
+    if (lane) {
+      const entered = this.waiting.enter(message);
+      if ("refused" in entered) this.refuse(entered.refused, message);
+      else lane.waiting.push({ message, bytes: entered.bytes });
+    } else if (this.lanes.size >= MAX_LANES) this.refuse(tooManyLanes().refused, message);
+    else void this.run(name, message);
   }
 
   /** The socket closed: what waits is dropped, the turns under way are cancelled upstream. */
   closed(): void {
     this.ended = true;
+    this.waiting.clear();
     for (const lane of this.lanes.values()) {
       lane.waiting.length = 0;
       lane.stop?.();
     }
   }
 
-  private async run(name: string, lane: Lane): Promise<void> {
-    lane.running = true;
+  /** A turn that cannot wait: its `error` event, in its lane when it named one. */
+  private refuse(error: SocketError, message: unknown): void {
+    this.deps.send(errorEvent(error, laneOf(message)));
+  }
+
+  /** Runs a lane's first turn, then those that came while it ran, in order; the lane ends with them. */
+  private async run(name: string, first: unknown): Promise<void> {
+    const lane: Lane = { waiting: [], stop: undefined };
+    this.lanes.set(name, lane);
     try {
-      while (lane.waiting.length > 0 && !this.ended) await this.turn(lane.waiting.shift(), name, lane);
+      await this.turn(first, name, lane);
+      for (let next = lane.waiting.shift(); next && !this.ended; next = lane.waiting.shift()) {
+        this.waiting.leave(next.bytes);
+        await this.turn(next.message, name, lane);
+      }
     } finally {
-      lane.running = false;
       // An idle lane is forgotten; its last response is kept (lastOf).
-      if (lane.waiting.length === 0) this.lanes.delete(name);
+      this.lanes.delete(name);
     }
   }
 

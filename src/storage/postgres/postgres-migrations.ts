@@ -42,6 +42,15 @@ export const spendMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // Each write's change number, which nodes follow (`changedSince`). Totals written before it
+    // count as change 1: a reader from 0 reads them.
+    version: 2,
+    sql: `
+      ALTER TABLE key_spend ADD COLUMN seq BIGINT NOT NULL DEFAULT 1;
+      CREATE INDEX key_spend_seq ON key_spend (seq);
+    `,
+  },
 ];
 
 /** The admin-action audit (`Storage.adminActions`): who changed what through /admin. */

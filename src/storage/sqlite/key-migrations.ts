@@ -41,4 +41,13 @@ export const spendMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Each write's change number, which readers follow (`changedSince`). Totals written before it
+    // count as change 1: a reader from 0 reads them.
+    version: 2,
+    sql: `
+      ALTER TABLE key_spend ADD COLUMN seq INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX key_spend_seq ON key_spend (seq);
+    `,
+  },
 ];

@@ -50,19 +50,20 @@ async function gauge(health: RouteHealth): Promise<Record<string, number>> {
   );
 }
 
-test("a `*` route's breakers, one per client name, are one series in the most open state", async () => {
+test("a `*` route's breakers, one per client name, are one series in the most open state; so are the workers' models", async () => {
   const { health, advance } = healthAt();
   for (let i = 0; i < 30; i++) health.admit(`oa/claude-made-up-${i}`);
   health.admit("oa/mini");
   health.admit("oa/shadow-model");
   health.admit("an/claude-fallback");
-  health.admit("workers/local-llama");
+  // Workers that came and went, each offering a model of its own name.
+  for (let i = 0; i < 30; i++) health.admit(`workers/wm-${i}`);
   expect(await gauge(health)).toEqual({
     "oa/*": 0,
     "oa/mini": 0,
     "oa/shadow-model": 0,
     "an/claude-fallback": 0,
-    "workers/local-llama": 0,
+    "workers/*": 0,
   });
 
   // One name's breaker opens: the others still admit (the breaker stays per name), the series is open.

@@ -1,4 +1,4 @@
-import type { Config } from "../../config/config-schema.ts";
+import { type Config, WORKERS_PROVIDER } from "../../config/config-schema.ts";
 import { PASS_NAME } from "../../models/pass-name.ts";
 
 /** A route's breaker as `RouteHealth.breakers()` reports it, by route key (`provider/model`). */
@@ -21,8 +21,9 @@ const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, half_open:
  * The breaker gauge's series, bounded by the config. A route whose model is `*` keeps one breaker
  * per client model name it passed on (route-table.ts `named`), and clients choose those names:
  * they are shown as one series, the route as configured (`upstream_model="*"`), in the state of
- * the most open of them. Every other key is a configured route, or a connected worker's model,
- * shown as it is. Read at scrape time only.
+ * the most open of them. So are the models only connected workers serve (`workers/<name>`, a name
+ * the worker chose): `workers/*`. Every other key is a configured route, shown as it is. Read at
+ * scrape time only.
  */
 export function breakerSeries(breakers: readonly BreakerReading[], config: Config): BreakerSeries[] {
   const { routes, passing } = configuredRoutes(config);
@@ -41,10 +42,10 @@ export function breakerSeries(breakers: readonly BreakerReading[], config: Confi
   return [...series.values()];
 }
 
-/** The route keys the config names, and the providers that have a `*` route. */
+/** The route keys the config names, and the providers that have a `*` route (the workers always do). */
 function configuredRoutes(config: Config): { routes: Set<string>; passing: Set<string> } {
   const routes = new Set<string>();
-  const passing = new Set<string>();
+  const passing = new Set<string>([WORKERS_PROVIDER]);
   const shadows = [...config.models, ...config.tenants, ...config.apps].flatMap((owner) =>
     owner.shadow ? [owner.shadow] : [],
   );

@@ -15,8 +15,8 @@ export function providerOf(route: string | null): string {
 
 /**
  * The `model` label: the config's name for a client's model name (`RouteTable.routedAs`: the name
- * or alias itself, the glob it matched, or a connected worker's model), else `other`. A client's
- * made-up `claude-<anything>` under a `claude-*` entry is `claude-*`: it mints no series.
+ * or alias itself, the glob it matched, or `workers` for a model only workers serve), else `other`.
+ * A client's made-up `claude-<anything>` under a `claude-*` entry is `claude-*`: it mints no series.
  */
 export const modelLabeller =
   (routedAs: (model: string) => string | undefined) =>

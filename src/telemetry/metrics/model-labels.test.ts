@@ -47,7 +47,7 @@ const modelsOf = (text: string, family: string) =>
     ]),
   );
 
-test("names a glob matches count under the glob; configured names, aliases and worker models under themselves", async () => {
+test("names a glob matches count under the glob, worker-only models under `workers`; configured names and aliases under themselves", async () => {
   const metrics = new GatewayMetrics(
     quietSources(),
     modelLabeller((model) => table.routedAs(model)),
@@ -74,7 +74,7 @@ test("names a glob matches count under the glob; configured names, aliases and w
     "claude-opus-*": 2,
     "gpt-4o-mini": 1,
     "gpt-4o-mini-2024-07-18": 1,
-    "local-llama": 1,
+    workers: 1,
     other: 2,
   };
   expect(modelsOf(text, "mindgw_requests_total")).toEqual(expected);

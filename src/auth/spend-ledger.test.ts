@@ -1,0 +1,132 @@
+import { describe, expect, test } from "bun:test";
+import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
+import type { SpendStore } from "../storage/storage.ts";
+import { ENDED_PERIOD_KEPT_MS, SpendLedger } from "./spend-ledger.ts";
+import { manualClock } from "./test-support.ts";
+
+/** A store that counts the totals each read hands back. */
+function countingStore(inner: SpendStore) {
+  const read: number[] = [];
+  const store: SpendStore = {
+    ...inner,
+    async changedSince(cursor) {
+      const changed = await inner.changedSince(cursor);
+      read.push(changed.totals.size);
+      return changed;
+    },
+  };
+  return { store, read };
+}
+
+describe("SpendLedger reads back what changed", () => {
+  test("the totals read per flush follow what was written, not the table's size", async () => {
+    const inner = createMemorySpendStore();
+    await inner.add(
+      new Map(Array.from({ length: 10_000 }, (_, i) => [`jwt:default:user-${i}`, 0.01] as const)),
+    );
+    const { store, read } = countingStore(inner);
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    expect(read).toEqual([10_000]);
+    expect(ledger.spent("jwt:default:user-7")).toBe(0.01);
+    // Idle flushes read nothing back; a flush after one answer reads its one total.
+    await ledger.flush();
+    await ledger.flush();
+    ledger.add("key_a", 0.25);
+    await ledger.flush();
+    expect(read.slice(1)).toEqual([0, 0, 1]);
+    expect(ledger.spent("key_a")).toBe(0.25);
+    // Another node's (or the CLI's) write is read back by the next flush, alone.
+    await inner.add(new Map([["jwt:default:user-7", 1]]));
+    await ledger.flush();
+    expect(read.at(-1)).toBe(1);
+    expect(ledger.spent("jwt:default:user-7")).toBe(1.01);
+  });
+
+  test("spend written but not yet read back still counts", async () => {
+    const inner = createMemorySpendStore();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let hold = false;
+    let reading = false;
+    const store: SpendStore = {
+      ...inner,
+      async changedSince(cursor) {
+        if (hold) {
+          reading = true;
+          await held;
+        }
+        return inner.changedSince(cursor);
+      },
+    };
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    hold = true;
+    ledger.add("key_a", 2);
+    const flushed = ledger.flush();
+    for (let i = 0; i < 100 && !reading; i++) await Bun.sleep(0);
+    expect(ledger.spent("key_a")).toBe(2);
+    release();
+    await flushed;
+    expect(ledger.spent("key_a")).toBe(2);
+  });
+
+  test("a read that fails after the write keeps the spend, and the next read sets it from the store", async () => {
+    const inner = createMemorySpendStore();
+    let fail = false;
+    const store: SpendStore = {
+      ...inner,
+      async changedSince(cursor) {
+        if (fail) throw new Error("connection reset");
+        return inner.changedSince(cursor);
+      },
+    };
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    fail = true;
+    ledger.add("key_a", 2);
+    await expect(ledger.flush()).rejects.toThrow("connection reset");
+    expect(ledger.spent("key_a")).toBe(2);
+    fail = false;
+    await inner.add(new Map([["key_a", 1]]));
+    await ledger.flush();
+    expect(ledger.spent("key_a")).toBe(3);
+  });
+});
+
+describe("SpendLedger lets ended budget periods go", () => {
+  test("a tenant's day or month is deleted an hour after it ended; keys, JWT subjects and the current period stay", async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 6, 0, 30));
+    const store = createMemorySpendStore();
+    await store.add(
+      new Map([
+        ["tenant:acme:2026-11-05", 3],
+        ["tenant:acme:2026-11-06", 1],
+        ["tenant:acme:2026-10", 7],
+        ["tenant:acme:2026-11", 4],
+        ["key_a", 2],
+        ["jwt:acme:bob", 5],
+      ]),
+    );
+    const ledger = new SpendLedger({ store, flushMs: 0, now: clock.now });
+    await ledger.start();
+    // October ended a month ago; the 5th ended half an hour ago: kept a while yet.
+    expect(await store.total("tenant:acme:2026-10")).toBe(0);
+    expect(ledger.spent("tenant:acme:2026-10")).toBe(0);
+    expect(ledger.spent("tenant:acme:2026-11-05")).toBe(3);
+    clock.advance(ENDED_PERIOD_KEPT_MS);
+    await ledger.flush();
+    expect(await store.total("tenant:acme:2026-11-05")).toBe(0);
+    expect(ledger.spent("tenant:acme:2026-11-05")).toBe(0);
+    const left = (await store.changedSince(0)).totals;
+    expect([...left.keys()].sort()).toEqual([
+      "jwt:acme:bob",
+      "key_a",
+      "tenant:acme:2026-11",
+      "tenant:acme:2026-11-06",
+    ]);
+    expect(ledger.spent("tenant:acme:2026-11")).toBe(4);
+  });
+});

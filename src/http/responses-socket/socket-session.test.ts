@@ -1,0 +1,152 @@
+import { describe, expect, test } from "bun:test";
+import { ResponsesSocketSession } from "./socket-session.ts";
+import type { SocketTurn } from "./socket-turn.ts";
+import { MAX_LANES, MAX_WAITING_TURNS } from "./waiting-turns.ts";
+
+/** A turn the fake front door is answering: its stream stays open until `finish()`. */
+interface Answering {
+  readonly turn: SocketTurn;
+  finish(): void;
+}
+
+/**
+ * A session over a fake front door whose answers stream until the test finishes them, so turns
+ * can be made to wait; every event sent is kept, parsed.
+ */
+function session(maxBody = 10 * 1024 * 1024) {
+  const sent: Record<string, unknown>[] = [];
+  const answering: Answering[] = [];
+  const socket = new ResponsesSocketSession({
+    send: (text) => sent.push(JSON.parse(text)),
+    answer: async (turn) => {
+      let finish = () => {};
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          finish = () => {
+            const response = { id: `resp_${answering.length}`, output: [], input: turn.body.input };
+            controller.enqueue(
+              new TextEncoder().encode(
+                `data: ${JSON.stringify({ type: "response.completed", response })}\n\n`,
+              ),
+            );
+            controller.close();
+          };
+        },
+      });
+      answering.push({ turn, finish: () => finish() });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    },
+    maxBody: () => maxBody,
+  });
+  return { socket, sent, answering };
+}
+
+const create = (input: string, streamId?: string) => ({
+  type: "response.create",
+  model: "m1",
+  input,
+  ...(streamId === undefined ? {} : { stream_id: streamId }),
+});
+
+/** Lets the session's promises (answers, stream reads) run until `ready` holds. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ready(); i++) await Bun.sleep(0);
+  if (!ready()) throw new Error("the session never got there");
+}
+
+const errors = (sent: Record<string, unknown>[]) => sent.filter((event) => event.type === "error");
+
+describe("a Responses WebSocket's waiting turns are bounded", () => {
+  test(`${MAX_WAITING_TURNS} turns wait behind one that streams; the next is a 429 error event, and the rest run in order`, async () => {
+    const { socket, sent, answering } = session();
+    socket.message(create("first"));
+    await until(() => answering.length === 1);
+    for (let i = 0; i < MAX_WAITING_TURNS + 1; i++) socket.message(create(`waiting ${i}`));
+    expect(errors(sent)).toEqual([
+      {
+        type: "error",
+        status: 429,
+        error: {
+          type: "rate_limit_error",
+          code: "rate_limited",
+          message: expect.stringContaining(
+            `too many turns waiting on this connection (at most ${MAX_WAITING_TURNS})`,
+          ),
+          param: null,
+        },
+      },
+    ]);
+    // The waiting ones run one after the other, as they came; the refused one never does.
+    for (let i = 0; i < MAX_WAITING_TURNS + 1; i++) {
+      answering[i]?.finish();
+      await until(() => answering.length === Math.min(i + 2, MAX_WAITING_TURNS + 1));
+    }
+    expect(answering.map((a) => a.turn.body.input)).toEqual([
+      "first",
+      ...Array.from({ length: MAX_WAITING_TURNS }, (_, i) => `waiting ${i}`),
+    ]);
+    // Once they have run, turns wait again.
+    await until(() => sent.filter((e) => e.type === "response.completed").length === MAX_WAITING_TURNS + 1);
+    socket.message(create("again"));
+    await until(() => answering.length === MAX_WAITING_TURNS + 2);
+    socket.message(create("and waits"));
+    expect(errors(sent)).toHaveLength(1);
+    socket.closed();
+  });
+
+  test("waiting turns hold no more than server.max_body together; the refusal is in the turn's lane", async () => {
+    const { socket, sent, answering } = session(1000);
+    socket.message(create("first", "a"));
+    await until(() => answering.length === 1);
+    socket.message(create("x".repeat(600), "a"));
+    socket.message(create("y".repeat(600), "a"));
+    expect(errors(sent)).toEqual([
+      expect.objectContaining({
+        status: 429,
+        stream_id: "a",
+        error: expect.objectContaining({
+          code: "rate_limited",
+          message: expect.stringContaining("more than server.max_body (1000 bytes)"),
+        }),
+      }),
+    ]);
+    // The turn that waited runs, and frees its bytes for the next.
+    answering[0]?.finish();
+    await until(() => answering.length === 2);
+    socket.message(create("y".repeat(600), "a"));
+    expect(errors(sent)).toHaveLength(1);
+    socket.closed();
+  });
+
+  test(`${MAX_LANES} lanes run at once; a new lane past them is refused, a turn of a running lane still waits`, async () => {
+    const { socket, sent, answering } = session();
+    for (let i = 0; i < MAX_LANES; i++) socket.message(create("hi", `lane-${i}`));
+    await until(() => answering.length === MAX_LANES);
+    socket.message(create("one more", "lane-new"));
+    socket.message(create("next", "lane-0"));
+    expect(errors(sent)).toEqual([
+      expect.objectContaining({
+        status: 429,
+        stream_id: "lane-new",
+        error: expect.objectContaining({ message: expect.stringContaining(`at most ${MAX_LANES}`) }),
+      }),
+    ]);
+    // A lane that ends makes room for a new one.
+    answering[1]?.finish();
+    await until(() => socket.lanesUnderWay === MAX_LANES - 1);
+    socket.message(create("now", "lane-new"));
+    await until(() => answering.length === MAX_LANES + 1);
+    expect(errors(sent)).toHaveLength(1);
+    socket.closed();
+  });
+
+  test("closing the socket cancels the turn under way and drops what waits: none of it runs", async () => {
+    const { socket, answering } = session();
+    socket.message(create("first"));
+    await until(() => answering.length === 1);
+    for (let i = 0; i < MAX_WAITING_TURNS; i++) socket.message(create(`waiting ${i}`));
+    socket.closed();
+    await until(() => socket.lanesUnderWay === 0);
+    expect(answering).toHaveLength(1);
+  });
+});

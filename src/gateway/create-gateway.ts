@@ -128,7 +128,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     health,
     authenticatorFor: auth.authenticatorFor,
     policy,
-    router: { log: (line) => logger.warn(line), shadow: shadow.hook },
+    router: { log: (message, fields) => logger.warn(message, fields), shadow: shadow.hook },
   });
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,

@@ -3,6 +3,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
+import type { LogFields } from "../log/logger.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { RouteHealth } from "./route-health.ts";
 import { RouteTable, type WorkerDirectory } from "./route-table.ts";
@@ -60,7 +61,8 @@ export function never(call: ProviderCall): Promise<ProviderReply> {
 export interface Harness {
   router: Router;
   health: RouteHealth;
-  logs: string[];
+  /** What the router logged (a failed attempt's `route failed`). */
+  logs: { message: string; fields: LogFields }[];
   /** Advances the injected clock the breaker reads. */
   advance(ms: number): void;
 }
@@ -82,7 +84,7 @@ export function routerFor(
     },
     () => now,
   );
-  const logs: string[] = [];
+  const logs: Harness["logs"] = [];
   const router = createRouter({
     table: () => table,
     health,
@@ -91,7 +93,7 @@ export function routerFor(
       backoffMs: parsed.routing.backoff,
       unsupported: parsed.translation.unsupported,
     }),
-    log: (line) => logs.push(line),
+    log: (message, fields) => logs.push({ message, fields }),
     ...(options.random ? { random: options.random } : {}),
     ...(options.shadow ? { shadow: options.shadow } : {}),
   });

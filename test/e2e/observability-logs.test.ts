@@ -167,6 +167,30 @@ describe("logs: json", () => {
     expect(String(line.reason)).not.toBe("undefined");
   });
 
+  test("a failed attempt's warning names the request, route and model, its reason redacted as the access line's", async () => {
+    const leaked = ["sk-proj-LEAKEDupstreamKEY0123456789", "mgw_LeakedGatewayKeyInAnUpstreamText01"];
+    fake.enqueue({ status: 429, message: `Rate limited for key ${leaked[0]} (${leaked[1]})` });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-route-failed" },
+      body: chatBody("m1"),
+    });
+    expect(res.status).toBe(429);
+    await res.text();
+    await accessLine("log-route-failed");
+    const line = await waitFor("the route's warning", () =>
+      linesOf(gw.stderr.all).find((l) => l.msg === "route failed" && l.request_id === "log-route-failed"),
+    );
+    expect(line).toMatchObject({
+      level: "warn",
+      route: "provider:fake",
+      upstream_model: "fake-model",
+      error: "rate_limited",
+      reason: "Rate limited for key [redacted] ([redacted])",
+    });
+    for (const secret of leaked) expect(gw.stderr.all).not.toContain(secret);
+  });
+
   test("a worker whose upstream breaks off its answer says so in its own log, with the request id and upstream", async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
@@ -175,7 +199,7 @@ describe("logs: json", () => {
     });
     await res.text().catch(() => "");
     const line = await waitFor("the worker's line about its upstream", () =>
-      linesOf(worker.stderr.all).find((l) => l.requestId === "log-worker-broken"),
+      linesOf(worker.stderr.all).find((l) => l.request_id === "log-worker-broken"),
     );
     expect(line).toMatchObject({
       level: "warn",

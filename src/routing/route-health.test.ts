@@ -71,6 +71,29 @@ describe("circuit breaker", () => {
     expect(health.admit("r")).toBe(true);
   });
 
+  test("the gauge reads half-open only while a probe is in flight, open before and after it", () => {
+    const { health, advance } = breaker(1, 1000);
+    const state = () => health.breakers().find((b) => b.key === "r")?.state;
+    health.succeeded("r", 5);
+    expect(state()).toBe("closed");
+    health.failed("r");
+    expect(state()).toBe("open");
+    // The cooldown is over but no request came to probe: as open as it was.
+    advance(60_000);
+    expect(state()).toBe("open");
+    expect(health.admit("r")).toBe(true);
+    expect(state()).toBe("half_open");
+    health.failed("r");
+    expect(state()).toBe("open");
+    advance(1000);
+    expect(health.admit("r")).toBe(true);
+    health.released("r");
+    expect(state()).toBe("open");
+    expect(health.admit("r")).toBe(true);
+    health.succeeded("r", 5);
+    expect(state()).toBe("closed");
+  });
+
   test("a probe released without a verdict (client left) frees the slot", () => {
     const { health, advance } = breaker(1, 1000);
     health.failed("r");

@@ -98,12 +98,16 @@ export class RouteHealth {
     return state === undefined || state.openUntil === 0 ? 0 : Math.max(0, state.openUntil - this.now());
   }
 
-  /** Every route's breaker now, by route key (`provider/model`), for metrics. */
+  /**
+   * Every route's breaker now, by route key (`provider/model`), for metrics. Half-open only while
+   * a probe is in flight: a breaker whose cooldown has passed with no request to probe it is still
+   * open (the route is as dead as when it opened, for all anyone knows), so an alert on "open for
+   * two minutes" holds for a dead route with little traffic.
+   */
   breakers(): { key: string; state: "closed" | "open" | "half_open" }[] {
-    const now = this.now();
     return [...this.states].map(([key, s]) => ({
       key,
-      state: s.openUntil === 0 ? "closed" : now < s.openUntil && !s.probing ? "open" : "half_open",
+      state: s.openUntil === 0 ? "closed" : s.probing ? "half_open" : "open",
     }));
   }
 

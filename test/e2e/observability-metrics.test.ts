@@ -165,6 +165,60 @@ describe("metrics: /metrics after known traffic", () => {
     ).toBe(0);
   });
 
+  test("a breaker reads open (2) until a probe is in flight, half-open (1) only while one is, open again when it fails", async () => {
+    const dead = await fx.spawn({
+      config: {
+        providers: [{ name: "flaky", type: "openai", base_url: `${fake.url}/v1` }],
+        models: [{ name: "m-flaky", routes: [{ provider: "flaky", model: "fake-model" }] }],
+        routing: { retries: 0, circuit_breaker: { failures: 1, cooldown: "1s" } },
+      },
+    });
+    const key = dead.adminKey ?? "";
+    const call = (signal?: AbortSignal) =>
+      fetch(`${dead.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: bearer(key),
+        body: chatBody("m-flaky"),
+        ...(signal ? { signal } : {}),
+      });
+    const state = async () => {
+      const res = await fetch(`${dead.url}/metrics`, { headers: bearer(key) });
+      const s = parsePrometheus(await res.text());
+      return sampleValue(s, "mindgw_route_breaker_state", {
+        provider: "flaky",
+        upstream_model: "fake-model",
+      });
+    };
+    /** The routing view says the route takes a request again: its cooldown is over. */
+    const cooledDown = () =>
+      waitFor("the cooldown to pass", async () => {
+        const res = await fetch(`${dead.url}/admin/api/routing`, { headers: bearer(key) });
+        const view = (await res.json()) as { models: { routes: { health: { open: boolean } }[] }[] };
+        return view.models[0]?.routes[0]?.health.open === false || undefined;
+      });
+    fake.reset();
+    fake.enqueue({ status: 500 });
+    expect((await call()).status).toBeGreaterThanOrEqual(500);
+    expect(await state()).toBe(2);
+    // The cooldown is over and no request has come to probe it: still open.
+    await cooledDown();
+    expect(await state()).toBe(2);
+    // A probe in flight (the upstream holds it): half-open while it is.
+    fake.enqueue({ hang: true });
+    const leaving = new AbortController();
+    const probe = call(leaving.signal).catch(() => undefined);
+    await waitFor("the probe upstream", () => fake.requests.length === 2 || undefined);
+    expect(await state()).toBe(1);
+    // Its client leaves: no verdict, the breaker as open as before the probe.
+    leaving.abort();
+    await probe;
+    await waitFor("the probe's slot freed", async () => (await state()) === 2 || undefined);
+    // A probe that fails opens it for another cooldown.
+    fake.enqueue({ status: 500 });
+    expect((await call()).status).toBeGreaterThanOrEqual(500);
+    expect(await state()).toBe(2);
+  });
+
   test("a name a glob entry matches is labelled with the glob: made-up names mint no series", async () => {
     const s = await scrape();
     const glob = (status_class: string) =>

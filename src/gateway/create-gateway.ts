@@ -99,7 +99,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     fetch: upstreamFetch,
   });
   const shutdown = new Shutdown();
-  const health = new RouteHealth(breakerPolicy(config));
+  const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),

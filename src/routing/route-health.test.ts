@@ -135,7 +135,7 @@ describe("route load and latency", () => {
   test("past its bound, idle states are dropped; open breakers and busy routes stay", () => {
     let now = 0;
     const states = new Map();
-    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, states, 100);
+    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, undefined, states, 100);
     health.failed("provider/opened");
     health.begin("provider/busy");
     health.succeeded("provider/measured", 50);

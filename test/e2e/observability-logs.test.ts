@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -139,6 +140,32 @@ describe("logs: json", () => {
       });
       expect(gw.stderr.all).not.toContain(jwt);
       expect(gw.stderr.all).not.toContain(jwt.split(".")[1] ?? "");
+    }
+  });
+
+  test("an rpm refusal and a tpm refusal say which limit refused, in the access line and the audit row", async () => {
+    const rpm = await createKey(gw, { name: "rpm-1", role: "user", models: ["*"], rpm: 1 });
+    const tpm = await createKey(gw, { name: "tpm-5", role: "user", models: ["*"], tpm: 5 });
+    const call = (apiKey: string, requestId: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(apiKey), "x-request-id": requestId },
+        body: chatBody("m1"),
+      });
+    // Each key's first call passes (tpm-5's spends more than its five tokens), its second is refused.
+    expect((await call(rpm.key, "log-rpm-ok")).status).toBe(200);
+    expect((await call(rpm.key, "log-rpm-refused")).status).toBe(429);
+    expect((await call(tpm.key, "log-tpm-ok")).status).toBe(200);
+    expect((await call(tpm.key, "log-tpm-refused")).status).toBe(429);
+    const said = {
+      "log-rpm-refused": "rate limit reached for this credential on requests per minute (limit 1)",
+      "log-tpm-refused": "rate limit reached for this credential on tokens per minute (limit 5)",
+    };
+    for (const [id, words] of Object.entries(said)) {
+      const line = await accessLine(id);
+      expect(line).toMatchObject({ level: "warn", status: 429, error: "rate_limited" });
+      expect(String(line.reason)).toStartWith(words);
+      expect((await auditRow(gw, id)).errorMessage).toStartWith(words);
     }
   });
 

@@ -268,14 +268,34 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(1);
   });
 
-  test("config reloads and rejections are counted", async () => {
+  test("config reloads are counted by result: applied, restart required (no new version), rejected", async () => {
     await gw.writeConfig(config(fake.url, { prices: {} }));
     await waitFor("the reload", () => gw.stderr.all.includes("config reloaded"), 15_000);
+    expect(sampleValue(await scrape(), "mindgw_config_version")).toBe(2);
+    // An edit of restart-only settings alone (the log's level) applies nothing: no version 3.
+    await gw.writeConfig(config(fake.url, { prices: {}, log: { level: "warn" } }));
+    await waitFor(
+      "the restart-required warning",
+      () => gw.stderr.all.includes("config change not applied: restart required for: log"),
+      15_000,
+    );
+    const afterRestartOnly = await scrape();
+    expect(sampleValue(afterRestartOnly, "mindgw_config_version")).toBe(2);
+    const status = (await (await fetch(`${gw.url}/admin/api/status`, { headers: bearer(admin) })).json()) as {
+      config: { version: number; restartRequired: string[]; lastEvent: { type: string } };
+    };
+    expect(status.config).toMatchObject({
+      version: 2,
+      restartRequired: ["log"],
+      lastEvent: { type: "config.restart_required", version: 2, restartRequired: ["log"] },
+    });
     await gw.writeConfig({ ...config(fake.url), providers: [{ name: "x", type: "opnai" }] });
     await waitFor("the rejection", () => gw.stderr.all.includes("config change rejected"), 15_000);
     const s = await scrape();
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "applied" })).toBe(1);
+    expect(sampleValue(s, "mindgw_config_reloads_total", { result: "restart_required" })).toBe(1);
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "rejected" })).toBe(1);
+    expect(gw.stderr.all).not.toContain("config reloaded (version 3)");
   });
 
   test("with tracing unset, a client's traceparent still reaches the upstream unchanged", async () => {

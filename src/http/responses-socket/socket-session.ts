@@ -1,7 +1,7 @@
 import { SseDecoder } from "../../core/sse.ts";
 import { conversationItems } from "../../translate/responses/input-items.ts";
 import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
-import { type LastResponse, laneOf, readTurn, type SocketTurn } from "./socket-turn.ts";
+import { type LastResponse, laneOf, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
 
 /**
  * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
@@ -18,6 +18,13 @@ export interface SocketSessionDeps {
    * error reply), through the front door: authenticated, limited, routed and audited per turn.
    */
   answer(turn: SocketTurn, signal: AbortSignal): Promise<Response>;
+  /**
+   * Records a message refused before it became a turn as the `POST /v1/responses` it stood for,
+   * refused with `error` (an audit row, an access line, metrics and a span, as every refusal
+   * has), and answers as the front door did: that refusal, or one of its own that came first (the
+   * caller's key revoked since, a drain).
+   */
+  refuse(error: SocketError, message: unknown): Promise<Response>;
 }
 
 /** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
@@ -84,7 +91,12 @@ export class ResponsesSocketSession {
   private async turn(message: unknown, name: string, lane: Lane): Promise<void> {
     const turn = readTurn(message, this.kept);
     if (turn.kind === "refused") {
-      this.deps.send(errorEvent(turn.error, turn.streamId));
+      const response = await this.deps.refuse(turn.error, message);
+      const text = await response.text();
+      // Ours as readTurn said it (its code, `unsupported_event_type`, is no gateway error code);
+      // the front door's own when it refused the caller first.
+      const error = response.status === turn.error.status ? turn.error : replyError(response.status, text);
+      this.deps.send(errorEvent(error, turn.streamId));
       return;
     }
     const abort = new AbortController();

@@ -318,6 +318,40 @@ describe("traces: OTLP export", () => {
     ]);
   });
 
+  test("through a worker, an upstream's 5xx is the hop's error, its type the status; a cancel marks the hop", async () => {
+    const failedTrace = hex(16);
+    fake.reset();
+    fake.enqueue({ status: 500 });
+    const failed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(failedTrace, hex(8)) },
+      body: chatBody("m-worker"),
+    });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    await failed.text();
+    const [hop] = (await spansOf(failedTrace, 3)).filter((s) => s.service === "mindgw-worker-test");
+    expect(hop).toMatchObject({ statusCode: 2 });
+    expect(hop?.attributes).toMatchObject({ "http.response.status_code": 500, "error.type": "500" });
+    // A client that leaves mid-stream: the gateway cancels the call, and the hop says so.
+    const cancelledTrace = hex(16);
+    const leaving = new AbortController();
+    const streamed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(cancelledTrace, hex(8)) },
+      body: chatBody("m-worker", "a b c d e f g h [[fake:chunk-delay=200]]", { stream: true }),
+      signal: leaving.signal,
+    });
+    const reader = streamed.body?.getReader();
+    await reader?.read();
+    leaving.abort();
+    await reader?.cancel().catch(() => undefined);
+    const cancelledHop = await waitFor("the cancelled hop", () =>
+      receiver.spans.find((s) => s.traceId === cancelledTrace && s.service === "mindgw-worker-test"),
+    );
+    expect(cancelledHop.attributes["error.type"]).toBe("cancelled");
+    expect(cancelledHop.statusCode).toBe(0);
+  });
+
   test("a span's resource names the process, never its command line: no worker --token, no gateway argv", async () => {
     const traceId = hex(16);
     const res = await fetch(`${gw.url}/v1/chat/completions`, {

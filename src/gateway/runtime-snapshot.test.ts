@@ -348,7 +348,8 @@ describe("what a reload retires and what refuses it", () => {
   afterAll(() => own.stop());
 
   test("the retired version's providers close after its grace, but not one the new version still uses", async () => {
-    watch?.onValid(versionOf("10ms", { log: { level: "error" } }));
+    // Another version (any applied setting: restart-only ones alone make none).
+    watch?.onValid(versionOf("10ms", { routing: { retries: 3 } }));
     await waitForValue("the retired version's own provider to close", () => closed.includes("fresh #1"));
     expect(closed).toEqual(["fresh #1"]);
     const served = await call();

@@ -4,7 +4,7 @@ import { restartRequired } from "../config/restart-only.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
-import { changesBeyondRestartOnly } from "./beyond-restart-only.ts";
+import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 
 export interface ReloadDeps {

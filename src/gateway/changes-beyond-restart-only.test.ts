@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
-import { changesBeyondRestartOnly } from "./beyond-restart-only.ts";
+import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 
 const config = (extra: object = {}) =>
   parseConfig(

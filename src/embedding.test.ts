@@ -303,7 +303,8 @@ test("stop closes the providers of the current version and of one still retiring
   handlers?.onValid(withFresh());
   // The version just retired had the pooled provider only; the current one still uses it.
   expect(closed).toEqual([]);
-  handlers?.onValid(withFresh({ log: { level: "error" } }));
+  // Another version (any applied setting: restart-only ones alone make none).
+  handlers?.onValid(withFresh({ routing: { retries: 3 } }));
   expect(embedded.runtime.current.version).toBe(3);
   expect((await embedded.handle(chatRequest())).status).toBe(200);
   await embedded.stop();

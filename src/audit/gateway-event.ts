@@ -33,6 +33,12 @@ export type GatewayEvent =
        */
       restartRequired?: string[];
     }
+  /**
+   * A valid config edit that changes only restart-only settings: nothing to apply, so the
+   * version that serves (`version`) is unchanged; `restartRequired` lists what the file now
+   * changes from what the process started on.
+   */
+  | { type: "config.restart_required"; at: number; version: number; restartRequired: string[] }
   | { type: "config.rejected"; at: number; error: string }
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };

@@ -2,7 +2,10 @@ import type { AuditRecord } from "./audit-record.ts";
 import type { EventBus } from "./event-bus.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 
-type ConfigEvent = Extract<GatewayEvent, { type: "config.reloaded" | "config.rejected" }>;
+type ConfigEvent = Extract<
+  GatewayEvent,
+  { type: "config.reloaded" | "config.restart_required" | "config.rejected" }
+>;
 
 /** Log-spaced histogram bins: (1.15^(i-1), 1.15^i] ms, up to ~17 minutes in 100 bins. */
 const BINS = 100;
@@ -185,10 +188,14 @@ export class RequestStats {
     return bus.tap(
       (event) => {
         if (event.type === "request.finished" && isModelTraffic(event.record)) this.add(event.record);
-        else if (event.type === "config.reloaded" || event.type === "config.rejected")
+        else if (
+          event.type === "config.reloaded" ||
+          event.type === "config.restart_required" ||
+          event.type === "config.rejected"
+        )
           this.lastConfigEvent = event;
       },
-      ["request.finished", "config.reloaded", "config.rejected"],
+      ["request.finished", "config.reloaded", "config.restart_required", "config.rejected"],
     );
   }
 

@@ -46,8 +46,20 @@ export function limitHeaders(
 }
 
 /**
+ * Which per-minute limit refused, as the message says it (OpenAI's words, "requests per minute"),
+ * with its value: so the access line and the audit row, which keep the message, tell an rpm
+ * refusal from a tpm one, and the key's from its tenant's (the owner before it).
+ */
+function perMinute(scope: Scope, limit: GatewayLimit): string {
+  const [unit, value] = limit === "tokens" ? ["tokens", scope.tpm] : ["requests", scope.rpm];
+  return value === undefined ? `${unit} per minute` : `${unit} per minute (limit ${value})`;
+}
+
+/**
  * A 429 for the scope that refused: its headers describe that limit, so Retry-After and the
- * remaining counts agree (for a budget, `waitMs` is `budgetWaitMs`: the period's end). It names the limit (`refusedBy`), which tells it from an upstream's 429.
+ * remaining counts agree (for a budget, `waitMs` is `budgetWaitMs`: the period's end). It names the
+ * limit (`refusedBy`, which tells it from an upstream's 429), and its message says which: the
+ * scope's owner, and requests or tokens per minute.
  */
 export function limitRefusal(
   scopes: readonly Scope[],
@@ -67,7 +79,7 @@ export function limitRefusal(
           ? "it does not reset (an admin can raise it)"
           : `it starts over when the ${scope.budgetPer} ends (UTC), the time in Retry-After`
       }`
-    : `rate limit reached for ${scope.owner}; retry after the time in Retry-After`;
+    : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry after the time in Retry-After`;
   const code = budget ? "budget_exceeded" : "rate_limited";
   return new GatewayError({ status: 429, code, message, headers, refusedBy: limit });
 }

@@ -59,7 +59,9 @@ describe("tenant limits bind every key of the tenant together", () => {
     // k2's own rpm (2) refuses its third call without using a tenant slot, so k1 gets a fifth.
     expect(results.filter((r) => r === "ok")).toHaveLength(5);
     expect(results.slice(0, 5)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
-    expect(results[5]).toContain('429 rate_limited: rate limit reached for tenant "team-a"');
+    expect(results[5]).toContain(
+      '429 rate_limited: rate limit reached for tenant "team-a" on requests per minute (limit 5)',
+    );
     clock.advance(60_000);
     expect(outcome(limiter, keys[0]!)).toBe("ok");
   });
@@ -71,7 +73,7 @@ describe("tenant limits bind every key of the tenant together", () => {
     const narrow = member("k1", rules, { rpm: 1 });
     const other = member("k2", rules);
     expect(outcome(limiter, narrow)).toBe("ok");
-    expect(outcome(limiter, narrow)).toContain("for this credential");
+    expect(outcome(limiter, narrow)).toContain("for this credential on requests per minute (limit 1)");
     expect(outcome(limiter, narrow)).toContain("for this credential");
     expect(outcome(limiter, other)).toBe("ok");
     expect(outcome(limiter, other)).toBe("ok");
@@ -87,7 +89,9 @@ describe("tenant limits bind every key of the tenant together", () => {
     limiter.record(a, "m", { inputTokens: 60, outputTokens: 0 });
     limiter.admit(b);
     limiter.record(b, "m", { inputTokens: 40, outputTokens: 0 });
-    expect(outcome(limiter, a)).toContain('429 rate_limited: rate limit reached for tenant "team-a"');
+    expect(outcome(limiter, a)).toContain(
+      '429 rate_limited: rate limit reached for tenant "team-a" on tokens per minute (limit 100)',
+    );
   });
 
   test("the budget is the tenant's spend in the current period, over all keys", async () => {

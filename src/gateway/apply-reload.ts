@@ -4,6 +4,7 @@ import { restartRequired } from "../config/restart-only.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
+import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 
 export interface ReloadDeps {
@@ -31,9 +32,12 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
 
 /**
  * What a config change does while running: a valid one swaps in a new runtime snapshot (in-flight
- * requests finish on the old one) and tells the parts that follow it; an invalid one, or one a
- * part cannot be built from or refuses, is refused, the old snapshot keeps serving, and the reason
- * is logged, published and shown in the admin status. Either way the source's handler returns.
+ * requests finish on the old one) and tells the parts that follow it; one that changes only
+ * restart-only fields has nothing to apply, so it swaps nothing and is reported as "restart
+ * required" (logged, published, shown in the admin status), the version unchanged; an invalid one,
+ * or one a part cannot be built from or refuses, is refused, the old snapshot keeps serving, and
+ * the reason is logged, published and shown in the admin status. Either way the source's handler
+ * returns.
  */
 export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   let lastError: string | null = null;
@@ -49,6 +53,23 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     lastError: () => lastError,
     restartRequired: () => pending,
     onValid(config) {
+      const required = restartRequired(started, config);
+      const current = deps.runtime.current;
+      if (required.length > 0 && !changesBeyondRestartOnly(current.config, config)) {
+        // Accepted, but not applied: no new version, nothing told, only the restart it needs.
+        lastError = null;
+        pending = required;
+        deps.logger.warn(
+          `config change not applied: restart required for: ${pending.join(", ")} (nothing else changed; version ${current.version} serves on)`,
+        );
+        deps.publish({
+          type: "config.restart_required",
+          at: Date.now(),
+          version: current.version,
+          restartRequired: pending,
+        });
+        return;
+      }
       let next: RuntimeSnapshot;
       try {
         next = deps.runtime.swap(config, () => {
@@ -71,7 +92,7 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         }
       }
       lastError = null;
-      pending = restartRequired(started, config);
+      pending = required;
       deps.logger.info(`config reloaded (version ${next.version})`);
       if (pending.length > 0)
         deps.logger.warn(

@@ -99,7 +99,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     fetch: upstreamFetch,
   });
   const shutdown = new Shutdown();
-  const health = new RouteHealth(breakerPolicy(config));
+  const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
@@ -128,7 +128,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     health,
     authenticatorFor: auth.authenticatorFor,
     policy,
-    router: { log: (line) => logger.warn(line), shadow: shadow.hook },
+    router: { log: (message, fields) => logger.warn(message, fields), shadow: shadow.hook },
   });
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,

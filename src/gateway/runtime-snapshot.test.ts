@@ -19,7 +19,6 @@ import { createGateway, type Gateway } from "./create-gateway.ts";
 // lands while a request is provably in flight, with no sleeps.
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-snapshot-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Calls waiting on a provider, released by the test. */
 interface HeldCall {
@@ -96,7 +95,12 @@ beforeAll(async () => {
     events: [{ publish: (event) => void (event.type === "request.finished" && finished.push(event.record)) }],
   });
 });
-afterAll(() => gateway.stop());
+// The gateway first, its files after: a database removed under a running gateway is a storage
+// failure, and the stop would wait its drain deadline for the audit rows it could not write.
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 afterEach(() => {
   for (const call of held.splice(0)) call.release();
 });
@@ -348,7 +352,8 @@ describe("what a reload retires and what refuses it", () => {
   afterAll(() => own.stop());
 
   test("the retired version's providers close after its grace, but not one the new version still uses", async () => {
-    watch?.onValid(versionOf("10ms", { log: { level: "error" } }));
+    // Another version (any applied setting: restart-only ones alone make none).
+    watch?.onValid(versionOf("10ms", { routing: { retries: 3 } }));
     await waitForValue("the retired version's own provider to close", () => closed.includes("fresh #1"));
     expect(closed).toEqual(["fresh #1"]);
     const served = await call();

@@ -196,6 +196,6 @@ export class RuntimeHolder {
     for (const retired of this.retiring.keys()) for (const p of retired.providers.values()) inUse.add(p);
     const unused = [...providers].filter((provider) => !inUse.has(provider));
     for (const error of closeEach(unused))
-      this.parts.router.log(`closing a retired provider failed: ${describeError(error)}`);
+      this.parts.router.log("closing a retired provider failed", { error: describeError(error) });
   }
 }

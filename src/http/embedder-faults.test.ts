@@ -245,9 +245,14 @@ test("a provider's events that throw before the first one fail over alike for bo
     [200, "provider:slow"],
   ]);
   // Each route is tried twice (`retries: 1`): four lines, each with what the provider threw.
-  const failed = logged.filter((line) => line.message.includes("route provider:flaky (m) failed"));
+  const failed = logged.filter(
+    (line) => line.message === "route failed" && line.fields?.route === "provider:flaky",
+  );
   expect(failed).toHaveLength(4);
-  for (const line of failed) expect(line.message).toContain("(TypeError: fetch failed)");
+  for (const line of failed) {
+    expect([line.level, line.fields?.upstream_model]).toEqual(["warn", "m"]);
+    expect(String(line.fields?.reason)).toContain("(TypeError: fetch failed)");
+  }
 });
 
 test("a client that leaves while an authenticator or an admission never settles ends its request (499), its place given back", async () => {

@@ -1,7 +1,9 @@
+import { errorText } from "../audit/redact-body.ts";
 import { signalOf } from "../core/abort-followers.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import type { LogFields } from "../log/logger.ts";
 import { abortable } from "./abortable.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
@@ -20,7 +22,8 @@ import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from 
 /** What a dispatch needs of its router (router.ts). */
 export interface DispatchDeps {
   readonly health: RouteHealth;
-  readonly log: (line: string) => void;
+  /** A failed attempt's warning (`route failed`, with the request id, route and redacted reason). */
+  readonly log: (message: string, fields: LogFields) => void;
   readonly random: () => number;
   readonly shadow?: (
     modelShadow: ModelPlan["shadow"],
@@ -171,9 +174,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const refused = this.refusedHint(call, thrown);
     if (refused) {
       this.without = refused;
-      this.deps.log(
-        `[${request.requestId}] route ${route.label} (${route.upstreamModel}) refused ${refused.path}, which the translation added for ${refused.callerName}: sent again without it`,
-      );
+      this.deps.log("route refused a field the translation added: sent again without it", {
+        request_id: request.requestId,
+        route: route.label,
+        upstream_model: route.upstreamModel,
+        field: refused.path,
+        client_field: refused.callerName,
+      });
       return this.onward();
     }
     const fallback = fallbackClassOf(failure);
@@ -184,11 +191,16 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
     // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
-    // answer (core/gateway-error.ts providerFailure); the operator reads it here.
+    // answer (core/gateway-error.ts providerFailure); the operator reads it here, redacted and
+    // bounded as the access line's reason is (an upstream's error text may quote a key).
     const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
-    this.deps.log(
-      `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}${cause}`,
-    );
+    this.deps.log("route failed", {
+      request_id: request.requestId,
+      route: route.label,
+      upstream_model: route.upstreamModel,
+      error: failure.code,
+      reason: errorText(`${failure.message}${cause}`, true),
+    });
     if (failure.code === "no_route_available" || failOver) this.nextRoute();
     else this.retry++;
     return this.onward();

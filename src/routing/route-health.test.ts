@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { silentLogger } from "../log/logger.ts";
 import { RouteHealth } from "./route-health.ts";
 
 function breaker(failures = 3, cooldownMs = 1000) {
@@ -71,6 +72,29 @@ describe("circuit breaker", () => {
     expect(health.admit("r")).toBe(true);
   });
 
+  test("the gauge reads half-open only while a probe is in flight, open before and after it", () => {
+    const { health, advance } = breaker(1, 1000);
+    const state = () => health.breakers().find((b) => b.key === "r")?.state;
+    health.succeeded("r", 5);
+    expect(state()).toBe("closed");
+    health.failed("r");
+    expect(state()).toBe("open");
+    // The cooldown is over but no request came to probe: as open as it was.
+    advance(60_000);
+    expect(state()).toBe("open");
+    expect(health.admit("r")).toBe(true);
+    expect(state()).toBe("half_open");
+    health.failed("r");
+    expect(state()).toBe("open");
+    advance(1000);
+    expect(health.admit("r")).toBe(true);
+    health.released("r");
+    expect(state()).toBe("open");
+    expect(health.admit("r")).toBe(true);
+    health.succeeded("r", 5);
+    expect(state()).toBe("closed");
+  });
+
   test("a probe released without a verdict (client left) frees the slot", () => {
     const { health, advance } = breaker(1, 1000);
     health.failed("r");
@@ -112,7 +136,7 @@ describe("route load and latency", () => {
   test("past its bound, idle states are dropped; open breakers and busy routes stay", () => {
     let now = 0;
     const states = new Map();
-    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, states, 100);
+    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, undefined, states, 100);
     health.failed("provider/opened");
     health.begin("provider/busy");
     health.succeeded("provider/measured", 50);
@@ -135,7 +159,13 @@ describe("route load and latency", () => {
   test("a failing state goes once a few cooldowns pass without a failure; a route failing now keeps its count", () => {
     let now = 0;
     const states = new Map<string, { consecutiveFailures: number }>();
-    const health = new RouteHealth({ failures: 50, cooldownMs: 1000 }, () => now, states as never, 100);
+    const health = new RouteHealth(
+      { failures: 50, cooldownMs: 1000 },
+      () => now,
+      silentLogger,
+      states as never,
+      100,
+    );
     health.failed("provider/failing");
     for (let i = 0; i < 1000; i++) {
       now += 100;
@@ -152,7 +182,7 @@ describe("route load and latency", () => {
   test("an open breaker past a few cooldowns without traffic is dropped when the bound is reached", () => {
     let now = 0;
     const states = new Map();
-    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, states, 100);
+    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, silentLogger, states, 100);
     health.failed("provider/opened");
     now += 3001;
     for (let i = 0; i < 200; i++) health.succeeded(`provider/name-${i}`, 10);

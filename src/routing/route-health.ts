@@ -1,3 +1,6 @@
+import { errorText } from "../audit/redact-body.ts";
+import { type LogFields, type Logger, silentLogger } from "../log/logger.ts";
+
 /** Per-route state that outlives config reloads: breaker, in-flight count, latency. */
 interface RouteState {
   consecutiveFailures: number;
@@ -34,12 +37,15 @@ export interface BreakerPolicy {
 
 /**
  * The circuit breaker: after `failures` consecutive retryable failures a route is taken
- * out for `cooldownMs`; then one request probes it, and a success closes the breaker.
+ * out for `cooldownMs`; then one request probes it, and a success closes the breaker. Each
+ * opening is a warning in the log, each closing an info line (`log`), as a worker taken out of
+ * rotation is.
  */
 export class RouteHealth {
   constructor(
     private policy: BreakerPolicy,
     private readonly now: () => number = Date.now,
+    private readonly log: Logger = silentLogger,
     private readonly states = new Map<string, RouteState>(),
     /** Tests set a lower bound. */
     private readonly most = MOST_ROUTE_STATES,
@@ -59,7 +65,7 @@ export class RouteHealth {
    * so a failure counted by a request of the previous version counts for the next one too.
    */
   withPolicy(policy: BreakerPolicy): RouteHealth {
-    return new RouteHealth(policy, this.now, this.states, this.most);
+    return new RouteHealth(policy, this.now, this.log, this.states, this.most);
   }
 
   /** Drops the state of routes not kept (gone from the config, or their provider changed). */
@@ -119,12 +125,16 @@ export class RouteHealth {
     return state === undefined || state.openUntil === 0 ? 0 : Math.max(0, state.openUntil - this.now());
   }
 
-  /** Every route's breaker now, by route key (`provider/model`), for metrics. */
+  /**
+   * Every route's breaker now, by route key (`provider/model`), for metrics. Half-open only while
+   * a probe is in flight: a breaker whose cooldown has passed with no request to probe it is still
+   * open (the route is as dead as when it opened, for all anyone knows), so an alert on "open for
+   * two minutes" holds for a dead route with little traffic.
+   */
   breakers(): { key: string; state: "closed" | "open" | "half_open" }[] {
-    const now = this.now();
     return [...this.states].map(([key, s]) => ({
       key,
-      state: s.openUntil === 0 ? "closed" : now < s.openUntil && !s.probing ? "open" : "half_open",
+      state: s.openUntil === 0 ? "closed" : s.probing ? "half_open" : "open",
     }));
   }
 
@@ -135,20 +145,34 @@ export class RouteHealth {
 
   succeeded(key: string, firstByteMs: number): void {
     const state = this.state(key);
+    if (state.openUntil !== 0) this.log.info("route breaker closed: the route answered", routeFields(key));
     state.consecutiveFailures = 0;
     state.openUntil = 0;
     state.probing = false;
     state.latencyMs = state.latencyMs === 0 ? firstByteMs : state.latencyMs * 0.8 + firstByteMs * 0.2;
   }
 
-  failed(key: string): void {
+  /** `reason`: the failure's message, for the log line should this failure open the breaker. */
+  failed(key: string, reason?: string): void {
     const state = this.state(key);
+    const probed = state.probing;
+    const opening = state.openUntil === 0 && state.consecutiveFailures + 1 >= this.policy.failures;
     state.consecutiveFailures++;
     state.failedAt = this.now();
     state.probing = false;
-    if (state.openUntil !== 0 || state.consecutiveFailures >= this.policy.failures) {
-      state.openUntil = this.now() + this.policy.cooldownMs;
-    }
+    if (state.openUntil === 0 && !opening) return;
+    state.openUntil = this.now() + this.policy.cooldownMs;
+    // A request sent before the breaker opened that fails after it only lengthens the cooldown.
+    if (!opening && !probed) return;
+    this.log.warn(
+      opening ? "route breaker opened: route taken out" : "route breaker probe failed: open again",
+      {
+        ...routeFields(key),
+        failures: state.consecutiveFailures,
+        open_for_ms: this.policy.cooldownMs,
+        reason: reason === undefined ? undefined : errorText(reason, true),
+      },
+    );
   }
 
   /** A probe that ended without a verdict (client left) frees the slot for the next one. */
@@ -173,4 +197,10 @@ export class RouteHealth {
   latency(key: string): number {
     return this.states.get(key)?.latencyMs ?? 0;
   }
+}
+
+/** A route key (`provider/model`; provider names never contain a slash) as the breaker gauge labels it. */
+function routeFields(key: string): LogFields {
+  const slash = key.indexOf("/");
+  return { provider: key.slice(0, slash), upstream_model: key.slice(slash + 1) };
 }

@@ -30,6 +30,52 @@ describe("router with the circuit breaker", () => {
     expect(a.calls).toHaveLength(4);
   });
 
+  test("a breaker opening is a warning naming the route, its cooldown and the last failure, redacted; a failed probe another; its closing an info line", async () => {
+    let healthy = false;
+    const a = fakeProvider("a", () =>
+      healthy
+        ? Promise.resolve(jsonReply())
+        : Promise.reject(upstreamError("upstream said: bad key sk-abcdefghijklmnopqrstuvwx")),
+    );
+    const b = fakeProvider("b");
+    const { router, advance, healthLogs } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [
+      a,
+      b,
+    ]);
+    const opened = {
+      provider: "a",
+      upstream_model: "ma",
+      open_for_ms: 1000,
+      reason: "upstream said: bad key [redacted]",
+    };
+    await router(chatRequest("m"));
+    expect(healthLogs).toEqual([]);
+    await router(chatRequest("m"));
+    expect(healthLogs).toEqual([
+      { level: "warn", message: "route breaker opened: route taken out", fields: { ...opened, failures: 2 } },
+    ]);
+    // Open: nothing more is said while requests pass it by.
+    await router(chatRequest("m"));
+    expect(healthLogs).toHaveLength(1);
+    advance(1000);
+    await router(chatRequest("m"));
+    expect(healthLogs[1]).toEqual({
+      level: "warn",
+      message: "route breaker probe failed: open again",
+      fields: { ...opened, failures: 3 },
+    });
+    advance(1000);
+    healthy = true;
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect(healthLogs[2]).toEqual({
+      level: "info",
+      message: "route breaker closed: the route answered",
+      fields: { provider: "a", upstream_model: "ma" },
+    });
+    await router(chatRequest("m"));
+    expect(healthLogs).toHaveLength(3);
+  });
+
   test("the breaker stops retries on a route that just opened", async () => {
     const a = fakeProvider("a", () => Promise.reject(upstreamError("down")));
     const b = fakeProvider("b");

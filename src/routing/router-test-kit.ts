@@ -3,6 +3,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
+import type { LogFields, LogLevel } from "../log/logger.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { RouteHealth } from "./route-health.ts";
 import { RouteTable, type WorkerDirectory } from "./route-table.ts";
@@ -60,7 +61,10 @@ export function never(call: ProviderCall): Promise<ProviderReply> {
 export interface Harness {
   router: Router;
   health: RouteHealth;
-  logs: string[];
+  /** What the router logged (a failed attempt's `route failed`). */
+  logs: { message: string; fields: LogFields }[];
+  /** What the breakers logged (opened, closed). */
+  healthLogs: { level: LogLevel; message: string; fields?: LogFields }[];
   /** Advances the injected clock the breaker reads. */
   advance(ms: number): void;
 }
@@ -75,14 +79,21 @@ export function routerFor(
   const byName = new Map(providers.map((p) => [p.name, p as Provider]));
   const table = new RouteTable(parsed, byName, options.workers);
   let now = 1_000_000;
+  const healthLogs: Harness["healthLogs"] = [];
+  const record =
+    (level: LogLevel) =>
+    (message: string, fields?: LogFields): void => {
+      healthLogs.push({ level, message, ...(fields ? { fields } : {}) });
+    };
   const health = new RouteHealth(
     {
       failures: parsed.routing.circuit_breaker.failures,
       cooldownMs: parsed.routing.circuit_breaker.cooldown,
     },
     () => now,
+    { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") },
   );
-  const logs: string[] = [];
+  const logs: Harness["logs"] = [];
   const router = createRouter({
     table: () => table,
     health,
@@ -91,7 +102,7 @@ export function routerFor(
       backoffMs: parsed.routing.backoff,
       unsupported: parsed.translation.unsupported,
     }),
-    log: (line) => logs.push(line),
+    log: (message, fields) => logs.push({ message, fields }),
     ...(options.random ? { random: options.random } : {}),
     ...(options.shadow ? { shadow: options.shadow } : {}),
   });
@@ -99,6 +110,7 @@ export function routerFor(
     router,
     health,
     logs,
+    healthLogs,
     advance: (ms) => {
       now += ms;
     },

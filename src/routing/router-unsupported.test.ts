@@ -189,7 +189,12 @@ describe("an effort level the translation added, refused by a model without effo
     expect(haiku.calls[1]?.body.output_config).toBeUndefined();
     expect(dispatched.dropped).toContain("reasoning.effort");
     expect(dispatched.attempts).toBe(2);
-    expect(logs).toEqual([expect.stringContaining("refused output_config.effort")]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        message: "route refused a field the translation added: sent again without it",
+        fields: expect.objectContaining({ field: "output_config.effort", client_field: "reasoning.effort" }),
+      }),
+    ]);
   });
 
   test("chat → Anthropic: the same, named reasoning_effort; a response_format's output_config stays", async () => {

@@ -13,7 +13,7 @@ export interface RouterDeps {
   readonly table: () => RouteTable;
   readonly health: RouteHealth;
   readonly policy: () => RoutingPolicy;
-  readonly log: (line: string) => void;
+  readonly log: DispatchDeps["log"];
   readonly random?: () => number;
   /**
    * Shadow copies, off the client's path (shadow/): called once the primary has committed, with

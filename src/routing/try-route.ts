@@ -193,7 +193,7 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
   if (failure.retryable && !capacity && !rateLimited && !workerGone && !upstreamsOwn)
-    health.failed(target.key);
+    health.failed(target.key, failure.message);
   else health.released(target.key);
   call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`, and

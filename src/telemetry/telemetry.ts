@@ -64,10 +64,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   if (metrics) {
     options.bus.tap(
       (event) => {
-        if (event.type === "config.reloaded") metrics.configReloaded(true);
-        else if (event.type === "config.rejected") metrics.configReloaded(false);
+        if (event.type === "config.reloaded") metrics.configReloaded("applied");
+        else if (event.type === "config.restart_required") metrics.configReloaded("restart_required");
+        else if (event.type === "config.rejected") metrics.configReloaded("rejected");
       },
-      ["config.reloaded", "config.rejected"],
+      ["config.reloaded", "config.restart_required", "config.rejected"],
     );
     options.onAuditFlush((ms) => metrics.auditFlushed(ms / 1000));
   }

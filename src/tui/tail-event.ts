@@ -66,6 +66,12 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     version: z.number(),
     restartRequired: z.array(z.string()).optional(),
   }),
+  z.object({
+    type: z.literal("config.restart_required"),
+    at: z.number(),
+    version: z.number(),
+    restartRequired: z.array(z.string()),
+  }),
   z.object({ type: z.literal("config.rejected"), at: z.number(), error: z.string() }),
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
 ]);

@@ -105,4 +105,10 @@ describe("TailStore", () => {
     store.apply(tail({ type: "config.reloaded", at: T0, version: 7 })); // an older gateway
     expect(store.notice).toEndWith("config v7 reloaded");
   });
+
+  test("an edit of restart-only settings alone is no reload: nothing applied, the version serving named", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(tail({ type: "config.restart_required", at: T0, version: 4, restartRequired: ["log"] }));
+    expect(store.notice).toEndWith("config edit not applied (v4 serves on); restart required for: log");
+  });
 });

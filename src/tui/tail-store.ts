@@ -94,6 +94,9 @@ export class TailStore {
           ? `${formatClock(event.at)} config v${event.version} reloaded; restart required for: ${oneLine(event.restartRequired.join(", "))}`
           : `${formatClock(event.at)} config v${event.version} reloaded`;
         return;
+      case "config.restart_required":
+        this.notice = `${formatClock(event.at)} config edit not applied (v${event.version} serves on); restart required for: ${oneLine(event.restartRequired.join(", "))}`;
+        return;
       case "config.rejected":
         this.notice = `${formatClock(event.at)} config edit rejected: ${oneLine(event.error)}`;
         return;

@@ -90,6 +90,19 @@ test("a session survives a restart, is stored only as its hash, and ends when it
     db.query<{ n: number }, []>("SELECT count(*) AS n FROM admin_sessions").get(),
   );
   expect(gone?.n).toBe(0); // the revoked key's session was ended, not just refused
+  // Each 401's access line says why (the client is told no more), never the cookie.
+  const forged = asSession("forged-session-id-0123456789abcdef", csrf);
+  expect((await fetch(`${second.url}/admin/api/keys`, { headers: forged })).status).toBe(401);
+  const refusedLines = () =>
+    second.stderr.all.split("\n").filter((line) => line.includes(" request ") && line.includes("status=401"));
+  await waitFor("the refusals' details in the log", () =>
+    refusedLines().some((line) => line.includes("detail=session_ended")) &&
+    refusedLines().some((line) => line.includes("detail=unknown_session"))
+      ? true
+      : undefined,
+  );
+  expect(second.stderr.all).not.toContain(cookie);
+  expect(second.stderr.all).not.toContain("forged-session-id");
 }, 60_000);
 
 test("on PostgreSQL, a session opened on one node works on another; signing out on either ends it", async () => {

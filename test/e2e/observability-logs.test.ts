@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -142,6 +143,32 @@ describe("logs: json", () => {
     }
   });
 
+  test("an rpm refusal and a tpm refusal say which limit refused, in the access line and the audit row", async () => {
+    const rpm = await createKey(gw, { name: "rpm-1", role: "user", models: ["*"], rpm: 1 });
+    const tpm = await createKey(gw, { name: "tpm-5", role: "user", models: ["*"], tpm: 5 });
+    const call = (apiKey: string, requestId: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(apiKey), "x-request-id": requestId },
+        body: chatBody("m1"),
+      });
+    // Each key's first call passes (tpm-5's spends more than its five tokens), its second is refused.
+    expect((await call(rpm.key, "log-rpm-ok")).status).toBe(200);
+    expect((await call(rpm.key, "log-rpm-refused")).status).toBe(429);
+    expect((await call(tpm.key, "log-tpm-ok")).status).toBe(200);
+    expect((await call(tpm.key, "log-tpm-refused")).status).toBe(429);
+    const said = {
+      "log-rpm-refused": "rate limit reached for this credential on requests per minute (limit 1)",
+      "log-tpm-refused": "rate limit reached for this credential on tokens per minute (limit 5)",
+    };
+    for (const [id, words] of Object.entries(said)) {
+      const line = await accessLine(id);
+      expect(line).toMatchObject({ level: "warn", status: 429, error: "rate_limited" });
+      expect(String(line.reason)).toStartWith(words);
+      expect((await auditRow(gw, id)).errorMessage).toStartWith(words);
+    }
+  });
+
   test("an unknown model and a failed upstream say why, at warn and error", async () => {
     const missing = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
@@ -167,6 +194,30 @@ describe("logs: json", () => {
     expect(String(line.reason)).not.toBe("undefined");
   });
 
+  test("a failed attempt's warning names the request, route and model, its reason redacted as the access line's", async () => {
+    const leaked = ["sk-proj-LEAKEDupstreamKEY0123456789", "mgw_LeakedGatewayKeyInAnUpstreamText01"];
+    fake.enqueue({ status: 429, message: `Rate limited for key ${leaked[0]} (${leaked[1]})` });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-route-failed" },
+      body: chatBody("m1"),
+    });
+    expect(res.status).toBe(429);
+    await res.text();
+    await accessLine("log-route-failed");
+    const line = await waitFor("the route's warning", () =>
+      linesOf(gw.stderr.all).find((l) => l.msg === "route failed" && l.request_id === "log-route-failed"),
+    );
+    expect(line).toMatchObject({
+      level: "warn",
+      route: "provider:fake",
+      upstream_model: "fake-model",
+      error: "rate_limited",
+      reason: "Rate limited for key [redacted] ([redacted])",
+    });
+    for (const secret of leaked) expect(gw.stderr.all).not.toContain(secret);
+  });
+
   test("a worker whose upstream breaks off its answer says so in its own log, with the request id and upstream", async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
@@ -175,7 +226,7 @@ describe("logs: json", () => {
     });
     await res.text().catch(() => "");
     const line = await waitFor("the worker's line about its upstream", () =>
-      linesOf(worker.stderr.all).find((l) => l.requestId === "log-worker-broken"),
+      linesOf(worker.stderr.all).find((l) => l.request_id === "log-worker-broken"),
     );
     expect(line).toMatchObject({
       level: "warn",

@@ -166,6 +166,60 @@ describe("metrics: /metrics after known traffic", () => {
     ).toBe(0);
   });
 
+  test("a breaker reads open (2) until a probe is in flight, half-open (1) only while one is, open again when it fails", async () => {
+    const dead = await fx.spawn({
+      config: {
+        providers: [{ name: "flaky", type: "openai", base_url: `${fake.url}/v1` }],
+        models: [{ name: "m-flaky", routes: [{ provider: "flaky", model: "fake-model" }] }],
+        routing: { retries: 0, circuit_breaker: { failures: 1, cooldown: "1s" } },
+      },
+    });
+    const key = dead.adminKey ?? "";
+    const call = (signal?: AbortSignal) =>
+      fetch(`${dead.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: bearer(key),
+        body: chatBody("m-flaky"),
+        ...(signal ? { signal } : {}),
+      });
+    const state = async () => {
+      const res = await fetch(`${dead.url}/metrics`, { headers: bearer(key) });
+      const s = parsePrometheus(await res.text());
+      return sampleValue(s, "mindgw_route_breaker_state", {
+        provider: "flaky",
+        upstream_model: "fake-model",
+      });
+    };
+    /** The routing view says the route takes a request again: its cooldown is over. */
+    const cooledDown = () =>
+      waitFor("the cooldown to pass", async () => {
+        const res = await fetch(`${dead.url}/admin/api/routing`, { headers: bearer(key) });
+        const view = (await res.json()) as { models: { routes: { health: { open: boolean } }[] }[] };
+        return view.models[0]?.routes[0]?.health.open === false || undefined;
+      });
+    fake.reset();
+    fake.enqueue({ status: 500 });
+    expect((await call()).status).toBeGreaterThanOrEqual(500);
+    expect(await state()).toBe(2);
+    // The cooldown is over and no request has come to probe it: still open.
+    await cooledDown();
+    expect(await state()).toBe(2);
+    // A probe in flight (the upstream holds it): half-open while it is.
+    fake.enqueue({ hang: true });
+    const leaving = new AbortController();
+    const probe = call(leaving.signal).catch(() => undefined);
+    await waitFor("the probe upstream", () => fake.requests.length === 2 || undefined);
+    expect(await state()).toBe(1);
+    // Its client leaves: no verdict, the breaker as open as before the probe.
+    leaving.abort();
+    await probe;
+    await waitFor("the probe's slot freed", async () => (await state()) === 2 || undefined);
+    // A probe that fails opens it for another cooldown.
+    fake.enqueue({ status: 500 });
+    expect((await call()).status).toBeGreaterThanOrEqual(500);
+    expect(await state()).toBe(2);
+  });
+
   test("a name a glob entry matches is labelled with the glob: made-up names mint no series", async () => {
     const s = await scrape();
     const glob = (status_class: string) =>
@@ -215,14 +269,34 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(1);
   });
 
-  test("config reloads and rejections are counted", async () => {
+  test("config reloads are counted by result: applied, restart required (no new version), rejected", async () => {
     await gw.writeConfig(config(fake.url, { prices: {} }));
     await waitFor("the reload", () => gw.stderr.all.includes("config reloaded"), 15_000);
+    expect(sampleValue(await scrape(), "mindgw_config_version")).toBe(2);
+    // An edit of restart-only settings alone (the log's level) applies nothing: no version 3.
+    await gw.writeConfig(config(fake.url, { prices: {}, log: { level: "warn" } }));
+    await waitFor(
+      "the restart-required warning",
+      () => gw.stderr.all.includes("config change not applied: restart required for: log"),
+      15_000,
+    );
+    const afterRestartOnly = await scrape();
+    expect(sampleValue(afterRestartOnly, "mindgw_config_version")).toBe(2);
+    const status = (await (await fetch(`${gw.url}/admin/api/status`, { headers: bearer(admin) })).json()) as {
+      config: { version: number; restartRequired: string[]; lastEvent: { type: string } };
+    };
+    expect(status.config).toMatchObject({
+      version: 2,
+      restartRequired: ["log"],
+      lastEvent: { type: "config.restart_required", version: 2, restartRequired: ["log"] },
+    });
     await gw.writeConfig({ ...config(fake.url), providers: [{ name: "x", type: "opnai" }] });
     await waitFor("the rejection", () => gw.stderr.all.includes("config change rejected"), 15_000);
     const s = await scrape();
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "applied" })).toBe(1);
+    expect(sampleValue(s, "mindgw_config_reloads_total", { result: "restart_required" })).toBe(1);
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "rejected" })).toBe(1);
+    expect(gw.stderr.all).not.toContain("config reloaded (version 3)");
   });
 
   test("with tracing unset, a client's traceparent still reaches the upstream unchanged", async () => {

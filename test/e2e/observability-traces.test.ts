@@ -26,6 +26,8 @@ let receiver: OtlpReceiver;
 let fake: FakeUpstream;
 let gw: GatewayProcess;
 let key: string;
+/** The worker's `--token`, on its command line. */
+let workerToken: string;
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -97,14 +99,14 @@ function configFor(fakeUrl: string) {
 beforeAll(async () => {
   ({ fake, gw } = fx);
   key = gw.adminKey ?? "";
-  await connectFleet(fx, [
+  ({ token: workerToken } = await connectFleet(fx, [
     {
       upstream: `${fake.url}/v1`,
       name: "w-trace",
       models: ["fake-model"],
       env: otelEnv(receiver, "mindgw-worker-test"),
     },
-  ]);
+  ]));
 }, 60_000);
 
 describe("traces: OTLP export", () => {
@@ -314,6 +316,65 @@ describe("traces: OTLP export", () => {
     expect(fake.requests.map((r) => r.headers.traceparent)).toEqual([
       traceparent(traceId, hop?.spanId ?? ""),
     ]);
+  });
+
+  test("through a worker, an upstream's 5xx is the hop's error, its type the status; a cancel marks the hop", async () => {
+    const failedTrace = hex(16);
+    fake.reset();
+    fake.enqueue({ status: 500 });
+    const failed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(failedTrace, hex(8)) },
+      body: chatBody("m-worker"),
+    });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    await failed.text();
+    const [hop] = (await spansOf(failedTrace, 3)).filter((s) => s.service === "mindgw-worker-test");
+    expect(hop).toMatchObject({ statusCode: 2 });
+    expect(hop?.attributes).toMatchObject({ "http.response.status_code": 500, "error.type": "500" });
+    // A client that leaves mid-stream: the gateway cancels the call, and the hop says so.
+    const cancelledTrace = hex(16);
+    const leaving = new AbortController();
+    const streamed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(cancelledTrace, hex(8)) },
+      body: chatBody("m-worker", "a b c d e f g h [[fake:chunk-delay=200]]", { stream: true }),
+      signal: leaving.signal,
+    });
+    const reader = streamed.body?.getReader();
+    await reader?.read();
+    leaving.abort();
+    await reader?.cancel().catch(() => undefined);
+    const cancelledHop = await waitFor("the cancelled hop", () =>
+      receiver.spans.find((s) => s.traceId === cancelledTrace && s.service === "mindgw-worker-test"),
+    );
+    expect(cancelledHop.attributes["error.type"]).toBe("cancelled");
+    expect(cancelledHop.statusCode).toBe(0);
+  });
+
+  test("a span's resource names the process, never its command line: no worker --token, no gateway argv", async () => {
+    const traceId = hex(16);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(traceId, hex(8)) },
+      body: chatBody("m-worker"),
+    });
+    expect(res.status).toBe(200);
+    const spans = await spansOf(traceId, 3);
+    const services = new Set(spans.map((s) => s.service));
+    expect(services).toEqual(new Set(["mindgw-gateway-test", "mindgw-worker-test"]));
+    // Every span either process exported so far, this request's and the earlier tests'.
+    for (const { resource } of receiver.spans) {
+      const text = JSON.stringify(resource);
+      expect(text).not.toContain(workerToken);
+      expect(text).not.toContain("--token");
+      expect(text).not.toContain(gw.configPath);
+      expect(resource["process.command_args"]).toBeUndefined();
+      expect(resource["process.command_line"]).toBeUndefined();
+      // The process is still named, and by the runtime it runs on.
+      expect(typeof resource["process.pid"]).toBe("number");
+      expect(resource["process.runtime.name"]).toBe("bun");
+    }
   });
 
   test("a refused request still has its server span, marked with the status and no error status", async () => {

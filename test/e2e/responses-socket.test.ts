@@ -4,6 +4,7 @@ import { ResponsesWS } from "openai/resources/responses/ws";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -553,6 +554,38 @@ describe("Responses WebSocket mode, refused", () => {
     expect(text(await turn(connection, { type: "response.create", model: "m1", input: "still here" }))).toBe(
       "echo: still here",
     );
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("a refused message is recorded as the refused POST it stands for: an audit row, an access line, a metric", async () => {
+    const refusedPosts = async () => {
+      const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
+      return parsePrometheus(await res.text())
+        .filter((s) => s.name === "mindgw_requests_total")
+        .filter((s) => s.labels.front_door === "responses" && s.labels.status_class === "4xx")
+        .reduce((sum, s) => sum + s.value, 0);
+    };
+    const before = await refusedPosts();
+    const connection = connect();
+    const from = connection.events.length;
+    connection.socket.sendRaw("not json: a refusal to record");
+    await waitFor("the error event", () => connection.events.slice(from).find((e) => e.type === "error"));
+    const reason = "each message must be a JSON object, a client event";
+    const row = await waitFor("the refusal's audit row", async () =>
+      (await auditRecords(gw)).find((r) => r.errorMessage === reason && r.keyName === "socket-user"),
+    );
+    expect(row).toMatchObject({
+      frontDoor: "responses",
+      status: 400,
+      errorClass: "invalid_request",
+      tenant: "acme",
+    });
+    await waitFor("its access line", () =>
+      gw.stderr.all
+        .split("\n")
+        .find((line) => line.includes(`request_id=${row.requestId}`) && line.includes("status=400")),
+    );
+    expect(await refusedPosts()).toBe(before + 1);
     connection.socket.close({ code: 1000, reason: "done" });
   });
 

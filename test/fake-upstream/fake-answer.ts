@@ -118,7 +118,7 @@ export async function answer(
   }
   if (b.status !== undefined && b.status >= 400) {
     const retry = b.retryAfter ?? (b.status === 429 || b.status === 503 ? 1 : undefined);
-    const message = `fake upstream: status ${b.status} on request`;
+    const message = b.message ?? `fake upstream: status ${b.status} on request`;
     return fail({ status: b.status, message }, retryHeaders(retry, b));
   }
   if (b.contextLength) {

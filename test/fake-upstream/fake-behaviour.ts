@@ -21,6 +21,8 @@ export const behaviourSchema = z.object({
   chunkDelay: ms.optional(),
   /** Answer with this HTTP status and the dialect's error body instead of a reply. */
   status: z.coerce.number().int().min(100).max(599).optional(),
+  /** The error body's message on an error status (queued only: a marker cannot hold commas). */
+  message: z.string().optional(),
   /** Seconds for `retry-after` on an error status (default 1 on 429 and 503). */
   retryAfter: ms.optional(),
   /** `retry-after-ms` on an error status, which OpenAI and Anthropic send beside `retry-after`. */

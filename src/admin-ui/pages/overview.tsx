@@ -17,6 +17,17 @@ const fmtUsd = (v: number) => (v === 0 ? "$0" : v < 0.01 ? `$${v.toPrecision(2)}
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
+type ConfigEvent = NonNullable<StatusView["config"]["lastEvent"]>;
+
+/** The last config change since start, as the Configuration card says it. */
+function lastChange(event: ConfigEvent): string {
+  const at = new Date(event.at).toLocaleTimeString();
+  if (event.type === "config.reloaded") return `reloaded to v${event.version} at ${at}`;
+  // Restart-only settings alone: nothing was applied, the version serves on.
+  if (event.type === "config.restart_required") return `not applied at ${at}: restart required`;
+  return `rejected at ${at}`;
+}
+
 /** Live figures: traffic, errors, latency and TTFT percentiles, tokens and cost, breakers, config. */
 export function OverviewPage() {
   const [window, setWindow] = useState<(typeof WINDOWS)[number]>("15m");
@@ -185,13 +196,7 @@ export function OverviewPage() {
             <dt>Version</dt>
             <dd>{status.data?.config.version ?? "–"}</dd>
             <dt>Last change</dt>
-            <dd>
-              {lastEvent
-                ? lastEvent.type === "config.reloaded"
-                  ? `reloaded to v${lastEvent.version} at ${new Date(lastEvent.at).toLocaleTimeString()}`
-                  : `rejected at ${new Date(lastEvent.at).toLocaleTimeString()}`
-                : "none since start"}
-            </dd>
+            <dd>{lastEvent ? lastChange(lastEvent) : "none since start"}</dd>
             {restartFor && (
               <>
                 <dt>Not applied</dt>

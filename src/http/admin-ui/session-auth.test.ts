@@ -72,6 +72,21 @@ describe("withSessions", () => {
     expect(await statusOf(authenticate(forged))).toBe(401);
   });
 
+  test("a refused cookie's 401 says why for the log (detail), never the cookie: unknown, or ended now", async () => {
+    const { authenticate, headers, active } = await setup();
+    const detailOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "admitted",
+        (error: unknown) => (error instanceof GatewayError ? [error.status, error.detail] : error),
+      );
+    const forged = new Headers({ cookie: "mindgw_session=forged-session-id", "x-csrf-token": "x" });
+    expect(await detailOf(authenticate(forged))).toEqual([401, "unknown_session"]);
+    // Its admin key revoked: the session ends with this request, and is unknown after it.
+    active.delete("key_admin");
+    expect(await detailOf(authenticate(headers()))).toEqual([401, "session_ended"]);
+    expect(await detailOf(authenticate(headers()))).toEqual([401, "unknown_session"]);
+  });
+
   test("a credential header goes to the base authenticator, cookie or not", async () => {
     const { authenticate, headers } = await setup();
     expect(await authenticate(headers({ authorization: "Bearer mgw_good" }))).toBe(admin);

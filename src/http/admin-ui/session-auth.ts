@@ -25,6 +25,13 @@ const sameToken = (given: string | null, expected: string) => {
 };
 
 /**
+ * Why a session cookie admits no one, as the uniform 401's `detail` says it in the access line
+ * (never the cookie): it names no live session (forged, expired, signed out), or the session was
+ * ended now because what admitted it no longer does.
+ */
+type SessionRefusal = "unknown_session" | "session_ended";
+
+/**
  * The live session a request's cookie names, after what admitted it is checked again (its admin
  * key still active; its single sign-on user still on the allow-list); undefined if none. One that
  * fails the check is ended for good.
@@ -33,12 +40,20 @@ export async function sessionOf(
   headers: Headers,
   options: SessionAuthOptions,
 ): Promise<AdminSession | undefined> {
+  const found = await liveSession(headers, options);
+  return typeof found === "string" ? undefined : found;
+}
+
+async function liveSession(
+  headers: Headers,
+  options: SessionAuthOptions,
+): Promise<AdminSession | SessionRefusal> {
   const id = cookieValue(headers.get("cookie"), SESSION_COOKIE);
   const session = id === null ? undefined : await options.sessions.get(id);
-  if (!session) return undefined;
+  if (!session) return "unknown_session";
   if (!(await stillAdmitted(session, options))) {
     await options.sessions.end(session.id);
-    return undefined;
+    return "session_ended";
   }
   return session;
 }
@@ -74,8 +89,8 @@ async function sessionPrincipal(
   options: SessionAuthOptions,
 ): Promise<Principal> {
   if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
-  const session = await sessionOf(headers, options);
-  if (!session) throw unauthorized();
+  const session = await liveSession(headers, options);
+  if (typeof session === "string") throw unauthorized(session);
   if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
   return session.principal;
 }

@@ -1,6 +1,9 @@
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 
-type ConfigEvent = Extract<GatewayEvent, { type: "config.reloaded" | "config.rejected" }>;
+type ConfigEvent = Extract<
+  GatewayEvent,
+  { type: "config.reloaded" | "config.restart_required" | "config.rejected" }
+>;
 
 /**
  * What an operator checks first: `GET /admin/api/status`. An admin in a tenant gets the part that

@@ -3,7 +3,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
-import { modelNotFound } from "../../core/gateway-error.ts";
+import { badRequest, modelNotFound } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ResponseStore } from "../../storage/storage.ts";
@@ -68,9 +68,7 @@ const UPGRADE_ONLY = [
  * `client_metadata.ws_request_header_traceparent` (and `…_tracestate`); it replaces the upgrade's.
  */
 function turnRequest(handshake: Request, body: SocketTurn["body"], signal: AbortSignal): Request {
-  const headers = new Headers(handshake.headers);
-  for (const name of UPGRADE_ONLY) headers.delete(name);
-  headers.set("content-type", "application/json");
+  const headers = turnHeaders(handshake);
   const metadata = isJsonObject(body.client_metadata) ? body.client_metadata : undefined;
   const traceparent = headerText(metadata?.ws_request_header_traceparent);
   if (traceparent !== undefined) {
@@ -80,6 +78,23 @@ function turnRequest(handshake: Request, body: SocketTurn["body"], signal: Abort
     else headers.set("tracestate", tracestate);
   }
   return new Request(handshake.url, { method: "POST", headers, body: JSON.stringify(body), signal });
+}
+
+/** The upgrade's headers as a turn's `POST` carries them. */
+function turnHeaders(handshake: Request): Headers {
+  const headers = new Headers(handshake.headers);
+  for (const name of UPGRADE_ONLY) headers.delete(name);
+  headers.set("content-type", "application/json");
+  return headers;
+}
+
+/**
+ * A message refused before it became a turn, as the `POST` it stood for: the upgrade's headers and
+ * the message as it came (text, or the JSON Elysia parsed), for the audit row of its refusal.
+ */
+function refusedRequest(handshake: Request, message: unknown): Request {
+  const body = typeof message === "string" ? message : JSON.stringify(message ?? null);
+  return new Request(handshake.url, { method: "POST", headers: turnHeaders(handshake), body });
 }
 
 /** A value a header can hold (printable ASCII), else undefined: the pipeline validates the rest. */
@@ -166,6 +181,10 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
           return turn.generate ? deps.serveModel(post, clientIp, "responses") : prepare(post, clientIp, turn);
         },
         maxBody: deps.maxBody,
+        refuse: (error, message) =>
+          deps.guard(refusedRequest(request, message), clientIp, "responses", "openai", () =>
+            Promise.reject(badRequest(error.message, error.param ?? undefined)),
+          ),
       });
       // Every turn is authenticated again; this closes the connection itself when its key ends.
       const release = deps.sessions?.hold(

@@ -37,6 +37,9 @@ function session(maxBody = 10 * 1024 * 1024) {
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
     },
     maxBody: () => maxBody,
+    // As the front door answers a refused message: its error, as the OpenAI error body.
+    refuse: async (error) =>
+      Response.json({ error: { message: error.message, type: "invalid_request_error" } }, { status: 400 }),
   });
   return { socket, sent, answering };
 }

@@ -21,6 +21,13 @@ export interface SocketSessionDeps {
   answer(turn: SocketTurn, signal: AbortSignal): Promise<Response>;
   /** `server.max_body`: the bytes the turns waiting on the connection may hold together. */
   maxBody(): number;
+  /**
+   * Records a message refused before it became a turn as the `POST /v1/responses` it stood for,
+   * refused with `error` (an audit row, an access line, metrics and a span, as every refusal
+   * has), and answers as the front door did: that refusal, or one of its own that came first (the
+   * caller's key revoked since, a drain).
+   */
+  refuse(error: SocketError, message: unknown): Promise<Response>;
 }
 
 /** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
@@ -72,9 +79,9 @@ export class ResponsesSocketSession {
     const lane = this.lanes.get(name);
     if (lane) {
       const entered = this.waiting.enter(message);
-      if ("refused" in entered) this.refuse(entered.refused, message);
+      if ("refused" in entered) this.overflow(entered.refused, message);
       else lane.waiting.push({ message, bytes: entered.bytes });
-    } else if (this.lanes.size >= MAX_LANES) this.refuse(tooManyLanes().refused, message);
+    } else if (this.lanes.size >= MAX_LANES) this.overflow(tooManyLanes().refused, message);
     else void this.run(name, message);
   }
 
@@ -88,8 +95,11 @@ export class ResponsesSocketSession {
     }
   }
 
-  /** A turn that cannot wait: its `error` event, in its lane when it named one. */
-  private refuse(error: SocketError, message: unknown): void {
+  /**
+   * A turn past the connection's bounds (waiting-turns.ts): its `error` event at once, in its lane
+   * when it named one; not recorded, so a flood of them costs the gateway no audit rows.
+   */
+  private overflow(error: SocketError, message: unknown): void {
     this.deps.send(errorEvent(error, laneOf(message)));
   }
 
@@ -112,7 +122,12 @@ export class ResponsesSocketSession {
   private async turn(message: unknown, name: string, lane: Lane): Promise<void> {
     const turn = readTurn(message, this.kept);
     if (turn.kind === "refused") {
-      this.deps.send(errorEvent(turn.error, turn.streamId));
+      const response = await this.deps.refuse(turn.error, message);
+      const text = await response.text();
+      // Ours as readTurn said it (its code, `unsupported_event_type`, is no gateway error code);
+      // the front door's own when it refused the caller first.
+      const error = response.status === turn.error.status ? turn.error : replyError(response.status, text);
+      this.deps.send(errorEvent(error, turn.streamId));
       return;
     }
     const abort = new AbortController();

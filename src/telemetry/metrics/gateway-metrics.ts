@@ -19,6 +19,13 @@ const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048
 const FLUSH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
 /**
+ * What became of a config file change: `applied` (a new version), `restart_required` (it changes
+ * restart-only settings alone: nothing applied, the version unchanged), `rejected`.
+ */
+const RELOAD_RESULTS = ["applied", "restart_required", "rejected"] as const;
+export type ReloadResult = (typeof RELOAD_RESULTS)[number];
+
+/**
  * The gateway's Prometheus metric families. Names follow the OpenTelemetry GenAI semantic
  * conventions in Prometheus form where one exists (`gen_ai.server.request.duration` →
  * `gen_ai_server_request_duration_seconds`); the rest are `mindgw_*`. docs/OBSERVABILITY.md
@@ -149,11 +156,11 @@ export class GatewayMetrics {
     });
     this.reloads = new Counter({
       name: "mindgw_config_reloads_total",
-      help: "Config file changes by result: applied, rejected",
+      help: "Config file changes by result: applied, restart_required (restart-only fields alone: nothing applied), rejected",
       labelNames: ["result"],
       registers,
     });
-    for (const result of ["applied", "rejected"]) this.reloads.inc({ result }, 0);
+    for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
     registerScrapedMetrics(registers, sources);
   }
 
@@ -239,8 +246,8 @@ export class GatewayMetrics {
     this.flushes.observe(seconds);
   }
 
-  configReloaded(applied: boolean): void {
-    this.reloads.inc({ result: applied ? "applied" : "rejected" });
+  configReloaded(result: ReloadResult): void {
+    this.reloads.inc({ result });
   }
 
   /** The text exposition format. */

@@ -13,8 +13,8 @@ afterAll(() => receiver.stop());
 const PROBE = join(import.meta.dir, "testing/tracing-probe.ts");
 const EMBEDDED = join(import.meta.dir, "testing/embedded-tracing-probe.ts");
 
-async function probe(env: Record<string, string>, script = PROBE) {
-  const proc = Bun.spawn(["bun", script], {
+async function probe(env: Record<string, string>, script = PROBE, args: readonly string[] = []) {
+  const proc = Bun.spawn(["bun", script, ...args], {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -84,4 +84,32 @@ test("a count limit below what request spans carry keeps the SDK's spans, which 
   expect(direct).toBe(false);
   expect(spans).toHaveLength(2);
   for (const span of spans) expect(Object.keys(span.attributes)).toHaveLength(3);
+});
+
+test("the resource names the process, never its arguments, whatever OTEL_NODE_RESOURCE_DETECTORS says", async () => {
+  // A worker's argv holds its token and, in an upstream URL, perhaps a password.
+  const secret = "mgw_argvSecretThatMustNeverBeExported0123";
+  const args = ["worker", "--token", secret, "--upstream", "http://bob:hunter2pw@127.0.0.1:1/v1"];
+  for (const detectors of [undefined, "all", "process,env"]) {
+    const CASE = `argv-${(detectors ?? "default").replace(",", "-")}`;
+    const env: Record<string, string> = { CASE, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" };
+    if (detectors) env.OTEL_NODE_RESOURCE_DETECTORS = detectors;
+    const { spans } = await probe(env, PROBE, args);
+    expect(spans.length).toBeGreaterThan(0);
+    for (const { resource } of spans) {
+      const text = JSON.stringify(resource);
+      for (const part of [secret, "hunter2pw", "--token"]) expect(text).not.toContain(part);
+      expect(resource["process.command_args"]).toBeUndefined();
+      expect(resource["process.command_line"]).toBeUndefined();
+      expect(resource["process.runtime.name"]).toBe("bun");
+      expect(typeof resource["process.pid"]).toBe("number");
+    }
+  }
+  // A list without `process` is honoured: no process attribute at all.
+  const bare = await probe({ CASE: "argv-host", OTEL_NODE_RESOURCE_DETECTORS: "host,env" }, PROBE, args);
+  expect(bare.spans.length).toBeGreaterThan(0);
+  for (const { resource } of bare.spans) {
+    expect(typeof resource["host.name"]).toBe("string");
+    expect(resource["process.pid"]).toBeUndefined();
+  }
 });

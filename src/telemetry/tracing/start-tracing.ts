@@ -142,6 +142,7 @@ export async function startTracing(
   // command, and a gateway without tracing, would otherwise parse at start.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
+  const { resourceDetectors } = await import("./resource-detectors.ts");
   const threaded = await threadedSpanProcessor(logger, env);
   // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
   // the export thread and the attribute count limit leaves room for all of theirs; a lower
@@ -153,6 +154,9 @@ export async function startTracing(
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
     ...(sampler ? { sampler } : {}),
+    // Never sdk-node's own list: its process detector exports the command line (and so a worker's
+    // `--token`): resource-detectors.ts.
+    resourceDetectors: resourceDetectors(env),
     idGenerator: hexIdGenerator,
     metricReaders: [],
     logRecordProcessors: [],

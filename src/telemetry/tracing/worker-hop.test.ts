@@ -29,7 +29,7 @@ test("traced, the hop's span inherits the gateway's trace state and sends it on 
     "w",
   );
   const hop = workerHop(tracer, request(TRACEPARENT, "congo=1, rojo=2"), "w");
-  hop.end();
+  hop.end(false);
   const [span] = exporter.getFinishedSpans();
   const { traceId, spanId, traceState } = span?.spanContext() ?? {};
   expect(traceId).toBe("0af7651916cd43dd8448eb211c80319c");
@@ -38,4 +38,52 @@ test("traced, the hop's span inherits the gateway's trace state and sends it on 
   // With no trace state to inherit, none is sent.
   const bare = workerHop(tracer, request(TRACEPARENT), "w");
   expect(Object.keys(bare.headers ?? {})).toEqual(["traceparent"]);
+});
+
+test("traced, the hop says how the call ended: a 5xx is an error of that type, a tunnel error its code, a cancel marked but no error", () => {
+  const exporter = new InMemorySpanExporter();
+  const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer(
+    "w",
+  );
+  const ended = (frames: { type: string; status?: number; code?: string }[], cancelled: boolean) => {
+    const hop = workerHop(tracer, request(TRACEPARENT), "w");
+    for (const frame of frames) hop.observe(frame);
+    hop.end(cancelled);
+    const span = exporter.getFinishedSpans().at(-1);
+    return {
+      status: span?.status.code,
+      type: span?.attributes["error.type"],
+      http: span?.attributes["http.response.status_code"],
+    };
+  };
+  const [UNSET, ERROR] = [0, 2];
+  expect(ended([{ type: "head", status: 200 }, { type: "end" }], false)).toEqual({
+    status: UNSET,
+    type: undefined,
+    http: 200,
+  });
+  expect(ended([{ type: "head", status: 500 }, { type: "end" }], false)).toEqual({
+    status: ERROR,
+    type: "500",
+    http: 500,
+  });
+  expect(ended([{ type: "head", status: 429 }, { type: "end" }], false)).toEqual({
+    status: UNSET,
+    type: undefined,
+    http: 429,
+  });
+  expect(ended([{ type: "error", code: "upstream_unreachable" }], false)).toEqual({
+    status: ERROR,
+    type: "upstream_unreachable",
+    http: undefined,
+  });
+  // The gateway called it off mid-stream, or before the upstream answered.
+  expect(ended([{ type: "head", status: 200 }], true)).toEqual({
+    status: UNSET,
+    type: "cancelled",
+    http: 200,
+  });
+  expect(ended([], true)).toEqual({ status: UNSET, type: "cancelled", http: undefined });
+  // A failure already said stays what it was.
+  expect(ended([{ type: "head", status: 502 }], true)).toMatchObject({ status: ERROR, type: "502" });
 });

@@ -20,7 +20,8 @@ export interface WorkerHop {
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** Sees each frame sent back for the request (its head's status, an error's code). */
   observe(frame: AnswerFrame): void;
-  end(): void;
+  /** `cancelled`: the gateway called the request off (its client left, a bound ran out). */
+  end(cancelled: boolean): void;
 }
 
 const OPERATIONS: Record<string, string> = {
@@ -61,17 +62,26 @@ export function workerHop(tracer: Tracer | undefined, request: HopRequest, worke
     },
     parentContext(request.traceparent, request.tracestate),
   );
+  let failed = false;
+  const fail = (type: string) => {
+    failed = true;
+    span.setAttribute("error.type", type);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  };
   return {
     headers: traceHeaders(span, request.traceparent, request.tracestate),
     observe(frame) {
       if (frame.type === "head" && frame.status !== undefined) {
         span.setAttribute("http.response.status_code", frame.status);
-        if (frame.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      } else if (frame.type === "error") {
-        span.setAttribute("error.type", frame.code ?? "error");
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
+        // As the HTTP conventions have it for a server span: a 5xx is an error, its type the status.
+        if (frame.status >= 500) fail(String(frame.status));
+      } else if (frame.type === "error") fail(frame.code ?? "error");
     },
-    end: () => span.end(),
+    end(cancelled) {
+      // Called off by the gateway, it never ended as its status says: marked, though no error of
+      // the worker's (its status stays unset, as the gateway's own span of a 499 does).
+      if (cancelled && !failed) span.setAttribute("error.type", "cancelled");
+      span.end();
+    },
   };
 }

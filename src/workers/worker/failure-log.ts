@@ -42,9 +42,10 @@ export class FailureLog {
       return;
     }
     this.last.set(code, { at, held: 0 });
+    // `request_id`, as the gateway's lines name it: one grep finds a request on both sides.
     this.log("warn", message, {
       code,
-      requestId,
+      request_id: requestId,
       upstream: this.upstream + path,
       error: String(error).slice(0, 300),
       ...(last?.held ? { suppressed: last.held } : {}),

@@ -173,7 +173,7 @@ test("the worker logs its upstream's failures: at most one line per code every 5
       message: "could not reach the upstream",
       fields: {
         code: "upstream_unreachable",
-        requestId: "r1",
+        request_id: "r1",
         upstream: "http://10.0.0.5:8000/v1/chat/completions",
         error: "Error: Unable to connect",
       },
@@ -181,12 +181,12 @@ test("the worker logs its upstream's failures: at most one line per code every 5
     {
       level: "warn",
       message: "the upstream broke off its answer",
-      fields: expect.objectContaining({ code: "upstream_broken", requestId: "r4" }),
+      fields: expect.objectContaining({ code: "upstream_broken", request_id: "r4" }),
     },
     {
       level: "warn",
       message: "could not reach the upstream",
-      fields: expect.objectContaining({ requestId: "r5", suppressed: 2 }),
+      fields: expect.objectContaining({ request_id: "r5", suppressed: 2 }),
     },
   ]);
   expect(JSON.stringify(lines)).not.toContain("secret");

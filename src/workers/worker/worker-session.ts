@@ -118,7 +118,7 @@ export class WorkerSession {
       stream: streamFetch(this.upstreamFetch),
       failures: new FailureLog(options.upstream, options.log),
       ended: (call, hop) => {
-        hop.end();
+        hop.end(call.cancelled);
         this.calls.delete(call.key);
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },

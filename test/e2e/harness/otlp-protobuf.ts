@@ -46,7 +46,13 @@ const one = (fields: Field[], field: number) => fields.find((f) => f.field === f
 const text = (value: unknown) => (value instanceof Uint8Array ? new TextDecoder().decode(value) : "");
 const hex = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString("hex") : "");
 
-type AnyValue = { stringValue?: string; intValue?: number; boolValue?: boolean; doubleValue?: number };
+type AnyValue = {
+  stringValue?: string;
+  intValue?: number;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values: AnyValue[] };
+};
 
 function anyValue(bytes: Uint8Array): AnyValue {
   const f = fieldsOf(bytes)[0];
@@ -58,6 +64,8 @@ function anyValue(bytes: Uint8Array): AnyValue {
     const b = f.value as Uint8Array;
     return { doubleValue: new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true) };
   }
+  // An ArrayValue: its values, each an AnyValue (field 1).
+  if (f.field === 5) return { arrayValue: { values: all(fieldsOf(f.value as Uint8Array), 1).map(anyValue) } };
   return {};
 }
 

@@ -1,10 +1,13 @@
 import { decodeTraceRequest } from "./otlp-protobuf.ts";
 
+/** An attribute's value; an array (`process.command_args`, say) as its values. */
+export type ReceivedValue = string | number | boolean | readonly ReceivedValue[];
+
 /** One span as an OTLP/HTTP JSON export carries it, with its resource's service name. */
 export interface ReceivedSpan {
   readonly service: string;
   /** Every attribute of the span's resource. */
-  readonly resource: Readonly<Record<string, string | number | boolean>>;
+  readonly resource: Readonly<Record<string, ReceivedValue>>;
   /** Its instrumentation scope's name. */
   readonly scope: string;
   readonly traceId: string;
@@ -17,7 +20,7 @@ export interface ReceivedSpan {
   readonly kind: number;
   /** 2 when the span's status is ERROR. */
   readonly statusCode: number;
-  readonly attributes: Readonly<Record<string, string | number | boolean>>;
+  readonly attributes: Readonly<Record<string, ReceivedValue>>;
 }
 
 export interface OtlpReceiver {
@@ -34,6 +37,7 @@ type AnyValue = {
   intValue?: string | number;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
 };
 type KeyValue = { key: string; value: AnyValue };
 interface ExportRequest {
@@ -55,8 +59,11 @@ interface ExportRequest {
   }[];
 }
 
-const anyValue = (v: AnyValue): string | number | boolean =>
-  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue ?? ""));
+const anyValue = (v: AnyValue): ReceivedValue =>
+  v.arrayValue
+    ? (v.arrayValue.values ?? []).map(anyValue)
+    : (v.stringValue ??
+      (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue ?? "")));
 
 const attributesOf = (list: KeyValue[] | undefined) =>
   Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));

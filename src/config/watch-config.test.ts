@@ -139,6 +139,19 @@ test("edits that keep every section apply without a hold", async () => {
   expect(verdict.held).toEqual([]);
 });
 
+test("a change held when the watch stops is never applied (the gateway is stopping)", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m2"));
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+  replace(path, PROVIDERS);
+  await waitForValue("the removal held", () => verdict.held[0]);
+  verdict.watch.stop();
+  gate.release();
+  // One reload at a time: this one runs once the held one has ended.
+  expect(await verdict.watch.reload()).toBe(false);
+  expect(verdict.verdicts).toEqual([]);
+});
+
 test("a file that changes on every settle read is refused as still being written", async () => {
   const path = tempConfig("server: { port: 1 }\n");
   let writes = 0;

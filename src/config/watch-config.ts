@@ -80,6 +80,8 @@ export function watchConfig(
     for (;;) {
       if (stopped) return false;
       const text = await readSettled();
+      // Stopped meanwhile (the gateway is stopping): nothing is applied or reported any more.
+      if (stopped) return false;
       if (text === null) {
         handlers.onInvalid(
           new ConfigError([`${path}: still being written (changed on each of ${MAX_SETTLE_READS} reads)`]),
@@ -109,8 +111,10 @@ export function watchConfig(
           `the change removes ${removed.join(", ")}; applied only if the file still reads the same in ${confirmMs} ms`,
         );
         await wait(confirmMs, "confirm");
+        const again = await read();
+        if (stopped) return false;
         // Still being written (or edited again): start over with what the file says now.
-        if ((await read()) !== text) continue;
+        if (again !== text) continue;
       }
       lastText = text;
       applied = next;

@@ -31,7 +31,7 @@ export function fileConfigSource(path: string, initial: Config): ConfigSource {
     initial,
     path,
     watch(handlers) {
-      active = watchConfig(path, handlers, { initial });
+      active = watchConfig(path, handlers);
       return () => active?.stop();
     },
     reload: () => active?.reload() ?? Promise.resolve(false),

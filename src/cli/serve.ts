@@ -1,11 +1,10 @@
 import type { Command } from "commander";
-import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { resolveConfigSource } from "./resolve-config.ts";
 
 interface ServeOptions {
   config?: string;
@@ -26,7 +25,9 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(options: ServeOptions): Promise<void> {
-  const { config, path } = await resolveConfig(options.config);
+  // Read once: the watch starts from this very text (an edit made while the gateway starts is read).
+  const source = await resolveConfigSource(options.config);
+  const { initial: config, path } = source;
   const port = options.port === undefined ? config.server.port : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: not a port: ${options.port}`);
@@ -35,7 +36,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const tracing = await startTracing("mindgw", logger);
   heapStatsOnSignal(process.env.MINDGW_HEAP_STATS);
   const gateway = await createGateway({
-    configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
+    configSource: source,
     logger,
     ...(tracing ? { tracing } : {}),
     // Made once the port is ours (below), never before: a start that fails to bind would print

@@ -197,6 +197,20 @@ test("a change held when the watch stops is never applied (the gateway is stoppi
   expect(verdict.verdicts).toEqual([]);
 });
 
+test("a file edited after the config in effect was read, before the watch started, is applied at once", async () => {
+  const startedFrom = PROVIDERS + modelsPart("m1");
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m9"));
+  // No event will come for that edit: the watch starts after it.
+  const verdict = watched(path, { initialText: startedFrom });
+  const applied = (await verdict(1)) as Config;
+  expect(applied.models.map((model) => model.name)).toEqual(["m1", "m9"]);
+
+  // Started from the text the file still has: nothing to apply.
+  const same = watched(tempConfig(startedFrom), { initialText: startedFrom });
+  expect(await same.watch.reload()).toBe(false);
+  expect(same.verdicts).toEqual([]);
+});
+
 test("a file that changes on every settle read is refused as still being written", async () => {
   const path = tempConfig("server: { port: 1 }\n");
   let writes = 0;

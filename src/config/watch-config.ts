@@ -28,6 +28,12 @@ export interface WatchOptions {
   readonly settleMs?: number;
   /** How long a change that looks cut off mid-write (truncation-signs.ts) must stay unchanged before it applies. */
   readonly confirmMs?: number;
+  /**
+   * The text the config in effect was read from, before the watch started: a file that reads
+   * otherwise by the time it starts (edited while the gateway started) is reloaded at once.
+   * Default: the file as it reads when the watch starts.
+   */
+  readonly initialText?: string;
   /** Waits `ms`; tests replace it to decide when a settle or a confirmation read happens. */
   readonly wait?: (ms: number, why: "settle" | "confirm") => Promise<void>;
 }
@@ -55,7 +61,8 @@ export function watchConfig(
   const wait = options.wait ?? ((ms: number) => Bun.sleep(ms));
   const file = resolve(path);
   // Read now, synchronously: an edit made right after the watch starts must count as a change.
-  let lastText: string | undefined = readInitial(file);
+  const atStart = readInitial(file);
+  let lastText: string | undefined = options.initialText ?? atStart;
   /** The text of the config in effect, what a change is compared with for signs of a cut. */
   let appliedText = lastText;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -133,6 +140,9 @@ export function watchConfig(
     clearTimeout(timer);
     timer = setTimeout(reload, settleMs);
   });
+  // Edited since the config in effect was read (while the gateway started): no event will come
+  // for that edit any more, so it is read now, as any change is.
+  if (atStart !== lastText) void reload();
   return {
     reload,
     stop() {

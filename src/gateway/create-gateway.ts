@@ -316,6 +316,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     app,
     shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
+    lastReloadError: reload.lastError,
     bootstrapAdmin: auth.bootstrapAdmin,
     runtime,
     storage,

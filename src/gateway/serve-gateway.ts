@@ -24,6 +24,8 @@ export interface ServeGatewayParts {
   readonly shutdown?: Shutdown;
   /** Re-reads the config source now (SIGHUP). */
   readonly reload: () => Promise<boolean>;
+  /** Why the last config change was refused, or null. */
+  readonly lastReloadError: () => string | null;
   /** Creates the one-time admin key if the store is empty. */
   readonly bootstrapAdmin: () => Promise<void>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
@@ -61,6 +63,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     storage: parts.storage,
     handle: (request, options) => app.handle(handedRequest(request, options)),
     reload: parts.reload,
+    lastReloadError: parts.lastReloadError,
     bootstrapAdmin: parts.bootstrapAdmin,
     listen(host, port) {
       if (stopping) throw new Error("the gateway has stopped; create another to listen again");

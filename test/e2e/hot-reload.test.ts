@@ -132,6 +132,15 @@ describe("hot reload", () => {
     expect(gw.stderr.all).toContain('unknown provider "opnai"');
     expect(await servedBy("m2")).toBe("m2-b");
     expect(await servedBy("m3")).toBe(404);
+
+    // SIGHUP while the file still says the same: rejected still, not "nothing to reload".
+    const from = gw.stderr.all.length;
+    gw.proc.kill("SIGHUP");
+    const answer = await waitFor("the SIGHUP's answer", () =>
+      gw.stderr.all.slice(from).match(/config file unchanged and still rejected.*\n.*/),
+    );
+    expect(answer[0]).toContain('models[2].routes[0].provider: unknown provider "opnai"');
+    expect(gw.stderr.all.slice(from)).not.toContain("nothing to reload");
   });
 
   test("broken YAML is rejected the same way", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
+import { connectFailure } from "./connect-failure.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { FailureLog } from "./failure-log.ts";
 import { offerable } from "./model-offer.ts";
@@ -33,6 +34,16 @@ describe("worker helpers", () => {
     expect(() => toUpstreamBase("http://")).toThrow("--upstream: not a URL: http://");
     expect(() => toUpstreamBase("ws://gpu:8000/v1")).toThrow("not ws://");
     expect(() => toUpstreamBase("http://gpu:8000/v1?key=x")).toThrow("no query string");
+  });
+
+  test("a connect that failed is said by its system code and what it means, else by Bun's message", () => {
+    const failed = (error: unknown, message: string) =>
+      connectFailure(new ErrorEvent("error", { error, message }));
+    const bun = "WebSocket connection to 'ws://gw/workers/connect' failed: ";
+    expect(failed({ code: "ENOTFOUND" }, `${bun}Failed to connect`)).toBe("no such host (ENOTFOUND)");
+    expect(failed({ code: "EWHATEVER" }, `${bun}Failed to connect`)).toBe("EWHATEVER");
+    expect(failed(undefined, `${bun}Expected 101 status code: 200`)).toBe("Expected 101 status code: 200");
+    expect(connectFailure(new Event("error"))).toBe("no reason given");
   });
 
   test("a fixed path's upstream URL is kept and reused; a stored response's (an id) is not kept", () => {

@@ -332,6 +332,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // Leave the node directory first, so other nodes stop forwarding here while we drain.
       { part: "leaving the cluster", run: () => void cluster?.leave() },
     ],
+    // Closed by us, each worker is told the gateway is stopping; cut by the listener, it was "lost".
+    beforeClose: [{ part: "workers", run: () => workers.registry.close() }],
     // Each part closes even when one before it fails (stop-steps.ts); the audit rows come first
     // after the ends that write them, so no other part's failure can hold them back.
     afterDrain: [
@@ -339,7 +341,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "reporting request ends", run: () => ends.flush() },
       { part: "the audit", run: () => audit.close() },
       { part: "telemetry", run: () => telemetry.close() },
-      { part: "workers", run: () => workers.registry.close() },
       { part: "auth", run: () => auth.close() },
       { part: "the policy", run: () => policy.close?.() },
       { part: "the cluster", run: () => cluster?.close() },

@@ -30,6 +30,11 @@ export interface ServeGatewayParts {
   readonly bootstrapAdmin: () => Promise<void>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
   readonly beforeDrain: readonly StopStep[];
+  /**
+   * Run once drained, before the listener closes and cuts the connections still open: the parts
+   * that say goodbye on theirs (workers).
+   */
+  readonly beforeClose: readonly StopStep[];
   /** Run in order once drained and the listener is closed: flush and close each part. */
   readonly afterDrain: readonly StopStep[];
 }
@@ -52,6 +57,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
       await drainWithin(lifecycle, FINAL_FLUSH_MS);
     }
+    failures.push(...(await runStopSteps(parts.beforeClose, logger)));
     await server?.stop(true);
     failures.push(...(await runStopSteps(parts.afterDrain, logger)));
     if (failures.length > 0) throw stopFailed(failures);

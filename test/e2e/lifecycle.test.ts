@@ -166,6 +166,59 @@ describe("SIGTERM", () => {
     expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
   });
 
+  test("a Responses WebSocket turn refused while draining is audited with the socket's key and the turn's model", async () => {
+    gw = await start("20s");
+    const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
+    // Bun's client socket takes headers; the DOM lib's constructor type hides them.
+    const ClientSocket = WebSocket as unknown as new (
+      url: string,
+      options: Bun.WebSocketOptions,
+    ) => WebSocket;
+    const socket = new ClientSocket(`${gw.url.replace("http:", "ws:")}/v1/responses`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    const messages: string[] = [];
+    socket.onmessage = (event) => messages.push(String(event.data));
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    gw.proc.kill("SIGTERM");
+    await waitFor("the drain to begin", () => gw?.stderr.match(/SIGTERM received: draining/));
+    socket.send(JSON.stringify({ type: "response.create", model: "m1", input: "late" }));
+    const refused = await waitFor("the turn's refusal", () =>
+      messages.find((m) => m.includes('"type":"error"')),
+    );
+    expect(refused).toContain("shutting down");
+    socket.close();
+    await stream.rest();
+    expect(await exitCode(gw, 20_000)).toBe(0);
+
+    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
+    const rows = audit.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            frontDoor: string;
+            status: number;
+            keyName: string | null;
+            tenant: string | null;
+            model: string | null;
+          },
+      );
+    const upgrade = rows.find((row) => row.frontDoor === "responses_socket");
+    const turn = rows.find((row) => row.frontDoor === "responses");
+    expect(upgrade?.keyName).toBeTruthy();
+    expect(turn).toMatchObject({
+      status: 503,
+      keyName: upgrade?.keyName,
+      tenant: upgrade?.tenant,
+      model: "m1",
+    });
+  });
+
   test("an idle gateway exits 0 at once on SIGTERM", async () => {
     gw = await start("30s");
     gw.proc.kill("SIGTERM");

@@ -15,7 +15,12 @@ export type { Policy } from "./auth/policy.ts";
 export type { Principal, Role } from "./auth/principal.ts";
 export { ConfigError } from "./config/config-error.ts";
 export type { Config, ProviderConfig } from "./config/config-schema.ts";
-export { type ConfigSource, fileConfigSource, staticConfigSource } from "./config/config-source.ts";
+export {
+  type ConfigSource,
+  fileConfigSource,
+  openFileConfigSource,
+  staticConfigSource,
+} from "./config/config-source.ts";
 export { loadConfigFile, parseConfig } from "./config/load-config.ts";
 export type { ConfigWatchHandlers } from "./config/watch-config.ts";
 export type { Dialect, JsonObject, Operation } from "./core/dialect.ts";

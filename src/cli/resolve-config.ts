@@ -1,4 +1,5 @@
 import type { Config } from "../config/config-schema.ts";
+import { type ConfigSource, openFileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { EMBEDDED_DEFAULTS, loadConfigFile, parseConfig } from "../config/load-config.ts";
 
 type Env = Record<string, string | undefined>;
@@ -13,4 +14,10 @@ export async function resolveConfig(file: string | undefined): Promise<{ config:
   const path = configFileFrom(file);
   if (path) return { config: await loadConfigFile(path), path };
   return { config: parseConfig(EMBEDDED_DEFAULTS) };
+}
+
+/** What `mindgw serve` runs on: the file of `-c FILE` or `MINDGW_CONFIG`, watched, else the embedded defaults. */
+export async function resolveConfigSource(file: string | undefined): Promise<ConfigSource> {
+  const path = configFileFrom(file);
+  return path ? await openFileConfigSource(path) : staticConfigSource(parseConfig(EMBEDDED_DEFAULTS));
 }

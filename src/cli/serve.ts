@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { resolveConfigSource } from "./resolve-config.ts";
+import { type StopSignal, serveSignals } from "./serve-signals.ts";
 
 interface ServeOptions {
   config?: string;
@@ -26,16 +26,23 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(options: ServeOptions): Promise<void> {
-  const { config, path } = await resolveConfig(options.config);
+  // Caught since main.ts began (catch-serve-signals.ts): a signal while the gateway starts must
+  // find its handler (serve-signals.ts).
+  const signals = serveSignals();
+  // Read once: the watch starts from this very text (an edit made while the gateway starts is read).
+  const source = await resolveConfigSource(options.config);
+  const { initial: config, path } = source;
   const port = options.port === undefined ? config.server.port : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
   const logger = createLogger(config.log);
+  signals.logTo(logger);
+  if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, async () => {});
   const tracing = await startTracing("mindgw", logger);
   heapStatsOnSignal(process.env.MINDGW_HEAP_STATS);
   const gateway = await createGateway({
-    configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
+    configSource: source,
     logger,
     ...(tracing ? { tracing } : {}),
     // Made once the port is ours (below), never before: a start that fails to bind would print
@@ -49,12 +56,17 @@ async function serve(options: ServeOptions): Promise<void> {
       );
     },
   });
+  // Spans still buffered are exported before the process exits.
+  const stopAll = async () => {
+    await gateway.stop();
+    await tracing?.shutdown();
+  };
+  if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, stopAll);
   let address: { port: number; hostname: string };
   try {
     address = gateway.listen(host, port);
   } catch (error) {
-    await gateway.stop();
-    await tracing?.shutdown();
+    await stopAll();
     const inUse =
       error instanceof Error &&
       /EADDRINUSE|in use/i.test(`${error.message} ${"code" in error ? error.code : ""}`);
@@ -67,52 +79,60 @@ async function serve(options: ServeOptions): Promise<void> {
   try {
     await gateway.bootstrapAdmin();
   } catch (error) {
-    await gateway.stop();
-    await tracing?.shutdown();
+    await stopAll();
     throw error;
   }
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(`${signal} received: draining`);
-      // Spans still buffered are exported before the process exits.
-      gateway
-        .stop()
-        .then(() => tracing?.shutdown())
-        .then(resolve, (error: unknown) => {
+    signals.running({
+      stop(signal) {
+        logger.info(`${signal} received: draining`);
+        stopAll().then(resolve, (error: unknown) => {
           logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
           process.exitCode = 1;
           resolve();
         });
-    };
-    // One drain: a second SIGTERM or SIGINT (a supervisor repeating itself, a second Ctrl-C) must
-    // not take the default action, a kill (143) that would drop the audit queue the drain is
-    // writing. It is logged and ignored; the drain ends by its own deadline, SIGKILL at once.
-    let draining = false;
-    const onStopSignal = (signal: "SIGTERM" | "SIGINT") => {
-      if (draining) return logger.warn(`${signal} received: already draining (SIGKILL stops at once)`);
-      draining = true;
-      stop(signal);
-    };
-    process.on("SIGTERM", () => onStopSignal("SIGTERM"));
-    process.on("SIGINT", () => onStopSignal("SIGINT"));
-    // SIGHUP is the operator's "reload now"; without a handler it would kill the process.
-    process.on("SIGHUP", () => {
-      if (!path) return logger.warn("SIGHUP received: no config file to reload (embedded defaults)");
-      logger.info("SIGHUP received: reloading the config file");
-      gateway.reload().then(
-        (changed) => {
-          if (!changed) logger.info("config file unchanged; nothing to reload");
-        },
-        (error: unknown) =>
-          logger.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
+      },
+      reload() {
+        if (!path) return logger.warn("SIGHUP received: no config file to reload (embedded defaults)");
+        logger.info("SIGHUP received: reloading the config file");
+        gateway.reload().then(
+          (changed) => {
+            if (changed) return;
+            // The file still says what was refused: "unchanged" alone would read as all well.
+            const rejected = gateway.lastReloadError();
+            if (rejected)
+              logger.warn(
+                `config file unchanged and still rejected, still serving the previous config:\n${rejected}`,
+              );
+            else logger.info("config file unchanged; nothing to reload");
+          },
+          (error: unknown) =>
+            logger.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      },
     });
-    // Announced only once the signal handlers are in place: a supervisor (or a test) that sends
-    // SIGTERM as soon as it reads the banner gets a drain and exit 0, never the default kill.
+    // A stop asked while the port was bound or the admin key made: draining already, no banner.
+    if (signals.stopAsked) return;
     logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
     // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
     process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
   });
+  exitStopped(logger);
+}
+
+/** A SIGTERM or SIGINT came while starting: what was started stops, and the process exits 0. */
+async function stoppedBeforeListening(signal: StopSignal, logger: Logger, stopAll: () => Promise<void>) {
+  logger.info(`${signal} received while starting: stopped before listening`);
+  try {
+    await stopAll();
+  } catch (error) {
+    logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+  exitStopped(logger);
+}
+
+function exitStopped(logger: Logger): never {
   logger.info("stopped");
   // Everything is flushed and closed; exit now rather than wait on some library's stray timer.
   process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);

@@ -4,6 +4,7 @@ import { parseDuration } from "../config/units.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
+import { toUpstreamBase } from "../workers/worker/upstream-base.ts";
 import type { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
@@ -23,6 +24,15 @@ interface WorkerOptions extends LogFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A flag's parse, its refusal as the usage error it is (exit 2, one line). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 function labelsOf(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(
@@ -71,6 +81,7 @@ export function registerWorker(program: Command): void {
         throw new UsageError("--concurrency: a positive whole number");
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
+      const upstream = usage(() => toUpstreamBase(options.upstream));
       const models = options.models
         ?.split(",")
         .map((m) => m.trim())
@@ -90,7 +101,7 @@ export function registerWorker(program: Command): void {
       const code = await run({
         connect: options.connect,
         token,
-        upstream: options.upstream,
+        upstream,
         ...(upstreamKey ? { upstreamApiKey: upstreamKey } : {}),
         ...(models?.length ? { models } : {}),
         concurrency,

@@ -1,4 +1,6 @@
+import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
+import { type Env, parseConfigText } from "./load-config.ts";
 import { type ConfigWatch, type ConfigWatchHandlers, watchConfig } from "./watch-config.ts";
 
 /**
@@ -24,16 +26,29 @@ export function staticConfigSource(config: Config): ConfigSource {
   return { initial: config, path: null, watch: () => () => {} };
 }
 
-/** A YAML file, reloaded when its content changes (`mindgw serve -c FILE`). */
-export function fileConfigSource(path: string, initial: Config): ConfigSource {
+/**
+ * A YAML file, reloaded when its content changes (`mindgw serve -c FILE`). `initialText` is the
+ * text `initial` was read from: an edit made after that read and before `watch` starts (while the
+ * gateway starts) is then applied as soon as the watch starts. Without it, the file as it reads
+ * when the watch starts is taken for `initial`'s text.
+ */
+export function fileConfigSource(path: string, initial: Config, initialText?: string): ConfigSource {
   let active: ConfigWatch | undefined;
   return {
     initial,
     path,
     watch(handlers) {
-      active = watchConfig(path, handlers, { initial });
+      active = watchConfig(path, handlers, initialText === undefined ? {} : { initialText });
       return () => active?.stop();
     },
     reload: () => active?.reload() ?? Promise.resolve(false),
   };
+}
+
+/** Reads and validates the YAML file, and watches it from the very text its first config came from. */
+export async function openFileConfigSource(path: string, env: Env = process.env): Promise<ConfigSource> {
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new ConfigError([`${path}: no such file`]);
+  const text = await file.text();
+  return fileConfigSource(path, parseConfigText(path, text, env), text);
 }

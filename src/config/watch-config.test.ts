@@ -139,6 +139,78 @@ test("edits that keep every section apply without a hold", async () => {
   expect(verdict.held).toEqual([]);
 });
 
+test("a file cut mid-list at a line end, its writer pausing, is held; the whole file applies", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m2", "m3"));
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+
+  // An in-place writer (rsync --inplace, a tool flushing as it goes) pausing after the first
+  // model of four: a valid config that has lost m2 and m3.
+  const fd = openSync(path, "w");
+  writeSync(fd, PROVIDERS + modelsPart("m1"));
+  const reason = await waitForValue("the cut file held", () => verdict.held[0]);
+  expect(reason).toBe(
+    "the change removes models (3 → 1); applied only if the file still reads the same in 2000 ms",
+  );
+  writeSync(fd, modelsPart("m2", "m3", "m4").replace("models:\n", ""));
+  closeSync(fd);
+  gate.release();
+
+  const applied = (await verdict(1)) as Config;
+  expect(applied.models.map((model) => model.name)).toEqual(["m1", "m2", "m3", "m4"]);
+  await verdict.watch.reload();
+  expect(verdict.verdicts).toHaveLength(1);
+});
+
+test("a file cut mid-line (a value cut short, still valid) is held; the whole file applies", async () => {
+  const route = (model: string) =>
+    `${PROVIDERS}models:\n  - name: m1\n    routes:\n      - provider: p\n        model: ${model}\n`;
+  const path = tempConfig(route("llama-8b"));
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+
+  // Cut in the middle of the edited value: nothing is missing, but the model reads `llama-7`.
+  const fd = openSync(path, "w");
+  writeSync(fd, route("llama-7").trimEnd());
+  expect(await waitForValue("the cut file held", () => verdict.held[0])).toStartWith(
+    "the change ends mid-line;",
+  );
+  writeSync(fd, "0b\n");
+  closeSync(fd);
+  gate.release();
+
+  const applied = (await verdict(1)) as Config;
+  expect(applied.models[0]?.routes[0]?.model).toBe("llama-70b");
+  expect(verdict.held).toHaveLength(1);
+});
+
+test("a change held when the watch stops is never applied (the gateway is stopping)", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m2"));
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+  replace(path, PROVIDERS);
+  await waitForValue("the removal held", () => verdict.held[0]);
+  verdict.watch.stop();
+  gate.release();
+  // One reload at a time: this one runs once the held one has ended.
+  expect(await verdict.watch.reload()).toBe(false);
+  expect(verdict.verdicts).toEqual([]);
+});
+
+test("a file edited after the config in effect was read, before the watch started, is applied at once", async () => {
+  const startedFrom = PROVIDERS + modelsPart("m1");
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m9"));
+  // No event will come for that edit: the watch starts after it.
+  const verdict = watched(path, { initialText: startedFrom });
+  const applied = (await verdict(1)) as Config;
+  expect(applied.models.map((model) => model.name)).toEqual(["m1", "m9"]);
+
+  // Started from the text the file still has: nothing to apply.
+  const same = watched(tempConfig(startedFrom), { initialText: startedFrom });
+  expect(await same.watch.reload()).toBe(false);
+  expect(same.verdicts).toEqual([]);
+});
+
 test("a file that changes on every settle read is refused as still being written", async () => {
   const path = tempConfig("server: { port: 1 }\n");
   let writes = 0;

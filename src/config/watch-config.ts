@@ -4,13 +4,13 @@ import { resolve } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { parseConfigText } from "./load-config.ts";
-import { type ReadConfig, removedSections } from "./removed-sections.ts";
+import { truncationSigns } from "./truncation-signs.ts";
 import { watchPath } from "./watch-path.ts";
 
 export interface ConfigWatchHandlers {
   onValid(config: Config): void;
   onInvalid(error: Error): void;
-  /** A change that removes whole sections is held until the file reads the same again (`confirmMs`). */
+  /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
   onHeld?(reason: string): void;
 }
 
@@ -26,10 +26,14 @@ export interface ConfigWatch {
 export interface WatchOptions {
   /** Quiet time after a change before reading, and the gap between the reads that must agree. */
   readonly settleMs?: number;
-  /** How long a change that removes whole sections must stay unchanged before it applies. */
+  /** How long a change that looks cut off mid-write (truncation-signs.ts) must stay unchanged before it applies. */
   readonly confirmMs?: number;
-  /** The config the watch starts from (with its file's text, read at start). */
-  readonly initial?: Config;
+  /**
+   * The text the config in effect was read from, before the watch started: a file that reads
+   * otherwise by the time it starts (edited while the gateway started) is reloaded at once.
+   * Default: the file as it reads when the watch starts.
+   */
+  readonly initialText?: string;
   /** Waits `ms`; tests replace it to decide when a settle or a confirmation read happens. */
   readonly wait?: (ms: number, why: "settle" | "confirm") => Promise<void>;
 }
@@ -44,9 +48,9 @@ const MAX_SETTLE_READS = 20;
  * reload.
  *
  * A file written in place can be read half-written, and half a YAML file is often valid YAML
- * (the sections after the cut are simply missing). So a change applies only once two reads
- * `settleMs` apart agree; and a change that would remove whole sections (every model, all the
- * tenants, a top-level key) must still read the same after `confirmMs` before it applies.
+ * (what follows the cut is simply missing). So a change applies only once two reads `settleMs`
+ * apart agree; and a change that removes anything the file had (a model, a list entry, a key, a
+ * section) or now ends mid-line must still read the same after `confirmMs` before it applies.
  */
 export function watchConfig(
   path: string,
@@ -57,8 +61,10 @@ export function watchConfig(
   const wait = options.wait ?? ((ms: number) => Bun.sleep(ms));
   const file = resolve(path);
   // Read now, synchronously: an edit made right after the watch starts must count as a change.
-  let lastText: string | undefined = readInitial(file);
-  let applied = appliedAtStart(file, lastText, options.initial);
+  const atStart = readInitial(file);
+  let lastText: string | undefined = options.initialText ?? atStart;
+  /** The text of the config in effect, what a change is compared with for signs of a cut. */
+  let appliedText = lastText;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
@@ -80,6 +86,8 @@ export function watchConfig(
     for (;;) {
       if (stopped) return false;
       const text = await readSettled();
+      // Stopped meanwhile (the gateway is stopping): nothing is applied or reported any more.
+      if (stopped) return false;
       if (text === null) {
         handlers.onInvalid(
           new ConfigError([`${path}: still being written (changed on each of ${MAX_SETTLE_READS} reads)`]),
@@ -95,26 +103,28 @@ export function watchConfig(
         return true;
       }
       if (text === lastText) return false;
-      let next: ReadConfig;
+      let config: Config;
       try {
-        next = { text, config: parseConfigText(file, text) };
+        config = parseConfigText(file, text);
       } catch (error) {
         lastText = text;
         handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
         return true;
       }
-      const removed = applied ? removedSections(applied, next) : [];
-      if (removed.length > 0) {
+      const signs = appliedText === undefined ? [] : truncationSigns(appliedText, text);
+      if (signs.length > 0) {
         handlers.onHeld?.(
-          `the change removes ${removed.join(", ")}; applied only if the file still reads the same in ${confirmMs} ms`,
+          `the change ${signs.join(" and ")}; applied only if the file still reads the same in ${confirmMs} ms`,
         );
         await wait(confirmMs, "confirm");
+        const again = await read();
+        if (stopped) return false;
         // Still being written (or edited again): start over with what the file says now.
-        if ((await read()) !== text) continue;
+        if (again !== text) continue;
       }
       lastText = text;
-      applied = next;
-      handlers.onValid(next.config);
+      appliedText = text;
+      handlers.onValid(config);
       return true;
     }
   };
@@ -130,6 +140,9 @@ export function watchConfig(
     clearTimeout(timer);
     timer = setTimeout(reload, settleMs);
   });
+  // Edited since the config in effect was read (while the gateway started): no event will come
+  // for that edit any more, so it is read now, as any change is.
+  if (atStart !== lastText) void reload();
   return {
     reload,
     stop() {
@@ -161,17 +174,6 @@ type FileRead = string | Unreadable;
 
 const sameRead = (a: FileRead, b: FileRead) =>
   a instanceof Unreadable ? b instanceof Unreadable && a.reason === b.reason : a === b;
-
-/** What the watch compares the first change with: the config in effect, or the file's now. */
-function appliedAtStart(file: string, text: string | undefined, initial?: Config): ReadConfig | undefined {
-  if (text === undefined) return undefined;
-  if (initial) return { text, config: initial };
-  try {
-    return { text, config: parseConfigText(file, text) };
-  } catch {
-    return undefined;
-  }
-}
 
 function readInitial(file: string): string | undefined {
   try {

@@ -322,6 +322,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     app,
     shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
+    lastReloadError: reload.lastError,
     bootstrapAdmin: auth.bootstrapAdmin,
     runtime,
     storage,
@@ -337,6 +338,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // Leave the node directory first, so other nodes stop forwarding here while we drain.
       { part: "leaving the cluster", run: () => void cluster?.leave() },
     ],
+    // Closed by us, each worker is told the gateway is stopping; cut by the listener, it was "lost".
+    beforeClose: [{ part: "workers", run: () => workers.registry.close() }],
     // Each part closes even when one before it fails (stop-steps.ts); the audit rows come first
     // after the ends that write them, so no other part's failure can hold them back.
     afterDrain: [
@@ -344,7 +347,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "reporting request ends", run: () => ends.flush() },
       { part: "the audit", run: (until) => audit.close(until) },
       { part: "telemetry", run: () => telemetry.close() },
-      { part: "workers", run: () => workers.registry.close() },
       // Named with what their close writes: a failed "auth" read as if signing in had failed.
       { part: "auth (the keys' last-used write)", run: () => auth.close() },
       { part: "the limits policy (spend flush)", run: () => policy.close?.() },

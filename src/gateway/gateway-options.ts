@@ -85,6 +85,11 @@ export interface Gateway {
   /** Re-reads the config source now (SIGHUP); false without a file or when it did not change. */
   reload(): Promise<boolean>;
   /**
+   * Why the last config change was refused; null once a valid one applied (`config.lastReloadError`
+   * in `/admin/api/status`). After a `reload()` that found no change, the source still says it.
+   */
+  lastReloadError(): string | null;
+  /**
    * Creates the one-time admin key if the key store is empty and `auth.bootstrap_admin` is on,
    * and hands it to `onBootstrapKey`; does nothing otherwise. See `bootstrapAdmin` in the options.
    */

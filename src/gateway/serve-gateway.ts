@@ -25,10 +25,17 @@ export interface ServeGatewayParts {
   readonly shutdown?: Shutdown;
   /** Re-reads the config source now (SIGHUP). */
   readonly reload: () => Promise<boolean>;
+  /** Why the last config change was refused, or null. */
+  readonly lastReloadError: () => string | null;
   /** Creates the one-time admin key if the store is empty. */
   readonly bootstrapAdmin: () => Promise<void>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
   readonly beforeDrain: readonly StopStep[];
+  /**
+   * Run once drained, before the listener closes and cuts the connections still open: the parts
+   * that say goodbye on theirs (workers).
+   */
+  readonly beforeClose: readonly StopStep[];
   /** Run in order once drained and the listener is closed: flush and close each part. */
   readonly afterDrain: readonly StopStep[];
 }
@@ -52,6 +59,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
       await drainWithin(lifecycle, FINAL_FLUSH_MS);
     }
+    failures.push(...(await runStopSteps(parts.beforeClose, logger, until)));
     await server?.stop(true);
     // What is left of the drain's time is the audit's, to retry failing storage (audit-service.ts).
     failures.push(...(await runStopSteps(parts.afterDrain, logger, until)));
@@ -64,6 +72,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     storage: parts.storage,
     handle: (request, options) => app.handle(handedRequest(request, options)),
     reload: parts.reload,
+    lastReloadError: parts.lastReloadError,
     bootstrapAdmin: parts.bootstrapAdmin,
     listen(host, port) {
       if (stopping) throw new Error("the gateway has stopped; create another to listen again");

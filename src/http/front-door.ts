@@ -7,7 +7,7 @@ import type { ServerLike } from "./client-of.ts";
 import { errorResponse } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import { GuardSteps } from "./guard-steps.ts";
-import { type Guarded, GuardedRequest } from "./guarded-request.ts";
+import { type Guarded, GuardedRequest, type KnownBeforehand } from "./guarded-request.ts";
 import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
 import { idHeaders, requestIdOf } from "./request-id.ts";
@@ -16,7 +16,7 @@ import { Shutdown } from "./shutdown.ts";
 import { whileOpen } from "./while-open.ts";
 
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
-export type { Guarded } from "./guarded-request.ts";
+export type { Guarded, KnownBeforehand } from "./guarded-request.ts";
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -58,10 +58,14 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     frontDoor: FrontDoor,
     dialect: Dialect,
     handle: (guarded: Guarded) => Promise<Response>,
+    /** Who and what the request is known to be already (a socket turn), for a refusal's record. */
+    beforehand?: KnownBeforehand,
   ): Promise<Response> {
     const ledger = ledgerOf(request, clientIp, frontDoor);
     const headers = idHeaders(ledger.requestId, dialect);
-    return run(new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps), handle);
+    const call = new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps);
+    call.beforehand = beforehand;
+    return run(call, handle);
   }
 
   /** The guard's steps around any handler (a model call runs them in its own frame: model-pipeline.ts). */
@@ -84,7 +88,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
 
   /**
    * `path`: an upstream path other than the operation's own (`/responses/compact`, native routes
-   * only); `server`: the listening server that took the request, none in process.
+   * only); `server`: the listening server that took the request, none in process; `beforehand`:
+   * who and what the request is known to be already (a socket turn), for a refusal's record.
    */
   function serveModel(
     request: Request,
@@ -92,12 +97,23 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     operation: Operation,
     path?: string,
     server?: ServerLike,
+    beforehand?: KnownBeforehand,
   ): Promise<Response> {
     const ledger = ledgerOf(request, clientIp, operation);
     const headers = idHeaders(ledger.requestId, dialectOf(operation));
-    return callModel(
-      new ModelCall(request, clientIp, deps.runtime(), ledger, headers, deps, operation, path, server),
+    const call = new ModelCall(
+      request,
+      clientIp,
+      deps.runtime(),
+      ledger,
+      headers,
+      deps,
+      operation,
+      path,
+      server,
     );
+    call.beforehand = beforehand;
+    return callModel(call);
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */

@@ -38,6 +38,11 @@ export class GuardSteps {
     const refused = this.deps.lifecycle.enter();
     if (!refused) return undefined;
     const error = refusalError(refused, this.deps.lifecycle.limit);
+    const known = call.beforehand;
+    if (known) {
+      call.ledger.principal = known.principal;
+      call.ledger.model = known.model;
+    }
     call.ledger.finish(error.status, error);
     return errorResponse(error, call.dialect, call.headers);
   }

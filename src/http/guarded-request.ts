@@ -24,6 +24,17 @@ export interface Guarded {
 }
 
 /**
+ * What a request is known to be before the gateway reads it: a Responses WebSocket turn's caller
+ * (the connection's, authenticated at the upgrade) and the turn's model. Only a refusal at the
+ * door (draining, at capacity) uses it, so that its record names who was refused for what; the
+ * request itself is authenticated and read as any other.
+ */
+export interface KnownBeforehand {
+  readonly principal: Principal;
+  readonly model: string | null;
+}
+
+/**
  * One guarded request, start to end: what the front door's layers used to close over (the place
  * it holds, whether its end is deferred to a stream, the caller) as fields of one object with
  * methods, so a request makes no closures for them.
@@ -35,6 +46,8 @@ export class GuardedRequest implements Guarded {
   deferred = false;
   /** A client slot is held (released with the request). */
   slot = false;
+  /** For the record of a refusal at the door (see there). */
+  beforehand: KnownBeforehand | undefined = undefined;
 
   constructor(
     readonly request: Request,

@@ -1,16 +1,18 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { startFakeUpstream } from "./testing/fake-upstream.ts";
 import { collect, startGateway, waitFor } from "./testing/tunnel-harness.ts";
 import { upgradeStatus } from "./testing/upgrade-status.ts";
 import { runWorker } from "./worker/worker-client.ts";
+import type { WorkerLog } from "./worker-log.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function worker(port: number, upstreamUrl: string, concurrency = 16) {
+function worker(port: number, upstreamUrl: string, concurrency = 16, log: WorkerLog = () => {}) {
   const stop = new AbortController();
   const exit = runWorker({
     connect: `ws://127.0.0.1:${port}`,
@@ -20,7 +22,7 @@ function worker(port: number, upstreamUrl: string, concurrency = 16) {
     concurrency,
     name: "gpu-1",
     labels: {},
-    log: () => {},
+    log,
     handleSignals: false,
     stop: stop.signal,
     backoff: { baseMs: 20, capMs: 100 },
@@ -90,6 +92,23 @@ describe("worker lifecycle", () => {
     await waitFor("re-registration", () => state.gateway.registry.serves("llama-small"));
     const reply = await state.gateway.call({ body: { model: "llama-small" } });
     expect(reply.kind).toBe("json");
+  });
+
+  test("a worker whose gateway is not there says it cannot reach it, and why", async () => {
+    const { upstream, state } = setup();
+    const port = state.gateway.port;
+    await state.gateway.stop();
+    const lines: string[] = [];
+    worker(port, upstream.url, 16, (level, message) => lines.push(`${level} ${message}`));
+    const dial = await waitForValue("a failed dial", () =>
+      lines.find((line) => line.endsWith("; reconnecting")),
+    );
+    // Not "connection to the gateway lost": there never was one.
+    expect(dial).toBe(
+      `warn cannot reach the gateway at ws://127.0.0.1:${port}/workers/connect: connection refused (ECONNREFUSED); reconnecting`,
+    );
+    state.gateway = startGateway({ port });
+    await waitFor("registration once it is up", () => state.gateway.registry.serves("llama-small"));
   });
 
   test("a slow client pauses the worker's upstream read", async () => {

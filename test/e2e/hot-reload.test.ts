@@ -1,9 +1,11 @@
+import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { stringify } from "yaml";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { configRead, makeConfigFifo } from "./harness/config-fifo.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -131,6 +133,15 @@ describe("hot reload", () => {
     expect(gw.stderr.all).toContain('unknown provider "opnai"');
     expect(await servedBy("m2")).toBe("m2-b");
     expect(await servedBy("m3")).toBe(404);
+
+    // SIGHUP while the file still says the same: rejected still, not "nothing to reload".
+    const from = gw.stderr.all.length;
+    gw.proc.kill("SIGHUP");
+    const answer = await waitFor("the SIGHUP's answer", () =>
+      gw.stderr.all.slice(from).match(/config file unchanged and still rejected.*\n.*/),
+    );
+    expect(answer[0]).toContain('models[2].routes[0].provider: unknown provider "opnai"');
+    expect(gw.stderr.all.slice(from)).not.toContain("nothing to reload");
   });
 
   test("broken YAML is rejected the same way", async () => {
@@ -240,5 +251,47 @@ describe("restart-only settings", () => {
       body: JSON.stringify({ model: "m2", messages: ask() }),
     });
     expect(m2.status).toBe(200);
+  });
+});
+
+describe("an edit made while the gateway starts", () => {
+  test("is applied once the gateway is up, though no change event comes for it", async () => {
+    // The gateway reads its config, then opens its store, builds its parts, and only then starts
+    // watching the file: an edit in between is one the watch never hears of. To land the edit
+    // there every time, the config file is a FIFO (this test hands the gateway its text and so
+    // knows when it was read) and the store is locked until the edit is made.
+    const dir = join(fx.dir, "starting");
+    mkdirSync(dir);
+    const path = join(dir, "mindgw.yaml");
+    const db = join(dir, "mindgw.db");
+    const config = (models: string[]) =>
+      stringify({ storage: { path: db }, providers: providers(), models: models.map((m) => model(m, "a")) });
+    makeConfigFifo(path);
+    const lock = new Database(db, { create: true });
+    lock.run("PRAGMA journal_mode = WAL");
+    lock.run("BEGIN IMMEDIATE");
+    const starting = fx.spawn({ dir, configPath: path });
+    try {
+      (await configRead(path))(config(["m1"]));
+      // The edit, while the gateway waits for its store: m-edit is added.
+      writeFileSync(`${path}.tmp`, config(["m1", "m-edit"]));
+      renameSync(`${path}.tmp`, path);
+    } finally {
+      lock.run("COMMIT");
+      lock.close();
+    }
+    const started = await starting;
+    const routes = async (name: string) => {
+      const response = await fetch(`${started.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${started.adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: name, messages: ask() }),
+      });
+      await response.arrayBuffer();
+      return response.status === 200;
+    };
+    await waitFor("the edit to apply", () => routes("m-edit"));
+    expect(await routes("m1")).toBe(true);
+    await waitFor("the reload logged", () => started.stderr.all.includes("config reloaded (version 2)"));
   });
 });

@@ -1,8 +1,14 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { stringify } from "yaml";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { MINDGW } from "./harness/binary.ts";
+import { configRead, makeConfigFifo } from "./harness/config-fifo.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { ProcessOutput } from "./harness/process-output.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -74,7 +80,7 @@ async function refusedStatus(url: string, init?: RequestInit): Promise<number | 
   }
 }
 
-const exitCode = (gateway: GatewayProcess, timeoutMs: number) =>
+const exitCode = (gateway: Pick<GatewayProcess, "proc">, timeoutMs: number) =>
   Promise.race([gateway.proc.exited, Bun.sleep(timeoutMs).then(() => "still running" as const)]);
 
 describe("health", () => {
@@ -115,7 +121,7 @@ describe("SIGTERM", () => {
     expect(fake.requests[0]?.outcome).toBe("completed");
   });
 
-  test("a second SIGTERM or SIGINT while draining is ignored: the stream finishes, its audit row is written, exit 0", async () => {
+  test("a second SIGTERM or SIGINT while draining is ignored, a SIGHUP not applied: the stream finishes, its audit row is written, exit 0", async () => {
     gw = await start("20s");
     const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
     gw.proc.kill("SIGTERM");
@@ -124,6 +130,11 @@ describe("SIGTERM", () => {
     gw.proc.kill("SIGTERM");
     gw.proc.kill("SIGINT");
     await waitFor("both to be seen", () => gw?.stderr.all.match(/already draining/g)?.length === 2);
+    // And a reload asked now is said to be no reload, not "unchanged".
+    gw.proc.kill("SIGHUP");
+    await waitFor("the SIGHUP's answer", () =>
+      gw?.stderr.all.includes("SIGHUP received while draining: not reloaded"),
+    );
     const text = await stream.rest();
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
     expect(await exitCode(gw, 20_000)).toBe(0);
@@ -155,11 +166,139 @@ describe("SIGTERM", () => {
     expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
   });
 
+  test("a Responses WebSocket turn refused while draining is audited with the socket's key and the turn's model", async () => {
+    gw = await start("20s");
+    const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
+    // Bun's client socket takes headers; the DOM lib's constructor type hides them.
+    const ClientSocket = WebSocket as unknown as new (
+      url: string,
+      options: Bun.WebSocketOptions,
+    ) => WebSocket;
+    const socket = new ClientSocket(`${gw.url.replace("http:", "ws:")}/v1/responses`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    const messages: string[] = [];
+    socket.onmessage = (event) => messages.push(String(event.data));
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    gw.proc.kill("SIGTERM");
+    await waitFor("the drain to begin", () => gw?.stderr.match(/SIGTERM received: draining/));
+    socket.send(JSON.stringify({ type: "response.create", model: "m1", input: "late" }));
+    const refused = await waitFor("the turn's refusal", () =>
+      messages.find((m) => m.includes('"type":"error"')),
+    );
+    expect(refused).toContain("shutting down");
+    socket.close();
+    await stream.rest();
+    expect(await exitCode(gw, 20_000)).toBe(0);
+
+    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
+    const rows = audit.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            frontDoor: string;
+            status: number;
+            keyName: string | null;
+            tenant: string | null;
+            model: string | null;
+          },
+      );
+    const upgrade = rows.find((row) => row.frontDoor === "responses_socket");
+    const turn = rows.find((row) => row.frontDoor === "responses");
+    expect(upgrade?.keyName).toBeTruthy();
+    expect(turn).toMatchObject({
+      status: 503,
+      keyName: upgrade?.keyName,
+      tenant: upgrade?.tenant,
+      model: "m1",
+    });
+  });
+
   test("an idle gateway exits 0 at once on SIGTERM", async () => {
     gw = await start("30s");
     gw.proc.kill("SIGTERM");
     // Far below the 30 s deadline: nothing in flight means nothing to wait for.
     expect(await exitCode(gw, 10_000)).toBe(0);
     expect(gw.stderr.all).not.toContain("drain deadline");
+  });
+});
+
+// What a supervisor does right after a start: `systemctl reload` (the unit's ExecReload is
+// `kill -HUP`) or `stop`, while the gateway still loads its config, opens its store or binds.
+// The config file is a FIFO (config-fifo.ts): the signal comes while the gateway reads it.
+describe("signals while the gateway starts", () => {
+  /** `mindgw serve` started on a FIFO, not waited for; killed after the test. */
+  async function startingOnFifo() {
+    const dir = tempDir();
+    const path = join(dir.path, "mindgw.yaml");
+    makeConfigFifo(path);
+    const proc = Bun.spawn([MINDGW, "serve", "-c", path, "--host", "127.0.0.1", "--port", "0"], {
+      cwd: dir.path,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    fx.deferTest(async () => {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      dir.cleanup();
+    });
+    const gateway = { proc, stdout: new ProcessOutput(proc.stdout), stderr: new ProcessOutput(proc.stderr) };
+    const hand = await configRead(path);
+    const config = stringify({
+      storage: { path: join(dir.path, "mindgw.db") },
+      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+      models: [{ name: "m1", routes: [{ provider: "fake", model: "m1" }] }],
+    });
+    return { ...gateway, handConfig: () => hand(config) };
+  }
+  const BANNER = /serving on (http:\/\/\S+)/;
+
+  test("SIGHUPs from its config read until the banner: the gateway starts, serves, and reloads once up", async () => {
+    const gateway = await startingOnFifo();
+    gateway.proc.kill("SIGHUP");
+    gateway.handConfig();
+    // More through the rest of the start (the store, the parts, the port), one every 50 ms.
+    const banner = await waitFor(
+      "the banner, under SIGHUPs",
+      () => {
+        if (gateway.proc.exitCode !== null || gateway.proc.signalCode !== null)
+          throw new Error(
+            `exited (${gateway.proc.signalCode ?? gateway.proc.exitCode}):\n${gateway.stderr.all}`,
+          );
+        gateway.proc.kill("SIGHUP");
+        return gateway.stdout.match(BANNER);
+      },
+      30_000,
+      50,
+    );
+    const key = gateway.stdout.match(/(mgw_[A-Za-z0-9_-]+)/)?.[1];
+    const response = await fetch(`${banner[1]}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m1", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    await waitFor("the reload once up", () =>
+      gateway.stderr.all.includes("SIGHUP received while starting: reloading now that the gateway is up"),
+    );
+    gateway.proc.kill("SIGTERM");
+    expect(await exitCode(gateway, 20_000)).toBe(0);
+  });
+
+  test("SIGTERM during the start ends it: nothing listens, exit 0", async () => {
+    const gateway = await startingOnFifo();
+    gateway.proc.kill("SIGTERM");
+    gateway.handConfig();
+    expect(await exitCode(gateway, 20_000)).toBe(0);
+    expect(gateway.proc.signalCode).toBeNull();
+    await Promise.all([gateway.stdout.done, gateway.stderr.done]);
+    expect(gateway.stdout.all).not.toMatch(BANNER);
+    expect(gateway.stderr.all).toContain("SIGTERM received while starting: stopped before listening");
   });
 });

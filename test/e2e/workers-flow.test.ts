@@ -134,6 +134,20 @@ describe("workers: registering", () => {
     return up;
   };
 
+  test("an --upstream that is no http(s) URL ends the worker at once with exit 2, naming the flag", async () => {
+    // Each used to be retried forever ("fetch() URL is invalid"), or, with --models, registered
+    // to answer every request with a 502.
+    for (const upstream of ["127.0.0.1:18701/v1", "notaurl"]) {
+      const worker = start({ upstream, name: "no-url", models: ["fake-model"] });
+      expect(await exitOf(worker)).toBe(2);
+      await worker.stderr.done;
+      expect(worker.stderr.all).toContain(
+        `mindgw: --upstream: ${upstream} names no scheme (http:// or https://)`,
+      );
+    }
+    expect((await listWorkers(gw.url, adminKey)).some((w) => w.name === "no-url")).toBe(false);
+  });
+
   test("a --name or --label the gateway's schema refuses ends the worker with exit 2 and the schema's words", async () => {
     const upstream = `${fake.url}/v1`;
     const named = start({ upstream, name: "n".repeat(200), models: ["fake-model"] });

@@ -54,6 +54,10 @@ describe("workers: gateway restart", () => {
     expect(await ask(first, adminKey, "before restart")).toBe("echo: before restart");
 
     expect(await first.stop("SIGTERM")).toBe(0);
+    // A stop of the gateway's own: each worker is told and logged as disconnected, at info; none
+    // is "lost" (it was a warning, the listener's cut: 1001 Server closed).
+    expect(first.stderr.all.match(/info worker disconnected: the gateway is stopping/g)).toHaveLength(2);
+    expect(first.stderr.all).not.toContain("worker lost");
     // Same directory (database, keys) and port: the fixture's restart.
     const second = await fx.restart({ port: first.port });
     expect(second.url).toBe(first.url);

@@ -9,7 +9,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { ResponseStore } from "../../storage/storage.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
-import type { createFrontDoor } from "../front-door.ts";
+import type { createFrontDoor, Guarded, KnownBeforehand } from "../front-door.ts";
 import { logSaveError, responsesContext } from "../responses-context.ts";
 import { validateBody } from "../validate-body.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
@@ -132,8 +132,13 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
    * as a POST's would be (unless `store: false`), so a turn on another connection or over HTTP
    * can continue from it. No model is called and no limit is spent.
    */
-  function prepare(request: Request, clientIp: string | null, turn: SocketTurn): Promise<Response> {
-    return deps.guard(request, clientIp, "responses", "openai", async ({ principal, headers, ledger }) => {
+  function prepare(
+    request: Request,
+    clientIp: string | null,
+    turn: SocketTurn,
+    beforehand: KnownBeforehand,
+  ): Promise<Response> {
+    const prepared = async ({ principal, headers, ledger }: Guarded) => {
       requireArea(principal, "models");
       const model = validateBody("responses", turn.body);
       ledger.model = model;
@@ -153,7 +158,8 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       return new Response(events.map(encodeSse).join(""), {
         headers: { ...headers, "content-type": "text/event-stream" },
       });
-    });
+    };
+    return deps.guard(request, clientIp, "responses", "openai", prepared, beforehand);
   }
 
   return new Elysia().ws("/v1/responses", {
@@ -178,7 +184,12 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
         send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
         answer: (turn, signal) => {
           const post = turnRequest(request, turn.body, signal);
-          return turn.generate ? deps.serveModel(post, clientIp, "responses") : prepare(post, clientIp, turn);
+          // A turn refused at the door (the gateway draining) is recorded with its caller and model.
+          const model = typeof turn.body.model === "string" ? turn.body.model : null;
+          const beforehand = { principal, model };
+          return turn.generate
+            ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand)
+            : prepare(post, clientIp, turn, beforehand);
         },
         maxBody: deps.maxBody,
         refuse: (error, message) =>

@@ -139,6 +139,25 @@ describe("worker registry", () => {
     registry.close();
   });
 
+  test("the gateway's stop closes every worker, each logged as disconnected at info, not as lost", () => {
+    const { registry, logs, events } = setup();
+    const box = fake("box");
+    registry.add(box);
+    registry.close();
+    expect(box.closedWith).toBe(CloseCode.goingAway);
+    expect(logs.at(-1)).toEqual({
+      level: "info",
+      message: "worker disconnected: the gateway is stopping",
+      fields: { worker: "box", id: box.id },
+    });
+    expect(logs.some((line) => line.message === "worker lost")).toBe(false);
+    expect(events.at(-1)).toEqual(
+      expect.objectContaining({ type: "worker.lost", reason: "gateway shutting down" }),
+    );
+    // The listener's cut of the same connection comes after: nothing more is said.
+    expect(registry.remove(box, "connection closed (1001 Server closed)")).toBe(false);
+  });
+
   test("models lists what non-draining workers serve", () => {
     const { registry } = setup();
     registry.add(fake("a", { models: ["x", "y"] }));

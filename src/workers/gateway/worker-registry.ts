@@ -67,7 +67,10 @@ export interface WorkerRegistry {
   list(tenant?: string): WorkerSummary[];
   /** Removes workers whose heartbeats stopped. Runs on a timer while any worker is connected. */
   sweep(): void;
-  /** Closes every connection (gateway shutdown). */
+  /**
+   * Closes every connection (gateway shutdown), before the listener cuts them: each worker is told
+   * (1001) and logged as disconnected, at info, not as a worker lost.
+   */
   close(): void;
 }
 
@@ -126,6 +129,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   let pickSeq = 0;
   const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
   let timer: ReturnType<typeof setInterval> | undefined;
+  /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */
+  let stopping = false;
 
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
 
@@ -173,7 +178,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
-      log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
+      // Closed by the gateway's own stop: expected, and every connected worker says the same.
+      if (stopping)
+        log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
+      else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason });
       return true;
     },
@@ -250,6 +258,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       }
     },
     close() {
+      stopping = true;
       for (const worker of [...byName.values()]) {
         registry.remove(worker, "gateway shutting down");
         worker.close(CloseCode.goingAway, "gateway shutting down");

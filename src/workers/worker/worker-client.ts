@@ -181,6 +181,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
           return 2;
         }
         if (refusal) lost = refusal.message;
+        // Never connected: not a connection lost, one that could not be made, and why.
+        else if (end.failure) lost = `cannot reach the gateway at ${url.href}: ${end.failure}`;
       }
       attempt = end.registered ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);

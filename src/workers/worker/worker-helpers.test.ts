@@ -2,12 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
+import { connectFailure } from "./connect-failure.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { FailureLog } from "./failure-log.ts";
 import { offerable } from "./model-offer.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
 import { refusalOf } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem } from "./register-frame.ts";
+import { toUpstreamBase } from "./upstream-base.ts";
 import { chunkBytesFor, upstreamUrlOf } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
@@ -18,6 +20,30 @@ describe("worker helpers", () => {
     expect(toConnectUrl("wss://gw/prefix/workers/connect").href).toBe("wss://gw/prefix/workers/connect");
     expect(() => toConnectUrl("wss://gw/?token=abc")).toThrow();
     expect(() => toConnectUrl("ftp://gw")).toThrow();
+  });
+
+  test("--upstream is an http(s) URL, its trailing slashes dropped; anything else is refused, saying what it was", () => {
+    expect(toUpstreamBase("http://127.0.0.1:8000/v1/")).toBe("http://127.0.0.1:8000/v1");
+    expect(toUpstreamBase("https://models.internal/v1")).toBe("https://models.internal/v1");
+    expect(() => toUpstreamBase("127.0.0.1:18701/v1")).toThrow(
+      "--upstream: 127.0.0.1:18701/v1 names no scheme (http:// or https://): give the model server's URL with /v1 (http://127.0.0.1:8000/v1)",
+    );
+    // Which a URL parser would take for the scheme `localhost:`.
+    expect(() => toUpstreamBase("localhost:8000/v1")).toThrow("names no scheme");
+    expect(() => toUpstreamBase("notaurl")).toThrow("--upstream: notaurl names no scheme");
+    expect(() => toUpstreamBase("http://")).toThrow("--upstream: not a URL: http://");
+    expect(() => toUpstreamBase("ws://gpu:8000/v1")).toThrow("not ws://");
+    expect(() => toUpstreamBase("http://gpu:8000/v1?key=x")).toThrow("no query string");
+  });
+
+  test("a connect that failed is said by its system code and what it means, else by Bun's message", () => {
+    const failed = (error: unknown, message: string) =>
+      connectFailure(new ErrorEvent("error", { error, message }));
+    const bun = "WebSocket connection to 'ws://gw/workers/connect' failed: ";
+    expect(failed({ code: "ENOTFOUND" }, `${bun}Failed to connect`)).toBe("no such host (ENOTFOUND)");
+    expect(failed({ code: "EWHATEVER" }, `${bun}Failed to connect`)).toBe("EWHATEVER");
+    expect(failed(undefined, `${bun}Expected 101 status code: 200`)).toBe("Expected 101 status code: 200");
+    expect(connectFailure(new Event("error"))).toBe("no reason given");
   });
 
   test("a fixed path's upstream URL is kept and reused; a stored response's (an id) is not kept", () => {

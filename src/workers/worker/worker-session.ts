@@ -17,6 +17,7 @@ import {
 import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { connectFailure } from "./connect-failure.ts";
 import { FailureLog } from "./failure-log.ts";
 import { registerFrame, type WorkerIdentity } from "./register-frame.ts";
 import { StreamCredit } from "./stream-credit.ts";
@@ -35,7 +36,14 @@ export interface SessionOptions extends WorkerIdentity {
 
 /** How a connection ended: `rejected` means registering again would not help. */
 export type SessionEnd =
-  | { kind: "closed"; registered: boolean; code: number; reason: string }
+  | {
+      kind: "closed";
+      registered: boolean;
+      code: number;
+      reason: string;
+      /** Why the socket could not connect (connect-failure.ts), when it could not. */
+      failure?: string;
+    }
   | { kind: "rejected"; reason: string; message: string };
 
 /** How long the upgrade and the registration may take together. */
@@ -71,6 +79,8 @@ export class WorkerSession {
   private binaryAnswers = false;
   private draining = false;
   private rejected: SessionEnd | undefined;
+  /** Why the socket failed, from its error event (which comes before the close). */
+  private failure: string | undefined;
   private lastHeard = Date.now();
   private readonly registerTimer: ReturnType<typeof setTimeout>;
   private timers: ReturnType<typeof setInterval>[] = [];
@@ -130,6 +140,9 @@ export class WorkerSession {
       REGISTER_TIMEOUT_MS,
     );
     this.socket.onopen = () => this.send(registerFrame(options));
+    this.socket.onerror = (event) => {
+      this.failure ??= connectFailure(event);
+    };
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => {
       this.shutdown();
@@ -139,6 +152,7 @@ export class WorkerSession {
           registered: this.registered,
           code: event.code,
           reason: event.reason,
+          ...(this.failure ? { failure: this.failure } : {}),
         },
       );
     };

@@ -1,0 +1,66 @@
+import { parseConfigYaml } from "./parse-config-yaml.ts";
+
+/** How many removals a hold names before it counts the rest. */
+const NAMED = 5;
+
+/** The file's YAML document; undefined when it is none (the watcher refuses that anyway). */
+function documentOf(text: string): unknown {
+  try {
+    return parseConfigYaml(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isFilled = (value: unknown) =>
+  Array.isArray(value) ? value.length > 0 : isMapping(value) && Object.keys(value).length > 0;
+
+/**
+ * What `next` lacks of `previous`, as YAML documents, at any depth: a key gone (`server.max_body`,
+ * a whole section), a list with fewer entries (`models (4 → 2)`), a filled list or mapping now
+ * null (`models:` with its entries not yet written). Lists are compared by position: a reordering
+ * reads as an edit of each entry, which can only cost a hold.
+ */
+function removedFrom(previous: unknown, next: unknown, path: string, found: string[]): void {
+  if (!isFilled(previous)) return;
+  if (next === null || next === undefined) {
+    found.push(path);
+    return;
+  }
+  if (Array.isArray(previous)) {
+    // A list made into something else is an edit, not a cut.
+    if (!Array.isArray(next)) return;
+    if (next.length < previous.length) found.push(`${path} (${previous.length} → ${next.length})`);
+    for (let i = 0; i < next.length && i < previous.length; i++)
+      removedFrom(previous[i], next[i], `${path}[${i}]`, found);
+    return;
+  }
+  if (!isMapping(previous) || !isMapping(next)) return;
+  for (const [key, value] of Object.entries(previous)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key in next) removedFrom(value, next[key], at, found);
+    else found.push(at);
+  }
+}
+
+/**
+ * Why a changed config file looks like one read while it was being written in place, its second
+ * part still to come: it removes something the previous file had (what follows a cut is simply
+ * missing, and the first part of a YAML file is usually valid YAML), or it ends mid-line where
+ * the previous file ended with a line break. Empty for a change that only edits values or adds
+ * entries: that applies at once, where a removal waits to be read again (watch-config.ts).
+ */
+export function truncationSigns(previousText: string, nextText: string): string[] {
+  const removed: string[] = [];
+  removedFrom(documentOf(previousText), documentOf(nextText), "", removed);
+  const signs: string[] = [];
+  if (removed.length > 0) {
+    const more = removed.length - NAMED;
+    signs.push(`removes ${removed.slice(0, NAMED).join(", ")}${more > 0 ? ` and ${more} more` : ""}`);
+  }
+  if (previousText.endsWith("\n") && !nextText.endsWith("\n")) signs.push("ends mid-line");
+  return signs;
+}

@@ -103,6 +103,15 @@ test("a route passed over for count_tokens is no attempt, and the next route no 
   ]);
 });
 
+test("count_tokens answered by the gateway's estimate names no route, no upstream model, no attempt", async () => {
+  const { infos, telemetry } = listening();
+  const config = { ...oaThenAnthropic, models: [{ name: "m", routes: [{ provider: "oa", model: "x" }] }] };
+  const { router } = routerFor(config, [fakeProvider("oa"), fakeProvider("an")]);
+  const dispatched = await router(chatRequest("m", { ...countTokens, telemetry }));
+  expect([dispatched.route, dispatched.upstreamModel, dispatched.attempts]).toEqual([null, null, 0]);
+  expect(infos).toEqual([]);
+});
+
 test("a vendor's count that failed is an attempt: the next route is a failover", async () => {
   const { infos, telemetry } = listening();
   const refusing = {

@@ -243,12 +243,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
   private exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
-    const first = this.plan.routes[0];
     const local =
-      lastError?.code === "unsupported_operation" && first
-        ? localAnswer(request.operation, request.body)
-        : undefined;
-    if (local && first) return local.then((body) => localDispatched(first, this.attempts, body));
+      lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
+    if (local) return local.then((body) => localDispatched(this.attempts, body));
     return Promise.reject(lastError ?? this.skippedAll() ?? this.outOfService());
   }
 
@@ -259,11 +256,14 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   }
 }
 
-/** No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers. */
-function localDispatched(first: Route, attempts: number, body: JsonObject): Dispatched {
+/**
+ * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as
+ * no route and no upstream model (metrics' provider `none`), whatever attempts came before.
+ */
+function localDispatched(attempts: number, body: JsonObject): Dispatched {
   return {
-    route: first.label,
-    upstreamModel: first.upstreamModel,
+    route: null,
+    upstreamModel: null,
     attempts,
     dropped: [],
     reply: { kind: "json", body },

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { upstreamError } from "../core/gateway-error.ts";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { AttemptInfo, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { chatRequest, fakeProvider, routerFor, twoRoutes } from "./router-test-kit.ts";
 
@@ -69,4 +69,110 @@ test("an attempt is told who serves it as the GenAI conventions name it: the pro
     ["provider:a", "gcp.vertex_ai"],
     ["provider:b", "openai"],
   ]);
+});
+
+// Only a call sent upstream is an attempt: a route passed over before sending (it cannot serve the
+// operation) or a translation that refuses the request is no attempt, and no failover follows it.
+const oaThenAnthropic = {
+  providers: [
+    { name: "oa", type: "openai" },
+    { name: "an", type: "anthropic" },
+  ],
+  models: [
+    {
+      name: "m",
+      routes: [
+        { provider: "oa", model: "x" },
+        { provider: "an", model: "y" },
+      ],
+    },
+  ],
+  routing: { backoff: 0 },
+};
+const countTokens = { operation: "count_tokens" as const, body: { model: "m", messages: [] } };
+
+test("a route passed over for count_tokens is no attempt, and the next route no failover", async () => {
+  const { infos, telemetry } = listening();
+  const openai = fakeProvider("oa");
+  const anthropic = { ...fakeProvider("an"), dialect: "anthropic" as const };
+  const { router } = routerFor(oaThenAnthropic, [openai, anthropic]);
+  const dispatched = await router(chatRequest("m", { ...countTokens, telemetry }));
+  expect([dispatched.route, dispatched.attempts]).toEqual(["provider:an", 1]);
+  expect(infos.map(({ route, retry, failover }) => [route, retry, failover])).toEqual([
+    ["provider:an", 0, false],
+  ]);
+});
+
+test("count_tokens answered by the gateway's estimate names no route, no upstream model, no attempt", async () => {
+  const { infos, telemetry } = listening();
+  const config = { ...oaThenAnthropic, models: [{ name: "m", routes: [{ provider: "oa", model: "x" }] }] };
+  const { router } = routerFor(config, [fakeProvider("oa"), fakeProvider("an")]);
+  const dispatched = await router(chatRequest("m", { ...countTokens, telemetry }));
+  expect([dispatched.route, dispatched.upstreamModel, dispatched.attempts]).toEqual([null, null, 0]);
+  expect(infos).toEqual([]);
+});
+
+test("a vendor's count that failed is an attempt: the next route is a failover", async () => {
+  const { infos, telemetry } = listening();
+  const refusing = {
+    ...fakeProvider("oa", () =>
+      Promise.reject(new GatewayError({ status: 400, code: "unsupported_operation", message: "no counter" })),
+    ),
+    countsTokens: true,
+  };
+  const anthropic = { ...fakeProvider("an"), dialect: "anthropic" as const };
+  const { router } = routerFor(oaThenAnthropic, [refusing, anthropic]);
+  await router(chatRequest("m", { ...countTokens, telemetry }));
+  expect(infos.map(({ route, failover }) => [route, failover])).toEqual([
+    ["provider:oa", false],
+    ["provider:an", true],
+  ]);
+});
+
+test("a translation that refuses the request is the caller's 400, no attempt", async () => {
+  const { infos, telemetry } = listening();
+  const openai = fakeProvider("a");
+  const { router } = routerFor(twoRoutes(), [openai, fakeProvider("b")]);
+  const refused = await router(
+    chatRequest("m", {
+      operation: "responses",
+      body: { model: "m", input: "hi", max_output_tokens: "lots" },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+      telemetry,
+    }),
+  ).catch((e: unknown) => e);
+  expect([(refused as GatewayError).status, (refused as GatewayError).code]).toEqual([
+    400,
+    "invalid_request",
+  ]);
+  expect(openai.calls).toHaveLength(0);
+  expect(infos).toEqual([]);
+});
+
+test("a workers route with no worker to take the call is no attempt, and the next route no failover", async () => {
+  const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
+  const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
+  const registry = createWorkerRegistry();
+  const workers = {
+    provider: createWorkersProvider(registry),
+    servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+    models: (tenant: string) => registry.models(tenant),
+  };
+  const config = {
+    providers: [{ name: "b", type: "openai" }],
+    models: [
+      {
+        name: "m",
+        routes: [
+          { provider: "workers", model: "w" },
+          { provider: "b", model: "mb" },
+        ],
+      },
+    ],
+    routing: { backoff: 0 },
+  };
+  const { infos, telemetry } = listening();
+  const { router } = routerFor(config, [fakeProvider("b")], { workers });
+  expect((await router(chatRequest("m", { telemetry }))).route).toBe("provider:b");
+  expect(infos.map(({ route, failover }) => [route, failover])).toEqual([["provider:b", false]]);
 });

@@ -44,8 +44,12 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   /** The route being tried, and its retry (0: the first try on it). */
   private index = 0;
   private retry = 0;
+  /** Calls sent upstream: a route passed over before sending (it cannot serve the call) is none. */
   private attempts = 0;
+  /** What the dispatch fails with when no route answers: the last failure, or why a route was passed over. */
   private lastError: GatewayError | undefined;
+  /** An attempt sent upstream failed: the next route's first try is a failover. */
+  private sentAndFailed = false;
   // A window known too small (estimated before trying, or refused by an upstream) rules out
   // every route whose window is no larger.
   private tooSmall = 0;
@@ -114,21 +118,22 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   /** One attempt at the route: its read settles the dispatch through `settled` or `recovered`. */
   private send(route: Route): Promise<Dispatched> {
     const { request } = this;
-    this.attempts++;
     // A call sent again without a refused field is a retry of its route.
     const retry = this.without ? this.retry + 1 : this.retry;
-    const info = attemptInfo(route, retry, this.lastError !== undefined && retry === 0);
+    const info = attemptInfo(route, retry, this.sentAndFailed && retry === 0);
     this.call = undefined;
     try {
       this.call = openAttempt(
         route,
         request,
         this.deps.health,
-        this.attempts,
+        this.attempts + 1,
         this.policy,
         info,
         this.without,
       );
+      // Opened: a call about to be sent (one refused before it opened is no attempt).
+      this.attempts++;
       return sendAttempt(this.call, request, this);
     } catch (thrown) {
       // Thrown before the read began (the call could not be adapted, or the provider threw).
@@ -157,12 +162,14 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const call = this.call;
     this.call = undefined;
     // An attempt that was opened ends here, its route judged; one refused before it opened
-    // (the call could not be adapted) has told its route already.
+    // (the call could not be adapted) has told its route already, and was no attempt.
     const error = call === undefined ? thrown : attemptFailed(call, request, thrown);
+    if (call !== undefined) this.sentAndFailed = true;
     if (request.signal.aborted) throw abortReason(request.signal);
     const failure = toGatewayError(error);
-    // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
-    // is no failure of the route: the next one may serve it.
+    // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route, or a
+    // vendor that could not count) is no failure of the route: the next one may serve it. Passed
+    // over before anything was sent, it makes the next route no failover either.
     if (failure.code === "unsupported_operation") {
       this.lastError ??= failure;
       this.nextRoute();
@@ -248,12 +255,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
   private exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
-    const first = this.plan.routes[0];
     const local =
-      lastError?.code === "unsupported_operation" && first
-        ? localAnswer(request.operation, request.body)
-        : undefined;
-    if (local && first) return local.then((body) => localDispatched(first, this.attempts, body));
+      lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
+    if (local) return local.then((body) => localDispatched(this.attempts, body));
     return Promise.reject(lastError ?? this.skippedAll() ?? this.outOfService());
   }
 
@@ -264,11 +268,14 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   }
 }
 
-/** No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers. */
-function localDispatched(first: Route, attempts: number, body: JsonObject): Dispatched {
+/**
+ * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as
+ * no route and no upstream model (metrics' provider `none`), whatever attempts came before.
+ */
+function localDispatched(attempts: number, body: JsonObject): Dispatched {
   return {
-    route: first.label,
-    upstreamModel: first.upstreamModel,
+    route: null,
+    upstreamModel: null,
     attempts,
     dropped: [],
     reply: { kind: "json", body },

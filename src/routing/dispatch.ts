@@ -52,11 +52,15 @@ export interface ReceivedRequest {
 export interface Dispatched {
   /** In the caller's dialect. A stream starts with the event that was already read. */
   readonly reply: ClientReply;
-  /** `provider:<name>` or `worker:<name>`. */
-  readonly route: string;
-  readonly upstreamModel: string;
+  /**
+   * `provider:<name>` or `worker:<name>`; null, as `upstreamModel` is, when no upstream served it
+   * and the gateway answered itself (count_tokens' estimate).
+   */
+  readonly route: string | null;
+  readonly upstreamModel: string | null;
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
+  /** Calls sent upstream, this answer's included. */
   readonly attempts: number;
   /** What translation left out for this route, by name; empty when nothing was. */
   readonly dropped: readonly string[];

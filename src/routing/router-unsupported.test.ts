@@ -52,7 +52,8 @@ test("when no route can count, the gateway estimates with a tokenizer; no upstre
   const { router } = routerFor(config, [openai, other]);
   const dispatched = await router(countTokens("m"));
   expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
-  expect(dispatched.route).toBe("provider:oa");
+  // Served by no upstream: no route, no upstream model (metrics' provider `none`).
+  expect([dispatched.route, dispatched.upstreamModel]).toEqual([null, null]);
   expect(openai.calls).toHaveLength(0);
   expect(other.calls).toHaveLength(0);
 });

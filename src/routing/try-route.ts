@@ -1,5 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { clientClosed, GatewayError, providerFailure, toGatewayError } from "../core/gateway-error.ts";
+import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
@@ -26,8 +26,10 @@ import { type RefusedHint, withoutHint } from "./translation-hints.ts";
  * and `attemptFailed` turns anything thrown into a GatewayError whose retry verdict the router acts
  * on. The route's health hears of the attempt either way.
  *
- * Throws, before any upstream call (no verdict on the route, but a half-open probe slot this
- * request claimed freed), when the call cannot be adapted.
+ * Throws, before any upstream call, when the call cannot be adapted (a translation that refuses
+ * the request, a route that cannot serve the operation) or no upstream of the route can take it:
+ * no verdict on the route, only a half-open probe slot this request claimed freed, and no attempt
+ * told to telemetry, the audit's list included (nothing was sent: the refusal is the request's).
  */
 export function openAttempt(
   route: Route,
@@ -61,11 +63,6 @@ export function openAttempt(
     if (without) adapted = withoutHint(adapted, without);
   } catch (error) {
     health.released(route.key);
-    // Told as an attempt that failed the moment it began.
-    const at = performance.now();
-    const observed = request.telemetry?.attempt(info, at);
-    observed?.settled(toGatewayError(error), undefined, at);
-    observed?.closed(undefined, at);
     throw error;
   }
   const body = upstreamBody(adapted.body, route.upstreamModel);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { openRawWorker } from "../../src/workers/testing/raw-worker.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, type Sample, sampleValue } from "./harness/prometheus-text.ts";
@@ -20,11 +21,14 @@ let scrapeUrl: string;
 
 const config = (fakeUrl: string, extra: object = {}) => ({
   metrics: { listen: "127.0.0.1:0" },
-  providers: ["fake", "fake-a", "fake-b", "fake-g"].map((name) => ({
-    name,
-    type: "openai",
-    base_url: `${fakeUrl}/v1`,
-  })),
+  providers: [
+    ...["fake", "fake-a", "fake-b", "fake-g", "fake-oa"].map((name) => ({
+      name,
+      type: "openai",
+      base_url: `${fakeUrl}/v1`,
+    })),
+    { name: "fake-an", type: "anthropic", base_url: fakeUrl },
+  ],
   models: [
     { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
     { name: "m-retry", routes: [{ provider: "fake", model: "fake-model" }] },
@@ -36,6 +40,15 @@ const config = (fakeUrl: string, extra: object = {}) => ({
       ],
     },
     { name: "glob-*", routes: [{ provider: "fake-g", model: "*" }] },
+    // Only for the calls never sent upstream (the last describe): an OpenAI-type route first.
+    {
+      name: "m-count",
+      routes: [
+        { provider: "fake-oa", model: "fake-model" },
+        { provider: "fake-an", model: "claude-fake" },
+      ],
+    },
+    { name: "m-oa", routes: [{ provider: "fake-oa", model: "fake-model" }] },
   ],
   prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
   tenants: [{ name: "team-a", budget: { usd: 500, per: "month" } }],
@@ -364,5 +377,78 @@ describe("metrics: workers that come and go", () => {
       }),
     ).toBe(9);
     expect(after.map((x) => JSON.stringify(x.labels)).join("\n")).not.toContain("wm-");
+  });
+});
+
+describe("metrics: a call never sent upstream is no attempt", () => {
+  const post = (path: string, requestId: string, body: object) =>
+    fetch(`${gw.url}${path}`, {
+      method: "POST",
+      headers: { ...bearer(admin), "anthropic-version": "2023-06-01", "x-request-id": requestId },
+      body: JSON.stringify(body),
+    });
+  const messages = [{ role: "user", content: "hello there" }];
+
+  test("count_tokens past an OpenAI-type route, the gateway's own estimate, a translation's refusal", async () => {
+    fake.reset();
+    // One upstream call, on the Anthropic route: the OpenAI-type route before it cannot count.
+    expect(
+      (await post("/v1/messages/count_tokens", "never-sent-passed", { model: "m-count", messages })).status,
+    ).toBe(200);
+    // No route can count: the gateway estimates, no upstream called.
+    expect(
+      (await post("/v1/messages/count_tokens", "never-sent-estimate", { model: "m-oa", messages })).status,
+    ).toBe(200);
+    // Responses → chat refuses a bound that is no number: the caller's 400, nothing sent.
+    const refused = await post("/v1/responses", "never-sent-refused", {
+      model: "m-oa",
+      input: "x",
+      max_output_tokens: "lots",
+    });
+    expect(refused.status).toBe(400);
+    expect(fake.requests.map((r) => r.path)).toEqual(["/v1/messages/count_tokens"]);
+
+    // Each request is counted as it ends, which may come after its answer: read once all three are.
+    const ours = (x: Sample) =>
+      x.name === "mindgw_requests_total" && ["m-count", "m-oa"].includes(x.labels.model ?? "");
+    const s = await waitFor("the three requests counted", async () => {
+      const now = await scrape();
+      return now.filter(ours).reduce((sum, x) => sum + x.value, 0) === 3 ? now : undefined;
+    });
+    const counted = (front_door: string, model: string, provider: string, status_class = "2xx") =>
+      sampleValue(s, "mindgw_requests_total", { front_door, model, provider, status_class });
+    // The estimate was served by no upstream: provider `none`, as a refused request's.
+    expect(counted("count_tokens", "m-oa", "none")).toBe(1);
+    expect(counted("count_tokens", "m-oa", "fake-oa")).toBeUndefined();
+    expect(counted("count_tokens", "m-count", "fake-an")).toBe(1);
+    expect(counted("responses", "m-oa", "none", "4xx")).toBe(1);
+    // The one attempt is the one call sent, and no failover led to it.
+    const attempted = s.filter(
+      (x) =>
+        x.name === "mindgw_upstream_attempts_total" &&
+        ["fake-oa", "fake-an"].includes(x.labels.provider ?? ""),
+    );
+    expect(attempted.map((x) => [x.labels.provider, x.labels.outcome, x.value])).toEqual([
+      ["fake-an", "ok", 1],
+    ]);
+    expect(sampleValue(s, "mindgw_upstream_failovers_total", { model: "m-count" })).toBeUndefined();
+    // The audit rows agree: one attempt where a call was sent, no `attempts` where none was.
+    expect((await auditRow(gw, "never-sent-passed")).attempts).toMatchObject([
+      { route: "provider:fake-an", upstreamModel: "claude-fake", outcome: "ok" },
+    ]);
+    const estimate = await auditRow(gw, "never-sent-estimate");
+    expect([estimate.status, estimate.route, estimate.upstreamModel, estimate.attempts]).toEqual([
+      200,
+      null,
+      null,
+      undefined,
+    ]);
+    const refusal = await auditRow(gw, "never-sent-refused");
+    expect([refusal.status, refusal.errorClass, refusal.route, refusal.attempts]).toEqual([
+      400,
+      "invalid_request",
+      null,
+      undefined,
+    ]);
   });
 });

@@ -66,6 +66,7 @@ function configFor(fakeUrl: string) {
       ...["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fakeUrl}/v1` })),
       // Nothing listens on port 1: a shadow copy sent there fails at once.
       { name: "unreachable", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+      { name: "fake-an", type: "anthropic", base_url: fakeUrl },
     ],
     models: [
       {
@@ -76,6 +77,15 @@ function configFor(fakeUrl: string) {
         ],
       },
       { name: "m-worker", routes: [{ provider: "workers", model: "fake-model" }] },
+      // count_tokens: an OpenAI-type route cannot serve it (passed over), an Anthropic one can.
+      {
+        name: "m-count",
+        routes: [
+          { provider: "fake-a", model: "fake-model" },
+          { provider: "fake-an", model: "claude-fake" },
+        ],
+      },
+      { name: "m-oa", routes: [{ provider: "fake-a", model: "fake-model" }] },
       {
         name: "m-shadowed",
         routes: [{ provider: "fake-a", model: "fake-model" }],
@@ -391,6 +401,49 @@ describe("traces: OTLP export", () => {
       "error.type": "unauthorized",
     });
     expect(span?.statusCode).toBe(0);
+  });
+
+  test("a client span per call sent upstream: none for a route passed over, the gateway's estimate or a translation's refusal", async () => {
+    const call = async (path: string, body: object) => {
+      const traceId = hex(16);
+      fake.reset();
+      const res = await fetch(`${gw.url}${path}`, {
+        method: "POST",
+        headers: {
+          ...bearer(key),
+          "anthropic-version": "2023-06-01",
+          traceparent: traceparent(traceId, hex(8)),
+        },
+        body: JSON.stringify(body),
+      });
+      await res.arrayBuffer();
+      // A request's spans are exported together, its server span last: once it is in, all are.
+      const spans = await waitFor(`the server span of trace ${traceId}`, () => {
+        const spans = receiver.spans.filter((s) => s.traceId === traceId);
+        return spans.some((s) => s.kind === SERVER) ? spans : undefined;
+      });
+      const server = spans.find((s) => s.kind === SERVER);
+      const clients = spans.filter((s) => s.kind === CLIENT);
+      return { status: res.status, sent: fake.requests.length, server, clients };
+    };
+    const messages = [{ role: "user", content: "hello there" }];
+
+    const passedOver = await call("/v1/messages/count_tokens", { model: "m-count", messages });
+    expect([passedOver.status, passedOver.sent, passedOver.clients.length]).toEqual([200, 1, 1]);
+    expect(passedOver.clients[0]?.attributes).toMatchObject({
+      "mindgw.route": "provider:fake-an",
+      "mindgw.attempt.failover": false,
+    });
+    expect(passedOver.clients[0]?.statusCode).not.toBe(2);
+
+    const estimated = await call("/v1/messages/count_tokens", { model: "m-oa", messages });
+    expect([estimated.status, estimated.sent, estimated.clients.length]).toEqual([200, 0, 0]);
+    // Answered by the gateway itself: no upstream model or route on the request's span.
+    expect(estimated.server?.attributes["gen_ai.response.model"]).toBeUndefined();
+    expect(estimated.server?.attributes["mindgw.route"]).toBeUndefined();
+
+    const refused = await call("/v1/responses", { model: "m-oa", input: "x", max_output_tokens: "lots" });
+    expect([refused.status, refused.sent, refused.clients.length]).toEqual([400, 0, 0]);
   });
 
   test("reading a stored response is no generation: its span is `mindgw stored_responses`, no GenAI operation", async () => {

@@ -26,6 +26,7 @@ import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
 import type { CallerNames } from "./caller-param.ts";
+import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 import { effortHint } from "./translation-hints.ts";
@@ -285,7 +286,13 @@ function viaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
-  const translated = responsesRequestToChat(body, context.previous, policy, context.referenced);
+  const translated = responsesRequestToChat(
+    body,
+    context.previous,
+    policy,
+    context.referenced,
+    chatUpstreamNeeds(target.provider),
+  );
   const chat = chatOf(translated, target, model, policy);
   const { tools, compact } = translated;
   return {
@@ -356,6 +363,7 @@ function compactViaChat(
     context.previous,
     policy,
     context.referenced,
+    chatUpstreamNeeds(target.provider),
   );
   const chat = chatOf(translated, target, model, policy);
   return {

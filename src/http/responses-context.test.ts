@@ -36,7 +36,7 @@ async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
 }
 
 describe("responsesContext", () => {
-  test("stores each answer with the whole conversation, so chains continue from one read", async () => {
+  test("stores each answer with its own turn and the id it continues; the chain reads back whole", async () => {
     const store = createMemoryResponseStore();
     const acme = principal("acme");
     const first = await responsesContext(store, acme, { model: "m", input: "one" }, fail);
@@ -50,11 +50,107 @@ describe("responsesContext", () => {
     second.onResponse(answer(second.id, "echo two"));
     const stored = await store.get("acme", second.id);
     expect(stored?.response).toEqual(answer(second.id, "echo two"));
+    expect(stored?.previousId).toBe(first.id);
     expect(stored?.items.map((item) => item.content)).toEqual([
+      "two",
+      [{ type: "output_text", text: "echo two" }],
+    ]);
+
+    const third = await responsesContext(
+      store,
+      acme,
+      { input: "three", previous_response_id: second.id },
+      fail,
+    );
+    expect(third.previous.map((item) => item.content)).toEqual([
       "one",
       [{ type: "output_text", text: "echo one" }],
       "two",
       [{ type: "output_text", text: "echo two" }],
+    ]);
+  });
+
+  test("a chain's storage grows by each turn once: the 40th turn stores no more than the 1st", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const sizes: number[] = [];
+    let previous: string | undefined;
+    for (let turn = 0; turn < 40; turn++) {
+      const body = {
+        input: `turn ${turn} ${"x".repeat(2000)}`,
+        ...(previous ? { previous_response_id: previous } : {}),
+      };
+      const context = await responsesContext(store, acme, body, fail);
+      expect(context.previous).toHaveLength(2 * turn);
+      context.onResponse(answer(context.id, `echo ${turn} ${"y".repeat(2000)}`));
+      const stored = await store.get("acme", context.id);
+      sizes.push(JSON.stringify(stored?.items).length);
+      previous = context.id;
+    }
+    expect(Math.max(...sizes)).toBeLessThan((sizes[0] ?? 0) + 100);
+  });
+
+  test("a chain that lost a response is not continued: OpenAI's 400 previous_response_not_found, naming the one gone", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const ids: string[] = [];
+    for (const text of ["one", "two", "three"]) {
+      const previous = ids.at(-1);
+      const body = { input: text, ...(previous ? { previous_response_id: previous } : {}) };
+      const context = await responsesContext(store, acme, body, fail);
+      context.onResponse(answer(context.id, `echo ${text}`));
+      ids.push(context.id);
+    }
+    const [first, second, third] = ids as [string, string, string];
+    await store.delete?.("acme", first);
+    for (const id of [second, third]) {
+      const error = await rejection(
+        responsesContext(store, acme, { input: "four", previous_response_id: id }, fail),
+      );
+      expect([error.status, error.code, error.param]).toEqual([
+        400,
+        "previous_response_not_found",
+        "previous_response_id",
+      ]);
+      expect(error.message).toBe(
+        `Previous response with id '${id}' not found: the response it continues, '${first}', was deleted or has expired.`,
+      );
+    }
+  });
+
+  test("a response stored whole (before responses named the one they continue) is continued as it is", async () => {
+    const store = createMemoryResponseStore();
+    const whole = [
+      { type: "message", role: "user", content: "one" },
+      reply("echo one"),
+      { type: "message", role: "user", content: "two" },
+      reply("echo two"),
+    ];
+    await store.save({
+      tenant: "acme",
+      id: "resp_old",
+      response: answer("resp_old", "echo two"),
+      items: whole,
+      createdAt: 1,
+    });
+    const next = await responsesContext(
+      store,
+      principal("acme"),
+      { input: "three", previous_response_id: "resp_old" },
+      fail,
+    );
+    expect(next.previous).toEqual(whole);
+    next.onResponse(answer(next.id, "echo three"));
+    const after = await responsesContext(
+      store,
+      principal("acme"),
+      { input: "four", previous_response_id: next.id },
+      fail,
+    );
+    expect(after.previous.map((item) => item.content)).toEqual([
+      ...whole.map((item) => item.content),
+      "three",
+      [{ type: "output_text", text: "echo three" }],
     ]);
   });
 

@@ -4,12 +4,13 @@ import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
-import type { ResponseStore } from "../storage/storage.ts";
+import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems, inputItems } from "../translate/responses/input-items.ts";
 import { resolveItemReferences, withReferencesResolved } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import { responseScope } from "./response-scope.ts";
+import { storedConversation } from "./stored-conversation.ts";
 
 /** How a failed save of a request's response is logged (the caller gets a 503 instead of the answer). */
 export const logSaveError =
@@ -41,12 +42,15 @@ export function saveFailure(error: unknown): GatewayError {
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
  * `previous_response_id` within the caller's scope (its tenant, or itself outside every tenant:
  * response-scope.ts; any other scope's id is simply unknown, OpenAI's 400
- * `previous_response_not_found`, native routes included), and stores the final response with the
- * whole conversation so far, so the next link of the chain needs one read. The answer leaves only
- * once stored (`saved`: a client may continue from it the moment it reads it, on any node);
- * `store: false` answers without storing, and waits for nothing; a compaction (`compact`) is never
- * stored. The `item_reference`s of the request (and of its chain) are looked up in the same scope
- * (item-references.ts).
+ * `previous_response_not_found`, native routes included) to the conversation its chain holds
+ * (stored-conversation.ts), and stores the final response with its own turn (this request's input,
+ * its output) and the id it continues, so a chain's storage grows with each turn once, not with
+ * the whole conversation each time. A chain that lost a response (deleted, or pruned by retention)
+ * cannot be continued: the same 400, so the client sends the whole conversation again. The answer
+ * leaves only once stored (`saved`: a client may continue from it the moment it reads it, on any
+ * node); `store: false` answers without storing, and waits for nothing; a compaction (`compact`)
+ * is never stored. The `item_reference`s of the request (and of its chain) are looked up in the
+ * same scope (item-references.ts).
  */
 export async function responsesContext(
   store: ResponseStore,
@@ -60,23 +64,18 @@ export async function responsesContext(
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const scope = responseScope(principal);
-  const previous = previousId ? await store.get(scope, previousId) : null;
+  const previous = previousId ? await storedConversation(store, scope, previousId) : null;
   // Unknown to this scope is refused on every route, native ones included: callers share the
   // gateway's upstream account, so an id the gateway did not give this scope must not reach it.
   // In OpenAI's own words (400 previous_response_not_found), which clients (Codex) read to send
-  // the whole conversation again instead.
-  if (previousId && !previous) {
-    throw new GatewayError({
-      status: 400,
-      code: "previous_response_not_found",
-      message: `Previous response with id '${previousId}' not found.`,
-      param: "previous_response_id",
-    });
-  }
+  // the whole conversation again instead; so is a chain with a response gone, whose turns could
+  // only be sent upstream with a gap.
+  if (previousId && (!previous || previous.missing)) throw previousNotFound(previousId, previous?.missing);
   const history = previous?.items ?? [];
   // Items sent back by id alone (`item_reference`), looked up in the same scope.
   const referenced = await resolveItemReferences([...history, ...inputItems(body.input)], async (id) => {
-    return (await store.get(scope, id))?.items;
+    const stored = await store.get(scope, id);
+    return stored ? withItemIds(stored.items, stored.id) : undefined;
   });
   const id = newResponseId();
   const stores = body.store !== false && !compact;
@@ -85,7 +84,7 @@ export async function responsesContext(
     id,
     previous: withoutStoredIds(history),
     ...(referenced.size > 0 ? { referenced } : {}),
-    ...(previous?.holder ? { previousHolder: previous.holder } : {}),
+    ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
     stores,
     saved: () => saving,
@@ -93,15 +92,21 @@ export async function responsesContext(
       if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
-      // Stored with what its references named, so the chain reads whole wherever it goes next.
-      const conversation = withReferencesResolved(
-        [...history, ...conversationItems(body, response)],
-        referenced,
-      );
+      // This turn alone, with what its references named: the chain before it is the previous
+      // response's, read by following `previousId` back.
+      const turn = withReferencesResolved(conversationItems(body, response), referenced);
       // Every item gets an id (its own, or one made here) for `input_items` to page by.
-      const items = withItemIds(conversation, savedId);
-      const record = { tenant: scope, id: savedId, response, items, createdAt: Date.now() };
-      saving = store.save(holder ? { ...record, holder } : record).then(
+      const items = withItemIds(turn, savedId);
+      const record: StoredResponse = {
+        tenant: scope,
+        id: savedId,
+        response,
+        items,
+        createdAt: Date.now(),
+        ...(previousId ? { previousId } : {}),
+        ...(holder ? { holder } : {}),
+      };
+      saving = store.save(record).then(
         () => undefined,
         (error: unknown) => {
           onSaveError(error);
@@ -110,4 +115,18 @@ export async function responsesContext(
       );
     },
   };
+}
+
+/**
+ * OpenAI's 400 for a `previous_response_id` it does not hold; `missing` names the response its
+ * chain lost, when it is that one that is gone.
+ */
+function previousNotFound(previousId: string, missing: string | undefined): GatewayError {
+  const lost = missing ? `: the response it continues, '${missing}', was deleted or has expired` : "";
+  return new GatewayError({
+    status: 400,
+    code: "previous_response_not_found",
+    message: `Previous response with id '${previousId}' not found${lost}.`,
+    param: "previous_response_id",
+  });
 }

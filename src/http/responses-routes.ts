@@ -7,7 +7,6 @@ import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
-import { withItemIds } from "../translate/responses/stored-item-ids.ts";
 import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
@@ -15,6 +14,7 @@ import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { responseScope } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
+import { storedConversation } from "./stored-conversation.ts";
 
 type FrontDoor = ReturnType<typeof createFrontDoor>;
 
@@ -52,13 +52,21 @@ type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; par
  * one the gateway built by translation is served from the gateway's store.
  */
 export function responsesRoutes(deps: ResponsesRouteDeps) {
-  /** The caller's stored response, or a 404 in OpenAI's words. */
-  async function find(principal: Principal, id: string): Promise<StoredResponse> {
+  /** The caller's response `id` as `read` reads it in the caller's scope, or a 404 in OpenAI's words. */
+  async function found<T>(
+    principal: Principal,
+    id: string,
+    read: (scope: string) => Promise<T | null>,
+  ): Promise<T> {
     requireArea(principal, "models");
-    const stored = await deps.store.get(responseScope(principal), id);
-    if (!stored) throw notFound(`Response with id '${id}' not found.`);
-    return stored;
+    const response = await read(responseScope(principal));
+    if (!response) throw notFound(`Response with id '${id}' not found.`);
+    return response;
   }
+
+  /** The caller's stored response, alone. */
+  const find = (principal: Principal, id: string): Promise<StoredResponse> =>
+    found(principal, id, (scope) => deps.store.get(scope, id));
 
   /**
    * Forwards to the provider holding the response, or undefined when the gateway holds it: under
@@ -117,13 +125,17 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     )
     .get("/v1/responses/:id/input_items", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
-        const stored = await find(principal, params.id);
+        // Everything the response was given, its chain's earlier turns included, as OpenAI lists
+        // it: what of the chain is still stored (a response deleted takes its turn with it).
+        const conversation = await found(principal, params.id, (scope) =>
+          storedConversation(deps.store, scope, params.id),
+        );
+        const stored = conversation.response;
         const path = `/responses/${encodeURIComponent(params.id)}/input_items`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
         if (upstream) return relay(upstream, headers);
         const output = Array.isArray(stored.response.output) ? stored.response.output.length : 0;
-        // Rows stored before items had ids get the ids a save now gives (stored-item-ids.ts).
-        const items = withItemIds(stored.items, stored.id);
+        const { items } = conversation;
         const input = items.slice(0, Math.max(0, items.length - output));
         return Response.json(inputItemsPage(input, new URL(request.url).searchParams), { headers });
       }),

@@ -152,7 +152,8 @@ export interface Provider {
    * openai: the upstream wants the reasoning it wrote back on the assistant turns of a
    * conversation, as `reasoning_content` beside `content` (DeepSeek's thinking mode refuses a
    * tool-call turn without it): a translation to chat carries there the reasoning it would leave
-   * out for another upstream (an Anthropic caller's thinking blocks, messages-request-to-chat.ts).
+   * out for another upstream (an Anthropic caller's thinking blocks, messages-request-to-chat.ts; a
+   * Responses caller's reasoning items, responses-request-to-chat.ts).
    * Set by the vendor's preset; unset, reasoning stays out (OpenAI refuses a field it does not know).
    */
   readonly wantsReasoningBack?: boolean;

@@ -2,6 +2,7 @@ import { dialectOf, isJsonObject, type JsonObject, type Operation } from "../cor
 import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
@@ -25,6 +26,7 @@ import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
 import type { CallerNames } from "./caller-param.ts";
+import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 import { effortHint } from "./translation-hints.ts";
@@ -57,9 +59,15 @@ export interface AdaptedCall {
   json(body: JsonObject): JsonObject;
   /**
    * Translates a stream into the caller's dialect (absent when the dialects match), telling
-   * `onUsage` each usage figure as it reads it, so each upstream event is parsed once.
+   * `onUsage` each usage figure as it reads it, so each upstream event is parsed once. `maxBody`
+   * (`routing.max_upstream_body`, the most a whole answer may be) bounds what a translation that
+   * gathers the answer as it streams (into Responses events) may hold.
    */
-  readonly stream?: (events: AsyncIterable<SseEvent>, onUsage?: (usage: Usage) => void) => TranslatedStream;
+  readonly stream?: (
+    events: AsyncIterable<SseEvent>,
+    onUsage?: (usage: Usage) => void,
+    maxBody?: number,
+  ) => TranslatedStream;
   /** What translation had to leave out, by name (the `x-mindgw-dropped` header, the audit row). */
   readonly dropped?: readonly string[];
   /**
@@ -278,7 +286,13 @@ function viaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
-  const translated = responsesRequestToChat(body, context.previous, policy, context.referenced);
+  const translated = responsesRequestToChat(
+    body,
+    context.previous,
+    policy,
+    context.referenced,
+    chatUpstreamNeeds(target.provider),
+  );
   const chat = chatOf(translated, target, model, policy);
   const { tools, compact } = translated;
   return {
@@ -293,11 +307,18 @@ function viaChat(
       context.onResponse(out);
       return out;
     },
-    stream(events, onUsage) {
+    stream(events, onUsage, maxBody = DEFAULT_MAX_UPSTREAM_BODY) {
       // Every stream goes through the one translation loop (translate/stream/stream-translation.ts).
       // Nothing is filtered first: the chat request asks for usage itself (responses-request-to-
       // chat.ts), so `chat.keep` is never set here and the usage chunk is read by the writer.
-      const options = { request: body, id: context.id, onResponse: context.onResponse, tools };
+      // The answer is gathered for the last events and the store: no more than a whole answer.
+      const options = {
+        request: body,
+        id: context.id,
+        onResponse: context.onResponse,
+        tools,
+        maxOutput: maxBody,
+      };
       if (compact) {
         // Through chat chunks, whatever the upstream: the one writer that can hold back a summary.
         // Usage is counted where it is read first: by the upstream's own translation, if any.
@@ -342,6 +363,7 @@ function compactViaChat(
     context.previous,
     policy,
     context.referenced,
+    chatUpstreamNeeds(target.provider),
   );
   const chat = chatOf(translated, target, model, policy);
   return {

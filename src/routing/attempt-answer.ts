@@ -39,7 +39,7 @@ export const usageOf = (provider: Provider) =>
  */
 function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
-  const translated = adapted.stream?.(events, (found) => call.record(found));
+  const translated = adapted.stream?.(events, (found) => call.record(found), call.maxBody);
   const direct = !translated || translated.source === events;
   if (events instanceof TranslatedEvents && direct) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the

@@ -7,6 +7,7 @@ import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
+import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { identity } from "./same-dialect-call.ts";
 import { effortHint } from "./translation-hints.ts";
 
@@ -24,7 +25,7 @@ export function messagesViaChat(
 ): AdaptedCall {
   const callerNames = messagesNames(body);
   const dropped = new Dropped(policy, callerNames);
-  const chat = messagesRequestToChat(body, dropped, { reasoningBack: provider.wantsReasoningBack === true });
+  const chat = messagesRequestToChat(body, dropped, chatUpstreamNeeds(provider));
   if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped);
   return {
     operation: "chat",

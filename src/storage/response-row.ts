@@ -12,6 +12,7 @@ export interface ResponseRow {
   items: string;
   created_at: number | string;
   holder: string | null;
+  previous_id: string | null;
 }
 
 /** A stored response back as it was saved; JSON that is not what it should be reads as empty. */
@@ -25,5 +26,6 @@ export function storedResponseOf(row: ResponseRow): StoredResponse {
     items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
     createdAt: Number(row.created_at),
     ...(row.holder ? { holder: row.holder } : {}),
+    ...(row.previous_id ? { previousId: row.previous_id } : {}),
   };
 }

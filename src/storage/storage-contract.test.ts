@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { numberedKey as key } from "../testing/key-record.ts";
+import { readResponseChain } from "./response-chain.ts";
 import type { StoredResponse } from "./storage.ts";
 import { contractBackends } from "./storage-contract-fixture.ts";
 
@@ -130,6 +131,42 @@ for (const [name, fresh] of contractBackends()) {
       expect(await responses.prune(2000, 3)).toBe(3);
       expect(await responses.prune(2000, 3)).toBe(2);
       expect(await responses.get("acme", "resp_1")).not.toBeNull();
+    });
+
+    test("responses: a chain read in one go, oldest first, each turn stored once; a response gone is named", async () => {
+      const { responses } = await fresh();
+      const turn = (id: string, previousId?: string): StoredResponse => ({
+        ...stored("acme", id),
+        items: [{ type: "message", role: "user", content: `${id} ${"x".repeat(1000)}` }],
+        ...(previousId ? { previousId } : {}),
+      });
+      const ids = Array.from({ length: 30 }, (_, i) => `resp_t${i}`);
+      for (const [i, id] of ids.entries()) await responses.save(turn(id, ids[i - 1]));
+      const chain = await readResponseChain(responses, "acme", "resp_t29");
+      expect(chain?.responses.map((r) => r.id)).toEqual(ids);
+      expect(chain?.missing).toBeUndefined();
+      expect(chain?.responses[5]).toEqual(turn("resp_t5", "resp_t4"));
+      // Each row holds its own turn: the 30th is no larger than the 12th.
+      const size = async (id: string) => JSON.stringify((await responses.get("acme", id))?.items).length;
+      expect(await size("resp_t29")).toBe(await size("resp_t11"));
+      expect((await readResponseChain(responses, "acme", "resp_t0"))?.responses).toHaveLength(1);
+      // Scoped: another tenant reads nothing, and a link is only followed within the tenant.
+      expect(await readResponseChain(responses, "globex", "resp_t29")).toBeNull();
+      await responses.save({ ...turn("resp_g1", "resp_t28"), tenant: "globex" });
+      expect(await readResponseChain(responses, "globex", "resp_g1")).toMatchObject({ missing: "resp_t28" });
+      // A response deleted takes its turn with it: the chains after it stop short of it.
+      expect(await responses.delete?.("acme", "resp_t10")).toBe(true);
+      const cut = await readResponseChain(responses, "acme", "resp_t29");
+      expect(cut?.responses.map((r) => r.id)).toEqual(ids.slice(11));
+      expect(cut?.missing).toBe("resp_t10");
+      expect(await readResponseChain(responses, "acme", "resp_t10")).toBeNull();
+      // A response stored whole (no previousId, as rows stored before were) ends the walk.
+      await responses.save(turn("resp_t10"));
+      expect((await readResponseChain(responses, "acme", "resp_t29"))?.responses).toHaveLength(20);
+      // Ids that loop (no gateway writes them) end the read rather than hang it.
+      await responses.save(turn("resp_a", "resp_b"));
+      await responses.save(turn("resp_b", "resp_a"));
+      expect(await readResponseChain(responses, "acme", "resp_a")).toMatchObject({ missing: "resp_a" });
     });
 
     test("admin sessions: saved by id hash, never returned once expired, deleted, pruned", async () => {

@@ -79,10 +79,15 @@ export interface StoredResponse {
   /** The `response` object exactly as the caller received it. */
   response: JsonObject;
   /**
-   * The whole conversation up to and including this response (earlier turns of its chain,
-   * this request's input, its output), oldest first: what `previous_response_id` continues.
+   * What this response adds to its chain, oldest first: its request's input, then its output.
+   * The conversation it continues is its `previousId`'s chain (`ResponseStore.chain`), so each
+   * turn is stored once however long the chain grows. A response without `previousId` holds its
+   * whole conversation: a chain's first, and every response stored before responses named the one
+   * they continue (which held the whole conversation so far each).
    */
   items: JsonObject[];
+  /** The response this one continues (its request's `previous_response_id`), in the same scope. */
+  previousId?: string;
   /** Epoch milliseconds. */
   createdAt: number;
   /**
@@ -93,12 +98,29 @@ export interface StoredResponse {
   holder?: string;
 }
 
+/** A stored response with the responses it continues, as far back as they are still stored. */
+export interface ResponseChain {
+  /** Oldest first, ending with the response asked for. */
+  responses: StoredResponse[];
+  /**
+   * The response the earliest of `responses` continues, when it is stored no longer (deleted,
+   * pruned by retention): the chain is not whole. Absent when the chain reaches its start.
+   */
+  missing?: string;
+}
+
 /** Stored responses for `previous_response_id` chains and `GET /v1/responses/{id}`. */
 export interface ResponseStore {
   /** Inserts or replaces the response with this tenant and id. */
   save(record: StoredResponse): Promise<void>;
   /** Null when the id is unknown for this tenant, including when another tenant holds it. */
   get(tenant: string, id: string): Promise<StoredResponse | null>;
+  /**
+   * The response and, following `previousId` within the tenant, every one before it, in one read
+   * (a recursive query); null when the response itself is unknown. Optional: a store without it
+   * is walked a `get` at a time (response-chain.ts).
+   */
+  chain?(tenant: string, id: string): Promise<ResponseChain | null>;
   /** Deletes one response (`DELETE /v1/responses/{id}`); false when the tenant has no such id. */
   delete?(tenant: string, id: string): Promise<boolean>;
   /** Deletes up to `limit` responses created before `before` (epoch ms); returns how many. */

@@ -63,6 +63,27 @@ describe("Codex CLI through mindgw", () => {
     expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([200, 200]);
   });
 
+  test("the deepseek preset: the reasoning item Codex echoes goes back as reasoning_content, which DeepSeek's thinking mode requires", async () => {
+    // The fake refuses, as DeepSeek's API does, a tool-call turn sent back without its reasoning.
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "deepseek",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi",
+      route: { model: "deepseek-reasoner" },
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toStartWith("echo: Script");
+    const [first, second] = seen(report);
+    const history = second?.body.messages as (Message & { reasoning_content?: unknown })[];
+    const turn = history.find((message) => message.role === "assistant");
+    // The reasoning the fake's first answer carried, sent back with the tool call it led to.
+    expect(turn?.tool_calls?.[0]?.function.name).toBe("functions__exec");
+    const asked = (first?.body.messages ?? []) as unknown[];
+    expect(turn?.reasoning_content).toBe(`Thinking over ${asked.length} messages.`);
+    const rows = report.audit as { frontDoor: string; status: number }[];
+    expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([200, 200]);
+  });
+
   test("gpt-5.5: apply_patch (a custom tool with a lark grammar) edits the workspace; hosted tools dropped", async () => {
     const report = await runInNetns("codex.scenario.ts", {
       upstream: "openai",

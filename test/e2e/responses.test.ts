@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
+import { withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
@@ -350,6 +351,61 @@ describe("stored responses and previous_response_id", () => {
       "echo: three",
       "four",
     ]);
+  });
+
+  test("a chain stores each turn once: the 30th response's row is no larger than the 2nd's", async () => {
+    let previous: string | undefined;
+    const ids: string[] = [];
+    for (let turn = 0; turn < 30; turn++) {
+      const response = await acme.responses.create({
+        model: "m1",
+        input: `turn ${String(turn).padStart(2, "0")} ${"x".repeat(2000)}`,
+        ...(previous ? { previous_response_id: previous } : {}),
+      });
+      ids.push(response.id);
+      previous = response.id;
+    }
+    const sizes = withDb(`${gw.dir}/mindgw.db`, (db) =>
+      ids.map(
+        (id) =>
+          db
+            .query<{ n: number }, [string]>("SELECT length(items) AS n FROM stored_responses WHERE id = ?")
+            .get(id)?.n ?? 0,
+      ),
+    );
+    expect(sizes[29]).toBe(sizes[1] ?? 0);
+    // The 30th turn's input still lists the whole conversation, as OpenAI's does.
+    let listed = 0;
+    for await (const _ of acme.responses.inputItems.list(ids[29] ?? "", { limit: 100 })) listed++;
+    expect(listed).toBe(59);
+  });
+
+  test("DELETE takes a response's turn with it: the next one's input_items no longer lists it, and its chain cannot be continued", async () => {
+    const first = await acme.responses.create({ model: "m1", input: "private first turn" });
+    const second = await acme.responses.create({
+      model: "m1",
+      input: "second",
+      previous_response_id: first.id,
+    });
+    await acme.responses.delete(first.id);
+    const listed: OpenAI.Responses.ResponseItem[] = [];
+    for await (const item of acme.responses.inputItems.list(second.id)) listed.push(item);
+    expect(listed.map((item) => item.type === "message" && item.role)).toEqual(["user"]);
+    expect(JSON.stringify(listed)).not.toContain("private first turn");
+    // Its chain has a gap: refused as OpenAI words an id it does not hold, so a client (Codex)
+    // sends the whole conversation again; nothing goes upstream.
+    const before = fake.requests.length;
+    const error = await acme.responses
+      .create({ model: "m1", input: "third", previous_response_id: second.id })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      code: "previous_response_not_found",
+      param: "previous_response_id",
+      message: `Previous response with id '${second.id}' not found: the response it continues, '${first.id}', was deleted or has expired.`,
+    });
+    expect(fake.requests.length).toBe(before);
+    expect((await acme.responses.retrieve(second.id)).id).toBe(second.id);
   });
 
   test("input_items: an invalid parameter is a 400 in OpenAI's shape naming it", async () => {

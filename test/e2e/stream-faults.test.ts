@@ -75,6 +75,36 @@ describe("an upstream answer", () => {
   });
 });
 
+describe("a stream translated into Responses events", () => {
+  test("past routing.max_upstream_body ends with the error event, as a whole answer that large is a 502; a chat stream of it is relayed", async () => {
+    // The answer is gathered for the last events (and the store): no more than a whole answer may be.
+    const input = "c ".repeat(50_000);
+    const response = await fetch(f.url("/v1/responses"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: JSON.stringify({ model: "fake-model", input, stream: true, store: false }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).not.toContain("response.completed");
+    const last = text.trim().split("\n\n").at(-1) ?? "";
+    expect(last).toStartWith("event: error\n");
+    expect(JSON.parse(last.slice(last.indexOf("data: ") + 6))).toMatchObject({
+      type: "error",
+      code: "upstream_error",
+      message: expect.stringContaining("routing.max_upstream_body"),
+    });
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+    // A chat stream holds nothing of the answer: relayed whole.
+    const chat = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", input, { stream: true }),
+    });
+    expect((await chat.text()).endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+});
+
 describe("a same-dialect stream that breaks its own format", () => {
   const stream = (marker: string) =>
     fetch(f.url("/v1/chat/completions"), {

@@ -1,4 +1,5 @@
 import type { SQL } from "bun";
+import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { guarded } from "./postgres-failure.ts";
@@ -7,7 +8,8 @@ import { responseMigrations } from "./postgres-migrations.ts";
 
 /**
  * ResponseStore over PostgreSQL, so a `previous_response_id` chain continues on whichever node
- * the follow-up lands. JSON is kept as text: the response reads back exactly as it was sent.
+ * the follow-up lands. JSON is kept as text: the response reads back exactly as it was sent. A
+ * chain is read in one recursive query.
  */
 export async function createPostgresResponseStore(sql: SQL): Promise<ResponseStore> {
   await migratePostgres(sql, "responses", responseMigrations);
@@ -21,11 +23,12 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
           items: JSON.stringify(record.items),
           created_at: record.createdAt,
           holder: record.holder ?? null,
+          previous_id: record.previousId ?? null,
         };
         await sql`INSERT INTO stored_responses ${sql(row)}
           ON CONFLICT (tenant, id) DO UPDATE
           SET response = excluded.response, items = excluded.items, created_at = excluded.created_at,
-            holder = excluded.holder`;
+            holder = excluded.holder, previous_id = excluded.previous_id`;
       }),
     get: (tenant, id) =>
       guarded(async () => {
@@ -33,6 +36,18 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
           await sql`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
         const row = rows[0];
         return row ? storedResponseOf(row) : null;
+      }),
+    chain: (tenant, id) =>
+      guarded(async () => {
+        // The response and those it continues, by primary key each; UNION ends ids that loop.
+        const rows: ResponseRow[] = await sql`WITH RECURSIVE up(id) AS (
+            SELECT ${id}::text
+            UNION
+            SELECT r.previous_id FROM stored_responses r JOIN up ON r.tenant = ${tenant} AND r.id = up.id
+            WHERE r.previous_id IS NOT NULL
+          )
+          SELECT r.* FROM up JOIN stored_responses r ON r.tenant = ${tenant} AND r.id = up.id`;
+        return chainOf(rows.map(storedResponseOf), id);
       }),
     delete: (tenant, id) =>
       guarded(async () => {

@@ -20,4 +20,10 @@ export const responseMigrations: readonly Migration[] = [
     version: 2,
     sql: "ALTER TABLE stored_responses ADD COLUMN holder TEXT;",
   },
+  {
+    // The response a row continues: a row holds its own turn only, and a chain is read by
+    // following these back. Rows stored before have none, and each holds its whole conversation.
+    version: 3,
+    sql: "ALTER TABLE stored_responses ADD COLUMN previous_id TEXT;",
+  },
 ];

@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createMemoryResponseStore } from "../memory/memory-response-store.ts";
+import { readResponseChain } from "../response-chain.ts";
 import type { ResponseStore, StoredResponse } from "../storage.ts";
-import { schemaVersion } from "./migrate.ts";
+import { migrate, schemaVersion } from "./migrate.ts";
+import { openDatabase } from "./open-database.ts";
+import { responseMigrations } from "./response-migrations.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
 
@@ -83,10 +86,31 @@ describe("SqliteResponseStore on disk", () => {
     const path = tmp.file("reopen.db");
     const first = openSqliteStorage(path);
     await first.responses.save(stored("acme", "resp_keep"));
-    expect(schemaVersion(first.db, "responses")).toBe(2);
+    expect(schemaVersion(first.db, "responses")).toBe(3);
     await first.close();
     const second = openSqliteStorage(path);
     expect(await second.responses.get("acme", "resp_keep")).toEqual(stored("acme", "resp_keep"));
     await second.close();
+  });
+
+  test("a row stored whole before responses named the one they continue reads as its whole chain, and is continued", async () => {
+    const path = tmp.file("before-chains.db");
+    const old = openDatabase(path);
+    migrate(old, "responses", responseMigrations.slice(0, 2));
+    const whole = stored("acme", "resp_whole");
+    old.run(
+      "INSERT INTO stored_responses (tenant, id, response, items, created_at, holder) VALUES (?, ?, ?, ?, ?, NULL)",
+      ["acme", "resp_whole", JSON.stringify(whole.response), JSON.stringify(whole.items), whole.createdAt],
+    );
+    old.close();
+    const storage = openSqliteStorage(path);
+    expect(schemaVersion(storage.db, "responses")).toBe(3);
+    expect(await readResponseChain(storage.responses, "acme", "resp_whole")).toEqual({ responses: [whole] });
+    const next = { ...stored("acme", "resp_next", "more"), previousId: "resp_whole" };
+    await storage.responses.save(next);
+    expect(await readResponseChain(storage.responses, "acme", "resp_next")).toEqual({
+      responses: [whole, next],
+    });
+    await storage.close();
   });
 });

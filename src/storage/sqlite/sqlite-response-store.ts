@@ -1,18 +1,34 @@
 import type { Database } from "bun:sqlite";
+import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
 import { responseMigrations } from "./response-migrations.ts";
 
-/** ResponseStore over bun:sqlite: one row per (tenant, id), the tenant column holding the caller's scope (http/response-scope.ts), both JSON columns as text. */
+/**
+ * ResponseStore over bun:sqlite: one row per (tenant, id), the tenant column holding the caller's
+ * scope (http/response-scope.ts), both JSON columns as text; a chain read in one recursive query.
+ */
 export function createSqliteResponseStore(db: Database): ResponseStore {
   migrate(db, "responses", responseMigrations);
   const upsert = db.query(
-    `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at, holder)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at, holder, previous_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const one = db.query<ResponseRow, [string, string]>(
-    "SELECT tenant, id, response, items, created_at, holder FROM stored_responses WHERE tenant = ? AND id = ?",
+    `SELECT tenant, id, response, items, created_at, holder, previous_id FROM stored_responses
+     WHERE tenant = ? AND id = ?`,
+  );
+  // The response and those it continues, by primary key each; UNION ends ids that loop.
+  const chain = db.query<ResponseRow, [string, string]>(
+    `WITH RECURSIVE up(id) AS (
+       SELECT ?2
+       UNION
+       SELECT r.previous_id FROM stored_responses r JOIN up ON r.tenant = ?1 AND r.id = up.id
+       WHERE r.previous_id IS NOT NULL
+     )
+     SELECT r.tenant, r.id, r.response, r.items, r.created_at, r.holder, r.previous_id
+     FROM up JOIN stored_responses r ON r.tenant = ?1 AND r.id = up.id`,
   );
   const prune = db.query<never, [number, number]>(
     `DELETE FROM stored_responses WHERE rowid IN
@@ -36,11 +52,15 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
         JSON.stringify(record.items),
         record.createdAt,
         record.holder ?? null,
+        record.previousId ?? null,
       );
     },
     async get(tenant, id) {
       const row = one.get(tenant, id);
       return row ? storedResponseOf(row) : null;
+    },
+    async chain(tenant, id) {
+      return chainOf(chain.all(tenant, id).map(storedResponseOf), id);
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   type AnthropicRequest,
   anthropicRequest,
 } from "../anthropic-schema.ts";
+import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
@@ -47,15 +48,6 @@ const OUTPUT_CONFIG_CARRIED = ["effort", "format"];
 
 /** Anthropic's `service_tier`, as OpenAI's: standard capacity only is OpenAI's `default` tier. */
 const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: "auto", standard_only: "default" };
-
-/** What the chat upstream needs beyond OpenAI's API, from its provider. */
-export interface ChatUpstreamNeeds {
-  /**
-   * The reasoning of past turns back, as each assistant message's `reasoning_content` (the
-   * provider's `wantsReasoningBack`: DeepSeek's thinking mode).
-   */
-  readonly reasoningBack?: boolean;
-}
 
 /**
  * Anthropic Messages request → OpenAI chat.completions request.

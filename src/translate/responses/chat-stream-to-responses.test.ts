@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
 import { drain, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 import { summaryTurn } from "./compaction.ts";
@@ -154,6 +155,52 @@ describe("chatStreamToResponses", () => {
     await expect(run("openai/chat-text.sse.txt", { count: 0, error: upstreamError("down") })).rejects.toThrow(
       "down",
     );
+  });
+
+  test("an answer past maxOutput (routing.max_upstream_body) ends the stream with the error event, nothing stored", async () => {
+    const bounded = async (chunks: SseEvent[], maxOutput: number) => {
+      let stored: JsonObject | undefined;
+      const onResponse = (response: JsonObject) => {
+        stored = response;
+      };
+      const out = await drain(
+        chatStreamToResponses(replay(chunks), { request, id: "resp_b", onResponse, maxOutput }),
+      );
+      return { out, stored, last: JSON.parse(out.at(-1)?.data ?? "{}") as Record<string, unknown> };
+    };
+    const texts = Array.from({ length: 10 }, () => "x".repeat(1000));
+    // Within the bound the answer is whole; past it the stream stops where it was passed.
+    expect((await bounded(textChunks(texts), 10_000)).last.type).toBe("response.completed");
+    const cut = await bounded(textChunks(texts), 5_500);
+    expect(cut.last).toMatchObject({ type: "error", code: "upstream_error" });
+    expect(cut.last.message).toContain("routing.max_upstream_body");
+    expect(cut.out.filter((e) => e.event === "response.output_text.delta")).toHaveLength(5);
+    expect(cut.stored).toBeUndefined();
+    // A tool call's arguments count as they arrive, held back by the sequencer or not.
+    const call = (index: number, args: string, name?: string) => ({
+      data: JSON.stringify({
+        choices: [
+          {
+            index: 0,
+            delta: {
+              tool_calls: [
+                {
+                  index,
+                  ...(name ? { id: `c${index}`, type: "function" } : {}),
+                  function: { ...(name ? { name } : {}), arguments: args },
+                },
+              ],
+            },
+          },
+        ],
+      }),
+    });
+    const held = [
+      call(0, "{", "a"),
+      call(1, "", "b"),
+      ...Array.from({ length: 10 }, () => call(1, "y".repeat(1000))),
+    ];
+    expect((await bounded(held, 5_500)).last).toMatchObject({ type: "error", code: "upstream_error" });
   });
 
   test("interleaved parallel calls: each item's argument deltas come before its done", async () => {

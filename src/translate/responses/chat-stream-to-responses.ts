@@ -22,6 +22,8 @@ export interface ChatStreamToResponsesOptions {
   onUsage?: (usage: Usage) => void;
   /** The answer is a compaction summary, sent as one `compaction` item (compaction.ts). */
   compaction?: boolean;
+  /** `routing.max_upstream_body`: the most of the answer the stream gathers (responses-stream-writer.ts). */
+  maxOutput?: number;
 }
 
 /** chat.completion.chunk events → Responses streaming events (`event: <type>`, numbered). */

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { imagesAfterTools } from "../tool-result-images.ts";
@@ -6,6 +7,7 @@ import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
 import { type ReferencedItems, referencedItem } from "./item-references.ts";
+import { ReasoningBack } from "./reasoning-back.ts";
 import { messageContent, toolOutput } from "./responses-content-to-chat.ts";
 import {
   type ResponsesItem,
@@ -47,7 +49,9 @@ const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigg
  * each stands in for its reference; one not found is named (or refused). Function, custom and
  * namespaced tools translate (see responses-tools-to-chat.ts); hosted tools, item types and
  * fields chat cannot express are dropped and named, or refused, by policy.
- * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out; a
+ * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out (OpenAI
+ * refuses reasoning sent back), unless the upstream needs its reasoning back (`needs.reasoningBack`):
+ * then their text is the next assistant message's `reasoning_content` (reasoning-back.ts). A
  * `compaction` item the gateway wrote (compaction.ts) becomes its summary turn.
  */
 export function responsesRequestToChat(
@@ -55,6 +59,7 @@ export function responsesRequestToChat(
   previous: readonly JsonObject[] = [],
   policy: UnsupportedPolicy = "drop",
   referenced: ReferencedItems = new Map(),
+  needs: ChatUpstreamNeeds = {},
 ): ChatFromResponses {
   const request = parseBody(responsesRequest, body, "request", responsesParam);
   const own = inputItems(request.input);
@@ -69,7 +74,8 @@ export function responsesRequestToChat(
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
   const tools = chatTools(declared, request.tool_choice, names, dropped);
-  const messages = messagesOf(request, items, previous.length, names, dropped);
+  const reasoning = needs.reasoningBack ? new ReasoningBack() : undefined;
+  const messages = messagesOf(request, items, previous.length, names, dropped, reasoning);
   const compact = items.at(-1)?.type === "compaction_trigger";
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
   const out: JsonObject = { model: request.model, messages };
@@ -83,13 +89,17 @@ export function responsesRequestToChat(
   return { body: out, tools: names, dropped: dropped.list, compact };
 }
 
-/** `items` are the stored chain's (`stored` of them, first), then the request's own input. */
+/**
+ * `items` are the stored chain's (`stored` of them, first), then the request's own input;
+ * `reasoning`, when the upstream wants its reasoning back, takes the reasoning items.
+ */
 function messagesOf(
   request: ResponsesRequest,
   items: readonly ResponsesItem[],
   stored: number,
   names: ToolNames,
   dropped: Dropped,
+  reasoning: ReasoningBack | undefined,
 ): JsonObject[] {
   const messages: JsonObject[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
@@ -100,13 +110,25 @@ function messagesOf(
       messages.push({ role: "user", content: images });
       images = [];
     }
+    if (reasoning && item.type === "reasoning") {
+      reasoning.hold(item);
+      continue;
+    }
     // Where an item came from, as a 400 names it: the chain it continues, or `input[n]`.
     const at = i < stored ? "previous_response_id" : `input[${i - stored}]`;
     images.push(...appendItem(messages, item, at, names, dropped));
+    if (reasoning && isAssistantTurn(item)) reasoning.landed(messages.at(-1));
   }
   if (images.length > 0) messages.push({ role: "user", content: images });
+  reasoning?.finish(messages);
   return messages;
 }
+
+/** An item that goes into an assistant message: its text, or a call it made. */
+const isAssistantTurn = (item: ResponsesItem) =>
+  item.type === "function_call" ||
+  item.type === "custom_tool_call" ||
+  ((item.type ?? "message") === "message" && item.role === "assistant");
 
 const TOOL_OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]);
 

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import type { GatewayError } from "../../core/gateway-error.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
@@ -7,6 +7,7 @@ import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
+import { GatheredText } from "./gathered-text.ts";
 import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   customInput,
@@ -29,7 +30,8 @@ interface OpenItem {
   kind: "message" | "tool" | "reasoning";
   outputIndex: number;
   itemId: string;
-  text: string;
+  /** Its text, reasoning or arguments so far (gathered-text.ts: held flat, not as a rope of deltas). */
+  text: GatheredText;
   /** A message's tokens' logprobs so far (output-logprobs.ts), when the caller asked. */
   logprobs: JsonObject[];
   callId: string;
@@ -53,7 +55,22 @@ export interface ResponsesStreamWriterOptions {
    * is the summary, sent as one `compaction` item once complete (compaction.ts), nothing else.
    */
   compaction?: boolean;
+  /**
+   * `routing.max_upstream_body`, the most a whole answer may be: the most of the answer the stream
+   * gathers (its text, reasoning, tool arguments and logprobs, in characters), which it must for
+   * its `*.done` events, `response.completed` and the stored response. Past it the stream ends with
+   * an `error` event, as a whole answer past it is a 502. Absent: unbounded.
+   */
+  maxOutput?: number;
 }
+
+/** The answer outgrew `maxOutput`: what a whole answer that large is (a 502, not retried). */
+const outputTooLarge = (max: number) =>
+  new GatewayError({
+    status: 502,
+    code: "upstream_error",
+    message: `the upstream sent an answer larger than ${max} bytes (routing.max_upstream_body), more than a Responses stream gathers`,
+  });
 
 /**
  * Writes a Responses event stream from chat chunks: the output items so far, the tool calls in
@@ -72,8 +89,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private readonly createdAt: number;
   private readonly names: ToolNames;
   /** A compaction's summary so far, and its one output item once written. */
-  private summaryText = "";
+  private readonly summaryText = new GatheredText();
   private compacted: JsonObject | undefined;
+  /** What of the answer is gathered so far, in characters (`maxOutput`). */
+  private gathered = 0;
 
   constructor(private readonly options: ResponsesStreamWriterOptions) {
     this.createdAt = options.createdAt ?? Math.floor(Date.now() / 1000);
@@ -97,7 +116,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue;
-      if (this.options.compaction) this.summaryText += choice.delta?.content ?? "";
+      if (this.options.compaction) this.summaryText.add(this.gather(choice.delta?.content ?? ""));
       else this.delta(choice, out);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
@@ -110,9 +129,22 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   /** One choice's delta as output item events: reasoning, text, tool calls. */
   private delta(choice: NonNullable<OpenAIChunk["choices"]>[number], out: SseEvent[]): void {
     const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-    if (reasoning) this.reasoning(reasoning, out);
-    if (choice.delta?.content) this.text(choice.delta.content, outputTextLogprobs(choice.logprobs), out);
-    for (const call of choice.delta?.tool_calls ?? []) this.tool(this.calls.push(call), out);
+    if (reasoning) this.reasoning(this.gather(reasoning), out);
+    if (choice.delta?.content)
+      this.text(this.gather(choice.delta.content), outputTextLogprobs(choice.logprobs), out);
+    for (const call of choice.delta?.tool_calls ?? []) {
+      // Counted as it arrives: a call the sequencer holds back is gathered too.
+      this.gather(call.function?.arguments ?? "");
+      this.tool(this.calls.push(call), out);
+    }
+  }
+
+  /** `text`, counted against `maxOutput`: thrown past it, ending the stream with its error event. */
+  private gather(text: string): string {
+    this.gathered += text.length;
+    const max = this.options.maxOutput;
+    if (max !== undefined && this.gathered > max) throw outputTooLarge(max);
+    return text;
   }
 
   finish(): SseEvent[] {
@@ -122,7 +154,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (this.current && state.status === "incomplete") this.current.cut = true;
     this.close(out);
     if (this.options.compaction) {
-      const item = compactionItem(this.summaryText, this.options.id);
+      const item = compactionItem(this.summaryText.whole(), this.options.id);
       this.emit(out, "response.output_item.added", { output_index: 0, item });
       this.emit(out, "response.output_item.done", { output_index: 0, item });
       this.compacted = item;
@@ -158,7 +190,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       });
     }
     const item = this.current as OpenItem;
-    item.text += delta;
+    item.text.add(delta);
     this.emit(out, "response.reasoning_summary_text.delta", { ...this.summary(item), delta });
   }
 
@@ -174,9 +206,12 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       this.emit(out, "response.content_part.added", { ...this.at(item), part: outputTextPart("") });
     }
     const item = this.current as OpenItem;
-    item.text += delta;
+    item.text.add(delta);
+    // Logprobs as the delta event writes them, counted as gathered (20 alternatives a token
+    // outweigh its text many times).
+    const written = logprobs.length === 0 ? "[]" : this.gather(JSON.stringify(logprobs));
     if (logprobs.length > 0) item.logprobs.push(...logprobs);
-    out.push(this.textDelta(item, delta, logprobs));
+    out.push(this.textDelta(item, delta, written));
   }
 
   /** Tool-call steps as function call items: each step is for the item open, or opens the next. */
@@ -186,7 +221,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       const args = step.type === "start" ? step.arguments : step.fragment;
       const item = this.current;
       if (item?.kind !== "tool") continue;
-      item.text += args;
+      item.text.add(args);
       if (args && !item.tool.custom) {
         this.emit(out, "response.function_call_arguments.delta", { ...this.ref(item), delta: args });
       }
@@ -209,7 +244,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       kind,
       outputIndex: this.items.length,
       itemId,
-      text: "",
+      text: new GatheredText(),
       logprobs: [],
       callId,
       tool,
@@ -226,31 +261,32 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (!item) return;
     this.current = undefined;
     item.closed = true;
+    const text = item.text.whole();
     if (item.kind === "reasoning") {
-      this.emit(out, "response.reasoning_summary_text.done", { ...this.summary(item), text: item.text });
+      this.emit(out, "response.reasoning_summary_text.done", { ...this.summary(item), text });
       this.emit(out, "response.reasoning_summary_part.done", {
         ...this.summary(item),
-        part: summaryPart(item.text),
+        part: summaryPart(text),
       });
     } else if (item.kind === "message") {
       this.emit(out, "response.output_text.done", {
         ...this.at(item),
-        text: item.text,
+        text,
         logprobs: item.logprobs,
       });
       this.emit(out, "response.content_part.done", {
         ...this.at(item),
-        part: outputTextPart(item.text, item.logprobs),
+        part: outputTextPart(text, item.logprobs),
       });
     } else if (item.tool.custom) {
-      const input = customInput(item.text);
+      const input = customInput(text);
       this.emit(out, "response.custom_tool_call_input.delta", { ...this.ref(item), delta: input });
       this.emit(out, "response.custom_tool_call_input.done", { ...this.ref(item), input });
     } else {
       this.emit(out, "response.function_call_arguments.done", {
         ...this.ref(item),
         name: item.tool.name,
-        arguments: item.text,
+        arguments: text,
       });
     }
     this.emit(out, "response.output_item.done", {
@@ -261,9 +297,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private itemBody(item: OpenItem): JsonObject {
     const status = !item.closed ? "in_progress" : item.cut ? "incomplete" : "completed";
-    if (item.kind === "message") return messageItem(item.itemId, item.text, status, item.logprobs);
-    if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? item.text : "");
-    return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: item.text }, status);
+    const text = item.text.whole();
+    if (item.kind === "message") return messageItem(item.itemId, text, status, item.logprobs);
+    if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? text : "");
+    return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: text }, status);
   }
 
   private envelope(
@@ -296,14 +333,15 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   /**
    * The everyday event, a text delta, written as its JSON: the bytes `event` would write for the
-   * same fields (in the same order), with only the id and the text serialised.
+   * same fields (in the same order), with only the id and the text serialised (`logprobs` comes
+   * as its JSON, written once where it was counted).
    */
-  private textDelta(item: OpenItem, delta: string, logprobs: readonly JsonObject[]): SseEvent {
+  private textDelta(item: OpenItem, delta: string, logprobs: string): SseEvent {
     const type = "response.output_text.delta";
     const at = `"item_id":${JSON.stringify(item.itemId)},"output_index":${item.outputIndex},"content_index":0`;
     return {
       event: type,
-      data: `{"type":"${type}","sequence_number":${this.sequence++},${at},"delta":${JSON.stringify(delta)},"logprobs":${logprobs.length === 0 ? "[]" : JSON.stringify(logprobs)}}`,
+      data: `{"type":"${type}","sequence_number":${this.sequence++},${at},"delta":${JSON.stringify(delta)},"logprobs":${logprobs}}`,
     };
   }
 

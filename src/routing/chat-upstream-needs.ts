@@ -1,0 +1,11 @@
+import type { Provider } from "../providers/provider.ts";
+import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
+
+/**
+ * What a translation into chat must give the provider's upstream beyond OpenAI's API, for every
+ * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
+ * reasoning back (`wantsReasoningBack`).
+ */
+export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
+  reasoningBack: provider.wantsReasoningBack === true,
+});

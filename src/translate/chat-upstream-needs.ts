@@ -1,0 +1,12 @@
+/**
+ * What a chat upstream needs beyond OpenAI's API, from its provider, for the translations into
+ * chat (messages-request-to-chat.ts, responses-request-to-chat.ts).
+ */
+export interface ChatUpstreamNeeds {
+  /**
+   * The reasoning of past turns back, as each assistant message's `reasoning_content` (the
+   * provider's `wantsReasoningBack`: DeepSeek's thinking mode). A tool-call turn carries the field
+   * even without reasoning (a turn another route answered): DeepSeek refuses one without it.
+   */
+  readonly reasoningBack?: boolean;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
 import type { SpendStore } from "../storage/storage.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { ENDED_PERIOD_KEPT_MS, SpendLedger } from "./spend-ledger.ts";
 import { manualClock } from "./test-support.ts";
 
@@ -66,7 +67,7 @@ describe("SpendLedger reads back what changed", () => {
     hold = true;
     ledger.add("key_a", 2);
     const flushed = ledger.flush();
-    for (let i = 0; i < 100 && !reading; i++) await Bun.sleep(0);
+    await waitForValue("the flush to read the store", () => reading, 2_000, 0);
     expect(ledger.spent("key_a")).toBe(2);
     release();
     await flushed;

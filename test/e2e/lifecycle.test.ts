@@ -2,10 +2,8 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { MINDGW } from "./harness/binary.ts";
-import { configRead, makeConfigFifo } from "./harness/config-fifo.ts";
+import { configRead, serveOnFifo } from "./harness/config-fifo.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
-import { ProcessOutput } from "./harness/process-output.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -235,20 +233,12 @@ describe("signals while the gateway starts", () => {
   /** `mindgw serve` started on a FIFO, not waited for; killed after the test. */
   async function startingOnFifo() {
     const dir = tempDir();
-    const path = join(dir.path, "mindgw.yaml");
-    makeConfigFifo(path);
-    const proc = Bun.spawn([MINDGW, "serve", "-c", path, "--host", "127.0.0.1", "--port", "0"], {
-      cwd: dir.path,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const { path, ...gateway } = serveOnFifo(dir.path);
     fx.deferTest(async () => {
-      proc.kill("SIGKILL");
-      await proc.exited;
+      gateway.proc.kill("SIGKILL");
+      await gateway.proc.exited;
       dir.cleanup();
     });
-    const gateway = { proc, stdout: new ProcessOutput(proc.stdout), stderr: new ProcessOutput(proc.stderr) };
     const hand = await configRead(path);
     const config = stringify({
       storage: { path: join(dir.path, "mindgw.db") },

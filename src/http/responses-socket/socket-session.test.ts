@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitForValue } from "../../testing/wait-for.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketTurn } from "./socket-turn.ts";
 import { MAX_LANES, MAX_WAITING_TURNS } from "./waiting-turns.ts";
@@ -51,11 +52,8 @@ const create = (input: string, streamId?: string) => ({
   ...(streamId === undefined ? {} : { stream_id: streamId }),
 });
 
-/** Lets the session's promises (answers, stream reads) run until `ready` holds. */
-async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !ready(); i++) await Bun.sleep(0);
-  if (!ready()) throw new Error("the session never got there");
-}
+/** Lets the session's promises (answers, stream reads) run until `ready` holds, within a deadline. */
+const until = (ready: () => boolean) => waitForValue("the session to get there", ready, 2_000, 0);
 
 const errors = (sent: Record<string, unknown>[]) => sent.filter((event) => event.type === "error");
 

@@ -70,19 +70,24 @@ export class AuditInserter {
   private write(count: number, insert: (index: number) => void): AuditBatchResult {
     const result: AuditBatchResult = { written: 0, rejected: 0 };
     try {
-      this.db.transaction(() => {
-        this.stamps.begin(count);
-        for (let i = 0; i < count; i++) {
-          try {
-            insert(i);
-            result.written++;
-          } catch (error) {
-            if (isStorageFailure(error)) throw error;
-            result.rejected++;
+      // IMMEDIATE: the batch reads (its newest row, interned ids) before it writes, and a deferred
+      // transaction that reads, then finds another connection committed (a key created on the
+      // event loop), cannot take the write lock: SQLite answers SQLITE_BUSY at once, no busy wait.
+      this.db
+        .transaction(() => {
+          this.stamps.begin(count);
+          for (let i = 0; i < count; i++) {
+            try {
+              insert(i);
+              result.written++;
+            } catch (error) {
+              if (isStorageFailure(error)) throw error;
+              result.rejected++;
+            }
           }
-        }
-        this.stamps.end();
-      })();
+          this.stamps.end();
+        })
+        .immediate();
     } catch (error) {
       // Ids interned in the rolled-back transaction no longer exist.
       this.forget();

@@ -30,28 +30,33 @@ export function sweepInterned(db: Database, limit: number): number {
     .get()!;
   // An empty log: nothing refers to any value.
   const below = oldest ?? Number.MAX_SAFE_INTEGER;
-  return db.transaction(() => {
-    let swept = 0;
-    for (const table of INTERNED)
-      while (swept < limit) {
-        const candidates = db
-          .query<{ id: number; stamp: number }, [number, number]>(unreferenced(table))
-          .all(below, limit - swept);
-        if (candidates.length === 0) break;
-        const referenced = stillReferenced(db, table, below, candidates);
-        const gone = candidates.filter((value) => !referenced.has(value.id)).map((value) => value.id);
-        // A value found in use is stamped with the newest row, so the next read passes over it.
-        if (referenced.size > 0)
-          db.run(`UPDATE ${table} SET last_log_id = ? WHERE id IN (SELECT value FROM json_each(?))`, [
-            newest,
-            JSON.stringify([...referenced]),
-          ]);
-        if (gone.length > 0)
-          db.run(`DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`, [JSON.stringify(gone)]);
-        swept += gone.length;
-      }
-    return swept;
-  })();
+  // IMMEDIATE: it reads before it writes (audit-inserter.ts says why a deferred one would fail).
+  return db
+    .transaction(() => {
+      let swept = 0;
+      for (const table of INTERNED)
+        while (swept < limit) {
+          const candidates = db
+            .query<{ id: number; stamp: number }, [number, number]>(unreferenced(table))
+            .all(below, limit - swept);
+          if (candidates.length === 0) break;
+          const referenced = stillReferenced(db, table, below, candidates);
+          const gone = candidates.filter((value) => !referenced.has(value.id)).map((value) => value.id);
+          // A value found in use is stamped with the newest row, so the next read passes over it.
+          if (referenced.size > 0)
+            db.run(`UPDATE ${table} SET last_log_id = ? WHERE id IN (SELECT value FROM json_each(?))`, [
+              newest,
+              JSON.stringify([...referenced]),
+            ]);
+          if (gone.length > 0)
+            db.run(`DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`, [
+              JSON.stringify(gone),
+            ]);
+          swept += gone.length;
+        }
+      return swept;
+    })
+    .immediate();
 }
 
 /** Of the candidates stamped within `RESTAMP_ROWS` of the oldest row, those a row still refers to. */

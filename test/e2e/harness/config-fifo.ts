@@ -1,4 +1,7 @@
 import { closeSync, constants, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { MINDGW } from "./binary.ts";
+import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
 
 /**
@@ -31,4 +34,29 @@ export async function configRead(path: string): Promise<(text: string) => void> 
     renameSync(`${path}.tmp`, path);
     closeSync(fifo);
   };
+}
+
+/** A `mindgw serve` started on a config FIFO in `dir`, not waited for (configRead hands it its text). */
+export interface ServeOnFifo {
+  readonly path: string;
+  readonly proc: ReturnType<typeof Bun.spawn>;
+  readonly stdout: ProcessOutput;
+  readonly stderr: ProcessOutput;
+}
+
+/**
+ * Starts `mindgw serve -c <dir>/mindgw.yaml` on a FIFO, on loopback and a port of the system's
+ * choosing: the one gateway the suite starts outside the gateway fixture, since the fixture waits
+ * for a gateway that is up and this one is caught in its start. The caller kills it.
+ */
+export function serveOnFifo(dir: string): ServeOnFifo {
+  const path = join(dir, "mindgw.yaml");
+  makeConfigFifo(path);
+  const proc = Bun.spawn([MINDGW, "serve", "-c", path, "--host", "127.0.0.1", "--port", "0"], {
+    cwd: dir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { path, proc, stdout: new ProcessOutput(proc.stdout), stderr: new ProcessOutput(proc.stderr) };
 }

@@ -126,16 +126,17 @@ export function adaptDialect(
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
 ): AdaptedCall {
-  const target = { provider, upstreamModel };
+  // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
     if (responses && provider.dialect === "openai" && provider.responsesApi && provider.passThrough) {
       return nativeResponses(body, provider, responses);
     }
+    const target = { provider, upstreamModel };
     if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
     return viaChat(body, target, model, responses, policy);
   }
   if (operation === "chat" && translatesChat(provider))
-    return translatedChat(body, target, model, new Dropped(policy));
+    return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);

@@ -248,6 +248,31 @@ describe("an effort level the translation added, refused by a model without effo
     expect(dispatched.dropped).toEqual(["output_config.effort"]);
   });
 
+  test("Messages with thinking and output_config.effort: the effort wrote reasoning_effort, and is the one named", async () => {
+    const gpt41 = refusingWhen(
+      "p",
+      "openai",
+      (body) => body.reasoning_effort !== undefined,
+      GPT41_REFUSAL,
+      COMPLETION,
+    );
+    const { router } = routerFor(routed("openai"), [gpt41]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "messages",
+        body: {
+          model: "m",
+          max_tokens: 100,
+          messages: [{ role: "user", content: "hi" }],
+          thinking: { type: "enabled", budget_tokens: 2048 },
+          output_config: { effort: "high" },
+        },
+      }),
+    );
+    expect(gpt41.calls.map((call) => call.body.reasoning_effort)).toEqual(["high", undefined]);
+    expect(dispatched.dropped).toEqual(["output_config.effort"]);
+  });
+
   test("never a field the caller sent so: a chat caller's own reasoning_effort refused is its 400", async () => {
     const gpt41 = refusingWhen(
       "p",

@@ -237,7 +237,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     return Promise.resolve().then(() => this.next());
   }
 
-  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
   /**
    * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
    * probe through), so a client's backoff meets the route's return rather than guessing.
@@ -257,6 +256,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     });
   }
 
+  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
   private exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
     const local =

@@ -53,8 +53,17 @@ const firstOf = (patterns: readonly RegExp[], text: string): number | undefined 
   return undefined;
 };
 
+/**
+ * Anthropic's, the prompt and `max_tokens` counted apart: "input length and `max_tokens` exceed
+ * context limit: 15000 + 128000 > 131072, decrease input length or `max_tokens` and try again".
+ */
+const ANTHROPIC = /exceed context limit: (\d+) \+ (\d+) > (\d+)/i;
+
 /** The numbers a context-length refusal gives, in any upstream's words; undefined without window and prompt. */
 export function readContextOverflow(message: string): ContextOverflow | undefined {
+  const anthropic = ANTHROPIC.exec(message);
+  if (anthropic)
+    return { window: Number(anthropic[3]), prompt: Number(anthropic[1]), answer: Number(anthropic[2]) };
   const window = firstOf(WINDOW, message);
   if (window === undefined) return undefined;
   for (const { pattern, prompt, answer } of SPLIT) {

@@ -91,9 +91,10 @@ export function createApp(deps: AppDeps) {
       const routed = allowedMethods();
       const methods = routed.of(path);
       const { method } = request;
-      // A method the path takes and still no route: a WebSocket endpoint asked without an upgrade.
+      // A WebSocket endpoint asked without an upgrade: a 426 naming it.
       if (method === "GET" && routed.upgrades(path))
         return deps.unrouted(request, clientIp, upgradeRequired(path), dialect);
+      // No path of that name, or a method the path takes and still no route: a 404.
       if (methods.length === 0 || methods.includes(method))
         return deps.unrouted(
           request,

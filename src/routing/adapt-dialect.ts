@@ -29,7 +29,7 @@ import type { CallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
-import { effortHint } from "./translation-hints.ts";
+import { type HintNames, translationHints } from "./translation-hints.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -126,16 +126,17 @@ export function adaptDialect(
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
 ): AdaptedCall {
-  const target = { provider, upstreamModel };
+  // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
     if (responses && provider.dialect === "openai" && provider.responsesApi && provider.passThrough) {
       return nativeResponses(body, provider, responses);
     }
+    const target = { provider, upstreamModel };
     if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
     return viaChat(body, target, model, responses, policy);
   }
   if (operation === "chat" && translatesChat(provider))
-    return translatedChat(body, target, model, new Dropped(policy));
+    return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
@@ -205,21 +206,26 @@ const RESPONSES_NAMES: CallerNames = {
   reasoning_effort: "reasoning.effort",
 };
 
+/** The caller's names for what a translation may write of its own: a chat caller's, a Responses caller's. */
+const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
+const RESPONSES_HINTS: HintNames = { effort: "reasoning.effort", bound: "max_output_tokens" };
+
 /** What both steps of a composed translation dropped, each name once. */
 const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
   second.dropped?.length ? [...new Set([...first, ...second.dropped])] : first;
 
 /**
  * What a Responses call sends once translated to chat (and on), and says in the caller's words:
- * what was dropped, an error's `param`, and the effort level it set (`reasoning.effort` written as
- * `reasoning_effort` or `output_config.effort`, which the caller never sends so).
+ * what was dropped, an error's `param`, and what it set of its own (`reasoning.effort` written as
+ * `reasoning_effort` or `output_config.effort`, which the caller never sends so; Messages'
+ * `max_tokens` for a caller without `max_output_tokens`).
  */
 const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
   operation: chat.operation,
   body: chat.body,
   dropped: bothDropped(translated.dropped, chat),
   callerNames: RESPONSES_NAMES,
-  hints: effortHint(chat.body, "reasoning.effort"),
+  hints: translationHints(chat.body, translated.body, RESPONSES_HINTS),
 });
 
 // The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
@@ -239,7 +245,7 @@ function chatViaMessages(
     operation: "messages",
     body: messages,
     dropped: dropped.list,
-    hints: effortHint(messages, "reasoning_effort"),
+    hints: translationHints(messages, body, CHAT_HINTS),
     json: (reply) => messagesResponseToChat(reply, model),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {

@@ -177,16 +177,19 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     }
     const route = this.routes[this.index] as Route;
     // A field the translation added, which the client did not send so and cannot leave out, refused
-    // by the upstream: the route again without it, once, before any other verdict.
+    // by the upstream: the route again without it (or with the bound that fits), once, before any
+    // other verdict.
     const refused = this.refusedHint(call, thrown);
     if (refused) {
       this.without = refused;
-      this.deps.log("route refused a field the translation added: sent again without it", {
+      const again = refused.fits === undefined ? "without it" : "with the max_tokens the window leaves";
+      this.deps.log(`route refused a field the translation added: sent again ${again}`, {
         request_id: request.requestId,
         route: route.label,
         upstream_model: route.upstreamModel,
         field: refused.path,
         client_field: refused.callerName,
+        ...(refused.fits === undefined ? {} : { max_tokens: refused.fits }),
       });
       return this.onward();
     }
@@ -215,13 +218,14 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
   /**
    * The translation's hint the failed attempt's upstream refused, when the route may be tried
-   * without it: once a route, and never under `translation.unsupported: reject`, where the caller
-   * asked to hear of what cannot be carried rather than go without it.
+   * without it: once a route, and a field never left out under `translation.unsupported: reject`,
+   * where the caller asked to hear of what cannot be carried rather than go without it (a bound
+   * lowered to what fits leaves nothing out).
    */
   private refusedHint(call: RouteAttempt | undefined, thrown: unknown): RefusedHint | undefined {
-    if (call === undefined || this.without !== undefined || this.policy.unsupported === "reject")
-      return undefined;
-    return refusedHint(thrown, call.adapted.hints);
+    if (call === undefined || this.without !== undefined) return undefined;
+    const refused = refusedHint(thrown, call.adapted.hints);
+    return refused?.fits === undefined && this.policy.unsupported === "reject" ? undefined : refused;
   }
 
   /**
@@ -233,7 +237,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     return Promise.resolve().then(() => this.next());
   }
 
-  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
   /**
    * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
    * probe through), so a client's backoff meets the route's return rather than guessing.
@@ -253,6 +256,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     });
   }
 
+  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
   private exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
     const local =

@@ -46,13 +46,22 @@ export function messagesViaChat(
  */
 function messagesNames(body: JsonObject): CallerNames {
   return {
-    reasoning_effort: body.thinking !== undefined ? "thinking" : "output_config.effort",
+    reasoning_effort: effortField(body),
     max_completion_tokens: "max_tokens",
     user: "metadata.user_id",
     parallel_tool_calls: "tool_choice.disable_parallel_tool_use",
     "response_format.json_schema.strict": formatField(body),
   };
 }
+
+/**
+ * What a messages call's `reasoning_effort` was written from: `output_config.effort` when it has
+ * one (it wins over `thinking`'s budget, messages-request-to-chat.ts), else `thinking`.
+ */
+const effortField = (body: JsonObject): string =>
+  body.thinking !== undefined && !(isJsonObject(body.output_config) && body.output_config.effort != null)
+    ? "thinking"
+    : "output_config.effort";
 
 /** Where a messages call asked for its answer's schema: `output_config.format`, or the beta's `output_format`. */
 const formatField = (body: JsonObject): string =>

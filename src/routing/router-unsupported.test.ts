@@ -3,7 +3,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { DispatchRequest } from "./dispatch.ts";
-import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
+import { chatRequest, type FakeProvider, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 
 // count_tokens exists only in the Anthropic dialect: on a model whose first route is
 // OpenAI-shaped, the router passes over that route instead of failing the request.
@@ -248,6 +248,31 @@ describe("an effort level the translation added, refused by a model without effo
     expect(dispatched.dropped).toEqual(["output_config.effort"]);
   });
 
+  test("Messages with thinking and output_config.effort: the effort wrote reasoning_effort, and is the one named", async () => {
+    const gpt41 = refusingWhen(
+      "p",
+      "openai",
+      (body) => body.reasoning_effort !== undefined,
+      GPT41_REFUSAL,
+      COMPLETION,
+    );
+    const { router } = routerFor(routed("openai"), [gpt41]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "messages",
+        body: {
+          model: "m",
+          max_tokens: 100,
+          messages: [{ role: "user", content: "hi" }],
+          thinking: { type: "enabled", budget_tokens: 2048 },
+          output_config: { effort: "high" },
+        },
+      }),
+    );
+    expect(gpt41.calls.map((call) => call.body.reasoning_effort)).toEqual(["high", undefined]);
+    expect(dispatched.dropped).toEqual(["output_config.effort"]);
+  });
+
   test("never a field the caller sent so: a chat caller's own reasoning_effort refused is its 400", async () => {
     const gpt41 = refusingWhen(
       "p",
@@ -296,5 +321,99 @@ describe("an effort level the translation added, refused by a model without effo
     )) as GatewayError;
     expect([error.status, error.message]).toEqual([400, "This model does not support the effort parameter."]);
     expect(haiku.calls).toHaveLength(1);
+  });
+});
+
+describe("the max_tokens a translation to Messages wrote, with the prompt past what the window leaves it", () => {
+  // Sonnet 4.5 gets its whole output limit, 64,000, when the caller sets no bound; a 150,000-token
+  // conversation and that bound pass its 200,000-token window together.
+  const WINDOW = 200_000;
+  const PROMPT = 150_000;
+  const refusal = (answer: number) => ({
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message: `input length and \`max_tokens\` exceed context limit: ${PROMPT} + ${answer} > ${WINDOW}, decrease input length or \`max_tokens\` and try again`,
+    },
+  });
+  const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  /** Refuses a call whose max_tokens the window cannot hold past the prompt, as Anthropic does. */
+  const sonnet = () => ({
+    ...fakeProvider("p", (call) => {
+      const answer = call.body.max_tokens as number;
+      if (PROMPT + answer <= WINDOW) return Promise.resolve(jsonReply(MESSAGE));
+      const text = JSON.stringify(refusal(answer));
+      return Promise.reject(upstreamFailure("p", { status: 400, headers: new Headers(), text }));
+    }),
+    dialect: "anthropic" as const,
+  });
+  const routed = (policy: object = {}) => ({
+    providers: [{ name: "p", type: "anthropic" }],
+    models: [{ name: "m", routes: [{ provider: "p", model: "claude-sonnet-4-5" }] }],
+    routing: { retries: 0 },
+    ...policy,
+  });
+  const chat = (extra: object = {}) =>
+    chatRequest("m", { body: { model: "m", messages: [{ role: "user", content: "hi" }], ...extra } });
+  const boundsSent = (provider: FakeProvider) => provider.calls.map((call) => call.body.max_tokens);
+
+  test("Responses (Codex) without max_output_tokens: sent again with max_tokens the window leaves, nothing dropped", async () => {
+    const provider = sonnet();
+    const { router, logs } = routerFor(routed(), [provider]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "responses",
+        body: { model: "m", input: "hi" },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
+      }),
+    );
+    expect(boundsSent(provider)).toEqual([64_000, WINDOW - PROMPT]);
+    expect(dispatched.attempts).toBe(2);
+    expect(dispatched.dropped).toEqual([]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        message:
+          "route refused a field the translation added: sent again with the max_tokens the window leaves",
+        fields: expect.objectContaining({
+          field: "max_tokens",
+          client_field: "max_output_tokens",
+          max_tokens: WINDOW - PROMPT,
+        }),
+      }),
+    ]);
+  });
+
+  test("chat without a bound: the same, under translation.unsupported: reject too (nothing is left out)", async () => {
+    const provider = sonnet();
+    const { router } = routerFor(routed({ translation: { unsupported: "reject" } }), [provider]);
+    await router(chat());
+    expect(boundsSent(provider)).toEqual([64_000, WINDOW - PROMPT]);
+  });
+
+  test("never a bound the caller set: its own max_tokens refused is its context_length_exceeded", async () => {
+    const provider = sonnet();
+    const { router } = routerFor(routed(), [provider]);
+    const error = (await router(chat({ max_tokens: 60_000 })).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code]).toEqual([400, "context_length_exceeded"]);
+    expect(boundsSent(provider)).toEqual([60_000]);
+  });
+
+  test("a prompt that alone fills the window is refused as it was", async () => {
+    const tooLong = {
+      type: "error",
+      error: { type: "invalid_request_error", message: "prompt is too long: 210000 tokens > 200000 maximum" },
+    };
+    const provider = {
+      ...fakeProvider("p", () =>
+        Promise.reject(
+          upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(tooLong) }),
+        ),
+      ),
+      dialect: "anthropic" as const,
+    };
+    const { router } = routerFor(routed(), [provider]);
+    const error = (await router(chat()).catch((e: unknown) => e)) as GatewayError;
+    expect(error.code).toBe("context_length_exceeded");
+    expect(provider.calls).toHaveLength(1);
   });
 });

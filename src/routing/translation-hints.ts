@@ -1,3 +1,4 @@
+import { readContextOverflow } from "../core/context-overflow.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
@@ -5,17 +6,48 @@ import type { CallerNames } from "./caller-param.ts";
 
 /**
  * A field a translation wrote that only tunes the answer and that the caller did not send by that
- * name (`AdaptedCall.hints`): an effort level, which Codex and Claude Code send on every request,
- * in their own dialect's words. A model without efforts refuses the other dialect's field (Haiku
- * 4.5: 400 "This model does not support the effort parameter."; gpt-4.1: 400 "Unsupported
- * parameter: 'reasoning_effort'…"), and the client, which never sent a field of that name, cannot
- * fall back: the router sends the call again without it, once (dispatch-run.ts).
+ * name (`AdaptedCall.hints`), refused by the upstream; the client, which never sent a field of
+ * that name, cannot fall back, so the router sends the call again once (dispatch-run.ts):
+ * - an effort level, which Codex and Claude Code send on every request, in their own dialect's
+ *   words. A model without efforts refuses the other dialect's field (Haiku 4.5: 400 "This model
+ *   does not support the effort parameter."; gpt-4.1: 400 "Unsupported parameter:
+ *   'reasoning_effort'…"): sent again without it.
+ * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
+ *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
+ *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
+ *   which an OpenAI caller hears as its context being full (Codex compacts, or gives up): sent
+ *   again with `max_tokens` W − P, what the window leaves (`fits`).
  */
 export interface RefusedHint {
-  /** Where it is in the upstream body: `output_config.effort`, `reasoning_effort`. */
+  /** Where it is in the upstream body: `output_config.effort`, `reasoning_effort`, `max_tokens`. */
   readonly path: string;
-  /** What the caller sent for it, as `x-mindgw-dropped` and the audit row name it. */
+  /** The caller's name for it, as `x-mindgw-dropped` and the audit row name what is dropped. */
   readonly callerName: string;
+  /** The value sent instead (`max_tokens` the window leaves); absent, the field goes. */
+  readonly fits?: number;
+}
+
+/** The caller's names for what a translation may write of its own (`translationHints`). */
+export interface HintNames {
+  /** For the effort level: `reasoning_effort`, `reasoning.effort`. */
+  readonly effort: string;
+  /** For the bound on the answer: `max_completion_tokens`, `max_output_tokens`. */
+  readonly bound: string;
+}
+
+/**
+ * What a translated body `sent` sets that the caller did not send so, by its path there: its
+ * effort level (`effortHint`), and a `max_tokens` the chat request it was translated from
+ * (`chat`) had no bound for. Undefined when there is neither.
+ */
+export function translationHints(
+  sent: JsonObject,
+  chat: JsonObject,
+  names: HintNames,
+): CallerNames | undefined {
+  const effort = effortHint(sent, names.effort);
+  const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
+  return wroteBound ? { ...effort, max_tokens: names.bound } : effort;
 }
 
 /**
@@ -44,12 +76,24 @@ const REFUSALS = [
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */
 export function refusedHint(error: unknown, hints: CallerNames | undefined): RefusedHint | undefined {
   if (hints === undefined || !(error instanceof GatewayError) || error.status !== 400) return undefined;
+  const bound = hints.max_tokens;
+  if (bound !== undefined && error.code === "context_length_exceeded") return boundThatFits(error, bound);
   const named = refusedParameter(error);
   if (named === undefined) return undefined;
   for (const [path, callerName] of Object.entries(hints)) {
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
   }
   return undefined;
+}
+
+/**
+ * The written `max_tokens` lowered to what Anthropic's refusal says the window leaves past the
+ * prompt; none when the refusal gives no such numbers, or the prompt alone fills the window.
+ */
+function boundThatFits(error: GatewayError, callerName: string): RefusedHint | undefined {
+  const overflow = readContextOverflow(error.message);
+  if (overflow?.answer === undefined || overflow.prompt >= overflow.window) return undefined;
+  return { path: "max_tokens", callerName, fits: overflow.window - overflow.prompt };
 }
 
 function refusedParameter(error: GatewayError): string | undefined {
@@ -61,8 +105,13 @@ function refusedParameter(error: GatewayError): string | undefined {
   return undefined;
 }
 
-/** The call without the refused hint, which is named among what the translation left out. */
+/**
+ * The call without the refused hint, which is named among what the translation left out; or, for
+ * a bound, with the value that fits (nothing the caller sent is left out).
+ */
 export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCall {
+  if (hint.fits !== undefined)
+    return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints: undefined };
   const dropped = adapted.dropped ?? [];
   return {
     ...adapted,

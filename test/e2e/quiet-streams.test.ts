@@ -39,8 +39,11 @@ describe("an answer quieter than server.idle_timeout", () => {
     expect(await response.text()).toContain("data: [DONE]");
   });
 
+  // The gateway raises the socket's bound for streams only: Bun (1.4.5) resets a quiet GET at its
+  // idle bound, but not a request whose body it has read (a POST answered after 12 s under
+  // `idleTimeout: 5` comes whole). Longer than Bun's 4 s tick, so a change there shows here.
   test("a slow whole answer comes whole", async () => {
-    const response = await post(`one two [[fake:delay=${PAUSE_MS}]]`, false);
+    const response = await post(`one two [[fake:delay=${2 * PAUSE_MS}]]`, false);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { object: string }).object).toBe("chat.completion");
   });
@@ -50,6 +53,7 @@ describe("an answer quieter than server.idle_timeout", () => {
     f.deferTest(() => tail.close());
     // Longer than Bun's 4 s tick: a socket that quiet is closed whatever bound under it is set.
     const response = await post(`quiet [[fake:delay=${2 * PAUSE_MS}]]`, false);
+    expect(response.status).toBe(200);
     const requestId = response.headers.get("x-request-id") ?? "";
     await response.arrayBuffer();
     // Nothing else happened while the upstream was quiet: the stream's own comments kept it open.

@@ -97,6 +97,16 @@ function refusedRequest(handshake: Request, message: unknown): Request {
   return new Request(handshake.url, { method: "POST", headers: turnHeaders(handshake), body });
 }
 
+/**
+ * Who a turn comes from and the model it names, for the record of a refusal at the door (the
+ * gateway draining) that comes before the turn's own authentication: a turn, or a message refused
+ * before it became one, is recorded with its caller and model as any other.
+ */
+function knownBeforehand(principal: Principal, message: unknown): KnownBeforehand {
+  const model = isJsonObject(message) && typeof message.model === "string" ? message.model : null;
+  return { principal, model };
+}
+
 /** A value a header can hold (printable ASCII), else undefined: the pipeline validates the rest. */
 const headerText = (value: unknown): string | undefined =>
   typeof value === "string" && /^[\x20-\x7e]*$/.test(value) ? value : undefined;
@@ -184,17 +194,20 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
         send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
         answer: (turn, signal) => {
           const post = turnRequest(request, turn.body, signal);
-          // A turn refused at the door (the gateway draining) is recorded with its caller and model.
-          const model = typeof turn.body.model === "string" ? turn.body.model : null;
-          const beforehand = { principal, model };
+          const beforehand = knownBeforehand(principal, turn.body);
           return turn.generate
             ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand)
             : prepare(post, clientIp, turn, beforehand);
         },
         maxBody: deps.maxBody,
         refuse: (error, message) =>
-          deps.guard(refusedRequest(request, message), clientIp, "responses", "openai", () =>
-            Promise.reject(badRequest(error.message, error.param ?? undefined)),
+          deps.guard(
+            refusedRequest(request, message),
+            clientIp,
+            "responses",
+            "openai",
+            () => Promise.reject(badRequest(error.message, error.param ?? undefined)),
+            knownBeforehand(principal, message),
           ),
       });
       // Every turn is authenticated again; this closes the connection itself when its key ends.

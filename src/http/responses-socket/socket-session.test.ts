@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
-import type { SocketTurn } from "./socket-turn.ts";
+import type { SocketError, SocketTurn } from "./socket-turn.ts";
 import { MAX_LANES, MAX_WAITING_TURNS } from "./waiting-turns.ts";
 
 /** A turn the fake front door is answering: its stream stays open until `finish()`. */
@@ -14,7 +14,12 @@ interface Answering {
  * A session over a fake front door whose answers stream until the test finishes them, so turns
  * can be made to wait; every event sent is kept, parsed.
  */
-function session(maxBody = 10 * 1024 * 1024) {
+function session(
+  maxBody = 10 * 1024 * 1024,
+  // As the front door answers a refused message: its error, as the OpenAI error body.
+  refuse = async (error: SocketError) =>
+    Response.json({ error: { message: error.message, type: "invalid_request_error" } }, { status: 400 }),
+) {
   const sent: Record<string, unknown>[] = [];
   const answering: Answering[] = [];
   const socket = new ResponsesSocketSession({
@@ -38,9 +43,7 @@ function session(maxBody = 10 * 1024 * 1024) {
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
     },
     maxBody: () => maxBody,
-    // As the front door answers a refused message: its error, as the OpenAI error body.
-    refuse: async (error) =>
-      Response.json({ error: { message: error.message, type: "invalid_request_error" } }, { status: 400 }),
+    refuse,
   });
   return { socket, sent, answering };
 }
@@ -137,6 +140,28 @@ describe("a Responses WebSocket's waiting turns are bounded", () => {
     await until(() => socket.lanesUnderWay === MAX_LANES - 1);
     socket.message(create("now", "lane-new"));
     await until(() => answering.length === MAX_LANES + 1);
+    expect(errors(sent)).toHaveLength(1);
+    socket.closed();
+  });
+
+  test("a turn that throws is an error event in its lane; the lane goes on and its waiting turns are counted out", async () => {
+    const { socket, sent, answering } = session(undefined, () => Promise.reject(new Error("refusal lost")));
+    socket.message(create("first"));
+    await until(() => answering.length === 1);
+    socket.message({ type: "response.cancel" });
+    for (let i = 0; i < MAX_WAITING_TURNS - 1; i++) socket.message(create(`after ${i}`));
+    answering[0]?.finish();
+    await until(() => errors(sent).length === 1);
+    expect(errors(sent)[0]).toMatchObject({ status: 502, error: { message: "refusal lost" } });
+    for (let i = 1; i < MAX_WAITING_TURNS; i++) {
+      await until(() => answering.length === i + 1);
+      answering[i]?.finish();
+    }
+    await until(() => socket.lanesUnderWay === 0);
+    // The lane again, and as many turns waiting behind it as the bound allows: none refused.
+    socket.message(create("again"));
+    await until(() => answering.length === MAX_WAITING_TURNS + 1);
+    for (let i = 0; i < MAX_WAITING_TURNS; i++) socket.message(create(`waiting ${i}`));
     expect(errors(sent)).toHaveLength(1);
     socket.closed();
   });

@@ -108,14 +108,29 @@ export class ResponsesSocketSession {
     const lane: Lane = { waiting: [], stop: undefined };
     this.lanes.set(name, lane);
     try {
-      await this.turn(first, name, lane);
+      await this.turnToItsEnd(first, name, lane);
       for (let next = lane.waiting.shift(); next && !this.ended; next = lane.waiting.shift()) {
         this.waiting.leave(next.bytes);
-        await this.turn(next.message, name, lane);
+        await this.turnToItsEnd(next.message, name, lane);
       }
     } finally {
-      // An idle lane is forgotten; its last response is kept (lastOf).
+      // An idle lane is forgotten; its last response is kept (lastOf). Turns still queued in a
+      // lane that ended early leave the connection's count, or it would stay spent.
+      for (const left of lane.waiting) this.waiting.leave(left.bytes);
       this.lanes.delete(name);
+    }
+  }
+
+  /**
+   * A turn run to its end: one that threw (a refusal that could not be recorded) is said as an
+   * `error` event in its lane, and the lane goes on; nothing awaits a lane's run to hear of it.
+   */
+  private async turnToItsEnd(message: unknown, name: string, lane: Lane): Promise<void> {
+    try {
+      await this.turn(message, name, lane);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!this.ended) this.deps.send(errorEvent(replyError(502, reason), laneOf(message)));
     }
   }
 

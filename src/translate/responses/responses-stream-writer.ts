@@ -69,7 +69,7 @@ const outputTooLarge = (max: number) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `the upstream sent an answer larger than ${max} bytes (routing.max_upstream_body), more than a Responses stream gathers`,
+    message: `the upstream sent an answer larger than ${max} characters (routing.max_upstream_body), more than a Responses stream gathers`,
   });
 
 /**

@@ -159,10 +159,16 @@ export function createAuditService(
         logger.warn(
           `stop: audit storage is failing (${failure}); retrying for up to ${Math.max(0, Math.round((until - performance.now()) / 1000))} s (server.drain_timeout) to write the ${queued} queued audit rows`,
         );
-      const { unwritten } = await writer.close(until);
+      const { unwritten, maybeWritten } = await writer.close(until);
       if (unwritten.length === 0) return;
-      const lost = `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`;
-      const saved = saveUnwrittenRows(unwritten, unwrittenRowsPaths(config.storage, new Date()));
+      const lost =
+        maybeWritten === 0
+          ? `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`
+          : `${unwritten.length} audit rows could not be written in the stop's time (the first ${maybeWritten} were in a write still running, which may yet store them: look for their request ids before importing them)`;
+      const saved = saveUnwrittenRows(
+        unwritten,
+        unwrittenRowsPaths(config.storage, new Date(), maybeWritten > 0),
+      );
       throw new Error(
         "path" in saved
           ? `${lost}; saved as NDJSON, one row a line as \`mindgw audit export\` writes them, to ${saved.path}`

@@ -28,15 +28,17 @@ function asExported(record: AuditRecord): AuditRecord {
  * Where a stop saves the audit records its storage never took, first choice first: beside the
  * SQLite database (`<storage.path>.unwritten-<time>.ndjson`), or for PostgreSQL (and an in-memory
  * database) in the working directory (`mindgw-audit-unwritten-<time>.ndjson`); then the system's
- * temp directory, for a disk that cannot take this file either.
+ * temp directory, for a disk that cannot take this file either. `maybeStored`: some rows were in a
+ * write the stop stopped waiting for, and the name says so (`unwritten-maybe-stored`).
  */
-export function unwrittenRowsPaths(storage: Config["storage"], at: Date): string[] {
+export function unwrittenRowsPaths(storage: Config["storage"], at: Date, maybeStored = false): string[] {
   const time = at.toISOString().replaceAll(":", "-");
+  const what = maybeStored ? "unwritten-maybe-stored" : "unwritten";
   const onDisk = storage.driver === "sqlite" && storage.path !== ":memory:" && storage.path !== "";
   const first = onDisk
-    ? resolve(dirname(storage.path), `${basename(storage.path)}.unwritten-${time}.ndjson`)
-    : resolve(`mindgw-audit-unwritten-${time}.ndjson`);
-  return [first, join(tmpdir(), `mindgw-audit-unwritten-${time}.ndjson`)];
+    ? resolve(dirname(storage.path), `${basename(storage.path)}.${what}-${time}.ndjson`)
+    : resolve(`mindgw-audit-${what}-${time}.ndjson`);
+  return [first, join(tmpdir(), `mindgw-audit-${what}-${time}.ndjson`)];
 }
 
 /**

@@ -60,8 +60,10 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
     if (conn !== null) return conn;
     let db: Database | null = null;
     try {
+      // A reopen after a storage failure must find the file first opened, checked before opening:
+      // the open creates a database where one was removed, and takes a restored one read-write.
+      identity?.check();
       db = typeof source === "function" ? source() : source;
-      // The file first opened; a reopen after a storage failure must find the same one.
       if (options.path !== undefined) identity ??= new FileIdentity(options.path);
       identity?.check();
       prepareAuditDatabase(db);

@@ -77,10 +77,11 @@ async function settledWithin(work: Promise<void>, until: number | undefined): Pr
 }
 
 /**
- * The least time a stop gives its first write, past `until` if need be: a stop whose drain took
- * all its time still writes to healthy storage (a batch takes milliseconds), and stays bounded.
+ * The least time a stop gives each write it starts, past `until` if need be: a stop whose drain
+ * took all its time still writes to healthy storage, and a retry started just before `until` is
+ * not cut off in the middle (a batch takes milliseconds). The stop ends by `until` plus this.
  */
-const FIRST_WRITE_MS = 2_000;
+const LEAST_WRITE_MS = 2_000;
 
 /**
  * Takes audit records off the request path: `write()` only queues; batches are written in one
@@ -172,7 +173,7 @@ export class AuditWriter {
    * Graceful stop: writes everything queued. While the storage fails, tries again with the
    * writer's backoff until `until` (a `performance.now()` time): a disk made writable or a database
    * back within the stop's time still gets every row. A write still running at `until` (a hung
-   * query; the first write gets at least `FIRST_WRITE_MS`) is not waited for: its rows are handed
+   * query; each write gets at least `LEAST_WRITE_MS`) is not waited for: its rows are handed
    * back with the rest, counted in `maybeWritten`.
    * Without `until`, one attempt, waited for. What is left is handed back (`unwritten`), never
    * dropped in silence: two attempts at once, then nothing, lost every row queued through an
@@ -187,20 +188,23 @@ export class AuditWriter {
   private async shut(until: number | undefined): Promise<ClosedAuditWriter> {
     this.stopping = true;
     this.clearTimer();
-    let answered = await settledWithin(
-      this.flush(),
-      until === undefined ? undefined : Math.max(until, performance.now() + FIRST_WRITE_MS),
-    );
+    // Each attempt against the stop's deadline, but never less than LEAST_WRITE_MS.
+    const inTime = (work: Promise<void>) =>
+      settledWithin(
+        work,
+        until === undefined ? undefined : Math.max(until, performance.now() + LEAST_WRITE_MS),
+      );
+    let answered = await inTime(this.flush());
     let delay = this.options.retryMs ?? 250;
     for (let left = (until ?? 0) - performance.now(); answered && this.queue.waiting > 0 && left > 0; ) {
       await sleep(Math.min(delay, left));
       delay = Math.min(delay * 2, this.options.maxRetryMs ?? 5_000);
-      answered = await settledWithin(this.flush(), until);
+      answered = await inTime(this.flush());
       left = (until ?? 0) - performance.now();
     }
     this.closed = true;
     this.clearTimer();
-    if (answered && this.flushing !== null) answered = await settledWithin(this.flushing, until);
+    if (answered && this.flushing !== null) answered = await inTime(this.flushing);
     const { records, inFlight } = this.queue.takeAll();
     return { ...this.stats(), unwritten: records, maybeWritten: inFlight };
   }

@@ -10,7 +10,12 @@ import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
-import { saveUnwrittenRows, unwrittenRowsPaths } from "./unwritten-rows.ts";
+import {
+  STDERR_ROWS_BEGIN,
+  STDERR_ROWS_END,
+  saveUnwrittenRows,
+  unwrittenRowsPaths,
+} from "./unwritten-rows.ts";
 
 /** How often the store's upkeep (SQLite: WAL checkpoints) runs. */
 const MAINTAIN_MS = 30_000;
@@ -159,14 +164,25 @@ export function createAuditService(
         logger.warn(
           `stop: audit storage is failing (${failure}); retrying for up to ${Math.max(0, Math.round((until - performance.now()) / 1000))} s (server.drain_timeout) to write the ${queued} queued audit rows`,
         );
-      const { unwritten } = await writer.close(until);
+      const { unwritten, maybeWritten } = await writer.close(until);
       if (unwritten.length === 0) return;
-      const lost = `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`;
-      const saved = saveUnwrittenRows(unwritten, unwrittenRowsPaths(config.storage, new Date()));
+      const lost =
+        maybeWritten === 0
+          ? `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`
+          : `${unwritten.length} audit rows could not be written in the stop's time (the first ${maybeWritten} were in a write still running, which may yet store them: look for their request ids before importing them)`;
+      const saved = saveUnwrittenRows(
+        unwritten,
+        unwrittenRowsPaths(config.storage, new Date(), maybeWritten > 0),
+      );
+      const exported = "as NDJSON, one row a line as `mindgw audit export` writes them,";
+      if ("stderr" in saved)
+        throw new Error(
+          `${lost} nor saved to a file (${describeError(saved.error)}): written to stderr ${exported} between the lines "${STDERR_ROWS_BEGIN}" and "${STDERR_ROWS_END}"`,
+        );
       throw new Error(
-        "path" in saved
-          ? `${lost}; saved as NDJSON, one row a line as \`mindgw audit export\` writes them, to ${saved.path}`
-          : `${lost} nor saved (${describeError(saved.error)}): they are lost`,
+        saved.temporary
+          ? `${lost}; saved ${exported} to ${saved.path}, the only copy, in a temp directory that is cleaned (systemd's PrivateTmp deletes it at stop): move it now`
+          : `${lost}; saved ${exported} to ${saved.path}`,
       );
     },
   };

@@ -269,6 +269,33 @@ describe("AuditWriter closing on failing storage", () => {
     expect(writer.stats().dropped).toBe(1);
   });
 
+  for (const encoded of [false, true])
+    test(`a write that never settles does not outlive the deadline: its rows come back, counted as maybe written${encoded ? " (queued as bytes)" : ""}`, async () => {
+      let inserts = 0;
+      const hung = () => {
+        inserts++;
+        return new Promise<never>(() => {});
+      };
+      const writer = new AuditWriter({
+        store: {
+          insert: hung,
+          ...(encoded ? { insertEncoded: hung } : {}),
+          select: async () => [],
+          prune: async () => 0,
+          probe: async () => {},
+        },
+        batchSize: 10,
+        flushMs: 60_000,
+      });
+      const records = Array.from({ length: 25 }, (_, i) => makeRecord({ requestId: `r${i}` }));
+      for (const record of records) writer.write(record);
+      const closed = await writer.close(performance.now() + 50);
+      expect(inserts).toBe(1);
+      expect(closed.maybeWritten).toBe(10);
+      expect(closed.unwritten.map((record) => record.requestId)).toEqual(records.map((r) => r.requestId));
+      expect(closed.queued).toBe(0);
+    });
+
   test("queued as bytes (a thread's store), the unwritten rows come back as the records they were", async () => {
     const failing = () =>
       Promise.reject(Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" }));

@@ -46,10 +46,42 @@ export interface AuditWriterStats {
 export interface ClosedAuditWriter extends AuditWriterStats {
   /** Oldest first; the caller keeps them elsewhere (audit-service.ts: an NDJSON file). */
   unwritten: AuditRecord[];
+  /**
+   * How many of the first `unwritten` were in a write still running when the stop's time ran out:
+   * the store may yet have taken them (0 when every write had been answered).
+   */
+  maybeWritten: number;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Whether `work` settled before `until` (a `performance.now()` time; without one, it is waited
+ * for); it is left running if not.
+ */
+async function settledWithin(work: Promise<void>, until: number | undefined): Promise<boolean> {
+  if (until === undefined) {
+    await work;
+    return true;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, until - performance.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The least time a stop gives each write it starts, past `until` if need be: a stop whose drain
+ * took all its time still writes to healthy storage, and a retry started just before `until` is
+ * not cut off in the middle (a batch takes milliseconds). The stop ends by `until` plus this.
+ */
+const LEAST_WRITE_MS = 2_000;
 
 /**
  * Takes audit records off the request path: `write()` only queues; batches are written in one
@@ -139,33 +171,42 @@ export class AuditWriter {
 
   /**
    * Graceful stop: writes everything queued. While the storage fails, tries again with the
-   * writer's backoff until `until` (a `performance.now()` time; by default, one attempt): a disk
-   * made writable or a database back within the stop's time still gets every row. What is left
-   * then is handed back (`unwritten`), never dropped in silence: two attempts at once, then
-   * nothing, lost every row queued through an outage. Later writes are refused and counted. The
-   * store stays open for its owner (`Storage.close`).
+   * writer's backoff until `until` (a `performance.now()` time): a disk made writable or a database
+   * back within the stop's time still gets every row. A write still running at `until` (a hung
+   * query; each write gets at least `LEAST_WRITE_MS`) is not waited for: its rows are handed
+   * back with the rest, counted in `maybeWritten`.
+   * Without `until`, one attempt, waited for. What is left is handed back (`unwritten`), never
+   * dropped in silence: two attempts at once, then nothing, lost every row queued through an
+   * outage. Later writes are refused and counted. The store stays open for its owner
+   * (`Storage.close`).
    */
-  close(until = 0): Promise<ClosedAuditWriter> {
+  close(until?: number): Promise<ClosedAuditWriter> {
     this.closing ??= this.shut(until);
     return this.closing;
   }
 
-  private async shut(until: number): Promise<ClosedAuditWriter> {
+  private async shut(until: number | undefined): Promise<ClosedAuditWriter> {
     this.stopping = true;
     this.clearTimer();
-    await this.flush();
+    // Each attempt against the stop's deadline, but never less than LEAST_WRITE_MS.
+    const inTime = (work: Promise<void>) =>
+      settledWithin(
+        work,
+        until === undefined ? undefined : Math.max(until, performance.now() + LEAST_WRITE_MS),
+      );
+    let answered = await inTime(this.flush());
     let delay = this.options.retryMs ?? 250;
-    for (let left = until - performance.now(); this.queue.waiting > 0 && left > 0; ) {
+    for (let left = (until ?? 0) - performance.now(); answered && this.queue.waiting > 0 && left > 0; ) {
       await sleep(Math.min(delay, left));
       delay = Math.min(delay * 2, this.options.maxRetryMs ?? 5_000);
-      await this.flush();
-      left = until - performance.now();
+      answered = await inTime(this.flush());
+      left = (until ?? 0) - performance.now();
     }
     this.closed = true;
     this.clearTimer();
-    await this.flushing;
-    const unwritten = this.queue.takeAll();
-    return { ...this.stats(), unwritten };
+    if (answered && this.flushing !== null) answered = await inTime(this.flushing);
+    const { records, inFlight } = this.queue.takeAll();
+    return { ...this.stats(), unwritten: records, maybeWritten: inFlight };
   }
 
   private async drain(): Promise<void> {

@@ -4,7 +4,7 @@ import type { AuditRecord } from "./audit-record.ts";
 import { AuditRowWriter } from "./audit-row-bytes.ts";
 import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
-import type { WrittenBatch } from "./pending-rows.ts";
+import type { TakenRows, WrittenBatch } from "./pending-rows.ts";
 
 /**
  * Access lines that rows carry (audit-row-layout.ts `ROW_LINE`): `relay` writes those no thread
@@ -78,6 +78,8 @@ export class EncodedRows {
   private sending = 0;
   /** The claim of the batch being written when its rows carry lines (line-claims.ts), else 0. */
   private sendingLines = 0;
+  /** Emptied by a stop while a batch was being written (`takeAll`): that write's end is ignored. */
+  private abandoned = false;
 
   constructor(
     private readonly insert: (batch: Uint8Array, lines?: number) => Promise<AuditBatchResult>,
@@ -126,27 +128,32 @@ export class EncodedRows {
     try {
       result = await (this.sendingLines === 0 ? this.insert(batch) : this.insert(batch, this.sendingLines));
     } finally {
-      this.settleLines(end);
-      this.sending = 0;
-      this.sendingLines = 0;
+      if (!this.abandoned) {
+        this.settleLines(end);
+        this.sending = 0;
+        this.sendingLines = 0;
+      }
     }
-    this.drop(count, end);
+    if (!this.abandoned) this.drop(count, end);
     return { rows: count, written: result.written, rejected: result.rejected };
   }
 
   /**
-   * Every row still queued, as records (`PendingRows.takeAll`), the queue left empty. The access
-   * lines they carry are written first, as at exit: nothing else will.
+   * Every row still queued, as records (`PendingRows.takeAll`), the queue left empty, a batch being
+   * written included. The access lines they carry are written first, as at exit: nothing else
+   * will (but those of a batch in flight whose thread took them).
    */
-  takeAll(): AuditRecord[] {
-    if (this.sending > 0) throw new Error("the audit queue is writing a batch");
-    if (this.head === this.rows) return [];
-    const rows = this.out.bytes.subarray(this.headByte, this.out.used);
-    this.lines?.relay.writeRows(rows);
-    const records = decodeAuditRows(rows);
+  takeAll(): TakenRows {
+    if (this.head === this.rows) return { records: [], inFlight: 0 };
+    this.writeLinesAtExit();
+    const inFlight = this.sending;
+    if (inFlight > 0) this.abandoned = true;
+    const records = decodeAuditRows(this.out.bytes.subarray(this.headByte, this.out.used));
+    this.sending = 0;
+    this.sendingLines = 0;
     this.drop(this.rows - this.head, this.out.used);
     this.runOpen = false;
-    return records;
+    return { records, inFlight };
   }
 
   /**

@@ -10,6 +10,15 @@ export interface WrittenBatch extends AuditBatchResult {
 }
 
 /**
+ * What a stopping writer takes back, oldest first. The first `inFlight` were in a batch still being
+ * written when the stop's time ran out: the store may yet have taken them.
+ */
+export interface TakenRows {
+  readonly records: AuditRecord[];
+  readonly inFlight: number;
+}
+
+/**
  * The audit writer's records waiting for their batch, oldest first. Only one batch is written at
  * a time; its rows do not count as waiting while it is.
  */
@@ -25,10 +34,11 @@ export interface PendingRows {
    */
   write(max: number): Promise<WrittenBatch>;
   /**
-   * Every row waiting, as records, oldest first, the queue left empty: what a writer that stops
-   * with its storage down could not write. Not while a batch is being written.
+   * Every row, as records, oldest first, the queue left empty: what a writer that stops with its
+   * storage down could not write. With a batch being written, its rows too (`inFlight`), and the
+   * queue takes no more: whatever that write does later changes nothing here.
    */
-  takeAll(): AuditRecord[];
+  takeAll(): TakenRows;
 }
 
 /**
@@ -45,6 +55,9 @@ export function pendingRowsFor(store: AuditStore, batchSize: number, relay?: Acc
 /** Records as objects, for a store that takes them (memory, an embedder's own). */
 class RecordRows implements PendingRows {
   private queue: AuditRecord[] = [];
+  /** The batch being written. */
+  private sending: AuditRecord[] = [];
+  private abandoned = false;
 
   constructor(private readonly store: AuditStore) {}
 
@@ -58,16 +71,23 @@ class RecordRows implements PendingRows {
 
   async write(max: number): Promise<WrittenBatch> {
     const batch = this.queue.splice(0, max);
+    this.sending = batch;
     try {
       const { written, rejected } = await this.store.insert(batch);
       return { rows: batch.length, written, rejected };
     } catch (error) {
-      this.queue = batch.concat(this.queue);
+      if (!this.abandoned) this.queue = batch.concat(this.queue);
       throw error;
+    } finally {
+      this.sending = [];
     }
   }
 
-  takeAll(): AuditRecord[] {
-    return this.queue.splice(0);
+  takeAll(): TakenRows {
+    const inFlight = this.sending.length;
+    if (inFlight > 0) this.abandoned = true;
+    const records = this.sending.concat(this.queue.splice(0));
+    this.sending = [];
+    return { records, inFlight };
   }
 }

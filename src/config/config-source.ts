@@ -1,6 +1,5 @@
-import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
-import { type Env, parseConfigText } from "./load-config.ts";
+import { type Env, parseConfigText, readConfigText } from "./load-config.ts";
 import { type ConfigWatch, type ConfigWatchHandlers, watchConfig } from "./watch-config.ts";
 
 /**
@@ -47,8 +46,6 @@ export function fileConfigSource(path: string, initial: Config, initialText?: st
 
 /** Reads and validates the YAML file, and watches it from the very text its first config came from. */
 export async function openFileConfigSource(path: string, env: Env = process.env): Promise<ConfigSource> {
-  const file = Bun.file(path);
-  if (!(await file.exists())) throw new ConfigError([`${path}: no such file`]);
-  const text = await file.text();
+  const text = await readConfigText(path);
   return fileConfigSource(path, parseConfigText(path, text, env), text);
 }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import { configSchema } from "./config-schema.ts";
+import { openFileConfigSource } from "./config-source.ts";
 import { EMBEDDED_DEFAULTS, loadConfigFile, parseConfig } from "./load-config.ts";
 
 /** The problems a document is refused with. */
@@ -271,8 +272,11 @@ describe("loadConfigFile", () => {
     const missing = await loadConfigFile("/nonexistent/mindgw.yaml", {}).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ConfigError);
     expect((missing as ConfigError).message).toContain("no such file");
-    const folder = await loadConfigFile(tmpdir(), {}).catch((e: unknown) => e);
-    expect((folder as ConfigError).message).toBe(`${tmpdir()}: a folder, not a config file`);
+    // `mindgw serve -c` reads through the watched source: the same words.
+    for (const load of [loadConfigFile, openFileConfigSource]) {
+      const folder = await load(tmpdir(), {}).catch((e: unknown) => e);
+      expect((folder as ConfigError).message).toBe(`${tmpdir()}: a folder, not a config file`);
+    }
     const path = await file("models: [ { name: m\n  : :\n");
     const broken = await loadConfigFile(path, {}).catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(ConfigError);

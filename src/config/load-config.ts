@@ -41,6 +41,11 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
 
 /** Reads and validates a YAML file. */
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
+  return parseConfigText(path, await readConfigText(path), env);
+}
+
+/** A config file's text, or a ConfigError that says why there is none (a folder, nothing). */
+export async function readConfigText(path: string): Promise<string> {
   const file = Bun.file(path);
   if (!(await file.exists())) {
     // Bun.file says a folder does not exist: say what it is.
@@ -50,7 +55,7 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
     );
     throw new ConfigError([folder ? `${path}: a folder, not a config file` : `${path}: no such file`]);
   }
-  return parseConfigText(path, await file.text(), env);
+  return file.text();
 }
 
 /** Validates a config file's text already read (the watcher reads it until it is stable). */

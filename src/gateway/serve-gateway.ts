@@ -52,7 +52,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     const failures = await runStopSteps(parts.beforeDrain, logger, until);
     // The listener stays open while draining so that load balancers see /readyz turn 503 and
     // new requests get a clear 503 instead of a refused connection; it closes once idle.
-    if (!(await drainWithin(lifecycle, deadline))) {
+    if (!(await drainWithin(lifecycle, Math.max(0, until - performance.now())))) {
       logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       // End them properly: each gets its error event (or 503) and its audit record, and a
       // moment to write it, before the listener and its connections close.

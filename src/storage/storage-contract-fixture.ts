@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll } from "bun:test";
+import { SQL } from "bun";
 import { type PostgresServer, startPostgres } from "../../test/e2e/harness/postgres-server.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
@@ -9,8 +11,28 @@ import type { Storage } from "./storage.ts";
 // run the same assertions against SQLite (a temp file) and PostgreSQL (a real server). A new
 // backend adds one line to `contractBackends`.
 
-/** A backend's name, and how to open a fresh, empty store on it (closed after the file's tests). */
-export type Backend = readonly [name: string, fresh: () => Promise<Storage>];
+/** One database that several nodes open, and the previous release's spend write on it. */
+export interface SharedDatabase {
+  /** Another node's handle on the same database (closed after the file's tests). */
+  open(): Promise<Storage>;
+  /** A spend delta as the release before change numbers wrote it: `seq` left alone. */
+  addSpendAsPreviousRelease(principal: string, usd: number): Promise<void>;
+}
+
+/**
+ * A backend's name, how to open a fresh, empty store on it, and a fresh database several nodes
+ * share (all closed after the file's tests).
+ */
+export type Backend = readonly [
+  name: string,
+  fresh: () => Promise<Storage>,
+  shared: () => Promise<SharedDatabase>,
+];
+
+/** The spend upsert of the release before `seq` (valid in SQLite and PostgreSQL alike). */
+const previousReleaseSpendAdd = `INSERT INTO key_spend (principal, spend_usd, updated_at) VALUES ($1, $2, $3)
+  ON CONFLICT (principal) DO UPDATE
+  SET spend_usd = key_spend.spend_usd + excluded.spend_usd, updated_at = excluded.updated_at`;
 
 const pgOptions = (url: string) => ({
   url,
@@ -46,8 +68,40 @@ export function contractBackends(): Backend[] {
     if (!postgres) throw new Error("the contract's PostgreSQL server is not started");
     return postgres;
   };
+  const sqliteShared = async (): Promise<SharedDatabase> => {
+    const path = tmp.file(`contract-${++files}.db`);
+    return {
+      open: fresh(async () => openSqliteStorage(path)),
+      async addSpendAsPreviousRelease(principal, usd) {
+        const db = new Database(path);
+        try {
+          db.run(previousReleaseSpendAdd, [principal, usd, Date.now()]);
+        } finally {
+          db.close();
+        }
+      },
+    };
+  };
+  const postgresShared = async (): Promise<SharedDatabase> => {
+    const url = await started().createDatabase();
+    return {
+      open: fresh(async () => openPostgresStorage(pgOptions(url))),
+      async addSpendAsPreviousRelease(principal, usd) {
+        const sql = new SQL({ url, max: 1 });
+        try {
+          await sql.unsafe(previousReleaseSpendAdd, [principal, usd, Date.now()]);
+        } finally {
+          await sql.close();
+        }
+      },
+    };
+  };
   return [
-    ["sqlite", fresh(async () => openSqliteStorage(tmp.file(`contract-${++files}.db`)))],
-    ["postgres", fresh(async () => openPostgresStorage(pgOptions(await started().createDatabase())))],
+    ["sqlite", fresh(async () => openSqliteStorage(tmp.file(`contract-${++files}.db`))), sqliteShared],
+    [
+      "postgres",
+      fresh(async () => openPostgresStorage(pgOptions(await started().createDatabase()))),
+      postgresShared,
+    ],
   ];
 }

@@ -17,7 +17,7 @@ const stored = (tenant: string, id: string, createdAt = 1_700_000_000_000): Stor
   createdAt,
 });
 
-for (const [name, fresh] of contractBackends()) {
+for (const [name, fresh, shared] of contractBackends()) {
   describe(`Storage contract: ${name}`, () => {
     test("keys: create, read by hash, id and name, list, count; duplicates refused", async () => {
       const { keys } = await fresh();
@@ -106,6 +106,34 @@ for (const [name, fresh] of contractBackends()) {
       expect(await spend.total("key_1")).toBe(1);
       expect((await spend.changedSince(0)).totals.size).toBe(199);
       await spend.remove([]);
+    });
+
+    test("spend: a reader follows another node's writes, and a previous release's node's, which leave seq alone", async () => {
+      const database = await shared();
+      const reader = await database.open();
+      const other = await database.open();
+      await reader.spend.add(new Map([["k1", 1]]));
+      const start = await reader.spend.changedSince(0);
+      await Promise.all([
+        reader.spend.add(new Map([["k1", 1]])),
+        other.spend.add(new Map([["k2", 2]])),
+        database.addSpendAsPreviousRelease("k1", 50),
+        database.addSpendAsPreviousRelease("k3", 70),
+      ]);
+      const next = await reader.spend.changedSince(start.cursor);
+      expect(next.totals).toEqual(
+        new Map([
+          ["k1", 52],
+          ["k2", 2],
+          ["k3", 70],
+        ]),
+      );
+      // The newest total removed, the next write still takes a number the reader has not passed.
+      await other.spend.add(new Map([["k4", 1]]));
+      const last = await reader.spend.changedSince(next.cursor);
+      await other.spend.remove(["k4"]);
+      await database.addSpendAsPreviousRelease("k5", 5);
+      expect((await reader.spend.changedSince(last.cursor)).totals).toEqual(new Map([["k5", 5]]));
     });
 
     test("responses: saved exactly, scoped by tenant, replaced, deleted, pruned oldest first", async () => {

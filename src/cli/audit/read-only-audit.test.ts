@@ -1,10 +1,12 @@
+import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
-import { LATEST_AUDIT_SCHEMA } from "../../storage/sqlite/audit-migrations.ts";
+import { AUDIT_MIGRATIONS, MIN_READ_AUDIT_SCHEMA } from "../../storage/sqlite/audit-migrations.ts";
 import { writeVersionOneDatabase } from "../../storage/sqlite/fixtures/version-one-database.ts";
+import { migrate } from "../../storage/sqlite/migrate.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import { localKeys } from "../keys/local-keys.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
@@ -50,7 +52,7 @@ test("a database an older mindgw left (every component at v1) is refused in word
   try {
     // It read `no such column: l.error_message`.
     await expect(old.store.select({ order: "desc", bodies: false }, null, 10)).rejects.toThrow(
-      `the database's audit schema is v1, this mindgw reads v${LATEST_AUDIT_SCHEMA}: start \`mindgw serve\` once to migrate it`,
+      `the database's audit schema is v1, this mindgw reads v${MIN_READ_AUDIT_SCHEMA} or later: start \`mindgw serve\` once to migrate it`,
     );
   } finally {
     old.close();
@@ -68,4 +70,25 @@ test("a database an older mindgw left (every component at v1) is refused in word
   } finally {
     migrated.close();
   }
+});
+
+test("the previous release's audit schema (v7) reads as it is: the later migrations add nothing a read names", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-read-only-audit-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "gw.db");
+  const db = new Database(path, { create: true, strict: true });
+  migrate(
+    db,
+    "audit",
+    AUDIT_MIGRATIONS.filter((step) => step.version <= 7),
+  );
+  db.close();
+  const before = readFileSync(path);
+  const audit = openReadOnlyAudit(path);
+  try {
+    expect(await audit.store.select({ order: "desc", bodies: false }, null, 10)).toEqual([]);
+  } finally {
+    audit.close();
+  }
+  expect(readFileSync(path).equals(before)).toBe(true);
 });

@@ -126,6 +126,13 @@ CREATE INDEX audit_principals_last_log ON audit_principals(last_log_id);
 export const LATEST_AUDIT_SCHEMA = AUDIT_MIGRATIONS[AUDIT_MIGRATIONS.length - 1]!.version;
 
 /**
+ * The oldest audit schema a read takes as it is (`mindgw audit query/export` on a file it may not
+ * migrate): migration 6 added the last column a read names (`attempt_ms`); 7 changed an index and
+ * 8 added columns only retention uses. Raise it with a migration that adds a column reads name.
+ */
+export const MIN_READ_AUDIT_SCHEMA = 6;
+
+/**
  * The audit schema of a database, without writing to it (a read-only handle): its last audit
  * migration applied, or 0 when it has no audit log yet.
  */

@@ -50,4 +50,23 @@ export const spendMigrations: readonly Migration[] = [
       CREATE INDEX key_spend_seq ON key_spend (seq);
     `,
   },
+  {
+    // The file numbers every write itself, so an older binary on the same file (`mindgw keys`
+    // from the previous release), which leaves `seq` alone, is followed too. A counter, unlike
+    // MAX(seq) + 1, never hands out again the number of a removed row; SQLite's one writer at a
+    // time keeps numbers in commit order.
+    version: 3,
+    sql: `
+      CREATE TABLE key_spend_changes (n INTEGER NOT NULL);
+      INSERT INTO key_spend_changes (n) SELECT COALESCE(MAX(seq), 1) FROM key_spend;
+      CREATE TRIGGER key_spend_inserted AFTER INSERT ON key_spend BEGIN
+        UPDATE key_spend_changes SET n = n + 1;
+        UPDATE key_spend SET seq = (SELECT n FROM key_spend_changes) WHERE principal = NEW.principal;
+      END;
+      CREATE TRIGGER key_spend_updated AFTER UPDATE OF spend_usd ON key_spend BEGIN
+        UPDATE key_spend_changes SET n = n + 1;
+        UPDATE key_spend SET seq = (SELECT n FROM key_spend_changes) WHERE principal = NEW.principal;
+      END;
+    `,
+  },
 ];

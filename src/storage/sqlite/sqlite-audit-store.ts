@@ -2,7 +2,12 @@ import type { Database } from "bun:sqlite";
 import type { AuditRowFields } from "../../audit/audit-row-fields.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
-import { auditSchemaVersion, LATEST_AUDIT_SCHEMA, prepareAuditDatabase } from "./audit-migrations.ts";
+import {
+  auditSchemaVersion,
+  LATEST_AUDIT_SCHEMA,
+  MIN_READ_AUDIT_SCHEMA,
+  prepareAuditDatabase,
+} from "./audit-migrations.ts";
 import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
 import { FileIdentity } from "./file-identity.ts";
 import { sweepInterned } from "./interned-sweep.ts";
@@ -60,8 +65,10 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
     if (conn !== null) return conn;
     let db: Database | null = null;
     try {
+      // A reopen after a storage failure must find the file first opened, checked before opening:
+      // the open creates a database where one was removed, and takes a restored one read-write.
+      identity?.check();
       db = typeof source === "function" ? source() : source;
-      // The file first opened; a reopen after a storage failure must find the same one.
       if (options.path !== undefined) identity ??= new FileIdentity(options.path);
       identity?.check();
       prepareAuditDatabase(db);
@@ -100,10 +107,11 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
       } catch {
         // A read-only file that `serve` never ran on has no audit tables yet: an empty log.
         if (version === 0) return null;
-        // One an older mindgw wrote lacks columns every read names: say so, not `no such column`.
-        throw new Error(
-          `the database's audit schema is v${version}, this mindgw reads v${LATEST_AUDIT_SCHEMA}: start \`mindgw serve\` once to migrate it`,
-        );
+        // One an older mindgw wrote may lack columns every read names: say so, not `no such column`.
+        if (version < MIN_READ_AUDIT_SCHEMA)
+          throw new Error(
+            `the database's audit schema is v${version}, this mindgw reads v${MIN_READ_AUDIT_SCHEMA} or later: start \`mindgw serve\` once to migrate it`,
+          );
       }
     }
     readerReady = true;

@@ -8,16 +8,15 @@ const REMOVE_BATCH = 500;
 
 /**
  * SpendStore over bun:sqlite: one row per principal holding its running USD total, and the
- * change number (`seq`) of the write that last changed it. A write takes the next number inside a
- * `BEGIN IMMEDIATE` transaction, which holds the write lock from its start, so numbers commit in
- * order even with another process on the file (`mindgw keys rotate`).
+ * change number (`seq`) of the write that last changed it. The file numbers each write itself
+ * (spend migration 3's triggers), under SQLite's one write lock, so numbers commit in order even
+ * with another process on the file (`mindgw keys rotate`, an older binary).
  */
 export function createSqliteSpendStore(db: Database): SpendStore {
   migrate(db, "spend", spendMigrations);
-  const next = db.query<{ seq: number }, []>("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM key_spend");
   const upsert = db.query(
-    `INSERT INTO key_spend (principal, spend_usd, updated_at, seq) VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (principal) DO UPDATE SET spend_usd = spend_usd + ?2, updated_at = ?3, seq = ?4`,
+    `INSERT INTO key_spend (principal, spend_usd, updated_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (principal) DO UPDATE SET spend_usd = spend_usd + ?2, updated_at = ?3`,
   );
   const one = db.query<{ s: number }, [string]>("SELECT spend_usd AS s FROM key_spend WHERE principal = ?");
   const changed = db.query<{ principal: string; s: number; seq: number }, [number]>(
@@ -25,8 +24,7 @@ export function createSqliteSpendStore(db: Database): SpendStore {
   );
   const addAll = db.transaction((deltas: ReadonlyMap<string, number>) => {
     const now = Date.now();
-    const seq = next.get()?.seq ?? 1;
-    for (const [principal, usd] of deltas) if (usd !== 0) upsert.run(principal, usd, now, seq);
+    for (const [principal, usd] of deltas) if (usd !== 0) upsert.run(principal, usd, now);
   });
   const removeAll = db.transaction((principals: readonly string[]) => {
     for (let from = 0; from < principals.length; from += REMOVE_BATCH) {

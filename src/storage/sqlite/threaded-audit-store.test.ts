@@ -113,6 +113,10 @@ test("a database file replaced or deleted while open takes no more rows, as a st
       expect(isStorageFailure(await store.insert([makeRecord()]).catch((error: unknown) => error))).toBe(
         true,
       );
+      expect(isStorageFailure(await store.probe().catch((error: unknown) => error))).toBe(true);
+      // Checked before each reopen: retries neither create an empty database where one was removed
+      // nor open the restored one.
+      if (how === "deleted") expect(existsSync(path)).toBe(false);
     } finally {
       await store.close();
       closeDatabase(reader);

@@ -38,3 +38,15 @@ test("an algorithm the key cannot verify is refused, naming it; a key of the rig
   expect(parseConfig(jwt(RSA, ["RS256", "PS256"])).auth.jwt?.algorithms).toEqual(["RS256", "PS256"]);
   expect(parseConfig(jwt(P256, ["ES256"])).auth.jwt?.algorithms).toEqual(["ES256"]);
 });
+
+test("a private key or a PKCS#1 public key, which the verifier cannot import, is refused naming its PEM label", () => {
+  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const privatePem = String(pair.privateKey.export({ type: "pkcs8", format: "pem" }));
+  const pkcs1 = String(pair.publicKey.export({ type: "pkcs1", format: "pem" }));
+  expect(problemsOf(jwt(privatePem, ["RS256"]))).toContain(
+    'auth.jwt.public_key: a PEM "PRIVATE KEY" is not taken: give the public key as "PUBLIC KEY" (SPKI) or a "CERTIFICATE"',
+  );
+  expect(problemsOf(jwt(pkcs1, ["RS256"]))).toContain(
+    'auth.jwt.public_key: a PEM "RSA PUBLIC KEY" is not taken: give the public key as "PUBLIC KEY" (SPKI) or a "CERTIFICATE"',
+  );
+});

@@ -28,6 +28,16 @@ export interface PublicKeyProblem {
  * caller's 401 (jose imports it only at the first token).
  */
 export function publicKeyProblems(pem: string, algorithms: readonly string[]): PublicKeyProblem[] {
+  // The verifier imports these two alone (jose's importSPKI, importX509): a private key or a
+  // PKCS#1 `RSA PUBLIC KEY` parses here, yet would refuse every token.
+  const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+  if (label !== undefined && label !== "PUBLIC KEY" && label !== "CERTIFICATE")
+    return [
+      {
+        path: ["public_key"],
+        message: `a PEM "${label}" is not taken: give the public key as "PUBLIC KEY" (SPKI) or a "CERTIFICATE"`,
+      },
+    ];
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

@@ -26,3 +26,13 @@ test("one that can is opened", async () => {
   expect(await storage.keys.list({})).toEqual([]);
   await storage.close();
 });
+
+test("a file that is no database is told as it is: storage.path named once, no hint about folders", async () => {
+  const path = join(dir, "not-a-db.db");
+  writeFileSync(path, "this is no SQLite file, but long enough to be read as one".repeat(20));
+  const failure = await openStorage(parseConfig({ storage: { path } }, {}).storage).catch((e: unknown) => e);
+  const message = String((failure as Error).message);
+  expect(message).toContain(`storage.path ${path}: file is not a database`);
+  expect(message.match(/storage\.path/g)).toHaveLength(1);
+  expect(message).not.toContain("must be writable");
+});

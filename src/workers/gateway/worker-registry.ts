@@ -34,8 +34,12 @@ export interface WorkerRegistry {
   now(): number;
   /** Adds a worker; an older one under the same name and owner is replaced (closed). */
   add(worker: RegisteredWorker): AddResult;
-  /** Removes a worker if it is still the current one under its name; false for a stale one. */
-  remove(worker: RegisteredWorker, reason: string): boolean;
+  /**
+   * Removes a worker if it is still the current one under its name; false for a stale one.
+   * `planned`: the worker closed the connection itself, normally (a drain, or registering again),
+   * logged at info as disconnected rather than as a worker lost.
+   */
+  remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   touch(worker: RegisteredWorker): void;
   /**
    * A request ended on the worker: its upstream answered, or failed (the worker said it could not
@@ -174,13 +178,14 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       return { ok: true };
     },
-    remove(worker, reason) {
+    remove(worker, reason, planned = false) {
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
       // Closed by the gateway's own stop: expected, and every connected worker says the same.
       if (stopping)
         log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
+      else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
       else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason });
       return true;

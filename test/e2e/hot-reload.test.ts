@@ -253,7 +253,7 @@ describe("restart-only settings", () => {
     expect(m2.status).toBe(200);
   });
 
-  test("an edit put back as at start applies nothing: no new version, the pending restart cleared", async () => {
+  test("a restart-only edit: SIGHUP says the restart still waits; put back as at start it applies nothing, no new version", async () => {
     const config = { providers: providers(), models: [model("m1", "a")] };
     const node = await fx.spawn({ config });
     const statusOf = async () =>
@@ -265,6 +265,12 @@ describe("restart-only settings", () => {
       node.stderr.all.includes("config change not applied: restart required for: workers.max_message"),
     );
     expect((await statusOf()).config).toMatchObject({ version: 1, restartRequired: ["workers.max_message"] });
+    // SIGHUP with the file as it is: unchanged, but the restart it waits for is still said.
+    node.proc.kill("SIGHUP");
+    await waitFor("the SIGHUP's answer", () =>
+      node.stderr.all.includes("config file unchanged; restart still required for: workers.max_message"),
+    );
+    expect(node.stderr.all).not.toContain("nothing to reload");
     await node.writeConfig(config);
     await waitFor("the edit put back", () =>
       node.stderr.all.includes("restart-only settings back as at start (version 1 serves on)"),

@@ -1,9 +1,4 @@
-import type { GatewayEvent } from "../../audit/gateway-event.ts";
-
-type ConfigEvent = Extract<
-  GatewayEvent,
-  { type: "config.reloaded" | "config.restart_required" | "config.rejected" }
->;
+import type { ConfigEvent } from "../../audit/gateway-event.ts";
 
 /**
  * What an operator checks first: `GET /admin/api/status`. An admin in a tenant gets the part that

@@ -1,5 +1,5 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
-import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
+import { servesTenant } from "../../config/tenant-config.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
@@ -94,16 +94,6 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
     ...(worker.responsesApi ? { responsesApi: true } : {}),
   };
 }
-
-/**
- * Whether a caller of `tenant` may be routed to the worker: one of its own tenant's, or of the
- * default tenant (the platform's, registered by a key outside every tenant). A tenant's worker
- * never sees another tenant's prompts. No tenant given: any worker (a metrics label, a listing).
- * A worker of no known tenant (another node's, from before workers had one) serves no tenant.
- */
-export const servesTenant = (worker: { readonly tenant?: string | undefined }, tenant: string | undefined) =>
-  tenant === undefined ||
-  (worker.tenant !== undefined && (worker.tenant === tenant || worker.tenant === DEFAULT_TENANT));
 
 const available = (worker: RegisteredWorker, model: string, tenant: string) =>
   !worker.draining &&

@@ -19,8 +19,8 @@ export interface AdminStatus {
     /** Restart-only fields edited since start: "restart required", not applied. */
     restartRequired: readonly string[];
     /**
-     * The last reload or rejection since start (what the web UI's overview shows). Gateway-wide:
-     * a rejection's text.
+     * The last config change since start: reloaded, not applied (restart-only settings alone) or
+     * rejected (what the web UI's overview shows). Gateway-wide: a rejection's text.
      */
     lastEvent?: ConfigEvent | null;
   };

@@ -43,6 +43,35 @@ export type GatewayEvent =
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };
 
+/**
+ * Every event type, one list: what an event sink's `types` filter may name (a typo is refused at
+ * load instead of matching nothing).
+ */
+export const GATEWAY_EVENT_TYPES = [
+  "request.started",
+  "request.finished",
+  "worker.connected",
+  "worker.lost",
+  "config.reloaded",
+  "config.restart_required",
+  "config.rejected",
+  "events.missed",
+] as const satisfies readonly GatewayEvent["type"][];
+export type GatewayEventType = (typeof GATEWAY_EVENT_TYPES)[number];
+type Unlisted = Exclude<GatewayEvent["type"], GatewayEventType>;
+// The list names every type of the union: a new event type fails to compile until listed here.
+export const EVERY_EVENT_TYPE_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
+
+/** What became of a config change: the types the status, the stats and the tail read as one. */
+export const CONFIG_EVENT_TYPES = [
+  "config.reloaded",
+  "config.restart_required",
+  "config.rejected",
+] as const satisfies readonly GatewayEventType[];
+export type ConfigEvent = Extract<GatewayEvent, { type: (typeof CONFIG_EVENT_TYPES)[number] }>;
+const CONFIG_TYPES: ReadonlySet<string> = new Set(CONFIG_EVENT_TYPES);
+export const isConfigEvent = (event: GatewayEvent): event is ConfigEvent => CONFIG_TYPES.has(event.type);
+
 export interface WorkerSummary {
   id: string;
   name: string;

@@ -1,11 +1,6 @@
 import type { AuditRecord } from "./audit-record.ts";
 import type { EventBus } from "./event-bus.ts";
-import type { GatewayEvent } from "./gateway-event.ts";
-
-type ConfigEvent = Extract<
-  GatewayEvent,
-  { type: "config.reloaded" | "config.restart_required" | "config.rejected" }
->;
+import { CONFIG_EVENT_TYPES, type ConfigEvent, isConfigEvent } from "./gateway-event.ts";
 
 /** Log-spaced histogram bins: (1.15^(i-1), 1.15^i] ms, up to ~17 minutes in 100 bins. */
 const BINS = 100;
@@ -188,14 +183,9 @@ export class RequestStats {
     return bus.tap(
       (event) => {
         if (event.type === "request.finished" && isModelTraffic(event.record)) this.add(event.record);
-        else if (
-          event.type === "config.reloaded" ||
-          event.type === "config.restart_required" ||
-          event.type === "config.rejected"
-        )
-          this.lastConfigEvent = event;
+        else if (isConfigEvent(event)) this.lastConfigEvent = event;
       },
-      ["request.finished", "config.reloaded", "config.restart_required", "config.rejected"],
+      ["request.finished", ...CONFIG_EVENT_TYPES],
     );
   }
 

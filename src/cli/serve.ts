@@ -104,6 +104,10 @@ async function serve(options: ServeOptions): Promise<void> {
               logger.warn(
                 `config file unchanged and still rejected, still serving the previous config:\n${rejected}`,
               );
+            else if (gateway.restartRequired().length > 0)
+              logger.warn(
+                `config file unchanged; restart still required for: ${gateway.restartRequired().join(", ")}`,
+              );
             else logger.info("config file unchanged; nothing to reload");
           },
           (error: unknown) =>

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Config } from "../config/config-schema.ts";
+import { stableJson } from "../core/stable-json.ts";
 
 /**
  * A short digest of the config a node runs, comparable across nodes: the same file gives the same
@@ -30,16 +31,4 @@ export function configFingerprint(config: Config): string {
     .update(canonical)
     .digest("hex")
     .slice(0, 12);
-}
-
-/** JSON with object keys sorted, so the same config always gives the same text. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { servesTenant } from "../config/tenant-config.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import {
   chatRequest,
@@ -9,7 +10,7 @@ import {
 } from "../routing/router-test-kit.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
-import { createWorkerRegistry, servesTenant } from "../workers/gateway/worker-registry.ts";
+import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { type ForwardRequest, forwardRefusal, SERVED_BY_HEADER } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-directory.ts";

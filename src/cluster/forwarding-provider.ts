@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT } from "../config/tenant-config.ts";
+import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
 import { GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
@@ -11,7 +11,7 @@ import type {
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { SERVED_BY_HEADER, WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
 import { isOwnFault, pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
-import { servesTenant, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import {

@@ -1,7 +1,7 @@
-import { DEFAULT_TENANT } from "../config/tenant-config.ts";
+import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
-import { servesTenant, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import type { RequestFrame } from "../workers/protocol.ts";
 import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/protocol.ts";

@@ -1,5 +1,5 @@
 import type { WorkerSummary } from "../audit/gateway-event.ts";
-import { servesTenant } from "../workers/gateway/worker-registry.ts";
+import { servesTenant } from "../config/tenant-config.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** What one node publishes about itself every heartbeat. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GATEWAY_EVENT_TYPES } from "../audit/gateway-event.ts";
 import { addressBlock } from "../core/address-block.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
@@ -12,6 +13,12 @@ import { priceTableSchema } from "./price-table.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 
 /** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
+/**
+ * An event sink's filter: only these event types; all when absent. Named from the one list, so a
+ * typo (`config.restart-required`) is refused at load instead of silently matching nothing.
+ */
+const eventTypes = z.array(z.enum(GATEWAY_EVENT_TYPES)).optional();
+
 const timeoutsSchema = z.strictObject({
   connect: duration("10s"),
   first_byte: duration("120s"),
@@ -218,7 +225,7 @@ export const configSchema = z.strictObject({
             /** HMAC-SHA256 key for `x-mindgw-signature`. */
             secret: z.string().min(16, "at least 16 characters"),
             /** Event types to send (`request.finished`, `worker.lost`, ...); all when absent. */
-            types: z.array(z.string().min(1)).optional(),
+            types: eventTypes,
             batch_size: num(z.number().int().min(1).max(10_000)).default(100),
             flush: duration("1s"),
             max_queue: num(z.number().int().min(1)).default(10_000),
@@ -236,7 +243,7 @@ export const configSchema = z.strictObject({
           stream: z.string().min(1).default("mindgw:events"),
           /** Trims the stream to about this many entries. */
           max_len: num(z.number().int().min(1)).default(100_000),
-          types: z.array(z.string().min(1)).optional(),
+          types: eventTypes,
           max_queue: num(z.number().int().min(1)).default(10_000),
         })
         .optional(),

@@ -8,6 +8,16 @@ import { shadowTargetSchema } from "./shadow-target.ts";
  */
 export const DEFAULT_TENANT = "default";
 
+/**
+ * Whether a caller of `tenant` may be routed to the worker: one of its own tenant's, or of the
+ * default tenant (the platform's, registered by a key outside every tenant). A tenant's worker
+ * never sees another tenant's prompts. No tenant given: any worker (a metrics label, a listing).
+ * A worker of no known tenant (another node's, from before workers had one) serves no tenant.
+ */
+export const servesTenant = (worker: { readonly tenant?: string | undefined }, tenant: string | undefined) =>
+  tenant === undefined ||
+  (worker.tenant !== undefined && (worker.tenant === tenant || worker.tenant === DEFAULT_TENANT));
+
 /** A spend budget that starts over each UTC day or calendar month. */
 export const tenantBudgetSchema = z.strictObject({
   usd: num(z.number().positive()),

@@ -21,7 +21,11 @@ export function sinksFromConfig(config: Config, logger: Logger): EventSink[] {
             maxLen: stream.max_len,
             maxQueue: stream.max_queue,
             ...(stream.types ? { types: stream.types } : {}),
-            timeoutMs: config.cluster?.redis_timeout ?? REDIS_TIMEOUT_MS,
+            // The cluster's bound is for the cluster's Redis: a stream on its own url keeps its own.
+            timeoutMs:
+              stream.url === undefined
+                ? (config.cluster?.redis_timeout ?? REDIS_TIMEOUT_MS)
+                : REDIS_TIMEOUT_MS,
             onDrop: (count) => logger.warn("redis stream events dropped", { stream: stream.stream, count }),
           }),
         ]

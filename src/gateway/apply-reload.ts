@@ -55,10 +55,17 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     onValid(config) {
       const required = restartRequired(started, config);
       const current = deps.runtime.current;
-      if (required.length > 0 && !changesBeyondRestartOnly(current.config, config)) {
-        // Accepted, but not applied: no new version, nothing told, only the restart it needs.
+      if (!changesBeyondRestartOnly(current.config, config)) {
+        // Accepted, but not applied: no new version, nothing told, only the restart it needs —
+        // or none, when the edit puts the restart-only fields back as the process started.
         lastError = null;
         pending = required;
+        if (pending.length === 0) {
+          deps.logger.info(
+            `config change applies nothing: restart-only settings back as at start (version ${current.version} serves on)`,
+          );
+          return;
+        }
         deps.logger.warn(
           `config change not applied: restart required for: ${pending.join(", ")} (nothing else changed; version ${current.version} serves on)`,
         );

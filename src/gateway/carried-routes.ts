@@ -1,4 +1,5 @@
 import { type Config, WORKERS_PROVIDER } from "../config/config-schema.ts";
+import { configuredRoutes } from "./configured-routes.ts";
 
 /**
  * Which routes' breaker state a reload keeps (route keys are `provider/model`): a route the new
@@ -11,18 +12,10 @@ export function carriedRoutes(previous: Config, next: Config): (key: string) => 
     next.providers.filter((p) => before.get(p.name) === JSON.stringify(p)).map((p) => p.name),
   );
   unchanged.add(WORKERS_PROVIDER);
-  const routes = new Set<string>();
   // A glob route (`model: "*"`) keeps every model's state under its provider.
-  const globs = new Set<string>();
-  const shadows = [...next.models, ...next.tenants, ...next.apps].flatMap((owner) =>
-    owner.shadow ? [owner.shadow] : [],
-  );
-  for (const route of [...next.models.flatMap((model) => model.routes), ...shadows]) {
-    if (route.model === "*") globs.add(route.provider);
-    else routes.add(`${route.provider}/${route.model}`);
-  }
+  const { keys, globProviders } = configuredRoutes(next);
   return (key) => {
     const provider = key.slice(0, key.indexOf("/"));
-    return unchanged.has(provider) && (globs.has(provider) || routes.has(key));
+    return unchanged.has(provider) && (globProviders.has(provider) || keys.has(key));
   };
 }

@@ -1,5 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import { RESTART_ONLY } from "../config/restart-only.ts";
+import { stableJson } from "../core/stable-json.ts";
 
 const RESTART_ONLY_PATHS: ReadonlySet<string> = new Set(RESTART_ONLY);
 
@@ -8,19 +9,8 @@ const RESTART_ONLY_PATHS: ReadonlySet<string> = new Set(RESTART_ONLY);
  * (a dotted prefix covers everything under it), compared by value whatever the order of keys.
  */
 export function changesBeyondRestartOnly(previous: Config, next: Config): boolean {
-  return appliedText(previous, "") !== appliedText(next, "");
+  return appliedText(previous) !== appliedText(next);
 }
 
-/** The value as JSON with its object keys sorted and the restart-only paths left out. */
-function appliedText(value: unknown, path: string): string {
-  if (Array.isArray(value)) return `[${value.map((item) => appliedText(item, `${path}[]`)).join(",")}]`;
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  const fields: string[] = [];
-  for (const key of Object.keys(value).sort()) {
-    const item = (value as Record<string, unknown>)[key];
-    const at = path === "" ? key : `${path}.${key}`;
-    if (item !== undefined && !RESTART_ONLY_PATHS.has(at))
-      fields.push(`${JSON.stringify(key)}:${appliedText(item, at)}`);
-  }
-  return `{${fields.join(",")}}`;
-}
+/** The config as JSON with its object keys sorted and the restart-only paths left out. */
+const appliedText = (config: Config): string => stableJson(config, (path) => RESTART_ONLY_PATHS.has(path));

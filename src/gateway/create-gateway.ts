@@ -323,6 +323,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
     lastReloadError: reload.lastError,
+    restartRequired: reload.restartRequired,
     bootstrapAdmin: auth.bootstrapAdmin,
     runtime,
     storage,

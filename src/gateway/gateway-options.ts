@@ -90,6 +90,11 @@ export interface Gateway {
    */
   lastReloadError(): string | null;
   /**
+   * Restart-only fields the config source changes since start: accepted, not in effect until a
+   * restart (`config.restartRequired` in `/admin/api/status`); empty when none.
+   */
+  restartRequired(): readonly string[];
+  /**
    * Creates the one-time admin key if the key store is empty and `auth.bootstrap_admin` is on,
    * and hands it to `onBootstrapKey`; does nothing otherwise. See `bootstrapAdmin` in the options.
    */

@@ -12,6 +12,7 @@ import { createRouter, type RouterDeps } from "../routing/router.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
 import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
 import { carriedRoutes } from "./carried-routes.ts";
+import { configuredRoutes } from "./configured-routes.ts";
 import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
 
 /**
@@ -93,10 +94,15 @@ function assemble(
   providers: ReadonlyMap<string, Provider>,
 ): RuntimeSnapshot {
   const table = new RouteTable(config, providers, parts.workers);
-  const breakers = parts.health.withPolicy({
-    failures: config.routing.circuit_breaker.failures,
-    cooldownMs: config.routing.circuit_breaker.cooldown,
-  });
+  // Only a `*` route's made-up names may lose a failing state at the bound; a configured route's stays.
+  const { keys } = configuredRoutes(config);
+  const breakers = parts.health.withPolicy(
+    {
+      failures: config.routing.circuit_breaker.failures,
+      cooldownMs: config.routing.circuit_breaker.cooldown,
+    },
+    (key) => keys.has(key),
+  );
   const routing = {
     retries: config.routing.retries,
     backoffMs: config.routing.backoff,

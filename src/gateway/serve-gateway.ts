@@ -27,6 +27,8 @@ export interface ServeGatewayParts {
   readonly reload: () => Promise<boolean>;
   /** Why the last config change was refused, or null. */
   readonly lastReloadError: () => string | null;
+  /** Restart-only fields changed since start, waiting for a restart. */
+  readonly restartRequired: () => readonly string[];
   /** Creates the one-time admin key if the store is empty. */
   readonly bootstrapAdmin: () => Promise<void>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
@@ -73,6 +75,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     handle: (request, options) => app.handle(handedRequest(request, options)),
     reload: parts.reload,
     lastReloadError: parts.lastReloadError,
+    restartRequired: parts.restartRequired,
     bootstrapAdmin: parts.bootstrapAdmin,
     listen(host, port) {
       if (stopping) throw new Error("the gateway has stopped; create another to listen again");

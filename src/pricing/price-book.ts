@@ -5,7 +5,7 @@ import type { PriceTable } from "../config/price-table.ts";
 import type { Usage } from "../core/usage.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
-import { cacheBounded } from "./bounded-cache.ts";
+import { cachedLookup } from "./bounded-cache.ts";
 import {
   type CatalogueEntry,
   catalogueCost,
@@ -138,11 +138,7 @@ export class PriceBook implements Pricing {
   }
 
   private entry(model: string, providerId: string): CatalogueEntry | undefined {
-    const key = `${providerId}/${model}`;
-    if (this.catalogue.has(key)) return this.catalogue.get(key);
-    const entry = catalogueEntry(model, providerId);
-    cacheBounded(this.catalogue, key, entry);
-    return entry;
+    return cachedLookup(this.catalogue, `${providerId}/${model}`, () => catalogueEntry(model, providerId));
   }
 }
 

@@ -156,15 +156,17 @@ describe("route load and latency", () => {
     expect(health.admit("provider/opened")).toBe(false);
   });
 
-  test("a failing state goes once a few cooldowns pass without a failure; a route failing now keeps its count", () => {
+  test("a failing state a `*` route made goes once a few cooldowns pass without a failure; a route failing now keeps its count", () => {
     let now = 0;
     const states = new Map<string, { consecutiveFailures: number }>();
     const health = new RouteHealth(
-      { failures: 50, cooldownMs: 1000 },
+      { failures: 100, cooldownMs: 1000 },
       () => now,
       silentLogger,
       states as never,
       100,
+      // Every name here came through a `*` route: none is configured.
+      () => false,
     );
     health.failed("provider/failing");
     for (let i = 0; i < 1000; i++) {
@@ -179,14 +181,35 @@ describe("route load and latency", () => {
     expect(states.get("provider/failing")?.consecutiveFailures).toBe(51);
   });
 
-  test("an open breaker past a few cooldowns without traffic is dropped when the bound is reached", () => {
+  test("at the bound, an open breaker a `*` route made goes past a few cooldowns; a configured route's stays open, on the gauge", () => {
     let now = 0;
     const states = new Map();
-    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, silentLogger, states, 100);
-    health.failed("provider/opened");
+    const health = new RouteHealth(
+      { failures: 1, cooldownMs: 1000 },
+      () => now,
+      silentLogger,
+      states,
+      100,
+      (key) => key === "provider/configured",
+    );
+    health.failed("provider/made-up");
+    health.failed("provider/configured");
     now += 3001;
     for (let i = 0; i < 200; i++) health.succeeded(`provider/name-${i}`, 10);
-    expect(states.has("provider/opened")).toBe(false);
-    expect(health.admit("provider/opened")).toBe(true);
+    expect(states.has("provider/made-up")).toBe(false);
+    expect(health.admit("provider/made-up")).toBe(true);
+    // A dead configured route with no traffic: its series still reads open, so its alert holds.
+    expect(health.breakers().find((b) => b.key === "provider/configured")?.state).toBe("open");
+  });
+
+  test("a new config version's view judges configured routes by that version's config", () => {
+    let now = 0;
+    const states = new Map();
+    const first = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, silentLogger, states, 100);
+    const next = first.withPolicy({ failures: 1, cooldownMs: 1000 }, () => false);
+    next.failed("provider/was-configured");
+    now += 3001;
+    for (let i = 0; i < 200; i++) next.succeeded(`provider/name-${i}`, 10);
+    expect(states.has("provider/was-configured")).toBe(false);
   });
 });

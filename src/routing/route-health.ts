@@ -24,9 +24,11 @@ interface RouteState {
 export const MOST_ROUTE_STATES = 10_000;
 
 /**
- * Cooldowns without a failure after which a failing state may be dropped like an idle one: a
- * made-up name a `*` route passed on fails and never comes again, and would otherwise be kept
- * for good. A route failing now stays, its count and breaker as they are.
+ * Cooldowns without a failure after which a failing state a `*` route made may be dropped like an
+ * idle one: a made-up name it passed on fails and never comes again, and would otherwise be kept
+ * for good. A route failing now stays, its count and breaker as they are; a configured route's
+ * state is never dropped for its failures (its breaker gauge series would vanish, and an alert on
+ * it resolve, while the route is still dead).
  */
 const FAILING_KEPT_COOLDOWNS = 3;
 
@@ -49,6 +51,12 @@ export class RouteHealth {
     private readonly states = new Map<string, RouteState>(),
     /** Tests set a lower bound. */
     private readonly most = MOST_ROUTE_STATES,
+    /**
+     * Whether a route key is one the config names (not made by a `*` route for a model name a
+     * client sent): only the others' failing or open states are dropped at the bound. Every key,
+     * unless told otherwise: none dropped for its failures.
+     */
+    private readonly configured: (key: string) => boolean = () => true,
   ) {
     this.sweepAt = most;
   }
@@ -61,11 +69,12 @@ export class RouteHealth {
   }
 
   /**
-   * The breakers as a new config version sees them: its own policy over the same per-route state,
-   * so a failure counted by a request of the previous version counts for the next one too.
+   * The breakers as a new config version sees them: its own policy and configured routes over the
+   * same per-route state, so a failure counted by a request of the previous version counts for the
+   * next one too.
    */
-  withPolicy(policy: BreakerPolicy): RouteHealth {
-    return new RouteHealth(policy, this.now, this.log, this.states, this.most);
+  withPolicy(policy: BreakerPolicy, configured: (key: string) => boolean = this.configured): RouteHealth {
+    return new RouteHealth(policy, this.now, this.log, this.states, this.most, configured);
   }
 
   /** Drops the state of routes not kept (gone from the config, or their provider changed). */
@@ -97,17 +106,17 @@ export class RouteHealth {
   /**
    * Drops the states that say nothing a new one would not: breaker closed with no failure counted,
    * nothing in flight (only the latency average goes, measured again by the next success). Open
-   * or failing breakers and busy routes stay, so the bound never lets a failing upstream back in,
-   * until `FAILING_KEPT_COOLDOWNS` cooldowns have passed without a failure (no traffic came).
+   * or failing breakers and busy routes stay, so the bound never lets a failing upstream back in;
+   * one a `*` route made goes once `FAILING_KEPT_COOLDOWNS` cooldowns have passed without a
+   * failure (no traffic came), a configured route's never.
    */
   private dropIdle(): void {
     const failedBefore = this.now() - FAILING_KEPT_COOLDOWNS * this.policy.cooldownMs;
-    for (const [key, state] of this.states)
-      if (
-        state.inFlight === 0 &&
-        ((state.openUntil === 0 && state.consecutiveFailures === 0) || state.failedAt < failedBefore)
-      )
-        this.states.delete(key);
+    for (const [key, state] of this.states) {
+      if (state.inFlight > 0) continue;
+      const clean = state.openUntil === 0 && state.consecutiveFailures === 0;
+      if (clean || (state.failedAt < failedBefore && !this.configured(key))) this.states.delete(key);
+    }
   }
 
   /** Whether a request may use the route now; claims the probe slot when half-open. */

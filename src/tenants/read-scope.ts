@@ -1,8 +1,7 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Principal } from "../auth/principal.ts";
-import { DEFAULT_TENANT } from "../config/tenant-config.ts";
+import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import { servesTenant } from "../workers/gateway/worker-registry.ts";
 
 /**
  * Which tenant a reader of audit rows, events, shadow records and usage may see: an admin outside

@@ -136,6 +136,55 @@ describe("worker lifecycle", () => {
     // 48 MB through the tunnel: 2.4–5.1 s at load 12–15, on main's code too (past the default 5 s).
   }, 30_000);
 
+  test("registering again to announce the Responses API lets in-flight calls finish, then dials the same gateway", async () => {
+    const { upstream, state } = setup();
+    const other = startGateway();
+    cleanups.push(() => other.stop());
+    // Still loading: the upstream cannot say whether it serves /responses, so the worker registers without it.
+    upstream.responsesStatus = 503;
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const exit = runWorker({
+      connect: `ws://127.0.0.1:${state.gateway.port},ws://127.0.0.1:${other.port}`,
+      token: "worker-key",
+      upstream: `${upstream.url}/v1`,
+      models: ["llama-small"],
+      concurrency: 4,
+      name: "gpu-1",
+      labels: {},
+      log: (level, message) => lines.push(`${level} ${message}`),
+      handleSignals: false,
+      stop: stop.signal,
+      backoff: { baseMs: 20, capMs: 100 },
+      // A drain deadline the held call outlives: registering again does not cut it.
+      drainTimeoutMs: 0,
+    });
+    cleanups.push(async () => {
+      stop.abort();
+      await exit;
+    });
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
+    const reply = await state.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
+      stream: true,
+      requestId: "held",
+    });
+    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
+    upstream.responsesStatus = 400;
+    await waitFor("the draining worker", () => !state.gateway.registry.serves("llama-small"), 15_000);
+    expect(lines).toContain("info registering again to announce the Responses API");
+    upstream.release("held");
+    expect(await collect(reply)).toHaveLength(4);
+    expect(upstream.aborted.has("held")).toBe(false);
+    await waitFor("the announcement", () => state.gateway.registry.get("gpu-1")?.responsesApi === true);
+    expect(other.registry.list()).toHaveLength(0);
+    // The worker's own close: a disconnect at info, not a worker lost.
+    expect(state.gateway.logs.filter((line) => line.message === "worker lost")).toEqual([]);
+    expect(state.gateway.logs.map((line) => `${line.level} ${line.message}`)).toContain(
+      "info worker disconnected",
+    );
+  }, 30_000);
+
   test("a worker at its capacity takes no more requests; the call is refused as retryable", async () => {
     const { upstream, state } = setup();
     worker(state.gateway.port, upstream.url, 1);

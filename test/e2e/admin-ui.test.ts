@@ -441,9 +441,14 @@ describe("/admin in a real browser", () => {
     await pending.waitFor({ timeout: 30_000 });
     expect(await pending.textContent()).toBe("restart required for: workers.max_message (still as at start)");
     expect(await page.locator(".tile", { hasText: "Config" }).textContent()).toContain("restart required");
+    // Nothing was applied: the last change says so, not "reloaded".
+    const lastChange = page.locator('dt:text-is("Last change") + dd');
+    expect(await lastChange.textContent()).toMatch(/^not applied at .+: restart required$/);
     await shoot("overview-restart-required-1280");
+    // Put back as at start: nothing to apply, nothing pending, and still no new version.
     await gw.writeConfig(config());
     await pending.waitFor({ state: "detached", timeout: 30_000 });
+    expect(await lastChange.textContent()).toMatch(/^not applied at .+: restart required$/);
   }, 60_000);
 
   test("workers: one connects and leaves while the page watches", async () => {

@@ -252,6 +252,32 @@ describe("restart-only settings", () => {
     });
     expect(m2.status).toBe(200);
   });
+
+  test("a restart-only edit: SIGHUP says the restart still waits; put back as at start it applies nothing, no new version", async () => {
+    const config = { providers: providers(), models: [model("m1", "a")] };
+    const node = await fx.spawn({ config });
+    const statusOf = async () =>
+      (await (
+        await fetch(`${node.url}/admin/api/status`, { headers: { authorization: `Bearer ${node.adminKey}` } })
+      ).json()) as { config: { version: number; restartRequired: string[] } };
+    await node.writeConfig({ ...config, workers: { max_message: "2MB" } });
+    await waitFor("the restart-required warning", () =>
+      node.stderr.all.includes("config change not applied: restart required for: workers.max_message"),
+    );
+    expect((await statusOf()).config).toMatchObject({ version: 1, restartRequired: ["workers.max_message"] });
+    // SIGHUP with the file as it is: unchanged, but the restart it waits for is still said.
+    node.proc.kill("SIGHUP");
+    await waitFor("the SIGHUP's answer", () =>
+      node.stderr.all.includes("config file unchanged; restart still required for: workers.max_message"),
+    );
+    expect(node.stderr.all).not.toContain("nothing to reload");
+    await node.writeConfig(config);
+    await waitFor("the edit put back", () =>
+      node.stderr.all.includes("restart-only settings back as at start (version 1 serves on)"),
+    );
+    expect((await statusOf()).config).toMatchObject({ version: 1, restartRequired: [] });
+    expect(node.stderr.all).not.toContain("config reloaded");
+  });
 });
 
 describe("an edit made while the gateway starts", () => {

@@ -49,7 +49,8 @@ export function OverviewPage() {
   const open = routes.filter((r) => r.health.open);
   const lastEvent = status.data?.config.lastEvent;
   const config = status.data?.config;
-  // Restart-only settings the file changes: reloaded, but not applied until a restart (SPEC).
+  // Restart-only settings the file changes from start: accepted, in effect only after a restart
+  // (edited alone, nothing was applied at all: the version serves on).
   const restartFor = config?.restartRequired.join(", ") ?? "";
 
   return (

@@ -1,9 +1,4 @@
-import type { GatewayEvent } from "../../audit/gateway-event.ts";
-
-type ConfigEvent = Extract<
-  GatewayEvent,
-  { type: "config.reloaded" | "config.restart_required" | "config.rejected" }
->;
+import type { ConfigEvent } from "../../audit/gateway-event.ts";
 
 /**
  * What an operator checks first: `GET /admin/api/status`. An admin in a tenant gets the part that
@@ -24,8 +19,8 @@ export interface AdminStatus {
     /** Restart-only fields edited since start: "restart required", not applied. */
     restartRequired: readonly string[];
     /**
-     * The last reload or rejection since start (what the web UI's overview shows). Gateway-wide:
-     * a rejection's text.
+     * The last config change since start: reloaded, not applied (restart-only settings alone) or
+     * rejected (what the web UI's overview shows). Gateway-wide: a rejection's text.
      */
     lastEvent?: ConfigEvent | null;
   };

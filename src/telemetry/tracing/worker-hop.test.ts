@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { workerHop } from "./worker-hop.ts";
+import { type HopCut, workerHop } from "./worker-hop.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const request = (traceparent?: string, tracestate?: string) => ({
@@ -29,7 +29,7 @@ test("traced, the hop's span inherits the gateway's trace state and sends it on 
     "w",
   );
   const hop = workerHop(tracer, request(TRACEPARENT, "congo=1, rojo=2"), "w");
-  hop.end(false);
+  hop.end();
   const [span] = exporter.getFinishedSpans();
   const { traceId, spanId, traceState } = span?.spanContext() ?? {};
   expect(traceId).toBe("0af7651916cd43dd8448eb211c80319c");
@@ -45,10 +45,10 @@ test("traced, the hop says how the call ended: a 5xx is an error of that type, a
   const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer(
     "w",
   );
-  const ended = (frames: { type: string; status?: number; code?: string }[], cancelled: boolean) => {
+  const ended = (frames: { type: string; status?: number; code?: string }[], cut?: HopCut) => {
     const hop = workerHop(tracer, request(TRACEPARENT), "w");
     for (const frame of frames) hop.observe(frame);
-    hop.end(cancelled);
+    hop.end(cut);
     const span = exporter.getFinishedSpans().at(-1);
     return {
       status: span?.status.code,
@@ -57,33 +57,39 @@ test("traced, the hop says how the call ended: a 5xx is an error of that type, a
     };
   };
   const [UNSET, ERROR] = [0, 2];
-  expect(ended([{ type: "head", status: 200 }, { type: "end" }], false)).toEqual({
+  expect(ended([{ type: "head", status: 200 }, { type: "end" }])).toEqual({
     status: UNSET,
     type: undefined,
     http: 200,
   });
-  expect(ended([{ type: "head", status: 500 }, { type: "end" }], false)).toEqual({
+  expect(ended([{ type: "head", status: 500 }, { type: "end" }])).toEqual({
     status: ERROR,
     type: "500",
     http: 500,
   });
-  expect(ended([{ type: "head", status: 429 }, { type: "end" }], false)).toEqual({
+  expect(ended([{ type: "head", status: 429 }, { type: "end" }])).toEqual({
     status: UNSET,
     type: undefined,
     http: 429,
   });
-  expect(ended([{ type: "error", code: "upstream_unreachable" }], false)).toEqual({
+  expect(ended([{ type: "error", code: "upstream_unreachable" }])).toEqual({
     status: ERROR,
     type: "upstream_unreachable",
     http: undefined,
   });
   // The gateway called it off mid-stream, or before the upstream answered.
-  expect(ended([{ type: "head", status: 200 }], true)).toEqual({
+  expect(ended([{ type: "head", status: 200 }], "cancelled")).toEqual({
     status: UNSET,
     type: "cancelled",
     http: 200,
   });
-  expect(ended([], true)).toEqual({ status: UNSET, type: "cancelled", http: undefined });
+  expect(ended([], "cancelled")).toEqual({ status: UNSET, type: "cancelled", http: undefined });
   // A failure already said stays what it was.
-  expect(ended([{ type: "head", status: 502 }], true)).toMatchObject({ status: ERROR, type: "502" });
+  expect(ended([{ type: "head", status: 502 }], "cancelled")).toMatchObject({ status: ERROR, type: "502" });
+  // The worker's own end cut it (a lost connection, a drain's deadline): not the gateway's cancel.
+  expect(ended([{ type: "head", status: 200 }], "worker_stopped")).toEqual({
+    status: ERROR,
+    type: "worker_stopped",
+    http: 200,
+  });
 });

@@ -14,14 +14,21 @@ export interface HopRequest {
 /** The frames of the worker's answer that say how it went. */
 type AnswerFrame = { type: string; status?: number; code?: string };
 
+/**
+ * Why a call ended before its answer did: `cancelled`, the gateway called it off (its client left,
+ * a bound ran out); `worker_stopped`, the worker's own end cut it (its connection lost, a drain's
+ * deadline, a forced stop).
+ */
+export type HopCut = "cancelled" | "worker_stopped";
+
 /** Observes one tunnelled request on the worker: its span, and the headers for the upstream. */
 export interface WorkerHop {
   /** `traceparent` and `tracestate` for the model server: this hop's span's, or the gateway's passed on. */
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** Sees each frame sent back for the request (its head's status, an error's code). */
   observe(frame: AnswerFrame): void;
-  /** `cancelled`: the gateway called the request off (its client left, a bound ran out). */
-  end(cancelled: boolean): void;
+  /** `cut`: the call was cut before its answer ended, and by whom; undefined when it ran its course. */
+  end(cut?: HopCut): void;
 }
 
 const OPERATIONS: Record<string, string> = {
@@ -77,10 +84,12 @@ export function workerHop(tracer: Tracer | undefined, request: HopRequest, worke
         if (frame.status >= 500) fail(String(frame.status));
       } else if (frame.type === "error") fail(frame.code ?? "error");
     },
-    end(cancelled) {
+    end(cut) {
       // Called off by the gateway, it never ended as its status says: marked, though no error of
-      // the worker's (its status stays unset, as the gateway's own span of a 499 does).
-      if (cancelled && !failed) span.setAttribute("error.type", "cancelled");
+      // the worker's (its status stays unset, as the gateway's own span of a 499 does). Cut by the
+      // worker's own end, it is the worker's failure: the gateway's caller gets `worker_lost`.
+      if (cut === "cancelled" && !failed) span.setAttribute("error.type", "cancelled");
+      else if (cut === "worker_stopped" && !failed) fail("worker_stopped");
       span.end();
     },
   };

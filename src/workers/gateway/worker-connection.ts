@@ -228,7 +228,12 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       if (done) return;
       finish();
       if (!tunnel) return;
-      registry.remove(tunnel, `connection closed (${code}${reason ? ` ${reason}` : ""})`);
+      // 1000: the worker's own close (drained, or registering again), not a connection lost.
+      registry.remove(
+        tunnel,
+        `connection closed (${code}${reason ? ` ${reason}` : ""})`,
+        code === CloseCode.normal,
+      );
       tunnel.close(code, reason);
     },
   };

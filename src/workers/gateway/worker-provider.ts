@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
+import { DEFAULT_TENANT, servesTenant } from "../../config/tenant-config.ts";
 import type { Operation } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import { readUpstreamReply, readWholeReply } from "../../providers/http/read-reply.ts";
@@ -10,7 +10,7 @@ import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { WorkerUpstreamFault } from "./tunnel-exchange.ts";
-import { servesTenant, type WorkerRegistry } from "./worker-registry.ts";
+import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   chat: "/chat/completions",

@@ -1,5 +1,5 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
-import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
+import { servesTenant } from "../../config/tenant-config.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
@@ -34,8 +34,12 @@ export interface WorkerRegistry {
   now(): number;
   /** Adds a worker; an older one under the same name and owner is replaced (closed). */
   add(worker: RegisteredWorker): AddResult;
-  /** Removes a worker if it is still the current one under its name; false for a stale one. */
-  remove(worker: RegisteredWorker, reason: string): boolean;
+  /**
+   * Removes a worker if it is still the current one under its name; false for a stale one.
+   * `planned`: the worker closed the connection itself, normally (a drain, or registering again),
+   * logged at info as disconnected rather than as a worker lost.
+   */
+  remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   touch(worker: RegisteredWorker): void;
   /**
    * A request ended on the worker: its upstream answered, or failed (the worker said it could not
@@ -90,16 +94,6 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
     ...(worker.responsesApi ? { responsesApi: true } : {}),
   };
 }
-
-/**
- * Whether a caller of `tenant` may be routed to the worker: one of its own tenant's, or of the
- * default tenant (the platform's, registered by a key outside every tenant). A tenant's worker
- * never sees another tenant's prompts. No tenant given: any worker (a metrics label, a listing).
- * A worker of no known tenant (another node's, from before workers had one) serves no tenant.
- */
-export const servesTenant = (worker: { readonly tenant?: string | undefined }, tenant: string | undefined) =>
-  tenant === undefined ||
-  (worker.tenant !== undefined && (worker.tenant === tenant || worker.tenant === DEFAULT_TENANT));
 
 const available = (worker: RegisteredWorker, model: string, tenant: string) =>
   !worker.draining &&
@@ -174,13 +168,14 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       return { ok: true };
     },
-    remove(worker, reason) {
+    remove(worker, reason, planned = false) {
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
       // Closed by the gateway's own stop: expected, and every connected worker says the same.
       if (stopping)
         log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
+      else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
       else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason });
       return true;

@@ -21,6 +21,8 @@ export interface FakeUpstream {
   /** Chunks produced so far per request id (pull-based, so it shows backpressure). */
   produced: Map<string, number>;
   release(requestId: string): void;
+  /** What `POST /v1/responses` answers: 404 (no such endpoint) unless a test sets another status. */
+  responsesStatus: number;
   stop(): void;
 }
 
@@ -34,6 +36,7 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
   const gates = new Map<string, () => void>();
   const gate = (id: string) => new Promise<void>((resolve) => gates.set(id, resolve));
   const encoder = new TextEncoder();
+  const answers = { responsesStatus: 404 };
 
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -43,6 +46,8 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
       const path = new URL(request.url).pathname;
       if (path === "/v1/models")
         return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model" })) });
+      if (path === "/v1/responses")
+        return Response.json({ error: { message: "responses" } }, { status: answers.responsesStatus });
       if (path !== "/v1/chat/completions")
         return Response.json({ error: { message: "no such path" } }, { status: 404 });
       const id = request.headers.get("x-request-id") ?? "";
@@ -94,6 +99,12 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
     seen,
     produced,
     release: (id) => gates.get(id)?.(),
+    get responsesStatus() {
+      return answers.responsesStatus;
+    },
+    set responsesStatus(status: number) {
+      answers.responsesStatus = status;
+    },
     stop: () => void server.stop(true),
   };
 }

@@ -101,16 +101,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   };
   /**
    * While `connected` is open and the upstream has not said whether it serves /responses: asks
-   * again, and once it says it does, drains the connection (what is in flight finishes) and
-   * closes it, for the loop to register again at once with `apis: ["responses"]`. True when it did.
+   * again, and once it says it does, drains the connection and closes it once what is in flight
+   * has finished, for the loop to register again at once, at the same gateway, with
+   * `apis: ["responses"]`. No deadline: nothing new comes to a draining connection, and what
+   * runs is not cut for an announcement. True when it did; false when the connection ended or the
+   * worker was stopped first (its own drain then takes the connection over).
    */
   const announceWhenServed = async (connected: WorkerSession): Promise<boolean> => {
     const ended = new AbortController();
     void connected.ended.then(() => ended.abort());
-    if (!(await responsesApi.askUntilKnown(AbortSignal.any([ended.signal, wake.signal])))) return false;
-    log("info", "registering again to announce the Responses API");
+    const over = AbortSignal.any([ended.signal, wake.signal]);
+    if (!(await responsesApi.askUntilKnown(over))) return false;
+    log("info", "registering again to announce the Responses API", { inFlight: connected.inFlight });
     connected.drain();
-    await Promise.race([connected.idle(), sleep(options.drainTimeoutMs ?? 30_000, ended.signal)]);
+    await Promise.race([
+      connected.idle(),
+      new Promise((resolve) => over.addEventListener("abort", resolve, { once: true })),
+    ]);
+    if (over.aborted) return false;
     connected.close(CloseCode.normal, "registering again");
     return true;
   };
@@ -141,7 +149,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       if (!(await responsesApi.ask(wake.signal)) && !wake.signal.aborted)
         log("warn", "could not tell whether the upstream serves the Responses API; asking again");
       if (wake.signal.aborted) break;
-      const url = urls[dial++ % urls.length]!;
+      // The same gateway again after a re-registration; the next one after a lost connection.
+      const url = urls[dial % urls.length]!;
       session = new WorkerSession({
         url,
         token: options.token,
@@ -184,6 +193,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         // Never connected: not a connection lost, one that could not be made, and why.
         else if (end.failure) lost = `cannot reach the gateway at ${url.href}: ${end.failure}`;
       }
+      dial++;
       attempt = end.registered ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);
       // The close reason says what the gateway objected to (a refused frame: 1008 and its problem).

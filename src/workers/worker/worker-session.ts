@@ -24,6 +24,9 @@ import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
+/** The cancel of the calls the worker's own end cuts, told apart from the gateway's `cancel` frame. */
+const WORKER_STOPPED = new DOMException("the worker's connection ended", "AbortError");
+
 export interface SessionOptions extends WorkerIdentity {
   url: URL;
   token: string;
@@ -128,7 +131,9 @@ export class WorkerSession {
       stream: streamFetch(this.upstreamFetch),
       failures: new FailureLog(options.upstream, options.log),
       ended: (call, hop) => {
-        hop.end(call.cancelled);
+        hop.end(
+          !call.cancelled ? undefined : call.reason === WORKER_STOPPED ? "worker_stopped" : "cancelled",
+        );
         this.calls.delete(call.key);
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },
@@ -328,6 +333,6 @@ export class WorkerSession {
   private shutdown(): void {
     clearTimeout(this.registerTimer);
     for (const timer of this.timers) clearInterval(timer);
-    for (const call of this.calls.values()) call.cancel();
+    for (const call of this.calls.values()) call.cancel(WORKER_STOPPED);
   }
 }

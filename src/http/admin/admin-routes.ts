@@ -7,7 +7,7 @@ import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { eventVisibleTo, scopedTenant } from "../../tenants/read-scope.ts";
-import type { createFrontDoor } from "../front-door.ts";
+import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { whenDone } from "../when-done.ts";
 import { type AdminContext, adminGuards } from "./admin-guards.ts";
@@ -43,8 +43,15 @@ export function adminRoutes(deps: AdminDeps) {
     return { ...query, ...(tenant !== undefined ? { tenant } : {}) };
   };
 
-  // The live event stream (what `mindgw tail` reads), served below with its socket's idle bound.
-  const events = reader((guarded, _request, scope) => {
+  // The live event stream (what `mindgw tail` reads). Its socket's idle bound is lengthened once
+  // the caller is admitted (an unauthenticated GET is answered at once and keeps the usual bound):
+  // one door a request, on an admin path.
+  const events = (context: AdminContext) =>
+    reader((guarded, _request, scope) => {
+      if (deps.eventsSocketIdle) context.server?.timeout?.(context.request, deps.eventsSocketIdle);
+      return eventStream(guarded, scope);
+    })(context);
+  const eventStream = (guarded: Guarded, scope: string | null) => {
     const end = guarded.deferEnd();
     const headers = guarded.headers;
     // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
@@ -68,7 +75,7 @@ export function adminRoutes(deps: AdminDeps) {
         "cache-control": "no-cache",
       },
     });
-  });
+  };
 
   return (
     new Elysia({ prefix: "/admin/api" })
@@ -105,7 +112,6 @@ export function adminRoutes(deps: AdminDeps) {
       )
       .get("/events", (context: AdminContext) => {
         // Its keep-alives come every 15 s: its socket is held longer than that (eventsSocketIdle).
-        if (deps.eventsSocketIdle) context.server?.timeout?.(context.request, deps.eventsSocketIdle);
         return events(context);
       })
   );

@@ -59,11 +59,12 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         // Accepted, but not applied: no new version, nothing told, only the restart it needs —
         // or none, when the edit puts the restart-only fields back as the process started.
         lastError = null;
+        const wasPending = pending.length > 0;
         pending = required;
         if (pending.length === 0) {
-          deps.logger.info(
-            `config change applies nothing: restart-only settings back as at start (version ${current.version} serves on)`,
-          );
+          // Put back as at start, or an edit of nothing in force (a comment, the same values).
+          const what = wasPending ? "restart-only settings back as at start" : "nothing in force differs";
+          deps.logger.info(`config change applies nothing: ${what} (version ${current.version} serves on)`);
           return;
         }
         deps.logger.warn(

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { LATEST_AUDIT_SCHEMA } from "../../src/storage/sqlite/audit-migrations.ts";
+import { MIN_READ_AUDIT_SCHEMA } from "../../src/storage/sqlite/audit-migrations.ts";
 import { writeVersionOneDatabase } from "../../src/storage/sqlite/fixtures/version-one-database.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -20,7 +20,7 @@ test("`mindgw audit query -c` on a database at audit schema v1 says to start ser
     const refused = await runMindgw(["audit", command, "-c", config]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      `mindgw: the database's audit schema is v1, this mindgw reads v${LATEST_AUDIT_SCHEMA}: start \`mindgw serve\` once to migrate it\n`,
+      `mindgw: the database's audit schema is v1, this mindgw reads v${MIN_READ_AUDIT_SCHEMA} or later: start \`mindgw serve\` once to migrate it\n`,
     );
   }
 

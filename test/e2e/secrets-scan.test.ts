@@ -161,8 +161,9 @@ beforeAll(async () => {
     // A config reload and a rejected edit, so the log has those lines too.
     const { stringify } = await import("yaml");
     const current = await Bun.file(gw.configPath).text();
+    // A comment alone changes nothing in force: applied, but no new version ("applies nothing").
     await gw.writeConfig(`${current}\n# touched\n`);
-    await waitFor("the reload", () => gw.stderr.all.includes("config reloaded"), 15_000);
+    await waitFor("the reload", () => gw.stderr.all.includes("config change applies nothing"), 15_000);
     await gw.writeConfig(`${current}\n${stringify({ bogus: true })}`);
     await waitFor("the rejection", () => gw.stderr.all.includes("config change rejected"), 15_000);
     await gw.writeConfig(current);

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { cacheBounded, cachedLookup } from "./bounded-cache.ts";
+import { cacheBounded, cachedAndTouched } from "./bounded-cache.ts";
 
 test("past its bound the entry cached longest ago goes first; setting a held key again evicts nothing", () => {
   const cache = new Map<string, number | null>();
@@ -17,7 +17,11 @@ test("past its bound the entry cached longest ago goes first; setting a held key
 test("a hit keeps its entry: past the bound the one used longest ago goes, not the one cached first", () => {
   const cache = new Map<string, number>();
   let lookups = 0;
-  const look = (name: string) => cachedLookup(cache, name, () => ++lookups, 3);
+  const look = (name: string) => {
+    if (cachedAndTouched(cache, name)) return cache.get(name);
+    cacheBounded(cache, name, ++lookups, 3);
+    return lookups;
+  };
   look("real-model");
   // Made-up names flood in; the real model answers between them and stays cached.
   for (let i = 0; i < 10; i++) {

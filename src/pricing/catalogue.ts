@@ -1,6 +1,6 @@
 import type { Provider as CatalogueProvider } from "@pydantic/genai-prices";
 import type { Usage } from "../core/usage.ts";
-import { cachedLookup } from "./bounded-cache.ts";
+import { cacheBounded, cachedAndTouched } from "./bounded-cache.ts";
 
 let genaiPrices: typeof import("@pydantic/genai-prices") | undefined;
 
@@ -146,7 +146,7 @@ function pricerOf(
  * running its generic calculation costs a few hundred microseconds a call, so the model is found
  * once and an answer below its tiers is priced with one multiplication per kind of token (equal
  * to the catalogue's figure: catalogue.test.ts). Looked up by provider, then model: no key text
- * made per answer. A provider's pricers are bounded (`cachedLookup`): a `*` route prices any name
+ * made per answer. A provider's pricers are bounded (bounded-cache.ts): a `*` route prices any name
  * a client sends.
  */
 const pricers = new Map<string, Map<string, Pricer | null>>();
@@ -165,12 +165,14 @@ function pricerFor(model: string, providerId: string, at: number): Pricer | null
     ofProvider = new Map();
     pricers.set(providerId, ofProvider);
   }
-  return cachedLookup(ofProvider, model, () => {
-    const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
-    return found && found.provider.id === providerId
+  if (cachedAndTouched(ofProvider, model)) return ofProvider.get(model) ?? null;
+  const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
+  const pricer =
+    found && found.provider.id === providerId
       ? pricerOf(found.model_price, found.provider, found.model)
       : null;
-  });
+  cacheBounded(ofProvider, model, pricer);
+  return pricer;
 }
 
 /** Pricers held, every provider's (for tests). */

@@ -5,7 +5,7 @@ import type { PriceTable } from "../config/price-table.ts";
 import type { Usage } from "../core/usage.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
-import { cachedLookup } from "./bounded-cache.ts";
+import { cacheBounded, cachedAndTouched } from "./bounded-cache.ts";
 import {
   type CatalogueEntry,
   catalogueCost,
@@ -138,7 +138,11 @@ export class PriceBook implements Pricing {
   }
 
   private entry(model: string, providerId: string): CatalogueEntry | undefined {
-    return cachedLookup(this.catalogue, `${providerId}/${model}`, () => catalogueEntry(model, providerId));
+    const key = `${providerId}/${model}`;
+    if (cachedAndTouched(this.catalogue, key)) return this.catalogue.get(key);
+    const found = catalogueEntry(model, providerId);
+    cacheBounded(this.catalogue, key, found);
+    return found;
   }
 }
 

@@ -129,6 +129,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     authenticatorFor: auth.authenticatorFor,
     policy,
     router: { log: (message, fields) => logger.warn(message, fields), shadow: shadow.hook },
+    // The listener's (restart-only), not each version's.
+    idleTimeoutMs: config.server.idle_timeout,
   });
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,

@@ -48,6 +48,11 @@ export interface SnapshotParts {
   readonly policy: Policy;
   /** The router's parts that do not come from config. */
   readonly router: Pick<RouterDeps, "log" | "shadow" | "random">;
+  /**
+   * `server.idle_timeout` as the listener was started with it (restart-only): a stream's socket
+   * bound adds it to this version's attempt timeouts. Absent: this version's own value.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
@@ -127,7 +132,7 @@ function assemble(
     maxClientRequests: config.server.max_client_requests,
     trustedProxies: trustedProxiesOf(config.server.trusted_proxies),
     streamKeepAlive: config.routing.stream_keepalive,
-    streamSocketIdle: streamSocketIdleSeconds(config),
+    streamSocketIdle: streamSocketIdleSeconds(config, parts.idleTimeoutMs ?? config.server.idle_timeout),
     captureBodies: config.audit.bodies,
   };
 }

@@ -1,15 +1,34 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
+import { RouteHealth } from "../routing/route-health.ts";
+import { RuntimeHolder } from "./runtime.ts";
 import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
 
 test("a stream's socket is held past the longest attempt timeout, plus server.idle_timeout, at most 255 s", () => {
   // Defaults: first_byte 120 s, idle 60 s, idle_timeout 30 s.
-  expect(streamSocketIdleSeconds(parseConfig({}))).toBe(150);
+  expect(streamSocketIdleSeconds(parseConfig({}), 30_000)).toBe(150);
   const slowRoute = parseConfig({
     providers: [{ name: "p", type: "mock", timeouts: { idle: "200s" } }],
     models: [{ name: "m", routes: [{ provider: "p", model: "m", timeouts: { first_byte: "10s" } }] }],
   });
-  expect(streamSocketIdleSeconds(slowRoute)).toBe(230);
+  expect(streamSocketIdleSeconds(slowRoute, 30_000)).toBe(230);
   const slowest = parseConfig({ routing: { timeouts: { first_byte: "600s" } } });
-  expect(streamSocketIdleSeconds(slowest)).toBe(255);
+  expect(streamSocketIdleSeconds(slowest, 30_000)).toBe(255);
+});
+
+test("a version's snapshot adds the listener's idle bound, not its own (server.idle_timeout is restart-only)", () => {
+  const holder = new RuntimeHolder(parseConfig({}), {
+    providers: () => ({ name: "p", dialect: "openai", call: async () => ({ kind: "json", body: {} }) }),
+    workers: undefined,
+    health: new RouteHealth({ failures: 5, cooldownMs: 1000 }),
+    authenticatorFor: () => async () => {
+      throw new Error("no");
+    },
+    policy: { admit: () => ({}), record: () => 0 },
+    router: { log: () => {} },
+    idleTimeoutMs: 30_000,
+  });
+  holder.swap(parseConfig({ server: { idle_timeout: "200s" }, routing: { retries: 1 } }));
+  expect(holder.current.streamSocketIdle).toBe(150);
+  holder.close();
 });

@@ -8,10 +8,11 @@ const MOST_SECONDS = 255;
  * `server.timeout` for that request): `server.idle_timeout` closes any connection that quiet, and
  * a stream is quiet while its upstream thinks. The gateway bounds that itself (an attempt's
  * `first_byte` and `idle` timeouts end it with an error event the client reads), so a stream's
- * socket is held as long as the longest of those, plus `server.idle_timeout` for the client's own
- * pause: a silence the config allows is never cut as if the client had left.
+ * socket is held as long as the longest of those, plus `server.idle_timeout` (`idleTimeoutMs`, the
+ * listener's: restart-only) for the client's own pause: a silence the config allows is never cut
+ * as if the client had left.
  */
-export function streamSocketIdleSeconds(config: Config): number {
+export function streamSocketIdleSeconds(config: Config, idleTimeoutMs: number): number {
   let longest = Math.max(config.routing.timeouts.first_byte, config.routing.timeouts.idle);
   const overrides = [
     ...config.providers.map((provider) => provider.timeouts),
@@ -19,5 +20,5 @@ export function streamSocketIdleSeconds(config: Config): number {
   ];
   for (const timeouts of overrides)
     longest = Math.max(longest, timeouts?.first_byte ?? 0, timeouts?.idle ?? 0);
-  return Math.min(MOST_SECONDS, Math.ceil((longest + config.server.idle_timeout) / 1000));
+  return Math.min(MOST_SECONDS, Math.ceil((longest + idleTimeoutMs) / 1000));
 }

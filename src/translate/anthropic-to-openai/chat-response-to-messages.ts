@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { hasText } from "../has-text.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
@@ -26,7 +27,7 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const text = message?.content || message?.refusal;
   // A whitespace-only text ("\n\n" before a tool call) is no block: Anthropic refuses one when
   // the conversation comes back to it.
-  if (text?.trim()) content.push({ type: "text", text });
+  if (hasText(text)) content.push({ type: "text", text });
   for (const call of message?.tool_calls ?? []) {
     content.push({
       type: "tool_use",

@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { errorEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
@@ -117,7 +118,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       out.push(textDelta(open.block, text));
       return;
     }
-    if (text.trim() === "") {
+    if (!hasText(text)) {
       this.heldWhitespace += text;
       return;
     }

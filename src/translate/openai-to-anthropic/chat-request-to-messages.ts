@@ -3,6 +3,7 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { formatInstruction, messageText } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
+import { hasText } from "../has-text.ts";
 import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
@@ -138,13 +139,6 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   }
   return blocks;
 }
-
-/**
- * Whether a client's text can be an Anthropic text block: Anthropic refuses one that is empty or
- * only whitespace (400 "text content blocks must contain non-whitespace text"), which chat servers
- * write and take (an assistant turn of "\n\n" before its tool call), so such text is left out.
- */
-const hasText = (text: string | null | undefined): text is string => text != null && /\S/.test(text);
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)

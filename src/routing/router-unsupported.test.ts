@@ -164,6 +164,20 @@ describe("an effort level the translation added, refused by a model without effo
   const effortOf = (body: JsonObject) => (body.output_config as JsonObject | undefined)?.effort;
   const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
   const COMPLETION = { id: "c", choices: [{ index: 0, message: { content: "hi" }, finish_reason: "stop" }] };
+  /** A Messages call (Claude Code's) with `extra` fields, to a chat route whose model refuses reasoning_effort. */
+  async function messagesToGpt41(extra: JsonObject) {
+    const gpt41 = refusingWhen(
+      "p",
+      "openai",
+      (body) => body.reasoning_effort !== undefined,
+      GPT41_REFUSAL,
+      COMPLETION,
+    );
+    const { router } = routerFor(routed("openai"), [gpt41]);
+    const body = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "hi" }], ...extra };
+    const dispatched = await router(chatRequest("m", { operation: "messages", body }));
+    return { gpt41, dispatched };
+  }
   const routed = (type: string, policy: object = {}) => ({
     providers: [{ name: "p", type }],
     models: [{ name: "m", routes: [{ provider: "p", model: "up" }] }],
@@ -225,50 +239,16 @@ describe("an effort level the translation added, refused by a model without effo
   });
 
   test("Messages (Claude Code) → chat: sent again without reasoning_effort, named output_config.effort", async () => {
-    const gpt41 = refusingWhen(
-      "p",
-      "openai",
-      (body) => body.reasoning_effort !== undefined,
-      GPT41_REFUSAL,
-      COMPLETION,
-    );
-    const { router } = routerFor(routed("openai"), [gpt41]);
-    const dispatched = await router(
-      chatRequest("m", {
-        operation: "messages",
-        body: {
-          model: "m",
-          max_tokens: 100,
-          messages: [{ role: "user", content: "hi" }],
-          output_config: { effort: "high" },
-        },
-      }),
-    );
+    const { gpt41, dispatched } = await messagesToGpt41({ output_config: { effort: "high" } });
     expect(gpt41.calls.map((call) => call.body.reasoning_effort)).toEqual(["high", undefined]);
     expect(dispatched.dropped).toEqual(["output_config.effort"]);
   });
 
   test("Messages with thinking and output_config.effort: the effort wrote reasoning_effort, and is the one named", async () => {
-    const gpt41 = refusingWhen(
-      "p",
-      "openai",
-      (body) => body.reasoning_effort !== undefined,
-      GPT41_REFUSAL,
-      COMPLETION,
-    );
-    const { router } = routerFor(routed("openai"), [gpt41]);
-    const dispatched = await router(
-      chatRequest("m", {
-        operation: "messages",
-        body: {
-          model: "m",
-          max_tokens: 100,
-          messages: [{ role: "user", content: "hi" }],
-          thinking: { type: "enabled", budget_tokens: 2048 },
-          output_config: { effort: "high" },
-        },
-      }),
-    );
+    const { gpt41, dispatched } = await messagesToGpt41({
+      thinking: { type: "enabled", budget_tokens: 2048 },
+      output_config: { effort: "high" },
+    });
     expect(gpt41.calls.map((call) => call.body.reasoning_effort)).toEqual(["high", undefined]);
     expect(dispatched.dropped).toEqual(["output_config.effort"]);
   });

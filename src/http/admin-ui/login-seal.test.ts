@@ -26,7 +26,12 @@ test("a changed, cut or foreign value is refused, never thrown", async () => {
   const seal = LoginSeal.of(SECRET);
   const sealed = await seal.seal(pending, TEN_MINUTES);
   const parts = sealed.split(".");
-  const tampered = [...parts.slice(0, 3), `${parts[3]!.slice(0, -2)}AA`, parts[4]].join(".");
+  // The ciphertext's first character changed: its last one may carry only padding bits, which
+  // decoding ignores (a change there was no change one run in sixteen).
+  const text = parts[3]!;
+  const tampered = [...parts.slice(0, 3), `${text[0] === "A" ? "B" : "A"}${text.slice(1)}`, parts[4]].join(
+    ".",
+  );
   for (const value of [tampered, sealed.slice(0, -5), "st-1", "", "a.b.c.d.e"])
     expect(await seal.open(value)).toBeUndefined();
 });

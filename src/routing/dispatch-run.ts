@@ -107,15 +107,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     return false;
   }
 
-  /** A retry waits its backoff first; one the client's leaving cut short sends nothing more upstream. */
+  /**
+   * A retry waits its backoff first; one the client's leaving cut short sends nothing more upstream
+   * (and frees the probe slot, when its admission claimed a half-open breaker's).
+   */
   private afterBackoff(route: Route, probe: Probe): Promise<Dispatched> {
     const { request } = this;
     const ms = this.policy.backoffMs * 2 ** (this.retry - 1) * (0.5 + this.deps.random() / 2);
     return abortable(Bun.sleep(ms), signalOf(request.signal))
       .catch(() => {})
-      .then(() =>
-        request.signal.aborted ? Promise.reject(abortReason(request.signal)) : this.send(route, probe),
-      );
+      .then(() => {
+        if (!request.signal.aborted) return this.send(route, probe);
+        this.deps.health.released(route.key, probe);
+        return Promise.reject(abortReason(request.signal));
+      });
   }
 
   /**

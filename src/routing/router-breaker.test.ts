@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
@@ -368,5 +368,42 @@ describe("router: only the probe's own outcome closes or re-opens a half-open br
     // Out for another cooldown: nothing reaches `a`.
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect(a.calls).toHaveLength(4);
+  });
+
+  test("a call that became the probe on its retry and whose client left during the backoff frees the slot", async () => {
+    const slow = Promise.withResolvers<ProviderReply>();
+    const limited = new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: "slow down",
+      retryable: true,
+    });
+    const a = fakeProvider("a", (_call, n) =>
+      n === 0 ? slow.promise : Promise.reject(upstreamError("down")),
+    );
+    const { router, health, advance } = routerFor(
+      {
+        providers: [{ name: "a", type: "openai" }],
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+        routing: { retries: 1, backoff: "1h", circuit_breaker: { failures: 1, cooldown: "1s" } },
+      },
+      [a],
+    );
+    const state = () => health.breakers().find((s) => s.key === "a/ma")?.state;
+    const client = new AbortController();
+    const leaving = router(chatRequest("m", { signal: client.signal })).catch((e: unknown) => e);
+    await waitFor("the slow call to reach route a", () => a.calls.length === 1);
+    await router(chatRequest("m")).catch(() => {});
+    expect(state()).toBe("open");
+    advance(1000);
+    // A 429 counts for nothing: its retry, admitted as the probe, waits out its backoff.
+    slow.reject(limited);
+    await waitFor("the retry to hold the probe slot", () => state() === "half_open");
+    client.abort();
+    expect(((await leaving) as GatewayError).code).toBe("client_closed");
+    expect(state()).toBe("open");
+    // The next request probes the route.
+    await router(chatRequest("m")).catch(() => {});
+    expect(a.calls).toHaveLength(3);
   });
 });

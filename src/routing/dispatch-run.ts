@@ -12,7 +12,7 @@ import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
-import type { RouteHealth } from "./route-health.ts";
+import type { Probe, RouteHealth } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
@@ -80,11 +80,12 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       if (this.retry === 0 && !this.fits(route)) continue;
       if (this.retry > this.policy.retries) continue;
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
-      if (!deps.health.admit(route.key)) {
+      const probe = deps.health.admit(route.key);
+      if (probe === undefined) {
         this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
         continue;
       }
-      return this.retry > 0 ? this.afterBackoff(route) : this.send(route);
+      return this.retry > 0 ? this.afterBackoff(route, probe) : this.send(route, probe);
     }
     return this.exhausted();
   }
@@ -106,17 +107,27 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     return false;
   }
 
-  /** A retry waits its backoff first; one the client's leaving cut short sends nothing more upstream. */
-  private afterBackoff(route: Route): Promise<Dispatched> {
+  /**
+   * A retry waits its backoff first; one the client's leaving cut short sends nothing more upstream
+   * (and frees the probe slot, when its admission claimed a half-open breaker's).
+   */
+  private afterBackoff(route: Route, probe: Probe): Promise<Dispatched> {
     const { request } = this;
     const ms = this.policy.backoffMs * 2 ** (this.retry - 1) * (0.5 + this.deps.random() / 2);
     return abortable(Bun.sleep(ms), signalOf(request.signal))
       .catch(() => {})
-      .then(() => (request.signal.aborted ? Promise.reject(abortReason(request.signal)) : this.send(route)));
+      .then(() => {
+        if (!request.signal.aborted) return this.send(route, probe);
+        this.deps.health.released(route.key, probe);
+        return Promise.reject(abortReason(request.signal));
+      });
   }
 
-  /** One attempt at the route: its read settles the dispatch through `settled` or `recovered`. */
-  private send(route: Route): Promise<Dispatched> {
+  /**
+   * One attempt at the route, `probe` its admission (route-health.ts): its read settles the
+   * dispatch through `settled` or `recovered`.
+   */
+  private send(route: Route, probe: Probe): Promise<Dispatched> {
     const { request } = this;
     // A call sent again without a refused field is a retry of its route.
     const retry = this.without ? this.retry + 1 : this.retry;
@@ -130,6 +141,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         this.attempts + 1,
         this.policy,
         info,
+        probe,
         this.without,
       );
       // Opened: a call about to be sent (one refused before it opened is no attempt).
@@ -147,7 +159,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
   /** The attempt answered: the answer is the client's (and the shadow's, when one applies). */
   settled(answer: ClientReply): Dispatched {
-    const dispatched = committed(this.call as RouteAttempt, answer);
+    const dispatched = committed(this.call as RouteAttempt, this.request, answer);
     this.call = undefined;
     const shadow = this.deps.shadow;
     return shadow ? shadow(this.plan.shadow, this.request, dispatched) : dispatched;

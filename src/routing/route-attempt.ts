@@ -16,7 +16,7 @@ import { answerOf } from "./attempt-answer.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
 import type { Route } from "./route.ts";
-import type { RouteHealth } from "./route-health.ts";
+import type { Probe, RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 
@@ -61,6 +61,8 @@ export class RouteAttempt
     client: AbortSource,
     readonly health: RouteHealth,
     readonly target: Route,
+    /** Its admission (`RouteHealth.admit`): a half-open breaker's probe, or `NO_PROBE`. */
+    readonly probe: Probe,
     /** The upstream it goes to: the route's provider, or one of its workers. */
     readonly upstream: Provider,
     private readonly observed: AttemptTelemetry | undefined,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { silentLogger } from "../log/logger.ts";
-import { RouteHealth } from "./route-health.ts";
+import { NO_PROBE, type Probe, RouteHealth } from "./route-health.ts";
 
 function breaker(failures = 3, cooldownMs = 1000) {
   let now = 0;
@@ -8,12 +8,19 @@ function breaker(failures = 3, cooldownMs = 1000) {
   return { health, advance: (ms: number) => (now += ms) };
 }
 
+/** The probe token a half-open breaker gives the request it lets through (fails when it lets none). */
+function probeOf(health: RouteHealth, key: string): Probe {
+  const probe = health.admit(key);
+  if (probe === undefined || probe === NO_PROBE) throw new Error(`${key}: no probe let through`);
+  return probe;
+}
+
 describe("circuit breaker", () => {
   test("stays closed below the failure threshold", () => {
     const { health } = breaker(3);
     health.failed("r");
     health.failed("r");
-    expect(health.admit("r")).toBe(true);
+    expect(health.admit("r")).toBe(NO_PROBE);
     expect(health.isOpen("r")).toBe(false);
   });
 
@@ -24,26 +31,26 @@ describe("circuit breaker", () => {
     health.succeeded("r", 10);
     health.failed("r");
     health.failed("r");
-    expect(health.admit("r")).toBe(true);
+    expect(health.admit("r")).toBe(NO_PROBE);
   });
 
   test("opens after N consecutive failures and refuses until the cooldown has passed", () => {
     const { health, advance } = breaker(3, 1000);
     for (let i = 0; i < 3; i++) health.failed("r");
     expect(health.isOpen("r")).toBe(true);
-    expect(health.admit("r")).toBe(false);
+    expect(health.admit("r")).toBeUndefined();
     advance(999);
-    expect(health.admit("r")).toBe(false);
+    expect(health.admit("r")).toBeUndefined();
     // Other routes are unaffected.
-    expect(health.admit("other")).toBe(true);
+    expect(health.admit("other")).toBe(NO_PROBE);
   });
 
   test("half-open after cooldown: exactly one probe at a time", () => {
     const { health, advance } = breaker(1, 1000);
     health.failed("r");
     advance(1000);
-    expect(health.admit("r")).toBe(true);
-    expect(health.admit("r")).toBe(false);
+    expect(health.admit("r")).toBeGreaterThan(NO_PROBE);
+    expect(health.admit("r")).toBeUndefined();
     expect(health.isOpen("r")).toBe(true);
   });
 
@@ -51,11 +58,10 @@ describe("circuit breaker", () => {
     const { health, advance } = breaker(1, 1000);
     health.failed("r");
     advance(1000);
-    expect(health.admit("r")).toBe(true);
-    health.succeeded("r", 5);
+    health.succeeded("r", 5, probeOf(health, "r"));
     expect(health.isOpen("r")).toBe(false);
-    expect(health.admit("r")).toBe(true);
-    expect(health.admit("r")).toBe(true);
+    expect(health.admit("r")).toBe(NO_PROBE);
+    expect(health.admit("r")).toBe(NO_PROBE);
   });
 
   test("a failed probe opens the breaker for another full cooldown", () => {
@@ -63,13 +69,50 @@ describe("circuit breaker", () => {
     health.failed("r");
     health.failed("r");
     advance(1000);
-    expect(health.admit("r")).toBe(true);
-    health.failed("r");
-    expect(health.admit("r")).toBe(false);
+    health.failed("r", "down", probeOf(health, "r"));
+    expect(health.admit("r")).toBeUndefined();
     advance(999);
-    expect(health.admit("r")).toBe(false);
+    expect(health.admit("r")).toBeUndefined();
     advance(1);
-    expect(health.admit("r")).toBe(true);
+    expect(health.admit("r")).toBeGreaterThan(NO_PROBE);
+  });
+
+  test("an answer to a request sent before the breaker opened closes nothing: the cooldown runs, then a probe goes", () => {
+    const { health, advance } = breaker(1, 1000);
+    health.failed("r");
+    health.succeeded("r", 5);
+    expect(health.admit("r")).toBeUndefined();
+    advance(1000);
+    expect(health.admit("r")).toBeGreaterThan(NO_PROBE);
+  });
+
+  test("while a probe is in flight, the verdicts of requests sent before the breaker opened leave it half-open: the probe's own decides", () => {
+    const { health, advance } = breaker(1, 1000);
+    const state = () => health.breakers().find((b) => b.key === "r")?.state;
+    health.failed("r");
+    advance(1000);
+    const probe = probeOf(health, "r");
+    health.succeeded("r", 5);
+    health.failed("r");
+    health.released("r", NO_PROBE);
+    expect(state()).toBe("half_open");
+    expect(health.admit("r")).toBeUndefined();
+    health.succeeded("r", 5, probe);
+    expect(state()).toBe("closed");
+  });
+
+  test("a token of an earlier probe is not the one in flight", () => {
+    const { health, advance } = breaker(1, 1000);
+    health.failed("r");
+    advance(1000);
+    const first = probeOf(health, "r");
+    health.released("r", first);
+    const second = probeOf(health, "r");
+    expect(second).not.toBe(first);
+    health.succeeded("r", 5, first);
+    expect(health.breakers()).toEqual([{ key: "r", state: "half_open" }]);
+    health.failed("r", "down", second);
+    expect(health.breakers()).toEqual([{ key: "r", state: "open" }]);
   });
 
   test("the gauge reads half-open only while a probe is in flight, open before and after it", () => {
@@ -82,16 +125,14 @@ describe("circuit breaker", () => {
     // The cooldown is over but no request came to probe: as open as it was.
     advance(60_000);
     expect(state()).toBe("open");
-    expect(health.admit("r")).toBe(true);
+    const probe = probeOf(health, "r");
     expect(state()).toBe("half_open");
-    health.failed("r");
+    health.failed("r", "down", probe);
     expect(state()).toBe("open");
     advance(1000);
-    expect(health.admit("r")).toBe(true);
-    health.released("r");
+    health.released("r", probeOf(health, "r"));
     expect(state()).toBe("open");
-    expect(health.admit("r")).toBe(true);
-    health.succeeded("r", 5);
+    health.succeeded("r", 5, probeOf(health, "r"));
     expect(state()).toBe("closed");
   });
 
@@ -99,16 +140,15 @@ describe("circuit breaker", () => {
     const { health, advance } = breaker(1, 1000);
     health.failed("r");
     advance(1000);
-    expect(health.admit("r")).toBe(true);
-    health.released("r");
-    expect(health.admit("r")).toBe(true);
+    health.released("r", probeOf(health, "r"));
+    expect(health.admit("r")).toBeGreaterThan(NO_PROBE);
   });
 
   test("a new policy applies to later failures", () => {
     const { health } = breaker(5);
     health.setPolicy({ failures: 1, cooldownMs: 1000 });
     health.failed("r");
-    expect(health.admit("r")).toBe(false);
+    expect(health.admit("r")).toBeUndefined();
   });
 });
 
@@ -148,12 +188,12 @@ describe("route load and latency", () => {
     }
     expect(states.size).toBeLessThanOrEqual(100);
     expect(health.isOpen("provider/opened")).toBe(true);
-    expect(health.admit("provider/opened")).toBe(false);
+    expect(health.admit("provider/opened")).toBeUndefined();
     expect(health.inFlight("provider/busy")).toBe(1);
     now += 1000;
     // Half-open after its cooldown, as if no bound had been reached.
-    expect(health.admit("provider/opened")).toBe(true);
-    expect(health.admit("provider/opened")).toBe(false);
+    expect(health.admit("provider/opened")).toBeGreaterThan(NO_PROBE);
+    expect(health.admit("provider/opened")).toBeUndefined();
   });
 
   test("a failing state a `*` route made goes once a few cooldowns pass without a failure; a route failing now keeps its count", () => {
@@ -197,7 +237,7 @@ describe("route load and latency", () => {
     now += 3001;
     for (let i = 0; i < 200; i++) health.succeeded(`provider/name-${i}`, 10);
     expect(states.has("provider/made-up")).toBe(false);
-    expect(health.admit("provider/made-up")).toBe(true);
+    expect(health.admit("provider/made-up")).toBe(NO_PROBE);
     // A dead configured route with no traffic: its series still reads open, so its alert holds.
     expect(health.breakers().find((b) => b.key === "provider/configured")?.state).toBe("open");
   });

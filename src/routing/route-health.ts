@@ -6,8 +6,10 @@ interface RouteState {
   consecutiveFailures: number;
   /** Epoch ms until which the breaker is open; 0 when closed. */
   openUntil: number;
-  /** While half-open, one probe is let through at a time. */
-  probing: boolean;
+  /** While half-open, the one request let through to probe the route (its token); `NO_PROBE` when none. */
+  probe: Probe;
+  /** Probes let through so far: the next one's token is one more. */
+  probes: number;
   inFlight: number;
   /** Exponentially weighted moving average of time to first byte, ms. */
   latencyMs: number;
@@ -32,6 +34,18 @@ export const MOST_ROUTE_STATES = 10_000;
  */
 const FAILING_KEPT_COOLDOWNS = 3;
 
+/**
+ * Which request a half-open breaker let through as its probe, from `admit`: the request hands it
+ * back with its verdict (`succeeded`, `failed`, `released`), so only the probe's own outcome closes
+ * or re-opens the breaker, not that of a request sent before the breaker opened which ends while
+ * the probe is in flight. A number, not an object: a request on a closed breaker, nearly every
+ * one, carries `NO_PROBE` and costs nothing more.
+ */
+export type Probe = number;
+
+/** What `admit` gives every request that is not a half-open breaker's probe. */
+export const NO_PROBE: Probe = 0;
+
 export interface BreakerPolicy {
   failures: number;
   cooldownMs: number;
@@ -39,9 +53,9 @@ export interface BreakerPolicy {
 
 /**
  * The circuit breaker: after `failures` consecutive retryable failures a route is taken
- * out for `cooldownMs`; then one request probes it, and a success closes the breaker. Each
- * opening is a warning in the log, each closing an info line (`log`), as a worker taken out of
- * rotation is.
+ * out for `cooldownMs`; then one request probes it (`Probe`), and the probe's success closes the
+ * breaker, its failure opens it for another cooldown. Each opening is a warning in the log, each
+ * closing an info line (`log`), naming the request judged, as a worker taken out of rotation is.
  */
 export class RouteHealth {
   constructor(
@@ -93,7 +107,8 @@ export class RouteHealth {
       state = {
         consecutiveFailures: 0,
         openUntil: 0,
-        probing: false,
+        probe: NO_PROBE,
+        probes: 0,
         inFlight: 0,
         latencyMs: 0,
         failedAt: 0,
@@ -119,13 +134,16 @@ export class RouteHealth {
     }
   }
 
-  /** Whether a request may use the route now; claims the probe slot when half-open. */
-  admit(key: string): boolean {
+  /**
+   * Whether a request may use the route now: undefined when it may not, else its `Probe` —
+   * `NO_PROBE` on a closed breaker, or a token when it claims a half-open breaker's probe slot.
+   */
+  admit(key: string): Probe | undefined {
     const state = this.state(key);
-    if (state.openUntil === 0) return true;
-    if (this.now() < state.openUntil || state.probing) return false;
-    state.probing = true;
-    return true;
+    if (state.openUntil === 0) return NO_PROBE;
+    if (this.now() < state.openUntil || state.probe !== NO_PROBE) return undefined;
+    state.probe = ++state.probes;
+    return state.probe;
   }
 
   /** How long until an open breaker lets a probe through (0: closed, or its probe is due). */
@@ -143,40 +161,60 @@ export class RouteHealth {
   breakers(): { key: string; state: "closed" | "open" | "half_open" }[] {
     return [...this.states].map(([key, s]) => ({
       key,
-      state: s.openUntil === 0 ? "closed" : s.probing ? "half_open" : "open",
+      state: s.openUntil === 0 ? "closed" : s.probe !== NO_PROBE ? "half_open" : "open",
     }));
   }
 
   isOpen(key: string): boolean {
     const state = this.states.get(key);
-    return state !== undefined && state.openUntil !== 0 && (this.now() < state.openUntil || state.probing);
+    return (
+      state !== undefined &&
+      state.openUntil !== 0 &&
+      (this.now() < state.openUntil || state.probe !== NO_PROBE)
+    );
   }
 
-  succeeded(key: string, firstByteMs: number): void {
+  /**
+   * The route answered `requestId` (its `probe` from `admit`). An open breaker is closed by its
+   * probe's answer alone: a request sent before it opened that answers now says less than the
+   * probe will (and the line would name the wrong request).
+   */
+  succeeded(key: string, firstByteMs: number, probe: Probe = NO_PROBE, requestId?: string): void {
     const state = this.state(key);
-    if (state.openUntil !== 0) this.log.info("route breaker closed: the route answered", routeFields(key));
-    state.consecutiveFailures = 0;
-    state.openUntil = 0;
-    state.probing = false;
     state.latencyMs = state.latencyMs === 0 ? firstByteMs : state.latencyMs * 0.8 + firstByteMs * 0.2;
+    if (state.openUntil !== 0) {
+      if (!this.isProbe(state, probe)) return;
+      this.log.info("route breaker closed: the route answered", {
+        ...routeFields(key),
+        request_id: requestId,
+      });
+      state.openUntil = 0;
+      state.probe = NO_PROBE;
+    }
+    state.consecutiveFailures = 0;
   }
 
-  /** `reason`: the failure's message, for the log line should this failure open the breaker. */
-  failed(key: string, reason?: string): void {
+  /**
+   * A failure of `requestId` (its `probe` from `admit`) that counts against the route; `reason`,
+   * its message, for the log line should it open the breaker or be its probe's. One of a request
+   * sent before the breaker opened only lengthens the cooldown: the probe in flight, if any, keeps
+   * its slot and its verdict.
+   */
+  failed(key: string, reason?: string, probe: Probe = NO_PROBE, requestId?: string): void {
     const state = this.state(key);
-    const probed = state.probing;
     const opening = state.openUntil === 0 && state.consecutiveFailures + 1 >= this.policy.failures;
     state.consecutiveFailures++;
     state.failedAt = this.now();
-    state.probing = false;
     if (state.openUntil === 0 && !opening) return;
     state.openUntil = this.now() + this.policy.cooldownMs;
-    // A request sent before the breaker opened that fails after it only lengthens the cooldown.
-    if (!opening && !probed) return;
+    const probed = this.isProbe(state, probe);
+    if (probed) state.probe = NO_PROBE;
+    else if (!opening) return;
     this.log.warn(
       opening ? "route breaker opened: route taken out" : "route breaker probe failed: open again",
       {
         ...routeFields(key),
+        request_id: requestId,
         failures: state.consecutiveFailures,
         open_for_ms: this.policy.cooldownMs,
         reason: reason === undefined ? undefined : errorText(reason, true),
@@ -184,10 +222,18 @@ export class RouteHealth {
     );
   }
 
-  /** A probe that ended without a verdict (client left) frees the slot for the next one. */
-  released(key: string): void {
+  /**
+   * A request ended without a verdict on the route (its client left, its call was refused before
+   * it was sent, a failure that counts for nothing): its probe slot, if it held it, goes to the next.
+   */
+  released(key: string, probe: Probe): void {
     const state = this.states.get(key);
-    if (state) state.probing = false;
+    if (state !== undefined && this.isProbe(state, probe)) state.probe = NO_PROBE;
+  }
+
+  /** Whether `probe` is the one the route's half-open breaker is waiting on. */
+  private isProbe(state: RouteState, probe: Probe): boolean {
+    return probe !== NO_PROBE && probe === state.probe;
   }
 
   begin(key: string): void {

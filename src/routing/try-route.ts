@@ -10,7 +10,7 @@ import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts
 import type { ClientReply } from "./native-reply.ts";
 import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
-import type { RouteHealth } from "./route-health.ts";
+import type { Probe, RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import { spliceBody } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
@@ -39,6 +39,8 @@ export function openAttempt(
   policy: RoutingPolicy,
   /** What telemetry is told of the attempt (route.ts `attemptInfo`). */
   info: AttemptInfo,
+  /** Its admission (`RouteHealth.admit`): whether it probes a half-open breaker. */
+  probe: Probe,
   /** A field the translation added that this route's upstream refused: sent without it this time. */
   without?: RefusedHint,
 ): RouteAttempt {
@@ -62,7 +64,7 @@ export function openAttempt(
     );
     if (without) adapted = withoutHint(adapted, without);
   } catch (error) {
-    health.released(route.key);
+    health.released(route.key, probe);
     throw error;
   }
   const body = upstreamBody(adapted.body, route.upstreamModel);
@@ -80,6 +82,7 @@ export function openAttempt(
     request.signal,
     health,
     route,
+    probe,
     provider,
     observed,
     adapted,
@@ -153,13 +156,13 @@ const SIGNAL_OF_CANCEL: PropertyDescriptor = {
 };
 
 /** The answer is the client's: the route's health and telemetry hear it, and who served it. */
-export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {
+export function committed(call: RouteAttempt, request: DispatchRequest, answer: ClientReply): Dispatched {
   const reply = call.replied;
   call.replied = undefined;
   const servedBy = reply?.servedBy ?? call.label;
   // One reading for the route's latency, the audit entry's duration and the metrics'.
   const now = performance.now();
-  call.health.succeeded(call.target.key, now - call.startedMs);
+  call.health.succeeded(call.target.key, now - call.startedMs, call.probe, request.requestId);
   call.judged(undefined, servedBy, now);
   // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
   if (reply?.kind === "json") call.done(undefined, now);
@@ -174,7 +177,7 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   const failure = request.signal.aborted
     ? abortReason(request.signal)
     : inCallerNames(providerFailure(error), call.adapted.callerNames);
-  const { health, target, upstream } = call;
+  const { health, target, upstream, probe } = call;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.
   const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
@@ -190,8 +193,8 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
   if (failure.retryable && !capacity && !rateLimited && !workerGone && !upstreamsOwn)
-    health.failed(target.key, failure.message);
-  else health.released(target.key);
+    health.failed(target.key, failure.message, probe, request.requestId);
+  else health.released(target.key, probe);
   call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`, and
   // `@<node>` for one on another cluster node).

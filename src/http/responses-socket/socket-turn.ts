@@ -42,9 +42,10 @@ export interface SocketTurn {
    */
   readonly continued: LastResponse | undefined;
   /**
-   * The body's `input` is the whole conversation: the turn named no earlier response, or a kept
-   * one. A turn continued from the store (another id) is not, so no later turn continues from it
-   * here: that one goes to the store too, which holds the whole chain.
+   * The connection knows the whole conversation: the turn named no earlier response, or a kept
+   * one (`continued`'s items, then the body's `input`). A turn continued from the store (another
+   * id) is not, so no later turn continues from it here: that one goes to the store too, which
+   * holds the whole chain.
    */
   readonly whole: boolean;
 }

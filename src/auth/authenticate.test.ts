@@ -3,7 +3,7 @@ import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { openSqliteStorage, type SqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
-import { createAuthenticator } from "./authenticate.ts";
+import { cachedCaller, createAuthenticator } from "./authenticate.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "./jwt-test-kit.ts";
 import { createJwtVerifier } from "./jwt-verifier.ts";
 import { createKeyAdmin, type IssuedKey } from "./key-admin.ts";
@@ -75,6 +75,23 @@ describe("authenticate", () => {
     // Any other answer (an embedder's authenticator, a JWT's verification) is awaited as before.
     const other = Promise.resolve(now as Principal);
     expect(principalNowOr(other)).toBe(other);
+  });
+
+  test("cachedCaller names the caller of a key the cache holds, and asks no store for any other", async () => {
+    const unread = new KeyCache({
+      store: { ...storage.keys, getByHash: () => Promise.reject(new Error("no store read here")) },
+      refreshMs: 0,
+    });
+    const named = cachedCaller(unread);
+    const bearer = (token: string) => new Headers({ authorization: `Bearer ${token}` });
+    // Not cached (nor read for it): none.
+    expect(named(bearer(key.key))).toBeUndefined();
+    expect(named(new Headers())).toBeUndefined();
+    expect(named(bearer(await sign(signer.privateKey, { kid: "k1" })))).toBeUndefined();
+    // Cached on this node (once used), by Bearer or x-api-key alike.
+    await cache.resolve(key.key);
+    expect(cachedCaller(cache)(bearer(key.key))?.name).toBe("alice");
+    expect(cachedCaller(cache)(new Headers({ "x-api-key": key.key }))?.name).toBe("alice");
   });
 
   test("Bearer and x-api-key both carry an API key", async () => {

@@ -83,6 +83,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 }
 
+/**
+ * Who a request's API key names when the key cache holds it, valid, now (KeyCache.known): no store
+ * read, no JWT verified, nothing awaited; undefined for anyone else. For the record of a request
+ * refused before it is authenticated (the gateway draining, at capacity), which must neither wait
+ * on storage nor become a 401.
+ */
+export const cachedCaller =
+  (keys: KeyCache) =>
+  (headers: Headers): Principal | undefined => {
+    const token = tokenFrom(headers);
+    return token?.startsWith(API_KEY_PREFIX) ? keys.known(token) : undefined;
+  };
+
 function tokenFrom(headers: Headers): string | null {
   const authorization = headers.get("authorization");
   if (authorization !== null && BEARER.test(authorization)) {

@@ -158,6 +158,27 @@ describe("KeyCache", () => {
     await serve.close();
   });
 
+  test("known: a cached valid key's caller, without a store read or a last-used time; else undefined", async () => {
+    const { storage, store, cache, admin, clock } = setup();
+    const issued = await admin.create("local-operator", { name: "alice", expires_in: "1h" });
+    // Not loaded yet: undefined, and the store is not asked.
+    expect(cache.known(issued.key)).toBeUndefined();
+    expect(cache.known(generateApiKey().plain)).toBeUndefined();
+    expect(cache.known("not a key")).toBeUndefined();
+    expect(store.reads()).toBe(0);
+    await cache.resolve(issued.key);
+    await cache.flush();
+    const used = (await storage.keys.getById(issued.id))?.lastUsedAt;
+    clock.advance(1000);
+    expect(cache.known(issued.key)?.name).toBe("alice");
+    expect(store.reads()).toBe(1);
+    await cache.flush();
+    expect((await storage.keys.getById(issued.id))?.lastUsedAt).toBe(used ?? -1);
+    clock.advance(3_600_000);
+    expect(cache.known(issued.key)).toBeUndefined();
+    await storage.close();
+  });
+
   test("last_used_at is written in batches, not per request", async () => {
     const { storage, cache, admin, clock } = setup();
     const issued = await admin.create("local-operator", { name: "alice" });

@@ -101,9 +101,19 @@ export class KeyCache {
     return entry.settled;
   }
 
+  /**
+   * The caller a key names when the cache holds it, valid, now; undefined otherwise. Never a store
+   * read, and no last-used time (the request it came with is not served): for the record of a
+   * request refused before it is authenticated.
+   */
+  known(token: string): Principal | undefined {
+    const entry = isApiKeyShaped(token) ? this.byHash.get(hashApiKey(token)) : undefined;
+    return entry && validAt(entry.record, this.now()) ? entry.principal : undefined;
+  }
+
   private admitted(entry: Entry, now: number): Principal | null {
     const { record } = entry;
-    if (record.revokedAt !== null || (record.expiresAt !== null && now >= record.expiresAt)) return null;
+    if (!validAt(record, now)) return null;
     this.lastUsed.set(record.id, now);
     return entry.principal;
   }
@@ -192,6 +202,10 @@ export class KeyCache {
     if (!oldest.done) map.delete(oldest.value);
   }
 }
+
+/** Neither revoked nor expired at `now`. */
+const validAt = (record: KeyRecord, now: number): boolean =>
+  record.revokedAt === null && (record.expiresAt === null || now < record.expiresAt);
 
 function entryOf(record: KeyRecord): Entry {
   return { record, principal: principalFromKey(record) };

@@ -1,8 +1,9 @@
-import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts";
+import { type Authenticator, cachedCaller, createAuthenticator } from "../auth/authenticate.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { repeatedFailure } from "../log/repeated-failure.ts";
@@ -19,6 +20,8 @@ export interface GatewayAuth {
    * key cache; the embedder's, if given, serves every version. Built into each runtime snapshot.
    */
   authenticatorFor(config: Config): Authenticator;
+  /** Who a request's API key names when the key cache holds it now; never a store read (auth/authenticate.ts). */
+  knownCaller(headers: Headers): Principal | undefined;
   /** Re-reads key changes from the store now (another node announced one); a failure is logged. */
   refreshKeys(): Promise<void>;
   /**
@@ -83,6 +86,7 @@ export async function buildAuth(
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,
     }),
+    knownCaller: cachedCaller(keys),
     refreshKeys: () => keys.refresh().catch(refreshFailed),
     async bootstrapAdmin() {
       if (!config.auth.bootstrap_admin) return;

@@ -172,6 +172,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const frontDoorDeps: FrontDoorDeps = {
     runtime: () => runtime.current,
     authenticate: adminUi.authenticate,
+    knownCaller: auth.knownCaller,
     observer: observeShadow(
       shadow,
       telemetry.observe(

@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -23,6 +24,12 @@ export interface FrontDoorDeps {
    * config version's authenticator, not per request.
    */
   readonly authenticate?: (inner: Authenticator) => Authenticator;
+  /**
+   * Who a request's API key names when the key cache holds it now, never a store read: a request
+   * refused before it is authenticated (draining, at capacity) is recorded with its key. Absent
+   * (an embedder's front door), such a refusal names none.
+   */
+  readonly knownCaller?: (headers: Headers) => Principal | undefined;
   readonly observer: RequestObserver;
   /** Where ended requests wait for the turn's responses to be written. */
   readonly ends: RequestEnds;

@@ -12,6 +12,7 @@ import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
 import { idHeaders, requestIdOf } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
+import type { HeldResponse } from "./responses-context.ts";
 import { Shutdown } from "./shutdown.ts";
 import { whileOpen } from "./while-open.ts";
 
@@ -89,7 +90,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   /**
    * `path`: an upstream path other than the operation's own (`/responses/compact`, native routes
    * only); `server`: the listening server that took the request, none in process; `beforehand`:
-   * who and what the request is known to be already (a socket turn), for a refusal's record.
+   * who and what the request is known to be already (a socket turn), for a refusal's record;
+   * `held`: the response a socket turn continues, held on its connection (responses-context.ts).
    */
   function serveModel(
     request: Request,
@@ -98,6 +100,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     path?: string,
     server?: ServerLike,
     beforehand?: KnownBeforehand,
+    held?: HeldResponse,
   ): Promise<Response> {
     const ledger = ledgerOf(request, clientIp, operation);
     const headers = idHeaders(ledger.requestId, dialectOf(operation));
@@ -113,6 +116,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       server,
     );
     call.beforehand = beforehand;
+    call.held = held;
     return callModel(call);
   }
 

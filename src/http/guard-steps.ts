@@ -33,16 +33,18 @@ export class GuardSteps {
 
   constructor(private readonly deps: FrontDoorDeps) {}
 
-  /** Counts the request in; a refusal (draining, at capacity) is answered and recorded at once. */
+  /**
+   * Counts the request in; a refusal (draining, at capacity) is answered and recorded at once,
+   * before authentication: the record names the caller known already (a socket turn's), or the
+   * one its key names if the key cache holds it (never a store read, never a 401 instead).
+   */
   enter(call: GuardedRequest): Response | undefined {
     const refused = this.deps.lifecycle.enter();
     if (!refused) return undefined;
     const error = refusalError(refused, this.deps.lifecycle.limit);
     const known = call.beforehand;
-    if (known) {
-      call.ledger.principal = known.principal;
-      call.ledger.model = known.model;
-    }
+    call.ledger.principal = known?.principal ?? this.deps.knownCaller?.(call.request.headers);
+    if (known) call.ledger.model = known.model;
     call.ledger.finish(error.status, error);
     return errorResponse(error, call.dialect, call.headers);
   }

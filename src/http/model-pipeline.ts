@@ -169,7 +169,7 @@ export function modelPipeline(
       call.principal,
       body,
       logSaveError(deps.logger, call.ledger.requestId),
-      call.path === "/responses/compact",
+      { compact: call.path === "/responses/compact", held: call.held },
     );
   }
 

@@ -90,6 +90,51 @@ describe("responsesContext", () => {
     expect(Math.max(...sizes)).toBeLessThan((sizes[0] ?? 0) + 100);
   });
 
+  test("a turn continuing a response held in memory (a WebSocket's) reads no store, and is stored as over HTTP: its own turn, naming the one it continues", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { input: "one" }, fail);
+    first.onResponse(answer(first.id, "echo one"));
+    const held = {
+      id: first.id,
+      items: [{ type: "message", role: "user", content: "one" }, reply("echo one")],
+      stored: true,
+    };
+    // The store is not read for it: a store that lost it (deleted since) changes nothing here.
+    await store.delete?.("acme", first.id);
+    const body = { input: "two", previous_response_id: first.id };
+    const second = await responsesContext(store, acme, body, fail, { held });
+    expect(second.previous).toEqual(held.items);
+    second.onResponse(answer(second.id, "echo two"));
+    const stored = await store.get("acme", second.id);
+    expect(stored?.previousId).toBe(first.id);
+    expect(stored?.items.map((item) => item.content)).toEqual([
+      "two",
+      [{ type: "output_text", text: "echo two" }],
+    ]);
+  });
+
+  test("a held response the store does not have (store: false): the turn continuing it stores the conversation before it, naming none", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const held = {
+      id: "resp_unstored",
+      items: [{ type: "message", role: "user", content: "one" }, reply("echo one")],
+      stored: false,
+    };
+    const body = { input: "two", previous_response_id: held.id };
+    const next = await responsesContext(store, acme, body, fail, { held });
+    next.onResponse(answer(next.id, "echo two"));
+    const stored = await store.get("acme", next.id);
+    expect(stored?.previousId).toBeUndefined();
+    expect(stored?.items.map((item) => item.content)).toEqual([
+      "one",
+      [{ type: "output_text", text: "echo one" }],
+      "two",
+      [{ type: "output_text", text: "echo two" }],
+    ]);
+  });
+
   test("a chain that lost a response is not continued: OpenAI's 400 previous_response_not_found, naming the one gone", async () => {
     const store = createMemoryResponseStore();
     const acme = principal("acme");

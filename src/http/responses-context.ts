@@ -39,6 +39,28 @@ export function saveFailure(error: unknown): GatewayError {
 }
 
 /**
+ * A response the caller's connection holds in memory (the WebSocket mode's last response of a
+ * lane): the conversation up to and with it, continued from without reading the store.
+ */
+export interface HeldResponse {
+  readonly id: string;
+  /** The conversation up to and with it: every input it was given, then its output. */
+  readonly items: readonly JsonObject[];
+  /**
+   * The store holds it too (it was not `store: false`): a response continuing it stores its own
+   * turn and names it, as over HTTP; else it stores the conversation before it with its own turn.
+   */
+  readonly stored: boolean;
+}
+
+export interface ContextOptions {
+  /** `POST /v1/responses/compact`: never stored. */
+  readonly compact?: boolean;
+  /** The response the request continues, held on its connection: its `previous_response_id`. */
+  readonly held?: HeldResponse | undefined;
+}
+
+/**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
  * `previous_response_id` within the caller's scope (its tenant, or itself outside every tenant:
  * response-scope.ts; any other scope's id is simply unknown, OpenAI's 400
@@ -50,28 +72,37 @@ export function saveFailure(error: unknown): GatewayError {
  * leaves only once stored (`saved`: a client may continue from it the moment it reads it, on any
  * node); `store: false` answers without storing, and waits for nothing; a compaction (`compact`)
  * is never stored. The `item_reference`s of the request (and of its chain) are looked up in the
- * same scope (item-references.ts).
+ * same scope (item-references.ts). A WebSocket turn continuing a response its connection holds
+ * (`held`) takes the conversation from memory, and is stored as the same turn over HTTP would be.
  */
 export async function responsesContext(
   store: ResponseStore,
   principal: Principal,
   body: JsonObject,
   onSaveError: (error: unknown) => void,
-  compact = false,
+  options: ContextOptions = {},
 ): Promise<StoringContext> {
-  const previousId = body.previous_response_id;
+  const { compact = false, held } = options;
+  const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const scope = responseScope(principal);
-  const previous = previousId ? await storedConversation(store, scope, previousId) : null;
+  const previous = previousId && !held ? await storedConversation(store, scope, previousId) : null;
   // Unknown to this scope is refused on every route, native ones included: callers share the
   // gateway's upstream account, so an id the gateway did not give this scope must not reach it.
   // In OpenAI's own words (400 previous_response_not_found), which clients (Codex) read to send
   // the whole conversation again instead; so is a chain with a response gone, whose turns could
   // only be sent upstream with a gap.
-  if (previousId && (!previous || previous.missing)) throw previousNotFound(previousId, previous?.missing);
-  const history = previous?.items ?? [];
+  if (previousId && !held && (!previous || previous.missing))
+    throw previousNotFound(previousId, previous?.missing);
+  const history = held?.items ?? previous?.items ?? [];
+  // The row names the response it continues when the store holds that one. A held response the
+  // store does not (`store: false`) is in memory only: the row holds the conversation before it,
+  // and names none, so it reads back whole.
+  const inMemoryOnly = held !== undefined && !held.stored;
+  const storedBefore = inMemoryOnly ? held.items : [];
+  const parentId = inMemoryOnly ? undefined : previousId;
   // Items sent back by id alone (`item_reference`), looked up in the same scope.
   const referenced = await resolveItemReferences([...history, ...inputItems(body.input)], async (id) => {
     const stored = await store.get(scope, id);
@@ -93,8 +124,11 @@ export async function responsesContext(
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
       // This turn alone, with what its references named: the chain before it is the previous
-      // response's, read by following `previousId` back.
-      const turn = withReferencesResolved(conversationItems(body, response), referenced);
+      // response's, read by following `previousId` back (`storedBefore`: none stored to follow).
+      const turn = withReferencesResolved(
+        [...storedBefore, ...conversationItems(body, response)],
+        referenced,
+      );
       // Every item gets an id (its own, or one made here) for `input_items` to page by.
       const items = withItemIds(turn, savedId);
       const record: StoredResponse = {
@@ -103,7 +137,7 @@ export async function responsesContext(
         response,
         items,
         createdAt: Date.now(),
-        ...(previousId ? { previousId } : {}),
+        ...(parentId ? { previousId: parentId } : {}),
         ...(holder ? { holder } : {}),
       };
       saving = store.save(record).then(

@@ -217,6 +217,67 @@ describe("SIGTERM", () => {
     });
   });
 
+  test("a request refused while draining is audited with its key when the key cache knows it; an unknown key's with none", async () => {
+    gw = await start("20s");
+    // The stream's key is in the key cache now: it is named without a store read.
+    const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
+    gw.proc.kill("SIGTERM");
+    await waitFor("the drain to begin", () => gw?.stderr.match(/SIGTERM received: draining/));
+    const adminKey = gw.adminKey ?? "";
+    const unknownKey = `mgw_${"Z".repeat(43)}`;
+    const refusedWith = async (path: string, headers: Record<string, string>, body: object) => {
+      const response = await fetch(`${gw?.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: response.status,
+        id: response.headers.get("x-request-id"),
+        body: await response.json(),
+      };
+    };
+    const chat = { model: "m1", messages: [{ role: "user", content: "late" }] };
+    const messages = { model: "m1", max_tokens: 10, messages: [{ role: "user", content: "late" }] };
+    const known = await refusedWith("/v1/chat/completions", { authorization: `Bearer ${adminKey}` }, chat);
+    const knownAnthropic = await refusedWith("/v1/messages", { "x-api-key": adminKey }, messages);
+    const unknown = await refusedWith(
+      "/v1/chat/completions",
+      { authorization: `Bearer ${unknownKey}` },
+      chat,
+    );
+    // A 503 each, in the caller's dialect: never a 401 for the key, never a store read to name it.
+    expect(known).toMatchObject({
+      status: 503,
+      body: { error: { message: "the gateway is shutting down" } },
+    });
+    expect(knownAnthropic).toMatchObject({
+      status: 503,
+      body: { type: "error", error: { message: "the gateway is shutting down" } },
+    });
+    expect(unknown).toMatchObject({
+      status: 503,
+      body: { error: { message: "the gateway is shutting down" } },
+    });
+    await stream.rest();
+    expect(await exitCode(gw, 20_000)).toBe(0);
+
+    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
+    const rows = audit.stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as { requestId: string; status: number; keyName: string | null; stream: boolean },
+      );
+    const streamed = rows.find((row) => row.stream);
+    expect(streamed?.keyName).toBeTruthy();
+    const rowOf = (id: string | null) => rows.find((row) => row.requestId === id);
+    expect(rowOf(known.id)).toMatchObject({ status: 503, keyName: streamed?.keyName });
+    expect(rowOf(knownAnthropic.id)).toMatchObject({ status: 503, keyName: streamed?.keyName });
+    expect(rowOf(unknown.id)).toMatchObject({ status: 503, keyName: null });
+  });
+
   test("an idle gateway exits 0 at once on SIGTERM", async () => {
     gw = await start("30s");
     gw.proc.kill("SIGTERM");

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { nodeFetch } from "../../src/providers/http/node-fetch.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -123,8 +124,9 @@ describe("many concurrent streams", () => {
     await servesAgain();
   }, 90_000);
 
-  test("past server.max_concurrent_requests the next request gets 503 over_capacity at once", async () => {
+  test("past server.max_concurrent_requests the next request gets 503 over_capacity at once, audited with its key", async () => {
     const streams = openStreams("direct-model", LIMIT);
+    const refused: (string | null)[] = [];
     try {
       await waitFor(`${LIMIT} streams to start`, () => streams.started() === LIMIT, 45_000, 50);
       const openai = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -135,6 +137,7 @@ describe("many concurrent streams", () => {
       expect(openai.status).toBe(503);
       expect(openai.headers.get("retry-after")).toBe("1");
       expect(openai.headers.get("x-request-id")).toBeTruthy();
+      refused.push(openai.headers.get("x-request-id"));
       const body = (await openai.json()) as { error: { code: string; type: string; message: string } };
       expect(body.error.code).toBe("over_capacity");
       expect(body.error.type).toBe("service_unavailable");
@@ -154,9 +157,13 @@ describe("many concurrent streams", () => {
       });
       expect(anthropic.status).toBe(503);
       expect(((await anthropic.json()) as { error: { type: string } }).error.type).toBe("overloaded_error");
+      refused.push(anthropic.headers.get("x-request-id"));
     } finally {
       streams.close();
     }
     await servesAgain();
+    // Refused before authentication, yet named: the key cache held the key (no store read).
+    for (const id of refused)
+      expect(await auditRow(gw, id ?? "")).toMatchObject({ status: 503, keyName: "bootstrap-admin" });
   }, 90_000);
 });

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
+import { withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -393,6 +394,129 @@ describe("Responses WebSocket mode", () => {
     expect(events.length).toBeGreaterThan(3);
     expect(events.every((e) => (e as { stream_id?: string }).stream_id === "lane-7")).toBe(true);
     connection.socket.close({ code: 1000, reason: "done" });
+  });
+});
+
+describe("Responses WebSocket mode, stored (store: true)", () => {
+  /** Each stored row's `items` length and the response it continues, as the store holds them. */
+  const rows = (ids: readonly string[]) =>
+    withDb(`${gw.dir}/mindgw.db`, (db) =>
+      ids.map((id) => {
+        const row = db
+          .query<{ bytes: number; previous: string | null }, [string]>(
+            "SELECT length(items) AS bytes, previous_id AS previous FROM stored_responses WHERE id = ?",
+          )
+          .get(id);
+        if (!row) throw new Error(`${id} is not stored`);
+        return row;
+      }),
+    );
+  const http = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+  /** A response's `input_items`, every page, as `[role or type, text]` pairs. */
+  const listed = async (id: string) => {
+    const items: [string, string][] = [];
+    for await (const item of http().responses.inputItems.list(id, { limit: 100, order: "asc" })) {
+      const said =
+        item.type === "message" ? item.content.map((part) => ("text" in part ? part.text : "")) : [];
+      items.push([item.type === "message" ? item.role : item.type, said.join("")]);
+    }
+    return items;
+  };
+  const padded = (turn: number) => `turn ${String(turn).padStart(2, "0")} ${"x".repeat(2000)}`;
+
+  test("each turn continued from the connection's last response is stored once: rows of one turn each, the chain read back whole over HTTP", async () => {
+    const connection = connect();
+    const ids: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const previous = ids.at(-1);
+      const response = completed(
+        await turn(connection, {
+          type: "response.create",
+          model: "m1",
+          input: padded(n),
+          ...(previous ? { previous_response_id: previous } : {}),
+        }),
+      );
+      ids.push(response.id);
+    }
+    connection.socket.close({ code: 1000, reason: "done" });
+    const stored = rows(ids);
+    // Each row holds its own turn (2 KB in, its echo out) and names the one it continues.
+    expect(stored.map((row) => row.previous)).toEqual([null, ...ids.slice(0, -1)]);
+    expect(stored[19]?.bytes).toBe(stored[1]?.bytes ?? 0);
+    expect(stored[19]?.bytes).toBeLessThan(6000);
+    // Read back as if the turns had been POSTs: the whole conversation, in order.
+    const last = ids[19] ?? "";
+    const conversation = Array.from({ length: 20 }, (_, n): [string, string][] => [
+      ["user", padded(n)],
+      ["assistant", `echo: ${padded(n)}`],
+    ]).flat();
+    expect(await listed(last)).toEqual(conversation.slice(0, -1));
+    expect((await http().responses.retrieve(last)).previous_response_id).toBe(ids[18] ?? "");
+    const before = fake.requests.length;
+    await http().responses.create({ model: "m1", previous_response_id: last, input: "over HTTP" });
+    const up = await upstreamCall(before);
+    expect(up.body.messages.map((m) => [m.role, m.content])).toEqual([
+      ...conversation,
+      ["user", "over HTTP"],
+    ]);
+  });
+
+  test("a mixed chain (the socket, HTTP, the socket again) stores each turn once and reads back whole", async () => {
+    const connection = connect();
+    const send = async (input: string, previous?: string) =>
+      completed(
+        await turn(connection, {
+          type: "response.create",
+          model: "m1",
+          input,
+          ...(previous ? { previous_response_id: previous } : {}),
+        }),
+      ).id;
+    const first = await send("one on the socket");
+    const second = await send("two on the socket", first);
+    const third = await http().responses.create({
+      model: "m1",
+      input: "three over HTTP",
+      previous_response_id: second,
+    });
+    // From the store (the connection did not make it), then from the connection's last.
+    const fourth = await send("four on the socket", third.id);
+    const fifth = await send("five on the socket", fourth);
+    connection.socket.close({ code: 1000, reason: "done" });
+    const ids = [first, second, third.id, fourth, fifth];
+    expect(rows(ids).map((row) => row.previous)).toEqual([null, ...ids.slice(0, -1)]);
+    const said = ["one on the socket", "two on the socket", "three over HTTP", "four on the socket"];
+    expect(await listed(fifth)).toEqual([
+      ...said.flatMap((text): [string, string][] => [
+        ["user", text],
+        ["assistant", `echo: ${text}`],
+      ]),
+      ["user", "five on the socket"],
+    ]);
+  });
+
+  test("a stored turn continued from one the connection kept unstored holds the conversation it was given", async () => {
+    const connection = connect();
+    const unstored = completed(
+      await turn(connection, { type: "response.create", model: "m1", input: "kept only here", store: false }),
+    );
+    const stored = completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "m1",
+        input: "and stored",
+        previous_response_id: unstored.id,
+      }),
+    );
+    connection.socket.close({ code: 1000, reason: "done" });
+    // Nothing stored to continue: the row names none, and holds the turn before with its own.
+    expect(rows([stored.id]).map((row) => row.previous)).toEqual([null]);
+    expect(await listed(stored.id)).toEqual([
+      ["user", "kept only here"],
+      ["assistant", "echo: kept only here"],
+      ["user", "and stored"],
+    ]);
   });
 });
 

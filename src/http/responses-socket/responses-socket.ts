@@ -155,7 +155,9 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       assertModelAllowed(principal, model);
       if (deps.routes && !deps.routes(model, principal.tenant)) throw modelNotFound(model);
       const saveFailed = logSaveError(deps.logger, ledger.requestId);
-      const context = await responsesContext(deps.store, principal, turn.body, saveFailed);
+      const context = await responsesContext(deps.store, principal, turn.body, saveFailed, {
+        held: turn.continued,
+      });
       const writer = new ResponsesStreamWriter({
         id: context.id,
         request: turn.body,
@@ -196,7 +198,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
           const post = turnRequest(request, turn.body, signal);
           const beforehand = knownBeforehand(principal, turn.body);
           return turn.generate
-            ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand)
+            ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand, turn.continued)
             : prepare(post, clientIp, turn, beforehand);
         },
         maxBody: deps.maxBody,

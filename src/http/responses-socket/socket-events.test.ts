@@ -57,7 +57,7 @@ describe("turnEvent", () => {
   });
 
   test("a continued turn's previous_response_id is put back into the response", () => {
-    const event = turnEvent(COMPLETED, turn({ continued: "resp_1" }));
+    const event = turnEvent(COMPLETED, turn({ continued: { id: "resp_1", items: [], stored: true } }));
     expect(JSON.parse(event?.text ?? "null")).toEqual({
       type: "response.completed",
       response: { id: "resp_2", output: [], previous_response_id: "resp_1" },
@@ -67,11 +67,16 @@ describe("turnEvent", () => {
 
   test("a continued turn's event without a response is left as it came", () => {
     const delta = '{"type":"response.output_text.delta", "delta":"hi"}';
-    expect(turnEvent(delta, turn({ continued: "resp_1" }))?.text).toBe(delta);
+    expect(turnEvent(delta, turn({ continued: { id: "resp_1", items: [], stored: true } }))?.text).toBe(
+      delta,
+    );
   });
 
   test("both at once: stream_id on the event, previous_response_id in its response", () => {
-    const event = turnEvent(COMPLETED, turn({ streamId: "lane", continued: "resp_1" }));
+    const event = turnEvent(
+      COMPLETED,
+      turn({ streamId: "lane", continued: { id: "resp_1", items: [], stored: true } }),
+    );
     expect(JSON.parse(event?.text ?? "null")).toEqual({
       type: "response.completed",
       response: { id: "resp_2", output: [], previous_response_id: "resp_1" },

@@ -14,7 +14,8 @@ export interface TurnEvent {
 /**
  * One event of the turn's Responses stream (an SSE event's data), as its socket message: the
  * turn's `stream_id` added, and the `previous_response_id` the turn was continued from put back
- * into its `response` (it was sent upstream whole, without it). Undefined for what is no event
+ * into its `response` (an upstream serving the Responses API was sent the conversation whole,
+ * without it). Undefined for what is no event
  * (`[DONE]`, a line that is no JSON object).
  */
 export function turnEvent(data: string, turn: SocketTurn): TurnEvent | undefined {
@@ -32,7 +33,7 @@ export function turnEvent(data: string, turn: SocketTurn): TurnEvent | undefined
     edited = true;
   }
   if (turn.continued !== undefined && response) {
-    response.previous_response_id = turn.continued;
+    response.previous_response_id = turn.continued.id;
     edited = true;
   }
   return { text: edited ? JSON.stringify(event) : data, type: event.type, response };

@@ -176,3 +176,29 @@ describe("a Responses WebSocket's waiting turns are bounded", () => {
     expect(answering).toHaveLength(1);
   });
 });
+
+describe("a Responses WebSocket continues from its lanes' last responses", () => {
+  const said = (content: string) => ({ type: "message", role: "user", content });
+
+  test("a turn naming the last response is answered with it held: the conversation so far, and whether the store has it", async () => {
+    const { socket, answering } = session();
+    socket.message({ ...create("one"), store: false });
+    await until(() => answering.length === 1);
+    answering[0]?.finish();
+    socket.message({ ...create("two"), previous_response_id: "resp_1" });
+    await until(() => answering.length === 2);
+    // Its own input in its body, as over HTTP; what came before beside it, for the pipeline.
+    expect(answering[1]?.turn.body.input).toBe("two");
+    expect(answering[1]?.turn.continued).toEqual({ id: "resp_1", items: [said("one")], stored: false });
+    answering[1]?.finish();
+    socket.message({ ...create("three"), previous_response_id: "resp_2" });
+    await until(() => answering.length === 3);
+    expect(answering[2]?.turn.continued).toEqual({
+      id: "resp_2",
+      items: [said("one"), said("two")],
+      stored: true,
+    });
+    answering[2]?.finish();
+    socket.closed();
+  });
+});

@@ -196,7 +196,12 @@ export class ResponsesSocketSession {
     const id = response?.id;
     // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
     if (!response || !Array.isArray(response.output) || typeof id !== "string" || !turn.whole) return;
-    const last = { id, items: conversationItems(turn.body, response) };
+    // A stored turn's answer leaves once stored (stored-before-answer.ts): it is in the store now.
+    const last: LastResponse = {
+      id,
+      items: [...(turn.continued?.items ?? []), ...conversationItems(turn.body, response)],
+      stored: turn.body.store !== false,
+    };
     this.lastOf.set(lane, last);
     this.kept.set(id, last);
     const oldest = this.lastOf.size > MAX_KEPT_LANES ? this.lastOf.entries().next().value : undefined;

@@ -7,6 +7,7 @@ const LAST: LastResponse = {
     { type: "message", role: "user", content: "hi" },
     { type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] },
   ],
+  stored: false,
 };
 
 /** The connection's kept responses: `last` alone, or none. */
@@ -144,7 +145,7 @@ describe("readTurn's create", () => {
     expect("input" in turnOf({ type: "response.create", model: "m" }).body).toBe(false);
   });
 
-  test("naming the last response continues it locally: its conversation, then the turn's own input", () => {
+  test("naming the last response continues it locally: the turn's body as sent, the conversation beside it", () => {
     const turn = turnOf(
       {
         type: "response.create",
@@ -155,22 +156,31 @@ describe("readTurn's create", () => {
       },
       LAST,
     );
-    const whole = [...LAST.items, { type: "message", role: "user", content: "and then?" }];
-    expect(turn.body).toEqual({ model: "m", store: false, input: whole, stream: true });
-    expect("previous_response_id" in turn.body).toBe(false);
-    expect(turn.continued).toBe(LAST.id);
+    // As the same POST over HTTP: the pipeline takes the conversation from `continued`, not the store.
+    expect(turn.body).toEqual({
+      model: "m",
+      store: false,
+      previous_response_id: LAST.id,
+      input: "and then?",
+      stream: true,
+    });
+    expect(turn.continued).toBe(LAST);
   });
 
-  test("continuing without input sends the last response's conversation alone", () => {
-    const turn = turnOf({ type: "response.create", model: "m", previous_response_id: LAST.id }, LAST);
-    expect(turn.body.input).toEqual([...LAST.items]);
-    expect(turn.continued).toBe(LAST.id);
+  test("continuing a last response of no conversation (a warm-up of nothing) names no id to send on", () => {
+    const empty: LastResponse = { id: "resp_empty", items: [], stored: true };
+    const turn = turnOf(
+      { type: "response.create", model: "m", previous_response_id: empty.id, input: "x" },
+      empty,
+    );
+    expect("previous_response_id" in turn.body).toBe(false);
+    expect(turn.continued).toBe(empty);
   });
 
   test("continuing leaves the last response's list as it was", () => {
-    const last: LastResponse = { id: "resp_1", items: [{ n: 1 }, { n: 2 }] };
+    const last: LastResponse = { id: "resp_1", items: [{ n: 1 }, { n: 2 }], stored: false };
     turnOf({ type: "response.create", previous_response_id: "resp_1", input: [{ n: 3 }] }, last);
-    expect(last).toEqual({ id: "resp_1", items: [{ n: 1 }, { n: 2 }] });
+    expect(last).toEqual({ id: "resp_1", items: [{ n: 1 }, { n: 2 }], stored: false });
   });
 
   test("another previous_response_id is left for the store: body unchanged, not continued", () => {
@@ -198,6 +208,7 @@ describe("readTurn: what later turns may continue from here", () => {
   const last: LastResponse = {
     id: "resp_last",
     items: [{ role: "user", content: "a" }, { type: "message" }],
+    stored: true,
   };
 
   test("a turn naming no response, or the connection's last, knows the whole conversation", () => {

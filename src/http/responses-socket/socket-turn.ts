@@ -1,15 +1,12 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { inputItems } from "../../translate/responses/input-items.ts";
+import type { HeldResponse } from "../responses-context.ts";
 
 /**
  * A lane's most recent response (the Responses API's WebSocket mode keeps it in memory, so that a
  * turn with `store: false` can still name it as `previous_response_id`): the conversation up to
- * and with it, as `conversationItems` makes it (the whole input it answered, then its output).
+ * and with it (every input it was given, then its output), and whether the store holds it too.
  */
-export interface LastResponse {
-  readonly id: string;
-  readonly items: readonly JsonObject[];
-}
+export type LastResponse = HeldResponse;
 
 /** The responses a connection keeps to continue from, by id (its lanes' last ones). */
 export interface KeptResponses {
@@ -29,21 +26,26 @@ export interface SocketError {
 export interface SocketTurn {
   readonly kind: "create";
   /**
-   * The body for `POST /v1/responses` (`stream: true`). Continued from a kept response, its
-   * `input` is the whole conversation (that response's items, then what the turn sent) and it
-   * names no `previous_response_id`.
+   * The body for `POST /v1/responses` (`stream: true`), its `input` the turn's own, as over HTTP.
+   * Continued from a kept response whose conversation is empty (a warm-up of nothing), it names no
+   * `previous_response_id`: there is nothing to send before its input, and an upstream serving the
+   * Responses API must not be sent an id the gateway made.
    */
   readonly body: JsonObject;
   /** `generate: false`: prepare the turn's state (an id to continue from), no model call. */
   readonly generate: boolean;
   /** The lane the client named; echoed on every event of the turn. */
   readonly streamId: string | undefined;
-  /** The `previous_response_id` the turn was continued from locally, echoed in its `response`. */
-  readonly continued: string | undefined;
   /**
-   * The body's `input` is the whole conversation: the turn named no earlier response, or a kept
-   * one. A turn continued from the store (another id) is not, so no later turn continues from it
-   * here: that one goes to the store too, which holds the whole chain.
+   * The kept response the turn continues (its `previous_response_id`, whose conversation the
+   * pipeline takes from here instead of the store), echoed in the turn's `response`.
+   */
+  readonly continued: LastResponse | undefined;
+  /**
+   * The connection knows the whole conversation: the turn named no earlier response, or a kept
+   * one (`continued`'s items, then the body's `input`). A turn continued from the store (another
+   * id) is not, so no later turn continues from it here: that one goes to the store too, which
+   * holds the whole chain.
    */
   readonly whole: boolean;
 }
@@ -58,9 +60,10 @@ export const laneOf = (message: unknown): string | undefined =>
 
 /**
  * A client message as the turn to run, or why it is refused. A turn that names a response the
- * connection keeps is sent upstream whole (that response's input and output, then its own), so a
- * chain works with `store: false` and after `generate: false`, where nothing was stored; any
- * other `previous_response_id` is looked up in the gateway's store as over HTTP.
+ * connection keeps continues it from memory (sent upstream whole: that response's input and
+ * output, then its own), so a chain works with `store: false` and after `generate: false`, where
+ * nothing was stored; any other `previous_response_id` is looked up in the gateway's store as
+ * over HTTP.
  */
 export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
   // A refusal is said in the message's lane when it named one.
@@ -89,16 +92,13 @@ export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
   const previous = fields.previous_response_id;
   const continued = typeof previous === "string" ? kept.get(previous) : undefined;
   const body: JsonObject = { ...fields, stream: true };
-  if (continued) {
-    body.input = [...continued.items, ...inputItems(fields.input)];
-    delete body.previous_response_id;
-  }
+  if (continued?.items.length === 0) delete body.previous_response_id;
   return {
     kind: "create",
     body,
     generate: generate !== false,
     streamId: stream_id,
-    continued: continued?.id,
+    continued,
     whole: continued !== undefined || previous === undefined || previous === null,
   };
 }

@@ -249,4 +249,22 @@ describe("logs: json", () => {
     }
     expect(gatewayLines.find((l) => l.msg === "worker connected")).toMatchObject({ worker: "w-json" });
   });
+
+  // Last: the worker stops here. One log pipeline reads both processes, so both name fields alike.
+  test("every field the gateway and the worker log is named in snake_case, up to the worker's drain", async () => {
+    expect(await worker.stop("SIGTERM")).toBe(0);
+    const workerLines = linesOf(worker.stderr.all);
+    expect(workerLines.find((l) => l.msg === "registered with the gateway")).toMatchObject({
+      worker_id: expect.any(String),
+      models: ["fake-model"],
+    });
+    expect(workerLines.find((l) => l.msg === "draining: finishing in-flight requests")).toMatchObject({
+      in_flight: 0,
+    });
+    await waitFor("the gateway to see the worker go", () =>
+      linesOf(gw.stderr.all).some((l) => l.msg === "worker disconnected" && l.worker === "w-json"),
+    );
+    const keys = new Set([...workerLines, ...linesOf(gw.stderr.all)].flatMap((line) => Object.keys(line)));
+    expect([...keys].filter((key) => !/^[a-z0-9_.]+$/.test(key))).toEqual([]);
+  });
 });

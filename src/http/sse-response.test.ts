@@ -19,7 +19,7 @@ function relayOf(reads: string[], breaks = false): ChunkSource {
       else controller.close();
     },
   });
-  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
   return new ByteRelay(upstream.getReader(), attempt, {
     provider: "a",
     maxLine: 1024,
@@ -58,7 +58,7 @@ async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | 
       else return new Promise(() => {});
     },
   });
-  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
   const chunks = new ByteRelay(upstream.getReader(), attempt, {
     provider: "a",
     maxLine: 1024,

@@ -7,7 +7,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** Structured detail for one line; a field whose value is undefined is left out. */
+/**
+ * Structured detail for one line; a field whose value is undefined is left out. Names are
+ * snake_case (`request_id`, `in_flight`), the gateway's and the worker's alike: one log pipeline
+ * reads both processes' lines (test/e2e/observability-logs.test.ts checks every key).
+ */
 export type LogFields = Readonly<Record<string, unknown>>;
 
 /**

@@ -18,42 +18,42 @@ async function aborted(attempt: Attempt): Promise<{ message: string; at: number 
 
 describe("an attempt's bounds through its phases", () => {
   test("a first-byte bound armed after a shorter connect bound expires at its own bound, not the connect's", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     attempt.arm("connect", 30);
     const armed = performance.now();
     attempt.arm("first byte", 250);
     const { message, at } = await aborted(attempt);
-    expect(message).toBe("upstream provider:a timed out waiting for the first byte (250 ms)");
+    expect(message).toBe("upstream a timed out waiting for the first byte (250 ms)");
     // The attempt left the connect bound's list (30 ms) for the first-byte bound's (250 ms).
     expect(at - armed).toBeGreaterThanOrEqual(249);
   });
 
   test("a bound shorter than the one already set replaces it", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     attempt.arm("first byte", 60_000);
     attempt.arm("connect", 20);
     const { message } = await aborted(attempt);
-    expect(message).toBe("upstream provider:a timed out waiting for response headers (20 ms)");
+    expect(message).toBe("upstream a timed out waiting for response headers (20 ms)");
     attempt.disarm();
   });
 
   test("the idle bound after a longer first-byte bound is enforced at its own length", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     attempt.arm("first byte", 60_000);
     attempt.waiting(true);
     attempt.arm("idle", 20);
     const { message } = await aborted(attempt);
-    expect(message).toBe("upstream provider:a timed out waiting for the next chunk (20 ms)");
+    expect(message).toBe("upstream a timed out waiting for the next chunk (20 ms)");
     attempt.disarm();
   });
 
   test("a disarmed attempt never expires, and one armed again is bound again", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     attempt.arm("connect", 20);
     attempt.disarm();
     attempt.arm("first byte", 30);
     const { message } = await aborted(attempt);
-    expect(message).toBe("upstream provider:a timed out waiting for the first byte (30 ms)");
+    expect(message).toBe("upstream a timed out waiting for the first byte (30 ms)");
   });
 });
 
@@ -62,7 +62,7 @@ describe("connect and first-byte bounds on the deadline list of their delay (no 
     // Delays no other test uses, so these lists hold only this test's attempts.
     const connect = deadlineListOf(10_007);
     const firstByte = deadlineListOf(120_007);
-    const attempts = [1, 2, 3].map(() => new Attempt(new AbortController().signal, TIMEOUTS, "provider:a"));
+    const attempts = [1, 2, 3].map(() => new Attempt(new AbortController().signal, TIMEOUTS, "a"));
     for (const attempt of attempts) attempt.arm("connect", 10_007);
     expect(connect.size).toBe(3);
     attempts[0]?.arm("first byte", 120_007);
@@ -77,7 +77,7 @@ describe("connect and first-byte bounds on the deadline list of their delay (no 
 
   test("the idle bound takes the attempt out of its list", () => {
     const list = deadlineListOf(120_011);
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     attempt.arm("first byte", 120_011);
     attempt.arm("idle", 60_000);
     expect(list.size).toBe(0);
@@ -109,7 +109,7 @@ const readingOn = (attempt: Attempt, seen: string[], next: Promise<string>): Rea
 
 describe("a read and its step as one promise (readThen)", () => {
   test("the step's result settles the read; its throw rejects it; a failed read is mapped", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     const seen: string[] = [];
     expect(await attempt.readThen(Promise.resolve("ok"), step(seen))).toBe("OK");
     await expect(attempt.readThen(Promise.resolve("bad"), step(seen))).rejects.toThrow("bad value");
@@ -122,7 +122,7 @@ describe("a read and its step as one promise (readThen)", () => {
 
   test("an abort rejects the pending read at once, mapped by the step; the value that comes later runs no step", async () => {
     const client = new AbortController();
-    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(client.signal, TIMEOUTS, "a");
     const seen: string[] = [];
     const late = Promise.withResolvers<string>();
     const reading = attempt.readThen(late.promise, step(seen));
@@ -138,7 +138,7 @@ describe("a read and its step as one promise (readThen)", () => {
 
   test("a step that reads on settles the same read with the next read's step; an abort meanwhile rejects it, mapped by that step", async () => {
     const client = new AbortController();
-    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(client.signal, TIMEOUTS, "a");
     const seen: string[] = [];
     const onward = (next: Promise<string>) => readingOn(attempt, seen, next);
     expect(await attempt.readThen(Promise.resolve("head"), onward(Promise.resolve("body")))).toBe("BODY");
@@ -169,7 +169,7 @@ describe("a read's outcome in the same promise (readInto)", () => {
   });
 
   test("the steps' value settles through the outcome; a step's, the read's or settled's failure through its recovery", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     const seen: string[] = [];
     expect(await attempt.readInto(Promise.resolve("ok"), step(seen), outcome(seen))).toBe("<OK>");
     expect(
@@ -201,7 +201,7 @@ describe("a read's outcome in the same promise (readInto)", () => {
 
   test("an abort recovers at once, through the step's mapping; a read gone on carries the outcome along", async () => {
     const client = new AbortController();
-    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(client.signal, TIMEOUTS, "a");
     const seen: string[] = [];
     const onward = (next: Promise<string>) => readingOn(attempt, seen, next);
     expect(
@@ -235,7 +235,7 @@ describe("a read's outcome in the same promise (readInto)", () => {
 describe("an attempt as its upstream call's cancel hook", () => {
   test("the stage hooked in is aborted with the attempt's reason, after its signal; then let go", () => {
     const client = new AbortController();
-    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(client.signal, TIMEOUTS, "a");
     const seen: string[] = [];
     attempt.signal.addEventListener("abort", () => seen.push("signal"));
     attempt.stage = { abort: (reason) => seen.push(`stage: ${(reason as Error).message}`) };
@@ -251,7 +251,7 @@ describe("an attempt as its upstream call's cancel hook", () => {
     const before = controllers();
     const client = new AbortController();
     // Held, so that a collection cannot hide controllers the attempts made.
-    const attempts = Array.from({ length: 200 }, () => new Attempt(client.signal, TIMEOUTS, "provider:a"));
+    const attempts = Array.from({ length: 200 }, () => new Attempt(client.signal, TIMEOUTS, "a"));
     expect(controllers() - before).toBeLessThan(10);
     client.abort(new Error("client left"));
     for (const attempt of attempts) expect(attempt.cancelled).toBe(true);
@@ -261,7 +261,7 @@ describe("an attempt as its upstream call's cancel hook", () => {
   });
 
   test("a read begun after the attempt ended rejects at once with its reason, no signal made", async () => {
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
     attempt.abort(new Error("abandoned"));
     const read = attempt.read(new Promise<never>(() => {}));
     expect(((await read.catch((error: unknown) => error)) as Error).message).toBe("abandoned");

@@ -3,6 +3,7 @@ import type { Abortable, CancelHook } from "../core/cancel-hook.ts";
 import { type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import { SteppedReads } from "./stepped-reads.ts";
 
 /** What each bound waits for, as a timeout message says it. */
@@ -51,7 +52,8 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
     /** The caller's end: a signal, or who aborts it and can tell the attempt directly (no event listener). */
     private readonly client: AbortSource,
     readonly timeouts: AttemptTimeouts,
-    private readonly routeLabel: string,
+    /** The upstream's name (`fa`, `worker:w1`), which a timeout's message names it by (`upstreamName`). */
+    private readonly nameOfUpstream: string,
     /**
      * When the attempt began (`performance.now()`): the router's one reading, which its first
      * bound, its route's latency, its audit entry and its metrics all count from (a read is
@@ -127,7 +129,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   private timedOut(): void {
     this.end(
       upstreamTimeout(
-        `upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,
+        `${upstreamName(this.nameOfUpstream)} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,
       ),
     );
   }

@@ -71,7 +71,7 @@ export function relay(
   const attempt = new Attempt(
     new AbortController().signal,
     { connectMs: 5_000, firstByteMs: 5_000, idleMs: options.idleMs ?? 5_000 },
-    "provider:a",
+    "a",
   );
   let done = 0;
   const source = new ByteRelay(

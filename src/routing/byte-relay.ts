@@ -3,6 +3,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import { inBandError } from "../translate/stream/in-band-error.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
@@ -10,7 +11,7 @@ import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
 export interface ByteRelayOptions extends UsageSink, RelayEnd {
-  /** Names the upstream in error messages. */
+  /** The upstream's name (`fa`, `worker:w1`), as error messages name it through `upstreamName`. */
   readonly provider: string;
 }
 
@@ -132,7 +133,7 @@ export class ByteRelay extends UpstreamRelay {
       this.close(undefined, true);
       return out ? joinBytes([out, closing]) : closing;
     }
-    const cut = upstreamError(`upstream ${this.provider} ended the stream without its end marker`);
+    const cut = upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
     return this.failAfterBytes(cut, out, true);
   }
 
@@ -162,7 +163,7 @@ export class ByteRelay extends UpstreamRelay {
    */
   private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
     const broken =
-      this.scan.overlongLine ?? upstreamError(`upstream ${this.provider} sent a malformed stream event`);
+      this.scan.overlongLine ?? upstreamError(`${upstreamName(this.provider)} sent a malformed stream event`);
     return this.failAfterBytes(broken, taken && this.scan.beforeBroken());
   }
 }

@@ -13,7 +13,7 @@ const timeouts = { connectMs: 60_000, firstByteMs: 60_000, idleMs: 60_000 };
 const decoder = new TextDecoder();
 
 async function relayed(events: SseEvent[]) {
-  const attempt = new Attempt(new AbortController().signal, timeouts, "provider:vx-claude");
+  const attempt = new Attempt(new AbortController().signal, timeouts, "vx-claude");
   async function* source() {
     yield* events;
   }
@@ -24,7 +24,7 @@ async function relayed(events: SseEvent[]) {
     reader,
     attempt,
     (error) => ended.push(error),
-    "provider:vx-claude",
+    "vx-claude",
   );
   let text = "";
   let failure: unknown;
@@ -60,7 +60,7 @@ describe("EventChunks: when a relayed stream is whole", () => {
     const out = await relayed(upTo("content_block_delta"));
     expect((out.failure as GatewayError).code).toBe("upstream_error");
     expect((out.failure as GatewayError).message).toBe(
-      "upstream provider:vx-claude ended the stream without its end marker",
+      "upstream vx-claude ended the stream without its end marker",
     );
     expect(out.ended).toEqual([out.failure as GatewayError]);
     expect(out.complete).toBe(false);

@@ -1,6 +1,7 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, providerFailure, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
 import { closingAfter, endsStreamEvent } from "./stream-end.ts";
 
@@ -57,7 +58,7 @@ export class EventChunks implements ChunkSource {
     private readonly reader: EventReader,
     private readonly attempt: Attempt,
     private readonly done: (error?: GatewayError) => void,
-    /** The upstream's name in a cut-off stream's error (`provider:a`). */
+    /** The upstream's name in a cut-off stream's error (`fa`, `worker:w1`: `upstreamName`). */
     private readonly provider: string,
   ) {
     if (first.done) this.close();
@@ -117,7 +118,7 @@ export class EventChunks implements ChunkSource {
       this.close();
       return encoder.encode(closing);
     }
-    throw upstreamError(`upstream ${this.provider} ended the stream without its end marker`);
+    throw upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
   }
 
   cancel(): void {

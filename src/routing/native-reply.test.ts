@@ -21,10 +21,9 @@ function answer(headers: Record<string, string>): Response {
 function context(): NativeReplyContext {
   const timeouts = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
   return {
-    label: "provider:a",
     dialect: "openai",
     provider: "a",
-    attempt: new Attempt(new AbortController().signal, timeouts, "provider:a"),
+    attempt: new Attempt(new AbortController().signal, timeouts, "a"),
     stream: true,
     maxBody: 1 << 20,
     maxLine: 1 << 16,

@@ -1,9 +1,15 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { type Dialect, isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { closedMidBody, notJson, wholeBody, wholeForStream } from "../providers/http/read-reply.ts";
+import {
+  closedMidBody,
+  notJson,
+  notJsonObject,
+  wholeBody,
+  wholeForStream,
+} from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
@@ -38,8 +44,6 @@ export type ClientReply =
  * handed the context itself). The router's attempt is one (routing/route-attempt.ts).
  */
 export interface NativeReplyContext extends ByteRelayOptions {
-  /** Names the upstream in errors (`provider:a`). */
-  readonly label: string;
   /** The upstream's dialect, which is the caller's: its failures are a same-dialect caller's. */
   readonly dialect: Dialect;
   readonly attempt: Attempt;
@@ -87,15 +91,19 @@ export function readNativeReply(
   if (context.stream && contentType.includes("text/event-stream") && response.body)
     return relayedReply(response.body.getReader(), declaredLength(response), context);
   // The common answer: read, parsed and checked as the read settles (no async frame).
-  const body = readBounded(response, context.maxBody, context.label, "refuse");
+  const body = readBounded(response, context.maxBody, context.provider, "refuse");
   const step = new WholeAnswer(context, response.status, contentType);
   return onward ? context.attempt.readOn(body, step) : context.attempt.readThen(body, step);
 }
 
 async function failedReply(response: Response, context: NativeReplyContext): Promise<never> {
-  const { attempt, label } = context;
-  const text = await attempt.read(readErrorText(response, label)).catch(() => "");
-  throw upstreamFailure(label, { status: response.status, headers: response.headers, text }, context.dialect);
+  const { attempt, provider } = context;
+  const text = await attempt.read(readErrorText(response, provider)).catch(() => "");
+  throw upstreamFailure(
+    provider,
+    { status: response.status, headers: response.headers, text },
+    context.dialect,
+  );
 }
 
 /**
@@ -120,7 +128,7 @@ function declaredLength(response: Response): number {
 
 /** A whole answer handed over as bytes (no `Response`): checked and read as `readBounded`'s body would be. */
 function wholeReply(answer: WholeBytes, context: NativeReplyContext): ClientReply {
-  const body = wholeBody(context.label, answer, context.maxBody, context.dialect);
+  const body = wholeBody(context.provider, answer, context.maxBody, context.dialect);
   // Checked here and now: no read step object for a body already in hand.
   return checkedAnswer(context, answer.status, answer.contentType ?? "application/json", body);
 }
@@ -132,17 +140,17 @@ function checkedAnswer(
   contentType: string,
   body: Uint8Array<ArrayBuffer>,
 ): ClientReply {
-  const label = context.label;
+  const provider = context.provider;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.decode(body));
   } catch {
-    throw notJson(label);
+    throw notJson(provider);
   }
-  if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
-  const failed = errorInAnswer(label, parsed);
+  if (!isJsonObject(parsed)) throw notJsonObject(provider);
+  const failed = errorInAnswer(provider, parsed);
   if (failed) throw failed;
-  if (context.stream) throw wholeForStream(label, contentType);
+  if (context.stream) throw wholeForStream(provider, contentType);
   context.done();
   context.onBody(parsed);
   // Its usage is read off `parsed` by the caller: no answer object around the reply.
@@ -162,6 +170,6 @@ class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {
   }
 
   failed(error: unknown): unknown {
-    return this.context.attempt.failure(error, closedMidBody(this.context.label));
+    return this.context.attempt.failure(error, closedMidBody(this.context.provider));
   }
 }

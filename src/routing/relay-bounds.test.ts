@@ -46,7 +46,7 @@ describe("ByteRelay: the first-byte bound", () => {
     const attempt = new Attempt(
       new AbortController().signal,
       { connectMs: 5_000, firstByteMs, idleMs: 5_000 },
-      "provider:a",
+      "a",
       0,
     );
     const body = encoder.encode(OPENAI_STREAM);
@@ -62,7 +62,7 @@ describe("ByteRelay: the first-byte bound", () => {
     const attempt = new Attempt(
       new AbortController().signal,
       { connectMs: 120_017, firstByteMs: 120_019, idleMs: 5_000 },
-      "provider:a",
+      "a",
       0,
     );
     attempt.arm("connect", 120_017, 0);
@@ -84,7 +84,7 @@ describe("ByteRelay: the first-byte bound", () => {
     const attempt = new Attempt(
       new AbortController().signal,
       { connectMs: 5_000, firstByteMs: 30, idleMs: 5_000 },
-      "provider:a",
+      "a",
     );
     // A comment only: bytes, but no event yet; then the upstream goes quiet.
     const started = new ByteRelay(feedOf([encoder.encode(": hi\n\n")], "pending"), attempt, options).start();
@@ -93,6 +93,6 @@ describe("ByteRelay: the first-byte bound", () => {
       () => undefined,
       (failure: Error) => failure,
     );
-    expect(error?.message).toBe("upstream provider:a timed out waiting for the first byte (30 ms)");
+    expect(error?.message).toBe("upstream a timed out waiting for the first byte (30 ms)");
   });
 });

@@ -79,7 +79,8 @@ export class RouteAttempt
     /** When the attempt began: the reading its telemetry was told (`Attempt.startedMs`). */
     startedMs: number,
   ) {
-    super(client, target.timeouts, target.label, startedMs);
+    // Errors name the upstream the call went to (a worker of a `workers` route: `worker:w1`).
+    super(client, target.timeouts, upstream.servedBy ?? upstream.name, startedMs);
     this.route = target.label;
     this.upstreamModel = target.upstreamModel;
   }
@@ -110,9 +111,12 @@ export class RouteAttempt
   get dialect(): Dialect {
     return this.upstream.dialect;
   }
-  /** The byte relay's name for the upstream in its errors (`provider:a`). */
+  /**
+   * The upstream's name in the errors of the reply's read and relay (`fa`, `worker:w1`,
+   * `worker:w1@node-2`), which name it through `upstreamName` as its provider's own do.
+   */
   get provider(): string {
-    return this.target.label;
+    return this.upstream.servedBy ?? this.upstream.name;
   }
   get maxLine(): number {
     return this.policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;

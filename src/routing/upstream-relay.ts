@@ -1,6 +1,7 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
 import type { ReadStep } from "./stepped-reads.ts";
 
@@ -113,7 +114,7 @@ export abstract class UpstreamRelay
   protected midStreamFailure(error: unknown): GatewayError {
     return this.attempt.failure(
       error,
-      upstreamError(`upstream ${this.provider} closed the connection mid-stream`),
+      upstreamError(`${upstreamName(this.provider)} closed the connection mid-stream`),
     );
   }
 

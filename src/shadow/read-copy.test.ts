@@ -34,7 +34,7 @@ describe("readCopy", () => {
     const error = await failureOf(cutAnswer('data: {"choices":[]}\n\n', "text/event-stream"), true);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 502, code: "upstream_error" });
-    expect((error as GatewayError).message).toContain("provider:twin closed the connection mid-stream");
+    expect((error as GatewayError).message).toContain("upstream twin closed the connection mid-stream");
   });
 
   test("so is a whole body cut mid-way", async () => {

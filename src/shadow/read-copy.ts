@@ -2,7 +2,9 @@ import { type Dialect, isJsonObject, type Operation } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import { notJson, notJsonObject } from "../providers/http/read-reply.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { type Answer, answerFromJson, SseAnswerReader } from "./answer.ts";
 
@@ -21,7 +23,7 @@ export interface ShadowOutcome {
 
 /** What reading a copy's answer needs to know: plain data, so the shadow thread has it too. */
 export interface CopyTarget {
-  /** The route's label, as errors name it (`provider:twin`). */
+  /** The route's label (`provider:twin`); errors name its upstream through `upstreamName` (`upstream twin`). */
   readonly label: string;
   readonly dialect: Dialect;
   readonly operation: Operation;
@@ -122,9 +124,9 @@ export async function readCopy(
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+      throw notJson(label);
     }
-    if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+    if (!isJsonObject(parsed)) throw notJsonObject(label);
     const failed = errorInAnswer(label, parsed);
     if (failed) throw failed;
     const usageOf = target.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
@@ -158,5 +160,5 @@ export async function readCopy(
  */
 function cutShort(label: string, error: unknown, signal: AbortSignal, part: "body" | "stream"): unknown {
   if (signal.aborted || error instanceof GatewayError) return error;
-  return upstreamError(`upstream ${label} closed the connection mid-${part}`);
+  return upstreamError(`${upstreamName(label)} closed the connection mid-${part}`);
 }

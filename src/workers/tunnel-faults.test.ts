@@ -82,9 +82,12 @@ describe("worker faults seen from the gateway", () => {
       ]);
       expect(gateway.registry.ejectedUntil(box) !== undefined).toBe(i === 2);
     }
-    expect(gateway.logs).toContainEqual(
-      expect.objectContaining({ level: "warn", message: expect.stringContaining("out of rotation") }),
-    );
+    // Its fields in snake_case, as every log line's (one pipeline reads the gateway's and the worker's).
+    expect(gateway.logs).toContainEqual({
+      level: "warn",
+      message: "worker taken out of rotation: its upstream keeps failing",
+      fields: { worker: "box", failures: 3, cooldown_ms: 30_000 },
+    });
     // The only worker serving the model: still tried, and its answer brings it back.
     await answer((id) => {
       raw.send({ type: "head", id, status: 200, contentType: "application/json" });

@@ -236,6 +236,28 @@ describe("logs: json", () => {
     });
   });
 
+  test("a failing configured route and a failing worker route name their upstream alike: the caller's error, the access line and the audit row", async () => {
+    // The route as the config spells it, `provider:NAME` or `worker:NAME`; the message names its
+    // upstream `upstream NAME` or `worker NAME`, whichever path (a provider's read, the relay) failed.
+    const cases = [
+      { model: "m1", route: "provider:fake", named: "upstream fake" },
+      { model: "fake-model", route: "worker:w-json", named: "worker w-json" },
+    ];
+    for (const { model, route, named } of cases) {
+      const id = `log-named-${model}`;
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(key), "x-request-id": id },
+        body: chatBody(model, "hi [[fake:errorBody]]"),
+      });
+      expect(res.status).toBe(502);
+      const { message } = ((await res.json()) as { error: { message: string } }).error;
+      expect(message).toStartWith(`${named} answered 200 with an error`);
+      expect(await accessLine(id)).toMatchObject({ level: "error", route, reason: message });
+      expect(await auditRow(gw, id)).toMatchObject({ route, errorMessage: message });
+    }
+  });
+
   test("every line of the gateway and the worker is JSON with time, level and msg", async () => {
     const workerLines = await waitFor("the worker's registration line", () => {
       const lines = linesOf(worker.stderr.all);
@@ -248,5 +270,23 @@ describe("logs: json", () => {
       expect(typeof line.msg).toBe("string");
     }
     expect(gatewayLines.find((l) => l.msg === "worker connected")).toMatchObject({ worker: "w-json" });
+  });
+
+  // Last: the worker stops here. One log pipeline reads both processes, so both name fields alike.
+  test("every field the gateway and the worker log is named in snake_case, up to the worker's drain", async () => {
+    expect(await worker.stop("SIGTERM")).toBe(0);
+    const workerLines = linesOf(worker.stderr.all);
+    expect(workerLines.find((l) => l.msg === "registered with the gateway")).toMatchObject({
+      worker_id: expect.any(String),
+      models: ["fake-model"],
+    });
+    expect(workerLines.find((l) => l.msg === "draining: finishing in-flight requests")).toMatchObject({
+      in_flight: 0,
+    });
+    await waitFor("the gateway to see the worker go", () =>
+      linesOf(gw.stderr.all).some((l) => l.msg === "worker disconnected" && l.worker === "w-json"),
+    );
+    const keys = new Set([...workerLines, ...linesOf(gw.stderr.all)].flatMap((line) => Object.keys(line)));
+    expect([...keys].filter((key) => !/^[a-z0-9_.]+$/.test(key))).toEqual([]);
   });
 });

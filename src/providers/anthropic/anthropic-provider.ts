@@ -2,6 +2,7 @@ import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { postCall, postNative } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 
 export interface AnthropicOptions {
   name: string;
@@ -33,7 +34,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path =
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
-    if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    if (!path) throw unsupportedOperation(`${upstreamName(options.name)} does not serve ${call.operation}`);
     if (call.native) return postNative(options.name, base + path, headers, call, doFetch);
     const response = await postCall(options.name, base + path, headers, call, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);

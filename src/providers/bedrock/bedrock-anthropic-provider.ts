@@ -3,6 +3,7 @@ import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { countTokensToMessages } from "../../translate/openai-to-bedrock/count-tokens-to-converse.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import { type BedrockOptions, bedrockCalls } from "./bedrock-call.ts";
 import { BedrockEvents } from "./event-stream.ts";
 
@@ -60,7 +61,7 @@ export function createBedrockAnthropicProvider(options: BedrockOptions): Provide
     const own: ProviderCall = { ...call, offload: undefined };
     if (call.operation === "messages") return messages(own);
     if (call.operation === "count_tokens") return countTokens(own);
-    throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    throw unsupportedOperation(`${upstreamName(options.name)} does not serve ${call.operation}`);
   }
 
   // `passThrough`: a same-dialect call arrives with the caller's headers (`native`, for the betas);

@@ -5,6 +5,7 @@ import { TRACESTATE } from "../../core/tracestate.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ProviderCall } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
 
@@ -110,7 +111,8 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     } catch {
       json = undefined;
     }
-    if (!isJsonObject(json)) throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+    if (!isJsonObject(json))
+      throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
     return json;
   }
 

@@ -22,6 +22,7 @@ import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { translatedReply } from "../http/translated-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import { type BedrockOptions, bedrockCalls } from "./bedrock-call.ts";
 import { BedrockEvents } from "./event-stream.ts";
 
@@ -58,7 +59,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const embedder = bedrockEmbedder(model);
     if (!embedder)
       throw unsupportedOperation(
-        `provider ${options.name} embeds only with ${BEDROCK_EMBEDDING_FAMILIES} models, not ${model}`,
+        `${upstreamName(options.name)} embeds only with ${BEDROCK_EMBEDDING_FAMILIES} models, not ${model}`,
       );
     const ask = readEmbeddingsAsk(call.body, options.name);
     const embedded = await embedInCalls(ask.texts, embedder.perCall, call.signal, async (texts, signal) => {
@@ -82,7 +83,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     if (call.operation === "chat") return chat(call);
     if (call.operation === "embeddings") return embeddings(call);
     if (call.operation === "count_tokens") return countTokens(call);
-    throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    throw unsupportedOperation(`${upstreamName(options.name)} does not serve ${call.operation}`);
   }
 
   return {

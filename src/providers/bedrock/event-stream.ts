@@ -3,6 +3,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import type { ByteFeed } from "../http/streamed-answer.ts";
 import { type EventDecoder, UpstreamEvents } from "../http/upstream-events.ts";
 import type { ProviderCall } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import { bedrockFailure } from "./bedrock-errors.ts";
 
 const utf8 = new TextDecoder();
@@ -75,7 +76,7 @@ export class ConverseDecoder implements EventDecoder {
   end(): SseEvent[] {
     this.throwHeld();
     if (this.frames.pending > 0)
-      throw upstreamError(`upstream ${this.provider} cut an event-stream frame short`);
+      throw upstreamError(`${upstreamName(this.provider)} cut an event-stream frame short`);
     return [];
   }
 
@@ -92,7 +93,7 @@ export class ConverseDecoder implements EventDecoder {
     try {
       message = this.codec.decode(frame);
     } catch {
-      throw upstreamError(`upstream ${this.provider} sent a broken event stream`);
+      throw upstreamError(`${upstreamName(this.provider)} sent a broken event stream`);
     }
     const header = (name: string) => {
       const value = message.headers[name]?.value;
@@ -195,13 +196,13 @@ export class InvokeDecoder implements EventDecoder {
         ? (payload as Record<string, unknown>).bytes
         : undefined;
     if (event.event !== "chunk" || typeof bytes !== "string")
-      throw upstreamError(`upstream ${this.provider} sent a stream frame that is not a chunk`);
+      throw upstreamError(`${upstreamName(this.provider)} sent a stream frame that is not a chunk`);
     const data = utf8.decode(Buffer.from(bytes, "base64"));
     const inner = safeJson(data);
     const type =
       typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>).type : undefined;
     if (typeof type !== "string")
-      throw upstreamError(`upstream ${this.provider} sent a chunk that is no event`);
+      throw upstreamError(`${upstreamName(this.provider)} sent a chunk that is no event`);
     return { event: type, data };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { upstreamName } from "../upstream-name.ts";
 import type { Expiring } from "./cached-credential.ts";
 
 const tokenReply = z.looseObject({
@@ -50,6 +51,6 @@ export const credentialFailure = (provider: string, why: string) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `could not get credentials for upstream ${provider}: ${why}`,
+    message: `could not get credentials for ${upstreamName(provider)}: ${why}`,
     retryable: true,
   });

@@ -29,6 +29,7 @@ import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { translatedReply } from "../http/translated-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 
 /** Where a Google model lives and how to authenticate: the Gemini API or Vertex AI. */
 export interface GoogleEndpoint {
@@ -81,7 +82,8 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     body: JsonObject,
   ) {
     const reply = await post({ ...call, stream: false, signal, cancel: undefined }, model, method, body);
-    if (reply.kind !== "json") throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+    if (reply.kind !== "json")
+      throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
     return reply.body;
   }
 
@@ -118,7 +120,8 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
           ? chatRequestToVertexCount(call.body)
           : chatRequestToGeminiCount(model, call.body);
       const reply = await post({ ...call, stream: false }, model, "countTokens", body);
-      if (reply.kind !== "json") throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+      if (reply.kind !== "json")
+        throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
       return googleCountToMessages(reply.body);
     });
   }
@@ -127,7 +130,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     if (call.operation === "embeddings") return embeddings(call);
     if (call.operation === "count_tokens") return countTokens(call);
     if (call.operation !== "chat")
-      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+      throw unsupportedOperation(`${upstreamName(options.name)} does not serve ${call.operation}`);
     const model = String(call.body.model);
     const method = call.stream ? "streamGenerateContent?alt=sse" : "generateContent";
     const reply = await post(call, model, method, chatRequestToGemini(call.body));
@@ -139,9 +142,9 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
         new GeminiChunkWriter(id, model, wantsUsage(call.body)),
       );
     }
-    if (call.stream) throw upstreamError(`upstream ${options.name} did not answer with an event stream`);
+    if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);
     if (!isJsonObject(reply.body))
-      throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+      throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
     return { kind: "json", body: geminiResponseToChat(reply.body, model, id) };
   }
 

@@ -3,6 +3,7 @@ import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import type { GoogleEndpoint } from "./gemini-provider.ts";
 
 export interface VertexAnthropicOptions {
@@ -32,7 +33,7 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
 
   async function call(call: ProviderCall): Promise<ProviderReply> {
     if (call.operation !== "messages" && call.operation !== "count_tokens")
-      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+      throw unsupportedOperation(`${upstreamName(options.name)} does not serve ${call.operation}`);
     const model = String(call.body.model);
     const counting = call.operation === "count_tokens";
     const { model: _inTheUrl, ...rest } = call.body;

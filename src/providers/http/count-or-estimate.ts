@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import type { ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 
 /**
  * A vendor's token count for a count_tokens call, or, where the vendor cannot count for the model
@@ -20,7 +21,7 @@ export async function countOrEstimate(
     if (signal.aborted) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw unsupportedOperation(
-      `provider ${provider} did not count tokens for ${model} (${reason}); the gateway estimates them`,
+      `${upstreamName(provider)} did not count tokens for ${model} (${reason}); the gateway estimates them`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { GatewayError } from "../../core/gateway-error.ts";
 import { joinBytes } from "../../core/join-bytes.ts";
+import { upstreamName } from "../upstream-name.ts";
 
 /** `routing.max_upstream_body`'s default: larger than any real completion or embedding batch. */
 export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
@@ -11,7 +12,7 @@ export const tooLarge = (provider: string, max: number) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `upstream ${provider} sent an answer larger than ${max} bytes (routing.max_upstream_body)`,
+    message: `${upstreamName(provider)} sent an answer larger than ${max} bytes (routing.max_upstream_body)`,
   });
 
 /**

@@ -28,7 +28,7 @@ function upstreamWriting(head: string, body: string): string {
 
 async function failureOf(url: string): Promise<GatewayError | undefined> {
   const call = { stream: false, signal: new AbortController().signal };
-  return readUpstreamReply("provider:a", await fetch(url), call).then(
+  return readUpstreamReply("a", await fetch(url), call).then(
     () => undefined,
     (error: GatewayError) => error,
   );
@@ -44,7 +44,7 @@ describe("readUpstreamReply: a whole answer", () => {
     expect([error?.status, error?.code, error?.message, error?.retryable]).toEqual([
       502,
       "upstream_error",
-      "upstream provider:a closed the connection mid-body",
+      "upstream a closed the connection mid-body",
       true,
     ]);
   });
@@ -55,6 +55,6 @@ describe("readUpstreamReply: a whole answer", () => {
       `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}`,
       body,
     );
-    expect((await failureOf(url))?.message).toBe("upstream provider:a sent a body that is not JSON");
+    expect((await failureOf(url))?.message).toBe("upstream a sent a body that is not JSON");
   });
 });

@@ -2,6 +2,7 @@ import { type Dialect, isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import {
   DEFAULT_MAX_UPSTREAM_BODY,
   MAX_ERROR_BODY,
@@ -59,7 +60,7 @@ export async function readUpstreamReply(
  */
 export function wholeForStream(provider: string, contentType: string): GatewayError {
   return upstreamError(
-    `upstream ${provider} answered a stream request with a whole body (${contentType || "no content type"}), not an event stream`,
+    `${upstreamName(provider)} answered a stream request with a whole body (${contentType || "no content type"}), not an event stream`,
   );
 }
 
@@ -103,11 +104,15 @@ const TEXT = new TextDecoder();
  * length or last chunk), passed through or translated alike.
  */
 export const closedMidBody = (provider: string) =>
-  upstreamError(`upstream ${provider} closed the connection mid-body`);
+  upstreamError(`${upstreamName(provider)} closed the connection mid-body`);
 
 /** A 2xx body that does not parse, passed through or translated alike. */
 export const notJson = (provider: string) =>
-  upstreamError(`upstream ${provider} sent a body that is not JSON`);
+  upstreamError(`${upstreamName(provider)} sent a body that is not JSON`);
+
+/** A 2xx body that parses to something other than an object (an array, a string, a number). */
+export const notJsonObject = (provider: string) =>
+  upstreamError(`${upstreamName(provider)} sent a body that is not a JSON object`);
 
 /**
  * A body that could not be read or parsed: our error, the abort's reason, or `otherwise`. The
@@ -136,7 +141,7 @@ function jsonReply(
   } catch (error) {
     throw readFailure(error, call, () => notJson(provider));
   }
-  if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
+  if (!isJsonObject(body)) throw notJsonObject(provider);
   const failed = errorInAnswer(provider, body);
   if (failed) throw failed;
   return { kind: "json", body };

@@ -3,6 +3,7 @@ import type { Dialect } from "../../core/dialect.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import { type GoogleError, googleHttpStatus, readGoogleError } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { upstreamName } from "../upstream-name.ts";
 
 /** What an upstream answered with a non-2xx status. */
 export interface UpstreamAnswer {
@@ -98,7 +99,7 @@ export function googleFailure(
 ): GatewayError {
   const status = googleHttpStatus(google, received);
   if (status === 504) {
-    const message = `upstream ${provider} timed out${google.message ? `: ${google.message}` : ""}`;
+    const message = `${upstreamName(provider)} timed out${google.message ? `: ${google.message}` : ""}`;
     return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });
   }
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
@@ -132,14 +133,14 @@ export function statusFailure(
       status: 502,
       code: "upstream_error",
       // No upstream detail: the client must not read "authentication error" as its own.
-      message: `upstream ${provider} rejected the gateway's credentials`,
+      message: `${upstreamName(provider)} rejected the gateway's credentials`,
     });
   }
   if (status === 429) {
     return new GatewayError({
       status: 429,
       code: "rate_limited",
-      message: message ?? `upstream ${provider} is rate limiting the gateway`,
+      message: message ?? `${upstreamName(provider)} is rate limiting the gateway`,
       retryable: true,
       headers: { ...known.retry },
       ...(detail ? { upstream: detail } : {}),
@@ -151,7 +152,7 @@ export function statusFailure(
     return new GatewayError({
       status,
       code: known.code ?? fallback,
-      message: message ?? `upstream ${provider} rejected the request (${status})`,
+      message: message ?? `${upstreamName(provider)} rejected the request (${status})`,
       ...(known.param ? { param: known.param } : {}),
       ...(detail ? { upstream: detail } : {}),
     });
@@ -162,7 +163,7 @@ export function statusFailure(
   return new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `upstream ${provider} answered ${status}`,
+    message: `${upstreamName(provider)} answered ${status}`,
     retryable: true,
     headers: { ...known.retry },
     ...(detail ? { upstream: detail } : {}),
@@ -174,7 +175,7 @@ export const unreachable = (provider: string) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `could not reach upstream ${provider}`,
+    message: `could not reach ${upstreamName(provider)}`,
     retryable: true,
   });
 
@@ -196,7 +197,7 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
   return new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `upstream ${provider} answered 200 with an error${error.message ? `: ${error.message}` : ""}`,
+    message: `${upstreamName(provider)} answered 200 with an error${error.message ? `: ${error.message}` : ""}`,
     retryable: true,
   });
 }

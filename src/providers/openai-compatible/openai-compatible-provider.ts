@@ -5,6 +5,7 @@ import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamName } from "../upstream-name.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
 export interface OpenAICompatibleOptions {
@@ -54,7 +55,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 
   function urlOf(call: ProviderCall): string {
     const path = call.native?.path ?? PATHS[call.operation];
-    if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    if (!path) throw unsupportedOperation(`${upstreamName(options.name)} does not serve ${call.operation}`);
     if (options.url) return options.url(path, String(call.body.model));
     let url = urls.get(path);
     if (url === undefined) {

@@ -58,7 +58,7 @@ export class WorkerEjection {
       this.log("warn", "worker taken out of rotation: its upstream keeps failing", {
         worker: worker.name,
         failures: next.faults,
-        cooldownMs: this.policy.cooldownMs,
+        cooldown_ms: this.policy.cooldownMs,
       });
   }
 

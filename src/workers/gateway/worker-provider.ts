@@ -6,6 +6,7 @@ import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import { withLegacyMaxTokens } from "../../providers/openai-compatible/presets.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
+import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
@@ -95,7 +96,8 @@ function oneWorker(worker: RegisteredWorker): Provider {
    */
   function call(call: ProviderCall): Promise<ProviderReply> {
     const path = pathOf(call);
-    if (!path) return Promise.reject(unsupportedOperation(`workers do not serve ${call.operation}`));
+    if (!path)
+      return Promise.reject(unsupportedOperation(`${upstreamName(name)} does not serve ${call.operation}`));
     const request = tunnelRequest(call, path);
     if (!call.native) return translated(call, request);
     try {

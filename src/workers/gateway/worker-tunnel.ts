@@ -2,6 +2,7 @@ import { type GatewayError, unavailable } from "../../core/gateway-error.ts";
 import { IdTable } from "../../core/id-table.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
+import { namedWorker } from "../../providers/upstream-name.ts";
 import type { Answer } from "../answer-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { queuedBytes } from "../frame-writer.ts";
@@ -153,7 +154,7 @@ export class WorkerTunnel implements RegisteredWorker {
   }
 
   private start(request: TunnelRequest, lean: boolean): Promise<ExchangeAnswer> {
-    if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
+    if (this.closed) return Promise.reject(unavailable(`${namedWorker(this.name)} is gone`));
     const id = this.nextId();
     const frame = this.frames.forRequest(id, request);
     const limit = this.init.maxRequestBytes;
@@ -179,7 +180,7 @@ export class WorkerTunnel implements RegisteredWorker {
    * backed up (a busy worker's, which the calling node fails over without counting it).
    */
   relay(frame: RequestFrame, stream: TunnelStream): number | GatewayError {
-    if (this.closed) return unavailable(`worker ${this.name} is no longer connected`);
+    if (this.closed) return unavailable(`${namedWorker(this.name)} is no longer connected`);
     if (this.init.transport.backedUp?.(frame.bodyText?.length ?? 0)) return this.backedUp();
     const id = this.nextId();
     this.exchanges.set(id, stream);
@@ -189,7 +190,7 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** A request refused as by a busy worker: the socket would pass its limit and be closed. */
   private backedUp(): GatewayError {
-    return capacityRefusal(`worker ${this.name}: its connection is backed up`);
+    return capacityRefusal(`${namedWorker(this.name)}: its connection is backed up`);
   }
 
   /** More credit for a relayed stream, from the other node as its client reads. */

@@ -37,7 +37,7 @@ export class ResponsesApiVerdict {
     if (probe === "unknown" || signal.aborted) return false;
     this.known = probe === "served";
     this.log("info", `the upstream ${this.known ? "serves" : "does not serve"} the Responses API`, {
-      responsesApi: this.known,
+      responses_api: this.known,
     });
     return true;
   }

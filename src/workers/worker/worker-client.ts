@@ -88,13 +88,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       wake.abort();
       const current = session;
       if (!current) return;
-      log("info", "draining: finishing in-flight requests", { inFlight: current.inFlight });
+      log("info", "draining: finishing in-flight requests", { in_flight: current.inFlight });
       current.drain();
       const settled = new AbortController();
       await Promise.race([current.idle(), sleep(options.drainTimeoutMs ?? 30_000, settled.signal)]);
       settled.abort();
       if (current.inFlight > 0)
-        log("warn", "drain deadline passed; aborting the rest", { inFlight: current.inFlight });
+        log("warn", "drain deadline passed; aborting the rest", { in_flight: current.inFlight });
       current.close(CloseCode.normal, "drained");
     })();
     return drained;
@@ -112,7 +112,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     void connected.ended.then(() => ended.abort());
     const over = AbortSignal.any([ended.signal, wake.signal]);
     if (!(await responsesApi.askUntilKnown(over))) return false;
-    log("info", "registering again to announce the Responses API", { inFlight: connected.inFlight });
+    log("info", "registering again to announce the Responses API", { in_flight: connected.inFlight });
     connected.drain();
     await Promise.race([
       connected.idle(),
@@ -141,8 +141,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       } catch (error) {
         if (wake.signal.aborted) break;
         const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
-        if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { inMs });
-        else log("warn", "could not list the upstream's models; retrying", { error: String(error), inMs });
+        if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
+        else
+          log("warn", "could not list the upstream's models; retrying", {
+            error: String(error),
+            in_ms: inMs,
+          });
         await sleep(inMs, wake.signal);
         continue;
       }
@@ -201,7 +205,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         gateway: url.host,
         code: end.code,
         ...(end.reason ? { reason: end.reason } : {}),
-        inMs: delay,
+        in_ms: delay,
       });
       await sleep(delay, wake.signal);
     }

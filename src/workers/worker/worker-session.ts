@@ -283,14 +283,14 @@ export class WorkerSession {
     if (frame.batch) this.writer.peerReadsBatches();
     this.binaryAnswers = frame.binaryAnswers === true;
     const log = this.options.log;
-    log("info", "registered with the gateway", { workerId: frame.workerId, models: frame.accepted });
+    log("info", "registered with the gateway", { worker_id: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
     if (this.draining) this.send({ type: "drain" });
     const beat = setInterval(() => this.send({ type: "heartbeat", at: Date.now() }), frame.heartbeatMs);
     const watch = setInterval(() => {
       const silentMs = Date.now() - this.lastHeard;
       if (silentMs <= frame.heartbeatTimeoutMs) return;
-      log("warn", "the gateway stopped answering; dropping the connection", { silentMs });
+      log("warn", "the gateway stopped answering; dropping the connection", { silent_ms: silentMs });
       this.abandon(CloseCode.heartbeatTimeout, "heartbeat timeout");
     }, frame.heartbeatMs);
     this.timers.push(beat, watch);

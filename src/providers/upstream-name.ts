@@ -1,0 +1,24 @@
+/**
+ * How a route's label names a configured provider (`provider:fa`: routing/route-table.ts) and a
+ * worker (`worker:w1`, a worker provider's name too: workers/gateway/worker-provider.ts).
+ */
+const PROVIDER_PREFIX = "provider:";
+const WORKER_PREFIX = "worker:";
+
+/**
+ * How a message names an upstream — the caller's error, and so the access line's `reason`, the
+ * `route failed` line's and the audit row's `error_message`: a configured provider by its name in
+ * the config, as the metrics' `provider` label has it (`upstream fa`), a worker by its own, as
+ * docs/RELIABILITY.md quotes a worker's errors (`worker w1`; `worker w1@node-2` on another
+ * cluster node). Takes a provider's name (`fa`, `worker:w1`) or a route's label (`provider:fa`),
+ * so the same upstream reads the same whichever path its failure took (a provider's own read, the
+ * router's relay, a timeout). The `route` field keeps the label: a message is read, a field matched.
+ */
+export function upstreamName(name: string): string {
+  if (name.startsWith(WORKER_PREFIX)) return namedWorker(name.slice(WORKER_PREFIX.length));
+  if (name.startsWith(PROVIDER_PREFIX)) return `upstream ${name.slice(PROVIDER_PREFIX.length)}`;
+  return `upstream ${name}`;
+}
+
+/** A worker as a message names it, from its own name (`w1`, `w1@node-2`): `worker w1`. */
+export const namedWorker = (worker: string): string => `worker ${worker}`;

@@ -1,15 +1,11 @@
-import { dialectOf, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
+import { dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
 import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
-import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
-import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
-import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import { parseBody } from "../translate/parse-body.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
@@ -29,6 +25,7 @@ import type { CallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
+import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
 import { type HintNames, translationHints } from "./translation-hints.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
@@ -144,33 +141,6 @@ export function adaptDialect(
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
 
-/** Where a translated call goes: the route's provider (or the worker it chose) and model. */
-interface Target {
-  readonly provider: Provider;
-  readonly upstreamModel: string;
-}
-
-/** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
-const translatesChat = (provider: Provider): boolean =>
-  provider.dialect === "anthropic" || provider.chatTarget !== undefined;
-
-/**
- * A chat call that a translation carries to another API, what it cannot carry named in `dropped`:
- * what the caller asked for (`asked`), not what the gateway itself set on the way.
- */
-function translatedChat(
-  body: JsonObject,
-  { provider, upstreamModel }: Target,
-  model: string,
-  dropped: Dropped,
-  asked: JsonObject = body,
-): AdaptedCall {
-  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped, upstreamModel);
-  // The provider translates in its `call`; what its API cannot take is named here, before.
-  if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
-  return { ...sameDialect("chat", body, provider), dropped: dropped.list };
-}
-
 /**
  * The chat call a Responses call became, on `provider`: what the chat step cannot carry is named
  * as the caller knows it (`text.verbosity`, not the chat request's `verbosity`).
@@ -206,8 +176,7 @@ const RESPONSES_NAMES: CallerNames = {
   reasoning_effort: "reasoning.effort",
 };
 
-/** The caller's names for what a translation may write of its own: a chat caller's, a Responses caller's. */
-const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
+/** The caller's names for what a translation may write of its own: a Responses caller's. */
 const RESPONSES_HINTS: HintNames = { effort: "reasoning.effort", bound: "max_output_tokens" };
 
 /** What both steps of a composed translation dropped, each name once. */
@@ -228,33 +197,9 @@ const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
   hints: translationHints(chat.body, translated.body, RESPONSES_HINTS),
 });
 
-// The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
-// would make its scope (two, with the default parameter) an object on every call, the common
-// same-dialect call included.
-
-/** A chat call to an Anthropic upstream. */
-function chatViaMessages(
-  body: JsonObject,
-  model: string,
-  dropped: Dropped,
-  upstreamModel: string,
-): AdaptedCall {
-  const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
-  const messages = chatRequestToMessages(body, dropped, upstreamModel);
-  return {
-    operation: "messages",
-    body: messages,
-    dropped: dropped.list,
-    hints: translationHints(messages, body, CHAT_HINTS),
-    json: (reply) => messagesResponseToChat(reply, model),
-    stream: (events, onUsage) =>
-      messagesStreamToChat(events, {
-        requestedModel: model,
-        includeUsage,
-        ...(onUsage ? { onUsage } : {}),
-      }),
-  };
-}
+// The translations' closures are made in these helpers (and in translated-chat.ts): a closure in
+// `adaptDialect` over `model` would make its scope (two, with the default parameter) an object on
+// every call, the common same-dialect call included.
 
 /**
  * The Responses API passed through to an upstream that serves it. A chain stays where it is

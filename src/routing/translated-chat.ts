@@ -39,10 +39,6 @@ export function translatedChat(
 /** The caller's names for what a translation may write of its own: a chat caller's. */
 const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
 
-// The translation's closures are made here: a closure in `adaptDialect` over `model` would make
-// its scope (two, with the default parameter) an object on every call, the common same-dialect
-// call included.
-
 /** A chat call to an Anthropic upstream. */
 function chatViaMessages(
   body: JsonObject,

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
@@ -8,6 +8,7 @@ import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
+import { gatheredWithin } from "./output-bound.ts";
 import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   customInput,
@@ -63,14 +64,6 @@ export interface ResponsesStreamWriterOptions {
    */
   maxOutput?: number;
 }
-
-/** The answer outgrew `maxOutput`: what a whole answer that large is (a 502, not retried). */
-const outputTooLarge = (max: number) =>
-  new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `the upstream sent an answer larger than ${max} characters (routing.max_upstream_body), more than a Responses stream gathers`,
-  });
 
 /**
  * Writes a Responses event stream from chat chunks: the output items so far, the tool calls in
@@ -139,11 +132,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     }
   }
 
-  /** `text`, counted against `maxOutput`: thrown past it, ending the stream with its error event. */
+  /** `text`, counted against `maxOutput` (output-bound.ts): thrown past it, ending the stream. */
   private gather(text: string): string {
-    this.gathered += text.length;
-    const max = this.options.maxOutput;
-    if (max !== undefined && this.gathered > max) throw outputTooLarge(max);
+    this.gathered = gatheredWithin(this.gathered, text, this.options.maxOutput);
     return text;
   }
 

@@ -7,7 +7,7 @@ import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";

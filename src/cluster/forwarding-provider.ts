@@ -9,7 +9,8 @@ import type {
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { SERVED_BY_HEADER, WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { isOwnFault, pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";

@@ -9,7 +9,7 @@ import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../.
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { WorkerUpstreamFault } from "./tunnel-exchange.ts";
+import { WorkerUpstreamFault } from "./tunnel-failures.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {

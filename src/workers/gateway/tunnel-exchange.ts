@@ -26,8 +26,9 @@ const cancelled = () => new GatewayError({ status: 499, code: "internal_error", 
 export type ExchangeAnswer = Response | WholeAnswer | StreamedAnswer;
 
 /**
- * Set on an answer that came over a cluster peer link: the worker and node that served it, as
- * the node holding the worker said in the head frame.
+ * Set on an answer another cluster node's worker served: the worker and node that served it, by
+ * that node on an HTTP forward's answer (cluster/forward-endpoint.ts), or here on one that came
+ * over a peer link, as the node holding the worker said in the head frame.
  */
 export const SERVED_BY_HEADER = "x-mindgw-served-by";
 

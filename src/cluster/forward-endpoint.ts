@@ -84,7 +84,7 @@ export const clusterSecretRequired = (nodeId: string) =>
     headers: { [FORWARD_ERROR_HEADER]: nodeId },
   });
 
-/** What a refused forward carries back to the calling node (forwarding-provider.ts reads it). */
+/** What a refused forward carries back to the calling node (forward-over-http.ts reads it). */
 export interface ForwardRefusal {
   status: number;
   code: ErrorCode;

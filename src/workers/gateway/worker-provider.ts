@@ -176,5 +176,5 @@ export function pathOf(call: ProviderCall): UpstreamPath | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** A worker's report that its own model server failed (tunnel-exchange.ts), here or on another node. */
+/** A worker's report that its own model server failed (tunnel-failures.ts), here or on another node. */
 export const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUpstreamFault;

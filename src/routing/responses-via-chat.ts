@@ -23,6 +23,21 @@ import { sameDialect } from "./same-dialect-call.ts";
 import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
 import { type HintNames, translationHints } from "./translation-hints.ts";
 
+/** The chat request a Responses request becomes, its stored turns and referenced items in their places. */
+const chatRequestOf = (
+  body: JsonObject,
+  target: Target,
+  context: ResponsesContext,
+  policy: UnsupportedPolicy,
+): ChatFromResponses =>
+  responsesRequestToChat(
+    body,
+    context.previous,
+    policy,
+    context.referenced,
+    chatUpstreamNeeds(target.provider),
+  );
+
 /**
  * The chat call a Responses call became, on `provider`: what the chat step cannot carry is named
  * as the caller knows it (`text.verbosity`, not the chat request's `verbosity`).
@@ -94,13 +109,7 @@ export function responsesViaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
-  const translated = responsesRequestToChat(
-    body,
-    context.previous,
-    policy,
-    context.referenced,
-    chatUpstreamNeeds(target.provider),
-  );
+  const translated = chatRequestOf(body, target, context, policy);
   const chat = chatOf(translated, target, model, policy);
   const { tools, compact } = translated;
   return {
@@ -166,13 +175,7 @@ export function compactViaChat(
     ...inputItems(parseBody(responsesRequest, request, "request", responsesParam).input),
     { type: "compaction_trigger" },
   ];
-  const translated = responsesRequestToChat(
-    { ...request, input },
-    context.previous,
-    policy,
-    context.referenced,
-    chatUpstreamNeeds(target.provider),
-  );
+  const translated = chatRequestOf({ ...request, input }, target, context, policy);
   const chat = chatOf(translated, target, model, policy);
   return {
     ...sentViaChat(translated, chat),

@@ -7,7 +7,8 @@ import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
@@ -17,7 +18,6 @@ import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 export const FORWARD_PATH = "/cluster/v1/forward";
 /** Set on a refusal by this node (no worker, worker lost) so the caller can tell it from an upstream's answer. */
 export const FORWARD_ERROR_HEADER = "x-mindgw-cluster-error";
-export const SERVED_BY_HEADER = "x-mindgw-served-by";
 /** Where the forwarding node says it left (its client hung up, a timeout fired). */
 export const CANCEL_PATH = "/cluster/v1/cancel";
 /** Where another node reads or deletes a stored response a worker connected here holds. */
@@ -84,7 +84,7 @@ export const clusterSecretRequired = (nodeId: string) =>
     headers: { [FORWARD_ERROR_HEADER]: nodeId },
   });
 
-/** What a refused forward carries back to the calling node (forwarding-provider.ts reads it). */
+/** What a refused forward carries back to the calling node (forward-over-http.ts reads it). */
 export interface ForwardRefusal {
   status: number;
   code: ErrorCode;

@@ -8,10 +8,11 @@ import {
   routerFor,
   twoRoutes,
 } from "../routing/router-test-kit.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { type ForwardRequest, forwardRefusal, SERVED_BY_HEADER } from "./forward-endpoint.ts";
+import { type ForwardRequest, forwardRefusal } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-directory.ts";
 

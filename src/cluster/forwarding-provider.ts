@@ -1,6 +1,5 @@
 import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
-import { GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
-import { traceContextHeaders } from "../core/tracestate.ts";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type {
   Provider,
@@ -9,21 +8,13 @@ import type {
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { SERVED_BY_HEADER, WorkerUpstreamFault } from "../workers/gateway/tunnel-exchange.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { isOwnFault, pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
-import { CLUSTER_HEADER } from "./cluster-secret.ts";
-import {
-  CANCEL_PATH,
-  FORWARD_ERROR_HEADER,
-  FORWARD_PATH,
-  type ForwardRefusal,
-  type ForwardRequest,
-  STORED_PATH,
-  type StoredRequest,
-} from "./forward-endpoint.ts";
-import { FORWARD_VERSION, LINK_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
+import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
+import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
+import { LINK_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
 import type { PeerLinks } from "./peer-link.ts";
 
 export interface ForwardingOptions {
@@ -43,8 +34,6 @@ export interface ForwardingOptions {
 
 type PeerWorker = NodeEntry["workers"][number];
 const PREFIX = "worker:";
-/** A byte order mark, if a client sent one, stays part of the text. */
-const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * `provider: workers` on a cluster node: a worker connected here serves the call; else the call
@@ -60,7 +49,7 @@ const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
  * reads and deletes of what it holds reach it through its node (`holder`).
  */
 export function createForwardingProvider(options: ForwardingOptions): Provider {
-  const send = options.fetch ?? fetch;
+  const http: PeerHttp = { send: options.fetch ?? fetch, secret: options.secret };
   const { registry, directory, local } = options;
 
   /**
@@ -75,9 +64,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   ): Promise<ProviderReply> {
     let last: unknown;
     for (const peer of peers) {
+      const worker = pinned?.node === peer.id ? pinned.worker : undefined;
       let linked: Response | undefined;
       try {
-        linked = await overLink(peer, call, tenant, pinned?.node === peer.id ? pinned.worker : undefined);
+        linked = await overLink(peer, call, tenant, worker);
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
         // Refused before an answer (no worker there with room, the link or worker lost): the next.
@@ -92,58 +82,9 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         const reply = await readUpstreamReply(servedBy, linked, call);
         return { ...reply, servedBy };
       }
-      // A node from before the second format refuses its fields: it gets the first (and one from
-      // before the third, the second). Such a node lists no tenant's workers, so none is chosen.
-      const version = peer.forwardVersion ?? 1;
-      const current = version >= 2;
-      const native = current ? call.native : undefined;
-      const worker = current && pinned?.node === peer.id ? pinned.worker : undefined;
-      const request: ForwardRequest = {
-        operation: call.operation as ForwardRequest["operation"],
-        body: call.body,
-        stream: call.stream,
-        requestId: call.requestId,
-        forwardId: crypto.randomUUID(),
-        ...(version >= FORWARD_VERSION ? { tenant } : {}),
-        ...(worker ? { worker } : {}),
-        ...(native
-          ? {
-              native: {
-                headers: { ...native.headers },
-                query: native.query,
-                ...(native.path ? { path: native.path } : {}),
-              },
-              ...(native.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
-            }
-          : {}),
-      };
-      // Closing our end of the connection does not reliably reach the other node's handler once
-      // it streams, so leaving (client gone, timeout) is said explicitly.
-      const cancel = () => {
-        send(`${peer.url}${CANCEL_PATH}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", [CLUSTER_HEADER]: options.secret },
-          body: JSON.stringify({ forwardId: request.forwardId }),
-          signal: AbortSignal.timeout(5000),
-        }).catch(() => {});
-      };
-      call.signal.addEventListener("abort", cancel, { once: true });
       let response: Response;
       try {
-        response = await send(`${peer.url}${FORWARD_PATH}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            [CLUSTER_HEADER]: options.secret,
-            "x-request-id": call.requestId,
-            ...traceContextHeaders(
-              call.traceparent === undefined ? undefined : String(call.traceparent),
-              call.tracestate,
-            ),
-          },
-          body: JSON.stringify(request),
-          signal: call.signal,
-        });
+        response = await forwardOverHttp(http, peer, call, tenant, worker);
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
         last = unreachable(peer, error);
@@ -194,39 +135,6 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     }
   }
 
-  /** A stored response a worker on `peer` holds, read or removed through that node. */
-  async function forwardStored(
-    peer: NodeEntry,
-    worker: string,
-    tenant: string,
-    request: StoredForward,
-  ): Promise<Response> {
-    const body: StoredRequest = {
-      worker,
-      tenant,
-      method: request.method,
-      path: request.path,
-      query: request.query,
-      headers: { ...request.headers },
-      requestId: request.requestId,
-    };
-    const response = await send(`${peer.url}${STORED_PATH}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [CLUSTER_HEADER]: options.secret,
-        ...traceContextHeaders(request.traceparent, request.tracestate),
-      },
-      body: JSON.stringify(body),
-      signal: request.signal,
-    }).catch((error: unknown) => {
-      if (request.signal.aborted) throw request.signal.reason;
-      throw unreachable(peer, error);
-    });
-    if (response.headers.has(FORWARD_ERROR_HEADER)) throw await refusal(response, peer.id);
-    return response;
-  }
-
   /**
    * One worker on another node as a provider, named as on its own node. Should its node be gone
    * or refuse, a call that any worker can serve goes on to the next node serving the model, as
@@ -243,7 +151,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       ...(worker.responsesApi
         ? {
             responsesApi: true,
-            forward: (request: StoredForward) => forwardStored(peer, worker.name, tenant, request),
+            forward: (request: StoredForward) => forwardStored(http, peer, worker.name, tenant, request),
           }
         : {}),
       // Its model server down is the worker's own fault, come back over the link or the HTTP
@@ -333,35 +241,4 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     call,
     listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],
   };
-}
-
-/**
- * A node that cannot be reached (killed, stopped): its workers are gone from there, not failing.
- * Retryable, so the call moves on to the next node serving the model, and `unavailable`, which a
- * route's breaker ignores as it does a lost worker: the workers reconnect to another node within
- * their backoff and must be served there at once, not after a cooldown (routing/try-route.ts).
- */
-const unreachable = (peer: NodeEntry, error: unknown): GatewayError =>
-  unavailable(`node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`);
-
-/** The other node's own refusal (no worker with room, worker lost), kept as the same error. */
-async function refusal(response: Response, node: string): Promise<GatewayError> {
-  const body = (await response.json().catch(() => ({}))) as Partial<ForwardRefusal> & {
-    /** A refusal the node's app answered (a wrong secret): an OpenAI error body. */
-    error?: { message?: string };
-  };
-  // A 4xx from the node itself (a wrong cluster.secret, a malformed forward) is our
-  // misconfiguration, not the client's fault: a 502 that names it.
-  if (response.status < 500)
-    return upstreamError(
-      `node ${node} refused the forward: ${body.message ?? body.error?.message ?? response.status}`,
-      false,
-    );
-  const Failure = body.workerUpstreamFault ? WorkerUpstreamFault : GatewayError;
-  return new Failure({
-    status: response.status,
-    code: body.code ?? "upstream_error",
-    message: `${body.message ?? "forward refused"} (on node ${node})`,
-    retryable: body.retryable ?? response.status >= 500,
-  });
 }

@@ -212,7 +212,7 @@ describe("frame switch", () => {
       },
     ]);
     // `unavailable`: the calling node reads it as a busy worker's refusal (503, Retry-After 1,
-    // retried elsewhere, never counted by the breaker: tunnel-exchange.ts).
+    // retried elsewhere, never counted by the breaker: tunnel-failures.ts).
     expect([stalled.sent, stalled.tunnel.inFlight, sw.size]).toEqual([[], 0, 0]);
   });
 

@@ -145,7 +145,7 @@ export class FrameSwitch {
 
   /**
    * Refused before any answer as `unavailable`: the calling node tries the next worker or node, and
-   * failing that answers 503 with `Retry-After: 1`, never counted by a breaker (tunnel-exchange.ts).
+   * failing that answers 503 with `Retry-After: 1`, never counted by a breaker (tunnel-failures.ts).
    */
   private refuseAsBusy(id: string, message: string): void {
     this.deps.writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));

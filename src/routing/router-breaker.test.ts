@@ -123,7 +123,7 @@ describe("router with the circuit breaker", () => {
   });
 
   test("a worker lost is that worker's end, not the route's: the breaker stays closed, the request fails over", async () => {
-    const { workerLost } = await import("../workers/gateway/tunnel-exchange.ts");
+    const { workerLost } = await import("../workers/gateway/tunnel-failures.ts");
     const a = fakeProvider("a", () => Promise.reject(workerLost("gpu1")));
     const { router, health } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [
       a,

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
@@ -8,15 +8,15 @@ import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
+import { contentRef, itemBody, itemRef, type OpenItem, summaryRef } from "./open-item.ts";
+import { gatheredWithin } from "./output-bound.ts";
 import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   customInput,
-  functionCallItem,
   functionCallItemId,
   messageItem,
   messageItemId,
   outputTextPart,
-  reasoningItem,
   reasoningItemId,
   responseEnvelope,
   responseStatus,
@@ -24,22 +24,6 @@ import {
   summaryPart,
 } from "./response-envelope.ts";
 import { ToolNames, type ToolTarget } from "./tool-names.ts";
-
-/** One output item being streamed. */
-interface OpenItem {
-  kind: "message" | "tool" | "reasoning";
-  outputIndex: number;
-  itemId: string;
-  /** Its text, reasoning or arguments so far (gathered-text.ts: held flat, not as a rope of deltas). */
-  text: GatheredText;
-  /** A message's tokens' logprobs so far (output-logprobs.ts), when the caller asked. */
-  logprobs: JsonObject[];
-  callId: string;
-  tool: ToolTarget;
-  closed: boolean;
-  /** The answer was cut (max tokens, a filter) while this item was open: it ends `incomplete`. */
-  cut: boolean;
-}
 
 export interface ResponsesStreamWriterOptions {
   /** The response id (`resp_…`). */
@@ -63,14 +47,6 @@ export interface ResponsesStreamWriterOptions {
    */
   maxOutput?: number;
 }
-
-/** The answer outgrew `maxOutput`: what a whole answer that large is (a 502, not retried). */
-const outputTooLarge = (max: number) =>
-  new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `the upstream sent an answer larger than ${max} characters (routing.max_upstream_body), more than a Responses stream gathers`,
-  });
 
 /**
  * Writes a Responses event stream from chat chunks: the output items so far, the tool calls in
@@ -139,11 +115,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     }
   }
 
-  /** `text`, counted against `maxOutput`: thrown past it, ending the stream with its error event. */
+  /** `text`, counted against `maxOutput` (output-bound.ts): thrown past it, ending the stream. */
   private gather(text: string): string {
-    this.gathered += text.length;
-    const max = this.options.maxOutput;
-    if (max !== undefined && this.gathered > max) throw outputTooLarge(max);
+    this.gathered = gatheredWithin(this.gathered, text, this.options.maxOutput);
     return text;
   }
 
@@ -182,16 +156,16 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       const item = this.open("reasoning", reasoningItemId(this.options.id), "", { name: "", custom: false });
       this.emit(out, "response.output_item.added", {
         output_index: item.outputIndex,
-        item: this.itemBody(item),
+        item: itemBody(item),
       });
       this.emit(out, "response.reasoning_summary_part.added", {
-        ...this.summary(item),
+        ...summaryRef(item),
         part: summaryPart(""),
       });
     }
     const item = this.current as OpenItem;
     item.text.add(delta);
-    this.emit(out, "response.reasoning_summary_text.delta", { ...this.summary(item), delta });
+    this.emit(out, "response.reasoning_summary_text.delta", { ...summaryRef(item), delta });
   }
 
   private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
@@ -203,7 +177,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
         output_index: item.outputIndex,
         item: messageItem(item.itemId, "", "in_progress"),
       });
-      this.emit(out, "response.content_part.added", { ...this.at(item), part: outputTextPart("") });
+      this.emit(out, "response.content_part.added", { ...contentRef(item), part: outputTextPart("") });
     }
     const item = this.current as OpenItem;
     item.text.add(delta);
@@ -223,7 +197,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       if (item?.kind !== "tool") continue;
       item.text.add(args);
       if (args && !item.tool.custom) {
-        this.emit(out, "response.function_call_arguments.delta", { ...this.ref(item), delta: args });
+        this.emit(out, "response.function_call_arguments.delta", { ...itemRef(item), delta: args });
       }
     }
   }
@@ -235,7 +209,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     const item = this.open("tool", functionCallItemId(this.options.id, n), callId, this.names.target(name));
     this.emit(out, "response.output_item.added", {
       output_index: item.outputIndex,
-      item: this.itemBody(item),
+      item: itemBody(item),
     });
   }
 
@@ -263,44 +237,36 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     item.closed = true;
     const text = item.text.whole();
     if (item.kind === "reasoning") {
-      this.emit(out, "response.reasoning_summary_text.done", { ...this.summary(item), text });
+      this.emit(out, "response.reasoning_summary_text.done", { ...summaryRef(item), text });
       this.emit(out, "response.reasoning_summary_part.done", {
-        ...this.summary(item),
+        ...summaryRef(item),
         part: summaryPart(text),
       });
     } else if (item.kind === "message") {
       this.emit(out, "response.output_text.done", {
-        ...this.at(item),
+        ...contentRef(item),
         text,
         logprobs: item.logprobs,
       });
       this.emit(out, "response.content_part.done", {
-        ...this.at(item),
+        ...contentRef(item),
         part: outputTextPart(text, item.logprobs),
       });
     } else if (item.tool.custom) {
       const input = customInput(text);
-      this.emit(out, "response.custom_tool_call_input.delta", { ...this.ref(item), delta: input });
-      this.emit(out, "response.custom_tool_call_input.done", { ...this.ref(item), input });
+      this.emit(out, "response.custom_tool_call_input.delta", { ...itemRef(item), delta: input });
+      this.emit(out, "response.custom_tool_call_input.done", { ...itemRef(item), input });
     } else {
       this.emit(out, "response.function_call_arguments.done", {
-        ...this.ref(item),
+        ...itemRef(item),
         name: item.tool.name,
         arguments: text,
       });
     }
     this.emit(out, "response.output_item.done", {
       output_index: item.outputIndex,
-      item: this.itemBody(item),
+      item: itemBody(item),
     });
-  }
-
-  private itemBody(item: OpenItem): JsonObject {
-    const status = !item.closed ? "in_progress" : item.cut ? "incomplete" : "completed";
-    const text = item.text.whole();
-    if (item.kind === "message") return messageItem(item.itemId, text, status, item.logprobs);
-    if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? text : "");
-    return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: text }, status);
   }
 
   private envelope(
@@ -313,22 +279,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       createdAt: this.createdAt,
       request: this.options.request,
       status,
-      output: this.compacted ? [this.compacted] : this.items.map((item) => this.itemBody(item)),
+      output: this.compacted ? [this.compacted] : this.items.map(itemBody),
       usage,
       ...(reason ? { incompleteReason: reason } : {}),
     });
-  }
-
-  private ref(item: OpenItem) {
-    return { item_id: item.itemId, output_index: item.outputIndex };
-  }
-
-  private summary(item: OpenItem) {
-    return { ...this.ref(item), summary_index: 0 };
-  }
-
-  private at(item: OpenItem) {
-    return { ...this.ref(item), content_index: 0 };
   }
 
   /**

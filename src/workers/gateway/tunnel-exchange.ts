@@ -1,9 +1,9 @@
 import { type Abortable, type CancelHook, hookIn, unhook } from "../../core/cancel-hook.ts";
-import { GatewayError, unavailable } from "../../core/gateway-error.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
-import { capacityRefusal } from "./capacity-refusal.ts";
+import { tunnelFailure, workerLost } from "./tunnel-failures.ts";
 
 /** What an exchange needs from its tunnel: one object for the tunnel, not one a call. */
 export interface ExchangeLink {
@@ -26,8 +26,9 @@ const cancelled = () => new GatewayError({ status: 499, code: "internal_error", 
 export type ExchangeAnswer = Response | WholeAnswer | StreamedAnswer;
 
 /**
- * Set on an answer that came over a cluster peer link: the worker and node that served it, as
- * the node holding the worker said in the head frame.
+ * Set on an answer another cluster node's worker served: the worker and node that served it, by
+ * that node on an HTTP forward's answer (cluster/forward-endpoint.ts), or here on one that came
+ * over a peer link, as the node holding the worker said in the head frame.
  */
 export const SERVED_BY_HEADER = "x-mindgw-served-by";
 
@@ -40,52 +41,6 @@ export interface TunnelStream {
   onError(code: TunnelErrorCode, message: string): void;
   /** The worker connection is gone. */
   lost(): void;
-}
-
-/**
- * The worker died. Always retryable: the router retries only until the first event reaches
- * the client, and a stream whose head arrived may not have sent a byte yet (a model server
- * sends its headers at once and its first token after prefill). Mid-stream the relay turns
- * it into an error event in the caller's dialect.
- */
-export const workerLost = (worker: string) =>
-  new GatewayError({
-    status: 502,
-    code: "worker_lost",
-    message: `worker ${worker} was lost`,
-    retryable: true,
-  });
-
-/**
- * The worker said its own model server failed: it could not reach it, or the answer broke off.
- * That worker's fault, not the route's: `workers/<model>` covers every worker of the model, so
- * the registry judges each worker on these instead (worker-ejection.ts), and the router leaves
- * them out of the route's breaker (`Provider.ownFault`). Still a 502 in the worker's words.
- */
-export class WorkerUpstreamFault extends GatewayError {}
-
-/** The tunnel error codes in which a worker reports its own upstream failing. */
-export const isUpstreamFault = (code: TunnelErrorCode) =>
-  code === "upstream_unreachable" || code === "upstream_broken";
-
-function tunnelError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
-  // A worker that is full or draining is busy, not failing: `unavailable`, which the router fails
-  // over without counting it against the route's breaker (a burst past one worker's concurrency,
-  // sent with a node's load a heartbeat old, must not take the model off every worker).
-  if (code === "over_capacity" || code === "draining") return capacityRefusal(`worker ${worker}: ${message}`);
-  if (isUpstreamFault(code))
-    return new WorkerUpstreamFault({
-      status: 502,
-      code: "upstream_error",
-      message: `worker ${worker}: ${message}`,
-      retryable: true,
-    });
-  return new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `worker ${worker}: ${message}`,
-    retryable: code !== "internal",
-  });
 }
 
 /**
@@ -229,11 +184,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   onError(code: TunnelErrorCode, message: string): void {
     if (this.finished) return;
     this.finish();
-    // Over a peer link: the worker behind the other node was lost.
-    if (code === "worker_lost") this.settle(workerLost(this.workerName));
-    else if (code === "unavailable") this.settle(capacityRefusal(message));
-    else if (code === "no_route_available") this.settle(unavailable(message, code));
-    else this.settle(tunnelError(this.workerName, code, message));
+    this.settle(tunnelFailure(this.workerName, code, message));
   }
 
   /** The worker connection is gone. */

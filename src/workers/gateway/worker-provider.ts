@@ -10,7 +10,7 @@ import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { WorkerUpstreamFault } from "./tunnel-exchange.ts";
+import { WorkerUpstreamFault } from "./tunnel-failures.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
@@ -178,5 +178,5 @@ export function pathOf(call: ProviderCall): UpstreamPath | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** A worker's report that its own model server failed (tunnel-exchange.ts), here or on another node. */
+/** A worker's report that its own model server failed (tunnel-failures.ts), here or on another node. */
 export const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUpstreamFault;

@@ -21,10 +21,10 @@ import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import {
   type ExchangeAnswer,
   type ExchangeLink,
-  isUpstreamFault,
   TunnelExchange,
   type TunnelStream,
 } from "./tunnel-exchange.ts";
+import { isUpstreamFault } from "./tunnel-failures.ts";
 import { largerThan, type OutgoingFrame, TunnelRequestFrames } from "./tunnel-request-frames.ts";
 
 /**

@@ -1,0 +1,157 @@
+import { GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
+import { traceContextHeaders } from "../core/tracestate.ts";
+import type { ProviderCall, ForwardRequest as StoredForward } from "../providers/provider.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import { CLUSTER_HEADER } from "./cluster-secret.ts";
+import {
+  CANCEL_PATH,
+  FORWARD_ERROR_HEADER,
+  FORWARD_PATH,
+  type ForwardRefusal,
+  type ForwardRequest,
+  STORED_PATH,
+  type StoredRequest,
+} from "./forward-endpoint.ts";
+import { FORWARD_VERSION, type NodeEntry } from "./node-directory.ts";
+
+/** How this node reaches another over HTTP: its `fetch`, and the cluster secret each request carries. */
+export interface PeerHttp {
+  readonly send: typeof fetch;
+  readonly secret: string;
+}
+
+/** A byte order mark, if a client sent one, stays part of the text. */
+const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * The call posted to `peer`'s `/cluster/v1/forward`, `worker` the one pinned there (if any): the
+ * node's answer as it came, a refusal included (`FORWARD_ERROR_HEADER`). Throws what `fetch`
+ * throws (the node is gone).
+ */
+export function forwardOverHttp(
+  http: PeerHttp,
+  peer: NodeEntry,
+  call: ProviderCall,
+  tenant: string,
+  worker: string | undefined,
+): Promise<Response> {
+  // A node from before the second format refuses its fields: it gets the first (and one from
+  // before the third, the second). Such a node lists no tenant's workers, so none is chosen.
+  const version = peer.forwardVersion ?? 1;
+  const current = version >= 2;
+  const native = current ? call.native : undefined;
+  const pinned = current ? worker : undefined;
+  const request: ForwardRequest = {
+    operation: call.operation as ForwardRequest["operation"],
+    body: call.body,
+    stream: call.stream,
+    requestId: call.requestId,
+    forwardId: crypto.randomUUID(),
+    ...(version >= FORWARD_VERSION ? { tenant } : {}),
+    ...(pinned ? { worker: pinned } : {}),
+    ...(native
+      ? {
+          native: {
+            headers: { ...native.headers },
+            query: native.query,
+            ...(native.path ? { path: native.path } : {}),
+          },
+          ...(native.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
+        }
+      : {}),
+  };
+  // Closing our end of the connection does not reliably reach the other node's handler once
+  // it streams, so leaving (client gone, timeout) is said explicitly.
+  const cancel = () => {
+    http
+      .send(`${peer.url}${CANCEL_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [CLUSTER_HEADER]: http.secret },
+        body: JSON.stringify({ forwardId: request.forwardId }),
+        signal: AbortSignal.timeout(5000),
+      })
+      .catch(() => {});
+  };
+  call.signal.addEventListener("abort", cancel, { once: true });
+  return http.send(`${peer.url}${FORWARD_PATH}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [CLUSTER_HEADER]: http.secret,
+      "x-request-id": call.requestId,
+      ...traceContextHeaders(
+        call.traceparent === undefined ? undefined : String(call.traceparent),
+        call.tracestate,
+      ),
+    },
+    body: JSON.stringify(request),
+    signal: call.signal,
+  });
+}
+
+/** A stored response a worker on `peer` holds, read or removed through that node. */
+export async function forwardStored(
+  http: PeerHttp,
+  peer: NodeEntry,
+  worker: string,
+  tenant: string,
+  request: StoredForward,
+): Promise<Response> {
+  const body: StoredRequest = {
+    worker,
+    tenant,
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    headers: { ...request.headers },
+    requestId: request.requestId,
+  };
+  const response = await http
+    .send(`${peer.url}${STORED_PATH}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [CLUSTER_HEADER]: http.secret,
+        ...traceContextHeaders(request.traceparent, request.tracestate),
+      },
+      body: JSON.stringify(body),
+      signal: request.signal,
+    })
+    .catch((error: unknown) => {
+      if (request.signal.aborted) throw request.signal.reason;
+      throw unreachable(peer, error);
+    });
+  if (response.headers.has(FORWARD_ERROR_HEADER)) throw await refusal(response, peer.id);
+  return response;
+}
+
+/**
+ * A node that cannot be reached (killed, stopped): its workers are gone from there, not failing.
+ * Retryable, so the call moves on to the next node serving the model, and `unavailable`, which a
+ * route's breaker ignores as it does a lost worker: the workers reconnect to another node within
+ * their backoff and must be served there at once, not after a cooldown (routing/try-route.ts).
+ */
+export const unreachable = (peer: NodeEntry, error: unknown): GatewayError =>
+  unavailable(`node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`);
+
+/** The other node's own refusal (no worker with room, worker lost), kept as the same error. */
+export async function refusal(response: Response, node: string): Promise<GatewayError> {
+  const body = (await response.json().catch(() => ({}))) as Partial<ForwardRefusal> & {
+    /** A refusal the node's app answered (a wrong secret): an OpenAI error body. */
+    error?: { message?: string };
+  };
+  // A 4xx from the node itself (a wrong cluster.secret, a malformed forward) is our
+  // misconfiguration, not the client's fault: a 502 that names it.
+  if (response.status < 500)
+    return upstreamError(
+      `node ${node} refused the forward: ${body.message ?? body.error?.message ?? response.status}`,
+      false,
+    );
+  const Failure = body.workerUpstreamFault ? WorkerUpstreamFault : GatewayError;
+  return new Failure({
+    status: response.status,
+    code: body.code ?? "upstream_error",
+    message: `${body.message ?? "forward refused"} (on node ${node})`,
+    retryable: body.retryable ?? response.status >= 500,
+  });
+}

@@ -1,0 +1,184 @@
+import type { JsonObject } from "../core/dialect.ts";
+import { badRequest } from "../core/gateway-error.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
+import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { parseBody } from "../translate/parse-body.ts";
+import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
+import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
+import { compactionItem, compactionResponse, summaryOf } from "../translate/responses/compaction.ts";
+import { responsesParam } from "../translate/responses/input-item-checks.ts";
+import { inputItems } from "../translate/responses/input-items.ts";
+import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
+import {
+  type ChatFromResponses,
+  responsesRequestToChat,
+} from "../translate/responses/responses-request-to-chat.ts";
+import { responsesRequest } from "../translate/responses/responses-schema.ts";
+import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
+import { translateStream } from "../translate/stream/stream-driver.ts";
+import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
+import type { CallerNames } from "./caller-param.ts";
+import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
+import { sameDialect } from "./same-dialect-call.ts";
+import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
+import { type HintNames, translationHints } from "./translation-hints.ts";
+
+/** The chat request a Responses request becomes, its stored turns and referenced items in their places. */
+const chatRequestOf = (
+  body: JsonObject,
+  target: Target,
+  context: ResponsesContext,
+  policy: UnsupportedPolicy,
+): ChatFromResponses =>
+  responsesRequestToChat(
+    body,
+    context.previous,
+    policy,
+    context.referenced,
+    chatUpstreamNeeds(target.provider),
+  );
+
+/**
+ * The chat call a Responses call became, on `provider`: what the chat step cannot carry is named
+ * as the caller knows it (`text.verbosity`, not the chat request's `verbosity`).
+ */
+function chatOf(
+  translated: ChatFromResponses,
+  target: Target,
+  model: string,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  const body = translated.body;
+  // Not translated on: an OpenAI-dialect provider, whose chat call goes as it came (adaptDialect's
+  // same-dialect branch for "chat").
+  if (!translatesChat(target.provider)) return sameDialect("chat", body, target.provider);
+  // A compaction's `tool_choice: "none"` is the gateway's (the summary is text), not the caller's:
+  // an API that cannot forbid calls goes without it, unnamed, and is never refused for it.
+  const { tool_choice: _ours, ...asked } = body;
+  return translatedChat(
+    body,
+    target,
+    model,
+    new Dropped(policy, RESPONSES_NAMES),
+    translated.compact ? asked : body,
+  );
+}
+
+/** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
+const RESPONSES_NAMES: CallerNames = {
+  verbosity: "text.verbosity",
+  logprobs: "top_logprobs",
+  top_logprobs: "top_logprobs",
+  max_tokens: "max_output_tokens",
+  max_completion_tokens: "max_output_tokens",
+  response_format: "text.format",
+  reasoning_effort: "reasoning.effort",
+};
+
+/** The caller's names for what a translation may write of its own: a Responses caller's. */
+const RESPONSES_HINTS: HintNames = { effort: "reasoning.effort", bound: "max_output_tokens" };
+
+/** What both steps of a composed translation dropped, each name once. */
+const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
+  second.dropped?.length ? [...new Set([...first, ...second.dropped])] : first;
+
+/**
+ * What a Responses call sends once translated to chat (and on), and says in the caller's words:
+ * what was dropped, an error's `param`, and what it set of its own (`reasoning.effort` written as
+ * `reasoning_effort` or `output_config.effort`, which the caller never sends so; Messages'
+ * `max_tokens` for a caller without `max_output_tokens`).
+ */
+const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
+  operation: chat.operation,
+  body: chat.body,
+  dropped: bothDropped(translated.dropped, chat),
+  callerNames: RESPONSES_NAMES,
+  hints: translationHints(chat.body, translated.body, RESPONSES_HINTS),
+});
+
+/**
+ * The Responses API, served by translation to chat completions (and on, when needed). Two
+ * translations compose: Responses → chat here, and chat → the provider's dialect; on the way
+ * back the provider's stream is first made a chat stream, then a Responses stream.
+ */
+export function responsesViaChat(
+  body: JsonObject,
+  target: Target,
+  model: string,
+  context: ResponsesContext | undefined,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  if (!context) throw badRequest("responses need a response context");
+  const translated = chatRequestOf(body, target, context, policy);
+  const chat = chatOf(translated, target, model, policy);
+  const { tools, compact } = translated;
+  return {
+    ...sentViaChat(translated, chat),
+    json(reply) {
+      const answer = chat.json(reply);
+      const response = chatResponseToResponse(answer, body, context.id, tools);
+      // A compaction (Codex's `compaction_trigger`): the summary as the one `compaction` item.
+      const out = compact
+        ? { ...response, output: [compactionItem(summaryOf(answer), context.id)] }
+        : response;
+      context.onResponse(out);
+      return out;
+    },
+    stream(events, onUsage, maxBody = DEFAULT_MAX_UPSTREAM_BODY) {
+      // Every stream goes through the one translation loop (translate/stream/stream-translation.ts).
+      // Nothing is filtered first: the chat request asks for usage itself (responses-request-to-
+      // chat.ts), so `chat.keep` is never set here and the usage chunk is read by the writer.
+      // The answer is gathered for the last events and the store: no more than a whole answer.
+      const options = {
+        request: body,
+        id: context.id,
+        onResponse: context.onResponse,
+        tools,
+        maxOutput: maxBody,
+      };
+      if (compact) {
+        // Through chat chunks, whatever the upstream: the one writer that can hold back a summary.
+        // Usage is counted where it is read first: by the upstream's own translation, if any.
+        const asChat = chat.stream ? chat.stream(events, onUsage).events : events;
+        return chatStreamToResponses(asChat, {
+          ...options,
+          compaction: true,
+          ...(onUsage && !chat.stream ? { onUsage } : {}),
+        });
+      }
+      if (target.provider.dialect === "anthropic") {
+        // Anthropic events straight to Responses events: each event parsed once (no chat stream
+        // encoded and re-read in between).
+        const writer = new MessagesToResponsesWriter(model, options);
+        return translateStream(events, readMessagesEvent, writer, onUsage);
+      }
+      return chatStreamToResponses(events, { ...options, ...(onUsage ? { onUsage } : {}) });
+    },
+  };
+}
+
+/**
+ * `POST /v1/responses/compact` where the upstream has no Responses API: the model is asked for
+ * a summary turn over the conversation, and the summary comes back as the one `compaction`
+ * item OpenAI's API would return (translate/responses/compaction.ts). Never streamed.
+ */
+export function compactViaChat(
+  body: JsonObject,
+  target: Target,
+  model: string,
+  context: ResponsesContext,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  const { stream: _stream, ...request } = body;
+  // The same summary request as Codex's in-stream compaction: the input, then a trigger.
+  const input = [
+    ...inputItems(parseBody(responsesRequest, request, "request", responsesParam).input),
+    { type: "compaction_trigger" },
+  ];
+  const translated = chatRequestOf({ ...request, input }, target, context, policy);
+  const chat = chatOf(translated, target, model, policy);
+  return {
+    ...sentViaChat(translated, chat),
+    json: (reply) => compactionResponse(chat.json(reply), context.id),
+  };
+}

@@ -1,0 +1,64 @@
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import type { Provider } from "../providers/provider.ts";
+import { nameUncarried } from "../translate/chat-target.ts";
+import type { Dropped } from "../translate/dropped.ts";
+import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
+import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
+import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
+import { sameDialect } from "./same-dialect-call.ts";
+import { type HintNames, translationHints } from "./translation-hints.ts";
+
+/** Where a translated call goes: the route's provider (or the worker it chose) and model. */
+export interface Target {
+  readonly provider: Provider;
+  readonly upstreamModel: string;
+}
+
+/** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
+export const translatesChat = (provider: Provider): boolean =>
+  provider.dialect === "anthropic" || provider.chatTarget !== undefined;
+
+/**
+ * A chat call that a translation carries to another API, what it cannot carry named in `dropped`:
+ * what the caller asked for (`asked`), not what the gateway itself set on the way.
+ */
+export function translatedChat(
+  body: JsonObject,
+  { provider, upstreamModel }: Target,
+  model: string,
+  dropped: Dropped,
+  asked: JsonObject = body,
+): AdaptedCall {
+  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped, upstreamModel);
+  // The provider translates in its `call`; what its API cannot take is named here, before.
+  if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
+  return { ...sameDialect("chat", body, provider), dropped: dropped.list };
+}
+
+/** The caller's names for what a translation may write of its own: a chat caller's. */
+const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
+
+/** A chat call to an Anthropic upstream. */
+function chatViaMessages(
+  body: JsonObject,
+  model: string,
+  dropped: Dropped,
+  upstreamModel: string,
+): AdaptedCall {
+  const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
+  const messages = chatRequestToMessages(body, dropped, upstreamModel);
+  return {
+    operation: "messages",
+    body: messages,
+    dropped: dropped.list,
+    hints: translationHints(messages, body, CHAT_HINTS),
+    json: (reply) => messagesResponseToChat(reply, model),
+    stream: (events, onUsage) =>
+      messagesStreamToChat(events, {
+        requestedModel: model,
+        includeUsage,
+        ...(onUsage ? { onUsage } : {}),
+      }),
+  };
+}

@@ -1,0 +1,187 @@
+import { describe, expect, test } from "bun:test";
+import { Dropped } from "../dropped.ts";
+import { messagesRequestToChat } from "./messages-request-to-chat.ts";
+
+describe("messagesRequestToChat: tools", () => {
+  test("tool_use → tool_calls and tool_result → tool messages, order kept", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 100,
+      messages: [
+        { role: "user", content: "Weather in Paris and Tokyo?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "Checking both." },
+            { type: "tool_use", id: "toolu_01", name: "get_weather", input: { location: "Paris" } },
+            { type: "tool_use", id: "toolu_02", name: "get_weather", input: { location: "Tokyo" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_01", content: "18°C" },
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_02",
+              content: [{ type: "text", text: "timeout" }],
+              is_error: true,
+            },
+            { type: "text", text: "Summarise." },
+          ],
+        },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Weather in Paris and Tokyo?" },
+      {
+        role: "assistant",
+        content: "Checking both.",
+        tool_calls: [
+          {
+            id: "toolu_01",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"location":"Paris"}' },
+          },
+          {
+            id: "toolu_02",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"location":"Tokyo"}' },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: "toolu_01", content: "18°C" },
+      { role: "tool", tool_call_id: "toolu_02", content: "Error: timeout" },
+      { role: "user", content: "Summarise." },
+    ]);
+  });
+
+  test("assistant turn with only tool_use has null content", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: {} }] }],
+    });
+    expect(chat.messages).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
+    ]);
+  });
+
+  test("tools and every tool_choice", () => {
+    const tools = [
+      {
+        name: "get_weather",
+        description: "Current weather",
+        input_schema: {
+          type: "object",
+          properties: { location: { type: "string" } },
+          required: ["location"],
+        },
+      },
+    ];
+    const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }], tools };
+    const auto = messagesRequestToChat({ ...base, tool_choice: { type: "auto" } });
+    expect(auto.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "Current weather",
+          parameters: {
+            type: "object",
+            properties: { location: { type: "string" } },
+            required: ["location"],
+          },
+        },
+      },
+    ]);
+    expect(auto.tool_choice).toBe("auto");
+    expect(messagesRequestToChat({ ...base, tool_choice: { type: "any" } }).tool_choice).toBe("required");
+    expect(messagesRequestToChat({ ...base, tool_choice: { type: "none" } }).tool_choice).toBe("none");
+    const forced = messagesRequestToChat({
+      ...base,
+      tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
+    });
+    expect(forced.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
+    expect(forced.parallel_tool_calls).toBe(false);
+  });
+
+  test("a tool result's images follow its run of tool messages; what chat cannot carry is named", () => {
+    const png = { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(
+      {
+        model: "m",
+        max_tokens: 5,
+        messages: [
+          { role: "user", content: "shoot" },
+          {
+            role: "assistant",
+            content: [
+              { type: "tool_use", id: "t1", name: "shot", input: {} },
+              { type: "tool_use", id: "t2", name: "shot", input: {} },
+            ],
+          },
+          {
+            role: "user",
+            content: [
+              {
+                type: "tool_result",
+                tool_use_id: "t1",
+                content: [
+                  { type: "text", text: "here" },
+                  { type: "image", source: png },
+                  { type: "document", source: { type: "text", media_type: "text/plain", data: "d" } },
+                ],
+              },
+              { type: "tool_result", tool_use_id: "t2", content: [{ type: "image", source: png }] },
+              {
+                type: "search_result",
+                source: "https://x.test",
+                title: "T",
+                content: [{ type: "text", text: "fact" }],
+              },
+              { type: "mystery_block", payload: 1 },
+            ],
+          },
+        ],
+      },
+      dropped,
+    );
+    const image = { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } };
+    expect((chat.messages as unknown[]).slice(2)).toEqual([
+      { role: "tool", tool_call_id: "t1", content: "here" },
+      { role: "tool", tool_call_id: "t2", content: "(images: in the next message)" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Images from the result of tool call t1:" },
+          image,
+          { type: "text", text: "Images from the result of tool call t2:" },
+          image,
+          { type: "text", text: "Search result: T\nSource: https://x.test\n\nfact" },
+        ],
+      },
+    ]);
+    expect(dropped.list).toEqual(["content.document", "content.mystery_block"]);
+  });
+
+  test("a tool's `strict` is carried as the function's", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "x" }],
+      tools: [{ name: "t", strict: true, input_schema: { type: "object", additionalProperties: false } }],
+    });
+    expect(chat.tools).toEqual([
+      {
+        type: "function",
+        function: { name: "t", parameters: { type: "object", additionalProperties: false }, strict: true },
+      },
+    ]);
+  });
+});

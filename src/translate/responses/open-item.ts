@@ -1,0 +1,37 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import type { GatheredText } from "./gathered-text.ts";
+import { functionCallItem, messageItem, reasoningItem } from "./response-envelope.ts";
+import type { ToolTarget } from "./tool-names.ts";
+
+/** One output item being streamed (responses-stream-writer.ts). */
+export interface OpenItem {
+  kind: "message" | "tool" | "reasoning";
+  outputIndex: number;
+  itemId: string;
+  /** Its text, reasoning or arguments so far (gathered-text.ts: held flat, not as a rope of deltas). */
+  text: GatheredText;
+  /** A message's tokens' logprobs so far (output-logprobs.ts), when the caller asked. */
+  logprobs: JsonObject[];
+  callId: string;
+  tool: ToolTarget;
+  closed: boolean;
+  /** The answer was cut (max tokens, a filter) while this item was open: it ends `incomplete`. */
+  cut: boolean;
+}
+
+/** The item as the response's `output` lists it, and its `output_item` events carry it. */
+export function itemBody(item: OpenItem): JsonObject {
+  const status = !item.closed ? "in_progress" : item.cut ? "incomplete" : "completed";
+  const text = item.text.whole();
+  if (item.kind === "message") return messageItem(item.itemId, text, status, item.logprobs);
+  if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? text : "");
+  return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: text }, status);
+}
+
+// Where an event points: the item, its one reasoning summary, its one content part.
+
+export const itemRef = (item: OpenItem) => ({ item_id: item.itemId, output_index: item.outputIndex });
+
+export const summaryRef = (item: OpenItem) => ({ ...itemRef(item), summary_index: 0 });
+
+export const contentRef = (item: OpenItem) => ({ ...itemRef(item), content_index: 0 });

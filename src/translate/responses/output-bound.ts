@@ -1,0 +1,20 @@
+import { GatewayError } from "../../core/gateway-error.ts";
+
+/** The answer outgrew `maxOutput`: what a whole answer that large is (a 502, not retried). */
+const outputTooLarge = (max: number) =>
+  new GatewayError({
+    status: 502,
+    code: "upstream_error",
+    message: `the upstream sent an answer larger than ${max} characters (routing.max_upstream_body), more than a Responses stream gathers`,
+  });
+
+/**
+ * What of the answer a stream has gathered once `text` is added, in characters: thrown past `max`
+ * (`routing.max_upstream_body`, absent: unbounded), which ends the stream with its error event.
+ * The count is a number in the writer's field, not an object of its own a stream.
+ */
+export function gatheredWithin(gathered: number, text: string, max: number | undefined): number {
+  const total = gathered + text.length;
+  if (max !== undefined && total > max) throw outputTooLarge(max);
+  return total;
+}

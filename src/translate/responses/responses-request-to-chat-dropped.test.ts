@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../../core/gateway-error.ts";
+import { responsesRequestToChat } from "./responses-request-to-chat.ts";
+
+describe("responsesRequestToChat: what chat cannot carry", () => {
+  test("hosted tools and unknown items: dropped and named, or a 400 naming them with reject", () => {
+    const body = {
+      model: "m",
+      input: [
+        { type: "item_reference", id: "x" },
+        { type: "reasoning", encrypted_content: "gAAA", summary: [] },
+        "hi",
+      ].map((item) => (typeof item === "string" ? { role: "user", content: item } : item)),
+      tools: [{ type: "web_search" }, { type: "function", name: "f" }],
+    };
+    const dropped = responsesRequestToChat(body);
+    expect(dropped.dropped).toEqual(["tools.web_search", "input.item_reference"]);
+    expect(dropped.body.messages).toEqual([{ role: "user", content: "hi" }]);
+    expect((dropped.body.tools as unknown[]).length).toBe(1);
+    const fail = (policy: "reject") => {
+      try {
+        responsesRequestToChat(body, [], policy);
+      } catch (error) {
+        return error as GatewayError;
+      }
+    };
+    expect(fail("reject")?.status).toBe(400);
+    expect(fail("reject")?.message).toContain("tools[0].type: tools.web_search");
+  });
+
+  test("a field the translation does not read is named, or refused under reject; what it reads or needs not is silent", () => {
+    const body = {
+      model: "m",
+      input: "hi",
+      prompt: { id: "pmpt_1", variables: { city: "Paris" } },
+      max_tool_calls: 1,
+      store: true,
+      include: ["reasoning.encrypted_content"],
+      stream_options: { include_obfuscation: false },
+      client_metadata: { session_id: "s" },
+      context_management: [{ type: "compaction", compact_threshold: 1000 }],
+      moderation: { model: "omni-moderation-latest" },
+      image: { context_compression: "disabled" },
+      access_programs: { cyber: "standard" },
+      x_unknown: 1,
+      prompt_cache_retention: "24h",
+      prompt_cache_options: { ttl: "12h" },
+    };
+    const translated = responsesRequestToChat(body);
+    expect(translated.dropped).toEqual([
+      "prompt",
+      "max_tool_calls",
+      "context_management",
+      "moderation",
+      "image",
+      "access_programs",
+      "x_unknown",
+    ]);
+    expect(translated.body).toMatchObject({
+      prompt_cache_retention: "24h",
+      prompt_cache_options: { ttl: "12h" },
+    });
+    // Unset, or set to what asks for nothing: not named.
+    const quiet = {
+      model: "m",
+      input: "hi",
+      moderation: null,
+      image: { context_compression: "auto" },
+      prompt: {},
+    };
+    expect(responsesRequestToChat(quiet).dropped).toEqual([]);
+    const refused = (() => {
+      try {
+        responsesRequestToChat({ model: "m", input: "hi", max_tool_calls: 1 }, [], "reject");
+      } catch (error) {
+        return error as GatewayError;
+      }
+    })();
+    expect([refused?.status, refused?.param]).toEqual([400, "max_tool_calls"]);
+  });
+
+  test("conversation: a 400 whatever the policy, since its history cannot be read here", () => {
+    const error = (() => {
+      try {
+        responsesRequestToChat({ model: "m", input: "hi", conversation: "conv_123" });
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect([error?.status, error?.param]).toEqual([400, "conversation"]);
+    expect(error?.message).toContain("previous_response_id");
+    expect(responsesRequestToChat({ model: "m", input: "hi", conversation: null }).dropped).toEqual([]);
+  });
+});

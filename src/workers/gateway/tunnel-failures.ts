@@ -1,0 +1,58 @@
+import { GatewayError, unavailable } from "../../core/gateway-error.ts";
+import type { TunnelErrorCode } from "../protocol.ts";
+import { capacityRefusal } from "./capacity-refusal.ts";
+
+/**
+ * The worker died. Always retryable: the router retries only until the first event reaches
+ * the client, and a stream whose head arrived may not have sent a byte yet (a model server
+ * sends its headers at once and its first token after prefill). Mid-stream the relay turns
+ * it into an error event in the caller's dialect.
+ */
+export const workerLost = (worker: string) =>
+  new GatewayError({
+    status: 502,
+    code: "worker_lost",
+    message: `worker ${worker} was lost`,
+    retryable: true,
+  });
+
+/**
+ * The worker said its own model server failed: it could not reach it, or the answer broke off.
+ * That worker's fault, not the route's: `workers/<model>` covers every worker of the model, so
+ * the registry judges each worker on these instead (worker-ejection.ts), and the router leaves
+ * them out of the route's breaker (`Provider.ownFault`). Still a 502 in the worker's words.
+ */
+export class WorkerUpstreamFault extends GatewayError {}
+
+/** The tunnel error codes in which a worker reports its own upstream failing. */
+export const isUpstreamFault = (code: TunnelErrorCode) =>
+  code === "upstream_unreachable" || code === "upstream_broken";
+
+/** What an exchange fails with when the tunnel reports an error for it (`TunnelStream.onError`). */
+export function tunnelFailure(worker: string, code: TunnelErrorCode, message: string): GatewayError {
+  // Over a peer link: the worker behind the other node was lost.
+  if (code === "worker_lost") return workerLost(worker);
+  if (code === "unavailable") return capacityRefusal(message);
+  if (code === "no_route_available") return unavailable(message, code);
+  return workerError(worker, code, message);
+}
+
+function workerError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
+  // A worker that is full or draining is busy, not failing: `unavailable`, which the router fails
+  // over without counting it against the route's breaker (a burst past one worker's concurrency,
+  // sent with a node's load a heartbeat old, must not take the model off every worker).
+  if (code === "over_capacity" || code === "draining") return capacityRefusal(`worker ${worker}: ${message}`);
+  if (isUpstreamFault(code))
+    return new WorkerUpstreamFault({
+      status: 502,
+      code: "upstream_error",
+      message: `worker ${worker}: ${message}`,
+      retryable: true,
+    });
+  return new GatewayError({
+    status: 502,
+    code: "upstream_error",
+    message: `worker ${worker}: ${message}`,
+    retryable: code !== "internal",
+  });
+}

@@ -7,6 +7,7 @@ import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
+import { namedWorker } from "../providers/upstream-name.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
@@ -114,7 +115,7 @@ const workerGone = (worker: string) =>
   new GatewayError({
     status: 503,
     code: "unavailable",
-    message: `worker ${worker} is no longer connected`,
+    message: `${namedWorker(worker)} is no longer connected`,
     retryable: true,
   });
 

@@ -1,4 +1,5 @@
 import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
+import { namedWorker } from "../providers/upstream-name.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
@@ -157,7 +158,7 @@ export class FrameSwitch {
     const none = named === undefined && !this.deps.registry.serves(model, tenant);
     const said =
       named !== undefined
-        ? `worker ${named} is no longer connected`
+        ? `${namedWorker(named)} is no longer connected`
         : none
           ? `no connected worker serves ${model}`
           : `every worker serving ${model} is at capacity`;
@@ -209,7 +210,7 @@ class Relay implements TunnelStream {
       type: "error",
       id: this.id,
       code: "worker_lost",
-      message: `worker ${this.worker.name} was lost`,
+      message: `${namedWorker(this.worker.name)} was lost`,
     });
     this.finish();
   }

@@ -3,6 +3,7 @@ import { unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
@@ -124,7 +125,9 @@ export function adaptDialect(
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
-  throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
+  throw unsupportedOperation(
+    `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
+  );
 }
 
 // The translations' closures are made in their own helpers (this one, responses-via-chat.ts,

@@ -46,6 +46,27 @@ test("a route that cannot serve the operation is passed over for one that can", 
   expect(anthropic.calls).toHaveLength(1);
 });
 
+test("an operation no route serves is refused naming the upstream as every message names it", async () => {
+  const anthropic = { ...fakeProvider("an"), dialect: "anthropic" as const };
+  const { router } = routerFor(
+    {
+      providers: [{ name: "an", type: "anthropic" }],
+      models: [{ name: "e", routes: [{ provider: "an", model: "y" }] }],
+    },
+    [anthropic],
+  );
+  const refused = await router({
+    ...countTokens("e"),
+    operation: "embeddings",
+    body: { model: "e", input: "hi" },
+  }).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(GatewayError);
+  expect((refused as GatewayError).message).toBe(
+    "model e is served by upstream an, which cannot serve embeddings",
+  );
+  expect(anthropic.calls).toHaveLength(0);
+});
+
 test("when no route can count, the gateway estimates with a tokenizer; no upstream is called", async () => {
   const openai = fakeProvider("oa");
   const other = fakeProvider("an");

@@ -2,6 +2,7 @@ import { type Abortable, type CancelHook, hookIn, unhook } from "../../core/canc
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
+import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 import { tunnelFailure, workerLost } from "./tunnel-failures.ts";
 
@@ -137,7 +138,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
           new GatewayError({
             status: 502,
             code: "upstream_error",
-            message: `worker ${this.workerName}: reply too large`,
+            message: `${namedWorker(this.workerName)}: reply too large`,
           }),
         );
         return;

@@ -1,4 +1,5 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
+import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 
@@ -12,7 +13,7 @@ export const workerLost = (worker: string) =>
   new GatewayError({
     status: 502,
     code: "worker_lost",
-    message: `worker ${worker} was lost`,
+    message: `${namedWorker(worker)} was lost`,
     retryable: true,
   });
 
@@ -41,18 +42,19 @@ function workerError(worker: string, code: TunnelErrorCode, message: string): Ga
   // A worker that is full or draining is busy, not failing: `unavailable`, which the router fails
   // over without counting it against the route's breaker (a burst past one worker's concurrency,
   // sent with a node's load a heartbeat old, must not take the model off every worker).
-  if (code === "over_capacity" || code === "draining") return capacityRefusal(`worker ${worker}: ${message}`);
+  if (code === "over_capacity" || code === "draining")
+    return capacityRefusal(`${namedWorker(worker)}: ${message}`);
   if (isUpstreamFault(code))
     return new WorkerUpstreamFault({
       status: 502,
       code: "upstream_error",
-      message: `worker ${worker}: ${message}`,
+      message: `${namedWorker(worker)}: ${message}`,
       retryable: true,
     });
   return new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `worker ${worker}: ${message}`,
+    message: `${namedWorker(worker)}: ${message}`,
     retryable: code !== "internal",
   });
 }

@@ -8,6 +8,7 @@
 export type { AuditPosition } from "./audit/audit-cursor.ts";
 export type { AuditFilter } from "./audit/audit-query-schema.ts";
 export type { AuditRecord } from "./audit/audit-record.ts";
+export type { AuditRowKey } from "./audit/audit-row-key.ts";
 export type { GatewayEvent } from "./audit/gateway-event.ts";
 export type { Authenticator } from "./auth/authenticate.ts";
 export type { Served } from "./auth/limit-pricing.ts";

@@ -80,5 +80,9 @@ export function principalFromKey(record: KeyRecord): Principal {
 
 /** The id limits and spend are counted under: the key id, or one per JWT subject. */
 export function limitSubject(principal: Principal): string {
-  return principal.keyId ?? `jwt:${principal.tenant}:${principal.name}`;
+  return callerSubject(principal.keyId, principal.tenant, principal.name);
 }
+
+/** `limitSubject` of a caller known by its parts (an audit row's `keyId`, `tenant`, `keyName`). */
+export const callerSubject = (keyId: string | null, tenant: string, name: string): string =>
+  keyId ?? `jwt:${tenant}:${name}`;

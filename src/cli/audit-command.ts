@@ -4,10 +4,11 @@ import { printableJson } from "../core/printable.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
 import { auditTable } from "./audit/audit-table.ts";
+import { importRows } from "./audit/import-rows.ts";
 import { writeChunks } from "./audit/write-chunks.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { configFileFrom, resolveConfig } from "./resolve-config.ts";
 
 interface AuditOptions extends TargetFlags {
   json?: boolean;
@@ -76,7 +77,7 @@ async function withSource(options: AuditOptions, run: (source: AuditSource) => P
 }
 
 export function registerAudit(program: Command): void {
-  const audit = program.command("audit").description("query and export the audit log");
+  const audit = program.command("audit").description("query, export and import the audit log");
   withTarget(
     audit
       .command("query")
@@ -113,4 +114,31 @@ export function registerAudit(program: Command): void {
       const input = inputOf(options);
       await withSource(options, (source) => writeChunks(source.export(input, format), options.output));
     });
+  audit
+    .command("import")
+    .description(
+      "store audit rows a stop could not write (its .ndjson file, an export, or its stderr lines; - reads stdin), " +
+        "skipping rows already stored, and add their cost to the spend totals once",
+    )
+    .argument(
+      "<file>",
+      "NDJSON as `mindgw audit export` writes it, or a journal excerpt with the stop's marker lines",
+    )
+    .option(
+      "-c, --config <file>",
+      "write to the database of this config (default: $MINDGW_CONFIG, else ./data)",
+    )
+    .option("--no-spend", "do not add the rows' cost to the spend totals (the stop's spend flush succeeded)")
+    .addHelpText("after", IMPORT_HELP)
+    .action(async (file: string, options: { config?: string; spend: boolean }) => {
+      const { config } = await resolveConfig(configFileFrom(options.config));
+      await importRows(file, config, { spend: options.spend });
+    });
 }
+
+const IMPORT_HELP = `
+Every line is checked before anything is stored: a bad line is named by its number and nothing is
+imported. The new rows are stored in one transaction; a row whose request id and start are stored
+already is skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
+harmless. Their cost is added to the spend totals the gateway would have added it to (the key's,
+and its tenant's budget period under this config), once: a skipped row adds none.`;

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
@@ -39,6 +40,9 @@ async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(config.log);
   signals.logTo(logger);
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, async () => {});
+  // Before the database is opened: a second gateway on the file refuses before it prunes or writes
+  // anything. Held until the gateway has stopped; a process that dies holding it (kill -9) lets go.
+  const lock = config.storage.driver === "sqlite" ? takeServeLock(config.storage.path) : undefined;
   const tracing = await startTracing("mindgw", logger);
   heapStatsOnSignal(process.env.MINDGW_HEAP_STATS);
   const gateway = await createGateway({
@@ -60,6 +64,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const stopAll = async () => {
     await gateway.stop();
     await tracing?.shutdown();
+    lock?.release();
   };
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, stopAll);
   let address: { port: number; hostname: string };

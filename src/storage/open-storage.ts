@@ -1,5 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
+import { cannotOpen, isCannotOpen } from "./sqlite/cannot-open.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
 import type { Storage } from "./storage.ts";
 
@@ -17,39 +18,20 @@ export async function openStorage(config: Config["storage"]): Promise<Storage> {
   });
 }
 
-/** Codes that say the file or its folder cannot be made or opened (not a file that is no database). */
-const CANNOT_OPEN = new Set([
-  "EACCES",
-  "EPERM",
-  "EROFS",
-  "ENOENT",
-  "ENOTDIR",
-  "EEXIST",
-  "SQLITE_CANTOPEN",
-  "SQLITE_PERM",
-]);
-
 /**
- * The SQLite file, or an error that names the setting to change: a bare "EACCES: permission
- * denied, mkdir '/etc/mindgw/data'" does not say that the folder is storage.path's, nor that a
- * relative path (the default) is read beside the config file rather than in the working directory.
- * Only a file or folder that cannot be made or opened gets that hint; any other failure (a file
- * that is no database, a migration) is told as it is, already naming storage.path
- * (sqlite/open-database.ts).
+ * The SQLite file, or an error that names the setting to change (sqlite/cannot-open.ts). Only a
+ * file or folder that cannot be made or opened gets that hint; any other failure (a file that is
+ * no database, a migration) is told as it is, already naming storage.path (sqlite/open-database.ts).
  */
 function openSqliteAt(path: string): Storage {
   try {
     return openSqliteStorage(path);
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code !== "string" || !CANNOT_OPEN.has(code)) throw error;
+    if (!isCannotOpen(error)) throw error;
     const reason = (error instanceof Error ? error.message : String(error)).replace(
       /^storage\.path \S+: /,
       "",
     );
-    throw new Error(
-      `storage.path: cannot create or open ${path}: ${reason} (its folder must be writable by the user mindgw runs as; a relative storage.path is read from the config file's folder)`,
-      { cause: error },
-    );
+    throw cannotOpen(path, reason, error);
   }
 }

@@ -142,6 +142,22 @@ for (const [name, fresh] of contractBackends()) {
       expect((await audit.select(auditFilterSchema.parse({}), null, 10)).length).toBe(2);
     });
 
+    test("audit: alreadyStored finds the rows held by request id and start, not a reused request id at another time", async () => {
+      const { audit } = await fresh();
+      expect(await audit.alreadyStored?.([])).toEqual([]);
+      await audit.insert([
+        makeRecord({ requestId: "a", startedAt: 1000 }),
+        makeRecord({ requestId: "b", startedAt: 2000 }),
+        makeRecord({ requestId: "outside", startedAt: 9000 }),
+      ]);
+      const asked = [
+        { requestId: "a", startedAt: 1000 },
+        { requestId: "b", startedAt: 1500 }, // the same id, another request
+        { requestId: "c", startedAt: 2000 },
+      ];
+      expect(await audit.alreadyStored?.(asked)).toEqual([{ requestId: "a", startedAt: 1000 }]);
+    });
+
     test("audit: prune deletes the oldest rows before the cutoff, at most `limit` per call; probe succeeds", async () => {
       const { audit } = await fresh();
       await audit.insert(

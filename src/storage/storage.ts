@@ -1,6 +1,7 @@
 import type { AuditPosition } from "../audit/audit-cursor.ts";
 import type { AuditFilter } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import type { AuditRowKey } from "../audit/audit-row-key.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import type { ShadowAggregate, ShadowRecord } from "../shadow/shadow-api-schema.ts";
 import type { KeyRecord } from "./key-record.ts";
@@ -181,6 +182,13 @@ export interface AuditStore {
   select(filter: AuditFilter, after: AuditPosition | null, limit: number): Promise<AuditEntry[]>;
   /** Deletes up to `limit` of the oldest records that started before `before` (epoch ms). */
   prune(before: number, limit: number): Promise<number>;
+  /**
+   * Of `rows`, those the log holds already: a row with the same request id and start. Read over
+   * the rows' span of time (the time index; there is no index by request id). `mindgw audit import`
+   * skips them, so a file imported twice, or rows a stopped write may have stored, are stored once.
+   * Optional: an import into a store without it is refused.
+   */
+  alreadyStored?(rows: readonly AuditRowKey[]): Promise<AuditRowKey[]>;
   /**
    * For a store that keeps repeated values once and rows point at them (SQLite's interned user
    * agents, models, callers): deletes up to `limit` of the values no row refers to any longer,

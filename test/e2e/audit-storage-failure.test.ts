@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { adminGet, allAuditRows, withDb } from "./harness/audit-kit.ts";
+import { adminGet, allAuditRows, rowCount, withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -259,4 +260,69 @@ describe("a graceful stop while the database cannot be written", () => {
     expect(served.length).toBeGreaterThan(0);
     expect(served.every((id) => savedIds.includes(id))).toBe(true);
   }, 60_000);
+
+  test("`mindgw audit import` stores the saved rows once the storage is back: each row once, its cost in the key's spend once; again it adds none; a bad line imports nothing", async () => {
+    // Priced, so the rows carry a cost the spend totals must hold once.
+    gw = await fx.spawn({
+      config: { ...config(true, "1s"), prices: { mock: { input_per_mtok: 1000, output_per_mtok: 1000 } } },
+    });
+    const g = gw;
+    const db = `${g.dir}/mindgw.db`;
+    const spent = () =>
+      withDb(
+        db,
+        (d) => d.query<{ usd: number }, []>("SELECT sum(spend_usd) AS usd FROM key_spend").get()?.usd ?? 0,
+      );
+    const rowCost = () =>
+      withDb(
+        db,
+        (d) => d.query<{ usd: number }, []>("SELECT sum(cost_usd) AS usd FROM audit_log").get()?.usd ?? 0,
+      );
+    expect((await chat(g, "before-import")).status).toBe(200);
+    // Its row and its spend stored before the file is frozen: what the database holds agrees.
+    await waitFor("the first row's spend", () => spent() > 0 && Math.abs(spent() - rowCost()) < 1e-9);
+    freeze(g);
+    const served: string[] = [];
+    for (let i = 0; i < 30; i++)
+      if ((await chat(g, `import-${i}`)).status === 200) served.push(`import-${i}`);
+    await waitFor("the failure to be logged", () => g.stderr.all.includes("audit storage failed"), 15_000);
+    expect(await g.stop("SIGTERM", 30_000)).toBe(1);
+    thaw();
+    const path = g.stderr.all.match(/saved as NDJSON[^/]* to (\/[^"\s]+\.ndjson)/)?.[1] as string;
+    const saved = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(saved.length).toBeGreaterThan(0);
+    // The stop's spend flush failed with the audit: the served rows' cost is in neither.
+    expect(spent()).toBeLessThan(rowCost() + saved.reduce((sum, line) => sum + JSON.parse(line).costUsd, 0));
+
+    const first = await runMindgw(["audit", "import", path, "-c", g.configPath]);
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^imported ${saved.length} rows, 0 already stored; their cost, \\$[0-9.]+, added to 1 spend total\n$`,
+      ),
+    );
+    const exported = await runMindgw(["audit", "export", "-c", g.configPath]);
+    const ids = exported.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line).requestId as string);
+    // Every served request once: those written before the stop and those imported.
+    expect(ids.filter((id) => id.startsWith("import-")).sort()).toEqual([...served].sort());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(Math.abs(spent() - rowCost())).toBeLessThan(1e-9);
+
+    const again = await runMindgw(["audit", "import", path, "-c", g.configPath]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`imported 0 rows, ${saved.length} already stored; no spend to add\n`);
+    expect(Math.abs(spent() - rowCost())).toBeLessThan(1e-9);
+
+    const broken = `${g.dir}/broken.ndjson`;
+    writeFileSync(broken, [saved[0], saved[0]?.slice(0, 40), ...saved.slice(1)].join("\n"));
+    const before = rowCount(db);
+    const bad = await runMindgw(["audit", "import", broken, "-c", g.configPath]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toStartWith(`mindgw: ${broken}: 1 line is not an audit row:\n  line 2: not JSON (`);
+    expect(bad.stderr).toContain("nothing imported");
+    expect(rowCount(db)).toBe(before);
+  }, 90_000);
 });

@@ -1,6 +1,8 @@
 import type { SQL } from "bun";
 import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
+import { rowKeyText } from "../../audit/audit-row-key.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
+import { auditRowSpan } from "../audit-row-span.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
 import { LineClaims } from "../line-claims.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
@@ -72,6 +74,18 @@ export async function createPostgresAuditStore(
         ), bodies AS (DELETE FROM audit_bodies WHERE log_id IN (SELECT id FROM gone))
         SELECT count(*) AS n FROM gone`;
       return asNumber((row as { n: string }).n);
+    },
+    async alreadyStored(rows) {
+      const span = auditRowSpan(rows);
+      if (!span) return [];
+      const stored: { request_id: string; started_at: string | number }[] = await sql`
+        SELECT request_id, started_at FROM audit_log
+        WHERE started_at BETWEEN ${span.from} AND ${span.to}
+          AND request_id = ANY(${sql.array(span.requestIds, "TEXT")}::text[])`;
+      const held = new Set(
+        stored.map((row) => rowKeyText({ requestId: row.request_id, startedAt: asNumber(row.started_at) })),
+      );
+      return rows.filter((row) => held.has(rowKeyText(row)));
     },
     async probe() {
       try {

@@ -1,5 +1,8 @@
 import type { Database } from "bun:sqlite";
 import type { AuditRowFields } from "../../audit/audit-row-fields.ts";
+import type { AuditRowKey } from "../../audit/audit-row-key.ts";
+import { rowKeyText } from "../../audit/audit-row-key.ts";
+import { auditRowSpan } from "../audit-row-span.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import {
@@ -28,6 +31,7 @@ export interface SqliteAuditStoreOptions {
 }
 
 export interface SqliteAuditStore extends AuditStore {
+  alreadyStored(rows: readonly AuditRowKey[]): Promise<AuditRowKey[]>;
   /**
    * Releases the write handle (if the store opened it), after a WAL checkpoint. The reader
    * stays its owner's. The threaded store resolves once its thread has closed.
@@ -139,6 +143,16 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
     async prune(before, limit) {
       return writing((c) => pruneBatch(c.db, before, limit));
     },
+    async alreadyStored(rows) {
+      const span = auditRowSpan(rows);
+      const db = span && reader();
+      if (!span || !db) return [];
+      const stored = db
+        .query<AuditRowKey, [number, number, string]>(ALREADY_STORED)
+        .all(span.from, span.to, JSON.stringify(span.requestIds));
+      const held = new Set(stored.map(rowKeyText));
+      return rows.filter((row) => held.has(rowKeyText(row)));
+    },
     async sweep(limit) {
       return writing((c) => {
         const swept = sweepInterned(c.db, limit);
@@ -178,6 +192,10 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
     },
   };
 }
+
+/** The rows among some request ids started within a span: the time index, then the ids. */
+const ALREADY_STORED = `SELECT request_id AS requestId, started_at AS startedAt FROM audit_log
+  WHERE started_at BETWEEN ? AND ? AND request_id IN (SELECT value FROM json_each(?))`;
 
 /** Retention's read: the oldest rows that started before a cutoff (the time index, in order). */
 export const OLDEST_BEFORE = "SELECT id FROM audit_log WHERE started_at < ? ORDER BY started_at, id LIMIT ?";

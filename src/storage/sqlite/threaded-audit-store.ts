@@ -74,6 +74,7 @@ export function createThreadedAuditStore(options: {
     },
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
+    alreadyStored: (rows) => reads.alreadyStored(rows),
     sweep: (limit) => call({ op: "sweep", limit }) as Promise<number>,
     probe: async () => {
       // The writer probes once at start; before the first write that is one rolled-back insert

@@ -1,0 +1,98 @@
+import type { z } from "zod";
+import type { AuditRecord } from "./audit-record.ts";
+import { auditRecordSchema } from "./audit-record-schema.ts";
+import { STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
+
+/** One line that is no audit row: its number in the text (from 1) and what is wrong with it. */
+export interface BadAuditLine {
+  readonly line: number;
+  readonly problem: string;
+}
+
+/** How many bad lines an error lists: enough to see a pattern, not a screenful of one. */
+const LISTED = 10;
+
+/** The text held lines that are no audit rows: nothing of it is to be taken. */
+export class AuditNdjsonError extends Error {
+  constructor(readonly bad: readonly BadAuditLine[]) {
+    const listed = bad.slice(0, LISTED).map(({ line, problem }) => `\n  line ${line}: ${problem}`);
+    const more = bad.length > LISTED ? `\n  … and ${bad.length - LISTED} more` : "";
+    super(
+      `${bad.length === 1 ? "1 line is" : `${bad.length} lines are`} not an audit row:${listed.join("")}${more}`,
+    );
+  }
+}
+
+/** A numbered line that should hold one record. */
+interface RowLine {
+  readonly line: number;
+  readonly text: string;
+}
+
+/**
+ * The records of NDJSON as `mindgw audit export` writes it, one `AuditRecord` a line (blank lines
+ * skipped), or of a stop's rows on stderr: when the text has the line `STDERR_ROWS_BEGIN`, only
+ * the lines between it and `STDERR_ROWS_END` are rows, so a journal excerpt can be given as it
+ * is, each line's prefix (`journalctl`'s time and unit) before its `{` dropped. Every line is
+ * checked before any is returned: one bad line throws `AuditNdjsonError` naming every bad line.
+ */
+export function readAuditNdjson(text: string): AuditRecord[] {
+  const lines = text.split("\n");
+  const rows = lines.some((line) => line.includes(STDERR_ROWS_BEGIN)) ? stderrRows(lines) : fileRows(lines);
+  if ("bad" in rows) throw new AuditNdjsonError(rows.bad);
+  const records: AuditRecord[] = [];
+  const bad: BadAuditLine[] = [];
+  for (const { line, text } of rows.rows) {
+    const parsed = parseRow(text);
+    if (typeof parsed === "string") bad.push({ line, problem: parsed });
+    else records.push(parsed);
+  }
+  if (bad.length > 0) throw new AuditNdjsonError(bad);
+  return records;
+}
+
+function fileRows(lines: readonly string[]): { rows: RowLine[] } {
+  const rows: RowLine[] = [];
+  lines.forEach((text, i) => {
+    if (text.trim() !== "") rows.push({ line: i + 1, text });
+  });
+  return { rows };
+}
+
+function stderrRows(lines: readonly string[]): { rows: RowLine[] } | { bad: BadAuditLine[] } {
+  const rows: RowLine[] = [];
+  let begun: number | null = null;
+  lines.forEach((text, i) => {
+    if (text.includes(STDERR_ROWS_BEGIN)) begun = i + 1;
+    else if (text.includes(STDERR_ROWS_END)) begun = null;
+    else if (begun !== null && text.trim() !== "")
+      rows.push({ line: i + 1, text: text.slice(Math.max(0, text.indexOf("{"))) });
+  });
+  if (begun === null) return { rows };
+  return {
+    bad: [
+      {
+        line: begun,
+        problem: `the rows begun here have no end line ("${STDERR_ROWS_END}"): the excerpt is cut short`,
+      },
+    ],
+  };
+}
+
+/** The line's record, or what is wrong with it. */
+function parseRow(text: string): AuditRecord | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const parsed = auditRecordSchema.safeParse(json);
+  return parsed.success ? parsed.data : describeIssues(parsed.error);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}

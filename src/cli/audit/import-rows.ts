@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { type AuditImport, importAudit } from "../../audit/import-audit.ts";
+import { AuditNdjsonError, readAuditNdjson } from "../../audit/read-audit-ndjson.ts";
+import type { Config } from "../../config/config-schema.ts";
+import { openStorage } from "../../storage/open-storage.ts";
+import type { Storage } from "../../storage/storage.ts";
+import { UsageError } from "../exit-code.ts";
+import { spendOf } from "./import-spend.ts";
+
+export interface ImportOptions {
+  /** Add the imported rows' cost to the spend totals (`--no-spend`: the stop wrote the spend). */
+  readonly spend: boolean;
+}
+
+/** The text of `file`, or of stdin for `-` (a journal excerpt piped in). */
+async function readInput(file: string): Promise<string> {
+  if (file === "-") return await new Response(Bun.stdin.stream()).text();
+  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  return await Bun.file(file).text();
+}
+
+/**
+ * `mindgw audit import FILE`: every line checked first (a bad one names its line and imports
+ * nothing), then the rows the log lacks stored in one transaction, and their cost added to the
+ * spend totals once (import-spend.ts). Prints what it did; a row the store refused, or spend it
+ * could not add, is named and fails the command.
+ */
+export async function importRows(file: string, config: Config, options: ImportOptions): Promise<void> {
+  const records = readRecords(file, await readInput(file));
+  const storage = await openTarget(config);
+  try {
+    const done = await importAudit(storage.audit, records);
+    process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}\n`);
+    if (done.refused.length > 0)
+      throw new Error(
+        `the store refused ${done.refused.length} rows (a value it cannot hold), not imported: ${done.refused.map((r) => r.requestId).join(", ")}`,
+      );
+  } finally {
+    await storage.close();
+  }
+}
+
+function readRecords(file: string, text: string) {
+  try {
+    return readAuditNdjson(text);
+  } catch (error) {
+    if (error instanceof AuditNdjsonError)
+      throw new UsageError(`${file}: ${error.message}\nnothing imported`);
+    throw error;
+  }
+}
+
+/** The config's storage; a SQLite file that is not there is a wrong path, not one to create. */
+async function openTarget(config: Config): Promise<Storage> {
+  const { storage } = config;
+  if (storage.driver === "sqlite" && storage.path !== ":memory:" && !existsSync(storage.path))
+    throw new UsageError(`no database at ${storage.path} (is storage.path right?)`);
+  return await openStorage(storage);
+}
+
+const summary = ({ imported, alreadyStored }: AuditImport) =>
+  `imported ${imported.length} rows, ${alreadyStored} already stored`;
+
+/** Adds the imported rows' spend; says how much, or why none. */
+async function addSpend(storage: Storage, done: AuditImport, config: Config, options: ImportOptions) {
+  if (!options.spend) return "; spend not added (--no-spend)";
+  const deltas = spendOf(done.imported, config);
+  if (deltas.size === 0) return "; no spend to add";
+  try {
+    await storage.spend.add(deltas);
+  } catch (error) {
+    const owed = [...deltas].map(([subject, usd]) => `${subject} $${usd}`).join(", ");
+    process.stdout.write(`${summary(done)}\n`);
+    throw new Error(
+      `the rows are stored, but their spend was not added (${error instanceof Error ? error.message : String(error)}), and a new import skips them: ${owed}`,
+    );
+  }
+  const cost = done.imported.reduce((sum, record) => sum + record.costUsd, 0);
+  return `; their cost, $${cost.toFixed(6)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
+}

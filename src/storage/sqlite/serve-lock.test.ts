@@ -1,0 +1,62 @@
+import { afterEach, expect, test } from "bun:test";
+import { ServeLockHeld, takeServeLock } from "./serve-lock.ts";
+import { openSqliteStorage } from "./sqlite-storage.ts";
+import { tempDir } from "./test-helpers.ts";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+function database(): string {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  return dir.file("mindgw.db");
+}
+
+test("a second hold on one database is refused, naming the holder's pid; once released it is taken again", () => {
+  const path = database();
+  const first = takeServeLock(path);
+  let refused: unknown;
+  try {
+    takeServeLock(path).release();
+  } catch (error) {
+    refused = error;
+  }
+  expect(refused).toBeInstanceOf(ServeLockHeld);
+  expect((refused as ServeLockHeld).holder?.pid).toBe(process.pid);
+  expect((refused as Error).message).toContain(
+    `storage.path ${path} is in use by another mindgw serve (pid ${process.pid}`,
+  );
+  first.release();
+  takeServeLock(path).release();
+});
+
+test("the database itself stays open to others while the lock is held: keys are written and read beside it", async () => {
+  const path = database();
+  const lock = takeServeLock(path);
+  cleanups.push(() => lock.release());
+  const storage = openSqliteStorage(path);
+  try {
+    await storage.keys.create({
+      id: "k1",
+      hash: "h1",
+      prefix: "mgw_x",
+      last4: "abcd",
+      name: "beside",
+      tenant: "default",
+      role: "user",
+      models: ["*"],
+      rpm: null,
+      tpm: null,
+      budgetUsd: null,
+      expiresAt: null,
+      revokedAt: null,
+      createdAt: 1,
+      lastUsedAt: null,
+    });
+    expect((await storage.keys.getById("k1"))?.name).toBe("beside");
+  } finally {
+    await storage.close();
+  }
+});

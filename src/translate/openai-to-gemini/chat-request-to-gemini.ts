@@ -5,6 +5,7 @@ import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 
 type Role = "user" | "model";
 
@@ -96,28 +97,30 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
   return out;
 }
 
+/**
+ * A model turn: its text, then its function calls, each with the signature its id carries
+ * (gemini-call-id.ts). A turn none of whose calls is signed gets Google's placeholder on its
+ * first call, where Gemini 3 looks for one; the others stay unsigned, as Gemini sends them.
+ */
 function modelParts(message: OpenAIMessage, toolNames: Map<string, string>): JsonObject[] {
-  const parts: JsonObject[] = [];
   const text = messageText(message);
-  if (text !== "") parts.push({ text });
-  for (const call of message.tool_calls ?? []) {
+  const calls: JsonObject[] = (message.tool_calls ?? []).map((call) => {
     toolNames.set(call.id, call.function.name);
-    parts.push({
-      functionCall: {
-        id: call.id,
-        name: call.function.name,
-        args: parseToolArguments(call.function.arguments),
-      },
-    });
-  }
-  return parts;
+    const { id, signature } = readGeminiCallId(call.id);
+    const functionCall = { id, name: call.function.name, args: parseToolArguments(call.function.arguments) };
+    return signature === undefined ? { functionCall } : { functionCall, thoughtSignature: signature };
+  });
+  const [first] = calls;
+  if (first && !calls.some((part) => "thoughtSignature" in part))
+    first.thoughtSignature = UNSIGNED_CALL_SIGNATURE;
+  return text === "" ? calls : [{ text }, ...calls];
 }
 
 /** Gemini names the function a result answers; OpenAI only its call id, so the name is looked up. */
 function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<string, string>): JsonObject {
-  const id = message.tool_call_id;
-  const name = id ? toolNames.get(id) : undefined;
-  if (!id || !name)
+  const shown = message.tool_call_id;
+  const name = shown ? toolNames.get(shown) : undefined;
+  if (!shown || !name)
     throw badRequest(
       `messages.${i}.tool_call_id: does not answer a tool call earlier in the conversation`,
       `messages.${i}.tool_call_id`,
@@ -125,7 +128,7 @@ function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<stri
   const text = messageText(message);
   const parsed = parseToolArguments(text);
   const response = Object.keys(parsed).length > 0 ? parsed : { result: text };
-  return { functionResponse: { id, name, response } };
+  return { functionResponse: { id: readGeminiCallId(shown).id, name, response } };
 }
 
 function userParts(message: OpenAIMessage, i: number): JsonObject[] {

@@ -1,7 +1,8 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
-import { type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
+import { geminiCallId } from "./gemini-call-id.ts";
+import { type GeminiPart, type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
 import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 /**
@@ -45,7 +46,8 @@ function choiceOf(candidate: Candidate, index: number): JsonObject {
   const toolCalls: JsonObject[] = [];
   for (const part of candidate.content?.parts ?? []) {
     if (part.text !== undefined && !part.thought) text += part.text;
-    if (part.functionCall) toolCalls.push(toolCallOf(part.functionCall, toolCalls.length));
+    const call = toolCallOf(part);
+    if (call) toolCalls.push(call);
   }
   const message = assistantMessage(text, toolCalls);
   return {
@@ -56,13 +58,12 @@ function choiceOf(candidate: Candidate, index: number): JsonObject {
   };
 }
 
-/** Gemini's call ids are optional; a call without one gets a stable id of its position. */
-export function toolCallOf(
-  call: { id?: string | undefined; name: string; args?: unknown },
-  index: number,
-): JsonObject {
+/** A part's function call as a chat tool call, its signature in the id (gemini-call-id.ts). */
+export function toolCallOf(part: GeminiPart): JsonObject | undefined {
+  const call = part.functionCall;
+  if (!call) return undefined;
   return {
-    id: call.id ?? `call_${index}`,
+    id: geminiCallId(call.id, part.thoughtSignature),
     type: "function",
     function: { name: call.name, arguments: argumentsText(call.args) },
   };

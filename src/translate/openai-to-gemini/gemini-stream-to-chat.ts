@@ -67,10 +67,8 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     const candidate = response.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
-      if (part.functionCall) {
-        const index = this.toolCalls++;
-        out.push(this.chunks.delta({ tool_calls: [{ index, ...toolCallOf(part.functionCall, index) }] }));
-      }
+      const call = toolCallOf(part);
+      if (call) out.push(this.chunks.delta({ tool_calls: [{ index: this.toolCalls++, ...call }] }));
     }
     if (candidate?.finishReason) this.finishReason = candidate.finishReason;
     return out;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
@@ -7,6 +8,8 @@ import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
 import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
 
 const googleErrors = jsonFixture("gemini/errors.json");
+
+type OpenAIToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
 describe("chat request → Gemini generateContent", () => {
   test("system instruction, model turns, function calls and responses by name, settings", () => {
@@ -44,7 +47,11 @@ describe("chat request → Gemini generateContent", () => {
           role: "model",
           parts: [
             { text: "checking" },
-            { functionCall: { id: "c1", name: "get_weather", args: { city: "Paris" } } },
+            {
+              functionCall: { id: "c1", name: "get_weather", args: { city: "Paris" } },
+              // A call Gemini did not sign as it stands: Google's placeholder, so Gemini 3 takes it.
+              thoughtSignature: "skip_thought_signature_validator",
+            },
           ],
         },
         {
@@ -82,6 +89,89 @@ describe("chat request → Gemini generateContent", () => {
   });
 });
 
+describe("Gemini 3's thought signatures, carried in the tool-call id", () => {
+  // Standard base64 with the characters base64url replaces and padding: it must come back byte for byte.
+  const SIGNATURE = "++++CiIBVKhc7oXs/w==";
+  const signed = (parts: object[]) => ({
+    candidates: [{ content: { role: "model", parts }, finishReason: "STOP" }],
+  });
+  const callsOf = (chat: JsonObject) =>
+    (chat as { choices: { message: { tool_calls: OpenAIToolCall[] } }[] }).choices[0]?.message.tool_calls ??
+    [];
+  const nextTurn = (calls: OpenAIToolCall[]) =>
+    chatRequestToGemini({
+      model: "gemini-3-pro-preview",
+      messages: [
+        { role: "user", content: "weather in Paris and Rome?" },
+        { role: "assistant", content: null, tool_calls: calls },
+        ...calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: "sunny" })),
+      ],
+    }) as { contents: { parts: JsonObject[] }[] };
+
+  test("a signed call's id carries its signature (base64url), and the next turn sends it back unchanged", () => {
+    const calls = callsOf(
+      geminiResponseToChat(
+        signed([
+          { functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: SIGNATURE },
+          { functionCall: { name: "get_weather", args: { city: "Rome" } } },
+        ]),
+        "g",
+        "c",
+        1,
+      ),
+    );
+    expect(calls[0]?.id).toMatch(/^call_[0-9a-f]{32}__ts_----CiIBVKhc7oXs_w$/);
+    expect(calls[1]?.id).toMatch(/^call_[0-9a-f]{32}$/);
+    const [, model, results] = nextTurn(calls).contents;
+    const plainId = (i: number) => calls[i]?.id.split("__ts_")[0];
+    // Parallel calls: Gemini signs the first only, and takes them back so.
+    expect(model?.parts).toEqual([
+      {
+        functionCall: { id: plainId(0), name: "get_weather", args: { city: "Paris" } },
+        thoughtSignature: SIGNATURE,
+      },
+      { functionCall: { id: plainId(1), name: "get_weather", args: { city: "Rome" } } },
+    ]);
+    expect(results?.parts.map((part) => (part.functionResponse as JsonObject).id)).toEqual([
+      plainId(0),
+      plainId(1),
+    ]);
+  });
+
+  test("a signed call streamed keeps its signature in the id", async () => {
+    const event = signed([{ functionCall: { name: "f", args: {} }, thoughtSignature: SIGNATURE }]);
+    const writer = new GeminiChunkWriter("c", "g", false);
+    const out = payloads(
+      await collect(
+        translateStream(replay([{ data: JSON.stringify(event) }]), readGeminiEvent, writer).events,
+      ),
+    );
+    const call = out
+      .flatMap((p) => (p as { choices?: { delta?: { tool_calls?: OpenAIToolCall[] } }[] }).choices ?? [])
+      .flatMap((c) => c.delta?.tool_calls ?? [])[0];
+    expect(call?.id).toMatch(/__ts_----CiIBVKhc7oXs_w$/);
+    expect(
+      nextTurn(call ? [{ ...call, type: "function" }] : []).contents[1]?.parts[0]?.thoughtSignature,
+    ).toBe(SIGNATURE);
+  });
+
+  test("calls with no signature (another vendor's, ids rewritten): the turn's first gets Google's placeholder", () => {
+    const call = (id: string) => ({
+      id,
+      type: "function" as const,
+      function: { name: "f", arguments: "{}" },
+    });
+    const [, model] = nextTurn([call("toolu_01"), call("call_x__ts_")]).contents;
+    expect(model?.parts).toEqual([
+      {
+        functionCall: { id: "toolu_01", name: "f", args: {} },
+        thoughtSignature: "skip_thought_signature_validator",
+      },
+      { functionCall: { id: "call_x__ts_", name: "f", args: {} } },
+    ]);
+  });
+});
+
 describe("Gemini → chat", () => {
   test("a recorded response: thoughts left out, function call, thinking tokens billed as output", () => {
     const chat = geminiResponseToChat(jsonFixture("gemini/generate-content-tool.json"), "g", "chatcmpl-g", 1);
@@ -94,7 +184,7 @@ describe("Gemini → chat", () => {
           refusal: null,
           tool_calls: [
             {
-              id: "call_0",
+              id: expect.stringMatching(/^call_[0-9a-f]{32}__ts_CiIBVKhc7oXs$/),
               type: "function",
               function: { name: "get_weather", arguments: '{"city":"Paris"}' },
             },
@@ -111,6 +201,32 @@ describe("Gemini → chat", () => {
       prompt_tokens_details: { cached_tokens: 64 },
       completion_tokens_details: { reasoning_tokens: 32 },
     });
+  });
+
+  test("two answers' tool calls have ids of their own, in answers and streams alike", async () => {
+    const answer = {
+      candidates: [{ content: { parts: [{ functionCall: { name: "f", args: {} } }] }, finishReason: "STOP" }],
+    };
+    const ids = [geminiResponseToChat(answer, "g", "a", 1), geminiResponseToChat(answer, "g", "b", 1)].map(
+      (chat) =>
+        (chat as { choices: { message: { tool_calls: { id: string }[] } }[] }).choices[0]?.message
+          .tool_calls[0]?.id,
+    );
+    for (const request of ["c", "d"]) {
+      const writer = new GeminiChunkWriter(request, "g", false);
+      const out = payloads(
+        await collect(
+          translateStream(replay([{ data: JSON.stringify(answer) }]), readGeminiEvent, writer).events,
+        ),
+      );
+      ids.push(
+        out
+          .flatMap((p) => (p as { choices?: { delta?: { tool_calls?: { id: string }[] } }[] }).choices ?? [])
+          .flatMap((c) => c.delta?.tool_calls ?? [])[0]?.id,
+      );
+    }
+    expect(ids.every((id) => /^call_[0-9a-f]{32}$/.test(id ?? ""))).toBe(true);
+    expect(new Set(ids).size).toBe(4);
   });
 
   test("a blocked prompt answers as an empty content_filter choice", () => {

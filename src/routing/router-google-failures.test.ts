@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createGoogleProvider, geminiApiEndpoint } from "../providers/google/gemini-provider.ts";
 import type { ProviderCall } from "../providers/provider.ts";
@@ -7,13 +8,14 @@ import { chatRequest, type FakeProvider, fakeProvider, routerFor, twoRoutes } fr
 // What Gemini answers, judged by the router: the real Gemini provider as route `a`, its `fetch`
 // answering in Google's own wire format; route `b` a healthy second route.
 
-/** The Gemini provider as the route of provider `name`, every call answered by `answer`. */
-function gemini(name: string, answer: () => Response): FakeProvider {
+/** The Gemini provider as the route of provider `name`, every call answered by `answer` from its body. */
+function gemini(name: string, answer: (sent: JsonObject) => Response): FakeProvider {
+  const send = async (_url: unknown, init?: RequestInit) => answer(JSON.parse(String(init?.body)));
   const provider = createGoogleProvider({
     name,
     vendor: "gcp.gemini",
     endpoint: geminiApiEndpoint("http://gemini.test/v1beta", "key"),
-    fetch: Object.assign(async () => answer(), { preconnect: () => {} }) as typeof fetch,
+    fetch: Object.assign(send, { preconnect: () => {} }) as typeof fetch,
   });
   const calls: ProviderCall[] = [];
   return {
@@ -55,5 +57,49 @@ describe("Gemini's FAILED_PRECONDITION (location, billing): the gateway's deploy
     expect(error.message).toBe(
       "upstream b refused the gateway's deployment: User location is not supported for the API use.",
     );
+  });
+});
+
+describe("a thinking budget of 0 refused by a Gemini model that only works in thinking mode", () => {
+  const ANSWER = {
+    candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+  };
+  /** A model the Pro rule does not know, refusing budget 0 as 2.5 Pro and 3 Pro do. */
+  const thinksAlways = (sent: JsonObject) =>
+    (sent.generationConfig as { thinkingConfig?: { thinkingBudget?: number } } | undefined)?.thinkingConfig
+      ?.thinkingBudget === 0
+      ? googleError(400, "INVALID_ARGUMENT", "Budget 0 is invalid. This model only works in thinking mode.")
+      : Response.json(ANSWER);
+  const config = {
+    providers: [{ name: "g", type: "gemini" }],
+    models: [{ name: "m", routes: [{ provider: "g", model: "gemini-exp-thinker" }] }],
+    routing: { retries: 0 },
+  };
+
+  test("Responses (Codex) reasoning.effort minimal: sent again without it, named reasoning.effort", async () => {
+    const g = gemini("g", thinksAlways);
+    const { router, logs } = routerFor(config, [g]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "responses",
+        body: { model: "m", input: "hi", reasoning: { effort: "minimal" } },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
+      }),
+    );
+    expect(g.calls.map((call) => call.body.reasoning_effort)).toEqual(["minimal", undefined]);
+    expect(dispatched.dropped).toContain("reasoning.effort");
+    expect(logs[0]?.fields).toMatchObject({ field: "reasoning_effort", client_field: "reasoning.effort" });
+  });
+
+  test("a chat caller's own reasoning_effort refused is its 400, in Google's words", async () => {
+    const g = gemini("g", thinksAlways);
+    const { router } = routerFor(config, [g]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], reasoning_effort: "minimal" };
+    const error = (await router(chatRequest("m", { body })).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.message]).toEqual([
+      400,
+      "Budget 0 is invalid. This model only works in thinking mode.",
+    ]);
+    expect(g.calls).toHaveLength(1);
   });
 });

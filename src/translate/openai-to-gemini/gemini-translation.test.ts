@@ -81,6 +81,27 @@ describe("chat request → Gemini generateContent", () => {
     });
   });
 
+  test("reasoning_effort none/minimal: thinking off (budget 0) where the model can; a Pro model's least budget", () => {
+    const budget = (model: string, effort: string) =>
+      (
+        chatRequestToGemini({
+          model,
+          messages: [{ role: "user", content: "hi" }],
+          reasoning_effort: effort,
+        }) as {
+          generationConfig: { thinkingConfig: { thinkingBudget: number } };
+        }
+      ).generationConfig.thinkingConfig.thinkingBudget;
+    expect(budget("gemini-2.5-flash", "minimal")).toBe(0);
+    expect(budget("gemini-2.5-flash-lite", "none")).toBe(0);
+    // 2.5 Pro takes 128–32768 and 3 Pro only works in thinking mode: 0 is their 400.
+    for (const model of ["gemini-2.5-pro", "gemini-3-pro-preview", "gemini-3.1-pro-preview"]) {
+      expect(budget(model, "minimal")).toBe(128);
+      expect(budget(model, "none")).toBe(128);
+      expect(budget(model, "low")).toBe(1024);
+    }
+  });
+
   test("a tool result for a call never made is the caller's 400", () => {
     const run = () =>
       chatRequestToGemini({ model: "m", messages: [{ role: "tool", tool_call_id: "nope", content: "x" }] });

@@ -103,3 +103,27 @@ describe("a thinking budget of 0 refused by a Gemini model that only works in th
     expect(g.calls).toHaveLength(1);
   });
 });
+
+describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no empty answer", () => {
+  const malformed = () =>
+    Response.json({ candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }] });
+  const malformedStream = () =>
+    new Response(
+      `data: ${JSON.stringify({ candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }] })}\r\n\r\n`,
+      { headers: { "content-type": "text/event-stream" } },
+    );
+
+  test.each([
+    ["an answer", malformed, false],
+    ["a stream, in its first event,", malformedStream, true],
+  ] as const)("%s fails over before anything reached the caller", async (_kind, answer, stream) => {
+    const a = gemini("a", answer);
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const dispatched = await router(chatRequest("m", { stream }));
+    expect(dispatched.route).toBe("provider:b");
+    expect(logs[0]?.fields.reason).toBe(
+      "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
+    );
+  });
+});

@@ -3,12 +3,13 @@ import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
 import { geminiCallId } from "./gemini-call-id.ts";
 import { type GeminiPart, type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
-import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 /**
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
  * parts joined (thought summaries left out), function calls as `tool_calls`. A prompt blocked
- * before any candidate answers as an empty `content_filter` choice.
+ * before any candidate answers as an empty `content_filter` choice; a candidate that ended in
+ * failure (`failedFinish`) is thrown.
  */
 export function geminiResponseToChat(
   body: JsonObject,
@@ -42,6 +43,8 @@ export function geminiResponseToChat(
 type Candidate = NonNullable<GeminiResponse["candidates"]>[number];
 
 function choiceOf(candidate: Candidate, index: number): JsonObject {
+  const failed = failedFinish(candidate.finishReason);
+  if (failed) throw failed;
   let text = "";
   const toolCalls: JsonObject[] = [];
   for (const part of candidate.content?.parts ?? []) {

@@ -9,7 +9,7 @@ import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
-import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 const UNREADABLE_ERROR: GoogleError = {
   status: "UNKNOWN",
@@ -57,6 +57,10 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   }
 
   chunk(response: GeminiResponse): SseEvent[] {
+    const candidate = response.candidates?.[0];
+    // Thrown before anything is written: a stream that fails in its first event may fail over.
+    const failed = failedFinish(candidate?.finishReason);
+    if (failed) throw failed;
     const out: SseEvent[] = [];
     if (!this.started) {
       this.started = true;
@@ -64,7 +68,6 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     }
     if (response.usageMetadata) this.usage = response.usageMetadata;
     if (!response.candidates?.length && response.promptFeedback?.blockReason) this.finishReason = "SAFETY";
-    const candidate = response.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
       const call = toolCallOf(part);

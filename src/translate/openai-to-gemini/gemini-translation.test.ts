@@ -292,6 +292,43 @@ describe("Gemini → chat", () => {
     expect((limited as GatewayError).headers).toEqual({ "retry-after": "12" });
   });
 
+  test("MALFORMED_FUNCTION_CALL (and OTHER, …) is a failure, not an empty stop: a retryable 502, or the stream's error event", async () => {
+    const ended = (reason: string, parts: object[] = []) => ({
+      candidates: [{ content: { role: "model", parts }, finishReason: reason }],
+    });
+    for (const reason of [
+      "MALFORMED_FUNCTION_CALL",
+      "UNEXPECTED_TOOL_CALL",
+      "TOO_MANY_TOOL_CALLS",
+      "OTHER",
+    ]) {
+      const failure = (() => {
+        try {
+          return geminiResponseToChat(ended(reason), "g", "c", 1);
+        } catch (error) {
+          return error;
+        }
+      })() as GatewayError;
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect([failure.status, failure.code, failure.retryable]).toEqual([502, "upstream_error", true]);
+    }
+    const writer = new GeminiChunkWriter("c", "g", false);
+    const events = [
+      { data: JSON.stringify(ended("", [{ text: "Let me " }])) },
+      { data: JSON.stringify(ended("MALFORMED_FUNCTION_CALL")) },
+    ];
+    const stream = translateStream(replay(events), readGeminiEvent, writer);
+    const written: unknown[] = [];
+    const failure = await (async () => {
+      for await (const event of stream.events) written.push(event);
+    })().catch((e: unknown) => e);
+    expect(written.length).toBeGreaterThan(0);
+    expect((failure as GatewayError).message).toBe(
+      "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
+    );
+    expect(JSON.parse(stream.errorEvent(failure as GatewayError).data).error.type).toBe("server_error");
+  });
+
   test("a stream without a finishReason is an upstream failure", async () => {
     const events = sseFixture("gemini/stream-text.sse.txt").slice(0, 2);
     const writer = new GeminiChunkWriter("c", "g", false);

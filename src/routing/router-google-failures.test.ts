@@ -127,3 +127,43 @@ describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no em
     );
   });
 });
+
+describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter's refusal", () => {
+  const blocked = () =>
+    Response.json({
+      promptFeedback: { blockReason: "PROHIBITED_CONTENT" },
+      usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 },
+    });
+  const config = (fallbackOn: string[]) => ({
+    ...twoRoutes({ retries: 1 }),
+    models: [{ ...twoRoutes().models[0], fallback_on: fallbackOn }],
+  });
+
+  test("fails over with fallback_on: [content_policy], as Azure's prompt filter 400 does", async () => {
+    const a = gemini("a", blocked);
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(config(["content_policy"]), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    expect(logs[0]?.fields.reason).toBe(
+      "upstream a's content filter blocked the prompt (Gemini blockReason PROHIBITED_CONTENT)",
+    );
+  });
+
+  test("without it, the answer as before: an empty content_filter choice, no other route tried", async () => {
+    const a = gemini("a", blocked);
+    const b = fakeProvider("b");
+    const { router } = routerFor(config(["context_length"]), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:a");
+    expect(b.calls).toHaveLength(0);
+    const reply = dispatched.reply as { kind: "json"; body: { choices: object[] } };
+    expect(reply.body.choices).toEqual([
+      expect.objectContaining({
+        finish_reason: "content_filter",
+        message: expect.objectContaining({ content: "" }),
+      }),
+    ]);
+  });
+});

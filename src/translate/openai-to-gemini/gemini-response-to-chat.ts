@@ -5,6 +5,13 @@ import { geminiCallId } from "./gemini-call-id.ts";
 import { type GeminiPart, type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
 import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
+/** A Gemini answer as chat, and why Gemini blocked its prompt when it did. */
+export interface GeminiAnswer {
+  chat: JsonObject;
+  /** `promptFeedback.blockReason` of a prompt blocked before any candidate (`SAFETY`, `PROHIBITED_CONTENT`, …). */
+  blockReason: string | undefined;
+}
+
 /**
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
  * parts joined (thought summaries left out), function calls as `tool_calls`. A prompt blocked
@@ -17,10 +24,21 @@ export function geminiResponseToChat(
   id: string,
   created = Math.floor(Date.now() / 1000),
 ): JsonObject {
+  return geminiAnswer(body, model, id, created).chat;
+}
+
+/** `geminiResponseToChat`, with the prompt's block reason beside the answer. */
+export function geminiAnswer(
+  body: JsonObject,
+  model: string,
+  id: string,
+  created = Math.floor(Date.now() / 1000),
+): GeminiAnswer {
   const response = parseBody(geminiResponse, body, "upstream");
   const candidates = response.candidates ?? [];
+  const blockReason = promptBlockReason(response);
   const choices =
-    candidates.length === 0 && response.promptFeedback?.blockReason
+    blockReason !== undefined
       ? [
           {
             index: 0,
@@ -30,7 +48,7 @@ export function geminiResponseToChat(
           },
         ]
       : candidates.map((candidate, index) => choiceOf(candidate, index));
-  return {
+  const chat = {
     id,
     object: "chat.completion",
     created,
@@ -38,6 +56,12 @@ export function geminiResponseToChat(
     choices,
     usage: geminiUsageToOpenAI(response.usageMetadata ?? {}),
   };
+  return { chat, blockReason };
+}
+
+/** Why Gemini blocked the prompt, when it answered no candidate for that reason. */
+export function promptBlockReason(response: GeminiResponse): string | undefined {
+  return response.candidates?.length ? undefined : response.promptFeedback?.blockReason;
 }
 
 type Candidate = NonNullable<GeminiResponse["candidates"]>[number];

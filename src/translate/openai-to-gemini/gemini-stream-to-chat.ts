@@ -7,7 +7,7 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
-import { toolCallOf } from "./gemini-response-to-chat.ts";
+import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
@@ -67,7 +67,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
       out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
     }
     if (response.usageMetadata) this.usage = response.usageMetadata;
-    if (!response.candidates?.length && response.promptFeedback?.blockReason) this.finishReason = "SAFETY";
+    if (promptBlockReason(response) !== undefined) this.finishReason = "SAFETY";
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
       const call = toolCallOf(part);

@@ -54,6 +54,14 @@ export function readGoogleError(body: unknown): GoogleError | undefined {
 const CREDENTIAL_REASONS = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED", "ACCESS_TOKEN_EXPIRED"]);
 
 /**
+ * Google's refusal of where or how the gateway is deployed, not of the request: `FAILED_PRECONDITION`
+ * ("User location is not supported for the API use.", "Gemini API free tier is not available in
+ * your country. Please enable billing on your project"). The gateway's fault, so not the caller's
+ * 400: a 502 naming the provider, retryable, so the model's other routes may serve.
+ */
+export const refusesDeployment = (error: GoogleError): boolean => error.status === "FAILED_PRECONDITION";
+
+/**
  * The HTTP status a Google error stands for, by its canonical code (google/rpc/code.proto), so
  * the failure is judged as any upstream's: a refused credential is a 401 (the gateway's, so a
  * 502 for the caller), an exhausted quota a 429, an unknown name the status it came with.
@@ -65,7 +73,7 @@ export function googleHttpStatus(error: GoogleError, received: number): number {
 
 const HTTP_STATUS: Record<string, number> = {
   INVALID_ARGUMENT: 400,
-  FAILED_PRECONDITION: 400,
+  FAILED_PRECONDITION: 502,
   OUT_OF_RANGE: 400,
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,

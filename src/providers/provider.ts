@@ -86,7 +86,18 @@ export interface NativeRequest {
  * the router still may retry until the first event has been read.
  */
 export type ProviderReply = (
-  | { readonly kind: "json"; readonly body: JsonObject; readonly usage?: Usage }
+  | {
+      readonly kind: "json";
+      readonly body: JsonObject;
+      readonly usage?: Usage;
+      /**
+       * Set when the answer is a content filter's refusal of the prompt that came as an answer
+       * (Gemini's `promptFeedback.blockReason`): the router fails over on it, as on a filter's
+       * 400, where the model's `fallback_on` has `content_policy` (`Route.refusalFailsOver`);
+       * otherwise `body` is the answer.
+       */
+      readonly refusal?: GatewayError;
+    }
   | {
       readonly kind: "stream";
       readonly events: AsyncIterable<SseEvent>;

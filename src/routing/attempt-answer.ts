@@ -23,6 +23,8 @@ export function answerOf(
 ): ClientReply | Promise<ClientReply> | typeof READ_ON {
   if (reply.kind === "http") return readNativeReply(reply.response, call, true);
   if (reply.kind === "json") {
+    // A filter's refusal that came as an answer fails over as its 400 would, where fallback_on says so.
+    if (reply.refusal && call.target.refusalFailsOver) throw reply.refusal;
     call.found = usageOf(call.upstream)(reply.body);
     return { kind: "json", body: call.adapted.json(reply.body) };
   }

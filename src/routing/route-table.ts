@@ -74,7 +74,8 @@ export class RouteTable {
     private readonly workers?: WorkerDirectory,
   ) {
     for (const model of config.models) {
-      const routes = model.routes.flatMap((route) => this.route(route) ?? []);
+      const refusalFailsOver = model.fallback_on.includes("content_policy");
+      const routes = model.routes.flatMap((route) => this.route(route, refusalFailsOver) ?? []);
       const shadowRoute = model.shadow && this.route({ ...model.shadow, weight: 1 });
       this.plans.add(model.name, model.aliases, {
         strategy: model.strategy,
@@ -134,6 +135,7 @@ export class RouteTable {
 
   private route(
     route: Omit<RouteConfig, "timeouts"> & Partial<Pick<RouteConfig, "timeouts">>,
+    refusalFailsOver = false,
   ): Route | undefined {
     const provider =
       route.provider === WORKERS_PROVIDER ? this.workers?.provider : this.providers.get(route.provider);
@@ -146,6 +148,7 @@ export class RouteTable {
     const label = route.provider === WORKERS_PROVIDER ? "workers" : `provider:${route.provider}`;
     return {
       ...(contextWindow ? { contextWindow } : {}),
+      ...(refusalFailsOver ? { refusalFailsOver } : {}),
       provider,
       upstreamModel: route.model,
       weight: route.weight,

@@ -11,6 +11,11 @@ export interface Route {
   readonly key: string;
   /** What audit rows and logs show: `provider:<name>` or `worker:<name>`. */
   readonly label: string;
+  /**
+   * Its model's `fallback_on` has `content_policy`: an answer that is a content filter's refusal
+   * (`ProviderReply.refusal`) fails over instead of answering.
+   */
+  readonly refusalFailsOver?: boolean;
   /** The upstream model's context window in tokens, where config or the catalogue knows it. */
   readonly contextWindow?: number;
   /**

@@ -12,6 +12,10 @@ import type { CallerNames } from "./caller-param.ts";
  *   words. A model without efforts refuses the other dialect's field (Haiku 4.5: 400 "This model
  *   does not support the effort parameter."; gpt-4.1: 400 "Unsupported parameter:
  *   'reasoning_effort'…"): sent again without it.
+ * - an effort level of none or minimal on Gemini, which becomes a thinking budget of 0 that a
+ *   model only working in thinking mode refuses (400 "Budget 0 is invalid. This model only works
+ *   in thinking mode."), where the Pro rule of openai-to-gemini does not know it: sent again
+ *   without it.
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -73,6 +77,15 @@ const REFUSALS = [
   /^([\w.]+): Extra inputs are not permitted/,
 ];
 
+/**
+ * Refusals that do not name the field, by the field they refuse: Gemini's of the thinking budget
+ * of 0 that `reasoning_effort` none/minimal becomes (openai-to-gemini), from a model that only
+ * works in thinking mode ("Budget 0 is invalid. This model only works in thinking mode.").
+ */
+const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^Budget 0 is invalid\b/, "reasoning_effort"],
+];
+
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */
 export function refusedHint(error: unknown, hints: CallerNames | undefined): RefusedHint | undefined {
   if (hints === undefined || !(error instanceof GatewayError) || error.status !== 400) return undefined;
@@ -102,6 +115,7 @@ function refusedParameter(error: GatewayError): string | undefined {
     const named = refusal.exec(error.message)?.[1];
     if (named) return named;
   }
+  for (const [refusal, field] of UNNAMED_REFUSALS) if (refusal.test(error.message)) return field;
   return undefined;
 }
 

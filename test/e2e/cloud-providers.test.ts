@@ -7,6 +7,7 @@ import { estimateInputTokens } from "../../src/translate/anthropic-to-openai/cou
 import { wordsIn } from "../fake-cloud/count-wire.ts";
 import { vectorOf, wordsOf } from "../fake-cloud/embedding-wire.ts";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
+import { type GeminiContents, THOUGHT_SIGNATURE } from "../fake-cloud/gemini-wire.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -414,6 +415,96 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
     expect(reply.stop_reason).toBe("tool_use");
     const block = reply.content.find((b) => b.type === "tool_use");
     expect(block?.type === "tool_use" && block.input).toEqual({ city: "Paris" });
+  });
+});
+
+describe("Gemini 3's signed tool calls: a two-turn tool loop from every front door", () => {
+  const ASK = "use a tool for the weather";
+  /** The signature on the model turn's call in the last request the fake answered. */
+  const signatureSentBack = () => {
+    const sent = JSON.parse(lastModelCall()?.body ?? "{}") as GeminiContents;
+    return sent.contents.find((c) => c.role === "model")?.parts.find((p) => p.functionCall)?.thoughtSignature;
+  };
+
+  test.each(["gemini-flash", "vertex-flash"] as const)(
+    "%s through the OpenAI SDK, the tool's result the last message",
+    async (model) => {
+      const first = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: ASK }],
+        tools: [WEATHER],
+      });
+      const again = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: ASK }],
+        tools: [WEATHER],
+      });
+      const calls = first.choices[0]?.message.tool_calls ?? [];
+      // Each call an id of its own: Anthropic refuses a conversation with one id twice.
+      expect(calls[0]?.id).not.toBe(again.choices[0]?.message.tool_calls?.[0]?.id);
+      const second = await openai.chat.completions.create({
+        model,
+        tools: [WEATHER],
+        messages: [
+          { role: "user", content: ASK },
+          { role: "assistant", content: null, tool_calls: calls },
+          { role: "tool", tool_call_id: calls[0]?.id ?? "", content: '{"temp_c": 18}' },
+        ],
+      });
+      expect(second.choices[0]?.finish_reason).toBe("stop");
+      expect(signatureSentBack()).toBe(THOUGHT_SIGNATURE);
+    },
+  );
+
+  test("gemini-flash through the Anthropic SDK (Claude Code on a Gemini route), streamed", async () => {
+    const tools = [
+      {
+        name: "get_weather",
+        input_schema: { type: "object" as const, properties: { city: { type: "string" } } },
+      },
+    ];
+    const first = await anthropic.messages
+      .stream({ model: "gemini-flash", max_tokens: 100, tools, messages: [{ role: "user", content: ASK }] })
+      .finalMessage();
+    const use = first.content.find((block) => block.type === "tool_use");
+    expect(use?.id).toMatch(/^[a-zA-Z0-9_-]+$/);
+    const second = await anthropic.messages.create({
+      model: "gemini-flash",
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: "user", content: ASK },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use?.id ?? "", content: "sunny" }] },
+      ],
+    });
+    expect(second.stop_reason).toBe("end_turn");
+    expect(signatureSentBack()).toBe(THOUGHT_SIGNATURE);
+  });
+
+  test("vertex-flash through the Responses API", async () => {
+    const tools = [
+      {
+        type: "function" as const,
+        name: "get_weather",
+        parameters: WEATHER.function.parameters,
+        strict: false,
+      },
+    ];
+    const first = await openai.responses.create({ model: "vertex-flash", input: ASK, tools });
+    const call = first.output.find((item) => item.type === "function_call");
+    const second = await openai.responses.create({
+      model: "vertex-flash",
+      tools,
+      input: [
+        { role: "user", content: ASK },
+        ...(call
+          ? [call, { type: "function_call_output" as const, call_id: call.call_id, output: "sunny" }]
+          : []),
+      ],
+    });
+    expect(second.status).toBe("completed");
+    expect(signatureSentBack()).toBe(THOUGHT_SIGNATURE);
   });
 });
 

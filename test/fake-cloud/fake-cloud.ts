@@ -12,10 +12,12 @@ import {
   vertexPredictAnswer,
 } from "./embedding-wire.ts";
 import {
+  type GeminiContents,
   type GoogleErrorDetails,
   generateContentEvents,
   generateContentJson,
   googleError,
+  missingSignature,
 } from "./gemini-wire.ts";
 import { chatEvents, chatJson } from "./openai-wire.ts";
 
@@ -365,6 +367,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
         }
         const request = JSON.parse(body) as GeminiLike;
+        const unsigned = missingSignature(request);
+        if (unsigned) return json(googleError(400, "INVALID_ARGUMENT", unsigned), 400);
         const lastUser = request.contents.findLast((c) => c.role === "user");
         const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";
         const tool = request.tools?.[0]?.functionDeclarations?.[0]?.name;
@@ -495,8 +499,7 @@ interface ConverseLike {
   messages: Array<{ role: string; content: Array<{ text?: string }> }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
 }
-interface GeminiLike {
-  contents: Array<{ role: string; parts: Array<{ text?: string }> }>;
+interface GeminiLike extends GeminiContents {
   tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
 }
 

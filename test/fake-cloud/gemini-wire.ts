@@ -14,9 +14,46 @@ const candidate = (parts: object[], finishReason?: string) => ({
   index: 0,
 });
 
+/**
+ * The signature this fake's Gemini signs its function calls with, as Gemini 3 does: standard
+ * base64 with the characters base64url replaces, and padding.
+ */
+export const THOUGHT_SIGNATURE = "++++CiIBVKhc7oXs/w==";
+/** Google's placeholder for a call Gemini did not sign as it stands, which Gemini 3 takes instead. */
+const UNSIGNED_CALL_SIGNATURE = "skip_thought_signature_validator";
+
+const signedCall = (tool: NonNullable<CloudAnswer["tool"]>) => ({
+  functionCall: { name: tool.name, args: tool.args },
+  thoughtSignature: THOUGHT_SIGNATURE,
+});
+
+/** A request's turns as far as the signature rule reads them. */
+export interface GeminiContents {
+  contents: Array<{
+    role: string;
+    parts: Array<{ text?: string; functionCall?: object; thoughtSignature?: string }>;
+  }>;
+}
+
+/**
+ * Gemini 3's rule: in the current turn (after the last user text), each model step's first
+ * function call carries the signature it was answered with, or Google's placeholder; else a 400
+ * in Gemini's words.
+ */
+export function missingSignature(request: GeminiContents): string | undefined {
+  const lastText = request.contents.findLastIndex((c) => c.role === "user" && c.parts.some((p) => p.text));
+  for (const [i, content] of request.contents.entries()) {
+    const first = content.parts.find((part) => part.functionCall);
+    if (i < lastText || content.role !== "model" || !first) continue;
+    if (first.thoughtSignature !== THOUGHT_SIGNATURE && first.thoughtSignature !== UNSIGNED_CALL_SIGNATURE)
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:get_weather\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+  }
+  return undefined;
+}
+
 export function generateContentJson(answer: CloudAnswer, model: string): object {
   const parts = answer.tool
-    ? [{ functionCall: { name: answer.tool.name, args: answer.tool.args } }]
+    ? [signedCall(answer.tool)]
     : [{ text: "thinking…", thought: true }, { text: answer.text }];
   return {
     candidates: [candidate(parts, "STOP")],
@@ -29,10 +66,7 @@ export function generateContentJson(answer: CloudAnswer, model: string): object 
 /** `streamGenerateContent?alt=sse` events: partial responses, the last with finishReason and usage. */
 export function generateContentEvents(answer: CloudAnswer, model: string): string[] {
   const events: object[] = [];
-  if (answer.tool)
-    events.push({
-      candidates: [candidate([{ functionCall: { name: answer.tool.name, args: answer.tool.args } }])],
-    });
+  if (answer.tool) events.push({ candidates: [candidate([signedCall(answer.tool)])] });
   else
     for (const text of deltas(answer.text))
       events.push({ candidates: [candidate([{ text }])], modelVersion: model });

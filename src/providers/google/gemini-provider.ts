@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
+import { badRequest, unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import {
@@ -18,7 +18,7 @@ import {
   vertexPredictRequest,
   vertexTextsPerCall,
 } from "../../translate/openai-to-gemini/embeddings-to-google.ts";
-import { geminiResponseToChat } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
+import { geminiAnswer } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
 import {
   GeminiChunkWriter,
   readGeminiEvent,
@@ -145,7 +145,14 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);
     if (!isJsonObject(reply.body))
       throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
-    return { kind: "json", body: geminiResponseToChat(reply.body, model, id) };
+    const { chat, blockReason } = geminiAnswer(reply.body, model, id);
+    if (blockReason === undefined) return { kind: "json", body: chat };
+    // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
+    // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.
+    const refusal = badRequest(
+      `${upstreamName(options.name)}'s content filter blocked the prompt (Gemini blockReason ${blockReason})`,
+    );
+    return { kind: "json", body: chat, refusal };
   }
 
   return {

@@ -59,6 +59,16 @@ describe("Google's errors in the caller's dialect", () => {
     },
   );
 
+  test("FAILED_PRECONDITION (location, billing) is the gateway's deployment: a retryable 502 naming the provider", () => {
+    const error = failure("failedPrecondition");
+    expect([error.status, error.code, error.retryable]).toEqual([502, "upstream_error", true]);
+    expect(error.message).toBe(
+      "upstream gm refused the gateway's deployment: User location is not supported for the API use.",
+    );
+    expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+    expect(errorBody(error, "openai")).toMatchObject({ error: { type: "server_error" } });
+  });
+
   test("NOT_FOUND is 404 model_not_found; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
     const missing = failure("notFound");
     expect([missing.status, missing.code]).toEqual([404, "model_not_found"]);

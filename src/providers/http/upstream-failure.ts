@@ -1,7 +1,12 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
-import { type GoogleError, googleHttpStatus, readGoogleError } from "../../core/google-errors.ts";
+import {
+  type GoogleError,
+  googleHttpStatus,
+  readGoogleError,
+  refusesDeployment,
+} from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { upstreamName } from "../upstream-name.ts";
 
@@ -101,6 +106,10 @@ export function googleFailure(
   if (status === 504) {
     const message = `${upstreamName(provider)} timed out${google.message ? `: ${google.message}` : ""}`;
     return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });
+  }
+  if (refusesDeployment(google)) {
+    const message = `${upstreamName(provider)} refused the gateway's deployment: ${google.message ?? google.status}`;
+    return new GatewayError({ status: 502, code: "upstream_error", message, retryable: true });
   }
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {

@@ -5,11 +5,28 @@ import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 
 type Role = "user" | "model";
 
 /** OpenAI `reasoning_effort` → Gemini thinking budget (tokens). */
 const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
+
+/**
+ * Gemini's Pro models only work in thinking mode: a budget of 0 is their 400 ("Budget 0 is
+ * invalid. This model only works in thinking mode."). none/minimal ask them for their least
+ * instead: 2.5 Pro's lowest budget (it takes 128–32768); Gemini 3 Pro takes budgets for backward
+ * compatibility, as its lowest thinking level. A model this rule misses is sent again without
+ * the effort when the caller did not send it by that name (routing/translation-hints.ts).
+ */
+const LEAST_PRO_BUDGET = 128;
+const THINKS_ALWAYS = /-pro\b/i;
+
+function thinkingBudget(model: unknown, effort: unknown): number | undefined {
+  const budget = typeof effort === "string" ? THINKING_BUDGET[effort] : undefined;
+  if (budget === 0 && typeof model === "string" && THINKS_ALWAYS.test(model)) return LEAST_PRO_BUDGET;
+  return budget;
+}
 
 /** What `generateContent` can take of a chat request; the router names the rest. */
 export const GEMINI_TARGET: ChatTarget = {
@@ -90,34 +107,35 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
     if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
       out.responseJsonSchema = format.json_schema.schema;
   }
-  const effort =
-    typeof body.reasoning_effort === "string" ? THINKING_BUDGET[body.reasoning_effort] : undefined;
-  if (effort !== undefined) out.thinkingConfig = { thinkingBudget: effort };
+  const budget = thinkingBudget(body.model, body.reasoning_effort);
+  if (budget !== undefined) out.thinkingConfig = { thinkingBudget: budget };
   return out;
 }
 
+/**
+ * A model turn: its text, then its function calls, each with the signature its id carries
+ * (gemini-call-id.ts). A turn none of whose calls is signed gets Google's placeholder on its
+ * first call, where Gemini 3 looks for one; the others stay unsigned, as Gemini sends them.
+ */
 function modelParts(message: OpenAIMessage, toolNames: Map<string, string>): JsonObject[] {
-  const parts: JsonObject[] = [];
   const text = messageText(message);
-  if (text !== "") parts.push({ text });
-  for (const call of message.tool_calls ?? []) {
+  const calls: JsonObject[] = (message.tool_calls ?? []).map((call) => {
     toolNames.set(call.id, call.function.name);
-    parts.push({
-      functionCall: {
-        id: call.id,
-        name: call.function.name,
-        args: parseToolArguments(call.function.arguments),
-      },
-    });
-  }
-  return parts;
+    const { id, signature } = readGeminiCallId(call.id);
+    const functionCall = { id, name: call.function.name, args: parseToolArguments(call.function.arguments) };
+    return signature === undefined ? { functionCall } : { functionCall, thoughtSignature: signature };
+  });
+  const [first] = calls;
+  if (first && !calls.some((part) => "thoughtSignature" in part))
+    first.thoughtSignature = UNSIGNED_CALL_SIGNATURE;
+  return text === "" ? calls : [{ text }, ...calls];
 }
 
 /** Gemini names the function a result answers; OpenAI only its call id, so the name is looked up. */
 function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<string, string>): JsonObject {
-  const id = message.tool_call_id;
-  const name = id ? toolNames.get(id) : undefined;
-  if (!id || !name)
+  const shown = message.tool_call_id;
+  const name = shown ? toolNames.get(shown) : undefined;
+  if (!shown || !name)
     throw badRequest(
       `messages.${i}.tool_call_id: does not answer a tool call earlier in the conversation`,
       `messages.${i}.tool_call_id`,
@@ -125,7 +143,7 @@ function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<stri
   const text = messageText(message);
   const parsed = parseToolArguments(text);
   const response = Object.keys(parsed).length > 0 ? parsed : { result: text };
-  return { functionResponse: { id, name, response } };
+  return { functionResponse: { id: readGeminiCallId(shown).id, name, response } };
 }
 
 function userParts(message: OpenAIMessage, i: number): JsonObject[] {

@@ -1,13 +1,22 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
-import { type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
-import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { geminiCallId } from "./gemini-call-id.ts";
+import { type GeminiPart, type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
+import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+
+/** A Gemini answer as chat, and why Gemini blocked its prompt when it did. */
+export interface GeminiAnswer {
+  chat: JsonObject;
+  /** `promptFeedback.blockReason` of a prompt blocked before any candidate (`SAFETY`, `PROHIBITED_CONTENT`, …). */
+  blockReason: string | undefined;
+}
 
 /**
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
  * parts joined (thought summaries left out), function calls as `tool_calls`. A prompt blocked
- * before any candidate answers as an empty `content_filter` choice.
+ * before any candidate answers as an empty `content_filter` choice; a candidate that ended in
+ * failure (`failedFinish`) is thrown.
  */
 export function geminiResponseToChat(
   body: JsonObject,
@@ -15,10 +24,21 @@ export function geminiResponseToChat(
   id: string,
   created = Math.floor(Date.now() / 1000),
 ): JsonObject {
+  return geminiAnswer(body, model, id, created).chat;
+}
+
+/** `geminiResponseToChat`, with the prompt's block reason beside the answer. */
+export function geminiAnswer(
+  body: JsonObject,
+  model: string,
+  id: string,
+  created = Math.floor(Date.now() / 1000),
+): GeminiAnswer {
   const response = parseBody(geminiResponse, body, "upstream");
   const candidates = response.candidates ?? [];
+  const blockReason = promptBlockReason(response);
   const choices =
-    candidates.length === 0 && response.promptFeedback?.blockReason
+    blockReason !== undefined
       ? [
           {
             index: 0,
@@ -28,7 +48,7 @@ export function geminiResponseToChat(
           },
         ]
       : candidates.map((candidate, index) => choiceOf(candidate, index));
-  return {
+  const chat = {
     id,
     object: "chat.completion",
     created,
@@ -36,16 +56,25 @@ export function geminiResponseToChat(
     choices,
     usage: geminiUsageToOpenAI(response.usageMetadata ?? {}),
   };
+  return { chat, blockReason };
+}
+
+/** Why Gemini blocked the prompt, when it answered no candidate for that reason. */
+export function promptBlockReason(response: GeminiResponse): string | undefined {
+  return response.candidates?.length ? undefined : response.promptFeedback?.blockReason;
 }
 
 type Candidate = NonNullable<GeminiResponse["candidates"]>[number];
 
 function choiceOf(candidate: Candidate, index: number): JsonObject {
+  const failed = failedFinish(candidate.finishReason);
+  if (failed) throw failed;
   let text = "";
   const toolCalls: JsonObject[] = [];
   for (const part of candidate.content?.parts ?? []) {
     if (part.text !== undefined && !part.thought) text += part.text;
-    if (part.functionCall) toolCalls.push(toolCallOf(part.functionCall, toolCalls.length));
+    const call = toolCallOf(part);
+    if (call) toolCalls.push(call);
   }
   const message = assistantMessage(text, toolCalls);
   return {
@@ -56,13 +85,12 @@ function choiceOf(candidate: Candidate, index: number): JsonObject {
   };
 }
 
-/** Gemini's call ids are optional; a call without one gets a stable id of its position. */
-export function toolCallOf(
-  call: { id?: string | undefined; name: string; args?: unknown },
-  index: number,
-): JsonObject {
+/** A part's function call as a chat tool call, its signature in the id (gemini-call-id.ts). */
+export function toolCallOf(part: GeminiPart): JsonObject | undefined {
+  const call = part.functionCall;
+  if (!call) return undefined;
   return {
-    id: call.id ?? `call_${index}`,
+    id: geminiCallId(call.id, part.thoughtSignature),
     type: "function",
     function: { name: call.name, arguments: argumentsText(call.args) },
   };

@@ -7,7 +7,10 @@ export const geminiPart = z.looseObject({
   functionCall: z
     .looseObject({ id: z.string().optional(), name: z.string(), args: z.unknown().optional() })
     .optional(),
+  /** Gemini 3's signature of its reasoning, to be sent back on the same part (gemini-call-id.ts). */
+  thoughtSignature: z.string().optional(),
 });
+export type GeminiPart = z.infer<typeof geminiPart>;
 
 export const geminiUsage = z.looseObject({
   promptTokenCount: z.number().nullish(),

@@ -7,9 +7,9 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
-import { toolCallOf } from "./gemini-response-to-chat.ts";
+import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
-import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 const UNREADABLE_ERROR: GoogleError = {
   status: "UNKNOWN",
@@ -57,20 +57,21 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   }
 
   chunk(response: GeminiResponse): SseEvent[] {
+    const candidate = response.candidates?.[0];
+    // Thrown before anything is written: a stream that fails in its first event may fail over.
+    const failed = failedFinish(candidate?.finishReason);
+    if (failed) throw failed;
     const out: SseEvent[] = [];
     if (!this.started) {
       this.started = true;
       out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
     }
     if (response.usageMetadata) this.usage = response.usageMetadata;
-    if (!response.candidates?.length && response.promptFeedback?.blockReason) this.finishReason = "SAFETY";
-    const candidate = response.candidates?.[0];
+    if (promptBlockReason(response) !== undefined) this.finishReason = "SAFETY";
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
-      if (part.functionCall) {
-        const index = this.toolCalls++;
-        out.push(this.chunks.delta({ tool_calls: [{ index, ...toolCallOf(part.functionCall, index) }] }));
-      }
+      const call = toolCallOf(part);
+      if (call) out.push(this.chunks.delta({ tool_calls: [{ index: this.toolCalls++, ...call }] }));
     }
     if (candidate?.finishReason) this.finishReason = candidate.finishReason;
     return out;

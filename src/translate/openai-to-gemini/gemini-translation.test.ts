@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
@@ -7,6 +8,8 @@ import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
 import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
 
 const googleErrors = jsonFixture("gemini/errors.json");
+
+type OpenAIToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
 describe("chat request → Gemini generateContent", () => {
   test("system instruction, model turns, function calls and responses by name, settings", () => {
@@ -44,7 +47,11 @@ describe("chat request → Gemini generateContent", () => {
           role: "model",
           parts: [
             { text: "checking" },
-            { functionCall: { id: "c1", name: "get_weather", args: { city: "Paris" } } },
+            {
+              functionCall: { id: "c1", name: "get_weather", args: { city: "Paris" } },
+              // A call Gemini did not sign as it stands: Google's placeholder, so Gemini 3 takes it.
+              thoughtSignature: "skip_thought_signature_validator",
+            },
           ],
         },
         {
@@ -74,11 +81,115 @@ describe("chat request → Gemini generateContent", () => {
     });
   });
 
+  test("reasoning_effort none/minimal: thinking off (budget 0) where the model can; a Pro model's least budget", () => {
+    const budget = (model: string, effort: string) =>
+      (
+        chatRequestToGemini({
+          model,
+          messages: [{ role: "user", content: "hi" }],
+          reasoning_effort: effort,
+        }) as {
+          generationConfig: { thinkingConfig: { thinkingBudget: number } };
+        }
+      ).generationConfig.thinkingConfig.thinkingBudget;
+    expect(budget("gemini-2.5-flash", "minimal")).toBe(0);
+    expect(budget("gemini-2.5-flash-lite", "none")).toBe(0);
+    // 2.5 Pro takes 128–32768 and 3 Pro only works in thinking mode: 0 is their 400.
+    for (const model of ["gemini-2.5-pro", "gemini-3-pro-preview", "gemini-3.1-pro-preview"]) {
+      expect(budget(model, "minimal")).toBe(128);
+      expect(budget(model, "none")).toBe(128);
+      expect(budget(model, "low")).toBe(1024);
+    }
+  });
+
   test("a tool result for a call never made is the caller's 400", () => {
     const run = () =>
       chatRequestToGemini({ model: "m", messages: [{ role: "tool", tool_call_id: "nope", content: "x" }] });
     expect(run).toThrow(GatewayError);
     expect(run).toThrow("messages.0.tool_call_id");
+  });
+});
+
+describe("Gemini 3's thought signatures, carried in the tool-call id", () => {
+  // Standard base64 with the characters base64url replaces and padding: it must come back byte for byte.
+  const SIGNATURE = "++++CiIBVKhc7oXs/w==";
+  const signed = (parts: object[]) => ({
+    candidates: [{ content: { role: "model", parts }, finishReason: "STOP" }],
+  });
+  const callsOf = (chat: JsonObject) =>
+    (chat as { choices: { message: { tool_calls: OpenAIToolCall[] } }[] }).choices[0]?.message.tool_calls ??
+    [];
+  const nextTurn = (calls: OpenAIToolCall[]) =>
+    chatRequestToGemini({
+      model: "gemini-3-pro-preview",
+      messages: [
+        { role: "user", content: "weather in Paris and Rome?" },
+        { role: "assistant", content: null, tool_calls: calls },
+        ...calls.map((call) => ({ role: "tool", tool_call_id: call.id, content: "sunny" })),
+      ],
+    }) as { contents: { parts: JsonObject[] }[] };
+
+  test("a signed call's id carries its signature (base64url), and the next turn sends it back unchanged", () => {
+    const calls = callsOf(
+      geminiResponseToChat(
+        signed([
+          { functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: SIGNATURE },
+          { functionCall: { name: "get_weather", args: { city: "Rome" } } },
+        ]),
+        "g",
+        "c",
+        1,
+      ),
+    );
+    expect(calls[0]?.id).toMatch(/^call_[0-9a-f]{32}__ts_----CiIBVKhc7oXs_w$/);
+    expect(calls[1]?.id).toMatch(/^call_[0-9a-f]{32}$/);
+    const [, model, results] = nextTurn(calls).contents;
+    const plainId = (i: number) => calls[i]?.id.split("__ts_")[0];
+    // Parallel calls: Gemini signs the first only, and takes them back so.
+    expect(model?.parts).toEqual([
+      {
+        functionCall: { id: plainId(0), name: "get_weather", args: { city: "Paris" } },
+        thoughtSignature: SIGNATURE,
+      },
+      { functionCall: { id: plainId(1), name: "get_weather", args: { city: "Rome" } } },
+    ]);
+    expect(results?.parts.map((part) => (part.functionResponse as JsonObject).id)).toEqual([
+      plainId(0),
+      plainId(1),
+    ]);
+  });
+
+  test("a signed call streamed keeps its signature in the id", async () => {
+    const event = signed([{ functionCall: { name: "f", args: {} }, thoughtSignature: SIGNATURE }]);
+    const writer = new GeminiChunkWriter("c", "g", false);
+    const out = payloads(
+      await collect(
+        translateStream(replay([{ data: JSON.stringify(event) }]), readGeminiEvent, writer).events,
+      ),
+    );
+    const call = out
+      .flatMap((p) => (p as { choices?: { delta?: { tool_calls?: OpenAIToolCall[] } }[] }).choices ?? [])
+      .flatMap((c) => c.delta?.tool_calls ?? [])[0];
+    expect(call?.id).toMatch(/__ts_----CiIBVKhc7oXs_w$/);
+    expect(
+      nextTurn(call ? [{ ...call, type: "function" }] : []).contents[1]?.parts[0]?.thoughtSignature,
+    ).toBe(SIGNATURE);
+  });
+
+  test("calls with no signature (another vendor's, ids rewritten): the turn's first gets Google's placeholder", () => {
+    const call = (id: string) => ({
+      id,
+      type: "function" as const,
+      function: { name: "f", arguments: "{}" },
+    });
+    const [, model] = nextTurn([call("toolu_01"), call("call_x__ts_")]).contents;
+    expect(model?.parts).toEqual([
+      {
+        functionCall: { id: "toolu_01", name: "f", args: {} },
+        thoughtSignature: "skip_thought_signature_validator",
+      },
+      { functionCall: { id: "call_x__ts_", name: "f", args: {} } },
+    ]);
   });
 });
 
@@ -94,7 +205,7 @@ describe("Gemini → chat", () => {
           refusal: null,
           tool_calls: [
             {
-              id: "call_0",
+              id: expect.stringMatching(/^call_[0-9a-f]{32}__ts_CiIBVKhc7oXs$/),
               type: "function",
               function: { name: "get_weather", arguments: '{"city":"Paris"}' },
             },
@@ -111,6 +222,32 @@ describe("Gemini → chat", () => {
       prompt_tokens_details: { cached_tokens: 64 },
       completion_tokens_details: { reasoning_tokens: 32 },
     });
+  });
+
+  test("two answers' tool calls have ids of their own, in answers and streams alike", async () => {
+    const answer = {
+      candidates: [{ content: { parts: [{ functionCall: { name: "f", args: {} } }] }, finishReason: "STOP" }],
+    };
+    const ids = [geminiResponseToChat(answer, "g", "a", 1), geminiResponseToChat(answer, "g", "b", 1)].map(
+      (chat) =>
+        (chat as { choices: { message: { tool_calls: { id: string }[] } }[] }).choices[0]?.message
+          .tool_calls[0]?.id,
+    );
+    for (const request of ["c", "d"]) {
+      const writer = new GeminiChunkWriter(request, "g", false);
+      const out = payloads(
+        await collect(
+          translateStream(replay([{ data: JSON.stringify(answer) }]), readGeminiEvent, writer).events,
+        ),
+      );
+      ids.push(
+        out
+          .flatMap((p) => (p as { choices?: { delta?: { tool_calls?: { id: string }[] } }[] }).choices ?? [])
+          .flatMap((c) => c.delta?.tool_calls ?? [])[0]?.id,
+      );
+    }
+    expect(ids.every((id) => /^call_[0-9a-f]{32}$/.test(id ?? ""))).toBe(true);
+    expect(new Set(ids).size).toBe(4);
   });
 
   test("a blocked prompt answers as an empty content_filter choice", () => {
@@ -153,6 +290,43 @@ describe("Gemini → chat", () => {
       translateStream(replay([errorEvent("rateLimited")]), readGeminiEvent, writer).events,
     ).catch((e: unknown) => e);
     expect((limited as GatewayError).headers).toEqual({ "retry-after": "12" });
+  });
+
+  test("MALFORMED_FUNCTION_CALL (and OTHER, …) is a failure, not an empty stop: a retryable 502, or the stream's error event", async () => {
+    const ended = (reason: string, parts: object[] = []) => ({
+      candidates: [{ content: { role: "model", parts }, finishReason: reason }],
+    });
+    for (const reason of [
+      "MALFORMED_FUNCTION_CALL",
+      "UNEXPECTED_TOOL_CALL",
+      "TOO_MANY_TOOL_CALLS",
+      "OTHER",
+    ]) {
+      const failure = (() => {
+        try {
+          return geminiResponseToChat(ended(reason), "g", "c", 1);
+        } catch (error) {
+          return error;
+        }
+      })() as GatewayError;
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect([failure.status, failure.code, failure.retryable]).toEqual([502, "upstream_error", true]);
+    }
+    const writer = new GeminiChunkWriter("c", "g", false);
+    const events = [
+      { data: JSON.stringify(ended("", [{ text: "Let me " }])) },
+      { data: JSON.stringify(ended("MALFORMED_FUNCTION_CALL")) },
+    ];
+    const stream = translateStream(replay(events), readGeminiEvent, writer);
+    const written: unknown[] = [];
+    const failure = await (async () => {
+      for await (const event of stream.events) written.push(event);
+    })().catch((e: unknown) => e);
+    expect(written.length).toBeGreaterThan(0);
+    expect((failure as GatewayError).message).toBe(
+      "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
+    );
+    expect(JSON.parse(stream.errorEvent(failure as GatewayError).data).error.type).toBe("server_error");
   });
 
   test("a stream without a finishReason is an upstream failure", async () => {

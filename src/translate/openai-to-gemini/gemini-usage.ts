@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { GeminiUsage } from "./gemini-schema.ts";
 
 const num = (value: number | null | undefined) => value ?? 0;
@@ -36,4 +37,23 @@ export function finishReasonOfGemini(reason: string | undefined, calledTools: bo
     default:
       return calledTools ? "tool_calls" : "stop";
   }
+}
+
+/**
+ * finishReasons that end a turn in failure, not an answer: a function call Gemini could not write
+ * or should not have made, or a stop it gives no reason for. Never an empty `stop` (a failed tool
+ * call would look like a finished empty answer): a retryable 502 — the model may do better on the
+ * next try, or another route — and, once a stream has begun, its error event.
+ */
+const FAILED_FINISH: Readonly<Record<string, string>> = {
+  MALFORMED_FUNCTION_CALL: "the model produced a malformed function call",
+  UNEXPECTED_TOOL_CALL: "the model called a tool that was not offered",
+  TOO_MANY_TOOL_CALLS: "the model made too many tool calls",
+  OTHER: "the model stopped for an unspecified reason",
+};
+
+/** The failure a candidate's finishReason says, if it says one. */
+export function failedFinish(reason: string | undefined): GatewayError | undefined {
+  const failure = reason === undefined ? undefined : FAILED_FINISH[reason];
+  return failure ? upstreamError(`${failure} (Gemini finishReason ${reason})`) : undefined;
 }

@@ -1,0 +1,169 @@
+import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { createGoogleProvider, geminiApiEndpoint } from "../providers/google/gemini-provider.ts";
+import type { ProviderCall } from "../providers/provider.ts";
+import { chatRequest, type FakeProvider, fakeProvider, routerFor, twoRoutes } from "./router-test-kit.ts";
+
+// What Gemini answers, judged by the router: the real Gemini provider as route `a`, its `fetch`
+// answering in Google's own wire format; route `b` a healthy second route.
+
+/** The Gemini provider as the route of provider `name`, every call answered by `answer` from its body. */
+function gemini(name: string, answer: (sent: JsonObject) => Response): FakeProvider {
+  const send = async (_url: unknown, init?: RequestInit) => answer(JSON.parse(String(init?.body)));
+  const provider = createGoogleProvider({
+    name,
+    vendor: "gcp.gemini",
+    endpoint: geminiApiEndpoint("http://gemini.test/v1beta", "key"),
+    fetch: Object.assign(send, { preconnect: () => {} }) as typeof fetch,
+  });
+  const calls: ProviderCall[] = [];
+  return {
+    ...provider,
+    calls,
+    call(call) {
+      calls.push(call);
+      return provider.call(call);
+    },
+  };
+}
+
+const googleError = (code: number, status: string, message: string) =>
+  Response.json({ error: { code, message, status } }, { status: code });
+
+describe("Gemini's FAILED_PRECONDITION (location, billing): the gateway's deployment, not the request", () => {
+  const unsupportedLocation = () =>
+    googleError(400, "FAILED_PRECONDITION", "User location is not supported for the API use.");
+
+  test("fails over to the model's next route", async () => {
+    const a = gemini("a", unsupportedLocation);
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    expect(logs[0]?.fields.reason).toBe(
+      "upstream a refused the gateway's deployment: User location is not supported for the API use.",
+    );
+  });
+
+  test("with no route left, the caller gets the gateway's 502 naming the provider, not a 400 of its own", async () => {
+    const a = gemini("a", unsupportedLocation);
+    const b = gemini("b", unsupportedLocation);
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error).toBeInstanceOf(GatewayError);
+    expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    expect(error.message).toBe(
+      "upstream b refused the gateway's deployment: User location is not supported for the API use.",
+    );
+  });
+});
+
+describe("a thinking budget of 0 refused by a Gemini model that only works in thinking mode", () => {
+  const ANSWER = {
+    candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+  };
+  /** A model the Pro rule does not know, refusing budget 0 as 2.5 Pro and 3 Pro do. */
+  const thinksAlways = (sent: JsonObject) =>
+    (sent.generationConfig as { thinkingConfig?: { thinkingBudget?: number } } | undefined)?.thinkingConfig
+      ?.thinkingBudget === 0
+      ? googleError(400, "INVALID_ARGUMENT", "Budget 0 is invalid. This model only works in thinking mode.")
+      : Response.json(ANSWER);
+  const config = {
+    providers: [{ name: "g", type: "gemini" }],
+    models: [{ name: "m", routes: [{ provider: "g", model: "gemini-exp-thinker" }] }],
+    routing: { retries: 0 },
+  };
+
+  test("Responses (Codex) reasoning.effort minimal: sent again without it, named reasoning.effort", async () => {
+    const g = gemini("g", thinksAlways);
+    const { router, logs } = routerFor(config, [g]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "responses",
+        body: { model: "m", input: "hi", reasoning: { effort: "minimal" } },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
+      }),
+    );
+    expect(g.calls.map((call) => call.body.reasoning_effort)).toEqual(["minimal", undefined]);
+    expect(dispatched.dropped).toContain("reasoning.effort");
+    expect(logs[0]?.fields).toMatchObject({ field: "reasoning_effort", client_field: "reasoning.effort" });
+  });
+
+  test("a chat caller's own reasoning_effort refused is its 400, in Google's words", async () => {
+    const g = gemini("g", thinksAlways);
+    const { router } = routerFor(config, [g]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], reasoning_effort: "minimal" };
+    const error = (await router(chatRequest("m", { body })).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.message]).toEqual([
+      400,
+      "Budget 0 is invalid. This model only works in thinking mode.",
+    ]);
+    expect(g.calls).toHaveLength(1);
+  });
+});
+
+describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no empty answer", () => {
+  const malformed = () =>
+    Response.json({ candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }] });
+  const malformedStream = () =>
+    new Response(
+      `data: ${JSON.stringify({ candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }] })}\r\n\r\n`,
+      { headers: { "content-type": "text/event-stream" } },
+    );
+
+  test.each([
+    ["an answer", malformed, false],
+    ["a stream, in its first event,", malformedStream, true],
+  ] as const)("%s fails over before anything reached the caller", async (_kind, answer, stream) => {
+    const a = gemini("a", answer);
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const dispatched = await router(chatRequest("m", { stream }));
+    expect(dispatched.route).toBe("provider:b");
+    expect(logs[0]?.fields.reason).toBe(
+      "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
+    );
+  });
+});
+
+describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter's refusal", () => {
+  const blocked = () =>
+    Response.json({
+      promptFeedback: { blockReason: "PROHIBITED_CONTENT" },
+      usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 },
+    });
+  const config = (fallbackOn: string[]) => ({
+    ...twoRoutes({ retries: 1 }),
+    models: [{ ...twoRoutes().models[0], fallback_on: fallbackOn }],
+  });
+
+  test("fails over with fallback_on: [content_policy], as Azure's prompt filter 400 does", async () => {
+    const a = gemini("a", blocked);
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(config(["content_policy"]), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    expect(logs[0]?.fields.reason).toBe(
+      "upstream a's content filter blocked the prompt (Gemini blockReason PROHIBITED_CONTENT)",
+    );
+  });
+
+  test("without it, the answer as before: an empty content_filter choice, no other route tried", async () => {
+    const a = gemini("a", blocked);
+    const b = fakeProvider("b");
+    const { router } = routerFor(config(["context_length"]), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:a");
+    expect(b.calls).toHaveLength(0);
+    const reply = dispatched.reply as { kind: "json"; body: { choices: object[] } };
+    expect(reply.body.choices).toEqual([
+      expect.objectContaining({
+        finish_reason: "content_filter",
+        message: expect.objectContaining({ content: "" }),
+      }),
+    ]);
+  });
+});

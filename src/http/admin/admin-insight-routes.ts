@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -32,14 +31,6 @@ export const actionsQuery = z.strictObject({
 });
 export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
 
-/** Gateway-wide figures: not for an admin bound to one tenant. */
-const wholeGatewayOnly = () =>
-  new GatewayError({
-    status: 403,
-    code: "forbidden",
-    message: "request figures are the whole gateway's: only an admin outside every tenant reads them",
-  });
-
 /**
  * `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only; an
  * admin in a tenant reads only its tenant's part (auth's `readScope`): its tenant's key actions and
@@ -47,15 +38,14 @@ const wholeGatewayOnly = () =>
  * requests together, so a tenant's admin is refused them, 403).
  */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
-  const reader = adminGuards(deps.guard).adminReader;
+  const { adminReader: reader, wholeGateway } = adminGuards(deps.guard);
   const inScope = async (scope: string | null, keyId: string) =>
     scope === null || (await deps.keyTenant(keyId)) === scope;
 
   return new Elysia({ prefix: "/admin/api" })
     .get(
       "/stats",
-      reader(({ headers }, request, scope) => {
-        if (scope !== null) throw wholeGatewayOnly();
+      wholeGateway(({ headers }, request) => {
         const { window } = parseInput(statsQuery, queryOf(request));
         return Response.json({ window, ...deps.stats(window) }, { headers });
       }),

@@ -278,6 +278,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         actions: adminUi.actions,
         spent: (keyId) => storage.spend.total(keyId),
         keyTenant: async (keyId) => (await storage.keys.getById(keyId))?.tenant,
+        tenantKeys: async (tenant) =>
+          (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
       }),
       tenantRoutes({
         guard: frontDoor.guard,

@@ -5,8 +5,8 @@ import { canUseModel } from "../../auth/principal.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
+import { actionsPage } from "./actions-page.ts";
 import { adminGuards } from "./admin-guards.ts";
-import { type ActionsPage, tenantActions } from "./tenant-actions.ts";
 import { type RoutingTable, routingFor } from "./tenant-routing.ts";
 
 export interface AdminInsightDeps {
@@ -19,6 +19,8 @@ export interface AdminInsightDeps {
   readonly spent: (keyId: string) => Promise<number>;
   /** The tenant of a key, by id; undefined for no such key. */
   readonly keyTenant: (keyId: string) => Promise<string | undefined>;
+  /** The ids of every key of a tenant, revoked ones included (their actions stay its to read). */
+  readonly tenantKeys: (tenant: string) => Promise<readonly string[]>;
 }
 
 /** The query each route validates (exported for the OpenAPI document: http/docs/admin-insight-paths.ts). */
@@ -63,11 +65,8 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
       reader(async ({ headers }, request, scope) => {
         const { before, limit } = parseInput(actionsQuery, queryOf(request));
         const page = { ...(before ? { before } : {}), limit };
-        const answer =
-          scope === null
-            ? await everyAction(deps.actions, page)
-            : await tenantActions(deps.actions, page, scope, deps.keyTenant);
-        return Response.json(answer, { headers });
+        const keys = scope === null ? undefined : await deps.tenantKeys(scope);
+        return Response.json(await actionsPage(deps.actions, page, keys), { headers });
       }),
     )
     .get(
@@ -81,13 +80,4 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
         return Response.json({ spentUsd: Object.fromEntries(spent.flat()) }, { headers });
       }),
     );
-}
-
-async function everyAction(
-  store: AdminActionStore,
-  page: { before?: number; limit: number },
-): Promise<ActionsPage> {
-  const actions = await store.list({ ...page, limit: page.limit + 1 });
-  const shown = actions.slice(0, page.limit);
-  return { actions: shown, nextBefore: actions.length > page.limit ? (shown.at(-1)?.id ?? null) : null };
 }

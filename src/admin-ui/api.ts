@@ -4,7 +4,8 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 export interface SessionInfo {
   signedIn: boolean;
   oidc: boolean;
-  user?: { name: string; method: "key" | "oidc" };
+  /** `tenant`: the one tenant an admin in a tenant reads; null for an admin of every tenant. */
+  user?: { name: string; method: "key" | "oidc"; tenant: string | null };
   csrf?: string;
   expiresAt?: number;
 }
@@ -20,13 +21,18 @@ export class ApiError extends Error {
 }
 
 let csrf = "";
+let tenant: string | null = null;
 let onSignedOut: () => void = () => {};
 
 /** The CSRF token every call repeats; held in memory only, never in storage. */
 export function setSession(info: SessionInfo, signedOut: () => void): void {
   csrf = info.csrf ?? "";
+  tenant = info.user?.tenant ?? null;
   onSignedOut = signedOut;
 }
+
+/** Whether the signed-in admin reads every tenant: one in a tenant is refused gateway-wide figures. */
+export const readsEveryTenant = (): boolean => tenant === null;
 
 const messageOf = async (response: Response) => {
   const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;

@@ -131,6 +131,40 @@ describe("KeySessions", () => {
     expect(reasons[0]?.message).toContain("expired");
   });
 
+  test("what a web UI session opened ends at the session's expiry, at its sign-out and with its key, never the key's other callers with it", () => {
+    const time = manualTime();
+    const sessions = new KeySessions(time);
+    const ended: string[] = [];
+    const key = principalFromKey(record({ id: "key_1" }));
+    const session = (sessionId: string, ttl: number) => ({
+      ...key,
+      via: "session" as const,
+      sessionId,
+      expiresAt: time.now() + ttl,
+    });
+    sessions.holdFor(key, (reason) => ended.push(`cli:${reason}`));
+    sessions.holdFor(session("s1", 5_000), (reason) => ended.push(`s1:${reason}`));
+    sessions.holdFor(session("s2", 60_000), (reason) => ended.push(`s2:${reason}`));
+    const released = sessions.holdFor(session("s2", 60_000), (reason) => ended.push(`s2-gone:${reason}`));
+    released();
+    expect(sessions.openWebSessions().sort()).toEqual(["s1", "s2"]);
+    time.advance(5_000);
+    expect(ended).toEqual(["s1:expired"]); // the key's own callers and s2 go on
+    sessions.endWebSession("s2"); // signed out
+    expect(ended).toEqual(["s1:expired", "s2:revoked"]);
+    expect(sessions.openWebSessions()).toEqual([]);
+
+    sessions.holdFor(session("s3", 60_000), (reason) => ended.push(`s3:${reason}`));
+    sessions.keyChanged(record({ id: "key_1", revokedAt: 5 }));
+    expect(ended.slice(2).sort()).toEqual(["cli:revoked", "s3:revoked"]);
+
+    // A single sign-on session has no key: its session alone ends what it opened.
+    const sso = { ...session("s4", 60_000), keyId: null };
+    sessions.holdFor(sso, (reason) => ended.push(`s4:${reason}`));
+    sessions.endWebSession("s4");
+    expect(ended.at(-1)).toBe("s4:revoked");
+  });
+
   test("a JWT caller has nothing to track: no session is held", () => {
     const sessions = new KeySessions();
     const principal = { ...principalFromKey(record()), keyId: null, via: "jwt" as const };

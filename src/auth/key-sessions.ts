@@ -65,8 +65,14 @@ export class KeySessions {
    * each at its own time (two tokens of one subject end apart), so each has its own timer.
    */
   private readonly unkeyed = new Map<KeySession, { cancel(): void }>();
+  /**
+   * What web UI sessions opened (an event stream), by the session's id hash, each id with the
+   * session's expiry: a session's end (sign-out, its expiry, its user no longer admitted) ends
+   * them, whatever its key does. Made on first use: a gateway whose UI opens nothing has none.
+   */
+  private webSessions: KeySessions | undefined;
 
-  constructor(options: KeySessionsOptions = {}) {
+  constructor(private readonly options: KeySessionsOptions = {}) {
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? realTimer;
   }
@@ -111,7 +117,47 @@ export class KeySessions {
    * event). Returns the release, for when the request has ended.
    */
   watch(principal: Principal, end: (reason: GatewayError) => void): () => void {
-    return this.hold(principal.keyId, (reason) => end(keyEndedError(reason)), principal.expiresAt ?? null);
+    return this.holdFor(principal, (reason) => end(keyEndedError(reason)));
+  }
+
+  /**
+   * Holds what a caller opened until its credential ends. A web UI session's principal
+   * (`sessionId`) is held under its session, until the session's expiry (`expiresAt`: the sooner
+   * of `session_ttl` and its key's) or `endWebSession`, and under its key, if it has one, for the
+   * key's revoke and the key's own expiry as the key changes — not at the session's expiry, which
+   * would end the key's other callers' sessions with it. Any other, as `hold`.
+   */
+  holdFor(principal: Principal, end: EndSession): () => void {
+    const expiresAt = principal.expiresAt ?? null;
+    if (principal.sessionId === undefined) return this.hold(principal.keyId, end, expiresAt);
+    this.webSessions ??= new KeySessions(this.options);
+    // Held twice, ended once: whichever ends first lets go of the other.
+    let ended = false;
+    let releaseSession: (() => void) | undefined;
+    let releaseKey: (() => void) | undefined;
+    const endOnce: EndSession = (reason) => {
+      if (ended) return;
+      ended = true;
+      releaseSession?.();
+      releaseKey?.();
+      end(reason);
+    };
+    releaseSession = this.webSessions.hold(principal.sessionId, endOnce, expiresAt);
+    if (!ended && principal.keyId !== null) releaseKey = this.hold(principal.keyId, endOnce);
+    return () => {
+      releaseSession?.();
+      releaseKey?.();
+    };
+  }
+
+  /** Ends what a web UI session opened (`holdFor`): it signed out, or no longer admits its user. */
+  endWebSession(sessionId: string): void {
+    this.webSessions?.endAll(sessionId, "revoked");
+  }
+
+  /** The web UI sessions something is open under on this node (re-checked when the config changes). */
+  openWebSessions(): string[] {
+    return this.webSessions?.open.keys() ?? [];
   }
 
   /** Sessions open under a key (for tests and status). */
@@ -133,6 +179,7 @@ export class KeySessions {
     this.open.clear();
     for (const timer of this.unkeyed.values()) timer.cancel();
     this.unkeyed.clear();
+    this.webSessions?.close();
   }
 
   /** Ends a keyless session at its credential's expiry (at once if that has passed). */

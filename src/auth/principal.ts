@@ -20,8 +20,16 @@ export interface Principal {
   limits: { rpm?: number; tpm?: number; budgetUsd?: number };
   /** `session`: signed in to the web UI (`/admin`), by admin key or single sign-on. */
   via: "key" | "jwt" | "session";
-  /** When the credential stops being valid (epoch ms), if it has an end; open sessions end then. */
+  /**
+   * When the credential stops being valid (epoch ms), if it has an end; open sessions end then. A
+   * web UI session's is the session's own end: `session_ttl` after sign-in, or its key's if sooner.
+   */
   expiresAt?: number;
+  /**
+   * A web UI session's id hash (never the cookie's value): what the session opened is held under
+   * it (auth/key-sessions.ts), and ends with it on sign-out.
+   */
+  sessionId?: string;
   /** What the caller's tenant adds on top of its own rights; absent when nothing applies. */
   tenantRules?: TenantRules;
   /** Set when the call came through an app (`apps:`): the app's model globs narrow the caller's. */

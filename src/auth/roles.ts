@@ -3,18 +3,19 @@ import { canUseModel, type Principal, type Role } from "./principal.ts";
 
 /**
  * The parts of the HTTP surface a role may reach. `admin` reaches all of them; `user` only
- * the model APIs (within its allow-list); `worker` only the worker endpoint.
+ * the model APIs (within its allow-list); `worker` only the worker endpoint. `metrics` is
+ * `/metrics` on the main listener, outside `/admin`.
  */
-export type Area = "models" | "admin" | "worker";
+export type Area = "models" | "admin" | "worker" | "metrics";
 
 const AREAS: Record<Role, readonly Area[]> = {
-  admin: ["models", "admin", "worker"],
+  admin: ["models", "admin", "worker", "metrics"],
   user: ["models"],
   worker: ["worker"],
 };
 
 export function canReach(principal: Principal, area: Area): boolean {
-  // A web UI session (cookie) is for /admin only: it is never a model or worker credential.
+  // A web UI session (cookie) is for /admin only: it is never a model, worker or metrics credential.
   if (principal.via === "session") return area === "admin";
   return AREAS[principal.role].includes(area);
 }

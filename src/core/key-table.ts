@@ -45,6 +45,11 @@ export class KeyTable<T extends NonNullable<unknown>, K extends string | number 
     this.count = 0;
   }
 
+  /** The keys open now, a copy (safe to change the table while going through them). */
+  keys(): string[] {
+    return Object.keys(this.byKey);
+  }
+
   /** A copy of what is open now (safe to change the table while going through it). */
   values(): T[] {
     return Object.values(this.byKey).filter((value): value is T => value !== undefined);

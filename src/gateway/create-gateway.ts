@@ -138,6 +138,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
     ...(config.cluster ? { sharedSecret: config.cluster.secret } : {}),
+    live: auth.sessions,
     logger,
   });
   const stats = new RequestStats();
@@ -208,7 +209,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
     adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
-    applied: cluster ? [(next, version) => cluster.configApplied(next, version)] : [],
+    applied: [
+      adminUi.configChanged,
+      ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
+    ],
     logger,
     publish,
   });
@@ -275,6 +279,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         actions: adminUi.actions,
         spent: (keyId) => storage.spend.total(keyId),
         keyTenant: async (keyId) => (await storage.keys.getById(keyId))?.tenant,
+        tenantKeys: async (tenant) =>
+          (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
       }),
       tenantRoutes({
         guard: frontDoor.guard,

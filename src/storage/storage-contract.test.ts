@@ -223,7 +223,7 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await adminSessions.get("b".repeat(64), 0)).toBeNull();
     });
 
-    test("admin actions: appended and read newest first in pages, shared by every handle", async () => {
+    test("admin actions: appended and read newest first in pages (all, or those on given keys), shared by every handle", async () => {
       const { adminActions } = await fresh();
       if (!adminActions) throw new Error("this backend has no admin-action store");
       for (let i = 1; i <= 5; i++)
@@ -248,6 +248,18 @@ for (const [name, fresh, shared] of contractBackends()) {
       });
       const rest = await adminActions.list({ before: first[1]!.id, limit: 10 });
       expect(rest.map((a) => a.target)).toEqual(["key_3", "key_2", "key_1"]);
+      // On given keys: the target's, or the actor's for an action without one (a sign-in).
+      await adminActions.append({ ...first[0]!, target: null, actorKeyId: "key_9" });
+      await adminActions.append({ ...first[0]!, target: null, actorKeyId: null });
+      const onKeys = await adminActions.list({ limit: 2, keys: ["key_9", "key_4", "key_1"] });
+      expect(onKeys.map((a) => a.target ?? a.actorKeyId)).toEqual(["key_9", "key_4"]);
+      const older = await adminActions.list({
+        before: onKeys[1]!.id,
+        limit: 2,
+        keys: ["key_9", "key_4", "key_1"],
+      });
+      expect(older.map((a) => a.target)).toEqual(["key_1"]);
+      expect(await adminActions.list({ limit: 10, keys: [] })).toEqual([]);
     });
   });
 }

@@ -287,8 +287,20 @@ export interface StoredAdminAction extends AdminAction {
 /** The admin-action audit: append-only, read newest first in pages. */
 export interface AdminActionStore {
   append(action: AdminAction): Promise<void>;
-  /** Up to `limit` actions with an id below `before` (all when absent), newest first. */
-  list(page: { before?: number; limit: number }): Promise<StoredAdminAction[]>;
+  /**
+   * Up to `limit` actions with an id below `before` (all when absent), newest first. With `keys`,
+   * only the actions on one of those keys: their `target`, or, for one with none (a sign-in), their
+   * `actorKeyId` (what an admin in a tenant reads: its tenant's keys); filtered by the store, so a
+   * page is full whenever that many such actions are older than `before`.
+   */
+  list(page: AdminActionPage): Promise<StoredAdminAction[]>;
+}
+
+/** Which admin actions `AdminActionStore.list` reads. */
+export interface AdminActionPage {
+  before?: number;
+  limit: number;
+  keys?: readonly string[];
 }
 
 /** A web UI session as stored: never the session id itself, only its SHA-256. */

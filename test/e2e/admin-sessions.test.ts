@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { SignJWT } from "jose";
 import { createKey, withDb } from "./harness/audit-kit.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
@@ -24,6 +25,54 @@ const asSession = (cookie: string, csrf: string) => ({
   cookie: `mindgw_session=${cookie}`,
   "x-csrf-token": csrf,
 });
+
+/** Signs in with a key, as the page does: the session's cookie and CSRF token as request headers. */
+async function signIn(url: string, key: string) {
+  const login = await fetch(`${url}/admin/auth/login`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(login.status).toBe(200);
+  const cookie = /mindgw_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  const { csrf } = (await login.json()) as { csrf: string };
+  return asSession(cookie, csrf);
+}
+
+/** The live event stream opened with `headers`; `ended` waits (with the suite's deadline) for its end. */
+async function openEvents(url: string, headers: Record<string, string>) {
+  const res = await fetch(`${url}/admin/api/events`, { headers });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return {
+    // The suite's one wait holds its async check to the deadline: a stream still open fails it.
+    ended: (what: string) =>
+      waitFor(what, async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return true;
+          text += decoder.decode(value, { stream: true });
+        }
+      }),
+    /** Waits for an event whose data has `needle`, reading as it comes. */
+    delivers: (what: string, needle: string) =>
+      waitFor(what, async () => {
+        while (!text.includes(needle)) {
+          const { done, value } = await reader.read();
+          if (done) return false;
+          text += decoder.decode(value, { stream: true });
+        }
+        return true;
+      }),
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+}
+
+const mockModels = {
+  providers: [{ name: "demo", type: "mock" }],
+  models: [{ name: "mock-1", routes: [{ provider: "demo", model: "mock-1" }] }],
+};
 
 test("a session survives a restart, is stored only as its hash, and ends when its key is revoked", async () => {
   const first = await start();
@@ -128,6 +177,47 @@ test("on PostgreSQL, a session opened on one node works on another; signing out 
   expect((await fetch(`${a.url}/admin/api/keys`, { headers })).status).toBe(401);
 }, 60_000);
 
+test("what a session opened ends with it: its event stream ends at sign-out and at the session's expiry, its key's own goes on", async () => {
+  const gw = await fx.spawn({ config: mockModels });
+  const ops = await createKey(gw, { name: "ops", role: "admin", models: ["*"] });
+  /** A chat with the key: its request id, which its audit event carries. */
+  const chat = async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(ops.key),
+      body: chatBody("mock-1"),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    return res.headers.get("x-request-id") ?? "";
+  };
+
+  // Nothing else ends a stream (it stays open as long as its reader reads): its end within the
+  // deadline is the sign-out's doing.
+  const first = await signIn(gw.url, ops.key);
+  const watching = await openEvents(gw.url, first);
+  // The cookie reaches /admin/api alone: the gateway-wide metrics are not the page's to read.
+  const metrics = await fetch(`${gw.url}/metrics`, { headers: first });
+  expect(metrics.status).toBe(403);
+  expect(await metrics.text()).not.toContain("mindgw_");
+  expect((await fetch(`${gw.url}/admin/auth/logout`, { method: "POST", headers: first })).status).toBe(200);
+  await watching.ended("the signed-out session's event stream to end");
+  expect((await fetch(`${gw.url}/admin/api/events`, { headers: first })).status).toBe(401);
+
+  // A session of three seconds (session_ttl, at sign-in): its stream ends then, the key's own does not.
+  await gw.writeConfig({ ...mockModels, admin_ui: { session_ttl: "3s" } });
+  await waitFor("the short session_ttl to apply", () => gw.stderr.all.includes("config reloaded"));
+  const keyOwn = await openEvents(gw.url, bearer(ops.key));
+  const brief = await signIn(gw.url, ops.key);
+  const expiring = await openEvents(gw.url, brief);
+  await expiring.ended("the expired session's event stream to end");
+  expect((await fetch(`${gw.url}/admin/api/events`, { headers: brief })).status).toBe(401);
+  const requestId = await chat();
+  expect(requestId).not.toBe("");
+  await keyOwn.delivers("the key's own stream to go on delivering", requestId);
+  keyOwn.cancel();
+}, 60_000);
+
 /** The session cookie's value and its Max-Age from a response's Set-Cookie headers. */
 const sessionCookieOf = (response: Response) => {
   const line = response.headers.getSetCookie().find((c) => c.startsWith("mindgw_session=")) ?? "";
@@ -179,7 +269,7 @@ test("a session opened with a JWT lasts no longer than the token", async () => {
   });
 }, 60_000);
 
-test("single sign-on: an unverified email signs nobody in; a session ends once its user leaves allowed_users", async () => {
+test("single sign-on: an unverified email signs nobody in; a session, and the event stream it opened, end once its user leaves allowed_users", async () => {
   const client = { id: "mindgw", secret: "oidc-s3cret" };
   const issuer = await startOidcIssuer(client);
   fx.deferTest(() => issuer.stop());
@@ -231,8 +321,11 @@ test("single sign-on: an unverified email signs nobody in; a session ends once i
   ).json()) as { csrf: string };
   const headers = asSession(cookie, csrf);
   expect((await fetch(`${gw.url}/admin/api/keys`, { headers })).status).toBe(200);
+  const watching = await openEvents(gw.url, headers);
 
   await gw.writeConfig(withUsers(["bob@example.com"]));
+  // Ended by the reload itself: the session makes no request before its stream ends.
+  await watching.ended("alice's event stream to end with her place on the allow-list");
   await waitFor("the session to end with alice's place on the allow-list", async () => {
     return (await fetch(`${gw.url}/admin/api/keys`, { headers })).status === 401;
   });

@@ -372,7 +372,7 @@ describe("an admin key in a tenant manages only its own tenant's keys", () => {
 });
 
 describe("an admin key in a tenant reads only its own tenant's insight", () => {
-  test("actions and spend of its tenant's keys, routing of its models; the gateway-wide charts are refused", async () => {
+  test("actions and spend of its tenant's keys, routing of its models; the gateway-wide charts and /metrics are refused", async () => {
     const aAdmin = (await createKey(gw, { name: "insight-a", tenant: "team-a", role: "admin" })).key;
     const aUser = await createKey(gw, { name: "insight-a-user", tenant: "team-a" });
     const bUser = await createKey(gw, { name: "insight-b-user", tenant: "team-b" });
@@ -393,11 +393,14 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     expect(routing.providers.map((p) => p.name)).toEqual(["fake"]);
     expect(JSON.stringify(routing)).not.toContain("secret-b");
 
-    const stats = await get("/admin/api/stats", aAdmin);
-    expect(stats.status).toBe(403);
-    expect(((await stats.json()) as { error: { message: string } }).error.message).toContain(
-      "only an admin outside every tenant",
-    );
+    // The charts and /metrics are every tenant's together (the metrics name each tenant's spend).
+    for (const path of ["/admin/api/stats", "/metrics"]) {
+      const refused = await get(path, aAdmin);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+        "only an admin outside every tenant",
+      );
+    }
 
     // An admin outside every tenant reads every tenant's.
     const admin = gw.adminKey ?? "";
@@ -406,6 +409,9 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
     expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);
     expect((await get("/admin/api/stats", admin)).status).toBe(200);
+    const metrics = await get("/metrics", admin);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("mindgw_");
   });
 });
 

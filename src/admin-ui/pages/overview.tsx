@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import type { StatsSeries } from "../../audit/request-stats.ts";
-import { getJson } from "../api.ts";
+import { getJson, readsEveryTenant } from "../api.ts";
 import { Chart } from "../components/chart.tsx";
 import { Failure } from "../components/failure.tsx";
 import { count, ms, percent, usd } from "../format.ts";
@@ -19,6 +19,19 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 type ConfigEvent = NonNullable<StatusView["config"]["lastEvent"]>;
 
+/**
+ * What the status leaves out for an admin in a tenant (gateway-wide: admin-status.ts) is said to
+ * be hidden, never shown as if it were absent ("embedded defaults", "none since start").
+ */
+const HIDDEN = "hidden (gateway-wide)";
+
+/** The config file as the Overview names it. */
+function configFile(config: StatusView["config"] | undefined): string {
+  if (!config) return "–";
+  if (config.path === undefined) return HIDDEN;
+  return config.path ?? "embedded defaults";
+}
+
 /** The last config change since start, as the Configuration card says it. */
 function lastChange(event: ConfigEvent): string {
   const at = new Date(event.at).toLocaleTimeString();
@@ -31,16 +44,20 @@ function lastChange(event: ConfigEvent): string {
 /** Live figures: traffic, errors, latency and TTFT percentiles, tokens and cost, breakers, config. */
 export function OverviewPage() {
   const [window, setWindow] = useState<(typeof WINDOWS)[number]>("15m");
+  // An admin key in a tenant is refused the charts (403): they are every tenant's requests
+  // together. It is not asked for them.
+  const chartsRefused = !readsEveryTenant();
   const stats = useLoad(
-    () => getJson<StatsSeries & { window: string }>(`/admin/api/stats?window=${window}`),
+    () =>
+      chartsRefused
+        ? Promise.resolve(undefined)
+        : getJson<StatsSeries & { window: string }>(`/admin/api/stats?window=${window}`),
     [window],
-    5000,
+    chartsRefused ? undefined : 5000,
   );
   const status = useLoad(() => getJson<StatusView>("/admin/api/status"), [], 5000);
   const routing = useLoad(() => getJson<RoutingView>("/admin/api/routing"), [], 10_000);
-  // An admin key in a tenant is refused the charts (403): they are every tenant's requests together.
-  const chartsRefused = stats.status === 403;
-  const s = chartsRefused ? undefined : stats.data;
+  const s = stats.data;
   const perSec = s ? s.requests.map((n) => n / (s.stepMs / 1000)) : [];
   const total = s ? sum(s.requests) : 0;
   const errors = s ? sum(s.requests.map((n, i) => n * (s.errorShare[i] ?? 0))) : 0;
@@ -65,7 +82,7 @@ export function OverviewPage() {
           ))}
         </fieldset>
       </div>
-      <Failure error={(chartsRefused ? undefined : stats.error) ?? status.error} />
+      <Failure error={stats.error ?? status.error} />
       <div class="tiles">
         {!chartsRefused && (
           <>
@@ -94,7 +111,7 @@ export function OverviewPage() {
               ? "last change rejected"
               : restartFor
                 ? "restart required (below)"
-                : (config?.path ?? "embedded defaults")
+                : configFile(config)
           }
           tone={config?.lastReloadError || restartFor ? "bad" : undefined}
         />
@@ -193,11 +210,17 @@ export function OverviewPage() {
           <h2>Configuration</h2>
           <dl class="facts">
             <dt>File</dt>
-            <dd>{status.data?.config.path ?? "embedded defaults"}</dd>
+            <dd>{configFile(config)}</dd>
             <dt>Version</dt>
-            <dd>{status.data?.config.version ?? "–"}</dd>
+            <dd>{config?.version ?? "–"}</dd>
             <dt>Last change</dt>
-            <dd>{lastEvent ? lastChange(lastEvent) : "none since start"}</dd>
+            <dd>
+              {lastEvent
+                ? lastChange(lastEvent)
+                : config && lastEvent === undefined
+                  ? HIDDEN
+                  : "none since start"}
+            </dd>
             {restartFor && (
               <>
                 <dt>Not applied</dt>

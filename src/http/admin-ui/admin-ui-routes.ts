@@ -4,6 +4,7 @@ import type { Principal } from "../../auth/principal.ts";
 import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
+import { readScope } from "../../tenants/read-scope.ts";
 import { adminGuards } from "../admin/admin-guards.ts";
 import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
@@ -39,7 +40,9 @@ const PENDING_TTL_MS = 10 * 60_000;
 const sessionBody = (session: AdminSession, oidc: boolean) => ({
   signedIn: true,
   oidc,
-  user: { name: session.principal.name, method: session.method },
+  // `tenant`: the one tenant an admin key in a tenant reads (null: every tenant), so the page
+  // asks for nothing the gateway would refuse it.
+  user: { name: session.principal.name, method: session.method, tenant: readScope(session.principal) },
   csrf: session.csrf,
   expiresAt: session.expiresAt,
 });

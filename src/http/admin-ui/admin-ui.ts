@@ -1,4 +1,5 @@
 import type { Authenticator } from "../../auth/authenticate.ts";
+import type { KeySessions } from "../../auth/key-sessions.ts";
 import { keyStatus } from "../../auth/key-view.ts";
 import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -10,7 +11,7 @@ import { adminUiRoutes } from "./admin-ui-routes.ts";
 import { LoginSeal } from "./login-seal.ts";
 import { allowListAdmits } from "./oidc-allow-list.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
-import { type SessionAuthOptions, withSessions } from "./session-auth.ts";
+import { endSessionsNoLongerAdmitted, type SessionAuthOptions, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
 
 export interface AdminUiOptions {
@@ -21,6 +22,8 @@ export interface AdminUiOptions {
   actions?: AdminActionStore;
   /** Where sessions are kept; in this process's memory when the storage has no such store. */
   sessions?: AdminSessionStore;
+  /** What is open on this node under each key and session: a session's end ends what it opened. */
+  live?: KeySessions;
   /**
    * A secret every node shares (`cluster.secret`): a single sign-on started on one node then
    * finishes on any. Without it, on the node that started it.
@@ -41,6 +44,7 @@ export function createAdminUi(options: AdminUiOptions) {
     ttlMs: () => options.config().session_ttl,
     now,
     ...(options.sessions ? { backend: options.sessions } : {}),
+    ...(options.live ? { live: options.live } : {}),
   });
   const sessionAuth: SessionAuthOptions = {
     sessions,
@@ -63,6 +67,13 @@ export function createAdminUi(options: AdminUiOptions) {
   return {
     actions,
     recordAction,
+    /** Call on each config change: a session the new allow-list refuses ends now, with what it opened. */
+    configChanged: () =>
+      void endSessionsNoLongerAdmitted(sessionAuth).catch((error) =>
+        options.logger.warn(
+          `re-checking the admin UI's sessions failed: ${error instanceof Error ? error.message : error}`,
+        ),
+      ),
     /** The authenticator with the session cookie added (for the HTTP front door only). */
     authenticate: (base: Authenticator) => withSessions(base, sessionAuth),
     routes: (guard: ReturnType<typeof createFrontDoor>["guard"]) =>

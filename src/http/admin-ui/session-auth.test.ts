@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { Authenticator } from "../../auth/authenticate.ts";
 import { unauthorized } from "../../auth/authenticate.ts";
+import { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
-import { withSessions } from "./session-auth.ts";
+import { endSessionsNoLongerAdmitted, withSessions } from "./session-auth.ts";
 import { SessionStore, sessionIdHash } from "./session-store.ts";
 
 const admin: Principal = {
@@ -25,19 +26,24 @@ async function setup() {
   let now = 1_000_000;
   const active = new Set(["key_admin"]);
   const backend = createMemoryAdminSessionStore();
-  const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend });
+  const live = new KeySessions({ now: () => now });
+  const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend, live });
   const allowedUsers = new Set(["alice@example.com"]);
-  const authenticate = withSessions(viaKey, {
+  const options = {
     sessions,
-    keyActive: async (id) => active.has(id),
-    ssoAllowed: (identity) => identity.user !== null && allowedUsers.has(identity.user),
-  });
+    keyActive: async (id: string) => active.has(id),
+    ssoAllowed: (identity: { user: string | null }) =>
+      identity.user !== null && allowedUsers.has(identity.user),
+  };
+  const authenticate = withSessions(viaKey, options);
   const session = await sessions.create({ ...admin, via: "session" }, "key");
   const headers = (extra: Record<string, string> = {}) =>
     new Headers({ cookie: `other=1; mindgw_session=${session.id}`, "x-csrf-token": session.csrf, ...extra });
   return {
     sessions,
     backend,
+    live,
+    options,
     authenticate,
     session,
     headers,
@@ -137,6 +143,34 @@ describe("withSessions", () => {
     const bare = await sessions.create(sso, "oidc");
     const bareHeaders = new Headers({ cookie: `mindgw_session=${bare.id}`, "x-csrf-token": bare.csrf });
     expect(await statusOf(authenticate(bareHeaders))).toBe(401);
+  });
+
+  test("a session's principal ends with the session, and what it opened ends at sign-out", async () => {
+    const { authenticate, headers, live, sessions, session, now } = await setup();
+    const principal = await authenticate(headers());
+    expect(principal).toMatchObject({ expiresAt: now() + 60_000, sessionId: sessionIdHash(session.id) });
+    const ended: string[] = [];
+    live.holdFor(principal, (reason) => ended.push(reason));
+    await sessions.end(session.id);
+    expect(ended).toEqual(["revoked"]);
+  });
+
+  test("a config change ends the open streams of a single sign-on session the allow-list no longer admits", async () => {
+    const { sessions, authenticate, allowedUsers, live, options } = await setup();
+    const sso: Principal = { ...admin, keyId: null, name: "alice@example.com", via: "session" };
+    const ended: string[] = [];
+    for (const user of ["alice@example.com", "bob@example.com"]) {
+      allowedUsers.add(user);
+      const session = await sessions.create(sso, "oidc", { subject: user, user, groups: [] });
+      const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
+      live.holdFor(await authenticate(headers), () => ended.push(user));
+    }
+    await endSessionsNoLongerAdmitted(options);
+    expect(ended).toEqual([]);
+    allowedUsers.delete("alice@example.com");
+    await endSessionsNoLongerAdmitted(options); // before alice's session makes another request
+    expect(ended).toEqual(["alice@example.com"]);
+    expect(live.openWebSessions()).toHaveLength(1);
   });
 
   test("in memory, sessions are bounded: past the cap the oldest ends", async () => {

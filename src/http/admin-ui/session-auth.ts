@@ -4,7 +4,7 @@ import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { OidcIdentity } from "./oidc-allow-list.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
-import type { AdminSession, SessionStore } from "./session-store.ts";
+import type { AdminSession, SessionStore, StoredSession } from "./session-store.ts";
 
 export interface SessionAuthOptions {
   sessions: SessionStore;
@@ -58,7 +58,22 @@ async function liveSession(
   return session;
 }
 
-async function stillAdmitted(session: AdminSession, options: SessionAuthOptions): Promise<boolean> {
+/**
+ * Ends each session with something open on this node (an event stream) that is no longer live in
+ * storage (signed out on another node, expired) or no longer admitted: called when the config
+ * changes, so a stream its session opened ends with an edit of the allow-list, not at the
+ * session's next request.
+ */
+export async function endSessionsNoLongerAdmitted(options: SessionAuthOptions): Promise<void> {
+  for (const idHash of options.sessions.heldHere()) {
+    const session = await options.sessions.byHash(idHash);
+    if (session === undefined || !(await stillAdmitted(session, options))) {
+      await options.sessions.endByHash(idHash);
+    }
+  }
+}
+
+async function stillAdmitted(session: StoredSession, options: SessionAuthOptions): Promise<boolean> {
   if (session.keyId !== null && !(await options.keyActive(session.keyId))) return false;
   // A single sign-on session from before identities were kept has none to check: it ends too.
   if (session.method === "oidc") return session.sso !== undefined && options.ssoAllowed(session.sso);

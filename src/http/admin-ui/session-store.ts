@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { roleSchema } from "../../auth/principal.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
@@ -25,11 +26,16 @@ export interface AdminSession {
   readonly expiresAt: number;
 }
 
+/** A session as storage knows it: all but its id, which only the cookie holds. */
+export type StoredSession = Omit<AdminSession, "id">;
+
 export interface SessionStoreOptions {
   ttlMs: () => number;
   now?: () => number;
   /** Where sessions are kept (`Storage.adminSessions`); in this process's memory when absent. */
   backend?: AdminSessionStore;
+  /** What sessions opened on this node (event streams): a session's end ends them at once. */
+  live?: KeySessions;
 }
 
 /** 256 random bits, base64url: unguessable session ids and CSRF tokens. */
@@ -81,16 +87,21 @@ export class SessionStore {
     sso?: OidcIdentity,
   ): Promise<AdminSession> {
     const createdAt = this.now();
+    const id = randomToken();
+    // A session never outlives what it was opened with: a JWT of five minutes opens five minutes.
+    const expiresAt = Math.min(
+      createdAt + this.options.ttlMs(),
+      principal.expiresAt ?? Number.POSITIVE_INFINITY,
+    );
     const session: AdminSession = {
-      id: randomToken(),
+      id,
       csrf: randomToken(),
-      principal,
+      principal: asSession(principal, sessionIdHash(id), expiresAt),
       method,
       keyId: method === "key" ? principal.keyId : null,
       ...(sso ? { sso } : {}),
       createdAt,
-      // A session never outlives what it was opened with: a JWT of five minutes opens five minutes.
-      expiresAt: Math.min(createdAt + this.options.ttlMs(), principal.expiresAt ?? Number.POSITIVE_INFINITY),
+      expiresAt,
     };
     if (createdAt - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = createdAt;
@@ -110,16 +121,44 @@ export class SessionStore {
 
   /** The live session with this id; an expired one is never returned. */
   async get(id: string): Promise<AdminSession | undefined> {
-    const stored = await this.backend.get(sessionIdHash(id), this.now());
-    return stored ? toSession(id, stored) : undefined;
+    const session = await this.byHash(sessionIdHash(id));
+    return session ? { ...session, id } : undefined;
   }
 
+  /** The live session whose id has this hash (what its open streams are held under). */
+  async byHash(idHash: string): Promise<StoredSession | undefined> {
+    const stored = await this.backend.get(idHash, this.now());
+    return stored ? toSession(stored) : undefined;
+  }
+
+  /** Ends a session for good: it is forgotten, and what it opened on this node ends now. */
   async end(id: string): Promise<void> {
-    await this.backend.delete(sessionIdHash(id));
+    await this.endByHash(sessionIdHash(id));
+  }
+
+  async endByHash(idHash: string): Promise<void> {
+    await this.backend.delete(idHash);
+    this.options.live?.endWebSession(idHash);
+  }
+
+  /** The sessions (by id hash) with something open on this node. */
+  heldHere(): string[] {
+    return this.options.live?.openWebSessions() ?? [];
   }
 }
 
-function toSession(id: string, stored: StoredAdminSession): AdminSession | undefined {
+/**
+ * A session's principal: its key's (or its single sign-on user's) rights, ending when the session
+ * does, with the session's id hash, under which what it opens is held.
+ */
+const asSession = (principal: Principal, sessionId: string, expiresAt: number): Principal => ({
+  ...principal,
+  via: "session",
+  expiresAt,
+  sessionId,
+});
+
+function toSession(stored: StoredAdminSession): StoredSession | undefined {
   let principal: unknown;
   try {
     principal = JSON.parse(stored.principal);
@@ -130,9 +169,8 @@ function toSession(id: string, stored: StoredAdminSession): AdminSession | undef
   if (!parsed.success) return undefined;
   const { sso, ...signedIn } = parsed.data;
   return {
-    id,
     csrf: stored.csrf,
-    principal: signedIn as Principal,
+    principal: asSession(signedIn as Principal, stored.idHash, stored.expiresAt),
     method: stored.method,
     keyId: stored.keyId,
     ...(sso ? { sso } : {}),

@@ -1,4 +1,5 @@
 import { requireRole } from "../../auth/roles.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import { readScope } from "../../tenants/read-scope.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
@@ -23,13 +24,22 @@ export type AdminHandler = (
 /** A read view's handler: `scope` is the one tenant the caller may read, or null for every tenant (an admin). */
 export type ReaderHandler = (guarded: Guarded, request: Request, scope: string | null) => Answer;
 
+/** Gateway-wide figures: not for an admin bound to one tenant. */
+const wholeGatewayOnly = () =>
+  new GatewayError({
+    status: 403,
+    code: "forbidden",
+    message: "these figures are the whole gateway's: only an admin outside every tenant reads them",
+  });
+
 /**
  * The admin routes' doors, all through the front door's guard (authenticated, audited under
  * front door `admin`, errors in OpenAI's shape). `authenticated`: any caller the guard admits
  * (the handler judges, as signing out does). `adminOnly`: the admin role alone. `tenantReader`: a
  * read view, open to a configured tenant's members for their own tenant (`readScope`), to admins
  * for every tenant. `adminReader`: a read view for the admin role alone, told the admin's scope (an
- * admin in a tenant reads only its tenant's part).
+ * admin in a tenant reads only its tenant's part). `wholeGateway`: figures of every tenant
+ * together, for an admin outside every tenant alone (one in a tenant is refused, 403).
  */
 export function adminGuards(guard: Guard) {
   const door =
@@ -53,6 +63,12 @@ export function adminGuards(guard: Guard) {
       door((guarded, request) => {
         requireRole(guarded.principal, "admin");
         return handle(guarded, request, readScope(guarded.principal));
+      }),
+    wholeGateway: (handle: AdminHandler) =>
+      door((guarded, request, params, clientIp) => {
+        requireRole(guarded.principal, "admin");
+        if (readScope(guarded.principal) !== null) throw wholeGatewayOnly();
+        return handle(guarded, request, params, clientIp);
       }),
   };
 }

@@ -2,12 +2,11 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
+import { actionsPage } from "./actions-page.ts";
 import { adminGuards } from "./admin-guards.ts";
-import { type ActionsPage, tenantActions } from "./tenant-actions.ts";
 import { type RoutingTable, routingFor } from "./tenant-routing.ts";
 
 export interface AdminInsightDeps {
@@ -20,6 +19,8 @@ export interface AdminInsightDeps {
   readonly spent: (keyId: string) => Promise<number>;
   /** The tenant of a key, by id; undefined for no such key. */
   readonly keyTenant: (keyId: string) => Promise<string | undefined>;
+  /** The ids of every key of a tenant, revoked ones included (their actions stay its to read). */
+  readonly tenantKeys: (tenant: string) => Promise<readonly string[]>;
 }
 
 /** The query each route validates (exported for the OpenAPI document: http/docs/admin-insight-paths.ts). */
@@ -32,14 +33,6 @@ export const actionsQuery = z.strictObject({
 });
 export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
 
-/** Gateway-wide figures: not for an admin bound to one tenant. */
-const wholeGatewayOnly = () =>
-  new GatewayError({
-    status: 403,
-    code: "forbidden",
-    message: "request figures are the whole gateway's: only an admin outside every tenant reads them",
-  });
-
 /**
  * `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only; an
  * admin in a tenant reads only its tenant's part (auth's `readScope`): its tenant's key actions and
@@ -47,15 +40,14 @@ const wholeGatewayOnly = () =>
  * requests together, so a tenant's admin is refused them, 403).
  */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
-  const reader = adminGuards(deps.guard).adminReader;
+  const { adminReader: reader, wholeGateway } = adminGuards(deps.guard);
   const inScope = async (scope: string | null, keyId: string) =>
     scope === null || (await deps.keyTenant(keyId)) === scope;
 
   return new Elysia({ prefix: "/admin/api" })
     .get(
       "/stats",
-      reader(({ headers }, request, scope) => {
-        if (scope !== null) throw wholeGatewayOnly();
+      wholeGateway(({ headers }, request) => {
         const { window } = parseInput(statsQuery, queryOf(request));
         return Response.json({ window, ...deps.stats(window) }, { headers });
       }),
@@ -73,11 +65,8 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
       reader(async ({ headers }, request, scope) => {
         const { before, limit } = parseInput(actionsQuery, queryOf(request));
         const page = { ...(before ? { before } : {}), limit };
-        const answer =
-          scope === null
-            ? await everyAction(deps.actions, page)
-            : await tenantActions(deps.actions, page, scope, deps.keyTenant);
-        return Response.json(answer, { headers });
+        const keys = scope === null ? undefined : await deps.tenantKeys(scope);
+        return Response.json(await actionsPage(deps.actions, page, keys), { headers });
       }),
     )
     .get(
@@ -91,13 +80,4 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
         return Response.json({ spentUsd: Object.fromEntries(spent.flat()) }, { headers });
       }),
     );
-}
-
-async function everyAction(
-  store: AdminActionStore,
-  page: { before?: number; limit: number },
-): Promise<ActionsPage> {
-  const actions = await store.list({ ...page, limit: page.limit + 1 });
-  const shown = actions.slice(0, page.limit);
-  return { actions: shown, nextBefore: actions.length > page.limit ? (shown.at(-1)?.id ?? null) : null };
 }

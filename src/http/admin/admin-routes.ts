@@ -21,7 +21,10 @@ export interface AdminDeps {
    */
   readonly status: (scope: string | null) => object;
   readonly workers: (scope: string | null) => object;
-  /** What is open under each key: a revoke or expiry ends the key's live event streams at once. */
+  /**
+   * What is open under each key and web UI session: a revoke or expiry, or the session's end, ends
+   * its live event streams at once.
+   */
   readonly sessions?: KeySessions;
   /**
    * How long an event stream's socket may go quiet, in seconds: longer than its 15 s keep-alive,
@@ -60,10 +63,10 @@ export function adminRoutes(deps: AdminDeps) {
       filter: (event) => eventVisibleTo(scope, event, seesWorkers),
       relayed: true,
     });
-    // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the
-    // key's model streams, and the reader's reconnect is refused.
-    const { keyId, expiresAt } = guarded.principal;
-    const release = deps.sessions?.hold(keyId, () => subscription.close(), expiresAt ?? null);
+    // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the key's
+    // model streams, and a web UI session's end (sign-out, expiry, its user no longer admitted)
+    // ends the stream it opened; the reader's reconnect is refused.
+    const release = deps.sessions?.holdFor(guarded.principal, () => subscription.close());
     const body = whenDone(sseStream(subscription), () => {
       release?.();
       end(200);

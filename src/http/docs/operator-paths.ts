@@ -29,7 +29,7 @@ const metricsPath = {
   "/metrics": {
     get: {
       ...tag,
-      summary: "Prometheus metrics (admin role; or `metrics.listen` without a key)",
+      summary: "Prometheus metrics (an admin key outside every tenant; or `metrics.listen` without a key)",
       responses: {
         "200": {
           description: "Text exposition format",

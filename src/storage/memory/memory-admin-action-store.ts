@@ -7,9 +7,17 @@ export function createMemoryAdminActionStore(): AdminActionStore {
     async append(action) {
       actions.push({ ...action, id: actions.length + 1 });
     },
-    async list({ before, limit }) {
+    async list({ before, limit, keys }) {
       const end = before === undefined ? actions.length : Math.max(0, Math.min(actions.length, before - 1));
-      return actions.slice(Math.max(0, end - limit), end).reverse();
+      if (keys === undefined) return actions.slice(Math.max(0, end - limit), end).reverse();
+      const wanted = new Set(keys);
+      const page: StoredAdminAction[] = [];
+      for (let i = end - 1; i >= 0 && page.length < limit; i--) {
+        const action = actions[i] as StoredAdminAction;
+        const key = action.target ?? action.actorKeyId;
+        if (key !== null && wanted.has(key)) page.push(action);
+      }
+      return page;
     },
   };
 }

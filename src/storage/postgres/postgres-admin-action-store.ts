@@ -14,11 +14,15 @@ export async function createPostgresAdminActionStore(sql: SQL): Promise<AdminAct
         await sql`INSERT INTO admin_actions (at, actor, actor_key_id, via, action, target, detail, client_ip, request_id)
           VALUES (${a.at}, ${a.actor}, ${a.actorKeyId}, ${a.via}, ${a.action}, ${a.target}, ${a.detail}, ${a.clientIp}, ${a.requestId})`;
       }),
-    list: ({ before, limit }) =>
+    list: ({ before, limit, keys }) =>
       guarded(async () => {
+        const below = before ?? Number.MAX_SAFE_INTEGER;
         const rows: AdminActionRow[] =
-          await sql`SELECT * FROM admin_actions WHERE id < ${before ?? Number.MAX_SAFE_INTEGER}
-          ORDER BY id DESC LIMIT ${limit}`;
+          keys === undefined
+            ? await sql`SELECT * FROM admin_actions WHERE id < ${below} ORDER BY id DESC LIMIT ${limit}`
+            : await sql`SELECT * FROM admin_actions WHERE id < ${below}
+                AND coalesce(target, actor_key_id) = ANY(${sql.array([...keys], "TEXT")}::text[])
+                ORDER BY id DESC LIMIT ${limit}`;
         return rows.map(toStoredAction);
       }),
   };

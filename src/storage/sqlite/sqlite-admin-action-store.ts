@@ -14,12 +14,21 @@ export function createSqliteAdminActionStore(db: Database): AdminActionStore {
   const page = db.query<AdminActionRow, [number, number]>(
     "SELECT * FROM admin_actions WHERE id < ? ORDER BY id DESC LIMIT ?",
   );
+  // The keys as one JSON array: any number of them in one statement.
+  const pageOnKeys = db.query<AdminActionRow, [number, string, number]>(
+    `SELECT * FROM admin_actions WHERE id < ?
+       AND coalesce(target, actor_key_id) IN (SELECT value FROM json_each(?))
+     ORDER BY id DESC LIMIT ?`,
+  );
   return {
     async append(a) {
       insert.run(a.at, a.actor, a.actorKeyId, a.via, a.action, a.target, a.detail, a.clientIp, a.requestId);
     },
-    async list({ before, limit }) {
-      return page.all(before ?? Number.MAX_SAFE_INTEGER, limit).map(toStoredAction);
+    async list({ before, limit, keys }) {
+      const below = before ?? Number.MAX_SAFE_INTEGER;
+      const rows =
+        keys === undefined ? page.all(below, limit) : pageOnKeys.all(below, JSON.stringify(keys), limit);
+      return rows.map(toStoredAction);
     },
   };
 }

@@ -1,21 +1,25 @@
 import { Elysia } from "elysia";
+import { requireArea } from "../../auth/roles.ts";
 import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
 
-/** `GET /metrics` on the main listener: admin role, audited like every admin call. */
+/**
+ * `GET /metrics` on the main listener: an admin key outside every tenant (the series are every
+ * tenant's: spend by tenant name among them), never a web UI session; audited like every admin call.
+ */
 export function metricsRoutes(deps: {
   guard: ReturnType<typeof createFrontDoor>["guard"];
   metrics: GatewayMetrics;
 }) {
   return new Elysia().get(
     "/metrics",
-    adminGuards(deps.guard).adminOnly(
-      async ({ headers }) =>
-        new Response(await deps.metrics.scrape(), {
-          headers: { ...headers, "content-type": deps.metrics.contentType },
-        }),
-    ),
+    adminGuards(deps.guard).wholeGateway(async ({ headers, principal }) => {
+      requireArea(principal, "metrics");
+      return new Response(await deps.metrics.scrape(), {
+        headers: { ...headers, "content-type": deps.metrics.contentType },
+      });
+    }),
   );
 }
 

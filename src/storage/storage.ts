@@ -296,6 +296,12 @@ export interface AdminActionStore {
   list(page: AdminActionPage): Promise<StoredAdminAction[]>;
 }
 
+/** Whether an action is on one of `keys`, as `AdminActionStore.list` filters by them. */
+export function onKeyOf(action: AdminAction, keys: ReadonlySet<string>): boolean {
+  const key = action.target ?? action.actorKeyId;
+  return key !== null && keys.has(key);
+}
+
 /** Which admin actions `AdminActionStore.list` reads. */
 export interface AdminActionPage {
   before?: number;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
+import type { AdminActionStore } from "../../storage/storage.ts";
 import { actionsPage } from "./actions-page.ts";
 
 const TEAM_A = ["key_a", "key_a2"];
@@ -22,11 +23,7 @@ async function store(rows: { target: string | null; actorKeyId: string | null }[
 }
 
 /** Every page of a reader's actions, `limit` at a time: each page's ids. */
-async function allPages(
-  actions: ReturnType<typeof createMemoryAdminActionStore>,
-  limit: number,
-  keys?: readonly string[],
-) {
+async function allPages(actions: AdminActionStore, limit: number, keys?: readonly string[]) {
   const pages: number[][] = [];
   let before: number | undefined;
   for (;;) {
@@ -51,6 +48,21 @@ describe("actionsPage", () => {
     expect(page.nextBefore).toBeNull();
     expect((await actionsPage(actions, { limit: 50 })).actions.map((a) => a.id)).toEqual([5, 4, 3, 2, 1]);
     expect((await actionsPage(actions, { limit: 50 }, [])).actions).toEqual([]);
+  });
+
+  test("a store that ignores `keys` (written before it) still shows a tenant none of another's", async () => {
+    const filtering = await store([
+      { target: "key_a", actorKeyId: null },
+      { target: "key_b", actorKeyId: null },
+      { target: "key_b", actorKeyId: null },
+      { target: null, actorKeyId: "key_a2" },
+    ]);
+    const unfiltering = {
+      ...filtering,
+      list: ({ before, limit }: { before?: number; limit: number }) =>
+        filtering.list({ ...(before ? { before } : {}), limit }),
+    };
+    expect((await allPages(unfiltering, 2, TEAM_A)).flat()).toEqual([4, 1]);
   });
 
   test("pages over the tenant's rows: full pages name where the next starts", async () => {

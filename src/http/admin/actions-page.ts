@@ -1,4 +1,4 @@
-import type { AdminActionStore, StoredAdminAction } from "../../storage/storage.ts";
+import { type AdminActionStore, onKeyOf, type StoredAdminAction } from "../../storage/storage.ts";
 
 /** A page of the admin-action audit, and where the next one starts (null: none older). */
 export interface ActionsPage {
@@ -20,7 +20,14 @@ export async function actionsPage(
   keys?: readonly string[],
 ): Promise<ActionsPage> {
   // One more than the page: whether an older page exists.
-  const actions = await store.list({ ...page, limit: page.limit + 1, ...(keys ? { keys } : {}) });
-  const shown = actions.slice(0, page.limit);
-  return { actions: shown, nextBefore: actions.length > page.limit ? (shown.at(-1)?.id ?? null) : null };
+  const listed = await store.list({ ...page, limit: page.limit + 1, ...(keys ? { keys } : {}) });
+  const considered = listed.slice(0, page.limit);
+  // Filtered again here: an embedder's store written before `keys` existed returns every tenant's
+  // actions; its pages then come short, never with another tenant's.
+  const wanted = keys && new Set(keys);
+  const shown = wanted ? considered.filter((action) => onKeyOf(action, wanted)) : considered;
+  return {
+    actions: shown,
+    nextBefore: listed.length > page.limit ? (considered.at(-1)?.id ?? null) : null,
+  };
 }

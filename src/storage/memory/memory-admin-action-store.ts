@@ -1,4 +1,4 @@
-import type { AdminActionStore, StoredAdminAction } from "../storage.ts";
+import { type AdminActionStore, onKeyOf, type StoredAdminAction } from "../storage.ts";
 
 /** AdminActionStore held in process memory: for embedders whose storage has none, and tests. */
 export function createMemoryAdminActionStore(): AdminActionStore {
@@ -14,8 +14,7 @@ export function createMemoryAdminActionStore(): AdminActionStore {
       const page: StoredAdminAction[] = [];
       for (let i = end - 1; i >= 0 && page.length < limit; i--) {
         const action = actions[i] as StoredAdminAction;
-        const key = action.target ?? action.actorKeyId;
-        if (key !== null && wanted.has(key)) page.push(action);
+        if (onKeyOf(action, wanted)) page.push(action);
       }
       return page;
     },

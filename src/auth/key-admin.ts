@@ -177,7 +177,8 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
-      const fresh = await issue({ ...settings, lastUsedAt: null });
+      // One chain from the first key on: its keys share a spend, which the new key takes over.
+      const fresh = await issue({ ...settings, lastUsedAt: null, chain: old.chain ?? old.id });
       // The old key keeps its own total through its grace window: until it ends the two can
       // spend at most a budget each.
       await options.carrySpend?.(old.id, fresh.id);

@@ -20,6 +20,12 @@ export interface KeyView {
   revoked_at: string | null;
   created_at: string;
   last_used_at: string | null;
+  /**
+   * The id of the first key of its rotation chain (its own id when no rotation issued it): keys
+   * with the same `chain` share one spend, each taking its predecessor's over, and one budget, so
+   * a sum over keys counts a chain once.
+   */
+  chain: string;
 }
 
 export function keyView(record: KeyRecord, now: number): KeyView {
@@ -39,6 +45,7 @@ export function keyView(record: KeyRecord, now: number): KeyView {
     revoked_at: iso(record.revokedAt),
     created_at: new Date(record.createdAt).toISOString(),
     last_used_at: iso(record.lastUsedAt),
+    chain: record.chain ?? record.id,
   };
 }
 

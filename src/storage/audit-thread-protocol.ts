@@ -24,6 +24,8 @@ export type AuditThreadRequest = { id: number } & (
   /** `KeyStore.touch` and `SpendStore.add`, written by the SQLite thread off the event loop's handle. */
   | { op: "touch-keys"; lastUsed: ReadonlyMap<string, number> }
   | { op: "add-spend"; deltas: ReadonlyMap<string, number> }
+  /** `AuditStore.tenantUsage`: a read of a whole period's rows, off the event loop (SQLite). */
+  | { op: "tenant-usage"; tenants: readonly string[]; from: number; to: number }
   | { op: "prune"; before: number; limit: number }
   | { op: "sweep"; limit: number }
   | { op: "probe" }

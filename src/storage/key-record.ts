@@ -26,6 +26,13 @@ export interface KeyRecord {
   revokedAt: number | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /**
+   * The id of the first key of this key's rotation chain, on a key a rotation issued (a rotation
+   * of a rotated key keeps it): the chain's keys share one spend, each taking its predecessor's
+   * over, and one budget. Absent on a key no rotation issued (its chain is itself) and on keys
+   * stored before chains were recorded.
+   */
+  chain?: string;
 }
 
 /** A key as the `api_keys` table's columns (both backends share the schema; models as JSON text). */
@@ -46,5 +53,6 @@ export function keyRecordColumns(r: KeyRecord) {
     revoked_at: r.revokedAt,
     created_at: r.createdAt,
     last_used_at: r.lastUsedAt,
+    chain: r.chain ?? null,
   };
 }

@@ -18,6 +18,7 @@ export interface KeyRow {
   revoked_at: number | string | null;
   created_at: number | string;
   last_used_at: number | string | null;
+  chain: string | null;
   seq: number | string;
 }
 
@@ -43,5 +44,6 @@ export function keyRecordOf(row: KeyRow): KeyRecord {
     revokedAt: numberOrNull(row.revoked_at),
     createdAt: Number(row.created_at),
     lastUsedAt: numberOrNull(row.last_used_at),
+    ...(row.chain === null ? {} : { chain: row.chain }),
   };
 }

@@ -35,6 +35,17 @@ for (const [name, fresh, shared] of contractBackends()) {
       await expect(keys.create({ ...a, id: "other" })).rejects.toThrow();
     });
 
+    test("keys: a rotated key's chain is kept; a key without one reads back without one", async () => {
+      const { keys } = await fresh();
+      const first = key();
+      const rotated = key({ name: first.name, chain: first.id });
+      await keys.create(first);
+      await keys.create(rotated);
+      expect(await keys.getById(rotated.id)).toEqual(rotated);
+      expect(await keys.getById(first.id)).toEqual(first);
+      expect((await keys.findByName(first.name)).map((k) => k.chain)).toEqual([first.id, undefined]);
+    });
+
     test("keys: revoke once, expiry, touch, and a change log another reader can follow", async () => {
       const { keys } = await fresh();
       const a = key();

@@ -135,6 +135,17 @@ export interface AuditBatchResult {
   rejected: number;
 }
 
+/**
+ * What one tenant's callers used in a time range, from its audit rows: every key and JWT caller
+ * counts; the admin API's own calls (front door `admin`: the web UI's polling among them) do not.
+ */
+export interface TenantUsage {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
 /** An audit record with its place in the log, for keyset pagination. */
 export interface AuditEntry {
   record: AuditRecord;
@@ -189,6 +200,14 @@ export interface AuditStore {
    * Optional: an import into a store without it is refused.
    */
   alreadyStored?(rows: readonly AuditRowKey[]): Promise<AuditRowKey[]>;
+  /**
+   * `TenantUsage` of each of `tenants` over the rows that started in [from, to), front door
+   * `admin` left out, as one aggregate; a tenant without such rows is absent. It reads every row
+   * of the range (a month of a busy tenant: hundreds of thousands), so a store runs it where it
+   * does not hold the event loop (SQLite: on the audit thread). Optional: without it the gateway
+   * sums `select`'s pages, giving the event loop back between pages (tenants/tenant-usage.ts).
+   */
+  tenantUsage?(tenants: readonly string[], from: number, to: number): Promise<Map<string, TenantUsage>>;
   /**
    * For a store that keeps repeated values once and rows point at them (SQLite's interned user
    * agents, models, callers): deletes up to `limit` of the values no row refers to any longer,

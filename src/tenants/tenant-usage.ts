@@ -1,15 +1,8 @@
-import type { AuditPosition } from "../audit/audit-cursor.ts";
-import { auditFilterSchema } from "../audit/audit-query-schema.ts";
 import type { TenantConfig } from "../config/tenant-config.ts";
-import type { AuditStore } from "../storage/storage.ts";
+import type { AuditStore, TenantUsage } from "../storage/storage.ts";
+import { summedUsage } from "./summed-usage.ts";
 
-/** What one tenant used in a period: from the audit log, so every key and JWT caller counts. */
-export interface TenantUsage {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
+export type { TenantUsage };
 
 /** One tenant as `/admin/api/tenants` and `mindgw tenants` show it. */
 export interface TenantReport {
@@ -41,35 +34,20 @@ export function periodOf(per: "day" | "month", at: number): { from: number; to: 
       };
 }
 
-const PAGE = 1000;
+const NONE: TenantUsage = { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 /**
- * Requests, tokens and spend of one tenant's callers in [from, to), read through the audit
- * store's own select (any backend) a page at a time. Cost grows with the period's rows; fine for
- * an operator's query, not for a request path.
+ * The usage of each of `tenants` in [from, to): the store's one aggregate, or for a store without
+ * it the sum of its pages (summed-usage.ts).
  */
-export async function tenantUsage(
+function usageOf(
   store: AuditStore | null,
-  tenant: string,
+  tenants: readonly string[],
   from: number,
   to: number,
-): Promise<TenantUsage> {
-  const usage: TenantUsage = { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  if (store === null) return usage;
-  const filter = auditFilterSchema.parse({ tenant, from, to, order: "asc" });
-  let after: AuditPosition | null = null;
-  for (;;) {
-    const page = await store.select(filter, after, PAGE);
-    for (const { record } of page) {
-      usage.requests++;
-      usage.inputTokens += record.inputTokens;
-      usage.outputTokens += record.outputTokens;
-      usage.costUsd += record.costUsd;
-    }
-    const last = page.at(-1);
-    if (page.length < PAGE || last === undefined) return usage;
-    after = last.position;
-  }
+): Promise<Map<string, TenantUsage>> {
+  if (store === null) return Promise.resolve(new Map());
+  return store.tenantUsage ? store.tenantUsage(tenants, from, to) : summedUsage(store, tenants, from, to);
 }
 
 /** Every configured tenant (or only `scope`) with its limits, key count and this period's usage. */
@@ -81,10 +59,23 @@ export async function tenantReports(
   now: number,
 ): Promise<TenantReport[]> {
   const visible = tenants.filter((tenant) => scope === null || tenant.name === scope);
+  const perOf = (tenant: TenantConfig) => tenant.budget?.per ?? "month";
+  // One read per kind of period (this month, today), for every tenant counted over it.
+  const reads = new Map<"day" | "month", Promise<Map<string, TenantUsage>>>();
+  const usageOver = (per: "day" | "month") => {
+    let read = reads.get(per);
+    if (read === undefined) {
+      const { from, to } = periodOf(per, now);
+      const names = visible.filter((tenant) => perOf(tenant) === per).map((tenant) => tenant.name);
+      read = usageOf(store, names, from, to);
+      reads.set(per, read);
+    }
+    return read;
+  };
   return Promise.all(
     visible.map(async (tenant) => {
-      const period = periodOf(tenant.budget?.per ?? "month", now);
-      const usage = await tenantUsage(store, tenant.name, period.from, period.to);
+      const period = periodOf(perOf(tenant), now);
+      const usage = (await usageOver(perOf(tenant))).get(tenant.name) ?? NONE;
       return {
         name: tenant.name,
         models: tenant.models,

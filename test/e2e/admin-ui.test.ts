@@ -188,6 +188,17 @@ describe("/admin in a real browser", () => {
     ).json()) as { id: string };
     await page.getByRole("button", { name: "Done" }).click();
     const row = page.locator(`tr[data-key-id="${firstId.id}"]`);
+    // The summary of the tenants the keys name, with alice-ui's spend read since its call.
+    const summary = page.locator('tr[data-summary-tenant="default"]');
+    const totals = async () => ({
+      spent: Number(await summary.getAttribute("data-spent")),
+      budget: Number(await summary.getAttribute("data-budget")),
+    });
+    await waitFor("alice-ui's spend on the page", async () => {
+      await page.reload();
+      return Number(await row.getAttribute("data-spent")) > 0;
+    });
+    const beforeRotation = await totals();
     await row.getByRole("button", { name: "Rotate" }).click();
     await row.getByLabel("Grace").fill("1h");
     await row.getByRole("button", { name: "Rotate now" }).click();
@@ -196,6 +207,18 @@ describe("/admin in a real browser", () => {
       return value.startsWith("mgw_") && value !== first;
     });
     const second = await shown.inputValue();
+    // Both keys listed, each reporting the spend the new one took over (once the carried spend
+    // is written, within a flush): the summary counts the chain once.
+    const alice = page.locator('tr[data-key-name="alice-ui"]');
+    await waitFor("both alice-ui keys listed with the spend they share", async () => {
+      await page.reload();
+      await row.waitFor();
+      const spends = await alice.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-spent"))));
+      return spends.length === 2 && (spends[0] ?? 0) > 0 && spends[0] === spends[1];
+    });
+    const afterRotation = await totals();
+    expect(afterRotation.budget).toBe(beforeRotation.budget);
+    expect(afterRotation.spent).toBeCloseTo(beforeRotation.spent, 12);
     expect(await statusOf(chat(second))).toBe(200);
     expect(await statusOf(chat(first))).toBe(200); // still inside its grace period
 

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
@@ -520,4 +521,73 @@ describe("config checks", () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('tenants[1].name: "default" is reserved for keys outside every tenant');
   });
+});
+
+describe("a tenant's usage with a big audit log", () => {
+  const BULK = 400_000;
+  const usageOf = async (token: string) => {
+    const res = await get("/admin/api/tenants", token);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { tenants: TenantReport[] }).tenants.find((t) => t.name === "team-m")!
+      .usage;
+  };
+
+  test("its requests leave out the admin API's own calls, the member's polling of this page among them", async () => {
+    const member = await key("usage-poller", "team-m");
+    const before = await usageOf(member);
+    for (let i = 0; i < 3; i++) await usageOf(member);
+    const res = await chat(member);
+    await res.arrayBuffer();
+    // Written after the three calls' rows, in the same batch or a later one.
+    await auditRow(gw, res.headers.get("x-request-id") ?? "");
+    expect((await usageOf(member)).requests).toBe(before.requests + 1);
+  });
+
+  test("summing a month of 400,000 rows holds nothing up: /healthz is answered while a member's /admin/api/tenants is in flight", async () => {
+    const member = await key("usage-reader", "team-m");
+    const sent = await chat(member);
+    const requestId = sent.headers.get("x-request-id") ?? "";
+    await sent.arrayBuffer();
+    const row = await auditRow(gw, requestId);
+    const before = await usageOf(member);
+    // The auditor's big log: copies of that row put straight into the file, this month.
+    const db = new Database(`${gw.dir}/mindgw.db`);
+    try {
+      db.run("PRAGMA busy_timeout = 10000");
+      db.run(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${BULK})
+        INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
+          upstream_model_id, status, stream, latency_ms, ttfb_ms, input_tokens, output_tokens, cost_usd)
+        SELECT 'bulk_' || i, l.started_at, l.principal_id, l.front_door, l.model_id, l.route_id,
+          l.upstream_model_id, l.status, l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd
+        FROM n, audit_log l WHERE l.request_id = ?`,
+        [requestId],
+      );
+    } finally {
+      db.close();
+    }
+
+    // /healthz asked again and again while the member's call is in flight: the gateway must
+    // answer one it was asked after it had started that call (its audit row's start), before it.
+    let pending = true;
+    const call = get("/admin/api/tenants", member).finally(() => {
+      pending = false;
+    });
+    const answeredMeanwhile: number[] = [];
+    while (pending) {
+      const asked = Date.now();
+      const health = await fetch(`${gw.url}/healthz`);
+      await health.arrayBuffer();
+      if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
+      if (pending) answeredMeanwhile.push(asked);
+    }
+    const res = await call;
+    expect(res.status).toBe(200);
+    const started = (await auditRow(gw, res.headers.get("x-request-id") ?? "")).startedAt;
+    expect(answeredMeanwhile.filter((asked) => asked > started).length).toBeGreaterThan(0);
+    const sums = ((await res.json()) as { tenants: TenantReport[] }).tenants[0]!.usage;
+    expect(sums.requests).toBe(before.requests + BULK);
+    expect(sums.inputTokens).toBe(before.inputTokens + BULK * row.inputTokens);
+    expect(sums.costUsd).toBeCloseTo(before.costUsd + BULK * row.costUsd, 6);
+  }, 60_000);
 });

@@ -8,7 +8,42 @@ import { KeyForm } from "../components/key-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
-import { useKeyList } from "../use-key-list.ts";
+import { type KeyWithSpend, useKeyList } from "../use-key-list.ts";
+
+interface TenantSummary {
+  /** Active keys: a rotated key in its grace window is one (it still works). */
+  keys: number;
+  spent: number;
+  budget: number;
+}
+
+/**
+ * Per tenant named by the keys shown: its active keys, and its spend and budgets with each
+ * rotation chain counted once. A rotation's keys share one spend (the new key took the old one's
+ * over at the rotation, and both report it) and one budget, so a chain counts the spend of its key
+ * that spent most (the old one spends on in its grace window) and its newest key's budget.
+ */
+function tenantSummaries(list: readonly KeyWithSpend[]): Map<string, TenantSummary> {
+  const tenants = new Map<string, TenantSummary>();
+  // The spend each chain has counted so far; the list is newest first.
+  const chains = new Map<string, number>();
+  for (const k of list) {
+    const t = tenants.get(k.tenant) ?? { keys: 0, spent: 0, budget: 0 };
+    if (k.status === "active") t.keys++;
+    const spent = k.spent ?? 0;
+    const counted = chains.get(k.chain);
+    if (counted === undefined) {
+      t.spent += spent;
+      t.budget += k.budget_usd ?? 0;
+      chains.set(k.chain, spent);
+    } else if (spent > counted) {
+      t.spent += spent - counted;
+      chains.set(k.chain, spent);
+    }
+    tenants.set(k.tenant, t);
+  }
+  return tenants;
+}
 
 /** API keys and tenants: create (shown once), rotate with a grace period, revoke; spend against budget. */
 export function KeysPage() {
@@ -33,14 +68,7 @@ export function KeysPage() {
     }
   };
   const list = keys.keys;
-  const tenants = new Map<string, { keys: number; spent: number; budget: number }>();
-  for (const k of list) {
-    const t = tenants.get(k.tenant) ?? { keys: 0, spent: 0, budget: 0 };
-    if (k.status === "active") t.keys++;
-    t.spent += k.spent ?? 0;
-    t.budget += k.budget_usd ?? 0;
-    tenants.set(k.tenant, t);
-  }
+  const tenants = tenantSummaries(list);
 
   return (
     <section aria-labelledby="keys-title">
@@ -82,7 +110,7 @@ export function KeysPage() {
           </thead>
           <tbody>
             {list.map((k) => (
-              <tr key={k.id} data-key-name={k.name} data-key-id={k.id}>
+              <tr key={k.id} data-key-name={k.name} data-key-id={k.id} data-spent={k.spent ?? undefined}>
                 <td>
                   {k.name}
                   <div class="muted small">{k.key_preview}</div>
@@ -238,7 +266,7 @@ export function KeysPage() {
       )}
       <p class="muted small">
         {configured.data?.tenants.length ? "Configured tenants (this budget period), then " : ""}every tenant
-        named by the keys shown above:
+        named by the keys shown above (a rotation's keys, which share one spend and budget, counted once):
       </p>
       <div class="scroll card flush">
         <table>
@@ -252,7 +280,7 @@ export function KeysPage() {
           </thead>
           <tbody>
             {[...tenants].map(([name, t]) => (
-              <tr key={name}>
+              <tr key={name} data-summary-tenant={name} data-spent={t.spent} data-budget={t.budget}>
                 <td>{name}</td>
                 <td class="num">{t.keys}</td>
                 <td class="num">{usd(t.spent)}</td>

@@ -17,6 +17,7 @@ const view: KeyView = {
   revoked_at: null,
   created_at: "2026-11-30T00:00:00.000Z",
   last_used_at: null,
+  chain: "key_new",
 };
 
 test("a rotation's detail prints the key's fields, never an object or the plain key as a field", () => {

@@ -85,3 +85,24 @@ test("a malformed cursor or limit is a 400 naming it", async () => {
   expect(((await bad.json()) as { error: { param: string } }).error.param).toBe("cursor");
   expect((await call("GET", "/admin/api/keys?limit=0")).status).toBe(400);
 });
+
+test("the keys a rotation leaves name one chain (their first key's id), which another key of the same name is not in", async () => {
+  const created = (await (
+    await call("POST", "/admin/api/keys", { name: "dup", budget_usd: 1 })
+  ).json()) as KeyView;
+  const rotate = async (id: string) =>
+    (await (await call("POST", `/admin/api/keys/${id}/rotate`, { grace: "1h" })).json()) as KeyView;
+  const second = await rotate(created.id);
+  const third = await rotate(second.id);
+  const stranger = (await (await call("POST", "/admin/api/keys", { name: "dup" })).json()) as KeyView;
+  const chains = Object.fromEntries(
+    (await listed("/admin/api/keys")).keys.filter((k) => k.name === "dup").map((k) => [k.id, k.chain]),
+  );
+  expect(chains).toEqual({
+    [created.id]: created.id,
+    [second.id]: created.id,
+    [third.id]: created.id,
+    [stranger.id]: stranger.id,
+  });
+  expect([created.chain, second.chain, stranger.chain]).toEqual([created.id, created.id, stranger.id]);
+});

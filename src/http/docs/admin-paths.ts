@@ -32,7 +32,12 @@ export function adminPaths() {
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
           { name: "cursor", in: "query", schema: { type: "string" } },
         ],
-        responses: { "200": json("The keys and `nextCursor` (null on the last page)"), ...adminErrors },
+        responses: {
+          "200": json(
+            "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: a rotated key took its predecessor's spend over, and both report it",
+          ),
+          ...adminErrors,
+        },
       },
       post: {
         ...tag,

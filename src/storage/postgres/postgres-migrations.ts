@@ -29,6 +29,11 @@ export const keyMigrations: readonly PostgresMigration[] = [
       CREATE INDEX api_keys_name ON api_keys (name);
     `,
   },
+  {
+    // The rotation chain a key belongs to (KeyRecord.chain): which keys share a spend.
+    version: 2,
+    sql: "ALTER TABLE api_keys ADD COLUMN chain TEXT;",
+  },
 ];
 
 /** Serialises spend writes so `seq` is also commit order ("mgws" as an int). */

@@ -5,6 +5,7 @@ import { tempDir } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { buildLargeLog } from "../../audit/testing/large-log.ts";
 import { drivingValues, NEXT_STATUS, selectPage } from "./audit-select.ts";
+import { TENANT_USAGE } from "./audit-tenant-usage.ts";
 import { INTERNED, unreferenced } from "./interned-sweep.ts";
 import { openDatabase } from "./open-database.ts";
 import { OLDEST_BEFORE } from "./sqlite-audit-store.ts";
@@ -13,7 +14,7 @@ import { OLDEST_BEFORE } from "./sqlite-audit-store.ts";
  * Every read of the audit log stays on an index of audit_log however the table's indexes change
  * (each one costs the audit thread every row it writes): the plans SQLite picks for each filter
  * of `/admin/api/audit` and `mindgw audit query|export` (the admin UI's Requests page among them),
- * the UI's lookup of one request's row, and retention's read of the oldest rows.
+ * the UI's lookup of one request's row, the tenants' usage, and retention's read of the oldest rows.
  */
 const dir = tempDir();
 const path = join(dir.path, "audit.db");
@@ -98,6 +99,14 @@ describe("each filter's page reads audit_log through an index", () => {
       });
     }
   }
+});
+
+test("a tenant's usage walks its principals' (principal_id, started_at) ranges, never every tenant's rows", () => {
+  // Over the whole log's time: left to itself SQLite would take the time index for the range.
+  const steps = plan(TENANT_USAGE, [JSON.stringify(["beta"]), 1_800_000_000_000, 1_900_000_000_000]);
+  expect(logSteps(steps)).toEqual([
+    "SEARCH l USING INDEX audit_log_principal (principal_id=? AND started_at>? AND started_at<?)",
+  ]);
 });
 
 test("retention reads the oldest rows through the time index", () => {

@@ -1,7 +1,8 @@
 /**
  * The audit thread: a Worker with its own SQLite handles that does every audit write (batched
  * inserts, retention deletes, WAL checkpoints), shadow pairs, and the key last-used and spend
- * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
+ * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock);
+ * and the one read that spans a whole period, a tenant's usage (audit-tenant-usage.ts). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
 import type { RowLine } from "../../audit/audit-row-layout.ts";
@@ -61,6 +62,8 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       return ledger.write(({ keys }) => keys.touch(request.lastUsed));
     case "add-spend":
       return ledger.write(({ spend }) => spend.add(request.deltas));
+    case "tenant-usage":
+      return opened().tenantUsage(request.tenants, request.from, request.to);
     case "prune":
       return opened().prune(request.before, request.limit);
     case "sweep":

@@ -27,6 +27,11 @@ export const keyMigrations: readonly Migration[] = [
       CREATE INDEX api_keys_name ON api_keys (name);
     `,
   },
+  {
+    // The rotation chain a key belongs to (KeyRecord.chain): which keys share a spend.
+    version: 2,
+    sql: "ALTER TABLE api_keys ADD COLUMN chain TEXT;",
+  },
 ];
 
 /** Schema of the `spend` component (running USD totals per principal). */

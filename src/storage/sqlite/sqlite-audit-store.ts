@@ -12,6 +12,7 @@ import {
   prepareAuditDatabase,
 } from "./audit-migrations.ts";
 import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
+import { tenantUsageOf } from "./audit-tenant-usage.ts";
 import { FileIdentity } from "./file-identity.ts";
 import { sweepInterned } from "./interned-sweep.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
@@ -54,6 +55,7 @@ class ProbeDone extends Error {}
  */
 export interface RowsAuditStore extends SqliteAuditStore {
   insertRows(rows: readonly AuditRowFields[]): Promise<AuditBatchResult>;
+  tenantUsage: NonNullable<AuditStore["tenantUsage"]>;
   sweep(limit: number): Promise<number>;
 }
 
@@ -139,6 +141,10 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
         .query<AuditRow, typeof params>(sql)
         .all(...params)
         .map((row) => ({ record: rowToRecord(row), position: { startedAt: row.started_at, id: row.id } }));
+    },
+    async tenantUsage(tenants, from, to) {
+      const db = reader();
+      return db === null ? new Map() : tenantUsageOf(db, tenants, from, to);
     },
     async prune(before, limit) {
       return writing((c) => pruneBatch(c.db, before, limit));

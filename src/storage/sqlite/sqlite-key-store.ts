@@ -6,7 +6,7 @@ import { keyMigrations } from "./key-migrations.ts";
 import { migrate } from "./migrate.ts";
 
 const COLUMNS =
-  "id, hash, prefix, last4, name, tenant, role, models, rpm, tpm, budget_usd, expires_at, revoked_at, created_at, last_used_at, seq";
+  "id, hash, prefix, last4, name, tenant, role, models, rpm, tpm, budget_usd, expires_at, revoked_at, created_at, last_used_at, chain, seq";
 // Every change takes the next seq inside its own statement: SQLite serialises writers, so
 // seq is a change log readers in other processes can follow (see KeyStore.changedSince).
 const NEXT_SEQ = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM api_keys)";
@@ -16,7 +16,7 @@ const PAGE = 500;
 export function createSqliteKeyStore(db: Database): KeyStore {
   migrate(db, "keys", keyMigrations);
   const insert = db.query(
-    `INSERT INTO api_keys (${COLUMNS}) VALUES ($id, $hash, $prefix, $last4, $name, $tenant, $role, $models, $rpm, $tpm, $budget_usd, $expires_at, $revoked_at, $created_at, $last_used_at, ${NEXT_SEQ})`,
+    `INSERT INTO api_keys (${COLUMNS}) VALUES ($id, $hash, $prefix, $last4, $name, $tenant, $role, $models, $rpm, $tpm, $budget_usd, $expires_at, $revoked_at, $created_at, $last_used_at, $chain, ${NEXT_SEQ})`,
   );
   const byHash = db.query<KeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys WHERE hash = ?`);
   const byId = db.query<KeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`);

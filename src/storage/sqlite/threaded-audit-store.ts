@@ -4,15 +4,16 @@ import { threadEntry } from "../../core/thread-entry.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
 import { LineClaims } from "../line-claims.ts";
-import type { AuditBatchResult } from "../storage.ts";
+import type { AuditBatchResult, TenantUsage } from "../storage.ts";
 import type { OpenDatabaseOptions } from "./open-database.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 
 /**
  * The SQLite audit store with its writes in a Worker thread: inserts, pruning, probes and WAL
  * checkpoints run there on a handle of its own, so a batch insert (several milliseconds at a
- * few thousand requests a second) never blocks the event loop that serves requests. Reads
- * (`select`: short keyset pages) stay on `reader`, the caller's handle on this thread. The
+ * few thousand requests a second) never blocks the event loop that serves requests. Short reads
+ * (`select`: keyset pages) stay on `reader`, the caller's handle on this thread; a tenant's usage,
+ * which reads a period's every row, runs in the thread too. The
  * behaviour behind the interface is the same store's (storage-failure retry, reopening after a
  * failure, checkpoint and close on stop), only elsewhere.
  */
@@ -73,6 +74,9 @@ export function createThreadedAuditStore(options: {
       await call({ op: "add-spend", deltas });
     },
     select: (filter, after, limit) => reads.select(filter, after, limit),
+    // A period's every row, not a short page: read on the thread, so the event loop serves on.
+    tenantUsage: (tenants, from, to) =>
+      call({ op: "tenant-usage", tenants, from, to }) as Promise<Map<string, TenantUsage>>,
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
     alreadyStored: (rows) => reads.alreadyStored(rows),
     sweep: (limit) => call({ op: "sweep", limit }) as Promise<number>,

@@ -1,4 +1,5 @@
 import { printableJson } from "../core/printable.ts";
+import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { encodeAttempts } from "./audit-attempt.ts";
 import type { AuditPosition } from "./audit-cursor.ts";
@@ -54,8 +55,6 @@ export interface ExportOptions {
   /** Rows per read (and per chunk). Each read is its own short statement. */
   pageSize?: number;
 }
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The filtered log as text chunks (NDJSON: one AuditRecord per line; CSV: a header line, then

@@ -1,3 +1,4 @@
+import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
@@ -53,7 +54,6 @@ export interface ClosedAuditWriter extends AuditWriterStats {
   maybeWritten: number;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

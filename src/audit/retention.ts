@@ -1,3 +1,4 @@
+import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditStore } from "../storage/storage.ts";
 
 /** `audit.retention` and how pruning paces itself. Durations in milliseconds. */
@@ -12,8 +13,6 @@ export interface AuditRetentionOptions {
   /** A failed pass is reported here and retried at the next interval. */
   onError?: (error: unknown) => void;
 }
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Keeps the audit log bounded: on a schedule, deletes rows older than the retention in small

@@ -648,6 +648,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
     "vertex %i %s reaches an OpenAI caller as %i in OpenAI's shape",
     async (status, type, message, expected) => {
       cloud.failNext({ status, type, message });
+      // A 401 is sent once more with a fresh token: refused again, it is the gateway's 502.
+      if (status === 401) cloud.failNext({ status, type, message });
       const error = await chat("vertex-flash");
       expect(error.status).toBe(expected);
       expect(typeof error.error).toBe("object");
@@ -1191,5 +1193,35 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
       messages: [{ role: "user", content: "from openai to bedrock" }],
     });
     expect(reply.choices[0]?.message.content).toBe("echo: from openai to bedrock");
+  });
+});
+
+describe("credentials a cloud refuses before their time (revoked mid-run)", () => {
+  const ask = (model: string) =>
+    openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] });
+
+  test("Vertex, Claude on Vertex, Entra and STS: fetched again at once and the call sent again; the calls refused together share one fetch", async () => {
+    // Tokens that live an hour, cached as in production (the fixture's live a second).
+    cloud.setTokenLifetime(3600);
+    try {
+      const models = ["vertex-flash", "claude-vertex", "azure-v1", "nova"];
+      for (const model of models) await ask(model);
+      const before = { ...cloud.issued };
+      for (const model of models) await ask(model);
+      expect(cloud.issued).toEqual(before);
+      cloud.revokeTokens();
+      const replies = await Promise.all(models.flatMap((model) => [ask(model), ask(model), ask(model)]));
+      for (const reply of replies) expect(reply.choices[0]?.message.content).toBeString();
+      // One fresh token a provider (vx and vx-claude hold their own), however many calls were refused.
+      expect(cloud.issued).toEqual({
+        ...before,
+        google: before.google + 2,
+        entra: before.entra + 1,
+        sts: before.sts + 1,
+      });
+    } finally {
+      cloud.setTokenLifetime(1);
+      cloud.revokeTokens();
+    }
   });
 });

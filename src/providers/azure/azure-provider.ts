@@ -1,3 +1,4 @@
+import { bearerAuth, staticAuth } from "../credentials/call-auth.ts";
 import { createOpenAICompatibleProvider } from "../openai-compatible/openai-compatible-provider.ts";
 import type { Provider } from "../provider.ts";
 import { azureUrl } from "./azure-endpoint.ts";
@@ -45,9 +46,6 @@ export function createAzureProvider(options: AzureOptions): Provider {
     ...(options.maxSseLine ? { maxSseLine: options.maxSseLine } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     url: (path, model) => azureUrl(options.baseUrl, options.apiVersion, path, model),
-    auth: async (): Promise<Record<string, string>> => {
-      if (token) return { authorization: `Bearer ${await token.get()}` };
-      return apiKey ? { "api-key": apiKey } : {};
-    },
+    auth: token ? bearerAuth(token) : staticAuth(apiKey ? { "api-key": apiKey } : {}),
   });
 }

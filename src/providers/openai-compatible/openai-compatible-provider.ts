@@ -1,7 +1,8 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { traceContextHeaders } from "../../core/tracestate.ts";
-import { postCall, postNative, withQuery } from "../http/post-json.ts";
+import { type CallAuth, sendAuthorized } from "../credentials/call-auth.ts";
+import { type HttpReply, postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -20,8 +21,8 @@ export interface OpenAICompatibleOptions {
   preset?: OpenAIPreset;
   /** Where an operation's request goes; defaults to `{baseUrl}{path}`. Azure routes by deployment. */
   url?: (path: string, model: string) => string;
-  /** Credentials fetched per call (a cached OAuth token) instead of the static `apiKey`. */
-  auth?: () => Promise<Record<string, string>>;
+  /** Credentials fetched per call (a cached OAuth token, refreshed when refused) instead of the static `apiKey`. */
+  auth?: CallAuth;
   /** The upstream serves the Responses API itself (config `responses_api`). */
   responsesApi?: boolean;
   /** `gen_ai.provider.name` for its calls (Provider's `vendor`); unset: `openai`. */
@@ -34,6 +35,10 @@ const PATHS: Partial<Record<Operation, string>> = {
   embeddings: "/embeddings",
   responses: "/responses",
 };
+
+/** A same-dialect reply's `Response`, where it has one (a failure always does). */
+const replyResponse = (reply: HttpReply): Response | undefined =>
+  reply.response instanceof Response ? reply.response : undefined;
 
 /** A preset that rewrites the body sends the rewritten body, not the client's bytes. */
 function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall {
@@ -86,16 +91,27 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   /** Per-call credentials (awaited first), or a translated call whose answer is decoded here. */
   async function generalCall(call: ProviderCall): Promise<ProviderReply> {
     const url = urlOf(call);
-    const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
     const upstream = upstreamOf(call);
-    if (call.native) return postNative(options.name, url, sent, upstream, doFetch);
-    const response = await postCall(options.name, url, sent, upstream, doFetch);
+    const auth = options.auth;
+    if (call.native) {
+      if (!auth) return postNative(options.name, url, headers, upstream, doFetch);
+      return sendAuthorized(
+        auth,
+        (sent) => postNative(options.name, url, { ...headers, ...sent }, upstream, doFetch),
+        replyResponse,
+      );
+    }
+    const response = auth
+      ? await sendAuthorized(auth, (sent) =>
+          postCall(options.name, url, { ...headers, ...sent }, upstream, doFetch),
+        )
+      : await postCall(options.name, url, headers, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
   /** `GET`/`DELETE` of a stored response, as the upstream answers it. */
   async function forward(request: ForwardRequest): Promise<Response> {
-    const auth = options.auth ? await options.auth() : {};
+    const auth = options.auth ? await options.auth.headers() : {};
     try {
       return await doFetch(withQuery(base + request.path, request.query), {
         method: request.method,

@@ -223,7 +223,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       error: failure.code,
       reason: errorText(`${failure.message}${cause}`, true),
     });
-    if (failure.code === "no_route_available" || failOver) this.nextRoute();
+    if (failure.code === "no_route_available" || failOver || !failure.sameRouteAgain) this.nextRoute();
     else this.retry++;
     return this.onward();
   }

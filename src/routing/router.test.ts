@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { RequestAbort } from "../http/request-abort.ts";
+import { statusFailure } from "../providers/http/upstream-failure.ts";
 import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import {
@@ -176,6 +177,38 @@ describe("router: retries and failover", () => {
     expect(b.calls).toHaveLength(1);
     abort.release();
     sleeping.release();
+  });
+});
+
+describe("router: what an upstream's refusal says of its route", () => {
+  const credentialsRefused = (provider: string) => () =>
+    Promise.reject(statusFailure(provider, 401, "invalid token"));
+
+  test("credentials refused: the next route serves at once (no retry of the refused one), and the breaker counts it", async () => {
+    const a = fakeProvider("a", credentialsRefused("a"));
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+      [a, b],
+    );
+    for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    // Two refusals opened a's breaker: the third request went to b alone.
+    expect(a.calls).toHaveLength(2);
+    expect(b.calls).toHaveLength(3);
+    expect(logs[0]?.fields.reason).toBe("upstream a rejected the gateway's credentials");
+  });
+
+  test("credentials refused on every route: the gateway's own 502, in its words", async () => {
+    const a = fakeProvider("a", credentialsRefused("a"));
+    const b = fakeProvider("b", credentialsRefused("b"));
+    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "upstream b rejected the gateway's credentials",
+    ]);
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
   });
 });
 

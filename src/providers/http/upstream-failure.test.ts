@@ -82,7 +82,7 @@ describe("upstream errors keep their meaning", () => {
     });
   });
 
-  test("other 4xx keep status and message; our credentials refused and 5xx are 502s", () => {
+  test("other 4xx keep status and message; our credentials refused (failed over, never retried on their route) and 5xx are 502s", () => {
     const notFound = upstreamFailure(
       "up",
       answer(404, {
@@ -94,7 +94,7 @@ describe("upstream errors keep their meaning", () => {
       "up",
       answer(401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }),
     );
-    expect([creds.status, creds.retryable]).toEqual([502, false]);
+    expect([creds.status, creds.retryable, creds.sameRouteAgain]).toEqual([502, true, false]);
     expect(errorBody(creds, "anthropic")).toMatchObject({ error: { type: "api_error" } });
     const overloaded = upstreamFailure(
       "up",

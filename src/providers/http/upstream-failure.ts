@@ -50,8 +50,9 @@ const parse = (text: string): unknown => {
  * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
  * dialect gets it mapped through its table). A 4xx that is the caller's fault keeps its status
  * and is not retried. A 429 is retryable on another route and stays a 429 with its Retry-After
- * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials refused (401/403) are a 502: the client's
- * request was fine, the gateway's upstream was not. A server fault (5xx) is retryable; once every
+ * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials
+ * refused (401/403) are a 502 that fails over to the next route: the client's request was fine,
+ * the gateway's upstream was not. A server fault (5xx) is retryable; once every
  * route is exhausted a same-dialect caller gets it verbatim, another dialect a mapped 502.
  * `dialect`: the upstream's, when the caller knows it (a same-dialect answer): a body in neither
  * dialect's error shape (an HTML page from a proxy, nothing) is then still that dialect's failure,
@@ -133,6 +134,11 @@ export function statusFailure(
       code: "upstream_error",
       // No upstream detail: the client must not read "authentication error" as its own.
       message: `upstream ${provider} rejected the gateway's credentials`,
+      // The route is down for every call until its credentials are fixed: the model's other
+      // routes serve (and its breaker counts it), as when credentials cannot be obtained at all;
+      // the same route again would be refused again (a refused token was refreshed already).
+      retryable: true,
+      sameRouteAgain: false,
     });
   }
   if (status === 429) {

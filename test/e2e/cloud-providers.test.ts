@@ -140,6 +140,13 @@ const fx = gatewayFixture<FakeCloud>({
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
         { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
         {
+          name: "bedrock-then-gemini",
+          routes: [
+            { provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
+            { provider: "gm", model: "gemini-2.5-flash" },
+          ],
+        },
+        {
           name: "long-context",
           fallback_on: ["context_length"],
           routes: [
@@ -509,7 +516,7 @@ describe("vendor failures in the caller's dialect", () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("Input is too long");
   });
 
-  test("a Bedrock exception frame mid-stream ends the stream with an error", async () => {
+  test("a Bedrock exception frame mid-stream ends the stream with an error: a model's fault is a server error, not the caller's", async () => {
     cloud.failNext({
       status: 424,
       type: "modelStreamErrorException",
@@ -526,7 +533,34 @@ describe("vendor failures in the caller's dialect", () => {
         // drain until the error
       }
     })().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: "server_error",
+      code: "upstream_error",
+    });
+  });
+
+  test("a Bedrock ModelErrorException (424) is the model's fault: failed over to the next route; alone, a 502 api_error, audited so", async () => {
+    const MODEL_ERROR = {
+      status: 424,
+      type: "ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+      message: "The model produced an invalid response. Try your request again.",
+    };
+    cloud.failNext(MODEL_ERROR);
+    const reply = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBeString();
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    cloud.failNext(MODEL_ERROR);
+    const refused = (await anthropic.messages
+      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ error: { type: "api_error" } });
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
   test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
@@ -1185,6 +1219,9 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
     const broken = await stream.finalMessage().catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(Error);
     expect(String((broken as Error).message)).toContain("model crashed");
+    expect((broken as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      error: { type: "api_error" },
+    });
   });
 
   test("the OpenAI SDK reaches it through the chat → messages translation", async () => {

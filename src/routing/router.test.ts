@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { RequestAbort } from "../http/request-abort.ts";
-import { statusFailure } from "../providers/http/upstream-failure.ts";
+import { statusFailure, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import {
@@ -209,6 +209,47 @@ describe("router: what an upstream's refusal says of its route", () => {
       "upstream b rejected the gateway's credentials",
     ]);
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  const throttled = (headers: Record<string, string>) => () =>
+    Promise.reject(
+      upstreamFailure("a", {
+        status: 429,
+        headers: new Headers(headers),
+        text: JSON.stringify({ error: { message: "Rate limit is exceeded.", code: "429" } }),
+      }),
+    );
+
+  test("a 429 whose Retry-After is longer than the backoff goes to the next route, not the same one again", async () => {
+    const a = fakeProvider("a", throttled({ "retry-after": "7", "retry-after-ms": "6500" }));
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 2, backoff: "100ms" }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  test("with no route left the caller gets the 429 and its Retry-After, the route not asked again", async () => {
+    const a = fakeProvider("a", throttled({ "retry-after": "17" }));
+    const { router } = routerFor(
+      {
+        ...twoRoutes({ retries: 2, backoff: "100ms" }),
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      },
+      [a],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["retry-after"]]).toEqual([429, "17"]);
+    expect(a.calls).toHaveLength(1);
+  });
+
+  test("a Retry-After within the backoff leaves the retry on the same route", async () => {
+    const a = fakeProvider("a", (_call, n) =>
+      n === 0 ? throttled({ "retry-after-ms": "5" })() : Promise.resolve(jsonReply()),
+    );
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 1, backoff: "20ms" }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect([a.calls.length, b.calls.length]).toEqual([2, 0]);
   });
 });
 

@@ -83,8 +83,12 @@ describe("retries and failover", () => {
     b.reset();
   });
 
+  // Without a Retry-After longer than the backoff (the fake's default on a 503 and a 429 is 1 s),
+  // which sends the next try to the next route at once (below).
+  const now = { retryAfter: 0 };
+
   test("a 503 is retried `routing.retries` times, then the next route answers", async () => {
-    a.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
+    a.enqueue({ status: 503, ...now }, { status: 503, ...now }, { status: 503, ...now });
     const reply = await client(gw).chat.completions.create({ model: "failover", messages: ask() });
     expect(reply.choices[0]?.message.content).toBeString();
     expect(reply.model).toBe("failover-b");
@@ -123,7 +127,7 @@ describe("retries and failover", () => {
   });
 
   test("a stream fails over too, as long as nothing reached the client", async () => {
-    a.enqueue({ status: 503 }, { status: 500 }, { status: 429 });
+    a.enqueue({ status: 503, ...now }, { status: 500 }, { status: 429, ...now });
     const stream = await client(gw).chat.completions.create({
       model: "failover",
       messages: ask("stream me"),
@@ -137,8 +141,8 @@ describe("retries and failover", () => {
   });
 
   test("when every route fails the client gets the last route's error, as it sent it", async () => {
-    a.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
-    b.enqueue({ status: 502 }, { status: 500 }, { status: 503 });
+    a.enqueue({ status: 503, ...now }, { status: 503, ...now }, { status: 503, ...now });
+    b.enqueue({ status: 502 }, { status: 500 }, { status: 503, ...now });
     const error = await client(gw)
       .chat.completions.create({ model: "exhausted", messages: ask() })
       .catch((e: unknown) => e);
@@ -148,6 +152,17 @@ describe("retries and failover", () => {
     expect(apiError.message).toContain("fake upstream: status 503");
     expect(chatCalls(a)).toHaveLength(3);
     expect(chatCalls(b)).toHaveLength(3);
+  });
+
+  test("a 429 or 503 whose Retry-After is longer than the backoff is not retried on its route: the next route answers", async () => {
+    for (const status of [429, 503]) {
+      a.reset();
+      b.reset();
+      a.enqueue({ status, retryAfter: 1, retryAfterMs: 900 });
+      const reply = await client(gw).chat.completions.create({ model: "failover", messages: ask() });
+      expect(reply.model).toBe("failover-b");
+      expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
+    }
   });
 
   test("a route whose credentials the upstream refuses (401, 403) fails over at once, not retried; the audit row says so", async () => {

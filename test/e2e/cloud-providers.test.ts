@@ -626,7 +626,7 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
         message: QUOTA.message,
         type: "rate_limit_error",
         param: null,
-        code: "rate_limited",
+        code: "rate_limit_exceeded",
       });
       cloud.failNext(QUOTA);
       const refused = await messages(model);

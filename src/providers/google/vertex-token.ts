@@ -1,7 +1,8 @@
 import type { CachedCredential } from "../credentials/cached-credential.ts";
 import type { TokenSource } from "../credentials/call-auth.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
-import { loadServiceAccountKey, serviceAccountToken } from "./service-account-token.ts";
+import { loadServiceAccountKey } from "./service-account-key.ts";
+import { serviceAccountToken } from "./service-account-token.ts";
 
 /**
  * The bearer token source for a Vertex AI provider. The key (a file path or inline JSON) is

@@ -33,25 +33,39 @@ export function bearerAuth(token: TokenSource): CallAuth {
   };
 }
 
-/** A failed answer is always a `Response` (a lean client hands back only successes without one). */
-const asResponse = (answer: unknown): Response | undefined =>
-  answer instanceof Response ? answer : undefined;
+/**
+ * What a send hands back, by its status: a `Response`, or the lean client's whole answer (a
+ * refusal among them, on plain http) or successful stream feed, neither of which is one.
+ */
+export interface Answered {
+  readonly status: number;
+}
 
 /**
  * Sends a call with `auth`'s headers; when the upstream answers 401 (a token revoked, its account
  * disabled, Google's ACCESS_TOKEN_EXPIRED before the cache's own expiry), the token is dropped
  * and the call sent once more with a fresh one, before the router hears of any failure.
- * `responseOf`: the answer's `Response`, where it has one.
+ * `answerOf`: what carries the status of an answer that wraps it (a same-dialect reply).
  */
+export function sendAuthorized<R extends Answered>(
+  auth: CallAuth,
+  send: (headers: Record<string, string>) => Promise<R>,
+): Promise<R>;
+export function sendAuthorized<R>(
+  auth: CallAuth,
+  send: (headers: Record<string, string>) => Promise<R>,
+  answerOf: (answer: R) => Answered,
+): Promise<R>;
 export async function sendAuthorized<R>(
   auth: CallAuth,
   send: (headers: Record<string, string>) => Promise<R>,
-  responseOf: (answer: R) => Response | undefined = asResponse,
+  answerOf?: (answer: R) => Answered,
 ): Promise<R> {
   const sent = await auth.headers();
   const answer = await send(sent);
-  const response = responseOf(answer);
-  if (response?.status !== 401 || !auth.refused(sent)) return answer;
-  await response.body?.cancel().catch(() => {});
+  // Without `answerOf`, the answer has its status itself (the first signature).
+  const answered = answerOf ? answerOf(answer) : (answer as Answered);
+  if (answered.status !== 401 || !auth.refused(sent)) return answer;
+  if (answered instanceof Response) await answered.body?.cancel().catch(() => {});
   return send(await auth.headers());
 }

@@ -2,7 +2,7 @@ import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { traceContextHeaders } from "../../core/tracestate.ts";
 import { type CallAuth, sendAuthorized } from "../credentials/call-auth.ts";
-import { type HttpReply, postCall, postNative, withQuery } from "../http/post-json.ts";
+import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -35,10 +35,6 @@ const PATHS: Partial<Record<Operation, string>> = {
   embeddings: "/embeddings",
   responses: "/responses",
 };
-
-/** A same-dialect reply's `Response`, where it has one (a failure always does). */
-const replyResponse = (reply: HttpReply): Response | undefined =>
-  reply.response instanceof Response ? reply.response : undefined;
 
 /** A preset that rewrites the body sends the rewritten body, not the client's bytes. */
 function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall {
@@ -98,7 +94,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
       return sendAuthorized(
         auth,
         (sent) => postNative(options.name, url, { ...headers, ...sent }, upstream, doFetch),
-        replyResponse,
+        (reply) => reply.response,
       );
     }
     const response = auth

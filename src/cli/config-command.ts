@@ -6,6 +6,7 @@ import { stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
+import { missingCredentials, missingCredentialsWarning } from "../providers/missing-credentials.ts";
 import { resolveConfig } from "./resolve-config.ts";
 
 export function registerConfig(program: Command): void {
@@ -24,6 +25,9 @@ export function registerConfig(program: Command): void {
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
       for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${printable(warning)}\n`);
+      // Valid, but a cloud provider whose credentials cannot be found answers 502 to every call.
+      for (const found of missingCredentials(resolved))
+        process.stderr.write(`${printable(missingCredentialsWarning(found))}\n`);
     });
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { missingCredentials } from "../providers/missing-credentials.ts";
 import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -123,6 +124,14 @@ async function serve(options: ServeOptions): Promise<void> {
     // A stop asked while the port was bound or the admin key made: draining already, no banner.
     if (signals.stopAsked) return;
     logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
+    // Credentials are read on a provider's first call; one that has none answers 502 until then.
+    for (const found of missingCredentials(config))
+      logger.warn("provider has no usable credentials: its calls will answer 502", {
+        provider: found.provider,
+        type: found.type,
+        missing: found.missing,
+        routes: found.routes.join(", "),
+      });
     // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
     process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
   });

@@ -53,6 +53,11 @@ export interface GatewayErrorInit {
   message: string;
   /** True when another attempt (same route after backoff, or the next route) may succeed. */
   retryable?: boolean;
+  /**
+   * False for a retryable failure the same route would meet again at once (its upstream refused
+   * the gateway's credentials): the router goes on to the next route, no retry of this one.
+   */
+  sameRouteAgain?: boolean;
   /** The request field at fault, where there is one (OpenAI's `param`). */
   param?: string;
   /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
@@ -77,6 +82,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  readonly sameRouteAgain: boolean;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
@@ -89,6 +95,7 @@ export class GatewayError extends Error {
     this.status = init.status;
     this.code = init.code;
     this.retryable = init.retryable ?? false;
+    this.sameRouteAgain = init.sameRouteAgain ?? true;
     this.param = init.param;
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;

@@ -51,6 +51,12 @@ const TYPE: Record<ErrorCode, string> = {
   client_closed: "invalid_request_error",
 };
 
+/**
+ * The `code` of every upstream's 429 said in OpenAI's shape (Anthropic's, Bedrock's, Google's,
+ * a worker's): OpenAI's own. The gateway's own limits say `rate_limited` (TYPE above).
+ */
+const UPSTREAM_RATE_LIMIT = "rate_limit_exceeded";
+
 /** An Anthropic upstream's error type, as OpenAI's own API would have said it. */
 const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
   invalid_request_error: { type: "invalid_request_error", code: null },
@@ -59,7 +65,7 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
   permission_error: { type: "invalid_request_error", code: "permission_denied" },
   not_found_error: { type: "invalid_request_error", code: "model_not_found" },
   request_too_large: { type: "invalid_request_error", code: "request_too_large" },
-  rate_limit_error: { type: "requests", code: "rate_limit_exceeded" },
+  rate_limit_error: { type: "requests", code: UPSTREAM_RATE_LIMIT },
   timeout_error: { type: "server_error", code: "timeout" },
   api_error: { type: "server_error", code: null },
   overloaded_error: { type: "server_error", code: "overloaded" },
@@ -92,7 +98,17 @@ export function openAIWireError(error: GatewayError): OpenAIWireError {
   if (mapped) return { message: error.message, ...mapped, param };
   // Some codes are used at several statuses (a worker over capacity is an upstream_error 503).
   const type = error.status === 503 ? "service_unavailable" : TYPE[error.code];
-  return { message: error.message, type, param, code: error.code };
+  return {
+    message: error.message,
+    type,
+    param,
+    code: upstreamRateLimit(error) ? UPSTREAM_RATE_LIMIT : error.code,
+  };
+}
+
+/** An upstream's 429, relayed: not one of the gateway's own limits (which name theirs, `refusedBy`). */
+function upstreamRateLimit(error: GatewayError): boolean {
+  return error.status === 429 && error.code === "rate_limited" && error.refusedBy === undefined;
 }
 
 /** The parts of an OpenAI-shaped upstream error the gateway maps from. */

@@ -15,6 +15,7 @@ import type { RouteAttempt } from "./route-attempt.ts";
 import type { Probe, RouteHealth } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
+import { statedDelayMs } from "./stated-delay.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { type RefusedHint, refusedHint } from "./translation-hints.ts";
 import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
@@ -223,9 +224,27 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       error: failure.code,
       reason: errorText(`${failure.message}${cause}`, true),
     });
-    if (failure.code === "no_route_available" || failOver) this.nextRoute();
+    if (
+      failure.code === "no_route_available" ||
+      failOver ||
+      !failure.sameRouteAgain ||
+      this.asksLonger(failure)
+    )
+      this.nextRoute();
     else this.retry++;
     return this.onward();
+  }
+
+  /**
+   * The upstream said when to come back (`Retry-After`, `retry-after-ms`: Azure's 429, Google's
+   * RetryInfo, Bedrock's throttle) and it is later than this route's next retry could wait: sent
+   * again after the backoff, the call would only spend quota to be refused again, so the next
+   * route is tried instead (and with none left the caller gets the 429 and its Retry-After). Read
+   * on a failure alone: nothing more for an answered request.
+   */
+  private asksLonger(failure: GatewayError): boolean {
+    const stated = statedDelayMs(failure.headers);
+    return stated !== undefined && stated > this.policy.backoffMs * 2 ** this.retry;
   }
 
   /**

@@ -47,6 +47,15 @@ describe("Gemini's FAILED_PRECONDITION (location, billing): the gateway's deploy
     );
   });
 
+  test("is not sent to the same route again, whatever routing.retries says: it would be refused again", async () => {
+    const a = gemini("a", unsupportedLocation);
+    const b = gemini("b", unsupportedLocation);
+    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const error = await router(chatRequest("m")).catch((e: unknown) => e);
+    expect((error as GatewayError).status).toBe(502);
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
   test("with no route left, the caller gets the gateway's 502 naming the provider, not a 400 of its own", async () => {
     const a = gemini("a", unsupportedLocation);
     const b = gemini("b", unsupportedLocation);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { RequestAbort } from "../http/request-abort.ts";
+import { statusFailure, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import {
@@ -176,6 +177,79 @@ describe("router: retries and failover", () => {
     expect(b.calls).toHaveLength(1);
     abort.release();
     sleeping.release();
+  });
+});
+
+describe("router: what an upstream's refusal says of its route", () => {
+  const credentialsRefused = (provider: string) => () =>
+    Promise.reject(statusFailure(provider, 401, "invalid token"));
+
+  test("credentials refused: the next route serves at once (no retry of the refused one), and the breaker counts it", async () => {
+    const a = fakeProvider("a", credentialsRefused("a"));
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+      [a, b],
+    );
+    for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    // Two refusals opened a's breaker: the third request went to b alone.
+    expect(a.calls).toHaveLength(2);
+    expect(b.calls).toHaveLength(3);
+    expect(logs[0]?.fields.reason).toBe("upstream a rejected the gateway's credentials");
+  });
+
+  test("credentials refused on every route: the gateway's own 502, in its words", async () => {
+    const a = fakeProvider("a", credentialsRefused("a"));
+    const b = fakeProvider("b", credentialsRefused("b"));
+    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "upstream b rejected the gateway's credentials",
+    ]);
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  const throttled = (headers: Record<string, string>) => () =>
+    Promise.reject(
+      upstreamFailure("a", {
+        status: 429,
+        headers: new Headers(headers),
+        text: JSON.stringify({ error: { message: "Rate limit is exceeded.", code: "429" } }),
+      }),
+    );
+
+  test("a 429 whose Retry-After is longer than the backoff goes to the next route, not the same one again", async () => {
+    const a = fakeProvider("a", throttled({ "retry-after": "7", "retry-after-ms": "6500" }));
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 2, backoff: "100ms" }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  test("with no route left the caller gets the 429 and its Retry-After, the route not asked again", async () => {
+    const a = fakeProvider("a", throttled({ "retry-after": "17" }));
+    const { router } = routerFor(
+      {
+        ...twoRoutes({ retries: 2, backoff: "100ms" }),
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      },
+      [a],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["retry-after"]]).toEqual([429, "17"]);
+    expect(a.calls).toHaveLength(1);
+  });
+
+  test("a Retry-After within the backoff leaves the retry on the same route", async () => {
+    const a = fakeProvider("a", (_call, n) =>
+      n === 0 ? throttled({ "retry-after-ms": "5" })() : Promise.resolve(jsonReply()),
+    );
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 1, backoff: "20ms" }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect([a.calls.length, b.calls.length]).toEqual([2, 0]);
   });
 });
 

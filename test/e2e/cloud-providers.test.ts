@@ -141,6 +141,13 @@ const fx = gatewayFixture<FakeCloud>({
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
         { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
         {
+          name: "bedrock-then-gemini",
+          routes: [
+            { provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
+            { provider: "gm", model: "gemini-2.5-flash" },
+          ],
+        },
+        {
           name: "long-context",
           fallback_on: ["context_length"],
           routes: [
@@ -600,7 +607,7 @@ describe("vendor failures in the caller's dialect", () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("Input is too long");
   });
 
-  test("a Bedrock exception frame mid-stream ends the stream with an error", async () => {
+  test("a Bedrock exception frame mid-stream ends the stream with an error: a model's fault is a server error, not the caller's", async () => {
     cloud.failNext({
       status: 424,
       type: "modelStreamErrorException",
@@ -617,7 +624,34 @@ describe("vendor failures in the caller's dialect", () => {
         // drain until the error
       }
     })().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: "server_error",
+      code: "upstream_error",
+    });
+  });
+
+  test("a Bedrock ModelErrorException (424) is the model's fault: failed over to the next route; alone, a 502 api_error, audited so", async () => {
+    const MODEL_ERROR = {
+      status: 424,
+      type: "ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+      message: "The model produced an invalid response. Try your request again.",
+    };
+    cloud.failNext(MODEL_ERROR);
+    const reply = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBeString();
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    cloud.failNext(MODEL_ERROR);
+    const refused = (await anthropic.messages
+      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ error: { type: "api_error" } });
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
   test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
@@ -683,7 +717,7 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
         message: QUOTA.message,
         type: "rate_limit_error",
         param: null,
-        code: "rate_limited",
+        code: "rate_limit_exceeded",
       });
       cloud.failNext(QUOTA);
       const refused = await messages(model);
@@ -739,6 +773,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
     "vertex %i %s reaches an OpenAI caller as %i in OpenAI's shape",
     async (status, type, message, expected) => {
       cloud.failNext({ status, type, message });
+      // A 401 is sent once more with a fresh token: refused again, it is the gateway's 502.
+      if (status === 401) cloud.failNext({ status, type, message });
       const error = await chat("vertex-flash");
       expect(error.status).toBe(expected);
       expect(typeof error.error).toBe("object");
@@ -1274,6 +1310,9 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
     const broken = await stream.finalMessage().catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(Error);
     expect(String((broken as Error).message)).toContain("model crashed");
+    expect((broken as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      error: { type: "api_error" },
+    });
   });
 
   test("the OpenAI SDK reaches it through the chat → messages translation", async () => {
@@ -1282,5 +1321,35 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
       messages: [{ role: "user", content: "from openai to bedrock" }],
     });
     expect(reply.choices[0]?.message.content).toBe("echo: from openai to bedrock");
+  });
+});
+
+describe("credentials a cloud refuses before their time (revoked mid-run)", () => {
+  const ask = (model: string) =>
+    openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] });
+
+  test("Vertex, Claude on Vertex, Entra and STS: fetched again at once and the call sent again; the calls refused together share one fetch", async () => {
+    // Tokens that live an hour, cached as in production (the fixture's live a second).
+    cloud.setTokenLifetime(3600);
+    try {
+      const models = ["vertex-flash", "claude-vertex", "azure-v1", "nova"];
+      for (const model of models) await ask(model);
+      const before = { ...cloud.issued };
+      for (const model of models) await ask(model);
+      expect(cloud.issued).toEqual(before);
+      cloud.revokeTokens();
+      const replies = await Promise.all(models.flatMap((model) => [ask(model), ask(model), ask(model)]));
+      for (const reply of replies) expect(reply.choices[0]?.message.content).toBeString();
+      // One fresh token a provider (vx and vx-claude hold their own), however many calls were refused.
+      expect(cloud.issued).toEqual({
+        ...before,
+        google: before.google + 2,
+        entra: before.entra + 1,
+        sts: before.sts + 1,
+      });
+    } finally {
+      cloud.setTokenLifetime(1);
+      cloud.revokeTokens();
+    }
   });
 });

@@ -89,6 +89,44 @@ describe("mindgw config check", () => {
     expect(result.stdout).toContain("[redacted]");
   });
 
+  test("cloud providers without usable credentials: valid, with a warning naming each route and what is missing", async () => {
+    const path = await writeConfig({
+      providers: [
+        { name: "vx", type: "vertex", project: "pr", location: "us-central1" },
+        {
+          name: "vx-file",
+          type: "vertex",
+          project: "pr",
+          location: "us-central1",
+          service_account: "/nonexistent/sa.json",
+        },
+        { name: "az", type: "azure", base_url: "https://r.openai.azure.com", api_version: "2024-10-21" },
+        { name: "gm", type: "gemini" },
+      ],
+      models: ["vx", "vx-file", "az", "gm"].map((name) => ({
+        name: `m-${name}`,
+        allow_unpriced: true,
+        routes: [{ provider: name, model: "x" }],
+      })),
+    });
+    const unset = {
+      GOOGLE_APPLICATION_CREDENTIALS: undefined,
+      GEMINI_API_KEY: undefined,
+      AZURE_TENANT_ID: undefined,
+      AZURE_CLIENT_ID: undefined,
+      AZURE_CLIENT_SECRET: undefined,
+    };
+    const result = await runMindgw(["config", "check", "-c", path], { env: unset });
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain(": valid");
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "warning: provider vx (vertex) has no usable credentials: no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset; its calls will answer 502 (model m-vx (route vx/x))",
+      "warning: provider vx-file (vertex) has no usable credentials: the service-account key file /nonexistent/sa.json does not exist; its calls will answer 502 (model m-vx-file (route vx-file/x))",
+      "warning: provider az (azure) has no usable credentials: neither api_key nor entra in config, and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are not all set; its calls will answer 502 (model m-az (route az/x))",
+      "warning: provider gm (gemini) has no usable credentials: no api_key in config and GEMINI_API_KEY is unset; its calls will answer 502 (model m-gm (route gm/x))",
+    ]);
+  });
+
   test("what it prints is valid input: checked again, it prints the same (durations keep their units)", async () => {
     // No secrets here: a redacted secret (an HMAC key shown as [redacted]) would not be valid.
     const path = await writeConfig({

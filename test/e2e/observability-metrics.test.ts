@@ -96,7 +96,8 @@ beforeAll(async () => {
   // Names a client makes up under a glob entry: one answered, one refused by a 429 of the
   // upstream's own (relayed, and no count towards its breaker), one failing twice (its breaker opens).
   expect((await chat(user, "glob-made-up-1")).status).toBe(200);
-  fake.enqueue({ status: 429 }, { status: 429 });
+  // Retry-After 0: retried on its route (a longer one would send it on at once, RELIABILITY.md).
+  fake.enqueue({ status: 429, retryAfter: 0 }, { status: 429, retryAfter: 0 });
   expect((await chat(user, "glob-made-up-2")).status).toBe(429);
   fake.enqueue({ status: 500 }, { status: 500 });
   expect((await chat(user, "glob-made-up-3")).status).toBe(500);

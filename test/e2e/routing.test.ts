@@ -63,7 +63,14 @@ describe("retries and failover", () => {
       });
       return {
         providers: twoRoutes(a, b),
-        models: [model("failover"), model("exhausted"), model("refused"), model("midstream")],
+        models: [
+          model("failover"),
+          model("exhausted"),
+          model("refused"),
+          model("midstream"),
+          model("creds"),
+          model("creds-both"),
+        ],
         routing: { retries: 2, backoff: "5ms", circuit_breaker: { failures: 50, cooldown: "30s" } },
       };
     },
@@ -76,8 +83,12 @@ describe("retries and failover", () => {
     b.reset();
   });
 
+  // Without a Retry-After longer than the backoff (the fake's default on a 503 and a 429 is 1 s),
+  // which sends the next try to the next route at once (below).
+  const now = { retryAfter: 0 };
+
   test("a 503 is retried `routing.retries` times, then the next route answers", async () => {
-    a.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
+    a.enqueue({ status: 503, ...now }, { status: 503, ...now }, { status: 503, ...now });
     const reply = await client(gw).chat.completions.create({ model: "failover", messages: ask() });
     expect(reply.choices[0]?.message.content).toBeString();
     expect(reply.model).toBe("failover-b");
@@ -116,7 +127,7 @@ describe("retries and failover", () => {
   });
 
   test("a stream fails over too, as long as nothing reached the client", async () => {
-    a.enqueue({ status: 503 }, { status: 500 }, { status: 429 });
+    a.enqueue({ status: 503, ...now }, { status: 500 }, { status: 429, ...now });
     const stream = await client(gw).chat.completions.create({
       model: "failover",
       messages: ask("stream me"),
@@ -130,8 +141,8 @@ describe("retries and failover", () => {
   });
 
   test("when every route fails the client gets the last route's error, as it sent it", async () => {
-    a.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
-    b.enqueue({ status: 502 }, { status: 500 }, { status: 503 });
+    a.enqueue({ status: 503, ...now }, { status: 503, ...now }, { status: 503, ...now });
+    b.enqueue({ status: 502 }, { status: 500 }, { status: 503, ...now });
     const error = await client(gw)
       .chat.completions.create({ model: "exhausted", messages: ask() })
       .catch((e: unknown) => e);
@@ -141,6 +152,50 @@ describe("retries and failover", () => {
     expect(apiError.message).toContain("fake upstream: status 503");
     expect(chatCalls(a)).toHaveLength(3);
     expect(chatCalls(b)).toHaveLength(3);
+  });
+
+  test("a 429 or 503 whose Retry-After is longer than the backoff is not retried on its route: the next route answers", async () => {
+    for (const status of [429, 503]) {
+      a.reset();
+      b.reset();
+      a.enqueue({ status, retryAfter: 1, retryAfterMs: 900 });
+      const reply = await client(gw).chat.completions.create({ model: "failover", messages: ask() });
+      expect(reply.model).toBe("failover-b");
+      expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
+    }
+  });
+
+  test("a route whose credentials the upstream refuses (401, 403) fails over at once, not retried; the audit row says so", async () => {
+    for (const status of [401, 403]) {
+      a.reset();
+      b.reset();
+      a.enqueue({ status });
+      const requestId = `creds-${status}-${crypto.randomUUID()}`;
+      const reply = await client(gw).chat.completions.create(
+        { model: "creds", messages: ask() },
+        { headers: { "x-request-id": requestId } },
+      );
+      expect(reply.model).toBe("creds-b");
+      expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
+      const row = await waitFor("the failed-over request's audit row", async () =>
+        (await auditRows(gw, "creds", 1)).find((r) => r.requestId === requestId),
+      );
+      expect(row.attempts).toMatchObject([
+        { route: "provider:a", outcome: "failed", status: 502, errorClass: "upstream_error" },
+        { route: "provider:b", outcome: "ok" },
+      ]);
+    }
+  });
+
+  test("credentials refused on every route: the gateway's own 502, its words, each route tried once", async () => {
+    a.enqueue({ status: 401 });
+    b.enqueue({ status: 403 });
+    const error = (await client(gw)
+      .chat.completions.create({ model: "creds-both", messages: ask() })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("rejected the gateway's credentials");
+    expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
   });
 
   test("a caller's fault (400 upstream) is neither retried nor failed over", async () => {
@@ -221,6 +276,13 @@ describe("circuit breaker and timeouts", () => {
               { provider: "b", model: "breaker-b" },
             ],
           },
+          {
+            name: "creds-breaker",
+            routes: [
+              { provider: "a", model: "creds-breaker-a" },
+              { provider: "b", model: "creds-breaker-b" },
+            ],
+          },
           single("slow-connect", bounds),
           single("slow-first-byte", bounds),
           single("slow-stream-first-byte", bounds),
@@ -281,6 +343,17 @@ describe("circuit breaker and timeouts", () => {
     expect((await breaker()).model).toBe("breaker-a");
     expect((await breaker()).model).toBe("breaker-a");
     expect(chatCalls(a)).toHaveLength(6);
+  });
+
+  test("credentials refused count towards the route's breaker: after N the route is passed over", async () => {
+    const creds = () => client(gw).chat.completions.create({ model: "creds-breaker", messages: ask() });
+    a.enqueue({ status: 401 }, { status: 403 });
+    expect((await creds()).model).toBe("creds-breaker-b");
+    expect((await creds()).model).toBe("creds-breaker-b");
+    // Open: `a` is not asked again while its cooldown runs.
+    expect((await creds()).model).toBe("creds-breaker-b");
+    expect(chatCalls(a)).toHaveLength(2);
+    expect(chatCalls(b)).toHaveLength(3);
   });
 
   const expect504 = async (model: string, marker: string, stream: boolean) => {

@@ -80,6 +80,14 @@ export interface FakeCloud {
   readonly aborted: () => number;
   /** Token and credential grants issued so far, by endpoint kind. */
   readonly issued: Record<"entra" | "google" | "sts" | "container", number>;
+  /** How long tokens and temporary credentials issued from now on live, in seconds. */
+  setTokenLifetime(seconds: number): void;
+  /**
+   * Refuses every token and temporary credential issued so far, as a cloud does once they are
+   * revoked (a disabled service account, a rotated app secret): bearer tokens with a 401, AWS
+   * session keys with a 403 ExpiredTokenException.
+   */
+  revokeTokens(): void;
   stop(): Promise<void>;
 }
 
@@ -101,7 +109,10 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   const bearerTokens = new Set<string>();
   const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
   const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
-  const expiresAt = () => new Date(Date.now() + options.tokenLifetime * 1000).toISOString();
+  let tokenLifetime = options.tokenLifetime;
+  /** Temporary AWS access key ids revoked (`revokeTokens`). */
+  const expiredKeys = new Set<string>();
+  const expiresAt = () => new Date(Date.now() + tokenLifetime * 1000).toISOString();
 
   const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
     Response.json(body, { status, headers });
@@ -136,7 +147,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     issued[kind] += 1;
     const token = `${kind}-token-${issued[kind]}`;
     bearerTokens.add(token);
-    return json({ access_token: token, token_type: "Bearer", expires_in: options.tokenLifetime });
+    return json({ access_token: token, token_type: "Bearer", expires_in: tokenLifetime });
   }
 
   function issueAws(kind: "sts" | "container"): { id: string; secret: string; token: string } {
@@ -253,7 +264,13 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           path,
         );
       if (bedrock) {
-        const problem = await verifySigV4(req, body, accessKeyOf(req, awsKeys), options.aws.region);
+        const signer = accessKeyOf(req, awsKeys);
+        if (expiredKeys.has(signer.accessKeyId))
+          return json({ message: "The security token included in the request is expired" }, 403, {
+            "x-amzn-errortype":
+              "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+          });
+        const problem = await verifySigV4(req, body, signer, options.aws.region);
         if (problem)
           return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
             "x-amzn-errortype":
@@ -476,6 +493,13 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     aborted: () => aborted,
     failNext: (failure) => {
       failures.push(failure);
+    },
+    setTokenLifetime: (seconds) => {
+      tokenLifetime = seconds;
+    },
+    revokeTokens: () => {
+      bearerTokens.clear();
+      for (const id of awsKeys.keys()) if (id !== options.aws.accessKeyId) expiredKeys.add(id);
     },
     cutNext: () => {
       const { promise, resolve } = Promise.withResolvers<void>();

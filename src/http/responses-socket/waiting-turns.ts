@@ -61,6 +61,9 @@ export const tooManyLanes = (): { readonly refused: SocketError } =>
 function refusal(message: string): { readonly refused: SocketError } {
   const status = 429;
   return {
-    refused: { status, ...openAIWireError(new GatewayError({ status, code: "rate_limited", message })) },
+    refused: {
+      status,
+      ...openAIWireError(new GatewayError({ status, code: "rate_limited", message, refusedBy: "requests" })),
+    },
   };
 }

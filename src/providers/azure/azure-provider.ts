@@ -1,6 +1,8 @@
+import { bearerAuth, staticAuth } from "../credentials/call-auth.ts";
 import { createOpenAICompatibleProvider } from "../openai-compatible/openai-compatible-provider.ts";
 import type { Provider } from "../provider.ts";
 import { azureUrl } from "./azure-endpoint.ts";
+import { entraFromEnvironment } from "./entra-environment.ts";
 import { type EntraCredentials, entraToken } from "./entra-token.ts";
 
 export interface AzureOptions {
@@ -25,16 +27,7 @@ export interface AzureOptions {
  */
 export function createAzureProvider(options: AzureOptions): Provider {
   const env = options.env ?? process.env;
-  const entra =
-    options.entra ??
-    (!options.apiKey && env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET
-      ? {
-          tenant_id: env.AZURE_TENANT_ID,
-          client_id: env.AZURE_CLIENT_ID,
-          client_secret: env.AZURE_CLIENT_SECRET,
-          authority_host: env.AZURE_AUTHORITY_HOST,
-        }
-      : undefined);
+  const entra = options.entra ?? (options.apiKey ? undefined : entraFromEnvironment(env));
   const token = entra ? entraToken(options.name, entra, options.fetch) : undefined;
   const apiKey = options.apiKey;
   return createOpenAICompatibleProvider({
@@ -45,9 +38,6 @@ export function createAzureProvider(options: AzureOptions): Provider {
     ...(options.maxSseLine ? { maxSseLine: options.maxSseLine } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     url: (path, model) => azureUrl(options.baseUrl, options.apiVersion, path, model),
-    auth: async (): Promise<Record<string, string>> => {
-      if (token) return { authorization: `Bearer ${await token.get()}` };
-      return apiKey ? { "api-key": apiKey } : {};
-    },
+    auth: token ? bearerAuth(token) : staticAuth(apiKey ? { "api-key": apiKey } : {}),
   });
 }

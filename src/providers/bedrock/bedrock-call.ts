@@ -6,7 +6,7 @@ import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/r
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
-import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
+import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
 
 export interface BedrockOptions {
@@ -50,10 +50,40 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
+    const signing = await credentials.get();
+    let response = await signedPost(call, url, body, signing);
+    // Temporary credentials (STS web identity, the container endpoint) that AWS says have expired
+    // before the cache's own expiry: fetched again, and the call signed and sent once more.
+    if (expiredToken(response) && credentials.invalidate(signing)) {
+      await response.body?.cancel().catch(() => {});
+      response = await signedPost(call, url, body, await credentials.get());
+    }
+    if (!response.ok) {
+      const text = await readErrorText(response, options.name);
+      const type = response.headers.get("x-amzn-errortype") ?? "";
+      throw bedrockFailure(
+        options.name,
+        response.status,
+        type,
+        bedrockErrorMessage(text),
+        response.headers.get("retry-after"),
+        call.operation === "embeddings" ? "input" : "messages",
+      );
+    }
+    return response;
+  }
+
+  /** The call signed with `signing` (SigV4) and POSTed; whatever status it answers. */
+  async function signedPost(
+    call: ProviderCall,
+    url: string,
+    body: string,
+    signing: AwsCredentials,
+  ): Promise<Response> {
     // Loaded on the first Bedrock call, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
     const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
     const signer = new AwsV4Signer({
-      ...(await credentials.get()),
+      ...signing,
       url,
       method: "POST",
       headers: { "content-type": "application/json", ...options.headers },
@@ -70,31 +100,12 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
       if (call.tracestate !== undefined) headers.set(TRACESTATE, call.tracestate);
     }
     headers.set("x-request-id", call.requestId);
-    let response: Response;
     try {
-      response = await doFetch(signed.url, {
-        method: "POST",
-        headers,
-        body,
-        signal: call.signal,
-      });
+      return await doFetch(signed.url, { method: "POST", headers, body, signal: call.signal });
     } catch {
       if (call.signal.aborted) throw call.signal.reason;
       throw unreachable(options.name);
     }
-    if (!response.ok) {
-      const text = await readErrorText(response, options.name);
-      const type = response.headers.get("x-amzn-errortype") ?? "";
-      throw bedrockFailure(
-        options.name,
-        response.status,
-        type,
-        bedrockErrorMessage(text),
-        response.headers.get("retry-after"),
-        call.operation === "embeddings" ? "input" : "messages",
-      );
-    }
-    return response;
   }
 
   /** A whole answer's JSON, read within `routing.max_upstream_body`. */
@@ -118,3 +129,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
 
   return { send, readJson };
 }
+
+/** AWS's refusal of a session token past its expiry (`ExpiredTokenException`, a 403). */
+const expiredToken = (response: Response): boolean =>
+  response.status === 403 && /^ExpiredToken/i.test(response.headers.get("x-amzn-errortype") ?? "");

@@ -25,3 +25,14 @@ test("Input is too long is still context_length_exceeded on the request's field"
   const embedding = bedrockFailure("br", 400, "ValidationException", "Input is too long", null, "input");
   expect(embedding.param).toBe("input");
 });
+
+test("ModelErrorException (424) is the model's fault, not the caller's: a retryable 502", () => {
+  const failure = bedrockFailure(
+    "br",
+    424,
+    "ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+    "The model produced an invalid response. Try your request again.",
+  );
+  expect([failure.status, failure.code, failure.retryable]).toEqual([502, "upstream_error", true]);
+  expect(failure.message).toContain("ModelErrorException: The model produced an invalid response");
+});

@@ -1,9 +1,15 @@
-import type { GatewayError } from "../../core/gateway-error.ts";
+import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
 import { retryAfterOnly, statusFailure } from "../http/upstream-failure.ts";
 
 /** Exception types that are AWS limits on the account, not faults of the request. */
 const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;
+/**
+ * The model's own fault, not the request's: AWS documents ModelErrorException (HTTP 424) and a
+ * stream's modelStreamErrorException as "The model produced an invalid response. Try your request
+ * again."
+ */
+const MODEL_FAULT = /^model(Stream)?Error/i;
 /** Exception types whose words are never about the prompt's length. */
 const NOT_THE_PROMPT =
   /^(AccessDenied|ResourceNotFound|ModelNotReady|ModelError|ModelTimeout|InternalServer|ServiceUnavailable)/i;
@@ -28,6 +34,9 @@ export function bedrockFailure(
   // ServiceQuotaExceededException as a 400 saying "Too many tokens per day", which the words
   // alone would read as a prompt too long.
   if (QUOTA.test(name)) return statusFailure(provider, 429, said, { retry: retryAfterOnly(retryAfter) });
+  // A 424 is no status a caller's SDK retries, nor the caller's to fix: a retryable 502 (`api_error`
+  // to Anthropic callers), tried again and failed over before the first byte.
+  if (MODEL_FAULT.test(name)) return upstreamError(`upstream ${provider} answered ${said ?? name}`);
   const tooLong =
     status === 400 && message !== undefined && !NOT_THE_PROMPT.test(name) && CONTEXT_TOO_LONG.test(message);
   return statusFailure(provider, status, said, {

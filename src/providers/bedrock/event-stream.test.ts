@@ -53,6 +53,15 @@ describe("ConverseStream event-stream decoding", () => {
     expect((error as GatewayError).retryable).toBe(true);
   });
 
+  test("a modelStreamErrorException mid-stream is the model's fault: a retryable 502, never the caller's 4xx", async () => {
+    const frames = [
+      ...converseFrames(answer).slice(0, 2),
+      exceptionFrame("modelStreamErrorException", "The model produced an invalid response."),
+    ];
+    const thrown = (await decode(frames).catch((e: unknown) => e)) as GatewayError;
+    expect([thrown.status, thrown.code, thrown.retryable]).toEqual([502, "upstream_error", true]);
+  });
+
   test("a corrupted checksum or a frame cut short is a 502, never a silent end", async () => {
     const corrupt = bytes.slice();
     corrupt[20] = (corrupt[20] ?? 0) ^ 0xff;
@@ -124,5 +133,9 @@ describe("InvokeModelWithResponseStream decoding", () => {
     expect(
       gatewayErrorOf(() => decoder.push(exceptionFrame("throttlingException", "slow down"))).status,
     ).toBe(429);
+    const modelFault = gatewayErrorOf(() =>
+      new InvokeDecoder("br").push(exceptionFrame("modelStreamErrorException", "invalid response")),
+    );
+    expect([modelFault.status, modelFault.code, modelFault.retryable]).toEqual([502, "upstream_error", true]);
   });
 });

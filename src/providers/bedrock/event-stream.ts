@@ -117,7 +117,6 @@ function statusOfException(type: string): number {
   if (/validation/i.test(type)) return 400;
   if (/accessdenied/i.test(type)) return 403;
   if (/serviceunavailable/i.test(type)) return 503;
-  if (/modelstreamerror|modelerror/i.test(type)) return 424;
   return 500;
 }
 

@@ -23,6 +23,13 @@ import {
   GeminiChunkWriter,
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
+import {
+  bearerAuth,
+  type CallAuth,
+  sendAuthorized,
+  staticAuth,
+  type TokenSource,
+} from "../credentials/call-auth.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { postCall } from "../http/post-json.ts";
@@ -35,8 +42,8 @@ import { upstreamName } from "../upstream-name.ts";
 export interface GoogleEndpoint {
   /** The URL of one of `model`'s methods (`generateContent`, `streamGenerateContent?alt=sse`, `predict`, …). */
   url(model: string, method: string): string;
-  /** Auth headers for one call (an API key, or a fresh OAuth token). */
-  headers(): Promise<Record<string, string>>;
+  /** Auth headers for one call (an API key, or an OAuth token refreshed when Google refuses it). */
+  auth: CallAuth;
 }
 
 export interface GoogleOptions {
@@ -60,13 +67,17 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
 
   /** POSTs `body` to `model`'s `method` as `call` (its signal, timeouts and trace context). */
   async function post(call: ProviderCall, model: string, method: string, body: JsonObject) {
-    const headers = {
-      "content-type": "application/json",
-      ...options.headers,
-      ...(await options.endpoint.headers()),
-    };
     const url = options.endpoint.url(model, method);
-    const response = await postCall(options.name, url, headers, { ...call, body }, doFetch);
+    const sent = { ...call, body };
+    const response = await sendAuthorized(options.endpoint.auth, (auth) =>
+      postCall(
+        options.name,
+        url,
+        { "content-type": "application/json", ...options.headers, ...auth },
+        sent,
+        doFetch,
+      ),
+    );
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
@@ -173,7 +184,7 @@ export function geminiApiEndpoint(baseUrl: string | undefined, apiKey: string | 
   const base = (baseUrl ?? "https://generativelanguage.googleapis.com/v1beta").replace(/\/+$/, "");
   return {
     url: (model, method) => `${base}/models/${encodeURIComponent(model)}:${method}`,
-    headers: async (): Promise<Record<string, string>> => (apiKey ? { "x-goog-api-key": apiKey } : {}),
+    auth: staticAuth(apiKey ? { "x-goog-api-key": apiKey } : {}),
   };
 }
 
@@ -185,7 +196,7 @@ export function vertexEndpoint(
   project: string,
   location: string,
   baseUrl: string | undefined,
-  token: () => Promise<string>,
+  token: TokenSource,
   publisher: "google" | "anthropic" = "google",
 ): GoogleEndpoint {
   const host =
@@ -196,6 +207,6 @@ export function vertexEndpoint(
   const prefix = `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/${publisher}/models`;
   return {
     url: (model, method) => `${prefix}/${encodeURIComponent(model)}:${method}`,
-    headers: async () => ({ authorization: `Bearer ${await token()}` }),
+    auth: bearerAuth(token),
   };
 }

@@ -1,15 +1,6 @@
-import { z } from "zod";
 import { CachedCredential } from "../credentials/cached-credential.ts";
 import { credentialFailure, fetchOAuthToken } from "../credentials/fetch-token.ts";
-
-/** The fields of a Google service-account key file (JSON) that signing needs. */
-export const serviceAccountKey = z.looseObject({
-  client_email: z.string(),
-  private_key: z.string(),
-  private_key_id: z.string().optional(),
-  token_uri: z.string().default("https://oauth2.googleapis.com/token"),
-});
-export type ServiceAccountKey = z.infer<typeof serviceAccountKey>;
+import type { ServiceAccountKey } from "./service-account-key.ts";
 
 const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -57,10 +48,4 @@ export function serviceAccountToken(
       );
     },
   });
-}
-
-/** Reads a service-account key from inline JSON or a file path. */
-export async function loadServiceAccountKey(source: string): Promise<ServiceAccountKey> {
-  const text = source.trimStart().startsWith("{") ? source : await Bun.file(source).text();
-  return serviceAccountKey.parse(JSON.parse(text));
 }

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
+import { sendAuthorized } from "../credentials/call-auth.ts";
 import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -48,13 +49,14 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
       ...options.headers,
       // The caller's dialect headers (`anthropic-beta`): Vertex reads them as Anthropic does.
       ...call.native?.headers,
-      ...(await options.endpoint.headers()),
     };
     // The body is rewritten, so it is sent parsed and serialised, not as the caller's bytes; and
     // sent from here, as a translating provider's is: a shadow copy is not handed to the shadow
     // thread (`offload`), whose capture stands in for an answer this provider reads.
     const upstream: ProviderCall = { ...call, body, native: undefined, offload: undefined };
-    const response = await postCall(options.name, url, headers, upstream, doFetch);
+    const response = await sendAuthorized(options.endpoint.auth, (auth) =>
+      postCall(options.name, url, { ...headers, ...auth }, upstream, doFetch),
+    );
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 

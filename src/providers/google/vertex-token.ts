@@ -1,14 +1,19 @@
+import type { CachedCredential } from "../credentials/cached-credential.ts";
+import type { TokenSource } from "../credentials/call-auth.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
-import { loadServiceAccountKey, serviceAccountToken } from "./service-account-token.ts";
+import { loadServiceAccountKey } from "./service-account-key.ts";
+import { serviceAccountToken } from "./service-account-token.ts";
 
 /**
  * The bearer token source for a Vertex AI provider. The key (a file path or inline JSON) is
  * read on first use, so a missing file fails that request with a clear 502 rather than the
- * whole config load; the token is then cached and refreshed before it expires.
+ * whole config load; the token is then cached and refreshed before it expires, or at once when
+ * Google refuses it (`invalidate`).
  */
-export function vertexToken(provider: string, serviceAccount: string | undefined): () => Promise<string> {
-  let source: Promise<ReturnType<typeof serviceAccountToken>> | undefined;
-  return async () => {
+export function vertexToken(provider: string, serviceAccount: string | undefined): TokenSource {
+  let source: Promise<CachedCredential<string>> | undefined;
+  let loaded: CachedCredential<string> | undefined;
+  const get = async () => {
     if (!serviceAccount)
       throw credentialFailure(
         provider,
@@ -22,6 +27,8 @@ export function vertexToken(provider: string, serviceAccount: string | undefined
           ? error
           : credentialFailure(provider, "the service-account key could not be read");
       });
-    return (await source).get();
+    loaded = await source;
+    return loaded.get();
   };
+  return { get, invalidate: (refused) => loaded?.invalidate(refused) ?? false };
 }

@@ -26,7 +26,7 @@ describe("Google's errors in the caller's dialect", () => {
         message: "You exceeded your current quota, please check your plan and billing details.",
         type: "rate_limit_error",
         param: null,
-        code: "rate_limited",
+        code: "rate_limit_exceeded",
       },
     });
     expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "rate_limit_error" } });

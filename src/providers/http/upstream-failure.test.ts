@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { errorBody } from "../../core/error-wire.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { bedrockFailure } from "../bedrock/bedrock-errors.ts";
+import { googleFailure, statusFailure, upstreamFailure } from "./upstream-failure.ts";
 
 const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
   status,
@@ -24,6 +26,33 @@ const anthropicTooLong = {
 };
 
 describe("upstream errors keep their meaning", () => {
+  test("every upstream's 429 reaches OpenAI callers as OpenAI's code, rate_limit_exceeded; the gateway's own limits say rate_limited", () => {
+    const upstreams = [
+      upstreamFailure(
+        "a",
+        answer(429, { type: "error", error: { type: "rate_limit_error", message: "slow down" } }),
+      ),
+      googleFailure(
+        "g",
+        { status: "RESOURCE_EXHAUSTED", code: 429, message: "quota", reason: undefined, retryAfter: "3" },
+        429,
+      ),
+      bedrockFailure("b", 429, "ThrottlingException", "Too many requests"),
+      statusFailure("w", 429, "slow down"),
+    ];
+    for (const error of upstreams)
+      expect(errorBody(error, "openai")).toMatchObject({ error: { code: "rate_limit_exceeded" } });
+    const own = new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: "rpm",
+      refusedBy: "requests",
+    });
+    expect(errorBody(own, "openai")).toMatchObject({
+      error: { type: "rate_limit_error", code: "rate_limited" },
+    });
+  });
+
   test("a 429 stays a retryable 429 with its Retry-After, in both dialects", () => {
     const error = upstreamFailure("up", answer(429, openAI429, { "retry-after": "7" }));
     expect([error.status, error.code, error.retryable]).toEqual([429, "rate_limited", true]);
@@ -82,7 +111,7 @@ describe("upstream errors keep their meaning", () => {
     });
   });
 
-  test("other 4xx keep status and message; our credentials refused and 5xx are 502s", () => {
+  test("other 4xx keep status and message; our credentials refused (failed over, never retried on their route) and 5xx are 502s", () => {
     const notFound = upstreamFailure(
       "up",
       answer(404, {
@@ -94,7 +123,7 @@ describe("upstream errors keep their meaning", () => {
       "up",
       answer(401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }),
     );
-    expect([creds.status, creds.retryable]).toEqual([502, false]);
+    expect([creds.status, creds.retryable, creds.sameRouteAgain]).toEqual([502, true, false]);
     expect(errorBody(creds, "anthropic")).toMatchObject({ error: { type: "api_error" } });
     const overloaded = upstreamFailure(
       "up",

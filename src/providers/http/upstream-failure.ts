@@ -56,8 +56,9 @@ const parse = (text: string): unknown => {
  * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
  * dialect gets it mapped through its table). A 4xx that is the caller's fault keeps its status
  * and is not retried. A 429 is retryable on another route and stays a 429 with its Retry-After
- * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials refused (401/403) are a 502: the client's
- * request was fine, the gateway's upstream was not. A server fault (5xx) is retryable; once every
+ * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials
+ * refused (401/403) are a 502 that fails over to the next route: the client's request was fine,
+ * the gateway's upstream was not. A server fault (5xx) is retryable; once every
  * route is exhausted a same-dialect caller gets it verbatim, another dialect a mapped 502.
  * `dialect`: the upstream's, when the caller knows it (a same-dialect answer): a body in neither
  * dialect's error shape (an HTML page from a proxy, nothing) is then still that dialect's failure,
@@ -109,7 +110,14 @@ export function googleFailure(
   }
   if (refusesDeployment(google)) {
     const message = `${upstreamName(provider)} refused the gateway's deployment: ${google.message ?? google.status}`;
-    return new GatewayError({ status: 502, code: "upstream_error", message, retryable: true });
+    // Where the gateway runs, not the call: the same route would refuse it again.
+    return new GatewayError({
+      status: 502,
+      code: "upstream_error",
+      message,
+      retryable: true,
+      sameRouteAgain: false,
+    });
   }
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {
@@ -143,6 +151,11 @@ export function statusFailure(
       code: "upstream_error",
       // No upstream detail: the client must not read "authentication error" as its own.
       message: `${upstreamName(provider)} rejected the gateway's credentials`,
+      // The route is down for every call until its credentials are fixed: the model's other
+      // routes serve (and its breaker counts it), as when credentials cannot be obtained at all;
+      // the same route again would be refused again (a refused token was refreshed already).
+      retryable: true,
+      sameRouteAgain: false,
     });
   }
   if (status === 429) {

@@ -1,6 +1,7 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { traceContextHeaders } from "../../core/tracestate.ts";
+import { type CallAuth, sendAuthorized } from "../credentials/call-auth.ts";
 import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
@@ -21,8 +22,8 @@ export interface OpenAICompatibleOptions {
   preset?: OpenAIPreset;
   /** Where an operation's request goes; defaults to `{baseUrl}{path}`. Azure routes by deployment. */
   url?: (path: string, model: string) => string;
-  /** Credentials fetched per call (a cached OAuth token) instead of the static `apiKey`. */
-  auth?: () => Promise<Record<string, string>>;
+  /** Credentials fetched per call (a cached OAuth token, refreshed when refused) instead of the static `apiKey`. */
+  auth?: CallAuth;
   /** The upstream serves the Responses API itself (config `responses_api`). */
   responsesApi?: boolean;
   /** `gen_ai.provider.name` for its calls (Provider's `vendor`); unset: `openai`. */
@@ -87,16 +88,27 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   /** Per-call credentials (awaited first), or a translated call whose answer is decoded here. */
   async function generalCall(call: ProviderCall): Promise<ProviderReply> {
     const url = urlOf(call);
-    const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
     const upstream = upstreamOf(call);
-    if (call.native) return postNative(options.name, url, sent, upstream, doFetch);
-    const response = await postCall(options.name, url, sent, upstream, doFetch);
+    const auth = options.auth;
+    if (call.native) {
+      if (!auth) return postNative(options.name, url, headers, upstream, doFetch);
+      return sendAuthorized(
+        auth,
+        (sent) => postNative(options.name, url, { ...headers, ...sent }, upstream, doFetch),
+        (reply) => reply.response,
+      );
+    }
+    const response = auth
+      ? await sendAuthorized(auth, (sent) =>
+          postCall(options.name, url, { ...headers, ...sent }, upstream, doFetch),
+        )
+      : await postCall(options.name, url, headers, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
   /** `GET`/`DELETE` of a stored response, as the upstream answers it. */
   async function forward(request: ForwardRequest): Promise<Response> {
-    const auth = options.auth ? await options.auth() : {};
+    const auth = options.auth ? await options.auth.headers() : {};
     try {
       return await doFetch(withQuery(base + request.path, request.query), {
         method: request.method,

@@ -1,0 +1,95 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../config/load-config.ts";
+import { missingCredentials, missingCredentialsWarning } from "./missing-credentials.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-missing-credentials-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const KEY = JSON.stringify({ client_email: "a@b.iam", private_key: "-----BEGIN PRIVATE KEY-----" });
+const keyFile = join(dir, "sa.json");
+writeFileSync(keyFile, KEY);
+
+const configOf = (...providers: object[]) =>
+  parseConfig(
+    {
+      providers,
+      models: providers.map((p) => ({
+        name: `m-${(p as { name: string }).name}`,
+        allow_unpriced: true,
+        routes: [{ provider: (p as { name: string }).name, model: "x" }],
+      })),
+    },
+    {},
+  );
+const vertex = (name: string, service_account?: string) => ({
+  name,
+  type: "vertex",
+  project: "pr",
+  location: "us-central1",
+  ...(service_account === undefined ? {} : { service_account }),
+});
+
+test("each cloud provider without usable credentials, named with its routes and what is missing", () => {
+  const config = configOf(
+    vertex("v-none"),
+    vertex("v-gone", "/nonexistent/sa.json"),
+    vertex("v-inline", '{"client_email":"a"}'),
+    vertex("v-file", keyFile),
+    vertex("v-inline-ok", KEY),
+    { name: "az", type: "azure", base_url: "https://r.openai.azure.com", api_version: "2024-10-21" },
+    {
+      name: "az-key",
+      type: "azure",
+      base_url: "https://r.openai.azure.com",
+      api_version: "v1",
+      api_key: "k",
+    },
+    { name: "gm", type: "gemini" },
+    { name: "gm-key", type: "gemini", api_key: "k" },
+    { name: "mock", type: "mock" },
+  );
+  const found = missingCredentials(config, {});
+  expect(found.map((f) => [f.provider, f.missing])).toEqual([
+    ["v-none", "no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset"],
+    ["v-gone", "the service-account key file /nonexistent/sa.json does not exist"],
+    [
+      "v-inline",
+      "the inline service_account is no service-account key (it needs client_email and private_key)",
+    ],
+    [
+      "az",
+      "neither api_key nor entra in config, and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are not all set",
+    ],
+    ["gm", "no api_key in config and GEMINI_API_KEY is unset"],
+  ]);
+  expect(missingCredentialsWarning(found[0] as (typeof found)[number])).toBe(
+    "warning: provider v-none (vertex) has no usable credentials: no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset; its calls will answer 502 (model m-v-none (route v-none/x))",
+  );
+});
+
+test("credentials from the environment count: GOOGLE_APPLICATION_CREDENTIALS, GEMINI_API_KEY, AZURE_*", () => {
+  const config = configOf(
+    vertex("v"),
+    { name: "gm", type: "gemini" },
+    {
+      name: "az",
+      type: "azure",
+      base_url: "https://r.openai.azure.com",
+      api_version: "v1",
+    },
+  );
+  const env = {
+    GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+    GEMINI_API_KEY: "k",
+    AZURE_TENANT_ID: "t",
+    AZURE_CLIENT_ID: "c",
+    AZURE_CLIENT_SECRET: "s",
+  };
+  expect(missingCredentials(config, env)).toEqual([]);
+  expect(
+    missingCredentials(config, { GOOGLE_APPLICATION_CREDENTIALS: join(dir, "missing.json") })[0]?.missing,
+  ).toBe(`the service-account key file ${join(dir, "missing.json")} does not exist`);
+});

@@ -1,0 +1,69 @@
+import type { Config, ProviderConfig } from "../config/config-schema.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** A cloud provider whose credentials cannot be found or read: what is missing, and its routes. */
+export interface MissingCredentials {
+  readonly provider: string;
+  readonly type: string;
+  readonly missing: string;
+  /** `model (route provider/upstream-model)` for each route on it. */
+  readonly routes: readonly string[];
+}
+
+/**
+ * Each cloud provider whose credentials cannot be found or read. Not a refusal: credentials are
+ * read on a provider's first call (a key file may be mounted after the gateway starts), and its
+ * calls meanwhile answer 502; `config check` and the gateway's start say so now rather than at
+ * the first request.
+ */
+export function missingCredentials(config: Config, env: Env = process.env): MissingCredentials[] {
+  const found: MissingCredentials[] = [];
+  for (const provider of config.providers) {
+    const missing = whatIsMissing(provider, env);
+    if (missing === undefined) continue;
+    const routes = config.models.flatMap((model) =>
+      model.routes
+        .filter((route) => route.provider === provider.name)
+        .map((route) => `${model.name} (route ${provider.name}/${route.model})`),
+    );
+    found.push({ provider: provider.name, type: provider.type, missing, routes });
+  }
+  return found;
+}
+
+/** `config check`'s line for one. */
+export const missingCredentialsWarning = (found: MissingCredentials): string =>
+  `warning: provider ${found.provider} (${found.type}) has no usable credentials: ${found.missing}; ${
+    found.routes.length === 0
+      ? "it serves no route"
+      : `its calls will answer 502 (model ${found.routes.join(", model ")})`
+  }`;
+
+/** What a provider of a type whose credentials may come from the environment lacks, if anything. */
+function whatIsMissing(provider: ProviderConfig, env: Env): string | undefined {
+  switch (provider.type) {
+    case "gemini":
+      return provider.api_key || env.GEMINI_API_KEY
+        ? undefined
+        : "no api_key in config and GEMINI_API_KEY is unset";
+    case "azure": {
+      if (provider.api_key || provider.entra) return undefined;
+      // Loaded only for a config that has such a provider (create-provider.ts: idle memory).
+      const { entraFromEnvironment } =
+        require("./azure/entra-environment.ts") as typeof import("./azure/entra-environment.ts");
+      return entraFromEnvironment(env)
+        ? undefined
+        : "neither api_key nor entra in config, and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are not all set";
+    }
+    case "vertex": {
+      const source = provider.service_account ?? env.GOOGLE_APPLICATION_CREDENTIALS;
+      if (!source) return "no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset";
+      const { serviceAccountProblem } =
+        require("./google/service-account-key.ts") as typeof import("./google/service-account-key.ts");
+      return serviceAccountProblem(source);
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+import { expect, test } from "bun:test";
+import { statedDelayMs } from "./stated-delay.ts";
+
+test("retry-after-ms first, then Retry-After as seconds or an HTTP date; nothing readable is undefined", () => {
+  expect(statedDelayMs({ "retry-after": "7", "retry-after-ms": "6500" })).toBe(6500);
+  expect(statedDelayMs({ "retry-after": "17" })).toBe(17_000);
+  expect(statedDelayMs({ "retry-after": "0" })).toBe(0);
+  const now = Date.parse("Sat, 05 Dec 2026 04:00:00 GMT");
+  expect(statedDelayMs({ "retry-after": "Sat, 05 Dec 2026 04:00:30 GMT" }, now)).toBe(30_000);
+  expect(statedDelayMs({ "retry-after": "Sat, 05 Dec 2026 03:59:00 GMT" }, now)).toBe(0);
+  expect(statedDelayMs({})).toBeUndefined();
+  expect(statedDelayMs({ "retry-after": "soon", "retry-after-ms": "" })).toBeUndefined();
+  expect(statedDelayMs({ "retry-after": "-3" })).toBeUndefined();
+});

@@ -136,6 +136,18 @@ describe("TailApp", () => {
     await until((s) => s.includes("agent-live") && !s.includes("(in flight)"), "finished detail");
   });
 
+  test("the admin API's own calls are left out, rows and figures, until a shows them", async () => {
+    const { store, until, press, screen } = mount();
+    store.apply(finish("ui-poll", { keyName: "bootstrap-admin", frontDoor: "admin", model: null }));
+    store.apply(finish("app", { keyName: "alice", frontDoor: "chat", status: 200 }));
+    await until((s) => s.includes("alice"), "the model call's row");
+    expect(screen()).not.toContain("bootstrap-admin");
+    expect(screen()).toContain("(last 1m, 1 req)");
+    await press("a", (s) => s.includes("bootstrap-admin") && s.includes("[+admin]"), "admin calls shown");
+    expect(screen()).toContain("(last 1m, 2 req)");
+    await press("a", (s) => !s.includes("bootstrap-admin") && !s.includes("[+admin]"), "hidden again");
+  });
+
   test("w toggles the workers pane", async () => {
     const { store, until, press } = mount();
     store.setWorkers([worker({ name: "gpu-box-1", lastHeartbeatAt: Date.now() })]);

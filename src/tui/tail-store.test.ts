@@ -9,14 +9,14 @@ const tail = (event: unknown): TailEvent => {
   if (parsed === null) throw new Error("fixture did not parse");
   return parsed.event;
 };
-const started = (requestId: string) =>
+const started = (requestId: string, frontDoor = "chat") =>
   tail({
     type: "request.started",
     at: T0,
     requestId,
     keyName: "bob",
     model: "m",
-    frontDoor: "chat",
+    frontDoor,
     stream: false,
   });
 
@@ -34,7 +34,7 @@ describe("TailStore", () => {
       ["b", null],
       ["a", 502],
     ]);
-    expect(store.received).toBe(3);
+    expect(store.received).toEqual({ traffic: 3, admin: 0 });
     expect(store.row("a")?.record?.status).toBe(502);
     expect(store.row("zzz")).toBeUndefined();
     expect(store.stats().count).toBe(1);
@@ -47,6 +47,23 @@ describe("TailStore", () => {
     store.apply(tail(finishedEvent({ requestId: "app", userAgent: "openai-node" })));
     expect(store.rows().map((r) => r.requestId)).toEqual(["app"]);
     expect(store.stats().count).toBe(1);
+  });
+
+  test("the admin API's own calls are apart: in the rows (marked), out of the figures unless asked for", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(started("ui-poll", "admin"));
+    store.apply(
+      tail(finishedEvent({ requestId: "ui-poll", frontDoor: "admin", status: 200, latencyMs: 4090 })),
+    );
+    store.apply(tail(finishedEvent({ requestId: "app", frontDoor: "chat", status: 502, latencyMs: 80 })));
+    expect(store.rows().map((r) => [r.requestId, r.admin])).toEqual([
+      ["app", false],
+      ["ui-poll", true],
+    ]);
+    // The admin call's slow 200 neither dilutes the 5xx share nor becomes the p95.
+    expect(store.stats()).toMatchObject({ count: 1, errorRate5xx: 1, p95Ms: 80 });
+    expect(store.stats(true)).toMatchObject({ count: 2, errorRate5xx: 0.5, p95Ms: 4090 });
+    expect(store.received).toEqual({ traffic: 1, admin: 2 });
   });
 
   test("rows stay bounded at 1,000s of events", () => {

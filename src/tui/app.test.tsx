@@ -148,6 +148,16 @@ describe("TailApp", () => {
     await press("a", (s) => !s.includes("bootstrap-admin") && !s.includes("[+admin]"), "hidden again");
   });
 
+  test("in a 60-column pane a restart notice still names its setting; an edit undoing it clears it", async () => {
+    const { store, until, screen } = mount({}, 60, 20);
+    const restartOnly = { type: "config.restart_required", at: Date.now(), version: 1 };
+    store.apply(event({ ...restartOnly, restartRequired: ["server.idle_timeout"] }));
+    await until((s) => s.includes("restart required for: server.idle_timeout"), "the notice");
+    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    store.apply(event({ type: "config.restored", at: Date.now(), version: 1 }));
+    await until((s) => !s.includes("restart required"), "the notice cleared");
+  });
+
   test("w toggles the workers pane", async () => {
     const { store, until, press } = mount();
     store.setWorkers([worker({ name: "gpu-box-1", lastHeartbeatAt: Date.now() })]);

@@ -116,7 +116,7 @@ describe("TailStore", () => {
     store.apply(
       tail({ type: "config.reloaded", at: T0, version: 5, restartRequired: ["server.port", "apps"] }),
     );
-    expect(store.notice).toEndWith("config v5 reloaded; restart required for: server.port, apps");
+    expect(store.notice).toEndWith("restart required for: server.port, apps (config v5 reloaded without)");
     store.apply(tail({ type: "config.reloaded", at: T0, version: 6, restartRequired: [] }));
     expect(store.notice).toEndWith("config v6 reloaded");
     store.apply(tail({ type: "config.reloaded", at: T0, version: 7 })); // an older gateway
@@ -126,6 +126,20 @@ describe("TailStore", () => {
   test("an edit of restart-only settings alone is no reload: nothing applied, the version serving named", () => {
     const store = new TailStore(10, () => T0);
     store.apply(tail({ type: "config.restart_required", at: T0, version: 4, restartRequired: ["log"] }));
-    expect(store.notice).toEndWith("config edit not applied (v4 serves on); restart required for: log");
+    expect(store.notice).toEndWith("restart required for: log (config edit not applied, v4 serves on)");
+  });
+
+  test("an edit that undoes a rejected or restart-only one clears the notice", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(tail({ type: "config.rejected", at: T0, error: "bogus_top: unknown field" }));
+    expect(store.notice).toContain("config edit rejected");
+    store.apply(tail({ type: "config.restored", at: T0, version: 1 }));
+    expect(store.notice).toBeNull();
+    store.apply(
+      tail({ type: "config.restart_required", at: T0, version: 1, restartRequired: ["server.idle_timeout"] }),
+    );
+    expect(store.notice).toContain("restart required");
+    store.apply(tail({ type: "config.restored", at: T0, version: 1 }));
+    expect(store.notice).toBeNull();
   });
 });

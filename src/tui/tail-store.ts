@@ -108,17 +108,22 @@ export class TailStore {
       case "worker.lost":
         this.workerMap.set(event.worker.id, { ...event.worker, inFlight: 0, lost: true });
         return;
+      // A restart-only edit is not applied: say so, not "reloaded" alone. The fields come first,
+      // so that a narrow pane, which cuts the line, still shows which.
       case "config.reloaded":
-        // A restart-only edit is not applied: say so, not "reloaded" alone.
         this.notice = event.restartRequired?.length
-          ? `${formatClock(event.at)} config v${event.version} reloaded; restart required for: ${oneLine(event.restartRequired.join(", "))}`
+          ? `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (config v${event.version} reloaded without)`
           : `${formatClock(event.at)} config v${event.version} reloaded`;
         return;
       case "config.restart_required":
-        this.notice = `${formatClock(event.at)} config edit not applied (v${event.version} serves on); restart required for: ${oneLine(event.restartRequired.join(", "))}`;
+        this.notice = `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (config edit not applied, v${event.version} serves on)`;
         return;
       case "config.rejected":
         this.notice = `${formatClock(event.at)} config edit rejected: ${oneLine(event.error)}`;
+        return;
+      case "config.restored":
+        // The file is back to what serves: the rejection or restart the notice said is over.
+        this.notice = null;
         return;
       case "events.missed":
         this.missed += event.count;

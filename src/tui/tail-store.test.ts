@@ -116,7 +116,9 @@ describe("TailStore", () => {
     store.apply(
       tail({ type: "config.reloaded", at: T0, version: 5, restartRequired: ["server.port", "apps"] }),
     );
-    expect(store.notice).toEndWith("restart required for: server.port, apps (config v5 reloaded without)");
+    expect(store.notice).toEndWith(
+      "restart required for: server.port, apps (config v5 reloaded, these still as at start)",
+    );
     store.apply(tail({ type: "config.reloaded", at: T0, version: 6, restartRequired: [] }));
     expect(store.notice).toEndWith("config v6 reloaded");
     store.apply(tail({ type: "config.reloaded", at: T0, version: 7 })); // an older gateway

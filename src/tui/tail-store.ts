@@ -112,7 +112,7 @@ export class TailStore {
       // so that a narrow pane, which cuts the line, still shows which.
       case "config.reloaded":
         this.notice = event.restartRequired?.length
-          ? `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (config v${event.version} reloaded without)`
+          ? `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (config v${event.version} reloaded, these still as at start)`
           : `${formatClock(event.at)} config v${event.version} reloaded`;
         return;
       case "config.restart_required":

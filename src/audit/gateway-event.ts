@@ -40,6 +40,13 @@ export type GatewayEvent =
    */
   | { type: "config.restart_required"; at: number; version: number; restartRequired: string[] }
   | { type: "config.rejected"; at: number; error: string }
+  /**
+   * A valid config edit that settles what the last changes left pending, applying nothing: the
+   * file is back to what serves (`version`, unchanged) after a rejected edit (`lastReloadError`
+   * cleared), or puts restart-only settings back as at start (`restartRequired` empty). What a
+   * `config.rejected` or `config.restart_required` said is over.
+   */
+  | { type: "config.restored"; at: number; version: number }
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };
 
@@ -55,6 +62,7 @@ export const GATEWAY_EVENT_TYPES = [
   "config.reloaded",
   "config.restart_required",
   "config.rejected",
+  "config.restored",
   "events.missed",
 ] as const satisfies readonly GatewayEvent["type"][];
 export type GatewayEventType = (typeof GATEWAY_EVENT_TYPES)[number];
@@ -67,6 +75,7 @@ export const CONFIG_EVENT_TYPES = [
   "config.reloaded",
   "config.restart_required",
   "config.rejected",
+  "config.restored",
 ] as const satisfies readonly GatewayEventType[];
 export type ConfigEvent = Extract<GatewayEvent, { type: (typeof CONFIG_EVENT_TYPES)[number] }>;
 const CONFIG_TYPES: ReadonlySet<string> = new Set(CONFIG_EVENT_TYPES);

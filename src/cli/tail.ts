@@ -6,6 +6,7 @@ interface TailFlags {
   model?: string;
   key?: string;
   status?: string;
+  admin?: boolean;
   json?: boolean;
 }
 
@@ -18,6 +19,10 @@ export function registerTail(program: Command): void {
     .option("--model <model>", "only requests for this model")
     .option("--key <name>", "only requests made with this key name")
     .option("--status <class>", "only this status class (1xx … 5xx) or exact status")
+    .option(
+      "--admin",
+      "show the admin API's own calls too (the web UI's polling, scripts): left out by default, from the table, the figures and --json (key a toggles them)",
+    )
     .option("--json", "print one JSON line per event")
     .action(async (flags: TailFlags) => {
       // Loaded here, not at start: the terminal UI (ink, React) is the largest part of the
@@ -29,6 +34,7 @@ export function registerTail(program: Command): void {
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.key ? { key: flags.key } : {}),
         ...(flags.status ? { status: flags.status } : {}),
+        admin: flags.admin === true,
         json: flags.json === true,
       });
     });

@@ -1,7 +1,7 @@
-import { anthropicWireError } from "./anthropic-errors.ts";
+import { anthropicWireError, readAnthropicError } from "./anthropic-errors.ts";
 import type { Dialect } from "./dialect.ts";
 import type { GatewayError } from "./gateway-error.ts";
-import { openAIWireError } from "./openai-errors.ts";
+import { openAIWireError, readOpenAIError } from "./openai-errors.ts";
 import type { SseEvent } from "./sse.ts";
 
 /**
@@ -15,6 +15,19 @@ export function errorBody(error: GatewayError, dialect: Dialect): Record<string,
   if (upstream?.body && upstream.dialect === dialect) return upstream.body;
   if (dialect === "anthropic") return { type: "error", error: anthropicWireError(error) };
   return { error: openAIWireError(error) };
+}
+
+/**
+ * The message a caller of `dialect` reads in the error it gets (`errorBody`): an upstream's own
+ * words when its body is relayed as sent, else the gateway's. What the audit row keeps as the
+ * request's error, so that it says what the client was told; the gateway's own account (which
+ * upstream answered what) stays with each attempt. A relayed body without a message falls back
+ * to the gateway's words.
+ */
+export function toldMessage(error: GatewayError, dialect: Dialect): string {
+  const body = errorBody(error, dialect);
+  const told = dialect === "anthropic" ? readAnthropicError(body) : readOpenAIError(body);
+  return told?.message || error.message;
 }
 
 /**

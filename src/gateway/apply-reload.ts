@@ -34,7 +34,9 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
  * What a config change does while running: a valid one swaps in a new runtime snapshot (in-flight
  * requests finish on the old one) and tells the parts that follow it; one that changes only
  * restart-only fields has nothing to apply, so it swaps nothing and is reported as "restart
- * required" (logged, published, shown in the admin status), the version unchanged; an invalid one,
+ * required" (logged, published, shown in the admin status), the version unchanged; one that applies
+ * nothing but settles what was pending (a rejected edit undone, restart-only settings put back) is
+ * published as `config.restored`, so what showed the earlier notice can clear it; an invalid one,
  * or one a part cannot be built from or refuses, is refused, the old snapshot keeps serving, and
  * the reason is logged, published and shown in the admin status. Either way the source's handler
  * returns.
@@ -58,13 +60,21 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       if (!changesBeyondRestartOnly(current.config, config)) {
         // Accepted, but not applied: no new version, nothing told, only the restart it needs —
         // or none, when the edit puts the restart-only fields back as the process started.
-        lastError = null;
+        const wasRejected = lastError !== null;
         const wasPending = pending.length > 0;
+        lastError = null;
         pending = required;
         if (pending.length === 0) {
           // Put back as at start, or an edit of nothing in force (a comment, the same values).
-          const what = wasPending ? "restart-only settings back as at start" : "nothing in force differs";
+          const what = wasPending
+            ? "restart-only settings back as at start"
+            : wasRejected
+              ? "the rejected edit is undone, the file as in force"
+              : "nothing in force differs";
           deps.logger.info(`config change applies nothing: ${what} (version ${current.version} serves on)`);
+          // Whoever showed the rejection or the restart it waited for learns that it is over.
+          if (wasPending || wasRejected)
+            deps.publish({ type: "config.restored", at: Date.now(), version: current.version });
           return;
         }
         deps.logger.warn(

@@ -35,7 +35,12 @@ export function createFrontDoor(deps: FrontDoorDeps) {
    * The request's record, its headers and the place it holds: one object the layers below share.
    * One wall-clock read stamps both the record's start and a fresh request id.
    */
-  function ledgerOf(request: Request, clientIp: string | null, frontDoor: FrontDoor): RequestLedger {
+  function ledgerOf(
+    request: Request,
+    clientIp: string | null,
+    frontDoor: FrontDoor,
+    dialect: Dialect,
+  ): RequestLedger {
     const headers = request.headers;
     const startedAt = Date.now();
     const traceparent = headers.get(TRACEPARENT);
@@ -50,6 +55,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       traceparent === null ? null : headers.get(TRACESTATE),
       deps.observer,
       deps.ends,
+      dialect,
     );
   }
 
@@ -62,7 +68,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     /** Who and what the request is known to be already (a socket turn), for a refusal's record. */
     beforehand?: KnownBeforehand,
   ): Promise<Response> {
-    const ledger = ledgerOf(request, clientIp, frontDoor);
+    const ledger = ledgerOf(request, clientIp, frontDoor, dialect);
     const headers = idHeaders(ledger.requestId, dialect);
     const call = new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps);
     call.beforehand = beforehand;
@@ -102,8 +108,9 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     beforehand?: KnownBeforehand,
     held?: HeldResponse,
   ): Promise<Response> {
-    const ledger = ledgerOf(request, clientIp, operation);
-    const headers = idHeaders(ledger.requestId, dialectOf(operation));
+    const dialect = dialectOf(operation);
+    const ledger = ledgerOf(request, clientIp, operation, dialect);
+    const headers = idHeaders(ledger.requestId, dialect);
     const call = new ModelCall(
       request,
       clientIp,
@@ -127,7 +134,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     error: GatewayError,
     dialect: Dialect,
   ): Response {
-    const ledger = ledgerOf(request, clientIp, "other");
+    const ledger = ledgerOf(request, clientIp, "other", dialect);
     ledger.finish(error.status, error);
     return errorResponse(error, dialect, idHeaders(ledger.requestId, dialect));
   }
@@ -137,7 +144,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
    * and no CORS headers (the gateway serves servers, not browsers: docs/SECURITY.md).
    */
   function preflight(request: Request, clientIp: string | null, allow: string, dialect: Dialect): Response {
-    const ledger = ledgerOf(request, clientIp, "other");
+    const ledger = ledgerOf(request, clientIp, "other", dialect);
     ledger.finish(204);
     return new Response(null, { status: 204, headers: { ...idHeaders(ledger.requestId, dialect), allow } });
   }

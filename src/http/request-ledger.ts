@@ -2,6 +2,8 @@ import { AttemptLog } from "../audit/attempt-log.ts";
 import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
 import { errorText } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { Dialect } from "../core/dialect.ts";
+import { toldMessage } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { NOTHING_DROPPED } from "../routing/route-attempt.ts";
@@ -64,6 +66,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     readonly tracestate: string | null,
     private readonly observer: RequestObserver,
     private readonly ends?: RequestEnds,
+    /** The dialect the caller is answered in: its error's message is read as the caller reads it. */
+    readonly dialect: Dialect = "openai",
   ) {
     // `telemetry` is set by the observer when the request is started, for the router's attempts.
     super(undefined);
@@ -148,7 +152,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
       userAgent: this.userAgent,
     };
     // Optional fields are set only when present (not spread from a literal: one object per request).
-    if (error) record.errorMessage = errorText(error.message);
+    // What the client was told (a relayed upstream body's own message), not the gateway's account.
+    if (error) record.errorMessage = errorText(toldMessage(error, this.dialect));
     if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
     if (this.attempted()) record.attempts = this.list();
     if (this.requestBody !== undefined) record.requestBody = this.requestBody;

@@ -11,9 +11,25 @@ import { type Logger, loggerLines } from "../log/logger.ts";
 export const reasonOf = (error: GatewayError | undefined): string | undefined =>
   error ? errorText(error.message, true) : undefined;
 
-/** What the client was not told (which check refused a credential), bounded and redacted as the reason is. */
-const detailOf = (error: GatewayError | undefined): string | undefined =>
-  error?.detail === undefined ? undefined : errorText(error.detail, true);
+/**
+ * The access line's reason: what the client was told, as its audit row keeps it (an upstream's own
+ * message when its error body was relayed), on one line; the error's own words for a record
+ * without it.
+ */
+const toldOf = (record: AuditRecord, error: GatewayError | undefined): string | undefined =>
+  record.errorMessage ? record.errorMessage.replace(/\s+/g, " ") : reasonOf(error);
+
+/**
+ * What the client was not told, bounded and redacted as the reason is: which check refused a
+ * credential, or the gateway's own account of a failure whose upstream's words the client got
+ * instead (`upstream NAME answered 500`).
+ */
+function detailOf(record: AuditRecord, error: GatewayError | undefined): string | undefined {
+  if (error === undefined) return undefined;
+  if (error.detail !== undefined) return errorText(error.detail, true);
+  const told = record.errorMessage;
+  return told && told !== errorText(error.message) ? reasonOf(error) : undefined;
+}
 
 /**
  * One access line per request, written when its record is final: at info when it was served,
@@ -36,7 +52,7 @@ export function accessLog(
     const level = record.status >= 500 ? "error" : record.status >= 400 ? "warn" : "info";
     if (lines && !lines.enabled(level)) return;
     fillAuditRow(record, row);
-    const fields = accessFields(row, reasonOf(error), detailOf(error));
+    const fields = accessFields(row, toldOf(record, error), detailOf(record, error));
     if (lines) lines.at(iso(accessEndMs(row)), level, ACCESS_MESSAGE, fields);
     else logger[level](ACCESS_MESSAGE, fields);
   };

@@ -136,6 +136,28 @@ describe("TailApp", () => {
     await until((s) => s.includes("agent-live") && !s.includes("(in flight)"), "finished detail");
   });
 
+  test("the admin API's own calls are left out, rows and figures, until a shows them", async () => {
+    const { store, until, press, screen } = mount();
+    store.apply(finish("ui-poll", { keyName: "bootstrap-admin", frontDoor: "admin", model: null }));
+    store.apply(finish("app", { keyName: "alice", frontDoor: "chat", status: 200 }));
+    await until((s) => s.includes("alice"), "the model call's row");
+    expect(screen()).not.toContain("bootstrap-admin");
+    expect(screen()).toContain("(last 1m, 1 req)");
+    await press("a", (s) => s.includes("bootstrap-admin") && s.includes("[+admin]"), "admin calls shown");
+    expect(screen()).toContain("(last 1m, 2 req)");
+    await press("a", (s) => !s.includes("bootstrap-admin") && !s.includes("[+admin]"), "hidden again");
+  });
+
+  test("in a 60-column pane a restart notice still names its setting; an edit undoing it clears it", async () => {
+    const { store, until, screen } = mount({}, 60, 20);
+    const restartOnly = { type: "config.restart_required", at: Date.now(), version: 1 };
+    store.apply(event({ ...restartOnly, restartRequired: ["server.idle_timeout"] }));
+    await until((s) => s.includes("restart required for: server.idle_timeout"), "the notice");
+    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    store.apply(event({ type: "config.restored", at: Date.now(), version: 1 }));
+    await until((s) => !s.includes("restart required"), "the notice cleared");
+  });
+
   test("w toggles the workers pane", async () => {
     const { store, until, press } = mount();
     store.setWorkers([worker({ name: "gpu-box-1", lastHeartbeatAt: Date.now() })]);

@@ -13,7 +13,7 @@ import { useTailKeys } from "./hooks/use-tail-keys.ts";
 import { tailReducer } from "./key-bindings.ts";
 import { layoutColumns } from "./table-layout.ts";
 import { matchesFilter, type TailFilter } from "./tail-filter.ts";
-import type { TailStore } from "./tail-store.ts";
+import { receivedSince, type TailStore } from "./tail-store.ts";
 import { initialUiState } from "./ui-state.ts";
 
 export interface TailAppProps {
@@ -21,6 +21,8 @@ export interface TailAppProps {
   /** The gateway as shown (no credentials). */
   label: string;
   initialFilter: TailFilter;
+  /** Show the admin API's own calls from the start (`--admin`); `a` toggles them. */
+  showAdmin?: boolean;
   /** How often buffered events may redraw the screen; 100 ms = at most 10 frames/s. */
   flushMs?: number;
   /**
@@ -33,16 +35,26 @@ export interface TailAppProps {
 const MAX_WORKER_LINES = 6;
 
 /** `mindgw tail`'s interactive screen. It reads the store; it never subscribes per event. */
-export function TailApp({ store, label, initialFilter, flushMs = 100, forgetFrame }: TailAppProps) {
+export function TailApp({
+  store,
+  label,
+  initialFilter,
+  showAdmin = false,
+  flushMs = 100,
+  forgetFrame,
+}: TailAppProps) {
   const { exit } = useApp();
   useRedrawFromTopOnResize(forgetFrame);
   const { columns: width, rows: height } = useWindowSize();
   const tick = useStoreTick(store, flushMs);
-  const [ui, dispatch] = useReducer(tailReducer, initialFilter, initialUiState);
+  const [ui, dispatch] = useReducer(tailReducer, undefined, () => initialUiState(initialFilter, showAdmin));
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is what tells us the store changed.
   const rows = useMemo(
-    () => (ui.frozen ?? store.rows()).filter((row) => matchesFilter(ui.filter, row)),
-    [tick, ui.frozen, ui.filter, store],
+    () =>
+      (ui.frozen ?? store.rows()).filter(
+        (row) => (ui.showAdmin || !row.admin) && matchesFilter(ui.filter, row),
+      ),
+    [tick, ui.frozen, ui.filter, ui.showAdmin, store],
   );
   useTailKeys(dispatch, store, rows);
   useEffect(() => {
@@ -62,7 +74,7 @@ export function TailApp({ store, label, initialFilter, flushMs = 100, forgetFram
   return (
     <Box flexDirection="column">
       <ConnectionLine label={label} status={store.status} now={now} />
-      <Header stats={store.stats()} />
+      <Header stats={store.stats(ui.showAdmin)} />
       {ui.showWorkers ? (
         <WorkersPane workers={workers} now={now} width={width} maxRows={MAX_WORKER_LINES} />
       ) : null}
@@ -78,8 +90,9 @@ export function TailApp({ store, label, initialFilter, flushMs = 100, forgetFram
       {ui.prompt === null ? (
         <Footer
           paused={ui.frozen !== null}
-          newSincePause={store.received - ui.pausedAt}
+          newSincePause={receivedSince(store.received, ui.pausedAt, ui.showAdmin)}
           filter={ui.filter}
+          showAdmin={ui.showAdmin}
           missed={store.missed}
           notice={store.notice}
         />

@@ -13,18 +13,22 @@ function press(state: UiState, input: string, key: Partial<KeyPress> = {}): UiSt
     key: { ...NO_KEY, ...key },
     visible: rows,
     all: rows,
-    received: 9,
+    received: { traffic: 9, admin: 4 },
   };
   return tailReducer(state, action);
 }
 
 describe("key bindings", () => {
-  test("space, w, / and q", () => {
+  test("space, w, a, / and q", () => {
     let state = press(initialUiState({}), " ");
     expect(state.frozen).toBe(rows);
-    expect(state.pausedAt).toBe(9);
+    expect(state.pausedAt).toEqual({ traffic: 9, admin: 4 });
     state = press(state, "w");
     expect(state.showWorkers).toBe(true);
+    expect(state.showAdmin).toBe(false);
+    state = press(state, "a");
+    expect(state.showAdmin).toBe(true);
+    expect(press(state, "a").showAdmin).toBe(false);
     state = press(state, "/");
     expect(state.prompt).not.toBeNull();
     expect(press(state, "q").quit).toBe(false);

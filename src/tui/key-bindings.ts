@@ -1,4 +1,4 @@
-import type { RequestRow } from "./tail-store.ts";
+import type { ReceivedCounts, RequestRow } from "./tail-store.ts";
 import { type UiAction, type UiState, uiReducer } from "./ui-state.ts";
 
 /** The parts of ink's `Key` the bindings read. */
@@ -23,14 +23,15 @@ export interface KeyAction {
   /** All held rows, newest first: what a pause freezes. */
   all: RequestRow[];
   /** `store.received` now, to count events during a pause. */
-  received: number;
+  received: ReceivedCounts;
 }
 
 /**
  * The key bindings, as a reducer so that keys arriving together (a fast typist, tmux
  * send-keys) each see the state the previous one left: while the filter prompt is open it
  * takes every key; the detail view scrolls and closes on Esc/Enter; otherwise space pauses,
- * `/` filters, `w` toggles workers, arrows and Enter select and open, `q` quits.
+ * `/` filters, `w` toggles workers, `a` the admin API's own calls, arrows and Enter select and
+ * open, `q` quits.
  */
 export function tailReducer(state: UiState, action: UiAction | KeyAction): UiState {
   if (action.type !== "key") return uiReducer(state, action);
@@ -65,6 +66,7 @@ function keyToAction(
   if (key.ctrl || key.meta) return null;
   if (input === " ") return { type: "togglePause", rows: all, received };
   if (input === "w") return { type: "toggleWorkers" };
+  if (input === "a") return { type: "toggleAdmin" };
   if (input === "/") return { type: "openPrompt" };
   if (key.upArrow) return { type: "move", delta: -1, visible };
   if (key.downArrow) return { type: "move", delta: 1, visible };

@@ -12,6 +12,8 @@ export interface InteractiveRunOptions
   extends Pick<TailOptions, "adminKey" | "fetch" | "signal" | "backoff" | "stdin" | "flushMs"> {
   target: GatewayTarget;
   filter: TailFilter;
+  /** Show the admin API's own calls from the start (`--admin`). */
+  showAdmin: boolean;
   stdout: TailOutput;
   stderr: TailOutput;
   workersRefreshMs: number;
@@ -32,6 +34,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
       store={store}
       label={target.label}
       initialFilter={options.filter}
+      showAdmin={options.showAdmin}
       flushMs={options.flushMs ?? 100}
       forgetFrame={() => ink.clear()}
     />,

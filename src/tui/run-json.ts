@@ -1,3 +1,4 @@
+import { isModelTraffic } from "../audit/request-stats.ts";
 import { printableJson } from "../core/printable.ts";
 import { runEventClient } from "./event-client.ts";
 import type { GatewayTarget } from "./gateway-target.ts";
@@ -9,6 +10,8 @@ import type { TailOptions, TailOutput } from "./tail-options.ts";
 export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" | "signal" | "backoff"> {
   target: GatewayTarget;
   filter: TailFilter;
+  /** Print the admin API's own calls too (`--admin`). */
+  showAdmin: boolean;
   stdout: TailOutput;
   stderr: TailOutput;
   maxInitialAttempts: number;
@@ -16,13 +19,17 @@ export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" |
 
 /**
  * Filters select request events; the other events (workers, config, missed) pass only when
- * no filter is set, so `--status 5xx` gives a stream of failed requests and nothing else.
+ * no filter is set, so `--status 5xx` gives a stream of failed requests and nothing else. The
+ * admin API's own calls pass only with `showAdmin`, as in the interactive view.
  */
-export function selectEvent(filter: TailFilter, event: TailEvent): boolean {
+export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = false): boolean {
   if (event.type === "request.started") {
+    if (!showAdmin && !isModelTraffic(event)) return false;
     return matchesFilter(filter, { model: event.model, keyName: event.keyName, route: null, status: null });
   }
-  if (event.type === "request.finished") return matchesFilter(filter, event.record);
+  if (event.type === "request.finished") {
+    return (showAdmin || isModelTraffic(event.record)) && matchesFilter(filter, event.record);
+  }
   return isEmptyFilter(filter);
 }
 
@@ -56,7 +63,7 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       onEvent: ({ event, raw }) => {
         // As the gateway sent it, but C1 controls escaped too: a terminal would act on them.
-        if (selectEvent(options.filter, event)) stdout.write(`${printableJson(raw)}\n`);
+        if (selectEvent(options.filter, event, options.showAdmin)) stdout.write(`${printableJson(raw)}\n`);
       },
       onStatus: (status) => {
         // Silent until the first connection; after that, each drop and recovery is one line.

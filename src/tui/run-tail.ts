@@ -36,6 +36,7 @@ export async function runTail(options: TailOptions): Promise<number> {
     target: resolved.target,
     adminKey: options.adminKey,
     filter,
+    showAdmin: options.admin === true,
     stdout,
     stderr,
     ...(options.fetch ? { fetch: options.fetch } : {}),

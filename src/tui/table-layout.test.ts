@@ -19,6 +19,7 @@ const row: RequestRow = {
   inputTokens: 0,
   outputTokens: 0,
   record: null,
+  admin: false,
 };
 
 describe("layoutColumns", () => {

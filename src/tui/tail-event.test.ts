@@ -28,6 +28,7 @@ describe("parseTailEvent", () => {
       { type: "worker.lost", at: 1, worker, reason: "heartbeat" },
       { type: "config.reloaded", at: 1, version: 2 },
       { type: "config.rejected", at: 1, error: "bad" },
+      { type: "config.restored", at: 1, version: 2 },
       { type: "events.missed", at: 1, count: 3 },
     ];
     for (const event of events)

@@ -73,6 +73,7 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     restartRequired: z.array(z.string()),
   }),
   z.object({ type: z.literal("config.rejected"), at: z.number(), error: z.string() }),
+  z.object({ type: z.literal("config.restored"), at: z.number(), version: z.number() }),
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
 ]);
 

@@ -19,6 +19,11 @@ export interface TailOptions {
   key?: string;
   /** `1xx`..`5xx` or an exact code such as `429`. */
   status?: "2xx" | "4xx" | "5xx" | string;
+  /**
+   * Show the admin API's own calls too (front door `admin`: the web UI's polling, scripts): left
+   * out by default, from the table, the header's figures and `--json`'s lines alike.
+   */
+  admin?: boolean;
   /** NDJSON to stdout even on a terminal. */
   json: boolean;
   stdout?: TailOutput;

@@ -9,14 +9,14 @@ const tail = (event: unknown): TailEvent => {
   if (parsed === null) throw new Error("fixture did not parse");
   return parsed.event;
 };
-const started = (requestId: string) =>
+const started = (requestId: string, frontDoor = "chat") =>
   tail({
     type: "request.started",
     at: T0,
     requestId,
     keyName: "bob",
     model: "m",
-    frontDoor: "chat",
+    frontDoor,
     stream: false,
   });
 
@@ -34,7 +34,7 @@ describe("TailStore", () => {
       ["b", null],
       ["a", 502],
     ]);
-    expect(store.received).toBe(3);
+    expect(store.received).toEqual({ traffic: 3, admin: 0 });
     expect(store.row("a")?.record?.status).toBe(502);
     expect(store.row("zzz")).toBeUndefined();
     expect(store.stats().count).toBe(1);
@@ -47,6 +47,23 @@ describe("TailStore", () => {
     store.apply(tail(finishedEvent({ requestId: "app", userAgent: "openai-node" })));
     expect(store.rows().map((r) => r.requestId)).toEqual(["app"]);
     expect(store.stats().count).toBe(1);
+  });
+
+  test("the admin API's own calls are apart: in the rows (marked), out of the figures unless asked for", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(started("ui-poll", "admin"));
+    store.apply(
+      tail(finishedEvent({ requestId: "ui-poll", frontDoor: "admin", status: 200, latencyMs: 4090 })),
+    );
+    store.apply(tail(finishedEvent({ requestId: "app", frontDoor: "chat", status: 502, latencyMs: 80 })));
+    expect(store.rows().map((r) => [r.requestId, r.admin])).toEqual([
+      ["app", false],
+      ["ui-poll", true],
+    ]);
+    // The admin call's slow 200 neither dilutes the 5xx share nor becomes the p95.
+    expect(store.stats()).toMatchObject({ count: 1, errorRate5xx: 1, p95Ms: 80 });
+    expect(store.stats(true)).toMatchObject({ count: 2, errorRate5xx: 0.5, p95Ms: 4090 });
+    expect(store.received).toEqual({ traffic: 1, admin: 2 });
   });
 
   test("rows stay bounded at 1,000s of events", () => {
@@ -99,7 +116,9 @@ describe("TailStore", () => {
     store.apply(
       tail({ type: "config.reloaded", at: T0, version: 5, restartRequired: ["server.port", "apps"] }),
     );
-    expect(store.notice).toEndWith("config v5 reloaded; restart required for: server.port, apps");
+    expect(store.notice).toEndWith(
+      "restart required for: server.port, apps (config v5 reloaded, these still as at start)",
+    );
     store.apply(tail({ type: "config.reloaded", at: T0, version: 6, restartRequired: [] }));
     expect(store.notice).toEndWith("config v6 reloaded");
     store.apply(tail({ type: "config.reloaded", at: T0, version: 7 })); // an older gateway
@@ -109,6 +128,20 @@ describe("TailStore", () => {
   test("an edit of restart-only settings alone is no reload: nothing applied, the version serving named", () => {
     const store = new TailStore(10, () => T0);
     store.apply(tail({ type: "config.restart_required", at: T0, version: 4, restartRequired: ["log"] }));
-    expect(store.notice).toEndWith("config edit not applied (v4 serves on); restart required for: log");
+    expect(store.notice).toEndWith("restart required for: log (config edit not applied, v4 serves on)");
+  });
+
+  test("an edit that undoes a rejected or restart-only one clears the notice", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(tail({ type: "config.rejected", at: T0, error: "bogus_top: unknown field" }));
+    expect(store.notice).toContain("config edit rejected");
+    store.apply(tail({ type: "config.restored", at: T0, version: 1 }));
+    expect(store.notice).toBeNull();
+    store.apply(
+      tail({ type: "config.restart_required", at: T0, version: 1, restartRequired: ["server.idle_timeout"] }),
+    );
+    expect(store.notice).toContain("restart required");
+    store.apply(tail({ type: "config.restored", at: T0, version: 1 }));
+    expect(store.notice).toBeNull();
   });
 });

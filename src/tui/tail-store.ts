@@ -1,3 +1,4 @@
+import { isModelTraffic } from "../audit/request-stats.ts";
 import type { ConnectionStatus } from "./event-client.ts";
 import { formatClock, oneLine } from "./format.ts";
 import { TAIL_USER_AGENT } from "./gateway-target.ts";
@@ -20,9 +21,21 @@ export interface RequestRow {
   outputTokens: number;
   /** The full audit record, once finished. */
   record: TailRecord | null;
+  /** A call of the admin API (front door `admin`): shown only when asked for (`--admin`, `a`). */
+  admin: boolean;
   /** The tail's own polling, dropped from view once its record says so. */
   hidden?: boolean;
 }
+
+/** Request events received since start, the admin API's apart (the PAUSED view counts from here). */
+export interface ReceivedCounts {
+  traffic: number;
+  admin: number;
+}
+
+/** How many of the events counted since `before` the view shows. */
+export const receivedSince = (now: ReceivedCounts, before: ReceivedCounts, withAdmin: boolean): number =>
+  now.traffic - before.traffic + (withAdmin ? now.admin - before.admin : 0);
 
 /** A worker as the pane shows it; `lost` until the next workers refresh drops it. */
 export interface WorkerRow extends TailWorker {
@@ -38,8 +51,8 @@ export const DEFAULT_ROW_CAPACITY = 2000;
  */
 export class TailStore {
   version = 0;
-  /** Request events received since start (the PAUSED view counts from here). */
-  received = 0;
+  /** Request events received since start (a pause copies it, to count from there). */
+  readonly received: ReceivedCounts = { traffic: 0, admin: 0 };
   /** Events the gateway reported dropping for this consumer. */
   missed = 0;
   status: ConnectionStatus = { state: "connecting", attempt: 1 };
@@ -47,7 +60,12 @@ export class TailStore {
   notice: string | null = null;
   private readonly ring: RingBuffer<RequestRow>;
   private readonly seqById = new Map<string, number>();
-  private readonly window: StatsWindow;
+  /**
+   * The header's figures, with and without the admin API's own calls: the web UI's polling and a
+   * script's key changes are no model traffic, and would read as its rate, error share and p95.
+   */
+  private readonly traffic: StatsWindow;
+  private readonly everything: StatsWindow;
   private readonly workerMap = new Map<string, WorkerRow>();
 
   constructor(
@@ -55,14 +73,15 @@ export class TailStore {
     private readonly now: () => number = Date.now,
   ) {
     this.ring = new RingBuffer(capacity);
-    this.window = new StatsWindow(now());
+    this.traffic = new StatsWindow(now());
+    this.everything = new StatsWindow(now());
   }
 
   apply(event: TailEvent): void {
     this.version++;
     switch (event.type) {
       case "request.started":
-        this.received++;
+        this.count(event);
         if (this.seqById.has(event.requestId)) return;
         this.add({
           requestId: event.requestId,
@@ -76,10 +95,11 @@ export class TailStore {
           inputTokens: 0,
           outputTokens: 0,
           record: null,
+          admin: !isModelTraffic(event),
         });
         return;
       case "request.finished":
-        this.received++;
+        this.count(event.record);
         this.finish(event.record);
         return;
       case "worker.connected":
@@ -88,17 +108,22 @@ export class TailStore {
       case "worker.lost":
         this.workerMap.set(event.worker.id, { ...event.worker, inFlight: 0, lost: true });
         return;
+      // A restart-only edit is not applied: say so, not "reloaded" alone. The fields come first,
+      // so that a narrow pane, which cuts the line, still shows which.
       case "config.reloaded":
-        // A restart-only edit is not applied: say so, not "reloaded" alone.
         this.notice = event.restartRequired?.length
-          ? `${formatClock(event.at)} config v${event.version} reloaded; restart required for: ${oneLine(event.restartRequired.join(", "))}`
+          ? `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (config v${event.version} reloaded, these still as at start)`
           : `${formatClock(event.at)} config v${event.version} reloaded`;
         return;
       case "config.restart_required":
-        this.notice = `${formatClock(event.at)} config edit not applied (v${event.version} serves on); restart required for: ${oneLine(event.restartRequired.join(", "))}`;
+        this.notice = `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (config edit not applied, v${event.version} serves on)`;
         return;
       case "config.rejected":
         this.notice = `${formatClock(event.at)} config edit rejected: ${oneLine(event.error)}`;
+        return;
+      case "config.restored":
+        // The file is back to what serves: the rejection or restart the notice said is over.
+        this.notice = null;
         return;
       case "events.missed":
         this.missed += event.count;
@@ -118,7 +143,7 @@ export class TailStore {
     this.version++;
   }
 
-  /** Held rows, newest first. */
+  /** Held rows, newest first, the admin API's calls among them (the view leaves those out unless asked). */
   rows(): RequestRow[] {
     return this.ring.newestFirst().filter((row) => row.hidden !== true);
   }
@@ -133,8 +158,14 @@ export class TailStore {
     return [...this.workerMap.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  stats(): WindowStats {
-    return this.window.snapshot(this.now());
+  /** The last minute's figures: model traffic alone, or with the admin API's calls (`withAdmin`). */
+  stats(withAdmin = false): WindowStats {
+    return (withAdmin ? this.everything : this.traffic).snapshot(this.now());
+  }
+
+  private count(request: { frontDoor: string }): void {
+    if (isModelTraffic(request)) this.received.traffic++;
+    else this.received.admin++;
   }
 
   private add(row: RequestRow): void {
@@ -155,7 +186,11 @@ export class TailStore {
       return;
     }
     // Local receive time, not the gateway's clock: the window must not skew with clock drift.
-    this.window.add(this.now(), record.status, record.latencyMs, record.inputTokens + record.outputTokens);
+    const at = this.now();
+    const tokens = record.inputTokens + record.outputTokens;
+    this.everything.add(at, record.status, record.latencyMs, tokens);
+    const admin = !isModelTraffic(record);
+    if (!admin) this.traffic.add(at, record.status, record.latencyMs, tokens);
     const row: RequestRow = {
       requestId: record.requestId,
       startedAt: record.startedAt,
@@ -168,6 +203,7 @@ export class TailStore {
       inputTokens: record.inputTokens,
       outputTokens: record.outputTokens,
       record,
+      admin,
     };
     const seq = this.seqById.get(record.requestId);
     if (seq !== undefined && this.ring.set(seq, row)) return;

@@ -14,15 +14,18 @@ const row = (requestId: string): RequestRow => ({
   inputTokens: 0,
   outputTokens: 0,
   record: null,
+  admin: false,
 });
 const visible = [row("a"), row("b"), row("c")];
 
 describe("uiReducer", () => {
   test("pause freezes the rows and remembers the count; resume thaws", () => {
-    const paused = uiReducer(initialUiState({}), { type: "togglePause", rows: visible, received: 42 });
+    const received = { traffic: 42, admin: 7 };
+    const paused = uiReducer(initialUiState({}), { type: "togglePause", rows: visible, received });
     expect(paused.frozen).toBe(visible);
-    expect(paused.pausedAt).toBe(42);
-    expect(uiReducer(paused, { type: "togglePause", rows: [], received: 50 }).frozen).toBeNull();
+    expect(paused.pausedAt).toEqual({ traffic: 42, admin: 7 });
+    const later = { traffic: 50, admin: 9 };
+    expect(uiReducer(paused, { type: "togglePause", rows: [], received: later }).frozen).toBeNull();
   });
 
   test("the prompt starts from the current filter, applies on submit, keeps errors open", () => {

@@ -1,13 +1,15 @@
 import { formatFilter, parseFilter, type TailFilter } from "./tail-filter.ts";
-import type { RequestRow } from "./tail-store.ts";
+import type { ReceivedCounts, RequestRow } from "./tail-store.ts";
 
 /** What the viewer has chosen, apart from the data: pause, panes, filter, selection. */
 export interface UiState {
   /** While paused, the table shows these rows; new events keep arriving into the store. */
   frozen: RequestRow[] | null;
   /** `store.received` when paused, to count what arrived since. */
-  pausedAt: number;
+  pausedAt: ReceivedCounts;
   showWorkers: boolean;
+  /** The admin API's own calls are in the table and the header's figures (`--admin`, `a`). */
+  showAdmin: boolean;
   prompt: { text: string; error: string | null } | null;
   filter: TailFilter;
   selectedId: string | null;
@@ -19,8 +21,9 @@ export interface UiState {
 }
 
 export type UiAction =
-  | { type: "togglePause"; rows: RequestRow[]; received: number }
+  | { type: "togglePause"; rows: RequestRow[]; received: ReceivedCounts }
   | { type: "toggleWorkers" }
+  | { type: "toggleAdmin" }
   | { type: "openPrompt" }
   | { type: "promptType"; text: string }
   | { type: "promptBackspace" }
@@ -32,10 +35,12 @@ export type UiAction =
   | { type: "scrollDetail"; delta: number }
   | { type: "quit" };
 
-export const initialUiState = (filter: TailFilter): UiState => ({
+/** The view as it starts: the command line's filter, and whether it asked for admin calls. */
+export const initialUiState = (filter: TailFilter, showAdmin = false): UiState => ({
   frozen: null,
-  pausedAt: 0,
+  pausedAt: { traffic: 0, admin: 0 },
   showWorkers: false,
+  showAdmin,
   prompt: null,
   filter,
   selectedId: null,
@@ -48,10 +53,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case "togglePause":
       return state.frozen === null
-        ? { ...state, frozen: action.rows, pausedAt: action.received }
+        ? { ...state, frozen: action.rows, pausedAt: { ...action.received } }
         : { ...state, frozen: null };
     case "toggleWorkers":
       return { ...state, showWorkers: !state.showWorkers };
+    case "toggleAdmin":
+      return { ...state, showAdmin: !state.showAdmin };
     case "openPrompt":
       return { ...state, prompt: { text: formatFilter(state.filter), error: null } };
     case "promptType":

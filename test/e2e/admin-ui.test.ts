@@ -468,10 +468,11 @@ describe("/admin in a real browser", () => {
     const lastChange = page.locator('dt:text-is("Last change") + dd');
     expect(await lastChange.textContent()).toMatch(/^not applied at .+: restart required$/);
     await shoot("overview-restart-required-1280");
-    // Put back as at start: nothing to apply, nothing pending, and still no new version.
+    // Put back as at start: nothing to apply, nothing pending, and still no new version; the last
+    // change says it is over (config.restored), where it went on saying "not applied".
     await gw.writeConfig(config());
     await pending.waitFor({ state: "detached", timeout: 30_000 });
-    expect(await lastChange.textContent()).toMatch(/^not applied at .+: restart required$/);
+    expect(await lastChange.textContent()).toMatch(/^restored at .+: v\d+ serves on, nothing pending$/);
   }, 60_000);
 
   test("workers: one connects and leaves while the page watches", async () => {

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
-import { decodeSse } from "../../src/core/sse.ts";
+import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { ProcessOutput } from "./harness/process-output.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -45,23 +44,8 @@ beforeAll(async () => {
   gw = fx.gw;
 });
 
-/** Reads the SSE stream in the background, collecting every event until aborted. */
-function listen(): { events: GatewayEvent[]; close(): void; ready: Promise<void> } {
-  const events: GatewayEvent[] = [];
-  const controller = new AbortController();
-  const ready = fetch(`${gw.url}/admin/api/events`, {
-    headers: { authorization: `Bearer ${gw.adminKey}` },
-    signal: controller.signal,
-  }).then((response) => {
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toContain("text/event-stream");
-    void (async () => {
-      for await (const event of decodeSse(response.body!))
-        events.push(JSON.parse(event.data) as GatewayEvent);
-    })().catch(() => {});
-  });
-  return { events, ready, close: () => controller.abort() };
-}
+/** Reads the SSE stream in the background, collecting every event until closed. */
+const listen = () => listenToEvents(gw);
 
 const chat = (id: string, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}/v1/chat/completions`, {

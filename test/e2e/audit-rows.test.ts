@@ -15,6 +15,8 @@ const BOGUS = "mgw_thisIsNotARealKeyButLooksLikeOne0123456789";
 const UA = "audit-e2e/1.0";
 const PRICE = { input_per_mtok: 2, output_per_mtok: 4 };
 const rows = new Map<string, AuditRecord>();
+/** The error message each failing client read in its answer, by request id. */
+const told = new Map<string, string>();
 
 const post = (path: string, body: unknown, key: string | null, requestId: string) =>
   fetch(`${gw.url}${path}`, {
@@ -66,6 +68,21 @@ beforeAll(async () => {
   for await (const _ of stream as unknown as AsyncIterable<unknown>) {
     // drain the stream to its end
   }
+  // An upstream's 500 with its own words: relayed as sent to a chat caller, said in the gateway's
+  // words to a messages caller (another dialect). One at a time: each takes the queued failure.
+  fx.fake.enqueue({ status: 500, message: "upstream exploded" });
+  const relayed = await post("/v1/chat/completions", chatBody("m2"), gw.adminKey, "t-500-relayed");
+  expect(relayed.status).toBe(500);
+  told.set("t-500-relayed", ((await relayed.json()) as { error: { message: string } }).error.message);
+  fx.fake.enqueue({ status: 500, message: "upstream exploded" });
+  const translated = await post(
+    "/v1/messages",
+    chatBody("m2", { max_tokens: 16 }),
+    gw.adminKey,
+    "t-500-msgs",
+  );
+  expect(translated.status).toBe(502);
+  told.set("t-500-msgs", ((await translated.json()) as { error: { message: string } }).error.message);
   const answers = await Promise.all([
     post("/v1/chat/completions", chatBody("m1"), BOGUS, "t-401"),
     post("/v1/chat/completions", chatBody("m2"), gpu.key, "t-403"),
@@ -75,7 +92,18 @@ beforeAll(async () => {
     post("/v1/chat/completions", chatBody("broken"), gw.adminKey, "t-502"),
   ]);
   expect(answers.map((a) => a.status)).toEqual([401, 403, 404, 404, 413, 502]);
-  const ids = ["t-ok", "t-stream", "t-401", "t-403", "t-404-model", "t-404-route", "t-413", "t-502"];
+  const ids = [
+    "t-ok",
+    "t-stream",
+    "t-401",
+    "t-403",
+    "t-404-model",
+    "t-404-route",
+    "t-413",
+    "t-502",
+    "t-500-relayed",
+    "t-500-msgs",
+  ];
   await waitFor("every audit row", async () => {
     const all = await allAuditRows(gw);
     for (const row of all) if (ids.includes(row.requestId)) rows.set(row.requestId, row);
@@ -165,6 +193,26 @@ describe("one audit row per request", () => {
     for (const id of ["t-403", "t-404-model", "t-404-route", "t-413", "t-502"]) {
       expect(rows.get(id)!.latencyMs).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  test("a failed request's error is the message the client got; which upstream answered what stays in its attempts", () => {
+    expect(told.get("t-500-relayed")).toBe("upstream exploded");
+    expect(rows.get("t-500-relayed")).toMatchObject({
+      status: 500,
+      errorClass: "upstream_error",
+      errorMessage: "upstream exploded",
+    });
+    expect(rows.get("t-500-relayed")!.attempts).toEqual([
+      expect.objectContaining({
+        route: "provider:fake",
+        outcome: "failed",
+        status: 500,
+        errorClass: "upstream_error",
+      }),
+    ]);
+    // A caller of another dialect got the gateway's words: its row says those.
+    expect(told.get("t-500-msgs")).toStartWith("upstream fake");
+    expect(rows.get("t-500-msgs")).toMatchObject({ status: 502, errorMessage: told.get("t-500-msgs") });
   });
 
   test("no raw key in any row, the database files or the log", async () => {

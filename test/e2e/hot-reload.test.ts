@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { stringify } from "yaml";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { configRead, makeConfigFifo } from "./harness/config-fifo.ts";
+import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -277,6 +278,61 @@ describe("restart-only settings", () => {
     );
     expect((await statusOf()).config).toMatchObject({ version: 1, restartRequired: [] });
     expect(node.stderr.all).not.toContain("config reloaded");
+  });
+
+  test("an edit that undoes a restart-only and a rejected one is published as config.restored: the status's last event says it is over", async () => {
+    const config = { providers: providers(), models: [model("m1", "a")] };
+    const node = await fx.spawn({ config });
+    const stream = listenToEvents(node);
+    const statusOf = async () =>
+      (await (
+        await fetch(`${node.url}/admin/api/status`, { headers: { authorization: `Bearer ${node.adminKey}` } })
+      ).json()) as {
+        config: {
+          version: number;
+          lastReloadError: string | null;
+          restartRequired: string[];
+          lastEvent: unknown;
+        };
+      };
+    const configTypes = (): string[] =>
+      stream.events.filter((e) => e.type.startsWith("config.")).map((e) => e.type);
+    const until = (types: string[]) =>
+      waitFor(`config events ${types.join(", ")}`, () => configTypes().length >= types.length, 15_000).then(
+        () => expect(configTypes()).toEqual(types),
+      );
+    try {
+      await stream.ready;
+      // The auditor's steps: a restart-only edit, then an invalid one, then the file as at start.
+      await node.writeConfig({ ...config, server: { idle_timeout: "40s" } });
+      await until(["config.restart_required"]);
+      await node.writeConfig({ ...config, bogus_top: 1 });
+      await until(["config.restart_required", "config.rejected"]);
+      await node.writeConfig(config);
+      await until(["config.restart_required", "config.rejected", "config.restored"]);
+      expect(stream.events.at(-1)).toMatchObject({ type: "config.restored", version: 1 });
+      expect((await statusOf()).config).toMatchObject({
+        version: 1,
+        lastReloadError: null,
+        restartRequired: [],
+        lastEvent: { type: "config.restored", version: 1 },
+      });
+      // A rejection alone, undone, says so too.
+      const earlier = ["config.restart_required", "config.rejected", "config.restored"];
+      await node.writeConfig({ ...config, bogus_top: 1 });
+      await until([...earlier, "config.rejected"]);
+      await node.writeConfig(config);
+      await until([...earlier, "config.rejected", "config.restored"]);
+      await waitFor("the log's line", () => node.stderr.all.includes("the rejected edit is undone"));
+      // An edit of nothing in force, with nothing pending, settles nothing: no event for it.
+      const commented = stringify({ storage: { path: `${node.dir}/mindgw.db` }, ...config });
+      await node.writeConfig(`${commented}# a comment\n`);
+      await waitFor("the comment read", () => node.stderr.all.includes("nothing in force differs"));
+      await node.writeConfig({ ...config, models: [model("m2", "a")] });
+      await until([...earlier, "config.rejected", "config.restored", "config.reloaded"]);
+    } finally {
+      stream.close();
+    }
   });
 });
 

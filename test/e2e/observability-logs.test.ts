@@ -182,16 +182,25 @@ describe("logs: json", () => {
       error: "model_not_found",
       reason: expect.stringContaining("no-such-model"),
     });
-    fake.enqueue({ status: 500 });
+    fake.enqueue({ status: 500, message: "upstream exploded" });
     const failed = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { ...bearer(key), "x-request-id": "log-502" },
       body: chatBody("m1"),
     });
     expect(failed.status).toBeGreaterThanOrEqual(500);
+    // The upstream's body reached the client as sent: the line's reason is what the client read
+    // (as the audit row's error_message), and the gateway's own account is its detail.
+    expect(((await failed.json()) as { error: { message: string } }).error.message).toBe("upstream exploded");
     const line = await accessLine("log-502");
-    expect(line).toMatchObject({ level: "error", status: failed.status, route: "provider:fake" });
-    expect(String(line.reason)).not.toBe("undefined");
+    expect(line).toMatchObject({
+      level: "error",
+      status: failed.status,
+      route: "provider:fake",
+      reason: "upstream exploded",
+      detail: "upstream fake answered 500",
+    });
+    expect((await auditRow(gw, "log-502")).errorMessage).toBe("upstream exploded");
   });
 
   test("a failed attempt's warning names the request, route and model, its reason redacted as the access line's", async () => {

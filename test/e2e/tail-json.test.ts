@@ -127,6 +127,33 @@ describe("NDJSON", () => {
     expect(finished).toEqual([mix.alice502]);
   }, 40_000);
 
+  test("the admin API's own calls are printed only with --admin", async () => {
+    for (const withAdmin of [false, true]) {
+      const tail = spawnTail(["--gateway", gw.url, "--json", ...(withAdmin ? ["--admin"] : [])], {
+        MINDGW_ADMIN_KEY: adminKey,
+      });
+      try {
+        await untilListening(tail, () => chat(keys.alice, "m1"));
+        const id = `admin-read-${withAdmin}`;
+        const read = await fetch(`${gw.url}/admin/api/status`, {
+          headers: { ...bearer(adminKey), "x-request-id": id },
+        });
+        expect(read.status).toBe(200);
+        await read.arrayBuffer();
+        // A model call after it: once its line is out, the admin call's would be too.
+        await tail.finished(await chat(keys.alice, "m1"));
+        // An admin call is announced when it finishes (no request.started: it calls no model).
+        const printed = tail.lines().filter((l) => requestIdOf(l) === id);
+        expect({ withAdmin, types: printed.map((l) => l.type) }).toEqual({
+          withAdmin,
+          types: withAdmin ? ["request.finished"] : [],
+        });
+      } finally {
+        await tail.stop();
+      }
+    }
+  }, 40_000);
+
   test("C1 controls in a key's name are written escaped (\\u009b), never raw: a terminal would run them", async () => {
     const name = "c1\u009b2J\u001b]0;owned\u0007key";
     const hostile = await createKey(gw.url, adminKey, { name, role: "user" });
@@ -253,7 +280,7 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
   test("the compiled binary has the tail command (ink bundled, devtools stubbed)", async () => {
     const out = await runMindgw(["tail", "--help"]);
     expect(out.code).toBe(0);
-    for (const option of ["--gateway", "--admin-key", "--model", "--key", "--status", "--json"]) {
+    for (const option of ["--gateway", "--admin-key", "--model", "--key", "--status", "--admin", "--json"]) {
       expect(out.stdout).toContain(option);
     }
   });

@@ -39,9 +39,26 @@ const finishedRow = (key: string, model: string, status: number) =>
 const hasRow = (screen: string, key: string, model: string, status: number) =>
   tableRows(screen).some((line) => finishedRow(key, model, status).test(line));
 
+/** The admin API's reads, as the web UI polls them: `n` rounds of status, keys and workers. */
+async function adminCalls(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    for (const path of ["status", "keys", "workers"]) {
+      const res = await fetch(`${gw.url}/admin/api/${path}`, { headers: bearer(adminKey) });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+  }
+}
+
 /** `mindgw tail` on `url` in a fresh pseudo-terminal, the admin key from the environment. */
-async function openTail(url = gw.url, key = adminKey, size = { width: 160, height: 40 }) {
-  const tmux = startTmux([MINDGW, "tail", "--gateway", url], { ...size, env: { MINDGW_ADMIN_KEY: key } });
+async function openTail(
+  url = gw.url,
+  key = adminKey,
+  size = { width: 160, height: 40 },
+  args: string[] = [],
+) {
+  const command = [MINDGW, "tail", "--gateway", url, ...args];
+  const tmux = startTmux(command, { ...size, env: { MINDGW_ADMIN_KEY: key } });
   try {
     await tmux.waitForScreen("the tail to go live", (s) => s.includes("● live"));
   } catch (error) {
@@ -51,10 +68,10 @@ async function openTail(url = gw.url, key = adminKey, size = { width: 160, heigh
   return tmux;
 }
 
-async function withTail(body: (tmux: TmuxSession) => Promise<void>): Promise<void> {
+async function withTail(body: (tmux: TmuxSession) => Promise<void>, args: string[] = []): Promise<void> {
   let tmux: TmuxSession | undefined;
   try {
-    tmux = await openTail();
+    tmux = await openTail(gw.url, adminKey, undefined, args);
     await body(tmux);
   } finally {
     tmux?.kill();
@@ -94,6 +111,39 @@ describe("mindgw tail in a terminal", () => {
       expect(screen).not.toContain("bootstrap-admin");
     });
   }, 30_000);
+
+  test("admin API calls made meanwhile are neither rows nor counted; --admin shows them, a hides them", async () => {
+    await withTail(async (tmux) => {
+      await adminCalls(3);
+      expect(await chat(gw.url, keys.alice, "nope")).toBe(404);
+      const screen = await tmux.waitForScreen("alice's row", (s) => hasRow(s, "alice", "nope", 404));
+      expect(tableRows(screen)).toHaveLength(1);
+      // Only the 404 counts: nine admin 200s would have read as a 4xx share of 10%.
+      expect(screen).toContain("(last 1m, 1 req)");
+      expect(screen).toContain("4xx 100.0%");
+      expect(screen).not.toContain("bootstrap-admin");
+    });
+    await withTail(
+      async (tmux) => {
+        await adminCalls(3);
+        expect(await chat(gw.url, keys.alice, "nope")).toBe(404);
+        const screen = await tmux.waitForScreen(
+          "the admin calls and alice's row",
+          (s) => hasRow(s, "alice", "nope", 404) && /\(last 1m, (\d+) req\)/.test(s),
+        );
+        expect(screen).toContain("[+admin]");
+        expect(
+          tableRows(screen).filter((line) => /bootstrap-admin\s+-\s+-\s+200\b/.test(line)).length,
+        ).toBeGreaterThanOrEqual(9);
+        expect(Number(screen.match(/\(last 1m, (\d+) req\)/)?.[1])).toBeGreaterThanOrEqual(10);
+        tmux.sendKeys("a");
+        const hidden = await tmux.waitForScreen("admin calls hidden", (s) => !s.includes("[+admin]"));
+        expect(tableRows(hidden)).toHaveLength(1);
+        expect(hidden).toContain("(last 1m, 1 req)");
+      },
+      ["--admin"],
+    );
+  }, 40_000);
 
   test("space pauses: new traffic waits off-screen until space resumes", async () => {
     await withTail(async (tmux) => {

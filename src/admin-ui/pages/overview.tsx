@@ -38,6 +38,9 @@ function lastChange(event: ConfigEvent): string {
   if (event.type === "config.reloaded") return `reloaded to v${event.version} at ${at}`;
   // Restart-only settings alone: nothing was applied, the version serves on.
   if (event.type === "config.restart_required") return `not applied at ${at}: restart required`;
+  // A rejected or restart-only edit undone: nothing pending any more, the version serves on.
+  if (event.type === "config.restored")
+    return `restored at ${at}: v${event.version} serves on, nothing pending`;
   return `rejected at ${at}`;
 }
 

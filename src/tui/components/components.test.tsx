@@ -42,6 +42,7 @@ function row(requestId: string, status: number | null, over: Partial<RequestRow>
     inputTokens: 12,
     outputTokens: 34,
     record,
+    admin: false,
     ...over,
   };
 }
@@ -125,6 +126,7 @@ describe("Header and status lines", () => {
           paused
           newSincePause={17}
           filter={{ model: "gpt-4o" }}
+          showAdmin
           missed={3}
           notice="config v2 reloaded"
         />,
@@ -132,12 +134,16 @@ describe("Header and status lines", () => {
     );
     expect(text).toContain("PAUSED +17 new");
     expect(text).toContain("[model:gpt-4o]");
+    expect(text).toContain("[+admin]");
     expect(text).toContain("3 events missed");
     expect(text).toContain("config v2 reloaded");
     const live = plain(
-      render(<Footer paused={false} newSincePause={0} filter={{}} missed={0} notice={null} />).lastFrame(),
+      render(
+        <Footer paused={false} newSincePause={0} filter={{}} showAdmin={false} missed={0} notice={null} />,
+      ).lastFrame(),
     );
     expect(live).not.toContain("PAUSED");
+    expect(live).not.toContain("[+admin]");
   });
 
   test("filter prompt shows the text and, when invalid, the error", () => {

@@ -6,12 +6,14 @@ export interface FooterProps {
   /** Request events that arrived since the pause. */
   newSincePause: number;
   filter: TailFilter;
+  /** The admin API's own calls are shown (they are left out unless asked for). */
+  showAdmin: boolean;
   missed: number;
   notice: string | null;
 }
 
 /** PAUSED marker, active filter, gateway notices, and the key help. */
-export function Footer({ paused, newSincePause, filter, missed, notice }: FooterProps) {
+export function Footer({ paused, newSincePause, filter, showAdmin, missed, notice }: FooterProps) {
   return (
     <Text wrap="truncate">
       {paused ? (
@@ -21,9 +23,10 @@ export function Footer({ paused, newSincePause, filter, missed, notice }: Footer
       ) : null}
       {paused ? " " : ""}
       {isEmptyFilter(filter) ? null : <Text color="cyan">[{formatFilter(filter)}] </Text>}
+      {showAdmin ? <Text color="cyan">[+admin] </Text> : null}
       {missed > 0 ? <Text color="red">{missed} events missed </Text> : null}
       {notice === null ? null : <Text color="magenta">{notice} </Text>}
-      <Text dimColor>space pause · / filter · ↑↓ enter detail · w workers · q quit</Text>
+      <Text dimColor>space pause · / filter · ↑↓ enter detail · w workers · a admin calls · q quit</Text>
     </Text>
   );
 }

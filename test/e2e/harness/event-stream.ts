@@ -1,0 +1,30 @@
+import { expect } from "bun:test";
+import type { GatewayEvent } from "../../../src/audit/gateway-event.ts";
+import { decodeSse } from "../../../src/core/sse.ts";
+
+/** A reader of a gateway's live events (`/admin/api/events`), as `mindgw tail` reads them. */
+export interface EventStream {
+  /** Every event received so far, in order. */
+  readonly events: GatewayEvent[];
+  /** Resolves once the stream answered (200, SSE). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+/** Reads the SSE stream in the background, collecting every event until closed. */
+export function listenToEvents(gw: { readonly url: string; readonly adminKey: string | null }): EventStream {
+  const events: GatewayEvent[] = [];
+  const controller = new AbortController();
+  const ready = fetch(`${gw.url}/admin/api/events`, {
+    headers: { authorization: `Bearer ${gw.adminKey}` },
+    signal: controller.signal,
+  }).then((response) => {
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    void (async () => {
+      for await (const event of decodeSse(response.body!))
+        events.push(JSON.parse(event.data) as GatewayEvent);
+    })().catch(() => {});
+  });
+  return { events, ready, close: () => controller.abort() };
+}

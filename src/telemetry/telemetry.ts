@@ -67,8 +67,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         if (event.type === "config.reloaded") metrics.configReloaded("applied");
         else if (event.type === "config.restart_required") metrics.configReloaded("restart_required");
         else if (event.type === "config.rejected") metrics.configReloaded("rejected");
+        else if (event.type === "config.restored") metrics.configReloaded("restored");
       },
-      ["config.reloaded", "config.restart_required", "config.rejected"],
+      ["config.reloaded", "config.restart_required", "config.rejected", "config.restored"],
     );
     options.onAuditFlush((ms) => metrics.auditFlushed(ms / 1000));
   }

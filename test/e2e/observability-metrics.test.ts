@@ -283,7 +283,7 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(1);
   });
 
-  test("config reloads are counted by result: applied, restart required (no new version), rejected", async () => {
+  test("config reloads are counted by result: applied, restart required (no new version), rejected, restored", async () => {
     await gw.writeConfig(config(fake.url, { prices: {} }));
     await waitFor("the reload", () => gw.stderr.all.includes("config reloaded"), 15_000);
     expect(sampleValue(await scrape(), "mindgw_config_version")).toBe(2);
@@ -310,6 +310,16 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "applied" })).toBe(1);
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "restart_required" })).toBe(1);
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "rejected" })).toBe(1);
+    // The file as version 2 serves it, log level and all: both edits undone, nothing pending.
+    await gw.writeConfig(config(fake.url, { prices: {} }));
+    await waitFor(
+      "the restore",
+      async () => sampleValue(await scrape(), "mindgw_config_reloads_total", { result: "restored" }) === 1,
+      15_000,
+    );
+    const restored = await scrape();
+    expect(sampleValue(restored, "mindgw_config_reloads_total", { result: "applied" })).toBe(1);
+    expect(sampleValue(restored, "mindgw_config_version")).toBe(2);
     expect(gw.stderr.all).not.toContain("config reloaded (version 3)");
   });
 

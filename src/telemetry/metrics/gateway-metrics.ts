@@ -20,9 +20,10 @@ const FLUSH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
 /**
  * What became of a config file change: `applied` (a new version), `restart_required` (it changes
- * restart-only settings alone: nothing applied, the version unchanged), `rejected`.
+ * restart-only settings alone: nothing applied, the version unchanged), `rejected`, `restored` (it
+ * undoes a rejected or restart-only edit: nothing applied, nothing pending any longer).
  */
-const RELOAD_RESULTS = ["applied", "restart_required", "rejected"] as const;
+const RELOAD_RESULTS = ["applied", "restart_required", "rejected", "restored"] as const;
 export type ReloadResult = (typeof RELOAD_RESULTS)[number];
 
 /**

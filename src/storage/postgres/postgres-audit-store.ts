@@ -5,6 +5,7 @@ import { auditThreadClient } from "../audit-thread-client.ts";
 import { LineClaims } from "../line-claims.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
+import type { PostgresCalls } from "./postgres-calls.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { auditMigrations } from "./postgres-migrations.ts";
@@ -24,6 +25,7 @@ class ProbeDone extends Error {}
  */
 export async function createPostgresAuditStore(
   sql: SQL,
+  calls: PostgresCalls,
   options: PostgresOptions,
 ): Promise<AuditStore & { close(): Promise<void> }> {
   await migratePostgres(sql, "audit", auditMigrations);
@@ -58,24 +60,26 @@ export async function createPostgresAuditStore(
     threadLines: claims,
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
-      const rows: PostgresAuditRow[] = await sql.unsafe(text, params);
+      const rows: PostgresAuditRow[] = await calls.statement((db) => db.unsafe(text, params));
       return rows.map((row) => ({
         record: postgresRowToRecord(row),
         position: { startedAt: asNumber(row.started_at), id: asNumber(row.id) },
       }));
     },
     async prune(before, limit) {
-      const [row] = await sql`WITH gone AS (
+      const [row] = await calls.statement(
+        (db) => db`WITH gone AS (
           DELETE FROM audit_log WHERE id IN
             (SELECT id FROM audit_log WHERE started_at < ${before} ORDER BY started_at, id LIMIT ${limit})
           RETURNING id
         ), bodies AS (DELETE FROM audit_bodies WHERE log_id IN (SELECT id FROM gone))
-        SELECT count(*) AS n FROM gone`;
+        SELECT count(*) AS n FROM gone`,
+      );
       return asNumber((row as { n: string }).n);
     },
     async probe() {
       try {
-        await sql.begin(async (tx) => {
+        await calls.transaction(async (tx) => {
           await tx`INSERT INTO audit_bodies (log_id) VALUES (-1) ON CONFLICT DO NOTHING`;
           throw new ProbeDone();
         });

@@ -313,4 +313,12 @@ describe("key admin", () => {
     expect(await storage.keys.count()).toBe(1);
     await storage.close();
   });
+
+  test("bootstrap admin: several started at once on an empty store create one key, returned to one of them", async () => {
+    const { storage } = setup();
+    const issued = await Promise.all(Array.from({ length: 3 }, () => ensureBootstrapAdmin(storage.keys)));
+    expect(issued.filter((k) => k !== null).length).toBe(1);
+    expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
 });

@@ -34,6 +34,13 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
     async create(record) {
       await change((tx, seq) => insert(tx, record, seq));
     },
+    // Under the change lock, as every insert is: of several nodes bootstrapping at once, one inserts.
+    createIfEmpty: (record) =>
+      change(async (tx, seq) => {
+        if ((await tx`SELECT 1 FROM api_keys LIMIT 1`).length > 0) return false;
+        await insert(tx, record, seq);
+        return true;
+      }),
     getByHash: async (hash) =>
       first(await calls.statement((db) => db`SELECT * FROM api_keys WHERE hash = ${hash}`)),
     getById: async (id) => first(await calls.statement((db) => byId(db, id))),

@@ -13,8 +13,11 @@ export const storageUnavailable = (cause?: unknown) =>
     code: "storage_unavailable",
     message: "the database is unavailable; try again later",
     retryable: true,
-    ...(cause === undefined ? {} : { cause, detail: errorText(causeText(cause), true) }),
+    ...(cause === undefined ? {} : { cause, detail: errorText(withoutPassword(causeText(cause)), true) }),
   });
+
+/** A connection URL's password, should an error quote the URL, is no log's business. */
+const withoutPassword = (text: string) => text.replace(/(\/\/[^/\s:@]+):[^@\s]*@/g, "$1:[redacted]@");
 
 /** The error and what it wraps, as far down as causes go (a timeout names the cancelled statement's error). */
 function causeText(error: unknown): string {

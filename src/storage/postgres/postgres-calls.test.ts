@@ -96,6 +96,12 @@ test("a write blocked on a lock gets storage_unavailable at the bound, while the
       expect((error as GatewayError).code).toBe("storage_unavailable");
       expect(describeError(error)).toContain("the storage call bound");
     }
+    // Two waited on the lock, the others (but one that got a connection as it freed) for a
+    // connection those held: the log line tells which.
+    const causes = (await Promise.all(calls)).map(({ error }) => describeError(error));
+    const poolBusy = causes.filter((text) => text.includes("every storage.pool connection stayed in use"));
+    expect(poolBusy.length).toBeGreaterThan(0);
+    expect(poolBusy.length).toBeLessThanOrEqual(3);
   } finally {
     await lock.release();
   }

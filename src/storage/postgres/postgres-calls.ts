@@ -67,7 +67,8 @@ export function postgresCalls(sql: SQL, boundMs: number | undefined): PostgresCa
     try {
       db = await sql.reserve(deadline ? { signal: deadline } : {});
     } catch (error) {
-      if (deadline?.aborted) throw timedOut();
+      // Said so in the log line: the pool, not the database, is what stayed busy.
+      if (deadline?.aborted) throw timedOut(new Error("every storage.pool connection stayed in use"));
       throw isPostgresUnavailable(error) ? storageUnavailable(error) : error;
     }
     let answered = true;

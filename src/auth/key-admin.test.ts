@@ -313,4 +313,21 @@ describe("key admin", () => {
     expect(await storage.keys.count()).toBe(1);
     await storage.close();
   });
+
+  test("bootstrap admin: an embedder's key store without createIfEmpty still gets its key", async () => {
+    const { storage } = setup();
+    const { createIfEmpty: _, ...older } = storage.keys;
+    expect(await ensureBootstrapAdmin(older)).toMatchObject({ name: "bootstrap-admin", role: "admin" });
+    expect(await ensureBootstrapAdmin(older)).toBeNull();
+    expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
+
+  test("bootstrap admin: several started at once on an empty store create one key, returned to one of them", async () => {
+    const { storage } = setup();
+    const issued = await Promise.all(Array.from({ length: 3 }, () => ensureBootstrapAdmin(storage.keys)));
+    expect(issued.filter((k) => k !== null).length).toBe(1);
+    expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
 });

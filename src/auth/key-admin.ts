@@ -67,19 +67,11 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     options.onChange?.(record);
     return record;
   };
-  const issue = async (settings: Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">) => {
-    const key = generateApiKey();
-    const record: KeyRecord = {
-      ...settings,
-      id: newKeyId(),
-      hash: key.hash,
-      prefix: key.prefix,
-      last4: key.last4,
-      createdAt: now(),
-    };
+  const issue = async (settings: KeySettings) => {
+    const { record, key } = newKey(settings, now());
     await store.create(record);
     changed(record);
-    return { ...keyView(record, now()), key: key.plain };
+    return { ...keyView(record, now()), key };
   };
   /**
    * Keys of that name the actor manages: another tenant's key of the same name is neither found
@@ -189,17 +181,55 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   };
 }
 
+/** What a key is made with; its id, secret and creation time are the issuer's. */
+type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">;
+
+/** A new key's record and its plain secret (in this value and nowhere else, ever). */
+function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: string } {
+  const key = generateApiKey();
+  const record: KeyRecord = {
+    ...settings,
+    id: newKeyId(),
+    hash: key.hash,
+    prefix: key.prefix,
+    last4: key.last4,
+    createdAt: at,
+  };
+  return { record, key: key.plain };
+}
+
 /**
  * First start of `serve`: an empty store gets one admin key, returned so the caller prints
- * it once. Returns null when any key exists.
+ * it once. Returns null when any key exists, including one that another node starting at the
+ * same moment inserted first (`KeyStore.createIfEmpty`): of nodes started together on an empty
+ * database, one creates and prints a key.
  */
 export async function ensureBootstrapAdmin(
   store: KeyStore,
-  options: Omit<KeyAdminOptions, "store"> = {},
+  options: Pick<KeyAdminOptions, "onChange" | "now"> = {},
 ): Promise<IssuedKey | null> {
+  // The usual start finds keys: a read, never a write under the change lock.
   if ((await store.count()) > 0) return null;
-  const admin = createKeyAdmin({ ...options, store });
-  return admin.create("local-operator", { name: "bootstrap-admin", role: "admin", models: ["*"] });
+  const now = options.now ?? Date.now;
+  const { record, key } = newKey(
+    {
+      name: "bootstrap-admin",
+      tenant: DEFAULT_TENANT,
+      role: "admin",
+      models: ["*"],
+      rpm: null,
+      tpm: null,
+      budgetUsd: null,
+      expiresAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+    },
+    now(),
+  );
+  if (store.createIfEmpty === undefined) await store.create(record);
+  else if (!(await store.createIfEmpty(record))) return null;
+  options.onChange?.(record);
+  return { ...keyView(record, now()), key };
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {

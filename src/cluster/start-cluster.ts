@@ -97,21 +97,27 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const configListeners: (() => void)[] = [];
   const agreement = new ConfigAgreement(nodeId, config, logger);
   let directory: NodeDirectory | null = null;
+  // "again" only after an outage: a first start reaches Redis for the first time.
+  let wasDown = false;
   const link = new RedisLink({
     url: settings.redis_url,
     timeoutMs: settings.redis_timeout,
     onHealthChange(healthy, reason) {
       if (healthy) {
-        logger.info("redis reachable: limits are shared across nodes again", { node: nodeId });
+        logger.info(`redis reachable: limits are shared across nodes${wasDown ? " again" : ""}`, {
+          node: nodeId,
+        });
         // Changes made while we were away were not announced to us.
         for (const listener of keyListeners) listener();
         for (const listener of configListeners) listener();
         void directory?.refresh();
-      } else
+      } else {
+        wasDown = true;
         logger.warn(
           `redis unavailable (${reason}): limits fall back to local counters, each limit divided by the ${directory?.liveCount() ?? 1} live node(s) last seen`,
           { node: nodeId },
         );
+      }
     },
   });
   await link.start();

@@ -1,3 +1,12 @@
-/** An unexpected error for the log: its kind and message; never a stack (source paths) or a body. */
+import { GatewayError } from "./gateway-error.ts";
+
+/**
+ * An unexpected error for the log: its kind and message, and for a GatewayError the `detail` the
+ * client was not told (a database's own words behind a 503); never a stack (source paths) or a body.
+ */
 export const describeError = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  error instanceof GatewayError && error.detail !== undefined
+    ? `${error.name}: ${error.message} (${error.detail})`
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);

@@ -80,7 +80,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const storage = options.storage ?? (await openStorage(config.storage));
+  const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);

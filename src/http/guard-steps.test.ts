@@ -13,6 +13,8 @@ import { waitForValue } from "../testing/wait-for.ts";
 const dir = mkdtempSync(join(tmpdir(), "mindgw-guard-steps-"));
 let gateway: Gateway;
 const finished: AuditRecord[] = [];
+/** The client of the request under way, which leaves while its caller is looked up (`Bearer leaving…`). */
+let client = new AbortController();
 
 beforeAll(async () => {
   gateway = await createGateway({
@@ -25,11 +27,14 @@ beforeAll(async () => {
     logger: silentLogger,
     // An embedder's authenticator that throws a plain error for a caller it does not know.
     auth: async (headers) => {
-      const token = headers.get("authorization");
-      if (token !== "Bearer fine" && token !== "Bearer broken") throw new Error("who is this?");
+      const token = headers.get("authorization") ?? "";
+      const name = token.replace(/^Bearer /, "");
+      if (!["fine", "broken", "leaving", "leaving-broken"].includes(name)) throw new Error("who is this?");
+      // As Bun does when it resets a socket that got no answer in time (server.idle_timeout).
+      if (name.startsWith("leaving")) client.abort();
       return {
         keyId: null,
-        name: token === "Bearer fine" ? "fine" : "broken",
+        name,
         tenant: "acme",
         role: "user",
         models: ["*"],
@@ -40,7 +45,7 @@ beforeAll(async () => {
     // A policy that fails with a plain error once the caller is known.
     policy: {
       admit(principal) {
-        if (principal.name === "broken") throw new Error("the policy store is down");
+        if (principal.name.endsWith("broken")) throw new Error("the policy store is down");
         return {};
       },
       record: () => 0,
@@ -58,6 +63,7 @@ const chat = (token: string) =>
   gateway.handle(
     new Request("http://localhost/v1/chat/completions", {
       method: "POST",
+      signal: client.signal,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
     }),
@@ -100,5 +106,35 @@ describe("the guard's steps in the model pipeline", () => {
     const stranger = await list("stranger");
     expect(stranger.status).toBe(401);
     expect(await rowOf(stranger)).toMatchObject({ status: 401, keyName: null });
+  });
+});
+
+describe("a client gone before its answer is recorded 499, as a stream's is, whatever the answer would have been", () => {
+  const leave = () => {
+    client = new AbortController();
+  };
+
+  test("an answer (GET /v1/models, the generic guard)", async () => {
+    leave();
+    const response = await gateway.handle(
+      new Request("http://localhost/v1/models", {
+        headers: { authorization: "Bearer leaving" },
+        signal: client.signal,
+      }),
+    );
+    expect(await rowOf(response)).toMatchObject({
+      status: 499,
+      keyName: "leaving",
+      errorClass: "client_closed",
+    });
+  });
+
+  test("a failure (a model call whose policy fails)", async () => {
+    leave();
+    const response = await chat("leaving-broken");
+    const row = await rowOf(response);
+    expect(row).toMatchObject({ status: 499, keyName: "leaving-broken", errorClass: "client_closed" });
+    // What it would have been told is kept for the operator.
+    expect(row.errorMessage).toContain("500");
   });
 });

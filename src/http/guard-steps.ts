@@ -25,6 +25,23 @@ import type { RequestRuntime } from "./request-runtime.ts";
  *         return steps.answered(call, response); }
  *   catch (error) { return steps.failed(call, error); } finally { steps.left(call); }
  */
+/**
+ * The record of an answer whose client had gone before it was ready: it left, or Bun reset its
+ * socket at `server.idle_timeout` while the answer waited (on a busy database, say). No status
+ * reached it, so the row says 499 as a stream's does, and names the answer it never got.
+ */
+function goneBefore(status: number, failure?: GatewayError): GatewayError {
+  const answer = failure ? `${status} ${failure.code}` : String(status);
+  return new GatewayError({
+    status: 499,
+    code: "client_closed",
+    message: `the client was gone before its answer (${answer})`,
+    ...(failure
+      ? { cause: failure, ...(failure.detail === undefined ? {} : { detail: failure.detail }) }
+      : {}),
+  });
+}
+
 export class GuardSteps {
   // The wrapped authenticator, made once per config version's own (a wrapper is a function of
   // the authenticator it wraps alone), not once per request.
@@ -65,7 +82,9 @@ export class GuardSteps {
 
   /** The handler's answer: the record ends with it, unless a stream defers the end. */
   answered(call: GuardedRequest, response: Response): Response {
-    if (!call.deferred) call.ledger.finish(response.status);
+    if (call.deferred) return response;
+    if (call.request.signal.aborted) call.ledger.finish(499, goneBefore(response.status));
+    else call.ledger.finish(response.status);
     return response;
   }
 
@@ -83,7 +102,10 @@ export class GuardSteps {
     if (failure.status === 500)
       this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
     // A client that left is recorded as such (499), though no status can reach it.
-    ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
+    if (failure.status === 499) ledger.finish(499, failure);
+    else if (call.request.signal.aborted)
+      ledger.finish(499, goneBefore(wireStatus(failure, dialect), failure));
+    else ledger.finish(wireStatus(failure, dialect), failure);
     if (call.deferred) call.leave();
     try {
       return errorResponse(failure, dialect, call.headers);

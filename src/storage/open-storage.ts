@@ -4,14 +4,18 @@ import { cannotOpen, isCannotOpen } from "./sqlite/cannot-open.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
 import type { Storage } from "./storage.ts";
 
-/** The store `storage.driver` names: SQLite at `storage.path`, or PostgreSQL at `storage.url`. */
-export async function openStorage(config: Config["storage"]): Promise<Storage> {
+/**
+ * The store `storage.driver` names: SQLite at `storage.path`, or PostgreSQL at `storage.url`.
+ * `idleTimeoutMs`: the serving node's `server.idle_timeout`, which bounds a PostgreSQL store call.
+ */
+export async function openStorage(config: Config["storage"], idleTimeoutMs?: number): Promise<Storage> {
   if (config.driver === "sqlite") return openSqliteAt(config.path);
   if (!config.url) throw new Error("storage.url is required with driver: postgres");
   return openPostgresStorage({
     url: config.url,
     pool: config.pool,
     statementTimeoutMs: config.statement_timeout,
+    idleTimeoutMs,
     connectTimeoutMs: config.connect_timeout,
     sslmode: config.sslmode,
     sslrootcert: config.sslrootcert,

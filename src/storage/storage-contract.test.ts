@@ -46,6 +46,15 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect((await keys.findByName(first.name)).map((k) => k.chain)).toEqual([first.id, undefined]);
     });
 
+    test("keys: createIfEmpty inserts on an empty store only, once however many nodes try at the same moment", async () => {
+      const database = await shared();
+      const nodes = await Promise.all([database.open(), database.open(), database.open()]);
+      const tried = nodes.flatMap((node) => [key(), key()].map((k) => node.keys.createIfEmpty?.(k)));
+      expect((await Promise.all(tried)).filter(Boolean).length).toBe(1);
+      expect(await nodes[0]!.keys.count()).toBe(1);
+      expect(await nodes[1]!.keys.createIfEmpty?.(key())).toBe(false);
+    });
+
     test("keys: revoke once, expiry, touch, and a change log another reader can follow", async () => {
       const { keys } = await fresh();
       const a = key();

@@ -13,6 +13,14 @@ import type { KeyRecord } from "./key-record.ts";
 export interface KeyStore {
   /** Inserts a new key; fails if the id or hash already exists. */
   create(record: KeyRecord): Promise<void>;
+  /**
+   * Inserts the key only if the store holds no key at all, the check and the insert one atomic
+   * step: of several processes bootstrapping an empty store at once, exactly one inserts its key
+   * (true); the others insert nothing (false). Optional, for an embedder's store written before it:
+   * without it the bootstrap counts, then creates (two processes starting at once on an empty
+   * store may then both create a key).
+   */
+  createIfEmpty?(record: KeyRecord): Promise<boolean>;
   getByHash(hash: string): Promise<KeyRecord | null>;
   getById(id: string): Promise<KeyRecord | null>;
   /** All keys with this exact name, newest first (rotation leaves several). */

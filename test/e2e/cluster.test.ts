@@ -707,6 +707,9 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       { url: node(A).url, adminKey },
       { name: "through-redis", rpm: 1_000_000 },
     );
+    // A first start reaches Redis for the first time: nothing is shared "again" yet.
+    expect(node(A).stderr.all).toMatch(/redis reachable: limits are shared across nodes\b/);
+    expect(node(A).stderr.all).not.toContain("shared across nodes again");
     const load = loadOver(key, [A, B, C]);
     await waitFor("load to be under way", () => load.statuses.length >= 20);
     await redis.kill();
@@ -735,6 +738,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       15_000,
     );
     for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    expect(node(A).stderr.all).toContain("redis reachable: limits are shared across nodes again");
     expect(await metrics()).toMatch(/^mindgw_cluster_redis_up 1$/m);
     await load.stop();
     // Through the whole outage and recovery, every request was served: none refused, none lost.

@@ -6,6 +6,7 @@
  * binary, and the local CLI (`keys`, `audit`) working on the same database.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { SQL } from "bun";
 import OpenAI from "openai";
 import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { allAuditRows } from "./harness/audit-kit.ts";
@@ -199,6 +200,103 @@ test("a Responses chain is stored in PostgreSQL, continued after a restart of th
     .then(() => null)
     .catch((error: unknown) => error);
   expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+}, 60_000);
+
+/** A node of its own on a fresh database: the mock model, `extra` merged over. */
+const ownNodeConfig = (url: string, extra: Record<string, unknown> = {}) => ({
+  storage: { driver: "postgres", url, pool: 3, sslmode: "disable", connect_timeout: "1s" },
+  providers: [{ name: "mock", type: "mock" }],
+  models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+  audit: { flush_ms: FLUSH_MS },
+  ...extra,
+});
+
+test("three nodes started at the same moment on an empty database create one admin key, printed by one of them", async () => {
+  // The race was lost only some of the time (2 keys in 2 of 4 starts): rounds, each on a database of its own.
+  for (let round = 1; round <= 6; round++) {
+    const url = await postgres.createDatabase(`bootstrap-race-${round}`);
+    const nodes = await Promise.all([1, 2, 3].map(() => fx.spawn({ config: ownNodeConfig(url) })));
+    expect(nodes.filter((node) => node.adminKey !== null).length).toBe(1);
+    const sql = new SQL({ url, max: 1 });
+    const [row] = await sql`SELECT count(*)::int AS n FROM api_keys WHERE role = 'admin'`;
+    await sql.close();
+    expect((row as { n: number }).n).toBe(1);
+    await Promise.all(nodes.map((node) => node.stop()));
+  }
+}, 120_000);
+
+test("a busy pool: calls beyond it get 503 storage_unavailable within the bound, not a reset, and their rows say so", async () => {
+  const url = await postgres.createDatabase("busy-pool");
+  // Store calls are bounded a second under the idle timeout (2 s here), not statement_timeout (30 s).
+  const node = await fx.spawn({
+    config: ownNodeConfig(url, {
+      server: { idle_timeout: "3s" },
+      storage: { driver: "postgres", url, pool: 2, sslmode: "disable", connect_timeout: "1s" },
+    }),
+  });
+  const key = node.adminKey ?? "";
+  const at = { url: node.url, adminKey: key };
+  // The key is in the node's cache before the database is busy.
+  expect((await chatAt(node.url, key)).status).toBe(200);
+
+  // Another session holds the tables every call below needs, until all are answered (or 20 s,
+  // a safety: calls that waited for the lock would be answered only after it is gone).
+  const locker = new SQL({ url, max: 1 });
+  let answeredAll = () => {};
+  const allAnswered = new Promise<void>((resolve) => {
+    answeredAll = resolve;
+  });
+  let locked = () => {};
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  let released = false;
+  const held = locker.begin(async (tx) => {
+    await tx`LOCK TABLE stored_responses, api_keys IN ACCESS EXCLUSIVE MODE`;
+    locked();
+    await Promise.race([allAnswered, Bun.sleep(20_000)]);
+    released = true;
+  });
+  await isLocked;
+  const responses = (i: number) =>
+    fetch(`${node.url}/v1/responses`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "x-request-id": `busy-${i}`,
+      },
+      body: JSON.stringify({ model: "mock", input: "hi", store: true }),
+    });
+  const keysList = () =>
+    fetch(`${node.url}/admin/api/keys`, {
+      headers: { authorization: `Bearer ${key}`, "x-request-id": "busy-keys" },
+    });
+  // Pool + 5 Responses calls (each stores its answer before it leaves) and an admin read.
+  const sent = [...Array.from({ length: 7 }, (_, i) => responses(i)), keysList()].map((call) =>
+    call.then(
+      async (response) => ({ response, body: await response.text(), underLock: !released }),
+      (error: unknown) => ({ reset: String(error) }),
+    ),
+  );
+  const answers = await Promise.all(sent);
+  answeredAll();
+  await held;
+  await locker.close();
+  for (const answer of answers) {
+    // Answered, never a reset socket, while the lock that held it was still there.
+    if (!("response" in answer)) throw new Error(`no answer: ${answer.reset}`);
+    expect(answer.underLock).toBe(true);
+    expect(answer.response.status).toBe(503);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "storage_unavailable" } });
+  }
+  // Each row says what its client got.
+  for (const answer of answers) {
+    if (!("response" in answer)) continue;
+    const id = answer.response.headers.get("x-request-id") ?? "";
+    const row = await auditRow(at, id);
+    expect(row).toMatchObject({ status: 503, errorClass: "storage_unavailable" });
+  }
 }, 60_000);
 
 describe("a worker connected to the node", () => {

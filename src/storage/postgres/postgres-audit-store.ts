@@ -7,6 +7,7 @@ import { auditThreadClient } from "../audit-thread-client.ts";
 import { LineClaims } from "../line-claims.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
+import type { PostgresCalls } from "./postgres-calls.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { auditMigrations } from "./postgres-migrations.ts";
@@ -35,6 +36,7 @@ class ProbeDone extends Error {}
  */
 export async function createPostgresAuditStore(
   sql: SQL,
+  calls: PostgresCalls,
   options: PostgresOptions,
 ): Promise<AuditStore & { close(): Promise<void> }> {
   await migratePostgres(sql, "audit", auditMigrations);
@@ -69,7 +71,7 @@ export async function createPostgresAuditStore(
     threadLines: claims,
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
-      const rows: PostgresAuditRow[] = await sql.unsafe(text, params);
+      const rows: PostgresAuditRow[] = await calls.statement((db) => db.unsafe(text, params));
       return rows.map((row) => ({
         record: postgresRowToRecord(row),
         position: { startedAt: asNumber(row.started_at), id: asNumber(row.id) },
@@ -78,12 +80,14 @@ export async function createPostgresAuditStore(
     // The tenant index's (tenant, started_at) range of each tenant; a query on the pool, so the
     // event loop serves on while PostgreSQL sums.
     async tenantUsage(tenants, from, to) {
-      const rows: TenantUsageRow[] = await sql`SELECT tenant, count(*) AS requests,
+      const rows: TenantUsageRow[] = await calls.statement(
+        (db) => db`SELECT tenant, count(*) AS requests,
           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd
         FROM audit_log
-        WHERE tenant = ANY(${sql.array([...tenants], "TEXT")}::text[]) AND started_at >= ${from} AND started_at < ${to}
+        WHERE tenant = ANY(${db.array([...tenants], "TEXT")}::text[]) AND started_at >= ${from} AND started_at < ${to}
           AND front_door <> 'admin'
-        GROUP BY tenant`;
+        GROUP BY tenant`,
+      );
       return new Map(
         rows.map((row) => [
           row.tenant,
@@ -97,21 +101,25 @@ export async function createPostgresAuditStore(
       );
     },
     async prune(before, limit) {
-      const [row] = await sql`WITH gone AS (
+      const [row] = await calls.statement(
+        (db) => db`WITH gone AS (
           DELETE FROM audit_log WHERE id IN
             (SELECT id FROM audit_log WHERE started_at < ${before} ORDER BY started_at, id LIMIT ${limit})
           RETURNING id
         ), bodies AS (DELETE FROM audit_bodies WHERE log_id IN (SELECT id FROM gone))
-        SELECT count(*) AS n FROM gone`;
+        SELECT count(*) AS n FROM gone`,
+      );
       return asNumber((row as { n: string }).n);
     },
     async alreadyStored(rows) {
       const span = auditRowSpan(rows);
       if (!span) return [];
-      const stored: { request_id: string; started_at: string | number }[] = await sql`
+      const stored: { request_id: string; started_at: string | number }[] = await calls.statement(
+        (db) => db`
         SELECT request_id, started_at FROM audit_log
         WHERE started_at BETWEEN ${span.from} AND ${span.to}
-          AND request_id = ANY(${sql.array(span.requestIds, "TEXT")}::text[])`;
+          AND request_id = ANY(${db.array(span.requestIds, "TEXT")}::text[])`,
+      );
       const held = new Set(
         stored.map((row) => rowKeyText({ requestId: row.request_id, startedAt: asNumber(row.started_at) })),
       );
@@ -119,7 +127,7 @@ export async function createPostgresAuditStore(
     },
     async probe() {
       try {
-        await sql.begin(async (tx) => {
+        await calls.transaction(async (tx) => {
           await tx`INSERT INTO audit_bodies (log_id) VALUES (-1) ON CONFLICT DO NOTHING`;
           throw new ProbeDone();
         });

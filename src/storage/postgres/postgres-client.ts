@@ -6,6 +6,11 @@ export interface PostgresOptions {
   /** Connections per node. */
   pool: number;
   statementTimeoutMs: number;
+  /**
+   * `server.idle_timeout` of the node this store serves, when it serves HTTP: a store call ends
+   * a second before it (postgres-calls.ts `storeCallBoundMs`), so its client hears the 503.
+   */
+  idleTimeoutMs?: number | undefined;
   connectTimeoutMs: number;
   /** libpq's `sslmode`; one given in the URL wins. */
   sslmode: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";

@@ -1,8 +1,30 @@
-import { unavailable } from "../../core/gateway-error.ts";
+import { errorText } from "../../audit/redact-body.ts";
+import { describeError } from "../../core/describe-error.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 
-/** What a request gets while the shared database cannot be reached. */
-export const storageUnavailable = () =>
-  unavailable("the database is unavailable; try again later", "storage_unavailable");
+/**
+ * What a request gets while the shared database cannot be reached (or does not answer in time).
+ * The client is told no more; `cause` (redacted, one line) goes to the log lines that report it,
+ * so they name what the database said ("sorry, too many clients already").
+ */
+export const storageUnavailable = (cause?: unknown) =>
+  new GatewayError({
+    status: 503,
+    code: "storage_unavailable",
+    message: "the database is unavailable; try again later",
+    retryable: true,
+    ...(cause === undefined ? {} : { cause, detail: errorText(withoutPassword(causeText(cause)), true) }),
+  });
+
+/** A connection URL's password, should an error quote the URL, is no log's business. */
+const withoutPassword = (text: string) => text.replace(/(\/\/[^/\s:@]+):[^@\s]*@/g, "$1:[redacted]@");
+
+/** The error and what it wraps, as far down as causes go (a timeout names the cancelled statement's error). */
+function causeText(error: unknown): string {
+  const inner = error instanceof Error ? error.cause : undefined;
+  const own = error instanceof Error ? error.message : describeError(error);
+  return inner === undefined ? own : `${own}: ${causeText(inner)}`;
+}
 
 /**
  * SQLSTATE classes and codes that mean "the database cannot serve now", as opposed to one
@@ -36,14 +58,4 @@ export function isPostgresUnavailable(error: unknown): boolean {
 export function isPostgresRejection(error: unknown): boolean {
   const state = field(error, "errno") ?? "";
   return REJECTED_STATES.some((pattern) => pattern.test(state));
-}
-
-/** Runs a store call; a lost database becomes the stable 503 `storage_unavailable`. */
-export async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isPostgresUnavailable(error)) throw storageUnavailable();
-    throw error;
-  }
 }

@@ -1,8 +1,8 @@
 import type { SQL } from "bun";
-import { keyRecordColumns } from "../key-record.ts";
+import { type KeyRecord, keyRecordColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
-import { guarded } from "./postgres-failure.ts";
+import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { keyMigrations } from "./postgres-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
@@ -16,84 +16,85 @@ const PAGE = 500;
  * change takes the next number while holding a transaction-scoped advisory lock, so numbers
  * commit in order and a reader that has seen N never later finds a smaller one appear.
  */
-export async function createPostgresKeyStore(sql: SQL): Promise<KeyStore> {
+export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Promise<KeyStore> {
   await migratePostgres(sql, "keys", keyMigrations);
-  const one = async (where: "id" | "hash", value: string) => {
-    const rows: KeyRow[] =
-      where === "id"
-        ? await sql`SELECT * FROM api_keys WHERE id = ${value}`
-        : await sql`SELECT * FROM api_keys WHERE hash = ${value}`;
-    return rows[0] ? keyRecordOf(rows[0]) : null;
-  };
-  /** Runs a change with the next seq, in commit order. */
-  const change = (work: (tx: SQL, seq: number) => Promise<unknown>) =>
-    sql.begin(async (tx) => {
+  const byId = (db: SQL, id: string) => db`SELECT * FROM api_keys WHERE id = ${id}`;
+  const first = (rows: KeyRow[]) => (rows[0] ? keyRecordOf(rows[0]) : null);
+  /** Runs a change with the next seq, in commit order; resolves with `work`'s result. */
+  const change = <T>(work: (tx: SQL, seq: number) => Promise<T>) =>
+    calls.transaction(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${CHANGE_LOCK})`;
       const [next] = await tx`SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM api_keys`;
-      await work(tx, asNumber((next as { seq: string }).seq));
+      return work(tx, asNumber((next as { seq: string }).seq));
     });
+  const insert = (tx: SQL, record: KeyRecord, seq: number) =>
+    tx`INSERT INTO api_keys ${tx({ ...keyRecordColumns(record), seq })}`;
 
   return {
-    create: (record) =>
-      guarded(async () => {
-        await change((tx, seq) => tx`INSERT INTO api_keys ${sql({ ...keyRecordColumns(record), seq })}`);
+    async create(record) {
+      await change((tx, seq) => insert(tx, record, seq));
+    },
+    // Under the change lock, as every insert is: of several nodes bootstrapping at once, one inserts.
+    createIfEmpty: (record) =>
+      change(async (tx, seq) => {
+        if ((await tx`SELECT 1 FROM api_keys LIMIT 1`).length > 0) return false;
+        await insert(tx, record, seq);
+        return true;
       }),
-    getByHash: (hash) => guarded(() => one("hash", hash)),
-    getById: (id) => guarded(() => one("id", id)),
-    findByName: (name) =>
-      guarded(async () => {
-        const rows: KeyRow[] =
-          await sql`SELECT * FROM api_keys WHERE name = ${name} ORDER BY created_at DESC, seq DESC`;
-        return rows.map(keyRecordOf);
-      }),
-    list: (filter = {}) =>
-      guarded(async () => {
-        const rows: KeyRow[] = await sql`SELECT * FROM api_keys ORDER BY created_at DESC, seq DESC`;
-        return rows
-          .map(keyRecordOf)
-          .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
-          .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
-      }),
-    count: () =>
-      guarded(async () => {
-        const [row] = await sql`SELECT count(*) AS n FROM api_keys`;
-        return asNumber((row as { n: string }).n);
-      }),
+    getByHash: async (hash) =>
+      first(await calls.statement((db) => db`SELECT * FROM api_keys WHERE hash = ${hash}`)),
+    getById: async (id) => first(await calls.statement((db) => byId(db, id))),
+    async findByName(name) {
+      const rows: KeyRow[] = await calls.statement(
+        (db) => db`SELECT * FROM api_keys WHERE name = ${name} ORDER BY created_at DESC, seq DESC`,
+      );
+      return rows.map(keyRecordOf);
+    },
+    async list(filter = {}) {
+      const rows: KeyRow[] = await calls.statement(
+        (db) => db`SELECT * FROM api_keys ORDER BY created_at DESC, seq DESC`,
+      );
+      return rows
+        .map(keyRecordOf)
+        .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
+        .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
+    },
+    async count() {
+      const [row] = await calls.statement((db) => db`SELECT count(*) AS n FROM api_keys`);
+      return asNumber((row as { n: string }).n);
+    },
     revoke: (id, at) =>
-      guarded(async () => {
-        await change(
-          (tx, seq) =>
-            tx`UPDATE api_keys SET revoked_at = ${at}, seq = ${seq} WHERE id = ${id} AND revoked_at IS NULL`,
-        );
-        return one("id", id);
+      change(async (tx, seq) => {
+        await tx`UPDATE api_keys SET revoked_at = ${at}, seq = ${seq} WHERE id = ${id} AND revoked_at IS NULL`;
+        return first(await byId(tx, id));
       }),
     setExpiresAt: (id, at) =>
-      guarded(async () => {
-        await change((tx, seq) => tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`);
-        return one("id", id);
+      change(async (tx, seq) => {
+        await tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`;
+        return first(await byId(tx, id));
       }),
-    touch: (lastUsed) =>
-      guarded(async () => {
-        if (lastUsed.size === 0) return;
-        const ids = [...lastUsed.keys()];
-        const times = ids.map((id) => lastUsed.get(id) ?? 0);
-        // One statement for the whole batch; the latest use wins across nodes.
-        await sql`UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at)
-          FROM (SELECT unnest(${sql.array(ids, "TEXT")}::text[]) AS id,
-                       unnest(${sql.array(times, "INT8")}::bigint[]) AS at) AS u
-          WHERE k.id = u.id`;
-      }),
-    cursor: () =>
-      guarded(async () => {
-        const [row] = await sql`SELECT COALESCE(MAX(seq), 0) AS s FROM api_keys`;
-        return asNumber((row as { s: string }).s);
-      }),
-    changedSince: (cursor) =>
-      guarded(async () => {
-        const rows: KeyRow[] =
-          await sql`SELECT * FROM api_keys WHERE seq > ${cursor} ORDER BY seq LIMIT ${PAGE}`;
-        const last = rows.at(-1);
-        return { records: rows.map(keyRecordOf), cursor: last ? asNumber(last.seq) : cursor };
-      }),
+    async touch(lastUsed) {
+      if (lastUsed.size === 0) return;
+      const ids = [...lastUsed.keys()];
+      const times = ids.map((id) => lastUsed.get(id) ?? 0);
+      // One statement for the whole batch; the latest use wins across nodes.
+      await calls.statement(
+        (db) => db`UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at)
+          FROM (SELECT unnest(${db.array(ids, "TEXT")}::text[]) AS id,
+                       unnest(${db.array(times, "INT8")}::bigint[]) AS at) AS u
+          WHERE k.id = u.id`,
+      );
+    },
+    async cursor() {
+      const [row] = await calls.statement((db) => db`SELECT COALESCE(MAX(seq), 0) AS s FROM api_keys`);
+      return asNumber((row as { s: string }).s);
+    },
+    async changedSince(cursor) {
+      const rows: KeyRow[] = await calls.statement(
+        (db) => db`SELECT * FROM api_keys WHERE seq > ${cursor} ORDER BY seq LIMIT ${PAGE}`,
+      );
+      const last = rows.at(-1);
+      return { records: rows.map(keyRecordOf), cursor: last ? asNumber(last.seq) : cursor };
+    },
   };
 }

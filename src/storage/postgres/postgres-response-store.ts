@@ -2,7 +2,7 @@ import type { SQL } from "bun";
 import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
-import { guarded } from "./postgres-failure.ts";
+import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { responseMigrations } from "./postgres-migrations.ts";
 
@@ -11,54 +11,58 @@ import { responseMigrations } from "./postgres-migrations.ts";
  * the follow-up lands. JSON is kept as text: the response reads back exactly as it was sent. A
  * chain is read in one recursive query.
  */
-export async function createPostgresResponseStore(sql: SQL): Promise<ResponseStore> {
+export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls): Promise<ResponseStore> {
   await migratePostgres(sql, "responses", responseMigrations);
   return {
-    save: (record) =>
-      guarded(async () => {
-        const row = {
-          tenant: record.tenant,
-          id: record.id,
-          response: JSON.stringify(record.response),
-          items: JSON.stringify(record.items),
-          created_at: record.createdAt,
-          holder: record.holder ?? null,
-          previous_id: record.previousId ?? null,
-        };
-        await sql`INSERT INTO stored_responses ${sql(row)}
+    async save(record) {
+      const row = {
+        tenant: record.tenant,
+        id: record.id,
+        response: JSON.stringify(record.response),
+        items: JSON.stringify(record.items),
+        created_at: record.createdAt,
+        holder: record.holder ?? null,
+        previous_id: record.previousId ?? null,
+      };
+      await calls.statement(
+        (db) => db`INSERT INTO stored_responses ${db(row)}
           ON CONFLICT (tenant, id) DO UPDATE
           SET response = excluded.response, items = excluded.items, created_at = excluded.created_at,
-            holder = excluded.holder, previous_id = excluded.previous_id`;
-      }),
-    get: (tenant, id) =>
-      guarded(async () => {
-        const rows: ResponseRow[] =
-          await sql`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
-        const row = rows[0];
-        return row ? storedResponseOf(row) : null;
-      }),
-    chain: (tenant, id) =>
-      guarded(async () => {
-        // The response and those it continues, by primary key each; UNION ends ids that loop.
-        const rows: ResponseRow[] = await sql`WITH RECURSIVE up(id) AS (
+            holder = excluded.holder, previous_id = excluded.previous_id`,
+      );
+    },
+    async get(tenant, id) {
+      const rows: ResponseRow[] = await calls.statement(
+        (db) => db`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,
+      );
+      const row = rows[0];
+      return row ? storedResponseOf(row) : null;
+    },
+    async chain(tenant, id) {
+      // The response and those it continues, by primary key each; UNION ends ids that loop.
+      const rows: ResponseRow[] = await calls.statement(
+        (db) => db`WITH RECURSIVE up(id) AS (
             SELECT ${id}::text
             UNION
             SELECT r.previous_id FROM stored_responses r JOIN up ON r.tenant = ${tenant} AND r.id = up.id
             WHERE r.previous_id IS NOT NULL
           )
-          SELECT r.* FROM up JOIN stored_responses r ON r.tenant = ${tenant} AND r.id = up.id`;
-        return chainOf(rows.map(storedResponseOf), id);
-      }),
-    delete: (tenant, id) =>
-      guarded(async () => {
-        const result = await sql`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
-        return result.count > 0;
-      }),
-    prune: (before, limit) =>
-      guarded(async () => {
-        const result = await sql`DELETE FROM stored_responses WHERE ctid IN
-          (SELECT ctid FROM stored_responses WHERE created_at < ${before} ORDER BY created_at LIMIT ${limit})`;
-        return result.count;
-      }),
+          SELECT r.* FROM up JOIN stored_responses r ON r.tenant = ${tenant} AND r.id = up.id`,
+      );
+      return chainOf(rows.map(storedResponseOf), id);
+    },
+    async delete(tenant, id) {
+      const result = await calls.statement(
+        (db) => db`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,
+      );
+      return result.count > 0;
+    },
+    async prune(before, limit) {
+      const result = await calls.statement(
+        (db) => db`DELETE FROM stored_responses WHERE ctid IN
+          (SELECT ctid FROM stored_responses WHERE created_at < ${before} ORDER BY created_at LIMIT ${limit})`,
+      );
+      return result.count;
+    },
   };
 }

@@ -5,7 +5,7 @@ import {
   shadowRecordSchema,
 } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
-import { guarded } from "./postgres-failure.ts";
+import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { shadowMigrations } from "./postgres-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
@@ -43,51 +43,49 @@ interface AggregateRow {
 }
 
 /** Shadow pairs in PostgreSQL (component `shadow`), the same table shape as SQLite's. */
-export async function createPostgresShadowStore(sql: SQL): Promise<ShadowStore> {
+export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls): Promise<ShadowStore> {
   await migratePostgres(sql, "shadow", shadowMigrations);
   return {
-    insert: (records) =>
-      guarded(async () => {
-        if (records.length === 0) return;
-        // One multi-row INSERT: one statement, one round trip per batch.
-        const rows = records.map((record) => {
-          const { agreement } = record;
-          return {
-            id: record.id,
-            at: record.at,
-            model: record.model,
-            tenant: record.tenant,
-            shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
-            exact: flag(agreement.exact),
-            similarity: agreement.similarity,
-            shadow_json_valid: flag(agreement.shadowJsonValid),
-            tools_agree: flag(agreement.toolsAgree),
-            primary_latency_ms: record.primary.latencyMs,
-            shadow_latency_ms: record.shadow.latencyMs,
-            primary_cost_usd: record.primary.costUsd,
-            shadow_cost_usd: record.shadow.costUsd,
-            record: JSON.stringify(record),
-          };
-        });
-        await sql`INSERT INTO shadow_pairs ${sql(rows)}`;
-      }),
-    list: (filter, beforeId, limit) =>
-      guarded(async () => {
-        const params: (string | number)[] = [];
-        let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params)}`;
-        if (beforeId !== null) {
-          params.push(beforeId);
-          text += ` AND seq < (SELECT seq FROM shadow_pairs WHERE id = $${params.length})`;
-        }
-        params.push(limit);
-        text += ` ORDER BY seq DESC LIMIT $${params.length}`;
-        const rows: { record: string }[] = await sql.unsafe(text, params);
-        return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
-      }),
-    aggregate: (filter) =>
-      guarded(async () => {
-        const params: (string | number)[] = [];
-        const rows: AggregateRow[] = await sql.unsafe(
+    async insert(records) {
+      if (records.length === 0) return;
+      // One multi-row INSERT: one statement, one round trip per batch.
+      const rows = records.map((record) => {
+        const { agreement } = record;
+        return {
+          id: record.id,
+          at: record.at,
+          model: record.model,
+          tenant: record.tenant,
+          shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
+          exact: flag(agreement.exact),
+          similarity: agreement.similarity,
+          shadow_json_valid: flag(agreement.shadowJsonValid),
+          tools_agree: flag(agreement.toolsAgree),
+          primary_latency_ms: record.primary.latencyMs,
+          shadow_latency_ms: record.shadow.latencyMs,
+          primary_cost_usd: record.primary.costUsd,
+          shadow_cost_usd: record.shadow.costUsd,
+          record: JSON.stringify(record),
+        };
+      });
+      await calls.statement((db) => db`INSERT INTO shadow_pairs ${db(rows)}`);
+    },
+    async list(filter, beforeId, limit) {
+      const params: (string | number)[] = [];
+      let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params)}`;
+      if (beforeId !== null) {
+        params.push(beforeId);
+        text += ` AND seq < (SELECT seq FROM shadow_pairs WHERE id = $${params.length})`;
+      }
+      params.push(limit);
+      text += ` ORDER BY seq DESC LIMIT $${params.length}`;
+      const rows: { record: string }[] = await calls.statement((db) => db.unsafe(text, params));
+      return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
+    },
+    async aggregate(filter) {
+      const params: (string | number)[] = [];
+      const rows: AggregateRow[] = await calls.statement((db) =>
+        db.unsafe(
           `SELECT model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok, avg(exact) AS exact_rate,
                   avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
                   avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
@@ -95,28 +93,30 @@ export async function createPostgresShadowStore(sql: SQL): Promise<ShadowStore> 
                   sum(shadow_cost_usd) AS shadow_cost
              FROM shadow_pairs WHERE ${where(filter, params)} GROUP BY model ORDER BY model`,
           params,
-        );
-        return rows.map(
-          (row): ShadowAggregate => ({
-            model: row.model,
-            pairs: asNumber(row.pairs),
-            shadowOk: asNumber(row.shadow_ok),
-            exactRate: numberOrNull(row.exact_rate),
-            meanSimilarity: row.mean_similarity,
-            shadowJsonValidRate: numberOrNull(row.json_rate),
-            toolAgreementRate: numberOrNull(row.tools_rate),
-            primaryLatencyMsMean: row.primary_latency,
-            shadowLatencyMsMean: row.shadow_latency,
-            primaryCostUsd: row.primary_cost,
-            shadowCostUsd: row.shadow_cost,
-          }),
-        );
-      }),
-    prune: (before, limit) =>
-      guarded(async () => {
-        const result = await sql`DELETE FROM shadow_pairs WHERE seq IN
-          (SELECT seq FROM shadow_pairs WHERE at < ${before} ORDER BY at LIMIT ${limit})`;
-        return result.count;
-      }),
+        ),
+      );
+      return rows.map(
+        (row): ShadowAggregate => ({
+          model: row.model,
+          pairs: asNumber(row.pairs),
+          shadowOk: asNumber(row.shadow_ok),
+          exactRate: numberOrNull(row.exact_rate),
+          meanSimilarity: row.mean_similarity,
+          shadowJsonValidRate: numberOrNull(row.json_rate),
+          toolAgreementRate: numberOrNull(row.tools_rate),
+          primaryLatencyMsMean: row.primary_latency,
+          shadowLatencyMsMean: row.shadow_latency,
+          primaryCostUsd: row.primary_cost,
+          shadowCostUsd: row.shadow_cost,
+        }),
+      );
+    },
+    async prune(before, limit) {
+      const result = await calls.statement(
+        (db) => db`DELETE FROM shadow_pairs WHERE seq IN
+          (SELECT seq FROM shadow_pairs WHERE at < ${before} ORDER BY at LIMIT ${limit})`,
+      );
+      return result.count;
+    },
   };
 }

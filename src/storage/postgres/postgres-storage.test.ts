@@ -7,6 +7,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import { openStorage } from "../open-storage.ts";
 import type { Storage } from "../storage.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
+import { postgresCalls } from "./postgres-calls.ts";
 import { connectPostgres } from "./postgres-client.ts";
 import {
   auditMigrations,
@@ -153,7 +154,7 @@ test("audit batches are written by a thread with a connection of its own: they l
   const url = await server.createDatabase();
   const settings = { ...options(url), pool: 1 };
   const sql = connectPostgres(settings);
-  const store = await createPostgresAuditStore(sql, settings);
+  const store = await createPostgresAuditStore(sql, postgresCalls(sql, undefined), settings);
   let release = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;

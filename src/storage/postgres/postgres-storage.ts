@@ -2,6 +2,7 @@ import type { Storage } from "../storage.ts";
 import { createPostgresAdminActionStore } from "./postgres-admin-action-store.ts";
 import { createPostgresAdminSessionStore } from "./postgres-admin-session-store.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
+import { postgresCalls, storeCallBoundMs } from "./postgres-calls.ts";
 import { connectPostgres, describeConnectFailure, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
@@ -10,7 +11,8 @@ import { createPostgresSpendStore } from "./postgres-spend-store.ts";
 
 /**
  * Every store on one PostgreSQL database that several nodes share. Opening migrates each
- * component (under an advisory lock, so nodes starting together apply each step once).
+ * component (under an advisory lock, so nodes starting together apply each step once); after
+ * that every store call is bounded (postgres-calls.ts).
  */
 export async function openPostgresStorage(options: PostgresOptions): Promise<Storage> {
   const sql = connectPostgres(options);
@@ -22,13 +24,14 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
   }
   try {
     // In sequence: each migration takes the same advisory lock anyway.
-    const keys = await createPostgresKeyStore(sql);
-    const spend = await createPostgresSpendStore(sql);
-    const responses = await createPostgresResponseStore(sql);
-    const audit = await createPostgresAuditStore(sql, options);
-    const adminActions = await createPostgresAdminActionStore(sql);
-    const adminSessions = await createPostgresAdminSessionStore(sql);
-    const shadow = await createPostgresShadowStore(sql);
+    const calls = postgresCalls(sql, storeCallBoundMs(options.statementTimeoutMs, options.idleTimeoutMs));
+    const keys = await createPostgresKeyStore(sql, calls);
+    const spend = await createPostgresSpendStore(sql, calls);
+    const responses = await createPostgresResponseStore(sql, calls);
+    const audit = await createPostgresAuditStore(sql, calls, options);
+    const adminActions = await createPostgresAdminActionStore(sql, calls);
+    const adminSessions = await createPostgresAdminSessionStore(sql, calls);
+    const shadow = await createPostgresShadowStore(sql, calls);
     return {
       keys,
       spend,

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { keyRecordColumns } from "../key-record.ts";
+import { type KeyRecord, keyRecordColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import { keyMigrations } from "./key-migrations.ts";
@@ -36,6 +36,13 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   const touchAll = db.transaction((entries: ReadonlyMap<string, number>) => {
     for (const [id, at] of entries) touch.run(at, id);
   });
+  const anyKey = db.query<{ one: number }, []>("SELECT 1 AS one FROM api_keys LIMIT 1");
+  // IMMEDIATE: the write lock is taken before the check, so no other process inserts in between.
+  const insertIfEmpty = db.transaction((record: KeyRecord) => {
+    if (anyKey.get()) return false;
+    insert.run(keyRecordColumns(record));
+    return true;
+  });
   const get = (id: string) => {
     const row = byId.get(id);
     return row ? keyRecordOf(row) : null;
@@ -44,6 +51,9 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   return {
     async create(record) {
       insert.run(keyRecordColumns(record));
+    },
+    async createIfEmpty(record) {
+      return insertIfEmpty.immediate(record);
     },
     async getByHash(hash) {
       const row = byHash.get(hash);

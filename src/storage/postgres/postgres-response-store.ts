@@ -49,6 +49,13 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
           SELECT r.* FROM up JOIN stored_responses r ON r.tenant = ${tenant} AND r.id = up.id`;
         return chainOf(rows.map(storedResponseOf), id);
       }),
+    responseOfItem: (tenant, itemId) =>
+      guarded(async () => {
+        // The index the triggers keep (postgres-migrations.ts, responses version 4).
+        const rows: { response_id: string }[] =
+          await sql`SELECT response_id FROM stored_response_items WHERE tenant = ${tenant} AND item_id = ${itemId}`;
+        return rows[0]?.response_id ?? null;
+      }),
     delete: (tenant, id) =>
       guarded(async () => {
         const result = await sql`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;

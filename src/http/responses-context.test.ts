@@ -5,6 +5,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { createMemoryResponseStore } from "../storage/memory/memory-response-store.ts";
 import { responsesContext } from "./responses-context.ts";
 
+/** A key of `tenant`, a configured tenant unless it is `default` (then a key outside every tenant). */
 const principal = (tenant: string): Principal => ({
   keyId: `key_${tenant}`,
   name: tenant,
@@ -13,6 +14,7 @@ const principal = (tenant: string): Principal => ({
   models: ["*"],
   limits: {},
   via: "key",
+  ...(tenant === "default" ? {} : { tenantRules: { bound: true, models: ["*"], hidden: [] } }),
 });
 
 const reply = (text: string) => ({
@@ -286,10 +288,67 @@ describe("responsesContext", () => {
     second.onResponse(answer(second.id, "echo again"));
     const stored = await waitFor("the second response", () => store.get("acme", second.id));
     expect(stored?.items[1]).toEqual(said);
-    // Another tenant's reference to it finds nothing.
-    expect(
-      (await responsesContext(store, principal("globex"), { model: "m", input }, fail)).referenced,
-    ).toBeUndefined();
+    // Another tenant's reference to it finds nothing: OpenAI's 404 for an unknown item.
+    const error = await rejection(responsesContext(store, principal("globex"), { model: "m", input }, fail));
+    expect([error.status, error.message]).toEqual([404, `Item with id 'msg_${hex}' not found.`]);
+  });
+
+  test("item_reference: an upstream's own item id is found in the caller's scope only; anything else is OpenAI's 404, on every route", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { model: "m", input: "hi" }, fail);
+    // A native answer: the upstream's ids, which say nothing of the response they came with.
+    const said = { id: "msg_up1", ...reply("the secret") };
+    first.onResponse({ id: "resp_up1", object: "response", output: [said] }, "openai");
+    await waitFor("the saved response", () => store.get("acme", "resp_up1"));
+    const input = [
+      { type: "item_reference", id: "msg_up1" },
+      { role: "user", content: "repeat the above" },
+    ];
+    const again = await responsesContext(store, acme, { model: "m", input }, fail);
+    expect([...(again.referenced ?? new Map())]).toEqual([["msg_up1", said]]);
+    for (const [who, id] of [
+      [principal("globex"), "msg_up1"],
+      [{ ...principal("default"), keyId: "key_other" }, "msg_up1"],
+      [acme, "msg_never_stored"],
+      [acme, "rs_up1"],
+    ] as const) {
+      const body = { model: "m", input: [{ type: "item_reference", id }, ...input.slice(1)] };
+      const error = await rejection(responsesContext(store, who, body, fail));
+      expect([error.status, error.code, error.param, error.message]).toEqual([
+        404,
+        "not_found",
+        "input",
+        `Item with id '${id}' not found.`,
+      ]);
+    }
+  });
+
+  test("item_reference: an item of the conversation continued is found there, a held one too", async () => {
+    const store = createMemoryResponseStore();
+    const said = { id: "msg_held", ...reply("from memory") };
+    const held = { id: "resp_unstored", items: [{ role: "user", content: "one" }, said], stored: false };
+    const body = {
+      input: [
+        { type: "item_reference", id: "msg_held" },
+        { role: "user", content: "two" },
+      ],
+      previous_response_id: held.id,
+    };
+    const next = await responsesContext(store, principal("acme"), body, fail, { held });
+    expect([...(next.referenced ?? new Map())]).toEqual([["msg_held", said]]);
+  });
+
+  test("conversation: refused, on every route (the gateway keeps no conversations, and passes none on)", async () => {
+    const store = createMemoryResponseStore();
+    for (const conversation of ["conv_of_someone_else", { id: "conv_1" }]) {
+      const error = await rejection(
+        responsesContext(store, principal("acme"), { model: "m", input: "x", conversation }, fail),
+      );
+      expect([error.status, error.param]).toEqual([400, "conversation"]);
+    }
+    const unset = await responsesContext(store, principal("acme"), { input: "x", conversation: null }, fail);
+    expect(unset.previous).toEqual([]);
   });
 
   test("a previous_response_id that is not a string is a 400", async () => {

@@ -17,6 +17,13 @@ const principal = (tenant: string): Principal => ({
   ...(tenant === "default" ? {} : { tenantRules: { bound: true, models: ["*"], hidden: [] } }),
 });
 
+/** A key whose tenant is a free label: no tenant of that name is configured. */
+const labelled = (keyId: string, tenant: string): Principal => ({
+  ...principal("default"),
+  keyId,
+  tenant,
+});
+
 const reply = (text: string) => ({
   type: "message",
   role: "assistant",
@@ -349,6 +356,45 @@ describe("responsesContext", () => {
     }
     const unset = await responsesContext(store, principal("acme"), { input: "x", conversation: null }, fail);
     expect(unset.previous).toEqual([]);
+  });
+
+  test("keys sharing a free tenant label share nothing; what the label's keys stored before is still theirs, continued in their own scope", async () => {
+    const store = createMemoryResponseStore();
+    const alice = labelled("key_alice", "acme");
+    const mallory = labelled("key_mallory", "acme");
+    const first = await responsesContext(store, alice, { input: "alice's" }, fail);
+    first.onResponse(answer(first.id, "echo alice's"));
+    expect(await store.get("default/key_alice", first.id)).not.toBeNull();
+    expect(await store.get("acme", first.id)).toBeNull();
+    const error = await rejection(
+      responsesContext(store, mallory, { input: "x", previous_response_id: first.id }, fail),
+    );
+    expect(error.code).toBe("previous_response_not_found");
+    // Stored under the label before it stopped being shared: the label's keys still continue it.
+    const whole = [{ type: "message", role: "user", content: "before" }, reply("echo before")];
+    await store.save({
+      tenant: "acme",
+      id: "resp_before",
+      response: answer("resp_before", "x"),
+      items: whole,
+      createdAt: 1,
+    });
+    const next = await responsesContext(
+      store,
+      alice,
+      { input: "after", previous_response_id: "resp_before" },
+      fail,
+    );
+    expect(next.previous).toEqual(whole);
+    next.onResponse(answer(next.id, "echo after"));
+    const stored = await store.get("default/key_alice", next.id);
+    expect(stored?.previousId).toBeUndefined();
+    expect(stored?.items.map((item) => item.content)).toEqual([
+      "before",
+      [{ type: "output_text", text: "echo before" }],
+      "after",
+      [{ type: "output_text", text: "echo after" }],
+    ]);
   });
 
   test("a previous_response_id that is not a string is a 400", async () => {

@@ -15,7 +15,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import { refuseConversation } from "../translate/responses/responses-settings-to-chat.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
-import { responseScope } from "./response-scope.ts";
+import { readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
 /** How a failed save of a request's response is logged (the caller gets a 503 instead of the answer). */
@@ -99,7 +99,10 @@ export async function responsesContext(
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const scope = responseScope(principal);
-  const previous = previousId && !held ? await storedConversation(store, scope, previousId) : null;
+  const previous =
+    previousId && !held
+      ? await readInScopes(principal, (readable) => storedConversation(store, readable, previousId))
+      : null;
   // Unknown to this scope is refused on every route, native ones included. In OpenAI's own words
   // (400 previous_response_not_found), which clients (Codex) read to send the whole conversation
   // again instead; so is a chain with a response gone, whose turns could only be sent upstream
@@ -107,13 +110,14 @@ export async function responsesContext(
   if (previousId && !held && (!previous || previous.missing))
     throw previousNotFound(previousId, previous?.missing);
   const history = held?.items ?? previous?.items ?? [];
-  // The row names the response it continues when the store holds that one. A held response the
-  // store does not (`store: false`) is in memory only: the row holds the conversation before it,
-  // and names none, so it reads back whole.
-  const inMemoryOnly = held !== undefined && !held.stored;
-  const storedBefore = inMemoryOnly ? held.items : [];
-  const parentId = inMemoryOnly ? undefined : previousId;
-  const referenced = await referencedItems(store, scope, history, inputItems(body.input));
+  // The row names the response it continues when the store holds that one in the caller's own
+  // scope. A held response the store does not (`store: false`) is in memory only, and one read
+  // from the caller's former scope (response-scope.ts) is not where this row goes: the row holds
+  // the conversation before it, and names none, so it reads back whole.
+  const chainedHere = held ? held.stored : previous?.response.tenant === scope;
+  const storedBefore = chainedHere ? [] : history;
+  const parentId = chainedHere ? previousId : undefined;
+  const referenced = await referencedItems(store, principal, history, inputItems(body.input));
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   let saving: Promise<GatewayError | undefined> | undefined;
@@ -160,13 +164,13 @@ export async function responsesContext(
 /**
  * The items the `item_reference`s of a request's `input` (and of the conversation it continues)
  * name: those of the conversation itself, then those of the caller's stored responses, looked up
- * in its scope. A reference of the input that names none is refused, in OpenAI's
+ * in the scopes it may read. A reference of the input that names none is refused, in OpenAI's
  * words: any other scope's item is unknown, and must not reach the upstream (it would resolve it
  * across the account every caller shares).
  */
 async function referencedItems(
   store: ResponseStore,
-  scope: string,
+  principal: Principal,
   history: readonly JsonObject[],
   input: readonly unknown[],
 ): Promise<ReferencedItems> {
@@ -180,12 +184,16 @@ async function referencedItems(
     ids.filter((id) => !referenced.has(id)),
     {
       items: async (responseId) => {
-        const found = await store.get(scope, responseId);
+        const found = await readInScopes(principal, (scope) => store.get(scope, responseId));
         return found ? withItemIds(found.items, found.id) : undefined;
       },
       ...(store.responseOfItem
         ? {
-            responseOf: async (itemId: string) => (await store.responseOfItem?.(scope, itemId)) ?? undefined,
+            responseOf: async (itemId: string) =>
+              (await readInScopes(
+                principal,
+                async (scope) => (await store.responseOfItem?.(scope, itemId)) ?? null,
+              )) ?? undefined,
           }
         : {}),
     },

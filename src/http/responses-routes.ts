@@ -12,7 +12,7 @@ import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
-import { responseScope } from "./response-scope.ts";
+import { readInScopes } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -52,14 +52,17 @@ type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; par
  * one the gateway built by translation is served from the gateway's store.
  */
 export function responsesRoutes(deps: ResponsesRouteDeps) {
-  /** The caller's response `id` as `read` reads it in the caller's scope, or a 404 in OpenAI's words. */
+  /**
+   * The caller's response `id` as `read` reads it in the scopes the caller may read
+   * (response-scope.ts), or a 404 in OpenAI's words.
+   */
   async function found<T>(
     principal: Principal,
     id: string,
     read: (scope: string) => Promise<T | null>,
   ): Promise<T> {
     requireArea(principal, "models");
-    const response = await read(responseScope(principal));
+    const response = await readInScopes(principal, read);
     if (!response) throw notFound(`Response with id '${id}' not found.`);
     return response;
   }
@@ -146,7 +149,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "DELETE", path);
         if (!upstream && !deps.store.delete) throw badRequest("this gateway's response store cannot delete");
-        await deps.store.delete?.(responseScope(principal), params.id);
+        await deps.store.delete?.(stored.tenant, params.id);
         if (upstream) return relay(upstream, headers);
         return Response.json({ id: params.id, object: "response", deleted: true }, { headers });
       }),

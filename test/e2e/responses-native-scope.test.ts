@@ -6,7 +6,9 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Stored Responses on a native route (an upstream that serves the Responses API itself): every
 // key and tenant shares the gateway's upstream account, which resolves ids across the whole
-// account. So no id the caller's scope does not hold reaches it (an item's, a conversation's).
+// account. So no id the caller's scope does not hold reaches it (an item's, a conversation's),
+// and the upstream's failures on a stored response's reads and deletes are said in the gateway's
+// words, its copy kept until the upstream let go of it.
 
 const UPSTREAM_KEY = "sk-proj-REALSECRET-5678";
 const JSON_TYPE = { "content-type": "application/json" };
@@ -118,5 +120,73 @@ describe("ids the caller's scope does not hold never reach the shared upstream a
       expect(error.message).toContain("Conversations API");
     }
     expect(up.requests.length).toBe(before);
+  });
+});
+
+describe("a stored response's reads and deletes where the upstream holds it", () => {
+  const REFUSAL = JSON.stringify({
+    error: {
+      message: `Incorrect API key provided: ${UPSTREAM_KEY}.`,
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+    },
+  });
+
+  test("credentials refused (401): a 502 in the gateway's words, the upstream's text never shown; a failed DELETE keeps the response", async () => {
+    await created(ka, "resp_up3", "msg_up3");
+    for (const [method, path] of [
+      ["GET", "/responses/resp_up3"],
+      ["GET", "/responses/resp_up3/input_items"],
+      ["DELETE", "/responses/resp_up3"],
+    ] as const) {
+      up.queue({ status: 401, headers: JSON_TYPE, body: REFUSAL });
+      const refused = await call(ka, method, path);
+      const text = await refused.text();
+      expect([method, path, refused.status]).toEqual([method, path, 502]);
+      expect(JSON.parse(text).error.message).toBe("upstream native rejected the gateway's credentials");
+      expect(text).not.toContain("REALSECRET");
+    }
+    // Still held upstream, still the caller's: read through once the upstream answers again.
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up3", "msg_up3") });
+    const read = await call(ka, "GET", "/responses/resp_up3");
+    expect(read.status).toBe(200);
+    expect(up.requests.at(-1)).toMatchObject({ method: "GET", path: "/v1/responses/resp_up3" });
+  });
+
+  test("a server fault (500) is said as a model call's and keeps the response; a 429 keeps its Retry-After", async () => {
+    await created(ka, "resp_up4", "msg_up4");
+    const fault = JSON.stringify({ error: { message: "The server had an error", type: "server_error" } });
+    up.queue({ status: 500, headers: JSON_TYPE, body: fault });
+    const failed = await call(ka, "DELETE", "/responses/resp_up4");
+    expect(failed.status).toBe(500);
+    await failed.arrayBuffer();
+    up.queue({ status: 429, headers: { ...JSON_TYPE, "retry-after": "7" }, body: fault });
+    const limited = await call(ka, "GET", "/responses/resp_up4");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("7");
+    await limited.arrayBuffer();
+    // The DELETE that failed left it stored: it is deleted once the upstream does.
+    up.queue({ headers: JSON_TYPE, body: '{"id":"resp_up4","object":"response","deleted":true}' });
+    const deleted = await call(ka, "DELETE", "/responses/resp_up4");
+    expect(await deleted.json()).toEqual({ id: "resp_up4", object: "response", deleted: true });
+    const calls = up.requests.length;
+    expect((await call(ka, "GET", "/responses/resp_up4")).status).toBe(404);
+    expect(up.requests.length).toBe(calls);
+  });
+
+  test("an upstream that holds it no longer (404): the gateway's 404, and a DELETE forgets it", async () => {
+    await created(ka, "resp_up5", "msg_up5");
+    const missing = JSON.stringify({
+      error: { message: "Response with id 'resp_up5' not found.", code: null },
+    });
+    up.queue({ status: 404, headers: JSON_TYPE, body: missing });
+    const read = await call(ka, "GET", "/responses/resp_up5");
+    expect(read.status).toBe(404);
+    expect((await errorOf(read)).message).toBe("Response with id 'resp_up5' not found.");
+    up.queue({ status: 404, headers: JSON_TYPE, body: missing });
+    expect((await call(ka, "DELETE", "/responses/resp_up5")).status).toBe(404);
+    const calls = up.requests.length;
+    expect((await call(ka, "GET", "/responses/resp_up5")).status).toBe(404);
+    expect(up.requests.length).toBe(calls);
   });
 });

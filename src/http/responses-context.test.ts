@@ -5,6 +5,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { createMemoryResponseStore } from "../storage/memory/memory-response-store.ts";
 import { responsesContext } from "./responses-context.ts";
 
+/** A key of `tenant`, a configured tenant unless it is `default` (then a key outside every tenant). */
 const principal = (tenant: string): Principal => ({
   keyId: `key_${tenant}`,
   name: tenant,
@@ -13,6 +14,14 @@ const principal = (tenant: string): Principal => ({
   models: ["*"],
   limits: {},
   via: "key",
+  ...(tenant === "default" ? {} : { tenantRules: { bound: true, models: ["*"], hidden: [] } }),
+});
+
+/** A key whose tenant is a free label: no tenant of that name is configured. */
+const labelled = (keyId: string, tenant: string): Principal => ({
+  ...principal("default"),
+  keyId,
+  tenant,
 });
 
 const reply = (text: string) => ({
@@ -286,10 +295,106 @@ describe("responsesContext", () => {
     second.onResponse(answer(second.id, "echo again"));
     const stored = await waitFor("the second response", () => store.get("acme", second.id));
     expect(stored?.items[1]).toEqual(said);
-    // Another tenant's reference to it finds nothing.
-    expect(
-      (await responsesContext(store, principal("globex"), { model: "m", input }, fail)).referenced,
-    ).toBeUndefined();
+    // Another tenant's reference to it finds nothing: OpenAI's 404 for an unknown item.
+    const error = await rejection(responsesContext(store, principal("globex"), { model: "m", input }, fail));
+    expect([error.status, error.message]).toEqual([404, `Item with id 'msg_${hex}' not found.`]);
+  });
+
+  test("item_reference: an upstream's own item id is found in the caller's scope only; anything else is OpenAI's 404, on every route", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { model: "m", input: "hi" }, fail);
+    // A native answer: the upstream's ids, which say nothing of the response they came with.
+    const said = { id: "msg_up1", ...reply("the secret") };
+    first.onResponse({ id: "resp_up1", object: "response", output: [said] }, "openai");
+    await waitFor("the saved response", () => store.get("acme", "resp_up1"));
+    const input = [
+      { type: "item_reference", id: "msg_up1" },
+      { role: "user", content: "repeat the above" },
+    ];
+    const again = await responsesContext(store, acme, { model: "m", input }, fail);
+    expect([...(again.referenced ?? new Map())]).toEqual([["msg_up1", said]]);
+    for (const [who, id] of [
+      [principal("globex"), "msg_up1"],
+      [{ ...principal("default"), keyId: "key_other" }, "msg_up1"],
+      [acme, "msg_never_stored"],
+      [acme, "rs_up1"],
+    ] as const) {
+      const body = { model: "m", input: [{ type: "item_reference", id }, ...input.slice(1)] };
+      const error = await rejection(responsesContext(store, who, body, fail));
+      expect([error.status, error.code, error.param, error.message]).toEqual([
+        404,
+        "not_found",
+        "input",
+        `Item with id '${id}' not found.`,
+      ]);
+    }
+  });
+
+  test("item_reference: an item of the conversation continued is found there, a held one too", async () => {
+    const store = createMemoryResponseStore();
+    const said = { id: "msg_held", ...reply("from memory") };
+    const held = { id: "resp_unstored", items: [{ role: "user", content: "one" }, said], stored: false };
+    const body = {
+      input: [
+        { type: "item_reference", id: "msg_held" },
+        { role: "user", content: "two" },
+      ],
+      previous_response_id: held.id,
+    };
+    const next = await responsesContext(store, principal("acme"), body, fail, { held });
+    expect([...(next.referenced ?? new Map())]).toEqual([["msg_held", said]]);
+  });
+
+  test("conversation: refused, on every route (the gateway keeps no conversations, and passes none on)", async () => {
+    const store = createMemoryResponseStore();
+    for (const conversation of ["conv_of_someone_else", { id: "conv_1" }]) {
+      const error = await rejection(
+        responsesContext(store, principal("acme"), { model: "m", input: "x", conversation }, fail),
+      );
+      expect([error.status, error.param]).toEqual([400, "conversation"]);
+    }
+    const unset = await responsesContext(store, principal("acme"), { input: "x", conversation: null }, fail);
+    expect(unset.previous).toEqual([]);
+  });
+
+  test("keys sharing a free tenant label share nothing; what the label's keys stored before is still theirs, continued in their own scope", async () => {
+    const store = createMemoryResponseStore();
+    const alice = labelled("key_alice", "acme");
+    const mallory = labelled("key_mallory", "acme");
+    const first = await responsesContext(store, alice, { input: "alice's" }, fail);
+    first.onResponse(answer(first.id, "echo alice's"));
+    expect(await store.get("default/key_alice", first.id)).not.toBeNull();
+    expect(await store.get("acme", first.id)).toBeNull();
+    const error = await rejection(
+      responsesContext(store, mallory, { input: "x", previous_response_id: first.id }, fail),
+    );
+    expect(error.code).toBe("previous_response_not_found");
+    // Stored under the label before it stopped being shared: the label's keys still continue it.
+    const whole = [{ type: "message", role: "user", content: "before" }, reply("echo before")];
+    await store.save({
+      tenant: "acme",
+      id: "resp_before",
+      response: answer("resp_before", "x"),
+      items: whole,
+      createdAt: 1,
+    });
+    const next = await responsesContext(
+      store,
+      alice,
+      { input: "after", previous_response_id: "resp_before" },
+      fail,
+    );
+    expect(next.previous).toEqual(whole);
+    next.onResponse(answer(next.id, "echo after"));
+    const stored = await store.get("default/key_alice", next.id);
+    expect(stored?.previousId).toBeUndefined();
+    expect(stored?.items.map((item) => item.content)).toEqual([
+      "before",
+      [{ type: "output_text", text: "echo before" }],
+      "after",
+      [{ type: "output_text", text: "echo after" }],
+    ]);
   });
 
   test("a previous_response_id that is not a string is a 400", async () => {

@@ -7,9 +7,15 @@ import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems, inputItems } from "../translate/responses/input-items.ts";
-import { resolveItemReferences, withReferencesResolved } from "../translate/responses/item-references.ts";
+import {
+  type ReferencedItems,
+  referencedIds,
+  resolveItemReferences,
+  withReferencesResolved,
+} from "../translate/responses/item-references.ts";
+import { refuseConversation } from "../translate/responses/responses-settings-to-chat.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
-import { responseScope } from "./response-scope.ts";
+import { readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
 /** How a failed save of a request's response is logged (the caller gets a 503 instead of the answer). */
@@ -71,8 +77,10 @@ export interface ContextOptions {
  * cannot be continued: the same 400, so the client sends the whole conversation again. The answer
  * leaves only once stored (`saved`: a client may continue from it the moment it reads it, on any
  * node); `store: false` answers without storing, and waits for nothing; a compaction (`compact`)
- * is never stored. The `item_reference`s of the request (and of its chain) are looked up in the
- * same scope (item-references.ts). A WebSocket turn continuing a response its connection holds
+ * is never stored. The `item_reference`s of the request are looked up in the same scope
+ * (item-references.ts), and in the conversation it continues; one found in neither is OpenAI's
+ * 404 for an unknown item, on every route. A `conversation` (OpenAI's Conversations API) is
+ * refused: the gateway keeps none. A WebSocket turn continuing a response its connection holds
  * (`held`) takes the conversation from memory, and is stored as the same turn over HTTP would be.
  */
 export async function responsesContext(
@@ -83,31 +91,33 @@ export async function responsesContext(
   options: ContextOptions = {},
 ): Promise<StoringContext> {
   const { compact = false, held } = options;
+  // Callers share the gateway's upstream account: an id the gateway did not give this scope must
+  // not reach it, be it a response's, an item's or a conversation's.
+  refuseConversation(body);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const scope = responseScope(principal);
-  const previous = previousId && !held ? await storedConversation(store, scope, previousId) : null;
-  // Unknown to this scope is refused on every route, native ones included: callers share the
-  // gateway's upstream account, so an id the gateway did not give this scope must not reach it.
-  // In OpenAI's own words (400 previous_response_not_found), which clients (Codex) read to send
-  // the whole conversation again instead; so is a chain with a response gone, whose turns could
-  // only be sent upstream with a gap.
+  const previous =
+    previousId && !held
+      ? await readInScopes(principal, (readable) => storedConversation(store, readable, previousId))
+      : null;
+  // Unknown to this scope is refused on every route, native ones included. In OpenAI's own words
+  // (400 previous_response_not_found), which clients (Codex) read to send the whole conversation
+  // again instead; so is a chain with a response gone, whose turns could only be sent upstream
+  // with a gap.
   if (previousId && !held && (!previous || previous.missing))
     throw previousNotFound(previousId, previous?.missing);
   const history = held?.items ?? previous?.items ?? [];
-  // The row names the response it continues when the store holds that one. A held response the
-  // store does not (`store: false`) is in memory only: the row holds the conversation before it,
-  // and names none, so it reads back whole.
-  const inMemoryOnly = held !== undefined && !held.stored;
-  const storedBefore = inMemoryOnly ? held.items : [];
-  const parentId = inMemoryOnly ? undefined : previousId;
-  // Items sent back by id alone (`item_reference`), looked up in the same scope.
-  const referenced = await resolveItemReferences([...history, ...inputItems(body.input)], async (id) => {
-    const stored = await store.get(scope, id);
-    return stored ? withItemIds(stored.items, stored.id) : undefined;
-  });
+  // The row names the response it continues when the store holds that one in the caller's own
+  // scope. A held response the store does not (`store: false`) is in memory only, and one read
+  // from the caller's former scope (response-scope.ts) is not where this row goes: the row holds
+  // the conversation before it, and names none, so it reads back whole.
+  const chainedHere = held ? held.stored : previous?.response.tenant === scope;
+  const storedBefore = chainedHere ? [] : history;
+  const parentId = chainedHere ? previousId : undefined;
+  const referenced = await referencedItems(store, principal, history, inputItems(body.input));
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   let saving: Promise<GatewayError | undefined> | undefined;
@@ -150,6 +160,58 @@ export async function responsesContext(
     },
   };
 }
+
+/**
+ * The items the `item_reference`s of a request's `input` (and of the conversation it continues)
+ * name: those of the conversation itself, then those of the caller's stored responses, looked up
+ * in the scopes it may read. A reference of the input that names none is refused, in OpenAI's
+ * words: any other scope's item is unknown, and must not reach the upstream (it would resolve it
+ * across the account every caller shares).
+ */
+async function referencedItems(
+  store: ResponseStore,
+  principal: Principal,
+  history: readonly JsonObject[],
+  input: readonly unknown[],
+): Promise<ReferencedItems> {
+  const ids = referencedIds([...history, ...input]);
+  if (ids.length === 0) return new Map();
+  const referenced = new Map<string, JsonObject>();
+  for (const item of history) {
+    if (typeof item.id === "string" && ids.includes(item.id)) referenced.set(item.id, item);
+  }
+  const stored = await resolveItemReferences(
+    ids.filter((id) => !referenced.has(id)),
+    {
+      items: async (responseId) => {
+        const found = await readInScopes(principal, (scope) => store.get(scope, responseId));
+        return found ? withItemIds(found.items, found.id) : undefined;
+      },
+      ...(store.responseOfItem
+        ? {
+            responseOf: async (itemId: string) =>
+              (await readInScopes(
+                principal,
+                async (scope) => (await store.responseOfItem?.(scope, itemId)) ?? null,
+              )) ?? undefined,
+          }
+        : {}),
+    },
+  );
+  for (const [id, item] of stored) referenced.set(id, item);
+  const unknown = referencedIds(input).find((id) => !referenced.has(id));
+  if (unknown !== undefined) throw itemNotFound(unknown);
+  return referenced;
+}
+
+/** OpenAI's answer for an item it does not hold (a 404 naming `input`, as it words it). */
+const itemNotFound = (id: string) =>
+  new GatewayError({
+    status: 404,
+    code: "not_found",
+    message: `Item with id '${id}' not found.`,
+    param: "input",
+  });
 
 /**
  * OpenAI's 400 for a `previous_response_id` it does not hold; `missing` names the response its

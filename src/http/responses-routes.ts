@@ -5,6 +5,8 @@ import { requireArea } from "../auth/roles.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
+import { readErrorText } from "../providers/http/read-bounded.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientIpOf } from "./client-of.ts";
@@ -12,7 +14,7 @@ import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
-import { responseScope } from "./response-scope.ts";
+import { readInScopes } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -42,25 +44,35 @@ export interface ResponsesRouteDeps {
   readonly maxBody: () => number;
 }
 
+/** A stored response's holder (its provider's name) and what it answered. */
+interface FromHolder {
+  readonly answer: Response;
+  readonly holder: string;
+}
+
 type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
 
 /**
  * Stored Responses API answers, read within the caller's scope only (its tenant's, or its own
  * outside every tenant: response-scope.ts): any other scope's id answers exactly like an unknown
- * one, so ids reveal nothing across tenants or across keys. A response an
- * upstream answered natively is read (and deleted) where it is held, as the upstream answers;
- * one the gateway built by translation is served from the gateway's store.
+ * one, so ids reveal nothing across tenants or across keys. A response an upstream answered
+ * natively is read (and deleted) where it is held: its answer relayed, its failures said as a
+ * model call's are (`relay`), and the gateway's copy deleted only once the holder no longer holds
+ * it. One the gateway built by translation is served from the gateway's store.
  */
 export function responsesRoutes(deps: ResponsesRouteDeps) {
-  /** The caller's response `id` as `read` reads it in the caller's scope, or a 404 in OpenAI's words. */
+  /**
+   * The caller's response `id` as `read` reads it in the scopes the caller may read
+   * (response-scope.ts), or a 404 in OpenAI's words.
+   */
   async function found<T>(
     principal: Principal,
     id: string,
     read: (scope: string) => Promise<T | null>,
   ): Promise<T> {
     requireArea(principal, "models");
-    const response = await read(responseScope(principal));
-    if (!response) throw notFound(`Response with id '${id}' not found.`);
+    const response = await readInScopes(principal, read);
+    if (!response) throw responseNotFound(id);
     return response;
   }
 
@@ -74,17 +86,17 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
    * caller's `traceparent` (and `tracestate`) passed on, as a model call's would be with tracing
    * unset.
    */
-  function fromHolder(
+  async function fromHolder(
     stored: StoredResponse,
     tenant: string,
     request: Request,
     ledger: RequestLedger,
     method: "GET" | "DELETE",
     path: string,
-  ) {
+  ): Promise<FromHolder | undefined> {
     const holder = stored.holder ? deps.holder?.(stored.holder, tenant) : undefined;
     if (!holder?.forward) return undefined;
-    return holder.forward({
+    const answer = await holder.forward({
       method,
       path,
       query: queryOf(request.url),
@@ -93,15 +105,40 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       ...passedOnContext(ledger.traceparent, ledger.tracestate),
       signal: request.signal,
     });
+    return { answer, holder: holder.name };
   }
 
-  /** An upstream's answer relayed as it came, under the gateway's own headers. */
-  async function relay(upstream: Response, headers: Record<string, string>): Promise<Response> {
-    const type = upstream.headers.get("content-type") ?? "application/json";
-    return new Response(await upstream.arrayBuffer(), {
-      status: upstream.status,
+  /**
+   * The holder's answer: a 2xx relayed as it came, under the gateway's own headers; null for a 404
+   * (it holds the response no longer). Any other failure is judged as a model call's is
+   * (upstream-failure.ts) and thrown: its credentials refused are a 502 in the gateway's words
+   * (the upstream's text, which may quote its key, never reaches the caller), a 429 a 429 with
+   * its Retry-After, a server fault retryable.
+   */
+  async function relay(
+    { answer, holder }: FromHolder,
+    headers: Record<string, string>,
+  ): Promise<Response | null> {
+    if (answer.status === 404) {
+      await answer.body?.cancel();
+      return null;
+    }
+    if (!answer.ok) {
+      const text = await readErrorText(answer, holder);
+      throw upstreamFailure(holder, { status: answer.status, headers: answer.headers, text }, "openai");
+    }
+    const type = answer.headers.get("content-type") ?? "application/json";
+    return new Response(await answer.arrayBuffer(), {
+      status: answer.status,
       headers: { ...headers, "content-type": type },
     });
+  }
+
+  /** The holder's answer to a read, a 404 in OpenAI's words when it holds the response no longer. */
+  async function relayRead(upstream: FromHolder, id: string, headers: Record<string, string>) {
+    const answer = await relay(upstream, headers);
+    if (!answer) throw responseNotFound(id);
+    return answer;
   }
 
   // Their own front door: a read is no generation, so its span, metrics and audit row say so.
@@ -112,15 +149,10 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
-        const upstream = await fromHolder(
-          stored,
-          principal.tenant,
-          request,
-          ledger,
-          "GET",
-          `/responses/${encodeURIComponent(params.id)}`,
-        );
-        return upstream ? relay(upstream, headers) : Response.json(stored.response, { headers });
+        const path = `/responses/${encodeURIComponent(params.id)}`;
+        const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
+        if (upstream) return relayRead(upstream, params.id, headers);
+        return Response.json(stored.response, { headers });
       }),
     )
     .get("/v1/responses/:id/input_items", ({ request, server, params }: Context) =>
@@ -133,7 +165,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const stored = conversation.response;
         const path = `/responses/${encodeURIComponent(params.id)}/input_items`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
-        if (upstream) return relay(upstream, headers);
+        if (upstream) return relayRead(upstream, params.id, headers);
         const output = Array.isArray(stored.response.output) ? stored.response.output.length : 0;
         const { items } = conversation;
         const input = items.slice(0, Math.max(0, items.length - output));
@@ -146,9 +178,12 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "DELETE", path);
         if (!upstream && !deps.store.delete) throw badRequest("this gateway's response store cannot delete");
-        await deps.store.delete?.(responseScope(principal), params.id);
-        if (upstream) return relay(upstream, headers);
-        return Response.json({ id: params.id, object: "response", deleted: true }, { headers });
+        // The gateway's copy goes only once the holder let go of it (deleted it, or holds it no
+        // longer): a holder that failed still holds it, and the caller may try again.
+        const answered = upstream ? await relay(upstream, headers) : undefined;
+        await deps.store.delete?.(stored.tenant, params.id);
+        if (answered === null) throw responseNotFound(params.id);
+        return answered ?? Response.json({ id: params.id, object: "response", deleted: true }, { headers });
       }),
     );
   const serveModel = deps.serveModel;
@@ -172,3 +207,6 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   }
   return app;
 }
+
+/** OpenAI's 404 for a response it does not hold (or that is not the caller's). */
+const responseNotFound = (id: string) => notFound(`Response with id '${id}' not found.`);

@@ -181,6 +181,28 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await responses.get("acme", "resp_1")).not.toBeNull();
     });
 
+    test("responses: an output item's response is found by the item's id, within the tenant; gone with the response", async () => {
+      const { responses } = await fresh();
+      const answered = (tenant: string, id: string, itemIds: string[]): StoredResponse => ({
+        ...stored(tenant, id),
+        response: { id, output: [...itemIds.map((item) => ({ type: "message", id: item })), "odd", {}] },
+      });
+      await responses.save(answered("acme", "resp_a", ["msg_up1", "rs_up1", "msg_up1"]));
+      await responses.save(answered("globex", "resp_g", ["msg_up2"]));
+      expect(await responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_a");
+      expect(await responses.responseOfItem?.("acme", "rs_up1")).toBe("resp_a");
+      // An input item is no output item; another tenant's item is unknown.
+      expect(await responses.responseOfItem?.("acme", "msg_unknown")).toBeNull();
+      expect(await responses.responseOfItem?.("acme", "msg_up2")).toBeNull();
+      expect(await responses.responseOfItem?.("globex", "msg_up2")).toBe("resp_g");
+      await responses.save(answered("acme", "resp_b", ["msg_up3"]));
+      await responses.delete?.("acme", "resp_b");
+      expect(await responses.responseOfItem?.("acme", "msg_up3")).toBeNull();
+      await responses.save({ ...answered("acme", "resp_old", ["msg_up4"]), createdAt: 1 });
+      await responses.prune(2, 10);
+      expect(await responses.responseOfItem?.("acme", "msg_up4")).toBeNull();
+    });
+
     test("responses: a chain read in one go, oldest first, each turn stored once; a response gone is named", async () => {
       const { responses } = await fresh();
       const turn = (id: string, previousId?: string): StoredResponse => ({

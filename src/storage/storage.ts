@@ -130,6 +130,14 @@ export interface ResponseStore {
    * is walked a `get` at a time (response-chain.ts).
    */
   chain?(tenant: string, id: string): Promise<ResponseChain | null>;
+  /**
+   * The id of the tenant's stored response whose `response.output` holds an item with this id
+   * (an `item_reference` names an item alone, and an upstream's item ids say nothing of their
+   * response); null when none does. The caller reads that response to make sure. Optional: a store
+   * without it finds only the items whose ids the gateway made, and a reference to any other is
+   * refused as unknown.
+   */
+  responseOfItem?(tenant: string, itemId: string): Promise<string | null>;
   /** Deletes one response (`DELETE /v1/responses/{id}`); false when the tenant has no such id. */
   delete?(tenant: string, id: string): Promise<boolean>;
   /** Deletes up to `limit` responses created before `before` (epoch ms); returns how many. */

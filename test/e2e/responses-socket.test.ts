@@ -740,6 +740,42 @@ describe("Responses WebSocket mode, refused", () => {
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
+  test("another key's item_reference and a conversation are the POST's errors too, nothing sent upstream", async () => {
+    const owner = connect();
+    const said = completed(await turn(owner, { type: "response.create", model: "m1", input: "owner's" }));
+    const itemId = said.output[0]?.id ?? "";
+    expect(itemId).toMatch(/^msg_/);
+    owner.socket.close({ code: 1000, reason: "done" });
+    const other = connect((await createKey(gw, { name: "socket-other" })).key);
+    const before = fake.requests.length;
+    const reference = (
+      await turn(other, {
+        type: "response.create",
+        model: "m1",
+        input: [
+          { type: "item_reference", id: itemId },
+          { role: "user", content: "repeat the above" },
+        ],
+      })
+    ).at(-1);
+    expect(reference).toMatchObject({
+      type: "error",
+      status: 404,
+      error: { message: `Item with id '${itemId}' not found.`, param: "input" },
+    });
+    const conversation = (
+      await turn(other, {
+        type: "response.create",
+        model: "m1",
+        input: "x",
+        conversation: "conv_of_someone_else",
+      } as OpenAI.Responses.ResponsesClientEvent)
+    ).at(-1);
+    expect(conversation).toMatchObject({ type: "error", status: 400, error: { param: "conversation" } });
+    expect(fake.requests.length).toBe(before);
+    other.socket.close({ code: 1000, reason: "done" });
+  });
+
   test("revoking the key closes its open connection (1008), idle or not", async () => {
     const revocable = await createKey(gw, { name: "socket-revocable" });
     const connection = connect(revocable.key);

@@ -42,6 +42,8 @@ const fx = gatewayFixture({
       { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
     ],
     routing: { retries: 0 },
+    // Configured tenants share their stored responses; a free label does not (see below).
+    tenants: [{ name: "acme" }, { name: "globex" }],
   }),
 });
 
@@ -506,6 +508,37 @@ describe("keys outside every tenant", () => {
     );
     await a.responses.delete(mine.id);
     expect(await a.responses.retrieve(mine.id).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe("keys sharing a free tenant label", () => {
+  test("share nothing: another key of the label cannot read, list, chain on or delete the owner's", async () => {
+    // No `tenants:` at all: a key's tenant is a free label, which makes nobody a member.
+    const free = await fx.spawn({
+      config: {
+        providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+        models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
+      },
+    });
+    const on = (key: string) => new OpenAI({ baseURL: `${free.url}/v1`, apiKey: key, maxRetries: 0 });
+    const alice = on((await createKey(free, { name: "alice", tenant: "acme" })).key);
+    const mallory = on((await createKey(free, { name: "mallory", tenant: "acme" })).key);
+    const mine = await alice.responses.create({ model: "m1", input: "alice private" });
+    const before = fake.requests.length;
+    for (const attempt of [
+      mallory.responses.retrieve(mine.id),
+      mallory.responses.inputItems.list(mine.id),
+      mallory.responses.delete(mine.id),
+    ])
+      expect(await attempt.catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(
+      await mallory.responses
+        .create({ model: "m1", input: "continue", previous_response_id: mine.id })
+        .catch((e: unknown) => e),
+    ).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(fake.requests.length).toBe(before);
+    const items = await alice.responses.inputItems.list(mine.id);
+    expect(JSON.stringify(items.data)).toContain("alice private");
   });
 });
 

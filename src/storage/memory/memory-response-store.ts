@@ -1,6 +1,10 @@
+import { isJsonObject } from "../../core/dialect.ts";
 import type { ResponseStore, StoredResponse } from "../storage.ts";
 
-/** ResponseStore held in process memory: for tests and embedders without persistence. */
+/**
+ * ResponseStore held in process memory: for tests and embedders without persistence. An item is
+ * found by a walk over every response, as fits a store this size.
+ */
 export function createMemoryResponseStore(): ResponseStore {
   const rows = new Map<string, StoredResponse>();
   // A JSON key cannot collide the way `${tenant}:${id}` could with a colon in a tenant name.
@@ -19,6 +23,14 @@ export function createMemoryResponseStore(): ResponseStore {
     },
     async save(record) {
       rows.set(keyOf(record.tenant, record.id), structuredClone(record));
+    },
+    async responseOfItem(tenant, itemId) {
+      for (const row of rows.values()) {
+        const output = row.response.output;
+        if (row.tenant !== tenant || !Array.isArray(output)) continue;
+        if (output.some((item) => isJsonObject(item) && item.id === itemId)) return row.id;
+      }
+      return null;
     },
     async get(tenant, id) {
       const row = rows.get(keyOf(tenant, id));

@@ -148,6 +148,53 @@ export const responseMigrations: readonly PostgresMigration[] = [
     version: 3,
     sql: "ALTER TABLE stored_responses ADD COLUMN previous_id TEXT;",
   },
+  {
+    // Which response holds an output item (`ResponseStore.responseOfItem`): an `item_reference`
+    // names an item alone. Kept by triggers, so every writer (a previous release's node during a
+    // rolling upgrade included) keeps it; a row replaced keeps its old items' entries, which a
+    // reader checks against the response itself. JSON, not JSONB: it takes any text the writer
+    // stored (JSONB refuses \u0000). Filled from the rows stored before.
+    version: 4,
+    sql: `
+      CREATE TABLE stored_response_items (
+        tenant TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        response_id TEXT NOT NULL,
+        PRIMARY KEY (tenant, item_id)
+      );
+      CREATE INDEX stored_response_items_response ON stored_response_items (tenant, response_id);
+      CREATE FUNCTION stored_response_items_add() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO stored_response_items (tenant, item_id, response_id)
+        SELECT DISTINCT NEW.tenant, item ->> 'id', NEW.id
+        FROM json_array_elements(
+          CASE WHEN json_typeof(NEW.response::json -> 'output') = 'array'
+            THEN NEW.response::json -> 'output' ELSE '[]'::json END
+        ) AS item
+        WHERE json_typeof(item -> 'id') = 'string'
+        ON CONFLICT (tenant, item_id) DO UPDATE SET response_id = excluded.response_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER stored_response_items_add AFTER INSERT OR UPDATE ON stored_responses
+        FOR EACH ROW EXECUTE FUNCTION stored_response_items_add();
+      CREATE FUNCTION stored_response_items_drop() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM stored_response_items WHERE tenant = OLD.tenant AND response_id = OLD.id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER stored_response_items_drop AFTER DELETE ON stored_responses
+        FOR EACH ROW EXECUTE FUNCTION stored_response_items_drop();
+      INSERT INTO stored_response_items (tenant, item_id, response_id)
+      SELECT r.tenant, item ->> 'id', r.id
+      FROM stored_responses r,
+        json_array_elements(
+          CASE WHEN json_typeof(r.response::json -> 'output') = 'array'
+            THEN r.response::json -> 'output' ELSE '[]'::json END
+        ) AS item
+      WHERE json_typeof(item -> 'id') = 'string'
+      ON CONFLICT (tenant, item_id) DO NOTHING;
+    `,
+  },
 ];
 
 /**

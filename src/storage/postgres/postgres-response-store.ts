@@ -51,6 +51,14 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
       );
       return chainOf(rows.map(storedResponseOf), id);
     },
+    async responseOfItem(tenant, itemId) {
+      // The index the triggers keep (postgres-migrations.ts, responses version 4).
+      const rows: { response_id: string }[] = await calls.statement(
+        (db) =>
+          db`SELECT response_id FROM stored_response_items WHERE tenant = ${tenant} AND item_id = ${itemId}`,
+      );
+      return rows[0]?.response_id ?? null;
+    },
     async delete(tenant, id) {
       const result = await calls.statement(
         (db) => db`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,

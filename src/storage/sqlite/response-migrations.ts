@@ -26,4 +26,36 @@ export const responseMigrations: readonly Migration[] = [
     version: 3,
     sql: "ALTER TABLE stored_responses ADD COLUMN previous_id TEXT;",
   },
+  {
+    // Which response holds an output item (`ResponseStore.responseOfItem`): an `item_reference`
+    // names an item alone. Kept by triggers, so every writer (a previous release's node on the
+    // same file included) keeps it; a row replaced keeps its old items' entries, which a reader
+    // checks against the response itself. Filled from the rows stored before.
+    version: 4,
+    sql: `
+      CREATE TABLE stored_response_items (
+        tenant TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        response_id TEXT NOT NULL,
+        PRIMARY KEY (tenant, item_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX stored_response_items_response ON stored_response_items (tenant, response_id);
+      CREATE TRIGGER stored_response_items_add AFTER INSERT ON stored_responses
+      WHEN json_valid(new.response)
+      BEGIN
+        INSERT OR REPLACE INTO stored_response_items (tenant, item_id, response_id)
+        SELECT new.tenant, json_extract(value, '$.id'), new.id FROM json_each(new.response, '$.output')
+        WHERE CASE WHEN type = 'object' THEN json_type(value, '$.id') END = 'text';
+      END;
+      CREATE TRIGGER stored_response_items_drop AFTER DELETE ON stored_responses
+      BEGIN
+        DELETE FROM stored_response_items WHERE tenant = old.tenant AND response_id = old.id;
+      END;
+      INSERT OR REPLACE INTO stored_response_items (tenant, item_id, response_id)
+      SELECT r.tenant, json_extract(item.value, '$.id'), r.id
+      FROM stored_responses r,
+        json_each(CASE WHEN json_valid(r.response) THEN r.response END, '$.output') item
+      WHERE CASE WHEN item.type = 'object' THEN json_type(item.value, '$.id') END = 'text';
+    `,
+  },
 ];

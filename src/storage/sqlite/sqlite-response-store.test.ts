@@ -86,11 +86,30 @@ describe("SqliteResponseStore on disk", () => {
     const path = tmp.file("reopen.db");
     const first = openSqliteStorage(path);
     await first.responses.save(stored("acme", "resp_keep"));
-    expect(schemaVersion(first.db, "responses")).toBe(3);
+    expect(schemaVersion(first.db, "responses")).toBe(4);
     await first.close();
     const second = openSqliteStorage(path);
     expect(await second.responses.get("acme", "resp_keep")).toEqual(stored("acme", "resp_keep"));
     await second.close();
+  });
+
+  test("rows stored before the item index are indexed by its migration", async () => {
+    const path = tmp.file("before-items.db");
+    const old = openDatabase(path);
+    migrate(old, "responses", responseMigrations.slice(0, 3));
+    const insert =
+      "INSERT INTO stored_responses (tenant, id, response, items, created_at) VALUES (?, ?, ?, '[]', 1)";
+    old.run(insert, [
+      "acme",
+      "resp_native",
+      JSON.stringify({ output: [{ id: "msg_up1" }, { id: 7 }, "odd"] }),
+    ]);
+    old.run(insert, ["acme", "resp_bad", "not json"]);
+    old.close();
+    const storage = openSqliteStorage(path);
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_native");
+    expect(await storage.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
+    await storage.close();
   });
 
   test("a row stored whole before responses named the one they continue reads as its whole chain, and is continued", async () => {
@@ -104,7 +123,7 @@ describe("SqliteResponseStore on disk", () => {
     );
     old.close();
     const storage = openSqliteStorage(path);
-    expect(schemaVersion(storage.db, "responses")).toBe(3);
+    expect(schemaVersion(storage.db, "responses")).toBe(4);
     expect(await readResponseChain(storage.responses, "acme", "resp_whole")).toEqual({ responses: [whole] });
     const next = { ...stored("acme", "resp_next", "more"), previousId: "resp_whole" };
     await storage.responses.save(next);

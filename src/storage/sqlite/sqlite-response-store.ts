@@ -30,6 +30,10 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
      SELECT r.tenant, r.id, r.response, r.items, r.created_at, r.holder, r.previous_id
      FROM up JOIN stored_responses r ON r.tenant = ?1 AND r.id = up.id`,
   );
+  // The index the triggers keep (response-migrations.ts, version 4).
+  const itemHolder = db.query<{ response_id: string }, [string, string]>(
+    "SELECT response_id FROM stored_response_items WHERE tenant = ? AND item_id = ?",
+  );
   const prune = db.query<never, [number, number]>(
     `DELETE FROM stored_responses WHERE rowid IN
        (SELECT rowid FROM stored_responses WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
@@ -58,6 +62,9 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     async get(tenant, id) {
       const row = one.get(tenant, id);
       return row ? storedResponseOf(row) : null;
+    },
+    async responseOfItem(tenant, itemId) {
+      return itemHolder.get(tenant, itemId)?.response_id ?? null;
     },
     async chain(tenant, id) {
       return chainOf(chain.all(tenant, id).map(storedResponseOf), id);

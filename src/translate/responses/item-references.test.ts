@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
-import { resolveItemReferences, withReferencesResolved } from "./item-references.ts";
+import { referencedIds, resolveItemReferences, withReferencesResolved } from "./item-references.ts";
 
 describe("item references", () => {
   const stored: Record<string, JsonObject[]> = {
@@ -10,24 +10,32 @@ describe("item references", () => {
       { id: "fc_a_0", type: "function_call", call_id: "c", name: "f", arguments: "{}" },
     ],
     resp_b: [{ id: "rs_b", type: "reasoning", summary: [] }],
+    // A native answer: the upstream named its items, ids that say nothing of their response.
+    resp_native: [{ id: "msg_68af01", type: "message", role: "assistant", content: [] }],
   };
+  const index: Record<string, string> = { msg_68af01: "resp_native", msg_elsewhere: "resp_gone" };
 
   test("each stored response is read once, in the caller's scope; what it does not hold is not found", async () => {
     const loaded: string[] = [];
-    const load = async (id: string) => {
-      loaded.push(id);
-      return stored[id];
+    const lookup = {
+      items: async (id: string) => {
+        loaded.push(id);
+        return stored[id];
+      },
+      responseOf: async (id: string) => index[id],
     };
     const items = [
       { role: "user", content: "again" },
-      ...["msg_a", "fc_a_0", "rs_b", "msg_a_9", "msg_gone", "call_1"].map((id) => ({
+      ...["msg_a", "fc_a_0", "rs_b", "msg_a_9", "msg_gone", "call_1", "msg_68af01", "msg_a"].map((id) => ({
         type: "item_reference",
         id,
       })),
     ];
-    const found = await resolveItemReferences(items, load);
-    expect([...found.keys()]).toEqual(["msg_a", "fc_a_0", "rs_b"]);
-    expect(loaded.sort()).toEqual(["resp_a", "resp_b", "resp_gone"]);
+    const ids = referencedIds(items);
+    expect(ids).toEqual(["msg_a", "fc_a_0", "rs_b", "msg_a_9", "msg_gone", "call_1", "msg_68af01"]);
+    const found = await resolveItemReferences(ids, lookup);
+    expect([...found.keys()].sort()).toEqual(["fc_a_0", "msg_68af01", "msg_a", "rs_b"]);
+    expect(loaded.sort()).toEqual(["resp_68af01", "resp_a", "resp_b", "resp_gone", "resp_native"]);
     expect(withReferencesResolved(items, found)).toEqual([
       items[0] as JsonObject,
       stored.resp_a?.[1] as JsonObject,
@@ -36,11 +44,24 @@ describe("item references", () => {
       { type: "item_reference", id: "msg_a_9" },
       { type: "item_reference", id: "msg_gone" },
       { type: "item_reference", id: "call_1" },
+      stored.resp_native?.[0] as JsonObject,
+      stored.resp_a?.[1] as JsonObject,
     ]);
   });
 
+  test("an item the index places in a response that does not hold it is not found", async () => {
+    const lookup = { items: async (id: string) => stored[id], responseOf: async (id: string) => index[id] };
+    expect((await resolveItemReferences(["msg_elsewhere"], lookup)).size).toBe(0);
+    // Without an index, only the gateway's own ids are found.
+    expect([
+      ...(await resolveItemReferences(["msg_a", "msg_68af01"], { items: lookup.items })).keys(),
+    ]).toEqual(["msg_a"]);
+  });
+
   test("no reference, nothing read", async () => {
-    const load = () => Promise.reject(new Error("read"));
-    expect((await resolveItemReferences([{ role: "user", content: "hi" }], load)).size).toBe(0);
+    const items = () => Promise.reject(new Error("read"));
+    expect(
+      (await resolveItemReferences(referencedIds([{ role: "user", content: "hi" }]), { items })).size,
+    ).toBe(0);
   });
 });

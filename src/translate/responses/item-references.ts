@@ -4,33 +4,60 @@ import { responseIdOfItem } from "./stored-item-ids.ts";
 /** The items `item_reference`s name, by id, as a stored response holds them. */
 export type ReferencedItems = ReadonlyMap<string, JsonObject>;
 
+/** Where the items a caller's references may name are read, in the caller's scope only. */
+export interface ItemLookup {
+  /** A stored response's items (undefined: not this caller's, or gone). */
+  items(responseId: string): Promise<readonly JsonObject[] | undefined>;
+  /**
+   * The stored response whose output holds an item the upstream named itself (a native answer's
+   * `msg_…`, which says nothing of its response): the store's item index. Absent: none is found.
+   */
+  responseOf?(itemId: string): Promise<string | undefined>;
+}
+
 /**
- * Looks up the items the `item_reference`s among `items` name (a request's input, and the stored
- * chain it continues). A client that keeps OpenAI's `store` on sends an earlier answer's items back
- * by id alone (the Vercel AI SDK does, for every assistant turn); on a route the gateway translates,
- * the gateway wrote those items and holds them itself. `load` reads a stored response's items in
- * the caller's scope, as `previous_response_id` is read (undefined: not this caller's, or gone).
- * Each response is read once; an id no stored response holds is left out, for the translation to
- * name.
+ * Looks up the items `ids` name (a request's `item_reference`s): a client that keeps OpenAI's
+ * `store` on sends an earlier answer's items back by id alone (the Vercel AI SDK does, for every
+ * assistant turn). An id the gateway made names its response (`responseIdOfItem`); any other is
+ * looked up in the store's index (`responseOf`). Either way an item counts as found only if a
+ * response the caller may read holds it, so an id of another scope's item is simply not found.
+ * Each response is read once.
  */
 export async function resolveItemReferences(
-  items: readonly unknown[],
-  load: (responseId: string) => Promise<readonly JsonObject[] | undefined>,
+  ids: readonly string[],
+  lookup: ItemLookup,
 ): Promise<ReferencedItems> {
-  const wanted = new Map<string, Set<string>>();
-  for (const item of items) {
-    if (!isJsonObject(item) || item.type !== "item_reference" || typeof item.id !== "string") continue;
-    const responseId = responseIdOfItem(item.id);
-    if (responseId) wanted.set(responseId, (wanted.get(responseId) ?? new Set()).add(item.id));
-  }
   const found = new Map<string, JsonObject>();
-  const loads = [...wanted].map(async ([responseId, ids]) => {
-    for (const stored of (await load(responseId)) ?? []) {
-      if (typeof stored.id === "string" && ids.has(stored.id)) found.set(stored.id, stored);
+  const loaded = new Map<string, Promise<readonly JsonObject[] | undefined>>();
+  const holds = async (responseId: string, id: string) => {
+    let reading = loaded.get(responseId);
+    if (!reading) {
+      reading = lookup.items(responseId);
+      loaded.set(responseId, reading);
     }
-  });
-  await Promise.all(loads);
+    const item = (await reading)?.find((stored) => stored.id === id);
+    if (item) found.set(id, item);
+  };
+  const { responseOf } = lookup;
+  await Promise.all(
+    ids.map(async (id) => {
+      const ours = responseIdOfItem(id);
+      if (ours) await holds(ours, id);
+      // Not found so: an upstream's id, or one that merely looks like one of ours.
+      const located = found.has(id) || !responseOf ? undefined : await responseOf(id);
+      if (located && located !== ours) await holds(located, id);
+    }),
+  );
   return found;
+}
+
+/** The ids the `item_reference`s among `items` name, each once, in order. */
+export function referencedIds(items: readonly unknown[]): string[] {
+  const ids = new Set<string>();
+  for (const item of items) {
+    if (isJsonObject(item) && item.type === "item_reference" && typeof item.id === "string") ids.add(item.id);
+  }
+  return [...ids];
 }
 
 /** The item `item` names when it is an `item_reference` that `referenced` resolves. */

@@ -103,13 +103,15 @@ const SAME_NAMES = [
 ] as const;
 
 /**
- * A stored conversation of OpenAI's Conversations API cannot be read from here, and an answer
- * without its history would be a wrong answer, not a thinner one: refused whatever the policy.
+ * OpenAI's Conversations API is not served: the gateway keeps no conversations, and passes no
+ * conversation id on to an upstream that has them (callers share its account, so a conversation
+ * there would be every caller's). An answer without its history would be a wrong answer, not a
+ * thinner one: refused whatever the policy, on every route (http/responses-context.ts too).
  */
-function refuseConversation(request: ResponsesRequest): void {
+export function refuseConversation(request: { readonly conversation?: unknown }): void {
   if (request.conversation == null) return;
   throw badRequest(
-    "conversation: this model's upstream has no Conversations API, and the gateway keeps no conversations; send the earlier turns in input, or continue with previous_response_id",
+    "conversation: the gateway does not support OpenAI's Conversations API; send the earlier turns in input, or continue with previous_response_id",
     "conversation",
   );
 }

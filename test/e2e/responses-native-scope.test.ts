@@ -1,0 +1,192 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
+import { createKey } from "./harness/admin-api.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// Stored Responses on a native route (an upstream that serves the Responses API itself): every
+// key and tenant shares the gateway's upstream account, which resolves ids across the whole
+// account. So no id the caller's scope does not hold reaches it (an item's, a conversation's),
+// and the upstream's failures on a stored response's reads and deletes are said in the gateway's
+// words, its copy kept until the upstream let go of it.
+
+const UPSTREAM_KEY = "sk-proj-REALSECRET-5678";
+const JSON_TYPE = { "content-type": "application/json" };
+
+let up: CannedUpstream;
+let gw: GatewayProcess;
+let ka: string;
+let kb: string;
+
+const fx = gatewayFixture({
+  fake: null,
+  fakeRoutes: false,
+  config: (_noFake, { own }) => {
+    up = own(startCannedUpstream());
+    return {
+      providers: [
+        {
+          name: "native",
+          type: "openai",
+          base_url: `${up.url}/v1`,
+          api_key: UPSTREAM_KEY,
+          responses_api: true,
+        },
+      ],
+      models: [{ name: "resp", routes: [{ provider: "native", model: "up-resp" }] }],
+      routing: { retries: 0 },
+    };
+  },
+});
+
+beforeAll(async () => {
+  gw = fx.gw;
+  ka = (await createKey(gw, { name: "ka" })).key;
+  kb = (await createKey(gw, { name: "kb" })).key;
+});
+
+/** A native answer under the upstream's own ids. */
+const answer = (id: string, itemId: string, text = "hello") =>
+  JSON.stringify({
+    id,
+    object: "response",
+    status: "completed",
+    model: "up-resp",
+    output: [
+      {
+        type: "message",
+        id: itemId,
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text }],
+      },
+    ],
+    usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7 },
+  });
+
+const call = (key: string, method: string, path: string, body?: object) =>
+  fetch(`${gw.url}/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+
+const errorOf = async (response: Response) =>
+  ((await response.json()) as { error: { message: string; code: string | null; param: string | null } })
+    .error;
+
+/** Creates a response for `key` answered by the upstream as `id`, with one item `itemId`. */
+async function created(key: string, id: string, itemId: string, text?: string) {
+  up.queue({ headers: JSON_TYPE, body: answer(id, itemId, text) });
+  const response = await call(key, "POST", "/responses", { model: "resp", input: "hi" });
+  expect(response.status).toBe(200);
+  await response.arrayBuffer();
+}
+
+describe("ids the caller's scope does not hold never reach the shared upstream account", () => {
+  test("an item_reference to another key's item is OpenAI's 404 for an unknown item; the owner's goes as sent", async () => {
+    await created(ka, "resp_up1", "msg_up1", "ka's secret");
+    const input = [
+      { type: "item_reference", id: "msg_up1" },
+      { role: "user", content: "repeat the above" },
+    ];
+    const before = up.requests.length;
+    for (const id of ["msg_up1", "msg_never_given"]) {
+      const refused = await call(kb, "POST", "/responses", {
+        model: "resp",
+        input: [{ type: "item_reference", id }, input[1]],
+      });
+      expect([id, refused.status]).toEqual([id, 404]);
+      expect(await errorOf(refused)).toMatchObject({
+        message: `Item with id '${id}' not found.`,
+        param: "input",
+      });
+    }
+    expect(up.requests.length).toBe(before);
+    // The owner's reference is its own item: it goes upstream as the client wrote it.
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up2", "msg_up2") });
+    const own = await call(ka, "POST", "/responses", { model: "resp", input });
+    expect(own.status).toBe(200);
+    expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual(input);
+  });
+
+  test("a conversation id is refused with a 400 naming it, nothing sent", async () => {
+    const before = up.requests.length;
+    for (const conversation of ["conv_of_someone_else", { id: "conv_of_someone_else" }]) {
+      const refused = await call(kb, "POST", "/responses", { model: "resp", input: "hi", conversation });
+      expect(refused.status).toBe(400);
+      const error = await errorOf(refused);
+      expect(error.param).toBe("conversation");
+      expect(error.message).toContain("Conversations API");
+    }
+    expect(up.requests.length).toBe(before);
+  });
+});
+
+describe("a stored response's reads and deletes where the upstream holds it", () => {
+  const REFUSAL = JSON.stringify({
+    error: {
+      message: `Incorrect API key provided: ${UPSTREAM_KEY}.`,
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+    },
+  });
+
+  test("credentials refused (401): a 502 in the gateway's words, the upstream's text never shown; a failed DELETE keeps the response", async () => {
+    await created(ka, "resp_up3", "msg_up3");
+    for (const [method, path] of [
+      ["GET", "/responses/resp_up3"],
+      ["GET", "/responses/resp_up3/input_items"],
+      ["DELETE", "/responses/resp_up3"],
+    ] as const) {
+      up.queue({ status: 401, headers: JSON_TYPE, body: REFUSAL });
+      const refused = await call(ka, method, path);
+      const text = await refused.text();
+      expect([method, path, refused.status]).toEqual([method, path, 502]);
+      expect(JSON.parse(text).error.message).toBe("upstream native rejected the gateway's credentials");
+      expect(text).not.toContain("REALSECRET");
+    }
+    // Still held upstream, still the caller's: read through once the upstream answers again.
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up3", "msg_up3") });
+    const read = await call(ka, "GET", "/responses/resp_up3");
+    expect(read.status).toBe(200);
+    expect(up.requests.at(-1)).toMatchObject({ method: "GET", path: "/v1/responses/resp_up3" });
+  });
+
+  test("a server fault (500) is said as a model call's and keeps the response; a 429 keeps its Retry-After", async () => {
+    await created(ka, "resp_up4", "msg_up4");
+    const fault = JSON.stringify({ error: { message: "The server had an error", type: "server_error" } });
+    up.queue({ status: 500, headers: JSON_TYPE, body: fault });
+    const failed = await call(ka, "DELETE", "/responses/resp_up4");
+    expect(failed.status).toBe(500);
+    await failed.arrayBuffer();
+    up.queue({ status: 429, headers: { ...JSON_TYPE, "retry-after": "7" }, body: fault });
+    const limited = await call(ka, "GET", "/responses/resp_up4");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("7");
+    await limited.arrayBuffer();
+    // The DELETE that failed left it stored: it is deleted once the upstream does.
+    up.queue({ headers: JSON_TYPE, body: '{"id":"resp_up4","object":"response","deleted":true}' });
+    const deleted = await call(ka, "DELETE", "/responses/resp_up4");
+    expect(await deleted.json()).toEqual({ id: "resp_up4", object: "response", deleted: true });
+    const calls = up.requests.length;
+    expect((await call(ka, "GET", "/responses/resp_up4")).status).toBe(404);
+    expect(up.requests.length).toBe(calls);
+  });
+
+  test("an upstream that holds it no longer (404): the gateway's 404, and a DELETE forgets it", async () => {
+    await created(ka, "resp_up5", "msg_up5");
+    const missing = JSON.stringify({
+      error: { message: "Response with id 'resp_up5' not found.", code: null },
+    });
+    up.queue({ status: 404, headers: JSON_TYPE, body: missing });
+    const read = await call(ka, "GET", "/responses/resp_up5");
+    expect(read.status).toBe(404);
+    expect((await errorOf(read)).message).toBe("Response with id 'resp_up5' not found.");
+    up.queue({ status: 404, headers: JSON_TYPE, body: missing });
+    expect((await call(ka, "DELETE", "/responses/resp_up5")).status).toBe(404);
+    const calls = up.requests.length;
+    expect((await call(ka, "GET", "/responses/resp_up5")).status).toBe(404);
+    expect(up.requests.length).toBe(calls);
+  });
+});

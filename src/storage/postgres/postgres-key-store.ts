@@ -1,5 +1,5 @@
 import type { SQL } from "bun";
-import { keyRecordColumns } from "../key-record.ts";
+import { keyRecordColumns, limitColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import { guarded } from "./postgres-failure.ts";
@@ -70,6 +70,13 @@ export async function createPostgresKeyStore(sql: SQL): Promise<KeyStore> {
     setExpiresAt: (id, at) =>
       guarded(async () => {
         await change((tx, seq) => tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`);
+        return one("id", id);
+      }),
+    setLimits: (id, limits) =>
+      guarded(async () => {
+        await change(
+          (tx, seq) => tx`UPDATE api_keys SET ${sql({ ...limitColumns(limits), seq })} WHERE id = ${id}`,
+        );
         return one("id", id);
       }),
     touch: (lastUsed) =>

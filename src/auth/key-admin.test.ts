@@ -245,6 +245,43 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an admin credential that expires cannot mint, rotate or revoke a key that outlives it", async () => {
+    const { storage, admin, clock } = setup();
+    const root = await admin.create("local-operator", { name: "root", role: "admin" });
+    const lateUser = await admin.create("local-operator", { name: "late", expires_in: "30d" });
+    const contractorKey = await admin.create("local-operator", {
+      name: "contractor",
+      role: "admin",
+      expires_in: "1h",
+    });
+    const ends = clock.now() + 3600_000;
+    const contractor: Principal = { ...user, keyId: contractorKey.id, role: "admin", expiresAt: ends };
+    // A JWT's `exp` is its expiry alike.
+    const token: Principal = { ...user, keyId: null, via: "jwt", role: "admin", expiresAt: ends };
+    for (const actor of [contractor, token]) {
+      const never = await failure(admin.create(actor, { name: "backdoor", role: "admin" }));
+      expect([never.status, never.code]).toEqual([403, "forbidden"]);
+      expect(never.message).toBe(
+        "this admin key may not create a key wider than itself: it never expires, and this credential expires at 2030-01-01T01:00:00.000Z",
+      );
+      const later = await failure(admin.create(actor, { name: "backdoor", expires_in: "2h" }));
+      expect(later.message).toEndWith("it expires after this credential does (2030-01-01T01:00:00.000Z)");
+      for (const attempt of [
+        admin.revoke(actor, root.id),
+        admin.rotate(actor, root.id),
+        admin.revoke(actor, lateUser.id),
+      ])
+        expect((await failure(attempt)).status).toBe(403);
+      // Within its own life it works.
+      const inner = await admin.create(actor, { name: "inner", expires_at: new Date(ends).toISOString() });
+      expect((await admin.rotate(actor, inner.id)).expires_at).toBe(inner.expires_at);
+      expect((await admin.revoke(actor, inner.id)).status).toBe("revoked");
+    }
+    expect((await admin.show("local-operator", root.id)).status).toBe("active");
+    expect((await admin.show("local-operator", lateUser.id)).status).toBe("active");
+    await storage.close();
+  });
+
   test("an admin key in a tenant manages only its own tenant's keys; an admin outside every tenant, all", async () => {
     const storage = openSqliteStorage(tmp.file(`admin-${++files}.db`));
     const admin = createKeyAdmin({ store: storage.keys, tenants: () => ["acme", "globex"] });
@@ -261,7 +298,7 @@ describe("key admin", () => {
       const error = await failure(admin.create(acmeAdmin, { name: "escape", role: "admin", tenant }));
       expect([error.status, error.code]).toEqual([403, "forbidden"]);
       expect(error.message).toBe(
-        `this admin key may not create a key wider than itself: tenant "${tenant}" is outside this key's own tenant "acme"`,
+        `this admin key may not create a key wider than itself: its tenant is outside this key's own tenant "acme"`,
       );
     }
     for (const other of [globexKey.id, plainKey.id]) {
@@ -269,8 +306,13 @@ describe("key admin", () => {
         admin.rotate(acmeAdmin, other),
         admin.revoke(acmeAdmin, other),
         admin.show(acmeAdmin, other),
-      ])
-        expect((await failure(attempt)).status).toBe(403);
+      ]) {
+        const error = await failure(attempt);
+        expect(error.status).toBe(403);
+        // An id learnt elsewhere does not tell whose key it is.
+        expect(error.message).toEndWith(`its tenant is outside this key's own tenant "acme"`);
+        expect(error.message).not.toContain("globex");
+      }
     }
     // No tenant given: the key goes into the admin's own tenant.
     const minted = await admin.create(acmeAdmin, { name: "svc" });

@@ -124,16 +124,8 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const expiresIn = fields.expires_in === undefined ? null : (parseDuration(fields.expires_in) ?? null);
       // No tenant given: the admin's own (an admin in a tenant mints only into it).
       const tenant = fields.tenant ?? homeTenant(actor);
-      assertWithinScope(
-        actor,
-        { tenant, models: fields.models, rpm: fields.rpm, tpm: fields.tpm, budgetUsd: fields.budget_usd },
-        "create",
-      );
-      assertKnownTenant(tenant);
-      return issue({
-        name: fields.name,
+      const reach = {
         tenant,
-        role: fields.role,
         models: fields.models,
         rpm: fields.rpm,
         tpm: fields.tpm,
@@ -143,9 +135,10 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
           : expiresIn === null
             ? null
             : now() + expiresIn,
-        revokedAt: null,
-        lastUsedAt: null,
-      });
+      };
+      assertWithinScope(actor, reach, "create");
+      assertKnownTenant(tenant);
+      return issue({ ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null });
     },
     async list(actor, filter) {
       assertCanManageKeys(actor);

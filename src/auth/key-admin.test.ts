@@ -190,6 +190,34 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("a revoked or expired key is not rotated by id either: no dead key is issued", async () => {
+    const { storage, admin, clock } = setup();
+    const revoked = await admin.create("local-operator", { name: "gone" });
+    await admin.revoke("local-operator", revoked.id);
+    const expired = await admin.create("local-operator", { name: "old", expires_in: "1h" });
+    clock.advance(2 * 3600_000);
+    for (const id of [revoked.id, expired.id]) {
+      const error = await failure(admin.rotate("local-operator", id));
+      expect([error.status, error.message]).toEqual([404, `no active key with id or name "${id}"`]);
+    }
+    expect(await storage.keys.count()).toBe(2);
+    await storage.close();
+  });
+
+  test("an expires_at already past is a 400, judged by the key admin's clock", async () => {
+    const { storage, admin, clock } = setup();
+    // The clock is at 2030: a 2029 expiry is past for it, whatever the machine's date.
+    for (const at of ["2020-01-01T00:00:00Z", "2029-12-31T23:59:59Z", new Date(clock.now()).toISOString()]) {
+      const error = await failure(admin.create("local-operator", { name: "born-dead", expires_at: at }));
+      expect(error.status).toBe(400);
+      expect(error.message).toBe("expires_at: is in the past: the key would be born expired");
+    }
+    const later = await admin.create("local-operator", { name: "ok", expires_at: "2030-01-01T00:00:01Z" });
+    expect(later.status).toBe("active");
+    expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
+
   test("a non-admin can neither create, widen, list nor rotate keys", async () => {
     const { storage, admin } = setup();
     const issued = await admin.create("local-operator", { name: "u" });

@@ -285,6 +285,19 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     }
   });
 
+  test("a revoked key is not rotated by its id: no dead key is issued, locally or remotely", async () => {
+    const gone = json<Issued>((await remote("create", "--name", "gone", "--json")).stdout);
+    expect((await remote("revoke", gone.id)).code).toBe(0);
+    for (const out of [await local("rotate", gone.id), await remote("rotate", gone.id)]) {
+      expect(out.code).toBe(2);
+      expect(out.stderr.trim().split("\n")).toHaveLength(1);
+      expect(out.stderr).toContain(`no active key with id or name "${gone.id}"`);
+      expect(out.stdout).not.toContain("mgw_");
+    }
+    const all = json<{ keys: { name: string }[] }>((await local("list", "--all", "--json")).stdout);
+    expect(all.keys.filter((k) => k.name === "gone")).toHaveLength(1);
+  });
+
   test("a non-admin key as --admin-key is refused with exit 2", async () => {
     const user = json<Issued>((await remote("create", "--name", "judy", "--json")).stdout);
     const out = await runMindgw([

@@ -41,7 +41,7 @@ const eitherExpiry = {
  * past" means the same thing to the schema as to the key's status.
  */
 export function keyInputSchemas(now: () => number) {
-  /** What bounds a key: its models, limits and life. */
+  /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
   const limits = {
     models: modelList,
     rpm: positiveInt.nullable(),
@@ -69,11 +69,31 @@ export function keyInputSchemas(now: () => number) {
       })
       .strict()
       .refine((v) => v.expires_at === null || v.expires_in === undefined, eitherExpiry),
+    /**
+     * Input of `keys update` and `POST /admin/api/keys/:id/limits`: only what is given changes;
+     * null lifts a limit (no rpm, no budget, no expiry).
+     */
+    limits: z
+      .object({
+        models: limits.models.optional(),
+        rpm: limits.rpm.optional(),
+        tpm: limits.tpm.optional(),
+        budget_usd: limits.budget_usd.optional(),
+        expires_at: limits.expires_at.optional(),
+        expires_in: limits.expires_in.optional(),
+      })
+      .strict()
+      .refine((v) => v.expires_at === undefined || v.expires_in === undefined, eitherExpiry)
+      .refine((v) => Object.keys(v).length > 0, {
+        message: "give at least one of models, rpm, tpm, budget_usd, expires_at, expires_in",
+      }),
   };
 }
 export type KeyInputSchemas = ReturnType<typeof keyInputSchemas>;
 export type CreateKeyInput = z.input<KeyInputSchemas["create"]>;
 export type CreateKeyFields = z.output<KeyInputSchemas["create"]>;
+export type KeyLimitsInput = z.input<KeyInputSchemas["limits"]>;
+export type KeyLimitsFields = z.output<KeyInputSchemas["limits"]>;
 
 /** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`. */
 export const rotateKeyInputSchema = z

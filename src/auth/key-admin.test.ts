@@ -298,11 +298,13 @@ describe("key admin", () => {
         admin.revoke(actor, root.id),
         admin.rotate(actor, root.id),
         admin.revoke(actor, lateUser.id),
+        admin.setLimits(actor, root.id, { rpm: 1 }),
       ])
         expect((await failure(attempt)).status).toBe(403);
       // Within its own life it works.
       const inner = await admin.create(actor, { name: "inner", expires_at: new Date(ends).toISOString() });
       expect((await admin.rotate(actor, inner.id)).expires_at).toBe(inner.expires_at);
+      expect((await failure(admin.setLimits(actor, inner.id, { expires_at: null }))).status).toBe(403);
       expect((await admin.revoke(actor, inner.id)).status).toBe("revoked");
     }
     expect((await admin.show("local-operator", root.id)).status).toBe("active");
@@ -334,6 +336,7 @@ describe("key admin", () => {
         admin.rotate(acmeAdmin, other),
         admin.revoke(acmeAdmin, other),
         admin.show(acmeAdmin, other),
+        admin.setLimits(acmeAdmin, other, { rpm: 1 }),
       ]) {
         const error = await failure(attempt);
         expect(error.status).toBe(403);
@@ -371,6 +374,76 @@ describe("key admin", () => {
     const listed = await admin.list("local-operator");
     expect(listed.map((k) => k.id)).toEqual([second.id]);
     expect((await admin.list("local-operator", { includeRevoked: true })).length).toBe(3);
+    await storage.close();
+  });
+
+  test("setLimits changes what is given, keeps the rest, and tells the cache", async () => {
+    const { storage, admin, changes } = setup();
+    const key = await admin.create("local-operator", { name: "svc", models: "gpt-*", rpm: 5, budget_usd: 1 });
+    const raised = await admin.setLimits("local-operator", "svc", { budget_usd: "10", tpm: 1000 });
+    expect(raised).toMatchObject({ id: key.id, models: ["gpt-*"], rpm: 5, tpm: 1000, budget_usd: 10 });
+    expect(changes).toEqual([key.id, key.id]);
+    const lifted = await admin.setLimits("local-operator", key.id, {
+      rpm: null,
+      budget_usd: null,
+      models: ["gpt-4o", "claude-*"],
+      expires_in: "1d",
+    });
+    expect(lifted).toMatchObject({ rpm: null, budget_usd: null, models: ["gpt-4o", "claude-*"] });
+    expect(lifted.expires_at).toBe("2030-01-02T00:00:00.000Z");
+    expect((await storage.keys.getById(key.id))?.budgetUsd).toBeNull();
+    expect((await admin.setLimits("local-operator", key.id, { expires_at: null })).expires_at).toBeNull();
+    await storage.close();
+  });
+
+  test("setLimits: bad input is a 400, a revoked key a 404, a shared name ambiguous", async () => {
+    const { storage, admin } = setup();
+    const key = await admin.create("local-operator", { name: "svc" });
+    const cases: Array<[unknown, string]> = [
+      [{}, ""],
+      [{ rpm: 0 }, "rpm"],
+      [{ budget_usd: -1 }, "budget_usd"],
+      [{ models: "" }, "models"],
+      [{ expires_at: "2020-01-01T00:00:00Z" }, "expires_at"],
+      [{ expires_in: "1d", expires_at: "2031-01-01T00:00:00Z" }, "expires_in"],
+      [{ role: "admin" }, ""],
+      [{ tenant: "other" }, ""],
+    ];
+    for (const [input, param] of cases) {
+      const error = await failure(admin.setLimits("local-operator", key.id, input));
+      expect(error.status).toBe(400);
+      if (param) expect(error.message.startsWith(`${param}:`)).toBe(true);
+    }
+    await admin.rotate("local-operator", "svc");
+    expect((await failure(admin.setLimits("local-operator", "svc", { rpm: 1 }))).status).toBe(400);
+    await admin.revoke("local-operator", key.id);
+    const gone = await failure(admin.setLimits("local-operator", key.id, { rpm: 1 }));
+    expect([gone.status, gone.message]).toEqual([404, `no active key with id or name "${key.id}"`]);
+    await storage.close();
+  });
+
+  test("setLimits within a narrow admin's reach: it gives no more than it has, nor narrows a wider key", async () => {
+    const { storage, admin } = setup();
+    const root = await admin.create("local-operator", { name: "root", role: "admin" });
+    const narrow: Principal = {
+      ...user,
+      keyId: "key_n",
+      role: "admin",
+      models: ["gpt-*"],
+      limits: { budgetUsd: 5 },
+    };
+    const inner = await admin.create(narrow, { name: "inner", models: "gpt-4o", budget_usd: 1 });
+    expect((await admin.setLimits(narrow, inner.id, { budget_usd: 5 })).budget_usd).toBe(5);
+    for (const input of [{ budget_usd: 6 }, { budget_usd: null }, { models: "*" }]) {
+      const error = await failure(admin.setLimits(narrow, inner.id, input));
+      expect(error.status).toBe(403);
+      expect(error.message).toStartWith(
+        "this admin key may not change the limits of a key wider than itself",
+      );
+    }
+    // The unrestricted admin's key cannot be tightened into uselessness by a narrower one.
+    expect((await failure(admin.setLimits(narrow, root.id, { rpm: 1 }))).status).toBe(403);
+    expect(await admin.show("local-operator", root.id)).toMatchObject({ rpm: null, budget_usd: null });
     await storage.close();
   });
 

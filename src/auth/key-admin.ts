@@ -47,6 +47,12 @@ export interface KeyAdmin {
   revoke(actor: KeyActor, idOrName: string): Promise<KeyView>;
   /** New key, same settings; the old one stays valid for the grace window. Active keys only. */
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
+  /**
+   * Changes an active key's models, limits, budget or expiry (what `input` names; null lifts a
+   * limit), by id or by name when exactly one active key has it. Its spend is kept: raising a
+   * spent budget lets the key through again at once.
+   */
+  setLimits(actor: KeyActor, idOrName: string, input: unknown): Promise<KeyView>;
 }
 
 export { DEFAULT_TENANT };
@@ -178,6 +184,24 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
       const previous = changed(await store.setExpiresAt(old.id, until));
       return { ...fresh, previous: keyView(previous, now()) };
+    },
+    async setLimits(actor, idOrName, input) {
+      assertCanManageKeys(actor);
+      const fields = parse(schemas.limits, input);
+      const key = stillActive(await find(actor, idOrName, true), idOrName);
+      // Both sides bounded: a narrow admin may neither loosen a key past its own reach nor
+      // tighten one beyond it (the unrestricted admin's key to an rpm of 1, or an expiry of now).
+      assertWithinScope(actor, key, "change the limits of");
+      const expiresAt = expiryOf(fields, now());
+      const limits = {
+        models: fields.models ?? key.models,
+        rpm: fields.rpm === undefined ? key.rpm : fields.rpm,
+        tpm: fields.tpm === undefined ? key.tpm : fields.tpm,
+        budgetUsd: fields.budget_usd === undefined ? key.budgetUsd : fields.budget_usd,
+        expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
+      };
+      assertWithinScope(actor, { ...key, ...limits }, "change the limits of");
+      return keyView(changed(await store.setLimits(key.id, limits)), now());
     },
   };
 }

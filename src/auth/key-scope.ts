@@ -70,7 +70,7 @@ function outlives(actorEnds: number | undefined, keyEnds: number | null): string
 export function assertWithinScope(
   actor: KeyActor,
   key: KeyReach,
-  action: "create" | "rotate" | "revoke",
+  action: "create" | "rotate" | "revoke" | "change the limits of",
 ): void {
   const why = widerThan(actor, key);
   if (why) throw forbidden(`this admin key may not ${action} a key wider than itself: ${why}`);

@@ -274,7 +274,7 @@ export interface AdminAction {
   actorKeyId: string | null;
   /** How the actor signed in: `key` (an admin key on the API), `session` (the web UI), `oidc`. */
   via: string;
-  /** Dotted verb: `key.create`, `key.revoke`, `key.rotate`, `session.sign_in`, `session.sign_out`. */
+  /** Dotted verb: `key.create`, `key.revoke`, `key.rotate`, `key.limits`, `session.sign_in`, `session.sign_out`. */
   action: string;
   /** What the action was applied to (a key id), when anything. */
   target: string | null;

@@ -57,6 +57,7 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
     AnthropicError: jsonSchemaOf(anthropicError),
     CreateKeyInput: jsonSchemaOf(keyInputs.create),
     RotateKeyInput: jsonSchemaOf(rotateKeyInputSchema),
+    KeyLimitsInput: jsonSchemaOf(keyInputs.limits),
     ...(surface.workers
       ? { GatewayFrame: jsonSchemaOf(GatewayFrame), WorkerFrame: jsonSchemaOf(WorkerFrame) }
       : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type KeyFormFields, keyInput } from "./key-input.ts";
+import { type KeyFormFields, keyInput, limitsInput } from "./key-input.ts";
 
 const form = (fields: Partial<KeyFormFields>): KeyFormFields => ({
   name: "alice",
@@ -43,5 +43,20 @@ describe("keyInput", () => {
     expect(refused({ rpm: "0" })).toStartWith("Requests/min:");
     expect(refused({ budget_usd: "0.00" })).toStartWith("Budget (USD):");
     expect(refused({ budget_usd: "-5" })).toStartWith("Budget (USD):");
+  });
+});
+
+describe("limitsInput", () => {
+  test("every limit is sent: a number as a number, an emptied one as null (lifted)", () => {
+    expect(limitsInput({ models: "gpt-*, m1", rpm: "60", tpm: "", budget_usd: " 12.5 " })).toEqual({
+      input: { models: ["gpt-*", "m1"], rpm: 60, tpm: null, budget_usd: 12.5 },
+    });
+  });
+
+  test("a limit that is not a plain positive number is refused, never sent as lifted", () => {
+    expect(limitsInput({ models: "*", rpm: "", tpm: "", budget_usd: "$20" })).toEqual({
+      error:
+        'Budget (USD): "$20" is not a dollar amount above 0, like 5 or 2.50 (leave it empty for no limit)',
+    });
   });
 });

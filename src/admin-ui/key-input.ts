@@ -21,30 +21,59 @@ const LIMITS = [
   },
 ] as const;
 
+/** The change-limits form's fields, as typed (filled with what the key has now). */
+export type LimitsFormFields = Pick<KeyFormFields, "models" | "rpm" | "tpm" | "budget_usd">;
+
+type Limit = (typeof LIMITS)[number]["field"];
+
 /**
- * The body of `POST /admin/api/keys`, or what is wrong with the form. A limit left empty is left
- * out (no limit); one that is not a plain positive number ("$5", "60/min", "10k") is refused
- * here, never sent as a number it is not (`Number("$5")` is NaN, which JSON sends as null: no limit).
+ * The limits a form holds: each one typed as a number, an empty one left out. One that is not a
+ * plain positive number ("$5", "60/min", "10k") is refused here, never sent as a number it is not
+ * (`Number("$5")` is NaN, which JSON sends as null: no limit).
  */
-export function keyInput(form: KeyFormFields): { input: Record<string, unknown> } | { error: string } {
-  const input: Record<string, unknown> = {
-    name: form.name.trim(),
-    role: form.role,
-    models: form.models
-      .split(",")
-      .map((m) => m.trim())
-      .filter(Boolean),
-  };
-  // Left empty, the gateway puts the key in the signed-in admin's own tenant (or none).
-  if (form.tenant.trim()) input.tenant = form.tenant.trim();
+function typedLimits(form: LimitsFormFields): { limits: Partial<Record<Limit, number>> } | { error: string } {
+  const limits: Partial<Record<Limit, number>> = {};
   for (const { field, label, pattern, expected } of LIMITS) {
     const text = form[field].trim();
     if (!text) continue;
     const value = Number(text);
     if (!pattern.test(text) || !(value > 0))
       return { error: `${label}: "${text}" is not ${expected} (leave it empty for no limit)` };
-    input[field] = value;
+    limits[field] = value;
   }
+  return { limits };
+}
+
+const modelGlobs = (text: string) =>
+  text
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+
+/** The body of `POST /admin/api/keys`, or what is wrong with the form. A limit left empty is left out (no limit). */
+export function keyInput(form: KeyFormFields): { input: Record<string, unknown> } | { error: string } {
+  const typed = typedLimits(form);
+  if ("error" in typed) return typed;
+  const input: Record<string, unknown> = {
+    name: form.name.trim(),
+    role: form.role,
+    models: modelGlobs(form.models),
+  };
+  // Left empty, the gateway puts the key in the signed-in admin's own tenant (or none).
+  if (form.tenant.trim()) input.tenant = form.tenant.trim();
+  Object.assign(input, typed.limits);
   if (form.expires_in.trim()) input.expires_in = form.expires_in.trim();
+  return { input };
+}
+
+/**
+ * The body of `POST /admin/api/keys/{id}/limits`, or what is wrong with the form: every limit is
+ * sent, one emptied as null (lifted), so the key ends up with what the form shows.
+ */
+export function limitsInput(form: LimitsFormFields): { input: Record<string, unknown> } | { error: string } {
+  const typed = typedLimits(form);
+  if ("error" in typed) return typed;
+  const input: Record<string, unknown> = { models: modelGlobs(form.models) };
+  for (const { field } of LIMITS) input[field] = typed.limits[field] ?? null;
   return { input };
 }

@@ -26,30 +26,74 @@ const duration = z
   .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d");
 /** A key's life from now: a key that would be born expired is refused, not issued. */
 const lifetime = duration.refine((t) => (parseDuration(t) ?? 0) > 0, "expected a duration above 0, like 30d");
+/** An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused too. */
+const expiry = (now: () => number) =>
+  z.iso
+    .datetime({ offset: true })
+    .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired");
+const eitherExpiry = {
+  message: "give expires_at or expires_in, not both",
+  path: ["expires_in"],
+};
 
-/** Input of `keys create` and `POST /admin/api/keys`. */
-export const createKeyInputSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    /** Absent: the creating admin's own tenant (`default`, outside every tenant, for an admin in none). */
-    tenant: z.string().trim().min(1).max(100).optional(),
-    role: roleSchema.default("user"),
-    models: modelList.default(["*"]),
-    rpm: positiveInt.nullable().default(null),
-    tpm: positiveInt.nullable().default(null),
-    budget_usd: positiveNumber.nullable().default(null),
-    /** Absolute expiry (ISO 8601). */
-    expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
+/**
+ * The input schemas of key administration. The clock is the key admin's (injected), so "in the
+ * past" means the same thing to the schema as to the key's status.
+ */
+export function keyInputSchemas(now: () => number) {
+  /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
+  const limits = {
+    models: modelList,
+    rpm: positiveInt.nullable(),
+    tpm: positiveInt.nullable(),
+    budget_usd: positiveNumber.nullable(),
+    /** Absolute expiry (ISO 8601); null: never. */
+    expires_at: expiry(now).nullable(),
     /** Relative expiry (`30d`), the alternative to `expires_at`. */
-    expires_in: lifetime.optional(),
-  })
-  .strict()
-  .refine((v) => v.expires_at === null || v.expires_in === undefined, {
-    message: "give expires_at or expires_in, not both",
-    path: ["expires_in"],
-  });
-export type CreateKeyInput = z.input<typeof createKeyInputSchema>;
-export type CreateKeyFields = z.output<typeof createKeyInputSchema>;
+    expires_in: lifetime,
+  };
+  return {
+    /** Input of `keys create` and `POST /admin/api/keys`. */
+    create: z
+      .object({
+        name: z.string().trim().min(1).max(100),
+        /** Absent: the creating admin's own tenant (`default`, outside every tenant, for an admin in none). */
+        tenant: z.string().trim().min(1).max(100).optional(),
+        role: roleSchema.default("user"),
+        models: limits.models.default(["*"]),
+        rpm: limits.rpm.default(null),
+        tpm: limits.tpm.default(null),
+        budget_usd: limits.budget_usd.default(null),
+        expires_at: limits.expires_at.default(null),
+        expires_in: limits.expires_in.optional(),
+      })
+      .strict()
+      .refine((v) => v.expires_at === null || v.expires_in === undefined, eitherExpiry),
+    /**
+     * Input of `keys update` and `POST /admin/api/keys/:id/limits`: only what is given changes;
+     * null lifts a limit (no rpm, no budget, no expiry).
+     */
+    limits: z
+      .object({
+        models: limits.models.optional(),
+        rpm: limits.rpm.optional(),
+        tpm: limits.tpm.optional(),
+        budget_usd: limits.budget_usd.optional(),
+        expires_at: limits.expires_at.optional(),
+        expires_in: limits.expires_in.optional(),
+      })
+      .strict()
+      .refine((v) => v.expires_at === undefined || v.expires_in === undefined, eitherExpiry)
+      .refine((v) => Object.keys(v).length > 0, {
+        message: "give at least one of models, rpm, tpm, budget_usd, expires_at, expires_in",
+      }),
+  };
+}
+export type KeyInputSchemas = ReturnType<typeof keyInputSchemas>;
+export type CreateKeyInput = z.input<KeyInputSchemas["create"]>;
+export type CreateKeyFields = z.output<KeyInputSchemas["create"]>;
+export type KeyLimitsInput = z.input<KeyInputSchemas["limits"]>;
+export type KeyLimitsFields = z.output<KeyInputSchemas["limits"]>;
 
 /** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`. */
 export const rotateKeyInputSchema = z

@@ -190,6 +190,34 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("a revoked or expired key is not rotated by id either: no dead key is issued", async () => {
+    const { storage, admin, clock } = setup();
+    const revoked = await admin.create("local-operator", { name: "gone" });
+    await admin.revoke("local-operator", revoked.id);
+    const expired = await admin.create("local-operator", { name: "old", expires_in: "1h" });
+    clock.advance(2 * 3600_000);
+    for (const id of [revoked.id, expired.id]) {
+      const error = await failure(admin.rotate("local-operator", id));
+      expect([error.status, error.message]).toEqual([404, `no active key with id or name "${id}"`]);
+    }
+    expect(await storage.keys.count()).toBe(2);
+    await storage.close();
+  });
+
+  test("an expires_at already past is a 400, judged by the key admin's clock", async () => {
+    const { storage, admin, clock } = setup();
+    // The clock is at 2030: a 2029 expiry is past for it, whatever the machine's date.
+    for (const at of ["2020-01-01T00:00:00Z", "2029-12-31T23:59:59Z", new Date(clock.now()).toISOString()]) {
+      const error = await failure(admin.create("local-operator", { name: "born-dead", expires_at: at }));
+      expect(error.status).toBe(400);
+      expect(error.message).toBe("expires_at: is in the past: the key would be born expired");
+    }
+    const later = await admin.create("local-operator", { name: "ok", expires_at: "2030-01-01T00:00:01Z" });
+    expect(later.status).toBe("active");
+    expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
+
   test("a non-admin can neither create, widen, list nor rotate keys", async () => {
     const { storage, admin } = setup();
     const issued = await admin.create("local-operator", { name: "u" });
@@ -245,6 +273,45 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an admin credential that expires cannot mint, rotate or revoke a key that outlives it", async () => {
+    const { storage, admin, clock } = setup();
+    const root = await admin.create("local-operator", { name: "root", role: "admin" });
+    const lateUser = await admin.create("local-operator", { name: "late", expires_in: "30d" });
+    const contractorKey = await admin.create("local-operator", {
+      name: "contractor",
+      role: "admin",
+      expires_in: "1h",
+    });
+    const ends = clock.now() + 3600_000;
+    const contractor: Principal = { ...user, keyId: contractorKey.id, role: "admin", expiresAt: ends };
+    // A JWT's `exp` is its expiry alike.
+    const token: Principal = { ...user, keyId: null, via: "jwt", role: "admin", expiresAt: ends };
+    for (const actor of [contractor, token]) {
+      const never = await failure(admin.create(actor, { name: "backdoor", role: "admin" }));
+      expect([never.status, never.code]).toEqual([403, "forbidden"]);
+      expect(never.message).toBe(
+        "this admin key may not create a key wider than itself: it never expires, and this credential expires at 2030-01-01T01:00:00.000Z",
+      );
+      const later = await failure(admin.create(actor, { name: "backdoor", expires_in: "2h" }));
+      expect(later.message).toEndWith("it expires after this credential does (2030-01-01T01:00:00.000Z)");
+      for (const attempt of [
+        admin.revoke(actor, root.id),
+        admin.rotate(actor, root.id),
+        admin.revoke(actor, lateUser.id),
+        admin.setLimits(actor, root.id, { rpm: 1 }),
+      ])
+        expect((await failure(attempt)).status).toBe(403);
+      // Within its own life it works.
+      const inner = await admin.create(actor, { name: "inner", expires_at: new Date(ends).toISOString() });
+      expect((await admin.rotate(actor, inner.id)).expires_at).toBe(inner.expires_at);
+      expect((await failure(admin.setLimits(actor, inner.id, { expires_at: null }))).status).toBe(403);
+      expect((await admin.revoke(actor, inner.id)).status).toBe("revoked");
+    }
+    expect((await admin.show("local-operator", root.id)).status).toBe("active");
+    expect((await admin.show("local-operator", lateUser.id)).status).toBe("active");
+    await storage.close();
+  });
+
   test("an admin key in a tenant manages only its own tenant's keys; an admin outside every tenant, all", async () => {
     const storage = openSqliteStorage(tmp.file(`admin-${++files}.db`));
     const admin = createKeyAdmin({ store: storage.keys, tenants: () => ["acme", "globex"] });
@@ -261,7 +328,7 @@ describe("key admin", () => {
       const error = await failure(admin.create(acmeAdmin, { name: "escape", role: "admin", tenant }));
       expect([error.status, error.code]).toEqual([403, "forbidden"]);
       expect(error.message).toBe(
-        `this admin key may not create a key wider than itself: tenant "${tenant}" is outside this key's own tenant "acme"`,
+        `this admin key may not create a key wider than itself: its tenant is outside this key's own tenant "acme"`,
       );
     }
     for (const other of [globexKey.id, plainKey.id]) {
@@ -269,8 +336,14 @@ describe("key admin", () => {
         admin.rotate(acmeAdmin, other),
         admin.revoke(acmeAdmin, other),
         admin.show(acmeAdmin, other),
-      ])
-        expect((await failure(attempt)).status).toBe(403);
+        admin.setLimits(acmeAdmin, other, { rpm: 1 }),
+      ]) {
+        const error = await failure(attempt);
+        expect(error.status).toBe(403);
+        // An id learnt elsewhere does not tell whose key it is.
+        expect(error.message).toEndWith(`its tenant is outside this key's own tenant "acme"`);
+        expect(error.message).not.toContain("globex");
+      }
     }
     // No tenant given: the key goes into the admin's own tenant.
     const minted = await admin.create(acmeAdmin, { name: "svc" });
@@ -301,6 +374,87 @@ describe("key admin", () => {
     const listed = await admin.list("local-operator");
     expect(listed.map((k) => k.id)).toEqual([second.id]);
     expect((await admin.list("local-operator", { includeRevoked: true })).length).toBe(3);
+    await storage.close();
+  });
+
+  test("setLimits changes what is given, keeps the rest, and tells the cache", async () => {
+    const { storage, admin, changes } = setup();
+    const key = await admin.create("local-operator", { name: "svc", models: "gpt-*", rpm: 5, budget_usd: 1 });
+    const raised = await admin.setLimits("local-operator", "svc", { budget_usd: "10", tpm: 1000 });
+    expect(raised).toMatchObject({ id: key.id, models: ["gpt-*"], rpm: 5, tpm: 1000, budget_usd: 10 });
+    expect(changes).toEqual([key.id, key.id]);
+    const lifted = await admin.setLimits("local-operator", key.id, {
+      rpm: null,
+      budget_usd: null,
+      models: ["gpt-4o", "claude-*"],
+      expires_in: "1d",
+    });
+    expect(lifted).toMatchObject({ rpm: null, budget_usd: null, models: ["gpt-4o", "claude-*"] });
+    expect(lifted.expires_at).toBe("2030-01-02T00:00:00.000Z");
+    expect((await storage.keys.getById(key.id))?.budgetUsd).toBeNull();
+    expect((await admin.setLimits("local-operator", key.id, { expires_at: null })).expires_at).toBeNull();
+    await storage.close();
+  });
+
+  test("setLimits on an embedder's key store without it: refused, the key unchanged", async () => {
+    const { storage } = setup();
+    const { setLimits: _, ...older } = storage.keys;
+    const admin = createKeyAdmin({ store: older });
+    const key = await admin.create("local-operator", { name: "svc", budget_usd: "1" });
+    const error = await failure(admin.setLimits("local-operator", key.id, { budget_usd: "10" }));
+    expect([error.status, error.code]).toEqual([400, "unsupported_operation"]);
+    expect((await storage.keys.getById(key.id))?.budgetUsd).toBe(1);
+    await storage.close();
+  });
+
+  test("setLimits: bad input is a 400, a revoked key a 404, a shared name ambiguous", async () => {
+    const { storage, admin } = setup();
+    const key = await admin.create("local-operator", { name: "svc" });
+    const cases: Array<[unknown, string]> = [
+      [{}, ""],
+      [{ rpm: 0 }, "rpm"],
+      [{ budget_usd: -1 }, "budget_usd"],
+      [{ models: "" }, "models"],
+      [{ expires_at: "2020-01-01T00:00:00Z" }, "expires_at"],
+      [{ expires_in: "1d", expires_at: "2031-01-01T00:00:00Z" }, "expires_in"],
+      [{ role: "admin" }, ""],
+      [{ tenant: "other" }, ""],
+    ];
+    for (const [input, param] of cases) {
+      const error = await failure(admin.setLimits("local-operator", key.id, input));
+      expect(error.status).toBe(400);
+      if (param) expect(error.message.startsWith(`${param}:`)).toBe(true);
+    }
+    await admin.rotate("local-operator", "svc");
+    expect((await failure(admin.setLimits("local-operator", "svc", { rpm: 1 }))).status).toBe(400);
+    await admin.revoke("local-operator", key.id);
+    const gone = await failure(admin.setLimits("local-operator", key.id, { rpm: 1 }));
+    expect([gone.status, gone.message]).toEqual([404, `no active key with id or name "${key.id}"`]);
+    await storage.close();
+  });
+
+  test("setLimits within a narrow admin's reach: it gives no more than it has, nor narrows a wider key", async () => {
+    const { storage, admin } = setup();
+    const root = await admin.create("local-operator", { name: "root", role: "admin" });
+    const narrow: Principal = {
+      ...user,
+      keyId: "key_n",
+      role: "admin",
+      models: ["gpt-*"],
+      limits: { budgetUsd: 5 },
+    };
+    const inner = await admin.create(narrow, { name: "inner", models: "gpt-4o", budget_usd: 1 });
+    expect((await admin.setLimits(narrow, inner.id, { budget_usd: 5 })).budget_usd).toBe(5);
+    for (const input of [{ budget_usd: 6 }, { budget_usd: null }, { models: "*" }]) {
+      const error = await failure(admin.setLimits(narrow, inner.id, input));
+      expect(error.status).toBe(403);
+      expect(error.message).toStartWith(
+        "this admin key may not change the limits of a key wider than itself",
+      );
+    }
+    // The unrestricted admin's key cannot be tightened into uselessness by a narrower one.
+    expect((await failure(admin.setLimits(narrow, root.id, { rpm: 1 }))).status).toBe(403);
+    expect(await admin.show("local-operator", root.id)).toMatchObject({ rpm: null, budget_usd: null });
     await storage.close();
   });
 

@@ -1,11 +1,11 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { badRequest, notFound } from "../core/gateway-error.ts";
+import { badRequest, notFound, unsupportedOperation } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
-import { createKeyInputSchema, rotateKeyInputSchema } from "./key-admin-schemas.ts";
+import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
 import { type KeyView, keyStatus, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
@@ -45,8 +45,14 @@ export interface KeyAdmin {
   show(actor: KeyActor, idOrName: string): Promise<KeyView>;
   /** By id, or by name when exactly one active key has it. Idempotent. */
   revoke(actor: KeyActor, idOrName: string): Promise<KeyView>;
-  /** New key, same settings; the old one stays valid for the grace window. */
+  /** New key, same settings; the old one stays valid for the grace window. Active keys only. */
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
+  /**
+   * Changes an active key's models, limits, budget or expiry (what `input` names; null lifts a
+   * limit), by id or by name when exactly one active key has it. Its spend is kept: raising a
+   * spent budget lets the key through again at once.
+   */
+  setLimits(actor: KeyActor, idOrName: string, input: unknown): Promise<KeyView>;
 }
 
 export { DEFAULT_TENANT };
@@ -54,6 +60,7 @@ export { DEFAULT_TENANT };
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
   const now = options.now ?? Date.now;
+  const schemas = keyInputSchemas(now);
   const assertKnownTenant = (tenant: string) => {
     const known = options.tenants?.() ?? [];
     if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
@@ -88,13 +95,18 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
    */
   const newestActive = async (actor: KeyActor, idOrName: string): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
-    if (byId) return byId;
+    if (byId) return stillActive(byId, idOrName);
     const active = (await named(actor, idOrName)).filter((k) => keyStatus(k, now()) === "active");
     // Newest first; within one millisecond, the one that does not expire first (not the old one).
     const lasts = (k: KeyRecord) => k.expiresAt ?? Number.POSITIVE_INFINITY;
     const newest = active.sort((a, b) => b.createdAt - a.createdAt || lasts(b) - lasts(a))[0];
-    if (!newest) throw notFound(`no active key with id or name "${idOrName}"`);
+    if (!newest) throw noActiveKey(idOrName);
     return newest;
+  };
+  /** A key found by id, refused as by name when it is revoked or expired: changing it would issue nothing that works. */
+  const stillActive = (key: KeyRecord, idOrName: string): KeyRecord => {
+    if (keyStatus(key, now()) !== "active") throw noActiveKey(idOrName);
+    return key;
   };
   const find = async (actor: KeyActor, idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
@@ -105,39 +117,27 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       throw badRequest(`several active keys are named "${idOrName}"; use the key id`, "id");
     }
     const found = candidates[0];
-    if (!found) throw notFound(`no ${activeOnly ? "active " : ""}key with id or name "${idOrName}"`);
+    if (!found) throw activeOnly ? noActiveKey(idOrName) : notFound(`no key with id or name "${idOrName}"`);
     return found;
   };
 
   return {
     async create(actor, input) {
       assertCanManageKeys(actor);
-      const fields = parse(createKeyInputSchema, input);
-      const expiresIn = fields.expires_in === undefined ? null : (parseDuration(fields.expires_in) ?? null);
+      const fields = parse(schemas.create, input);
       // No tenant given: the admin's own (an admin in a tenant mints only into it).
       const tenant = fields.tenant ?? homeTenant(actor);
-      assertWithinScope(
-        actor,
-        { tenant, models: fields.models, rpm: fields.rpm, tpm: fields.tpm, budgetUsd: fields.budget_usd },
-        "create",
-      );
-      assertKnownTenant(tenant);
-      return issue({
-        name: fields.name,
+      const reach = {
         tenant,
-        role: fields.role,
         models: fields.models,
         rpm: fields.rpm,
         tpm: fields.tpm,
         budgetUsd: fields.budget_usd,
-        expiresAt: fields.expires_at
-          ? Date.parse(fields.expires_at)
-          : expiresIn === null
-            ? null
-            : now() + expiresIn,
-        revokedAt: null,
-        lastUsedAt: null,
-      });
+        expiresAt: expiryOf(fields, now()) ?? null,
+      };
+      assertWithinScope(actor, reach, "create");
+      assertKnownTenant(tenant);
+      return issue({ ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null });
     },
     async list(actor, filter) {
       assertCanManageKeys(actor);
@@ -170,13 +170,40 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertKnownTenant(old.tenant);
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
       // One chain from the first key on: its keys share a spend, which the new key takes over.
-      const fresh = await issue({ ...settings, lastUsedAt: null, chain: old.chain ?? old.id });
+      const fresh = await issue({
+        ...settings,
+        revokedAt: null,
+        lastUsedAt: null,
+        chain: old.chain ?? old.id,
+      });
       // The old key keeps its own total through its grace window: until it ends the two can
       // spend at most a budget each.
       await options.carrySpend?.(old.id, fresh.id);
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
       const previous = changed(await store.setExpiresAt(old.id, until));
       return { ...fresh, previous: keyView(previous, now()) };
+    },
+    async setLimits(actor, idOrName, input) {
+      assertCanManageKeys(actor);
+      const fields = parse(schemas.limits, input);
+      const key = stillActive(await find(actor, idOrName, true), idOrName);
+      // Both sides bounded: a narrow admin may neither loosen a key past its own reach nor
+      // tighten one beyond it (the unrestricted admin's key to an rpm of 1, or an expiry of now).
+      assertWithinScope(actor, key, "change the limits of");
+      const expiresAt = expiryOf(fields, now());
+      const limits = {
+        models: fields.models ?? key.models,
+        rpm: fields.rpm === undefined ? key.rpm : fields.rpm,
+        tpm: fields.tpm === undefined ? key.tpm : fields.tpm,
+        budgetUsd: fields.budget_usd === undefined ? key.budgetUsd : fields.budget_usd,
+        expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
+      };
+      assertWithinScope(actor, { ...key, ...limits }, "change the limits of");
+      if (store.setLimits === undefined)
+        throw unsupportedOperation(
+          "this gateway's key store cannot change a key's limits (it has no setLimits)",
+        );
+      return keyView(changed(await store.setLimits(key.id, limits)), now());
     },
   };
 }
@@ -196,6 +223,18 @@ function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: st
     createdAt: at,
   };
   return { record, key: key.plain };
+}
+
+const noActiveKey = (idOrName: string) => notFound(`no active key with id or name "${idOrName}"`);
+
+/** The expiry an input asks for (epoch ms; null: never), or undefined when it names none. */
+function expiryOf(
+  fields: { expires_at?: string | null; expires_in?: string },
+  now: number,
+): number | null | undefined {
+  if (fields.expires_in !== undefined) return now + (parseDuration(fields.expires_in) ?? 0);
+  if (fields.expires_at === undefined) return undefined;
+  return fields.expires_at === null ? null : Date.parse(fields.expires_at);
 }
 
 /**

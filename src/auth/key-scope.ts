@@ -4,8 +4,8 @@ import type { KeyRecord } from "../storage/key-record.ts";
 import { coversGlob } from "./model-glob.ts";
 import type { KeyActor } from "./roles.ts";
 
-/** What a key may do: the part of a key that scope compares. */
-export type KeyReach = Pick<KeyRecord, "tenant" | "models" | "rpm" | "tpm" | "budgetUsd">;
+/** What a key may do, and for how long: the part of a key that scope compares. */
+export type KeyReach = Pick<KeyRecord, "tenant" | "models" | "rpm" | "tpm" | "budgetUsd" | "expiresAt">;
 
 /**
  * The one tenant whose keys the actor manages, or null for every tenant: an admin key in a
@@ -25,7 +25,8 @@ export function outsideTenant(actor: KeyActor, tenant: string): string | undefin
   const own = managedTenant(actor);
   return own === null || own === tenant
     ? undefined
-    : `tenant "${tenant}" is outside this key's own tenant "${own}"`;
+    : // Another tenant's name is not told: an id learnt elsewhere must not say whose it is.
+      `its tenant is outside this key's own tenant "${own}"`;
 }
 
 /** A limit the actor has bounds the key's: unlimited (null) or higher is wider. */
@@ -44,19 +45,32 @@ export function widerThan(actor: KeyActor, key: KeyReach): string | undefined {
   if (!within(actor.limits.tpm, key.tpm)) return `tpm above this key's own (${actor.limits.tpm})`;
   if (!within(actor.limits.budgetUsd, key.budgetUsd))
     return `budget above this key's own (${actor.limits.budgetUsd} USD)`;
-  return undefined;
+  return outlives(actor.expiresAt, key.expiresAt);
+}
+
+/**
+ * Why a key outlives an actor that expires, or undefined: an admin credential that ends (a
+ * contractor's key, a JWT's `exp`) must not leave behind a key that does not, nor end one that
+ * would outlast it.
+ */
+function outlives(actorEnds: number | undefined, keyEnds: number | null): string | undefined {
+  if (actorEnds === undefined || (keyEnds !== null && keyEnds <= actorEnds)) return undefined;
+  const when = new Date(actorEnds).toISOString();
+  return keyEnds === null
+    ? `it never expires, and this credential expires at ${when}`
+    : `it expires after this credential does (${when})`;
 }
 
 /**
  * An admin key manages only keys within its own reach: it cannot mint or rotate a key in another
- * tenant or with models or limits beyond its own, nor revoke a key wider than itself (a narrow
- * admin key must not be able to lock out the unrestricted one). The local operator (store file
- * access) is not bounded.
+ * tenant, with models or limits beyond its own or outliving it, nor revoke a key wider than itself
+ * (a narrow or expiring admin key must not be able to lock out the unrestricted one). The local
+ * operator (store file access) is not bounded.
  */
 export function assertWithinScope(
   actor: KeyActor,
   key: KeyReach,
-  action: "create" | "rotate" | "revoke",
+  action: "create" | "rotate" | "revoke" | "change the limits of",
 ): void {
   const why = widerThan(actor, key);
   if (why) throw forbidden(`this admin key may not ${action} a key wider than itself: ${why}`);

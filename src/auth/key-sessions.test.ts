@@ -120,6 +120,21 @@ describe("KeySessions", () => {
     expect(ended).toEqual(["expired"]);
   });
 
+  test("an expiry moved later or lifted (a limits change) no longer ends the key's sessions at the old time", () => {
+    const time = manualTime();
+    const sessions = new KeySessions(time);
+    const ended: KeyEndReason[] = [];
+    sessions.watch(principalFromKey(record({ expiresAt: time.now() + 1_000 })), (reason) =>
+      ended.push(reason.message as KeyEndReason),
+    );
+    sessions.keyChanged(record({ expiresAt: time.now() + 5_000 }));
+    time.advance(1_000);
+    sessions.keyChanged(record({ expiresAt: null }));
+    time.advance(10_000);
+    expect(ended).toEqual([]);
+    expect(sessions.count("key_1")).toBe(1);
+  });
+
   test("a session opened during the grace window ends at the key's expiry", () => {
     const time = manualTime();
     const sessions = new KeySessions(time);

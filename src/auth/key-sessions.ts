@@ -170,6 +170,11 @@ export class KeySessions {
   keyChanged(record: KeyRecord): void {
     if (record.revokedAt !== null) this.endAll(record.id, "revoked");
     else if (record.expiresAt !== null) this.scheduleExpiry(record.id, record.expiresAt);
+    else {
+      // The expiry was lifted (an admin changed the key's limits): what is open no longer ends then.
+      this.expiries.get(record.id)?.timer.cancel();
+      this.expiries.delete(record.id);
+    }
   }
 
   /** Ends every session and stops every timer (gateway stop). */

@@ -35,7 +35,21 @@ export interface KeyRecord {
   chain?: string;
 }
 
-/** A key as the `api_keys` table's columns (both backends share the schema; models as JSON text). */
+/** What an admin may change on an existing key (`KeyStore.setLimits`): what bounds it, never who it is. */
+export type KeyLimits = Pick<KeyRecord, "models" | "rpm" | "tpm" | "budgetUsd" | "expiresAt">;
+
+/** A key's limits as the `api_keys` table's columns (models as JSON text). */
+export function limitColumns(r: KeyLimits) {
+  return {
+    models: JSON.stringify(r.models),
+    rpm: r.rpm,
+    tpm: r.tpm,
+    budget_usd: r.budgetUsd,
+    expires_at: r.expiresAt,
+  };
+}
+
+/** A key as the `api_keys` table's columns (both backends share the schema). */
 export function keyRecordColumns(r: KeyRecord) {
   return {
     id: r.id,
@@ -45,11 +59,7 @@ export function keyRecordColumns(r: KeyRecord) {
     name: r.name,
     tenant: r.tenant,
     role: r.role,
-    models: JSON.stringify(r.models),
-    rpm: r.rpm,
-    tpm: r.tpm,
-    budget_usd: r.budgetUsd,
-    expires_at: r.expiresAt,
+    ...limitColumns(r),
     revoked_at: r.revokedAt,
     created_at: r.createdAt,
     last_used_at: r.lastUsedAt,

@@ -78,6 +78,18 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect((await keys.list({ includeRevoked: false })).map((k) => k.id)).toEqual([b.id]);
     });
 
+    test("keys: setLimits changes models, limits and expiry as one change other readers follow", async () => {
+      const { keys } = await fresh();
+      const a = key({ rpm: 5, budgetUsd: 1 });
+      await keys.create(a);
+      const start = await keys.cursor();
+      const limits = { models: ["gpt-*", "m1"], rpm: null, tpm: 1000, budgetUsd: 2.5, expiresAt: 9000 };
+      expect(await keys.setLimits?.(a.id, limits)).toEqual({ ...a, ...limits });
+      expect(await keys.getByHash(a.hash)).toEqual({ ...a, ...limits });
+      expect((await keys.changedSince(start)).records).toEqual([{ ...a, ...limits }]);
+      expect(await keys.setLimits?.("missing", limits)).toBeNull();
+    });
+
     test("spend: deltas add up per principal", async () => {
       const { spend } = await fresh();
       await spend.add(

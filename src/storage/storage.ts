@@ -4,7 +4,7 @@ import type { AuditRecord } from "../audit/audit-record.ts";
 import type { AuditRowKey } from "../audit/audit-row-key.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import type { ShadowAggregate, ShadowRecord } from "../shadow/shadow-api-schema.ts";
-import type { KeyRecord } from "./key-record.ts";
+import type { KeyLimits, KeyRecord } from "./key-record.ts";
 
 /**
  * Persistence for API keys. Async throughout so a PostgreSQL implementation fits; the
@@ -32,6 +32,12 @@ export interface KeyStore {
   revoke(id: string, at: number): Promise<KeyRecord | null>;
   /** Used by rotation to bound the old key's life; null clears it. */
   setExpiresAt(id: string, at: number | null): Promise<KeyRecord | null>;
+  /**
+   * Sets a key's models, limits, budget and expiry (an admin changing them), as one change
+   * other nodes follow; returns the updated record, or null when the id is unknown. Optional, for
+   * an embedder's store written before it: without it a change of limits is refused (400).
+   */
+  setLimits?(id: string, limits: KeyLimits): Promise<KeyRecord | null>;
   /**
    * Records last use for many keys in one write. Callers batch (the key cache flushes every
    * few seconds), so there is never a write per request. Does not count as a change for
@@ -304,7 +310,7 @@ export interface AdminAction {
   actorKeyId: string | null;
   /** How the actor signed in: `key` (an admin key on the API), `session` (the web UI), `oidc`. */
   via: string;
-  /** Dotted verb: `key.create`, `key.revoke`, `key.rotate`, `session.sign_in`, `session.sign_out`. */
+  /** Dotted verb: `key.create`, `key.revoke`, `key.rotate`, `key.limits`, `session.sign_in`, `session.sign_out`. */
   action: string;
   /** What the action was applied to (a key id), when anything. */
   target: string | null;

@@ -342,6 +342,38 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: "Done" }).click();
   }, 60_000);
 
+  test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {
+    const target = { url: gw.url, adminKey };
+    const limited = await createKey(target, { name: "limits-change-ui", rpm: 1 });
+    expect(await statusOf(chat(limited.key))).toBe(200);
+    expect(await statusOf(chat(limited.key))).toBe(429);
+    const shownKey = async () =>
+      (await (
+        await fetch(`${gw.url}/admin/api/keys/${limited.id}`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        })
+      ).json()) as { rpm: number | null; budget_usd: number | null; models: string[] };
+
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator(`tr[data-key-id="${limited.id}"]`).getByRole("button", { name: "Limits" }).click();
+    const form = page.getByRole("form", { name: "Change limits" });
+    expect(await form.getByLabel("Requests/min").inputValue()).toBe("1");
+    // A limit it cannot read is refused in the form, nothing sent.
+    await form.getByLabel("Budget (USD)").fill("$5");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.getByRole("alert").getByText('Budget (USD): "$5" is not a dollar amount').waitFor();
+    expect(await shownKey()).toMatchObject({ rpm: 1, budget_usd: null });
+    // Emptied: the rpm is lifted; the budget set.
+    await form.getByLabel("Requests/min").fill("");
+    await form.getByLabel("Budget (USD)").fill("5");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.waitFor({ state: "detached" });
+    expect(await shownKey()).toMatchObject({ rpm: null, budget_usd: 5, models: ["*"] });
+    expect(await statusOf(chat(limited.key))).toBe(200);
+    await page.goto(`${gw.url}/admin/activity`);
+    await page.locator('tr[data-action="key.limits"]').first().waitFor();
+  }, 60_000);
+
   test("requests: one appears live, then filter the log and open it; export", async () => {
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();

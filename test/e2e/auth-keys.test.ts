@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
 setDefaultTimeout(30_000);
@@ -99,6 +100,11 @@ async function createKey(
   return issued;
 }
 
+async function showKey(id: string): Promise<{ status: string; expires_at: string | null }> {
+  const res = await fetch(`${gw.url}/admin/api/keys/${id}`, { headers: bearer(admin) });
+  return (await res.json()) as { status: string; expires_at: string | null };
+}
+
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake }) => {
@@ -120,7 +126,9 @@ beforeAll(async () => {
   await createKey("worker", { role: "worker" });
   const revoked = await createKey("revoked");
   await fetch(`${gw.url}/admin/api/keys/${revoked.id}/revoke`, { method: "POST", headers: bearer(admin) });
-  await createKey("expired", { expires_at: new Date(Date.now() - 60_000).toISOString() });
+  // A key is never issued already expired: this one is let expire.
+  const expiring = await createKey("expired", { expires_in: "1s" });
+  await waitFor("the key to expire", async () => (await showKey(expiring.id)).status === "expired");
 }, 30_000);
 
 const key = (name: string) => keys[name]?.key ?? "";
@@ -397,5 +405,32 @@ describe("roles", () => {
     });
     expect(res.status).toBe(404);
     await res.arrayBuffer();
+  });
+
+  test("an admin key that expires can neither mint a key that outlives it nor revoke one (the unrestricted admin)", async () => {
+    const contractor = await createKey("contractor", { role: "admin", expires_in: "1h" });
+    const post = (path: string, body?: object) =>
+      fetch(gw.url + path, {
+        method: "POST",
+        headers: bearer(contractor.key),
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const backdoor = await post("/admin/api/keys", { name: "backdoor", role: "admin" });
+    expect(backdoor.status).toBe(403);
+    const { message } = ((await backdoor.json()) as { error: { message: string } }).error;
+    expect(message).toStartWith(
+      "this admin key may not create a key wider than itself: it never expires, and this credential expires at ",
+    );
+    expect((await post("/admin/api/keys", { name: "backdoor", expires_in: "2h" })).status).toBe(403);
+    for (const action of ["revoke", "rotate"]) {
+      const res = await post(`/admin/api/keys/bootstrap-admin/${action}`);
+      expect(res.status).toBe(403);
+      await res.arrayBuffer();
+    }
+    expect((await showKey("bootstrap-admin")).status).toBe("active");
+    // Within its own life it mints as any admin.
+    const inner = await post("/admin/api/keys", { name: "inner", expires_in: "30m" });
+    expect(inner.status).toBe(201);
+    await inner.arrayBuffer();
   });
 });

@@ -211,6 +211,33 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(await chatStatus(issued.key)).toBe(401);
   });
 
+  test("update through the gateway: the key is held to its new limits from its very next request", async () => {
+    const issued = json<Issued>((await remote("create", "--name", "kate", "--json")).stdout);
+    expect(await chatStatus(issued.key, "m2")).toBe(200);
+    const out = await remote("update", "kate", "--models", "m1", "--rpm", "1", "--tpm", "100000", "--json");
+    expect(out.code).toBe(0);
+    expect(json<object>(out.stdout)).toMatchObject({ id: issued.id, models: ["m1"], rpm: 1, tpm: 100000 });
+    expect(await chatStatus(issued.key, "m2")).toBe(404);
+    expect(await chatStatus(issued.key)).toBe(200);
+    expect(await chatStatus(issued.key)).toBe(429);
+    // "none" lifts a limit; what is not named stays.
+    const lifted = await remote("update", issued.id, "--rpm", "none", "--json");
+    expect(json<object>(lifted.stdout)).toMatchObject({ models: ["m1"], rpm: null, tpm: 100000 });
+    expect(await chatStatus(issued.key)).toBe(200);
+    // Locally, on the store file: the same change, and the same refusals.
+    const local2 = await local("update", "kate", "--budget", "5", "--json");
+    expect(json<object>(local2.stdout)).toMatchObject({ tpm: 100000, budget_usd: 5 });
+    for (const args of [
+      ["update", "kate"],
+      ["update", "kate", "--rpm", "0"],
+      ["update", "nobody", "--rpm", "1"],
+    ]) {
+      const refused = await local(...args);
+      expect({ args, code: refused.code }).toEqual({ args, code: 2 });
+      expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
   test("rotate and revoke through the env-configured gateway", async () => {
     const issued = json<Issued>((await remote("create", "--name", "heidi", "--json")).stdout);
     expect(await chatStatus(issued.key)).toBe(200);
@@ -283,6 +310,19 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
         expect(out.stderr).not.toMatch(/\bat .*\(|\.ts:\d+/);
       }
     }
+  });
+
+  test("a revoked key is not rotated by its id: no dead key is issued, locally or remotely", async () => {
+    const gone = json<Issued>((await remote("create", "--name", "gone", "--json")).stdout);
+    expect((await remote("revoke", gone.id)).code).toBe(0);
+    for (const out of [await local("rotate", gone.id), await remote("rotate", gone.id)]) {
+      expect(out.code).toBe(2);
+      expect(out.stderr.trim().split("\n")).toHaveLength(1);
+      expect(out.stderr).toContain(`no active key with id or name "${gone.id}"`);
+      expect(out.stdout).not.toContain("mgw_");
+    }
+    const all = json<{ keys: { name: string }[] }>((await local("list", "--all", "--json")).stdout);
+    expect(all.keys.filter((k) => k.name === "gone")).toHaveLength(1);
   });
 
   test("a non-admin key as --admin-key is refused with exit 2", async () => {

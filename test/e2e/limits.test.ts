@@ -287,6 +287,47 @@ describe("spend budget from the price table", () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
   });
 
+  test("a spent budget an admin raises lets the key through at once, its spend kept; the change is in the admin log", async () => {
+    const u = await tokensPerChat();
+    const perRequest = (u * PRICE) / 1e6;
+    const key = await createKey("budget-raised", { budget_usd: (1.5 * perRequest).toFixed(4) });
+    for (let i = 0; i < 2; i++) await (await chat(key)).arrayBuffer();
+    const spent = await chat(key);
+    expect(spent.status).toBe(429);
+    expect(((await spent.json()) as { error: { message: string } }).error.message).toContain(
+      "an admin can raise it",
+    );
+    const limits = (body: object) =>
+      fetch(`${gw.url}/admin/api/keys/budget-raised/limits`, {
+        method: "POST",
+        headers: bearer(admin),
+        body: JSON.stringify(body),
+      });
+    // Raised by one more request's worth: the spend so far (two requests) still counts.
+    const budget = Number((2.5 * perRequest).toFixed(4));
+    const raised = await limits({ budget_usd: budget });
+    expect(raised.status).toBe(200);
+    expect(((await raised.json()) as { budget_usd: number }).budget_usd).toBe(budget);
+    const passes = await chat(key);
+    expect(passes.status).toBe(200);
+    await passes.arrayBuffer();
+    const again = await chat(key);
+    expect(again.status).toBe(429);
+    await again.arrayBuffer();
+    // Lifted altogether: no budget at all.
+    expect((await limits({ budget_usd: null })).status).toBe(200);
+    const free = await chat(key);
+    expect(free.status).toBe(200);
+    await free.arrayBuffer();
+    const { actions } = (await (
+      await fetch(`${gw.url}/admin/api/actions?limit=50`, { headers: bearer(admin) })
+    ).json()) as { actions: { action: string; detail: string | null }[] };
+    const changes = actions.filter((a) => a.action === "key.limits");
+    expect(changes).toHaveLength(2);
+    expect(changes[0]?.detail).toContain("budget none");
+    expect(changes[1]?.detail).toContain(`budget ${budget} USD`);
+  });
+
   test("streamed spend counts against the budget", async () => {
     const u = await tokensPerChat();
     const key = await createKey("budget-stream", { budget_usd: ((0.5 * u * PRICE) / 1e6).toFixed(4) });

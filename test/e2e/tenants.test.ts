@@ -345,7 +345,7 @@ describe("an admin key in a tenant manages only its own tenant's keys", () => {
       const res = await post({ name: "escape", role: "admin", tenant });
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
-        `tenant "${tenant}" is outside this key's own tenant "team-m"`,
+        `its tenant is outside this key's own tenant "team-m"`,
       );
     }
     const remote = ["--gateway", gw.url, "--admin-key", tenantAdmin, "--json"];
@@ -359,14 +359,22 @@ describe("an admin key in a tenant manages only its own tenant's keys", () => {
     // Bound by team-m like every key of it: m2 is outside the tenant's models.
     expect((await chat(issued.key, "m2")).status).toBe(404);
     expect((await chat(issued.key, "m1")).status).toBe(200);
-    // Another tenant's key is beyond it too: neither rotated nor revoked.
+    // Another tenant's key is beyond it too: neither shown, rotated nor revoked, and the refusal
+    // does not say whose key the id is.
     const other = await createKey(gw, { name: "b-target", tenant: "team-b" });
-    for (const action of ["rotate", "revoke"]) {
-      const res = await fetch(`${gw.url}/admin/api/keys/${other.id}/${action}`, {
-        method: "POST",
+    for (const [method, path] of [
+      ["GET", ""],
+      ["POST", "/rotate"],
+      ["POST", "/revoke"],
+    ] as const) {
+      const res = await fetch(`${gw.url}/admin/api/keys/${other.id}${path}`, {
+        method,
         headers: bearer(tenantAdmin),
       });
       expect(res.status).toBe(403);
+      const { message } = ((await res.json()) as { error: { message: string } }).error;
+      expect(message).toEndWith(`its tenant is outside this key's own tenant "team-m"`);
+      expect(message).not.toContain("team-b");
     }
     expect((await chat(other.key)).status).toBe(200);
   });

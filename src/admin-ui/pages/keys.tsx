@@ -1,10 +1,12 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
+import type { KeyView } from "../../auth/key-view.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson, postJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
 import { KeyForm } from "../components/key-form.tsx";
+import { KeyLimitsForm } from "../components/key-limits-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
@@ -45,7 +47,7 @@ function tenantSummaries(list: readonly KeyWithSpend[]): Map<string, TenantSumma
   return tenants;
 }
 
-/** API keys and tenants: create (shown once), rotate with a grace period, revoke; spend against budget. */
+/** API keys and tenants: create (shown once), rotate with a grace period, change limits, revoke; spend against budget. */
 export function KeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const keys = useKeyList(includeRevoked);
@@ -54,6 +56,7 @@ export function KeysPage() {
   const [error, setError] = useState<string>();
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
+  const [limiting, setLimiting] = useState<KeyView | null>(null);
 
   /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
   const act = async (run: () => Promise<void>): Promise<boolean> => {
@@ -92,6 +95,19 @@ export function KeysPage() {
           })
         }
       />
+      {limiting && (
+        <KeyLimitsForm
+          key={limiting.id}
+          current={limiting}
+          onCancel={() => setLimiting(null)}
+          onSave={(input) =>
+            act(async () => {
+              await postJson(`/admin/api/keys/${limiting.id}/limits`, input);
+              setLimiting(null);
+            })
+          }
+        />
+      )}
       <Failure error={error ?? keys.error} />
       {keys.spendError && <p class="muted small">{keys.spendError}</p>}
       <div class="scroll card flush">
@@ -181,6 +197,9 @@ export function KeysPage() {
                       <>
                         <button type="button" class="secondary" onClick={() => setRotating(k.id)}>
                           Rotate
+                        </button>
+                        <button type="button" class="secondary" onClick={() => setLimiting(k)}>
+                          Limits
                         </button>
                         <button
                           type="button"

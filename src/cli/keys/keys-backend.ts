@@ -8,5 +8,6 @@ export interface KeysBackend {
   show(idOrName: string): Promise<KeyView>;
   revoke(idOrName: string): Promise<KeyView>;
   rotate(idOrName: string, input: Record<string, unknown>): Promise<IssuedKey & { previous: KeyView }>;
+  setLimits(idOrName: string, input: Record<string, unknown>): Promise<KeyView>;
   close(): Promise<void>;
 }

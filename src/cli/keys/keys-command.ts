@@ -25,6 +25,18 @@ When a change reaches a running gateway:
   -c FILE        the store is changed directly; a gateway serving from it notices within its key
                  refresh (2 s), or at once when the config has cluster: (told through Redis).`;
 
+/** What `update` changes, and when a running gateway applies it. */
+const UPDATE_HELP = `
+Only the options given change; "none" lifts a limit (--rpm none, --budget none, --expires-at none).
+The key's spend is kept: a spent budget raised lets the key through again. Through --gateway, an
+admin key gives no more than it has itself (models, rpm, tpm, budget, expiry).
+
+When a change reaches a running gateway:
+  --gateway URL  that gateway applies it from the key's next request (other nodes on the same
+                 store: within 2 s, or at once with cluster:).
+  -c FILE        the store is changed directly; a gateway serving from it notices within its key
+                 refresh (2 s), or at once when the config has cluster: (told through Redis).`;
+
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
 
@@ -44,12 +56,16 @@ function action<A extends unknown[]>(
   };
 }
 
+/** The options given on the command line, as the API's input (an option left out is not sent). */
+const given = (fields: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+
 function withTarget(command: Command): Command {
   return withTargetOptions(command, "work on the key store of this config").option("--json", "print JSON");
 }
 
 export function registerKeys(program: Command): void {
-  const keys = program.command("keys").description("create, list, show, revoke and rotate API keys");
+  const keys = program.command("keys").description("create, list, show, update, revoke and rotate API keys");
   withTarget(keys.command("create").description("create a key; the plain key is shown once"))
     .requiredOption("--name <name>", "who or what the key is for")
     .option("--role <role>", "admin | user | worker", "user")
@@ -62,20 +78,49 @@ export function registerKeys(program: Command): void {
     .action(
       action(async (backend, options) => {
         const o = options as Target & Record<string, string | undefined>;
-        const input = Object.fromEntries(
-          Object.entries({
-            name: o.name,
-            role: o.role,
-            tenant: o.tenant,
-            models: o.models,
-            rpm: o.rpm,
-            tpm: o.tpm,
-            budget_usd: o.budget,
-            expires_in: o.expiresIn,
-          }).filter(([, value]) => value !== undefined),
-        );
+        const input = given({
+          name: o.name,
+          role: o.role,
+          tenant: o.tenant,
+          models: o.models,
+          rpm: o.rpm,
+          tpm: o.tpm,
+          budget_usd: o.budget,
+          expires_in: o.expiresIn,
+        });
         const issued = await backend.create(input);
         print(options.json, issued, `${keyDetail(issued)}\nkey: ${issued.key}\n(shown once: store it now)\n`);
+      }),
+    );
+  withTarget(
+    keys
+      .command("update <id-or-name>")
+      .description("change an active key's models, limits, budget or expiry; its spend is kept")
+      .addHelpText("after", UPDATE_HELP),
+  )
+    .option("--models <globs>", "comma-separated model globs the key may use")
+    .option("--rpm <n>", "requests per minute")
+    .option("--tpm <n>", "tokens per minute")
+    .option("--budget <usd>", "spend budget in USD (the spend so far is kept)")
+    .option("--expires-in <duration>", "lifetime from now, e.g. 30d")
+    .option("--expires-at <time>", "expiry as ISO 8601, e.g. 2027-01-31T00:00:00Z")
+    .action(
+      action(async (backend, options, id: string) => {
+        const o = options as Target & Record<string, string | undefined>;
+        const input = given({
+          models: o.models,
+          rpm: o.rpm,
+          tpm: o.tpm,
+          budget_usd: o.budget,
+          expires_in: o.expiresIn,
+          expires_at: o.expiresAt,
+        });
+        // "none" lifts a limit: null in the API.
+        const lifted = Object.fromEntries(
+          Object.entries(input).map(([field, value]) => [field, value === "none" ? null : value]),
+        );
+        const key = await backend.setLimits(id, lifted);
+        print(options.json, key, keyDetail(key));
       }),
     );
   withTarget(keys.command("list").description("list keys (never the keys themselves)"))

@@ -26,6 +26,7 @@ export async function localKeys(config: Config): Promise<KeysBackend> {
     show: (id) => admin.show(actor, id),
     revoke: (id) => admin.revoke(actor, id),
     rotate: (id, input) => admin.rotate(actor, id, input),
+    setLimits: (id, input) => admin.setLimits(actor, id, input),
     async close() {
       await storage.close();
       if (!config.cluster) return;

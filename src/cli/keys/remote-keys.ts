@@ -21,6 +21,7 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
     revoke: (idOrName) => call<KeyView>("POST", `${id(idOrName)}/revoke`),
     rotate: (idOrName, input) =>
       call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate`, input),
+    setLimits: (idOrName, input) => call<KeyView>("POST", `${id(idOrName)}/limits`, input),
     close: async () => {},
   };
 }

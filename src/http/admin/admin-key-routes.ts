@@ -19,7 +19,8 @@ export interface AdminKeyDeps {
 const MAX_KEY_BODY = 64 * 1024;
 
 /**
- * `/admin/api/keys`: what `mindgw keys --gateway` calls. The same KeyAdmin as the local CLI,
+ * `/admin/api/keys`: what `mindgw keys --gateway` calls (create, show, revoke, rotate, and
+ * `/:id/limits` for `keys update`). The same KeyAdmin as the local CLI,
  * so both enforce the same rules (admin only; nobody widens their own key). The list is paged
  * when asked (`limit`, `cursor`: the web UI), whole otherwise (the CLI).
  */
@@ -94,6 +95,21 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         );
         return Response.json(rotated, { status: 201, headers });
       }),
+    )
+    .post(
+      "/:id/limits",
+      admin(async (guarded, request, params, clientIp) => {
+        const body = await readJsonBody(request, MAX_KEY_BODY);
+        const changed = await deps.keyAdmin.setLimits(guarded.principal, params.id ?? "", body);
+        await record(
+          guarded,
+          clientIp,
+          "key.limits",
+          changed.id,
+          `${describeKey(changed)}; ${describeLimits(changed)}`,
+        );
+        return Response.json(changed, { headers: guarded.headers });
+      }),
     );
 }
 
@@ -102,6 +118,10 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
  * override in a key's name ends with the name, instead of reversing the description after it.
  */
 const isolated = (text: string) => `\u2068${text}\u2069`;
+
+/** A key's limits as they now stand, for the admin-action record of a change to them. */
+const describeLimits = (key: KeyView) =>
+  `now rpm ${key.rpm ?? "none"}, tpm ${key.tpm ?? "none"}, budget ${key.budget_usd === null ? "none" : `${key.budget_usd} USD`}, expires ${key.expires_at ?? "never"}`;
 
 /** A key in an admin-action record: name, role, tenant and models; never the key itself. */
 const describeKey = (key: KeyView) =>

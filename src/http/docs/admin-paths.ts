@@ -82,6 +82,21 @@ export function adminPaths() {
         responses: { "201": json("The new key"), ...keyErrors },
       },
     },
+    "/admin/api/keys/{id}/limits": {
+      post: {
+        ...tag,
+        summary:
+          "Change an active key's models, rpm, tpm, budget or expiry; what is left out stays, null lifts a limit",
+        description:
+          "Within the caller's own reach, before and after (no admin gives more than it has). The key's spend is kept: a spent budget raised lets it through at once, on every node.",
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: ref("KeyLimitsInput"), example: { budget_usd: 50 } } },
+        },
+        responses: { "200": json("The key with its new limits"), ...keyErrors },
+      },
+    },
     "/admin/api/audit": {
       get: {
         ...tag,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createKeyInputSchema, rotateKeyInputSchema } from "../../auth/key-admin-schemas.ts";
+import { keyInputSchemas, rotateKeyInputSchema } from "../../auth/key-admin-schemas.ts";
 import type { Operation } from "../../core/dialect.ts";
 import { shadowPageSchema } from "../../shadow/shadow-api-schema.ts";
 import { GatewayFrame, WorkerFrame } from "../../workers/protocol.ts";
@@ -50,11 +50,14 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
   const paths: Record<string, unknown> = {};
   for (const front of surface.fronts) Object.assign(paths, clientPaths(front));
   Object.assign(paths, operatorPaths(surface), adminPaths(), adminReadPaths(), adminInsightPaths());
+  // The clock only judges an `expires_at` (a refinement JSON Schema cannot say).
+  const keyInputs = keyInputSchemas(Date.now);
   const schemas: Record<string, JsonSchema> = {
     OpenAIError: jsonSchemaOf(openAIError),
     AnthropicError: jsonSchemaOf(anthropicError),
-    CreateKeyInput: jsonSchemaOf(createKeyInputSchema),
+    CreateKeyInput: jsonSchemaOf(keyInputs.create),
     RotateKeyInput: jsonSchemaOf(rotateKeyInputSchema),
+    KeyLimitsInput: jsonSchemaOf(keyInputs.limits),
     ...(surface.workers
       ? { GatewayFrame: jsonSchemaOf(GatewayFrame), WorkerFrame: jsonSchemaOf(WorkerFrame) }
       : {}),

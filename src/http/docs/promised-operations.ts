@@ -24,6 +24,7 @@ export const PROMISED_OPERATIONS: readonly string[] = [
   "GET /admin/api/keys/{id}",
   "POST /admin/api/keys/{id}/revoke",
   "POST /admin/api/keys/{id}/rotate",
+  "POST /admin/api/keys/{id}/limits",
   "GET /admin/api/tenants",
   "GET /admin/api/audit",
   "GET /admin/api/audit/export",

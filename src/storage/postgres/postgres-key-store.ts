@@ -1,5 +1,5 @@
 import type { SQL } from "bun";
-import { type KeyRecord, keyRecordColumns } from "../key-record.ts";
+import { type KeyRecord, keyRecordColumns, limitColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
@@ -71,6 +71,11 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
     setExpiresAt: (id, at) =>
       change(async (tx, seq) => {
         await tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`;
+        return first(await byId(tx, id));
+      }),
+    setLimits: (id, limits) =>
+      change(async (tx, seq) => {
+        await tx`UPDATE api_keys SET ${tx({ ...limitColumns(limits), seq })} WHERE id = ${id}`;
         return first(await byId(tx, id));
       }),
     async touch(lastUsed) {

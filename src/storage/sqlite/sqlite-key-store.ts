@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type KeyRecord, keyRecordColumns } from "../key-record.ts";
+import { type KeyRecord, keyRecordColumns, limitColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import { keyMigrations } from "./key-migrations.ts";
@@ -28,6 +28,9 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
   );
   const expire = db.query(`UPDATE api_keys SET expires_at = ?, seq = ${NEXT_SEQ} WHERE id = ?`);
+  const setLimits = db.query(
+    `UPDATE api_keys SET models = $models, rpm = $rpm, tpm = $tpm, budget_usd = $budget_usd, expires_at = $expires_at, seq = ${NEXT_SEQ} WHERE id = $id`,
+  );
   const touch = db.query("UPDATE api_keys SET last_used_at = max(COALESCE(last_used_at, 0), ?) WHERE id = ?");
   const maxSeq = db.query<{ s: number | null }, []>("SELECT MAX(seq) AS s FROM api_keys");
   const since = db.query<KeyRow, [number, number]>(
@@ -81,6 +84,10 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     },
     async setExpiresAt(id, at) {
       expire.run(at, id);
+      return get(id);
+    },
+    async setLimits(id, limits) {
+      setLimits.run({ id, ...limitColumns(limits) });
       return get(id);
     },
     async touch(lastUsed) {

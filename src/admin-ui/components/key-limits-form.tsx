@@ -1,0 +1,77 @@
+/** @jsxImportSource preact */
+import { useState } from "preact/hooks";
+import type { KeyView } from "../../auth/key-view.ts";
+import { type LimitsFormFields, limitsInput } from "../key-input.ts";
+import { Failure } from "./failure.tsx";
+
+const shown = (value: number | null) => (value === null ? "" : String(value));
+
+/**
+ * `POST /admin/api/keys/{id}/limits` for one key, filled with what it has now: an emptied limit is
+ * lifted. `onSave` answers whether the change was made; a refusal keeps what was typed.
+ */
+export function KeyLimitsForm({
+  current,
+  onSave,
+  onCancel,
+}: {
+  current: KeyView;
+  onSave: (input: Record<string, unknown>) => Promise<boolean>;
+  onCancel: () => void;
+}) {
+  const [form, setForm] = useState<LimitsFormFields>({
+    models: current.models.join(","),
+    rpm: shown(current.rpm),
+    tpm: shown(current.tpm),
+    budget_usd: shown(current.budget_usd),
+  });
+  const [invalid, setInvalid] = useState<string>();
+  const set = (name: keyof LimitsFormFields) => (e: { currentTarget: HTMLInputElement }) =>
+    setForm({ ...form, [name]: e.currentTarget.value });
+  return (
+    <form
+      class="card key-form"
+      aria-label="Change limits"
+      data-limits-of={current.id}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const checked = limitsInput(form);
+        setInvalid("error" in checked ? checked.error : undefined);
+        if (!("error" in checked)) void onSave(checked.input);
+      }}
+    >
+      <Failure error={invalid} />
+      <p class="muted small wide-row">
+        Limits of <bdi>{current.name}</bdi> ({current.key_preview}); its spend so far is kept.
+      </p>
+      <label>
+        Models (globs, comma-separated)
+        <input name="models" value={form.models} onInput={set("models")} />
+      </label>
+      <label>
+        Requests/min
+        <input name="rpm" inputMode="numeric" placeholder="no limit" value={form.rpm} onInput={set("rpm")} />
+      </label>
+      <label>
+        Tokens/min
+        <input name="tpm" inputMode="numeric" placeholder="no limit" value={form.tpm} onInput={set("tpm")} />
+      </label>
+      <label>
+        Budget (USD)
+        <input
+          name="budget_usd"
+          inputMode="decimal"
+          placeholder="no budget"
+          value={form.budget_usd}
+          onInput={set("budget_usd")}
+        />
+      </label>
+      <div class="filter-buttons">
+        <button type="submit">Save limits</button>
+        <button type="button" class="ghost" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

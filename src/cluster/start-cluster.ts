@@ -100,6 +100,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const link = new RedisLink({
     url: settings.redis_url,
     timeoutMs: settings.redis_timeout,
+    // Every user of the link batches its own commands (a turn's admissions, records, heartbeat).
+    writeAtOnce: true,
     onHealthChange(healthy, reason) {
       if (healthy) {
         logger.info("redis reachable: limits are shared across nodes again", { node: nodeId });

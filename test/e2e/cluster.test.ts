@@ -39,6 +39,11 @@ let databaseUrl: string;
 const [A, B, C] = [0, 1, 2] as const;
 const node = (i: number) => nodes[i]!;
 
+/** USD per million tokens of the mock model, in and out ($0.1 a token): a budget has a cost to count. */
+const MOCK_PRICE = 100_000;
+/** Every node's config beyond the cluster's own: the mock model priced. */
+const NODE_EXTRA = { prices: { mock: { input_per_mtok: MOCK_PRICE, output_per_mtok: MOCK_PRICE } } };
+
 // The fake for the workers; the nodes, PostgreSQL and Redis are the fixture's too (stopped with it).
 const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
 
@@ -47,10 +52,12 @@ beforeAll(async () => {
   [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   databaseUrl = await postgres.createDatabase("cluster");
   // The first node finds the store empty and prints the one admin key; the others start after it.
-  const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
+  const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url, extra: NODE_EXTRA });
   adminKey = first.adminKey ?? "";
   const rest = await Promise.all(
-    ["node-b", "node-c"].map((name) => fx.startNode({ name, databaseUrl, redisUrl: redis.url })),
+    ["node-b", "node-c"].map((name) =>
+      fx.startNode({ name, databaseUrl, redisUrl: redis.url, extra: NODE_EXTRA }),
+    ),
   );
   nodes = [first, ...rest];
   // Every node sees the other two in the directory.
@@ -102,6 +109,28 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     expect(statuses.filter((s) => s === 200).length).toBe(50);
     expect(statuses.filter((s) => s === 429).length).toBe(150);
   }, 60_000);
+
+  test("tpm and budget are exact for one client sending one request after another, round-robin over the nodes", async () => {
+    // Each answer's tokens and cost must count before the next request is admitted, on whichever
+    // node: the mock answers at once, so the next request follows the last answer within a few ms.
+    const answer = (await (await chat(A, adminKey)).json()) as { usage: { total_tokens: number } };
+    const tokens = answer.usage.total_tokens;
+    const cost = (tokens * MOCK_PRICE) / 1e6;
+    // Ten answers fit under each limit; the tenth's reaches it.
+    const keys = await Promise.all([
+      createKey({ url: node(A).url, adminKey }, { name: "sequential-tpm", tpm: 10 * tokens - 1 }),
+      createKey({ url: node(A).url, adminKey }, { name: "sequential-budget", budget_usd: 9.5 * cost }),
+    ]);
+    for (const { key } of keys) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const response = await chat(i % 3, key);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([...Array(10).fill(200), ...Array(10).fill(429)]);
+    }
+  }, 30_000);
 
   test("a key revoked on one node is refused on every other within a second", async () => {
     const { key, id } = await createKey({ url: node(A).url, adminKey }, { name: "doomed" });
@@ -304,7 +333,13 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     ] as const) {
       const port = Number(new URL(node(i).url).port);
       await node(i).writeConfig(
-        nodeConfig({ name, databaseUrl, redisUrl: redis.url, port, extra: { admin_ui: { oidc } } }),
+        nodeConfig({
+          name,
+          databaseUrl,
+          redisUrl: redis.url,
+          port,
+          extra: { ...NODE_EXTRA, admin_ui: { oidc } },
+        }),
       );
       await waitFor(`single sign-on live on ${name}`, async () => {
         const info = (await (await fetch(`${node(i).url}/admin/auth/session`)).json()) as { oidc: boolean };

@@ -928,4 +928,74 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         .includes("cluster peer link closed: the node is stopping"),
     );
   }, 60_000);
+
+  test("SIGTERM past the drain deadline: a stream forwarded to the stopping node's worker ends like its own, 503 in the stop's words, not as a lost worker", async () => {
+    // A node of its own with a short drain and a worker of its own (B is gone, C stopped).
+    const d = await fx.startNode({
+      name: "node-d",
+      databaseUrl,
+      redisUrl: redis.url,
+      extra: { ...NODE_EXTRA, server: { drain_timeout: "2s" } },
+    });
+    const token = await createWorkerKey(d.url, adminKey, { name: "w3", role: "worker", models: ["*"] });
+    const w3 = spawnWorker({
+      gateway: d.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w3",
+      models: ["fake-model"],
+    });
+    fx.defer(() => w3.stop("SIGKILL"));
+    await waitForWorkers(d.url, adminKey, ["w3"]);
+    await waitFor("node A to see node D's worker", async () =>
+      (await status(A)).cluster?.nodes.some((n) => n.id === "node-d" && n.workers === 1),
+    );
+    // 20 s answers: one sent to node A (forwarded over its peer link to D), one to D itself.
+    const long = "long [[fake:chunkDelay=200,chunks=100]]";
+    const streams = await Promise.all(
+      [
+        chat(A, adminKey, { model: "fake-model", stream: true, id: "drain-forwarded", content: long }),
+        chatAt(d.url, adminKey, { model: "fake-model", stream: true, id: "drain-local", content: long }),
+      ].map(async (answer) => {
+        const response = await answer;
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        await reader.read();
+        return reader;
+      }),
+    );
+    expect((await status(A)).cluster?.links.find((l) => l.node === "node-d")).toMatchObject({
+      state: "open",
+      sentOverHttp: 0,
+    });
+    const stopping = d.stop("SIGTERM", 20_000);
+    const rest = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      let text = "";
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        text += decoder.decode(read.value, { stream: true });
+      return text;
+    };
+    const [forwarded = "", local = ""] = await Promise.all(streams.map(rest));
+    // The same last event on both: the stop's, not a lost worker's.
+    const lastEvent = (text: string) => text.trim().split("\n\n").at(-1);
+    expect(lastEvent(local)).toContain("the gateway is shutting down: drain deadline passed");
+    expect(lastEvent(forwarded)).toBe(lastEvent(local));
+    expect(forwarded).not.toContain("[DONE]");
+    expect(await stopping).toBe(0);
+    const rows = await waitFor("both streams' audit rows", async () => {
+      const found = (await auditRecords({ url: node(A).url, adminKey })).filter((r) =>
+        ["drain-forwarded", "drain-local"].includes(r.requestId),
+      );
+      return found.length === 2 ? found : undefined;
+    });
+    expect(
+      rows
+        .map((r) => ({ id: r.requestId, node: r.node, status: r.status, errorClass: r.errorClass }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    ).toEqual([
+      { id: "drain-forwarded", node: "node-a", status: 503, errorClass: "unavailable" },
+      { id: "drain-local", node: "node-d", status: 503, errorClass: "unavailable" },
+    ]);
+  }, 60_000);
 });

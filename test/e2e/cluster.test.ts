@@ -470,6 +470,27 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       expect(cell("servedNode")).toBe("node-b");
     }, 30_000);
 
+    test("the route filter `worker:w1` takes w1's forwarded rows (worker:w1@node-b) too, in `mindgw audit query` and the admin API alike; a node named, only its own", async () => {
+      const ids = async (route: string) => {
+        const cli = await runMindgw(["audit", "query", "-c", node(A).configPath, "--route", route, "--json"]);
+        expect(cli.code).toBe(0);
+        const fromCli = cli.stdout
+          .trim()
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => (JSON.parse(line) as { requestId: string }).requestId);
+        const fromApi = (await auditRecords({ url: node(A).url, adminKey }, { route })).map(
+          (r) => r.requestId,
+        );
+        expect(fromCli.sort()).toEqual(fromApi.sort());
+        return fromApi;
+      };
+      const forwarded = ["fwd-plain", "fwd-stream"];
+      expect(await ids("worker:w1")).toEqual(expect.arrayContaining(forwarded));
+      expect(await ids("worker:w1@node-b")).toEqual(expect.arrayContaining(forwarded));
+      expect(await ids("worker:w1@node-c")).toEqual([]);
+    });
+
     test("the admin UI's request detail on node A names the node that took the request and the one that served it", async () => {
       const page = await (await browser).newPage();
       // Each step fails on its own with a named error before the test's deadline can (an overrun

@@ -120,9 +120,10 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * Answers' tokens and spend go the same way, coalesced by subject into one record call: ahead of
    * the next batch on the same connection, so Redis counts them before it decides any admission
    * this node sends after them (no round trip of their own: they are pipelined), or alone at once
-   * when nothing is with Redis, before the answer leaves, so the client's next request to another
-   * node finds them counted. While a batch (or a record call sent alone) is with Redis, records
-   * wait and go with what is sent next: under load, one record call per batch.
+   * when nothing is with Redis: before a whole answer leaves (a stream's right after its last
+   * bytes), so the client's next request to another node finds them counted. While a batch (or a
+   * record call sent alone) is with Redis, records wait and go with what is sent next: under load,
+   * one record call per batch.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;
@@ -232,7 +233,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
       // At once when nothing is with Redis: on its way (the link writes each call as it is made)
-      // before the answer is, so the client's next request, to whichever node, finds it counted.
+      // before a whole answer is, so the client's next request, to any node, finds it counted.
       if (!inFlight && !recording) sendRecordsAlone();
     },
   };

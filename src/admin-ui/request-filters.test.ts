@@ -13,4 +13,15 @@ describe("the Requests page's filters", () => {
     expect([admin, chat].map((r) => matchesFilters(r, NONE))).toEqual([false, true]);
     expect([admin, chat].map((r) => matchesFilters(r, { ...NONE, showAdmin: true }))).toEqual([true, true]);
   });
+
+  test("live mode's route filter reads as the server's: a worker's name takes its forwarded rows too", () => {
+    const rows = ["worker:w1", "worker:w1@node-b", "worker:w10@node-b", "provider:openai"].map((route) =>
+      makeRecord({ route }),
+    );
+    const shown = (route: string) =>
+      rows.filter((r) => matchesFilters(r, { ...NONE, route })).map((r) => r.route);
+    expect(shown("worker:w1")).toEqual(["worker:w1", "worker:w1@node-b"]);
+    expect(shown("worker:w1@node-b")).toEqual(["worker:w1@node-b"]);
+    expect(shown("provider:openai")).toEqual(["provider:openai"]);
+  });
 });

@@ -1,3 +1,4 @@
+import { routeMatches } from "../audit/audit-query-route.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 
 /** The Requests page's filters, as typed; empty means "any". */
@@ -35,7 +36,7 @@ export function matchesFilters(record: AuditRecord, filters: AuditFilters): bool
   const key = filters.key.trim();
   if (key && record.keyId !== key && record.keyName !== key) return false;
   if (filters.model.trim() && record.model !== filters.model.trim()) return false;
-  if (filters.route.trim() && record.route !== filters.route.trim()) return false;
+  if (filters.route.trim() && !routeMatches(filters.route.trim(), record.route)) return false;
   const status = filters.status;
   if (/^\dxx$/.test(status) && String(record.status)[0] !== status[0]) return false;
   if (/^\d{3}$/.test(status) && String(record.status) !== status) return false;

@@ -27,7 +27,10 @@ export const auditFilterSchema = z.strictObject({
   model: name.optional(),
   /** Only callers of this tenant (a non-admin reader is always held to its own). */
   tenant: name.optional(),
-  /** `provider:<name>` or `worker:<name>`. */
+  /**
+   * `provider:<name>`, `worker:<name>` (the worker on every node: forwarded rows, `worker:<name>@<node>`,
+   * included) or `worker:<name>@<node>` (only those forwarded through that node): audit-query-route.ts.
+   */
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */
   status: z.union([z.enum(STATUS_CLASSES), z.coerce.number().int().min(100).max(599)]).optional(),

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { unavailable } from "../core/gateway-error.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
+import { Shutdown } from "../http/shutdown.ts";
 import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { encodeFrame, type GatewayFrame } from "../workers/protocol.ts";
 import { silentLog } from "../workers/worker-log.ts";
@@ -29,7 +31,7 @@ function worker(name: string, bodyText = true, tenant = "default", backedUp = fa
   return { tunnel, sent };
 }
 
-function rig(lifecycle?: Lifecycle) {
+function rig(lifecycle?: Lifecycle, shutdown?: Shutdown) {
   const w1 = worker("w1");
   const w2 = worker("w2", false);
   const teamB = worker("wb", true, "team-b");
@@ -56,6 +58,7 @@ function rig(lifecycle?: Lifecycle) {
     },
     fail: (problem) => failures.push(problem),
     ...(lifecycle ? { lifecycle } : {}),
+    ...(shutdown ? { shutdown } : {}),
   });
   return { w1, w2, stalled, out, failures, sw };
 }
@@ -181,6 +184,35 @@ describe("frame switch", () => {
     sw.closed();
     expect(w2.sent.at(-1)).toEqual({ type: "cancel", id: "1" });
     expect(w2.tunnel.inFlight).toBe(0);
+  });
+
+  test("at the drain deadline a relayed stream ends as this node's own requests do (unavailable, the stop's words) and its worker is told to stop", () => {
+    const lifecycle = new Lifecycle();
+    const shutdown = new Shutdown();
+    const { w1, w2, out, sw } = rig(lifecycle, shutdown);
+    sw.message(request("1", { worker: "w1" }));
+    sw.message(request("2", { worker: "w2" }));
+    w1.tunnel.receive({ type: "head", id: "1", status: 200, contentType: "text/event-stream" });
+    // One ended on its own before the deadline: the stop finds nothing of it to end.
+    w2.tunnel.receive({ type: "head", id: "1", status: 200, contentType: "text/event-stream" });
+    w2.tunnel.receive({ type: "end", id: "1" });
+    out.length = 0;
+    shutdown.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
+    expect(out).toEqual([
+      {
+        text: {
+          type: "error",
+          id: "1",
+          code: "unavailable",
+          message: "the gateway is shutting down: drain deadline passed",
+        },
+      },
+    ]);
+    expect(w1.sent.at(-1)).toEqual({ type: "cancel", id: "1" });
+    expect([w1.tunnel.inFlight, sw.size, lifecycle.active]).toEqual([0, 0, 0]);
+    // Nothing more when the worker is closed later in the stop: the stream is gone already.
+    w1.tunnel.close(1001, "gateway stopping");
+    expect(out).toHaveLength(1);
   });
 
   test("a named worker that is gone is refused before any answer, so the calling node can try the next", () => {

@@ -1,4 +1,6 @@
 import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { OpenRequest, type Shutdown } from "../http/shutdown.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
@@ -23,6 +25,12 @@ export interface FrameSwitchDeps {
   writer: LinkWriter;
   /** This node's requests in flight: a relayed stream counts, so a drain waits for it. */
   lifecycle?: DrainCount;
+  /**
+   * This node's open requests, as a stop ends them: a relayed stream is one, so when the drain
+   * deadline passes it ends as this node's own requests do (an `unavailable` error frame with the
+   * stop's words), not later as a lost worker when the workers are closed.
+   */
+  shutdown?: Pick<Shutdown, "enter" | "leave">;
   /** The link sent something that is not a request, credit or cancel frame: it is closed. */
   fail(problem: string): void;
 }
@@ -37,7 +45,8 @@ type Relaying = Pick<WorkerTunnel, "relay" | "creditRelay" | "cancelRelay" | "re
  * on with only the id changed: body chunks keep their bytes, credit and cancel go on to the
  * worker, the worker's head, end and error come back. Nothing is decoded beyond the frame
  * header and the control frames' JSON, and nothing is audited: the row belongs to the node
- * that took the request. A worker lost here fails its streams on the link as `worker_lost`.
+ * that took the request. A worker lost here fails its streams on the link as `worker_lost`; this
+ * node's drain deadline ends them as it ends its own requests (`unavailable`, the stop's words).
  */
 export class FrameSwitch {
   private readonly streams = new Map<string, Relay>();
@@ -124,17 +133,20 @@ export class FrameSwitch {
     if (!worker?.relay) return this.refuse(frame.id, frame.worker, model, tenant);
     const release = holdWhileRunning(this.deps.lifecycle);
     if (!release) return this.refuseDraining(frame.id);
-    const relay = new Relay(frame.id, worker as Relaying, this.deps, () => {
+    const { shutdown } = this.deps;
+    const done = () => {
       release();
+      shutdown?.leave(relay);
       this.forget(frame.id);
-    });
+    };
+    const relay = new Relay(frame.id, worker as Relaying, this.deps, done);
     this.streams.set(frame.id, relay);
+    shutdown?.enter(relay);
     const workerId = worker.relay(frame, relay);
     if (typeof workerId !== "number") {
-      release();
       // In the worker's own words (gone, or its connection backed up): a busy worker is no lost one.
       this.refuseAsBusy(frame.id, `${workerId.message} (on node ${this.deps.nodeId})`);
-      return this.forget(frame.id);
+      return done();
     }
     relay.workerId = workerId;
   }
@@ -168,8 +180,11 @@ export class FrameSwitch {
   }
 }
 
-/** One stream through the switch: the worker's frames out under the link's id. */
-class Relay implements TunnelStream {
+/**
+ * One stream through the switch: the worker's frames out under the link's id. An open request of
+ * this node's while it runs (`FrameSwitchDeps.shutdown`).
+ */
+class Relay extends OpenRequest implements TunnelStream {
   workerId = 0;
   private readonly servedBy: string;
   private readonly linkId: number;
@@ -180,8 +195,18 @@ class Relay implements TunnelStream {
     private readonly deps: FrameSwitchDeps,
     private readonly forget: () => void,
   ) {
+    super();
     this.servedBy = `${workerLabel(worker)}@${deps.nodeId}`;
     this.linkId = Number(id);
+  }
+
+  /**
+   * This node's drain deadline passed: the calling node's client gets the error event a client of
+   * this node gets (503, `unavailable`, the stop's words), and the worker stops generating.
+   */
+  drainEnded(reason: GatewayError): void {
+    this.send({ type: "error", id: this.id, code: "unavailable", message: reason.message });
+    this.cancel();
   }
 
   onHead(status: number, contentType: string, retryAfter?: string): void {

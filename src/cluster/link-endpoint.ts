@@ -8,7 +8,7 @@ import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { clusterSecretRequired } from "./forward-endpoint.ts";
-import { FrameSwitch } from "./frame-switch.ts";
+import { FrameSwitch, type FrameSwitchDeps } from "./frame-switch.ts";
 import { type IncomingLink, IncomingLinks } from "./incoming-links.ts";
 
 /** The WebSocket another node opens once and sends its forwarded calls over (peer-link.ts). */
@@ -25,6 +25,8 @@ export interface LinkEndpointDeps {
   lifecycle?: DrainCount;
   /** The links open here, closed cleanly on a drain (start-cluster.ts `leave`). */
   incoming?: IncomingLinks;
+  /** This node's open requests: relayed streams are ended with them at the drain deadline. */
+  shutdown?: FrameSwitchDeps["shutdown"];
 }
 
 /**
@@ -64,6 +66,7 @@ export function linkEndpoint(deps: LinkEndpointDeps) {
         nodeId: deps.nodeId,
         writer,
         ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
+        ...(deps.shutdown ? { shutdown: deps.shutdown } : {}),
         fail(problem) {
           deps.log("warn", "cluster peer link closed: protocol error", { problem });
           writer.flush();

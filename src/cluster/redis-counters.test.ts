@@ -17,7 +17,8 @@ afterAll(async () => {
 });
 
 async function node(id: string) {
-  const link = new RedisLink({ url: redis.url, timeoutMs: 5000 });
+  // Written as each call is made, as a cluster node's link is (start-cluster.ts).
+  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
   links.push(link);
   expect(await link.start()).toBe(true);
   return createRedisCounters({ link, nodeId: id, nodes: () => 3 });
@@ -60,7 +61,7 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   ];
   expect((await a!.admit(scopes, now)).refused).toBeNull();
   b!.record([{ subject: "key:t", tokens: 100 }], [{ subject: "tenant:t", usd: 0.25 }], now);
-  // record is fire-and-forget (batched for a few ms): wait for it through an admission's view.
+  // record is fire-and-forget (sent by b at once): wait for it through an admission's view.
   const verdict = await waitFor("the recorded tokens to bind", async () => {
     const next = await a!.admit(scopes, now + 10);
     return next.refused === null ? undefined : next;
@@ -73,6 +74,71 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   const refused = await waitFor("the recorded spend to bind", async () => (await budget()) ?? undefined);
   // Seeded with 0.5 from storage, then 0.25 and 0.3 recorded: 1.05 ≥ 1.
   expect(refused).toMatchObject({ code: "budget_exceeded" });
+});
+
+test("a node's record counts in the next admission it sends, even one asked for in the same turn", async () => {
+  const counters = await node("own");
+  const now = 7_000_000;
+  const tokens = [scope("key:own-tokens", { tpm: 100 })];
+  const budget = [scope("key:own-budget", { budgetUsd: 1 })];
+  // The first admissions seed the spend counter (at 0) and count nothing yet.
+  expect((await counters.admit(tokens, now)).refused).toBeNull();
+  expect((await counters.admit(budget, now)).refused).toBeNull();
+  counters.record([{ subject: "key:own-tokens", tokens: 100 }], [{ subject: "key:own-budget", usd: 1 }], now);
+  const [afterTokens, afterSpend] = await Promise.all([
+    counters.admit(tokens, now + 1),
+    counters.admit(budget, now + 1),
+  ]);
+  expect(afterTokens.refused).toMatchObject({ index: 0, code: "rate_limited" });
+  expect(afterTokens.usage[0]!.tokens).toBe(100);
+  expect(afterSpend.refused).toMatchObject({ index: 0, code: "budget_exceeded" });
+});
+
+test("a record made while nothing is with Redis is on its way when record returns, before the answer", async () => {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
+  links.push(link);
+  expect(await link.start()).toBe(true);
+  const counters = createRedisCounters({ link, nodeId: "soon", nodes: () => 1 });
+  // The script loaded first (a Redis that lacks it is sent it when it says so, a reply later).
+  const reader = new RedisClient(redis.url);
+  counters.record([{ subject: "key:soon-warm", tokens: 1 }], [], 8_000_000);
+  await waitFor(
+    "the first record",
+    async () => (await reader.hget(tokensKey("key:soon-warm"), "8000")) === "1",
+  );
+  reader.close();
+  counters.record([{ subject: "key:soon", tokens: 5 }], [], 8_000_000);
+  // Read by another client while this process is still in the turn that recorded (as a node
+  // still writing the answer): Redis has run the record already.
+  const seen = Bun.spawnSync(["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:soon"), "8000"], {
+    timeout: 5000,
+  });
+  expect(seen.stdout.toString().trim()).toBe("5");
+});
+
+test("records made while a batch is with Redis go ahead of the next batch, as one call", async () => {
+  const counters = await node("pipelined");
+  const control = new RedisClient(redis.url);
+  const limited = [scope("key:pipelined", { tpm: 1_000_000 })];
+  // Both scripts loaded: a record, then an admission (the record goes ahead of it).
+  counters.record([{ subject: "key:warm3", tokens: 1 }], [], 1_000);
+  await counters.admit([scope("key:warm3", { tpm: 1000 })], 1_000);
+  await control.send("CONFIG", ["RESETSTAT"]);
+  await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
+  const admissions = [counters.admit(limited, 2_000)];
+  for (let turn = 0; turn < 4; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    counters.record([{ subject: "key:pipelined", tokens: 10 }], [], 2_000);
+    admissions.push(counters.admit(limited, 2_001 + turn));
+  }
+  await control.send("CLIENT", ["UNPAUSE"]);
+  const results = await Promise.all(admissions);
+  // Every admission of the second batch counts the four records made before it was sent.
+  expect(results.map((r) => r.usage[0]!.tokens)).toEqual([0, 40, 40, 40, 40]);
+  const stats = String(await control.send("INFO", ["commandstats"]));
+  // The first batch, then one record call and the second batch: three script calls.
+  expect(stats).toMatch(/cmdstat_evalsha:calls=3,/);
+  control.close();
 });
 
 test("admissions that arrive while a batch is with Redis wait and go as one batch, in order", async () => {
@@ -313,7 +379,8 @@ test("admission is exactly the sliding windows' over random traffic: batches, re
       for (const s of scopes) reference.recordTokens(s.subject, tokens, second);
       edges.push((second + 1) * 1000);
       reference.recordSpend("tenant:ref:2026-11", usd);
-      // Records go to Redis a few ms later (batched): the next admission must see them.
+      // Records go to Redis at once (or ahead of the node's next batch): wait for them, as the
+      // next admission may be the other node's.
       await waitFor(
         "the tokens recorded",
         async () => {

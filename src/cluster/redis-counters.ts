@@ -4,11 +4,6 @@ import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 const WINDOW_MS = 60_000;
-/**
- * Tokens and spend recorded within this long go to Redis in one script call (per node), not
- * one per answer: a count reaches the other nodes at most this much later.
- */
-const RECORD_FLUSH_MS = 10;
 /** Most admissions one script run decides (about 10 µs of Redis time each). */
 const MAX_ADMISSIONS = 64;
 
@@ -86,13 +81,13 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   let sequence = 0;
   const pendingTokens = new Map<string, number>();
   const pendingSpend = new Map<string, number>();
-  let flushTimer: ReturnType<typeof setTimeout> | null = null;
-  // The clock of the first record in the window: the tokens' second (an injected clock in tests).
+  // The clock of the first record pending: the tokens' second (an injected clock in tests).
   let firstAt = 0;
   const add = (into: Map<string, number>, key: string, amount: number) =>
     into.set(key, (into.get(key) ?? 0) + amount);
-  const flushRecords = () => {
-    flushTimer = null;
+  /** The records pending, as one script call (null when none is). */
+  const sendRecords = (): Promise<unknown> | null => {
+    if (pendingTokens.size === 0 && pendingSpend.size === 0) return null;
     const tokens = [...pendingTokens];
     const spend = [...pendingSpend];
     pendingTokens.clear();
@@ -108,7 +103,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       ...tokens.map(([, amount]) => String(amount)),
       ...spend.map(([, amount]) => String(amount)),
     ];
-    link
+    return link
       .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
       .catch((error: unknown) => options.onError?.(error));
   };
@@ -121,15 +116,41 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * waits at most for the batch in flight, which is bounded by the Redis timeout; when that batch
    * fails (Redis gone or slower than the timeout), the admissions waiting behind it fail with it,
    * so they fall back to local counters at once instead of waiting a timeout of their own.
+   *
+   * Answers' tokens and spend go the same way, coalesced by subject into one record call: ahead of
+   * the next batch on the same connection, so Redis counts them before it decides any admission
+   * this node sends after them (no round trip of their own: they are pipelined), or alone at once
+   * when nothing is with Redis: before a whole answer leaves (a stream's right after its last
+   * bytes), so the client's next request to another node finds them counted. While a batch (or a
+   * record call sent alone) is with Redis, records wait and go with what is sent next: under load,
+   * one record call per batch.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;
   let inFlight = false;
-  const admitWaiting = () => {
+  let recording = false;
+  /** The records pending, with no batch to go ahead of: one such call in flight at a time. */
+  const sendRecordsAlone = () => {
+    const records = sendRecords();
+    if (records === null) return;
+    recording = true;
+    void records.then(() => {
+      recording = false;
+      // A batch due this turn takes what was recorded meanwhile with it.
+      if (!scheduled) sendWaiting();
+    });
+  };
+  const sendWaiting = () => {
     scheduled = false;
-    if (inFlight || waiting.length === 0) return;
+    if (inFlight) return;
+    if (waiting.length === 0) {
+      if (!recording) sendRecordsAlone();
+      return;
+    }
     const all = waiting;
     waiting = [];
+    // Sent before the batch, on its connection: Redis runs them first.
+    void sendRecords();
     // Runs of at most MAX_ADMISSIONS: one script never holds Redis for long. Sent together,
     // they run in this order (one connection), so arrival order still decides.
     const runs: Promise<unknown>[] = [];
@@ -144,7 +165,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
         waiting = [];
         for (const admission of behind) admission.reject(failure);
       }
-      admitWaiting();
+      sendWaiting();
     });
   };
   /**
@@ -202,16 +223,18 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
         waiting.push({ scopes, now, resolve, reject });
         if (!scheduled && !inFlight) {
           scheduled = true;
-          setImmediate(admitWaiting);
+          setImmediate(sendWaiting);
         }
       });
     },
     record(tokens, spend, now) {
       if (tokens.length === 0 && spend.length === 0) return;
-      if (flushTimer === null) firstAt = now;
+      if (pendingTokens.size === 0 && pendingSpend.size === 0) firstAt = now;
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
-      flushTimer ??= setTimeout(flushRecords, RECORD_FLUSH_MS);
+      // At once when nothing is with Redis: on its way (the link writes each call as it is made)
+      // before a whole answer is, so the client's next request, to any node, finds it counted.
+      if (!inFlight && !recording) sendRecordsAlone();
     },
   };
 }

@@ -49,3 +49,16 @@ test("closing the link is no outage: nothing is reported down", async () => {
   await new Promise((resolve) => setImmediate(resolve));
   expect(changes).toEqual(["up"]);
 });
+
+test("writeAtOnce: a command is on its way to Redis when the call returns, not at the turn's end", async () => {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 1000, writeAtOnce: true });
+  expect(await link.start()).toBe(true);
+  const setting = link.call((client) => client.send("SET", ["write-at-once", "sent"]));
+  // Another client, while this process is blocked in the same turn: Redis has the command already.
+  const seen = Bun.spawnSync(["redis-cli", "-p", String(redis.port), "GET", "write-at-once"], {
+    timeout: 5000,
+  });
+  expect(seen.stdout.toString().trim()).toBe("sent");
+  await setting;
+  link.close();
+});

@@ -12,6 +12,14 @@ export interface RedisLinkOptions {
   maxRetryMs?: number;
   /** Called when Redis goes down (false, with the reason) and when it is back (true). */
   onHealthChange?: (healthy: boolean, reason: string) => void;
+  /**
+   * Each command written to the socket as it is sent, rather than with everything else sent in the
+   * same turn of the event loop (Bun's auto-pipelining, the default). Commands still pipeline;
+   * what it buys is order with the node's other sockets: a count sent before an answer is written
+   * is on its way to Redis before the answer is (cluster/redis-counters.ts). For callers that
+   * batch their own commands: each costs a write of its own.
+   */
+  writeAtOnce?: boolean;
 }
 
 class RedisTimeout extends Error {}
@@ -126,6 +134,7 @@ export class RedisLink {
     const options = {
       autoReconnect: false,
       enableOfflineQueue: false,
+      enableAutoPipelining: this.options.writeAtOnce !== true,
       connectionTimeout: this.connectTimeoutMs(),
     };
     const client = new RedisClient(this.options.url, options);

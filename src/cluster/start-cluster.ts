@@ -12,7 +12,7 @@ import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL } from "./key-notice.ts";
-import { linkEndpoint } from "./link-endpoint.ts";
+import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
 import { PeerLinks } from "./peer-link.ts";
@@ -83,6 +83,11 @@ export interface ClusterDeps {
   bus: EventBus;
   /** This node's requests in flight: calls forwarded here count, so a drain waits for them. */
   lifecycle?: DrainCount;
+  /**
+   * This node's open requests, ended when a stop's drain deadline passes: streams relayed over a
+   * peer link to this node's workers are ended with them.
+   */
+  shutdown?: LinkEndpointDeps["shutdown"];
   /** The gateway's upstream `fetch` for forwards to other nodes (native `fetch` without one). */
   fetch?: typeof fetch;
 }
@@ -102,6 +107,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const link = new RedisLink({
     url: settings.redis_url,
     timeoutMs: settings.redis_timeout,
+    // Every user of the link batches its own commands (a turn's admissions, records, heartbeat).
+    writeAtOnce: true,
     onHealthChange(healthy, reason) {
       if (healthy) {
         logger.info(`redis reachable: limits are shared across nodes${wasDown ? " again" : ""}`, {
@@ -217,6 +224,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             maxMessageBytes: config.workers.max_message,
             incoming,
             ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
+            ...(deps.shutdown ? { shutdown: deps.shutdown } : {}),
           }),
         ),
     announceKeyChange(id) {

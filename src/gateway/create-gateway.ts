@@ -91,14 +91,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
+  const shutdown = new Shutdown();
   const cluster = await clusterStarter(config)(config, {
     logger,
     registry: workers.registry,
     bus: audit.bus,
     lifecycle,
+    shutdown,
     fetch: upstreamFetch,
   });
-  const shutdown = new Shutdown();
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),

@@ -99,6 +99,33 @@ for (const [name, fresh] of contractBackends()) {
       expect(desc[0]!.record.startedAt).toBe(BASE + 9000);
     });
 
+    test("audit: a route filter `worker:<name>` selects the worker's rows on every node, forwarded ones included; one naming a node, only those", async () => {
+      const { audit } = await fresh();
+      const routes = [
+        "worker:w1",
+        "worker:w1@node-a",
+        "worker:w1@node-b",
+        "worker:w10@node-a",
+        "worker:w_x@node-a",
+        "worker:wAx",
+        "provider:w1",
+        "provider:openai",
+      ];
+      await audit.insert(
+        routes.map((route, i) => makeRecord({ requestId: route, startedAt: 1000 + i, route })),
+      );
+      const selected = async (route: string) =>
+        (await audit.select(auditFilterSchema.parse({ route, order: "asc" }), null, 100)).map(
+          (e) => e.record.requestId,
+        );
+      expect(await selected("worker:w1")).toEqual(["worker:w1", "worker:w1@node-a", "worker:w1@node-b"]);
+      expect(await selected("worker:w1@node-b")).toEqual(["worker:w1@node-b"]);
+      // A name's `_` is itself, not any one character.
+      expect(await selected("worker:w_x")).toEqual(["worker:w_x@node-a"]);
+      expect(await selected("worker:w")).toEqual([]);
+      expect(await selected("provider:w1")).toEqual(["provider:w1"]);
+    });
+
     test("audit: a front door left out (the web UI's Requests view without the admin API's calls)", async () => {
       const { audit } = await fresh();
       await audit.insert(

@@ -39,6 +39,11 @@ let databaseUrl: string;
 const [A, B, C] = [0, 1, 2] as const;
 const node = (i: number) => nodes[i]!;
 
+/** USD per million tokens of the mock model, in and out ($0.1 a token): a budget has a cost to count. */
+const MOCK_PRICE = 100_000;
+/** Every node's config beyond the cluster's own: the mock model priced. */
+const NODE_EXTRA = { prices: { mock: { input_per_mtok: MOCK_PRICE, output_per_mtok: MOCK_PRICE } } };
+
 // The fake for the workers; the nodes, PostgreSQL and Redis are the fixture's too (stopped with it).
 const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
 
@@ -47,10 +52,12 @@ beforeAll(async () => {
   [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   databaseUrl = await postgres.createDatabase("cluster");
   // The first node finds the store empty and prints the one admin key; the others start after it.
-  const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
+  const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url, extra: NODE_EXTRA });
   adminKey = first.adminKey ?? "";
   const rest = await Promise.all(
-    ["node-b", "node-c"].map((name) => fx.startNode({ name, databaseUrl, redisUrl: redis.url })),
+    ["node-b", "node-c"].map((name) =>
+      fx.startNode({ name, databaseUrl, redisUrl: redis.url, extra: NODE_EXTRA }),
+    ),
   );
   nodes = [first, ...rest];
   // Every node sees the other two in the directory.
@@ -102,6 +109,28 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     expect(statuses.filter((s) => s === 200).length).toBe(50);
     expect(statuses.filter((s) => s === 429).length).toBe(150);
   }, 60_000);
+
+  test("tpm and budget are exact for one client sending one request after another, round-robin over the nodes", async () => {
+    // Each answer's tokens and cost must count before the next request is admitted, on whichever
+    // node: the mock answers at once, so the next request follows the last answer within a few ms.
+    const answer = (await (await chat(A, adminKey)).json()) as { usage: { total_tokens: number } };
+    const tokens = answer.usage.total_tokens;
+    const cost = (tokens * MOCK_PRICE) / 1e6;
+    // Ten answers fit under each limit; the tenth's reaches it.
+    const keys = await Promise.all([
+      createKey({ url: node(A).url, adminKey }, { name: "sequential-tpm", tpm: 10 * tokens - 1 }),
+      createKey({ url: node(A).url, adminKey }, { name: "sequential-budget", budget_usd: 9.5 * cost }),
+    ]);
+    for (const { key } of keys) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const response = await chat(i % 3, key);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([...Array(10).fill(200), ...Array(10).fill(429)]);
+    }
+  }, 30_000);
 
   test("a key revoked on one node is refused on every other within a second", async () => {
     const { key, id } = await createKey({ url: node(A).url, adminKey }, { name: "doomed" });
@@ -304,7 +333,13 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     ] as const) {
       const port = Number(new URL(node(i).url).port);
       await node(i).writeConfig(
-        nodeConfig({ name, databaseUrl, redisUrl: redis.url, port, extra: { admin_ui: { oidc } } }),
+        nodeConfig({
+          name,
+          databaseUrl,
+          redisUrl: redis.url,
+          port,
+          extra: { ...NODE_EXTRA, admin_ui: { oidc } },
+        }),
       );
       await waitFor(`single sign-on live on ${name}`, async () => {
         const info = (await (await fetch(`${node(i).url}/admin/auth/session`)).json()) as { oidc: boolean };
@@ -434,6 +469,27 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       expect(cell("node")).toBe("node-a");
       expect(cell("servedNode")).toBe("node-b");
     }, 30_000);
+
+    test("the route filter `worker:w1` takes w1's forwarded rows (worker:w1@node-b) too, in `mindgw audit query` and the admin API alike; a node named, only its own", async () => {
+      const ids = async (route: string) => {
+        const cli = await runMindgw(["audit", "query", "-c", node(A).configPath, "--route", route, "--json"]);
+        expect(cli.code).toBe(0);
+        const fromCli = cli.stdout
+          .trim()
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => (JSON.parse(line) as { requestId: string }).requestId);
+        const fromApi = (await auditRecords({ url: node(A).url, adminKey }, { route })).map(
+          (r) => r.requestId,
+        );
+        expect(fromCli.sort()).toEqual(fromApi.sort());
+        return fromApi;
+      };
+      const forwarded = ["fwd-plain", "fwd-stream"];
+      expect(await ids("worker:w1")).toEqual(expect.arrayContaining(forwarded));
+      expect(await ids("worker:w1@node-b")).toEqual(expect.arrayContaining(forwarded));
+      expect(await ids("worker:w1@node-c")).toEqual([]);
+    });
 
     test("the admin UI's request detail on node A names the node that took the request and the one that served it", async () => {
       const page = await (await browser).newPage();
@@ -896,5 +952,75 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         .stdout.all.concat(node(A).stderr.all)
         .includes("cluster peer link closed: the node is stopping"),
     );
+  }, 60_000);
+
+  test("SIGTERM past the drain deadline: a stream forwarded to the stopping node's worker ends like its own, 503 in the stop's words, not as a lost worker", async () => {
+    // A node of its own with a short drain and a worker of its own (B is gone, C stopped).
+    const d = await fx.startNode({
+      name: "node-d",
+      databaseUrl,
+      redisUrl: redis.url,
+      extra: { ...NODE_EXTRA, server: { drain_timeout: "2s" } },
+    });
+    const token = await createWorkerKey(d.url, adminKey, { name: "w3", role: "worker", models: ["*"] });
+    const w3 = spawnWorker({
+      gateway: d.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w3",
+      models: ["fake-model"],
+    });
+    fx.defer(() => w3.stop("SIGKILL"));
+    await waitForWorkers(d.url, adminKey, ["w3"]);
+    await waitFor("node A to see node D's worker", async () =>
+      (await status(A)).cluster?.nodes.some((n) => n.id === "node-d" && n.workers === 1),
+    );
+    // 20 s answers: one sent to node A (forwarded over its peer link to D), one to D itself.
+    const long = "long [[fake:chunkDelay=200,chunks=100]]";
+    const streams = await Promise.all(
+      [
+        chat(A, adminKey, { model: "fake-model", stream: true, id: "drain-forwarded", content: long }),
+        chatAt(d.url, adminKey, { model: "fake-model", stream: true, id: "drain-local", content: long }),
+      ].map(async (answer) => {
+        const response = await answer;
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        await reader.read();
+        return reader;
+      }),
+    );
+    expect((await status(A)).cluster?.links.find((l) => l.node === "node-d")).toMatchObject({
+      state: "open",
+      sentOverHttp: 0,
+    });
+    const stopping = d.stop("SIGTERM", 20_000);
+    const rest = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      let text = "";
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        text += decoder.decode(read.value, { stream: true });
+      return text;
+    };
+    const [forwarded = "", local = ""] = await Promise.all(streams.map(rest));
+    // The same last event on both: the stop's, not a lost worker's.
+    const lastEvent = (text: string) => text.trim().split("\n\n").at(-1);
+    expect(lastEvent(local)).toContain("the gateway is shutting down: drain deadline passed");
+    expect(lastEvent(forwarded)).toBe(lastEvent(local));
+    expect(forwarded).not.toContain("[DONE]");
+    expect(await stopping).toBe(0);
+    const rows = await waitFor("both streams' audit rows", async () => {
+      const found = (await auditRecords({ url: node(A).url, adminKey })).filter((r) =>
+        ["drain-forwarded", "drain-local"].includes(r.requestId),
+      );
+      return found.length === 2 ? found : undefined;
+    });
+    expect(
+      rows
+        .map((r) => ({ id: r.requestId, node: r.node, status: r.status, errorClass: r.errorClass }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    ).toEqual([
+      { id: "drain-forwarded", node: "node-a", status: 503, errorClass: "unavailable" },
+      { id: "drain-local", node: "node-d", status: 503, errorClass: "unavailable" },
+    ]);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { decodeAttempts, encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
+import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
 import { asNumber } from "./postgres-values.ts";
@@ -57,7 +58,16 @@ export function selectPostgresPage(
   // A tenant's admin is always held to its own tenant's rows (admin-routes.ts): never dropped.
   if (filter.tenant !== undefined) where.push(`l.tenant = ${p(filter.tenant)}`);
   if (filter.model !== undefined) where.push(`l.model = ${p(filter.model)}`);
-  if (filter.route !== undefined) where.push(`l.route = ${p(filter.route)}`);
+  if (filter.route !== undefined) {
+    const forwarded = forwardedPrefix(filter.route);
+    // A worker's forwarded rows too (`worker:<name>@<node>`): a prefix, not a LIKE pattern, so a
+    // `_` or `%` in the name is only itself.
+    where.push(
+      forwarded === undefined
+        ? `l.route = ${p(filter.route)}`
+        : `(l.route = ${p(filter.route)} OR starts_with(l.route, ${p(forwarded)}))`,
+    );
+  }
   if (filter.exclude_front_door !== undefined) where.push(`l.front_door <> ${p(filter.exclude_front_door)}`);
   if (typeof filter.status === "number") where.push(`l.status = ${p(filter.status)}`);
   else if (filter.status !== undefined) {

@@ -1,6 +1,7 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { decodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
+import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
@@ -115,8 +116,20 @@ export function selectPage(
   }
   if (filter.model !== undefined)
     add(`${check}l.model_id = (SELECT id FROM audit_strings WHERE value = ?)`, filter.model);
-  if (filter.route !== undefined)
-    add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
+  if (filter.route !== undefined) {
+    const forwarded = forwardedPrefix(filter.route);
+    if (forwarded === undefined)
+      add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
+    // Its forwarded rows too: every string from `worker:<name>@` up to `worker:<name>A`, the next
+    // after all of them ('A' follows '@'; text compares bytewise here), on the strings' index.
+    else
+      add(
+        "l.route_id IN (SELECT id FROM audit_strings WHERE value = ? OR (value >= ? AND value < ?))",
+        filter.route,
+        forwarded,
+        `${filter.route}A`,
+      );
+  }
   if (filter.exclude_front_door !== undefined) add("l.front_door <> ?", filter.exclude_front_door);
   if (typeof filter.status === "number") add(`${check}l.status = ?`, filter.status);
   else if (filter.status !== undefined && drive?.column !== "status")

@@ -35,7 +35,8 @@ const FILTER_HELP = `
 Filters (the same spellings as /admin/api/audit):
   --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
   --key         a key id or a key name
-  --route       provider:<name> or worker:<name>
+  --route       provider:<name>, worker:<name> (its rows on every node: worker:<name>@<node> too)
+                or worker:<name>@<node> (one node's)
   --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)`;
 
 async function sourceFor(options: AuditOptions): Promise<AuditSource> {

@@ -129,16 +129,21 @@ export function registerAudit(program: Command): void {
       "write to the database of this config (default: $MINDGW_CONFIG, else ./data)",
     )
     .option("--no-spend", "do not add the rows' cost to the spend totals (the stop's spend flush succeeded)")
+    .option(
+      "--skip-bad",
+      "import the good lines and name the bad ones (exit 1), instead of importing nothing: a journal excerpt with a row split in pieces",
+    )
     .addHelpText("after", IMPORT_HELP)
-    .action(async (file: string, options: { config?: string; spend: boolean }) => {
+    .action(async (file: string, options: { config?: string; spend: boolean; skipBad?: boolean }) => {
       const { config } = await resolveConfig(configFileFrom(options.config));
-      await importRows(file, config, { spend: options.spend });
+      await importRows(file, config, { spend: options.spend, skipBad: options.skipBad === true });
     });
 }
 
 const IMPORT_HELP = `
 Every line is checked before anything is stored: a bad line is named by its number and nothing is
-imported. The new rows are stored in one transaction; a row whose request id and start are stored
-already is skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
+imported (with --skip-bad the good lines are, the bad ones named, and the command exits 1). The
+new rows are stored in one transaction; a row whose request id and start are stored already is
+skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
 harmless. Their cost is added to the spend totals the gateway would have added it to (the key's,
 and its tenant's budget period under this config), once: a skipped row adds none.`;

@@ -1,6 +1,11 @@
 import { existsSync } from "node:fs";
 import { type AuditImport, importAudit } from "../../audit/import-audit.ts";
-import { AuditNdjsonError, readAuditNdjson } from "../../audit/read-audit-ndjson.ts";
+import {
+  type AuditLines,
+  type BadAuditLine,
+  listBadLines,
+  readAuditLines,
+} from "../../audit/read-audit-ndjson.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { openStorage } from "../../storage/open-storage.ts";
 import type { Storage } from "../../storage/storage.ts";
@@ -10,6 +15,11 @@ import { spendOf } from "./import-spend.ts";
 export interface ImportOptions {
   /** Add the imported rows' cost to the spend totals (`--no-spend`: the stop wrote the spend). */
   readonly spend: boolean;
+  /**
+   * Import the good lines and list the bad ones (`--skip-bad`), the command failing still: a
+   * journal excerpt, the last copy of its rows, with a row journald split in pieces.
+   */
+  readonly skipBad: boolean;
 }
 
 /** The text of `file`, or of stdin for `-` (a journal excerpt piped in). */
@@ -21,12 +31,13 @@ async function readInput(file: string): Promise<string> {
 
 /**
  * `mindgw audit import FILE`: every line checked first (a bad one names its line and imports
- * nothing), then the rows the log lacks stored in one transaction, and their cost added to the
- * spend totals once (import-spend.ts). Prints what it did; a row the store refused, or spend it
- * could not add, is named and fails the command.
+ * nothing, unless `--skip-bad`: then the good ones go in and the bad ones are named), then the
+ * rows the log lacks stored in one transaction, and their cost added to the spend totals once
+ * (import-spend.ts). Prints what it did; a row the store refused, spend it could not add, or a
+ * line skipped is named and fails the command.
  */
 export async function importRows(file: string, config: Config, options: ImportOptions): Promise<void> {
-  const records = readRecords(file, await readInput(file));
+  const { records, bad } = readRecords(file, await readInput(file), options);
   const storage = await openTarget(config);
   try {
     const done = await importAudit(storage.audit, records);
@@ -35,20 +46,25 @@ export async function importRows(file: string, config: Config, options: ImportOp
       throw new Error(
         `the store refused ${done.refused.length} rows (a value it cannot hold), not imported: ${done.refused.map((r) => r.requestId).join(", ")}`,
       );
+    if (bad.length > 0) throw new Error(`${file}: ${skippedLines(bad)}`);
   } finally {
     await storage.close();
   }
 }
 
-function readRecords(file: string, text: string) {
-  try {
-    return readAuditNdjson(text);
-  } catch (error) {
-    if (error instanceof AuditNdjsonError)
-      throw new UsageError(`${file}: ${error.message}\nnothing imported`);
-    throw error;
-  }
+/** The lines read; a bad one refuses the whole import unless the bad are to be skipped. */
+function readRecords(file: string, text: string, options: ImportOptions): AuditLines {
+  const lines = readAuditLines(text);
+  if (lines.bad.length > 0 && !options.skipBad)
+    throw new UsageError(
+      `${file}: ${listBadLines(lines.bad)}\nnothing imported (--skip-bad imports the good lines)`,
+    );
+  return lines;
 }
+
+/** The lines `--skip-bad` left out, named, with what a journal's split line needs. */
+const skippedLines = (bad: readonly BadAuditLine[]) =>
+  `${listBadLines(bad)}\nskipped, not imported (a journal splits a line longer than its LineMax: docs/RELIABILITY.md)`;
 
 /** The config's storage; a SQLite file that is not there is a wrong path, not one to create. */
 async function openTarget(config: Config): Promise<Storage> {

@@ -11,10 +11,16 @@ import { openStorage } from "../../storage/open-storage.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { UsageError } from "../exit-code.ts";
 import { spendOf } from "./import-spend.ts";
+import { possiblyOwed } from "./possibly-owed.ts";
 
 export interface ImportOptions {
   /** Add the imported rows' cost to the spend totals (`--no-spend`: the stop wrote the spend). */
   readonly spend: boolean;
+  /**
+   * Add the cost of the rows already stored as well (`--spend-stored`): rows the stop's own write
+   * stored, whose spend its failed flush never wrote (possibly-owed.ts).
+   */
+  readonly spendStored: boolean;
   /**
    * Import the good lines and list the bad ones (`--skip-bad`), the command failing still: a
    * journal excerpt, the last copy of its rows, with a row journald split in pieces.
@@ -41,7 +47,9 @@ export async function importRows(file: string, config: Config, options: ImportOp
   const storage = await openTarget(config);
   try {
     const done = await importAudit(storage.audit, records);
-    process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}\n`);
+    process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}`);
+    const owed = options.spend && !options.spendStored ? possiblyOwed(file, done.held, new Date()) : "";
+    process.stdout.write(`${owed}\n`);
     if (done.refused.length > 0)
       throw new Error(
         `the store refused ${done.refused.length} rows (a value it cannot hold), not imported: ${done.refused.map((r) => r.requestId).join(", ")}`,
@@ -80,7 +88,8 @@ const summary = ({ imported, alreadyStored }: AuditImport) =>
 /** Adds the imported rows' spend; says how much, or why none. */
 async function addSpend(storage: Storage, done: AuditImport, config: Config, options: ImportOptions) {
   if (!options.spend) return "; spend not added (--no-spend)";
-  const deltas = spendOf(done.imported, config);
+  const spent = options.spendStored ? [...done.imported, ...done.held] : done.imported;
+  const deltas = spendOf(spent, config);
   if (deltas.size === 0) return "; no spend to add";
   try {
     await storage.spend.add(deltas);
@@ -91,6 +100,7 @@ async function addSpend(storage: Storage, done: AuditImport, config: Config, opt
       `the rows are stored, but their spend was not added (${error instanceof Error ? error.message : String(error)}), and a new import skips them: ${owed}`,
     );
   }
-  const cost = done.imported.reduce((sum, record) => sum + record.costUsd, 0);
-  return `; their cost, $${cost.toFixed(6)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
+  const cost = spent.reduce((sum, record) => sum + record.costUsd, 0);
+  const whose = options.spendStored ? "their cost and the stored rows'" : "their cost";
+  return `; ${whose}, $${cost.toFixed(6)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
 }

@@ -44,9 +44,9 @@ test("the rows the log lacks are stored as the gateway stores them; a second imp
   await audit.insert(rows.slice(0, 10));
   const first = await importAudit(audit, rows);
   expect(first.imported.map((r) => r.requestId)).toEqual(rows.slice(10).map((r) => r.requestId));
-  expect(first).toMatchObject({ alreadyStored: 10, refused: [] });
+  expect(first).toMatchObject({ alreadyStored: 10, held: rows.slice(0, 10), refused: [] });
   const again = await importAudit(audit, rows);
-  expect(again).toEqual({ imported: [], alreadyStored: 30, refused: [] });
+  expect(again).toEqual({ imported: [], alreadyStored: 30, held: rows, refused: [] });
   const lines = await exported(audit);
   expect(lines.map((line) => JSON.parse(line).requestId)).toEqual(rows.map((r) => r.requestId));
   expect(JSON.parse(lines[3]!).requestBody).toBe("body");
@@ -58,6 +58,7 @@ test("a row given twice is stored once; a reused request id at another start is 
   const done = await importAudit(audit, [rows[0]!, rows[0]!, reused]);
   expect(done.imported).toEqual([rows[0]!, reused]);
   expect(done.alreadyStored).toBe(1);
+  expect(done.held).toEqual([]);
 });
 
 test("a row the store refuses on its own is named; the others are stored", async () => {

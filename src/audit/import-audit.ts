@@ -8,6 +8,11 @@ export interface AuditImport {
   readonly imported: AuditRecord[];
   /** Rows the log held already, or given twice in the input: skipped. */
   readonly alreadyStored: number;
+  /**
+   * The records the log held already, each once: stored by an import before, or by the write a
+   * stop stopped waiting for (a `maybe-stored` file), which nothing in the log tells apart.
+   */
+  readonly held: AuditRecord[];
   /** Records the store refused on their own (a value it cannot hold): not stored. */
   readonly refused: AuditRecord[];
 }
@@ -29,16 +34,18 @@ export async function importAudit(store: AuditStore, records: readonly AuditReco
     seen.add(key);
     return true;
   });
-  const held = new Set((await store.alreadyStored(distinct)).map(rowKeyText));
-  const fresh = distinct.filter((record) => !held.has(rowKeyText(record)));
+  const stored = new Set((await store.alreadyStored(distinct)).map(rowKeyText));
+  const held = distinct.filter((record) => stored.has(rowKeyText(record)));
+  const fresh = distinct.filter((record) => !stored.has(rowKeyText(record)));
   const alreadyStored = records.length - fresh.length;
-  if (fresh.length === 0) return { imported: [], alreadyStored, refused: [] };
+  if (fresh.length === 0) return { imported: [], alreadyStored, held, refused: [] };
   const { rejected } = await store.insert(fresh);
-  if (rejected === 0) return { imported: fresh, alreadyStored, refused: [] };
+  if (rejected === 0) return { imported: fresh, alreadyStored, held, refused: [] };
   const taken = new Set((await store.alreadyStored(fresh)).map(rowKeyText));
   return {
     imported: fresh.filter((record) => taken.has(rowKeyText(record))),
     alreadyStored,
+    held,
     refused: fresh.filter((record) => !taken.has(rowKeyText(record))),
   };
 }

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { ndjsonLine } from "./audit-export.ts";
 import { makeRecord } from "./audit-fixture.ts";
-import { AuditNdjsonError, readAuditNdjson } from "./read-audit-ndjson.ts";
+import { AuditNdjsonError, readAuditLines, readAuditNdjson } from "./read-audit-ndjson.ts";
 import { STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
 
 const records = [
@@ -97,4 +97,27 @@ test("the error lists the first ten bad lines and counts the rest", () => {
   expect(error.bad).toHaveLength(25);
   expect(error.message.split("\n")).toHaveLength(12);
   expect(error.message).toEndWith("… and 15 more");
+});
+
+test("a journal that split a long row in pieces: the other rows are read, each piece named as a bad line", () => {
+  const prefix = "Dec 05 03:30:00 host mindgw[4242]: ";
+  const [first, second] = ndjson.trimEnd().split("\n") as [string, string];
+  // journald cuts a line longer than its LineMax into entries of LineMax bytes each.
+  const pieces = [second.slice(0, 60), second.slice(60)];
+  const journal = [
+    `${prefix}${STDERR_ROWS_BEGIN}`,
+    `${prefix}${first}`,
+    ...pieces.map((piece) => `${prefix}${piece}`),
+    `${prefix}${STDERR_ROWS_END}`,
+  ].join("\n");
+  const { records: read, bad } = readAuditLines(journal);
+  expect(read).toEqual(records.slice(0, 1));
+  expect(bad.map((line) => line.line)).toEqual([3, 4]);
+  expect(bad[0]?.problem).toStartWith("not JSON");
+});
+
+test("an excerpt cut before the end marker: its rows are read, the marker's line named as bad", () => {
+  const { records: read, bad } = readAuditLines(`x\n${STDERR_ROWS_BEGIN}\n${ndjson}`);
+  expect(read).toEqual(records);
+  expect(bad.map((line) => line.line)).toEqual([2]);
 });

@@ -12,15 +12,24 @@ export interface BadAuditLine {
 /** How many bad lines an error lists: enough to see a pattern, not a screenful of one. */
 const LISTED = 10;
 
+/** The bad lines, as a message lists them: the first ten, each on its own line, and a count of the rest. */
+export function listBadLines(bad: readonly BadAuditLine[]): string {
+  const listed = bad.slice(0, LISTED).map(({ line, problem }) => `\n  line ${line}: ${problem}`);
+  const more = bad.length > LISTED ? `\n  … and ${bad.length - LISTED} more` : "";
+  return `${bad.length === 1 ? "1 line is" : `${bad.length} lines are`} not an audit row:${listed.join("")}${more}`;
+}
+
 /** The text held lines that are no audit rows: nothing of it is to be taken. */
 export class AuditNdjsonError extends Error {
   constructor(readonly bad: readonly BadAuditLine[]) {
-    const listed = bad.slice(0, LISTED).map(({ line, problem }) => `\n  line ${line}: ${problem}`);
-    const more = bad.length > LISTED ? `\n  … and ${bad.length - LISTED} more` : "";
-    super(
-      `${bad.length === 1 ? "1 line is" : `${bad.length} lines are`} not an audit row:${listed.join("")}${more}`,
-    );
+    super(listBadLines(bad));
   }
+}
+
+/** What a text's lines hold: the records of its good lines, and its bad lines. */
+export interface AuditLines {
+  readonly records: AuditRecord[];
+  readonly bad: BadAuditLine[];
 }
 
 /** A numbered line that should hold one record. */
@@ -31,27 +40,45 @@ interface RowLine {
 
 /**
  * The records of NDJSON as `mindgw audit export` writes it, one `AuditRecord` a line (blank lines
- * skipped), or of a stop's rows on stderr: when the text has the line `STDERR_ROWS_BEGIN`, only
- * the lines between it and `STDERR_ROWS_END` are rows, so a journal excerpt can be given as it
- * is, each line's prefix (`journalctl`'s time and unit) before its `{` dropped. Every line is
- * checked before any is returned: one bad line throws `AuditNdjsonError` naming every bad line.
+ * skipped), or of a stop's rows on stderr (`readAuditLines`). Every line is checked before any is
+ * returned: one bad line throws `AuditNdjsonError` naming every bad line.
  */
 export function readAuditNdjson(text: string): AuditRecord[] {
-  const lines = text.split("\n");
-  const rows = lines.some((line) => line.includes(STDERR_ROWS_BEGIN)) ? stderrRows(lines) : fileRows(lines);
-  if ("bad" in rows) throw new AuditNdjsonError(rows.bad);
-  const records: AuditRecord[] = [];
-  const bad: BadAuditLine[] = [];
-  for (const { line, text } of rows.rows) {
-    const parsed = parseRow(text);
-    if (typeof parsed === "string") bad.push({ line, problem: parsed });
-    else records.push(parsed);
-  }
+  const { records, bad } = readAuditLines(text);
   if (bad.length > 0) throw new AuditNdjsonError(bad);
   return records;
 }
 
-function fileRows(lines: readonly string[]): { rows: RowLine[] } {
+/**
+ * Every line of the text read: the records of the good ones, and what is wrong with each bad one,
+ * for an import that takes what it can (`--skip-bad`: a journal splits a line longer than its
+ * `LineMax` in pieces, none of them a row). When the text has the line `STDERR_ROWS_BEGIN`, only
+ * the lines between it and `STDERR_ROWS_END` are rows, so a journal excerpt can be given as it is,
+ * each line's prefix (`journalctl`'s time and unit) before its `{` dropped; an excerpt cut before
+ * its end line is bad at its begin line, its rows read all the same.
+ */
+export function readAuditLines(text: string): AuditLines {
+  const lines = text.split("\n");
+  const { rows, cut } = lines.some((line) => line.includes(STDERR_ROWS_BEGIN))
+    ? stderrRows(lines)
+    : fileRows(lines);
+  const records: AuditRecord[] = [];
+  const bad: BadAuditLine[] = cut ? [cut] : [];
+  for (const { line, text } of rows) {
+    const parsed = parseRow(text);
+    if (typeof parsed === "string") bad.push({ line, problem: parsed });
+    else records.push(parsed);
+  }
+  return { records, bad };
+}
+
+/** The lines that should hold rows; `cut` when the stop's end line is missing. */
+interface RowLines {
+  readonly rows: RowLine[];
+  readonly cut?: BadAuditLine;
+}
+
+function fileRows(lines: readonly string[]): RowLines {
   const rows: RowLine[] = [];
   lines.forEach((text, i) => {
     if (text.trim() !== "") rows.push({ line: i + 1, text });
@@ -59,7 +86,7 @@ function fileRows(lines: readonly string[]): { rows: RowLine[] } {
   return { rows };
 }
 
-function stderrRows(lines: readonly string[]): { rows: RowLine[] } | { bad: BadAuditLine[] } {
+function stderrRows(lines: readonly string[]): RowLines {
   const rows: RowLine[] = [];
   let begun: number | null = null;
   lines.forEach((text, i) => {
@@ -69,14 +96,8 @@ function stderrRows(lines: readonly string[]): { rows: RowLine[] } | { bad: BadA
       rows.push({ line: i + 1, text: text.slice(Math.max(0, text.indexOf("{"))) });
   });
   if (begun === null) return { rows };
-  return {
-    bad: [
-      {
-        line: begun,
-        problem: `the rows begun here have no end line ("${STDERR_ROWS_END}"): the excerpt is cut short`,
-      },
-    ],
-  };
+  const problem = `the rows begun here have no end line ("${STDERR_ROWS_END}"): the excerpt is cut short`;
+  return { rows, cut: { line: begun, problem } };
 }
 
 /** The line's record, or what is wrong with it. */

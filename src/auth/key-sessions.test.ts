@@ -164,9 +164,9 @@ describe("KeySessions", () => {
     released();
     expect(sessions.openWebSessions().sort()).toEqual(["s1", "s2"]);
     time.advance(5_000);
-    expect(ended).toEqual(["s1:expired"]); // the key's own callers and s2 go on
+    expect(ended).toEqual(["s1:session expired"]); // the key's own callers and s2 go on
     sessions.endWebSession("s2"); // signed out
-    expect(ended).toEqual(["s1:expired", "s2:revoked"]);
+    expect(ended).toEqual(["s1:session expired", "s2:session ended"]);
     expect(sessions.openWebSessions()).toEqual([]);
 
     sessions.holdFor(session("s3", 60_000), (reason) => ended.push(`s3:${reason}`));
@@ -177,7 +177,20 @@ describe("KeySessions", () => {
     const sso = { ...session("s4", 60_000), keyId: null };
     sessions.holdFor(sso, (reason) => ended.push(`s4:${reason}`));
     sessions.endWebSession("s4");
-    expect(ended.at(-1)).toBe("s4:revoked");
+    expect(ended.at(-1)).toBe("s4:session ended");
+  });
+
+  test("a request of a web UI session that signs out ends with a 401 saying the session ended, not that the key was revoked", () => {
+    const sessions = new KeySessions(manualTime());
+    const principal = { ...principalFromKey(record()), via: "session" as const, sessionId: "s1" };
+    const reasons: GatewayError[] = [];
+    sessions.watch(principal, (reason) => reasons.push(reason));
+    sessions.endWebSession("s1");
+    expect(reasons.map((reason) => [reason.status, reason.message])).toEqual([
+      [401, "the web UI session ended during the request"],
+    ]);
+    expect(sessions.openWebSessions()).toEqual([]);
+    expect(sessions.count("key_1")).toBe(0);
   });
 
   test("a JWT caller has nothing to track: no session is held", () => {

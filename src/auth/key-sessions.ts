@@ -2,20 +2,30 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { KeyTable } from "../core/key-table.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
+import { type SessionEndReason, SessionStreams, type SetTimer } from "./session-streams.ts";
 
 /** Why a key's live sessions are ended. */
 export type KeyEndReason = "revoked" | "expired";
 
-/** What a request still running under a key that was just revoked or expired ends with. */
-export const keyEndedError = (reason: KeyEndReason) =>
+/** Why a caller's live sessions are ended: its key's change, or its web UI session's end. */
+export type EndReason = KeyEndReason | SessionEndReason;
+
+/** What a request still running under a credential that was just revoked, expired or ended ends with. */
+export const keyEndedError = (reason: EndReason) =>
   new GatewayError({
     status: 401,
     code: "unauthorized",
-    message: `the API key was ${reason} during the request`,
+    message:
+      reason === "revoked" || reason === "expired"
+        ? `the API key was ${reason} during the request`
+        : `the web UI ${reason} during the request`,
   });
 
-/** Ends one live session: a worker connection, a stream being relayed. Called at most once. */
+/** Ends one live session under a key: a worker connection, a stream being relayed. Called at most once. */
 export type EndSession = (reason: KeyEndReason) => void;
+
+/** Ends what a caller opened (`holdFor`), a web UI session's included. Called at most once. */
+export type EndCallerSession = (reason: EndReason) => void;
 
 /**
  * A live session as `enter` holds it: an object told when its key ends (the front door's request
@@ -28,7 +38,7 @@ export interface KeySession {
 export interface KeySessionsOptions {
   now?: () => number;
   /** Timers are injected so a test can expire a key without waiting. */
-  setTimer?: (run: () => void, ms: number) => { cancel(): void };
+  setTimer?: SetTimer;
 }
 
 const realTimer = (run: () => void, ms: number) => {
@@ -65,16 +75,13 @@ export class KeySessions {
    * each at its own time (two tokens of one subject end apart), so each has its own timer.
    */
   private readonly unkeyed = new Map<KeySession, { cancel(): void }>();
-  /**
-   * What web UI sessions opened (an event stream), by the session's id hash, each id with the
-   * session's expiry: a session's end (sign-out, its expiry, its user no longer admitted) ends
-   * them, whatever its key does. Made on first use: a gateway whose UI opens nothing has none.
-   */
-  private webSessions: KeySessions | undefined;
+  /** What web UI sessions opened, ended with the session whatever its key does (session-streams.ts). */
+  private readonly webSessions: SessionStreams;
 
-  constructor(private readonly options: KeySessionsOptions = {}) {
+  constructor(options: KeySessionsOptions = {}) {
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? realTimer;
+    this.webSessions = new SessionStreams(this.now, this.setTimer);
   }
 
   /**
@@ -127,15 +134,14 @@ export class KeySessions {
    * key's revoke and the key's own expiry as the key changes — not at the session's expiry, which
    * would end the key's other callers' sessions with it. Any other, as `hold`.
    */
-  holdFor(principal: Principal, end: EndSession): () => void {
+  holdFor(principal: Principal, end: EndCallerSession): () => void {
     const expiresAt = principal.expiresAt ?? null;
     if (principal.sessionId === undefined) return this.hold(principal.keyId, end, expiresAt);
-    this.webSessions ??= new KeySessions(this.options);
     // Held twice, ended once: whichever ends first lets go of the other.
     let ended = false;
     let releaseSession: (() => void) | undefined;
     let releaseKey: (() => void) | undefined;
-    const endOnce: EndSession = (reason) => {
+    const endOnce: EndCallerSession = (reason) => {
       if (ended) return;
       ended = true;
       releaseSession?.();
@@ -152,12 +158,12 @@ export class KeySessions {
 
   /** Ends what a web UI session opened (`holdFor`): it signed out, or no longer admits its user. */
   endWebSession(sessionId: string): void {
-    this.webSessions?.endAll(sessionId, "revoked");
+    this.webSessions.end(sessionId);
   }
 
   /** The web UI sessions something is open under on this node (re-checked when the config changes). */
   openWebSessions(): string[] {
-    return this.webSessions?.open.keys() ?? [];
+    return this.webSessions.sessions();
   }
 
   /** Sessions open under a key (for tests and status). */
@@ -184,7 +190,7 @@ export class KeySessions {
     this.open.clear();
     for (const timer of this.unkeyed.values()) timer.cancel();
     this.unkeyed.clear();
-    this.webSessions?.close();
+    this.webSessions.close();
   }
 
   /** Ends a keyless session at its credential's expiry (at once if that has passed). */

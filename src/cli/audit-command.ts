@@ -130,16 +130,38 @@ export function registerAudit(program: Command): void {
       "write to the database of this config (default: $MINDGW_CONFIG, else ./data)",
     )
     .option("--no-spend", "do not add the rows' cost to the spend totals (the stop's spend flush succeeded)")
+    .option(
+      "--spend-stored",
+      "add the cost of rows already stored too: the stop's own write stored them, and its spend flush failed (an unwritten-maybe-stored file's first import)",
+    )
+    .option(
+      "--skip-bad",
+      "import the good lines and name the bad ones (exit 1), instead of importing nothing: a journal excerpt with a row split in pieces",
+    )
     .addHelpText("after", IMPORT_HELP)
-    .action(async (file: string, options: { config?: string; spend: boolean }) => {
+    .action(async (file: string, options: ImportFlags) => {
       const { config } = await resolveConfig(configFileFrom(options.config));
-      await importRows(file, config, { spend: options.spend });
+      await importRows(file, config, {
+        spend: options.spend,
+        spendStored: options.spendStored === true,
+        skipBad: options.skipBad === true,
+      });
     });
+}
+
+interface ImportFlags {
+  config?: string;
+  spend: boolean;
+  spendStored?: boolean;
+  skipBad?: boolean;
 }
 
 const IMPORT_HELP = `
 Every line is checked before anything is stored: a bad line is named by its number and nothing is
-imported. The new rows are stored in one transaction; a row whose request id and start are stored
-already is skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
+imported (with --skip-bad the good lines are, the bad ones named, and the command exits 1). The
+new rows are stored in one transaction; a row whose request id and start are stored already is
+skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
 harmless. Their cost is added to the spend totals the gateway would have added it to (the key's,
-and its tenant's budget period under this config), once: a skipped row adds none.`;
+and its tenant's budget period under this config), once: a skipped row adds none, and its cost is
+printed as possibly owed (the stop's own write may have stored it, its spend flush failing), the
+rows saved to a file beside the input that --spend-stored imports for their spend.`;

@@ -44,6 +44,8 @@ function setup(
   unreachable: readonly string[] = [],
   entries: NodeEntry[] = [B, C],
   upstreamDown: readonly string[] = [],
+  /** Nodes that answer 500 without saying which worker answered (no served-by header). */
+  unnamedFailing: readonly string[] = [],
 ) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
@@ -63,6 +65,11 @@ function setup(
         }),
         id,
       );
+    if (unnamedFailing.includes(id))
+      return new Response('{"error":{"message":"model server crashed"}}', {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
     return new Response('{"ok":1}', {
       headers: { "content-type": "application/json", [SERVED_BY_HEADER]: `worker:x@${url.hostname}` },
     });
@@ -177,6 +184,18 @@ describe("forwarding to a worker on another node", () => {
     // Both nodes tried (the chosen one, then the next serving the model), the last one's words.
     expect(error).toMatchObject({ status: 503, code: "unavailable", retryable: true });
     expect((error as Error).message).toBe("node node-b unreachable: connection refused");
+  });
+
+  test("a failed answer that does not say which worker gave it names the worker by its node, as a worker is named", async () => {
+    const { provider } = setup([], [B], [], ["node-b"]);
+    // Translated, not native: the gateway reads the answer, and its failure names who gave it.
+    const { native: _native, ...translated } = call("chat");
+    const error = await provider
+      .select?.("m", undefined, platform)
+      ?.call(translated)
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain("worker unnamed@node-b");
+    expect((error as Error).message).not.toContain("upstream worker");
   });
 
   test("a node that cannot be reached opens no breaker: its workers, reconnected elsewhere, are served at once", async () => {

@@ -76,7 +76,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         throw error;
       }
       if (linked) {
-        const servedBy = linked.headers.get(SERVED_BY_HEADER) ?? `worker@${peer.id}`;
+        const servedBy = servedByOf(linked.headers, peer);
         linked.headers.delete(SERVED_BY_HEADER);
         if (call.native) return { kind: "http", response: linked, servedBy };
         const reply = await readUpstreamReply(servedBy, linked, call);
@@ -95,7 +95,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         if (last instanceof GatewayError && last.retryable) continue;
         throw last;
       }
-      const servedBy = response.headers.get(SERVED_BY_HEADER) ?? `worker@${peer.id}`;
+      const servedBy = servedByOf(response.headers, peer);
       if (call.native) return { kind: "http", response, servedBy };
       const reply = await readUpstreamReply(servedBy, response, call);
       return { ...reply, servedBy };
@@ -241,4 +241,13 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     call,
     listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],
   };
+}
+
+/**
+ * Who answered a forward, as the peer's head says (`worker:w1@node-2`); an answer that does not
+ * say is named by its node, in the same label form (`worker:unnamed@node-2`), so messages read
+ * `worker unnamed@node-2` (providers/upstream-name.ts), never `upstream worker@node-2`.
+ */
+function servedByOf(headers: Headers, peer: NodeEntry): string {
+  return headers.get(SERVED_BY_HEADER) ?? `${workerLabel({ name: "unnamed" })}@${peer.id}`;
 }

@@ -149,7 +149,10 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.attempts++;
       return sendAttempt(this.call, request, this);
     } catch (thrown) {
-      // Thrown before the read began (the call could not be adapted, or the provider threw).
+      // Thrown before the read began (the call could not be adapted or built, or the provider
+      // threw). Refused before it opened, it was never sent: the probe slot it claimed, if it did,
+      // goes to the next request, whatever threw (an opened call frees it with its verdict).
+      if (this.call === undefined) this.deps.health.released(route.key, probe);
       try {
         return Promise.resolve(this.recovered(thrown));
       } catch (failure) {

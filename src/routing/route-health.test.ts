@@ -115,6 +115,23 @@ describe("circuit breaker", () => {
     expect(health.breakers()).toEqual([{ key: "r", state: "open" }]);
   });
 
+  test("a route whose state was dropped and made again does not take an old in-flight probe's verdict for its own probe's", () => {
+    const { health, advance } = breaker(1, 1000);
+    health.failed("r");
+    advance(1000);
+    const old = probeOf(health, "r");
+    // A reload drops the route's state (its provider changed) while that probe is in flight.
+    health.forget(() => false);
+    health.failed("r");
+    advance(1000);
+    const fresh = probeOf(health, "r");
+    expect(fresh).not.toBe(old);
+    health.succeeded("r", 5, old);
+    expect(health.breakers()).toEqual([{ key: "r", state: "half_open" }]);
+    health.succeeded("r", 5, fresh);
+    expect(health.breakers()).toEqual([{ key: "r", state: "closed" }]);
+  });
+
   test("the gauge reads half-open only while a probe is in flight, open before and after it", () => {
     const { health, advance } = breaker(1, 1000);
     const state = () => health.breakers().find((b) => b.key === "r")?.state;

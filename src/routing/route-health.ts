@@ -8,8 +8,6 @@ interface RouteState {
   openUntil: number;
   /** While half-open, the one request let through to probe the route (its token); `NO_PROBE` when none. */
   probe: Probe;
-  /** Probes let through so far: the next one's token is one more. */
-  probes: number;
   inFlight: number;
   /** Exponentially weighted moving average of time to first byte, ms. */
   latencyMs: number;
@@ -45,6 +43,13 @@ export type Probe = number;
 
 /** What `admit` gives every request that is not a half-open breaker's probe. */
 export const NO_PROBE: Probe = 0;
+
+/**
+ * Probes let through so far, every route's and every `RouteHealth`'s: the next one's token is one
+ * more. One counter, not one per route state: a state dropped and made again would count from 1
+ * again and take an old in-flight probe's verdict for its own.
+ */
+let probesIssued = 0;
 
 export interface BreakerPolicy {
   failures: number;
@@ -108,7 +113,6 @@ export class RouteHealth {
         consecutiveFailures: 0,
         openUntil: 0,
         probe: NO_PROBE,
-        probes: 0,
         inFlight: 0,
         latencyMs: 0,
         failedAt: 0,
@@ -142,7 +146,7 @@ export class RouteHealth {
     const state = this.state(key);
     if (state.openUntil === 0) return NO_PROBE;
     if (this.now() < state.openUntil || state.probe !== NO_PROBE) return undefined;
-    state.probe = ++state.probes;
+    state.probe = ++probesIssued;
     return state.probe;
   }
 

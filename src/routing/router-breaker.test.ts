@@ -294,6 +294,32 @@ describe("router: the half-open probe slot", () => {
     await router(chatRequest("m")).catch(() => {});
     expect(calls).toHaveLength(2);
   });
+
+  test("a probe whose request cannot be built after it was adapted (the provider throws) frees the slot: the next request probes", async () => {
+    let building = "fine";
+    const a = fakeProvider("a", () => Promise.reject(upstreamError("down")));
+    // Read as the attempt is made, after the call was adapted to the route.
+    Object.defineProperty(a, "servedBy", {
+      get() {
+        if (building === "throws") throw new Error("the provider could not build its request");
+        return undefined;
+      },
+    });
+    const b = fakeProvider("b");
+    const { router, advance, health } = routerFor(
+      twoRoutes({ retries: 0, circuit_breaker: { failures: 1, cooldown: "1s" } }),
+      [a, b],
+    );
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(health.isOpen("a/ma")).toBe(true);
+    advance(1000);
+    building = "throws";
+    await router(chatRequest("m")).catch(() => {});
+    expect(health.breakers().find((breaker) => breaker.key === "a/ma")?.state).toBe("open");
+    building = "fine";
+    await router(chatRequest("m")).catch(() => {});
+    expect(a.calls).toHaveLength(2);
+  });
 });
 
 describe("router: only the probe's own outcome closes or re-opens a half-open breaker", () => {

@@ -27,9 +27,10 @@ import { type RefusedHint, withoutHint } from "./translation-hints.ts";
  * on. The route's health hears of the attempt either way.
  *
  * Throws, before any upstream call, when the call cannot be adapted (a translation that refuses
- * the request, a route that cannot serve the operation) or no upstream of the route can take it:
- * no verdict on the route, only a half-open probe slot this request claimed freed, and no attempt
- * told to telemetry, the audit's list included (nothing was sent: the refusal is the request's).
+ * the request, a route that cannot serve the operation), no upstream of the route can take it, or
+ * its request cannot be built: no verdict on the route, and no attempt told to telemetry, the
+ * audit's list included (nothing was sent: the refusal is the request's). The caller frees the
+ * half-open probe slot the request claimed (`DispatchRun.send`).
  */
 export function openAttempt(
   route: Route,
@@ -45,28 +46,21 @@ export function openAttempt(
   without?: RefusedHint,
 ): RouteAttempt {
   const unsupported = policy.unsupported ?? "drop";
-  let adapted: AdaptedCall;
-  let provider: Provider;
-  try {
-    // A route over several upstreams (workers) is narrowed to one first, among those the caller's
-    // tenant may use: what it serves natively and where a Responses chain is held depend on which.
-    provider =
-      route.provider.select?.(route.upstreamModel, request.responses?.previousHolder, request.tenant) ??
-      route.provider;
-    adapted = adaptDialect(
-      request.operation,
-      request.body,
-      provider,
-      request.model,
-      request.responses,
-      unsupported,
-      route.upstreamModel,
-    );
-    if (without) adapted = withoutHint(adapted, without);
-  } catch (error) {
-    health.released(route.key, probe);
-    throw error;
-  }
+  // A route over several upstreams (workers) is narrowed to one first, among those the caller's
+  // tenant may use: what it serves natively and where a Responses chain is held depend on which.
+  const provider: Provider =
+    route.provider.select?.(route.upstreamModel, request.responses?.previousHolder, request.tenant) ??
+    route.provider;
+  let adapted: AdaptedCall = adaptDialect(
+    request.operation,
+    request.body,
+    provider,
+    request.model,
+    request.responses,
+    unsupported,
+    route.upstreamModel,
+  );
+  if (without) adapted = withoutHint(adapted, without);
   const body = upstreamBody(adapted.body, route.upstreamModel);
   const native =
     adapted.native && request.received && provider.passThrough

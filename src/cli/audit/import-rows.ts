@@ -1,15 +1,31 @@
 import { existsSync } from "node:fs";
 import { type AuditImport, importAudit } from "../../audit/import-audit.ts";
-import { AuditNdjsonError, readAuditNdjson } from "../../audit/read-audit-ndjson.ts";
+import {
+  type AuditLines,
+  type BadAuditLine,
+  listBadLines,
+  readAuditLines,
+} from "../../audit/read-audit-ndjson.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { openStorage } from "../../storage/open-storage.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { UsageError } from "../exit-code.ts";
 import { spendOf } from "./import-spend.ts";
+import { possiblyOwed } from "./possibly-owed.ts";
 
 export interface ImportOptions {
   /** Add the imported rows' cost to the spend totals (`--no-spend`: the stop wrote the spend). */
   readonly spend: boolean;
+  /**
+   * Add the cost of the rows already stored as well (`--spend-stored`): rows the stop's own write
+   * stored, whose spend its failed flush never wrote (possibly-owed.ts).
+   */
+  readonly spendStored: boolean;
+  /**
+   * Import the good lines and list the bad ones (`--skip-bad`), the command failing still: a
+   * journal excerpt, the last copy of its rows, with a row journald split in pieces.
+   */
+  readonly skipBad: boolean;
 }
 
 /** The text of `file`, or of stdin for `-` (a journal excerpt piped in). */
@@ -21,34 +37,42 @@ async function readInput(file: string): Promise<string> {
 
 /**
  * `mindgw audit import FILE`: every line checked first (a bad one names its line and imports
- * nothing), then the rows the log lacks stored in one transaction, and their cost added to the
- * spend totals once (import-spend.ts). Prints what it did; a row the store refused, or spend it
- * could not add, is named and fails the command.
+ * nothing, unless `--skip-bad`: then the good ones go in and the bad ones are named), then the
+ * rows the log lacks stored in one transaction, and their cost added to the spend totals once
+ * (import-spend.ts). Prints what it did; a row the store refused, spend it could not add, or a
+ * line skipped is named and fails the command.
  */
 export async function importRows(file: string, config: Config, options: ImportOptions): Promise<void> {
-  const records = readRecords(file, await readInput(file));
+  const { records, bad } = readRecords(file, await readInput(file), options);
   const storage = await openTarget(config);
   try {
     const done = await importAudit(storage.audit, records);
-    process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}\n`);
+    process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}`);
+    const owed = options.spend && !options.spendStored ? possiblyOwed(file, done.held, new Date()) : "";
+    process.stdout.write(`${owed}\n`);
     if (done.refused.length > 0)
       throw new Error(
         `the store refused ${done.refused.length} rows (a value it cannot hold), not imported: ${done.refused.map((r) => r.requestId).join(", ")}`,
       );
+    if (bad.length > 0) throw new Error(`${file}: ${skippedLines(bad)}`);
   } finally {
     await storage.close();
   }
 }
 
-function readRecords(file: string, text: string) {
-  try {
-    return readAuditNdjson(text);
-  } catch (error) {
-    if (error instanceof AuditNdjsonError)
-      throw new UsageError(`${file}: ${error.message}\nnothing imported`);
-    throw error;
-  }
+/** The lines read; a bad one refuses the whole import unless the bad are to be skipped. */
+function readRecords(file: string, text: string, options: ImportOptions): AuditLines {
+  const lines = readAuditLines(text);
+  if (lines.bad.length > 0 && !options.skipBad)
+    throw new UsageError(
+      `${file}: ${listBadLines(lines.bad)}\nnothing imported (--skip-bad imports the good lines)`,
+    );
+  return lines;
 }
+
+/** The lines `--skip-bad` left out, named, with what a journal's split line needs. */
+const skippedLines = (bad: readonly BadAuditLine[]) =>
+  `${listBadLines(bad)}\nskipped, not imported (a journal splits a line longer than its LineMax: docs/RELIABILITY.md)`;
 
 /** The config's storage; a SQLite file that is not there is a wrong path, not one to create. */
 async function openTarget(config: Config): Promise<Storage> {
@@ -64,7 +88,8 @@ const summary = ({ imported, alreadyStored }: AuditImport) =>
 /** Adds the imported rows' spend; says how much, or why none. */
 async function addSpend(storage: Storage, done: AuditImport, config: Config, options: ImportOptions) {
   if (!options.spend) return "; spend not added (--no-spend)";
-  const deltas = spendOf(done.imported, config);
+  const spent = options.spendStored ? [...done.imported, ...done.held] : done.imported;
+  const deltas = spendOf(spent, config);
   if (deltas.size === 0) return "; no spend to add";
   try {
     await storage.spend.add(deltas);
@@ -75,6 +100,7 @@ async function addSpend(storage: Storage, done: AuditImport, config: Config, opt
       `the rows are stored, but their spend was not added (${error instanceof Error ? error.message : String(error)}), and a new import skips them: ${owed}`,
     );
   }
-  const cost = done.imported.reduce((sum, record) => sum + record.costUsd, 0);
-  return `; their cost, $${cost.toFixed(6)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
+  const cost = spent.reduce((sum, record) => sum + record.costUsd, 0);
+  const whose = options.spendStored ? "their cost and the stored rows'" : "their cost";
+  return `; ${whose}, $${cost.toFixed(6)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
 }

@@ -152,7 +152,7 @@ describe("withSessions", () => {
     const ended: string[] = [];
     live.holdFor(principal, (reason) => ended.push(reason));
     await sessions.end(session.id);
-    expect(ended).toEqual(["revoked"]);
+    expect(ended).toEqual(["session ended"]);
   });
 
   test("a config change ends the open streams of a single sign-on session the allow-list no longer admits", async () => {

@@ -41,29 +41,28 @@ const busy = (error: unknown) => (error as { code?: unknown } | null)?.code === 
 /**
  * Takes the serve lock of the SQLite file at `databasePath`, or throws `ServeLockHeld` naming
  * the process that has it. The lock is SQLite's own file lock on a small side database
- * (`<path>.lock`, rollback journal): the holder writes its pid there, then keeps a read
- * transaction open, whose shared lock no other process's commit can pass. The operating system
- * drops it when the process ends however it ends, so a kill -9'd gateway's lock never outlives it
- * and needs no cleaning. The database itself is untouched: the CLI's reads and key writes go on.
- * An in-memory database is no one else's: nothing to hold.
+ * (`<path>.lock`, rollback journal): the holder commits its pid there, then keeps a write
+ * transaction open (`BEGIN IMMEDIATE`), whose RESERVED lock no other writer can pass, yet which
+ * lets a refused start read who holds it. A read transaction would not do: shared locks do not
+ * exclude each other, so a start that committed its pid between another's commit and hold held
+ * beside it. The operating system drops the lock when the process ends however it ends, so a
+ * kill -9'd gateway's lock never outlives it and needs no cleaning. The database itself is
+ * untouched: the CLI's reads and key writes go on. An in-memory database is no one else's:
+ * nothing to hold.
  */
 export function takeServeLock(databasePath: string): ServeLock {
   if (databasePath === ":memory:" || databasePath === "") return { release() {} };
   const db = openLockFile(databasePath);
+  const start: HoldAttempt = {};
   try {
     db.run(`PRAGMA busy_timeout = ${SETTLE_MS}`);
     db.run("PRAGMA journal_mode = DELETE");
     db.run(
       "CREATE TABLE IF NOT EXISTS holder (one INTEGER PRIMARY KEY CHECK (one = 1), pid INTEGER NOT NULL, since INTEGER NOT NULL)",
     );
-    db.transaction(() =>
-      db.run("INSERT OR REPLACE INTO holder (one, pid, since) VALUES (1, ?, ?)", [process.pid, Date.now()]),
-    ).immediate();
-    // The hold: a read transaction's shared lock, kept until release or exit.
-    db.run("BEGIN");
-    db.query("SELECT pid FROM holder").get();
+    holdWithPid(db, start);
   } catch (error) {
-    const held = busy(error) ? new ServeLockHeld(databasePath, holderOf(db)) : error;
+    const held = busy(error) ? new ServeLockHeld(databasePath, holderBesides(db, start.written)) : error;
     db.close();
     throw held;
   }
@@ -72,6 +71,42 @@ export function takeServeLock(databasePath: string): ServeLock {
       db.close();
     },
   };
+}
+
+/** What a start wrote last, to tell its own row from the holder's. */
+interface HoldAttempt {
+  written?: ServeLockHolder;
+}
+
+/** Tries before a start that keeps finding another's pid under its hold gives up. */
+const HOLD_TRIES = 3;
+
+/**
+ * Commits this process's pid, then holds. A start that wrote in the gap between this one's commit
+ * and hold leaves its pid under this hold: then this one lets go and writes again, so the row
+ * names the holder once the hold is kept. Throws SQLITE_BUSY when another holds.
+ */
+function holdWithPid(db: Database, attempt: HoldAttempt): void {
+  for (let tries = 0; tries < HOLD_TRIES; tries++) {
+    const pid = process.pid;
+    const since = Date.now();
+    db.transaction(() =>
+      db.run("INSERT OR REPLACE INTO holder (one, pid, since) VALUES (1, ?, ?)", [pid, since]),
+    ).immediate();
+    attempt.written = { pid, since };
+    db.run("BEGIN IMMEDIATE");
+    const row = holderOf(db);
+    if (row?.pid === pid && row.since === since) return;
+    db.run("ROLLBACK");
+  }
+  throw Object.assign(new Error("another start keeps writing its pid"), { code: "SQLITE_BUSY" });
+}
+
+/** The holder the lock file names, unless it is the row this start wrote itself: then who holds is not known yet. */
+function holderBesides(db: Database, written: ServeLockHolder | undefined): ServeLockHolder | null {
+  const row = holderOf(db);
+  if (row && written && row.pid === written.pid && row.since === written.since) return null;
+  return row;
 }
 
 /** The lock file, opened; one that cannot be made is told as the database would be (open-storage.ts). */

@@ -1,0 +1,89 @@
+import { afterEach, expect, test } from "bun:test";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ndjsonLine } from "../../audit/audit-export.ts";
+import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
+import { callerSubject } from "../../auth/principal.ts";
+import { parseConfig } from "../../config/load-config.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { importRows } from "./import-rows.ts";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+/** What the command printed, `process.stdout` taken for the call. */
+async function printed(run: () => Promise<void>): Promise<string> {
+  const write = process.stdout.write;
+  let out = "";
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
+
+const rows = Array.from({ length: 4 }, (_, i) =>
+  makeRecord({ requestId: `r${i}`, startedAt: 1_700_000_000_000 + i * 1000, costUsd: 0.25 }),
+);
+
+test("rows a stop's own write stored are said as possibly owed, saved beside the file; --spend-stored adds their cost, once", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
+  const subject = callerSubject("key_1", "acme", "ci");
+  const spent = async () => {
+    const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
+    try {
+      return await storage.spend.total(subject);
+    } finally {
+      await storage.close();
+    }
+  };
+  // The write the stop stopped waiting for stored two rows; its spend flush failed: no spend.
+  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
+  await storage.audit.insert(rows.slice(0, 2));
+  await storage.close();
+  const file = join(dir.path, "mindgw.db.unwritten-maybe-stored-x.ndjson");
+  writeFileSync(file, rows.map(ndjsonLine).join(""));
+
+  const out = await printed(() =>
+    importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
+  );
+  expect(out).toStartWith(
+    "imported 2 rows, 2 already stored; their cost, $0.500000, added to 1 spend total\npossibly owed: $0.500000, the cost of the 2 rows already stored, not added:",
+  );
+  expect(await spent()).toBeCloseTo(0.5, 9);
+  const side = out.match(/to add it: mindgw audit import (\S+) --spend-stored/)?.[1] as string;
+  expect(readdirSync(dir.path)).toContain(side.slice(dir.path.length + 1));
+
+  const added = await printed(() =>
+    importRows(side, config, { spend: true, spendStored: true, skipBad: false }),
+  );
+  expect(added).toBe(
+    "imported 0 rows, 2 already stored; their cost and the stored rows', $0.500000, added to 1 spend total\n",
+  );
+  expect(await spent()).toBeCloseTo(1, 9);
+});
+
+test("with --no-spend nothing is said owed and nothing saved", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
+  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
+  await storage.audit.insert(rows);
+  await storage.close();
+  const file = join(dir.path, "rows.ndjson");
+  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const out = await printed(() =>
+    importRows(file, config, { spend: false, spendStored: false, skipBad: false }),
+  );
+  expect(out).toBe("imported 0 rows, 4 already stored; spend not added (--no-spend)\n");
+  expect(readdirSync(dir.path).filter((name) => name.includes("already-stored"))).toEqual([]);
+});

@@ -234,7 +234,9 @@ export function forwardEndpoint(deps: {
         if (reply.kind !== "http")
           throw new GatewayError({ status: 502, code: "upstream_error", message: "unexpected reply" });
         const response = asResponse(reply.response);
-        const headers = new Headers({ [SERVED_BY_HEADER]: `${reply.servedBy ?? "worker"}@${deps.nodeId}` });
+        const headers = new Headers({
+          [SERVED_BY_HEADER]: `${reply.servedBy ?? workerLabel({ name: "unnamed" })}@${deps.nodeId}`,
+        });
         const type = response.headers.get("content-type");
         if (type) headers.set("content-type", type);
         const retryAfter = response.headers.get("retry-after");

@@ -60,6 +60,15 @@ export async function readConfigText(path: string): Promise<string> {
 
 /** Validates a config file's text already read (the watcher reads it until it is stable). */
 export function parseConfigText(path: string, text: string, env: Env = process.env): Config {
+  return configFromDocument(path, configDocument(path, text), env);
+}
+
+/**
+ * A config file's YAML document, refused as the file's own error when it is empty, not YAML, or
+ * not a mapping. Parsing is most of what a reload of a large file costs (hundreds of ms for a few
+ * thousand models), so a watcher parses each text once and keeps the document (watch-config.ts).
+ */
+export function configDocument(path: string, text: string): Record<string, unknown> {
   // An empty file is a deploy that went wrong (truncated, not yet written), never "no routes".
   if (text.trim() === "") throw new ConfigError([`${path}: the file is empty`]);
   let document: unknown;
@@ -71,6 +80,15 @@ export function parseConfigText(path: string, text: string, env: Env = process.e
   }
   if (document === null || typeof document !== "object" || Array.isArray(document))
     throw new ConfigError([`${path}: expected a mapping of settings (server:, models:, …)`]);
+  return document as Record<string, unknown>;
+}
+
+/** The config a file's document (`configDocument`) describes; the document is not changed. */
+export function configFromDocument(
+  path: string,
+  document: Record<string, unknown>,
+  env: Env = process.env,
+): Config {
   return withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
 }
 

@@ -4,7 +4,7 @@ import { parseConfigYaml } from "./parse-config-yaml.ts";
 const NAMED = 5;
 
 /** The file's YAML document; undefined when it is none (the watcher refuses that anyway). */
-function documentOf(text: string): unknown {
+export function documentOf(text: string): unknown {
   try {
     return parseConfigYaml(text);
   } catch {
@@ -54,8 +54,24 @@ function removedFrom(previous: unknown, next: unknown, path: string, found: stri
  * entries: that applies at once, where a removal waits to be read again (watch-config.ts).
  */
 export function truncationSigns(previousText: string, nextText: string): string[] {
+  return truncationSignsOf(
+    { text: previousText, document: documentOf(previousText) },
+    { text: nextText, document: documentOf(nextText) },
+  );
+}
+
+/** A file's text and its YAML document (undefined when it is none), as a watcher keeps them. */
+export interface ReadConfig {
+  readonly text: string;
+  readonly document: unknown;
+}
+
+/** `truncationSigns` of texts already parsed: no YAML parsed again. */
+export function truncationSignsOf(previous: ReadConfig, next: ReadConfig): string[] {
+  const previousText = previous.text;
+  const nextText = next.text;
   const removed: string[] = [];
-  removedFrom(documentOf(previousText), documentOf(nextText), "", removed);
+  removedFrom(previous.document, next.document, "", removed);
   const signs: string[] = [];
   if (removed.length > 0) {
     const more = removed.length - NAMED;

@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, spyOn, test } from "bun:test";
 import {
   closeSync,
   mkdirSync,
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { Config } from "./config-schema.ts";
 import { type WatchOptions, watchConfig } from "./watch-config.ts";
+import * as yamlText from "./yaml-text.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -93,6 +94,20 @@ test("a replaced file is reloaded; an invalid one is reported; a later valid one
   replace(path, "models: [{ name: m, routes: [{ provider: opnai, model: x }] }]\n");
   replace(path, "server: { port: 3 }\n");
   expect(((await verdict(3)) as Config).server.port).toBe(3);
+});
+
+test("a reload parses the new text once: the applied config's document is kept, not parsed again", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m2"));
+  const parses = spyOn(yamlText, "parseYaml");
+  cleanup.push(() => parses.mockRestore());
+  const verdict = watched(path, { wait: () => Promise.resolve() });
+  replace(path, PROVIDERS + modelsPart("m1", "m2", "m3"));
+  await verdict(1);
+  // The start's text once (kept for the next change), the new text once.
+  expect(parses).toHaveBeenCalledTimes(2);
+  replace(path, PROVIDERS + modelsPart("m1", "m2", "m3", "m4"));
+  await verdict(2);
+  expect(parses).toHaveBeenCalledTimes(3);
 });
 
 test("a file caught half-written (still valid YAML) is not applied; the whole file is", async () => {

@@ -3,8 +3,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
-import { parseConfigText } from "./load-config.ts";
-import { truncationSigns } from "./truncation-signs.ts";
+import { configDocument, configFromDocument } from "./load-config.ts";
+import { documentOf, type ReadConfig, truncationSignsOf } from "./truncation-signs.ts";
 import { watchPath } from "./watch-path.ts";
 
 export interface ConfigWatchHandlers {
@@ -63,8 +63,13 @@ export function watchConfig(
   // Read now, synchronously: an edit made right after the watch starts must count as a change.
   const atStart = readInitial(file);
   let lastText: string | undefined = options.initialText ?? atStart;
-  /** The text of the config in effect, what a change is compared with for signs of a cut. */
-  let appliedText = lastText;
+  /**
+   * The text of the config in effect, what a change is compared with for signs of a cut, and its
+   * document once parsed (the applied change's own, or the start's text parsed at the first
+   * change): a reload parses the new text once, never the old one again.
+   */
+  let applied: { text: string; document?: unknown } | undefined =
+    lastText === undefined ? undefined : { text: lastText };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
@@ -104,14 +109,21 @@ export function watchConfig(
       }
       if (text === lastText) return false;
       let config: Config;
+      let next: ReadConfig;
       try {
-        config = parseConfigText(file, text);
+        const document = configDocument(file, text);
+        next = { text, document };
+        config = configFromDocument(file, document);
       } catch (error) {
         lastText = text;
         handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
         return true;
       }
-      const signs = appliedText === undefined ? [] : truncationSigns(appliedText, text);
+      let signs: string[] = [];
+      if (applied !== undefined) {
+        if (!("document" in applied)) applied = { text: applied.text, document: documentOf(applied.text) };
+        signs = truncationSignsOf(applied as ReadConfig, next);
+      }
       if (signs.length > 0) {
         handlers.onHeld?.(
           `the change ${signs.join(" and ")}; applied only if the file still reads the same in ${confirmMs} ms`,
@@ -123,7 +135,7 @@ export function watchConfig(
         if (again !== text) continue;
       }
       lastText = text;
-      appliedText = text;
+      applied = next;
       handlers.onValid(config);
       return true;
     }

@@ -58,6 +58,12 @@ export interface GatewayErrorInit {
    * the gateway's credentials): the router goes on to the next route, no retry of this one.
    */
   sameRouteAgain?: boolean;
+  /**
+   * False for a retryable failure the caller's own request likely brought on (a Gemini turn that
+   * ended in a malformed tool call): the next route may do better, but the route is up, so its
+   * breaker does not count it — two such prompts must not take the route away from every caller.
+   */
+  countsAgainstRoute?: boolean;
   /** The request field at fault, where there is one (OpenAI's `param`). */
   param?: string;
   /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
@@ -83,6 +89,7 @@ export class GatewayError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly sameRouteAgain: boolean;
+  readonly countsAgainstRoute: boolean;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
@@ -96,6 +103,7 @@ export class GatewayError extends Error {
     this.code = init.code;
     this.retryable = init.retryable ?? false;
     this.sameRouteAgain = init.sameRouteAgain ?? true;
+    this.countsAgainstRoute = init.countsAgainstRoute ?? true;
     this.param = init.param;
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;

@@ -135,6 +135,45 @@ describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no em
       "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
     );
   });
+
+  test("goes to the next route, not the same one again, and leaves the route's breaker closed", async () => {
+    const a = gemini("a", malformed);
+    const b = gemini("b", malformed);
+    const config = twoRoutes({ retries: 2, circuit_breaker: { failures: 5, cooldown: "1m" } });
+    const { router, health } = routerFor(config, [a, b]);
+    for (let i = 0; i < 6; i++) {
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    }
+    // Once a request on each route (retries: 2 not spent on it), and neither route taken out.
+    expect([a.calls.length, b.calls.length]).toEqual([6, 6]);
+    expect([health.isOpen("a/ma"), health.isOpen("b/mb")]).toEqual([false, false]);
+  });
+});
+
+describe("a FAILED_PRECONDITION about the request (a fileData file not ACTIVE) is the caller's 400", () => {
+  test("not sent again, no other route tried, the breaker does not hear of it", async () => {
+    const notActive = () =>
+      googleError(
+        400,
+        "FAILED_PRECONDITION",
+        "The File 8kq3v1x2yz is not in an ACTIVE state and usage is not allowed.",
+      );
+    const a = gemini("a", notActive);
+    const b = fakeProvider("b");
+    const { router, health } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 1, cooldown: "1m" } }),
+      [a, b],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      400,
+      "invalid_request",
+      "The File 8kq3v1x2yz is not in an ACTIVE state and usage is not allowed.",
+    ]);
+    expect([a.calls.length, b.calls.length]).toEqual([1, 0]);
+    expect(health.isOpen("a/ma")).toBe(false);
+  });
 });
 
 describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter's refusal", () => {

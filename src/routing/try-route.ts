@@ -192,7 +192,14 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // failed over like any retryable failure, but never taken out, or every caller would get the
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
-  if (failure.retryable && !capacity && !rateLimited && !workerGone && !upstreamsOwn)
+  if (
+    failure.retryable &&
+    failure.countsAgainstRoute &&
+    !capacity &&
+    !rateLimited &&
+    !workerGone &&
+    !upstreamsOwn
+  )
     health.failed(target.key, failure.message, probe, request.requestId);
   else health.released(target.key, probe);
   call.abort(failure);

@@ -149,6 +149,18 @@ describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no em
     expect([a.calls.length, b.calls.length]).toEqual([6, 6]);
     expect([health.isOpen("a/ma"), health.isOpen("b/mb")]).toEqual([false, false]);
   });
+
+  test("the failure carries what Google billed for the turn", async () => {
+    const billed = () =>
+      Response.json({
+        candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }],
+        usageMetadata: { promptTokenCount: 40, candidatesTokenCount: 3, thoughtsTokenCount: 7 },
+      });
+    const a = gemini("a", billed);
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, gemini("b", billed)]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.usage).toMatchObject({ inputTokens: 40, outputTokens: 10, reasoningTokens: 7 });
+  });
 });
 
 describe("a FAILED_PRECONDITION about the request (a fileData file not ACTIVE) is the caller's 400", () => {

@@ -58,16 +58,18 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
 
   chunk(response: GeminiResponse): SseEvent[] {
     const candidate = response.candidates?.[0];
+    // Read first: a turn that fails below was billed, and its failure carries what it used.
+    if (response.usageMetadata) this.usage = response.usageMetadata;
     // Thrown before anything is written: a stream that fails in its first event may fail over.
-    const failed = failedFinish(candidate?.finishReason);
+    const failed = failedFinish(candidate?.finishReason, this.usage);
     if (failed) throw failed;
+    const blocked = promptBlockReason(response);
     const out: SseEvent[] = [];
     if (!this.started) {
       this.started = true;
       out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
     }
-    if (response.usageMetadata) this.usage = response.usageMetadata;
-    if (promptBlockReason(response) !== undefined) this.finishReason = "SAFETY";
+    if (blocked !== undefined) this.finishReason = "SAFETY";
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
       const call = toolCallOf(part);

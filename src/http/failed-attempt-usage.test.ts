@@ -139,7 +139,7 @@ describe("what Google billed for a Gemini turn that failed is metered", () => {
     expect([row.status, row.inputTokens, row.outputTokens, row.costUsd]).toEqual([502, 40, 10, 50]);
   });
 
-  test.each([false])(
+  test.each([false, true])(
     "a blocked prompt failed over under content_policy (stream: %p): its prompt tokens too",
     async (stream) => {
       const response = await chat("blocked", stream);

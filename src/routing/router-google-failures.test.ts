@@ -199,16 +199,54 @@ describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter
     models: [{ ...twoRoutes().models[0], fallback_on: fallbackOn }],
   });
 
-  test("fails over with fallback_on: [content_policy], as Azure's prompt filter 400 does", async () => {
-    const a = gemini("a", blocked);
-    const b = fakeProvider("b");
-    const { router, logs } = routerFor(config(["content_policy"]), [a, b]);
-    const dispatched = await router(chatRequest("m"));
-    expect(dispatched.route).toBe("provider:b");
-    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
-    expect(logs[0]?.fields.reason).toBe(
-      "upstream a's content filter blocked the prompt (Gemini blockReason PROHIBITED_CONTENT)",
+  /** The same, as the first (and only) event of `streamGenerateContent?alt=sse`. */
+  const blockedStream = () =>
+    new Response(
+      `data: ${JSON.stringify({
+        promptFeedback: { blockReason: "PROHIBITED_CONTENT" },
+        usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 },
+      })}\r\n\r\n`,
+      { headers: { "content-type": "text/event-stream" } },
     );
+
+  test.each([
+    ["an answer", blocked, false],
+    ["a stream, in its first event,", blockedStream, true],
+  ] as const)(
+    "%s fails over with fallback_on: [content_policy], as Azure's prompt filter 400 does",
+    async (_kind, answer, stream) => {
+      const a = gemini("a", answer);
+      const b = fakeProvider("b");
+      const { router, logs } = routerFor(config(["content_policy"]), [a, b]);
+      const dispatched = await router(chatRequest("m", { stream }));
+      expect(dispatched.route).toBe("provider:b");
+      expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+      expect(logs[0]?.fields.reason).toBe(
+        "upstream a's content filter blocked the prompt (Gemini blockReason PROHIBITED_CONTENT)",
+      );
+    },
+  );
+
+  test("the refusal carries what Google billed for the prompt, streamed or not", async () => {
+    for (const [answer, stream] of [
+      [blocked, false],
+      [blockedStream, true],
+    ] as const) {
+      const a = gemini("a", answer);
+      const b = gemini("b", answer);
+      const { router } = routerFor(config(["content_policy"]), [a, b]);
+      const error = (await router(chatRequest("m", { stream })).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.usage]).toEqual([400, expect.objectContaining({ inputTokens: 10 })]);
+    }
+  });
+
+  test("a stream without it answers as before: the content_filter stream of route a, no other route tried", async () => {
+    const a = gemini("a", blockedStream);
+    const b = fakeProvider("b");
+    const { router } = routerFor(config(["context_length"]), [a, b]);
+    const dispatched = await router(chatRequest("m", { stream: true }));
+    expect(dispatched.route).toBe("provider:a");
+    expect(b.calls).toHaveLength(0);
   });
 
   test("without it, the answer as before: an empty content_filter choice, no other route tried", async () => {

@@ -132,6 +132,7 @@ export function sendAttempt<D>(
     traceparent,
     // Only beside a traceparent: most calls have none, and ask nothing more.
     tracestate: traceparent === undefined ? undefined : call.observedTracestate,
+    refusalFailsOver: target.refusalFailsOver,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(

@@ -149,10 +149,12 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     const reply = await post(call, model, method, chatRequestToGemini(call.body));
     const id = `chatcmpl-${call.requestId}`;
     if (reply.kind === "stream") {
+      // A blocked prompt is refused in the stream's first event, before any byte reached the caller.
+      const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
         readGeminiEvent,
-        new GeminiChunkWriter(id, model, wantsUsage(call.body)),
+        new GeminiChunkWriter(id, model, wantsUsage(call.body), refusal),
       );
     }
     if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);

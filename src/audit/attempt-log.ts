@@ -1,5 +1,6 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
+import { addedUsage, type Usage } from "../core/usage.ts";
 import type {
   AttemptInfo,
   AttemptTelemetry,
@@ -20,6 +21,11 @@ export class AttemptLog implements DispatchTelemetry {
   private first: LoggedAttempt | undefined;
   /** Retries and failovers, after the first, up to MAX_AUDIT_ATTEMPTS in all. */
   private more: LoggedAttempt[] | undefined;
+  /**
+   * What the upstreams billed for attempts that failed (`GatewayError.usage`: a Gemini turn that
+   * ended in failure, a blocked prompt failed over): charged with the request's own usage.
+   */
+  failedUsage: Usage | undefined;
 
   constructor(
     /** Metrics and tracing, told of each attempt after the log (set once, before the first attempt). */
@@ -49,6 +55,11 @@ export class AttemptLog implements DispatchTelemetry {
    * (RequestLedger), as an answered one is under who served it.
    */
   failedAt(_upstream: string): void {}
+
+  /** A failed attempt's billed usage, added to what the request is charged. */
+  billed(usage: Usage): void {
+    this.failedUsage = this.failedUsage ? addedUsage(this.failedUsage, usage) : usage;
+  }
 
   /** Whether any attempt was made. */
   attempted(): boolean {
@@ -116,6 +127,7 @@ class LoggedAttempt implements AttemptTelemetry {
     entry.outcome = error ? "failed" : "ok";
     entry.status = error ? (error.upstream?.status ?? error.status) : null;
     entry.errorClass = error?.code ?? null;
+    if (error?.usage) this.log.billed(error.usage);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Dialect } from "./dialect.ts";
+import type { Usage } from "./usage.ts";
 
 /**
  * Every failure the gateway reports is a GatewayError: it carries the HTTP status, a stable
@@ -58,6 +59,18 @@ export interface GatewayErrorInit {
    * the gateway's credentials): the router goes on to the next route, no retry of this one.
    */
   sameRouteAgain?: boolean;
+  /**
+   * False for a retryable failure the caller's own request likely brought on (a Gemini turn that
+   * ended in a malformed tool call): the next route may do better, but the route is up, so its
+   * breaker does not count it — two such prompts must not take the route away from every caller.
+   */
+  countsAgainstRoute?: boolean;
+  /**
+   * What the upstream billed for the call that failed (a Gemini turn that ended in failure, a
+   * prompt its filter blocked): the request is charged for it and its audit row counts it, as an
+   * answer's usage is (audit/attempt-log.ts).
+   */
+  usage?: Usage;
   /** The request field at fault, where there is one (OpenAI's `param`). */
   param?: string;
   /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
@@ -83,6 +96,8 @@ export class GatewayError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly sameRouteAgain: boolean;
+  readonly countsAgainstRoute: boolean;
+  readonly usage: Usage | undefined;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
@@ -96,6 +111,8 @@ export class GatewayError extends Error {
     this.code = init.code;
     this.retryable = init.retryable ?? false;
     this.sameRouteAgain = init.sameRouteAgain ?? true;
+    this.countsAgainstRoute = init.countsAgainstRoute ?? true;
+    this.usage = init.usage;
     this.param = init.param;
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;

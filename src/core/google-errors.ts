@@ -54,12 +54,21 @@ export function readGoogleError(body: unknown): GoogleError | undefined {
 const CREDENTIAL_REASONS = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED", "ACCESS_TOKEN_EXPIRED"]);
 
 /**
- * Google's refusal of where or how the gateway is deployed, not of the request: `FAILED_PRECONDITION`
- * ("User location is not supported for the API use.", "Gemini API free tier is not available in
- * your country. Please enable billing on your project"). The gateway's fault, so not the caller's
- * 400: a 502 naming the provider, retryable, so the model's other routes may serve.
+ * Google's refusal of where or how the gateway is deployed, not of the request: a
+ * `FAILED_PRECONDITION` that says the location is not served ("User location is not supported for
+ * the API use.") or that the project must enable billing ("Gemini API free tier is not available in
+ * your country. Please enable billing on your project in Google AI Studio."), or ErrorInfo's
+ * `BILLING_DISABLED`. The gateway's fault, so not the caller's 400: a 502 naming the provider,
+ * retryable, so the model's other routes may serve. Any other `FAILED_PRECONDITION` is about the
+ * request (a `fileData` file "is not in an ACTIVE state"): the caller's 400, in Google's words.
  */
-export const refusesDeployment = (error: GoogleError): boolean => error.status === "FAILED_PRECONDITION";
+export const refusesDeployment = (error: GoogleError): boolean =>
+  error.status === "FAILED_PRECONDITION" &&
+  (error.reason === "BILLING_DISABLED" ||
+    (error.message !== undefined && DEPLOYMENT_REFUSAL.test(error.message)));
+
+/** Google's documented words for the location and free-tier refusals. */
+const DEPLOYMENT_REFUSAL = /user location is not supported|free tier is not available in your country/i;
 
 /**
  * The HTTP status a Google error stands for, by its canonical code (google/rpc/code.proto), so
@@ -73,7 +82,7 @@ export function googleHttpStatus(error: GoogleError, received: number): number {
 
 const HTTP_STATUS: Record<string, number> = {
   INVALID_ARGUMENT: 400,
-  FAILED_PRECONDITION: 502,
+  FAILED_PRECONDITION: 400,
   OUT_OF_RANGE: 400,
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,

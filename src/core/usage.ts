@@ -13,3 +13,18 @@ export interface Usage {
 }
 
 export const noUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0 });
+
+/** Two usages as one: the tokens of both, each detail summed where either has it. */
+export function addedUsage(a: Usage, b: Usage): Usage {
+  const sum: Usage = {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+  };
+  for (const detail of USAGE_DETAILS) {
+    const total = (a[detail] ?? 0) + (b[detail] ?? 0);
+    if (a[detail] !== undefined || b[detail] !== undefined) sum[detail] = total;
+  }
+  return sum;
+}
+
+const USAGE_DETAILS = ["cachedInputTokens", "cacheWriteTokens", "reasoningTokens"] as const;

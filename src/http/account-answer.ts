@@ -1,14 +1,15 @@
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
-import type { Usage } from "../core/usage.ts";
+import { addedUsage, noUsage, type Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 
 /**
- * What the answer used, charged to the caller's limits and recorded on the ledger. The answer is
+ * What the answer used, charged to the caller's limits and recorded on the ledger, with what its
+ * failed attempts were billed (`AttemptLog.failedUsage`). The answer is
  * in hand (a stream's client may have it whole) when this runs: a policy whose `record` fails (an
  * embedder's, a counter store gone) must not take it back or leave the request open, so the
  * failure is logged, the cost is 0, and the request ends as answered.
@@ -17,10 +18,12 @@ export function chargeUsage(
   limits: Policy,
   principal: Principal,
   model: string,
-  usage: Usage,
+  answered: Usage,
   ledger: RequestLedger,
   logger: Logger,
 ): void {
+  const failed = ledger.failedUsage;
+  const usage = failed ? addedUsage(answered, failed) : answered;
   ledger.usage = usage;
   try {
     ledger.costUsd = limits.record(principal, model, usage, ledger);
@@ -57,4 +60,22 @@ export function accountWholeAnswer(
 ): void {
   call.ledger.wholeAnswer();
   account(call, dispatched, model, logger, usage);
+}
+
+/**
+ * A model call that failed after upstreams billed some of its attempts (a Gemini turn that ended
+ * in failure on every route): that usage charged, as an answer's is, so spend stays honest.
+ */
+export function chargeFailedAttempts(call: ModelCall, logger: Logger): void {
+  const { ledger } = call;
+  const principal = ledger.principal;
+  // Charged once: an answer accounted already carried them (`chargeUsage`).
+  if (
+    ledger.usage !== undefined ||
+    ledger.failedUsage === undefined ||
+    principal === undefined ||
+    ledger.model === null
+  )
+    return;
+  chargeUsage(call.runtime.limits, principal, ledger.model, noUsage(), ledger, logger);
 }

@@ -5,6 +5,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Dialect, JsonObject } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { noUsage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/router.ts";
 import { chargeUsage } from "./account-answer.ts";
@@ -57,10 +58,9 @@ export function keptAliveResponse(
       firstByte() {},
       end(error) {
         context.release();
-        if (settled) {
-          const usage = streamUsage(settled, context.prompt);
-          chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
-        }
+        // Failed attempts an upstream billed are charged with the answer, or alone when none came.
+        const usage = settled ? streamUsage(settled, context.prompt) : ledger.failedUsage && noUsage();
+        if (usage) chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
         context.end(error ? error.status : 200, error);
       },
     },

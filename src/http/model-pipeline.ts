@@ -5,7 +5,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { modelNotFound } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
-import { account, accountWholeAnswer } from "./account-answer.ts";
+import { account, accountWholeAnswer, chargeFailedAttempts } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { DROPPED_HEADER, droppedHeaderValue } from "./dropped-header.ts";
@@ -149,6 +149,7 @@ export function modelPipeline(
       streaming = true;
       return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
     } catch (error) {
+      chargeFailedAttempts(call, deps.logger);
       return steps.failed(call, error);
     } finally {
       // Settled or failed, the keep-alive wait leaves its deadline list (this frame awaits nothing

@@ -51,6 +51,12 @@ export interface ProviderCall {
    * through a plain network fetch (`plainFetch`); one with a `fetch` of its own ignores it.
    */
   readonly offload?: typeof fetch;
+  /**
+   * The route fails over on a content filter's refusal (`fallback_on: [content_policy]`,
+   * `Route.refusalFailsOver`): a provider whose stream says in its first event that the prompt was
+   * blocked (Gemini's `promptFeedback.blockReason`) throws the refusal then, before a byte is sent.
+   */
+  readonly refusalFailsOver?: boolean | undefined;
 }
 
 /** A request `Provider.forward` sends under the provider's base URL. */

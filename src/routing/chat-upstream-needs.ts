@@ -4,8 +4,9 @@ import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
 /**
  * What a translation into chat must give the provider's upstream beyond OpenAI's API, for every
  * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
- * reasoning back (`wantsReasoningBack`).
+ * reasoning back (`wantsReasoningBack`); Gemini its thought signatures in the tool-call ids.
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true,
+  signedCallIds: provider.chatTarget?.signedCallIds === true,
 });

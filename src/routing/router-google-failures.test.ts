@@ -135,6 +135,57 @@ describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no em
       "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
     );
   });
+
+  test("goes to the next route, not the same one again, and leaves the route's breaker closed", async () => {
+    const a = gemini("a", malformed);
+    const b = gemini("b", malformed);
+    const config = twoRoutes({ retries: 2, circuit_breaker: { failures: 5, cooldown: "1m" } });
+    const { router, health } = routerFor(config, [a, b]);
+    for (let i = 0; i < 6; i++) {
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    }
+    // Once a request on each route (retries: 2 not spent on it), and neither route taken out.
+    expect([a.calls.length, b.calls.length]).toEqual([6, 6]);
+    expect([health.isOpen("a/ma"), health.isOpen("b/mb")]).toEqual([false, false]);
+  });
+
+  test("the failure carries what Google billed for the turn", async () => {
+    const billed = () =>
+      Response.json({
+        candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }],
+        usageMetadata: { promptTokenCount: 40, candidatesTokenCount: 3, thoughtsTokenCount: 7 },
+      });
+    const a = gemini("a", billed);
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, gemini("b", billed)]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.usage).toMatchObject({ inputTokens: 40, outputTokens: 10, reasoningTokens: 7 });
+  });
+});
+
+describe("a FAILED_PRECONDITION about the request (a fileData file not ACTIVE) is the caller's 400", () => {
+  test("not sent again, no other route tried, the breaker does not hear of it", async () => {
+    const notActive = () =>
+      googleError(
+        400,
+        "FAILED_PRECONDITION",
+        "The File 8kq3v1x2yz is not in an ACTIVE state and usage is not allowed.",
+      );
+    const a = gemini("a", notActive);
+    const b = fakeProvider("b");
+    const { router, health } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 1, cooldown: "1m" } }),
+      [a, b],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      400,
+      "invalid_request",
+      "The File 8kq3v1x2yz is not in an ACTIVE state and usage is not allowed.",
+    ]);
+    expect([a.calls.length, b.calls.length]).toEqual([1, 0]);
+    expect(health.isOpen("a/ma")).toBe(false);
+  });
 });
 
 describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter's refusal", () => {
@@ -148,16 +199,54 @@ describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter
     models: [{ ...twoRoutes().models[0], fallback_on: fallbackOn }],
   });
 
-  test("fails over with fallback_on: [content_policy], as Azure's prompt filter 400 does", async () => {
-    const a = gemini("a", blocked);
-    const b = fakeProvider("b");
-    const { router, logs } = routerFor(config(["content_policy"]), [a, b]);
-    const dispatched = await router(chatRequest("m"));
-    expect(dispatched.route).toBe("provider:b");
-    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
-    expect(logs[0]?.fields.reason).toBe(
-      "upstream a's content filter blocked the prompt (Gemini blockReason PROHIBITED_CONTENT)",
+  /** The same, as the first (and only) event of `streamGenerateContent?alt=sse`. */
+  const blockedStream = () =>
+    new Response(
+      `data: ${JSON.stringify({
+        promptFeedback: { blockReason: "PROHIBITED_CONTENT" },
+        usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 },
+      })}\r\n\r\n`,
+      { headers: { "content-type": "text/event-stream" } },
     );
+
+  test.each([
+    ["an answer", blocked, false],
+    ["a stream, in its first event,", blockedStream, true],
+  ] as const)(
+    "%s fails over with fallback_on: [content_policy], as Azure's prompt filter 400 does",
+    async (_kind, answer, stream) => {
+      const a = gemini("a", answer);
+      const b = fakeProvider("b");
+      const { router, logs } = routerFor(config(["content_policy"]), [a, b]);
+      const dispatched = await router(chatRequest("m", { stream }));
+      expect(dispatched.route).toBe("provider:b");
+      expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+      expect(logs[0]?.fields.reason).toBe(
+        "upstream a's content filter blocked the prompt (Gemini blockReason PROHIBITED_CONTENT)",
+      );
+    },
+  );
+
+  test("the refusal carries what Google billed for the prompt, streamed or not", async () => {
+    for (const [answer, stream] of [
+      [blocked, false],
+      [blockedStream, true],
+    ] as const) {
+      const a = gemini("a", answer);
+      const b = gemini("b", answer);
+      const { router } = routerFor(config(["content_policy"]), [a, b]);
+      const error = (await router(chatRequest("m", { stream })).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.usage]).toEqual([400, expect.objectContaining({ inputTokens: 10 })]);
+    }
+  });
+
+  test("a stream without it answers as before: the content_filter stream of route a, no other route tried", async () => {
+    const a = gemini("a", blockedStream);
+    const b = fakeProvider("b");
+    const { router } = routerFor(config(["context_length"]), [a, b]);
+    const dispatched = await router(chatRequest("m", { stream: true }));
+    expect(dispatched.route).toBe("provider:a");
+    expect(b.calls).toHaveLength(0);
   });
 
   test("without it, the answer as before: an empty content_filter choice, no other route tried", async () => {

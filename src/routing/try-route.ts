@@ -126,6 +126,7 @@ export function sendAttempt<D>(
     traceparent,
     // Only beside a traceparent: most calls have none, and ask nothing more.
     tracestate: traceparent === undefined ? undefined : call.observedTracestate,
+    refusalFailsOver: target.refusalFailsOver,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(
@@ -186,7 +187,14 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // failed over like any retryable failure, but never taken out, or every caller would get the
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
-  if (failure.retryable && !capacity && !rateLimited && !workerGone && !upstreamsOwn)
+  if (
+    failure.retryable &&
+    failure.countsAgainstRoute &&
+    !capacity &&
+    !rateLimited &&
+    !workerGone &&
+    !upstreamsOwn
+  )
     health.failed(target.key, failure.message, probe, request.requestId);
   else health.released(target.key, probe);
   call.abort(failure);

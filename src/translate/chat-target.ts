@@ -24,6 +24,8 @@ export interface ChatTarget {
   readonly strictFormat: boolean;
   /** `tool_choice: "none"` with tools declared is carried (not every API can forbid calls). */
   readonly toolChoiceNone: boolean;
+  /** The target reads Gemini's thought signatures out of tool-call ids (gemini-call-id.ts). */
+  readonly signedCallIds?: boolean;
 }
 
 /**

@@ -9,4 +9,10 @@ export interface ChatUpstreamNeeds {
    * even without reasoning (a turn another route answered): DeepSeek refuses one without it.
    */
   readonly reasoningBack?: boolean;
+  /**
+   * Tool-call ids kept as the caller sent them, Gemini's thought signature in them (gemini-call-id.ts):
+   * only a Gemini upstream reads it. Any other gets each id plain (`plainCallIds`), as short as
+   * OpenAI and Azure require (40 characters), call and result alike.
+   */
+  readonly signedCallIds?: boolean;
 }

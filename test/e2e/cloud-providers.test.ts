@@ -141,6 +141,13 @@ const fx = gatewayFixture<FakeCloud>({
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
         { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
         {
+          name: "stale-gemini-then-azure",
+          routes: [
+            { provider: "gm-stale", model: "gemini-2.5-flash" },
+            { provider: "az", model: "gpt4o-deployment" },
+          ],
+        },
+        {
           name: "bedrock-then-gemini",
           routes: [
             { provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
@@ -512,6 +519,82 @@ describe("Gemini 3's signed tool calls: a two-turn tool loop from every front do
     });
     expect(second.status).toBe("completed");
     expect(signatureSentBack()).toBe(THOUGHT_SIGNATURE);
+  });
+});
+
+describe("a Gemini turn's signed tool-call ids on another vendor's route (40 characters at most)", () => {
+  const ASK = "use a tool for the weather";
+  /** A Gemini turn's tool call (its id carrying the signature), and the turn after it on `model`. */
+  async function nextTurnOn(model: string) {
+    const first = await openai.chat.completions.create({
+      model: "gemini-flash",
+      messages: [{ role: "user", content: ASK }],
+      tools: [WEATHER],
+    });
+    const calls = first.choices[0]?.message.tool_calls ?? [];
+    const signed = calls[0]?.id ?? "";
+    expect(signed.length).toBeGreaterThan(40);
+    const second = await openai.chat.completions.create({
+      model,
+      tools: [WEATHER],
+      messages: [
+        { role: "user", content: ASK },
+        { role: "assistant", content: null, tool_calls: calls },
+        { role: "tool", tool_call_id: signed, content: '{"temp_c": 18}' },
+      ],
+    });
+    return { signed, second, sent: JSON.parse(lastModelCall()?.body ?? "{}") };
+  }
+  const plain = (signed: string) => signed.slice(0, signed.indexOf("__ts_"));
+
+  test.each(["azure-4o", "stale-gemini-then-azure"] as const)(
+    "%s (OpenAI's chat, passed through as received): call and result get the plain id",
+    async (model) => {
+      // Answered: the fake refuses an id over 40 characters as OpenAI and Azure do (a 400 thrown).
+      const { signed, second, sent } = await nextTurnOn(model);
+      expect(second.choices).toHaveLength(1);
+      const call = sent.messages[1].tool_calls[0].id;
+      expect(call.length).toBeLessThanOrEqual(40);
+      expect([call, sent.messages[2].tool_call_id]).toEqual([plain(signed), plain(signed)]);
+    },
+  );
+
+  test("nova (Bedrock Converse): toolUse and toolResult get the plain id", async () => {
+    const { signed, second, sent } = await nextTurnOn("nova");
+    expect(second.choices[0]?.finish_reason).toBe("stop");
+    const use = sent.messages[1].content.find((b: { toolUse?: object }) => b.toolUse).toolUse.toolUseId;
+    const result = sent.messages[2].content[0].toolResult.toolUseId;
+    expect(use.length).toBeLessThanOrEqual(40);
+    expect([use, result]).toEqual([plain(signed), plain(signed)]);
+  });
+
+  test("a Messages caller (Claude Code) moved to azure-4o: translated to chat with the plain id", async () => {
+    const tools = [{ name: "get_weather", input_schema: { type: "object" as const, properties: {} } }];
+    const first = await anthropic.messages.create({
+      model: "gemini-flash",
+      max_tokens: 100,
+      tools,
+      messages: [{ role: "user", content: ASK }],
+    });
+    const use = first.content.find((block) => block.type === "tool_use");
+    const signed = use?.id ?? "";
+    expect(signed).toContain("__ts_");
+    const second = await anthropic.messages.create({
+      model: "azure-4o",
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: "user", content: ASK },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: signed, content: "sunny" }] },
+      ],
+    });
+    expect(second.type).toBe("message");
+    const sent = JSON.parse(lastModelCall()?.body ?? "{}");
+    expect([sent.messages[1].tool_calls[0].id, sent.messages[2].tool_call_id]).toEqual([
+      plain(signed),
+      plain(signed),
+    ]);
   });
 });
 

@@ -117,3 +117,20 @@ export async function verifySigV4(
   });
   return (await signer.authHeader()) === authorization ? undefined : "signature does not match";
 }
+
+/** Bedrock's bound on a `toolUseId`, 64 characters: a longer one is its ValidationException. */
+export function tooLongToolUseId(request: {
+  messages: Array<{
+    content: Array<{ toolUse?: { toolUseId?: string }; toolResult?: { toolUseId?: string } }>;
+  }>;
+}): string | undefined {
+  for (const [i, message] of request.messages.entries()) {
+    for (const [j, block] of message.content.entries()) {
+      const id = block.toolUse?.toolUseId ?? block.toolResult?.toolUseId;
+      if (id === undefined || id.length <= 64) continue;
+      const field = block.toolUse ? "toolUse" : "toolResult";
+      return `1 validation error detected: Value '${id}' at 'messages.${i + 1}.member.content.${j + 1}.member.${field}.toolUseId' failed to satisfy constraint: Member must have length less than or equal to 64`;
+    }
+  }
+  return undefined;
+}

@@ -1,7 +1,14 @@
 import { importSPKI, jwtVerify } from "jose";
 import { prepareCountTokens, prepareMessages } from "../fake-upstream/anthropic-messages.ts";
 import { isRefusal } from "../fake-upstream/fake-call.ts";
-import { converseFrames, converseJson, eventFrame, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
+import {
+  converseFrames,
+  converseJson,
+  eventFrame,
+  exceptionFrame,
+  tooLongToolUseId,
+  verifySigV4,
+} from "./bedrock-wire.ts";
 import { answerFor } from "./cloud-script.ts";
 import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
 import {
@@ -19,7 +26,7 @@ import {
   googleError,
   missingSignature,
 } from "./gemini-wire.ts";
-import { chatEvents, chatJson } from "./openai-wire.ts";
+import { chatEvents, chatJson, tooLongCallId } from "./openai-wire.ts";
 
 /** One request the fake received (token endpoints included). */
 export interface CloudRequest {
@@ -251,6 +258,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             retryHeader(failure),
           );
         const request = JSON.parse(body) as ChatLike;
+        const tooLong = tooLongCallId(request);
+        if (tooLong) return json(tooLong, 400);
         const answer = answerFor(lastUserText(request), request.tools?.[0]?.function?.name, "azure");
         const model = azure[1] ? decodeURIComponent(azure[1]) : String(request.model);
         if (request.stream)
@@ -297,6 +306,11 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
         }
         const request = JSON.parse(body) as ConverseLike;
+        const tooLong = tooLongToolUseId(request);
+        if (tooLong)
+          return json({ message: tooLong }, 400, {
+            "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
+          });
         const lastUser = request.messages.findLast((m) => m.role === "user");
         const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
         const answer = answerFor(text, request.toolConfig?.tools?.[0]?.toolSpec?.name, "bedrock");
@@ -516,11 +530,14 @@ interface ChatLike {
   model?: string;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
-  messages: Array<{ role: string; content?: unknown }>;
+  messages: Array<{ role: string; content?: unknown; tool_calls?: Array<{ id?: string }> }>;
   tools?: Array<{ function?: { name?: string } }>;
 }
 interface ConverseLike {
-  messages: Array<{ role: string; content: Array<{ text?: string }> }>;
+  messages: Array<{
+    role: string;
+    content: Array<{ text?: string; toolUse?: { toolUseId?: string }; toolResult?: { toolUseId?: string } }>;
+  }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
 }
 interface GeminiLike extends GeminiContents {

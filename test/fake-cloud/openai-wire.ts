@@ -50,3 +50,28 @@ export function chatEvents(answer: CloudAnswer, model: string, includeUsage: boo
   events.push("data: [DONE]\n\n");
   return events;
 }
+
+/**
+ * OpenAI's (and Azure's) bound on a tool call's id, 40 characters: a longer one is a 400 in their
+ * words, as the real API refuses it.
+ */
+export function tooLongCallId(request: {
+  messages: Array<{ tool_calls?: Array<{ id?: string }> }>;
+}): object | undefined {
+  for (const [i, message] of request.messages.entries()) {
+    for (const [j, call] of (message.tool_calls ?? []).entries()) {
+      const length = call.id?.length ?? 0;
+      if (length <= 40) continue;
+      const param = `messages[${i}].tool_calls[${j}].id`;
+      return {
+        error: {
+          message: `Invalid '${param}': string too long. Expected a string with maximum length 40, but got a string with length ${length} instead.`,
+          type: "invalid_request_error",
+          param,
+          code: "string_above_max_length",
+        },
+      };
+    }
+  }
+  return undefined;
+}

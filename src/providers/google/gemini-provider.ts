@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { badRequest, unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
+import { GatewayError, unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
+import type { Usage } from "../../core/usage.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import {
@@ -23,6 +24,7 @@ import {
   GeminiChunkWriter,
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
+import { usageFromOpenAI } from "../../translate/usage-mapping.ts";
 import {
   bearerAuth,
   type CallAuth,
@@ -147,10 +149,12 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     const reply = await post(call, model, method, chatRequestToGemini(call.body));
     const id = `chatcmpl-${call.requestId}`;
     if (reply.kind === "stream") {
+      // A blocked prompt is refused in the stream's first event, before any byte reached the caller.
+      const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
         readGeminiEvent,
-        new GeminiChunkWriter(id, model, wantsUsage(call.body)),
+        new GeminiChunkWriter(id, model, wantsUsage(call.body), refusal),
       );
     }
     if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);
@@ -160,10 +164,20 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     if (blockReason === undefined) return { kind: "json", body: chat };
     // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
     // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.
-    const refusal = badRequest(
-      `${upstreamName(options.name)}'s content filter blocked the prompt (Gemini blockReason ${blockReason})`,
-    );
-    return { kind: "json", body: chat, refusal };
+    return { kind: "json", body: chat, refusal: promptRefusal(blockReason, usageFromOpenAI(chat)) };
+  }
+
+  /**
+   * A prompt Gemini's filter blocked, as the refusal the router fails over on: a 400 as a filter's
+   * own is, carrying what Google billed for it (the audit row and spend count it).
+   */
+  function promptRefusal(blockReason: string, usage: Usage | undefined): GatewayError {
+    return new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `${upstreamName(options.name)}'s content filter blocked the prompt (Gemini blockReason ${blockReason})`,
+      ...(usage ? { usage } : {}),
+    });
   }
 
   return {

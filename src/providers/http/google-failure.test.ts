@@ -69,6 +69,30 @@ describe("Google's errors in the caller's dialect", () => {
     expect(errorBody(error, "openai")).toMatchObject({ error: { type: "server_error" } });
   });
 
+  test("the free tier's billing refusal is the gateway's deployment too", () => {
+    const error = failure("freeTierBilling");
+    expect([error.status, error.code, error.retryable, error.sameRouteAgain]).toEqual([
+      502,
+      "upstream_error",
+      true,
+      false,
+    ]);
+    expect(error.message).toStartWith("upstream gm refused the gateway's deployment: Gemini API free tier");
+  });
+
+  test("any other FAILED_PRECONDITION (a fileData file not ACTIVE) is the caller's 400 in Google's words", () => {
+    const error = failure("fileNotActive");
+    expect([error.status, error.code, error.retryable]).toEqual([400, "invalid_request", false]);
+    expect(errorBody(error, "openai")).toEqual({
+      error: {
+        message: "The File 8kq3v1x2yz is not in an ACTIVE state and usage is not allowed.",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_request",
+      },
+    });
+  });
+
   test("NOT_FOUND is 404 model_not_found; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
     const missing = failure("notFound");
     expect([missing.status, missing.code]).toEqual([404, "model_not_found"]);

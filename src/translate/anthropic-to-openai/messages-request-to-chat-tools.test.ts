@@ -56,6 +56,32 @@ describe("messagesRequestToChat: tools", () => {
     ]);
   });
 
+  test("a tool_use id carrying Gemini's signature goes plain, unless the upstream reads it (a Gemini route)", () => {
+    const signed = "call_abc__ts_AAAABBBBCCCCDDDD_-";
+    const body = {
+      model: "m",
+      max_tokens: 10,
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: [{ type: "tool_use", id: signed, name: "w", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: signed, content: "18C" }] },
+      ],
+    };
+    const ids = (chat: { messages?: unknown }) => {
+      const [, call, result] = chat.messages as [
+        unknown,
+        { tool_calls: { id: string }[] },
+        { tool_call_id: string },
+      ];
+      return [call.tool_calls[0]?.id, result.tool_call_id];
+    };
+    expect(ids(messagesRequestToChat(body))).toEqual(["call_abc", "call_abc"]);
+    expect(ids(messagesRequestToChat(body, new Dropped(), { signedCallIds: true }))).toEqual([
+      signed,
+      signed,
+    ]);
+  });
+
   test("assistant turn with only tool_use has null content", () => {
     const chat = messagesRequestToChat({
       model: "m",

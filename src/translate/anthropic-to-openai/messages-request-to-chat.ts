@@ -8,6 +8,7 @@ import {
 } from "../anthropic-schema.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
+import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
 import { chatUser } from "./chat-user.ts";
@@ -75,7 +76,12 @@ export function messagesRequestToChat(
     messages.push(...translateMessage(message, i, dropped, needs));
   // OpenAI's reasoning models (o-series, gpt-5) refuse the older `max_tokens`; a server that knows
   // only that one gets it back from its preset (`legacyMaxTokens`), a worker's from its tunnel.
-  const out: JsonObject = { model: request.model, messages, max_completion_tokens: request.max_tokens };
+  // Gemini's signatures ride in the call ids only to a Gemini upstream (gemini-call-id.ts).
+  const out: JsonObject = {
+    model: request.model,
+    messages: needs.signedCallIds ? messages : plainCallIds(messages),
+    max_completion_tokens: request.max_tokens,
+  };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;

@@ -121,6 +121,27 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("a tool-call id carrying Gemini's signature goes plain, tool_use and tool_result alike", () => {
+    const signed = "call_abc__ts_AAAABBBBCCCCDDDD_-";
+    const body = chatRequestToMessages({
+      model: "claude-sonnet-4-5",
+      messages: [
+        { role: "user", content: "weather?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: signed, type: "function", function: { name: "w", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: signed, content: "18C" },
+      ],
+    });
+    expect(body.messages).toMatchObject([
+      {},
+      { content: [{ type: "tool_use", id: "call_abc" }] },
+      { content: [{ type: "tool_result", tool_use_id: "call_abc" }] },
+    ]);
+  });
+
   test("text that is empty or only whitespace, which Anthropic refuses as a text block, is left out", () => {
     const body = chatRequestToMessages({
       model: "m",

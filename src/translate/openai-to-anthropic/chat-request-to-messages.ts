@@ -10,6 +10,7 @@ import {
   type OpenAIMessage,
   openAIChatRequest,
 } from "../openai-schema.ts";
+import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 
@@ -132,7 +133,7 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   for (const call of message.tool_calls ?? []) {
     blocks.push({
       type: "tool_use",
-      id: call.id,
+      id: plainCallId(call.id),
       name: call.function.name,
       input: parseToolArguments(call.function.arguments),
     });
@@ -143,7 +144,11 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)
     throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
-  return { type: "tool_result", tool_use_id: message.tool_call_id, content: messageText(message) };
+  return {
+    type: "tool_result",
+    tool_use_id: plainCallId(message.tool_call_id),
+    content: messageText(message),
+  };
 }
 
 function userBlocks(content: OpenAIMessage["content"], i: number, dropped: Dropped): JsonObject[] {

@@ -55,6 +55,27 @@ describe("chat request → Converse", () => {
     });
   });
 
+  test("a tool-call id carrying Gemini's signature goes plain (Bedrock takes 64 characters at most)", () => {
+    const signed = "call_abc__ts_AAAABBBBCCCCDDDD_-";
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        { role: "user", content: "weather?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: signed, type: "function", function: { name: "w", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: signed, content: "18C" },
+      ],
+    });
+    expect(out.messages).toMatchObject([
+      {},
+      { content: [{ toolUse: { toolUseId: "call_abc" } }] },
+      { content: [{ toolResult: { toolUseId: "call_abc" } }] },
+    ]);
+  });
+
   test("images only as data URLs; anything else is the caller's 400 naming the part", () => {
     const image = (url: string) => ({
       model: "m",

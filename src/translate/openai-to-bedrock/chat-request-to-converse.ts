@@ -4,6 +4,7 @@ import { formatInstruction, imageUrlOf, messageText, userContentParts } from "..
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 
 type Role = "user" | "assistant";
@@ -79,7 +80,7 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   for (const call of message.tool_calls ?? []) {
     blocks.push({
       toolUse: {
-        toolUseId: call.id,
+        toolUseId: plainCallId(call.id),
         name: call.function.name,
         input: parseToolArguments(call.function.arguments),
       },
@@ -91,7 +92,9 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)
     throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
-  return { toolResult: { toolUseId: message.tool_call_id, content: [{ text: messageText(message) }] } };
+  return {
+    toolResult: { toolUseId: plainCallId(message.tool_call_id), content: [{ text: messageText(message) }] },
+  };
 }
 
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];

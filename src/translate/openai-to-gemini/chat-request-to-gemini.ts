@@ -35,6 +35,7 @@ export const GEMINI_TARGET: ChatTarget = {
   strictTools: false,
   strictFormat: true,
   toolChoiceNone: true,
+  signedCallIds: true,
 };
 
 /**

@@ -1,3 +1,5 @@
+import { isJsonObject } from "../../core/dialect.ts";
+
 /**
  * Gemini tool-call ids as the caller sees them, carrying the call's `thoughtSignature`.
  *
@@ -12,7 +14,7 @@
  * nothing, and ids repeated across turns break Anthropic (“tool_use ids must be unique”) and
  * clients that key results by id.
  */
-const SIGNATURE_MARK = "__ts_";
+export const SIGNATURE_MARK = "__ts_";
 
 /**
  * Google's documented signature for a function call Gemini did not sign as it stands: history
@@ -33,6 +35,49 @@ export function readGeminiCallId(shown: string): { id: string; signature: string
   const carried = at < 0 ? "" : shown.slice(at + SIGNATURE_MARK.length);
   if (!BASE64URL.test(carried)) return { id: shown, signature: undefined };
   return { id: shown.slice(0, at), signature: fromBase64Url(carried) };
+}
+
+/**
+ * The id as an upstream that reads no signature gets it (OpenAI, Azure, Bedrock, Anthropic): the
+ * part before `__ts_`. OpenAI and Azure refuse a `tool_calls[].id` over 40 characters, Bedrock a
+ * `toolUseId` over 64, and a signed id runs to hundreds; call and result stay a pair, both cut so.
+ */
+export const plainCallId = (shown: string): string => readGeminiCallId(shown).id;
+
+/**
+ * A chat request's messages with every tool-call id plain (`plainCallId`): the calls' `id`s and
+ * the results' `tool_call_id`s. The list itself when no id carried a signature; nothing it holds
+ * is changed (it may be the caller's body, sent on to the next route as received).
+ */
+export function plainCallIds<M>(messages: M): M {
+  if (!Array.isArray(messages)) return messages;
+  let out: unknown[] | undefined;
+  for (const [i, message] of messages.entries()) {
+    const plain = plainMessage(message);
+    if (plain !== message) {
+      out ??= [...messages];
+      out[i] = plain;
+    }
+  }
+  return (out ?? messages) as M;
+}
+
+function plainMessage(message: unknown): unknown {
+  if (!isJsonObject(message)) return message;
+  if (typeof message.tool_call_id === "string") {
+    const id = plainCallId(message.tool_call_id);
+    return id === message.tool_call_id ? message : { ...message, tool_call_id: id };
+  }
+  if (!Array.isArray(message.tool_calls)) return message;
+  let calls: unknown[] | undefined;
+  for (const [j, call] of message.tool_calls.entries()) {
+    if (!isJsonObject(call) || typeof call.id !== "string") continue;
+    const id = plainCallId(call.id);
+    if (id === call.id) continue;
+    calls ??= [...message.tool_calls];
+    calls[j] = { ...call, id };
+  }
+  return calls ? { ...message, tool_calls: calls } : message;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

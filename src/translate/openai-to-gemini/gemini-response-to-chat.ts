@@ -2,7 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
 import { geminiCallId } from "./gemini-call-id.ts";
-import { type GeminiPart, type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
+import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 /** A Gemini answer as chat, and why Gemini blocked its prompt when it did. */
@@ -47,7 +47,7 @@ export function geminiAnswer(
             finish_reason: "content_filter",
           },
         ]
-      : candidates.map((candidate, index) => choiceOf(candidate, index));
+      : candidates.map((candidate, index) => choiceOf(candidate, index, response.usageMetadata));
   const chat = {
     id,
     object: "chat.completion",
@@ -66,8 +66,9 @@ export function promptBlockReason(response: GeminiResponse): string | undefined 
 
 type Candidate = NonNullable<GeminiResponse["candidates"]>[number];
 
-function choiceOf(candidate: Candidate, index: number): JsonObject {
-  const failed = failedFinish(candidate.finishReason);
+function choiceOf(candidate: Candidate, index: number, usage: GeminiUsage | undefined): JsonObject {
+  // The turn's usage on the failure: Google billed it though it is no answer.
+  const failed = failedFinish(candidate.finishReason, usage);
   if (failed) throw failed;
   let text = "";
   const toolCalls: JsonObject[] = [];

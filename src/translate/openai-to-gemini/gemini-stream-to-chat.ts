@@ -3,13 +3,14 @@ import { errorEvent } from "../../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { type GoogleError, readGoogleError } from "../../core/google-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import type { Usage } from "../../core/usage.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
-import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { billedUsage, failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 const UNREADABLE_ERROR: GoogleError = {
   status: "UNKNOWN",
@@ -32,6 +33,13 @@ export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
 }
 
 /**
+ * How a stream answers a prompt Gemini blocked (no candidate, `promptFeedback.blockReason`) in its
+ * first event, where the route fails over on a filter's refusal (`Route.refusalFailsOver`): the
+ * refusal to throw, with what Google billed. Absent: the answer as Gemini gives it (`content_filter`).
+ */
+export type PromptRefusal = (blockReason: string, usage: Usage | undefined) => GatewayError;
+
+/**
  * The state of one `streamGenerateContent?alt=sse` stream translated into chat chunks. Every
  * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
  * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens.
@@ -43,7 +51,12 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   private finishReason: string | undefined;
   private usage: GeminiUsage = {};
 
-  constructor(id: string, model: string, includeUsage: boolean) {
+  constructor(
+    id: string,
+    model: string,
+    includeUsage: boolean,
+    private readonly refusal?: PromptRefusal,
+  ) {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
 
@@ -58,16 +71,20 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
 
   chunk(response: GeminiResponse): SseEvent[] {
     const candidate = response.candidates?.[0];
+    // Read first: a turn that fails below was billed, and its failure carries what it used.
+    if (response.usageMetadata) this.usage = response.usageMetadata;
     // Thrown before anything is written: a stream that fails in its first event may fail over.
-    const failed = failedFinish(candidate?.finishReason);
+    const failed = failedFinish(candidate?.finishReason, this.usage);
     if (failed) throw failed;
+    const blocked = promptBlockReason(response);
+    if (blocked !== undefined && !this.started && this.refusal)
+      throw this.refusal(blocked, billedUsage(this.usage));
     const out: SseEvent[] = [];
     if (!this.started) {
       this.started = true;
       out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
     }
-    if (response.usageMetadata) this.usage = response.usageMetadata;
-    if (promptBlockReason(response) !== undefined) this.finishReason = "SAFETY";
+    if (blocked !== undefined) this.finishReason = "SAFETY";
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
       const call = toolCallOf(part);

@@ -1,5 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import type { Usage } from "../../core/usage.ts";
+import { usageFromOpenAI } from "../usage-mapping.ts";
 import type { GeminiUsage } from "./gemini-schema.ts";
 
 const num = (value: number | null | undefined) => value ?? 0;
@@ -22,6 +24,11 @@ export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
   };
 }
 
+/** What Google billed for a turn, in the gateway's terms (as its chat usage reads). */
+export function billedUsage(usage: GeminiUsage | undefined): Usage | undefined {
+  return usage ? usageFromOpenAI({ usage: geminiUsageToOpenAI(usage) }) : undefined;
+}
+
 /** Gemini finishReason → OpenAI finish_reason; a turn that called tools ends in `tool_calls`. */
 export function finishReasonOfGemini(reason: string | undefined, calledTools: boolean): string {
   switch (reason) {
@@ -42,8 +49,10 @@ export function finishReasonOfGemini(reason: string | undefined, calledTools: bo
 /**
  * finishReasons that end a turn in failure, not an answer: a function call Gemini could not write
  * or should not have made, or a stop it gives no reason for. Never an empty `stop` (a failed tool
- * call would look like a finished empty answer): a retryable 502 — the model may do better on the
- * next try, or another route — and, once a stream has begun, its error event.
+ * call would look like a finished empty answer): a retryable 502 and, once a stream has begun, its
+ * error event. Mostly the caller's own tools or prompt bring it on, so it goes to the model's next
+ * route, not this one again, and this route's breaker does not count it (two such prompts must not
+ * take the route from every caller). Google billed the turn: its usage rides on the failure.
  */
 const FAILED_FINISH: Readonly<Record<string, string>> = {
   MALFORMED_FUNCTION_CALL: "the model produced a malformed function call",
@@ -52,8 +61,21 @@ const FAILED_FINISH: Readonly<Record<string, string>> = {
   OTHER: "the model stopped for an unspecified reason",
 };
 
-/** The failure a candidate's finishReason says, if it says one. */
-export function failedFinish(reason: string | undefined): GatewayError | undefined {
+/** The failure a candidate's finishReason says, if it says one, with the turn's usage. */
+export function failedFinish(
+  reason: string | undefined,
+  usage: GeminiUsage | undefined,
+): GatewayError | undefined {
   const failure = reason === undefined ? undefined : FAILED_FINISH[reason];
-  return failure ? upstreamError(`${failure} (Gemini finishReason ${reason})`) : undefined;
+  if (!failure) return undefined;
+  const billed = billedUsage(usage);
+  return new GatewayError({
+    status: 502,
+    code: "upstream_error",
+    message: `${failure} (Gemini finishReason ${reason})`,
+    retryable: true,
+    sameRouteAgain: false,
+    countsAgainstRoute: false,
+    ...(billed ? { usage: billed } : {}),
+  });
 }

@@ -104,6 +104,29 @@ describe("responsesRequestToChat", () => {
     expect(chat.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
   });
 
+  test("a call_id carrying Gemini's signature goes plain, unless the upstream reads it (a Gemini route)", () => {
+    const signed = "call_abc__ts_AAAABBBBCCCCDDDD_-";
+    const body = {
+      model: "m",
+      input: [
+        { role: "user", content: "weather?" },
+        { type: "function_call", call_id: signed, name: "w", arguments: "{}" },
+        { type: "function_call_output", call_id: signed, output: "18C" },
+      ],
+    };
+    const ids = (messages: unknown) => {
+      const [, call, result] = messages as [
+        unknown,
+        { tool_calls: { id: string }[] },
+        { tool_call_id: string },
+      ];
+      return [call.tool_calls[0]?.id, result.tool_call_id];
+    };
+    expect(ids(responsesRequestToChat(body).body.messages)).toEqual(["call_abc", "call_abc"]);
+    const gemini = responsesRequestToChat(body, [], "drop", new Map(), { signedCallIds: true });
+    expect(ids(gemini.body.messages)).toEqual([signed, signed]);
+  });
+
   test("logprobs: asked for by top_logprobs, or by include's message.output_text.logprobs", () => {
     const logprobs = (extra: object) => {
       const { body } = responsesRequestToChat({ model: "m", input: "hi", ...extra });

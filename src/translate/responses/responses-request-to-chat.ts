@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
+import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { imagesAfterTools } from "../tool-result-images.ts";
 import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
@@ -78,7 +79,11 @@ export function responsesRequestToChat(
   const messages = messagesOf(request, items, previous.length, names, dropped, reasoning);
   const compact = items.at(-1)?.type === "compaction_trigger";
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
-  const out: JsonObject = { model: request.model, messages };
+  // Gemini's signatures ride in the call ids only to a Gemini upstream (gemini-call-id.ts).
+  const out: JsonObject = {
+    model: request.model,
+    messages: needs.signedCallIds ? messages : plainCallIds(messages),
+  };
   Object.assign(out, tools);
   Object.assign(out, chatSettings(request, dropped));
   if (request.parallel_tool_calls != null && Array.isArray(out.tools)) {

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -31,7 +32,7 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   for (const call of message?.tool_calls ?? []) {
     content.push({
       type: "tool_use",
-      id: call.id,
+      id: anthropicToolId(call.id),
       name: call.function.name,
       input: parseToolArguments(call.function.arguments),
     });

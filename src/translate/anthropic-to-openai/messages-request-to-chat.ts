@@ -6,6 +6,7 @@ import {
   type AnthropicRequest,
   anthropicRequest,
 } from "../anthropic-schema.ts";
+import { chatToolId } from "../anthropic-tool-id.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
 import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
@@ -147,7 +148,11 @@ function assistantMessage(blocks: AnthropicContentBlock[], needs: ChatUpstreamNe
     else if (block.type === "thinking" && typeof block.thinking === "string") reasoning.push(block.thinking);
     else if (block.type === "tool_use" && typeof block.id === "string" && typeof block.name === "string") {
       const args = JSON.stringify(block.input ?? {});
-      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
+      toolCalls.push({
+        id: chatToolId(block.id),
+        type: "function",
+        function: { name: block.name, arguments: args },
+      });
     }
   }
   const out: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };

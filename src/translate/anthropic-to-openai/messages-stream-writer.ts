@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { errorEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
@@ -132,7 +133,10 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private tool(steps: ToolCallStep[], out: SseEvent[]): void {
     for (const step of steps) {
       if (step.type === "start") {
-        const id = step.id ?? `toolu_${crypto.randomUUID().replaceAll("-", "")}`;
+        const id =
+          step.id === undefined
+            ? `toolu_${crypto.randomUUID().replaceAll("-", "")}`
+            : anthropicToolId(step.id);
         this.openBlock("tool", { type: "tool_use", id, name: step.name, input: {} }, out);
       }
       const json = step.type === "start" ? step.arguments : step.fragment;

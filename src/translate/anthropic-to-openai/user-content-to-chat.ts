@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import type { AnthropicContentBlock } from "../anthropic-schema.ts";
+import { chatToolId } from "../anthropic-tool-id.ts";
 import type { Dropped } from "../dropped.ts";
 import { imagesAfterTools, toolResultText } from "../tool-result-images.ts";
 
@@ -107,6 +108,6 @@ function toolMessage(
   let text = toolResultText(texts.join("\n"), images);
   // OpenAI has no error flag on a tool result; the model still needs to know it failed.
   if (block.is_error === true) text = `Error: ${text}`;
-  const id = typeof block.tool_use_id === "string" ? block.tool_use_id : "";
+  const id = typeof block.tool_use_id === "string" ? chatToolId(block.tool_use_id) : "";
   return { message: { role: "tool", tool_call_id: id, content: text }, images: imagesAfterTools(id, images) };
 }

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, messageText } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
@@ -133,7 +134,7 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   for (const call of message.tool_calls ?? []) {
     blocks.push({
       type: "tool_use",
-      id: plainCallId(call.id),
+      id: anthropicToolId(plainCallId(call.id)),
       name: call.function.name,
       input: parseToolArguments(call.function.arguments),
     });
@@ -146,7 +147,7 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
     throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
   return {
     type: "tool_result",
-    tool_use_id: plainCallId(message.tool_call_id),
+    tool_use_id: anthropicToolId(plainCallId(message.tool_call_id)),
     content: messageText(message),
   };
 }

@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { openRawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -396,4 +397,42 @@ describe("workers: faults", () => {
     expect((await listWorkers(solo.url, soloKey)).map((w) => w.id)).toEqual([registered?.id ?? "registered"]);
     expect(solo.stderr.all).not.toContain("worker lost");
   }, 120_000);
+  test("a worker that ignores its flow-control credit is cut off: its stream fails, its connection closes 1008", async () => {
+    // A hand-driven worker with an ordinary worker key answers with a head and 8 MB of chunks at
+    // once, never waiting for credit, while the client reads nothing: once the client's socket
+    // buffers are full the gateway holds no more than the stream's window and one chunk, then
+    // fails the stream and drops the worker.
+    const raw = await openRawWorker(gw.port, workerKey);
+    fx.deferTest(() => raw.socket.close());
+    expect((await raw.register(["flood-model"], "flooder")).type).toBe("registered");
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        "content-type": "application/json",
+        "x-request-id": "wk-fault-flood",
+      },
+      body: JSON.stringify({ model: "flood-model", stream: true, messages: say("flood") }),
+    });
+    const request = await raw.next("request");
+    raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+    const delta = { content: "y".repeat(60_000) };
+    const piece = `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "flood-model", choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    for (let sent = 0; sent < 8 * 1024 * 1024; sent += piece.length) raw.sendChunk(request.id, piece);
+    expect(await raw.waitClosed()).toEqual({
+      code: 1008,
+      reason: "worker flooder overran its flow-control window",
+    });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("worker flooder overran its flow-control window");
+    expect(gw.stderr.all).toMatch(/worker connection closed: protocol error.*worker=flooder/);
+    const row = await auditRow(gw.url, adminKey, "wk-fault-flood");
+    expect(row).toEqual(expect.objectContaining({ route: "worker:flooder", errorClass: "upstream_error" }));
+    // Credit only for what went on to the client (the socket's buffers take some while it reads nothing).
+    let credited = 0;
+    for (const frame of raw.frames) if (frame.type === "credit") credited += frame.bytes;
+    expect(credited).toBeLessThanOrEqual(text.length);
+  }, 60_000);
 });

@@ -251,7 +251,7 @@ describe("workers: faults", () => {
     expect(silent.proc.exitCode).toBeNull();
   }, 60_000);
 
-  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, exit 0", async () => {
+  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 Retry-After: 1, exit 0", async () => {
     const draining = workers.get("a") as WorkerProcess;
     const stream = await openai().chat.completions.create({
       model: "a-only",
@@ -263,11 +263,19 @@ describe("workers: faults", () => {
     const first = await iterator.next();
     if (!first.done) text += first.value.choices[0]?.delta?.content ?? "";
     draining.proc.kill("SIGTERM");
-    // `a-only` leaves the model list once the gateway knows a is draining.
-    await waitFor("a to be draining", async () => {
-      const models = (await openai().models.list()).data.map((m) => m.id);
-      return !models.includes("a-only");
+    await waitFor("a to be draining", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
+    );
+    // `a-only`, served by a alone, is busy while a drains, not gone: still listed, and a request
+    // for it is a 503 to come back to in a second (which the SDKs retry), never a 404.
+    expect((await openai().models.list()).data.map((m) => m.id)).toContain("a-only");
+    const busy = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "a-only", messages: say("while a drains") }),
     });
+    expect([busy.status, busy.headers.get("retry-after")]).toEqual([503, "1"]);
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("unavailable");
     for (const n of [1, 2, 3]) {
       const id = `wk-fault-drain-${n}`;
       await openai().chat.completions.create(

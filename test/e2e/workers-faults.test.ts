@@ -50,9 +50,11 @@ const fx = gatewayFixture<FakeProcess>({
     fakes.set("a", fake);
     fakes.set("b", own(await spawnFakeUpstream()));
     // A breaker that opens after three failures: the crowd test's four losses at once would open it.
+    // No retries: a worker lost (or busy) is failed over to the other without spending one, which
+    // the kill -9 tests show.
     return {
       workers: { heartbeat_timeout: "1.5s" },
-      routing: { circuit_breaker: { failures: 3, cooldown: "30s" } },
+      routing: { retries: 0, circuit_breaker: { failures: 3, cooldown: "30s" } },
     };
   },
 });
@@ -158,7 +160,7 @@ describe("workers: faults", () => {
     expect(row).toEqual(expect.objectContaining({ route: `worker:${victim}`, errorClass: "worker_lost" }));
   }, 60_000);
 
-  test("kill -9 before the first byte: the request fails over to the other worker and succeeds", async () => {
+  test("kill -9 before the first byte: the request fails over to the other worker and succeeds, with retries: 0", async () => {
     // ttfb: the upstream sends its headers at once and the first token later, like a model
     // server doing prefill; nothing has reached the client when the worker dies.
     const pending = openai().chat.completions.create(
@@ -182,7 +184,7 @@ describe("workers: faults", () => {
     expect(row).toEqual(expect.objectContaining({ route: `worker:${other(victim)}`, status: 200 }));
   }, 60_000);
 
-  test("kill -9 while the upstream has not answered at all: non-stream fails over too", async () => {
+  test("kill -9 while the upstream has not answered at all: non-stream fails over too, with retries: 0", async () => {
     const pending = openai().chat.completions.create(
       { model: "fake-model", messages: say("patient [[fake:delay=1500]]") },
       { headers: { "x-request-id": "wk-fault-delay" } },

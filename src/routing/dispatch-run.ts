@@ -62,6 +62,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
   private without: RefusedHint | undefined;
+  /**
+   * The workers of this node this request went to that were lost or refused it as busy or
+   * draining (`worker:<name>`): made at the first.
+   */
+  private workersFailed: Set<string> | undefined;
+  /** The last attempt's worker was lost or busy: the route's next worker is tried at once. */
+  private nextWorker = false;
 
   constructor(
     routes: readonly Route[],
@@ -86,7 +93,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
         continue;
       }
-      return this.retry > 0 ? this.afterBackoff(route, probe) : this.send(route, probe);
+      const waits = this.retry > 0 && !this.nextWorker;
+      this.nextWorker = false;
+      return waits ? this.afterBackoff(route, probe) : this.send(route, probe);
     }
     return this.exhausted();
   }
@@ -96,6 +105,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.index++;
     this.retry = 0;
     this.without = undefined;
+    this.nextWorker = false;
   }
 
   /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
@@ -227,7 +237,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       error: failure.code,
       reason: errorText(`${failure.message}${cause}`, true),
     });
-    if (
+    if (this.anotherWorker(call, failure)) this.nextWorker = true;
+    else if (
       failure.code === "no_route_available" ||
       failOver ||
       !failure.sameRouteAgain ||
@@ -236,6 +247,29 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.nextRoute();
     else this.retry++;
     return this.onward();
+  }
+
+  /**
+   * A worker lost, or refusing as busy or draining, is that worker's end, not the route's: the
+   * route's other workers may serve at once, so the route is tried again without spending a retry
+   * or waiting a backoff (`routing.retries: 0` is about upstream errors, not a worker's death).
+   * Once a worker: one that fails the request again spends a retry as any failure does, so the walk
+   * ends however the route picks (a lost worker has left the registry already; a draining one is
+   * never picked).
+   */
+  private anotherWorker(call: RouteAttempt | undefined, failure: GatewayError): boolean {
+    // A worker of this node: one on another (`servedBy` names its node) failed only once every
+    // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
+    // would send the call round them again.
+    const upstream = call?.upstream;
+    if (upstream === undefined || upstream === call?.target.provider || upstream.servedBy !== undefined)
+      return false;
+    if (failure.code !== "worker_lost" && failure.code !== "unavailable") return false;
+    const worker = upstream.name;
+    this.workersFailed ??= new Set();
+    if (this.workersFailed.has(worker)) return false;
+    this.workersFailed.add(worker);
+    return true;
   }
 
   /**

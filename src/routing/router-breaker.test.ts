@@ -142,7 +142,14 @@ describe("router with the circuit breaker", () => {
     const registry = createWorkerRegistry();
     // What the tunnel makes of the worker's `error` frame: the gateway's own exchange, failed by it.
     const unreachable = () => {
-      const link = { window: 1, maxBodyBytes: 1, sendCredit() {}, sendCancel() {}, done() {} };
+      const link = {
+        window: 1,
+        maxBodyBytes: 1,
+        sendCredit() {},
+        sendCancel() {},
+        done() {},
+        protocolError() {},
+      };
       const exchange = new TunnelExchange(link, 1, "bad", false, true, new AbortController().signal);
       exchange.onError("upstream_unreachable", "could not reach the upstream");
       return exchange.response as Promise<never>;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { CloseCode, PROTOCOL_VERSION } from "./protocol.ts";
+import { CloseCode, DEFAULT_STREAM_WINDOW, MAX_CHUNK_BYTES, PROTOCOL_VERSION } from "./protocol.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { MAX_MESSAGE_BYTES, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
 
@@ -254,6 +254,52 @@ describe("worker faults seen from the gateway", () => {
     let rest = 0;
     while (!(await iterator.next()).done) rest++;
     expect(rest).toBe(6);
+  });
+
+  test("a worker that sends past its window without credit fails the stream and is closed 1008: the gateway holds no more than the window", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register(["llama-small"], "flooder");
+    const pending = streamCall(gateway);
+    const request = await raw.next("request");
+    expect(request.window).toBe(DEFAULT_STREAM_WINDOW);
+    raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+    const reply = await pending;
+    // Four windows at once, never waiting for credit, while the client reads nothing.
+    const piece = `data: ${"x".repeat(32 * 1024 - 8)}\n\n`;
+    for (let sent = 0; sent < 4 * DEFAULT_STREAM_WINDOW; sent += piece.length)
+      raw.sendChunk(request.id, piece);
+    expect(await raw.waitClosed()).toEqual({
+      code: CloseCode.protocolError,
+      reason: "worker flooder overran its flow-control window",
+    });
+    await waitFor("the worker to be removed", () => gateway.registry.list().length === 0);
+    expect(gateway.logs).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: "worker connection closed: protocol error",
+        fields: expect.objectContaining({ problem: "worker flooder overran its flow-control window" }),
+      }),
+    );
+    // No credit for bytes nobody read.
+    expect(raw.frames.filter((f) => f.type === "credit")).toEqual([]);
+    // What was queued before the overrun is read, then the failure: never more than the window
+    // and one chunk's overdraft.
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    let queued = 0;
+    const failure = await (async () => {
+      for await (const event of reply.events) queued += event.data.length;
+    })().then(
+      () => undefined,
+      (e: unknown) => e as GatewayError,
+    );
+    expect([failure?.status, failure?.code, failure?.message]).toEqual([
+      502,
+      "upstream_error",
+      "worker flooder overran its flow-control window",
+    ]);
+    expect(queued).toBeGreaterThan(0);
+    expect(queued).toBeLessThanOrEqual(DEFAULT_STREAM_WINDOW + MAX_CHUNK_BYTES);
   });
 
   test("the client's body text goes only to a worker that announced bodyText; an older one gets the parsed body", async () => {

@@ -71,10 +71,16 @@ describe("worker lifecycle", () => {
     });
     await waitFor("the first chunk", () => upstream.produced.get(requestId) === 1);
     stop.abort();
-    await waitFor("the drain to reach the gateway", () => !state.gateway.registry.serves("llama-small"));
+    await waitFor(
+      "the drain to reach the gateway",
+      () => state.gateway.registry.get("gpu-1")?.draining === true,
+    );
+    // Its model is busy, not gone: a 503 to come back to in a second, never a 404.
+    expect(state.gateway.registry.serves("llama-small", "default")).toBe(true);
     const refused = (await state.gateway
       .call({ body: { model: "llama-small" } })
       .catch((e) => e)) as GatewayError;
+    expect([refused.status, refused.code, refused.headers["retry-after"]]).toEqual([503, "unavailable", "1"]);
     expect(refused.retryable).toBe(true);
     upstream.release(requestId);
     expect(await collect(reply)).toHaveLength(4);
@@ -171,7 +177,11 @@ describe("worker lifecycle", () => {
     });
     await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
     upstream.responsesStatus = 400;
-    await waitFor("the draining worker", () => !state.gateway.registry.serves("llama-small"), 15_000);
+    await waitFor(
+      "the draining worker",
+      () => state.gateway.registry.get("gpu-1")?.draining === true,
+      15_000,
+    );
     expect(lines).toContain("info registering again to announce the Responses API");
     upstream.release("held");
     expect(await collect(reply)).toHaveLength(4);

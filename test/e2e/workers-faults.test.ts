@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { openRawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -49,9 +50,11 @@ const fx = gatewayFixture<FakeProcess>({
     fakes.set("a", fake);
     fakes.set("b", own(await spawnFakeUpstream()));
     // A breaker that opens after three failures: the crowd test's four losses at once would open it.
+    // No retries: a worker lost (or busy) is failed over to the other without spending one, which
+    // the kill -9 tests show.
     return {
       workers: { heartbeat_timeout: "1.5s" },
-      routing: { circuit_breaker: { failures: 3, cooldown: "30s" } },
+      routing: { retries: 0, circuit_breaker: { failures: 3, cooldown: "30s" } },
     };
   },
 });
@@ -157,7 +160,7 @@ describe("workers: faults", () => {
     expect(row).toEqual(expect.objectContaining({ route: `worker:${victim}`, errorClass: "worker_lost" }));
   }, 60_000);
 
-  test("kill -9 before the first byte: the request fails over to the other worker and succeeds", async () => {
+  test("kill -9 before the first byte: the request fails over to the other worker and succeeds, with retries: 0", async () => {
     // ttfb: the upstream sends its headers at once and the first token later, like a model
     // server doing prefill; nothing has reached the client when the worker dies.
     const pending = openai().chat.completions.create(
@@ -181,7 +184,7 @@ describe("workers: faults", () => {
     expect(row).toEqual(expect.objectContaining({ route: `worker:${other(victim)}`, status: 200 }));
   }, 60_000);
 
-  test("kill -9 while the upstream has not answered at all: non-stream fails over too", async () => {
+  test("kill -9 while the upstream has not answered at all: non-stream fails over too, with retries: 0", async () => {
     const pending = openai().chat.completions.create(
       { model: "fake-model", messages: say("patient [[fake:delay=1500]]") },
       { headers: { "x-request-id": "wk-fault-delay" } },
@@ -250,7 +253,7 @@ describe("workers: faults", () => {
     expect(silent.proc.exitCode).toBeNull();
   }, 60_000);
 
-  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, exit 0", async () => {
+  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 Retry-After: 1, exit 0", async () => {
     const draining = workers.get("a") as WorkerProcess;
     const stream = await openai().chat.completions.create({
       model: "a-only",
@@ -262,11 +265,19 @@ describe("workers: faults", () => {
     const first = await iterator.next();
     if (!first.done) text += first.value.choices[0]?.delta?.content ?? "";
     draining.proc.kill("SIGTERM");
-    // `a-only` leaves the model list once the gateway knows a is draining.
-    await waitFor("a to be draining", async () => {
-      const models = (await openai().models.list()).data.map((m) => m.id);
-      return !models.includes("a-only");
+    await waitFor("a to be draining", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
+    );
+    // `a-only`, served by a alone, is busy while a drains, not gone: still listed, and a request
+    // for it is a 503 to come back to in a second (which the SDKs retry), never a 404.
+    expect((await openai().models.list()).data.map((m) => m.id)).toContain("a-only");
+    const busy = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "a-only", messages: say("while a drains") }),
     });
+    expect([busy.status, busy.headers.get("retry-after")]).toEqual([503, "1"]);
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("unavailable");
     for (const n of [1, 2, 3]) {
       const id = `wk-fault-drain-${n}`;
       await openai().chat.completions.create(
@@ -396,4 +407,42 @@ describe("workers: faults", () => {
     expect((await listWorkers(solo.url, soloKey)).map((w) => w.id)).toEqual([registered?.id ?? "registered"]);
     expect(solo.stderr.all).not.toContain("worker lost");
   }, 120_000);
+  test("a worker that ignores its flow-control credit is cut off: its stream fails, its connection closes 1008", async () => {
+    // A hand-driven worker with an ordinary worker key answers with a head and 8 MB of chunks at
+    // once, never waiting for credit, while the client reads nothing: once the client's socket
+    // buffers are full the gateway holds no more than the stream's window and one chunk, then
+    // fails the stream and drops the worker.
+    const raw = await openRawWorker(gw.port, workerKey);
+    fx.deferTest(() => raw.socket.close());
+    expect((await raw.register(["flood-model"], "flooder")).type).toBe("registered");
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        "content-type": "application/json",
+        "x-request-id": "wk-fault-flood",
+      },
+      body: JSON.stringify({ model: "flood-model", stream: true, messages: say("flood") }),
+    });
+    const request = await raw.next("request");
+    raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+    const delta = { content: "y".repeat(60_000) };
+    const piece = `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "flood-model", choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    for (let sent = 0; sent < 8 * 1024 * 1024; sent += piece.length) raw.sendChunk(request.id, piece);
+    expect(await raw.waitClosed()).toEqual({
+      code: 1008,
+      reason: "worker flooder overran its flow-control window",
+    });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("worker flooder overran its flow-control window");
+    expect(gw.stderr.all).toMatch(/worker connection closed: protocol error.*worker=flooder/);
+    const row = await auditRow(gw.url, adminKey, "wk-fault-flood");
+    expect(row).toEqual(expect.objectContaining({ route: "worker:flooder", errorClass: "upstream_error" }));
+    // Credit only for what went on to the client (the socket's buffers take some while it reads nothing).
+    let credited = 0;
+    for (const frame of raw.frames) if (frame.type === "credit") credited += frame.bytes;
+    expect(credited).toBeLessThanOrEqual(text.length);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
-import type { TunnelErrorCode } from "../protocol.ts";
+import { MAX_CHUNK_BYTES, type TunnelErrorCode } from "../protocol.ts";
 import { tunnelFailure, workerLost } from "./tunnel-failures.ts";
 
 /** What an exchange needs from its tunnel: one object for the tunnel, not one a call. */
@@ -15,6 +15,8 @@ export interface ExchangeLink {
   sendCancel(id: number): void;
   /** Called once, when the worker owes exchange `id` nothing more. */
   done(id: number): void;
+  /** The worker broke the protocol (sent past a stream's window): its connection is closed for it. */
+  protocolError(problem: string): void;
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
@@ -83,7 +85,14 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
    * (its controller) or a feed's read.
    */
   private waiting: ReadableStreamDefaultController<Uint8Array> | PromiseWithResolvers<BodyRead> | undefined;
+  /** Bytes handed on and not yet credited back (credit goes in quarter-window batches). */
   private consumed = 0;
+  /**
+   * Bytes received and not yet credited back: what the worker holds no credit for. A worker that
+   * keeps to its window has at most the window and one chunk's overdraft so (docs/worker-protocol.md
+   * "Flow control"); past that it ignores credit, and what it sends would queue here without bound.
+   */
+  private uncredited = 0;
   /** The stage of the caller's hook, not a listener on its signal. */
   private readonly hooked: boolean;
 
@@ -129,6 +138,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
     if (this.status === 0 || this.finished) return;
+    this.uncredited += bytes.byteLength;
+    if (this.uncredited > this.link.window + MAX_CHUNK_BYTES) {
+      this.overran();
+      return;
+    }
     if (!this.stream) {
       if (this.firstPiece === undefined) this.firstPiece = bytes;
       else this.queue(bytes);
@@ -233,6 +247,17 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.settle(reason);
   }
 
+  /**
+   * The worker sent past its window and overdraft: the exchange fails, and the worker's connection
+   * is closed as on any protocol error (its other streams with it), so that no worker key can make
+   * the gateway hold more than a window a stream.
+   */
+  private overran(): void {
+    const problem = `${namedWorker(this.workerName)} overran its flow-control window`;
+    this.abort(new GatewayError({ status: 502, code: "upstream_error", message: problem }));
+    this.link.protocolError(problem);
+  }
+
   private finish(): void {
     this.finished = true;
     if (this.hooked) unhook(this.hook as CancelHook, this);
@@ -307,6 +332,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.consumed += bytes;
     if (this.consumed * 4 < this.link.window) return;
     this.link.sendCredit(this.id, this.consumed);
+    this.uncredited -= this.consumed;
     this.consumed = 0;
   }
 }

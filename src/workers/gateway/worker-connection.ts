@@ -114,6 +114,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       now: registry.now(),
       ...(deps.window ? { window: deps.window } : {}),
       settled: (answered) => registry.settled(candidate, answered),
+      protocolError: (problem) => fail(CloseCode.protocolError, problem),
     });
     const added = registry.add(candidate);
     if (!added.ok) {

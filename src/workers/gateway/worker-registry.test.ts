@@ -84,10 +84,12 @@ describe("worker registry", () => {
     expect(registry.pick("llama", "default")).toBe(shared);
     b.draining = true;
     shared.draining = true;
+    // Draining, their models still exist for the callers they serve; only no request is sent them.
     expect(registry.serves("llama", "team-a")).toBe(true);
-    expect(registry.serves("llama", "team-c")).toBe(false);
-    expect(registry.models("team-b")).toEqual([]);
-    expect(registry.models("team-a")).toEqual(["llama"]);
+    expect(registry.serves("llama", "team-c")).toBe(true);
+    expect(registry.pick("llama", "team-c")).toBeUndefined();
+    expect(registry.models("team-b")).toEqual(["llama", "small"]);
+    expect(registry.models("team-a")).toEqual(["llama", "small"]);
     // Without a tenant (a metrics label), any worker counts.
     expect(registry.serves("llama")).toBe(true);
     expect(registry.list().map((w) => [w.name, w.tenant])).toEqual([
@@ -158,14 +160,15 @@ describe("worker registry", () => {
     expect(registry.remove(box, "connection closed (1001 Server closed)")).toBe(false);
   });
 
-  test("models lists what non-draining workers serve", () => {
+  test("a draining worker's models still exist, listed and served, but it is never picked", () => {
     const { registry } = setup();
     registry.add(fake("a", { models: ["x", "y"] }));
     const b = fake("b", { models: ["z"] });
     b.draining = true;
     registry.add(b);
-    expect(registry.models()).toEqual(["x", "y"]);
-    expect(registry.serves("z")).toBe(false);
+    expect(registry.models()).toEqual(["x", "y", "z"]);
+    expect(registry.serves("z", "default")).toBe(true);
+    expect(registry.pick("z", "default")).toBeUndefined();
     registry.close();
   });
 });

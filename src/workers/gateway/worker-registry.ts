@@ -59,13 +59,15 @@ export interface WorkerRegistry {
    */
   pick(model: string, tenant: string, prefer?: string): RegisteredWorker | undefined;
   /**
-   * Whether a non-draining worker serves `model`: one a caller of `tenant` may be routed to, or
-   * any worker when no tenant is given (what a metrics label may name, never a routing decision).
+   * Whether a worker serves `model`: one a caller of `tenant` may be routed to, or any worker when
+   * no tenant is given (what a metrics label may name, never a routing decision). A draining worker
+   * counts: its models still exist, only busy (`pick` passes over it, and the caller gets a 503 to
+   * come back to, never a 404 an SDK would not retry).
    */
   serves(model: string, tenant?: string): boolean;
   /** The connected worker of that name, if any. */
   get(name: string): RegisteredWorker | undefined;
-  /** What non-draining workers serve: to a caller of `tenant`, or all of it when none is given. */
+  /** What workers serve, draining ones too: to a caller of `tenant`, or all of it when none is given. */
   models(tenant?: string): string[];
   /** The workers a caller of `tenant` may be routed to (every worker when none is given), by name. */
   list(tenant?: string): WorkerSummary[];
@@ -230,13 +232,13 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     serves(model, tenant) {
       for (const worker of byName.values())
-        if (!worker.draining && worker.models.includes(model) && servesTenant(worker, tenant)) return true;
+        if (worker.models.includes(model) && servesTenant(worker, tenant)) return true;
       return false;
     },
     models(tenant) {
       const all = new Set<string>();
       for (const worker of byName.values())
-        if (!worker.draining && servesTenant(worker, tenant)) for (const m of worker.models) all.add(m);
+        if (servesTenant(worker, tenant)) for (const m of worker.models) all.add(m);
       return [...all].sort();
     },
     list(tenant) {

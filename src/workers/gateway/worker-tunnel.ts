@@ -79,6 +79,12 @@ export interface TunnelInit {
    * reach it, or its answer broke off). The registry judges the worker by these (worker-ejection.ts).
    */
   settled?: (answered: boolean) => void;
+  /**
+   * The worker broke the protocol on one of its streams (sent past its flow-control window): its
+   * connection closes as on any protocol error (worker-connection.ts). Unset (a cluster peer link),
+   * the stream alone fails.
+   */
+  protocolError?: (problem: string) => void;
 }
 
 /**
@@ -131,6 +137,7 @@ export class WorkerTunnel implements RegisteredWorker {
       sendCredit: (id, bytes) => this.creditRelay(id, bytes),
       sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
       done: (id) => this.releaseRelay(id),
+      protocolError: (problem) => this.init.protocolError?.(problem),
     };
   }
 

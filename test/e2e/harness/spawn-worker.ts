@@ -131,6 +131,8 @@ export interface ListedWorker {
   capacity: number;
   labels: Record<string, string>;
   lastHeartbeatAt: number;
+  /** It said it drains: no new request goes to it, its models still exist. */
+  draining: boolean;
   /** Out of rotation until then (epoch ms): its upstream kept failing. */
   ejectedUntil?: number;
   /** Its models that the config routes elsewhere. */

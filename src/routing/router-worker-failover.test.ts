@@ -1,0 +1,100 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { WholeAnswer } from "../providers/http/whole-answer.ts";
+import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
+import { workerLost } from "../workers/gateway/tunnel-failures.ts";
+import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { fakeWorker } from "../workers/testing/fake-worker.ts";
+import { chatRequest, routerFor } from "./router-test-kit.ts";
+
+/** How a fake worker answers a call: whole, or failing as the tunnel would. */
+type Behaviour = "answers" | "dies" | "busy";
+
+/**
+ * Workers serving `w` behind the real registry and `workers` provider. One that dies leaves the
+ * registry before its call fails, as a closed connection does (worker-connection.ts).
+ */
+function workersServing(registry: WorkerRegistry, behaviours: Record<string, Behaviour>) {
+  const calls: string[] = [];
+  for (const [name, behaviour] of Object.entries(behaviours)) {
+    const worker = fakeWorker(name, { models: ["w"] });
+    // A whole answer: what a non-stream call, not passed through, is read from.
+    worker.openWhole = (): Promise<WholeAnswer> => {
+      calls.push(name);
+      if (behaviour === "dies") {
+        registry.remove(worker, "connection closed (1006)");
+        return Promise.reject(workerLost(name));
+      }
+      if (behaviour === "busy") return Promise.reject(capacityRefusal(`worker ${name}: draining`));
+      const body = new TextEncoder().encode(`{"served_by":"${name}"}`);
+      return Promise.resolve({ status: 200, contentType: "application/json", retryAfter: undefined, body });
+    };
+    registry.add(worker);
+  }
+  return {
+    calls,
+    directory: {
+      provider: createWorkersProvider(registry),
+      servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+      models: (tenant: string) => registry.models(tenant),
+    },
+  };
+}
+
+// A backoff no test waits out: a worker's end is failed over at once.
+const routing = (retries: number) => ({ routing: { retries, backoff: "60s" } });
+
+describe("router: a worker lost or busy is failed over to the route's other workers", () => {
+  test("with retries: 0, a worker that dies before its answer is failed over to another at once", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "dies", wb: "answers" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const dispatched = await router(chatRequest("w"));
+    expect(dispatched.route).toBe("worker:wb");
+    expect(calls).toEqual(["wa", "wb"]);
+    registry.close();
+  });
+
+  test("two workers lost one after another: the third serves, no retry spent", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "dies", wb: "dies", wc: "answers" });
+    const { router } = routerFor(routing(1), [], { workers: directory });
+    expect((await router(chatRequest("w"))).route).toBe("worker:wc");
+    expect(calls).toEqual(["wa", "wb", "wc"]);
+    registry.close();
+  });
+
+  test("a draining or busy refusal goes to another worker too", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "busy", wb: "answers" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    expect((await router(chatRequest("w"))).route).toBe("worker:wb");
+    expect(calls).toEqual(["wa", "wb"]);
+    registry.close();
+  });
+
+  test("never a loop on one worker: the same worker refusing again spends a retry, and with none left the caller gets its 503", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "busy" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.headers["retry-after"]]).toEqual([503, "unavailable", "1"]);
+    expect(calls).toEqual(["wa", "wa"]);
+    registry.close();
+  });
+
+  test("every worker lost: one attempt each, then the caller hears none is connected (a 503 to retry)", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "dies", wb: "dies" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      503,
+      "no_route_available",
+      "no connected worker serves w",
+    ]);
+    expect(calls).toEqual(["wa", "wb"]);
+    registry.close();
+  });
+});

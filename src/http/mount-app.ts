@@ -37,6 +37,11 @@ export function unknownPathMessage(
   if (mounts.length === 0) return `no route for ${method} ${path}`;
   if (mount)
     return `no route for ${method} ${path} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
-  const list = mounts.map((m) => `${m.path} (${m.dialect})`).join(", ");
+  const named = mounts.slice(0, NAMED_MOUNTS).map((m) => `${m.path} (${m.dialect})`);
+  const more = mounts.length - named.length;
+  const list = `${named.join(", ")}${more > 0 ? ` and ${more} more (GET /docs lists them)` : ""}`;
   return `no route for ${method} ${path}: model APIs are served only under the apps mounted at ${list}`;
 }
+
+/** How many apps a wrong path's message names: enough to show the shape, not all of 500. */
+const NAMED_MOUNTS = 5;

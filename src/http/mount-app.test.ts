@@ -1,0 +1,22 @@
+import { expect, test } from "bun:test";
+import type { Dialect } from "../core/dialect.ts";
+import { type AppMount, unknownPathMessage } from "./mount-app.ts";
+
+const app = (i: number, dialect: Dialect = "openai"): AppMount => ({
+  name: `app-${i}`,
+  path: `/app-${i}`,
+  dialect,
+  serveModel: () => Promise.reject(new Error("not here")),
+  listModels: () => Promise.reject(new Error("not here")),
+  retrieveModel: () => Promise.reject(new Error("not here")),
+});
+
+test("a path at the root names the apps mounted, five at most and how many more", () => {
+  expect(unknownPathMessage([app(1), app(2, "anthropic")], undefined, "POST", "/v1/chat/completions")).toBe(
+    "no route for POST /v1/chat/completions: model APIs are served only under the apps mounted at /app-1 (openai), /app-2 (anthropic)",
+  );
+  const many = Array.from({ length: 500 }, (_, i) => app(i));
+  const message = unknownPathMessage(many, undefined, "POST", "/v1/chat/completions");
+  expect(message).toEndWith("/app-4 (openai) and 495 more (GET /docs lists them)");
+  expect(message.length).toBeLessThan(300);
+});

@@ -309,6 +309,23 @@ describe("key admin", () => {
     }
     expect((await admin.show("local-operator", root.id)).status).toBe("active");
     expect((await admin.show("local-operator", lateUser.id)).status).toBe("active");
+    // A web UI session ends (its session_ttl) but its credential does not: the session's end
+    // bounds how long it is signed in, not what it may grant.
+    const signedIn: Principal = {
+      ...user,
+      keyId: root.id,
+      role: "admin",
+      via: "session",
+      expiresAt: clock.now() + 60_000,
+      credentialExpiresAt: null,
+    };
+    expect((await admin.create(signedIn, { name: "from-the-ui", role: "admin" })).expires_at).toBeNull();
+    expect((await admin.revoke(signedIn, lateUser.id)).status).toBe("revoked");
+    // Signed in with the contractor's key: bounded by that key's end, as the key itself is.
+    const contractorSession: Principal = { ...signedIn, keyId: contractorKey.id, credentialExpiresAt: ends };
+    expect((await failure(admin.create(contractorSession, { name: "backdoor", role: "admin" }))).status).toBe(
+      403,
+    );
     await storage.close();
   });
 

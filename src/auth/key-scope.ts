@@ -2,6 +2,7 @@ import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import { coversGlob } from "./model-glob.ts";
+import type { Principal } from "./principal.ts";
 import type { KeyActor } from "./roles.ts";
 
 /** What a key may do, and for how long: the part of a key that scope compares. */
@@ -45,8 +46,12 @@ export function widerThan(actor: KeyActor, key: KeyReach): string | undefined {
   if (!within(actor.limits.tpm, key.tpm)) return `tpm above this key's own (${actor.limits.tpm})`;
   if (!within(actor.limits.budgetUsd, key.budgetUsd))
     return `budget above this key's own (${actor.limits.budgetUsd} USD)`;
-  return outlives(actor.expiresAt, key.expiresAt);
+  return outlives(credentialEnd(actor), key.expiresAt);
 }
+
+/** When the actor's credential ends: a web UI session's is the key's or token's it signed in with. */
+const credentialEnd = (actor: Principal): number | undefined =>
+  actor.credentialExpiresAt === undefined ? actor.expiresAt : (actor.credentialExpiresAt ?? undefined);
 
 /**
  * Why a key outlives an actor that expires, or undefined: an admin credential that ends (a

@@ -26,6 +26,12 @@ export interface Principal {
    */
   expiresAt?: number;
   /**
+   * A web UI session's: when the credential it was signed in with ends (null: never, as for single
+   * sign-on or a key without expiry). What an admin may grant is bounded by its credential's life
+   * (auth/key-scope.ts), not by the session's: a session of an hour is not a contractor's key.
+   */
+  credentialExpiresAt?: number | null;
+  /**
    * A web UI session's id hash (never the cookie's value): what the session opened is held under
    * it (auth/key-sessions.ts), and ends with it on sign-out.
    */

@@ -155,6 +155,7 @@ const asSession = (principal: Principal, sessionId: string, expiresAt: number): 
   ...principal,
   via: "session",
   expiresAt,
+  credentialExpiresAt: principal.expiresAt ?? null,
   sessionId,
 });
 

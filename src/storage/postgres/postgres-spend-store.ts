@@ -21,20 +21,20 @@ export async function createPostgresSpendStore(sql: SQL, calls: PostgresCalls): 
       const rows = changed.map(([principal, usd]) => ({ principal, spend_usd: usd, updated_at: now }));
       // A flush that fails is retried with the same deltas: the bounded call tells whether this
       // one applied (cancelled at the bound: it did not), so no delta is ever added twice.
-      await calls.statement(
+      await calls.write(
         (db) => db`INSERT INTO key_spend ${db(rows)}
           ON CONFLICT (principal) DO UPDATE
           SET spend_usd = key_spend.spend_usd + excluded.spend_usd, updated_at = excluded.updated_at`,
       );
     },
     async total(id) {
-      const rows: { s: number }[] = await calls.statement(
+      const rows: { s: number }[] = await calls.read(
         (db) => db`SELECT spend_usd AS s FROM key_spend WHERE principal = ${id}`,
       );
       return rows[0]?.s ?? 0;
     },
     async changedSince(cursor) {
-      const rows: { principal: string; s: number; seq: string }[] = await calls.statement(
+      const rows: { principal: string; s: number; seq: string }[] = await calls.read(
         (db) => db`SELECT principal, spend_usd AS s, seq FROM key_spend WHERE seq > ${cursor}`,
       );
       const totals = new Map<string, number>();
@@ -47,7 +47,7 @@ export async function createPostgresSpendStore(sql: SQL, calls: PostgresCalls): 
     },
     async remove(principals) {
       if (principals.length === 0) return;
-      await calls.statement(
+      await calls.write(
         (db) => db`DELETE FROM key_spend WHERE principal = ANY(${db.array([...principals], "TEXT")}::text[])`,
       );
     },

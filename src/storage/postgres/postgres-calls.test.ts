@@ -127,6 +127,21 @@ test("a spend flush cut at the bound adds nothing, so its retry counts each delt
   await storage.close();
 }, 30_000);
 
+test("a spend flush sent again under its id adds nothing the second time; another id adds again", async () => {
+  const url = await server.createDatabase();
+  const storage = await open(url);
+  await storage.spend.add(new Map([["k1", 1]]), "flush-1");
+  // The ledger's retry of a flush whose answer never came: it had landed.
+  await storage.spend.add(new Map([["k1", 1]]), "flush-1");
+  expect(await storage.spend.total("k1")).toBe(1);
+  await storage.spend.add(new Map([["k1", 2]]), "flush-2");
+  await storage.spend.add(new Map([["k1", 4]]));
+  expect(await storage.spend.total("k1")).toBe(7);
+  const changed = await storage.spend.changedSince(0);
+  expect(changed.totals).toEqual(new Map([["k1", 7]]));
+  await storage.close();
+}, 30_000);
+
 const keyRecord = (id: string) => ({
   id,
   hash: `h-${id}`,

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import type { KeyStore } from "../storage/storage.ts";
 import { hashApiKey } from "./api-key.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "./key-admin.ts";
 import type { Principal } from "./principal.ts";
@@ -491,6 +492,31 @@ describe("key admin", () => {
     expect(await ensureBootstrapAdmin(older)).toMatchObject({ name: "bootstrap-admin", role: "admin" });
     expect(await ensureBootstrapAdmin(older)).toBeNull();
     expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
+
+  test("bootstrap admin: a key the database never confirmed but stored is handed out; one it did not store fails the start", async () => {
+    const { storage } = setup();
+    const unconfirmed = new GatewayError({
+      status: 504,
+      code: "storage_outcome_unknown",
+      message: "unconfirmed",
+    });
+    let lands = true;
+    const store: KeyStore = {
+      ...storage.keys,
+      async createIfEmpty(record) {
+        if (lands) await storage.keys.createIfEmpty?.(record);
+        throw unconfirmed;
+      },
+    };
+    lands = false;
+    expect(await failure(ensureBootstrapAdmin(store))).toBe(unconfirmed);
+    expect(await storage.keys.count()).toBe(0);
+    lands = true;
+    const issued = await ensureBootstrapAdmin(store);
+    expect(issued).toMatchObject({ name: "bootstrap-admin", role: "admin" });
+    expect((await storage.keys.list()).map((k) => k.id)).toEqual([issued?.id as string]);
     await storage.close();
   });
 

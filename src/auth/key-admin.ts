@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { badRequest, notFound, unsupportedOperation } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, notFound, unsupportedOperation } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
@@ -265,10 +265,26 @@ export async function ensureBootstrapAdmin(
     },
     now(),
   );
-  if (store.createIfEmpty === undefined) await store.create(record);
-  else if (!(await store.createIfEmpty(record))) return null;
+  if (!(await insertedFirst(store, record))) return null;
   options.onChange?.(record);
   return { ...keyView(record, now()), key };
+}
+
+/**
+ * Whether the bootstrap key was inserted (false: another process's key was there first). A write
+ * the database never confirmed (`storage_outcome_unknown`) is looked for: if it landed the key is
+ * this process's to hand out (no other will), else the start fails as on any storage failure.
+ */
+async function insertedFirst(store: KeyStore, record: KeyRecord): Promise<boolean> {
+  try {
+    if (store.createIfEmpty !== undefined) return await store.createIfEmpty(record);
+    await store.create(record);
+    return true;
+  } catch (error) {
+    const unconfirmed = error instanceof GatewayError && error.code === "storage_outcome_unknown";
+    if (unconfirmed && (await store.getById(record.id)) !== null) return true;
+    throw error;
+  }
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {

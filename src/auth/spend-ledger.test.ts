@@ -95,6 +95,41 @@ describe("SpendLedger reads back what changed", () => {
     await ledger.flush();
     expect(ledger.spent("key_a")).toBe(3);
   });
+
+  test("a flush the store never confirmed is sent again whole, under its id, and counted once", async () => {
+    const inner = createMemorySpendStore();
+    // As PostgreSQL's store: an id it holds adds nothing; the first write lands, then is unconfirmed.
+    const held = new Set<string | undefined>();
+    const sent: { id: string | undefined; deltas: [string, number][] }[] = [];
+    let confirm = false;
+    const store: SpendStore = {
+      ...inner,
+      async add(deltas, id) {
+        sent.push({ id, deltas: [...deltas] });
+        if (held.has(id)) return;
+        held.add(id);
+        await inner.add(deltas);
+        if (!confirm) throw new Error("the database never confirmed the write");
+      },
+    };
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    ledger.add("key_a", 0.25);
+    await expect(ledger.flush()).rejects.toThrow("never confirmed");
+    expect(ledger.spent("key_a")).toBe(0.25);
+    confirm = true;
+    ledger.add("key_a", 0.5);
+    await ledger.flush();
+    expect(sent.map((write) => write.deltas)).toEqual([
+      [["key_a", 0.25]],
+      [["key_a", 0.25]],
+      [["key_a", 0.5]],
+    ]);
+    expect(sent[1]?.id).toBe(sent[0]?.id as string);
+    expect(sent[2]?.id).not.toBe(sent[0]?.id as string);
+    expect(await inner.total("key_a")).toBe(0.75);
+    expect(ledger.spent("key_a")).toBe(0.75);
+  });
 });
 
 describe("SpendLedger lets ended budget periods go", () => {

@@ -16,6 +16,12 @@ export interface SpendLedgerOptions {
  */
 export const ENDED_PERIOD_KEPT_MS = 3_600_000;
 
+/** Deltas written together, named so a write sent again is added once (`SpendStore.add`). */
+interface SpendBatch {
+  readonly id: string;
+  readonly deltas: Map<string, number>;
+}
+
 /** How often the totals held are looked through for ended periods. */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -30,7 +36,10 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class SpendLedger {
   private base = new Map<string, number>();
   private pending = new Map<string, number>();
+  /** Deltas the store took, until the totals that hold them are read back. */
   private inflight = new Map<string, number>();
+  /** The batch being written, or whose write failed: sent again whole, under its id. */
+  private unsettled: SpendBatch | undefined;
   /** The store's change number the totals held are read up to. */
   private cursor = 0;
   private pruneAt = 0;
@@ -59,7 +68,10 @@ export class SpendLedger {
 
   spent(subject: string): number {
     return (
-      (this.base.get(subject) ?? 0) + (this.inflight.get(subject) ?? 0) + (this.pending.get(subject) ?? 0)
+      (this.base.get(subject) ?? 0) +
+      (this.inflight.get(subject) ?? 0) +
+      (this.unsettled?.deltas.get(subject) ?? 0) +
+      (this.pending.get(subject) ?? 0)
     );
   }
 
@@ -88,18 +100,16 @@ export class SpendLedger {
   }
 
   private async write(): Promise<void> {
-    const written = this.pending;
-    this.inflight = written;
-    this.pending = new Map();
-    try {
-      if (written.size > 0) await this.options.store.add(written);
-    } catch (error) {
-      // Keep the deltas for the next attempt rather than lose spend.
-      this.inflight = new Map();
-      for (const [id, usd] of written) this.add(id, usd);
-      throw error;
+    // A batch that failed goes first, as it was: its failed try may have landed after all (the
+    // database never confirmed it), and under the same id the store adds it no second time.
+    if (this.unsettled) await this.send(this.unsettled);
+    if (this.pending.size > 0) {
+      const batch = { id: crypto.randomUUID(), deltas: this.pending };
+      this.pending = new Map();
+      await this.send(batch);
     }
     // Until the totals that hold them are read back, the written deltas still count as in flight.
+    const written = this.inflight;
     try {
       const changed = await this.options.store.changedSince(this.cursor);
       for (const [id, usd] of changed.totals) this.base.set(id, usd);
@@ -113,6 +123,14 @@ export class SpendLedger {
       this.inflight = new Map();
     }
     await this.pruneEnded();
+  }
+
+  /** Writes one batch; one the store fails stays unsettled (and counted) for the next flush. */
+  private async send(batch: SpendBatch): Promise<void> {
+    this.unsettled = batch;
+    await this.options.store.add(batch.deltas, batch.id);
+    this.unsettled = undefined;
+    for (const [id, usd] of batch.deltas) this.inflight.set(id, (this.inflight.get(id) ?? 0) + usd);
   }
 
   /** Once an hour: deletes the totals of budget periods that ended over an hour ago. */

@@ -48,6 +48,7 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   over_capacity: "overloaded_error",
   audit_unavailable: "overloaded_error",
   storage_unavailable: "overloaded_error",
+  storage_outcome_unknown: "api_error",
   internal_error: "api_error",
   client_closed: "invalid_request_error",
 };

@@ -36,6 +36,11 @@ export type ErrorCode =
   | "audit_unavailable"
   /** The shared database (PostgreSQL) cannot be reached; the gateway reconnects by itself. */
   | "storage_unavailable"
+  /**
+   * A write the shared database was sent but never confirmed (its connection lost, or its cancel
+   * unanswered): it may have applied. Not retried by the gateway; the caller checks first.
+   */
+  | "storage_outcome_unknown"
   /** The gateway is at `server.max_concurrent_requests`; sent at once, never queued. */
   | "over_capacity"
   | "internal_error"

@@ -47,6 +47,7 @@ const TYPE: Record<ErrorCode, string> = {
   over_capacity: "service_unavailable",
   audit_unavailable: "service_unavailable",
   storage_unavailable: "service_unavailable",
+  storage_outcome_unknown: "server_error",
   internal_error: "server_error",
   client_closed: "invalid_request_error",
 };

@@ -64,8 +64,13 @@ export interface SpendStore {
    * Adds each delta to its principal's total, in one transaction that takes the store's next
    * change number: transactions take them in the order they commit, every node's and process's
    * alike, so `changedSince` never misses one.
+   *
+   * `flushId` names the batch: the ledger sends a batch that failed again, whole, under the same
+   * id. A store whose failed write may yet land (PostgreSQL: `storage_outcome_unknown`) records
+   * the id with the deltas and adds nothing for an id it already holds; one whose failed write
+   * never lands (SQLite, memory) may ignore it.
    */
-  add(deltas: ReadonlyMap<string, number>): Promise<void>;
+  add(deltas: ReadonlyMap<string, number>, flushId?: string): Promise<void>;
   total(id: string): Promise<number>;
   /**
    * The totals changed after `cursor` (every total for 0), and the cursor to ask from next: a

@@ -13,7 +13,7 @@ export async function createPostgresAdminActionStore(
   await migratePostgres(sql, "admin_actions", adminActionMigrations);
   return {
     async append(a) {
-      await calls.statement(
+      await calls.write(
         (
           db,
         ) => db`INSERT INTO admin_actions (at, actor, actor_key_id, via, action, target, detail, client_ip, request_id)
@@ -22,7 +22,7 @@ export async function createPostgresAdminActionStore(
     },
     async list({ before, limit, keys }) {
       const below = before ?? Number.MAX_SAFE_INTEGER;
-      const rows: AdminActionRow[] = await calls.statement((db) =>
+      const rows: AdminActionRow[] = await calls.read((db) =>
         keys === undefined
           ? db`SELECT * FROM admin_actions WHERE id < ${below} ORDER BY id DESC LIMIT ${limit}`
           : db`SELECT * FROM admin_actions WHERE id < ${below}

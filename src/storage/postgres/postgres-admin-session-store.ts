@@ -13,7 +13,7 @@ export async function createPostgresAdminSessionStore(
   await migratePostgres(sql, "admin_sessions", adminSessionMigrations);
   return {
     async save(s) {
-      await calls.statement(
+      await calls.write(
         (
           db,
         ) => db`INSERT INTO admin_sessions (id_hash, csrf, principal, method, key_id, created_at, expires_at)
@@ -21,17 +21,17 @@ export async function createPostgresAdminSessionStore(
       );
     },
     async get(idHash, now) {
-      const rows: AdminSessionRow[] = await calls.statement(
+      const rows: AdminSessionRow[] = await calls.read(
         (db) => db`SELECT * FROM admin_sessions WHERE id_hash = ${idHash} AND expires_at > ${now}`,
       );
       const row = rows[0];
       return row ? toStoredSession(row) : null;
     },
     async delete(idHash) {
-      await calls.statement((db) => db`DELETE FROM admin_sessions WHERE id_hash = ${idHash}`);
+      await calls.write((db) => db`DELETE FROM admin_sessions WHERE id_hash = ${idHash}`);
     },
     async prune(now) {
-      const rows: { id_hash: string }[] = await calls.statement(
+      const rows: { id_hash: string }[] = await calls.write(
         (db) => db`DELETE FROM admin_sessions WHERE expires_at <= ${now} RETURNING id_hash`,
       );
       return rows.length;

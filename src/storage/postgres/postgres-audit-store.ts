@@ -71,7 +71,7 @@ export async function createPostgresAuditStore(
     threadLines: claims,
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
-      const rows: PostgresAuditRow[] = await calls.statement((db) => db.unsafe(text, params));
+      const rows: PostgresAuditRow[] = await calls.read((db) => db.unsafe(text, params));
       return rows.map((row) => ({
         record: postgresRowToRecord(row),
         position: { startedAt: asNumber(row.started_at), id: asNumber(row.id) },
@@ -80,7 +80,7 @@ export async function createPostgresAuditStore(
     // The tenant index's (tenant, started_at) range of each tenant; a query on the pool, so the
     // event loop serves on while PostgreSQL sums.
     async tenantUsage(tenants, from, to) {
-      const rows: TenantUsageRow[] = await calls.statement(
+      const rows: TenantUsageRow[] = await calls.read(
         (db) => db`SELECT tenant, count(*) AS requests,
           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd
         FROM audit_log
@@ -101,7 +101,7 @@ export async function createPostgresAuditStore(
       );
     },
     async prune(before, limit) {
-      const [row] = await calls.statement(
+      const [row] = await calls.write(
         (db) => db`WITH gone AS (
           DELETE FROM audit_log WHERE id IN
             (SELECT id FROM audit_log WHERE started_at < ${before} ORDER BY started_at, id LIMIT ${limit})
@@ -114,7 +114,7 @@ export async function createPostgresAuditStore(
     async alreadyStored(rows) {
       const span = auditRowSpan(rows);
       if (!span) return [];
-      const stored: { request_id: string; started_at: string | number }[] = await calls.statement(
+      const stored: { request_id: string; started_at: string | number }[] = await calls.read(
         (db) => db`
         SELECT request_id, started_at FROM audit_log
         WHERE started_at BETWEEN ${span.from} AND ${span.to}

@@ -127,36 +127,80 @@ test("a spend flush cut at the bound adds nothing, so its retry counts each delt
   await storage.close();
 }, 30_000);
 
-test("a key change in a transaction is rolled back at the bound; reads of other tables still answer", async () => {
+test("a spend flush sent again under its id adds nothing the second time; another id adds again", async () => {
   const url = await server.createDatabase();
-  const storage: Storage = await open(url, 3);
+  const storage = await open(url);
+  await storage.spend.add(new Map([["k1", 1]]), "flush-1");
+  // The ledger's retry of a flush whose answer never came: it had landed.
+  await storage.spend.add(new Map([["k1", 1]]), "flush-1");
+  expect(await storage.spend.total("k1")).toBe(1);
+  await storage.spend.add(new Map([["k1", 2]]), "flush-2");
+  await storage.spend.add(new Map([["k1", 4]]));
+  expect(await storage.spend.total("k1")).toBe(7);
+  const changed = await storage.spend.changedSince(0);
+  expect(changed.totals).toEqual(new Map([["k1", 7]]));
+  await storage.close();
+}, 30_000);
+
+const keyRecord = (id: string) => ({
+  id,
+  hash: `h-${id}`,
+  prefix: "mgw_abcd",
+  last4: "wxyz",
+  name: "k",
+  tenant: "default",
+  role: "user" as const,
+  models: ["*"],
+  rpm: null,
+  tpm: null,
+  budgetUsd: null,
+  expiresAt: null,
+  revokedAt: null,
+  createdAt: Date.now(),
+  lastUsedAt: null,
+});
+
+test("a key change in a transaction is rolled back at the bound; its connection is back in the pool at once", async () => {
+  const url = await server.createDatabase();
+  // One connection: had the cut call kept it (or lost it), the next read would wait, or fail.
+  const storage: Storage = await open(url, 1);
+  const admin = new SQL({ url, max: 1 });
+  const pool = async () =>
+    (
+      await admin`SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'mindgw' AND pid <> pg_backend_pid()`
+    ).map((row: { pid: number }) => row.pid);
+  const before = await pool();
   const lock = await holdLock(url, "api_keys");
   try {
-    const record = {
-      id: "key_1",
-      hash: "h1",
-      prefix: "mgw_abcd",
-      last4: "wxyz",
-      name: "k",
-      tenant: "default",
-      role: "user" as const,
-      models: ["*"],
-      rpm: null,
-      tpm: null,
-      budgetUsd: null,
-      expiresAt: null,
-      revokedAt: null,
-      createdAt: Date.now(),
-      lastUsedAt: null,
-    };
-    const { error, underLock } = await refusal(storage.keys.create(record), lock);
+    const { error, underLock } = await refusal(storage.keys.create(keyRecord("key_1")), lock);
     expect(underLock).toBe(true);
     expect((error as GatewayError).code).toBe("storage_unavailable");
-    // The connection the cut call held is back in the pool: another table is read at once.
     expect(await storage.spend.total("nobody")).toBe(0);
+    expect(lock.released()).toBe(false);
   } finally {
     await lock.release();
   }
   expect(await storage.keys.count()).toBe(0);
+  // The pool's one connection is the one it had: given back, not closed and replaced.
+  expect(before).toHaveLength(1);
+  expect(await pool()).toEqual(before);
+  await admin.close();
+  await storage.close();
+}, 30_000);
+
+test("a key change whose COMMIT is under way at the bound waits for its answer: created, not a 503", async () => {
+  const url = await server.createDatabase();
+  const storage = await open(url);
+  // COMMIT runs the deferred trigger: it takes 1.5 s, past the 1 s bound, and cannot be cut.
+  const admin = new SQL({ url, max: 1 });
+  await admin.unsafe(`
+    CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;
+    CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON api_keys
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();`);
+  await storage.keys.create(keyRecord("key_1"));
+  expect((await storage.keys.getById("key_1"))?.id).toBe("key_1");
+  await admin.close();
   await storage.close();
 }, 30_000);

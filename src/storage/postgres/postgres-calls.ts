@@ -1,25 +1,29 @@
 import type { ReservedSQL, SQL, TransactionSQL } from "bun";
-import { isPostgresUnavailable, storageUnavailable } from "./postgres-failure.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { CallDeadline, NoAnswer } from "./postgres-call-deadline.ts";
+import { isPostgresUnavailable, storageOutcomeUnknown, storageUnavailable } from "./postgres-failure.ts";
 
 /**
- * Past the bound, how long a cancelled statement may take to say whether it ran: the cancel is
- * one round trip on a connection of its own, so a live server answers well within this.
- */
-const CANCEL_GRACE_MS = 500;
-
-/**
- * How every store call reaches PostgreSQL: on a connection of its own from the pool, within one
- * bound counted from the call, the wait for that connection included. A call still waiting for a
- * connection at the bound stops waiting (nothing was sent); one whose statement still runs has it
- * cancelled by the server (nothing of it applies, a transaction is rolled back), or learns within
- * `CANCEL_GRACE_MS` that it ran after all. Either way the caller is told what happened: the
- * result, or `storageUnavailable` (503) for a call that did not happen. Only a cancel the server
- * never answers (it stopped answering altogether) leaves a write that may yet apply; then the
- * connection is closed rather than given back.
+ * How every store call reaches PostgreSQL, within one bound counted from the call, the wait for a
+ * connection included. Past it the caller is told what happened: the result; `storageUnavailable`
+ * (503) for a call that did not happen (never sent, or cancelled by the server, a transaction
+ * rolled back); or `storageOutcomeUnknown` (504) for a write that was sent and never answered,
+ * which may have applied. A transaction whose COMMIT is under way at the bound is not cut (a
+ * cancel cannot stop a COMMIT): it waits for COMMIT's answer, which only the connection's death
+ * can keep from coming.
  */
 export interface PostgresCalls {
-  /** One statement (`db` is the call's connection: build the query and its helpers with it). */
-  statement<T>(make: (db: SQL) => SQL.Query<T>): Promise<T>;
+  /**
+   * One read, on the pool (pipelined with the others). At the bound it is cancelled, or never
+   * sent if still waiting for a connection. A cancel that lands late can only fail the statement
+   * the connection runs next, which then says so; it never makes one apply.
+   */
+  read<T>(make: (db: SQL) => SQL.Query<T>): Promise<T>;
+  /**
+   * One write, on a connection of its own (`db`: build the query and its helpers with it), so
+   * that its cancel at the bound tells whether it ran.
+   */
+  write<T>(make: (db: SQL) => SQL.Query<T>): Promise<T>;
   /** Several statements in one transaction, committed when `work` resolves. */
   transaction<T>(work: (tx: TransactionSQL) => Promise<T>): Promise<T>;
 }
@@ -52,87 +56,104 @@ function field(error: unknown, name: string): unknown {
     : undefined;
 }
 
-/** Thrown by `untilDeadline` when a cancelled call did not say how it ended within the grace. */
-class NoAnswer extends Error {}
-
 export function postgresCalls(sql: SQL, boundMs: number | undefined): PostgresCalls {
   const timedOut = (cause?: unknown) =>
     storageUnavailable(
       new Error(`no answer from PostgreSQL within ${boundMs} ms (the storage call bound)`, { cause }),
     );
+  // Said so in the log line: the pool, not the database, is what stayed busy.
+  const poolBusy = () => timedOut(new Error("every storage.pool connection stayed in use"));
+  const unconfirmed = (cause: unknown) =>
+    storageOutcomeUnknown(new Error("PostgreSQL never answered a write it was sent", { cause }));
 
-  const call = async <T>(run: (db: ReservedSQL, deadline: AbortSignal | undefined) => Promise<T>) => {
-    const deadline = boundMs === undefined ? undefined : AbortSignal.timeout(boundMs);
-    let db: ReservedSQL;
+  /** The caller's error for a call's failure: which of them depends on whether the bound cut it. */
+  const failure = (error: unknown, deadline: CallDeadline) => {
+    if (error instanceof GatewayError) return error;
+    if (error instanceof NoAnswer) return error.mayHaveApplied ? unconfirmed(error) : timedOut(error);
+    if (deadline.passed && isCancelled(error)) return deadline.waitedForPool ? poolBusy() : timedOut(error);
+    return isPostgresUnavailable(error) ? storageUnavailable(error) : error;
+  };
+
+  /** `run` on a connection of its own; closed rather than given back if the call left it unanswered. */
+  const reserved = async <T>(run: (db: ReservedSQL, deadline: CallDeadline) => Promise<T>) => {
+    const deadline = new CallDeadline(boundMs);
     try {
-      db = await sql.reserve(deadline ? { signal: deadline } : {});
-    } catch (error) {
-      // Said so in the log line: the pool, not the database, is what stayed busy.
-      if (deadline?.aborted) throw timedOut(new Error("every storage.pool connection stayed in use"));
-      throw isPostgresUnavailable(error) ? storageUnavailable(error) : error;
-    }
-    let answered = true;
-    try {
-      return await run(db, deadline);
-    } catch (error) {
-      if (error instanceof NoAnswer) {
-        answered = false;
-        throw timedOut();
+      let db: ReservedSQL;
+      try {
+        db = await deadline.reserve(sql);
+      } catch (error) {
+        throw deadline.waitedForPool ? poolBusy() : failure(error, deadline);
       }
-      if (deadline?.aborted && isCancelled(error)) {
-        // Bun could not tell whether the server had begun it: the connection may still run it.
-        answered = !mayStillRun(error);
-        throw timedOut(error);
+      let answered = true;
+      try {
+        return await run(db, deadline);
+      } catch (error) {
+        answered = !(error instanceof NoAnswer);
+        throw failure(error, deadline);
+      } finally {
+        if (answered) db.release();
+        else void db.close().catch(() => {});
       }
-      throw isPostgresUnavailable(error) ? storageUnavailable(error) : error;
     } finally {
-      // A connection whose statement may still run is no one else's to use.
-      if (answered) db.release();
-      else void db.close().catch(() => {});
+      deadline.clear();
     }
   };
 
   return {
-    statement: (make) =>
-      call((db, deadline) => {
+    async read(make) {
+      const deadline = new CallDeadline(boundMs);
+      const query = make(sql);
+      try {
+        // Past the grace the caller is told; the read itself may settle whenever, harmlessly.
+        const stop = (): undefined => {
+          deadline.waitedForPool = !query.active;
+          query.cancel();
+        };
+        return await deadline.settle(query, stop, false);
+      } catch (error) {
+        throw failure(error, deadline);
+      } finally {
+        deadline.clear();
+      }
+    },
+    write: (make) =>
+      reserved(async (db, deadline) => {
         const query = make(db);
-        return untilDeadline(query.then(), deadline, () => query.cancel());
+        try {
+          return await deadline.settle(query, () => void query.cancel(), true);
+        } catch (error) {
+          // Alone on its connection a write is never behind another; should Bun still say the
+          // server may run it, it is unconfirmed.
+          if (deadline.passed && mayStillRun(error)) throw new NoAnswer(true, error);
+          throw error;
+        }
       }),
     transaction: <T>(work: (tx: TransactionSQL) => Promise<T>) =>
-      call((db, deadline) => {
+      reserved((db, deadline) => {
         let open: TransactionSQL | undefined;
-        const done = db.begin((tx) => {
+        let committing = false;
+        const done = db.begin(async (tx) => {
           open = tx;
-          return work(tx);
+          const result = await work(tx);
+          // Cut while `work` ran: throwing keeps Bun from sending COMMIT.
+          if (deadline.passed) throw new Error("cut at the storage call bound");
+          committing = true;
+          return result;
         }) as Promise<T>;
-        // Closing the transaction cancels its running statement and rolls it back; before it
-        // began, closing the connection ends it with nothing sent but BEGIN.
-        return untilDeadline(done, deadline, () => void (open ?? db).close().catch(() => {}));
+        const stop = () => {
+          // COMMIT is sent: the server finishes it whatever is closed, so only its answer tells.
+          if (committing) return "wait for the answer" as const;
+          // Closing the transaction cancels its running statement and rolls it back; before it
+          // began, closing the connection ends it with nothing sent but BEGIN.
+          void (open ?? db).close().catch(() => {});
+        };
+        return deadline.settle(done, stop, false).catch((error: unknown) => {
+          // COMMIT's answer never came (no SQLSTATE: Bun's own error, the connection lost).
+          if (committing && field(error, "errno") === undefined) throw unconfirmed(error);
+          // Cut before COMMIT: rolled back, whatever Bun says of the closed transaction.
+          if (deadline.passed && !committing && !(error instanceof NoAnswer)) throw timedOut(error);
+          throw error;
+        });
       }),
   };
-}
-
-/**
- * `work`'s outcome; at `deadline`, `stop` is called and `work` has `CANCEL_GRACE_MS` more to
- * settle (its result if it ran after all, the server's cancel error if not), else `NoAnswer`.
- */
-function untilDeadline<T>(
-  work: Promise<T>,
-  deadline: AbortSignal | undefined,
-  stop: () => unknown,
-): Promise<T> {
-  if (deadline === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    let grace: Timer | undefined;
-    const expired = () => {
-      stop();
-      grace = setTimeout(() => reject(new NoAnswer()), CANCEL_GRACE_MS);
-    };
-    if (deadline.aborted) expired();
-    else deadline.addEventListener("abort", expired, { once: true });
-    work.then(resolve, reject).finally(() => {
-      deadline.removeEventListener("abort", expired);
-      clearTimeout(grace);
-    });
-  });
 }

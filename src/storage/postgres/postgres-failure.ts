@@ -16,6 +16,20 @@ export const storageUnavailable = (cause?: unknown) =>
     ...(cause === undefined ? {} : { cause, detail: errorText(withoutPassword(causeText(cause)), true) }),
   });
 
+/**
+ * A write PostgreSQL was sent and never answered, so it may have applied: not the 503 that says a
+ * call did not happen. A 504 the gateway never retries; its log line says so, and why.
+ */
+export const storageOutcomeUnknown = (cause: unknown) =>
+  new GatewayError({
+    status: 504,
+    code: "storage_outcome_unknown",
+    message:
+      "the database did not confirm the change, which may have been applied; check before trying again",
+    cause,
+    detail: errorText(withoutPassword(causeText(cause)), true),
+  });
+
 /** A connection URL's password, should an error quote the URL, is no log's business. */
 const withoutPassword = (text: string) => text.replace(/(\/\/[^/\s:@]+):[^@\s]*@/g, "$1:[redacted]@");
 

@@ -42,16 +42,16 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
         return true;
       }),
     getByHash: async (hash) =>
-      first(await calls.statement((db) => db`SELECT * FROM api_keys WHERE hash = ${hash}`)),
-    getById: async (id) => first(await calls.statement((db) => byId(db, id))),
+      first(await calls.read((db) => db`SELECT * FROM api_keys WHERE hash = ${hash}`)),
+    getById: async (id) => first(await calls.read((db) => byId(db, id))),
     async findByName(name) {
-      const rows: KeyRow[] = await calls.statement(
+      const rows: KeyRow[] = await calls.read(
         (db) => db`SELECT * FROM api_keys WHERE name = ${name} ORDER BY created_at DESC, seq DESC`,
       );
       return rows.map(keyRecordOf);
     },
     async list(filter = {}) {
-      const rows: KeyRow[] = await calls.statement(
+      const rows: KeyRow[] = await calls.read(
         (db) => db`SELECT * FROM api_keys ORDER BY created_at DESC, seq DESC`,
       );
       return rows
@@ -60,7 +60,7 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
         .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
     },
     async count() {
-      const [row] = await calls.statement((db) => db`SELECT count(*) AS n FROM api_keys`);
+      const [row] = await calls.read((db) => db`SELECT count(*) AS n FROM api_keys`);
       return asNumber((row as { n: string }).n);
     },
     revoke: (id, at) =>
@@ -83,7 +83,7 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
       const ids = [...lastUsed.keys()];
       const times = ids.map((id) => lastUsed.get(id) ?? 0);
       // One statement for the whole batch; the latest use wins across nodes.
-      await calls.statement(
+      await calls.write(
         (db) => db`UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at)
           FROM (SELECT unnest(${db.array(ids, "TEXT")}::text[]) AS id,
                        unnest(${db.array(times, "INT8")}::bigint[]) AS at) AS u
@@ -91,11 +91,11 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
       );
     },
     async cursor() {
-      const [row] = await calls.statement((db) => db`SELECT COALESCE(MAX(seq), 0) AS s FROM api_keys`);
+      const [row] = await calls.read((db) => db`SELECT COALESCE(MAX(seq), 0) AS s FROM api_keys`);
       return asNumber((row as { s: string }).s);
     },
     async changedSince(cursor) {
-      const rows: KeyRow[] = await calls.statement(
+      const rows: KeyRow[] = await calls.read(
         (db) => db`SELECT * FROM api_keys WHERE seq > ${cursor} ORDER BY seq LIMIT ${PAGE}`,
       );
       const last = rows.at(-1);

@@ -79,6 +79,18 @@ export const spendMigrations: readonly PostgresMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION key_spend_number();
     `,
   },
+  {
+    // The flushes already added, by id: a flush sent again after the database never confirmed
+    // it (it may have landed) adds nothing the second time.
+    version: 4,
+    sql: `
+      CREATE TABLE key_spend_flushes (
+        id TEXT PRIMARY KEY,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX key_spend_flushes_at ON key_spend_flushes (at);
+    `,
+  },
 ];
 
 /** The admin-action audit (`Storage.adminActions`): who changed what through /admin. */

@@ -24,7 +24,7 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
         holder: record.holder ?? null,
         previous_id: record.previousId ?? null,
       };
-      await calls.statement(
+      await calls.write(
         (db) => db`INSERT INTO stored_responses ${db(row)}
           ON CONFLICT (tenant, id) DO UPDATE
           SET response = excluded.response, items = excluded.items, created_at = excluded.created_at,
@@ -32,7 +32,7 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
       );
     },
     async get(tenant, id) {
-      const rows: ResponseRow[] = await calls.statement(
+      const rows: ResponseRow[] = await calls.read(
         (db) => db`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,
       );
       const row = rows[0];
@@ -40,7 +40,7 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
     },
     async chain(tenant, id) {
       // The response and those it continues, by primary key each; UNION ends ids that loop.
-      const rows: ResponseRow[] = await calls.statement(
+      const rows: ResponseRow[] = await calls.read(
         (db) => db`WITH RECURSIVE up(id) AS (
             SELECT ${id}::text
             UNION
@@ -53,20 +53,20 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
     },
     async responseOfItem(tenant, itemId) {
       // The index the triggers keep (postgres-migrations.ts, responses version 4).
-      const rows: { response_id: string }[] = await calls.statement(
+      const rows: { response_id: string }[] = await calls.read(
         (db) =>
           db`SELECT response_id FROM stored_response_items WHERE tenant = ${tenant} AND item_id = ${itemId}`,
       );
       return rows[0]?.response_id ?? null;
     },
     async delete(tenant, id) {
-      const result = await calls.statement(
+      const result = await calls.write(
         (db) => db`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,
       );
       return result.count > 0;
     },
     async prune(before, limit) {
-      const result = await calls.statement(
+      const result = await calls.write(
         (db) => db`DELETE FROM stored_responses WHERE ctid IN
           (SELECT ctid FROM stored_responses WHERE created_at < ${before} ORDER BY created_at LIMIT ${limit})`,
       );

@@ -68,7 +68,7 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
           record: JSON.stringify(record),
         };
       });
-      await calls.statement((db) => db`INSERT INTO shadow_pairs ${db(rows)}`);
+      await calls.write((db) => db`INSERT INTO shadow_pairs ${db(rows)}`);
     },
     async list(filter, beforeId, limit) {
       const params: (string | number)[] = [];
@@ -79,12 +79,12 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
       }
       params.push(limit);
       text += ` ORDER BY seq DESC LIMIT $${params.length}`;
-      const rows: { record: string }[] = await calls.statement((db) => db.unsafe(text, params));
+      const rows: { record: string }[] = await calls.read((db) => db.unsafe(text, params));
       return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
     },
     async aggregate(filter) {
       const params: (string | number)[] = [];
-      const rows: AggregateRow[] = await calls.statement((db) =>
+      const rows: AggregateRow[] = await calls.read((db) =>
         db.unsafe(
           `SELECT model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok, avg(exact) AS exact_rate,
                   avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
@@ -112,7 +112,7 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
       );
     },
     async prune(before, limit) {
-      const result = await calls.statement(
+      const result = await calls.write(
         (db) => db`DELETE FROM shadow_pairs WHERE seq IN
           (SELECT seq FROM shadow_pairs WHERE at < ${before} ORDER BY at LIMIT ${limit})`,
       );

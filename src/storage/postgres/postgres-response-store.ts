@@ -13,7 +13,10 @@ import { responseMigrations } from "./postgres-migrations.ts";
  */
 export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls): Promise<ResponseStore> {
   await migratePostgres(sql, "responses", responseMigrations);
+  const closed: { applied_at: string | number }[] =
+    await sql`SELECT applied_at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
   return {
+    ...(closed[0] ? { labelScopesClosedAt: Number(closed[0].applied_at) } : {}),
     async save(record) {
       const row = {
         tenant: record.tenant,

@@ -112,6 +112,19 @@ describe("SqliteResponseStore on disk", () => {
     await storage.close();
   });
 
+  test("the time free tenant labels stopped being written is when migration 4 ran, the same on every open", async () => {
+    const path = tmp.file("labels-closed.db");
+    const before = Date.now();
+    const first = openSqliteStorage(path);
+    const closedAt = first.responses.labelScopesClosedAt ?? 0;
+    expect(closedAt).toBeGreaterThanOrEqual(before);
+    expect(closedAt).toBeLessThanOrEqual(Date.now());
+    await first.close();
+    const second = openSqliteStorage(path);
+    expect(second.responses.labelScopesClosedAt).toBe(closedAt);
+    await second.close();
+  });
+
   test("a row stored whole before responses named the one they continue reads as its whole chain, and is continued", async () => {
     const path = tmp.file("before-chains.db");
     const old = openDatabase(path);

@@ -11,6 +11,11 @@ import { responseMigrations } from "./response-migrations.ts";
  */
 export function createSqliteResponseStore(db: Database): ResponseStore {
   migrate(db, "responses", responseMigrations);
+  const closed = db
+    .query<{ applied_at: number }, []>(
+      "SELECT applied_at FROM schema_migrations WHERE component = 'responses' AND version = 4",
+    )
+    .get();
   const upsert = db.query(
     `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at, holder, previous_id)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -42,6 +47,7 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     "DELETE FROM stored_responses WHERE tenant = ? AND id = ?",
   );
   return {
+    ...(closed ? { labelScopesClosedAt: closed.applied_at } : {}),
     async delete(tenant, id) {
       return remove.run(tenant, id).changes > 0;
     },

@@ -3,6 +3,7 @@ import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
+import { backfillResponseItems } from "./response-item-backfill.ts";
 import { responseMigrations } from "./response-migrations.ts";
 
 /**
@@ -11,6 +12,7 @@ import { responseMigrations } from "./response-migrations.ts";
  */
 export function createSqliteResponseStore(db: Database): ResponseStore {
   migrate(db, "responses", responseMigrations);
+  backfillResponseItems(db);
   const closed = db
     .query<{ applied_at: number }, []>(
       "SELECT applied_at FROM schema_migrations WHERE component = 'responses' AND version = 4",

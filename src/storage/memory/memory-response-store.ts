@@ -3,7 +3,8 @@ import type { ResponseStore, StoredResponse } from "../storage.ts";
 
 /**
  * ResponseStore held in process memory: for tests and embedders without persistence. An item is
- * found by a walk over every response, as fits a store this size.
+ * found by a walk over every response, as fits a store this size. `labelScopesClosedAt`: for a test
+ * standing in for a store that held rows under free tenant labels before (none here does).
  */
 export function createMemoryResponseStore(
   options: Pick<ResponseStore, "labelScopesClosedAt"> = {},

@@ -83,6 +83,10 @@ test("rows stored before the item index are indexed after its migration, outside
     expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
     const [count] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
     expect(count).toEqual({ n: 1_201 });
+    // Free tenant labels stopped being written when migration 4 ran: every node says the same.
+    const [applied] =
+      await sql`SELECT applied_at::float8 AS at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
+    expect(nodes.map((open) => open.responses.labelScopesClosedAt)).toEqual([applied.at, applied.at]);
     for (const open of nodes) await open.close();
   } finally {
     await sql.close();

@@ -1,5 +1,4 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
 import { nameUncarriedFields } from "../uncarried-fields.ts";

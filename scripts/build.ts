@@ -39,7 +39,7 @@ if (existsSync("dist"))
   for (const name of readdirSync("dist")) if (name.endsWith(".js.map")) rmSync(`dist/${name}`);
 
 const result = await Bun.build({
-  // The audit threads (SQLite's, PostgreSQL's), the trace export thread, the shadow thread and the
+  // The audit threads (SQLite's, PostgreSQL's), SQLite's usage thread, the trace export thread, the shadow thread and the
   // lean client's thread are Worker entries of their own; their owners (threaded-audit-store.ts,
   // postgres-audit-store.ts, thread-span-processor.ts, shadow-thread-client.ts,
   // lean-thread-client.ts) find them in the
@@ -47,6 +47,7 @@ const result = await Bun.build({
   entrypoints: [
     "./src/main.ts",
     "./src/storage/sqlite/audit-thread.ts",
+    "./src/storage/sqlite/usage-thread.ts",
     "./src/storage/postgres/postgres-audit-thread.ts",
     "./src/telemetry/tracing/export-thread.ts",
     "./src/shadow/shadow-thread.ts",

@@ -12,6 +12,11 @@ export { roleSchema } from "../storage/key-record.ts";
 export interface Principal {
   /** The API key's id; null for a JWT caller. */
   keyId: string | null;
+  /**
+   * When the API key was created (epoch ms); absent for a JWT caller. What a key may still read
+   * of the rows its free tenant label shared before (http/response-scope.ts) depends on it.
+   */
+  keyCreatedAt?: number;
   name: string;
   tenant: string;
   role: Role;
@@ -80,6 +85,7 @@ export function principalFromKey(record: KeyRecord): Principal {
   return Object.freeze({
     ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
     keyId: record.id,
+    keyCreatedAt: record.createdAt,
     name: record.name,
     tenant: record.tenant,
     role: record.role,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
-import { type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
+import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { openReadOnlyAudit } from "./audit/read-only-audit.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
@@ -39,7 +39,7 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
   try {
     return await tenantReports(
       config.tenants,
-      audit.store,
+      storeUsage(audit.store),
       async (tenant) => (await storage.keys.list({ tenant })).length,
       null,
       Date.now(),

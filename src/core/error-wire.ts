@@ -25,7 +25,11 @@ export function errorBody(error: GatewayError, dialect: Dialect): Record<string,
  * to the gateway's words.
  */
 export function toldMessage(error: GatewayError, dialect: Dialect): string {
-  const body = errorBody(error, dialect);
+  return toldIn(errorBody(error, dialect), error, dialect);
+}
+
+/** `toldMessage` read from the body the caller is answered with, where it is built already. */
+export function toldIn(body: Record<string, unknown>, error: GatewayError, dialect: Dialect): string {
   const told = dialect === "anthropic" ? readAnthropicError(body) : readOpenAIError(body);
   return told?.message || error.message;
 }

@@ -23,11 +23,15 @@ const relayed = (error: GatewayError, dialect: Dialect) =>
   error.upstream.dialect === dialect &&
   error.upstream.status >= 400;
 
-/** A GatewayError as the HTTP reply the caller's dialect expects (body from core/error-wire.ts). */
+/**
+ * A GatewayError as the HTTP reply the caller's dialect expects (body from core/error-wire.ts;
+ * `body`: that body, when the caller built it already for the record's message: `toldIn`).
+ */
 export function errorResponse(
   error: GatewayError,
   dialect: Dialect,
   headers: Record<string, string>,
+  body: Record<string, unknown> = errorBody(error, dialect),
 ): Response {
   const status = wireStatus(error, dialect);
   const upstream = error.upstream;
@@ -37,5 +41,5 @@ export function errorResponse(
       headers: { ...headers, "content-type": "application/json", ...error.headers },
     });
   }
-  return Response.json(errorBody(error, dialect), { status, headers: { ...headers, ...error.headers } });
+  return Response.json(body, { status, headers: { ...headers, ...error.headers } });
 }

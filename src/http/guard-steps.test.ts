@@ -85,8 +85,15 @@ describe("the guard's steps in the model pipeline", () => {
   test("a plain error before the caller is known is the uniform 401, recorded without a caller", async () => {
     const response = await chat("stranger");
     expect(response.status).toBe(401);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-    expect(await rowOf(response)).toMatchObject({ status: 401, keyName: null, errorClass: "unauthorized" });
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("unauthorized");
+    // The row's error is the message of the body answered, which is built once for both.
+    expect(await rowOf(response)).toMatchObject({
+      status: 401,
+      keyName: null,
+      errorClass: "unauthorized",
+      errorMessage: error.message,
+    });
   });
 
   test("a plain error once the caller is known is a 500, recorded with the caller", async () => {

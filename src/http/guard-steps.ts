@@ -2,6 +2,7 @@ import { unauthorized } from "../auth/authenticate.ts";
 import { principalNowOr } from "../auth/known-principal.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
+import { errorBody, toldIn } from "../core/error-wire.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { errorResponse, wireStatus } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -62,8 +63,9 @@ export class GuardSteps {
     const known = call.beforehand;
     call.ledger.principal = known?.principal ?? this.deps.knownCaller?.(call.request.headers);
     if (known) call.ledger.model = known.model;
-    call.ledger.finish(error.status, error);
-    return errorResponse(error, call.dialect, call.headers);
+    const body = errorBody(error, call.dialect);
+    call.ledger.finish(error.status, error, toldIn(body, error, call.dialect));
+    return errorResponse(error, call.dialect, call.headers, body);
   }
 
   /**
@@ -101,14 +103,16 @@ export class GuardSteps {
         : toGatewayError(error);
     if (failure.status === 500)
       this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
+    // The body is built once, for the answer and the record's message (a flood of 401s included).
+    const body = errorBody(failure, dialect);
     // A client that left is recorded as such (499), though no status can reach it.
     if (failure.status === 499) ledger.finish(499, failure);
     else if (call.request.signal.aborted)
       ledger.finish(499, goneBefore(wireStatus(failure, dialect), failure));
-    else ledger.finish(wireStatus(failure, dialect), failure);
+    else ledger.finish(wireStatus(failure, dialect), failure, toldIn(body, failure, dialect));
     if (call.deferred) call.leave();
     try {
-      return errorResponse(failure, dialect, call.headers);
+      return errorResponse(failure, dialect, call.headers, body);
     } catch (headerError) {
       // A header the answer was given (an embedder's policy's, say) is no header value: the
       // answer that failed for it would fail again; this one carries the request's id alone.
@@ -116,7 +120,7 @@ export class GuardSteps {
         request_id: ledger.requestId,
         error: describeError(headerError),
       });
-      return errorResponse(failure, dialect, idHeaders(ledger.requestId, dialect));
+      return errorResponse(failure, dialect, idHeaders(ledger.requestId, dialect), body);
     }
   }
 

@@ -51,6 +51,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   private endedMs = 0;
   private status = 0;
   private error: GatewayError | undefined;
+  /** What the client was told of `error`, when its answer's body was built already (`finish`). */
+  private told: string | undefined;
 
   // The client's address and headers as fields of their own, not an object of them per request.
   constructor(
@@ -113,14 +115,16 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   /**
    * Ends the request's record; later calls are ignored, so every path may call it. The record's
    * latency is taken now (at its whole answer, when `wholeAnswer` timed that); the record is
-   * built and reported with the turn's other ends.
+   * built and reported with the turn's other ends. `told`: what the client read of `error`, when
+   * the answer's body is built already (core/error-wire.ts `toldIn`), so it is not built again.
    */
-  finish(status: number, error?: GatewayError): void {
+  finish(status: number, error?: GatewayError, told?: string): void {
     if (this.closed) return;
     this.closed = true;
     if (this.endedMs === 0) this.endedMs = performance.now();
     this.status = status;
     this.error = error;
+    this.told = told;
     if (this.ends) this.ends.add(this);
     else this.report();
   }
@@ -153,7 +157,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     };
     // Optional fields are set only when present (not spread from a literal: one object per request).
     // What the client was told (a relayed upstream body's own message), not the gateway's account.
-    if (error) record.errorMessage = errorText(toldMessage(error, this.dialect));
+    if (error) record.errorMessage = errorText(this.told ?? toldMessage(error, this.dialect));
     if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
     if (this.attempted()) record.attempts = this.list();
     if (this.requestBody !== undefined) record.requestBody = this.requestBody;

@@ -15,18 +15,26 @@ const OWN_SCOPE_PREFIX = `${DEFAULT_TENANT}/`;
  * reads its own during the grace window).
  */
 export function responseScope(principal: Principal): string {
-  return sharesTenant(principal) ? principal.tenant : `${OWN_SCOPE_PREFIX}${limitSubject(principal)}`;
+  return sharesTenant(principal) ? principal.tenant : ownScope(principal);
 }
 
+/** The scope the caller stores in when it is in no configured tenant: its alone, whatever its label. */
+const ownScope = (principal: Principal): string => `${OWN_SCOPE_PREFIX}${limitSubject(principal)}`;
+
 /**
- * The scope a caller outside every configured tenant stored its responses under before it was
- * per caller: its free tenant label (every key with that label shared it), or a tenant a reload
- * removed since. Read (and deleted from) after the caller's own scope, so no one loses what it
- * stored; nothing new is stored there. Undefined when there is none.
+ * The scope a key outside every configured tenant stored its responses under before they were per
+ * caller: its free tenant label, which every key with that label shared (or a tenant a reload
+ * removed since). Only a key created before `labelsClosedAt` (when the store stopped writing
+ * there: `ResponseStore.labelScopesClosedAt`) reads it: one created after never stored there, and
+ * must not read what the label's other keys did. A JWT caller proves no creation time, so it never
+ * does; neither does any caller when the store knows no such time. Undefined when there is none.
  */
-export function formerScope(principal: Principal): string | undefined {
+export function formerScope(principal: Principal, labelsClosedAt: number | undefined): string | undefined {
   const tenant = principal.tenant;
   if (sharesTenant(principal) || tenant === DEFAULT_TENANT || tenant.startsWith(OWN_SCOPE_PREFIX))
+    return undefined;
+  const createdAt = principal.keyCreatedAt;
+  if (labelsClosedAt === undefined || createdAt === undefined || createdAt >= labelsClosedAt)
     return undefined;
   return tenant;
 }
@@ -40,19 +48,32 @@ const sharesTenant = (principal: Principal): boolean =>
   principal.tenant !== DEFAULT_TENANT &&
   !principal.tenant.startsWith(OWN_SCOPE_PREFIX);
 
-/** The scopes a caller's stored responses are read in: its own, then its `formerScope`. */
-export function readableScopes(principal: Principal): readonly string[] {
-  const former = formerScope(principal);
-  const own = responseScope(principal);
-  return former ? [own, former] : [own];
+/**
+ * The scopes the caller's own stored responses are in: where it stores now, then its own key
+ * scope, which a member of a tenant a reload configured since stored under while the tenant was a
+ * free label (reading one's own scope is always safe).
+ */
+export function ownScopes(principal: Principal): readonly string[] {
+  return [...new Set([responseScope(principal), ownScope(principal)])];
 }
 
-/** What `read` finds in the first of the caller's `readableScopes` that holds it; else null. */
+/**
+ * The scopes a caller's stored responses are read (and deleted) in: its `ownScopes`, then its
+ * `formerScope`. An item's id is looked up in `ownScopes` alone (responses-context.ts): in the
+ * label's old rows, an upstream's item id would find the item of any key that shared the label.
+ */
+export function readableScopes(principal: Principal, labelsClosedAt: number | undefined): readonly string[] {
+  const former = formerScope(principal, labelsClosedAt);
+  const own = ownScopes(principal);
+  return former && !own.includes(former) ? [...own, former] : own;
+}
+
+/** What `read` finds in the first of `scopes` that holds it; else null. */
 export async function readInScopes<T>(
-  principal: Principal,
+  scopes: readonly string[],
   read: (scope: string) => Promise<T | null>,
 ): Promise<T | null> {
-  for (const scope of readableScopes(principal)) {
+  for (const scope of scopes) {
     const found = await read(scope);
     if (found !== null) return found;
   }

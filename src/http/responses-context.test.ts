@@ -17,10 +17,17 @@ const principal = (tenant: string): Principal => ({
   ...(tenant === "default" ? {} : { tenantRules: { bound: true, models: ["*"], hidden: [] } }),
 });
 
-/** A key whose tenant is a free label: no tenant of that name is configured. */
-const labelled = (keyId: string, tenant: string): Principal => ({
+/** When the store stopped writing under free labels (`ResponseStore.labelScopesClosedAt`). */
+const CLOSED_AT = 1_000;
+
+/**
+ * A key whose tenant is a free label (no tenant of that name is configured), created before the
+ * store stopped writing under labels unless `createdAt` says otherwise.
+ */
+const labelled = (keyId: string, tenant: string, createdAt = 1): Principal => ({
   ...principal("default"),
   keyId,
+  keyCreatedAt: createdAt,
   tenant,
 });
 
@@ -359,7 +366,7 @@ describe("responsesContext", () => {
   });
 
   test("keys sharing a free tenant label share nothing; what the label's keys stored before is still theirs, continued in their own scope", async () => {
-    const store = createMemoryResponseStore();
+    const store = createMemoryResponseStore({ labelScopesClosedAt: CLOSED_AT });
     const alice = labelled("key_alice", "acme");
     const mallory = labelled("key_mallory", "acme");
     const first = await responsesContext(store, alice, { input: "alice's" }, fail);
@@ -395,6 +402,64 @@ describe("responsesContext", () => {
       "after",
       [{ type: "output_text", text: "echo after" }],
     ]);
+  });
+
+  test("the label's old rows: a key created after they stopped being written reads none, and an upstream's item id is never looked up there", async () => {
+    const store = createMemoryResponseStore({ labelScopesClosedAt: CLOSED_AT });
+    const said = { id: "msg_alice_old", ...reply("alice's secret") };
+    await store.save({
+      tenant: "acme",
+      id: "resp_old",
+      response: { id: "resp_old", object: "response", output: [said] },
+      items: [{ type: "message", role: "user", content: "before" }, said],
+      createdAt: 1,
+      holder: "openai",
+    });
+    const alice = labelled("key_alice", "acme");
+    const mallory = labelled("key_mallory", "acme", CLOSED_AT + 1);
+    const error = await rejection(
+      responsesContext(store, mallory, { input: "x", previous_response_id: "resp_old" }, fail),
+    );
+    expect(error.code).toBe("previous_response_not_found");
+    const byItem = { input: [{ type: "item_reference", id: "msg_alice_old" }] };
+    for (const who of [mallory, alice]) {
+      const refused = await rejection(responsesContext(store, who, byItem, fail));
+      expect([refused.status, refused.message]).toEqual([404, "Item with id 'msg_alice_old' not found."]);
+    }
+    // The key that was there continues it, its own item included as the conversation holds it.
+    const next = await responsesContext(store, alice, { ...byItem, previous_response_id: "resp_old" }, fail);
+    expect([...(next.referenced ?? new Map())]).toEqual([["msg_alice_old", said]]);
+  });
+
+  test("a tenant a reload configures: what its members stored as free-label keys is still theirs", async () => {
+    const store = createMemoryResponseStore({ labelScopesClosedAt: CLOSED_AT });
+    const free = labelled("key_alice", "acme", CLOSED_AT + 1);
+    const first = await responsesContext(store, free, { input: "alice's" }, fail);
+    first.onResponse(answer(first.id, "echo alice's"));
+    await waitFor("the saved response", () => store.get("default/key_alice", first.id));
+    // The reload: "acme" is configured, and alice is its member.
+    const member: Principal = { ...free, tenantRules: { bound: true, models: ["*"], hidden: [] } };
+    const next = await responsesContext(
+      store,
+      member,
+      { input: "again", previous_response_id: first.id },
+      fail,
+    );
+    expect(next.previous.map((item) => item.content)).toEqual([
+      "alice's",
+      [{ type: "output_text", text: "echo alice's" }],
+    ]);
+    next.onResponse(answer(next.id, "echo again"));
+    // Stored in the tenant's scope, whole: the row it continues is not there.
+    const stored = await waitFor("the next turn", () => store.get("acme", next.id));
+    expect(stored.previousId).toBeUndefined();
+    expect(stored.items).toHaveLength(4);
+    // Another member of the tenant does not read alice's own scope.
+    const bob: Principal = { ...member, keyId: "key_bob" };
+    const error = await rejection(
+      responsesContext(store, bob, { input: "x", previous_response_id: first.id }, fail),
+    );
+    expect(error.code).toBe("previous_response_not_found");
   });
 
   test("a previous_response_id that is not a string is a 400", async () => {

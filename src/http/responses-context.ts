@@ -2,6 +2,7 @@ import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
@@ -13,9 +14,8 @@ import {
   resolveItemReferences,
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
-import { refuseConversation } from "../translate/responses/responses-settings-to-chat.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
-import { readInScopes, responseScope } from "./response-scope.ts";
+import { ownScopes, readableScopes, readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
 /** How a failed save of a request's response is logged (the caller gets a 503 instead of the answer). */
@@ -99,9 +99,10 @@ export async function responsesContext(
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const scope = responseScope(principal);
+  const readable = readableScopes(principal, store.labelScopesClosedAt);
   const previous =
     previousId && !held
-      ? await readInScopes(principal, (readable) => storedConversation(store, readable, previousId))
+      ? await readInScopes(readable, (inScope) => storedConversation(store, inScope, previousId))
       : null;
   // Unknown to this scope is refused on every route, native ones included. In OpenAI's own words
   // (400 previous_response_not_found), which clients (Codex) read to send the whole conversation
@@ -117,7 +118,7 @@ export async function responsesContext(
   const chainedHere = held ? held.stored : previous?.response.tenant === scope;
   const storedBefore = chainedHere ? [] : history;
   const parentId = chainedHere ? previousId : undefined;
-  const referenced = await referencedItems(store, principal, history, inputItems(body.input));
+  const referenced = await referencedItems(store, principal, readable, history, inputItems(body.input));
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   let saving: Promise<GatewayError | undefined> | undefined;
@@ -163,14 +164,17 @@ export async function responsesContext(
 
 /**
  * The items the `item_reference`s of a request's `input` (and of the conversation it continues)
- * name: those of the conversation itself, then those of the caller's stored responses, looked up
- * in the scopes it may read. A reference of the input that names none is refused, in OpenAI's
+ * name: those of the conversation itself, then those of the caller's stored responses: a response
+ * the item id names (`resp_…:…`, the gateway's) in the scopes it may read, an upstream's own item
+ * id in its own scopes alone (response-scope.ts: in its label's old rows, such an id would find
+ * any of the label's keys' items). A reference of the input that names none is refused, in OpenAI's
  * words: any other scope's item is unknown, and must not reach the upstream (it would resolve it
  * across the account every caller shares).
  */
 async function referencedItems(
   store: ResponseStore,
   principal: Principal,
+  readable: readonly string[],
   history: readonly JsonObject[],
   input: readonly unknown[],
 ): Promise<ReferencedItems> {
@@ -184,14 +188,14 @@ async function referencedItems(
     ids.filter((id) => !referenced.has(id)),
     {
       items: async (responseId) => {
-        const found = await readInScopes(principal, (scope) => store.get(scope, responseId));
+        const found = await readInScopes(readable, (scope) => store.get(scope, responseId));
         return found ? withItemIds(found.items, found.id) : undefined;
       },
       ...(store.responseOfItem
         ? {
             responseOf: async (itemId: string) =>
               (await readInScopes(
-                principal,
+                ownScopes(principal),
                 async (scope) => (await store.responseOfItem?.(scope, itemId)) ?? null,
               )) ?? undefined,
           }

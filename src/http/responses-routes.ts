@@ -14,7 +14,7 @@ import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
-import { readInScopes } from "./response-scope.ts";
+import { readableScopes, readInScopes } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -71,7 +71,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     read: (scope: string) => Promise<T | null>,
   ): Promise<T> {
     requireArea(principal, "models");
-    const response = await readInScopes(principal, read);
+    const response = await readInScopes(readableScopes(principal, deps.store.labelScopesClosedAt), read);
     if (!response) throw responseNotFound(id);
     return response;
   }

@@ -20,9 +20,9 @@ export type AuditThreadCall = WithoutId<AuditThreadRequest>;
  * The gateway's side of an audit thread (SQLite's or PostgreSQL's): requests posted in order,
  * each settled by its reply. The Worker starts with the first call: a gateway that has served
  * nothing (or a CLI command that only reads) does not pay for a second JavaScript heap, about
- * 10 MB. `open` is the first request the thread gets.
+ * 10 MB. `open` is the first request the thread gets; `name`, the thread's (`top -H`, `ps -L`).
  */
-export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
+export function auditThreadClient(entry: () => string, open: AuditThreadCall, name = "mindgw-audit") {
   // By id in an IdTable, not a Map: every call's id leaves again, and a long-lived Map that
   // entries leave keeps each alive through young collections until a full one (core/id-table.ts).
   const pending = new IdTable<{ resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
@@ -39,7 +39,7 @@ export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
   const thread = () => {
     if (worker !== null) return worker;
     // tsconfig's DOM lib types Worker without Bun's ref/unref.
-    const started = new Worker(entry(), { name: "mindgw-audit" }) as Worker & { ref(): void; unref(): void };
+    const started = new Worker(entry(), { name }) as Worker & { ref(): void; unref(): void };
     started.onmessage = (event: MessageEvent<AuditThreadReply>) => {
       const reply = event.data;
       const waiter = pending.get(reply.id);

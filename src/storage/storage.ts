@@ -151,6 +151,13 @@ export interface ResponseStore {
   responseOfItem?(tenant: string, itemId: string): Promise<string | null>;
   /** Deletes one response (`DELETE /v1/responses/{id}`); false when the tenant has no such id. */
   delete?(tenant: string, id: string): Promise<boolean>;
+  /**
+   * When rows stopped being stored under a free tenant label (epoch ms): when the responses
+   * schema's item index (migration 4, the release that made such callers' scopes per key) was
+   * applied. Keys created before it still read what their label shared then; absent, no key does
+   * (http/response-scope.ts).
+   */
+  readonly labelScopesClosedAt?: number;
   /** Deletes up to `limit` responses created before `before` (epoch ms); returns how many. */
   prune(before: number, limit: number): Promise<number>;
 }

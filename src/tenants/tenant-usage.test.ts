@@ -3,7 +3,8 @@ import { makeRecord } from "../audit/audit-fixture.ts";
 import { tenantsSchema } from "../config/tenant-config.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { AuditStore } from "../storage/storage.ts";
-import { tenantReports } from "./tenant-usage.ts";
+import { sharedUsage } from "./shared-usage.ts";
+import { storeUsage, tenantReports } from "./tenant-usage.ts";
 
 // 15 March 2026, noon UTC: "today" and "this month" are different periods.
 const NOW = Date.UTC(2026, 2, 15, 12);
@@ -30,7 +31,7 @@ await storage.audit.insert(
 
 const byName = async (store: AuditStore, scope: string | null = null) =>
   Object.fromEntries(
-    (await tenantReports(tenants, store, async () => 2, scope, NOW)).map((r) => [
+    (await tenantReports(tenants, storeUsage(store), async () => 2, scope, NOW)).map((r) => [
       r.name,
       [r.usage.requests, r.usage.costUsd, r.remainingUsd],
     ]),
@@ -51,4 +52,61 @@ test("each tenant's usage is over its own budget period (today, or this month), 
 test("a store without tenantUsage gives the same usage, from its pages", async () => {
   const { tenantUsage: _aggregate, ...paged } = storage.audit;
   expect(await byName(paged)).toEqual(expected);
+});
+
+/** The audit store, counting its usage scans. */
+function counted() {
+  const scans: string[][] = [];
+  const read = storeUsage({
+    ...storage.audit,
+    tenantUsage: (names, from, to) => {
+      scans.push([...names]);
+      return storage.audit.tenantUsage?.(names, from, to) ?? Promise.resolve(new Map());
+    },
+  });
+  return { read, scans };
+}
+
+test("concurrent reports of the same tenants share one scan of the audit log", async () => {
+  const { read, scans } = counted();
+  const usage = sharedUsage(read, { freshMs: 5_000, now: () => NOW });
+  const reports = await Promise.all(
+    Array.from({ length: 8 }, () => tenantReports(tenants, usage, async () => 2, null, NOW)),
+  );
+  // One scan per kind of period (today, this month), however many callers.
+  expect(scans).toEqual([["daily"], ["monthly", "unbudgeted", "idle"]]);
+  for (const report of reports) expect(report).toEqual(reports[0] ?? []);
+});
+
+test("a report within the fresh window reuses the last scan; after it, or for other tenants, it scans again", async () => {
+  const { read, scans } = counted();
+  let clock = NOW;
+  const usage = sharedUsage(read, { freshMs: 5_000, now: () => clock });
+  const report = (scope: string | null) => tenantReports(tenants, usage, async () => 2, scope, NOW);
+  const first = await report(null);
+  clock += 4_999;
+  expect(await report(null)).toEqual(first);
+  expect(scans).toHaveLength(2);
+  // A member of one tenant asks for its own: another tenant set, its own scan, then kept too.
+  await report("monthly");
+  await report("monthly");
+  expect(scans.slice(2)).toEqual([["monthly"]]);
+  clock += 1;
+  await report(null);
+  expect(scans.slice(3)).toEqual([["daily"], ["monthly", "unbudgeted", "idle"]]);
+});
+
+test("a failed scan is not kept: the next report reads again", async () => {
+  let calls = 0;
+  const usage = sharedUsage(
+    async () => {
+      calls += 1;
+      if (calls === 1) throw new Error("database is locked");
+      return new Map();
+    },
+    { freshMs: 5_000, now: () => NOW },
+  );
+  await expect(usage(["a"], 0, 1)).rejects.toThrow("database is locked");
+  expect(await usage(["a"], 0, 1)).toEqual(new Map());
+  expect(calls).toBe(2);
 });

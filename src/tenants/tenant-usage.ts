@@ -1,5 +1,6 @@
 import type { TenantConfig } from "../config/tenant-config.ts";
 import type { AuditStore, TenantUsage } from "../storage/storage.ts";
+import type { UsageRead } from "./shared-usage.ts";
 import { summedUsage } from "./summed-usage.ts";
 
 export type { TenantUsage };
@@ -37,23 +38,19 @@ export function periodOf(per: "day" | "month", at: number): { from: number; to: 
 const NONE: TenantUsage = { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 /**
- * The usage of each of `tenants` in [from, to): the store's one aggregate, or for a store without
- * it the sum of its pages (summed-usage.ts).
+ * The usage of each of `tenants` in [from, to) from `store`: its one aggregate, or for a store
+ * without it the sum of its pages (summed-usage.ts); none without a store.
  */
-function usageOf(
-  store: AuditStore | null,
-  tenants: readonly string[],
-  from: number,
-  to: number,
-): Promise<Map<string, TenantUsage>> {
-  if (store === null) return Promise.resolve(new Map());
-  return store.tenantUsage ? store.tenantUsage(tenants, from, to) : summedUsage(store, tenants, from, to);
+export function storeUsage(store: AuditStore | null): UsageRead {
+  if (store === null) return () => Promise.resolve(new Map());
+  return (tenants, from, to) =>
+    store.tenantUsage ? store.tenantUsage(tenants, from, to) : summedUsage(store, tenants, from, to);
 }
 
 /** Every configured tenant (or only `scope`) with its limits, key count and this period's usage. */
 export async function tenantReports(
   tenants: readonly TenantConfig[],
-  store: AuditStore | null,
+  usageOf: UsageRead,
   countKeys: (tenant: string) => Promise<number>,
   scope: string | null,
   now: number,
@@ -61,13 +58,13 @@ export async function tenantReports(
   const visible = tenants.filter((tenant) => scope === null || tenant.name === scope);
   const perOf = (tenant: TenantConfig) => tenant.budget?.per ?? "month";
   // One read per kind of period (this month, today), for every tenant counted over it.
-  const reads = new Map<"day" | "month", Promise<Map<string, TenantUsage>>>();
+  const reads = new Map<"day" | "month", Promise<ReadonlyMap<string, TenantUsage>>>();
   const usageOver = (per: "day" | "month") => {
     let read = reads.get(per);
     if (read === undefined) {
       const { from, to } = periodOf(per, now);
       const names = visible.filter((tenant) => perOf(tenant) === per).map((tenant) => tenant.name);
-      read = usageOf(store, names, from, to);
+      read = usageOf(names, from, to);
       reads.set(per, read);
     }
     return read;

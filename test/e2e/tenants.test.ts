@@ -540,24 +540,43 @@ describe("a tenant's usage with a big audit log", () => {
       .usage;
   };
 
+  /**
+   * The usage once it counts a chat `member` sends now: an answer serves every caller for a few
+   * seconds (shared-usage.ts), so the one read before may be stale; the first that differs from it
+   * is a scan made since the chat's row was written.
+   */
+  const usageCounting = async (member: string) => {
+    const cached = await usageOf(member);
+    const sent = await chat(member);
+    await sent.arrayBuffer();
+    await auditRow(gw, sent.headers.get("x-request-id") ?? "");
+    const usage = await waitFor("a usage that counts the chat", async () => {
+      const read = await usageOf(member);
+      return read.requests !== cached.requests && read;
+    });
+    return { usage, requestId: sent.headers.get("x-request-id") ?? "" };
+  };
+
   test("its requests leave out the admin API's own calls, the member's polling of this page among them", async () => {
     const member = await key("usage-poller", "team-m");
-    const before = await usageOf(member);
+    const { usage: before } = await usageCounting(member);
     for (let i = 0; i < 3; i++) await usageOf(member);
     const res = await chat(member);
     await res.arrayBuffer();
     // Written after the three calls' rows, in the same batch or a later one.
     await auditRow(gw, res.headers.get("x-request-id") ?? "");
-    expect((await usageOf(member)).requests).toBe(before.requests + 1);
+    // An answer serves every caller for a few seconds (shared-usage.ts): the next scan counts it.
+    const after = await waitFor("a usage that counts the chat", async () => {
+      const usage = await usageOf(member);
+      return usage.requests !== before.requests && usage;
+    });
+    expect(after.requests).toBe(before.requests + 1);
   });
 
   test("summing a month of 400,000 rows holds nothing up: /healthz is answered while a member's /admin/api/tenants is in flight", async () => {
     const member = await key("usage-reader", "team-m");
-    const sent = await chat(member);
-    const requestId = sent.headers.get("x-request-id") ?? "";
-    await sent.arrayBuffer();
+    const { usage: before, requestId } = await usageCounting(member);
     const row = await auditRow(gw, requestId);
-    const before = await usageOf(member);
     // The auditor's big log: copies of that row put straight into the file, this month.
     const db = new Database(`${gw.dir}/mindgw.db`);
     try {
@@ -577,20 +596,31 @@ describe("a tenant's usage with a big audit log", () => {
 
     // /healthz asked again and again while the member's call is in flight: the gateway must
     // answer one it was asked after it had started that call (its audit row's start), before it.
-    let pending = true;
-    const call = get("/admin/api/tenants", member).finally(() => {
-      pending = false;
-    });
-    const answeredMeanwhile: number[] = [];
-    while (pending) {
-      const asked = Date.now();
-      const health = await fetch(`${gw.url}/healthz`);
-      await health.arrayBuffer();
-      if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
-      if (pending) answeredMeanwhile.push(asked);
-    }
-    const res = await call;
-    expect(res.status).toBe(200);
+    // The usage read before serves for a few seconds (shared-usage.ts): calls until the one that
+    // scans the new rows, which is the one measured.
+    let answeredMeanwhile: number[] = [];
+    const res = await waitFor(
+      "a usage that sums the new rows",
+      async () => {
+        let pending = true;
+        const call = get("/admin/api/tenants", member).finally(() => {
+          pending = false;
+        });
+        answeredMeanwhile = [];
+        while (pending) {
+          const asked = Date.now();
+          const health = await fetch(`${gw.url}/healthz`);
+          await health.arrayBuffer();
+          if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
+          if (pending) answeredMeanwhile.push(asked);
+        }
+        const answer = await call;
+        expect(answer.status).toBe(200);
+        const { tenants } = (await answer.clone().json()) as { tenants: TenantReport[] };
+        return tenants[0]?.usage.requests === before.requests + BULK && answer;
+      },
+      30_000,
+    );
     const started = (await auditRow(gw, res.headers.get("x-request-id") ?? "")).startedAt;
     expect(answeredMeanwhile.filter((asked) => asked > started).length).toBeGreaterThan(0);
     const sums = ((await res.json()) as { tenants: TenantReport[] }).tenants[0]!.usage;

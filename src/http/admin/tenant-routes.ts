@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
-import { tenantReports } from "../../tenants/tenant-usage.ts";
+import { sharedUsage } from "../../tenants/shared-usage.ts";
+import { storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { adminGuards } from "./admin-guards.ts";
 
@@ -15,18 +16,27 @@ export interface TenantRoutesDeps {
   readonly now?: () => number;
 }
 
+/** How long one scan of the audit log answers every caller asking for the same tenants and period. */
+const USAGE_FRESH_MS = 5_000;
+
 /**
  * `GET /admin/api/tenants`: each tenant's limits, keys and usage and spend this budget period.
- * Admins see every tenant; a member of a tenant sees only its own.
+ * Admins see every tenant; a member of a tenant sees only its own. The usage is read once for
+ * every caller asking at once, and serves them all for a few seconds (shared-usage.ts): however
+ * often it is polled, the audit log is scanned at most once per tenant set per `USAGE_FRESH_MS`.
  */
 export function tenantRoutes(deps: TenantRoutesDeps) {
   const { tenantReader } = adminGuards(deps.guard);
+  const usage = sharedUsage(storeUsage(deps.audit), {
+    freshMs: USAGE_FRESH_MS,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   return new Elysia().get(
     "/admin/api/tenants",
     tenantReader(async ({ headers }, _request, scope) => {
       const tenants = await tenantReports(
         deps.tenants(),
-        deps.audit,
+        usage,
         deps.countKeys,
         scope,
         (deps.now ?? Date.now)(),

@@ -106,25 +106,30 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
-  /** `GET`/`DELETE` of a stored response, as the upstream answers it. */
+  /**
+   * `GET`/`DELETE` of a stored response, as the upstream answers it: a refused token is dropped
+   * and the call sent once more with a fresh one, as a model call's is (`sendAuthorized`).
+   */
   async function forward(request: ForwardRequest): Promise<Response> {
-    const auth = options.auth ? await options.auth.headers() : {};
-    try {
-      return await doFetch(withQuery(base + request.path, request.query), {
-        method: request.method,
-        headers: {
-          ...headers,
-          ...auth,
-          ...request.headers,
-          ...traceContextHeaders(request.traceparent, request.tracestate),
-          "x-request-id": request.requestId,
-        },
-        signal: request.signal,
-      });
-    } catch {
-      if (request.signal.aborted) throw request.signal.reason;
-      throw unreachable(options.name);
-    }
+    const send = async (auth: Record<string, string>): Promise<Response> => {
+      try {
+        return await doFetch(withQuery(base + request.path, request.query), {
+          method: request.method,
+          headers: {
+            ...headers,
+            ...auth,
+            ...request.headers,
+            ...traceContextHeaders(request.traceparent, request.tracestate),
+            "x-request-id": request.requestId,
+          },
+          signal: request.signal,
+        });
+      } catch {
+        if (request.signal.aborted) throw request.signal.reason;
+        throw unreachable(options.name);
+      }
+    };
+    return options.auth ? sendAuthorized(options.auth, send) : send({});
   }
 
   async function listModels(signal: AbortSignal): Promise<string[]> {

@@ -3,13 +3,17 @@ import type { ResponseStore, StoredResponse } from "../storage.ts";
 
 /**
  * ResponseStore held in process memory: for tests and embedders without persistence. An item is
- * found by a walk over every response, as fits a store this size.
+ * found by a walk over every response, as fits a store this size. `labelScopesClosedAt`: for a test
+ * standing in for a store that held rows under free tenant labels before (none here does).
  */
-export function createMemoryResponseStore(): ResponseStore {
+export function createMemoryResponseStore(
+  options: Pick<ResponseStore, "labelScopesClosedAt"> = {},
+): ResponseStore {
   const rows = new Map<string, StoredResponse>();
   // A JSON key cannot collide the way `${tenant}:${id}` could with a colon in a tenant name.
   const keyOf = (tenant: string, id: string) => JSON.stringify([tenant, id]);
   return {
+    ...options,
     async prune(before, limit) {
       let removed = 0;
       for (const [key, row] of rows) {

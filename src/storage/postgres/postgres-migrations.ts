@@ -165,7 +165,11 @@ export const responseMigrations: readonly PostgresMigration[] = [
     // names an item alone. Kept by triggers, so every writer (a previous release's node during a
     // rolling upgrade included) keeps it; a row replaced keeps its old items' entries, which a
     // reader checks against the response itself. JSON, not JSONB: it takes any text the writer
-    // stored (JSONB refuses \u0000). Filled from the rows stored before.
+    // stored (JSONB refuses \u0000). An UPDATE indexes the row again only when its response
+    // changes. Filled from the rows stored before after it, in batches (postgres-item-backfill.ts),
+    // not here: CREATE TRIGGER locks stored_responses against writes (SHARE ROW EXCLUSIVE) until
+    // this transaction commits, and every node's Responses writes would wait for a whole table's
+    // parse.
     version: 4,
     sql: `
       CREATE TABLE stored_response_items (
@@ -187,7 +191,7 @@ export const responseMigrations: readonly PostgresMigration[] = [
         ON CONFLICT (tenant, item_id) DO UPDATE SET response_id = excluded.response_id;
         RETURN NULL;
       END $$;
-      CREATE TRIGGER stored_response_items_add AFTER INSERT OR UPDATE ON stored_responses
+      CREATE TRIGGER stored_response_items_add AFTER INSERT OR UPDATE OF response ON stored_responses
         FOR EACH ROW EXECUTE FUNCTION stored_response_items_add();
       CREATE FUNCTION stored_response_items_drop() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -196,15 +200,6 @@ export const responseMigrations: readonly PostgresMigration[] = [
       END $$;
       CREATE TRIGGER stored_response_items_drop AFTER DELETE ON stored_responses
         FOR EACH ROW EXECUTE FUNCTION stored_response_items_drop();
-      INSERT INTO stored_response_items (tenant, item_id, response_id)
-      SELECT r.tenant, item ->> 'id', r.id
-      FROM stored_responses r,
-        json_array_elements(
-          CASE WHEN json_typeof(r.response::json -> 'output') = 'array'
-            THEN r.response::json -> 'output' ELSE '[]'::json END
-        ) AS item
-      WHERE json_typeof(item -> 'id') = 'string'
-      ON CONFLICT (tenant, item_id) DO NOTHING;
     `,
   },
 ];

@@ -3,6 +3,7 @@ import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
+import { backfillResponseItems } from "./postgres-item-backfill.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { responseMigrations } from "./postgres-migrations.ts";
 
@@ -13,7 +14,11 @@ import { responseMigrations } from "./postgres-migrations.ts";
  */
 export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls): Promise<ResponseStore> {
   await migratePostgres(sql, "responses", responseMigrations);
+  await backfillResponseItems(sql);
+  const closed: { applied_at: string | number }[] =
+    await sql`SELECT applied_at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
   return {
+    ...(closed[0] ? { labelScopesClosedAt: Number(closed[0].applied_at) } : {}),
     async save(record) {
       const row = {
         tenant: record.tenant,

@@ -9,6 +9,7 @@ import type { Storage } from "../storage.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { postgresCalls } from "./postgres-calls.ts";
 import { connectPostgres } from "./postgres-client.ts";
+import { migratePostgres } from "./postgres-migrate.ts";
 import {
   auditMigrations,
   keyMigrations,
@@ -47,6 +48,74 @@ test("several nodes starting at once apply each migration exactly once", async (
   } finally {
     await sql.close();
     for (const node of nodes) await node.close();
+  }
+});
+
+test("rows stored before the item index are indexed after its migration, outside its lock, in batches; the entries written since kept", async () => {
+  const url = await server.createDatabase();
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await migratePostgres(sql, "responses", responseMigrations.slice(0, 3));
+    const row = (tenant: string, id: string, output: unknown) => ({
+      tenant,
+      id,
+      response: JSON.stringify({ id, output }),
+      items: "[]",
+      created_at: 1,
+    });
+    const rows = [
+      row("acme", "resp_native", [{ id: "msg_up1" }, { id: 7 }, "odd"]),
+      ...Array.from({ length: 1_200 }, (_, n) => row("bulk", `resp_${n}`, [{ id: `msg_${n}` }])),
+    ];
+    for (let at = 0; at < rows.length; at += 400)
+      await sql`INSERT INTO stored_responses ${sql(rows.slice(at, at + 400))}`;
+    // The migration alone indexes only what is written from then on.
+    await migratePostgres(sql, "responses", responseMigrations);
+    const [indexed] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
+    expect(indexed).toEqual({ n: 0 });
+    await sql`INSERT INTO stored_responses ${sql(row("acme", "resp_newer", [{ id: "msg_up1" }]))}`;
+    // Two nodes opening at once both fill it, harmlessly.
+    const nodes = await Promise.all([openPostgresStorage(options(url)), openPostgresStorage(options(url))]);
+    const [node] = nodes;
+    expect(await node?.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_newer");
+    expect(await node?.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
+    expect(await node?.responses.responseOfItem?.("bulk", "msg_0")).toBe("resp_0");
+    expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
+    const [count] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
+    expect(count).toEqual({ n: 1_201 });
+    // Free tenant labels stopped being written when migration 4 ran: every node says the same.
+    const [applied] =
+      await sql`SELECT applied_at::float8 AS at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
+    expect(nodes.map((open) => open.responses.labelScopesClosedAt)).toEqual([applied.at, applied.at]);
+    for (const open of nodes) await open.close();
+  } finally {
+    await sql.close();
+  }
+});
+
+test("the item index's trigger fires on a row inserted and on its response updated, not on its other columns", async () => {
+  const url = await server.createDatabase();
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const said = { id: "msg_up1", type: "message", content: [] };
+    const record = {
+      tenant: "acme",
+      id: "resp_1",
+      response: { id: "resp_1", output: [said] },
+      items: [],
+      createdAt: 1,
+    };
+    await storage.responses.save(record);
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_1");
+    await sql`DELETE FROM stored_response_items`;
+    await sql`UPDATE stored_responses SET created_at = 2, holder = 'openai' WHERE id = 'resp_1'`;
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBeNull();
+    await sql`UPDATE stored_responses SET response = ${JSON.stringify(record.response)} WHERE id = 'resp_1'`;
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_1");
+  } finally {
+    await sql.close();
+    await storage.close();
   }
 });
 

@@ -1,8 +1,9 @@
 /**
  * The audit thread: a Worker with its own SQLite handles that does every audit write (batched
  * inserts, retention deletes, WAL checkpoints), shadow pairs, and the key last-used and spend
- * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock);
- * and the one read that spans a whole period, a tenant's usage (audit-tenant-usage.ts). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
+ * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock).
+ * Requests run one at a time, in the order they were posted (serve-audit-thread.ts): a tenant's
+ * usage, which reads a whole period, is read beside it (usage-thread.ts), not here.
  */
 
 import type { RowLine } from "../../audit/audit-row-layout.ts";
@@ -63,7 +64,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "add-spend":
       return ledger.write(({ spend }) => spend.add(request.deltas));
     case "tenant-usage":
-      return opened().tenantUsage(request.tenants, request.from, request.to);
+      throw new Error("tenants' usage is read on the usage thread");
     case "prune":
       return opened().prune(request.before, request.limit);
     case "sweep":

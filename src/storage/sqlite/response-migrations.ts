@@ -30,7 +30,8 @@ export const responseMigrations: readonly Migration[] = [
     // Which response holds an output item (`ResponseStore.responseOfItem`): an `item_reference`
     // names an item alone. Kept by triggers, so every writer (a previous release's node on the
     // same file included) keeps it; a row replaced keeps its old items' entries, which a reader
-    // checks against the response itself. Filled from the rows stored before.
+    // checks against the response itself. Filled from the rows stored before after it, in batches
+    // (response-item-backfill.ts), not here: this step holds the write lock.
     version: 4,
     sql: `
       CREATE TABLE stored_response_items (
@@ -51,11 +52,6 @@ export const responseMigrations: readonly Migration[] = [
       BEGIN
         DELETE FROM stored_response_items WHERE tenant = old.tenant AND response_id = old.id;
       END;
-      INSERT OR REPLACE INTO stored_response_items (tenant, item_id, response_id)
-      SELECT r.tenant, json_extract(item.value, '$.id'), r.id
-      FROM stored_responses r,
-        json_each(CASE WHEN json_valid(r.response) THEN r.response END, '$.output') item
-      WHERE CASE WHEN item.type = 'object' THEN json_type(item.value, '$.id') END = 'text';
     `,
   },
 ];

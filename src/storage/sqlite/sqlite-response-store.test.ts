@@ -93,7 +93,7 @@ describe("SqliteResponseStore on disk", () => {
     await second.close();
   });
 
-  test("rows stored before the item index are indexed by its migration", async () => {
+  test("rows stored before the item index are indexed after its migration, in batches, the entries written since kept", async () => {
     const path = tmp.file("before-items.db");
     const old = openDatabase(path);
     migrate(old, "responses", responseMigrations.slice(0, 3));
@@ -105,11 +105,48 @@ describe("SqliteResponseStore on disk", () => {
       JSON.stringify({ output: [{ id: "msg_up1" }, { id: 7 }, "odd"] }),
     ]);
     old.run(insert, ["acme", "resp_bad", "not json"]);
+    // More rows than one batch reads.
+    for (let n = 0; n < 1_200; n++)
+      old.run(insert, ["bulk", `resp_${n}`, JSON.stringify({ output: [{ id: `msg_${n}` }] })]);
+    // The migration itself indexes only what is written from then on (it holds the write lock).
+    migrate(old, "responses", responseMigrations);
+    expect(old.query("SELECT count(*) AS n FROM stored_response_items").get()).toEqual({ n: 0 });
+    old.run(insert, ["acme", "resp_newer", JSON.stringify({ output: [{ id: "msg_up1" }] })]);
     old.close();
     const storage = openSqliteStorage(path);
-    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_native");
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_newer");
     expect(await storage.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
+    expect(await storage.responses.responseOfItem?.("bulk", "msg_0")).toBe("resp_0");
+    expect(await storage.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
     await storage.close();
+  });
+
+  test("the item index's trigger indexes a row inserted or replaced, not one whose other columns change", async () => {
+    const storage = openSqliteStorage(tmp.file("item-trigger.db"));
+    const db = storage.db;
+    await storage.responses.save(stored("acme", "resp_1"));
+    const said = { id: "msg_up1", type: "message", content: [] };
+    await storage.responses.save({ ...stored("acme", "resp_2"), response: { id: "resp_2", output: [said] } });
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_2");
+    db.run("DELETE FROM stored_response_items");
+    db.run("UPDATE stored_responses SET created_at = 2 WHERE id = 'resp_2'");
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBeNull();
+    await storage.responses.save({ ...stored("acme", "resp_2"), response: { id: "resp_2", output: [said] } });
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_2");
+    await storage.close();
+  });
+
+  test("the time free tenant labels stopped being written is when migration 4 ran, the same on every open", async () => {
+    const path = tmp.file("labels-closed.db");
+    const before = Date.now();
+    const first = openSqliteStorage(path);
+    const closedAt = first.responses.labelScopesClosedAt ?? 0;
+    expect(closedAt).toBeGreaterThanOrEqual(before);
+    expect(closedAt).toBeLessThanOrEqual(Date.now());
+    await first.close();
+    const second = openSqliteStorage(path);
+    expect(second.responses.labelScopesClosedAt).toBe(closedAt);
+    await second.close();
   });
 
   test("a row stored whole before responses named the one they continue reads as its whole chain, and is continued", async () => {

@@ -3,6 +3,7 @@ import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
+import { backfillResponseItems } from "./response-item-backfill.ts";
 import { responseMigrations } from "./response-migrations.ts";
 
 /**
@@ -11,6 +12,12 @@ import { responseMigrations } from "./response-migrations.ts";
  */
 export function createSqliteResponseStore(db: Database): ResponseStore {
   migrate(db, "responses", responseMigrations);
+  backfillResponseItems(db);
+  const closed = db
+    .query<{ applied_at: number }, []>(
+      "SELECT applied_at FROM schema_migrations WHERE component = 'responses' AND version = 4",
+    )
+    .get();
   const upsert = db.query(
     `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at, holder, previous_id)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -42,6 +49,7 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     "DELETE FROM stored_responses WHERE tenant = ? AND id = ?",
   );
   return {
+    ...(closed ? { labelScopesClosedAt: closed.applied_at } : {}),
     async delete(tenant, id) {
       return remove.run(tenant, id).changes > 0;
     },

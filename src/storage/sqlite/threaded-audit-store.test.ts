@@ -124,3 +124,33 @@ test("a database file replaced or deleted while open takes no more rows, as a st
     }
   }
 });
+
+test("a tenant's usage is read beside the audit thread: it answers while an insert waits for the write lock", async () => {
+  const dir = tempDir();
+  const path = join(dir.path, "audit.db");
+  const reader = openDatabase(path);
+  const store = createThreadedAuditStore({ path, reader });
+  const other = openDatabase(path);
+  try {
+    await store.insert([makeRecord({ requestId: "r1", tenant: "acme", startedAt: 1_000, costUsd: 0.5 })]);
+    // Another process (`mindgw keys`, say) holds the write lock: the thread's next insert waits.
+    other.run("BEGIN IMMEDIATE");
+    let inserted = false;
+    const insert = store
+      .insert([makeRecord({ requestId: "r2", tenant: "acme", startedAt: 1_001 })])
+      .finally(() => {
+        inserted = true;
+      });
+    const usageOf = async () => (await store.tenantUsage?.(["acme"], 0, 2_000))?.get("acme");
+    expect(await usageOf()).toMatchObject({ requests: 1, costUsd: 0.5 });
+    expect(inserted).toBe(false);
+    other.run("COMMIT");
+    expect(await insert).toEqual({ written: 1, rejected: 0 });
+    expect((await usageOf())?.requests).toBe(2);
+  } finally {
+    closeDatabase(other);
+    await store.close();
+    closeDatabase(reader);
+    dir.cleanup();
+  }
+});

@@ -13,7 +13,7 @@ import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-st
  * checkpoints run there on a handle of its own, so a batch insert (several milliseconds at a
  * few thousand requests a second) never blocks the event loop that serves requests. Short reads
  * (`select`: keyset pages) stay on `reader`, the caller's handle on this thread; a tenant's usage,
- * which reads a period's every row, runs in the thread too. The
+ * which reads a period's every row, runs in a thread of its own beside it (usage-thread.ts). The
  * behaviour behind the interface is the same store's (storage-failure retry, reopening after a
  * failure, checkpoint and close on stop), only elsewhere.
  */
@@ -45,6 +45,16 @@ export function createThreadedAuditStore(options: {
   // `lines`: the batch's claim on the access lines its rows carry (line-claims.ts).
   const insertBatch = (batch: Uint8Array, lines?: number) =>
     call({ op: "insert", records: batch, ...(lines === undefined ? {} : { claim: lines }) }, [batch.buffer]);
+  const usage = auditThreadClient(
+    () =>
+      threadEntry(
+        import.meta.url,
+        new URL("./usage-thread.ts", import.meta.url),
+        "./storage/sqlite/usage-thread.ts",
+      ),
+    { op: "open", path: options.path, options: options.open ?? {}, lines: claims.cell },
+    "mindgw-usage",
+  );
   // Reads, and the start-up probe: nothing else is written through the reader handle.
   const reads = createSqliteAuditStore({ database: options.reader, reader: options.reader });
 
@@ -74,9 +84,10 @@ export function createThreadedAuditStore(options: {
       await call({ op: "add-spend", deltas });
     },
     select: (filter, after, limit) => reads.select(filter, after, limit),
-    // A period's every row, not a short page: read on the thread, so the event loop serves on.
+    // A period's every row, not a short page: read on a thread of its own (usage-thread.ts), so
+    // neither the event loop nor the audit thread's writes wait for it.
     tenantUsage: (tenants, from, to) =>
-      call({ op: "tenant-usage", tenants, from, to }) as Promise<Map<string, TenantUsage>>,
+      usage.call({ op: "tenant-usage", tenants, from, to }) as Promise<Map<string, TenantUsage>>,
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
     alreadyStored: (rows) => reads.alreadyStored(rows),
     sweep: (limit) => call({ op: "sweep", limit }) as Promise<number>,
@@ -90,6 +101,8 @@ export function createThreadedAuditStore(options: {
       // Nothing written by this process yet: nothing of ours to checkpoint.
       if (started()) await call({ op: "maintain", idle });
     },
-    close,
+    close: async () => {
+      await Promise.all([close(), usage.close()]);
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
 import { nameUncarriedFields } from "../uncarried-fields.ts";
 import type { ResponsesRequest } from "./responses-schema.ts";
@@ -101,17 +101,3 @@ const SAME_NAMES = [
   "prompt_cache_options",
   "safety_identifier",
 ] as const;
-
-/**
- * OpenAI's Conversations API is not served: the gateway keeps no conversations, and passes no
- * conversation id on to an upstream that has them (callers share its account, so a conversation
- * there would be every caller's). An answer without its history would be a wrong answer, not a
- * thinner one: refused whatever the policy, on every route (http/responses-context.ts too).
- */
-export function refuseConversation(request: { readonly conversation?: unknown }): void {
-  if (request.conversation == null) return;
-  throw badRequest(
-    "conversation: the gateway does not support OpenAI's Conversations API; send the earlier turns in input, or continue with previous_response_id",
-    "conversation",
-  );
-}

@@ -38,7 +38,14 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private refused = false;
   private usage: JsonObject | undefined;
 
-  constructor(private readonly model: string) {}
+  /**
+   * `promptTokens`: the prompt's tokens by the gateway's estimate, for `message_start` when the
+   * first chunk has no usage (a chat stream's comes with its last).
+   */
+  constructor(
+    private readonly model: string,
+    private readonly promptTokens: () => number = () => 0,
+  ) {}
 
   get complete(): boolean {
     return this.finishReasonSeen;
@@ -92,7 +99,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   start(chunk: OpenAIChunk): SseEvent[] {
     this.messageId = anthropicMessageId(chunk.id);
-    const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: 0 };
+    // Anthropic's own stream states the input in `message_start`, and some clients read it there
+    // alone (LangChain's ChatAnthropic): an estimate, not 0, until `message_delta` has the figures.
+    const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: this.promptTokens() };
     const message = {
       id: this.messageId,
       type: "message",

@@ -8,6 +8,7 @@ import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
+import { estimatedPromptTokens } from "./context-fit.ts";
 import { identity } from "./same-dialect-call.ts";
 import { effortHint } from "./translation-hints.ts";
 
@@ -36,7 +37,12 @@ export function messagesViaChat(
     hints: effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
     json: (reply) => chatResponseToMessages(reply, model),
     stream: (events, onUsage) =>
-      chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
+      chatStreamToMessages(events, {
+        requestedModel: model,
+        // The characters counted, no tokenizer: called once, when the stream starts.
+        promptTokens: () => estimatedPromptTokens(body),
+        ...(onUsage ? { onUsage } : {}),
+      }),
   };
 }
 

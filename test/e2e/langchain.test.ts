@@ -13,6 +13,10 @@ describe.each(["openai", "anthropic"])("LangChain.js through mindgw, %s-type ups
     for (const name of ["chat", "responses", "anthropic"]) {
       expect(JSON.stringify(out[`${name}.invoke`])).toContain("echo: hello there");
       expect(out[`${name}.stream`]).toBe("echo: stream this please");
+      // ChatAnthropic reads input tokens from message_start alone: on an OpenAI-type upstream,
+      // whose stream says its usage at the end, that is the gateway's estimate, not 0.
+      const usage = out[`${name}.streamUsage`] as { input_tokens?: number } | undefined;
+      expect(usage?.input_tokens ?? 0).toBeGreaterThan(0);
       expect(out[`${name}.tools`]).toEqual([{ name: "get_weather", args: { city: "Paris", days: 3 } }]);
       expect(out[`${name}.structured`]).toEqual({
         forecast: expect.stringContaining("echo: forecast please"),

@@ -72,6 +72,23 @@ describe("chatResponseToMessages", () => {
     expect(message.stop_sequence).toBe(stopSequence);
   });
 
+  test("a refusal is the text, and ends with stop_reason refusal", () => {
+    const message = chatResponseToMessages(
+      {
+        id: "chatcmpl-r",
+        choices: [
+          {
+            message: { content: null, refusal: "I'm sorry, I can't help with that." },
+            finish_reason: "stop",
+          },
+        ],
+      },
+      "m",
+    );
+    expect(message.content).toEqual([{ type: "text", text: "I'm sorry, I can't help with that." }]);
+    expect(message.stop_reason).toBe("refusal");
+  });
+
   test("unreadable upstream body is a retryable 502", () => {
     try {
       chatResponseToMessages({ object: "chat.completion" }, "m");

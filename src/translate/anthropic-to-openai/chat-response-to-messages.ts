@@ -38,7 +38,12 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
     });
   }
   const hasToolCalls = (message?.tool_calls?.length ?? 0) > 0;
-  const stop = anthropicStopReason(choice?.finish_reason, choice?.stop_reason, hasToolCalls);
+  const stop = anthropicStopReason({
+    finishReason: choice?.finish_reason,
+    matchedStop: choice?.stop_reason,
+    hasToolCalls,
+    refused: !message?.content && Boolean(message?.refusal),
+  });
   return {
     id: anthropicMessageId(chat.id),
     type: "message",

@@ -67,6 +67,34 @@ describe("chatStreamToMessages", () => {
     expect(body.at(-1)).toEqual({ type: "message_stop" });
   });
 
+  test("message_start states the prompt's estimated input where the upstream says it only at the end", async () => {
+    // LangChain's ChatAnthropic reads input tokens from message_start alone.
+    const events = sseFixture("openai/chat-text.sse.txt");
+    const out = payloads(
+      await drain(chatStreamToMessages(replay(events), { requestedModel: "m", promptTokens: () => 42 })),
+    ) as { type: string; message?: { usage: object }; usage?: object }[];
+    expect(out[0]?.message?.usage).toEqual({ input_tokens: 42, output_tokens: 0 });
+    // The upstream's own figures in message_delta, as before.
+    const plain = payloads(await translate(events)) as typeof out;
+    expect(out.at(-2)?.usage).toEqual(plain.at(-2)?.usage);
+  });
+
+  test("refusal deltas are the text, and the message ends with stop_reason refusal", async () => {
+    const writer = new MessagesStreamWriter("m");
+    const refusal = (text: string) => ({ id: "c", choices: [{ index: 0, delta: { refusal: text } }] });
+    const events = [
+      ...writer.start({ id: "c", choices: [] }),
+      ...writer.chunk(refusal("I'm sorry, ")),
+      ...writer.chunk(refusal("I can't help with that.")),
+      ...writer.chunk({ id: "c", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
+      ...writer.finish(),
+    ];
+    const body = payloads(events) as { type: string; delta?: { text?: string; stop_reason?: string } }[];
+    const text = body.filter((e) => e.type === "content_block_delta").map((e) => e.delta?.text);
+    expect(text.join("")).toBe("I'm sorry, I can't help with that.");
+    expect(body.find((e) => e.type === "message_delta")?.delta?.stop_reason).toBe("refusal");
+  });
+
   test("parallel tool calls streamed as argument fragments", async () => {
     const body = payloads(await translate(sseFixture("openai/chat-tool-calls.sse.txt"))) as Array<
       Record<string, unknown>

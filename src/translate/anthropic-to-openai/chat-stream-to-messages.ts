@@ -10,6 +10,11 @@ export interface ChatStreamToMessagesOptions {
   requestedModel: string;
   /** Told each usage figure the upstream reports, as it passes. */
   onUsage?: (usage: Usage) => void;
+  /**
+   * The prompt's tokens by the gateway's estimate: `message_start`'s input, where the upstream
+   * states its own only at the end (a chat stream does). `message_delta` has the upstream's.
+   */
+  promptTokens?: () => number;
 }
 
 /** OpenAI `chat.completion.chunk` events → the Anthropic Messages event sequence. */
@@ -20,7 +25,7 @@ export function chatStreamToMessages(
   return translateStream(
     events,
     readChatChunk,
-    new MessagesStreamWriter(options.requestedModel),
+    new MessagesStreamWriter(options.requestedModel, options.promptTokens),
     options.onUsage,
   );
 }

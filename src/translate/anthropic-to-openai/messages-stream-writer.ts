@@ -35,9 +35,18 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private readonly tools = new ToolCallSequencer();
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
+  /** The text came as `refusal` deltas: the model declined (stop-reason.ts). */
+  private refused = false;
   private usage: JsonObject | undefined;
 
-  constructor(private readonly model: string) {}
+  /**
+   * `promptTokens`: the prompt's tokens by the gateway's estimate, for `message_start` when the
+   * first chunk has no usage (a chat stream's comes with its last).
+   */
+  constructor(
+    private readonly model: string,
+    private readonly promptTokens: () => number = () => 0,
+  ) {}
 
   get complete(): boolean {
     return this.finishReasonSeen;
@@ -53,8 +62,11 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
       const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
       if (reasoning) this.thinking(reasoning, out);
-      const text = choice.delta?.content || choice.delta?.refusal;
-      if (text) this.text(text, out);
+      if (choice.delta?.content) this.text(choice.delta.content, out);
+      else if (choice.delta?.refusal) {
+        this.refused = true;
+        this.text(choice.delta.refusal, out);
+      }
       for (const call of choice.delta?.tool_calls ?? []) this.tool(this.tools.push(call), out);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
@@ -69,7 +81,12 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const out: SseEvent[] = [];
     this.tool(this.tools.finish(), out);
     this.close(out);
-    const stop = anthropicStopReason(this.finishReason, this.matchedStop, this.tools.seen);
+    const stop = anthropicStopReason({
+      finishReason: this.finishReason,
+      matchedStop: this.matchedStop,
+      hasToolCalls: this.tools.seen,
+      refused: this.refused,
+    });
     const usage = this.usage ?? { output_tokens: 0 };
     out.push(anthropicEvent({ type: "message_delta", delta: stop, usage }));
     out.push(anthropicEvent({ type: "message_stop" }));
@@ -83,7 +100,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   start(chunk: OpenAIChunk): SseEvent[] {
     this.messageId = anthropicMessageId(chunk.id);
-    const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: 0 };
+    // Anthropic's own stream states the input in `message_start`, and some clients read it there
+    // alone (LangChain's ChatAnthropic): an estimate, not 0, until `message_delta` has the figures.
+    const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: this.promptTokens() };
     const message = {
       id: this.messageId,
       type: "message",

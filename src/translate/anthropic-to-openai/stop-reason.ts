@@ -1,13 +1,25 @@
+/** How a chat answer ended, as the Anthropic stop reason is read from it. */
+export interface ChatAnswerEnd {
+  finishReason: string | null | undefined;
+  /** vLLM's `stop_reason`: the stop string (or token id) that matched. */
+  matchedStop: string | number | null | undefined;
+  hasToolCalls: boolean;
+  /** Its text came as the chat answer's `refusal`: the model declined. */
+  refused: boolean;
+}
+
 /**
  * OpenAI finish_reason → Anthropic stop_reason. OpenAI never says which stop string matched;
  * vLLM does (`stop_reason`), and when it is a string we can report `stop_sequence` faithfully.
- * Content filtering has no Anthropic twin but `refusal`, the nearest in meaning.
+ * A refusal ends `stop`, but it is the model declining: Anthropic's `refusal`, as a client that
+ * checks it (rather than parse the text) expects. Content filtering has no Anthropic twin but
+ * `refusal`, the nearest in meaning.
  */
-export function anthropicStopReason(
-  finishReason: string | null | undefined,
-  matchedStop: string | number | null | undefined,
-  hasToolCalls: boolean,
-): { stop_reason: string; stop_sequence: string | null } {
+export function anthropicStopReason(end: ChatAnswerEnd): {
+  stop_reason: string;
+  stop_sequence: string | null;
+} {
+  const { finishReason, matchedStop, hasToolCalls } = end;
   if (
     hasToolCalls &&
     (finishReason === "tool_calls" || finishReason === "function_call" || finishReason === "stop")
@@ -23,6 +35,7 @@ export function anthropicStopReason(
     case "content_filter":
       return { stop_reason: "refusal", stop_sequence: null };
     default:
+      if (end.refused) return { stop_reason: "refusal", stop_sequence: null };
       if (typeof matchedStop === "string")
         return { stop_reason: "stop_sequence", stop_sequence: matchedStop };
       return { stop_reason: "end_turn", stop_sequence: null };

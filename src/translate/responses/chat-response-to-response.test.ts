@@ -36,6 +36,32 @@ describe("chatResponseToResponse", () => {
     });
   });
 
+  test("a refusal → a message item whose part is the refusal, as OpenAI's Responses API says it", () => {
+    const chat = {
+      id: "chatcmpl-r",
+      created: 1,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: null, refusal: "I'm sorry, I can't help with that." },
+          finish_reason: "stop",
+        },
+      ],
+      usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+    };
+    const response = chatResponseToResponse(chat, request, "resp_r");
+    expect(response.status).toBe("completed");
+    expect(response.output).toEqual([
+      {
+        id: "msg_r",
+        type: "message",
+        status: "completed",
+        role: "assistant",
+        content: [{ type: "refusal", refusal: "I'm sorry, I can't help with that." }],
+      },
+    ]);
+  });
+
   test("tool calls → function_call items; conversation items chain input then output", () => {
     const response = chatResponseToResponse(jsonFixture("openai/chat-tool-calls.json"), request, "resp_t");
     expect(response.output).toEqual([

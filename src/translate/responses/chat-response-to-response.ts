@@ -9,8 +9,10 @@ import {
   type ItemStatus,
   messageItem,
   messageItemId,
+  outputTextPart,
   reasoningItem,
   reasoningItemId,
+  refusalPart,
   responseEnvelope,
   responseStatus,
   responsesUsage,
@@ -40,12 +42,18 @@ export function chatResponseToResponse(
   const reasoning = reasoningText(choice?.message.reasoning_content ?? choice?.message.reasoning);
   if (reasoning) output.push(reasoningItem(reasoningItemId(id), reasoning));
   const text = choice?.message.content ?? "";
+  const refusal = choice?.message.refusal ?? "";
   const logprobs = outputTextLogprobs(choice?.logprobs);
   const calls = choice?.message.tool_calls ?? [];
   // A cut answer was cut in its last item: the last call, else the message.
   const status = (last: boolean): ItemStatus =>
     last && ended.status === "incomplete" ? "incomplete" : "completed";
-  if (text !== "") output.push(messageItem(messageItemId(id), text, status(calls.length === 0), logprobs));
+  // A refusal is a part of its own (a chat server sends it in place of the text).
+  const parts = [
+    ...(text !== "" ? [outputTextPart(text, logprobs)] : []),
+    ...(refusal !== "" ? [refusalPart(refusal)] : []),
+  ];
+  if (parts.length > 0) output.push(messageItem(messageItemId(id), status(calls.length === 0), parts));
   for (const [n, call] of calls.entries()) {
     const target = tools.target(call.function.name);
     const fields = { ...target, callId: call.id, arguments: call.function.arguments ?? "" };

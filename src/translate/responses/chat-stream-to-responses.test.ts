@@ -149,6 +149,52 @@ describe("chatStreamToResponses", () => {
     expect(data.filter((d) => d.type === "response.function_call_arguments.delta")).toHaveLength(14);
   });
 
+  test("refusal deltas → a message item with a refusal part, streamed with OpenAI's refusal events", async () => {
+    const chunk = (delta: object, finish_reason: string | null = null) => ({
+      data: JSON.stringify({ id: "c", choices: [{ index: 0, delta, finish_reason }] }),
+    });
+    let stored: JsonObject | undefined;
+    const out = await drain(
+      chatStreamToResponses(
+        replay([
+          chunk({ role: "assistant", content: "", refusal: null }),
+          chunk({ refusal: "I'm sorry, " }),
+          chunk({ refusal: "I can't help with that." }),
+          chunk({}, "stop"),
+          { data: "[DONE]" },
+        ]),
+        { request, id: "resp_r", onResponse: (response) => (stored = response) },
+      ),
+    );
+    const data = out.map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(data.map((e) => e.type)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.refusal.delta",
+      "response.refusal.delta",
+      "response.refusal.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    const at = { item_id: "msg_r", output_index: 0, content_index: 0 };
+    expect(data[3]).toMatchObject({ ...at, part: { type: "refusal", refusal: "" } });
+    expect(data[4]).toMatchObject({ ...at, delta: "I'm sorry, " });
+    expect(data[6]).toMatchObject({ ...at, refusal: "I'm sorry, I can't help with that." });
+    const item = {
+      id: "msg_r",
+      type: "message",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "refusal", refusal: "I'm sorry, I can't help with that." }],
+    };
+    expect(data[8]).toMatchObject({ item });
+    expect(stored?.output).toEqual([item]);
+    expect(stored?.status).toBe("completed");
+  });
+
   test("errors: in-band mid-stream → error event; thrown before the first event → rethrown", async () => {
     const { data } = await run("openai/chat-error-midstream.sse.txt");
     expect(data.at(-1)).toMatchObject({ type: "error", code: "server_error", param: null });

@@ -1,14 +1,21 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { GatheredText } from "./gathered-text.ts";
-import { functionCallItem, messageItem, reasoningItem } from "./response-envelope.ts";
+import {
+  functionCallItem,
+  messageItem,
+  outputTextPart,
+  reasoningItem,
+  refusalPart,
+} from "./response-envelope.ts";
 import type { ToolTarget } from "./tool-names.ts";
 
 /** One output item being streamed (responses-stream-writer.ts). */
 export interface OpenItem {
-  kind: "message" | "tool" | "reasoning";
+  /** A message is its text; a refusal, a message whose one part is the model declining. */
+  kind: "message" | "refusal" | "tool" | "reasoning";
   outputIndex: number;
   itemId: string;
-  /** Its text, reasoning or arguments so far (gathered-text.ts: held flat, not as a rope of deltas). */
+  /** Its text, refusal, reasoning or arguments so far (gathered-text.ts: held flat, not as a rope of deltas). */
   text: GatheredText;
   /** A message's tokens' logprobs so far (output-logprobs.ts), when the caller asked. */
   logprobs: JsonObject[];
@@ -23,7 +30,8 @@ export interface OpenItem {
 export function itemBody(item: OpenItem): JsonObject {
   const status = !item.closed ? "in_progress" : item.cut ? "incomplete" : "completed";
   const text = item.text.whole();
-  if (item.kind === "message") return messageItem(item.itemId, text, status, item.logprobs);
+  if (item.kind === "message") return messageItem(item.itemId, status, [outputTextPart(text, item.logprobs)]);
+  if (item.kind === "refusal") return messageItem(item.itemId, status, [refusalPart(text)]);
   if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? text : "");
   return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: text }, status);
 }

@@ -81,14 +81,9 @@ export const messageItemId = (responseId: string) => `msg_${responseId.replace(/
 export const functionCallItemId = (responseId: string, n: number) =>
   `fc_${responseId.replace(/^resp_/, "")}_${n}`;
 
-/** An assistant message; `logprobs` its tokens' (output-logprobs.ts), when the caller asked. */
-export function messageItem(
-  id: string,
-  text: string,
-  status: ItemStatus,
-  logprobs: readonly JsonObject[] = [],
-): JsonObject {
-  const content = status === "in_progress" ? [] : [outputTextPart(text, logprobs)];
+/** An assistant message with its content parts (none while it streams, as OpenAI's reads). */
+export function messageItem(id: string, status: ItemStatus, parts: readonly JsonObject[]): JsonObject {
+  const content = status === "in_progress" ? [] : parts;
   return { id, type: "message", status, role: "assistant", content };
 }
 
@@ -98,6 +93,12 @@ export const outputTextPart = (text: string, logprobs: readonly JsonObject[] = [
   annotations: [],
   logprobs,
 });
+
+/**
+ * The model declining, as OpenAI's Responses API says it: a part of its own, not text, so a
+ * client tells a refusal from an answer (the Agents SDK ends its run with ModelRefusalError).
+ */
+export const refusalPart = (refusal: string): JsonObject => ({ type: "refusal", refusal });
 
 /** A call the model made, as the caller declared the tool (see tool-names.ts). */
 export interface ToolCallFields {

@@ -33,6 +33,26 @@ describe("responsesRequestToChat: images and files", () => {
     ]);
   });
 
+  test("a refusal sent back is the assistant's text: every chat server (and an Anthropic route) reads it", () => {
+    const chat = responsesRequestToChat({
+      model: "m",
+      input: [
+        { role: "user", content: "Do the bad thing." },
+        {
+          type: "message",
+          role: "assistant",
+          content: [{ type: "refusal", refusal: "I'm sorry, I can't help with that." }],
+        },
+        { role: "user", content: "Then something else." },
+      ],
+    }).body;
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Do the bad thing." },
+      { role: "assistant", content: "I'm sorry, I can't help with that." },
+      { role: "user", content: "Then something else." },
+    ]);
+  });
+
   test("input_file: a PDF's data or an OpenAI file id is a chat file part (a document for Anthropic); a file URL is named", () => {
     const pdf = "data:application/pdf;base64,JVBERi0=";
     const translated = responsesRequestToChat({

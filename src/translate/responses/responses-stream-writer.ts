@@ -14,10 +14,10 @@ import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   customInput,
   functionCallItemId,
-  messageItem,
   messageItemId,
   outputTextPart,
   reasoningItemId,
+  refusalPart,
   responseEnvelope,
   responseStatus,
   responsesUsage,
@@ -108,6 +108,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (reasoning) this.reasoning(this.gather(reasoning), out);
     if (choice.delta?.content)
       this.text(this.gather(choice.delta.content), outputTextLogprobs(choice.logprobs), out);
+    if (choice.delta?.refusal) this.refusal(this.gather(choice.delta.refusal), out);
     for (const call of choice.delta?.tool_calls ?? []) {
       // Counted as it arrives: a call the sequencer holds back is gathered too.
       this.gather(call.function?.arguments ?? "");
@@ -169,23 +170,32 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
-    if (this.current?.kind === "tool") this.calls.interrupt();
-    if (this.current?.kind !== "message") {
-      this.close(out);
-      const item = this.open("message", messageItemId(this.options.id), "", { name: "", custom: false });
-      this.emit(out, "response.output_item.added", {
-        output_index: item.outputIndex,
-        item: messageItem(item.itemId, "", "in_progress"),
-      });
-      this.emit(out, "response.content_part.added", { ...contentRef(item), part: outputTextPart("") });
-    }
-    const item = this.current as OpenItem;
+    const item = this.message("message", out);
     item.text.add(delta);
     // Logprobs as the delta event writes them, counted as gathered (20 alternatives a token
     // outweigh its text many times).
     const written = logprobs.length === 0 ? "[]" : this.gather(JSON.stringify(logprobs));
     if (logprobs.length > 0) item.logprobs.push(...logprobs);
     out.push(this.textDelta(item, delta, written));
+  }
+
+  /** A chat server's `refusal`: a message whose one part is the refusal, streamed as OpenAI's is. */
+  private refusal(delta: string, out: SseEvent[]): void {
+    const item = this.message("refusal", out);
+    item.text.add(delta);
+    this.emit(out, "response.refusal.delta", { ...contentRef(item), delta });
+  }
+
+  /** The message item of `kind` open, opened (and its one content part) unless it is. */
+  private message(kind: "message" | "refusal", out: SseEvent[]): OpenItem {
+    if (this.current?.kind === "tool") this.calls.interrupt();
+    if (this.current?.kind === kind) return this.current;
+    this.close(out);
+    const item = this.open(kind, messageItemId(this.options.id), "", { name: "", custom: false });
+    this.emit(out, "response.output_item.added", { output_index: item.outputIndex, item: itemBody(item) });
+    const part = kind === "refusal" ? refusalPart("") : outputTextPart("");
+    this.emit(out, "response.content_part.added", { ...contentRef(item), part });
+    return item;
   }
 
   /** Tool-call steps as function call items: each step is for the item open, or opens the next. */
@@ -242,6 +252,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
         ...summaryRef(item),
         part: summaryPart(text),
       });
+    } else if (item.kind === "refusal") {
+      this.emit(out, "response.refusal.done", { ...contentRef(item), refusal: text });
+      this.emit(out, "response.content_part.done", { ...contentRef(item), part: refusalPart(text) });
     } else if (item.kind === "message") {
       this.emit(out, "response.output_text.done", {
         ...contentRef(item),

@@ -1,4 +1,5 @@
 import { ChatAnthropic } from "@langchain/anthropic";
+import type { UsageMetadata } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
@@ -17,6 +18,12 @@ const weather = tool(async ({ city }) => `sunny in ${city}`, {
 });
 const Forecast = z.object({ forecast: z.string() });
 
+const mergeUsage = (a: UsageMetadata | undefined, b: UsageMetadata): UsageMetadata => ({
+  input_tokens: (a?.input_tokens ?? 0) + b.input_tokens,
+  output_tokens: (a?.output_tokens ?? 0) + b.output_tokens,
+  total_tokens: (a?.total_tokens ?? 0) + b.total_tokens,
+});
+
 await inLoopbackWorld(options.upstream, ["lc-model"], async ({ gw, key }) => {
   const base = { model: "lc-model", apiKey: key, maxRetries: 0 };
   const models = {
@@ -29,10 +36,14 @@ await inLoopbackWorld(options.upstream, ["lc-model"], async ({ gw, key }) => {
     for (const [name, model] of Object.entries(models)) {
       out[`${name}.invoke`] = (await model.invoke("hello there")).text;
       let streamed = "";
+      let usage: UsageMetadata | undefined;
       for await (const chunk of await model.stream("stream this please")) {
         streamed += chunk.text;
+        // Summed over the chunks, as LangChain's own concat of them does.
+        if (chunk.usage_metadata) usage = mergeUsage(usage, chunk.usage_metadata);
       }
       out[`${name}.stream`] = streamed;
+      out[`${name}.streamUsage`] = usage;
       const called = await model.bindTools([weather]).invoke("weather in Paris?");
       out[`${name}.tools`] = called.tool_calls?.map((call) => ({ name: call.name, args: call.args }));
       out[`${name}.structured`] = await model.withStructuredOutput(Forecast).invoke("forecast please");

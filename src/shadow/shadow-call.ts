@@ -11,6 +11,7 @@ import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { AnswerStream, answerFromJson } from "./answer.ts";
+import { EventStreamEnd } from "./copy-stream-end.ts";
 import { answered, type CopyClock, failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowThread } from "./shadow-thread-client.ts";
 
@@ -130,6 +131,8 @@ async function readEvents(
   const meter = new StreamUsageMeter(route.provider.dialect);
   const translated = adapted.stream?.(events, (found) => meter.record(found));
   const reader = new AnswerStream(request.operation);
+  // A translation fails a stream cut short itself; same-dialect events are judged here.
+  const end = translated ? undefined : new EventStreamEnd(route.label);
   const iterator = (translated ? translated.events : events)[Symbol.asyncIterator]();
   try {
     // An upstream that stalls mid-stream is cut off by the race, whatever the provider does.
@@ -139,11 +142,16 @@ async function readEvents(
       next = await abortable(iterator.next(), signal)
     ) {
       clock.ttftMs ??= performance.now() - clock.started;
-      if (!translated) meter.observe(next.value);
+      if (end) {
+        meter.observe(next.value);
+        end.event(next.value);
+      }
       reader.event(next.value.data);
     }
   } finally {
     if (signal.aborted) void iterator.return?.();
   }
+  const failure = end?.failure();
+  if (failure) throw failure;
   return answered(clock, meter.usage, reader.answer());
 }

@@ -150,7 +150,9 @@ describe("pairs are recorded and compared", () => {
       primaryJsonValid: null,
       shadowJsonValid: null,
       toolsAgree: null,
+      finishAgrees: true,
     });
+    expect([pair.primary.finish, pair.shadow.finish]).toEqual(["stop", "stop"]);
   });
 
   test("/metrics counts each copy once it is over, by the shadow's provider and outcome", async () => {

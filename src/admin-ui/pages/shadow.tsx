@@ -124,12 +124,15 @@ export function ShadowPage() {
                 >
                   {time(r.at)} · <bdi>{r.model}</bdi> · <bdi>{r.keyName ?? "–"}</bdi>
                 </button>
-                <span class="muted small">
+                <span class="muted small" data-agreement>
                   {r.agreement.exact
                     ? "identical"
                     : r.agreement.similarity === null
                       ? ""
                       : `similarity ${r.agreement.similarity.toFixed(2)}`}
+                  {r.agreement.finishAgrees === false
+                    ? ` · ended differently (${r.primary.finish} / ${r.shadow.finish})`
+                    : ""}
                 </span>
               </div>
               {open === r.id && (
@@ -203,6 +206,7 @@ function Side({ title, side }: { title: string; side: ShadowSide }) {
         {side.status || "cut off"}
         {side.errorClass ? ` ${side.errorClass}` : ""} · {ms(side.latencyMs)} · TTFT {ms(side.ttftMs)} ·{" "}
         {side.inputTokens}/{side.outputTokens} tokens · {usd(side.costUsd)}
+        {side.finish ? ` · finish ${side.finish}` : ""}
       </p>
       <pre>{side.answer ?? "(answers are stored only with audit.bodies on)"}</pre>
     </div>

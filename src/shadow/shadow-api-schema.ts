@@ -105,7 +105,10 @@ export type ShadowAggregate = z.infer<typeof shadowAggregateSchema>;
 
 /** What the shadow runner counts of its copies: the same figures as its families on `/metrics`. */
 export const shadowCountsSchema = z.object({
-  /** Copies not sent because `shadow.max_concurrent` were already in flight. */
+  /**
+   * Copies not sent: `shadow.max_concurrent` were already in flight, or no worker of a
+   * `provider: workers` shadow had a slot free beside the copy's.
+   */
   shed: z.number().int(),
   /** Copies sampled and not over yet. */
   inFlight: z.number().int(),

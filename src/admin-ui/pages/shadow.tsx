@@ -156,7 +156,10 @@ export function ShadowPage() {
   );
 }
 
-/** This node's copies since it started: in flight, shed at the cap, and over by provider and outcome. */
+/**
+ * This node's copies since it started: in flight, shed (at the cap, or for want of a worker's
+ * spare slot), and over by provider and outcome.
+ */
 function Copies({ counts }: { counts: ShadowCounts }) {
   return (
     <>
@@ -164,7 +167,8 @@ function Copies({ counts }: { counts: ShadowCounts }) {
       <div class="card flush scroll" data-shadow="copies">
         <p class="muted pad">
           Since this gateway started: <span data-copies="in-flight">{counts.inFlight}</span> in flight,{" "}
-          <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached).
+          <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached, or no worker had a
+          slot to spare).
         </p>
         {counts.ended.length > 0 && (
           <table>

@@ -184,6 +184,13 @@ export interface Provider {
    */
   select?(model: string, holder: string | undefined, tenant: string): Provider;
   /**
+   * For such a provider: the upstream a shadow copy goes to, chosen as `select` chooses, but only
+   * among those with a slot to spare beside the one the copy takes — a copy never takes an
+   * upstream's last free slot, which a client's request may need. Undefined when every one that
+   * serves the model is that busy (the copy is shed); throws as `select` does when none serves it.
+   */
+  spare?(model: string, tenant: string): Provider | undefined;
+  /**
    * For such a provider: the upstream named `name` (`worker:<name>`), when it is connected and a
    * caller of `tenant` may use it.
    */

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { agreementOf, normalise, similarity } from "./agreement.ts";
-import { AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
+import { type Answer, AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
+import { shadowRecordSchema } from "./shadow-api-schema.ts";
 
-const text = (t: string) => ({ text: t, toolCalls: [] });
+const text = (t: string, finish: string | null = "stop"): Answer => ({ text: t, toolCalls: [], finish });
 
 describe("agreement measures on a pair", () => {
   test("exact and similar: the same words are 1, case and punctuation folded for similarity only", () => {
@@ -138,7 +139,11 @@ describe("agreement measures on a pair", () => {
   });
 
   test("tool calls agree only with the same tools and the same parsed arguments, in order", () => {
-    const call = (name: string, args: unknown) => ({ text: "", toolCalls: [{ name, arguments: args }] });
+    const call = (name: string, args: unknown) => ({
+      text: "",
+      toolCalls: [{ name, arguments: args }],
+      finish: "tool_calls",
+    });
     expect(
       agreementOf({}, call("get_weather", { city: "Paris" }), call("get_weather", { city: "Paris" }))
         .toolsAgree,
@@ -158,7 +163,103 @@ describe("agreement measures on a pair", () => {
       primaryJsonValid: null,
       shadowJsonValid: null,
       toolsAgree: null,
+      finishAgrees: null,
     });
+  });
+
+  test("the finish counts: the same words cut off by the token limit are not the same answer", () => {
+    const cut = agreementOf({}, text("the same words", "stop"), text("the same words", "length"));
+    expect(cut).toMatchObject({ exact: false, similarity: 1, finishAgrees: false });
+    expect(agreementOf({}, text("a", "stop"), text("a", "stop"))).toMatchObject({
+      exact: true,
+      finishAgrees: true,
+    });
+    // A side that did not say why it ended (a stream without a finish_reason) is not held against it.
+    expect(agreementOf({}, text("a", "stop"), text("a", null))).toMatchObject({
+      exact: true,
+      finishAgrees: null,
+    });
+  });
+
+  test("pairs recorded before the finish was kept read with it null", () => {
+    const side = {
+      route: "provider:p",
+      upstreamModel: "m",
+      status: 200,
+      errorClass: null,
+      latencyMs: 1,
+      ttftMs: null,
+      inputTokens: 1,
+      outputTokens: 1,
+      costUsd: 0,
+      answer: null,
+    };
+    const agreement = {
+      exact: true,
+      similarity: 1,
+      primaryJsonValid: null,
+      shadowJsonValid: null,
+      toolsAgree: null,
+    };
+    const old = { id: "p", requestId: "r", at: 1, tenant: null, keyName: null, model: "m", stream: false };
+    const parsed = shadowRecordSchema.parse({ ...old, primary: side, shadow: side, agreement });
+    expect([parsed.primary.finish, parsed.shadow.finish, parsed.agreement.finishAgrees]).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
+describe("the finish, in OpenAI's words whatever the dialect", () => {
+  test("chat and completions: finish_reason, whole or streamed (function_call is a tool call)", () => {
+    const chat = (finish_reason: string | null) =>
+      answerFromJson("chat", { choices: [{ message: { content: "x" }, finish_reason }] });
+    expect(chat("length").finish).toBe("length");
+    expect(chat("function_call").finish).toBe("tool_calls");
+    expect(chat(null).finish).toBeNull();
+    expect(answerFromJson("completions", { choices: [{ text: "x", finish_reason: "stop" }] }).finish).toBe(
+      "stop",
+    );
+    const sse = [
+      'data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}',
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}',
+      'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}',
+      "data: [DONE]",
+      "",
+    ].join("\n\n");
+    expect(answerFromSseText("chat", sse)).toEqual({ text: "x", toolCalls: [], finish: "length" });
+  });
+
+  test("Anthropic: stop_reason, whole or on message_delta (max_tokens → length, end_turn → stop)", () => {
+    expect(answerFromJson("messages", { content: [], stop_reason: "max_tokens" }).finish).toBe("length");
+    expect(answerFromJson("messages", { content: [], stop_reason: "end_turn" }).finish).toBe("stop");
+    expect(answerFromJson("messages", { content: [], stop_reason: "tool_use" }).finish).toBe("tool_calls");
+    const stream = new AnswerStream("messages");
+    stream.event(
+      JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "x" } }),
+    );
+    expect(stream.answer().finish).toBeNull();
+    stream.event(JSON.stringify({ type: "message_delta", delta: { stop_reason: "max_tokens" } }));
+    expect(stream.answer().finish).toBe("length");
+  });
+
+  test("Responses: completed is a stop, incomplete says why; a stream's incomplete event is read too", () => {
+    const response = (status: string, reason?: string) => ({
+      status,
+      output: [{ type: "message", content: [{ type: "output_text", text: "x" }] }],
+      incomplete_details: reason ? { reason } : null,
+    });
+    expect(answerFromJson("responses", response("completed")).finish).toBe("stop");
+    expect(answerFromJson("responses", response("incomplete", "max_output_tokens")).finish).toBe("length");
+    expect(answerFromJson("responses", response("incomplete", "content_filter")).finish).toBe(
+      "content_filter",
+    );
+    const stream = new AnswerStream("responses");
+    stream.event(
+      JSON.stringify({ type: "response.incomplete", response: response("incomplete", "max_output_tokens") }),
+    );
+    expect(stream.answer()).toEqual({ text: "x", toolCalls: [], finish: "length" });
   });
 });
 
@@ -182,7 +283,7 @@ describe("reading answers in each dialect", () => {
       "",
     ].join("\n\n");
     expect(answerFromSseText("chat", sse)).toEqual(json);
-    expect(json).toEqual({ text: "hi there", toolCalls: [{ name: "f", arguments: { a: 1 } }] });
+    expect(json).toEqual({ text: "hi there", toolCalls: [{ name: "f", arguments: { a: 1 } }], finish: null });
   });
 
   test("n > 1: a stream's chunks for other choices are not mixed into choice 0, as a whole body reads it", () => {
@@ -268,7 +369,7 @@ describe("reading answers in each dialect", () => {
     const reader = new SseAnswerReader("chat", "openai");
     reader.push(streams[0] as string);
     expect(reader.finish()).toEqual({
-      answer: { text: "a b", toolCalls: [] },
+      answer: { text: "a b", toolCalls: [], finish: null },
       usage: { inputTokens: 3, outputTokens: 2 },
     });
   });
@@ -302,6 +403,7 @@ describe("reading answers in each dialect", () => {
     expect(answerFromJson("responses", response)).toEqual({
       text: "done",
       toolCalls: [{ name: "f", arguments: { a: 1 } }],
+      finish: null,
     });
     const stream = new AnswerStream("responses");
     stream.event(JSON.stringify({ type: "response.output_text.delta", delta: "do" }));

@@ -90,6 +90,7 @@ const NONE: ShadowAgreement = {
   primaryJsonValid: null,
   shadowJsonValid: null,
   toolsAgree: null,
+  finishAgrees: null,
 };
 
 /**
@@ -104,11 +105,19 @@ export function agreementOf(
   if (!primary || !shadow) return NONE;
   const structured = structuredOutput(request);
   const anyTools = primary.toolCalls.length > 0 || shadow.toolCalls.length > 0;
+  // Only when both said why they ended: some servers end a stream without a finish reason.
+  const finishAgrees =
+    primary.finish === null || shadow.finish === null ? null : primary.finish === shadow.finish;
   return {
-    exact: primary.text === shadow.text && deepEqual(primary.toolCalls, shadow.toolCalls),
+    // The same words cut off by the token limit are not the same answer as the words finished.
+    exact:
+      primary.text === shadow.text &&
+      deepEqual(primary.toolCalls, shadow.toolCalls) &&
+      finishAgrees !== false,
     similarity: primary.text === "" && shadow.text === "" ? null : similarity(primary.text, shadow.text),
     primaryJsonValid: structured ? jsonValid(primary.text, structured.schema) : null,
     shadowJsonValid: structured ? jsonValid(shadow.text, structured.schema) : null,
     toolsAgree: anyTools ? deepEqual(primary.toolCalls, shadow.toolCalls) : null,
+    finishAgrees,
   };
 }

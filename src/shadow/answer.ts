@@ -3,11 +3,17 @@ import { SseDecoder } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
+import { chatFinish, type Finish, messagesFinish, responsesFinish } from "./finish.ts";
 
-/** What an answer said, as far as comparing two answers needs: its text and its tool calls. */
+/** What an answer said, as far as comparing two answers needs: its text, tool calls and finish. */
 export interface Answer {
   text: string;
   toolCalls: ToolCall[];
+  /**
+   * Why it ended, in OpenAI's words whatever the dialect (finish.ts): `stop`, `length`,
+   * `tool_calls`, `content_filter`; null where the answer did not say.
+   */
+  finish: Finish;
 }
 
 export interface ToolCall {
@@ -43,7 +49,7 @@ function parseArguments(raw: unknown): unknown {
 
 /** Reads a whole (non-stream) answer in the caller's dialect. */
 export function answerFromJson(operation: Operation, body: unknown): Answer {
-  if (!isObject(body)) return { text: "", toolCalls: [] };
+  if (!isObject(body)) return { text: "", toolCalls: [], finish: null };
   if (operation === "messages") {
     const blocks = array(body.content).filter(isObject);
     return {
@@ -51,6 +57,7 @@ export function answerFromJson(operation: Operation, body: unknown): Answer {
       toolCalls: blocks
         .filter((b) => b.type === "tool_use")
         .map((b) => ({ name: string(b.name), arguments: b.input ?? null })),
+      finish: messagesFinish(body.stop_reason),
     };
   }
   if (operation === "responses") {
@@ -63,11 +70,13 @@ export function answerFromJson(operation: Operation, body: unknown): Answer {
       toolCalls: items
         .filter((item) => item.type === "function_call")
         .map((item) => ({ name: string(item.name), arguments: parseArguments(item.arguments) })),
+      finish: responsesFinish(body.status, body.incomplete_details),
     };
   }
   const choice = firstChoice(body.choices);
-  if (!choice) return { text: "", toolCalls: [] };
-  if (operation === "completions") return { text: string(choice.text), toolCalls: [] };
+  if (!choice) return { text: "", toolCalls: [], finish: null };
+  const finish = chatFinish(choice.finish_reason);
+  if (operation === "completions") return { text: string(choice.text), toolCalls: [], finish };
   const message = isObject(choice.message) ? choice.message : {};
   return {
     text: string(message.content),
@@ -77,6 +86,7 @@ export function answerFromJson(operation: Operation, body: unknown): Answer {
         const fn = isObject(call.function) ? call.function : {};
         return { name: string(fn.name), arguments: parseArguments(fn.arguments) };
       }),
+    finish,
   };
 }
 
@@ -88,6 +98,7 @@ export class AnswerStream {
   private text = "";
   private readonly tools = new Map<number, { name: string; args: string; input?: unknown }>();
   private final: Answer | undefined;
+  private finish: Finish = null;
 
   constructor(private readonly operation: Operation) {}
 
@@ -118,7 +129,7 @@ export class AnswerStream {
         name: tool.name,
         arguments: tool.input !== undefined && tool.args === "" ? tool.input : parseArguments(tool.args),
       }));
-    return { text: this.text, toolCalls };
+    return { text: this.text, toolCalls, finish: this.finish };
   }
 
   private tool(index: number) {
@@ -133,6 +144,8 @@ export class AnswerStream {
   private openai(body: Json): void {
     const choice = firstChoice(body.choices);
     if (!choice) return;
+    // Sent on the last chunk of the choice (null on every one before).
+    if (typeof choice.finish_reason === "string") this.finish = chatFinish(choice.finish_reason);
     if (this.operation === "completions") {
       this.text += string(choice.text);
       return;
@@ -165,13 +178,17 @@ export class AnswerStream {
       if (body.delta.type === "text_delta") this.text += string(body.delta.text);
       else if (body.delta.type === "input_json_delta")
         this.tool(index).args += string(body.delta.partial_json);
-    }
+    } else if (body.type === "message_delta" && isObject(body.delta))
+      this.finish = messagesFinish(body.delta.stop_reason);
   }
 
   private responses(body: Json): void {
     if (body.type === "response.output_text.delta") this.text += string(body.delta);
-    // The completed event carries the whole response: the surest reading of it.
-    else if (body.type === "response.completed" && isObject(body.response))
+    // The last event carries the whole response, its status too: the surest reading of it.
+    else if (
+      (body.type === "response.completed" || body.type === "response.incomplete") &&
+      isObject(body.response)
+    )
       this.final = answerFromJson("responses", body.response);
   }
 }

@@ -3,10 +3,10 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { readCopy } from "./read-copy.ts";
 
 const encoder = new TextEncoder();
-const target = (stream: boolean) => ({
+const target = (stream: boolean, dialect: "openai" | "anthropic" = "openai") => ({
   label: "provider:twin",
-  dialect: "openai" as const,
-  operation: "chat" as const,
+  dialect,
+  operation: dialect === "anthropic" ? ("messages" as const) : ("chat" as const),
   stream,
 });
 
@@ -28,6 +28,26 @@ const failureOf = (answer: Response, stream: boolean, signal = new AbortControll
     () => undefined,
     (error: unknown) => error,
   );
+
+/** A stream that ends cleanly after `events`, as an upstream's body does. */
+const streamOf = (events: string[]) =>
+  new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+
+const readStream = (events: string[], dialect: "openai" | "anthropic" = "openai") =>
+  readCopy(streamOf(events), target(true, dialect), new AbortController().signal, {
+    started: performance.now(),
+    ttftMs: null,
+  }).then(
+    (outcome) => ({ outcome, error: undefined }),
+    (error: unknown) => ({ outcome: undefined, error }),
+  );
+
+const chunk = (content: string, finish: string | null = null) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+const named = (type: string, body: Record<string, unknown> = {}) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
+const textDelta = (text: string) =>
+  named("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
 
 describe("readCopy", () => {
   test("a stream the upstream cuts mid-way is its failure (502 upstream_error), not the gateway's 500", async () => {
@@ -51,5 +71,59 @@ describe("readCopy", () => {
       controller.signal,
     );
     expect(error).not.toBeInstanceOf(GatewayError);
+  });
+
+  // As the primary's relay judges its stream (docs/CLIENTS.md "When a stream is whole").
+  describe("a same-dialect stream is whole, or fails as the primary's would", () => {
+    test("OpenAI: whole with [DONE], or after a finish_reason with only [DONE] missing", async () => {
+      const whole = await readStream([chunk("hi"), chunk("!", "stop"), "data: [DONE]\n\n"]);
+      expect(whole.outcome).toMatchObject({ status: 200, answer: { text: "hi!" } });
+      const unmarked = await readStream([chunk("hi"), chunk("!", "stop")]);
+      expect(unmarked.outcome).toMatchObject({ status: 200, answer: { text: "hi!" } });
+    });
+
+    test("OpenAI: a stream that ends before its finish is cut short: 502 upstream_error", async () => {
+      const { error } = await readStream([chunk("hi"), chunk(" there")]);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+      expect((error as GatewayError).message).toBe("upstream twin ended the stream without its end marker");
+    });
+
+    test("OpenAI: an error event mid-stream fails the copy, [DONE] after it or not", async () => {
+      const failure = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
+      for (const events of [
+        [chunk("hi"), failure],
+        [chunk("hi"), failure, "data: [DONE]\n\n"],
+      ]) {
+        const { error } = await readStream(events);
+        expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+        expect((error as GatewayError).message).toBe("the stream ended with an error event");
+      }
+    });
+
+    test("Anthropic: whole with message_stop, or after message_delta; cut short before it", async () => {
+      const start = [named("message_start", { message: { usage: { input_tokens: 3 } } }), textDelta("hi")];
+      const delta = named("message_delta", { delta: { stop_reason: "end_turn" } });
+      const whole = await readStream([...start, delta, named("message_stop")], "anthropic");
+      expect(whole.outcome).toMatchObject({ status: 200, answer: { text: "hi" } });
+      const unmarked = await readStream([...start, delta], "anthropic");
+      expect(unmarked.outcome).toMatchObject({ status: 200 });
+      const cut = await readStream(start, "anthropic");
+      expect(cut.error).toMatchObject({ status: 502, code: "upstream_error" });
+      expect((cut.error as GatewayError).message).toContain("ended the stream without its end marker");
+    });
+
+    test("Anthropic: an error event fails the copy", async () => {
+      const overloaded = named("error", { error: { type: "overloaded_error", message: "busy" } });
+      const { error } = await readStream([named("message_start"), textDelta("hi"), overloaded], "anthropic");
+      expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+      expect((error as GatewayError).message).toBe("the stream ended with an error event");
+    });
+
+    test("a malformed event fails the copy as it stops the primary's relay", async () => {
+      const { error } = await readStream([chunk("hi"), "data: <html>\n\n", chunk("!", "stop")]);
+      expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+      expect((error as GatewayError).message).toBe("upstream twin sent a malformed stream event");
+    });
   });
 });

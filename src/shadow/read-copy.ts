@@ -7,6 +7,7 @@ import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failu
 import { upstreamName } from "../providers/upstream-name.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { type Answer, answerFromJson, SseAnswerReader } from "./answer.ts";
+import { ScannedStreamEnd } from "./copy-stream-end.ts";
 
 /** What the shadow route did with its copy. */
 export interface ShadowOutcome {
@@ -137,18 +138,26 @@ export async function readCopy(
   // answer's own size however long the stream runs.
   const reader = (response.body as ReadableStream<Uint8Array>).getReader() as ManyReader;
   const answer = new SseAnswerReader(target.operation, target.dialect);
+  // Whether the stream was whole is read off its bytes by the primary's own scan.
+  const end = new ScannedStreamEnd(label);
   const text = new TextDecoder();
   try {
     for (let next = await reader.readMany(); !next.done; next = await reader.readMany()) {
       if (next.value.length === 0) continue;
       clock.ttftMs ??= performance.now() - clock.started;
-      for (const chunk of next.value) answer.push(text.decode(chunk, { stream: true }));
+      for (const chunk of next.value) {
+        end.take(chunk);
+        answer.push(text.decode(chunk, { stream: true }));
+      }
     }
   } catch (error) {
+    // Aborted, cut, or failed by the scan (a malformed event): nothing more is read.
+    void reader.cancel().catch(() => {});
     throw cutShort(label, error, signal, "stream");
-  } finally {
-    if (signal.aborted) void reader.cancel().catch(() => {});
   }
+  // A stream cut short or ending in an error event fails as the primary's does (502).
+  const failure = end.failure();
+  if (failure) throw failure;
   const read = answer.finish();
   return answered(clock, read.usage, read.answer);
 }

@@ -40,12 +40,18 @@ export const shadowSideSchema = z.object({
   costUsd: z.number(),
   /** The answer's text, bounded and redacted; null unless `audit.bodies` is on. */
   answer: z.string().nullable(),
+  /**
+   * Why the answer ended, in OpenAI's words whatever the dialect (`stop`, `length` for Anthropic's
+   * `max_tokens` or an incomplete Responses answer, `tool_calls`, `content_filter`); null when the
+   * side failed or its answer did not say (and in pairs recorded before it was kept).
+   */
+  finish: z.string().nullable().default(null),
 });
 export type ShadowSide = z.infer<typeof shadowSideSchema>;
 
 /** How far the two answers agree; a measure is null when it does not apply to this pair. */
 export const shadowAgreementSchema = z.object({
-  /** Same text, byte for byte. */
+  /** Same text byte for byte, the same tool calls, and the same finish where both said one. */
   exact: z.boolean().nullable(),
   /** 0..1 similarity of the normalised texts (case, whitespace, punctuation folded). */
   similarity: z.number().min(0).max(1).nullable(),
@@ -54,6 +60,12 @@ export const shadowAgreementSchema = z.object({
   shadowJsonValid: z.boolean().nullable(),
   /** Tool calls: the same tools with the same (parsed) arguments, in order. */
   toolsAgree: z.boolean().nullable(),
+  /**
+   * Both ended for the same reason (`finish` of each side): false for a candidate cut off by its
+   * token limit where the primary finished. Null when either did not say (and in pairs recorded
+   * before it was measured).
+   */
+  finishAgrees: z.boolean().nullable().default(null),
 });
 export type ShadowAgreement = z.infer<typeof shadowAgreementSchema>;
 
@@ -93,7 +105,10 @@ export type ShadowAggregate = z.infer<typeof shadowAggregateSchema>;
 
 /** What the shadow runner counts of its copies: the same figures as its families on `/metrics`. */
 export const shadowCountsSchema = z.object({
-  /** Copies not sent because `shadow.max_concurrent` were already in flight. */
+  /**
+   * Copies not sent: `shadow.max_concurrent` were already in flight, or no worker of a
+   * `provider: workers` shadow had a slot free beside the copy's.
+   */
   shed: z.number().int(),
   /** Copies sampled and not over yet. */
   inFlight: z.number().int(),

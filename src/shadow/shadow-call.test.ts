@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { upstreamTimeout } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
+import type { Provider } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { waitFor } from "../testing/wait-for.ts";
@@ -111,6 +113,43 @@ describe("callShadow", () => {
     expect(outcome.status).toBe(429);
     expect(outcome.errorClass).not.toBeNull();
     expect(outcome.answer).toBeNull();
+  });
+
+  test("decoded same-dialect events: cut short or ending in an error event is a 502, as the primary's", async () => {
+    /** A provider that yields its stream's events decoded (as Claude on Bedrock, a worker's tunnel). */
+    const yielding = (events: SseEvent[]): Route => {
+      const provider: Provider = {
+        name: "decoded",
+        dialect: "openai",
+        call: async () => ({
+          kind: "stream",
+          events: (async function* () {
+            yield* events;
+          })(),
+        }),
+      };
+      return { ...route(), provider, label: "provider:decoded" };
+    };
+    const delta = (content: string, finish: string | null = null) => ({
+      data: JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] }),
+    });
+    const copy = (events: SseEvent[]) =>
+      callShadow(yielding(events), request(chat({ stream: true })), new AbortController().signal);
+    expect(await copy([delta("hi"), delta("!", "stop")])).toMatchObject({
+      status: 200,
+      answer: { text: "hi!" },
+    });
+    expect(await copy([delta("hi"), { data: "[DONE]" }])).toMatchObject({ status: 200 });
+    expect(await copy([delta("hi")])).toMatchObject({
+      status: 502,
+      errorClass: "upstream_error",
+      answer: null,
+    });
+    const failure = { data: '{"error":{"message":"overloaded"}}' };
+    expect(await copy([delta("hi"), failure, { data: "[DONE]" }])).toMatchObject({
+      status: 502,
+      errorClass: "upstream_error",
+    });
   });
 });
 

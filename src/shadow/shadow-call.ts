@@ -1,6 +1,7 @@
 import { toGatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
+import type { Provider } from "../providers/provider.ts";
 import { abortable } from "../routing/abortable.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
 import type { Route } from "../routing/route.ts";
@@ -11,7 +12,8 @@ import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { AnswerStream, answerFromJson } from "./answer.ts";
-import { answered, type CopyClock, failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
+import { EventStreamEnd } from "./copy-stream-end.ts";
+import { answered, type CopyClock, failed, NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowThread } from "./shadow-thread-client.ts";
 
 export type { ShadowOutcome } from "./read-copy.ts";
@@ -24,6 +26,31 @@ interface Captured {
   url: string;
   headers: Record<string, string>;
   body: string | Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * What a copy that no upstream had a slot to spare for answers: it was never sent, and is counted
+ * as shed (shadow-runner.ts), as a copy over `shadow.max_concurrent` is.
+ */
+export const SHED: ShadowOutcome = {
+  status: 0,
+  errorClass: null,
+  latencyMs: 0,
+  ttftMs: null,
+  usage: NO_USAGE,
+  answer: null,
+};
+
+/**
+ * The upstream a copy goes to. A route over connected workers is narrowed to one the caller's
+ * tenant may use, as the primary's is (a copy never reaches another tenant's worker), and that
+ * keeps a slot free for the clients once the copy has its own: a copy goes off the client's path,
+ * so it never takes capacity a client's request would find missing. Undefined: none can spare one.
+ */
+function copyUpstream(route: Route, tenant: string): Provider | undefined {
+  const provider = route.provider;
+  if (provider.spare) return provider.spare(route.upstreamModel, tenant);
+  return provider.select?.(route.upstreamModel, undefined, tenant) ?? provider;
 }
 
 /**
@@ -47,10 +74,8 @@ export async function callShadow(
   const started = performance.now();
   const clock: CopyClock = { started, ttftMs: null };
   try {
-    // A route over connected workers is narrowed to one the caller's tenant may use, as the
-    // primary's is: a copy never reaches another tenant's worker.
-    const provider =
-      route.provider.select?.(route.upstreamModel, undefined, request.tenant) ?? route.provider;
+    const provider = copyUpstream(route, request.tenant);
+    if (!provider) return SHED;
     const adapted = adaptDialect(
       request.operation,
       request.body,
@@ -130,6 +155,8 @@ async function readEvents(
   const meter = new StreamUsageMeter(route.provider.dialect);
   const translated = adapted.stream?.(events, (found) => meter.record(found));
   const reader = new AnswerStream(request.operation);
+  // A translation fails a stream cut short itself; same-dialect events are judged here.
+  const end = translated ? undefined : new EventStreamEnd(route.label);
   const iterator = (translated ? translated.events : events)[Symbol.asyncIterator]();
   try {
     // An upstream that stalls mid-stream is cut off by the race, whatever the provider does.
@@ -139,11 +166,16 @@ async function readEvents(
       next = await abortable(iterator.next(), signal)
     ) {
       clock.ttftMs ??= performance.now() - clock.started;
-      if (!translated) meter.observe(next.value);
+      if (end) {
+        meter.observe(next.value);
+        end.event(next.value);
+      }
       reader.event(next.value.data);
     }
   } finally {
     if (signal.aborted) void iterator.return?.();
   }
+  const failure = end?.failure();
+  if (failure) throw failure;
   return answered(clock, meter.usage, reader.answer());
 }

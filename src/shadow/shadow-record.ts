@@ -136,6 +136,8 @@ function side(
     outputTokens: tokens.output,
     costUsd,
     answer: keep ? redactSafely(rules.redact, answer.text.slice(0, rules.maxAnswer), "response") : null,
+    // How it ended is no part of what the caller said: kept without audit.bodies too.
+    finish: answer?.finish ?? null,
   };
 }
 

@@ -17,7 +17,7 @@ import { CopyCounts } from "./copy-counts.ts";
 import { handOver } from "./hand-over.ts";
 import { createPairBatches } from "./pair-batches.ts";
 import { type CopyEnd, copyFailure, failed } from "./read-copy.ts";
-import { callShadow } from "./shadow-call.ts";
+import { callShadow, SHED } from "./shadow-call.ts";
 import type { FinishedPair, Pair } from "./shadow-pair.ts";
 import { primaryFacts, type RecordRules } from "./shadow-record.ts";
 import { createShadowThread, type ShadowThreadMode, shadowThreadMode } from "./shadow-thread-client.ts";
@@ -196,6 +196,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const done = callShadow(pair.route, pair.request, controller.signal, through, copy).then((outcome) => {
       clearTimeout(timer);
       flights.delete(flight);
+      if (outcome === SHED) {
+        // No upstream could spare a slot: never sent, so no copy that ended, and no pair.
+        release();
+        shed++;
+        pending.delete(id);
+        copy?.closed(unavailable("shed: no upstream of the shadow route had a slot to spare"));
+        return;
+      }
       if (pair.handed !== undefined) {
         // Now the thread's: it says when the copy is done (`ownedDone`).
         if (pair.primaryRecord) handPrimary(id, pair);

@@ -247,6 +247,7 @@ for (const [name, fresh] of contractBackends()) {
         outputTokens: 5,
         costUsd,
         answer: null,
+        finish: status === 200 ? "stop" : null,
       });
       const pair = (i: number) => ({
         id: `pair_${i}`,
@@ -264,6 +265,7 @@ for (const [name, fresh] of contractBackends()) {
           primaryJsonValid: null,
           shadowJsonValid: null,
           toolsAgree: null,
+          finishAgrees: i === 2 ? null : true,
         },
       });
       // One pair alone, then a batch (one transaction, kept in order), and an empty batch.

@@ -632,6 +632,8 @@ describe("/admin in a real browser", () => {
     await pair.getByRole("button").first().click();
     await pair.getByRole("heading", { name: /^Primary: provider:demo/ }).waitFor();
     await pair.getByRole("heading", { name: /^Shadow: provider:demo-shadow/ }).waitFor();
+    // Each side says why its answer ended.
+    expect(await pair.locator(".bodies").textContent()).toContain("finish stop");
     await shoot("shadow-example-1280");
   }, 60_000);
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { ShadowPage, ShadowRecord } from "../../src/shadow/shadow-api-schema.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
@@ -36,6 +37,22 @@ const fx = gatewayFixture({
       { name: "twin-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
       // Every call to this provider hangs: no headers, no body, until the caller gives up.
       { name: "hanger", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-hang": "1" } },
+      // Twins whose streams end cleanly without their end marker, or in an error event of their own.
+      { name: "twin-cut", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-stop-after": "2" } },
+      {
+        name: "twin-errev",
+        type: "openai",
+        base_url: `${fake.url}/v1`,
+        headers: { "x-fake-stream-error": "2" },
+      },
+      { name: "claude", type: "anthropic", base_url: fake.url },
+      { name: "claude-cut", type: "anthropic", base_url: fake.url, headers: { "x-fake-stop-after": "2" } },
+      {
+        name: "claude-errev",
+        type: "anthropic",
+        base_url: fake.url,
+        headers: { "x-fake-stream-error": "2" },
+      },
     ],
     models: [
       {
@@ -49,6 +66,16 @@ const fx = gatewayFixture({
         shadow: { provider: "hanger", model: "m1", sample: 1 },
       },
       { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
+      ...[
+        ["cut", "fake", "twin-cut"],
+        ["errev", "fake", "twin-errev"],
+        ["a-cut", "claude", "claude-cut"],
+        ["a-errev", "claude", "claude-errev"],
+      ].map(([name, primary, twin]) => ({
+        name,
+        routes: [{ provider: primary, model: "m1" }],
+        shadow: { provider: twin, model: "m1", sample: 1 },
+      })),
     ],
     routing: { retries: 0 },
     audit: { bodies: true },
@@ -123,7 +150,9 @@ describe("pairs are recorded and compared", () => {
       primaryJsonValid: null,
       shadowJsonValid: null,
       toolsAgree: null,
+      finishAgrees: true,
     });
+    expect([pair.primary.finish, pair.shadow.finish]).toEqual(["stop", "stop"]);
   });
 
   test("/metrics counts each copy once it is over, by the shadow's provider and outcome", async () => {
@@ -300,6 +329,61 @@ test("a tenant's shadow replaces the model's for its callers, and applies to mod
     .withResponse();
   await pairOf(later.response.headers.get("x-request-id") ?? "");
   expect((await shadowPage({ limit: "500" })).records.some((r) => r.requestId === id)).toBe(false);
+});
+
+// The same upstream fails alike on both sides of a pair: a copy's stream that ends without its
+// end marker, or in an error event, is the copy's failure (502), as it is the primary's.
+describe("a shadow stream cut short or ending in an error event is its failure", () => {
+  const openaiStream = async (model: string) => {
+    const { data: stream, response } = await client()
+      .chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "one two three four" }],
+        stream: true,
+      })
+      .withResponse();
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("echo: one two three four");
+    return response.headers.get("x-request-id") ?? "";
+  };
+  const anthropicStream = async (model: string) => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: admin, maxRetries: 0 });
+    const { data: stream, response } = await anthropic.messages
+      .create({
+        model,
+        max_tokens: 64,
+        messages: [{ role: "user", content: "one two three four" }],
+        stream: true,
+      })
+      .withResponse();
+    let text = "";
+    for await (const event of stream)
+      if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+    expect(text).toBe("echo: one two three four");
+    return response.headers.get("x-request-id") ?? "";
+  };
+
+  for (const [model, twin, ask] of [
+    ["cut", "twin-cut", openaiStream],
+    ["errev", "twin-errev", openaiStream],
+    ["a-cut", "claude-cut", anthropicStream],
+    ["a-errev", "claude-errev", anthropicStream],
+  ] as const) {
+    test(`${model}: the client has its whole answer; the copy is recorded 502 upstream_error and counted so`, async () => {
+      const failedBefore = (await shadowMetrics()).copies(twin, "upstream_error");
+      const pair = await pairOf(await ask(model));
+      expect(pair.primary.status).toBe(200);
+      expect(pair.shadow).toMatchObject({ status: 502, errorClass: "upstream_error", answer: null });
+      expect(pair.shadow.costUsd).toBe(0);
+      expect(pair.agreement.exact).toBeNull();
+      const counted = await waitFor(`the ${model} copy counted`, async () => {
+        const now = await shadowMetrics();
+        return now.copies(twin, "upstream_error") === failedBefore + 1 ? now : undefined;
+      });
+      expect(counted.copies(twin, "ok")).toBe(0);
+    });
+  }
 });
 
 describe("a shadow never slows the client", () => {

@@ -124,12 +124,15 @@ export function ShadowPage() {
                 >
                   {time(r.at)} · <bdi>{r.model}</bdi> · <bdi>{r.keyName ?? "–"}</bdi>
                 </button>
-                <span class="muted small">
+                <span class="muted small" data-agreement>
                   {r.agreement.exact
                     ? "identical"
                     : r.agreement.similarity === null
                       ? ""
                       : `similarity ${r.agreement.similarity.toFixed(2)}`}
+                  {r.agreement.finishAgrees === false
+                    ? ` · ended differently (${r.primary.finish} / ${r.shadow.finish})`
+                    : ""}
                 </span>
               </div>
               {open === r.id && (
@@ -153,7 +156,10 @@ export function ShadowPage() {
   );
 }
 
-/** This node's copies since it started: in flight, shed at the cap, and over by provider and outcome. */
+/**
+ * This node's copies since it started: in flight, shed (at the cap, or for want of a worker's
+ * spare slot), and over by provider and outcome.
+ */
 function Copies({ counts }: { counts: ShadowCounts }) {
   return (
     <>
@@ -161,7 +167,8 @@ function Copies({ counts }: { counts: ShadowCounts }) {
       <div class="card flush scroll" data-shadow="copies">
         <p class="muted pad">
           Since this gateway started: <span data-copies="in-flight">{counts.inFlight}</span> in flight,{" "}
-          <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached).
+          <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached, or no worker had a
+          slot to spare).
         </p>
         {counts.ended.length > 0 && (
           <table>
@@ -203,6 +210,7 @@ function Side({ title, side }: { title: string; side: ShadowSide }) {
         {side.status || "cut off"}
         {side.errorClass ? ` ${side.errorClass}` : ""} · {ms(side.latencyMs)} · TTFT {ms(side.ttftMs)} ·{" "}
         {side.inputTokens}/{side.outputTokens} tokens · {usd(side.costUsd)}
+        {side.finish ? ` · finish ${side.finish}` : ""}
       </p>
       <pre>{side.answer ?? "(answers are stored only with audit.bodies on)"}</pre>
     </div>

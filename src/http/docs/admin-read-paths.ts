@@ -37,6 +37,7 @@ const SHADOW_PAGE = {
         primaryJsonValid: null,
         shadowJsonValid: null,
         toolsAgree: null,
+        finishAgrees: true,
       },
     },
   ],

@@ -59,4 +59,23 @@ describe("workers provider", () => {
       message: "no connected worker serves llama",
     });
   });
+
+  test("a shadow copy's worker keeps a slot free for clients: never a worker's last one", () => {
+    const registry = createWorkerRegistry();
+    const small = fakeWorker("small", { models: ["m"], capacity: 1 });
+    const big = fakeWorker("big", { models: ["m"], capacity: 3, inFlight: 1 });
+    registry.add(small);
+    registry.add(big);
+    const workers = createWorkersProvider(registry);
+    // The idle one-slot worker is less busy, but its only slot is a client's.
+    expect(workers.spare?.("m", "default")?.name).toBe("worker:big");
+    big.inFlight = 2;
+    expect(workers.spare?.("m", "default")).toBeUndefined();
+    // A client's request still gets either worker's last slot.
+    expect(workers.select?.("m", undefined, "default").name).toBe("worker:small");
+    expect(refusal(() => workers.spare?.("other", "default"))).toMatchObject({
+      code: "no_route_available",
+      message: "no connected worker serves other",
+    });
+  });
 });

@@ -53,14 +53,17 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       // Said of the workers this caller may use: another tenant's are neither busy nor there.
       if (registry.serves(model, tenant))
         throw capacityRefusal(`every worker serving ${model} is at capacity`);
-      throw new GatewayError({
-        status: 503,
-        code: "no_route_available",
-        message: `no connected worker serves ${model}`,
-        retryable: true,
-      });
+      throw noWorkerServes(model);
     }
     return providerOf(worker);
+  }
+
+  /** A shadow copy's worker: one that keeps a free slot for the clients once the copy has its own. */
+  function spare(model: string, tenant: string): Provider | undefined {
+    const worker = registry.pick(model, tenant, undefined, 1);
+    if (worker) return providerOf(worker);
+    if (registry.serves(model, tenant)) return undefined;
+    throw noWorkerServes(model);
   }
 
   return {
@@ -68,6 +71,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     dialect: "openai",
     passThrough: true,
     select,
+    spare,
     holder(name, tenant) {
       const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
       return worker && servesTenant(worker, tenant) ? providerOf(worker) : undefined;
@@ -80,6 +84,14 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     listModels: async () => registry.models(),
   };
 }
+
+const noWorkerServes = (model: string) =>
+  new GatewayError({
+    status: 503,
+    code: "no_route_available",
+    message: `no connected worker serves ${model}`,
+    retryable: true,
+  });
 
 /** One worker as a provider: what its tunnel serves, named `worker:<name>`. */
 function oneWorker(worker: RegisteredWorker): Provider {

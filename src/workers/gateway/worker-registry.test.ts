@@ -121,6 +121,20 @@ describe("worker registry", () => {
     expect([pick(), pick(), pick()]).toEqual(["a", "b", "a"]);
   });
 
+  test("keepFree: only a worker with that many slots free beside the one taken (a shadow copy's pick)", () => {
+    const { registry } = setup();
+    const last = fake("last", { inFlight: 1, capacity: 2 });
+    const roomy = fake("roomy", { inFlight: 2, capacity: 4 });
+    registry.add(last);
+    registry.add(roomy);
+    expect(registry.pick("m", "default")).toBe(last);
+    expect(registry.pick("m", "default", undefined, 1)).toBe(roomy);
+    expect(registry.pick("m", "default", "last", 1)).toBe(roomy);
+    roomy.inFlight = 3;
+    expect(registry.pick("m", "default", undefined, 1)).toBeUndefined();
+    expect(registry.pick("m", "default")).toBeDefined();
+  });
+
   test("workers whose heartbeats stop are removed after the timeout", () => {
     const { registry, events, advance } = setup();
     const quiet = fake("quiet");

@@ -55,9 +55,11 @@ export interface WorkerRegistry {
    * caller of `tenant` (its own tenant's workers and the default tenant's) — or `prefer` (a worker
    * name) when it is one of those: it holds the conversation a call continues. A worker out of
    * rotation (its upstream keeps failing) is picked only when no other serves the model: then
-   * the caller gets its error at once rather than a refusal.
+   * the caller gets its error at once rather than a refusal. `keepFree`: slots a worker must still
+   * have free once this call takes one (a shadow copy's 1: it never takes a worker's last free
+   * slot, which a client's request may need); none for a client's request.
    */
-  pick(model: string, tenant: string, prefer?: string): RegisteredWorker | undefined;
+  pick(model: string, tenant: string, prefer?: string, keepFree?: number): RegisteredWorker | undefined;
   /**
    * Whether a worker serves `model`: one a caller of `tenant` may be routed to, or any worker when
    * no tenant is given (what a metrics label may name, never a routing decision). A draining worker
@@ -97,9 +99,9 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
   };
 }
 
-const available = (worker: RegisteredWorker, model: string, tenant: string) =>
+const available = (worker: RegisteredWorker, model: string, tenant: string, keepFree: number) =>
   !worker.draining &&
-  worker.inFlight < worker.capacity &&
+  worker.inFlight + keepFree < worker.capacity &&
   worker.models.includes(model) &&
   servesTenant(worker, tenant);
 
@@ -194,9 +196,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     shadowed(worker) {
       return options.shadowedModels?.(worker) ?? [];
     },
-    pick(model, tenant, prefer) {
+    pick(model, tenant, prefer, keepFree = 0) {
       const preferred = prefer === undefined ? undefined : byName.get(prefer);
-      if (preferred && available(preferred, model, tenant) && !ejection.ejectedUntil(preferred)) {
+      if (preferred && available(preferred, model, tenant, keepFree) && !ejection.ejectedUntil(preferred)) {
         lastPick.set(preferred, ++pickSeq);
         return preferred;
       }
@@ -211,7 +213,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         if (worker.draining || !worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
         const out = ejection.ejectedUntil(worker) !== undefined;
         inRotation ||= !out;
-        if (worker.inFlight >= worker.capacity) continue;
+        if (worker.inFlight + keepFree >= worker.capacity) continue;
         const load = worker.inFlight / worker.capacity;
         if (out) {
           if (better(worker, load, ejected, ejectedLoad, lastPick)) {

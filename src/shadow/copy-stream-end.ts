@@ -1,0 +1,67 @@
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
+import { reportsError } from "../routing/event-chunks.ts";
+import { RelayScan } from "../routing/relay-scan.ts";
+import { closingAfter, endsStreamEvent } from "../routing/stream-end.ts";
+
+// Whether a same-dialect copy's stream was whole, judged as the primary's relay judges its own
+// (docs/CLIENTS.md "When a stream is whole"): after its end marker, or after the answer's finish
+// with only the marker missing; an error event of its own is its failure, and a stream that
+// stops before its finish was cut off. The same upstream fails alike on both sides of a pair.
+
+const reported = () => upstreamError("the stream ended with an error event");
+const cutOff = (label: string) =>
+  upstreamError(`${upstreamName(label)} ended the stream without its end marker`);
+
+/** Usage is read by the copy's own reader: the scan hands every event back untouched. */
+const KEEP_EVERY_EVENT = { maxLine: DEFAULT_MAX_SSE_LINE, onUsage: () => true };
+
+/** A copy's stream as bytes: the byte relay's own scan (routing/relay-scan.ts) reads them. */
+export class ScannedStreamEnd {
+  private readonly scan = new RelayScan(KEEP_EVERY_EVENT);
+
+  constructor(private readonly label: string) {}
+
+  /** One read. A malformed event or a line past the bound fails the copy at once, as it stops the relay. */
+  take(chunk: Uint8Array): void {
+    this.scan.take(chunk);
+    this.throwIfBroken();
+  }
+
+  /** The body ended: the failure the primary would record, none when the stream was whole. */
+  failure(): GatewayError | undefined {
+    const scan = this.scan;
+    scan.last();
+    this.throwIfBroken();
+    if (scan.reported) return scan.reported;
+    return scan.ended || scan.closing ? undefined : cutOff(this.label);
+  }
+
+  private throwIfBroken(): void {
+    if (this.scan.brokenAt === -1) return;
+    throw (
+      this.scan.overlongLine ?? upstreamError(`${upstreamName(this.label)} sent a malformed stream event`)
+    );
+  }
+}
+
+/** A copy's stream as decoded events (a provider that yields them), read as event-chunks.ts reads the primary's. */
+export class EventStreamEnd {
+  private ended = false;
+  private finished = false;
+  private failed: GatewayError | undefined;
+
+  constructor(private readonly label: string) {}
+
+  event(event: SseEvent): void {
+    if (endsStreamEvent(event)) this.ended = true;
+    else if (!this.finished) this.finished = closingAfter(event) !== undefined;
+    if (!this.failed && reportsError(event)) this.failed = reported();
+  }
+
+  failure(): GatewayError | undefined {
+    if (this.failed) return this.failed;
+    return this.ended || this.finished ? undefined : cutOff(this.label);
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { configSchema } from "../config/config-schema.ts";
+import { PriceBook } from "../pricing/price-book.ts";
+import { answered } from "./read-copy.ts";
+import { answerOf, type PrimaryFacts, pairFacts, type RecordRules, shadowRecord } from "./shadow-record.ts";
+
+const config = configSchema.parse({
+  providers: [{ name: "twin", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
+  models: [{ name: "m", routes: [{ provider: "twin", model: "candidate" }] }],
+});
+const rules: RecordRules = {
+  maxAnswer: 1000,
+  keepAnswers: false,
+  redact: (text) => text,
+  pricing: new PriceBook(config),
+};
+const primary: PrimaryFacts = {
+  requestId: "req_1",
+  tenant: null,
+  keyName: "ci",
+  status: 200,
+  errorClass: null,
+  latencyMs: 10,
+  ttfbMs: null,
+  route: "provider:main",
+  upstreamModel: "m1",
+  inputTokens: 3,
+  outputTokens: 4,
+  costUsd: 0,
+};
+const request = { model: "m", stream: false, operation: "chat" as const, body: { model: "m" } };
+const facts = pairFacts(request, { label: "provider:twin", upstreamModel: "candidate" });
+const chat = (content: string, finish_reason: string) => ({
+  choices: [{ index: 0, message: { role: "assistant", content }, finish_reason }],
+});
+
+describe("a pair's record", () => {
+  test("each side's finish is kept (answers off too), and a candidate cut off by its limit is not exact", () => {
+    const primaryAnswer = () => answerOf("chat", { kind: "json", body: chat("four words of text", "stop") });
+    const cut = answerOf("chat", { kind: "json", body: chat("four words of text", "length") });
+    const copy = answered({ started: performance.now(), ttftMs: null }, undefined, cut);
+    const record = shadowRecord(facts, primary, primaryAnswer, copy, 1, rules);
+    expect([record.primary.finish, record.shadow.finish]).toEqual(["stop", "length"]);
+    expect(record.primary.answer).toBeNull();
+    expect(record.agreement).toMatchObject({ exact: false, similarity: 1, finishAgrees: false });
+    const same = shadowRecord(facts, primary, primaryAnswer, { ...copy, answer: primaryAnswer() }, 1, rules);
+    expect(same.agreement).toMatchObject({ exact: true, finishAgrees: true });
+  });
+});

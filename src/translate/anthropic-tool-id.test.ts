@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chatResponseToMessages } from "./anthropic-to-openai/chat-response-to-messages.ts";
 import { messagesRequestToChat } from "./anthropic-to-openai/messages-request-to-chat.ts";
-import { anthropicToolId, chatToolId } from "./anthropic-tool-id.ts";
+import { anthropicToolId, bedrockToolId, chatToolId } from "./anthropic-tool-id.ts";
 import { chatRequestToMessages } from "./openai-to-anthropic/chat-request-to-messages.ts";
 
 const ANTHROPIC_ID = /^[a-zA-Z0-9_-]+$/;
@@ -78,5 +78,16 @@ describe("tool-call ids across the Anthropic boundary", () => {
     );
     const block = (answer.content as { type: string; id?: string }[]).find((b) => b.type === "tool_use");
     expect(block?.id).toBe(anthropicToolId(KIMI));
+  });
+
+  test("toward Bedrock an id fits 64 characters: a long one is a digest, the same for call and result", () => {
+    expect(bedrockToolId(KIMI)).toBe(anthropicToolId(KIMI));
+    const mcp = "functions.mcp__github__create_pull_request:0";
+    const written = bedrockToolId(mcp);
+    expect(written).toMatch(ANTHROPIC_ID);
+    expect(written.length).toBeLessThanOrEqual(64);
+    expect(bedrockToolId(mcp)).toBe(written);
+    expect(bedrockToolId("functions.mcp__github__create_pull_request:1")).not.toBe(written);
+    expect(bedrockToolId("x".repeat(64))).toBe("x".repeat(64));
   });
 });

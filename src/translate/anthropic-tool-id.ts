@@ -10,10 +10,26 @@
 const ALLOWED = /^[a-zA-Z0-9_-]+$/;
 const PREFIX = "toolu_mgw_";
 
-/** The id as Anthropic (or Bedrock) may be given it. */
+/** The id as Anthropic may be given it. */
 export function anthropicToolId(id: string): string {
   if (ALLOWED.test(id)) return id;
   return PREFIX + Buffer.from(id, "utf8").toString("base64url");
+}
+
+/** Bedrock's `toolUseId`: Anthropic's pattern, and 64 characters at most. */
+const BEDROCK_MOST = 64;
+
+/**
+ * The id as Bedrock may be given it: `anthropicToolId`'s when that fits in 64 characters, else a
+ * digest of the id in the pattern (`toolu_mgh_` and 43 characters of its SHA-256), the same for a
+ * call and its result. Not read back: Bedrock answers with ids of its own, and the ids written
+ * toward it are only the conversation's history (a Kimi MCP tool's `functions.mcp__github__…:0`
+ * runs past 64 once written in base64url).
+ */
+export function bedrockToolId(id: string): string {
+  const written = anthropicToolId(id);
+  if (written.length <= BEDROCK_MOST) return written;
+  return `toolu_mgh_${new Bun.CryptoHasher("sha256").update(id).digest("base64url")}`;
 }
 
 /** The id a chat upstream minted, from what `anthropicToolId` made of it (any other id as it is). */

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { anthropicToolId } from "../anthropic-tool-id.ts";
+import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
@@ -81,7 +81,7 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   for (const call of message.tool_calls ?? []) {
     blocks.push({
       toolUse: {
-        toolUseId: anthropicToolId(plainCallId(call.id)),
+        toolUseId: bedrockToolId(plainCallId(call.id)),
         name: call.function.name,
         input: parseToolArguments(call.function.arguments),
       },
@@ -95,7 +95,7 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
     throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
   return {
     toolResult: {
-      toolUseId: anthropicToolId(plainCallId(message.tool_call_id)),
+      toolUseId: bedrockToolId(plainCallId(message.tool_call_id)),
       content: [{ text: messageText(message) }],
     },
   };

@@ -266,6 +266,42 @@ test("stop closes every part though some fail: the audit rows are written, stora
   }
 });
 
+test("stop ends by its deadline though a sink's and a policy's close never return: it rejects naming them, and storage is closed", async () => {
+  const path = join(dir, "hung-closes.db");
+  const sqlite = openSqliteStorage(path);
+  let storageClosed = false;
+  const storage: Storage = {
+    ...sqlite,
+    close: async () => {
+      await sqlite.close();
+      storageClosed = true;
+    },
+  };
+  const never = () => new Promise<void>(() => {});
+  const embedded = await createGateway({
+    config: configFor("hung-closes", { storage: { path }, server: { drain_timeout: "100ms" } }),
+    storage,
+    auth: anyone,
+    logger: silentLogger,
+    policy: { admit: () => ({}), record: () => 0, close: never },
+    events: [{ publish: () => {}, close: never }],
+  });
+  expect((await embedded.handle(chatRequest())).status).toBe(200);
+  const failure = await embedded.stop().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(AggregateError);
+  expect((failure as AggregateError).message).toBe(
+    "the gateway stopped, but these parts failed to: the limits policy (spend flush), event sinks",
+  );
+  expect((failure as AggregateError).errors.map((error) => (error as Error).message)).toEqual([
+    "the limits policy (spend flush) did not finish in the stop's time",
+    "event sinks did not finish in the stop's time",
+  ]);
+  expect(storageClosed).toBe(true);
+});
+
 test("stop closes the providers of the current version and of one still retiring, each once", async () => {
   const closed: string[] = [];
   let handlers: ConfigWatchHandlers | undefined;

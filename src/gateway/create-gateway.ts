@@ -355,7 +355,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     afterDrain: [
       // The ends still queued are reported before anything they write to closes.
       { part: "reporting request ends", run: () => ends.flush() },
-      { part: "the audit", run: (until) => audit.close(until) },
+      { part: "the audit", run: (until) => audit.close(until), keepsTime: true },
       { part: "telemetry", run: () => telemetry.close() },
       // Named with what their close writes: a failed "auth" read as if signing in had failed.
       { part: "auth (the keys' last-used write)", run: () => auth.close() },

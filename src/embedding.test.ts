@@ -302,6 +302,29 @@ test("stop ends by its deadline though a sink's and a policy's close never retur
   expect(storageClosed).toBe(true);
 });
 
+test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why", async () => {
+  const warnings: string[] = [];
+  const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+  const path = join(dir, "no-receiver.db");
+  const config = configFor("no-receiver", { storage: { path }, auth: { bootstrap_admin: true } });
+  const embedded = await createGateway({ config, auth: anyone, logger });
+  expect(await embedded.storage.keys.list({ includeRevoked: true })).toEqual([]);
+  expect(warnings).toContain(
+    "auth.bootstrap_admin is on but no onBootstrapKey was given to hand the one-time admin key to: none was created",
+  );
+  await embedded.stop();
+  // A later start that has a receiver still gets the key.
+  const shown: string[] = [];
+  const next = await createGateway({
+    config,
+    auth: anyone,
+    logger,
+    onBootstrapKey: (key) => shown.push(key),
+  });
+  expect(shown).toHaveLength(1);
+  await next.stop();
+});
+
 test("stop closes the providers of the current version and of one still retiring, each once", async () => {
   const closed: string[] = [];
   let handlers: ConfigWatchHandlers | undefined;

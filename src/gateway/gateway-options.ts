@@ -55,7 +55,10 @@ export type GatewayOptions = GatewayConfigOption & {
   recordAudit?: boolean;
   /** Applied to bodies stored with `audit.bodies: true`; the default removes credentials. */
   redactBody?: RedactBody;
-  /** Receives the one-time admin key created on first start with an empty key store. */
+  /**
+   * Receives the one-time admin key created on first start with an empty key store. Without it no
+   * such key is created (nobody would see it), and a warning says so.
+   */
   onBootstrapKey?: (plainKey: string) => void;
   /**
    * When that key is created: while the gateway is built (default), or only when

@@ -23,6 +23,7 @@ import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { modelHandlers } from "../http/models-route.ts";
 import { RequestEnds } from "../http/request-ends.ts";
+import { readsRetryable } from "../http/response-store-reads.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
@@ -191,7 +192,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clientSlots: new ClientSlots(),
     logger,
     refusal: () => audit.refusal(),
-    responses: storage.responses,
+    // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
+    responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
@@ -252,7 +254,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? [
             responsesRoutes({
               guard: frontDoor.guard,
-              store: storage.responses,
+              store: frontDoorDeps.responses,
               logger,
               serveModel: frontDoor.serveModel,
               holder: holderOf,

@@ -388,3 +388,33 @@ test("an admin read whose store never settles ends when its client leaves (499) 
   await stopped;
   expect(finished.map((record) => record.status)).toEqual([499, 503]);
 });
+
+test("a response store that fails on read answers 503 storage_unavailable on every route, not a 500", async () => {
+  const failing = () => Promise.reject(new Error("connection reset by peer"));
+  const { port } = await gatewayWith("response-read-fails", recordingPolicy, undefined, {
+    storage: (sqlite) => ({
+      ...sqlite,
+      responses: { ...sqlite.responses, get: failing, chain: failing, delete: failing },
+    }),
+  });
+  const headers = { authorization: "Bearer any", "content-type": "application/json" };
+  const url = `http://127.0.0.1:${port}/v1/responses`;
+  const answers = await Promise.all([
+    fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: "m", input: "and then?", previous_response_id: "resp_earlier" }),
+    }),
+    fetch(`${url}/resp_earlier`, { headers }),
+    fetch(`${url}/resp_earlier/input_items`, { headers }),
+    fetch(`${url}/resp_earlier`, { method: "DELETE", headers }),
+  ]);
+  for (const answer of answers) {
+    expect(answer.status).toBe(503);
+    const body = (await answer.json()) as { error: { code: string; message: string } };
+    expect([body.error.code, body.error.message]).toEqual([
+      "storage_unavailable",
+      "the response store is unavailable; try again later",
+    ]);
+  }
+});

@@ -1,4 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
+import type { WebSocketHandler } from "bun";
 import type { AnyElysia } from "elysia";
 import type { RedactBody } from "../audit/redact-body.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
@@ -9,6 +10,7 @@ import type { EventSink } from "../events/event-sink.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { RoutedSocket } from "./gateway-websocket.ts";
 import type { HandleOptions } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 
@@ -75,6 +77,12 @@ export interface Gateway {
    * client's address in `options` when you know it.
    */
   handle(request: Request, options?: HandleOptions): Promise<Response>;
+  /**
+   * The WebSocket handlers for your `Bun.serve({ websocket: gateway.websocket, fetch })` when you
+   * hand requests to `handle(request, { server })`: the worker tunnel and the Responses API's
+   * WebSocket mode upgrade on your server and are served through these.
+   */
+  readonly websocket: WebSocketHandler<RoutedSocket>;
   /** Opens the gateway's one listener; throws if it already has one, or once stopped. */
   listen(host: string, port: number): { port: number; hostname: string };
   /**

@@ -82,7 +82,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
-  const audit = createAuditService(config, storage.audit, logger, options.redactBody);
+  // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
+  const spill =
+    options.storage || options.auditSpillDir !== undefined
+      ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
+      : { beside: config.storage };
+  const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   // A worker's models that the config routes elsewhere, by the config version current when asked.

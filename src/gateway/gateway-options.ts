@@ -58,6 +58,12 @@ export type GatewayOptions = GatewayConfigOption & {
   /** Applied to bodies stored with `audit.bodies: true`; the default removes credentials. */
   redactBody?: RedactBody;
   /**
+   * The folder where a stop first saves audit rows its storage never took (NDJSON, for `mindgw
+   * audit import`). Without it: beside the built-in SQLite database, or with your own `storage`
+   * the working directory; then the system's temp directory.
+   */
+  auditSpillDir?: string;
+  /**
    * Receives the one-time admin key created on first start with an empty key store. Without it no
    * such key is created (nobody would see it), and a warning says so.
    */

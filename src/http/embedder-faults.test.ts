@@ -418,3 +418,34 @@ test("a response store that fails on read answers 503 storage_unavailable on eve
     ]);
   }
 });
+
+test("a client that leaves while the save its answer waits for never settles ends its request (499), its place given back", async () => {
+  let saves = 0;
+  const { call, finished, port } = await gatewayWith("response-save-hangs", recordingPolicy, undefined, {
+    storage: (sqlite) => ({
+      ...sqlite,
+      responses: {
+        ...sqlite.responses,
+        save: () => {
+          saves++;
+          return new Promise<never>(() => {});
+        },
+      },
+    }),
+  });
+  const leaving = new AbortController();
+  const turn = fetch(`http://127.0.0.1:${port}/v1/responses`, {
+    method: "POST",
+    signal: leaving.signal,
+    headers: { authorization: "Bearer any", "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", input: "hi" }),
+  }).catch(() => "left");
+  await waitFor("the answer waiting for its save", () => saves === 1);
+  leaving.abort();
+  expect(await turn).toBe("left");
+  await waitFor("the request recorded", () => finished.length === 1);
+  expect(finished[0]?.status).toBe(499);
+  const next = await call(false);
+  expect(next.status).toBe(200);
+  await next.text();
+});

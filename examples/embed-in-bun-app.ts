@@ -26,10 +26,13 @@ export async function start(port = 0) {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
+    // The gateway's WebSockets (workers dialling in, the Responses API's WebSocket mode) upgrade on
+    // this server: its handlers here, and the server handed in with each request.
+    websocket: gateway.websocket,
     fetch(request, server) {
       if (new URL(request.url).pathname === "/hello") return new Response("hello from my app\n");
       // The client's address, for its audit row and the per-address cap (server.max_client_requests).
-      return gateway.handle(request, { clientIp: server.requestIP(request)?.address });
+      return gateway.handle(request, { clientIp: server.requestIP(request)?.address, server });
     },
   });
   return {

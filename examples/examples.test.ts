@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { waitForValue } from "../src/testing/wait-for.ts";
+import { startFakeUpstream } from "../src/workers/testing/fake-upstream.ts";
+import { runWorker } from "../src/workers/worker/worker-client.ts";
 import * as customAuth from "./custom-auth.ts";
 import * as eventSink from "./custom-event-sink.ts";
 import * as customPolicy from "./custom-policy.ts";
@@ -30,6 +33,37 @@ describe("examples", () => {
     const client = new OpenAI({ apiKey: app.adminKey, baseURL: `${app.url}/v1`, maxRetries: 0 });
     expect((await ask(client, "mock")).choices[0]?.message.content).toBeTruthy();
     expect((await client.models.list()).data.map((m) => m.id)).toEqual(["mock"]);
+  });
+
+  test("embed-in-bun-app: a worker dials in through the app's own port, and its model is served", async () => {
+    const app = await embed.start();
+    stops.push(app.stop);
+    const upstream = startFakeUpstream(["llama-small"]);
+    stops.push(() => upstream.stop());
+    const stop = new AbortController();
+    const exit = runWorker({
+      connect: app.url.replace("http", "ws"),
+      token: app.adminKey,
+      upstream: `${upstream.url}/v1`,
+      models: ["llama-small"],
+      concurrency: 4,
+      name: "gpu-1",
+      labels: {},
+      log: () => {},
+      handleSignals: false,
+      stop: stop.signal,
+      backoff: { baseMs: 20, capMs: 100 },
+      drainTimeoutMs: 5_000,
+    });
+    stops.unshift(async () => {
+      stop.abort();
+      await exit;
+    });
+    const client = new OpenAI({ apiKey: app.adminKey, baseURL: `${app.url}/v1`, maxRetries: 0 });
+    await waitForValue("the worker's model listed", async () =>
+      (await client.models.list()).data.some((model) => model.id === "llama-small"),
+    );
+    expect((await ask(client, "llama-small")).choices[0]?.message.content).toBeTruthy();
   });
 
   test("custom-provider: non-stream and stream, and an Anthropic caller translated onto it", async () => {

@@ -266,6 +266,65 @@ test("stop closes every part though some fail: the audit rows are written, stora
   }
 });
 
+test("stop ends by its deadline though a sink's and a policy's close never return: it rejects naming them, and storage is closed", async () => {
+  const path = join(dir, "hung-closes.db");
+  const sqlite = openSqliteStorage(path);
+  let storageClosed = false;
+  const storage: Storage = {
+    ...sqlite,
+    close: async () => {
+      await sqlite.close();
+      storageClosed = true;
+    },
+  };
+  const never = () => new Promise<void>(() => {});
+  const embedded = await createGateway({
+    config: configFor("hung-closes", { storage: { path }, server: { drain_timeout: "100ms" } }),
+    storage,
+    auth: anyone,
+    logger: silentLogger,
+    policy: { admit: () => ({}), record: () => 0, close: never },
+    events: [{ publish: () => {}, close: never }],
+  });
+  expect((await embedded.handle(chatRequest())).status).toBe(200);
+  const failure = await embedded.stop().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(AggregateError);
+  expect((failure as AggregateError).message).toBe(
+    "the gateway stopped, but these parts failed to: the limits policy (spend flush), event sinks",
+  );
+  expect((failure as AggregateError).errors.map((error) => (error as Error).message)).toEqual([
+    "the limits policy (spend flush) did not finish in the stop's time",
+    "event sinks did not finish in the stop's time",
+  ]);
+  expect(storageClosed).toBe(true);
+});
+
+test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why", async () => {
+  const warnings: string[] = [];
+  const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+  const path = join(dir, "no-receiver.db");
+  const config = configFor("no-receiver", { storage: { path }, auth: { bootstrap_admin: true } });
+  const embedded = await createGateway({ config, auth: anyone, logger });
+  expect(await embedded.storage.keys.list({ includeRevoked: true })).toEqual([]);
+  expect(warnings).toContain(
+    "auth.bootstrap_admin is on but no onBootstrapKey was given to hand the one-time admin key to: none was created",
+  );
+  await embedded.stop();
+  // A later start that has a receiver still gets the key.
+  const shown: string[] = [];
+  const next = await createGateway({
+    config,
+    auth: anyone,
+    logger,
+    onBootstrapKey: (key) => shown.push(key),
+  });
+  expect(shown).toHaveLength(1);
+  await next.stop();
+});
+
 test("stop closes the providers of the current version and of one still retiring, each once", async () => {
   const closed: string[] = [];
   let handlers: ConfigWatchHandlers | undefined;

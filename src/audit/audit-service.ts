@@ -14,6 +14,7 @@ import {
   STDERR_ROWS_BEGIN,
   STDERR_ROWS_END,
   saveUnwrittenRows,
+  type UnwrittenRowsPlace,
   unwrittenRowsPaths,
 } from "./unwritten-rows.ts";
 
@@ -73,6 +74,8 @@ export function createAuditService(
   store: AuditStore,
   logger: Logger,
   redactBody: RedactBody = redactSecrets,
+  /** Where a stop saves rows its storage never took first (unwritten-rows.ts). */
+  spill: UnwrittenRowsPlace = { beside: config.storage },
 ): AuditService {
   const bus = new EventBus();
   const node = config.cluster ? nodeName(config.cluster) : null;
@@ -170,10 +173,7 @@ export function createAuditService(
         maybeWritten === 0
           ? `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`
           : `${unwritten.length} audit rows could not be written in the stop's time (the first ${maybeWritten} were in a write still running, which may yet store them: look for their request ids before importing them)`;
-      const saved = saveUnwrittenRows(
-        unwritten,
-        unwrittenRowsPaths(config.storage, new Date(), maybeWritten > 0),
-      );
+      const saved = saveUnwrittenRows(unwritten, unwrittenRowsPaths(spill, new Date(), maybeWritten > 0));
       const exported = "as NDJSON, one row a line as `mindgw audit export` writes them,";
       if ("stderr" in saved)
         throw new Error(

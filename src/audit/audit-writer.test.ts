@@ -10,6 +10,7 @@ import {
 import { waitFor } from "../testing/wait-for.ts";
 import { ABSENT_AS_NULL, makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
+import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
 
 const cleanups: (() => void)[] = [];
@@ -295,6 +296,71 @@ describe("AuditWriter closing on failing storage", () => {
       expect(closed.unwritten.map((record) => record.requestId)).toEqual(records.map((r) => r.requestId));
       expect(closed.queued).toBe(0);
     });
+
+  for (const encoded of [false, true])
+    test(`a write that never settles while running is a failure: unhealthy, its rows written again, none twice but those${encoded ? " (queued as bytes)" : ""}`, async () => {
+      const written: string[] = [];
+      let release: () => void = () => {};
+      let inserts = 0;
+      const insert = async (batch: AuditRecord[]) => {
+        if (++inserts === 1) await new Promise<void>((resolve) => (release = resolve));
+        written.push(...batch.map((record) => record.requestId));
+        return { written: batch.length, rejected: 0 };
+      };
+      const health: [boolean, string][] = [];
+      const store = {
+        insert,
+        select: async () => [],
+        prune: async () => 0,
+        probe: async () => {},
+      };
+      const writer = new AuditWriter({
+        store: encoded
+          ? { ...store, insertEncoded: (bytes: Uint8Array) => insert(decodeAuditRows(bytes)) }
+          : store,
+        batchSize: 10,
+        flushMs: 10,
+        retryMs: 10,
+        storeCallMs: 50,
+        onHealthChange: (healthy, error) =>
+          health.push([healthy, error instanceof Error ? error.message : ""]),
+      });
+      const records = Array.from({ length: 25 }, (_, i) => makeRecord({ requestId: `r${i}` }));
+      for (const record of records) writer.write(record);
+      await waitFor("the hung write given up", () => !writer.healthy());
+      expect(health[0]).toEqual([
+        false,
+        "the audit store did not answer a write of 10 rows within 50 ms: they are written again, and may be twice",
+      ]);
+      await waitFor("every row written by the retries", () => written.length === 25);
+      expect(writer.healthy()).toBe(true);
+      // The hung write answers at last: its rows (the "maybe" ones) are there twice, no others.
+      release();
+      await waitFor("the hung write's rows", () => written.length === 35);
+      for (const [i, record] of records.entries())
+        expect(written.filter((id) => id === record.requestId)).toHaveLength(i < 10 ? 2 : 1);
+      expect((await writer.close()).unwritten).toEqual([]);
+    });
+
+  test("a probe that never settles at start is a failure: unhealthy until the store answers", async () => {
+    let probes = 0;
+    const writer = new AuditWriter({
+      store: {
+        insert: async (batch) => ({ written: batch.length, rejected: 0 }),
+        select: async () => [],
+        prune: async () => 0,
+        probe: () => (++probes === 1 ? new Promise<never>(() => {}) : Promise.resolve()),
+      },
+      flushMs: 10,
+      retryMs: 10,
+      storeCallMs: 50,
+    });
+    await waitFor("the hung probe given up", () => !writer.healthy());
+    writer.write(makeRecord());
+    await waitFor("the row written once the store answers", () => writer.stats().written === 1);
+    expect(writer.healthy()).toBe(true);
+    await writer.close();
+  });
 
   test("queued as bytes (a thread's store), the unwritten rows come back as the records they were", async () => {
     const failing = () =>

@@ -31,6 +31,11 @@ export interface AuditWriterOptions {
    * store's thread writes (access-line-relay.ts); only where the store offers it.
    */
   lines?: AccessLineRelay;
+  /**
+   * How long one insert or probe may run before it counts as a failure: by default the longer of
+   * `STORE_CALL_LEAST_MS` and ten flush windows.
+   */
+  storeCallMs?: number;
 }
 
 export interface AuditWriterStats {
@@ -56,25 +61,36 @@ export interface ClosedAuditWriter extends AuditWriterStats {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What `within` gives for work that had not settled by its time. */
+const LATE = Symbol("late");
+
 /**
- * Whether `work` settled before `until` (a `performance.now()` time; without one, it is waited
- * for); it is left running if not.
+ * What `work` settled with before `until` (a `performance.now()` time; without one, it is waited
+ * for), or `LATE`; it is left running if late.
  */
-async function settledWithin(work: Promise<void>, until: number | undefined): Promise<boolean> {
-  if (until === undefined) {
-    await work;
-    return true;
-  }
+async function within<T>(work: Promise<T>, until: number | undefined): Promise<T | typeof LATE> {
+  if (until === undefined) return work;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, until - performance.now()));
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), Math.max(0, until - performance.now()));
   });
   try {
-    return await Promise.race([work.then(() => true), late]);
+    return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
   }
 }
+
+/** Whether `work` settled before `until` (see `within`). */
+const settledWithin = async (work: Promise<void>, until: number | undefined): Promise<boolean> =>
+  (await within(work, until)) !== LATE;
+
+/**
+ * The least time an insert or a probe runs before the writer gives up on it while running: the
+ * built-in stores answer in milliseconds (their calls are bounded, or on a thread), so only a store
+ * that hangs (an embedder's, a lost connection that never errors) reaches it.
+ */
+export const STORE_CALL_LEAST_MS = 5_000;
 
 /**
  * The least time a stop gives each write it starts, past `until` if need be: a stop whose drain
@@ -98,7 +114,13 @@ export class AuditWriter {
    * `flushMs` (~600 records at c=1), and every main-heap collection meanwhile would visit each
    * waiting object's fields, or mark and promote each waiting string.
    */
-  private readonly queue: PendingRows;
+  private queue: PendingRows;
+  /**
+   * Rows at the queue's head from a write given up on while it ran (`gaveUp`): the store may yet
+   * take them, and they are written again.
+   */
+  private maybe = 0;
+  private readonly storeCallMs: number;
   private isHealthy = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
@@ -122,6 +144,7 @@ export class AuditWriter {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.retryDelay = options.retryMs ?? 250;
+    this.storeCallMs = options.storeCallMs ?? Math.max(STORE_CALL_LEAST_MS, 10 * this.flushMs);
     this.queue = pendingRowsFor(options.store, this.batchSize, options.lines);
     // Probe now, so storage that cannot be written shows as unhealthy before the first request.
     this.starting = this.probe();
@@ -206,7 +229,8 @@ export class AuditWriter {
     this.clearTimer();
     if (answered && this.flushing !== null) answered = await inTime(this.flushing);
     const { records, inFlight } = this.queue.takeAll();
-    return { ...this.stats(), unwritten: records, maybeWritten: inFlight };
+    const maybeWritten = Math.min(records.length, Math.max(inFlight, this.maybe));
+    return { ...this.stats(), unwritten: records, maybeWritten };
   }
 
   private async drain(): Promise<void> {
@@ -222,7 +246,9 @@ export class AuditWriter {
     while (this.queue.waiting > 0) {
       try {
         const started = performance.now();
-        const result = await this.queue.write(this.batchSize);
+        const result = await within(this.queue.write(this.batchSize), started + this.storeCallMs);
+        if (result === LATE) return this.failed(this.gaveUp());
+        this.maybe = Math.max(0, this.maybe - result.rows);
         this.options.onBatch?.(result.rows, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
@@ -247,11 +273,31 @@ export class AuditWriter {
   /** With nothing queued, a rolled-back write proves the storage writable again. */
   private async probe(): Promise<void> {
     try {
-      await this.options.store.probe();
+      const answered = await within(this.options.store.probe(), performance.now() + this.storeCallMs);
+      if (answered === LATE)
+        return this.failed(
+          new Error(`the audit store did not answer its probe within ${this.storeCallMs} ms`),
+        );
     } catch (error) {
       return this.failed(error);
     }
     this.recovered();
+  }
+
+  /**
+   * The write under way did not answer in its time: a failure, retried as a throw is. Its rows
+   * go back to the queue's head, in a queue of their own (the old one ignores whatever that write
+   * does later), with every row behind them; the store may yet take them, so they may be written
+   * twice (counted in `maybe`, as a stop counts them).
+   */
+  private gaveUp(): Error {
+    const { records, inFlight } = this.queue.takeAll();
+    this.queue = pendingRowsFor(this.options.store, this.batchSize, this.options.lines);
+    for (const record of records) this.queue.push(record);
+    this.maybe = Math.max(this.maybe, inFlight);
+    return new Error(
+      `the audit store did not answer a write of ${inFlight} rows within ${this.storeCallMs} ms: they are written again, and may be twice`,
+    );
   }
 
   /** Bodies leave only through the redaction hook, and only with `bodies` on. */

@@ -31,16 +31,28 @@ test("the places, first choice first: beside the database, the working directory
   const temp = folder();
   process.env.TMPDIR = temp;
   const sqlite = parseConfig({ storage: { path: "/srv/gw/gw.db" } }).storage;
-  expect(unwrittenRowsPaths(sqlite, at)).toEqual([
+  expect(unwrittenRowsPaths({ beside: sqlite }, at)).toEqual([
     "/srv/gw/gw.db.unwritten-2026-01-02T03-04-05.678Z.ndjson",
     resolve("mindgw-audit-unwritten-2026-01-02T03-04-05.678Z.ndjson"),
     join(temp, "mindgw-audit-unwritten-2026-01-02T03-04-05.678Z.ndjson"),
   ]);
   const memory = parseConfig({ storage: { path: ":memory:" } }).storage;
-  expect(unwrittenRowsPaths(memory, at, true)).toEqual([
+  expect(unwrittenRowsPaths({ beside: memory }, at, true)).toEqual([
     resolve("mindgw-audit-unwritten-maybe-stored-2026-01-02T03-04-05.678Z.ndjson"),
     join(temp, "mindgw-audit-unwritten-maybe-stored-2026-01-02T03-04-05.678Z.ndjson"),
   ]);
+});
+
+test("an embedder's own storage gets no file beside the config's SQLite path: its folder first when it names one", () => {
+  const temp = folder();
+  process.env.TMPDIR = temp;
+  expect(unwrittenRowsPaths({}, at)).toEqual([
+    resolve("mindgw-audit-unwritten-2026-01-02T03-04-05.678Z.ndjson"),
+    join(temp, "mindgw-audit-unwritten-2026-01-02T03-04-05.678Z.ndjson"),
+  ]);
+  expect(unwrittenRowsPaths({ dir: "/srv/spill" }, at)[0]).toBe(
+    "/srv/spill/mindgw-audit-unwritten-2026-01-02T03-04-05.678Z.ndjson",
+  );
 });
 
 test("a place refused, the next one takes the rows; only a temp directory's copy is called temporary", () => {

@@ -25,23 +25,35 @@ function asExported(record: AuditRecord): AuditRecord {
 }
 
 /**
- * Where a stop saves the audit records its storage never took, first choice first: beside the
- * SQLite database (`<storage.path>.unwritten-<time>.ndjson`); the working directory
- * (`mindgw-audit-unwritten-<time>.ndjson`: with PostgreSQL or an in-memory database the first
- * choice, and under systemd /var/lib/mindgw, which outlives the unit); then the system's temp
- * directory, the last file: systemd's PrivateTmp deletes it at stop. `maybeStored`: some rows were
- * in a write the stop stopped waiting for, and the name says so (`unwritten-maybe-stored`).
+ * Where a stop may save the rows first: beside the gateway's own SQLite database (`beside`: the
+ * config's storage), or in a folder the embedder named (`dir`: `GatewayOptions.auditSpillDir`);
+ * neither for an embedder's own storage without one (no file of ours beside a path it never used).
  */
-export function unwrittenRowsPaths(storage: Config["storage"], at: Date, maybeStored = false): string[] {
+export type UnwrittenRowsPlace = { readonly beside: Config["storage"] } | { readonly dir?: string };
+
+/**
+ * Where a stop saves the audit records its storage never took, first choice first: the place's
+ * own (beside the SQLite database, `<storage.path>.unwritten-<time>.ndjson`, or the embedder's
+ * folder); the working directory (`mindgw-audit-unwritten-<time>.ndjson`: with PostgreSQL or an
+ * in-memory database the first choice, and under systemd /var/lib/mindgw, which outlives the
+ * unit); then the system's temp directory, the last file: systemd's PrivateTmp deletes it at stop.
+ * `maybeStored`: some rows were in a write the stop stopped waiting for, and the name says so
+ * (`unwritten-maybe-stored`).
+ */
+export function unwrittenRowsPaths(place: UnwrittenRowsPlace, at: Date, maybeStored = false): string[] {
   const time = at.toISOString().replaceAll(":", "-");
   const what = maybeStored ? "unwritten-maybe-stored" : "unwritten";
-  const onDisk = storage.driver === "sqlite" && storage.path !== ":memory:" && storage.path !== "";
-  const paths = [
-    ...(onDisk ? [resolve(dirname(storage.path), `${basename(storage.path)}.${what}-${time}.ndjson`)] : []),
-    resolve(`mindgw-audit-${what}-${time}.ndjson`),
-    join(tmpdir(), `mindgw-audit-${what}-${time}.ndjson`),
-  ];
+  const named = `mindgw-audit-${what}-${time}.ndjson`;
+  const paths = [...firstPath(place, `${what}-${time}`, named), resolve(named), join(tmpdir(), named)];
   return [...new Set(paths)];
+}
+
+/** The place's own path, if it has one. */
+function firstPath(place: UnwrittenRowsPlace, suffix: string, named: string): string[] {
+  if (!("beside" in place)) return place.dir === undefined ? [] : [resolve(place.dir, named)];
+  const storage = place.beside;
+  const onDisk = storage.driver === "sqlite" && storage.path !== ":memory:" && storage.path !== "";
+  return onDisk ? [resolve(dirname(storage.path), `${basename(storage.path)}.${suffix}.ndjson`)] : [];
 }
 
 /** The lines around the rows when no file took them (`saveUnwrittenRows`), for finding them in the journal. */

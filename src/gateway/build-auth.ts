@@ -70,6 +70,7 @@ export async function buildAuth(
     keys.onKeyChanged(record);
     options.onKeyChange?.(record.id);
   };
+  let warnedNoReceiver = false;
   return {
     authenticatorFor(next) {
       // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
@@ -90,8 +91,19 @@ export async function buildAuth(
     refreshKeys: () => keys.refresh().catch(refreshFailed),
     async bootstrapAdmin() {
       if (!config.auth.bootstrap_admin) return;
+      const receive = options.onBootstrapKey;
+      // A key shown to nobody would leave the store no longer empty, so no later start would make
+      // one either: with no receiver, none is made and the embedder is told why.
+      if (!receive) {
+        if (!warnedNoReceiver)
+          logger.warn(
+            "auth.bootstrap_admin is on but no onBootstrapKey was given to hand the one-time admin key to: none was created",
+          );
+        warnedNoReceiver = true;
+        return;
+      }
       const issued = await ensureBootstrapAdmin(store, { onChange: keyChanged });
-      if (issued) options.onBootstrapKey?.(issued.key);
+      if (issued) receive(issued.key);
     },
     sessions,
     close: () => {

@@ -23,6 +23,7 @@ import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { modelHandlers } from "../http/models-route.ts";
 import { RequestEnds } from "../http/request-ends.ts";
+import { readsRetryable } from "../http/response-store-reads.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
@@ -81,7 +82,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
-  const audit = createAuditService(config, storage.audit, logger, options.redactBody);
+  // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
+  const spill =
+    options.storage || options.auditSpillDir !== undefined
+      ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
+      : { beside: config.storage };
+  const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   // A worker's models that the config routes elsewhere, by the config version current when asked.
@@ -192,7 +198,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clientSlots: new ClientSlots(),
     logger,
     refusal: () => audit.refusal(),
-    responses: storage.responses,
+    // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
+    responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
@@ -253,7 +260,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? [
             responsesRoutes({
               guard: frontDoor.guard,
-              store: storage.responses,
+              store: frontDoorDeps.responses,
               logger,
               serveModel: frontDoor.serveModel,
               holder: holderOf,
@@ -356,7 +363,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     afterDrain: [
       // The ends still queued are reported before anything they write to closes.
       { part: "reporting request ends", run: () => ends.flush() },
-      { part: "the audit", run: (until) => audit.close(until) },
+      { part: "the audit", run: (until) => audit.close(until), keepsTime: true },
       { part: "telemetry", run: () => telemetry.close() },
       // Named with what their close writes: a failed "auth" read as if signing in had failed.
       { part: "auth (the keys' last-used write)", run: () => auth.close() },

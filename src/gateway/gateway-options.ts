@@ -1,4 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
+import type { WebSocketHandler } from "bun";
 import type { AnyElysia } from "elysia";
 import type { RedactBody } from "../audit/redact-body.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
@@ -9,6 +10,7 @@ import type { EventSink } from "../events/event-sink.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { RoutedSocket } from "./gateway-websocket.ts";
 import type { HandleOptions } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 
@@ -55,7 +57,16 @@ export type GatewayOptions = GatewayConfigOption & {
   recordAudit?: boolean;
   /** Applied to bodies stored with `audit.bodies: true`; the default removes credentials. */
   redactBody?: RedactBody;
-  /** Receives the one-time admin key created on first start with an empty key store. */
+  /**
+   * The folder where a stop first saves audit rows its storage never took (NDJSON, for `mindgw
+   * audit import`). Without it: beside the built-in SQLite database, or with your own `storage`
+   * the working directory; then the system's temp directory.
+   */
+  auditSpillDir?: string;
+  /**
+   * Receives the one-time admin key created on first start with an empty key store. Without it no
+   * such key is created (nobody would see it), and a warning says so.
+   */
   onBootstrapKey?: (plainKey: string) => void;
   /**
    * When that key is created: while the gateway is built (default), or only when
@@ -72,6 +83,12 @@ export interface Gateway {
    * client's address in `options` when you know it.
    */
   handle(request: Request, options?: HandleOptions): Promise<Response>;
+  /**
+   * The WebSocket handlers for your `Bun.serve({ websocket: gateway.websocket, fetch })` when you
+   * hand requests to `handle(request, { server })`: the worker tunnel and the Responses API's
+   * WebSocket mode upgrade on your server and are served through these.
+   */
+  readonly websocket: WebSocketHandler<RoutedSocket>;
   /** Opens the gateway's one listener; throws if it already has one, or once stopped. */
   listen(host: string, port: number): { port: number; hostname: string };
   /**

@@ -1,3 +1,4 @@
+import type { AnyElysia } from "elysia";
 import { giveClientIp } from "../http/client-of.ts";
 
 /** What an embedder may say with a request it hands to `gateway.handle()`. */
@@ -8,7 +9,18 @@ export interface HandleOptions {
    * it the request has no address: its audit row says none, and no per-address cap counts it.
    */
   readonly clientIp?: string | null;
+  /**
+   * Your Bun server that took the request: with it the gateway's WebSocket endpoints (the worker
+   * tunnel `/workers/connect`, the Responses API's `GET /v1/responses`) upgrade on it, given
+   * `websocket: gateway.websocket` in its `Bun.serve` options; a stream's idle time is set on it,
+   * and the client's address read from it when `clientIp` is not given. One server per gateway:
+   * the first one handed in is the one upgrades go through.
+   */
+  readonly server?: Server;
 }
+
+/** A Bun server, as the gateway's app (Elysia) holds one. */
+export type Server = NonNullable<AnyElysia["server"]>;
 
 /**
  * Elysia reads a request's path from the first "/" at or after index 11, past "https://" and a

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
 import type { Gateway } from "./gateway-options.ts";
+import { gatewayWebSocket } from "./gateway-websocket.ts";
 import { handedRequest } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 import { runStopSteps, type StopStep, stopFailed } from "./stop-steps.ts";
@@ -72,7 +73,13 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     app,
     runtime,
     storage: parts.storage,
-    handle: (request, options) => app.handle(handedRequest(request, options)),
+    handle(request, options) {
+      // The WebSocket routes upgrade on the app's server (Elysia): without a listener of ours,
+      // the embedder's own that took the request.
+      if (options?.server && !server) app.server ??= options.server;
+      return app.handle(handedRequest(request, options));
+    },
+    websocket: gatewayWebSocket(app),
     reload: parts.reload,
     lastReloadError: parts.lastReloadError,
     restartRequired: parts.restartRequired,

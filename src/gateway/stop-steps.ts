@@ -10,6 +10,11 @@ export interface StopStep {
    * then.
    */
   readonly run: (until: number) => unknown;
+  /**
+   * The part keeps to `until` itself and is not cut there (the audit: each write it starts gets
+   * its own least time, and what its store never took is handed back to be kept).
+   */
+  readonly keepsTime?: boolean;
 }
 
 /** A step that threw or rejected, and what with. */
@@ -19,9 +24,18 @@ export interface StopFailure {
 }
 
 /**
- * Runs every step in order, each awaited; a step that throws or rejects is logged and the next
+ * The least time each step gets, past the drain deadline if need be: a part whose close never
+ * answers (an embedder's sink, a store across the network) takes the stop's time, and every part
+ * after it (storage last) still gets this long to close. A close takes milliseconds.
+ */
+export const LEAST_STEP_MS = 1_000;
+
+/**
+ * Runs every step in order, each awaited until the stop's deadline `until` (at least
+ * `LEAST_STEP_MS`); a step that throws, rejects or is still running then is logged and the next
  * one runs all the same (a policy whose store went away must not keep the audit rows queued
- * behind it from being written, nor the storage from closing). Returns the failures.
+ * behind it from being written, nor the storage from closing). A step left running is not waited
+ * for again. Returns the failures.
  */
 export async function runStopSteps(
   steps: readonly StopStep[],
@@ -31,13 +45,29 @@ export async function runStopSteps(
   const failures: StopFailure[] = [];
   for (const step of steps) {
     try {
-      await step.run(until);
+      await inStopTime(step, until);
     } catch (error) {
       logger.error(`stop: ${step.part} failed`, { error: describeError(error) });
       failures.push({ part: step.part, error });
     }
   }
   return failures;
+}
+
+/** The step, or its failure when it has not finished by `until` (at least `LEAST_STEP_MS` from now). */
+async function inStopTime(step: StopStep, until: number): Promise<void> {
+  const running = step.run(until);
+  if (step.keepsTime) return void (await running);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    const ms = Math.max(until - performance.now(), LEAST_STEP_MS);
+    timer = setTimeout(() => reject(new Error(`${step.part} did not finish in the stop's time`)), ms);
+  });
+  try {
+    await Promise.race([running, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What `gateway.stop()` rejects with when parts failed to stop: every error, each part named. */

@@ -10,6 +10,8 @@ import type { SseEvent } from "../core/sse.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import type { LogFields, Logger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import type { Storage } from "../storage/storage.ts";
 import { waitFor } from "../testing/wait-for.ts";
 
 // An embedder's parts fail. Where the answer is already in hand (a policy's record), the answer
@@ -104,10 +106,18 @@ const principal: Principal = {
   via: "jwt",
 };
 
+/** What a test changes of the gateway beyond its policy and authenticator. */
+interface Parts {
+  /** The storage, made from the test's own SQLite one (a store call made to hang, say). */
+  readonly storage?: (sqlite: Storage) => Storage;
+  readonly drainTimeout?: string;
+}
+
 async function gatewayWith(
   name: string,
   policy: Policy = recordingPolicy,
   auth: (headers: Headers) => Promise<Principal> = async () => principal,
+  parts: Parts = {},
 ) {
   const logged: Logged[] = [];
   const log =
@@ -117,11 +127,15 @@ async function gatewayWith(
     };
   const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
   const finished: AuditRecord[] = [];
+  const path = join(dir, `${name}.db`);
   const gateway = await createGateway({
     config: parseConfig({
-      storage: { path: join(dir, `${name}.db`) },
+      storage: { path },
       auth: { bootstrap_admin: false },
-      server: { max_concurrent_requests: 2 },
+      server: {
+        max_concurrent_requests: 2,
+        ...(parts.drainTimeout ? { drain_timeout: parts.drainTimeout } : {}),
+      },
       routing: { stream_keepalive: "10ms" },
       providers: [
         { name: "slow", type: "mock" },
@@ -139,6 +153,7 @@ async function gatewayWith(
       ],
     }),
     providers: (config) => (config.name === "flaky" ? flaky : slowStream),
+    ...(parts.storage ? { storage: parts.storage(openSqliteStorage(path)) } : {}),
     auth,
     policy,
     logger,
@@ -159,7 +174,7 @@ async function gatewayWith(
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
     });
-  return { call, logged, finished };
+  return { call, logged, finished, gateway, port };
 }
 
 test("a policy whose record throws: streams and whole answers are delivered, recorded at $0, and their places given back", async () => {
@@ -285,6 +300,151 @@ test("a client that leaves while an authenticator or an admission never settles 
   expect(await Promise.all(calls)).toEqual(["left", "left"]);
   await waitFor("both requests recorded", () => finished.length === 2);
   expect(finished.map((record) => record.status)).toEqual([499, 499]);
+  const next = await call(false);
+  expect(next.status).toBe(200);
+  await next.text();
+});
+
+test("a client that leaves while a response store's read never settles ends its request (499), its place given back", async () => {
+  const reads: string[] = [];
+  const never = new Promise<never>(() => {});
+  const { call, finished, port } = await gatewayWith("response-read-hangs", recordingPolicy, undefined, {
+    storage: (sqlite) => ({
+      ...sqlite,
+      responses: {
+        ...sqlite.responses,
+        get: (_tenant, id) => {
+          reads.push(id);
+          return never;
+        },
+        chain: (_tenant, id) => {
+          reads.push(id);
+          return never;
+        },
+      },
+    }),
+  });
+  // Both places of a gateway that holds two requests at once: a turn continuing a stored response,
+  // and a read of one, each held by a read that never ends.
+  const leaving = [new AbortController(), new AbortController()];
+  const turn = fetch(`http://127.0.0.1:${port}/v1/responses`, {
+    method: "POST",
+    signal: leaving[0]?.signal,
+    headers: { authorization: "Bearer any", "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", input: "and then?", previous_response_id: "resp_earlier" }),
+  });
+  const read = fetch(`http://127.0.0.1:${port}/v1/responses/resp_earlier`, {
+    signal: leaving[1]?.signal,
+    headers: { authorization: "Bearer any" },
+  });
+  const calls = [turn.catch(() => "left"), read.catch(() => "left")];
+  await waitFor("both requests waiting on the store", () => reads.length === 2);
+  for (const controller of leaving) controller.abort();
+  expect(await Promise.all(calls)).toEqual(["left", "left"]);
+  await waitFor("both requests recorded", () => finished.length === 2);
+  expect(finished.map((record) => record.status)).toEqual([499, 499]);
+  const next = await call(false);
+  expect(next.status).toBe(200);
+  await next.text();
+});
+
+test("an admin read whose store never settles ends when its client leaves (499) and at a stop's deadline (503)", async () => {
+  let listing = 0;
+  const admin: Principal = { ...principal, name: "admin", role: "admin" };
+  const { finished, gateway, port } = await gatewayWith(
+    "key-list-hangs",
+    recordingPolicy,
+    async () => admin,
+    {
+      drainTimeout: "200ms",
+      storage: (sqlite) => ({
+        ...sqlite,
+        keys: {
+          ...sqlite.keys,
+          list: () => {
+            listing++;
+            return new Promise<never>(() => {});
+          },
+        },
+      }),
+    },
+  );
+  const list = (signal?: AbortSignal) =>
+    fetch(`http://127.0.0.1:${port}/admin/api/keys`, { signal, headers: { authorization: "Bearer any" } });
+  const leaving = new AbortController();
+  const left = list(leaving.signal).catch(() => "left");
+  await waitFor("the list waiting on its store", () => listing === 1);
+  leaving.abort();
+  expect(await left).toBe("left");
+  await waitFor("the list recorded", () => finished.length === 1);
+  expect(finished[0]?.status).toBe(499);
+  // One that stays is ended by the stop's drain deadline, answered and recorded.
+  const stays = list();
+  await waitFor("the second list waiting on its store", () => listing === 2);
+  const stopped = gateway.stop();
+  const answer = await stays;
+  expect(answer.status).toBe(503);
+  await answer.text();
+  await stopped;
+  expect(finished.map((record) => record.status)).toEqual([499, 503]);
+});
+
+test("a response store that fails on read answers 503 storage_unavailable on every route, not a 500", async () => {
+  const failing = () => Promise.reject(new Error("connection reset by peer"));
+  const { port } = await gatewayWith("response-read-fails", recordingPolicy, undefined, {
+    storage: (sqlite) => ({
+      ...sqlite,
+      responses: { ...sqlite.responses, get: failing, chain: failing, delete: failing },
+    }),
+  });
+  const headers = { authorization: "Bearer any", "content-type": "application/json" };
+  const url = `http://127.0.0.1:${port}/v1/responses`;
+  const answers = await Promise.all([
+    fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: "m", input: "and then?", previous_response_id: "resp_earlier" }),
+    }),
+    fetch(`${url}/resp_earlier`, { headers }),
+    fetch(`${url}/resp_earlier/input_items`, { headers }),
+    fetch(`${url}/resp_earlier`, { method: "DELETE", headers }),
+  ]);
+  for (const answer of answers) {
+    expect(answer.status).toBe(503);
+    const body = (await answer.json()) as { error: { code: string; message: string } };
+    expect([body.error.code, body.error.message]).toEqual([
+      "storage_unavailable",
+      "the response store is unavailable; try again later",
+    ]);
+  }
+});
+
+test("a client that leaves while the save its answer waits for never settles ends its request (499), its place given back", async () => {
+  let saves = 0;
+  const { call, finished, port } = await gatewayWith("response-save-hangs", recordingPolicy, undefined, {
+    storage: (sqlite) => ({
+      ...sqlite,
+      responses: {
+        ...sqlite.responses,
+        save: () => {
+          saves++;
+          return new Promise<never>(() => {});
+        },
+      },
+    }),
+  });
+  const leaving = new AbortController();
+  const turn = fetch(`http://127.0.0.1:${port}/v1/responses`, {
+    method: "POST",
+    signal: leaving.signal,
+    headers: { authorization: "Bearer any", "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", input: "hi" }),
+  }).catch(() => "left");
+  await waitFor("the answer waiting for its save", () => saves === 1);
+  leaving.abort();
+  expect(await turn).toBe("left");
+  await waitFor("the request recorded", () => finished.length === 1);
+  expect(finished[0]?.status).toBe(499);
   const next = await call(false);
   expect(next.status).toBe(200);
   await next.text();

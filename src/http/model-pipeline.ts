@@ -2,7 +2,7 @@ import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { modelNotFound } from "../core/gateway-error.ts";
+import { type GatewayError, modelNotFound, toGatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { account, accountWholeAnswer, chargeFailedAttempts } from "./account-answer.ts";
@@ -72,7 +72,10 @@ export function modelPipeline(
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
       if (!runtime.routes(model, principal.tenant)) throw modelNotFound(model);
-      const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
+      const responses =
+        operation === "responses"
+          ? await whileOpen(responsesOf(call, body), request.signal, open)
+          : undefined;
       // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
       // own, and writes its headers into the response's own record (then nothing to add).
       const admitted = runtime.limits.admit(principal, model, headers);
@@ -179,11 +182,27 @@ export function modelPipeline(
    * recorded with the route that answered and what it used.
    */
   function stored(call: ModelCall, routed: Promise<Dispatched>, responses: StoringContext, model: string) {
-    return storedBeforeAnswer(routed, responses, (dispatched) => {
+    return storedBeforeAnswer(routed, savedWhileOpen(call, responses), (dispatched) => {
       call.ledger.route = dispatched.route;
       call.ledger.upstreamModel = dispatched.upstreamModel;
       account(call, dispatched, model, deps.logger);
     });
+  }
+
+  /**
+   * The save the answer waits for, ended as the request is: a save that never settles fails the
+   * call when its client leaves (499) or a stop's deadline passes (503). Waited for once.
+   */
+  function savedWhileOpen(call: ModelCall, responses: StoringContext): Pick<StoringContext, "saved"> {
+    let waited: Promise<GatewayError | undefined> | undefined;
+    return {
+      saved() {
+        const saving = responses.saved();
+        if (saving === undefined) return undefined;
+        waited ??= whileOpen(saving, call.request.signal, open).catch(toGatewayError);
+        return waited;
+      },
+    };
   }
 
   /** A stream whose first token is slow: a 200 event stream now, with keep-alive comments. */

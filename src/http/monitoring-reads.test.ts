@@ -20,7 +20,6 @@ beforeAll(async () => {
   const storage = openSqliteStorage(":memory:");
   gateway = await createGateway({
     config: parseConfig({
-      // The stop saves the rows it could not write beside storage.path (audit/unwritten-rows.ts), at once.
       storage: { path: join(dir, "gw.db") },
       server: { drain_timeout: "1ms" },
       auth: { bootstrap_admin: false },
@@ -28,6 +27,8 @@ beforeAll(async () => {
       models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
     }),
     storage: { ...storage, audit: down },
+    // The stop saves the rows it could not write there (audit/unwritten-rows.ts), at once.
+    auditSpillDir: dir,
     logger: silentLogger,
     auth: async () => ({
       keyId: null,

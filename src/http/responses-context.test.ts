@@ -3,6 +3,7 @@ import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { Principal } from "../auth/principal.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createMemoryResponseStore } from "../storage/memory/memory-response-store.ts";
+import { readsRetryable } from "./response-store-reads.ts";
 import { responsesContext } from "./responses-context.ts";
 
 /** A key of `tenant`, a configured tenant unless it is `default` (then a key outside every tenant). */
@@ -475,5 +476,28 @@ describe("responsesContext", () => {
     const context = await responsesContext(store, principal("acme"), { model: "m", store: false }, fail);
     context.onResponse(answer(context.id, "z"));
     expect(await store.get("acme", context.id)).toBeNull();
+  });
+  test("a store that fails on read (not with a GatewayError) is a 503 storage_unavailable, not a 500", async () => {
+    const broken = createMemoryResponseStore();
+    const store = readsRetryable({
+      ...broken,
+      get: () => Promise.reject(new Error("connection reset")),
+      chain: undefined,
+      responseOfItem: () => Promise.reject(new TypeError("socket closed")),
+    });
+    const acme = principal("acme");
+    const continued = await rejection(
+      responsesContext(store, acme, { model: "m", input: "two", previous_response_id: "resp_1" }, fail),
+    );
+    const referenced = await rejection(
+      responsesContext(store, acme, { model: "m", input: [{ type: "item_reference", id: "msg_1" }] }, fail),
+    );
+    for (const error of [continued, referenced])
+      expect([error.status, error.code, error.message]).toEqual([
+        503,
+        "storage_unavailable",
+        "the response store is unavailable; try again later",
+      ]);
+    expect(continued.detail).toBe("response store call failed: Error: connection reset");
   });
 });

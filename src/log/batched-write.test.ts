@@ -100,3 +100,11 @@ test("pending lines hold nothing open, and reach stderr when the process ends on
   // Bun prints the error, then runs the exit handlers, then its version line.
   expect(crashed.stderr).toMatch(/error: boom[\s\S]*\nfirst\nlast\n/);
 });
+
+test("one exit listener serves every batch: a process that makes many loggers adds one, and each batch's lines are written", async () => {
+  const before = process.listenerCount("exit");
+  for (let i = 0; i < 12; i++) batchedWrite(counting().format);
+  expect(process.listenerCount("exit") - before).toBeLessThanOrEqual(1);
+  const second = `const other = batchedWrite(format, undefined, undefined, 60000); other.text("second\\n", false); process.exit(0);`;
+  expect(await queuedThen(second, 60_000)).toEqual({ code: 0, stderr: "first\nlast\nsecond\n" });
+});

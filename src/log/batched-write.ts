@@ -61,6 +61,7 @@ export function batchedWrite(
       else n = format(parts, n, time, level, messages[i] as string, fieldsOf[i]);
     }
     parts.length = n;
+    pendingAtExit.delete(batch);
     const text = parts.join("");
     parts.length = 0;
     times.length = 0;
@@ -75,7 +76,7 @@ export function batchedWrite(
     turnEnd = false;
     if (times.length > 0) write(render());
   };
-  process.once("exit", () => {
+  const writeAtExit = () => {
     if (timer !== undefined) clearTimeout(timer);
     if (times.length === 0) return;
     try {
@@ -83,8 +84,9 @@ export function batchedWrite(
     } catch {
       // stderr is gone (closed pipe): nothing left to tell.
     }
-  });
+  };
   const pend = (soon: boolean) => {
+    if (times.length === 1) writeAtProcessExit(batch);
     if (times.length >= GATHER_MAX_LINES) flush();
     else if (soon) {
       if (!turnEnd) {
@@ -96,7 +98,8 @@ export function batchedWrite(
       timer.unref();
     }
   };
-  return {
+  const batch: LineBatch & ExitWriter = {
+    writeAtExit,
     later(time, level, message, fields, soon) {
       times.push(time);
       levels.push(level);
@@ -112,4 +115,28 @@ export function batchedWrite(
       pend(soon);
     },
   };
+  return batch;
+}
+
+/** A batch's last word: its pending lines, written synchronously. */
+interface ExitWriter {
+  writeAtExit(): void;
+}
+
+/**
+ * The batches with lines pending, whose lines the exit writes: one exit listener for every batch,
+ * where each batch (each logger: a gateway embedded, stopped and made again) added its own for the
+ * life of the process. A batch is held here only from its first pending line to its write.
+ */
+const pendingAtExit = new Set<ExitWriter>();
+let exitHooked = false;
+
+function writeAtProcessExit(batch: ExitWriter): void {
+  pendingAtExit.add(batch);
+  if (exitHooked) return;
+  exitHooked = true;
+  // An orderly exit, a handled signal or an uncaught exception: the lines still pending.
+  process.once("exit", () => {
+    for (const pending of pendingAtExit) pending.writeAtExit();
+  });
 }

@@ -1,0 +1,38 @@
+import { describeError } from "../core/describe-error.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { ResponseStore } from "../storage/storage.ts";
+
+/**
+ * A response store that could not answer: the response may well be there, so not a 500 but a 503
+ * `storage_unavailable` to retry, as a failed save is (responses-context.ts) and a failed key
+ * lookup is (auth/authenticate.ts). A GatewayError (a PostgreSQL call's own bound) is said as is.
+ */
+export const responseStoreFailed = (error: unknown): never => {
+  if (error instanceof GatewayError) throw error;
+  throw new GatewayError({
+    status: 503,
+    code: "storage_unavailable",
+    message: "the response store is unavailable; try again later",
+    retryable: true,
+    detail: `response store call failed: ${describeError(error)}`,
+  });
+};
+
+/**
+ * The response store as requests read it (a turn's `previous_response_id` and item references,
+ * `GET`/`DELETE /v1/responses/{id}`): a read or delete that fails is `responseStoreFailed`.
+ * Saves and retention's prune go as they are: a failed save is the caller's 503 already.
+ */
+export function readsRetryable(store: ResponseStore): ResponseStore {
+  const { chain, responseOfItem, delete: remove } = store;
+  return {
+    save: (record) => store.save(record),
+    get: (tenant, id) => store.get(tenant, id).catch(responseStoreFailed),
+    ...(chain ? { chain: (tenant, id) => chain.call(store, tenant, id).catch(responseStoreFailed) } : {}),
+    ...(responseOfItem
+      ? { responseOfItem: (tenant, id) => responseOfItem.call(store, tenant, id).catch(responseStoreFailed) }
+      : {}),
+    ...(remove ? { delete: (tenant, id) => remove.call(store, tenant, id).catch(responseStoreFailed) } : {}),
+    prune: (before, limit) => store.prune(before, limit),
+  };
+}

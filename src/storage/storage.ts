@@ -261,7 +261,9 @@ export interface AuditStore {
 
 /**
  * Everything the gateway persists, one store per concern. An embedder that passes its own
- * `Storage` gets no file of ours. `close` releases the backend; the gateway flushes the audit
+ * `Storage` gets no database file of ours; the one file a gateway may still write is a stop's
+ * audit rows its storage never took (`GatewayOptions.auditSpillDir`, else the working or temp
+ * directory: docs/EMBEDDING.md). `close` releases the backend; the gateway flushes the audit
  * writer before calling it.
  */
 export interface Storage {

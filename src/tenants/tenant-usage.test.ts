@@ -30,10 +30,15 @@ await storage.audit.insert(
 
 const byName = async (store: AuditStore, scope: string | null = null) =>
   Object.fromEntries(
-    (await tenantReports(tenants, store, async () => 2, scope, NOW)).map((r) => [
-      r.name,
-      [r.usage.requests, r.usage.costUsd, r.remainingUsd],
-    ]),
+    (
+      await tenantReports(
+        tenants,
+        store,
+        async (names) => new Map(names.map((name) => [name, 2])),
+        scope,
+        NOW,
+      )
+    ).map((r) => [r.name, [r.usage.requests, r.usage.costUsd, r.remainingUsd]]),
   );
 
 const expected = {

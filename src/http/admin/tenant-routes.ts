@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
-import { tenantReports } from "../../tenants/tenant-usage.ts";
+import { type CountKeys, tenantReports } from "../../tenants/tenant-usage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { adminGuards } from "./admin-guards.ts";
 
@@ -11,7 +11,8 @@ export interface TenantRoutesDeps {
   readonly tenants: () => readonly TenantConfig[];
   /** The audit log, where usage is counted. */
   readonly audit: AuditStore;
-  readonly countKeys: (tenant: string) => Promise<number>;
+  /** Each tenant's active keys, counted for every tenant of a report at once. */
+  readonly countKeys: CountKeys;
   readonly now?: () => number;
 }
 

@@ -1,3 +1,4 @@
+import { keysetPages } from "../core/keyset-pages.ts";
 import { isActiveAt, type KeyRecord } from "./key-record.ts";
 import type { KeyPageFilter, KeyPosition, KeyStore } from "./storage.ts";
 
@@ -27,3 +28,11 @@ export async function readKeyPage(
     .sort((a, b) => (comesBefore(a, b) ? -1 : 1))
     .slice(0, limit);
 }
+
+/** Every key matching `filter`, newest first, read a page of `size` at a time. */
+export const keyPages = (store: KeyStore, filter: KeyPageFilter, size: number): AsyncGenerator<KeyRecord[]> =>
+  keysetPages<KeyRecord, KeyPosition>(
+    (after) => readKeyPage(store, filter, after, size),
+    (key) => ({ createdAt: key.createdAt, id: key.id }),
+    size,
+  );

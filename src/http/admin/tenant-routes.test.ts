@@ -2,13 +2,13 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "../../auth/api-key.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import type { KeyStore, Storage } from "../../storage/storage.ts";
+import type { Storage } from "../../storage/storage.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
+import { countingKeyStore, storedAdminKey } from "../../testing/counting-key-store.ts";
 import { numberedKey } from "../../testing/key-record.ts";
 
 // `/admin/api/tenants`' key counts through the real gateway in-process, on an embedder's storage
@@ -17,31 +17,14 @@ import { numberedKey } from "../../testing/key-record.ts";
 const dir = mkdtempSync(join(tmpdir(), "mindgw-tenant-routes-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The SQLite storage with a key store that counts its `list` calls; `countActive` as asked. */
-function countingStorage(path: string, withCountActive: boolean): { storage: Storage; lists: () => number } {
-  const storage = openSqliteStorage(path);
-  let lists = 0;
-  const { countActive: _count, ...rest } = storage.keys;
-  const keys: KeyStore = {
-    ...(withCountActive ? storage.keys : rest),
-    list(filter) {
-      lists += 1;
-      return storage.keys.list(filter);
-    },
-  };
-  return { storage: { ...storage, keys }, lists: () => lists };
-}
-
 async function reportKeys(
   withCountActive: boolean,
 ): Promise<{ keys: Record<string, number>; lists: number }> {
-  const { storage, lists } = countingStorage(join(dir, `${withCountActive}.db`), withCountActive);
+  const sqlite = openSqliteStorage(join(dir, `${withCountActive}.db`));
+  const { keys, reads } = countingKeyStore(sqlite.keys, withCountActive ? [] : ["countActive"]);
+  const storage: Storage = { ...sqlite, keys };
   const now = Date.now();
-  const admin = generateApiKey();
-  const { plain: _plain, ...secret } = admin;
-  await storage.keys.create(
-    numberedKey({ ...secret, role: "admin", models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-  );
+  const adminKey = await storedAdminKey(storage.keys);
   // team-a: two active keys, one revoked, one expired; team-b: one; team-c: none.
   const revoked = numberedKey({ tenant: "team-a" });
   for (const key of [
@@ -63,15 +46,15 @@ async function reportKeys(
     logger: silentLogger,
   });
   try {
-    const before = lists();
+    const before = reads.lists;
     const res = await gateway.handle(
       new Request("http://localhost/admin/api/tenants", {
-        headers: { authorization: `Bearer ${admin.plain}` },
+        headers: { authorization: `Bearer ${adminKey}` },
       }),
     );
     expect(res.status).toBe(200);
     const { tenants } = (await res.json()) as { tenants: TenantReport[] };
-    return { keys: Object.fromEntries(tenants.map((t) => [t.name, t.keys])), lists: lists() - before };
+    return { keys: Object.fromEntries(tenants.map((t) => [t.name, t.keys])), lists: reads.lists - before };
   } finally {
     await gateway.stop();
     await storage.close();

@@ -2,8 +2,9 @@ import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { badRequest, GatewayError, notFound, unsupportedOperation } from "../core/gateway-error.ts";
+import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
-import type { KeyStore } from "../storage/storage.ts";
+import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
@@ -40,7 +41,15 @@ export interface IssuedKey extends KeyView {
  */
 export interface KeyAdmin {
   create(actor: KeyActor, input: unknown): Promise<IssuedKey>;
-  list(actor: KeyActor, filter?: { tenant?: string; includeRevoked?: boolean }): Promise<KeyView[]>;
+  /**
+   * Keys newest first (by creation, then id): with `page`, at most `limit` after `after`, read as
+   * one page of the store (`KeyStore.page`); without, every key, read a page at a time.
+   */
+  list(
+    actor: KeyActor,
+    filter?: { tenant?: string; includeRevoked?: boolean },
+    page?: { after: KeyPosition | null; limit: number },
+  ): Promise<KeyView[]>;
   /** By id, or by name (the newest key of that name). */
   show(actor: KeyActor, idOrName: string): Promise<KeyView>;
   /** By id, or by name when exactly one active key has it. Idempotent. */
@@ -56,6 +65,9 @@ export interface KeyAdmin {
 }
 
 export { DEFAULT_TENANT };
+
+/** How many keys a listing of every key reads at once. */
+const WHOLE_LIST_PAGE = 1000;
 
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
@@ -139,15 +151,20 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertKnownTenant(tenant);
       return issue({ ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null });
     },
-    async list(actor, filter) {
+    async list(actor, filter, page) {
       assertCanManageKeys(actor);
       // An admin in a tenant lists its own tenant's keys, whatever tenant it asks for.
-      const own = managedTenant(actor);
-      const scoped = own === null ? filter : { ...filter, tenant: own };
+      const tenant = managedTenant(actor) ?? filter?.tenant;
       // Expired keys are listed with the revoked ones (`--all`), not as if they still worked.
-      const keys = await store.list(scoped);
-      const shown = filter?.includeRevoked ? keys : keys.filter((k) => keyStatus(k, now()) === "active");
-      return shown.map((k) => keyView(k, now()));
+      const at = now();
+      const read = {
+        ...(tenant === undefined ? {} : { tenant }),
+        ...(filter?.includeRevoked ? {} : { activeAt: at }),
+      };
+      const keys = page
+        ? await readKeyPage(store, read, page.after, page.limit)
+        : (await Array.fromAsync(keyPages(store, read, WHOLE_LIST_PAGE))).flat();
+      return keys.map((k) => keyView(k, at));
     },
     async show(actor, idOrName) {
       assertCanManageKeys(actor);

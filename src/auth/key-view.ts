@@ -1,4 +1,5 @@
 import type { KeyRecord } from "../storage/key-record.ts";
+import type { KeyPosition } from "../storage/storage.ts";
 import { displayKey } from "./api-key.ts";
 
 /**
@@ -54,3 +55,9 @@ export function keyStatus(record: KeyRecord, now: number): KeyView["status"] {
   if (record.expiresAt !== null && now >= record.expiresAt) return "expired";
   return "active";
 }
+
+/** A listed key's place in the listing (`KeyStore.page`'s order): where the next page starts. */
+export const positionOf = (key: KeyView): KeyPosition => ({
+  createdAt: Date.parse(key.created_at),
+  id: key.id,
+});

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { activeKeyCounts } from "../storage/key-counts.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch } from "./admin-fetch.ts";
@@ -40,7 +41,7 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
     return await tenantReports(
       config.tenants,
       storeUsage(audit.store),
-      async (tenant) => (await storage.keys.list({ tenant })).length,
+      (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
       null,
       Date.now(),
     );

@@ -30,6 +30,7 @@ import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
+import { activeKeyCounts } from "../storage/key-counts.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
@@ -294,7 +295,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         guard: frontDoor.guard,
         tenants: () => runtime.current.config.tenants,
         audit: storage.audit,
-        countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
+        countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
       }),
       shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, counts: shadow.counts }),
       adminRoutes({

@@ -66,3 +66,7 @@ export function keyRecordColumns(r: KeyRecord) {
     chain: r.chain ?? null,
   };
 }
+
+/** Whether a key works at `now` (epoch ms): neither revoked nor expired. */
+export const isActiveAt = (r: KeyRecord, now: number) =>
+  r.revokedAt === null && (r.expiresAt === null || r.expiresAt > now);

@@ -35,6 +35,63 @@ for (const [name, fresh, shared] of contractBackends()) {
       await expect(keys.create({ ...a, id: "other" })).rejects.toThrow();
     });
 
+    test("keys: countActive counts each tenant's keys neither revoked nor expired, in one read", async () => {
+      const { keys } = await fresh();
+      const now = 1_800_000_000_000;
+      const revoked = key({ tenant: "acme" });
+      for (const k of [
+        key({ tenant: "acme" }),
+        key({ tenant: "acme", expiresAt: now + 1 }),
+        key({ tenant: "acme", expiresAt: now }),
+        revoked,
+        key({ tenant: "beta" }),
+        key({ tenant: "gamma", expiresAt: now - 1 }),
+        key({ tenant: "other" }),
+      ])
+        await keys.create(k);
+      await keys.revoke(revoked.id, now - 5);
+      const counts = await keys.countActive?.(["acme", "beta", "gamma", "none"], now);
+      expect(counts).toEqual(
+        new Map([
+          ["acme", 2],
+          ["beta", 1],
+        ]),
+      );
+      expect(await keys.countActive?.([], now)).toEqual(new Map());
+    });
+
+    test("keys: page reads newest first after a position, one tenant's or the active ones, in the store", async () => {
+      const { keys } = await fresh();
+      const now = 1_800_000_000_000;
+      // Two keys in one millisecond: the id orders them.
+      const [a, b, c, d, e] = [
+        key({ createdAt: 10, id: "key_a" }),
+        key({ createdAt: 20, id: "key_b", tenant: "acme" }),
+        key({ createdAt: 20, id: "key_c", expiresAt: now }),
+        key({ createdAt: 30, id: "key_d", tenant: "acme" }),
+        key({ createdAt: 40, id: "key_e" }),
+      ];
+      for (const k of [a, b, c, d, e]) await keys.create(k!);
+      await keys.revoke(e!.id, now - 1);
+      const ids = async (...args: Parameters<NonNullable<typeof keys.page>>) =>
+        ((await keys.page?.(...args)) ?? []).map((k) => k.id);
+      expect(await ids({}, null, 10)).toEqual(["key_e", "key_d", "key_c", "key_b", "key_a"]);
+      expect(await ids({}, null, 2)).toEqual(["key_e", "key_d"]);
+      expect(await ids({}, { createdAt: 30, id: "key_d" }, 2)).toEqual(["key_c", "key_b"]);
+      expect(await ids({}, { createdAt: 20, id: "key_b" }, 2)).toEqual(["key_a"]);
+      expect(await ids({ tenant: "acme" }, null, 10)).toEqual(["key_d", "key_b"]);
+      expect(await ids({ tenant: "acme" }, { createdAt: 30, id: "key_d" }, 10)).toEqual(["key_b"]);
+      expect(await ids({ activeAt: now }, null, 10)).toEqual(["key_d", "key_b", "key_a"]);
+      expect(await ids({ activeAt: now - 1 }, null, 10)).toEqual(["key_d", "key_c", "key_b", "key_a"]);
+      expect((await keys.page?.({}, null, 1))?.[0]).toEqual({ ...e!, revokedAt: now - 1 });
+      // list's filters, in the store as well.
+      expect((await keys.list({ tenant: "acme", includeRevoked: false })).map((k) => k.id)).toEqual([
+        "key_d",
+        "key_b",
+      ]);
+      expect((await keys.list({ includeRevoked: false })).map((k) => k.id)).not.toContain("key_e");
+    });
+
     test("keys: a rotated key's chain is kept; a key without one reads back without one", async () => {
       const { keys } = await fresh();
       const first = key();

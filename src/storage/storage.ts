@@ -25,9 +25,22 @@ export interface KeyStore {
   getById(id: string): Promise<KeyRecord | null>;
   /** All keys with this exact name, newest first (rotation leaves several). */
   findByName(name: string): Promise<KeyRecord[]>;
-  /** Every key, newest first. */
+  /** Every key (of `tenant`, when given; without revoked keys unless `includeRevoked`), newest first. */
   list(filter?: { tenant?: string; includeRevoked?: boolean }): Promise<KeyRecord[]>;
+  /**
+   * At most `limit` keys matching `filter` strictly after `after` in the listing's order (newest
+   * first: `createdAt`, then `id`, both descending), as one indexed read: a listing of any size
+   * pages through without the table being read whole. Optional, for an embedder's store written
+   * before it: without it each page lists every key and sorts them (storage/key-pages.ts).
+   */
+  page?(filter: KeyPageFilter, after: KeyPosition | null, limit: number): Promise<KeyRecord[]>;
   count(): Promise<number>;
+  /**
+   * How many active keys (neither revoked nor expired at `now`) each of `tenants` has, in one
+   * read; a tenant without any is absent. Optional, for an embedder's store written before it:
+   * without it each tenant's keys are listed and counted (storage/key-counts.ts).
+   */
+  countActive?(tenants: readonly string[], now: number): Promise<Map<string, number>>;
   /** Sets revoked_at once; returns the updated record, or null when the id is unknown. */
   revoke(id: string, at: number): Promise<KeyRecord | null>;
   /** Used by rotation to bound the old key's life; null clears it. */
@@ -52,6 +65,20 @@ export interface KeyStore {
    * `mindgw keys revoke` run elsewhere.
    */
   changedSince(cursor: number): Promise<{ records: KeyRecord[]; cursor: number }>;
+}
+
+/** Which keys `KeyStore.page` reads. */
+export interface KeyPageFilter {
+  /** Only this tenant's keys. */
+  tenant?: string;
+  /** Only the keys active at this time (epoch ms): neither revoked nor expired. */
+  activeAt?: number;
+}
+
+/** A key's place in a listing (newest first, the id breaking a tie within one millisecond). */
+export interface KeyPosition {
+  createdAt: number;
+  id: string;
 }
 
 /**

@@ -31,10 +31,15 @@ await storage.audit.insert(
 
 const byName = async (store: AuditStore, scope: string | null = null) =>
   Object.fromEntries(
-    (await tenantReports(tenants, storeUsage(store), async () => 2, scope, NOW)).map((r) => [
-      r.name,
-      [r.usage.requests, r.usage.costUsd, r.remainingUsd],
-    ]),
+    (
+      await tenantReports(
+        tenants,
+        storeUsage(store),
+        async (names) => new Map(names.map((name) => [name, 2])),
+        scope,
+        NOW,
+      )
+    ).map((r) => [r.name, [r.usage.requests, r.usage.costUsd, r.remainingUsd]]),
   );
 
 const expected = {
@@ -71,7 +76,9 @@ test("concurrent reports of the same tenants share one scan of the audit log", a
   const { read, scans } = counted();
   const usage = sharedUsage(read, { freshMs: 5_000, now: () => NOW });
   const reports = await Promise.all(
-    Array.from({ length: 8 }, () => tenantReports(tenants, usage, async () => 2, null, NOW)),
+    Array.from({ length: 8 }, () =>
+      tenantReports(tenants, usage, async (names) => new Map(names.map((name) => [name, 2])), null, NOW),
+    ),
   );
   // One scan per kind of period (today, this month), however many callers.
   expect(scans).toEqual([["daily"], ["monthly", "unbudgeted", "idle"]]);
@@ -82,7 +89,8 @@ test("a report within the fresh window reuses the last scan; after it, or for ot
   const { read, scans } = counted();
   let clock = NOW;
   const usage = sharedUsage(read, { freshMs: 5_000, now: () => clock });
-  const report = (scope: string | null) => tenantReports(tenants, usage, async () => 2, scope, NOW);
+  const report = (scope: string | null) =>
+    tenantReports(tenants, usage, async (names) => new Map(names.map((name) => [name, 2])), scope, NOW);
   const first = await report(null);
   clock += 4_999;
   expect(await report(null)).toEqual(first);

@@ -12,7 +12,7 @@ export interface TenantReport {
   rpm: number | null;
   tpm: number | null;
   budget: { usd: number; per: "day" | "month" } | null;
-  /** Active (not revoked) keys of the tenant. */
+  /** Active keys of the tenant: neither revoked nor expired. */
   keys: number;
   /** The current budget period (UTC): a day or a month, a month when no budget is set. */
   period: { from: number; to: number };
@@ -47,11 +47,17 @@ export function storeUsage(store: AuditStore | null): UsageRead {
     store.tenantUsage ? store.tenantUsage(tenants, from, to) : summedUsage(store, tenants, from, to);
 }
 
+/**
+ * How many active keys each of `tenants` has (a tenant without any may be absent), counted for
+ * all of them at once (storage/key-counts.ts): one read per report, not one per tenant.
+ */
+export type CountKeys = (tenants: readonly string[]) => Promise<Map<string, number>>;
+
 /** Every configured tenant (or only `scope`) with its limits, key count and this period's usage. */
 export async function tenantReports(
   tenants: readonly TenantConfig[],
   usageOf: UsageRead,
-  countKeys: (tenant: string) => Promise<number>,
+  countKeys: CountKeys,
   scope: string | null,
   now: number,
 ): Promise<TenantReport[]> {
@@ -69,6 +75,7 @@ export async function tenantReports(
     }
     return read;
   };
+  const keyCounts = countKeys(visible.map((tenant) => tenant.name));
   return Promise.all(
     visible.map(async (tenant) => {
       const period = periodOf(perOf(tenant), now);
@@ -79,7 +86,7 @@ export async function tenantReports(
         rpm: tenant.rpm ?? null,
         tpm: tenant.tpm ?? null,
         budget: tenant.budget ?? null,
-        keys: await countKeys(tenant.name),
+        keys: (await keyCounts).get(tenant.name) ?? 0,
         period,
         usage,
         remainingUsd: tenant.budget ? Math.max(0, tenant.budget.usd - usage.costUsd) : null,

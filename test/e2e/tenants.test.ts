@@ -268,6 +268,30 @@ describe("isolation on every read path", () => {
     expect(member.tenants.map((t) => t.name)).toEqual(["team-b"]);
   });
 
+  test("a revoked key leaves its tenant's count, on /admin/api/tenants and in mindgw tenants", async () => {
+    const counted = async () => {
+      const res = await get("/admin/api/tenants", gw.adminKey ?? "");
+      const api = ((await res.json()) as { tenants: TenantReport[] }).tenants.find(
+        (t) => t.name === "team-tpm",
+      );
+      const cli = await runMindgw(["tenants", "--json", "-c", gw.configPath]);
+      expect(cli.code).toBe(0);
+      const local = (JSON.parse(cli.stdout) as { tenants: TenantReport[] }).tenants.find(
+        (t) => t.name === "team-tpm",
+      );
+      return [api?.keys, local?.keys];
+    };
+    const doomed = await createKey(gw, { name: "tpm-doomed", tenant: "team-tpm" });
+    const [before] = await counted();
+    expect(await counted()).toEqual([before, before]);
+    const res = await fetch(`${gw.url}/admin/api/keys/${doomed.id}/revoke`, {
+      method: "POST",
+      headers: bearer(gw.adminKey ?? ""),
+    });
+    expect(res.status).toBe(200);
+    expect(await counted()).toEqual([before! - 1, before! - 1]);
+  });
+
   test("CLI: keys list --tenant, audit query --tenant and tenants", async () => {
     const remote = ["--gateway", gw.url, "--admin-key", gw.adminKey ?? ""];
     const keys = await runMindgw(["keys", "list", "--tenant", "team-a", "--json", ...remote]);

@@ -4,10 +4,14 @@ import type { KeyView } from "../../auth/key-view.ts";
 /** What `mindgw keys` needs, whether it works on the local store or a running gateway. */
 export interface KeysBackend {
   create(input: Record<string, unknown>): Promise<IssuedKey>;
-  list(includeRevoked: boolean, tenant?: string): Promise<KeyView[]>;
+  /** Keys newest first, a page at a time (never the whole list in one answer). */
+  listPages(includeRevoked: boolean, tenant?: string): AsyncIterable<KeyView[]>;
   show(idOrName: string): Promise<KeyView>;
   revoke(idOrName: string): Promise<KeyView>;
   rotate(idOrName: string, input: Record<string, unknown>): Promise<IssuedKey & { previous: KeyView }>;
   setLimits(idOrName: string, input: Record<string, unknown>): Promise<KeyView>;
   close(): Promise<void>;
 }
+
+/** How many keys `keys list` reads at once (the most `/admin/api/keys` answers a page). */
+export const LIST_PAGE = 1000;

@@ -3,7 +3,7 @@ import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-ta
 import { resolveConfig } from "../resolve-config.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { localKeys } from "./local-keys.ts";
-import { keyDetail, keysTable } from "./print-keys.ts";
+import { keyDetail, printKeyPages } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
 
 interface Target extends TargetFlags {
@@ -129,8 +129,9 @@ export function registerKeys(program: Command): void {
     .action(
       action(async (backend, options) => {
         const { all, tenant } = options as { all?: boolean; tenant?: string };
-        const list = await backend.list(all === true, tenant);
-        print(options.json, { keys: list }, keysTable(list));
+        await printKeyPages(backend.listPages(all === true, tenant), options.json === true, (text) =>
+          process.stdout.write(text),
+        );
       }),
     );
   withTarget(keys.command("show <id-or-name>").description("show one key")).action(

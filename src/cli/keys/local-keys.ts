@@ -1,9 +1,11 @@
 import { spendCarrier } from "../../auth/carry-spend.ts";
 import { createKeyAdmin } from "../../auth/key-admin.ts";
+import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
+import { keysetPages } from "../../core/keyset-pages.ts";
 import { openStorage } from "../../storage/open-storage.ts";
-import type { KeysBackend } from "./keys-backend.ts";
+import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /**
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
@@ -22,7 +24,13 @@ export async function localKeys(config: Config): Promise<KeysBackend> {
   const actor = "local-operator" as const;
   return {
     create: (input) => admin.create(actor, input),
-    list: (includeRevoked, tenant) => admin.list(actor, { includeRevoked, ...(tenant ? { tenant } : {}) }),
+    listPages: (includeRevoked, tenant) =>
+      keysetPages(
+        (after) =>
+          admin.list(actor, { includeRevoked, ...(tenant ? { tenant } : {}) }, { after, limit: LIST_PAGE }),
+        positionOf,
+        LIST_PAGE,
+      ),
     show: (id) => admin.show(actor, id),
     revoke: (id) => admin.revoke(actor, id),
     rotate: (id, input) => admin.rotate(actor, id, input),

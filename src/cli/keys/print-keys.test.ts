@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { KeyView } from "../../auth/key-view.ts";
-import { keyDetail } from "./print-keys.ts";
+import { keyDetail, printKeyPages } from "./print-keys.ts";
 
 const view: KeyView = {
   id: "key_new",
@@ -25,4 +25,27 @@ test("a rotation's detail prints the key's fields, never an object or the plain 
   expect(text).not.toContain("[object Object]");
   expect(text).not.toContain("mgw_plain");
   expect(text).toContain("models        gpt-*,llama-*");
+});
+
+async function* pagesOf(...pages: KeyView[][]) {
+  yield* pages;
+}
+
+const printed = async (json: boolean, ...pages: KeyView[][]) => {
+  let text = "";
+  await printKeyPages(pagesOf(...pages), json, (part) => (text += part));
+  return text;
+};
+
+test("keys list prints page after page what it printed of the whole list: the same JSON, the same table (as wide as the first page needs)", async () => {
+  const keys = [view, { ...view, id: "key_two", name: "other" }, { ...view, id: "key_thr" }];
+  expect(await printed(true, keys.slice(0, 1), [], keys.slice(1))).toBe(
+    `${JSON.stringify({ keys }, null, 2)}\n`,
+  );
+  expect(await printed(true)).toBe(`${JSON.stringify({ keys: [] }, null, 2)}\n`);
+  const whole = await printed(false, keys);
+  expect(await printed(false, keys.slice(0, 2), keys.slice(2))).toBe(whole);
+  expect(whole.split("\n")[0]).toMatch(/^ID\s+NAME\s+ROLE\s+TENANT\s+MODELS\s+KEY\s+STATUS\s+CREATED$/);
+  expect(whole).toContain("key_thr");
+  expect(await printed(false)).toBe("ID  NAME  ROLE  TENANT  MODELS  KEY  STATUS  CREATED\n");
 });

@@ -1,5 +1,5 @@
 import type { KeyView } from "../../auth/key-view.ts";
-import { type Column, textTable } from "../text-table.ts";
+import { type Column, tableWriter } from "../text-table.ts";
 
 const columns: Column<KeyView>[] = [
   ["ID", (k) => k.id],
@@ -12,9 +12,30 @@ const columns: Column<KeyView>[] = [
   ["CREATED", (k) => k.created_at.slice(0, 19)],
 ];
 
-/** A plain aligned table for people; `--json` output is for scripts. */
-export function keysTable(keys: readonly KeyView[]): string {
-  return textTable(columns, keys);
+/**
+ * `keys list`: a plain aligned table for people, or with `json` `{ "keys": [...] }` as `JSON.stringify(…, null, 2)` writes
+ * it, printed a page at a time as the pages come, so a listing of any length holds one page.
+ */
+export async function printKeyPages(
+  pages: AsyncIterable<readonly KeyView[]>,
+  json: boolean,
+  write: (text: string) => void,
+): Promise<void> {
+  if (!json) {
+    const table = tableWriter(columns, write);
+    for await (const page of pages) table.add(page);
+    table.end();
+    return;
+  }
+  let first = true;
+  write('{\n  "keys": [');
+  for await (const page of pages) {
+    if (page.length === 0) continue;
+    const entries = page.map((key) => JSON.stringify(key, null, 2).replace(/^/gm, "    "));
+    write(`${first ? "\n" : ",\n"}${entries.join(",\n")}`);
+    first = false;
+  }
+  write(first ? "]\n}\n" : "\n  ]\n}\n");
 }
 
 /** One key's fields, one a line. A plain key or a rotation's previous key is printed by the caller. */

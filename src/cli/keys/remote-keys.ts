@@ -1,7 +1,9 @@
 import type { IssuedKey } from "../../auth/key-admin.ts";
 import type { KeyView } from "../../auth/key-view.ts";
+import { keysetPages } from "../../core/keyset-pages.ts";
+import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
 import { adminFetch } from "../admin-fetch.ts";
-import type { KeysBackend } from "./keys-backend.ts";
+import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
 export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
@@ -10,13 +12,20 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const id = (idOrName: string) => `/${encodeURIComponent(idOrName)}`;
   return {
     create: (input) => call<IssuedKey>("POST", "", input),
-    list: async (includeRevoked, tenant) => {
-      const query = new URLSearchParams({
-        ...(includeRevoked ? { include_revoked: "true" } : {}),
-        ...(tenant ? { tenant } : {}),
-      }).toString();
-      return (await call<{ keys: KeyView[] }>("GET", query ? `?${query}` : "")).keys;
-    },
+    listPages: (includeRevoked, tenant) =>
+      keysetPages(
+        async (cursor: string | null) => {
+          const query = new URLSearchParams({
+            ...(includeRevoked ? { include_revoked: "true" } : {}),
+            ...(tenant ? { tenant } : {}),
+            limit: String(LIST_PAGE),
+            ...(cursor === null ? {} : { cursor }),
+          });
+          return (await call<KeyPage>("GET", `?${query}`)).keys;
+        },
+        cursorOf,
+        LIST_PAGE,
+      ),
     show: (idOrName) => call<KeyView>("GET", id(idOrName)),
     revoke: (idOrName) => call<KeyView>("POST", `${id(idOrName)}/revoke`),
     rotate: (idOrName, input) =>

@@ -7,7 +7,7 @@ import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { readJsonBody } from "../read-json-body.ts";
 import { adminGuards } from "./admin-guards.ts";
-import { keyListQuerySchema, keyPage } from "./key-page.ts";
+import { keyListQuerySchema, keyPage, type ReadKeys } from "./key-page.ts";
 
 export interface AdminKeyDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -22,7 +22,7 @@ const MAX_KEY_BODY = 64 * 1024;
  * `/admin/api/keys`: what `mindgw keys --gateway` calls (create, show, revoke, rotate, and
  * `/:id/limits` for `keys update`). The same KeyAdmin as the local CLI,
  * so both enforce the same rules (admin only; nobody widens their own key). The list is paged
- * when asked (`limit`, `cursor`: the web UI), whole otherwise (the CLI).
+ * when asked (`limit`, `cursor`: the web UI and `mindgw keys list`), whole otherwise (older CLIs).
  */
 export function adminKeyRoutes(deps: AdminKeyDeps) {
   const admin = adminGuards(deps.guard).adminOnly;
@@ -46,11 +46,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       "/",
       admin(async ({ principal, headers }, request) => {
         const query = parseInput(keyListQuerySchema, queryOf(request));
-        const keys = await deps.keyAdmin.list(principal, {
+        const filter = {
           ...(query.tenant ? { tenant: query.tenant } : {}),
           includeRevoked: query.include_revoked === "true",
-        });
-        return Response.json(keyPage(keys, query.limit, query.cursor), { headers });
+        };
+        const read: ReadKeys = (after, limit) => deps.keyAdmin.list(principal, filter, { after, limit });
+        return Response.json(await keyPage(read, query.limit, query.cursor), { headers });
       }),
     )
     .post(

@@ -1,10 +1,12 @@
 import { z } from "zod";
-import type { KeyView } from "../../auth/key-view.ts";
+import { type KeyView, positionOf } from "../../auth/key-view.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { keysetPages } from "../../core/keyset-pages.ts";
+import type { KeyPosition } from "../../storage/storage.ts";
 
 /**
- * `GET /admin/api/keys` paging: without `limit` every key (what `mindgw keys list` reads), with it
- * one page and the `nextCursor` of the next.
+ * `GET /admin/api/keys` paging: with `limit` one page and the `nextCursor` of the next (what the
+ * web UI and `mindgw keys list` read), without it every key.
  */
 export const keyListQuerySchema = z.object({
   tenant: z.string().max(512).optional(),
@@ -21,18 +23,6 @@ export interface KeyPage {
   nextCursor: string | null;
 }
 
-/** A key's place in the list: newest first, the id breaking a tie within one millisecond. */
-interface KeyPosition {
-  createdAt: number;
-  id: string;
-}
-
-const positionOf = (key: KeyView): KeyPosition => ({ createdAt: Date.parse(key.created_at), id: key.id });
-
-/** Whether `a` comes before `b` in the list's order. */
-const before = (a: KeyPosition, b: KeyPosition) =>
-  a.createdAt !== b.createdAt ? a.createdAt > b.createdAt : a.id > b.id;
-
 const encodeCursor = (position: KeyPosition) =>
   Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
 
@@ -47,22 +37,28 @@ function decodeCursor(cursor: string): KeyPosition {
   throw badRequest("invalid cursor", "cursor");
 }
 
+/** The cursor of the page after `key`. */
+export const cursorOf = (key: KeyView) => encodeCursor(positionOf(key));
+
+/** Reads at most `limit` keys after a position, newest first. */
+export type ReadKeys = (after: KeyPosition | null, limit: number) => Promise<KeyView[]>;
+
+/** How many keys the whole list (no `limit`) reads at once. */
+const WHOLE_LIST_PAGE = 1000;
+
 /**
  * One page of keys after `cursor`, by (created, id): a key created or revoked between two pages
- * neither repeats nor hides another. The key table is read whole (it is small beside the audit
- * log); what a page bounds is the answer, and the per-key calls the page makes after it (spend).
+ * neither repeats nor hides another. A page is one indexed read of `limit` + 1 keys (the one more
+ * says whether another page follows), never the key table whole.
  */
-export function keyPage(keys: readonly KeyView[], limit: number | undefined, cursor?: string): KeyPage {
-  const sorted = keys
-    .map((key) => ({ key, position: positionOf(key) }))
-    .sort((a, b) => (before(a.position, b.position) ? -1 : 1));
+export async function keyPage(read: ReadKeys, limit: number | undefined, cursor?: string): Promise<KeyPage> {
   const after = cursor === undefined ? null : decodeCursor(cursor);
-  const rest = after === null ? sorted : sorted.filter((k) => before(after, k.position));
-  if (limit === undefined || rest.length <= limit) return { keys: rest.map((k) => k.key), nextCursor: null };
-  const page = rest.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    keys: page.map((k) => k.key),
-    nextCursor: last === undefined ? null : encodeCursor(last.position),
-  };
+  if (limit === undefined) {
+    const pages = keysetPages((from) => read(from, WHOLE_LIST_PAGE), positionOf, WHOLE_LIST_PAGE, after);
+    return { keys: (await Array.fromAsync(pages)).flat(), nextCursor: null };
+  }
+  const keys = await read(after, limit + 1);
+  const last = keys[limit - 1];
+  if (keys.length <= limit || last === undefined) return { keys, nextCursor: null };
+  return { keys: keys.slice(0, limit), nextCursor: cursorOf(last) };
 }

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
 import { sharedUsage } from "../../tenants/shared-usage.ts";
-import { storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
+import { type CountKeys, storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { adminGuards } from "./admin-guards.ts";
 
@@ -12,7 +12,8 @@ export interface TenantRoutesDeps {
   readonly tenants: () => readonly TenantConfig[];
   /** The audit log, where usage is counted. */
   readonly audit: AuditStore;
-  readonly countKeys: (tenant: string) => Promise<number>;
+  /** Each tenant's active keys, counted for every tenant of a report at once. */
+  readonly countKeys: CountKeys;
   readonly now?: () => number;
 }
 

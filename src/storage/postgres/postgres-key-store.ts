@@ -1,4 +1,5 @@
 import type { SQL } from "bun";
+import { keyListingWhere } from "../key-listing-sql.ts";
 import { type KeyRecord, keyRecordColumns, limitColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
@@ -51,17 +52,38 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
       return rows.map(keyRecordOf);
     },
     async list(filter = {}) {
-      const rows: KeyRow[] = await calls.read(
-        (db) => db`SELECT * FROM api_keys ORDER BY created_at DESC, seq DESC`,
+      const { where, params } = keyListingWhere(
+        { tenant: filter.tenant, withoutRevoked: !(filter.includeRevoked ?? true) },
+        (n) => `$${n}`,
       );
-      return rows
-        .map(keyRecordOf)
-        .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
-        .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
+      const rows: KeyRow[] = await calls.read((db) =>
+        db.unsafe(`SELECT * FROM api_keys ${where} ORDER BY created_at DESC, seq DESC`, params),
+      );
+      return rows.map(keyRecordOf);
+    },
+    async page(filter, after, limit) {
+      const { where, params } = keyListingWhere({ ...filter, after }, (n) => `$${n}`);
+      const rows: KeyRow[] = await calls.read((db) =>
+        db.unsafe(
+          `SELECT * FROM api_keys ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1}`,
+          [...params, limit],
+        ),
+      );
+      return rows.map(keyRecordOf);
     },
     async count() {
       const [row] = await calls.read((db) => db`SELECT count(*) AS n FROM api_keys`);
       return asNumber((row as { n: string }).n);
+    },
+    async countActive(tenants, now) {
+      // Over the partial index api_keys_active (key migration 3): never the rows themselves.
+      const rows: { tenant: string; n: string }[] = await calls.read(
+        (db) => db`SELECT tenant, count(*) AS n FROM api_keys
+          WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})
+            AND tenant = ANY(${db.array([...tenants], "TEXT")}::text[])
+          GROUP BY tenant`,
+      );
+      return new Map(rows.map((row) => [row.tenant, asNumber(row.n)]));
     },
     revoke: (id, at) =>
       change(async (tx, seq) => {

@@ -32,6 +32,16 @@ export const keyMigrations: readonly Migration[] = [
     version: 2,
     sql: "ALTER TABLE api_keys ADD COLUMN chain TEXT;",
   },
+  {
+    // Listings page by (created_at, id), all keys or one tenant's, and the tenants report counts
+    // each tenant's active keys over the partial index alone: none of them reads the table whole.
+    version: 3,
+    sql: `
+      CREATE INDEX api_keys_created ON api_keys (created_at, id);
+      CREATE INDEX api_keys_tenant_created ON api_keys (tenant, created_at, id);
+      CREATE INDEX api_keys_active ON api_keys (tenant, expires_at) WHERE revoked_at IS NULL;
+    `,
+  },
 ];
 
 /** Schema of the `spend` component (running USD totals per principal). */

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { keyListingWhere } from "../key-listing-sql.ts";
 import { type KeyRecord, keyRecordColumns, limitColumns } from "../key-record.ts";
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
@@ -23,7 +24,13 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   const byName = db.query<KeyRow, [string]>(
     `SELECT ${COLUMNS} FROM api_keys WHERE name = ? ORDER BY created_at DESC, seq DESC`,
   );
-  const all = db.query<KeyRow, []>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at DESC, seq DESC`);
+  // Counted over the partial index api_keys_active (key migration 3): never the rows themselves.
+  const activeCounts = db.query<{ tenant: string; n: number }, [number, string]>(
+    `SELECT tenant, count(*) AS n FROM api_keys
+     WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+       AND tenant IN (SELECT value FROM json_each(?))
+     GROUP BY tenant`,
+  );
   const revoke = db.query(
     `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
   );
@@ -69,14 +76,32 @@ export function createSqliteKeyStore(db: Database): KeyStore {
       return byName.all(name).map(keyRecordOf);
     },
     async list(filter = {}) {
-      return all
-        .all()
-        .map(keyRecordOf)
-        .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
-        .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
+      const { where, params } = keyListingWhere(
+        { tenant: filter.tenant, withoutRevoked: !(filter.includeRevoked ?? true) },
+        () => "?",
+      );
+      const rows = db
+        .query<KeyRow, (string | number)[]>(
+          `SELECT ${COLUMNS} FROM api_keys ${where} ORDER BY created_at DESC, seq DESC`,
+        )
+        .all(...params);
+      return rows.map(keyRecordOf);
+    },
+    async page(filter, after, limit) {
+      const { where, params } = keyListingWhere({ ...filter, after }, () => "?");
+      const rows = db
+        .query<KeyRow, (string | number)[]>(
+          `SELECT ${COLUMNS} FROM api_keys ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        )
+        .all(...params, limit);
+      return rows.map(keyRecordOf);
     },
     async count() {
       return db.query<{ n: number }, []>("SELECT count(*) AS n FROM api_keys").get()?.n ?? 0;
+    },
+    async countActive(tenants, now) {
+      const rows = activeCounts.all(now, JSON.stringify(tenants));
+      return new Map(rows.map((row) => [row.tenant, row.n]));
     },
     async revoke(id, at) {
       revoke.run(at, id);

@@ -1,0 +1,70 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../config/load-config.ts";
+import { createGateway } from "../../gateway/create-gateway.ts";
+import { silentLogger } from "../../log/logger.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import type { Storage } from "../../storage/storage.ts";
+import type { TenantReport } from "../../tenants/tenant-usage.ts";
+import { countingKeyStore, storedAdminKey } from "../../testing/counting-key-store.ts";
+import { numberedKey } from "../../testing/key-record.ts";
+
+// `/admin/api/tenants`' key counts through the real gateway in-process, on an embedder's storage
+// (a real SQLite file) whose key store says how often it was listed whole.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-tenant-routes-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function reportKeys(
+  withCountActive: boolean,
+): Promise<{ keys: Record<string, number>; lists: number }> {
+  const sqlite = openSqliteStorage(join(dir, `${withCountActive}.db`));
+  const { keys, reads } = countingKeyStore(sqlite.keys, withCountActive ? [] : ["countActive"]);
+  const storage: Storage = { ...sqlite, keys };
+  const now = Date.now();
+  const adminKey = await storedAdminKey(storage.keys);
+  // team-a: two active keys, one revoked, one expired; team-b: one; team-c: none.
+  const revoked = numberedKey({ tenant: "team-a" });
+  for (const key of [
+    numberedKey({ tenant: "team-a" }),
+    numberedKey({ tenant: "team-a", expiresAt: now + 3_600_000 }),
+    numberedKey({ tenant: "team-a", expiresAt: now - 1 }),
+    revoked,
+    numberedKey({ tenant: "team-b" }),
+  ])
+    await storage.keys.create(key);
+  await storage.keys.revoke(revoked.id, now);
+  const gateway = await createGateway({
+    config: parseConfig({
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      tenants: [{ name: "team-a" }, { name: "team-b" }, { name: "team-c" }],
+    }),
+    storage,
+    logger: silentLogger,
+  });
+  try {
+    const before = reads.lists;
+    const res = await gateway.handle(
+      new Request("http://localhost/admin/api/tenants", {
+        headers: { authorization: `Bearer ${adminKey}` },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const { tenants } = (await res.json()) as { tenants: TenantReport[] };
+    return { keys: Object.fromEntries(tenants.map((t) => [t.name, t.keys])), lists: reads.lists - before };
+  } finally {
+    await gateway.stop();
+    await storage.close();
+  }
+}
+
+test("each tenant's active keys are counted in one read, revoked and expired ones left out, the key table never listed", async () => {
+  expect(await reportKeys(true)).toEqual({ keys: { "team-a": 2, "team-b": 1, "team-c": 0 }, lists: 0 });
+});
+
+test("an embedder's key store without countActive: the same counts, its keys listed a tenant at a time", async () => {
+  expect(await reportKeys(false)).toEqual({ keys: { "team-a": 2, "team-b": 1, "team-c": 0 }, lists: 3 });
+});

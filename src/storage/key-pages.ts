@@ -1,0 +1,38 @@
+import { keysetPages } from "../core/keyset-pages.ts";
+import { isActiveAt, type KeyRecord } from "./key-record.ts";
+import type { KeyPageFilter, KeyPosition, KeyStore } from "./storage.ts";
+
+/** Whether the key at `a` comes before the one at `b` in a listing (newest first, then by id). */
+export const comesBefore = (a: KeyPosition, b: KeyPosition) =>
+  a.createdAt !== b.createdAt ? a.createdAt > b.createdAt : a.id > b.id;
+
+/**
+ * At most `limit` keys matching `filter` after `after`, newest first: the store's indexed page, or
+ * for a store without one (an embedder's, written before it) every key listed and sorted.
+ */
+export async function readKeyPage(
+  store: KeyStore,
+  filter: KeyPageFilter,
+  after: KeyPosition | null,
+  limit: number,
+): Promise<KeyRecord[]> {
+  if (store.page) return store.page(filter, after, limit);
+  const { tenant, activeAt } = filter;
+  const keys = await store.list({
+    ...(tenant === undefined ? {} : { tenant }),
+    includeRevoked: activeAt === undefined,
+  });
+  return keys
+    .filter((k) => activeAt === undefined || isActiveAt(k, activeAt))
+    .filter((k) => after === null || comesBefore(after, k))
+    .sort((a, b) => (comesBefore(a, b) ? -1 : 1))
+    .slice(0, limit);
+}
+
+/** Every key matching `filter`, newest first, read a page of `size` at a time. */
+export const keyPages = (store: KeyStore, filter: KeyPageFilter, size: number): AsyncGenerator<KeyRecord[]> =>
+  keysetPages<KeyRecord, KeyPosition>(
+    (after) => readKeyPage(store, filter, after, size),
+    (key) => ({ createdAt: key.createdAt, id: key.id }),
+    size,
+  );

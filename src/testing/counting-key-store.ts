@@ -1,0 +1,50 @@
+import { generateApiKey } from "../auth/api-key.ts";
+import type { KeyStore } from "../storage/storage.ts";
+import { numberedKey } from "./key-record.ts";
+
+/** How much of the key table a store was asked for: `list` calls, and the rows `list` and `page` returned. */
+export interface KeyReads {
+  lists: number;
+  rows: number;
+}
+
+/**
+ * `store` as an embedder's store that says how much of the table it read, for tests that a route
+ * reads a page and not the table; `without` leaves optional methods out (a store written before them).
+ */
+export function countingKeyStore(
+  store: KeyStore,
+  without: readonly ("page" | "countActive")[] = [],
+): { keys: KeyStore; reads: KeyReads } {
+  const reads: KeyReads = { lists: 0, rows: 0 };
+  const { page, countActive, ...rest } = store;
+  const keys: KeyStore = {
+    ...rest,
+    async list(filter) {
+      reads.lists += 1;
+      const rows = await store.list(filter);
+      reads.rows += rows.length;
+      return rows;
+    },
+    ...(page && !without.includes("page")
+      ? {
+          async page(filter, after, limit) {
+            const rows = await page(filter, after, limit);
+            reads.rows += rows.length;
+            return rows;
+          },
+        }
+      : {}),
+    ...(countActive && !without.includes("countActive") ? { countActive } : {}),
+  };
+  return { keys, reads };
+}
+
+/** Stores an admin key on every model with no limits; returns the plain key to call with. */
+export async function storedAdminKey(store: KeyStore): Promise<string> {
+  const { plain, ...secret } = generateApiKey();
+  await store.create(
+    numberedKey({ ...secret, role: "admin", models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
+  );
+  return plain;
+}

@@ -1,6 +1,7 @@
+import type { Served } from "../auth/limit-pricing.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
-import { addedUsage, type Usage } from "../core/usage.ts";
+import type { Usage } from "../core/usage.ts";
 import type {
   AttemptInfo,
   AttemptTelemetry,
@@ -22,10 +23,11 @@ export class AttemptLog implements DispatchTelemetry {
   /** Retries and failovers, after the first, up to MAX_AUDIT_ATTEMPTS in all. */
   private more: LoggedAttempt[] | undefined;
   /**
-   * What the upstreams billed for attempts that failed (`GatewayError.usage`: a Gemini turn that
-   * ended in failure, a blocked prompt failed over): charged with the request's own usage.
+   * The attempts that failed but were billed by their upstream (`GatewayError.usage`: a Gemini
+   * turn that ended in failure, a blocked prompt failed over), each charged at its own route's
+   * price (`chargeBilled`), all of them, the ones past the audit list's cap too.
    */
-  failedUsage: Usage | undefined;
+  private billedAttempts: LoggedAttempt[] | undefined;
 
   constructor(
     /** Metrics and tracing, told of each attempt after the log (set once, before the first attempt). */
@@ -56,9 +58,27 @@ export class AttemptLog implements DispatchTelemetry {
    */
   failedAt(_upstream: string): void {}
 
-  /** A failed attempt's billed usage, added to what the request is charged. */
-  billed(usage: Usage): void {
-    this.failedUsage = this.failedUsage ? addedUsage(this.failedUsage, usage) : usage;
+  /** A failed attempt its upstream billed, to be charged (`chargeBilled`). */
+  billed(attempt: LoggedAttempt): void {
+    this.billedAttempts ??= [];
+    this.billedAttempts.push(attempt);
+  }
+
+  /** Whether a failed attempt was billed and is not charged yet. */
+  get owesBilled(): boolean {
+    return this.billedAttempts?.some((attempt) => !attempt.charged) === true;
+  }
+
+  /**
+   * Charges each billed failed attempt not charged yet (once, whichever way the request ends):
+   * `charge` is given its usage and where it was served, so it is priced at that route and upstream
+   * model, not the answer's; the cost is kept on the attempt's audit entry with its tokens. Returns
+   * what was charged now.
+   */
+  chargeBilled(charge: (usage: Usage, served: Served) => number): number {
+    let cost = 0;
+    if (this.billedAttempts) for (const attempt of this.billedAttempts) cost += attempt.charge(charge);
+    return cost;
   }
 
   /** Whether any attempt was made. */
@@ -88,10 +108,14 @@ class LoggedAttempt implements AttemptTelemetry {
   private readonly entry: AuditAttempt;
   private verdict = false;
   readonly traceparent: TraceparentValue | undefined;
+  /** What the upstream billed for this attempt though it failed (`AttemptLog.chargeBilled`). */
+  private billedUsage: Usage | undefined;
+  charged = false;
 
   constructor(
     private readonly log: AttemptLog,
-    info: AttemptInfo,
+    /** Where the attempt went: its price's route and upstream model. */
+    private readonly info: AttemptInfo,
     private readonly observed: AttemptTelemetry | undefined,
     /** The router's reading of the attempt's start (its bounds and its route's latency count from it too). */
     private readonly started: number,
@@ -127,7 +151,20 @@ class LoggedAttempt implements AttemptTelemetry {
     entry.outcome = error ? "failed" : "ok";
     entry.status = error ? (error.upstream?.status ?? error.status) : null;
     entry.errorClass = error?.code ?? null;
-    if (error?.usage) this.log.billed(error.usage);
+    if (error?.usage) {
+      this.billedUsage = error.usage;
+      this.log.billed(this);
+    }
+  }
+
+  /** Charges what the upstream billed for this attempt, once, and notes it on the entry. */
+  charge(charge: (usage: Usage, served: Served) => number): number {
+    const usage = this.billedUsage;
+    if (usage === undefined || this.charged) return 0;
+    this.charged = true;
+    const costUsd = charge(usage, this.info);
+    this.entry.billed = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd };
+    return costUsd;
   }
 
   /**

@@ -23,6 +23,14 @@ export const auditAttemptSchema = z.object({
    * committed answer that failed later, or was cut, until then.
    */
   durationMs: z.number(),
+  /**
+   * A failed attempt the upstream billed all the same (a Gemini turn that ended in failure, a
+   * blocked prompt): its tokens and what they cost at this attempt's own route and model. The cost
+   * is in the record's `costUsd`; the tokens are not in the record's, which are the answer's.
+   */
+  billed: z
+    .object({ inputTokens: z.number().int(), outputTokens: z.number().int(), costUsd: z.number() })
+    .optional(),
 });
 
 export type AuditAttempt = z.infer<typeof auditAttemptSchema>;

@@ -162,6 +162,9 @@ export class AuditRowWriter {
       this.number(a.status);
       this.text(a.errorClass, SLOT.WHOLE);
       this.number(a.durationMs);
+      this.number(a.billed?.inputTokens);
+      this.number(a.billed?.outputTokens);
+      this.number(a.billed?.costUsd);
     }
   }
 

@@ -136,15 +136,22 @@ class RowReader {
     const count = this.view.getUint32(this.at + 1, true);
     this.at += 5;
     const attempts: AuditAttempt[] = [];
-    for (let i = 0; i < count; i++)
-      attempts.push({
+    for (let i = 0; i < count; i++) {
+      const attempt: AuditAttempt = {
         route: this.string(SLOT.WHOLE),
         upstreamModel: this.string(SLOT.WHOLE),
         outcome: this.string(SLOT.WHOLE) as AuditAttempt["outcome"],
         status: this.numberOrNull(),
         errorClass: this.text(SLOT.WHOLE),
         durationMs: this.number(),
-      });
+      };
+      const inputTokens = this.numberOrNull();
+      const outputTokens = this.numberOrNull();
+      const costUsd = this.numberOrNull();
+      if (inputTokens !== null && outputTokens !== null && costUsd !== null)
+        attempt.billed = { inputTokens, outputTokens, costUsd };
+      attempts.push(attempt);
+    }
     return attempts;
   }
 

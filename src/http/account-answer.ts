@@ -1,15 +1,17 @@
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
-import { addedUsage, noUsage, type Usage } from "../core/usage.ts";
+import { noUsage, type Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 
 /**
- * What the answer used, charged to the caller's limits and recorded on the ledger, with what its
- * failed attempts were billed (`AttemptLog.failedUsage`). The answer is
+ * What the answer used, charged to the caller's limits and recorded on the ledger, and what its
+ * failed attempts were billed (`AttemptLog.chargeBilled`), each at the price of the route and
+ * upstream model that billed it: spend and tokens per minute count all of it, the record's cost
+ * too, its tokens only the answer's (each billed attempt's are on its audit entry). The answer is
  * in hand (a stream's client may have it whole) when this runs: a policy whose `record` fails (an
  * embedder's, a counter store gone) must not take it back or leave the request open, so the
  * failure is logged, the cost is 0, and the request ends as answered.
@@ -22,11 +24,10 @@ export function chargeUsage(
   ledger: RequestLedger,
   logger: Logger,
 ): void {
-  const failed = ledger.failedUsage;
-  const usage = failed ? addedUsage(answered, failed) : answered;
-  ledger.usage = usage;
+  ledger.usage = answered;
   try {
-    ledger.costUsd = limits.record(principal, model, usage, ledger);
+    const failed = ledger.chargeBilled((usage, served) => limits.record(principal, model, usage, served));
+    ledger.costUsd = failed + limits.record(principal, model, answered, ledger);
   } catch (error) {
     ledger.costUsd = 0;
     logger.error("recording a request's usage failed", {
@@ -70,12 +71,7 @@ export function chargeFailedAttempts(call: ModelCall, logger: Logger): void {
   const { ledger } = call;
   const principal = ledger.principal;
   // Charged once: an answer accounted already carried them (`chargeUsage`).
-  if (
-    ledger.usage !== undefined ||
-    ledger.failedUsage === undefined ||
-    principal === undefined ||
-    ledger.model === null
-  )
+  if (ledger.usage !== undefined || !ledger.owesBilled || principal === undefined || ledger.model === null)
     return;
   chargeUsage(call.runtime.limits, principal, ledger.model, noUsage(), ledger, logger);
 }

@@ -4,14 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
+import type { Usage } from "../core/usage.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
+import { catalogueCost } from "../pricing/catalogue.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
-// Gemini turns that end in failure were billed by Google: through the real pipeline, their tokens
-// reach the audit row and the spend, beside the answer of the route that then served (or alone).
-// A fake Gemini speaks Google's wire format (generateContent, streamGenerateContent?alt=sse); a
-// fake OpenAI server is the second route.
+// Gemini turns that end in failure were billed by Google: through the real pipeline, they are
+// charged at Gemini's price (the catalogue's, per route) beside the answer of the route that then
+// served at its own (or alone), and recorded on their attempt's audit entry. A fake Gemini speaks
+// Google's wire format (generateContent, streamGenerateContent?alt=sse); a fake OpenAI server is
+// the second route.
 
 /** Google's usage for the failed turns: 40 prompt tokens, 3 written and 7 thought. */
 const BILLED = { promptTokenCount: 40, candidatesTokenCount: 3, thoughtsTokenCount: 7, totalTokenCount: 50 };
@@ -52,7 +55,7 @@ beforeAll(async () => {
     port: 0,
     fetch(request) {
       const { pathname } = new URL(request.url);
-      const answer = pathname.includes("/models/blocked:") ? BLOCKED : MALFORMED;
+      const answer = pathname.includes("/models/gemini-2.5-pro:") ? BLOCKED : MALFORMED;
       if (!pathname.endsWith(":streamGenerateContent")) return Response.json(answer);
       return new Response(`data: ${JSON.stringify(answer)}\r\n\r\n`, {
         headers: { "content-type": "text/event-stream" },
@@ -83,7 +86,7 @@ beforeAll(async () => {
     },
   });
   dir = mkdtempSync(join(tmpdir(), "mindgw-failed-usage-"));
-  const gm = { provider: "gm", model: "malformed" };
+  const gm = { provider: "gm", model: "gemini-2.5-flash" };
   const config = parseConfig({
     ...EMBEDDED_DEFAULTS,
     storage: { path: join(dir, "gw.db") },
@@ -92,19 +95,18 @@ beforeAll(async () => {
       { name: "oa", type: "openai", base_url: `http://127.0.0.1:${openai.port}/v1` },
     ],
     models: [
-      { name: "fails-over", routes: [gm, { provider: "oa", model: "gpt" }] },
+      { name: "fails-over", routes: [gm, { provider: "oa", model: "gpt-4o-mini" }] },
       { name: "fails", routes: [gm] },
       {
         name: "blocked",
         fallback_on: ["content_policy"],
         routes: [
-          { provider: "gm", model: "blocked" },
-          { provider: "oa", model: "gpt" },
+          { provider: "gm", model: "gemini-2.5-pro" },
+          { provider: "oa", model: "gpt-4o-mini" },
         ],
       },
     ],
-    // A dollar a token, in and out: the spend is the tokens counted.
-    prices: { "*": { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
+    // No `prices:`: each route is priced by the catalogue, Google's and OpenAI's prices apart.
     routing: { retries: 0 },
   });
   ({ gateway, adminKey, finished } = await recordingGateway(config));
@@ -119,34 +121,89 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("what Google billed for a Gemini turn that failed is metered", () => {
+/** The catalogue's price of `usage` on a vendor's model, as the gateway reads it today. */
+const priced = (model: string, vendor: string, usage: Usage) =>
+  catalogueCost(model, vendor, usage, Date.now()) ?? NaN;
+/** Google's bill for a failed finish (40 in; 3 written and 7 thought) and a blocked prompt (40 in). */
+const FAILED_FINISH = { inputTokens: 40, outputTokens: 10, reasoningTokens: 7 };
+const geminiFinish = priced("gemini-2.5-flash", "google", FAILED_FINISH);
+const geminiBlocked = priced("gemini-2.5-pro", "google", { inputTokens: 40, outputTokens: 0 });
+const openaiAnswer = priced("gpt-4o-mini", "openai", { inputTokens: 3, outputTokens: 2 });
+
+/** The caller's spend so far (`/admin/api/spend` of its key). */
+async function spentBy(keyId: string): Promise<number> {
+  const response = await fetch(`${gatewayUrl}/admin/api/spend?ids=${keyId}`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  const { spentUsd } = (await response.json()) as { spentUsd: Record<string, number> };
+  return spentUsd[keyId] ?? 0;
+}
+
+/** The spend once it has moved by `cost` from `before` (spend may be written after the row). */
+const spendReaches = (keyId: string, before: number, cost: number) =>
+  waitForValue(`spend ${before} + ${cost}`, async () => {
+    const now = await spentBy(keyId);
+    return Math.abs(now - before - cost) < 1e-12 ? now : undefined;
+  });
+
+describe("what Google billed for a Gemini turn that failed is charged at Gemini's price", () => {
+  test("the prices differ: a route priced as another would show", () => {
+    expect(geminiFinish).toBeGreaterThan(0);
+    expect(openaiAnswer).toBeGreaterThan(0);
+    expect(geminiFinish).not.toBeCloseTo(priced("gpt-4o-mini", "openai", FAILED_FINISH), 10);
+  });
+
   test.each([false, true])(
-    "a failed finish, failed over (stream: %p): its tokens with the answer's in the row and the spend",
+    "a failed finish, failed over (stream: %p): Gemini's tokens at Gemini's price, the answer's at OpenAI's",
     async (stream) => {
+      const before = await spentBy(await adminKeyId());
       const response = await chat("fails-over", stream);
       expect(response.status).toBe(200);
       await response.text();
       const row = await rowOf(response);
-      // 40 + 3 in; (3 + 7 thinking) + 2 out.
-      expect([row.inputTokens, row.outputTokens, row.costUsd]).toEqual([43, 12, 55]);
+      // The row's tokens are the answer's; its cost all that was billed.
+      expect([row.route, row.inputTokens, row.outputTokens]).toEqual(["provider:oa", 3, 2]);
+      expect(row.costUsd).toBeCloseTo(geminiFinish + openaiAnswer, 12);
+      expect(row.attempts?.map((a) => [a.route, a.outcome, a.billed])).toEqual([
+        ["provider:gm", "failed", { inputTokens: 40, outputTokens: 10, costUsd: geminiFinish }],
+        ["provider:oa", "ok", undefined],
+      ]);
+      await spendReaches(row.keyId ?? "", before, row.costUsd);
     },
   );
 
-  test("a failed finish on the only route: the caller's 502, its tokens still recorded and charged", async () => {
+  test("a failed finish on the only route: the caller's 502, its cost charged at Gemini's price", async () => {
+    const before = await spentBy(await adminKeyId());
     const response = await chat("fails");
     expect(response.status).toBe(502);
     const row = await rowOf(response);
-    expect([row.status, row.inputTokens, row.outputTokens, row.costUsd]).toEqual([502, 40, 10, 50]);
+    expect([row.status, row.inputTokens, row.outputTokens, row.costUsd]).toEqual([502, 0, 0, geminiFinish]);
+    expect(row.attempts?.[0]?.billed).toEqual({ inputTokens: 40, outputTokens: 10, costUsd: geminiFinish });
+    await spendReaches(row.keyId ?? "", before, geminiFinish);
   });
 
   test.each([false, true])(
-    "a blocked prompt failed over under content_policy (stream: %p): its prompt tokens too",
+    "a blocked prompt failed over under content_policy (stream: %p): its prompt tokens at Gemini's price",
     async (stream) => {
       const response = await chat("blocked", stream);
       expect(response.status).toBe(200);
       await response.text();
       const row = await rowOf(response);
-      expect([row.route, row.inputTokens, row.outputTokens, row.costUsd]).toEqual(["provider:oa", 43, 2, 45]);
+      expect([row.route, row.inputTokens, row.outputTokens]).toEqual(["provider:oa", 3, 2]);
+      expect(row.costUsd).toBeCloseTo(geminiBlocked + openaiAnswer, 12);
+      expect(row.attempts?.[0]?.billed).toEqual({ inputTokens: 40, outputTokens: 0, costUsd: geminiBlocked });
     },
   );
 });
+
+/** The admin key's id, from the row of a request it made. */
+let keyId: string | undefined;
+async function adminKeyId(): Promise<string> {
+  if (keyId) return keyId;
+  const response = await fetch(`${gatewayUrl}/v1/models`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  await response.text();
+  keyId = (await rowOf(response)).keyId ?? "";
+  return keyId;
+}

@@ -59,7 +59,11 @@ export function keptAliveResponse(
       end(error) {
         context.release();
         // Failed attempts an upstream billed are charged with the answer, or alone when none came.
-        const usage = settled ? streamUsage(settled, context.prompt) : ledger.failedUsage && noUsage();
+        const usage = settled
+          ? streamUsage(settled, context.prompt)
+          : ledger.owesBilled
+            ? noUsage()
+            : undefined;
         if (usage) chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
         context.end(error ? error.status : 200, error);
       },

@@ -1,5 +1,4 @@
-import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { plainCallIds, SIGNATURE_MARK } from "../translate/openai-to-gemini/gemini-call-id.ts";
+import type { JsonObject } from "../core/dialect.ts";
 
 const encoder = new TextEncoder();
 const MODEL_KEY = encoder.encode('"model"');
@@ -8,7 +7,6 @@ const LOW_ESCAPE = encoder.encode("\\u00");
 /** The letters of "model" as the two hex digits after `\u00`, lower case. */
 const MODEL_LETTERS = new Set(["6d", "6f", "64", "65", "6c"]);
 const FORCED_USAGE = encoder.encode('"stream_options":{"include_usage":true},');
-const SIGNED_CALL_ID = encoder.encode(SIGNATURE_MARK);
 
 const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
 
@@ -30,12 +28,6 @@ function equalAt(buf: Uint8Array, at: number, word: Uint8Array): boolean {
  * fields, their order, their spelling) goes as sent. Undefined when a splice is not certain to
  * be right (the model key written twice, or with escapes, or nested deeper too; `stream_options` already present):
  * the caller then serialises the parsed body, which means the same.
- *
- * A tool-call id carrying Gemini's thought signature (gemini-call-id.ts: a turn a Gemini route
- * answered, sent on after a failover or a model switch) is written plain, call and result alike:
- * no upstream here reads it, and OpenAI and Azure refuse an id over 40 characters. An ordinary
- * body costs one native search for the marker; only one that has it is read further, and sent
- * re-serialised when an id changed.
  */
 export function spliceBody(
   bytes: Uint8Array<ArrayBuffer>,
@@ -43,10 +35,6 @@ export function spliceBody(
   model: string,
   forceUsage: boolean,
 ): Uint8Array<ArrayBuffer> | undefined {
-  if (indexOf.call(bytes, SIGNED_CALL_ID, 0) !== -1) {
-    const messages = plainCallIds(body.messages);
-    if (messages !== body.messages) return serialised({ ...body, messages }, model, forceUsage);
-  }
   if (forceUsage && body.stream_options !== undefined) return undefined;
   const open = skipSpace(bytes, 0);
   if (bytes[open] !== 123) return undefined; // "{"
@@ -68,16 +56,6 @@ export function spliceBody(
   );
   // The body has at least its `model` key, so a key inserted first is followed by a comma.
   return insert ? spliced(replaced, open + 1, open + 1, insert) : replaced;
-}
-
-/** The body written anew with the route's model (and the stream usage the gateway counts by). */
-function serialised(body: JsonObject, model: string, forceUsage: boolean): Uint8Array<ArrayBuffer> {
-  const out: JsonObject = { ...body, model };
-  if (forceUsage) {
-    const options = isJsonObject(body.stream_options) ? body.stream_options : {};
-    out.stream_options = { ...options, include_usage: true };
-  }
-  return encoder.encode(JSON.stringify(out));
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { usageOf } from "./attempt-answer.ts";
+import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
@@ -51,9 +52,10 @@ export function openAttempt(
   const provider: Provider =
     route.provider.select?.(route.upstreamModel, request.responses?.previousHolder, request.tenant) ??
     route.provider;
+  const callerBody = callerBodyFor(request, provider);
   let adapted: AdaptedCall = adaptDialect(
     request.operation,
-    request.body,
+    callerBody,
     provider,
     request.model,
     request.responses,
@@ -64,7 +66,7 @@ export function openAttempt(
   const body = upstreamBody(adapted.body, route.upstreamModel);
   const native =
     adapted.native && request.received && provider.passThrough
-      ? nativeRequest(request.received, body, adapted)
+      ? nativeRequest(request.received, body, adapted, callerBody !== request.body)
       : undefined;
   // The attempt begins as it is about to be sent: one clock reading for its first bound (armed
   // in `sendAttempt`, in the same run), its route's latency, its audit entry and its metrics.
@@ -208,17 +210,20 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
 
 /**
  * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in —
- * unless it carries client routing fields, which never leave the gateway (then `body`, stripped,
- * is serialised instead).
+ * unless it carries client routing fields, which never leave the gateway, or the route was given
+ * the caller's body changed (`callerBodyFor`: tool-call ids made plain); then `body` is
+ * serialised instead.
  */
 export function nativeRequest(
   received: ReceivedRequest,
   body: JsonObject,
   adapted: AdaptedCall,
+  /** The route was given a copy of the caller's body (`callerBodyFor`), not the body received. */
+  callerBodyChanged: boolean,
 ): NativeRequest {
   const steered = hasAny(received.body, CLIENT_ROUTING_FIELDS);
   const bytes =
-    steered || adapted.native?.rewritten
+    steered || adapted.native?.rewritten || callerBodyChanged
       ? undefined
       : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
   // Nothing spliced (the common call): the request as received has every field a native request

@@ -4,6 +4,7 @@ import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { abortable } from "../routing/abortable.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
+import { callerBodyFor } from "../routing/caller-body-for.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { stripClientRouting } from "../routing/strip-client-routing.ts";
@@ -76,9 +77,10 @@ export async function callShadow(
   try {
     const provider = copyUpstream(route, request.tenant);
     if (!provider) return SHED;
+    const callerBody = callerBodyFor(request, provider);
     const adapted = adaptDialect(
       request.operation,
-      request.body,
+      callerBody,
       provider,
       request.model,
       request.responses,
@@ -88,7 +90,7 @@ export async function callShadow(
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
     const native =
       adapted.native && request.received && provider.passThrough
-        ? nativeRequest(request.received, body, adapted)
+        ? nativeRequest(request.received, body, adapted, callerBody !== request.body)
         : undefined;
     // With the shadow thread, a native copy's provider builds its request as usual (URL,
     // credentials, headers, the client's bytes) and hands it here instead of sending it.

@@ -525,7 +525,7 @@ describe("Gemini 3's signed tool calls: a two-turn tool loop from every front do
 describe("a Gemini turn's signed tool-call ids on another vendor's route (40 characters at most)", () => {
   const ASK = "use a tool for the weather";
   /** A Gemini turn's tool call (its id carrying the signature), and the turn after it on `model`. */
-  async function nextTurnOn(model: string) {
+  async function nextTurnOn(model: string, steering: Record<string, string> = {}) {
     const first = await openai.chat.completions.create({
       model: "gemini-flash",
       messages: [{ role: "user", content: ASK }],
@@ -536,6 +536,7 @@ describe("a Gemini turn's signed tool-call ids on another vendor's route (40 cha
     expect(signed.length).toBeGreaterThan(40);
     const second = await openai.chat.completions.create({
       model,
+      ...steering,
       tools: [WEATHER],
       messages: [
         { role: "user", content: ASK },
@@ -595,6 +596,41 @@ describe("a Gemini turn's signed tool-call ids on another vendor's route (40 cha
       plain(signed),
       plain(signed),
     ]);
+  });
+  test("a steered call (custom_llm_provider, serialised not spliced) to azure-4o: the plain id", async () => {
+    const { signed, sent } = await nextTurnOn("azure-4o", { custom_llm_provider: "azure" });
+    expect(sent.custom_llm_provider).toBeUndefined();
+    expect([sent.messages[1].tool_calls[0].id, sent.messages[2].tool_call_id]).toEqual([
+      plain(signed),
+      plain(signed),
+    ]);
+  });
+
+  test("a Messages caller moved to Claude on Vertex (passed through): tool_use and tool_result get the plain id", async () => {
+    const tools = [{ name: "get_weather", input_schema: { type: "object" as const, properties: {} } }];
+    const first = await anthropic.messages.create({
+      model: "gemini-flash",
+      max_tokens: 100,
+      tools,
+      messages: [{ role: "user", content: ASK }],
+    });
+    const use = first.content.find((block) => block.type === "tool_use");
+    const signed = use?.id ?? "";
+    expect(signed).toContain("__ts_");
+    const second = await anthropic.messages.create({
+      model: "claude-vertex",
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: "user", content: ASK },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: signed, content: "sunny" }] },
+      ],
+    });
+    expect(second.type).toBe("message");
+    const sent = JSON.parse(lastModelCall()?.body ?? "{}");
+    const sentUse = sent.messages[1].content.find((b: { type: string }) => b.type === "tool_use");
+    expect([sentUse.id, sent.messages[2].content[0].tool_use_id]).toEqual([plain(signed), plain(signed)]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 
 /**
  * Gemini tool-call ids as the caller sees them, carrying the call's `thoughtSignature`.
@@ -45,40 +45,72 @@ export function readGeminiCallId(shown: string): { id: string; signature: string
 export const plainCallId = (shown: string): string => readGeminiCallId(shown).id;
 
 /**
- * A chat request's messages with every tool-call id plain (`plainCallId`): the calls' `id`s and
- * the results' `tool_call_id`s. The list itself when no id carried a signature; nothing it holds
- * is changed (it may be the caller's body, sent on to the next route as received).
+ * A request's body with every tool-call id plain (`plainCallId`), for an upstream that reads no
+ * signature, in any of the caller's dialects: chat's calls (`tool_calls[].id`) and results
+ * (`tool_call_id`), Messages' `tool_use.id` and `tool_result.tool_use_id` blocks, Responses'
+ * `call_id` on its input items. The body itself when no id carried a signature; nothing it holds
+ * is changed (it is the caller's body, sent on to the next route as received).
  */
-export function plainCallIds<M>(messages: M): M {
-  if (!Array.isArray(messages)) return messages;
+export function plainCallIdsOf<B extends JsonObject>(body: B): B {
+  const messages = plainCallIds(body.messages);
+  const input = plainList(body.input, plainItem);
+  let out = body;
+  if (messages !== body.messages) out = { ...out, messages };
+  if (input !== body.input) out = { ...out, input };
+  return out;
+}
+
+/**
+ * A chat or Messages request's messages with every tool-call id plain: the calls' `id`s and the
+ * results' `tool_call_id`s (chat), the `tool_use` and `tool_result` blocks' ids (Messages). The
+ * list itself when no id carried a signature; nothing it holds is changed.
+ */
+export const plainCallIds = <M>(messages: M): M => plainList(messages, plainMessage);
+
+/** The list with `plain` applied to each entry; the list itself when none changed. */
+function plainList<L>(list: L, plain: (entry: unknown) => unknown): L {
+  if (!Array.isArray(list)) return list;
   let out: unknown[] | undefined;
-  for (const [i, message] of messages.entries()) {
-    const plain = plainMessage(message);
-    if (plain !== message) {
-      out ??= [...messages];
-      out[i] = plain;
+  for (const [i, entry] of list.entries()) {
+    const changed = plain(entry);
+    if (changed !== entry) {
+      out ??= [...list];
+      out[i] = changed;
     }
   }
-  return (out ?? messages) as M;
+  return (out ?? list) as L;
+}
+
+/** An object with its string field `key` plain; the object itself when it was. */
+function plainField(entry: unknown, key: string): unknown {
+  if (!isJsonObject(entry)) return entry;
+  const shown = entry[key];
+  if (typeof shown !== "string") return entry;
+  const id = plainCallId(shown);
+  return id === shown ? entry : { ...entry, [key]: id };
 }
 
 function plainMessage(message: unknown): unknown {
   if (!isJsonObject(message)) return message;
-  if (typeof message.tool_call_id === "string") {
-    const id = plainCallId(message.tool_call_id);
-    return id === message.tool_call_id ? message : { ...message, tool_call_id: id };
-  }
-  if (!Array.isArray(message.tool_calls)) return message;
-  let calls: unknown[] | undefined;
-  for (const [j, call] of message.tool_calls.entries()) {
-    if (!isJsonObject(call) || typeof call.id !== "string") continue;
-    const id = plainCallId(call.id);
-    if (id === call.id) continue;
-    calls ??= [...message.tool_calls];
-    calls[j] = { ...call, id };
-  }
-  return calls ? { ...message, tool_calls: calls } : message;
+  if (typeof message.tool_call_id === "string") return plainField(message, "tool_call_id");
+  const calls = plainList(message.tool_calls, (call) => plainField(call, "id"));
+  const content = plainList(message.content, plainBlock);
+  let out = message;
+  if (calls !== message.tool_calls) out = { ...out, tool_calls: calls };
+  if (content !== message.content) out = { ...out, content };
+  return out;
 }
+
+/** A Messages content block: a call (`tool_use`) or its result (`tool_result`). */
+function plainBlock(block: unknown): unknown {
+  if (!isJsonObject(block)) return block;
+  if (block.type === "tool_use") return plainField(block, "id");
+  if (block.type === "tool_result") return plainField(block, "tool_use_id");
+  return block;
+}
+
+/** A Responses input item: a `function_call` and its `function_call_output` share a `call_id`. */
+const plainItem = (item: unknown): unknown => plainField(item, "call_id");
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;

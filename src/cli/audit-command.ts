@@ -162,6 +162,7 @@ imported (with --skip-bad the good lines are, the bad ones named, and the comman
 new rows are stored in one transaction; a row whose request id and start are stored already is
 skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
 harmless. Their cost is added to the spend totals the gateway would have added it to (the key's,
-and its tenant's budget period under this config), once: a skipped row adds none, and its cost is
-printed as possibly owed (the stop's own write may have stored it, its spend flush failing), the
+and its tenant's budget period under this config), once: a skipped row adds none (imported before,
+its cost was added then). Of an unwritten-maybe-stored file alone, the skipped rows' cost is
+printed as possibly owed (the stop's own write may have stored them, its spend flush failing), the
 rows saved to a file beside the input that --spend-stored imports for their spend.`;

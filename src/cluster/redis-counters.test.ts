@@ -94,7 +94,7 @@ test("a node's record counts in the next admission it sends, even one asked for 
   expect(afterSpend.refused).toMatchObject({ index: 0, code: "budget_exceeded" });
 });
 
-test("a record made while nothing is with Redis is on its way when record returns, before the answer", async () => {
+test("a record made while nothing is with Redis is on its way once the turn's microtasks ran, before the answer", async () => {
   const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
   links.push(link);
   expect(await link.start()).toBe(true);
@@ -108,12 +108,41 @@ test("a record made while nothing is with Redis is on its way when record return
   );
   reader.close();
   counters.record([{ subject: "key:soon", tokens: 5 }], [], 8_000_000);
+  // The handler's promise settling, on which Bun writes the answer: a microtask after the record's.
+  await Promise.resolve();
   // Read by another client while this process is still in the turn that recorded (as a node
   // still writing the answer): Redis has run the record already.
   const seen = Bun.spawnSync(["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:soon"), "8000"], {
     timeout: 5000,
   });
   expect(seen.stdout.toString().trim()).toBe("5");
+});
+
+test("the records of one turn go as one call, none of them sent while it runs", async () => {
+  const counters = await node("one-turn");
+  const control = new RedisClient(redis.url);
+  // The script loaded first, and its call answered.
+  counters.record([{ subject: "key:turn-warm", tokens: 1 }], [], 9_000_000);
+  await waitFor(
+    "the first record",
+    async () => (await control.hget(tokensKey("key:turn-warm"), "9000")) === "1",
+  );
+  await control.send("CONFIG", ["RESETSTAT"]);
+  for (let answer = 0; answer < 3; answer++)
+    counters.record([{ subject: "key:one-turn", tokens: 5 }], [], 9_000_000);
+  counters.record([], [{ subject: "key:one-turn-spend", usd: 0.5 }], 9_000_000);
+  // Nothing sent on the answers' own path: the turn's microtasks send them.
+  const during = Bun.spawnSync(
+    ["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:one-turn"), "9000"],
+    {
+      timeout: 5000,
+    },
+  );
+  expect(during.stdout.toString().trim()).toBe("");
+  await waitFor("the records", async () => (await control.hget(tokensKey("key:one-turn"), "9000")) === "15");
+  const stats = String(await control.send("INFO", ["commandstats"]));
+  expect(stats).toMatch(/cmdstat_evalsha:calls=1,/);
+  control.close();
 });
 
 test("records made while a batch is with Redis go ahead of the next batch, as one call", async () => {

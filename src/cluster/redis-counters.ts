@@ -119,16 +119,20 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    *
    * Answers' tokens and spend go the same way, coalesced by subject into one record call: ahead of
    * the next batch on the same connection, so Redis counts them before it decides any admission
-   * this node sends after them (no round trip of their own: they are pipelined), or alone at once
-   * when nothing is with Redis: before a whole answer leaves (a stream's right after its last
-   * bytes), so the client's next request to another node finds them counted. While a batch (or a
-   * record call sent alone) is with Redis, records wait and go with what is sent next: under load,
-   * one record call per batch.
+   * this node sends after them (no round trip of their own: they are pipelined), or alone when
+   * nothing is with Redis, from a microtask: every answer recorded in the turn in one call, off the
+   * answer's own path, yet written before a whole answer leaves (Bun writes a Response when the
+   * handler's promise settles, a microtask queued after the record's; a stream's right after its
+   * last bytes), so the client's next request to another node finds them counted. While a batch
+   * (or a record call sent alone) is with Redis, records wait and go with what is sent next: under
+   * load, one record call per batch.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;
   let inFlight = false;
   let recording = false;
+  /** A microtask is queued to send this turn's records. */
+  let recordsQueued = false;
   /** The records pending, with no batch to go ahead of: one such call in flight at a time. */
   const sendRecordsAlone = () => {
     const records = sendRecords();
@@ -139,6 +143,14 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       // A batch due this turn takes what was recorded meanwhile with it.
       if (!scheduled) sendWaiting();
     });
+  };
+  /**
+   * The turn's records, when nothing is with Redis: on their way (the link writes each call as it
+   * is made) before a whole answer is, so the client's next request, to any node, finds them counted.
+   */
+  const sendRecordsOfTurn = () => {
+    recordsQueued = false;
+    if (!inFlight && !recording) sendRecordsAlone();
   };
   const sendWaiting = () => {
     scheduled = false;
@@ -232,9 +244,9 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       if (pendingTokens.size === 0 && pendingSpend.size === 0) firstAt = now;
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
-      // At once when nothing is with Redis: on its way (the link writes each call as it is made)
-      // before a whole answer is, so the client's next request, to any node, finds it counted.
-      if (!inFlight && !recording) sendRecordsAlone();
+      if (recordsQueued) return;
+      recordsQueued = true;
+      queueMicrotask(sendRecordsOfTurn);
     },
   };
 }

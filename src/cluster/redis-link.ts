@@ -24,6 +24,12 @@ export interface RedisLinkOptions {
 
 class RedisTimeout extends Error {}
 
+/** A call sent and not yet answered: when, and how to fail it at its deadline. */
+interface PendingCall {
+  readonly sentMs: number;
+  readonly fail: (error: RedisTimeout) => void;
+}
+
 /**
  * One node's connections to Redis: a command connection and, once something subscribes, a
  * subscriber connection. Calls never queue while Redis is away (they fail at once or after
@@ -44,6 +50,9 @@ export class RedisLink {
   private lastError = "not connected";
   /** `performance.now()` when Redis last answered anything (a reply or a reply error). */
   private lastReplyMs = 0;
+  /** Calls not yet answered, oldest first (insertion order): one timer bounds them all. */
+  private readonly pending = new Set<PendingCall>();
+  private deadline: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: RedisLinkOptions) {
     this.retryDelay = options.retryMs ?? 100;
@@ -65,8 +74,15 @@ export class RedisLink {
     const client = this.client;
     if (client === null || !this.isHealthy) throw new Error("redis unavailable");
     const sentMs = performance.now();
+    // Bounded by the link's one deadline timer, not a timer and a race of its own: a call costs a
+    // set entry, whatever the load.
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    const entry: PendingCall = { sentMs, fail: reject };
+    this.pending.add(entry);
+    this.armDeadline();
     try {
-      const result = await this.bounded(work(client), "call");
+      work(client).then(resolve, reject);
+      const result = await promise;
       this.lastReplyMs = performance.now();
       return result;
     } catch (error) {
@@ -77,7 +93,33 @@ export class RedisLink {
       } else if (!client.connected) this.lost(client, error);
       else this.lastReplyMs = performance.now(); // a reply error (a script bug) is an answer
       throw error;
+    } finally {
+      this.pending.delete(entry);
     }
+  }
+
+  /** The timer for the oldest call's deadline, unless one is set (it sets the next as it fires). */
+  private armDeadline(): void {
+    if (this.deadline !== null) return;
+    const oldest = this.pending.values().next().value;
+    if (oldest === undefined) return;
+    const ms = Math.max(0, oldest.sentMs + this.options.timeoutMs - performance.now());
+    this.deadline = setTimeout(() => {
+      this.deadline = null;
+      this.failLateCalls();
+    }, ms);
+  }
+
+  /** Every call past its deadline fails with a RedisTimeout (`call` then judges the connection). */
+  private failLateCalls(): void {
+    const { timeoutMs } = this.options;
+    const now = performance.now();
+    for (const entry of this.pending) {
+      if (now - entry.sentMs < timeoutMs) break;
+      this.pending.delete(entry);
+      entry.fail(new RedisTimeout(`redis call took over ${timeoutMs} ms`));
+    }
+    this.armDeadline();
   }
 
   /** Listens on a channel from now on, across reconnects. */
@@ -95,6 +137,8 @@ export class RedisLink {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.deadline = null;
     const { client, subscriber } = this;
     // Let go first: the closes below call back (onclose), and must find nothing to report.
     this.client = null;
@@ -103,15 +147,15 @@ export class RedisLink {
     subscriber?.close();
   }
 
-  /** `work` within `timeoutMs` (a connect's steps within four of them), else a RedisTimeout. */
-  private async bounded<T>(work: Promise<T>, what: "call" | "connect"): Promise<T> {
-    const ms = what === "call" ? this.options.timeoutMs : this.connectTimeoutMs();
+  /** A connect's steps within four call timeouts, else a RedisTimeout. */
+  private async withinConnectTimeout<T>(work: Promise<T>): Promise<T> {
+    const ms = this.connectTimeoutMs();
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
         work,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new RedisTimeout(`redis ${what} took over ${ms} ms`)), ms);
+          timer = setTimeout(() => reject(new RedisTimeout(`redis connect took over ${ms} ms`)), ms);
         }),
       ]);
     } finally {
@@ -141,14 +185,13 @@ export class RedisLink {
     const subscriber = new RedisClient(this.options.url, options);
     try {
       // Bounded as a whole: a frozen Redis accepts the connection and then says nothing.
-      await this.bounded(
+      await this.withinConnectTimeout(
         (async () => {
           await client.connect();
           await client.send("PING", []);
           await subscriber.connect();
           for (const [channel, listener] of this.channels) await subscriber.subscribe(channel, listener);
         })(),
-        "connect",
       );
     } catch (error) {
       client.close();

@@ -176,3 +176,17 @@ test("a workers route with no worker to take the call is no attempt, and the nex
   expect((await router(chatRequest("m", { telemetry }))).route).toBe("provider:b");
   expect(infos.map(({ route, failover }) => [route, failover])).toEqual([["provider:b", false]]);
 });
+
+test("an attempt whose making throws is told to no one: no entry for it, a cut one included", async () => {
+  const { infos, telemetry } = listening();
+  // The attempt names its upstream as it is made: a provider whose name cannot be read breaks it.
+  const broken = {
+    ...fakeProvider("a"),
+    get servedBy(): string {
+      throw new Error("no name");
+    },
+  };
+  const { router } = routerFor(twoRoutes(), [broken, fakeProvider("b")]);
+  await router(chatRequest("m", { telemetry })).catch(() => undefined);
+  expect(infos.map((info) => info.route)).not.toContain("provider:a");
+});

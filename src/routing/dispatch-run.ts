@@ -188,7 +188,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const call = this.call;
     this.call = undefined;
     // An attempt that was opened ends here, its route judged; one refused before it opened
-    // (the call could not be adapted) has told its route already, and was no attempt.
+    // (the call could not be adapted) was no attempt: `send` freed its probe slot, no verdict.
     const error = call === undefined ? thrown : attemptFailed(call, request, thrown);
     if (call !== undefined) this.sentAndFailed = true;
     if (request.signal.aborted) throw abortReason(request.signal);

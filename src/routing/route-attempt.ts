@@ -51,6 +51,11 @@ export class RouteAttempt
 
   /** The body as this route's upstream gets it (set when the attempt is opened). */
   sent!: JsonObject;
+  /**
+   * What telemetry was told of the attempt: told once the attempt exists (set when it is opened),
+   * so an attempt that could not be made is no attempt to telemetry, the audit's list included.
+   */
+  observed: AttemptTelemetry | undefined;
   /** The client's request as received, for a same-dialect upstream. */
   native: NativeRequest | undefined;
   /** The upstream's reply, from its arrival until the router commits to it. */
@@ -65,7 +70,6 @@ export class RouteAttempt
     readonly probe: Probe,
     /** The upstream it goes to: the route's provider, or one of its workers. */
     readonly upstream: Provider,
-    private readonly observed: AttemptTelemetry | undefined,
     // What the answer is checked and counted with, read off the objects it lives on (the call as
     // adapted to the route, the routing settings): no options object per attempt.
     /** The call as adapted to the route: its body, its translations, what was dropped. */

@@ -71,7 +71,6 @@ export function openAttempt(
   // The attempt begins as it is about to be sent: one clock reading for its first bound (armed
   // in `sendAttempt`, in the same run), its route's latency, its audit entry and its metrics.
   const startedMs = performance.now();
-  const observed = request.telemetry?.attempt(info, startedMs);
   // One object for the attempt: its abort and bounds, what it sends, the reply read's context,
   // telemetry's verdict-then-close order, and the committed answer with its usage (route-attempt.ts).
   const call = new RouteAttempt(
@@ -80,7 +79,6 @@ export function openAttempt(
     route,
     probe,
     provider,
-    observed,
     adapted,
     request.stream,
     policy,
@@ -93,6 +91,8 @@ export function openAttempt(
   );
   call.sent = body;
   call.native = native;
+  // Told once the attempt exists: one whose making threw was never an attempt, and leaves no entry.
+  call.observed = request.telemetry?.attempt(info, startedMs);
   health.begin(route.key);
   return call;
 }

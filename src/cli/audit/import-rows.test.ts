@@ -87,3 +87,38 @@ test("with --no-spend nothing is said owed and nothing saved", async () => {
   expect(out).toBe("imported 0 rows, 4 already stored; spend not added (--no-spend)\n");
   expect(readdirSync(dir.path).filter((name) => name.includes("already-stored"))).toEqual([]);
 });
+
+test("importing an ordinary file again says its rows were imported before: nothing to add, nothing saved", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
+  await openSqliteStorage(join(dir.path, "mindgw.db")).close();
+  const file = join(dir.path, "mindgw.db.unwritten-x.ndjson");
+  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const options = { spend: true, spendStored: false, skipBad: false };
+  expect(await printed(() => importRows(file, config, options))).toBe(
+    "imported 4 rows, 0 already stored; their cost, $1.000000, added to 1 spend total\n",
+  );
+  expect(await printed(() => importRows(file, config, options))).toBe(
+    "imported 0 rows, 4 already stored; no spend to add\n4 rows already stored (imported before): nothing to add\n",
+  );
+  expect(readdirSync(dir.path).filter((name) => name.includes("already-stored"))).toEqual([]);
+});
+
+test("a side file imported without --spend-stored names itself to add from, and saves no other", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
+  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
+  await storage.audit.insert(rows);
+  await storage.close();
+  const file = join(dir.path, "mindgw.db.unwritten-maybe-stored-x.ndjson.already-stored-y.ndjson");
+  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const out = await printed(() =>
+    importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
+  );
+  expect(out).toEndWith(`; to add it: mindgw audit import ${file} --spend-stored (with this -c)\n`);
+  expect(readdirSync(dir.path).filter((name) => name.includes("already-stored"))).toEqual([
+    "mindgw.db.unwritten-maybe-stored-x.ndjson.already-stored-y.ndjson",
+  ]);
+});

@@ -291,7 +291,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         request.tenant,
         avoid,
       );
-      // A provider that cannot avoid (a peer node's) may name the same worker: no free attempt then.
+      // A provider written before `avoid` may name the same worker again: no free attempt then.
       return other === undefined || avoid.has(other.name) ? undefined : other;
     } catch (thrown) {
       // None other can take it now: every other one busy, or none left connected.

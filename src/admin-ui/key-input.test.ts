@@ -47,14 +47,25 @@ describe("keyInput", () => {
 });
 
 describe("limitsInput", () => {
-  test("every limit is sent: a number as a number, an emptied one as null (lifted)", () => {
-    expect(limitsInput({ models: "gpt-*, m1", rpm: "60", tpm: "", budget_usd: " 12.5 " })).toEqual({
+  const shown = { models: "gpt-*", rpm: "5", tpm: "100", budget_usd: "" };
+
+  test("what was changed is sent: a number as a number, an emptied one as null (lifted)", () => {
+    expect(limitsInput({ models: "gpt-*, m1", rpm: "60", tpm: "", budget_usd: " 12.5 " }, shown)).toEqual({
       input: { models: ["gpt-*", "m1"], rpm: 60, tpm: null, budget_usd: 12.5 },
     });
   });
 
+  test("what the admin left alone is not sent: another admin's change to it meanwhile stands", () => {
+    expect(limitsInput({ ...shown, models: " gpt-* ", budget_usd: "5" }, shown)).toEqual({
+      input: { budget_usd: 5 },
+    });
+    expect(limitsInput({ ...shown, rpm: " 5 " }, shown)).toEqual({
+      error: "Nothing changed: the key already has these limits",
+    });
+  });
+
   test("a limit that is not a plain positive number is refused, never sent as lifted", () => {
-    expect(limitsInput({ models: "*", rpm: "", tpm: "", budget_usd: "$20" })).toEqual({
+    expect(limitsInput({ models: "*", rpm: "", tpm: "", budget_usd: "$20" }, shown)).toEqual({
       error:
         'Budget (USD): "$20" is not a dollar amount above 0, like 5 or 2.50 (leave it empty for no limit)',
     });

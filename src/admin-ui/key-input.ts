@@ -67,13 +67,22 @@ export function keyInput(form: KeyFormFields): { input: Record<string, unknown> 
 }
 
 /**
- * The body of `POST /admin/api/keys/{id}/limits`, or what is wrong with the form: every limit is
- * sent, one emptied as null (lifted), so the key ends up with what the form shows.
+ * The body of `POST /admin/api/keys/{id}/limits`, or what is wrong with the form: only what the
+ * admin changed from what the form first showed (`shown`) is sent, a limit emptied as null
+ * (lifted). What it left alone is not sent back as it was read: another admin's change made
+ * meanwhile to another field stands.
  */
-export function limitsInput(form: LimitsFormFields): { input: Record<string, unknown> } | { error: string } {
+export function limitsInput(
+  form: LimitsFormFields,
+  shown: LimitsFormFields,
+): { input: Record<string, unknown> } | { error: string } {
   const typed = typedLimits(form);
   if ("error" in typed) return typed;
-  const input: Record<string, unknown> = { models: modelGlobs(form.models) };
-  for (const { field } of LIMITS) input[field] = typed.limits[field] ?? null;
+  const input: Record<string, unknown> = {};
+  const models = modelGlobs(form.models);
+  if (models.join(",") !== modelGlobs(shown.models).join(",")) input.models = models;
+  for (const { field } of LIMITS)
+    if (form[field].trim() !== shown[field].trim()) input[field] = typed.limits[field] ?? null;
+  if (Object.keys(input).length === 0) return { error: "Nothing changed: the key already has these limits" };
   return { input };
 }

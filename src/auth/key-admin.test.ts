@@ -363,6 +363,15 @@ describe("key admin", () => {
         expect(error.message).not.toContain("globex");
       }
     }
+    // Nor whether it is still in use: a revoked key of another tenant is refused as an active one is.
+    await admin.revoke("local-operator", globexKey.id);
+    for (const attempt of [
+      admin.rotate(acmeAdmin, globexKey.id),
+      admin.revoke(acmeAdmin, globexKey.id),
+      admin.show(acmeAdmin, globexKey.id),
+      admin.setLimits(acmeAdmin, globexKey.id, { rpm: 1 }),
+    ])
+      expect((await failure(attempt)).status).toBe(403);
     // No tenant given: the key goes into the admin's own tenant.
     const minted = await admin.create(acmeAdmin, { name: "svc" });
     expect(minted.tenant).toBe("acme");
@@ -425,7 +434,7 @@ describe("key admin", () => {
     await storage.close();
   });
 
-  test("setLimits: bad input is a 400, a revoked key a 404, a shared name ambiguous", async () => {
+  test("setLimits: bad input is a 400, a revoked key a 404", async () => {
     const { storage, admin } = setup();
     const key = await admin.create("local-operator", { name: "svc" });
     const cases: Array<[unknown, string]> = [
@@ -443,11 +452,71 @@ describe("key admin", () => {
       expect(error.status).toBe(400);
       if (param) expect(error.message.startsWith(`${param}:`)).toBe(true);
     }
-    await admin.rotate("local-operator", "svc");
-    expect((await failure(admin.setLimits("local-operator", "svc", { rpm: 1 }))).status).toBe(400);
     await admin.revoke("local-operator", key.id);
     const gone = await failure(admin.setLimits("local-operator", key.id, { rpm: 1 }));
     expect([gone.status, gone.message]).toEqual([404, `no active key with id or name "${key.id}"`]);
+    await storage.close();
+  });
+
+  test("setLimits by name in a rotation's grace window changes the newest key, as rotate picks it", async () => {
+    const { storage, admin } = setup();
+    const old = await admin.create("local-operator", { name: "svc" });
+    const fresh = await admin.rotate("local-operator", "svc", { grace: "1h" });
+    const changedKey = await admin.setLimits("local-operator", "svc", { rpm: 7 });
+    expect([changedKey.id, changedKey.rpm]).toEqual([fresh.id, 7]);
+    expect((await storage.keys.getById(old.id))?.rpm).toBeNull();
+    await storage.close();
+  });
+
+  test("setLimits on a rotated-out key: its expiry shortened, never lengthened or lifted beside its successor", async () => {
+    const { storage, admin } = setup();
+    const old = await admin.create("local-operator", { name: "svc" });
+    const fresh = await admin.rotate("local-operator", "svc", { grace: "1h" });
+    for (const input of [
+      { expires_at: null },
+      { expires_in: "2h" },
+      { expires_at: "2031-01-01T00:00:00Z" },
+    ]) {
+      const error = await failure(admin.setLimits("local-operator", old.id, input));
+      expect([error.status, error.message]).toEqual([
+        400,
+        `key ${old.id} was rotated (key ${fresh.id} replaces it): its expiry may be shortened, not lengthened or lifted; change the new key's instead`,
+      ]);
+    }
+    expect((await storage.keys.getById(old.id))?.expiresAt).toBe(Date.parse("2030-01-01T01:00:00Z"));
+    // Narrowing it in its last hour, or shortening it, is an admin's to do.
+    expect((await admin.setLimits("local-operator", old.id, { rpm: 1, expires_in: "10m" })).expires_at).toBe(
+      "2030-01-01T00:10:00.000Z",
+    );
+    // The successor itself has none after it: its expiry is the admin's to lift.
+    expect((await admin.setLimits("local-operator", fresh.id, { expires_at: null })).expires_at).toBeNull();
+    await storage.close();
+  });
+
+  test("setLimits writes nothing over a key revoked while it was being changed: 409, the revoke stands", async () => {
+    const { storage } = setup();
+    const clock = manualClock(Date.parse("2030-01-01T00:00:00Z"));
+    // Another admin's revoke lands between this change's read and its write.
+    const racing: KeyStore = {
+      ...storage.keys,
+      setLimits: async (id, limits, asRead) => {
+        await storage.keys.revoke(id, clock.now());
+        return (await storage.keys.setLimits?.(id, limits, asRead)) ?? null;
+      },
+    };
+    const admin = createKeyAdmin({ store: racing, now: clock.now });
+    const key = await admin.create("local-operator", { name: "svc", rpm: 5, expires_in: "1d" });
+    const error = await failure(admin.setLimits("local-operator", key.id, { rpm: null, expires_at: null }));
+    expect([error.status, error.message]).toEqual([
+      409,
+      `key ${key.id} was revoked or rotated while its limits were being changed: nothing was written; read it again`,
+    ]);
+    const stored = await storage.keys.getById(key.id);
+    expect([stored?.revokedAt, stored?.rpm, stored?.expiresAt]).toEqual([
+      clock.now(),
+      5,
+      Date.parse("2030-01-02T00:00:00Z"),
+    ]);
     await storage.close();
   });
 

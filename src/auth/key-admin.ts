@@ -58,8 +58,9 @@ export interface KeyAdmin {
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
   /**
    * Changes an active key's models, limits, budget or expiry (what `input` names; null lifts a
-   * limit), by id or by name when exactly one active key has it. Its spend is kept: raising a
-   * spent budget lets the key through again at once.
+   * limit), by id or by name (the newest active key of that name, as `rotate`). Its spend is kept:
+   * raising a spent budget lets the key through again at once. A key rotated out (a newer key of
+   * its chain exists) may have its expiry shortened, never lengthened or lifted.
    */
   setLimits(actor: KeyActor, idOrName: string, input: unknown): Promise<KeyView>;
 }
@@ -103,17 +104,33 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   };
   /**
    * By id, or the newest active key of that name: during a rotation's grace window the old and
-   * the new key share the name, and rotating again means the one just issued.
+   * the new key share the name, and rotating or changing it again means the one just issued. The
+   * actor's reach is checked before the key's status: a 404 for a revoked id beside a 403 for an
+   * active one would tell an admin of another tenant whether an id it learnt is still in use.
    */
-  const newestActive = async (actor: KeyActor, idOrName: string): Promise<KeyRecord> => {
+  const newestActive = async (
+    actor: KeyActor,
+    idOrName: string,
+    action: ScopedAction,
+  ): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
-    if (byId) return stillActive(byId, idOrName);
+    if (byId) {
+      assertWithinScope(actor, byId, action);
+      return stillActive(byId, idOrName);
+    }
     const active = (await named(actor, idOrName)).filter((k) => keyStatus(k, now()) === "active");
     // Newest first; within one millisecond, the one that does not expire first (not the old one).
     const lasts = (k: KeyRecord) => k.expiresAt ?? Number.POSITIVE_INFINITY;
     const newest = active.sort((a, b) => b.createdAt - a.createdAt || lasts(b) - lasts(a))[0];
     if (!newest) throw noActiveKey(idOrName);
+    assertWithinScope(actor, newest, action);
     return newest;
+  };
+  /** A key of `key`'s rotation chain issued no earlier than it (within one millisecond, either of two). */
+  const successorOf = async (key: KeyRecord): Promise<KeyRecord | undefined> => {
+    const chain = key.chain ?? key.id;
+    const sameName = await store.findByName(key.name);
+    return sameName.find((k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt);
   };
   /** A key found by id, refused as by name when it is revoked or expired: changing it would issue nothing that works. */
   const stillActive = (key: KeyRecord, idOrName: string): KeyRecord => {
@@ -181,8 +198,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async rotate(actor, idOrName, input = {}) {
       assertCanManageKeys(actor);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
-      const old = await newestActive(actor, idOrName);
-      assertWithinScope(actor, old, "rotate");
+      const old = await newestActive(actor, idOrName, "rotate");
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
@@ -203,10 +219,9 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async setLimits(actor, idOrName, input) {
       assertCanManageKeys(actor);
       const fields = parse(schemas.limits, input);
-      const key = stillActive(await find(actor, idOrName, true), idOrName);
       // Both sides bounded: a narrow admin may neither loosen a key past its own reach nor
       // tighten one beyond it (the unrestricted admin's key to an rpm of 1, or an expiry of now).
-      assertWithinScope(actor, key, "change the limits of");
+      const key = await newestActive(actor, idOrName, "change the limits of");
       const expiresAt = expiryOf(fields, now());
       const limits = {
         models: fields.models ?? key.models,
@@ -216,11 +231,20 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
         expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
       };
       assertWithinScope(actor, { ...key, ...limits }, "change the limits of");
+      // A rotated-out key lives out its grace window beside its successor, each able to spend a
+      // budget: made longer or permanent, the old credential would never end.
+      if (outlives(limits.expiresAt, key.expiresAt)) {
+        const successor = await successorOf(key);
+        if (successor) throw rotatedOut(key, successor, fields.expires_in === undefined);
+      }
       if (store.setLimits === undefined)
         throw unsupportedOperation(
           "this gateway's key store cannot change a key's limits (it has no setLimits)",
         );
-      return keyView(changed(await store.setLimits(key.id, limits)), now());
+      // Written only while the key is as read: a revoke or rotation meanwhile is never undone.
+      const written = await store.setLimits(key.id, limits, key);
+      if (!written) throw changedMeanwhile(key.id);
+      return keyView(changed(written), now());
     },
   };
 }
@@ -243,6 +267,26 @@ function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: st
 }
 
 const noActiveKey = (idOrName: string) => notFound(`no active key with id or name "${idOrName}"`);
+
+/** What an admin does to a key found by id or name, as a refusal names it. */
+type ScopedAction = Parameters<typeof assertWithinScope>[2];
+
+/** Whether expiry `next` (null: never) ends later than `current`. */
+const outlives = (next: number | null, current: number | null) =>
+  current !== null && (next === null || next > current);
+
+const rotatedOut = (key: KeyRecord, successor: KeyRecord, byDate: boolean) =>
+  badRequest(
+    `key ${key.id} was rotated (key ${successor.id} replaces it): its expiry may be shortened, not lengthened or lifted; change the new key's instead`,
+    byDate ? "expires_at" : "expires_in",
+  );
+
+const changedMeanwhile = (id: string) =>
+  new GatewayError({
+    status: 409,
+    code: "invalid_request",
+    message: `key ${id} was revoked or rotated while its limits were being changed: nothing was written; read it again`,
+  });
 
 /** The expiry an input asks for (epoch ms; null: never), or undefined when it names none. */
 function expiryOf(

@@ -9,7 +9,13 @@ import type {
 } from "../providers/provider.ts";
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import { isOwnFault, pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
+import {
+  isOwnFault,
+  pathOf,
+  tunnelRequest,
+  workerLabel,
+  workerNames,
+} from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
 import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
@@ -186,7 +192,12 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     return undefined;
   }
 
-  function select(model: string, holder: string | undefined, tenant: string): Provider {
+  function select(
+    model: string,
+    holder: string | undefined,
+    tenant: string,
+    avoid?: ReadonlySet<string>,
+  ): Provider {
     const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
     // The worker holding the chain, where it is connected; else a worker here; else the least
     // loaded node's least loaded worker for the model (of those the caller's tenant may use).
@@ -194,15 +205,19 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       const found = peerWorker(held, tenant, model);
       if (found) return remote(...found, tenant);
     }
-    if (registry.pick(model, tenant) !== undefined || !local.select)
-      return local.select?.(model, holder, tenant) ?? local;
+    // A worker here the request has not failed on (`avoid`), else one on a peer.
+    if (
+      registry.pick(model, tenant, undefined, 0, avoid && workerNames(avoid)) !== undefined ||
+      !local.select
+    )
+      return local.select?.(model, holder, tenant, avoid) ?? local;
     const [peer] = directory.peersServing(model, tenant);
     const worker = peer?.workers
       .filter((w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant))
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
     if (peer && worker) return remote(peer, worker, tenant);
     busyElsewhere(model, tenant);
-    return local.select(model, holder, tenant);
+    return local.select(model, holder, tenant, avoid);
   }
 
   /**

@@ -180,9 +180,11 @@ export interface Provider {
    * (`responsesApi`) and where a native answer is held (its `name`) depend on that upstream.
    * `holder` names the upstream holding the conversation a call continues: chosen when it can
    * serve. Only upstreams a caller of `tenant` may use are chosen (a worker of its own tenant or
-   * of the default tenant). Throws a GatewayError (503) when none can.
+   * of the default tenant). `avoid` names upstreams (as their providers are named) this request
+   * already went to that were lost or refused it: never chosen, even as `holder`. Throws a
+   * GatewayError (503) when none can.
    */
-  select?(model: string, holder: string | undefined, tenant: string): Provider;
+  select?(model: string, holder: string | undefined, tenant: string, avoid?: ReadonlySet<string>): Provider;
   /**
    * For such a provider: the upstream a shadow copy goes to, chosen as `select` chooses, but only
    * among those with a slot to spare beside the one the copy takes — a copy never takes an

@@ -4,6 +4,7 @@ import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import type { LogFields } from "../log/logger.ts";
+import type { Provider } from "../providers/provider.ts";
 import { abortable } from "./abortable.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
@@ -67,8 +68,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
    * draining (`worker:<name>`): made at the first.
    */
   private workersFailed: Set<string> | undefined;
-  /** The last attempt's worker was lost or busy: the route's next worker is tried at once. */
-  private nextWorker = false;
+  /**
+   * The last attempt's worker was lost or busy and the route has another: the worker chosen for
+   * the free re-pick, tried at once (neither a retry nor a failover).
+   */
+  private repick: Provider | undefined;
 
   constructor(
     routes: readonly Route[],
@@ -93,8 +97,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
         continue;
       }
-      const waits = this.retry > 0 && !this.nextWorker;
-      this.nextWorker = false;
+      const waits = this.retry > 0 && this.repick === undefined;
       return waits ? this.afterBackoff(route, probe) : this.send(route, probe);
     }
     return this.exhausted();
@@ -105,7 +108,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.index++;
     this.retry = 0;
     this.without = undefined;
-    this.nextWorker = false;
+    this.repick = undefined;
   }
 
   /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
@@ -142,11 +145,14 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const { request } = this;
     // A call sent again without a refused field is a retry of its route.
     const retry = this.without ? this.retry + 1 : this.retry;
-    const info = attemptInfo(route, retry, this.sentAndFailed && retry === 0);
+    // Another worker of the route after one was lost or busy is the same route again: no failover.
+    const repick = this.repick;
+    this.repick = undefined;
+    const info = attemptInfo(route, retry, this.sentAndFailed && retry === 0 && repick === undefined);
     this.call = undefined;
     try {
       this.call = openAttempt(
-        route,
+        repick ? pinnedTo(route, repick) : route,
         request,
         this.deps.health,
         this.attempts + 1,
@@ -237,9 +243,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       error: failure.code,
       reason: errorText(`${failure.message}${cause}`, true),
     });
-    if (this.anotherWorker(call, failure)) this.nextWorker = true;
-    else if (
-      failure.code === "no_route_available" ||
+    // Another worker of the route takes it at once (`repick`); else a retry or the next route.
+    if (this.anotherWorker(call, failure, route)) return this.onward();
+    if (
+      // No worker of the route is left connected: the caller hears that (`otherWorker`), not the last one's end.
+      this.lastError.code === "no_route_available" ||
       failOver ||
       !failure.sameRouteAgain ||
       this.asksLonger(failure)
@@ -253,11 +261,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
    * A worker lost, or refusing as busy or draining, is that worker's end, not the route's: the
    * route's other workers may serve at once, so the route is tried again without spending a retry
    * or waiting a backoff (`routing.retries: 0` is about upstream errors, not a worker's death).
-   * Once a worker: one that fails the request again spends a retry as any failure does, so the walk
-   * ends however the route picks (a lost worker has left the registry already; a draining one is
-   * never picked).
+   * Only when another worker can take it: the re-pick avoids every worker this request already
+   * lost or was refused by (a busy one that said Retry-After: 1 is not sent the same call at once),
+   * and with none other the failure spends a retry as any failure does.
    */
-  private anotherWorker(call: RouteAttempt | undefined, failure: GatewayError): boolean {
+  private anotherWorker(call: RouteAttempt | undefined, failure: GatewayError, route: Route): boolean {
     // A worker of this node: one on another (`servedBy` names its node) failed only once every
     // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
     // would send the call round them again.
@@ -269,7 +277,28 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.workersFailed ??= new Set();
     if (this.workersFailed.has(worker)) return false;
     this.workersFailed.add(worker);
-    return true;
+    this.repick = this.otherWorker(route, this.workersFailed);
+    return this.repick !== undefined;
+  }
+
+  /** A worker of the route this request has not failed on, if one can take it now. */
+  private otherWorker(route: Route, avoid: ReadonlySet<string>): Provider | undefined {
+    const { request } = this;
+    try {
+      const other = route.provider.select?.(
+        route.upstreamModel,
+        request.responses?.previousHolder,
+        request.tenant,
+        avoid,
+      );
+      // A provider written before `avoid` may name the same worker again: no free attempt then.
+      return other === undefined || avoid.has(other.name) ? undefined : other;
+    } catch (thrown) {
+      // None other can take it now: every other one busy, or none left connected.
+      const none = toGatewayError(thrown);
+      if (none.code === "no_route_available") this.lastError = none;
+      return undefined;
+    }
   }
 
   /**
@@ -338,6 +367,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const { request, skippedWindow } = this;
     return skippedWindow > 0 ? noRouteFits(request.body, skippedWindow, request.model) : undefined;
   }
+}
+
+/** The route, its provider narrowed to the upstream already chosen (`select` answers it). */
+function pinnedTo(route: Route, chosen: Provider): Route {
+  return { ...route, provider: { ...route.provider, select: () => chosen } };
 }
 
 /**

@@ -136,18 +136,40 @@ describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no em
     );
   });
 
-  test("goes to the next route, not the same one again, and leaves the route's breaker closed", async () => {
+  test("is tried again on the same route under routing.retries, then the next, and leaves the route's breaker closed", async () => {
     const a = gemini("a", malformed);
     const b = gemini("b", malformed);
     const config = twoRoutes({ retries: 2, circuit_breaker: { failures: 5, cooldown: "1m" } });
     const { router, health } = routerFor(config, [a, b]);
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 2; i++) {
       const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
       expect([error.status, error.code]).toEqual([502, "upstream_error"]);
     }
-    // Once a request on each route (retries: 2 not spent on it), and neither route taken out.
+    // Three calls a request on each route (the first and its 2 retries), and neither route taken out.
     expect([a.calls.length, b.calls.length]).toEqual([6, 6]);
     expect([health.isOpen("a/ma"), health.isOpen("b/mb")]).toEqual([false, false]);
+  });
+
+  test("a model with a single Gemini route: the retry that finishes well answers", async () => {
+    let failed = false;
+    // The first turn fails, the next one answers: the stochastic finish a retry mends.
+    const onceMalformed = () => {
+      if (failed)
+        return Response.json({
+          candidates: [{ content: { role: "model", parts: [{ text: "ok" }] }, finishReason: "STOP" }],
+        });
+      failed = true;
+      return malformed();
+    };
+    const a = gemini("a", onceMalformed);
+    const config = {
+      providers: [{ name: "a", type: "openai" }],
+      models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      routing: { backoff: 0, retries: 1 },
+    };
+    const { router } = routerFor(config, [a]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect(a.calls).toHaveLength(2);
   });
 
   test("the failure carries what Google billed for the turn", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { WholeAnswer } from "../providers/http/whole-answer.ts";
+import type { AttemptInfo, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { workerLost } from "../workers/gateway/tunnel-failures.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
@@ -74,13 +75,43 @@ describe("router: a worker lost or busy is failed over to the route's other work
     registry.close();
   });
 
-  test("never a loop on one worker: the same worker refusing again spends a retry, and with none left the caller gets its 503", async () => {
+  test("never a loop on one worker: a busy worker with no other is not sent the call again at once, and with no retry left the caller gets its 503", async () => {
     const registry = createWorkerRegistry();
     const { calls, directory } = workersServing(registry, { wa: "busy" });
     const { router } = routerFor(routing(0), [], { workers: directory });
     const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.code, error.headers["retry-after"]]).toEqual([503, "unavailable", "1"]);
-    expect(calls).toEqual(["wa", "wa"]);
+    expect(calls).toEqual(["wa"]);
+    registry.close();
+  });
+
+  test("the re-pick never goes back to a worker that refused, however the load falls", async () => {
+    const registry = createWorkerRegistry();
+    // wb busy as well: after wa and wb, no worker is left to re-pick, and no retry is spent on them.
+    const { calls, directory } = workersServing(registry, { wa: "busy", wb: "busy" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code]).toEqual([503, "unavailable"]);
+    expect(calls.toSorted()).toEqual(["wa", "wb"]);
+    registry.close();
+  });
+
+  test("a re-pick on another worker of the route is told to telemetry as no failover", async () => {
+    const registry = createWorkerRegistry();
+    const { directory } = workersServing(registry, { wa: "busy", wb: "answers" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const told: AttemptInfo[] = [];
+    const telemetry: DispatchTelemetry = {
+      attempt: (info) => {
+        told.push(info);
+        return { traceparent: undefined, settled: () => {}, closed: () => {} };
+      },
+    };
+    expect((await router(chatRequest("w", { telemetry }))).route).toBe("worker:wb");
+    expect(told.map((info) => [info.retry, info.failover])).toEqual([
+      [0, false],
+      [0, false],
+    ]);
     registry.close();
   });
 

@@ -141,10 +141,25 @@ for (const [name, fresh, shared] of contractBackends()) {
       await keys.create(a);
       const start = await keys.cursor();
       const limits = { models: ["gpt-*", "m1"], rpm: null, tpm: 1000, budgetUsd: 2.5, expiresAt: 9000 };
-      expect(await keys.setLimits?.(a.id, limits)).toEqual({ ...a, ...limits });
+      expect(await keys.setLimits?.(a.id, limits, a)).toEqual({ ...a, ...limits });
       expect(await keys.getByHash(a.hash)).toEqual({ ...a, ...limits });
       expect((await keys.changedSince(start)).records).toEqual([{ ...a, ...limits }]);
-      expect(await keys.setLimits?.("missing", limits)).toBeNull();
+      expect(await keys.setLimits?.("missing", limits, a)).toBeNull();
+    });
+
+    test("keys: setLimits writes nothing over a key revoked or rotated since it was read", async () => {
+      const { keys } = await fresh();
+      const [rotated, revoked] = [key({ expiresAt: null }), key({ expiresAt: 9000 })];
+      await keys.create(rotated);
+      await keys.create(revoked);
+      // Read, then a rotation bounds the first's life and a revoke ends the second's, then the write.
+      await keys.setExpiresAt(rotated.id, 5000);
+      await keys.revoke(revoked.id, 1000);
+      const lifted = { models: ["*"], rpm: null, tpm: null, budgetUsd: null, expiresAt: null };
+      expect(await keys.setLimits?.(rotated.id, lifted, rotated)).toBeNull();
+      expect(await keys.setLimits?.(revoked.id, lifted, revoked)).toBeNull();
+      expect((await keys.getById(rotated.id))?.expiresAt).toBe(5000);
+      expect((await keys.getById(revoked.id))?.models).toEqual(revoked.models);
     });
 
     test("spend: deltas add up per principal", async () => {

@@ -47,10 +47,12 @@ export interface KeyStore {
   setExpiresAt(id: string, at: number | null): Promise<KeyRecord | null>;
   /**
    * Sets a key's models, limits, budget and expiry (an admin changing them), as one change
-   * other nodes follow; returns the updated record, or null when the id is unknown. Optional, for
-   * an embedder's store written before it: without it a change of limits is refused (400).
+   * other nodes follow; returns the updated record, or null when the id is unknown or the key
+   * changed since the caller read it as `asRead`: revoked, or its expiry moved (a rotation bounds
+   * it), so a change read before a revoke or rotate never undoes it. Optional, for an embedder's
+   * store written before it: without it a change of limits is refused (400).
    */
-  setLimits?(id: string, limits: KeyLimits): Promise<KeyRecord | null>;
+  setLimits?(id: string, limits: KeyLimits, asRead: Pick<KeyRecord, "expiresAt">): Promise<KeyRecord | null>;
   /**
    * Records last use for many keys in one write. Callers batch (the key cache flushes every
    * few seconds), so there is never a write per request. Does not count as a change for

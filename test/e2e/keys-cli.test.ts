@@ -224,6 +224,16 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     const lifted = await remote("update", issued.id, "--rpm", "none", "--json");
     expect(json<object>(lifted.stdout)).toMatchObject({ models: ["m1"], rpm: null, tpm: 100000 });
     expect(await chatStatus(issued.key)).toBe(200);
+    // --expires-in none: never expires, as --expires-at none says (the API's expires_at null).
+    await remote("update", issued.id, "--expires-in", "1d");
+    const forever = await remote("update", issued.id, "--expires-in", "none", "--json");
+    expect([forever.code, json<{ expires_at: unknown }>(forever.stdout).expires_at]).toEqual([0, null]);
+    // --models none would leave the key nothing: refused in the option's words.
+    const noModels = await remote("update", issued.id, "--models", "none");
+    expect([noModels.code, noModels.stderr]).toEqual([
+      2,
+      expect.stringContaining('give "*" for every model'),
+    ]);
     // Locally, on the store file: the same change, and the same refusals.
     const local2 = await local("update", "kate", "--budget", "5", "--json");
     expect(json<object>(local2.stdout)).toMatchObject({ tpm: 100000, budget_usd: 5 });
@@ -231,6 +241,7 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
       ["update", "kate"],
       ["update", "kate", "--rpm", "0"],
       ["update", "nobody", "--rpm", "1"],
+      ["update", "kate", "--models", "none"],
     ]) {
       const refused = await local(...args);
       expect({ args, code: refused.code }).toEqual({ args, code: 2 });

@@ -8,7 +8,7 @@ const shown = (value: number | null) => (value === null ? "" : String(value));
 
 /**
  * `POST /admin/api/keys/{id}/limits` for one key, filled with what it has now: an emptied limit is
- * lifted. `onSave` answers whether the change was made; a refusal keeps what was typed.
+ * lifted, and only what the admin changed is sent. `onSave` answers whether the change was made; a refusal keeps what was typed.
  */
 export function KeyLimitsForm({
   current,
@@ -19,12 +19,14 @@ export function KeyLimitsForm({
   onSave: (input: Record<string, unknown>) => Promise<boolean>;
   onCancel: () => void;
 }) {
-  const [form, setForm] = useState<LimitsFormFields>({
+  // What the form showed first: only the fields changed from it are sent.
+  const [first] = useState<LimitsFormFields>(() => ({
     models: current.models.join(","),
     rpm: shown(current.rpm),
     tpm: shown(current.tpm),
     budget_usd: shown(current.budget_usd),
-  });
+  }));
+  const [form, setForm] = useState<LimitsFormFields>(first);
   const [invalid, setInvalid] = useState<string>();
   const set = (name: keyof LimitsFormFields) => (e: { currentTarget: HTMLInputElement }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
@@ -35,7 +37,7 @@ export function KeyLimitsForm({
       data-limits-of={current.id}
       onSubmit={(e) => {
         e.preventDefault();
-        const checked = limitsInput(form);
+        const checked = limitsInput(form, first);
         setInvalid("error" in checked ? checked.error : undefined);
         if (!("error" in checked)) void onSave(checked.input);
       }}

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { resolveConfig } from "../resolve-config.ts";
 import type { KeysBackend } from "./keys-backend.ts";
+import { limitsInput, type UpdateOptions } from "./limits-input.ts";
 import { localKeys } from "./local-keys.ts";
 import { keyDetail, printKeyPages } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
@@ -27,7 +28,8 @@ When a change reaches a running gateway:
 
 /** What `update` changes, and when a running gateway applies it. */
 const UPDATE_HELP = `
-Only the options given change; "none" lifts a limit (--rpm none, --budget none, --expires-at none).
+Only the options given change; "none" lifts a limit (--rpm none, --budget none, --expires-in none
+or --expires-at none: never expires). A key keeps at least one model glob (--models "*": every model).
 The key's spend is kept: a spent budget raised lets the key through again. Through --gateway, an
 admin key gives no more than it has itself (models, rpm, tpm, budget, expiry).
 
@@ -106,20 +108,7 @@ export function registerKeys(program: Command): void {
     .option("--expires-at <time>", "expiry as ISO 8601, e.g. 2027-01-31T00:00:00Z")
     .action(
       action(async (backend, options, id: string) => {
-        const o = options as Target & Record<string, string | undefined>;
-        const input = given({
-          models: o.models,
-          rpm: o.rpm,
-          tpm: o.tpm,
-          budget_usd: o.budget,
-          expires_in: o.expiresIn,
-          expires_at: o.expiresAt,
-        });
-        // "none" lifts a limit: null in the API.
-        const lifted = Object.fromEntries(
-          Object.entries(input).map(([field, value]) => [field, value === "none" ? null : value]),
-        );
-        const key = await backend.setLimits(id, lifted);
+        const key = await backend.setLimits(id, limitsInput(options as Target & UpdateOptions));
         print(options.json, key, keyDetail(key));
       }),
     );

@@ -95,11 +95,15 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
         await tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`;
         return first(await byId(tx, id));
       }),
-    setLimits: (id, limits) =>
-      change(async (tx, seq) => {
-        await tx`UPDATE api_keys SET ${tx({ ...limitColumns(limits), seq })} WHERE id = ${id}`;
-        return first(await byId(tx, id));
-      }),
+    // Only while the key is as read: unrevoked, its expiry not moved by a rotation meanwhile.
+    setLimits: (id, limits, asRead) =>
+      change(async (tx, seq) =>
+        first(
+          await tx`UPDATE api_keys SET ${tx({ ...limitColumns(limits), seq })}
+            WHERE id = ${id} AND revoked_at IS NULL AND expires_at IS NOT DISTINCT FROM ${asRead.expiresAt}::bigint
+            RETURNING *`,
+        ),
+      ),
     async touch(lastUsed) {
       if (lastUsed.size === 0) return;
       const ids = [...lastUsed.keys()];

@@ -35,8 +35,10 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
   );
   const expire = db.query(`UPDATE api_keys SET expires_at = ?, seq = ${NEXT_SEQ} WHERE id = ?`);
+  // Only while the key is as read: unrevoked, its expiry not moved by a rotation meanwhile.
   const setLimits = db.query(
-    `UPDATE api_keys SET models = $models, rpm = $rpm, tpm = $tpm, budget_usd = $budget_usd, expires_at = $expires_at, seq = ${NEXT_SEQ} WHERE id = $id`,
+    `UPDATE api_keys SET models = $models, rpm = $rpm, tpm = $tpm, budget_usd = $budget_usd, expires_at = $expires_at, seq = ${NEXT_SEQ}
+     WHERE id = $id AND revoked_at IS NULL AND expires_at IS $read_expires_at`,
   );
   const touch = db.query("UPDATE api_keys SET last_used_at = max(COALESCE(last_used_at, 0), ?) WHERE id = ?");
   const maxSeq = db.query<{ s: number | null }, []>("SELECT MAX(seq) AS s FROM api_keys");
@@ -111,9 +113,9 @@ export function createSqliteKeyStore(db: Database): KeyStore {
       expire.run(at, id);
       return get(id);
     },
-    async setLimits(id, limits) {
-      setLimits.run({ id, ...limitColumns(limits) });
-      return get(id);
+    async setLimits(id, limits, asRead) {
+      const { changes } = setLimits.run({ id, ...limitColumns(limits), read_expires_at: asRead.expiresAt });
+      return changes === 0 ? null : get(id);
     },
     async touch(lastUsed) {
       if (lastUsed.size > 0) touchAll(lastUsed);

@@ -50,9 +50,10 @@ export function finishReasonOfGemini(reason: string | undefined, calledTools: bo
  * finishReasons that end a turn in failure, not an answer: a function call Gemini could not write
  * or should not have made, or a stop it gives no reason for. Never an empty `stop` (a failed tool
  * call would look like a finished empty answer): a retryable 502 and, once a stream has begun, its
- * error event. Mostly the caller's own tools or prompt bring it on, so it goes to the model's next
- * route, not this one again, and this route's breaker does not count it (two such prompts must not
- * take the route from every caller). Google billed the turn: its usage rides on the failure.
+ * error event. Such a finish is stochastic, and asking again is the usual remedy: the same route
+ * is tried again under `routing.retries`, then the next. Mostly the caller's own tools or prompt
+ * bring it on, so this route's breaker does not count it (two such prompts must not take the
+ * route from every caller). Google billed the turn: its usage rides on the failure.
  */
 const FAILED_FINISH: Readonly<Record<string, string>> = {
   MALFORMED_FUNCTION_CALL: "the model produced a malformed function call",
@@ -74,7 +75,6 @@ export function failedFinish(
     code: "upstream_error",
     message: `${failure} (Gemini finishReason ${reason})`,
     retryable: true,
-    sameRouteAgain: false,
     countsAgainstRoute: false,
     ...(billed ? { usage: billed } : {}),
   });

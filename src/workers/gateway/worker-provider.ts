@@ -46,9 +46,14 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     return provider;
   }
 
-  function select(model: string, holder: string | undefined, tenant: string): Provider {
+  function select(
+    model: string,
+    holder: string | undefined,
+    tenant: string,
+    avoid?: ReadonlySet<string>,
+  ): Provider {
     const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
-    const worker = registry.pick(model, tenant, held);
+    const worker = registry.pick(model, tenant, held, 0, avoid && workerNames(avoid));
     if (!worker) {
       // Said of the workers this caller may use: another tenant's are neither busy nor there.
       if (registry.serves(model, tenant))
@@ -84,6 +89,10 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     listModels: async () => registry.models(),
   };
 }
+
+/** The registry's names of the workers among upstreams named `worker:<name>`. */
+export const workerNames = (labels: ReadonlySet<string>): ReadonlySet<string> =>
+  new Set([...labels].filter((label) => label.startsWith(PREFIX)).map((label) => label.slice(PREFIX.length)));
 
 const noWorkerServes = (model: string) =>
   new GatewayError({

@@ -57,9 +57,17 @@ export interface WorkerRegistry {
    * rotation (its upstream keeps failing) is picked only when no other serves the model: then
    * the caller gets its error at once rather than a refusal. `keepFree`: slots a worker must still
    * have free once this call takes one (a shadow copy's 1: it never takes a worker's last free
-   * slot, which a client's request may need); none for a client's request.
+   * slot, which a client's request may need); none for a client's request. `avoid`: names of
+   * workers this request already went to that were lost or refused it, never picked again for
+   * its free re-pick (dispatch-run.ts).
    */
-  pick(model: string, tenant: string, prefer?: string, keepFree?: number): RegisteredWorker | undefined;
+  pick(
+    model: string,
+    tenant: string,
+    prefer?: string,
+    keepFree?: number,
+    avoid?: ReadonlySet<string>,
+  ): RegisteredWorker | undefined;
   /**
    * Whether a worker serves `model`: one a caller of `tenant` may be routed to, or any worker when
    * no tenant is given (what a metrics label may name, never a routing decision). A draining worker
@@ -196,8 +204,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     shadowed(worker) {
       return options.shadowedModels?.(worker) ?? [];
     },
-    pick(model, tenant, prefer, keepFree = 0) {
-      const preferred = prefer === undefined ? undefined : byName.get(prefer);
+    pick(model, tenant, prefer, keepFree = 0, avoid) {
+      const preferred = prefer === undefined || avoid?.has(prefer) ? undefined : byName.get(prefer);
       if (preferred && available(preferred, model, tenant, keepFree) && !ejection.ejectedUntil(preferred)) {
         lastPick.set(preferred, ++pickSeq);
         return preferred;
@@ -211,6 +219,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       let inRotation = false;
       for (const worker of byName.values()) {
         if (worker.draining || !worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
+        if (avoid?.has(worker.name)) continue;
         const out = ejection.ejectedUntil(worker) !== undefined;
         inRotation ||= !out;
         if (worker.inFlight + keepFree >= worker.capacity) continue;

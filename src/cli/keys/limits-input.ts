@@ -1,0 +1,39 @@
+import { badRequest } from "../../core/gateway-error.ts";
+
+/** `keys update`'s options as given on the command line (an option left out is undefined). */
+export interface UpdateOptions {
+  models?: string;
+  rpm?: string;
+  tpm?: string;
+  budget?: string;
+  expiresIn?: string;
+  expiresAt?: string;
+}
+
+/**
+ * The limits input `keys update` sends: only what was given, "none" lifting a limit as the API
+ * says it (null; `--expires-in none` as `expires_at: null`, never expiring). A key's models cannot
+ * be lifted that way — with none it could call nothing — so `--models none` is refused here, in
+ * the option's words, rather than as the API's 400 about a null list.
+ */
+export function limitsInput(options: UpdateOptions): Record<string, string | null> {
+  if (options.models === "none")
+    throw badRequest(
+      `--models none: a key needs at least one model glob; give "*" for every model`,
+      "models",
+    );
+  const lifts = (value: string | undefined) => (value === "none" ? null : value);
+  const neverExpires = options.expiresIn === "none" && options.expiresAt === undefined;
+  const input = {
+    models: options.models,
+    rpm: lifts(options.rpm),
+    tpm: lifts(options.tpm),
+    budget_usd: lifts(options.budget),
+    expires_in: neverExpires ? undefined : options.expiresIn,
+    expires_at: neverExpires ? null : lifts(options.expiresAt),
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string | null
+  >;
+}

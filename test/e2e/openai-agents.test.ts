@@ -4,13 +4,24 @@ import OpenAI from "openai";
 import { startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { runInNetns, seen } from "./clients/run-in-netns.ts";
 import { createKey } from "./harness/admin-api.ts";
-import { spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 
 // The OpenAI Agents SDK 0.20.0 (`@openai/agents`, Responses API by default), unchanged but for
 // the OpenAI client's base URL and key: a function tool, a hosted tool, reasoning and text
 // settings, structured output. Run inside a network namespace with only loopback.
 
 type Row = { frontDoor: string; status: number; dropped?: string };
+
+/** A gateway in front of a canned chat upstream (no Responses API), for the refusal test. */
+const fx = gatewayFixture({
+  fake: async () => startCannedUpstream(),
+  fakeRoutes: false,
+  config: (url) => ({
+    providers: [{ name: "chat", type: "openai", base_url: `${url}/v1`, responses_api: false }],
+    models: [{ name: "agent-model", routes: [{ provider: "chat", model: "up-model" }] }],
+    routing: { retries: 0 },
+  }),
+});
 
 describe("OpenAI Agents SDK through mindgw", () => {
   test("OpenAI-type upstream: function tool loop, settings carried, hosted tool dropped and named, structured output", async () => {
@@ -57,60 +68,49 @@ describe("OpenAI Agents SDK through mindgw", () => {
   test("a chat upstream's refusal ends the run after one model call with ModelRefusalError, streamed or not", async () => {
     // The refusal as OpenAI's chat API sends it: `refusal` in place of the text.
     const REFUSAL = "I'm sorry, I can't help with that.";
-    const up = startCannedUpstream();
-    const gw = await spawnGateway({
-      config: {
-        providers: [{ name: "chat", type: "openai", base_url: `${up.url}/v1`, responses_api: false }],
-        models: [{ name: "agent-model", routes: [{ provider: "chat", model: "up-model" }] }],
-        routing: { retries: 0 },
-      },
+    const up = fx.fake;
+    const gw = fx.gw;
+    const { key } = await createKey(gw, { name: "agent" });
+    setTracingDisabled(true);
+    setDefaultOpenAIClient(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 }));
+    const agent = new Agent({ name: "a", instructions: "Help.", model: "agent-model" });
+    const message = { role: "assistant", content: null, refusal: REFUSAL };
+    const usage = { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 };
+    up.queue({
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "chatcmpl-r",
+        object: "chat.completion",
+        created: 1,
+        model: "up-model",
+        choices: [{ index: 0, message, finish_reason: "stop" }],
+        usage,
+      }),
     });
-    try {
-      const { key } = await createKey(gw, { name: "agent" });
-      setTracingDisabled(true);
-      setDefaultOpenAIClient(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 }));
-      const agent = new Agent({ name: "a", instructions: "Help.", model: "agent-model" });
-      const message = { role: "assistant", content: null, refusal: REFUSAL };
-      const usage = { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 };
-      up.queue({
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          id: "chatcmpl-r",
-          object: "chat.completion",
-          created: 1,
-          model: "up-model",
-          choices: [{ index: 0, message, finish_reason: "stop" }],
-          usage,
-        }),
-      });
-      const whole = await run(agent, "Do the bad thing.").catch((error: unknown) => error);
-      expect(whole).toBeInstanceOf(ModelRefusalError);
-      expect((whole as ModelRefusalError).message).toContain(REFUSAL);
-      expect(up.requests).toHaveLength(1);
+    const whole = await run(agent, "Do the bad thing.").catch((error: unknown) => error);
+    expect(whole).toBeInstanceOf(ModelRefusalError);
+    expect((whole as ModelRefusalError).message).toContain(REFUSAL);
+    expect(up.requests).toHaveLength(1);
 
-      const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-        `data: ${JSON.stringify({ id: "chatcmpl-s", object: "chat.completion.chunk", created: 1, model: "up-model", choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
-      up.queue({
-        headers: { "content-type": "text/event-stream" },
-        body: [
-          chunk({ role: "assistant", content: "", refusal: null }),
-          chunk({ refusal: "I'm sorry, " }),
-          chunk({ refusal: "I can't help with that." }),
-          chunk({}, "stop"),
-          `data: ${JSON.stringify({ id: "chatcmpl-s", object: "chat.completion.chunk", created: 1, model: "up-model", choices: [], usage })}\n\n`,
-          "data: [DONE]\n\n",
-        ],
-      });
-      const streamed = await run(agent, "Do the bad thing.", { stream: true });
-      // Read to the end, as an app showing the stream does: the refusal ends it.
-      const failed = await Array.fromAsync(streamed).catch((error: unknown) => error);
-      expect(failed).toBeInstanceOf(ModelRefusalError);
-      expect((failed as ModelRefusalError).message).toContain(REFUSAL);
-      expect(up.requests).toHaveLength(2);
-    } finally {
-      await gw.stop();
-      await up.stop();
-    }
+    const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
+      `data: ${JSON.stringify({ id: "chatcmpl-s", object: "chat.completion.chunk", created: 1, model: "up-model", choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+    up.queue({
+      headers: { "content-type": "text/event-stream" },
+      body: [
+        chunk({ role: "assistant", content: "", refusal: null }),
+        chunk({ refusal: "I'm sorry, " }),
+        chunk({ refusal: "I can't help with that." }),
+        chunk({}, "stop"),
+        `data: ${JSON.stringify({ id: "chatcmpl-s", object: "chat.completion.chunk", created: 1, model: "up-model", choices: [], usage })}\n\n`,
+        "data: [DONE]\n\n",
+      ],
+    });
+    const streamed = await run(agent, "Do the bad thing.", { stream: true });
+    // Read to the end, as an app showing the stream does: the refusal ends it.
+    const failed = await Array.fromAsync(streamed).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(ModelRefusalError);
+    expect((failed as ModelRefusalError).message).toContain(REFUSAL);
+    expect(up.requests).toHaveLength(2);
   });
 
   test("Anthropic-type upstream: the same agent, Responses → chat → Messages", async () => {

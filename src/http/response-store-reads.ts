@@ -34,5 +34,9 @@ export function readsRetryable(store: ResponseStore): ResponseStore {
       : {}),
     ...(remove ? { delete: (tenant, id) => remove.call(store, tenant, id).catch(responseStoreFailed) } : {}),
     prune: (before, limit) => store.prune(before, limit),
+    // Not a call but what the store says of itself: which keys still read a free label's old rows.
+    get labelScopesClosedAt() {
+      return store.labelScopesClosedAt;
+    },
   };
 }

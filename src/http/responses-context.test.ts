@@ -367,7 +367,8 @@ describe("responsesContext", () => {
   });
 
   test("keys sharing a free tenant label share nothing; what the label's keys stored before is still theirs, continued in their own scope", async () => {
-    const store = createMemoryResponseStore({ labelScopesClosedAt: CLOSED_AT });
+    // Through the wrapper the gateway reads with (create-gateway.ts), which must say it too.
+    const store = readsRetryable(createMemoryResponseStore({ labelScopesClosedAt: CLOSED_AT }));
     const alice = labelled("key_alice", "acme");
     const mallory = labelled("key_mallory", "acme");
     const first = await responsesContext(store, alice, { input: "alice's" }, fail);

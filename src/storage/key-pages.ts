@@ -17,6 +17,13 @@ export async function readKeyPage(
   limit: number,
 ): Promise<KeyRecord[]> {
   if (store.page) return store.page(filter, after, limit);
+  return (await listedInOrder(store, filter))
+    .filter((k) => after === null || comesBefore(after, k))
+    .slice(0, limit);
+}
+
+/** Every key matching `filter`, newest first, from `list` (a store without `page`). */
+async function listedInOrder(store: KeyStore, filter: KeyPageFilter): Promise<KeyRecord[]> {
   const { tenant, activeAt } = filter;
   const keys = await store.list({
     ...(tenant === undefined ? {} : { tenant }),
@@ -24,15 +31,26 @@ export async function readKeyPage(
   });
   return keys
     .filter((k) => activeAt === undefined || isActiveAt(k, activeAt))
-    .filter((k) => after === null || comesBefore(after, k))
-    .sort((a, b) => (comesBefore(a, b) ? -1 : 1))
-    .slice(0, limit);
+    .sort((a, b) => (comesBefore(a, b) ? -1 : 1));
 }
 
-/** Every key matching `filter`, newest first, read a page of `size` at a time. */
-export const keyPages = (store: KeyStore, filter: KeyPageFilter, size: number): AsyncGenerator<KeyRecord[]> =>
-  keysetPages<KeyRecord, KeyPosition>(
+/**
+ * Every key matching `filter`, newest first, read a page of `size` at a time; from a store without
+ * `page`, listed once and cut into pages (a page each from `list` would read the table once a page).
+ */
+export async function* keyPages(
+  store: KeyStore,
+  filter: KeyPageFilter,
+  size: number,
+): AsyncGenerator<KeyRecord[]> {
+  if (!store.page) {
+    const keys = await listedInOrder(store, filter);
+    for (let at = 0; at < keys.length; at += size) yield keys.slice(at, at + size);
+    return;
+  }
+  yield* keysetPages<KeyRecord, KeyPosition>(
     (after) => readKeyPage(store, filter, after, size),
     (key) => ({ createdAt: key.createdAt, id: key.id }),
     size,
   );
+}

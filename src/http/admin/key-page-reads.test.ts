@@ -6,6 +6,7 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { keyPages } from "../../storage/key-pages.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { countingKeyStore, type KeyReads, storedAdminKey } from "../../testing/counting-key-store.ts";
@@ -101,4 +102,12 @@ test("an embedder's key store without page gives the same pages, from its whole 
   ]) {
     expect((await walk(listed, query)).ids.length).toBe((await walk(paged, query)).ids.length);
   }
+});
+
+test("every page from a store without page: its list read once, not once a page", async () => {
+  const before = listed.reads.lists;
+  const pages = await Array.fromAsync(keyPages(listed.storage.keys, {}, 50));
+  expect(pages.flat()).toHaveLength(KEYS + 1);
+  expect(pages).toHaveLength(13);
+  expect(listed.reads.lists - before).toBe(1);
 });

@@ -93,7 +93,8 @@ test("importing an ordinary file again says its rows were imported before: nothi
   cleanups.push(dir.cleanup);
   const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
   await openSqliteStorage(join(dir.path, "mindgw.db")).close();
-  const file = join(dir.path, "mindgw.db.unwritten-x.ndjson");
+  // Named as a stop names the rows no write of it had begun (unwritten-rows.ts).
+  const file = join(dir.path, "mindgw.db.unwritten-2026-12-05T04-22-03.357Z.ndjson");
   writeFileSync(file, rows.map(ndjsonLine).join(""));
   const options = { spend: true, spendStored: false, skipBad: false };
   expect(await printed(() => importRows(file, config, options))).toBe(
@@ -103,6 +104,22 @@ test("importing an ordinary file again says its rows were imported before: nothi
     "imported 0 rows, 4 already stored; no spend to add\n4 rows already stored (imported before): nothing to add\n",
   );
   expect(readdirSync(dir.path).filter((name) => name.includes("already-stored"))).toEqual([]);
+});
+
+test("an input that cannot say where it came from (renamed, standard input) is read as maybe stored", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
+  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
+  await storage.audit.insert(rows);
+  await storage.close();
+  const file = join(dir.path, "rows-from-the-journal.ndjson");
+  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const out = await printed(() =>
+    importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
+  );
+  expect(out).toContain("possibly owed: $1.000000");
+  expect(out).toContain("--spend-stored");
 });
 
 test("a side file imported without --spend-stored names itself to add from, and saves no other", async () => {

@@ -67,6 +67,9 @@ async function inStopTime(step: StopStep, until: number): Promise<void> {
     await Promise.race([running, late]);
   } finally {
     clearTimeout(timer);
+    // A step given up on may still fail later (a sink's socket): nobody waits for it any more,
+    // and an unheard rejection would end an embedder's process after its stop returned.
+    Promise.resolve(running).catch(() => {});
   }
 }
 

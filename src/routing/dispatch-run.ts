@@ -371,7 +371,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
 /** The route, its provider narrowed to the upstream already chosen (`select` answers it). */
 function pinnedTo(route: Route, chosen: Provider): Route {
-  return { ...route, provider: { ...route.provider, select: () => chosen } };
+  // Over the provider, not a copy of its own fields: a provider made by a class keeps its methods.
+  const provider: Provider = Object.create(route.provider, { select: { value: () => chosen } });
+  return { ...route, provider };
 }
 
 /**

@@ -76,6 +76,8 @@ export async function tenantReports(
     return read;
   };
   const keyCounts = countKeys(visible.map((tenant) => tenant.name));
+  // Awaited below, after each tenant's usage; a usage read that fails first leaves it unheard.
+  keyCounts.catch(() => {});
   return Promise.all(
     visible.map(async (tenant) => {
       const period = periodOf(perOf(tenant), now);

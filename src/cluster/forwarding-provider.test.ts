@@ -130,6 +130,16 @@ describe("forwarding to a worker on another node", () => {
     expect(provider.holder?.("worker:gone", platform)).toBeUndefined();
   });
 
+  test("a shadow copy takes another node's worker only with a slot to spare beside its own, else none", () => {
+    const roomy = node("node-b", [{ name: "wb", tenant: platform, models: ["m"], inFlight: 1, capacity: 4 }]);
+    expect(setup([], [roomy]).provider.spare?.("m", platform)?.name).toBe("worker:wb");
+    // One slot left: a client's request may need it; the copy is shed.
+    const lastSlot = node("node-b", [
+      { name: "wb", tenant: platform, models: ["m"], inFlight: 3, capacity: 4 },
+    ]);
+    expect(setup([], [lastSlot]).provider.spare?.("m", platform)).toBeUndefined();
+  });
+
   test("every other node's worker full (as last reported): 503 at capacity with Retry-After, not 'no connected worker'", async () => {
     const full = node("node-b", [{ name: "wb", tenant: platform, models: ["m"], inFlight: 4, capacity: 4 }]);
     const { provider } = setup([], [full]);

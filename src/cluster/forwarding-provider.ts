@@ -221,6 +221,23 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   }
 
   /**
+   * A shadow copy's worker (Provider.spare), never a last free slot: one here that keeps a slot
+   * free beside the copy's, else another node's with two free as the directory last said (a
+   * heartbeat ago: room it may since have lost, so one more kept), else none (undefined: the copy
+   * is shed). A model no worker serves anywhere is the local provider's to refuse.
+   */
+  function spare(model: string, tenant: string): Provider | undefined {
+    if (registry.serves(model, tenant)) return local.spare?.(model, tenant);
+    const [peer] = directory.peersServing(model, tenant);
+    const worker = peer?.workers
+      .filter((w) => w.models.includes(model) && w.inFlight + 1 < w.capacity && servesTenant(w, tenant))
+      .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
+    if (peer && worker) return remote(peer, worker, tenant);
+    if (directory.peerModels(tenant).includes(model)) return undefined;
+    return local.spare?.(model, tenant);
+  }
+
+  /**
    * Served by another node's worker, none with room as the directory last said (a heartbeat
    * ago): the model is busy, not gone. A 503 to come back to in a second, never "no connected
    * worker serves" for a worker that is connected.
@@ -247,6 +264,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     dialect: "openai",
     passThrough: true,
     select,
+    spare,
     holder(name, tenant) {
       const here = local.holder?.(name, tenant);
       if (here || !name.startsWith(PREFIX)) return here;

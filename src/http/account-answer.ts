@@ -26,7 +26,9 @@ export function chargeUsage(
 ): void {
   ledger.usage = answered;
   try {
-    const failed = ledger.chargeBilled((usage, served) => limits.record(principal, model, usage, served));
+    // Asked first, and charged in a function of its own: the callback closes over this call's
+    // arguments, and a closure here would make this frame's scope for every request.
+    const failed = ledger.owesBilled ? chargeBilledAttempts(ledger, limits, principal, model) : 0;
     ledger.costUsd = failed + limits.record(principal, model, answered, ledger);
   } catch (error) {
     ledger.costUsd = 0;
@@ -74,4 +76,14 @@ export function chargeFailedAttempts(call: ModelCall, logger: Logger): void {
   if (ledger.usage !== undefined || !ledger.owesBilled || principal === undefined || ledger.model === null)
     return;
   chargeUsage(call.runtime.limits, principal, ledger.model, noUsage(), ledger, logger);
+}
+
+/** Each billed failed attempt at its own route's price (`AttemptLog.chargeBilled`); what it cost. */
+function chargeBilledAttempts(
+  ledger: RequestLedger,
+  limits: Policy,
+  principal: Principal,
+  model: string,
+): number {
+  return ledger.chargeBilled((usage, served) => limits.record(principal, model, usage, served));
 }

@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
+import { keyRecord } from "../../testing/key-record.ts";
 import { ServeLockHeld, serveLockPath, takeServeLock } from "./serve-lock.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
@@ -39,23 +40,7 @@ test("the database itself stays open to others while the lock is held: keys are 
   cleanups.push(() => lock.release());
   const storage = openSqliteStorage(path);
   try {
-    await storage.keys.create({
-      id: "k1",
-      hash: "h1",
-      prefix: "mgw_x",
-      last4: "abcd",
-      name: "beside",
-      tenant: "default",
-      role: "user",
-      models: ["*"],
-      rpm: null,
-      tpm: null,
-      budgetUsd: null,
-      expiresAt: null,
-      revokedAt: null,
-      createdAt: 1,
-      lastUsedAt: null,
-    });
+    await storage.keys.create(keyRecord({ id: "k1", name: "beside", createdAt: 1 }));
     expect((await storage.keys.getById("k1"))?.name).toBe("beside");
   } finally {
     await storage.close();

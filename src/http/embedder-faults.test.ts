@@ -177,6 +177,25 @@ async function gatewayWith(
   return { call, logged, finished, gateway, port };
 }
 
+/**
+ * The two requests' clients leave: each ends (its fetch refused), each is recorded 499, and the
+ * places they held are given back (the next request is served).
+ */
+async function bothLeft(
+  leaving: AbortController[],
+  calls: Promise<unknown>[],
+  finished: { status: number }[],
+  call: (stream: boolean) => Promise<Response>,
+): Promise<void> {
+  for (const controller of leaving) controller.abort();
+  expect(await Promise.all(calls)).toEqual(["left", "left"]);
+  await waitFor("both requests recorded", () => finished.length === 2);
+  expect(finished.map((record) => record.status)).toEqual([499, 499]);
+  const next = await call(false);
+  expect(next.status).toBe(200);
+  await next.text();
+}
+
 test("a policy whose record throws: streams and whole answers are delivered, recorded at $0, and their places given back", async () => {
   let failing = true;
   const policy: Policy = {
@@ -296,13 +315,7 @@ test("a client that leaves while an authenticator or an admission never settles 
     call(false, "m", "/v1/chat/completions", "admit-hangs", leaving[1]?.signal).catch(() => "left"),
   ];
   await waitFor("both requests waiting on their steps", () => waiting.length === 2);
-  for (const controller of leaving) controller.abort();
-  expect(await Promise.all(calls)).toEqual(["left", "left"]);
-  await waitFor("both requests recorded", () => finished.length === 2);
-  expect(finished.map((record) => record.status)).toEqual([499, 499]);
-  const next = await call(false);
-  expect(next.status).toBe(200);
-  await next.text();
+  await bothLeft(leaving, calls, finished, call);
 });
 
 test("a client that leaves while a response store's read never settles ends its request (499), its place given back", async () => {
@@ -339,17 +352,15 @@ test("a client that leaves while a response store's read never settles ends its 
   });
   const calls = [turn.catch(() => "left"), read.catch(() => "left")];
   await waitFor("both requests waiting on the store", () => reads.length === 2);
-  for (const controller of leaving) controller.abort();
-  expect(await Promise.all(calls)).toEqual(["left", "left"]);
-  await waitFor("both requests recorded", () => finished.length === 2);
-  expect(finished.map((record) => record.status)).toEqual([499, 499]);
-  const next = await call(false);
-  expect(next.status).toBe(200);
-  await next.text();
+  await bothLeft(leaving, calls, finished, call);
 });
 
 test("an admin read whose store never settles ends when its client leaves (499) and at a stop's deadline (503)", async () => {
   let listing = 0;
+  const hang = () => {
+    listing++;
+    return new Promise<never>(() => {});
+  };
   const admin: Principal = { ...principal, name: "admin", role: "admin" };
   const { finished, gateway, port } = await gatewayWith(
     "key-list-hangs",
@@ -360,17 +371,7 @@ test("an admin read whose store never settles ends when its client leaves (499) 
       storage: (sqlite) => ({
         ...sqlite,
         // The listing reads pages where the store has them, else the whole list: both hang.
-        keys: {
-          ...sqlite.keys,
-          list: () => {
-            listing++;
-            return new Promise<never>(() => {});
-          },
-          page: () => {
-            listing++;
-            return new Promise<never>(() => {});
-          },
-        },
+        keys: { ...sqlite.keys, list: hang, page: hang },
       }),
     },
   );

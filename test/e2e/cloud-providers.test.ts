@@ -547,6 +547,31 @@ describe("a Gemini turn's signed tool-call ids on another vendor's route (40 cha
     return { signed, second, sent: JSON.parse(lastModelCall()?.body ?? "{}") };
   }
   const plain = (signed: string) => signed.slice(0, signed.indexOf("__ts_"));
+  /** A Messages caller's tool call answered by Gemini (its id signed), then the next turn on `model`. */
+  async function messagesNextTurnOn(model: string) {
+    const tools = [{ name: "get_weather", input_schema: { type: "object" as const, properties: {} } }];
+    const first = await anthropic.messages.create({
+      model: "gemini-flash",
+      max_tokens: 100,
+      tools,
+      messages: [{ role: "user", content: ASK }],
+    });
+    const use = first.content.find((block) => block.type === "tool_use");
+    const signed = use?.id ?? "";
+    expect(signed).toContain("__ts_");
+    const second = await anthropic.messages.create({
+      model,
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: "user", content: ASK },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: signed, content: "sunny" }] },
+      ],
+    });
+    expect(second.type).toBe("message");
+    return { signed, sent: JSON.parse(lastModelCall()?.body ?? "{}") };
+  }
 
   test.each(["azure-4o", "stale-gemini-then-azure"] as const)(
     "%s (OpenAI's chat, passed through as received): call and result get the plain id",
@@ -570,28 +595,7 @@ describe("a Gemini turn's signed tool-call ids on another vendor's route (40 cha
   });
 
   test("a Messages caller (Claude Code) moved to azure-4o: translated to chat with the plain id", async () => {
-    const tools = [{ name: "get_weather", input_schema: { type: "object" as const, properties: {} } }];
-    const first = await anthropic.messages.create({
-      model: "gemini-flash",
-      max_tokens: 100,
-      tools,
-      messages: [{ role: "user", content: ASK }],
-    });
-    const use = first.content.find((block) => block.type === "tool_use");
-    const signed = use?.id ?? "";
-    expect(signed).toContain("__ts_");
-    const second = await anthropic.messages.create({
-      model: "azure-4o",
-      max_tokens: 100,
-      tools,
-      messages: [
-        { role: "user", content: ASK },
-        { role: "assistant", content: first.content },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: signed, content: "sunny" }] },
-      ],
-    });
-    expect(second.type).toBe("message");
-    const sent = JSON.parse(lastModelCall()?.body ?? "{}");
+    const { signed, sent } = await messagesNextTurnOn("azure-4o");
     expect([sent.messages[1].tool_calls[0].id, sent.messages[2].tool_call_id]).toEqual([
       plain(signed),
       plain(signed),
@@ -607,28 +611,7 @@ describe("a Gemini turn's signed tool-call ids on another vendor's route (40 cha
   });
 
   test("a Messages caller moved to Claude on Vertex (passed through): tool_use and tool_result get the plain id", async () => {
-    const tools = [{ name: "get_weather", input_schema: { type: "object" as const, properties: {} } }];
-    const first = await anthropic.messages.create({
-      model: "gemini-flash",
-      max_tokens: 100,
-      tools,
-      messages: [{ role: "user", content: ASK }],
-    });
-    const use = first.content.find((block) => block.type === "tool_use");
-    const signed = use?.id ?? "";
-    expect(signed).toContain("__ts_");
-    const second = await anthropic.messages.create({
-      model: "claude-vertex",
-      max_tokens: 100,
-      tools,
-      messages: [
-        { role: "user", content: ASK },
-        { role: "assistant", content: first.content },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: signed, content: "sunny" }] },
-      ],
-    });
-    expect(second.type).toBe("message");
-    const sent = JSON.parse(lastModelCall()?.body ?? "{}");
+    const { signed, sent } = await messagesNextTurnOn("claude-vertex");
     const sentUse = sent.messages[1].content.find((b: { type: string }) => b.type === "tool_use");
     expect([sentUse.id, sent.messages[2].content[0].tool_use_id]).toEqual([plain(signed), plain(signed)]);
   });

@@ -3,6 +3,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ndjsonLine } from "../../audit/audit-export.ts";
 import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import { callerSubject } from "../../auth/principal.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
@@ -33,10 +34,25 @@ const rows = Array.from({ length: 4 }, (_, i) =>
   makeRecord({ requestId: `r${i}`, startedAt: 1_700_000_000_000 + i * 1000, costUsd: 0.25 }),
 );
 
-test("rows a stop's own write stored are said as possibly owed, saved beside the file; --spend-stored adds their cost, once", async () => {
+/**
+ * A database in a temp dir holding `stored` of the rows already, and the rows written as the
+ * file `name` beside it (a stop's, a side file's, a renamed one's name): what each test imports.
+ */
+async function imported(name: string, stored: readonly AuditRecord[]) {
   const dir = tempDir();
   cleanups.push(dir.cleanup);
   const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
+  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
+  if (stored.length > 0) await storage.audit.insert(stored);
+  await storage.close();
+  const file = join(dir.path, name);
+  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  return { dir, config, file };
+}
+
+test("rows a stop's own write stored are said as possibly owed, saved beside the file; --spend-stored adds their cost, once", async () => {
+  // The write the stop stopped waiting for stored two rows; its spend flush failed: no spend.
+  const { dir, config, file } = await imported("mindgw.db.unwritten-maybe-stored-x.ndjson", rows.slice(0, 2));
   const subject = callerSubject("key_1", "acme", "ci");
   const spent = async () => {
     const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
@@ -46,12 +62,6 @@ test("rows a stop's own write stored are said as possibly owed, saved beside the
       await storage.close();
     }
   };
-  // The write the stop stopped waiting for stored two rows; its spend flush failed: no spend.
-  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
-  await storage.audit.insert(rows.slice(0, 2));
-  await storage.close();
-  const file = join(dir.path, "mindgw.db.unwritten-maybe-stored-x.ndjson");
-  writeFileSync(file, rows.map(ndjsonLine).join(""));
 
   const out = await printed(() =>
     importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
@@ -73,14 +83,7 @@ test("rows a stop's own write stored are said as possibly owed, saved beside the
 });
 
 test("with --no-spend nothing is said owed and nothing saved", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
-  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
-  await storage.audit.insert(rows);
-  await storage.close();
-  const file = join(dir.path, "rows.ndjson");
-  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const { dir, config, file } = await imported("rows.ndjson", rows);
   const out = await printed(() =>
     importRows(file, config, { spend: false, spendStored: false, skipBad: false }),
   );
@@ -89,13 +92,8 @@ test("with --no-spend nothing is said owed and nothing saved", async () => {
 });
 
 test("importing an ordinary file again says its rows were imported before: nothing to add, nothing saved", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
-  await openSqliteStorage(join(dir.path, "mindgw.db")).close();
   // Named as a stop names the rows no write of it had begun (unwritten-rows.ts).
-  const file = join(dir.path, "mindgw.db.unwritten-2026-12-05T04-22-03.357Z.ndjson");
-  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const { dir, config, file } = await imported("mindgw.db.unwritten-2026-12-05T04-22-03.357Z.ndjson", []);
   const options = { spend: true, spendStored: false, skipBad: false };
   expect(await printed(() => importRows(file, config, options))).toBe(
     "imported 4 rows, 0 already stored; their cost, $1.000000, added to 1 spend total\n",
@@ -107,14 +105,7 @@ test("importing an ordinary file again says its rows were imported before: nothi
 });
 
 test("an input that cannot say where it came from (renamed, standard input) is read as maybe stored", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
-  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
-  await storage.audit.insert(rows);
-  await storage.close();
-  const file = join(dir.path, "rows-from-the-journal.ndjson");
-  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const { config, file } = await imported("rows-from-the-journal.ndjson", rows);
   const out = await printed(() =>
     importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
   );
@@ -123,14 +114,10 @@ test("an input that cannot say where it came from (renamed, standard input) is r
 });
 
 test("a side file imported without --spend-stored names itself to add from, and saves no other", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.cleanup);
-  const config = parseConfig({ storage: { driver: "sqlite", path: join(dir.path, "mindgw.db") } });
-  const storage = openSqliteStorage(join(dir.path, "mindgw.db"));
-  await storage.audit.insert(rows);
-  await storage.close();
-  const file = join(dir.path, "mindgw.db.unwritten-maybe-stored-x.ndjson.already-stored-y.ndjson");
-  writeFileSync(file, rows.map(ndjsonLine).join(""));
+  const { dir, config, file } = await imported(
+    "mindgw.db.unwritten-maybe-stored-x.ndjson.already-stored-y.ndjson",
+    rows,
+  );
   const out = await printed(() =>
     importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
   );

@@ -20,6 +20,7 @@ import { statedDelayMs } from "./stated-delay.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { type RefusedHint, refusedHint } from "./translation-hints.ts";
 import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
+import { pinnedTo, WorkerRepicks } from "./worker-repicks.ts";
 
 /** What a dispatch needs of its router (router.ts). */
 export interface DispatchDeps {
@@ -63,11 +64,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
   private without: RefusedHint | undefined;
-  /**
-   * The workers of this node this request went to that were lost or refused it as busy or
-   * draining (`worker:<name>`): made at the first.
-   */
-  private workersFailed: Set<string> | undefined;
+  /** The workers of this node this request was lost by or refused by; made at the first. */
+  private workers: WorkerRepicks | undefined;
   /**
    * The last attempt's worker was lost or busy and the route has another: the worker chosen for
    * the free re-pick, tried at once (neither a retry nor a failover).
@@ -258,47 +256,17 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   }
 
   /**
-   * A worker lost, or refusing as busy or draining, is that worker's end, not the route's: the
-   * route's other workers may serve at once, so the route is tried again without spending a retry
-   * or waiting a backoff (`routing.retries: 0` is about upstream errors, not a worker's death).
-   * Only when another worker can take it: the re-pick avoids every worker this request already
-   * lost or was refused by (a busy one that said Retry-After: 1 is not sent the same call at once),
-   * and with none other the failure spends a retry as any failure does.
+   * A worker lost, or refusing as busy or draining, is that worker's end, not the route's: another
+   * worker of the route, when one can take it, is tried at once (`repick`: worker-repicks.ts).
    */
   private anotherWorker(call: RouteAttempt | undefined, failure: GatewayError, route: Route): boolean {
-    // A worker of this node: one on another (`servedBy` names its node) failed only once every
-    // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
-    // would send the call round them again.
     const upstream = call?.upstream;
-    if (upstream === undefined || upstream === call?.target.provider || upstream.servedBy !== undefined)
-      return false;
-    if (failure.code !== "worker_lost" && failure.code !== "unavailable") return false;
-    const worker = upstream.name;
-    this.workersFailed ??= new Set();
-    if (this.workersFailed.has(worker)) return false;
-    this.workersFailed.add(worker);
-    this.repick = this.otherWorker(route, this.workersFailed);
+    if (upstream === undefined || upstream === call?.target.provider) return false;
+    this.workers ??= new WorkerRepicks();
+    const next = this.workers.after(upstream, failure, route, this.request);
+    if (next instanceof GatewayError) this.lastError = next;
+    this.repick = next instanceof GatewayError ? undefined : next;
     return this.repick !== undefined;
-  }
-
-  /** A worker of the route this request has not failed on, if one can take it now. */
-  private otherWorker(route: Route, avoid: ReadonlySet<string>): Provider | undefined {
-    const { request } = this;
-    try {
-      const other = route.provider.select?.(
-        route.upstreamModel,
-        request.responses?.previousHolder,
-        request.tenant,
-        avoid,
-      );
-      // A provider written before `avoid` may name the same worker again: no free attempt then.
-      return other === undefined || avoid.has(other.name) ? undefined : other;
-    } catch (thrown) {
-      // None other can take it now: every other one busy, or none left connected.
-      const none = toGatewayError(thrown);
-      if (none.code === "no_route_available") this.lastError = none;
-      return undefined;
-    }
   }
 
   /**
@@ -367,13 +335,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const { request, skippedWindow } = this;
     return skippedWindow > 0 ? noRouteFits(request.body, skippedWindow, request.model) : undefined;
   }
-}
-
-/** The route, its provider narrowed to the upstream already chosen (`select` answers it). */
-function pinnedTo(route: Route, chosen: Provider): Route {
-  // Over the provider, not a copy of its own fields: a provider made by a class keeps its methods.
-  const provider: Provider = Object.create(route.provider, { select: { value: () => chosen } });
-  return { ...route, provider };
 }
 
 /**

@@ -1,0 +1,66 @@
+import { type GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import type { Provider } from "../providers/provider.ts";
+import type { DispatchRequest } from "./dispatch.ts";
+import type { Route } from "./route.ts";
+
+/**
+ * The workers of this node a request was lost by, or refused by as busy or draining
+ * (`worker:<name>`): that worker's end, not the route's. The route's other workers may serve at
+ * once, so the route is tried again without spending a retry or waiting a backoff
+ * (`routing.retries: 0` is about upstream errors, not a worker's death) — but only when another
+ * worker can take it: the re-pick avoids every worker this request already lost or was refused by
+ * (a busy one that said Retry-After: 1 is not sent the same call at once), and with none other the
+ * failure spends a retry as any failure does. One a request, made at its first such failure.
+ */
+export class WorkerRepicks {
+  private readonly failed = new Set<string>();
+
+  /**
+   * After `upstream` failed with `failure` on `route`: the worker to try at once, undefined for
+   * none, or the failure to answer with when no worker of the route is left connected.
+   */
+  after(
+    upstream: Provider,
+    failure: GatewayError,
+    route: Route,
+    request: Pick<DispatchRequest, "responses" | "tenant">,
+  ): Provider | GatewayError | undefined {
+    // A worker of this node: one on another (`servedBy` names its node) failed only once every
+    // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
+    // would send the call round them again.
+    if (upstream.servedBy !== undefined) return undefined;
+    if (failure.code !== "worker_lost" && failure.code !== "unavailable") return undefined;
+    if (this.failed.has(upstream.name)) return undefined;
+    this.failed.add(upstream.name);
+    return otherWorker(route, this.failed, request);
+  }
+}
+
+/** A worker of the route this request has not failed on, if one can take it now. */
+function otherWorker(
+  route: Route,
+  avoid: ReadonlySet<string>,
+  request: Pick<DispatchRequest, "responses" | "tenant">,
+): Provider | GatewayError | undefined {
+  try {
+    const other = route.provider.select?.(
+      route.upstreamModel,
+      request.responses?.previousHolder,
+      request.tenant,
+      avoid,
+    );
+    // A provider written before `avoid` may name the same worker again: no free attempt then.
+    return other === undefined || avoid.has(other.name) ? undefined : other;
+  } catch (thrown) {
+    // None other can take it now: every other one busy, or none left connected.
+    const none = toGatewayError(thrown);
+    return none.code === "no_route_available" ? none : undefined;
+  }
+}
+
+/** The route, its provider narrowed to the upstream already chosen (`select` answers it). */
+export function pinnedTo(route: Route, chosen: Provider): Route {
+  // Over the provider, not a copy of its own fields: a provider made by a class keeps its methods.
+  const provider: Provider = Object.create(route.provider, { select: { value: () => chosen } });
+  return { ...route, provider };
+}

@@ -8,12 +8,6 @@ import { type ConfigSource, fileConfigSource, staticConfigSource } from "../conf
 import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
-import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
-import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
-import { adminRoutes } from "../http/admin/admin-routes.ts";
-import { adminStatus } from "../http/admin/admin-status.ts";
-import { shadowRoutes } from "../http/admin/shadow-routes.ts";
-import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
@@ -30,14 +24,13 @@ import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
-import { activeKeyCounts } from "../storage/key-counts.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
-import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
+import { adminRouteGroups } from "./admin-route-groups.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
@@ -45,7 +38,6 @@ import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
 import { buildWorkers, workerGuard } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
-import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
 
@@ -273,48 +265,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         : []),
       ...telemetry.routes(frontDoor.guard),
       docsRoutes(servedSurfaceOf(config)),
-      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
-      adminUi.routes(frontDoor.guard),
-      adminInsightRoutes({
+      ...adminRouteGroups({
+        config,
         guard: frontDoor.guard,
-        stats: (window) => stats.series(Date.now(), window),
-        routing: () =>
-          routingView({
-            runtime: runtime.current,
-            health,
-            configPath: source.path,
-            workerModels: workers.registry.models(),
-          }),
-        actions: adminUi.actions,
-        spent: (keyId) => storage.spend.total(keyId),
-        keyTenant: async (keyId) => (await storage.keys.getById(keyId))?.tenant,
-        tenantKeys: async (tenant) =>
-          (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
-      }),
-      tenantRoutes({
-        guard: frontDoor.guard,
-        tenants: () => runtime.current.config.tenants,
-        audit: storage.audit,
-        countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
-      }),
-      shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, counts: shadow.counts }),
-      adminRoutes({
-        guard: frontDoor.guard,
+        runtime,
+        auth,
+        adminUi,
+        stats,
+        health,
+        configPath: source.path,
+        registry: workers.registry,
+        storage,
+        shadowCounts: shadow.counts,
         audit,
-        sessions: auth.sessions,
-        eventsSocketIdle: Math.min(255, Math.ceil(config.server.idle_timeout / 1000) + 15),
-        workers: (scope) => listWorkers(workers.registry, scope),
-        status: adminStatus({
-          workerCount: (tenant) => workers.registry.list(tenant).length,
-          lifecycle,
-          configVersion: () => runtime.current.version,
-          configPath: source.path,
-          lastReloadError: reload.lastError,
-          restartRequired: reload.restartRequired,
-          lastConfigEvent: () => stats.lastConfigEvent,
-          auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
-          ...(cluster ? { cluster: () => cluster.status() } : {}),
-        }),
+        lifecycle,
+        reload,
+        cluster,
       }),
     ],
   });

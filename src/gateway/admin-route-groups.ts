@@ -1,0 +1,96 @@
+import type { AuditService } from "../audit/audit-service.ts";
+import type { RequestStats } from "../audit/request-stats.ts";
+import type { startCluster } from "../cluster/start-cluster.ts";
+import type { Config } from "../config/config-schema.ts";
+import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
+import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
+import { adminRoutes } from "../http/admin/admin-routes.ts";
+import { adminStatus } from "../http/admin/admin-status.ts";
+import { shadowRoutes } from "../http/admin/shadow-routes.ts";
+import { tenantRoutes } from "../http/admin/tenant-routes.ts";
+import type { createAdminUi } from "../http/admin-ui/admin-ui.ts";
+import type { createFrontDoor } from "../http/front-door.ts";
+import type { Lifecycle } from "../http/lifecycle.ts";
+import type { RouteHealth } from "../routing/route-health.ts";
+import type { ShadowRunner } from "../shadow/shadow-runner.ts";
+import { activeKeyCounts } from "../storage/key-counts.ts";
+import type { Storage } from "../storage/storage.ts";
+import { listWorkers } from "../workers/gateway/list-workers.ts";
+import type { ReloadPolicy } from "./apply-reload.ts";
+import type { buildAuth } from "./build-auth.ts";
+import type { GatewayWorkers } from "./build-workers.ts";
+import { routingView } from "./routing-view.ts";
+import type { RuntimeHolder } from "./runtime.ts";
+
+/** The gateway's parts the admin API reads and acts on, as the composition root made them. */
+export interface AdminRouteParts {
+  readonly config: Config;
+  readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  readonly runtime: RuntimeHolder;
+  readonly auth: Awaited<ReturnType<typeof buildAuth>>;
+  readonly adminUi: ReturnType<typeof createAdminUi>;
+  readonly stats: RequestStats;
+  readonly health: RouteHealth;
+  /** The config file the gateway follows, if any (the status and routing views name it). */
+  readonly configPath: string | null;
+  readonly registry: GatewayWorkers["registry"];
+  readonly storage: Storage;
+  readonly shadowCounts: ShadowRunner["counts"];
+  readonly audit: AuditService;
+  readonly lifecycle: Lifecycle;
+  readonly reload: ReloadPolicy;
+  readonly cluster: Awaited<ReturnType<typeof startCluster>>;
+}
+
+/**
+ * The `/admin/api/*` route groups (the web UI's own routes are the admin UI's): keys, insight
+ * (stats, routing, actions, spend), tenants, shadow comparisons, and audit, workers, events and
+ * status. Each group guards its own routes; this only hands each the parts it reads.
+ */
+export function adminRouteGroups(parts: AdminRouteParts) {
+  const { guard, runtime, storage, auth, adminUi, cluster } = parts;
+  return [
+    adminKeyRoutes({ guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
+    adminInsightRoutes({
+      guard,
+      stats: (window) => parts.stats.series(Date.now(), window),
+      routing: () =>
+        routingView({
+          runtime: runtime.current,
+          health: parts.health,
+          configPath: parts.configPath,
+          workerModels: parts.registry.models(),
+        }),
+      actions: adminUi.actions,
+      spent: (keyId) => storage.spend.total(keyId),
+      keyTenant: async (keyId) => (await storage.keys.getById(keyId))?.tenant,
+      tenantKeys: async (tenant) =>
+        (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
+    }),
+    tenantRoutes({
+      guard,
+      tenants: () => runtime.current.config.tenants,
+      audit: storage.audit,
+      countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
+    }),
+    shadowRoutes({ guard, store: storage.shadow, counts: parts.shadowCounts }),
+    adminRoutes({
+      guard,
+      audit: parts.audit,
+      sessions: auth.sessions,
+      eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
+      workers: (scope) => listWorkers(parts.registry, scope),
+      status: adminStatus({
+        workerCount: (tenant) => parts.registry.list(tenant).length,
+        lifecycle: parts.lifecycle,
+        configVersion: () => runtime.current.version,
+        configPath: parts.configPath,
+        lastReloadError: parts.reload.lastError,
+        restartRequired: parts.reload.restartRequired,
+        lastConfigEvent: () => parts.stats.lastConfigEvent,
+        auditHealthy: () => parts.audit.refusal() === undefined || parts.config.audit.fail_open,
+        ...(cluster ? { cluster: () => cluster.status() } : {}),
+      }),
+    }),
+  ];
+}

@@ -1,14 +1,16 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { badRequest, GatewayError, notFound, unsupportedOperation } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
+import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
+import { keyLookup, noActiveKey } from "./key-lookup.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
-import { type KeyView, keyStatus, keyView } from "./key-view.ts";
+import { type KeyView, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
 export interface KeyAdminOptions {
@@ -57,10 +59,11 @@ export interface KeyAdmin {
   /** New key, same settings; the old one stays valid for the grace window. Active keys only. */
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
   /**
-   * Changes an active key's models, limits, budget or expiry (what `input` names; null lifts a
-   * limit), by id or by name (the newest active key of that name, as `rotate`). Its spend is kept:
-   * raising a spent budget lets the key through again at once. A key rotated out (a newer key of
-   * its chain exists) may have its expiry shortened, never lengthened or lifted.
+   * Changes an active key's models, limits, budget or expiry (what `input` names, and only that,
+   * whatever else changed meanwhile; null lifts a limit), by id or by name (the newest active key
+   * of that name, as `rotate`). Its spend is kept: raising a spent budget lets the key through
+   * again at once. A key rotated out (a newer key of its chain exists) may have its expiry
+   * shortened, never lengthened or lifted. A revoke or rotation meanwhile: 409, nothing written.
    */
   setLimits(actor: KeyActor, idOrName: string, input: unknown): Promise<KeyView>;
 }
@@ -82,72 +85,31 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       "tenant",
     );
   };
-  const changed = (record: KeyRecord | null): KeyRecord => {
-    if (!record) throw notFound("key not found");
-    options.onChange?.(record);
-    return record;
-  };
+  const changed = (record: KeyRecord) => options.onChange?.(record);
   const issue = async (settings: KeySettings) => {
-    const { record, key } = newKey(settings, now());
-    await store.create(record);
-    changed(record);
-    return { ...keyView(record, now()), key };
+    const issued = newKey(settings, now());
+    await store.create(issued.record);
+    changed(issued.record);
+    return issued;
   };
-  /**
-   * Keys of that name the actor manages: another tenant's key of the same name is neither found
-   * nor makes the name ambiguous (an id outside the actor's tenant is refused by the checks).
-   */
-  const named = async (actor: KeyActor, name: string): Promise<KeyRecord[]> => {
-    const own = managedTenant(actor);
-    const keys = await store.findByName(name);
-    return own === null ? keys : keys.filter((k) => k.tenant === own);
-  };
-  /**
-   * By id, or the newest active key of that name: during a rotation's grace window the old and
-   * the new key share the name, and rotating or changing it again means the one just issued. The
-   * actor's reach is checked before the key's status: a 404 for a revoked id beside a 403 for an
-   * active one would tell an admin of another tenant whether an id it learnt is still in use.
-   */
-  const newestActive = async (
-    actor: KeyActor,
-    idOrName: string,
-    action: ScopedAction,
-  ): Promise<KeyRecord> => {
-    const byId = await store.getById(idOrName);
-    if (byId) {
-      assertWithinScope(actor, byId, action);
-      return stillActive(byId, idOrName);
-    }
-    const active = (await named(actor, idOrName)).filter((k) => keyStatus(k, now()) === "active");
-    // Newest first; within one millisecond, the one that does not expire first (not the old one).
-    const lasts = (k: KeyRecord) => k.expiresAt ?? Number.POSITIVE_INFINITY;
-    const newest = active.sort((a, b) => b.createdAt - a.createdAt || lasts(b) - lasts(a))[0];
-    if (!newest) throw noActiveKey(idOrName);
-    assertWithinScope(actor, newest, action);
-    return newest;
-  };
-  /** A key of `key`'s rotation chain issued no earlier than it (within one millisecond, either of two). */
-  const successorOf = async (key: KeyRecord): Promise<KeyRecord | undefined> => {
-    const chain = key.chain ?? key.id;
-    const sameName = await store.findByName(key.name);
-    return sameName.find((k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt);
-  };
-  /** A key found by id, refused as by name when it is revoked or expired: changing it would issue nothing that works. */
-  const stillActive = (key: KeyRecord, idOrName: string): KeyRecord => {
-    if (keyStatus(key, now()) !== "active") throw noActiveKey(idOrName);
-    return key;
-  };
+  const lookup = keyLookup(store, now);
+  const writeLimits = limitsWriter({ store, lookup, changed });
   const find = async (actor: KeyActor, idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
     if (byId) return byId;
-    const keys = await named(actor, idOrName);
-    const candidates = activeOnly ? keys.filter((k) => keyStatus(k, now()) === "active") : keys;
+    const keys = await lookup.named(actor, idOrName);
+    const candidates = activeOnly ? keys.filter(lookup.isActive) : keys;
     if (candidates.length > 1) {
       throw badRequest(`several active keys are named "${idOrName}"; use the key id`, "id");
     }
     const found = candidates[0];
     if (!found) throw activeOnly ? noActiveKey(idOrName) : notFound(`no key with id or name "${idOrName}"`);
     return found;
+  };
+  const stored = (record: KeyRecord | null): KeyRecord => {
+    if (!record) throw notFound("key not found");
+    changed(record);
+    return record;
   };
 
   return {
@@ -166,7 +128,14 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       };
       assertWithinScope(actor, reach, "create");
       assertKnownTenant(tenant);
-      return issue({ ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null });
+      const { record, key } = await issue({
+        ...reach,
+        name: fields.name,
+        role: fields.role,
+        revokedAt: null,
+        lastUsedAt: null,
+      });
+      return { ...keyView(record, now()), key };
     },
     async list(actor, filter, page) {
       assertCanManageKeys(actor);
@@ -193,12 +162,12 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertCanManageKeys(actor);
       const target = await find(actor, idOrName, true);
       assertWithinScope(actor, target, "revoke");
-      return keyView(changed(await store.revoke(target.id, now())), now());
+      return keyView(stored(await store.revoke(target.id, now())), now());
     },
     async rotate(actor, idOrName, input = {}) {
       assertCanManageKeys(actor);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
-      const old = await newestActive(actor, idOrName, "rotate");
+      const old = await lookup.newestActive(actor, idOrName, "rotate");
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
@@ -211,40 +180,18 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       });
       // The old key keeps its own total through its grace window: until it ends the two can
       // spend at most a budget each.
-      await options.carrySpend?.(old.id, fresh.id);
+      await options.carrySpend?.(old.id, fresh.record.id);
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
-      const previous = changed(await store.setExpiresAt(old.id, until));
-      return { ...fresh, previous: keyView(previous, now()) };
+      const previous = stored(await store.setExpiresAt(old.id, until));
+      return { ...keyView(fresh.record, now()), key: fresh.key, previous: keyView(previous, now()) };
     },
     async setLimits(actor, idOrName, input) {
       assertCanManageKeys(actor);
       const fields = parse(schemas.limits, input);
-      // Both sides bounded: a narrow admin may neither loosen a key past its own reach nor
-      // tighten one beyond it (the unrestricted admin's key to an rpm of 1, or an expiry of now).
-      const key = await newestActive(actor, idOrName, "change the limits of");
-      const expiresAt = expiryOf(fields, now());
-      const limits = {
-        models: fields.models ?? key.models,
-        rpm: fields.rpm === undefined ? key.rpm : fields.rpm,
-        tpm: fields.tpm === undefined ? key.tpm : fields.tpm,
-        budgetUsd: fields.budget_usd === undefined ? key.budgetUsd : fields.budget_usd,
-        expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
-      };
-      assertWithinScope(actor, { ...key, ...limits }, "change the limits of");
-      // A rotated-out key lives out its grace window beside its successor, each able to spend a
-      // budget: made longer or permanent, the old credential would never end.
-      if (outlives(limits.expiresAt, key.expiresAt)) {
-        const successor = await successorOf(key);
-        if (successor) throw rotatedOut(key, successor, fields.expires_in === undefined);
-      }
-      if (store.setLimits === undefined)
-        throw unsupportedOperation(
-          "this gateway's key store cannot change a key's limits (it has no setLimits)",
-        );
-      // Written only while the key is as read: a revoke or rotation meanwhile is never undone.
-      const written = await store.setLimits(key.id, limits, key);
-      if (!written) throw changedMeanwhile(key.id);
-      return keyView(changed(written), now());
+      const change = limitsChangeOf(fields, now());
+      const key = await lookup.newestActive(actor, idOrName, "change the limits of");
+      const param = fields.expires_in === undefined ? "expires_at" : "expires_in";
+      return keyView(await writeLimits(actor, key, change, param), now());
     },
   };
 }
@@ -264,38 +211,6 @@ function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: st
     createdAt: at,
   };
   return { record, key: key.plain };
-}
-
-const noActiveKey = (idOrName: string) => notFound(`no active key with id or name "${idOrName}"`);
-
-/** What an admin does to a key found by id or name, as a refusal names it. */
-type ScopedAction = Parameters<typeof assertWithinScope>[2];
-
-/** Whether expiry `next` (null: never) ends later than `current`. */
-const outlives = (next: number | null, current: number | null) =>
-  current !== null && (next === null || next > current);
-
-const rotatedOut = (key: KeyRecord, successor: KeyRecord, byDate: boolean) =>
-  badRequest(
-    `key ${key.id} was rotated (key ${successor.id} replaces it): its expiry may be shortened, not lengthened or lifted; change the new key's instead`,
-    byDate ? "expires_at" : "expires_in",
-  );
-
-const changedMeanwhile = (id: string) =>
-  new GatewayError({
-    status: 409,
-    code: "invalid_request",
-    message: `key ${id} was revoked or rotated while its limits were being changed: nothing was written; read it again`,
-  });
-
-/** The expiry an input asks for (epoch ms; null: never), or undefined when it names none. */
-function expiryOf(
-  fields: { expires_at?: string | null; expires_in?: string },
-  now: number,
-): number | null | undefined {
-  if (fields.expires_in !== undefined) return now + (parseDuration(fields.expires_in) ?? 0);
-  if (fields.expires_at === undefined) return undefined;
-  return fields.expires_at === null ? null : Date.parse(fields.expires_at);
 }
 
 /**

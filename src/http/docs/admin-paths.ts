@@ -88,7 +88,7 @@ export function adminPaths() {
         summary:
           "Change an active key's models, rpm, tpm, budget or expiry; what is left out stays, null lifts a limit",
         description:
-          "Within the caller's own reach, before and after (no admin gives more than it has). The key's spend is kept: a spent budget raised lets it through at once, on every node.",
+          "Within the caller's own reach, before and after (no admin gives more than it has). Only what is given changes: another admin's change to other limits made meanwhile is kept. The key's spend is kept: a spent budget raised lets it through at once, on every node.",
         parameters: [idParam],
         requestBody: {
           required: true,

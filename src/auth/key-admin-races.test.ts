@@ -107,4 +107,47 @@ describe("key admin, two admins at once", () => {
     expect(await limitsOf(storage, inner.id)).toEqual({ models: ["*"], rpm: null, tpm: null, budgetUsd: 1 });
     await storage.close();
   });
+
+  test("a limits change landing on a rotating key between its copy and its end is the new key's too", async () => {
+    const { storage, racing, other, arm } = twoAdmins("after create", (other) =>
+      other.setLimits("local-operator", old.id, { rpm: 10, budget_usd: 3 }),
+    );
+    const old = await other.create("local-operator", { name: "svc", rpm: 5, tpm: 1000 });
+    arm();
+    const rotated = await racing.rotate("local-operator", "svc", { grace: "1h" });
+    expect(rotated).toMatchObject({ rpm: 10, tpm: 1000, budget_usd: 3 });
+    expect(await limitsOf(storage, rotated.id)).toEqual(await limitsOf(storage, old.id));
+    expect(rotated.previous).toMatchObject({ id: old.id, rpm: 10, expires_at: "2030-01-01T01:00:00.000Z" });
+    await storage.close();
+  });
+
+  test("a limits change read before a rotation and written after it, the old key's expiry left as it was, follows to the new key", async () => {
+    // The old key ends within the grace window anyway: the rotation leaves its row as it was.
+    let rotated: { id: string } | undefined;
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", async (other) => {
+      rotated = await other.rotate("local-operator", "svc", { grace: "1h" });
+    });
+    const old = await other.create("local-operator", { name: "svc", rpm: 5, expires_in: "5m" });
+    arm();
+    const changed = await racing.setLimits("local-operator", "svc", { rpm: 10 });
+    expect([changed.id, changed.rpm]).toEqual([old.id, 10]);
+    expect((await storage.keys.getById(rotated?.id ?? ""))?.rpm).toBe(10);
+    await storage.close();
+  });
+
+  test("a revoke landing while a key rotates: nothing rotated (409), the new key revoked with it", async () => {
+    const { storage, racing, other, arm } = twoAdmins("after create", (other) =>
+      other.revoke("local-operator", old.id),
+    );
+    const old = await other.create("local-operator", { name: "svc" });
+    arm();
+    const error = await failure(racing.rotate("local-operator", "svc", { grace: "1h" }));
+    expect(error.status).toBe(409);
+    expect(error.message).toStartWith(
+      `key ${old.id} was revoked or expired while it was being rotated: nothing was rotated`,
+    );
+    const keys = await storage.keys.findByName("svc");
+    expect(keys.map((k) => k.revokedAt !== null)).toEqual([true, true]);
+    await storage.close();
+  });
 });

@@ -9,6 +9,7 @@ import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
 import { keyLookup, noActiveKey } from "./key-lookup.ts";
+import { type KeySettings, keyRotation } from "./key-rotation.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
 import { type KeyView, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
@@ -56,7 +57,10 @@ export interface KeyAdmin {
   show(actor: KeyActor, idOrName: string): Promise<KeyView>;
   /** By id, or by name when exactly one active key has it. Idempotent. */
   revoke(actor: KeyActor, idOrName: string): Promise<KeyView>;
-  /** New key, same settings; the old one stays valid for the grace window. Active keys only. */
+  /**
+   * New key, same settings; the old one stays valid for the grace window. Active keys only. A
+   * limits change made to the old key while it rotates is the new key's too (key-rotation.ts).
+   */
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
   /**
    * Changes an active key's models, limits, budget or expiry (what `input` names, and only that,
@@ -94,6 +98,15 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   };
   const lookup = keyLookup(store, now);
   const writeLimits = limitsWriter({ store, lookup, changed });
+  const rotation = keyRotation({
+    store,
+    lookup,
+    writeLimits,
+    changed,
+    now,
+    issue,
+    ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
+  });
   const find = async (actor: KeyActor, idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
     if (byId) return byId;
@@ -170,20 +183,8 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const old = await lookup.newestActive(actor, idOrName, "rotate");
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
-      const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
-      // One chain from the first key on: its keys share a spend, which the new key takes over.
-      const fresh = await issue({
-        ...settings,
-        revokedAt: null,
-        lastUsedAt: null,
-        chain: old.chain ?? old.id,
-      });
-      // The old key keeps its own total through its grace window: until it ends the two can
-      // spend at most a budget each.
-      await options.carrySpend?.(old.id, fresh.record.id);
-      const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
-      const previous = stored(await store.setExpiresAt(old.id, until));
-      return { ...keyView(fresh.record, now()), key: fresh.key, previous: keyView(previous, now()) };
+      const { successor, key, previous } = await rotation(actor, old, graceMs);
+      return { ...keyView(successor, now()), key, previous: keyView(previous, now()) };
     },
     async setLimits(actor, idOrName, input) {
       assertCanManageKeys(actor);
@@ -195,9 +196,6 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
   };
 }
-
-/** What a key is made with; its id, secret and creation time are the issuer's. */
-type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">;
 
 /** A new key's record and its plain secret (in this value and nowhere else, ever). */
 function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: string } {

@@ -60,6 +60,13 @@ export function limitsWriter({ store, lookup, changed }: LimitsWriterDeps): Limi
       const written = await setLimits(key.id, limits, key);
       if (written) {
         changed(written);
+        // A rotation that began after the read and left this key's row as it was (its expiry
+        // already before the grace window's end) has nothing in the row to refuse this write by:
+        // its successor copied the key without this change, so the change follows it there. One
+        // that moved the expiry refused the write (below), and one still under way carries it
+        // itself (key-rotation.ts); both carrying it, it lands once.
+        const next = successor ? undefined : await lookup.successorOf(written);
+        if (next) await apply(actor, next, change, param);
         return written;
       }
       // A revoke or a rotation meanwhile is never undone; another admin's change is kept.
@@ -81,6 +88,18 @@ export const limitsOf = (key: KeyLimits): KeyLimits => ({
   budgetUsd: key.budgetUsd,
   expiresAt: key.expiresAt,
 });
+
+/** The limits `after` has that `before` had not: what changed a key in between. */
+export function limitsChanged(before: KeyLimits, after: KeyLimits): LimitsChange {
+  const sameModels = JSON.stringify(before.models) === JSON.stringify(after.models);
+  return {
+    ...(sameModels ? {} : { models: after.models }),
+    ...(before.rpm === after.rpm ? {} : { rpm: after.rpm }),
+    ...(before.tpm === after.tpm ? {} : { tpm: after.tpm }),
+    ...(before.budgetUsd === after.budgetUsd ? {} : { budgetUsd: after.budgetUsd }),
+    ...(before.expiresAt === after.expiresAt ? {} : { expiresAt: after.expiresAt }),
+  };
+}
 
 /** The change a `keys update` input names, its expiry resolved at `now`. */
 export function limitsChangeOf(fields: KeyLimitsFields, now: number): LimitsChange {

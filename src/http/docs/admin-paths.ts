@@ -74,6 +74,8 @@ export function adminPaths() {
       post: {
         ...tag,
         summary: "Rotate a key; the old one works for `grace` more",
+        description:
+          "The new key has the old one's settings as they are when the old key's end is set: a limits change made to the old key while it rotates is the new key's too. A revoke of the old key meanwhile: 409, the new key revoked with it, nothing rotated.",
         parameters: [idParam],
         requestBody: {
           required: false,

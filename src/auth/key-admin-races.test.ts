@@ -150,4 +150,20 @@ describe("key admin, two admins at once", () => {
     expect(keys.map((k) => k.revokedAt !== null)).toEqual([true, true]);
     await storage.close();
   });
+
+  test("a revoke by name racing a rotation revokes the key the rotation issued too", async () => {
+    let rotated: { id: string } | undefined;
+    const { storage, racing, other, arm } = twoAdmins("before revoke", async (other) => {
+      rotated = await other.rotate("local-operator", "svc", { grace: "1h" });
+    });
+    const old = await other.create("local-operator", { name: "svc" });
+    arm();
+    const revoked = await racing.revoke("local-operator", "svc");
+    expect(revoked.revoked.map((k) => [k.id, k.status])).toEqual([
+      [rotated?.id ?? "the rotation's key", "revoked"],
+      [old.id, "revoked"],
+    ]);
+    expect(await other.list("local-operator")).toEqual([]);
+    await storage.close();
+  });
 });

@@ -8,7 +8,8 @@ import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
-import { keyLookup, noActiveKey } from "./key-lookup.ts";
+import { keyLookup, newestFirst } from "./key-lookup.ts";
+import { keyRevocation } from "./key-revocation.ts";
 import { type KeySettings, keyRotation } from "./key-rotation.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
 import { type KeyView, keyView } from "./key-view.ts";
@@ -37,6 +38,12 @@ export interface IssuedKey extends KeyView {
   key: string;
 }
 
+/** What a revoke did: the key it names (by name, the newest it revoked), and every key it revoked. */
+export interface RevokedKeys extends KeyView {
+  /** Every key this revoke ended, newest first (by name during a rotation's grace window: both). */
+  revoked: KeyView[];
+}
+
 /**
  * The operations behind `mindgw keys …` and `/admin/api/keys`, shared by both. Inputs are
  * `unknown` and parsed here, so the CLI and HTTP validate identically (400 on bad input).
@@ -53,10 +60,13 @@ export interface KeyAdmin {
     filter?: { tenant?: string; includeRevoked?: boolean },
     page?: { after: KeyPosition | null; limit: number },
   ): Promise<KeyView[]>;
-  /** By id, or by name (the newest key of that name). */
+  /** By id, or by name (the newest key of that name, as `rotate` picks among the active ones). */
   show(actor: KeyActor, idOrName: string): Promise<KeyView>;
-  /** By id, or by name when exactly one active key has it. Idempotent. */
-  revoke(actor: KeyActor, idOrName: string): Promise<KeyView>;
+  /**
+   * By id (idempotent), or by name: every active key of that name (a rotation's old key in its
+   * grace window and its new one alike), refused (409) when they are in several tenants.
+   */
+  revoke(actor: KeyActor, idOrName: string): Promise<RevokedKeys>;
   /**
    * New key, same settings; the old one stays valid for the grace window. Active keys only. A
    * limits change made to the old key while it rotates is the new key's too (key-rotation.ts).
@@ -107,22 +117,12 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     issue,
     ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
   });
-  const find = async (actor: KeyActor, idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
-    const byId = await store.getById(idOrName);
-    if (byId) return byId;
-    const keys = await lookup.named(actor, idOrName);
-    const candidates = activeOnly ? keys.filter(lookup.isActive) : keys;
-    if (candidates.length > 1) {
-      throw badRequest(`several active keys are named "${idOrName}"; use the key id`, "id");
-    }
-    const found = candidates[0];
-    if (!found) throw activeOnly ? noActiveKey(idOrName) : notFound(`no key with id or name "${idOrName}"`);
-    return found;
-  };
-  const stored = (record: KeyRecord | null): KeyRecord => {
-    if (!record) throw notFound("key not found");
-    changed(record);
-    return record;
+  const revocation = keyRevocation({ store, lookup, changed, now });
+  /** The newest key of that name among those the actor manages, active or not. */
+  const newestNamed = async (actor: KeyActor, name: string): Promise<KeyRecord> => {
+    const newest = (await lookup.named(actor, name)).sort(newestFirst)[0];
+    if (!newest) throw notFound(`no key with id or name "${name}"`);
+    return newest;
   };
 
   return {
@@ -167,15 +167,16 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
     async show(actor, idOrName) {
       assertCanManageKeys(actor);
-      const key = await find(actor, idOrName, false);
+      const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName));
       assertInTenant(actor, key.tenant);
       return keyView(key, now());
     },
     async revoke(actor, idOrName) {
       assertCanManageKeys(actor);
-      const target = await find(actor, idOrName, true);
-      assertWithinScope(actor, target, "revoke");
-      return keyView(stored(await store.revoke(target.id, now())), now());
+      const revoked = (await revocation(actor, idOrName)).map((k) => keyView(k, now()));
+      const [named] = revoked;
+      if (!named) throw notFound(`no key with id or name "${idOrName}"`);
+      return { ...named, revoked };
     },
     async rotate(actor, idOrName, input = {}) {
       assertCanManageKeys(actor);

@@ -20,6 +20,11 @@ export function adminPaths() {
       // By name a tenant's admin finds only its tenant's keys; by id another tenant's is a 403.
       description: "No key of that id, or none of that name among the keys the caller manages",
     },
+    "409": {
+      ...errorResponses("openai", [409])["409"],
+      description:
+        "The key was revoked or rotated while this was under way (nothing was done), or a revoke by name found that name's active keys in several tenants",
+    },
   };
   return {
     "/admin/api/keys": {
@@ -65,7 +70,9 @@ export function adminPaths() {
     "/admin/api/keys/{id}/revoke": {
       post: {
         ...tag,
-        summary: "Revoke a key",
+        summary: "Revoke a key, or every active key of a name",
+        description:
+          "By id, that key (again: the same answer). By name, every active key of it among those the caller manages: during a rotation's grace window the old key and its successor share the name, and both are revoked. The answer is the newest key revoked, with `revoked`: every key revoked, newest first. Active keys of the name in several tenants (only an admin outside every tenant sees that) are refused, 409, nothing revoked: revoke each by id.",
         parameters: [idParam],
         responses: { "200": json("The revoked key"), ...keyErrors },
       },

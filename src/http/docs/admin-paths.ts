@@ -25,6 +25,10 @@ export function adminPaths() {
       description:
         "The key was revoked or rotated while this was under way (nothing was done), or a revoke by name found that name's active keys in several tenants",
     },
+    "503": {
+      ...errorResponses("openai", [503])["503"],
+      description: "The key store could not answer; try again",
+    },
   };
   return {
     "/admin/api/keys": {

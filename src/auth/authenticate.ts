@@ -3,6 +3,7 @@ import { API_KEY_PREFIX } from "./api-key.ts";
 import { ClaimError } from "./jwt-claims.ts";
 import type { JwtVerifier } from "./jwt-verifier.ts";
 import type { KeyCache } from "./key-cache.ts";
+import { keyStoreFailed } from "./key-store-failures.ts";
 import type { Principal } from "./principal.ts";
 
 /** Why a credential was refused: the refusal's `detail`, for its log line. Never the credential. */
@@ -34,17 +35,8 @@ export const unauthorized = (detail?: string): GatewayError =>
     ...(detail !== undefined ? { detail } : {}),
   });
 
-/** A key store that could not answer: the key may well be good, so not a 401 but a 503 to retry. */
-const keyStoreFailed = (error: unknown): never => {
-  if (error instanceof GatewayError) throw error;
-  throw new GatewayError({
-    status: 503,
-    code: "storage_unavailable",
-    message: "the key store is unavailable; try again later",
-    retryable: true,
-    detail: `key lookup failed: ${describe(error)}`,
-  });
-};
+/** A key lookup that failed: the key may well be good, so not a 401 but a 503 to retry. */
+const keyStoreUnavailable = keyStoreFailed("key lookup");
 
 /**
  * Reads `Authorization: Bearer <token>` (or `x-api-key: <token>`) and resolves the caller.
@@ -75,7 +67,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (token.length > MAX_TOKEN_LENGTH) return reject("malformed");
     if (token.startsWith(API_KEY_PREFIX)) {
       const cached = keys.cached(token);
-      if (cached === undefined) return keys.resolve(token).then(knownOrReject, keyStoreFailed);
+      if (cached === undefined) return keys.resolve(token).then(knownOrReject, keyStoreUnavailable);
       return cached ?? reject("unknown_key");
     }
     if (!JWT_SHAPE.test(token)) return reject("malformed");
@@ -119,8 +111,4 @@ function jwtRefusal(error: unknown): string {
     return `${error.code}${claim}`;
   }
   return error instanceof Error ? error.name : "error";
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -136,8 +136,8 @@ describe("key admin", () => {
     expect(rotated.previous.id).toBe(old.id);
     expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 15 * 60_000).toISOString());
     expect(changes).toEqual([old.id, rotated.id, old.id]);
-    // Two active keys now share the name: revoke by name is ambiguous, by id is fine.
-    expect((await failure(admin.revoke("local-operator", "svc"))).status).toBe(400);
+    // Two active keys now share the name: shown by it, the newest (the one rotate would pick).
+    expect((await admin.show("local-operator", "svc")).id).toBe(rotated.id);
     const defaultGrace = await admin.rotate("local-operator", rotated.id);
     expect(defaultGrace.previous.expires_at).toBe(new Date(clock.now() + 10 * 60_000).toISOString());
     await storage.close();
@@ -188,6 +188,43 @@ describe("key admin", () => {
     expect((await admin.revoke("local-operator", issued.id)).status).toBe("revoked");
     expect((await failure(admin.rotate("local-operator", "gone"))).status).toBe(404);
     expect((await failure(admin.show("local-operator", "nobody"))).status).toBe(404);
+    await storage.close();
+  });
+
+  test("revoke by name in a rotation's grace window revokes every active key of that name, each listed", async () => {
+    const { storage, admin, changes } = setup();
+    const old = await admin.create("local-operator", { name: "svc" });
+    const fresh = await admin.rotate("local-operator", "svc", { grace: "1h" });
+    const other = await admin.create("local-operator", { name: "other" });
+    changes.length = 0;
+    const revoked = await admin.revoke("local-operator", "svc");
+    // The answer is the newest key, as before, with every key revoked beside it.
+    expect([revoked.id, revoked.status]).toEqual([fresh.id, "revoked"]);
+    expect(revoked.revoked.map((k) => [k.id, k.status])).toEqual([
+      [fresh.id, "revoked"],
+      [old.id, "revoked"],
+    ]);
+    expect(changes.toSorted()).toEqual([fresh.id, old.id].toSorted());
+    expect((await admin.list("local-operator")).map((k) => k.id)).toEqual([other.id]);
+    // Nothing of the name works now; by id, a revoked key is revoked again (idempotent).
+    expect((await failure(admin.revoke("local-operator", "svc"))).status).toBe(404);
+    expect((await admin.revoke("local-operator", old.id)).revoked.map((k) => k.id)).toEqual([old.id]);
+    await storage.close();
+  });
+
+  test("revoke by name of keys in several tenants is refused (409, naming each), nothing revoked", async () => {
+    const { storage, admin } = setup();
+    const acme = await admin.create("local-operator", { name: "svc", tenant: "acme" });
+    const globex = await admin.create("local-operator", { name: "svc", tenant: "globex" });
+    const error = await failure(admin.revoke("local-operator", "svc"));
+    expect([error.status, error.message]).toEqual([
+      409,
+      `active keys named "svc" are in several tenants (${globex.id} in globex, ${acme.id} in acme): nothing was revoked; revoke each by id`,
+    ]);
+    expect((await admin.list("local-operator")).length).toBe(2);
+    // An admin of one tenant sees its own key of the name alone: revoked.
+    const acmeAdmin: Principal = { ...user, keyId: "key_a", tenant: "acme", role: "admin" };
+    expect((await admin.revoke(acmeAdmin, "svc")).revoked.map((k) => k.id)).toEqual([acme.id]);
     await storage.close();
   });
 

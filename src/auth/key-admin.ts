@@ -1,14 +1,18 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { badRequest, GatewayError, notFound, unsupportedOperation } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
+import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
+import { keyLookup, newestFirst } from "./key-lookup.ts";
+import { keyRevocation } from "./key-revocation.ts";
+import { type KeySettings, keyRotation } from "./key-rotation.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
-import { type KeyView, keyStatus, keyView } from "./key-view.ts";
+import { type KeyView, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
 export interface KeyAdminOptions {
@@ -34,6 +38,12 @@ export interface IssuedKey extends KeyView {
   key: string;
 }
 
+/** What a revoke did: the key it names (by name, the newest it revoked), and every key it revoked. */
+export interface RevokedKeys extends KeyView {
+  /** Every key this revoke ended, newest first (by name during a rotation's grace window: both). */
+  revoked: KeyView[];
+}
+
 /**
  * The operations behind `mindgw keys …` and `/admin/api/keys`, shared by both. Inputs are
  * `unknown` and parsed here, so the CLI and HTTP validate identically (400 on bad input).
@@ -50,17 +60,24 @@ export interface KeyAdmin {
     filter?: { tenant?: string; includeRevoked?: boolean },
     page?: { after: KeyPosition | null; limit: number },
   ): Promise<KeyView[]>;
-  /** By id, or by name (the newest key of that name). */
+  /** By id, or by name (the newest key of that name, as `rotate` picks among the active ones). */
   show(actor: KeyActor, idOrName: string): Promise<KeyView>;
-  /** By id, or by name when exactly one active key has it. Idempotent. */
-  revoke(actor: KeyActor, idOrName: string): Promise<KeyView>;
-  /** New key, same settings; the old one stays valid for the grace window. Active keys only. */
+  /**
+   * By id (idempotent), or by name: every active key of that name (a rotation's old key in its
+   * grace window and its new one alike), refused (409) when they are in several tenants.
+   */
+  revoke(actor: KeyActor, idOrName: string): Promise<RevokedKeys>;
+  /**
+   * New key, same settings; the old one stays valid for the grace window. Active keys only. A
+   * limits change made to the old key while it rotates is the new key's too (key-rotation.ts).
+   */
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
   /**
-   * Changes an active key's models, limits, budget or expiry (what `input` names; null lifts a
-   * limit), by id or by name (the newest active key of that name, as `rotate`). Its spend is kept:
-   * raising a spent budget lets the key through again at once. A key rotated out (a newer key of
-   * its chain exists) may have its expiry shortened, never lengthened or lifted.
+   * Changes an active key's models, limits, budget or expiry (what `input` names, and only that,
+   * whatever else changed meanwhile; null lifts a limit), by id or by name (the newest active key
+   * of that name, as `rotate`). Its spend is kept: raising a spent budget lets the key through
+   * again at once. A key rotated out (a newer key of its chain exists) may have its expiry
+   * shortened, never lengthened or lifted. A revoke or rotation meanwhile: 409, nothing written.
    */
   setLimits(actor: KeyActor, idOrName: string, input: unknown): Promise<KeyView>;
 }
@@ -82,72 +99,30 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       "tenant",
     );
   };
-  const changed = (record: KeyRecord | null): KeyRecord => {
-    if (!record) throw notFound("key not found");
-    options.onChange?.(record);
-    return record;
-  };
+  const changed = (record: KeyRecord) => options.onChange?.(record);
   const issue = async (settings: KeySettings) => {
-    const { record, key } = newKey(settings, now());
-    await store.create(record);
-    changed(record);
-    return { ...keyView(record, now()), key };
+    const issued = newKey(settings, now());
+    await store.create(issued.record);
+    changed(issued.record);
+    return issued;
   };
-  /**
-   * Keys of that name the actor manages: another tenant's key of the same name is neither found
-   * nor makes the name ambiguous (an id outside the actor's tenant is refused by the checks).
-   */
-  const named = async (actor: KeyActor, name: string): Promise<KeyRecord[]> => {
-    const own = managedTenant(actor);
-    const keys = await store.findByName(name);
-    return own === null ? keys : keys.filter((k) => k.tenant === own);
-  };
-  /**
-   * By id, or the newest active key of that name: during a rotation's grace window the old and
-   * the new key share the name, and rotating or changing it again means the one just issued. The
-   * actor's reach is checked before the key's status: a 404 for a revoked id beside a 403 for an
-   * active one would tell an admin of another tenant whether an id it learnt is still in use.
-   */
-  const newestActive = async (
-    actor: KeyActor,
-    idOrName: string,
-    action: ScopedAction,
-  ): Promise<KeyRecord> => {
-    const byId = await store.getById(idOrName);
-    if (byId) {
-      assertWithinScope(actor, byId, action);
-      return stillActive(byId, idOrName);
-    }
-    const active = (await named(actor, idOrName)).filter((k) => keyStatus(k, now()) === "active");
-    // Newest first; within one millisecond, the one that does not expire first (not the old one).
-    const lasts = (k: KeyRecord) => k.expiresAt ?? Number.POSITIVE_INFINITY;
-    const newest = active.sort((a, b) => b.createdAt - a.createdAt || lasts(b) - lasts(a))[0];
-    if (!newest) throw noActiveKey(idOrName);
-    assertWithinScope(actor, newest, action);
+  const lookup = keyLookup(store, now);
+  const writeLimits = limitsWriter({ store, lookup, changed });
+  const rotation = keyRotation({
+    store,
+    lookup,
+    writeLimits,
+    changed,
+    now,
+    issue,
+    ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
+  });
+  const revocation = keyRevocation({ store, lookup, changed, now });
+  /** The newest key of that name among those the actor manages, active or not. */
+  const newestNamed = async (actor: KeyActor, name: string): Promise<KeyRecord> => {
+    const newest = (await lookup.named(actor, name)).sort(newestFirst)[0];
+    if (!newest) throw notFound(`no key with id or name "${name}"`);
     return newest;
-  };
-  /** A key of `key`'s rotation chain issued no earlier than it (within one millisecond, either of two). */
-  const successorOf = async (key: KeyRecord): Promise<KeyRecord | undefined> => {
-    const chain = key.chain ?? key.id;
-    const sameName = await store.findByName(key.name);
-    return sameName.find((k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt);
-  };
-  /** A key found by id, refused as by name when it is revoked or expired: changing it would issue nothing that works. */
-  const stillActive = (key: KeyRecord, idOrName: string): KeyRecord => {
-    if (keyStatus(key, now()) !== "active") throw noActiveKey(idOrName);
-    return key;
-  };
-  const find = async (actor: KeyActor, idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
-    const byId = await store.getById(idOrName);
-    if (byId) return byId;
-    const keys = await named(actor, idOrName);
-    const candidates = activeOnly ? keys.filter((k) => keyStatus(k, now()) === "active") : keys;
-    if (candidates.length > 1) {
-      throw badRequest(`several active keys are named "${idOrName}"; use the key id`, "id");
-    }
-    const found = candidates[0];
-    if (!found) throw activeOnly ? noActiveKey(idOrName) : notFound(`no key with id or name "${idOrName}"`);
-    return found;
   };
 
   return {
@@ -166,7 +141,14 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       };
       assertWithinScope(actor, reach, "create");
       assertKnownTenant(tenant);
-      return issue({ ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null });
+      const { record, key } = await issue({
+        ...reach,
+        name: fields.name,
+        role: fields.role,
+        revokedAt: null,
+        lastUsedAt: null,
+      });
+      return { ...keyView(record, now()), key };
     },
     async list(actor, filter, page) {
       assertCanManageKeys(actor);
@@ -185,72 +167,36 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
     async show(actor, idOrName) {
       assertCanManageKeys(actor);
-      const key = await find(actor, idOrName, false);
+      const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName));
       assertInTenant(actor, key.tenant);
       return keyView(key, now());
     },
     async revoke(actor, idOrName) {
       assertCanManageKeys(actor);
-      const target = await find(actor, idOrName, true);
-      assertWithinScope(actor, target, "revoke");
-      return keyView(changed(await store.revoke(target.id, now())), now());
+      const revoked = (await revocation(actor, idOrName)).map((k) => keyView(k, now()));
+      const [named] = revoked;
+      if (!named) throw notFound(`no key with id or name "${idOrName}"`);
+      return { ...named, revoked };
     },
     async rotate(actor, idOrName, input = {}) {
       assertCanManageKeys(actor);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
-      const old = await newestActive(actor, idOrName, "rotate");
+      const old = await lookup.newestActive(actor, idOrName, "rotate");
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
-      const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
-      // One chain from the first key on: its keys share a spend, which the new key takes over.
-      const fresh = await issue({
-        ...settings,
-        revokedAt: null,
-        lastUsedAt: null,
-        chain: old.chain ?? old.id,
-      });
-      // The old key keeps its own total through its grace window: until it ends the two can
-      // spend at most a budget each.
-      await options.carrySpend?.(old.id, fresh.id);
-      const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
-      const previous = changed(await store.setExpiresAt(old.id, until));
-      return { ...fresh, previous: keyView(previous, now()) };
+      const { successor, key, previous } = await rotation(actor, old, graceMs);
+      return { ...keyView(successor, now()), key, previous: keyView(previous, now()) };
     },
     async setLimits(actor, idOrName, input) {
       assertCanManageKeys(actor);
       const fields = parse(schemas.limits, input);
-      // Both sides bounded: a narrow admin may neither loosen a key past its own reach nor
-      // tighten one beyond it (the unrestricted admin's key to an rpm of 1, or an expiry of now).
-      const key = await newestActive(actor, idOrName, "change the limits of");
-      const expiresAt = expiryOf(fields, now());
-      const limits = {
-        models: fields.models ?? key.models,
-        rpm: fields.rpm === undefined ? key.rpm : fields.rpm,
-        tpm: fields.tpm === undefined ? key.tpm : fields.tpm,
-        budgetUsd: fields.budget_usd === undefined ? key.budgetUsd : fields.budget_usd,
-        expiresAt: expiresAt === undefined ? key.expiresAt : expiresAt,
-      };
-      assertWithinScope(actor, { ...key, ...limits }, "change the limits of");
-      // A rotated-out key lives out its grace window beside its successor, each able to spend a
-      // budget: made longer or permanent, the old credential would never end.
-      if (outlives(limits.expiresAt, key.expiresAt)) {
-        const successor = await successorOf(key);
-        if (successor) throw rotatedOut(key, successor, fields.expires_in === undefined);
-      }
-      if (store.setLimits === undefined)
-        throw unsupportedOperation(
-          "this gateway's key store cannot change a key's limits (it has no setLimits)",
-        );
-      // Written only while the key is as read: a revoke or rotation meanwhile is never undone.
-      const written = await store.setLimits(key.id, limits, key);
-      if (!written) throw changedMeanwhile(key.id);
-      return keyView(changed(written), now());
+      const change = limitsChangeOf(fields, now());
+      const key = await lookup.newestActive(actor, idOrName, "change the limits of");
+      const param = fields.expires_in === undefined ? "expires_at" : "expires_in";
+      return keyView(await writeLimits(actor, key, change, param), now());
     },
   };
 }
-
-/** What a key is made with; its id, secret and creation time are the issuer's. */
-type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">;
 
 /** A new key's record and its plain secret (in this value and nowhere else, ever). */
 function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: string } {
@@ -264,38 +210,6 @@ function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: st
     createdAt: at,
   };
   return { record, key: key.plain };
-}
-
-const noActiveKey = (idOrName: string) => notFound(`no active key with id or name "${idOrName}"`);
-
-/** What an admin does to a key found by id or name, as a refusal names it. */
-type ScopedAction = Parameters<typeof assertWithinScope>[2];
-
-/** Whether expiry `next` (null: never) ends later than `current`. */
-const outlives = (next: number | null, current: number | null) =>
-  current !== null && (next === null || next > current);
-
-const rotatedOut = (key: KeyRecord, successor: KeyRecord, byDate: boolean) =>
-  badRequest(
-    `key ${key.id} was rotated (key ${successor.id} replaces it): its expiry may be shortened, not lengthened or lifted; change the new key's instead`,
-    byDate ? "expires_at" : "expires_in",
-  );
-
-const changedMeanwhile = (id: string) =>
-  new GatewayError({
-    status: 409,
-    code: "invalid_request",
-    message: `key ${id} was revoked or rotated while its limits were being changed: nothing was written; read it again`,
-  });
-
-/** The expiry an input asks for (epoch ms; null: never), or undefined when it names none. */
-function expiryOf(
-  fields: { expires_at?: string | null; expires_in?: string },
-  now: number,
-): number | null | undefined {
-  if (fields.expires_in !== undefined) return now + (parseDuration(fields.expires_in) ?? 0);
-  if (fields.expires_at === undefined) return undefined;
-  return fields.expires_at === null ? null : Date.parse(fields.expires_at);
 }
 
 /**

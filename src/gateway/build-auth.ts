@@ -3,6 +3,7 @@ import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
+import { failuresRetryable } from "../auth/key-store-failures.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
@@ -82,7 +83,8 @@ export async function buildAuth(
       return rebuilt;
     },
     keyAdmin: createKeyAdmin({
-      store,
+      // An embedder's store that fails is a 503 to retry on the admin key routes, not a 500.
+      store: failuresRetryable(store),
       ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,

@@ -12,7 +12,7 @@ import type { LogFields, Logger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/storage.ts";
-import { waitFor } from "../testing/wait-for.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // An embedder's parts fail. Where the answer is already in hand (a policy's record), the answer
 // still reaches its caller, the request still ends (its record written, its place given back), and
@@ -423,6 +423,67 @@ test("a response store that fails on read answers 503 storage_unavailable on eve
       "the response store is unavailable; try again later",
     ]);
   }
+});
+
+test("a key store that fails answers every admin key route 503 storage_unavailable, logged with its request id, not a 500", async () => {
+  const admin: Principal = { ...principal, name: "admin", role: "admin" };
+  // Rejected, or thrown before any promise: an embedder's store may do either.
+  const rejects = () => Promise.reject(new Error("connection reset by peer"));
+  const throws = () => {
+    throw new TypeError("pool exhausted");
+  };
+  const { logged, port } = await gatewayWith("key-store-fails", recordingPolicy, async () => admin, {
+    storage: (sqlite) => ({
+      ...sqlite,
+      keys: {
+        ...sqlite.keys,
+        list: rejects,
+        page: rejects,
+        getById: throws,
+        findByName: rejects,
+        create: rejects,
+      },
+    }),
+  });
+  const keys = `http://127.0.0.1:${port}/admin/api/keys`;
+  const post = (url: string, body: object) =>
+    fetch(url, {
+      method: "POST",
+      headers: { authorization: "Bearer any", "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const get = (url: string) => fetch(url, { headers: { authorization: "Bearer any" } });
+  const answers = await Promise.all([
+    get(keys),
+    get(`${keys}?limit=10`),
+    get(`${keys}/alice`),
+    post(keys, { name: "alice" }),
+    post(`${keys}/alice/revoke`, {}),
+    post(`${keys}/alice/rotate`, {}),
+    post(`${keys}/alice/limits`, { rpm: 10 }),
+  ]);
+  const ids: string[] = [];
+  for (const answer of answers) {
+    expect(answer.status).toBe(503);
+    const text = await answer.text();
+    expect(JSON.parse(text).error).toMatchObject({
+      code: "storage_unavailable",
+      message: "the key store is unavailable; try again later",
+    });
+    // Nothing of the store's own error, nor a stack, reaches the client.
+    expect(text).not.toMatch(/connection reset|pool exhausted|\.ts:\d+/);
+    ids.push(answer.headers.get("x-request-id") ?? "");
+  }
+  // Each logged with its request id and what the store said.
+  const lines = await waitForValue("every failure logged", () => {
+    const found = logged.filter(
+      (line) => line.level === "error" && ids.includes(String(line.fields?.request_id)),
+    );
+    return found.length === ids.length ? found : undefined;
+  });
+  for (const line of lines)
+    expect(String(line.fields?.detail)).toMatch(/connection reset by peer|pool exhausted/);
+  expect(logged.filter((line) => line.message === "internal error")).toEqual([]);
 });
 
 test("a client that leaves while the save its answer waits for never settles ends its request (499), its place given back", async () => {

@@ -162,6 +162,29 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect((await keys.getById(revoked.id))?.models).toEqual(revoked.models);
     });
 
+    test("keys: setLimits writes nothing over a key whose limits another change moved since it was read", async () => {
+      const { keys } = await fresh();
+      const a = key({ models: ["gpt-*"], rpm: 5, tpm: 1000, budgetUsd: 1.5, expiresAt: 9000 });
+      await keys.create(a);
+      // Each field in turn moved by another admin between this read and this write.
+      const moves = [
+        { models: ["gpt-4o"] },
+        { rpm: 6 },
+        { tpm: null },
+        { budgetUsd: 2.25 },
+        { expiresAt: 8000 },
+      ];
+      let current = a;
+      for (const move of moves) {
+        const moved = await keys.setLimits?.(a.id, { ...current, ...move }, current);
+        expect(moved).toMatchObject(move);
+        expect(await keys.setLimits?.(a.id, { ...current, rpm: 1 }, current)).toBeNull();
+        current = moved ?? current;
+      }
+      // As read now: written.
+      expect(await keys.setLimits?.(a.id, { ...current, rpm: 1 }, current)).toEqual({ ...current, rpm: 1 });
+    });
+
     test("spend: deltas add up per principal", async () => {
       const { spend } = await fresh();
       await spend.add(

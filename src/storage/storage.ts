@@ -46,13 +46,16 @@ export interface KeyStore {
   /** Used by rotation to bound the old key's life; null clears it. */
   setExpiresAt(id: string, at: number | null): Promise<KeyRecord | null>;
   /**
-   * Sets a key's models, limits, budget and expiry (an admin changing them), as one change
-   * other nodes follow; returns the updated record, or null when the id is unknown or the key
-   * changed since the caller read it as `asRead`: revoked, or its expiry moved (a rotation bounds
-   * it), so a change read before a revoke or rotate never undoes it. Optional, for an embedder's
-   * store written before it: without it a change of limits is refused (400).
+   * Sets a key's models, limits, budget and expiry (an admin changing them, a rotation bounding
+   * the old key's life), as one change other nodes follow, only while the key is as the caller
+   * read it: unrevoked, and its models, rpm, tpm, budget and expiry all still as in `asRead`.
+   * Returns the updated record, or null when the id is unknown or the key changed since: the
+   * caller reads it again and applies its change over what it finds, so a revoke is never undone
+   * and two admins changing different limits at once keep both changes. Optional, for an
+   * embedder's store written before it: without it a change of limits is refused (400), and a
+   * rotation sets the old key's expiry with `setExpiresAt`.
    */
-  setLimits?(id: string, limits: KeyLimits, asRead: Pick<KeyRecord, "expiresAt">): Promise<KeyRecord | null>;
+  setLimits?(id: string, limits: KeyLimits, asRead: KeyLimits): Promise<KeyRecord | null>;
   /**
    * Records last use for many keys in one write. Callers batch (the key cache flushes every
    * few seconds), so there is never a write per request. Does not count as a change for

@@ -264,6 +264,35 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(await chatStatus(fresh.key)).toBe(401);
   });
 
+  test("revoke by name in a rotation's grace window: both keys refused at once, each listed, locally and remotely", async () => {
+    for (const [run, name] of [
+      [remote, "nina"],
+      [local, "olga"],
+    ] as const) {
+      const old = json<Issued>((await run("create", "--name", name, "--json")).stdout);
+      const fresh = json<Issued>((await run("rotate", name, "--grace", "1h", "--json")).stdout);
+      await waitFor(`${name}'s new key to work`, async () => (await chatStatus(fresh.key)) === 200, 15_000);
+      expect(await chatStatus(old.key)).toBe(200);
+      const out = await run("revoke", name);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toBe(`revoked ${name} (${fresh.id})\nrevoked ${name} (${old.id})\n`);
+      const gone = async () => (await chatStatus(fresh.key)) === 401 && (await chatStatus(old.key)) === 401;
+      await waitFor(`both of ${name}'s keys to be refused`, gone, 15_000);
+    }
+    // --json: the newest key revoked, with every key revoked in `revoked`.
+    const old = json<Issued>((await remote("create", "--name", "pia", "--json")).stdout);
+    const fresh = json<Issued>((await remote("rotate", "pia", "--grace", "1h", "--json")).stdout);
+    const answer = json<{ id: string; revoked: { id: string; status: string }[] }>(
+      (await remote("revoke", "pia", "--json")).stdout,
+    );
+    expect(answer.id).toBe(fresh.id);
+    expect(answer.revoked.map((k) => [k.id, k.status])).toEqual([
+      [fresh.id, "revoked"],
+      [old.id, "revoked"],
+    ]);
+    expect((await runMindgw(["keys", "revoke", "--help"])).stdout).toContain("every active key of that name");
+  });
+
   test("rotate through the gateway with --grace 2s: old key works during the grace, not after", async () => {
     const old = json<Issued>((await remote("create", "--name", "ivan", "--json")).stdout);
     expect(await chatStatus(old.key)).toBe(200);

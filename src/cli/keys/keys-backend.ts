@@ -1,4 +1,4 @@
-import type { IssuedKey } from "../../auth/key-admin.ts";
+import type { IssuedKey, RevokedKeys } from "../../auth/key-admin.ts";
 import type { KeyView } from "../../auth/key-view.ts";
 
 /** What `mindgw keys` needs, whether it works on the local store or a running gateway. */
@@ -7,7 +7,8 @@ export interface KeysBackend {
   /** Keys newest first, a page at a time (never the whole list in one answer). */
   listPages(includeRevoked: boolean, tenant?: string): AsyncIterable<KeyView[]>;
   show(idOrName: string): Promise<KeyView>;
-  revoke(idOrName: string): Promise<KeyView>;
+  /** By name: every active key of it (key-admin.ts), each in `revoked`. */
+  revoke(idOrName: string): Promise<RevokedKeys>;
   rotate(idOrName: string, input: Record<string, unknown>): Promise<IssuedKey & { previous: KeyView }>;
   setLimits(idOrName: string, input: Record<string, unknown>): Promise<KeyView>;
   close(): Promise<void>;

@@ -26,6 +26,13 @@ When a change reaches a running gateway:
   -c FILE        the store is changed directly; a gateway serving from it notices within its key
                  refresh (2 s), or at once when the config has cluster: (told through Redis).`;
 
+/** What `revoke` revokes by name. */
+const REVOKE_HELP = `
+By id: that key. By name: every active key of that name, each listed (during a rotation's
+--grace window the old key and the new one share the name: both are revoked). Keys of that
+name in several tenants are refused (nothing revoked): revoke each by id.
+${WHEN_IT_APPLIES}`;
+
 /** What `update` changes, and when a running gateway applies it. */
 const UPDATE_HELP = `
 Only the options given change; "none" lifts a limit (--rpm none, --budget none, --expires-in none
@@ -132,12 +139,14 @@ export function registerKeys(program: Command): void {
   withTarget(
     keys
       .command("revoke <id-or-name>")
-      .description("revoke a key: at once through --gateway, within 2 s with -c (see below)")
-      .addHelpText("after", WHEN_IT_APPLIES),
+      .description(
+        "revoke a key, or every active key of a name: at once through --gateway, within 2 s with -c (see below)",
+      )
+      .addHelpText("after", REVOKE_HELP),
   ).action(
     action(async (backend, options, id: string) => {
-      const key = await backend.revoke(id);
-      print(options.json, key, `revoked ${key.name} (${key.id})\n`);
+      const answer = await backend.revoke(id);
+      print(options.json, answer, answer.revoked.map((key) => `revoked ${key.name} (${key.id})\n`).join(""));
     }),
   );
   withTarget(

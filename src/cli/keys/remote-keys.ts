@@ -1,4 +1,4 @@
-import type { IssuedKey } from "../../auth/key-admin.ts";
+import type { IssuedKey, RevokedKeys } from "../../auth/key-admin.ts";
 import type { KeyView } from "../../auth/key-view.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
@@ -27,7 +27,11 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
         LIST_PAGE,
       ),
     show: (idOrName) => call<KeyView>("GET", id(idOrName)),
-    revoke: (idOrName) => call<KeyView>("POST", `${id(idOrName)}/revoke`),
+    async revoke(idOrName) {
+      // A gateway of an earlier release answers the one key it revoked, without `revoked`.
+      const answer = await call<KeyView & Partial<RevokedKeys>>("POST", `${id(idOrName)}/revoke`);
+      return { ...answer, revoked: answer.revoked ?? [answer] };
+    },
     rotate: (idOrName, input) =>
       call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate`, input),
     setLimits: (idOrName, input) => call<KeyView>("POST", `${id(idOrName)}/limits`, input),

@@ -106,3 +106,24 @@ test("the keys a rotation leaves name one chain (their first key's id), which an
   });
   expect([created.chain, second.chain, stranger.chain]).toEqual([created.id, created.id, stranger.id]);
 });
+
+test("revoke by name in a rotation's grace window: both keys revoked, each in the answer and on record", async () => {
+  const old = (await (await call("POST", "/admin/api/keys", { name: "pair" })).json()) as KeyView;
+  const fresh = (await (
+    await call("POST", `/admin/api/keys/${old.id}/rotate`, { grace: "1h" })
+  ).json()) as KeyView;
+  const answer = await call("POST", "/admin/api/keys/pair/revoke");
+  expect(answer.status).toBe(200);
+  const body = (await answer.json()) as KeyView & { revoked: KeyView[] };
+  // The newest key, as the answer always was, and every key revoked beside it.
+  expect([body.id, body.status]).toEqual([fresh.id, "revoked"]);
+  expect(body.revoked.map((k) => [k.id, k.status])).toEqual([
+    [fresh.id, "revoked"],
+    [old.id, "revoked"],
+  ]);
+  const { actions } = (await (await call("GET", "/admin/api/actions?limit=50")).json()) as {
+    actions: { action: string; target: string }[];
+  };
+  const recorded = actions.filter((a) => a.action === "key.revoke" && [old.id, fresh.id].includes(a.target));
+  expect(recorded.map((a) => a.target).toSorted()).toEqual([old.id, fresh.id].toSorted());
+});

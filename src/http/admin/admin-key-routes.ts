@@ -72,9 +72,11 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .post(
       "/:id/revoke",
       admin(async (guarded, _request, params, clientIp) => {
-        const revoked = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "");
-        await record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked));
-        return Response.json(revoked, { headers: guarded.headers });
+        // By name, every active key of it: each revoke on record.
+        const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "");
+        for (const revoked of answer.revoked)
+          await record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked));
+        return Response.json(answer, { headers: guarded.headers });
       }),
     )
     .post(

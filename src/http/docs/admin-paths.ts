@@ -20,6 +20,15 @@ export function adminPaths() {
       // By name a tenant's admin finds only its tenant's keys; by id another tenant's is a 403.
       description: "No key of that id, or none of that name among the keys the caller manages",
     },
+    "409": {
+      ...errorResponses("openai", [409])["409"],
+      description:
+        "The key was revoked or rotated while this was under way (nothing was done), or a revoke by name found that name's active keys in several tenants",
+    },
+    "503": {
+      ...errorResponses("openai", [503])["503"],
+      description: "The key store could not answer; try again",
+    },
   };
   return {
     "/admin/api/keys": {
@@ -65,7 +74,9 @@ export function adminPaths() {
     "/admin/api/keys/{id}/revoke": {
       post: {
         ...tag,
-        summary: "Revoke a key",
+        summary: "Revoke a key, or every active key of a name",
+        description:
+          "By id, that key (again: the same answer). By name, every active key of it among those the caller manages: during a rotation's grace window the old key and its successor share the name, and both are revoked. The answer is the newest key revoked, with `revoked`: every key revoked, newest first. Active keys of the name in several tenants (only an admin outside every tenant sees that) are refused, 409, nothing revoked: revoke each by id.",
         parameters: [idParam],
         responses: { "200": json("The revoked key"), ...keyErrors },
       },
@@ -74,6 +85,8 @@ export function adminPaths() {
       post: {
         ...tag,
         summary: "Rotate a key; the old one works for `grace` more",
+        description:
+          "The new key has the old one's settings as they are when the old key's end is set: a limits change made to the old key while it rotates is the new key's too. A revoke of the old key meanwhile: 409, the new key revoked with it, nothing rotated.",
         parameters: [idParam],
         requestBody: {
           required: false,
@@ -88,7 +101,7 @@ export function adminPaths() {
         summary:
           "Change an active key's models, rpm, tpm, budget or expiry; what is left out stays, null lifts a limit",
         description:
-          "Within the caller's own reach, before and after (no admin gives more than it has). The key's spend is kept: a spent budget raised lets it through at once, on every node.",
+          "Within the caller's own reach, before and after (no admin gives more than it has). Only what is given changes: another admin's change to other limits made meanwhile is kept. The key's spend is kept: a spent budget raised lets it through at once, on every node.",
         parameters: [idParam],
         requestBody: {
           required: true,

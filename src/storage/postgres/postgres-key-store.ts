@@ -95,15 +95,22 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
         await tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`;
         return first(await byId(tx, id));
       }),
-    // Only while the key is as read: unrevoked, its expiry not moved by a rotation meanwhile.
-    setLimits: (id, limits, asRead) =>
-      change(async (tx, seq) =>
+    // Only while the key is as read: unrevoked, and not one of its limits moved meanwhile (another
+    // admin's change, a rotation bounding its expiry). Models compared as JSON, not as spelt (the
+    // parameter sent as text: as jsonb, Bun would send the string as a JSON string).
+    setLimits: (id, limits, asRead) => {
+      const read = limitColumns(asRead);
+      return change(async (tx, seq) =>
         first(
           await tx`UPDATE api_keys SET ${tx({ ...limitColumns(limits), seq })}
-            WHERE id = ${id} AND revoked_at IS NULL AND expires_at IS NOT DISTINCT FROM ${asRead.expiresAt}::bigint
+            WHERE id = ${id} AND revoked_at IS NULL AND models::jsonb = ${read.models}::text::jsonb
+              AND rpm IS NOT DISTINCT FROM ${read.rpm}::integer AND tpm IS NOT DISTINCT FROM ${read.tpm}::bigint
+              AND budget_usd IS NOT DISTINCT FROM ${read.budget_usd}::double precision
+              AND expires_at IS NOT DISTINCT FROM ${read.expires_at}::bigint
             RETURNING *`,
         ),
-      ),
+      );
+    },
     async touch(lastUsed) {
       if (lastUsed.size === 0) return;
       const ids = [...lastUsed.keys()];

@@ -35,10 +35,12 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
   );
   const expire = db.query(`UPDATE api_keys SET expires_at = ?, seq = ${NEXT_SEQ} WHERE id = ?`);
-  // Only while the key is as read: unrevoked, its expiry not moved by a rotation meanwhile.
+  // Only while the key is as read: unrevoked, and not one of its limits moved meanwhile (another
+  // admin's change, a rotation bounding its expiry). Models compared as JSON, not as spelt.
   const setLimits = db.query(
     `UPDATE api_keys SET models = $models, rpm = $rpm, tpm = $tpm, budget_usd = $budget_usd, expires_at = $expires_at, seq = ${NEXT_SEQ}
-     WHERE id = $id AND revoked_at IS NULL AND expires_at IS $read_expires_at`,
+     WHERE id = $id AND revoked_at IS NULL AND json(models) = json($read_models) AND rpm IS $read_rpm
+       AND tpm IS $read_tpm AND budget_usd IS $read_budget_usd AND expires_at IS $read_expires_at`,
   );
   const touch = db.query("UPDATE api_keys SET last_used_at = max(COALESCE(last_used_at, 0), ?) WHERE id = ?");
   const maxSeq = db.query<{ s: number | null }, []>("SELECT MAX(seq) AS s FROM api_keys");
@@ -114,7 +116,16 @@ export function createSqliteKeyStore(db: Database): KeyStore {
       return get(id);
     },
     async setLimits(id, limits, asRead) {
-      const { changes } = setLimits.run({ id, ...limitColumns(limits), read_expires_at: asRead.expiresAt });
+      const read = limitColumns(asRead);
+      const { changes } = setLimits.run({
+        id,
+        ...limitColumns(limits),
+        read_models: read.models,
+        read_rpm: read.rpm,
+        read_tpm: read.tpm,
+        read_budget_usd: read.budget_usd,
+        read_expires_at: read.expires_at,
+      });
       return changes === 0 ? null : get(id);
     },
     async touch(lastUsed) {

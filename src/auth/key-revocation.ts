@@ -1,0 +1,71 @@
+import { GatewayError } from "../core/gateway-error.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
+import type { KeyStore } from "../storage/storage.ts";
+import { chainOf, type KeyLookup, newestFirst, noActiveKey } from "./key-lookup.ts";
+import { assertWithinScope } from "./key-scope.ts";
+import type { KeyActor } from "./roles.ts";
+
+/**
+ * Revokes the key of that id, or every active key of that name: during a rotation's grace window
+ * the old key and its successor share the name, and an operator who revokes the name must not be
+ * left with one of them working. Resolves with every key revoked, newest first.
+ */
+export type Revocation = (actor: KeyActor, idOrName: string) => Promise<KeyRecord[]>;
+
+export interface KeyRevocationDeps {
+  readonly store: KeyStore;
+  readonly lookup: KeyLookup;
+  readonly changed: (record: KeyRecord) => void;
+  readonly now: () => number;
+}
+
+/** How often a name is read again for successors that rotations under way issued meanwhile. */
+const ROUNDS = 5;
+
+export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps): Revocation {
+  /** Every one of `keys` revoked, or (one beyond the actor's reach) none. */
+  const revokeAll = async (actor: KeyActor, keys: KeyRecord[]) => {
+    for (const key of keys) assertWithinScope(actor, key, "revoke");
+    const revoked: KeyRecord[] = [];
+    for (const key of keys) {
+      const record = await store.revoke(key.id, now());
+      if (record) changed(record);
+      if (record) revoked.push(record);
+    }
+    return revoked;
+  };
+  return async (actor, idOrName) => {
+    const byId = await store.getById(idOrName);
+    if (byId) return revokeAll(actor, [byId]);
+    const active = (await lookup.named(actor, idOrName)).filter(lookup.isActive);
+    if (active.length === 0) throw noActiveKey(idOrName);
+    assertOneTenant(idOrName, active);
+    const revoked = await revokeAll(actor, active);
+    // A rotation of one of them that ended its key before the revoke has issued a successor the
+    // read above may not have seen (one that had not, gives up: key-rotation.ts): revoked too.
+    const chains = new Set(active.map(chainOf));
+    for (let round = 1; round < ROUNDS; round++) {
+      const issued = (await lookup.named(actor, idOrName)).filter(
+        (key) => lookup.isActive(key) && chains.has(chainOf(key)),
+      );
+      if (issued.length === 0) break;
+      revoked.push(...(await revokeAll(actor, issued)));
+    }
+    return revoked.sort(newestFirst);
+  };
+}
+
+/**
+ * A name is one credential within a tenant (as a worker name is: docs/SECURITY.md); across
+ * tenants (only an admin outside every tenant sees that) it is several, and which one is meant is
+ * the operator's to say.
+ */
+function assertOneTenant(name: string, keys: KeyRecord[]): void {
+  if (new Set(keys.map((key) => key.tenant)).size === 1) return;
+  const each = keys.map((key) => `${key.id} in ${key.tenant}`).join(", ");
+  throw new GatewayError({
+    status: 409,
+    code: "invalid_request",
+    message: `active keys named "${name}" are in several tenants (${each}): nothing was revoked; revoke each by id`,
+  });
+}

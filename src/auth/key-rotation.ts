@@ -1,0 +1,100 @@
+import { GatewayError } from "../core/gateway-error.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
+import type { KeyStore } from "../storage/storage.ts";
+import { type LimitsWriter, limitsChanged, limitsOf } from "./key-limits.ts";
+import { chainOf, type KeyLookup } from "./key-lookup.ts";
+import { assertWithinScope } from "./key-scope.ts";
+import type { KeyActor } from "./roles.ts";
+
+/** What a key is made with; its id, secret and creation time are the issuer's. */
+export type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">;
+
+/** A rotation done: the new key with its plain secret (shown once), and the old key as it now ends. */
+export interface Rotated {
+  successor: KeyRecord;
+  key: string;
+  previous: KeyRecord;
+}
+
+/** Issues `old`'s successor, then bounds `old`'s life to `graceMs` from now (never lengthening it). */
+export type Rotation = (actor: KeyActor, old: KeyRecord, graceMs: number) => Promise<Rotated>;
+
+export interface KeyRotationDeps {
+  readonly store: KeyStore;
+  readonly lookup: KeyLookup;
+  readonly writeLimits: LimitsWriter;
+  readonly changed: (record: KeyRecord) => void;
+  readonly now: () => number;
+  /** Stores a new key with these settings: its record and plain secret. */
+  readonly issue: (settings: KeySettings) => Promise<{ record: KeyRecord; key: string }>;
+  /** Gives the new key the old one's spend (key-admin.ts: `KeyAdminOptions.carrySpend`). */
+  readonly carrySpend?: (from: string, to: string) => void | Promise<void>;
+}
+
+/** How often the old key is read again after a limits change landed on it since it was copied. */
+const TRIES = 5;
+
+/**
+ * The successor is issued first, so no old key is ever left expiring with none. The old key's end
+ * is then written only while it is as copied: a limits change landed on it since is carried to
+ * the successor (what changed, and only that) and the end written again, so the successor ends
+ * with the limits the old key had when its end was set and no admin's change is lost. A revoke
+ * meanwhile revokes the successor too (409): a revoked key's rotation never leaves a key working.
+ */
+export function keyRotation(deps: KeyRotationDeps): Rotation {
+  const { store, lookup, changed, now } = deps;
+  /** The old key's end, while it is as copied (a store without setLimits: as before, regardless). */
+  const endOf = async (copied: KeyRecord, at: number) => {
+    const written = store.setLimits
+      ? await store.setLimits(copied.id, { ...limitsOf(copied), expiresAt: at }, copied)
+      : await store.setExpiresAt(copied.id, at);
+    if (written) changed(written);
+    return written;
+  };
+  /** A rotation given up: its successor, whose secret nobody was shown, revoked. */
+  const undo = async (successor: KeyRecord) => {
+    const revoked = await store.revoke(successor.id, now());
+    if (revoked) changed(revoked);
+  };
+
+  return async (actor, old, graceMs) => {
+    // One chain from the first key on: its keys share a spend, which the new key takes over.
+    const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
+    const issued = await deps.issue({ ...settings, revokedAt: null, lastUsedAt: null, chain: chainOf(old) });
+    // The old key keeps its own total through its grace window: until it ends the two can
+    // spend at most a budget each.
+    await deps.carrySpend?.(old.id, issued.record.id);
+    let successor = issued.record;
+    for (let copied = old, tries = 1; ; tries++) {
+      const ended = await endOf(
+        copied,
+        Math.min(copied.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs),
+      );
+      if (ended && ended.revokedAt === null) return { successor, key: issued.key, previous: ended };
+      const current = ended ?? (await store.getById(copied.id));
+      if (current === null || !lookup.isActive(current) || tries === TRIES) {
+        await undo(successor);
+        const why = current && lookup.isActive(current) ? `changed ${TRIES} times` : "was revoked or expired";
+        throw notRotated(old, successor, why);
+      }
+      try {
+        // Changed meanwhile past this admin's reach (widened by a wider admin): not rotated.
+        assertWithinScope(actor, current, "rotate");
+      } catch (error) {
+        await undo(successor);
+        throw error;
+      }
+      const change = limitsChanged(copied, current);
+      if (Object.keys(change).length > 0)
+        successor = await deps.writeLimits(actor, successor, change, "expires_at");
+      copied = current;
+    }
+  };
+}
+
+const notRotated = (old: KeyRecord, successor: KeyRecord, why: string) =>
+  new GatewayError({
+    status: 409,
+    code: "invalid_request",
+    message: `key ${old.id} ${why} while it was being rotated: nothing was rotated (its new key ${successor.id} was revoked)`,
+  });

@@ -1,0 +1,58 @@
+import { describeError } from "../core/describe-error.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { KeyStore } from "../storage/storage.ts";
+
+/**
+ * A key store that could not answer: the key may well be there (and good), so neither a 401 nor
+ * a 500 but a 503 `storage_unavailable` to retry, as a failed response store read is
+ * (http/response-store-reads.ts). What the store said is the `detail` (the request's access line,
+ * with its id), never the client's. A GatewayError (a PostgreSQL call's own bound) is said as is.
+ */
+export const keyStoreFailed =
+  (doing: string) =>
+  (error: unknown): never => {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError({
+      status: 503,
+      code: "storage_unavailable",
+      message: "the key store is unavailable; try again later",
+      retryable: true,
+      detail: `${doing} failed: ${describeError(error)}`,
+    });
+  };
+
+/**
+ * The key store as key administration calls it (`/admin/api/keys`): an embedder's store that
+ * rejects, or throws before any promise, is `keyStoreFailed`. The optional methods stay absent
+ * where the store has none, so what falls back without them still does.
+ */
+export function failuresRetryable(store: KeyStore): KeyStore {
+  const failed = keyStoreFailed("key store call");
+  const guarded =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call.apply(store, args);
+      } catch (error) {
+        return failed(error);
+      }
+    };
+  const { createIfEmpty, page, countActive, setLimits } = store;
+  return {
+    create: guarded(store.create),
+    ...(createIfEmpty ? { createIfEmpty: guarded(createIfEmpty) } : {}),
+    getByHash: guarded(store.getByHash),
+    getById: guarded(store.getById),
+    findByName: guarded(store.findByName),
+    list: guarded(store.list),
+    ...(page ? { page: guarded(page) } : {}),
+    count: guarded(store.count),
+    ...(countActive ? { countActive: guarded(countActive) } : {}),
+    revoke: guarded(store.revoke),
+    setExpiresAt: guarded(store.setExpiresAt),
+    ...(setLimits ? { setLimits: guarded(setLimits) } : {}),
+    touch: guarded(store.touch),
+    cursor: guarded(store.cursor),
+    changedSince: guarded(store.changedSince),
+  };
+}

@@ -58,8 +58,12 @@ export interface TenantRules {
   readonly bound: boolean;
   /** The tenant's model globs; a model must match these and the caller's own. */
   readonly models: readonly string[];
-  /** Models scoped to other tenants: to this caller they do not exist (404, not listed). */
-  readonly hidden: readonly string[];
+  /**
+   * Whether a model name is another tenant's: the `models:` entry it resolves to (by name, alias
+   * or glob, as the route table resolves it) is scoped to a tenant not this caller's. To this caller
+   * such a name does not exist (404, not listed). Absent when no model is another tenant's.
+   */
+  readonly hides?: (model: string) => boolean;
   readonly rpm?: number;
   readonly tpm?: number;
   readonly budget?: { readonly usd: number; readonly per: "day" | "month" };
@@ -72,7 +76,7 @@ export function canUseModel(principal: Principal, model: string): boolean {
   return (
     matchesAny(principal.models, model) &&
     (principal.appModels === undefined || matchesAny(principal.appModels, model)) &&
-    (rules === undefined || (matchesAny(rules.models, model) && !matchesAny(rules.hidden, model)))
+    (rules === undefined || (matchesAny(rules.models, model) && rules.hides?.(model) !== true))
   );
 }
 

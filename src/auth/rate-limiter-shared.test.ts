@@ -106,7 +106,7 @@ test("an answer on a cluster node is counted in the shared counters: tokens wher
     ...principal,
     limits: { tpm: 1000 },
     tenant: "team-a",
-    tenantRules: { bound: true, models: ["*"], hidden: [], budget: { usd: 5, per: "month" } },
+    tenantRules: { bound: true, models: ["*"], budget: { usd: 5, per: "month" } },
   };
   expect(limiter.record(member, "m", { inputTokens: 3, outputTokens: 2 })).toBe(0.002);
   const month = tenantSpendSubject("team-a", "month", clock.now());
@@ -134,7 +134,7 @@ test("a budget the shared counters refuse frees up when the tenant's period ends
     ...principal,
     limits: {},
     tenant: "team-a",
-    tenantRules: { bound: true, models: ["*"], hidden: [], budget: { usd: 5, per: "month" } },
+    tenantRules: { bound: true, models: ["*"], budget: { usd: 5, per: "month" } },
   };
   const error = await Promise.resolve(limiter.admit(member)).catch((e: unknown) => e);
   expect(error).toMatchObject({ status: 429, code: "budget_exceeded" });

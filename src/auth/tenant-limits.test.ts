@@ -53,7 +53,7 @@ describe("tenant limits bind every key of the tenant together", () => {
   test("rpm is exact across three keys, and a refusal counts against neither scope", () => {
     const clock = manualClock();
     const limiter = new RateLimiter({ now: clock.now });
-    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], rpm: 5 };
+    const rules: TenantRules = { bound: true, models: ["*"], rpm: 5 };
     const keys = [member("k1", rules), member("k2", rules, { rpm: 2 }), member("k3", rules)];
     const results = [0, 1, 2, 0, 1, 2, 0, 1, 2].map((i) => outcome(limiter, keys[i]!));
     // k2's own rpm (2) refuses its third call without using a tenant slot, so k1 gets a fifth.
@@ -69,7 +69,7 @@ describe("tenant limits bind every key of the tenant together", () => {
   test("a key refused by its own rpm leaves the tenant's slots for the others", () => {
     const clock = manualClock();
     const limiter = new RateLimiter({ now: clock.now });
-    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], rpm: 3 };
+    const rules: TenantRules = { bound: true, models: ["*"], rpm: 3 };
     const narrow = member("k1", rules, { rpm: 1 });
     const other = member("k2", rules);
     expect(outcome(limiter, narrow)).toBe("ok");
@@ -83,7 +83,7 @@ describe("tenant limits bind every key of the tenant together", () => {
   test("tpm counts the tokens of every key", () => {
     const clock = manualClock();
     const limiter = new RateLimiter({ now: clock.now });
-    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], tpm: 100 };
+    const rules: TenantRules = { bound: true, models: ["*"], tpm: 100 };
     const [a, b] = [member("k1", rules), member("k2", rules)];
     limiter.admit(a);
     limiter.record(a, "m", { inputTokens: 60, outputTokens: 0 });
@@ -107,7 +107,7 @@ describe("tenant limits bind every key of the tenant together", () => {
         models: [],
       }),
     });
-    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], budget: { usd: 3, per: "day" } };
+    const rules: TenantRules = { bound: true, models: ["*"], budget: { usd: 3, per: "day" } };
     const keys = [member("k1", rules), member("k2", rules), member("k3", rules)];
     for (const key of keys) {
       expect(outcome(limiter, key)).toBe("ok");

@@ -49,10 +49,15 @@ interface Answer {
 }
 
 /** Asks `app` in process and over a socket; both must answer alike. */
-async function askBoth(app: AnyElysia, method: string, path: string): Promise<Answer & { ip: boolean }> {
+async function askBoth(
+  app: AnyElysia,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Answer & { ip: boolean }> {
   listening ??= app.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listening.server?.port;
-  const init = { method, ...(method === "POST" ? { body: "{}" } : {}) };
+  const init = { method, headers, ...(method === "POST" ? { body: "{}" } : {}) };
   const inProcess = await app.handle(new Request(`http://localhost${path}`, init));
   const overSocket = await fetch(`http://127.0.0.1:${port}${path}`, init);
   const here = { status: inProcess.status, body: (await inProcess.json()) as Record<string, unknown> };
@@ -109,6 +114,33 @@ describe("createApp's model routes", () => {
       const got = await askBoth(app, method, path);
       expect(got.body).toEqual({ status: 404, dialect, message: `no route for ${method} ${path}` });
     }
+  });
+
+  test("a caller sending anthropic-version (an Anthropic SDK) gets Anthropic's 404 and 405 at the root; under an app, the app's dialect's", async () => {
+    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
+    const anthropic = { "anthropic-version": "2023-06-01" };
+    // The Anthropic SDK's Files API (`client.beta.files.list()`), which the gateway does not serve.
+    expect((await askBoth(app, "GET", "/v1/files", anthropic)).body).toEqual({
+      status: 404,
+      dialect: "anthropic",
+      message: "no route for GET /v1/files",
+    });
+    expect((await askBoth(app, "POST", "/v1/models", anthropic)).body).toMatchObject({
+      status: 405,
+      dialect: "anthropic",
+    });
+    // An app's dialect is the app's, whatever the caller sends.
+    const mounted = createApp({
+      ...front("root"),
+      notReady: () => undefined,
+      unrouted,
+      preflight,
+      mounts: [appMount("oa", "/openai", "openai")],
+    });
+    const inApp = await mounted.handle(
+      new Request("http://localhost/openai/v1/files", { headers: anthropic }),
+    );
+    expect(await inApp.json()).toMatchObject({ status: 404, dialect: "openai" });
   });
 
   test("a routed path asked with another method: the caller's dialect's 405 naming its methods; OPTIONS: the preflight", async () => {

@@ -5,6 +5,7 @@ import { AllowedMethods } from "./allowed-methods.ts";
 import { clientIpOf } from "./client-of.ts";
 import { clientProbes } from "./client-probes.ts";
 import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
+import { modelsDialectOf } from "./models-route.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdHeader } from "./request-id.ts";
 
@@ -77,7 +78,10 @@ export function createApp(deps: AppDeps) {
     // audited here. First: a listening server runs an error hook only on the routes added after it.
     .onError(({ code, error: thrown, request, path, server }) => {
       const mount = mountOf(mounts, path);
-      const dialect = mount ? mount.dialect : path.startsWith("/v1/messages") ? "anthropic" : "openai";
+      // An app's own; at the root Anthropic's on its Messages paths, else the caller's as the model
+      // list reads it (`anthropic-version`: an Anthropic SDK asking for a path no route serves).
+      const dialect =
+        !mount && path.startsWith("/v1/messages") ? "anthropic" : modelsDialectOf(request, mount?.dialect);
       const clientIp = clientIpOf(server, request);
       if (thrown instanceof GatewayError) return deps.unrouted(request, clientIp, thrown, dialect);
       if (code !== "NOT_FOUND") {

@@ -25,6 +25,7 @@ import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
 import { whileOpen } from "./while-open.ts";
+import { streamsAnswer, withoutStream } from "./whole-answer-only.ts";
 
 const decoder = new TextDecoder();
 
@@ -59,12 +60,15 @@ export function modelPipeline(
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
       call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
-      const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
+      const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
-      if (capture) ledger.requestBody = JSON.stringify(body);
-      const model = validateBody(operation, body);
+      if (capture) ledger.requestBody = JSON.stringify(read.body);
+      const model = validateBody(operation, read.body);
       ledger.model = model;
-      ledger.stream = body.stream === true;
+      // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.
+      const streams = streamsAnswer(operation, path);
+      const { body, bytes } = streams ? read : withoutStream(read);
+      ledger.stream = streams && body.stream === true;
       // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
       // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts).
       if (ledger.stream) call.server?.timeout?.(request, runtime.streamSocketIdle);

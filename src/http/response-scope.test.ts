@@ -18,7 +18,7 @@ const caller = (over: Partial<Principal>): Principal => ({
 
 /** A member of a configured tenant (`tenants:` names it). */
 const member = (over: Partial<Principal>): Principal =>
-  caller({ tenantRules: { bound: true, models: ["*"], hidden: [] }, ...over });
+  caller({ tenantRules: { bound: true, models: ["*"] }, ...over });
 
 describe("responseScope", () => {
   test("members of a configured tenant share the tenant's scope", () => {
@@ -42,7 +42,10 @@ describe("responseScope", () => {
     expect(responseScope(alice)).toBe("default/key_alice");
     expect(responseScope(mallory)).toBe("default/key_mallory");
     // Scoped models make every caller carry rules; outside every tenant they are unbound.
-    const unbound = caller({ tenant: "acme", tenantRules: { bound: false, models: ["*"], hidden: ["x"] } });
+    const unbound = caller({
+      tenant: "acme",
+      tenantRules: { bound: false, models: ["*"], hides: (model) => model === "x" },
+    });
     expect(responseScope(unbound)).toBe("default/key_a");
     const jwt = caller({ tenant: "acme", keyId: null, name: "bob", via: "jwt" });
     expect(responseScope(jwt)).toBe("default/jwt:acme:bob");

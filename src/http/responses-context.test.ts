@@ -15,7 +15,7 @@ const principal = (tenant: string): Principal => ({
   models: ["*"],
   limits: {},
   via: "key",
-  ...(tenant === "default" ? {} : { tenantRules: { bound: true, models: ["*"], hidden: [] } }),
+  ...(tenant === "default" ? {} : { tenantRules: { bound: true, models: ["*"] } }),
 });
 
 /** When the store stopped writing under free labels (`ResponseStore.labelScopesClosedAt`). */
@@ -440,7 +440,7 @@ describe("responsesContext", () => {
     first.onResponse(answer(first.id, "echo alice's"));
     await waitFor("the saved response", () => store.get("default/key_alice", first.id));
     // The reload: "acme" is configured, and alice is its member.
-    const member: Principal = { ...free, tenantRules: { bound: true, models: ["*"], hidden: [] } };
+    const member: Principal = { ...free, tenantRules: { bound: true, models: ["*"] } };
     const next = await responsesContext(
       store,
       member,

@@ -19,12 +19,34 @@ const bigBody = (chars: number, extra: object = {}) => ({
   ...extra,
 });
 
+/** `count` texts of `chars` characters each. */
+const texts = (count: number, chars: number) => Array.from({ length: count }, () => "x".repeat(chars));
+
 describe("fitsContext", () => {
   test("counts the prompt's characters (about 4 a token) plus the requested answer", () => {
-    expect(fitsContext(bigBody(396), 100)).toBe(true);
-    expect(fitsContext(bigBody(404), 100)).toBe(false);
-    expect(fitsContext(bigBody(200, { max_tokens: 60 }), 100)).toBe(false);
-    expect(fitsContext(bigBody(10, { max_completion_tokens: 100 }), 100)).toBe(false);
+    expect(fitsContext("chat", bigBody(396), 100)).toBe(true);
+    expect(fitsContext("chat", bigBody(404), 100)).toBe(false);
+    expect(fitsContext("chat", bigBody(200, { max_tokens: 60 }), 100)).toBe(false);
+    expect(fitsContext("chat", bigBody(10, { max_completion_tokens: 100 }), 100)).toBe(false);
+  });
+
+  test("embeddings inputs and completions prompts fit the window each alone, as each is answered alone", () => {
+    // Twenty inputs of ~1,000 tokens on an 8,192-token embedding model: 20,000 together, each far below.
+    expect(fitsContext("embeddings", { model: "e", input: texts(20, 4000) }, 8192)).toBe(true);
+    expect(
+      fitsContext("embeddings", { model: "e", input: [...texts(3, 40), "x".repeat(40_000)] }, 8192),
+    ).toBe(false);
+    expect(fitsContext("embeddings", { model: "e", input: "x".repeat(40_000) }, 8192)).toBe(false);
+    // Token ids are no text to count: never refused by the estimate.
+    expect(fitsContext("embeddings", { model: "e", input: [[1, 2, 3]] }, 8192)).toBe(true);
+    // Eight prompts of ~2,500 tokens on a 16,385-token model, each with its 100-token answer.
+    const prompts = { model: "i", prompt: texts(8, 10_000), max_tokens: 100 };
+    expect(fitsContext("completions", prompts, 16_385)).toBe(true);
+    expect(fitsContext("completions", { ...prompts, max_tokens: 14_000 }, 16_385)).toBe(false);
+  });
+
+  test("a token count always fits: counting a conversation too long for the window is what it is for", () => {
+    expect(fitsContext("count_tokens", bigBody(900_000), 200_000)).toBe(true);
   });
 });
 
@@ -116,6 +138,38 @@ describe("context-aware routing", () => {
         "input length and `max_tokens` exceed context limit: 501 + 20000 > 10000, decrease input length or `max_tokens` and try again",
     });
     expect(small.calls.length + large.calls.length).toBe(0);
+  });
+
+  test("a batch whose inputs fit each alone goes upstream; one input too long is refused with the longest one's estimate", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    const embeddings = (input: string[]) =>
+      chatRequest("m", { operation: "embeddings", body: { model: "m", input } });
+    // Fifty inputs of 300 characters: 3,750 tokens together, 75 each: the small route holds each.
+    expect((await router(embeddings(texts(50, 300)))).route).toBe("provider:small");
+    expect(small.calls.length).toBe(1);
+    const error = (await router(embeddings([...texts(5, 300), "x".repeat(50_000)])).catch(
+      (e: unknown) => e,
+    )) as GatewayError;
+    expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "input"]);
+    expect(error.message).toStartWith(
+      "This model's maximum context length is 10000 tokens. However, your messages resulted in 12500 tokens",
+    );
+    expect(small.calls.length + large.calls.length).toBe(1);
+  });
+
+  test("a token count goes to its first route whatever its window: the count is the answer, never a 400", async () => {
+    const counted = { input_tokens: 12_510 };
+    const small = {
+      ...fakeProvider("small", () => Promise.resolve(jsonReply(counted))),
+      dialect: "anthropic" as const,
+    };
+    const { router } = routerFor(config(), [small, fakeProvider("large")]);
+    // 12,501 tokens by the estimate, on a route of 100.
+    const dispatched = await router(chatRequest("m", { operation: "count_tokens", body: bigBody(50_000) }));
+    expect([dispatched.route, dispatched.reply]).toEqual(["provider:small", { kind: "json", body: counted }]);
+    expect(small.calls.length).toBe(1);
   });
 
   test("an upstream's context_length_exceeded fails over at once with fallback_on, without retrying the route", async () => {

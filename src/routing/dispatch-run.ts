@@ -112,7 +112,10 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
   private fits(route: Route): boolean {
     const window = route.contextWindow;
-    if (window === undefined || (window > this.tooSmall && fitsContext(this.request.body, window)))
+    if (
+      window === undefined ||
+      (window > this.tooSmall && fitsContext(this.request.operation, this.request.body, window))
+    )
       return true;
     this.tooSmall = Math.max(this.tooSmall, window);
     this.skippedWindow = Math.max(this.skippedWindow, window);
@@ -333,7 +336,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   /** Routes were passed over as too small: the refusal says so for the largest of them. */
   private skippedAll(): GatewayError | undefined {
     const { request, skippedWindow } = this;
-    return skippedWindow > 0 ? noRouteFits(request.body, skippedWindow, request.model) : undefined;
+    return skippedWindow > 0
+      ? noRouteFits(request.operation, request.body, skippedWindow, request.model)
+      : undefined;
   }
 }
 

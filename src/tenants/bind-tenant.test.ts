@@ -51,7 +51,7 @@ test("the tenant claim of a verified JWT selects the tenant whose rules bind the
 
   const a = await asTeam("team-a");
   expect(a.tenant).toBe("team-a");
-  expect(a.tenantRules).toMatchObject({ bound: true, models: ["gpt-*"], rpm: 10, hidden: ["team-b-only"] });
+  expect(a.tenantRules).toMatchObject({ bound: true, models: ["gpt-*"], rpm: 10 });
   expect(canUseModel(a, "gpt-4o")).toBe(true);
   expect(canUseModel(a, "claude")).toBe(false);
   expect(() => assertModelAllowed(a, "team-b-only")).toThrow(
@@ -81,5 +81,48 @@ test("a config with no tenant and no tenant-scoped model binds nobody: the authe
   expect(bindTenant(inner, plain)).toBe(inner);
   // With tenants configured, the same caller gets its tenant's rules.
   const bound = await bindTenant(inner, config)(new Headers());
-  expect(bound.tenantRules).toMatchObject({ bound: false, hidden: ["team-b-only"] });
+  expect(bound.tenantRules).toMatchObject({ bound: false });
+  expect(canUseModel(bound, "team-b-only")).toBe(false);
+});
+
+test("a scoped model's aliases and globs are its tenant's alone; a name of everyone's that a scoped glob also matches stays everyone's", async () => {
+  const scoped = parseConfig(
+    {
+      providers: [{ name: "p", type: "mock" }],
+      models: [
+        { name: "gpt-4o", routes: [{ provider: "p", model: "x" }] },
+        { name: "everything", aliases: ["*"], routes: [{ provider: "p", model: "x" }] },
+        {
+          name: "secret-a",
+          aliases: ["secret-a-alias", "secret-glob-*", "gpt-*"],
+          tenant: "team-a",
+          routes: [{ provider: "p", model: "x" }],
+        },
+      ],
+      tenants: [{ name: "team-a" }, { name: "team-b" }],
+    },
+    {},
+  );
+  const as = (tenant: string) =>
+    bindTenant(() => Promise.resolve(principalFromKey(keyRecord({ tenant }))), scoped)(new Headers());
+  const [a, b, outsider] = await Promise.all([as("team-a"), as("team-b"), as("default")]);
+  // Every name that routes to team-a's entry: its name, an alias, a glob alias's match.
+  const teamAs = ["secret-a", "secret-a-alias", "secret-glob-x", "gpt-4o-mini"];
+  for (const model of teamAs) {
+    expect(canUseModel(a, model)).toBe(true);
+    for (const other of [b, outsider]) {
+      expect(canUseModel(other, model)).toBe(false);
+      expect(() => assertModelAllowed(other, model)).toThrow(
+        expect.objectContaining({ status: 404, code: "model_not_found" }) as unknown as Error,
+      );
+    }
+  }
+  // `gpt-4o` is everyone's exact name, which wins over team-a's glob as the route table resolves
+  // it; a name only everyone's catch-all matches is everyone's too.
+  for (const caller of [a, b, outsider]) {
+    expect(canUseModel(caller, "gpt-4o")).toBe(true);
+    expect(canUseModel(caller, "llama-3")).toBe(true);
+  }
+  // A tenant with no other tenant's model to hide carries no check at all.
+  expect(a.tenantRules?.hides).toBeUndefined();
 });

@@ -1,25 +1,52 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Principal, TenantRules } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
+import { ModelIndex } from "../models/model-index.ts";
+
+/**
+ * The tenant each client model name belongs to, undefined for everyone's: the tenant of the
+ * `models:` entry the name resolves to, found as the route table finds it (models/model-index.ts:
+ * an exact name or alias, else the most specific glob). Every entry is indexed, everyone's too, so
+ * an alias or glob of a scoped model is that tenant's alone, while a name of everyone's that a
+ * scoped glob would also match stays everyone's (it routes to everyone's entry).
+ */
+function ownersOf(config: Config): ModelIndex<string | undefined> {
+  const owners = new ModelIndex<string | undefined>();
+  for (const model of config.models) owners.add(model.name, model.aliases, model.tenant);
+  return owners;
+}
 
 /** Every tenant's rules under one config: built once per config object, read per request. */
-function rulesByTenant(config: Config): { byName: Map<string, TenantRules>; scoped: [string, string][] } {
-  const scoped = config.models.flatMap((model) =>
-    model.tenant === undefined ? [] : [[model.name, model.tenant] as [string, string]],
-  );
+function rulesByTenant(config: Config): {
+  byName: Map<string, TenantRules>;
+  outsider: TenantRules | undefined;
+} {
+  const owners = ownersOf(config);
+  const scoped = new Set(config.models.flatMap((model) => model.tenant ?? []));
+  // What a caller of `tenant` may not see: the names of any other tenant's models (none: nothing).
+  const hidesFrom = (tenant: string | undefined) =>
+    [...scoped].some((owner) => owner !== tenant)
+      ? (model: string) => {
+          const owner = owners.planOf(model);
+          return owner !== undefined && owner !== tenant;
+        }
+      : undefined;
   const byName = new Map<string, TenantRules>();
   for (const tenant of config.tenants) {
+    const hides = hidesFrom(tenant.name);
     byName.set(tenant.name, {
       bound: true,
       models: tenant.models,
-      hidden: scoped.filter(([, owner]) => owner !== tenant.name).map(([name]) => name),
+      ...(hides ? { hides } : {}),
       ...(tenant.rpm !== undefined ? { rpm: tenant.rpm } : {}),
       ...(tenant.tpm !== undefined ? { tpm: tenant.tpm } : {}),
       ...(tenant.budget ? { budget: tenant.budget } : {}),
       ...(tenant.shadow ? { shadow: tenant.shadow } : {}),
     });
   }
-  return { byName, scoped };
+  // A caller outside every configured tenant is unbound, but still must not see scoped models.
+  const hides = hidesFrom(undefined);
+  return { byName, outsider: hides ? { bound: false, models: ["*"], hides } : undefined };
 }
 
 const cache = new WeakMap<Config, ReturnType<typeof rulesByTenant>>();
@@ -31,12 +58,7 @@ export function tenantRulesFor(config: Config, tenant: string): TenantRules | un
     rules = rulesByTenant(config);
     cache.set(config, rules);
   }
-  const own = rules.byName.get(tenant);
-  if (own) return own;
-  // A caller outside every configured tenant is unbound, but still must not see scoped models.
-  return rules.scoped.length > 0
-    ? { bound: false, models: ["*"], hidden: rules.scoped.map(([name]) => name) }
-    : undefined;
+  return rules.byName.get(tenant) ?? rules.outsider;
 }
 
 /**

@@ -3,7 +3,8 @@ import { runInNetns } from "./clients/run-in-netns.ts";
 
 // LangChain.js (@langchain/openai 1.6.0, @langchain/anthropic 1.5.11) through mindgw, on both
 // upstream dialects: chat completions, the Responses API and Anthropic Messages; plain calls,
-// streaming, tools and structured output. Run with the gateway inside a loopback-only namespace.
+// streaming, tools and structured output; OpenAIEmbeddings' batch on the OpenAI-type one. Run with
+// the gateway inside a loopback-only namespace.
 
 describe.each(["openai", "anthropic"])("LangChain.js through mindgw, %s-type upstream", (upstream) => {
   test("every integration: invoke, stream, tools, structured output", async () => {
@@ -22,5 +23,7 @@ describe.each(["openai", "anthropic"])("LangChain.js through mindgw, %s-type ups
         forecast: expect.stringContaining("echo: forecast please"),
       });
     }
+    // A hundred chunks in one request, on routes of an 8,192-token window that each fits alone.
+    if (upstream === "openai") expect(out["embeddings.documents"]).toBe(100);
   });
 });

@@ -240,6 +240,23 @@ describe("completions, embeddings, models", () => {
     });
   });
 
+  test("/v1/embeddings with stream: true is answered in JSON, sent on without it, and never counts towards the breaker", async () => {
+    // Six: past the breaker's five failures, had a stream request answered whole been one.
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${gw.url}/v1/embeddings`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "emb", input: "alpha", stream: true }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toStartWith("application/json");
+      expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(1);
+      expect(lastRequest().body).toEqual({ model: "up-emb", input: "alpha" });
+    }
+    const reply = await client.embeddings.create({ model: "emb", input: "beta" });
+    expect(reply.data).toHaveLength(1);
+  });
+
   test("GET /v1/models lists every model for the admin, only allowed ones for a scoped key", async () => {
     const all = await client.models.list();
     expect(all.data.map((m) => m.id).sort()).toEqual(["emb", "m1", "m2", "stale-key"]);

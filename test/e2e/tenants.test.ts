@@ -22,6 +22,8 @@ setDefaultTimeout(30_000);
 
 let gw: GatewayProcess;
 const dir = tempDir();
+/** team-b's own upstream credential: only team-b's calls may reach the fake with it. */
+const TEAM_B_ACCOUNT = "sk-team-b-own";
 
 const fx = gatewayFixture({
   dir: dir.path,
@@ -29,12 +31,23 @@ const fx = gatewayFixture({
   config: (_fakeUrl, { fake }) => ({
     providers: [
       { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-      { name: "fake-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
+      {
+        name: "fake-b",
+        type: "openai",
+        base_url: `${fake.url}/v1`,
+        api_key: TEAM_B_ACCOUNT,
+        tenant: "team-b",
+      },
     ],
     models: [
       { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
       { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
-      { name: "secret-b", tenant: "team-b", routes: [{ provider: "fake-b", model: "m1" }] },
+      {
+        name: "secret-b",
+        aliases: ["secret-b-alias", "secret-glob-*"],
+        tenant: "team-b",
+        routes: [{ provider: "fake-b", model: "m1" }],
+      },
     ],
     routing: { retries: 0 },
     // $0.1 per token, so one chat costs more than team-budget's day.
@@ -45,6 +58,7 @@ const fx = gatewayFixture({
       { name: "team-m", models: ["m1"] },
       { name: "team-budget", budget: { usd: 0.05, per: "day" } },
       { name: "team-tpm", tpm: 1 },
+      { name: "team-c" }, // no models, no limits: only another tenant's scoping stands in its way
     ],
   }),
 });
@@ -153,6 +167,45 @@ describe("a tenant-scoped model does not exist for anyone else", () => {
       expect((await other.models.list()).data.map((m) => m.id)).not.toContain("secret-b");
     }
   });
+
+  test("nor do its aliases, glob ones included: no one else lists, retrieves or calls them, nor reaches team-b's account", async () => {
+    const post = (token: string, path: string, body: object) =>
+      fetch(`${gw.url}${path}`, { method: "POST", headers: bearer(token), body: JSON.stringify(body) });
+    const calls = (model: string): [string, object][] => [
+      ["/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }],
+      ["/v1/embeddings", { model, input: "hi" }],
+      ["/v1/completions", { model, prompt: "hi" }],
+    ];
+    const teamB = await key("b-alias", "team-b");
+    for (const model of ["secret-b-alias", "secret-glob-x"]) {
+      const own = await post(teamB, "/v1/chat/completions", calls(model)[0]![1]);
+      expect(own.status).toBe(200);
+      await own.arrayBuffer();
+      expect((await get(`/v1/models/${model}`, teamB)).status).toBe(200);
+    }
+    const onTeamB = () =>
+      fx.fake.requests.filter((r) => r.headers.authorization === `Bearer ${TEAM_B_ACCOUNT}`).length;
+    const sentBefore = onTeamB();
+    for (const token of [await key("c-alias", "team-c"), await key("no-tenant-alias"), fx.adminKey]) {
+      const listed = (await (await get("/v1/models", token)).json()) as { data: { id: string }[] };
+      expect(listed.data.map((m) => m.id).filter((id) => id.startsWith("secret"))).toEqual([]);
+      for (const model of ["secret-b-alias", "secret-glob-x"]) {
+        const retrieved = await get(`/v1/models/${model}`, token);
+        expect([
+          retrieved.status,
+          ((await retrieved.json()) as { error: { code: string } }).error.code,
+        ]).toEqual([404, "model_not_found"]);
+        for (const [path, body] of calls(model)) {
+          const refused = await post(token, path, body);
+          expect([
+            refused.status,
+            ((await refused.json()) as { error: { code: string } }).error.code,
+          ]).toEqual([404, "model_not_found"]);
+        }
+      }
+    }
+    expect(onTeamB()).toBe(sentBefore);
+  });
 });
 
 describe("isolation on every read path", () => {
@@ -256,6 +309,7 @@ describe("isolation on every read path", () => {
       "team-a",
       "team-b",
       "team-budget",
+      "team-c",
       "team-m",
       "team-tpm",
     ]);

@@ -1,6 +1,7 @@
 import { type Dialect, dialectOf, type Operation } from "../../core/dialect.ts";
 import { MODEL_ROUTES } from "../model-routes.ts";
 import { REQUEST_SCHEMAS } from "../request-schemas.ts";
+import { streamsAnswer } from "../whole-answer-only.ts";
 import { jsonSchemaOf } from "./json-schema.ts";
 import { modelPaths } from "./model-paths.ts";
 import { errorResponses, ref, requestId } from "./openapi-responses.ts";
@@ -61,14 +62,20 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
       },
     },
     responses: {
-      "200": {
-        description: "The answer: JSON, or server-sent events when `stream` is true",
-        headers: requestId,
-        content: {
-          "application/json": { schema: { type: "object" } },
-          "text/event-stream": { schema: { type: "string" } },
-        },
-      },
+      "200": streamsAnswer(operation, undefined)
+        ? {
+            description: "The answer: JSON, or server-sent events when `stream` is true",
+            headers: requestId,
+            content: {
+              "application/json": { schema: { type: "object" } },
+              "text/event-stream": { schema: { type: "string" } },
+            },
+          }
+        : {
+            description: "The answer, JSON: this operation never streams (a `stream` field is not sent on)",
+            headers: requestId,
+            content: { "application/json": { schema: { type: "object" } } },
+          },
       ...errorResponses(dialect, [400, 401, 403, 404, 413, 429, 502, 503, 504]),
     },
   };

@@ -115,6 +115,18 @@ describe("the OpenAPI document of the default config", () => {
   test("every example meets the schema it illustrates", () => {
     expect(misexampled(gw.doc)).toEqual([]);
   });
+
+  test("an event stream is offered only by the operations that stream: never embeddings, a count or a compaction", () => {
+    const streamed = Object.entries(gw.doc.paths).flatMap(([path, methods]) =>
+      methods.post?.responses["200"]?.content?.["text/event-stream"] ? [path] : [],
+    );
+    expect(streamed.sort()).toEqual([
+      "/v1/chat/completions",
+      "/v1/completions",
+      "/v1/messages",
+      "/v1/responses",
+    ]);
+  });
 });
 
 describe("the OpenAPI document with apps mounted, workers and /metrics off", () => {

@@ -97,7 +97,7 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
         summary: "Compact a conversation into one `compaction` item",
         // The same operation as `POST /v1/responses` (responses-routes.ts), so the same body schema.
         description:
-          "Routed like `POST /v1/responses` and validated by the same schema. A route whose upstream serves the Responses API gets the request as sent; any other answers with a summary turn of the model, as the one `compaction` item. Nothing is stored.",
+          "Routed like `POST /v1/responses` and validated by the same schema. A route whose upstream serves the Responses API gets the request as sent; any other answers with a summary turn of the model, as the one `compaction` item. Nothing is stored. The answer is JSON: a `stream` field is not sent on.",
         requestBody: {
           required: true,
           content: {

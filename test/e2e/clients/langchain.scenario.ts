@@ -1,13 +1,20 @@
 import { ChatAnthropic } from "@langchain/anthropic";
 import type { UsageMetadata } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { ChatOpenAI } from "@langchain/openai";
+import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
 import { z } from "zod";
-import { inLoopbackWorld, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+import {
+  type ClientRun,
+  inLoopbackWorld,
+  scenarioOptions,
+  type UpstreamKind,
+  type World,
+} from "./loopback-world.ts";
 
 /**
  * LangChain.js, unchanged but for base URL and key: ChatOpenAI (chat completions and the
- * Responses API) and ChatAnthropic, each with plain calls, streaming, tools and structured output.
+ * Responses API) and ChatAnthropic, each with plain calls, streaming, tools and structured output;
+ * on an OpenAI-type upstream, OpenAIEmbeddings too, as a RAG ingestion job calls it.
  */
 const options = scenarioOptions<{ upstream: UpstreamKind }>();
 
@@ -24,7 +31,13 @@ const mergeUsage = (a: UsageMetadata | undefined, b: UsageMetadata): UsageMetada
   total_tokens: (a?.total_tokens ?? 0) + b.total_tokens,
 });
 
-await inLoopbackWorld(options.upstream, ["lc-model"], async ({ gw, key }) => {
+/**
+ * An embedding model's window on every route (OpenAI's text-embedding-3-*): a hundred chunks of
+ * ~1,000 characters are ~25,000 tokens together, ~250 each, and each input is held to it alone.
+ */
+const EMBEDDING_WINDOW = { context_window: 8192 };
+
+async function scenario({ gw, key }: World): Promise<ClientRun> {
   const base = { model: "lc-model", apiKey: key, maxRetries: 0 };
   const models = {
     chat: new ChatOpenAI({ ...base, configuration: { baseURL: `${gw.url}/v1` } }),
@@ -48,9 +61,19 @@ await inLoopbackWorld(options.upstream, ["lc-model"], async ({ gw, key }) => {
       out[`${name}.tools`] = called.tool_calls?.map((call) => ({ name: call.name, args: call.args }));
       out[`${name}.structured`] = await model.withStructuredOutput(Forecast).invoke("forecast please");
     }
+    if (options.upstream === "openai") {
+      const embeddings = new OpenAIEmbeddings({ ...base, configuration: { baseURL: `${gw.url}/v1` } });
+      const chunks = Array.from(
+        { length: 100 },
+        (_, i) => `chunk ${i}: ${"the quick brown fox. ".repeat(48)}`,
+      );
+      out["embeddings.documents"] = (await embeddings.embedDocuments(chunks)).length;
+    }
     return { exitCode: 0, stdout: JSON.stringify(out), stderr: "" };
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return { exitCode: 1, stdout: JSON.stringify(out), stderr: text };
   }
-});
+}
+
+await inLoopbackWorld(options.upstream, ["lc-model"], scenario, EMBEDDING_WINDOW);

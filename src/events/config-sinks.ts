@@ -20,6 +20,7 @@ export function sinksFromConfig(config: Config, logger: Logger): EventSink[] {
             stream: stream.stream,
             maxLen: stream.max_len,
             maxQueue: stream.max_queue,
+            maxQueueBytes: stream.max_queue_bytes,
             ...(stream.types ? { types: stream.types } : {}),
             // The cluster's bound is for the cluster's Redis: a stream on its own url keeps its own.
             timeoutMs:
@@ -42,6 +43,7 @@ function webhooks(config: Config, logger: Logger): EventSink[] {
       batchSize: hook.batch_size,
       flushMs: hook.flush,
       maxQueue: hook.max_queue,
+      maxQueueBytes: hook.max_queue_bytes,
       maxAttempts: hook.max_attempts,
       onDrop: (count, reason) =>
         logger.warn("webhook events dropped", { url: new URL(hook.url).origin, count, reason }),

@@ -1,6 +1,5 @@
-import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { RedisLink } from "../cluster/redis-link.ts";
-import { EventQueue } from "./event-queue.ts";
+import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface RedisStreamSinkOptions {
@@ -14,6 +13,8 @@ export interface RedisStreamSinkOptions {
   types?: readonly string[];
   /** Events held while Redis is away; past it the oldest are dropped (counted). */
   maxQueue?: number;
+  /** The most their JSON may add up to (characters: bytes for ASCII); past it too the oldest are dropped (counted). */
+  maxQueueBytes?: number;
   /** Most entries appended in one round (pipelined). */
   batchSize?: number;
   /** Wait before trying again while Redis is away. */
@@ -39,7 +40,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   const types = options.types ? new Set(options.types) : null;
   const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
   const started = link.start();
-  const queue = new EventQueue<GatewayEvent>(maxQueue);
+  const queue = sinkQueue(maxQueue, options.maxQueueBytes);
   let appended = 0;
   let dropped = 0;
   let pumping: Promise<void> | null = null;
@@ -53,17 +54,9 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
     options.onDrop?.(count);
   };
 
-  const append = (event: GatewayEvent) =>
+  const append = (json: string) =>
     link.call((client) =>
-      client.send("XADD", [
-        options.stream,
-        "MAXLEN",
-        "~",
-        String(options.maxLen),
-        "*",
-        "event",
-        JSON.stringify(event),
-      ]),
+      client.send("XADD", [options.stream, "MAXLEN", "~", String(options.maxLen), "*", "event", json]),
     );
 
   const pump = () => {
@@ -100,7 +93,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      lost(queue.push(event));
+      lost(queue.push(JSON.stringify(event)));
       pump();
     },
     /** Appends what it can of the queue (one try while Redis is up), then disconnects. */

@@ -193,6 +193,33 @@ describe("webhook sink", () => {
     expect(sink.stats().queued).toBe(0);
   });
 
+  test("a receiver that hangs costs a queue bounded in bytes too: large events push the oldest out, counted", async () => {
+    const drops: string[] = [];
+    const r = started(() => "hang");
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      batchSize: 1,
+      maxQueue: 1_000, // far off: the bytes bind
+      maxQueueBytes: 10_000,
+      maxAttempts: 1,
+      timeoutMs: 200,
+      closeTimeoutMs: 20,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    sink.publish(event(0));
+    await waitFor("the first delivery to hang", () => r.deliveries.length === 1);
+    // About 3 KB of JSON each: three fit in 10,000 bytes, and each one past them lets the oldest go.
+    const large = (at: number): GatewayEvent => ({ type: "config.rejected", at, error: "x".repeat(3_000) });
+    for (let at = 1; at <= 10; at++) sink.publish(large(at));
+    expect(sink.stats()).toEqual({ queued: 3, delivered: 0, dropped: 7 });
+    expect(drops).toEqual(Array(7).fill("1 queue_full"));
+    // An event past the whole bound is not held, and costs the others nothing.
+    sink.publish({ type: "config.rejected", at: 11, error: "y".repeat(20_000) });
+    expect(sink.stats()).toEqual({ queued: 3, delivered: 0, dropped: 8 });
+    await sink.close();
+  });
+
   test("only the listed event types are sent", async () => {
     const r = started();
     const sink = createWebhookSink({ url: r.url, secret: "k", types: ["config.rejected"], flushMs: 1 });

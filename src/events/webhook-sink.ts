@@ -1,5 +1,4 @@
-import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { EventQueue } from "./event-queue.ts";
+import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface WebhookSinkOptions {
@@ -15,6 +14,8 @@ export interface WebhookSinkOptions {
   flushMs?: number;
   /** Events held while the receiver is slow or down; past it the oldest are dropped (counted). */
   maxQueue?: number;
+  /** The most their JSON may add up to (characters: bytes for ASCII); past it too the oldest are dropped (counted). */
+  maxQueueBytes?: number;
   /** Tries per batch (the first included) before it is dropped (counted). */
   maxAttempts?: number;
   /** First retry delay; doubles per retry, with jitter. */
@@ -76,7 +77,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const send = options.fetch ?? fetch;
   const random = options.random ?? Math.random;
   const types = options.types ? new Set(options.types) : null;
-  const queue = new EventQueue<GatewayEvent>(maxQueue);
+  const queue = sinkQueue(maxQueue, options.maxQueueBytes);
   let delivered = 0;
   let dropped = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -91,8 +92,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     options.onDrop?.(count, reason);
   };
 
-  async function deliver(batch: readonly GatewayEvent[]): Promise<void> {
-    const body = JSON.stringify({ events: batch });
+  async function deliver(batch: readonly string[]): Promise<void> {
+    const body = `{"events":[${batch.join(",")}]}`;
     const delivery = crypto.randomUUID();
     for (let attempt = 1; ; attempt++) {
       const timestamp = Math.floor(Date.now() / 1000);
@@ -164,7 +165,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      drop(queue.push(event), "queue_full");
+      drop(queue.push(JSON.stringify(event)), "queue_full");
       if (queue.length >= batchSize) {
         if (timer !== null) clearTimeout(timer);
         timer = null;

@@ -1,5 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
+import { dropLog } from "./drop-log.ts";
 import type { EventSink } from "./event-sink.ts";
 import { createRedisStreamSink } from "./redis-stream-sink.ts";
 import { createWebhookSink } from "./webhook-sink.ts";
@@ -27,7 +28,7 @@ export function sinksFromConfig(config: Config, logger: Logger): EventSink[] {
               stream.url === undefined
                 ? (config.cluster?.redis_timeout ?? REDIS_TIMEOUT_MS)
                 : REDIS_TIMEOUT_MS,
-            onDrop: (count) => logger.warn("redis stream events dropped", { stream: stream.stream, count }),
+            ...dropLog(logger, "redis stream", { stream: stream.stream }),
           }),
         ]
       : [];
@@ -45,8 +46,7 @@ function webhooks(config: Config, logger: Logger): EventSink[] {
       maxQueue: hook.max_queue,
       maxQueueBytes: hook.max_queue_bytes,
       maxAttempts: hook.max_attempts,
-      onDrop: (count, reason) =>
-        logger.warn("webhook events dropped", { url: new URL(hook.url).origin, count, reason }),
+      ...dropLog(logger, "webhook", { url: new URL(hook.url).origin }),
     }),
   );
 }

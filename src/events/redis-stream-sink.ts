@@ -1,4 +1,5 @@
 import { RedisLink } from "../cluster/redis-link.ts";
+import type { DropListener, DropReason } from "./drop-log.ts";
 import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
@@ -20,7 +21,10 @@ export interface RedisStreamSinkOptions {
   /** Wait before trying again while Redis is away. */
   retryMs?: number;
   timeoutMs?: number;
-  onDrop?: (count: number) => void;
+  /** Told about every dropped event count and why (`queue_full` or `closed`), for a log line or a metric. */
+  onDrop?: DropListener["onDrop"];
+  /** Told when an append succeeds after drops, with how many since the last one (drop-log.ts logs a burst once). */
+  onResumed?: DropListener["onResumed"];
 }
 
 export interface RedisStreamSink extends EventSink {
@@ -47,11 +51,14 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   let closing = false;
   let retry: ReturnType<typeof setTimeout> | null = null;
 
+  /** Dropped since the last append: a burst the next one ends. */
+  let droppedSince = 0;
   /** Events let go unsent: counted, and told. */
-  const lost = (count: number) => {
+  const lost = (count: number, reason: DropReason = "queue_full") => {
     if (count === 0) return;
     dropped += count;
-    options.onDrop?.(count);
+    droppedSince += count;
+    options.onDrop?.(count, reason);
   };
 
   const append = (json: string) =>
@@ -73,6 +80,10 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         const firstFailure = results.findIndex((result) => result.status === "rejected");
         const done = firstFailure === -1 ? batch.length : firstFailure;
         appended += done;
+        if (done > 0) {
+          if (droppedSince > 0) options.onResumed?.(droppedSince);
+          droppedSince = 0;
+        }
         if (firstFailure !== -1) {
           lost(queue.putBack(batch.slice(done)));
           if (closing) return;
@@ -106,7 +117,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         pump();
         while (pumping) await pumping;
       }
-      lost(queue.clear());
+      lost(queue.clear(), "closed");
       link.close();
     },
     stats: () => ({ queued: queue.length, appended, dropped }),

@@ -220,6 +220,36 @@ describe("webhook sink", () => {
     await sink.close();
   });
 
+  test("the first delivery after drops says how many the burst lost", async () => {
+    const told: string[] = [];
+    let answering = false;
+    const r = started(() => (answering ? 200 : 503));
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      batchSize: 1,
+      maxQueue: 2,
+      maxAttempts: 1,
+      onDrop: (count, reason) => told.push(`dropped ${count} ${reason}`),
+      onResumed: (dropped) => told.push(`resumed after ${dropped}`),
+    });
+    // 1 in flight, 2 let go for 4, then 1, 3 and 4 answered 503 with no try left.
+    for (let v = 1; v <= 4; v++) sink.publish(event(v));
+    await waitFor("every event dropped", () => sink.stats().dropped === 4);
+    answering = true;
+    sink.publish(event(5));
+    sink.publish(event(6));
+    await waitFor("the deliveries", () => sink.stats().delivered === 2);
+    expect(told).toEqual([
+      "dropped 1 queue_full",
+      "dropped 1 retries_exhausted",
+      "dropped 1 retries_exhausted",
+      "dropped 1 retries_exhausted",
+      "resumed after 4",
+    ]);
+    await sink.close();
+  });
+
   test("only the listed event types are sent", async () => {
     const r = started();
     const sink = createWebhookSink({ url: r.url, secret: "k", types: ["config.rejected"], flushMs: 1 });

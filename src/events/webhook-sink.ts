@@ -1,3 +1,4 @@
+import type { DropListener, DropReason } from "./drop-log.ts";
 import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
@@ -31,7 +32,9 @@ export interface WebhookSinkOptions {
   fetch?: typeof fetch;
   random?: () => number;
   /** Told about every dropped event count and why, for a log line or a metric. */
-  onDrop?: (count: number, reason: "queue_full" | "rejected" | "retries_exhausted" | "closed") => void;
+  onDrop?: DropListener["onDrop"];
+  /** Told when a delivery succeeds after drops, with how many since the last one (drop-log.ts logs a burst once). */
+  onResumed?: DropListener["onResumed"];
 }
 
 export interface WebhookSink extends EventSink {
@@ -86,9 +89,13 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   /** Aborted when the close deadline passes: cuts the POST in flight and the wait for a retry. */
   const givenUp = new AbortController();
 
-  const drop = (count: number, reason: Parameters<NonNullable<WebhookSinkOptions["onDrop"]>>[1]) => {
+  /** Dropped since the last delivery: a burst the next one ends. */
+  let droppedSince = 0;
+
+  const drop = (count: number, reason: DropReason) => {
     if (count === 0) return;
     dropped += count;
+    droppedSince += count;
     options.onDrop?.(count, reason);
   };
 
@@ -116,6 +123,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       }
       if (status >= 200 && status < 300) {
         delivered += batch.length;
+        if (droppedSince > 0) options.onResumed?.(droppedSince);
+        droppedSince = 0;
         return;
       }
       if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");

@@ -82,6 +82,7 @@ type Provider = import("../src/providers/provider.ts").Provider;
 type GatewayError = import("../src/core/gateway-error.ts").GatewayError;
 type RequestObserver = import("../src/http/request-ledger.ts").RequestObserver;
 type AuditRecord = import("../src/audit/audit-record.ts").AuditRecord;
+type PublishedRecord = import("../src/audit/published-record.ts").PublishedRecord;
 type AttemptInfo = import("../src/telemetry/dispatch-telemetry.ts").AttemptInfo;
 
 /** One upstream attempt of a request: where it went, and how it ended. */
@@ -233,7 +234,9 @@ function sideOf(m: Modules, enabled: boolean): Side {
         frontDoor: ledger.frontDoor,
         stream: ledger.stream,
       }),
-    finished: (record) => bus.publish({ type: "request.finished", at: Date.now(), record }),
+    // No body is captured here: the record is published as it is (an `--against` tree may predate withoutBodies).
+    finished: (record) =>
+      bus.publish({ type: "request.finished", at: Date.now(), record: record as PublishedRecord }),
   };
   // The model label is resolved through a route table as in service (stub providers: never called).
   const stub = (name: string) => ({ name, dialect: "openai" }) as unknown as Provider;

@@ -32,6 +32,28 @@ test("a finished request is announced at its own start plus its latency, with no
   expect(heard.map((event) => event.at)).toEqual([1_700_000_001_235]);
 });
 
+test("a finished request's event carries no body: the row keeps them, through the redaction hook, and only the row", async () => {
+  const store = createSqliteAuditStore({ database: new Database(":memory:") });
+  // An embedder's hook (PII, say): the one place bodies are let out.
+  const redactBody = (body: string) => body.replaceAll("Alice", "[name]");
+  const service = createAuditService(parseConfig({ ...EMBEDDED_DEFAULTS }), store, silentLogger, redactBody);
+  const heard: GatewayEvent[] = [];
+  const stop = service.bus.tap((event) => heard.push(event), ["request.finished"]);
+  const record = makeRecord({ requestBody: '{"content":"I am Alice"}', responseBody: "hello Alice" });
+  service.observer.finished(record);
+  stop();
+  await service.close();
+  expect(heard).toHaveLength(1);
+  const published = heard[0]?.type === "request.finished" ? heard[0].record : undefined;
+  expect(published).toEqual({ ...record, requestBody: undefined, responseBody: undefined });
+  expect(JSON.stringify(heard)).not.toContain("Alice");
+  const [row] = await store.select({ order: "asc", bodies: true }, null, 10);
+  expect([row?.record.requestBody, row?.record.responseBody]).toEqual([
+    '{"content":"I am [name]"}',
+    "hello [name]",
+  ]);
+});
+
 /** A store that cannot be written (disk full, say): every write and probe fails. */
 const brokenStore = (): AuditStore => {
   const failed = () => Promise.reject(new Error("database or disk is full"));

@@ -8,6 +8,7 @@ import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
+import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
 import {
@@ -149,8 +150,9 @@ export function createAuditService(
         const record = node === null ? unstamped : withNodes(unstamped, node);
         writer.write(record);
         // Finished when its latency ran out: its own start and length, no clock read a request.
+        // Its bodies stay in the row (redacted there): no event carries them.
         if (bus.wants("request.finished"))
-          bus.publish({ type: "request.finished", at: finishedAt(record), record });
+          bus.publish({ type: "request.finished", at: finishedAt(record), record: withoutBodies(record) });
       },
     },
     stats: () => writer.stats(),

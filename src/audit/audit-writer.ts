@@ -4,6 +4,7 @@ import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
 import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
+import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
 /** How the audit writer batches, bounds and recovers. Durations in milliseconds. */
@@ -303,9 +304,9 @@ export class AuditWriter {
   /** Bodies leave only through the redaction hook, and only with `bodies` on. */
   private prepare(record: AuditRecord): AuditRecord {
     // The common case (no bodies captured) needs no copy.
-    if (record.requestBody === undefined && record.responseBody === undefined) return record;
-    const { requestBody, responseBody, ...rest } = record;
-    if (!this.options.bodies || (requestBody == null && responseBody == null)) return rest;
+    const rest = withoutBodies(record);
+    const { requestBody, responseBody } = record;
+    if (rest === record || !this.options.bodies || (requestBody == null && responseBody == null)) return rest;
     const redact = this.options.redact ?? ((body: string) => body);
     return {
       ...rest,

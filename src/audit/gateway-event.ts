@@ -1,4 +1,5 @@
 import type { AuditRecord } from "./audit-record.ts";
+import type { PublishedRecord } from "./published-record.ts";
 
 /**
  * What the live event stream (`/admin/api/events`, SSE) carries, one JSON object per event
@@ -16,7 +17,8 @@ export type GatewayEvent =
       frontDoor: AuditRecord["frontDoor"];
       stream: boolean;
     }
-  | { type: "request.finished"; at: number; record: AuditRecord }
+  /** The request's audit record without its bodies (published-record.ts). */
+  | { type: "request.finished"; at: number; record: PublishedRecord }
   | {
       type: "worker.connected";
       at: number;

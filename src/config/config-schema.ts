@@ -229,6 +229,8 @@ export const configSchema = z.strictObject({
             batch_size: num(z.number().int().min(1).max(10_000)).default(100),
             flush: duration("1s"),
             max_queue: num(z.number().int().min(1)).default(10_000),
+            /** What the queued events' JSON may add up to; past it too the oldest are dropped. */
+            max_queue_bytes: size("32MB"),
             max_attempts: num(z.number().int().min(1).max(100)).default(5),
           }),
         )
@@ -245,6 +247,8 @@ export const configSchema = z.strictObject({
           max_len: num(z.number().int().min(1)).default(100_000),
           types: eventTypes,
           max_queue: num(z.number().int().min(1)).default(10_000),
+          /** What the queued events' JSON may add up to; past it too the oldest are dropped. */
+          max_queue_bytes: size("32MB"),
         })
         .optional(),
     })

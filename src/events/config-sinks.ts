@@ -1,5 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
+import { dropLog } from "./drop-log.ts";
 import type { EventSink } from "./event-sink.ts";
 import { createRedisStreamSink } from "./redis-stream-sink.ts";
 import { createWebhookSink } from "./webhook-sink.ts";
@@ -20,13 +21,14 @@ export function sinksFromConfig(config: Config, logger: Logger): EventSink[] {
             stream: stream.stream,
             maxLen: stream.max_len,
             maxQueue: stream.max_queue,
+            maxQueueBytes: stream.max_queue_bytes,
             ...(stream.types ? { types: stream.types } : {}),
             // The cluster's bound is for the cluster's Redis: a stream on its own url keeps its own.
             timeoutMs:
               stream.url === undefined
                 ? (config.cluster?.redis_timeout ?? REDIS_TIMEOUT_MS)
                 : REDIS_TIMEOUT_MS,
-            onDrop: (count) => logger.warn("redis stream events dropped", { stream: stream.stream, count }),
+            ...dropLog(logger, "redis stream", { stream: stream.stream }),
           }),
         ]
       : [];
@@ -42,9 +44,9 @@ function webhooks(config: Config, logger: Logger): EventSink[] {
       batchSize: hook.batch_size,
       flushMs: hook.flush,
       maxQueue: hook.max_queue,
+      maxQueueBytes: hook.max_queue_bytes,
       maxAttempts: hook.max_attempts,
-      onDrop: (count, reason) =>
-        logger.warn("webhook events dropped", { url: new URL(hook.url).origin, count, reason }),
+      ...dropLog(logger, "webhook", { url: new URL(hook.url).origin }),
     }),
   );
 }

@@ -60,4 +60,28 @@ describe("EventQueue", () => {
     expect(queue.take(3)).toEqual([48_000, 48_001, 48_002]);
     expect(queue.peek(2_000).at(-1)).toBe(49_999);
   });
+
+  test("past its byte bound the oldest go, as many as it takes; an item alone past it goes, and it alone", () => {
+    const queue = new EventQueue<string>(100, { max: 10, of: (text) => text.length });
+    expect(queue.push("aaaa") + queue.push("bbbb")).toBe(0);
+    expect(queue.push("cccccc")).toBe(1); // 14 bytes: "aaaa" goes
+    expect([queue.peek(10), queue.bytes]).toEqual([["bbbb", "cccccc"], 10]);
+    expect(queue.push("d".repeat(11))).toBe(1); // larger than the whole bound: it alone goes
+    expect([queue.peek(10), queue.bytes]).toEqual([["bbbb", "cccccc"], 10]);
+  });
+
+  test("bytes follow take, drop and putBack: a batch put back past the byte bound loses its oldest", () => {
+    const queue = new EventQueue<string>(100, { max: 10, of: (text) => text.length });
+    queue.push("xx");
+    queue.push("yyy");
+    const batch = queue.take(1); // in flight: "xx"
+    expect(queue.bytes).toBe(3);
+    expect(queue.push("zzzzzzz")).toBe(0); // 10: fits beside the batch in flight
+    expect(queue.putBack(batch)).toBe(1); // 12: "xx", the oldest, goes
+    expect([queue.peek(10), queue.bytes]).toEqual([["yyy", "zzzzzzz"], 10]);
+    queue.drop(1);
+    expect(queue.bytes).toBe(7);
+    expect(queue.clear()).toBe(1);
+    expect(queue.bytes).toBe(0);
+  });
 });

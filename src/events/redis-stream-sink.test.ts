@@ -70,6 +70,27 @@ test("while Redis is away events wait in a bounded queue (the oldest dropped, co
   await sink.close();
 });
 
+test("while Redis is away the queue is bounded in bytes too: large events push the oldest out, counted", async () => {
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s4",
+    maxLen: 1000,
+    maxQueue: 1_000, // far off: the bytes bind
+    maxQueueBytes: 10_000,
+    retryMs: 50,
+  });
+  await redis.kill();
+  // About 3 KB of JSON each: three fit in 10,000 bytes.
+  const large = (at: number): GatewayEvent => ({ type: "config.rejected", at, error: "x".repeat(3_000) });
+  for (let at = 1; at <= 6; at++) sink.publish(large(at));
+  await waitFor("the queue to hold three", () => sink.stats().queued === 3);
+  expect(sink.stats().dropped).toBe(3);
+  await redis.start();
+  await waitFor("the three appended", () => sink.stats().appended === 3, 20_000, 100);
+  expect((await entries("s4")).map((e) => e.at)).toEqual([4, 5, 6]);
+  await sink.close();
+});
+
 test("events let go while a batch is being appended are the queued ones: the batch in flight is appended, not counted as dropped", async () => {
   const sink = createRedisStreamSink({
     url: redis.url,

@@ -1,6 +1,6 @@
-import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { RedisLink } from "../cluster/redis-link.ts";
-import { EventQueue } from "./event-queue.ts";
+import type { DropListener, DropReason } from "./drop-log.ts";
+import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface RedisStreamSinkOptions {
@@ -14,12 +14,17 @@ export interface RedisStreamSinkOptions {
   types?: readonly string[];
   /** Events held while Redis is away; past it the oldest are dropped (counted). */
   maxQueue?: number;
+  /** The most their JSON may add up to (characters: bytes for ASCII); past it too the oldest are dropped (counted). */
+  maxQueueBytes?: number;
   /** Most entries appended in one round (pipelined). */
   batchSize?: number;
   /** Wait before trying again while Redis is away. */
   retryMs?: number;
   timeoutMs?: number;
-  onDrop?: (count: number) => void;
+  /** Told about every dropped event count and why (`queue_full` or `closed`), for a log line or a metric. */
+  onDrop?: DropListener["onDrop"];
+  /** Told when an append succeeds after drops, with how many since the last one (drop-log.ts logs a burst once). */
+  onResumed?: DropListener["onResumed"];
 }
 
 export interface RedisStreamSink extends EventSink {
@@ -39,31 +44,26 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   const types = options.types ? new Set(options.types) : null;
   const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
   const started = link.start();
-  const queue = new EventQueue<GatewayEvent>(maxQueue);
+  const queue = sinkQueue(maxQueue, options.maxQueueBytes);
   let appended = 0;
   let dropped = 0;
   let pumping: Promise<void> | null = null;
   let closing = false;
   let retry: ReturnType<typeof setTimeout> | null = null;
 
+  /** Dropped since the last append: a burst the next one ends. */
+  let droppedSince = 0;
   /** Events let go unsent: counted, and told. */
-  const lost = (count: number) => {
+  const lost = (count: number, reason: DropReason = "queue_full") => {
     if (count === 0) return;
     dropped += count;
-    options.onDrop?.(count);
+    droppedSince += count;
+    options.onDrop?.(count, reason);
   };
 
-  const append = (event: GatewayEvent) =>
+  const append = (json: string) =>
     link.call((client) =>
-      client.send("XADD", [
-        options.stream,
-        "MAXLEN",
-        "~",
-        String(options.maxLen),
-        "*",
-        "event",
-        JSON.stringify(event),
-      ]),
+      client.send("XADD", [options.stream, "MAXLEN", "~", String(options.maxLen), "*", "event", json]),
     );
 
   const pump = () => {
@@ -80,6 +80,10 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         const firstFailure = results.findIndex((result) => result.status === "rejected");
         const done = firstFailure === -1 ? batch.length : firstFailure;
         appended += done;
+        if (done > 0) {
+          if (droppedSince > 0) options.onResumed?.(droppedSince);
+          droppedSince = 0;
+        }
         if (firstFailure !== -1) {
           lost(queue.putBack(batch.slice(done)));
           if (closing) return;
@@ -100,7 +104,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      lost(queue.push(event));
+      lost(queue.push(JSON.stringify(event)));
       pump();
     },
     /** Appends what it can of the queue (one try while Redis is up), then disconnects. */
@@ -113,7 +117,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         pump();
         while (pumping) await pumping;
       }
-      lost(queue.clear());
+      lost(queue.clear(), "closed");
       link.close();
     },
     stats: () => ({ queued: queue.length, appended, dropped }),

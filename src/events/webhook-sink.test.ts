@@ -193,6 +193,63 @@ describe("webhook sink", () => {
     expect(sink.stats().queued).toBe(0);
   });
 
+  test("a receiver that hangs costs a queue bounded in bytes too: large events push the oldest out, counted", async () => {
+    const drops: string[] = [];
+    const r = started(() => "hang");
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      batchSize: 1,
+      maxQueue: 1_000, // far off: the bytes bind
+      maxQueueBytes: 10_000,
+      maxAttempts: 1,
+      timeoutMs: 200,
+      closeTimeoutMs: 20,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    sink.publish(event(0));
+    await waitFor("the first delivery to hang", () => r.deliveries.length === 1);
+    // About 3 KB of JSON each: three fit in 10,000 bytes, and each one past them lets the oldest go.
+    const large = (at: number): GatewayEvent => ({ type: "config.rejected", at, error: "x".repeat(3_000) });
+    for (let at = 1; at <= 10; at++) sink.publish(large(at));
+    expect(sink.stats()).toEqual({ queued: 3, delivered: 0, dropped: 7 });
+    expect(drops).toEqual(Array(7).fill("1 queue_full"));
+    // An event past the whole bound is not held, and costs the others nothing.
+    sink.publish({ type: "config.rejected", at: 11, error: "y".repeat(20_000) });
+    expect(sink.stats()).toEqual({ queued: 3, delivered: 0, dropped: 8 });
+    await sink.close();
+  });
+
+  test("the first delivery after drops says how many the burst lost", async () => {
+    const told: string[] = [];
+    let answering = false;
+    const r = started(() => (answering ? 200 : 503));
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      batchSize: 1,
+      maxQueue: 2,
+      maxAttempts: 1,
+      onDrop: (count, reason) => told.push(`dropped ${count} ${reason}`),
+      onResumed: (dropped) => told.push(`resumed after ${dropped}`),
+    });
+    // 1 in flight, 2 let go for 4, then 1, 3 and 4 answered 503 with no try left.
+    for (let v = 1; v <= 4; v++) sink.publish(event(v));
+    await waitFor("every event dropped", () => sink.stats().dropped === 4);
+    answering = true;
+    sink.publish(event(5));
+    sink.publish(event(6));
+    await waitFor("the deliveries", () => sink.stats().delivered === 2);
+    expect(told).toEqual([
+      "dropped 1 queue_full",
+      "dropped 1 retries_exhausted",
+      "dropped 1 retries_exhausted",
+      "dropped 1 retries_exhausted",
+      "resumed after 4",
+    ]);
+    await sink.close();
+  });
+
   test("only the listed event types are sent", async () => {
     const r = started();
     const sink = createWebhookSink({ url: r.url, secret: "k", types: ["config.rejected"], flushMs: 1 });

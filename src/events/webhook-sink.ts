@@ -1,5 +1,5 @@
-import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { EventQueue } from "./event-queue.ts";
+import type { DropListener, DropReason } from "./drop-log.ts";
+import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface WebhookSinkOptions {
@@ -15,6 +15,8 @@ export interface WebhookSinkOptions {
   flushMs?: number;
   /** Events held while the receiver is slow or down; past it the oldest are dropped (counted). */
   maxQueue?: number;
+  /** The most their JSON may add up to (characters: bytes for ASCII); past it too the oldest are dropped (counted). */
+  maxQueueBytes?: number;
   /** Tries per batch (the first included) before it is dropped (counted). */
   maxAttempts?: number;
   /** First retry delay; doubles per retry, with jitter. */
@@ -30,7 +32,9 @@ export interface WebhookSinkOptions {
   fetch?: typeof fetch;
   random?: () => number;
   /** Told about every dropped event count and why, for a log line or a metric. */
-  onDrop?: (count: number, reason: "queue_full" | "rejected" | "retries_exhausted" | "closed") => void;
+  onDrop?: DropListener["onDrop"];
+  /** Told when a delivery succeeds after drops, with how many since the last one (drop-log.ts logs a burst once). */
+  onResumed?: DropListener["onResumed"];
 }
 
 export interface WebhookSink extends EventSink {
@@ -76,7 +80,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const send = options.fetch ?? fetch;
   const random = options.random ?? Math.random;
   const types = options.types ? new Set(options.types) : null;
-  const queue = new EventQueue<GatewayEvent>(maxQueue);
+  const queue = sinkQueue(maxQueue, options.maxQueueBytes);
   let delivered = 0;
   let dropped = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -85,14 +89,18 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   /** Aborted when the close deadline passes: cuts the POST in flight and the wait for a retry. */
   const givenUp = new AbortController();
 
-  const drop = (count: number, reason: Parameters<NonNullable<WebhookSinkOptions["onDrop"]>>[1]) => {
+  /** Dropped since the last delivery: a burst the next one ends. */
+  let droppedSince = 0;
+
+  const drop = (count: number, reason: DropReason) => {
     if (count === 0) return;
     dropped += count;
+    droppedSince += count;
     options.onDrop?.(count, reason);
   };
 
-  async function deliver(batch: readonly GatewayEvent[]): Promise<void> {
-    const body = JSON.stringify({ events: batch });
+  async function deliver(batch: readonly string[]): Promise<void> {
+    const body = `{"events":[${batch.join(",")}]}`;
     const delivery = crypto.randomUUID();
     for (let attempt = 1; ; attempt++) {
       const timestamp = Math.floor(Date.now() / 1000);
@@ -115,6 +123,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       }
       if (status >= 200 && status < 300) {
         delivered += batch.length;
+        if (droppedSince > 0) options.onResumed?.(droppedSince);
+        droppedSince = 0;
         return;
       }
       if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
@@ -164,7 +174,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      drop(queue.push(event), "queue_full");
+      drop(queue.push(JSON.stringify(event)), "queue_full");
       if (queue.length >= batchSize) {
         if (timer !== null) clearTimeout(timer);
         timer = null;

@@ -1,4 +1,5 @@
 import { createAuditService } from "../audit/audit-service.ts";
+import { withoutBodies } from "../audit/published-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { RequestStats } from "../audit/request-stats.ts";
 import { spendCarrier } from "../auth/carry-spend.ts";
@@ -180,7 +181,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         options.recordAudit === false
           ? {
               started: audit.observer.started,
-              finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
+              finished: (record) =>
+                publish({ type: "request.finished", at: Date.now(), record: withoutBodies(record) }),
             }
           : audit.observer,
       ),

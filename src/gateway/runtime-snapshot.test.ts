@@ -135,6 +135,15 @@ function auditOf(response: Response): Promise<AuditRecord> {
   return waitForValue(`the audit record of ${id}`, () => finished.find((r) => r.requestId === id));
 }
 
+/** The request's audit row as stored, bodies included (events carry none): read back through the admin API. */
+function storedRowOf(response: Response): Promise<AuditRecord> {
+  const id = response.headers.get("x-request-id");
+  return waitForValue(`the stored row of ${id}`, async () => {
+    const page = (await admin("/admin/api/audit?bodies=true&limit=1000")) as { records: AuditRecord[] };
+    return page.records.find((r) => r.requestId === id);
+  });
+}
+
 const untilHeld = (count: number): Promise<HeldCall> =>
   waitForValue(`held call #${count}`, () => held[count - 1]);
 
@@ -155,13 +164,13 @@ describe("one runtime snapshot per config version", () => {
     expect(((await old.json()) as { model: string }).model).toBe("a:up");
     const oldRow = await auditOf(old);
     expect(oldRow.costUsd).toBeCloseTo(0.002, 9); // 2,000 tokens at $1 per million
-    expect(oldRow.requestBody ?? null).toBeNull();
+    expect((await storedRowOf(old)).requestBody ?? null).toBeNull();
 
     const next = await chat("m");
     expect(((await next.json()) as { model: string }).model).toBe("b:up");
     const nextRow = await auditOf(next);
     expect(nextRow.costUsd).toBeCloseTo(0.02, 9);
-    expect(nextRow.requestBody).toContain('"model":"m"');
+    expect((await storedRowOf(next)).requestBody).toContain('"model":"m"');
   });
 
   test("per-request bounds are the snapshot's: server.max_body applies from the next request", async () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -10,6 +11,7 @@ setDefaultTimeout(60_000);
 
 let gw: GatewayProcess;
 const SECRET = "mgw_ThisLooksLikeAKeyInAPrompt1234";
+const ANTHROPIC_KEY = "sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 
 const config = (bodies: boolean) => ({
   providers: [{ name: "mock", type: "mock" }],
@@ -17,14 +19,14 @@ const config = (bodies: boolean) => ({
   audit: { bodies },
 });
 
-async function chat(stream: boolean): Promise<string> {
+async function chat(stream: boolean, content = `remember ${SECRET} please`): Promise<string> {
   const response = await fetch(`${gw.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
     body: JSON.stringify({
       model: "mock",
       stream,
-      messages: [{ role: "user", content: `remember ${SECRET} please` }],
+      messages: [{ role: "user", content }],
     }),
   });
   await response.text();
@@ -54,6 +56,25 @@ describe("audit bodies", () => {
     expect(record.requestBody).toContain("remember [redacted] please");
     expect(record.responseBody).toContain("chat.completion");
     expect(JSON.stringify(record)).not.toContain(SECRET);
+  });
+
+  test("the live event stream carries no body: the credential in a prompt is only in the row, redacted", async () => {
+    // What `mindgw tail` and the web UI's live mode read; webhooks and the Redis stream get the same events.
+    const live = listenToEvents(gw);
+    try {
+      await live.ready;
+      const id = await chat(false, `my key is ${ANTHROPIC_KEY}`);
+      const event = await waitFor("the live request.finished", () =>
+        live.events.find((e) => e.type === "request.finished" && e.record.requestId === id),
+      );
+      expect(event.type === "request.finished" && event.record).toMatchObject({ requestId: id, status: 200 });
+      expect(Object.keys(event.type === "request.finished" ? event.record : {})).not.toContain("requestBody");
+      expect(JSON.stringify(live.events)).not.toContain(ANTHROPIC_KEY);
+      expect(JSON.stringify(live.events)).not.toContain("my key is");
+      expect((await row(id)).requestBody).toContain("my key is [redacted]");
+    } finally {
+      live.close();
+    }
   });
 
   test("a streamed answer is stored as the event text the client received", async () => {

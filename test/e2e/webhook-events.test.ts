@@ -10,7 +10,7 @@ setDefaultTimeout(30_000);
 
 // `events.webhooks` in config: the compiled gateway POSTs signed batches of the events named.
 const SECRET = "a-webhook-secret-of-some-length";
-const received: { events: GatewayEvent[]; valid: boolean }[] = [];
+const received: { body: string; events: GatewayEvent[]; valid: boolean }[] = [];
 let receiver: ReturnType<typeof Bun.serve>;
 let gw: GatewayProcess;
 
@@ -25,6 +25,7 @@ const fx = gatewayFixture({
         const [, t, v1] =
           /^t=(\d+),v1=([0-9a-f]+)$/.exec(request.headers.get("x-mindgw-signature") ?? "") ?? [];
         received.push({
+          body,
           events: (JSON.parse(body) as { events: GatewayEvent[] }).events,
           valid: v1 === (await webhookSignature(SECRET, Number(t), body)),
         });
@@ -33,6 +34,7 @@ const fx = gatewayFixture({
     });
     defer(() => receiver.stop(true));
     return fakeRoutesConfig(fake.url, ["m1"], {
+      audit: { bodies: true },
       events: {
         webhooks: [
           {
@@ -66,4 +68,22 @@ test("a finished request reaches the webhook, signed, and only the types asked f
   expect(received.flatMap((b) => b.events.map((e) => e.type)).every((t) => t === "request.finished")).toBe(
     true,
   );
+});
+
+test("with audit.bodies on, a delivery carries no body: a credential in the prompt is not in it, in clear or at all", async () => {
+  const KEY = "sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(gw.adminKey ?? ""),
+    body: chatBody("m1", `my key is ${KEY}`),
+  });
+  expect(res.status).toBe(200);
+  const id = res.headers.get("x-request-id");
+  const batch = await waitFor("the webhook delivery", () =>
+    received.find((b) => b.events.some((e) => e.type === "request.finished" && e.record.requestId === id)),
+  );
+  const event = batch.events.find((e) => e.type === "request.finished" && e.record.requestId === id);
+  expect(event?.type === "request.finished" && Object.keys(event.record)).not.toContain("requestBody");
+  expect(batch.body).not.toContain(KEY);
+  expect(batch.body).not.toContain("my key is");
 });

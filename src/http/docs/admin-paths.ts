@@ -145,7 +145,7 @@ export function adminPaths() {
         ...tag,
         summary: "Live events (what `mindgw tail` reads)",
         description:
-          "Admin role: every tenant's requests, workers and config changes (`config.reloaded`, `config.restart_required`, `config.rejected`, and `config.restored` when an edit undoes a rejected or restart-only one); an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403.",
+          "Admin role: every tenant's requests, workers and config changes (`config.reloaded`, `config.restart_required`, `config.rejected`, and `config.restored` when an edit undoes a rejected or restart-only one); an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403. A finished request's record never carries its bodies: with `audit.bodies` on they are in its audit row alone, redacted (`/admin/api/audit?bodies=true`).",
         responses: {
           "200": {
             description: "Server-sent events",

@@ -1,9 +1,10 @@
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
+import { withoutBodies } from "../../audit/published-record.ts";
 import { auditRecord } from "../../audit/testing/audit-record.ts";
 
 export function finishedEvent(over: Partial<AuditRecord>, at = 1_700_000_000_500): GatewayEvent {
-  return { type: "request.finished", at, record: auditRecord(over) };
+  return { type: "request.finished", at, record: withoutBodies(auditRecord(over)) };
 }
 
 export function worker(over: Partial<WorkerSummary> = {}): WorkerSummary {

@@ -67,6 +67,34 @@ describe("JWT verification against a JWKS", () => {
     expect(principal.limits).toEqual({ rpm: 10 });
   });
 
+  test("a tenant claim that is no tenant name (a list, a number, empty, null) is refused, not taken for none", async () => {
+    const verifier = createJwtVerifier(config({ claims: { name: "sub", tenant: "org" } }));
+    for (const org of [["team-a"], 42, "", null, { name: "team-a" }]) {
+      const refused = await verifier
+        .verify(await sign(k1.privateKey, { kid: "k1" }, { org }))
+        .catch((e) => e);
+      expect({ org, refused }).toMatchObject({ org, refused: { name: "ClaimError" } });
+      expect((refused as Error).message).toBe("org claim is not a tenant name");
+    }
+    // No claim at all is the config's default tenant; without `tenants:` any name is a free label.
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).tenant).toBe("default");
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { org: "Team-A" }))).tenant).toBe(
+      "Team-A",
+    );
+  });
+
+  test("once tenants are configured, a tenant claim must name one of them (not default either)", async () => {
+    const verifier = createJwtVerifier(config({ claims: { name: "sub", tenant: "org" } }), {}, ["team-a"]);
+    const as = async (org: unknown) => verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { org }));
+    expect((await as("team-a")).tenant).toBe("team-a");
+    for (const org of ["Team-A", "team-b", "default"])
+      await expect(as(org)).rejects.toThrow(`org claim names no configured tenant: "${org}"`);
+    // What the log gets of a long claim is cut.
+    await expect(as("x".repeat(500))).rejects.toThrow(`"${"x".repeat(64)}"`);
+    // A token without the claim is in default_tenant, as the operator configured it.
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).tenant).toBe("default");
+  });
+
   test("key rotation: a new kid triggers one refetch; the old kid keeps working", async () => {
     const server = jwksServer([k1.jwk]);
     const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cooldown: "0s" }));

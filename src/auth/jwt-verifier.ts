@@ -17,8 +17,13 @@ export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "now" |
  * and clock tolerance; `exp` and `nbf` are enforced by it. The key comes only from config:
  * jose never follows a token's `jku`/`x5u` or trusts an embedded `jwk`, and the allow-list is
  * checked before any key is chosen, so `alg: none` and HS-signed-with-the-public-key fail.
+ * `tenants` are the configured tenants' names: once there are any, a token must name one of them.
  */
-export function createJwtVerifier(config: JwtConfig, sourceOptions: JwtVerifierOptions = {}): JwtVerifier {
+export function createJwtVerifier(
+  config: JwtConfig,
+  sourceOptions: JwtVerifierOptions = {},
+  tenants: readonly string[] = [],
+): JwtVerifier {
   // jose is loaded with the first verifier, not at start: a gateway without JWT callers does not
   // hold it (docs/BENCHMARKS-HISTORY.md, idle RSS).
   const { jwtVerify } = require("jose") as typeof import("jose");
@@ -39,7 +44,7 @@ export function createJwtVerifier(config: JwtConfig, sourceOptions: JwtVerifierO
           : await jwtVerify(token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
         throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
-      return principalFromClaims(payload, config);
+      return principalFromClaims(payload, config, tenants);
     },
   };
 }

@@ -16,8 +16,9 @@ export interface GatewayAuth {
   /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
   readonly sessions: KeySessions;
   /**
-   * The authenticator of one config version (its `auth.jwt`: issuer, keys, claims…) over the one
-   * key cache; the embedder's, if given, serves every version. Built into each runtime snapshot.
+   * The authenticator of one config version (its `auth.jwt`: issuer, keys, claims…, and the
+   * tenants a token may name) over the one key cache; the embedder's, if given, serves every
+   * version. Built into each runtime snapshot.
    */
   authenticatorFor(config: Config): Authenticator;
   /** Who a request's API key names when the key cache holds it now; never a store read (auth/authenticate.ts). */
@@ -62,10 +63,16 @@ export async function buildAuth(
   await keys.start();
   const onFetchFailed = (reason: string) =>
     logger.warn(`fetching auth.jwt.jwks_url failed (the keys in hand, if any, still serve): ${reason}`);
-  const build = (jwt: Config["auth"]["jwt"]) =>
-    createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt, { onFetchFailed }) } : {}) });
-  let jwtConfig = JSON.stringify(config.auth.jwt ?? null);
-  let current = options.authenticate ?? build(config.auth.jwt);
+  /** What the authenticator is built from: the JWT config, and the tenants a token may name. */
+  const jwtInputs = (next: Config) =>
+    next.auth.jwt ? { jwt: next.auth.jwt, tenants: next.tenants.map((tenant) => tenant.name) } : undefined;
+  const build = (inputs: ReturnType<typeof jwtInputs>) =>
+    createAuthenticator({
+      keys,
+      ...(inputs ? { jwt: createJwtVerifier(inputs.jwt, { onFetchFailed }, inputs.tenants) } : {}),
+    });
+  let built = JSON.stringify(jwtInputs(config) ?? null);
+  let current = options.authenticate ?? build(jwtInputs(config));
   const keyChanged = (record: KeyRecord) => {
     keys.onKeyChanged(record);
     options.onKeyChange?.(record.id);
@@ -74,10 +81,11 @@ export async function buildAuth(
   return {
     authenticatorFor(next) {
       // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
-      const text = JSON.stringify(next.auth.jwt ?? null);
-      if (options.authenticate || text === jwtConfig) return current;
-      const rebuilt = build(next.auth.jwt);
-      jwtConfig = text;
+      const inputs = jwtInputs(next);
+      const text = JSON.stringify(inputs ?? null);
+      if (options.authenticate || text === built) return current;
+      const rebuilt = build(inputs);
+      built = text;
       current = rebuilt;
       return rebuilt;
     },

@@ -233,6 +233,51 @@ describe("the JWKS in hand", () => {
   });
 });
 
+describe("what a fetched JWKS holds", () => {
+  /** k1's public key with its modulus broken, as the auditor's JWKS served it. */
+  const broken = (kid: string): JWK => ({ kty: "RSA", kid, n: "!!", e: "AQAB", alg: "RS256" });
+  const clock = () => {
+    let now = 1_000_000;
+    return { now: () => now, advance: (ms: number) => (now += ms) };
+  };
+
+  test("a set whose keys cannot be imported is a failed fetch: the keys in hand keep serving, the failure names them", async () => {
+    const server = jwksServer([k1.jwk, k2.jwk]);
+    const time = clock();
+    const failures: string[] = [];
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cache_max_age: "5s" }), {
+      now: time.now,
+      onFetchFailed: (reason) => failures.push(reason),
+    });
+    const byK1 = await sign(k1.privateKey, { kid: "k1" });
+    const byK2 = await sign(k2.privateKey, { kid: "k2" });
+    await verifier.verify(byK1);
+    server.setKeys([broken("k1")]);
+    time.advance(6_000);
+    await verifier.verify(byK1); // stale: its refresh runs behind this request
+    expect(await waitForValue("the refresh's failure", () => failures[0])).toStartWith(
+      "Error: the JWKS holds no usable key (k1: ",
+    );
+    expect((await verifier.verify(byK1)).name).toBe("bob");
+    expect((await verifier.verify(byK2)).name).toBe("bob");
+    expect(server.hits()).toBe(2); // backing off, as after any failed fetch
+    server.stop();
+  });
+
+  test("a set with broken keys beside good ones: the good ones serve, each broken one is logged", async () => {
+    const server = jwksServer([k1.jwk, broken("k2"), { kty: "EC", kid: "no-curve", x: "AA" }, k2.jwk]);
+    const dropped: string[] = [];
+    const verifier = createJwtVerifier(config({ jwks_url: server.url }), {
+      onKeyDropped: (key) => dropped.push(key.kid),
+    });
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).name).toBe("bob");
+    expect(dropped).toEqual(["k2", "no-curve"]);
+    // The good k2 after the broken one of the same kid is the one taken.
+    expect((await verifier.verify(await sign(k2.privateKey, { kid: "k2" }))).name).toBe("bob");
+    server.stop();
+  });
+});
+
 describe("JWT attack list", () => {
   const rejects = async (token: string, overrides: Partial<JwtConfigInput> = {}, code?: string) => {
     const verdict = expect(createJwtVerifier(config(overrides)).verify(token)).rejects;

@@ -9,8 +9,8 @@ export interface JwtVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-/** What a JWKS key source takes besides the config (jwks-keys.ts): where to say a fetch failed, a clock and fetch for tests. */
-export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "now" | "fetch">;
+/** What a JWKS key source takes besides the config (jwks-keys.ts): where to log, a clock and fetch for tests. */
+export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "onKeyDropped" | "now" | "fetch">;
 
 /**
  * Verification is jose's `jwtVerify` with an explicit algorithm allow-list, issuer, audience

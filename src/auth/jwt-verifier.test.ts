@@ -276,6 +276,21 @@ describe("what a fetched JWKS holds", () => {
     expect((await verifier.verify(await sign(k2.privateKey, { kid: "k2" }))).name).toBe("bob");
     server.stop();
   });
+  test("a token without kid is tried against each key of its type (a rotation publishes two)", async () => {
+    const server = jwksServer([k1.jwk, k2.jwk]);
+    const verifier = createJwtVerifier(config({ jwks_url: server.url }));
+    expect((await verifier.verify(await sign(k1.privateKey, {}))).name).toBe("bob");
+    expect((await verifier.verify(await sign(k2.privateKey, {}))).name).toBe("bob");
+    // Signed by neither: the signature's failure, not the set's ambiguity.
+    await expect(verifier.verify(await sign(attacker.privateKey, {}))).rejects.toMatchObject({
+      code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+    });
+    // The key that verifies decides: its token's expired claims are refused as such.
+    await expect(verifier.verify(await sign(k2.privateKey, {}, { exp: secs(-600) }))).rejects.toMatchObject({
+      code: "ERR_JWT_EXPIRED",
+    });
+    server.stop();
+  });
 });
 
 describe("JWT attack list", () => {

@@ -1,4 +1,4 @@
-import type { JWSHeaderParameters, JWTVerifyGetKey } from "jose";
+import type { JWSHeaderParameters, JWTVerifyGetKey, JWTVerifyOptions, JWTVerifyResult } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
 import { JwksKeys, type JwksKeysOptions } from "./jwks-keys.ts";
 import { ClaimError, principalFromClaims } from "./jwt-claims.ts";
@@ -26,9 +26,9 @@ export function createJwtVerifier(
 ): JwtVerifier {
   // jose is loaded with the first verifier, not at start: a gateway without JWT callers does not
   // hold it (docs/BENCHMARKS-HISTORY.md, idle RSS).
-  const { jwtVerify } = require("jose") as typeof import("jose");
+  const jose = require("jose") as typeof import("jose");
   const key = keySource(config, sourceOptions);
-  const options = {
+  const options: JWTVerifyOptions = {
     issuer: config.issuer,
     audience: config.audience,
     algorithms: config.algorithms,
@@ -38,15 +38,43 @@ export function createJwtVerifier(
   const types = new Set(config.typ.map(mediaType));
   return {
     async verify(token) {
-      const { payload, protectedHeader } =
-        key instanceof Uint8Array
-          ? await jwtVerify(token, key, options)
-          : await jwtVerify(token, key, options);
+      const { payload, protectedHeader } = await verifyJwt(jose, token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
         throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
       return principalFromClaims(payload, config, tenants);
     },
   };
+}
+
+/**
+ * jose's `jwtVerify`, trying each key when the set holds several the token may be signed with (no
+ * `kid`, and two keys of its type, as during a rotation): jose then hands them over on its error
+ * for the caller to try, and the first whose signature verifies decides (a later failure of its
+ * claims is the token's).
+ */
+async function verifyJwt(
+  { jwtVerify, errors }: typeof import("jose"),
+  token: string,
+  key: JWTVerifyGetKey | Uint8Array,
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  try {
+    return key instanceof Uint8Array
+      ? await jwtVerify(token, key, options)
+      : await jwtVerify(token, key, options);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    let refusal: unknown = error;
+    for await (const candidate of error) {
+      try {
+        return await jwtVerify(token, candidate, options);
+      } catch (tried) {
+        if (!(tried instanceof errors.JWSSignatureVerificationFailed)) throw tried;
+        refusal = tried;
+      }
+    }
+    throw refusal;
+  }
 }
 
 function keySource(config: JwtConfig, options: JwtVerifierOptions): JWTVerifyGetKey | Uint8Array {

@@ -2,14 +2,18 @@ import type { FlattenedJWSInput, JWSHeaderParameters, LocalJWKSet } from "jose";
 import { GatewayError } from "../core/gateway-error.ts";
 import { type DroppedKey, usableKeys } from "./jwks-usable-keys.ts";
 
-export interface JwksKeysOptions {
-  url: URL;
+/** How often and how long the set is fetched: a reload may change these on the set in hand (`retune`). */
+export interface JwksTiming {
   /** How long a fetched set is fresh; after it, the next request starts a refresh it does not wait for. */
   maxAgeMs: number;
   /** The least time between refetches for a `kid` the set lacks, and the longest backoff after a failure. */
   cooldownMs: number;
   /** One fetch's bound. */
   timeoutMs: number;
+}
+
+export interface JwksKeysOptions extends JwksTiming {
+  url: URL;
   /** Told of every failed fetch (the set in hand keeps serving), for the log. */
   onFetchFailed?: (reason: string) => void;
   /** Told of each broken key a fetched set holds beside good ones (the good ones serve), for the log. */
@@ -52,9 +56,20 @@ export class JwksKeys {
   private retryAt = Number.NEGATIVE_INFINITY;
   private lastFailure = "";
 
-  constructor(private readonly options: JwksKeysOptions) {
+  constructor(private options: JwksKeysOptions) {
     this.now = options.now ?? Date.now;
     this.fetch = options.fetch ?? fetch;
+  }
+
+  /** The JWKS this set is fetched from. */
+  get url(): string {
+    return this.options.url.href;
+  }
+
+  /** New timings from a reload, for the set in hand: its keys are kept. */
+  retune(timing: JwksTiming): void {
+    const { maxAgeMs, cooldownMs, timeoutMs } = timing;
+    this.options = { ...this.options, maxAgeMs, cooldownMs, timeoutMs };
   }
 
   /** jose's key lookup (`jwtVerify`'s second argument). */

@@ -4,7 +4,7 @@ import { type JwtConfigInput, jwtConfigSchema } from "../config/jwt-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey, unsigned } from "./jwt-test-kit.ts";
-import { createJwtVerifier } from "./jwt-verifier.ts";
+import { createJwtVerifier, jwtVerifiers } from "./jwt-verifier.ts";
 
 let k1: TestKey;
 let k2: TestKey;
@@ -276,6 +276,7 @@ describe("what a fetched JWKS holds", () => {
     expect((await verifier.verify(await sign(k2.privateKey, { kid: "k2" }))).name).toBe("bob");
     server.stop();
   });
+
   test("a token without kid is tried against each key of its type (a rotation publishes two)", async () => {
     const server = jwksServer([k1.jwk, k2.jwk]);
     const verifier = createJwtVerifier(config({ jwks_url: server.url }));
@@ -290,6 +291,28 @@ describe("what a fetched JWKS holds", () => {
       code: "ERR_JWT_EXPIRED",
     });
     server.stop();
+  });
+
+  test("a verifier rebuilt for a reload keeps the keys in hand while jwks_url stays, with the new timings", async () => {
+    const server = jwksServer([k1.jwk]);
+    const time = clock();
+    const verifierFor = jwtVerifiers({ now: time.now });
+    const token = await sign(k1.privateKey, { kid: "k1" });
+    await verifierFor(config({ jwks_url: server.url, jwks_cache_max_age: "5s" }), []).verify(token);
+    server.setMode("down");
+    const edited = verifierFor(
+      config({ jwks_url: server.url, jwks_cache_max_age: "1h", limits: { rpm: 6 } }),
+      [],
+    );
+    time.advance(6_000);
+    expect((await edited.verify(token)).limits).toEqual({ rpm: 6 });
+    expect(server.hits()).toBe(1); // fresh for an hour now: not asked
+    // Another URL is another issuer's set: fetched anew.
+    const other = jwksServer([k1.jwk]);
+    await verifierFor(config({ jwks_url: other.url }), []).verify(token);
+    expect(other.hits()).toBe(1);
+    server.stop();
+    other.stop();
   });
 });
 

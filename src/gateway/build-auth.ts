@@ -1,5 +1,5 @@
 import { type Authenticator, cachedCaller, createAuthenticator } from "../auth/authenticate.ts";
-import { createJwtVerifier, type JwtVerifierOptions } from "../auth/jwt-verifier.ts";
+import { jwtVerifiers } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
@@ -61,20 +61,17 @@ export async function buildAuth(
     onChange: (record) => sessions.keyChanged(record),
   });
   await keys.start();
-  const logJwks: JwtVerifierOptions = {
+  const verifierFor = jwtVerifiers({
     onFetchFailed: (reason) =>
       logger.warn(`fetching auth.jwt.jwks_url failed (the keys in hand, if any, still serve): ${reason}`),
     onKeyDropped: ({ kid, reason }) =>
       logger.warn(`auth.jwt.jwks_url published a key that cannot verify tokens, left out: ${kid}: ${reason}`),
-  };
+  });
   /** What the authenticator is built from: the JWT config, and the tenants a token may name. */
   const jwtInputs = (next: Config) =>
     next.auth.jwt ? { jwt: next.auth.jwt, tenants: next.tenants.map((tenant) => tenant.name) } : undefined;
   const build = (inputs: ReturnType<typeof jwtInputs>) =>
-    createAuthenticator({
-      keys,
-      ...(inputs ? { jwt: createJwtVerifier(inputs.jwt, logJwks, inputs.tenants) } : {}),
-    });
+    createAuthenticator({ keys, ...(inputs ? { jwt: verifierFor(inputs.jwt, inputs.tenants) } : {}) });
   let built = JSON.stringify(jwtInputs(config) ?? null);
   let current = options.authenticate ?? build(jwtInputs(config));
   const keyChanged = (record: KeyRecord) => {
@@ -84,7 +81,7 @@ export async function buildAuth(
   let warnedNoReceiver = false;
   return {
     authenticatorFor(next) {
-      // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
+      // Rebuilt only when it changed; a JWKS whose URL stays keeps its keys even then (jwt-verifier.ts).
       const inputs = jwtInputs(next);
       const text = JSON.stringify(inputs ?? null);
       if (options.authenticate || text === built) return current;

@@ -317,6 +317,32 @@ describe("a JWKS outage", () => {
     expect(await status(token)).toBe(200); // answered while that fetch is still open
   }, 40_000);
 
+  test("a reload that edits auth.jwt keeps the keys in hand: with the JWKS down, the new limits apply and nobody is refused", async () => {
+    fx.deferTest(() => {
+      jwksMode = "ok";
+    });
+    published = [k1.jwk, k2.jwk];
+    const token = await sign(k1);
+    await waitFor("a token of a published key to pass", async () => (await status(token)) === 200);
+    jwksMode = "down";
+    const reloads = () => gw.stderr.all.split("config reloaded").length - 1;
+    const before = reloads();
+    await gw.writeConfig(configWith({ ...startJwt, limits: { rpm: 999 } }));
+    await waitFor("the reload", () => reloads() > before);
+    const edited = await chat(token);
+    expect(edited.status).toBe(200);
+    expect(edited.headers.get("x-ratelimit-limit-requests")).toBe("999");
+    await edited.arrayBuffer();
+    // Past the set's max age (1 s) too: its refresh fails behind the requests, the set serves.
+    const hits = jwksHits;
+    await waitFor("a refresh of the kept set", async () => {
+      expect(await status(token)).toBe(200);
+      return jwksHits > hits;
+    });
+    await gw.writeConfig(configWith(startJwt));
+    await waitFor("the config back", () => reloads() > before + 1);
+  }, 40_000);
+
   test("with no set ever fetched, a JWKS that is down is a 503 with Retry-After in the caller's dialect", async () => {
     const config = fakeRoutesConfig(fx.fake.url, ["m1"], {
       auth: {

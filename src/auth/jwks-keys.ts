@@ -1,16 +1,23 @@
 import type { FlattenedJWSInput, JWSHeaderParameters, LocalJWKSet } from "jose";
 import { GatewayError } from "../core/gateway-error.ts";
+import { type DroppedKey, usableKeys } from "./jwks-usable-keys.ts";
 
-export interface JwksKeysOptions {
-  url: URL;
+/** How often and how long the set is fetched: a reload may change these on the set in hand (`retune`). */
+export interface JwksTiming {
   /** How long a fetched set is fresh; after it, the next request starts a refresh it does not wait for. */
   maxAgeMs: number;
   /** The least time between refetches for a `kid` the set lacks, and the longest backoff after a failure. */
   cooldownMs: number;
   /** One fetch's bound. */
   timeoutMs: number;
+}
+
+export interface JwksKeysOptions extends JwksTiming {
+  url: URL;
   /** Told of every failed fetch (the set in hand keeps serving), for the log. */
   onFetchFailed?: (reason: string) => void;
+  /** Told of each broken key a fetched set holds beside good ones (the good ones serve), for the log. */
+  onKeyDropped?: (key: DroppedKey) => void;
   now?: () => number;
   fetch?: typeof fetch;
 }
@@ -36,6 +43,8 @@ const jwksUnavailable = (why: string, retryInMs: number) =>
  * after a backoff (1 s doubling up to the cooldown), never once per request. A request waits only
  * for the first set, or for a `kid` the set lacks (a rotation; at most once per cooldown); if that
  * fetch fails it is a 503, and a kid still unknown after a good fetch is the token's fault (401).
+ * A set is good when at least one of its keys imports: broken keys beside good ones are left out
+ * (and logged), and a set of none is a failed fetch.
  */
 export class JwksKeys {
   private readonly now: () => number;
@@ -47,9 +56,20 @@ export class JwksKeys {
   private retryAt = Number.NEGATIVE_INFINITY;
   private lastFailure = "";
 
-  constructor(private readonly options: JwksKeysOptions) {
+  constructor(private options: JwksKeysOptions) {
     this.now = options.now ?? Date.now;
     this.fetch = options.fetch ?? fetch;
+  }
+
+  /** The JWKS this set is fetched from. */
+  get url(): string {
+    return this.options.url.href;
+  }
+
+  /** New timings from a reload, for the set in hand: its keys are kept. */
+  retune(timing: JwksTiming): void {
+    const { maxAgeMs, cooldownMs, timeoutMs } = timing;
+    this.options = { ...this.options, maxAgeMs, cooldownMs, timeoutMs };
   }
 
   /** jose's key lookup (`jwtVerify`'s second argument). */
@@ -101,7 +121,10 @@ export class JwksKeys {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       if (response.status !== 200) throw new Error(`the JWKS answered ${response.status}`);
-      const keys = createLocalJWKSet((await response.json()) as Parameters<typeof createLocalJWKSet>[0]);
+      const { keys: usable, dropped } = await usableKeys(await response.json());
+      if (usable.length === 0) throw new Error(`the JWKS holds no usable key${listed(dropped)}`);
+      for (const key of dropped) this.options.onKeyDropped?.(key);
+      const keys = createLocalJWKSet({ keys: usable });
       this.keys = keys;
       this.fetchedAt = this.now();
       this.failures = 0;
@@ -120,3 +143,7 @@ export class JwksKeys {
 
 const isNoMatchingKey = (error: unknown) =>
   typeof error === "object" && error !== null && "code" in error && error.code === "ERR_JWKS_NO_MATCHING_KEY";
+
+/** The broken keys of a set, for its failure's reason: ` (k1: DataError: …; k2: …)`. */
+const listed = (dropped: readonly DroppedKey[]) =>
+  dropped.length === 0 ? "" : ` (${dropped.map((key) => `${key.kid}: ${key.reason}`).join("; ")})`;

@@ -10,11 +10,17 @@ export class ClaimError extends Error {
 
 const ROLE_PREFERENCE: readonly Role[] = ["admin", "user", "worker"];
 
-/** Maps verified claims onto a principal as the config says. */
-export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Principal {
+/**
+ * Maps verified claims onto a principal as the config says. `tenants` are the configured tenants'
+ * names (`tenants:`); when there are any, the token's tenant must be one of them.
+ */
+export function principalFromClaims(
+  payload: JWTPayload,
+  config: JwtConfig,
+  tenants: readonly string[] = [],
+): Principal {
   const name = claim(payload, config.claims.name);
   if (typeof name !== "string" || name === "") throw new ClaimError(`missing ${config.claims.name} claim`);
-  const tenant = config.claims.tenant ? claim(payload, config.claims.tenant) : undefined;
   const limits: Principal["limits"] = {};
   if (config.limits.rpm !== undefined) limits.rpm = config.limits.rpm;
   if (config.limits.tpm !== undefined) limits.tpm = config.limits.tpm;
@@ -23,7 +29,7 @@ export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Pri
     ...expiryOf(payload, config),
     keyId: null,
     name,
-    tenant: typeof tenant === "string" && tenant !== "" ? tenant : config.default_tenant,
+    tenant: tenantOf(payload, config, tenants),
     role: roleOf(payload, config),
     models: modelsOf(payload, config),
     limits,
@@ -39,6 +45,23 @@ export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Pri
 function expiryOf(payload: JWTPayload, config: JwtConfig): Pick<Principal, "expiresAt"> {
   if (payload.exp === undefined) return {};
   return { expiresAt: payload.exp * 1000 + config.clock_tolerance };
+}
+
+/**
+ * The tenant claim, or `default_tenant` when the token has none. A claim of another shape (a
+ * list, a number, an empty string) is refused, not read as no claim: that would put the caller
+ * outside every tenant, where a worker serves every tenant and an admin manages them all. Once
+ * `tenants:` lists any, a tenant must be one of them, as a key's must (no free labels, and not
+ * `default` by claim: outside every tenant is the operator's `default_tenant`, never the token's).
+ */
+function tenantOf(payload: JWTPayload, config: JwtConfig, tenants: readonly string[]): string {
+  const path = config.claims.tenant;
+  const raw = path ? claim(payload, path) : undefined;
+  if (raw === undefined) return config.default_tenant;
+  if (typeof raw !== "string" || raw === "") throw new ClaimError(`${path} claim is not a tenant name`);
+  if (tenants.length > 0 && !tenants.includes(raw))
+    throw new ClaimError(`${path} claim names no configured tenant: ${JSON.stringify(raw.slice(0, 64))}`);
+  return raw;
 }
 
 function roleOf(payload: JWTPayload, config: JwtConfig): Role {

@@ -4,7 +4,7 @@ import { type JwtConfigInput, jwtConfigSchema } from "../config/jwt-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey, unsigned } from "./jwt-test-kit.ts";
-import { createJwtVerifier } from "./jwt-verifier.ts";
+import { createJwtVerifier, jwtVerifiers } from "./jwt-verifier.ts";
 
 let k1: TestKey;
 let k2: TestKey;
@@ -65,6 +65,34 @@ describe("JWT verification against a JWKS", () => {
     const principal = await verifier.verify(await sign(k1.privateKey, { kid: "k1" }));
     expect(principal).toMatchObject({ name: "bob", tenant: "default", role: "user", models: ["*"] });
     expect(principal.limits).toEqual({ rpm: 10 });
+  });
+
+  test("a tenant claim that is no tenant name (a list, a number, empty, null) is refused, not taken for none", async () => {
+    const verifier = createJwtVerifier(config({ claims: { name: "sub", tenant: "org" } }));
+    for (const org of [["team-a"], 42, "", null, { name: "team-a" }]) {
+      const refused = await verifier
+        .verify(await sign(k1.privateKey, { kid: "k1" }, { org }))
+        .catch((e) => e);
+      expect({ org, refused }).toMatchObject({ org, refused: { name: "ClaimError" } });
+      expect((refused as Error).message).toBe("org claim is not a tenant name");
+    }
+    // No claim at all is the config's default tenant; without `tenants:` any name is a free label.
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).tenant).toBe("default");
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { org: "Team-A" }))).tenant).toBe(
+      "Team-A",
+    );
+  });
+
+  test("once tenants are configured, a tenant claim must name one of them (not default either)", async () => {
+    const verifier = createJwtVerifier(config({ claims: { name: "sub", tenant: "org" } }), {}, ["team-a"]);
+    const as = async (org: unknown) => verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { org }));
+    expect((await as("team-a")).tenant).toBe("team-a");
+    for (const org of ["Team-A", "team-b", "default"])
+      await expect(as(org)).rejects.toThrow(`org claim names no configured tenant: "${org}"`);
+    // What the log gets of a long claim is cut.
+    await expect(as("x".repeat(500))).rejects.toThrow(`"${"x".repeat(64)}"`);
+    // A token without the claim is in default_tenant, as the operator configured it.
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).tenant).toBe("default");
   });
 
   test("key rotation: a new kid triggers one refetch; the old kid keeps working", async () => {
@@ -202,6 +230,89 @@ describe("the JWKS in hand", () => {
     advance(31_000);
     expect((await verifyToken(rotated)).name).toBe("bob");
     server.stop();
+  });
+});
+
+describe("what a fetched JWKS holds", () => {
+  /** k1's public key with its modulus broken, as the auditor's JWKS served it. */
+  const broken = (kid: string): JWK => ({ kty: "RSA", kid, n: "!!", e: "AQAB", alg: "RS256" });
+  const clock = () => {
+    let now = 1_000_000;
+    return { now: () => now, advance: (ms: number) => (now += ms) };
+  };
+
+  test("a set whose keys cannot be imported is a failed fetch: the keys in hand keep serving, the failure names them", async () => {
+    const server = jwksServer([k1.jwk, k2.jwk]);
+    const time = clock();
+    const failures: string[] = [];
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cache_max_age: "5s" }), {
+      now: time.now,
+      onFetchFailed: (reason) => failures.push(reason),
+    });
+    const byK1 = await sign(k1.privateKey, { kid: "k1" });
+    const byK2 = await sign(k2.privateKey, { kid: "k2" });
+    await verifier.verify(byK1);
+    server.setKeys([broken("k1")]);
+    time.advance(6_000);
+    await verifier.verify(byK1); // stale: its refresh runs behind this request
+    expect(await waitForValue("the refresh's failure", () => failures[0])).toStartWith(
+      "Error: the JWKS holds no usable key (k1: ",
+    );
+    expect((await verifier.verify(byK1)).name).toBe("bob");
+    expect((await verifier.verify(byK2)).name).toBe("bob");
+    expect(server.hits()).toBe(2); // backing off, as after any failed fetch
+    server.stop();
+  });
+
+  test("a set with broken keys beside good ones: the good ones serve, each broken one is logged", async () => {
+    const server = jwksServer([k1.jwk, broken("k2"), { kty: "EC", kid: "no-curve", x: "AA" }, k2.jwk]);
+    const dropped: string[] = [];
+    const verifier = createJwtVerifier(config({ jwks_url: server.url }), {
+      onKeyDropped: (key) => dropped.push(key.kid),
+    });
+    expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).name).toBe("bob");
+    expect(dropped).toEqual(["k2", "no-curve"]);
+    // The good k2 after the broken one of the same kid is the one taken.
+    expect((await verifier.verify(await sign(k2.privateKey, { kid: "k2" }))).name).toBe("bob");
+    server.stop();
+  });
+
+  test("a token without kid is tried against each key of its type (a rotation publishes two)", async () => {
+    const server = jwksServer([k1.jwk, k2.jwk]);
+    const verifier = createJwtVerifier(config({ jwks_url: server.url }));
+    expect((await verifier.verify(await sign(k1.privateKey, {}))).name).toBe("bob");
+    expect((await verifier.verify(await sign(k2.privateKey, {}))).name).toBe("bob");
+    // Signed by neither: the signature's failure, not the set's ambiguity.
+    await expect(verifier.verify(await sign(attacker.privateKey, {}))).rejects.toMatchObject({
+      code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+    });
+    // The key that verifies decides: its token's expired claims are refused as such.
+    await expect(verifier.verify(await sign(k2.privateKey, {}, { exp: secs(-600) }))).rejects.toMatchObject({
+      code: "ERR_JWT_EXPIRED",
+    });
+    server.stop();
+  });
+
+  test("a verifier rebuilt for a reload keeps the keys in hand while jwks_url stays, with the new timings", async () => {
+    const server = jwksServer([k1.jwk]);
+    const time = clock();
+    const verifierFor = jwtVerifiers({ now: time.now });
+    const token = await sign(k1.privateKey, { kid: "k1" });
+    await verifierFor(config({ jwks_url: server.url, jwks_cache_max_age: "5s" }), []).verify(token);
+    server.setMode("down");
+    const edited = verifierFor(
+      config({ jwks_url: server.url, jwks_cache_max_age: "1h", limits: { rpm: 6 } }),
+      [],
+    );
+    time.advance(6_000);
+    expect((await edited.verify(token)).limits).toEqual({ rpm: 6 });
+    expect(server.hits()).toBe(1); // fresh for an hour now: not asked
+    // Another URL is another issuer's set: fetched anew.
+    const other = jwksServer([k1.jwk]);
+    await verifierFor(config({ jwks_url: other.url }), []).verify(token);
+    expect(other.hits()).toBe(1);
+    server.stop();
+    other.stop();
   });
 });
 

@@ -1,6 +1,6 @@
-import type { JWSHeaderParameters, JWTVerifyGetKey } from "jose";
+import type { JWSHeaderParameters, JWTVerifyGetKey, JWTVerifyOptions, JWTVerifyResult } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
-import { JwksKeys, type JwksKeysOptions } from "./jwks-keys.ts";
+import { JwksKeys, type JwksKeysOptions, type JwksTiming } from "./jwks-keys.ts";
 import { ClaimError, principalFromClaims } from "./jwt-claims.ts";
 import type { Principal } from "./principal.ts";
 
@@ -9,8 +9,43 @@ export interface JwtVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-/** What a JWKS key source takes besides the config (jwks-keys.ts): where to say a fetch failed, a clock and fetch for tests. */
-export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "now" | "fetch">;
+/** What a JWKS key source takes besides the config (jwks-keys.ts): where to log, a clock and fetch for tests. */
+export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "onKeyDropped" | "now" | "fetch">;
+
+/** The verification key of one config: a secret, or a key lookup (a static public key, a JWKS). */
+type VerifyKey = JWTVerifyGetKey | Uint8Array;
+
+/**
+ * Builds the verifier of each config version in turn (`tenants`: the configured tenants' names). A
+ * reload that edits `auth.jwt` gets a new verifier, but while `jwks_url` stays the same it keeps
+ * the JWKS key source and the keys it holds, retuned to the new timings: an edit to the claims or
+ * limits made while the identity provider is unreachable refuses no one (docs/SECURITY.md).
+ */
+export function jwtVerifiers(
+  sourceOptions: JwtVerifierOptions = {},
+): (config: JwtConfig, tenants: readonly string[]) => JwtVerifier {
+  let jwks: JwksKeys | undefined;
+  const keyOf = (config: JwtConfig): VerifyKey => {
+    if (config.jwks_url === undefined) return staticKey(config);
+    const url = new URL(config.jwks_url);
+    const timing: JwksTiming = {
+      maxAgeMs: config.jwks_cache_max_age,
+      cooldownMs: config.jwks_cooldown,
+      timeoutMs: config.jwks_timeout,
+    };
+    if (jwks?.url === url.href) jwks.retune(timing);
+    else jwks = new JwksKeys({ url, ...timing, ...sourceOptions });
+    return jwks.getKey;
+  };
+  return (config, tenants) => verifierWith(config, tenants, keyOf(config));
+}
+
+/** One verifier on a key source of its own. */
+export const createJwtVerifier = (
+  config: JwtConfig,
+  sourceOptions: JwtVerifierOptions = {},
+  tenants: readonly string[] = [],
+): JwtVerifier => jwtVerifiers(sourceOptions)(config, tenants);
 
 /**
  * Verification is jose's `jwtVerify` with an explicit algorithm allow-list, issuer, audience
@@ -18,12 +53,11 @@ export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "now" |
  * jose never follows a token's `jku`/`x5u` or trusts an embedded `jwk`, and the allow-list is
  * checked before any key is chosen, so `alg: none` and HS-signed-with-the-public-key fail.
  */
-export function createJwtVerifier(config: JwtConfig, sourceOptions: JwtVerifierOptions = {}): JwtVerifier {
+function verifierWith(config: JwtConfig, tenants: readonly string[], key: VerifyKey): JwtVerifier {
   // jose is loaded with the first verifier, not at start: a gateway without JWT callers does not
   // hold it (docs/BENCHMARKS-HISTORY.md, idle RSS).
-  const { jwtVerify } = require("jose") as typeof import("jose");
-  const key = keySource(config, sourceOptions);
-  const options = {
+  const jose = require("jose") as typeof import("jose");
+  const options: JWTVerifyOptions = {
     issuer: config.issuer,
     audience: config.audience,
     algorithms: config.algorithms,
@@ -33,29 +67,48 @@ export function createJwtVerifier(config: JwtConfig, sourceOptions: JwtVerifierO
   const types = new Set(config.typ.map(mediaType));
   return {
     async verify(token) {
-      const { payload, protectedHeader } =
-        key instanceof Uint8Array
-          ? await jwtVerify(token, key, options)
-          : await jwtVerify(token, key, options);
+      const { payload, protectedHeader } = await verifyJwt(jose, token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
         throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
-      return principalFromClaims(payload, config);
+      return principalFromClaims(payload, config, tenants);
     },
   };
 }
 
-function keySource(config: JwtConfig, options: JwtVerifierOptions): JWTVerifyGetKey | Uint8Array {
+/**
+ * jose's `jwtVerify`, trying each key when the set holds several the token may be signed with (no
+ * `kid`, and two keys of its type, as during a rotation): jose then hands them over on its error
+ * for the caller to try, and the first whose signature verifies decides (a later failure of its
+ * claims is the token's).
+ */
+async function verifyJwt(
+  { jwtVerify, errors }: typeof import("jose"),
+  token: string,
+  key: VerifyKey,
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  try {
+    return key instanceof Uint8Array
+      ? await jwtVerify(token, key, options)
+      : await jwtVerify(token, key, options);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    let refusal: unknown = error;
+    for await (const candidate of error) {
+      try {
+        return await jwtVerify(token, candidate, options);
+      } catch (tried) {
+        if (!(tried instanceof errors.JWSSignatureVerificationFailed)) throw tried;
+        refusal = tried;
+      }
+    }
+    throw refusal;
+  }
+}
+
+function staticKey(config: JwtConfig): VerifyKey {
   const { importSPKI, importX509 } = require("jose") as typeof import("jose");
   if (config.secret !== undefined) return new TextEncoder().encode(config.secret);
-  if (config.jwks_url !== undefined) {
-    return new JwksKeys({
-      url: new URL(config.jwks_url),
-      maxAgeMs: config.jwks_cache_max_age,
-      cooldownMs: config.jwks_cooldown,
-      timeoutMs: config.jwks_timeout,
-      ...options,
-    }).getKey;
-  }
   const pem = config.public_key ?? "";
   // The PEM is imported once per algorithm actually used (jose binds a CryptoKey to one alg).
   const imported = new Map<string, Promise<CryptoKey>>();

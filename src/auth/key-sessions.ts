@@ -10,16 +10,19 @@ export type KeyEndReason = "revoked" | "expired";
 /** Why a caller's live sessions are ended: its key's change, or its web UI session's end. */
 export type EndReason = KeyEndReason | SessionEndReason;
 
-/** What a request still running under a credential that was just revoked, expired or ended ends with. */
-export const keyEndedError = (reason: EndReason) =>
-  new GatewayError({
-    status: 401,
-    code: "unauthorized",
-    message:
-      reason === "revoked" || reason === "expired"
-        ? `the API key was ${reason} during the request`
-        : `the web UI ${reason} during the request`,
-  });
+/**
+ * What a request still running under a credential that was just revoked, expired or ended ends
+ * with, in the words of how its caller signed in (`credential`: the principal's `via`).
+ */
+export const keyEndedError = (reason: EndReason, credential: Principal["via"]) =>
+  new GatewayError({ status: 401, code: "unauthorized", message: endedMessage(reason, credential) });
+
+function endedMessage(reason: EndReason, credential: Principal["via"]): string {
+  if (reason !== "revoked" && reason !== "expired") return `the web UI ${reason} during the request`;
+  // Nothing revokes a JWT: it ends at its `exp` (plus the clock tolerance), and its caller has no API key.
+  if (credential === "jwt") return "the token expired during the request";
+  return `the API key was ${reason} during the request`;
+}
 
 /** Ends one live session under a key: a worker connection, a stream being relayed. Called at most once. */
 export type EndSession = (reason: KeyEndReason) => void;
@@ -124,7 +127,7 @@ export class KeySessions {
    * event). Returns the release, for when the request has ended.
    */
   watch(principal: Principal, end: (reason: GatewayError) => void): () => void {
-    return this.holdFor(principal, (reason) => end(keyEndedError(reason)));
+    return this.holdFor(principal, (reason) => end(keyEndedError(reason, principal.via)));
   }
 
   /**

@@ -74,14 +74,20 @@ export function limitRefusal(
   // A spent budget frees up in hours at best: the official SDKs read this and do not retry.
   if (budget) headers["x-should-retry"] = "false";
   const message = budget
-    ? `spend budget exhausted for ${scope.owner}; ${
-        scope.budgetPer === undefined
-          ? "it does not reset (an admin can raise it)"
-          : `it starts over when the ${scope.budgetPer} ends (UTC), the time in Retry-After`
-      }`
+    ? `spend budget exhausted for ${scope.owner}; ${budgetEnd(scope)}`
     : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry after the time in Retry-After`;
   const code = budget ? "budget_exceeded" : "rate_limited";
   return new GatewayError({ status: 429, code, message, headers, refusedBy: limit });
+}
+
+/** What a spent budget's refusal says of its end: when it starts over, or who can raise it. */
+function budgetEnd(scope: Scope): string {
+  if (scope.budgetPer !== undefined)
+    return `it starts over when the ${scope.budgetPer} ends (UTC), the time in Retry-After`;
+  // No admin call reaches a JWT subject's budget: it is the config's, the same for every subject.
+  if (scope.kind === "jwt")
+    return "it does not reset (every token subject's budget is auth.jwt.limits.budget_usd in the gateway's config; an operator can raise it)";
+  return "it does not reset (an admin can raise it)";
 }
 
 /**

@@ -13,6 +13,11 @@ export interface Scope {
   readonly budgetPer: "day" | "month" | undefined;
   /** Names the scope in a refusal. */
   readonly owner: string;
+  /**
+   * Whose limits these are, which says how a spent budget is raised: a key's own by an admin
+   * (`mindgw keys update`), a JWT subject's in config (`auth.jwt.limits`, every subject alike).
+   */
+  readonly kind: "key" | "jwt" | "tenant";
 }
 
 /** Requests and tokens of every key of a tenant are counted under this subject. */
@@ -83,6 +88,7 @@ export function limitScopes(principal: Principal, now: () => number, all = false
     budgetUsd: rules.budget?.usd,
     budgetPer: rules.budget?.per,
     owner: `tenant "${principal.tenant}"`,
+    kind: "tenant",
   };
   return keys.length === 0 ? [tenant] : [keys[0] as Scope, tenant];
 }
@@ -114,6 +120,7 @@ function keyScopesOf(principal: Principal): KeyScopes {
     budgetUsd,
     budgetPer: undefined,
     owner: "this credential",
+    kind: principal.keyId === null ? "jwt" : "key",
   };
   // Not frozen: JSC reads a frozen array's elements the slow way, and admission, the limit
   // headers and accounting loop over this one on every request (see principal.ts's `models`).

@@ -197,6 +197,26 @@ describe("spend budget", () => {
     refused(new RateLimiter({ pricing, spend: restarted }), p);
   });
 
+  test("a JWT subject's spent budget says where it is raised: the config, not an admin call on a key", async () => {
+    const store = createMemorySpendStore();
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    const limiter = new RateLimiter({ pricing, spend: ledger });
+    const p = principal({ budgetUsd: 1 }, null);
+    limiter.admit(p);
+    limiter.record(p, "gpt-4o", { inputTokens: 400_000, outputTokens: 0 }); // 1.00
+    const error = refused(limiter, p);
+    expect([error.status, error.code, error.headers["retry-after"], error.headers["x-should-retry"]]).toEqual(
+      [429, "budget_exceeded", "86400", "false"],
+    );
+    expect(error.message).toBe(
+      "spend budget exhausted for this credential; it does not reset (every token subject's budget is auth.jwt.limits.budget_usd in the gateway's config; an operator can raise it)",
+    );
+    // Spent under the subject, where /admin/api/spend?ids=jwt:default:alice reads it.
+    await ledger.close();
+    expect(await store.total("jwt:default:alice")).toBeCloseTo(1, 12);
+  });
+
   test("a budget cannot use a model that nothing prices (403); an unbudgeted key can", () => {
     const limiter = new RateLimiter({ pricing });
     const budgeted = principal({ budgetUsd: 5 });

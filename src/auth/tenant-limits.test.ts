@@ -39,6 +39,7 @@ describe("budgetWaitMs", () => {
     budgetUsd: 1,
     budgetPer,
     owner: "o",
+    kind: budgetPer === undefined ? "key" : "tenant",
   });
   test("a tenant's budget frees up when its UTC day or month ends; a key's own never does", () => {
     const at = Date.UTC(2026, 11, 31, 22, 30);

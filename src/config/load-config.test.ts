@@ -122,6 +122,27 @@ describe("parseConfig: messages name the path", () => {
       ]);
   });
 
+  test("auth.jwt.default_tenant: once tenants are listed, one of them or outside every tenant", () => {
+    const jwt = {
+      secret: "s".repeat(40),
+      issuer: "https://idp.test",
+      audience: "mindgw",
+      algorithms: ["HS256"],
+    };
+    const tenants = [{ name: "team-a" }];
+    expect(problems({ tenants, auth: { jwt: { ...jwt, default_tenant: "team-b" } } })).toEqual([
+      'auth.jwt.default_tenant: unknown tenant "team-b"',
+    ]);
+    for (const named of ["team-a", "default"])
+      expect(
+        parseConfig({ tenants, auth: { jwt: { ...jwt, default_tenant: named } } }).auth.jwt?.default_tenant,
+      ).toBe(named);
+    // Without tenants a tenant is a free label.
+    expect(
+      parseConfig({ auth: { jwt: { ...jwt, default_tenant: "team-b" } } }).auth.jwt?.default_tenant,
+    ).toBe("team-b");
+  });
+
   test("a route to an unknown provider", () => {
     expect(
       problems({

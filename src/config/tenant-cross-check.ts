@@ -1,5 +1,6 @@
 import { RESERVED_PATHS } from "./app-config.ts";
 import type { Config } from "./config-schema.ts";
+import { DEFAULT_TENANT } from "./tenant-config.ts";
 
 /**
  * Tenant and app rules that span sections: names unique, every `tenant:` naming a configured tenant,
@@ -14,6 +15,11 @@ export function tenantCrossCheck(config: Config): string[] {
     names.add(tenant.name);
   });
   const unknown = (name: string) => `unknown tenant "${name}"`;
+  // A token without the tenant claim is in this tenant: once tenants are listed, one of them (or
+  // outside every tenant), as a token naming one must be (auth/jwt-claims.ts).
+  const jwtTenant = config.auth.jwt?.default_tenant;
+  if (names.size > 0 && jwtTenant !== undefined && jwtTenant !== DEFAULT_TENANT && !names.has(jwtTenant))
+    problems.push(`auth.jwt.default_tenant: ${unknown(jwtTenant)}`);
   const providerTenant = new Map<string, string>();
   config.providers.forEach((provider, i) => {
     if (provider.tenant === undefined) return;

@@ -1,5 +1,5 @@
 import { type Authenticator, cachedCaller, createAuthenticator } from "../auth/authenticate.ts";
-import { createJwtVerifier } from "../auth/jwt-verifier.ts";
+import { jwtVerifiers } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
@@ -17,8 +17,9 @@ export interface GatewayAuth {
   /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
   readonly sessions: KeySessions;
   /**
-   * The authenticator of one config version (its `auth.jwt`: issuer, keys, claims…) over the one
-   * key cache; the embedder's, if given, serves every version. Built into each runtime snapshot.
+   * The authenticator of one config version (its `auth.jwt`: issuer, keys, claims…, and the
+   * tenants a token may name) over the one key cache; the embedder's, if given, serves every
+   * version. Built into each runtime snapshot.
    */
   authenticatorFor(config: Config): Authenticator;
   /** Who a request's API key names when the key cache holds it now; never a store read (auth/authenticate.ts). */
@@ -61,12 +62,19 @@ export async function buildAuth(
     onChange: (record) => sessions.keyChanged(record),
   });
   await keys.start();
-  const onFetchFailed = (reason: string) =>
-    logger.warn(`fetching auth.jwt.jwks_url failed (the keys in hand, if any, still serve): ${reason}`);
-  const build = (jwt: Config["auth"]["jwt"]) =>
-    createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt, { onFetchFailed }) } : {}) });
-  let jwtConfig = JSON.stringify(config.auth.jwt ?? null);
-  let current = options.authenticate ?? build(config.auth.jwt);
+  const verifierFor = jwtVerifiers({
+    onFetchFailed: (reason) =>
+      logger.warn(`fetching auth.jwt.jwks_url failed (the keys in hand, if any, still serve): ${reason}`),
+    onKeyDropped: ({ kid, reason }) =>
+      logger.warn(`auth.jwt.jwks_url published a key that cannot verify tokens, left out: ${kid}: ${reason}`),
+  });
+  /** What the authenticator is built from: the JWT config, and the tenants a token may name. */
+  const jwtInputs = (next: Config) =>
+    next.auth.jwt ? { jwt: next.auth.jwt, tenants: next.tenants.map((tenant) => tenant.name) } : undefined;
+  const build = (inputs: ReturnType<typeof jwtInputs>) =>
+    createAuthenticator({ keys, ...(inputs ? { jwt: verifierFor(inputs.jwt, inputs.tenants) } : {}) });
+  let built = JSON.stringify(jwtInputs(config) ?? null);
+  let current = options.authenticate ?? build(jwtInputs(config));
   const keyChanged = (record: KeyRecord) => {
     keys.onKeyChanged(record);
     options.onKeyChange?.(record.id);
@@ -74,11 +82,12 @@ export async function buildAuth(
   let warnedNoReceiver = false;
   return {
     authenticatorFor(next) {
-      // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
-      const text = JSON.stringify(next.auth.jwt ?? null);
-      if (options.authenticate || text === jwtConfig) return current;
-      const rebuilt = build(next.auth.jwt);
-      jwtConfig = text;
+      // Rebuilt only when it changed; a JWKS whose URL stays keeps its keys even then (jwt-verifier.ts).
+      const inputs = jwtInputs(next);
+      const text = JSON.stringify(inputs ?? null);
+      if (options.authenticate || text === built) return current;
+      const rebuilt = build(inputs);
+      built = text;
       current = rebuilt;
       return rebuilt;
     },

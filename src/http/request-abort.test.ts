@@ -1,7 +1,8 @@
 import { heapStats } from "bun:jsc";
 import { expect, test } from "bun:test";
+import { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
-import { unavailable } from "../core/gateway-error.ts";
+import { type GatewayError, unavailable } from "../core/gateway-error.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { Shutdown } from "./shutdown.ts";
@@ -177,4 +178,32 @@ test("no signal of its own is made unless asked for; one asked for after the abo
   expect(abort.signal.aborted).toBe(true);
   expect(abort.signal.reason).toBe("key revoked");
   abort.release();
+});
+
+test("a request whose JWT expires ends saying the token expired; a key's, that the API key did", () => {
+  let now = 0;
+  const timers: (() => void)[] = [];
+  const sessions = new KeySessions({
+    now: () => now,
+    setTimer: (run) => {
+      timers.push(run);
+      return { cancel() {} };
+    },
+  });
+  const watched = (principal: Principal) => {
+    const abort = new RequestAbort(new AbortController().signal);
+    abort.watch(undefined, sessions, principal);
+    return abort;
+  };
+  const key = { ...jwtCaller, keyId: "key_1", via: "key" as const };
+  const ends = [watched({ ...jwtCaller, expiresAt: 10 }), watched({ ...key, expiresAt: 10 })];
+  // One whose credential has expired already by then ends at once, in the same words.
+  ends.push(watched({ ...jwtCaller, expiresAt: 0 }));
+  now = 10;
+  for (const run of timers) run();
+  expect(ends.map((ended) => (ended.reason as GatewayError).message)).toEqual([
+    "the token expired during the request",
+    "the API key was expired during the request",
+    "the token expired during the request",
+  ]);
 });

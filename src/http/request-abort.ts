@@ -30,6 +30,8 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
   private shutdown: Shutdown | undefined;
   private sessions: KeySessions | undefined;
   private keyId: string | null = null;
+  /** How the caller signed in: what its credential's end is called (a key's, or a token's). */
+  private credential: Principal["via"] = "key";
 
   /** Made only when someone asks for `signal` (a backoff's sleep): the attempts follow this object. */
   private controller: AbortController | undefined;
@@ -80,9 +82,9 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
     this.abort(reason);
   }
 
-  /** The caller's key was revoked or expired (this request is its own session under the key). */
+  /** The caller's key was revoked or expired, or its token expired (this request is its own session under it). */
   keyEnded(reason: KeyEndReason): void {
-    this.abort(keyEndedError(reason));
+    this.abort(keyEndedError(reason, this.credential));
   }
 
   follow(follower: AbortFollower): void {
@@ -113,6 +115,8 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
     const keyId = principal.keyId;
     // A JWT (no key id) is held too when it expires: its stream ends then, as a key's does.
     if (sessions && (keyId !== null || principal.expiresAt !== undefined)) {
+      // Before `enter`, which ends a request whose credential has expired already at once.
+      this.credential = principal.via;
       sessions.enter(keyId, this, principal.expiresAt ?? null);
       this.sessions = sessions;
       this.keyId = keyId;

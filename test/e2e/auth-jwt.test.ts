@@ -74,6 +74,10 @@ let jwks: ReturnType<typeof Bun.serve>;
 // Stands in for an attacker's server named by `jku` / `x5u`: it must never be called.
 let bait: ReturnType<typeof Bun.serve>;
 let baitHits = 0;
+/** The gateway's `auth.jwt` at start; a test's reload edits a copy. */
+let startJwt: Record<string, unknown>;
+/** The whole config for an `auth.jwt` (tenants acme and globex configured). */
+let configWith: (jwt: Record<string, unknown>) => object;
 
 const chat = (token: string, model = "m1") =>
   fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: bearer(token), body: chatBody(model) });
@@ -115,21 +119,23 @@ const fx = gatewayFixture({
       },
     });
     defer(() => bait.stop(true));
-    return fakeRoutesConfig(fake.url, ["m1", "m2"], {
-      auth: {
-        jwt: {
-          jwks_url: `http://127.0.0.1:${jwks.port}/jwks.json`,
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ["RS256"],
-          clock_tolerance: "5s",
-          jwks_cooldown: "200ms",
-          jwks_cache_max_age: "1s",
-          claims: { name: "sub", tenant: "tenant", role: "role", models: "models" },
-          limits: { rpm: 1000 },
-        },
-      },
-    });
+    startJwt = {
+      jwks_url: `http://127.0.0.1:${jwks.port}/jwks.json`,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ["RS256"],
+      clock_tolerance: "5s",
+      jwks_cooldown: "200ms",
+      jwks_cache_max_age: "1s",
+      claims: { name: "sub", tenant: "tenant", role: "role", models: "models" },
+      limits: { rpm: 1000 },
+    };
+    configWith = (jwt) =>
+      fakeRoutesConfig(fake.url, ["m1", "m2"], {
+        tenants: [{ name: "acme" }, { name: "globex" }],
+        auth: { jwt },
+      });
+    return configWith(startJwt);
   },
 });
 
@@ -311,6 +317,32 @@ describe("a JWKS outage", () => {
     expect(await status(token)).toBe(200); // answered while that fetch is still open
   }, 40_000);
 
+  test("a reload that edits auth.jwt keeps the keys in hand: with the JWKS down, the new limits apply and nobody is refused", async () => {
+    fx.deferTest(() => {
+      jwksMode = "ok";
+    });
+    published = [k1.jwk, k2.jwk];
+    const token = await sign(k1);
+    await waitFor("a token of a published key to pass", async () => (await status(token)) === 200);
+    jwksMode = "down";
+    const reloads = () => gw.stderr.all.split("config reloaded").length - 1;
+    const before = reloads();
+    await gw.writeConfig(configWith({ ...startJwt, limits: { rpm: 999 } }));
+    await waitFor("the reload", () => reloads() > before);
+    const edited = await chat(token);
+    expect(edited.status).toBe(200);
+    expect(edited.headers.get("x-ratelimit-limit-requests")).toBe("999");
+    await edited.arrayBuffer();
+    // Past the set's max age (1 s) too: its refresh fails behind the requests, the set serves.
+    const hits = jwksHits;
+    await waitFor("a refresh of the kept set", async () => {
+      expect(await status(token)).toBe(200);
+      return jwksHits > hits;
+    });
+    await gw.writeConfig(configWith(startJwt));
+    await waitFor("the config back", () => reloads() > before + 1);
+  }, 40_000);
+
   test("with no set ever fetched, a JWKS that is down is a 503 with Retry-After in the caller's dialect", async () => {
     const config = fakeRoutesConfig(fx.fake.url, ["m1"], {
       auth: {
@@ -340,6 +372,35 @@ describe("a JWKS outage", () => {
     expect(anthropic.status).toBe(503);
     expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
   }, 40_000);
+});
+
+describe("a JWT's tenant", () => {
+  test("a worker token whose tenant claim is a list is refused, not made a worker of every tenant", async () => {
+    const token = await sign(k1, { claims: { sub: "box-b", role: "worker", tenant: ["globex"] } });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${fx.fake.url}/v1`,
+      name: "listed-tenant",
+    });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(2);
+    expect(worker.stderr.all).toContain("refused the worker token");
+    await waitFor("the refusal's reason logged", () => gw.stderr.match(/tenant claim is not a tenant name/));
+  });
+
+  test("a tenant claim of another shape, or naming no configured tenant, is the uniform 401; its reason only in the log", async () => {
+    for (const tenant of [["acme"], 42, "", "Acme", "default"]) {
+      const res = await chat(await sign(k1, { claims: { sub: "odd-tenant", tenant } }));
+      expect({ tenant, status: res.status }).toEqual({ tenant, status: 401 });
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(UNIFORM);
+    }
+    await waitFor("the reason logged", () =>
+      gw.stderr.match(/tenant claim names no configured tenant: .*Acme/),
+    );
+    // A configured tenant's name passes.
+    expect(await status(await sign(k1, { claims: { sub: "odd-tenant", tenant: "globex" } }))).toBe(200);
+  });
 });
 
 describe("a JWT's expiry", () => {

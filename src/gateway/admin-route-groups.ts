@@ -43,14 +43,15 @@ export interface AdminRouteParts {
 }
 
 /**
- * The `/admin/api/*` route groups (the web UI's own routes are the admin UI's): keys, insight
- * (stats, routing, actions, spend), tenants, shadow comparisons, and audit, workers, events and
- * status. Each group guards its own routes; this only hands each the parts it reads.
+ * The `/admin` route groups: keys, the web console (its page, sign-in, SSO), insight (stats,
+ * routing, actions, spend), tenants, shadow comparisons, and audit, workers, events and status. Each group guards its own routes; this only hands each the parts it reads.
  */
 export function adminRouteGroups(parts: AdminRouteParts) {
   const { guard, runtime, storage, auth, adminUi, cluster } = parts;
   return [
     adminKeyRoutes({ guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
+    // The web console's own: its page, sign-in and sign-out, SSO.
+    adminUi.routes(guard),
     adminInsightRoutes({
       guard,
       stats: (window) => parts.stats.series(Date.now(), window),

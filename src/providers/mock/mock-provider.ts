@@ -5,7 +5,7 @@ import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embe
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type MockChoice, mockGeneration } from "./mock-generation.ts";
 import { mockLogprobs } from "./mock-logprobs.ts";
-import { lastUserText, mockEmbedding, roughTokens } from "./mock-reply.ts";
+import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
 
 /**
  * The built-in provider: answers from the prompt itself, with no network, so a newcomer
@@ -23,7 +23,7 @@ export function createMockProvider(name = "mock"): Provider {
     }
     const chat = call.operation === "chat";
     const choices = mockGeneration(call.body, chat);
-    const prompt = roughTokens(lastUserText(call.body));
+    const prompt = promptTexts(call.body, chat).reduce((n, text) => n + roughTokens(text), 0);
     const completion = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
     const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
     const answer = {
@@ -63,7 +63,7 @@ function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): 
     created,
     model,
     choices: choices.map((choice, index) => {
-      const text = choice.pieces.join("");
+      const text = choice.echoed + choice.pieces.join("");
       const logprobs = logprobsOf(answer, choice.pieces);
       return chat
         ? {
@@ -91,7 +91,7 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
     for (const [i, piece] of pieces.entries()) {
       const delta = chat
         ? { delta: i === 0 ? { role: "assistant", content: piece } : { content: piece } }
-        : { text: piece };
+        : { text: i === 0 ? choice.echoed + piece : piece };
       events.push(chunk({ index, ...delta, finish_reason: null, logprobs: logprobsOf(answer, [piece]) }));
     }
     const end = chat ? { delta: {} } : { text: "" };

@@ -5,6 +5,7 @@ import type { SseEvent } from "../core/sse.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ChatTarget } from "../translate/chat-target.ts";
+import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
 
@@ -163,6 +164,12 @@ export interface Provider {
    * (`x-mindgw-dropped`, the audit row) or refuses it, as for the dialects it translates itself.
    */
   readonly chatTarget?: ChatTarget;
+  /**
+   * Set by a provider that takes embeddings calls and translates them to its vendor's own API
+   * itself (Bedrock, Gemini, Vertex AI, the mock): what that API can take of an embeddings request.
+   * The router names the rest or refuses it, as for `chatTarget`.
+   */
+  readonly embeddingsTarget?: EmbeddingsTarget;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

@@ -1078,6 +1078,39 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     );
   });
 
+  test("what a vendor's API cannot take is named in x-mindgw-dropped and the audit row (user; input_type on Titan)", async () => {
+    // Each with its vendor's own field: carried where that vendor reads it.
+    for (const [model, own, named] of [
+      ["gemini-embed", { task_type: "RETRIEVAL_QUERY" }, "user"],
+      ["vertex-embed", { task_type: "RETRIEVAL_QUERY" }, "user"],
+      ["cohere-embed", { input_type: "search_query" }, "user"],
+      ["titan-embed", { input_type: "search_query" }, "user, input_type"],
+    ] as const) {
+      const { response } = await openai.embeddings
+        .create({ model, input: "x", user: "alice", ...own })
+        .withResponse();
+      expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+      expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe(named);
+    }
+  });
+
+  test("an empty input list is a 400 that says so; refused before any call, as token ids are", async () => {
+    const before = cloud.requests.length;
+    const error = await openai.embeddings
+      .create({ model: "gemini-embed", input: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("input: an empty list");
+    const ids = await openai.embeddings
+      .create({ model: "gemini-embed", input: [[1, 2]] })
+      .catch((e: unknown) => e);
+    expect(ids).toBeInstanceOf(OpenAI.BadRequestError);
+    const row = await auditRow(gw, (ids as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    expect([row.status, row.route, row.attempts ?? []]).toEqual([400, null, []]);
+    expect(cloud.requests.length).toBe(before);
+  });
+
   test("a Bedrock throttle on an embeddings call is the caller's 429 with Retry-After", async () => {
     cloud.failNext({
       status: 429,

@@ -1,5 +1,6 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
+import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET } from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import {
   CONVERSE_TARGET,
@@ -16,6 +17,7 @@ import {
 } from "../../translate/openai-to-bedrock/count-tokens-to-converse.ts";
 import {
   BEDROCK_EMBEDDING_FAMILIES,
+  type BedrockEmbedder,
   bedrockEmbedder,
 } from "../../translate/openai-to-bedrock/embeddings-to-invoke.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
@@ -53,14 +55,23 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     return { kind: "json", body: converseResponseToChat(await readJson(call, response), model, id) };
   }
 
-  /** Embeddings through `InvokeModel`, in the model family's own body (Titan, Cohere). */
-  async function embeddings(call: ProviderCall): Promise<ProviderReply> {
-    const model = String(call.body.model);
+  /**
+   * The family that embeds with `model`. A model of none is `unsupported_operation`, said when the
+   * call is adapted (`embeddingsTarget`): the route is passed over before any attempt.
+   */
+  function embedderOf(model: string): BedrockEmbedder {
     const embedder = bedrockEmbedder(model);
     if (!embedder)
       throw unsupportedOperation(
         `${upstreamName(options.name)} embeds only with ${BEDROCK_EMBEDDING_FAMILIES} models, not ${model}`,
       );
+    return embedder;
+  }
+
+  /** Embeddings through `InvokeModel`, in the model family's own body (Titan, Cohere). */
+  async function embeddings(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    const embedder = embedderOf(model);
     const ask = readEmbeddingsAsk(call.body, options.name);
     const embedded = await embedInCalls(ask.texts, embedder.perCall, call.signal, async (texts, signal) => {
       const one = { ...call, signal };
@@ -92,6 +103,9 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     vendor: "aws.bedrock",
     countsTokens: true,
     chatTarget: CONVERSE_TARGET,
+    embeddingsTarget: {
+      carries: (model) => [...CARRIED_BY_EVERY_EMBEDDINGS_TARGET, ...embedderOf(model).fields],
+    },
     call,
   };
 }

@@ -13,6 +13,7 @@ import {
   googleCountToMessages,
 } from "../../translate/openai-to-gemini/count-tokens-to-gemini.ts";
 import {
+  GOOGLE_EMBEDDINGS_TARGET,
   geminiEmbedAnswer,
   geminiEmbedRequest,
   vertexPredictAnswer,
@@ -186,6 +187,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     vendor: options.vendor,
     countsTokens: true,
     chatTarget: GEMINI_TARGET,
+    embeddingsTarget: GOOGLE_EMBEDDINGS_TARGET,
     call,
   };
 }

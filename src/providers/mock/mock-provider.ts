@@ -1,6 +1,10 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import {
+  CARRIED_BY_EVERY_EMBEDDINGS_TARGET,
+  type EmbeddingsTarget,
+} from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type MockChoice, mockGeneration } from "./mock-generation.ts";
@@ -39,8 +43,11 @@ export function createMockProvider(name = "mock"): Provider {
     return { kind: "stream", events: replay(events, call.signal) };
   }
 
-  return { name, dialect: "openai", call, listModels: async () => [] };
+  return { name, dialect: "openai", embeddingsTarget: MOCK_EMBEDDINGS, call, listModels: async () => [] };
 }
+
+/** The mock embeds what every target carries, and reads nothing else (`user` is named). */
+const MOCK_EMBEDDINGS: EmbeddingsTarget = { carries: () => CARRIED_BY_EVERY_EMBEDDINGS_TARGET };
 
 /** What every chunk and answer of one call shares. */
 interface Answer {

@@ -162,6 +162,8 @@ export interface Provider {
    * Set by a provider that takes chat calls and translates them to its vendor's own API itself
    * (Bedrock, Gemini): what that API can express of a chat request. The router names the rest
    * (`x-mindgw-dropped`, the audit row) or refuses it, as for the dialects it translates itself.
+   * Such a provider serves no other call of its dialect but what it declares a target for
+   * (`embeddingsTarget`): any other (completions) is refused before an attempt opens.
    */
   readonly chatTarget?: ChatTarget;
   /**

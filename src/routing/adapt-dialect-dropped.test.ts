@@ -217,3 +217,15 @@ describe("dropped fields of an embeddings call", () => {
     expect(adaptDialect("embeddings", embed({ user: "alice" }), openai, "e").dropped).toBeUndefined();
   });
 });
+
+describe("calls a provider that translates chat itself does not serve", () => {
+  test("completions on Bedrock or Gemini: refused as unsupported when adapted, as on Anthropic", () => {
+    const gemini: Provider = { name: "gm", dialect: "openai", chatTarget: GEMINI_TARGET, call };
+    for (const provider of [bedrock, gemini, anthropic]) {
+      const refused = gatewayErrorOf(() =>
+        adaptDialect("completions", { model: "c", prompt: "x" }, provider, "c"),
+      );
+      expect([refused.status, refused.code]).toEqual([400, "unsupported_operation"]);
+    }
+  });
+});

@@ -124,7 +124,10 @@ export function adaptDialect(
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   if (operation === "embeddings" && provider.embeddingsTarget)
     return translatedEmbeddings(body, { provider, upstreamModel }, new Dropped(policy));
-  if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
+  // A provider that translates chat itself serves no other call of the dialect unless it says so
+  // (embeddings, above): a completions call is refused here, before any attempt, as on Anthropic.
+  if (dialectOf(operation) === provider.dialect && provider.chatTarget === undefined)
+    return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);

@@ -10,6 +10,7 @@ import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { type GeminiContents, THOUGHT_SIGNATURE } from "../fake-cloud/gemini-wire.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -1138,6 +1139,26 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
     expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
   });
+});
+
+test("legacy completions on a Gemini or Bedrock route are refused before any attempt, as on an Anthropic route", async () => {
+  const before = cloud.requests.length;
+  for (const model of ["gemini-flash", "nova", "claude-on-bedrock"]) {
+    const error = await openai.completions.create({ model, prompt: "x" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const { message, requestID } = error as InstanceType<typeof OpenAI.APIError>;
+    expect(message).toContain("which cannot serve completions");
+    // No route or attempt in the audit row; no attempt metric under the provider's name.
+    const row = await auditRow(gw, requestID ?? "");
+    expect([row.route, row.attempts ?? []]).toEqual([null, []]);
+  }
+  expect(cloud.requests.length).toBe(before);
+  const scrape = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
+  const metrics = parsePrometheus(await scrape.text());
+  for (const provider of ["gm", "br-web", "br-claude"])
+    expect(
+      sampleValue(metrics, "mindgw_upstream_attempts_total", { provider, outcome: "unsupported_operation" }),
+    ).toBeUndefined();
 });
 
 describe("count_tokens on cloud routes: the vendor's own counter, else the gateway's estimate", () => {

@@ -24,6 +24,12 @@ export interface ProviderCall {
   readonly operation: Operation;
   /** Request body in the provider's dialect; `model` is already the upstream model name. */
   readonly body: JsonObject;
+  /**
+   * The model as the client asked for it. A provider that writes the answer itself (Bedrock,
+   * Gemini, Vertex AI, the mock) names it so, as every answer the gateway writes does (a translated
+   * one too: docs/CLIENTS.md); absent, the upstream model.
+   */
+  readonly askedModel?: string | undefined;
   readonly stream: boolean;
   readonly requestId: string;
   /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */

@@ -290,6 +290,17 @@ describe.each(MODELS)("%s through the OpenAI SDK", (model) => {
   });
 });
 
+test("a reply the gateway writes names the model as the client asked, whole, streamed and embedded (CLIENTS.md)", async () => {
+  for (const model of ["claude-bedrock", "nova", "gemini-flash", "vertex-flash"]) {
+    const ask = { model, messages: [{ role: "user" as const, content: "name" }] };
+    expect((await openai.chat.completions.create(ask)).model).toBe(model);
+    const stream = await openai.chat.completions.create({ ...ask, stream: true });
+    for await (const chunk of stream) expect(chunk.model).toBe(model);
+  }
+  for (const model of ["titan-embed", "gemini-embed", "vertex-embed"])
+    expect((await openai.embeddings.create({ model, input: "x" })).model).toBe(model);
+});
+
 describe("what reaches each cloud", () => {
   test("azure: the route's model is the deployment, api-version in the query, api-key header", async () => {
     await openai.chat.completions.create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] });

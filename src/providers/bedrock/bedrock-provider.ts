@@ -44,15 +44,16 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const body = JSON.stringify(chatRequestToConverse(call.body));
     const response = await send(call, model, call.stream ? "converse-stream" : "converse", body);
     const id = `chatcmpl-${call.requestId}`;
+    const named = call.askedModel ?? model;
     if (call.stream && response.body) {
       const upstream = new BedrockEvents(options.name, response.body.getReader(), call, "converse");
       return translatedReply(
         upstream,
         readConverseEvent,
-        new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+        new ConverseChunkWriter(id, named, wantsUsage(call.body)),
       );
     }
-    return { kind: "json", body: converseResponseToChat(await readJson(call, response), model, id) };
+    return { kind: "json", body: converseResponseToChat(await readJson(call, response), named, id) };
   }
 
   /**
@@ -78,7 +79,10 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       const response = await send(one, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
       return embedder.answer(await readJson(one, response), response.headers.get(INPUT_TOKEN_COUNT));
     });
-    return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
+    return {
+      kind: "json",
+      body: await embeddingsAnswer(options.name, ask, call.askedModel ?? model, embedded),
+    };
   }
 
   /** count_tokens through Bedrock's CountTokens, for the models it counts (the estimate for the rest). */

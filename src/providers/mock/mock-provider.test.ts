@@ -162,4 +162,21 @@ describe("the mock provider answers as a model would", () => {
       { text: said("3") },
     ]);
   });
+
+  test("its answers name the model as the client asked for it: the mock is no upstream", async () => {
+    const asked = { askedModel: "client-name" };
+    const chat = await mock.call({ ...callOf({}), ...asked });
+    expect(chat.kind === "json" && chat.body.model).toBe("client-name");
+    const stream = await mock.call({ ...callOf({}, true), ...asked });
+    if (stream.kind !== "stream") throw new Error("not a stream");
+    for await (const event of stream.events)
+      if (event.data !== "[DONE]") expect(JSON.parse(event.data).model).toBe("client-name");
+    const embedded = await mock.call({
+      ...callOf({}),
+      operation: "embeddings",
+      body: { model: "mock-emb", input: "x" },
+      ...asked,
+    });
+    expect(embedded.kind === "json" && embedded.body.model).toBe("client-name");
+  });
 });

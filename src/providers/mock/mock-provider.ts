@@ -20,7 +20,8 @@ import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
  */
 export function createMockProvider(name = "mock"): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
-    const model = String(call.body.model);
+    // The mock is no upstream: its answer is the gateway's, named as the client asked.
+    const model = call.askedModel ?? String(call.body.model);
     if (call.operation === "embeddings") return { kind: "json", body: await embeddings(call.body, model) };
     if (call.operation !== "chat" && call.operation !== "completions") {
       throw unsupportedOperation(`the mock provider does not serve ${call.operation}`);

@@ -1,18 +1,16 @@
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+
 /**
- * An embeddings answer's vectors, in `index` order: JSON numbers as they came, a `base64` one
- * (`encoding_format: "base64"`, the OpenAI SDKs' default) decoded from its little-endian float32
- * bytes. Neither is copied into a list of its own: a batch of thousands of long vectors stays
- * the size of its numbers.
+ * An embeddings answer's vectors, in `index` order: JSON numbers as the parse made them (not
+ * copied), a `base64` one (`encoding_format: "base64"`, the OpenAI SDKs' default) decoded from its
+ * little-endian float32 bytes into a Float32Array: a batch of thousands of long vectors stays the
+ * size of its numbers.
  */
 export type Vectors = readonly ArrayLike<number>[];
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The vectors of an OpenAI embeddings answer (`data[].embedding`); an entry of neither shape is empty. */
-export function vectorsOf(body: Json): Vectors {
-  const data = Array.isArray(body.data) ? body.data.filter(isObject) : [];
+export function vectorsOf(body: JsonObject): Vectors {
+  const data = Array.isArray(body.data) ? body.data.filter(isJsonObject) : [];
   const ordered = data.every((item) => typeof item.index === "number")
     ? data.toSorted((a, b) => (a.index as number) - (b.index as number))
     : data;

@@ -26,6 +26,7 @@ import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
 import { whileOpen } from "./while-open.ts";
 import { streamsAnswer, withoutStream } from "./whole-answer-only.ts";
+import { wholeUsage } from "./whole-usage.ts";
 
 const decoder = new TextDecoder();
 
@@ -129,12 +130,12 @@ export function modelPipeline(
       }
       const reply = dispatched.reply;
       if (reply.kind === "json") {
-        accountWholeAnswer(call, dispatched, model, deps.logger);
+        accountWholeAnswer(call, dispatched, model, deps.logger, wholeUsage(dispatched, body, operation));
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
         return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
-        accountWholeAnswer(call, dispatched, model, deps.logger);
+        accountWholeAnswer(call, dispatched, model, deps.logger, wholeUsage(dispatched, body, operation));
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;

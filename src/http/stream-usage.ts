@@ -1,13 +1,13 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
-import { estimatedPromptTokens } from "../routing/context-fit.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import { estimatedInputTokens } from "./whole-usage.ts";
 
 /**
  * What a streamed answer used: the upstream's own figures, and where a stream ended without one
  * (the client left before the last chunk, which alone carries an OpenAI stream's usage; a server
- * that never sends it), an estimate in its place — the prompt at four characters a token, the
- * answer one token per event relayed. Never 0 for an answer that was streamed: tokens-per-minute
+ * that never sends it), an estimate in its place — the prompt as a whole answer's is estimated
+ * (whole-usage.ts), the answer one token per event relayed. Never 0 for an answer that was streamed: tokens-per-minute
  * limits and budgets would not see it, and a client could read every token and hang up before
  * the count to pay nothing.
  */
@@ -22,7 +22,7 @@ export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const events = reply.kind === "stream" ? (reply.chunks.events ?? 0) : 0;
   return {
     ...usage,
-    inputTokens: usage.inputTokens > 0 ? usage.inputTokens : estimatedPromptTokens(prompt),
+    inputTokens: usage.inputTokens > 0 ? usage.inputTokens : estimatedInputTokens(prompt),
     outputTokens: cutShort ? Math.max(usage.outputTokens, events) : usage.outputTokens || events,
   };
 }

@@ -5,6 +5,7 @@ import type { SseEvent } from "../core/sse.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ChatTarget } from "../translate/chat-target.ts";
+import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
 
@@ -23,6 +24,12 @@ export interface ProviderCall {
   readonly operation: Operation;
   /** Request body in the provider's dialect; `model` is already the upstream model name. */
   readonly body: JsonObject;
+  /**
+   * The model as the client asked for it. A provider that writes the answer itself (Bedrock,
+   * Gemini, Vertex AI, the mock) names it so, as every answer the gateway writes does (a translated
+   * one too: docs/CLIENTS.md); absent, the upstream model.
+   */
+  readonly askedModel?: string | undefined;
   readonly stream: boolean;
   readonly requestId: string;
   /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */
@@ -161,8 +168,16 @@ export interface Provider {
    * Set by a provider that takes chat calls and translates them to its vendor's own API itself
    * (Bedrock, Gemini): what that API can express of a chat request. The router names the rest
    * (`x-mindgw-dropped`, the audit row) or refuses it, as for the dialects it translates itself.
+   * Such a provider serves no other call of its dialect but what it declares a target for
+   * (`embeddingsTarget`): any other (completions) is refused before an attempt opens.
    */
   readonly chatTarget?: ChatTarget;
+  /**
+   * Set by a provider that takes embeddings calls and translates them to its vendor's own API
+   * itself (Bedrock, Gemini, Vertex AI, the mock): what that API can take of an embeddings request.
+   * The router names the rest or refuses it, as for `chatTarget`.
+   */
+  readonly embeddingsTarget?: EmbeddingsTarget;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

@@ -1,9 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { createBedrockProvider } from "../providers/bedrock/bedrock-provider.ts";
+import { createMockProvider } from "../providers/mock/mock-provider.ts";
 import type { Provider } from "../providers/provider.ts";
+import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { CONVERSE_TARGET } from "../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
+import { GOOGLE_EMBEDDINGS_TARGET } from "../translate/openai-to-gemini/embeddings-to-google.ts";
 import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 
 // What a translation leaves out reaches `AdaptedCall.dropped` (the header, the audit row) on every
@@ -147,5 +151,81 @@ describe("dropped fields of a messages call on a route whose vendor step is anot
   test("an OpenAI-dialect upstream that takes chat itself: nothing named", () => {
     const adapted = adaptDialect("messages", messages({ metadata: { user_id: "u-1" } }), openai, "m");
     expect(adapted.dropped).toEqual([]);
+  });
+});
+
+// Embeddings on a provider that translates them in its own `call` (Bedrock, Google, the mock): what
+// the vendor's API cannot take is named, or refused under reject, before the provider is called.
+describe("dropped fields of an embeddings call", () => {
+  const titan = "amazon.titan-embed-text-v2:0";
+  const cohere = "cohere.embed-english-v3";
+  const embed = (extra: JsonObject) => ({ model: "e", input: ["a", "b"], ...extra });
+  const google: Provider = {
+    name: "gm",
+    dialect: "openai",
+    embeddingsTarget: GOOGLE_EMBEDDINGS_TARGET,
+    call,
+  };
+  const mock = createMockProvider("mk");
+
+  test("user is named on every one; a vendor's own field only where another vendor reads it", () => {
+    const body = embed({ user: "alice", dimensions: 8, encoding_format: "base64", task_type: "X" });
+    expect(adaptDialect("embeddings", body, google, "e").dropped).toEqual(["user"]);
+    expect(adaptDialect("embeddings", body, mock, "e").dropped).toEqual(["user", "task_type"]);
+    const bedrock = createBedrockProvider({ name: "br", region: "us-east-1", credentials: {} });
+    const cohereAsk = embed({ user: "alice", input_type: "search_query" });
+    expect(adaptDialect("embeddings", cohereAsk, bedrock, "e", undefined, "drop", cohere).dropped).toEqual([
+      "user",
+    ]);
+    expect(adaptDialect("embeddings", cohereAsk, bedrock, "e", undefined, "drop", titan).dropped).toEqual([
+      "user",
+      "input_type",
+    ]);
+    // Its body goes to the provider untouched: it reads what it carries itself.
+    expect(adaptDialect("embeddings", body, google, "e").body).toBe(body);
+  });
+
+  test("under reject, refused with a 400 naming the field", () => {
+    const refused = gatewayErrorOf(() =>
+      adaptDialect("embeddings", embed({ user: "alice" }), mock, "e", undefined, "reject"),
+    );
+    expect([refused.status, refused.param]).toEqual([400, "user"]);
+    expect(refused.message).toContain("translation.unsupported: reject");
+  });
+
+  test("what no vendor can read is the caller's 400 here, before any call: token ids, an empty list", () => {
+    const ids = gatewayErrorOf(() => adaptDialect("embeddings", embed({ input: [[1, 2]] }), google, "e"));
+    expect([ids.status, ids.param]).toEqual([400, "input"]);
+    const empty = gatewayErrorOf(() => adaptDialect("embeddings", embed({ input: [] }), mock, "e"));
+    expect([empty.status, empty.param, empty.message]).toEqual([
+      400,
+      "input",
+      "input: an empty list; send at least one text to embed",
+    ]);
+  });
+
+  test("a Bedrock model of no embedding family passes the route over, as unsupported, when adapted", () => {
+    const bedrock = createBedrockProvider({ name: "br", region: "us-east-1", credentials: {} });
+    const nova = gatewayErrorOf(() =>
+      adaptDialect("embeddings", embed({}), bedrock, "e", undefined, "drop", "amazon.nova-lite-v1:0"),
+    );
+    expect(nova.code).toBe("unsupported_operation");
+    expect(nova.message).toContain("embeds only with Amazon Titan Text and Cohere Embed models");
+  });
+
+  test("a pass-through upstream: nothing named, the body as sent", () => {
+    expect(adaptDialect("embeddings", embed({ user: "alice" }), openai, "e").dropped).toBeUndefined();
+  });
+});
+
+describe("calls a provider that translates chat itself does not serve", () => {
+  test("completions on Bedrock or Gemini: refused as unsupported when adapted, as on Anthropic", () => {
+    const gemini: Provider = { name: "gm", dialect: "openai", chatTarget: GEMINI_TARGET, call };
+    for (const provider of [bedrock, gemini, anthropic]) {
+      const refused = gatewayErrorOf(() =>
+        adaptDialect("completions", { model: "c", prompt: "x" }, provider, "c"),
+      );
+      expect([refused.status, refused.code]).toEqual([400, "unsupported_operation"]);
+    }
   });
 });

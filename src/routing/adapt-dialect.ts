@@ -14,6 +14,7 @@ import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 import { translatedChat, translatesChat } from "./translated-chat.ts";
+import { translatedEmbeddings } from "./translated-embeddings.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -121,7 +122,12 @@ export function adaptDialect(
   }
   if (operation === "chat" && translatesChat(provider))
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
-  if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
+  if (operation === "embeddings" && provider.embeddingsTarget)
+    return translatedEmbeddings(body, { provider, upstreamModel }, new Dropped(policy));
+  // A provider that translates chat itself serves no other call of the dialect unless it says so
+  // (embeddings, above): a completions call is refused here, before any attempt, as on Anthropic.
+  if (dialectOf(operation) === provider.dialect && provider.chatTarget === undefined)
+    return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);

@@ -1,6 +1,9 @@
 import { expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { AttemptInfo, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import { rejectionOf } from "../testing/gateway-error-of.ts";
+import { GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
+import { GOOGLE_EMBEDDINGS_TARGET } from "../translate/openai-to-gemini/embeddings-to-google.ts";
 import { chatRequest, fakeProvider, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // What telemetry is told of each attempt (the route, its retry, whether it is a failover): a first
@@ -189,4 +192,30 @@ test("an attempt whose making throws is told to no one: no entry for it, a cut o
   const { router } = routerFor(twoRoutes(), [broken, fakeProvider("b")]);
   await router(chatRequest("m", { telemetry })).catch(() => undefined);
   expect(infos.map((info) => info.route)).not.toContain("provider:a");
+});
+
+test("a call a translating provider cannot take is refused before any attempt, as on Anthropic", async () => {
+  // Gemini and Bedrock translate in their own call: completions they do not serve, token ids no
+  // vendor reads. Both were refused inside the call, after an attempt opened (provider="gm").
+  const { infos, telemetry } = listening();
+  const gemini = {
+    ...fakeProvider("gm"),
+    chatTarget: GEMINI_TARGET,
+    embeddingsTarget: GOOGLE_EMBEDDINGS_TARGET,
+  };
+  const config = {
+    providers: [{ name: "gm", type: "openai" }],
+    models: [{ name: "m", routes: [{ provider: "gm", model: "x" }] }],
+  };
+  const { router } = routerFor(config, [gemini]);
+  const completions = await rejectionOf(() =>
+    router(chatRequest("m", { operation: "completions", body: { model: "m", prompt: "hi" }, telemetry })),
+  );
+  expect([completions.status, completions.code]).toEqual([400, "unsupported_operation"]);
+  const ids = await rejectionOf(() =>
+    router(chatRequest("m", { operation: "embeddings", body: { model: "m", input: [[1, 2]] }, telemetry })),
+  );
+  expect([ids.status, ids.code, ids.param]).toEqual([400, "invalid_request", "input"]);
+  expect(infos).toEqual([]);
+  expect(gemini.calls).toHaveLength(0);
 });

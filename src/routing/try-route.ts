@@ -118,6 +118,7 @@ export function sendAttempt<D>(
   const sent: Omit<ProviderCall, "signal"> = {
     operation: call.adapted.operation,
     body: call.sent,
+    askedModel: request.model,
     stream: request.stream,
     requestId: request.requestId,
     cancel: call,

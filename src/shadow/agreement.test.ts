@@ -211,6 +211,77 @@ describe("agreement measures on a pair", () => {
   });
 });
 
+describe("embeddings are compared as vectors", () => {
+  /** An OpenAI embeddings answer, each vector as floats or as the SDKs' default base64. */
+  const embeddings = (vectors: number[][], base64 = false) => ({
+    object: "list",
+    data: vectors.map((vector, index) => ({
+      object: "embedding",
+      index,
+      embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString("base64") : vector,
+    })),
+    model: "m",
+    usage: { prompt_tokens: 2, total_tokens: 2 },
+  });
+  const read = (vectors: number[][], base64 = false) =>
+    answerFromJson("embeddings", embeddings(vectors, base64));
+
+  test("vectors of different lengths, or a different count of them, are not the same answer", () => {
+    // The audit's pair: 4 dimensions against 8, which read as the same empty text before.
+    const four = read([[0.5, 0.5, 0.5, 0.5]]);
+    const eight = read([[0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0]]);
+    expect(agreementOf({}, four, eight)).toEqual({
+      exact: false,
+      similarity: 0,
+      primaryJsonValid: null,
+      shadowJsonValid: null,
+      toolsAgree: null,
+      finishAgrees: null,
+    });
+    expect(
+      agreementOf(
+        {},
+        four,
+        read([
+          [0.5, 0.5, 0.5, 0.5],
+          [1, 0, 0, 0],
+        ]),
+      ),
+    ).toMatchObject({
+      exact: false,
+      similarity: 0,
+    });
+    // As a pair shows the answers: what the vectors are, not their numbers.
+    expect([four.text, eight.text]).toEqual(["1 vector of 4 dimensions", "1 vector of 8 dimensions"]);
+  });
+
+  test("the same vectors are exact; others agree by their mean cosine similarity", () => {
+    const x = [1, 0];
+    const y = [0, 1];
+    expect(agreementOf({}, read([x, y]), read([x, y]))).toMatchObject({ exact: true, similarity: 1 });
+    // One pair the same (1), one at right angles (0): 0.5; one pointing apart counts as 0.
+    const half = agreementOf({}, read([x, y]), read([x, x]));
+    expect(half).toMatchObject({ exact: false, similarity: 0.5 });
+    expect(agreementOf({}, read([[1, 0]]), read([[-1, 0]])).similarity).toBe(0);
+    const close = agreementOf({}, read([[0.6, 0.8]]), read([[0.8, 0.6]]));
+    expect(close.similarity).toBeCloseTo(0.96, 12);
+    expect(close.exact).toBe(false);
+  });
+
+  test("base64 answers are decoded (float32, little-endian), in index order", () => {
+    const floats = [
+      [0.25, -0.5, 0.125],
+      [1, 0, -1],
+    ];
+    const decoded = read(floats, true);
+    expect(decoded.vectors?.map((vector) => Array.from(vector))).toEqual(floats);
+    expect(agreementOf({}, read(floats), decoded)).toMatchObject({ exact: true, similarity: 1 });
+    const shuffled = embeddings(floats);
+    shuffled.data.reverse();
+    expect(answerFromJson("embeddings", shuffled).vectors).toEqual(floats);
+  });
+});
+
 describe("the finish, in OpenAI's words whatever the dialect", () => {
   test("chat and completions: finish_reason, whole or streamed (function_call is a tool call)", () => {
     const chat = (finish_reason: string | null) =>

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Answer } from "./answer.ts";
+import { vectorAgreement } from "./embedding-vectors.ts";
 import { satisfiesSchema } from "./schema-check.ts";
 import type { ShadowAgreement } from "./shadow-api-schema.ts";
 
@@ -96,6 +97,7 @@ const NONE: ShadowAgreement = {
 /**
  * How far two answers to the same request agree. Null answers (a side failed) give no
  * measures; each measure is null where it does not apply (tools when neither called one).
+ * Embeddings are compared as vectors (embedding-vectors.ts): exact and similarity, nothing else.
  */
 export function agreementOf(
   request: JsonObject,
@@ -103,6 +105,8 @@ export function agreementOf(
   shadow: Answer | null,
 ): ShadowAgreement {
   if (!primary || !shadow) return NONE;
+  if (primary.vectors || shadow.vectors)
+    return { ...NONE, ...vectorAgreement(primary.vectors ?? [], shadow.vectors ?? []) };
   const structured = structuredOutput(request);
   const anyTools = primary.toolCalls.length > 0 || shadow.toolCalls.length > 0;
   // Only when both said why they ended: some servers end a stream without a finish reason.

@@ -3,10 +3,15 @@ import { SseDecoder } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
+import { describeVectors, type Vectors, vectorsOf } from "./embedding-vectors.ts";
 import { chatFinish, type Finish, messagesFinish, responsesFinish } from "./finish.ts";
 
-/** What an answer said, as far as comparing two answers needs: its text, tool calls and finish. */
+/**
+ * What an answer said, as far as comparing two answers needs: its text, tool calls and finish;
+ * an embeddings answer's vectors.
+ */
 export interface Answer {
+  /** For embeddings, what the vectors are (`2 vectors of 1536 dimensions`), as a pair shows it. */
   text: string;
   toolCalls: ToolCall[];
   /**
@@ -14,6 +19,8 @@ export interface Answer {
    * `tool_calls`, `content_filter`; null where the answer did not say.
    */
   finish: Finish;
+  /** An embeddings answer's vectors (embedding-vectors.ts): compared in place of the text. */
+  vectors?: Vectors;
 }
 
 export interface ToolCall {
@@ -50,6 +57,10 @@ function parseArguments(raw: unknown): unknown {
 /** Reads a whole (non-stream) answer in the caller's dialect. */
 export function answerFromJson(operation: Operation, body: unknown): Answer {
   if (!isObject(body)) return { text: "", toolCalls: [], finish: null };
+  if (operation === "embeddings") {
+    const vectors = vectorsOf(body);
+    return { text: describeVectors(vectors), toolCalls: [], finish: null, vectors };
+  }
   if (operation === "messages") {
     const blocks = array(body.content).filter(isObject);
     return {

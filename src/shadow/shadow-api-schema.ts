@@ -51,9 +51,15 @@ export type ShadowSide = z.infer<typeof shadowSideSchema>;
 
 /** How far the two answers agree; a measure is null when it does not apply to this pair. */
 export const shadowAgreementSchema = z.object({
-  /** Same text byte for byte, the same tool calls, and the same finish where both said one. */
+  /**
+   * Same text byte for byte, the same tool calls, and the same finish where both said one; for
+   * embeddings, the same vectors number for number.
+   */
   exact: z.boolean().nullable(),
-  /** 0..1 similarity of the normalised texts (case, whitespace, punctuation folded). */
+  /**
+   * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded); for embeddings,
+   * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
+   */
   similarity: z.number().min(0).max(1).nullable(),
   /** Structured output (`response_format` json): whether each side parsed (and met the schema). */
   primaryJsonValid: z.boolean().nullable(),

@@ -110,6 +110,7 @@ export async function callShadow(
       provider.call({
         operation: adapted.operation,
         body,
+        askedModel: request.model,
         stream: request.stream,
         requestId: `${request.requestId}-shadow`,
         signal,

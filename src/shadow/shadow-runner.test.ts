@@ -163,6 +163,25 @@ test("requests whose pairs were recorded are not kept alive by young collections
   await shadow.close();
 });
 
+test("a token count and a compaction are never copied: no model's answer to compare", async () => {
+  const { shadow, stored } = runner(60_000);
+  const before = calls;
+  const count: DispatchRequest = { ...requestOf("req_count"), operation: "count_tokens" };
+  const compact: DispatchRequest = {
+    ...requestOf("req_compact"),
+    operation: "responses",
+    responses: { id: "resp_1", previous: [], compact: true, onResponse: () => {} },
+  };
+  for (const request of [count, compact]) mirrored(shadow, request.requestId, route, request);
+  expect(shadow.inFlight()).toBe(0);
+  // A chat call after them is copied, and recorded alone.
+  mirrored(shadow, "req_chat");
+  await waitFor("the chat call's copy upstream", () => calls === before + 1);
+  await shadow.close();
+  expect(stored.map((record) => record.requestId)).toEqual(["req_chat"]);
+  expect(shadow.counts().ended).toEqual([{ provider: "hanging", outcome: "unavailable", count: 1 }]);
+});
+
 test("a stop cuts off the copies still in flight and records every pair before it resolves", async () => {
   const { shadow, stored } = runner(60_000);
   const before = calls;

@@ -75,6 +75,14 @@ export interface ShadowRunner {
   close(): Promise<void>;
 }
 
+/**
+ * Whether a copy of the request has an answer to compare: a model's output. A token count
+ * (`count_tokens`) and a compaction (`/v1/responses/compact`, one opaque item) are none, and are
+ * never copied: a count would only cost the shadow route a call (one it often cannot serve).
+ */
+const comparable = (request: DispatchRequest): boolean =>
+  request.operation !== "count_tokens" && request.responses?.compact !== true;
+
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
 function timedOut(controller: AbortController, timeoutMs: number): void {
   controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`));
@@ -265,7 +273,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
       const route = override ? options.routeFor(override) : modelShadow?.route;
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
-      if (stopping || !route || random() >= sample) return primary;
+      if (stopping || !route || !comparable(request) || random() >= sample) return primary;
       if (running >= options.settings().max_concurrent) {
         shed++;
         return primary;

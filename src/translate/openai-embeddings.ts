@@ -6,7 +6,7 @@ import { tokenCounter } from "./token-count.ts";
 
 /**
  * An OpenAI embeddings request as a vendor's translation needs it: the texts, and what shapes
- * the answer. `user` has no counterpart upstream and is dropped.
+ * the answer. `user` has no counterpart upstream: it is named as dropped (embeddings-target.ts).
  */
 export interface EmbeddingsAsk {
   readonly texts: readonly string[];
@@ -38,6 +38,9 @@ const embeddingsRequest = z.looseObject({
 
 /** Reads an OpenAI embeddings request for a vendor that takes text: token-id inputs are a 400. */
 export function readEmbeddingsAsk(body: JsonObject, provider: string): EmbeddingsAsk {
+  // Said plainly: the schema's union would answer "expected string, received array".
+  if (Array.isArray(body.input) && body.input.length === 0)
+    throw badRequest("input: an empty list; send at least one text to embed", "input");
   const request = parseBody(embeddingsRequest, body, "request");
   const texts = typeof request.input === "string" ? [request.input] : request.input;
   if (!allText(texts))

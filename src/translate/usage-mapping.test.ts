@@ -19,6 +19,15 @@ describe("usage extraction", () => {
     expect(usageFromOpenAI({ choices: [], usage: null })).toBeUndefined();
   });
 
+  test("embeddings answers: the prompt's count, else the total's (Voyage sends only a total)", () => {
+    const embedded = (usage: object) => usageFromOpenAI({ object: "list", data: [], usage });
+    expect(embedded({ prompt_tokens: 3, total_tokens: 3 })).toEqual({ inputTokens: 3, outputTokens: 0 });
+    expect(embedded({ total_tokens: 2 })).toEqual({ inputTokens: 2, outputTokens: 0 });
+    // A chat answer without the prompt's count: what of the total is not the answer's.
+    expect(embedded({ completion_tokens: 4, total_tokens: 10 })).toEqual({ inputTokens: 6, outputTokens: 4 });
+    expect(usageFromOpenAI({ object: "list", data: [] })).toBeUndefined();
+  });
+
   test("Anthropic message counts cache reads as input, and says how many were cache reads", () => {
     expect(usageFromAnthropic(jsonFixture("anthropic/message-tool-use.json"))).toEqual({
       inputTokens: 572,

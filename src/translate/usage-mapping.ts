@@ -40,7 +40,9 @@ export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
 
 /**
  * Token usage in an OpenAI-dialect body: a chat.completion, a chunk carrying usage, a Responses
- * `response`, or a `response.completed` event. Undefined when the body reports none.
+ * `response`, a `response.completed` event, or an embeddings answer. Undefined when the body
+ * reports none. Where the prompt's count is missing but a total is given (Voyage's embeddings send
+ * only `total_tokens`), the prompt is what of the total is not the answer's.
  */
 export function usageFromOpenAI(body: unknown): Usage | undefined {
   if (!isJsonObject(body)) return undefined;
@@ -48,8 +50,11 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
   if ("prompt_tokens" in usage || "completion_tokens" in usage) {
+    const output = num(usage.completion_tokens);
+    const input =
+      "prompt_tokens" in usage ? num(usage.prompt_tokens) : Math.max(0, num(usage.total_tokens) - output);
     return withDetails(
-      { inputTokens: num(usage.prompt_tokens), outputTokens: num(usage.completion_tokens) },
+      { inputTokens: input, outputTokens: output },
       detail(usage.prompt_tokens_details, "cached_tokens"),
       0,
       detail(usage.completion_tokens_details, "reasoning_tokens"),
@@ -63,6 +68,8 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
       detail(usage.output_tokens_details, "reasoning_tokens"),
     );
   }
+  // Only a total (Voyage's embeddings): an answer of no tokens of its own, all of it the prompt.
+  if ("total_tokens" in usage) return { inputTokens: num(usage.total_tokens), outputTokens: 0 };
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { type GeminiContents, THOUGHT_SIGNATURE } from "../fake-cloud/gemini-wire.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -287,6 +288,17 @@ describe.each(MODELS)("%s through the OpenAI SDK", (model) => {
     });
     expect(second.choices[0]?.message.content).toContain("thanks");
   });
+});
+
+test("a reply the gateway writes names the model as the client asked, whole, streamed and embedded (CLIENTS.md)", async () => {
+  for (const model of ["claude-bedrock", "nova", "gemini-flash", "vertex-flash"]) {
+    const ask = { model, messages: [{ role: "user" as const, content: "name" }] };
+    expect((await openai.chat.completions.create(ask)).model).toBe(model);
+    const stream = await openai.chat.completions.create({ ...ask, stream: true });
+    for await (const chunk of stream) expect(chunk.model).toBe(model);
+  }
+  for (const model of ["titan-embed", "gemini-embed", "vertex-embed"])
+    expect((await openai.embeddings.create({ model, input: "x" })).model).toBe(model);
 });
 
 describe("what reaches each cloud", () => {
@@ -1078,6 +1090,39 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     );
   });
 
+  test("what a vendor's API cannot take is named in x-mindgw-dropped and the audit row (user; input_type on Titan)", async () => {
+    // Each with its vendor's own field: carried where that vendor reads it.
+    for (const [model, own, named] of [
+      ["gemini-embed", { task_type: "RETRIEVAL_QUERY" }, "user"],
+      ["vertex-embed", { task_type: "RETRIEVAL_QUERY" }, "user"],
+      ["cohere-embed", { input_type: "search_query" }, "user"],
+      ["titan-embed", { input_type: "search_query" }, "user, input_type"],
+    ] as const) {
+      const { response } = await openai.embeddings
+        .create({ model, input: "x", user: "alice", ...own })
+        .withResponse();
+      expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+      expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe(named);
+    }
+  });
+
+  test("an empty input list is a 400 that says so; refused before any call, as token ids are", async () => {
+    const before = cloud.requests.length;
+    const error = await openai.embeddings
+      .create({ model: "gemini-embed", input: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("input: an empty list");
+    const ids = await openai.embeddings
+      .create({ model: "gemini-embed", input: [[1, 2]] })
+      .catch((e: unknown) => e);
+    expect(ids).toBeInstanceOf(OpenAI.BadRequestError);
+    const row = await auditRow(gw, (ids as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    expect([row.status, row.route, row.attempts ?? []]).toEqual([400, null, []]);
+    expect(cloud.requests.length).toBe(before);
+  });
+
   test("a Bedrock throttle on an embeddings call is the caller's 429 with Retry-After", async () => {
     cloud.failNext({
       status: 429,
@@ -1105,6 +1150,26 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
     expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
   });
+});
+
+test("legacy completions on a Gemini or Bedrock route are refused before any attempt, as on an Anthropic route", async () => {
+  const before = cloud.requests.length;
+  for (const model of ["gemini-flash", "nova", "claude-on-bedrock"]) {
+    const error = await openai.completions.create({ model, prompt: "x" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const { message, requestID } = error as InstanceType<typeof OpenAI.APIError>;
+    expect(message).toContain("which cannot serve completions");
+    // No route or attempt in the audit row; no attempt metric under the provider's name.
+    const row = await auditRow(gw, requestID ?? "");
+    expect([row.route, row.attempts ?? []]).toEqual([null, []]);
+  }
+  expect(cloud.requests.length).toBe(before);
+  const scrape = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
+  const metrics = parsePrometheus(await scrape.text());
+  for (const provider of ["gm", "br-web", "br-claude"])
+    expect(
+      sampleValue(metrics, "mindgw_upstream_attempts_total", { provider, outcome: "unsupported_operation" }),
+    ).toBeUndefined();
 });
 
 describe("count_tokens on cloud routes: the vendor's own counter, else the gateway's estimate", () => {

@@ -46,6 +46,7 @@ const fx = gatewayFixture({
         headers: { "x-fake-stream-error": "2" },
       },
       { name: "claude", type: "anthropic", base_url: fake.url },
+      { name: "mocked", type: "mock" },
       { name: "claude-cut", type: "anthropic", base_url: fake.url, headers: { "x-fake-stop-after": "2" } },
       {
         name: "claude-errev",
@@ -66,6 +67,23 @@ const fx = gatewayFixture({
         shadow: { provider: "hanger", model: "m1", sample: 1 },
       },
       { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
+      // Embeddings: the same vectors from a twin, others from the mock.
+      {
+        name: "emb-same",
+        routes: [{ provider: "fake", model: "e1" }],
+        shadow: { provider: "twin", model: "e1", sample: 1 },
+      },
+      {
+        name: "emb-other",
+        routes: [{ provider: "fake", model: "e1" }],
+        shadow: { provider: "mocked", model: "mock-emb", sample: 1 },
+      },
+      // count_tokens is no model's answer: an OpenAI-shaped shadow could not even serve it.
+      {
+        name: "counted",
+        routes: [{ provider: "claude", model: "m1" }],
+        shadow: { provider: "twin", model: "m1-candidate", sample: 1 },
+      },
       ...[
         ["cut", "fake", "twin-cut"],
         ["errev", "fake", "twin-errev"],
@@ -296,6 +314,59 @@ describe("pairs are recorded and compared", () => {
     expect(paged.records).toHaveLength(2);
     const next = await shadowPage({ model: "same", limit: "2", cursor: paged.nextCursor ?? "" });
     expect(next.records[0]?.id).not.toBe(paged.records[1]?.id);
+  });
+});
+
+describe("embeddings and token counts", () => {
+  test("embeddings are compared as vectors, the SDK's base64 decoded: the same ones exact, others by cosine", async () => {
+    const embed = async (model: string) => {
+      // The SDK asks for base64 unless told otherwise.
+      const { response } = await client()
+        .embeddings.create({ model, input: ["the sky is blue", "grass is green"] })
+        .withResponse();
+      return pairOf(response.headers.get("x-request-id") ?? "");
+    };
+    const same = await embed("emb-same");
+    expect(same.agreement).toEqual({
+      exact: true,
+      similarity: 1,
+      primaryJsonValid: null,
+      shadowJsonValid: null,
+      toolsAgree: null,
+      finishAgrees: null,
+    });
+    expect([same.primary.answer, same.shadow.answer]).toEqual([
+      "2 vectors of 8 dimensions",
+      "2 vectors of 8 dimensions",
+    ]);
+    // The mock's vectors are other numbers of the same length: not exact, not the same direction.
+    const other = await embed("emb-other");
+    expect(other.shadow).toMatchObject({ status: 200, upstreamModel: "mock-emb" });
+    expect(other.agreement.exact).toBe(false);
+    expect(other.agreement.similarity).toBeGreaterThanOrEqual(0);
+    expect(other.agreement.similarity).toBeLessThan(0.9);
+    const rates = (await shadowPage()).aggregates;
+    expect(rates.find((agg) => agg.model === "emb-other")?.exactRate).toBe(0);
+    expect(rates.find((agg) => agg.model === "emb-same")?.exactRate).toBe(1);
+  });
+
+  test("count_tokens is never copied to the shadow route; the model's messages are", async () => {
+    const before = await shadowMetrics();
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: admin, maxRetries: 0 });
+    const ask = { model: "counted", messages: [{ role: "user" as const, content: "count me" }] };
+    const counted = await anthropic.messages.countTokens(ask).withResponse();
+    expect(counted.data.input_tokens).toBeGreaterThan(0);
+    // A message after it is copied: once its pair is in, a copy of the count would be too.
+    const message = await anthropic.messages.create({ ...ask, max_tokens: 64 }).withResponse();
+    await pairOf(message.response.headers.get("x-request-id") ?? "");
+    const countId = counted.response.headers.get("x-request-id");
+    expect((await shadowPage({ limit: "500" })).records.some((r) => r.requestId === countId)).toBe(false);
+    const after = await waitFor("the message's copy counted", async () => {
+      const now = await shadowMetrics();
+      return now.inFlight === 0 ? now : undefined;
+    });
+    expect(after.copies("twin", "ok")).toBe(before.copies("twin", "ok") + 1);
+    expect(after.copies("twin", "unsupported_operation")).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
+import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET } from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import {
   CONVERSE_TARGET,
@@ -16,6 +17,7 @@ import {
 } from "../../translate/openai-to-bedrock/count-tokens-to-converse.ts";
 import {
   BEDROCK_EMBEDDING_FAMILIES,
+  type BedrockEmbedder,
   bedrockEmbedder,
 } from "../../translate/openai-to-bedrock/embeddings-to-invoke.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
@@ -42,32 +44,45 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const body = JSON.stringify(chatRequestToConverse(call.body));
     const response = await send(call, model, call.stream ? "converse-stream" : "converse", body);
     const id = `chatcmpl-${call.requestId}`;
+    const named = call.askedModel ?? model;
     if (call.stream && response.body) {
       const upstream = new BedrockEvents(options.name, response.body.getReader(), call, "converse");
       return translatedReply(
         upstream,
         readConverseEvent,
-        new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+        new ConverseChunkWriter(id, named, wantsUsage(call.body)),
       );
     }
-    return { kind: "json", body: converseResponseToChat(await readJson(call, response), model, id) };
+    return { kind: "json", body: converseResponseToChat(await readJson(call, response), named, id) };
   }
 
-  /** Embeddings through `InvokeModel`, in the model family's own body (Titan, Cohere). */
-  async function embeddings(call: ProviderCall): Promise<ProviderReply> {
-    const model = String(call.body.model);
+  /**
+   * The family that embeds with `model`. A model of none is `unsupported_operation`, said when the
+   * call is adapted (`embeddingsTarget`): the route is passed over before any attempt.
+   */
+  function embedderOf(model: string): BedrockEmbedder {
     const embedder = bedrockEmbedder(model);
     if (!embedder)
       throw unsupportedOperation(
         `${upstreamName(options.name)} embeds only with ${BEDROCK_EMBEDDING_FAMILIES} models, not ${model}`,
       );
+    return embedder;
+  }
+
+  /** Embeddings through `InvokeModel`, in the model family's own body (Titan, Cohere). */
+  async function embeddings(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    const embedder = embedderOf(model);
     const ask = readEmbeddingsAsk(call.body, options.name);
     const embedded = await embedInCalls(ask.texts, embedder.perCall, call.signal, async (texts, signal) => {
       const one = { ...call, signal };
       const response = await send(one, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
       return embedder.answer(await readJson(one, response), response.headers.get(INPUT_TOKEN_COUNT));
     });
-    return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
+    return {
+      kind: "json",
+      body: await embeddingsAnswer(options.name, ask, call.askedModel ?? model, embedded),
+    };
   }
 
   /** count_tokens through Bedrock's CountTokens, for the models it counts (the estimate for the rest). */
@@ -92,6 +107,9 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     vendor: "aws.bedrock",
     countsTokens: true,
     chatTarget: CONVERSE_TARGET,
+    embeddingsTarget: {
+      carries: (model) => [...CARRIED_BY_EVERY_EMBEDDINGS_TARGET, ...embedderOf(model).fields],
+    },
     call,
   };
 }

@@ -13,6 +13,7 @@ import {
   googleCountToMessages,
 } from "../../translate/openai-to-gemini/count-tokens-to-gemini.ts";
 import {
+  GOOGLE_EMBEDDINGS_TARGET,
   geminiEmbedAnswer,
   geminiEmbedRequest,
   vertexPredictAnswer,
@@ -121,7 +122,10 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     const embedded = await embedInCalls(ask.texts, vendor.perCall, call.signal, async (texts, signal) =>
       vendor.answer(await embedCall(call, signal, model, vendor.method, vendor.request(texts))),
     );
-    return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
+    return {
+      kind: "json",
+      body: await embeddingsAnswer(options.name, ask, call.askedModel ?? model, embedded),
+    };
   }
 
   /** count_tokens through Google's countTokens (the estimate should it fail). */
@@ -148,19 +152,20 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     const method = call.stream ? "streamGenerateContent?alt=sse" : "generateContent";
     const reply = await post(call, model, method, chatRequestToGemini(call.body));
     const id = `chatcmpl-${call.requestId}`;
+    const named = call.askedModel ?? model;
     if (reply.kind === "stream") {
       // A blocked prompt is refused in the stream's first event, before any byte reached the caller.
       const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
         readGeminiEvent,
-        new GeminiChunkWriter(id, model, wantsUsage(call.body), refusal),
+        new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal),
       );
     }
     if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);
     if (!isJsonObject(reply.body))
       throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
-    const { chat, blockReason } = geminiAnswer(reply.body, model, id);
+    const { chat, blockReason } = geminiAnswer(reply.body, named, id);
     if (blockReason === undefined) return { kind: "json", body: chat };
     // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
     // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.
@@ -186,6 +191,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     vendor: options.vendor,
     countsTokens: true,
     chatTarget: GEMINI_TARGET,
+    embeddingsTarget: GOOGLE_EMBEDDINGS_TARGET,
     call,
   };
 }

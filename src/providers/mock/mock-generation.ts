@@ -1,10 +1,12 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { lastUserText } from "./mock-reply.ts";
+import { promptTexts } from "./mock-reply.ts";
 import { schemaInstance } from "./schema-instance.ts";
 
 /** One choice as the mock writes it: its text in pieces (one a token, one a stream chunk), and why it ended. */
 export interface MockChoice {
+  /** The prompt written before the answer (completions' `echo`): no part of its tokens. */
+  readonly echoed: string;
   readonly pieces: readonly string[];
   readonly finish: "stop" | "length";
   /** The stop sequence it ended at, reported as vLLM does (`stop_reason`): Anthropic's `stop_sequence`. */
@@ -13,19 +15,38 @@ export interface MockChoice {
 
 /** OpenAI's bound on `n`; also what keeps one request from asking the mock for a billion answers. */
 const MAX_CHOICES = 128;
+/** The most choices of one completions call, over all its prompts (`n` each). */
+const MAX_PROMPT_CHOICES = 2048;
 /** The mock's tokens are 4 characters (`roughTokens`), so `max_tokens` cuts at 4 × it characters. */
 const CHARS_PER_TOKEN = 4;
 
 /**
- * What the mock answers a chat or completions request, as a model would: `n` choices, cut at the
- * first `stop` sequence (left out, finish `stop`) or at `max_completion_tokens`/`max_tokens`
- * (finish `length`); under `response_format` `json_object` a JSON object, under `json_schema` the
- * smallest value valid against the schema (schema-instance.ts) — so structured-output helpers such
- * as the OpenAI SDK's `.parse()` work against it. The same request always gets the same answer.
+ * What the mock answers a chat or completions request, as a model would: `n` choices (for each of
+ * a completions call's prompts, in OpenAI's order: the first prompt's `n`, then the next's), cut at
+ * the first `stop` sequence (left out, finish `stop`) or at `max_completion_tokens`/`max_tokens`
+ * (finish `length`), each after its prompt under completions' `echo`; under `response_format`
+ * `json_object` a JSON object, under `json_schema` the smallest value valid against the schema
+ * (schema-instance.ts) — so structured-output helpers such as the OpenAI SDK's `.parse()` work
+ * against it. The same request always gets the same answer.
  */
 export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
   const n = count(body.n);
-  const { text, json } = answerOf(body, chat);
+  const prompts = promptTexts(body, chat);
+  if (prompts.length * n > MAX_PROMPT_CHOICES)
+    throw badRequest(
+      `prompt: ${prompts.length} prompts of ${n} choices each are more than the ${MAX_PROMPT_CHOICES} the mock writes`,
+      "prompt",
+    );
+  const echo = !chat && body.echo === true;
+  return prompts.flatMap((prompt) => {
+    const choice = generated(body, chat, prompt, echo ? prompt : "");
+    return Array.from({ length: n }, () => choice);
+  });
+}
+
+/** One prompt's choice. */
+function generated(body: JsonObject, chat: boolean, prompt: string, echoed: string): MockChoice {
+  const { text, json } = answerOf(body, chat, prompt);
   let end = text.length;
   let finish: MockChoice["finish"] = "stop";
   let matched: string | undefined;
@@ -44,23 +65,23 @@ export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
     matched = undefined;
   }
   const pieces = text.slice(0, end).split(json ? /(?<=[,:{[])/ : /(?<= )/);
-  const choice: MockChoice = {
+  return {
+    echoed,
     pieces: pieces.filter((piece) => piece !== ""),
     finish,
     ...(matched !== undefined ? { matched } : {}),
   };
-  return Array.from({ length: n }, () => choice);
 }
 
-/** The answer before any cut: the echo, or JSON when the request asks for it. */
-function answerOf(body: JsonObject, chat: boolean): { text: string; json: boolean } {
-  const echo = `This is the mindgw mock model. You said: ${lastUserText(body).slice(0, 200)}`;
+/** The answer before any cut: what the prompt said, or JSON when the request asks for it. */
+function answerOf(body: JsonObject, chat: boolean, prompt: string): { text: string; json: boolean } {
+  const said = `This is the mindgw mock model. You said: ${prompt.slice(0, 200)}`;
   const format = chat && isJsonObject(body.response_format) ? body.response_format : undefined;
   if (format?.type === "json_schema" && isJsonObject(format.json_schema) && format.json_schema.schema)
-    return { text: JSON.stringify(schemaInstance(format.json_schema.schema, echo)), json: true };
+    return { text: JSON.stringify(schemaInstance(format.json_schema.schema, said)), json: true };
   if (format?.type === "json_schema" || format?.type === "json_object")
-    return { text: JSON.stringify({ answer: echo }), json: true };
-  return { text: echo, json: false };
+    return { text: JSON.stringify({ answer: said }), json: true };
+  return { text: said, json: false };
 }
 
 function count(n: unknown): number {

@@ -121,4 +121,62 @@ describe("the mock provider answers as a model would", () => {
     expect(stream.chunks.length).toBeGreaterThan(3);
     expect(JSON.parse(stream.choices[0]?.text ?? "")).toEqual(parsed);
   });
+
+  test("completions: a choice for each prompt of a list, n each, in OpenAI's order; echo writes the prompt first", async () => {
+    const completions = (body: JsonObject, stream = false) =>
+      mock.call(callOf({ messages: undefined, ...body }, stream, "completions"));
+    const said = (prompt: string) => `This is the mindgw mock model. You said: ${prompt}`;
+    const reply = await completions({ prompt: ["first prompt", "second prompt"], n: 2 });
+    if (reply.kind !== "json") throw new Error("not json");
+    const choices = reply.body.choices as { index: number; text: string }[];
+    // Prompt-major: the first prompt's n choices, then the second's.
+    expect(choices.map((c) => [c.index, c.text])).toEqual([
+      [0, said("first prompt")],
+      [1, said("first prompt")],
+      [2, said("second prompt")],
+      [3, said("second prompt")],
+    ]);
+    // Each prompt counts once in the prompt's tokens: 3 + 4 at four characters a token.
+    expect(reply.body.usage).toMatchObject({ prompt_tokens: 7 });
+    const echoed = await completions({ prompt: "hi there", echo: true, max_tokens: 2 });
+    if (echoed.kind !== "json") throw new Error("not json");
+    // The prompt before the answer, which alone counts as the completion (2 tokens, cut at them).
+    expect(echoed.body.choices).toMatchObject([{ text: "hi thereThis is ", finish_reason: "length" }]);
+    expect(echoed.body.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 2 });
+    const stream = await completions({ prompt: ["a", "b"], echo: true }, true);
+    if (stream.kind !== "stream") throw new Error("not a stream");
+    const texts = new Map<number, string>();
+    for await (const event of stream.events) {
+      if (event.data === "[DONE]") continue;
+      for (const c of JSON.parse(event.data).choices as { index: number; text: string }[])
+        texts.set(c.index, (texts.get(c.index) ?? "") + c.text);
+    }
+    expect([...texts.entries()]).toEqual([
+      [0, `a${said("a")}`],
+      [1, `b${said("b")}`],
+    ]);
+    // Token ids are one prompt a list; the mock has no tokenizer, so it says their numbers.
+    const ids = await completions({ prompt: [[1, 2], [3]] });
+    expect(ids.kind === "json" && ids.body.choices).toMatchObject([
+      { text: said("1 2") },
+      { text: said("3") },
+    ]);
+  });
+
+  test("its answers name the model as the client asked for it: the mock is no upstream", async () => {
+    const asked = { askedModel: "client-name" };
+    const chat = await mock.call({ ...callOf({}), ...asked });
+    expect(chat.kind === "json" && chat.body.model).toBe("client-name");
+    const stream = await mock.call({ ...callOf({}, true), ...asked });
+    if (stream.kind !== "stream") throw new Error("not a stream");
+    for await (const event of stream.events)
+      if (event.data !== "[DONE]") expect(JSON.parse(event.data).model).toBe("client-name");
+    const embedded = await mock.call({
+      ...callOf({}),
+      operation: "embeddings",
+      body: { model: "mock-emb", input: "x" },
+      ...asked,
+    });
+    expect(embedded.kind === "json" && embedded.body.model).toBe("client-name");
+  });
 });

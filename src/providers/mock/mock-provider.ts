@@ -1,11 +1,15 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import {
+  CARRIED_BY_EVERY_EMBEDDINGS_TARGET,
+  type EmbeddingsTarget,
+} from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type MockChoice, mockGeneration } from "./mock-generation.ts";
 import { mockLogprobs } from "./mock-logprobs.ts";
-import { lastUserText, mockEmbedding, roughTokens } from "./mock-reply.ts";
+import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
 
 /**
  * The built-in provider: answers from the prompt itself, with no network, so a newcomer
@@ -16,14 +20,15 @@ import { lastUserText, mockEmbedding, roughTokens } from "./mock-reply.ts";
  */
 export function createMockProvider(name = "mock"): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
-    const model = String(call.body.model);
+    // The mock is no upstream: its answer is the gateway's, named as the client asked.
+    const model = call.askedModel ?? String(call.body.model);
     if (call.operation === "embeddings") return { kind: "json", body: await embeddings(call.body, model) };
     if (call.operation !== "chat" && call.operation !== "completions") {
       throw unsupportedOperation(`the mock provider does not serve ${call.operation}`);
     }
     const chat = call.operation === "chat";
     const choices = mockGeneration(call.body, chat);
-    const prompt = roughTokens(lastUserText(call.body));
+    const prompt = promptTexts(call.body, chat).reduce((n, text) => n + roughTokens(text), 0);
     const completion = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
     const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
     const answer = {
@@ -39,8 +44,11 @@ export function createMockProvider(name = "mock"): Provider {
     return { kind: "stream", events: replay(events, call.signal) };
   }
 
-  return { name, dialect: "openai", call, listModels: async () => [] };
+  return { name, dialect: "openai", embeddingsTarget: MOCK_EMBEDDINGS, call, listModels: async () => [] };
 }
+
+/** The mock embeds what every target carries, and reads nothing else (`user` is named). */
+const MOCK_EMBEDDINGS: EmbeddingsTarget = { carries: () => CARRIED_BY_EVERY_EMBEDDINGS_TARGET };
 
 /** What every chunk and answer of one call shares. */
 interface Answer {
@@ -63,7 +71,7 @@ function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): 
     created,
     model,
     choices: choices.map((choice, index) => {
-      const text = choice.pieces.join("");
+      const text = choice.echoed + choice.pieces.join("");
       const logprobs = logprobsOf(answer, choice.pieces);
       return chat
         ? {
@@ -91,7 +99,7 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
     for (const [i, piece] of pieces.entries()) {
       const delta = chat
         ? { delta: i === 0 ? { role: "assistant", content: piece } : { content: piece } }
-        : { text: piece };
+        : { text: i === 0 ? choice.echoed + piece : piece };
       events.push(chunk({ index, ...delta, finish_reason: null, logprobs: logprobsOf(answer, [piece]) }));
     }
     const end = chat ? { delta: {} } : { text: "" };

@@ -1,8 +1,21 @@
 import type { JsonObject } from "../../core/dialect.ts";
 
+/**
+ * What the mock answers to, one text a prompt: a chat call's last user turn; each of a completions
+ * call's prompts (`prompt` is a string, a list of them, or token ids, one list a prompt — the mock
+ * has no tokenizer, so ids are their numbers as text).
+ */
+export function promptTexts(body: JsonObject, chat: boolean): string[] {
+  if (chat) return [lastUserText(body)];
+  const { prompt } = body;
+  if (typeof prompt === "string") return [prompt];
+  if (!Array.isArray(prompt) || prompt.length === 0) return [""];
+  if (prompt.every((item) => typeof item === "number")) return [prompt.join(" ")];
+  return prompt.map((item) => (Array.isArray(item) ? item.join(" ") : String(item)));
+}
+
 /** The text of the last user turn, whatever shape its content has. */
-export function lastUserText(body: JsonObject): string {
-  if (typeof body.prompt === "string") return body.prompt;
+function lastUserText(body: JsonObject): string {
   const messages = Array.isArray(body.messages) ? body.messages : [];
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i] as { role?: unknown; content?: unknown } | undefined;

@@ -11,6 +11,8 @@ import { parseBody } from "../parse-body.ts";
 export interface BedrockEmbedder {
   /** The family, as a refusal names the families served. */
   readonly family: string;
+  /** The family's own fields the OpenAI body may carry for it, beyond every target's. */
+  readonly fields: readonly string[];
   /** Texts one call may carry. */
   readonly perCall: number;
   request(texts: readonly string[], ask: EmbeddingsAsk): JsonObject;
@@ -26,6 +28,7 @@ const titanResponse = z.looseObject({ embedding: z.array(z.number()), inputTextT
  */
 const titan: BedrockEmbedder = {
   family: "Amazon Titan Text",
+  fields: [],
   perCall: 1,
   request: ([inputText], ask) => ({
     inputText: inputText ?? "",
@@ -48,6 +51,7 @@ const cohereResponse = z.looseObject({
  */
 const cohere: BedrockEmbedder = {
   family: "Cohere Embed",
+  fields: ["input_type"],
   perCall: 96,
   request: (texts, ask) => ({
     texts,

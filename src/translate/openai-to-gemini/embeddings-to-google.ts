@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
+import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET, type EmbeddingsTarget } from "../embeddings-target.ts";
 import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
 
@@ -9,6 +10,11 @@ import { parseBody } from "../parse-body.ts";
  * body may carry for Google, is the task type. The Gemini API's `batchEmbedContents` counts no
  * tokens; Vertex AI's `predict` counts each text's.
  */
+
+const GOOGLE_CARRIES = [...CARRIED_BY_EVERY_EMBEDDINGS_TARGET, "task_type"];
+
+/** What both of Google's embedding APIs carry: every target's fields and the task type. */
+export const GOOGLE_EMBEDDINGS_TARGET: EmbeddingsTarget = { carries: () => GOOGLE_CARRIES };
 
 /** The Gemini API's `models/{model}:batchEmbedContents` body: one request per text. */
 export function geminiEmbedRequest(model: string, texts: readonly string[], ask: EmbeddingsAsk): JsonObject {

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
+import { recordingGateway } from "../testing/recording-gateway.ts";
+import { waitForValue } from "../testing/wait-for.ts";
+
+// Whole (non-stream) answers that pass through and say less than OpenAI's usage, through the real
+// pipeline: a total only (Voyage's embeddings) is the prompt's count; no usage at all is estimated,
+// never charged 0 tokens and $0 (tokens-per-minute limits and budgets would not see it).
+
+/** What each upstream model answers, by the model it is asked for. */
+const ANSWERS: Record<string, object> = {
+  "emb-totalonly": {
+    object: "list",
+    data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }],
+    model: "emb-totalonly",
+    usage: { total_tokens: 2 },
+  },
+  "emb-nousage": {
+    object: "list",
+    data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }],
+    model: "emb-nousage",
+  },
+  // As some chat servers answer without `usage`.
+  "chat-nousage": {
+    id: "c1",
+    object: "chat.completion",
+    created: 1,
+    model: "chat-nousage",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: "x".repeat(40) },
+        finish_reason: "stop",
+      },
+    ],
+  },
+};
+
+let dir: string;
+let gateway: Gateway;
+let upstream: ReturnType<typeof Bun.serve>;
+let adminKey = "";
+let finished: AuditRecord[] = [];
+let gatewayUrl = "";
+
+const post = (path: string, body: object, key = adminKey) =>
+  fetch(`${gatewayUrl}/v1/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+
+const rowOf = (response: Response) => {
+  const id = response.headers.get("x-request-id") ?? "";
+  return waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+};
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const { model } = (await request.json()) as { model: string };
+      return Response.json(ANSWERS[model] ?? { error: { message: "unknown model" } });
+    },
+  });
+  dir = mkdtempSync(join(tmpdir(), "mindgw-whole-usage-"));
+  const config = parseConfig({
+    ...EMBEDDED_DEFAULTS,
+    storage: { path: join(dir, "gw.db") },
+    providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
+    models: Object.keys(ANSWERS).map((name) => ({ name, routes: [{ provider: "up", model: name }] })),
+    prices: {
+      "emb-*": { input_per_mtok: 100, output_per_mtok: 0 },
+      "chat-nousage": { input_per_mtok: 100, output_per_mtok: 200 },
+    },
+  });
+  ({ gateway, adminKey, finished } = await recordingGateway(config));
+  const address = gateway.listen("127.0.0.1", 0);
+  gatewayUrl = `http://127.0.0.1:${address.port}`;
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  upstream.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a whole answer's usage", () => {
+  test("embeddings with only a total: the total is the prompt's, priced", async () => {
+    const response = await post("embeddings", { model: "emb-totalonly", input: "x" });
+    expect(response.status).toBe(200);
+    const row = await rowOf(response);
+    expect([row.inputTokens, row.outputTokens]).toEqual([2, 0]);
+    expect(row.costUsd).toBeCloseTo((2 * 100) / 1e6, 12);
+  });
+
+  test("embeddings without usage: the texts estimated at four characters a token, token ids one each", async () => {
+    const texts = await rowOf(
+      await post("embeddings", { model: "emb-nousage", input: ["a".repeat(40), "b".repeat(8)] }),
+    );
+    expect([texts.inputTokens, texts.outputTokens]).toEqual([12, 0]);
+    expect(texts.costUsd).toBeCloseTo((12 * 100) / 1e6, 12);
+    const ids = await rowOf(
+      await post("embeddings", {
+        model: "emb-nousage",
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      }),
+    );
+    expect(ids.inputTokens).toBe(5);
+  });
+
+  test("a chat answer without usage: the prompt and the answer's text estimated, priced", async () => {
+    const response = await post("chat/completions", {
+      model: "chat-nousage",
+      messages: [{ role: "user", content: "y".repeat(20) }],
+    });
+    expect(response.status).toBe(200);
+    const row = await rowOf(response);
+    // "user" and 20 characters of the prompt; the answer's 40 characters, its labels left out.
+    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    expect(row.costUsd).toBeCloseTo((6 * 100 + 10 * 200) / 1e6, 12);
+  });
+
+  test("the estimate binds tokens per minute: a key's next call over its tpm is refused", async () => {
+    const created = await fetch(`${gatewayUrl}/admin/api/keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ name: "metered", tpm: 50 }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const first = await post("embeddings", { model: "emb-nousage", input: "z".repeat(400) }, key);
+    expect(first.status).toBe(200);
+    expect((await rowOf(first)).inputTokens).toBe(100);
+    expect((await post("embeddings", { model: "emb-nousage", input: "z" }, key)).status).toBe(429);
+  });
+});

@@ -1,0 +1,92 @@
+import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
+import type { Usage } from "../core/usage.ts";
+import { estimatedPromptTokens } from "../routing/context-fit.ts";
+import type { Dispatched } from "../routing/dispatch.ts";
+
+const decoder = new TextDecoder();
+/** Characters a token, as the prompt's estimate counts them (routing/context-fit.ts). */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * The prompt's tokens where an upstream did not say: its text at four characters a token, and
+ * each token id of a prompt given as ids (embeddings' `input`, completions' `prompt`) as one.
+ */
+export function estimatedInputTokens(prompt: JsonObject): number {
+  return estimatedPromptTokens(prompt) + tokenIds(prompt.input) + tokenIds(prompt.prompt);
+}
+
+/** Token ids: a list of numbers, or a list of such lists. */
+function tokenIds(value: unknown): number {
+  if (!Array.isArray(value)) return 0;
+  let ids = 0;
+  for (const item of value) {
+    if (typeof item === "number") ids++;
+    else if (Array.isArray(item)) for (const id of item) if (typeof id === "number") ids++;
+  }
+  return ids;
+}
+
+/**
+ * What a whole (non-stream) answer used: the upstream's figures; where it reported none (an
+ * embeddings server that sends no `usage`, a chat server that leaves it out), an estimate in
+ * their place — the prompt as `estimatedInputTokens` counts it, the answer's text at four
+ * characters a token — never 0, which tokens-per-minute limits and budgets would not see. A
+ * count (`count_tokens`) is never billed: its answer is no model's.
+ */
+export function wholeUsage(dispatched: Dispatched, prompt: JsonObject, operation: Operation): Usage {
+  const usage = dispatched.usage();
+  if (operation === "count_tokens" || usage.inputTokens > 0 || usage.outputTokens > 0) return usage;
+  const reply = dispatched.reply;
+  const answer =
+    reply.kind === "json"
+      ? reply.body
+      : reply.kind === "bytes"
+        ? (reply.parsed ?? parsed(reply.body))
+        : undefined;
+  return {
+    ...usage,
+    inputTokens: estimatedInputTokens(prompt),
+    outputTokens: Math.ceil(answerChars(answer) / CHARS_PER_TOKEN),
+  };
+}
+
+function parsed(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where an answer's text is: chat and completions' choices, Messages' content, Responses' output. */
+const ANSWER_FIELDS = ["choices", "content", "output"] as const;
+/** Fields under those that say what the text is, not what it says. */
+const NOT_TEXT = new Set([
+  "id",
+  "object",
+  "type",
+  "role",
+  "index",
+  "finish_reason",
+  "stop_reason",
+  "status",
+  "call_id",
+  "logprobs",
+]);
+
+/** The characters of an answer's text: every string under its answer fields, labels left out. */
+function answerChars(answer: unknown): number {
+  if (!isJsonObject(answer)) return 0;
+  let chars = 0;
+  for (const field of ANSWER_FIELDS) chars += textChars(answer[field]);
+  return chars;
+}
+
+function textChars(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  let chars = 0;
+  if (Array.isArray(value)) for (const item of value) chars += textChars(item);
+  else if (isJsonObject(value))
+    for (const [key, item] of Object.entries(value)) if (!NOT_TEXT.has(key)) chars += textChars(item);
+  return chars;
+}

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
+import { responsesUsage } from "./responses/response-envelope.ts";
 import { StreamUsageMeter } from "./stream-usage-meter.ts";
-import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
+import { openAIUsageToAnthropic, usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
 
 describe("usage extraction", () => {
   test("OpenAI bodies: chat.completion, Responses response and response.completed", () => {
@@ -54,5 +55,50 @@ describe("usage extraction", () => {
     for (const event of sseFixture("openai/chat-text.sse.txt")) openai.observe(event);
     expect(openai.usage).toEqual({ inputTokens: 19, outputTokens: 10 });
     expect(new StreamUsageMeter("openai").usage).toBeUndefined();
+  });
+
+  // xAI's usage as its chat API sends it (docs.x.ai): reasoning beside completion_tokens, in the total.
+  const XAI = {
+    prompt_tokens: 1000,
+    completion_tokens: 100,
+    total_tokens: 3100,
+    prompt_tokens_details: { text_tokens: 1000, audio_tokens: 0, image_tokens: 0, cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 2000, audio_tokens: 0 },
+  };
+
+  test("reasoning counted beside completion_tokens (xAI) is output, in every reading and translation", () => {
+    const read = { inputTokens: 1000, outputTokens: 2100, reasoningTokens: 2000 };
+    expect(usageFromOpenAI({ usage: XAI })).toEqual(read);
+    const meter = new StreamUsageMeter("openai");
+    meter.observe({ data: JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: XAI }) });
+    expect(meter.usage).toEqual(read);
+    expect(openAIUsageToAnthropic(XAI)).toMatchObject({ input_tokens: 1000, output_tokens: 2100 });
+    expect(responsesUsage(XAI)).toMatchObject({
+      input_tokens: 1000,
+      output_tokens: 2100,
+      total_tokens: 3100,
+    });
+    // A Responses-shaped usage that counts so is read the same way.
+    const beside = { input_tokens: 10, output_tokens: 5, output_tokens_details: { reasoning_tokens: 20 } };
+    expect(usageFromOpenAI({ usage: { ...beside, total_tokens: 35 } })?.outputTokens).toBe(25);
+  });
+
+  test("reasoning inside completion_tokens (OpenAI), or no total to tell by, is never counted twice", () => {
+    const openai = { ...XAI, completion_tokens: 2100 };
+    expect(usageFromOpenAI({ usage: openai })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 2100,
+      reasoningTokens: 2000,
+    });
+    expect(openAIUsageToAnthropic(openai).output_tokens).toBe(2100);
+    const { total_tokens: _, ...untotalled } = XAI;
+    expect(usageFromOpenAI({ usage: untotalled })?.outputTokens).toBe(100);
+    const responses = {
+      input_tokens: 10,
+      output_tokens: 25,
+      output_tokens_details: { reasoning_tokens: 20 },
+      total_tokens: 35,
+    };
+    expect(usageFromOpenAI({ usage: responses })?.outputTokens).toBe(25);
   });
 });

@@ -34,8 +34,31 @@ export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
     input_tokens: Math.max(0, num(usage.prompt_tokens) - cached),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
-    output_tokens: num(usage.completion_tokens),
+    output_tokens: chatOutputTokens(usage),
   };
+}
+
+/** A chat usage object's answer tokens, reasoning included however it is counted (`answerTokens`). */
+export const chatOutputTokens = (usage: OpenAIUsage | JsonObject): number =>
+  answerTokens(
+    num(usage.prompt_tokens),
+    num(usage.completion_tokens),
+    detail(usage.completion_tokens_details, "reasoning_tokens"),
+    usage.total_tokens,
+  );
+
+/**
+ * The answer's tokens in an OpenAI-shaped usage, reasoning included whichever way the upstream
+ * counts it. OpenAI counts reasoning inside `completion_tokens` (`total_tokens` is prompt +
+ * completion); xAI counts it beside them and bills it as output (docs.x.ai, "Consumption and Rate
+ * Limits": reasoning is "counted separately from completion_tokens, but will be counted in the
+ * total_tokens"). The total tells them apart: prompt + completion + reasoning, reasoning above 0,
+ * is never OpenAI's total (that would count its reasoning twice), so only then is it added. Any
+ * upstream that counts as xAI does is read right, preset or not; a usage without a total is read
+ * as OpenAI's. The Responses shape is read the same way (xAI's counts reasoning inside there).
+ */
+function answerTokens(input: number, output: number, reasoning: number, total: unknown): number {
+  return reasoning > 0 && total === input + output + reasoning ? output + reasoning : output;
 }
 
 /**
@@ -49,18 +72,23 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
   if (!isJsonObject(usage)) return undefined;
   if ("prompt_tokens" in usage || "completion_tokens" in usage) {
     return withDetails(
-      { inputTokens: num(usage.prompt_tokens), outputTokens: num(usage.completion_tokens) },
+      { inputTokens: num(usage.prompt_tokens), outputTokens: chatOutputTokens(usage) },
       detail(usage.prompt_tokens_details, "cached_tokens"),
       0,
       detail(usage.completion_tokens_details, "reasoning_tokens"),
     );
   }
   if ("input_tokens" in usage || "output_tokens" in usage) {
+    const input = num(usage.input_tokens);
+    const reasoning = detail(usage.output_tokens_details, "reasoning_tokens");
     return withDetails(
-      { inputTokens: num(usage.input_tokens), outputTokens: num(usage.output_tokens) },
+      {
+        inputTokens: input,
+        outputTokens: answerTokens(input, num(usage.output_tokens), reasoning, usage.total_tokens),
+      },
       detail(usage.input_tokens_details, "cached_tokens"),
       0,
-      detail(usage.output_tokens_details, "reasoning_tokens"),
+      reasoning,
     );
   }
   return undefined;

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -8,22 +10,33 @@ import { runMindgw } from "./harness/run-mindgw.ts";
 // budget applies, and `mindgw models` / `config check` saying where each price comes from.
 
 const CATALOGUE_MINI = { input: 0.15, output: 0.6 }; // openai/gpt-4o-mini, USD per million tokens
+const CATALOGUE_GROK_4 = { input: 3, output: 15 }; // x-ai/grok-4-0709
 const HOUSE_PRICE = { input_per_mtok: 1000, output_per_mtok: 2000 };
+
+/** Answers the exact bodies a test queues, in each vendor's own wire format. */
+let vendor: CannedUpstream;
 
 const fx = gatewayFixture({
   models: ["gpt-4o-mini", "in-house", "in-house-free"],
-  config: (fakeUrl) => ({
-    providers: [{ name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }],
-    models: [
-      { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
-      { name: "in-house", routes: [{ provider: "fake", model: "in-house" }] },
-      { name: "in-house-free", allow_unpriced: true, routes: [{ provider: "fake", model: "in-house" }] },
-      { name: "house", aliases: ["house-2024-07-18"], routes: [{ provider: "fake", model: "in-house" }] },
-      { name: "lab-*", allow_unpriced: true, routes: [{ provider: "fake", model: "*" }] },
-    ],
-    prices: { house: HOUSE_PRICE },
-    tenants: [{ name: "metered", budget: { usd: 5, per: "month" } }],
-  }),
+  config: (fakeUrl, { own }) => {
+    vendor = own(startCannedUpstream());
+    return {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+        { name: "xai", type: "openai", preset: "xai", base_url: `${vendor.url}/v1`, api_key: "xai-key" },
+      ],
+      models: [
+        { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
+        { name: "grok-4", routes: [{ provider: "xai", model: "grok-4" }] },
+        { name: "in-house", routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "in-house-free", allow_unpriced: true, routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "house", aliases: ["house-2024-07-18"], routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "lab-*", allow_unpriced: true, routes: [{ provider: "fake", model: "*" }] },
+      ],
+      prices: { house: HOUSE_PRICE },
+      tenants: [{ name: "metered", budget: { usd: 5, per: "month" } }],
+    };
+  },
 });
 
 const client = (key: string) => new OpenAI({ baseURL: fx.url("/v1"), apiKey: key, maxRetries: 0 });
@@ -40,6 +53,67 @@ describe("catalogue prices", () => {
       (usage.prompt_tokens * CATALOGUE_MINI.input + usage.completion_tokens * CATALOGUE_MINI.output) / 1e6;
     expect(row.costUsd).toBeGreaterThan(0);
     expect(row.costUsd).toBeCloseTo(expected, 12);
+  });
+});
+
+describe("usage an upstream reports its own way", () => {
+  // xAI's usage (docs.x.ai): 2,000 reasoning tokens beside the 100 of completion_tokens, billed as output.
+  const XAI_USAGE = {
+    prompt_tokens: 1000,
+    completion_tokens: 100,
+    total_tokens: 3100,
+    completion_tokens_details: { reasoning_tokens: 2000 },
+  };
+  const GROK_BILL = (1000 * CATALOGUE_GROK_4.input + 2100 * CATALOGUE_GROK_4.output) / 1e6;
+  const chatBody = (usage: object) =>
+    JSON.stringify({
+      id: "chatcmpl-x",
+      object: "chat.completion",
+      created: 1,
+      model: "grok-4",
+      choices: [{ index: 0, message: { role: "assistant", content: "42" }, finish_reason: "stop" }],
+      usage,
+    });
+  const chunk = (body: object) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "grok-4", ...body })}\n\n`;
+  const chatStream = (usage: object) => [
+    chunk({ choices: [{ index: 0, delta: { role: "assistant", content: "42" }, finish_reason: null }] }),
+    chunk({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
+    `${chunk({ choices: [], usage })}data: [DONE]\n\n`,
+  ];
+  const JSON_HEAD = { "content-type": "application/json" };
+  const SSE_HEAD = { "content-type": "text/event-stream" };
+
+  test("xAI's reasoning tokens are output: charged, audited and told to an Anthropic caller (plain, streamed)", async () => {
+    vendor.queue(
+      { headers: JSON_HEAD, body: chatBody(XAI_USAGE) },
+      { headers: SSE_HEAD, body: chatStream(XAI_USAGE) },
+      { headers: JSON_HEAD, body: chatBody(XAI_USAGE) },
+    );
+    const plain = await client(fx.adminKey)
+      .chat.completions.create({ model: "grok-4", messages: [{ role: "user", content: "think" }] })
+      .withResponse();
+    const streamed = await client(fx.adminKey)
+      .chat.completions.create({
+        model: "grok-4",
+        messages: [{ role: "user", content: "think" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      .withResponse();
+    for await (const _ of streamed.data) {
+      // read to the end: the stream is accounted when it ends
+    }
+    const anthropic = new Anthropic({ baseURL: fx.gw.url, apiKey: fx.adminKey, maxRetries: 0 });
+    const message = await anthropic.messages
+      .create({ model: "grok-4", max_tokens: 100, messages: [{ role: "user", content: "think" }] })
+      .withResponse();
+    expect(message.data.usage).toMatchObject({ input_tokens: 1000, output_tokens: 2100 });
+    for (const { response } of [plain, streamed, message]) {
+      const row = await auditRow(fx.gw, response.headers.get("x-request-id") ?? "");
+      expect([row.status, row.inputTokens, row.outputTokens]).toEqual([200, 1000, 2100]);
+      expect(row.costUsd).toBeCloseTo(GROK_BILL, 12);
+    }
   });
 });
 

@@ -1,8 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
+import { billedUsage } from "./openai-to-gemini/gemini-usage.ts";
 import { responsesUsage } from "./responses/response-envelope.ts";
 import { StreamUsageMeter } from "./stream-usage-meter.ts";
-import { openAIUsageToAnthropic, usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
+import {
+  anthropicUsageToOpenAI,
+  openAIUsageToAnthropic,
+  usageFromAnthropic,
+  usageFromOpenAI,
+} from "./usage-mapping.ts";
 
 describe("usage extraction", () => {
   test("OpenAI bodies: chat.completion, Responses response and response.completed", () => {
@@ -100,5 +106,97 @@ describe("usage extraction", () => {
       total_tokens: 35,
     };
     expect(usageFromOpenAI({ usage: responses })?.outputTokens).toBe(25);
+  });
+
+  // Anthropic's usage with a cache written for five minutes and for an hour, and three web searches.
+  const CLAUDE = {
+    input_tokens: 100,
+    cache_creation_input_tokens: 300,
+    cache_read_input_tokens: 600,
+    cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    output_tokens: 500,
+    server_tool_use: { web_search_requests: 3 },
+  };
+  // OpenAI's gpt-audio: audio in and out.
+  const AUDIO = {
+    prompt_tokens: 1000,
+    completion_tokens: 500,
+    total_tokens: 1500,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 1000, text_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 500, text_tokens: 0 },
+  };
+
+  test("parts billed at rates of their own: hour-long cache writes, web searches, audio", () => {
+    expect(usageFromAnthropic({ usage: CLAUDE })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 500,
+      cachedInputTokens: 600,
+      cacheWriteTokens: 300,
+      cacheWrite1hTokens: 200,
+      webSearches: 3,
+    });
+    expect(usageFromOpenAI({ usage: AUDIO })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 500,
+      inputAudioTokens: 1000,
+      outputAudioTokens: 500,
+    });
+    // A Responses answer's searches are its web_search_call items, whole or in response.completed.
+    const searched = {
+      object: "response",
+      output: [
+        { type: "web_search_call", id: "ws_1", status: "completed", action: { type: "search" } },
+        { type: "web_search_call", id: "ws_2", status: "completed", action: { type: "search" } },
+        { type: "message", id: "msg_1", role: "assistant", content: [] },
+      ],
+      usage: { input_tokens: 900, output_tokens: 80, total_tokens: 980 },
+    };
+    const read = { inputTokens: 900, outputTokens: 80, webSearches: 2 };
+    expect(usageFromOpenAI(searched)).toEqual(read);
+    const responses = new StreamUsageMeter("openai");
+    responses.observe({ data: JSON.stringify({ type: "response.completed", response: searched }) });
+    expect(responses.usage).toEqual(read);
+    // Gemini says audio by modality.
+    const gemini = {
+      promptTokenCount: 1000,
+      candidatesTokenCount: 500,
+      totalTokenCount: 1500,
+      promptTokensDetails: [
+        { modality: "TEXT", tokenCount: 400 },
+        { modality: "AUDIO", tokenCount: 600 },
+      ],
+    };
+    expect(billedUsage(gemini)).toEqual({ inputTokens: 1000, outputTokens: 500, inputAudioTokens: 600 });
+  });
+
+  test("an Anthropic stream: the hour's writes from message_start, the searches from message_delta's running count", () => {
+    const meter = new StreamUsageMeter("anthropic");
+    const { server_tool_use: _, ...start } = CLAUDE;
+    const events = [
+      { type: "message_start", message: { id: "msg_1", usage: { ...start, output_tokens: 1 } } },
+      {
+        type: "message_delta",
+        delta: { stop_reason: null },
+        usage: { output_tokens: 200, server_tool_use: { web_search_requests: 1 } },
+      },
+      {
+        type: "message_delta",
+        delta: { stop_reason: "end_turn" },
+        usage: { output_tokens: 500, server_tool_use: { web_search_requests: 3 } },
+      },
+    ];
+    for (const event of events) meter.observe({ event: event.type, data: JSON.stringify(event) });
+    expect(meter.usage).toEqual(usageFromAnthropic({ usage: CLAUDE }));
+  });
+
+  test("translated, each side keeps what its usage can say: the totals, parts and all", () => {
+    // Anthropic's usage has no audio: its input and output count it.
+    expect(openAIUsageToAnthropic(AUDIO)).toMatchObject({ input_tokens: 1000, output_tokens: 500 });
+    // Chat usage has no cache writes nor searches: the prompt counts every write, cached reads apart.
+    expect(anthropicUsageToOpenAI(CLAUDE)).toMatchObject({
+      prompt_tokens: 1000,
+      completion_tokens: 500,
+      prompt_tokens_details: { cached_tokens: 600 },
+    });
   });
 });

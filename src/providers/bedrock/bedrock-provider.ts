@@ -48,6 +48,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
         upstream,
         readConverseEvent,
         new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+        call.meter,
       );
     }
     return { kind: "json", body: converseResponseToChat(await readJson(call, response), model, id) };

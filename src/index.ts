@@ -36,7 +36,13 @@ export type { RoutedSocket } from "./gateway/gateway-websocket.ts";
 export type { HandleOptions } from "./gateway/handed-request.ts";
 export { createLogger, type LogFields, type Logger, silentLogger } from "./log/logger.ts";
 export { createProvider, type ProviderContext, type ProviderFactory } from "./providers/create-provider.ts";
-export type { AttemptTimeouts, Provider, ProviderCall, ProviderReply } from "./providers/provider.ts";
+export type {
+  AttemptTimeouts,
+  Provider,
+  ProviderCall,
+  ProviderReply,
+  UsageRecorder,
+} from "./providers/provider.ts";
 export type { ShadowAggregate, ShadowRecord } from "./shadow/shadow-api-schema.ts";
 export type { KeyRecord } from "./storage/key-record.ts";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";

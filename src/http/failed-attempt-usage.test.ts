@@ -26,6 +26,22 @@ const BLOCKED = {
   promptFeedback: { blockReason: "PROHIBITED_CONTENT" },
   usageMetadata: { promptTokenCount: 40, totalTokenCount: 40 },
 };
+/** A streamed event of text, with the usage Google states so far (the prompt's, in every event). */
+const TEXT = (text: string) => ({
+  candidates: [{ content: { role: "model", parts: [{ text }] } }],
+  usageMetadata: { promptTokenCount: 40, totalTokenCount: 40 },
+});
+const sse = (...events: object[]) => events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`).join("");
+/** Streams by model: text then the failed finish; text then nothing more, until the client leaves. */
+const STREAMS: Record<string, () => BodyInit> = {
+  "gemini-2.5-flash-lite": () => sse(TEXT("Let me "), MALFORMED),
+  "gemini-2.0-flash": () =>
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(sse(TEXT("Hello"), TEXT(" there"))));
+      },
+    }),
+};
 /** The OpenAI route's answer: 3 prompt tokens, 2 written. */
 const USAGE = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 
@@ -37,12 +53,23 @@ let adminKey = "";
 let finished: AuditRecord[] = [];
 let gatewayUrl = "";
 
-const chat = (model: string, stream = false) =>
+const chat = (model: string, stream = false, init: { key?: string; signal?: AbortSignal } = {}) =>
   fetch(`${gatewayUrl}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${init.key ?? adminKey}` },
     body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "hi" }] }),
+    signal: init.signal ?? null,
   });
+
+/** A key of its own (its spend starts at 0, whatever other tests' spend still lands). */
+async function newKey(name: string): Promise<{ key: string; id: string }> {
+  const response = await fetch(`${gatewayUrl}/admin/api/keys`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+    body: JSON.stringify({ name }),
+  });
+  return (await response.json()) as { key: string; id: string };
+}
 
 const rowOf = (response: Response) => {
   const id = response.headers.get("x-request-id") ?? "";
@@ -57,7 +84,8 @@ beforeAll(async () => {
       const { pathname } = new URL(request.url);
       const answer = pathname.includes("/models/gemini-2.5-pro:") ? BLOCKED : MALFORMED;
       if (!pathname.endsWith(":streamGenerateContent")) return Response.json(answer);
-      return new Response(`data: ${JSON.stringify(answer)}\r\n\r\n`, {
+      const model = /\/models\/([^:]+):/.exec(pathname)?.[1] ?? "";
+      return new Response(STREAMS[model]?.() ?? sse(answer), {
         headers: { "content-type": "text/event-stream" },
       });
     },
@@ -97,6 +125,8 @@ beforeAll(async () => {
     models: [
       { name: "fails-over", routes: [gm, { provider: "oa", model: "gpt-4o-mini" }] },
       { name: "fails", routes: [gm] },
+      { name: "fails-midway", routes: [{ provider: "gm", model: "gemini-2.5-flash-lite" }] },
+      { name: "left", routes: [{ provider: "gm", model: "gemini-2.0-flash" }] },
       {
         name: "blocked",
         fallback_on: ["content_policy"],
@@ -194,6 +224,46 @@ describe("what Google billed for a Gemini turn that failed is charged at Gemini'
       expect(row.attempts?.[0]?.billed).toEqual({ inputTokens: 40, outputTokens: 0, costUsd: geminiBlocked });
     },
   );
+});
+
+describe("a Gemini stream is charged the usage Google stated, however it ends", () => {
+  test("a turn that fails after its text: the caller's error event, Google's whole count charged as the answer's", async () => {
+    const { key, id } = await newKey("fails-midway");
+    const response = await chat("fails-midway", true, { key });
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(body).toContain("Let me ");
+    expect(body).toContain("malformed function call");
+    const row = await rowOf(response);
+    const cost = priced("gemini-2.5-flash-lite", "google", FAILED_FINISH);
+    expect(cost).toBeGreaterThan(0);
+    expect([row.status, row.inputTokens, row.outputTokens]).toEqual([502, 40, 10]);
+    expect(row.costUsd).toBeCloseTo(cost, 12);
+    // Charged once, as the answer's: the attempt's entry bills nothing of its own.
+    expect(row.attempts?.map((a) => [a.route, a.outcome, a.billed])).toEqual([
+      ["provider:gm", "failed", undefined],
+    ]);
+    await spendReaches(id, 0, cost);
+  });
+
+  test("a client that leaves mid-stream: the prompt's tokens Google stated, not an estimate", async () => {
+    const leave = new AbortController();
+    const response = await chat("left", true, { signal: leave.signal });
+    const reader = response.body?.getReader();
+    let seen = "";
+    while (!seen.includes(" there")) {
+      const read = await reader?.read();
+      if (!read || read.done) throw new Error(`the stream ended early: ${seen}`);
+      seen += new TextDecoder().decode(read.value);
+    }
+    leave.abort();
+    const row = await rowOf(response);
+    expect(row.inputTokens).toBe(40);
+    expect(row.costUsd).toBeCloseTo(
+      priced("gemini-2.0-flash", "google", { inputTokens: 40, outputTokens: row.outputTokens }),
+      12,
+    );
+  });
 });
 
 /** The admin key's id, from the row of a request it made. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { calcPrice } from "@pydantic/genai-prices";
+import type { Usage } from "../core/usage.ts";
 import { MOST_CACHED_LOOKUPS } from "./bounded-cache.ts";
 import { catalogueCost, catalogueUsage, pricersHeld } from "./catalogue.ts";
 
@@ -18,13 +19,50 @@ const MODELS: [model: string, provider: string][] = [
   ["llama-3.1-8b-instant", "groq"],
   ["mistral-large-latest", "mistral"],
   ["deepseek-chat", "deepseek"],
+  ["gpt-audio", "openai"],
+  ["gpt-realtime", "openai"],
+  ["amazon.nova-sonic-v1:0", "aws"],
+  ["global.anthropic.claude-opus-5-5", "aws"],
+  ["grok-4", "x-ai"],
 ];
-const USAGES = [
+const USAGES: Usage[] = [
   { inputTokens: 1234, outputTokens: 567 },
   { inputTokens: 50_000, outputTokens: 2_000, cachedInputTokens: 40_000 },
   { inputTokens: 10_000, outputTokens: 10, cachedInputTokens: 2_000, cacheWriteTokens: 6_000 },
   { inputTokens: 250_000, outputTokens: 1_000, cachedInputTokens: 100_000 }, // past 200k tiers
   { inputTokens: 0, outputTokens: 0 },
+  // Billed at rates of their own where the model has them: hour-long cache writes, audio, searches.
+  {
+    inputTokens: 1_000,
+    outputTokens: 500,
+    cachedInputTokens: 600,
+    cacheWriteTokens: 300,
+    cacheWrite1hTokens: 200,
+  },
+  { inputTokens: 1_000, outputTokens: 500, inputAudioTokens: 1_000, outputAudioTokens: 500 },
+  {
+    inputTokens: 5_000,
+    outputTokens: 90,
+    cachedInputTokens: 2_000,
+    inputAudioTokens: 2_500,
+    outputAudioTokens: 40,
+  },
+  { inputTokens: 1_000, outputTokens: 500, webSearches: 3 },
+  {
+    inputTokens: 250_000,
+    outputTokens: 1_000,
+    cacheWriteTokens: 20_000,
+    cacheWrite1hTokens: 5_000,
+    webSearches: 2,
+  },
+  // Parts that cannot all fit their whole (an upstream counting cached audio in both): priced, not refused.
+  {
+    inputTokens: 1_000,
+    outputTokens: 10,
+    cachedInputTokens: 800,
+    inputAudioTokens: 900,
+    outputAudioTokens: 20,
+  },
 ];
 
 describe("catalogue prices", () => {
@@ -34,6 +72,37 @@ describe("catalogue prices", () => {
       expect(expected).toBeNumber();
       expect(catalogueCost(model, provider, usage, Date.now())).toBeCloseTo(expected ?? Number.NaN, 12);
     }
+  });
+
+  test("what vendors bill at rates of their own is charged so, to the cent", () => {
+    const at = Date.now();
+    // Anthropic: 100 plain, 100 written for 5 minutes ($3.75/M), 200 for an hour ($6/M), 600 read.
+    const hour = {
+      inputTokens: 1_000,
+      outputTokens: 500,
+      cachedInputTokens: 600,
+      cacheWriteTokens: 300,
+      cacheWrite1hTokens: 200,
+    };
+    expect(catalogueCost("claude-sonnet-4-5", "anthropic", hour, at)).toBeCloseTo(
+      (100 * 3 + 100 * 3.75 + 200 * 6 + 600 * 0.3 + 500 * 15) / 1e6,
+      12,
+    );
+    // Three server-side web searches at $10 a thousand.
+    const searched = { inputTokens: 1_000, outputTokens: 500, webSearches: 3 };
+    expect(catalogueCost("claude-sonnet-4-5", "anthropic", searched, at)).toBeCloseTo(
+      (1_000 * 3 + 500 * 15) / 1e6 + 0.03,
+      12,
+    );
+    // gpt-audio: audio in at $32/M, out at $64/M.
+    const audio = { inputTokens: 1_000, outputTokens: 500, inputAudioTokens: 1_000, outputAudioTokens: 500 };
+    expect(catalogueCost("gpt-audio", "openai", audio, at)).toBeCloseTo((1_000 * 32 + 500 * 64) / 1e6, 12);
+    // gemini-2.5-flash: audio in at $1/M, text at $0.3/M.
+    const heard = { inputTokens: 1_000, outputTokens: 500, inputAudioTokens: 600 };
+    expect(catalogueCost("gemini-2.5-flash", "google", heard, at)).toBeCloseTo(
+      (400 * 0.3 + 600 * 1 + 500 * 2.5) / 1e6,
+      12,
+    );
   });
 
   test("a model the catalogue does not know has no cost (undefined, not 0)", () => {

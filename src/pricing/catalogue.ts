@@ -79,19 +79,57 @@ export interface LinearRates {
   output: number;
   cacheRead?: number | undefined;
   cacheWrite?: number | undefined;
+  /** Cache writes that live an hour; default: `cacheWrite`. */
+  cacheWrite1h?: number | undefined;
+  /** Audio in the prompt; default: `input`. */
+  inputAudio?: number | undefined;
+  /** Audio in the answer; default: `output`. */
+  outputAudio?: number | undefined;
+  /** USD per thousand web searches the upstream ran; default: none charged. */
+  webSearchesPerK?: number | undefined;
 }
 
-/** The cost of `usage` at linear rates; cache reads and writes at their own rates, else as input. */
+/**
+ * The cost of `usage` at linear rates: each part of the prompt (cache reads, cache writes of five
+ * minutes and of an hour, audio) and of the answer (audio) at its own rate, else as the whole it
+ * is part of; web searches per thousand.
+ */
 export function linearCost(rates: LinearRates, usage: Usage): number {
   const cached = usage.cachedInputTokens ?? 0;
   const written = usage.cacheWriteTokens ?? 0;
-  const plain = Math.max(0, usage.inputTokens - cached - written);
+  const hour = hourWrites(usage);
+  const audioIn = promptAudio(usage);
+  const audioOut = answerAudio(usage);
+  const plain = Math.max(0, usage.inputTokens - cached - written - audioIn);
+  const cacheWrite = rates.cacheWrite ?? rates.input;
   const input =
     plain * rates.input +
     cached * (rates.cacheRead ?? rates.input) +
-    written * (rates.cacheWrite ?? rates.input);
-  return (input + usage.outputTokens * rates.output) / 1e6;
+    (written - hour) * cacheWrite +
+    hour * (rates.cacheWrite1h ?? cacheWrite) +
+    audioIn * (rates.inputAudio ?? rates.input);
+  const output =
+    (usage.outputTokens - audioOut) * rates.output + audioOut * (rates.outputAudio ?? rates.output);
+  return (input + output) / 1e6 + ((usage.webSearches ?? 0) * (rates.webSearchesPerK ?? 0)) / 1e3;
 }
+
+/** Of the cache writes, those that live an hour (never more than the writes). */
+const hourWrites = (usage: Usage): number =>
+  Math.min(usage.cacheWrite1hTokens ?? 0, usage.cacheWriteTokens ?? 0);
+
+/**
+ * Of the prompt, audio: never more than what cache reads and writes leave of it. Which cached
+ * tokens were audio no upstream's chat usage says, so cache reads are taken as text; an audio
+ * count that cannot then fit is cut to what can (the catalogue refuses parts larger than their whole).
+ */
+const promptAudio = (usage: Usage): number =>
+  Math.min(
+    usage.inputAudioTokens ?? 0,
+    Math.max(0, usage.inputTokens - (usage.cachedInputTokens ?? 0) - (usage.cacheWriteTokens ?? 0)),
+  );
+
+/** Of the answer, audio (never more than the answer). */
+const answerAudio = (usage: Usage): number => Math.min(usage.outputAudioTokens ?? 0, usage.outputTokens);
 
 /**
  * How one catalogue model is priced: its base rates, used while the prompt is below the first
@@ -111,9 +149,17 @@ const RATE_KEYS: Record<string, keyof LinearRates> = {
   output_mtok: "output",
   cache_read_mtok: "cacheRead",
   cache_write_mtok: "cacheWrite",
+  cache_write_1h_mtok: "cacheWrite1h",
+  input_audio_mtok: "inputAudio",
+  output_audio_mtok: "outputAudio",
+  web_searches_kcount: "webSearchesPerK",
 };
-/** Prices of usage the gateway never reports (audio, 1-hour cache writes, search calls): zero. */
-const UNREPORTED = /audio|_1h_|_kcount$/;
+/**
+ * Prices of usage the gateway never reports, zero on both paths (the catalogue's calculation
+ * prices at nothing what a usage does not name): audio by the hour, file searches and other
+ * counted calls, and cached audio (cache reads are taken as text: `promptAudio`).
+ */
+const UNREPORTED = /_hours$|_kcount$|^cache_audio_/;
 
 type TieredPrice = { base: number; tiers: { start: number; price: number }[] };
 const isTiered = (value: unknown): value is TieredPrice =>
@@ -199,14 +245,26 @@ export function catalogueCost(
   return calcPrice(catalogueUsage(usage), pricer.modelId, { provider: pricer.provider })?.total_price;
 }
 
-/** Our usage in the catalogue's terms (its `input_tokens` is the whole prompt, as ours is). */
+/**
+ * Our usage in the catalogue's terms (its `input_tokens` is the whole prompt, as ours is, each
+ * part inside its whole as ours are). Where audio and cache reads are both in a prompt it must be
+ * told how many cache reads were audio (a model that prices both prices that too): none
+ * (`promptAudio`).
+ */
 export function catalogueUsage(usage: Usage): Record<string, number> {
-  return {
+  const parts: Record<string, number> = {
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
-    ...(usage.cachedInputTokens ? { cache_read_tokens: usage.cachedInputTokens } : {}),
-    ...(usage.cacheWriteTokens ? { cache_write_tokens: usage.cacheWriteTokens } : {}),
   };
+  const audio = promptAudio(usage);
+  if (usage.cachedInputTokens) parts.cache_read_tokens = usage.cachedInputTokens;
+  if (usage.cacheWriteTokens) parts.cache_write_tokens = usage.cacheWriteTokens;
+  if (hourWrites(usage)) parts.cache_write_1h_tokens = hourWrites(usage);
+  if (audio) parts.input_audio_tokens = audio;
+  if (audio && usage.cachedInputTokens) parts.cache_audio_read_tokens = 0;
+  if (answerAudio(usage)) parts.output_audio_tokens = answerAudio(usage);
+  if (usage.webSearches) parts.web_searches = usage.webSearches;
+  return parts;
 }
 
 /** The catalogue's context window for a route's upstream model on its provider. */

@@ -30,6 +30,15 @@ const config = configSchema.parse({
     "house-*": { input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.5 },
     listed: { input_per_mtok: 4, output_per_mtok: 8 },
     "claude-house": { input_per_mtok: 5, output_per_mtok: 5 },
+    "house-voice": {
+      input_per_mtok: 2,
+      output_per_mtok: 10,
+      cache_write_per_mtok: 3,
+      cache_write_1h_per_mtok: 4,
+      input_audio_per_mtok: 30,
+      output_audio_per_mtok: 60,
+      web_searches_per_k: 10,
+    },
   },
 });
 const book = new PriceBook(config);
@@ -54,6 +63,25 @@ describe("PriceBook", () => {
     expect(full).toBeCloseTo(2.5, 9);
     expect(withCache).toBeCloseTo(0.2 * 2.5 + 0.8 * 1.25, 9);
     expect(book.cost("house-1", cached, undefined, Date.now())).toBeCloseTo(0.2 * 1 + 0.8 * 0.5, 9);
+  });
+
+  test("a config price bills hour-long cache writes, audio and web searches at their own rates, else as their whole", () => {
+    const usage = {
+      inputTokens: 1_000_000,
+      outputTokens: 1_000_000,
+      cacheWriteTokens: 300_000,
+      cacheWrite1hTokens: 100_000,
+      inputAudioTokens: 500_000,
+      outputAudioTokens: 250_000,
+      webSearches: 7,
+    };
+    const plainInput = 1_000_000 - 300_000 - 500_000;
+    expect(book.cost("house-voice", usage, undefined, Date.now())).toBeCloseTo(
+      (plainInput * 2 + 200_000 * 3 + 100_000 * 4 + 500_000 * 30 + 750_000 * 10 + 250_000 * 60) / 1e6 + 0.07,
+      9,
+    );
+    // Without those rates: writes at the input price, audio as text, searches not charged.
+    expect(book.cost("listed", usage, undefined, Date.now())).toBeCloseTo(4 + 8, 9);
   });
 
   test("a price in config overrides the catalogue; workers and self-hosted servers have none", () => {

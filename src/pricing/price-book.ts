@@ -146,7 +146,7 @@ export class PriceBook implements Pricing {
   }
 }
 
-/** A config price: cached reads and cache writes at their own rates when given, else as input. */
+/** A config price: each part of the usage at its own rate when given, else as its whole (`linearCost`). */
 function configCost(price: PriceEntry, usage: Usage): number {
   return linearCost(
     {
@@ -154,6 +154,10 @@ function configCost(price: PriceEntry, usage: Usage): number {
       output: price.output_per_mtok,
       cacheRead: price.cached_input_per_mtok,
       cacheWrite: price.cache_write_per_mtok,
+      cacheWrite1h: price.cache_write_1h_per_mtok,
+      inputAudio: price.input_audio_per_mtok,
+      outputAudio: price.output_audio_per_mtok,
+      webSearchesPerK: price.web_searches_per_k,
     },
     usage,
   );

@@ -64,6 +64,18 @@ export interface ProviderCall {
    * blocked (Gemini's `promptFeedback.blockReason`) throws the refusal then, before a byte is sent.
    */
   readonly refusalFailsOver?: boolean | undefined;
+  /**
+   * The attempt's usage meter, for a provider that translates its upstream's stream itself (Gemini,
+   * Bedrock): each usage figure the upstream sends is recorded as it comes, not only as the last
+   * translated chunk carries it. Gemini states the prompt's tokens in every event, so a stream the
+   * client leaves, or that fails after it began, is charged what Google said.
+   */
+  readonly meter?: UsageRecorder | undefined;
+}
+
+/** Takes the usage figures of an answer as they come (the router's meter keeps the largest of each). */
+export interface UsageRecorder {
+  record(usage: Usage): void;
 }
 
 /** A request `Provider.forward` sends under the provider's base URL. */

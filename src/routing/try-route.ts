@@ -130,6 +130,8 @@ export function sendAttempt<D>(
     // Only beside a traceparent: most calls have none, and ask nothing more.
     tracestate: traceparent === undefined ? undefined : call.observedTracestate,
     refusalFailsOver: target.refusalFailsOver,
+    // The attempt itself: `record` into its meter (a stream's; none for a whole answer).
+    meter: call,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(

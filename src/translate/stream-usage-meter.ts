@@ -1,17 +1,11 @@
 import type { Dialect } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
-import type { Usage } from "../core/usage.ts";
+import { USAGE_DETAILS, type Usage } from "../core/usage.ts";
 import { parseEventData } from "./parse-body.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
-const FIELDS = [
-  "inputTokens",
-  "outputTokens",
-  "cachedInputTokens",
-  "cacheWriteTokens",
-  "reasoningTokens",
-] as const;
+const FIELDS = ["inputTokens", "outputTokens", ...USAGE_DETAILS] as const;
 
 /**
  * Watches a stream's events (in either dialect) and keeps the best usage figure seen so far.

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
+import { billedUsage } from "./openai-to-gemini/gemini-usage.ts";
+import { responsesUsage } from "./responses/response-envelope.ts";
 import { StreamUsageMeter } from "./stream-usage-meter.ts";
-import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
+import {
+  anthropicUsageToOpenAI,
+  openAIUsageToAnthropic,
+  usageFromAnthropic,
+  usageFromOpenAI,
+} from "./usage-mapping.ts";
 
 describe("usage extraction", () => {
   test("OpenAI bodies: chat.completion, Responses response and response.completed", () => {
@@ -63,5 +70,142 @@ describe("usage extraction", () => {
     for (const event of sseFixture("openai/chat-text.sse.txt")) openai.observe(event);
     expect(openai.usage).toEqual({ inputTokens: 19, outputTokens: 10 });
     expect(new StreamUsageMeter("openai").usage).toBeUndefined();
+  });
+
+  // xAI's usage as its chat API sends it (docs.x.ai): reasoning beside completion_tokens, in the total.
+  const XAI = {
+    prompt_tokens: 1000,
+    completion_tokens: 100,
+    total_tokens: 3100,
+    prompt_tokens_details: { text_tokens: 1000, audio_tokens: 0, image_tokens: 0, cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 2000, audio_tokens: 0 },
+  };
+
+  test("reasoning counted beside completion_tokens (xAI) is output, in every reading and translation", () => {
+    const read = { inputTokens: 1000, outputTokens: 2100, reasoningTokens: 2000 };
+    expect(usageFromOpenAI({ usage: XAI })).toEqual(read);
+    const meter = new StreamUsageMeter("openai");
+    meter.observe({ data: JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: XAI }) });
+    expect(meter.usage).toEqual(read);
+    expect(openAIUsageToAnthropic(XAI)).toMatchObject({ input_tokens: 1000, output_tokens: 2100 });
+    expect(responsesUsage(XAI)).toMatchObject({
+      input_tokens: 1000,
+      output_tokens: 2100,
+      total_tokens: 3100,
+    });
+    // A Responses-shaped usage that counts so is read the same way.
+    const beside = { input_tokens: 10, output_tokens: 5, output_tokens_details: { reasoning_tokens: 20 } };
+    expect(usageFromOpenAI({ usage: { ...beside, total_tokens: 35 } })?.outputTokens).toBe(25);
+  });
+
+  test("reasoning inside completion_tokens (OpenAI), or no total to tell by, is never counted twice", () => {
+    const openai = { ...XAI, completion_tokens: 2100 };
+    expect(usageFromOpenAI({ usage: openai })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 2100,
+      reasoningTokens: 2000,
+    });
+    expect(openAIUsageToAnthropic(openai).output_tokens).toBe(2100);
+    const { total_tokens: _, ...untotalled } = XAI;
+    expect(usageFromOpenAI({ usage: untotalled })?.outputTokens).toBe(100);
+    const responses = {
+      input_tokens: 10,
+      output_tokens: 25,
+      output_tokens_details: { reasoning_tokens: 20 },
+      total_tokens: 35,
+    };
+    expect(usageFromOpenAI({ usage: responses })?.outputTokens).toBe(25);
+  });
+
+  // Anthropic's usage with a cache written for five minutes and for an hour, and three web searches.
+  const CLAUDE = {
+    input_tokens: 100,
+    cache_creation_input_tokens: 300,
+    cache_read_input_tokens: 600,
+    cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    output_tokens: 500,
+    server_tool_use: { web_search_requests: 3 },
+  };
+  // OpenAI's gpt-audio: audio in and out.
+  const AUDIO = {
+    prompt_tokens: 1000,
+    completion_tokens: 500,
+    total_tokens: 1500,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 1000, text_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 500, text_tokens: 0 },
+  };
+
+  test("parts billed at rates of their own: hour-long cache writes, web searches, audio", () => {
+    expect(usageFromAnthropic({ usage: CLAUDE })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 500,
+      cachedInputTokens: 600,
+      cacheWriteTokens: 300,
+      cacheWrite1hTokens: 200,
+      webSearches: 3,
+    });
+    expect(usageFromOpenAI({ usage: AUDIO })).toEqual({
+      inputTokens: 1000,
+      outputTokens: 500,
+      inputAudioTokens: 1000,
+      outputAudioTokens: 500,
+    });
+    // A Responses answer's searches are its web_search_call items, whole or in response.completed.
+    const searched = {
+      object: "response",
+      output: [
+        { type: "web_search_call", id: "ws_1", status: "completed", action: { type: "search" } },
+        { type: "web_search_call", id: "ws_2", status: "completed", action: { type: "search" } },
+        { type: "message", id: "msg_1", role: "assistant", content: [] },
+      ],
+      usage: { input_tokens: 900, output_tokens: 80, total_tokens: 980 },
+    };
+    const read = { inputTokens: 900, outputTokens: 80, webSearches: 2 };
+    expect(usageFromOpenAI(searched)).toEqual(read);
+    const responses = new StreamUsageMeter("openai");
+    responses.observe({ data: JSON.stringify({ type: "response.completed", response: searched }) });
+    expect(responses.usage).toEqual(read);
+    // Gemini says audio by modality.
+    const gemini = {
+      promptTokenCount: 1000,
+      candidatesTokenCount: 500,
+      totalTokenCount: 1500,
+      promptTokensDetails: [
+        { modality: "TEXT", tokenCount: 400 },
+        { modality: "AUDIO", tokenCount: 600 },
+      ],
+    };
+    expect(billedUsage(gemini)).toEqual({ inputTokens: 1000, outputTokens: 500, inputAudioTokens: 600 });
+  });
+
+  test("an Anthropic stream: the hour's writes from message_start, the searches from message_delta's running count", () => {
+    const meter = new StreamUsageMeter("anthropic");
+    const { server_tool_use: _, ...start } = CLAUDE;
+    const events = [
+      { type: "message_start", message: { id: "msg_1", usage: { ...start, output_tokens: 1 } } },
+      {
+        type: "message_delta",
+        delta: { stop_reason: null },
+        usage: { output_tokens: 200, server_tool_use: { web_search_requests: 1 } },
+      },
+      {
+        type: "message_delta",
+        delta: { stop_reason: "end_turn" },
+        usage: { output_tokens: 500, server_tool_use: { web_search_requests: 3 } },
+      },
+    ];
+    for (const event of events) meter.observe({ event: event.type, data: JSON.stringify(event) });
+    expect(meter.usage).toEqual(usageFromAnthropic({ usage: CLAUDE }));
+  });
+
+  test("translated, each side keeps what its usage can say: the totals, parts and all", () => {
+    // Anthropic's usage has no audio: its input and output count it.
+    expect(openAIUsageToAnthropic(AUDIO)).toMatchObject({ input_tokens: 1000, output_tokens: 500 });
+    // Chat usage has no cache writes nor searches: the prompt counts every write, cached reads apart.
+    expect(anthropicUsageToOpenAI(CLAUDE)).toMatchObject({
+      prompt_tokens: 1000,
+      completion_tokens: 500,
+      prompt_tokens_details: { cached_tokens: 600 },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import type { Usage } from "../core/usage.ts";
+import type { Usage, UsageDetail } from "../core/usage.ts";
 import type { AnthropicUsage } from "./anthropic-schema.ts";
 import type { OpenAIUsage } from "./openai-schema.ts";
 
@@ -34,8 +34,31 @@ export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
     input_tokens: Math.max(0, num(usage.prompt_tokens) - cached),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
-    output_tokens: num(usage.completion_tokens),
+    output_tokens: chatOutputTokens(usage),
   };
+}
+
+/** A chat usage object's answer tokens, reasoning included however it is counted (`answerTokens`). */
+export const chatOutputTokens = (usage: OpenAIUsage | JsonObject): number =>
+  answerTokens(
+    num(usage.prompt_tokens),
+    num(usage.completion_tokens),
+    detail(usage.completion_tokens_details, "reasoning_tokens"),
+    usage.total_tokens,
+  );
+
+/**
+ * The answer's tokens in an OpenAI-shaped usage, reasoning included whichever way the upstream
+ * counts it. OpenAI counts reasoning inside `completion_tokens` (`total_tokens` is prompt +
+ * completion); xAI counts it beside them and bills it as output (docs.x.ai, "Consumption and Rate
+ * Limits": reasoning is "counted separately from completion_tokens, but will be counted in the
+ * total_tokens"). The total tells them apart: prompt + completion + reasoning, reasoning above 0,
+ * is never OpenAI's total (that would count its reasoning twice), so only then is it added. Any
+ * upstream that counts as xAI does is read right, preset or not; a usage without a total is read
+ * as OpenAI's. The Responses shape is read the same way (xAI's counts reasoning inside there).
+ */
+function answerTokens(input: number, output: number, reasoning: number, total: unknown): number {
+  return reasoning > 0 && total === input + output + reasoning ? output + reasoning : output;
 }
 
 /**
@@ -50,23 +73,29 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
   if ("prompt_tokens" in usage || "completion_tokens" in usage) {
-    const output = num(usage.completion_tokens);
+    const output = chatOutputTokens(usage);
     const input =
       "prompt_tokens" in usage ? num(usage.prompt_tokens) : Math.max(0, num(usage.total_tokens) - output);
-    return withDetails(
-      { inputTokens: input, outputTokens: output },
-      detail(usage.prompt_tokens_details, "cached_tokens"),
-      0,
-      detail(usage.completion_tokens_details, "reasoning_tokens"),
-    );
+    const read: Usage = { inputTokens: input, outputTokens: output };
+    const prompt = usage.prompt_tokens_details;
+    const completion = usage.completion_tokens_details;
+    part(read, "cachedInputTokens", detail(prompt, "cached_tokens"));
+    part(read, "reasoningTokens", detail(completion, "reasoning_tokens"));
+    part(read, "inputAudioTokens", detail(prompt, "audio_tokens"));
+    part(read, "outputAudioTokens", detail(completion, "audio_tokens"));
+    return read;
   }
   if ("input_tokens" in usage || "output_tokens" in usage) {
-    return withDetails(
-      { inputTokens: num(usage.input_tokens), outputTokens: num(usage.output_tokens) },
-      detail(usage.input_tokens_details, "cached_tokens"),
-      0,
-      detail(usage.output_tokens_details, "reasoning_tokens"),
-    );
+    const input = num(usage.input_tokens);
+    const reasoning = detail(usage.output_tokens_details, "reasoning_tokens");
+    const read: Usage = {
+      inputTokens: input,
+      outputTokens: answerTokens(input, num(usage.output_tokens), reasoning, usage.total_tokens),
+    };
+    part(read, "cachedInputTokens", detail(usage.input_tokens_details, "cached_tokens"));
+    part(read, "reasoningTokens", reasoning);
+    part(read, "webSearches", webSearchCalls(body.output));
+    return read;
   }
   // Only a total (Voyage's embeddings): an answer of no tokens of its own, all of it the prompt.
   if ("total_tokens" in usage) return { inputTokens: num(usage.total_tokens), outputTokens: 0 };
@@ -74,28 +103,38 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
 }
 
 /**
+ * Searches a Responses answer ran with OpenAI's `web_search` tool, billed per call: one
+ * `web_search_call` item each (what OpenAI runs inside one and does not show is not seen here).
+ */
+function webSearchCalls(output: unknown): number {
+  if (!Array.isArray(output)) return 0;
+  let calls = 0;
+  for (const item of output) if (isJsonObject(item) && item.type === "web_search_call") calls++;
+  return calls;
+}
+
+/**
  * Token usage in an Anthropic-dialect body: a message, a `message_start` event (input known,
- * output so far) or a `message_delta` event (cumulative output; input only when reported).
+ * output so far) or a `message_delta` event (cumulative output and searches; input only when
+ * reported). `cache_creation_input_tokens` is every cache write; `cache_creation` says how many
+ * of them live an hour (`ttl: "1h"`, billed higher than the default five minutes).
  */
 export function usageFromAnthropic(body: unknown): Usage | undefined {
   if (!isJsonObject(body)) return undefined;
   if (isJsonObject(body.message)) return usageFromAnthropic(body.message);
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
-  return withDetails(
-    { inputTokens: anthropicInputTotal(usage), outputTokens: num(usage.output_tokens) },
-    num(usage.cache_read_input_tokens),
-    num(usage.cache_creation_input_tokens),
-    0,
-  );
+  const read: Usage = { inputTokens: anthropicInputTotal(usage), outputTokens: num(usage.output_tokens) };
+  part(read, "cachedInputTokens", num(usage.cache_read_input_tokens));
+  part(read, "cacheWriteTokens", num(usage.cache_creation_input_tokens));
+  part(read, "cacheWrite1hTokens", detail(usage.cache_creation, "ephemeral_1h_input_tokens"));
+  part(read, "webSearches", detail(usage.server_tool_use, "web_search_requests"));
+  return read;
 }
 
 const detail = (details: unknown, field: string): number => (isJsonObject(details) ? num(details[field]) : 0);
 
-/** Adds the cache and reasoning parts that pricing needs, only where the body reported them. */
-function withDetails(usage: Usage, cached: number, cacheWrite: number, reasoning: number): Usage {
-  if (cached > 0) usage.cachedInputTokens = cached;
-  if (cacheWrite > 0) usage.cacheWriteTokens = cacheWrite;
-  if (reasoning > 0) usage.reasoningTokens = reasoning;
-  return usage;
+/** Sets a part that pricing needs, only where the body reported one. */
+function part(usage: Usage, name: UsageDetail, value: number): void {
+  if (value > 0) usage[name] = value;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -8,22 +10,40 @@ import { runMindgw } from "./harness/run-mindgw.ts";
 // budget applies, and `mindgw models` / `config check` saying where each price comes from.
 
 const CATALOGUE_MINI = { input: 0.15, output: 0.6 }; // openai/gpt-4o-mini, USD per million tokens
+const CATALOGUE_GROK_4 = { input: 3, output: 15 }; // x-ai/grok-4-0709
+// anthropic/claude-sonnet-4-5: cache writes for 5 minutes and for an hour, reads; searches per thousand.
+const CATALOGUE_SONNET = { input: 3, write5m: 3.75, write1h: 6, read: 0.3, output: 15, searchesPerK: 10 };
+const CATALOGUE_GPT_AUDIO = { audioIn: 32, audioOut: 64 }; // openai/gpt-audio
 const HOUSE_PRICE = { input_per_mtok: 1000, output_per_mtok: 2000 };
+
+/** Answers the exact bodies a test queues, in each vendor's own wire format. */
+let vendor: CannedUpstream;
 
 const fx = gatewayFixture({
   models: ["gpt-4o-mini", "in-house", "in-house-free"],
-  config: (fakeUrl) => ({
-    providers: [{ name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }],
-    models: [
-      { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
-      { name: "in-house", routes: [{ provider: "fake", model: "in-house" }] },
-      { name: "in-house-free", allow_unpriced: true, routes: [{ provider: "fake", model: "in-house" }] },
-      { name: "house", aliases: ["house-2024-07-18"], routes: [{ provider: "fake", model: "in-house" }] },
-      { name: "lab-*", allow_unpriced: true, routes: [{ provider: "fake", model: "*" }] },
-    ],
-    prices: { house: HOUSE_PRICE },
-    tenants: [{ name: "metered", budget: { usd: 5, per: "month" } }],
-  }),
+  config: (fakeUrl, { own }) => {
+    vendor = own(startCannedUpstream());
+    return {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+        { name: "xai", type: "openai", preset: "xai", base_url: `${vendor.url}/v1`, api_key: "xai-key" },
+        { name: "oa", type: "openai", base_url: `${vendor.url}/v1`, api_key: "oa-key" },
+        { name: "claude", type: "anthropic", base_url: vendor.url, api_key: "claude-key" },
+      ],
+      models: [
+        { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
+        { name: "grok-4", routes: [{ provider: "xai", model: "grok-4" }] },
+        { name: "gpt-audio", routes: [{ provider: "oa", model: "gpt-audio" }] },
+        { name: "claude-sonnet-4-5", routes: [{ provider: "claude", model: "claude-sonnet-4-5" }] },
+        { name: "in-house", routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "in-house-free", allow_unpriced: true, routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "house", aliases: ["house-2024-07-18"], routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "lab-*", allow_unpriced: true, routes: [{ provider: "fake", model: "*" }] },
+      ],
+      prices: { house: HOUSE_PRICE },
+      tenants: [{ name: "metered", budget: { usd: 5, per: "month" } }],
+    };
+  },
 });
 
 const client = (key: string) => new OpenAI({ baseURL: fx.url("/v1"), apiKey: key, maxRetries: 0 });
@@ -40,6 +60,186 @@ describe("catalogue prices", () => {
       (usage.prompt_tokens * CATALOGUE_MINI.input + usage.completion_tokens * CATALOGUE_MINI.output) / 1e6;
     expect(row.costUsd).toBeGreaterThan(0);
     expect(row.costUsd).toBeCloseTo(expected, 12);
+  });
+});
+
+describe("usage an upstream reports its own way", () => {
+  // xAI's usage (docs.x.ai): 2,000 reasoning tokens beside the 100 of completion_tokens, billed as output.
+  const XAI_USAGE = {
+    prompt_tokens: 1000,
+    completion_tokens: 100,
+    total_tokens: 3100,
+    completion_tokens_details: { reasoning_tokens: 2000 },
+  };
+  const GROK_BILL = (1000 * CATALOGUE_GROK_4.input + 2100 * CATALOGUE_GROK_4.output) / 1e6;
+  const chatBody = (usage: object) =>
+    JSON.stringify({
+      id: "chatcmpl-x",
+      object: "chat.completion",
+      created: 1,
+      model: "grok-4",
+      choices: [{ index: 0, message: { role: "assistant", content: "42" }, finish_reason: "stop" }],
+      usage,
+    });
+  const chunk = (body: object) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "grok-4", ...body })}\n\n`;
+  const chatStream = (usage: object) => [
+    chunk({ choices: [{ index: 0, delta: { role: "assistant", content: "42" }, finish_reason: null }] }),
+    chunk({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
+    `${chunk({ choices: [], usage })}data: [DONE]\n\n`,
+  ];
+  const JSON_HEAD = { "content-type": "application/json" };
+  const SSE_HEAD = { "content-type": "text/event-stream" };
+
+  test("xAI's reasoning tokens are output: charged, audited and told to an Anthropic caller (plain, streamed)", async () => {
+    vendor.queue(
+      { headers: JSON_HEAD, body: chatBody(XAI_USAGE) },
+      { headers: SSE_HEAD, body: chatStream(XAI_USAGE) },
+      { headers: JSON_HEAD, body: chatBody(XAI_USAGE) },
+    );
+    const plain = await client(fx.adminKey)
+      .chat.completions.create({ model: "grok-4", messages: [{ role: "user", content: "think" }] })
+      .withResponse();
+    const streamed = await client(fx.adminKey)
+      .chat.completions.create({
+        model: "grok-4",
+        messages: [{ role: "user", content: "think" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      .withResponse();
+    for await (const _ of streamed.data) {
+      // read to the end: the stream is accounted when it ends
+    }
+    const anthropic = new Anthropic({ baseURL: fx.gw.url, apiKey: fx.adminKey, maxRetries: 0 });
+    const message = await anthropic.messages
+      .create({ model: "grok-4", max_tokens: 100, messages: [{ role: "user", content: "think" }] })
+      .withResponse();
+    expect(message.data.usage).toMatchObject({ input_tokens: 1000, output_tokens: 2100 });
+    for (const { response } of [plain, streamed, message]) {
+      const row = await auditRow(fx.gw, response.headers.get("x-request-id") ?? "");
+      expect([row.status, row.inputTokens, row.outputTokens]).toEqual([200, 1000, 2100]);
+      expect(row.costUsd).toBeCloseTo(GROK_BILL, 12);
+    }
+  });
+});
+
+describe("usage vendors bill at rates of their own", () => {
+  // 100 plain, 100 written for 5 minutes, 200 for an hour, 600 read; 3 server-side web searches.
+  const CLAUDE_USAGE = {
+    input_tokens: 100,
+    cache_creation_input_tokens: 300,
+    cache_read_input_tokens: 600,
+    cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    output_tokens: 500,
+    server_tool_use: { web_search_requests: 3 },
+  };
+  const s = CATALOGUE_SONNET;
+  const CLAUDE_BILL =
+    (100 * s.input + 100 * s.write5m + 200 * s.write1h + 600 * s.read + 500 * s.output) / 1e6 +
+    (3 * s.searchesPerK) / 1e3;
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [{ type: "text", text: "found it" }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: CLAUDE_USAGE,
+  };
+  const event = (data: { type: string; [field: string]: unknown }) =>
+    `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+  const { server_tool_use: _, ...startUsage } = CLAUDE_USAGE;
+  const claudeStream = [
+    event({
+      type: "message_start",
+      message: { ...message, content: [], stop_reason: null, usage: { ...startUsage, output_tokens: 1 } },
+    }),
+    event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+    event({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "found it" } }),
+    event({ type: "content_block_stop", index: 0 }),
+    event({
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: 500, server_tool_use: { web_search_requests: 3 } },
+    }),
+    event({ type: "message_stop" }),
+  ];
+
+  test("Anthropic's hour-long cache writes and web searches are charged at their prices (plain, streamed, OpenAI caller)", async () => {
+    vendor.queue(
+      { headers: { "content-type": "application/json" }, body: JSON.stringify(message) },
+      { headers: { "content-type": "text/event-stream" }, body: claudeStream },
+      { headers: { "content-type": "application/json" }, body: JSON.stringify(message) },
+    );
+    const anthropic = new Anthropic({ baseURL: fx.gw.url, apiKey: fx.adminKey, maxRetries: 0 });
+    const ask = {
+      model: "claude-sonnet-4-5",
+      max_tokens: 100,
+      messages: [{ role: "user" as const, content: "search" }],
+    };
+    const plain = await anthropic.messages.create(ask).withResponse();
+    const streamed = await anthropic.messages.create({ ...ask, stream: true }).withResponse();
+    for await (const _ of streamed.data) {
+      // read to the end: the stream is accounted when it ends
+    }
+    const chat = await client(fx.adminKey)
+      .chat.completions.create({
+        model: "claude-sonnet-4-5",
+        messages: [{ role: "user", content: "search" }],
+      })
+      .withResponse();
+    for (const { response } of [plain, streamed, chat]) {
+      const row = await auditRow(fx.gw, response.headers.get("x-request-id") ?? "");
+      expect([row.status, row.inputTokens, row.outputTokens]).toEqual([200, 1000, 500]);
+      expect(row.costUsd).toBeCloseTo(CLAUDE_BILL, 12);
+    }
+  });
+
+  test("OpenAI's audio tokens are charged at the audio prices", async () => {
+    const usage = {
+      prompt_tokens: 1000,
+      completion_tokens: 500,
+      total_tokens: 1500,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 1000, text_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 500, text_tokens: 0 },
+    };
+    const answer = {
+      id: "chatcmpl-a",
+      object: "chat.completion",
+      created: 1,
+      model: "gpt-audio",
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: null,
+            audio: { id: "audio_1", data: "UklGR", transcript: "hi" },
+          },
+          finish_reason: "stop",
+        },
+      ],
+      usage,
+    };
+    vendor.queue({ headers: { "content-type": "application/json" }, body: JSON.stringify(answer) });
+    const { response } = await client(fx.adminKey)
+      .chat.completions.create({
+        model: "gpt-audio",
+        modalities: ["text", "audio"],
+        audio: { voice: "alloy", format: "wav" },
+        messages: [
+          { role: "user", content: [{ type: "input_audio", input_audio: { data: "UklGR", format: "wav" } }] },
+        ],
+      })
+      .withResponse();
+    const row = await auditRow(fx.gw, response.headers.get("x-request-id") ?? "");
+    expect([row.status, row.inputTokens, row.outputTokens]).toEqual([200, 1000, 500]);
+    expect(row.costUsd).toBeCloseTo(
+      (1000 * CATALOGUE_GPT_AUDIO.audioIn + 500 * CATALOGUE_GPT_AUDIO.audioOut) / 1e6,
+      12,
+    );
   });
 });
 

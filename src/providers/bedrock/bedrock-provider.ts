@@ -51,6 +51,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
         upstream,
         readConverseEvent,
         new ConverseChunkWriter(id, named, wantsUsage(call.body)),
+        call.meter,
       );
     }
     return { kind: "json", body: converseResponseToChat(await readJson(call, response), named, id) };

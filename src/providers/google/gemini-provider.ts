@@ -160,6 +160,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
         reply.events,
         readGeminiEvent,
         new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal),
+        call.meter,
       );
     }
     if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);

@@ -5,7 +5,7 @@ import type {
   StreamReader,
   StreamWriter,
 } from "../../translate/stream/stream-translation.ts";
-import type { ProviderReply } from "../provider.ts";
+import type { ProviderReply, UsageRecorder } from "../provider.ts";
 import { UpstreamEvents } from "./upstream-events.ts";
 
 /**
@@ -30,13 +30,17 @@ export class TranslatedEvents implements AsyncIterable<SseEvent> {
   }
 }
 
-/** A provider's stream translated into its dialect: `TranslatedEvents` when it is still the upstream's body. */
+/**
+ * A provider's stream translated into its dialect: `TranslatedEvents` when it is still the
+ * upstream's body. Each usage figure its reader finds goes to `meter` as it is read.
+ */
 export function translatedReply<C>(
   events: AsyncIterable<SseEvent>,
   read: StreamReader<C>,
   writer: StreamWriter<C>,
+  meter?: UsageRecorder,
 ): ProviderReply {
-  const translated = translateStream(events, read, writer);
+  const translated = translateStream(events, read, writer, meter && ((usage) => meter.record(usage)));
   if (!(events instanceof UpstreamEvents)) return { kind: "stream", events: translated.events };
   return { kind: "stream", events: new TranslatedEvents(events, translated.translation, translated.events) };
 }

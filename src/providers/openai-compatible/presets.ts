@@ -33,6 +33,8 @@ export const OPENAI_PRESETS = {
     wantsReasoningBack: true,
     vendor: "deepseek",
   },
+  // Its usage counts reasoning beside completion_tokens: read so wherever usage is read, for any
+  // upstream that counts so (translate/usage-mapping.ts, answerTokens), so no quirk here.
   xai: { baseUrl: "https://api.x.ai/v1", vendor: "x_ai" },
   fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1" },
   ollama: { baseUrl: "http://127.0.0.1:11434/v1", legacyMaxTokens: true },

@@ -6,7 +6,7 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
-import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
+import { converseBilledUsage, converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
 
 /** One decoded ConverseStream event: its `:event-type` header and JSON payload. */
 export interface ConverseEvent {
@@ -21,7 +21,11 @@ export interface ConverseEvent {
 export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
   const payload = safeParseBody(converseStreamPayload, parseEventData(event.data));
   if (!payload.success) throw upstreamError("upstream sent an unreadable stream event");
-  return { kind: "chunk", chunk: { type: event.event ?? "", payload: payload.data } };
+  const chunk = { type: event.event ?? "", payload: payload.data };
+  // The usage (metadata, the last event) is told as it is read, before the stream's end.
+  const usage =
+    chunk.type === "metadata" && payload.data.usage ? converseBilledUsage(payload.data.usage) : undefined;
+  return { kind: "chunk", chunk, ...(usage ? { usage } : {}) };
 }
 
 /**

@@ -51,7 +51,11 @@ describe("Converse → chat", () => {
       for (const { type, payload } of events) yield { event: type, data: JSON.stringify(payload) };
     }
     const writer = new ConverseChunkWriter("c1", "claude", true);
-    const out = payloads(await collect(translateStream(replay(), readConverseEvent, writer).events));
+    const told: unknown[] = [];
+    const translated = translateStream(replay(), readConverseEvent, writer, (usage) => told.push(usage));
+    const out = payloads(await collect(translated.events));
+    // The metadata event's usage is told as it is read, as well as written in the last chunk.
+    expect(told).toEqual([{ inputTokens: 412, outputTokens: 31 }]);
     const deltas = out.flatMap((p) =>
       typeof p === "object" && p && "choices" in p ? (p.choices as { delta?: unknown }[]) : [],
     );

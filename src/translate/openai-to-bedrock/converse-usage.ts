@@ -1,4 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import type { Usage } from "../../core/usage.ts";
+import { usageFromOpenAI } from "../usage-mapping.ts";
 import type { ConverseUsage } from "./converse-schema.ts";
 
 const num = (value: number | null | undefined) => value ?? 0;
@@ -18,6 +20,10 @@ export function converseUsageToOpenAI(usage: ConverseUsage): JsonObject {
     prompt_tokens_details: { cached_tokens: cached },
   };
 }
+
+/** What Bedrock billed, in the gateway's terms (as its chat usage reads). */
+export const converseBilledUsage = (usage: ConverseUsage): Usage | undefined =>
+  usageFromOpenAI({ usage: converseUsageToOpenAI(usage) });
 
 /** Converse stopReason → OpenAI finish_reason. */
 export function finishReasonOfConverse(stopReason: string | null | undefined): string {

@@ -20,7 +20,11 @@ const UNREADABLE_ERROR: GoogleError = {
   retryAfter: undefined,
 };
 
-/** Reads one `streamGenerateContent?alt=sse` event: a partial response, or Google's `{"error":…}`. */
+/**
+ * Reads one `streamGenerateContent?alt=sse` event: a partial response, or Google's `{"error":…}`.
+ * Google states the usage so far in every event (the prompt's tokens from the first): each figure
+ * is told as it comes, so a stream cut short or failing mid-way is charged what Google said.
+ */
 export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
   const body = parseEventData(event.data);
   if (typeof body === "object" && body !== null && "error" in body) {
@@ -29,7 +33,8 @@ export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
   }
   const parsed = safeParseBody(geminiResponse, body);
   if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
-  return { kind: "chunk", chunk: parsed.data };
+  const usage = billedUsage(parsed.data.usageMetadata);
+  return { kind: "chunk", chunk: parsed.data, ...(usage ? { usage } : {}) };
 }
 
 /**

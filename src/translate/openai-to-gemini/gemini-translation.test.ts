@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import type { Usage } from "../../core/usage.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
 import { chatRequestToGemini } from "./chat-request-to-gemini.ts";
@@ -335,5 +336,53 @@ describe("Gemini → chat", () => {
     await expect(collect(translateStream(replay(events), readGeminiEvent, writer).events)).rejects.toThrow(
       "ended before the answer was complete",
     );
+  });
+
+  test("the usage Google states in each event is told as it is read: a stream cut short or failing mid-way keeps it", async () => {
+    // As Gemini streams: the prompt's tokens in every event, the whole count with the last.
+    const event = (text: string, usageMetadata: object, finishReason?: string) => ({
+      data: JSON.stringify({
+        candidates: [
+          { content: { role: "model", parts: [{ text }] }, ...(finishReason ? { finishReason } : {}) },
+        ],
+        usageMetadata,
+      }),
+    });
+    const soFar = { promptTokenCount: 5000, totalTokenCount: 5000 };
+    const whole = {
+      promptTokenCount: 5000,
+      candidatesTokenCount: 400,
+      thoughtsTokenCount: 100,
+      totalTokenCount: 5500,
+    };
+    const told: Usage[] = [];
+    const cut = new Error("connection reset");
+    const stream = translateStream(
+      replay([event("Hello", soFar), event(" there", soFar), event("!", whole, "STOP")], {
+        count: 2,
+        error: cut,
+      }),
+      readGeminiEvent,
+      new GeminiChunkWriter("c", "g", true),
+      (usage) => told.push(usage),
+    );
+    await expect(collect(stream.events)).rejects.toThrow();
+    expect(told).toEqual([
+      { inputTokens: 5000, outputTokens: 0 },
+      { inputTokens: 5000, outputTokens: 0 },
+    ]);
+
+    // A turn that fails after its text (MALFORMED_FUNCTION_CALL): Google's whole count is told
+    // before the failure is thrown, as its usage is the answer's.
+    told.length = 0;
+    const failing = translateStream(
+      replay([event("Let me ", soFar), event("", whole, "MALFORMED_FUNCTION_CALL")]),
+      readGeminiEvent,
+      new GeminiChunkWriter("c", "g", true),
+      (usage) => told.push(usage),
+    );
+    const failure = await collect(failing.events).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(told.at(-1)).toEqual({ inputTokens: 5000, outputTokens: 500, reasoningTokens: 100 });
   });
 });

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { Usage } from "../../core/usage.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
@@ -9,19 +9,39 @@ const num = (value: number | null | undefined) => value ?? 0;
 /**
  * Gemini usage → OpenAI chat usage. `promptTokenCount` already includes cached tokens, as
  * OpenAI's `prompt_tokens` does; thinking tokens are billed as output, so they count in
- * `completion_tokens` and are shown as `reasoning_tokens`.
+ * `completion_tokens` and are shown as `reasoning_tokens`. Audio, billed at its own rate, is
+ * told by modality (`promptTokensDetails`, `candidatesTokensDetails`) and shown, where there is
+ * some, as OpenAI's `audio_tokens`.
  */
 export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
   const prompt = num(usage.promptTokenCount);
   const reasoning = num(usage.thoughtsTokenCount);
   const completion = num(usage.candidatesTokenCount) + reasoning;
+  const audioIn = audioTokens(usage.promptTokensDetails);
+  const audioOut = audioTokens(usage.candidatesTokensDetails);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: num(usage.cachedContentTokenCount) },
-    completion_tokens_details: { reasoning_tokens: reasoning },
+    prompt_tokens_details: {
+      cached_tokens: num(usage.cachedContentTokenCount),
+      ...(audioIn > 0 ? { audio_tokens: audioIn } : {}),
+    },
+    completion_tokens_details: {
+      reasoning_tokens: reasoning,
+      ...(audioOut > 0 ? { audio_tokens: audioOut } : {}),
+    },
   };
+}
+
+/** The `AUDIO` entry of a Gemini `ModalityTokenCount` list (0 when there is none). */
+function audioTokens(details: unknown): number {
+  if (!Array.isArray(details)) return 0;
+  let audio = 0;
+  for (const entry of details)
+    if (isJsonObject(entry) && entry.modality === "AUDIO" && typeof entry.tokenCount === "number")
+      audio += entry.tokenCount;
+  return audio;
 }
 
 /** What Google billed for a turn, in the gateway's terms (as its chat usage reads). */

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { OpenAIUsage } from "../openai-schema.ts";
+import { chatOutputTokens } from "../usage-mapping.ts";
 
 /** Fields of a Responses `response` object that echo the request. */
 export interface ResponseEnvelopeInit {
@@ -46,10 +47,10 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
   };
 }
 
-/** Responses usage for a chat-completions usage object. */
+/** Responses usage for a chat-completions usage object (its output counts reasoning, as OpenAI's does). */
 export function responsesUsage(usage: OpenAIUsage | null | undefined): JsonObject {
   const input = usage?.prompt_tokens ?? 0;
-  const output = usage?.completion_tokens ?? 0;
+  const output = usage ? chatOutputTokens(usage) : 0;
   return {
     input_tokens: input,
     input_tokens_details: { cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0 },

@@ -1,15 +1,16 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
-import { estimatedPromptTokens } from "../routing/context-fit.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 
 /**
  * What a streamed answer used: the upstream's own figures, and where a stream ended without one
  * (the client left before the last chunk, which alone carries an OpenAI stream's usage; a server
- * that never sends it), an estimate in its place — the prompt at four characters a token, the
- * answer one token per event relayed. Never 0 for an answer that was streamed: tokens-per-minute
- * limits and budgets would not see it, and a client could read every token and hang up before
- * the count to pay nothing.
+ * that never sends it), an estimate in its place — the prompt at four characters a token (an
+ * image, a document, a clip at its own figure, its base64 never read), the answer one token per
+ * event relayed. Never 0 for an answer that was streamed: tokens-per-minute limits and budgets
+ * would not see it, and a client could read every token and hang up before the count to pay
+ * nothing.
  */
 export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();

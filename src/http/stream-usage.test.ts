@@ -49,3 +49,23 @@ test("a stream with no figures at all is estimated: the prompt by its length, th
   expect(usage.outputTokens).toBe(7);
   expect(usage.inputTokens).toBeGreaterThan(50);
 });
+
+test("an image in the prompt is estimated at its 1,600 tokens, its base64 never counted as text", () => {
+  // A 600 KB photo: 819,200 characters of base64, charged as 204,812 tokens before.
+  const photo = "A".repeat(819_200);
+  const prompt = {
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "describe" },
+          { type: "image_url", image_url: { url: `data:image/jpeg;base64,${photo}` } },
+        ],
+      },
+    ],
+  };
+  // The client left after the first chunk: no usage came.
+  const usage = streamUsage(streamed({ inputTokens: 0, outputTokens: 0 }, 1, false), prompt);
+  expect(usage.inputTokens).toBeGreaterThan(1600);
+  expect(usage.inputTokens).toBeLessThan(1620);
+});

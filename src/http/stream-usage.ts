@@ -7,9 +7,11 @@ import { estimatedInputTokens } from "./whole-usage.ts";
  * What a streamed answer used: the upstream's own figures, and where a stream ended without one
  * (the client left before the last chunk, which alone carries an OpenAI stream's usage; a server
  * that never sends it), an estimate in its place — the prompt as a whole answer's is estimated
- * (whole-usage.ts), the answer one token per event relayed. Never 0 for an answer that was streamed: tokens-per-minute
- * limits and budgets would not see it, and a client could read every token and hang up before
- * the count to pay nothing.
+ * (whole-usage.ts: text at four characters a token, an image, a document, a clip at its own
+ * figure, its base64 never read), the answer one token per
+ * event relayed. Never 0 for an answer that was streamed: tokens-per-minute limits and budgets
+ * would not see it, and a client could read every token and hang up before the count to pay
+ * nothing.
  */
 export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();

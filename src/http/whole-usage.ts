@@ -1,11 +1,9 @@
 import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
-import { estimatedPromptTokens } from "../routing/context-fit.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import { CHARS_PER_TOKEN, estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 
 const decoder = new TextDecoder();
-/** Characters a token, as the prompt's estimate counts them (routing/context-fit.ts). */
-const CHARS_PER_TOKEN = 4;
 
 /**
  * The prompt's tokens where an upstream did not say: its text at four characters a token, and

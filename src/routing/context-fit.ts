@@ -1,14 +1,12 @@
 import { contextOverflowMessage } from "../core/context-overflow.ts";
-import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-
-/**
- * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
- * for other scripts, so 4 tends to *under*-count: a route is skipped only when the prompt
- * clearly cannot fit; a borderline one is tried, and `fallback_on: [context_length]` catches
- * the upstream's refusal.
- */
-const CHARS_PER_TOKEN = 4;
+import {
+  CHARS_PER_TOKEN,
+  countChars,
+  estimatedPromptTokens,
+  PROMPT_FIELDS,
+} from "../translate/prompt-estimate.ts";
 
 /** The answer budget a request asks for, in whichever field its dialect uses. */
 export function requestedOutputTokens(body: JsonObject): number {
@@ -17,29 +15,6 @@ export function requestedOutputTokens(body: JsonObject): number {
     if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
   }
   return 0;
-}
-
-const PROMPT_FIELDS = ["messages", "input", "system", "instructions", "prompt", "tools"];
-
-/** The characters of every string under a value, counted until `stop` says enough. */
-function countChars(value: unknown, count: { chars: number }, stop: number): boolean {
-  if (typeof value === "string") {
-    count.chars += value.length;
-    return count.chars <= stop;
-  }
-  if (Array.isArray(value)) return value.every((item) => countChars(item, count, stop));
-  if (isJsonObject(value)) return Object.values(value).every((item) => countChars(item, count, stop));
-  return true;
-}
-
-/**
- * The prompt's tokens by the same count (every string of the prompt fields, four characters a
- * token): a floor, for an answer whose upstream never said what it used.
- */
-export function estimatedPromptTokens(body: JsonObject): number {
-  const count = { chars: 0 };
-  for (const field of PROMPT_FIELDS) countChars(body[field], count, Number.POSITIVE_INFINITY);
-  return Math.ceil(count.chars / CHARS_PER_TOKEN);
 }
 
 /**
@@ -59,7 +34,8 @@ const promptsOf = (value: unknown): readonly unknown[] => (Array.isArray(value) 
 
 /**
  * Whether the prompt plus the requested answer can fit `window` tokens, by counting the
- * characters of every string in the prompt fields — each prompt of a list alone, where the
+ * characters of every string in the prompt fields, each medium its own figure (an image's base64
+ * is no text: translate/media-tokens.ts) — each prompt of a list alone, where the
  * operation answers them apart (`SEPARATE_PROMPTS`). Stops as soon as the count proves it cannot,
  * so a huge prompt costs no more than the window it is measured against. A token count always
  * fits: counting a conversation too long for the window is how a client (Claude Code) learns it

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { anthropicWireError } from "../core/anthropic-errors.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { fitsContext } from "./context-fit.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
@@ -22,6 +23,65 @@ const bigBody = (chars: number, extra: object = {}) => ({
 /** `count` texts of `chars` characters each. */
 const texts = (count: number, chars: number) => Array.from({ length: count }, () => "x".repeat(chars));
 
+/** A megabyte of base64: a photo's, a PDF's or a recording's payload, some 262,000 tokens were it text. */
+const BASE64 = "/9j/4AAQSkZJRg".repeat(75_000);
+const dataUrl = (mediaType: string) => `data:${mediaType};base64,${BASE64}`;
+
+const PHOTO = { type: "image_url", image_url: { url: dataUrl("image/jpeg") } };
+
+/** Each dialect's media, as a caller sends them, with the operation whose body holds them. */
+const MEDIA: Record<string, { operation: Operation; body: (count: number) => JsonObject }> = {
+  "chat image_url (data: URL)": chatWith(PHOTO),
+  "chat image_url (link)": chatWith({ type: "image_url", image_url: "https://example.com/cat.jpg" }),
+  "chat input_audio": chatWith({ type: "input_audio", input_audio: { data: BASE64, format: "wav" } }),
+  "chat file": chatWith({ type: "file", file: { filename: "a.pdf", file_data: dataUrl("application/pdf") } }),
+  "Responses input_image": responsesWith({ type: "input_image", image_url: dataUrl("image/png") }),
+  "Responses input_file": responsesWith({
+    type: "input_file",
+    filename: "a.pdf",
+    file_data: dataUrl("application/pdf"),
+  }),
+  "Messages image": messagesWith({
+    type: "image",
+    source: { type: "base64", media_type: "image/jpeg", data: BASE64 },
+  }),
+  "Messages PDF document": messagesWith({
+    type: "document",
+    source: { type: "base64", media_type: "application/pdf", data: BASE64 },
+  }),
+  "Messages tool_result image": messagesWith({
+    type: "tool_result",
+    tool_use_id: "t",
+    content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: BASE64 } }],
+  }),
+  // Gemini's own part, no front door's shape, is known wherever it is.
+  "Gemini inlineData": chatWith({ inlineData: { mimeType: "image/jpeg", data: BASE64 } }),
+};
+
+function chatWith(part: JsonObject) {
+  return {
+    operation: "chat" as const,
+    body: (count: number) => ({ model: "m", messages: [{ role: "user", content: parts(part, count) }] }),
+  };
+}
+function responsesWith(part: JsonObject) {
+  return {
+    operation: "responses" as const,
+    body: (count: number) => ({ model: "m", input: [{ role: "user", content: parts(part, count) }] }),
+  };
+}
+function messagesWith(part: JsonObject) {
+  return {
+    operation: "messages" as const,
+    body: (count: number) => ({
+      model: "m",
+      max_tokens: 1000,
+      messages: [{ role: "user", content: parts(part, count) }],
+    }),
+  };
+}
+const parts = (part: JsonObject, count: number) => Array.from({ length: count }, () => part);
+
 describe("fitsContext", () => {
   test("counts the prompt's characters (about 4 a token) plus the requested answer", () => {
     expect(fitsContext("chat", bigBody(396), 100)).toBe(true);
@@ -43,6 +103,21 @@ describe("fitsContext", () => {
     const prompts = { model: "i", prompt: texts(8, 10_000), max_tokens: 100 };
     expect(fitsContext("completions", prompts, 16_385)).toBe(true);
     expect(fitsContext("completions", { ...prompts, max_tokens: 14_000 }, 16_385)).toBe(false);
+  });
+
+  test("a medium counts its fixed figure, never its base64 as text, in each dialect's shape", () => {
+    for (const [shape, { operation, body }] of Object.entries(MEDIA)) {
+      // A megabyte of base64 fits a 128k window: it was refused as 262,000 tokens of text.
+      expect([shape, fitsContext(operation, body(1), 128_000)]).toEqual([shape, true]);
+      // Each medium is 1,600 tokens or more: a hundred do not fit.
+      expect([shape, fitsContext(operation, body(100), 128_000)]).toEqual([shape, false]);
+    }
+    // A text document's text is text.
+    const textDocument = {
+      type: "document",
+      source: { type: "text", media_type: "text/plain", data: BASE64 },
+    };
+    expect(fitsContext("messages", messagesWith(textDocument).body(1), 128_000)).toBe(false);
   });
 
   test("a token count always fits: counting a conversation too long for the window is what it is for", () => {
@@ -118,6 +193,23 @@ describe("context-aware routing", () => {
     expect(anthropicWireError(error as GatewayError).message).toBe(
       "prompt is too long: 12501 tokens > 10000 maximum",
     );
+  });
+
+  test("images count 1,600 tokens each, their base64 never: a photo goes where the window holds it, and a refusal says so", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    const photos = (count: number) => chatRequest("m", { body: chatWith(PHOTO).body(count) });
+    // A megabyte of base64 on a window of 10,000 tokens: no text to count, one image.
+    expect((await router(photos(1))).route).toBe("provider:large");
+    expect(small.calls.length).toBe(0);
+    // Seven are 11,200 tokens, and the role's word one more.
+    const error = (await router(photos(7)).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code]).toEqual([400, "context_length_exceeded"]);
+    expect(error.message).toStartWith(
+      "This model's maximum context length is 10000 tokens. However, your messages resulted in 11201 tokens",
+    );
+    expect(large.calls.length).toBe(1);
   });
 
   test("a prompt that fits but not with the answer asked for: the answer counted apart, and Anthropic's max_tokens words", async () => {

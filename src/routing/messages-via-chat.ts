@@ -5,10 +5,10 @@ import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stre
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
-import { estimatedPromptTokens } from "./context-fit.ts";
 import { identity } from "./same-dialect-call.ts";
 import { effortHint } from "./translation-hints.ts";
 

@@ -41,6 +41,10 @@ const fx = gatewayFixture({
     models: [
       { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
       { name: "c-bad", routes: [{ provider: "claude-badkey", model: "claude-up" }] },
+      {
+        name: "c-200k",
+        routes: [{ provider: "claude", model: "claude-sonnet-4-5", context_window: 200_000 }],
+      },
     ],
     routing: { retries: 0 },
   }),
@@ -334,6 +338,25 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     expect(response.status).toBe(200);
     const up = await upstreamCall(before);
     expect(up.body).toEqual({ ...sent, model: "claude-up" });
+  });
+
+  test("a 600 KB photo reaches a 200k-token route byte for byte: its base64 is no text to the window", async () => {
+    // Refused before as 'prompt is too long: 204813 tokens > 200000 maximum', never sent.
+    const data = Buffer.from(Uint8Array.from({ length: 600 * 1024 }, (_, i) => i % 251)).toString("base64");
+    const messages: Anthropic.MessageParam[] = [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "what is in this photo?" },
+          { type: "image", source: { type: "base64", media_type: "image/jpeg", data } },
+        ],
+      },
+    ];
+    const before = fake.requests.length;
+    const message = await anthropic.messages.create({ model: "c-200k", max_tokens: 50, messages });
+    expect(message.content[0]).toMatchObject({ type: "text", text: "echo: what is in this photo?" });
+    const up = await upstreamCall(before);
+    expect(up.body.messages).toEqual(messages);
   });
 
   test("non-stream and stream through the SDK", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { upstreamError, upstreamTimeout } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { drain, payloads, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
+import { estimatedPromptTokens } from "../prompt-estimate.ts";
 import { chatStreamToMessages } from "./chat-stream-to-messages.ts";
 import { MessagesStreamWriter } from "./messages-stream-writer.ts";
 
@@ -77,6 +78,31 @@ describe("chatStreamToMessages", () => {
     // The upstream's own figures in message_delta, as before.
     const plain = payloads(await translate(events)) as typeof out;
     expect(out.at(-2)?.usage).toEqual(plain.at(-2)?.usage);
+  });
+
+  test("message_start's estimate counts an image at its 1,600 tokens, never its base64 as text", async () => {
+    // A 600 KB photo, 819,200 characters of base64: message_start said 204,809 input tokens.
+    const photo = { type: "base64", media_type: "image/jpeg", data: "A".repeat(819_200) };
+    const body = {
+      model: "m",
+      max_tokens: 50,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what?" },
+            { type: "image", source: photo },
+          ],
+        },
+      ],
+    };
+    const events = sseFixture("openai/chat-text.sse.txt");
+    const promptTokens = () => estimatedPromptTokens(body);
+    const out = payloads(
+      await drain(chatStreamToMessages(replay(events), { requestedModel: "m", promptTokens })),
+    ) as { message?: { usage: { input_tokens: number } } }[];
+    const input = out[0]?.message?.usage.input_tokens ?? 0;
+    expect([input > 1600, input < 1620]).toEqual([true, true]);
   });
 
   test("refusal deltas are the text, and the message ends with stop_reason refusal", async () => {

@@ -34,6 +34,24 @@ describe("count_tokens estimate", () => {
     expect(inResult).toEqual({ input_tokens: 3 + 1600 });
   });
 
+  test("a PDF counts a page's figure, never 0 nor its base64; a text document counts its text", async () => {
+    const pdf = {
+      type: "document",
+      source: { type: "base64", media_type: "application/pdf", data: "JVBERi0xLjcK".repeat(5000) },
+    };
+    expect(await estimateInputTokens({ model: "m", messages: [{ role: "user", content: [pdf] }] })).toEqual({
+      input_tokens: 3 + 2300,
+    });
+    const text = {
+      type: "document",
+      title: "Notes",
+      source: { type: "text", media_type: "text/plain", data: "Hello, world!" },
+    };
+    const counted = await estimateInputTokens({ model: "m", messages: [{ role: "user", content: [text] }] });
+    // The turn, the title and its line, the text.
+    expect(counted).toEqual({ input_tokens: 3 + 2 + 4 });
+  });
+
   test("Claude Code's real request is estimated, not refused", async () => {
     const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as Record<string, unknown>;
     const { input_tokens } = await estimateInputTokens(recorded);

@@ -84,7 +84,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     if (refused) return refused;
     try {
       const caller = steps.admit(call);
-      call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
+      steps.known(
+        call,
+        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
+      );
       // A handler waits on stores (an embedder's, or one across the network) that may never
       // answer: its request still ends when the client leaves or a stop's deadline passes.
       return steps.answered(call, await whileOpen(handle(call), call.request.signal, open));

@@ -221,7 +221,21 @@ describe("an app narrows who and what", () => {
       .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect((refused as Error).message).toContain('serves only tenant "team-a"');
+    // The message names no tenant: any other tenant's credential reads it.
+    const message = (refused as Error).message;
+    expect(message).toContain("this app does not serve your credential's tenant");
+    expect(message).not.toContain("team-a");
+    // The refusal's row says who was refused, as a role's refusal does.
+    const row = await auditRow(gw, (refused as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    expect(row).toMatchObject({ status: 403, keyName: "app-b", tenant: "team-b", role: "user" });
+    // The bootstrap admin key is of tenant `default`: no way in either, and recorded as itself.
+    const admins = await openai("/team-a/openai")
+      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(admins).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    const adminRow = await auditRow(gw, (admins as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    expect(adminRow).toMatchObject({ status: 403, tenant: "default", role: "admin" });
+    expect(adminRow.keyName).toBeTruthy();
   });
 });
 

@@ -68,3 +68,16 @@ test("rows that carry no line give none", () => {
   expect(accessLines(rows, lines)).toMatch(/^\S+ info request request_id=a2 .*\n$/);
   expect(accessLines(rows, [0, 0, 0])).toBe("");
 });
+
+test("a JWT caller's line names it by its subject id, an API key of the same name by its name", () => {
+  const writer = new AuditRowWriter(64);
+  writer.put(makeRecord({ requestId: "by-key", keyId: "key_1", keyName: "dup" }), rowLineOf("json"));
+  writer.put(makeRecord({ requestId: "by-jwt", keyId: "jwt:acme:dup", keyName: "dup" }), rowLineOf("json"));
+  const lines: RowLine[] = [];
+  const rows = parseAuditBatch(writer.bytes.subarray(0, writer.used), lines);
+  const keys = accessLines(rows, lines)
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line).key);
+  expect(keys).toEqual(["dup", "jwt:acme:dup"]);
+});

@@ -22,7 +22,10 @@ export const auditFilterSchema = z.strictObject({
   from: instant.optional(),
   /** Exclusive upper bound on the arrival time. */
   to: instant.optional(),
-  /** A key id or a key name. */
+  /**
+   * A caller's id or name: a key's id, a JWT caller's `jwt:<tenant>:<name>` (that caller alone),
+   * or a name (every caller of that name, JWT subjects included).
+   */
   key: name.optional(),
   model: name.optional(),
   /** Only callers of this tenant (a non-admin reader is always held to its own). */

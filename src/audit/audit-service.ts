@@ -1,3 +1,4 @@
+import { callerId, type Principal } from "../auth/principal.ts";
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
 import { describeError } from "../core/describe-error.ts";
@@ -25,7 +26,7 @@ const MAINTAIN_MS = 30_000;
 export interface StartedRequest {
   readonly startedAt: number;
   readonly requestId: string;
-  readonly principal: { readonly name: string; readonly tenant: string } | undefined;
+  readonly principal: Pick<Principal, "keyId" | "name" | "tenant" | "via"> | undefined;
   readonly model: string | null;
   readonly frontDoor: AuditRecord["frontDoor"];
   readonly stream: boolean;
@@ -138,6 +139,7 @@ export function createAuditService(
           type: "request.started",
           at: ledger.startedAt,
           requestId: ledger.requestId,
+          keyId: ledger.principal === undefined ? null : callerId(ledger.principal),
           keyName: ledger.principal?.name ?? null,
           tenant: ledger.principal?.tenant ?? null,
           model: ledger.model,

@@ -9,6 +9,8 @@ export type GatewayEvent =
       type: "request.started";
       at: number;
       requestId: string;
+      /** The caller's id, as its record's `keyId`: a key's id, a JWT caller's `jwt:<tenant>:<name>`. */
+      keyId: string | null;
       keyName: string | null;
       /** The caller's tenant: non-admin readers of the stream see only their own tenant's events. */
       tenant?: string | null;

@@ -34,7 +34,8 @@ const QUERY_FLAGS = [
 const FILTER_HELP = `
 Filters (the same spellings as /admin/api/audit):
   --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
-  --key         a key id or a key name
+  --key         a key id or a key name; a JWT caller's id is jwt:<tenant>:<name>, its name the
+                name claim (a name matches every caller of that name, an id that caller alone)
   --route       provider:<name>, worker:<name> (its rows on every node: worker:<name>@<node> too)
                 or worker:<name>@<node> (one node's)
   --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)`;

@@ -17,7 +17,10 @@ export function registerTail(program: Command): void {
     .option("--gateway <url>", "gateway URL (default: $MINDGW_GATEWAY, else http://127.0.0.1:8080)")
     .option("--admin-key <key>", "admin key (default: $MINDGW_ADMIN_KEY)")
     .option("--model <model>", "only requests for this model")
-    .option("--key <name>", "only requests made with this key name")
+    .option(
+      "--key <name>",
+      "only this caller: a glob on its name or id (a key's id, a JWT caller's jwt:<tenant>:<name>)",
+    )
     .option("--status <class>", "only this status class (1xx … 5xx) or exact status")
     .option(
       "--admin",

@@ -1,7 +1,7 @@
 import { AttemptLog } from "../audit/attempt-log.ts";
 import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
 import { errorText } from "../audit/redact-body.ts";
-import type { Principal } from "../auth/principal.ts";
+import { callerId, type Principal } from "../auth/principal.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { toldMessage } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
@@ -136,7 +136,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     const record: AuditRecord = {
       requestId: this.requestId,
       startedAt: this.startedAt,
-      keyId: principal?.keyId ?? null,
+      keyId: principal === undefined ? null : callerId(principal),
       keyName: principal?.name ?? null,
       tenant: principal?.tenant ?? null,
       role: principal?.role ?? null,

@@ -47,6 +47,8 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     type: z.literal("request.started"),
     at: z.number(),
     requestId: z.string(),
+    /** Absent from an older gateway's events. */
+    keyId: z.string().nullable().optional(),
     keyName: z.string().nullable(),
     model: z.string().nullable(),
     frontDoor: z.string(),

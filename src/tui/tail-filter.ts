@@ -3,7 +3,9 @@ import { compileGlob } from "../auth/model-glob.ts";
 
 /**
  * What `--model`, `--key`, `--status` and the `/` prompt select. `model`, `key` and `route`
- * are case-insensitive globs (`*` matches anything); `status` is a class (`4xx`) or a code.
+ * are case-insensitive globs (`*` matches anything); `key` matches a caller's name or its id (a
+ * key's, or a JWT caller's `jwt:<tenant>:<name>`: `key:jwt:*` is every JWT caller), as the audit
+ * API's `key` filter does; `status` is a class (`4xx`) or a code.
  */
 export interface TailFilter {
   model?: string;
@@ -15,6 +17,8 @@ export interface TailFilter {
 /** The request fields a filter looks at; `status` is null while the request is in flight. */
 export interface FilterSubject {
   model: string | null;
+  /** Absent from an older gateway's request events. */
+  keyId?: string | null | undefined;
   keyName: string | null;
   route: string | null;
   status: number | null;
@@ -73,7 +77,12 @@ function statusMatches(wanted: string, status: number | null): boolean {
 
 export function matchesFilter(filter: TailFilter, subject: FilterSubject): boolean {
   if (filter.model !== undefined && !globMatches(filter.model, subject.model)) return false;
-  if (filter.key !== undefined && !globMatches(filter.key, subject.keyName)) return false;
+  if (
+    filter.key !== undefined &&
+    !globMatches(filter.key, subject.keyName) &&
+    !globMatches(filter.key, subject.keyId ?? null)
+  )
+    return false;
   if (filter.route !== undefined && !globMatches(filter.route, subject.route)) return false;
   if (filter.status !== undefined && !statusMatches(filter.status, subject.status)) return false;
   return true;

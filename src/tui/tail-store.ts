@@ -10,6 +10,8 @@ import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
 export interface RequestRow {
   requestId: string;
   startedAt: number;
+  /** The caller's id: a key's, or a JWT caller's `jwt:<tenant>:<name>` (shown so: caller-label.ts). */
+  keyId: string | null;
   keyName: string | null;
   model: string | null;
   route: string | null;
@@ -86,6 +88,7 @@ export class TailStore {
         this.add({
           requestId: event.requestId,
           startedAt: event.at,
+          keyId: event.keyId ?? null,
           keyName: event.keyName,
           model: event.model,
           route: null,
@@ -194,6 +197,7 @@ export class TailStore {
     const row: RequestRow = {
       requestId: record.requestId,
       startedAt: record.startedAt,
+      keyId: record.keyId,
       keyName: record.keyName,
       model: record.model,
       route: record.route,

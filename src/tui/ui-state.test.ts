@@ -5,6 +5,7 @@ import { initialUiState, uiReducer } from "./ui-state.ts";
 const row = (requestId: string): RequestRow => ({
   requestId,
   startedAt: 0,
+  keyId: null,
   keyName: null,
   model: null,
   route: null,

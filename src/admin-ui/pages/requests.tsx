@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { callerLabel } from "../../audit/caller-label.ts";
 import { call, followEvents, getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
@@ -243,7 +244,7 @@ export function RequestsPage() {
                 <td>
                   <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
                 </td>
-                <td>{r.keyName ?? "–"}</td>
+                <td>{callerLabel(r.keyId, r.keyName) ?? "–"}</td>
                 <td>{r.model ?? r.frontDoor}</td>
                 <td class="wide">{r.route ?? "–"}</td>
                 <td class="num">{ms(r.latencyMs)}</td>

@@ -22,6 +22,7 @@ export function accessFields(
   return {
     request_id: row[FIELD.requestId],
     front_door: row[FIELD.frontDoor],
+    app: row[FIELD.app] ?? undefined,
     // A JWT caller by its subject id, never by a bare name a key may have too (caller-label.ts).
     key: callerLabel(row[FIELD.keyId], row[FIELD.keyName]) ?? undefined,
     tenant: row[FIELD.tenant] ?? undefined,

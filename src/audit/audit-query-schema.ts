@@ -37,6 +37,8 @@ export const auditFilterSchema = z.strictObject({
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */
   status: z.union([z.enum(STATUS_CLASSES), z.coerce.number().int().min(100).max(599)]).optional(),
+  /** Only requests through this app (`apps:`). */
+  app: name.optional(),
   /**
    * Leave out the rows of this front door: the web UI's Requests view leaves out `admin` (its own
    * polling, and every admin call) unless asked to show it.

@@ -9,6 +9,7 @@ import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
+import type { GatewayEvent } from "./gateway-event.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
 import {
@@ -30,6 +31,8 @@ export interface StartedRequest {
   readonly model: string | null;
   readonly frontDoor: AuditRecord["frontDoor"];
   readonly stream: boolean;
+  /** The app (`apps:`) whose front door took the request; null at the root's. */
+  readonly app: string | null;
 }
 
 /** Told when each request starts and, with its one audit record, when it ends. */
@@ -135,7 +138,7 @@ export function createAuditService(
     observer: {
       started(ledger) {
         if (!bus.wants("request.started")) return;
-        bus.publish({
+        const event: Extract<GatewayEvent, { type: "request.started" }> = {
           type: "request.started",
           at: ledger.startedAt,
           requestId: ledger.requestId,
@@ -145,7 +148,10 @@ export function createAuditService(
           model: ledger.model,
           frontDoor: ledger.frontDoor,
           stream: ledger.stream,
-        });
+        };
+        // As on its record: only when the request came through an app.
+        if (ledger.app !== null) event.app = ledger.app;
+        bus.publish(event);
       },
       finished(unstamped) {
         const record = node === null ? unstamped : withNodes(unstamped, node);

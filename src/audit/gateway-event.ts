@@ -17,6 +17,8 @@ export type GatewayEvent =
       model: string | null;
       frontDoor: AuditRecord["frontDoor"];
       stream: boolean;
+      /** The app (`apps:`) whose front door took the request; absent at the root's. */
+      app?: string;
     }
   | { type: "request.finished"; at: number; record: AuditRecord }
   | {

@@ -25,6 +25,7 @@ const QUERY_FLAGS = [
   "tenant",
   "model",
   "route",
+  "app",
   "status",
   "order",
   "limit",
@@ -65,6 +66,7 @@ function withTarget(command: Command): Command {
     .option("--tenant <name>", "only callers of this tenant")
     .option("--model <name>", "only this model (as the client asked)")
     .option("--route <route>", "only this route, e.g. provider:openai")
+    .option("--app <name>", "only requests through this app (apps:)")
     .option("--status <status>", "a status class (4xx) or an exact status (429)")
     .addHelpText("after", FILTER_HELP);
 }

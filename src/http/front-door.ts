@@ -30,6 +30,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   // authenticated here): the gateway's, else the front door's own.
   const open = deps.shutdown ?? new Shutdown();
   const callModel = modelPipeline(deps, steps, open);
+  /** The app each request's record names (none at the root's front door). */
+  const app = deps.app?.name ?? null;
 
   /**
    * The request's record, its headers and the place it holds: one object the layers below share.
@@ -56,6 +58,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       deps.observer,
       deps.ends,
       dialect,
+      app,
     );
   }
 

@@ -14,6 +14,7 @@ const row: RequestRow = {
   keyName: "alice",
   model: "gpt-4o",
   route: null,
+  app: null,
   status: null,
   ttfbMs: null,
   latencyMs: null,

@@ -18,9 +18,9 @@ const row = (over: Partial<FilterSubject> = {}): FilterSubject => ({
 
 describe("parseFilter", () => {
   test("reads every field; route values keep their colons", () => {
-    expect(parseFilter("model:gpt-4o key:alice status:5xx route:worker:gpu1")).toEqual({
+    expect(parseFilter("model:gpt-4o key:alice status:5xx route:worker:gpu1 app:billing")).toEqual({
       ok: true,
-      filter: { model: "gpt-4o", key: "alice", status: "5xx", route: "worker:gpu1" },
+      filter: { model: "gpt-4o", key: "alice", status: "5xx", route: "worker:gpu1", app: "billing" },
     });
   });
 
@@ -61,6 +61,15 @@ describe("matchesFilter", () => {
     expect(matchesFilter({ route: "worker:*" }, row())).toBe(true);
     expect(matchesFilter({ key: "bob" }, row())).toBe(false);
     expect(matchesFilter({ key: "alice" }, row({ keyName: null }))).toBe(false);
+  });
+
+  test("app: a glob on the app the request came through; a request at the root's front door has none", () => {
+    expect(matchesFilter({ app: "billing" }, row({ app: "billing" }))).toBe(true);
+    expect(matchesFilter({ app: "team-*" }, row({ app: "team-a" }))).toBe(true);
+    expect(matchesFilter({ app: "billing" }, row({ app: "team-a" }))).toBe(false);
+    expect(matchesFilter({ app: "*" }, row({ app: null }))).toBe(false);
+    expect(matchesFilter({ app: "*" }, row())).toBe(false);
+    expect(matchesFilter({}, row({ app: null }))).toBe(true);
   });
 
   test("key matches a caller's name or its id: a JWT subject apart from a key of its name", () => {

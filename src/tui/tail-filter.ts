@@ -2,8 +2,8 @@ import { isStatusClass, statusClassOf } from "../audit/audit-record.ts";
 import { compileGlob } from "../auth/model-glob.ts";
 
 /**
- * What `--model`, `--key`, `--status` and the `/` prompt select. `model`, `key` and `route`
- * are case-insensitive globs (`*` matches anything); `key` matches a caller's name or its id (a
+ * What `--model`, `--key`, `--status`, `--app` and the `/` prompt select. `model`, `key`, `route`
+ * and `app` are case-insensitive globs (`*` matches anything); `key` matches a caller's name or its id (a
  * key's, or a JWT caller's `jwt:<tenant>:<name>`: `key:jwt:*` is every JWT caller), as the audit
  * API's `key` filter does; `status` is a class (`4xx`) or a code.
  */
@@ -12,6 +12,8 @@ export interface TailFilter {
   key?: string;
   status?: string;
   route?: string;
+  /** The app (`apps:`) the request came through. */
+  app?: string;
 }
 
 /** The request fields a filter looks at; `status` is null while the request is in flight. */
@@ -22,9 +24,11 @@ export interface FilterSubject {
   keyName: string | null;
   route: string | null;
   status: number | null;
+  /** Absent at the root's front door, and from an older gateway's events. */
+  app?: string | null | undefined;
 }
 
-const FIELDS = ["model", "key", "status", "route"] as const;
+const FIELDS = ["model", "key", "status", "route", "app"] as const;
 type Field = (typeof FIELDS)[number];
 const isField = (name: string): name is Field => (FIELDS as readonly string[]).includes(name);
 
@@ -38,14 +42,14 @@ export function validStatusFilter(value: string): boolean {
   );
 }
 
-/** Parses `model:gpt-4o key:alice status:5xx route:worker:gpu1`; empty text clears the filter. */
+/** Parses `model:gpt-4o key:alice status:5xx route:worker:gpu1 app:billing`; empty text clears the filter. */
 export function parseFilter(text: string): ParseResult {
   const filter: TailFilter = {};
   for (const token of text.trim().split(/\s+/).filter(Boolean)) {
     const colon = token.indexOf(":");
     const name = colon === -1 ? "" : token.slice(0, colon).toLowerCase();
     const value = colon === -1 ? "" : token.slice(colon + 1);
-    if (!isField(name)) return { ok: false, error: `"${token}": use model:, key:, status: or route:` };
+    if (!isField(name)) return { ok: false, error: `"${token}": use model:, key:, status:, route: or app:` };
     if (value === "") return { ok: false, error: `${name}: needs a value` };
     if (name === "status" && !validStatusFilter(value)) {
       return { ok: false, error: `status:${value}: use a class like 5xx or a code like 429` };
@@ -84,6 +88,7 @@ export function matchesFilter(filter: TailFilter, subject: FilterSubject): boole
   )
     return false;
   if (filter.route !== undefined && !globMatches(filter.route, subject.route)) return false;
+  if (filter.app !== undefined && !globMatches(filter.app, subject.app ?? null)) return false;
   if (filter.status !== undefined && !statusMatches(filter.status, subject.status)) return false;
   return true;
 }

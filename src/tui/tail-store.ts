@@ -15,6 +15,8 @@ export interface RequestRow {
   keyName: string | null;
   model: string | null;
   route: string | null;
+  /** The app (`apps:`) the request came through; null at the root's. */
+  app: string | null;
   /** Null while the request is in flight. */
   status: number | null;
   ttfbMs: number | null;
@@ -92,6 +94,7 @@ export class TailStore {
           keyName: event.keyName,
           model: event.model,
           route: null,
+          app: event.app ?? null,
           status: null,
           ttfbMs: null,
           latencyMs: null,
@@ -201,6 +204,7 @@ export class TailStore {
       keyName: record.keyName,
       model: record.model,
       route: record.route,
+      app: record.app ?? null,
       status: record.status,
       ttfbMs: record.ttfbMs,
       latencyMs: record.latencyMs,

@@ -9,6 +9,7 @@ const row = (requestId: string): RequestRow => ({
   keyName: null,
   model: null,
   route: null,
+  app: null,
   status: 200,
   ttfbMs: null,
   latencyMs: 1,

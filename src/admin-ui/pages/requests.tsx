@@ -26,6 +26,7 @@ const EMPTY: AuditFilters = {
   key: "",
   model: "",
   route: "",
+  app: "",
   status: "",
   from: "",
   to: "",
@@ -105,6 +106,8 @@ export function RequestsPage() {
     }
   };
 
+  // An App column only on a gateway whose rows name apps (`apps:`): elsewhere it would be all dashes.
+  const withApps = records.some((r) => r.app != null);
   const field = (name: Exclude<keyof AuditFilters, "showAdmin">, label: string, placeholder = "") => (
     // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
     <label>
@@ -163,6 +166,7 @@ export function RequestsPage() {
         {field("key", "Key", "id or name")}
         {field("model", "Model")}
         {field("route", "Route", "provider:name")}
+        {field("app", "App")}
         <label>
           Status
           <select
@@ -216,6 +220,7 @@ export function RequestsPage() {
               <th>Time</th>
               <th>Status</th>
               <th>Key</th>
+              {withApps && <th>App</th>}
               <th>Model</th>
               <th class="wide">Route</th>
               <th class="num">Latency</th>
@@ -245,6 +250,7 @@ export function RequestsPage() {
                   <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
                 </td>
                 <td>{callerLabel(r.keyId, r.keyName) ?? "–"}</td>
+                {withApps && <td>{r.app ?? "–"}</td>}
                 <td>{r.model ?? r.frontDoor}</td>
                 <td class="wide">{r.route ?? "–"}</td>
                 <td class="num">{ms(r.latencyMs)}</td>

@@ -37,6 +37,7 @@ function row(requestId: string, status: number | null, over: Partial<RequestRow>
     keyName: "alice",
     model: "gpt-4o",
     route: status === null ? null : "worker:gpu1",
+    app: null,
     status,
     ttfbMs: status === null ? null : 85,
     latencyMs: status === null ? null : 1420,

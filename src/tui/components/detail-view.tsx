@@ -45,6 +45,7 @@ function inFlightFields(row: RequestRow): [string, unknown][] {
     ["keyId", row.keyId],
     ["keyName", row.keyName],
     ["model", row.model],
+    ["app", row.app],
   ];
 }
 

@@ -228,6 +228,7 @@ function sideOf(m: Modules, enabled: boolean): Side {
         type: "request.started",
         at: ledger.startedAt,
         requestId: ledger.requestId,
+        keyId: null,
         keyName: null,
         tenant: null,
         model: ledger.model,

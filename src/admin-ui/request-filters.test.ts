@@ -2,7 +2,16 @@ import { describe, expect, test } from "bun:test";
 import { makeRecord } from "../audit/audit-fixture.ts";
 import { type AuditFilters, matchesFilters, toQuery } from "./request-filters.ts";
 
-const NONE: AuditFilters = { key: "", model: "", route: "", status: "", from: "", to: "", showAdmin: false };
+const NONE: AuditFilters = {
+  key: "",
+  model: "",
+  route: "",
+  app: "",
+  status: "",
+  from: "",
+  to: "",
+  showAdmin: false,
+};
 
 describe("the Requests page's filters", () => {
   test("the admin API's own calls are left out unless shown, in the query and in live mode alike", () => {
@@ -23,5 +32,12 @@ describe("the Requests page's filters", () => {
     expect(shown("worker:w1")).toEqual(["worker:w1", "worker:w1@node-b"]);
     expect(shown("worker:w1@node-b")).toEqual(["worker:w1@node-b"]);
     expect(shown("provider:openai")).toEqual(["provider:openai"]);
+  });
+
+  test("the app filter: in the query, and in live mode only the rows through that app", () => {
+    expect(toQuery({ ...NONE, app: " billing ", showAdmin: true }).toString()).toBe("app=billing");
+    const rows = [makeRecord({ app: "billing" }), makeRecord({ app: "team-a" }), makeRecord({})];
+    expect(rows.map((r) => matchesFilters(r, { ...NONE, app: "billing" }))).toEqual([true, false, false]);
+    expect(rows.map((r) => matchesFilters(r, NONE))).toEqual([true, true, true]);
   });
 });

@@ -6,6 +6,8 @@ export interface AuditFilters {
   key: string;
   model: string;
   route: string;
+  /** The app (`apps:`) the request came through. */
+  app: string;
   status: string;
   /** `datetime-local` values, in the browser's time zone. */
   from: string;
@@ -20,7 +22,7 @@ export interface AuditFilters {
 /** The filters as `/admin/api/audit` query parameters. */
 export function toQuery(filters: AuditFilters): URLSearchParams {
   const query = new URLSearchParams();
-  for (const name of ["key", "model", "route", "status"] as const) {
+  for (const name of ["key", "model", "route", "app", "status"] as const) {
     const value = filters[name].trim();
     if (value) query.set(name, value);
   }
@@ -37,6 +39,7 @@ export function matchesFilters(record: AuditRecord, filters: AuditFilters): bool
   if (key && record.keyId !== key && record.keyName !== key) return false;
   if (filters.model.trim() && record.model !== filters.model.trim()) return false;
   if (filters.route.trim() && !routeMatches(filters.route.trim(), record.route)) return false;
+  if (filters.app.trim() && record.app !== filters.app.trim()) return false;
   const status = filters.status;
   if (/^\dxx$/.test(status) && String(record.status)[0] !== status[0]) return false;
   if (/^\d{3}$/.test(status) && String(record.status) !== status) return false;

@@ -23,6 +23,7 @@ const records: AuditRecord[] = [
   }),
   makeRecord({ requestId: "a4", model: null, route: null, upstreamModel: null, latencyMs: 3, ttfbMs: 3 }),
   makeRecord({ requestId: "a5", latencyMs: 2 ** 31 + 0.5, inputTokens: 2 ** 40, outputTokens: 0 }),
+  makeRecord({ requestId: "a6", app: "billing" }),
 ];
 
 /** The lines the event loop's logger writes for `records` (a caller's own `write`: formatted at once). */
@@ -67,4 +68,29 @@ test("rows that carry no line give none", () => {
   expect(lines).toEqual([0, 1, 0]);
   expect(accessLines(rows, lines)).toMatch(/^\S+ info request request_id=a2 .*\n$/);
   expect(accessLines(rows, [0, 0, 0])).toBe("");
+});
+
+test("a JWT caller's line names it by its subject id, an API key of the same name by its name", () => {
+  const writer = new AuditRowWriter(64);
+  writer.put(makeRecord({ requestId: "by-key", keyId: "key_1", keyName: "dup" }), rowLineOf("json"));
+  writer.put(makeRecord({ requestId: "by-jwt", keyId: "jwt:acme:dup", keyName: "dup" }), rowLineOf("json"));
+  const lines: RowLine[] = [];
+  const rows = parseAuditBatch(writer.bytes.subarray(0, writer.used), lines);
+  const keys = accessLines(rows, lines)
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line).key);
+  expect(keys).toEqual(["dup", "jwt:acme:dup"]);
+});
+
+test("a request through an app names it, after its front door; one at the root's has no app field", () => {
+  const lines = loopLines("json")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const throughApp = lines.find((line) => line.request_id === "a6");
+  expect(Object.keys(throughApp ?? {}).slice(3, 6)).toEqual(["request_id", "front_door", "app"]);
+  expect(throughApp?.app).toBe("billing");
+  expect(lines.find((line) => line.request_id === "a1")).not.toHaveProperty("app");
+  expect(loopLines("text")).toContain(" request request_id=a6 front_door=chat app=billing key=ci ");
 });

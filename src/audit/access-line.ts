@@ -3,6 +3,7 @@ import { jsonLine, type LineParts, textLine } from "../log/line-format.ts";
 import type { LogFields, LogFormat } from "../log/logger.ts";
 import { type AuditRowFields, FIELD } from "./audit-row-fields.ts";
 import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
+import { callerLabel } from "./caller-label.ts";
 
 /** The access line's message (docs/OBSERVABILITY.md). */
 export const ACCESS_MESSAGE = "request";
@@ -21,7 +22,9 @@ export function accessFields(
   return {
     request_id: row[FIELD.requestId],
     front_door: row[FIELD.frontDoor],
-    key: row[FIELD.keyName] ?? undefined,
+    app: row[FIELD.app] ?? undefined,
+    // A JWT caller by its subject id, never by a bare name a key may have too (caller-label.ts).
+    key: callerLabel(row[FIELD.keyId], row[FIELD.keyName]) ?? undefined,
     tenant: row[FIELD.tenant] ?? undefined,
     model: row[FIELD.model] ?? undefined,
     route: row[FIELD.route] ?? undefined,

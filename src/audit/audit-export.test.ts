@@ -70,8 +70,8 @@ test("CSV: a header, then RFC 4180 records with CRLF line ends", async () => {
   expect(lines[0]).toStartWith("requestId,startedAt,keyId,keyName,tenant,role,frontDoor,model,route");
   expect(lines[1]).toStartWith("tricky,99,key_1,ci,acme,user,chat,");
   expect(lines[1]).toContain(',,10,20,0.0001,127.0.0.1,"x ""y"", z');
-  // The user agent's quoted newline, then the error, dropped, attempts and node columns (empty here).
-  expect(lines[2]).toBe('w",,,,,');
+  // The user agent's quoted newline, then the error, dropped, attempts, node and app columns (empty here).
+  expect(lines[2]).toBe('w",,,,,,');
   expect(lines.at(-1)).toBe("");
 });
 
@@ -140,6 +140,7 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
       attempts: [...attempts],
       node: "n1",
       servedNode: "n2",
+      app: "billing",
       requestBody: '{"model":"m"}',
       responseBody: null,
     }),

@@ -39,6 +39,7 @@ const COLUMNS = [
   "attempts",
   "node",
   "servedNode",
+  "app",
 ] as const satisfies readonly (keyof AuditRecord)[];
 const BODY_COLUMNS = ["requestBody", "responseBody"] as const satisfies readonly (keyof AuditRecord)[];
 

@@ -37,6 +37,7 @@ export const ABSENT_AS_NULL = {
   attempts: null,
   node: null,
   servedNode: null,
+  app: null,
   requestBody: null,
   responseBody: null,
 } as const;

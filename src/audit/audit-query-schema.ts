@@ -22,7 +22,10 @@ export const auditFilterSchema = z.strictObject({
   from: instant.optional(),
   /** Exclusive upper bound on the arrival time. */
   to: instant.optional(),
-  /** A key id or a key name. */
+  /**
+   * A caller's id or name: a key's id, a JWT caller's `jwt:<tenant>:<name>` (that caller alone),
+   * or a name (every caller of that name, JWT subjects included).
+   */
   key: name.optional(),
   model: name.optional(),
   /** Only callers of this tenant (a non-admin reader is always held to its own). */
@@ -34,6 +37,8 @@ export const auditFilterSchema = z.strictObject({
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */
   status: z.union([z.enum(STATUS_CLASSES), z.coerce.number().int().min(100).max(599)]).optional(),
+  /** Only requests through this app (`apps:`). */
+  app: name.optional(),
   /**
    * Leave out the rows of this front door: the web UI's Requests view leaves out `admin` (its own
    * polling, and every admin call) unless asked to show it.

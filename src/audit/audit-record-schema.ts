@@ -36,6 +36,7 @@ export const auditRecordSchema = z.object({
   attempts: z.array(auditAttemptSchema).max(MAX_AUDIT_ATTEMPTS).nullable().optional(),
   node: text.optional(),
   servedNode: text.optional(),
+  app: text.optional(),
   requestBody: text.optional(),
   responseBody: text.optional(),
 }) satisfies z.ZodType<AuditRecord>;

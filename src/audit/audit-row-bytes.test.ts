@@ -32,6 +32,7 @@ const whole: Required<AuditRecord> = {
   ],
   node: "node-a",
   servedNode: "node-b",
+  app: "team-a-app",
   requestBody: '{"model":"m"}',
   responseBody: "ünïcødé ✓",
 };
@@ -79,6 +80,15 @@ test("the one ok attempt on the row's own route and model is written as its dura
   expect(second?.attempts).toEqual(elsewhere.attempts ?? null);
 });
 
+test("an app's name is written once in a run of its rows, then a byte a row; a row without one is a byte", () => {
+  const rows = ["r1", "r2", "r3"].map((requestId) => makeRecord({ requestId, app: "billing-app" }));
+  const bytes = encodeAuditBatch(rows);
+  expect(Buffer.from(bytes).toString("latin1").split("billing-app")).toHaveLength(2);
+  expect(decodeAuditRows(bytes).map((r) => r.app)).toEqual(["billing-app", "billing-app", "billing-app"]);
+  const plain = makeRecord({ requestId: "r0" });
+  expect(encodeAuditBatch([{ ...plain, app: null }])).toEqual(encodeAuditBatch([plain]));
+});
+
 test("strings go as they are: quotes, escapes, every plane, empty beside null, long bodies", () => {
   const odd = makeRecord({
     requestId: 'req_"quoted"\\back\n',
@@ -94,9 +104,9 @@ test("strings go as they are: quotes, escapes, every plane, empty beside null, l
   });
   const bytes = encodeAuditBatch([odd, whole, odd]);
   expect(decodeAuditRows(bytes)).toEqual([
-    { ...odd, dropped: null, attempts: null, node: null, servedNode: null },
+    { ...odd, dropped: null, attempts: null, node: null, servedNode: null, app: null },
     whole,
-    { ...odd, dropped: null, attempts: null, node: null, servedNode: null },
+    { ...odd, dropped: null, attempts: null, node: null, servedNode: null, app: null },
   ]);
   // Written in place, not escaped as JSON text would have it.
   expect(Buffer.from(bytes).includes('req_"quoted"\\back\n')).toBe(true);

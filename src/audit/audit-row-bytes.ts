@@ -15,8 +15,8 @@ import { soleAttemptMs } from "./sole-attempt.ts";
  * the audit row's way to its thread"). Written and read by the same build only (a process and its
  * own thread), so the layout is no wire format.
  *
- * Most rows repeat the row before in their key, model, route and client fields: such a string is
- * written as `TAG.SAME` (one byte), not its bytes again, and the thread takes the string it read
+ * Most rows repeat the row before in their key, model, route, client and app fields: such a string
+ * is written as `TAG.SAME` (one byte), not its bytes again, and the thread takes the string it read
  * for that field before (the same string, so the inserter's interning finds it at once). A reference
  * never reaches outside its batch: the writer starts a run (`newRun`) where a batch may start, and
  * the reader of a batch starts with no field read.
@@ -74,6 +74,8 @@ export class AuditRowWriter {
     else this.attempts(r.attempts);
     this.text(r.node, SLOT.NODE);
     this.text(r.servedNode, SLOT.SERVED_NODE);
+    // Mostly the row before's (one app's traffic, or none): one byte.
+    this.text(r.app, SLOT.APP);
     this.text(r.requestBody, SLOT.WHOLE);
     this.text(r.responseBody, SLOT.WHOLE);
     this.tag(line);

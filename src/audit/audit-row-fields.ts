@@ -35,6 +35,7 @@ export type AuditRowFields = [
   attempts: readonly AuditAttempt[] | number | null,
   node: string | null,
   servedNode: string | null,
+  app: string | null,
   requestBody: string | null,
   responseBody: string | null,
 ];
@@ -66,12 +67,13 @@ export const FIELD = {
   attempts: 22,
   node: 23,
   servedNode: 24,
-  requestBody: 25,
-  responseBody: 26,
+  app: 25,
+  requestBody: 26,
+  responseBody: 27,
 } as const;
 
 /** An `AuditRowFields` to fill (`fillAuditRow`), every field null until then. */
-export const emptyAuditRow = (): AuditRowFields => new Array(27).fill(null) as AuditRowFields;
+export const emptyAuditRow = (): AuditRowFields => new Array(28).fill(null) as AuditRowFields;
 
 /**
  * Writes a record's fields into `row` and returns it: one array serves every row (its elements
@@ -105,8 +107,9 @@ export function fillAuditRow(r: AuditRecord, row: AuditRowFields): AuditRowField
   row[22] = soleAttemptMs(r.attempts, r.route, r.upstreamModel) ?? r.attempts ?? null;
   row[23] = r.node ?? null;
   row[24] = r.servedNode ?? null;
-  row[25] = r.requestBody ?? null;
-  row[26] = r.responseBody ?? null;
+  row[25] = r.app ?? null;
+  row[26] = r.requestBody ?? null;
+  row[27] = r.responseBody ?? null;
   return row;
 }
 
@@ -138,6 +141,7 @@ export function recordOf(row: AuditRowFields): AuditRecord {
     attempts: attemptsOf(row),
     node: row[FIELD.node],
     servedNode: row[FIELD.servedNode],
+    app: row[FIELD.app],
     requestBody: row[FIELD.requestBody],
     responseBody: row[FIELD.responseBody],
   };

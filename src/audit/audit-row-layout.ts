@@ -38,12 +38,13 @@ export const SLOT = {
   DROPPED: 11,
   NODE: 12,
   SERVED_NODE: 13,
+  APP: 14,
   /** No slot: the string is written whole. */
   WHOLE: -1,
 } as const;
 
 /** How many slots there are. */
-export const REPEATABLE = 14;
+export const REPEATABLE = 15;
 
 /** A value's tag and a float64, or a string's tag and length. */
 export const HEAD = 9;

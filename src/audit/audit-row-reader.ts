@@ -68,6 +68,7 @@ class RowReader {
       this.attempts(),
       this.text(SLOT.NODE),
       this.text(SLOT.SERVED_NODE),
+      this.text(SLOT.APP),
       this.text(SLOT.WHOLE),
       this.text(SLOT.WHOLE),
     ];

@@ -1,3 +1,4 @@
+import { callerId, type Principal } from "../auth/principal.ts";
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
 import { describeError } from "../core/describe-error.ts";
@@ -8,6 +9,7 @@ import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
+import type { GatewayEvent } from "./gateway-event.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
@@ -26,10 +28,12 @@ const MAINTAIN_MS = 30_000;
 export interface StartedRequest {
   readonly startedAt: number;
   readonly requestId: string;
-  readonly principal: { readonly name: string; readonly tenant: string } | undefined;
+  readonly principal: Pick<Principal, "keyId" | "name" | "tenant" | "via"> | undefined;
   readonly model: string | null;
   readonly frontDoor: AuditRecord["frontDoor"];
   readonly stream: boolean;
+  /** The app (`apps:`) whose front door took the request; null at the root's. */
+  readonly app: string | null;
 }
 
 /** Told when each request starts and, with its one audit record, when it ends. */
@@ -135,16 +139,20 @@ export function createAuditService(
     observer: {
       started(ledger) {
         if (!bus.wants("request.started")) return;
-        bus.publish({
+        const event: Extract<GatewayEvent, { type: "request.started" }> = {
           type: "request.started",
           at: ledger.startedAt,
           requestId: ledger.requestId,
+          keyId: ledger.principal === undefined ? null : callerId(ledger.principal),
           keyName: ledger.principal?.name ?? null,
           tenant: ledger.principal?.tenant ?? null,
           model: ledger.model,
           frontDoor: ledger.frontDoor,
           stream: ledger.stream,
-        });
+        };
+        // As on its record: only when the request came through an app.
+        if (ledger.app !== null) event.app = ledger.app;
+        bus.publish(event);
       },
       finished(unstamped) {
         const record = node === null ? unstamped : withNodes(unstamped, node);

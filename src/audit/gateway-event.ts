@@ -10,12 +10,16 @@ export type GatewayEvent =
       type: "request.started";
       at: number;
       requestId: string;
+      /** The caller's id, as its record's `keyId`: a key's id, a JWT caller's `jwt:<tenant>:<name>`. */
+      keyId: string | null;
       keyName: string | null;
       /** The caller's tenant: non-admin readers of the stream see only their own tenant's events. */
       tenant?: string | null;
       model: string | null;
       frontDoor: AuditRecord["frontDoor"];
       stream: boolean;
+      /** The app (`apps:`) whose front door took the request; absent at the root's. */
+      app?: string;
     }
   /** The request's audit record without its bodies (published-record.ts). */
   | { type: "request.finished"; at: number; record: PublishedRecord }

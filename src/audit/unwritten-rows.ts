@@ -12,6 +12,7 @@ const OPTIONAL = [
   "attempts",
   "node",
   "servedNode",
+  "app",
   "requestBody",
   "responseBody",
 ] as const;

@@ -1,5 +1,6 @@
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import type { KeyRecord, Role } from "../storage/key-record.ts";
+import { JWT_SUBJECT_PREFIX } from "./caller-id.ts";
 import { matchesAny } from "./model-glob.ts";
 
 export type { Role } from "../storage/key-record.ts";
@@ -10,7 +11,7 @@ export { roleSchema } from "../storage/key-record.ts";
  * (roles, limits, audit) reads this and never the credential.
  */
 export interface Principal {
-  /** The API key's id; null for a JWT caller. */
+  /** The API key's id; null for a JWT caller (its audit rows name it by `callerId`). */
   keyId: string | null;
   /**
    * When the API key was created (epoch ms); absent for a JWT caller. What a key may still read
@@ -109,4 +110,15 @@ export function limitSubject(principal: Principal): string {
 
 /** `limitSubject` of a caller known by its parts (an audit row's `keyId`, `tenant`, `keyName`). */
 export const callerSubject = (keyId: string | null, tenant: string, name: string): string =>
-  keyId ?? `jwt:${tenant}:${name}`;
+  keyId ?? `${JWT_SUBJECT_PREFIX}${tenant}:${name}`;
+
+/**
+ * The id a request's record knows its caller by (the audit row's `keyId`): its key's id, or for a
+ * JWT caller the subject id its limits and spend count under (`jwt:<tenant>:<name>`), so that a
+ * JWT's name claim never reads as an API key of the same name; null for a web UI session signed in
+ * by single sign-on.
+ */
+export const callerId = (principal: Pick<Principal, "keyId" | "tenant" | "name" | "via">): string | null =>
+  principal.via === "jwt"
+    ? callerSubject(principal.keyId, principal.tenant, principal.name)
+    : principal.keyId;

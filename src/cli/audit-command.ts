@@ -25,6 +25,7 @@ const QUERY_FLAGS = [
   "tenant",
   "model",
   "route",
+  "app",
   "status",
   "order",
   "limit",
@@ -34,7 +35,8 @@ const QUERY_FLAGS = [
 const FILTER_HELP = `
 Filters (the same spellings as /admin/api/audit):
   --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
-  --key         a key id or a key name
+  --key         a key id or a key name; a JWT caller's id is jwt:<tenant>:<name>, its name the
+                name claim (a name matches every caller of that name, an id that caller alone)
   --route       provider:<name>, worker:<name> (its rows on every node: worker:<name>@<node> too)
                 or worker:<name>@<node> (one node's)
   --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)`;
@@ -64,6 +66,7 @@ function withTarget(command: Command): Command {
     .option("--tenant <name>", "only callers of this tenant")
     .option("--model <name>", "only this model (as the client asked)")
     .option("--route <route>", "only this route, e.g. provider:openai")
+    .option("--app <name>", "only requests through this app (apps:)")
     .option("--status <status>", "a status class (4xx) or an exact status (429)")
     .addHelpText("after", FILTER_HELP);
 }

@@ -5,6 +5,7 @@ interface TailFlags {
   adminKey?: string;
   model?: string;
   key?: string;
+  app?: string;
   status?: string;
   admin?: boolean;
   json?: boolean;
@@ -17,7 +18,11 @@ export function registerTail(program: Command): void {
     .option("--gateway <url>", "gateway URL (default: $MINDGW_GATEWAY, else http://127.0.0.1:8080)")
     .option("--admin-key <key>", "admin key (default: $MINDGW_ADMIN_KEY)")
     .option("--model <model>", "only requests for this model")
-    .option("--key <name>", "only requests made with this key name")
+    .option(
+      "--key <name>",
+      "only this caller: a glob on its name or id (a key's id, a JWT caller's jwt:<tenant>:<name>)",
+    )
+    .option("--app <name>", "only requests through this app (apps:), a glob")
     .option("--status <class>", "only this status class (1xx … 5xx) or exact status")
     .option(
       "--admin",
@@ -33,6 +38,7 @@ export function registerTail(program: Command): void {
         adminKey: flags.adminKey ?? process.env.MINDGW_ADMIN_KEY ?? "",
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.key ? { key: flags.key } : {}),
+        ...(flags.app ? { app: flags.app } : {}),
         ...(flags.status ? { status: flags.status } : {}),
         admin: flags.admin === true,
         json: flags.json === true,

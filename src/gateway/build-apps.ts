@@ -8,7 +8,8 @@ import type { Provider } from "../providers/provider.ts";
 
 /**
  * One front door per app (`apps:`), sharing every part with the root one; only the caller is
- * narrowed to the app's models and tenant. Mounted once at start.
+ * narrowed to the app's models and tenant, and its requests' records name the app. Mounted once
+ * at start.
  */
 export function buildAppMounts(
   apps: readonly AppConfig[],
@@ -19,6 +20,7 @@ export function buildAppMounts(
   return apps.map((app) => {
     const door = createFrontDoor({
       ...deps,
+      app,
       authenticate: (inner) => bindApp(deps.authenticate ? deps.authenticate(inner) : inner, app),
     });
     return {

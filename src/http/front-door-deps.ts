@@ -1,3 +1,4 @@
+import type { AppScope } from "../apps/app-tenant.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
@@ -24,6 +25,11 @@ export interface FrontDoorDeps {
    * config version's authenticator, not per request.
    */
   readonly authenticate?: (inner: Authenticator) => Authenticator;
+  /**
+   * The app (`apps:`) this front door serves, if any: its name goes on every request's record, and
+   * a caller of another tenant than its `tenant` is refused once recorded (apps/app-tenant.ts).
+   */
+  readonly app?: AppScope;
   /**
    * Who a request's API key names when the key cache holds it now, never a store read: a request
    * refused before it is authenticated (draining, at capacity) is recorded with its key. Absent

@@ -30,6 +30,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   // authenticated here): the gateway's, else the front door's own.
   const open = deps.shutdown ?? new Shutdown();
   const callModel = modelPipeline(deps, steps, open);
+  /** The app each request's record names (none at the root's front door). */
+  const app = deps.app?.name ?? null;
 
   /**
    * The request's record, its headers and the place it holds: one object the layers below share.
@@ -56,6 +58,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       deps.observer,
       deps.ends,
       dialect,
+      app,
     );
   }
 
@@ -84,7 +87,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     if (refused) return refused;
     try {
       const caller = steps.admit(call);
-      call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
+      steps.known(
+        call,
+        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
+      );
       // A handler waits on stores (an embedder's, or one across the network) that may never
       // answer: its request still ends when the client leaves or a stop's deadline passes.
       return steps.answered(call, await whileOpen(handle(call), call.request.signal, open));

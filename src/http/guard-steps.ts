@@ -1,3 +1,4 @@
+import { requireAppTenant } from "../apps/app-tenant.ts";
 import { unauthorized } from "../auth/authenticate.ts";
 import { principalNowOr } from "../auth/known-principal.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -22,7 +23,7 @@ import type { RequestRuntime } from "./request-runtime.ts";
  *
  *   const refused = steps.enter(call); if (refused) return refused;
  *   try { const caller = steps.admit(call);
- *         call.known(caller instanceof Promise ? await caller : caller); …;
+ *         steps.known(call, caller instanceof Promise ? await caller : caller); …;
  *         return steps.answered(call, response); }
  *   catch (error) { return steps.failed(call, error); } finally { steps.left(call); }
  */
@@ -80,6 +81,16 @@ export class GuardSteps {
     const refusal = deps.refusal();
     if (refusal && !isMonitoringRead(call.request)) throw refusal;
     return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
+  }
+
+  /**
+   * The caller is authenticated: the record names it, then a caller of another tenant than the
+   * app's is refused (403), as a role's refusal is, with the row saying who it was.
+   */
+  known(call: GuardedRequest, principal: Principal): void {
+    call.known(principal);
+    const app = this.deps.app;
+    if (app !== undefined) requireAppTenant(app, principal);
   }
 
   /** The handler's answer: the record ends with it, unless a stream defers the end. */

@@ -59,7 +59,10 @@ export function modelPipeline(
       // A caller known at once (a cached key) leaves the body read in the run the request's ledger
       // began: its deadline counts from the ledger's clock reading (read-json-body.ts), not a second.
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
-      call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
+      steps.known(
+        call,
+        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
+      );
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;

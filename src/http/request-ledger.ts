@@ -1,7 +1,7 @@
 import { AttemptLog } from "../audit/attempt-log.ts";
 import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
 import { errorText } from "../audit/redact-body.ts";
-import type { Principal } from "../auth/principal.ts";
+import { callerId, type Principal } from "../auth/principal.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { toldMessage } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
@@ -70,6 +70,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     private readonly ends?: RequestEnds,
     /** The dialect the caller is answered in: its error's message is read as the caller reads it. */
     readonly dialect: Dialect = "openai",
+    /** The app (`apps:`) whose front door took the request; null at the root's. */
+    readonly app: string | null = null,
   ) {
     // `telemetry` is set by the observer when the request is started, for the router's attempts.
     super(undefined);
@@ -136,7 +138,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     const record: AuditRecord = {
       requestId: this.requestId,
       startedAt: this.startedAt,
-      keyId: principal?.keyId ?? null,
+      keyId: principal === undefined ? null : callerId(principal),
       keyName: principal?.name ?? null,
       tenant: principal?.tenant ?? null,
       role: principal?.role ?? null,
@@ -159,6 +161,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     // What the client was told (a relayed upstream body's own message), not the gateway's account.
     if (error) record.errorMessage = errorText(this.told ?? toldMessage(error, this.dialect));
     if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
+    if (this.app !== null) record.app = this.app;
     if (this.attempted()) record.attempts = this.list();
     if (this.requestBody !== undefined) record.requestBody = this.requestBody;
     if (this.responseBody !== undefined) record.responseBody = this.responseBody;

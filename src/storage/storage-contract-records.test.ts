@@ -29,12 +29,14 @@ for (const [name, fresh] of contractBackends()) {
           stream: i % 2 === 0,
           requestBody: i === 7 ? '{"q":1}' : null,
           responseBody: i === 7 ? "answer" : null,
+          ...(i % 4 === 1 ? { app: "billing" } : {}),
           ...(i === 7
             ? {
                 errorMessage: "upstream up answered 503",
                 dropped: "tools.web_search",
                 node: "gw-a",
                 servedNode: "gw-b",
+                app: "team-a-app",
                 attempts: [
                   {
                     route: "provider:a",
@@ -76,6 +78,8 @@ for (const [name, fresh] of contractBackends()) {
       // Off a cluster, the node columns stay empty and read back absent.
       expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("node");
       expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("servedNode");
+      // Through no app, none: the field reads back absent.
+      expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("app");
       const plain = await audit.select(auditFilterSchema.parse({ order: "asc" }), null, 100);
       expect(plain.find((e) => e.record.requestId === "r7")?.record.requestBody).toBeUndefined();
       for (let i = 1; i < all.length; i++)
@@ -92,6 +96,10 @@ for (const [name, fresh] of contractBackends()) {
       expect(await count({ route: "worker:w1", model: "model-0" })).toBe(6);
       expect(await count({ route: "worker:w1", key: "key_1" })).toBe(4);
       expect(await count({ model: "model-1" })).toBe(30);
+      expect(await count({ app: "billing" })).toBe(15);
+      expect(await count({ app: "billing", tenant: "acme" })).toBe(5);
+      expect(await count({ app: "team-a-app" })).toBe(1);
+      expect(await count({ app: "nope" })).toBe(0);
       expect(await count({ status: "4xx" })).toBe(30);
       expect(await count({ status: "502" })).toBe(15);
       expect(await count({ from: String(BASE + 5000), to: String(BASE + 7000) })).toBe(12);

@@ -89,7 +89,7 @@ describe("TailApp", () => {
     const { press } = mount();
     await press("/", (s) => s.includes("filter>"), "prompt");
     await press("colour:red", (s) => s.includes("colour:red"), "typed");
-    await press("\r", (s) => s.includes("use model:, key:, status: or route:"), "error shown");
+    await press("\r", (s) => s.includes("use model:, key:, status:, route: or app:"), "error shown");
   });
 
   test("the initial filter (from --model/--key/--status) applies", async () => {

@@ -25,7 +25,7 @@ export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" |
 export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = false): boolean {
   if (event.type === "request.started") {
     if (!showAdmin && !isModelTraffic(event)) return false;
-    return matchesFilter(filter, { model: event.model, keyName: event.keyName, route: null, status: null });
+    return matchesFilter(filter, { ...event, route: null, status: null });
   }
   if (event.type === "request.finished") {
     return (showAdmin || isModelTraffic(event.record)) && matchesFilter(filter, event.record);

@@ -30,6 +30,7 @@ export async function runTail(options: TailOptions): Promise<number> {
   const filter: TailFilter = {
     ...(options.model ? { model: options.model } : {}),
     ...(options.key ? { key: options.key } : {}),
+    ...(options.app ? { app: options.app } : {}),
     ...(options.status ? { status: options.status.toLowerCase() } : {}),
   };
   const common = {

@@ -10,9 +10,11 @@ const total = (width: number) => {
 const row: RequestRow = {
   requestId: "r",
   startedAt: 0,
+  keyId: "key_1",
   keyName: "alice",
   model: "gpt-4o",
   route: null,
+  app: null,
   status: null,
   ttfbMs: null,
   latencyMs: null,
@@ -70,5 +72,11 @@ describe("cells", () => {
     expect(cellText(done, "tokens")).toBe("12/3.4k");
     expect(renderCell(done, { id: "latency", title: "", width: 7, align: "right" })).toBe("  1.42s");
     expect(renderCell(done, { id: "route", title: "", width: 6, align: "left" })).toBe("worke…");
+  });
+
+  test("a key by its name, a JWT caller by its subject id: never the bare name a key may have", () => {
+    expect(cellText(row, "key")).toBe("alice");
+    expect(cellText({ ...row, keyId: "jwt:default:alice" }, "key")).toBe("jwt:default:alice");
+    expect(cellText({ ...row, keyId: null, keyName: null }, "key")).toBe("-");
   });
 });

@@ -1,3 +1,4 @@
+import { callerLabel } from "../audit/caller-label.ts";
 import { fit, formatClock, formatCount, formatMs } from "./format.ts";
 import type { RequestRow } from "./tail-store.ts";
 
@@ -62,7 +63,7 @@ export function cellText(row: RequestRow, id: ColumnId): string {
     case "time":
       return formatClock(row.startedAt);
     case "key":
-      return row.keyName ?? "-";
+      return callerLabel(row.keyId, row.keyName) ?? "-";
     case "model":
       return row.model ?? "-";
     case "route":

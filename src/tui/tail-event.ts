@@ -38,6 +38,7 @@ export const auditRecordSchema = z.object({
   costUsd: z.number(),
   clientIp: z.string().nullable(),
   userAgent: z.string().nullable(),
+  app: z.string().nullable().optional(),
   requestBody: z.string().nullable().optional(),
   responseBody: z.string().nullable().optional(),
 });
@@ -47,10 +48,13 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     type: z.literal("request.started"),
     at: z.number(),
     requestId: z.string(),
+    /** Absent from an older gateway's events. */
+    keyId: z.string().nullable().optional(),
     keyName: z.string().nullable(),
     model: z.string().nullable(),
     frontDoor: z.string(),
     stream: z.boolean(),
+    app: z.string().optional(),
   }),
   z.object({ type: z.literal("request.finished"), at: z.number(), record: auditRecordSchema }),
   z.object({ type: z.literal("worker.connected"), at: z.number(), worker: workerSummarySchema }),

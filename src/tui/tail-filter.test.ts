@@ -9,6 +9,7 @@ import {
 
 const row = (over: Partial<FilterSubject> = {}): FilterSubject => ({
   model: "gpt-4o",
+  keyId: "key_1",
   keyName: "alice",
   route: "worker:gpu1",
   status: 200,
@@ -17,9 +18,9 @@ const row = (over: Partial<FilterSubject> = {}): FilterSubject => ({
 
 describe("parseFilter", () => {
   test("reads every field; route values keep their colons", () => {
-    expect(parseFilter("model:gpt-4o key:alice status:5xx route:worker:gpu1")).toEqual({
+    expect(parseFilter("model:gpt-4o key:alice status:5xx route:worker:gpu1 app:billing")).toEqual({
       ok: true,
-      filter: { model: "gpt-4o", key: "alice", status: "5xx", route: "worker:gpu1" },
+      filter: { model: "gpt-4o", key: "alice", status: "5xx", route: "worker:gpu1", app: "billing" },
     });
   });
 
@@ -60,6 +61,26 @@ describe("matchesFilter", () => {
     expect(matchesFilter({ route: "worker:*" }, row())).toBe(true);
     expect(matchesFilter({ key: "bob" }, row())).toBe(false);
     expect(matchesFilter({ key: "alice" }, row({ keyName: null }))).toBe(false);
+  });
+
+  test("app: a glob on the app the request came through; a request at the root's front door has none", () => {
+    expect(matchesFilter({ app: "billing" }, row({ app: "billing" }))).toBe(true);
+    expect(matchesFilter({ app: "team-*" }, row({ app: "team-a" }))).toBe(true);
+    expect(matchesFilter({ app: "billing" }, row({ app: "team-a" }))).toBe(false);
+    expect(matchesFilter({ app: "*" }, row({ app: null }))).toBe(false);
+    expect(matchesFilter({ app: "*" }, row())).toBe(false);
+    expect(matchesFilter({}, row({ app: null }))).toBe(true);
+  });
+
+  test("key matches a caller's name or its id: a JWT subject apart from a key of its name", () => {
+    const key = row({ keyId: "key_1", keyName: "dup" });
+    const jwt = row({ keyId: "jwt:default:dup", keyName: "dup" });
+    expect([key, jwt].map((r) => matchesFilter({ key: "dup" }, r))).toEqual([true, true]);
+    expect([key, jwt].map((r) => matchesFilter({ key: "jwt:default:dup" }, r))).toEqual([false, true]);
+    expect([key, jwt].map((r) => matchesFilter({ key: "jwt:*" }, r))).toEqual([false, true]);
+    expect([key, jwt].map((r) => matchesFilter({ key: "key_1" }, r))).toEqual([true, false]);
+    // An older gateway's started event has no id: its name alone is matched.
+    expect(matchesFilter({ key: "dup" }, { ...key, keyId: undefined })).toBe(true);
   });
 
   test("status by class or exact code; in-flight rows have none", () => {

@@ -15,8 +15,10 @@ export interface TailOptions {
   adminKey: string;
   /** Glob on the model asked for. */
   model?: string;
-  /** Glob on the key name. */
+  /** Glob on the caller's name or id (a JWT caller's id: `jwt:<tenant>:<name>`). */
   key?: string;
+  /** Glob on the app (`apps:`) the request came through. */
+  app?: string;
   /** `1xx`..`5xx` or an exact code such as `429`. */
   status?: "2xx" | "4xx" | "5xx" | string;
   /**

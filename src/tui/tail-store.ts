@@ -10,9 +10,13 @@ import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
 export interface RequestRow {
   requestId: string;
   startedAt: number;
+  /** The caller's id: a key's, or a JWT caller's `jwt:<tenant>:<name>` (shown so: caller-label.ts). */
+  keyId: string | null;
   keyName: string | null;
   model: string | null;
   route: string | null;
+  /** The app (`apps:`) the request came through; null at the root's. */
+  app: string | null;
   /** Null while the request is in flight. */
   status: number | null;
   ttfbMs: number | null;
@@ -86,9 +90,11 @@ export class TailStore {
         this.add({
           requestId: event.requestId,
           startedAt: event.at,
+          keyId: event.keyId ?? null,
           keyName: event.keyName,
           model: event.model,
           route: null,
+          app: event.app ?? null,
           status: null,
           ttfbMs: null,
           latencyMs: null,
@@ -194,9 +200,11 @@ export class TailStore {
     const row: RequestRow = {
       requestId: record.requestId,
       startedAt: record.startedAt,
+      keyId: record.keyId,
       keyName: record.keyName,
       model: record.model,
       route: record.route,
+      app: record.app ?? null,
       status: record.status,
       ttfbMs: record.ttfbMs,
       latencyMs: record.latencyMs,

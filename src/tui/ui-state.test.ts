@@ -5,9 +5,11 @@ import { initialUiState, uiReducer } from "./ui-state.ts";
 const row = (requestId: string): RequestRow => ({
   requestId,
   startedAt: 0,
+  keyId: null,
   keyName: null,
   model: null,
   route: null,
+  app: null,
   status: 200,
   ttfbMs: null,
   latencyMs: 1,

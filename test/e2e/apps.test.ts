@@ -3,11 +3,12 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { auditRow, createKey } from "./harness/admin-api.ts";
+import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { requestIdOf, spawnTail, untilListening } from "./harness/spawn-tail.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -36,6 +37,8 @@ beforeAll(async () => {
 }, 30_000);
 
 const config = () => ({
+  // JSON lines: the access lines are read back as objects.
+  log: { format: "json" },
   providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
   models: [
     { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
@@ -221,7 +224,81 @@ describe("an app narrows who and what", () => {
       .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect((refused as Error).message).toContain('serves only tenant "team-a"');
+    // The message names no tenant: any other tenant's credential reads it.
+    const message = (refused as Error).message;
+    expect(message).toContain("this app does not serve your credential's tenant");
+    expect(message).not.toContain("team-a");
+    // The refusal's row says who was refused, as a role's refusal does.
+    const row = await auditRow(gw, (refused as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    expect(row).toMatchObject({ status: 403, keyName: "app-b", tenant: "team-b", role: "user" });
+    // The bootstrap admin key is of tenant `default`: no way in either, and recorded as itself.
+    const admins = await openai("/team-a/openai")
+      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(admins).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    const adminRow = await auditRow(gw, (admins as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    expect(adminRow).toMatchObject({ status: 403, tenant: "default", role: "admin" });
+    expect(adminRow.keyName).toBeTruthy();
+  });
+});
+
+describe("the app a request came through is recorded", () => {
+  /** A chat call through the app at `path`; returns its request id. */
+  const chatThrough = async (path: string) => {
+    const { response } = await openai(path)
+      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    return response.headers.get("x-request-id") ?? "";
+  };
+  const accessLine = (requestId: string) =>
+    waitFor(`the access line of ${requestId}`, () =>
+      gw.stderr.all
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.msg === "request" && line.request_id === requestId),
+    );
+
+  test("its audit row, its access line, the audit filter and `mindgw audit query --app`", async () => {
+    const narrow = await chatThrough("/narrow");
+    const openaiApp = await chatThrough("/openai");
+    expect(await auditRow(gw, narrow)).toMatchObject({ app: "narrow", frontDoor: "chat", model: "m1" });
+    expect(await auditRow(gw, openaiApp)).toMatchObject({ app: "openai-api", frontDoor: "chat" });
+    expect(await accessLine(narrow)).toMatchObject({ front_door: "chat", app: "narrow" });
+    // The admin API is no app's: its rows and lines name none.
+    const status = await fetch(`${gw.url}/admin/api/status`, { headers: bearer(admin) });
+    await status.arrayBuffer();
+    const adminId = status.headers.get("x-request-id") ?? "";
+    expect(await auditRow(gw, adminId)).not.toHaveProperty("app");
+    expect(await accessLine(adminId)).not.toHaveProperty("app");
+    const selected = await auditRecords(gw, { app: "narrow" });
+    expect(selected.map((r) => r.requestId)).toContain(narrow);
+    expect(selected.every((r) => r.app === "narrow")).toBe(true);
+    const cli = await runMindgw(["audit", "query", "--json", "--app", "openai-api", "--gateway", gw.url], {
+      env: { MINDGW_ADMIN_KEY: admin },
+    });
+    expect(cli.code).toBe(0);
+    const printed = cli.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { requestId: string; app?: string });
+    expect(printed.map((r) => r.requestId)).toContain(openaiApp);
+    expect(printed.every((r) => r.app === "openai-api")).toBe(true);
+  });
+
+  test("`mindgw tail --app` shows that app's requests alone, started and finished", async () => {
+    const tail = spawnTail(["--gateway", gw.url, "--json", "--app", "narrow"], { MINDGW_ADMIN_KEY: admin });
+    fx.deferTest(() => tail.stop());
+    await untilListening(tail, () => chatThrough("/narrow"));
+    const other = await chatThrough("/openai");
+    const mine = await chatThrough("/narrow");
+    await tail.finished(mine);
+    const lines = tail.lines();
+    expect(lines.map(requestIdOf)).not.toContain(other);
+    const started = lines.find((l) => l.type === "request.started" && l.requestId === mine);
+    expect(started).toMatchObject({ app: "narrow" });
+    const finished = lines.find((l) => l.type === "request.finished" && l.record?.requestId === mine);
+    expect(finished?.record).toMatchObject({ app: "narrow" });
   });
 });
 

@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose";
+import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { requestIdOf, spawnTail, untilListening } from "./harness/spawn-tail.ts";
 import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -416,4 +418,57 @@ describe("a JWT's expiry", () => {
     expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(2);
     expect(worker.stderr.all + worker.stdout.all).toContain("expired");
   }, 60_000);
+});
+
+describe("a JWT subject and an API key of the same name", () => {
+  test("are told apart: the row's keyId, the access line's key, the audit filter and the tail", async () => {
+    published = [k1.jwk, k2.jwk];
+    const key = await createKey(gw, { name: "dup", role: "user" });
+    // A name claim the user may choose: the same as the key's name, in the key's tenant.
+    const token = await sign(k1, { claims: { sub: "dup", tenant: "default" } });
+    const requestId = async (credential: string) => {
+      const res = await chat(credential);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      return res.headers.get("x-request-id") ?? "";
+    };
+    await waitFor("the token to pass", async () => (await status(token)) === 200);
+    const byKey = await requestId(key.key);
+    const byJwt = await requestId(token);
+    // The row: a JWT caller's id is its subject id, as its limits and spend count it.
+    expect(await auditRow(gw, byKey)).toMatchObject({ keyId: key.id, keyName: "dup", tenant: "default" });
+    expect(await auditRow(gw, byJwt)).toMatchObject({
+      keyId: "jwt:default:dup",
+      keyName: "dup",
+      tenant: "default",
+    });
+    // The filter: the name matches both, each id only its own caller.
+    const ids = async (filter: string) => (await auditRecords(gw, { key: filter })).map((r) => r.requestId);
+    expect(await ids("dup")).toEqual(expect.arrayContaining([byKey, byJwt]));
+    expect(await ids("jwt:default:dup")).toContain(byJwt);
+    expect(await ids("jwt:default:dup")).not.toContain(byKey);
+    expect(await ids(key.id)).toEqual([byKey]);
+    // The access line: the key by its name, the JWT caller by its subject id.
+    const accessLine = (id: string) =>
+      waitFor(`the access line of ${id}`, () =>
+        gw.stderr.all.split("\n").find((line) => line.includes(` request request_id=${id} `)),
+      );
+    expect(await accessLine(byKey)).toContain(" key=dup tenant=default ");
+    expect(await accessLine(byJwt)).toContain(" key=jwt:default:dup tenant=default ");
+    // The tail: `--key` takes the subject id, and leaves out the key of the same name.
+    const tail = spawnTail(["--gateway", gw.url, "--json", "--key", "jwt:default:dup"], {
+      MINDGW_ADMIN_KEY: admin,
+    });
+    fx.deferTest(() => tail.stop());
+    const probes = await untilListening(tail, () => requestId(token));
+    const keyAgain = await requestId(key.key);
+    const jwtAgain = await requestId(token);
+    await tail.finished(jwtAgain);
+    const printed = tail.lines().map(requestIdOf);
+    expect(printed).toContain(jwtAgain);
+    expect(printed).not.toContain(keyAgain);
+    const started = tail.lines().find((l) => l.type === "request.started" && l.requestId === jwtAgain);
+    expect(started).toMatchObject({ keyId: "jwt:default:dup", keyName: "dup" });
+    expect(probes.size).toBeGreaterThan(0);
+  }, 40_000);
 });

@@ -66,7 +66,16 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
         <Fact label="Tenant / role">
           <bdi>{record.tenant ?? "–"}</bdi> / {record.role ?? "–"}
         </Fact>
-        <Fact label="Front door">{record.frontDoor}</Fact>
+        <Fact label="Front door">
+          {record.frontDoor}
+          {/* Through an app (`apps:`): its name beside the front door it mounts. */}
+          {record.app ? (
+            <>
+              {" "}
+              in app <bdi>{record.app}</bdi>
+            </>
+          ) : null}
+        </Fact>
         <Fact label="Model">
           <bdi>{record.model ?? "–"}</bdi>
         </Fact>

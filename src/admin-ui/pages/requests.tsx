@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { callerLabel } from "../../audit/caller-label.ts";
 import { call, followEvents, getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
@@ -25,6 +26,7 @@ const EMPTY: AuditFilters = {
   key: "",
   model: "",
   route: "",
+  app: "",
   status: "",
   from: "",
   to: "",
@@ -104,6 +106,8 @@ export function RequestsPage() {
     }
   };
 
+  // An App column only on a gateway whose rows name apps (`apps:`): elsewhere it would be all dashes.
+  const withApps = records.some((r) => r.app != null);
   const field = (name: Exclude<keyof AuditFilters, "showAdmin">, label: string, placeholder = "") => (
     // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
     <label>
@@ -162,6 +166,7 @@ export function RequestsPage() {
         {field("key", "Key", "id or name")}
         {field("model", "Model")}
         {field("route", "Route", "provider:name")}
+        {field("app", "App")}
         <label>
           Status
           <select
@@ -215,6 +220,7 @@ export function RequestsPage() {
               <th>Time</th>
               <th>Status</th>
               <th>Key</th>
+              {withApps && <th>App</th>}
               <th>Model</th>
               <th class="wide">Route</th>
               <th class="num">Latency</th>
@@ -243,7 +249,8 @@ export function RequestsPage() {
                 <td>
                   <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
                 </td>
-                <td>{r.keyName ?? "–"}</td>
+                <td>{callerLabel(r.keyId, r.keyName) ?? "–"}</td>
+                {withApps && <td>{r.app ?? "–"}</td>}
                 <td>{r.model ?? r.frontDoor}</td>
                 <td class="wide">{r.route ?? "–"}</td>
                 <td class="num">{ms(r.latencyMs)}</td>

@@ -1,4 +1,5 @@
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { callerLabel } from "../../audit/caller-label.ts";
 import { type Column, textTable } from "../text-table.ts";
 
 const dash = (value: string | number | null) => (value === null || value === "" ? "-" : String(value));
@@ -6,7 +7,7 @@ const dash = (value: string | number | null) => (value === null || value === "" 
 const columns: Column<AuditRecord>[] = [
   ["TIME", (r) => new Date(r.startedAt).toISOString()],
   ["STATUS", (r) => String(r.status)],
-  ["KEY", (r) => dash(r.keyName ?? r.keyId)],
+  ["KEY", (r) => dash(callerLabel(r.keyId, r.keyName) ?? r.keyId)],
   ["MODEL", (r) => dash(r.model)],
   ["ROUTE", (r) => dash(r.route)],
   ["MS", (r) => r.latencyMs.toFixed(1)],

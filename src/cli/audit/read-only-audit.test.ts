@@ -72,7 +72,7 @@ test("a database an older mindgw left (every component at v1) is refused in word
   }
 });
 
-test("the previous release's audit schema (v7) reads as it is: the later migrations add nothing a read names", async () => {
+test("the previous release's audit schema (v7) reads as it is: a read does without what the later migrations add (the app: none)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-read-only-audit-"));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, "gw.db");
@@ -82,11 +82,17 @@ test("the previous release's audit schema (v7) reads as it is: the later migrati
     "audit",
     AUDIT_MIGRATIONS.filter((step) => step.version <= 7),
   );
+  db.run(`INSERT INTO audit_log (request_id, started_at, front_door, status, stream, latency_ms, input_tokens,
+    output_tokens, cost_usd) VALUES ('old-7', 1, 'chat', 200, 0, 1.5, 0, 0, 0)`);
   db.close();
   const before = readFileSync(path);
   const audit = openReadOnlyAudit(path);
   try {
-    expect(await audit.store.select({ order: "desc", bodies: false }, null, 10)).toEqual([]);
+    const [row] = await audit.store.select({ order: "desc", bodies: false }, null, 10);
+    expect(row?.record).toMatchObject({ requestId: "old-7", status: 200 });
+    expect(row?.record).not.toHaveProperty("app");
+    // No row of it came through an app.
+    expect(await audit.store.select({ order: "desc", bodies: false, app: "team-a" }, null, 10)).toEqual([]);
   } finally {
     audit.close();
   }

@@ -32,6 +32,7 @@ const COLUMN_NAMES = [
   "attempts",
   "node",
   "served_node",
+  "app",
 ] as const satisfies readonly (keyof ReturnType<typeof recordToPostgresRow>)[];
 
 /**

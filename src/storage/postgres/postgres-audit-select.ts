@@ -33,6 +33,7 @@ export interface PostgresAuditRow {
   attempts?: string | null;
   node?: string | null;
   served_node?: string | null;
+  app?: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -68,6 +69,7 @@ export function selectPostgresPage(
         : `(l.route = ${p(filter.route)} OR starts_with(l.route, ${p(forwarded)}))`,
     );
   }
+  if (filter.app !== undefined) where.push(`l.app = ${p(filter.app)}`);
   if (filter.exclude_front_door !== undefined) where.push(`l.front_door <> ${p(filter.exclude_front_door)}`);
   if (typeof filter.status === "number") where.push(`l.status = ${p(filter.status)}`);
   else if (filter.status !== undefined) {
@@ -115,6 +117,7 @@ export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
   if (attempts) record.attempts = attempts;
   if (row.node != null) record.node = row.node;
   if (row.served_node != null) record.servedNode = row.served_node;
+  if (row.app != null) record.app = row.app;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;
@@ -148,5 +151,6 @@ export function recordToPostgresRow(r: AuditRecord) {
     attempts: encodeAttempts(r.attempts),
     node: r.node ?? null,
     served_node: r.servedNode ?? null,
+    app: r.app ?? null,
   };
 }

@@ -292,6 +292,12 @@ export const auditMigrations: readonly PostgresMigration[] = [
     version: 6,
     sql: "CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, started_at, id) WHERE tenant IS NOT NULL;",
   },
+  {
+    // The app (`apps:`) whose front door took the request; NULL without apps. No index, as the
+    // route has none: a filter on it walks time in order (SQLite's audit migration 9 is its twin).
+    version: 7,
+    sql: "ALTER TABLE audit_log ADD COLUMN app TEXT;",
+  },
 ];
 
 /** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */

@@ -40,8 +40,9 @@ export class AuditInserter {
     this.insertLog = db.prepare(
       `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
         upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
-        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts, attempt_ms, node, served_node)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts, attempt_ms, node, served_node,
+        app)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertBody = db.prepare(
       "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
@@ -132,6 +133,7 @@ export class AuditInserter {
       attemptMs,
       row[FIELD.node],
       row[FIELD.servedNode],
+      row[FIELD.app],
     );
     const request = row[FIELD.requestBody];
     const response = row[FIELD.responseBody];

@@ -120,6 +120,13 @@ CREATE INDEX audit_strings_last_log ON audit_strings(last_log_id);
 CREATE INDEX audit_principals_last_log ON audit_principals(last_log_id);
 `,
   },
+  {
+    // The app (`apps:`) whose front door took the request: NULL, no byte of the row, without apps.
+    // No index: a filter on it walks time in order, as the route's does (few apps, each much of
+    // its traffic), and an index costs every row it is not read for (migration 5).
+    version: 9,
+    sql: "ALTER TABLE audit_log ADD COLUMN app TEXT;",
+  },
 ] as const;
 
 /** The audit schema this build reads and writes: its last migration's version. */
@@ -127,10 +134,17 @@ export const LATEST_AUDIT_SCHEMA = AUDIT_MIGRATIONS[AUDIT_MIGRATIONS.length - 1]
 
 /**
  * The oldest audit schema a read takes as it is (`mindgw audit query/export` on a file it may not
- * migrate): migration 6 added the last column a read names (`attempt_ms`); 7 changed an index and
- * 8 added columns only retention uses. Raise it with a migration that adds a column reads name.
+ * migrate): migration 6 added the last column a read names (`attempt_ms`); 7 changed an index, 8
+ * added columns only retention uses, and a read does without 9's (`APP_AUDIT_SCHEMA`). Raise it
+ * with a migration that adds a column reads name and cannot do without.
  */
 export const MIN_READ_AUDIT_SCHEMA = 6;
+
+/**
+ * The audit schema that has `audit_log.app`: a file an older mindgw left, read as it is, has no
+ * app on any row (audit-select.ts reads NULL in its place, and an app filter matches nothing).
+ */
+export const APP_AUDIT_SCHEMA = 9;
 
 /**
  * The audit schema of a database, without writing to it (a read-only handle): its last audit

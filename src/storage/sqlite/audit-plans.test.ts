@@ -83,6 +83,8 @@ describe("each filter's page reads audit_log through an index", () => {
     ["a route", { route: "provider:openai" }, "audit_log_time"],
     // A worker's name: its rows on every node (worker:<name>@<node>), the same walk.
     ["a worker's route", { route: "worker:w1" }, "audit_log_time"],
+    // No index of its own either (few apps, each much of the traffic): the same walk.
+    ["an app", { app: "team-a-app" }, "audit_log_time"],
     [
       "key, model and status class, oldest first",
       { key: "ci", model: "gpt-4o-mini", status: "4xx", order: "asc" },

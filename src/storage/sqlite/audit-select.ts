@@ -35,6 +35,7 @@ export interface AuditRow {
   attempt_ms: number | null;
   node: string | null;
   served_node: string | null;
+  app: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -44,6 +45,9 @@ const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenan
   l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd, l.client_ip,
   a.value AS user_agent, l.error_message, l.dropped, l.attempts, l.attempt_ms,
   l.node, l.served_node`;
+
+/** The columns read from a log with `app` (audit migration 9), and from one an older mindgw left. */
+const columnsOf = (hasApp: boolean) => `${COLUMNS}, ${hasApp ? "l.app" : "NULL AS app"}`;
 
 const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
   LEFT JOIN audit_strings m ON m.id = l.model_id
@@ -86,12 +90,16 @@ export interface DrivingValues {
  * index ranges in time order: it would sort every matching row (a quarter of a million for a
  * busy key) to return fifty. Given `drive`, each value instead reads at most `limit` rows in
  * order from its own index range, and only those few are merged.
+ *
+ * `hasApp`: the log has the `app` column (audit-migrations.ts `APP_AUDIT_SCHEMA`); a file an older
+ * mindgw left, read as it is, has none, and no row of it has an app.
  */
 export function selectPage(
   filter: AuditFilter,
   after: AuditPosition | null,
   limit: number,
   drive?: DrivingValues,
+  hasApp = true,
 ): { sql: string; params: SQLQueryBindings[] } {
   const where: string[] = [];
   const params: SQLQueryBindings[] = [];
@@ -130,6 +138,8 @@ export function selectPage(
         `${filter.route}A`,
       );
   }
+  // No index of its own (few apps): checked on the rows another index or time order walks.
+  if (filter.app !== undefined) add(hasApp ? "l.app = ?" : "NULL = ?", filter.app);
   if (filter.exclude_front_door !== undefined) add("l.front_door <> ?", filter.exclude_front_door);
   if (typeof filter.status === "number") add(`${check}l.status = ?`, filter.status);
   else if (filter.status !== undefined && drive?.column !== "status")
@@ -144,7 +154,7 @@ export function selectPage(
   const direction = desc ? "DESC" : "ASC";
   const order = `ORDER BY l.started_at ${direction}, l.id ${direction}`;
   if (!drive) {
-    const sql = `SELECT ${COLUMNS}${bodies} ${JOINS} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    const sql = `SELECT ${columnsOf(hasApp)}${bodies} ${JOINS} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
     ${order} LIMIT ?`;
     return { sql, params: [...params, limit] };
   }
@@ -155,7 +165,7 @@ export function selectPage(
       WHERE ${[`l.${drive.column} = ?`, ...where].join(" AND ")} ${order} LIMIT ?)`);
     armParams.push(value, ...params, limit);
   }
-  const sql = `SELECT ${COLUMNS}${bodies} ${JOINS} WHERE l.id IN (${arms.join(" UNION ALL ")}) ${order} LIMIT ?`;
+  const sql = `SELECT ${columnsOf(hasApp)}${bodies} ${JOINS} WHERE l.id IN (${arms.join(" UNION ALL ")}) ${order} LIMIT ?`;
   return { sql, params: [...armParams, limit] };
 }
 
@@ -235,6 +245,7 @@ export function rowToRecord(row: AuditRow): AuditRecord {
   if (attempts) record.attempts = attempts;
   if (row.node !== null) record.node = row.node;
   if (row.served_node !== null) record.servedNode = row.served_node;
+  if (row.app !== null) record.app = row.app;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;

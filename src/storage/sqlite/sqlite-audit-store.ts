@@ -6,6 +6,7 @@ import { auditRowSpan } from "../audit-row-span.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import {
+  APP_AUDIT_SCHEMA,
   auditSchemaVersion,
   LATEST_AUDIT_SCHEMA,
   MIN_READ_AUDIT_SCHEMA,
@@ -64,6 +65,8 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
   const source = options.database;
   let conn: Connection | null = null;
   let readerReady = false;
+  /** Whether the log read has `audit_log.app` (false only for an older file read as it is). */
+  let hasApp = true;
   let checkpointer: WalCheckpointer | null = null;
   let identity: FileIdentity | undefined;
 
@@ -118,6 +121,7 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
           throw new Error(
             `the database's audit schema is v${version}, this mindgw reads v${MIN_READ_AUDIT_SCHEMA} or later: start \`mindgw serve\` once to migrate it`,
           );
+        hasApp = version >= APP_AUDIT_SCHEMA;
       }
     }
     readerReady = true;
@@ -136,7 +140,7 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
       if (db === null) return [];
       const drive = drivingValues(db, filter);
       if (drive?.values.length === 0) return [];
-      const { sql, params } = selectPage(filter, after, limit, drive);
+      const { sql, params } = selectPage(filter, after, limit, drive, hasApp);
       return db
         .query<AuditRow, typeof params>(sql)
         .all(...params)

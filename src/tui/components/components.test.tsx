@@ -33,9 +33,11 @@ function row(requestId: string, status: number | null, over: Partial<RequestRow>
   return {
     requestId,
     startedAt: 1_700_000_000_000,
+    keyId: "key_1",
     keyName: "alice",
     model: "gpt-4o",
     route: status === null ? null : "worker:gpu1",
+    app: null,
     status,
     ttfbMs: status === null ? null : 85,
     latencyMs: status === null ? null : 1420,

@@ -42,8 +42,10 @@ function inFlightFields(row: RequestRow): [string, unknown][] {
   return [
     ["requestId", row.requestId],
     ["startedAt", row.startedAt],
+    ["keyId", row.keyId],
     ["keyName", row.keyName],
     ["model", row.model],
+    ["app", row.app],
   ];
 }
 

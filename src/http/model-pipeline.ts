@@ -52,6 +52,8 @@ export function modelPipeline(
     let abort: RequestAbort | undefined;
     let wait: Within<Dispatched> | undefined;
     let streaming = false;
+    // The body once read: a client that leaves while an upstream reads it is charged its prompt.
+    let prompt: JsonObject | undefined;
     try {
       const caller = steps.admit(call);
       // A caller known at once (a cached key) leaves the body read in the run the request's ledger
@@ -60,6 +62,7 @@ export function modelPipeline(
       call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
+      prompt = body;
       const capture = runtime.captureBodies;
       if (capture) ledger.requestBody = JSON.stringify(body);
       const model = validateBody(operation, body);
@@ -152,7 +155,7 @@ export function modelPipeline(
       streaming = true;
       return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
     } catch (error) {
-      chargeFailedAttempts(call, deps.logger);
+      chargeFailedAttempts(call, deps.logger, error, prompt);
       return steps.failed(call, error);
     } finally {
       // Settled or failed, the keep-alive wait leaves its deadline list (this frame awaits nothing

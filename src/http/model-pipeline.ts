@@ -79,12 +79,17 @@ export function modelPipeline(
         operation === "responses"
           ? await whileOpen(responsesOf(call, body), request.signal, open)
           : undefined;
-      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
-      // own, and writes its headers into the response's own record (then nothing to add).
-      const admitted = runtime.limits.admit(principal, model, headers);
-      const limitHeaders =
-        admitted instanceof Promise ? await whileOpen(admitted, request.signal, open) : admitted;
-      if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+      // count_tokens is never billed and never reaches a model: it takes no slot of the caller's
+      // limits (Anthropic limits it apart; Claude Code counts before each turn), and its answer has
+      // no x-ratelimit-* headers, which would describe a slot it did not take.
+      if (operation !== "count_tokens") {
+        // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
+        // own, and writes its headers into the response's own record (then nothing to add).
+        const admitted = runtime.limits.admit(principal, model, headers);
+        const limitHeaders =
+          admitted instanceof Promise ? await whileOpen(admitted, request.signal, open) : admitted;
+        if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+      }
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);

@@ -57,7 +57,12 @@ const SHADOW_PAGE = {
       shadowCostUsd: 0,
     },
   ],
-  counts: { shed: 0, inFlight: 1, ended: [{ provider: "candidate", outcome: "ok", count: 41 }] },
+  counts: {
+    shed: 0,
+    inFlight: 1,
+    ended: [{ provider: "candidate", outcome: "ok", count: 41 }],
+    spent: [{ model: "gpt-4o-mini", usd: 0.0123 }],
+  },
 };
 
 /** The read views of the admin API that a tenant's members may also read: tenants and shadow pairs. */

@@ -1,6 +1,6 @@
 import { GatewayError, type GatewayLimit } from "../core/gateway-error.ts";
 import { numberText } from "../core/number-text.ts";
-import { firstLimiting, type Scope } from "./limit-scope.ts";
+import type { Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
 
 /** Usage as the headers and refusals read it, from local counters or a shared admission. */
@@ -14,36 +14,77 @@ export interface CounterView {
 /** The headers of a request with no rpm or tpm (shared, never written to). */
 export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** A header family: requests per minute or tokens per minute. */
+type Family = "requests" | "tokens";
+
+/** The limit that refused a request: its headers describe that scope, whatever the others have left. */
+export interface RefusedLimit {
+  readonly scope: Scope;
+  readonly limit: GatewayLimit;
+}
+
 /**
- * Each x-ratelimit-* header family from the first scope that has that limit (the key's own before
- * its tenant's), written into `headers` (the response's own record when admission has it: no
- * record a request) and returned. The remaining counts differ from one answer to the next: made
- * by numberText, not `String` (number-text.ts); a limit repeats, so `String` hands back the same
- * string.
+ * Each x-ratelimit-* header family from the scope that binds first: the one with the least left of
+ * that limit (the key's own, its tenant's, or a JWT subject's), on a tie the one that frees up
+ * soonest, so the headers never promise requests or tokens a tighter scope would refuse. A
+ * refusal's own limit is described by the scope that refused (`refused`): its remaining count and
+ * reset agree with Retry-After. Written into `headers` (the response's own record when admission
+ * has it: no record a request) and returned. The remaining counts differ from one answer to the
+ * next: made by numberText, not `String` (number-text.ts); a limit repeats, so `String` hands back
+ * the same string.
  */
 export function limitHeaders(
   scopes: readonly Scope[],
   view: CounterView,
   headers: Record<string, string> = {},
+  refused?: RefusedLimit,
 ): Record<string, string> {
-  const requests = firstLimiting(scopes, "rpm");
+  const requests = refused?.limit === "requests" ? refused.scope : tightest(scopes, "requests", view);
   if (requests?.rpm !== undefined) {
     headers["x-ratelimit-limit-requests"] = String(requests.rpm);
-    headers["x-ratelimit-remaining-requests"] = numberText(
-      Math.max(0, requests.rpm - view.requestsUsed(requests.subject)),
-    );
+    headers["x-ratelimit-remaining-requests"] = numberText(remaining(requests, "requests", view) ?? 0);
     headers["x-ratelimit-reset-requests"] = formatReset(view.requestsResetMs(requests.subject));
   }
-  const tokens = firstLimiting(scopes, "tpm");
+  const tokens = refused?.limit === "tokens" ? refused.scope : tightest(scopes, "tokens", view);
   if (tokens?.tpm !== undefined) {
     headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
-    headers["x-ratelimit-remaining-tokens"] = numberText(
-      Math.max(0, tokens.tpm - view.tokensUsed(tokens.subject)),
-    );
+    headers["x-ratelimit-remaining-tokens"] = numberText(remaining(tokens, "tokens", view) ?? 0);
     headers["x-ratelimit-reset-tokens"] = formatReset(view.tokensResetMs(tokens.subject));
   }
   return headers;
 }
+
+/**
+ * Of the scopes with this family's limit, the one with the least left; on a tie, the one whose
+ * window frees up soonest (read only then). A loop, no closure per request.
+ */
+function tightest(scopes: readonly Scope[], family: Family, view: CounterView): Scope | undefined {
+  let best: Scope | undefined;
+  let bestLeft = Number.POSITIVE_INFINITY;
+  for (const scope of scopes) {
+    const left = remaining(scope, family, view);
+    if (left === undefined) continue;
+    if (
+      best === undefined ||
+      left < bestLeft ||
+      (left === bestLeft && resetMs(scope, family, view) < resetMs(best, family, view))
+    ) {
+      best = scope;
+      bestLeft = left;
+    }
+  }
+  return best;
+}
+
+/** What the scope has left of this family's limit this minute; undefined when it has no such limit. */
+function remaining(scope: Scope, family: Family, view: CounterView): number | undefined {
+  if (family === "requests")
+    return scope.rpm === undefined ? undefined : Math.max(0, scope.rpm - view.requestsUsed(scope.subject));
+  return scope.tpm === undefined ? undefined : Math.max(0, scope.tpm - view.tokensUsed(scope.subject));
+}
+
+const resetMs = (scope: Scope, family: Family, view: CounterView): number =>
+  family === "requests" ? view.requestsResetMs(scope.subject) : view.tokensResetMs(scope.subject);
 
 /**
  * Which per-minute limit refused, as the message says it (OpenAI's words, "requests per minute"),
@@ -68,7 +109,7 @@ export function limitRefusal(
   limit: GatewayLimit,
   waitMs: number,
 ): GatewayError {
-  const headers = limitHeaders([scope, ...scopes.filter((other) => other !== scope)], view);
+  const headers = limitHeaders(scopes, view, {}, { scope, limit });
   headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
   const budget = limit === "budget";
   // A spent budget frees up in hours at best: the official SDKs read this and do not retry.

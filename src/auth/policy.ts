@@ -5,7 +5,8 @@ import type { Served } from "./rate-limiter.ts";
 
 /**
  * The seam for limits and budgets: every model call is admitted here before it is routed and
- * accounted here after it ends. The built-in policy (auth/rate-limiter.ts) enforces rpm, tpm and
+ * accounted here after it ends — but `count_tokens`, which is never billed and takes no slot of
+ * any limit (it is accounted all the same, at no cost). The built-in policy (auth/rate-limiter.ts) enforces rpm, tpm and
  * spend budgets; a custom one can refuse with a `GatewayError` of its own status (429, 403, ...).
  */
 export interface Policy {

@@ -126,3 +126,68 @@ describe("tenant limits bind every key of the tenant together", () => {
     expect(outcome(limiter, keys[0]!)).toBe("ok");
   });
 });
+
+describe("x-ratelimit-* headers describe the limit that binds first", () => {
+  /** Each answer's requests and tokens headers, as [limit, remaining, reset]. */
+  const families = (headers: Readonly<Record<string, string>> | undefined) => ({
+    requests: ["limit", "remaining", "reset"].map((part) => headers?.[`x-ratelimit-${part}-requests`]),
+    tokens: ["limit", "remaining", "reset"].map((part) => headers?.[`x-ratelimit-${part}-tokens`]),
+  });
+  const admitted = (limiter: RateLimiter, p: Principal) =>
+    families(limiter.admit(p) as Readonly<Record<string, string>>);
+
+  test("a tenant's tighter rpm and tpm are the headers, not the key's looser ones", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const rules: TenantRules = { bound: true, models: ["*"], rpm: 3, tpm: 100 };
+    const key = member("k1", rules, { rpm: 100, tpm: 10_000 });
+    expect(admitted(limiter, key).requests).toEqual(["3", "2", "1m0s"]);
+    limiter.record(key, "m", { inputTokens: 60, outputTokens: 0 });
+    clock.advance(1000);
+    expect(admitted(limiter, key)).toEqual({ requests: ["3", "1", "1m0s"], tokens: ["100", "40", "59s"] });
+    expect(admitted(limiter, key).requests).toEqual(["3", "0", "1m0s"]);
+    // The refusal is the tenant's, and so are its headers.
+    clock.advance(1000);
+    const refusal = gatewayErrorOf(() => limiter.admit(key));
+    expect(refusal.message).toContain('tenant "team-a"');
+    expect(families(refusal.headers)).toEqual({ requests: ["3", "0", "59s"], tokens: ["100", "40", "58s"] });
+  });
+
+  test("whichever scope has less left gives the headers; on a tie, the one that frees up sooner", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const rules: TenantRules = { bound: true, models: ["*"], rpm: 10 };
+    const narrow = member("k1", rules, { rpm: 4 });
+    const other = member("k2", rules);
+    // The tenant has 9 left, the key 3: the key's.
+    expect(admitted(limiter, narrow).requests).toEqual(["4", "3", "1m0s"]);
+    // The tenant 3 left, the key 3: a tie; the key's window (its last request 10 s ago) frees up
+    // before the tenant's (the other key's request just now).
+    for (let i = 0; i < 5; i++) limiter.admit(other);
+    clock.advance(10_000);
+    limiter.admit(other);
+    expect(families(limiter.headersFor(narrow)).requests).toEqual(["4", "3", "50s"]);
+    // Then the tenant has less left than the key: the tenant's.
+    limiter.admit(other);
+    expect(families(limiter.headersFor(narrow)).requests).toEqual(["10", "2", "1m0s"]);
+    expect(admitted(limiter, narrow).requests).toEqual(["10", "1", "1m0s"]);
+  });
+
+  test("a refusal's headers describe the limit that refused it", () => {
+    const limiter = new RateLimiter({ now: manualClock().now });
+    const rules: TenantRules = { bound: true, models: ["*"], rpm: 5 };
+    const narrow = member("k1", rules, { rpm: 1 });
+    limiter.admit(narrow);
+    const refusal = gatewayErrorOf(() => limiter.admit(narrow));
+    expect(refusal.message).toContain("for this credential");
+    expect(families(refusal.headers).requests).toEqual(["1", "0", "1m0s"]);
+  });
+
+  test("a JWT subject's own limits are weighed against its tenant's the same way", () => {
+    const limiter = new RateLimiter({ now: manualClock().now });
+    const rules: TenantRules = { bound: true, models: ["*"], rpm: 2 };
+    const jwt: Principal = { ...member("k1", rules, { rpm: 50 }), keyId: null, via: "jwt" };
+    expect(admitted(limiter, jwt).requests).toEqual(["2", "1", "1m0s"]);
+    expect(admitted(limiter, { ...jwt, name: "carol" }).requests).toEqual(["2", "0", "1m0s"]);
+  });
+});

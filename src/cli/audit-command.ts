@@ -9,6 +9,7 @@ import { writeChunks } from "./audit/write-chunks.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { configFileFrom, resolveConfig } from "./resolve-config.ts";
+import { sinceTime, spanOf } from "./time-flags.ts";
 
 interface AuditOptions extends TargetFlags {
   json?: boolean;
@@ -34,7 +35,9 @@ const QUERY_FLAGS = [
 
 const FILTER_HELP = `
 Filters (the same spellings as /admin/api/audit):
-  --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
+  --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z), or a duration: that long ago
+                (--from 1h); from inclusive, to exclusive
+  --since       a duration, as --from: --since 1h is the last hour (as shadow report --since)
   --key         a key id or a key name; a JWT caller's id is jwt:<tenant>:<name>, its name the
                 name claim (a name matches every caller of that name, an id that caller alone)
   --route       provider:<name>, worker:<name> (its rows on every node: worker:<name>@<node> too)
@@ -47,12 +50,26 @@ async function sourceFor(options: AuditOptions): Promise<AuditSource> {
   return await localAudit((await resolveConfig(target.configFile)).config);
 }
 
-/** The query fields the user gave, checked with the API's own schema before anything runs. */
+/**
+ * The query fields the user gave, checked with the API's own schema before anything runs. A time
+ * given as a duration (`--since 1h`, `--from 2h`, `--to 30m`) is sent as the epoch milliseconds it
+ * stands for now, so the gateway asked reads the same range.
+ */
 function inputOf(options: AuditOptions): AuditInput {
   const input: AuditInput = {};
   for (const flag of QUERY_FLAGS) {
     const value = options[flag];
     if (typeof value === "string") input[flag] = value;
+  }
+  const now = Date.now();
+  for (const bound of ["from", "to"] as const) {
+    const span = input[bound] === undefined ? undefined : spanOf(input[bound]);
+    if (span !== undefined) input[bound] = String(now - span);
+  }
+  if (typeof options.since === "string") {
+    if (input.from !== undefined)
+      throw new UsageError("--since and --from both set where the range starts: give one");
+    input.from = String(sinceTime(options.since, now));
   }
   parseInput(auditQuerySchema, input);
   return input;
@@ -60,8 +77,9 @@ function inputOf(options: AuditOptions): AuditInput {
 
 function withTarget(command: Command): Command {
   return withTargetOptions(command, "read the database of this config, opened read-only")
-    .option("--from <time>", "arrived at or after this time")
-    .option("--to <time>", "arrived before this time")
+    .option("--from <time>", "arrived at or after this time (or a duration ago: 1h)")
+    .option("--to <time>", "arrived before this time (or a duration ago)")
+    .option("--since <duration>", "arrived in this last span, e.g. 1h, 30m, 7d (as --from 1h)")
     .option("--key <id-or-name>", "only this key")
     .option("--tenant <name>", "only callers of this tenant")
     .option("--model <name>", "only this model (as the client asked)")

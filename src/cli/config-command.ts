@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type Config, configSchema } from "../config/config-schema.ts";
 import { redactConfig } from "../config/redact-config.ts";
+import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
 import { stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
@@ -28,6 +29,9 @@ export function registerConfig(program: Command): void {
       // Valid, but a cloud provider whose credentials cannot be found answers 502 to every call.
       for (const found of missingCredentials(resolved))
         process.stderr.write(`${printable(missingCredentialsWarning(found))}\n`);
+      // Valid, but a tenant's requests and tokens count only the part of its period still audited.
+      for (const warning of retentionWarnings(resolved))
+        process.stderr.write(`warning: ${printable(warning)}\n`);
     });
 }
 

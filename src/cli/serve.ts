@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { retentionWarnings } from "../config/retention-warnings.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { missingCredentials } from "../providers/missing-credentials.ts";
@@ -132,6 +133,8 @@ async function serve(options: ServeOptions): Promise<void> {
         missing: found.missing,
         routes: found.routes.join(", "),
       });
+    // A tenant's requests and tokens count only the part of its budget period still audited.
+    for (const warning of retentionWarnings(config)) logger.warn(warning);
     // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
     process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
   });

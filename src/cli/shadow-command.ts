@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { parseDuration } from "../config/units.ts";
 import type { ShadowAggregate, ShadowPage } from "../shadow/shadow-api-schema.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
@@ -9,6 +8,7 @@ import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-tar
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
+import { sinceTime } from "./time-flags.ts";
 
 interface ReportOptions extends TargetFlags {
   model?: string;
@@ -81,13 +81,7 @@ export function registerShadow(program: Command): void {
     .option("--since <duration>", "only pairs recorded in this last span, e.g. 1h, 30m, 7d")
     .option("--json", "print the report as JSON (the /admin/api/shadow shape)")
     .action(async (options: ReportOptions) => {
-      let from: number | undefined;
-      if (options.since !== undefined) {
-        const span = parseDuration(options.since);
-        if (span === undefined)
-          throw new UsageError(`--since: not a duration: ${options.since} (use e.g. 1h, 30m)`);
-        from = Date.now() - span;
-      }
+      const from = options.since === undefined ? undefined : sinceTime(options.since, Date.now());
       const target = chooseTarget(options);
       let page: ShadowPage;
       if (target.kind === "gateway") {

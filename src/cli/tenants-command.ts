@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { activeKeyCounts } from "../storage/key-counts.ts";
+import { spendTotals } from "../storage/spend-totals.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch } from "./admin-fetch.ts";
@@ -32,7 +33,10 @@ function table(tenants: readonly TenantReport[]): string {
   );
 }
 
-/** The local store of a config: its tenants, key counts, and usage from the audit log (read-only). */
+/**
+ * The local store of a config: its tenants, key counts, requests and tokens from the audit log
+ * (read-only) and spend from the spend ledger.
+ */
 async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
   const audit = openReadOnlyAudit(config.storage.path);
@@ -40,8 +44,11 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
   try {
     return await tenantReports(
       config.tenants,
-      storeUsage(audit.store),
-      (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
+      {
+        usage: storeUsage(audit.store),
+        countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
+        spent: (subjects) => spendTotals(storage.spend, subjects),
+      },
       null,
       Date.now(),
     );
@@ -54,7 +61,9 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
 export function registerTenants(program: Command): void {
   const command = program
     .command("tenants")
-    .description("each tenant's limits, keys, and usage and spend in its current budget period");
+    .description(
+      "each tenant's limits, keys, and usage and spend in its current budget period: requests and tokens count the audit rows still kept (audit.retention), spend and remaining are the ledger's budgets are enforced against",
+    );
   withTargetOptions(
     command,
     "read the store of this config",

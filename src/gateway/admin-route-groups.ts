@@ -14,6 +14,7 @@ import type { Lifecycle } from "../http/lifecycle.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { ShadowRunner } from "../shadow/shadow-runner.ts";
 import { activeKeyCounts } from "../storage/key-counts.ts";
+import { spendTotals } from "../storage/spend-totals.ts";
 import type { Storage } from "../storage/storage.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import type { ReloadPolicy } from "./apply-reload.ts";
@@ -73,6 +74,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       tenants: () => runtime.current.config.tenants,
       audit: storage.audit,
       countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
+      spent: (subjects) => spendTotals(storage.spend, subjects),
     }),
     shadowRoutes({ guard, store: storage.shadow, counts: parts.shadowCounts }),
     adminRoutes({

@@ -8,6 +8,7 @@ import type { RouteTable } from "../routing/route-table.ts";
 import { createShadowRunner, type ShadowRunner } from "../shadow/shadow-runner.ts";
 import type { ThreadRules } from "../shadow/shadow-thread-protocol.ts";
 import type { ShadowStore } from "../storage/storage.ts";
+import { modelLabeller } from "../telemetry/metrics/labels.ts";
 
 /** The shadow runner over the current config: its `shadow:` settings, `audit.bodies` and prices. */
 export function buildShadow(
@@ -52,6 +53,8 @@ export function buildShadow(
     store,
     logger,
     routeFor: (target) => table().shadowRoute(target),
+    // The `model` label of the request metrics (labels.ts), so shadow and primary spend line up.
+    modelLabel: modelLabeller((model) => table().routedAs(model)),
   });
 }
 

@@ -1,9 +1,12 @@
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError } from "../core/gateway-error.ts";
 import { noUsage, type Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 
@@ -66,16 +69,54 @@ export function accountWholeAnswer(
 }
 
 /**
- * A model call that failed after upstreams billed some of its attempts (a Gemini turn that ended
- * in failure on every route): that usage charged, as an answer's is, so spend stays honest.
+ * A model call that ended without an answer, charged what it owes (`unansweredUsage`), as an
+ * answer's usage is, so spend stays honest: failed attempts its upstreams billed (a Gemini turn that
+ * ended in failure on every route), and the prompt an upstream was reading when the client left.
  */
-export function chargeFailedAttempts(call: ModelCall, logger: Logger): void {
+export function chargeFailedAttempts(
+  call: ModelCall,
+  logger: Logger,
+  error: unknown,
+  /** The request's body, once read. */
+  prompt: JsonObject | undefined,
+): void {
   const { ledger } = call;
   const principal = ledger.principal;
   // Charged once: an answer accounted already carried them (`chargeUsage`).
-  if (ledger.usage !== undefined || !ledger.owesBilled || principal === undefined || ledger.model === null)
-    return;
-  chargeUsage(call.runtime.limits, principal, ledger.model, noUsage(), ledger, logger);
+  if (ledger.usage !== undefined || principal === undefined || ledger.model === null) return;
+  const usage = unansweredUsage(ledger, error, prompt);
+  if (usage) chargeUsage(call.runtime.limits, principal, ledger.model, usage, ledger, logger);
+}
+
+/**
+ * What a model call that ended without an answer owes beside the failed attempts its upstreams
+ * billed (charged with it by `chargeUsage`); undefined when nothing at all. When its client left
+ * while an attempt was out at its upstream, the vendor has read the prompt and bills it, answer or
+ * not: the prompt is charged, estimated as a stream's is when its count never came
+ * (`estimatedPromptTokens`, stream-usage.ts), and recorded as the request's input tokens. Else a
+ * client could send a long prompt and hang up before a slow whole answer to pay nothing.
+ * `count_tokens` is never billed.
+ */
+export function unansweredUsage(
+  ledger: RequestLedger,
+  error: unknown,
+  prompt: JsonObject | undefined,
+): Usage | undefined {
+  if (prompt !== undefined && ledger.frontDoor !== "count_tokens" && leftMidAttempt(ledger, error))
+    return { inputTokens: estimatedPromptTokens(prompt), outputTokens: 0 };
+  return ledger.owesBilled ? noUsage() : undefined;
+}
+
+/**
+ * Whether the request ended because its client left (499) while its last attempt was out at the
+ * upstream: still without a verdict, or ended by the client's leaving. A client that left during a
+ * retry's backoff, after an attempt the upstream refused, left nothing to bill.
+ */
+function leftMidAttempt(ledger: RequestLedger, error: unknown): boolean {
+  if (!(error instanceof GatewayError) || error.code !== "client_closed" || !ledger.attempted()) return false;
+  // Read only on this path (a client gone): the list is made for it.
+  const last = ledger.list().at(-1);
+  return last?.outcome === "cut" || last?.errorClass === "client_closed";
 }
 
 /** Each billed failed attempt at its own route's price (`AttemptLog.chargeBilled`); what it cost. */

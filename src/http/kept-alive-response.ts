@@ -5,10 +5,9 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Dialect, JsonObject } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { noUsage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/router.ts";
-import { chargeUsage } from "./account-answer.ts";
+import { chargeUsage, unansweredUsage } from "./account-answer.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";
@@ -58,12 +57,11 @@ export function keptAliveResponse(
       firstByte() {},
       end(error) {
         context.release();
-        // Failed attempts an upstream billed are charged with the answer, or alone when none came.
+        // Failed attempts an upstream billed are charged with the answer; when none came, with
+        // the prompt an upstream was reading as the client left (account-answer.ts).
         const usage = settled
           ? streamUsage(settled, context.prompt)
-          : ledger.owesBilled
-            ? noUsage()
-            : undefined;
+          : unansweredUsage(ledger, error, context.prompt);
         if (usage) chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
         context.end(error ? error.status : 200, error);
       },

@@ -54,6 +54,8 @@ export function modelPipeline(
     let abort: RequestAbort | undefined;
     let wait: Within<Dispatched> | undefined;
     let streaming = false;
+    // The body once read: a client that leaves while an upstream reads it is charged its prompt.
+    let prompt: JsonObject | undefined;
     try {
       const caller = steps.admit(call);
       // A caller known at once (a cached key) leaves the body read in the run the request's ledger
@@ -72,6 +74,7 @@ export function modelPipeline(
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.
       const streams = streamsAnswer(operation, path);
       const { body, bytes } = streams ? read : withoutStream(read);
+      prompt = body;
       ledger.stream = streams && body.stream === true;
       // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
       // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts).
@@ -84,12 +87,17 @@ export function modelPipeline(
         operation === "responses"
           ? await whileOpen(responsesOf(call, body), request.signal, open)
           : undefined;
-      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
-      // own, and writes its headers into the response's own record (then nothing to add).
-      const admitted = runtime.limits.admit(principal, model, headers);
-      const limitHeaders =
-        admitted instanceof Promise ? await whileOpen(admitted, request.signal, open) : admitted;
-      if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+      // count_tokens is never billed and never reaches a model: it takes no slot of the caller's
+      // limits (Anthropic limits it apart; Claude Code counts before each turn), and its answer has
+      // no x-ratelimit-* headers, which would describe a slot it did not take.
+      if (operation !== "count_tokens") {
+        // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
+        // own, and writes its headers into the response's own record (then nothing to add).
+        const admitted = runtime.limits.admit(principal, model, headers);
+        const limitHeaders =
+          admitted instanceof Promise ? await whileOpen(admitted, request.signal, open) : admitted;
+        if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+      }
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);
@@ -160,7 +168,7 @@ export function modelPipeline(
       streaming = true;
       return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
     } catch (error) {
-      chargeFailedAttempts(call, deps.logger);
+      chargeFailedAttempts(call, deps.logger, error, prompt);
       return steps.failed(call, error);
     } finally {
       // Settled or failed, the keep-alive wait leaves its deadline list (this frame awaits nothing

@@ -1,9 +1,17 @@
 import { heapStats } from "bun:jsc";
-import { expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import { type GatewayError, unavailable } from "../core/gateway-error.ts";
-import { waitFor } from "../testing/wait-for.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
+import { recordingGateway } from "../testing/recording-gateway.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
+import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { Shutdown } from "./shutdown.ts";
 
@@ -206,4 +214,109 @@ test("a request whose JWT expires ends saying the token expired; a key's, that t
     "the API key was expired during the request",
     "the token expired during the request",
   ]);
+});
+
+describe("a client that leaves while an upstream reads its prompt is charged the prompt", () => {
+  // Fake OpenAI and Anthropic servers that hold every call until the test is over, as a slow model
+  // does; the vendor bills the prompt it read whether or not the client waits for the answer.
+  let upstream: ReturnType<typeof Bun.serve>;
+  let gateway: Gateway;
+  let gatewayUrl = "";
+  let adminKey = "";
+  let finished: AuditRecord[] = [];
+  /** The records a test has read already. */
+  const taken = new Set<AuditRecord>();
+  let dir = "";
+  const received: string[] = [];
+  const held: (() => void)[] = [];
+
+  beforeAll(async () => {
+    upstream = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        received.push(new URL(request.url).pathname);
+        await new Promise<void>((resolve) => held.push(resolve));
+        return Response.json({ error: { message: "the test is over" } }, { status: 500 });
+      },
+    });
+    dir = mkdtempSync(join(tmpdir(), "mindgw-left-"));
+    const base = `http://127.0.0.1:${upstream.port}`;
+    const config = parseConfig({
+      ...EMBEDDED_DEFAULTS,
+      storage: { path: join(dir, "gw.db") },
+      providers: [
+        { name: "oa", type: "openai", base_url: `${base}/v1`, api_key: "k" },
+        { name: "an", type: "anthropic", base_url: base, api_key: "k" },
+      ],
+      models: [
+        { name: "m-oa", routes: [{ provider: "oa", model: "gpt-x" }] },
+        { name: "m-an", routes: [{ provider: "an", model: "claude-x" }] },
+      ],
+      prices: { "m-*": { input_per_mtok: 2, output_per_mtok: 10 } },
+      // A stream whose first token is slow is answered with keep-alive comments at once.
+      routing: { retries: 0, stream_keepalive: "10ms" },
+    });
+    ({ gateway, adminKey, finished } = await recordingGateway(config));
+    gatewayUrl = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+  });
+
+  afterAll(async () => {
+    for (const release of held) release();
+    await gateway.stop();
+    await upstream.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const body = (model: string, stream = false) => ({
+    model,
+    stream,
+    max_tokens: 100,
+    messages: [{ role: "user", content: "x".repeat(40_000) }],
+  });
+
+  /** Sends the call, leaves once the upstream has it (after the head, when `head`), and returns its record. */
+  async function leftMidCall(path: string, sent: object, head = false): Promise<AuditRecord> {
+    const before = received.length;
+    const leaving = new AbortController();
+    const call = fetch(`${gatewayUrl}${path}`, {
+      method: "POST",
+      signal: leaving.signal,
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify(sent),
+    });
+    const response = head ? await call : undefined;
+    await waitFor("the upstream to have the call", () => received.length > before);
+    leaving.abort();
+    await (response ? response.text() : call).catch(() => {});
+    const id = response?.headers.get("x-request-id");
+    const record = await waitForValue("the call's record", () =>
+      finished.find(
+        (row) => row.status === 499 && !taken.has(row) && (id === undefined || row.requestId === id),
+      ),
+    );
+    taken.add(record);
+    return record;
+  }
+
+  const prompt = estimatedPromptTokens(body("m-oa"));
+  const charged = { status: 499, inputTokens: prompt, outputTokens: 0, costUsd: (prompt * 2) / 1e6 };
+
+  test("a whole answer never waited for: the prompt's estimate, in both dialects", async () => {
+    expect(prompt).toBeGreaterThanOrEqual(10_000);
+    const openai = await leftMidCall("/v1/chat/completions", body("m-oa"));
+    expect(openai).toMatchObject({ ...charged, errorClass: "client_closed", route: "provider:oa" });
+    const anthropic = await leftMidCall("/v1/messages", body("m-an"));
+    expect(anthropic).toMatchObject({ ...charged, route: "provider:an" });
+  });
+
+  test("a stream left before its first token, its head sent with keep-alive comments: the same", async () => {
+    expect(await leftMidCall("/v1/chat/completions", body("m-oa", true), true)).toMatchObject(charged);
+  });
+
+  test("count_tokens is never billed: a client that leaves a count pays nothing", async () => {
+    const { max_tokens: _, stream: __, ...count } = body("m-an");
+    const record = await leftMidCall("/v1/messages/count_tokens", count);
+    expect(record).toMatchObject({ status: 499, inputTokens: 0, costUsd: 0 });
+  });
 });

@@ -16,6 +16,8 @@ export interface PairBatchOptions {
   /** `audit.flush_ms`: how long a finished pair may wait to be written with others. */
   readonly flushMs?: (() => number) | undefined;
   readonly now: () => number;
+  /** Told of each pair recorded: its model and what its shadow copy cost. */
+  readonly spent?: (model: string, usd: number) => void;
 }
 
 export interface PairBatches {
@@ -79,6 +81,7 @@ export function createPairBatches(options: PairBatchOptions): PairBatches {
       const batch = queue.splice(0, BATCH);
       const rules = options.rules();
       const records = batch.map((pair) => recordOf(pair, rules));
+      for (const record of records) options.spent?.(record.model, record.shadow.costUsd);
       if (!store) {
         for (const record of records)
           logger.info("shadow compared", {

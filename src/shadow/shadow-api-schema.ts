@@ -120,6 +120,8 @@ export const shadowCountsSchema = z.object({
   inFlight: z.number().int(),
   /** Copies over, by the shadow route's provider and outcome (`ok` or the failure's code). */
   ended: z.array(z.object({ provider: z.string(), outcome: z.string(), count: z.number().int() })).readonly(),
+  /** What the copies recorded cost at the shadow routes' prices, by model (the config's name for it). */
+  spent: z.array(z.object({ model: z.string(), usd: z.number() })).readonly(),
 }) satisfies z.ZodType<ShadowCounts>;
 
 /** Body of `GET /admin/api/shadow`. */

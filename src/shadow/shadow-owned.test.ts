@@ -197,7 +197,10 @@ describe("a copy's span and count", () => {
       expect(spans.routes).toEqual(["provider:twin", "provider:twin"]);
       // Answered, then cut off by its own timeout.
       expect(spans.closes.toSorted()).toEqual(["ok", "upstream_timeout"]);
-      // Counted as they ended, for metrics.
+      // Counted as they ended, for metrics; the answered copy's price as its pair was recorded.
+      const answered = stored.find((record) => record.shadow.status === 200);
+      expect(answered?.shadow.costUsd).toBeGreaterThan(0);
+      const spent = answered ? [{ model: answered.model, usd: answered.shadow.costUsd }] : [];
       expect(shadow.counts()).toEqual({
         shed: 0,
         inFlight: 0,
@@ -205,6 +208,7 @@ describe("a copy's span and count", () => {
           { provider: "twin", outcome: "ok", count: 1 },
           { provider: "twin", outcome: "upstream_timeout", count: 1 },
         ]),
+        spent,
       });
       expect(shadow.counts().ended).toHaveLength(2);
       const sent = fake.requests.map((r) => [r.headers.traceparent, r.headers.tracestate]);

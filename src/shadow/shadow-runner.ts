@@ -20,6 +20,7 @@ import { type CopyEnd, copyFailure, failed } from "./read-copy.ts";
 import { callShadow, SHED } from "./shadow-call.ts";
 import type { FinishedPair, Pair } from "./shadow-pair.ts";
 import { primaryFacts, type RecordRules } from "./shadow-record.ts";
+import { ShadowSpend } from "./shadow-spend.ts";
 import { createShadowThread, type ShadowThreadMode, shadowThreadMode } from "./shadow-thread-client.ts";
 import type { ThreadRules } from "./shadow-thread-protocol.ts";
 import { watchPrimary } from "./watch-primary.ts";
@@ -38,6 +39,11 @@ export interface ShadowRunnerOptions {
   readonly logger: Logger;
   /** The route a tenant's or an app's shadow target names, under the current config. */
   readonly routeFor: (target: ShadowTarget) => Route | undefined;
+  /**
+   * The config's name for a client's model name (`other` when nothing routes it): the copies'
+   * spend is counted under it, bounded by the config as a metric label must be. Default: as asked.
+   */
+  readonly modelLabel?: (model: string) => string;
   readonly now?: () => number;
   readonly random?: () => number;
   /**
@@ -129,12 +135,15 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     redact: options.redact,
     pricing: options.pricing(),
   });
+  const spend = new ShadowSpend(options.modelLabel ?? ((model) => model));
+  const spent = (model: string, usd: number) => spend.add(model, usd);
   const batches = createPairBatches({
     store,
     logger: options.logger,
     rules,
     now,
     flushMs: options.flushMs,
+    spent,
   });
 
   const ended = new CopyCounts();
@@ -159,6 +168,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       : createShadowThread({
           done: ownedDone,
           records: (json) => batches.saveJson(json),
+          spent,
           failed: (lost, reason) =>
             options.logger.error(
               "the shadow thread failed; its pairs in flight are not recorded, later copies fail",
@@ -294,7 +304,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       else complete(record.requestId, pair);
     },
     inFlight: () => running,
-    counts: () => ({ shed, inFlight: running, ended: ended.list() }),
+    counts: () => ({ shed, inFlight: running, ended: ended.list(), spent: spend.list() }),
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;

@@ -71,6 +71,8 @@ export interface OwnedPairs {
   done(id: number, ended?: CopyEnd): void;
   /** A batch of finished pairs' records, as the JSON text of an array. */
   records(json: string): void;
+  /** A pair recorded there: its model and what its shadow copy cost. */
+  spent?(model: string, usd: number): void;
   /**
    * The thread failed (it threw, or could not start): `lost` owned pairs were in it and will not
    * be recorded; from now on every copy is answered at once as failed (503), on the event loop.
@@ -175,6 +177,7 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
         waiter.resolve(outcome);
       }
       for (const json of event.data.records ?? []) owned?.records(json);
+      for (const [model, usd] of event.data.spent ?? []) owned?.spent?.(model, usd);
       if (event.data.flushed) {
         const waiting = flushes;
         flushes = [];

@@ -85,10 +85,13 @@ export type CopyDone =
 
 /**
  * What the thread posts back, once per turn of its own: every copy that finished, records to
- * store as the JSON text of an array, and whether a requested flush is complete.
+ * store as the JSON text of an array, what the pairs recorded since the last post cost (each
+ * one's model and its shadow side's price: the records leave as text, never read on the event
+ * loop), and whether a requested flush is complete.
  */
 export interface ShadowThreadReply {
   readonly outcomes: readonly CopyDone[];
   readonly records?: readonly string[];
+  readonly spent?: readonly (readonly [model: string, usd: number])[];
   readonly flushed?: boolean;
 }

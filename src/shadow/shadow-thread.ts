@@ -47,6 +47,8 @@ const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
 
 let done: CopyDone[] = [];
 let batches: string[] = [];
+/** Each pair recorded since the last post: its model and what its copy cost. */
+let spent: [string, number][] = [];
 let flushed = false;
 let rules: (RecordRules & { flushMs: number }) | null = null;
 const queue: ShadowRecord[] = [];
@@ -59,10 +61,12 @@ function post(): void {
   const reply: ShadowThreadReply = {
     outcomes: done,
     ...(batches.length > 0 ? { records: batches } : {}),
+    ...(spent.length > 0 ? { spent } : {}),
     ...(flushed ? { flushed } : {}),
   };
   done = [];
   batches = [];
+  spent = [];
   flushed = false;
   self.postMessage(reply);
 }
@@ -81,16 +85,19 @@ function record(id: number): void {
   if (!pair?.outcome || !pair.primary || !facts || !rules) return;
   pairs.delete(id);
   const source = pair.primary.answer;
-  queue.push(
-    shadowRecord(
-      facts,
-      pair.primary.facts,
-      source && (() => answerOf(facts.operation, source)),
-      pair.outcome,
-      Date.now(),
-      rules,
-    ),
+  const made = shadowRecord(
+    facts,
+    pair.primary.facts,
+    source && (() => answerOf(facts.operation, source)),
+    pair.outcome,
+    Date.now(),
+    rules,
   );
+  queue.push(made);
+  if (made.shadow.costUsd > 0) {
+    spent.push([made.model, made.shadow.costUsd]);
+    schedule();
+  }
   if (queue.length >= BATCH) flush();
   else if (timer === null) timer = setTimeout(flush, rules.flushMs);
 }

@@ -207,6 +207,19 @@ for (const [name, fresh, shared] of contractBackends()) {
       ]);
     });
 
+    test("spend: totals reads many principals' totals at once, those with none absent", async () => {
+      const { spend } = await fresh();
+      // More than one statement's worth on SQLite (500 a statement).
+      const ids = Array.from({ length: 1_200 }, (_, i) => `tenant:t${i}:2026-11`);
+      await spend.add(new Map(ids.filter((_, i) => i % 3 === 0).map((id, i) => [id, i + 0.5] as const)));
+      const totals = await spend.totals?.([...ids, "never-written"]);
+      expect(totals?.size).toBe(400);
+      expect(totals?.get("tenant:t0:2026-11")).toBe(0.5);
+      expect(totals?.get("tenant:t1197:2026-11")).toBe(399.5);
+      expect(totals?.has("tenant:t1:2026-11")).toBe(false);
+      expect(await spend.totals?.([])).toEqual(new Map());
+    });
+
     test("spend: a reader follows every writer from its cursor, reading only the totals that changed", async () => {
       const storage = await fresh();
       const { spend } = storage;

@@ -105,6 +105,11 @@ export interface SpendStore {
   add(deltas: ReadonlyMap<string, number>, flushId?: string): Promise<void>;
   total(id: string): Promise<number>;
   /**
+   * The totals of these principals, in one read; a principal with none is absent. Optional (an
+   * embedder's store written before it): without it each is read with `total` (storage/spend-totals.ts).
+   */
+  totals?(ids: readonly string[]): Promise<Map<string, number>>;
+  /**
    * The totals changed after `cursor` (every total for 0), and the cursor to ask from next: a
    * reader follows every writer's spend without reading the totals that did not change.
    */

@@ -1,3 +1,4 @@
+import { tenantSpendSubject } from "../auth/limit-scope.ts";
 import type { TenantConfig } from "../config/tenant-config.ts";
 import type { AuditStore, TenantUsage } from "../storage/storage.ts";
 import type { UsageRead } from "./shared-usage.ts";
@@ -16,8 +17,14 @@ export interface TenantReport {
   keys: number;
   /** The current budget period (UTC): a day or a month, a month when no budget is set. */
   period: { from: number; to: number };
+  /**
+   * This period's requests and tokens, counted over the audit rows still kept (rows older than
+   * `audit.retention` are deleted: a retention shorter than the period counts only its newer part),
+   * and its spend (`costUsd`) from the spend ledger, the total the budget is enforced against,
+   * whatever the audit log still holds.
+   */
   usage: TenantUsage;
-  /** The budget less this period's spend; null without a budget. */
+  /** The budget less this period's spend (the ledger's); null without a budget. */
   remainingUsd: number | null;
 }
 
@@ -53,35 +60,54 @@ export function storeUsage(store: AuditStore | null): UsageRead {
  */
 export type CountKeys = (tenants: readonly string[]) => Promise<Map<string, number>>;
 
+/**
+ * The spend ledger's totals of these subjects (one with none may be absent), read at once
+ * (storage/spend-totals.ts): one read per report, not one per tenant.
+ */
+export type SpentRead = (subjects: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+
+/** Where a report reads each tenant's figures. */
+export interface TenantReads {
+  /** Requests and tokens, from the audit rows (shared-usage.ts). */
+  readonly usage: UsageRead;
+  readonly countKeys: CountKeys;
+  /** Spend, from the ledger budgets are enforced against (`tenant:<name>:<period>`). */
+  readonly spent: SpentRead;
+}
+
 /** Every configured tenant (or only `scope`) with its limits, key count and this period's usage. */
 export async function tenantReports(
   tenants: readonly TenantConfig[],
-  usageOf: UsageRead,
-  countKeys: CountKeys,
+  reads: TenantReads,
   scope: string | null,
   now: number,
 ): Promise<TenantReport[]> {
   const visible = tenants.filter((tenant) => scope === null || tenant.name === scope);
   const perOf = (tenant: TenantConfig) => tenant.budget?.per ?? "month";
   // One read per kind of period (this month, today), for every tenant counted over it.
-  const reads = new Map<"day" | "month", Promise<ReadonlyMap<string, TenantUsage>>>();
+  const usageReads = new Map<"day" | "month", Promise<ReadonlyMap<string, TenantUsage>>>();
   const usageOver = (per: "day" | "month") => {
-    let read = reads.get(per);
+    let read = usageReads.get(per);
     if (read === undefined) {
       const { from, to } = periodOf(per, now);
       const names = visible.filter((tenant) => perOf(tenant) === per).map((tenant) => tenant.name);
-      read = usageOf(names, from, to);
-      reads.set(per, read);
+      read = reads.usage(names, from, to);
+      usageReads.set(per, read);
     }
     return read;
   };
-  const keyCounts = countKeys(visible.map((tenant) => tenant.name));
-  // Awaited below, after each tenant's usage; a usage read that fails first leaves it unheard.
+  // The subject the limits total the tenant's spend under this period (auth/limit-scope.ts).
+  const spendSubject = (tenant: TenantConfig) => tenantSpendSubject(tenant.name, perOf(tenant), now);
+  const keyCounts = reads.countKeys(visible.map((tenant) => tenant.name));
+  const spent = reads.spent(visible.map(spendSubject));
+  // Awaited below, after each tenant's usage; a usage read that fails first leaves them unheard.
   keyCounts.catch(() => {});
+  spent.catch(() => {});
   return Promise.all(
     visible.map(async (tenant) => {
       const period = periodOf(perOf(tenant), now);
-      const usage = (await usageOver(perOf(tenant))).get(tenant.name) ?? NONE;
+      const rows = (await usageOver(perOf(tenant))).get(tenant.name) ?? NONE;
+      const costUsd = (await spent).get(spendSubject(tenant)) ?? 0;
       return {
         name: tenant.name,
         models: tenant.models,
@@ -90,8 +116,8 @@ export async function tenantReports(
         budget: tenant.budget ?? null,
         keys: (await keyCounts).get(tenant.name) ?? 0,
         period,
-        usage,
-        remainingUsd: tenant.budget ? Math.max(0, tenant.budget.usd - usage.costUsd) : null,
+        usage: { ...rows, costUsd },
+        remainingUsd: tenant.budget ? Math.max(0, tenant.budget.usd - costUsd) : null,
       };
     }),
   );

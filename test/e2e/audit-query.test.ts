@@ -176,6 +176,39 @@ describe("mindgw audit", () => {
     }
   }, 60_000);
 
+  test("--since and a duration in --from/--to: a span back from now, for query and export, as shadow report reads it", async () => {
+    const spans: [string[], string[]][] = [
+      [["--since", "1h"], ALL],
+      [
+        ["--since", "1h", "--model", "m1"],
+        ["p1-a1", "p1-a2", "p2-b1"],
+      ],
+      // Every row is older than a millisecond by the time the command runs.
+      [["--since", "1ms"], []],
+      [["--from", "1d", "--to", "1ms"], ALL],
+      [["--to", "1h"], []],
+    ];
+    for (const target of [local(), remote()]) {
+      for (const [span, expected] of spans) {
+        const query = await runMindgw(["audit", "query", ...target, "--json", "--limit", "1000", ...span]);
+        const exported = await runMindgw(["audit", "export", ...target, ...span]);
+        expect({ span, codes: [query.code, exported.code], ids: ours(parse(query.stdout)) }).toEqual({
+          span,
+          codes: [0, 0],
+          ids: sorted(expected),
+        });
+        expect(ours(parse(exported.stdout))).toEqual(sorted(expected));
+      }
+    }
+    const both = await runMindgw(["audit", "query", ...local(), "--since", "1h", "--from", "0"]);
+    expect(both.code).toBe(2);
+    const notSpan = await runMindgw(["audit", "export", ...local(), "--since", "yesterday"]);
+    expect([notSpan.code, notSpan.stderr]).toEqual([
+      2,
+      expect.stringContaining("--since: not a duration: yesterday"),
+    ]);
+  }, 60_000);
+
   test("query pages with --limit and the --cursor printed on stderr", async () => {
     for (const target of [local(), remote()]) {
       const seen: string[] = [];

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { rowCount, withDb } from "./harness/audit-kit.ts";
+import { adminGet, createKey, rowCount, withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -128,4 +128,64 @@ test("shadow pairs older than shadow.retention are pruned the same way, newer on
   );
   const cutoff = Date.now() - 3000;
   for (const pair of kept) expect(pair.at).toBeGreaterThan(cutoff - 1000);
+}, 40_000);
+
+test("a tenant's spend and remaining budget outlive its pruned rows, as the budget enforced does; its requests count the rows kept", async () => {
+  gw = await fx.spawn({
+    config: {
+      providers: [{ name: "mock", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+      // A dollar a token: one call spends the tenant's budget.
+      prices: { mock: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
+      tenants: [{ name: "team", budget: { usd: 1, per: "month" } }],
+      audit: { retention: "3s", flush_ms: 20 },
+    },
+  });
+  const g = gw;
+  const db = `${g.dir}/mindgw.db`;
+  const { key } = await createKey(g, { name: "member", role: "user", tenant: "team" });
+  const call = () =>
+    fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+    }).then(async (r) => [
+      r.status,
+      (JSON.parse(await r.text()) as { error?: { code: string } }).error?.code,
+    ]);
+  const team = async () =>
+    (
+      await adminGet<{
+        tenants: { name: string; usage: { requests: number; costUsd: number }; remainingUsd: number }[];
+      }>(g, "/admin/api/tenants")
+    ).tenants.find((t) => t.name === "team");
+  expect(await call()).toEqual([200, undefined]);
+  expect(await call()).toEqual([429, "budget_exceeded"]);
+  // Both calls' rows and the spend in the file (the ledger writes every second) before the first
+  // read: the tenants' usage is read once for 5 s.
+  const spent = () =>
+    withDb(
+      db,
+      (d) =>
+        d
+          .query<{ s: number }, []>(
+            "SELECT spend_usd AS s FROM key_spend WHERE principal LIKE 'tenant:team:%'",
+          )
+          .get()?.s ?? 0,
+    );
+  await waitFor("the rows and the spend", () => rowCount(db) >= 3 && spent() > 1);
+  const charged = await team();
+  expect(charged).toMatchObject({ usage: { requests: 2, costUsd: spent() }, remainingUsd: 0 });
+  const pruned = await waitFor(
+    "the tenant's rows to be pruned",
+    async () => {
+      const now = await team();
+      return now?.usage.requests === 0 ? now : undefined;
+    },
+    15_000,
+    100,
+  );
+  // The spend and what is left of the budget are still what the refusal is made on.
+  expect(pruned).toMatchObject({ usage: { costUsd: spent() }, remainingUsd: 0 });
+  expect(await call()).toEqual([429, "budget_exceeded"]);
 }, 40_000);

@@ -177,6 +177,30 @@ describe("requests per minute", () => {
     expect429(alsoRefused, "requests");
     await alsoRefused.arrayBuffer();
   });
+
+  test("count_tokens takes no slot of the key's rpm and claims none in its headers, and still answers once rpm is spent", async () => {
+    const key = await createKey("rpm1-count", { rpm: 1 });
+    const count = () =>
+      fetch(`${gw.url}/v1/messages/count_tokens`, {
+        method: "POST",
+        headers: { "x-api-key": key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: "m1", messages: [{ role: "user", content: "hello there" }] }),
+      });
+    const limitHeaders = (res: Response) =>
+      [...res.headers.keys()].filter((name) => name.startsWith("x-ratelimit"));
+    for (let i = 0; i < 3; i++) {
+      const counted = await count();
+      expect(counted.status).toBe(200);
+      expect(limitHeaders(counted)).toEqual([]);
+      expect(((await counted.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+    }
+    const answered = await messages(key);
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    await answered.arrayBuffer();
+    expect((await count()).status).toBe(200);
+    expect429(await messages(key), "requests");
+  });
 });
 
 describe("tokens per minute, from actual usage", () => {

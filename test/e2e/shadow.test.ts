@@ -96,6 +96,8 @@ const fx = gatewayFixture({
       })),
     ],
     routing: { retries: 0 },
+    // Only the copies to twin's candidate are priced ($1 a token): their spend is the shadow's own.
+    prices: { "m1-candidate": { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
     audit: { bodies: true },
     tenants: [
       { name: "team-a" },
@@ -126,7 +128,7 @@ const pairOf = (requestId: string) =>
     50,
   );
 
-/** The shadow families on /metrics: shed, in flight, and copies over by provider and outcome. */
+/** The shadow families on /metrics: shed, in flight, copies over by provider and outcome, and their spend. */
 async function shadowMetrics() {
   const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
   const samples = parsePrometheus(await res.text());
@@ -135,6 +137,8 @@ async function shadowMetrics() {
     inFlight: sampleValue(samples, "mindgw_shadow_copies_in_flight", {}) ?? -1,
     copies: (provider: string, outcome: string) =>
       sampleValue(samples, "mindgw_shadow_copies_total", { provider, outcome }) ?? 0,
+    spent: (model: string) => sampleValue(samples, "mindgw_shadow_cost_usd_total", { model }) ?? 0,
+    requestsSpent: (model: string) => sampleValue(samples, "mindgw_cost_usd_total", { model }) ?? 0,
   };
 }
 
@@ -176,16 +180,21 @@ describe("pairs are recorded and compared", () => {
   test("/metrics counts each copy once it is over, by the shadow's provider and outcome", async () => {
     const before = await shadowMetrics();
     const okBefore = before.copies("twin", "ok");
+    let copiesCost = 0;
     for (const content of ["one", "two", "three"]) {
       const { response } = await client()
         .chat.completions.create({ model: "same", messages: [{ role: "user", content }] })
         .withResponse();
-      await pairOf(response.headers.get("x-request-id") ?? "");
+      copiesCost += (await pairOf(response.headers.get("x-request-id") ?? "")).shadow.costUsd;
     }
     const after = await waitFor("the three copies counted", async () => {
       const now = await shadowMetrics();
       return now.copies("twin", "ok") === okBefore + 3 && now.inFlight === 0 ? now : undefined;
     });
+    // What the copies cost, as their pairs priced them, by the model asked for; in no other family.
+    expect(copiesCost).toBeGreaterThan(0);
+    expect(after.spent("same") - before.spent("same")).toBeCloseTo(copiesCost, 9);
+    expect(after.requestsSpent("same")).toBe(before.requestsSpent("same"));
     // No other provider or outcome moved; nothing was shed.
     expect(after.copies("twin", "upstream_error")).toBe(before.copies("twin", "upstream_error"));
     expect(after.copies("hanger", "upstream_timeout")).toBe(before.copies("hanger", "upstream_timeout"));
@@ -195,6 +204,8 @@ describe("pairs are recorded and compared", () => {
     expect(counts).toMatchObject({ shed: after.shed, inFlight: 0 });
     expect(counts?.ended).toContainEqual({ provider: "twin", outcome: "ok", count: okBefore + 3 });
     for (const c of counts?.ended ?? []) expect(c.count).toBe(after.copies(c.provider, c.outcome));
+    for (const s of counts?.spent ?? []) expect(s.usd).toBeCloseTo(after.spent(s.model), 9);
+    expect(counts?.spent.map((s) => s.model)).toContain("same");
     const report = await runMindgw(["shadow", "report", "--gateway", gw.url, "--admin-key", admin]);
     expect(report.code).toBe(0);
     expect(report.stdout).toContain(

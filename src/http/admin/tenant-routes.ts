@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
 import { sharedUsage } from "../../tenants/shared-usage.ts";
-import { type CountKeys, storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
+import { type CountKeys, type SpentRead, storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { adminGuards } from "./admin-guards.ts";
 
@@ -10,10 +10,12 @@ export interface TenantRoutesDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   /** The tenants of the current config. */
   readonly tenants: () => readonly TenantConfig[];
-  /** The audit log, where usage is counted. */
+  /** The audit log, where requests and tokens are counted. */
   readonly audit: AuditStore;
   /** Each tenant's active keys, counted for every tenant of a report at once. */
   readonly countKeys: CountKeys;
+  /** The spend ledger's totals, where spend is counted (what budgets are enforced against). */
+  readonly spent: SpentRead;
   readonly now?: () => number;
 }
 
@@ -22,9 +24,10 @@ const USAGE_FRESH_MS = 5_000;
 
 /**
  * `GET /admin/api/tenants`: each tenant's limits, keys and usage and spend this budget period.
- * Admins see every tenant; a member of a tenant sees only its own. The usage is read once for
- * every caller asking at once, and serves them all for a few seconds (shared-usage.ts): however
- * often it is polled, the audit log is scanned at most once per tenant set per `USAGE_FRESH_MS`.
+ * Admins see every tenant; a member of a tenant sees only its own. The requests and tokens are
+ * read once for every caller asking at once, and serve them all for a few seconds
+ * (shared-usage.ts): however often it is polled, the audit log is scanned at most once per tenant
+ * set per `USAGE_FRESH_MS`. The spend is the ledger's, one indexed read a report.
  */
 export function tenantRoutes(deps: TenantRoutesDeps) {
   const { tenantReader } = adminGuards(deps.guard);
@@ -37,8 +40,7 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
     tenantReader(async ({ headers }, _request, scope) => {
       const tenants = await tenantReports(
         deps.tenants(),
-        usage,
-        deps.countKeys,
+        { usage, countKeys: deps.countKeys, spent: deps.spent },
         scope,
         (deps.now ?? Date.now)(),
       );

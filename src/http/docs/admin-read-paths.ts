@@ -57,7 +57,12 @@ const SHADOW_PAGE = {
       shadowCostUsd: 0,
     },
   ],
-  counts: { shed: 0, inFlight: 1, ended: [{ provider: "candidate", outcome: "ok", count: 41 }] },
+  counts: {
+    shed: 0,
+    inFlight: 1,
+    ended: [{ provider: "candidate", outcome: "ok", count: 41 }],
+    spent: [{ model: "gpt-4o-mini", usd: 0.0123 }],
+  },
 };
 
 /** The read views of the admin API that a tenant's members may also read: tenants and shadow pairs. */
@@ -68,7 +73,7 @@ export function adminReadPaths() {
       get: {
         ...tag,
         summary: "Each tenant's limits, keys, and usage and spend this budget period",
-        description: READ_SCOPE,
+        description: `\`usage.requests\` and the tokens count the audit rows still kept (\`audit.retention\` may have deleted the period's older ones); \`usage.costUsd\` and \`remainingUsd\` are the spend ledger's, which the budget is enforced against. ${READ_SCOPE}`,
         responses: {
           "200": json(
             "The tenants",

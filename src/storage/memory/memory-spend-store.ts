@@ -14,6 +14,14 @@ export function createMemorySpendStore(): SpendStore {
     async total(id) {
       return rows.get(id)?.usd ?? 0;
     },
+    async totals(ids) {
+      const totals = new Map<string, number>();
+      for (const id of ids) {
+        const row = rows.get(id);
+        if (row) totals.set(id, row.usd);
+      }
+      return totals;
+    },
     async changedSince(cursor) {
       const totals = new Map<string, number>();
       for (const [id, row] of rows) if (row.seq > cursor) totals.set(id, row.usd);

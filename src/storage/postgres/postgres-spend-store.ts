@@ -55,6 +55,16 @@ export async function createPostgresSpendStore(sql: SQL, calls: PostgresCalls): 
       );
       return rows[0]?.s ?? 0;
     },
+    async totals(ids) {
+      const totals = new Map<string, number>();
+      if (ids.length === 0) return totals;
+      const rows: { principal: string; s: number }[] = await calls.read(
+        (db) =>
+          db`SELECT principal, spend_usd AS s FROM key_spend WHERE principal = ANY(${db.array([...ids], "TEXT")}::text[])`,
+      );
+      for (const row of rows) totals.set(row.principal, row.s);
+      return totals;
+    },
     async changedSince(cursor) {
       const rows: { principal: string; s: number; seq: string }[] = await calls.read(
         (db) => db`SELECT principal, spend_usd AS s, seq FROM key_spend WHERE seq > ${cursor}`,

@@ -3,8 +3,8 @@ import type { SpendStore } from "../storage.ts";
 import { spendMigrations } from "./key-migrations.ts";
 import { migrate } from "./migrate.ts";
 
-/** Principals deleted per statement: well under SQLite's bound on a statement's variables. */
-const REMOVE_BATCH = 500;
+/** Principals read or deleted per statement: well under SQLite's bound on a statement's variables. */
+const BATCH = 500;
 
 /**
  * SpendStore over bun:sqlite: one row per principal holding its running USD total, and the
@@ -27,8 +27,8 @@ export function createSqliteSpendStore(db: Database): SpendStore {
     for (const [principal, usd] of deltas) if (usd !== 0) upsert.run(principal, usd, now);
   });
   const removeAll = db.transaction((principals: readonly string[]) => {
-    for (let from = 0; from < principals.length; from += REMOVE_BATCH) {
-      const batch = principals.slice(from, from + REMOVE_BATCH);
+    for (let from = 0; from < principals.length; from += BATCH) {
+      const batch = principals.slice(from, from + BATCH);
       db.run(`DELETE FROM key_spend WHERE principal IN (${batch.map(() => "?").join(",")})`, batch);
     }
   });
@@ -38,6 +38,19 @@ export function createSqliteSpendStore(db: Database): SpendStore {
     },
     async total(id) {
       return one.get(id)?.s ?? 0;
+    },
+    async totals(ids) {
+      const totals = new Map<string, number>();
+      for (let from = 0; from < ids.length; from += BATCH) {
+        const batch = ids.slice(from, from + BATCH);
+        const rows = db
+          .query<{ principal: string; s: number }, string[]>(
+            `SELECT principal, spend_usd AS s FROM key_spend WHERE principal IN (${batch.map(() => "?").join(",")})`,
+          )
+          .all(...batch);
+        for (const row of rows) totals.set(row.principal, row.s);
+      }
+      return totals;
     },
     async changedSince(cursor) {
       const totals = new Map<string, number>();

@@ -16,7 +16,7 @@ async function exported(): Promise<Set<string>> {
     quietSources({
       cluster: () => ({ redisUp: true, liveNodes: 1 }),
       configVersion: () => 1,
-      shadow: () => ({ shed: 0, inFlight: 0, ended: [] }),
+      shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
     }),
     () => "other",
   );

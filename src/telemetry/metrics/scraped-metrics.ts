@@ -27,6 +27,13 @@ export interface CopyCount {
   readonly count: number;
 }
 
+/** What shadow copies of one model cost, as their pairs were recorded. */
+export interface ModelSpend {
+  /** The config's name for the model (a glob it matched, `other` when nothing routes it). */
+  readonly model: string;
+  readonly usd: number;
+}
+
 /** What the shadow runner counts of its copies. */
 export interface ShadowCounts {
   /** Not sent because the shadow's concurrency cap was reached, since start. */
@@ -35,6 +42,8 @@ export interface ShadowCounts {
   readonly inFlight: number;
   /** Over since start, by provider and outcome. */
   readonly ended: readonly CopyCount[];
+  /** What the copies recorded since start cost at the shadow routes' prices, by model. */
+  readonly spent: readonly ModelSpend[];
 }
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -42,7 +51,7 @@ const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 /**
  * The families read from the gateway's parts when `/metrics` is scraped (never on the request
  * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
- * queue and its results, the config version, shadow copies and process memory.
+ * queue and its results, the config version, shadow copies and their spend, and process memory.
  */
 export function registerScrapedMetrics(registers: Registry[], sources: MetricSources): void {
   new Gauge({
@@ -164,6 +173,16 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
       collect() {
         this.reset();
         for (const { provider, outcome, count } of shadow().ended) this.inc({ provider, outcome }, count);
+      },
+    });
+    new Counter({
+      name: "mindgw_shadow_cost_usd_total",
+      help: "Spend in USD on shadow copies at the shadow routes' prices, by model (in no other cost family)",
+      labelNames: ["model"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { model, usd } of shadow().spent) this.inc({ model }, usd);
       },
     });
     new Gauge({

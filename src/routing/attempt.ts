@@ -13,6 +13,15 @@ const WAITING_FOR = {
   idle: "the next chunk",
 } as const;
 
+type Phase = keyof typeof WAITING_FOR;
+
+/** Which of a route's timeouts bounds each phase. */
+const BOUND_OF = {
+  connect: "connectMs",
+  "first byte": "firstByteMs",
+  idle: "idleMs",
+} as const satisfies Record<Phase, keyof AttemptTimeouts>;
+
 /**
  * One try on one route: its own abort signal (client gone, or a timeout), under whichever bound
  * applies at the moment. The connect and first-byte bounds put the attempt in the deadline list
@@ -40,7 +49,9 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The list the attempt is in while a connect or first-byte bound runs. */
   private deadlines: DeadlineList | undefined;
-  private phase: keyof typeof WAITING_FOR = "connect";
+  private phase: Phase = "connect";
+  /** The phase whose bound ended the attempt, once one has. */
+  private expired: Phase | undefined;
   private ms = 0;
   /**
    * Since when the stream has been waiting on the upstream; undefined while the client holds
@@ -91,7 +102,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
    * when it expires. A connect or first-byte bound counts from `fromMs` when the caller has just
    * read the clock (the attempt's start, as it is sent), else from now.
    */
-  arm(phase: keyof typeof WAITING_FOR, ms: number, fromMs?: number): void {
+  arm(phase: Phase, ms: number, fromMs?: number): void {
     this.stopBound();
     this.phase = phase;
     this.ms = ms;
@@ -126,7 +137,17 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
     this.timedOut();
   }
 
+  /**
+   * Whether a bound of the attempt ended it sooner than `patience` waits in the same phase: the
+   * upstream was slower than this attempt allowed, which says nothing of whether it is down.
+   */
+  timedOutSooner(patience: AttemptTimeouts): boolean {
+    return this.expired !== undefined && this.ms < patience[BOUND_OF[this.expired]];
+  }
+
   private timedOut(): void {
+    // A bound that passes after the attempt ended (its client gone first) ended nothing.
+    if (!this.cancelled) this.expired = this.phase;
     this.end(
       upstreamTimeout(
         `${upstreamName(this.nameOfUpstream)} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,

@@ -7,6 +7,7 @@ import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
 import type { Strategy } from "./order-routes.ts";
 import { attemptInfo, type Route } from "./route.ts";
+import { UpstreamPatience } from "./upstream-patience.ts";
 
 /**
  * What the router needs to know of connected workers. A caller of a tenant is routed only to its
@@ -42,13 +43,17 @@ const toAttempt = (t: Timeouts): AttemptTimeouts => ({
  */
 export const WORKER_MODELS = "workers";
 
-/** A plan with its `*` routes made concrete for one client model name. */
-function named(plan: ModelPlan, model: string): ModelPlan {
-  const routes = plan.routes.map((route) =>
-    route.upstreamModel === PASS_NAME
-      ? { ...route, upstreamModel: model, key: route.key.replace(/\/\*$/, `/${model}`) }
-      : route,
-  );
+/**
+ * A plan with its `*` routes made concrete for one client model name: each shares the health of
+ * the routes configured to that model, and waits for it as long as they do.
+ */
+function named(plan: ModelPlan, model: string, patience: UpstreamPatience): ModelPlan {
+  const routes = plan.routes.map((route) => {
+    if (route.upstreamModel !== PASS_NAME) return route;
+    const key = route.key.replace(/\/\*$/, `/${model}`);
+    const waits = route.patience ?? route.timeouts;
+    return { ...route, upstreamModel: model, key, patience: patience.widen(key, waits) };
+  });
   return { ...plan, routes };
 }
 
@@ -67,12 +72,18 @@ function passesName(plan: ModelPlan): boolean {
  */
 export class RouteTable {
   private readonly plans = new ModelIndex<ModelPlan>();
+  /** How long the configured routes to each upstream model wait for it, before any route is made. */
+  private readonly patience = new UpstreamPatience();
 
   constructor(
     private readonly config: Config,
     private readonly providers: ReadonlyMap<string, Provider>,
     private readonly workers?: WorkerDirectory,
   ) {
+    // The routes that share a breaker are the client-facing ones (a shadow copy never judges one).
+    for (const model of config.models)
+      for (const route of model.routes)
+        this.patience.add(`${route.provider}/${route.model}`, this.timeoutsOf(route));
     for (const model of config.models) {
       const refusalFailsOver = model.fallback_on.includes("content_policy");
       const routes = model.routes.flatMap((route) => this.route(route, refusalFailsOver) ?? []);
@@ -95,7 +106,7 @@ export class RouteTable {
    */
   resolve(model: string, tenant: string): ModelPlan | undefined {
     const planned = this.plans.match(model)?.plan;
-    if (planned) return passesName(planned) ? named(planned, model) : planned;
+    if (planned) return passesName(planned) ? named(planned, model, this.patience) : planned;
     if (this.workers?.servesModel(model, tenant)) {
       const route = this.route({ provider: WORKERS_PROVIDER, model, weight: 1 });
       if (route) return { strategy: "priority", routes: [route] };
@@ -141,7 +152,8 @@ export class RouteTable {
       route.provider === WORKERS_PROVIDER ? this.workers?.provider : this.providers.get(route.provider);
     if (!provider) return undefined;
     const providerConfig = this.config.providers.find((p) => p.name === route.provider);
-    const timeouts = { ...this.config.routing.timeouts, ...providerConfig?.timeouts, ...route.timeouts };
+    const timeouts = this.timeoutsOf(route);
+    const key = `${route.provider}/${route.model}`;
     const contextWindow =
       route.context_window ??
       (providerConfig ? catalogueContextWindow(providerConfig, route.model) : undefined);
@@ -152,10 +164,24 @@ export class RouteTable {
       provider,
       upstreamModel: route.model,
       weight: route.weight,
-      timeouts: toAttempt(timeouts as Timeouts),
-      key: `${route.provider}/${route.model}`,
+      timeouts,
+      key,
+      // Those of the routes to this model, and of the provider's `*` routes, which may reach it too.
+      patience: this.patience.widen(key, this.patience.widen(`${route.provider}/${PASS_NAME}`, timeouts)),
       label,
       firstTry: attemptInfo({ label, provider, upstreamModel: route.model }, 0, false),
     };
+  }
+
+  /** The route's bounds: its own, else its provider's, else `routing.timeouts`. */
+  private timeoutsOf(
+    route: Pick<RouteConfig, "provider"> & Partial<Pick<RouteConfig, "timeouts">>,
+  ): AttemptTimeouts {
+    const providerConfig = this.config.providers.find((p) => p.name === route.provider);
+    return toAttempt({
+      ...this.config.routing.timeouts,
+      ...providerConfig?.timeouts,
+      ...route.timeouts,
+    } as Timeouts);
   }
 }

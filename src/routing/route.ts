@@ -9,6 +9,12 @@ export interface Route {
   readonly timeouts: AttemptTimeouts;
   /** Stable identity for health tracking: `provider/model`. */
   readonly key: string;
+  /**
+   * The longest bounds, phase by phase, of any configured route whose health is this one's (the
+   * same `key`; upstream-patience.ts): a timeout of this route's own bound sooner than that is no
+   * verdict on the upstream. Absent: this route's own `timeouts`, so its every timeout counts.
+   */
+  readonly patience?: AttemptTimeouts;
   /** What audit rows and logs show: `provider:<name>` or `worker:<name>`. */
   readonly label: string;
   /**

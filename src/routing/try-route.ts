@@ -192,13 +192,19 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // failed over like any retryable failure, but never taken out, or every caller would get the
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
+  // Routes to one upstream model share its breaker, whatever their own timeouts: this attempt's
+  // bound passing sooner than another of those routes waits is no verdict on the upstream (a
+  // model entry with a 1 s first_byte must not take it from one that waits 10 minutes). A bound
+  // as long as any of theirs counts: no route would have had its answer in time.
+  const impatient = target.patience !== undefined && call.timedOutSooner(target.patience);
   if (
     failure.retryable &&
     failure.countsAgainstRoute &&
     !capacity &&
     !rateLimited &&
     !workerGone &&
-    !upstreamsOwn
+    !upstreamsOwn &&
+    !impatient
   )
     health.failed(target.key, failure.message, probe, request.requestId);
   else health.released(target.key, probe);

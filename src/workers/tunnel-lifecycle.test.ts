@@ -75,12 +75,13 @@ describe("worker lifecycle", () => {
       "the drain to reach the gateway",
       () => state.gateway.registry.get("gpu-1")?.draining === true,
     );
-    // Its model is busy, not gone: a 503 to come back to in a second, never a 404.
+    // Its model is draining, not gone: a 503 that says so, to come back to in a few seconds, never a 404.
     expect(state.gateway.registry.serves("llama-small", "default")).toBe(true);
     const refused = (await state.gateway
       .call({ body: { model: "llama-small" } })
       .catch((e) => e)) as GatewayError;
-    expect([refused.status, refused.code, refused.headers["retry-after"]]).toEqual([503, "unavailable", "1"]);
+    expect([refused.status, refused.code, refused.headers["retry-after"]]).toEqual([503, "unavailable", "5"]);
+    expect(refused.message).toBe("every worker serving llama-small is draining");
     expect(refused.retryable).toBe(true);
     upstream.release(requestId);
     expect(await collect(reply)).toHaveLength(4);

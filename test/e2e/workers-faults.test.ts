@@ -253,7 +253,7 @@ describe("workers: faults", () => {
     expect(silent.proc.exitCode).toBeNull();
   }, 60_000);
 
-  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 Retry-After: 1, exit 0", async () => {
+  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 'is draining' with Retry-After: 5, exit 0", async () => {
     const draining = workers.get("a") as WorkerProcess;
     const stream = await openai().chat.completions.create({
       model: "a-only",
@@ -268,16 +268,20 @@ describe("workers: faults", () => {
     await waitFor("a to be draining", async () =>
       (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
     );
-    // `a-only`, served by a alone, is busy while a drains, not gone: still listed, and a request
-    // for it is a 503 to come back to in a second (which the SDKs retry), never a 404.
+    // `a-only`, served by a alone, is draining, not gone: still listed, and a request for it is a
+    // 503 that says so, to come back to in a few seconds (which the SDKs retry), never a 404, and
+    // never "at capacity" while a has room.
     expect((await openai().models.list()).data.map((m) => m.id)).toContain("a-only");
     const busy = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
       body: JSON.stringify({ model: "a-only", messages: say("while a drains") }),
     });
-    expect([busy.status, busy.headers.get("retry-after")]).toEqual([503, "1"]);
-    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+    expect([busy.status, busy.headers.get("retry-after")]).toEqual([503, "5"]);
+    expect(((await busy.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "unavailable",
+      message: "every worker serving a-only is draining",
+    });
     for (const n of [1, 2, 3]) {
       const id = `wk-fault-drain-${n}`;
       await openai().chat.completions.create(

@@ -1,7 +1,7 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
-import { capacityRefusal } from "./capacity-refusal.ts";
+import { capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 
 /**
  * The worker died. Always retryable: the router retries only until the first event reaches
@@ -42,8 +42,8 @@ function workerError(worker: string, code: TunnelErrorCode, message: string): Ga
   // A worker that is full or draining is busy, not failing: `unavailable`, which the router fails
   // over without counting it against the route's breaker (a burst past one worker's concurrency,
   // sent with a node's load a heartbeat old, must not take the model off every worker).
-  if (code === "over_capacity" || code === "draining")
-    return capacityRefusal(`${namedWorker(worker)}: ${message}`);
+  if (code === "over_capacity") return capacityRefusal(`${namedWorker(worker)}: ${message}`);
+  if (code === "draining") return drainingRefusal(`${namedWorker(worker)}: ${message}`);
   if (isUpstreamFault(code))
     return new WorkerUpstreamFault({
       status: 502,

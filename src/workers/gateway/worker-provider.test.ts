@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { fakeWorker } from "../testing/fake-worker.ts";
 import { createWorkersProvider } from "./worker-provider.ts";
 import { createWorkerRegistry } from "./worker-registry.ts";
@@ -57,6 +58,33 @@ describe("workers provider", () => {
     expect(refusal(() => workers.select?.("llama", undefined, "team-b"))).toMatchObject({
       code: "no_route_available",
       message: "no connected worker serves llama",
+    });
+  });
+
+  test("a refusal names why no worker takes the call: all draining, or at capacity when one that is not draining is full", () => {
+    const registry = createWorkerRegistry();
+    const draining = fakeWorker("leaving", { models: ["slow-model"], capacity: 8, inFlight: 2 });
+    draining.draining = true;
+    registry.add(draining);
+    const workers = createWorkersProvider(registry);
+    const said = (error: unknown) => {
+      const { status, code, message, headers } = error as GatewayError;
+      return { status, code, message, retryAfter: headers["retry-after"] };
+    };
+    // Its room is no room: it takes nothing new, and the model is back once another registers.
+    expect(said(refusal(() => workers.select?.("slow-model", undefined, "default")))).toEqual({
+      status: 503,
+      code: "unavailable",
+      message: "every worker serving slow-model is draining",
+      retryAfter: "5",
+    });
+    // A full worker beside it frees a slot as soon as a request ends: the more hopeful reason.
+    registry.add(fakeWorker("full", { models: ["slow-model"], capacity: 1, inFlight: 1 }));
+    expect(said(refusal(() => workers.select?.("slow-model", undefined, "default")))).toEqual({
+      status: 503,
+      code: "unavailable",
+      message: "every worker serving slow-model is at capacity",
+      retryAfter: "1",
     });
   });
 

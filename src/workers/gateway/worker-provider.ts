@@ -8,10 +8,10 @@ import { withLegacyMaxTokens } from "../../providers/openai-compatible/presets.t
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
-import { capacityRefusal } from "./capacity-refusal.ts";
+import { capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
-import type { WorkerRegistry } from "./worker-registry.ts";
+import type { NoWorker, WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   chat: "/chat/completions",
@@ -54,12 +54,8 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
   ): Provider {
     const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
     const worker = registry.pick(model, tenant, held, 0, avoid && workerNames(avoid));
-    if (!worker) {
-      // Said of the workers this caller may use: another tenant's are neither busy nor there.
-      if (registry.serves(model, tenant))
-        throw capacityRefusal(`every worker serving ${model} is at capacity`);
-      throw noWorkerServes(model);
-    }
+    // Said of the workers this caller may use: another tenant's are neither busy nor there.
+    if (!worker) throw noWorkerTakes(model, registry.whyNone(model, tenant));
     return providerOf(worker);
   }
 
@@ -93,6 +89,13 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
 /** The registry's names of the workers among upstreams named `worker:<name>`. */
 export const workerNames = (labels: ReadonlySet<string>): ReadonlySet<string> =>
   new Set([...labels].filter((label) => label.startsWith(PREFIX)).map((label) => label.slice(PREFIX.length)));
+
+/** What a caller is told when no worker takes its call, by the registry's reason. */
+function noWorkerTakes(model: string, why: NoWorker): GatewayError {
+  if (why === "full") return capacityRefusal(`every worker serving ${model} is at capacity`);
+  if (why === "draining") return drainingRefusal(`every worker serving ${model} is draining`);
+  return noWorkerServes(model);
+}
 
 const noWorkerServes = (model: string) =>
   new GatewayError({

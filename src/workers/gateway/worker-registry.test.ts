@@ -185,6 +185,22 @@ describe("worker registry", () => {
     expect(registry.pick("z", "default")).toBeUndefined();
     registry.close();
   });
+
+  test("why no worker was picked: none serves the model to the caller, all that do are draining, or one that is not is full", () => {
+    const { registry } = setup();
+    const leaving = fake("leaving", { models: ["m"] });
+    leaving.draining = true;
+    registry.add(leaving);
+    registry.add(fake("theirs", { tenant: "team-b", models: ["m"], capacity: 1, inFlight: 1 }));
+    expect(registry.whyNone("m", "default")).toBe("draining");
+    expect(registry.whyNone("other", "default")).toBe("not_served");
+    // Another tenant's full worker is the caller's neither way; its own tenant's callers are told it is full.
+    expect(registry.whyNone("m", "team-b")).toBe("full");
+    registry.add(fake("full", { models: ["m"], capacity: 1, inFlight: 1 }));
+    expect(registry.pick("m", "default")).toBeUndefined();
+    expect(registry.whyNone("m", "default")).toBe("full");
+    registry.close();
+  });
 });
 
 describe("worker registry: a worker whose upstream keeps failing", () => {

@@ -25,6 +25,14 @@ export interface WorkerRegistryOptions {
   shadowedModels?: (worker: RegisteredWorker) => readonly string[];
 }
 
+/**
+ * Why `pick` found no worker for a caller: none serves the model to it; each that does is
+ * draining; or one that is not draining is full. A worker out of rotation is no reason: it is
+ * picked while no worker in rotation serves the model, so one passed over is full, or a worker in
+ * rotation is.
+ */
+export type NoWorker = "not_served" | "draining" | "full";
+
 export type AddResult = { ok: true } | { ok: false; reason: "name_in_use"; message: string };
 
 /** Who is connected, what they serve, and which one takes the next request. */
@@ -75,6 +83,12 @@ export interface WorkerRegistry {
    * come back to, never a 404 an SDK would not retry).
    */
   serves(model: string, tenant?: string): boolean;
+  /**
+   * Why `pick(model, tenant)` found no worker, asked only once it has (`pick` spends nothing on
+   * it). Among workers that differ, the most hopeful reason: a full one frees a slot when any of
+   * its requests ends, a draining one never.
+   */
+  whyNone(model: string, tenant: string): NoWorker;
   /** The connected worker of that name, if any. */
   get(name: string): RegisteredWorker | undefined;
   /** What workers serve, draining ones too: to a caller of `tenant`, or all of it when none is given. */
@@ -237,6 +251,15 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       best ??= inRotation ? undefined : ejected;
       if (best) lastPick.set(best, ++pickSeq);
       return best;
+    },
+    whyNone(model, tenant) {
+      let why: NoWorker = "not_served";
+      for (const worker of byName.values()) {
+        if (!worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
+        if (!worker.draining) return "full";
+        why = "draining";
+      }
+      return why;
     },
     get(name) {
       return byName.get(name);

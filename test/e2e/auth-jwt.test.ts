@@ -423,9 +423,9 @@ describe("a JWT's expiry", () => {
 describe("a JWT subject and an API key of the same name", () => {
   test("are told apart: the row's keyId, the access line's key, the audit filter and the tail", async () => {
     published = [k1.jwk, k2.jwk];
-    const key = await createKey(gw, { name: "dup", role: "user" });
+    const key = await createKey(gw, { name: "dup", role: "user", tenant: "acme" });
     // A name claim the user may choose: the same as the key's name, in the key's tenant.
-    const token = await sign(k1, { claims: { sub: "dup", tenant: "default" } });
+    const token = await sign(k1, { claims: { sub: "dup", tenant: "acme" } });
     const requestId = async (credential: string) => {
       const res = await chat(credential);
       expect(res.status).toBe(200);
@@ -436,27 +436,27 @@ describe("a JWT subject and an API key of the same name", () => {
     const byKey = await requestId(key.key);
     const byJwt = await requestId(token);
     // The row: a JWT caller's id is its subject id, as its limits and spend count it.
-    expect(await auditRow(gw, byKey)).toMatchObject({ keyId: key.id, keyName: "dup", tenant: "default" });
+    expect(await auditRow(gw, byKey)).toMatchObject({ keyId: key.id, keyName: "dup", tenant: "acme" });
     expect(await auditRow(gw, byJwt)).toMatchObject({
-      keyId: "jwt:default:dup",
+      keyId: "jwt:acme:dup",
       keyName: "dup",
-      tenant: "default",
+      tenant: "acme",
     });
     // The filter: the name matches both, each id only its own caller.
     const ids = async (filter: string) => (await auditRecords(gw, { key: filter })).map((r) => r.requestId);
     expect(await ids("dup")).toEqual(expect.arrayContaining([byKey, byJwt]));
-    expect(await ids("jwt:default:dup")).toContain(byJwt);
-    expect(await ids("jwt:default:dup")).not.toContain(byKey);
+    expect(await ids("jwt:acme:dup")).toContain(byJwt);
+    expect(await ids("jwt:acme:dup")).not.toContain(byKey);
     expect(await ids(key.id)).toEqual([byKey]);
     // The access line: the key by its name, the JWT caller by its subject id.
     const accessLine = (id: string) =>
       waitFor(`the access line of ${id}`, () =>
         gw.stderr.all.split("\n").find((line) => line.includes(` request request_id=${id} `)),
       );
-    expect(await accessLine(byKey)).toContain(" key=dup tenant=default ");
-    expect(await accessLine(byJwt)).toContain(" key=jwt:default:dup tenant=default ");
+    expect(await accessLine(byKey)).toContain(" key=dup tenant=acme ");
+    expect(await accessLine(byJwt)).toContain(" key=jwt:acme:dup tenant=acme ");
     // The tail: `--key` takes the subject id, and leaves out the key of the same name.
-    const tail = spawnTail(["--gateway", gw.url, "--json", "--key", "jwt:default:dup"], {
+    const tail = spawnTail(["--gateway", gw.url, "--json", "--key", "jwt:acme:dup"], {
       MINDGW_ADMIN_KEY: admin,
     });
     fx.deferTest(() => tail.stop());
@@ -468,7 +468,7 @@ describe("a JWT subject and an API key of the same name", () => {
     expect(printed).toContain(jwtAgain);
     expect(printed).not.toContain(keyAgain);
     const started = tail.lines().find((l) => l.type === "request.started" && l.requestId === jwtAgain);
-    expect(started).toMatchObject({ keyId: "jwt:default:dup", keyName: "dup" });
+    expect(started).toMatchObject({ keyId: "jwt:acme:dup", keyName: "dup" });
     expect(probes.size).toBeGreaterThan(0);
   }, 40_000);
 });

@@ -61,6 +61,41 @@ describe("messagesRequestToChat: images", () => {
       status: 400,
       message: "messages.0.content.1.image.source.base64.media_type: Field required",
     });
+    expect(missing({ type: "url" })).toEqual({
+      status: 400,
+      message: "messages.0.content.1.image.source.url.url: Field required",
+    });
+    expect(missing({ media_type: "image/png", data: "iVBORw0KGgo=" })).toEqual({
+      status: 400,
+      message: "messages.0.content.1.image.source: Unable to extract tag using discriminator 'type'",
+    });
+    expect(missing({ type: "bytes" })).toEqual({
+      status: 400,
+      message:
+        "messages.0.content.1.image.source: Input tag 'bytes' found using 'type' does not match any of the expected tags: 'base64', 'url', 'file'",
+    });
+  });
+
+  test("an image without a source (none, or null) is a 400 naming it, as Anthropic says it: never left out unnamed", () => {
+    for (const image of [{ type: "image" }, { type: "image", source: null }]) {
+      const refusal = (() => {
+        try {
+          messagesRequestToChat({
+            model: "m",
+            max_tokens: 5,
+            messages: [{ role: "user", content: [{ type: "text", text: "x" }, image] }],
+          });
+        } catch (error) {
+          return error instanceof GatewayError ? [error.status, error.param, error.message] : error;
+        }
+        return "translated";
+      })();
+      expect(refusal).toEqual([
+        400,
+        "messages.0.content.1.image.source",
+        "messages.0.content.1.image.source: Field required",
+      ]);
+    }
   });
 
   test("a Files API image cannot go to a chat upstream: dropped and named, or refused", () => {

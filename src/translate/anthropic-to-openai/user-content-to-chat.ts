@@ -1,9 +1,9 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import type { AnthropicContentBlock } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
 import type { Dropped } from "../dropped.ts";
 import { imagesAfterTools, toolResultText } from "../tool-result-images.ts";
+import { blockSource } from "./block-source.ts";
 
 /** A block of a user turn, or of a tool result's content, with its request path. */
 type Block = { type: string } & Record<string, unknown>;
@@ -53,24 +53,15 @@ function userPart(block: Block, path: string, dropped: Dropped): JsonObject | un
 
 /**
  * An image as an `image_url` part: a URL as it is, base64 as a data URL. A Files API image
- * (`source.type: file`) names a file only Anthropic holds.
+ * (`source.type: file`) names a file only Anthropic holds. A source missing, or without what its
+ * type requires, is the caller's 400 (block-source.ts).
  */
 function imagePart(block: Block, path: string, dropped: Dropped): JsonObject | undefined {
-  const source = (block.source ?? {}) as Record<string, unknown>;
-  if (source.type === "url" && typeof source.url === "string") {
-    return { type: "image_url", image_url: { url: source.url } };
-  }
-  if (source.type === "base64") {
-    // Anthropic's own words for a missing field, with the path it would name.
-    for (const field of ["media_type", "data"]) {
-      if (typeof source[field] !== "string") {
-        const at = `${path}.image.source.base64.${field}`;
-        throw badRequest(`${at}: Field required`, at);
-      }
-    }
+  const source = blockSource(block, path, ["base64", "url", "file"]);
+  if (source.type === "url") return { type: "image_url", image_url: { url: source.url } };
+  if (source.type === "base64")
     return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
-  }
-  dropped.add(`content.image.${String(source.type)}`, `${path}.source.type`);
+  dropped.add(`content.image.${source.type}`, `${path}.source.type`);
   return undefined;
 }
 

@@ -74,5 +74,14 @@ function chatPart(part: ResponsesInputPart, path: string, dropped: Dropped): Jso
     dropped.add("content.input_file.file_url", `${path}.file_url`);
     return undefined;
   }
+  const needs = Object.hasOwn(SOURCES, part.type) ? SOURCES[part.type] : undefined;
+  // A part that says nothing of where its image or file is: malformed, whatever the model.
+  if (needs) throw badRequest(`${path}: an ${part.type} part needs ${needs}`, path);
   throw badRequest(`${path}: part "${part.type}" is not supported on this model`, path);
 }
+
+/** Where an image or file part may say its content is: one of them it must. */
+const SOURCES: Readonly<Record<string, string>> = {
+  input_image: "image_url or file_id",
+  input_file: "file_data, file_id or file_url",
+};

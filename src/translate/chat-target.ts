@@ -26,6 +26,12 @@ export interface ChatTarget {
   readonly toolChoiceNone: boolean;
   /** The target reads Gemini's thought signatures out of tool-call ids (gemini-call-id.ts). */
   readonly signedCallIds?: boolean;
+  /**
+   * The target fetches a file by URL: a chat `file` part's `file_url`, which OpenAI's chat API has
+   * not and only the translations into chat write (a Messages document or a Responses `input_file`
+   * by URL), for this target alone (Gemini's `fileData`).
+   */
+  readonly fileUrls?: boolean;
 }
 
 /**

@@ -1,6 +1,12 @@
 import { isJsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 
+/** A content block of a Messages request, as the translation to chat reads it. */
+export type Block = { type: string } & Record<string, unknown>;
+
+export const isBlock = (value: unknown): value is Block =>
+  isJsonObject(value) && typeof value.type === "string";
+
 /** An image or document block's `source`, by its `type`, once checked. */
 export type BlockSource =
   | { type: "base64"; media_type: string; data: string }
@@ -25,11 +31,7 @@ const REQUIRED: Readonly<Record<BlockSource["type"], readonly string[]>> = {
  * Anthropic answers it — never a block left out in silence. `types` are the source types the block
  * takes.
  */
-export function blockSource(
-  block: { type: string; source?: unknown },
-  path: string,
-  types: readonly BlockSource["type"][],
-): BlockSource {
+export function blockSource(block: Block, path: string, types: readonly BlockSource["type"][]): BlockSource {
   const at = `${path}.${block.type}.source`;
   const { source } = block;
   if (!isJsonObject(source)) throw badRequest(`${at}: Field required`, at);

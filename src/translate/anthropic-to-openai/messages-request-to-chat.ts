@@ -130,7 +130,7 @@ function translateMessage(
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
   if (message.role === "system") return [{ role: "system", content: textOf(message.content) }];
   if (message.role === "assistant") return [assistantMessage(message.content, needs)];
-  return userMessages(message.content, `messages.${i}.content`, dropped);
+  return userMessages(message.content, `messages.${i}.content`, dropped, needs);
 }
 
 function textOf(blocks: AnthropicContentBlock[]): string {

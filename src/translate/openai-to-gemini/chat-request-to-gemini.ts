@@ -36,6 +36,7 @@ export const GEMINI_TARGET: ChatTarget = {
   strictFormat: true,
   toolChoiceNone: true,
   signedCallIds: true,
+  fileUrls: true,
 };
 
 /**
@@ -45,7 +46,7 @@ export const GEMINI_TARGET: ChatTarget = {
  *
  * What it leaves out (`logprobs`, `logit_bias`, `user`, `parallel_tool_calls: false`, `strict`
  * tools, …) is named by the router (GEMINI_TARGET).
- * Images: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
+ * Images and files: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
  */
 export function chatRequestToGemini(body: JsonObject): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
@@ -147,6 +148,10 @@ function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<stri
   return { functionResponse: { id: readGeminiCallId(shown).id, name, response } };
 }
 
+/**
+ * A user message's parts: images and files as `inlineData` (data: URLs) or `fileData` (a URL Gemini
+ * fetches: an image's https or gs:// URL, a document's `file_url`, ChatTarget.fileUrls).
+ */
 function userParts(message: OpenAIMessage, i: number): JsonObject[] {
   return userContentParts(message, i, (part, path) => {
     const url =
@@ -154,16 +159,21 @@ function userParts(message: OpenAIMessage, i: number): JsonObject[] {
     const data = url === undefined ? undefined : parseDataUrl(url);
     if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
     if (url !== undefined && part.type === "image_url")
-      return { fileData: { mimeType: mimeOf(url), fileUri: url } };
+      return { fileData: { mimeType: mimeOf(url, "image/jpeg"), fileUri: url } };
+    const fileUrl = part.type === "file" ? part.file?.file_url : undefined;
+    if (fileUrl !== undefined)
+      return { fileData: { mimeType: mimeOf(fileUrl, "application/pdf"), fileUri: fileUrl } };
     throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
   });
 }
 
-function mimeOf(url: string): string {
+/** A URL's media type by its extension; `otherwise` when it has none Gemini's list names. */
+function mimeOf(url: string, otherwise: string): string {
   const extension = /\.([a-z0-9]+)(?:\?|#|$)/i.exec(url)?.[1]?.toLowerCase();
   if (extension === "png") return "image/png";
+  if (extension === "jpg" || extension === "jpeg") return "image/jpeg";
   if (extension === "webp") return "image/webp";
   if (extension === "gif") return "image/gif";
   if (extension === "pdf") return "application/pdf";
-  return "image/jpeg";
+  return otherwise;
 }

@@ -102,6 +102,27 @@ describe("chat request → Gemini generateContent", () => {
     }
   });
 
+  test("files: a PDF's data inline, a document by URL (a Messages caller's) as fileData Gemini fetches", () => {
+    const out = chatRequestToGemini({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } },
+            { type: "file", file: { filename: "b", file_url: "https://x.test/report?v=2" } },
+            { type: "file", file: { filename: "c.pdf", file_url: "https://x.test/c.pdf" } },
+          ],
+        },
+      ],
+    }) as { contents: { parts: JsonObject[] }[] };
+    expect(out.contents[0]?.parts).toEqual([
+      { inlineData: { mimeType: "application/pdf", data: "JVBERi0=" } },
+      { fileData: { mimeType: "application/pdf", fileUri: "https://x.test/report?v=2" } },
+      { fileData: { mimeType: "application/pdf", fileUri: "https://x.test/c.pdf" } },
+    ]);
+  });
+
   test("a tool result for a call never made is the caller's 400", () => {
     const run = () =>
       chatRequestToGemini({ model: "m", messages: [{ role: "tool", tool_call_id: "nope", content: "x" }] });

@@ -96,6 +96,67 @@ describe("chat request → Converse", () => {
     expect((error as GatewayError).param).toBe("messages.0.content.0");
   });
 
+  test("a PDF (or another format Converse reads) is a document block named as Converse allows, each name once", () => {
+    const file = (filename: string | undefined, media = "application/pdf") => ({
+      type: "file",
+      file: { ...(filename ? { filename } : {}), file_data: `data:${media};base64,JVBERi0=` },
+    });
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [{ type: "text", text: "compare" }, file("q3_report.v2.pdf"), file(undefined)],
+        },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: [file("Q3 report v2.pdf"), file(undefined, "text/csv")] },
+      ],
+    });
+    const document = (name: string, format = "pdf") => ({
+      document: { format, name, source: { bytes: "JVBERi0=" } },
+    });
+    expect(out.messages).toEqual([
+      {
+        role: "user",
+        content: [{ text: "compare" }, document("q3 report v2"), document("document")],
+      },
+      { role: "assistant", content: [{ text: "ok" }] },
+      // Converse refuses a document without a text block beside it, and a name given twice.
+      {
+        role: "user",
+        content: [
+          document("Q3 report v2 (2)"),
+          document("document (2)", "csv"),
+          { text: "(see the attached document)" },
+        ],
+      },
+    ]);
+  });
+
+  test("a file Converse cannot read is the caller's 400 naming the part", () => {
+    const error = (() => {
+      try {
+        chatRequestToConverse({
+          model: "m",
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "file", file: { filename: "a.bin", file_data: "data:application/zip;base64,UEs=" } },
+              ],
+            },
+          ],
+        });
+      } catch (e) {
+        return e;
+      }
+    })() as GatewayError;
+    expect([error.status, error.param]).toEqual([400, "messages.0.content.0"]);
+    expect(error.message).toBe(
+      "messages.0.content.0: this model takes files only as data: URLs of pdf, csv, doc, docx, xls, xlsx, html, txt, md",
+    );
+  });
+
   test("response_format becomes a system instruction", () => {
     const out = chatRequestToConverse({
       model: "m",

@@ -20,6 +20,7 @@ export const openAIContentPart = z.looseObject({
       filename: z.string().optional(),
     })
     .optional(),
+  input_audio: z.looseObject({ data: z.string().optional(), format: z.string().optional() }).optional(),
 });
 export type OpenAIContentPart = z.infer<typeof openAIContentPart>;
 

@@ -123,6 +123,41 @@ describe("chat request → Gemini generateContent", () => {
     ]);
   });
 
+  test("audio (input_audio) is inlineData of its format; one without data or of a format Gemini has not is a 400", () => {
+    const audio = (input_audio: object) => ({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "transcribe" },
+            { type: "input_audio", input_audio },
+          ],
+        },
+      ],
+    });
+    const out = chatRequestToGemini(audio({ data: "UklGRg==", format: "wav" })) as {
+      contents: { parts: JsonObject[] }[];
+    };
+    expect(out.contents[0]?.parts).toEqual([
+      { text: "transcribe" },
+      { inlineData: { mimeType: "audio/wav", data: "UklGRg==" } },
+    ]);
+    const refused = (input_audio: object) => {
+      try {
+        chatRequestToGemini(audio(input_audio));
+      } catch (error) {
+        return error instanceof GatewayError ? [error.status, error.param] : error;
+      }
+      return "translated";
+    };
+    expect(refused({ format: "mp3" })).toEqual([400, "messages.0.content.1.input_audio.data"]);
+    expect(refused({ data: "AAAA", format: "opus" })).toEqual([
+      400,
+      "messages.0.content.1.input_audio.format",
+    ]);
+  });
+
   test("a tool result for a call never made is the caller's 400", () => {
     const run = () =>
       chatRequestToGemini({ model: "m", messages: [{ role: "tool", tool_call_id: "nope", content: "x" }] });

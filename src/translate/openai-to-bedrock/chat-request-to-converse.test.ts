@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { chatRequestToConverse } from "./chat-request-to-converse.ts";
+import { nameUncarried } from "../chat-target.ts";
+import { Dropped } from "../dropped.ts";
+import { CONVERSE_TARGET, chatRequestToConverse } from "./chat-request-to-converse.ts";
 
 describe("chat request → Converse", () => {
   test("system turns, merged same-role turns, inference settings", () => {
@@ -155,6 +157,39 @@ describe("chat request → Converse", () => {
     expect(error.message).toBe(
       "messages.0.content.0: this model takes files only as data: URLs of pdf, csv, doc, docx, xls, xlsx, html, txt, md",
     );
+  });
+
+  test("an image's detail has no place in Converse: named (or refused); a file by OpenAI id named and left out", () => {
+    const body = {
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "look" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0K", detail: "low" } },
+            { type: "file", file: { file_id: "file-abc" } },
+          ],
+        },
+      ],
+    };
+    const dropped = new Dropped();
+    nameUncarried(body, CONVERSE_TARGET, dropped);
+    expect(dropped.list).toEqual(["messages.content.image_url.detail", "messages.content.file.file_id"]);
+    expect(chatRequestToConverse(body).messages).toEqual([
+      {
+        role: "user",
+        content: [{ text: "look" }, { image: { format: "png", source: { bytes: "iVBORw0K" } } }],
+      },
+    ]);
+    const refused = (() => {
+      try {
+        nameUncarried(body, CONVERSE_TARGET, new Dropped("reject"));
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect([refused?.status, refused?.param]).toEqual([400, "messages.0.content.1.image_url.detail"]);
   });
 
   test("response_format becomes a system instruction", () => {

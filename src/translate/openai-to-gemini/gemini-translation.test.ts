@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { nameUncarried } from "../chat-target.ts";
+import { Dropped } from "../dropped.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
-import { chatRequestToGemini } from "./chat-request-to-gemini.ts";
+import { chatRequestToGemini, GEMINI_TARGET } from "./chat-request-to-gemini.ts";
 import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
 import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
 
@@ -156,6 +158,34 @@ describe("chat request → Gemini generateContent", () => {
       400,
       "messages.0.content.1.input_audio.format",
     ]);
+  });
+
+  test("an image's detail has no place on Gemini: named (or refused) as on every target; a file by OpenAI id named and left out", () => {
+    const body = {
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "image_url", image_url: { url: "https://x.test/cat.png", detail: "high" } },
+            { type: "image_url", image_url: { url: "https://x.test/dog.png", detail: "auto" } },
+            { type: "file", file: { file_id: "file-abc" } },
+          ],
+        },
+      ],
+    };
+    const dropped = new Dropped();
+    nameUncarried(body, GEMINI_TARGET, dropped);
+    expect(dropped.list).toEqual(["messages.content.image_url.detail", "messages.content.file.file_id"]);
+    expect((chatRequestToGemini(body) as { contents: { parts: JsonObject[] }[] }).contents[0]?.parts).toEqual(
+      [
+        { fileData: { mimeType: "image/png", fileUri: "https://x.test/cat.png" } },
+        { fileData: { mimeType: "image/png", fileUri: "https://x.test/dog.png" } },
+      ],
+    );
+    expect(() => nameUncarried(body, GEMINI_TARGET, new Dropped("reject"))).toThrow(
+      "messages.0.content.0.image_url.detail: messages.content.image_url.detail cannot be translated",
+    );
   });
 
   test("a tool result for a call never made is the caller's 400", () => {

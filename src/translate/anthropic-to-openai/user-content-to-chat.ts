@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { AnthropicContentBlock } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
+import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import type { Dropped } from "../dropped.ts";
 import { imagesAfterTools, toolResultText } from "../tool-result-images.ts";
@@ -8,19 +9,28 @@ import { type Block, isBlock } from "./block-source.ts";
 import { documentParts } from "./document-to-chat.ts";
 import { imagePart } from "./image-to-chat.ts";
 
+/** What translating a turn's blocks keeps as it goes. */
+export interface BlockTranslation {
+  readonly dropped: Dropped;
+  readonly needs: ChatUpstreamNeeds;
+  /** Learns where each chat message and part came from (caller-paths.ts), when a step after asks. */
+  readonly paths?: CallerPaths | undefined;
+}
+
 /**
- * A user turn's blocks as chat messages. OpenAI wants each tool result as its own `tool`
- * message, so the turn is cut into runs, order kept: results, then a user message, and so on.
+ * A user turn's blocks (the turn at `at`: `messages.2`) as chat messages. OpenAI wants each tool
+ * result as its own `tool` message, so the turn is cut into runs, order kept: results, then a user
+ * message, and so on.
  *
  * The images and files a tool returned (a screenshot, a PDF Claude Code read) follow the run of
  * tool messages in a user message (tool-result-images.ts).
  */
 export function userMessages(
   blocks: AnthropicContentBlock[],
-  path: string,
-  dropped: Dropped,
-  needs: ChatUpstreamNeeds = {},
+  at: string,
+  translation: BlockTranslation,
 ): JsonObject[] {
+  const { paths } = translation;
   const out: JsonObject[] = [];
   let parts: JsonObject[] = [];
   let fromTools: JsonObject[] = [];
@@ -29,25 +39,37 @@ export function userMessages(
     fromTools = [];
     if (parts.length === 0) return;
     const only = parts.length === 1 ? parts[0] : undefined;
-    out.push({ role: "user", content: only?.type === "text" ? only.text : parts });
+    const message = { role: "user", content: only?.type === "text" ? only.text : parts };
+    out.push(paths ? paths.mark(message, at) : message);
     parts = [];
   };
   for (const [j, block] of blocks.entries()) {
+    const path = `${at}.content.${j}`;
     if (block.type === "tool_result") {
       if (parts.length > 0) flush();
-      const result = toolMessage(block, `${path}.${j}`, dropped, needs);
-      out.push(result.message);
+      const result = toolMessage(block, path, translation);
+      out.push(paths ? paths.mark(result.message, path) : result.message);
       fromTools.push(...result.attachments);
       continue;
     }
-    parts.push(...userParts(block, `${path}.${j}`, dropped, needs));
+    parts.push(...userParts(block, path, translation));
   }
   flush();
   return out;
 }
 
-/** One content block as chat parts (none, when left out); what chat cannot carry is named in `dropped`. */
-function userParts(block: Block, path: string, dropped: Dropped, needs: ChatUpstreamNeeds): JsonObject[] {
+/**
+ * One content block as chat parts (none, when left out); what chat cannot carry is named in
+ * `dropped`. Each part that is not text is marked as the block's (`paths`).
+ */
+function userParts(block: Block, path: string, translation: BlockTranslation): JsonObject[] {
+  const parts = blockParts(block, path, translation);
+  const { paths } = translation;
+  if (paths) for (const part of parts) if (part.type !== "text") paths.mark(part, path, block.type);
+  return parts;
+}
+
+function blockParts(block: Block, path: string, { dropped, needs }: BlockTranslation): JsonObject[] {
   if (block.type === "text" && typeof block.text === "string") return [{ type: "text", text: block.text }];
   if (block.type === "image") {
     const image = imagePart(block, path, dropped);
@@ -77,8 +99,7 @@ function searchResultText(block: Block): string {
 function toolMessage(
   block: Block,
   path: string,
-  dropped: Dropped,
-  needs: ChatUpstreamNeeds,
+  translation: BlockTranslation,
 ): { message: JsonObject; attachments: JsonObject[] } {
   const content = block.content;
   const texts: string[] = [];
@@ -87,7 +108,7 @@ function toolMessage(
   else if (Array.isArray(content)) {
     for (const [k, item] of content.entries()) {
       if (!isBlock(item)) continue;
-      for (const part of userParts(item, `${path}.content.${k}`, dropped, needs)) {
+      for (const part of userParts(item, `${path}.content.${k}`, translation)) {
         if (part.type !== "text") attached.push(part);
         else if (typeof part.text === "string" && part.text !== "") texts.push(part.text);
       }

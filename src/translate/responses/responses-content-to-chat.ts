@@ -1,19 +1,26 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import type { CallerPaths } from "../caller-paths.ts";
 import type { Dropped } from "../dropped.ts";
 import { toolResultText } from "../tool-result-images.ts";
 import type { ResponsesInputPart, ResponsesItem } from "./responses-schema.ts";
 
-/** A message item's content as chat content; `at` is the item's path, as a 400 names it. */
+/**
+ * A message item's content as chat content; `at` is the item's path, as a 400 names it, and
+ * `paths` learns it for each part that is not text (a later step's 400 names the caller's part).
+ */
 export function messageContent(
   content: ResponsesItem["content"],
   at: string,
   dropped: Dropped,
+  paths: CallerPaths,
 ): string | JsonObject[] {
   if (content == null) return "";
   if (typeof content === "string") return content;
   const parts = content.flatMap((part, j): JsonObject[] => {
-    const chat = chatPart(part, `${at}.content[${j}]`, dropped);
+    const path = `${at}.content[${j}]`;
+    const chat = chatPart(part, path, dropped);
+    if (chat && chat.type !== "text") paths.mark(chat, path, part.type);
     return chat ? [chat] : [];
   });
   // Plain text is a string: every chat server accepts that, not all accept part arrays.
@@ -29,6 +36,7 @@ export function toolOutput(
   output: ResponsesItem["output"],
   at: string,
   dropped: Dropped,
+  paths: CallerPaths,
 ): { text: string; images: JsonObject[] } {
   if (typeof output === "string") return { text: output, images: [] };
   const texts: string[] = [];
@@ -37,7 +45,7 @@ export function toolOutput(
     const path = `${at}.output[${j}]`;
     const chat = part.type === "input_file" ? fileInToolOutput(path, dropped) : chatPart(part, path, dropped);
     if (chat?.type === "text" && typeof chat.text === "string") texts.push(chat.text);
-    else if (chat) images.push(chat);
+    else if (chat) images.push(paths.mark(chat, path, part.type));
   }
   return { text: toolResultText(texts.join(""), images), images };
 }

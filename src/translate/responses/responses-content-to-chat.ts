@@ -5,21 +5,27 @@ import type { Dropped } from "../dropped.ts";
 import { toolResultText } from "../tool-result-images.ts";
 import type { ResponsesInputPart, ResponsesItem } from "./responses-schema.ts";
 
-/**
- * A message item's content as chat content; `at` is the item's path, as a 400 names it, and
- * `paths` learns it for each part that is not text (a later step's 400 names the caller's part).
- */
+/** What writing chat parts keeps as it goes, and whether the upstream fetches a file by URL. */
+export interface PartWriting {
+  readonly dropped: Dropped;
+  /** Learns where each part that is not text came from (a later step's 400 names the caller's part). */
+  readonly paths: CallerPaths;
+  /** An `input_file` by `file_url` goes as one (ChatUpstreamNeeds.fileUrls: Gemini fetches it). */
+  readonly fileUrls: boolean;
+}
+
+/** A message item's content as chat content; `at` is the item's path, as a 400 names it. */
 export function messageContent(
   content: ResponsesItem["content"],
   at: string,
-  dropped: Dropped,
-  paths: CallerPaths,
+  writing: PartWriting,
 ): string | JsonObject[] {
   if (content == null) return "";
   if (typeof content === "string") return content;
+  const { paths } = writing;
   const parts = content.flatMap((part, j): JsonObject[] => {
     const path = `${at}.content[${j}]`;
-    const chat = chatPart(part, path, dropped);
+    const chat = chatPart(part, path, writing);
     if (chat && chat.type !== "text") paths.mark(chat, path, part.type);
     return chat ? [chat] : [];
   });
@@ -35,15 +41,15 @@ export function messageContent(
 export function toolOutput(
   output: ResponsesItem["output"],
   at: string,
-  dropped: Dropped,
-  paths: CallerPaths,
+  writing: PartWriting,
 ): { text: string; images: JsonObject[] } {
+  const { dropped, paths } = writing;
   if (typeof output === "string") return { text: output, images: [] };
   const texts: string[] = [];
   const images: JsonObject[] = [];
   for (const [j, part] of (output ?? []).entries()) {
     const path = `${at}.output[${j}]`;
-    const chat = part.type === "input_file" ? fileInToolOutput(path, dropped) : chatPart(part, path, dropped);
+    const chat = part.type === "input_file" ? fileInToolOutput(path, dropped) : chatPart(part, path, writing);
     if (chat?.type === "text" && typeof chat.text === "string") texts.push(chat.text);
     else if (chat) images.push(paths.mark(chat, path, part.type));
   }
@@ -61,7 +67,11 @@ function fileInToolOutput(path: string, dropped: Dropped): undefined {
  * an OpenAI file id). What chat has no place for is named and left out (undefined); a part type
  * it cannot express at all is the caller's 400.
  */
-function chatPart(part: ResponsesInputPart, path: string, dropped: Dropped): JsonObject | undefined {
+function chatPart(
+  part: ResponsesInputPart,
+  path: string,
+  { dropped, fileUrls }: PartWriting,
+): JsonObject | undefined {
   if (part.type === "input_text" || part.type === "output_text")
     return { type: "text", text: part.text ?? "" };
   if (part.type === "refusal") return { type: "text", text: part.refusal ?? "" };
@@ -73,8 +83,12 @@ function chatPart(part: ResponsesInputPart, path: string, dropped: Dropped): Jso
     dropped.add("content.input_image.file_id", `${path}.file_id`);
     return undefined;
   }
-  if (part.type === "input_file" && (part.file_data || part.file_id)) {
-    const source = part.file_data ? { file_data: part.file_data } : { file_id: part.file_id };
+  if (part.type === "input_file" && (part.file_data || part.file_id || (part.file_url && fileUrls))) {
+    const source = part.file_data
+      ? { file_data: part.file_data }
+      : part.file_id
+        ? { file_id: part.file_id }
+        : { file_url: part.file_url };
     const filename = part.filename ? { filename: part.filename } : {};
     return { type: "file", file: { ...filename, ...source } };
   }

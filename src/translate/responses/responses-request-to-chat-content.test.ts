@@ -83,6 +83,20 @@ describe("responsesRequestToChat: images and files", () => {
       },
     ]);
     expect(translated.dropped).toEqual(["content.input_file.file_url"]);
+    // To an upstream that fetches a file by URL (Gemini's fileData), it goes as one.
+    const byUrl = { type: "input_file", filename: "a.pdf", file_url: "https://x/a.pdf" };
+    const toGemini = responsesRequestToChat(
+      { model: "m", input: [{ role: "user", content: [{ type: "input_text", text: "read" }, byUrl] }] },
+      [],
+      "drop",
+      new Map(),
+      { fileUrls: true },
+    );
+    expect((toGemini.body.messages as { content: unknown[] }[])[0]?.content[1]).toEqual({
+      type: "file",
+      file: { filename: "a.pdf", file_url: "https://x/a.pdf" },
+    });
+    expect(toGemini.dropped).toEqual([]);
     const onlyPdf = responsesRequestToChat({
       model: "m",
       input: [{ role: "user", content: [{ type: "input_file", filename: "a.pdf", file_data: pdf }] }],

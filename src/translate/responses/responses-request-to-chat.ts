@@ -10,7 +10,7 @@ import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
 import { type ReferencedItems, referencedItem } from "./item-references.ts";
 import { ReasoningBack } from "./reasoning-back.ts";
-import { messageContent, toolOutput } from "./responses-content-to-chat.ts";
+import { messageContent, type PartWriting, toolOutput } from "./responses-content-to-chat.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -80,7 +80,8 @@ export function responsesRequestToChat(
   const tools = chatTools(declared, request.tool_choice, names, dropped);
   const reasoning = needs.reasoningBack ? new ReasoningBack() : undefined;
   const paths = new CallerPaths(RESPONSES_FIELDS);
-  const messages = messagesOf(request, items, previous.length, { names, dropped, paths }, reasoning);
+  const writing = { names, dropped, paths, fileUrls: needs.fileUrls === true };
+  const messages = messagesOf(request, items, previous.length, writing, reasoning);
   paths.wrote(messages);
   const compact = items.at(-1)?.type === "compaction_trigger";
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
@@ -99,11 +100,9 @@ export function responsesRequestToChat(
   return { body: out, tools: names, dropped: dropped.list, paths, compact };
 }
 
-/** What writing the chat messages keeps as it goes: tool names, what is dropped, where each came from. */
-interface Writing {
+/** What writing the chat messages keeps as it goes: tool names, and what writing their parts keeps. */
+interface Writing extends PartWriting {
   readonly names: ToolNames;
-  readonly dropped: Dropped;
-  readonly paths: CallerPaths;
 }
 
 /**
@@ -151,17 +150,13 @@ const TOOL_OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]
 
 /** Appends `item` as chat messages; returns the images a tool output leaves for after the run. */
 
-function appendItem(
-  messages: JsonObject[],
-  item: ResponsesItem,
-  at: string,
-  { names, dropped, paths }: Writing,
-): JsonObject[] {
+function appendItem(messages: JsonObject[], item: ResponsesItem, at: string, writing: Writing): JsonObject[] {
+  const { names, dropped, paths } = writing;
   const type = item.type ?? "message";
   if (type === "message" && item.role) {
     // `developer` is the newer name for `system`; not every chat server knows it.
     const role = item.role === "developer" ? "system" : item.role;
-    messages.push(paths.mark({ role, content: messageContent(item.content, at, dropped, paths) }, at));
+    messages.push(paths.mark({ role, content: messageContent(item.content, at, writing) }, at));
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
     const args =
@@ -170,7 +165,7 @@ function appendItem(
     appendToolCall(messages, paths.mark(call, at), (message) => paths.mark(message, at));
   } else if (TOOL_OUTPUTS.has(type)) {
     const callId = item.call_id ?? "";
-    const output = toolOutput(item.output, at, dropped, paths);
+    const output = toolOutput(item.output, at, writing);
     messages.push(paths.mark({ role: "tool", tool_call_id: callId, content: output.text }, at));
     return imagesAfterTools(callId, output.images);
   } else if (type === "compaction") {

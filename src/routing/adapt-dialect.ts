@@ -5,6 +5,7 @@ import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
+import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import type { ReferencedItems } from "../translate/responses/item-references.ts";
@@ -60,6 +61,11 @@ export interface AdaptedCall {
    * upstream error's `param` is said in the caller's words (caller-param.ts).
    */
   readonly callerNames?: CallerNames;
+  /**
+   * Where the chat request's messages, parts and calls came from in the caller's request: an error's
+   * `param` that names one is said as the caller's (caller-param.ts).
+   */
+  readonly callerPaths?: CallerPaths;
   /**
    * What the translation wrote that only tunes the answer, none of it sent so by the caller (an
    * effort level), by its path in `body`, with the caller's name for it: an upstream that refuses

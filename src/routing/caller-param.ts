@@ -1,25 +1,40 @@
 import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, type UpstreamErrorDetail } from "../core/gateway-error.ts";
+import type { CallerPaths } from "../translate/caller-paths.ts";
 
 /** A translated call's fields by the caller's names for them (`AdaptedCall.callerNames`). */
 export type CallerNames = Readonly<Record<string, string>>;
 
 /**
- * An upstream's error whose `param` names a field the translation wrote, with the caller's name
- * for it instead: a Messages caller's `max_tokens` for the chat request's `max_completion_tokens`,
- * a Responses caller's `max_output_tokens`. Both the error's `param` and the upstream's body, which
- * an OpenAI-dialect caller gets as sent, say it so: the caller never reads of a field it did not
- * send. Any other error comes back as it is.
+ * An error whose `param` names a field the translation wrote, with the caller's name for it
+ * instead: a Messages caller's `max_tokens` for the chat request's `max_completion_tokens`, a
+ * Responses caller's `max_output_tokens` (`names`); a chat message's part, by where it came from in
+ * the caller's request (`paths`: `input[2].content[1]`, not `messages.3.content.1`), its type named
+ * as the caller's (`"input_file"`, not `"file"`) in a message that leads with the path. Both the
+ * error's `param` and the upstream's body, which an OpenAI-dialect caller gets as sent, say it so:
+ * the caller never reads of a field it did not send. Any other error comes back as it is.
  */
-export function inCallerNames(error: GatewayError, names: CallerNames | undefined): GatewayError {
+export function inCallerNames(
+  error: GatewayError,
+  names: CallerNames | undefined,
+  paths?: CallerPaths,
+): GatewayError {
   const param = error.param;
-  const named = param !== undefined && names && Object.hasOwn(names, param) ? names[param] : undefined;
-  if (param === undefined || named === undefined) return error;
+  if (param === undefined) return error;
+  const renamed = names && Object.hasOwn(names, param) ? names[param] : undefined;
+  const resolved = renamed === undefined ? paths?.resolve(param) : undefined;
+  const named = renamed ?? resolved?.path;
+  if (named === undefined) return error;
+  let message = error.message;
+  if (resolved && message.startsWith(`${param}:`)) {
+    message = `${named}${message.slice(param.length)}`;
+    if (resolved.part) message = message.replaceAll(`"${resolved.part.chat}"`, `"${resolved.part.caller}"`);
+  }
   const upstream = error.upstream && renamedInBody(error.upstream, param, named);
   return new GatewayError({
     status: error.status,
     code: error.code,
-    message: error.message,
+    message,
     retryable: error.retryable,
     param: named,
     headers: error.headers,

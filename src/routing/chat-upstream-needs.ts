@@ -4,9 +4,11 @@ import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
 /**
  * What a translation into chat must give the provider's upstream beyond OpenAI's API, for every
  * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
- * reasoning back (`wantsReasoningBack`); Gemini its thought signatures in the tool-call ids.
+ * reasoning back (`wantsReasoningBack`); Gemini its thought signatures in the tool-call ids, and
+ * a file by URL (it fetches one).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true,
   signedCallIds: provider.chatTarget?.signedCallIds === true,
+  fileUrls: provider.chatTarget?.fileUrls === true,
 });

@@ -3,6 +3,7 @@ import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
+import { CallerPaths, MESSAGES_FIELDS } from "../translate/caller-paths.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
@@ -26,13 +27,16 @@ export function messagesViaChat(
 ): AdaptedCall {
   const callerNames = messagesNames(body);
   const dropped = new Dropped(policy, callerNames);
-  const chat = messagesRequestToChat(body, dropped, chatUpstreamNeeds(provider));
-  if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped);
+  const callerPaths = new CallerPaths(MESSAGES_FIELDS);
+  const chat = messagesRequestToChat(body, dropped, chatUpstreamNeeds(provider), callerPaths);
+  // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
+  if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths));
   return {
     operation: "chat",
     body: chat,
     dropped: dropped.list,
     callerNames,
+    callerPaths,
     // `thinking` and `output_config.effort` written as `reasoning_effort`.
     hints: effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
     json: (reply) => chatResponseToMessages(reply, model),
@@ -83,11 +87,14 @@ const formatField = (body: JsonObject): string =>
  */
 export function countTokensViaChat(body: JsonObject): AdaptedCall {
   const dropped = new Dropped("drop");
+  const callerPaths = new CallerPaths(MESSAGES_FIELDS);
   // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
   // the count has no use for it.
   const { max_completion_tokens: _unused, ...chat } = messagesRequestToChat(
     { ...body, max_tokens: 1 },
     dropped,
+    {},
+    callerPaths,
   );
-  return { operation: "count_tokens", body: chat, dropped: dropped.list, ...identity };
+  return { operation: "count_tokens", body: chat, dropped: dropped.list, callerPaths, ...identity };
 }

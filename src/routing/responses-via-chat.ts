@@ -1,5 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseBody } from "../translate/parse-body.ts";
@@ -17,7 +17,7 @@ import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { translateStream } from "../translate/stream/stream-driver.ts";
 import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
-import type { CallerNames } from "./caller-param.ts";
+import { type CallerNames, inCallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { sameDialect } from "./same-dialect-call.ts";
 import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
@@ -55,13 +55,19 @@ function chatOf(
   // A compaction's `tool_choice: "none"` is the gateway's (the summary is text), not the caller's:
   // an API that cannot forbid calls goes without it, unnamed, and is never refused for it.
   const { tool_choice: _ours, ...asked } = body;
-  return translatedChat(
-    body,
-    target,
-    model,
-    new Dropped(policy, RESPONSES_NAMES),
-    translated.compact ? asked : body,
-  );
+  const { paths } = translated;
+  try {
+    return translatedChat(
+      body,
+      target,
+      model,
+      new Dropped(policy, RESPONSES_NAMES, paths),
+      translated.compact ? asked : body,
+    );
+  } catch (error) {
+    // A part the next translation cannot take (a file Anthropic has no block for) is the caller's.
+    throw error instanceof GatewayError ? inCallerNames(error, undefined, paths) : error;
+  }
 }
 
 /** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
@@ -93,6 +99,7 @@ const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
   body: chat.body,
   dropped: bothDropped(translated.dropped, chat),
   callerNames: RESPONSES_NAMES,
+  callerPaths: translated.paths,
   hints: translationHints(chat.body, translated.body, RESPONSES_HINTS),
 });
 

@@ -2,6 +2,11 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import {
+  CONVERSE_TARGET,
+  chatRequestToConverse,
+} from "../translate/openai-to-bedrock/chat-request-to-converse.ts";
+import { chatRequestToGemini, GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import { chatRequest, type FakeProvider, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 
@@ -416,5 +421,159 @@ describe("the max_tokens a translation to Messages wrote, with the prompt past w
     const error = (await router(chat()).catch((e: unknown) => e)) as GatewayError;
     expect(error.code).toBe("context_length_exceeded");
     expect(provider.calls).toHaveLength(1);
+  });
+});
+
+describe("what a later step says of a Responses or Messages caller's parts: the caller's paths and names", () => {
+  const PNG = "data:image/png;base64,iVBORw0KGgo=";
+  const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  const COMPLETION = { id: "c", choices: [{ index: 0, message: { content: "hi" }, finish_reason: "stop" }] };
+  /** A Bedrock route: its provider translates in its call, as BedrockProvider does. */
+  const bedrock = () => ({
+    ...fakeProvider("p", (call) => {
+      chatRequestToConverse(call.body);
+      return Promise.resolve(jsonReply(COMPLETION));
+    }),
+    chatTarget: CONVERSE_TARGET,
+  });
+  const anthropic = () => ({
+    ...fakeProvider("p", () => Promise.resolve(jsonReply(MESSAGE))),
+    dialect: "anthropic" as const,
+  });
+  const routed = (policy: object = {}) => ({
+    providers: [{ name: "p", type: "openai" }],
+    models: [{ name: "m", routes: [{ provider: "p", model: "up" }] }],
+    routing: { retries: 0 },
+    ...policy,
+  });
+  /** A Responses call with `instructions` (the chat request's first message) and `part` in its third item. */
+  const responses = (part: object): Partial<DispatchRequest> => ({
+    operation: "responses",
+    body: {
+      model: "m",
+      instructions: "be brief",
+      input: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "hello" },
+        { role: "user", content: [{ type: "input_text", text: "look" }, part] },
+      ],
+    },
+    responses: { id: "resp_1", previous: [], onResponse: () => {} },
+  });
+  const refusal = async (provider: FakeProvider, request: Partial<DispatchRequest>, policy: object = {}) => {
+    const { router } = routerFor(routed(policy), [provider]);
+    const error = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
+    return [error.status, error.param, error.message];
+  };
+
+  test("Responses on Bedrock: a 400 names input[2].content[1] and its input_image / input_file, not messages.3.content.1", async () => {
+    expect(
+      await refusal(bedrock(), responses({ type: "input_image", image_url: "https://x.test/a.png" })),
+    ).toEqual([
+      400,
+      "input[2].content[1]",
+      "input[2].content[1]: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+    ]);
+    const zip = { type: "input_file", filename: "a.zip", file_data: "data:application/zip;base64,UEs=" };
+    expect((await refusal(bedrock(), responses(zip))).slice(0, 2)).toEqual([400, "input[2].content[1]"]);
+  });
+
+  test("Responses on Anthropic: a part Messages has no block for is input_file at input[2].content[1]", async () => {
+    const docx = {
+      type: "input_file",
+      filename: "a.docx",
+      file_data: "data:application/vnd.openxmlformats-officedocument.wordprocessingml.document;base64,UEs=",
+    };
+    expect(await refusal(anthropic(), responses(docx))).toEqual([
+      400,
+      "input[2].content[1]",
+      'input[2].content[1]: content part "input_file" is not supported on this model',
+    ]);
+  });
+
+  test("what a later step drops is named as the Responses API calls it, and refused at the caller's path", async () => {
+    const detail = { type: "input_image", image_url: PNG, detail: "high" };
+    for (const provider of [anthropic, bedrock]) {
+      const { router } = routerFor(routed(), [provider()]);
+      const dispatched = await router(chatRequest("m", responses(detail)));
+      expect(dispatched.dropped).toEqual(["content.input_image.detail"]);
+      expect(
+        await refusal(provider(), responses(detail), { translation: { unsupported: "reject" } }),
+      ).toEqual([
+        400,
+        "input[2].content[1].detail",
+        "input[2].content[1].detail: content.input_image.detail cannot be translated for this model's upstream (translation.unsupported: reject)",
+      ]);
+    }
+    const { router } = routerFor(routed(), [anthropic()]);
+    const byId = await router(chatRequest("m", responses({ type: "input_file", file_id: "file-abc" })));
+    expect(byId.dropped).toEqual(["content.input_file.file_id"]);
+  });
+
+  test("an OpenAI upstream's own param naming a chat message is the Responses caller's item too", async () => {
+    const refusing = fakeProvider("p", () => {
+      const body = {
+        error: {
+          message: "Invalid image URL.",
+          type: "invalid_request_error",
+          param: "messages[3].content[1].image_url",
+          code: "invalid_image_url",
+        },
+      };
+      return Promise.reject(
+        upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+      );
+    });
+    const { router } = routerFor(routed(), [refusing]);
+    const image = { type: "input_image", image_url: "https://x.test/a.png" };
+    const error = (await router(chatRequest("m", responses(image))).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.param]).toEqual([400, "input[2].content[1].image_url"]);
+    expect(error.upstream?.body?.error).toMatchObject({ param: "input[2].content[1].image_url" });
+  });
+
+  test("an Anthropic caller's tool result a Gemini route cannot pair: its tool_use_id, at messages.1.content.0", async () => {
+    const gemini = {
+      ...fakeProvider("p", (call) => {
+        chatRequestToGemini(call.body);
+        return Promise.resolve(jsonReply(COMPLETION));
+      }),
+      chatTarget: GEMINI_TARGET,
+    };
+    const body = {
+      model: "m",
+      max_tokens: 10,
+      system: "be brief",
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_never", content: "18C" }] },
+      ],
+    };
+    expect(await refusal(gemini, { operation: "messages", body })).toEqual([
+      400,
+      "messages.1.content.0.tool_use_id",
+      "messages.1.content.0.tool_use_id: does not answer a tool call earlier in the conversation",
+    ]);
+  });
+
+  test("an Anthropic caller with a system prompt: a Bedrock 400 names its block, messages.0.content.1", async () => {
+    const body = {
+      model: "m",
+      max_tokens: 10,
+      system: "be brief",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "look" },
+            { type: "image", source: { type: "url", url: "https://x.test/a.png" } },
+          ],
+        },
+      ],
+    };
+    expect(await refusal(bedrock(), { operation: "messages", body })).toEqual([
+      400,
+      "messages.0.content.1",
+      "messages.0.content.1: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+    ]);
   });
 });

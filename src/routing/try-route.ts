@@ -176,7 +176,7 @@ export function committed(call: RouteAttempt, request: DispatchRequest, answer: 
 export function attemptFailed(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
   const failure = request.signal.aborted
     ? abortReason(request.signal)
-    : inCallerNames(providerFailure(error), call.adapted.callerNames);
+    : inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
   const { health, target, upstream, probe } = call;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { OpenAIChatRequest, OpenAIContentPart, OpenAIMessage } from "./openai-schema.ts";
 
 /** The plain text of a chat message's content (text parts joined; refusals count as text). */
@@ -24,7 +24,9 @@ export function formatInstruction(format: OpenAIChatRequest["response_format"]):
 
 /**
  * A user message's content as another vendor's parts: a string and text parts become
- * `{ text }`, every other part goes to `other` with its request path (for a 400 that names it).
+ * `{ text }`, every other part goes to `other` with its request path (for a 400 that names it). A
+ * file given by OpenAI file id is left out: no other vendor can read it, and the router has named
+ * it (chat-target.ts).
  */
 export function userContentParts(
   message: Pick<OpenAIMessage, "content">,
@@ -34,8 +36,27 @@ export function userContentParts(
   const { content } = message;
   if (content == null) return [];
   if (typeof content === "string") return content === "" ? [] : [{ text: content }];
-  return content.map((part, j) =>
-    part.type === "text" ? { text: part.text ?? "" } : other(part, `messages.${i}.content.${j}`),
+  return content.flatMap((part, j) =>
+    part.type === "text"
+      ? [{ text: part.text ?? "" }]
+      : isFileById(part)
+        ? []
+        : [other(part, `messages.${i}.content.${j}`)],
+  );
+}
+
+/**
+ * A `file` part that names a file in OpenAI's Files store and carries nothing else: another vendor
+ * cannot read it. Read from the request as parsed or as sent (chat-target.ts).
+ */
+export function isFileById(part: { readonly type?: unknown; readonly file?: unknown }): boolean {
+  const { file } = part;
+  return (
+    part.type === "file" &&
+    isJsonObject(file) &&
+    file.file_id !== undefined &&
+    file.file_data === undefined &&
+    file.file_url === undefined
   );
 }
 

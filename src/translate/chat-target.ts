@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { isFileById } from "./chat-request-parts.ts";
 import type { Dropped } from "./dropped.ts";
 import { isUnset, nameUncarriedFields } from "./uncarried-fields.ts";
 
@@ -26,6 +27,12 @@ export interface ChatTarget {
   readonly toolChoiceNone: boolean;
   /** The target reads Gemini's thought signatures out of tool-call ids (gemini-call-id.ts). */
   readonly signedCallIds?: boolean;
+  /**
+   * The target fetches a file by URL: a chat `file` part's `file_url`, which OpenAI's chat API has
+   * not and only the translations into chat write (a Messages document or a Responses `input_file`
+   * by URL), for this target alone (Gemini's `fileData`).
+   */
+  readonly fileUrls?: boolean;
 }
 
 /**
@@ -73,7 +80,7 @@ const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
 /**
  * Names (or, under `reject`, refuses) what of `body` the `target` cannot express: top-level fields
  * it does not carry, a clamped temperature, `strict` it cannot enforce, message fields it has no
- * place for, and tool-call arguments that are not a JSON object (the target wants an object, and
+ * place for (a part's image `detail`, a file by OpenAI file id), and tool-call arguments that are not a JSON object (the target wants an object, and
  * gets `{}`). Fields outside OpenAI's chat API (a vLLM sampling knob) are named too: each top-level
  * field asks the server for something. Order: the body's own, so `reject` names the first.
  */
@@ -118,6 +125,7 @@ function nameInMessages(messages: unknown, dropped: Dropped): void {
     for (const field of MESSAGE_FIELDS_NAMED) {
       if (!isUnset(message[field])) dropped.add(`messages.${field}`, `messages.${i}.${field}`);
     }
+    if (Array.isArray(message.content)) nameInParts(message.content, `messages.${i}.content`, dropped);
     if (!Array.isArray(message.tool_calls)) continue;
     for (const [j, call] of message.tool_calls.entries()) {
       const args = isJsonObject(call) && isJsonObject(call.function) ? call.function.arguments : undefined;
@@ -130,6 +138,28 @@ function nameInMessages(messages: unknown, dropped: Dropped): void {
     }
   }
 }
+
+/**
+ * What no target has a place for in a message's parts: an image's `detail` (`low`, `high`,
+ * `original`; `auto` asks for nothing) — Anthropic's image block has no such setting, Converse's
+ * neither, and Gemini's `mediaResolution` is one setting for every image, video and PDF of the
+ * request, its levels counted differently by each model generation, where `detail` is the one
+ * image's — and a file by OpenAI file id (a file in OpenAI's store, which the translators leave
+ * out).
+ */
+function nameInParts(parts: readonly unknown[], path: string, dropped: Dropped): void {
+  for (const [j, part] of parts.entries()) {
+    if (!isJsonObject(part)) continue;
+    const image = part.type === "image_url" && isJsonObject(part.image_url) ? part.image_url : undefined;
+    if (image && !isUnset(image.detail) && image.detail !== "auto")
+      dropped.add("messages.content.image_url.detail", `${path}.${j}.image_url.detail`);
+    if (isFileById(part))
+      dropped.add("messages.content.file.file_id", `${path}.${j}.file.file_id`, FILE_ID_WHY);
+  }
+}
+
+const FILE_ID_WHY =
+  "is an OpenAI Files API id, which this model's upstream cannot read; send the file as file_data";
 
 function isObjectText(text: string): boolean {
   try {

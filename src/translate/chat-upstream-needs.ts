@@ -15,4 +15,9 @@ export interface ChatUpstreamNeeds {
    * OpenAI and Azure require (40 characters), call and result alike.
    */
   readonly signedCallIds?: boolean;
+  /**
+   * A file by URL goes as a chat `file` part's `file_url` (ChatTarget.fileUrls: Gemini fetches it);
+   * any other upstream has no place for one, and it is left out, named.
+   */
+  readonly fileUrls?: boolean;
 }

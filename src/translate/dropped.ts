@@ -1,4 +1,5 @@
 import { badRequest } from "../core/gateway-error.ts";
+import type { CallerPaths } from "./caller-paths.ts";
 
 /** `translation.unsupported`: what to do with what the upstream's dialect cannot express. */
 export type UnsupportedPolicy = "drop" | "reject";
@@ -9,23 +10,35 @@ export type UnsupportedPolicy = "drop" | "reject";
  * `x-mindgw-dropped` header and the audit row; with `reject` the first one is a 400 naming it.
  */
 export class Dropped {
-  private readonly names: string[] = [];
-
   /**
    * `aliases`: the caller's names of fields a translation step in between named in its own words
    * (a Responses call's `text.verbosity`, which the chat request it became calls `verbosity`).
+   * `paths`: where that step's chat messages and parts came from in the caller's request, so a
+   * part's field is named as the caller sent it (`input[2].content[1].detail`, not
+   * `messages.3.content.1.image_url.detail`). `names` is the list, shared by `through`.
    */
   constructor(
     private readonly policy: UnsupportedPolicy = "drop",
     private readonly aliases: Readonly<Record<string, string>> = {},
+    private readonly paths?: CallerPaths,
+    private readonly names: string[] = [],
   ) {}
+
+  /** The same list, for a step on whose chat request `paths` says where each part came from. */
+  through(paths: CallerPaths): Dropped {
+    return new Dropped(this.policy, this.aliases, paths, this.names);
+  }
 
   /** `name` is what the caller sees in the header; `path` is the request field at fault. */
   add(name: string, path: string, why = "cannot be translated for this model's upstream"): void {
     const alias = name === path ? this.aliases[name] : undefined;
+    const caller = alias === undefined ? this.paths?.resolve(path) : undefined;
     if (alias !== undefined) {
       name = alias;
       path = alias;
+    } else if (caller && this.paths) {
+      name = this.paths.name(name, caller);
+      path = caller.path;
     }
     if (this.policy === "reject") {
       throw badRequest(`${path}: ${name} ${why} (translation.unsupported: reject)`, path);

@@ -15,9 +15,12 @@ export const openAIContentPart = z.looseObject({
     .looseObject({
       file_data: z.string().optional(),
       file_id: z.string().optional(),
+      /** The gateway's own, for a target that fetches a file by URL (ChatTarget.fileUrls). */
+      file_url: z.string().optional(),
       filename: z.string().optional(),
     })
     .optional(),
+  input_audio: z.looseObject({ data: z.string().optional(), format: z.string().optional() }).optional(),
 });
 export type OpenAIContentPart = z.infer<typeof openAIContentPart>;
 

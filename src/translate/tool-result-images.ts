@@ -1,17 +1,22 @@
 import type { JsonObject } from "../core/dialect.ts";
 
-// A chat `tool` message carries only text, so the images a tool returned (a screenshot) follow the
-// run of `tool` messages in a user message, each result's behind a line naming its call: a user
-// message between two tool messages would break the run OpenAI requires. One rule for every
-// translation to chat that meets them: Anthropic's `tool_result` blocks (anthropic-to-openai/
-// user-content-to-chat.ts) and the Responses API's `function_call_output` items.
+// A chat `tool` message carries only text, so the images and files a tool returned (a screenshot,
+// a PDF) follow the run of `tool` messages in a user message, each result's behind a line naming
+// its call: a user message between two tool messages would break the run OpenAI requires. One rule
+// for every translation to chat that meets them: Anthropic's `tool_result` blocks (anthropic-to-
+// openai/user-content-to-chat.ts) and the Responses API's `function_call_output` items.
 
-/** A tool result's text as its `tool` message says it: a result of images alone says where they went. */
-export const toolResultText = (text: string, images: readonly JsonObject[]): string =>
-  text === "" && images.length > 0 ? "(images: in the next message)" : text;
+/** What a result's attachments are called: images, or files when any is not an image. */
+const called = (attached: readonly JsonObject[]): string =>
+  attached.every((part) => part.type === "image_url") ? "images" : "files";
 
-/** A tool result's images as parts of the user message after the run, behind a line naming its call. */
-export const imagesAfterTools = (callId: string, images: readonly JsonObject[]): JsonObject[] =>
-  images.length === 0
-    ? []
-    : [{ type: "text", text: `Images from the result of tool call ${callId}:` }, ...images];
+/** A tool result's text as its `tool` message says it: a result of attachments alone says where they went. */
+export const toolResultText = (text: string, attached: readonly JsonObject[]): string =>
+  text === "" && attached.length > 0 ? `(${called(attached)}: in the next message)` : text;
+
+/** A tool result's images and files as parts of the user message after the run, behind a line naming its call. */
+export function imagesAfterTools(callId: string, attached: readonly JsonObject[]): JsonObject[] {
+  if (attached.length === 0) return [];
+  const heading = called(attached) === "images" ? "Images" : "Files";
+  return [{ type: "text", text: `${heading} from the result of tool call ${callId}:` }, ...attached];
+}

@@ -640,6 +640,99 @@ describe("the Responses API on cloud routes (responses → chat → vendor)", ()
   });
 });
 
+describe("PDFs, audio and images on cloud routes: what each vendor can take, sent; said in the caller's terms", () => {
+  const PDF = Buffer.from("%PDF-1.4\n%%EOF").toString("base64");
+  const lastTo = (pattern: RegExp) => JSON.parse(callsTo(pattern).at(-1)?.body ?? "{}");
+
+  test("an Anthropic caller's PDFs reach Bedrock as Converse documents and Gemini as inlineData, nothing dropped", async () => {
+    const pdf = (title: string) => ({
+      type: "document" as const,
+      title,
+      source: { type: "base64" as const, media_type: "application/pdf" as const, data: PDF },
+    });
+    for (const model of ["claude-bedrock", "gemini-flash"]) {
+      const { response } = await anthropic.messages
+        .create({
+          model,
+          max_tokens: 64,
+          system: "be brief",
+          messages: [
+            {
+              role: "user",
+              content: [pdf("q3_report.v2.pdf"), { type: "text", text: "summarise this PDF" }],
+            },
+            { role: "assistant", content: "Done." },
+            // The same title again, alone: Converse refuses a name twice and a document without text.
+            { role: "user", content: [pdf("Q3 report v2.pdf")] },
+          ],
+        })
+        .withResponse();
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    }
+    const converse = lastTo(/\/converse$/).messages;
+    expect(converse[0].content[0].document).toEqual({
+      format: "pdf",
+      name: "q3 report v2",
+      source: { bytes: PDF },
+    });
+    expect(converse[2].content.map((block: object) => Object.keys(block)[0])).toEqual(["document", "text"]);
+    expect(converse[2].content[0].document.name).toBe("Q3 report v2 (2)");
+    const gemini = lastTo(/generateContent$/).contents;
+    expect(gemini[0].parts[0]).toEqual({ inlineData: { mimeType: "application/pdf", data: PDF } });
+  });
+
+  test("an OpenAI caller's audio reaches Gemini as inlineData; an image's detail is named there", async () => {
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-flash",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "transcribe and describe" },
+              { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+              { type: "image_url", image_url: { url: png, detail: "high" } },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("messages.content.image_url.detail");
+    expect(lastTo(/generateContent$/).contents[0].parts.slice(1)).toEqual([
+      { inlineData: { mimeType: "audio/wav", data: "UklGRg==" } },
+      { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo=" } },
+    ]);
+  });
+
+  test("a Responses caller's refused part is its input[2].content[1], whatever instructions precede it", async () => {
+    const error = await openai.responses
+      .create({
+        model: "claude-bedrock",
+        instructions: "be brief",
+        input: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "hello" },
+          {
+            role: "user",
+            content: [
+              { type: "input_text", text: "look" },
+              { type: "input_image", image_url: "https://x.test/a.png", detail: "auto" },
+            ],
+          },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const refused = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect([refused.param, refused.message]).toEqual([
+      "input[2].content[1]",
+      "400 input[2].content[1]: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+    ]);
+  });
+});
+
 describe("Bedrock and Gemini streams relayed a read at a time", () => {
   const decoder = new TextDecoder();
   const ask = (path: string, model: string) =>

@@ -134,3 +134,27 @@ export function tooLongToolUseId(request: {
   }
   return undefined;
 }
+
+/**
+ * Converse's rules for `document` blocks, refused as Bedrock words them: a name of letters, digits,
+ * single spaces, hyphens, parentheses and brackets; each name once in the request, however far
+ * apart; a text block beside a document in its message.
+ */
+export function invalidDocuments(request: {
+  messages: Array<{ content: Array<{ text?: string; document?: { name?: string } }> }>;
+}): string | undefined {
+  const names = new Set<string>();
+  for (const message of request.messages) {
+    const documents = message.content.flatMap((block) => (block.document ? [block.document] : []));
+    if (documents.length > 0 && !message.content.some((block) => block.text !== undefined))
+      return "A text block must be included when using documents.";
+    for (const { name = "" } of documents) {
+      if (!/^[A-Za-z0-9()[\]-]+( [A-Za-z0-9()[\]-]+)*$/.test(name) || name.length > 200)
+        return "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character.";
+      if (names.has(name.toLowerCase()))
+        return "Messages can't contain duplicate document names. Rename the document and retry your request.";
+      names.add(name.toLowerCase());
+    }
+  }
+  return undefined;
+}

@@ -6,6 +6,7 @@ import {
   converseJson,
   eventFrame,
   exceptionFrame,
+  invalidDocuments,
   tooLongToolUseId,
   verifySigV4,
 } from "./bedrock-wire.ts";
@@ -306,7 +307,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
         }
         const request = JSON.parse(body) as ConverseLike;
-        const tooLong = tooLongToolUseId(request);
+        const tooLong = tooLongToolUseId(request) ?? invalidDocuments(request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
@@ -536,7 +537,12 @@ interface ChatLike {
 interface ConverseLike {
   messages: Array<{
     role: string;
-    content: Array<{ text?: string; toolUse?: { toolUseId?: string }; toolResult?: { toolUseId?: string } }>;
+    content: Array<{
+      text?: string;
+      document?: { name?: string };
+      toolUse?: { toolUseId?: string };
+      toolResult?: { toolUseId?: string };
+    }>;
   }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
 }

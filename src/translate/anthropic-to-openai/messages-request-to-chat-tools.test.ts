@@ -180,7 +180,8 @@ describe("messagesRequestToChat: tools", () => {
     );
     const image = { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } };
     expect((chat.messages as unknown[]).slice(2)).toEqual([
-      { role: "tool", tool_call_id: "t1", content: "here" },
+      // A text document is text the model reads, with the result's own.
+      { role: "tool", tool_call_id: "t1", content: "here\nd" },
       { role: "tool", tool_call_id: "t2", content: "(images: in the next message)" },
       {
         role: "user",
@@ -193,7 +194,7 @@ describe("messagesRequestToChat: tools", () => {
         ],
       },
     ]);
-    expect(dropped.list).toEqual(["content.document", "content.mystery_block"]);
+    expect(dropped.list).toEqual(["content.mystery_block"]);
   });
 
   test("a tool's `strict` is carried as the function's", () => {

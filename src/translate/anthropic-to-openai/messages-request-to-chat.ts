@@ -7,6 +7,7 @@ import {
   anthropicRequest,
 } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
+import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
 import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
@@ -14,7 +15,7 @@ import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
 import { chatUser } from "./chat-user.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
-import { userMessages } from "./user-content-to-chat.ts";
+import { type BlockTranslation, userMessages } from "./user-content-to-chat.ts";
 
 /**
  * The top-level fields the translation carries, as chat's nearest equivalent. Any other the caller
@@ -68,13 +69,15 @@ export function messagesRequestToChat(
   body: JsonObject,
   dropped = new Dropped(),
   needs: ChatUpstreamNeeds = {},
+  paths?: CallerPaths,
 ): JsonObject {
   const request = parseBody(anthropicRequest, body, "request");
   const messages: JsonObject[] = [];
   const system = systemText(request.system);
-  if (system !== undefined) messages.push({ role: "system", content: system });
+  if (system !== undefined) messages.push(marked({ role: "system", content: system }, "system", paths));
   for (const [i, message] of request.messages.entries())
-    messages.push(...translateMessage(message, i, dropped, needs));
+    messages.push(...translateMessage(message, i, { dropped, needs, paths }));
+  paths?.wrote(messages);
   // OpenAI's reasoning models (o-series, gpt-5) refuse the older `max_tokens`; a server that knows
   // only that one gets it back from its preset (`legacyMaxTokens`), a worker's from its tunnel.
   // Gemini's signatures ride in the call ids only to a Gemini upstream (gemini-call-id.ts).
@@ -121,16 +124,20 @@ function systemText(system: AnthropicRequest["system"]): string | undefined {
   return system.map((block) => block.text).join("\n\n");
 }
 
-function translateMessage(
-  message: AnthropicMessage,
-  i: number,
-  dropped: Dropped,
-  needs: ChatUpstreamNeeds,
-): JsonObject[] {
-  if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
-  if (message.role === "system") return [{ role: "system", content: textOf(message.content) }];
-  if (message.role === "assistant") return [assistantMessage(message.content, needs)];
-  return userMessages(message.content, `messages.${i}.content`, dropped);
+/** `written`, marked as coming from the caller's `at` when a step after asks (`paths`). */
+const marked = (written: JsonObject, at: string, paths: CallerPaths | undefined): JsonObject =>
+  paths ? paths.mark(written, at) : written;
+
+function translateMessage(message: AnthropicMessage, i: number, translation: BlockTranslation): JsonObject[] {
+  const at = `messages.${i}`;
+  const { paths } = translation;
+  if (typeof message.content === "string")
+    return [marked({ role: message.role, content: message.content }, at, paths)];
+  if (message.role === "system")
+    return [marked({ role: "system", content: textOf(message.content) }, at, paths)];
+  if (message.role === "assistant")
+    return [marked(assistantMessage(message.content, at, translation), at, paths)];
+  return userMessages(message.content, at, translation);
 }
 
 function textOf(blocks: AnthropicContentBlock[]): string {
@@ -139,20 +146,25 @@ function textOf(blocks: AnthropicContentBlock[]): string {
     .join("\n\n");
 }
 
-function assistantMessage(blocks: AnthropicContentBlock[], needs: ChatUpstreamNeeds): JsonObject {
+function assistantMessage(
+  blocks: AnthropicContentBlock[],
+  at: string,
+  { needs, paths }: BlockTranslation,
+): JsonObject {
   let text = "";
   const reasoning: string[] = [];
   const toolCalls: JsonObject[] = [];
-  for (const block of blocks) {
+  for (const [j, block] of blocks.entries()) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
     else if (block.type === "thinking" && typeof block.thinking === "string") reasoning.push(block.thinking);
     else if (block.type === "tool_use" && typeof block.id === "string" && typeof block.name === "string") {
       const args = JSON.stringify(block.input ?? {});
-      toolCalls.push({
+      const call = {
         id: chatToolId(block.id),
         type: "function",
         function: { name: block.name, arguments: args },
-      });
+      };
+      toolCalls.push(marked(call, `${at}.content.${j}`, paths));
     }
   }
   const out: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };

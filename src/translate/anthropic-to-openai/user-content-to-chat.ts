@@ -1,21 +1,36 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import type { AnthropicContentBlock } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
+import type { CallerPaths } from "../caller-paths.ts";
+import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import type { Dropped } from "../dropped.ts";
 import { imagesAfterTools, toolResultText } from "../tool-result-images.ts";
+import { type Block, isBlock } from "./block-source.ts";
+import { documentParts } from "./document-to-chat.ts";
+import { imagePart } from "./image-to-chat.ts";
 
-/** A block of a user turn, or of a tool result's content, with its request path. */
-type Block = { type: string } & Record<string, unknown>;
+/** What translating a turn's blocks keeps as it goes. */
+export interface BlockTranslation {
+  readonly dropped: Dropped;
+  readonly needs: ChatUpstreamNeeds;
+  /** Learns where each chat message and part came from (caller-paths.ts), when a step after asks. */
+  readonly paths?: CallerPaths | undefined;
+}
 
 /**
- * A user turn's blocks as chat messages. OpenAI wants each tool result as its own `tool`
- * message, so the turn is cut into runs, order kept: results, then a user message, and so on.
+ * A user turn's blocks (the turn at `at`: `messages.2`) as chat messages. OpenAI wants each tool
+ * result as its own `tool` message, so the turn is cut into runs, order kept: results, then a user
+ * message, and so on.
  *
- * The images a tool returned (a screenshot) follow the run of tool messages in a user message
- * (tool-result-images.ts).
+ * The images and files a tool returned (a screenshot, a PDF Claude Code read) follow the run of
+ * tool messages in a user message (tool-result-images.ts).
  */
-export function userMessages(blocks: AnthropicContentBlock[], path: string, dropped: Dropped): JsonObject[] {
+export function userMessages(
+  blocks: AnthropicContentBlock[],
+  at: string,
+  translation: BlockTranslation,
+): JsonObject[] {
+  const { paths } = translation;
   const out: JsonObject[] = [];
   let parts: JsonObject[] = [];
   let fromTools: JsonObject[] = [];
@@ -24,54 +39,46 @@ export function userMessages(blocks: AnthropicContentBlock[], path: string, drop
     fromTools = [];
     if (parts.length === 0) return;
     const only = parts.length === 1 ? parts[0] : undefined;
-    out.push({ role: "user", content: only?.type === "text" ? only.text : parts });
+    const message = { role: "user", content: only?.type === "text" ? only.text : parts };
+    out.push(paths ? paths.mark(message, at) : message);
     parts = [];
   };
   for (const [j, block] of blocks.entries()) {
+    const path = `${at}.content.${j}`;
     if (block.type === "tool_result") {
       if (parts.length > 0) flush();
-      const result = toolMessage(block, `${path}.${j}`, dropped);
-      out.push(result.message);
-      fromTools.push(...result.images);
+      const result = toolMessage(block, path, translation);
+      out.push(paths ? paths.mark(result.message, path) : result.message);
+      fromTools.push(...result.attachments);
       continue;
     }
-    const part = userPart(block, `${path}.${j}`, dropped);
-    if (part) parts.push(part);
+    parts.push(...userParts(block, path, translation));
   }
   flush();
   return out;
 }
 
-/** One content block as a chat part; what chat cannot carry is named in `dropped`. */
-function userPart(block: Block, path: string, dropped: Dropped): JsonObject | undefined {
-  if (block.type === "text" && typeof block.text === "string") return { type: "text", text: block.text };
-  if (block.type === "image") return imagePart(block, path, dropped);
-  if (block.type === "search_result") return { type: "text", text: searchResultText(block) };
-  dropped.add(`content.${block.type}`, path);
-  return undefined;
+/**
+ * One content block as chat parts (none, when left out); what chat cannot carry is named in
+ * `dropped`. Each part that is not text is marked as the block's (`paths`).
+ */
+function userParts(block: Block, path: string, translation: BlockTranslation): JsonObject[] {
+  const parts = blockParts(block, path, translation);
+  const { paths } = translation;
+  if (paths) for (const part of parts) if (part.type !== "text") paths.mark(part, path, block.type);
+  return parts;
 }
 
-/**
- * An image as an `image_url` part: a URL as it is, base64 as a data URL. A Files API image
- * (`source.type: file`) names a file only Anthropic holds.
- */
-function imagePart(block: Block, path: string, dropped: Dropped): JsonObject | undefined {
-  const source = (block.source ?? {}) as Record<string, unknown>;
-  if (source.type === "url" && typeof source.url === "string") {
-    return { type: "image_url", image_url: { url: source.url } };
+function blockParts(block: Block, path: string, { dropped, needs }: BlockTranslation): JsonObject[] {
+  if (block.type === "text" && typeof block.text === "string") return [{ type: "text", text: block.text }];
+  if (block.type === "image") {
+    const image = imagePart(block, path, dropped);
+    return image ? [image] : [];
   }
-  if (source.type === "base64") {
-    // Anthropic's own words for a missing field, with the path it would name.
-    for (const field of ["media_type", "data"]) {
-      if (typeof source[field] !== "string") {
-        const at = `${path}.image.source.base64.${field}`;
-        throw badRequest(`${at}: Field required`, at);
-      }
-    }
-    return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
-  }
-  dropped.add(`content.image.${String(source.type)}`, `${path}.source.type`);
-  return undefined;
+  if (block.type === "document") return documentParts(block, path, dropped, needs);
+  if (block.type === "search_result") return [{ type: "text", text: searchResultText(block) }];
+  dropped.add(`content.${block.type}`, path);
+  return [];
 }
 
 /** A search result as text the model can read: its title, source and passages (no citations). */
@@ -88,26 +95,31 @@ function searchResultText(block: Block): string {
     .trimEnd();
 }
 
-/** A tool result as a `tool` message, and its images for the user message after the run. */
+/** A tool result as a `tool` message, and its images and files for the user message after the run. */
 function toolMessage(
   block: Block,
   path: string,
-  dropped: Dropped,
-): { message: JsonObject; images: JsonObject[] } {
+  translation: BlockTranslation,
+): { message: JsonObject; attachments: JsonObject[] } {
   const content = block.content;
   const texts: string[] = [];
-  const images: JsonObject[] = [];
+  const attached: JsonObject[] = [];
   if (typeof content === "string") texts.push(content);
   else if (Array.isArray(content)) {
-    for (const [k, item] of (content as Block[]).entries()) {
-      const part = userPart(item, `${path}.content.${k}`, dropped);
-      if (part?.type === "text" && typeof part.text === "string" && part.text !== "") texts.push(part.text);
-      else if (part?.type === "image_url") images.push(part);
+    for (const [k, item] of content.entries()) {
+      if (!isBlock(item)) continue;
+      for (const part of userParts(item, `${path}.content.${k}`, translation)) {
+        if (part.type !== "text") attached.push(part);
+        else if (typeof part.text === "string" && part.text !== "") texts.push(part.text);
+      }
     }
   }
-  let text = toolResultText(texts.join("\n"), images);
+  let text = toolResultText(texts.join("\n"), attached);
   // OpenAI has no error flag on a tool result; the model still needs to know it failed.
   if (block.is_error === true) text = `Error: ${text}`;
   const id = typeof block.tool_use_id === "string" ? chatToolId(block.tool_use_id) : "";
-  return { message: { role: "tool", tool_call_id: id, content: text }, images: imagesAfterTools(id, images) };
+  return {
+    message: { role: "tool", tool_call_id: id, content: text },
+    attachments: imagesAfterTools(id, attached),
+  };
 }

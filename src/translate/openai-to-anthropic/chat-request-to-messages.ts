@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
-import { formatInstruction, messageText } from "../chat-request-parts.ts";
+import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
 import { hasText } from "../has-text.ts";
@@ -62,7 +62,7 @@ export function chatRequestToMessages(
     if (message.role === "system" || message.role === "developer") system.push(messageText(message));
     else if (message.role === "tool") push("user", [toolResult(message, i)]);
     else if (message.role === "assistant") push("assistant", assistantBlocks(message));
-    else push("user", userBlocks(message.content, i, dropped));
+    else push("user", userBlocks(message.content, i));
   }
   const format = formatInstruction(request.response_format);
   if (format) system.push(format);
@@ -152,43 +152,32 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
   };
 }
 
-function userBlocks(content: OpenAIMessage["content"], i: number, dropped: Dropped): JsonObject[] {
+function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] {
   if (content == null) return [];
   if (typeof content === "string") return hasText(content) ? [{ type: "text", text: content }] : [];
   return content.flatMap((part, j): JsonObject[] => {
-    const block = userBlock(part, `messages.${i}.content.${j}`, dropped);
+    const block = userBlock(part, `messages.${i}.content.${j}`);
     return block ? [block] : [];
   });
 }
 
 /**
- * One user content part as an Anthropic block. What Anthropic has no place for is named and left
- * out (undefined), as the Responses translation does (responses-content-to-chat.ts): an image's
- * `detail` (its image block has no such setting) and a file by OpenAI file id (another vendor's
- * store). A part type it cannot express at all (`input_audio`) is the caller's 400.
+ * One user content part as an Anthropic block. What Anthropic has no place for was named by
+ * `nameUncarried` (chat-target.ts): an image's `detail` goes without, a file by OpenAI file id is
+ * left out (undefined). A part type it cannot express at all (`input_audio`) is the caller's 400.
  */
-function userBlock(part: OpenAIContentPart, path: string, dropped: Dropped): JsonObject | undefined {
+function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefined {
   if (part.type === "text") return hasText(part.text) ? { type: "text", text: part.text } : undefined;
   if (part.type === "image_url" && part.image_url !== undefined) {
-    if (typeof part.image_url === "string") return { type: "image", source: sourceFor(part.image_url) };
-    // "auto" is the default and asks for nothing.
-    const { detail } = part.image_url;
-    if (detail != null && detail !== "auto")
-      dropped.add("messages.content.image_url.detail", `${path}.image_url.detail`);
-    return { type: "image", source: sourceFor(part.image_url.url) };
+    const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
+    return { type: "image", source: sourceFor(url) };
   }
   if (part.type === "file" && part.file?.file_data?.startsWith("data:application/pdf;base64,")) {
     return { type: "document", source: sourceFor(part.file.file_data) };
   }
-  if (part.type === "file" && part.file?.file_data === undefined && part.file?.file_id !== undefined) {
-    dropped.add("messages.content.file.file_id", `${path}.file.file_id`, FILE_ID_WHY);
-    return undefined;
-  }
+  if (isFileById(part)) return undefined;
   throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
 }
-
-const FILE_ID_WHY =
-  "is an OpenAI Files API id, which this model's upstream cannot read; send the file as file_data";
 
 /** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */
 function sourceFor(url: string): JsonObject {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { chatRequestToConverse } from "./chat-request-to-converse.ts";
+import { nameUncarried } from "../chat-target.ts";
+import { Dropped } from "../dropped.ts";
+import { CONVERSE_TARGET, chatRequestToConverse } from "./chat-request-to-converse.ts";
 
 describe("chat request → Converse", () => {
   test("system turns, merged same-role turns, inference settings", () => {
@@ -94,6 +96,100 @@ describe("chat request → Converse", () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(400);
     expect((error as GatewayError).param).toBe("messages.0.content.0");
+  });
+
+  test("a PDF (or another format Converse reads) is a document block named as Converse allows, each name once", () => {
+    const file = (filename: string | undefined, media = "application/pdf") => ({
+      type: "file",
+      file: { ...(filename ? { filename } : {}), file_data: `data:${media};base64,JVBERi0=` },
+    });
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [{ type: "text", text: "compare" }, file("q3_report.v2.pdf"), file(undefined)],
+        },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: [file("Q3 report v2.pdf"), file(undefined, "text/csv")] },
+      ],
+    });
+    const document = (name: string, format = "pdf") => ({
+      document: { format, name, source: { bytes: "JVBERi0=" } },
+    });
+    expect(out.messages).toEqual([
+      {
+        role: "user",
+        content: [{ text: "compare" }, document("q3 report v2"), document("document")],
+      },
+      { role: "assistant", content: [{ text: "ok" }] },
+      // Converse refuses a document without a text block beside it, and a name given twice.
+      {
+        role: "user",
+        content: [
+          document("Q3 report v2 (2)"),
+          document("document (2)", "csv"),
+          { text: "(see the attached document)" },
+        ],
+      },
+    ]);
+  });
+
+  test("a file Converse cannot read is the caller's 400 naming the part", () => {
+    const error = (() => {
+      try {
+        chatRequestToConverse({
+          model: "m",
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "file", file: { filename: "a.bin", file_data: "data:application/zip;base64,UEs=" } },
+              ],
+            },
+          ],
+        });
+      } catch (e) {
+        return e;
+      }
+    })() as GatewayError;
+    expect([error.status, error.param]).toEqual([400, "messages.0.content.0"]);
+    expect(error.message).toBe(
+      "messages.0.content.0: this model takes files only as data: URLs of pdf, csv, doc, docx, xls, xlsx, html, txt, md",
+    );
+  });
+
+  test("an image's detail has no place in Converse: named (or refused); a file by OpenAI id named and left out", () => {
+    const body = {
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "look" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0K", detail: "low" } },
+            { type: "file", file: { file_id: "file-abc" } },
+          ],
+        },
+      ],
+    };
+    const dropped = new Dropped();
+    nameUncarried(body, CONVERSE_TARGET, dropped);
+    expect(dropped.list).toEqual(["messages.content.image_url.detail", "messages.content.file.file_id"]);
+    expect(chatRequestToConverse(body).messages).toEqual([
+      {
+        role: "user",
+        content: [{ text: "look" }, { image: { format: "png", source: { bytes: "iVBORw0K" } } }],
+      },
+    ]);
+    const refused = (() => {
+      try {
+        nameUncarried(body, CONVERSE_TARGET, new Dropped("reject"));
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect([refused?.status, refused?.param]).toEqual([400, "messages.0.content.1.image_url.detail"]);
   });
 
   test("response_format becomes a system instruction", () => {

@@ -7,6 +7,7 @@ import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
 
 type Role = "user" | "assistant";
 
@@ -30,7 +31,8 @@ export const CONVERSE_TARGET: ChatTarget = {
  *
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
  * `tool_choice: "none"` sends no tool choice; `n` must be 1. What it leaves out is named by the
- * router (CONVERSE_TARGET). Images must be `data:` URLs: Converse takes bytes, never a URL.
+ * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
+ * URL; a file is a `document` (converse-document.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
@@ -44,15 +46,18 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
     if (last?.role === role) last.content.push(...blocks);
     else turns.push({ role, content: blocks });
   };
+  const documents = new DocumentNames();
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer")
       system.push({ text: messageText(message) });
     else if (message.role === "tool") push("user", [toolResult(message, i)]);
     else if (message.role === "assistant") push("assistant", assistantBlocks(message));
-    else push("user", userBlocks(message, i));
+    else push("user", userBlocks(message, i, documents));
   }
   const format = formatInstruction(request.response_format);
   if (format) system.push({ text: format });
+
+  for (const turn of turns) if (turn.role === "user") turn.content = withTextBeside(turn.content);
 
   const out: JsonObject = { messages: turns };
   if (system.length > 0) out.system = system;
@@ -103,8 +108,10 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
 
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
 
-function userBlocks(message: OpenAIMessage, i: number): JsonObject[] {
+/** A user message's parts: images and files (a PDF, a spreadsheet, …) as bytes, from `data:` URLs. */
+function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames): JsonObject[] {
   return userContentParts(message, i, (part, path) => {
+    if (part.type === "file") return documentBlock(part, path, documents);
     const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
     if (url === undefined)
       throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);

@@ -3,7 +3,12 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
-import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import {
+  type OpenAIChatRequest,
+  type OpenAIContentPart,
+  type OpenAIMessage,
+  openAIChatRequest,
+} from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 
@@ -36,6 +41,7 @@ export const GEMINI_TARGET: ChatTarget = {
   strictFormat: true,
   toolChoiceNone: true,
   signedCallIds: true,
+  fileUrls: true,
 };
 
 /**
@@ -45,7 +51,7 @@ export const GEMINI_TARGET: ChatTarget = {
  *
  * What it leaves out (`logprobs`, `logit_bias`, `user`, `parallel_tool_calls: false`, `strict`
  * tools, …) is named by the router (GEMINI_TARGET).
- * Images: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
+ * Images and files: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
  */
 export function chatRequestToGemini(body: JsonObject): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
@@ -147,6 +153,11 @@ function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<stri
   return { functionResponse: { id: readGeminiCallId(shown).id, name, response } };
 }
 
+/**
+ * A user message's parts: images and files as `inlineData` (data: URLs) or `fileData` (a URL Gemini
+ * fetches: an image's https or gs:// URL, a document's `file_url`, ChatTarget.fileUrls); audio as
+ * `inlineData`.
+ */
 function userParts(message: OpenAIMessage, i: number): JsonObject[] {
   return userContentParts(message, i, (part, path) => {
     const url =
@@ -154,16 +165,37 @@ function userParts(message: OpenAIMessage, i: number): JsonObject[] {
     const data = url === undefined ? undefined : parseDataUrl(url);
     if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
     if (url !== undefined && part.type === "image_url")
-      return { fileData: { mimeType: mimeOf(url), fileUri: url } };
+      return { fileData: { mimeType: mimeOf(url, "image/jpeg"), fileUri: url } };
+    if (part.type === "input_audio") return audioPart(part, path);
+    const fileUrl = part.type === "file" ? part.file?.file_url : undefined;
+    if (fileUrl !== undefined)
+      return { fileData: { mimeType: mimeOf(fileUrl, "application/pdf"), fileUri: fileUrl } };
     throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
   });
 }
 
-function mimeOf(url: string): string {
+/** The audio formats Gemini reads, by chat's name for them (OpenAI's API names wav and mp3). */
+const AUDIO_FORMATS = ["wav", "mp3", "aiff", "aac", "ogg", "flac"];
+
+/** A chat `input_audio` part (base64 and its format) as Gemini's `inlineData`. */
+function audioPart(part: OpenAIContentPart, path: string): JsonObject {
+  const { data, format } = part.input_audio ?? {};
+  if (data === undefined) throw badRequest(`${path}.input_audio.data: required`, `${path}.input_audio.data`);
+  if (format === undefined || !AUDIO_FORMATS.includes(format))
+    throw badRequest(
+      `${path}.input_audio.format: this model takes audio as ${AUDIO_FORMATS.join(", ")}`,
+      `${path}.input_audio.format`,
+    );
+  return { inlineData: { mimeType: `audio/${format}`, data } };
+}
+
+/** A URL's media type by its extension; `otherwise` when it has none Gemini's list names. */
+function mimeOf(url: string, otherwise: string): string {
   const extension = /\.([a-z0-9]+)(?:\?|#|$)/i.exec(url)?.[1]?.toLowerCase();
   if (extension === "png") return "image/png";
+  if (extension === "jpg" || extension === "jpeg") return "image/jpeg";
   if (extension === "webp") return "image/webp";
   if (extension === "gif") return "image/gif";
   if (extension === "pdf") return "application/pdf";
-  return "image/jpeg";
+  return otherwise;
 }

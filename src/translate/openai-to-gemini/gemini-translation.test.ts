@@ -2,9 +2,11 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { Usage } from "../../core/usage.ts";
+import { nameUncarried } from "../chat-target.ts";
+import { Dropped } from "../dropped.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
-import { chatRequestToGemini } from "./chat-request-to-gemini.ts";
+import { chatRequestToGemini, GEMINI_TARGET } from "./chat-request-to-gemini.ts";
 import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
 import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
 
@@ -101,6 +103,90 @@ describe("chat request → Gemini generateContent", () => {
       expect(budget(model, "none")).toBe(128);
       expect(budget(model, "low")).toBe(1024);
     }
+  });
+
+  test("files: a PDF's data inline, a document by URL (a Messages caller's) as fileData Gemini fetches", () => {
+    const out = chatRequestToGemini({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } },
+            { type: "file", file: { filename: "b", file_url: "https://x.test/report?v=2" } },
+            { type: "file", file: { filename: "c.pdf", file_url: "https://x.test/c.pdf" } },
+          ],
+        },
+      ],
+    }) as { contents: { parts: JsonObject[] }[] };
+    expect(out.contents[0]?.parts).toEqual([
+      { inlineData: { mimeType: "application/pdf", data: "JVBERi0=" } },
+      { fileData: { mimeType: "application/pdf", fileUri: "https://x.test/report?v=2" } },
+      { fileData: { mimeType: "application/pdf", fileUri: "https://x.test/c.pdf" } },
+    ]);
+  });
+
+  test("audio (input_audio) is inlineData of its format; one without data or of a format Gemini has not is a 400", () => {
+    const audio = (input_audio: object) => ({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "transcribe" },
+            { type: "input_audio", input_audio },
+          ],
+        },
+      ],
+    });
+    const out = chatRequestToGemini(audio({ data: "UklGRg==", format: "wav" })) as {
+      contents: { parts: JsonObject[] }[];
+    };
+    expect(out.contents[0]?.parts).toEqual([
+      { text: "transcribe" },
+      { inlineData: { mimeType: "audio/wav", data: "UklGRg==" } },
+    ]);
+    const refused = (input_audio: object) => {
+      try {
+        chatRequestToGemini(audio(input_audio));
+      } catch (error) {
+        return error instanceof GatewayError ? [error.status, error.param] : error;
+      }
+      return "translated";
+    };
+    expect(refused({ format: "mp3" })).toEqual([400, "messages.0.content.1.input_audio.data"]);
+    expect(refused({ data: "AAAA", format: "opus" })).toEqual([
+      400,
+      "messages.0.content.1.input_audio.format",
+    ]);
+  });
+
+  test("an image's detail has no place on Gemini: named (or refused) as on every target; a file by OpenAI id named and left out", () => {
+    const body = {
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "image_url", image_url: { url: "https://x.test/cat.png", detail: "high" } },
+            { type: "image_url", image_url: { url: "https://x.test/dog.png", detail: "auto" } },
+            { type: "file", file: { file_id: "file-abc" } },
+          ],
+        },
+      ],
+    };
+    const dropped = new Dropped();
+    nameUncarried(body, GEMINI_TARGET, dropped);
+    expect(dropped.list).toEqual(["messages.content.image_url.detail", "messages.content.file.file_id"]);
+    expect((chatRequestToGemini(body) as { contents: { parts: JsonObject[] }[] }).contents[0]?.parts).toEqual(
+      [
+        { fileData: { mimeType: "image/png", fileUri: "https://x.test/cat.png" } },
+        { fileData: { mimeType: "image/png", fileUri: "https://x.test/dog.png" } },
+      ],
+    );
+    expect(() => nameUncarried(body, GEMINI_TARGET, new Dropped("reject"))).toThrow(
+      "messages.0.content.0.image_url.detail: messages.content.image_url.detail cannot be translated",
+    );
   });
 
   test("a tool result for a call never made is the caller's 400", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
 import { chatRequestToMessages } from "../openai-to-anthropic/chat-request-to-messages.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
@@ -82,6 +83,20 @@ describe("responsesRequestToChat: images and files", () => {
       },
     ]);
     expect(translated.dropped).toEqual(["content.input_file.file_url"]);
+    // To an upstream that fetches a file by URL (Gemini's fileData), it goes as one.
+    const byUrl = { type: "input_file", filename: "a.pdf", file_url: "https://x/a.pdf" };
+    const toGemini = responsesRequestToChat(
+      { model: "m", input: [{ role: "user", content: [{ type: "input_text", text: "read" }, byUrl] }] },
+      [],
+      "drop",
+      new Map(),
+      { fileUrls: true },
+    );
+    expect((toGemini.body.messages as { content: unknown[] }[])[0]?.content[1]).toEqual({
+      type: "file",
+      file: { filename: "a.pdf", file_url: "https://x/a.pdf" },
+    });
+    expect(toGemini.dropped).toEqual([]);
     const onlyPdf = responsesRequestToChat({
       model: "m",
       input: [{ role: "user", content: [{ type: "input_file", filename: "a.pdf", file_data: pdf }] }],
@@ -93,6 +108,35 @@ describe("responsesRequestToChat: images and files", () => {
           { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } },
         ],
       },
+    ]);
+  });
+
+  test("an image or file part that says nothing of where it is: a 400 saying what it lacks, not that the model cannot take it", () => {
+    const refusal = (part: object) => {
+      try {
+        responsesRequestToChat({
+          model: "m",
+          input: [{ role: "user", content: [{ type: "input_text", text: "x" }, part] }],
+        });
+      } catch (error) {
+        return error instanceof GatewayError ? [error.status, error.param, error.message] : error;
+      }
+      return "translated";
+    };
+    const lacking = (type: string, needs: string) => [
+      400,
+      "input[0].content[1]",
+      `input[0].content[1]: an ${type} part needs ${needs}`,
+    ];
+    expect(refusal({ type: "input_image" })).toEqual(lacking("input_image", "image_url or file_id"));
+    expect(refusal({ type: "input_image", image_url: null, detail: "auto" })).toEqual(
+      lacking("input_image", "image_url or file_id"),
+    );
+    expect(refusal({ type: "input_file" })).toEqual(lacking("input_file", "file_data, file_id or file_url"));
+    expect(refusal({ type: "input_audio" })).toEqual([
+      400,
+      "input[0].content[1]",
+      'input[0].content[1]: part "input_audio" is not supported on this model',
     ]);
   });
 

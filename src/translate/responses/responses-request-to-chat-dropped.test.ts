@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { nameUncarried } from "../chat-target.ts";
+import { Dropped } from "../dropped.ts";
+import { ANTHROPIC_TARGET } from "../openai-to-anthropic/chat-request-to-messages.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 describe("responsesRequestToChat: what chat cannot carry", () => {
@@ -77,6 +80,54 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
       }
     })();
     expect([refused?.status, refused?.param]).toEqual([400, "max_tool_calls"]);
+  });
+
+  test("where each chat message, part and call came from: what a later step names is the caller's item, shifted neither by instructions nor by parts left out", () => {
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const translated = responsesRequestToChat(
+      {
+        model: "m",
+        instructions: "be brief",
+        tools: [{ type: "function", name: "f" }],
+        input: [
+          {
+            role: "user",
+            content: [
+              { type: "input_file", file_url: "https://x.test/a.pdf" },
+              { type: "input_image", image_url: png, detail: "high" },
+            ],
+          },
+          { type: "function_call", call_id: "c1", name: "f", arguments: "not json" },
+          { type: "function_call_output", call_id: "c1", output: [{ type: "input_image", image_url: png }] },
+        ],
+      },
+      [{ type: "message", role: "user", content: [{ type: "input_image", image_url: png }] }],
+    );
+    const callers = [
+      "messages.0",
+      "messages.1.content.0",
+      "messages.2.content.0.image_url.detail",
+      "messages.3.tool_calls.0.function.arguments",
+      "messages.4.tool_call_id",
+      // As OpenAI's own errors write a path.
+      "messages[5].content[1]",
+      "messages.9.content.0",
+      "tools.0.function.strict",
+    ].map((path) => translated.paths.resolve(path)?.path);
+    expect(callers).toEqual([
+      "instructions",
+      "previous_response_id.content[0]",
+      "input[0].content[1].detail",
+      "input[1].arguments",
+      "input[2].call_id",
+      "input[2].output[0]",
+      undefined,
+      undefined,
+    ]);
+    // A later step's names, as the Responses API calls them (chat → Anthropic here).
+    const later = new Dropped("drop", {}, translated.paths);
+    nameUncarried(translated.body, ANTHROPIC_TARGET, later);
+    expect(later.list).toEqual(["content.input_image.detail", "tool_calls.arguments (not a JSON object)"]);
   });
 
   test("conversation: a 400 whatever the policy, since its history cannot be read here", () => {

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { CallerPaths, RESPONSES_FIELDS } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
@@ -9,7 +10,7 @@ import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
 import { type ReferencedItems, referencedItem } from "./item-references.ts";
 import { ReasoningBack } from "./reasoning-back.ts";
-import { messageContent, toolOutput } from "./responses-content-to-chat.ts";
+import { messageContent, type PartWriting, toolOutput } from "./responses-content-to-chat.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -28,6 +29,8 @@ export interface ChatFromResponses {
   readonly tools: ToolNames;
   /** What the upstream cannot be given (hosted tools, item types), by name. */
   readonly dropped: readonly string[];
+  /** Where each chat message, part and call came from in the caller's input (caller-paths.ts). */
+  readonly paths: CallerPaths;
   /**
    * The input ends in a `compaction_trigger` item: the caller wants the conversation compacted
    * (Codex's in-stream compaction, and `POST /v1/responses/compact`). The chat request then asks
@@ -76,7 +79,10 @@ export function responsesRequestToChat(
   // Tools first: history items name them, and must get the same chat names.
   const tools = chatTools(declared, request.tool_choice, names, dropped);
   const reasoning = needs.reasoningBack ? new ReasoningBack() : undefined;
-  const messages = messagesOf(request, items, previous.length, names, dropped, reasoning);
+  const paths = new CallerPaths(RESPONSES_FIELDS);
+  const writing = { names, dropped, paths, fileUrls: needs.fileUrls === true };
+  const messages = messagesOf(request, items, previous.length, writing, reasoning);
+  paths.wrote(messages);
   const compact = items.at(-1)?.type === "compaction_trigger";
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
   // Gemini's signatures ride in the call ids only to a Gemini upstream (gemini-call-id.ts).
@@ -91,7 +97,12 @@ export function responsesRequestToChat(
   }
   // The tools stay declared (the history calls them) but the summary is text.
   if (compact && out.tools) out.tool_choice = "none";
-  return { body: out, tools: names, dropped: dropped.list, compact };
+  return { body: out, tools: names, dropped: dropped.list, paths, compact };
+}
+
+/** What writing the chat messages keeps as it goes: tool names, and what writing their parts keeps. */
+interface Writing extends PartWriting {
+  readonly names: ToolNames;
 }
 
 /**
@@ -102,12 +113,12 @@ function messagesOf(
   request: ResponsesRequest,
   items: readonly ResponsesItem[],
   stored: number,
-  names: ToolNames,
-  dropped: Dropped,
+  writing: Writing,
   reasoning: ReasoningBack | undefined,
 ): JsonObject[] {
   const messages: JsonObject[] = [];
-  if (request.instructions) messages.push({ role: "system", content: request.instructions });
+  if (request.instructions)
+    messages.push(writing.paths.mark({ role: "system", content: request.instructions }, "instructions"));
   // Images tools returned, for the user message after the run of tool messages.
   let images: JsonObject[] = [];
   for (const [i, item] of items.entries()) {
@@ -121,7 +132,7 @@ function messagesOf(
     }
     // Where an item came from, as a 400 names it: the chain it continues, or `input[n]`.
     const at = i < stored ? "previous_response_id" : `input[${i - stored}]`;
-    images.push(...appendItem(messages, item, at, names, dropped));
+    images.push(...appendItem(messages, item, at, writing));
     if (reasoning && isAssistantTurn(item)) reasoning.landed(messages.at(-1));
   }
   if (images.length > 0) messages.push({ role: "user", content: images });
@@ -139,36 +150,28 @@ const TOOL_OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]
 
 /** Appends `item` as chat messages; returns the images a tool output leaves for after the run. */
 
-function appendItem(
-  messages: JsonObject[],
-  item: ResponsesItem,
-  at: string,
-  names: ToolNames,
-  dropped: Dropped,
-): JsonObject[] {
+function appendItem(messages: JsonObject[], item: ResponsesItem, at: string, writing: Writing): JsonObject[] {
+  const { names, dropped, paths } = writing;
   const type = item.type ?? "message";
   if (type === "message" && item.role) {
     // `developer` is the newer name for `system`; not every chat server knows it.
     const role = item.role === "developer" ? "system" : item.role;
-    messages.push({ role, content: messageContent(item.content, at, dropped) });
+    messages.push(paths.mark({ role, content: messageContent(item.content, at, writing) }, at));
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
     const args =
       type === "custom_tool_call" ? JSON.stringify({ input: item.input ?? "" }) : (item.arguments ?? "");
-    appendToolCall(messages, {
-      id: item.call_id ?? "",
-      type: "function",
-      function: { name, arguments: args },
-    });
+    const call = { id: item.call_id ?? "", type: "function", function: { name, arguments: args } };
+    appendToolCall(messages, paths.mark(call, at), (message) => paths.mark(message, at));
   } else if (TOOL_OUTPUTS.has(type)) {
     const callId = item.call_id ?? "";
-    const output = toolOutput(item.output, at, dropped);
-    messages.push({ role: "tool", tool_call_id: callId, content: output.text });
+    const output = toolOutput(item.output, at, writing);
+    messages.push(paths.mark({ role: "tool", tool_call_id: callId, content: output.text }, at));
     return imagesAfterTools(callId, output.images);
   } else if (type === "compaction") {
     // The gateway's own summary (compaction.ts) goes back as a turn; OpenAI's ciphertext cannot.
     const summary = summaryTurn(item);
-    if (summary) messages.push(summary);
+    if (summary) messages.push(paths.mark(summary, at));
     else dropped.add("input.compaction", at, "is encrypted by another provider");
   } else if (type === "item_reference") {
     // One the caller's stored responses hold was replaced by its item already.
@@ -184,10 +187,17 @@ function appendItem(
   return [];
 }
 
-/** Parallel calls are separate items in Responses but one assistant message in chat. */
-function appendToolCall(messages: JsonObject[], call: JsonObject): void {
+/**
+ * Parallel calls are separate items in Responses but one assistant message in chat; `opened` marks
+ * a message the call opens.
+ */
+function appendToolCall(
+  messages: JsonObject[],
+  call: JsonObject,
+  opened: (message: JsonObject) => JsonObject,
+): void {
   const last = messages.at(-1);
   if (last?.role === "assistant" && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
   else if (last?.role === "assistant" && !last.tool_calls) last.tool_calls = [call];
-  else messages.push({ role: "assistant", content: null, tool_calls: [call] });
+  else messages.push(opened({ role: "assistant", content: null, tool_calls: [call] }));
 }

@@ -1,0 +1,56 @@
+import { isJsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+
+/** A content block of a Messages request, as the translation to chat reads it. */
+export type Block = { type: string } & Record<string, unknown>;
+
+export const isBlock = (value: unknown): value is Block =>
+  isJsonObject(value) && typeof value.type === "string";
+
+/** An image or document block's `source`, by its `type`, once checked. */
+export type BlockSource =
+  | { type: "base64"; media_type: string; data: string }
+  | { type: "url"; url: string }
+  | { type: "file"; file_id: string }
+  | { type: "text"; media_type: string; data: string }
+  | { type: "content"; content: unknown };
+
+/** What each source type must carry, as Anthropic refuses a source without it. */
+const REQUIRED: Readonly<Record<BlockSource["type"], readonly string[]>> = {
+  base64: ["media_type", "data"],
+  url: ["url"],
+  file: ["file_id"],
+  text: ["media_type", "data"],
+  content: ["content"],
+};
+
+/**
+ * The `source` of an image or document block at `path`, checked before anything is translated: a
+ * block without one, or a source without what its type requires, is the caller's 400 in Anthropic's
+ * own words and paths (`messages.0.content.1.image.source.base64.data: Field required`), as
+ * Anthropic answers it — never a block left out in silence. `types` are the source types the block
+ * takes.
+ */
+export function blockSource(block: Block, path: string, types: readonly BlockSource["type"][]): BlockSource {
+  const at = `${path}.${block.type}.source`;
+  const { source } = block;
+  if (!isJsonObject(source)) throw badRequest(`${at}: Field required`, at);
+  const type = source.type;
+  if (typeof type !== "string")
+    throw badRequest(`${at}: Unable to extract tag using discriminator 'type'`, at);
+  if (!(types as readonly string[]).includes(type)) {
+    const expected = types.map((name) => `'${name}'`).join(", ");
+    throw badRequest(
+      `${at}: Input tag '${type}' found using 'type' does not match any of the expected tags: ${expected}`,
+      at,
+    );
+  }
+  for (const field of REQUIRED[type as BlockSource["type"]]) {
+    const value = source[field];
+    if (field === "content" ? value == null : typeof value !== "string") {
+      const missing = `${at}.${type}.${field}`;
+      throw badRequest(`${missing}: Field required`, missing);
+    }
+  }
+  return source as BlockSource;
+}

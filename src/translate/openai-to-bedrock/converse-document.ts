@@ -1,0 +1,77 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import { parseDataUrl } from "../data-url.ts";
+import type { OpenAIContentPart } from "../openai-schema.ts";
+
+/** The document formats Converse reads, by the media type of a `data:` URL. */
+const FORMATS: Readonly<Record<string, string>> = {
+  "application/pdf": "pdf",
+  "text/csv": "csv",
+  "application/msword": "doc",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+  "application/vnd.ms-excel": "xls",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+  "text/html": "html",
+  "text/plain": "txt",
+  "text/markdown": "md",
+};
+
+/** The longest name Converse takes for a document. */
+const NAME_MAX = 200;
+
+/**
+ * The names of a request's documents. Converse takes a name of letters, digits, single spaces,
+ * hyphens, parentheses and square brackets only, 200 characters at most, and refuses a request
+ * in which two documents share one ("Messages can't contain duplicate document names"), however far
+ * apart the turns. So a filename loses its extension and every other character (`q3_report.v2.pdf`
+ * → `q3 report v2`), a file without one is `document`, and a name already given gets a number
+ * (`document (2)`): the same conversation sent again names its documents the same way.
+ */
+export class DocumentNames {
+  private readonly taken = new Set<string>();
+
+  of(filename: string | undefined): string {
+    const base =
+      (filename ?? "")
+        .replace(/\.[A-Za-z0-9]{1,5}$/, "")
+        .replace(/[^A-Za-z0-9\s()[\]-]+/g, " ")
+        .replace(/\s+/g, " ")
+        .trim()
+        .slice(0, NAME_MAX)
+        .trim() || "document";
+    let name = base;
+    for (let n = 2; this.taken.has(name.toLowerCase()); n++) {
+      const suffix = ` (${n})`;
+      name = `${base.slice(0, NAME_MAX - suffix.length).trimEnd()}${suffix}`;
+    }
+    this.taken.add(name.toLowerCase());
+    return name;
+  }
+}
+
+/**
+ * A chat `file` part as a Converse `document` block: its `file_data` (a `data:` URL) as bytes, in a
+ * format Converse reads, named as `names` says. Anything else is the caller's 400 naming the part.
+ */
+export function documentBlock(part: OpenAIContentPart, path: string, names: DocumentNames): JsonObject {
+  const data = part.file?.file_data === undefined ? undefined : parseDataUrl(part.file.file_data);
+  const format = data && Object.hasOwn(FORMATS, data.mediaType) ? FORMATS[data.mediaType] : undefined;
+  if (!data || !format)
+    throw badRequest(
+      `${path}: this model takes files only as data: URLs of ${Object.values(FORMATS).join(", ")}`,
+      path,
+    );
+  return { document: { format, name: names.of(part.file?.filename), source: { bytes: data.data } } };
+}
+
+/** What a turn that carries a document but no text says: Converse refuses a document alone. */
+const ATTACHED = "(see the attached document)";
+
+/**
+ * A user turn with a document and no text gets a line of its own, as Converse requires ("A text
+ * block must be included when using documents").
+ */
+export function withTextBeside(blocks: JsonObject[]): JsonObject[] {
+  const documents = blocks.some((block) => "document" in block);
+  return documents && !blocks.some((block) => "text" in block) ? [...blocks, { text: ATTACHED }] : blocks;
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readFastApiError } from "./fastapi-error.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 
 /** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
@@ -73,11 +74,14 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
 };
 
 /**
- * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; an
- * Anthropic upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE.
+ * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
+ * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
+ * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
+ * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE.
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
   const upstream = error.upstream;
+  let said: string | undefined;
   if (upstream?.dialect === "openai" && upstream.body) {
     const own = openAIErrorBody.safeParse(upstream.body);
     if (own.success) {
@@ -89,18 +93,20 @@ export function openAIWireError(error: GatewayError): OpenAIWireError {
         code: e.code == null ? null : String(e.code),
       };
     }
+    said = readOpenAIError(upstream.body)?.message;
   }
+  const message = said ?? error.message;
   const param = error.param ?? null;
   if (error.code === "context_length_exceeded") {
-    return { message: error.message, type: TYPE[error.code], param, code: error.code };
+    return { message, type: TYPE[error.code], param, code: error.code };
   }
   const mapped =
     upstream?.dialect === "anthropic" && upstream.type ? FROM_ANTHROPIC[upstream.type] : undefined;
-  if (mapped) return { message: error.message, ...mapped, param };
+  if (mapped) return { message, ...mapped, param };
   // Some codes are used at several statuses (a worker over capacity is an upstream_error 503).
   const type = error.status === 503 ? "service_unavailable" : TYPE[error.code];
   return {
-    message: error.message,
+    message,
     type,
     param,
     code: upstreamRateLimit(error) ? UPSTREAM_RATE_LIMIT : error.code,
@@ -133,8 +139,8 @@ const topLevelError = z.looseObject({
 });
 
 /**
- * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, or vLLM's
- * fields at the top).
+ * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, vLLM's
+ * fields at the top, or FastAPI's `{"detail":…}`: core/fastapi-error.ts).
  */
 export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const parsed = openAIErrorBody.safeParse(body);
@@ -150,7 +156,7 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const text = z.looseObject({ error: z.string() }).safeParse(body);
   if (text.success) return { message: text.data.error };
   const top = topLevelError.safeParse(body);
-  if (!top.success) return undefined;
+  if (!top.success) return readFastApiError(body);
   const { message, type, param } = top.data;
   return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
 }

@@ -1,5 +1,5 @@
 import type { Dialect } from "../core/dialect.ts";
-import { errorBody } from "../core/error-wire.ts";
+import { errorBody, relaysUpstreamBody } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 
 /**
@@ -18,10 +18,7 @@ export function wireStatus(error: GatewayError, dialect: Dialect): number {
 
 /** The upstream's own error, to a caller of its dialect: the very bytes it sent. */
 const relayed = (error: GatewayError, dialect: Dialect) =>
-  error.upstream?.body !== undefined &&
-  error.upstream.text !== undefined &&
-  error.upstream.dialect === dialect &&
-  error.upstream.status >= 400;
+  error.upstream?.text !== undefined && error.upstream.status >= 400 && relaysUpstreamBody(error, dialect);
 
 /**
  * A GatewayError as the HTTP reply the caller's dialect expects (body from core/error-wire.ts;

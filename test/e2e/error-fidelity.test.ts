@@ -33,6 +33,39 @@ function proxyPage() {
   });
 }
 
+/**
+ * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
+ * path's, for Gemini). Sources: FastAPI's 422 as LlamaFactory's API sends it
+ * (hiyouga/LlamaFactory#2644).
+ */
+const VENDOR_BODIES: Record<string, { status: number; body: object }> = {
+  "fastapi-422": {
+    status: 422,
+    body: {
+      detail: [
+        {
+          type: "literal_error",
+          loc: ["body", "messages", 0, "role"],
+          msg: "Input should be 'system', 'user', 'assistant' or 'tool'",
+          input: "critic",
+        },
+      ],
+    },
+  },
+};
+
+function vendorBodies() {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const model = ((await request.json()) as { model?: string }).model ?? "";
+      const answer = VENDOR_BODIES[model] ?? { status: 500, body: { error: { message: `no ${model}` } } };
+      return Response.json(answer.body, { status: answer.status });
+    },
+  });
+}
+
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake, own }) => ({
@@ -43,8 +76,10 @@ const fx = gatewayFixture({
         { name: "oa-proxy", type: "openai", base_url: `${url}v1` },
         { name: "an-proxy", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
       ])(own(proxyPage())),
+      ...(({ url }) => [{ name: "self-hosted", type: "openai", base_url: `${url}v1` }])(own(vendorBodies())),
     ],
     models: [
+      { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
       { name: "o-html", routes: [{ provider: "oa-proxy", model: "html" }] },
       { name: "o-empty", routes: [{ provider: "oa-proxy", model: "empty" }] },
       { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
@@ -213,6 +248,26 @@ describe("4xx bodies", () => {
       type: "error",
       error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
     });
+  });
+});
+
+describe("a body in another server's shape than OpenAI's", () => {
+  test("FastAPI's 422 (LlamaFactory): its field as the param and in the message, for both dialects and the audit row", async () => {
+    const words = "messages.0.role: Input should be 'system', 'user', 'assistant' or 'tool'";
+    const error = (await chat("fastapi", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect([error.message, error.param, error.type]).toEqual([
+      `422 ${words}`,
+      "messages.0.role",
+      "invalid_request_error",
+    ]);
+    const row = await auditRow(gw, error.headers?.get("x-request-id") ?? "");
+    expect([row.status, row.errorMessage]).toEqual([422, words]);
+    const across = (await messages("fastapi", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect([across.status, across.error]).toEqual([
+      422,
+      { type: "error", error: { type: "invalid_request_error", message: words } },
+    ]);
   });
 });
 

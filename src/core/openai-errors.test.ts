@@ -97,3 +97,30 @@ test("llama.cpp's context overflow keeps its context-length meaning, by its type
     "context_length_exceeded",
   );
 });
+
+describe("TGI's context-length refusals (a 422 with its words in `error`)", () => {
+  const tgi = (message: string) => ({
+    error: `Input validation error: ${message}`,
+    error_type: "validation",
+  });
+
+  test.each([
+    "`inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+    "`inputs` must have less than 4096 tokens. Given: 5000",
+    // Its releases before the backticks.
+    "input tokens + max_new_tokens must be <= 4096. Given: 4000 input tokens and 500 max_new_tokens",
+    "inputs must have less than 4096 tokens. Given: 5000",
+  ])("%s: context_length_exceeded", (message) => {
+    expect(codeFromOpenAI(422, readOpenAIError(tgi(message)))).toBe("context_length_exceeded");
+  });
+
+  test("its other refusals are the caller's 422 as they were", () => {
+    expect(codeFromOpenAI(422, readOpenAIError(tgi("`max_new_tokens` must be strictly positive")))).toBe(
+      "invalid_request",
+    );
+    // Words alone are no refusal of the window at another status (a 500 that quotes one).
+    expect(codeFromOpenAI(409, { message: "`inputs` must have less than 4096 tokens. Given: 5000" })).toBe(
+      "invalid_request",
+    );
+  });
+});

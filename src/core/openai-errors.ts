@@ -166,8 +166,8 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
   if (error?.code === "context_length_exceeded") return "context_length_exceeded";
   // llama.cpp's server names it in its type (its code is the HTTP status again).
   if (error?.type === "exceed_context_size_error") return "context_length_exceeded";
-  // vLLM, older llama.cpp and Gemini say it only in words.
-  if (status === 400 && error?.message && CONTEXT_TOO_LONG.test(error.message))
+  // vLLM, older llama.cpp and Gemini say it only in words, TGI too (with a 422).
+  if ((status === 400 || status === 422) && error?.message && CONTEXT_TOO_LONG.test(error.message))
     return "context_length_exceeded";
   if (status === 404) return "model_not_found";
   if (status === 413) return "payload_too_large";
@@ -176,7 +176,9 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
 
 /**
  * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
- * "the request exceeds the available context size").
+ * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
+ * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
+ * releases without the backticks and with "input tokens").
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens/i;
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens/i;

@@ -36,7 +36,7 @@ function proxyPage() {
 /**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
  * path's, for Gemini). Sources: FastAPI's 422 as LlamaFactory's API sends it
- * (hiyouga/LlamaFactory#2644).
+ * (hiyouga/LlamaFactory#2644); TGI's 422 (huggingface/text-generation-inference#628).
  */
 const VENDOR_BODIES: Record<string, { status: number; body: object }> = {
   "fastapi-422": {
@@ -50,6 +50,14 @@ const VENDOR_BODIES: Record<string, { status: number; body: object }> = {
           input: "critic",
         },
       ],
+    },
+  },
+  "tgi-422": {
+    status: 422,
+    body: {
+      error:
+        "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+      error_type: "validation",
     },
   },
 };
@@ -80,6 +88,15 @@ const fx = gatewayFixture({
     ],
     models: [
       { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
+      { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
+      {
+        name: "tgi-then-o",
+        fallback_on: ["context_length"],
+        routes: [
+          { provider: "self-hosted", model: "tgi-422" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
       { name: "o-html", routes: [{ provider: "oa-proxy", model: "html" }] },
       { name: "o-empty", routes: [{ provider: "oa-proxy", model: "empty" }] },
       { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
@@ -183,6 +200,39 @@ describe("context_length_exceeded keeps its meaning", () => {
       });
     },
   );
+
+  test("TGI's 422: OpenAI's code and param, Anthropic's max_tokens words (Claude Code asks for less), both a 400; fallback_on context_length fails over", async () => {
+    const tgiWords =
+      "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`";
+    const openaiError = (await chat("tgi", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect([openaiError.code, openaiError.param, openaiError.message]).toEqual([
+      "context_length_exceeded",
+      "messages",
+      `400 ${tgiWords}`,
+    ]);
+    const anthropicError = (await messages("tgi", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 4000 + 500 > 4096, decrease input length or `max_tokens` and try again",
+      },
+    });
+    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    const { data, response } = await openai.chat.completions
+      .create({ model: "tgi-then-o", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBeString();
+    const served = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(served.attempts?.map((a) => [a.outcome, a.status])).toEqual([
+      ["failed", 422],
+      ["ok", null],
+    ]);
+  });
 
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
     const long = "many words ".repeat(100);

@@ -78,3 +78,48 @@ describe("errorBody: an OpenAI-compatible server's body in another shape than Op
     expect(toldMessage(fault, "anthropic")).toBe("upstream fake answered 500");
   });
 });
+
+describe("the gateway's upstream account is not told to callers", () => {
+  const ORG_429 =
+    "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on requests per min (RPM): Limit 500, Used 500, Requested 1.";
+  const SCRUBBED_429 =
+    "Rate limit reached for gpt-4o in organization (the gateway's upstream account) on requests per min (RPM): Limit 500, Used 500, Requested 1.";
+  const body = { error: { message: ORG_429, type: "requests", param: null, code: "rate_limit_exceeded" } };
+  const limited = new GatewayError({
+    status: 429,
+    code: "rate_limited",
+    message: ORG_429,
+    upstream: {
+      dialect: "openai",
+      status: 429,
+      type: "requests",
+      code: "rate_limit_exceeded",
+      body,
+      text: JSON.stringify(body),
+    },
+  });
+
+  test("a relayed body keeps its fields, its message scrubbed; the audit row's message alike", () => {
+    expect(errorBody(limited, "openai")).toEqual({ error: { ...body.error, message: SCRUBBED_429 } });
+    expect(toldMessage(limited, "openai")).toBe(SCRUBBED_429);
+  });
+
+  test("a translated error's message is scrubbed, its type and code mapped as ever", () => {
+    expect(errorBody(limited, "anthropic")).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: SCRUBBED_429 },
+    });
+    // A Google error: no body travels, its message is the error's own.
+    const google = new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: "Quota exceeded for quota metric 'x' for consumer 'project_number:681255809395'.",
+    });
+    expect(errorBody(google, "openai")).toMatchObject({
+      error: {
+        message: "Quota exceeded for quota metric 'x' for consumer '(the gateway's upstream account)'.",
+        code: "rate_limit_exceeded",
+      },
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { readFastApiError } from "./fastapi-error.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+import { scrubMessage } from "./scrub-account.ts";
 
 /** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
 export const openAIErrorBody = z.looseObject({
@@ -77,9 +78,15 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
  * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
  * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
  * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
- * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE.
+ * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What the
+ * message says of the gateway's upstream account is left out (core/scrub-account.ts).
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
+  return scrubMessage(wireFields(error));
+}
+
+/** `openAIWireError` but for the message's scrubbing (core/scrub-account.ts). */
+function wireFields(error: GatewayError): OpenAIWireError {
   const upstream = error.upstream;
   let said: string | undefined;
   if (upstream?.dialect === "openai" && upstream.body) {

@@ -35,7 +35,8 @@ export function errorResponse(
 ): Response {
   const status = wireStatus(error, dialect);
   const upstream = error.upstream;
-  if (upstream?.text !== undefined && relayed(error, dialect)) {
+  // The bytes as sent, unless the body had to be rewritten (core/scrub-account.ts).
+  if (upstream?.text !== undefined && body === upstream.body && relayed(error, dialect)) {
     return new Response(upstream.text, {
       status,
       headers: { ...headers, "content-type": "application/json", ...error.headers },

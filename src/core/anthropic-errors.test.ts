@@ -84,6 +84,34 @@ describe("anthropicWireError: a context-length refusal in Anthropic's words", ()
     expect(claudeCodeReads.exec(expected.message)?.slice(1)).toEqual(["15000", "128000", "131072"]);
   });
 
+  test("TGI's words (a 422): its prompt and max_new_tokens counted apart, or its prompt alone", () => {
+    const tgi = {
+      dialect: "openai" as const,
+      status: 422,
+    };
+    const apart = tooLong(
+      "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+      tgi,
+    );
+    expect(apart.message).toBe(
+      "input length and `max_tokens` exceed context limit: 4000 + 500 > 4096, decrease input length or `max_tokens` and try again",
+    );
+    expect(claudeCodeReads.exec(apart.message)?.slice(1)).toEqual(["4000", "500", "4096"]);
+    expect(
+      tooLong("Input validation error: `inputs` must have less than 4096 tokens. Given: 5000", tgi),
+    ).toEqual({
+      type: "invalid_request_error",
+      message: "prompt is too long: 5000 tokens > 4096 maximum",
+    });
+    // A prompt that alone fills the window, counted apart: Claude Code must compact.
+    expect(
+      tooLong(
+        "Input validation error: input tokens + max_new_tokens must be <= 4096. Given: 4096 input tokens and 20 max_new_tokens",
+        tgi,
+      ).message,
+    ).toBe("prompt is too long: 4096 tokens > 4096 maximum");
+  });
+
   test("the gateway's own refusal (no route's context_window holds the request) in the same words", () => {
     const own = (prompt: number, answer?: number) =>
       tooLong(

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { readContextOverflow } from "./context-overflow.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+import { scrubMessage } from "./scrub-account.ts";
 
 /** Anthropic's closed set of error types. */
 export const anthropicErrorType = z.enum([
@@ -62,12 +63,24 @@ function fromOpenAI(type: string | undefined, code: string | undefined): Anthrop
   return undefined;
 }
 
+/** The fields of an error in Anthropic's shape. */
+interface AnthropicWireError {
+  type: AnthropicErrorType;
+  message: string;
+}
+
 /**
  * The error in Anthropic's shape (`{"type":"error","error":{type,message}}`). An Anthropic
  * upstream's own type is kept; an OpenAI upstream's maps through fromOpenAI; the gateway's
- * own errors through TYPE.
+ * own errors through TYPE. What the message says of the gateway's upstream account is left out
+ * (core/scrub-account.ts).
  */
-export function anthropicWireError(error: GatewayError): { type: AnthropicErrorType; message: string } {
+export function anthropicWireError(error: GatewayError): AnthropicWireError {
+  return scrubMessage(wireFields(error));
+}
+
+/** `anthropicWireError` but for the message's scrubbing. */
+function wireFields(error: GatewayError): AnthropicWireError {
   const upstream = error.upstream;
   const own = upstream?.dialect === "anthropic" ? anthropicErrorType.safeParse(upstream.type) : undefined;
   if (own?.success) return { type: own.data, message: error.message };

@@ -15,6 +15,8 @@ const WINDOW = [
   /maximum context length is (\d+) tokens/i, // OpenAI, vLLM, OpenRouter ("This endpoint's …")
   /maximum number of tokens allowed \((\d+)\)/i, // Gemini, Vertex AI
   /exceeds the available context size \((\d+) tokens\)/i, // llama.cpp
+  /`?inputs?`? tokens \+ `?max_new_tokens`? must be <= (\d+)/i, // TGI, the prompt and the answer
+  /`?inputs`? must have less than (\d+) tokens/i, // TGI, the prompt alone
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -24,14 +26,17 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   // vLLM since 2025: "'max_tokens' or 'max_completion_tokens' is too large: 128000. This model's
   // maximum context length is 131072 tokens and your request has 15000 input tokens".
   { pattern: /is too large: (\d+)\..*?your request has (\d+) input tokens/is, prompt: 2, answer: 1 },
+  // TGI: "Given: 4000 `inputs` tokens and 500 `max_new_tokens`".
+  { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
   /input token count \((\d+)\)/i,
   /request \((\d+) tokens\) exceeds the available context size/i,
+  /must have less than \d+ tokens\. Given: (\d+)/i,
 ];
 
 /**

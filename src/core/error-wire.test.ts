@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { toldMessage } from "./error-wire.ts";
+import { errorBody, toldMessage } from "./error-wire.ts";
 import { GatewayError } from "./gateway-error.ts";
 
 /** An upstream's 500 as the provider reads it: the gateway's words, the upstream's body kept. */
@@ -34,5 +34,92 @@ describe("toldMessage", () => {
     const own = new GatewayError({ status: 404, code: "model_not_found", message: "no such model" });
     expect(toldMessage(own, "openai")).toBe("no such model");
     expect(toldMessage(own, "anthropic")).toBe("no such model");
+  });
+});
+
+describe("errorBody: an OpenAI-compatible server's body in another shape than OpenAI's", () => {
+  // FastAPI's 422 as the provider reads it (providers/http/upstream-failure.ts): its words and
+  // field, the body kept.
+  const body = {
+    detail: [{ type: "literal_error", loc: ["body", "messages", 0, "role"], msg: "Input should be 'user'" }],
+  };
+  const fastApi = new GatewayError({
+    status: 422,
+    code: "invalid_request",
+    message: "messages.0.role: Input should be 'user'",
+    param: "messages.0.role",
+    upstream: { dialect: "openai", status: 422, body, text: JSON.stringify(body) },
+  });
+
+  test("reaches an OpenAI caller in OpenAI's shape, which its SDKs read (not as sent)", () => {
+    expect(errorBody(fastApi, "openai")).toEqual({
+      error: {
+        message: "messages.0.role: Input should be 'user'",
+        type: "invalid_request_error",
+        param: "messages.0.role",
+        code: "invalid_request",
+      },
+    });
+  });
+
+  test("reaches an Anthropic caller in Anthropic's, its words kept", () => {
+    expect(errorBody(fastApi, "anthropic")).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: "messages.0.role: Input should be 'user'" },
+    });
+  });
+
+  test('a server fault\'s `{"error":"text"}`: its words to an OpenAI caller in OpenAI\'s shape, the gateway\'s across dialects', () => {
+    const text = { error: "model not loaded" };
+    const fault = upstream500(text, "openai");
+    expect(errorBody(fault, "openai")).toMatchObject({
+      error: { message: "model not loaded", type: "server_error", code: "upstream_error" },
+    });
+    expect(toldMessage(fault, "anthropic")).toBe("upstream fake answered 500");
+  });
+});
+
+describe("the gateway's upstream account is not told to callers", () => {
+  const ORG_429 =
+    "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on requests per min (RPM): Limit 500, Used 500, Requested 1.";
+  const SCRUBBED_429 =
+    "Rate limit reached for gpt-4o in organization (the gateway's upstream account) on requests per min (RPM): Limit 500, Used 500, Requested 1.";
+  const body = { error: { message: ORG_429, type: "requests", param: null, code: "rate_limit_exceeded" } };
+  const limited = new GatewayError({
+    status: 429,
+    code: "rate_limited",
+    message: ORG_429,
+    upstream: {
+      dialect: "openai",
+      status: 429,
+      type: "requests",
+      code: "rate_limit_exceeded",
+      body,
+      text: JSON.stringify(body),
+    },
+  });
+
+  test("a relayed body keeps its fields, its message scrubbed; the audit row's message alike", () => {
+    expect(errorBody(limited, "openai")).toEqual({ error: { ...body.error, message: SCRUBBED_429 } });
+    expect(toldMessage(limited, "openai")).toBe(SCRUBBED_429);
+  });
+
+  test("a translated error's message is scrubbed, its type and code mapped as ever", () => {
+    expect(errorBody(limited, "anthropic")).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: SCRUBBED_429 },
+    });
+    // A Google error: no body travels, its message is the error's own.
+    const google = new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: "Quota exceeded for quota metric 'x' for consumer 'project_number:681255809395'.",
+    });
+    expect(errorBody(google, "openai")).toMatchObject({
+      error: {
+        message: "Quota exceeded for quota metric 'x' for consumer '(the gateway's upstream account)'.",
+        code: "rate_limit_exceeded",
+      },
+    });
   });
 });

@@ -1,20 +1,37 @@
 import { anthropicWireError, readAnthropicError } from "./anthropic-errors.ts";
-import type { Dialect } from "./dialect.ts";
+import { type Dialect, isJsonObject } from "./dialect.ts";
 import type { GatewayError } from "./gateway-error.ts";
 import { openAIWireError, readOpenAIError } from "./openai-errors.ts";
+import { scrubAccountInBody } from "./scrub-account.ts";
 import type { SseEvent } from "./sse.ts";
 
 /**
  * The error object in the caller's dialect: the one place error bodies are shaped, for
  * replies and stream events alike. An upstream's error body reaches a caller of the same
- * dialect as the upstream sent it; every other error maps through that dialect's one table
- * (openai-errors.ts, anthropic-errors.ts).
+ * dialect as the upstream sent it (`relaysUpstreamBody`), but for what it says of the gateway's
+ * upstream account (scrub-account.ts: the very body when it says nothing of it); every other
+ * error maps through that dialect's one table (openai-errors.ts, anthropic-errors.ts), which
+ * scrubs its message alike.
  */
 export function errorBody(error: GatewayError, dialect: Dialect): Record<string, unknown> {
   const upstream = error.upstream;
-  if (upstream?.body && upstream.dialect === dialect) return upstream.body;
+  if (upstream?.body && relaysUpstreamBody(error, dialect))
+    return scrubAccountInBody(upstream.body, upstream.text);
   if (dialect === "anthropic") return { type: "error", error: anthropicWireError(error) };
   return { error: openAIWireError(error) };
+}
+
+/**
+ * Whether a caller of `dialect` gets the upstream's own error body: one of its dialect, in that
+ * dialect's own error shape. An OpenAI-compatible server's body in another shape (FastAPI's
+ * `{"detail":…}`, TGI's `{"error":"text"}`, vLLM's fields at the top) is read, but OpenAI's SDKs
+ * cannot read it (no message, no code): its words are said in OpenAI's shape instead. (A body is
+ * kept only when its dialect's reader took it, so an `error` object is OpenAI's own.)
+ */
+export function relaysUpstreamBody(error: GatewayError, dialect: Dialect): boolean {
+  const upstream = error.upstream;
+  if (!upstream?.body || upstream.dialect !== dialect) return false;
+  return dialect === "anthropic" || isJsonObject(upstream.body.error);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { codeFromOpenAI, readOpenAIError } from "./openai-errors.ts";
 
 test("an OpenAI error body is read from each shape servers send", () => {
@@ -6,7 +6,59 @@ test("an OpenAI error body is read from each shape servers send", () => {
     readOpenAIError({ error: { message: "m", type: "invalid_request_error", code: 7, param: "messages" } }),
   ).toEqual({ message: "m", type: "invalid_request_error", code: "7", param: "messages" });
   expect(readOpenAIError({ error: "model not loaded" })).toEqual({ message: "model not loaded" });
-  expect(readOpenAIError({ detail: "Not Found" })).toBeUndefined();
+  expect(readOpenAIError({ detail: "Not Found" })).toEqual({ message: "Not Found" });
+  expect(readOpenAIError({ detail: [] })).toBeUndefined();
+});
+
+describe("FastAPI's 422 (LlamaFactory's API and other servers built on FastAPI)", () => {
+  const entry = (loc: (string | number)[], msg: string) => ({
+    type: "literal_error",
+    loc,
+    msg,
+    input: "critic",
+  });
+
+  test("its field's path without `body` names the param and begins the message", () => {
+    const body = {
+      detail: [
+        entry(["body", "messages", 0, "role"], "Input should be 'system', 'user', 'assistant' or 'tool'"),
+      ],
+    };
+    expect(readOpenAIError(body)).toEqual({
+      message: "messages.0.role: Input should be 'system', 'user', 'assistant' or 'tool'",
+      param: "messages.0.role",
+    });
+    expect(codeFromOpenAI(422, readOpenAIError(body))).toBe("invalid_request");
+  });
+
+  test("several entries in one message, the first one's field the param; many are counted, not said", () => {
+    const two = {
+      detail: [
+        entry(["body", "model"], "Field required"),
+        entry(["body", "temperature"], "Input should be a valid number"),
+      ],
+    };
+    expect(readOpenAIError(two)).toEqual({
+      message: "model: Field required; temperature: Input should be a valid number",
+      param: "model",
+    });
+    const many = {
+      detail: Array.from({ length: 8 }, (_, i) => entry(["body", "messages", i, "role"], "bad")),
+    };
+    expect(readOpenAIError(many)?.message).toBe(
+      "messages.0.role: bad; messages.1.role: bad; messages.2.role: bad; messages.3.role: bad; messages.4.role: bad; and 3 more",
+    );
+    const long = { detail: [entry(["body", "messages"], "x".repeat(5000))] };
+    expect(readOpenAIError(long)?.message).toHaveLength(1001);
+  });
+
+  test("an entry without a field (the body as a whole) is its words alone, with no param", () => {
+    expect(
+      readOpenAIError({ detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] }),
+    ).toEqual({
+      message: "JSON decode error",
+    });
+  });
 });
 
 test("vLLM's error with its fields at the top keeps its message, and its context-length meaning", () => {
@@ -44,4 +96,31 @@ test("llama.cpp's context overflow keeps its context-length meaning, by its type
   expect(codeFromOpenAI(400, { type: "exceed_context_size_error", message: "too big" })).toBe(
     "context_length_exceeded",
   );
+});
+
+describe("TGI's context-length refusals (a 422 with its words in `error`)", () => {
+  const tgi = (message: string) => ({
+    error: `Input validation error: ${message}`,
+    error_type: "validation",
+  });
+
+  test.each([
+    "`inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+    "`inputs` must have less than 4096 tokens. Given: 5000",
+    // Its releases before the backticks.
+    "input tokens + max_new_tokens must be <= 4096. Given: 4000 input tokens and 500 max_new_tokens",
+    "inputs must have less than 4096 tokens. Given: 5000",
+  ])("%s: context_length_exceeded", (message) => {
+    expect(codeFromOpenAI(422, readOpenAIError(tgi(message)))).toBe("context_length_exceeded");
+  });
+
+  test("its other refusals are the caller's 422 as they were", () => {
+    expect(codeFromOpenAI(422, readOpenAIError(tgi("`max_new_tokens` must be strictly positive")))).toBe(
+      "invalid_request",
+    );
+    // Words alone are no refusal of the window at another status (a 500 that quotes one).
+    expect(codeFromOpenAI(409, { message: "`inputs` must have less than 4096 tokens. Given: 5000" })).toBe(
+      "invalid_request",
+    );
+  });
 });

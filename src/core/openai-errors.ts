@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { readFastApiError } from "./fastapi-error.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+import { scrubMessage } from "./scrub-account.ts";
 
 /** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
 export const openAIErrorBody = z.looseObject({
@@ -73,11 +75,20 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
 };
 
 /**
- * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; an
- * Anthropic upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE.
+ * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
+ * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
+ * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
+ * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What the
+ * message says of the gateway's upstream account is left out (core/scrub-account.ts).
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
+  return scrubMessage(wireFields(error));
+}
+
+/** `openAIWireError` but for the message's scrubbing (core/scrub-account.ts). */
+function wireFields(error: GatewayError): OpenAIWireError {
   const upstream = error.upstream;
+  let said: string | undefined;
   if (upstream?.dialect === "openai" && upstream.body) {
     const own = openAIErrorBody.safeParse(upstream.body);
     if (own.success) {
@@ -89,18 +100,20 @@ export function openAIWireError(error: GatewayError): OpenAIWireError {
         code: e.code == null ? null : String(e.code),
       };
     }
+    said = readOpenAIError(upstream.body)?.message;
   }
+  const message = said ?? error.message;
   const param = error.param ?? null;
   if (error.code === "context_length_exceeded") {
-    return { message: error.message, type: TYPE[error.code], param, code: error.code };
+    return { message, type: TYPE[error.code], param, code: error.code };
   }
   const mapped =
     upstream?.dialect === "anthropic" && upstream.type ? FROM_ANTHROPIC[upstream.type] : undefined;
-  if (mapped) return { message: error.message, ...mapped, param };
+  if (mapped) return { message, ...mapped, param };
   // Some codes are used at several statuses (a worker over capacity is an upstream_error 503).
   const type = error.status === 503 ? "service_unavailable" : TYPE[error.code];
   return {
-    message: error.message,
+    message,
     type,
     param,
     code: upstreamRateLimit(error) ? UPSTREAM_RATE_LIMIT : error.code,
@@ -133,8 +146,8 @@ const topLevelError = z.looseObject({
 });
 
 /**
- * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, or vLLM's
- * fields at the top).
+ * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, vLLM's
+ * fields at the top, or FastAPI's `{"detail":…}`: core/fastapi-error.ts).
  */
 export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const parsed = openAIErrorBody.safeParse(body);
@@ -150,7 +163,7 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const text = z.looseObject({ error: z.string() }).safeParse(body);
   if (text.success) return { message: text.data.error };
   const top = topLevelError.safeParse(body);
-  if (!top.success) return undefined;
+  if (!top.success) return readFastApiError(body);
   const { message, type, param } = top.data;
   return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
 }
@@ -160,8 +173,8 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
   if (error?.code === "context_length_exceeded") return "context_length_exceeded";
   // llama.cpp's server names it in its type (its code is the HTTP status again).
   if (error?.type === "exceed_context_size_error") return "context_length_exceeded";
-  // vLLM, older llama.cpp and Gemini say it only in words.
-  if (status === 400 && error?.message && CONTEXT_TOO_LONG.test(error.message))
+  // vLLM, older llama.cpp and Gemini say it only in words, TGI too (with a 422).
+  if ((status === 400 || status === 422) && error?.message && CONTEXT_TOO_LONG.test(error.message))
     return "context_length_exceeded";
   if (status === 404) return "model_not_found";
   if (status === 413) return "payload_too_large";
@@ -170,7 +183,9 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
 
 /**
  * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
- * "the request exceeds the available context size").
+ * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
+ * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
+ * releases without the backticks and with "input tokens").
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens/i;
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens/i;

@@ -1,27 +1,27 @@
 import type { Dialect } from "../core/dialect.ts";
-import { errorBody } from "../core/error-wire.ts";
+import { errorBody, relaysUpstreamBody } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 
 /**
  * The status a caller gets for an error, and the one its audit row keeps: the upstream's own when
  * its body is relayed as sent, or when it is a server fault of the caller's own dialect whatever
  * its body (a proxy's HTML 503, an empty one: the status and Retry-After are what a client acts
- * on); else the gateway's.
+ * on); else the gateway's, a context-length refusal's always 400.
  */
 export function wireStatus(error: GatewayError, dialect: Dialect): number {
   const upstream = error.upstream;
   if (upstream && (relayed(error, dialect) || (upstream.dialect === dialect && upstream.status >= 500)))
     return upstream.status;
   // 499 is only ever recorded (the client is gone); it is never a status we can send.
-  return error.status === 499 ? 400 : error.status;
+  if (error.status === 499) return 400;
+  // A context-length refusal is a 400 in both dialects' own APIs, and clients act on it as one
+  // (Claude Code compacts, or asks for a shorter answer); TGI sends its own as a 422.
+  return error.code === "context_length_exceeded" ? 400 : error.status;
 }
 
 /** The upstream's own error, to a caller of its dialect: the very bytes it sent. */
 const relayed = (error: GatewayError, dialect: Dialect) =>
-  error.upstream?.body !== undefined &&
-  error.upstream.text !== undefined &&
-  error.upstream.dialect === dialect &&
-  error.upstream.status >= 400;
+  error.upstream?.text !== undefined && error.upstream.status >= 400 && relaysUpstreamBody(error, dialect);
 
 /**
  * A GatewayError as the HTTP reply the caller's dialect expects (body from core/error-wire.ts;
@@ -35,7 +35,8 @@ export function errorResponse(
 ): Response {
   const status = wireStatus(error, dialect);
   const upstream = error.upstream;
-  if (upstream?.text !== undefined && relayed(error, dialect)) {
+  // The bytes as sent, unless the body had to be rewritten (core/scrub-account.ts).
+  if (upstream?.text !== undefined && body === upstream.body && relayed(error, dialect)) {
     return new Response(upstream.text, {
       status,
       headers: { ...headers, "content-type": "application/json", ...error.headers },

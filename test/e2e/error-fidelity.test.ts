@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // An upstream's error keeps its meaning through the gateway, for every pair of dialects: a 429
 // stays a 429 with its Retry-After; a context-length refusal keeps OpenAI's code and param; a
@@ -33,6 +34,87 @@ function proxyPage() {
   });
 }
 
+/**
+ * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
+ * path's, for Gemini). Sources: FastAPI's 422 as LlamaFactory's API sends it
+ * (hiyouga/LlamaFactory#2644); TGI's 422 (huggingface/text-generation-inference#628); OpenAI's 429
+ * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
+ * with its request_id (bhouston/mycoder#62); Google's quota naming the project
+ * (google-gemini/gemini-cli#10925).
+ */
+const VENDOR_BODIES: Record<string, { status: number; body: object }> = {
+  "fastapi-422": {
+    status: 422,
+    body: {
+      detail: [
+        {
+          type: "literal_error",
+          loc: ["body", "messages", 0, "role"],
+          msg: "Input should be 'system', 'user', 'assistant' or 'tool'",
+          input: "critic",
+        },
+      ],
+    },
+  },
+  "tgi-422": {
+    status: 422,
+    body: {
+      error:
+        "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+      error_type: "validation",
+    },
+  },
+  "org-429": {
+    status: 429,
+    body: {
+      error: {
+        message:
+          "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.",
+        type: "tokens",
+        param: null,
+        code: "rate_limit_exceeded",
+      },
+    },
+  },
+  "anthropic-429": {
+    status: 429,
+    body: {
+      type: "error",
+      error: {
+        type: "rate_limit_error",
+        message:
+          "This request would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be) of 40,000 input tokens per minute.",
+      },
+      request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
+    },
+  },
+  "gemini-429": {
+    status: 429,
+    body: {
+      error: {
+        code: 429,
+        message:
+          "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'aiplatform.googleapis.com' for consumer 'project_number:681255809395'.",
+        status: "RESOURCE_EXHAUSTED",
+      },
+    },
+  },
+};
+
+function vendorBodies() {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      // Gemini names the model in its path, the others in the body.
+      const inPath = /\/models\/([^/:]+):/.exec(new URL(request.url).pathname)?.[1];
+      const model = inPath ?? ((await request.json()) as { model?: string }).model ?? "";
+      const answer = VENDOR_BODIES[model] ?? { status: 500, body: { error: { message: `no ${model}` } } };
+      return Response.json(answer.body, { status: answer.status });
+    },
+  });
+}
+
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake, own }) => ({
@@ -43,8 +125,26 @@ const fx = gatewayFixture({
         { name: "oa-proxy", type: "openai", base_url: `${url}v1` },
         { name: "an-proxy", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
       ])(own(proxyPage())),
+      ...(({ url }) => [
+        { name: "self-hosted", type: "openai", base_url: `${url}v1` },
+        { name: "an-vendor", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
+        { name: "gm-vendor", type: "gemini", base_url: `${url}v1beta`, api_key: "gemini-key" },
+      ])(own(vendorBodies())),
     ],
     models: [
+      { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
+      { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
+      { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
+      { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
+      { name: "gm-limited", routes: [{ provider: "gm-vendor", model: "gemini-429" }] },
+      {
+        name: "tgi-then-o",
+        fallback_on: ["context_length"],
+        routes: [
+          { provider: "self-hosted", model: "tgi-422" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
       { name: "o-html", routes: [{ provider: "oa-proxy", model: "html" }] },
       { name: "o-empty", routes: [{ provider: "oa-proxy", model: "empty" }] },
       { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
@@ -149,6 +249,39 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
+  test("TGI's 422: OpenAI's code and param, Anthropic's max_tokens words (Claude Code asks for less), both a 400; fallback_on context_length fails over", async () => {
+    const tgiWords =
+      "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`";
+    const openaiError = (await chat("tgi", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect([openaiError.code, openaiError.param, openaiError.message]).toEqual([
+      "context_length_exceeded",
+      "messages",
+      `400 ${tgiWords}`,
+    ]);
+    const anthropicError = (await messages("tgi", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 4000 + 500 > 4096, decrease input length or `max_tokens` and try again",
+      },
+    });
+    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    const { data, response } = await openai.chat.completions
+      .create({ model: "tgi-then-o", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBeString();
+    const served = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(served.attempts?.map((a) => [a.outcome, a.status])).toEqual([
+      ["failed", 422],
+      ["ok", null],
+    ]);
+  });
+
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
     const long = "many words ".repeat(100);
     const anthropicError = (await messages("tiny", long)) as InstanceType<typeof Anthropic.APIError>;
@@ -213,6 +346,72 @@ describe("4xx bodies", () => {
       type: "error",
       error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
     });
+  });
+});
+
+describe("a body in another server's shape than OpenAI's", () => {
+  test("FastAPI's 422 (LlamaFactory): its field as the param and in the message, for both dialects and the audit row", async () => {
+    const words = "messages.0.role: Input should be 'system', 'user', 'assistant' or 'tool'";
+    const error = (await chat("fastapi", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect([error.message, error.param, error.type]).toEqual([
+      `422 ${words}`,
+      "messages.0.role",
+      "invalid_request_error",
+    ]);
+    const row = await auditRow(gw, error.headers?.get("x-request-id") ?? "");
+    expect([row.status, row.errorMessage]).toEqual([422, words]);
+    const across = (await messages("fastapi", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect([across.status, across.error]).toEqual([
+      422,
+      { type: "error", error: { type: "invalid_request_error", message: words } },
+    ]);
+  });
+});
+
+describe("the gateway's upstream account stays the operator's", () => {
+  const ACCOUNT = "(the gateway's upstream account)";
+  const ORG = "org-uOtiSEwvUnroadaOnJJquBEC";
+
+  test("OpenAI's 429 naming the organization, to an OpenAI caller: its body but for the org id; the audit row alike; the log keeps it", async () => {
+    const error = (await chat("org-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    const told = `Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.`;
+    expect(error.error).toEqual({ message: told, type: "tokens", param: null, code: "rate_limit_exceeded" });
+    const requestId = error.headers?.get("x-request-id") ?? "";
+    expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
+    // The operator's access line (at warn) keeps the upstream's own words as its detail.
+    await waitFor(`${requestId}'s access line with the org id`, () =>
+      gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
+    );
+  });
+
+  test("Anthropic's 429 naming the organization's UUID, to both dialects: scrubbed, without Anthropic's request_id", async () => {
+    const told = `This request would exceed the rate limit for your organization ${ACCOUNT} of 40,000 input tokens per minute.`;
+    const same = (await messages("an-limited", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(same).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(same.error).toEqual({ type: "error", error: { type: "rate_limit_error", message: told } });
+    // The request id the SDK reports is the gateway's, which names this call in its audit log.
+    expect((await auditRow(gw, same.requestID ?? "")).errorMessage).toBe(told);
+    const across = (await chat("an-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(across).toBeInstanceOf(OpenAI.RateLimitError);
+    expect([across.error, across.code]).toEqual([
+      expect.objectContaining({ message: told }),
+      "rate_limit_exceeded",
+    ]);
+  });
+
+  test("Google's quota naming the project number, to both dialects", async () => {
+    const told = `Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'aiplatform.googleapis.com' for consumer '${ACCOUNT}'.`;
+    const openaiError = (await chat("gm-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((openaiError.error as { message: string }).message).toBe(told);
+    const anthropicError = (await messages("gm-limited", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError.error).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: told },
+    });
+    expect((await auditRow(gw, anthropicError.requestID ?? "")).errorMessage).toBe(told);
   });
 });
 

@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { scrubAccount, scrubAccountInBody } from "./scrub-account.ts";
+
+const ACCOUNT = "(the gateway's upstream account)";
+
+describe("scrubAccount: the upstream account's identifiers, as each vendor writes them", () => {
+  test.each([
+    [
+      // OpenAI's 429 (BuilderIO/micro-agent#86).
+      "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.",
+      `Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.`,
+    ],
+    [
+      // Anthropic's 429 (bhouston/mycoder#62).
+      "This request would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be) of 40,000 input tokens per minute.",
+      `This request would exceed the rate limit for your organization ${ACCOUNT} of 40,000 input tokens per minute.`,
+    ],
+    [
+      // Gemini's and Vertex AI's quota (google-gemini/gemini-cli#10925).
+      "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'aiplatform.googleapis.com' for consumer 'project_number:681255809395'.",
+      `Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'aiplatform.googleapis.com' for consumer '${ACCOUNT}'.`,
+    ],
+    [
+      "Publisher Model `projects/acme-prod-42/locations/us-central1/publishers/google/models/gemini-9` was not found",
+      `Publisher Model \`${ACCOUNT}/locations/us-central1/publishers/google/models/gemini-9\` was not found`,
+    ],
+    [
+      "Generative Language API has not been used in project 681255809395 before or it is disabled.",
+      `Generative Language API has not been used in project ${ACCOUNT} before or it is disabled.`,
+    ],
+    [
+      "The server had an error while processing your request. (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)",
+      "The server had an error while processing your request. (Please include the request ID (the upstream's request id) in your message.)",
+    ],
+    [
+      "organization_id: 0f8e2a34-1c5d-4b7e-9a6f-3d2c1b0a9e8f is disabled",
+      `organization_id: ${ACCOUNT} is disabled`,
+    ],
+  ])("%s", (said, scrubbed) => {
+    expect(scrubAccount(said)).toBe(scrubbed);
+  });
+
+  test("words that name no account are kept as they are", () => {
+    for (const said of [
+      "Your organization's billing is not set up. Please add a payment method.",
+      "prompt is too long: 208310 tokens > 200000 maximum",
+      "This model's maximum context length is 128000 tokens. However, your messages resulted in 200000 tokens.",
+      // A caller's own ids, in a project of its own words.
+      "Item with id 'msg_0a1b2c3d4e5f' not found. The project plan is 3 pages.",
+      "temperature: Input should be less than or equal to 1",
+    ])
+      expect(scrubAccount(said)).toBe(said);
+  });
+});
+
+describe("scrubAccountInBody", () => {
+  const anthropic429 = {
+    type: "error",
+    error: {
+      type: "rate_limit_error",
+      message:
+        "This request would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be).",
+    },
+    request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
+  };
+
+  test("every string scrubbed and the upstream's request_id left out; the rest kept", () => {
+    expect(scrubAccountInBody(anthropic429, JSON.stringify(anthropic429))).toEqual({
+      type: "error",
+      error: {
+        type: "rate_limit_error",
+        message: `This request would exceed the rate limit for your organization ${ACCOUNT}.`,
+      },
+    });
+    // The body read is not written to.
+    expect(anthropic429.request_id).toBe("req_011CbrFTcXhtiMzr3s6EocF7");
+    const nested = { error: { message: "m", details: [{ consumer: "projects/681255809395" }, { n: 1 }] } };
+    expect(scrubAccountInBody(nested)).toEqual({
+      error: { message: "m", details: [{ consumer: ACCOUNT }, { n: 1 }] },
+    });
+  });
+
+  test("a body that names no account is the very object, as sent", () => {
+    const plain = {
+      error: { message: "Invalid 'temperature'", type: "invalid_request_error", param: "temperature" },
+    };
+    expect(scrubAccountInBody(plain, JSON.stringify(plain))).toBe(plain);
+    expect(scrubAccountInBody(plain)).toBe(plain);
+  });
+});

@@ -111,7 +111,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default("0.0.0.0"),
       port: num(z.number().int().min(0).max(65535)).default(8080),
-      max_body: size("10MB"),
+      /**
+       * The largest request body; a larger one is refused (413) before it is read. At least 1KB:
+       * 0 is no bound elsewhere, and an unbounded body would let any caller fill the memory.
+       */
+      max_body: size("10MB", 1024),
       /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
       drain_timeout: duration("30s"),
       /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { unitFields } from "./unit-fields.ts";
-import { parseDuration, parseSize } from "./units.ts";
+import { formatSize, parseDuration, parseSize } from "./units.ts";
 
 /*
  * The kinds of value every config section reads, defined once. `${VAR}` interpolation always
@@ -36,8 +36,12 @@ durationValue.register(unitFields, { unit: "ms" });
 export const duration = (fallback: string) =>
   z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);
 
-/** A size with a default, in bytes: "512KB", "10MB", "1GB", or a bare number of bytes. */
-export const size = (fallback: string) =>
+/**
+ * A size with a default, in bytes: "512KB", "10MB", "1GB", or a bare number of bytes. `min`: the
+ * least it may be, for a bound below which nothing could pass (a `max_body: 0` refused every
+ * request with a 413).
+ */
+export const size = (fallback: string, min = 0) =>
   z
     .union([z.string(), z.number()])
     .default(fallback)
@@ -45,6 +49,11 @@ export const size = (fallback: string) =>
       const bytes = parseSize(value);
       if (bytes === undefined) {
         ctx.addIssue({ code: "custom", message: `invalid size "${value}" (use e.g. 512KB, 10MB)` });
+        return z.NEVER;
+      }
+      if (bytes < min) {
+        const message = `must be at least ${formatSize(min)}, got ${formatSize(bytes)} (no size means "no bound")`;
+        ctx.addIssue({ code: "custom", message });
         return z.NEVER;
       }
       return bytes;

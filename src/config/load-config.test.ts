@@ -70,6 +70,25 @@ describe("parseConfig: defaults and units", () => {
     expect(config.models[0]?.routes[0]?.weight).toBe(1);
   });
 
+  test('server.max_body under 1KB is refused, naming the field: 0 is not "no bound" for a body', () => {
+    // `max_body: 0` was accepted (`config check` printed 0B) and every model call then got a 413.
+    const refused: [number | string, string][] = [
+      [0, "0B"],
+      ["0", "0B"],
+      ["0KB", "0B"],
+      [1023, "1023B"],
+      ["512B", "512B"],
+    ];
+    for (const [tooSmall, shown] of refused)
+      expect(problems({ server: { max_body: tooSmall } })).toEqual([
+        `server.max_body: must be at least 1KB, got ${shown} (no size means "no bound")`,
+      ]);
+    expect(parseConfig({ server: { max_body: "1KB" } }, {}).server.max_body).toBe(1024);
+    expect(parseConfig({ server: { max_body: "${MAX_BODY}" } }, { MAX_BODY: "2048" }).server.max_body).toBe(
+      2048,
+    );
+  });
+
   test("a duration without a unit is an error that names the field and suggests one", () => {
     const problems = () => {
       try {

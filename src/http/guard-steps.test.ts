@@ -102,6 +102,28 @@ describe("the guard's steps in the model pipeline", () => {
     expect(await rowOf(response)).toMatchObject({ status: 500, keyName: "broken", model: "m" });
   });
 
+  test("an answer before the body is read closes the connection; after it, or without a body, it stays", async () => {
+    // As Bun's server hands a request over: its length declared, its body not yet read.
+    const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    const declared = (token: string) =>
+      gateway.handle(
+        new Request("http://localhost/v1/chat/completions", {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-length": String(body.length) },
+          body,
+        }),
+      );
+    const stranger = await declared("stranger");
+    expect([stranger.status, stranger.headers.get("connection")]).toEqual([401, "close"]);
+    // The policy's failure comes after the body was read: the connection may carry the next request.
+    const broken = await declared("broken");
+    expect([broken.status, broken.headers.get("connection")]).toEqual([500, null]);
+    const list = await gateway.handle(
+      new Request("http://localhost/v1/models", { headers: { authorization: "Bearer stranger" } }),
+    );
+    expect([list.status, list.headers.get("connection")]).toEqual([401, null]);
+  });
+
   test("the generic guard (GET /v1/models) takes the same steps", async () => {
     const list = (token: string) =>
       gateway.handle(

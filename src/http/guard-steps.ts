@@ -12,6 +12,7 @@ import { isMonitoringRead } from "./monitoring-reads.ts";
 import { refusalError } from "./refusal-error.ts";
 import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
+import { leavesBodyUnread } from "./unread-body.ts";
 
 /**
  * What the front door's guard does around a handler, step by step: counts the request in or
@@ -44,6 +45,11 @@ function goneBefore(status: number, failure?: GatewayError): GatewayError {
   });
 }
 
+/** An answer before the body was read ends the connection (unread-body.ts). */
+function closeIfUnread(call: GuardedRequest): void {
+  if (leavesBodyUnread(call.request)) call.headers.connection = "close";
+}
+
 export class GuardSteps {
   // The wrapped authenticator, made once per config version's own (a wrapper is a function of
   // the authenticator it wraps alone), not once per request.
@@ -66,6 +72,7 @@ export class GuardSteps {
     if (known) call.ledger.model = known.model;
     const body = errorBody(error, call.dialect);
     call.ledger.finish(error.status, error, toldIn(body, error, call.dialect));
+    closeIfUnread(call);
     return errorResponse(error, call.dialect, call.headers, body);
   }
 
@@ -122,6 +129,7 @@ export class GuardSteps {
       ledger.finish(499, goneBefore(wireStatus(failure, dialect), failure));
     else ledger.finish(wireStatus(failure, dialect), failure, toldIn(body, failure, dialect));
     if (call.deferred) call.leave();
+    closeIfUnread(call);
     try {
       return errorResponse(failure, dialect, call.headers, body);
     } catch (headerError) {

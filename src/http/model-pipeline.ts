@@ -68,7 +68,8 @@ export function modelPipeline(
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
-      if (capture) ledger.requestBody = JSON.stringify(read.body);
+      // The audit's copy: the bytes as they came, decoded, not the parsed body serialised again.
+      if (capture) ledger.requestBody = decoder.decode(read.bytes);
       const model = validateBody(operation, read.body);
       ledger.model = model;
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.

@@ -6,11 +6,14 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 const utf8 = new TextDecoder();
 const utf8Bytes = new TextEncoder();
 
+// Both close the connection: the rest of the body is never read (kept alive, Bun would read and
+// throw away all the client goes on sending to reach the socket's next request).
 const tooLarge = (max: number) =>
   new GatewayError({
     status: 413,
     code: "payload_too_large",
     message: `request body exceeds the limit of ${max} bytes`,
+    headers: { connection: "close" },
   });
 
 /** `server.body_timeout`'s default: the whole body must arrive within this, however it trickles. */

@@ -48,14 +48,10 @@ export function spliceBody(
   if (valueStart === -1 || !equalAt(bytes, valueStart, current) || escapesModelLetter(bytes))
     return undefined;
   if (body.model === model) return insert ? spliced(bytes, open + 1, open + 1, insert) : bytes;
-  const replaced = spliced(
-    bytes,
-    valueStart,
-    valueStart + current.length,
-    encoder.encode(JSON.stringify(model)),
-  );
-  // The body has at least its `model` key, so a key inserted first is followed by a comma.
-  return insert ? spliced(replaced, open + 1, open + 1, insert) : replaced;
+  // The body has at least its `model` key, so a key inserted first is followed by a comma. Both
+  // edits in one copy of the body: it may be megabytes (an image), and a copy a change made two.
+  const renamed = encoder.encode(JSON.stringify(model));
+  return spliced(bytes, valueStart, valueStart + current.length, renamed, open + 1, insert);
 }
 
 /**
@@ -94,11 +90,26 @@ function escapesModelLetter(bytes: Uint8Array): boolean {
 const copy = Buffer.prototype.copy;
 const indexOf = Buffer.prototype.indexOf;
 
-/** `bytes` with `bytes[from, to)` replaced by `piece`, as a new buffer. */
-function spliced(bytes: Uint8Array, from: number, to: number, piece: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = Buffer.allocUnsafe(bytes.byteLength - (to - from) + piece.byteLength);
-  copy.call(bytes, out, 0, 0, from);
-  out.set(piece, from);
-  copy.call(bytes, out, from + piece.byteLength, to, bytes.byteLength);
+/**
+ * `bytes` with `bytes[from, to)` replaced by `piece`, as a new buffer; and `insert`, when given,
+ * put in at `at` (at or before `from`) in the same copy.
+ */
+function spliced(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  piece: Uint8Array,
+  at = from,
+  insert?: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const inserted = insert?.byteLength ?? 0;
+  const out = Buffer.allocUnsafe(bytes.byteLength - (to - from) + piece.byteLength + inserted);
+  if (insert) {
+    copy.call(bytes, out, 0, 0, at);
+    out.set(insert, at);
+    copy.call(bytes, out, at + inserted, at, from);
+  } else copy.call(bytes, out, 0, 0, from);
+  out.set(piece, from + inserted);
+  copy.call(bytes, out, from + inserted + piece.byteLength, to, bytes.byteLength);
   return out;
 }

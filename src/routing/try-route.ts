@@ -159,6 +159,9 @@ const SIGNAL_OF_CANCEL: PropertyDescriptor = {
 export function committed(call: RouteAttempt, request: DispatchRequest, answer: ClientReply): Dispatched {
   const reply = call.replied;
   call.replied = undefined;
+  // Never sent again: its body spliced for the route (megabytes, with an image) is let go for as
+  // long as the answer streams.
+  call.native = undefined;
   const servedBy = reply?.servedBy ?? call.label;
   // One reading for the route's latency, the audit entry's duration and the metrics'.
   const now = performance.now();

@@ -83,6 +83,19 @@ describe("audit bodies", () => {
     expect(record.responseBody).toContain("[DONE]");
   });
 
+  test("the request body is stored as the client sent it, not serialised again from the parsed body", async () => {
+    // Spaced and ordered as a client may write it (and read back as such): the row keeps the
+    // bytes that came, decoded, where re-serialising the parsed body made one more copy of it.
+    const sent = JSON.stringify({ messages: [{ role: "user", content: "as sent" }], model: "mock" }, null, 2);
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: sent,
+    });
+    await response.text();
+    expect((await row(response.headers.get("x-request-id") ?? "")).requestBody).toBe(sent);
+  });
+
   test("turning bodies off by a config reload stops capture at once", async () => {
     await gw.writeConfig(config(false));
     await waitFor("the reload", () => gw.stderr.match(/config reloaded/));

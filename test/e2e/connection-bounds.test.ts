@@ -11,7 +11,7 @@ const f = gatewayFixture({
 
 /** A raw TCP connection to the gateway: what it received and whether the gateway closed it. */
 async function rawConnection() {
-  const state = { received: "", closed: false };
+  const state = { received: "", closed: false, drained: () => {} };
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port: f.gw.port,
@@ -19,15 +19,38 @@ async function rawConnection() {
       data(_socket, data) {
         state.received += data.toString();
       },
+      drain() {
+        state.drained();
+      },
       close() {
         state.closed = true;
+        state.drained();
       },
       error() {
         state.closed = true;
+        state.drained();
       },
     },
   });
   return { socket, state };
+}
+
+type RawConnection = Awaited<ReturnType<typeof rawConnection>>;
+
+/**
+ * Writes up to `total` bytes of body as fast as the gateway takes them, until they are all out
+ * or the gateway closes the socket: how many it took. One that reads a body it refused takes
+ * them all; one that closes takes what the two sockets' buffers hold, a few megabytes.
+ */
+async function upload({ socket, state }: RawConnection, total: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let sent = 0;
+  while (sent < total && !state.closed) {
+    const written = socket.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+    if (written > 0) sent += written;
+    else await new Promise<void>((resolve) => (state.drained = resolve));
+  }
+  return sent;
 }
 
 const head = (length: number, extra = "") =>
@@ -40,6 +63,62 @@ describe("connection bounds", () => {
       socket.write(`${head(100)}{`);
       await waitFor("the 401", () => state.received.includes("401"));
       await waitFor("the gateway to close the socket", () => state.closed, 10_000);
+    } finally {
+      socket.end();
+    }
+  });
+
+  // A refusal answered before the body is read leaves the body unread: with the connection kept,
+  // the server read (and threw away) every byte the client sent, however many, and served the
+  // next request on the same socket. These declare 64 MB: a gateway that closes takes what the
+  // socket buffers hold; one that reads on takes all 64.
+  const DECLARED = 64 * 1024 * 1024;
+
+  test("a body declared over max_body is a 413 that closes the connection: the rest is never read", async () => {
+    const connection = await rawConnection();
+    const { socket, state } = connection;
+    try {
+      socket.write(head(DECLARED, `authorization: Bearer ${f.adminKey}\r\n`));
+      await waitFor("the 413", () => state.received.includes("413"));
+      expect(state.received.toLowerCase()).toContain("connection: close");
+      expect(state.received).toContain("payload_too_large");
+      const taken = await upload(connection, DECLARED);
+      await waitFor("the gateway to close the socket", () => state.closed);
+      expect(taken).toBeLessThan(DECLARED / 2);
+      expect(state.received.match(/HTTP\/1\.1 /g)?.length).toBe(1);
+    } finally {
+      socket.end();
+    }
+  });
+
+  test("an unauthenticated body is a 401 that closes the connection before the body is read", async () => {
+    const connection = await rawConnection();
+    const { socket, state } = connection;
+    try {
+      // Within max_body: refused for the missing key alone.
+      socket.write(head(5 * 1024 * 1024));
+      await waitFor("the 401", () => state.received.includes("401"));
+      expect(state.received.toLowerCase()).toContain("connection: close");
+      await upload(connection, 5 * 1024 * 1024);
+      // The next request on the socket is never served: the gateway closed it.
+      if (!state.closed) socket.write("GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n");
+      await waitFor("the gateway to close the socket", () => state.closed);
+      expect(state.received.match(/HTTP\/1\.1 /g)?.length).toBe(1);
+    } finally {
+      socket.end();
+    }
+  });
+
+  test("an unauthenticated body declared over max_body is closed unread too", async () => {
+    const connection = await rawConnection();
+    const { socket, state } = connection;
+    try {
+      socket.write(head(DECLARED));
+      await waitFor("the refusal", () => /HTTP\/1\.1 4\d\d/.test(state.received));
+      expect(state.received.toLowerCase()).toContain("connection: close");
+      const taken = await upload(connection, DECLARED);
+      await waitFor("the gateway to close the socket", () => state.closed);
+      expect(taken).toBeLessThan(DECLARED / 2);
     } finally {
       socket.end();
     }

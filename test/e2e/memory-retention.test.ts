@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -44,11 +44,15 @@ const idle = () =>
     // The /metrics request itself is in flight.
     return gauge(text, "mindgw_requests_in_flight") === 1 && gauge(text, "mindgw_streams_in_flight") === 0;
   });
-const snapshot = async (): Promise<HeapLine> => {
-  await idle();
+/** A heap statistics line written now, after a full collection, whatever is in flight. */
+const heapLine = (): Promise<HeapLine> => {
   const before = lines().length;
   f.gw.proc.kill("SIGUSR2");
   return waitFor("the heap statistics line", () => lines()[before], 20_000);
+};
+const snapshot = async (): Promise<HeapLine> => {
+  await idle();
+  return heapLine();
 };
 
 /** `n` requests over 8 concurrent loops, so requests overlap as they do in service. */
@@ -107,3 +111,100 @@ test("requests that ended leave no live objects behind", async () => {
   const total = [after.objectCount - warm.objectCount, later.objectCount - after.objectCount];
   expect(Math.min(...total)).toBeLessThan(requests);
 }, 120_000);
+
+// Issue 9 (a5): how many copies of its body a request in flight holds. A request for an image
+// is its body several times over while it is read and sent on (the bytes received, the parsed
+// body, the body as the upstream gets it): what each holds live, after a full collection, is
+// counted here as the heap's growth per request over an idle gateway, in units of the body.
+// A stream that relays its answer holds the parsed body alone (usage is estimated from it); a
+// request whose upstream has not answered yet, up to three (docs/DEPLOYMENT.md, "Memory").
+describe("copies of a large body held while its request is in flight", () => {
+  const IN_FLIGHT = 4;
+  /** ~4 MB of JSON: an image as a data URL, different in each request. */
+  const imageBody = (i: number, stream: boolean) =>
+    JSON.stringify({
+      model: "fake-model",
+      stream,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is in this picture?" },
+            {
+              type: "image_url",
+              image_url: { url: `data:image/png;base64,${Buffer.alloc(3 << 20, i).toString("base64")}` },
+            },
+          ],
+        },
+      ],
+    });
+  const post = (body: string, signal: AbortSignal) =>
+    fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.adminKey}`, "content-type": "application/json" },
+      body,
+      signal,
+    });
+  const inFlight = async () => {
+    const text = await (
+      await fetch(f.url("/metrics"), { headers: { authorization: `Bearer ${f.adminKey}` } })
+    ).text();
+    return {
+      requests: gauge(text, "mindgw_requests_in_flight") - 1,
+      streams: gauge(text, "mindgw_streams_in_flight"),
+    };
+  };
+  /** The heap's growth from `idle` per request in flight, in copies of a body of `bodyLength`. */
+  const copiesHeld = (idle: HeapLine, busy: HeapLine, bodyLength: number) =>
+    (busy.heapSize - idle.heapSize) / (IN_FLIGHT * bodyLength);
+
+  test("a stream relaying its answer holds its body once; a request waiting on its upstream, at most three times", async () => {
+    const leave = new AbortController();
+    // Warm-up: one large stream through, so that what a first request loads is in the idle line.
+    f.fake.enqueue({ chunks: 3 });
+    expect((await (await post(imageBody(99, true), leave.signal)).text()).length).toBeGreaterThan(0);
+    f.fake.reset();
+    const idle = await snapshot();
+
+    // Streams committed to their clients, each with its first chunk read; the upstream goes on.
+    f.fake.enqueue(...Array.from({ length: IN_FLIGHT }, () => ({ chunks: 1000, chunkDelay: 100 })));
+    const streams = Array.from({ length: IN_FLIGHT }, (_, i) => imageBody(i, true));
+    const readers = await Promise.all(
+      streams.map(async (body) => {
+        const response = await post(body, leave.signal);
+        expect(response.status).toBe(200);
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        await reader.read();
+        return reader;
+      }),
+    );
+    const streaming = await heapLine();
+    // The line is of these streams in flight, not of their ends.
+    expect(await inFlight()).toEqual({ requests: IN_FLIGHT, streams: IN_FLIGHT });
+    leave.abort();
+    await Promise.allSettled(readers.map((reader) => reader.cancel()));
+
+    // Whole answers the upstream has not begun.
+    f.fake.reset();
+    f.fake.enqueue(...Array.from({ length: IN_FLIGHT }, () => ({ hang: true })));
+    const waiting = new AbortController();
+    const calls = Array.from({ length: IN_FLIGHT }, (_, i) =>
+      post(imageBody(10 + i, false), waiting.signal).catch(() => undefined),
+    );
+    await f.fake.waitForRequest(IN_FLIGHT);
+    const asked = await heapLine();
+    expect(await inFlight()).toEqual({ requests: IN_FLIGHT, streams: 0 });
+    waiting.abort();
+    await Promise.all(calls);
+    f.fake.reset();
+
+    const length = streams[0]?.length ?? 0;
+    // Once, the parsed body. It was twice: the copy spliced for the upstream (the stream's usage
+    // asked for) stayed with the stream as long as it ran.
+    expect(copiesHeld(idle, streaming, length)).toBeLessThan(1.5);
+    // The bytes received (a failover sends them again), the parsed body, and the upstream's copy
+    // where it differs from the bytes (a model renamed), kept for a stale connection's resend:
+    // here the bytes themselves, so two.
+    expect(copiesHeld(idle, asked, length)).toBeLessThan(3.5);
+  }, 120_000);
+});

@@ -97,11 +97,13 @@ export class Http1Connection implements HeldWriter {
 
   /**
    * Sends a request, `bytes[0, size)` (a buffer its caller reuses once this returns: what the
-   * socket does not take at once is copied); its exchange hears of the answer once its head is in,
-   * or of the failure. While other connections carry exchanges, the request is held and written
-   * with the others of this turn at its end (turn-writes.ts).
+   * socket does not take at once is copied; unless `alone`, a buffer made for this request alone,
+   * kept as it is); its exchange hears of the answer once its head is in, or of the failure. While
+   * other connections carry exchanges, the request is held and written with the others of this
+   * turn at its end (turn-writes.ts); not one `alone`, whose copy there would cost more than the
+   * wake it saves (a large body, the request's size again).
    */
-  request(exchange: Exchange, bytes: Buffer, size: number): void {
+  request(exchange: Exchange, bytes: Buffer, size: number, alone = false): void {
     if (this.closed) {
       exchange.failed(closedError("upstream closed the connection before answering"), this.reused);
       return;
@@ -110,7 +112,7 @@ export class Http1Connection implements HeldWriter {
     this.phase = HEAD;
     carrying++;
     this.gotByte = false;
-    if (carrying === 1) this.write(bytes, 0, size);
+    if (carrying === 1 || alone) this.write(bytes, 0, size, alone);
     else {
       this.held = true;
       turnWrites.hold(this, bytes, size);
@@ -121,13 +123,15 @@ export class Http1Connection implements HeldWriter {
   sendHeld(bytes: Buffer, from: number, size: number): void {
     if (!this.held) return;
     this.held = false;
-    if (!this.closed) this.write(bytes, from, size);
+    if (!this.closed) this.write(bytes, from, size, false);
   }
 
-  private write(bytes: Buffer, from: number, size: number): void {
+  private write(bytes: Buffer, from: number, size: number, alone: boolean): void {
     const written = Math.max(this.socket.write(bytes, from, size), 0);
-    // A copy: `bytes` is written over by the next request.
-    if (written < size) this.unsent = new Uint8Array(bytes.subarray(from + written, from + size));
+    if (written >= size) return;
+    const rest = bytes.subarray(from + written, from + size);
+    // A copy, unless the buffer is this request's alone: `bytes` is written over by the next request.
+    this.unsent = alone ? rest : new Uint8Array(rest);
   }
 
   /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */

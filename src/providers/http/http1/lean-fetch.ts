@@ -134,7 +134,8 @@ class Call implements Exchange, Abortable {
 
   constructor(
     private readonly url: string,
-    private readonly init: LeanInit | undefined,
+    /** Let go once answered: its body (megabytes, an image's) is never sent again then. */
+    private init: LeanInit | undefined,
     private readonly origin: Origin,
     takes: Takes,
     private readonly pool: ConnectionPool,
@@ -232,6 +233,9 @@ class Call implements Exchange, Abortable {
 
   private settle(answer: Answer): void {
     this.answered = true;
+    // The request goes nowhere again (only a stale connection's, before any answer, is sent again);
+    // a stream's call lives as long as the stream, and need not keep the request body that long.
+    this.init = undefined;
     if (this.connection === null) this.detach();
     this.resolve(answer);
   }
@@ -273,6 +277,10 @@ class Call implements Exchange, Abortable {
       return;
     }
     this.connection = connection;
-    connection.request(this, this.bytes.bytes, this.bytes.size);
+    const bytes = this.bytes;
+    connection.request(this, bytes.bytes, bytes.size, bytes.alone);
+    // A buffer grown for this request is the connection's now (what the socket has yet to take):
+    // not held here until the next request, a large body's size for nothing.
+    if (bytes.alone) bytes.reset();
   }
 }

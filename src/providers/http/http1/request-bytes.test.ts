@@ -85,6 +85,45 @@ describe("lean client: the request's bytes, encoded in one reused buffer", () =>
     expect(Buffer.concat(received).equals(Buffer.alloc(size, "a"))).toBe(true);
   });
 
+  test("a request grown a buffer of its own is not copied again nor held by the client once sent", async () => {
+    // An image's megabytes: the connection keeps what the socket has yet to take as it is (the
+    // buffer is the request's alone), and the client lets the buffer go at once, not at its next request.
+    let upstream: Socket | undefined;
+    const received: Buffer[] = [];
+    const body = `{"image":"${"i".repeat(16 * 1024 * 1024)}"}`;
+    const server = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          upstream = socket;
+          socket.pause();
+        },
+        data(socket, data) {
+          received.push(data);
+          if (Buffer.concat(received).toString("latin1").endsWith('"}'))
+            socket.write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        },
+      },
+    });
+    servers.push(server);
+    const bytes = new RequestBytes(64);
+    const fetch = createLeanFetch({
+      fallback: () => Promise.reject(new Error("no fallback")),
+      env: {},
+      pool: new ConnectionPool(),
+      bytes,
+    });
+    const answered = fetch(`http://127.0.0.1:${server.port}/`, { method: "POST", body });
+    await waitFor("the upstream's socket", () => upstream !== undefined);
+    // Sent, most of it not yet taken by the socket: the client is back on its own small buffer.
+    await waitFor("the client back on its kept buffer", () => bytes.bytes.byteLength === 64 && !bytes.alone);
+    expect(Buffer.concat(received).byteLength).toBeLessThan(body.length);
+    upstream?.resume();
+    expect((await answered).status).toBe(200);
+    expect(Buffer.concat(received).toString("latin1").endsWith(`\r\n\r\n${body}`)).toBe(true);
+  });
+
   test("a body with room in front for the head goes out where it is, the head written there; one without is copied", async () => {
     const server = rawServer((_request, socket) => socket.write(ok("done")));
     const room = 512;
@@ -128,6 +167,20 @@ describe("lean client: the request's bytes, encoded in one reused buffer", () =>
     // The next request is encoded in the client's own buffer again, the bodies left as they were.
     expect(requests[3]?.startsWith("GET / HTTP/1.1\r\n")).toBe(true);
     expect(Buffer.from(inPlace).toString()).toBe("in place");
+  });
+
+  test("a buffer grown for one request is that request's alone; the kept one and a caller's are not", () => {
+    const into = new RequestBytes(8);
+    into.ascii("POST");
+    expect(into.alone).toBe(false);
+    into.ascii("a longer line");
+    expect([into.alone, into.bytes.byteLength >= 17]).toEqual([true, true]);
+    into.reset();
+    expect([into.alone, into.bytes.byteLength]).toEqual([false, 8]);
+    const withRoom = new RequestBytes(8, (piece) => piece.byteOffset);
+    withRoom.ascii("POST");
+    withRoom.body(new Uint8Array(Buffer.from("----a caller's body").buffer, 4));
+    expect(withRoom.alone).toBe(false);
   });
 
   test("numbers, header lines and text land where they are written; a value fetch would change is refused", () => {

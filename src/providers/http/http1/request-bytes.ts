@@ -11,6 +11,12 @@ export class RequestBytes {
    */
   bytes: Buffer & WritableBuffer;
   size = 0;
+  /**
+   * `bytes` is a buffer grown for this request alone (a large body's): nothing writes over it
+   * once the request is sent, so what the socket does not take at once may be kept as it is
+   * rather than copied, and nothing here holds it after (`reset`).
+   */
+  alone = false;
   /** The buffer kept between requests. */
   private readonly kept: Buffer & WritableBuffer;
 
@@ -31,6 +37,7 @@ export class RequestBytes {
   reset(): void {
     this.size = 0;
     this.bytes = this.kept;
+    this.alone = false;
   }
 
   /** Makes room for `count` more bytes. */
@@ -40,6 +47,7 @@ export class RequestBytes {
     const grown = allocate(Math.max(needed, this.bytes.byteLength * 2));
     this.bytes.copy(grown, 0, 0, this.size);
     this.bytes = grown;
+    this.alone = true;
   }
 
   /** Text known to be ASCII (a checked name, a method), one byte a character. */
@@ -90,6 +98,8 @@ export class RequestBytes {
     this.bytes.copy(request, 0, 0, head);
     this.bytes = request as Buffer & WritableBuffer;
     this.size = request.byteLength;
+    // The caller's buffer, which it writes again.
+    this.alone = false;
   }
 
   /** Text as UTF-8 whose encoded size the caller knows (a body). */

@@ -2,8 +2,8 @@ import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
-import type { Dialect, JsonObject } from "../core/dialect.ts";
-import { errorEvent } from "../core/error-wire.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import type { StreamWire } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { noUsage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
@@ -29,7 +29,7 @@ export function keptAliveResponse(
     principal: Principal;
     ledger: RequestLedger;
     headers: Record<string, string>;
-    dialect: Dialect;
+    wire: StreamWire;
     model: string;
     /** The request's body: its prompt is estimated when the stream ends without a usage count. */
     prompt: JsonObject;
@@ -37,7 +37,7 @@ export function keptAliveResponse(
     release: () => void;
   },
 ): Response {
-  const { principal, ledger, headers, dialect } = context;
+  const { principal, ledger, headers } = context;
   let settled: Dispatched | undefined;
   const source = dispatching.then((dispatched): ChunkSource => {
     settled = dispatched;
@@ -51,7 +51,7 @@ export function keptAliveResponse(
   const chunks = new PendingStream(source, intervalMs, () => ledger.firstByte());
   return sseResponse(
     context.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-    dialect,
+    context.wire,
     headers,
     {
       // The first chunk of the answer itself is timed by the pending stream, not the first comment.
@@ -70,9 +70,7 @@ export function keptAliveResponse(
     },
     // Routing had not settled when the head went out: no first read in hand.
     undefined,
-    (error) =>
-      settled?.reply.kind === "stream" && settled.reply.errorEvent
-        ? settled.reply.errorEvent(error)
-        : errorEvent(error, dialect),
+    // A translated stream numbers its own; before one settled, the wire's usual error event.
+    (error) => (settled?.reply.kind === "stream" ? settled.reply.errorEvent?.(error) : undefined),
   );
 }

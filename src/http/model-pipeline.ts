@@ -2,6 +2,7 @@ import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
+import { streamWireOf } from "../core/error-wire.ts";
 import { type GatewayError, modelNotFound, toGatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
@@ -227,7 +228,7 @@ export function modelPipeline(
       principal: call.principal,
       ledger,
       headers: call.headers,
-      dialect: call.dialect,
+      wire: streamWireOf(call.operation),
       model,
       prompt,
       end: call.deferEnd(),
@@ -253,7 +254,7 @@ export function modelPipeline(
   ): Response {
     return sseResponse(
       chunks,
-      call.dialect,
+      streamWireOf(call.operation),
       call.headers,
       new StreamedEnds(call, dispatched, model, abort, prompt, deps.logger),
       first,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ChunkSource } from "../core/chunk-source.ts";
+import type { StreamWire } from "../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
@@ -85,7 +86,7 @@ function streamEnds(end: (error?: GatewayError) => void): StreamEnds {
 }
 
 /** Reads the whole body and reports how the stream said it ended (once it has said so). */
-async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "openai") {
+async function run(chunks: ChunkSource, dialect: StreamWire = "openai") {
   const ending = Promise.withResolvers<{ error: GatewayError | undefined }>();
   // A first read in hand is taken first, as the pipeline takes it (http/model-pipeline.ts).
   const response = sseResponse(
@@ -143,6 +144,18 @@ describe("sseResponse", () => {
       'data: {"a":1}\n\nevent: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream a closed the connection mid-stream"}}\n\n',
     );
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
+  });
+
+  test("a Responses stream relayed as it came: the error event is the Responses one, numbered after the last event relayed", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{}}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
+    ];
+    const { text, ended } = await run(relayOf(events, true), "responses");
+    expect(text).toBe(
+      `${events.join("")}event: error\ndata: {"type":"error","sequence_number":2,"code":"upstream_error","message":"upstream a closed the connection mid-stream","param":null}\n\n`,
+    );
+    expect(ended?.error?.code).toBe("upstream_error");
   });
 
   test("an event stream's headers join the request's own, whole answer or pulled", async () => {

@@ -1,9 +1,9 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
-import type { Dialect } from "../core/dialect.ts";
-import { errorEvent } from "../core/error-wire.ts";
+import { errorEvent, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { answerResponse } from "./answer-response.ts";
+import { sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
@@ -42,7 +42,7 @@ export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, s
 /**
  * Relays a stream to the client one pull at a time — one write per upstream read on the
  * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
- * failure after the first byte becomes an error event in the caller's dialect; a client that
+ * failure after the first byte becomes an error event on the caller's wire; a client that
  * goes away cancels the upstream. `headers` are the request's own, finished here (no copy):
  * nothing else answers the request.
  *
@@ -55,7 +55,7 @@ export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, s
  */
 export function sseResponse(
   chunks: ChunkSource,
-  dialect: Dialect,
+  wire: StreamWire,
   headers: Record<string, string>,
   ends: StreamEnds,
   /**
@@ -64,13 +64,14 @@ export function sseResponse(
    */
   first: Uint8Array | undefined,
   /**
-   * How a translated stream reports a failure (the Responses writer numbers its own); absent, the
-   * dialect's usual error event (no closure made per stream for the default).
+   * How a translated stream reports a failure (the Responses writer numbers its own); absent, or
+   * undefined for this failure, the wire's usual error event (no closure made per stream for the
+   * default).
    */
-  errorEventOf?: (error: GatewayError) => SseEvent,
+  errorEventOf?: (error: GatewayError) => SseEvent | undefined,
 ): Response {
   addStreamHeaders(headers);
-  const source = new RelayedSource(chunks, dialect, ends, first, errorEventOf);
+  const source = new RelayedSource(chunks, wire, ends, first, errorEventOf);
   return answerResponse(new DirectStream(source), 200, headers);
 }
 
@@ -89,18 +90,20 @@ const DirectStream = ReadableStream as unknown as new (
 class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
   readonly type = "direct";
   private ended = false;
+  /** The read last written: read only when it must be (stream-tail.ts). */
+  private last: Uint8Array | undefined;
 
   constructor(
     private readonly chunks: ChunkSource,
-    private readonly dialect: Dialect,
+    private readonly wire: StreamWire,
     private readonly ends: StreamEnds,
     /** The first read already in hand: written before Bun writes the head, they leave together. */
     private readonly ready: Uint8Array | undefined,
     /**
      * How a translated stream reports a failure (the Responses writer numbers its own); absent,
-     * the dialect's usual error event.
+     * or undefined for this failure, the wire's usual error event.
      */
-    private readonly errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
+    private readonly errorEventOf: ((error: GatewayError) => SseEvent | undefined) | undefined,
   ) {}
 
   async pull(controller: ReadableStreamDirectController): Promise<void> {
@@ -116,6 +119,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
           if (chunk === undefined) break;
         }
         const wrote = controller.write(chunk);
+        this.last = chunk;
         if (first) {
           first = false;
           this.ends.firstByte();
@@ -156,10 +160,20 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
       controller.close(failure);
       return;
     }
-    const event = this.errorEventOf ? this.errorEventOf(failure) : errorEvent(failure, this.dialect);
+    const event = this.errorEventOf?.(failure) ?? this.wireError(failure);
     controller.write(encoder.encode(encodeSse(event)));
     controller.close();
     this.end(failure);
+  }
+
+  /**
+   * The wire's own error event; a Responses stream's numbered after the last event relayed (a
+   * native stream's, read off its last read; else counted; 0 before any).
+   */
+  private wireError(failure: GatewayError): SseEvent {
+    const wire = this.wire;
+    if (wire !== "responses") return errorEvent(failure, wire);
+    return errorEvent(failure, wire, sequenceAfter(this.last) ?? this.chunks.events ?? 0);
   }
 
   private end(error?: GatewayError): void {

@@ -1,0 +1,28 @@
+import { describe, expect, test } from "bun:test";
+import { sequenceAfter } from "./stream-tail.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("sequenceAfter", () => {
+  test("the number after the last event's sequence_number", () => {
+    const events =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{}}\n\n' +
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":17,"delta":"x"}\n\n';
+    expect(sequenceAfter(bytes(events))).toBe(18);
+    expect(sequenceAfter(bytes('data: {"sequence_number" : 4}\n\n'))).toBe(5);
+  });
+
+  test("the key only as a key: in a string it is escaped, as a value it has no colon", () => {
+    const text =
+      'data: {"type":"a","sequence_number":3}\n\n' +
+      'data: {"type":"b","sequence_number":4,"delta":"\\"sequence_number\\":99","note":"sequence_number"}\n\n';
+    expect(sequenceAfter(bytes(text))).toBe(5);
+    expect(sequenceAfter(bytes('data: {"x":"sequence_number"}\n\n'))).toBeUndefined();
+  });
+
+  test("none: nothing relayed yet, a keep-alive comment, an event without a number", () => {
+    expect(sequenceAfter(undefined)).toBeUndefined();
+    expect(sequenceAfter(bytes(": keep-alive\n\n"))).toBeUndefined();
+    expect(sequenceAfter(bytes('data: {"sequence_number":null}\n\n'))).toBeUndefined();
+  });
+});

@@ -11,12 +11,13 @@ import type { Dispatched } from "../routing/router.ts";
 import { chargeUsage } from "./account-answer.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
-import { sseResponse } from "./sse-response.ts";
+import { KEEP_ALIVE, sseResponse } from "./sse-response.ts";
 import { streamUsage } from "./stream-usage.ts";
 
 /**
  * A stream answered before routing settled: keep-alive comments until the answer's first
- * chunk, then the answer; a routing failure becomes the closing error event.
+ * chunk — the first at once, with the head — then the answer; a routing failure becomes the
+ * closing error event.
  */
 export function keptAliveResponse(
   dispatching: Promise<Dispatched>,
@@ -68,8 +69,9 @@ export function keptAliveResponse(
         context.end(error ? error.status : 200, error);
       },
     },
-    // Routing had not settled when the head went out: no first read in hand.
-    undefined,
+    // Routing has not settled: the head goes out with a comment, now, so that the client and
+    // every proxy between see the stream begin as it commits, not an interval later.
+    KEEP_ALIVE,
     // A translated stream numbers its own; before one settled, the wire's usual error event.
     (error) => (settled?.reply.kind === "stream" ? settled.reply.errorEvent?.(error) : undefined),
   );

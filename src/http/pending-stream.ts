@@ -1,8 +1,8 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { KEEP_ALIVE } from "./sse-response.ts";
 
-const COMMENT = new TextEncoder().encode(": keep-alive\n\n");
 const TICK = Symbol("tick");
 
 /**
@@ -66,7 +66,9 @@ export class Within<T> extends Deadlined {
  * A stream committed before its first token: while the router is still waiting on (or
  * retrying, or failing over between) upstreams, it sends an SSE comment every `intervalMs` so
  * that the client and every proxy between see a live connection; then it is the answer's own
- * stream. If the routing fails, `next` rejects and the caller writes the error event.
+ * stream. If the routing fails, `next` rejects and the caller writes the error event. The comment
+ * that commits it, with the head, is the caller's (http/kept-alive-response.ts): the first one here
+ * comes an interval after it.
  */
 export class PendingStream implements ChunkSource {
   private inner: ChunkSource | undefined;
@@ -102,7 +104,7 @@ export class PendingStream implements ChunkSource {
         timer = setTimeout(resolve, this.intervalMs, TICK);
       });
       const winner = await Promise.race([this.source, tick]).finally(() => clearTimeout(timer));
-      if (winner === TICK) return COMMENT;
+      if (winner === TICK) return KEEP_ALIVE;
       this.inner = winner;
       if (this.cancelled) winner.cancel();
     }

@@ -12,6 +12,9 @@ export interface StreamEnds {
   end(error?: GatewayError): void;
 }
 
+/** The comment that keeps a stream alive while it has nothing to say (a client or proxy sees a live connection). */
+export const KEEP_ALIVE = new TextEncoder().encode(": keep-alive\n\n");
+
 /**
  * An event stream's headers, written into the request's own record: three stores, where
  * `Object.assign` of a shared record walked it generically (~0.1 µs more a stream in a loop:

@@ -10,6 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // starved past it on a loaded machine (300 ms fired at load 16): what is tested is that a
 // client holding the stream for three bounds does not trip it.
 const IDLE_MS = 1000;
+const KEEP_ALIVE_MS = 200;
 /** A Responses API upstream (`responses_api: true`): answers the writes a test queues. */
 let responsesUp: CannedUpstream;
 const f = gatewayFixture({
@@ -24,12 +25,19 @@ const f = gatewayFixture({
       models: [
         { name: "fake-model", routes: [{ provider: "fake", model: "fake-model" }] },
         { name: "resp", routes: [{ provider: "responses-up", model: "up-resp" }] },
+        // Response headers due within one and a half keep-alive intervals.
+        {
+          name: "short-connect",
+          routes: [
+            { provider: "fake", model: "fake-model", timeouts: { connect: `${KEEP_ALIVE_MS * 1.5}ms` } },
+          ],
+        },
       ],
       routing: {
         retries: 0,
         timeouts: { idle: `${IDLE_MS}ms` },
         max_upstream_body: "64KB",
-        stream_keepalive: "200ms",
+        stream_keepalive: `${KEEP_ALIVE_MS}ms`,
       },
     };
   },
@@ -266,6 +274,20 @@ describe("a slow first token", () => {
     expect(text).toContain('"error"');
     const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
     expect(row.status).toBeGreaterThanOrEqual(500);
+  });
+
+  test("the head leaves with the first comment as the stream commits, not an interval later: a failure one and a half intervals in comes after it", async () => {
+    // The upstream never answers; its connect bound (1.5 intervals) ends the routing.
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("short-connect", "hello there [[fake:delay=30000]]", { stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toStartWith(": keep-alive\n\n");
+    expect(lastEvent(text)).toContain(`timed out waiting for response headers (${KEEP_ALIVE_MS * 1.5} ms)`);
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(504);
   });
 });
 

@@ -17,7 +17,8 @@ import { streamUsage } from "./stream-usage.ts";
 /**
  * A stream answered before routing settled: keep-alive comments until the answer's first
  * chunk — the first at once, with the head — then the answer; a routing failure becomes the
- * closing error event.
+ * closing error event. What translation dropped is named in the audit row only: the head, where
+ * `x-mindgw-dropped` would have said it, left before the route was known.
  */
 export function keptAliveResponse(
   dispatching: Promise<Dispatched>,
@@ -44,6 +45,7 @@ export function keptAliveResponse(
     settled = dispatched;
     ledger.route = dispatched.route;
     ledger.upstreamModel = dispatched.upstreamModel;
+    if (dispatched.dropped.length > 0) ledger.dropped = dispatched.dropped;
     const reply = dispatched.reply;
     if (reply.kind === "stream") return reply.chunks;
     const body = reply.kind === "json" ? reply.body : JSON.parse(new TextDecoder().decode(reply.body));

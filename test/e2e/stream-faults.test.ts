@@ -20,10 +20,12 @@ const f = gatewayFixture({
       server: { max_body: "1MB" },
       providers: [
         { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+        { name: "fake-anthropic", type: "anthropic", base_url: fakeUrl },
         { name: "responses-up", type: "openai", base_url: `${responsesUp.url}/v1`, responses_api: true },
       ],
       models: [
         { name: "fake-model", routes: [{ provider: "fake", model: "fake-model" }] },
+        { name: "claude", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
         { name: "resp", routes: [{ provider: "responses-up", model: "up-resp" }] },
         // Response headers due within one and a half keep-alive intervals.
         {
@@ -288,6 +290,33 @@ describe("a slow first token", () => {
     expect(text).toStartWith(": keep-alive\n\n");
     expect(lastEvent(text)).toContain(`timed out waiting for response headers (${KEEP_ALIVE_MS * 1.5} ms)`);
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(504);
+  });
+
+  test("what translation dropped is named in the audit row, as a stream answered at once names it in its header too", async () => {
+    // A chat caller on an Anthropic upstream: `seed` and `logit_bias` have nowhere to go.
+    const ask = (marker: string) =>
+      fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody("claude", `hello there ${marker}`, {
+          stream: true,
+          seed: 7,
+          logit_bias: { "50256": -100 },
+        }),
+      });
+    const atOnce = await ask("");
+    const named = atOnce.headers.get("x-mindgw-dropped");
+    expect(named).toContain("logit_bias");
+    await atOnce.text();
+    expect((await auditRow(f.gw, atOnce.headers.get("x-request-id") ?? "")).dropped).toBe(named);
+    const keptAlive = await ask("[[fake:delay=700]]");
+    const text = await keptAlive.text();
+    expect(text).toStartWith(": keep-alive\n\n");
+    expect(text).toContain("data: [DONE]");
+    // The head left before the route was known: the row alone names what was dropped.
+    expect(keptAlive.headers.get("x-mindgw-dropped")).toBeNull();
+    const row = await auditRow(f.gw, keptAlive.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ status: 200, dropped: named });
   });
 });
 

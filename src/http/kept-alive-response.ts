@@ -37,6 +37,8 @@ export function keptAliveResponse(
     prompt: JsonObject;
     end: (status: number, error?: GatewayError) => void;
     release: () => void;
+    /** Right before the response's last write (`StreamEnds.closing`). */
+    closing: () => void;
   },
 ): Response {
   const { principal, ledger, headers } = context;
@@ -59,6 +61,7 @@ export function keptAliveResponse(
     {
       // The first chunk of the answer itself is timed by the pending stream, not the first comment.
       firstByte() {},
+      closing: context.closing,
       end(error) {
         context.release();
         // Failed attempts an upstream billed are charged with the answer, or alone when none came.

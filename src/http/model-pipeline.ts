@@ -22,6 +22,7 @@ import { logSaveError, responsesContext, type StoringContext } from "./responses
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { storedBeforeAnswer } from "./stored-before-answer.ts";
+import { holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
@@ -73,7 +74,7 @@ export function modelPipeline(
       ledger.stream = streams && body.stream === true;
       // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
       // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts).
-      if (ledger.stream) call.server?.timeout?.(request, runtime.streamSocketIdle);
+      if (ledger.stream) holdStreamSocket(call);
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
@@ -165,6 +166,8 @@ export function modelPipeline(
       // after it, so the wait leaves in the same turn it settled).
       wait?.leave();
       if (!streaming) abort?.release();
+      // Answered whole (or refused): the socket's own idle bound again, before Bun writes it.
+      if (!streaming && call.ledger.stream) releaseStreamSocket(call);
       steps.left(call);
     }
   }
@@ -233,6 +236,7 @@ export function modelPipeline(
       prompt,
       end: call.deferEnd(),
       release: () => abort.release(),
+      closing: () => releaseStreamSocket(call),
     });
   }
 

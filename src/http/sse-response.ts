@@ -8,6 +8,12 @@ import { sequenceAfter } from "./stream-tail.ts";
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
   firstByte(): void;
+  /**
+   * Called once, right before the response's close (its last write), when the stream ends or
+   * fails with the client still there: what must reach Bun while the response is still being
+   * written (the socket's own idle bound again: http/stream-socket.ts).
+   */
+  closing(): void;
   /** Called once: with no error when the stream completed, else how it ended. */
   end(error?: GatewayError): void;
 }
@@ -141,6 +147,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     // A direct stream's close writes its last bytes (the chunked terminator) at once, so the
     // request's own ending (usage, spend, the audit record, metrics, the access line) runs after
     // them without holding them back: no microtask (and no closure) to wait behind.
+    this.ends.closing();
     controller.close();
     // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
     this.end(chunks.reported);
@@ -165,6 +172,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     }
     const event = this.errorEventOf?.(failure) ?? this.wireError(failure);
     controller.write(encoder.encode(encodeSse(event)));
+    this.ends.closing();
     controller.close();
     this.end(failure);
   }

@@ -4,6 +4,7 @@ import { redactConfig } from "../config/redact-config.ts";
 import { withUnits } from "../config/unit-fields.ts";
 import { stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
+import { streamSocketWarning } from "../gateway/stream-socket-idle.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { missingCredentials, missingCredentialsWarning } from "../providers/missing-credentials.ts";
@@ -28,6 +29,9 @@ export function registerConfig(program: Command): void {
       // Valid, but a cloud provider whose credentials cannot be found answers 502 to every call.
       for (const found of missingCredentials(resolved))
         process.stderr.write(`${printable(missingCredentialsWarning(found))}\n`);
+      // Valid, but a stream may wait on its upstream longer than its connection may stay quiet.
+      const quiet = streamSocketWarning(resolved);
+      if (quiet) process.stderr.write(`${quiet}\n`);
     });
 }
 

@@ -114,6 +114,7 @@ function assemble(
     unsupported: config.translation.unsupported,
     maxSseLine: config.routing.max_sse_line,
     maxUpstreamBody: config.routing.max_upstream_body,
+    streamKeepAliveMs: config.routing.stream_keepalive,
   };
   const authenticate = bindTenant(parts.authenticatorFor(config), config);
   // The listener's (restart-only), not this version's own.

@@ -1,4 +1,4 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { KEEP_ALIVE } from "./sse-response.ts";
@@ -74,6 +74,8 @@ export class PendingStream implements ChunkSource {
   private inner: ChunkSource | undefined;
   private started = false;
   private cancelled = false;
+  /** Handed on to the answer's own stream once routing settles (`ChunkSource.keepAlive`). */
+  private listener: QuietListener | undefined;
 
   constructor(
     private readonly source: Promise<ChunkSource>,
@@ -107,6 +109,7 @@ export class PendingStream implements ChunkSource {
       if (winner === TICK) return KEEP_ALIVE;
       this.inner = winner;
       if (this.cancelled) winner.cancel();
+      else if (this.listener) winner.keepAlive?.(this.listener);
     }
     const chunk = await this.inner.next();
     if (chunk && !this.started) {
@@ -120,6 +123,11 @@ export class PendingStream implements ChunkSource {
     this.cancelled = true;
     if (this.inner) this.inner.cancel();
     else this.source.then((chunks) => chunks.cancel()).catch(() => {});
+  }
+
+  keepAlive(listener: QuietListener): void {
+    this.listener = listener;
+    this.inner?.keepAlive?.(listener);
   }
 }
 

@@ -1,9 +1,9 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { errorEvent, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { answerResponse } from "./answer-response.ts";
-import { sequenceAfter } from "./stream-tail.ts";
+import { endsAtEvent, sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
@@ -33,6 +33,8 @@ function addStreamHeaders(headers: Record<string, string>): void {
   headers["x-accel-buffering"] = "no";
 }
 const encoder = new TextEncoder();
+/** A keep-alive comment's write, once it was taken: its drain is nobody's to wait for. */
+const ignore = () => {};
 
 /**
  * A stream whose whole answer came in its first read, its end with it: nothing is left to pull
@@ -52,8 +54,10 @@ export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, s
  * Relays a stream to the client one pull at a time — one write per upstream read on the
  * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
  * failure after the first byte becomes an error event on the caller's wire; a client that
- * goes away cancels the upstream. `headers` are the request's own, finished here (no copy):
- * nothing else answers the request.
+ * goes away cancels the upstream; a client that has had nothing for `routing.stream_keepalive`
+ * while the upstream is quiet is sent a keep-alive comment between two events (the source's
+ * `keepAlive`). `headers` are the request's own, finished here (no copy): nothing else answers the
+ * request.
  *
  * Bun's direct stream, written one upstream read at a time. Each write is awaited when Bun
  * reports the client's socket backed up (a pending promise), so a slow client still slows the
@@ -94,12 +98,15 @@ const DirectStream = ReadableStream as unknown as new (
 
 /**
  * The relayed stream's source, one object a stream: Bun calls `pull` once, and it writes every
- * read until the source ends, fails or the client leaves (`cancel`).
+ * read until the source ends, fails or the client leaves (`cancel`); in between, the keep-alive
+ * comments a quiet upstream calls for (`quiet`).
  */
-class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
+class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietListener {
   readonly type = "direct";
   private ended = false;
-  /** The read last written: read only when it must be (stream-tail.ts). */
+  /** Bun's controller, once it pulls: a keep-alive comment is written to it between two reads. */
+  private controller: ReadableStreamDirectController | undefined;
+  /** The read last written (the keep-alive comments aside): read only when it must be (stream-tail.ts). */
   private last: Uint8Array | undefined;
 
   constructor(
@@ -117,6 +124,8 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
 
   async pull(controller: ReadableStreamDirectController): Promise<void> {
     const chunks = this.chunks;
+    this.controller = controller;
+    chunks.keepAlive?.(this);
     let chunk = this.ready;
     let first = true;
     try {
@@ -161,6 +170,24 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     const chunks = this.chunks;
     this.end(chunks.reported ?? (chunks.complete === true ? undefined : clientClosed()));
     chunks.cancel();
+  }
+
+  /**
+   * The client has had nothing for `routing.stream_keepalive` while the upstream is quiet (the
+   * source's attempt keeps the time): a comment keeps the connection alive for Bun's idle bound on
+   * the socket and any proxy's read timeout. Only between two events, never inside one: when the
+   * last read ended mid-event, the upstream's own idle bound stands alone.
+   */
+  quiet(): void {
+    const controller = this.controller;
+    if (this.ended || controller === undefined || !endsAtEvent(this.last)) return;
+    try {
+      const wrote = controller.write(KEEP_ALIVE);
+      // Backed up: the comment is taken all the same, and the reads wait for the drain, not this.
+      if (typeof wrote !== "number") wrote.catch(ignore);
+    } catch {
+      // The response is over (its client gone, its cancel still to come): nothing to keep alive.
+    }
   }
 
   private failed(controller: ReadableStreamDirectController, error: unknown): void {

@@ -362,7 +362,7 @@ const askResponses = (model: string, input: string) =>
 describe("a Responses stream that fails once started ends with the Responses error event, in sequence", () => {
   const STREAM = { "content-type": "text/event-stream" };
 
-  test("relayed as it came (a native route), its upstream quiet past the idle bound: numbered after the last event relayed", async () => {
+  test("relayed as it came (a native route), its upstream quiet past the idle bound: numbered after the last event relayed, the quiet kept alive between events", async () => {
     responsesUp.queue({ headers: STREAM, body: [ANSWER_START, never()] });
     const response = await askResponses("resp", "hi");
     expect(response.status).toBe(200);
@@ -375,6 +375,8 @@ describe("a Responses stream that fails once started ends with the Responses err
       message: `upstream responses-up timed out waiting for the next chunk (${IDLE_MS} ms)`,
       param: null,
     });
+    // Quiet for five keep-alive intervals after the answer's start: commented on, after its last event.
+    expect(text).toStartWith(`${ANSWER_START}: keep-alive\n\n`);
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(504);
   });
 

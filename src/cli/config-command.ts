@@ -5,6 +5,7 @@ import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
 import { stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
+import { streamSocketWarning } from "../gateway/stream-socket-idle.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { missingCredentials, missingCredentialsWarning } from "../providers/missing-credentials.ts";
@@ -32,6 +33,9 @@ export function registerConfig(program: Command): void {
       // Valid, but a tenant's requests and tokens count only the part of its period still audited.
       for (const warning of retentionWarnings(resolved))
         process.stderr.write(`warning: ${printable(warning)}\n`);
+      // Valid, but a stream may wait on its upstream longer than its connection may stay quiet.
+      const quiet = streamSocketWarning(resolved);
+      if (quiet) process.stderr.write(`${quiet}\n`);
     });
 }
 

@@ -34,4 +34,15 @@ export interface ChunkSource {
   readonly reported: GatewayError | undefined;
   /** The client went away: stop upstream work. Safe to call more than once. */
   cancel(): void;
+  /**
+   * `listener` is told each time the client has had nothing for `routing.stream_keepalive` while
+   * the stream waits on its upstream (the attempt's idle timer keeps that time: routing/attempt.ts),
+   * so that it can write a keep-alive comment. A source with no upstream to wait on ignores it.
+   */
+  keepAlive?(listener: QuietListener): void;
+}
+
+/** Hears that a stream's client has had nothing for the keep-alive interval (`ChunkSource.keepAlive`). */
+export interface QuietListener {
+  quiet(): void;
 }

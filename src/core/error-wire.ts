@@ -1,5 +1,5 @@
 import { anthropicWireError, readAnthropicError } from "./anthropic-errors.ts";
-import { type Dialect, isJsonObject } from "./dialect.ts";
+import { type Dialect, dialectOf, isJsonObject, type Operation } from "./dialect.ts";
 import type { GatewayError } from "./gateway-error.ts";
 import { openAIWireError, readOpenAIError } from "./openai-errors.ts";
 import { scrubAccountInBody } from "./scrub-account.ts";
@@ -52,11 +52,39 @@ export function toldIn(body: Record<string, unknown>, error: GatewayError, diale
 }
 
 /**
- * How a chat or messages stream that already started reports a failure: OpenAI's bare
- * `data: {"error":…}` chunk, or Anthropic's `error` event. (The Responses stream numbers its
- * own `error` event, with these same fields: translate/responses/responses-stream-writer.ts.)
+ * How a stream writes its events: chat's and Anthropic's by their dialect; the Responses API's (an
+ * OpenAI-dialect caller's) as typed events, each numbered in sequence.
  */
-export function errorEvent(error: GatewayError, dialect: Dialect): SseEvent {
-  const data = JSON.stringify(errorBody(error, dialect));
-  return dialect === "anthropic" ? { event: "error", data } : { data };
+export type StreamWire = Dialect | "responses";
+
+/** The wire of a stream that answers `operation`. */
+export const streamWireOf = (operation: Operation): StreamWire =>
+  operation === "responses" ? "responses" : dialectOf(operation);
+
+/**
+ * How a stream that already started reports a failure: OpenAI's bare `data: {"error":…}` chunk,
+ * Anthropic's `error` event, or the Responses `error` event numbered `sequence` (the number after
+ * the last event the stream carried).
+ */
+export function errorEvent(error: GatewayError, wire: StreamWire, sequence = 0): SseEvent {
+  if (wire === "responses") return responsesErrorEvent(error, sequence);
+  const data = JSON.stringify(errorBody(error, wire));
+  return wire === "anthropic" ? { event: "error", data } : { data };
+}
+
+/**
+ * The Responses `error` event: OpenAI's `code`, `message` and `param`, numbered `sequence`; the
+ * translating writer's (translate/responses/responses-stream-writer.ts) and the one the gateway
+ * adds to a relayed Responses stream alike.
+ */
+export function responsesErrorEvent(error: GatewayError, sequence: number): SseEvent {
+  const wire = openAIWireError(error);
+  const data = {
+    type: "error",
+    sequence_number: sequence,
+    code: wire.code ?? wire.type,
+    message: wire.message,
+    param: wire.param,
+  };
+  return { event: "error", data: JSON.stringify(data) };
 }

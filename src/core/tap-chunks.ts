@@ -56,5 +56,8 @@ export function tapChunks(chunks: ChunkSource, tap: ChunkTap): ChunkSource {
       finish();
       chunks.cancel();
     },
+    keepAlive(listener) {
+      chunks.keepAlive?.(listener);
+    },
   };
 }

@@ -114,8 +114,11 @@ function assemble(
     unsupported: config.translation.unsupported,
     maxSseLine: config.routing.max_sse_line,
     maxUpstreamBody: config.routing.max_upstream_body,
+    streamKeepAliveMs: config.routing.stream_keepalive,
   };
   const authenticate = bindTenant(parts.authenticatorFor(config), config);
+  // The listener's (restart-only), not this version's own.
+  const idleTimeoutMs = parts.idleTimeoutMs ?? config.server.idle_timeout;
   return {
     version,
     config,
@@ -132,7 +135,9 @@ function assemble(
     maxClientRequests: config.server.max_client_requests,
     trustedProxies: trustedProxiesOf(config.server.trusted_proxies),
     streamKeepAlive: config.routing.stream_keepalive,
-    streamSocketIdle: streamSocketIdleSeconds(config, parts.idleTimeoutMs ?? config.server.idle_timeout),
+    streamSocketIdle: streamSocketIdleSeconds(config, idleTimeoutMs),
+    // As the listener rounds it (gateway/serve-gateway.ts).
+    socketIdle: Math.round(idleTimeoutMs / 1000),
     captureBodies: config.audit.bodies,
   };
 }

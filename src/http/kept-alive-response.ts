@@ -2,20 +2,22 @@ import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
-import type { Dialect, JsonObject } from "../core/dialect.ts";
-import { errorEvent } from "../core/error-wire.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import type { StreamWire } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/router.ts";
 import { chargeUsage, unansweredUsage } from "./account-answer.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
-import { sseResponse } from "./sse-response.ts";
+import { KEEP_ALIVE, sseResponse } from "./sse-response.ts";
 import { streamUsage } from "./stream-usage.ts";
 
 /**
  * A stream answered before routing settled: keep-alive comments until the answer's first
- * chunk, then the answer; a routing failure becomes the closing error event.
+ * chunk — the first at once, with the head — then the answer; a routing failure becomes the
+ * closing error event. What translation dropped is named in the audit row only: the head, where
+ * `x-mindgw-dropped` would have said it, left before the route was known.
  */
 export function keptAliveResponse(
   dispatching: Promise<Dispatched>,
@@ -28,20 +30,23 @@ export function keptAliveResponse(
     principal: Principal;
     ledger: RequestLedger;
     headers: Record<string, string>;
-    dialect: Dialect;
+    wire: StreamWire;
     model: string;
     /** The request's body: its prompt is estimated when the stream ends without a usage count. */
     prompt: JsonObject;
     end: (status: number, error?: GatewayError) => void;
     release: () => void;
+    /** Right before the response's last write (`StreamEnds.closing`). */
+    closing: () => void;
   },
 ): Response {
-  const { principal, ledger, headers, dialect } = context;
+  const { principal, ledger, headers } = context;
   let settled: Dispatched | undefined;
   const source = dispatching.then((dispatched): ChunkSource => {
     settled = dispatched;
     ledger.route = dispatched.route;
     ledger.upstreamModel = dispatched.upstreamModel;
+    if (dispatched.dropped.length > 0) ledger.dropped = dispatched.dropped;
     const reply = dispatched.reply;
     if (reply.kind === "stream") return reply.chunks;
     const body = reply.kind === "json" ? reply.body : JSON.parse(new TextDecoder().decode(reply.body));
@@ -50,11 +55,12 @@ export function keptAliveResponse(
   const chunks = new PendingStream(source, intervalMs, () => ledger.firstByte());
   return sseResponse(
     context.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-    dialect,
+    context.wire,
     headers,
     {
       // The first chunk of the answer itself is timed by the pending stream, not the first comment.
       firstByte() {},
+      closing: context.closing,
       end(error) {
         context.release();
         // Failed attempts an upstream billed are charged with the answer; when none came, with
@@ -66,11 +72,10 @@ export function keptAliveResponse(
         context.end(error ? error.status : 200, error);
       },
     },
-    // Routing had not settled when the head went out: no first read in hand.
-    undefined,
-    (error) =>
-      settled?.reply.kind === "stream" && settled.reply.errorEvent
-        ? settled.reply.errorEvent(error)
-        : errorEvent(error, dialect),
+    // Routing has not settled: the head goes out with a comment, now, so that the client and
+    // every proxy between see the stream begin as it commits, not an interval later.
+    KEEP_ALIVE,
+    // A translated stream numbers its own; before one settled, the wire's usual error event.
+    (error) => (settled?.reply.kind === "stream" ? settled.reply.errorEvent?.(error) : undefined),
   );
 }

@@ -2,6 +2,7 @@ import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
+import { streamWireOf } from "../core/error-wire.ts";
 import { type GatewayError, modelNotFound, toGatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
@@ -21,6 +22,7 @@ import { logSaveError, responsesContext, type StoringContext } from "./responses
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { storedBeforeAnswer } from "./stored-before-answer.ts";
+import { holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
@@ -79,7 +81,7 @@ export function modelPipeline(
       ledger.stream = streams && body.stream === true;
       // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
       // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts).
-      if (ledger.stream) call.server?.timeout?.(request, runtime.streamSocketIdle);
+      if (ledger.stream) holdStreamSocket(call);
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
@@ -176,6 +178,8 @@ export function modelPipeline(
       // after it, so the wait leaves in the same turn it settled).
       wait?.leave();
       if (!streaming) abort?.release();
+      // Answered whole (or refused): the socket's own idle bound again, before Bun writes it.
+      if (!streaming && call.ledger.stream) releaseStreamSocket(call);
       steps.left(call);
     }
   }
@@ -239,11 +243,12 @@ export function modelPipeline(
       principal: call.principal,
       ledger,
       headers: call.headers,
-      dialect: call.dialect,
+      wire: streamWireOf(call.operation),
       model,
       prompt,
       end: call.deferEnd(),
       release: () => abort.release(),
+      closing: () => releaseStreamSocket(call),
     });
   }
 
@@ -265,7 +270,7 @@ export function modelPipeline(
   ): Response {
     return sseResponse(
       chunks,
-      call.dialect,
+      streamWireOf(call.operation),
       call.headers,
       new StreamedEnds(call, dispatched, model, abort, prompt, deps.logger),
       first,

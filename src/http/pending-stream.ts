@@ -1,8 +1,8 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { KEEP_ALIVE } from "./sse-response.ts";
 
-const COMMENT = new TextEncoder().encode(": keep-alive\n\n");
 const TICK = Symbol("tick");
 
 /**
@@ -66,12 +66,16 @@ export class Within<T> extends Deadlined {
  * A stream committed before its first token: while the router is still waiting on (or
  * retrying, or failing over between) upstreams, it sends an SSE comment every `intervalMs` so
  * that the client and every proxy between see a live connection; then it is the answer's own
- * stream. If the routing fails, `next` rejects and the caller writes the error event.
+ * stream. If the routing fails, `next` rejects and the caller writes the error event. The comment
+ * that commits it, with the head, is the caller's (http/kept-alive-response.ts): the first one here
+ * comes an interval after it.
  */
 export class PendingStream implements ChunkSource {
   private inner: ChunkSource | undefined;
   private started = false;
   private cancelled = false;
+  /** Handed on to the answer's own stream once routing settles (`ChunkSource.keepAlive`). */
+  private listener: QuietListener | undefined;
 
   constructor(
     private readonly source: Promise<ChunkSource>,
@@ -102,9 +106,10 @@ export class PendingStream implements ChunkSource {
         timer = setTimeout(resolve, this.intervalMs, TICK);
       });
       const winner = await Promise.race([this.source, tick]).finally(() => clearTimeout(timer));
-      if (winner === TICK) return COMMENT;
+      if (winner === TICK) return KEEP_ALIVE;
       this.inner = winner;
       if (this.cancelled) winner.cancel();
+      else if (this.listener) winner.keepAlive?.(this.listener);
     }
     const chunk = await this.inner.next();
     if (chunk && !this.started) {
@@ -118,6 +123,11 @@ export class PendingStream implements ChunkSource {
     this.cancelled = true;
     if (this.inner) this.inner.cancel();
     else this.source.then((chunks) => chunks.cancel()).catch(() => {});
+  }
+
+  keepAlive(listener: QuietListener): void {
+    this.listener = listener;
+    this.inner?.keepAlive?.(listener);
   }
 }
 

@@ -35,6 +35,8 @@ export interface RequestRuntime {
   readonly streamKeepAlive: number;
   /** How long a stream's socket may go quiet, in seconds (gateway/stream-socket-idle.ts). */
   readonly streamSocketIdle: number;
+  /** `server.idle_timeout` in seconds, as the listener was started with it: a stream's socket gets it back. */
+  readonly socketIdle: number;
   /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
   readonly captureBodies: boolean;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
+import type { StreamWire } from "../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { type StreamEnds, sseResponse, wholeStreamResponse } from "./sse-response.ts";
 
 const encoder = new TextEncoder();
@@ -81,11 +83,11 @@ async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | 
 
 /** A stream's ends: its end heard, its first byte not. */
 function streamEnds(end: (error?: GatewayError) => void): StreamEnds {
-  return { firstByte() {}, end };
+  return { firstByte() {}, closing() {}, end };
 }
 
 /** Reads the whole body and reports how the stream said it ended (once it has said so). */
-async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "openai") {
+async function run(chunks: ChunkSource, dialect: StreamWire = "openai") {
   const ending = Promise.withResolvers<{ error: GatewayError | undefined }>();
   // A first read in hand is taken first, as the pipeline takes it (http/model-pipeline.ts).
   const response = sseResponse(
@@ -143,6 +145,18 @@ describe("sseResponse", () => {
       'data: {"a":1}\n\nevent: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream a closed the connection mid-stream"}}\n\n',
     );
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
+  });
+
+  test("a Responses stream relayed as it came: the error event is the Responses one, numbered after the last event relayed", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{}}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
+    ];
+    const { text, ended } = await run(relayOf(events, true), "responses");
+    expect(text).toBe(
+      `${events.join("")}event: error\ndata: {"type":"error","sequence_number":2,"code":"upstream_error","message":"upstream a closed the connection mid-stream","param":null}\n\n`,
+    );
+    expect(ended?.error?.code).toBe("upstream_error");
   });
 
   test("an event stream's headers join the request's own, whole answer or pulled", async () => {
@@ -336,3 +350,79 @@ async function whenTheEndArrives(
     server.stop(true);
   }
 }
+
+/**
+ * A source whose reads come when the test sends them, its first in hand; `quiet` tells the
+ * response what the attempt's idle timer would (`ChunkSource.keepAlive`).
+ */
+function sentByTest(first: string) {
+  let listener: QuietListener | undefined;
+  let asked: PromiseWithResolvers<Uint8Array | undefined> | undefined;
+  let ready: Uint8Array | undefined = encoder.encode(first);
+  const chunks: ChunkSource = {
+    reported: undefined,
+    ready() {
+      const taken = ready;
+      ready = undefined;
+      return taken;
+    },
+    next() {
+      asked = Promise.withResolvers();
+      return asked.promise;
+    },
+    cancel() {},
+    keepAlive(heard) {
+      listener = heard;
+    },
+  };
+  return {
+    chunks,
+    quiet: () => listener?.quiet(),
+    /** The next read (undefined: the end), once the response asks for it. */
+    async send(text: string | undefined) {
+      const read = await waitForValue("the response to ask for a read", () => asked);
+      asked = undefined;
+      read.resolve(text === undefined ? undefined : encoder.encode(text));
+    },
+  };
+}
+
+describe("a quiet upstream", () => {
+  test("the client is sent a keep-alive comment between two events, never inside one", async () => {
+    const upstream = sentByTest('data: {"a":1}\n\n');
+    const response = sseResponse(
+      upstream.chunks,
+      "openai",
+      {},
+      streamEnds(() => {}),
+      upstream.chunks.ready?.(),
+    );
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const readUntil = async (end: string) => {
+      while (!text.endsWith(end)) {
+        const read = await reader.read();
+        if (read.done)
+          throw new Error(`the stream ended before ${JSON.stringify(end)}: ${JSON.stringify(text)}`);
+        text += decoder.decode(read.value);
+      }
+    };
+    await readUntil('data: {"a":1}\n\n');
+    upstream.quiet();
+    await readUntil(": keep-alive\n\n");
+    // Half an event relayed (a byte relay's read may end anywhere in one): no comment can go in.
+    await upstream.send('data: {"b"');
+    await readUntil('data: {"b"');
+    upstream.quiet();
+    await upstream.send(":2}\n\n");
+    await readUntil(":2}\n\n");
+    upstream.quiet();
+    await readUntil(": keep-alive\n\n");
+    await upstream.send("data: [DONE]\n\n");
+    await upstream.send(undefined);
+    await readUntil("data: [DONE]\n\n");
+    expect((await reader.read()).done).toBe(true);
+    expect(text).toBe('data: {"a":1}\n\n: keep-alive\n\ndata: {"b":2}\n\n: keep-alive\n\ndata: [DONE]\n\n');
+  });
+});

@@ -1,16 +1,25 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
-import type { Dialect } from "../core/dialect.ts";
-import { errorEvent } from "../core/error-wire.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
+import { errorEvent, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { answerResponse } from "./answer-response.ts";
+import { endsAtEvent, sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
   firstByte(): void;
+  /**
+   * Called once, right before the response's close (its last write), when the stream ends or
+   * fails with the client still there: what must reach Bun while the response is still being
+   * written (the socket's own idle bound again: http/stream-socket.ts).
+   */
+  closing(): void;
   /** Called once: with no error when the stream completed, else how it ended. */
   end(error?: GatewayError): void;
 }
+
+/** The comment that keeps a stream alive while it has nothing to say (a client or proxy sees a live connection). */
+export const KEEP_ALIVE = new TextEncoder().encode(": keep-alive\n\n");
 
 /**
  * An event stream's headers, written into the request's own record: three stores, where
@@ -24,6 +33,8 @@ function addStreamHeaders(headers: Record<string, string>): void {
   headers["x-accel-buffering"] = "no";
 }
 const encoder = new TextEncoder();
+/** A keep-alive comment's write, once it was taken: its drain is nobody's to wait for. */
+const ignore = () => {};
 
 /**
  * A stream whose whole answer came in its first read, its end with it: nothing is left to pull
@@ -42,9 +53,11 @@ export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, s
 /**
  * Relays a stream to the client one pull at a time — one write per upstream read on the
  * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
- * failure after the first byte becomes an error event in the caller's dialect; a client that
- * goes away cancels the upstream. `headers` are the request's own, finished here (no copy):
- * nothing else answers the request.
+ * failure after the first byte becomes an error event on the caller's wire; a client that
+ * goes away cancels the upstream; a client that has had nothing for `routing.stream_keepalive`
+ * while the upstream is quiet is sent a keep-alive comment between two events (the source's
+ * `keepAlive`). `headers` are the request's own, finished here (no copy): nothing else answers the
+ * request.
  *
  * Bun's direct stream, written one upstream read at a time. Each write is awaited when Bun
  * reports the client's socket backed up (a pending promise), so a slow client still slows the
@@ -55,7 +68,7 @@ export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, s
  */
 export function sseResponse(
   chunks: ChunkSource,
-  dialect: Dialect,
+  wire: StreamWire,
   headers: Record<string, string>,
   ends: StreamEnds,
   /**
@@ -64,13 +77,14 @@ export function sseResponse(
    */
   first: Uint8Array | undefined,
   /**
-   * How a translated stream reports a failure (the Responses writer numbers its own); absent, the
-   * dialect's usual error event (no closure made per stream for the default).
+   * How a translated stream reports a failure (the Responses writer numbers its own); absent, or
+   * undefined for this failure, the wire's usual error event (no closure made per stream for the
+   * default).
    */
-  errorEventOf?: (error: GatewayError) => SseEvent,
+  errorEventOf?: (error: GatewayError) => SseEvent | undefined,
 ): Response {
   addStreamHeaders(headers);
-  const source = new RelayedSource(chunks, dialect, ends, first, errorEventOf);
+  const source = new RelayedSource(chunks, wire, ends, first, errorEventOf);
   return answerResponse(new DirectStream(source), 200, headers);
 }
 
@@ -84,27 +98,34 @@ const DirectStream = ReadableStream as unknown as new (
 
 /**
  * The relayed stream's source, one object a stream: Bun calls `pull` once, and it writes every
- * read until the source ends, fails or the client leaves (`cancel`).
+ * read until the source ends, fails or the client leaves (`cancel`); in between, the keep-alive
+ * comments a quiet upstream calls for (`quiet`).
  */
-class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
+class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietListener {
   readonly type = "direct";
   private ended = false;
+  /** Bun's controller, once it pulls: a keep-alive comment is written to it between two reads. */
+  private controller: ReadableStreamDirectController | undefined;
+  /** The read last written (the keep-alive comments aside): read only when it must be (stream-tail.ts). */
+  private last: Uint8Array | undefined;
 
   constructor(
     private readonly chunks: ChunkSource,
-    private readonly dialect: Dialect,
+    private readonly wire: StreamWire,
     private readonly ends: StreamEnds,
     /** The first read already in hand: written before Bun writes the head, they leave together. */
     private readonly ready: Uint8Array | undefined,
     /**
      * How a translated stream reports a failure (the Responses writer numbers its own); absent,
-     * the dialect's usual error event.
+     * or undefined for this failure, the wire's usual error event.
      */
-    private readonly errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
+    private readonly errorEventOf: ((error: GatewayError) => SseEvent | undefined) | undefined,
   ) {}
 
   async pull(controller: ReadableStreamDirectController): Promise<void> {
     const chunks = this.chunks;
+    this.controller = controller;
+    chunks.keepAlive?.(this);
     let chunk = this.ready;
     let first = true;
     try {
@@ -116,6 +137,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
           if (chunk === undefined) break;
         }
         const wrote = controller.write(chunk);
+        this.last = chunk;
         if (first) {
           first = false;
           this.ends.firstByte();
@@ -134,6 +156,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     // A direct stream's close writes its last bytes (the chunked terminator) at once, so the
     // request's own ending (usage, spend, the audit record, metrics, the access line) runs after
     // them without holding them back: no microtask (and no closure) to wait behind.
+    this.ends.closing();
     controller.close();
     // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
     this.end(chunks.reported);
@@ -149,6 +172,24 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     chunks.cancel();
   }
 
+  /**
+   * The client has had nothing for `routing.stream_keepalive` while the upstream is quiet (the
+   * source's attempt keeps the time): a comment keeps the connection alive for Bun's idle bound on
+   * the socket and any proxy's read timeout. Only between two events, never inside one: when the
+   * last read ended mid-event, the upstream's own idle bound stands alone.
+   */
+  quiet(): void {
+    const controller = this.controller;
+    if (this.ended || controller === undefined || !endsAtEvent(this.last)) return;
+    try {
+      const wrote = controller.write(KEEP_ALIVE);
+      // Backed up: the comment is taken all the same, and the reads wait for the drain, not this.
+      if (typeof wrote !== "number") wrote.catch(ignore);
+    } catch {
+      // The response is over (its client gone, its cancel still to come): nothing to keep alive.
+    }
+  }
+
   private failed(controller: ReadableStreamDirectController, error: unknown): void {
     const failure = toGatewayError(error);
     if (failure.code === "client_closed") {
@@ -156,10 +197,21 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
       controller.close(failure);
       return;
     }
-    const event = this.errorEventOf ? this.errorEventOf(failure) : errorEvent(failure, this.dialect);
+    const event = this.errorEventOf?.(failure) ?? this.wireError(failure);
     controller.write(encoder.encode(encodeSse(event)));
+    this.ends.closing();
     controller.close();
     this.end(failure);
+  }
+
+  /**
+   * The wire's own error event; a Responses stream's numbered after the last event relayed (a
+   * native stream's, read off its last read; else counted; 0 before any).
+   */
+  private wireError(failure: GatewayError): SseEvent {
+    const wire = this.wire;
+    if (wire !== "responses") return errorEvent(failure, wire);
+    return errorEvent(failure, wire, sequenceAfter(this.last) ?? this.chunks.events ?? 0);
   }
 
   private end(error?: GatewayError): void {

@@ -1,4 +1,4 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
@@ -97,6 +97,10 @@ export class StoredBeforeEnd implements ChunkSource {
 
   cancel(): void {
     this.chunks.cancel();
+  }
+
+  keepAlive(listener: QuietListener): void {
+    this.chunks.keepAlive?.(listener);
   }
 
   /** The save to wait for before the read in hand goes on; undefined once waited for (or none began). */

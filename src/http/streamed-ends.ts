@@ -6,6 +6,7 @@ import { account } from "./account-answer.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestAbort } from "./request-abort.ts";
 import type { StreamEnds } from "./sse-response.ts";
+import { releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 
 /** A relayed stream's first byte and end, as one object (no closures per stream). */
@@ -22,6 +23,10 @@ export class StreamedEnds implements StreamEnds {
 
   firstByte(): void {
     this.call.ledger.firstByte();
+  }
+
+  closing(): void {
+    releaseStreamSocket(this.call);
   }
 
   /** The request ends (usage, spend, its record) when the stream does. */

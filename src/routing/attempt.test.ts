@@ -1,5 +1,5 @@
 import { heapStats } from "bun:jsc";
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { deadlineListOf } from "../core/deadline-list.ts";
 import { GatewayError } from "../core/gateway-error.ts";
@@ -82,6 +82,76 @@ describe("connect and first-byte bounds on the deadline list of their delay (no 
     attempt.arm("idle", 60_000);
     expect(list.size).toBe(0);
     attempt.disarm();
+  });
+});
+
+/** An attempt that keeps its stream's client alive every `everyMs` (a route attempt's `stream_keepalive`). */
+class KeptAlive extends Attempt {
+  constructor(private readonly everyMs: number) {
+    super(new AbortController().signal, TIMEOUTS, "a");
+  }
+  protected override get keepAliveMs(): number {
+    return this.everyMs;
+  }
+}
+
+describe("a quiet stream's client kept alive by the idle timer (no timer of its own)", () => {
+  test("told each interval the client has had nothing, upstream events that made no client bytes or not; the idle bound stands", async () => {
+    const attempt = new KeptAlive(20);
+    let told = 0;
+    attempt.keepAlive({ quiet: () => told++ });
+    // The client has its chunk and asks for the next: the relay waits on the upstream.
+    attempt.waiting(false);
+    attempt.arm("idle", 300);
+    attempt.waitingOnUpstream();
+    // The upstream pings (an Anthropic `ping`, translated to nothing): alive, but the client hears nothing.
+    const pings = setInterval(() => attempt.rearm(), 5);
+    try {
+      await waitFor("two keep-alive comments", () => told >= 2, 10_000, 1);
+      expect(attempt.signal.aborted).toBe(false);
+    } finally {
+      clearInterval(pings);
+    }
+    // The comments keep the client, not the upstream: silent past its bound, it still times out.
+    const { message } = await aborted(attempt);
+    expect(message).toBe("upstream a timed out waiting for the next chunk (300 ms)");
+    const after = told;
+    attempt.disarm();
+    expect(told).toBe(after);
+  });
+
+  test("a client holding the stream is not told, however often the timer wakes", async () => {
+    const attempt = new KeptAlive(20);
+    let told = 0;
+    attempt.keepAlive({ quiet: () => told++ });
+    attempt.waiting(false);
+    // The idle bound far off: the timer wakes at the keep-alive interval all the same.
+    attempt.arm("idle", 60_000);
+    attempt.waitingOnUpstream();
+    await waitFor("a keep-alive comment", () => told === 1, 10_000, 1);
+    // The client has a chunk and has not asked for the next one: nothing is due.
+    const timers = spyOn(globalThis, "setTimeout");
+    try {
+      attempt.waiting(false);
+      const wakes = () => timers.mock.calls.filter((call) => call[2] === attempt).length;
+      await waitFor("the idle timer to wake three times", () => wakes() >= 3, 10_000, 1);
+      expect(told).toBe(1);
+      attempt.waitingOnUpstream();
+      await waitFor("the next comment, once waiting again", () => told === 2, 10_000, 1);
+    } finally {
+      timers.mockRestore();
+      attempt.disarm();
+    }
+  });
+
+  test("a base attempt (no client to keep) wakes at its idle bound only, as before", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
+    let told = 0;
+    attempt.keepAlive({ quiet: () => told++ });
+    attempt.waiting(true);
+    attempt.arm("idle", 40);
+    await aborted(attempt);
+    expect(told).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { AbortFollower, AbortSource } from "../core/abort-followers.ts";
 import type { Abortable, CancelHook } from "../core/cancel-hook.ts";
+import type { QuietListener } from "../core/chunk-source.ts";
 import { type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
@@ -27,7 +28,8 @@ const BOUND_OF = {
  * applies at the moment. The connect and first-byte bounds put the attempt in the deadline list
  * of their delay (core/deadline-list.ts: one timer for every attempt under the same bound, and an
  * attempt that is answered leaves at once), so a request makes no timer of its own; the idle bound
- * between a stream's chunks has a timer of its own, left running across chunks (see `expireIdle`).
+ * between a stream's chunks has a timer of its own, left running across chunks (see `expireIdle`),
+ * which also keeps a quiet stream's client alive (`keepAlive`).
  */
 export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   /**
@@ -58,6 +60,15 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
    * the last chunk and has not asked for the next (a paused client is not a slow upstream).
    */
   private waitingSince: number | undefined;
+  /**
+   * Since when the client has had nothing while the stream waits on its upstream: `waitingSince`'s
+   * reading, but not moved on by upstream events that made no client bytes (an Anthropic `ping`
+   * translated to nothing), and moved on by a keep-alive comment. Undefined while the client holds
+   * the last chunk.
+   */
+  private quietSince: number | undefined;
+  /** Told when the client has had nothing for `keepAliveMs` (`ChunkSource.keepAlive`). */
+  private quiet: QuietListener | undefined;
 
   constructor(
     /** The caller's end: a signal, or who aborts it and can tell the attempt directly (no event listener). */
@@ -108,7 +119,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
     this.ms = ms;
     if (phase === "idle") {
       // The attempt as the timer's argument: no closure per attempt for its callback.
-      this.timer = setTimeout(expireIdle, ms, this);
+      this.timer = setTimeout(expireIdle, this.lookAgainAfter(ms), this);
       return;
     }
     this.deadlines = deadlineListOf(ms);
@@ -122,19 +133,64 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   }
 
   /**
+   * `routing.stream_keepalive` when the attempt streams to a client that may be kept alive, else 0:
+   * the idle timer then wakes at least this often (`keepAlive`). The base attempt keeps no client.
+   */
+  protected get keepAliveMs(): number {
+    return 0;
+  }
+
+  /**
+   * `listener` is told each time the client has had nothing for `keepAliveMs` while the stream
+   * waits on its upstream (`ChunkSource.keepAlive`): the idle timer, which runs anyway, looks.
+   */
+  keepAlive(listener: QuietListener): void {
+    this.quiet = listener;
+  }
+
+  /**
    * The idle bound counts only time spent waiting on the upstream. The timer is left running
    * (re-arming a timer per chunk costs more than checking when it fires): when it fires while
    * the client holds the stream, or before the bound has passed since the wait began, it is
-   * set again for what is left.
+   * set again for what is left, or sooner when a keep-alive comment falls due first.
    */
   expireIdle(): void {
     const since = this.waitingSince;
-    const left = since === undefined ? this.ms : since + this.ms - performance.now();
-    if (left >= 1) {
-      this.timer = setTimeout(expireIdle, left, this);
+    if (since === undefined) {
+      this.timer = setTimeout(expireIdle, this.lookAgainAfter(this.ms), this);
       return;
     }
-    this.timedOut();
+    const now = performance.now();
+    const left = since + this.ms - now;
+    if (left < 1) {
+      this.timedOut();
+      return;
+    }
+    this.timer = setTimeout(expireIdle, this.keepAliveMs > 0 ? this.keptAlive(now, left) : left, this);
+  }
+
+  /** `ms`, or the keep-alive interval when that is sooner. */
+  private lookAgainAfter(ms: number): number {
+    const every = this.keepAliveMs;
+    return every > 0 && every < ms ? every : ms;
+  }
+
+  /**
+   * The client has had nothing for the keep-alive interval while the stream waits on its upstream:
+   * its listener is told (a comment goes out), and the quiet counts again from now. Returns when
+   * the timer must look again: at the next comment due or the idle bound (`left`), the sooner.
+   */
+  private keptAlive(now: number, left: number): number {
+    const every = this.keepAliveMs;
+    const quietSince = this.quietSince;
+    if (quietSince === undefined) return Math.min(left, every);
+    let due = quietSince + every - now;
+    if (due < 1) {
+      this.quietSince = now;
+      this.quiet?.quiet();
+      due = every;
+    }
+    return Math.min(left, due);
   }
 
   /**
@@ -185,7 +241,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
 
   /** The relay is waiting on the upstream (true), or has handed a chunk to the client (false). */
   waiting(on: boolean): void {
-    this.waitingSince = on ? performance.now() : undefined;
+    this.waitingSince = this.quietSince = on ? performance.now() : undefined;
   }
 
   /**
@@ -194,7 +250,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
    * in hand reads no clock (routing/upstream-relay.ts).
    */
   waitingOnUpstream(): void {
-    if (this.waitingSince === undefined) this.waitingSince = performance.now();
+    if (this.waitingSince === undefined) this.waitingSince = this.quietSince = performance.now();
   }
 
   /**

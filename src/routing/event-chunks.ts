@@ -1,4 +1,4 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, providerFailure, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
@@ -123,6 +123,10 @@ export class EventChunks implements ChunkSource {
 
   cancel(): void {
     this.close();
+  }
+
+  keepAlive(listener: QuietListener): void {
+    this.attempt.keepAlive(listener);
   }
 
   private close(failure?: GatewayError): void {

@@ -75,8 +75,8 @@ export class RouteAttempt
     /** The call as adapted to the route: its body, its translations, what was dropped. */
     readonly adapted: AdaptedCall,
     readonly stream: boolean,
-    /** `max_sse_line`, `max_upstream_body`. */
-    private readonly policy: Pick<RoutingPolicy, "maxSseLine" | "maxUpstreamBody">,
+    /** `max_sse_line`, `max_upstream_body`, `stream_keepalive`. */
+    private readonly policy: Pick<RoutingPolicy, "maxSseLine" | "maxUpstreamBody" | "streamKeepAliveMs">,
     /** A stream's usage meter (a whole answer's usage is read off its one parse). */
     private readonly meter: StreamUsageMeter | undefined,
     readonly attempts: number,
@@ -127,6 +127,10 @@ export class RouteAttempt
   }
   get maxBody(): number {
     return this.policy.maxUpstreamBody ?? DEFAULT_MAX_UPSTREAM_BODY;
+  }
+  /** A stream's client is kept alive while its upstream is quiet (`Attempt.keepAlive`). */
+  protected override get keepAliveMs(): number {
+    return this.stream ? (this.policy.streamKeepAliveMs ?? 0) : 0;
   }
 
   /** What the answer used so far: a whole answer's from its body, a stream's as metered. */

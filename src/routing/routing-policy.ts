@@ -10,4 +10,9 @@ export interface RoutingPolicy {
   maxSseLine?: number;
   /** `routing.max_upstream_body`: the most a whole (non-stream) upstream answer may be. */
   maxUpstreamBody?: number;
+  /**
+   * `routing.stream_keepalive`: a committed stream whose client has had nothing this long while its
+   * upstream is quiet is sent a keep-alive comment (routing/attempt.ts). Absent or 0: none.
+   */
+  streamKeepAliveMs?: number;
 }

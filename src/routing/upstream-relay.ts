@@ -1,4 +1,4 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
@@ -96,6 +96,10 @@ export abstract class UpstreamRelay
 
   cancel(): void {
     this.close();
+  }
+
+  keepAlive(listener: QuietListener): void {
+    this.attempt.keepAlive(listener);
   }
 
   /** A read waited for is in (the relay is the read's step): the relay goes on with it in hand. */

@@ -141,6 +141,23 @@ describe("mindgw config check", () => {
     ]);
   });
 
+  test("attempt timeouts longer than a stream's socket may stay quiet, with no keep-alive to hold it: valid, with a warning", async () => {
+    const slow = { models: [], routing: { timeouts: { idle: "5m" }, stream_keepalive: "0s" } };
+    const result = await runMindgw(["config", "check", "-c", await writeConfig(slow)]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stderr.trim()).toBe(
+      "warning: the attempt timeouts let a stream wait 300s on its upstream, longer than its connection may stay quiet (255s, Bun's most), and routing.stream_keepalive is off: a stream that quiet is cut as if its client had left; set routing.stream_keepalive under 255s",
+    );
+    // Kept alive (the default 15 s), the same timeouts are nothing to warn of.
+    const keptAlive = await runMindgw([
+      "config",
+      "check",
+      "-c",
+      await writeConfig({ ...slow, routing: { timeouts: { idle: "5m" } } }),
+    ]);
+    expect(keptAlive).toMatchObject({ code: 0, stderr: "" });
+  });
+
   test("what it prints is valid input: checked again, it prints the same (durations keep their units)", async () => {
     // No secrets here: a redacted secret (an HMAC key shown as [redacted]) would not be valid.
     const path = await writeConfig({

@@ -6,7 +6,10 @@ import { waitFor } from "./harness/wait-for.ts";
 
 // What one client can hold open: idle sockets, trickled bodies, many requests at once.
 const f = gatewayFixture({
-  config: { server: { idle_timeout: "1s", body_timeout: "2s", max_client_requests: 2 } },
+  config: {
+    server: { idle_timeout: "1s", body_timeout: "2s", max_client_requests: 2 },
+    routing: { retries: 0, stream_keepalive: "200ms" },
+  },
 });
 
 /** A raw TCP connection to the gateway: what it received and whether the gateway closed it. */
@@ -191,6 +194,41 @@ describe("connection bounds", () => {
       });
       return again.status === 200;
     });
+  });
+});
+
+describe("a connection after a stream", () => {
+  // A stream's socket is held past idle_timeout while its upstream thinks (the attempt timeouts:
+  // 121 s here); once the answer is out, the connection idles under idle_timeout (1 s) again.
+  test.each([
+    [
+      "relayed as it comes",
+      "long [[fake:chunks=4,chunkDelay=50]]",
+      (received: string) => received.endsWith("0\r\n\r\n"),
+    ],
+    [
+      "kept alive before its first token",
+      "slow [[fake:delay=500]]",
+      (received: string) => received.includes(": keep-alive") && received.endsWith("0\r\n\r\n"),
+    ],
+    [
+      "answered whole (its end in the first read)",
+      "short",
+      (received: string) => received.includes("data: [DONE]\n\n"),
+    ],
+    ["refused by its upstream", "no [[fake:status=400]]", (received: string) => received.includes('"error"')],
+  ])("%s: idle for idle_timeout, then closed", async (_, text, answered) => {
+    const { socket, state } = await rawConnection();
+    try {
+      const body = chatBody("fake-model", text, { stream: true });
+      socket.write(`${head(Buffer.byteLength(body), `authorization: Bearer ${f.adminKey}\r\n`)}${body}`);
+      await waitFor("the answer", () => answered(state.received));
+      expect(state.closed).toBe(false);
+      // Bun's timer ticks every 4 s: a 1 s bound closes an idle socket within 5 s.
+      await waitFor("the gateway to close the idle connection", () => state.closed, 10_000);
+    } finally {
+      socket.end();
+    }
   });
 });
 

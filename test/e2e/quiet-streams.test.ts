@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { auditRow } from "./harness/admin-api.ts";
-import { bearer, chatBody } from "./harness/fake-config.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { tailEvents } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -67,4 +67,86 @@ describe("an answer quieter than server.idle_timeout", () => {
         ) || undefined,
     );
   });
+});
+
+/**
+ * An Anthropic upstream that thinks after its first word: alive, a `ping` every 250 ms (as
+ * Anthropic sends them), but with nothing for a chat client, for `quietMs`; then the rest.
+ */
+function thinkingUpstream(quietMs: number) {
+  const frame = (type: string, data: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const start = [
+    frame("message_start", {
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "claude-up",
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 3, output_tokens: 0 },
+      },
+    }),
+    frame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    frame("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Thinking" } }),
+  ];
+  const end = [
+    frame("content_block_delta", { index: 0, delta: { type: "text_delta", text: " done" } }),
+    frame("content_block_stop", { index: 0 }),
+    frame("message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 2 } }),
+    frame("message_stop", {}),
+  ];
+  const encoder = new TextEncoder();
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch() {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode(start.join("")));
+          // The stimulus: the upstream's own pace, not a synchronisation.
+          for (let quiet = 0; quiet < quietMs; quiet += 250) {
+            await Bun.sleep(250);
+            controller.enqueue(encoder.encode(frame("ping", {})));
+          }
+          controller.enqueue(encoder.encode(end.join("")));
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    },
+  });
+}
+
+describe("a stream whose client hears nothing for longer than its socket may stay quiet", () => {
+  test("is kept alive by comments between its events (routing.stream_keepalive), and comes whole", async () => {
+    // The upstream is alive (its pings hold the 4 s idle bound off) but a chat client is sent
+    // nothing for 10 s: longer than the stream's socket may stay quiet (4 s of attempt timeouts
+    // plus the 1 s idle_timeout: 5 s, cut on Bun's 4 s tick after, at 8 s). Bun counts a bound
+    // in ticks and a write starts it again: a bound of one tick (4 s or less) expires at the next
+    // tick whatever is written, so the bound here is two.
+    const upstream = thinkingUpstream(10_000);
+    f.deferTest(() => upstream.stop(true));
+    const config = {
+      ...fakeRoutesConfig(f.fake.url, []),
+      server: { idle_timeout: "1s" },
+      providers: [{ name: "thinking", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}` }],
+      models: [{ name: "thinker", routes: [{ provider: "thinking", model: "claude-up" }] }],
+      routing: { retries: 0, timeouts: { first_byte: "4s", idle: "4s" }, stream_keepalive: "500ms" },
+    };
+    const gw = await f.spawn({ config });
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(gw.adminKey ?? ""),
+      body: chatBody("thinker", "think", { stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain("Thinking");
+    expect(text).toContain('"content":" done"');
+    expect(text).toEndWith("data: [DONE]\n\n");
+    expect(text).toMatch(/"Thinking"[^\n]*\n\n(: keep-alive\n\n)+data: /);
+    expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).status).toBe(200);
+  }, 60_000);
 });

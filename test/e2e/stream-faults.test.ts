@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -9,15 +10,38 @@ import { waitFor } from "./harness/wait-for.ts";
 // starved past it on a loaded machine (300 ms fired at load 16): what is tested is that a
 // client holding the stream for three bounds does not trip it.
 const IDLE_MS = 1000;
+const KEEP_ALIVE_MS = 200;
+/** A Responses API upstream (`responses_api: true`): answers the writes a test queues. */
+let responsesUp: CannedUpstream;
 const f = gatewayFixture({
-  config: {
-    server: { max_body: "1MB" },
-    routing: {
-      retries: 0,
-      timeouts: { idle: `${IDLE_MS}ms` },
-      max_upstream_body: "64KB",
-      stream_keepalive: "200ms",
-    },
+  config: (fakeUrl, { own }) => {
+    responsesUp = own(startCannedUpstream());
+    return {
+      server: { max_body: "1MB" },
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+        { name: "fake-anthropic", type: "anthropic", base_url: fakeUrl },
+        { name: "responses-up", type: "openai", base_url: `${responsesUp.url}/v1`, responses_api: true },
+      ],
+      models: [
+        { name: "fake-model", routes: [{ provider: "fake", model: "fake-model" }] },
+        { name: "claude", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
+        { name: "resp", routes: [{ provider: "responses-up", model: "up-resp" }] },
+        // Response headers due within one and a half keep-alive intervals.
+        {
+          name: "short-connect",
+          routes: [
+            { provider: "fake", model: "fake-model", timeouts: { connect: `${KEEP_ALIVE_MS * 1.5}ms` } },
+          ],
+        },
+      ],
+      routing: {
+        retries: 0,
+        timeouts: { idle: `${IDLE_MS}ms` },
+        max_upstream_body: "64KB",
+        stream_keepalive: `${KEEP_ALIVE_MS}ms`,
+      },
+    };
   },
 });
 
@@ -252,5 +276,140 @@ describe("a slow first token", () => {
     expect(text).toContain('"error"');
     const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
     expect(row.status).toBeGreaterThanOrEqual(500);
+  });
+
+  test("the head leaves with the first comment as the stream commits, not an interval later: a failure one and a half intervals in comes after it", async () => {
+    // The upstream never answers; its connect bound (1.5 intervals) ends the routing.
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("short-connect", "hello there [[fake:delay=30000]]", { stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toStartWith(": keep-alive\n\n");
+    expect(lastEvent(text)).toContain(`timed out waiting for response headers (${KEEP_ALIVE_MS * 1.5} ms)`);
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(504);
+  });
+
+  test("what translation dropped is named in the audit row, as a stream answered at once names it in its header too", async () => {
+    // A chat caller on an Anthropic upstream: `seed` and `logit_bias` have nowhere to go.
+    const ask = (marker: string) =>
+      fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody("claude", `hello there ${marker}`, {
+          stream: true,
+          seed: 7,
+          logit_bias: { "50256": -100 },
+        }),
+      });
+    const atOnce = await ask("");
+    const named = atOnce.headers.get("x-mindgw-dropped");
+    expect(named).toContain("logit_bias");
+    await atOnce.text();
+    expect((await auditRow(f.gw, atOnce.headers.get("x-request-id") ?? "")).dropped).toBe(named);
+    const keptAlive = await ask("[[fake:delay=700]]");
+    const text = await keptAlive.text();
+    expect(text).toStartWith(": keep-alive\n\n");
+    expect(text).toContain("data: [DONE]");
+    // The head left before the route was known: the row alone names what was dropped.
+    expect(keptAlive.headers.get("x-mindgw-dropped")).toBeNull();
+    const row = await auditRow(f.gw, keptAlive.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ status: 200, dropped: named });
+  });
+});
+
+/** The last event of a stream's text. */
+const lastEvent = (text: string) => text.trim().split("\n\n").at(-1) ?? "";
+
+/** The data of a stream's last event, parsed. */
+const lastEventData = (text: string): unknown => {
+  const last = lastEvent(text);
+  return JSON.parse(last.slice(last.indexOf("data: ") + 6));
+};
+
+/** One Responses stream event as OpenAI writes it, numbered `sequence`. */
+const responsesEvent = (type: string, sequence: number, fields: object = {}) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence, ...fields })}\n\n`;
+
+/** The start of an answer, events 0 to 2: then the upstream goes quiet. */
+const ANSWER_START = [
+  responsesEvent("response.created", 0, {
+    response: { id: "resp_1", object: "response", status: "in_progress" },
+  }),
+  responsesEvent("response.in_progress", 1, {
+    response: { id: "resp_1", object: "response", status: "in_progress" },
+  }),
+  responsesEvent("response.output_text.delta", 2, {
+    item_id: "msg_1",
+    output_index: 0,
+    content_index: 0,
+    delta: "Hel",
+  }),
+].join("");
+
+/** An upstream that says nothing more: its reply's next write never comes. */
+const never = () => new Promise<string>(() => {});
+
+const askResponses = (model: string, input: string) =>
+  fetch(f.url("/v1/responses"), {
+    method: "POST",
+    headers: bearer(f.adminKey),
+    body: JSON.stringify({ model, input, stream: true, store: false }),
+  });
+
+describe("a Responses stream that fails once started ends with the Responses error event, in sequence", () => {
+  const STREAM = { "content-type": "text/event-stream" };
+
+  test("relayed as it came (a native route), its upstream quiet past the idle bound: numbered after the last event relayed, the quiet kept alive between events", async () => {
+    responsesUp.queue({ headers: STREAM, body: [ANSWER_START, never()] });
+    const response = await askResponses("resp", "hi");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(lastEvent(text)).toStartWith("event: error\n");
+    expect(lastEventData(text)).toEqual({
+      type: "error",
+      sequence_number: 3,
+      code: "upstream_timeout",
+      message: `upstream responses-up timed out waiting for the next chunk (${IDLE_MS} ms)`,
+      param: null,
+    });
+    // Quiet for five keep-alive intervals after the answer's start: commented on, after its last event.
+    expect(text).toStartWith(`${ANSWER_START}: keep-alive\n\n`);
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(504);
+  });
+
+  test("kept alive before its first event, then quiet: numbered after the events relayed, not the comments", async () => {
+    const first = Promise.withResolvers<string>();
+    responsesUp.queue({ headers: STREAM, body: [first.promise, never()] });
+    const response = await askResponses("resp", "hi");
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    expect(text).toStartWith(": keep-alive\n\n");
+    // The stream is committed: now the upstream answers, then goes quiet.
+    first.resolve(ANSWER_START);
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      text += decoder.decode(read.value);
+    expect(text).toContain(ANSWER_START);
+    expect(lastEventData(text)).toMatchObject({
+      type: "error",
+      sequence_number: 3,
+      code: "upstream_timeout",
+    });
+  });
+
+  test("translated, its routing failing after the commit: the Responses error event, numbered first", async () => {
+    const response = await askResponses("fake-model", "hello there [[fake:delay=700,status=503]]");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toStartWith(": keep-alive\n\n");
+    expect(lastEvent(text)).toStartWith("event: error\n");
+    expect(lastEventData(text)).toMatchObject({ type: "error", sequence_number: 0 });
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBeGreaterThanOrEqual(
+      500,
+    );
   });
 });

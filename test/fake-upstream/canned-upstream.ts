@@ -6,8 +6,12 @@
 export interface CannedAnswer {
   readonly status?: number;
   readonly headers?: Record<string, string>;
-  /** A whole body, or the writes of a streamed one. */
-  readonly body: string | readonly string[];
+  /**
+   * A whole body, or the writes of a streamed one. A write still to come (a promise) is sent once
+   * it settles: an upstream quiet until the test says, on a signal, not a timer. The head leaves
+   * with the first write.
+   */
+  readonly body: string | readonly (string | Promise<string>)[];
 }
 
 export interface CannedRequest {
@@ -54,10 +58,10 @@ export function startCannedUpstream(): CannedUpstream {
       const writes = [...answer.body];
       const encoder = new TextEncoder();
       const stream = new ReadableStream<Uint8Array>({
-        pull(controller) {
+        async pull(controller) {
           const next = writes.shift();
           if (next === undefined) controller.close();
-          else controller.enqueue(encoder.encode(next));
+          else controller.enqueue(encoder.encode(await next));
         },
       });
       return new Response(stream, init);

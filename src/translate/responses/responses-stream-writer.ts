@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { responsesErrorEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
-import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
@@ -143,10 +143,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return out;
   }
 
-  /** The Responses `error` event: OpenAI's `code`, `message` and `param`, numbered in sequence. */
+  /** The Responses `error` event, numbered in sequence. */
   error(error: GatewayError): SseEvent {
-    const wire = openAIWireError(error);
-    return this.event("error", { code: wire.code ?? wire.type, message: wire.message, param: wire.param });
+    return responsesErrorEvent(error, this.sequence++);
   }
 
   /** A chat server's reasoning text as a `reasoning` item with one summary part. */

@@ -1,0 +1,70 @@
+// Where a relayed stream stands, read off the bytes last written to its client, and only when it
+// must be known (a keep-alive comment to place, an error event to number): nothing is read of each
+// chunk as it goes.
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+const TAB = 9;
+const ZERO = 48;
+const SEQUENCE_KEY = new TextEncoder().encode('"sequence_number"');
+/** Buffer's native search from the end, called on the bytes themselves: no Buffer view made. */
+const lastIndexOf = Buffer.prototype.lastIndexOf as (
+  this: Uint8Array,
+  value: Uint8Array,
+  from?: number,
+) => number;
+
+/**
+ * Whether `bytes`, the last written to the client, end with a blank line (two line ends in a row:
+ * LF, CR or CRLF each), so no event is half written and a comment may follow; true before
+ * anything was written. A last write that is one line end alone is not judged (it says nothing of
+ * the bytes before it): false.
+ */
+export function endsAtEvent(bytes: Uint8Array | undefined): boolean {
+  if (bytes === undefined) return true;
+  const lineEnd = lineEndBefore(bytes, bytes.length);
+  return lineEnd > 0 && lineEndBefore(bytes, lineEnd) !== -1;
+}
+
+/** Where the line end that finishes at `end` starts, or -1 when `bytes[end - 1]` ends no line. */
+function lineEndBefore(bytes: Uint8Array, end: number): number {
+  const last = bytes[end - 1];
+  if (last === CR) return end - 1;
+  if (last !== LF) return -1;
+  return bytes[end - 2] === CR ? end - 2 : end - 1;
+}
+
+/**
+ * The number after the last `"sequence_number"` key in `bytes` (a relayed Responses stream's last
+ * read, whose events each carry one): what an error event the gateway adds to the stream is
+ * numbered. Undefined when they carry none. The key can only be a key there: a string holding it
+ * has its quotes escaped, and one that is a value is followed by no colon.
+ */
+export function sequenceAfter(bytes: Uint8Array | undefined): number | undefined {
+  if (bytes === undefined) return undefined;
+  let at = lastIndexOf.call(bytes, SEQUENCE_KEY);
+  while (at !== -1) {
+    const colon = skipSpace(bytes, at + SEQUENCE_KEY.length);
+    if (bytes[colon] === COLON) return numberAt(bytes, skipSpace(bytes, colon + 1));
+    // A negative start counts from the end: the search stops at the first byte instead.
+    at = at === 0 ? -1 : lastIndexOf.call(bytes, SEQUENCE_KEY, at - 1);
+  }
+  return undefined;
+}
+
+/** The number after the whole number written at `from`, or undefined when none is. */
+function numberAt(bytes: Uint8Array, from: number): number | undefined {
+  let value = 0;
+  let p = from;
+  for (let digit = (bytes[p] ?? 0) - ZERO; digit >= 0 && digit <= 9; digit = (bytes[++p] ?? 0) - ZERO)
+    value = value * 10 + digit;
+  return p === from ? undefined : value + 1;
+}
+
+function skipSpace(bytes: Uint8Array, from: number): number {
+  let p = from;
+  while (bytes[p] === SPACE || bytes[p] === TAB) p++;
+  return p;
+}

@@ -15,7 +15,7 @@ export interface CallerFields {
 
 /** A Responses caller's: its parts are flat (`input_image.detail`), its calls and outputs items. */
 export const RESPONSES_FIELDS: CallerFields = {
-  message: { tool_call_id: "call_id", content: "content" },
+  message: { tool_call_id: "call_id", content: "content", role: "role" },
   part: {
     image_url: "image_url",
     "image_url.url": "image_url",
@@ -30,7 +30,7 @@ export const RESPONSES_FIELDS: CallerFields = {
 
 /** An Anthropic caller's: a tool result answers by `tool_use_id`, a call's arguments are its `input`. */
 export const MESSAGES_FIELDS: CallerFields = {
-  message: { tool_call_id: "tool_use_id", content: "content" },
+  message: { tool_call_id: "tool_use_id", content: "content", role: "role" },
   part: {},
   call: { id: "id", "function.name": "name", "function.arguments": "input" },
 };

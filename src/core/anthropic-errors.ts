@@ -97,8 +97,14 @@ export function contextRefusal(message: string): string {
     return `${MAX_TOKENS_WORDS}: ${prompt} + ${answer} > ${window}, decrease input length or \`max_tokens\` and try again`;
   }
   if (overflow) return `prompt is too long: ${overflow.prompt} tokens > ${overflow.window} maximum`;
-  return `prompt is too long: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+  // Bedrock's words begin with AWS's exception name ("ValidationException: Input is too long…"),
+  // a name that is not lowercased.
+  const named = EXCEPTION_NAME.test(message);
+  return `prompt is too long: ${named ? message : `${message.charAt(0).toLowerCase()}${message.slice(1)}`}`;
 }
+
+/** An AWS exception's name before its message (`ValidationException: …`). */
+const EXCEPTION_NAME = /^[A-Z]\w*Exception:/;
 
 /** How Anthropic's API begins a refusal whose prompt fits and whose `max_tokens` does not. */
 const MAX_TOKENS_WORDS = "input length and `max_tokens` exceed context limit";

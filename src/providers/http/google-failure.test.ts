@@ -110,10 +110,15 @@ describe("Google's errors in the caller's dialect", () => {
   });
 
   test("UNAVAILABLE and INTERNAL are retryable 5xx; DEADLINE_EXCEEDED a retryable 504", () => {
-    for (const name of ["unavailable", "internal"]) {
+    for (const [name, answered] of [
+      ["unavailable", 503],
+      ["internal", 500],
+    ] as const) {
       const error = failure(name);
       expect([error.status, error.code, error.retryable]).toEqual([502, "upstream_error", true]);
       expect(errorBody(error, "openai")).not.toHaveProperty("error.status");
+      // The attempt's audit entry keeps Google's status, not the 502 a caller gets.
+      expect(error.upstream?.status).toBe(answered);
     }
     const deadline = failure("deadline");
     expect([deadline.status, deadline.code, deadline.retryable]).toEqual([504, "upstream_timeout", true]);

@@ -153,3 +153,30 @@ describe("upstream errors keep their meaning", () => {
     expect(spoken.upstream?.dialect).toBe("openai");
   });
 });
+
+describe("Bedrock and Google failures keep the upstream's status for the audit", () => {
+  test("a server fault's attempt status is Bedrock's, and AWS's exception name keeps its case in Anthropic's words", () => {
+    const unavailable = bedrockFailure(
+      "br",
+      503,
+      "ServiceUnavailableException",
+      "Bedrock is unable to process your request.",
+    );
+    expect([unavailable.status, unavailable.upstream?.status]).toEqual([502, 503]);
+    const quota = bedrockFailure("br", 400, "ServiceQuotaExceededException", "Too many tokens per day");
+    expect([quota.status, quota.upstream?.status]).toEqual([429, 400]);
+    const tooLong = bedrockFailure(
+      "br",
+      400,
+      "ValidationException",
+      "Input is too long for requested model.",
+    );
+    expect(errorBody(tooLong, "anthropic")).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message: "prompt is too long: ValidationException: Input is too long for requested model.",
+      },
+    });
+  });
+});

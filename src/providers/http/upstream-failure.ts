@@ -122,6 +122,8 @@ export function googleFailure(
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {
     ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
+    // The status Google sent, for the attempt's audit entry (a refused key's 400 is judged a 401).
+    detail: { dialect: undefined, status: received },
     retry: retry["retry-after"] ? retry : { ...retry, ...retryAfterOnly(google.retryAfter) },
   });
 }
@@ -133,7 +135,10 @@ export interface FailureDetail {
   param?: string;
   /** Relayed to the caller of a 429 or a server fault (`retryHeaders`, `retryAfterOnly`). */
   retry?: RetryHeaders;
-  /** The upstream's own error, when it spoke OpenAI's or Anthropic's dialect. */
+  /**
+   * The upstream's own error, when it spoke OpenAI's or Anthropic's dialect; else the status it
+   * answered with, when the one judged is another (default: the status judged).
+   */
   detail?: UpstreamErrorDetail;
 }
 
@@ -144,7 +149,8 @@ export function statusFailure(
   message: string | undefined,
   known: FailureDetail = {},
 ): GatewayError {
-  const detail = known.detail;
+  // Always the upstream's status: the attempt's audit entry keeps it (audit/attempt-log.ts).
+  const upstream = known.detail ?? { dialect: undefined, status };
   if (status === 401 || status === 403) {
     return new GatewayError({
       status: 502,
@@ -165,7 +171,7 @@ export function statusFailure(
       message: message ?? `${upstreamName(provider)} is rate limiting the gateway`,
       retryable: true,
       headers: { ...known.retry },
-      ...(detail ? { upstream: detail } : {}),
+      upstream,
     });
   }
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
@@ -176,7 +182,7 @@ export function statusFailure(
       code: known.code ?? fallback,
       message: message ?? `${upstreamName(provider)} rejected the request (${status})`,
       ...(known.param ? { param: known.param } : {}),
-      ...(detail ? { upstream: detail } : {}),
+      upstream,
     });
   }
   // A server fault: worth another attempt or route. Once none is left, a caller of the upstream's
@@ -188,7 +194,7 @@ export function statusFailure(
     message: `${upstreamName(provider)} answered ${status}`,
     retryable: true,
     headers: { ...known.retry },
-    ...(detail ? { upstream: detail } : {}),
+    upstream,
   });
 }
 

@@ -41,6 +41,7 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   rate_limited: "rate_limit_error",
   budget_exceeded: "rate_limit_error",
   upstream_error: "api_error",
+  upstream_auth: "api_error",
   upstream_timeout: "timeout_error",
   no_route_available: "overloaded_error",
   worker_lost: "api_error",

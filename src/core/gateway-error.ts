@@ -29,6 +29,11 @@ export type ErrorCode =
   | "rate_limited"
   | "budget_exceeded"
   | "upstream_error"
+  /**
+   * The upstream refused the gateway itself (401, 403): its credentials or its permissions, never
+   * the caller's. A 502; the route is failed over and its breaker counts it.
+   */
+  | "upstream_auth"
   | "upstream_timeout"
   | "no_route_available"
   | "worker_lost"

@@ -40,6 +40,7 @@ const TYPE: Record<ErrorCode, string> = {
   rate_limited: "rate_limit_error",
   budget_exceeded: "insufficient_quota",
   upstream_error: "server_error",
+  upstream_auth: "server_error",
   upstream_timeout: "server_error",
   no_route_available: "service_unavailable",
   worker_lost: "server_error",

@@ -234,8 +234,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
     // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
-    // answer (core/gateway-error.ts providerFailure); the operator reads it here, redacted and
-    // bounded as the access line's reason is (an upstream's error text may quote a key).
+    // answer (core/gateway-error.ts providerFailure), and so do the upstream's own words when the
+    // caller gets the gateway's (its credentials refused: `detail`); the operator reads them here,
+    // redacted and bounded as the access line's reason is (they may quote a key).
     const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
     this.deps.log("route failed", {
       request_id: request.requestId,
@@ -243,6 +244,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       upstream_model: route.upstreamModel,
       error: failure.code,
       reason: errorText(`${failure.message}${cause}`, true),
+      ...(failure.detail === undefined ? {} : { detail: errorText(failure.detail, true) }),
     });
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
     if (this.anotherWorker(call, failure, route)) return this.onward();

@@ -201,14 +201,16 @@ describe("router: what an upstream's refusal says of its route", () => {
   test("credentials refused on every route: the gateway's own 502, in its words", async () => {
     const a = fakeProvider("a", credentialsRefused("a"));
     const b = fakeProvider("b", credentialsRefused("b"));
-    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const { router, logs } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.code, error.message]).toEqual([
       502,
-      "upstream_error",
+      "upstream_auth",
       "upstream b rejected the gateway's credentials",
     ]);
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    // The upstream's own reason, which the caller is not told, is the operator's.
+    expect(logs.map((line) => line.fields.detail)).toEqual(["invalid token", "invalid token"]);
   });
 
   const throttled = (headers: Record<string, string>) => () =>

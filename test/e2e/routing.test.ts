@@ -180,8 +180,9 @@ describe("retries and failover", () => {
       const row = await waitFor("the failed-over request's audit row", async () =>
         (await auditRows(gw, "creds", 1)).find((r) => r.requestId === requestId),
       );
+      // The upstream's status, and the class that tells a refusal of the gateway from a fault.
       expect(row.attempts).toMatchObject([
-        { route: "provider:a", outcome: "failed", status: 502, errorClass: "upstream_error" },
+        { route: "provider:a", outcome: "failed", status, errorClass: "upstream_auth" },
         { route: "provider:b", outcome: "ok" },
       ]);
     }
@@ -193,8 +194,8 @@ describe("retries and failover", () => {
     const error = (await client(gw)
       .chat.completions.create({ model: "creds-both", messages: ask() })
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error.status).toBe(502);
-    expect(error.message).toContain("rejected the gateway's credentials");
+    expect([error.status, error.code]).toEqual([502, "upstream_auth"]);
+    expect(error.message).toContain("upstream b refused the gateway's request (forbidden)");
     expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
   });
 

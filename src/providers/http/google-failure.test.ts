@@ -5,7 +5,10 @@ import { upstreamFailure } from "./upstream-failure.ts";
 
 // Google's recorded error bodies (google.rpc.Status) judged by their canonical code: never relayed
 // as an OpenAI body, whichever dialect the caller speaks.
-const recorded = jsonFixture("gemini/errors.json") as Record<string, { error: { code: number } }>;
+const recorded = jsonFixture("gemini/errors.json") as Record<
+  string,
+  { error: { code: number; message: string } }
+>;
 const failure = (name: string, headers: Record<string, string> = {}) => {
   const body = recorded[name];
   if (!body) throw new Error(`no fixture ${name}`);
@@ -49,13 +52,20 @@ describe("Google's errors in the caller's dialect", () => {
     });
   });
 
-  test.each(["apiKeyInvalid", "unauthenticated", "permissionDenied"])(
-    "%s refuses the gateway's credentials: a 502 naming the provider, not the caller's key",
-    (name) => {
+  test.each([
+    ["apiKeyInvalid", "upstream gm rejected the gateway's credentials", 400],
+    ["unauthenticated", "upstream gm rejected the gateway's credentials", 401],
+    ["permissionDenied", "upstream gm refused the gateway's request (forbidden)", 403],
+  ])(
+    "%s refuses the gateway itself: a 502 naming the provider, not the caller's key; Google's words for the log",
+    (name, message, answered) => {
       const error = failure(name);
-      expect([error.status, error.code]).toEqual([502, "upstream_error"]);
-      expect(error.message).toBe("upstream gm rejected the gateway's credentials");
-      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+      expect([error.status, error.code, error.sameRouteAgain]).toEqual([502, "upstream_auth", false]);
+      expect(error.message).toBe(message);
+      expect(error.detail).toBe(recorded[name]?.error.message);
+      // The attempt's audit entry keeps the status Google sent.
+      expect(error.upstream?.status).toBe(answered);
+      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error", message } });
     },
   );
 

@@ -154,6 +154,47 @@ describe("upstream errors keep their meaning", () => {
   });
 });
 
+const wording = (error: GatewayError) =>
+  `${JSON.stringify(errorBody(error, "openai"))} ${JSON.stringify(errorBody(error, "anthropic"))}`;
+
+describe("a refusal of the gateway itself is the route's, never the caller's", () => {
+  test("credentials (401) and permissions (403) refused: worded by status, the upstream's reason kept for the log", () => {
+    // OpenAI's region refusal (home-assistant/core#120072).
+    const region = upstreamFailure(
+      "oa",
+      answer(403, {
+        error: {
+          code: "unsupported_country_region_territory",
+          message: "Country, region, or territory not supported",
+          param: null,
+          type: "request_forbidden",
+        },
+      }),
+    );
+    expect([region.status, region.code, region.sameRouteAgain]).toEqual([502, "upstream_auth", false]);
+    expect(region.message).toBe("upstream oa refused the gateway's request (forbidden)");
+    expect(region.detail).toBe("Country, region, or territory not supported");
+    expect(wording(region)).not.toContain("territory");
+    const key = upstreamFailure(
+      "oa",
+      answer(401, {
+        error: {
+          message: "Incorrect API key provided: sk-proj-****WXYZ.",
+          type: "invalid_request_error",
+          param: null,
+          code: "invalid_api_key",
+        },
+      }),
+    );
+    expect([key.code, key.message, key.upstream?.status]).toEqual([
+      "upstream_auth",
+      "upstream oa rejected the gateway's credentials",
+      401,
+    ]);
+    expect(wording(key)).not.toContain("sk-proj");
+  });
+});
+
 describe("Bedrock and Google failures keep the upstream's status for the audit", () => {
   test("a server fault's attempt status is Bedrock's, and AWS's exception name keeps its case in Anthropic's words", () => {
     const unavailable = bedrockFailure(

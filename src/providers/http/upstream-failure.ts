@@ -154,14 +154,22 @@ export function statusFailure(
   if (status === 401 || status === 403) {
     return new GatewayError({
       status: 502,
-      code: "upstream_error",
-      // No upstream detail: the client must not read "authentication error" as its own.
-      message: `${upstreamName(provider)} rejected the gateway's credentials`,
+      code: "upstream_auth",
+      // In the gateway's words, by status: the client must not read "authentication error" (or an
+      // upstream's "invalid x-api-key") as its own. The upstream's own are the operator's (the
+      // log's `detail`, redacted there).
+      message:
+        status === 403
+          ? `${upstreamName(provider)} refused the gateway's request (forbidden)`
+          : `${upstreamName(provider)} rejected the gateway's credentials`,
       // The route is down for every call until its credentials are fixed: the model's other
       // routes serve (and its breaker counts it), as when credentials cannot be obtained at all;
       // the same route again would be refused again (a refused token was refreshed already).
       retryable: true,
       sameRouteAgain: false,
+      // The upstream's status for the attempt's audit entry; no body, which no caller gets.
+      upstream: { dialect: undefined, status: upstream.status },
+      ...(message ? { detail: message } : {}),
     });
   }
   if (status === 429) {

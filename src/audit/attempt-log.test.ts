@@ -157,7 +157,7 @@ test("a committed attempt whose stream then fails is `failed`, timed until the f
   ]);
 });
 
-test("the upstream's own status for every provider's failure: Gemini's and Bedrock's server faults, a refused key", () => {
+test("the upstream's own status for every provider's failure: Gemini's and Bedrock's server faults, a refused key, an account", () => {
   const log = new AttemptLog(undefined, () => 0);
   const google = (status: number, name: string) =>
     upstreamFailure("gm", {
@@ -170,6 +170,11 @@ test("the upstream's own status for every provider's failure: Gemini's and Bedro
     google(503, "UNAVAILABLE"),
     bedrockFailure("br", 503, "ServiceUnavailableException", "Bedrock is unable to process your request."),
     upstreamFailure("oa", { status: 401, headers: new Headers(), text: "" }),
+    upstreamFailure("an", {
+      status: 402,
+      headers: new Headers(),
+      text: JSON.stringify({ type: "error", error: { type: "billing_error", message: "no payment method" } }),
+    }),
   ];
   for (const failure of failures) log.attempt(info("provider:x"), 0).settled(failure, undefined, 1);
   expect(log.list().map(({ status, errorClass }) => [status, errorClass])).toEqual([
@@ -177,5 +182,6 @@ test("the upstream's own status for every provider's failure: Gemini's and Bedro
     [503, "upstream_error"],
     [503, "upstream_error"],
     [401, "upstream_auth"],
+    [402, "upstream_account"],
   ]);
 });

@@ -42,6 +42,7 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   budget_exceeded: "rate_limit_error",
   upstream_error: "api_error",
   upstream_auth: "api_error",
+  upstream_account: "api_error",
   upstream_timeout: "timeout_error",
   no_route_available: "overloaded_error",
   worker_lost: "api_error",

@@ -41,6 +41,7 @@ const TYPE: Record<ErrorCode, string> = {
   budget_exceeded: "insufficient_quota",
   upstream_error: "server_error",
   upstream_auth: "server_error",
+  upstream_account: "server_error",
   upstream_timeout: "server_error",
   no_route_available: "service_unavailable",
   worker_lost: "server_error",

@@ -11,6 +11,7 @@ import { fitsContext, noRouteFits } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
+import { RetryAdvice } from "./retry-advice.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { Probe, RouteHealth } from "./route-health.ts";
@@ -60,6 +61,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private skippedWindow = 0;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
   private reopensIn = Number.POSITIVE_INFINITY;
+  /** Whether the caller may try again if no route serves (the final failure's headers). */
+  private readonly advice = new RetryAdvice();
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
@@ -93,6 +96,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       const probe = deps.health.admit(route.key);
       if (probe === undefined) {
         this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
+        this.advice.passedOver();
         continue;
       }
       const waits = this.retry > 0 && this.repick === undefined;
@@ -230,12 +234,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
     if (!failure.retryable && !failOver) throw failure;
     this.lastError = failure;
+    this.advice.heard(failure);
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
     // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
     // answer (core/gateway-error.ts providerFailure), and so do the upstream's own words when the
-    // caller gets the gateway's (its credentials refused: `detail`); the operator reads them here,
+    // caller gets the gateway's (its credentials or account refused: `detail`); the operator reads them here,
     // redacted and bounded as the access line's reason is (they may quote a key).
     const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
     this.deps.log("route failed", {
@@ -332,7 +337,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const local =
       lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
     if (local) return local.then((body) => localDispatched(this.attempts, body));
-    return Promise.reject(lastError ?? this.skippedAll() ?? this.outOfService());
+    if (lastError) return Promise.reject(this.advice.told(lastError));
+    return Promise.reject(this.skippedAll() ?? this.outOfService());
   }
 
   /** Routes were passed over as too small: the refusal says so for the largest of them. */

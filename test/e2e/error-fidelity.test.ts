@@ -33,6 +33,53 @@ function proxyPage() {
   });
 }
 
+/** Calls each vendor refusal below got, by the upstream model it was asked for. */
+const vendorCalls = new Map<string, number>();
+
+/**
+ * A vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
+ * anthropics/claude-code#66314) and OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340).
+ */
+function vendorRefusals() {
+  const openAI = (message: string, type: string, code: string) => ({
+    error: { message, type, param: null, code },
+  });
+  const answers: Record<string, [number, object, Record<string, string>?]> = {
+    credit: [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message:
+            "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+        },
+      },
+    ],
+    quota: [
+      429,
+      openAI(
+        "You exceeded your current quota, please check your plan and billing details.",
+        "insufficient_quota",
+        "insufficient_quota",
+      ),
+    ],
+  };
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const { model } = (await request.json()) as { model: string };
+      vendorCalls.set(model, (vendorCalls.get(model) ?? 0) + 1);
+      const [status, body, headers] = answers[model] ?? [
+        500,
+        { error: { message: `no answer for ${model}` } },
+      ];
+      return Response.json(body, { status, headers: headers ?? {} });
+    },
+  });
+}
+
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake, own }) => ({
@@ -43,6 +90,10 @@ const fx = gatewayFixture({
         { name: "oa-proxy", type: "openai", base_url: `${url}v1` },
         { name: "an-proxy", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
       ])(own(proxyPage())),
+      ...(({ url }) => [
+        { name: "oa-vendor", type: "openai", base_url: `${url}v1` },
+        { name: "an-vendor", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
+      ])(own(vendorRefusals())),
     ],
     models: [
       { name: "o-html", routes: [{ provider: "oa-proxy", model: "html" }] },
@@ -50,6 +101,15 @@ const fx = gatewayFixture({
       { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
       { name: "a-empty", routes: [{ provider: "an-proxy", model: "empty" }] },
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+      // The gateway's account refused, then a route that serves; or that route alone.
+      {
+        name: "credit-then-a",
+        routes: [
+          { provider: "an-vendor", model: "credit" },
+          { provider: "an", model: "up-a" },
+        ],
+      },
+      { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
@@ -213,6 +273,42 @@ describe("4xx bodies", () => {
       type: "error",
       error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
     });
+  });
+});
+
+describe("a refusal of the gateway's account is the route's, never the caller's", () => {
+  test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
+    vendorCalls.clear();
+    const message = await anthropic.messages.create({
+      model: "credit-then-a",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "echo: hi" })]);
+    expect(vendorCalls.get("credit")).toBe(1);
+  });
+
+  test("OpenAI's insufficient_quota on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429", async () => {
+    vendorCalls.clear();
+    // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "quota", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_account",
+      "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+    ]);
+    expect(error.headers?.get("x-should-retry")).toBe("false");
+    expect(vendorCalls.get("quota")).toBe(1);
+    const row = await auditRow(gw, error.requestID ?? "");
+    expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
+      502,
+      "upstream_account",
+      [[429, "upstream_account"]],
+    ]);
   });
 });
 

@@ -188,14 +188,17 @@ describe("retries and failover", () => {
     }
   });
 
-  test("credentials refused on every route: the gateway's own 502, its words, each route tried once", async () => {
+  test("credentials refused on every route: the gateway's own 502, its words, each route tried once, no client retry", async () => {
     a.enqueue({ status: 401 });
     b.enqueue({ status: 403 });
-    const error = (await client(gw)
-      .chat.completions.create({ model: "creds-both", messages: ask() })
+    // The SDK's own retries too: `x-should-retry: false` says none would help.
+    const retrying = new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "creds-both", messages: ask() })
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect([error.status, error.code]).toEqual([502, "upstream_auth"]);
     expect(error.message).toContain("upstream b refused the gateway's request (forbidden)");
+    expect(error.headers?.get("x-should-retry")).toBe("false");
     expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { readAnthropicError } from "../../core/anthropic-errors.ts";
 import { errorBody } from "../../core/error-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { readOpenAIError } from "../../core/openai-errors.ts";
 import { bedrockFailure } from "../bedrock/bedrock-errors.ts";
 import { googleFailure, statusFailure, upstreamFailure } from "./upstream-failure.ts";
 
@@ -154,10 +156,86 @@ describe("upstream errors keep their meaning", () => {
   });
 });
 
+/** Each refusal of the gateway itself, as the vendor sends it, and where its words come from. */
+const refusals = {
+  // Anthropic, a 400 (anthropics/claude-code#66314).
+  credit: answer(400, {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message:
+        "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+    },
+  }),
+  // Anthropic's spend limit, a 400 (anthropics/claude-code#2127).
+  spendLimit: answer(400, {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message:
+        "You have reached your specified API usage limits. You will regain access on 2026-04-01 at 00:00 UTC.",
+    },
+  }),
+  billing: answer(402, {
+    type: "error",
+    error: {
+      type: "billing_error",
+      message: "Your organization's billing is not set up. Please add a payment method.",
+    },
+  }),
+  // OpenAI, a 429 no wait ends (Pythagora-io/gpt-pilot#340).
+  quota: answer(429, {
+    error: {
+      message:
+        "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+      type: "insufficient_quota",
+      param: null,
+      code: "insufficient_quota",
+    },
+  }),
+};
+
 const wording = (error: GatewayError) =>
   `${JSON.stringify(errorBody(error, "openai"))} ${JSON.stringify(errorBody(error, "anthropic"))}`;
 
 describe("a refusal of the gateway itself is the route's, never the caller's", () => {
+  test.each(Object.entries(refusals))(
+    "the account refused (%s): a 502 in the gateway's words, failed over at once, counted by the breaker",
+    (_, refused) => {
+      const error = upstreamFailure("an", refused);
+      expect([
+        error.status,
+        error.code,
+        error.retryable,
+        error.sameRouteAgain,
+        error.countsAgainstRoute,
+      ]).toEqual([502, "upstream_account", true, false, true]);
+      expect(error.message).toBe("upstream an refused the gateway's account (billing or quota)");
+      // The upstream's words are the operator's to read (the log), not the caller's to act on.
+      const said = readAnthropicError(JSON.parse(refused.text)) ?? readOpenAIError(JSON.parse(refused.text));
+      expect(error.detail).toBe(said?.message);
+      expect(wording(error)).not.toContain(said?.message?.slice(0, 30));
+      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+      expect(error.headers).toEqual({});
+      // The audit entry keeps the status the upstream answered with.
+      expect(error.upstream?.status).toBe(refused.status);
+    },
+  );
+
+  test("matched on the vendor's own words only: another 400 that speaks of credit is the caller's", () => {
+    const asked = upstreamFailure(
+      "an",
+      answer(400, {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "metadata.note: the credit balance is too low is not a field",
+        },
+      }),
+    );
+    expect([asked.status, asked.code]).toEqual([400, "invalid_request"]);
+  });
+
   test("credentials (401) and permissions (403) refused: worded by status, the upstream's reason kept for the log", () => {
     // OpenAI's region refusal (home-assistant/core#120072).
     const region = upstreamFailure(
@@ -192,6 +270,30 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
       401,
     ]);
     expect(wording(key)).not.toContain("sk-proj");
+  });
+
+  test("a request over the route's per-minute token limit on its own: a 429 not sent that route again, and not the breaker's", () => {
+    // OpenAI (TheR1D/shell_gpt#653): no wait lets this request through at the account's tier.
+    const tooLarge = {
+      error: {
+        message:
+          "Request too large for gpt-4o in organization org-78asdf87asdf9aaa8976 on tokens per min (TPM): Limit 30000, Requested 31538. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        type: "tokens",
+        param: null,
+        code: "rate_limit_exceeded",
+      },
+    };
+    const error = upstreamFailure("oa", answer(429, tooLarge));
+    expect([
+      error.status,
+      error.code,
+      error.retryable,
+      error.sameRouteAgain,
+      error.countsAgainstRoute,
+    ]).toEqual([429, "rate_limited", true, false, false]);
+    expect(errorBody(error, "openai")).toEqual(tooLarge);
+    // An ordinary rate limit is the same route's again, after its wait.
+    expect(upstreamFailure("oa", answer(429, openAI429)).sameRouteAgain).toBe(true);
   });
 });
 

@@ -121,6 +121,8 @@ export function readAnthropicError(body: unknown): { type: string; message: stri
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
+ * A 404 (`not_found_error`) is not the caller's: on a model call it is the route's model unknown
+ * upstream (upstream-fault.ts).
  */
 export function codeFromAnthropic(
   status: number,
@@ -132,7 +134,6 @@ export function codeFromAnthropic(
   ) {
     return "context_length_exceeded";
   }
-  if (status === 404 || error?.type === "not_found_error") return "model_not_found";
   if (status === 413 || error?.type === "request_too_large") return "payload_too_large";
   return "invalid_request";
 }

@@ -240,8 +240,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.tooSmall = Math.max(this.tooSmall, window);
     // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
     // answer (core/gateway-error.ts providerFailure), and so do the upstream's own words when the
-    // caller gets the gateway's (its credentials or account refused: `detail`); the operator reads them here,
-    // redacted and bounded as the access line's reason is (they may quote a key).
+    // caller gets the gateway's (its credentials, account or route's model refused: `detail`); the
+    // operator reads them here, redacted and bounded as the access line's reason is (they may
+    // quote a key).
     const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
     this.deps.log("route failed", {
       request_id: request.requestId,

@@ -10,8 +10,8 @@ export class RetryAdvice {
 
   /** A failed attempt's verdict. */
   heard(failure: GatewayError): void {
-    // A route whose credentials or account an upstream refused (`sameRouteAgain: false`) refuses
-    // every call until the operator acts.
+    // A route whose credentials, account or model an upstream refused (`sameRouteAgain: false`)
+    // refuses every call until the operator acts.
     if (failure.sameRouteAgain) this.mendable = true;
   }
 

@@ -243,6 +243,12 @@ describe("router: what an upstream's refusal says of its route", () => {
       QUOTA,
     ],
     [
+      "the route's model unknown (404)",
+      404,
+      openAIError("The model `ma` does not exist", "invalid_request_error", "model_not_found"),
+      "The model `ma` does not exist",
+    ],
+    [
       "permissions refused (403)",
       403,
       openAIError(

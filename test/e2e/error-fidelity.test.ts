@@ -38,7 +38,8 @@ const vendorCalls = new Map<string, number>();
 
 /**
  * A vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
- * anthropics/claude-code#66314) and OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340).
+ * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340)
+ * and OpenAI's model_not_found for the route's model (a 404).
  */
 function vendorRefusals() {
   const openAI = (message: string, type: string, code: string) => ({
@@ -62,6 +63,14 @@ function vendorRefusals() {
         "You exceeded your current quota, please check your plan and billing details.",
         "insufficient_quota",
         "insufficient_quota",
+      ),
+    ],
+    gone: [
+      404,
+      openAI(
+        "The model `gone` does not exist or you do not have access to it.",
+        "invalid_request_error",
+        "model_not_found",
       ),
     ],
   };
@@ -101,7 +110,7 @@ const fx = gatewayFixture({
       { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
       { name: "a-empty", routes: [{ provider: "an-proxy", model: "empty" }] },
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
-      // The gateway's account refused, then a route that serves; or that route alone.
+      // The gateway's account or route refused, then a route that serves; or that route alone.
       {
         name: "credit-then-a",
         routes: [
@@ -109,7 +118,15 @@ const fx = gatewayFixture({
           { provider: "an", model: "up-a" },
         ],
       },
+      {
+        name: "gone-then-o",
+        routes: [
+          { provider: "oa-vendor", model: "gone" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
+      { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
@@ -267,16 +284,16 @@ describe("4xx bodies", () => {
       param: null,
       code: null,
     });
-    const across = (await messages("o", "x [[fake:status=404]]")) as InstanceType<typeof Anthropic.APIError>;
-    expect(across.status).toBe(404);
+    const across = (await messages("o", "x [[fake:status=400]]")) as InstanceType<typeof Anthropic.APIError>;
+    expect(across.status).toBe(400);
     expect(across.error).toEqual({
       type: "error",
-      error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
+      error: { type: "invalid_request_error", message: "fake upstream: status 400 on request" },
     });
   });
 });
 
-describe("a refusal of the gateway's account is the route's, never the caller's", () => {
+describe("a refusal of the gateway itself (its account, its route's model) is the route's, never the caller's", () => {
   test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
     vendorCalls.clear();
     const message = await anthropic.messages.create({
@@ -309,6 +326,19 @@ describe("a refusal of the gateway's account is the route's, never the caller's"
       "upstream_account",
       [[429, "upstream_account"]],
     ]);
+  });
+
+  test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
+    const served = await openai.chat.completions.create({
+      model: "gone-then-o",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(served.choices[0]?.message.content).toBeString();
+    const error = (await chat("gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    expect(error.message).toBe(
+      "502 upstream oa-vendor answered 404: the route's model or URL is not found there",
+    );
   });
 });
 

@@ -103,10 +103,16 @@ describe("Google's errors in the caller's dialect", () => {
     });
   });
 
-  test("NOT_FOUND is 404 model_not_found; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
+  test("NOT_FOUND is the route's model unknown: a 502 failed over; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
     const missing = failure("notFound");
-    expect([missing.status, missing.code]).toEqual([404, "model_not_found"]);
-    expect(errorBody(missing, "anthropic")).toMatchObject({ error: { type: "not_found_error" } });
+    expect([missing.status, missing.code, missing.retryable, missing.sameRouteAgain]).toEqual([
+      502,
+      "upstream_error",
+      true,
+      false,
+    ]);
+    expect(errorBody(missing, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+    expect(JSON.stringify(errorBody(missing, "openai"))).not.toContain("gemini-9");
     const invalid = failure("invalidArgument");
     expect([invalid.status, invalid.code, invalid.retryable]).toEqual([400, "invalid_request", false]);
     expect(errorBody(invalid, "openai")).toEqual({

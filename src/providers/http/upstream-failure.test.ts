@@ -114,13 +114,11 @@ describe("upstream errors keep their meaning", () => {
   });
 
   test("other 4xx keep status and message; our credentials refused (failed over, never retried on their route) and 5xx are 502s", () => {
-    const notFound = upstreamFailure(
+    const conflict = upstreamFailure(
       "up",
-      answer(404, {
-        error: { message: "no such model", type: "invalid_request_error", code: "model_not_found" },
-      }),
+      answer(422, { error: { message: "bad role", type: "invalid_request_error", code: null } }),
     );
-    expect([notFound.status, notFound.code, notFound.retryable]).toEqual([404, "model_not_found", false]);
+    expect([conflict.status, conflict.code, conflict.retryable]).toEqual([422, "invalid_request", false]);
     const creds = upstreamFailure(
       "up",
       answer(401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }),
@@ -271,6 +269,49 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
     ]);
     expect(wording(key)).not.toContain("sk-proj");
   });
+
+  test.each([
+    [
+      "OpenAI",
+      {
+        error: {
+          message: "The model `gpt-4o` does not exist or you do not have access to it.",
+          type: "invalid_request_error",
+          param: null,
+          code: "model_not_found",
+        },
+      },
+    ],
+    ["Anthropic", { type: "error", error: { type: "not_found_error", message: "model: claude-sonnet-4-5" } }],
+    [
+      "Azure",
+      {
+        error: {
+          code: "DeploymentNotFound",
+          message: "The API deployment for this resource does not exist.",
+        },
+      },
+    ],
+    ["a proxy (no body)", undefined],
+  ])(
+    "a model call's 404 (%s) is the route's model unknown upstream: a 502 failed over and counted, the upstream's model never named",
+    (_, body) => {
+      const error = upstreamFailure(
+        "up",
+        body === undefined ? { status: 404, headers: new Headers(), text: "" } : answer(404, body),
+      );
+      expect([
+        error.status,
+        error.code,
+        error.retryable,
+        error.sameRouteAgain,
+        error.countsAgainstRoute,
+      ]).toEqual([502, "upstream_error", true, false, true]);
+      expect(error.message).toBe("upstream up answered 404: the route's model or URL is not found there");
+      expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this/);
+      expect(error.upstream?.status).toBe(404);
+    },
+  );
 
   test("a request over the route's per-minute token limit on its own: a 429 not sent that route again, and not the breaker's", () => {
     // OpenAI (TheR1D/shell_gpt#653): no wait lets this request through at the account's tier.

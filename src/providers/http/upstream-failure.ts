@@ -128,7 +128,7 @@ export function googleFailure(
 
 /** What a provider with its own error format (Bedrock, Gemini) knows of a failure. */
 export interface FailureDetail {
-  /** The gateway's code for a caller-fault 4xx (default `invalid_request`, 404 `model_not_found`). */
+  /** The gateway's code for a caller-fault 4xx (default `invalid_request`). */
   code?: ErrorCode;
   param?: string;
   /** Relayed to the caller of a 429 or a server fault (`retryHeaders`, `retryAfterOnly`). */
@@ -147,8 +147,8 @@ export interface FailureDetail {
  * - a rate limit: a retryable 429 with its Retry-After (and `retry-after-ms`, `x-should-retry`),
  *   relayed once every route is exhausted; a request too large for the route's tier is not sent
  *   that route again, and no breaker counts it;
- * - the gateway's credentials or account refused (401/403, a billing or quota refusal): the route
- *   is down for every call until the operator acts,
+ * - the gateway's credentials, account or route configuration refused (401/403, a billing or
+ *   quota refusal, a model call's 404): the route is down for every call until the operator acts,
  *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
  *   (`routeRefused`);
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
@@ -183,6 +183,13 @@ export function statusFailure(
         message,
         upstream.status,
       );
+    case "route":
+      return routeRefused(
+        "upstream_error",
+        `${name} answered 404: the route's model or URL is not found there`,
+        message,
+        upstream.status,
+      );
     case "throttle":
     case "tier":
       return new GatewayError({
@@ -198,9 +205,7 @@ export function statusFailure(
     case "request":
       return new GatewayError({
         status,
-        code:
-          known.code ??
-          (status === 404 ? "model_not_found" : status === 413 ? "payload_too_large" : "invalid_request"),
+        code: known.code ?? (status === 413 ? "payload_too_large" : "invalid_request"),
         message: message ?? `${name} rejected the request (${status})`,
         ...(known.param ? { param: known.param } : {}),
         upstream,

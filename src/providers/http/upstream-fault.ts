@@ -4,7 +4,7 @@
  * it (upstream-failure.ts builds the GatewayError for each).
  */
 export type UpstreamFault =
-  /** The request itself (a 400, 404, 413, 422, …): the caller's error, in the upstream's words; no retry. */
+  /** The request itself (a 400, 413, 422, …): the caller's error, in the upstream's words; no retry. */
   | "request"
   /** A rate limit (429): retried, failed over, then relayed with when to come back; no breaker. */
   | "throttle"
@@ -19,6 +19,12 @@ export type UpstreamFault =
   | "credentials"
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
   | "account"
+  /**
+   * The route's model unknown upstream (a model call's 404: OpenAI's `model_not_found`, Azure's
+   * `DeploymentNotFound`, Anthropic's `not_found_error`, Google's `NOT_FOUND`): the route's
+   * configuration is wrong, not the caller's request, which named the gateway's model.
+   */
+  | "route"
   /** The upstream failed (5xx, 408, 409): worth another attempt or route. */
   | "server";
 
@@ -33,6 +39,7 @@ export interface UpstreamSaid {
 export function upstreamFault(status: number, said: UpstreamSaid = {}): UpstreamFault {
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
+  if (status === 404) return "route";
   if (status === 429) return said.message && TOO_LARGE_FOR_TIER.test(said.message) ? "tier" : "throttle";
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";

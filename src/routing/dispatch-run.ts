@@ -61,7 +61,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private skippedWindow = 0;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
   private reopensIn = Number.POSITIVE_INFINITY;
-  /** Whether the caller may try again if no route serves (the final failure's headers). */
+  /** When, and whether, the caller may try again if no route serves (the final failure's headers). */
   private readonly advice = new RetryAdvice();
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
@@ -234,7 +234,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
     if (!failure.retryable && !failOver) throw failure;
     this.lastError = failure;
-    this.advice.heard(failure);
+    const stated = statedDelayMs(failure.headers);
+    this.advice.heard(failure, stated);
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
@@ -259,7 +260,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.lastError.code === "no_route_available" ||
       failOver ||
       !failure.sameRouteAgain ||
-      this.asksLonger(failure)
+      this.asksLonger(stated)
     )
       this.nextRoute();
     else this.retry++;
@@ -282,13 +283,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
   /**
    * The upstream said when to come back (`Retry-After`, `retry-after-ms`: Azure's 429, Google's
-   * RetryInfo, Bedrock's throttle) and it is later than this route's next retry could wait: sent
-   * again after the backoff, the call would only spend quota to be refused again, so the next
-   * route is tried instead (and with none left the caller gets the 429 and its Retry-After). Read
-   * on a failure alone: nothing more for an answered request.
+   * RetryInfo, Bedrock's throttle, OpenAI's rate-limit resets read as those: retry-headers.ts) and
+   * it is later than this route's next retry could wait: sent again after the backoff, the call
+   * would only spend quota to be refused again, so the next route is tried instead (and with none
+   * left the caller gets the 429 and the soonest Retry-After any route said: retry-advice.ts).
+   * Read on a failure alone: nothing more for an answered request.
    */
-  private asksLonger(failure: GatewayError): boolean {
-    const stated = statedDelayMs(failure.headers);
+  private asksLonger(stated: number | undefined): boolean {
     return stated !== undefined && stated > this.policy.backoffMs * 2 ** this.retry;
   }
 

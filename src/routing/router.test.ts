@@ -296,7 +296,11 @@ describe("router: what an upstream's refusal says of its route", () => {
       [only],
     );
     const error = (await single.router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
-    expect([error.status, error.headers["x-should-retry"]]).toEqual([429, "false"]);
+    expect([error.status, error.headers["x-should-retry"], error.headers["retry-after"]]).toEqual([
+      429,
+      "false",
+      "1",
+    ]);
     expect(only.calls).toHaveLength(1);
   });
 
@@ -341,6 +345,63 @@ describe("router: what an upstream's refusal says of its route", () => {
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.headers["retry-after"]]).toEqual([429, "17"]);
     expect(a.calls).toHaveLength(1);
+  });
+
+  test("a 429 that says when only in its rate-limit headers (OpenAI's daily limit): not sent again, and the caller told the reset", async () => {
+    const daily = {
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": "6m0s",
+      "x-ratelimit-reset-tokens": "0s",
+    };
+    const a = fakeProvider("a", throttled(daily));
+    const { router } = routerFor(
+      {
+        ...twoRoutes({ retries: 2, backoff: "100ms" }),
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      },
+      [a],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["retry-after"], error.headers["retry-after-ms"]]).toEqual([
+      429,
+      "360",
+      "360000",
+    ]);
+    expect(a.calls).toHaveLength(1);
+  });
+
+  test("after a failover the caller's 429 says the soonest any route said, and a 429 always says one", async () => {
+    const b429 = (headers: Record<string, string>) =>
+      fakeProvider("b", () =>
+        Promise.reject(
+          upstreamFailure("b", {
+            status: 429,
+            headers: new Headers(headers),
+            text: JSON.stringify({ error: { message: "slow" } }),
+          }),
+        ),
+      );
+    const soonest = async (first: Record<string, string>, last: Record<string, string>) => {
+      const { router } = routerFor(twoRoutes({ retries: 0 }), [
+        fakeProvider("a", throttled(first)),
+        b429(last),
+      ]);
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect(error.status).toBe(429);
+      return [error.headers["retry-after"], error.headers["retry-after-ms"], error.headers["x-should-retry"]];
+    };
+    // The first route said 30 s and the last nothing: 30 s, not a bare 429.
+    expect(await soonest({ "retry-after": "30" }, {})).toEqual(["30", "30000", undefined]);
+    // The last route's own is sooner: kept as it said it.
+    expect(await soonest({ "retry-after": "30" }, { "retry-after-ms": "644", "retry-after": "1" })).toEqual([
+      "1",
+      "644",
+      undefined,
+    ]);
+    // The first route's is sooner: the caller gets that one.
+    expect(await soonest({ "retry-after": "2" }, { "retry-after": "40" })).toEqual(["2", "2000", undefined]);
+    // No route said: a default.
+    expect(await soonest({}, {})).toEqual(["1", undefined, undefined]);
   });
 
   test("a Retry-After within the backoff leaves the retry on the same route", async () => {

@@ -38,8 +38,9 @@ const vendorCalls = new Map<string, number>();
 
 /**
  * A vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
- * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340)
- * and OpenAI's model_not_found for the route's model (a 404).
+ * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340),
+ * OpenAI's model_not_found for the route's model (a 404), and OpenAI's daily limit, whose 429 says
+ * when in its rate-limit headers alone.
  */
 function vendorRefusals() {
   const openAI = (message: string, type: string, code: string) => ({
@@ -72,6 +73,19 @@ function vendorRefusals() {
         "invalid_request_error",
         "model_not_found",
       ),
+    ],
+    daily: [
+      429,
+      openAI(
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+        "requests",
+        "rate_limit_exceeded",
+      ),
+      {
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "6m0s",
+        "x-ratelimit-reset-tokens": "0s",
+      },
     ],
   };
   return Bun.serve({
@@ -127,6 +141,7 @@ const fx = gatewayFixture({
       },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
+      { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
@@ -339,6 +354,17 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(error.message).toBe(
       "502 upstream oa-vendor answered 404: the route's model or URL is not found there",
     );
+  });
+
+  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when", async () => {
+    vendorCalls.clear();
+    const error = (await chat("daily", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect([error.headers?.get("retry-after"), error.headers?.get("retry-after-ms")]).toEqual([
+      "360",
+      "360000",
+    ]);
+    expect(vendorCalls.get("daily")).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
-import { retryAfterOnly, statusFailure } from "../http/upstream-failure.ts";
+import { retryAfterOnly } from "../http/retry-headers.ts";
+import { statusFailure } from "../http/upstream-failure.ts";
 
 /** Exception types that are AWS limits on the account, not faults of the request. */
 const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;

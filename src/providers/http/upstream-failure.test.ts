@@ -338,6 +338,36 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
   });
 });
 
+describe("when to come back, from a 429's rate-limit headers", () => {
+  test("OpenAI's daily limit says only x-ratelimit-reset-requests: read as retry-after-ms and Retry-After", () => {
+    const daily = upstreamFailure(
+      "oa",
+      answer(429, openAI429, {
+        "x-ratelimit-limit-requests": "10000",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "6m0s",
+        "x-ratelimit-reset-tokens": "0s",
+      }),
+    );
+    expect(daily.headers).toEqual({ "retry-after": "360", "retry-after-ms": "360000" });
+    const tokens = upstreamFailure(
+      "oa",
+      answer(429, openAI429, {
+        "x-ratelimit-remaining-requests": "499",
+        "x-ratelimit-remaining-tokens": "0",
+        "x-ratelimit-reset-requests": "120ms",
+        "x-ratelimit-reset-tokens": "644ms",
+      }),
+    );
+    expect(tokens.headers).toEqual({ "retry-after": "1", "retry-after-ms": "644" });
+    // A stated Retry-After wins; a server fault's reset headers say nothing of when to retry.
+    const stated = answer(429, openAI429, { "retry-after": "20", "x-ratelimit-reset-requests": "20s" });
+    expect(upstreamFailure("oa", stated).headers).toEqual({ "retry-after": "20" });
+    const fault = answer(500, { error: { message: "boom" } }, { "x-ratelimit-reset-requests": "120ms" });
+    expect(upstreamFailure("oa", fault).headers).toEqual({});
+  });
+});
+
 describe("Bedrock and Google failures keep the upstream's status for the audit", () => {
   test("a server fault's attempt status is Bedrock's, and AWS's exception name keeps its case in Anthropic's words", () => {
     const unavailable = bedrockFailure(

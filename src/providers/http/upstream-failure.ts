@@ -9,6 +9,7 @@ import {
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
 import { upstreamFault } from "./upstream-fault.ts";
 
 /** What an upstream answered with a non-2xx status. */
@@ -18,31 +19,6 @@ export interface UpstreamAnswer {
   /** The body as text ("" when there was none or it could not be read). */
   readonly text: string;
 }
-
-/** The headers of a failure that say when, or whether, to try again, by name. */
-export type RetryHeaders = Readonly<Record<string, string>>;
-
-/**
- * What OpenAI and Anthropic send to say when, or whether, to try again: both SDKs read
- * `retry-after-ms` before `Retry-After`, and obey `x-should-retry` over the status.
- */
-const RETRY_HEADER_NAMES = ["retry-after", "retry-after-ms", "x-should-retry"] as const;
-
-const NO_RETRY_HEADERS: RetryHeaders = Object.freeze({});
-
-/** The retry headers an upstream sent with a failure, as it sent them. */
-export function retryHeaders(headers: Headers): RetryHeaders {
-  const found: Record<string, string> = {};
-  for (const name of RETRY_HEADER_NAMES) {
-    const value = headers.get(name);
-    if (value !== null) found[name] = value;
-  }
-  return found;
-}
-
-/** A `Retry-After` alone, from an upstream that says no more (Bedrock, Google's RetryInfo). */
-export const retryAfterOnly = (value: string | null | undefined): RetryHeaders =>
-  value ? { "retry-after": value } : NO_RETRY_HEADERS;
 
 const parse = (text: string): unknown => {
   try {
@@ -67,7 +43,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
   const anthropic = readAnthropicError(body);
   // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.
   const google = anthropic ? undefined : readGoogleError(body);
-  const retry = retryHeaders(answer.headers);
+  const retry = retryHeaders(status, answer.headers);
   if (google) return googleFailure(provider, google, status, retry);
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {

@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { bedrockFailure } from "../providers/bedrock/bedrock-errors.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { AttemptInfo, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { AttemptLog } from "./attempt-log.ts";
 import { MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
@@ -152,5 +154,34 @@ test("a committed attempt whose stream then fails is `failed`, timed until the f
     ["provider:a", "failed", 502, "upstream_error", 900],
     ["provider:b", "cut", null, null, 250],
     ["provider:c", "ok", null, null, 3],
+  ]);
+});
+
+test("the upstream's own status for every provider's failure: Gemini's and Bedrock's server faults, a refused key, an account", () => {
+  const log = new AttemptLog(undefined, () => 0);
+  const google = (status: number, name: string) =>
+    upstreamFailure("gm", {
+      status,
+      headers: new Headers(),
+      text: JSON.stringify({ error: { code: status, message: "down", status: name } }),
+    });
+  const failures = [
+    google(500, "INTERNAL"),
+    google(503, "UNAVAILABLE"),
+    bedrockFailure("br", 503, "ServiceUnavailableException", "Bedrock is unable to process your request."),
+    upstreamFailure("oa", { status: 401, headers: new Headers(), text: "" }),
+    upstreamFailure("an", {
+      status: 402,
+      headers: new Headers(),
+      text: JSON.stringify({ type: "error", error: { type: "billing_error", message: "no payment method" } }),
+    }),
+  ];
+  for (const failure of failures) log.attempt(info("provider:x"), 0).settled(failure, undefined, 1);
+  expect(log.list().map(({ status, errorClass }) => [status, errorClass])).toEqual([
+    [500, "upstream_error"],
+    [503, "upstream_error"],
+    [503, "upstream_error"],
+    [401, "upstream_auth"],
+    [402, "upstream_account"],
   ]);
 });

@@ -42,6 +42,8 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   rate_limited: "rate_limit_error",
   budget_exceeded: "rate_limit_error",
   upstream_error: "api_error",
+  upstream_auth: "api_error",
+  upstream_account: "api_error",
   upstream_timeout: "timeout_error",
   no_route_available: "overloaded_error",
   worker_lost: "api_error",
@@ -110,8 +112,14 @@ export function contextRefusal(message: string): string {
     return `${MAX_TOKENS_WORDS}: ${prompt} + ${answer} > ${window}, decrease input length or \`max_tokens\` and try again`;
   }
   if (overflow) return `prompt is too long: ${overflow.prompt} tokens > ${overflow.window} maximum`;
-  return `prompt is too long: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+  // Bedrock's words begin with AWS's exception name ("ValidationException: Input is too long…"),
+  // a name that is not lowercased.
+  const named = EXCEPTION_NAME.test(message);
+  return `prompt is too long: ${named ? message : `${message.charAt(0).toLowerCase()}${message.slice(1)}`}`;
 }
+
+/** An AWS exception's name before its message (`ValidationException: …`). */
+const EXCEPTION_NAME = /^[A-Z]\w*Exception:/;
 
 /** How Anthropic's API begins a refusal whose prompt fits and whose `max_tokens` does not. */
 const MAX_TOKENS_WORDS = "input length and `max_tokens` exceed context limit";
@@ -126,6 +134,8 @@ export function readAnthropicError(body: unknown): { type: string; message: stri
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
+ * A 404 (`not_found_error`) is not the caller's: on a model call it is the route's model unknown
+ * upstream (upstream-fault.ts).
  */
 export function codeFromAnthropic(
   status: number,
@@ -137,7 +147,6 @@ export function codeFromAnthropic(
   ) {
     return "context_length_exceeded";
   }
-  if (status === 404 || error?.type === "not_found_error") return "model_not_found";
   if (status === 413 || error?.type === "request_too_large") return "payload_too_large";
   return "invalid_request";
 }

@@ -29,6 +29,17 @@ export type ErrorCode =
   | "rate_limited"
   | "budget_exceeded"
   | "upstream_error"
+  /**
+   * The upstream refused the gateway itself (401, 403): its credentials or its permissions, never
+   * the caller's. A 502; the route is failed over and its breaker counts it.
+   */
+  | "upstream_auth"
+  /**
+   * The gateway's account with the upstream cannot pay for the call (402, Anthropic's
+   * `billing_error` and credit or spend-limit refusals, OpenAI's `insufficient_quota`): a 502, as
+   * `upstream_auth` is; the operator, not the caller, can mend it.
+   */
+  | "upstream_account"
   | "upstream_timeout"
   | "no_route_available"
   | "worker_lost"
@@ -123,6 +134,26 @@ export class GatewayError extends Error {
     this.upstream = init.upstream;
     this.refusedBy = init.refusedBy;
     this.detail = init.detail;
+  }
+
+  /** This error with `changes` (its headers, say), every other field as it is. */
+  with(changes: Partial<GatewayErrorInit>): GatewayError {
+    return new GatewayError({
+      status: this.status,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      sameRouteAgain: this.sameRouteAgain,
+      countsAgainstRoute: this.countsAgainstRoute,
+      usage: this.usage,
+      param: this.param,
+      headers: this.headers,
+      upstream: this.upstream,
+      refusedBy: this.refusedBy,
+      cause: this.cause,
+      detail: this.detail,
+      ...changes,
+    });
   }
 }
 

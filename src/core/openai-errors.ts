@@ -42,6 +42,8 @@ const TYPE: Record<ErrorCode, string> = {
   rate_limited: "rate_limit_error",
   budget_exceeded: "insufficient_quota",
   upstream_error: "server_error",
+  upstream_auth: "server_error",
+  upstream_account: "server_error",
   upstream_timeout: "server_error",
   no_route_available: "service_unavailable",
   worker_lost: "server_error",
@@ -168,7 +170,10 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
 }
 
-/** The gateway's code for a caller-fault OpenAI upstream error (4xx other than 401/403/429). */
+/**
+ * The gateway's code for a caller-fault OpenAI upstream error (a 4xx other than 401/403/429, and
+ * 404: a model call's 404 is the route's model unknown upstream, no fault of the caller's).
+ */
 export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefined): ErrorCode {
   if (error?.code === "context_length_exceeded") return "context_length_exceeded";
   // llama.cpp's server names it in its type (its code is the HTTP status again).
@@ -176,7 +181,6 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
   // vLLM, older llama.cpp and Gemini say it only in words, TGI too (with a 422).
   if ((status === 400 || status === 422) && error?.message && CONTEXT_TOO_LONG.test(error.message))
     return "context_length_exceeded";
-  if (status === 404) return "model_not_found";
   if (status === 413) return "payload_too_large";
   return "invalid_request";
 }

@@ -11,6 +11,7 @@ import { fitsContext, noRouteFits } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
+import { RetryAdvice } from "./retry-advice.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { Probe, RouteHealth } from "./route-health.ts";
@@ -60,6 +61,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private skippedWindow = 0;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
   private reopensIn = Number.POSITIVE_INFINITY;
+  /** When, and whether, the caller may try again if no route serves (the final failure's headers). */
+  private readonly advice = new RetryAdvice();
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
@@ -93,6 +96,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       const probe = deps.health.admit(route.key);
       if (probe === undefined) {
         this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
+        this.advice.passedOver();
         continue;
       }
       const waits = this.retry > 0 && this.repick === undefined;
@@ -230,12 +234,16 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
     if (!failure.retryable && !failOver) throw failure;
     this.lastError = failure;
+    const stated = statedDelayMs(failure.headers);
+    this.advice.heard(failure, stated);
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
     // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
-    // answer (core/gateway-error.ts providerFailure); the operator reads it here, redacted and
-    // bounded as the access line's reason is (an upstream's error text may quote a key).
+    // answer (core/gateway-error.ts providerFailure), and so do the upstream's own words when the
+    // caller gets the gateway's (its credentials, account or route's model refused: `detail`); the
+    // operator reads them here, redacted and bounded as the access line's reason is (they may
+    // quote a key).
     const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
     this.deps.log("route failed", {
       request_id: request.requestId,
@@ -243,6 +251,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       upstream_model: route.upstreamModel,
       error: failure.code,
       reason: errorText(`${failure.message}${cause}`, true),
+      ...(failure.detail === undefined ? {} : { detail: errorText(failure.detail, true) }),
     });
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
     if (this.anotherWorker(call, failure, route)) return this.onward();
@@ -251,7 +260,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.lastError.code === "no_route_available" ||
       failOver ||
       !failure.sameRouteAgain ||
-      this.asksLonger(failure)
+      this.asksLonger(stated)
     )
       this.nextRoute();
     else this.retry++;
@@ -274,13 +283,13 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
 
   /**
    * The upstream said when to come back (`Retry-After`, `retry-after-ms`: Azure's 429, Google's
-   * RetryInfo, Bedrock's throttle) and it is later than this route's next retry could wait: sent
-   * again after the backoff, the call would only spend quota to be refused again, so the next
-   * route is tried instead (and with none left the caller gets the 429 and its Retry-After). Read
-   * on a failure alone: nothing more for an answered request.
+   * RetryInfo, Bedrock's throttle, OpenAI's rate-limit resets read as those: retry-headers.ts) and
+   * it is later than this route's next retry could wait: sent again after the backoff, the call
+   * would only spend quota to be refused again, so the next route is tried instead (and with none
+   * left the caller gets the 429 and the soonest Retry-After any route said: retry-advice.ts).
+   * Read on a failure alone: nothing more for an answered request.
    */
-  private asksLonger(failure: GatewayError): boolean {
-    const stated = statedDelayMs(failure.headers);
+  private asksLonger(stated: number | undefined): boolean {
     return stated !== undefined && stated > this.policy.backoffMs * 2 ** this.retry;
   }
 
@@ -330,7 +339,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const local =
       lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
     if (local) return local.then((body) => localDispatched(this.attempts, body));
-    return Promise.reject(lastError ?? this.skippedAll() ?? this.outOfService());
+    if (lastError) return Promise.reject(this.advice.told(lastError));
+    return Promise.reject(this.skippedAll() ?? this.outOfService());
   }
 
   /** Routes were passed over as too small: the refusal says so for the largest of them. */

@@ -198,17 +198,122 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(logs[0]?.fields.reason).toBe("upstream a rejected the gateway's credentials");
   });
 
-  test("credentials refused on every route: the gateway's own 502, in its words", async () => {
+  test("credentials refused on every route: the gateway's own 502, in its words, which no client retry mends", async () => {
     const a = fakeProvider("a", credentialsRefused("a"));
     const b = fakeProvider("b", credentialsRefused("b"));
-    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const { router, logs } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.code, error.message]).toEqual([
       502,
-      "upstream_error",
+      "upstream_auth",
       "upstream b rejected the gateway's credentials",
     ]);
+    expect(error.headers["x-should-retry"]).toBe("false");
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    // The upstream's own reason, which the caller is not told, is the operator's.
+    expect(logs.map((line) => line.fields.detail)).toEqual(["invalid token", "invalid token"]);
+  });
+
+  const refusedWith =
+    (status: number, body: object, headers: Record<string, string> = {}) =>
+    () =>
+      Promise.reject(
+        upstreamFailure("a", { status, headers: new Headers(headers), text: JSON.stringify(body) }),
+      );
+  const anthropicError = (type: string, message: string) => ({ type: "error", error: { type, message } });
+  const openAIError = (message: string, type: string, code: string) => ({
+    error: { message, type, param: null, code },
+  });
+  const CREDIT =
+    "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.";
+  const QUOTA = "You exceeded your current quota, please check your plan and billing details.";
+
+  test.each([
+    ["Anthropic's credit balance (400)", 400, anthropicError("invalid_request_error", CREDIT), CREDIT],
+    [
+      "Anthropic's billing_error (402)",
+      402,
+      anthropicError("billing_error", "billing is not set up"),
+      "billing is not set up",
+    ],
+    [
+      "OpenAI's insufficient_quota (429)",
+      429,
+      openAIError(QUOTA, "insufficient_quota", "insufficient_quota"),
+      QUOTA,
+    ],
+    [
+      "the route's model unknown (404)",
+      404,
+      openAIError("The model `ma` does not exist", "invalid_request_error", "model_not_found"),
+      "The model `ma` does not exist",
+    ],
+    [
+      "permissions refused (403)",
+      403,
+      openAIError(
+        "Country, region, or territory not supported",
+        "request_forbidden",
+        "unsupported_country_region_territory",
+      ),
+      "Country, region, or territory not supported",
+    ],
+  ])(
+    "%s: the next route serves at once, the refused one never retried, and its breaker counts it",
+    async (_, status, body, said) => {
+      const a = fakeProvider("a", refusedWith(status, body));
+      const b = fakeProvider("b");
+      const { router, logs } = routerFor(
+        twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+        [a, b],
+      );
+      for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+      // One call a request, and two refusals opened a's breaker: the third request went to b alone.
+      expect([a.calls.length, b.calls.length]).toEqual([2, 3]);
+      expect(logs[0]?.fields.detail).toBe(said);
+      expect(logs[0]?.fields.reason).not.toContain(said);
+    },
+  );
+
+  test("a request too large for the route's per-minute limit: the next route at once, and no breaker counts it", async () => {
+    const tooLarge = openAIError(
+      "Request too large for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Requested 50000.",
+      "tokens",
+      "rate_limit_exceeded",
+    );
+    const a = fakeProvider("a", refusedWith(429, tooLarge));
+    const b = fakeProvider("b");
+    const { router } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+      [a, b],
+    );
+    for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([3, 3]);
+    // With no route left that could take it, the caller's SDK is told not to send it again.
+    const only = fakeProvider("a", refusedWith(429, tooLarge));
+    const single = routerFor(
+      { ...twoRoutes({ retries: 2 }), models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }] },
+      [only],
+    );
+    const error = (await single.router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["x-should-retry"], error.headers["retry-after"]]).toEqual([
+      429,
+      "false",
+      "1",
+    ]);
+    expect(only.calls).toHaveLength(1);
+  });
+
+  test("a refusal on one route and a server fault on the other: the last failure, which a later try may mend", async () => {
+    const a = fakeProvider("a", refusedWith(402, anthropicError("billing_error", "no payment method")));
+    const b = fakeProvider("b", failing(503));
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.headers["x-should-retry"]]).toEqual([
+      502,
+      "upstream_error",
+      undefined,
+    ]);
   });
 
   const throttled = (headers: Record<string, string>) => () =>
@@ -240,6 +345,63 @@ describe("router: what an upstream's refusal says of its route", () => {
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.headers["retry-after"]]).toEqual([429, "17"]);
     expect(a.calls).toHaveLength(1);
+  });
+
+  test("a 429 that says when only in its rate-limit headers (OpenAI's daily limit): not sent again, and the caller told the reset", async () => {
+    const daily = {
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": "6m0s",
+      "x-ratelimit-reset-tokens": "0s",
+    };
+    const a = fakeProvider("a", throttled(daily));
+    const { router } = routerFor(
+      {
+        ...twoRoutes({ retries: 2, backoff: "100ms" }),
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      },
+      [a],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["retry-after"], error.headers["retry-after-ms"]]).toEqual([
+      429,
+      "360",
+      "360000",
+    ]);
+    expect(a.calls).toHaveLength(1);
+  });
+
+  test("after a failover the caller's 429 says the soonest any route said, and a 429 always says one", async () => {
+    const b429 = (headers: Record<string, string>) =>
+      fakeProvider("b", () =>
+        Promise.reject(
+          upstreamFailure("b", {
+            status: 429,
+            headers: new Headers(headers),
+            text: JSON.stringify({ error: { message: "slow" } }),
+          }),
+        ),
+      );
+    const soonest = async (first: Record<string, string>, last: Record<string, string>) => {
+      const { router } = routerFor(twoRoutes({ retries: 0 }), [
+        fakeProvider("a", throttled(first)),
+        b429(last),
+      ]);
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect(error.status).toBe(429);
+      return [error.headers["retry-after"], error.headers["retry-after-ms"], error.headers["x-should-retry"]];
+    };
+    // The first route said 30 s and the last nothing: 30 s, not a bare 429.
+    expect(await soonest({ "retry-after": "30" }, {})).toEqual(["30", "30000", undefined]);
+    // The last route's own is sooner: kept as it said it.
+    expect(await soonest({ "retry-after": "30" }, { "retry-after-ms": "644", "retry-after": "1" })).toEqual([
+      "1",
+      "644",
+      undefined,
+    ]);
+    // The first route's is sooner: the caller gets that one.
+    expect(await soonest({ "retry-after": "2" }, { "retry-after": "40" })).toEqual(["2", "2000", undefined]);
+    // No route said: a default.
+    expect(await soonest({}, {})).toEqual(["1", undefined, undefined]);
   });
 
   test("a Retry-After within the backoff leaves the retry on the same route", async () => {

@@ -186,7 +186,9 @@ const fx = gatewayFixture<FakeCloud>({
           ],
         },
       ],
-      routing: { retries: 0 },
+      // Many refusals of a route in a row here (401, 403, 404 count towards its breaker), and none
+      // may take it out for the tests after.
+      routing: { retries: 0, circuit_breaker: { failures: 1000 } },
     };
   },
 });
@@ -973,7 +975,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
   test.each([
     [403, "PERMISSION_DENIED", "Permission 'aiplatform.endpoints.predict' denied", 502],
     [401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", 502],
-    [404, "NOT_FOUND", "Publisher Model `gemini-9` was not found", 404],
+    // The route's model unknown upstream: the route's configuration, not the caller's request.
+    [404, "NOT_FOUND", "Publisher Model `gemini-9` was not found", 502],
     [503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 502],
     [504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.", 504],
   ] as const)(
@@ -989,7 +992,7 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
       expect(typeof body.type).toBe("string");
       expect(typeof body.code).toBe("string");
       expect(body).not.toHaveProperty("status");
-      if (expected === 404) expect(body.code).toBe("model_not_found");
+      expect(JSON.stringify(body)).not.toContain("gemini-9");
     },
   );
 

@@ -34,6 +34,9 @@ function proxyPage() {
   });
 }
 
+/** Calls each vendor answer below got, by the upstream model it was asked for. */
+const vendorCalls = new Map<string, number>();
+
 /**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
  * path's, for Gemini). Sources: FastAPI's 422 as LlamaFactory's API sends it
@@ -41,67 +44,114 @@ function proxyPage() {
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
  * (google-gemini/gemini-cli#10925).
+ *
+ * And a vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
+ * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340),
+ * OpenAI's model_not_found for the route's model (a 404), and OpenAI's daily limit, whose 429 says
+ * when in its rate-limit headers alone.
  */
-const VENDOR_BODIES: Record<string, { status: number; body: object }> = {
-  "fastapi-422": {
-    status: 422,
-    body: {
-      detail: [
-        {
-          type: "literal_error",
-          loc: ["body", "messages", 0, "role"],
-          msg: "Input should be 'system', 'user', 'assistant' or 'tool'",
-          input: "critic",
+function vendorAnswers() {
+  const openAI = (message: string, type: string, code: string) => ({
+    error: { message, type, param: null, code },
+  });
+  const answers: Record<string, [number, object, Record<string, string>?]> = {
+    "fastapi-422": [
+      422,
+      {
+        detail: [
+          {
+            type: "literal_error",
+            loc: ["body", "messages", 0, "role"],
+            msg: "Input should be 'system', 'user', 'assistant' or 'tool'",
+            input: "critic",
+          },
+        ],
+      },
+    ],
+    "tgi-422": [
+      422,
+      {
+        error:
+          "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+        error_type: "validation",
+      },
+    ],
+    "org-429": [
+      429,
+      {
+        error: {
+          message:
+            "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.",
+          type: "tokens",
+          param: null,
+          code: "rate_limit_exceeded",
         },
-      ],
-    },
-  },
-  "tgi-422": {
-    status: 422,
-    body: {
-      error:
-        "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
-      error_type: "validation",
-    },
-  },
-  "org-429": {
-    status: 429,
-    body: {
-      error: {
-        message:
-          "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.",
-        type: "tokens",
-        param: null,
-        code: "rate_limit_exceeded",
       },
-    },
-  },
-  "anthropic-429": {
-    status: 429,
-    body: {
-      type: "error",
-      error: {
-        type: "rate_limit_error",
-        message:
-          "This request would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be) of 40,000 input tokens per minute.",
+    ],
+    "anthropic-429": [
+      429,
+      {
+        type: "error",
+        error: {
+          type: "rate_limit_error",
+          message:
+            "This request would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be) of 40,000 input tokens per minute.",
+        },
+        request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
       },
-      request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
-    },
-  },
-  "gemini-429": {
-    status: 429,
-    body: {
-      error: {
-        code: 429,
-        message:
-          "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'aiplatform.googleapis.com' for consumer 'project_number:681255809395'.",
-        status: "RESOURCE_EXHAUSTED",
+    ],
+    "gemini-429": [
+      429,
+      {
+        error: {
+          code: 429,
+          message:
+            "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'aiplatform.googleapis.com' for consumer 'project_number:681255809395'.",
+          status: "RESOURCE_EXHAUSTED",
+        },
       },
-    },
-  },
-};
-
-function vendorBodies() {
+    ],
+    credit: [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message:
+            "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+        },
+      },
+    ],
+    quota: [
+      429,
+      openAI(
+        "You exceeded your current quota, please check your plan and billing details.",
+        "insufficient_quota",
+        "insufficient_quota",
+      ),
+    ],
+    gone: [
+      404,
+      openAI(
+        "The model `gone` does not exist or you do not have access to it.",
+        "invalid_request_error",
+        "model_not_found",
+      ),
+    ],
+    daily: [
+      429,
+      openAI(
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+        "requests",
+        "rate_limit_exceeded",
+      ),
+      {
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "6m0s",
+        "x-ratelimit-reset-tokens": "0s",
+      },
+    ],
+  };
   return Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -109,8 +159,12 @@ function vendorBodies() {
       // Gemini names the model in its path, the others in the body.
       const inPath = /\/models\/([^/:]+):/.exec(new URL(request.url).pathname)?.[1];
       const model = inPath ?? ((await request.json()) as { model?: string }).model ?? "";
-      const answer = VENDOR_BODIES[model] ?? { status: 500, body: { error: { message: `no ${model}` } } };
-      return Response.json(answer.body, { status: answer.status });
+      vendorCalls.set(model, (vendorCalls.get(model) ?? 0) + 1);
+      const [status, body, headers] = answers[model] ?? [
+        500,
+        { error: { message: `no answer for ${model}` } },
+      ];
+      return Response.json(body, { status, headers: headers ?? {} });
     },
   });
 }
@@ -127,9 +181,10 @@ const fx = gatewayFixture({
       ])(own(proxyPage())),
       ...(({ url }) => [
         { name: "self-hosted", type: "openai", base_url: `${url}v1` },
+        { name: "oa-vendor", type: "openai", base_url: `${url}v1` },
         { name: "an-vendor", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
         { name: "gm-vendor", type: "gemini", base_url: `${url}v1beta`, api_key: "gemini-key" },
-      ])(own(vendorBodies())),
+      ])(own(vendorAnswers())),
     ],
     models: [
       { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
@@ -150,6 +205,24 @@ const fx = gatewayFixture({
       { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
       { name: "a-empty", routes: [{ provider: "an-proxy", model: "empty" }] },
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+      // The gateway's account or route refused, then a route that serves; or that route alone.
+      {
+        name: "credit-then-a",
+        routes: [
+          { provider: "an-vendor", model: "credit" },
+          { provider: "an", model: "up-a" },
+        ],
+      },
+      {
+        name: "gone-then-o",
+        routes: [
+          { provider: "oa-vendor", model: "gone" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
+      { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
+      { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
+      { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
@@ -340,11 +413,11 @@ describe("4xx bodies", () => {
       param: null,
       code: null,
     });
-    const across = (await messages("o", "x [[fake:status=404]]")) as InstanceType<typeof Anthropic.APIError>;
-    expect(across.status).toBe(404);
+    const across = (await messages("o", "x [[fake:status=400]]")) as InstanceType<typeof Anthropic.APIError>;
+    expect(across.status).toBe(400);
     expect(across.error).toEqual({
       type: "error",
-      error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
+      error: { type: "invalid_request_error", message: "fake upstream: status 400 on request" },
     });
   });
 });
@@ -412,6 +485,66 @@ describe("the gateway's upstream account stays the operator's", () => {
       error: { type: "rate_limit_error", message: told },
     });
     expect((await auditRow(gw, anthropicError.requestID ?? "")).errorMessage).toBe(told);
+  });
+});
+
+describe("a refusal of the gateway itself (its account, its route's model) is the route's, never the caller's", () => {
+  test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
+    vendorCalls.clear();
+    const message = await anthropic.messages.create({
+      model: "credit-then-a",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "echo: hi" })]);
+    expect(vendorCalls.get("credit")).toBe(1);
+  });
+
+  test("OpenAI's insufficient_quota on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429", async () => {
+    vendorCalls.clear();
+    // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "quota", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_account",
+      "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+    ]);
+    expect(error.headers?.get("x-should-retry")).toBe("false");
+    expect(vendorCalls.get("quota")).toBe(1);
+    const row = await auditRow(gw, error.requestID ?? "");
+    expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
+      502,
+      "upstream_account",
+      [[429, "upstream_account"]],
+    ]);
+  });
+
+  test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
+    const served = await openai.chat.completions.create({
+      model: "gone-then-o",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(served.choices[0]?.message.content).toBeString();
+    const error = (await chat("gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    expect(error.message).toBe(
+      "502 upstream oa-vendor answered 404: the route's model or URL is not found there",
+    );
+  });
+
+  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when", async () => {
+    vendorCalls.clear();
+    const error = (await chat("daily", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect([error.headers?.get("retry-after"), error.headers?.get("retry-after-ms")]).toEqual([
+      "360",
+      "360000",
+    ]);
+    expect(vendorCalls.get("daily")).toBe(1);
   });
 });
 

@@ -180,21 +180,25 @@ describe("retries and failover", () => {
       const row = await waitFor("the failed-over request's audit row", async () =>
         (await auditRows(gw, "creds", 1)).find((r) => r.requestId === requestId),
       );
+      // The upstream's status, and the class that tells a refusal of the gateway from a fault.
       expect(row.attempts).toMatchObject([
-        { route: "provider:a", outcome: "failed", status: 502, errorClass: "upstream_error" },
+        { route: "provider:a", outcome: "failed", status, errorClass: "upstream_auth" },
         { route: "provider:b", outcome: "ok" },
       ]);
     }
   });
 
-  test("credentials refused on every route: the gateway's own 502, its words, each route tried once", async () => {
+  test("credentials refused on every route: the gateway's own 502, its words, each route tried once, no client retry", async () => {
     a.enqueue({ status: 401 });
     b.enqueue({ status: 403 });
-    const error = (await client(gw)
-      .chat.completions.create({ model: "creds-both", messages: ask() })
+    // The SDK's own retries too: `x-should-retry: false` says none would help.
+    const retrying = new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "creds-both", messages: ask() })
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error.status).toBe(502);
-    expect(error.message).toContain("rejected the gateway's credentials");
+    expect([error.status, error.code]).toEqual([502, "upstream_auth"]);
+    expect(error.message).toContain("upstream b refused the gateway's request (forbidden)");
+    expect(error.headers?.get("x-should-retry")).toBe("false");
     expect([chatCalls(a).length, chatCalls(b).length]).toEqual([1, 1]);
   });
 

@@ -1,6 +1,7 @@
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
-import { retryAfterOnly, statusFailure } from "../http/upstream-failure.ts";
+import { retryAfterOnly } from "../http/retry-headers.ts";
+import { statusFailure } from "../http/upstream-failure.ts";
 
 /** Exception types that are AWS limits on the account, not faults of the request. */
 const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;
@@ -30,10 +31,13 @@ export function bedrockFailure(
 ): GatewayError {
   const name = type.split(":")[0] ?? type;
   const said = message ? `${name}: ${message}` : undefined;
+  // The status Bedrock answered with, for the attempt's audit entry (a quota's 400 is judged a 429).
+  const answered = { dialect: undefined, status };
   // A quota (tokens a day, requests a minute) is a limit, whatever status carries it: AWS sends
   // ServiceQuotaExceededException as a 400 saying "Too many tokens per day", which the words
   // alone would read as a prompt too long.
-  if (QUOTA.test(name)) return statusFailure(provider, 429, said, { retry: retryAfterOnly(retryAfter) });
+  if (QUOTA.test(name))
+    return statusFailure(provider, 429, said, { retry: retryAfterOnly(retryAfter), detail: answered });
   // A 424 is no status a caller's SDK retries, nor the caller's to fix: a retryable 502 (`api_error`
   // to Anthropic callers), tried again and failed over before the first byte.
   if (MODEL_FAULT.test(name)) return upstreamError(`upstream ${provider} answered ${said ?? name}`);
@@ -42,6 +46,7 @@ export function bedrockFailure(
   return statusFailure(provider, status, said, {
     ...(tooLong ? { code: "context_length_exceeded", param: tooLongField } : {}),
     retry: retryAfterOnly(retryAfter),
+    detail: answered,
   });
 }
 

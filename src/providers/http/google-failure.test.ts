@@ -5,7 +5,10 @@ import { upstreamFailure } from "./upstream-failure.ts";
 
 // Google's recorded error bodies (google.rpc.Status) judged by their canonical code: never relayed
 // as an OpenAI body, whichever dialect the caller speaks.
-const recorded = jsonFixture("gemini/errors.json") as Record<string, { error: { code: number } }>;
+const recorded = jsonFixture("gemini/errors.json") as Record<
+  string,
+  { error: { code: number; message: string } }
+>;
 const failure = (name: string, headers: Record<string, string> = {}) => {
   const body = recorded[name];
   if (!body) throw new Error(`no fixture ${name}`);
@@ -49,13 +52,20 @@ describe("Google's errors in the caller's dialect", () => {
     });
   });
 
-  test.each(["apiKeyInvalid", "unauthenticated", "permissionDenied"])(
-    "%s refuses the gateway's credentials: a 502 naming the provider, not the caller's key",
-    (name) => {
+  test.each([
+    ["apiKeyInvalid", "upstream gm rejected the gateway's credentials", 400],
+    ["unauthenticated", "upstream gm rejected the gateway's credentials", 401],
+    ["permissionDenied", "upstream gm refused the gateway's request (forbidden)", 403],
+  ])(
+    "%s refuses the gateway itself: a 502 naming the provider, not the caller's key; Google's words for the log",
+    (name, message, answered) => {
       const error = failure(name);
-      expect([error.status, error.code]).toEqual([502, "upstream_error"]);
-      expect(error.message).toBe("upstream gm rejected the gateway's credentials");
-      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+      expect([error.status, error.code, error.sameRouteAgain]).toEqual([502, "upstream_auth", false]);
+      expect(error.message).toBe(message);
+      expect(error.detail).toBe(recorded[name]?.error.message);
+      // The attempt's audit entry keeps the status Google sent.
+      expect(error.upstream?.status).toBe(answered);
+      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error", message } });
     },
   );
 
@@ -93,10 +103,16 @@ describe("Google's errors in the caller's dialect", () => {
     });
   });
 
-  test("NOT_FOUND is 404 model_not_found; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
+  test("NOT_FOUND is the route's model unknown: a 502 failed over; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
     const missing = failure("notFound");
-    expect([missing.status, missing.code]).toEqual([404, "model_not_found"]);
-    expect(errorBody(missing, "anthropic")).toMatchObject({ error: { type: "not_found_error" } });
+    expect([missing.status, missing.code, missing.retryable, missing.sameRouteAgain]).toEqual([
+      502,
+      "upstream_error",
+      true,
+      false,
+    ]);
+    expect(errorBody(missing, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+    expect(JSON.stringify(errorBody(missing, "openai"))).not.toContain("gemini-9");
     const invalid = failure("invalidArgument");
     expect([invalid.status, invalid.code, invalid.retryable]).toEqual([400, "invalid_request", false]);
     expect(errorBody(invalid, "openai")).toEqual({
@@ -110,10 +126,15 @@ describe("Google's errors in the caller's dialect", () => {
   });
 
   test("UNAVAILABLE and INTERNAL are retryable 5xx; DEADLINE_EXCEEDED a retryable 504", () => {
-    for (const name of ["unavailable", "internal"]) {
+    for (const [name, answered] of [
+      ["unavailable", 503],
+      ["internal", 500],
+    ] as const) {
       const error = failure(name);
       expect([error.status, error.code, error.retryable]).toEqual([502, "upstream_error", true]);
       expect(errorBody(error, "openai")).not.toHaveProperty("error.status");
+      // The attempt's audit entry keeps Google's status, not the 502 a caller gets.
+      expect(error.upstream?.status).toBe(answered);
     }
     const deadline = failure("deadline");
     expect([deadline.status, deadline.code, deadline.retryable]).toEqual([504, "upstream_timeout", true]);

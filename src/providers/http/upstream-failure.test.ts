@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { readAnthropicError } from "../../core/anthropic-errors.ts";
 import { errorBody } from "../../core/error-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { readOpenAIError } from "../../core/openai-errors.ts";
 import { bedrockFailure } from "../bedrock/bedrock-errors.ts";
 import { googleFailure, statusFailure, upstreamFailure } from "./upstream-failure.ts";
 
@@ -112,13 +114,11 @@ describe("upstream errors keep their meaning", () => {
   });
 
   test("other 4xx keep status and message; our credentials refused (failed over, never retried on their route) and 5xx are 502s", () => {
-    const notFound = upstreamFailure(
+    const conflict = upstreamFailure(
       "up",
-      answer(404, {
-        error: { message: "no such model", type: "invalid_request_error", code: "model_not_found" },
-      }),
+      answer(422, { error: { message: "bad role", type: "invalid_request_error", code: null } }),
     );
-    expect([notFound.status, notFound.code, notFound.retryable]).toEqual([404, "model_not_found", false]);
+    expect([conflict.status, conflict.code, conflict.retryable]).toEqual([422, "invalid_request", false]);
     const creds = upstreamFailure(
       "up",
       answer(401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }),
@@ -151,5 +151,251 @@ describe("upstream errors keep their meaning", () => {
     // A body that speaks a dialect says which, whatever the reader thought.
     const spoken = upstreamFailure("up", answer(503, { error: { message: "down" } }), "anthropic");
     expect(spoken.upstream?.dialect).toBe("openai");
+  });
+});
+
+/** Each refusal of the gateway itself, as the vendor sends it, and where its words come from. */
+const refusals = {
+  // Anthropic, a 400 (anthropics/claude-code#66314).
+  credit: answer(400, {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message:
+        "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+    },
+  }),
+  // Anthropic's spend limit, a 400 (anthropics/claude-code#2127).
+  spendLimit: answer(400, {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message:
+        "You have reached your specified API usage limits. You will regain access on 2026-04-01 at 00:00 UTC.",
+    },
+  }),
+  billing: answer(402, {
+    type: "error",
+    error: {
+      type: "billing_error",
+      message: "Your organization's billing is not set up. Please add a payment method.",
+    },
+  }),
+  // OpenAI, a 429 no wait ends (Pythagora-io/gpt-pilot#340).
+  quota: answer(429, {
+    error: {
+      message:
+        "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+      type: "insufficient_quota",
+      param: null,
+      code: "insufficient_quota",
+    },
+  }),
+};
+
+const wording = (error: GatewayError) =>
+  `${JSON.stringify(errorBody(error, "openai"))} ${JSON.stringify(errorBody(error, "anthropic"))}`;
+
+describe("a refusal of the gateway itself is the route's, never the caller's", () => {
+  test.each(Object.entries(refusals))(
+    "the account refused (%s): a 502 in the gateway's words, failed over at once, counted by the breaker",
+    (_, refused) => {
+      const error = upstreamFailure("an", refused);
+      expect([
+        error.status,
+        error.code,
+        error.retryable,
+        error.sameRouteAgain,
+        error.countsAgainstRoute,
+      ]).toEqual([502, "upstream_account", true, false, true]);
+      expect(error.message).toBe("upstream an refused the gateway's account (billing or quota)");
+      // The upstream's words are the operator's to read (the log), not the caller's to act on.
+      const said = readAnthropicError(JSON.parse(refused.text)) ?? readOpenAIError(JSON.parse(refused.text));
+      expect(error.detail).toBe(said?.message);
+      expect(wording(error)).not.toContain(said?.message?.slice(0, 30));
+      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+      expect(error.headers).toEqual({});
+      // The audit entry keeps the status the upstream answered with.
+      expect(error.upstream?.status).toBe(refused.status);
+    },
+  );
+
+  test("matched on the vendor's own words only: another 400 that speaks of credit is the caller's", () => {
+    const asked = upstreamFailure(
+      "an",
+      answer(400, {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "metadata.note: the credit balance is too low is not a field",
+        },
+      }),
+    );
+    expect([asked.status, asked.code]).toEqual([400, "invalid_request"]);
+  });
+
+  test("credentials (401) and permissions (403) refused: worded by status, the upstream's reason kept for the log", () => {
+    // OpenAI's region refusal (home-assistant/core#120072).
+    const region = upstreamFailure(
+      "oa",
+      answer(403, {
+        error: {
+          code: "unsupported_country_region_territory",
+          message: "Country, region, or territory not supported",
+          param: null,
+          type: "request_forbidden",
+        },
+      }),
+    );
+    expect([region.status, region.code, region.sameRouteAgain]).toEqual([502, "upstream_auth", false]);
+    expect(region.message).toBe("upstream oa refused the gateway's request (forbidden)");
+    expect(region.detail).toBe("Country, region, or territory not supported");
+    expect(wording(region)).not.toContain("territory");
+    const key = upstreamFailure(
+      "oa",
+      answer(401, {
+        error: {
+          message: "Incorrect API key provided: sk-proj-****WXYZ.",
+          type: "invalid_request_error",
+          param: null,
+          code: "invalid_api_key",
+        },
+      }),
+    );
+    expect([key.code, key.message, key.upstream?.status]).toEqual([
+      "upstream_auth",
+      "upstream oa rejected the gateway's credentials",
+      401,
+    ]);
+    expect(wording(key)).not.toContain("sk-proj");
+  });
+
+  test.each([
+    [
+      "OpenAI",
+      {
+        error: {
+          message: "The model `gpt-4o` does not exist or you do not have access to it.",
+          type: "invalid_request_error",
+          param: null,
+          code: "model_not_found",
+        },
+      },
+    ],
+    ["Anthropic", { type: "error", error: { type: "not_found_error", message: "model: claude-sonnet-4-5" } }],
+    [
+      "Azure",
+      {
+        error: {
+          code: "DeploymentNotFound",
+          message: "The API deployment for this resource does not exist.",
+        },
+      },
+    ],
+    ["a proxy (no body)", undefined],
+  ])(
+    "a model call's 404 (%s) is the route's model unknown upstream: a 502 failed over and counted, the upstream's model never named",
+    (_, body) => {
+      const error = upstreamFailure(
+        "up",
+        body === undefined ? { status: 404, headers: new Headers(), text: "" } : answer(404, body),
+      );
+      expect([
+        error.status,
+        error.code,
+        error.retryable,
+        error.sameRouteAgain,
+        error.countsAgainstRoute,
+      ]).toEqual([502, "upstream_error", true, false, true]);
+      expect(error.message).toBe("upstream up answered 404: the route's model or URL is not found there");
+      expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this/);
+      expect(error.upstream?.status).toBe(404);
+    },
+  );
+
+  test("a request over the route's per-minute token limit on its own: a 429 not sent that route again, and not the breaker's", () => {
+    // OpenAI (TheR1D/shell_gpt#653): no wait lets this request through at the account's tier.
+    const tooLarge = {
+      error: {
+        message:
+          "Request too large for gpt-4o in organization org-78asdf87asdf9aaa8976 on tokens per min (TPM): Limit 30000, Requested 31538. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        type: "tokens",
+        param: null,
+        code: "rate_limit_exceeded",
+      },
+    };
+    const error = upstreamFailure("oa", answer(429, tooLarge));
+    expect([
+      error.status,
+      error.code,
+      error.retryable,
+      error.sameRouteAgain,
+      error.countsAgainstRoute,
+    ]).toEqual([429, "rate_limited", true, false, false]);
+    // As sent, but for the gateway's organization id (scrub-account.ts).
+    const told = tooLarge.error.message.replace(
+      "org-78asdf87asdf9aaa8976",
+      "(the gateway's upstream account)",
+    );
+    expect(errorBody(error, "openai")).toEqual({ error: { ...tooLarge.error, message: told } });
+    // An ordinary rate limit is the same route's again, after its wait.
+    expect(upstreamFailure("oa", answer(429, openAI429)).sameRouteAgain).toBe(true);
+  });
+});
+
+describe("when to come back, from a 429's rate-limit headers", () => {
+  test("OpenAI's daily limit says only x-ratelimit-reset-requests: read as retry-after-ms and Retry-After", () => {
+    const daily = upstreamFailure(
+      "oa",
+      answer(429, openAI429, {
+        "x-ratelimit-limit-requests": "10000",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "6m0s",
+        "x-ratelimit-reset-tokens": "0s",
+      }),
+    );
+    expect(daily.headers).toEqual({ "retry-after": "360", "retry-after-ms": "360000" });
+    const tokens = upstreamFailure(
+      "oa",
+      answer(429, openAI429, {
+        "x-ratelimit-remaining-requests": "499",
+        "x-ratelimit-remaining-tokens": "0",
+        "x-ratelimit-reset-requests": "120ms",
+        "x-ratelimit-reset-tokens": "644ms",
+      }),
+    );
+    expect(tokens.headers).toEqual({ "retry-after": "1", "retry-after-ms": "644" });
+    // A stated Retry-After wins; a server fault's reset headers say nothing of when to retry.
+    const stated = answer(429, openAI429, { "retry-after": "20", "x-ratelimit-reset-requests": "20s" });
+    expect(upstreamFailure("oa", stated).headers).toEqual({ "retry-after": "20" });
+    const fault = answer(500, { error: { message: "boom" } }, { "x-ratelimit-reset-requests": "120ms" });
+    expect(upstreamFailure("oa", fault).headers).toEqual({});
+  });
+});
+
+describe("Bedrock and Google failures keep the upstream's status for the audit", () => {
+  test("a server fault's attempt status is Bedrock's, and AWS's exception name keeps its case in Anthropic's words", () => {
+    const unavailable = bedrockFailure(
+      "br",
+      503,
+      "ServiceUnavailableException",
+      "Bedrock is unable to process your request.",
+    );
+    expect([unavailable.status, unavailable.upstream?.status]).toEqual([502, 503]);
+    const quota = bedrockFailure("br", 400, "ServiceQuotaExceededException", "Too many tokens per day");
+    expect([quota.status, quota.upstream?.status]).toEqual([429, 400]);
+    const tooLong = bedrockFailure(
+      "br",
+      400,
+      "ValidationException",
+      "Input is too long for requested model.",
+    );
+    expect(errorBody(tooLong, "anthropic")).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message: "prompt is too long: ValidationException: Input is too long for requested model.",
+      },
+    });
   });
 });

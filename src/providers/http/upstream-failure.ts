@@ -9,6 +9,8 @@ import {
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
+import { upstreamFault } from "./upstream-fault.ts";
 
 /** What an upstream answered with a non-2xx status. */
 export interface UpstreamAnswer {
@@ -17,31 +19,6 @@ export interface UpstreamAnswer {
   /** The body as text ("" when there was none or it could not be read). */
   readonly text: string;
 }
-
-/** The headers of a failure that say when, or whether, to try again, by name. */
-export type RetryHeaders = Readonly<Record<string, string>>;
-
-/**
- * What OpenAI and Anthropic send to say when, or whether, to try again: both SDKs read
- * `retry-after-ms` before `Retry-After`, and obey `x-should-retry` over the status.
- */
-const RETRY_HEADER_NAMES = ["retry-after", "retry-after-ms", "x-should-retry"] as const;
-
-const NO_RETRY_HEADERS: RetryHeaders = Object.freeze({});
-
-/** The retry headers an upstream sent with a failure, as it sent them. */
-export function retryHeaders(headers: Headers): RetryHeaders {
-  const found: Record<string, string> = {};
-  for (const name of RETRY_HEADER_NAMES) {
-    const value = headers.get(name);
-    if (value !== null) found[name] = value;
-  }
-  return found;
-}
-
-/** A `Retry-After` alone, from an upstream that says no more (Bedrock, Google's RetryInfo). */
-export const retryAfterOnly = (value: string | null | undefined): RetryHeaders =>
-  value ? { "retry-after": value } : NO_RETRY_HEADERS;
 
 const parse = (text: string): unknown => {
   try {
@@ -54,12 +31,8 @@ const parse = (text: string): unknown => {
 /**
  * Turns a non-2xx upstream answer into a GatewayError that keeps its meaning: the upstream's
  * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
- * dialect gets it mapped through its table). A 4xx that is the caller's fault keeps its status
- * and is not retried. A 429 is retryable on another route and stays a 429 with its Retry-After
- * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials
- * refused (401/403) are a 502 that fails over to the next route: the client's request was fine,
- * the gateway's upstream was not. A server fault (5xx) is retryable; once every
- * route is exhausted a same-dialect caller gets it verbatim, another dialect a mapped 502.
+ * dialect gets it mapped through its table), judged by whose fault it is (upstream-fault.ts, and
+ * `statusFailure` for what each fault becomes).
  * `dialect`: the upstream's, when the caller knows it (a same-dialect answer): a body in neither
  * dialect's error shape (an HTML page from a proxy, nothing) is then still that dialect's failure,
  * and a caller of it keeps the 5xx status (http/error-body.ts), said in the gateway's words.
@@ -70,7 +43,8 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
   const anthropic = readAnthropicError(body);
   // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.
   const google = anthropic ? undefined : readGoogleError(body);
-  if (google) return googleFailure(provider, google, status, retryHeaders(answer.headers));
+  const retry = retryHeaders(status, answer.headers);
+  if (google) return googleFailure(provider, google, status, retry);
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {
     dialect: anthropic ? "anthropic" : openai ? "openai" : dialect,
@@ -88,7 +62,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
     code,
     detail,
     ...(param ? { param } : {}),
-    retry: retryHeaders(answer.headers),
+    retry,
   });
 }
 
@@ -122,73 +96,125 @@ export function googleFailure(
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {
     ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
+    // The status Google sent, for the attempt's audit entry (a refused key's 400 is judged a 401).
+    detail: { dialect: undefined, status: received },
     retry: retry["retry-after"] ? retry : { ...retry, ...retryAfterOnly(google.retryAfter) },
   });
 }
 
 /** What a provider with its own error format (Bedrock, Gemini) knows of a failure. */
 export interface FailureDetail {
-  /** The gateway's code for a caller-fault 4xx (default `invalid_request`, 404 `model_not_found`). */
+  /** The gateway's code for a caller-fault 4xx (default `invalid_request`). */
   code?: ErrorCode;
   param?: string;
   /** Relayed to the caller of a 429 or a server fault (`retryHeaders`, `retryAfterOnly`). */
   retry?: RetryHeaders;
-  /** The upstream's own error, when it spoke OpenAI's or Anthropic's dialect. */
+  /**
+   * The upstream's own error, when it spoke OpenAI's or Anthropic's dialect; else the status it
+   * answered with, when the one judged is another (default: the status judged).
+   */
   detail?: UpstreamErrorDetail;
 }
 
-/** A failure from its status and message, for providers whose error bodies are their own. */
+/**
+ * A failure from its status and message, for providers whose error bodies are their own, judged by
+ * whose fault it is (upstream-fault.ts):
+ * - the caller's request: its status and the upstream's message, not retried;
+ * - a rate limit: a retryable 429 with its Retry-After (and `retry-after-ms`, `x-should-retry`),
+ *   relayed once every route is exhausted; a request too large for the route's tier is not sent
+ *   that route again, and no breaker counts it;
+ * - the gateway's credentials, account or route configuration refused (401/403, a billing or
+ *   quota refusal, a model call's 404): the route is down for every call until the operator acts,
+ *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
+ *   (`routeRefused`);
+ * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
+ *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped.
+ */
 export function statusFailure(
   provider: string,
   status: number,
   message: string | undefined,
   known: FailureDetail = {},
 ): GatewayError {
-  const detail = known.detail;
-  if (status === 401 || status === 403) {
-    return new GatewayError({
-      status: 502,
-      code: "upstream_error",
-      // No upstream detail: the client must not read "authentication error" as its own.
-      message: `${upstreamName(provider)} rejected the gateway's credentials`,
-      // The route is down for every call until its credentials are fixed: the model's other
-      // routes serve (and its breaker counts it), as when credentials cannot be obtained at all;
-      // the same route again would be refused again (a refused token was refreshed already).
-      retryable: true,
-      sameRouteAgain: false,
-    });
+  const upstream = known.detail ?? { dialect: undefined, status };
+  const name = upstreamName(provider);
+  const fault = upstreamFault(status, { type: upstream.type, code: upstream.code, message });
+  switch (fault) {
+    case "credentials":
+      // Refused again after a refresh (a fetched token is dropped and fetched once more before
+      // this: providers/credentials/call-auth.ts), or a static key: the same route would be refused
+      // again, as when credentials cannot be obtained at all.
+      return routeRefused(
+        "upstream_auth",
+        status === 403
+          ? `${name} refused the gateway's request (forbidden)`
+          : `${name} rejected the gateway's credentials`,
+        message,
+        upstream.status,
+      );
+    case "account":
+      return routeRefused(
+        "upstream_account",
+        `${name} refused the gateway's account (billing or quota)`,
+        message,
+        upstream.status,
+      );
+    case "route":
+      return routeRefused(
+        "upstream_error",
+        `${name} answered 404: the route's model or URL is not found there`,
+        message,
+        upstream.status,
+      );
+    case "throttle":
+    case "tier":
+      return new GatewayError({
+        status: 429,
+        code: "rate_limited",
+        message: message ?? `${name} is rate limiting the gateway`,
+        retryable: true,
+        // Too large for the route's tier: no wait on that route helps, and no verdict on it either.
+        ...(fault === "tier" ? { sameRouteAgain: false, countsAgainstRoute: false } : {}),
+        headers: { ...known.retry },
+        upstream,
+      });
+    case "request":
+      return new GatewayError({
+        status,
+        code: known.code ?? (status === 413 ? "payload_too_large" : "invalid_request"),
+        message: message ?? `${name} rejected the request (${status})`,
+        ...(known.param ? { param: known.param } : {}),
+        upstream,
+      });
+    case "server":
+      return new GatewayError({
+        status: 502,
+        code: "upstream_error",
+        message: `${name} answered ${status}`,
+        retryable: true,
+        headers: { ...known.retry },
+        upstream,
+      });
   }
-  if (status === 429) {
-    return new GatewayError({
-      status: 429,
-      code: "rate_limited",
-      message: message ?? `${upstreamName(provider)} is rate limiting the gateway`,
-      retryable: true,
-      headers: { ...known.retry },
-      ...(detail ? { upstream: detail } : {}),
-    });
-  }
-  if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
-    const fallback: ErrorCode =
-      status === 404 ? "model_not_found" : status === 413 ? "payload_too_large" : "invalid_request";
-    return new GatewayError({
-      status,
-      code: known.code ?? fallback,
-      message: message ?? `${upstreamName(provider)} rejected the request (${status})`,
-      ...(known.param ? { param: known.param } : {}),
-      ...(detail ? { upstream: detail } : {}),
-    });
-  }
-  // A server fault: worth another attempt or route. Once none is left, a caller of the upstream's
-  // dialect gets its status and body as sent (http/error-body.ts); across dialects it is our 502,
-  // the upstream's type mapped.
+}
+
+/**
+ * The route refused, not the call: another route may serve the same request, while this one would
+ * refuse it again (no retry of it) and refuses every call until the operator acts (its breaker
+ * counts it). A 502 in the gateway's words: the upstream's own, which may name the operator's
+ * organisation, key or billing and would read as the caller's own fault (a 401 "invalid x-api-key",
+ * a credit balance to top up), go to the log alone (`detail`, redacted there).
+ */
+function routeRefused(code: ErrorCode, message: string, said: string | undefined, status: number) {
   return new GatewayError({
     status: 502,
-    code: "upstream_error",
-    message: `${upstreamName(provider)} answered ${status}`,
+    code,
+    message,
     retryable: true,
-    headers: { ...known.retry },
-    ...(detail ? { upstream: detail } : {}),
+    sameRouteAgain: false,
+    // The upstream's status for the attempt's audit entry; no body, which no caller gets.
+    upstream: { dialect: undefined, status },
+    ...(said ? { detail: said } : {}),
   });
 }
 

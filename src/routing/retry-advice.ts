@@ -1,0 +1,54 @@
+import type { GatewayError } from "../core/gateway-error.ts";
+import { delayHeaders } from "../providers/http/retry-headers.ts";
+import { statedDelayMs } from "./stated-delay.ts";
+
+/** A 429's `Retry-After` when no route said when to come back (seconds). */
+export const DEFAULT_RETRY_AFTER = "1";
+
+/**
+ * What the caller of a request no route served is told about trying again, heard from each failed
+ * attempt of the run: the soonest any route said to come back, and whether any route might serve
+ * a later try at all.
+ */
+export class RetryAdvice {
+  /** The soonest a failed route said to come back (ms), whichever route's failure is told. */
+  private soonestMs = Number.POSITIVE_INFINITY;
+  /** A failure another try may mend (a rate limit, a server fault), or a route passed over for a while. */
+  private mendable = false;
+
+  /** A failed attempt's verdict; its stated delay (`statedDelayMs`), when it said one. */
+  heard(failure: GatewayError, statedMs: number | undefined): void {
+    if (statedMs !== undefined) this.soonestMs = Math.min(this.soonestMs, statedMs);
+    // A route whose credentials, account or model an upstream refused (`sameRouteAgain: false`)
+    // refuses every call until the operator acts.
+    if (failure.sameRouteAgain) this.mendable = true;
+  }
+
+  /** A route passed over while its breaker is open: it may serve again within the client's backoff. */
+  passedOver(): void {
+    this.mendable = true;
+  }
+
+  /**
+   * The last failure as the caller gets it: a 429 says when to come back, the soonest any route
+   * said (a failover's first route may have said 30 s and the last nothing) or, when none did,
+   * `DEFAULT_RETRY_AFTER` (SPEC: a 429 carries a Retry-After); and when no route could serve a
+   * later try either, `x-should-retry: false`, which both SDKs obey over the status (a client's
+   * retries would only send every route the same refusal).
+   */
+  told(last: GatewayError): GatewayError {
+    let headers: Record<string, string> | undefined;
+    if (last.status === 429) {
+      const own = statedDelayMs(last.headers);
+      if (own === undefined || this.soonestMs < own)
+        headers = {
+          ...last.headers,
+          ...(Number.isFinite(this.soonestMs)
+            ? delayHeaders(this.soonestMs)
+            : { "retry-after": DEFAULT_RETRY_AFTER }),
+        };
+    }
+    if (!this.mendable) headers = { ...(headers ?? last.headers), "x-should-retry": "false" };
+    return headers === undefined ? last : last.with({ headers });
+  }
+}

@@ -61,8 +61,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private skippedWindow = 0;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
   private reopensIn = Number.POSITIVE_INFINITY;
-  /** When, and whether, the caller may try again if no route serves (the final failure's headers). */
-  private readonly advice = new RetryAdvice();
+  /**
+   * When, and whether, the caller may try again if no route serves (the final failure's headers):
+   * made at the first failure or route passed over, none for a request its first route serves.
+   */
+  private advice: RetryAdvice | undefined;
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
@@ -96,7 +99,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       const probe = deps.health.admit(route.key);
       if (probe === undefined) {
         this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
-        this.advice.passedOver();
+        this.retryAdvice().passedOver();
         continue;
       }
       const waits = this.retry > 0 && this.repick === undefined;
@@ -235,7 +238,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     if (!failure.retryable && !failOver) throw failure;
     this.lastError = failure;
     const stated = statedDelayMs(failure.headers);
-    this.advice.heard(failure, stated);
+    this.retryAdvice().heard(failure, stated);
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
@@ -292,6 +295,12 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private asksLonger(stated: number | undefined): boolean {
     return stated !== undefined && stated > this.policy.backoffMs * 2 ** this.retry;
   }
+  /** The run's retry advice, made when first needed (a route failed or was passed over). */
+  private retryAdvice(): RetryAdvice {
+    this.advice ??= new RetryAdvice();
+    return this.advice;
+  }
+
 
   /**
    * The translation's hint the failed attempt's upstream refused, when the route may be tried
@@ -339,7 +348,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const local =
       lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
     if (local) return local.then((body) => localDispatched(this.attempts, body));
-    if (lastError) return Promise.reject(this.advice.told(lastError));
+    if (lastError) return Promise.reject(this.advice?.told(lastError) ?? lastError);
     return Promise.reject(this.skippedAll() ?? this.outOfService());
   }
 

@@ -135,6 +135,28 @@ describe("key admin, two admins at once", () => {
     await storage.close();
   });
 
+  test("a rotation given up leaves no successor behind: the old key's expiry may be lengthened again", async () => {
+    const narrow: Principal = {
+      keyId: "key_n",
+      name: "narrow",
+      tenant: "default",
+      role: "admin",
+      models: ["gpt-*"],
+      limits: {},
+      via: "key",
+    };
+    // A wider admin widens the key while the narrow one rotates it: the rotation gives up (403).
+    const { storage, racing, other, arm } = twoAdmins("after create", (other) =>
+      other.setLimits("local-operator", old.id, { models: "*" }),
+    );
+    const old = await other.create("local-operator", { name: "svc", models: "gpt-4o", expires_in: "1d" });
+    arm();
+    expect((await failure(racing.rotate(narrow, "svc", { grace: "1h" }))).status).toBe(403);
+    const lengthened = await other.setLimits("local-operator", "svc", { expires_in: "30d" });
+    expect([lengthened.id, lengthened.expires_at]).toEqual([old.id, "2030-01-31T00:00:00.000Z"]);
+    await storage.close();
+  });
+
   test("a revoke landing while a key rotates: nothing rotated (409), the new key revoked with it", async () => {
     const { storage, racing, other, arm } = twoAdmins("after create", (other) =>
       other.revoke("local-operator", old.id),

@@ -23,7 +23,11 @@ export interface KeyLookup {
    * active one would tell an admin of another tenant whether an id it learnt is still in use.
    */
   newestActive(actor: KeyActor, idOrName: string, action: ScopedAction): Promise<KeyRecord>;
-  /** A key of `key`'s rotation chain issued no earlier than it (within one millisecond, either of two). */
+  /**
+   * An unrevoked key of `key`'s rotation chain issued no earlier than it (within one millisecond,
+   * either of two). A revoked one replaces nothing: a rotation given up revoked its new key, and the
+   * key it rotated is as if never rotated.
+   */
   successorOf(key: KeyRecord): Promise<KeyRecord | undefined>;
   /** Whether the key works now: neither revoked nor expired. */
   isActive(key: KeyRecord): boolean;
@@ -56,7 +60,9 @@ export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
       const chain = chainOf(key);
       const sameName = await store.findByName(key.name);
       // A rotation's key names its chain; the chain's first key (no `chain`) succeeds nothing.
-      return sameName.find((k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt);
+      return sameName.find(
+        (k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt && k.revokedAt === null,
+      );
     },
   };
 }

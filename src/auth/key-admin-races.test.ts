@@ -135,6 +135,30 @@ describe("key admin, two admins at once", () => {
     await storage.close();
   });
 
+  test("two rotations of one key at once: the later to end it is refused (409), its new key revoked; the other's new key keeps no end", async () => {
+    let theirs: { id: string; expires_at: string | null } | undefined;
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", async (other) => {
+      theirs = await other.rotate("local-operator", old.id, { grace: "1h" });
+    });
+    const old = await other.create("local-operator", { name: "svc" });
+    arm();
+    const error = await failure(racing.rotate("local-operator", old.id, { grace: "1h" }));
+    expect(error.status).toBe(409);
+    expect(error.message).toStartWith(
+      `key ${old.id} is being rotated by another request: nothing was rotated (its new key `,
+    );
+    expect(theirs?.expires_at).toBeNull();
+    const keys = await storage.keys.findByName("svc");
+    const active = new Map(keys.filter((k) => k.revokedAt === null).map((k) => [k.id, k.expiresAt]));
+    expect(active).toEqual(
+      new Map([
+        [old.id, Date.parse("2030-01-01T01:00:00Z")],
+        [theirs?.id ?? "their new key", null],
+      ]),
+    );
+    await storage.close();
+  });
+
   test("a rotation given up leaves no successor behind: the old key's expiry may be lengthened again", async () => {
     const narrow: Principal = {
       keyId: "key_n",

@@ -26,9 +26,10 @@ export interface KeyLookup {
   /**
    * An unrevoked key of `key`'s rotation chain issued no earlier than it (within one millisecond,
    * either of two). A revoked one replaces nothing: a rotation given up revoked its new key, and the
-   * key it rotated is as if never rotated.
+   * key it rotated is as if never rotated. Not `besides` (by id): a rotation under way asks for
+   * another than its own new key.
    */
-  successorOf(key: KeyRecord): Promise<KeyRecord | undefined>;
+  successorOf(key: KeyRecord, besides?: string): Promise<KeyRecord | undefined>;
   /** Whether the key works now: neither revoked nor expired. */
   isActive(key: KeyRecord): boolean;
 }
@@ -56,12 +57,17 @@ export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
       assertWithinScope(actor, newest, action);
       return newest;
     },
-    async successorOf(key) {
+    async successorOf(key, besides) {
       const chain = chainOf(key);
       const sameName = await store.findByName(key.name);
       // A rotation's key names its chain; the chain's first key (no `chain`) succeeds nothing.
       return sameName.find(
-        (k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt && k.revokedAt === null,
+        (k) =>
+          k.id !== key.id &&
+          k.id !== besides &&
+          k.chain === chain &&
+          k.createdAt >= key.createdAt &&
+          k.revokedAt === null,
       );
     },
   };

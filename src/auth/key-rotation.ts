@@ -40,6 +40,9 @@ const TRIES = 5;
  * the successor (what changed, and only that) and the end written again, so the successor ends
  * with the limits the old key had when its end was set and no admin's change is lost. A revoke
  * meanwhile revokes the successor too (409): a revoked key's rotation never leaves a key working.
+ * So does another rotation of the key that issued its own successor meanwhile (409): what it wrote
+ * on the old key is its end, which is no admin's change to carry, and the old key has one
+ * successor, not two.
  */
 export function keyRotation(deps: KeyRotationDeps): Rotation {
   const { store, lookup, changed, now } = deps;
@@ -77,6 +80,10 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
         const why = current && lookup.isActive(current) ? `changed ${TRIES} times` : "was revoked or expired";
         throw notRotated(old, successor, why);
       }
+      if (await lookup.successorOf(current, successor.id)) {
+        await undo(successor);
+        throw notRotated(old, successor, "is being rotated by another request", "");
+      }
       try {
         // Changed meanwhile past this admin's reach (widened by a wider admin): not rotated.
         assertWithinScope(actor, current, "rotate");
@@ -92,9 +99,14 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
   };
 }
 
-const notRotated = (old: KeyRecord, successor: KeyRecord, why: string) =>
+const notRotated = (
+  old: KeyRecord,
+  successor: KeyRecord,
+  why: string,
+  when = " while it was being rotated",
+) =>
   new GatewayError({
     status: 409,
     code: "invalid_request",
-    message: `key ${old.id} ${why} while it was being rotated: nothing was rotated (its new key ${successor.id} was revoked)`,
+    message: `key ${old.id} ${why}${when}: nothing was rotated (its new key ${successor.id} was revoked)`,
   });

@@ -159,6 +159,35 @@ describe("key admin, two admins at once", () => {
     await storage.close();
   });
 
+  test("two rotations of a key already ending inside the grace window: the other's end, which moves nothing, still refuses this one (409)", async () => {
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", (other) =>
+      other.rotate("local-operator", old.id, { grace: "1h" }),
+    );
+    const old = await other.create("local-operator", { name: "svc", expires_in: "5m" });
+    arm();
+    expect((await failure(racing.rotate("local-operator", old.id, { grace: "1h" }))).status).toBe(409);
+    const keys = await storage.keys.findByName("svc");
+    expect(keys.filter((k) => k.revokedAt === null)).toHaveLength(2);
+    await storage.close();
+  });
+
+  test("lifting the expiry of a key a rotation ended meanwhile, its row left as it was: refused (400), the old key still ends", async () => {
+    let rotated: { id: string } | undefined;
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", async (other) => {
+      rotated = await other.rotate("local-operator", "svc", { grace: "1h" });
+    });
+    const old = await other.create("local-operator", { name: "svc", expires_in: "5m" });
+    arm();
+    const error = await failure(racing.setLimits("local-operator", "svc", { expires_at: null }));
+    expect([error.status, error.param, error.message]).toEqual([
+      400,
+      "expires_at",
+      `key ${old.id} was rotated (key ${rotated?.id} replaces it): its expiry may be shortened, not lengthened or lifted; change the new key's instead`,
+    ]);
+    expect((await storage.keys.getById(old.id))?.expiresAt).toBe(Date.parse("2030-01-01T00:05:00Z"));
+    await storage.close();
+  });
+
   test("a rotation given up leaves no successor behind: the old key's expiry may be lengthened again", async () => {
     const narrow: Principal = {
       keyId: "key_n",

@@ -546,7 +546,7 @@ describe("key admin", () => {
     const error = await failure(admin.setLimits("local-operator", key.id, { rpm: null, expires_at: null }));
     expect([error.status, error.message]).toEqual([
       409,
-      `key ${key.id} was revoked or rotated while its limits were being changed: nothing was written; read it again`,
+      `key ${key.id} was revoked while its limits were being changed: nothing was written; read it again`,
     ]);
     const stored = await storage.keys.getById(key.id);
     expect([stored?.revokedAt, stored?.rpm, stored?.expiresAt]).toEqual([

@@ -6,8 +6,8 @@ import { chainOf, type KeyLookup } from "./key-lookup.ts";
 import { assertWithinScope } from "./key-scope.ts";
 import type { KeyActor } from "./roles.ts";
 
-/** What a key is made with; its id, secret and creation time are the issuer's. */
-export type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">;
+/** What a key is made with; its id, secret and creation time are the issuer's (and its version, the store's). */
+export type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt" | "version">;
 
 /** A rotation done: the new key with its plain secret (shown once), and the old key as it now ends. */
 export interface Rotated {
@@ -62,7 +62,7 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
 
   return async (actor, old, graceMs) => {
     // One chain from the first key on: its keys share a spend, which the new key takes over.
-    const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
+    const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, version: _v, ...settings } = old;
     const issued = await deps.issue({ ...settings, revokedAt: null, lastUsedAt: null, chain: chainOf(old) });
     // The old key keeps its own total through its grace window: until it ends the two can
     // spend at most a budget each.

@@ -78,11 +78,11 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
       if (current === null || !lookup.isActive(current) || tries === TRIES) {
         await undo(successor);
         const why = current && lookup.isActive(current) ? `changed ${TRIES} times` : "was revoked or expired";
-        throw notRotated(old, successor, why);
+        throw notRotated(old, successor, `${why} while it was being rotated`);
       }
       if (await lookup.successorOf(current, successor.id)) {
         await undo(successor);
-        throw notRotated(old, successor, "is being rotated by another request", "");
+        throw notRotated(old, successor, "is being rotated by another request");
       }
       try {
         // Changed meanwhile past this admin's reach (widened by a wider admin): not rotated.
@@ -99,14 +99,10 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
   };
 }
 
-const notRotated = (
-  old: KeyRecord,
-  successor: KeyRecord,
-  why: string,
-  when = " while it was being rotated",
-) =>
+/** A rotation given up (its new key revoked): `what` befell the old key. */
+const notRotated = (old: KeyRecord, successor: KeyRecord, what: string) =>
   new GatewayError({
     status: 409,
     code: "invalid_request",
-    message: `key ${old.id} ${why}${when}: nothing was rotated (its new key ${successor.id} was revoked)`,
+    message: `key ${old.id} ${what}: nothing was rotated (its new key ${successor.id} was revoked)`,
   });

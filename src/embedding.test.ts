@@ -18,7 +18,7 @@ import {
   type Storage,
   silentLogger,
 } from "./index.ts";
-import { waitFor } from "./testing/wait-for.ts";
+import { waitFor, waitForValue } from "./testing/wait-for.ts";
 
 // The library form: a custom provider type and custom authentication, through the exports only.
 const dir = mkdtempSync(join(tmpdir(), "mindgw-embed-"));
@@ -145,6 +145,61 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
       "both requests reported",
       () => seen.filter((type) => type === "request.finished").length === 2,
     );
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("under an embedder's policy, which keeps no spend ledger, a tenant's spend is what its record priced in the audit rows", async () => {
+  const { staticConfigSource } = await import("./index.ts");
+  const embedded = await createGateway({
+    configSource: staticConfigSource(
+      parseConfig({
+        storage: { path: join(dir, "tenant-spend.db") },
+        auth: { bootstrap_admin: false },
+        tenants: [{ name: "acme", budget: { usd: 2, per: "month" } }],
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      }),
+    ),
+    auth: async (headers) =>
+      headers.get("authorization") === "Bearer admin"
+        ? {
+            keyId: null,
+            name: "ops",
+            tenant: "default",
+            role: "admin",
+            models: ["*"],
+            limits: {},
+            via: "jwt",
+          }
+        : { keyId: null, name: "ada", tenant: "acme", role: "user", models: ["*"], limits: {}, via: "jwt" },
+    policy: { admit: () => ({}), record: () => 0.5 },
+  });
+  try {
+    const answer = await embedded.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: "Bearer ada", "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+      }),
+    );
+    expect(answer.status).toBe(200);
+    const admin = async <T>(path: string): Promise<T> =>
+      (await (
+        await embedded.handle(
+          new Request(`http://localhost${path}`, { headers: { authorization: "Bearer admin" } }),
+        )
+      ).json()) as T;
+    await waitForValue(
+      "the request's audit row",
+      async () =>
+        (await admin<{ records: AuditRecord[] }>("/admin/api/audit?tenant=acme")).records.length === 1,
+    );
+    const { tenants } = await admin<{
+      tenants: { name: string; usage: { costUsd: number }; remainingUsd: number }[];
+    }>("/admin/api/tenants");
+    expect(tenants.map((t) => [t.name, t.usage.costUsd, t.remainingUsd])).toEqual([["acme", 0.5, 1.5]]);
   } finally {
     await embedded.stop();
   }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { displayKey, generateApiKey, hashApiKey, isApiKeyShaped, newKeyId } from "./api-key.ts";
 import { compileGlob, matchesAny } from "./model-glob.ts";
-import { canUseModel, limitSubject, type Principal } from "./principal.ts";
+import { callerId, canUseModel, limitSubject, type Principal } from "./principal.ts";
 
 describe("API keys", () => {
   test("are mgw_ plus 43 base62 characters, unique, hashed with SHA-256", () => {
@@ -70,5 +70,25 @@ describe("model globs", () => {
     expect(canUseModel(p, "claude-3")).toBe(false);
     expect(limitSubject(p)).toBe("jwt:acme:bob");
     expect(limitSubject({ ...p, keyId: "key_1", via: "key" })).toBe("key_1");
+  });
+
+  test("a caller is a JWT subject by how it came (via), not by having no key: a single sign-on session is none", () => {
+    const sso: Principal = {
+      keyId: null,
+      name: "Ada",
+      tenant: "default",
+      role: "admin",
+      models: ["*"],
+      limits: {},
+      via: "session",
+    };
+    expect([limitSubject(sso), callerId(sso)]).toEqual(["session:default:Ada", null]);
+    const jwt: Principal = { ...sso, via: "jwt" };
+    expect([limitSubject(jwt), callerId(jwt)]).toEqual(["jwt:default:Ada", "jwt:default:Ada"]);
+    // An embedder's principal without a key id that says it is a key.
+    const keyless: Principal = { ...sso, via: "key" };
+    expect([limitSubject(keyless), callerId(keyless)]).toEqual(["key:default:Ada", null]);
+    const signedInByKey: Principal = { ...sso, keyId: "key_1" };
+    expect([limitSubject(signedInByKey), callerId(signedInByKey)]).toEqual(["key_1", "key_1"]);
   });
 });

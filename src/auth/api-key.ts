@@ -1,3 +1,5 @@
+import { KEY_ID_PREFIX } from "./caller-id.ts";
+
 /** Every mindgw API key starts with this, so it is recognisable in a leak scanner and in auth. */
 export const API_KEY_PREFIX = "mgw_";
 
@@ -53,5 +55,5 @@ export function displayKey(prefix: string, last4: string): string {
 
 /** Short random identifier for a key record (not secret). */
 export function newKeyId(): string {
-  return `key_${Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url")}`;
+  return `${KEY_ID_PREFIX}${Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url")}`;
 }

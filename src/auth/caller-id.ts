@@ -5,5 +5,18 @@
  */
 export const JWT_SUBJECT_PREFIX = "jwt:";
 
+/** What starts an API key's id (api-key.ts `newKeyId`). */
+export const KEY_ID_PREFIX = "key_";
+
 /** Whether a caller's id (an audit row's `keyId`) is a JWT subject's, not an API key's. */
 export const isJwtSubject = (id: string | null): boolean => id?.startsWith(JWT_SUBJECT_PREFIX) === true;
+
+/**
+ * Whether a key name would read as a caller's id: the `key` filter (audit query, `mindgw tail`)
+ * takes a name or an id, and a key named `jwt:default:ceo` would be matched by, and shown as, that
+ * JWT subject (caller-label.ts). Any case: `mindgw tail --key` matches regardless of case.
+ */
+export const readsAsCallerId = (name: string): boolean => {
+  const lower = name.toLowerCase();
+  return lower.startsWith(JWT_SUBJECT_PREFIX) || lower.startsWith(KEY_ID_PREFIX);
+};

@@ -16,7 +16,10 @@ export interface JwksKeysOptions extends JwksTiming {
   url: URL;
   /** Told of every failed fetch (the set in hand keeps serving), for the log. */
   onFetchFailed?: (reason: string) => void;
-  /** Told of each broken key a fetched set holds beside good ones (the good ones serve), for the log. */
+  /**
+   * Told of each broken key a fetched set holds beside good ones (the good ones serve), for the
+   * log: once per set, not again at each refresh that brings the same one.
+   */
   onKeyDropped?: (key: DroppedKey) => void;
   now?: () => number;
   fetch?: typeof fetch;
@@ -44,7 +47,10 @@ const jwksUnavailable = (why: string, retryInMs: number) =>
  * for the first set, or for a `kid` the set lacks (a rotation; at most once per cooldown); if that
  * fetch fails it is a 503, and a kid still unknown after a good fetch is the token's fault (401).
  * A set is good when at least one of its keys imports: broken keys beside good ones are left out
- * (and logged), and a set of none is a failed fetch.
+ * (and logged, once per set), and a set of only broken keys is a failed fetch. A set that publishes
+ * no signing key at all (`"keys": []`) is the issuer's word, not a failure: an issuer revoking
+ * every key at once (a leaked one) is obeyed, and every token is refused (401) until it publishes
+ * one again.
  */
 export class JwksKeys {
   private readonly now: () => number;
@@ -55,6 +61,8 @@ export class JwksKeys {
   private failures = 0;
   private retryAt = Number.NEGATIVE_INFINITY;
   private lastFailure = "";
+  /** The kids of the last set fetched: its broken keys are logged when a set differs from it. */
+  private lastKids = "";
 
   constructor(private options: JwksKeysOptions) {
     this.now = options.now ?? Date.now;
@@ -121,9 +129,12 @@ export class JwksKeys {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       if (response.status !== 200) throw new Error(`the JWKS answered ${response.status}`);
-      const { keys: usable, dropped } = await usableKeys(await response.json());
-      if (usable.length === 0) throw new Error(`the JWKS holds no usable key${listed(dropped)}`);
-      for (const key of dropped) this.options.onKeyDropped?.(key);
+      const { keys: usable, dropped, kids } = await usableKeys(await response.json());
+      if (usable.length === 0 && dropped.length > 0)
+        throw new Error(`the JWKS holds no usable key${listed(dropped)}`);
+      const set = JSON.stringify(kids);
+      if (set !== this.lastKids) for (const key of dropped) this.options.onKeyDropped?.(key);
+      this.lastKids = set;
       const keys = createLocalJWKSet({ keys: usable });
       this.keys = keys;
       this.fetchedAt = this.now();

@@ -11,6 +11,8 @@ export interface DroppedKey {
 export interface UsableKeys {
   readonly keys: JWK[];
   readonly dropped: DroppedKey[];
+  /** Every signing key the set publishes, good or broken, by `kid` (or place): which set this is. */
+  readonly kids: string[];
 }
 
 /** The algorithm a key that names none is imported with to check its material: its type's first. */
@@ -39,10 +41,12 @@ export async function usableKeys(document: unknown): Promise<UsableKeys> {
   const published = (document as { keys: unknown[] }).keys;
   const keys: JWK[] = [];
   const dropped: DroppedKey[] = [];
+  const kids: string[] = [];
   for (const [index, entry] of published.entries()) {
     const jwk = (typeof entry === "object" && entry !== null ? entry : {}) as JWK;
     if (jwk.use !== undefined && jwk.use !== "sig") continue;
     const kid = typeof jwk.kid === "string" ? jwk.kid : `#${index}`;
+    kids.push(kid);
     const algorithm = jwk.alg ?? PROBE_ALGORITHM[jwk.crv ? `${jwk.kty}:${jwk.crv}` : String(jwk.kty)];
     try {
       if (algorithm === undefined) throw new Error(`no alg, and key type ${String(jwk.kty)} implies none`);
@@ -54,5 +58,5 @@ export async function usableKeys(document: unknown): Promise<UsableKeys> {
       dropped.push({ kid, reason: reason.slice(0, 200) });
     }
   }
-  return { keys, dropped };
+  return { keys, dropped, kids };
 }

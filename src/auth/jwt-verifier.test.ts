@@ -264,6 +264,63 @@ describe("what a fetched JWKS holds", () => {
     server.stop();
   });
 
+  test("a set the issuer empties (keys: []) is its word: every token refused until it publishes a key again", async () => {
+    const server = jwksServer([k1.jwk]);
+    const time = clock();
+    const failures: string[] = [];
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cache_max_age: "5s" }), {
+      now: time.now,
+      onFetchFailed: (reason) => failures.push(reason),
+    });
+    const byK1 = await sign(k1.privateKey, { kid: "k1" });
+    await verifier.verify(byK1);
+    // Every key revoked at once (a leaked one, say).
+    server.setKeys([]);
+    time.advance(6_000);
+    await verifier.verify(byK1); // stale: its refresh runs behind this request
+    const refused = await waitForValue("the emptied set in hand", () =>
+      verifier.verify(byK1).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
+    expect(refused).toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });
+    expect(failures).toEqual([]);
+    expect(server.hits()).toBe(2);
+    // Published again: the kid unknown past the cooldown is asked for, and found.
+    server.setKeys([k1.jwk]);
+    time.advance(30_000);
+    expect((await verifier.verify(byK1)).name).toBe("bob");
+    expect(server.hits()).toBe(3);
+    server.stop();
+  });
+
+  test("broken keys beside good ones are logged once per set, not at every refresh that brings it again", async () => {
+    const server = jwksServer([k1.jwk, broken("k2")]);
+    const time = clock();
+    const dropped: string[] = [];
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cache_max_age: "5s" }), {
+      now: time.now,
+      onKeyDropped: (key) => dropped.push(key.kid),
+    });
+    const byK1 = await sign(k1.privateKey, { kid: "k1" });
+    await verifier.verify(byK1);
+    expect(dropped).toEqual(["k2"]);
+    time.advance(6_000);
+    await verifier.verify(byK1); // stale: the same set fetched again behind this request
+    await waitForValue("the second fetch", () => server.hits() >= 2);
+    server.setKeys([k1.jwk, broken("k3")]);
+    // Refreshed until the new set is in hand: fetches run one at a time, so the second has landed
+    // by then (had it logged k2 again, it would show), and each fetch after it brings the new set.
+    await waitForValue("the new set's broken key", async () => {
+      time.advance(6_000);
+      await verifier.verify(byK1);
+      return dropped.includes("k3");
+    });
+    expect(dropped).toEqual(["k2", "k3"]);
+    server.stop();
+  });
+
   test("a set with broken keys beside good ones: the good ones serve, each broken one is logged", async () => {
     const server = jwksServer([k1.jwk, broken("k2"), { kty: "EC", kid: "no-curve", x: "AA" }, k2.jwk]);
     const dropped: string[] = [];

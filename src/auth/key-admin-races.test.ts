@@ -135,6 +135,81 @@ describe("key admin, two admins at once", () => {
     await storage.close();
   });
 
+  test("two rotations of one key at once: the later to end it is refused (409), its new key revoked; the other's new key keeps no end", async () => {
+    let theirs: { id: string; expires_at: string | null } | undefined;
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", async (other) => {
+      theirs = await other.rotate("local-operator", old.id, { grace: "1h" });
+    });
+    const old = await other.create("local-operator", { name: "svc" });
+    arm();
+    const error = await failure(racing.rotate("local-operator", old.id, { grace: "1h" }));
+    expect(error.status).toBe(409);
+    expect(error.message).toStartWith(
+      `key ${old.id} is being rotated by another request: nothing was rotated (its new key `,
+    );
+    expect(theirs?.expires_at).toBeNull();
+    const keys = await storage.keys.findByName("svc");
+    const active = new Map(keys.filter((k) => k.revokedAt === null).map((k) => [k.id, k.expiresAt]));
+    expect(active).toEqual(
+      new Map([
+        [old.id, Date.parse("2030-01-01T01:00:00Z")],
+        [theirs?.id ?? "their new key", null],
+      ]),
+    );
+    await storage.close();
+  });
+
+  test("two rotations of a key already ending inside the grace window: the other's end, which moves nothing, still refuses this one (409)", async () => {
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", (other) =>
+      other.rotate("local-operator", old.id, { grace: "1h" }),
+    );
+    const old = await other.create("local-operator", { name: "svc", expires_in: "5m" });
+    arm();
+    expect((await failure(racing.rotate("local-operator", old.id, { grace: "1h" }))).status).toBe(409);
+    const keys = await storage.keys.findByName("svc");
+    expect(keys.filter((k) => k.revokedAt === null)).toHaveLength(2);
+    await storage.close();
+  });
+
+  test("lifting the expiry of a key a rotation ended meanwhile, its row left as it was: refused (400), the old key still ends", async () => {
+    let rotated: { id: string } | undefined;
+    const { storage, racing, other, arm } = twoAdmins("before setLimits", async (other) => {
+      rotated = await other.rotate("local-operator", "svc", { grace: "1h" });
+    });
+    const old = await other.create("local-operator", { name: "svc", expires_in: "5m" });
+    arm();
+    const error = await failure(racing.setLimits("local-operator", "svc", { expires_at: null }));
+    expect([error.status, error.param, error.message]).toEqual([
+      400,
+      "expires_at",
+      `key ${old.id} was rotated (key ${rotated?.id} replaces it): its expiry may be shortened, not lengthened or lifted; change the new key's instead`,
+    ]);
+    expect((await storage.keys.getById(old.id))?.expiresAt).toBe(Date.parse("2030-01-01T00:05:00Z"));
+    await storage.close();
+  });
+
+  test("a rotation given up leaves no successor behind: the old key's expiry may be lengthened again", async () => {
+    const narrow: Principal = {
+      keyId: "key_n",
+      name: "narrow",
+      tenant: "default",
+      role: "admin",
+      models: ["gpt-*"],
+      limits: {},
+      via: "key",
+    };
+    // A wider admin widens the key while the narrow one rotates it: the rotation gives up (403).
+    const { storage, racing, other, arm } = twoAdmins("after create", (other) =>
+      other.setLimits("local-operator", old.id, { models: "*" }),
+    );
+    const old = await other.create("local-operator", { name: "svc", models: "gpt-4o", expires_in: "1d" });
+    arm();
+    expect((await failure(racing.rotate(narrow, "svc", { grace: "1h" }))).status).toBe(403);
+    const lengthened = await other.setLimits("local-operator", "svc", { expires_in: "30d" });
+    expect([lengthened.id, lengthened.expires_at]).toEqual([old.id, "2030-01-31T00:00:00.000Z"]);
+    await storage.close();
+  });
+
   test("a revoke landing while a key rotates: nothing rotated (409), the new key revoked with it", async () => {
     const { storage, racing, other, arm } = twoAdmins("after create", (other) =>
       other.revoke("local-operator", old.id),

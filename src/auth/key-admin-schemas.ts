@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
+import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.ts";
 
 // Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike; anything else is told
 // what was expected (a union would only say "Invalid input").
@@ -31,6 +32,19 @@ const expiry = (now: () => number) =>
   z.iso
     .datetime({ offset: true })
     .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired");
+/**
+ * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
+ * so never spelt like one. Keys named so before this rule keep their names.
+ */
+const keyName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(
+    (name) => !readsAsCallerId(name),
+    `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
+  );
 const eitherExpiry = {
   message: "give expires_at or expires_in, not both",
   path: ["expires_in"],
@@ -56,7 +70,7 @@ export function keyInputSchemas(now: () => number) {
     /** Input of `keys create` and `POST /admin/api/keys`. */
     create: z
       .object({
-        name: z.string().trim().min(1).max(100),
+        name: keyName,
         /** Absent: the creating admin's own tenant (`default`, outside every tenant, for an admin in none). */
         tenant: z.string().trim().min(1).max(100).optional(),
         role: roleSchema.default("user"),

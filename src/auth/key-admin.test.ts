@@ -3,6 +3,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
 import type { KeyStore } from "../storage/storage.ts";
+import { keyRecord } from "../testing/key-record.ts";
 import { hashApiKey } from "./api-key.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "./key-admin.ts";
 import type { Principal } from "./principal.ts";
@@ -70,6 +71,30 @@ describe("key admin", () => {
     const stored = await storage.keys.getById(issued.id);
     expect(stored?.hash).toBe(hashApiKey(issued.key));
     expect(JSON.stringify(stored)).not.toContain(issued.key);
+    await storage.close();
+  });
+
+  test("a name spelt like a caller's id (a JWT subject's jwt:…, a key's key_…) is refused, 400 naming name; a key named so before keeps working", async () => {
+    const { storage, admin } = setup();
+    for (const name of ["jwt:default:ceo", "JWT:default:ceo", " key_AbCdEf", "Key_x"]) {
+      const error = await failure(admin.create("local-operator", { name }));
+      expect([error.status, error.param, error.message]).toEqual([
+        400,
+        "name",
+        'name: may not start with "jwt:" or "key_": it would read as a JWT subject\'s or a key\'s id',
+      ]);
+    }
+    expect(await storage.keys.count()).toBe(0);
+    // Only the start: such words inside a name read as nobody's id.
+    expect((await admin.create("local-operator", { name: "svc-jwt:key_" })).name).toBe("svc-jwt:key_");
+    // One stored before the rule (none is likely) is rotated and changed as any other.
+    await storage.keys.create({
+      ...keyRecord({ id: "key_old", name: "jwt:default:ceo" }),
+      createdAt: Date.parse("2030-01-01T00:00:00Z"),
+    });
+    const rotated = await admin.rotate("local-operator", "jwt:default:ceo", { grace: "1h" });
+    expect(rotated.name).toBe("jwt:default:ceo");
+    expect((await admin.setLimits("local-operator", rotated.id, { rpm: 5 })).rpm).toBe(5);
     await storage.close();
   });
 
@@ -546,7 +571,7 @@ describe("key admin", () => {
     const error = await failure(admin.setLimits("local-operator", key.id, { rpm: null, expires_at: null }));
     expect([error.status, error.message]).toEqual([
       409,
-      `key ${key.id} was revoked or rotated while its limits were being changed: nothing was written; read it again`,
+      `key ${key.id} was revoked while its limits were being changed: nothing was written; read it again`,
     ]);
     const stored = await storage.keys.getById(key.id);
     expect([stored?.revokedAt, stored?.rpm, stored?.expiresAt]).toEqual([

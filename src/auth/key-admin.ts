@@ -65,8 +65,14 @@ export interface KeyAdmin {
   /**
    * By id (idempotent), or by name: every active key of that name (a rotation's old key in its
    * grace window and its new one alike), refused (409) when they are in several tenants.
+   * `onRevoked` is told of each key as it is revoked (and awaited), so a store failing midway
+   * leaves none of those it revoked untold.
    */
-  revoke(actor: KeyActor, idOrName: string): Promise<RevokedKeys>;
+  revoke(
+    actor: KeyActor,
+    idOrName: string,
+    onRevoked?: (key: KeyView) => void | Promise<void>,
+  ): Promise<RevokedKeys>;
   /**
    * New key, same settings; the old one stays valid for the grace window. Active keys only. A
    * limits change made to the old key while it rotates is the new key's too (key-rotation.ts).
@@ -171,9 +177,10 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertInTenant(actor, key.tenant);
       return keyView(key, now());
     },
-    async revoke(actor, idOrName) {
+    async revoke(actor, idOrName, onRevoked) {
       assertCanManageKeys(actor);
-      const revoked = (await revocation(actor, idOrName)).map((k) => keyView(k, now()));
+      const told = onRevoked && ((key: KeyRecord) => onRevoked(keyView(key, now())));
+      const revoked = (await revocation(actor, idOrName, told)).map((k) => keyView(k, now()));
       const [named] = revoked;
       if (!named) throw notFound(`no key with id or name "${idOrName}"`);
       return { ...named, revoked };

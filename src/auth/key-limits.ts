@@ -18,7 +18,7 @@ export type ExpiryParam = "expires_at" | "expires_in";
  * meanwhile. Every check (the actor's reach, the rotated-out rule) is made on what the key would
  * be; a conditional write then stores it only while the key is as read, else the key is read
  * again and the change applied over what it now is (another admin's change to another limit
- * kept). Resolves with the key as written.
+ * kept; a rotation's end makes the key rotated out). Resolves with the key as written.
  */
 export type LimitsWriter = (
   actor: KeyActor,
@@ -46,8 +46,13 @@ export function limitsWriter({ store, lookup, changed }: LimitsWriterDeps): Limi
       throw unsupportedOperation(
         "this gateway's key store cannot change a key's limits (it has no setLimits)",
       );
-    // A rotation is told by its successor; one issued after this read is a change meanwhile.
-    const successor = await lookup.successorOf(read);
+    // A rotation is told by its successor. One that ends the key after this read moves its version,
+    // so the write below is refused and the key read again: rotated out now, it is held to the
+    // rule as if it had been at the read, and the change, which its successor was copied without,
+    // follows it there. (One still under way when the write lands carries the change itself when
+    // it ends the key: key-rotation.ts.)
+    let successor = await lookup.successorOf(read);
+    let follows: KeyRecord | undefined;
     for (let key = read, tries = 1; ; tries++) {
       const limits = { ...limitsOf(key), ...change };
       // Both sides bounded: a narrow admin may neither loosen a key past its own reach nor
@@ -60,19 +65,16 @@ export function limitsWriter({ store, lookup, changed }: LimitsWriterDeps): Limi
       const written = await setLimits(key.id, limits, key);
       if (written) {
         changed(written);
-        // A rotation that began after the read and left this key's row as it was (its expiry
-        // already before the grace window's end) has nothing in the row to refuse this write by:
-        // its successor copied the key without this change, so the change follows it there. One
-        // that moved the expiry refused the write (below), and one still under way carries it
-        // itself (key-rotation.ts); both carrying it, it lands once.
-        const next = successor ? undefined : await lookup.successorOf(written);
-        if (next) await apply(actor, next, change, param);
+        if (follows) await apply(actor, follows, change, param);
         return written;
       }
-      // A revoke or a rotation meanwhile is never undone; another admin's change is kept.
+      // A revoke meanwhile is never undone; another admin's change is kept.
       const current = await store.getById(key.id);
       if (current === null || !lookup.isActive(current)) throw changedMeanwhile(key.id);
-      if (!successor && (await lookup.successorOf(current))) throw changedMeanwhile(key.id);
+      if (successor === undefined) {
+        follows = await lookup.successorOf(current);
+        successor = follows;
+      }
       if (tries === TRIES) throw changedMeanwhile(key.id, `changed ${TRIES} times`);
       key = current;
     }
@@ -133,7 +135,7 @@ const rotatedOut = (key: KeyRecord, successor: KeyRecord, param: ExpiryParam) =>
     param,
   );
 
-const changedMeanwhile = (id: string, how = "was revoked or rotated") =>
+const changedMeanwhile = (id: string, how = "was revoked") =>
   new GatewayError({
     status: 409,
     code: "invalid_request",

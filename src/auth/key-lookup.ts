@@ -23,8 +23,13 @@ export interface KeyLookup {
    * active one would tell an admin of another tenant whether an id it learnt is still in use.
    */
   newestActive(actor: KeyActor, idOrName: string, action: ScopedAction): Promise<KeyRecord>;
-  /** A key of `key`'s rotation chain issued no earlier than it (within one millisecond, either of two). */
-  successorOf(key: KeyRecord): Promise<KeyRecord | undefined>;
+  /**
+   * An unrevoked key of `key`'s rotation chain issued no earlier than it (within one millisecond,
+   * either of two). A revoked one replaces nothing: a rotation given up revoked its new key, and the
+   * key it rotated is as if never rotated. Not `besides` (by id): a rotation under way asks for
+   * another than its own new key.
+   */
+  successorOf(key: KeyRecord, besides?: string): Promise<KeyRecord | undefined>;
   /** Whether the key works now: neither revoked nor expired. */
   isActive(key: KeyRecord): boolean;
 }
@@ -52,11 +57,18 @@ export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
       assertWithinScope(actor, newest, action);
       return newest;
     },
-    async successorOf(key) {
+    async successorOf(key, besides) {
       const chain = chainOf(key);
       const sameName = await store.findByName(key.name);
       // A rotation's key names its chain; the chain's first key (no `chain`) succeeds nothing.
-      return sameName.find((k) => k.id !== key.id && k.chain === chain && k.createdAt >= key.createdAt);
+      return sameName.find(
+        (k) =>
+          k.id !== key.id &&
+          k.id !== besides &&
+          k.chain === chain &&
+          k.createdAt >= key.createdAt &&
+          k.revokedAt === null,
+      );
     },
   };
 }

@@ -8,9 +8,14 @@ import type { KeyActor } from "./roles.ts";
 /**
  * Revokes the key of that id, or every active key of that name: during a rotation's grace window
  * the old key and its successor share the name, and an operator who revokes the name must not be
- * left with one of them working. Resolves with every key revoked, newest first.
+ * left with one of them working. Resolves with every key revoked, newest first. `onRevoked` is
+ * told of (and awaited for) each key as it is revoked, before the next: a store failing midway
+ * leaves the keys revoked before it told, whatever the whole answers.
  */
-export type Revocation = (actor: KeyActor, idOrName: string) => Promise<KeyRecord[]>;
+export type Revocation = (actor: KeyActor, idOrName: string, onRevoked?: OnRevoked) => Promise<KeyRecord[]>;
+
+/** Told of one key just revoked (the admin-action audit records it). */
+export type OnRevoked = (key: KeyRecord) => void | Promise<void>;
 
 export interface KeyRevocationDeps {
   readonly store: KeyStore;
@@ -24,23 +29,25 @@ const ROUNDS = 5;
 
 export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps): Revocation {
   /** Every one of `keys` revoked, or (one beyond the actor's reach) none. */
-  const revokeAll = async (actor: KeyActor, keys: KeyRecord[]) => {
+  const revokeAll = async (actor: KeyActor, keys: KeyRecord[], onRevoked: OnRevoked | undefined) => {
     for (const key of keys) assertWithinScope(actor, key, "revoke");
     const revoked: KeyRecord[] = [];
     for (const key of keys) {
       const record = await store.revoke(key.id, now());
-      if (record) changed(record);
-      if (record) revoked.push(record);
+      if (record === null) continue;
+      changed(record);
+      revoked.push(record);
+      await onRevoked?.(record);
     }
     return revoked;
   };
-  return async (actor, idOrName) => {
+  return async (actor, idOrName, onRevoked) => {
     const byId = await store.getById(idOrName);
-    if (byId) return revokeAll(actor, [byId]);
+    if (byId) return revokeAll(actor, [byId], onRevoked);
     const active = (await lookup.named(actor, idOrName)).filter(lookup.isActive);
     if (active.length === 0) throw noActiveKey(idOrName);
     assertOneTenant(idOrName, active);
-    const revoked = await revokeAll(actor, active);
+    const revoked = await revokeAll(actor, active, onRevoked);
     // A rotation of one of them that ended its key before the revoke has issued a successor the
     // read above may not have seen (one that had not, gives up: key-rotation.ts): revoked too.
     const chains = new Set(active.map(chainOf));
@@ -49,7 +56,7 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
         (key) => lookup.isActive(key) && chains.has(chainOf(key)),
       );
       if (issued.length === 0) break;
-      revoked.push(...(await revokeAll(actor, issued)));
+      revoked.push(...(await revokeAll(actor, issued, onRevoked)));
     }
     return revoked.sort(newestFirst);
   };

@@ -6,8 +6,8 @@ import { chainOf, type KeyLookup } from "./key-lookup.ts";
 import { assertWithinScope } from "./key-scope.ts";
 import type { KeyActor } from "./roles.ts";
 
-/** What a key is made with; its id, secret and creation time are the issuer's. */
-export type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">;
+/** What a key is made with; its id, secret and creation time are the issuer's (and its version, the store's). */
+export type KeySettings = Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt" | "version">;
 
 /** A rotation done: the new key with its plain secret (shown once), and the old key as it now ends. */
 export interface Rotated {
@@ -40,6 +40,9 @@ const TRIES = 5;
  * the successor (what changed, and only that) and the end written again, so the successor ends
  * with the limits the old key had when its end was set and no admin's change is lost. A revoke
  * meanwhile revokes the successor too (409): a revoked key's rotation never leaves a key working.
+ * So does another rotation of the key that issued its own successor meanwhile (409): what it wrote
+ * on the old key is its end, which is no admin's change to carry, and the old key has one
+ * successor, not two.
  */
 export function keyRotation(deps: KeyRotationDeps): Rotation {
   const { store, lookup, changed, now } = deps;
@@ -59,7 +62,7 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
 
   return async (actor, old, graceMs) => {
     // One chain from the first key on: its keys share a spend, which the new key takes over.
-    const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
+    const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, version: _v, ...settings } = old;
     const issued = await deps.issue({ ...settings, revokedAt: null, lastUsedAt: null, chain: chainOf(old) });
     // The old key keeps its own total through its grace window: until it ends the two can
     // spend at most a budget each.
@@ -75,7 +78,11 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
       if (current === null || !lookup.isActive(current) || tries === TRIES) {
         await undo(successor);
         const why = current && lookup.isActive(current) ? `changed ${TRIES} times` : "was revoked or expired";
-        throw notRotated(old, successor, why);
+        throw notRotated(old, successor, `${why} while it was being rotated`);
+      }
+      if (await lookup.successorOf(current, successor.id)) {
+        await undo(successor);
+        throw notRotated(old, successor, "is being rotated by another request");
       }
       try {
         // Changed meanwhile past this admin's reach (widened by a wider admin): not rotated.
@@ -92,9 +99,10 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
   };
 }
 
-const notRotated = (old: KeyRecord, successor: KeyRecord, why: string) =>
+/** A rotation given up (its new key revoked): `what` befell the old key. */
+const notRotated = (old: KeyRecord, successor: KeyRecord, what: string) =>
   new GatewayError({
     status: 409,
     code: "invalid_request",
-    message: `key ${old.id} ${why} while it was being rotated: nothing was rotated (its new key ${successor.id} was revoked)`,
+    message: `key ${old.id} ${what}: nothing was rotated (its new key ${successor.id} was revoked)`,
   });

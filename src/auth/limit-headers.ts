@@ -39,38 +39,70 @@ export function limitHeaders(
   headers: Record<string, string> = {},
   refused?: RefusedLimit,
 ): Record<string, string> {
-  const requests = refused?.limit === "requests" ? refused.scope : tightest(scopes, "requests", view);
+  const requests = binding(scopes, "requests", view, refused);
   if (requests?.rpm !== undefined) {
     headers["x-ratelimit-limit-requests"] = String(requests.rpm);
-    headers["x-ratelimit-remaining-requests"] = numberText(remaining(requests, "requests", view) ?? 0);
-    headers["x-ratelimit-reset-requests"] = formatReset(view.requestsResetMs(requests.subject));
+    headers["x-ratelimit-remaining-requests"] = numberText(found.left);
+    headers["x-ratelimit-reset-requests"] = formatReset(foundResetMs(requests, "requests", view));
   }
-  const tokens = refused?.limit === "tokens" ? refused.scope : tightest(scopes, "tokens", view);
+  const tokens = binding(scopes, "tokens", view, refused);
   if (tokens?.tpm !== undefined) {
     headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
-    headers["x-ratelimit-remaining-tokens"] = numberText(remaining(tokens, "tokens", view) ?? 0);
-    headers["x-ratelimit-reset-tokens"] = formatReset(view.tokensResetMs(tokens.subject));
+    headers["x-ratelimit-remaining-tokens"] = numberText(found.left);
+    headers["x-ratelimit-reset-tokens"] = formatReset(foundResetMs(tokens, "tokens", view));
   }
   return headers;
 }
 
 /**
+ * What `binding` read of the scope it returns, kept for the headers so no counter is read twice
+ * (each read prunes and sums a window): what is left of the limit, and when its window frees up
+ * (NaN when not read). One object, written in place: no allocation a request. The headers are
+ * made synchronously, each family's read straight after its `binding`.
+ */
+const found = { left: 0, resetMs: Number.NaN };
+
+/** The scope a family's headers describe: the one that refused it, else the tightest. */
+function binding(
+  scopes: readonly Scope[],
+  family: Family,
+  view: CounterView,
+  refused: RefusedLimit | undefined,
+): Scope | undefined {
+  if (refused?.limit !== family) return tightest(scopes, family, view);
+  found.left = remaining(refused.scope, family, view) ?? 0;
+  found.resetMs = Number.NaN;
+  return refused.scope;
+}
+
+/** `found.resetMs` when `binding` read it, else read now. */
+const foundResetMs = (scope: Scope, family: Family, view: CounterView): number =>
+  Number.isNaN(found.resetMs) ? resetMs(scope, family, view) : found.resetMs;
+
+/**
  * Of the scopes with this family's limit, the one with the least left; on a tie, the one whose
- * window frees up soonest (read only then). A loop, no closure per request.
+ * window frees up soonest (read only then). A loop, no closure per request; what it read of the
+ * scope it returns is in `found`.
  */
 function tightest(scopes: readonly Scope[], family: Family, view: CounterView): Scope | undefined {
   let best: Scope | undefined;
-  let bestLeft = Number.POSITIVE_INFINITY;
+  found.left = 0;
+  found.resetMs = Number.NaN;
   for (const scope of scopes) {
     const left = remaining(scope, family, view);
     if (left === undefined) continue;
-    if (
-      best === undefined ||
-      left < bestLeft ||
-      (left === bestLeft && resetMs(scope, family, view) < resetMs(best, family, view))
-    ) {
+    if (best === undefined || left < found.left) {
       best = scope;
-      bestLeft = left;
+      found.left = left;
+      found.resetMs = Number.NaN;
+      continue;
+    }
+    if (left !== found.left) continue;
+    if (Number.isNaN(found.resetMs)) found.resetMs = resetMs(best, family, view);
+    const reset = resetMs(scope, family, view);
+    if (reset < found.resetMs) {
+      best = scope;
+      found.resetMs = reset;
     }
   }
   return best;

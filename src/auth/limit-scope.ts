@@ -1,4 +1,4 @@
-import { limitSubject, type Principal } from "./principal.ts";
+import { isJwtCaller, limitSubject, type Principal } from "./principal.ts";
 
 /** One set of limits a request counts against. */
 export interface Scope {
@@ -120,7 +120,7 @@ function keyScopesOf(principal: Principal): KeyScopes {
     budgetUsd,
     budgetPer: undefined,
     owner: "this credential",
-    kind: principal.keyId === null ? "jwt" : "key",
+    kind: isJwtCaller(principal) ? "jwt" : "key",
   };
   // Not frozen: JSC reads a frozen array's elements the slow way, and admission, the limit
   // headers and accounting loop over this one on every request (see principal.ts's `models`).

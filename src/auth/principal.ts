@@ -11,7 +11,10 @@ export { roleSchema } from "../storage/key-record.ts";
  * (roles, limits, audit) reads this and never the credential.
  */
 export interface Principal {
-  /** The API key's id; null for a JWT caller (its audit rows name it by `callerId`). */
+  /**
+   * The API key's id; null for a JWT caller (its audit rows name it by `callerId`), and for a web
+   * UI session signed in by single sign-on.
+   */
   keyId: string | null;
   /**
    * When the API key was created (epoch ms); absent for a JWT caller. What a key may still read
@@ -24,7 +27,10 @@ export interface Principal {
   /** Model globs this caller may use. */
   models: readonly string[];
   limits: { rpm?: number; tpm?: number; budgetUsd?: number };
-  /** `session`: signed in to the web UI (`/admin`), by admin key or single sign-on. */
+  /**
+   * `session`: signed in to the web UI (`/admin`), by admin key or single sign-on. `jwt` makes a
+   * caller without a key a token subject (`isJwtCaller`), as an embedder's authenticator says too.
+   */
   via: "key" | "jwt" | "session";
   /**
    * When the credential stops being valid (epoch ms), if it has an end; open sessions end then. A
@@ -103,22 +109,42 @@ export function principalFromKey(record: KeyRecord): Principal {
   });
 }
 
-/** The id limits and spend are counted under: the key id, or one per JWT subject. */
-export function limitSubject(principal: Principal): string {
-  return callerSubject(principal.keyId, principal.tenant, principal.name);
+/** What a caller's ids are made of. */
+type CallerParts = Pick<Principal, "keyId" | "tenant" | "name" | "via">;
+
+/**
+ * Whether the caller is a JWT's subject: the one test of it, for the id it is counted under and
+ * recorded by (`limitSubject`, `callerId`) and for what a spent budget's refusal says
+ * (limit-scope.ts). A caller without a key is not one by that alone: a web UI session signed in by
+ * single sign-on has none either.
+ */
+export const isJwtCaller = (principal: Pick<Principal, "via">): boolean => principal.via === "jwt";
+
+/**
+ * The id limits and spend are counted under: the key's id; for a JWT subject without one,
+ * `jwt:<tenant>:<name>`; for any other caller without a key, `<via>:<tenant>:<name>` (a web UI
+ * session signed in by single sign-on, `session:…`, which never reaches a model; an embedder's
+ * principal of `via: "key"` without a key id, `key:…`), never a JWT subject's.
+ */
+export function limitSubject(principal: CallerParts): string {
+  if (principal.keyId !== null) return principal.keyId;
+  return isJwtCaller(principal)
+    ? callerSubject(null, principal.tenant, principal.name)
+    : `${principal.via}:${principal.tenant}:${principal.name}`;
 }
 
-/** `limitSubject` of a caller known by its parts (an audit row's `keyId`, `tenant`, `keyName`). */
+/**
+ * `limitSubject` of a caller known by an audit row's `keyId`, `tenant` and `keyName`: a row
+ * without a `keyId` is a JWT caller's (written before its subject id was recorded).
+ */
 export const callerSubject = (keyId: string | null, tenant: string, name: string): string =>
   keyId ?? `${JWT_SUBJECT_PREFIX}${tenant}:${name}`;
 
 /**
  * The id a request's record knows its caller by (the audit row's `keyId`): its key's id, or for a
  * JWT caller the subject id its limits and spend count under (`jwt:<tenant>:<name>`), so that a
- * JWT's name claim never reads as an API key of the same name; null for a web UI session signed in
- * by single sign-on.
+ * JWT's name claim never reads as an API key of the same name; null for any other caller without a
+ * key (a web UI session signed in by single sign-on).
  */
-export const callerId = (principal: Pick<Principal, "keyId" | "tenant" | "name" | "via">): string | null =>
-  principal.via === "jwt"
-    ? callerSubject(principal.keyId, principal.tenant, principal.name)
-    : principal.keyId;
+export const callerId = (principal: CallerParts): string | null =>
+  isJwtCaller(principal) ? limitSubject(principal) : principal.keyId;

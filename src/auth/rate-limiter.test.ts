@@ -217,6 +217,22 @@ describe("spend budget", () => {
     expect(await store.total("jwt:default:alice")).toBeCloseTo(1, 12);
   });
 
+  test("a caller without a key that is no JWT (an embedder's principal) is not told of auth.jwt, nor counted as a JWT subject", async () => {
+    const store = createMemorySpendStore();
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    const limiter = new RateLimiter({ pricing, spend: ledger });
+    const p: Principal = { ...principal({ budgetUsd: 1 }, null), via: "key" };
+    limiter.admit(p);
+    limiter.record(p, "gpt-4o", { inputTokens: 400_000, outputTokens: 0 }); // 1.00
+    expect(refused(limiter, p).message).toBe(
+      "spend budget exhausted for this credential; it does not reset (an admin can raise it)",
+    );
+    await ledger.close();
+    expect(await store.total("key:default:alice")).toBeCloseTo(1, 12);
+    expect(await store.total("jwt:default:alice")).toBe(0);
+  });
+
   test("a budget cannot use a model that nothing prices (403); an unbudgeted key can", () => {
     const limiter = new RateLimiter({ pricing });
     const budgeted = principal({ budgetUsd: 5 });

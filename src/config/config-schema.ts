@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GATEWAY_EVENT_TYPES } from "../audit/gateway-event.ts";
 import { addressBlock } from "../core/address-block.ts";
+import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";
@@ -11,6 +12,7 @@ import { FALLBACK_CLASSES } from "./fallback-classes.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
 import { priceTableSchema } from "./price-table.ts";
 import { tenantsSchema } from "./tenant-config.ts";
+import { formatSize } from "./units.ts";
 
 /** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
 /**
@@ -234,7 +236,7 @@ export const configSchema = z.strictObject({
             flush: duration("1s"),
             max_queue: num(z.number().int().min(1)).default(10_000),
             /** What the queued events' JSON may add up to; past it too the oldest are dropped. */
-            max_queue_bytes: size("32MB"),
+            max_queue_bytes: size(formatSize(SINK_QUEUE_BYTES)),
             max_attempts: num(z.number().int().min(1).max(100)).default(5),
           }),
         )
@@ -252,7 +254,7 @@ export const configSchema = z.strictObject({
           types: eventTypes,
           max_queue: num(z.number().int().min(1)).default(10_000),
           /** What the queued events' JSON may add up to; past it too the oldest are dropped. */
-          max_queue_bytes: size("32MB"),
+          max_queue_bytes: size(formatSize(SINK_QUEUE_BYTES)),
         })
         .optional(),
     })

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
 import { ConfigError } from "./config-error.ts";
 import { configSchema } from "./config-schema.ts";
 import { openFileConfigSource } from "./config-source.ts";
@@ -273,6 +274,20 @@ describe("parseConfig: messages name the path", () => {
       events: { redis_stream: {} },
     });
     expect(clustered.events.redis_stream?.url).toBeUndefined();
+  });
+
+  test("a sink's byte bound by default is the sinks' own (one constant: 32MB)", () => {
+    const events = parseConfig({
+      events: {
+        webhooks: [{ url: "https://hooks.example.com/in", secret: "0123456789abcdef" }],
+        redis_stream: { url: "redis://10.0.0.5:6379" },
+      },
+    }).events;
+    expect([events.webhooks[0]?.max_queue_bytes, events.redis_stream?.max_queue_bytes]).toEqual([
+      SINK_QUEUE_BYTES,
+      SINK_QUEUE_BYTES,
+    ]);
+    expect(SINK_QUEUE_BYTES).toBe(32 * 1024 * 1024);
   });
 
   test("the reserved tenant name: default is every untenanted key's", () => {

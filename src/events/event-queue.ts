@@ -118,11 +118,12 @@ export class EventQueue<T> {
 }
 
 /**
- * A sink queue's byte bound unless told otherwise (config: `max_queue_bytes`, the same 32MB):
- * room for the 10,000 events of the count bound at ~3 KB each, where a finished request's is
- * about 1 KB; a few outsized events (long user agents, say) cannot hold more.
+ * A sink queue's byte bound unless told otherwise (and config's `max_queue_bytes` default, of
+ * webhooks and the Redis stream alike): room for the 10,000 events of the count bound at ~3 KB
+ * each, where a finished request's is about 1 KB; a few outsized events (long user agents, say)
+ * cannot hold more.
  */
-const SINK_QUEUE_BYTES = 32 * 1024 * 1024;
+export const SINK_QUEUE_BYTES = 32 * 1024 * 1024;
 
 /**
  * A sink's queue of events as the JSON it sends, each made once as it is published: what the

@@ -41,6 +41,11 @@ export interface AdminRouteParts {
   readonly lifecycle: Lifecycle;
   readonly reload: ReloadPolicy;
   readonly cluster: Awaited<ReturnType<typeof startCluster>>;
+  /**
+   * Whether the built-in limits count spend (their spend ledger): false under an embedder's own
+   * `Policy`, which replaces them, so that tenants' spend is read from the audit rows instead.
+   */
+  readonly spendLedger: boolean;
 }
 
 /**
@@ -74,7 +79,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       tenants: () => runtime.current.config.tenants,
       audit: storage.audit,
       countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
-      spent: (subjects) => spendTotals(storage.spend, subjects),
+      ...(parts.spendLedger ? { spent: (subjects) => spendTotals(storage.spend, subjects) } : {}),
     }),
     shadowRoutes({ guard, store: storage.shadow, counts: parts.shadowCounts }),
     adminRoutes({

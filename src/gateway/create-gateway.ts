@@ -283,6 +283,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         lifecycle,
         reload,
         cluster,
+        spendLedger: options.policy === undefined,
       }),
     ],
   });

@@ -33,6 +33,13 @@ export interface KeyRecord {
    * stored before chains were recorded.
    */
   chain?: string;
+  /**
+   * The store's change number of the key as read (both built-in stores' `seq`): every change to
+   * the key (a revoke, a limits change, a rotation's end, whatever it writes) moves it, and
+   * `KeyStore.setLimits` writes only while it is as read. Absent on a key not read from a store
+   * (one being created), and from a store that keeps none.
+   */
+  version?: number;
 }
 
 /** What an admin may change on an existing key (`KeyStore.setLimits`): what bounds it, never who it is. */

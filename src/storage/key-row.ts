@@ -45,5 +45,6 @@ export function keyRecordOf(row: KeyRow): KeyRecord {
     createdAt: Number(row.created_at),
     lastUsedAt: numberOrNull(row.last_used_at),
     ...(row.chain === null ? {} : { chain: row.chain }),
+    version: Number(row.seq),
   };
 }

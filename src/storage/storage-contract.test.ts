@@ -4,7 +4,7 @@
  * storage-contract-records.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import { numberedKey as key } from "../testing/key-record.ts";
+import { numberedKey as key, readBack } from "../testing/key-record.ts";
 import { readResponseChain } from "./response-chain.ts";
 import type { StoredResponse } from "./storage.ts";
 import { contractBackends } from "./storage-contract-fixture.ts";
@@ -25,8 +25,8 @@ for (const [name, fresh, shared] of contractBackends()) {
       const b = key({ tenant: "acme", role: "admin", models: ["*"], name: a.name });
       await keys.create(a);
       await keys.create(b);
-      expect(await keys.getByHash(a.hash)).toEqual(a);
-      expect(await keys.getById(b.id)).toEqual(b);
+      expect(await keys.getByHash(a.hash)).toEqual(readBack(a));
+      expect(await keys.getById(b.id)).toEqual(readBack(b));
       expect(await keys.getByHash("f".repeat(64))).toBeNull();
       expect((await keys.findByName(a.name)).map((k) => k.id)).toEqual([b.id, a.id]);
       expect((await keys.list()).map((k) => k.id)).toEqual([b.id, a.id]);
@@ -83,7 +83,7 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await ids({ tenant: "acme" }, { createdAt: 30, id: "key_d" }, 10)).toEqual(["key_b"]);
       expect(await ids({ activeAt: now }, null, 10)).toEqual(["key_d", "key_b", "key_a"]);
       expect(await ids({ activeAt: now - 1 }, null, 10)).toEqual(["key_d", "key_c", "key_b", "key_a"]);
-      expect((await keys.page?.({}, null, 1))?.[0]).toEqual({ ...e!, revokedAt: now - 1 });
+      expect((await keys.page?.({}, null, 1))?.[0]).toEqual(readBack({ ...e!, revokedAt: now - 1 }));
       // list's filters, in the store as well.
       expect((await keys.list({ tenant: "acme", includeRevoked: false })).map((k) => k.id)).toEqual([
         "key_d",
@@ -98,8 +98,8 @@ for (const [name, fresh, shared] of contractBackends()) {
       const rotated = key({ name: first.name, chain: first.id });
       await keys.create(first);
       await keys.create(rotated);
-      expect(await keys.getById(rotated.id)).toEqual(rotated);
-      expect(await keys.getById(first.id)).toEqual(first);
+      expect(await keys.getById(rotated.id)).toEqual(readBack(rotated));
+      expect(await keys.getById(first.id)).toEqual(readBack(first));
       expect((await keys.findByName(first.name)).map((k) => k.chain)).toEqual([first.id, undefined]);
     });
 
@@ -141,9 +141,9 @@ for (const [name, fresh, shared] of contractBackends()) {
       await keys.create(a);
       const start = await keys.cursor();
       const limits = { models: ["gpt-*", "m1"], rpm: null, tpm: 1000, budgetUsd: 2.5, expiresAt: 9000 };
-      expect(await keys.setLimits?.(a.id, limits, a)).toEqual({ ...a, ...limits });
-      expect(await keys.getByHash(a.hash)).toEqual({ ...a, ...limits });
-      expect((await keys.changedSince(start)).records).toEqual([{ ...a, ...limits }]);
+      expect(await keys.setLimits?.(a.id, limits, a)).toEqual(readBack({ ...a, ...limits }));
+      expect(await keys.getByHash(a.hash)).toEqual(readBack({ ...a, ...limits }));
+      expect((await keys.changedSince(start)).records).toEqual([readBack({ ...a, ...limits })]);
       expect(await keys.setLimits?.("missing", limits, a)).toBeNull();
     });
 
@@ -182,7 +182,36 @@ for (const [name, fresh, shared] of contractBackends()) {
         current = moved ?? current;
       }
       // As read now: written.
-      expect(await keys.setLimits?.(a.id, { ...current, rpm: 1 }, current)).toEqual({ ...current, rpm: 1 });
+      expect(await keys.setLimits?.(a.id, { ...current, rpm: 1 }, current)).toEqual(
+        readBack({ ...current, rpm: 1 }),
+      );
+    });
+
+    test("keys: setLimits with the key's version writes nothing over any change since, one that moved no limit included", async () => {
+      const { keys } = await fresh();
+      const a = key({ expiresAt: 9000 });
+      await keys.create(a);
+      const read = await keys.getById(a.id);
+      if (read === null) throw new Error("the key was not stored");
+      // A rotation's end written over an expiry already sooner than its grace window: every limit
+      // as it was, the key changed all the same.
+      const ended = await keys.setLimits?.(a.id, { ...a, expiresAt: 9000 }, read);
+      expect(ended?.version).toBeGreaterThan(read.version ?? Number.POSITIVE_INFINITY);
+      expect(await keys.setLimits?.(a.id, { ...a, expiresAt: null }, read)).toBeNull();
+      // An expiry set again to what it was (setExpiresAt) is a change too.
+      const again = await keys.getById(a.id);
+      await keys.setExpiresAt(a.id, 9000);
+      expect(again && (await keys.setLimits?.(a.id, { ...a, rpm: 1 }, again))).toBeNull();
+      expect((await keys.getById(a.id))?.expiresAt).toBe(9000);
+      // As read now: written.
+      const current = await keys.getById(a.id);
+      expect(current && (await keys.setLimits?.(a.id, { ...a, rpm: 1 }, current))).toMatchObject({ rpm: 1 });
+      // touch is no change: a version read before it still writes.
+      const beforeUse = await keys.getById(a.id);
+      await keys.touch(new Map([[a.id, 100]]));
+      expect(beforeUse && (await keys.setLimits?.(a.id, { ...a, rpm: 2 }, beforeUse))).toMatchObject({
+        rpm: 2,
+      });
     });
 
     test("spend: deltas add up per principal", async () => {

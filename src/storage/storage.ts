@@ -48,14 +48,21 @@ export interface KeyStore {
   /**
    * Sets a key's models, limits, budget and expiry (an admin changing them, a rotation bounding
    * the old key's life), as one change other nodes follow, only while the key is as the caller
-   * read it: unrevoked, and its models, rpm, tpm, budget and expiry all still as in `asRead`.
-   * Returns the updated record, or null when the id is unknown or the key changed since: the
-   * caller reads it again and applies its change over what it finds, so a revoke is never undone
-   * and two admins changing different limits at once keep both changes. Optional, for an
-   * embedder's store written before it: without it a change of limits is refused (400), and a
-   * rotation sets the old key's expiry with `setExpiresAt`.
+   * read it: unrevoked, its models, rpm, tpm, budget and expiry all still as in `asRead`, and,
+   * when `asRead` has a `version` (the store's own, as it read the key), that unchanged too, so
+   * that a change which moves no limit (a rotation's end written over an expiry already within its
+   * grace window) refuses the write as well. Returns the updated record, or null when the id is
+   * unknown or the key changed since: the caller reads it again and applies its change over what
+   * it finds, so a revoke is never undone, a rotation meanwhile is seen, and two admins changing
+   * different limits at once keep both changes. Optional, for an embedder's store written before
+   * it: without it a change of limits is refused (400), and a rotation sets the old key's expiry
+   * with `setExpiresAt`.
    */
-  setLimits?(id: string, limits: KeyLimits, asRead: KeyLimits): Promise<KeyRecord | null>;
+  setLimits?(
+    id: string,
+    limits: KeyLimits,
+    asRead: KeyLimits & Pick<KeyRecord, "version">,
+  ): Promise<KeyRecord | null>;
   /**
    * Records last use for many keys in one write. Callers batch (the key cache flushes every
    * few seconds), so there is never a write per request. Does not count as a change for

@@ -81,6 +81,18 @@ test("spend and remaining are the ledger's, which the budget is enforced against
   expect(await byName(storage.audit, null, single)).toEqual(expected);
 });
 
+test("without a spend ledger (an embedder's own Policy keeps none), spend and remaining are the rows'", async () => {
+  const { spent: _ledger, ...rowsOnly } = readsOf(storeUsage(storage.audit));
+  const reports = await tenantReports(tenants, rowsOnly, null, NOW);
+  expect(Object.fromEntries(reports.map((r) => [r.name, [r.usage.costUsd, r.remainingUsd]]))).toEqual({
+    daily: [0.25, 0.75],
+    monthly: [0.75, 9.25],
+    unbudgeted: [0.75, null],
+    idle: [0, null],
+    pruned: [0.75, 4.25],
+  });
+});
+
 test("a store without tenantUsage gives the same usage, from its pages", async () => {
   const { tenantUsage: _aggregate, ...paged } = storage.audit;
   expect(await byName(paged)).toEqual(expected);

@@ -21,10 +21,10 @@ export interface TenantReport {
    * This period's requests and tokens, counted over the audit rows still kept (rows older than
    * `audit.retention` are deleted: a retention shorter than the period counts only its newer part),
    * and its spend (`costUsd`) from the spend ledger, the total the budget is enforced against,
-   * whatever the audit log still holds.
+   * whatever the audit log still holds; without a ledger (an embedder's own `Policy`), the rows'.
    */
   usage: TenantUsage;
-  /** The budget less this period's spend (the ledger's); null without a budget. */
+  /** The budget less this period's spend (as `usage.costUsd`); null without a budget. */
   remainingUsd: number | null;
 }
 
@@ -71,8 +71,12 @@ export interface TenantReads {
   /** Requests and tokens, from the audit rows (shared-usage.ts). */
   readonly usage: UsageRead;
   readonly countKeys: CountKeys;
-  /** Spend, from the ledger budgets are enforced against (`tenant:<name>:<period>`). */
-  readonly spent: SpentRead;
+  /**
+   * Spend, from the ledger the built-in limits enforce budgets against (`tenant:<name>:<period>`).
+   * Absent where none is kept (an embedder's own `Policy` replaces the built-in limits, and only
+   * the audit rows hold what its `record` priced): the rows' cost.
+   */
+  readonly spent?: SpentRead;
 }
 
 /** Every configured tenant (or only `scope`) with its limits, key count and this period's usage. */
@@ -99,15 +103,15 @@ export async function tenantReports(
   // The subject the limits total the tenant's spend under this period (auth/limit-scope.ts).
   const spendSubject = (tenant: TenantConfig) => tenantSpendSubject(tenant.name, perOf(tenant), now);
   const keyCounts = reads.countKeys(visible.map((tenant) => tenant.name));
-  const spent = reads.spent(visible.map(spendSubject));
+  const spent = reads.spent?.(visible.map(spendSubject));
   // Awaited below, after each tenant's usage; a usage read that fails first leaves them unheard.
   keyCounts.catch(() => {});
-  spent.catch(() => {});
+  spent?.catch(() => {});
   return Promise.all(
     visible.map(async (tenant) => {
       const period = periodOf(perOf(tenant), now);
       const rows = (await usageOver(perOf(tenant))).get(tenant.name) ?? NONE;
-      const costUsd = (await spent).get(spendSubject(tenant)) ?? 0;
+      const costUsd = spent ? ((await spent).get(spendSubject(tenant)) ?? 0) : rows.costUsd;
       return {
         name: tenant.name,
         models: tenant.models,

@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import type { KeyRecord } from "../storage/key-record.ts";
 
 /**
@@ -42,3 +43,6 @@ export function numberedKey(over: Partial<KeyRecord> = {}): KeyRecord {
     ...over,
   });
 }
+
+/** `record` as a store reads it back: with the store's version of it, whatever its number. */
+export const readBack = (record: KeyRecord): KeyRecord => ({ ...record, version: expect.any(Number) });

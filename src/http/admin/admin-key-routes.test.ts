@@ -6,6 +6,8 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import type { KeyStore } from "../../storage/storage.ts";
 
 // `/admin/api/keys` paged and whole, through the real gateway in-process (a real SQLite file).
 
@@ -126,4 +128,46 @@ test("revoke by name in a rotation's grace window: both keys revoked, each in th
   };
   const recorded = actions.filter((a) => a.action === "key.revoke" && [old.id, fresh.id].includes(a.target));
   expect(recorded.map((a) => a.target).toSorted()).toEqual([old.id, fresh.id].toSorted());
+});
+
+test("a revoke by name whose store fails midway (503) has the key it did revoke on record", async () => {
+  const storage = openSqliteStorage(join(dir, "failing.db"));
+  let revokes = 0;
+  const keys: KeyStore = {
+    ...storage.keys,
+    async revoke(id, at) {
+      if (++revokes === 2) throw new Error("disk I/O error");
+      return storage.keys.revoke(id, at);
+    },
+  };
+  let key = "";
+  const failing = await createGateway({
+    config: parseConfig({
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    storage: { ...storage, keys },
+    logger: silentLogger,
+    onBootstrapKey: (issued) => (key = issued),
+  });
+  try {
+    const post = (path: string, body?: object) =>
+      failing.handle(
+        new Request(`http://localhost${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        }),
+      );
+    const old = (await (await post("/admin/api/keys", { name: "half" })).json()) as KeyView;
+    const fresh = (await (await post(`/admin/api/keys/${old.id}/rotate`, { grace: "1h" })).json()) as KeyView;
+    expect((await post("/admin/api/keys/half/revoke")).status).toBe(503);
+    // The newest first: the new key revoked, the old one's revoke failed.
+    const stored = await Promise.all([fresh.id, old.id].map((id) => storage.keys.getById(id)));
+    expect(stored.map((k) => k?.revokedAt !== null)).toEqual([true, false]);
+    const actions = (await storage.adminActions?.list({ limit: 50 })) ?? [];
+    expect(actions.filter((a) => a.action === "key.revoke").map((a) => a.target)).toEqual([fresh.id]);
+  } finally {
+    await failing.stop();
+  }
 });

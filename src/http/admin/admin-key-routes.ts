@@ -72,10 +72,11 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .post(
       "/:id/revoke",
       admin(async (guarded, _request, params, clientIp) => {
-        // By name, every active key of it: each revoke on record.
-        const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "");
-        for (const revoked of answer.revoked)
-          await record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked));
+        // By name, every active key of it: each revoke on record as it is made, so a store that
+        // fails midway (503) leaves none it revoked unrecorded.
+        const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", (revoked) =>
+          record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
+        );
         return Response.json(answer, { headers: guarded.headers });
       }),
     )

@@ -14,8 +14,11 @@ export interface TenantRoutesDeps {
   readonly audit: AuditStore;
   /** Each tenant's active keys, counted for every tenant of a report at once. */
   readonly countKeys: CountKeys;
-  /** The spend ledger's totals, where spend is counted (what budgets are enforced against). */
-  readonly spent: SpentRead;
+  /**
+   * The spend ledger's totals, where spend is counted (what budgets are enforced against); absent
+   * when no ledger is kept (an embedder's own `Policy`): the audit rows' cost.
+   */
+  readonly spent?: SpentRead;
   readonly now?: () => number;
 }
 
@@ -40,7 +43,7 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
     tenantReader(async ({ headers }, _request, scope) => {
       const tenants = await tenantReports(
         deps.tenants(),
-        { usage, countKeys: deps.countKeys, spent: deps.spent },
+        { usage, countKeys: deps.countKeys, ...(deps.spent ? { spent: deps.spent } : {}) },
         scope,
         (deps.now ?? Date.now)(),
       );

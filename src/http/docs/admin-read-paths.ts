@@ -73,7 +73,7 @@ export function adminReadPaths() {
       get: {
         ...tag,
         summary: "Each tenant's limits, keys, and usage and spend this budget period",
-        description: `\`usage.requests\` and the tokens count the audit rows still kept (\`audit.retention\` may have deleted the period's older ones); \`usage.costUsd\` and \`remainingUsd\` are the spend ledger's, which the budget is enforced against. ${READ_SCOPE}`,
+        description: `\`usage.requests\` and the tokens count the audit rows still kept (\`audit.retention\` may have deleted the period's older ones); \`usage.costUsd\` and \`remainingUsd\` are the spend ledger's, which the budget is enforced against (under an embedder's own policy, which keeps no ledger, the audit rows' cost). ${READ_SCOPE}`,
         responses: {
           "200": json(
             "The tenants",

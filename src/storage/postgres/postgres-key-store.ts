@@ -95,8 +95,9 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
         await tx`UPDATE api_keys SET expires_at = ${at}, seq = ${seq} WHERE id = ${id}`;
         return first(await byId(tx, id));
       }),
-    // Only while the key is as read: unrevoked, and not one of its limits moved meanwhile (another
-    // admin's change, a rotation bounding its expiry). Models compared as JSON, not as spelt (the
+    // Only while the key is as read: unrevoked, not one of its limits moved meanwhile (another
+    // admin's change, a rotation bounding its expiry), and, read with its seq, no change at all
+    // since (a rotation's end that moved nothing). Models compared as JSON, not as spelt (the
     // parameter sent as text: as jsonb, Bun would send the string as a JSON string).
     setLimits: (id, limits, asRead) => {
       const read = limitColumns(asRead);
@@ -107,6 +108,7 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
               AND rpm IS NOT DISTINCT FROM ${read.rpm}::integer AND tpm IS NOT DISTINCT FROM ${read.tpm}::bigint
               AND budget_usd IS NOT DISTINCT FROM ${read.budget_usd}::double precision
               AND expires_at IS NOT DISTINCT FROM ${read.expires_at}::bigint
+              AND (${asRead.version ?? null}::bigint IS NULL OR seq = ${asRead.version ?? null}::bigint)
             RETURNING *`,
         ),
       );

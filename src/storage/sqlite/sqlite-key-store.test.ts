@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { numberedKey as record } from "../../testing/key-record.ts";
+import { readBack, numberedKey as record } from "../../testing/key-record.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
 
@@ -13,8 +13,8 @@ describe("SqliteKeyStore", () => {
     const b = record({ tenant: "acme", role: "admin", models: ["*"] });
     await storage.keys.create(a);
     await storage.keys.create(b);
-    expect(await storage.keys.getByHash(a.hash)).toEqual(a);
-    expect(await storage.keys.getById(b.id)).toEqual(b);
+    expect(await storage.keys.getByHash(a.hash)).toEqual(readBack(a));
+    expect(await storage.keys.getById(b.id)).toEqual(readBack(b));
     expect(await storage.keys.getByHash("f".repeat(64))).toBeNull();
     expect((await storage.keys.list()).map((k) => k.id)).toEqual([b.id, a.id]);
     expect((await storage.keys.list({ tenant: "acme" })).map((k) => k.id)).toEqual([b.id]);
@@ -77,7 +77,7 @@ describe("SqliteKeyStore", () => {
     const cursor = await serve.keys.cursor();
     const a = record();
     await cli.keys.create(a);
-    expect(await serve.keys.getByHash(a.hash)).toEqual(a);
+    expect(await serve.keys.getByHash(a.hash)).toEqual(readBack(a));
     await cli.keys.revoke(a.id, 42);
     const seen = await serve.keys.changedSince(cursor);
     expect(seen.records.map((r) => [r.id, r.revokedAt])).toEqual([[a.id, 42]]);

@@ -35,12 +35,14 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
   );
   const expire = db.query(`UPDATE api_keys SET expires_at = ?, seq = ${NEXT_SEQ} WHERE id = ?`);
-  // Only while the key is as read: unrevoked, and not one of its limits moved meanwhile (another
-  // admin's change, a rotation bounding its expiry). Models compared as JSON, not as spelt.
+  // Only while the key is as read: unrevoked, not one of its limits moved meanwhile (another
+  // admin's change, a rotation bounding its expiry), and, read with its seq, no change at all since
+  // (a rotation's end that moved nothing). Models compared as JSON, not as spelt.
   const setLimits = db.query(
     `UPDATE api_keys SET models = $models, rpm = $rpm, tpm = $tpm, budget_usd = $budget_usd, expires_at = $expires_at, seq = ${NEXT_SEQ}
      WHERE id = $id AND revoked_at IS NULL AND json(models) = json($read_models) AND rpm IS $read_rpm
-       AND tpm IS $read_tpm AND budget_usd IS $read_budget_usd AND expires_at IS $read_expires_at`,
+       AND tpm IS $read_tpm AND budget_usd IS $read_budget_usd AND expires_at IS $read_expires_at
+       AND ($read_seq IS NULL OR seq = $read_seq)`,
   );
   const touch = db.query("UPDATE api_keys SET last_used_at = max(COALESCE(last_used_at, 0), ?) WHERE id = ?");
   const maxSeq = db.query<{ s: number | null }, []>("SELECT MAX(seq) AS s FROM api_keys");
@@ -125,6 +127,7 @@ export function createSqliteKeyStore(db: Database): KeyStore {
         read_tpm: read.tpm,
         read_budget_usd: read.budget_usd,
         read_expires_at: read.expires_at,
+        read_seq: asRead.version ?? null,
       });
       return changes === 0 ? null : get(id);
     },

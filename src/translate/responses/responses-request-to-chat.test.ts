@@ -136,4 +136,32 @@ describe("responsesRequestToChat", () => {
     expect(logprobs({ include: ["message.output_text.logprobs"] })).toEqual([true, undefined]);
     expect(logprobs({ include: ["reasoning.encrypted_content"] })).toEqual([undefined, undefined]);
   });
+
+  test("a top-level field set to null is as good as absent, as the native API reads it", () => {
+    const plain = responsesRequestToChat({ model: "m", input: "hi" });
+    for (const field of ["user", "tools", "tool_choice", "text", "instructions", "reasoning", "stream"]) {
+      const translated = responsesRequestToChat({ model: "m", input: "hi", [field]: null });
+      expect([field, translated.body, translated.dropped]).toEqual([field, plain.body, []]);
+    }
+  });
+
+  test("input null or absent with nothing to continue: OpenAI's 400 naming input; with a previous response it is none", () => {
+    for (const body of [
+      { model: "m", input: null },
+      { model: "m" },
+      { model: "m", instructions: "Be brief." },
+    ]) {
+      expect(() => responsesRequestToChat(body)).toThrow(
+        expect.objectContaining({
+          status: 400,
+          param: "input",
+          message: "Missing required parameter: 'input'.",
+        }),
+      );
+    }
+    const previous = [{ type: "message", role: "user", content: "hello" }];
+    expect(responsesRequestToChat({ model: "m", input: null }, previous).body.messages).toEqual([
+      { role: "user", content: "hello" },
+    ]);
+  });
 });

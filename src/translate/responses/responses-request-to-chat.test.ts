@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { applyPresetQuirks, OPENAI_PRESETS } from "../../providers/openai-compatible/presets.ts";
 import { chatRequestToMessages } from "../openai-to-anthropic/chat-request-to-messages.ts";
+import { chatResponseToResponse } from "./chat-response-to-response.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 describe("responsesRequestToChat", () => {
@@ -163,5 +164,15 @@ describe("responsesRequestToChat", () => {
     expect(responsesRequestToChat({ model: "m", input: null }, previous).body.messages).toEqual([
       { role: "user", content: "hello" },
     ]);
+  });
+
+  test("metadata is not sent to chat (OpenAI's refuses it without store: true), nor named: the response keeps it", () => {
+    const request = { model: "m", input: "hi", metadata: { team: "a" } };
+    const { body, dropped } = responsesRequestToChat(request);
+    expect(body.metadata).toBeUndefined();
+    expect(body.store).toBeUndefined();
+    expect(dropped).toEqual([]);
+    const answer = { id: "c", choices: [{ index: 0, message: { role: "assistant", content: "ok" } }] };
+    expect(chatResponseToResponse(answer, request, "resp_1").metadata).toEqual({ team: "a" });
   });
 });

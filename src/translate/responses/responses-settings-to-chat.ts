@@ -26,6 +26,9 @@ const READ = [
   "stream",
   "reasoning",
   "text",
+  // Kept in the response (response-envelope.ts) and so in the store, the caller's to read back; not
+  // sent: OpenAI's chat API refuses `metadata` without `store: true`, which would store the turn
+  // at OpenAI too.
   "metadata",
   "service_tier",
   "prompt_cache_key",
@@ -94,7 +97,6 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
 }
 
 const SAME_NAMES = [
-  "metadata",
   "service_tier",
   "prompt_cache_key",
   "prompt_cache_retention",

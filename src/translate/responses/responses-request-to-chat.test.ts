@@ -175,4 +175,63 @@ describe("responsesRequestToChat", () => {
     const answer = { id: "c", choices: [{ index: 0, message: { role: "assistant", content: "ok" } }] };
     expect(chatResponseToResponse(answer, request, "resp_1").metadata).toEqual({ team: "a" });
   });
+
+  describe("fields chat can express are carried, not dropped", () => {
+    const weather = { type: "function", name: "get_weather", parameters: { type: "object" } };
+    const time = { type: "function", name: "get_time", parameters: { type: "object" } };
+
+    test("allowed_tools: only the tools it allows are offered, its mode the tool_choice", () => {
+      for (const mode of ["required", "auto"]) {
+        const { body, dropped } = responsesRequestToChat({
+          model: "m",
+          input: "weather?",
+          tools: [weather, time],
+          tool_choice: { type: "allowed_tools", mode, tools: [{ type: "function", name: "get_weather" }] },
+        });
+        expect((body.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual([
+          "get_weather",
+        ]);
+        expect([mode, body.tool_choice]).toEqual([mode, mode]);
+        expect(dropped).toEqual([]);
+      }
+      // A namespaced tool is allowed by its name and namespace, as it is chosen.
+      const namespaced = responsesRequestToChat({
+        model: "m",
+        input: "x",
+        tools: [{ type: "namespace", name: "clock", tools: [time] }, weather],
+        tool_choice: {
+          type: "allowed_tools",
+          mode: "required",
+          tools: [{ type: "function", name: "get_time", namespace: "clock" }],
+        },
+      }).body;
+      expect(namespaced.tools).toEqual([
+        { type: "function", function: { name: "clock__get_time", parameters: { type: "object" } } },
+      ]);
+    });
+
+    test("text.format.description goes into json_schema, as chat takes it", () => {
+      const { body, dropped } = responsesRequestToChat({
+        model: "m",
+        input: "x",
+        text: {
+          format: { type: "json_schema", name: "r", description: "The answer.", schema: { type: "object" } },
+        },
+      });
+      expect(body.response_format).toEqual({
+        type: "json_schema",
+        json_schema: { name: "r", description: "The answer.", schema: { type: "object" }, strict: false },
+      });
+      expect(dropped).toEqual([]);
+    });
+
+    test("reasoning.generate_summary, summary's deprecated name, is read as summary: named as sent", () => {
+      const asked = (reasoning: object) =>
+        responsesRequestToChat({ model: "m", input: "x", reasoning: { effort: "low", ...reasoning } })
+          .dropped;
+      expect(asked({ generate_summary: "concise" })).toEqual(["reasoning.generate_summary"]);
+      expect(asked({ summary: "auto", generate_summary: "concise" })).toEqual(["reasoning.summary"]);
+      expect(asked({ generate_summary: "none" })).toEqual([]);
+    });
+  });
 });

@@ -68,8 +68,11 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.user) out.user = request.user;
   if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
-  if (request.reasoning?.summary && request.reasoning.summary !== "none") {
-    dropped.add("reasoning.summary", "reasoning.summary");
+  // `generate_summary` is the deprecated name of `summary`: named as the caller sent it.
+  const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary;
+  if (summary && summary !== "none") {
+    const name = request.reasoning?.summary ? "reasoning.summary" : "reasoning.generate_summary";
+    dropped.add(name, name);
   }
   if (request.text?.verbosity) out.verbosity = request.text.verbosity;
   // Chat completions takes these under the same names.
@@ -89,7 +92,12 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   if (format?.type === "json_schema") {
     out.response_format = {
       type: "json_schema",
-      json_schema: { name: format.name ?? "response", schema: format.schema, strict: format.strict ?? false },
+      json_schema: {
+        name: format.name ?? "response",
+        ...(format.description ? { description: format.description } : {}),
+        schema: format.schema,
+        strict: format.strict ?? false,
+      },
     };
   } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
   nameUncarriedFields(request, READ, DEFAULTS, dropped);

@@ -366,6 +366,19 @@ describe("responsesContext", () => {
     expect(unset.previous).toEqual([]);
   });
 
+  test("background: true refused, on every route (its usage would be counted against nothing); false and null are none", async () => {
+    const store = createMemoryResponseStore();
+    const error = await rejection(
+      responsesContext(store, principal("acme"), { model: "m", input: "x", background: true }, fail),
+    );
+    expect([error.status, error.param]).toEqual([400, "background"]);
+    expect(error.message).toContain("limits and budget");
+    for (const background of [false, null]) {
+      const context = await responsesContext(store, principal("acme"), { input: "x", background }, fail);
+      expect(context.previous).toEqual([]);
+    }
+  });
+
   test("keys sharing a free tenant label share nothing; what the label's keys stored before is still theirs, continued in their own scope", async () => {
     // Through the wrapper the gateway reads with (create-gateway.ts), which must say it too.
     const store = readsRetryable(createMemoryResponseStore({ labelScopesClosedAt: CLOSED_AT }));

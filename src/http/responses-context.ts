@@ -2,6 +2,7 @@ import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { refuseBackground } from "../core/refuse-background.ts";
 import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
@@ -80,7 +81,7 @@ export interface ContextOptions {
  * is never stored. The `item_reference`s of the request are looked up in the same scope
  * (item-references.ts), and in the conversation it continues; one found in neither is OpenAI's
  * 404 for an unknown item, on every route. A `conversation` (OpenAI's Conversations API) is
- * refused: the gateway keeps none. A WebSocket turn continuing a response its connection holds
+ * refused: the gateway keeps none; so is `background: true` (refuse-background.ts). A WebSocket turn continuing a response its connection holds
  * (`held`) takes the conversation from memory, and is stored as the same turn over HTTP would be.
  */
 export async function responsesContext(
@@ -94,6 +95,8 @@ export async function responsesContext(
   // Callers share the gateway's upstream account: an id the gateway did not give this scope must
   // not reach it, be it a response's, an item's or a conversation's.
   refuseConversation(body);
+  // Nor does one run where its usage cannot be counted (refuse-background.ts).
+  refuseBackground(body);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");

@@ -34,7 +34,7 @@ const fx = gatewayFixture({
         },
       ],
       models: [{ name: "resp", routes: [{ provider: "native", model: "up-resp" }] }],
-      routing: { retries: 0 },
+      routing: { retries: 0, max_upstream_body: "64KB" },
     };
   },
 });
@@ -188,5 +188,31 @@ describe("a stored response's reads and deletes where the upstream holds it", ()
     const calls = up.requests.length;
     expect((await call(ka, "GET", "/responses/resp_up5")).status).toBe(404);
     expect(up.requests.length).toBe(calls);
+  });
+});
+
+describe("no response runs in the background, so none is read as a stream", () => {
+  test("background: true is a 400 naming it, nothing sent upstream: a queued answer carries no usage to count", async () => {
+    const before = up.requests.length;
+    const refused = await call(ka, "POST", "/responses", { model: "resp", input: "hi", background: true });
+    expect(refused.status).toBe(400);
+    const error = await errorOf(refused);
+    expect(error.param).toBe("background");
+    expect(error.message).toContain("limits and budget");
+    expect(up.requests.length).toBe(before);
+  });
+
+  test("GET ?stream=true is a 400 naming stream, the holder not asked; a holder's answer past max_upstream_body is a 502", async () => {
+    await created(ka, "resp_up6", "msg_up6");
+    const before = up.requests.length;
+    const streamed = await call(ka, "GET", "/responses/resp_up6?stream=true");
+    expect(streamed.status).toBe(400);
+    expect((await errorOf(streamed)).param).toBe("stream");
+    expect(up.requests.length).toBe(before);
+    // Read whole, no more of it than a model's whole answer may be (64KB here).
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up6", "msg_up6", "x".repeat(100_000)) });
+    const large = await call(ka, "GET", "/responses/resp_up6");
+    expect(large.status).toBe(502);
+    expect((await errorOf(large)).message).toContain("routing.max_upstream_body");
   });
 });

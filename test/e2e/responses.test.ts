@@ -216,6 +216,22 @@ describe("fields a chat upstream cannot be given", () => {
   });
 });
 
+describe("background", () => {
+  test("background: true is a 400 naming it on every route, nothing sent: a translated route cannot run it either", async () => {
+    for (const model of ["m1", "c1"]) {
+      const before = fake.requests.length;
+      const error = await acme.responses
+        .create({ model, input: "later", background: true })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("background");
+      expect(fake.requests.length).toBe(before);
+    }
+    const created = await acme.responses.create({ model: "m1", input: "now", background: false });
+    expect(created.status).toBe("completed");
+  });
+});
+
 describe("stored responses and previous_response_id", () => {
   test("GET /v1/responses/{id} returns the stored response, to any key of the same tenant", async () => {
     const created = await acme.responses.create({ model: "m1", input: "remember me" });

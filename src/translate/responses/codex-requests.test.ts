@@ -229,7 +229,6 @@ describe("Codex CLI requests translate to chat completions", () => {
       max_output_tokens: 99,
       include: ["reasoning.encrypted_content"],
       store: false,
-      background: true,
     });
     expect(body).toMatchObject({
       reasoning_effort: "high",
@@ -241,7 +240,7 @@ describe("Codex CLI requests translate to chat completions", () => {
     expect(body.parallel_tool_calls).toBeUndefined(); // no tools, nothing to parallelise
     // OpenAI's chat API refuses metadata without store: true; the stored response keeps it.
     expect(body.metadata).toBeUndefined();
-    expect(dropped).toEqual(["reasoning.summary", "background"]);
+    expect(dropped).toEqual(["reasoning.summary"]);
   });
 
   test("compaction: a model that calls a tool instead of summarising fails it (502), never an empty summary", () => {

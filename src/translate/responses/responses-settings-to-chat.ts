@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
 import { nameUncarriedFields } from "../uncarried-fields.ts";
@@ -36,6 +37,7 @@ const READ = [
   "prompt_cache_options",
   "safety_identifier",
   "top_logprobs",
+  // Refused when true (refuse-background.ts); false asks for nothing.
   "background",
   "truncation",
   // The gateway's own work: it stores the answer and expands a chain itself (responses-context.ts).
@@ -60,6 +62,7 @@ const DEFAULTS: JsonObject = { image: { context_compression: "auto" } };
  */
 export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonObject {
   refuseConversation(request);
+  refuseBackground(request);
   const out: JsonObject = {};
   // OpenAI's reasoning models refuse the deprecated `max_tokens`; a server that only knows it gets
   // it back from its preset (`legacyMaxTokens`), and every other target reads this name too.
@@ -82,7 +85,6 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
     out.logprobs = true;
     if (request.top_logprobs != null) out.top_logprobs = request.top_logprobs;
   }
-  if (request.background) dropped.add("background", "background");
   if (request.truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;

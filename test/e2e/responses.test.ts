@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
@@ -30,21 +31,29 @@ const outputText = (response: OpenAI.Responses.Response) =>
     .map((part) => (part.type === "output_text" ? part.text : ""))
     .join("");
 
+/** An upstream serving the Responses API itself (the native route `n1`), answering what is queued. */
+let native: CannedUpstream;
+
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
-    providers: [
-      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-      { name: "claude", type: "anthropic", base_url: fake.url },
-    ],
-    models: [
-      { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
-      { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
-    ],
-    routing: { retries: 0 },
-    // Configured tenants share their stored responses; a free label does not (see below).
-    tenants: [{ name: "acme" }, { name: "globex" }],
-  }),
+  config: (_fakeUrl, { fake, own }) => {
+    native = own(startCannedUpstream());
+    return {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "claude", type: "anthropic", base_url: fake.url },
+        { name: "native", type: "openai", base_url: `${native.url}/v1`, responses_api: true },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+        { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
+        { name: "n1", routes: [{ provider: "native", model: "up-n1" }] },
+      ],
+      routing: { retries: 0 },
+      // Configured tenants share their stored responses; a free label does not (see below).
+      tenants: [{ name: "acme" }, { name: "globex" }],
+    };
+  },
 });
 
 beforeAll(async () => {
@@ -442,6 +451,66 @@ describe("stored responses and previous_response_id", () => {
       expect([query, response.status]).toEqual([query, 400]);
       const body = (await response.json()) as { error: { type: string; param: string } };
       expect(body.error).toMatchObject({ type: "invalid_request_error", param });
+    }
+  });
+
+  test("a native stream that ends incomplete or failed is stored as it ended, and continued from", async () => {
+    const event = (type: string, fields: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    const usage = { input_tokens: 5, output_tokens: 3, total_tokens: 8 };
+    const message = (id: string) => ({
+      id,
+      type: "message",
+      role: "assistant",
+      status: "incomplete",
+      content: [{ type: "output_text", text: "cut sho", annotations: [] }],
+    });
+    for (const [id, end] of [
+      [
+        "resp_native_cut",
+        {
+          type: "response.incomplete",
+          status: "incomplete",
+          incomplete_details: { reason: "max_output_tokens" },
+          usage,
+        },
+      ],
+      // OpenAI's failed response carries no usage.
+      [
+        "resp_native_failed",
+        {
+          type: "response.failed",
+          status: "failed",
+          error: { code: "server_error", message: "x" },
+          usage: null,
+        },
+      ],
+    ] as const) {
+      const { type, ...response } = end;
+      const whole = { id, object: "response", model: "up-n1", output: [message(`msg_${id}`)], ...response };
+      native.queue({
+        headers: { "content-type": "text/event-stream" },
+        body: [
+          event("response.created", {
+            response: { ...whole, status: "in_progress", output: [], usage: null },
+          }),
+          event(type, { response: whole }),
+        ],
+      });
+      const stream = await acme.responses.create({ model: "n1", input: "long", stream: true });
+      let ended = "";
+      for await (const e of stream) ended = e.type;
+      expect(ended).toBe(type);
+      // Stored: read where it is held (the upstream answers the GET); unknown, a 404 asking no one.
+      native.queue({ headers: { "content-type": "application/json" }, body: JSON.stringify(whole) });
+      expect((await acme.responses.retrieve(id)).status).toBe(response.status);
+      // Continued from: it stays where it is held, sent on by its id.
+      native.queue({
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...whole, id: `${id}_next`, status: "completed", usage }),
+      });
+      await acme.responses.create({ model: "n1", input: "go on", previous_response_id: id });
+      expect(JSON.parse(native.requests.at(-1)?.text ?? "{}").previous_response_id).toBe(id);
     }
   });
 

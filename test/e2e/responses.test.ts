@@ -43,11 +43,14 @@ const fx = gatewayFixture({
         { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
         { name: "claude", type: "anthropic", base_url: fake.url },
         { name: "native", type: "openai", base_url: `${native.url}/v1`, responses_api: true },
+        // The same canned server as Claude: answers a test spells out block by block.
+        { name: "canned-claude", type: "anthropic", base_url: native.url },
       ],
       models: [
         { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
         { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
         { name: "n1", routes: [{ provider: "native", model: "up-n1" }] },
+        { name: "ca1", routes: [{ provider: "canned-claude", model: "claude-up" }] },
       ],
       routing: { retries: 0 },
       // Configured tenants share their stored responses; a free label does not (see below).
@@ -378,6 +381,93 @@ describe("stored responses and previous_response_id", () => {
       "echo: three",
       "four",
     ]);
+  });
+
+  test("text, a call, then text: items of their own ids, streamed and whole alike; input_items pages to the end", async () => {
+    const blocks = [
+      { type: "text", text: "First I look." },
+      { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } },
+      { type: "text", text: "Then I report." },
+    ];
+    const usage = { input_tokens: 9, output_tokens: 4 };
+    const message = { id: "msg_c", type: "message", role: "assistant", model: "claude-up", usage };
+    const sse = (type: string, fields: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    native.queue({
+      headers: { "content-type": "text/event-stream" },
+      body: [
+        sse("message_start", { message: { ...message, content: [], stop_reason: null } }),
+        ...blocks.flatMap((block, index) => [
+          sse("content_block_start", {
+            index,
+            content_block: block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} },
+          }),
+          sse("content_block_delta", {
+            index,
+            delta:
+              block.type === "text"
+                ? { type: "text_delta", text: block.text }
+                : { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+          }),
+          sse("content_block_stop", { index }),
+        ]),
+        sse("message_delta", { delta: { stop_reason: "tool_use" }, usage }),
+        sse("message_stop", {}),
+      ],
+    });
+    native.queue({
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...message, content: blocks, stop_reason: "tool_use" }),
+    });
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: "function",
+        name: "get_weather",
+        parameters: { type: "object", properties: {} },
+        strict: false,
+      },
+    ];
+    const streamed = await acme.responses.stream({ model: "ca1", input: "look", tools }).finalResponse();
+    const whole = await acme.responses.create({ model: "ca1", input: "look", tools });
+    const shape = (response: OpenAI.Responses.Response) =>
+      response.output.map((item) => [item.type, item.id?.replace(response.id.replace(/^resp_/, ""), "X")]);
+    expect(shape(streamed)).toEqual([
+      ["message", "msg_X"],
+      ["function_call", "fc_X_0"],
+      ["message", "msg_X_1"],
+    ]);
+    expect(shape(whole)).toEqual(shape(streamed));
+    expect(outputText(whole)).toBe(outputText(streamed));
+    // Continued, then listed two at a time by the SDK's auto-pagination: each item once, and an end.
+    const call = streamed.output.find((item) => item.type === "function_call");
+    if (call?.type !== "function_call") throw new Error("no function_call item");
+    const next = await acme.responses.create({
+      model: "m1",
+      previous_response_id: streamed.id,
+      tools,
+      input: [{ type: "function_call_output", call_id: call.call_id, output: "cold" }],
+    });
+    const listed: string[] = [];
+    for await (const item of acme.responses.inputItems.list(next.id, { limit: 2 })) {
+      listed.push(item.id);
+      if (listed.length > 20) break;
+    }
+    expect(listed).toHaveLength(5);
+    expect(new Set(listed).size).toBe(5);
+  });
+
+  test("ids a client stored twice are listed once each: input_items' auto-pagination ends", async () => {
+    const same = (content: string) => ({ type: "message", id: "msg_same", role: "user", content });
+    const created = await acme.responses.create({
+      model: "m1",
+      input: [same("one"), same("two"), same("three")] as OpenAI.Responses.ResponseInput,
+    });
+    const listed: string[] = [];
+    for await (const item of acme.responses.inputItems.list(created.id, { limit: 2, order: "asc" })) {
+      listed.push(item.id);
+      if (listed.length > 20) break;
+    }
+    expect(listed).toEqual(["msg_same", "msg_same_1", "msg_same_2"]);
   });
 
   test("a chain stores each turn once: the 30th response's row is no larger than the 2nd's", async () => {

@@ -110,6 +110,50 @@ describe("ids the caller's scope does not hold never reach the shared upstream a
     expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual(input);
   });
 
+  test("an input item's own id (a bare reasoning item's above all) goes only when the caller's scope holds it", async () => {
+    // ka's answer holds a reasoning item, which OpenAI resolves by its id alone.
+    const reasoning = { type: "reasoning", id: "rs_n1", summary: [] };
+    const said = JSON.parse(answer("resp_up_rs", "msg_n1", "ka's secret")) as { output: object[] };
+    up.queue({ headers: JSON_TYPE, body: JSON.stringify({ ...said, output: [reasoning, ...said.output] }) });
+    expect((await call(ka, "POST", "/responses", { model: "resp", input: "think" })).status).toBe(200);
+    const before = up.requests.length;
+    // kb's bare reasoning item with ka's id: OpenAI's 404 for an unknown item, as a reference is.
+    const refused = await call(kb, "POST", "/responses", {
+      model: "resp",
+      input: [reasoning, { role: "user", content: "go on" }],
+    });
+    expect(refused.status).toBe(404);
+    expect(await errorOf(refused)).toMatchObject({
+      message: "Item with id 'rs_n1' not found.",
+      param: "input",
+    });
+    expect(up.requests.length).toBe(before);
+    // Items whose content is their own go on, without the ids kb's scope does not hold.
+    const message = {
+      type: "message",
+      id: "msg_n1",
+      role: "assistant",
+      content: [{ type: "output_text", text: "mine" }],
+    };
+    const encrypted = { type: "reasoning", id: "rs_n1", summary: [], encrypted_content: "gAAAA" };
+    const user = { role: "user", content: "go on" };
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up_kb", "msg_kb") });
+    const sent = await call(kb, "POST", "/responses", { model: "resp", input: [encrypted, message, user] });
+    expect(sent.status).toBe(200);
+    const { id: _r, ...withoutReasoningId } = encrypted;
+    const { id: _m, ...withoutMessageId } = message;
+    expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual([
+      withoutReasoningId,
+      withoutMessageId,
+      user,
+    ]);
+    // ka's own go as sent.
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up_ka", "msg_ka") });
+    const own = [reasoning, message, user];
+    expect((await call(ka, "POST", "/responses", { model: "resp", input: own })).status).toBe(200);
+    expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual(own);
+  });
+
   test("a conversation id is refused with a 400 naming it, nothing sent", async () => {
     const before = up.requests.length;
     for (const conversation of ["conv_of_someone_else", { id: "conv_of_someone_else" }]) {

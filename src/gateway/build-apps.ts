@@ -15,6 +15,8 @@ export function buildAppMounts(
   apps: readonly AppConfig[],
   deps: FrontDoorDeps,
   models: Omit<ModelsRouteDeps, "guard">,
+  /** `routing.max_upstream_body` now: the most of a holder's answer to a stored response's read. */
+  maxUpstreamBody: () => number,
   holder?: (name: string, tenant: string) => Provider | undefined,
 ): AppMount[] {
   return apps.map((app) => {
@@ -41,6 +43,7 @@ export function buildAppMounts(
                 ...(deps.sessions ? { sessions: deps.sessions } : {}),
                 routes: models.routes,
                 maxBody: () => deps.runtime().maxBody,
+                maxUpstreamBody,
               }),
             ]
           : [],

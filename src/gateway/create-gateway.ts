@@ -208,6 +208,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // tenant the caller's may use.
   const holderOf = (name: string, tenant: string) =>
     runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name, tenant);
+  // The most of a holder's answer to a stored response's read that is relayed, as of a model's.
+  const maxUpstreamBody = () => runtime.current.config.routing.max_upstream_body;
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
@@ -223,7 +225,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     serveModel: frontDoor.serveModel,
     ...modelHandlers({ guard: frontDoor.guard, ...models }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, models, holderOf),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, models, maxUpstreamBody, holderOf),
     notReady: () => {
       if (lifecycle.isDraining) return { status: "draining" };
       const down = audit.refusedBecause();
@@ -262,6 +264,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               sessions: auth.sessions,
               routes: models.routes,
               maxBody: () => runtime.current.maxBody,
+              maxUpstreamBody,
             }),
           ]
         : []),

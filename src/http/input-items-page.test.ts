@@ -89,4 +89,31 @@ describe("inputItemsPage", () => {
     }
     expect(refusal("limit=abc").message).toContain("Invalid 'limit'");
   });
+
+  test("ids stored twice (an earlier release's text, call, text) are listed once each: a cursor walks on to the end", () => {
+    const stored = [
+      { id: "msg_u", type: "message", role: "user", content: "look" },
+      { id: "msg_a", type: "message", role: "assistant", content: "First." },
+      { id: "fc_a_0", type: "function_call", call_id: "c", name: "w", arguments: "{}" },
+      { id: "msg_a", type: "message", role: "assistant", content: "Then." },
+      { id: "msg_a_1", type: "message", role: "user", content: "taken" },
+      { id: "msg_a", type: "message", role: "assistant", content: "Again." },
+    ];
+    for (const order of ["asc", "desc"]) {
+      const walked: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 10; pages++) {
+        const query = new URLSearchParams({ limit: "2", order, ...(after ? { after } : {}) });
+        const listed = inputItemsPage(stored, query);
+        walked.push(...(listed.data as { id: string }[]).map((item) => item.id));
+        if (!listed.has_more) break;
+        after = listed.last_id as string;
+      }
+      const oldestFirst = order === "asc" ? walked : [...walked].reverse();
+      expect([order, oldestFirst]).toEqual([
+        order,
+        ["msg_u", "msg_a", "fc_a_0", "msg_a_2", "msg_a_1", "msg_a_3"],
+      ]);
+    }
+  });
 });

@@ -23,7 +23,7 @@ const MAX_LIMIT = 100;
  * (`desc` by default), `after` and `before` (item ids), `has_more`; an invalid parameter is a 400
  * naming it. The official SDK's auto-pagination asks for the next page with `after`.
  */
-export function inputItemsPage(items: readonly JsonObject[], query: URLSearchParams): JsonObject {
+export function inputItemsPage(stored: readonly JsonObject[], query: URLSearchParams): JsonObject {
   const limit = limitOf(query.get("limit"));
   const order = query.get("order") ?? "desc";
   if (order !== "asc" && order !== "desc")
@@ -35,6 +35,7 @@ export function inputItemsPage(items: readonly JsonObject[], query: URLSearchPar
         "include",
       );
   }
+  const items = distinctIds(stored);
   const ordered = order === "asc" ? items : [...items].reverse();
   const after = query.get("after");
   const before = query.get("before");
@@ -76,4 +77,35 @@ function positionOf(items: readonly JsonObject[], id: string, param: "after" | "
   if (index < 0)
     throw badRequest(`Invalid '${param}': no input item of this response has id '${id}'.`, param);
   return index;
+}
+
+/**
+ * `items` with no id twice, so that each id names one place to page from: an id met again (a
+ * translated stream's text, a call, then more text, stored by an earlier release as two messages
+ * of one id; or a client's own ids) is listed as `<id>_<n>`, the first number no item has, counted
+ * from the oldest, so a list reads the same in either order and on every read. A cursor naming a
+ * repeated id went back to its first place, and the SDK's auto-pagination asked for the same
+ * pages for ever.
+ */
+function distinctIds(items: readonly JsonObject[]): readonly JsonObject[] {
+  const taken = new Set<unknown>();
+  let repeated = false;
+  for (const item of items) {
+    if (taken.has(item.id)) repeated = true;
+    taken.add(item.id);
+  }
+  if (!repeated) return items;
+  const listed = new Set<unknown>();
+  return items.map((item) => {
+    if (typeof item.id !== "string" || !listed.has(item.id)) {
+      listed.add(item.id);
+      return item;
+    }
+    let n = 1;
+    while (taken.has(`${item.id}_${n}`)) n++;
+    const id = `${item.id}_${n}`;
+    taken.add(id);
+    listed.add(id);
+    return { ...item, id };
+  });
 }

@@ -22,9 +22,10 @@ const model = z
     description: "A model name from the gateway's config (GET /v1/models lists those your key may use).",
   });
 
+// Null is as good as absent, as OpenAI's SDKs type it (`stream?: boolean | null`).
 const stream = z
   .boolean({ error: "stream must be a boolean" })
-  .optional()
+  .nullish()
   .meta({ description: "Stream the answer as server-sent events." });
 
 const required = (field: string, expect: string) => ({ error: `${field} is required: ${expect}` });

@@ -221,15 +221,58 @@ describe("responsesContext", () => {
     const acme = principal("acme");
     const input = [
       { role: "user", content: "one" },
-      { id: "fc_own", type: "function_call", call_id: "c" },
+      { type: "function_call", call_id: "c" },
     ];
     const first = await responsesContext(store, acme, { model: "m", input }, fail);
     first.onResponse(answer(first.id, "echo one"));
     const stored = await store.get("acme", first.id);
     const hex = first.id.replace(/^resp_/, "");
-    expect(stored?.items.map((item) => item.id)).toEqual([`msg_${hex}_i0`, "fc_own", `msg_${hex}_i2`]);
+    expect(stored?.items.map((item) => item.id)).toEqual([`msg_${hex}_i0`, `fc_${hex}_i1`, `msg_${hex}_i2`]);
     const next = await responsesContext(store, acme, { model: "m", previous_response_id: first.id }, fail);
     expect(next.previous).toEqual([...input, reply("echo one")]);
+    // An id of the caller's own (one its scope holds) is kept as sent.
+    const own = { id: `msg_${hex}_i2`, ...reply("echo one") };
+    const third = await responsesContext(store, acme, { model: "m", input: [own] }, fail);
+    expect(third.foreignIds).toBeUndefined();
+    third.onResponse(answer(third.id, "again"));
+    expect((await store.get("acme", third.id))?.items[0]).toEqual(own);
+  });
+
+  test("an input item's own id that the caller's scope does not hold is foreign: not stored, and off to a native upstream", async () => {
+    const store = createMemoryResponseStore();
+    const alice = principal("acme");
+    const first = await responsesContext(store, alice, { model: "m", input: "hi" }, fail);
+    first.onResponse(
+      {
+        id: "resp_up1",
+        object: "response",
+        output: [
+          { id: "rs_up1", type: "reasoning", summary: [] },
+          { id: "msg_up1", ...reply("secret") },
+        ],
+      },
+      "openai",
+    );
+    await waitFor("the saved response", () => store.get("acme", "resp_up1"));
+    const input = [
+      { type: "reasoning", id: "rs_up1", summary: [] },
+      { type: "reasoning", id: "rs_up1b", summary: [], encrypted_content: "gAAA" },
+      { id: "msg_up1", ...reply("secret") },
+      { role: "user", content: "go on" },
+    ];
+    // Alice's own are held; an id no response of hers holds is not.
+    const own = await responsesContext(store, alice, { model: "m", input }, fail);
+    expect([...(own.foreignIds ?? [])]).toEqual(["rs_up1b"]);
+    // Bob's (another tenant): each id foreign, and his stored turn keeps none of them.
+    const bob = await responsesContext(store, principal("globex"), { model: "m", input }, fail);
+    expect([...(bob.foreignIds ?? [])].sort()).toEqual(["msg_up1", "rs_up1", "rs_up1b"]);
+    bob.onResponse(answer(bob.id, "ok"));
+    const stored = await waitFor("Bob's response", () => store.get("globex", bob.id));
+    expect(stored?.items.slice(0, 3)).toEqual([
+      { type: "reasoning", summary: [], encrypted_content: "gAAA", id: `rs_${bob.id.slice(5)}_i0` },
+      { ...reply("secret"), id: `msg_${bob.id.slice(5)}_i1` },
+      { role: "user", content: "go on", id: `msg_${bob.id.slice(5)}_i2` },
+    ]);
   });
 
   test("previous_response_id is resolved within the tenant only: anything else is OpenAI's 400 previous_response_not_found", async () => {
@@ -364,6 +407,19 @@ describe("responsesContext", () => {
     }
     const unset = await responsesContext(store, principal("acme"), { input: "x", conversation: null }, fail);
     expect(unset.previous).toEqual([]);
+  });
+
+  test("background: true refused, on every route (its usage would be counted against nothing); false and null are none", async () => {
+    const store = createMemoryResponseStore();
+    const error = await rejection(
+      responsesContext(store, principal("acme"), { model: "m", input: "x", background: true }, fail),
+    );
+    expect([error.status, error.param]).toEqual([400, "background"]);
+    expect(error.message).toContain("limits and budget");
+    for (const background of [false, null]) {
+      const context = await responsesContext(store, principal("acme"), { input: "x", background }, fail);
+      expect(context.previous).toEqual([]);
+    }
   });
 
   test("keys sharing a free tenant label share nothing; what the label's keys stored before is still theirs, continued in their own scope", async () => {

@@ -2,6 +2,7 @@ import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { refuseBackground } from "../core/refuse-background.ts";
 import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
@@ -9,9 +10,12 @@ import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems, inputItems } from "../translate/responses/input-items.ts";
 import {
+  echoedIds,
+  itemNotFound,
   type ReferencedItems,
   referencedIds,
   resolveItemReferences,
+  withoutForeignIds,
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
@@ -80,7 +84,7 @@ export interface ContextOptions {
  * is never stored. The `item_reference`s of the request are looked up in the same scope
  * (item-references.ts), and in the conversation it continues; one found in neither is OpenAI's
  * 404 for an unknown item, on every route. A `conversation` (OpenAI's Conversations API) is
- * refused: the gateway keeps none. A WebSocket turn continuing a response its connection holds
+ * refused: the gateway keeps none; so is `background: true` (refuse-background.ts). A WebSocket turn continuing a response its connection holds
  * (`held`) takes the conversation from memory, and is stored as the same turn over HTTP would be.
  */
 export async function responsesContext(
@@ -94,6 +98,8 @@ export async function responsesContext(
   // Callers share the gateway's upstream account: an id the gateway did not give this scope must
   // not reach it, be it a response's, an item's or a conversation's.
   refuseConversation(body);
+  // Nor does one run where its usage cannot be counted (refuse-background.ts).
+  refuseBackground(body);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
@@ -118,7 +124,8 @@ export async function responsesContext(
   const chainedHere = held ? held.stored : previous?.response.tenant === scope;
   const storedBefore = chainedHere ? [] : history;
   const parentId = chainedHere ? previousId : undefined;
-  const referenced = await referencedItems(store, principal, readable, history, inputItems(body.input));
+  const input = inputItems(body.input);
+  const { referenced, foreign } = await itemsInScope(store, principal, readable, history, input);
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   let saving: Promise<GatewayError | undefined> | undefined;
@@ -126,6 +133,7 @@ export async function responsesContext(
     id,
     previous: withoutStoredIds(history),
     ...(referenced.size > 0 ? { referenced } : {}),
+    ...(foreign.size > 0 ? { foreignIds: foreign } : {}),
     ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
     stores,
@@ -136,8 +144,10 @@ export async function responsesContext(
       const savedId = holder && typeof response.id === "string" ? response.id : id;
       // This turn alone, with what its references named: the chain before it is the previous
       // response's, read by following `previousId` back (`storedBefore`: none stored to follow).
+      // An id the caller's scope does not hold is not kept either, so no chain carries it upstream.
+      const asked = foreign.size > 0 ? { ...body, input: withoutForeignIds(input, foreign, "drop") } : body;
       const turn = withReferencesResolved(
-        [...storedBefore, ...conversationItems(body, response)],
+        [...storedBefore, ...conversationItems(asked, response)],
         referenced,
       );
       // Every item gets an id (its own, or one made here) for `input_items` to page by.
@@ -162,34 +172,48 @@ export async function responsesContext(
   };
 }
 
+/** The items a request names by id that the caller's scope holds, and the ids it does not. */
+interface ItemsInScope {
+  /** What its `item_reference`s (and those of the conversation it continues) name. */
+  readonly referenced: ReferencedItems;
+  /** The ids of its own input items (not references) that the caller's scope does not hold. */
+  readonly foreign: ReadonlySet<string>;
+}
+
+const NONE_NAMED: ItemsInScope = { referenced: new Map(), foreign: new Set() };
+
 /**
- * The items the `item_reference`s of a request's `input` (and of the conversation it continues)
- * name: those of the conversation itself, then those of the caller's stored responses: a response
- * the item id names (`resp_…:…`, the gateway's) in the scopes it may read, an upstream's own item
- * id in its own scopes alone (response-scope.ts: in its label's old rows, such an id would find
- * any of the label's keys' items). A reference of the input that names none is refused, in OpenAI's
- * words: any other scope's item is unknown, and must not reach the upstream (it would resolve it
- * across the account every caller shares).
+ * The items a request names by id, looked up as the caller may see them: in the conversation it
+ * continues, then among the caller's stored responses: a response the item id names (`resp_…:…`,
+ * the gateway's) in the scopes it may read, an upstream's own item id in its own scopes alone
+ * (response-scope.ts: in its label's old rows, such an id would find any of the label's keys'
+ * items). A reference of the input that names none is refused, in OpenAI's words: any other
+ * scope's item is unknown, and must not reach the upstream (it would resolve it across the account
+ * every caller shares). So is an input item that carries an id of its own, which OpenAI looks up
+ * as well (a bare reasoning item is nothing but its id): one the caller's scope does not hold is
+ * `foreign`, and goes to a native upstream without it (item-references.ts `withoutForeignIds`).
  */
-async function referencedItems(
+async function itemsInScope(
   store: ResponseStore,
   principal: Principal,
   readable: readonly string[],
   history: readonly JsonObject[],
   input: readonly unknown[],
-): Promise<ReferencedItems> {
-  const ids = referencedIds([...history, ...input]);
-  if (ids.length === 0) return new Map();
-  const referenced = new Map<string, JsonObject>();
+): Promise<ItemsInScope> {
+  const references = referencedIds([...history, ...input]);
+  const echoed = echoedIds(input);
+  if (references.length === 0 && echoed.length === 0) return NONE_NAMED;
+  const wanted = new Set([...references, ...echoed]);
+  const found = new Map<string, JsonObject>();
   for (const item of history) {
-    if (typeof item.id === "string" && ids.includes(item.id)) referenced.set(item.id, item);
+    if (typeof item.id === "string" && wanted.has(item.id)) found.set(item.id, item);
   }
   const stored = await resolveItemReferences(
-    ids.filter((id) => !referenced.has(id)),
+    [...wanted].filter((id) => !found.has(id)),
     {
       items: async (responseId) => {
-        const found = await readInScopes(readable, (scope) => store.get(scope, responseId));
-        return found ? withItemIds(found.items, found.id) : undefined;
+        const response = await readInScopes(readable, (scope) => store.get(scope, responseId));
+        return response ? withItemIds(response.items, response.id) : undefined;
       },
       ...(store.responseOfItem
         ? {
@@ -202,20 +226,16 @@ async function referencedItems(
         : {}),
     },
   );
-  for (const [id, item] of stored) referenced.set(id, item);
-  const unknown = referencedIds(input).find((id) => !referenced.has(id));
+  for (const [id, item] of stored) found.set(id, item);
+  const unknown = referencedIds(input).find((id) => !found.has(id));
   if (unknown !== undefined) throw itemNotFound(unknown);
-  return referenced;
+  const referenced = new Map<string, JsonObject>();
+  for (const id of references) {
+    const item = found.get(id);
+    if (item) referenced.set(id, item);
+  }
+  return { referenced, foreign: new Set(echoed.filter((id) => !found.has(id))) };
 }
-
-/** OpenAI's answer for an item it does not hold (a 404 naming `input`, as it words it). */
-const itemNotFound = (id: string) =>
-  new GatewayError({
-    status: 404,
-    code: "not_found",
-    message: `Item with id '${id}' not found.`,
-    param: "input",
-  });
 
 /**
  * OpenAI's 400 for a `previous_response_id` it does not hold; `missing` names the response its

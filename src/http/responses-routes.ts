@@ -5,7 +5,7 @@ import { requireArea } from "../auth/roles.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
-import { readErrorText } from "../providers/http/read-bounded.ts";
+import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
@@ -42,6 +42,8 @@ export interface ResponsesRouteDeps {
   readonly routes?: (model: string, tenant: string) => boolean;
   /** `server.max_body` now: a Responses WebSocket's waiting turns hold no more together. */
   readonly maxBody: () => number;
+  /** `routing.max_upstream_body` now: the most of a holder's answer to a read that is relayed. */
+  readonly maxUpstreamBody: () => number;
 }
 
 /** A stored response's holder (its provider's name) and what it answered. */
@@ -128,10 +130,9 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       throw upstreamFailure(holder, { status: answer.status, headers: answer.headers, text }, "openai");
     }
     const type = answer.headers.get("content-type") ?? "application/json";
-    return new Response(await answer.arrayBuffer(), {
-      status: answer.status,
-      headers: { ...headers, "content-type": type },
-    });
+    // Read whole, as a model's whole answer is: no more than `routing.max_upstream_body`.
+    const body = await readBounded(answer, deps.maxUpstreamBody(), holder, "refuse");
+    return new Response(body, { status: answer.status, headers: { ...headers, "content-type": type } });
   }
 
   /** The holder's answer to a read, a 404 in OpenAI's words when it holds the response no longer. */
@@ -148,6 +149,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   let app: AnyElysia = new Elysia()
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
+        refuseStreamedRead(request);
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
@@ -206,6 +208,19 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     });
   }
   return app;
+}
+
+/**
+ * `GET /v1/responses/{id}?stream=true` replays a background response's events as it runs. The
+ * gateway runs none (refuse-background.ts): every response it stores is complete, and is read
+ * whole; a holder's events would be relayed buffered, as no stream.
+ */
+function refuseStreamedRead(request: Request): void {
+  if (new URL(request.url).searchParams.get("stream") !== "true") return;
+  throw badRequest(
+    "stream: a stored response is read whole: this gateway runs no response in the background, so every response it stores is complete; retrieve it without stream",
+    "stream",
+  );
 }
 
 /** OpenAI's 404 for a response it does not hold (or that is not the caller's). */

@@ -21,6 +21,8 @@ const bodies: JsonObject[] = [
   { model: "m", messages, max_tokens: "16" },
   { model: "m", messages, max_tokens: 2 ** 60 },
   { model: "m", stream: null },
+  { model: "m", messages, stream: null, max_tokens: 16 },
+  { model: "m", input: "hi", stream: null },
   { model: "m".repeat(256), messages, max_tokens: 16, input: "hi", prompt: "hi" },
   { model: "m".repeat(257), messages, max_tokens: 16, input: "hi", prompt: "hi" },
 ];
@@ -36,6 +38,15 @@ describe("validateBody", () => {
         else expect(() => validateBody(operation, body)).toThrow(GatewayError);
       }
     });
+
+  test("stream: null is as good as absent, as OpenAI's SDKs type it, for chat, Messages and Responses alike", () => {
+    expect(validateBody("chat", { model: "m", messages, stream: null })).toBe("m");
+    expect(validateBody("messages", { model: "m", messages, max_tokens: 16, stream: null })).toBe("m");
+    expect(validateBody("responses", { model: "m", input: "hi", stream: null })).toBe("m");
+    expect(() => validateBody("responses", { model: "m", input: "hi", stream: "yes" })).toThrow(
+      "stream must be a boolean",
+    );
+  });
 
   test("a refusal names the field at fault", () => {
     try {

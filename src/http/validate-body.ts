@@ -33,7 +33,7 @@ export function validateBody(operation: Operation, body: JsonObject): string {
 function plainModel(operation: Operation, body: JsonObject): string | undefined {
   const { model, stream } = body;
   if (typeof model !== "string" || model.length === 0 || model.length > MAX_MODEL_LENGTH) return undefined;
-  if (stream !== undefined && typeof stream !== "boolean") return undefined;
+  if (stream != null && typeof stream !== "boolean") return undefined;
   switch (operation) {
     case "chat":
       return Array.isArray(body.messages) ? model : undefined;

@@ -8,7 +8,7 @@ import { estimateInputTokens } from "../translate/anthropic-to-openai/count-toke
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
-import type { ReferencedItems } from "../translate/responses/item-references.ts";
+import { type ReferencedItems, withoutForeignIds } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
@@ -27,6 +27,14 @@ export interface ResponsesContext {
    * the reference, as the client wrote it).
    */
   readonly referenced?: ReferencedItems;
+  /**
+   * Ids of the request's own input items that the caller's scope does not hold (an item's id
+   * other than an `item_reference`'s): a native upstream, which would resolve them across the
+   * account every caller shares, gets those items without them; a bare reasoning item (its id
+   * alone) is OpenAI's 404 for an unknown item (item-references.ts `withoutForeignIds`). A
+   * translation sends no item ids.
+   */
+  readonly foreignIds?: ReadonlySet<string>;
   /** The provider that holds the previous response upstream, when it answered natively. */
   readonly previousHolder?: string;
   /** `POST /v1/responses/compact`: served by native routes only, nothing stored. */
@@ -156,11 +164,20 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     ? undefined
     : (response: JsonObject) => context.onResponse(response, provider.name);
   const native = { forcedUsage: false, ...(answered ? { answered } : {}) };
+  const foreign = context.foreignIds;
+  // Ids the caller's scope does not hold are taken off its items (none, nearly always: as sent).
+  const own = foreign ? withoutForeignIds(inputItems(body.input), foreign, "refuse") : undefined;
   if (context.previous.length === 0 || context.previousHolder === provider.name) {
-    return { operation: "responses", body, ...identity, native };
+    if (!own) return { operation: "responses", body, ...identity, native };
+    return {
+      operation: "responses",
+      body: { ...body, input: own },
+      ...identity,
+      native: { ...native, rewritten: true },
+    };
   }
   const { previous_response_id: _held, ...rest } = body;
-  const input = [...context.previous, ...inputItems(body.input)];
+  const input = [...context.previous, ...(own ?? inputItems(body.input))];
   return {
     operation: "responses",
     body: { ...rest, input },

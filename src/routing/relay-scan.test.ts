@@ -71,3 +71,34 @@ describe("RelayScan: the everyday event's shortcut", () => {
     expect(cases).toBe(DATA.length * NAMES.length * 2);
   });
 });
+
+describe("RelayScan: the events it decodes", () => {
+  test("those that carry a usage object, and a named end event without one (response.failed's usage is null)", () => {
+    const seen: string[] = [];
+    const scan = new RelayScan({
+      maxLine: 4096,
+      onUsage: (event) => {
+        seen.push(event.event ?? event.data);
+        return true;
+      },
+    });
+    const event = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    scan.take(
+      encoder.encode(
+        [
+          event("response.created", { type: "response.created", response: { usage: null } }),
+          event("response.output_text.delta", { type: "response.output_text.delta", delta: "hi" }),
+          event("response.failed", { type: "response.failed", response: { status: "failed", usage: null } }),
+        ].join(""),
+      ),
+    );
+    expect(seen).toEqual(["response.failed"]);
+    expect(scan.ended).toBe(true);
+    // An unnamed end ([DONE]) is not decoded: it carries nothing.
+    const chat: string[] = [];
+    new RelayScan({ maxLine: 4096, onUsage: (e) => chat.push(e.data) > 0 }).take(
+      encoder.encode("data: [DONE]\n\n"),
+    );
+    expect(chat).toEqual([]);
+  });
+});

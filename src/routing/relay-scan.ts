@@ -17,8 +17,10 @@ import { CLOSING } from "./stream-end.ts";
 export interface UsageSink {
   readonly maxLine: number;
   /**
-   * Sees each event that carries a usage object — the only events the relay decodes — and
-   * returns false to keep it from the caller (the `include_usage` chunk the caller did not ask for).
+   * Sees each event that carries a usage object, and a named end event (a Responses stream's
+   * `response.failed` may carry none, and its response is stored all the same) — the only events
+   * the relay decodes — and returns false to keep it from the caller (the `include_usage` chunk
+   * the caller did not ask for).
    */
   onUsage(event: SseEvent): boolean;
 }
@@ -141,6 +143,7 @@ export class RelayScan extends SseScanner implements SpanSink {
     if (this.brokenAt !== -1) return;
     this.events++;
     const buf = this.buf;
+    let finalEvent = false;
     // The everyday event — unnamed, its data one line of a JSON object whose first key does not
     // start with `e` — is not the end marker, not malformed and no error event, as the three
     // checks below would find: its first three bytes and its last tell.
@@ -151,8 +154,11 @@ export class RelayScan extends SseScanner implements SpanSink {
       buf[dataStart + 2] === ERROR_FIRST ||
       buf[span.dataEnd - 1] !== CLOSE_BRACE
     ) {
-      if (endsStream(buf, span)) this.ended = true;
-      else if (malformed(buf, span, this.sink.maxLine)) {
+      if (endsStream(buf, span)) {
+        this.ended = true;
+        // Once a stream: its named end event (`response.failed`, `message_stop`) is decoded too.
+        finalEvent = span.nameStart !== -1;
+      } else if (malformed(buf, span, this.sink.maxLine)) {
         this.brokenAt = span.start;
         return;
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
@@ -162,7 +168,7 @@ export class RelayScan extends SseScanner implements SpanSink {
       }
     }
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
-    if (!this.carriesUsage(span)) return;
+    if (!this.carriesUsage(span) && !finalEvent) return;
     const event = eventOf(buf, span, this.sink.maxLine);
     if (event && !this.sink.onUsage(event)) {
       this.cuts ??= [];

@@ -138,11 +138,15 @@ export class RouteAttempt
     return this.found ?? this.meter?.usage ?? { inputTokens: 0, outputTokens: 0 };
   }
 
-  /** Sees each stream event that carries usage; false keeps it from the caller. */
+  /**
+   * Sees each stream event that carries usage, and a stream's end event; false keeps it from the
+   * caller. A native Responses stream's final response is stored however it ended: completed,
+   * incomplete (cut at `max_output_tokens`) or failed, as OpenAI stores each.
+   */
   onUsage(event: SseEvent): boolean {
     const answered = this.adapted.native?.answered;
     const meter = this.meter;
-    if (answered && event.event === "response.completed") {
+    if (answered && event.event !== undefined && FINAL_RESPONSE_EVENTS.has(event.event)) {
       const parsed = parseEventData(event.data);
       if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
     }
@@ -200,6 +204,9 @@ export class RouteAttempt
     if (this.closeWaits) this.observed?.closed(this.closeError, settledMs);
   }
 }
+
+/** The events that end a Responses stream, each carrying the final `response`. */
+const FINAL_RESPONSE_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 /** Shared by every answer (and request record) that dropped nothing (never written to). */
 export const NOTHING_DROPPED: readonly string[] = Object.freeze([]);

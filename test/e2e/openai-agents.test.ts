@@ -24,7 +24,7 @@ const fx = gatewayFixture({
 });
 
 describe("OpenAI Agents SDK through mindgw", () => {
-  test("OpenAI-type upstream: function tool loop, settings carried, hosted tool dropped and named, structured output", async () => {
+  test("OpenAI-type upstream: function tool loop, settings carried (metadata stored, not sent), hosted tool dropped and named, structured output", async () => {
     const report = await runInNetns("agents.scenario.ts", { upstream: "openai" });
     expect(report.client).toMatchObject({ exitCode: 0 });
     expect(JSON.parse(report.client.stdout)).toEqual({ forecast: "echo: sunny in Paris for 3 days" });
@@ -32,11 +32,14 @@ describe("OpenAI Agents SDK through mindgw", () => {
     expect(first?.body).toMatchObject({
       reasoning_effort: "high",
       verbosity: "low",
-      metadata: { team: "agents" },
       service_tier: "flex",
       prompt_cache_key: "forecasts",
       response_format: { type: "json_schema" },
     });
+    // OpenAI's chat API refuses metadata without store: true: it is not sent, and not lost either,
+    // the stored response keeps it (and is read back with it).
+    expect(first?.body.metadata).toBeUndefined();
+    expect(JSON.parse(report.files?.["stored-metadata"] ?? "null")).toEqual({ team: "agents" });
     const tools = first?.body.tools as { function: { name: string } }[];
     expect(tools.map((tool) => tool.function.name)).toEqual(["get_weather"]);
     const history = second?.body.messages as { role: string; content: unknown }[];
@@ -53,7 +56,8 @@ describe("OpenAI Agents SDK through mindgw", () => {
     expect(report.client).toMatchObject({ exitCode: 0 });
     expect(JSON.parse(report.client.stdout)).toEqual({ forecast: "echo: sunny in Paris for 3 days" });
     const [first, second] = seen(report);
-    expect(first?.body).toMatchObject({ reasoning_effort: "high", metadata: { team: "agents" } });
+    expect(first?.body).toMatchObject({ reasoning_effort: "high" });
+    expect(first?.body.metadata).toBeUndefined();
     const history = second?.body.messages as { role: string; content: unknown }[];
     expect(history.at(-1)).toMatchObject({ role: "tool", content: "sunny in Paris for 3 days" });
     const rows = report.audit as Row[];

@@ -34,7 +34,7 @@ const fx = gatewayFixture({
         },
       ],
       models: [{ name: "resp", routes: [{ provider: "native", model: "up-resp" }] }],
-      routing: { retries: 0 },
+      routing: { retries: 0, max_upstream_body: "64KB" },
     };
   },
 });
@@ -108,6 +108,50 @@ describe("ids the caller's scope does not hold never reach the shared upstream a
     const own = await call(ka, "POST", "/responses", { model: "resp", input });
     expect(own.status).toBe(200);
     expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual(input);
+  });
+
+  test("an input item's own id (a bare reasoning item's above all) goes only when the caller's scope holds it", async () => {
+    // ka's answer holds a reasoning item, which OpenAI resolves by its id alone.
+    const reasoning = { type: "reasoning", id: "rs_n1", summary: [] };
+    const said = JSON.parse(answer("resp_up_rs", "msg_n1", "ka's secret")) as { output: object[] };
+    up.queue({ headers: JSON_TYPE, body: JSON.stringify({ ...said, output: [reasoning, ...said.output] }) });
+    expect((await call(ka, "POST", "/responses", { model: "resp", input: "think" })).status).toBe(200);
+    const before = up.requests.length;
+    // kb's bare reasoning item with ka's id: OpenAI's 404 for an unknown item, as a reference is.
+    const refused = await call(kb, "POST", "/responses", {
+      model: "resp",
+      input: [reasoning, { role: "user", content: "go on" }],
+    });
+    expect(refused.status).toBe(404);
+    expect(await errorOf(refused)).toMatchObject({
+      message: "Item with id 'rs_n1' not found.",
+      param: "input",
+    });
+    expect(up.requests.length).toBe(before);
+    // Items whose content is their own go on, without the ids kb's scope does not hold.
+    const message = {
+      type: "message",
+      id: "msg_n1",
+      role: "assistant",
+      content: [{ type: "output_text", text: "mine" }],
+    };
+    const encrypted = { type: "reasoning", id: "rs_n1", summary: [], encrypted_content: "gAAAA" };
+    const user = { role: "user", content: "go on" };
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up_kb", "msg_kb") });
+    const sent = await call(kb, "POST", "/responses", { model: "resp", input: [encrypted, message, user] });
+    expect(sent.status).toBe(200);
+    const { id: _r, ...withoutReasoningId } = encrypted;
+    const { id: _m, ...withoutMessageId } = message;
+    expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual([
+      withoutReasoningId,
+      withoutMessageId,
+      user,
+    ]);
+    // ka's own go as sent.
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up_ka", "msg_ka") });
+    const own = [reasoning, message, user];
+    expect((await call(ka, "POST", "/responses", { model: "resp", input: own })).status).toBe(200);
+    expect(JSON.parse(up.requests.at(-1)?.text ?? "{}").input).toEqual(own);
   });
 
   test("a conversation id is refused with a 400 naming it, nothing sent", async () => {
@@ -188,5 +232,31 @@ describe("a stored response's reads and deletes where the upstream holds it", ()
     const calls = up.requests.length;
     expect((await call(ka, "GET", "/responses/resp_up5")).status).toBe(404);
     expect(up.requests.length).toBe(calls);
+  });
+});
+
+describe("no response runs in the background, so none is read as a stream", () => {
+  test("background: true is a 400 naming it, nothing sent upstream: a queued answer carries no usage to count", async () => {
+    const before = up.requests.length;
+    const refused = await call(ka, "POST", "/responses", { model: "resp", input: "hi", background: true });
+    expect(refused.status).toBe(400);
+    const error = await errorOf(refused);
+    expect(error.param).toBe("background");
+    expect(error.message).toContain("limits and budget");
+    expect(up.requests.length).toBe(before);
+  });
+
+  test("GET ?stream=true is a 400 naming stream, the holder not asked; a holder's answer past max_upstream_body is a 502", async () => {
+    await created(ka, "resp_up6", "msg_up6");
+    const before = up.requests.length;
+    const streamed = await call(ka, "GET", "/responses/resp_up6?stream=true");
+    expect(streamed.status).toBe(400);
+    expect((await errorOf(streamed)).param).toBe("stream");
+    expect(up.requests.length).toBe(before);
+    // Read whole, no more of it than a model's whole answer may be (64KB here).
+    up.queue({ headers: JSON_TYPE, body: answer("resp_up6", "msg_up6", "x".repeat(100_000)) });
+    const large = await call(ka, "GET", "/responses/resp_up6");
+    expect(large.status).toBe(502);
+    expect((await errorOf(large)).message).toContain("routing.max_upstream_body");
   });
 });

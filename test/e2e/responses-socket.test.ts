@@ -576,6 +576,36 @@ describe("Responses WebSocket lanes (stream_id)", () => {
   });
 });
 
+describe("Responses WebSocket mode and a route that fails late", () => {
+  test("a turn whose upstream times out after the keep-alive committed its answer ends with an error event", async () => {
+    // Keep-alive comments commit the answer (200) before the route's bound on its headers runs out.
+    const node = await fx.spawn({
+      config: {
+        providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+        models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1", timeouts: { connect: "1s" } }] }],
+        routing: { retries: 0, stream_keepalive: "200ms" },
+      },
+    });
+    const client = new OpenAI({ baseURL: `${node.url}/v1`, apiKey: node.adminKey ?? "", maxRetries: 0 });
+    const socket = new ResponsesWS(client);
+    const events: ServerEvent[] = [];
+    socket.on("event", (event) => events.push(event));
+    socket.on("error", () => undefined);
+    socket.send({ type: "response.create", model: "m1", input: "slow [[fake:delay=4000]]" });
+    await waitFor("the turn's last event", () => (events.some((e) => ENDS.has(e.type)) ? true : undefined));
+    const last = events.at(-1) as { type: string; status?: number; error?: { code?: string } };
+    expect(last).toMatchObject({ type: "error", status: 504, error: { code: "upstream_timeout" } });
+    // The connection goes on: the next turn is answered.
+    const from = events.length;
+    socket.send({ type: "response.create", model: "m1", input: "quick" });
+    await waitFor("the next turn's end", () =>
+      events.slice(from).some((e) => ENDS.has(e.type)) ? true : undefined,
+    );
+    expect(events.at(-1)?.type).toBe("response.completed");
+    socket.close({ code: 1000, reason: "done" });
+  });
+});
+
 describe("Responses WebSocket mode and a stop", () => {
   test("SIGTERM lets the turn under way finish, then closes the connection; the process exits 0", async () => {
     const node = await fx.spawn({

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
@@ -30,21 +31,32 @@ const outputText = (response: OpenAI.Responses.Response) =>
     .map((part) => (part.type === "output_text" ? part.text : ""))
     .join("");
 
+/** An upstream serving the Responses API itself (the native route `n1`), answering what is queued. */
+let native: CannedUpstream;
+
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
-    providers: [
-      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-      { name: "claude", type: "anthropic", base_url: fake.url },
-    ],
-    models: [
-      { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
-      { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
-    ],
-    routing: { retries: 0 },
-    // Configured tenants share their stored responses; a free label does not (see below).
-    tenants: [{ name: "acme" }, { name: "globex" }],
-  }),
+  config: (_fakeUrl, { fake, own }) => {
+    native = own(startCannedUpstream());
+    return {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "claude", type: "anthropic", base_url: fake.url },
+        { name: "native", type: "openai", base_url: `${native.url}/v1`, responses_api: true },
+        // The same canned server as Claude: answers a test spells out block by block.
+        { name: "canned-claude", type: "anthropic", base_url: native.url },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+        { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
+        { name: "n1", routes: [{ provider: "native", model: "up-n1" }] },
+        { name: "ca1", routes: [{ provider: "canned-claude", model: "claude-up" }] },
+      ],
+      routing: { retries: 0 },
+      // Configured tenants share their stored responses; a free label does not (see below).
+      tenants: [{ name: "acme" }, { name: "globex" }],
+    };
+  },
 });
 
 beforeAll(async () => {
@@ -216,6 +228,22 @@ describe("fields a chat upstream cannot be given", () => {
   });
 });
 
+describe("background", () => {
+  test("background: true is a 400 naming it on every route, nothing sent: a translated route cannot run it either", async () => {
+    for (const model of ["m1", "c1"]) {
+      const before = fake.requests.length;
+      const error = await acme.responses
+        .create({ model, input: "later", background: true })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("background");
+      expect(fake.requests.length).toBe(before);
+    }
+    const created = await acme.responses.create({ model: "m1", input: "now", background: false });
+    expect(created.status).toBe("completed");
+  });
+});
+
 describe("stored responses and previous_response_id", () => {
   test("GET /v1/responses/{id} returns the stored response, to any key of the same tenant", async () => {
     const created = await acme.responses.create({ model: "m1", input: "remember me" });
@@ -355,6 +383,97 @@ describe("stored responses and previous_response_id", () => {
     ]);
   });
 
+  test("text, a call, then text: items of their own ids, streamed and whole alike; input_items pages to the end", async () => {
+    const blocks = [
+      { type: "text", text: "First I look." },
+      { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } },
+      { type: "text", text: "Then I report." },
+    ];
+    const usage = { input_tokens: 9, output_tokens: 4 };
+    const message = { id: "msg_c", type: "message", role: "assistant", model: "claude-up", usage };
+    const sse = (type: string, fields: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    native.queue({
+      headers: { "content-type": "text/event-stream" },
+      body: [
+        sse("message_start", { message: { ...message, content: [], stop_reason: null } }),
+        ...blocks.flatMap((block, index) => [
+          sse("content_block_start", {
+            index,
+            content_block: block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} },
+          }),
+          sse("content_block_delta", {
+            index,
+            delta:
+              block.type === "text"
+                ? { type: "text_delta", text: block.text }
+                : { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+          }),
+          sse("content_block_stop", { index }),
+        ]),
+        sse("message_delta", { delta: { stop_reason: "tool_use" }, usage }),
+        sse("message_stop", {}),
+      ],
+    });
+    native.queue({
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...message, content: blocks, stop_reason: "tool_use" }),
+    });
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: "function",
+        name: "get_weather",
+        parameters: { type: "object", properties: {} },
+        strict: false,
+      },
+    ];
+    const streamed = await acme.responses.stream({ model: "ca1", input: "look", tools }).finalResponse();
+    const whole = await acme.responses.create({ model: "ca1", input: "look", tools });
+    const shape = (response: OpenAI.Responses.Response) =>
+      response.output.map((item) => [item.type, item.id?.replace(response.id.replace(/^resp_/, ""), "X")]);
+    expect(shape(streamed)).toEqual([
+      ["message", "msg_X"],
+      ["function_call", "fc_X_0"],
+      ["message", "msg_X_1"],
+    ]);
+    expect(shape(whole)).toEqual(shape(streamed));
+    expect(outputText(whole)).toBe(outputText(streamed));
+    // Continued, then listed two at a time by the SDK's auto-pagination: each item once, and an end.
+    const call = streamed.output.find((item) => item.type === "function_call");
+    if (call?.type !== "function_call") throw new Error("no function_call item");
+    const next = await acme.responses.create({
+      model: "m1",
+      previous_response_id: streamed.id,
+      tools,
+      input: [{ type: "function_call_output", call_id: call.call_id, output: "cold" }],
+    });
+    const listed: string[] = [];
+    for await (const item of acme.responses.inputItems.list(next.id, { limit: 2 })) {
+      listed.push(item.id);
+      if (listed.length > 20) break;
+    }
+    expect(listed).toHaveLength(5);
+    expect(new Set(listed).size).toBe(5);
+  });
+
+  test("ids stored twice are listed once each: input_items' auto-pagination ends", async () => {
+    // An earlier answer's message sent back twice, as a client may: its id is the caller's.
+    const first = await acme.responses.create({ model: "m1", input: "one" });
+    const said = first.output[0];
+    if (said?.type !== "message") throw new Error("no message item");
+    const created = await acme.responses.create({
+      model: "m1",
+      input: [said, said, { role: "user", content: "two" }],
+    });
+    const listed: string[] = [];
+    for await (const item of acme.responses.inputItems.list(created.id, { limit: 2, order: "asc" })) {
+      listed.push(item.id ?? "");
+      if (listed.length > 20) break;
+    }
+    expect(listed.slice(0, 2)).toEqual([said.id, `${said.id}_1`]);
+    expect(listed).toHaveLength(3);
+  });
+
   test("a chain stores each turn once: the 30th response's row is no larger than the 2nd's", async () => {
     let previous: string | undefined;
     const ids: string[] = [];
@@ -426,6 +545,66 @@ describe("stored responses and previous_response_id", () => {
       expect([query, response.status]).toEqual([query, 400]);
       const body = (await response.json()) as { error: { type: string; param: string } };
       expect(body.error).toMatchObject({ type: "invalid_request_error", param });
+    }
+  });
+
+  test("a native stream that ends incomplete or failed is stored as it ended, and continued from", async () => {
+    const event = (type: string, fields: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    const usage = { input_tokens: 5, output_tokens: 3, total_tokens: 8 };
+    const message = (id: string) => ({
+      id,
+      type: "message",
+      role: "assistant",
+      status: "incomplete",
+      content: [{ type: "output_text", text: "cut sho", annotations: [] }],
+    });
+    for (const [id, end] of [
+      [
+        "resp_native_cut",
+        {
+          type: "response.incomplete",
+          status: "incomplete",
+          incomplete_details: { reason: "max_output_tokens" },
+          usage,
+        },
+      ],
+      // OpenAI's failed response carries no usage.
+      [
+        "resp_native_failed",
+        {
+          type: "response.failed",
+          status: "failed",
+          error: { code: "server_error", message: "x" },
+          usage: null,
+        },
+      ],
+    ] as const) {
+      const { type, ...response } = end;
+      const whole = { id, object: "response", model: "up-n1", output: [message(`msg_${id}`)], ...response };
+      native.queue({
+        headers: { "content-type": "text/event-stream" },
+        body: [
+          event("response.created", {
+            response: { ...whole, status: "in_progress", output: [], usage: null },
+          }),
+          event(type, { response: whole }),
+        ],
+      });
+      const stream = await acme.responses.create({ model: "n1", input: "long", stream: true });
+      let ended = "";
+      for await (const e of stream) ended = e.type;
+      expect(ended).toBe(type);
+      // Stored: read where it is held (the upstream answers the GET); unknown, a 404 asking no one.
+      native.queue({ headers: { "content-type": "application/json" }, body: JSON.stringify(whole) });
+      expect((await acme.responses.retrieve(id)).status).toBe(response.status);
+      // Continued from: it stays where it is held, sent on by its id.
+      native.queue({
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...whole, id: `${id}_next`, status: "completed", usage }),
+      });
+      await acme.responses.create({ model: "n1", input: "go on", previous_response_id: id });
+      expect(JSON.parse(native.requests.at(-1)?.text ?? "{}").previous_response_id).toBe(id);
     }
   });
 

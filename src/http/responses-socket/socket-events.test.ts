@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { errorEvent, replyError, turnEvent } from "./socket-events.ts";
+import { errorEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
 const turn = (fields: Partial<Pick<SocketTurn, "streamId" | "continued">> = {}): SocketTurn => ({
@@ -13,21 +13,44 @@ const turn = (fields: Partial<Pick<SocketTurn, "streamId" | "continued">> = {}):
 
 const COMPLETED = '{"type":"response.completed", "response":{"id":"resp_2","output":[]}}';
 
-describe("turnEvent", () => {
-  test("what is no event is undefined: [DONE], non-JSON, no object, no string type", () => {
-    for (const data of [
-      "[DONE]",
-      "",
-      "{not json",
-      "42",
-      '"response.created"',
-      "null",
-      "[]",
-      "{}",
-      '{"type":3}',
-    ]) {
-      expect({ data, event: turnEvent(data, turn({ streamId: "s" })) }).toEqual({ data, event: undefined });
+/** The event `data` is, or undefined when it is none. */
+const turnEvent = (data: string, of: SocketTurn): TurnEvent | undefined => {
+  const read = turnData(data, of);
+  return read.kind === "event" ? read.event : undefined;
+};
+
+describe("turnData", () => {
+  test("[DONE] and empty data are nothing to send", () => {
+    for (const data of ["[DONE]", ""]) expect(turnData(data, turn())).toEqual({ kind: "nothing" });
+  });
+
+  test("what is no Responses event ends the turn with the socket's error event: never silence", () => {
+    for (const data of ["{not json", "42", '"response.created"', "null", "[]", "{}", '{"type":3}']) {
+      const read = turnData(data, turn({ streamId: "s" }));
+      expect({ data, read }).toMatchObject({ data, read: { kind: "failure", error: { status: 502 } } });
     }
+  });
+
+  test("an error chunk of any shape (a kept-alive stream's chat-style one) is the turn's error, its words kept", () => {
+    const timeout = JSON.stringify({
+      error: {
+        message: "upstream chatfake timed out",
+        type: "server_error",
+        code: "upstream_timeout",
+        param: null,
+      },
+    });
+    expect(turnData(timeout, turn())).toEqual({
+      kind: "failure",
+      error: {
+        status: 504,
+        type: "server_error",
+        code: "upstream_timeout",
+        message: "upstream chatfake timed out",
+        param: null,
+      },
+    });
+    expect(turnData('{"error":"boom"}', turn())).toMatchObject({ kind: "failure", error: { status: 502 } });
   });
 
   test("nothing to add: the stream's own text, its type and response", () => {

@@ -12,20 +12,41 @@ export interface TurnEvent {
 }
 
 /**
+ * What one SSE event's data of the turn's stream is to the socket: a Responses event, sent on;
+ * nothing (`[DONE]`); or a failure, which ends the turn with the socket's `error` event: an error
+ * chunk of any shape (a chat-style `{"error": …}`, as a stream kept alive before its route
+ * answered ends when the route fails), or data that is no Responses event at all. Never silence:
+ * a client waits for its turn's last event.
+ */
+export type TurnData =
+  | { readonly kind: "event"; readonly event: TurnEvent }
+  | { readonly kind: "nothing" }
+  | { readonly kind: "failure"; readonly error: SocketError };
+
+const NOTHING: TurnData = { kind: "nothing" };
+
+/** The events a turn's stream ends with: after one, the turn is over. */
+export const TURN_ENDS = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
+
+/**
  * One event of the turn's Responses stream (an SSE event's data), as its socket message: the
  * turn's `stream_id` added, and the `previous_response_id` the turn was continued from put back
  * into its `response` (an upstream serving the Responses API was sent the conversation whole,
- * without it). Undefined for what is no event
- * (`[DONE]`, a line that is no JSON object).
+ * without it). See `TurnData` for what is not an event.
  */
-export function turnEvent(data: string, turn: SocketTurn): TurnEvent | undefined {
+export function turnData(data: string, turn: SocketTurn): TurnData {
+  if (data === "[DONE]" || data === "") return NOTHING;
   let event: unknown;
   try {
     event = JSON.parse(data);
   } catch {
-    return undefined;
+    return unreadable();
   }
-  if (!isJsonObject(event) || typeof event.type !== "string") return undefined;
+  if (!isJsonObject(event)) return unreadable();
+  if (typeof event.type !== "string") {
+    if (event.error === undefined || event.error === null) return unreadable();
+    return { kind: "failure", error: replyError(statusOfChunk(event.error), data) };
+  }
   const response = isJsonObject(event.response) ? event.response : undefined;
   let edited = false;
   if (turn.streamId !== undefined) {
@@ -36,8 +57,29 @@ export function turnEvent(data: string, turn: SocketTurn): TurnEvent | undefined
     response.previous_response_id = turn.continued.id;
     edited = true;
   }
-  return { text: edited ? JSON.stringify(event) : data, type: event.type, response };
+  const text = edited ? JSON.stringify(event) : data;
+  return { kind: "event", event: { text, type: event.type, response } };
 }
+
+const unreadable = (): TurnData => ({
+  kind: "failure",
+  error: replyError(502, "the turn's stream sent an event that is not a Responses event"),
+});
+
+/**
+ * The HTTP status an error chunk stands for (the answer's own status went out as 200 before it
+ * came): a timeout's 504, the store's 503, else a failure upstream's 502.
+ */
+function statusOfChunk(error: unknown): number {
+  const code = isJsonObject(error) ? error.code : undefined;
+  if (code === "upstream_timeout") return 504;
+  if (code === "storage_unavailable" || code === "unavailable") return 503;
+  return 502;
+}
+
+/** The `error` event a turn whose stream ended before its last event gets in place of one. */
+export const cutShort = (): SocketError =>
+  replyError(502, "the turn's stream ended before its last event (response.completed or an error)");
 
 /** The socket's `error` event: the HTTP status the error stands for, and OpenAI's error fields. */
 export function errorEvent(error: SocketError, streamId: string | undefined): string {

@@ -202,3 +202,63 @@ describe("a Responses WebSocket continues from its lanes' last responses", () =>
     socket.closed();
   });
 });
+
+describe("a turn always ends with its last event, never in silence", () => {
+  /** A session whose every turn is answered with these SSE writes (then the body ends, or not). */
+  function answeredWith(writes: readonly string[], close = true) {
+    const sent: Record<string, unknown>[] = [];
+    let cancelled = false;
+    const socket = new ResponsesSocketSession({
+      send: (text) => sent.push(JSON.parse(text)),
+      answer: async () => {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const write of writes) controller.enqueue(new TextEncoder().encode(write));
+            if (close) controller.close();
+          },
+          cancel() {
+            cancelled = true;
+          },
+        });
+        return new Response(body, { headers: { "content-type": "text/event-stream" } });
+      },
+      maxBody: () => 10 * 1024 * 1024,
+      refuse: async () => new Response(null, { status: 400 }),
+    });
+    return { socket, sent, cancelled: () => cancelled };
+  }
+  const created = `data: ${JSON.stringify({ type: "response.created", response: { id: "resp_1", output: [] } })}\n\n`;
+
+  test("a kept-alive stream's chat-style error chunk ends the turn with the socket's error event (the route timed out)", async () => {
+    const chunk = {
+      error: { message: "upstream timed out", type: "server_error", code: "upstream_timeout", param: null },
+    };
+    // A keep-alive comment went first: the answer was committed before the route failed.
+    const { socket, sent, cancelled } = answeredWith(
+      [": keep-alive\n\n", `data: ${JSON.stringify(chunk)}\n\n`],
+      false,
+    );
+    socket.message(create("slow"));
+    await until(() => sent.length === 1 && cancelled());
+    expect(sent).toEqual([{ type: "error", status: 504, error: chunk.error }]);
+  });
+
+  test("a stream that ends before its last event gets an error event in its place; one that ended is left as it is", async () => {
+    const cut = answeredWith([created]);
+    cut.socket.message(create("cut", "lane"));
+    await until(() => cut.sent.length === 2);
+    expect(cut.sent[1]).toMatchObject({ type: "error", status: 502, stream_id: "lane" });
+    const failed = `data: ${JSON.stringify({ type: "response.failed", response: { id: "resp_1", output: [] } })}\n\n`;
+    const whole = answeredWith([created, failed, "data: [DONE]\n\n"]);
+    // Two turns of one lane: the second runs once the first has wholly ended.
+    whole.socket.message(create("whole"));
+    whole.socket.message(create("again"));
+    await until(() => whole.sent.length >= 4);
+    expect(whole.sent.map((event) => event.type)).toEqual([
+      "response.created",
+      "response.failed",
+      "response.created",
+      "response.failed",
+    ]);
+  });
+});

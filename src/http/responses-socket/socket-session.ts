@@ -1,6 +1,6 @@
 import { SseDecoder } from "../../core/sse.ts";
 import { conversationItems } from "../../translate/responses/input-items.ts";
-import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
+import { cutShort, errorEvent, replyError, TURN_ENDS, type TurnEvent, turnData } from "./socket-events.ts";
 import { type LastResponse, laneOf, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
 import { MAX_LANES, tooManyLanes, WaitingTurns } from "./waiting-turns.ts";
 
@@ -163,11 +163,20 @@ export class ResponsesSocketSession {
       }
       body = response.body.getReader();
       const decoder = new SseDecoder(MAX_EVENT_LINE);
-      for (;;) {
-        const { done, value } = await body.read();
-        for (const event of done ? decoder.end() : decoder.push(value)) this.relay(event.data, turn, name);
-        if (done) break;
+      let ended = false;
+      let done = false;
+      while (!ended && !done) {
+        const read = await body.read();
+        done = read.done;
+        for (const event of read.done ? decoder.end() : decoder.push(read.value)) {
+          ended = this.relay(event.data, turn, name);
+          if (ended) break;
+        }
       }
+      // Whatever follows the turn's last event (or the failure that ended it) is not read.
+      if (!done) await body.cancel().catch(() => undefined);
+      // A turn always ends with its last event: a stream cut short says so, never silence.
+      if (!ended && !this.ended) this.deps.send(errorEvent(cutShort(), turn.streamId));
     } catch (error) {
       // The turn's stream broke off here (the gateway's own stream ends with an error event, so
       // this is the socket going away or the reply unreadable): said once, if anyone listens.
@@ -178,14 +187,23 @@ export class ResponsesSocketSession {
     }
   }
 
-  /** One event of the stream, sent (false: it was none); a finished response becomes its lane's last. */
+  /**
+   * One event of the stream, sent; true once the turn has ended: with its last event (a finished
+   * response becomes its lane's last), or with the socket's `error` event for a failure the stream
+   * said in another shape, or for what is no Responses event (socket-events.ts `turnData`).
+   */
   private relay(data: string, turn: SocketTurn, lane: string): boolean {
-    const event = turnEvent(data, turn);
-    if (!event) return false;
+    const read = turnData(data, turn);
+    if (read.kind === "nothing") return false;
+    if (read.kind === "failure") {
+      this.deps.send(errorEvent(read.error, turn.streamId));
+      return true;
+    }
+    const { event } = read;
     this.deps.send(event.text);
     if (event.type === "response.completed" || event.type === "response.incomplete")
       this.remember(event, turn, lane);
-    return true;
+    return TURN_ENDS.has(event.type);
   }
 
   private remember(event: TurnEvent, turn: SocketTurn, lane: string): void {
@@ -217,12 +235,7 @@ export class ResponsesSocketSession {
       this.deps.send(errorEvent(replyError(status, text), turn.streamId));
       return;
     }
-    if (!this.relay(`{"type":"response.completed","response":${text}}`, turn, lane))
-      this.deps.send(
-        errorEvent(
-          replyError(502, "the answer was neither a Responses stream nor a response"),
-          turn.streamId,
-        ),
-      );
+    // A body that is no response is said as the socket's error event (`relay`).
+    this.relay(`{"type":"response.completed","response":${text}}`, turn, lane);
   }
 }

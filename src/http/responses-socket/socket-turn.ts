@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { BACKGROUND_REFUSED } from "../../core/refuse-background.ts";
 import type { HeldResponse } from "../responses-context.ts";
 
 /**
@@ -83,8 +84,7 @@ export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
       "unsupported_event_type",
     );
   const { type: _type, stream: _stream, generate, stream_id, ...fields } = message;
-  if (fields.background === true)
-    return invalid("background responses are not supported over a WebSocket", "background");
+  if (fields.background === true) return invalid(BACKGROUND_REFUSED, "background");
   if (generate !== undefined && typeof generate !== "boolean")
     return invalid("generate must be a boolean", "generate");
   if (stream_id !== undefined && typeof stream_id !== "string")

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { anthropicResponse } from "../anthropic-schema.ts";
+import { noteCallsInText } from "../calls-in-text.ts";
 import { parseBody } from "../parse-body.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
@@ -21,11 +22,13 @@ export function messagesResponseToChat(
   const message = parseBody(anthropicResponse, body, "upstream");
   let text = "";
   const toolCalls: JsonObject[] = [];
+  const before: number[] = [];
   for (const block of message.content) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
     else if (block.type === "tool_use" && "id" in block && "name" in block) {
       const args = JSON.stringify(block.input ?? {});
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
+      before.push(text.length);
     }
   }
   const reply: JsonObject = {
@@ -34,6 +37,8 @@ export function messagesResponseToChat(
     refusal: null,
   };
   if (toolCalls.length > 0) reply.tool_calls = toolCalls;
+  // Text after a call: said in order to a Responses caller (calls-in-text.ts).
+  noteCallsInText(reply, text, before);
   return {
     id: chatCompletionId(message.id),
     object: "chat.completion",

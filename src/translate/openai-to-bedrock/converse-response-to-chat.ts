@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { noteCallsInText } from "../calls-in-text.ts";
 import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
 import { converseResponse } from "./converse-schema.ts";
@@ -17,6 +18,7 @@ export function converseResponseToChat(
   const response = parseBody(converseResponse, body, "upstream");
   let text = "";
   const toolCalls: JsonObject[] = [];
+  const before: number[] = [];
   for (const block of response.output.message.content) {
     if (block.text !== undefined) text += block.text;
     if (block.toolUse) {
@@ -26,9 +28,12 @@ export function converseResponseToChat(
         type: "function",
         function: { name, arguments: argumentsText(input) },
       });
+      before.push(text.length);
     }
   }
   const message = assistantMessage(text, toolCalls);
+  // Text after a call: said in order to a Responses caller (calls-in-text.ts).
+  noteCallsInText(message, text, before);
   return {
     id,
     object: "chat.completion",

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { noteCallsInText } from "../calls-in-text.ts";
 import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
 import { geminiCallId } from "./gemini-call-id.ts";
@@ -72,12 +73,18 @@ function choiceOf(candidate: Candidate, index: number, usage: GeminiUsage | unde
   if (failed) throw failed;
   let text = "";
   const toolCalls: JsonObject[] = [];
+  const before: number[] = [];
   for (const part of candidate.content?.parts ?? []) {
     if (part.text !== undefined && !part.thought) text += part.text;
     const call = toolCallOf(part);
-    if (call) toolCalls.push(call);
+    if (call) {
+      toolCalls.push(call);
+      before.push(text.length);
+    }
   }
   const message = assistantMessage(text, toolCalls);
+  // Text after a call: said in order to a Responses caller (calls-in-text.ts).
+  noteCallsInText(message, text, before);
   return {
     index,
     message,

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
+import { converseResponseToChat } from "../openai-to-bedrock/converse-response-to-chat.ts";
+import { geminiResponseToChat } from "../openai-to-gemini/gemini-response-to-chat.ts";
 import { chatResponseToResponse, newResponseId } from "./chat-response-to-response.ts";
 import { conversationItems } from "./input-items.ts";
 import { responsesUsage } from "./response-envelope.ts";
@@ -180,5 +183,66 @@ test("usage keeps the reasoning tokens a chat answer reports (Gemini, o-series)"
   expect(usage).toMatchObject({ output_tokens: 8, output_tokens_details: { reasoning_tokens: 2 } });
   expect(responsesUsage({ prompt_tokens: 1, completion_tokens: 1 })).toMatchObject({
     output_tokens_details: { reasoning_tokens: 0 },
+  });
+});
+
+describe("a whole answer of text, a call and more text keeps its order (as its stream does)", () => {
+  const kinds = (response: JsonObject) =>
+    (response.output as JsonObject[]).map((item) => `${item.type}#${item.id}`);
+  const expected = ["message#msg_o", "function_call#fc_o_0", "message#msg_o_1"];
+
+  test("from Gemini and Converse, through their translations to chat", () => {
+    const gemini = geminiResponseToChat(
+      {
+        candidates: [
+          {
+            content: {
+              role: "model",
+              parts: [{ text: "First." }, { functionCall: { name: "w", args: {} } }, { text: "Then." }],
+            },
+            finishReason: "STOP",
+          },
+        ],
+      },
+      "m",
+      "c",
+    );
+    expect(kinds(chatResponseToResponse(gemini, request, "resp_o"))).toEqual(expected);
+    const converse = converseResponseToChat(
+      {
+        output: {
+          message: {
+            role: "assistant",
+            content: [
+              { text: "First." },
+              { toolUse: { toolUseId: "t1", name: "w", input: {} } },
+              { text: "Then." },
+            ],
+          },
+        },
+        stopReason: "tool_use",
+        usage: { inputTokens: 1, outputTokens: 1 },
+      },
+      "m",
+      "c",
+    );
+    expect(kinds(chatResponseToResponse(converse, request, "resp_o"))).toEqual(expected);
+  });
+
+  test("a chat answer says its text first: one message, then the calls", () => {
+    const chat = {
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: "First.Then.",
+            tool_calls: [{ id: "t1", type: "function", function: { name: "w", arguments: "{}" } }],
+          },
+          finish_reason: "tool_calls",
+        },
+      ],
+    };
+    expect(kinds(chatResponseToResponse(chat, request, "resp_o"))).toEqual(expected.slice(0, 2));
   });
 });

@@ -1,22 +1,8 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
-import { openAIChatResponse } from "../openai-schema.ts";
+import { callsInText } from "../calls-in-text.ts";
+import { type OpenAIChatResponse, type OpenAIChunk, openAIChatResponse } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
-import { outputTextLogprobs } from "./output-logprobs.ts";
-import {
-  functionCallItem,
-  functionCallItemId,
-  type ItemStatus,
-  messageItem,
-  messageItemId,
-  outputTextPart,
-  reasoningItem,
-  reasoningItemId,
-  refusalPart,
-  responseEnvelope,
-  responseStatus,
-  responsesUsage,
-} from "./response-envelope.ts";
+import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
 import { ToolNames } from "./tool-names.ts";
 
 /** A new Responses id (`resp_` + 48 hex digits, as OpenAI's look). */
@@ -28,6 +14,9 @@ export function newResponseId(): string {
 /**
  * chat.completion → Responses `response`. `request` is the caller's Responses request (echoed
  * in the envelope, `model` included); `id` is the response id the gateway stores it under.
+ * The answer goes through the stream's own writer as the chunks it would have streamed in, so a
+ * whole answer's items (their order, ids and statuses) are its stream's: text, a call, then more
+ * text are two messages around the call when the upstream said so (calls-in-text.ts).
  */
 export function chatResponseToResponse(
   chat: JsonObject,
@@ -36,35 +25,62 @@ export function chatResponseToResponse(
   tools: ToolNames = new ToolNames(),
 ): JsonObject {
   const body = parseBody(openAIChatResponse, chat, "upstream");
-  const choice = body.choices[0];
-  const ended = responseStatus(choice?.finish_reason);
-  const output: JsonObject[] = [];
-  const reasoning = reasoningText(choice?.message.reasoning_content ?? choice?.message.reasoning);
-  if (reasoning) output.push(reasoningItem(reasoningItemId(id), reasoning));
-  const text = choice?.message.content ?? "";
-  const refusal = choice?.message.refusal ?? "";
-  const logprobs = outputTextLogprobs(choice?.logprobs);
-  const calls = choice?.message.tool_calls ?? [];
-  // A cut answer was cut in its last item: the last call, else the message.
-  const status = (last: boolean): ItemStatus =>
-    last && ended.status === "incomplete" ? "incomplete" : "completed";
-  // A refusal is a part of its own (a chat server sends it in place of the text).
-  const parts = [
-    ...(text !== "" ? [outputTextPart(text, logprobs)] : []),
-    ...(refusal !== "" ? [refusalPart(refusal)] : []),
-  ];
-  if (parts.length > 0) output.push(messageItem(messageItemId(id), status(calls.length === 0), parts));
-  for (const [n, call] of calls.entries()) {
-    const target = tools.target(call.function.name);
-    const fields = { ...target, callId: call.id, arguments: call.function.arguments ?? "" };
-    output.push(functionCallItem(functionCallItemId(id, n), fields, status(n === calls.length - 1)));
-  }
-  return responseEnvelope({
+  let response: JsonObject | undefined;
+  const writer = new ResponsesStreamWriter({
     id,
-    createdAt: body.created ?? Math.floor(Date.now() / 1000),
     request,
-    output,
-    usage: responsesUsage(body.usage),
-    ...ended,
+    createdAt: body.created ?? Math.floor(Date.now() / 1000),
+    tools,
+    whole: true,
+    onResponse: (whole) => {
+      response = whole;
+    },
   });
+  // Looked up on the answer as the translation wrote it (the parse may be a copy).
+  const first = Array.isArray(chat.choices) ? (chat.choices[0] as JsonObject | undefined) : undefined;
+  for (const chunk of chunksOf(body, callsInText(first?.message))) writer.chunk(chunk);
+  writer.finish();
+  if (!response) throw new Error("the Responses writer finished without a response");
+  return response;
 }
+
+type Choice = OpenAIChatResponse["choices"][number];
+
+/**
+ * The chunks a whole chat answer would have streamed in: its reasoning, its text (cut where each
+ * call came, `before`), its calls, its refusal, then its finish and usage. Its logprobs come
+ * with its first text.
+ */
+function chunksOf(body: OpenAIChatResponse, before: readonly number[] | undefined): OpenAIChunk[] {
+  const choice = body.choices[0];
+  const chunks: OpenAIChunk[] = [];
+  const delta = (fields: JsonObject, extra: JsonObject = {}) =>
+    chunks.push({ choices: [{ index: 0, delta: fields, ...extra }] });
+  if (choice) {
+    const { message } = choice;
+    const reasoning = message.reasoning_content ?? message.reasoning;
+    if (reasoning !== undefined && reasoning !== null) delta({ reasoning_content: reasoning });
+    const text = message.content ?? "";
+    const calls = message.tool_calls ?? [];
+    let from = 0;
+    let logprobs: JsonObject = logprobsOf(choice);
+    const textUpTo = (to: number) => {
+      if (to > from) delta({ content: text.slice(from, to) }, logprobs);
+      if (to > from) logprobs = {};
+      from = Math.max(from, to);
+    };
+    for (const [index, call] of calls.entries()) {
+      textUpTo(before?.[index] ?? text.length);
+      const { id, function: fn } = call;
+      delta({ tool_calls: [{ index, id, function: { name: fn.name, arguments: fn.arguments ?? "" } }] });
+    }
+    textUpTo(text.length);
+    if (message.refusal) delta({ refusal: message.refusal });
+    chunks.push({ choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason ?? null }] });
+  }
+  if (body.usage) chunks.push({ choices: [], usage: body.usage });
+  return chunks;
+}
+
+const logprobsOf = (choice: Choice): JsonObject =>
+  "logprobs" in choice && choice.logprobs != null ? { logprobs: choice.logprobs } : {};

@@ -3,6 +3,8 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { drain, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
+import { messagesResponseToChat } from "../openai-to-anthropic/messages-response-to-chat.ts";
+import { chatResponseToResponse } from "./chat-response-to-response.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 import { summaryTurn } from "./compaction.ts";
 
@@ -280,5 +282,110 @@ describe("chatStreamToResponses", () => {
       { city: "Paris" },
       { tz: "CET" },
     ]);
+  });
+
+  describe("an answer of text, a call and more text (Claude and Gemini answer so)", () => {
+    const usage = { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 };
+    const chunk = (delta: object, finish: string | null = null) => ({
+      data: JSON.stringify({
+        id: "c",
+        object: "chat.completion.chunk",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      }),
+    });
+    const call = {
+      index: 0,
+      id: "call_1",
+      type: "function",
+      function: { name: "get_weather", arguments: '{"city":"Oslo"}' },
+    };
+    const streamed = async (events: SseEvent[]) => {
+      let stored: JsonObject | undefined;
+      const out = await drain(
+        chatStreamToResponses(replay(events), {
+          request,
+          id: "resp_s",
+          createdAt: 5,
+          onResponse: (response) => {
+            stored = response;
+          },
+        }),
+      );
+      return { out, stored: stored as JsonObject & { output: JsonObject[] } };
+    };
+
+    test("every output item has an id of its own: the first of a kind keeps today's, later ones are numbered", async () => {
+      const { out, stored } = await streamed([
+        chunk({ reasoning_content: "think" }),
+        chunk({ content: "First I look." }),
+        chunk({ tool_calls: [call] }),
+        chunk({ content: "Then I report." }),
+        chunk({ reasoning_content: "more" }),
+        chunk({ refusal: "Not that." }),
+        chunk({}, "stop"),
+      ]);
+      const ids = stored.output.map((item) => `${item.type}:${item.id}`);
+      expect(ids).toEqual([
+        "reasoning:rs_s",
+        "message:msg_s",
+        "function_call:fc_s_0",
+        "message:msg_s_1",
+        "reasoning:rs_s_1",
+        "message:msg_s_2",
+      ]);
+      // Each item's events name it alone.
+      const added = out
+        .filter((event) => event.event === "response.output_item.added")
+        .map((event) => (JSON.parse(event.data) as { item: { id: string } }).item.id);
+      expect(added).toEqual(stored.output.map((item) => String(item.id)));
+    });
+
+    test("the whole answer has the stream's items, in its order, ids and statuses alike", async () => {
+      const { stored } = await streamed([
+        chunk({ content: "First I look." }),
+        chunk({ tool_calls: [call] }),
+        chunk({ content: "Then I report." }),
+        chunk({}, "tool_calls"),
+        { data: JSON.stringify({ id: "c", choices: [], usage }) },
+      ]);
+      // Claude's whole answer, through its translation to chat, which notes where the call came.
+      const claude = {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "claude",
+        content: [
+          { type: "text", text: "First I look." },
+          { type: "tool_use", id: "call_1", name: "get_weather", input: { city: "Oslo" } },
+          { type: "text", text: "Then I report." },
+        ],
+        stop_reason: "tool_use",
+        usage: { input_tokens: 9, output_tokens: 4 },
+      };
+      const whole = chatResponseToResponse(
+        messagesResponseToChat(claude, "gpt-4o-mini", 5),
+        request,
+        "resp_s",
+      );
+      expect(whole).toEqual(stored);
+      expect(stored.output.map((item) => item.type)).toEqual(["message", "function_call", "message"]);
+      // Cut short (max tokens) in its last text: that item is the incomplete one, streamed or not.
+      const cut = await streamed([
+        chunk({ content: "a" }),
+        chunk({ tool_calls: [call] }),
+        chunk({ content: "b" }, "length"),
+      ]);
+      const cutWhole = chatResponseToResponse(
+        messagesResponseToChat({ ...claude, stop_reason: "max_tokens" }, "gpt-4o-mini", 5),
+        request,
+        "resp_s",
+      );
+      expect(cut.stored.output.map((item) => item.status)).toEqual(["completed", "completed", "incomplete"]);
+      expect((cutWhole.output as JsonObject[]).map((item) => item.status)).toEqual([
+        "completed",
+        "completed",
+        "incomplete",
+      ]);
+    });
   });
 });

@@ -229,18 +229,18 @@ describe("Codex CLI requests translate to chat completions", () => {
       max_output_tokens: 99,
       include: ["reasoning.encrypted_content"],
       store: false,
-      background: true,
     });
     expect(body).toMatchObject({
       reasoning_effort: "high",
       verbosity: "high",
-      metadata: { team: "a" },
       service_tier: "flex",
       prompt_cache_key: "k1",
       max_completion_tokens: 99,
     });
     expect(body.parallel_tool_calls).toBeUndefined(); // no tools, nothing to parallelise
-    expect(dropped).toEqual(["reasoning.summary", "background"]);
+    // OpenAI's chat API refuses metadata without store: true; the stored response keeps it.
+    expect(body.metadata).toBeUndefined();
+    expect(dropped).toEqual(["reasoning.summary"]);
   });
 
   test("compaction: a model that calls a tool instead of summarising fails it (502), never an empty summary", () => {
@@ -332,11 +332,11 @@ describe("Codex CLI requests translate to chat completions", () => {
     expect(body).toMatchObject({
       reasoning_effort: "high",
       verbosity: "low",
-      metadata: { team: "agents" },
       service_tier: "flex",
       prompt_cache_key: "forecasts",
       response_format: { type: "json_schema", json_schema: { name: "output", strict: true } },
     });
+    expect(body.metadata).toBeUndefined();
     expect((body.tools as ChatTool[]).map((tool) => tool.function.name)).toEqual(["get_weather"]);
     expect(dropped).toEqual(["tools.web_search"]);
   });

@@ -9,7 +9,9 @@ export type UserText = { readonly type: "message"; readonly role: "user"; readon
  * judge, never dropped. The one reading of `input` that translation, the store's chains and the
  * WebSocket mode's local chains share.
  */
-export function inputItems<Item>(input: string | readonly Item[] | undefined): readonly (Item | UserText)[];
+export function inputItems<Item>(
+  input: string | readonly Item[] | null | undefined,
+): readonly (Item | UserText)[];
 export function inputItems(input: unknown): readonly unknown[];
 export function inputItems(input: unknown): readonly unknown[] {
   if (input === undefined || input === null) return [];

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import { responseIdOfItem } from "./stored-item-ids.ts";
 
 /** The items `item_reference`s name, by id, as a stored response holds them. */
@@ -69,3 +70,59 @@ export function referencedItem(item: unknown, referenced: ReferencedItems): Json
 /** `items` with each `item_reference` that `referenced` resolves replaced by the item it names. */
 export const withReferencesResolved = (items: readonly JsonObject[], referenced: ReferencedItems) =>
   items.map((item) => referencedItem(item, referenced) ?? item);
+
+/**
+ * The ids of the items among `items` that carry one of their own (not `item_reference`s), each
+ * once: an upstream serving the Responses API looks an item's id up across the account every
+ * caller shares (OpenAI: a reasoning item without `encrypted_content` is its id alone, and an id
+ * it does not hold is "Item with id '…' not found"), so each is resolved in the caller's scope as
+ * a reference is (`resolveItemReferences`).
+ */
+export function echoedIds(items: readonly unknown[]): string[] {
+  const ids = new Set<string>();
+  for (const item of items) {
+    if (isJsonObject(item) && item.type !== "item_reference" && typeof item.id === "string") ids.add(item.id);
+  }
+  return [...ids];
+}
+
+/** A reasoning item that is its id alone: without `encrypted_content`, only its id says what it was. */
+const bareReasoning = (item: JsonObject) =>
+  item.type === "reasoning" && (typeof item.encrypted_content !== "string" || item.encrypted_content === "");
+
+/**
+ * `items` with the ids in `foreign` (ids the caller's scope does not hold) taken off, so none
+ * reaches an upstream that would resolve it across the shared account: an item whose content is
+ * its own goes on without its id. A bare reasoning item has nothing but its id: refused as an
+ * unknown reference is (`refuse`: what is sent to a native upstream), or left out (`drop`: what
+ * is stored, where no upstream can read it for this caller).
+ */
+export function withoutForeignIds(
+  items: readonly unknown[],
+  foreign: ReadonlySet<string>,
+  bare: "refuse" | "drop",
+): unknown[] {
+  const out: unknown[] = [];
+  for (const item of items) {
+    if (!isJsonObject(item) || typeof item.id !== "string" || !foreign.has(item.id)) {
+      out.push(item);
+      continue;
+    }
+    if (bareReasoning(item)) {
+      if (bare === "refuse") throw itemNotFound(item.id);
+      continue;
+    }
+    const { id: _foreign, ...rest } = item;
+    out.push(rest);
+  }
+  return out;
+}
+
+/** OpenAI's answer for an item it does not hold (a 404 naming `input`, as it words it). */
+export const itemNotFound = (id: string) =>
+  new GatewayError({
+    status: 404,
+    code: "not_found",
+    message: `Item with id '${id}' not found.`,
+    param: "input",
+  });

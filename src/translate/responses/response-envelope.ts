@@ -77,10 +77,19 @@ export function responseStatus(finishReason: string | null | undefined): {
  */
 export type ItemStatus = "in_progress" | "completed" | "incomplete";
 
-/** Output item ids derive from the response id, so a stored response reads back the same. */
-export const messageItemId = (responseId: string) => `msg_${responseId.replace(/^resp_/, "")}`;
+/**
+ * Output item ids derive from the response id, so a stored response reads back the same; the
+ * `n`th item of a kind (from 0) is numbered, so no two items of an answer share an id (text, a
+ * call, then more text are two messages). The first message and reasoning item keep the bare id
+ * earlier releases gave the only one; every call is numbered, as it always was.
+ */
+export const messageItemId = (responseId: string, n = 0) => numbered("msg", responseId, n);
 export const functionCallItemId = (responseId: string, n: number) =>
   `fc_${responseId.replace(/^resp_/, "")}_${n}`;
+export const reasoningItemId = (responseId: string, n = 0) => numbered("rs", responseId, n);
+
+const numbered = (prefix: string, responseId: string, n: number) =>
+  `${prefix}_${responseId.replace(/^resp_/, "")}${n === 0 ? "" : `_${n}`}`;
 
 /** An assistant message with its content parts (none while it streams, as OpenAI's reads). */
 export function messageItem(id: string, status: ItemStatus, parts: readonly JsonObject[]): JsonObject {
@@ -160,8 +169,6 @@ export function customInput(args: string): string {
 
 const reasoningOf = (request: JsonObject): { effort?: unknown; summary?: unknown } =>
   typeof request.reasoning === "object" && request.reasoning !== null ? request.reasoning : {};
-
-export const reasoningItemId = (responseId: string) => `rs_${responseId.replace(/^resp_/, "")}`;
 
 export const summaryPart = (text: string): JsonObject => ({ type: "summary_text", text });
 

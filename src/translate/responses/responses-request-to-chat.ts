@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
 import { CallerPaths, RESPONSES_FIELDS } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
@@ -66,6 +67,9 @@ export function responsesRequestToChat(
   needs: ChatUpstreamNeeds = {},
 ): ChatFromResponses {
   const request = parseBody(responsesRequest, body, "request", responsesParam);
+  // As OpenAI's API: a turn needs an input, unless it continues a conversation (null is absent).
+  if (request.input == null && previous.length === 0)
+    throw badRequest("Missing required parameter: 'input'.", "input");
   const own = inputItems(request.input);
   checkInputItems(own);
   const dropped = new Dropped(policy);

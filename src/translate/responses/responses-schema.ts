@@ -64,27 +64,40 @@ export const responsesItem = z.looseObject({
 });
 export type ResponsesItem = z.infer<typeof responsesItem>;
 
+/**
+ * A top-level field set to null is as good as absent, as an item's are (OpenAI's SDKs type them
+ * `?: … | null`, and the API reads null as unset).
+ */
 export const responsesRequest = z.looseObject({
   model: z.string(),
-  input: z.union([z.string(), z.array(responsesItem)]).optional(),
+  input: z.union([z.string(), z.array(responsesItem)]).nullish(),
   instructions: z.string().nullish(),
-  tools: z.array(responsesTool).optional(),
+  tools: z.array(responsesTool).nullish(),
   tool_choice: z
     .union([
       z.enum(["auto", "none", "required"]),
-      z.looseObject({ type: z.string(), name: z.string().optional(), namespace: z.string().nullish() }),
+      z.looseObject({
+        type: z.string(),
+        name: z.string().optional(),
+        namespace: z.string().nullish(),
+        /** `allowed_tools`: `auto` or `required`, among `tools` only. */
+        mode: z.string().nullish(),
+        tools: z.array(z.looseObject({ type: z.string(), name: z.string().nullish() })).nullish(),
+      }),
     ])
-    .optional(),
+    .nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().nullish(),
   top_p: z.number().nullish(),
-  user: z.string().optional(),
+  user: z.string().nullish(),
   stream: z.boolean().nullish(),
   reasoning: z
     .looseObject({
       effort: z.string().nullish(),
       summary: z.string().nullish(),
+      /** The deprecated name of `summary`. */
+      generate_summary: z.string().nullish(),
       context: z.unknown().optional(),
     })
     .nullish(),
@@ -105,13 +118,14 @@ export const responsesRequest = z.looseObject({
       format: z
         .looseObject({
           type: z.string(),
-          name: z.string().optional(),
+          name: z.string().nullish(),
+          description: z.string().nullish(),
           schema: z.unknown().optional(),
           strict: z.boolean().nullish(),
         })
-        .optional(),
+        .nullish(),
       verbosity: z.string().nullish(),
     })
-    .optional(),
+    .nullish(),
 });
 export type ResponsesRequest = z.infer<typeof responsesRequest>;

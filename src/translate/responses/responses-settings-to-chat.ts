@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
 import { nameUncarriedFields } from "../uncarried-fields.ts";
@@ -26,6 +27,9 @@ const READ = [
   "stream",
   "reasoning",
   "text",
+  // Kept in the response (response-envelope.ts) and so in the store, the caller's to read back; not
+  // sent: OpenAI's chat API refuses `metadata` without `store: true`, which would store the turn
+  // at OpenAI too.
   "metadata",
   "service_tier",
   "prompt_cache_key",
@@ -33,6 +37,7 @@ const READ = [
   "prompt_cache_options",
   "safety_identifier",
   "top_logprobs",
+  // Refused when true (refuse-background.ts); false asks for nothing.
   "background",
   "truncation",
   // The gateway's own work: it stores the answer and expands a chain itself (responses-context.ts).
@@ -57,6 +62,7 @@ const DEFAULTS: JsonObject = { image: { context_compression: "auto" } };
  */
 export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonObject {
   refuseConversation(request);
+  refuseBackground(request);
   const out: JsonObject = {};
   // OpenAI's reasoning models refuse the deprecated `max_tokens`; a server that only knows it gets
   // it back from its preset (`legacyMaxTokens`), and every other target reads this name too.
@@ -65,8 +71,11 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.user) out.user = request.user;
   if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
-  if (request.reasoning?.summary && request.reasoning.summary !== "none") {
-    dropped.add("reasoning.summary", "reasoning.summary");
+  // `generate_summary` is the deprecated name of `summary`: named as the caller sent it.
+  const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary;
+  if (summary && summary !== "none") {
+    const name = request.reasoning?.summary ? "reasoning.summary" : "reasoning.generate_summary";
+    dropped.add(name, name);
   }
   if (request.text?.verbosity) out.verbosity = request.text.verbosity;
   // Chat completions takes these under the same names.
@@ -76,7 +85,6 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
     out.logprobs = true;
     if (request.top_logprobs != null) out.top_logprobs = request.top_logprobs;
   }
-  if (request.background) dropped.add("background", "background");
   if (request.truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;
@@ -86,7 +94,12 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   if (format?.type === "json_schema") {
     out.response_format = {
       type: "json_schema",
-      json_schema: { name: format.name ?? "response", schema: format.schema, strict: format.strict ?? false },
+      json_schema: {
+        name: format.name ?? "response",
+        ...(format.description ? { description: format.description } : {}),
+        schema: format.schema,
+        strict: format.strict ?? false,
+      },
     };
   } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
   nameUncarriedFields(request, READ, DEFAULTS, dropped);
@@ -94,7 +107,6 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
 }
 
 const SAME_NAMES = [
-  "metadata",
   "service_tier",
   "prompt_cache_key",
   "prompt_cache_retention",

@@ -46,6 +46,12 @@ export interface ResponsesStreamWriterOptions {
    * an `error` event, as a whole answer past it is a 502. Absent: unbounded.
    */
   maxOutput?: number;
+  /**
+   * The answer was read whole (chat-response-to-response.ts): its chunks are fed in, and the
+   * response its items make is all that is wanted (`onResponse`); no event is written. The same
+   * items, ids and statuses as its stream would have, by construction.
+   */
+  whole?: boolean;
 }
 
 /**
@@ -153,7 +159,11 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (this.current?.kind === "tool") this.calls.interrupt();
     if (this.current?.kind !== "reasoning") {
       this.close(out);
-      const item = this.open("reasoning", reasoningItemId(this.options.id), "", { name: "", custom: false });
+      const n = this.count("reasoning");
+      const item = this.open("reasoning", reasoningItemId(this.options.id, n), "", {
+        name: "",
+        custom: false,
+      });
       this.emit(out, "response.output_item.added", {
         output_index: item.outputIndex,
         item: itemBody(item),
@@ -171,10 +181,11 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
     const item = this.message("message", out);
     item.text.add(delta);
+    if (logprobs.length > 0) item.logprobs.push(...logprobs);
+    if (this.options.whole) return;
     // Logprobs as the delta event writes them, counted as gathered (20 alternatives a token
     // outweigh its text many times).
     const written = logprobs.length === 0 ? "[]" : this.gather(JSON.stringify(logprobs));
-    if (logprobs.length > 0) item.logprobs.push(...logprobs);
     out.push(this.textDelta(item, delta, written));
   }
 
@@ -190,7 +201,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (this.current?.kind === "tool") this.calls.interrupt();
     if (this.current?.kind === kind) return this.current;
     this.close(out);
-    const item = this.open(kind, messageItemId(this.options.id), "", { name: "", custom: false });
+    // A refusal is a message too: the two are numbered together.
+    const n = this.count("message") + this.count("refusal");
+    const item = this.open(kind, messageItemId(this.options.id, n), "", { name: "", custom: false });
     this.emit(out, "response.output_item.added", { output_index: item.outputIndex, item: itemBody(item) });
     const part = kind === "refusal" ? refusalPart("") : outputTextPart("");
     this.emit(out, "response.content_part.added", { ...contentRef(item), part });
@@ -213,13 +226,20 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private startCall(id: string | undefined, name: string, out: SseEvent[]): void {
     this.close(out);
-    const n = this.items.filter((i) => i.kind === "tool").length;
+    const n = this.count("tool");
     const callId = id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
     const item = this.open("tool", functionCallItemId(this.options.id, n), callId, this.names.target(name));
     this.emit(out, "response.output_item.added", {
       output_index: item.outputIndex,
       item: itemBody(item),
     });
+  }
+
+  /** How many items of `kind` the answer has so far: the next one's number (its id's). */
+  private count(kind: OpenItem["kind"]): number {
+    let n = 0;
+    for (const item of this.items) if (item.kind === kind) n++;
+    return n;
   }
 
   private open(kind: OpenItem["kind"], itemId: string, callId: string, tool: ToolTarget): OpenItem {
@@ -312,7 +332,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   private emit(out: SseEvent[], type: string, fields: JsonObject): void {
-    out.push(this.event(type, fields));
+    if (!this.options.whole) out.push(this.event(type, fields));
   }
 
   private event(type: string, fields: JsonObject): SseEvent {

@@ -10,7 +10,10 @@ export const CUSTOM_INPUT = "input";
  * Responses tools → chat `tools` and `tool_choice`. A `namespace` is flattened into its
  * tools; a `custom` tool (free text, or text in a grammar) becomes a function with one string
  * argument whose description carries the grammar; hosted tools (web search, file search,
- * tool search, …) run only at their provider and are dropped or refused by policy.
+ * tool search, …) run only at their provider and are dropped or refused by policy. An
+ * `allowed_tools` choice offers the model only the tools it allows, its mode (`auto`, `required`)
+ * the chat `tool_choice`: every chat server and every API the chat call goes on to (Anthropic's,
+ * Gemini's, Converse) reads that, where chat's own `allowed_tools` choice is OpenAI's alone.
  */
 export function chatTools(
   tools: readonly ResponsesTool[],
@@ -19,7 +22,7 @@ export function chatTools(
   dropped: Dropped,
 ): JsonObject {
   const out: JsonObject = {};
-  const functions: JsonObject[] = [];
+  const functions: { type: "function"; function: JsonObject }[] = [];
   const add = (tool: ResponsesTool, path: string, namespace?: ResponsesTool) => {
     if (tool.type === "namespace" && !namespace) {
       for (const [j, inner] of (tool.tools ?? []).entries()) add(inner, `${path}.tools[${j}]`, tool);
@@ -41,9 +44,14 @@ export function chatTools(
     });
   };
   for (const [i, tool] of tools.entries()) add(tool, `tools[${i}]`);
-  if (functions.length > 0) out.tools = functions;
+  const allowed =
+    typeof choice === "object" && choice?.type === "allowed_tools" ? allowedNames(choice, names) : undefined;
+  const offered = allowed ? functions.filter((fn) => allowed.has(String(fn.function?.name))) : functions;
+  if (offered.length > 0) out.tools = offered;
   if (typeof choice === "string") {
-    if (functions.length > 0 || choice === "none") out.tool_choice = choice;
+    if (offered.length > 0 || choice === "none") out.tool_choice = choice;
+  } else if (choice?.type === "allowed_tools") {
+    if (offered.length > 0) out.tool_choice = choice.mode === "required" ? "required" : "auto";
   } else if ((choice?.type === "function" || choice?.type === "custom") && choice.name) {
     out.tool_choice = {
       type: "function",
@@ -54,6 +62,18 @@ export function chatTools(
   }
   return out;
 }
+
+/** The chat names of the tools an `allowed_tools` choice allows (functions and custom tools, by name). */
+function allowedNames(choice: Exclude<ToolChoice, string>, names: ToolNames): Set<string> {
+  const allowed = new Set<string>();
+  for (const tool of choice.tools ?? []) {
+    if (tool.name)
+      allowed.add(names.chatName(tool.name, typeof tool.namespace === "string" ? tool.namespace : undefined));
+  }
+  return allowed;
+}
+
+type ToolChoice = NonNullable<ResponsesRequest["tool_choice"]>;
 
 function plainFunction(name: string, tool: ResponsesTool, namespace: ResponsesTool | undefined): JsonObject {
   const fn: JsonObject = { name, parameters: tool.parameters ?? { type: "object", properties: {} } };

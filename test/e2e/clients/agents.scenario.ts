@@ -47,7 +47,13 @@ await inLoopbackWorld(options.upstream, ["agent-model"], async ({ gw, key }) => 
   });
   try {
     const result = await run(agent, "What is the weather in Paris?");
-    return { exitCode: 0, stdout: JSON.stringify(result.finalOutput), stderr: "" };
+    // The last response as the gateway stored it: its metadata is kept there, not sent to chat.
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const stored = result.lastResponseId
+      ? await client.responses.retrieve(result.lastResponseId).catch(() => undefined)
+      : undefined;
+    const files = { "stored-metadata": JSON.stringify(stored?.metadata ?? null) };
+    return { exitCode: 0, stdout: JSON.stringify(result.finalOutput), stderr: "", files };
   } catch (error) {
     return {
       exitCode: 1,

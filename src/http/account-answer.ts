@@ -6,7 +6,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { noUsage, type Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
+import { estimatedInputTokens } from "../translate/prompt-estimate.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 
@@ -92,9 +92,10 @@ export function chargeFailedAttempts(
  * What a model call that ended without an answer owes beside the failed attempts its upstreams
  * billed (charged with it by `chargeUsage`); undefined when nothing at all. When its client left
  * while an attempt was out at its upstream, the vendor has read the prompt and bills it, answer or
- * not: the prompt is charged, estimated as a stream's is when its count never came
- * (`estimatedPromptTokens`, stream-usage.ts), and recorded as the request's input tokens. Else a
- * client could send a long prompt and hang up before a slow whole answer to pay nothing.
+ * not: the prompt is charged, estimated as a whole answer's or a stream's is when its count never
+ * came (`estimatedInputTokens`: its text, its media, its token ids), and recorded as the request's
+ * input tokens. Else a client could send a long prompt and hang up before a slow whole answer to
+ * pay nothing.
  * `count_tokens` is never billed.
  */
 export function unansweredUsage(
@@ -103,7 +104,7 @@ export function unansweredUsage(
   prompt: JsonObject | undefined,
 ): Usage | undefined {
   if (prompt !== undefined && ledger.frontDoor !== "count_tokens" && leftMidAttempt(ledger, error))
-    return { inputTokens: estimatedPromptTokens(prompt), outputTokens: 0 };
+    return { inputTokens: estimatedInputTokens(prompt), outputTokens: 0 };
   return ledger.owesBilled ? noUsage() : undefined;
 }
 

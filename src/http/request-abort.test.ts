@@ -314,6 +314,12 @@ describe("a client that leaves while an upstream reads its prompt is charged the
     expect(await leftMidCall("/v1/chat/completions", body("m-oa", true), true)).toMatchObject(charged);
   });
 
+  test("a prompt of token ids counts each id as a token, as a whole answer's estimate does", async () => {
+    const ids = Array.from({ length: 4000 }, (_, i) => i);
+    const record = await leftMidCall("/v1/embeddings", { model: "m-oa", input: [ids, ids] });
+    expect(record).toMatchObject({ status: 499, inputTokens: 8000, costUsd: (8000 * 2) / 1e6 });
+  });
+
   test("count_tokens is never billed: a client that leaves a count pays nothing", async () => {
     const { max_tokens: _, stream: __, ...count } = body("m-an");
     const record = await leftMidCall("/v1/messages/count_tokens", count);

@@ -1,28 +1,9 @@
 import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { CHARS_PER_TOKEN, estimatedPromptTokens } from "../translate/prompt-estimate.ts";
+import { CHARS_PER_TOKEN, estimatedInputTokens } from "../translate/prompt-estimate.ts";
 
 const decoder = new TextDecoder();
-
-/**
- * The prompt's tokens where an upstream did not say: its text at four characters a token, and
- * each token id of a prompt given as ids (embeddings' `input`, completions' `prompt`) as one.
- */
-export function estimatedInputTokens(prompt: JsonObject): number {
-  return estimatedPromptTokens(prompt) + tokenIds(prompt.input) + tokenIds(prompt.prompt);
-}
-
-/** Token ids: a list of numbers, or a list of such lists. */
-function tokenIds(value: unknown): number {
-  if (!Array.isArray(value)) return 0;
-  let ids = 0;
-  for (const item of value) {
-    if (typeof item === "number") ids++;
-    else if (Array.isArray(item)) for (const id of item) if (typeof id === "number") ids++;
-  }
-  return ids;
-}
 
 /**
  * What a whole (non-stream) answer used: the upstream's figures; where it reported none (an

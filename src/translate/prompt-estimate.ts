@@ -39,11 +39,33 @@ export function countChars(value: unknown, count: { chars: number }, stop: numbe
 
 /**
  * The prompt's tokens by the same count (every string of the prompt fields at four characters a
- * token, each medium its own figure), no tokenizer pass: a floor, for an answer whose upstream
- * never said what it used, and a translated stream's `message_start`.
+ * token, each medium its own figure), no tokenizer pass: a floor, for a translated stream's
+ * `message_start` and the window check; an answer's usage counts token ids too
+ * (`estimatedInputTokens`).
  */
 export function estimatedPromptTokens(body: JsonObject): number {
   const count = { chars: 0 };
   for (const field of PROMPT_FIELDS) countChars(body[field], count, Number.POSITIVE_INFINITY);
   return Math.ceil(count.chars / CHARS_PER_TOKEN);
+}
+
+/**
+ * The prompt's tokens where an upstream did not say (a whole answer's, a stream's, a client's that
+ * left mid-attempt: http/whole-usage.ts, stream-usage.ts, account-answer.ts): its text as
+ * `estimatedPromptTokens` counts it, and each token id of a prompt given as ids (embeddings'
+ * `input`, completions' `prompt`) as one.
+ */
+export function estimatedInputTokens(prompt: JsonObject): number {
+  return estimatedPromptTokens(prompt) + tokenIds(prompt.input) + tokenIds(prompt.prompt);
+}
+
+/** Token ids: a list of numbers, or a list of such lists. */
+function tokenIds(value: unknown): number {
+  if (!Array.isArray(value)) return 0;
+  let ids = 0;
+  for (const item of value) {
+    if (typeof item === "number") ids++;
+    else if (Array.isArray(item)) for (const id of item) if (typeof id === "number") ids++;
+  }
+  return ids;
 }

@@ -6,15 +6,23 @@ import { CHARS_PER_TOKEN, estimatedInputTokens } from "../translate/prompt-estim
 const decoder = new TextDecoder();
 
 /**
- * What a whole (non-stream) answer used: the upstream's figures; where it reported none (an
- * embeddings server that sends no `usage`, a chat server that leaves it out), an estimate in
- * their place — the prompt as `estimatedInputTokens` counts it, the answer's text at four
- * characters a token — never 0, which tokens-per-minute limits and budgets would not see. A
- * count (`count_tokens`) is never billed: its answer is no model's.
+ * What a whole (non-stream) answer used (`wholeAnswerUsage`). A count (`count_tokens`) is never
+ * billed: its answer is no model's.
  */
 export function wholeUsage(dispatched: Dispatched, prompt: JsonObject, operation: Operation): Usage {
+  return operation === "count_tokens" ? dispatched.usage() : wholeAnswerUsage(dispatched, prompt);
+}
+
+/**
+ * What a model's whole answer used (a stream call's too, when its upstream answered it whole): the
+ * upstream's figures; where it reported none (an embeddings server that sends no `usage`, a chat
+ * server that leaves it out), an estimate in their place — the prompt as `estimatedInputTokens`
+ * counts it, the answer's text at four characters a token — never 0, which tokens-per-minute
+ * limits and budgets would not see.
+ */
+export function wholeAnswerUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();
-  if (operation === "count_tokens" || usage.inputTokens > 0 || usage.outputTokens > 0) return usage;
+  if (usage.inputTokens > 0 || usage.outputTokens > 0) return usage;
   const reply = dispatched.reply;
   const answer =
     reply.kind === "json"

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { mediaTokens } from "./media-tokens.ts";
+import { reasoningBlob } from "./reasoning-blob.ts";
 
 /**
  * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
@@ -15,7 +16,8 @@ export const PROMPT_FIELDS = ["messages", "input", "system", "instructions", "pr
 /**
  * The characters of every string under a value, counted until `stop` says enough. A medium (an
  * image, a document, audio: media-tokens.ts) counts the characters of its tokens, its payload
- * never read: a photo's base64 would be 200,000 tokens of text.
+ * never read: a photo's base64 would be 200,000 tokens of text. The model's own reasoning handed
+ * back as an opaque blob (reasoning-blob.ts) counts nothing; the rest of its part is text.
  */
 export function countChars(value: unknown, count: { chars: number }, stop: number): boolean {
   if (typeof value === "string") {
@@ -32,8 +34,9 @@ export function countChars(value: unknown, count: { chars: number }, stop: numbe
     count.chars += media * CHARS_PER_TOKEN;
     return count.chars <= stop;
   }
+  const blob = reasoningBlob(value);
   // Parsed JSON has only keys of its own; `for…in` allocates no array of values on the hot path.
-  for (const key in value) if (!countChars(value[key], count, stop)) return false;
+  for (const key in value) if (key !== blob && !countChars(value[key], count, stop)) return false;
   return true;
 }
 

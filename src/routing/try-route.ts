@@ -132,6 +132,7 @@ export function sendAttempt<D>(
     refusalFailsOver: target.refusalFailsOver,
     // The attempt itself: `record` into its meter (a stream's; none for a whole answer).
     meter: call,
+    embeddingsAsk: call.adapted.embeddingsAsk,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(

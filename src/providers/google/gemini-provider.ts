@@ -103,7 +103,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
 
   async function embeddings(call: ProviderCall): Promise<ProviderReply> {
     const model = String(call.body.model);
-    const ask = readEmbeddingsAsk(call.body, options.name);
+    const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, options.name);
     // The two endpoints embed by different methods, in different bodies and caps of texts a call.
     const vendor =
       options.vendor === "gcp.vertex_ai"

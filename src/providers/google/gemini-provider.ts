@@ -23,7 +23,7 @@ import {
 import { geminiAnswer } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
 import {
   GeminiChunkWriter,
-  readGeminiEvent,
+  geminiEventReader,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
 import { usageFromOpenAI } from "../../translate/usage-mapping.ts";
 import {
@@ -158,7 +158,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
-        readGeminiEvent,
+        geminiEventReader(),
         new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal),
         call.meter,
       );

@@ -138,11 +138,14 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   }
 
   /**
-   * Whether a bound of the attempt ended it sooner than `patience` waits in the same phase: the
-   * upstream was slower than this attempt allowed, which says nothing of whether it is down.
+   * What `patience` waits in the phase whose bound ended the attempt, when that is longer than the
+   * bound: the upstream was slower than this attempt allowed, which by itself says nothing of
+   * whether it is down. Undefined when no bound ended it, or none waits longer.
    */
-  timedOutSooner(patience: AttemptTimeouts): boolean {
-    return this.expired !== undefined && this.ms < patience[BOUND_OF[this.expired]];
+  outwaitedBy(patience: AttemptTimeouts): number | undefined {
+    if (this.expired === undefined) return undefined;
+    const longest = patience[BOUND_OF[this.expired]];
+    return this.ms < longest ? longest : undefined;
   }
 
   private timedOut(): void {

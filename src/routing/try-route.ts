@@ -195,9 +195,11 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   const rateLimited = failure.status === 429;
   // Routes to one upstream model share its breaker, whatever their own timeouts: this attempt's
   // bound passing sooner than another of those routes waits is no verdict on the upstream (a
-  // model entry with a 1 s first_byte must not take it from one that waits 10 minutes). A bound
-  // as long as any of theirs counts: no route would have had its answer in time.
-  const impatient = target.patience !== undefined && call.timedOutSooner(target.patience);
+  // model entry with a 1 s first_byte must not take it from one that waits 10 minutes), until
+  // the upstream has answered nothing for that longer bound (route-health.ts). A bound as long
+  // as any of theirs counts: no route would have had its answer in time.
+  const longer = target.patience === undefined ? undefined : call.outwaitedBy(target.patience);
+  const impatient = longer !== undefined && !health.answeredNothingFor(target.key, longer);
   if (
     failure.retryable &&
     failure.countsAgainstRoute &&

@@ -109,15 +109,15 @@ export function unansweredUsage(
 }
 
 /**
- * Whether the request ended because its client left (499) while its last attempt was out at the
- * upstream: still without a verdict, or ended by the client's leaving. A client that left during a
- * retry's backoff, after an attempt the upstream refused, left nothing to bill.
+ * Whether the request ended because its client left (499) while an upstream was reading its prompt:
+ * its last attempt (however many came before) still without a verdict, or ended by the client's
+ * leaving, and its request out at the upstream — written whole where its client can tell (the lean
+ * client: a connection that never opened, an upstream that stopped reading, has no prompt to bill),
+ * sent where it cannot (`AttemptLog.lastReadWhenLeft`). A client that left during a retry's
+ * backoff, after an attempt the upstream refused, left nothing to bill.
  */
 function leftMidAttempt(ledger: RequestLedger, error: unknown): boolean {
-  if (!(error instanceof GatewayError) || error.code !== "client_closed" || !ledger.attempted()) return false;
-  // Read only on this path (a client gone): the list is made for it.
-  const last = ledger.list().at(-1);
-  return last?.outcome === "cut" || last?.errorClass === "client_closed";
+  return error instanceof GatewayError && error.code === "client_closed" && ledger.lastReadWhenLeft();
 }
 
 /** Each billed failed attempt at its own route's price (`AttemptLog.chargeBilled`); what it cost. */

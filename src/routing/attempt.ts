@@ -52,6 +52,11 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   private phase: Phase = "connect";
   /** The phase whose bound ended the attempt, once one has. */
   private expired: Phase | undefined;
+  /**
+   * Its client said its request is not all written to the upstream yet (`requestUnsent`): no
+   * upstream has read the prompt. False for a client that cannot tell.
+   */
+  unsent = false;
   private ms = 0;
   /**
    * Since when the stream has been waiting on the upstream; undefined while the client holds
@@ -90,6 +95,10 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
       if (this.cancelled) this.controller.abort(this.reason);
     }
     return this.controller.signal;
+  }
+
+  requestUnsent(unsent: boolean): void {
+    this.unsent = unsent;
   }
 
   /** The client's end aborted: the attempt ends with its reason. */

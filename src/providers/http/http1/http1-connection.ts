@@ -128,6 +128,7 @@ export class Http1Connection implements HeldWriter {
     const written = Math.max(this.socket.write(bytes, from, size), 0);
     // A copy: `bytes` is written over by the next request.
     if (written < size) this.unsent = new Uint8Array(bytes.subarray(from + written, from + size));
+    else this.current?.written();
   }
 
   /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */
@@ -163,6 +164,7 @@ export class Http1Connection implements HeldWriter {
     this.unsent = null;
     const written = Math.max(this.socket.write(unsent), 0);
     if (written < unsent.byteLength) this.unsent = unsent.subarray(written);
+    else this.current?.written();
   }
 
   ended(error?: Error): void {

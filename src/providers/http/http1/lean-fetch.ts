@@ -152,6 +152,9 @@ class Call implements Exchange, Abortable {
 
   start(): void {
     const hook = this.hook;
+    // Out only once its last byte is written (`written`): a connection that never opens, or an
+    // upstream that stops reading, leaves it unsent.
+    hook?.requestUnsent?.(true);
     if (hook && hookIn(hook, this)) this.hooked = this.attached = true;
     else {
       this.listened = this.signal ?? hook?.signal;
@@ -185,6 +188,10 @@ class Call implements Exchange, Abortable {
   released(): void {
     this.connection = null;
     if (this.answered) this.detach();
+  }
+
+  written(): void {
+    this.hook?.requestUnsent?.(false);
   }
 
   answer(response: Response): void {
@@ -223,6 +230,8 @@ class Call implements Exchange, Abortable {
     this.connection = null;
     if (stale && !this.retried && !this.cancelled) {
       this.retried = true;
+      // The kept-alive connection closed unread: the request goes again on a fresh one.
+      this.hook?.requestUnsent?.(true);
       this.fresh();
     } else {
       this.detach();

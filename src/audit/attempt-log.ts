@@ -7,6 +7,7 @@ import type {
   AttemptTelemetry,
   CopyTelemetry,
   DispatchTelemetry,
+  OutgoingRequest,
 } from "../telemetry/dispatch-telemetry.ts";
 import { type AuditAttempt, MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
 
@@ -22,6 +23,8 @@ export class AttemptLog implements DispatchTelemetry {
   private first: LoggedAttempt | undefined;
   /** Retries and failovers, after the first, up to MAX_AUDIT_ATTEMPTS in all. */
   private more: LoggedAttempt[] | undefined;
+  /** The attempt made last, kept apart from the list (whose cap may have left it out). */
+  private last: LoggedAttempt | undefined;
   /**
    * The attempts that failed but were billed by their upstream (`GatewayError.usage`: a Gemini
    * turn that ended in failure, a blocked prompt failed over), each charged at its own route's
@@ -35,9 +38,10 @@ export class AttemptLog implements DispatchTelemetry {
     private readonly now: () => number = performanceNow,
   ) {}
 
-  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
+  attempt(info: AttemptInfo, startedMs: number, request?: OutgoingRequest): AttemptTelemetry {
     const observed = this.telemetry?.attempt(info, startedMs);
-    const logged = new LoggedAttempt(this, info, observed, startedMs, this.now);
+    const logged = new LoggedAttempt(this, info, observed, startedMs, this.now, request);
+    this.last = logged;
     if (this.first === undefined) this.first = logged;
     else {
       this.more ??= [];
@@ -87,6 +91,16 @@ export class AttemptLog implements DispatchTelemetry {
   }
 
   /**
+   * Whether the request's last attempt (the audit's list holds at most MAX_AUDIT_ATTEMPTS; this is
+   * the last made, listed or not) had an upstream read its prompt when the client left: its request
+   * was out (`OutgoingRequest`) and the attempt still without a verdict, or ended by the client's
+   * leaving. One that failed first (a retry's backoff followed) was read and refused.
+   */
+  lastReadWhenLeft(): boolean {
+    return this.last?.cutWithRequestOut() === true;
+  }
+
+  /**
    * The attempts so far; one still without a verdict is `cut` with its time until now. The clock
    * is read only for such an attempt: a request whose attempts all have their verdict (nearly
    * every one) reads none here.
@@ -121,6 +135,8 @@ class LoggedAttempt implements AttemptTelemetry {
     private readonly started: number,
     /** Read only when a committed attempt fails and its close came without a reading. */
     private readonly now: () => number,
+    /** Whether its request is out at the upstream, as far as its client can tell. */
+    private readonly request: OutgoingRequest | undefined,
   ) {
     this.traceparent = observed?.traceparent;
     this.entry = {
@@ -184,6 +200,13 @@ class LoggedAttempt implements AttemptTelemetry {
     entry.outcome = "failed";
     entry.status = error.upstream?.status ?? error.status;
     entry.errorClass = error.code;
+  }
+
+  /** Open, or ended by its client's leaving, with its request out at the upstream (`lastReadWhenLeft`). */
+  cutWithRequestOut(): boolean {
+    const entry = this.entry;
+    const cut = !this.verdict || entry.outcome === "cut" || entry.errorClass === "client_closed";
+    return cut && this.request?.unsent !== true;
   }
 
   /** The entry as the record keeps it: an open one is `cut`, timed until `now()` (read only then). */

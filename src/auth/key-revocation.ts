@@ -47,7 +47,8 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
     const active = (await lookup.named(actor, idOrName)).filter(lookup.isActive);
     if (active.length === 0) throw noActiveKey(idOrName);
     assertOneTenant(idOrName, active);
-    const revoked = await revokeAll(actor, active, onRevoked);
+    // Newest first, as the answer lists them: a store failing midway has revoked the newest.
+    const revoked = await revokeAll(actor, active.sort(newestFirst), onRevoked);
     // A rotation of one of them that ended its key before the revoke has issued a successor the
     // read above may not have seen (one that had not, gives up: key-rotation.ts): revoked too.
     const chains = new Set(active.map(chainOf));

@@ -98,7 +98,10 @@ export interface ForwardRefusal {
   workerUpstreamFault?: true;
 }
 
-/** A forward refused by this node or failed by its worker before any answer, for the calling node. */
+/**
+ * A forward refused by this node or failed by its worker before any answer, for the calling node;
+ * its `Retry-After` (a draining worker's 5) as the response's, which the calling node keeps.
+ */
 export function forwardRefusal(error: GatewayError, nodeId: string): Response {
   const body: ForwardRefusal = {
     status: error.status,
@@ -107,7 +110,11 @@ export function forwardRefusal(error: GatewayError, nodeId: string): Response {
     retryable: error.retryable,
     ...(error instanceof WorkerUpstreamFault ? { workerUpstreamFault: true } : {}),
   };
-  return Response.json(body, { status: error.status, headers: { [FORWARD_ERROR_HEADER]: nodeId } });
+  const retryAfter = error.headers["retry-after"];
+  return Response.json(body, {
+    status: error.status,
+    headers: { [FORWARD_ERROR_HEADER]: nodeId, ...(retryAfter ? { "retry-after": retryAfter } : {}) },
+  });
 }
 
 /** Refused when the worker a forward names is no longer connected here: another pick may serve. */

@@ -148,10 +148,13 @@ export async function refusal(response: Response, node: string): Promise<Gateway
       false,
     );
   const Failure = body.workerUpstreamFault ? WorkerUpstreamFault : GatewayError;
+  // When to come back, as the node said (a draining worker's 5 s): the client is told the same.
+  const retryAfter = response.headers.get("retry-after");
   return new Failure({
     status: response.status,
     code: body.code ?? "upstream_error",
     message: `${body.message ?? "forward refused"} (on node ${node})`,
     retryable: body.retryable ?? response.status >= 500,
+    ...(retryAfter ? { headers: { "retry-after": retryAfter } } : {}),
   });
 }

@@ -10,7 +10,7 @@ import {
 } from "../routing/router-test-kit.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
-import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkersProvider, noWorkerTakes } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { type ForwardRequest, forwardRefusal } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
@@ -46,6 +46,8 @@ function setup(
   upstreamDown: readonly string[] = [],
   /** Nodes that answer 500 without saying which worker answered (no served-by header). */
   unnamedFailing: readonly string[] = [],
+  /** Nodes whose only worker for the model drains: refused as their forward endpoint refuses it. */
+  draining: readonly string[] = [],
 ) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
@@ -65,6 +67,7 @@ function setup(
         }),
         id,
       );
+    if (draining.includes(id)) return forwardRefusal(noWorkerTakes("m", "draining"), id);
     if (unnamedFailing.includes(id))
       return new Response('{"error":{"message":"model server crashed"}}', {
         status: 500,
@@ -160,6 +163,21 @@ describe("forwarding to a worker on another node", () => {
       expect(error).toMatchObject({ status: 503, code: "unavailable", headers: { "retry-after": "1" } });
       expect((error as Error).message).toContain("at capacity");
     }
+  });
+
+  test("a node whose only worker drains refuses the forward as draining: its words and Retry-After reach the caller", async () => {
+    const { provider } = setup([], [B], [], [], ["node-b"]);
+    const error = await provider
+      .select?.("m", undefined, platform)
+      ?.call(call("chat"))
+      .catch((e: unknown) => e);
+    // The refusal was rebuilt without its headers: the caller was told to come back in a second.
+    expect(error).toMatchObject({
+      status: 503,
+      code: "unavailable",
+      message: "every worker serving m is draining (on node node-b)",
+      headers: { "retry-after": "5" },
+    });
   });
 
   test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {

@@ -49,7 +49,7 @@ function rig(lifecycle?: Lifecycle, shutdown?: Shutdown) {
       get: (name) => byName.get(name),
       // Least busy first, as the registry picks.
       pick: () => [w1.tunnel, w2.tunnel].sort((a, b) => a.inFlight - b.inFlight)[0],
-      serves: () => true,
+      whyNone: () => "full",
     },
     nodeId: "node-b",
     writer: {
@@ -230,6 +230,43 @@ describe("frame switch", () => {
     ]);
   });
 
+  test("no worker here takes the model: refused in a local caller's words, a draining one's with its Retry-After", () => {
+    const refusals: Record<string, unknown>[] = [];
+    const none = (why: "not_served" | "draining" | "full") =>
+      new FrameSwitch({
+        registry: { get: () => undefined, pick: () => undefined, whyNone: () => why },
+        nodeId: "node-b",
+        writer: { text: (text) => refusals.push(JSON.parse(text) as Record<string, unknown>), chunk() {} },
+        fail() {},
+      });
+    none("draining").message(request("1"));
+    none("full").message(request("2"));
+    none("not_served").message(request("3"));
+    expect(refusals).toEqual([
+      // It said "at capacity" (Retry-After 1) of a worker with 6 of 8 slots free, as it drained.
+      {
+        type: "error",
+        id: "1",
+        code: "unavailable",
+        message: "every worker serving m is draining (on node node-b)",
+        retryAfter: "5",
+      },
+      {
+        type: "error",
+        id: "2",
+        code: "unavailable",
+        message: "every worker serving m is at capacity (on node node-b)",
+        retryAfter: "1",
+      },
+      {
+        type: "error",
+        id: "3",
+        code: "no_route_available",
+        message: "no connected worker serves m (on node node-b)",
+      },
+    ]);
+  });
+
   test("a named worker whose connection is backed up is refused as busy, not as gone, and sent nothing", () => {
     const { out, stalled, sw } = rig();
     sw.message(request("3", { worker: "ws" }));
@@ -296,7 +333,7 @@ describe("frame switch", () => {
       now: 0,
     });
     const sw = new FrameSwitch({
-      registry: { get: () => tunnel, pick: () => tunnel, serves: () => true },
+      registry: { get: () => tunnel, pick: () => tunnel, whyNone: () => "full" },
       nodeId: "node-b",
       writer: { text() {}, chunk() {} },
       fail() {},

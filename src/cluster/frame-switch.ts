@@ -3,7 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { OpenRequest, type Shutdown } from "../http/shutdown.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
-import { workerLabel } from "../workers/gateway/worker-provider.ts";
+import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import type { RequestFrame } from "../workers/protocol.ts";
@@ -19,7 +19,7 @@ export interface LinkWriter {
 }
 
 export interface FrameSwitchDeps {
-  registry: Pick<WorkerRegistry, "get" | "pick" | "serves">;
+  registry: Pick<WorkerRegistry, "get" | "pick" | "whyNone">;
   /** This node's name, for the `servedBy` of every head it passes back. */
   nodeId: string;
   writer: LinkWriter;
@@ -164,19 +164,30 @@ export class FrameSwitch {
     this.deps.writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
   }
 
-  /** No worker here takes it: refused before any answer, so the calling node tries the next. */
+  /**
+   * No worker here takes it: refused before any answer, so the calling node tries the next, in the
+   * words, code and Retry-After of the HTTP forward's refusal (forward-endpoint.ts), which are a
+   * local caller's (worker-provider.ts `noWorkerTakes`): a model whose only worker drains is
+   * draining, to come back to in 5 s, not at capacity.
+   */
   private refuse(id: string, named: string | undefined, model: string, tenant: string): void {
-    // The words and codes of the HTTP forward's refusal (forward-endpoint.ts, worker-provider.ts).
-    const none = named === undefined && !this.deps.registry.serves(model, tenant);
-    const said =
-      named !== undefined
-        ? `${namedWorker(named)} is no longer connected`
-        : none
-          ? `no connected worker serves ${model}`
-          : `every worker serving ${model} is at capacity`;
-    const code = none ? "no_route_available" : "unavailable";
-    const message = `${said} (on node ${this.deps.nodeId})`;
-    this.deps.writer.text(encodeFrame({ type: "error", id, code, message }));
+    const { nodeId, registry, writer } = this.deps;
+    if (named !== undefined) {
+      const message = `${namedWorker(named)} is no longer connected (on node ${nodeId})`;
+      writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
+      return;
+    }
+    const refusal = noWorkerTakes(model, registry.whyNone(model, tenant));
+    const retryAfter = refusal.headers["retry-after"];
+    writer.text(
+      encodeFrame({
+        type: "error",
+        id,
+        code: refusal.code === "no_route_available" ? "no_route_available" : "unavailable",
+        message: `${refusal.message} (on node ${nodeId})`,
+        ...(retryAfter ? { retryAfter } : {}),
+      }),
+    );
   }
 }
 
@@ -225,8 +236,8 @@ class Relay extends OpenRequest implements TunnelStream {
     this.finish();
   }
 
-  onError(code: TunnelErrorCode, message: string): void {
-    this.send({ type: "error", id: this.id, code, message });
+  onError(code: TunnelErrorCode, message: string, retryAfter?: string): void {
+    this.send({ type: "error", id: this.id, code, message, ...(retryAfter ? { retryAfter } : {}) });
     this.finish();
   }
 

@@ -35,7 +35,7 @@ async function nodeB(
   log: WorkerLog = silentLog,
   drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
 ) {
-  const { upstream, gateway } = await startGatewayWithWorker(cleanups, {
+  const { upstream, gateway, stop } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
     labels: {},
   });
@@ -44,7 +44,9 @@ async function nodeB(
   cleanups.push(async () => {
     await link.current.stop(true);
   });
-  return { upstream, gateway, link };
+  /** Stops the worker (SIGTERM): it drains, taking nothing new while its calls finish. */
+  const stopWorker = () => stop.abort();
+  return { upstream, gateway, link, stopWorker };
 }
 
 function linkServer(
@@ -109,17 +111,23 @@ function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)]) 
       throw new Error("no HTTP forward in this test");
     }) as unknown as typeof fetch,
   });
+  const made = (init: Partial<ProviderCall> & { body: ProviderCall["body"] }): ProviderCall => ({
+    operation: "chat",
+    stream: false,
+    requestId: `req-${Math.random().toString(36).slice(2)}`,
+    signal: new AbortController().signal,
+    timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+    ...init,
+  });
   // As the router calls it: narrowed to one worker first.
   const call = (init: Partial<ProviderCall> & { body: ProviderCall["body"] }) =>
-    (provider.select?.("llama-small", undefined, "default") ?? provider).call({
-      operation: "chat",
-      stream: false,
-      requestId: `req-${Math.random().toString(36).slice(2)}`,
-      signal: new AbortController().signal,
-      timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
-      ...init,
-    });
-  return { call, links, httpForwards };
+    (provider.select?.("llama-small", undefined, "default") ?? provider).call(made(init));
+  /**
+   * A call no worker is named for, as a node gets one after the node of the worker chosen refused
+   * it, or a call nothing narrowed: the node picks among its own.
+   */
+  const callAny = (init: Partial<ProviderCall> & { body: ProviderCall["body"] }) => provider.call(made(init));
+  return { call, callAny, links, httpForwards };
 }
 
 describe("cluster peer link", () => {
@@ -219,6 +227,33 @@ describe("cluster peer link", () => {
       code: "unavailable",
       message: "worker gpu-1 is no longer connected (on node node-x)",
     });
+  });
+
+  test("a node whose only worker drains refuses as draining, with its Retry-After, as a single node does", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    // A call under way keeps the stopped worker draining (not gone) until it ends.
+    const held = a.call({
+      requestId: "held",
+      body: { model: "llama-small", messages: [], fake: { holdHead: true } },
+    });
+    await waitFor("the held call to reach the upstream", () => b.upstream.seen.has("held"));
+    b.stopWorker();
+    await waitFor("the worker to drain", () => b.gateway.registry.list()[0]?.draining === true);
+    // The worker itself refuses a call named for it, as draining (Retry-After 5): so does the
+    // node for a call it picks a worker for.
+    const error = (await a
+      .callAny({ body: { model: "llama-small", messages: [] } })
+      .catch((e: unknown) => e)) as GatewayError;
+    // It was "every worker serving llama-small is at capacity", Retry-After: 1.
+    expect([error.status, error.code, error.message, error.headers]).toEqual([
+      503,
+      "unavailable",
+      "every worker serving llama-small is draining (on node node-b)",
+      { "retry-after": "5" },
+    ]);
+    b.upstream.release("held");
+    expect((await held).kind).toBe("json");
   });
 
   test("a peer that goes silent without closing the link is taken as lost: its streams fail as a lost worker's, the next call opens a new link", async () => {

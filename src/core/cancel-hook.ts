@@ -19,6 +19,14 @@ export interface CancelHook {
   readonly reason: unknown;
   /** A signal for a client that takes only a signal (`fetch`, where the lean client hands a call on). */
   readonly signal: AbortSignal;
+  /**
+   * Told by a client that can say when its request is out at the upstream (the lean client): `true`
+   * as its call begins (a connection opening, the request queued or part written), `false` once
+   * the request's last byte is written to the connection. A client that cannot tell (native
+   * `fetch`, the lean client's thread, a worker tunnel) never calls it, and its request counts as
+   * out from the call. What a client that leaves is charged depends on it (http/account-answer.ts).
+   */
+  requestUnsent?(unsent: boolean): void;
 }
 
 /**

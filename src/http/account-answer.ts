@@ -6,7 +6,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { noUsage, type Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
+import { estimatedInputTokens } from "../translate/prompt-estimate.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 
@@ -92,9 +92,10 @@ export function chargeFailedAttempts(
  * What a model call that ended without an answer owes beside the failed attempts its upstreams
  * billed (charged with it by `chargeUsage`); undefined when nothing at all. When its client left
  * while an attempt was out at its upstream, the vendor has read the prompt and bills it, answer or
- * not: the prompt is charged, estimated as a stream's is when its count never came
- * (`estimatedPromptTokens`, stream-usage.ts), and recorded as the request's input tokens. Else a
- * client could send a long prompt and hang up before a slow whole answer to pay nothing.
+ * not: the prompt is charged, estimated as a whole answer's or a stream's is when its count never
+ * came (`estimatedInputTokens`: its text, its media, its token ids), and recorded as the request's
+ * input tokens. Else a client could send a long prompt and hang up before a slow whole answer to
+ * pay nothing.
  * `count_tokens` is never billed.
  */
 export function unansweredUsage(
@@ -103,20 +104,20 @@ export function unansweredUsage(
   prompt: JsonObject | undefined,
 ): Usage | undefined {
   if (prompt !== undefined && ledger.frontDoor !== "count_tokens" && leftMidAttempt(ledger, error))
-    return { inputTokens: estimatedPromptTokens(prompt), outputTokens: 0 };
+    return { inputTokens: estimatedInputTokens(prompt), outputTokens: 0 };
   return ledger.owesBilled ? noUsage() : undefined;
 }
 
 /**
- * Whether the request ended because its client left (499) while its last attempt was out at the
- * upstream: still without a verdict, or ended by the client's leaving. A client that left during a
- * retry's backoff, after an attempt the upstream refused, left nothing to bill.
+ * Whether the request ended because its client left (499) while an upstream was reading its prompt:
+ * its last attempt (however many came before) still without a verdict, or ended by the client's
+ * leaving, and its request out at the upstream — written whole where its client can tell (the lean
+ * client: a connection that never opened, an upstream that stopped reading, has no prompt to bill),
+ * sent where it cannot (`AttemptLog.lastReadWhenLeft`). A client that left during a retry's
+ * backoff, after an attempt the upstream refused, left nothing to bill.
  */
 function leftMidAttempt(ledger: RequestLedger, error: unknown): boolean {
-  if (!(error instanceof GatewayError) || error.code !== "client_closed" || !ledger.attempted()) return false;
-  // Read only on this path (a client gone): the list is made for it.
-  const last = ledger.list().at(-1);
-  return last?.outcome === "cut" || last?.errorClass === "client_closed";
+  return error instanceof GatewayError && error.code === "client_closed" && ledger.lastReadWhenLeft();
 }
 
 /** Each billed failed attempt at its own route's price (`AttemptLog.chargeBilled`); what it cost. */

@@ -8,7 +8,7 @@ import type { Usage } from "../core/usage.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
 import { catalogueCost } from "../pricing/catalogue.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
-import { waitForValue } from "../testing/wait-for.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // Gemini turns that end in failure were billed by Google: through the real pipeline, they are
 // charged at Gemini's price (the catalogue's, per route) beside the answer of the route that then
@@ -49,6 +49,9 @@ let dir: string;
 let gateway: Gateway;
 let gemini: ReturnType<typeof Bun.serve>;
 let openai: ReturnType<typeof Bun.serve>;
+/** An OpenAI server that holds every call until the tests are over, as a slow model does. */
+let slow: ReturnType<typeof Bun.serve>;
+const held: (() => void)[] = [];
 let adminKey = "";
 let finished: AuditRecord[] = [];
 let gatewayUrl = "";
@@ -113,6 +116,14 @@ beforeAll(async () => {
       );
     },
   });
+  slow = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch() {
+      await new Promise<void>((resolve) => held.push(resolve));
+      return Response.json({ error: { message: "the tests are over" } }, { status: 500 });
+    },
+  });
   dir = mkdtempSync(join(tmpdir(), "mindgw-failed-usage-"));
   const gm = { provider: "gm", model: "gemini-2.5-flash" };
   const config = parseConfig({
@@ -121,10 +132,12 @@ beforeAll(async () => {
     providers: [
       { name: "gm", type: "gemini", base_url: `http://127.0.0.1:${gemini.port}/v1beta`, api_key: "k" },
       { name: "oa", type: "openai", base_url: `http://127.0.0.1:${openai.port}/v1` },
+      { name: "slow", type: "openai", base_url: `http://127.0.0.1:${slow.port}/v1` },
     ],
     models: [
       { name: "fails-over", routes: [gm, { provider: "oa", model: "gpt-4o-mini" }] },
       { name: "fails", routes: [gm] },
+      { name: "fails-then-slow", routes: [gm, { provider: "slow", model: "gpt-4o-mini" }] },
       { name: "fails-midway", routes: [{ provider: "gm", model: "gemini-2.5-flash-lite" }] },
       { name: "left", routes: [{ provider: "gm", model: "gemini-2.0-flash" }] },
       {
@@ -145,7 +158,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const release of held) release();
   await gateway.stop();
+  slow.stop(true);
   gemini.stop(true);
   openai.stop(true);
   rmSync(dir, { recursive: true, force: true });
@@ -210,6 +225,27 @@ describe("what Google billed for a Gemini turn that failed is charged at Gemini'
     expect([row.status, row.inputTokens, row.outputTokens, row.costUsd]).toEqual([502, 0, 0, geminiFinish]);
     expect(row.attempts?.[0]?.billed).toEqual({ inputTokens: 40, outputTokens: 10, costUsd: geminiFinish });
     await spendReaches(row.keyId ?? "", before, geminiFinish);
+  });
+
+  test("a failed finish, then a client that leaves while the next route reads the prompt: both charged, each at its price", async () => {
+    const leave = new AbortController();
+    const before = held.length;
+    const call = chat("fails-then-slow", false, { signal: leave.signal });
+    await waitFor("the next route to have the call", () => held.length > before);
+    leave.abort();
+    await call.catch(() => {});
+    const row = await waitForValue("its record", () =>
+      finished.find((r) => r.model === "fails-then-slow" && r.status === 499),
+    );
+    // "user" and "hi": 2 tokens, estimated as the prompt the second route read (no answer came).
+    const estimate = priced("gpt-4o-mini", "openai", { inputTokens: 2, outputTokens: 0 });
+    expect(estimate).toBeGreaterThan(0);
+    expect([row.inputTokens, row.outputTokens]).toEqual([2, 0]);
+    expect(row.costUsd).toBeCloseTo(geminiFinish + estimate, 12);
+    expect(row.attempts?.map((a) => [a.route, a.errorClass, a.billed])).toEqual([
+      ["provider:gm", "upstream_error", { inputTokens: 40, outputTokens: 10, costUsd: geminiFinish }],
+      ["provider:slow", "client_closed", undefined],
+    ]);
   });
 
   test.each([false, true])(

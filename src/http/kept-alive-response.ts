@@ -12,6 +12,7 @@ import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { KEEP_ALIVE, sseResponse } from "./sse-response.ts";
 import { streamUsage } from "./stream-usage.ts";
+import { wholeAnswerUsage } from "./whole-usage.ts";
 
 /**
  * A stream answered before routing settled: keep-alive comments until the answer's first
@@ -66,7 +67,9 @@ export function keptAliveResponse(
         // Failed attempts an upstream billed are charged with the answer; when none came, with
         // the prompt an upstream was reading as the client left (account-answer.ts).
         const usage = settled
-          ? streamUsage(settled, context.prompt)
+          ? settled.reply.kind === "stream"
+            ? streamUsage(settled, context.prompt)
+            : wholeAnswerUsage(settled, context.prompt)
           : unansweredUsage(ledger, error, context.prompt);
         if (usage) chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
         context.end(error ? error.status : 200, error);

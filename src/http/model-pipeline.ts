@@ -124,7 +124,7 @@ export function modelPipeline(
         ),
       );
       // A Responses answer the gateway stores leaves once stored; nothing else waits for anything.
-      const dispatching = responses?.stores ? stored(call, routed, responses, model) : routed;
+      const dispatching = responses?.stores ? stored(call, routed, responses, model, body) : routed;
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       // The router opens the first attempt in this run (its reading is on the ledger then): the
       // wait counts from that reading rather than a second one microseconds later.
@@ -200,13 +200,20 @@ export function modelPipeline(
 
   /**
    * The answer once stored (stored-before-answer.ts): one whose save failed is the caller's 503,
-   * recorded with the route that answered and what it used.
+   * recorded with the route that answered and what it used, estimated as any whole answer's is
+   * where the upstream did not say.
    */
-  function stored(call: ModelCall, routed: Promise<Dispatched>, responses: StoringContext, model: string) {
+  function stored(
+    call: ModelCall,
+    routed: Promise<Dispatched>,
+    responses: StoringContext,
+    model: string,
+    body: JsonObject,
+  ) {
     return storedBeforeAnswer(routed, savedWhileOpen(call, responses), (dispatched) => {
       call.ledger.route = dispatched.route;
       call.ledger.upstreamModel = dispatched.upstreamModel;
-      account(call, dispatched, model, deps.logger);
+      account(call, dispatched, model, deps.logger, wholeUsage(dispatched, body, "responses"));
     });
   }
 

@@ -1,8 +1,10 @@
 import { heapStats } from "bun:jsc";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TCPSocketListener } from "bun";
+import { MAX_AUDIT_ATTEMPTS } from "../audit/audit-attempt.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -218,7 +220,8 @@ test("a request whose JWT expires ends saying the token expired; a key's, that t
 
 describe("a client that leaves while an upstream reads its prompt is charged the prompt", () => {
   // Fake OpenAI and Anthropic servers that hold every call until the test is over, as a slow model
-  // does; the vendor bills the prompt it read whether or not the client waits for the answer.
+  // does (but refuse at once what is sent to a `refuse-*` model); the vendor bills the prompt it
+  // read whether or not the client waits for the answer.
   let upstream: ReturnType<typeof Bun.serve>;
   let gateway: Gateway;
   let gatewayUrl = "";
@@ -227,7 +230,6 @@ describe("a client that leaves while an upstream reads its prompt is charged the
   /** The records a test has read already. */
   const taken = new Set<AuditRecord>();
   let dir = "";
-  const received: string[] = [];
   const held: (() => void)[] = [];
 
   beforeAll(async () => {
@@ -235,7 +237,8 @@ describe("a client that leaves while an upstream reads its prompt is charged the
       hostname: "127.0.0.1",
       port: 0,
       async fetch(request) {
-        received.push(new URL(request.url).pathname);
+        const { model } = (await request.json()) as { model?: string };
+        if (model?.startsWith("refuse-")) return Response.json({ error: { message: "no" } }, { status: 500 });
         await new Promise<void>((resolve) => held.push(resolve));
         return Response.json({ error: { message: "the test is over" } }, { status: 500 });
       },
@@ -252,6 +255,18 @@ describe("a client that leaves while an upstream reads its prompt is charged the
       models: [
         { name: "m-oa", routes: [{ provider: "oa", model: "gpt-x" }] },
         { name: "m-an", routes: [{ provider: "an", model: "claude-x" }] },
+        // Sixteen routes that refuse before the one that reads the prompt: seventeen attempts,
+        // one more than an audit row lists.
+        {
+          name: "m-many",
+          routes: [
+            ...Array.from({ length: MAX_AUDIT_ATTEMPTS }, (_, i) => ({
+              provider: "oa",
+              model: `refuse-${i}`,
+            })),
+            { provider: "oa", model: "gpt-x" },
+          ],
+        },
       ],
       prices: { "m-*": { input_per_mtok: 2, output_per_mtok: 10 } },
       // A stream whose first token is slow is answered with keep-alive comments at once.
@@ -277,7 +292,7 @@ describe("a client that leaves while an upstream reads its prompt is charged the
 
   /** Sends the call, leaves once the upstream has it (after the head, when `head`), and returns its record. */
   async function leftMidCall(path: string, sent: object, head = false): Promise<AuditRecord> {
-    const before = received.length;
+    const before = held.length;
     const leaving = new AbortController();
     const call = fetch(`${gatewayUrl}${path}`, {
       method: "POST",
@@ -286,7 +301,7 @@ describe("a client that leaves while an upstream reads its prompt is charged the
       body: JSON.stringify(sent),
     });
     const response = head ? await call : undefined;
-    await waitFor("the upstream to have the call", () => received.length > before);
+    await waitFor("the upstream to have the call", () => held.length > before);
     leaving.abort();
     await (response ? response.text() : call).catch(() => {});
     const id = response?.headers.get("x-request-id");
@@ -314,9 +329,142 @@ describe("a client that leaves while an upstream reads its prompt is charged the
     expect(await leftMidCall("/v1/chat/completions", body("m-oa", true), true)).toMatchObject(charged);
   });
 
+  test("a prompt of token ids counts each id as a token, as a whole answer's estimate does", async () => {
+    const ids = Array.from({ length: 4000 }, (_, i) => i);
+    const record = await leftMidCall("/v1/embeddings", { model: "m-oa", input: [ids, ids] });
+    expect(record).toMatchObject({ status: 499, inputTokens: 8000, costUsd: (8000 * 2) / 1e6 });
+  });
+
+  test("however many attempts came before: the last one's prompt, though the audit row lists sixteen", async () => {
+    const record = await leftMidCall("/v1/chat/completions", body("m-many"));
+    expect(record).toMatchObject(charged);
+    expect(record.attempts).toHaveLength(MAX_AUDIT_ATTEMPTS);
+    expect(record.attempts?.every((attempt) => attempt.outcome === "failed")).toBe(true);
+  });
+
   test("count_tokens is never billed: a client that leaves a count pays nothing", async () => {
     const { max_tokens: _, stream: __, ...count } = body("m-an");
     const record = await leftMidCall("/v1/messages/count_tokens", count);
     expect(record).toMatchObject({ status: 499, inputTokens: 0, costUsd: 0 });
   });
 });
+
+describe("a client that leaves before an upstream read its prompt owes nothing for it", () => {
+  // An upstream that takes the connection and never reads (hung, or its listen queue all it
+  // does), and one that refuses every call at once; the gateway on the lean upstream client,
+  // which says when a request is written whole (the default on few cores, chosen here on any).
+  let mute: TCPSocketListener;
+  let refusing: ReturnType<typeof Bun.serve>;
+  let gateway: Gateway;
+  let gatewayUrl = "";
+  let adminKey = "";
+  let finished: AuditRecord[] = [];
+  let dir = "";
+  let connections = 0;
+  const logged: string[] = [];
+  /** More than the kernel's buffers hold of a request no one reads (its send buffer at most). */
+  const promptChars = Math.max(3 * sendBufferMax(), 16 * 1024 * 1024);
+
+  beforeAll(async () => {
+    mute = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          connections++;
+          socket.pause();
+        },
+        data() {},
+      },
+    });
+    refusing = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => Response.json({ error: { message: "overloaded" } }, { status: 500 }),
+    });
+    dir = mkdtempSync(join(tmpdir(), "mindgw-unread-"));
+    const config = parseConfig({
+      ...EMBEDDED_DEFAULTS,
+      storage: { path: join(dir, "gw.db") },
+      server: { max_body: `${Math.ceil(promptChars / 1024 / 1024) + 1}MB` },
+      providers: [
+        { name: "mute", type: "openai", base_url: `http://127.0.0.1:${mute.port}/v1`, api_key: "k" },
+        { name: "rf", type: "openai", base_url: `http://127.0.0.1:${refusing.port}/v1`, api_key: "k" },
+      ],
+      models: [
+        { name: "m-mute", routes: [{ provider: "mute", model: "gpt-x" }] },
+        { name: "m-refused", routes: [{ provider: "rf", model: "gpt-x" }] },
+      ],
+      prices: { "m-*": { input_per_mtok: 2, output_per_mtok: 10 } },
+      // A retry waits long enough for the client to leave during it.
+      routing: { retries: 1, backoff: "10m" },
+    });
+    const client = process.env.MINDGW_UPSTREAM_CLIENT;
+    process.env.MINDGW_UPSTREAM_CLIENT = "lean";
+    const log = (message: string) => void logged.push(message);
+    try {
+      ({ gateway, adminKey, finished } = await recordingGateway(config, {
+        debug() {},
+        info() {},
+        warn: log,
+        error: log,
+      }));
+    } finally {
+      if (client === undefined) delete process.env.MINDGW_UPSTREAM_CLIENT;
+      else process.env.MINDGW_UPSTREAM_CLIENT = client;
+    }
+    gatewayUrl = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+    mute.stop(true);
+    await refusing.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Sends the call, leaves once `ready` holds, and returns its record. */
+  async function leftWhen(model: string, chars: number, ready: () => boolean): Promise<AuditRecord> {
+    const leaving = new AbortController();
+    const call = fetch(`${gatewayUrl}/v1/chat/completions`, {
+      method: "POST",
+      signal: leaving.signal,
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model,
+        max_tokens: 100,
+        messages: [{ role: "user", content: "x".repeat(chars) }],
+      }),
+    });
+    await waitFor(`${model}'s call to be where the test leaves it`, ready);
+    leaving.abort();
+    await call.catch(() => {});
+    return waitForValue(`${model}'s record`, () => finished.find((row) => row.model === model));
+  }
+
+  test("an upstream that never read the request whole (it stopped reading): no prompt charged", async () => {
+    const record = await leftWhen("m-mute", promptChars, () => connections > 0);
+    // The attempt was out, its connection open, its request part written: no vendor bills that.
+    expect(record).toMatchObject({ status: 499, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    // Ended by the client's leaving, as the attempts the prompt is charged for are.
+    expect(record.attempts?.map((attempt) => [attempt.outcome, attempt.errorClass])).toEqual([
+      ["failed", "client_closed"],
+    ]);
+  });
+
+  test("a retry's backoff, after an attempt the upstream refused: nothing charged", async () => {
+    const record = await leftWhen("m-refused", 40_000, () => logged.includes("route failed"));
+    expect(record).toMatchObject({ status: 499, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    expect(record.attempts?.map((attempt) => attempt.outcome)).toEqual(["failed"]);
+  });
+});
+
+/** The most a socket's send buffer grows to (Linux's `tcp_wmem`), 4 MB where it cannot be read. */
+function sendBufferMax(): number {
+  try {
+    const most = Number(readFileSync("/proc/sys/net/ipv4/tcp_wmem", "utf8").trim().split(/\s+/)[2]);
+    return Number.isFinite(most) && most > 0 ? most : 4 * 1024 * 1024;
+  } catch {
+    return 4 * 1024 * 1024;
+  }
+}

@@ -7,7 +7,12 @@ import { toldMessage } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { NOTHING_DROPPED } from "../routing/route-attempt.ts";
-import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type {
+  AttemptInfo,
+  AttemptTelemetry,
+  DispatchTelemetry,
+  OutgoingRequest,
+} from "../telemetry/dispatch-telemetry.ts";
 import type { EndedRequest, RequestEnds } from "./request-ends.ts";
 
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
@@ -86,11 +91,11 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     return this;
   }
 
-  override attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
+  override attempt(info: AttemptInfo, startedMs: number, request?: OutgoingRequest): AttemptTelemetry {
     this.firstAttemptMs ??= startedMs;
     this.route = info.route;
     this.upstreamModel = info.upstreamModel;
-    return super.attempt(info, startedMs);
+    return super.attempt(info, startedMs, request);
   }
 
   /** A failed attempt's worker is the route the request records, unless a later attempt is made. */

@@ -10,7 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { storageUnavailable } from "../storage/postgres/postgres-failure.ts";
 import type { ResponseStore } from "../storage/storage.ts";
-import { waitFor } from "../testing/wait-for.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // A Responses answer the gateway stores leaves only once its save is done, so the next turn of an
 // agent loop, sent the moment the answer is read, finds it (on any node: the store is shared). A
@@ -77,12 +77,33 @@ const principal: Principal = {
 };
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** A chat server that answers without `usage`, as some do: the answer's usage is estimated. */
+const unmetered = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch: () =>
+    Response.json({
+      id: "c1",
+      object: "chat.completion",
+      created: 1,
+      model: "u",
+      choices: [{ index: 0, message: { role: "assistant", content: "x".repeat(40) }, finish_reason: "stop" }],
+    }),
+});
+afterAll(() => unmetered.stop(true));
+
 async function gatewayWithSlowStore(name: string) {
   const config = parseConfig({
     storage: { path: join(dir, `${name}.db`) },
     auth: { bootstrap_admin: false },
-    providers: [{ name: "mock", type: "mock" }],
-    models: [{ name: "m", routes: [{ provider: "mock", model: "mock" }] }],
+    providers: [
+      { name: "mock", type: "mock" },
+      { name: "up", type: "openai", base_url: `http://127.0.0.1:${unmetered.port}/v1` },
+    ],
+    models: [
+      { name: "m", routes: [{ provider: "mock", model: "mock" }] },
+      { name: "unmetered", routes: [{ provider: "up", model: "u" }] },
+    ],
   });
   const storage = await openStorage(config.storage);
   const store = slowStore(storage.responses);
@@ -159,6 +180,19 @@ describe("a stored Responses answer leaves once stored", () => {
       [refused.requestId, 503, "storage_unavailable", "provider:mock"],
       [cut.requestId, 503, "storage_unavailable", "provider:mock"],
     ]);
+  });
+
+  test("a failed save of an answer its upstream sent without usage: the estimate is charged, as any whole answer's", async () => {
+    const { respond, store, finished } = await gatewayWithSlowStore("failing-unmetered");
+    const whole = respond({ model: "unmetered" });
+    await store.settleNext(whole, storageUnavailable());
+    const refused = await whole;
+    expect(refused.status).toBe(503);
+    const row = await waitForValue("its record", () =>
+      finished.find((r) => r.requestId === refused.requestId),
+    );
+    // "hi" is a token; the answer's 40 characters are 10 (they were 0 and 0).
+    expect([row.errorClass, row.inputTokens, row.outputTokens]).toEqual(["storage_unavailable", 1, 10]);
   });
 
   test("store: false waits for no save", async () => {

@@ -1,14 +1,14 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { estimatedInputTokens } from "./whole-usage.ts";
+import { estimatedInputTokens } from "../translate/prompt-estimate.ts";
 
 /**
  * What a streamed answer used: the upstream's own figures, and where a stream ended without one
  * (the client left before the last chunk, which alone carries an OpenAI stream's usage; a server
  * that never sends it), an estimate in its place — the prompt as a whole answer's is estimated
- * (whole-usage.ts: text at four characters a token, an image, a document, a clip at its own
- * figure, its base64 never read), the answer one token per
+ * (`estimatedInputTokens`: text at four characters a token, an image, a document, a clip at its
+ * own figure, its base64 never read, a token id one token), the answer one token per
  * event relayed. Never 0 for an answer that was streamed: tokens-per-minute limits and budgets
  * would not see it, and a client could read every token and hang up before the count to pay
  * nothing.

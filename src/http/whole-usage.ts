@@ -1,39 +1,28 @@
 import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { CHARS_PER_TOKEN, estimatedPromptTokens } from "../translate/prompt-estimate.ts";
+import { CHARS_PER_TOKEN, estimatedInputTokens } from "../translate/prompt-estimate.ts";
 
 const decoder = new TextDecoder();
 
 /**
- * The prompt's tokens where an upstream did not say: its text at four characters a token, and
- * each token id of a prompt given as ids (embeddings' `input`, completions' `prompt`) as one.
+ * What a whole (non-stream) answer used (`wholeAnswerUsage`). A count (`count_tokens`) is never
+ * billed: its answer is no model's.
  */
-export function estimatedInputTokens(prompt: JsonObject): number {
-  return estimatedPromptTokens(prompt) + tokenIds(prompt.input) + tokenIds(prompt.prompt);
-}
-
-/** Token ids: a list of numbers, or a list of such lists. */
-function tokenIds(value: unknown): number {
-  if (!Array.isArray(value)) return 0;
-  let ids = 0;
-  for (const item of value) {
-    if (typeof item === "number") ids++;
-    else if (Array.isArray(item)) for (const id of item) if (typeof id === "number") ids++;
-  }
-  return ids;
+export function wholeUsage(dispatched: Dispatched, prompt: JsonObject, operation: Operation): Usage {
+  return operation === "count_tokens" ? dispatched.usage() : wholeAnswerUsage(dispatched, prompt);
 }
 
 /**
- * What a whole (non-stream) answer used: the upstream's figures; where it reported none (an
- * embeddings server that sends no `usage`, a chat server that leaves it out), an estimate in
- * their place — the prompt as `estimatedInputTokens` counts it, the answer's text at four
- * characters a token — never 0, which tokens-per-minute limits and budgets would not see. A
- * count (`count_tokens`) is never billed: its answer is no model's.
+ * What a model's whole answer used (a stream call's too, when its upstream answered it whole): the
+ * upstream's figures; where it reported none (an embeddings server that sends no `usage`, a chat
+ * server that leaves it out), an estimate in their place — the prompt as `estimatedInputTokens`
+ * counts it, the answer's text at four characters a token — never 0, which tokens-per-minute
+ * limits and budgets would not see.
  */
-export function wholeUsage(dispatched: Dispatched, prompt: JsonObject, operation: Operation): Usage {
+export function wholeAnswerUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();
-  if (operation === "count_tokens" || usage.inputTokens > 0 || usage.outputTokens > 0) return usage;
+  if (usage.inputTokens > 0 || usage.outputTokens > 0) return usage;
   const reply = dispatched.reply;
   const answer =
     reply.kind === "json"

@@ -6,6 +6,7 @@ import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ChatTarget } from "../translate/chat-target.ts";
 import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
+import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
 
@@ -71,6 +72,12 @@ export interface ProviderCall {
    * client leaves, or that fails after it began, is charged what Google said.
    */
   readonly meter?: UsageRecorder | undefined;
+  /**
+   * An embeddings call to a provider with an `embeddingsTarget`: the request as the router read it
+   * when it held the call against the target (`readEmbeddingsAsk`), so the provider does not read
+   * the batch again. Absent (a call not made by the router), the provider reads `body` itself.
+   */
+  readonly embeddingsAsk?: EmbeddingsAsk | undefined;
 }
 
 /** Takes the usage figures of an answer as they come (the router's meter keeps the largest of each). */

@@ -9,6 +9,7 @@ import { CONVERSE_TARGET } from "../translate/openai-to-bedrock/chat-request-to-
 import { GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import { GOOGLE_EMBEDDINGS_TARGET } from "../translate/openai-to-gemini/embeddings-to-google.ts";
 import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
+import { chatRequest, fakeProvider, routerFor } from "./router-test-kit.ts";
 
 // What a translation leaves out reaches `AdaptedCall.dropped` (the header, the audit row) on every
 // route that translates chat: Anthropic's, the providers that translate in their own `call`
@@ -183,6 +184,26 @@ describe("dropped fields of an embeddings call", () => {
     ]);
     // Its body goes to the provider untouched: it reads what it carries itself.
     expect(adaptDialect("embeddings", body, google, "e").body).toBe(body);
+  });
+
+  test("the batch is read once: the provider is handed the request as the route's check read it", async () => {
+    const google = { ...fakeProvider("gm"), embeddingsTarget: GOOGLE_EMBEDDINGS_TARGET };
+    const { router } = routerFor(
+      {
+        providers: [{ name: "gm", type: "openai" }],
+        models: [{ name: "e", routes: [{ provider: "gm", model: "g" }] }],
+      },
+      [google],
+    );
+    const body = embed({ dimensions: 8 });
+    await router({ ...chatRequest("e"), operation: "embeddings", body });
+    // The provider reads it from here, not with a second parse of the batch.
+    expect(google.calls[0]?.embeddingsAsk).toMatchObject({ texts: ["a", "b"], dimensions: 8, base64: false });
+    // Bedrock's carried fields are one list a family, not one made a call.
+    const bedrock = createBedrockProvider({ name: "br", region: "us-east-1", credentials: {} });
+    const carries = (model: string) => bedrock.embeddingsTarget?.carries(model);
+    expect(carries(cohere)).toBe(carries("cohere.embed-multilingual-v3") as readonly string[]);
+    expect(carries(titan)).toEqual(["model", "input", "dimensions", "encoding_format", "stream"]);
   });
 
   test("under reject, refused with a 400 naming the field", () => {

@@ -7,6 +7,7 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import { type ReferencedItems, withoutForeignIds } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
@@ -64,6 +65,8 @@ export interface AdaptedCall {
   ) => TranslatedStream;
   /** What translation had to leave out, by name (the `x-mindgw-dropped` header, the audit row). */
   readonly dropped?: readonly string[];
+  /** An embeddings call a provider translates itself: the request as its target's check read it. */
+  readonly embeddingsAsk?: EmbeddingsAsk;
   /**
    * The caller's names of fields the translation wrote under others, by the name written: an
    * upstream error's `param` is said in the caller's words (caller-param.ts).
@@ -137,7 +140,12 @@ export function adaptDialect(
   if (operation === "chat" && translatesChat(provider))
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   if (operation === "embeddings" && provider.embeddingsTarget)
-    return translatedEmbeddings(body, { provider, upstreamModel }, new Dropped(policy));
+    return translatedEmbeddings(
+      body,
+      provider.embeddingsTarget,
+      { provider, upstreamModel },
+      new Dropped(policy),
+    );
   // A provider that translates chat itself serves no other call of the dialect unless it says so
   // (embeddings, above): a completions call is refused here, before any attempt, as on Anthropic.
   if (dialectOf(operation) === provider.dialect && provider.chatTarget === undefined)

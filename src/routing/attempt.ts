@@ -54,6 +54,11 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   private phase: Phase = "connect";
   /** The phase whose bound ended the attempt, once one has. */
   private expired: Phase | undefined;
+  /**
+   * Its client said its request is not all written to the upstream yet (`requestUnsent`): no
+   * upstream has read the prompt. False for a client that cannot tell.
+   */
+  unsent = false;
   private ms = 0;
   /**
    * Since when the stream has been waiting on the upstream; undefined while the client holds
@@ -101,6 +106,10 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
       if (this.cancelled) this.controller.abort(this.reason);
     }
     return this.controller.signal;
+  }
+
+  requestUnsent(unsent: boolean): void {
+    this.unsent = unsent;
   }
 
   /** The client's end aborted: the attempt ends with its reason. */
@@ -194,11 +203,14 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   }
 
   /**
-   * Whether a bound of the attempt ended it sooner than `patience` waits in the same phase: the
-   * upstream was slower than this attempt allowed, which says nothing of whether it is down.
+   * What `patience` waits in the phase whose bound ended the attempt, when that is longer than the
+   * bound: the upstream was slower than this attempt allowed, which by itself says nothing of
+   * whether it is down. Undefined when no bound ended it, or none waits longer.
    */
-  timedOutSooner(patience: AttemptTimeouts): boolean {
-    return this.expired !== undefined && this.ms < patience[BOUND_OF[this.expired]];
+  outwaitedBy(patience: AttemptTimeouts): number | undefined {
+    if (this.expired === undefined) return undefined;
+    const longest = patience[BOUND_OF[this.expired]];
+    return this.ms < longest ? longest : undefined;
   }
 
   private timedOut(): void {

@@ -120,6 +120,42 @@ describe("fitsContext", () => {
     expect(fitsContext("messages", messagesWith(textDocument).body(1), 128_000)).toBe(false);
   });
 
+  test("the model's own reasoning handed back counts nothing of its opaque blob, in each dialect's shape", () => {
+    const reasoning = {
+      // Codex sends every turn's reasoning item back, each with its encrypted_content.
+      "Responses reasoning": {
+        operation: "responses" as const,
+        body: (count: number) => ({
+          model: "m",
+          input: Array.from({ length: count }, (_, i) => ({
+            type: "reasoning",
+            id: `rs_${i}`,
+            summary: [],
+            encrypted_content: BASE64,
+          })),
+        }),
+      },
+      "Messages thinking": messagesWith({ type: "thinking", thinking: "", signature: BASE64 }),
+      "Messages redacted_thinking": messagesWith({ type: "redacted_thinking", data: BASE64 }),
+    };
+    // Forty megabytes of blobs fit a 128k window: each was 262,000 tokens of text.
+    for (const [shape, { operation, body }] of Object.entries(reasoning))
+      expect([shape, fitsContext(operation, body(40), 128_000)]).toEqual([shape, true]);
+    // What is said in the open beside it is text: a thought, a summary.
+    const thought = messagesWith({ type: "thinking", thinking: BASE64, signature: "sig" });
+    expect(fitsContext("messages", thought.body(1), 128_000)).toBe(false);
+    const summarised = {
+      model: "m",
+      input: [
+        { type: "reasoning", summary: [{ type: "summary_text", text: BASE64 }], encrypted_content: "e" },
+      ],
+    };
+    expect(fitsContext("responses", summarised, 128_000)).toBe(false);
+    // Known by the part's type: a tool's `signature` or `data` is the caller's text.
+    const call = messagesWith({ type: "tool_use", id: "t", name: "sign", input: { signature: BASE64 } });
+    expect(fitsContext("messages", call.body(1), 128_000)).toBe(false);
+  });
+
   test("a token count always fits: counting a conversation too long for the window is what it is for", () => {
     expect(fitsContext("count_tokens", bigBody(900_000), 200_000)).toBe(true);
   });

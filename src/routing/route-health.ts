@@ -13,6 +13,14 @@ interface RouteState {
   latencyMs: number;
   /** Epoch ms of the last failure; 0 when none. */
   failedAt: number;
+  /** Answers so far (`succeeded`): a count, so an answer reads no clock. */
+  answers: number;
+  /**
+   * Epoch ms of the first timeout of a bound shorter than the longest for the same wait since the
+   * route last answered (`answeredNothingFor`), and `answers` then; 0 when none.
+   */
+  outwaitedSince: number;
+  answersThen: number;
 }
 
 /**
@@ -116,6 +124,9 @@ export class RouteHealth {
         inFlight: 0,
         latencyMs: 0,
         failedAt: 0,
+        answers: 0,
+        outwaitedSince: 0,
+        answersThen: 0,
       };
       this.states.set(key, state);
     }
@@ -185,6 +196,7 @@ export class RouteHealth {
    */
   succeeded(key: string, firstByteMs: number, probe: Probe = NO_PROBE, requestId?: string): void {
     const state = this.state(key);
+    state.answers++;
     state.latencyMs = state.latencyMs === 0 ? firstByteMs : state.latencyMs * 0.8 + firstByteMs * 0.2;
     if (state.openUntil !== 0) {
       if (!this.isProbe(state, probe)) return;
@@ -224,6 +236,26 @@ export class RouteHealth {
         reason: reason === undefined ? undefined : errorText(reason, true),
       },
     );
+  }
+
+  /**
+   * A timeout of a bound shorter than `longestMs`, the longest another route to the same upstream
+   * model waits for the same (upstream-patience.ts): whether the upstream has answered nothing for
+   * `longestMs`, so the timeout counts against the route after all. Such timeouts begin a watch
+   * (the clock is read on this path only): the first, or the first after an answer, starts it and
+   * does not count; once one comes `longestMs` after the watch began with no answer since, the
+   * patient route would have had none in time either, and it counts. Without it a hung upstream
+   * opened the breaker only while the patient route still had traffic to time out.
+   */
+  answeredNothingFor(key: string, longestMs: number): boolean {
+    const state = this.state(key);
+    const now = this.now();
+    if (state.outwaitedSince === 0 || state.answers !== state.answersThen) {
+      state.outwaitedSince = now;
+      state.answersThen = state.answers;
+      return false;
+    }
+    return now - state.outwaitedSince >= longestMs;
   }
 
   /**

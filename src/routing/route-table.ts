@@ -73,20 +73,17 @@ function passesName(plan: ModelPlan): boolean {
 export class RouteTable {
   private readonly plans = new ModelIndex<ModelPlan>();
   /** How long the configured routes to each upstream model wait for it, before any route is made. */
-  private readonly patience = new UpstreamPatience();
+  private readonly patience: UpstreamPatience;
 
   constructor(
     private readonly config: Config,
     private readonly providers: ReadonlyMap<string, Provider>,
     private readonly workers?: WorkerDirectory,
   ) {
-    // The routes that share a breaker are the client-facing ones (a shadow copy never judges one).
-    for (const model of config.models)
-      for (const route of model.routes)
-        this.patience.add(`${route.provider}/${route.model}`, this.timeoutsOf(route));
+    this.patience = new UpstreamPatience(config.models, (route) => this.timeoutsOf(route));
     for (const model of config.models) {
       const refusalFailsOver = model.fallback_on.includes("content_policy");
-      const routes = model.routes.flatMap((route) => this.route(route, refusalFailsOver) ?? []);
+      const routes = model.routes.flatMap((route) => this.route(route, refusalFailsOver, model.name) ?? []);
       const shadowRoute = model.shadow && this.route({ ...model.shadow, weight: 1 });
       this.plans.add(model.name, model.aliases, {
         strategy: model.strategy,
@@ -147,6 +144,8 @@ export class RouteTable {
   private route(
     route: Omit<RouteConfig, "timeouts"> & Partial<Pick<RouteConfig, "timeouts">>,
     refusalFailsOver = false,
+    /** The `models:` entry it is a route of (none: a shadow target, a worker-only model). */
+    entry?: string,
   ): Route | undefined {
     const provider =
       route.provider === WORKERS_PROVIDER ? this.workers?.provider : this.providers.get(route.provider);
@@ -166,8 +165,8 @@ export class RouteTable {
       weight: route.weight,
       timeouts,
       key,
-      // Those of the routes to this model, and of the provider's `*` routes, which may reach it too.
-      patience: this.patience.widen(key, this.patience.widen(`${route.provider}/${PASS_NAME}`, timeouts)),
+      // Those of the routes to this model, and of the `*` routes that may send its name too.
+      patience: this.patience.of(route, entry, timeouts),
       label,
       firstTry: attemptInfo({ label, provider, upstreamModel: route.model }, 0, false),
     };

@@ -339,18 +339,50 @@ describe("router: the breaker of an upstream model several entries route to", ()
     expect(health.isOpen("fo/o")).toBe(true);
   });
 
-  test("a route that sends the client's name on (`*`) shares the upstream model's breaker, and its bounds count", async () => {
+  test("a route that sends the client's name on (`*`) shares the upstream model's breaker where it can send that name", async () => {
+    const state = { slow: true };
+    const catchAll = { name: "*", routes: [{ provider: "fo", model: "*", timeouts: { first_byte: "10m" } }] };
+    const fast = shared().models.filter((model) => model.name !== "slow");
+    // A client naming `o` reaches the catch-all, which would send it to `fo/o` and wait ten
+    // minutes: `fast` timing out says nothing.
+    const reaching = routerFor({ ...shared(), models: [...fast, catchAll] }, [upstream(state)]);
+    for (let i = 0; i < 3; i++) await reaching.router(chatRequest("fast")).catch(() => {});
+    expect(reaching.health.isOpen("fo/o")).toBe(false);
+    // Beside an entry named `o` (30 s of its own), the catch-all never sends `o`: an exact name is
+    // matched first. Its ten minutes stretched `o`'s bound all the same, and a hung `fo/o` never
+    // opened its breaker.
+    const named = { name: "o", routes: [{ provider: "fo", model: "o", timeouts: { first_byte: "5ms" } }] };
+    const { router, health } = routerFor({ ...shared(), models: [...fast, named, catchAll] }, [
+      upstream(state),
+    ]);
+    await router(chatRequest("o")).catch(() => {});
+    await router(chatRequest("fast")).catch(() => {});
+    expect(health.isOpen("fo/o")).toBe(true);
+  });
+
+  test("an entry's tighter timeouts count once the upstream has answered nothing for the longest bound", async () => {
     const state = { slow: true };
     const fo = upstream(state);
-    const config = shared();
-    config.models = [
-      ...config.models.filter((model) => model.name !== "slow"),
-      { name: "any-*", routes: [{ provider: "fo", model: "*", timeouts: { first_byte: "10m" } }] },
-    ];
-    const { router, health } = routerFor(config, [fo]);
-    // `any-o` would go to `fo/o` too, and wait ten minutes for it: `fast` timing out says nothing.
-    for (let i = 0; i < 3; i++) await router(chatRequest("fast")).catch(() => {});
+    const { router, health, advance, healthLogs } = routerFor(shared(), [fo]);
+    const fastTimesOut = async () => {
+      const error = (await router(chatRequest("fast")).catch((e: unknown) => e)) as GatewayError;
+      expect(error.code).toBe("upstream_timeout");
+    };
+    await fastTimesOut();
+    // Ten minutes on, `slow` is answered: the upstream is slow, not down.
+    advance(10 * 60_000);
+    state.slow = false;
+    expect((await router(chatRequest("slow"))).route).toBe("provider:fo");
+    state.slow = true;
+    for (let i = 0; i < 3; i++) await fastTimesOut();
     expect(health.isOpen("fo/o")).toBe(false);
+    // Ten more minutes without an answer: `slow` would have had none in time either (a hung
+    // upstream, and `slow` without traffic to time out). `fast`'s timeouts count.
+    advance(10 * 60_000);
+    await fastTimesOut();
+    await fastTimesOut();
+    expect(health.isOpen("fo/o")).toBe(true);
+    expect(healthLogs.map((line) => line.message)).toEqual(["route breaker opened: route taken out"]);
   });
 });
 

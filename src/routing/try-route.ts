@@ -92,7 +92,7 @@ export function openAttempt(
   call.sent = body;
   call.native = native;
   // Told once the attempt exists: one whose making threw was never an attempt, and leaves no entry.
-  call.observed = request.telemetry?.attempt(info, startedMs);
+  call.observed = request.telemetry?.attempt(info, startedMs, call);
   health.begin(route.key);
   return call;
 }
@@ -132,6 +132,7 @@ export function sendAttempt<D>(
     refusalFailsOver: target.refusalFailsOver,
     // The attempt itself: `record` into its meter (a stream's; none for a whole answer).
     meter: call,
+    embeddingsAsk: call.adapted.embeddingsAsk,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(
@@ -197,9 +198,11 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   const rateLimited = failure.status === 429;
   // Routes to one upstream model share its breaker, whatever their own timeouts: this attempt's
   // bound passing sooner than another of those routes waits is no verdict on the upstream (a
-  // model entry with a 1 s first_byte must not take it from one that waits 10 minutes). A bound
-  // as long as any of theirs counts: no route would have had its answer in time.
-  const impatient = target.patience !== undefined && call.timedOutSooner(target.patience);
+  // model entry with a 1 s first_byte must not take it from one that waits 10 minutes), until
+  // the upstream has answered nothing for that longer bound (route-health.ts). A bound as long
+  // as any of theirs counts: no route would have had its answer in time.
+  const longer = target.patience === undefined ? undefined : call.outwaitedBy(target.patience);
+  const impatient = longer !== undefined && !health.answeredNothingFor(target.key, longer);
   if (
     failure.retryable &&
     failure.countsAgainstRoute &&

@@ -268,6 +268,40 @@ describe("embeddings are compared as vectors", () => {
     expect(close.exact).toBe(false);
   });
 
+  test("an answer whose vectors cannot all be read has nothing to compare: never an exact match", () => {
+    const withEntries = (...embeddings: unknown[]) =>
+      answerFromJson("embeddings", {
+        object: "list",
+        data: embeddings.map((embedding, index) => ({ object: "embedding", index, embedding })),
+      });
+    const nothing = { exact: null, similarity: null };
+    // Two unreadable answers (a null in a list, an object, null) were exact, similarity 1.
+    expect(agreementOf({}, withEntries([0.1, null]), withEntries({ values: [9] }))).toMatchObject(nothing);
+    expect(agreementOf({}, withEntries(null), withEntries(null))).toMatchObject(nothing);
+    expect(agreementOf({}, withEntries([]), withEntries("AA"))).toMatchObject(nothing);
+    // Two answers without `data` (an error body in its place) were exact too.
+    const none = answerFromJson("embeddings", { object: "list" });
+    expect(agreementOf({}, none, answerFromJson("embeddings", { error: "x" }))).toMatchObject(nothing);
+    // One readable beside one that is not: they differ, by how much is not known.
+    const readable = read([[1, 0]]);
+    expect(agreementOf({}, readable, withEntries(null))).toMatchObject({ exact: false, similarity: null });
+    // A hole among vectors leaves nothing to pair by position.
+    expect(
+      agreementOf(
+        {},
+        read([
+          [1, 0],
+          [0, 1],
+        ]),
+        withEntries([1, 0], null),
+      ),
+    ).toMatchObject({
+      exact: false,
+      similarity: null,
+    });
+    expect(none.text).toBe("no vectors");
+  });
+
   test("base64 answers are decoded (float32, little-endian), in index order", () => {
     const floats = [
       [0.25, -0.5, 0.125],

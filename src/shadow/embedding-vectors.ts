@@ -8,21 +8,42 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
  */
 export type Vectors = readonly ArrayLike<number>[];
 
-/** The vectors of an OpenAI embeddings answer (`data[].embedding`); an entry of neither shape is empty. */
+/** What an answer without vectors it can read has: nothing to compare. */
+const NO_VECTORS: Vectors = [];
+
+/**
+ * The vectors of an OpenAI embeddings answer (`data[].embedding`), or none (an empty list) when
+ * it has none or any entry is not a vector (`vectorOf`): its vectors are compared by position, so
+ * an answer with one it cannot read has nothing to compare, not the vectors around the hole.
+ */
 export function vectorsOf(body: JsonObject): Vectors {
-  const data = Array.isArray(body.data) ? body.data.filter(isJsonObject) : [];
+  if (!Array.isArray(body.data)) return NO_VECTORS;
+  const data = body.data.filter(isJsonObject);
+  if (data.length !== body.data.length) return NO_VECTORS;
   const ordered = data.every((item) => typeof item.index === "number")
     ? data.toSorted((a, b) => (a.index as number) - (b.index as number))
     : data;
-  return ordered.map((item) => vectorOf(item.embedding));
+  const vectors: ArrayLike<number>[] = [];
+  for (const item of ordered) {
+    const vector = vectorOf(item.embedding);
+    if (vector === undefined) return NO_VECTORS;
+    vectors.push(vector);
+  }
+  return vectors;
 }
 
-function vectorOf(embedding: unknown): ArrayLike<number> {
-  if (Array.isArray(embedding)) return embedding.every((x) => typeof x === "number") ? embedding : [];
-  if (typeof embedding !== "string") return [];
+/**
+ * An entry's vector: a list of numbers, or base64 of float32s; undefined for anything else (null,
+ * an object, a list with a null in it, base64 of no whole float) and for a vector of no numbers.
+ */
+function vectorOf(embedding: unknown): ArrayLike<number> | undefined {
+  if (Array.isArray(embedding))
+    return embedding.length > 0 && embedding.every((x) => typeof x === "number") ? embedding : undefined;
+  if (typeof embedding !== "string") return undefined;
   const bytes = Buffer.from(embedding, "base64");
+  if (bytes.length === 0 || bytes.length % 4 !== 0) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const vector = new Float32Array(Math.floor(bytes.length / 4));
+  const vector = new Float32Array(bytes.length / 4);
   for (let i = 0; i < vector.length; i++) vector[i] = view.getFloat32(i * 4, true);
   return vector;
 }
@@ -38,16 +59,21 @@ export function describeVectors(vectors: Vectors): string {
 }
 
 /**
- * How far two answers' vectors agree. The same count of vectors, each of the same length, or
- * nothing to compare: not exact, similarity 0 (one cannot stand in for the other). Otherwise
- * exact when every number is the same, and the similarity is the mean cosine similarity of the
- * vectors pair by pair (a negative one, vectors pointing apart, counts as 0). Null similarity for
- * two answers without vectors.
+ * How far two answers' vectors agree. Nothing to compare where either has no vectors it can read
+ * (`vectorsOf`): no similarity, and not exact when the other has some (one cannot stand in for
+ * the other), no verdict either when neither has. A different count of vectors, or a pair of
+ * different lengths: not exact, similarity 0. Otherwise exact when every number is the same, and
+ * the similarity is the mean cosine similarity of the vectors pair by pair (a negative one,
+ * vectors pointing apart, counts as 0).
  */
-export function vectorAgreement(a: Vectors, b: Vectors): { exact: boolean; similarity: number | null } {
+export function vectorAgreement(
+  a: Vectors,
+  b: Vectors,
+): { exact: boolean | null; similarity: number | null } {
+  if (a.length === 0 || b.length === 0)
+    return { exact: a.length === b.length ? null : false, similarity: null };
   if (a.length !== b.length || a.some((vector, i) => vector.length !== b[i]?.length))
     return { exact: false, similarity: 0 };
-  if (a.length === 0) return { exact: true, similarity: null };
   let exact = true;
   let sum = 0;
   for (let i = 0; i < a.length; i++) {

@@ -1,6 +1,14 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 
+/**
+ * An attempt's request as far as its client can tell (routing/attempt.ts, core/cancel-hook.ts
+ * `requestUnsent`): `unsent` while a client that can tell has not written it all to the upstream.
+ */
+export interface OutgoingRequest {
+  readonly unsent: boolean;
+}
+
 /** One upstream attempt as the router describes it. */
 export interface AttemptInfo {
   /** `provider:<name>`, or `workers` before a worker is picked. */
@@ -57,9 +65,11 @@ export type CopyTelemetry = Pick<AttemptTelemetry, "traceparent" | "tracestate" 
 export interface DispatchTelemetry {
   /**
    * An attempt begins at `startedMs` (`performance.now()`, read once by the router for the
-   * attempt's bounds, its route's latency, the audit entry and metrics alike).
+   * attempt's bounds, its route's latency, the audit entry and metrics alike). `request`: whether
+   * its request is out at the upstream, read when it matters (the request's log: a client that
+   * leaves owes the prompt only once an upstream has it).
    */
-  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry;
+  attempt(info: AttemptInfo, startedMs: number, request?: OutgoingRequest): AttemptTelemetry;
   /**
    * A shadow copy begins at `startedMs` (its route's first try: `info.retry` 0, no failover);
    * undefined when there is nothing to trace and no caller's `traceparent` to pass on.

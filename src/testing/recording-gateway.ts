@@ -1,7 +1,7 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { Config } from "../config/config-schema.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
-import { silentLogger } from "../log/logger.ts";
+import { type Logger, silentLogger } from "../log/logger.ts";
 
 /** A gateway under test, the bootstrap admin key it made, and each finished request's record. */
 export interface RecordingGateway {
@@ -11,13 +11,19 @@ export interface RecordingGateway {
   readonly finished: AuditRecord[];
 }
 
-/** A quiet gateway on `config` that keeps its bootstrap key and its finished records for assertions. */
-export async function recordingGateway(config: Config): Promise<RecordingGateway> {
+/**
+ * A gateway on `config` that keeps its bootstrap key and its finished records for assertions,
+ * quiet unless given a `logger`.
+ */
+export async function recordingGateway(
+  config: Config,
+  logger: Logger = silentLogger,
+): Promise<RecordingGateway> {
   let adminKey = "";
   const finished: AuditRecord[] = [];
   const gateway = await createGateway({
     config,
-    logger: silentLogger,
+    logger,
     onBootstrapKey: (key) => {
       adminKey = key;
     },

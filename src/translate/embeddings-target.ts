@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Dropped } from "./dropped.ts";
-import { readEmbeddingsAsk } from "./openai-embeddings.ts";
+import { type EmbeddingsAsk, readEmbeddingsAsk } from "./openai-embeddings.ts";
 import { nameUncarriedFields } from "./uncarried-fields.ts";
 
 /**
@@ -13,8 +13,8 @@ import { nameUncarriedFields } from "./uncarried-fields.ts";
 export interface EmbeddingsTarget {
   /**
    * The top-level fields carried for `upstreamModel` (a vendor's own field the OpenAI body may
-   * carry for it, `task_type`, `input_type`, included). Throws `unsupported_operation` for a model
-   * the vendor cannot embed with.
+   * carry for it, `task_type`, `input_type`, included): a list made once, asked on every call.
+   * Throws `unsupported_operation` for a model the vendor cannot embed with.
    */
   carries(upstreamModel: string): readonly string[];
 }
@@ -39,7 +39,9 @@ const NO_DEFAULTS: JsonObject = {};
  * Names (or, under `reject`, refuses) each top-level field of `body` the target does not carry for
  * `upstreamModel` — `user`, OpenAI's own, among them — once `body` is read as the provider will
  * read it: what no vendor can take (token ids, an empty list) is the caller's 400 before any
- * upstream is called, and a model the target cannot embed with passes the route over.
+ * upstream is called, and a model the target cannot embed with passes the route over. Returns the
+ * request as read, which the provider is handed (`ProviderCall.embeddingsAsk`) rather than read
+ * the batch again.
  */
 export function nameUncarriedEmbeddings(
   body: JsonObject,
@@ -47,8 +49,9 @@ export function nameUncarriedEmbeddings(
   upstreamModel: string,
   provider: string,
   dropped: Dropped,
-): void {
+): EmbeddingsAsk {
   const carried = target.carries(upstreamModel);
-  readEmbeddingsAsk(body, provider);
+  const ask = readEmbeddingsAsk(body, provider);
   nameUncarriedFields(body, carried, NO_DEFAULTS, dropped);
+  return ask;
 }

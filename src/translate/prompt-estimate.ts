@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { mediaTokens } from "./media-tokens.ts";
+import { reasoningBlob } from "./reasoning-blob.ts";
 
 /**
  * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
@@ -15,7 +16,8 @@ export const PROMPT_FIELDS = ["messages", "input", "system", "instructions", "pr
 /**
  * The characters of every string under a value, counted until `stop` says enough. A medium (an
  * image, a document, audio: media-tokens.ts) counts the characters of its tokens, its payload
- * never read: a photo's base64 would be 200,000 tokens of text.
+ * never read: a photo's base64 would be 200,000 tokens of text. The model's own reasoning handed
+ * back as an opaque blob (reasoning-blob.ts) counts nothing; the rest of its part is text.
  */
 export function countChars(value: unknown, count: { chars: number }, stop: number): boolean {
   if (typeof value === "string") {
@@ -32,18 +34,41 @@ export function countChars(value: unknown, count: { chars: number }, stop: numbe
     count.chars += media * CHARS_PER_TOKEN;
     return count.chars <= stop;
   }
+  const blob = reasoningBlob(value);
   // Parsed JSON has only keys of its own; `for…in` allocates no array of values on the hot path.
-  for (const key in value) if (!countChars(value[key], count, stop)) return false;
+  for (const key in value) if (key !== blob && !countChars(value[key], count, stop)) return false;
   return true;
 }
 
 /**
  * The prompt's tokens by the same count (every string of the prompt fields at four characters a
- * token, each medium its own figure), no tokenizer pass: a floor, for an answer whose upstream
- * never said what it used, and a translated stream's `message_start`.
+ * token, each medium its own figure), no tokenizer pass: a floor, for a translated stream's
+ * `message_start` and the window check; an answer's usage counts token ids too
+ * (`estimatedInputTokens`).
  */
 export function estimatedPromptTokens(body: JsonObject): number {
   const count = { chars: 0 };
   for (const field of PROMPT_FIELDS) countChars(body[field], count, Number.POSITIVE_INFINITY);
   return Math.ceil(count.chars / CHARS_PER_TOKEN);
+}
+
+/**
+ * The prompt's tokens where an upstream did not say (a whole answer's, a stream's, a client's that
+ * left mid-attempt: http/whole-usage.ts, stream-usage.ts, account-answer.ts): its text as
+ * `estimatedPromptTokens` counts it, and each token id of a prompt given as ids (embeddings'
+ * `input`, completions' `prompt`) as one.
+ */
+export function estimatedInputTokens(prompt: JsonObject): number {
+  return estimatedPromptTokens(prompt) + tokenIds(prompt.input) + tokenIds(prompt.prompt);
+}
+
+/** Token ids: a list of numbers, or a list of such lists. */
+function tokenIds(value: unknown): number {
+  if (!Array.isArray(value)) return 0;
+  let ids = 0;
+  for (const item of value) {
+    if (typeof item === "number") ids++;
+    else if (Array.isArray(item)) for (const id of item) if (typeof id === "number") ids++;
+  }
+  return ids;
 }

@@ -111,7 +111,17 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     servedBy: text(512).optional(),
   }),
   z.object({ type: z.literal("end"), id }),
-  z.object({ type: z.literal("error"), id, code: TunnelErrorCode, message: text(1000) }),
+  z.object({
+    type: z.literal("error"),
+    id,
+    code: TunnelErrorCode,
+    message: text(1000),
+    /**
+     * Peer link only: a refusal's `Retry-After` (`unavailable`: 5 where every worker serving the
+     * model drains, as on a single node), so the calling node's client is told the same; absent, 1.
+     */
+    retryAfter: text(64).optional(),
+  }),
   z.object({ type: z.literal("drain") }),
 ]);
 export type WorkerFrame = z.infer<typeof WorkerFrame>;

@@ -1,6 +1,5 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
-import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET } from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import {
   CONVERSE_TARGET,
@@ -74,7 +73,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
   async function embeddings(call: ProviderCall): Promise<ProviderReply> {
     const model = String(call.body.model);
     const embedder = embedderOf(model);
-    const ask = readEmbeddingsAsk(call.body, options.name);
+    const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, options.name);
     const embedded = await embedInCalls(ask.texts, embedder.perCall, call.signal, async (texts, signal) => {
       const one = { ...call, signal };
       const response = await send(one, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
@@ -108,9 +107,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     vendor: "aws.bedrock",
     countsTokens: true,
     chatTarget: CONVERSE_TARGET,
-    embeddingsTarget: {
-      carries: (model) => [...CARRIED_BY_EVERY_EMBEDDINGS_TARGET, ...embedderOf(model).fields],
-    },
+    embeddingsTarget: { carries: (model) => embedderOf(model).carries },
     call,
   };
 }

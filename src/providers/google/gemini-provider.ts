@@ -23,7 +23,7 @@ import {
 import { geminiAnswer } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
 import {
   GeminiChunkWriter,
-  readGeminiEvent,
+  geminiEventReader,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
 import { usageFromOpenAI } from "../../translate/usage-mapping.ts";
 import {
@@ -103,7 +103,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
 
   async function embeddings(call: ProviderCall): Promise<ProviderReply> {
     const model = String(call.body.model);
-    const ask = readEmbeddingsAsk(call.body, options.name);
+    const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, options.name);
     // The two endpoints embed by different methods, in different bodies and caps of texts a call.
     const vendor =
       options.vendor === "gcp.vertex_ai"
@@ -158,7 +158,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
-        readGeminiEvent,
+        geminiEventReader(),
         new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal),
         call.meter,
       );

@@ -4,7 +4,7 @@ import { SseDecoder, type SseEvent } from "../../core/sse.ts";
 import { upstream } from "../../routing/byte-relay-fixture.ts";
 import {
   GeminiChunkWriter,
-  readGeminiEvent,
+  geminiEventReader,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
 import type { ProviderReply } from "../provider.ts";
 import { TranslatedEvents, translatedReply } from "./translated-reply.ts";
@@ -39,14 +39,14 @@ function eventsOf(reply: ProviderReply): AsyncIterable<SseEvent> {
 describe("translatedReply", () => {
   test("an upstream's body: TranslatedEvents, whose translation makes the events it yields", async () => {
     const upstreamBody = body();
-    const events = eventsOf(translatedReply(upstreamBody, readGeminiEvent, writer()));
+    const events = eventsOf(translatedReply(upstreamBody, geminiEventReader(), writer()));
     if (!(events instanceof TranslatedEvents)) throw new Error("not TranslatedEvents");
     expect(events.upstream).toBe(upstreamBody);
     // As the relay runs it: the body's events through the translation, never iterating `events`.
     const relayed: SseEvent[] = [];
     for (const event of new SseDecoder().pushText(GEMINI)) events.translation.take(event, relayed);
     events.translation.end(relayed);
-    expect(await all(eventsOf(translatedReply(body(), readGeminiEvent, writer())))).toEqual(relayed);
+    expect(await all(eventsOf(translatedReply(body(), geminiEventReader(), writer())))).toEqual(relayed);
   });
 
   test("events that are not an upstream's body (a mock's, a tunnel's): iterated only", async () => {
@@ -55,10 +55,10 @@ describe("translatedReply", () => {
         yield* new SseDecoder().pushText(GEMINI);
       },
     };
-    const events = eventsOf(translatedReply(source, readGeminiEvent, writer()));
+    const events = eventsOf(translatedReply(source, geminiEventReader(), writer()));
     expect(events).not.toBeInstanceOf(TranslatedEvents);
     expect(await all(events)).toEqual(
-      await all(eventsOf(translatedReply(body(), readGeminiEvent, writer()))),
+      await all(eventsOf(translatedReply(body(), geminiEventReader(), writer()))),
     );
   });
 });

@@ -22,7 +22,7 @@ export function createMockProvider(name = "mock"): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     // The mock is no upstream: its answer is the gateway's, named as the client asked.
     const model = call.askedModel ?? String(call.body.model);
-    if (call.operation === "embeddings") return { kind: "json", body: await embeddings(call.body, model) };
+    if (call.operation === "embeddings") return { kind: "json", body: await embeddings(call, model) };
     if (call.operation !== "chat" && call.operation !== "completions") {
       throw unsupportedOperation(`the mock provider does not serve ${call.operation}`);
     }
@@ -130,8 +130,8 @@ async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<
 const MOST_DIMENSIONS = 3072;
 
 /** Embeddings made from each text, in the OpenAI answer the cloud providers' translations give. */
-function embeddings(body: JsonObject, model: string): Promise<JsonObject> {
-  const ask = readEmbeddingsAsk(body, "mock");
+function embeddings(call: ProviderCall, model: string): Promise<JsonObject> {
+  const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, "mock");
   const dimensions = Math.min(ask.dimensions ?? 8, MOST_DIMENSIONS);
   return embeddingsAnswer("mock", ask, model, {
     vectors: ask.texts.map((text) => mockEmbedding(text, dimensions)),

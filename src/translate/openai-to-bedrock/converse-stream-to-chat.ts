@@ -25,7 +25,7 @@ export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
   // The usage (metadata, the last event) is told as it is read, before the stream's end.
   const usage =
     chunk.type === "metadata" && payload.data.usage ? converseBilledUsage(payload.data.usage) : undefined;
-  return { kind: "chunk", chunk, ...(usage ? { usage } : {}) };
+  return { kind: "chunk", chunk, usage };
 }
 
 /**

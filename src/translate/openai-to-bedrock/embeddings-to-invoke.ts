@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET } from "../embeddings-target.ts";
 import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
 
@@ -11,8 +12,11 @@ import { parseBody } from "../parse-body.ts";
 export interface BedrockEmbedder {
   /** The family, as a refusal names the families served. */
   readonly family: string;
-  /** The family's own fields the OpenAI body may carry for it, beyond every target's. */
-  readonly fields: readonly string[];
+  /**
+   * The top-level fields of an OpenAI body it carries (`EmbeddingsTarget.carries`): every
+   * target's, and the family's own; one list, made once.
+   */
+  readonly carries: readonly string[];
   /** Texts one call may carry. */
   readonly perCall: number;
   request(texts: readonly string[], ask: EmbeddingsAsk): JsonObject;
@@ -28,7 +32,7 @@ const titanResponse = z.looseObject({ embedding: z.array(z.number()), inputTextT
  */
 const titan: BedrockEmbedder = {
   family: "Amazon Titan Text",
-  fields: [],
+  carries: CARRIED_BY_EVERY_EMBEDDINGS_TARGET,
   perCall: 1,
   request: ([inputText], ask) => ({
     inputText: inputText ?? "",
@@ -51,7 +55,7 @@ const cohereResponse = z.looseObject({
  */
 const cohere: BedrockEmbedder = {
   family: "Cohere Embed",
-  fields: ["input_type"],
+  carries: [...CARRIED_BY_EVERY_EMBEDDINGS_TARGET, "input_type"],
   perCall: 96,
   request: (texts, ask) => ({
     texts,

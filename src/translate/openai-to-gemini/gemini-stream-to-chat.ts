@@ -7,7 +7,7 @@ import type { Usage } from "../../core/usage.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { googleInBandError } from "../stream/in-band-error.ts";
-import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
+import type { StreamReader, StreamWriter } from "../stream/stream-translation.ts";
 import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { billedUsage, failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
@@ -21,21 +21,41 @@ const UNREADABLE_ERROR: GoogleError = {
 };
 
 /**
- * Reads one `streamGenerateContent?alt=sse` event: a partial response, or Google's `{"error":…}`.
- * Google states the usage so far in every event (the prompt's tokens from the first): each figure
- * is told as it comes, so a stream cut short or failing mid-way is charged what Google said.
+ * Reads one `streamGenerateContent?alt=sse` stream's events, each a partial response or Google's
+ * `{"error":…}`. Google states the usage so far in every event: the prompt's tokens from the
+ * first, then the same figures again on every event until the answer's grow (most often only at
+ * the end). A figure is told as it changes, so a stream cut short or failing mid-way is charged
+ * what Google said; an event that repeats the last figures tells none (the meter has them), and
+ * so costs no conversion into the gateway's usage (half a dozen objects an event, a fifth of its
+ * read). One reader a stream: it keeps the figures it told last.
  */
-export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
-  const body = parseEventData(event.data);
-  if (typeof body === "object" && body !== null && "error" in body) {
-    // Google's own object; anything else in its place is still the stream failing.
-    return { kind: "error", error: googleInBandError(readGoogleError(body) ?? UNREADABLE_ERROR) };
-  }
-  const parsed = safeParseBody(geminiResponse, body);
-  if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
-  const usage = billedUsage(parsed.data.usageMetadata);
-  return { kind: "chunk", chunk: parsed.data, ...(usage ? { usage } : {}) };
+export function geminiEventReader(): StreamReader<GeminiResponse> {
+  let told: GeminiUsage | undefined;
+  return (event) => {
+    const body = parseEventData(event.data);
+    if (typeof body === "object" && body !== null && "error" in body) {
+      // Google's own object; anything else in its place is still the stream failing.
+      return { kind: "error", error: googleInBandError(readGoogleError(body) ?? UNREADABLE_ERROR) };
+    }
+    const parsed = safeParseBody(geminiResponse, body);
+    if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
+    const stated = parsed.data.usageMetadata;
+    if (stated === undefined || sameCounts(stated, told)) return { kind: "chunk", chunk: parsed.data };
+    told = stated;
+    return { kind: "chunk", chunk: parsed.data, usage: billedUsage(stated) };
+  };
 }
+
+/**
+ * Whether Google states the same counts as before: what `billedUsage` reads of them (a modality's
+ * share, audio, changes only with its count).
+ */
+const sameCounts = (a: GeminiUsage, b: GeminiUsage | undefined): boolean =>
+  b !== undefined &&
+  a.promptTokenCount === b.promptTokenCount &&
+  a.candidatesTokenCount === b.candidatesTokenCount &&
+  a.thoughtsTokenCount === b.thoughtsTokenCount &&
+  a.cachedContentTokenCount === b.cachedContentTokenCount;
 
 /**
  * How a stream answers a prompt Gemini blocked (no candidate, `promptFeedback.blockReason`) in its

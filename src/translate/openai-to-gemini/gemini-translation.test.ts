@@ -8,7 +8,7 @@ import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/
 import { translateStream } from "../stream/stream-driver.ts";
 import { chatRequestToGemini, GEMINI_TARGET } from "./chat-request-to-gemini.ts";
 import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
-import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
+import { GeminiChunkWriter, geminiEventReader } from "./gemini-stream-to-chat.ts";
 
 const googleErrors = jsonFixture("gemini/errors.json");
 
@@ -251,7 +251,7 @@ describe("Gemini 3's thought signatures, carried in the tool-call id", () => {
     const writer = new GeminiChunkWriter("c", "g", false);
     const out = payloads(
       await collect(
-        translateStream(replay([{ data: JSON.stringify(event) }]), readGeminiEvent, writer).events,
+        translateStream(replay([{ data: JSON.stringify(event) }]), geminiEventReader(), writer).events,
       ),
     );
     const call = out
@@ -324,7 +324,7 @@ describe("Gemini → chat", () => {
       const writer = new GeminiChunkWriter(request, "g", false);
       const out = payloads(
         await collect(
-          translateStream(replay([{ data: JSON.stringify(answer) }]), readGeminiEvent, writer).events,
+          translateStream(replay([{ data: JSON.stringify(answer) }]), geminiEventReader(), writer).events,
         ),
       );
       ids.push(
@@ -345,7 +345,7 @@ describe("Gemini → chat", () => {
   test("a recorded stream: text deltas, the finish chunk, usage from the last event", async () => {
     const writer = new GeminiChunkWriter("c", "g", true);
     const events = replay(sseFixture("gemini/stream-text.sse.txt"));
-    const out = payloads(await collect(translateStream(events, readGeminiEvent, writer).events));
+    const out = payloads(await collect(translateStream(events, geminiEventReader(), writer).events));
     const text = out
       .flatMap((p) => (p as { choices?: { delta?: { content?: string } }[] }).choices ?? [])
       .map((c) => c.delta?.content ?? "")
@@ -364,7 +364,7 @@ describe("Gemini → chat", () => {
       ["unavailable", 502],
     ] as const) {
       const writer = new GeminiChunkWriter("c", "g", false);
-      const stream = translateStream(replay([...head, errorEvent(name)]), readGeminiEvent, writer);
+      const stream = translateStream(replay([...head, errorEvent(name)]), geminiEventReader(), writer);
       const failure = await collect(stream.events).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(GatewayError);
       expect((failure as GatewayError).status).toBe(status);
@@ -374,7 +374,7 @@ describe("Gemini → chat", () => {
     }
     const writer = new GeminiChunkWriter("c", "g", false);
     const limited = await collect(
-      translateStream(replay([errorEvent("rateLimited")]), readGeminiEvent, writer).events,
+      translateStream(replay([errorEvent("rateLimited")]), geminiEventReader(), writer).events,
     ).catch((e: unknown) => e);
     expect((limited as GatewayError).headers).toEqual({ "retry-after": "12" });
   });
@@ -404,7 +404,7 @@ describe("Gemini → chat", () => {
       { data: JSON.stringify(ended("", [{ text: "Let me " }])) },
       { data: JSON.stringify(ended("MALFORMED_FUNCTION_CALL")) },
     ];
-    const stream = translateStream(replay(events), readGeminiEvent, writer);
+    const stream = translateStream(replay(events), geminiEventReader(), writer);
     const written: unknown[] = [];
     const failure = await (async () => {
       for await (const event of stream.events) written.push(event);
@@ -419,12 +419,12 @@ describe("Gemini → chat", () => {
   test("a stream without a finishReason is an upstream failure", async () => {
     const events = sseFixture("gemini/stream-text.sse.txt").slice(0, 2);
     const writer = new GeminiChunkWriter("c", "g", false);
-    await expect(collect(translateStream(replay(events), readGeminiEvent, writer).events)).rejects.toThrow(
-      "ended before the answer was complete",
-    );
+    await expect(
+      collect(translateStream(replay(events), geminiEventReader(), writer).events),
+    ).rejects.toThrow("ended before the answer was complete");
   });
 
-  test("the usage Google states in each event is told as it is read: a stream cut short or failing mid-way keeps it", async () => {
+  test("the usage Google states is told as it is read, once a change: a stream cut short or failing mid-way keeps it", async () => {
     // As Gemini streams: the prompt's tokens in every event, the whole count with the last.
     const event = (text: string, usageMetadata: object, finishReason?: string) => ({
       data: JSON.stringify({
@@ -448,27 +448,28 @@ describe("Gemini → chat", () => {
         count: 2,
         error: cut,
       }),
-      readGeminiEvent,
+      geminiEventReader(),
       new GeminiChunkWriter("c", "g", true),
       (usage) => told.push(usage),
     );
     await expect(collect(stream.events)).rejects.toThrow();
-    expect(told).toEqual([
-      { inputTokens: 5000, outputTokens: 0 },
-      { inputTokens: 5000, outputTokens: 0 },
-    ]);
+    // The second event repeats the first's figures: nothing more to tell, nothing converted.
+    expect(told).toEqual([{ inputTokens: 5000, outputTokens: 0 }]);
 
     // A turn that fails after its text (MALFORMED_FUNCTION_CALL): Google's whole count is told
     // before the failure is thrown, as its usage is the answer's.
     told.length = 0;
     const failing = translateStream(
       replay([event("Let me ", soFar), event("", whole, "MALFORMED_FUNCTION_CALL")]),
-      readGeminiEvent,
+      geminiEventReader(),
       new GeminiChunkWriter("c", "g", true),
       (usage) => told.push(usage),
     );
     const failure = await collect(failing.events).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(GatewayError);
-    expect(told.at(-1)).toEqual({ inputTokens: 5000, outputTokens: 500, reasoningTokens: 100 });
+    expect(told).toEqual([
+      { inputTokens: 5000, outputTokens: 0 },
+      { inputTokens: 5000, outputTokens: 500, reasoningTokens: 100 },
+    ]);
   });
 });

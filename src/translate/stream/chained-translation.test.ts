@@ -4,7 +4,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import { chatStreamToMessages } from "../anthropic-to-openai/chat-stream-to-messages.ts";
-import { GeminiChunkWriter, readGeminiEvent } from "../openai-to-gemini/gemini-stream-to-chat.ts";
+import { GeminiChunkWriter, geminiEventReader } from "../openai-to-gemini/gemini-stream-to-chat.ts";
 import { ChainedTranslation, KeptEvents } from "./chained-translation.ts";
 import { translateStream } from "./stream-driver.ts";
 import { StreamTranslation } from "./stream-translation.ts";
@@ -18,7 +18,7 @@ const geminiEvents = () =>
 const none: AsyncIterable<SseEvent> = { async *[Symbol.asyncIterator]() {} };
 const gemini = () =>
   new StreamTranslation(
-    readGeminiEvent,
+    geminiEventReader(),
     new GeminiChunkWriter("chatcmpl-1", "gemini-2.5-flash", true),
     undefined,
   );
@@ -46,7 +46,11 @@ describe("ChainedTranslation", () => {
         yield* geminiEvents();
       },
     };
-    const asChat = translateStream(source, readGeminiEvent, new GeminiChunkWriter("chatcmpl-1", "m", true));
+    const asChat = translateStream(
+      source,
+      geminiEventReader(),
+      new GeminiChunkWriter("chatcmpl-1", "m", true),
+    );
     const expected: SseEvent[] = [];
     for await (const event of chatStreamToMessages(asChat.events, { requestedModel: "m" }).events)
       expected.push(event);

@@ -2,19 +2,23 @@ import { GatewayError } from "../../core/gateway-error.ts";
 
 /**
  * A worker's busy refusal: 503 `unavailable`, which the router fails over without counting it
- * against the route's breaker, and the client told when to come back.
+ * against the route's breaker, and the client told when to come back (`Retry-After`, as another
+ * node said it where the refusal is that node's).
  */
-const busy = (message: string, retryAfterS: number) =>
+export const busyRefusal = (message: string, retryAfter: string) =>
   new GatewayError({
     status: 503,
     code: "unavailable",
     message,
     retryable: true,
-    headers: { "retry-after": String(retryAfterS) },
+    headers: { "retry-after": retryAfter },
   });
 
+/** A slot frees when any of a full worker's requests ends: come back in a second. */
+export const CAPACITY_RETRY_AFTER = "1";
+
 /** Every worker (or the one named) is busy: retried elsewhere; a slot frees when a request ends, so in a second. */
-export const capacityRefusal = (message: string) => busy(message, 1);
+export const capacityRefusal = (message: string) => busyRefusal(message, CAPACITY_RETRY_AFTER);
 
 /**
  * Seconds a caller refused by draining workers is told to wait. A draining worker takes nothing
@@ -25,4 +29,4 @@ export const capacityRefusal = (message: string) => busy(message, 1);
 export const DRAINING_RETRY_AFTER_S = 5;
 
 /** Every worker (or the one named) is draining: retried elsewhere, the client told to come back in a few seconds. */
-export const drainingRefusal = (message: string) => busy(message, DRAINING_RETRY_AFTER_S);
+export const drainingRefusal = (message: string) => busyRefusal(message, String(DRAINING_RETRY_AFTER_S));

@@ -41,7 +41,8 @@ export interface TunnelStream {
   /** Body bytes from a binary chunk frame: a view into that frame. */
   onChunk(bytes: Uint8Array): void;
   onEnd(): void;
-  onError(code: TunnelErrorCode, message: string): void;
+  /** `retryAfter`: a peer link's refusal's (protocol.ts). */
+  onError(code: TunnelErrorCode, message: string, retryAfter?: string): void;
   /** The worker connection is gone. */
   lost(): void;
 }
@@ -196,10 +197,10 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.poke();
   }
 
-  onError(code: TunnelErrorCode, message: string): void {
+  onError(code: TunnelErrorCode, message: string, retryAfter?: string): void {
     if (this.finished) return;
     this.finish();
-    this.settle(tunnelFailure(this.workerName, code, message));
+    this.settle(tunnelFailure(this.workerName, code, message, retryAfter));
   }
 
   /** The worker connection is gone. */

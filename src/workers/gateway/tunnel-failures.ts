@@ -1,7 +1,7 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
-import { capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
+import { busyRefusal, CAPACITY_RETRY_AFTER, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 
 /**
  * The worker died. Always retryable: the router retries only until the first event reaches
@@ -29,11 +29,20 @@ export class WorkerUpstreamFault extends GatewayError {}
 export const isUpstreamFault = (code: TunnelErrorCode) =>
   code === "upstream_unreachable" || code === "upstream_broken";
 
-/** What an exchange fails with when the tunnel reports an error for it (`TunnelStream.onError`). */
-export function tunnelFailure(worker: string, code: TunnelErrorCode, message: string): GatewayError {
+/**
+ * What an exchange fails with when the tunnel reports an error for it (`TunnelStream.onError`);
+ * `retryAfter`, a peer link's refusal's.
+ */
+export function tunnelFailure(
+  worker: string,
+  code: TunnelErrorCode,
+  message: string,
+  retryAfter?: string,
+): GatewayError {
   // Over a peer link: the worker behind the other node was lost.
   if (code === "worker_lost") return workerLost(worker);
-  if (code === "unavailable") return capacityRefusal(message);
+  // Over a peer link: no worker there took it, busy (or draining: the node says when to come back).
+  if (code === "unavailable") return busyRefusal(message, retryAfter ?? CAPACITY_RETRY_AFTER);
   if (code === "no_route_available") return unavailable(message, code);
   return workerError(worker, code, message);
 }

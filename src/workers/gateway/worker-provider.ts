@@ -90,8 +90,11 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
 export const workerNames = (labels: ReadonlySet<string>): ReadonlySet<string> =>
   new Set([...labels].filter((label) => label.startsWith(PREFIX)).map((label) => label.slice(PREFIX.length)));
 
-/** What a caller is told when no worker takes its call, by the registry's reason. */
-function noWorkerTakes(model: string, why: NoWorker): GatewayError {
+/**
+ * What a caller is told when no worker takes its call, by the registry's reason (a peer link's
+ * switch tells the calling node the same: cluster/frame-switch.ts).
+ */
+export function noWorkerTakes(model: string, why: NoWorker): GatewayError {
   if (why === "full") return capacityRefusal(`every worker serving ${model} is at capacity`);
   if (why === "draining") return drainingRefusal(`every worker serving ${model} is draining`);
   return noWorkerServes(model);

@@ -243,7 +243,7 @@ export class WorkerTunnel implements RegisteredWorker {
     } else {
       // Judged before the exchange fails: its retry picks a worker at once.
       if (isUpstreamFault(frame.code)) this.init.settled?.(false);
-      exchange.onError(frame.code, frame.message);
+      exchange.onError(frame.code, frame.message, frame.retryAfter);
     }
   }
 

@@ -10,6 +10,8 @@ export interface Exchange {
   readonly takesWhole: boolean;
   /** A successful event stream goes to `answerFeed` as a byte feed, without a `Response`. */
   readonly takesFeed: boolean;
+  /** Its request's last byte is written to the connection (the socket took it): the upstream has it. */
+  written(): void;
   /** The answer, as soon as its head is in. */
   answer(response: Response): void;
   /** An answer whose body was whole with its head (or bodyless), when `takesWhole`. */

@@ -128,7 +128,10 @@ export class Http1Connection implements HeldWriter {
 
   private write(bytes: Buffer, from: number, size: number, alone: boolean): void {
     const written = Math.max(this.socket.write(bytes, from, size), 0);
-    if (written >= size) return;
+    if (written >= size) {
+      this.current?.written();
+      return;
+    }
     const rest = bytes.subarray(from + written, from + size);
     // A copy, unless the buffer is this request's alone: `bytes` is written over by the next request.
     this.unsent = alone ? rest : new Uint8Array(rest);
@@ -167,6 +170,7 @@ export class Http1Connection implements HeldWriter {
     this.unsent = null;
     const written = Math.max(this.socket.write(unsent), 0);
     if (written < unsent.byteLength) this.unsent = unsent.subarray(written);
+    else this.current?.written();
   }
 
   ended(error?: Error): void {

@@ -153,6 +153,9 @@ class Call implements Exchange, Abortable {
 
   start(): void {
     const hook = this.hook;
+    // Out only once its last byte is written (`written`): a connection that never opens, or an
+    // upstream that stops reading, leaves it unsent.
+    hook?.requestUnsent?.(true);
     if (hook && hookIn(hook, this)) this.hooked = this.attached = true;
     else {
       this.listened = this.signal ?? hook?.signal;
@@ -186,6 +189,10 @@ class Call implements Exchange, Abortable {
   released(): void {
     this.connection = null;
     if (this.answered) this.detach();
+  }
+
+  written(): void {
+    this.hook?.requestUnsent?.(false);
   }
 
   answer(response: Response): void {
@@ -224,6 +231,8 @@ class Call implements Exchange, Abortable {
     this.connection = null;
     if (stale && !this.retried && !this.cancelled) {
       this.retried = true;
+      // The kept-alive connection closed unread: the request goes again on a fresh one.
+      this.hook?.requestUnsent?.(true);
       this.fresh();
     } else {
       this.detach();

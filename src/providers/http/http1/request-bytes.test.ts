@@ -23,6 +23,7 @@ function exchange() {
       state.answered = true;
     },
     answerFeed: () => {},
+    written: () => {},
     released: () => {},
     failed: (error) => {
       throw error;

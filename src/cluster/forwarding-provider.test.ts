@@ -249,23 +249,43 @@ describe("forwarding to a worker on another node", () => {
     expect(selected).toHaveLength(4);
   });
 
-  test("a remote worker whose model server is down opens no breaker: its fault is that worker's, as on its own node", async () => {
-    const { provider, sent } = setup([], [C], ["node-c"]);
-    const workers: FakeProvider = {
-      ...fakeProvider("a"),
-      select: (model, holder, tenant) => provider.select!(model, holder, tenant),
-    };
+  test("a remote worker whose model server is down opens no breaker while another node's worker serves: its fault is that worker's, as on its own node", async () => {
     const breaker = { failures: 2, cooldown: "30s" };
-    const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }, { model: "m" }), [
-      workers,
-      fakeProvider("b"),
+    const routeOver = (nodes: NodeEntry[]) => {
+      const { provider, sent } = setup([], nodes, ["node-c"]);
+      const workers: FakeProvider = {
+        ...fakeProvider("a"),
+        select: (model, holder, tenant) => provider.select!(model, holder, tenant),
+      };
+      const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }, { model: "m" }), [
+        workers,
+        fakeProvider("b"),
+      ]);
+      return { router, sent };
+    };
+    // The forwards, not their cancels (sent as a failed attempt ends).
+    const forwarded = (sent: { node: string; request: ForwardRequest }[]) =>
+      sent.filter((s) => "operation" in s.request).map((s) => s.node);
+    const beside = routeOver([B, C]);
+    for (let i = 0; i < 4; i++)
+      expect((await beside.router(chatRequest("m"))).route).toBe("worker:x@node-b.invalid");
+    // node-c, the least loaded, first each time; node-b's worker then serves.
+    expect(forwarded(beside.sent)).toEqual([
+      "node-c",
+      "node-b",
+      "node-c",
+      "node-b",
+      "node-c",
+      "node-b",
+      "node-c",
+      "node-b",
     ]);
-    for (let i = 0; i < 4; i++) {
-      const before = sent.length;
-      expect((await router(chatRequest("m"))).route).toBe("provider:b");
-      // Past the breaker's threshold, every request still went to the worker first.
-      expect(sent.length).toBeGreaterThan(before);
-    }
+    // The only worker serving the model: every worker failed the request, so the route did.
+    const alone = routeOver([C]);
+    for (let i = 0; i < breaker.failures; i++)
+      expect((await alone.router(chatRequest("m"))).route).toBe("provider:b");
+    expect((await alone.router(chatRequest("m"))).route).toBe("provider:b");
+    expect(forwarded(alone.sent)).toEqual(["node-c", "node-c"]);
   });
 
   test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {

@@ -8,6 +8,7 @@ import type {
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
+import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
   isOwnFault,
@@ -84,6 +85,12 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       if (linked) {
         const servedBy = servedByOf(linked.headers, peer);
         linked.headers.delete(SERVED_BY_HEADER);
+        if (isServerFault(linked.status)) {
+          // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
+          // node says of it over an HTTP forward (a refusal), so the next node serving the model.
+          last = await serverFault(servedBy, linked).catch((fault: unknown) => fault);
+          continue;
+        }
         if (call.native) return { kind: "http", response: linked, servedBy };
         const reply = await readUpstreamReply(servedBy, linked, call);
         return { ...reply, servedBy };

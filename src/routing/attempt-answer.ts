@@ -1,10 +1,12 @@
-import type { GatewayError } from "../core/gateway-error.ts";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
+import { opensAnswer } from "./answer-opening.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
@@ -65,20 +67,33 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
   return eventChunks(call, reader, translated?.errorEvent);
 }
 
-/** A stream of events, relayed an event a pull once its first is in. */
+/**
+ * A stream of events, relayed an event a pull once the answer's first is in: the events that only
+ * open it (answer-opening.ts) wait for it, and go out with it, so that a failure right after them
+ * is still the router's to retry or fail over.
+ */
 async function eventChunks(
   call: RouteAttempt,
   reader: EventReader,
   errorEvent: ((error: GatewayError) => SseEvent) | undefined,
 ): Promise<ClientReply> {
   const { attempt } = call;
-  const first = await reader.next();
+  let first = await reader.next();
+  let opening: SseEvent[] | undefined;
+  while (!first.done && opensAnswer(first.value)) {
+    opening ??= [];
+    opening.push(first.value);
+    first = await reader.next();
+  }
+  if (first.done && opening)
+    throw upstreamError(`${upstreamName(call.provider)} ended the stream without its end marker`);
   const chunks = new EventChunks(
     first,
     reader,
     attempt,
     (error?: GatewayError) => call.done(error),
     call.provider,
+    opening,
   );
   return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
 }

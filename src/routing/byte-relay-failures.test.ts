@@ -82,6 +82,100 @@ describe("ByteRelay: faults", () => {
     }
   });
 
+  // What opens an answer in each dialect before anything of it (answer-opening.ts), and the error
+  // an upstream sends right after: Anthropic's overloaded_error after message_start
+  // (anthropics/anthropic-sdk-python#688), a server error after OpenAI's role chunk, the Responses
+  // API's error after response.created and response.in_progress.
+  const OPENINGS = [
+    [
+      "anthropic",
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"usage":{"input_tokens":20,"output_tokens":1}}}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
+    ],
+    [
+      "openai",
+      'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}\n\n',
+      'data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}\n\n',
+      CHUNK(0),
+    ],
+    [
+      "openai",
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\nevent: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n',
+      'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error","sequence_number":2}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hi","sequence_number":2}\n\n',
+    ],
+  ] as const;
+
+  test("an error right after the answer's opening (message_start, a role chunk, response.created) fails the attempt with nothing sent, for the router to retry or fail over (at every split)", async () => {
+    for (const [dialect, opening, error] of OPENINGS) {
+      const whole = `: keep-alive\n\n${opening}${error}`;
+      const length = encoder.encode(whole).length;
+      for (let i = 1; i <= length; i++) {
+        const { source, done } = relay(upstream(splitAt(whole, i)), dialect);
+        const failure = await Promise.resolve()
+          .then(() => source.start())
+          .then(
+            () => undefined,
+            (thrown: GatewayError) => thrown,
+          );
+        // In the upstream's words, retryable: nothing of the attempt reached the client.
+        expect([i, failure?.status, failure?.retryable]).toEqual([i, 502, true]);
+        expect(failure?.message).not.toBe("the stream ended with an error event");
+        expect(done()).toBe(1);
+      }
+    }
+  });
+
+  test("a stream that ends after its opening alone fails with nothing sent; a malformed event after it too", async () => {
+    for (const [dialect, opening] of OPENINGS) {
+      for (const [after, said] of [
+        ["", "without its end marker"],
+        ["data: <html>502 Bad Gateway</html>\n\n", "malformed stream event"],
+      ] as const) {
+        const { source, done } = relay(upstream([encoder.encode(`${opening}${after}`)]), dialect);
+        const failure = await Promise.resolve()
+          .then(() => source.start())
+          .then(
+            () => undefined,
+            (thrown: GatewayError) => thrown,
+          );
+        expect(failure?.message).toContain(said);
+        expect(done()).toBe(1);
+      }
+    }
+  });
+
+  test("the answer's opening goes out with its first event, in one write, however the reads fell (at every split)", async () => {
+    for (const [dialect, opening, _error, first] of OPENINGS) {
+      const whole = `${opening}${first}`;
+      const length = encoder.encode(whole).length;
+      for (let i = 1; i <= length; i++) {
+        const { source } = relay(
+          upstream([...splitAt(whole, i), encoder.encode(OPENAI_STREAM)], true),
+          dialect,
+        );
+        await source.start();
+        // The first bytes for the client: the opening and the answer's first event, whole.
+        expect([i, decode(source.ready())]).toEqual([i, whole]);
+        source.cancel();
+      }
+    }
+  });
+
+  test("an error after the answer began is relayed, and the attempt ends failed with it (the record's 502)", async () => {
+    for (const [dialect, opening, error, first] of OPENINGS) {
+      const { source, failure } = relay(upstream([encoder.encode(`${opening}${first}${error}`)]), dialect);
+      const { out, error: thrown } = await readUntilError(source);
+      expect(thrown).toBeUndefined();
+      expect(text(out)).toBe(`${opening}${first}${error}`);
+      expect([failure()?.status, failure()?.message]).toEqual([502, "the stream ended with an error event"]);
+    }
+    const clean = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
+    await readAll(clean.source);
+    expect(clean.failure()).toBeUndefined();
+  });
+
   test("a stream cut off before its answer's finish is relayed, then fails (at every split)", async () => {
     // A finish reason of null, or one inside a string (escaped), is no finish.
     const quoted = CHUNK(1).replace('"w1"', '"say \\"finish_reason\\":\\"stop\\""');

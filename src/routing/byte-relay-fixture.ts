@@ -74,6 +74,7 @@ export function relay(
     "a",
   );
   let done = 0;
+  let failure: GatewayError | undefined;
   const source = new ByteRelay(
     up.stream.getReader(),
     attempt,
@@ -84,11 +85,15 @@ export function relay(
         meter.observe(event);
         return options.strip && stripForced ? stripForced(event) : true;
       },
-      done: () => done++,
+      done: (error) => {
+        done++;
+        failure = error;
+      },
     },
     options.declared,
   );
-  return { source, meter, attempt, done: () => done };
+  /** `done`: how often the relay ended (once, always); `failure`: what it ended with, if it failed. */
+  return { source, meter, attempt, done: () => done, failure: () => failure };
 }
 
 export async function readAll(source: ByteRelay): Promise<Uint8Array[]> {

@@ -48,7 +48,11 @@ const joined = (chunks: Uint8Array[]): Uint8Array | undefined =>
 export class ByteRelay extends UpstreamRelay {
   private readonly scan: RelayScan;
   private started = false;
-  /** What came in before the first whole data event (handed out with it). */
+  /**
+   * What came in before the answer's first event (comments, and its opening: `message_start`,
+   * `ping`, a role chunk: answer-opening.ts), handed out with that event in the same write. The
+   * read's own bytes, not a copy, unless the opening came over several reads.
+   */
   private held: Uint8Array | undefined;
 
   constructor(
@@ -87,25 +91,32 @@ export class ByteRelay extends UpstreamRelay {
     const value = joined(read.value);
     if (!value) return null;
     if (this.left > 0) this.left -= value.length;
-    const taken = this.scan.take(value);
-    this.events += this.scan.events;
-    const out = this.scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
+    const scan = this.scan;
+    const taken = scan.take(value);
+    this.events += scan.events;
     if (this.started) {
-      if (this.scan.events > 0) this.attempt.rearm();
+      const out = scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
+      if (scan.events > 0) this.attempt.rearm();
       return out ?? null;
     }
-    // An error as the stream's first event (an overloaded upstream that answers 200 and says so
-    // in its stream): nothing went out, the attempt failed, and the router may retry or fail
-    // over, as it does for the same stream translated (StreamTranslation: an error before the
-    // first event is thrown; one after it is the stream's end).
-    const first = this.scan.reportedFirst;
-    if (first && this.scan.reported) throw reportedBeforeStart(first, this.scan.reported);
+    // An error before the answer's first event (an overloaded upstream that answers 200 and says
+    // so in its stream, at once or after `message_start`): nothing went out, the attempt failed,
+    // and the router may retry or fail over, as it does for the same stream translated.
+    this.failedBeforeAnswer();
+    // A malformed event before the answer: its opening is not sent either.
+    const out = scan.brokenAt === -1 ? taken : this.beforeBroken(scan.answering ? taken : undefined);
     if (out) this.held = this.held ? joinBytes([this.held, out]) : out;
-    if (this.scan.events > 0) this.started = true;
+    if (scan.answering) this.started = true;
     const held = this.held;
     if (!this.started || !held) return null;
     this.held = undefined;
     return held;
+  }
+
+  /** Throws the upstream's own error when it came before any event of the answer. */
+  private failedBeforeAnswer(): void {
+    const { reportedFirst, reported } = this.scan;
+    if (reportedFirst && reported) throw reportedBeforeStart(reportedFirst, reported);
   }
 
   /**
@@ -124,8 +135,15 @@ export class ByteRelay extends UpstreamRelay {
     const held = this.held;
     this.held = undefined;
     const out = held && last ? joinBytes([held, last]) : (held ?? last);
+    if (!scan.answering) {
+      // Nothing of the answer came, only its opening if anything: none of it is sent, and the
+      // attempt failed (an error event of the upstream's, a malformed event, or cut off).
+      this.failedBeforeAnswer();
+      return this.failAfterBytes(scan.brokenAt === -1 ? this.cutOff() : this.broken(), undefined, true);
+    }
     if (scan.reported || scan.brokenAt !== -1 || scan.ended) {
-      this.close(undefined, true);
+      // An answer that ended in the upstream's own error event failed, as the record says (502).
+      this.close(scan.reported, true);
       return out;
     }
     if (closing) {
@@ -133,8 +151,12 @@ export class ByteRelay extends UpstreamRelay {
       this.close(undefined, true);
       return out ? joinBytes([out, closing]) : closing;
     }
-    const cut = upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
-    return this.failAfterBytes(cut, out, true);
+    return this.failAfterBytes(this.cutOff(), out, true);
+  }
+
+  /** What a stream that ended before its answer's finish fails with. */
+  private cutOff(): GatewayError {
+    return upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
   }
 
   /**
@@ -162,8 +184,13 @@ export class ByteRelay extends UpstreamRelay {
    * events before it. The relay stops there (`failAfterBytes`).
    */
   private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
-    const broken =
-      this.scan.overlongLine ?? upstreamError(`${upstreamName(this.provider)} sent a malformed stream event`);
-    return this.failAfterBytes(broken, taken && this.scan.beforeBroken());
+    return this.failAfterBytes(this.broken(), taken && this.scan.beforeBroken());
+  }
+
+  /** What the relay fails with at a malformed event or a line past the bound. */
+  private broken(): GatewayError {
+    return (
+      this.scan.overlongLine ?? upstreamError(`${upstreamName(this.provider)} sent a malformed stream event`)
+    );
   }
 }

@@ -20,7 +20,14 @@ import type { RoutingPolicy } from "./routing-policy.ts";
 import { statedDelayMs } from "./stated-delay.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { type RefusedHint, refusedHint } from "./translation-hints.ts";
-import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
+import {
+  abortReason,
+  attemptFailed,
+  attemptFailure,
+  committed,
+  openAttempt,
+  sendAttempt,
+} from "./try-route.ts";
 import { pinnedTo, WorkerRepicks } from "./worker-repicks.ts";
 
 /** What a dispatch needs of its router (router.ts). */
@@ -70,11 +77,12 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
   private without: RefusedHint | undefined;
-  /** The workers of this node this request was lost by or refused by; made at the first. */
+  /** The workers of this node this request failed on, each as that worker's end; made at the first. */
   private workers: WorkerRepicks | undefined;
   /**
-   * The last attempt's worker was lost or busy and the route has another: the worker chosen for
-   * the free re-pick, tried at once (neither a retry nor a failover).
+   * The last attempt's worker failed on its own (lost, busy, its model server failing) and the
+   * route has another: the worker chosen for the free re-pick, tried at once (neither a retry nor
+   * a failover).
    */
   private repick: Provider | undefined;
 
@@ -153,7 +161,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const { request } = this;
     // A call sent again without a refused field is a retry of its route.
     const retry = this.without ? this.retry + 1 : this.retry;
-    // Another worker of the route after one was lost or busy is the same route again: no failover.
+    // Another worker of the route after one failed on its own is the same route again: no failover.
     const repick = this.repick;
     this.repick = undefined;
     const info = attemptInfo(route, retry, this.sentAndFailed && retry === 0 && repick === undefined);
@@ -201,10 +209,18 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const { request } = this;
     const call = this.call;
     this.call = undefined;
+    const route = this.routes[this.index] as Route;
     // An attempt that was opened ends here, its route judged; one refused before it opened
     // (the call could not be adapted) was no attempt: `send` freed its probe slot, no verdict.
-    const error = call === undefined ? thrown : attemptFailed(call, request, thrown);
-    if (call !== undefined) this.sentAndFailed = true;
+    let error = thrown;
+    let worker: Provider | GatewayError | undefined;
+    if (call !== undefined) {
+      const failure = attemptFailure(call, request, thrown);
+      // Before the verdict: a worker's own fault is its route's only when no other worker takes it.
+      worker = this.anotherWorker(call, failure, route);
+      error = attemptFailed(call, request, failure, worker === undefined || worker instanceof GatewayError);
+      this.sentAndFailed = true;
+    }
     if (request.signal.aborted) throw abortReason(request.signal);
     const failure = toGatewayError(error);
     // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route, or a
@@ -215,7 +231,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.nextRoute();
       return this.onward();
     }
-    const route = this.routes[this.index] as Route;
     // A field the translation added, which the client did not send so and cannot leave out, refused
     // by the upstream: the route again without it (or with the bound that fits), once, before any
     // other verdict.
@@ -257,7 +272,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       ...(failure.detail === undefined ? {} : { detail: errorText(failure.detail, true) }),
     });
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
-    if (this.anotherWorker(call, failure, route)) return this.onward();
+    if (worker instanceof GatewayError) this.lastError = worker;
+    else if (worker !== undefined) {
+      this.repick = worker;
+      return this.onward();
+    }
     if (
       // No worker of the route is left connected: the caller hears that (`otherWorker`), not the last one's end.
       this.lastError.code === "no_route_available" ||
@@ -271,17 +290,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   }
 
   /**
-   * A worker lost, or refusing as busy or draining, is that worker's end, not the route's: another
-   * worker of the route, when one can take it, is tried at once (`repick`: worker-repicks.ts).
+   * A worker lost, refusing as busy or draining, or failed by its own model server is that worker's
+   * end, not the route's: another worker of the route, when one can take it, is tried at once
+   * (`repick`: worker-repicks.ts). Undefined when none can; the failure to answer with when no
+   * worker of the route is left connected.
    */
-  private anotherWorker(call: RouteAttempt | undefined, failure: GatewayError, route: Route): boolean {
-    const upstream = call?.upstream;
-    if (upstream === undefined || upstream === call?.target.provider) return false;
+  private anotherWorker(
+    call: RouteAttempt,
+    failure: GatewayError,
+    route: Route,
+  ): Provider | GatewayError | undefined {
+    const upstream = call.upstream;
+    if (upstream === call.target.provider) return undefined;
     this.workers ??= new WorkerRepicks();
-    const next = this.workers.after(upstream, failure, route, this.request);
-    if (next instanceof GatewayError) this.lastError = next;
-    this.repick = next instanceof GatewayError ? undefined : next;
-    return this.repick !== undefined;
+    return this.workers.after(upstream, failure, route, this.request);
   }
 
   /**
@@ -300,7 +322,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.advice ??= new RetryAdvice();
     return this.advice;
   }
-
 
   /**
    * The translation's hint the failed attempt's upstream refused, when the route may be tried

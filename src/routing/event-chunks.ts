@@ -60,6 +60,8 @@ export class EventChunks implements ChunkSource {
     private readonly done: (error?: GatewayError) => void,
     /** The upstream's name in a cut-off stream's error (`fa`, `worker:w1`: `upstreamName`). */
     private readonly provider: string,
+    /** The events that opened the answer before its first (answer-opening.ts): written with it. */
+    private opening?: readonly SseEvent[],
   ) {
     if (first.done) this.close();
     else {
@@ -91,7 +93,12 @@ export class EventChunks implements ChunkSource {
       this.reported = upstreamError("the stream ended with an error event");
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
-    return encoder.encode(encodeSse(event));
+    const opening = this.opening;
+    if (opening === undefined) return encoder.encode(encodeSse(event));
+    this.opening = undefined;
+    let text = "";
+    for (const opened of opening) text += encodeSse(opened);
+    return encoder.encode(text + encodeSse(event));
   }
 
   /** Whether the client has had the whole answer (`ChunkSource.complete`). */

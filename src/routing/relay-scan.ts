@@ -2,6 +2,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import { opensAnswer } from "./answer-opening.ts";
 import {
   CLOSE_BRACE,
   endsStream,
@@ -31,6 +32,8 @@ const encoder = new TextEncoder();
  * for: a `"` comes every few bytes of JSON, and the native search slows at each candidate.
  */
 const USAGE_KEY = encoder.encode('usage"');
+/** A chat delta's role key: a chunk without it never only opens the answer. */
+const ROLE_KEY = encoder.encode('"role"');
 /** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
 const FINISH_KEY = encoder.encode('finish_reason"');
 /** The end markers a stream is given when its upstream sent the answer's finish but not them. */
@@ -58,10 +61,15 @@ export class RelayScan extends SseScanner implements SpanSink {
   /** The stream reported a failure of its own (an error event, relayed as is). */
   reported: GatewayError | undefined;
   /**
-   * The error event itself, decoded, when it was the first data event of the read that brought it
-   * (`reported`'s): what the upstream said, should it be the stream's first event.
+   * The error event itself, decoded, when no event of the answer came before it, only its opening
+   * if any (`reported`'s): what the upstream said, should it fail before the answer began.
    */
   reportedFirst: SseEvent | undefined;
+  /**
+   * An event of the answer itself went by, not only its opening (`message_start`, a role chunk:
+   * answer-opening.ts): the relay may commit to the stream. Never unset.
+   */
+  answering = false;
   /** The stream's end marker went by. */
   ended = false;
   /**
@@ -144,6 +152,8 @@ export class RelayScan extends SseScanner implements SpanSink {
     this.events++;
     const buf = this.buf;
     let finalEvent = false;
+    // Until the answer's first event, each is read for whether it only opens the answer.
+    const opening = !this.answering;
     // The everyday event — unnamed, its data one line of a JSON object whose first key does not
     // start with `e` — is not the end marker, not malformed and no error event, as the three
     // checks below would find: its first three bytes and its last tell.
@@ -164,9 +174,10 @@ export class RelayScan extends SseScanner implements SpanSink {
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       if (!this.reported && reportsError(buf, span)) {
         this.reported = upstreamError("the stream ended with an error event");
-        if (this.events === 1) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
+        if (opening) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
       }
     }
+    if (opening) this.answering = !this.opensAnswer(span);
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
     if (!this.carriesUsage(span) && !finalEvent) return;
     const event = eventOf(buf, span, this.sink.maxLine);
@@ -174,6 +185,21 @@ export class RelayScan extends SseScanner implements SpanSink {
       this.cuts ??= [];
       this.cuts.push(span.start, span.end);
     }
+  }
+
+  /**
+   * Whether the event only opens the answer (answer-opening.ts), decoded to tell — but for a chat
+   * chunk without a role, the answer's own, told by its bytes: of a stream's chunks only its first
+   * (or, from a server that names the role in every chunk, the first with content) is decoded.
+   */
+  private opensAnswer(span: SseSpan): boolean {
+    const buf = this.buf;
+    if (span.nameStart === -1) {
+      const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
+      if (role === -1 || role >= span.dataEnd) return false;
+    }
+    const event = eventOf(buf, span, this.sink.maxLine);
+    return event !== undefined && opensAnswer(event);
   }
 
   /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */

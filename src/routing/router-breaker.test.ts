@@ -134,7 +134,7 @@ describe("router with the circuit breaker", () => {
     expect(a.calls).toHaveLength(6);
   });
 
-  test("a worker whose model server is down is that worker's fault: workers/<model> stays closed, the others serve on", async () => {
+  test("a worker whose model server is down is that worker's fault: workers/<model> stays closed while another worker serves; once none is left, the route's", async () => {
     const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
     const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
     const { TunnelExchange } = await import("../workers/gateway/tunnel-exchange.ts");
@@ -160,24 +160,6 @@ describe("router with the circuit breaker", () => {
       openFeed: unreachable,
       open: unreachable,
     };
-    registry.add(bad);
-    const workers = {
-      provider: createWorkersProvider(registry),
-      servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
-      models: (tenant: string) => registry.models(tenant),
-    };
-    const { router, health } = routerFor(
-      { routing: { retries: 0, backoff: 0, circuit_breaker: breaker } },
-      [],
-      { workers },
-    );
-    // The only worker serving `w`: every caller gets its own error at once, and the model stays up.
-    for (let i = 0; i < 4; i++) {
-      const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
-      expect([error.status, error.message]).toEqual([502, "worker bad: could not reach the upstream"]);
-    }
-    expect(health.isOpen("workers/w")).toBe(false);
-    // A healthy worker connects: it serves the model at once.
     const good = {
       ...fakeWorker("good", { models: ["w"] }),
       openWhole: () =>
@@ -188,8 +170,29 @@ describe("router with the circuit breaker", () => {
           body: new TextEncoder().encode("{}"),
         }),
     };
+    registry.add(bad);
     registry.add(good);
-    expect((await router(chatRequest("w"))).route).toBe("worker:good");
+    const workers = {
+      provider: createWorkersProvider(registry),
+      servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+      models: (tenant: string) => registry.models(tenant),
+    };
+    const { router, health } = routerFor(
+      { routing: { retries: 0, backoff: 0, circuit_breaker: breaker } },
+      [],
+      { workers },
+    );
+    // Sent to bad, a request goes on to good at once: the model stays up, the breaker closed.
+    for (let i = 0; i < 4; i++) expect((await router(chatRequest("w"))).route).toBe("worker:good");
+    expect(health.isOpen("workers/w")).toBe(false);
+    // The only worker left serving `w`: each caller gets its error at once, and each counts, every
+    // worker having failed it, until the breaker takes the route out (a model's next route would serve).
+    registry.remove(good, "gone");
+    for (let i = 0; i < breaker.failures; i++) {
+      const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.message]).toEqual([502, "worker bad: could not reach the upstream"]);
+    }
+    expect(health.isOpen("workers/w")).toBe(true);
     registry.close();
   });
 

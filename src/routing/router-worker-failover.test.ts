@@ -9,8 +9,20 @@ import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/wo
 import { fakeWorker } from "../workers/testing/fake-worker.ts";
 import { chatRequest, routerFor } from "./router-test-kit.ts";
 
-/** How a fake worker answers a call: whole, or failing as the tunnel would. */
-type Behaviour = "answers" | "dies" | "busy";
+/**
+ * How a fake worker answers a call: whole, or failing as the tunnel would; or with its model
+ * server's own answer: refusing the worker's key (401), failing (500), rate limiting (429), or
+ * refusing the request as the caller's (400).
+ */
+type Behaviour = "answers" | "dies" | "busy" | "refuses key" | "fails" | "limited" | "bad request";
+
+/** What a worker's model server answers, by behaviour: OpenAI's own error bodies. */
+const SERVER_ANSWERS: Partial<Record<Behaviour, [number, object]>> = {
+  "refuses key": [401, { error: { message: "Incorrect API key provided", code: "invalid_api_key" } }],
+  fails: [500, { error: { message: "The server had an error", type: "server_error" } }],
+  limited: [429, { error: { message: "Rate limit reached", type: "requests" } }],
+  "bad request": [400, { error: { message: "'messages' is too short", type: "invalid_request_error" } }],
+};
 
 /**
  * Workers serving `w` behind the real registry and `workers` provider. One that dies leaves the
@@ -28,8 +40,9 @@ function workersServing(registry: WorkerRegistry, behaviours: Record<string, Beh
         return Promise.reject(workerLost(name));
       }
       if (behaviour === "busy") return Promise.reject(capacityRefusal(`worker ${name}: draining`));
-      const body = new TextEncoder().encode(`{"served_by":"${name}"}`);
-      return Promise.resolve({ status: 200, contentType: "application/json", retryAfter: undefined, body });
+      const [status, answer] = SERVER_ANSWERS[behaviour] ?? [200, { served_by: name }];
+      const body = new TextEncoder().encode(JSON.stringify(answer));
+      return Promise.resolve({ status, contentType: "application/json", retryAfter: undefined, body });
     };
     registry.add(worker);
   }
@@ -126,6 +139,72 @@ describe("router: a worker lost or busy is failed over to the route's other work
       "no connected worker serves w",
     ]);
     expect(calls).toEqual(["wa", "wb"]);
+    registry.close();
+  });
+});
+
+describe("router: a worker whose own model server fails is that worker's end, not the route's", () => {
+  // Two failures open a route's breaker here: one worker's faults must never open it.
+  const withBreaker = {
+    routing: { retries: 0, backoff: "60s", circuit_breaker: { failures: 2, cooldown: "30s" } },
+  };
+
+  test.each([
+    ["refuses its key (401)", "refuses key"],
+    ["fails (500)", "fails"],
+  ] as const)(
+    "a worker whose model server %s is failed over to another at once, with retries: 0, and workers/<model> stays closed",
+    async (_said, behaviour) => {
+      const registry = createWorkerRegistry();
+      const { calls, directory } = workersServing(registry, { wa: behaviour, wb: "answers" });
+      const { router, health } = routerFor(withBreaker, [], { workers: directory });
+      for (let i = 0; i < 4; i++) expect((await router(chatRequest("w"))).route).toBe("worker:wb");
+      expect(calls.filter((name) => name === "wa").length).toBeGreaterThan(0);
+      expect(health.isOpen("workers/w")).toBe(false);
+      registry.close();
+    },
+  );
+
+  test("a 429 from one worker's server sends the call to another worker that is free", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "limited", wb: "answers" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    expect((await router(chatRequest("w"))).route).toBe("worker:wb");
+    expect(calls).toEqual(["wa", "wb"]);
+    registry.close();
+  });
+
+  test("a request the worker's server refuses as the caller's (400) is the caller's answer: no other worker tried", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "bad request", wb: "answers" });
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.message]).toEqual([400, "'messages' is too short"]);
+    expect(calls).toEqual(["wa"]);
+    registry.close();
+  });
+
+  test("every worker refusing its key: each tried once, a 502 in the worker's words, and only then does the route's breaker count it", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "refuses key", wb: "refuses key" });
+    const { router, health } = routerFor(withBreaker, [], { workers: directory });
+    const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "worker wb's model server refused its --upstream-key (401)",
+    ]);
+    expect(calls).toEqual(["wa", "wb"]);
+    expect(health.isOpen("workers/w")).toBe(false);
+    await router(chatRequest("w")).catch(() => {});
+    // Two requests failed on every worker: the route is down, and its breaker says so.
+    expect(health.isOpen("workers/w")).toBe(true);
+    const refused = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([refused.status, refused.message]).toEqual([
+      503,
+      "every route for model w is temporarily out of service",
+    ]);
+    expect(calls).toHaveLength(4);
     registry.close();
   });
 });

@@ -168,6 +168,48 @@ describe("TranslatedRelay: failures", () => {
     expect(up.cancelled).toBe(true);
   });
 
+  test("an error right after the answer's opening is thrown for the router, nothing sent: Anthropic's overloaded_error after message_start for a chat caller, a server error after the role chunk for a Messages caller (at every split)", async () => {
+    const messagesHead = MESSAGES.split("\n\n").slice(0, 3).join("\n\n");
+    const chatHead = CHAT.split("\n\n")[0];
+    for (const [whole, translate, said] of [
+      [
+        `${messagesHead}\n\nevent: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n`,
+        toChat,
+        "Overloaded",
+      ],
+      [
+        `${chatHead}\n\ndata: {"error":{"message":"overloaded","type":"server_error"}}\n\n`,
+        toMessages,
+        "overloaded",
+      ],
+    ] as const) {
+      for (let i = 1; i <= encoder.encode(whole).length; i++) {
+        const { source, ends } = relay(splitAt(whole, i), translate);
+        const failure = await Promise.resolve()
+          .then(() => source.start())
+          .then(
+            () => undefined,
+            (thrown: GatewayError) => thrown,
+          );
+        expect([i, failure?.message, failure?.retryable]).toEqual([i, said, true]);
+        expect(ends).toHaveLength(1);
+      }
+    }
+  });
+
+  test("the answer's opening goes out with its first text, in one write", async () => {
+    const events = MESSAGES.split("\n\n");
+    const { source } = relay(
+      events.slice(0, 5).map((event) => encoder.encode(`${event}\n\n`)),
+      toChat,
+      true,
+    );
+    await source.start();
+    const first = decode(source.ready());
+    expect(first).toContain('"role":"assistant"');
+    expect(first).toContain('"content":"Hello"');
+  });
+
   test("an error after the first event: the events before it, then the failure once", async () => {
     const events = CHAT.split("\n\n");
     const head = `${events.slice(0, 3).join("\n\n")}\n\n`;
@@ -289,12 +331,13 @@ describe("TranslatedRelay: the whole answer, and signs of life", () => {
     // `message_stop` must not make that a client that left (499).
     const events = MESSAGES.split("\n\n").filter((e) => e !== "");
     const { up, send } = controlled();
-    send(`${events.slice(0, 3).join("\n\n")}\n\n`);
+    // Up to the answer's first text: the relay commits there (the events before only open it).
+    send(`${events.slice(0, 4).join("\n\n")}\n\n`);
     const { source, ends } = relay(up, toChat);
     await source.start();
     expect(source.ready()).toBeDefined();
     expect(source.complete).toBe(false);
-    send(`${events.slice(3).join("\n\n")}\n\n`);
+    send(`${events.slice(4).join("\n\n")}\n\n`);
     const last = await source.next();
     expect(decode(last)).toContain("data: [DONE]");
     expect(source.complete).toBe(true);
@@ -308,14 +351,14 @@ describe("TranslatedRelay: the whole answer, and signs of life", () => {
     const IDLE_MS = 500;
     const events = MESSAGES.split("\n\n").filter((e) => e !== "");
     const { up, send, close } = controlled();
-    send(`${events.slice(0, 3).join("\n\n")}\n\n`);
+    send(`${events.slice(0, 4).join("\n\n")}\n\n`);
     const { source } = relay(up, toChat, false, IDLE_MS);
     let pings = 0;
     const pinging = setInterval(() => {
       if (++pings <= 30) send('event: ping\ndata: {"type":"ping"}\n\n');
       else {
         clearInterval(pinging);
-        send(`${events.slice(3).join("\n\n")}\n\n`);
+        send(`${events.slice(4).join("\n\n")}\n\n`);
         close();
       }
     }, IDLE_MS / 10);

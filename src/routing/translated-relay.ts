@@ -3,6 +3,7 @@ import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { BodyRead } from "../providers/http/streamed-answer.ts";
 import type { EventDecoder, UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
+import { opensAnswer } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
 import { reportsError } from "./event-chunks.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
@@ -30,6 +31,12 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   private peeked = false;
   /** The translation ended whole: the answer's last events are written (`complete`). */
   private finished = false;
+  /**
+   * An event of the answer itself was written, not only its opening (a role chunk,
+   * `message_start`, `response.created`: answer-opening.ts). Until then what is written is held,
+   * and a failure is the router's to retry or fail over, nothing having reached the client.
+   */
+  private answering = false;
 
   constructor(
     upstream: UpstreamEvents,
@@ -56,6 +63,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   push(event: SseEvent): void {
     this.events++;
     this.text += encodeSse(event);
+    if (!this.answering) this.answering = !opensAnswer(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
     if (!this.reported && reportsError(event))
       this.reported = upstreamError("the stream ended with an error event");
@@ -71,11 +79,12 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     }
     let ended: boolean;
     try {
-      ended = read.done ? this.atEnd() : this.translate(read.value) || this.endInHand();
+      ended = read.done ? this.atEnd() : this.translate(read.value) || (this.answering && this.endInHand());
     } catch (error) {
       return this.failing(toGatewayError(error));
     }
-    const out = this.handOut();
+    // The answer's opening waits for its first event, and goes out with it in one write.
+    const out = this.answering || ended ? this.handOut() : undefined;
     if (ended) {
       this.finished = true;
       return this.ending(out);
@@ -156,6 +165,8 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
    * cut short): the events before it still go out (`failAfterBytes`).
    */
   private failing(failure: GatewayError): Uint8Array {
+    // Before the answer's first event, its opening is dropped: the client gets nothing of this attempt.
+    if (!this.answering) this.text = "";
     return this.failAfterBytes(failure, this.handOut());
   }
 }

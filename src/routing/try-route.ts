@@ -24,8 +24,8 @@ import { type RefusedHint, withoutHint } from "./translation-hints.ts";
  * `sendAttempt` sends it under its bounds and, in the same promise, reads the reply as far as the
  * router must before committing (attempt-answer.ts: the whole JSON, or a stream's first event),
  * `committed` makes it the answer,
- * and `attemptFailed` turns anything thrown into a GatewayError whose retry verdict the router acts
- * on. The route's health hears of the attempt either way.
+ * and `attemptFailure` turns anything thrown into a GatewayError whose retry verdict the router acts
+ * on, `attemptFailed` ending the attempt with it. The route's health hears of the attempt either way.
  *
  * Throws, before any upstream call, when the call cannot be adapted (a translation that refuses
  * the request, a route that cannot serve the operation), no upstream of the route can take it, or
@@ -176,11 +176,23 @@ export function committed(call: RouteAttempt, request: DispatchRequest, answer: 
   return call;
 }
 
-/** Anything an opened attempt threw, as the router acts on it: the attempt ended, its route judged. */
-export function attemptFailed(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
-  const failure = request.signal.aborted
+/** Anything an opened attempt threw, as the router acts on it (`attemptFailed` then ends the attempt). */
+export const attemptFailure = (call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError =>
+  request.signal.aborted
     ? abortReason(request.signal)
     : inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
+
+/**
+ * The attempt failed with `failure`: it ends, its route judged. `lastUpstream`: no other upstream
+ * of the route takes the call now (worker-repicks.ts: every other worker failed it already, or is
+ * busy), so an upstream's own fault is the route's too.
+ */
+export function attemptFailed(
+  call: RouteAttempt,
+  request: DispatchRequest,
+  failure: GatewayError,
+  lastUpstream: boolean,
+): GatewayError {
   const { health, target, upstream, probe } = call;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.
@@ -189,9 +201,13 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // other workers serve on (one worker's crash with five requests on it must not open the breaker
   // of `workers/<model>` and refuse the model on every worker).
   const workerGone = failure.code === "worker_lost";
-  // So is a worker's model server that is down: the registry judges that worker (and passes over
-  // it while others serve the model); counted here, it would refuse the model on every worker.
-  const upstreamsOwn = upstream.ownFault?.(failure) === true;
+  // So is a worker's model server that is down, refuses the worker's key or fails (5xx): the
+  // registry judges that worker (and passes over it while others serve the model); counted here,
+  // it would refuse the model on every worker. Counted once no other worker was left to take the
+  // call: every worker failed it (all sharing a bad key, say), so the route is down as a whole, and
+  // its breaker sends the next callers to the model's other routes, or a 503 saying when to come
+  // back, instead of having each one try every worker first.
+  const upstreamsOwn = !lastUpstream && upstream.ownFault?.(failure) === true;
   // An upstream that says 429 is up and answering, only not for us right now: it is retried and
   // failed over like any retryable failure, but never taken out, or every caller would get the
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.

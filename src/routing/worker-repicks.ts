@@ -4,20 +4,24 @@ import type { DispatchRequest } from "./dispatch.ts";
 import type { Route } from "./route.ts";
 
 /**
- * The workers of this node a request was lost by, or refused by as busy or draining
- * (`worker:<name>`): that worker's end, not the route's. The route's other workers may serve at
- * once, so the route is tried again without spending a retry or waiting a backoff
- * (`routing.retries: 0` is about upstream errors, not a worker's death) — but only when another
- * worker can take it: the re-pick avoids every worker this request already lost or was refused by
- * (a busy one that said Retry-After: 1 is not sent the same call at once), and with none other the
- * failure spends a retry as any failure does. One a request, made at its first such failure.
+ * The workers of this node a request was lost by, refused by as busy or draining, or failed by
+ * through their own model server (down, refusing the worker's key, a 5xx: `Provider.ownFault`;
+ * or a 429, which says only that server is busy) (`worker:<name>`): that worker's end, not the
+ * route's. The route's other workers may serve at once, so the route is tried again without
+ * spending a retry or waiting a backoff (`routing.retries: 0` is about upstream errors, not one
+ * worker's) — but only when another worker can take it: the re-pick avoids every worker this
+ * request already failed on (a busy one that said Retry-After: 1 is not sent the same call at
+ * once), and with none other the failure spends a retry as any failure does. One a request, made
+ * at its first such failure.
  */
 export class WorkerRepicks {
   private readonly failed = new Set<string>();
 
   /**
    * After `upstream` failed with `failure` on `route`: the worker to try at once, undefined for
-   * none, or the failure to answer with when no worker of the route is left connected.
+   * none, or the failure to answer with when no worker of the route is left connected. Asked
+   * before the route is judged: a worker's own fault counts against the route's breaker only when
+   * no other worker takes the call (try-route.ts `attemptFailed`).
    */
   after(
     upstream: Provider,
@@ -29,12 +33,19 @@ export class WorkerRepicks {
     // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
     // would send the call round them again.
     if (upstream.servedBy !== undefined) return undefined;
-    if (failure.code !== "worker_lost" && failure.code !== "unavailable") return undefined;
+    if (!worksElsewhere(upstream, failure)) return undefined;
     if (this.failed.has(upstream.name)) return undefined;
     this.failed.add(upstream.name);
     return otherWorker(route, this.failed, request);
   }
 }
+
+/** Whether another worker may serve what `upstream` failed with: a failure of that worker alone. */
+const worksElsewhere = (upstream: Provider, failure: GatewayError): boolean =>
+  failure.code === "worker_lost" ||
+  failure.code === "unavailable" ||
+  failure.status === 429 ||
+  upstream.ownFault?.(failure) === true;
 
 /** A worker of the route this request has not failed on, if one can take it now. */
 function otherWorker(

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { isOwnFault } from "./gateway/worker-provider.ts";
 import { CloseCode, DEFAULT_STREAM_WINDOW, MAX_CHUNK_BYTES, PROTOCOL_VERSION } from "./protocol.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { MAX_MESSAGE_BYTES, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
@@ -100,6 +101,52 @@ describe("worker faults seen from the gateway", () => {
       await answer((id) => raw.send({ type: "error", id, code, message: code }));
     await answer((id) => raw.send({ type: "error", id, code: "upstream_broken", message: "broke off" }));
     await answer((id) => raw.send({ type: "error", id, code: "upstream_broken", message: "broke off" }));
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
+  });
+
+  test("a worker whose model server refuses its key or fails (5xx) is taken out of rotation as one it cannot reach; a 429 or a request refused as the caller's says nothing of it", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register(["llama-small"], "box");
+    const box = gateway.registry.get("box");
+    if (!box) throw new Error("not registered");
+    const answer = async (status: number, body: string) => {
+      const pending = gateway.call({ body: { model: "llama-small" } }).catch((e) => e as GatewayError);
+      const { id } = await raw.next("request");
+      raw.send({ type: "head", id, status, contentType: "application/json" });
+      raw.sendChunk(id, body);
+      raw.send({ type: "end", id });
+      return pending;
+    };
+    const refused = (await answer(
+      401,
+      '{"error":{"message":"Incorrect API key provided: sk-abc","code":"invalid_api_key"}}',
+    )) as GatewayError;
+    // The key is the worker's --upstream-key, never the gateway's, and the server's text stays out.
+    expect([refused.status, refused.message, refused.retryable]).toEqual([
+      502,
+      "worker box's model server refused its --upstream-key (401)",
+      true,
+    ]);
+    expect(isOwnFault(refused)).toBe(true);
+    const failed = (await answer(500, '{"error":{"message":"boom","type":"server_error"}}')) as GatewayError;
+    expect([failed.status, failed.message, failed.upstream?.status, isOwnFault(failed)]).toEqual([
+      502,
+      "worker box answered 500",
+      500,
+      true,
+    ]);
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
+    await answer(403, '{"error":{"message":"forbidden"}}');
+    expect(gateway.registry.ejectedUntil(box)).toBeDefined();
+    // An answer brings it back; a 429 and a caller's 400 are answers, neither taken as its fault.
+    await answer(200, "{}");
+    for (let i = 0; i < 3; i++) {
+      const limited = (await answer(429, '{"error":{"message":"slow down"}}')) as GatewayError;
+      expect([limited.status, isOwnFault(limited)]).toEqual([429, false]);
+      const caller = (await answer(400, '{"error":{"message":"bad messages"}}')) as GatewayError;
+      expect([caller.status, caller.message, isOwnFault(caller)]).toEqual([400, "bad messages", false]);
+    }
     expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
   });
 

@@ -299,7 +299,8 @@ describe("the upstream fails", () => {
   test("the raw stream carries an OpenAI error chunk without internals", async () => {
     const response = await post(
       "/v1/chat/completions",
-      chat("long-lines", "[[fake:endless-line=1]] hi", { stream: true }),
+      // After the role chunk and the first text: the answer had begun, the error is its end.
+      chat("long-lines", "[[fake:endless-line=2]] hi", { stream: true }),
     );
     expect(response.status).toBe(200);
     expect(response.headers.get("x-request-id")).toMatch(/^req_/);

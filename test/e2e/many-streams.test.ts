@@ -40,12 +40,12 @@ beforeAll(async () => {
   ]);
 }, 60_000);
 
-/** A stream whose first delta comes at once and whose rest is held back for a minute. */
+/** A stream whose role chunk and first delta come at once and whose rest is held back for a minute. */
 const heldStream = (model: string) =>
   JSON.stringify({
     model,
     stream: true,
-    messages: [{ role: "user", content: "hold [[fake:chunks=3,chunk-delay=60000]]" }],
+    messages: [{ role: "user", content: "hold [[fake:chunks=3,chunk-delay=60000,chunk-delay-from=2]]" }],
   });
 
 interface OpenStreams {

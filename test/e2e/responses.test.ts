@@ -156,7 +156,8 @@ describe("POST /v1/responses on an Anthropic route (Responses → chat → Messa
     const response = await fetch(`${gw.url}/v1/responses`, {
       method: "POST",
       headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "c1", stream: true, input: "one two three [[fake:stream-error=3]]" }),
+      // After Claude's first text: the answer had begun (an error before it is failed over).
+      body: JSON.stringify({ model: "c1", stream: true, input: "one two three [[fake:stream-error=4]]" }),
     });
     expect(response.status).toBe(200);
     const text = await response.text();

@@ -401,14 +401,15 @@ describe("circuit breaker and timeouts", () => {
       headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
       body: JSON.stringify({
         model: "slow-idle",
-        messages: ask("[[fake:chunk-delay=5000]] a long answer"),
+        // The role chunk and the first text at once, then quiet: the answer had begun.
+        messages: ask("[[fake:chunk-delay=5000,chunk-delay-from=2]] a long answer"),
         stream: true,
       }),
     });
     expect(response.status).toBe(200);
     const events = await readSse(response);
     const last = JSON.parse(events.at(-1) ?? "{}") as { error?: { code?: string; message?: string } };
-    expect(events.length).toBe(2);
+    expect(events.length).toBe(3);
     expect(last.error?.code).toBe("upstream_timeout");
     expect(last.error?.message).toContain("the next chunk");
     await a.waitForAbort(10_000);

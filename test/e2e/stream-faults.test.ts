@@ -242,6 +242,27 @@ describe("a slow first token", () => {
     expect(row.ttfbMs ?? 0).toBeGreaterThanOrEqual(800);
   });
 
+  test("a role chunk alone is no first token: kept alive until the text comes, ttfb the text's; a failure in between sends no half answer", async () => {
+    // The role chunk at once, then 900 ms before the text.
+    const response = await slow("chunk-delay=900");
+    const text = await response.text();
+    expect(text.startsWith(": keep-alive\n\n")).toBe(true);
+    // The role chunk waited for the text, and went out with it.
+    expect(text.indexOf('"role":"assistant"')).toBeGreaterThan(text.lastIndexOf(": keep-alive"));
+    expect(text).toContain("data: [DONE]");
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.status).toBe(200);
+    expect(row.ttfbMs ?? 0).toBeGreaterThanOrEqual(800);
+    // The upstream fails after its role chunk: the client gets the error, not an answer begun.
+    const failed = await slow("chunk-delay=700,stream-error=1");
+    const said = await failed.text();
+    expect(said).toContain(": keep-alive");
+    expect(said).toContain('"error"');
+    expect(said).not.toContain('"role"');
+    const failedRow = await auditRow(f.gw, failed.headers.get("x-request-id") ?? "");
+    expect(failedRow.status).toBeGreaterThanOrEqual(500);
+  });
+
   test("a client that leaves while kept alive aborts the upstream request and is audited as 499", async () => {
     // Bun aborts the request's signal before it cancels the response body, whose end releases
     // the request: the dispatch still waiting on the upstream must hear the client all the same.

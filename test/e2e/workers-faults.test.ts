@@ -297,44 +297,93 @@ describe("workers: faults", () => {
     await waitForWorkers(gw.url, adminKey, ["b"]);
   }, 60_000);
 
-  test("a worker whose model server is down is taken out of rotation; the model stays up on the others", async () => {
-    // Three failures open the breaker of `workers/fake-model` here: counted there, the dead
-    // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
-    const down = spawnWorker({
-      gateway: gw.url,
-      token: workerKey,
-      upstream: `http://127.0.0.1:${freePort()}/v1`,
-      name: "down",
-      models: ["fake-model"],
-      args: ["--no-responses-api"],
+  /**
+   * A model server that answers every call with one of OpenAI's own failures: the key refused
+   * (`--upstream-key` wrong or revoked), or a server fault.
+   */
+  const failingServer = (status: 401 | 500) =>
+    Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        Response.json(
+          status === 401
+            ? {
+                error: {
+                  message:
+                    "Incorrect API key provided: sk-wrong. You can find your API key at https://platform.openai.com/account/api-keys.",
+                  type: "invalid_request_error",
+                  param: null,
+                  code: "invalid_api_key",
+                },
+              }
+            : {
+                error: {
+                  message: "The server had an error while processing your request.",
+                  type: "server_error",
+                  param: null,
+                  code: null,
+                },
+              },
+          { status },
+        ),
     });
-    try {
-      await waitForWorkers(gw.url, adminKey, ["a", "b", "down"]);
-      const ask = async () => {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-          body: JSON.stringify({ model: "fake-model", messages: say("anyone there?") }),
-        });
-        return `${res.status} ${res.status === 200 ? "" : ((await res.json()) as { error: { message: string } }).error.message}`;
-      };
-      // Until the gateway passes over it, a request gets a or b (its retry too), or down's own error.
-      const ejectedUntil = await waitFor(
-        "down to be taken out of rotation",
-        async () => {
-          expect(["200 ", "502 worker down: could not reach the upstream"]).toContain(await ask());
-          return (await listWorkers(gw.url, adminKey)).find((w) => w.name === "down")?.ejectedUntil;
-        },
-        30_000,
-      );
-      expect(ejectedUntil).toBeGreaterThan(Date.now());
-      for (let i = 0; i < 6; i++) expect(await ask()).toBe("200 ");
-      expect(gw.stderr.all).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);
-    } finally {
-      await down.stop("SIGKILL");
-    }
-    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
-  }, 60_000);
+
+  test.each([
+    ["refuses connections", undefined, "could not reach the upstream"],
+    ["refuses the worker's key (401)", 401, "worker down's model server refused its --upstream-key (401)"],
+    ["fails (500)", 500, "worker down answered 500"],
+  ] as const)(
+    "a worker whose model server %s is taken out of rotation; every request is served by the others, and the model's breaker stays closed",
+    async (_case, status, reason) => {
+      // Three failures open the breaker of `workers/fake-model` here: counted there, the failing
+      // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
+      const server = status === undefined ? undefined : failingServer(status);
+      const down = spawnWorker({
+        gateway: gw.url,
+        token: workerKey,
+        upstream: `http://127.0.0.1:${server?.port ?? freePort()}/v1`,
+        name: "down",
+        models: ["fake-model"],
+        args: ["--no-responses-api"],
+      });
+      const logged = gw.stderr.all.length;
+      try {
+        await waitForWorkers(gw.url, adminKey, ["a", "b", "down"]);
+        const ask = async () => {
+          const res = await fetch(`${gw.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+            body: JSON.stringify({ model: "fake-model", messages: say("anyone there?") }),
+          });
+          return `${res.status} ${res.status === 200 ? "" : ((await res.json()) as { error: { message: string } }).error.message}`;
+        };
+        // A burst while down is in rotation: each call sent to it goes on to a or b at once, with
+        // retries: 0, and none is counted against the model's breaker.
+        expect(await Promise.all(Array.from({ length: 8 }, ask))).toEqual(Array(8).fill("200 "));
+        const ejectedUntil = await waitFor(
+          "down to be taken out of rotation",
+          async () => {
+            expect(await ask()).toBe("200 ");
+            return (await listWorkers(gw.url, adminKey)).find((w) => w.name === "down")?.ejectedUntil;
+          },
+          30_000,
+        );
+        expect(ejectedUntil).toBeGreaterThan(Date.now());
+        expect(await Promise.all(Array.from({ length: 8 }, ask))).toEqual(Array(8).fill("200 "));
+        const log = gw.stderr.all.slice(logged);
+        expect(log).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);
+        // The operator reads whose fault it was: the worker's, in its words.
+        expect(log).toContain(reason);
+        expect(log).not.toContain("route breaker opened");
+      } finally {
+        await down.stop("SIGKILL");
+        server?.stop(true);
+      }
+      await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+    },
+    60_000,
+  );
 
   test("a worker that stops reading is sent no more than its connection holds: large requests are refused as busy, its open stream finishes", async () => {
     // A gateway of its own: this file's removes a worker silent for 1.5 s.

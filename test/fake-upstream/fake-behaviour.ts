@@ -19,6 +19,11 @@ export const behaviourSchema = z.object({
   ttfb: ms.optional(),
   /** Milliseconds between two stream chunks. */
   chunkDelay: ms.optional(),
+  /**
+   * The first chunk `chunkDelay` waits before (default 1): 2 sends a chat stream's role chunk and
+   * first content at once, then goes slow, as a model that stalls mid-answer.
+   */
+  chunkDelayFrom: ms.optional(),
   /** Answer with this HTTP status and the dialect's error body instead of a reply. */
   status: z.coerce.number().int().min(100).max(599).optional(),
   /** The error body's message on an error status (queued only: a marker cannot hold commas). */

@@ -147,6 +147,17 @@ describe("fake upstream knobs", () => {
     expect(aborted.id).toBe(1);
   });
 
+  test("chunk-delay-from leaves the chunks before it undelayed: the role chunk and the first text at once", async () => {
+    const ac = new AbortController();
+    const res = await chat("a b c [[fake:chunk-delay=60000,chunk-delay-from=2]]", { signal: ac.signal });
+    const seen: string[] = [];
+    // Two events in, long before the minute the third waits.
+    for await (const event of decodeSse(res.body!)) if (seen.push(event.data) === 2) break;
+    ac.abort();
+    expect(seen[0]).toContain('"role":"assistant"');
+    expect(seen[1]).toContain('"content":"echo:"');
+  });
+
   test("a client abort mid-stream settles the request as aborted", async () => {
     const ac = new AbortController();
     const res = await chat("a b c d e f", { headers: { "x-fake-chunk-delay": "200" }, signal: ac.signal });

@@ -42,7 +42,7 @@ async function* steps(plan: BodyPlan, b: Behaviour, signal: AbortSignal): AsyncG
     return;
   }
   for (const [sent, chunk] of plan.chunks.entries()) {
-    if (sent > 0) await pause(b.chunkDelay ?? 0, signal);
+    if (sent >= Math.max(1, b.chunkDelayFrom ?? 1)) await pause(b.chunkDelay ?? 0, signal);
     if (sent === b.cutAfter) {
       // Let what was sent reach the socket first: Bun drops unflushed bytes on a reset.
       await pause(CUT_DRAIN_MS, signal);

@@ -88,13 +88,16 @@ export function wholeBody(
   dialect?: Dialect,
 ): Uint8Array<ArrayBuffer> {
   const { status, body } = answer;
-  if (status < 200 || status > 299) {
-    const text = TEXT.decode(body.subarray(0, MAX_ERROR_BODY));
-    const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
-    throw upstreamFailure(provider, { status, headers, text }, dialect);
-  }
+  if (status < 200 || status > 299) throw wholeFailure(provider, answer, dialect);
   if (answer.over || body.byteLength > maxBody) throw tooLarge(provider, maxBody);
   return body;
+}
+
+/** A whole answer's error status as the upstream's failure: its text and Retry-After, as from a `Response`. */
+export function wholeFailure(provider: string, answer: WholeAnswer, dialect?: Dialect): GatewayError {
+  const text = TEXT.decode(answer.body.subarray(0, MAX_ERROR_BODY));
+  const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
+  return upstreamFailure(provider, { status: answer.status, headers, text }, dialect);
 }
 
 const TEXT = new TextDecoder();

@@ -18,10 +18,12 @@ export const workerLost = (worker: string) =>
   });
 
 /**
- * The worker said its own model server failed: it could not reach it, or the answer broke off.
+ * The worker's own model server failed: the worker could not reach it, or the answer broke off;
+ * or the server answered with its own fault, refusing the worker's key or a 5xx (server-fault.ts).
  * That worker's fault, not the route's: `workers/<model>` covers every worker of the model, so
- * the registry judges each worker on these instead (worker-ejection.ts), and the router leaves
- * them out of the route's breaker (`Provider.ownFault`). Still a 502 in the worker's words.
+ * the registry judges each worker on these instead (worker-ejection.ts), and the router tries
+ * another worker at once and leaves them out of the route's breaker (`Provider.ownFault`) while
+ * another worker was left to take the call. Still a 502 in the worker's words.
  */
 export class WorkerUpstreamFault extends GatewayError {}
 

@@ -15,7 +15,10 @@ export interface EjectionPolicy {
 export const DEFAULT_EJECTION: EjectionPolicy = { failures: 3, cooldownMs: 30_000 };
 
 interface Health {
-  /** Requests in a row its upstream failed (`upstream_unreachable`, `upstream_broken`). */
+  /**
+   * Requests in a row its upstream failed (`upstream_unreachable`, `upstream_broken`, or an answer
+   * of its own fault: a refused key, a 5xx).
+   */
   faults: number;
   /** Epoch ms until which it is passed over; 0 when it is in rotation. */
   until: number;

@@ -10,6 +10,7 @@ import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
+import { isServerFault, serverFault } from "./server-fault.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
 import type { NoWorker, WorkerRegistry } from "./worker-registry.ts";
 
@@ -117,6 +118,9 @@ function oneWorker(worker: RegisteredWorker): Provider {
     response,
     servedBy: name,
   });
+  // Its model server's own failure is the worker's (server-fault.ts); any other answer is relayed.
+  const nativeReply = (answer: Response | WholeAnswer | StreamedAnswer): ProviderReply | Promise<never> =>
+    isServerFault(answer.status) ? serverFault(name, answer) : httpReply(answer);
   /**
    * A native call is one `then` on the tunnel's answer, no async frame a call (as a direct
    * provider's `postNative`); a call the gateway translates reads the answer (`translated`).
@@ -130,7 +134,7 @@ function oneWorker(worker: RegisteredWorker): Provider {
     try {
       // As the lean client's answers: a successful stream as a byte feed, a non-stream answer
       // whole as bytes; the relay reads either without a `Response` built to be read once.
-      return (call.stream ? worker.openFeed(request) : worker.openWhole(request)).then(httpReply);
+      return (call.stream ? worker.openFeed(request) : worker.openWhole(request)).then(nativeReply);
     } catch (error) {
       // A failure to send is the call's, as an async function's would be: a rejection.
       return Promise.reject(error);
@@ -139,6 +143,7 @@ function oneWorker(worker: RegisteredWorker): Provider {
   async function translated(call: ProviderCall, request: TunnelRequest): Promise<ProviderReply> {
     // A non-stream answer comes whole as bytes: no Response is built to be read once.
     const answer = call.stream ? await worker.open(request) : await worker.openWhole(request);
+    if (isServerFault(answer.status)) return serverFault(name, answer);
     const reply =
       answer instanceof Response
         ? await readUpstreamReply(name, answer, call)
@@ -168,7 +173,8 @@ function oneWorker(worker: RegisteredWorker): Provider {
     passThrough: true,
     ...(worker.responsesApi ? { responsesApi: true, forward } : {}),
     call,
-    // Its model server down is its own fault: the registry passes over it, the route's breaker does not count it.
+    // Its model server down, failing or refusing its key is its own fault: the registry passes over
+    // it, and the route's breaker counts it only once no other worker is left to take the call.
     ownFault: isOwnFault,
   };
 }
@@ -205,5 +211,8 @@ export function pathOf(call: ProviderCall): UpstreamPath | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** A worker's report that its own model server failed (tunnel-failures.ts), here or on another node. */
+/**
+ * A worker's report that its own model server failed (tunnel-failures.ts), or the server's own
+ * failing answer (server-fault.ts), here or on another node.
+ */
 export const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUpstreamFault;

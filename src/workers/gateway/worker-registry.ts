@@ -51,7 +51,8 @@ export interface WorkerRegistry {
   touch(worker: RegisteredWorker): void;
   /**
    * A request ended on the worker: its upstream answered, or failed (the worker said it could not
-   * reach it, or the answer broke off). Enough failures in a row take the worker out of rotation.
+   * reach it, or the answer broke off; or the server answered with its own fault: its key refused,
+   * a 5xx). Enough failures in a row take the worker out of rotation.
    */
   settled(worker: RegisteredWorker, answered: boolean): void;
   /** Until when a worker whose upstream keeps failing is passed over (epoch ms); undefined while in rotation. */

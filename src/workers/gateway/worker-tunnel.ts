@@ -18,6 +18,7 @@ import type { QueuedRequest } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
+import { isServerFault } from "./server-fault.ts";
 import {
   type ExchangeAnswer,
   type ExchangeLink,
@@ -76,7 +77,8 @@ export interface TunnelInit {
   maxRequestBytes?: number;
   /**
    * A request ended on the worker: its upstream answered (`end`), or failed (the worker could not
-   * reach it, or its answer broke off). The registry judges the worker by these (worker-ejection.ts).
+   * reach it, or its answer broke off; or the server's own answer said it failed: a refused key, a
+   * 5xx). The registry judges the worker by these (worker-ejection.ts).
    */
   settled?: (answered: boolean) => void;
   /**
@@ -112,6 +114,11 @@ export class WorkerTunnel implements RegisteredWorker {
   private readonly link: ExchangeLink;
   /** The request frames this tunnel's worker reads. */
   private readonly frames: TunnelRequestFrames;
+  /**
+   * Requests whose head said the worker's model server failed (`isServerFault`): judged then, not
+   * again at their end. Made at the first such head.
+   */
+  private faulted: Set<number> | undefined;
 
   constructor(private readonly init: TunnelInit) {
     this.id = init.id;
@@ -209,12 +216,14 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** The other node left a relayed stream: the worker is told, its slot freed. */
   cancelRelay(id: number): void {
+    this.faulted?.delete(id);
     if (this.exchanges.delete(id)) this.send({ type: "cancel", id: String(id) });
   }
 
   /** A relayed stream ended (its end or error passed on): its slot is freed. */
   releaseRelay(id: number): void {
     this.exchanges.delete(id);
+    this.faulted?.delete(id);
   }
 
   private write(frame: OutgoingFrame): void {
@@ -235,16 +244,35 @@ export class WorkerTunnel implements RegisteredWorker {
     const id = Number(frame.id);
     const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
     if (!exchange) this.unknown(frame.id, frame.type);
-    else if (frame.type === "head")
+    else if (frame.type === "head") {
+      this.judgeHead(id, frame.status);
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
-    else if (frame.type === "end") {
-      this.init.settled?.(true);
+    } else if (frame.type === "end") {
+      this.ended(id, true);
       exchange.onEnd();
     } else {
       // Judged before the exchange fails: its retry picks a worker at once.
-      if (isUpstreamFault(frame.code)) this.init.settled?.(false);
+      if (isUpstreamFault(frame.code)) this.ended(id, false);
       exchange.onError(frame.code, frame.message, frame.retryAfter);
     }
+  }
+
+  /**
+   * A head saying the worker's model server failed (refused its key, a 5xx) judges the worker at
+   * once, as the worker's report that it could not reach the server does: before the exchange
+   * answers, so the request's re-pick and the next requests pass over a worker taken out.
+   */
+  private judgeHead(id: number, status: number): void {
+    if (!isServerFault(status)) return;
+    this.faulted ??= new Set();
+    this.faulted.add(id);
+    this.init.settled?.(false);
+  }
+
+  /** A request ended on the worker: its upstream answered, or failed; judged once (`judgeHead`). */
+  private ended(id: number, answered: boolean): void {
+    if (this.faulted?.delete(id)) return;
+    this.init.settled?.(answered);
   }
 
   /** A binary answer frame (answer-frame.ts): a head, an end, or both around a whole body. */
@@ -253,10 +281,13 @@ export class WorkerTunnel implements RegisteredWorker {
     const { id, status, contentType, retryAfter, body, end } = answer;
     const exchange = this.exchanges.get(id);
     if (!exchange) return this.unknown(id, status ? "head" : "end");
-    if (status) exchange.onHead(status, contentType, retryAfter);
+    if (status) {
+      this.judgeHead(id, status);
+      exchange.onHead(status, contentType, retryAfter);
+    }
     if (body.byteLength > 0) exchange.onChunk(body);
     if (!end) return;
-    this.init.settled?.(true);
+    this.ended(id, true);
     exchange.onEnd();
   }
 

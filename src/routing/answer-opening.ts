@@ -1,0 +1,42 @@
+import { isJsonObject } from "../core/dialect.ts";
+import type { SseEvent } from "../core/sse.ts";
+import { parseEventData } from "../translate/parse-body.ts";
+
+/** The named events that open an answer in each dialect: Anthropic's, then the Responses API's. */
+const OPENING_NAMES: ReadonlySet<string> = new Set([
+  "message_start",
+  "ping",
+  "response.created",
+  "response.in_progress",
+]);
+
+/**
+ * Whether a stream event only opens the answer, saying nothing of it yet: Anthropic's
+ * `message_start` and `ping`, the Responses API's `response.created` and `response.in_progress`,
+ * and a chat chunk whose deltas carry only the role (their content empty), with no usage. An upstream that fails right after them (Anthropic's `overloaded_error` after
+ * `message_start`) has said nothing the client could use, so the relays hold them until the
+ * answer's first event, and such a failure is still the router's to retry or fail over (the SDKs
+ * do not retry an error inside a stream). Asked only of a stream's first events, until one is not.
+ */
+export function opensAnswer(event: SseEvent): boolean {
+  if (event.event !== undefined) return OPENING_NAMES.has(event.event);
+  // A chunk that names no role is the answer's: most are, and are told without a parse.
+  return event.data.includes('"role"') && saysOnlyTheRole(parseEventData(event.data));
+}
+
+/**
+ * A chat chunk with choices and no usage, each choice's delta its role and nothing else but empty
+ * fields. A chunk without a role is never one (the byte relay tells by its bytes, undecoded).
+ */
+function saysOnlyTheRole(chunk: unknown): boolean {
+  if (!isJsonObject(chunk) || !Array.isArray(chunk.choices) || (chunk.usage ?? null) !== null) return false;
+  if (chunk.choices.length === 0) return false;
+  for (const choice of chunk.choices) {
+    if (!isJsonObject(choice) || (choice.finish_reason ?? null) !== null) return false;
+    const delta = choice.delta;
+    if (!isJsonObject(delta) || typeof delta.role !== "string") return false;
+    for (const [key, value] of Object.entries(delta))
+      if (key !== "role" && value !== "" && value !== null) return false;
+  }
+  return true;
+}

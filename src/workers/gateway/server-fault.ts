@@ -1,0 +1,68 @@
+import type { GatewayError } from "../../core/gateway-error.ts";
+import { readErrorText } from "../../providers/http/read-bounded.ts";
+import { wholeFailure } from "../../providers/http/read-reply.ts";
+import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
+import { upstreamFailure } from "../../providers/http/upstream-failure.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
+import { upstreamName } from "../../providers/upstream-name.ts";
+import { WorkerUpstreamFault } from "./tunnel-failures.ts";
+
+/**
+ * Whether a worker's model server failed on its own by answering `status`: refusing the worker's
+ * `--upstream-key` (401, 403) or failing (5xx). Every caller would meet it on that worker, none on
+ * another: the worker's fault, as a model server it cannot reach is. A 429 is the server up and
+ * busy, and any other 4xx is about the request (the caller's, relayed as sent).
+ */
+export const isServerFault = (status: number): boolean => status === 401 || status === 403 || status >= 500;
+
+/**
+ * What a call fails with when the worker's model server answered with its own fault
+ * (`isServerFault`): a `WorkerUpstreamFault`, which the router tries on another worker at once and
+ * leaves out of the route's breaker, as the tunnel's registry leaves the worker out of rotation
+ * (worker-tunnel.ts). A refused key is said as the worker's: the gateway has no credentials there.
+ * A 5xx keeps the server's own error, as any upstream's (a same-dialect caller gets its body once
+ * no route is left). `provider`: the worker as its provider is named (`worker:w1`, `worker:w1@node-2`).
+ */
+export async function serverFault(
+  provider: string,
+  answer: Response | WholeAnswer | StreamedAnswer,
+): Promise<never> {
+  const status = answer.status;
+  if (status === 401 || status === 403)
+    throw new WorkerUpstreamFault({
+      status: 502,
+      code: "upstream_error",
+      message: `${upstreamName(provider)}'s model server refused its --upstream-key (${status})`,
+      retryable: true,
+      // Every call on that worker would be refused alike: with no other worker, the next route.
+      sameRouteAgain: false,
+    });
+  throw asOwnFault(await serverError(provider, answer));
+}
+
+/** The server's error as any upstream's is read (its body and Retry-After; OpenAI's dialect). */
+async function serverError(
+  provider: string,
+  answer: Response | WholeAnswer | StreamedAnswer,
+): Promise<GatewayError> {
+  if (answer instanceof Response) {
+    const text = await readErrorText(answer, provider);
+    return upstreamFailure(provider, { status: answer.status, headers: answer.headers, text }, "openai");
+  }
+  if ("contentType" in answer) return wholeFailure(provider, answer, "openai");
+  // A byte feed is made for a 2xx event stream only, never with a fault's status: read as bodiless.
+  return upstreamFailure(provider, { status: answer.status, headers: new Headers(), text: "" }, "openai");
+}
+
+/** The same failure, as the worker's own. */
+const asOwnFault = (failure: GatewayError) =>
+  new WorkerUpstreamFault({
+    status: failure.status,
+    code: failure.code,
+    message: failure.message,
+    retryable: true,
+    sameRouteAgain: failure.sameRouteAgain,
+    headers: failure.headers,
+    upstream: failure.upstream,
+    ...(failure.param === undefined ? {} : { param: failure.param }),
+  });

@@ -105,8 +105,8 @@ function thinkingUpstream(quietMs: number) {
       const body = new ReadableStream<Uint8Array>({
         async start(controller) {
           controller.enqueue(encoder.encode(start.join("")));
-          // The stimulus: the upstream's own pace, not a synchronisation.
           for (let quiet = 0; quiet < quietMs; quiet += 250) {
+            // The stimulus: the upstream's own pace of pings, not a synchronisation.
             await Bun.sleep(250);
             controller.enqueue(encoder.encode(frame("ping", {})));
           }

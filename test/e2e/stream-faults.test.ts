@@ -247,8 +247,14 @@ describe("a slow first token", () => {
     const response = await slow("chunk-delay=900");
     const text = await response.text();
     expect(text.startsWith(": keep-alive\n\n")).toBe(true);
-    // The role chunk waited for the text, and went out with it.
-    expect(text.indexOf('"role":"assistant"')).toBeGreaterThan(text.lastIndexOf(": keep-alive"));
+    // The role chunk waited for the text, and went out with it: keep-alive comments before it, none
+    // between it and the text's event (a comment may follow, in the quiet between later chunks).
+    const role = text.indexOf('"role":"assistant"');
+    expect(text.lastIndexOf(": keep-alive", role)).toBeGreaterThan(0);
+    const next = text.indexOf("data: ", role);
+    expect(next).toBeGreaterThan(role);
+    expect(text.slice(role, next)).not.toContain(": keep-alive");
+    expect(text.slice(next, text.indexOf("\n\n", next))).toContain('"content":"');
     expect(text).toContain("data: [DONE]");
     const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
     expect(row.status).toBe(200);

@@ -302,9 +302,16 @@ describe("isolation on every read path", () => {
   });
 
   test("/admin/api/tenants: usage and spend per tenant; a member sees only its own", async () => {
-    const admin = (await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as {
-      tenants: TenantReport[];
-    };
+    const report = async () =>
+      ((await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as { tenants: TenantReport[] })
+        .tenants;
+    // Spend is the spend ledger's, written to the store within its flush (about a second behind
+    // the limits that enforce it): read once it has the budget tenant's spend.
+    const tenants = await waitFor("the budget tenant's spend flushed", async () => {
+      const all = await report();
+      return (all.find((t) => t.name === "team-budget")?.usage.costUsd ?? 0) > 0.05 && all;
+    });
+    const admin = { tenants };
     expect(admin.tenants.map((t) => t.name).sort()).toEqual([
       "team-a",
       "team-b",

@@ -53,6 +53,26 @@ describe("turnData", () => {
     expect(turnData('{"error":"boom"}', turn())).toMatchObject({ kind: "failure", error: { status: 502 } });
   });
 
+  test("the Responses stream's own error event (a route failed once the stream was committed) is the turn's error", () => {
+    const failed = JSON.stringify({
+      type: "error",
+      code: "upstream_timeout",
+      message: "upstream fake timed out waiting for response headers (1000 ms)",
+      param: null,
+      sequence_number: 0,
+    });
+    expect(turnData(failed, turn())).toEqual({
+      kind: "failure",
+      error: {
+        status: 504,
+        type: "server_error",
+        code: "upstream_timeout",
+        message: "upstream fake timed out waiting for response headers (1000 ms)",
+        param: null,
+      },
+    });
+  });
+
   test("nothing to add: the stream's own text, its type and response", () => {
     const event = turnEvent(COMPLETED, turn());
     expect(event?.text).toBe(COMPLETED);

@@ -47,6 +47,10 @@ export function turnData(data: string, turn: SocketTurn): TurnData {
     if (event.error === undefined || event.error === null) return unreadable();
     return { kind: "failure", error: replyError(statusOfChunk(event.error), data) };
   }
+  // The Responses stream's own error event (`{"type":"error","code","message",…}`: a route that
+  // failed once the stream was committed) ends the turn as every failure does, with the socket's.
+  if (event.type === "error" && event.error === undefined)
+    return { kind: "failure", error: streamError(event) };
   const response = isJsonObject(event.response) ? event.response : undefined;
   let edited = false;
   if (turn.streamId !== undefined) {
@@ -75,6 +79,19 @@ function statusOfChunk(error: unknown): number {
   if (code === "upstream_timeout") return 504;
   if (code === "storage_unavailable" || code === "unavailable") return 503;
   return 502;
+}
+
+/** A Responses stream's `error` event as the socket's: the status its code stands for. */
+function streamError(event: JsonObject): SocketError {
+  const status = statusOfChunk(event);
+  const code = event.code;
+  return {
+    status,
+    type: status >= 500 ? "server_error" : "invalid_request_error",
+    code: typeof code === "string" ? code : null,
+    message: typeof event.message === "string" ? event.message : `request failed with status ${status}`,
+    param: typeof event.param === "string" ? event.param : null,
+  };
 }
 
 /** The `error` event a turn whose stream ended before its last event gets in place of one. */

@@ -340,12 +340,13 @@ describe("restart-only settings", () => {
 });
 
 describe("a tenant's budget changed by a reload", () => {
-  test("a day budget given, or a period changed, counts the period's spend so far, not $0 from the reload", async () => {
+  test("a day budget given, or a period changed, counts the period's spend so far, not $0 from the reload; a tenant moved to a month longer than the audit log keeps is warned of", async () => {
     // A dollar a token, so a call costs what its usage says, in whole dollars.
     const base = {
       providers: providers(),
       models: [model("m1", "a")],
       prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
+      audit: { retention: "7d" },
     };
     const node = await fx.spawn({
       config: { ...base, tenants: [{ name: "acme" }, { name: "globex", budget: { usd: 1000, per: "day" } }] },
@@ -396,6 +397,7 @@ describe("a tenant's budget changed by a reload", () => {
       ],
     });
     await waitFor("the reload", () => node.stderr.all.includes("config reloaded (version 2)"));
+    const reloadedAt = node.stderr.all.indexOf("config reloaded (version 2)");
     // The same day and month: each tenant's two calls still, not $0 and the whole budget.
     expect(await tenantsReport()).toEqual([
       ["acme", "day", 2 * cost, 0.5 * cost],
@@ -405,6 +407,18 @@ describe("a tenant's budget changed by a reload", () => {
     expect((await chat(acme)).status).toBe(200);
     const refused = await chat(acme);
     expect([refused.status, refused.body.error?.code]).toEqual([429, "budget_exceeded"]);
+
+    // Started with acme counted over the month; now globex is, which the reload says.
+    expect(node.stderr.all.slice(0, reloadedAt)).toContain(
+      "audit.retention (7d) is shorter than the usage period of tenant acme (a month, up to 31 days)",
+    );
+    await waitFor("the reload's retention warning", () =>
+      node.stderr.all
+        .slice(reloadedAt)
+        .includes(
+          "audit.retention (7d) is shorter than the usage period of tenant globex (a month, up to 31 days)",
+        ),
+    );
   });
 });
 

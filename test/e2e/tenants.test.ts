@@ -302,9 +302,13 @@ describe("isolation on every read path", () => {
   });
 
   test("/admin/api/tenants: usage and spend per tenant; a member sees only its own", async () => {
-    const admin = (await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as {
-      tenants: TenantReport[];
-    };
+    // The spend ledger writes what it added a second at most after the answer.
+    const admin = await waitFor("team-budget's spend written", async () => {
+      const report = (await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as {
+        tenants: TenantReport[];
+      };
+      return (report.tenants.find((t) => t.name === "team-budget")?.usage.costUsd ?? 0) > 0 && report;
+    });
     expect(admin.tenants.map((t) => t.name).sort()).toEqual([
       "team-a",
       "team-b",

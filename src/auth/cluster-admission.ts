@@ -59,7 +59,9 @@ export class ClusterAdmission {
       tokens > 0
         ? scopes.filter((s) => s.tpm !== undefined).map((s) => ({ subject: s.subject, tokens }))
         : [],
-      cost > 0 ? scopes.map((s) => ({ subject: s.spendSubject, usd: cost })) : [],
+      // Every subject the ledger adds to: a tenant's counter of the period not in force, which Redis
+      // keeps once a budget seeded it, is still whole when a reload puts that period back.
+      cost > 0 ? scopes.flatMap((s) => s.spendSubjects.map((subject) => ({ subject, usd: cost }))) : [],
       now,
     );
   }

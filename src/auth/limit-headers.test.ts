@@ -9,6 +9,7 @@ import { MemoryCounterStore } from "./memory-counter-store.ts";
 const scope = (subject: string, limits: { rpm?: number; tpm?: number }): Scope => ({
   subject,
   spendSubject: subject,
+  spendSubjects: [subject],
   rpm: limits.rpm,
   tpm: limits.tpm,
   budgetUsd: undefined,

@@ -1,11 +1,18 @@
+import { usagePeriodOf } from "../config/tenant-config.ts";
 import { isJwtCaller, limitSubject, type Principal } from "./principal.ts";
 
 /** One set of limits a request counts against. */
 export interface Scope {
   /** Where requests and tokens are counted. */
   readonly subject: string;
-  /** Where spend is totalled: for a tenant, one subject per budget period. */
+  /** Where the budget reads the spend: for a tenant, its budget period's subject (a month's without a budget). */
   readonly spendSubject: string;
+  /**
+   * Every subject the spend is added to: the key's own; a tenant's day and month alike, whatever
+   * its budget's period, so a reload that gives it a budget or changes the period finds the new
+   * period's spend whole instead of starting it at $0.
+   */
+  readonly spendSubjects: readonly string[];
   readonly rpm: number | undefined;
   readonly tpm: number | undefined;
   readonly budgetUsd: number | undefined;
@@ -25,9 +32,20 @@ export const tenantSubject = (tenant: string): string => `tenant:${tenant}`;
 
 /** Spend of a tenant in the budget period containing `at` (UTC): `tenant:team-a:2026-11`. */
 export function tenantSpendSubject(tenant: string, per: "day" | "month", at: number): string {
-  const iso = new Date(at).toISOString();
-  return `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
+  return periodSubject(tenant, per, new Date(at).toISOString());
 }
+
+/**
+ * A tenant's spend subjects of the day and the month containing `at` (UTC), both written with each
+ * answer's cost: `tenant:team-a:2026-11-05` and `tenant:team-a:2026-11`.
+ */
+export function tenantSpendSubjects(tenant: string, at: number): readonly [day: string, month: string] {
+  const iso = new Date(at).toISOString();
+  return [periodSubject(tenant, "day", iso), periodSubject(tenant, "month", iso)];
+}
+
+const periodSubject = (tenant: string, per: "day" | "month", iso: string): string =>
+  `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
 
 /** A tenant's spend subject's period, as `tenantSpendSubject` writes it. */
 const SPEND_PERIOD = /^tenant:.*:(\d{4})-(\d{2})(?:-(\d{2}))?$/;
@@ -69,9 +87,10 @@ export function budgetWaitMs(scope: Scope, now: number): number {
 /**
  * Who the request counts against: the key (or JWT subject), then its tenant. With `all`, a
  * scope without limits is kept so that spend is still totalled (per tenant usage, budgets
- * added later by a reload). `now` is read only for a tenant's budget period. The key's own
- * scope is made once per limits object (the key cache keeps one per key), not per request; a
- * tenant's is made per request, its spend subject following the budget period. Never written to.
+ * added later by a reload), a tenant's under its day and its month both. `now` is read only for a
+ * tenant's budget period. The key's own scope is made once per limits object (the key cache keeps
+ * one per key), not per request; a tenant's is made per request, its spend subjects following the
+ * day. Never written to.
  */
 export function limitScopes(principal: Principal, now: () => number, all = false): readonly Scope[] {
   const own = keyScopesOf(principal);
@@ -80,9 +99,11 @@ export function limitScopes(principal: Principal, now: () => number, all = false
   if (!rules || !(all || rules.rpm !== undefined || rules.tpm !== undefined || rules.budget !== undefined))
     return keys;
   const subject = tenantSubject(principal.tenant);
+  const spendSubjects = tenantSpendSubjects(principal.tenant, now());
   const tenant: Scope = {
     subject,
-    spendSubject: tenantSpendSubject(principal.tenant, rules.budget?.per ?? "month", now()),
+    spendSubject: usagePeriodOf(rules) === "day" ? spendSubjects[0] : spendSubjects[1],
+    spendSubjects,
     rpm: rules.rpm,
     tpm: rules.tpm,
     budgetUsd: rules.budget?.usd,
@@ -115,6 +136,7 @@ function keyScopesOf(principal: Principal): KeyScopes {
   const scope: Scope = {
     subject,
     spendSubject: subject,
+    spendSubjects: [subject],
     rpm,
     tpm,
     budgetUsd,

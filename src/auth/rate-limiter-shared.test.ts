@@ -109,12 +109,15 @@ test("an answer on a cluster node is counted in the shared counters: tokens wher
     tenantRules: { bound: true, models: ["*"], budget: { usd: 5, per: "month" } },
   };
   expect(limiter.record(member, "m", { inputTokens: 3, outputTokens: 2 })).toBe(0.002);
+  // The tenant's day as well as the month its budget is enforced over: a reload may move it there.
+  const day = tenantSpendSubject("team-a", "day", clock.now());
   const month = tenantSpendSubject("team-a", "month", clock.now());
   expect(state.recorded).toEqual([
     {
       tokens: [{ subject: limitSubject(member), tokens: 5 }],
       spend: [
         { subject: limitSubject(member), usd: 0.002 },
+        { subject: day, usd: 0.002 },
         { subject: month, usd: 0.002 },
       ],
     },

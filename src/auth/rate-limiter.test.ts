@@ -4,8 +4,8 @@ import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
 import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
-import type { Principal } from "./principal.ts";
-import { RateLimiter } from "./rate-limiter.ts";
+import type { Principal, TenantRules } from "./principal.ts";
+import { type Pricing, RateLimiter } from "./rate-limiter.ts";
 import { SpendLedger } from "./spend-ledger.ts";
 import { manualClock } from "./test-support.ts";
 
@@ -248,6 +248,40 @@ describe("spend budget", () => {
     expect([error.status, error.code]).toEqual([403, "forbidden"]);
     expect(error.message).toContain("model mystery has no price");
     limiter.admit(principal({}), "mystery");
+  });
+
+  test("a reload that gives a tenant a day budget, or changes its period, finds the period's spend whole", async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 5, 12));
+    const ledger = new SpendLedger({ store: createMemorySpendStore(), flushMs: 0 });
+    await ledger.start();
+    // A dollar an input token: sums that binary fractions hold exactly.
+    const dollars: Pricing = { cost: (_model, used) => used.inputTokens, isPriced: () => true };
+    const limiter = new RateLimiter({ pricing: dollars, spend: ledger, now: clock.now });
+    // The principal each config version binds the tenant's key to (tenants/bind-tenant.ts).
+    const member = (budget?: TenantRules["budget"]): Principal => ({
+      ...principal({}),
+      tenant: "acme",
+      tenantRules: { bound: true, models: ["*"], ...(budget ? { budget } : {}) },
+    });
+    const spend = (p: Principal, usd: number) => {
+      limiter.admit(p);
+      limiter.record(p, "m", { inputTokens: usd, outputTokens: 0 });
+    };
+    spend(member(), 2); // no budget: counted over the month, and the day too
+    // A reload gives acme $3 a day: today's $2 count, so $1 more spends it.
+    const daily = member({ usd: 3, per: "day" });
+    spend(daily, 1);
+    expect(refused(limiter, daily).code).toBe("budget_exceeded");
+    // Moved to $4 a month: the month's $3 count, so $1 more spends it.
+    const monthly = member({ usd: 4, per: "month" });
+    spend(monthly, 1);
+    expect(refused(limiter, monthly).code).toBe("budget_exceeded");
+    // And back to the day: today's $4, spent while the month's budget was in force, still count.
+    expect(refused(limiter, daily).code).toBe("budget_exceeded");
+    // The next day starts over; the month does not.
+    clock.advance(86_400_000);
+    limiter.admit(daily);
+    expect(refused(limiter, monthly).code).toBe("budget_exceeded");
   });
 
   test("ledgers sharing a store see each other's spend after a flush", async () => {

@@ -159,10 +159,11 @@ export class RateLimiter {
     const now = this.now();
     const cost = pricing.cost(model, usage, served, now);
     const scopes = limitScopes(principal, this.now, true);
+    const spend = this.options.spend;
     for (const scope of scopes) {
       // Local counters are kept even on a cluster node: they are the fallback's starting point.
       if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);
-      if (cost > 0) this.options.spend?.add(scope.spendSubject, cost);
+      if (cost > 0 && spend) for (const subject of scope.spendSubjects) spend.add(subject, cost);
     }
     this.cluster?.record(scopes, tokens, cost, now);
     return cost;

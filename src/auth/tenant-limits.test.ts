@@ -34,6 +34,7 @@ describe("budgetWaitMs", () => {
   const scope = (budgetPer: Scope["budgetPer"]): Scope => ({
     subject: "s",
     spendSubject: "s",
+    spendSubjects: ["s"],
     rpm: undefined,
     tpm: undefined,
     budgetUsd: 1,

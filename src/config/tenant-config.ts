@@ -51,4 +51,12 @@ export const tenantSchema = z.strictObject({
 export const tenantsSchema = z.array(tenantSchema).default([]);
 
 export type TenantConfig = z.infer<typeof tenantSchema>;
+
+/**
+ * The period a tenant's budget is enforced and its usage reported over: its budget's, a month for
+ * a tenant without one. Its spend is totalled over both (auth/limit-scope.ts).
+ */
+export const usagePeriodOf = (tenant: {
+  readonly budget?: { readonly per: "day" | "month" } | undefined;
+}): "day" | "month" => tenant.budget?.per ?? "month";
 export type TenantBudget = z.infer<typeof tenantBudgetSchema>;

@@ -1,6 +1,7 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
+import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
@@ -112,6 +113,15 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       lastError = null;
       pending = required;
       deps.logger.info(`config reloaded (version ${next.version})`);
+      // Warned of as at start: a tenant now counted over a period longer than the audit log keeps
+      // (a budget moved to a month, say) has its requests and tokens counted short. The retention
+      // in force is the start's (restart-only).
+      for (const warning of reloadRetentionWarnings(
+        started.audit.retention,
+        current.config.tenants,
+        config.tenants,
+      ))
+        deps.logger.warn(warning);
       if (pending.length > 0)
         deps.logger.warn(
           `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,

@@ -1,5 +1,5 @@
 import { tenantSpendSubject } from "../auth/limit-scope.ts";
-import type { TenantConfig } from "../config/tenant-config.ts";
+import { type TenantConfig, usagePeriodOf } from "../config/tenant-config.ts";
 import type { AuditStore, TenantUsage } from "../storage/storage.ts";
 import type { UsageRead } from "./shared-usage.ts";
 import { summedUsage } from "./summed-usage.ts";
@@ -87,21 +87,21 @@ export async function tenantReports(
   now: number,
 ): Promise<TenantReport[]> {
   const visible = tenants.filter((tenant) => scope === null || tenant.name === scope);
-  const perOf = (tenant: TenantConfig) => tenant.budget?.per ?? "month";
   // One read per kind of period (this month, today), for every tenant counted over it.
   const usageReads = new Map<"day" | "month", Promise<ReadonlyMap<string, TenantUsage>>>();
   const usageOver = (per: "day" | "month") => {
     let read = usageReads.get(per);
     if (read === undefined) {
       const { from, to } = periodOf(per, now);
-      const names = visible.filter((tenant) => perOf(tenant) === per).map((tenant) => tenant.name);
+      const names = visible.filter((tenant) => usagePeriodOf(tenant) === per).map((tenant) => tenant.name);
       read = reads.usage(names, from, to);
       usageReads.set(per, read);
     }
     return read;
   };
-  // The subject the limits total the tenant's spend under this period (auth/limit-scope.ts).
-  const spendSubject = (tenant: TenantConfig) => tenantSpendSubject(tenant.name, perOf(tenant), now);
+  // The subject the limits total the tenant's spend of this period under (auth/limit-scope.ts):
+  // both periods' are kept, so a period a reload changed reads its whole spend.
+  const spendSubject = (tenant: TenantConfig) => tenantSpendSubject(tenant.name, usagePeriodOf(tenant), now);
   const keyCounts = reads.countKeys(visible.map((tenant) => tenant.name));
   const spent = reads.spent?.(visible.map(spendSubject));
   // Awaited below, after each tenant's usage; a usage read that fails first leaves them unheard.
@@ -109,8 +109,8 @@ export async function tenantReports(
   spent?.catch(() => {});
   return Promise.all(
     visible.map(async (tenant) => {
-      const period = periodOf(perOf(tenant), now);
-      const rows = (await usageOver(perOf(tenant))).get(tenant.name) ?? NONE;
+      const period = periodOf(usagePeriodOf(tenant), now);
+      const rows = (await usageOver(usagePeriodOf(tenant))).get(tenant.name) ?? NONE;
       const costUsd = spent ? ((await spent).get(spendSubject(tenant)) ?? 0) : rows.costUsd;
       return {
         name: tenant.name,

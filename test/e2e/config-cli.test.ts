@@ -127,7 +127,7 @@ describe("mindgw config check", () => {
     ]);
   });
 
-  test("a tenant's budget period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
+  test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
     const path = await writeConfig({
       ...validConfig,
       tenants: [{ name: "team", budget: { usd: 5, per: "month" } }],
@@ -137,7 +137,7 @@ describe("mindgw config check", () => {
     const result = await runMindgw(["config", "check", "-c", path]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.stderr.trim().split("\n")).toEqual([
-      "warning: audit.retention (7d) is shorter than the budget period of tenant team (a month, up to 31 days): their requests and tokens in /admin/api/tenants and mindgw tenants count only the rows still kept; spend and remaining budget are the ledger's, unaffected; set audit.retention to 31d or more for whole counts",
+      "warning: audit.retention (7d) is shorter than the usage period of tenant team (a month, up to 31 days): their requests and tokens in /admin/api/tenants and mindgw tenants count only the rows still kept; spend and remaining budget are the ledger's, unaffected; set audit.retention to 31d or more for whole counts",
     ]);
   });
 

@@ -4,9 +4,12 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { stringify } from "yaml";
+import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { createKey } from "./harness/admin-api.ts";
 import { configRead, makeConfigFifo } from "./harness/config-fifo.ts";
 import { listenToEvents } from "./harness/event-stream.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -333,6 +336,89 @@ describe("restart-only settings", () => {
     } finally {
       stream.close();
     }
+  });
+});
+
+describe("a tenant's budget changed by a reload", () => {
+  test("a day budget given, or a period changed, counts the period's spend so far, not $0 from the reload; a tenant moved to a month longer than the audit log keeps is warned of", async () => {
+    // A dollar a token, so a call costs what its usage says, in whole dollars.
+    const base = {
+      providers: providers(),
+      models: [model("m1", "a")],
+      prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
+      audit: { retention: "7d" },
+    };
+    const node = await fx.spawn({
+      config: { ...base, tenants: [{ name: "acme" }, { name: "globex", budget: { usd: 1000, per: "day" } }] },
+    });
+    const [acme, globex] = [
+      (await createKey(node, { name: "a1", tenant: "acme" })).key,
+      (await createKey(node, { name: "b1", tenant: "globex" })).key,
+    ];
+    const chat = async (key: string) => {
+      const response = await fetch(`${node.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: bearer(key),
+        body: chatBody("m1"),
+      });
+      const body = (await response.json()) as {
+        usage?: { prompt_tokens: number; completion_tokens: number };
+        error?: { code: string };
+      };
+      return { status: response.status, body };
+    };
+    const tenantsReport = async () => {
+      const response = await fetch(`${node.url}/admin/api/tenants`, { headers: bearer(node.adminKey ?? "") });
+      const { tenants } = (await response.json()) as { tenants: TenantReport[] };
+      return tenants.map((t) => [t.name, t.budget?.per, t.usage.costUsd, t.remainingUsd]);
+    };
+    let cost = 0;
+    for (const key of [acme, acme, globex, globex]) {
+      const { status, body } = await chat(key);
+      expect(status).toBe(200);
+      cost = (body.usage?.prompt_tokens ?? 0) + (body.usage?.completion_tokens ?? 0);
+    }
+    expect(cost).toBeGreaterThan(0);
+    // Spend is written a second at most after it is made.
+    const before = [
+      ["acme", undefined, 2 * cost, null],
+      ["globex", "day", 2 * cost, 1000 - 2 * cost],
+    ];
+    await waitFor("both tenants' spend in the report", async () =>
+      Bun.deepEquals(await tenantsReport(), before),
+    );
+
+    // acme gets a day budget that its two calls leave half a call of; globex's day becomes a month.
+    await node.writeConfig({
+      ...base,
+      tenants: [
+        { name: "acme", budget: { usd: 2.5 * cost, per: "day" } },
+        { name: "globex", budget: { usd: 1000, per: "month" } },
+      ],
+    });
+    await waitFor("the reload", () => node.stderr.all.includes("config reloaded (version 2)"));
+    const reloadedAt = node.stderr.all.indexOf("config reloaded (version 2)");
+    // The same day and month: each tenant's two calls still, not $0 and the whole budget.
+    expect(await tenantsReport()).toEqual([
+      ["acme", "day", 2 * cost, 0.5 * cost],
+      ["globex", "month", 2 * cost, 1000 - 2 * cost],
+    ]);
+    // And the budget is enforced against it: one more call, then acme's day is spent.
+    expect((await chat(acme)).status).toBe(200);
+    const refused = await chat(acme);
+    expect([refused.status, refused.body.error?.code]).toEqual([429, "budget_exceeded"]);
+
+    // Started with acme counted over the month; now globex is, which the reload says.
+    expect(node.stderr.all.slice(0, reloadedAt)).toContain(
+      "audit.retention (7d) is shorter than the usage period of tenant acme (a month, up to 31 days)",
+    );
+    await waitFor("the reload's retention warning", () =>
+      node.stderr.all
+        .slice(reloadedAt)
+        .includes(
+          "audit.retention (7d) is shorter than the usage period of tenant globex (a month, up to 31 days)",
+        ),
+    );
   });
 });
 

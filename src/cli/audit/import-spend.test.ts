@@ -6,7 +6,7 @@ import { spendOf } from "./import-spend.ts";
 // 2026-11-30T23:59:59.900Z: a request that finished in December counts to December's budget.
 const lateInNovember = Date.UTC(2026, 10, 30, 23, 59, 59, 900);
 
-test("each row's cost goes to its key's total, and its tenant's budget period when the config gives the tenant rules", () => {
+test("each row's cost goes to its key's total, and its tenant's day and month when the config gives the tenant rules", () => {
   const config = parseConfig({ tenants: [{ name: "acme", budget: { usd: 10, per: "day" } }] });
   const deltas = spendOf(
     [
@@ -35,14 +35,20 @@ test("each row's cost goes to its key's total, and its tenant's budget period wh
   expect(Object.fromEntries(deltas)).toEqual({
     key_1: 0.75,
     "tenant:acme:2026-12-01": 0.25,
+    "tenant:acme:2026-12": 0.25,
     "tenant:acme:2026-11-30": 0.5,
+    "tenant:acme:2026-11": 0.5,
     "jwt:globex:bob": 1,
   });
 });
 
-test("without tenant rules a tenant has no total of its own; a month's budget is the month's", () => {
+test("without tenant rules a tenant has no total of its own; without a budget, its day and month still count", () => {
   const record = makeRecord({ keyId: "key_1", tenant: "acme", costUsd: 2, startedAt: lateInNovember });
   expect(Object.fromEntries(spendOf([record], parseConfig({})))).toEqual({ key_1: 2 });
-  const monthly = parseConfig({ tenants: [{ name: "acme" }] });
-  expect(Object.fromEntries(spendOf([record], monthly))).toEqual({ key_1: 2, "tenant:acme:2026-11": 2 });
+  const unbudgeted = parseConfig({ tenants: [{ name: "acme" }] });
+  expect(Object.fromEntries(spendOf([record], unbudgeted))).toEqual({
+    key_1: 2,
+    "tenant:acme:2026-11-30": 2,
+    "tenant:acme:2026-11": 2,
+  });
 });

@@ -1,5 +1,5 @@
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import { tenantSpendSubject } from "../../auth/limit-scope.ts";
+import { tenantSpendSubjects } from "../../auth/limit-scope.ts";
 import { callerSubject } from "../../auth/principal.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { tenantRulesFor } from "../../tenants/bind-tenant.ts";
@@ -7,8 +7,8 @@ import { tenantRulesFor } from "../../tenants/bind-tenant.ts";
 /**
  * The spend the records' requests would have added had their rows been written: each row's cost
  * to the totals the rate limiter counted it to when it answered (rate-limiter.ts `record`, with
- * `limitScopes(…, all)`): its key's (or JWT subject's), and its tenant's budget period when this
- * config gives the tenant rules, the period the one the request finished in.
+ * `limitScopes(…, all)`): its key's (or JWT subject's), and its tenant's day and month when this
+ * config gives the tenant rules, those the request finished in.
  */
 export function spendOf(records: readonly AuditRecord[], config: Config): Map<string, number> {
   const deltas = new Map<string, number>();
@@ -20,7 +20,7 @@ export function spendOf(records: readonly AuditRecord[], config: Config): Map<st
     const rules = tenantRulesFor(config, record.tenant);
     if (rules === undefined) continue;
     const finished = Math.round(record.startedAt + record.latencyMs);
-    add(tenantSpendSubject(record.tenant, rules.budget?.per ?? "month", finished), record.costUsd);
+    for (const subject of tenantSpendSubjects(record.tenant, finished)) add(subject, record.costUsd);
   }
   return deltas;
 }

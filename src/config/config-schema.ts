@@ -279,7 +279,8 @@ export const configSchema = z.strictObject({
   audit: z
     .strictObject({
       bodies: bool().default(false),
-      retention: duration("30d"),
+      // The longest month: a tenant's usage this month is counted from rows still kept.
+      retention: duration("31d"),
       flush_ms: num(z.number().int().min(1).max(10_000)).default(100),
       fail_open: bool().default(false),
     })

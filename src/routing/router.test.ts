@@ -370,6 +370,30 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(a.calls).toHaveLength(1);
   });
 
+  test("OpenAI's tokens-per-minute 429 (tokens left, fewer than asked): the tokens' reset, not the requests' 120ms; not sent again", async () => {
+    const tpm = {
+      "x-ratelimit-remaining-requests": "499",
+      "x-ratelimit-reset-requests": "120ms",
+      "x-ratelimit-remaining-tokens": "1200",
+      "x-ratelimit-reset-tokens": "57.6s",
+    };
+    const a = fakeProvider("a", throttled(tpm));
+    const { router } = routerFor(
+      {
+        ...twoRoutes({ retries: 2, backoff: "100ms" }),
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      },
+      [a],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["retry-after"], error.headers["retry-after-ms"]]).toEqual([
+      429,
+      "58",
+      "57600",
+    ]);
+    expect(a.calls).toHaveLength(1);
+  });
+
   test("after a failover the caller's 429 says the soonest any route said, and a 429 always says one", async () => {
     const b429 = (headers: Record<string, string>) =>
       fakeProvider("b", () =>

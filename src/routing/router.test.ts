@@ -347,7 +347,7 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(a.calls).toHaveLength(1);
   });
 
-  test("a 429 that says when only in its rate-limit headers (OpenAI's daily limit): not sent again, and the caller told the reset", async () => {
+  test("a 429 that says when only in its rate-limit headers (OpenAI's daily limit): not sent again, and the caller told the reset, and that the SDKs should not retry", async () => {
     const daily = {
       "x-ratelimit-remaining-requests": "0",
       "x-ratelimit-reset-requests": "6m0s",
@@ -362,11 +362,12 @@ describe("router: what an upstream's refusal says of its route", () => {
       [a],
     );
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
-    expect([error.status, error.headers["retry-after"], error.headers["retry-after-ms"]]).toEqual([
-      429,
-      "360",
-      "360000",
-    ]);
+    expect([
+      error.status,
+      error.headers["retry-after"],
+      error.headers["retry-after-ms"],
+      error.headers["x-should-retry"],
+    ]).toEqual([429, "360", "360000", "false"]);
     expect(a.calls).toHaveLength(1);
   });
 
@@ -426,6 +427,32 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(await soonest({ "retry-after": "2" }, { "retry-after": "40" })).toEqual(["2", "2000", undefined]);
     // No route said: a default.
     expect(await soonest({}, {})).toEqual(["1", undefined, undefined]);
+  });
+
+  test("a wait told longer than the SDKs wait as told (60 s) says x-should-retry: false; 60 s itself does not", async () => {
+    const told = async (headers: Record<string, string>, status = 429) => {
+      const a = fakeProvider("a", () =>
+        Promise.reject(upstreamFailure("a", { status, headers: new Headers(headers), text: "" })),
+      );
+      const { router } = routerFor(
+        {
+          ...twoRoutes({ retries: 0 }),
+          models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+        },
+        [a],
+      );
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      return [error.headers["retry-after"], error.headers["x-should-retry"]];
+    };
+    expect(await told({ "retry-after": "61" })).toEqual(["61", "false"]);
+    expect(await told({ "retry-after-ms": "60001", "retry-after": "61", "x-should-retry": "true" })).toEqual([
+      "61",
+      "false",
+    ]);
+    expect(await told({ "retry-after": "60" })).toEqual(["60", undefined]);
+    // A server fault's own, too.
+    expect(await told({ "retry-after": "120" }, 503)).toEqual(["120", "false"]);
+    expect(await told({ "retry-after": "5" }, 503)).toEqual(["5", undefined]);
   });
 
   test("a Retry-After within the backoff leaves the retry on the same route", async () => {

@@ -536,14 +536,18 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     );
   });
 
-  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when", async () => {
+  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when, and not to retry at once", async () => {
     vendorCalls.clear();
-    const error = (await chat("daily", "x")) as InstanceType<typeof OpenAI.APIError>;
+    // The SDK's own retries on: it ignores a wait over 60 s and would retry twice at once, each
+    // refused; `x-should-retry: false` keeps it from it, and Retry-After says when.
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "daily", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect([error.headers?.get("retry-after"), error.headers?.get("retry-after-ms")]).toEqual([
-      "360",
-      "360000",
-    ]);
+    expect(
+      ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
+    ).toEqual(["360", "360000", "false"]);
     expect(vendorCalls.get("daily")).toBe(1);
   });
 });

@@ -275,6 +275,30 @@ describe("router: what an upstream's refusal says of its route", () => {
     },
   );
 
+  test("a 404 about the caller's own request (OpenAI's item not found) is the caller's: no failover, no breaker", async () => {
+    const itemGone = {
+      error: {
+        message:
+          "Item with id 'rs_0a1b2c' not found. Items are not persisted when `store` is set to false. Try again with `store` set to true, or remove this item from your input.",
+        type: "invalid_request_error",
+        param: "input",
+        code: null,
+      },
+    };
+    const a = fakeProvider("a", refusedWith(404, itemGone));
+    const b = fakeProvider("b");
+    const { router } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+      [a, b],
+    );
+    for (let i = 0; i < 3; i++) {
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.code, error.param]).toEqual([404, "not_found", "input"]);
+    }
+    // Every caller's own 404 went to the route, which stays in: not failed over, not counted.
+    expect([a.calls.length, b.calls.length]).toEqual([3, 0]);
+  });
+
   test("a request too large for the route's per-minute limit: the next route at once, and no breaker counts it", async () => {
     const tooLarge = openAIError(
       "Request too large for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Requested 50000.",

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
+import { uncounted } from "../providers/http/count-or-estimate.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
@@ -177,10 +178,12 @@ export function committed(call: RouteAttempt, request: DispatchRequest, answer: 
 
 /** Anything an opened attempt threw, as the router acts on it: the attempt ended, its route judged. */
 export function attemptFailed(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
-  const failure = request.signal.aborted
+  const { health, target, upstream, probe } = call;
+  const thrown = request.signal.aborted
     ? abortReason(request.signal)
     : inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
-  const { health, target, upstream, probe } = call;
+  // A count an upstream answered 404 is an operation the route does not serve, not a failure.
+  const failure = request.operation === "count_tokens" ? uncounted(upstream.name, thrown) : thrown;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.
   const capacity = failure.code === "no_route_available" || failure.code === "unavailable";

@@ -75,11 +75,11 @@ interface AnthropicWireError {
 /**
  * The error in Anthropic's shape (`{"type":"error","error":{type,message}}`). An Anthropic
  * upstream's own type is kept; an OpenAI upstream's maps through fromOpenAI; the gateway's
- * own errors through TYPE. What the message says of the gateway's upstream account is left out
- * (core/scrub-account.ts).
+ * own errors through TYPE. What an upstream's message says of the gateway's upstream account is
+ * left out (core/scrub-account.ts).
  */
 export function anthropicWireError(error: GatewayError): AnthropicWireError {
-  return scrubMessage(wireFields(error));
+  return scrubMessage(wireFields(error), error);
 }
 
 /** `anthropicWireError` but for the message's scrubbing. */

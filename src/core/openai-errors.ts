@@ -81,11 +81,11 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
  * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
  * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
  * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
- * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What the
- * message says of the gateway's upstream account is left out (core/scrub-account.ts).
+ * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What an
+ * upstream's message says of the gateway's upstream account is left out (core/scrub-account.ts).
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
-  return scrubMessage(wireFields(error));
+  return scrubMessage(wireFields(error), error);
 }
 
 /** `openAIWireError` but for the message's scrubbing (core/scrub-account.ts). */

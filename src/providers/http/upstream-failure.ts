@@ -80,9 +80,12 @@ export function googleFailure(
   retry: RetryHeaders = NO_RETRY_HEADERS,
 ): GatewayError {
   const status = googleHttpStatus(google, received);
+  // Google's words are in these messages: the upstream's, scrubbed of its account for the caller
+  // (core/scrub-account.ts), and the status Google sent for the attempt's audit entry.
+  const upstream = { dialect: undefined, status: received };
   if (status === 504) {
     const message = `${upstreamName(provider)} timed out${google.message ? `: ${google.message}` : ""}`;
-    return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });
+    return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true, upstream });
   }
   if (refusesDeployment(google)) {
     const message = `${upstreamName(provider)} refused the gateway's deployment: ${google.message ?? google.status}`;
@@ -93,13 +96,14 @@ export function googleFailure(
       message,
       retryable: true,
       sameRouteAgain: false,
+      upstream,
     });
   }
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {
     ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
     // The status Google sent, for the attempt's audit entry (a refused key's 400 is judged a 401).
-    detail: { dialect: undefined, status: received },
+    detail: upstream,
     retry: retry["retry-after"] ? retry : { ...retry, ...retryAfterOnly(google.retryAfter) },
   });
 }

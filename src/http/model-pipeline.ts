@@ -8,6 +8,7 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { account, accountWholeAnswer, chargeFailedAttempts } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
+import { auditedRequestBody } from "./audited-request-body.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { DROPPED_HEADER, droppedHeaderValue } from "./dropped-header.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -70,8 +71,8 @@ export function modelPipeline(
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
-      // The audit's copy: the bytes as they came, decoded, not the parsed body serialised again.
-      if (capture) ledger.requestBody = decoder.decode(read.bytes);
+      // The audit's copy: the bytes as they came, decoded, unless an escape would hide a credential.
+      if (capture) ledger.requestBody = auditedRequestBody(read.bytes, read.body);
       const model = validateBody(operation, read.body);
       ledger.model = model;
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.

@@ -52,7 +52,8 @@ export const size = (fallback: string, min = 0) =>
         return z.NEVER;
       }
       if (bytes < min) {
-        const message = `must be at least ${formatSize(min)}, got ${formatSize(bytes)} (no size means "no bound")`;
+        // Leaving the field out gives its default (10MB for max_body), not "no bound".
+        const message = `must be at least ${formatSize(min)}, got ${formatSize(bytes)} (0 is not "no bound": this bound cannot be lifted)`;
         ctx.addIssue({ code: "custom", message });
         return z.NEVER;
       }

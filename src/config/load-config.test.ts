@@ -82,7 +82,7 @@ describe("parseConfig: defaults and units", () => {
     ];
     for (const [tooSmall, shown] of refused)
       expect(problems({ server: { max_body: tooSmall } })).toEqual([
-        `server.max_body: must be at least 1KB, got ${shown} (no size means "no bound")`,
+        `server.max_body: must be at least 1KB, got ${shown} (0 is not "no bound": this bound cannot be lifted)`,
       ]);
     expect(parseConfig({ server: { max_body: "1KB" } }, {}).server.max_body).toBe(1024);
     expect(parseConfig({ server: { max_body: "${MAX_BODY}" } }, { MAX_BODY: "2048" }).server.max_body).toBe(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { callerErrorCode } from "./caller-error-code.ts";
 import { readContextOverflow } from "./context-overflow.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 import { scrubMessage } from "./scrub-account.ts";
@@ -74,11 +75,11 @@ interface AnthropicWireError {
 /**
  * The error in Anthropic's shape (`{"type":"error","error":{type,message}}`). An Anthropic
  * upstream's own type is kept; an OpenAI upstream's maps through fromOpenAI; the gateway's
- * own errors through TYPE. What the message says of the gateway's upstream account is left out
- * (core/scrub-account.ts).
+ * own errors through TYPE. What an upstream's message says of the gateway's upstream account is
+ * left out (core/scrub-account.ts).
  */
 export function anthropicWireError(error: GatewayError): AnthropicWireError {
-  return scrubMessage(wireFields(error));
+  return scrubMessage(wireFields(error), error);
 }
 
 /** `anthropicWireError` but for the message's scrubbing. */
@@ -134,8 +135,8 @@ export function readAnthropicError(body: unknown): { type: string; message: stri
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
- * A 404 (`not_found_error`) is not the caller's: on a model call it is the route's model unknown
- * upstream (upstream-fault.ts).
+ * A 404 (`not_found_error`) naming the route's model is the route's, not the caller's
+ * (providers/http/upstream-fault.ts).
  */
 export function codeFromAnthropic(
   status: number,
@@ -147,8 +148,8 @@ export function codeFromAnthropic(
   ) {
     return "context_length_exceeded";
   }
-  if (status === 413 || error?.type === "request_too_large") return "payload_too_large";
-  return "invalid_request";
+  if (error?.type === "request_too_large") return "payload_too_large";
+  return callerErrorCode(status);
 }
 
 /** The status an Anthropic error type stands for (in a stream, only the type is known). */

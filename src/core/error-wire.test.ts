@@ -109,11 +109,12 @@ describe("the gateway's upstream account is not told to callers", () => {
       type: "error",
       error: { type: "rate_limit_error", message: SCRUBBED_429 },
     });
-    // A Google error: no body travels, its message is the error's own.
+    // A Google error: no body travels, its message is the upstream's own.
     const google = new GatewayError({
       status: 429,
       code: "rate_limited",
       message: "Quota exceeded for quota metric 'x' for consumer 'project_number:681255809395'.",
+      upstream: { dialect: undefined, status: 429 },
     });
     expect(errorBody(google, "openai")).toMatchObject({
       error: {

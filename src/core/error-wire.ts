@@ -8,10 +8,10 @@ import type { SseEvent } from "./sse.ts";
 /**
  * The error object in the caller's dialect: the one place error bodies are shaped, for
  * replies and stream events alike. An upstream's error body reaches a caller of the same
- * dialect as the upstream sent it (`relaysUpstreamBody`), but for what it says of the gateway's
- * upstream account (scrub-account.ts: the very body when it says nothing of it); every other
- * error maps through that dialect's one table (openai-errors.ts, anthropic-errors.ts), which
- * scrubs its message alike.
+ * dialect as the upstream sent it (`relaysUpstreamBody`), but for what its message says of the
+ * gateway's upstream account (scrub-account.ts: the very body when it says nothing of it); every
+ * other error maps through that dialect's one table (openai-errors.ts, anthropic-errors.ts), which
+ * scrubs an upstream's message alike.
  */
 export function errorBody(error: GatewayError, dialect: Dialect): Record<string, unknown> {
   const upstream = error.upstream;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { callerErrorCode } from "./caller-error-code.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 import { scrubMessage } from "./scrub-account.ts";
@@ -80,11 +81,11 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
  * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
  * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
  * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
- * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What the
- * message says of the gateway's upstream account is left out (core/scrub-account.ts).
+ * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What an
+ * upstream's message says of the gateway's upstream account is left out (core/scrub-account.ts).
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
-  return scrubMessage(wireFields(error));
+  return scrubMessage(wireFields(error), error);
 }
 
 /** `openAIWireError` but for the message's scrubbing (core/scrub-account.ts). */
@@ -172,7 +173,7 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
 
 /**
  * The gateway's code for a caller-fault OpenAI upstream error (a 4xx other than 401/403/429, and
- * 404: a model call's 404 is the route's model unknown upstream, no fault of the caller's).
+ * a 404 that names no route's model: upstream-fault.ts).
  */
 export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefined): ErrorCode {
   if (error?.code === "context_length_exceeded") return "context_length_exceeded";
@@ -181,8 +182,7 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
   // vLLM, older llama.cpp and Gemini say it only in words, TGI too (with a 422).
   if ((status === 400 || status === 422) && error?.message && CONTEXT_TOO_LONG.test(error.message))
     return "context_length_exceeded";
-  if (status === 413) return "payload_too_large";
-  return "invalid_request";
+  return callerErrorCode(status);
 }
 
 /**

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { errorBody } from "./error-wire.ts";
+import { GatewayError, modelNotFound } from "./gateway-error.ts";
 import { scrubAccount, scrubAccountInBody } from "./scrub-account.ts";
 
 const ACCOUNT = "(the gateway's upstream account)";
@@ -36,6 +38,11 @@ describe("scrubAccount: the upstream account's identifiers, as each vendor write
       "organization_id: 0f8e2a34-1c5d-4b7e-9a6f-3d2c1b0a9e8f is disabled",
       `organization_id: ${ACCOUNT} is disabled`,
     ],
+    [
+      // Google's API not enabled, whose link names the project again.
+      "Generative Language API has not been used in project 681255809395 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=681255809395 then retry.",
+      `Generative Language API has not been used in project ${ACCOUNT} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=${ACCOUNT} then retry.`,
+    ],
   ])("%s", (said, scrubbed) => {
     expect(scrubAccount(said)).toBe(scrubbed);
   });
@@ -48,6 +55,10 @@ describe("scrubAccount: the upstream account's identifiers, as each vendor write
       // A caller's own ids, in a project of its own words.
       "Item with id 'msg_0a1b2c3d4e5f' not found. The project plan is 3 pages.",
       "temperature: Input should be less than or equal to 1",
+      // What an error echoes of the caller's request, the words a vendor writes the account in aside.
+      'Invalid tool call arguments: {"path":"/home/me/projects/website/src/index.ts","ticket":"project 1234567"}',
+      "The model `projects/acme-prod/models/gemma` does not exist",
+      "the build of project_number:42 failed",
     ])
       expect(scrubAccount(said)).toBe(said);
   });
@@ -64,7 +75,7 @@ describe("scrubAccountInBody", () => {
     request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
   };
 
-  test("every string scrubbed and the upstream's request_id left out; the rest kept", () => {
+  test("the messages scrubbed and the upstream's request_id left out; the rest kept", () => {
     expect(scrubAccountInBody(anthropic429, JSON.stringify(anthropic429))).toEqual({
       type: "error",
       error: {
@@ -74,10 +85,49 @@ describe("scrubAccountInBody", () => {
     });
     // The body read is not written to.
     expect(anthropic429.request_id).toBe("req_011CbrFTcXhtiMzr3s6EocF7");
-    const nested = { error: { message: "m", details: [{ consumer: "projects/681255809395" }, { n: 1 }] } };
-    expect(scrubAccountInBody(nested)).toEqual({
-      error: { message: "m", details: [{ consumer: ACCOUNT }, { n: 1 }] },
+    // Google's details say the message again (LocalizedMessage): scrubbed alike.
+    const QUOTA = "Quota exceeded for quota metric 'x' for consumer 'project_number:681255809395'.";
+    const google = {
+      error: {
+        code: 429,
+        message: QUOTA,
+        status: "RESOURCE_EXHAUSTED",
+        details: [{ "@type": "type.googleapis.com/google.rpc.LocalizedMessage", message: QUOTA }, { n: 1 }],
+      },
+    };
+    const told = `Quota exceeded for quota metric 'x' for consumer '${ACCOUNT}'.`;
+    expect(scrubAccountInBody(google)).toEqual({
+      error: {
+        ...google.error,
+        message: told,
+        details: [{ ...google.error.details[0], message: told }, { n: 1 }],
+      },
     });
+  });
+
+  test("only the messages: what else the body says (an echo of the caller's request, a request_id of its own) is as sent", () => {
+    // A vLLM-style 400 echoing the caller's tool call, beside fields of its own.
+    const echo = {
+      error: {
+        message:
+          'Invalid tool call arguments: {"path":"/home/me/projects/website/src/index.ts","ticket":"project 1234567"}',
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
+      arguments: { ticket: "req_0123456789abcdef", path: "projects/acme/locations/eu" },
+    };
+    expect(scrubAccountInBody(echo, JSON.stringify(echo))).toBe(echo);
+    const deep = { error: { message: "m", metadata: { request_id: "caller-123" } } };
+    expect(scrubAccountInBody(deep, JSON.stringify(deep))).toBe(deep);
+    // A Responses `error` event says its message at the top.
+    const event = {
+      type: "error",
+      sequence_number: 3,
+      message: "see req_0123456789abcdef",
+      code: "server_error",
+    };
+    expect(scrubAccountInBody(event)).toEqual({ ...event, message: "see (the upstream's request id)" });
   });
 
   test("a body that names no account is the very object, as sent", () => {
@@ -86,5 +136,41 @@ describe("scrubAccountInBody", () => {
     };
     expect(scrubAccountInBody(plain, JSON.stringify(plain))).toBe(plain);
     expect(scrubAccountInBody(plain)).toBe(plain);
+  });
+});
+
+describe("only an upstream's words are scrubbed, never the gateway's own", () => {
+  test("the gateway's 404 naming the caller's model, and its own request id, as they are", () => {
+    const own = modelNotFound("projects/acme-prod/locations/eu/models/gemma");
+    expect(errorBody(own, "openai")).toMatchObject({
+      error: {
+        message:
+          "The model `projects/acme-prod/locations/eu/models/gemma` does not exist or you do not have access to it.",
+      },
+    });
+    expect(errorBody(own, "anthropic")).toMatchObject({
+      error: {
+        message:
+          "The model `projects/acme-prod/locations/eu/models/gemma` does not exist or you do not have access to it.",
+      },
+    });
+    const ours = new GatewayError({
+      status: 500,
+      code: "internal_error",
+      message: "see request req_0192f3a4b5c67d8e9f0a in the audit log",
+    });
+    expect(errorBody(ours, "openai")).toMatchObject({ error: { message: ours.message } });
+  });
+
+  test("an upstream's, translated, is", () => {
+    const theirs = new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: "Quota exceeded for consumer 'project_number:681255809395'.",
+      upstream: { dialect: undefined, status: 429 },
+    });
+    expect(errorBody(theirs, "anthropic")).toMatchObject({
+      error: { message: `Quota exceeded for consumer '${ACCOUNT}'.` },
+    });
   });
 });

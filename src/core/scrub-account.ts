@@ -1,16 +1,19 @@
 import { isJsonObject, type JsonObject } from "./dialect.ts";
+import type { GatewayError } from "./gateway-error.ts";
 
 /**
  * What an upstream's error says of the gateway's own account with it — its organization, its
  * Google project, the upstream's id for the call — is the operator's business: every key of the
  * gateway shares that account, and a caller (or a tenant admin reading the audit row) has no use
  * for it. The messages relayed to callers say these words in its place; the gateway's log keeps
- * the upstream's own (the access line's `detail`).
+ * the upstream's own (the access line's `detail`). Only an upstream's words are read so, and only
+ * where a vendor writes them: the gateway's own messages, and what a body echoes of the caller's
+ * request (a tool call's arguments, a path), are never rewritten.
  */
 const ACCOUNT = "(the gateway's upstream account)";
 const REQUEST_ID = "(the upstream's request id)";
 
-/** Each identifier by the shape its vendor writes it in, and what takes its place. */
+/** Each identifier by the words its vendor writes it in, and what takes its place. */
 const IDENTIFIERS: readonly (readonly [RegExp, string])[] = [
   // OpenAI: "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min".
   [/\borg-[A-Za-z0-9]{20,}/g, ACCOUNT],
@@ -19,11 +22,14 @@ const IDENTIFIERS: readonly (readonly [RegExp, string])[] = [
     /(\borganization(?:[ _]?id)?[\s:=]*)['"(]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}['")]?/gi,
     `$1${ACCOUNT}`,
   ],
-  // Google: "for consumer 'project_number:681255809395'", "projects/my-project/locations/…", and
-  // "has not been used in project 681255809395".
-  [/\bproject_number:\d+/g, ACCOUNT],
-  [/\bprojects\/[A-Za-z0-9._:-]+/g, ACCOUNT],
-  [/\b(project )\d{6,}\b/g, `$1${ACCOUNT}`],
+  // Google's quota: "… of service 'aiplatform.googleapis.com' for consumer 'project_number:681255809395'".
+  [/(\bconsumer ')project_number:\d+/g, `$1${ACCOUNT}`],
+  // Vertex AI's resource names: "Publisher Model `projects/acme-prod/locations/us-central1/…`".
+  [/\bprojects\/[A-Za-z0-9._:-]+(?=\/locations\/)/g, ACCOUNT],
+  // Google's API not enabled: "… has not been used in project 681255809395 before or it is
+  // disabled. Enable it by visiting https://console.developers.google.com/apis/api/…/overview?project=681255809395".
+  [/(\bin project )\d{6,}\b/g, `$1${ACCOUNT}`],
+  [/(console\.(?:developers|cloud)\.google\.com\/\S*?[?&]project=)[A-Za-z0-9._:-]+/g, `$1${ACCOUNT}`],
   // Anthropic's request ids ("req_011CbrFTcXhtiMzr3s6EocF7"), OpenAI's ("req_" and 32 hex digits).
   [/\breq_[A-Za-z0-9]{8,}/g, REQUEST_ID],
 ];
@@ -42,54 +48,64 @@ export function scrubAccount(text: string): string {
   return scrubbed;
 }
 
-/** An error's wire fields with their message scrubbed: the very object when it names no account. */
-export function scrubMessage<T extends { readonly message: string }>(fields: T): T {
+/**
+ * An error's wire fields with their message scrubbed, when the message is an upstream's (`error`
+ * carries `upstream`): never the gateway's own words (`modelNotFound` quoting a caller's model
+ * `projects/acme/models/gemma`). The very object when there is nothing to take out.
+ */
+export function scrubMessage<T extends { readonly message: string }>(
+  fields: T,
+  error: Pick<GatewayError, "upstream">,
+): T {
+  if (error.upstream === undefined) return fields;
   const message = scrubAccount(fields.message);
   return message === fields.message ? fields : { ...fields, message };
 }
 
 /**
- * An upstream's error body as a caller may get it: every string scrubbed (`scrubAccount`), its
- * `request_id` left out (Anthropic's, for the call the gateway made: the caller's own id is the
- * gateway's `request-id` header). The very object when there is nothing to take out, so a body is
- * copied only when it names the account; `text`, the body as sent, lets that be known in one scan.
+ * An upstream's error body (or error event) as a caller may get it: its messages scrubbed
+ * (`scrubAccount`) — `error.message`, Google's `error.details[].message`, and a `message` at the
+ * top (a Responses `error` event's, vLLM's older errors') — and its `request_id` at the top left
+ * out (Anthropic's, for the call the gateway made: the caller's own id is the gateway's
+ * `request-id` header). Every other field is kept as sent: what it echoes of the caller's request
+ * is the caller's. The very object when there is nothing to take out, so a body is copied only
+ * when it names the account; `text`, the body as sent, lets that be known in one scan.
  */
 export function scrubAccountInBody(body: JsonObject, text?: string): JsonObject {
   if (text !== undefined && !MENTIONS.test(text)) return body;
-  return scrubbedObject(body, 0);
+  const message = scrubbedString(body.message);
+  const error = isJsonObject(body.error) ? scrubbedError(body.error) : body.error;
+  if (!("request_id" in body) && message === body.message && error === body.error) return body;
+  const { request_id: _theUpstreams, ...kept } = body;
+  return { ...kept, ...changed("message", body.message, message), ...changed("error", body.error, error) };
 }
 
-/** Error bodies are a few levels deep; what lies past this is left as it is. */
-const MAX_DEPTH = 16;
-
-function scrubbedObject(object: JsonObject, depth: number): JsonObject {
-  let copy: JsonObject | undefined;
-  for (const [key, value] of Object.entries(object)) {
-    if (key === "request_id") {
-      copy ??= { ...object };
-      delete copy[key];
-      continue;
-    }
-    const scrubbed = scrubbedValue(value, depth + 1);
-    if (scrubbed !== value) {
-      copy ??= { ...object };
-      copy[key] = scrubbed;
-    }
-  }
-  return copy ?? object;
+/** An error object with its `message`, and its `details`' messages (Google's), scrubbed. */
+function scrubbedError(error: JsonObject): JsonObject {
+  const message = scrubbedString(error.message);
+  const details = Array.isArray(error.details) ? scrubbedDetails(error.details) : error.details;
+  if (message === error.message && details === error.details) return error;
+  return {
+    ...error,
+    ...changed("message", error.message, message),
+    ...changed("details", error.details, details),
+  };
 }
 
-function scrubbedValue(value: unknown, depth: number): unknown {
-  if (typeof value === "string") return scrubAccount(value);
-  if (depth > MAX_DEPTH) return value;
-  if (isJsonObject(value)) return scrubbedObject(value, depth);
-  if (!Array.isArray(value)) return value;
+/** Google's `details`, each one's `message` scrubbed; the very array when none changed. */
+function scrubbedDetails(details: unknown[]): unknown[] {
   let copy: unknown[] | undefined;
-  value.forEach((item, index) => {
-    const scrubbed = scrubbedValue(item, depth + 1);
-    if (scrubbed === item) return;
-    copy ??= [...value];
-    copy[index] = scrubbed;
+  details.forEach((detail, index) => {
+    if (!isJsonObject(detail)) return;
+    const message = scrubbedString(detail.message);
+    if (message === detail.message) return;
+    copy ??= [...details];
+    copy[index] = { ...detail, message };
   });
-  return copy ?? value;
+  return copy ?? details;
 }
+
+const scrubbedString = (value: unknown): unknown => (typeof value === "string" ? scrubAccount(value) : value);
+
+/** `{[key]: now}` when it differs from what was, else nothing: a field written only when scrubbed. */
+const changed = (key: string, was: unknown, now: unknown): JsonObject => (now === was ? {} : { [key]: now });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { parseConfig } from "../config/load-config.ts";
+import { GatewayError } from "../core/gateway-error.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import { waitForValue } from "../testing/wait-for.ts";
@@ -29,6 +30,7 @@ beforeAll(async () => {
     auth: async (headers) => {
       const token = headers.get("authorization") ?? "";
       const name = token.replace(/^Bearer /, "");
+      if (name === "refused") throw new GatewayError({ status: 403, code: "forbidden", message: "not here" });
       if (!["fine", "broken", "leaving", "leaving-broken"].includes(name)) throw new Error("who is this?");
       // As Bun does when it resets a socket that got no answer in time (server.idle_timeout).
       if (name.startsWith("leaving")) client.abort();
@@ -102,19 +104,32 @@ describe("the guard's steps in the model pipeline", () => {
     expect(await rowOf(response)).toMatchObject({ status: 500, keyName: "broken", model: "m" });
   });
 
-  test("an answer before the body is read closes the connection; after it, or without a body, it stays", async () => {
+  test("a 401 before the body is read closes the connection, and so does any refusal then of a large or chunked body; after it, or without a body, it stays", async () => {
     // As Bun's server hands a request over: its length declared, its body not yet read.
-    const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
-    const declared = (token: string) =>
+    const small = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    const declared = (token: string, body = small, headers: Record<string, string> = {}) =>
       gateway.handle(
         new Request("http://localhost/v1/chat/completions", {
           method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-length": String(body.length) },
+          headers: { authorization: `Bearer ${token}`, "content-length": String(body.length), ...headers },
           body,
         }),
       );
     const stranger = await declared("stranger");
     expect([stranger.status, stranger.headers.get("connection")]).toEqual([401, "close"]);
+    // Another refusal of a small body, which has come with its head: the connection is kept.
+    const refused = await declared("refused");
+    expect([refused.status, refused.headers.get("connection")]).toEqual([403, null]);
+    const large = await declared("refused", "x".repeat(64 * 1024 + 1));
+    expect([large.status, large.headers.get("connection")]).toEqual([403, "close"]);
+    const chunked = await gateway.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: "Bearer refused", "transfer-encoding": "chunked" },
+        body: small,
+      }),
+    );
+    expect([chunked.status, chunked.headers.get("connection")]).toEqual([403, "close"]);
     // The policy's failure comes after the body was read: the connection may carry the next request.
     const broken = await declared("broken");
     expect([broken.status, broken.headers.get("connection")]).toEqual([500, null]);

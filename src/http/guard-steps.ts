@@ -12,7 +12,7 @@ import { isMonitoringRead } from "./monitoring-reads.ts";
 import { refusalError } from "./refusal-error.ts";
 import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
-import { leavesBodyUnread } from "./unread-body.ts";
+import { closesUnread } from "./unread-body.ts";
 
 /**
  * What the front door's guard does around a handler, step by step: counts the request in or
@@ -45,9 +45,9 @@ function goneBefore(status: number, failure?: GatewayError): GatewayError {
   });
 }
 
-/** An answer before the body was read ends the connection (unread-body.ts). */
-function closeIfUnread(call: GuardedRequest): void {
-  if (leavesBodyUnread(call.request)) call.headers.connection = "close";
+/** An answer before a large body (or any, to a 401) was read ends the connection (unread-body.ts). */
+function closeIfUnread(call: GuardedRequest, status: number): void {
+  if (closesUnread(call.request, status)) call.headers.connection = "close";
 }
 
 export class GuardSteps {
@@ -72,7 +72,7 @@ export class GuardSteps {
     if (known) call.ledger.model = known.model;
     const body = errorBody(error, call.dialect);
     call.ledger.finish(error.status, error, toldIn(body, error, call.dialect));
-    closeIfUnread(call);
+    closeIfUnread(call, error.status);
     return errorResponse(error, call.dialect, call.headers, body);
   }
 
@@ -129,7 +129,7 @@ export class GuardSteps {
       ledger.finish(499, goneBefore(wireStatus(failure, dialect), failure));
     else ledger.finish(wireStatus(failure, dialect), failure, toldIn(body, failure, dialect));
     if (call.deferred) call.leave();
-    closeIfUnread(call);
+    closeIfUnread(call, failure.status);
     try {
       return errorResponse(failure, dialect, call.headers, body);
     } catch (headerError) {

@@ -8,6 +8,7 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { account, accountWholeAnswer, chargeFailedAttempts } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
+import { auditedRequestBody } from "./audited-request-body.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { DROPPED_HEADER, droppedHeaderValue } from "./dropped-header.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -22,7 +23,7 @@ import { logSaveError, responsesContext, type StoringContext } from "./responses
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { storedBeforeAnswer } from "./stored-before-answer.ts";
-import { holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
+import { holdBeforeCommit, holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
@@ -56,6 +57,8 @@ export function modelPipeline(
     let abort: RequestAbort | undefined;
     let wait: Within<Dispatched> | undefined;
     let streaming = false;
+    // The stream's socket is held past server.idle_timeout (stream-socket.ts).
+    let held = false;
     // The body once read: a client that leaves while an upstream reads it is charged its prompt.
     let prompt: JsonObject | undefined;
     try {
@@ -70,8 +73,8 @@ export function modelPipeline(
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
-      // The audit's copy: the bytes as they came, decoded, not the parsed body serialised again.
-      if (capture) ledger.requestBody = decoder.decode(read.bytes);
+      // The audit's copy: the bytes as they came, decoded, unless an escape would hide a credential.
+      if (capture) ledger.requestBody = auditedRequestBody(read.bytes, read.body);
       const model = validateBody(operation, read.body);
       ledger.model = model;
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.
@@ -80,8 +83,9 @@ export function modelPipeline(
       prompt = body;
       ledger.stream = streams && body.stream === true;
       // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
-      // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts).
-      if (ledger.stream) holdStreamSocket(call);
+      // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts), from
+      // its commit; from now only when the wait for its first token may outlast the socket.
+      if (ledger.stream) held = holdBeforeCommit(call);
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
@@ -133,6 +137,7 @@ export function modelPipeline(
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;
+        if (!held) holdStreamSocket(call);
         return keptAlive(call, dispatching, keepAliveMs, model, abort, body);
       }
       const dispatched = early;
@@ -169,6 +174,7 @@ export function modelPipeline(
       }
       call.deferred = true;
       streaming = true;
+      if (!held) holdStreamSocket(call);
       return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
     } catch (error) {
       chargeFailedAttempts(call, deps.logger, error, prompt);
@@ -178,8 +184,9 @@ export function modelPipeline(
       // after it, so the wait leaves in the same turn it settled).
       wait?.leave();
       if (!streaming) abort?.release();
-      // Answered whole (or refused): the socket's own idle bound again, before Bun writes it.
-      if (!streaming && call.ledger.stream) releaseStreamSocket(call);
+      // Answered whole (or refused) after a hold: the socket's own idle bound again, before Bun
+      // writes the answer.
+      if (!streaming && held) releaseStreamSocket(call);
       steps.left(call);
     }
   }

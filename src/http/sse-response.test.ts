@@ -1,10 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
 import type { StreamWire } from "../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
-import { waitForValue } from "../testing/wait-for.ts";
 import { type StreamEnds, sseResponse, wholeStreamResponse } from "./sse-response.ts";
 
 const encoder = new TextEncoder();
@@ -351,78 +350,72 @@ async function whenTheEndArrives(
   }
 }
 
-/**
- * A source whose reads come when the test sends them, its first in hand; `quiet` tells the
- * response what the attempt's idle timer would (`ChunkSource.keepAlive`).
- */
-function sentByTest(first: string) {
-  let listener: QuietListener | undefined;
-  let asked: PromiseWithResolvers<Uint8Array | undefined> | undefined;
-  let ready: Uint8Array | undefined = encoder.encode(first);
-  const chunks: ChunkSource = {
-    reported: undefined,
-    ready() {
-      const taken = ready;
-      ready = undefined;
-      return taken;
-    },
-    next() {
-      asked = Promise.withResolvers();
-      return asked.promise;
-    },
-    cancel() {},
-    keepAlive(heard) {
-      listener = heard;
-    },
-  };
-  return {
-    chunks,
-    quiet: () => listener?.quiet(),
-    /** The next read (undefined: the end), once the response asks for it. */
-    async send(text: string | undefined) {
-      const read = await waitForValue("the response to ask for a read", () => asked);
-      asked = undefined;
-      read.resolve(text === undefined ? undefined : encoder.encode(text));
-    },
-  };
+/** An attempt that keeps its stream's client alive every `everyMs` (a route attempt's `stream_keepalive`). */
+class KeptAlive extends Attempt {
+  constructor(private readonly everyMs: number) {
+    super(new AbortController().signal, TIMEOUTS, "a");
+  }
+  protected override get keepAliveMs(): number {
+    return this.everyMs;
+  }
 }
 
 describe("a quiet upstream", () => {
-  test("the client is sent a keep-alive comment between two events, never inside one", async () => {
-    const upstream = sentByTest('data: {"a":1}\n\n');
+  test("the client is sent keep-alive comments between whole events: an event split across reads is held back whole", async () => {
+    let upstream: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const reads = new ReadableStream<Uint8Array>({
+      start(controller) {
+        upstream = controller;
+      },
+    });
+    const send = (text: string) => upstream?.enqueue(encoder.encode(text));
+    const relay = new ByteRelay(reads.getReader(), new KeptAlive(20), {
+      provider: "a",
+      maxLine: 1024,
+      onUsage: () => true,
+      done: () => {},
+    });
+    send('data: {"a":1}\n\n');
+    const started = await relay.start();
     const response = sseResponse(
-      upstream.chunks,
+      started,
       "openai",
       {},
       streamEnds(() => {}),
-      upstream.chunks.ready?.(),
+      started.ready(),
     );
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = "";
-    const readUntil = async (end: string) => {
-      while (!text.endsWith(end)) {
+    const comments = () => text.split(": keep-alive\n\n").length - 1;
+    const readUntil = async (what: string, done: () => boolean) => {
+      while (!done()) {
         const read = await reader.read();
-        if (read.done)
-          throw new Error(`the stream ended before ${JSON.stringify(end)}: ${JSON.stringify(text)}`);
+        if (read.done) throw new Error(`the stream ended before ${what}: ${JSON.stringify(text)}`);
         text += decoder.decode(read.value);
       }
     };
-    await readUntil('data: {"a":1}\n\n');
-    upstream.quiet();
-    await readUntil(": keep-alive\n\n");
-    // Half an event relayed (a byte relay's read may end anywhere in one): no comment can go in.
-    await upstream.send('data: {"b"');
-    await readUntil('data: {"b"');
-    upstream.quiet();
-    await upstream.send(":2}\n\n");
-    await readUntil(":2}\n\n");
-    upstream.quiet();
-    await readUntil(": keep-alive\n\n");
-    await upstream.send("data: [DONE]\n\n");
-    await upstream.send(undefined);
-    await readUntil("data: [DONE]\n\n");
+    await readUntil(
+      "the first event and a comment",
+      () => text.includes('data: {"a":1}\n\n') && comments() > 0,
+    );
+    // Half an event, its rest to come: the upstream is quiet, and the comments go on around it.
+    send('data: {"b"');
+    const before = comments();
+    await readUntil("two comments more", () => comments() >= before + 2);
+    send(":2}\n\n");
+    await readUntil("the split event", () => text.includes(":2}"));
+    send("data: [DONE]\n\n");
+    upstream?.close();
+    await readUntil("the end", () => text.includes("[DONE]"));
     expect((await reader.read()).done).toBe(true);
-    expect(text).toBe('data: {"a":1}\n\n: keep-alive\n\ndata: {"b":2}\n\n: keep-alive\n\ndata: [DONE]\n\n');
+    // On the wire, every comment stands between two whole events.
+    const pieces = text.split("\n\n").filter((piece) => piece !== "");
+    expect(pieces.filter((piece) => piece !== ": keep-alive")).toEqual([
+      'data: {"a":1}',
+      'data: {"b":2}',
+      "data: [DONE]",
+    ]);
+    expect(pieces.length).toBeGreaterThanOrEqual(6);
   });
 });

@@ -3,7 +3,7 @@ import { errorEvent, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { answerResponse } from "./answer-response.ts";
-import { endsAtEvent, sequenceAfter } from "./stream-tail.ts";
+import { sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
@@ -106,7 +106,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   private ended = false;
   /** Bun's controller, once it pulls: a keep-alive comment is written to it between two reads. */
   private controller: ReadableStreamDirectController | undefined;
-  /** The read last written (the keep-alive comments aside): read only when it must be (stream-tail.ts). */
+  /** The read last written (the keep-alive comments aside): a Responses error event's number (stream-tail.ts). */
   private last: Uint8Array | undefined;
 
   constructor(
@@ -175,12 +175,13 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   /**
    * The client has had nothing for `routing.stream_keepalive` while the upstream is quiet (the
    * source's attempt keeps the time): a comment keeps the connection alive for Bun's idle bound on
-   * the socket and any proxy's read timeout. Only between two events, never inside one: when the
-   * last read ended mid-event, the upstream's own idle bound stands alone.
+   * the socket and any proxy's read timeout. It falls between two events: every source hands out
+   * whole events only (the byte relay holds back an event until it has all arrived:
+   * routing/relay-scan.ts; a translation writes its own whole).
    */
   quiet(): void {
     const controller = this.controller;
-    if (this.ended || controller === undefined || !endsAtEvent(this.last)) return;
+    if (this.ended || controller === undefined) return;
     try {
       const wrote = controller.write(KEEP_ALIVE);
       // Backed up: the comment is taken all the same, and the reads wait for the drain, not this.

@@ -1,20 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { endsAtEvent, sequenceAfter } from "./stream-tail.ts";
+import { sequenceAfter } from "./stream-tail.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-describe("endsAtEvent", () => {
-  test("a blank line, in any of the three line ends, closes the last event", () => {
-    for (const text of ["data: a\n\n", "data: a\r\n\r\n", "data: a\r\r", "data: a\n\r\n", ": keep-alive\n\n"])
-      expect([text, endsAtEvent(bytes(text))]).toEqual([text, true]);
-    expect(endsAtEvent(undefined)).toBe(true);
-  });
-
-  test("a line not yet ended, or one line end alone, is inside an event", () => {
-    for (const text of ['data: {"a"', "data: a\n", "data: a\r\n", "event: x\ndata: y\n", "\n", ""])
-      expect([text, endsAtEvent(bytes(text))]).toEqual([text, false]);
-  });
-});
 
 describe("sequenceAfter", () => {
   test("the number after the last event's sequence_number", () => {

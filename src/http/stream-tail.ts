@@ -1,9 +1,6 @@
 // Where a relayed stream stands, read off the bytes last written to its client, and only when it
-// must be known (a keep-alive comment to place, an error event to number): nothing is read of each
-// chunk as it goes.
+// must be known (an error event to number): nothing is read of each chunk as it goes.
 
-const LF = 10;
-const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const TAB = 9;
@@ -15,26 +12,6 @@ const lastIndexOf = Buffer.prototype.lastIndexOf as (
   value: Uint8Array,
   from?: number,
 ) => number;
-
-/**
- * Whether `bytes`, the last written to the client, end with a blank line (two line ends in a row:
- * LF, CR or CRLF each), so no event is half written and a comment may follow; true before
- * anything was written. A last write that is one line end alone is not judged (it says nothing of
- * the bytes before it): false.
- */
-export function endsAtEvent(bytes: Uint8Array | undefined): boolean {
-  if (bytes === undefined) return true;
-  const lineEnd = lineEndBefore(bytes, bytes.length);
-  return lineEnd > 0 && lineEndBefore(bytes, lineEnd) !== -1;
-}
-
-/** Where the line end that finishes at `end` starts, or -1 when `bytes[end - 1]` ends no line. */
-function lineEndBefore(bytes: Uint8Array, end: number): number {
-  const last = bytes[end - 1];
-  if (last === CR) return end - 1;
-  if (last !== LF) return -1;
-  return bytes[end - 2] === CR ? end - 2 : end - 1;
-}
 
 /**
  * The number after the last `"sequence_number"` key in `bytes` (a relayed Responses stream's last

@@ -102,3 +102,56 @@ describe("RelayScan: the events it decodes", () => {
     expect(chat).toEqual([]);
   });
 });
+
+describe("RelayScan: an error event mid-stream, without the gateway's upstream account", () => {
+  const CONTENT = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n';
+  /** What the client gets of `stream` read in two reads split at `at` (the body's end after). */
+  function relayed(stream: string, at: number): string {
+    const bytes = encoder.encode(stream);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    const out = [scan.take(bytes.subarray(0, at)), scan.take(bytes.subarray(at)), scan.last()];
+    return out.map((piece) => (piece ? new TextDecoder().decode(piece) : "")).join("");
+  }
+
+  test("OpenAI's request id in its words and Anthropic's request_id are left out; every other byte as it came", () => {
+    const openai = {
+      error: {
+        message:
+          "The server had an error while processing your request. Sorry about that! (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)",
+        type: "server_error",
+        param: null,
+        code: null,
+      },
+    };
+    const told = {
+      error: {
+        ...openai.error,
+        message:
+          "The server had an error while processing your request. Sorry about that! (Please include the request ID (the upstream's request id) in your message.)",
+      },
+    };
+    const anthropicError = {
+      type: "error",
+      error: { details: null, type: "overloaded_error", message: "Overloaded" },
+      request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
+    };
+    const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
+    const cases: [string, string][] = [
+      [`${CONTENT}data: ${JSON.stringify(openai)}\n\n`, `${CONTENT}data: ${JSON.stringify(told)}\n\n`],
+      [
+        `${PING}event: error\ndata: ${JSON.stringify(anthropicError)}\n\n`,
+        `${PING}event: error\ndata: ${JSON.stringify({ type: "error", error: anthropicError.error })}\n\n`,
+      ],
+    ];
+    for (const [stream, expected] of cases)
+      for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);
+  });
+
+  test("an error event that names no account, and every stream without one, go out as the very read", () => {
+    const plain = `${CONTENT}data: {"error":{"message":"model overloaded","type":"server_error"}}\n\n`;
+    const bytes = encoder.encode(plain);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    expect(scan.take(bytes)).toBe(bytes);
+    expect(scan.reported).toBeDefined();
+  });
+});

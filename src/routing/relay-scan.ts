@@ -12,6 +12,7 @@ import {
   skipSpace,
   stopsMessage,
 } from "./relay-event-checks.ts";
+import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING } from "./stream-end.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
@@ -52,10 +53,12 @@ const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
- * minus the ones cut out; an event that has not finished arriving is held for the next read. The
- * scanner finds event boundaries (for the idle bound and the line bound); only events that carry
- * a usage object are decoded, and the end marker, error events and malformed events are spotted
- * by their bytes. It is the scanner itself (one object a stream, not two).
+ * minus the ones cut out, and an error event rewritten when it names the gateway's upstream
+ * account (scrubbed-error-event.ts); an event that has not finished arriving is held for the next
+ * read. The scanner finds event boundaries (for the idle bound and the line bound); only events
+ * that carry a usage object, and error events, are decoded, and the end marker, error events and
+ * malformed events are spotted by their bytes. It is the scanner itself (one object a stream, not
+ * two).
  */
 export class RelayScan extends SseScanner implements SpanSink {
   /** The stream reported a failure of its own (an error event, relayed as is). */
@@ -92,6 +95,11 @@ export class RelayScan extends SseScanner implements SpanSink {
   private finishAt = -1;
   /** Made at the first event cut out (most streams cut none). */
   private cuts: number[] | undefined;
+  /**
+   * What goes out in place of a cut event, by where it starts (an error event scrubbed of the
+   * account): made at the first such event (nearly every stream has none).
+   */
+  private swaps: Map<number, Uint8Array> | undefined;
 
   constructor(private readonly sink: UsageSink) {
     super(sink.maxLine);
@@ -110,6 +118,7 @@ export class RelayScan extends SseScanner implements SpanSink {
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);
     this.finishAt = this.closing ? -1 : indexOf.call(buf, FINISH_KEY, 0);
     if (this.cuts) this.cuts.length = 0;
+    this.swaps?.clear();
     const consumed = this.scan(buf, this);
     this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
     if (consumed === 0) return undefined;
@@ -157,6 +166,7 @@ export class RelayScan extends SseScanner implements SpanSink {
     // The everyday event — unnamed, its data one line of a JSON object whose first key does not
     // start with `e` — is not the end marker, not malformed and no error event, as the three
     // checks below would find: its first three bytes and its last tell.
+    let reports = false;
     if (
       span.nameStart !== -1 ||
       buf[dataStart] !== OPEN_BRACE ||
@@ -172,19 +182,37 @@ export class RelayScan extends SseScanner implements SpanSink {
         this.brokenAt = span.start;
         return;
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
-      if (!this.reported && reportsError(buf, span)) {
+      reports = reportsError(buf, span);
+      if (reports && !this.reported) {
         this.reported = upstreamError("the stream ended with an error event");
         if (opening) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
       }
     }
     if (opening) this.answering = !this.opensAnswer(span);
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
-    if (!this.carriesUsage(span) && !finalEvent) return;
-    const event = eventOf(buf, span, this.sink.maxLine);
-    if (event && !this.sink.onUsage(event)) {
-      this.cuts ??= [];
-      this.cuts.push(span.start, span.end);
+    if (this.carriesUsage(span) || finalEvent) {
+      const event = eventOf(buf, span, this.sink.maxLine);
+      if (event && !this.sink.onUsage(event)) {
+        this.cut(span);
+        return;
+      }
     }
+    if (reports) this.scrubError(span);
+  }
+
+  /** An event left out of what goes to the client (or replaced: `swaps`). */
+  private cut(span: SseSpan): void {
+    this.cuts ??= [];
+    this.cuts.push(span.start, span.end);
+  }
+
+  /** An error event that names the gateway's upstream account goes out without it. */
+  private scrubError(span: SseSpan): void {
+    const scrubbed = scrubbedErrorEvent(this.buf, span, this.sink.maxLine);
+    if (scrubbed === undefined) return;
+    this.cut(span);
+    this.swaps ??= new Map();
+    this.swaps.set(span.start, scrubbed);
   }
 
   /**
@@ -239,9 +267,14 @@ export class RelayScan extends SseScanner implements SpanSink {
     return false;
   }
 
+  /** `buf[0, consumed)` without the events cut, a swapped event's bytes in its place. */
   private withoutCuts(cuts: number[], consumed: number): Uint8Array | undefined {
+    const swaps = this.swaps;
     let size = consumed;
-    for (let k = 0; k < cuts.length; k += 2) size -= (cuts[k + 1] ?? 0) - (cuts[k] ?? 0);
+    for (let k = 0; k < cuts.length; k += 2) {
+      const start = cuts[k] ?? 0;
+      size -= (cuts[k + 1] ?? 0) - start - (swaps?.get(start)?.length ?? 0);
+    }
     if (size === 0) return undefined;
     const out = new Uint8Array(size);
     let from = 0;
@@ -250,6 +283,11 @@ export class RelayScan extends SseScanner implements SpanSink {
       const start = cuts[k] ?? 0;
       out.set(this.buf.subarray(from, start), at);
       at += start - from;
+      const swap = swaps?.get(start);
+      if (swap) {
+        out.set(swap, at);
+        at += swap.length;
+      }
       from = cuts[k + 1] ?? start;
     }
     out.set(this.buf.subarray(from, consumed), at);

@@ -32,9 +32,10 @@ export class RetryAdvice {
   /**
    * The last failure as the caller gets it: a 429 says when to come back, the soonest any route
    * said (a failover's first route may have said 30 s and the last nothing) or, when none did,
-   * `DEFAULT_RETRY_AFTER` (SPEC: a 429 carries a Retry-After); and when no route could serve a
-   * later try either, `x-should-retry: false`, which both SDKs obey over the status (a client's
-   * retries would only send every route the same refusal).
+   * `DEFAULT_RETRY_AFTER` (SPEC: a 429 carries a Retry-After). `x-should-retry: false`, which
+   * both SDKs obey over the status, when no route could serve a later try (a client's retries
+   * would only send every route the same refusal), or when the wait told is longer than the SDKs
+   * wait as told (`SDK_LONGEST_WAIT_MS`): they would retry at once instead, each retry refused.
    */
   told(last: GatewayError): GatewayError {
     let headers: Record<string, string> | undefined;
@@ -48,7 +49,25 @@ export class RetryAdvice {
             : { "retry-after": DEFAULT_RETRY_AFTER }),
         };
     }
-    if (!this.mendable) headers = { ...(headers ?? last.headers), "x-should-retry": "false" };
+    if (!this.mendable || outwaitsSdks(headers ?? last.headers))
+      headers = { ...(headers ?? last.headers), "x-should-retry": "false" };
     return headers === undefined ? last : last.with({ headers });
   }
+}
+
+/**
+ * The longest wait the SDKs take as told: OpenAI's (TypeScript: a `retry-after-ms` or
+ * `Retry-After` over `60 * 1000` ms is ignored; Python: only `0 < retry_after <= 60` is kept) and
+ * Anthropic's Python SDK (the same rule) retry after their own short backoff (0.5 s, 1 s, … at
+ * most 8 s) instead. Anthropic's TypeScript SDK (1.x) waits what it is told.
+ */
+const SDK_LONGEST_WAIT_MS = 60_000;
+
+/**
+ * Whether the headers tell a wait the SDKs would not take (OpenAI's daily limit: 360 s): their
+ * retries would come at once, each refused. A client that means to wait reads `Retry-After` itself.
+ */
+function outwaitsSdks(headers: Readonly<Record<string, string>>): boolean {
+  const wait = statedDelayMs(headers);
+  return wait !== undefined && wait > SDK_LONGEST_WAIT_MS;
 }

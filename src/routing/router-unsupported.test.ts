@@ -126,6 +126,35 @@ test("a vendor that cannot count passes the route over, and the estimate answers
   expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
 });
 
+test.each([
+  ["its own 404 (FastAPI's)", JSON.stringify({ detail: "Not Found" })],
+  ["a page", "<html><body>Not Found</body></html>"],
+])(
+  "a count an Anthropic-compatible server answers 404 (no /v1/messages/count_tokens: %s) is the estimate's, and no route failure",
+  async (_, text) => {
+    const anthropic = {
+      ...fakeProvider("an", () =>
+        Promise.reject(upstreamFailure("an", { status: 404, headers: new Headers(), text })),
+      ),
+      dialect: "anthropic" as const,
+    };
+    const { router } = routerFor(
+      {
+        providers: [{ name: "an", type: "anthropic" }],
+        models: [{ name: "c", routes: [{ provider: "an", model: "y" }] }],
+        routing: { retries: 2, circuit_breaker: { failures: 1, cooldown: "1m" } },
+      },
+      [anthropic],
+    );
+    for (let i = 0; i < 2; i++) {
+      const dispatched = await router(countTokens("c"));
+      expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
+    }
+    // Asked once a count, never again for it, and its breaker (open at one failure) never counted it.
+    expect(anthropic.calls).toHaveLength(2);
+  },
+);
+
 test("a count is never refused for what translation leaves out, even under translation.unsupported: reject", async () => {
   const counting = {
     ...fakeProvider("oa", () => Promise.resolve(jsonReply({ input_tokens: 5 }))),

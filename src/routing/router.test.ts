@@ -275,6 +275,30 @@ describe("router: what an upstream's refusal says of its route", () => {
     },
   );
 
+  test("a 404 about the caller's own request (OpenAI's item not found) is the caller's: no failover, no breaker", async () => {
+    const itemGone = {
+      error: {
+        message:
+          "Item with id 'rs_0a1b2c' not found. Items are not persisted when `store` is set to false. Try again with `store` set to true, or remove this item from your input.",
+        type: "invalid_request_error",
+        param: "input",
+        code: null,
+      },
+    };
+    const a = fakeProvider("a", refusedWith(404, itemGone));
+    const b = fakeProvider("b");
+    const { router } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+      [a, b],
+    );
+    for (let i = 0; i < 3; i++) {
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.code, error.param]).toEqual([404, "not_found", "input"]);
+    }
+    // Every caller's own 404 went to the route, which stays in: not failed over, not counted.
+    expect([a.calls.length, b.calls.length]).toEqual([3, 0]);
+  });
+
   test("a request too large for the route's per-minute limit: the next route at once, and no breaker counts it", async () => {
     const tooLarge = openAIError(
       "Request too large for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Requested 50000.",
@@ -347,7 +371,7 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(a.calls).toHaveLength(1);
   });
 
-  test("a 429 that says when only in its rate-limit headers (OpenAI's daily limit): not sent again, and the caller told the reset", async () => {
+  test("a 429 that says when only in its rate-limit headers (OpenAI's daily limit): not sent again, and the caller told the reset, and that the SDKs should not retry", async () => {
     const daily = {
       "x-ratelimit-remaining-requests": "0",
       "x-ratelimit-reset-requests": "6m0s",
@@ -362,10 +386,35 @@ describe("router: what an upstream's refusal says of its route", () => {
       [a],
     );
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([
+      error.status,
+      error.headers["retry-after"],
+      error.headers["retry-after-ms"],
+      error.headers["x-should-retry"],
+    ]).toEqual([429, "360", "360000", "false"]);
+    expect(a.calls).toHaveLength(1);
+  });
+
+  test("OpenAI's tokens-per-minute 429 (tokens left, fewer than asked): the tokens' reset, not the requests' 120ms; not sent again", async () => {
+    const tpm = {
+      "x-ratelimit-remaining-requests": "499",
+      "x-ratelimit-reset-requests": "120ms",
+      "x-ratelimit-remaining-tokens": "1200",
+      "x-ratelimit-reset-tokens": "57.6s",
+    };
+    const a = fakeProvider("a", throttled(tpm));
+    const { router } = routerFor(
+      {
+        ...twoRoutes({ retries: 2, backoff: "100ms" }),
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+      },
+      [a],
+    );
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.headers["retry-after"], error.headers["retry-after-ms"]]).toEqual([
       429,
-      "360",
-      "360000",
+      "58",
+      "57600",
     ]);
     expect(a.calls).toHaveLength(1);
   });
@@ -402,6 +451,32 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(await soonest({ "retry-after": "2" }, { "retry-after": "40" })).toEqual(["2", "2000", undefined]);
     // No route said: a default.
     expect(await soonest({}, {})).toEqual(["1", undefined, undefined]);
+  });
+
+  test("a wait told longer than the SDKs wait as told (60 s) says x-should-retry: false; 60 s itself does not", async () => {
+    const told = async (headers: Record<string, string>, status = 429) => {
+      const a = fakeProvider("a", () =>
+        Promise.reject(upstreamFailure("a", { status, headers: new Headers(headers), text: "" })),
+      );
+      const { router } = routerFor(
+        {
+          ...twoRoutes({ retries: 0 }),
+          models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+        },
+        [a],
+      );
+      const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      return [error.headers["retry-after"], error.headers["x-should-retry"]];
+    };
+    expect(await told({ "retry-after": "61" })).toEqual(["61", "false"]);
+    expect(await told({ "retry-after-ms": "60001", "retry-after": "61", "x-should-retry": "true" })).toEqual([
+      "61",
+      "false",
+    ]);
+    expect(await told({ "retry-after": "60" })).toEqual(["60", undefined]);
+    // A server fault's own, too.
+    expect(await told({ "retry-after": "120" }, 503)).toEqual(["120", "false"]);
+    expect(await told({ "retry-after": "5" }, 503)).toEqual(["5", undefined]);
   });
 
   test("a Retry-After within the backoff leaves the retry on the same route", async () => {

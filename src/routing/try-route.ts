@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
+import { uncounted } from "../providers/http/count-or-estimate.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
@@ -177,10 +178,12 @@ export function committed(call: RouteAttempt, request: DispatchRequest, answer: 
 }
 
 /** Anything an opened attempt threw, as the router acts on it (`attemptFailed` then ends the attempt). */
-export const attemptFailure = (call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError =>
-  request.signal.aborted
-    ? abortReason(request.signal)
-    : inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
+export function attemptFailure(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
+  if (request.signal.aborted) return abortReason(request.signal);
+  const thrown = inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
+  // A count an upstream answered 404 is an operation the route does not serve, not a failure.
+  return request.operation === "count_tokens" ? uncounted(call.upstream.name, thrown) : thrown;
+}
 
 /**
  * The attempt failed with `failure`: it ends, its route judged. `lastUpstream`: no other upstream

@@ -96,6 +96,22 @@ describe("audit bodies", () => {
     expect((await row(response.headers.get("x-request-id") ?? "")).requestBody).toBe(sent);
   });
 
+  test("a body with PHP's escaped slashes has its whole credential redacted", async () => {
+    // json_encode writes "/" as "\/": kept as sent, "Bearer abc\/def…" was redacted only up to the
+    // backslash (here not at all, "abc" being too short for a token).
+    const sent =
+      '{"model":"mock","messages":[{"role":"user","content":"use Bearer abc\\/defghijklmnop please"}]}';
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: sent,
+    });
+    await response.text();
+    const stored = (await row(response.headers.get("x-request-id") ?? "")).requestBody ?? "";
+    expect(stored).toContain("use Bearer [redacted] please");
+    expect(stored).not.toContain("ghijklmnop");
+  });
+
   test("turning bodies off by a config reload stops capture at once", async () => {
     await gw.writeConfig(config(false));
     await waitFor("the reload", () => gw.stderr.match(/config reloaded/));

@@ -975,8 +975,14 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
   test.each([
     [403, "PERMISSION_DENIED", "Permission 'aiplatform.endpoints.predict' denied", 502],
     [401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", 502],
-    // The route's model unknown upstream: the route's configuration, not the caller's request.
-    [404, "NOT_FOUND", "Publisher Model `gemini-9` was not found", 502],
+    // The route's model unknown upstream (Vertex AI's words name it): the route's configuration,
+    // not the caller's request.
+    [
+      404,
+      "NOT_FOUND",
+      "Publisher Model `projects/p/locations/us-central1/publishers/google/models/gemini-9` was not found or your project does not have access to it.",
+      502,
+    ],
     [503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 502],
     [504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.", 504],
   ] as const)(

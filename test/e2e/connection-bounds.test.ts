@@ -197,6 +197,56 @@ describe("connection bounds", () => {
   });
 });
 
+describe("a refusal under load (max_client_requests) before the body is read", () => {
+  /** Holds this address's two slots with two streams while `refused` runs on a raw connection. */
+  async function whileFull(refused: (connection: RawConnection) => Promise<void>) {
+    const streams = await Promise.all(
+      [1, 2].map(() =>
+        fetch(f.url("/v1/chat/completions"), {
+          method: "POST",
+          headers: bearer(f.adminKey),
+          body: chatBody("fake-model", "long [[fake:chunks=20,chunkDelay=200]]", { stream: true }),
+        }),
+      ),
+    );
+    const connection = await rawConnection();
+    try {
+      await refused(connection);
+    } finally {
+      connection.socket.end();
+      for (const stream of streams) await stream.body?.cancel();
+    }
+  }
+
+  test("a small body, come with its head, keeps its connection: the next request on it is served", async () => {
+    await whileFull(async ({ socket, state }) => {
+      const body = chatBody("fake-model");
+      socket.write(`${head(Buffer.byteLength(body), `authorization: Bearer ${f.adminKey}\r\n`)}${body}`);
+      await waitFor("the 429", () => state.received.includes("429"));
+      expect(state.received.toLowerCase()).not.toContain("connection: close");
+      socket.write("GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n");
+      await waitFor(
+        "the next answer on the same connection",
+        () => state.received.match(/HTTP\/1\.1 /g)?.length === 2,
+      );
+      expect(state.received).toMatch(/HTTP\/1\.1 200/);
+      expect(state.closed).toBe(false);
+    });
+  });
+
+  test("a chunked body closes it: what the client goes on sending is never read", async () => {
+    await whileFull(async ({ socket, state }) => {
+      socket.write(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\ncontent-type: application/json\r\n" +
+          `authorization: Bearer ${f.adminKey}\r\ntransfer-encoding: chunked\r\n\r\n1\r\n{\r\n`,
+      );
+      await waitFor("the 429", () => state.received.includes("429"));
+      expect(state.received.toLowerCase()).toContain("connection: close");
+      await waitFor("the gateway to close the socket", () => state.closed);
+    });
+  });
+});
+
 describe("a connection after a stream", () => {
   // A stream's socket is held past idle_timeout while its upstream thinks (the attempt timeouts:
   // 121 s here); once the answer is out, the connection idles under idle_timeout (1 s) again.

@@ -138,6 +138,21 @@ function vendorAnswers() {
         "model_not_found",
       ),
     ],
+    // A reasoning item OpenAI does not hold (another organization's, or not stored): the caller's.
+    "item-gone": [
+      404,
+      {
+        error: {
+          message:
+            "Item with id 'rs_0a1b2c3d' not found. Items are not persisted when `store` is set to false. Try again with `store` set to true, or remove this item from your input.",
+          type: "invalid_request_error",
+          param: "input",
+          code: null,
+        },
+      },
+    ],
+    // An Anthropic-compatible server without /v1/messages/count_tokens (a FastAPI app's 404).
+    "no-count": [404, { detail: "Not Found" }],
     daily: [
       429,
       openAI(
@@ -220,6 +235,14 @@ const fx = gatewayFixture({
           { provider: "oa", model: "up-o" },
         ],
       },
+      {
+        name: "item-gone-then-o",
+        routes: [
+          { provider: "oa-vendor", model: "item-gone" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
+      { name: "no-count", routes: [{ provider: "an-vendor", model: "no-count" }] },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
@@ -536,14 +559,37 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     );
   });
 
-  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when", async () => {
+  test("a 404 about the caller's own request (OpenAI's item not found) is the caller's, as sent: no failover", async () => {
     vendorCalls.clear();
-    const error = (await chat("daily", "x")) as InstanceType<typeof OpenAI.APIError>;
+    const error = (await chat("item-gone-then-o", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect([error.status, error.param, error.code]).toEqual([404, "input", null]);
+    expect(error.message).toStartWith("404 Item with id 'rs_0a1b2c3d' not found.");
+    expect(vendorCalls.get("item-gone")).toBe(1);
+  });
+
+  test("a count_tokens the route's server answers 404 (no count endpoint): the gateway's estimate, not a 404", async () => {
+    vendorCalls.clear();
+    const counted = await anthropic.messages.countTokens({
+      model: "no-count",
+      messages: [{ role: "user", content: "count these four words" }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(vendorCalls.get("no-count")).toBe(1);
+  });
+
+  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when, and not to retry at once", async () => {
+    vendorCalls.clear();
+    // The SDK's own retries on: it ignores a wait over 60 s and would retry twice at once, each
+    // refused; `x-should-retry: false` keeps it from it, and Retry-After says when.
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "daily", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect([error.headers?.get("retry-after"), error.headers?.get("retry-after-ms")]).toEqual([
-      "360",
-      "360000",
-    ]);
+    expect(
+      ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
+    ).toEqual(["360", "360000", "false"]);
     expect(vendorCalls.get("daily")).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { unsupportedOperation } from "../../core/gateway-error.ts";
+import { type GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import type { ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 
@@ -24,4 +24,18 @@ export async function countOrEstimate(
       `${upstreamName(provider)} did not count tokens for ${model} (${reason}); the gateway estimates them`,
     );
   }
+}
+
+/**
+ * A count_tokens call an upstream answered 404 is one its route does not serve, whatever the body
+ * says: an Anthropic-compatible server without `/v1/messages/count_tokens` (Claude Code counts
+ * before every turn), or a count model it lacks. `unsupported_operation`, as `countOrEstimate`
+ * makes it: the next route or the gateway's estimate answers (routing/dispatch-run.ts), never the
+ * caller's 404 nor a failure its route's breaker counts. Any other failure is as it was.
+ */
+export function uncounted(provider: string, failure: GatewayError): GatewayError {
+  if (failure.upstream?.status !== 404) return failure;
+  return unsupportedOperation(
+    `${upstreamName(provider)} does not count tokens (it answered 404); the gateway estimates them`,
+  );
 }

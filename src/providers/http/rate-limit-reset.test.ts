@@ -12,7 +12,7 @@ test("Go durations as OpenAI writes its resets, and bare seconds as Azure does",
     expect(durationMs(unreadable)).toBeUndefined();
 });
 
-test("the exhausted limit's reset (the later when both are), else the sooner; Azure's older name last", () => {
+test("the exhausted limit's reset (the later when both are), else the later of the two; Azure's older name last", () => {
   const reset = (headers: Record<string, string>) => rateLimitResetMs(new Headers(headers));
   const both = {
     "x-ratelimit-reset-requests": "6m0s",
@@ -27,8 +27,22 @@ test("the exhausted limit's reset (the later when both are), else the sooner; Az
   expect(reset({ ...both, "x-ratelimit-remaining-requests": "0", "x-ratelimit-remaining-tokens": "0" })).toBe(
     360_000,
   );
-  expect(reset(both)).toBe(644);
+  // Neither exhausted: the later reset, by which both limits are full again.
+  expect(reset(both)).toBe(360_000);
   expect(reset({ "x-ratelimit-reset-tokens": "60" })).toBe(60_000);
   expect(reset({ "x-rate-limit-reset-tokens": "9" })).toBe(9000);
   expect(reset({})).toBeUndefined();
+});
+
+test("OpenAI's tokens-per-minute 429, tokens left but fewer than asked: the tokens' reset, not the requests' 120ms", () => {
+  // "Rate limit reached … on tokens per min (TPM): Limit 30000, Used 28800, Requested 5000."
+  const tpm = new Headers({
+    "x-ratelimit-limit-requests": "500",
+    "x-ratelimit-remaining-requests": "499",
+    "x-ratelimit-reset-requests": "120ms",
+    "x-ratelimit-limit-tokens": "30000",
+    "x-ratelimit-remaining-tokens": "1200",
+    "x-ratelimit-reset-tokens": "57.6s",
+  });
+  expect(rateLimitResetMs(tpm)).toBe(57_600);
 });

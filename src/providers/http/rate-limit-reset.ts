@@ -14,20 +14,24 @@ const AZURE_TOKEN_RESET = "x-rate-limit-reset-tokens";
 /**
  * How long until a 429's limit resets, in ms, from its rate-limit headers: what OpenAI says
  * instead of a `Retry-After` (its daily limit's 429 says `x-ratelimit-reset-requests: 6m0s`,
- * `x-ratelimit-remaining-requests: 0` and nothing else). The limit exhausted (nothing remaining)
- * is the one that refused, so its reset is the wait, the later of the two when both are; when
- * neither says it is, the sooner reset. Undefined when no reset is readable.
+ * `x-ratelimit-remaining-requests: 0` and nothing else). Each reset is the time until that limit
+ * is full again. The limit exhausted (nothing remaining) is the one that refused, so its reset is
+ * the wait, the later of the two when both are. When neither is, the limit that refused is not
+ * named (a tokens-per-minute 429 leaves tokens, fewer than the request asks: "Limit 30000, Used
+ * 28800, Requested 5000"), and only the later reset is sure to let the call through: by then both
+ * limits are full. The sooner may be the limit that did not refuse (its requests', 120ms), a wait
+ * after which the route refuses again. Undefined when no reset is readable.
  */
 export function rateLimitResetMs(headers: Headers): number | undefined {
   let exhausted: number | undefined;
-  let sooner: number | undefined;
+  let later: number | undefined;
   for (const [reset, remaining] of OPENAI_LIMITS) {
     const ms = durationMs(headers.get(reset));
     if (ms === undefined) continue;
     if (headers.get(remaining)?.trim() === "0") exhausted = Math.max(exhausted ?? 0, ms);
-    sooner = Math.min(sooner ?? ms, ms);
+    later = Math.max(later ?? 0, ms);
   }
-  return exhausted ?? sooner ?? durationMs(headers.get(AZURE_TOKEN_RESET));
+  return exhausted ?? later ?? durationMs(headers.get(AZURE_TOKEN_RESET));
 }
 
 const SECONDS = /^\d+(?:\.\d+)?$/;

@@ -292,13 +292,28 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
         },
       },
     ],
+    [
+      "vLLM",
+      {
+        error: {
+          message: "The model `llama-3-70b` does not exist.",
+          type: "NotFoundError",
+          param: null,
+          code: 404,
+        },
+      },
+    ],
+    ["Ollama", { error: 'model "llama9" not found, try pulling it first' }],
     ["a proxy (no body)", undefined],
+    ["a wrong base_url (a web server's page)", "<html><body>404 Not Found</body></html>"],
   ])(
     "a model call's 404 (%s) is the route's model unknown upstream: a 502 failed over and counted, the upstream's model never named",
     (_, body) => {
       const error = upstreamFailure(
         "up",
-        body === undefined ? { status: 404, headers: new Headers(), text: "" } : answer(404, body),
+        typeof body === "object"
+          ? answer(404, body)
+          : { status: 404, headers: new Headers(), text: body ?? "" },
       );
       expect([
         error.status,
@@ -308,8 +323,48 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
         error.countsAgainstRoute,
       ]).toEqual([502, "upstream_error", true, false, true]);
       expect(error.message).toBe("upstream up answered 404: the route's model or URL is not found there");
-      expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this/);
+      expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this|llama/);
       expect(error.upstream?.status).toBe(404);
+    },
+  );
+
+  test.each([
+    [
+      // OpenAI (router-for-me/CLIProxyAPI#2381): a reasoning item of a turn stored under
+      // another organization, or not at all (Codex, opencode and the Agents SDK send them back).
+      "OpenAI's item not found",
+      "openai",
+      {
+        error: {
+          message:
+            "Item with id 'rs_68af5d7ff2b081919b44f1b6b5c2fa2d0d6e0a5e6e1b0f7e' not found. Items are not persisted when `store` is set to false. Try again with `store` set to true, or remove this item from your input.",
+          type: "invalid_request_error",
+          param: "input",
+          code: null,
+        },
+      },
+    ],
+    // A chat-only server asked for /v1/completions (FastAPI's own 404).
+    ["an endpoint the server lacks", "openai", { detail: "Not Found" }],
+    [
+      "Anthropic's file not found",
+      "anthropic",
+      {
+        type: "error",
+        error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
+      },
+    ],
+  ] as const)(
+    "any other 404 (%s) is the caller's: its 404 as the upstream said it, not retried, no breaker's",
+    (_, dialect, body) => {
+      const error = upstreamFailure("up", answer(404, body), dialect);
+      expect([error.status, error.code, error.retryable]).toEqual([404, "not_found", false]);
+      expect(error.upstream?.status).toBe(404);
+      if (dialect === "openai" && "error" in body) expect(errorBody(error, "openai")).toEqual(body);
+      if (dialect === "anthropic") expect(errorBody(error, "anthropic")).toEqual(body);
+      expect(errorBody(error, dialect === "openai" ? "anthropic" : "openai")).toMatchObject({
+        error: { message: readAnthropicError(body)?.message ?? readOpenAIError(body)?.message },
+      });
     },
   );
 

@@ -1,4 +1,5 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
+import { callerErrorCode } from "../../core/caller-error-code.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import {
@@ -63,6 +64,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
     detail,
     ...(param ? { param } : {}),
     retry,
+    noErrorBody: typeof body !== "object" || body === null,
   });
 }
 
@@ -78,9 +80,12 @@ export function googleFailure(
   retry: RetryHeaders = NO_RETRY_HEADERS,
 ): GatewayError {
   const status = googleHttpStatus(google, received);
+  // Google's words are in these messages: the upstream's, scrubbed of its account for the caller
+  // (core/scrub-account.ts), and the status Google sent for the attempt's audit entry.
+  const upstream = { dialect: undefined, status: received };
   if (status === 504) {
     const message = `${upstreamName(provider)} timed out${google.message ? `: ${google.message}` : ""}`;
-    return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });
+    return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true, upstream });
   }
   if (refusesDeployment(google)) {
     const message = `${upstreamName(provider)} refused the gateway's deployment: ${google.message ?? google.status}`;
@@ -91,13 +96,14 @@ export function googleFailure(
       message,
       retryable: true,
       sameRouteAgain: false,
+      upstream,
     });
   }
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {
     ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
     // The status Google sent, for the attempt's audit entry (a refused key's 400 is judged a 401).
-    detail: { dialect: undefined, status: received },
+    detail: upstream,
     retry: retry["retry-after"] ? retry : { ...retry, ...retryAfterOnly(google.retryAfter) },
   });
 }
@@ -114,6 +120,8 @@ export interface FailureDetail {
    * answered with, when the one judged is another (default: the status judged).
    */
   detail?: UpstreamErrorDetail;
+  /** The body was no JSON object (an HTML page, nothing): a 404 so is the route's (upstream-fault.ts). */
+  noErrorBody?: boolean;
 }
 
 /**
@@ -124,7 +132,8 @@ export interface FailureDetail {
  *   relayed once every route is exhausted; a request too large for the route's tier is not sent
  *   that route again, and no breaker counts it;
  * - the gateway's credentials, account or route configuration refused (401/403, a billing or
- *   quota refusal, a model call's 404): the route is down for every call until the operator acts,
+ *   quota refusal, a 404 naming the route's model or from no API): the route is down for every
+ *   call until the operator acts,
  *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
  *   (`routeRefused`);
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
@@ -138,7 +147,12 @@ export function statusFailure(
 ): GatewayError {
   const upstream = known.detail ?? { dialect: undefined, status };
   const name = upstreamName(provider);
-  const fault = upstreamFault(status, { type: upstream.type, code: upstream.code, message });
+  const fault = upstreamFault(status, {
+    type: upstream.type,
+    code: upstream.code,
+    message,
+    noErrorBody: known.noErrorBody,
+  });
   switch (fault) {
     case "credentials":
       // Refused again after a refresh (a fetched token is dropped and fetched once more before
@@ -181,7 +195,7 @@ export function statusFailure(
     case "request":
       return new GatewayError({
         status,
-        code: known.code ?? (status === 413 ? "payload_too_large" : "invalid_request"),
+        code: known.code ?? callerErrorCode(status),
         message: message ?? `${name} rejected the request (${status})`,
         ...(known.param ? { param: known.param } : {}),
         upstream,

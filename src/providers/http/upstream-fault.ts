@@ -20,9 +20,9 @@ export type UpstreamFault =
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
   | "account"
   /**
-   * The route's model unknown upstream (a model call's 404: OpenAI's `model_not_found`, Azure's
-   * `DeploymentNotFound`, Anthropic's `not_found_error`, Google's `NOT_FOUND`): the route's
-   * configuration is wrong, not the caller's request, which named the gateway's model.
+   * The route's model or URL unknown upstream (a 404 that names the model or deployment, or that
+   * no API answered: `namesRoute`): the route's configuration is wrong, not the caller's request,
+   * which named the gateway's model. Any other 404 is the caller's (`request`).
    */
   | "route"
   /** The upstream failed (5xx, 408, 409): worth another attempt or route. */
@@ -33,13 +33,15 @@ export interface UpstreamSaid {
   readonly type?: string | undefined;
   readonly code?: string | undefined;
   readonly message?: string | undefined;
+  /** Its body was no JSON object (an HTML page, plain text, nothing): no API's error. */
+  readonly noErrorBody?: boolean | undefined;
 }
 
 /** The fault an error answer stands for, by its status and, for the account's refusals, its words. */
 export function upstreamFault(status: number, said: UpstreamSaid = {}): UpstreamFault {
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
-  if (status === 404) return "route";
+  if (status === 404) return namesRoute(said) ? "route" : "request";
   if (status === 429) return said.message && TOO_LARGE_FOR_TIER.test(said.message) ? "tier" : "throttle";
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
@@ -61,6 +63,28 @@ function refusesAccount(status: number, { type, code, message }: UpstreamSaid): 
 
 const ANTHROPIC_ACCOUNT =
   /^(Your credit balance is too low to access the Anthropic API|You have reached your specified API usage limits)/;
+
+/**
+ * A 404 that is the route's, not the caller's: it names the model or deployment the route sends
+ * (OpenAI's `model_not_found` and its words, which vLLM shares, "The model `gpt-4o` does not
+ * exist…"; Azure's `DeploymentNotFound`; Anthropic's `not_found_error` "model: claude-…";
+ * Google's `NOT_FOUND` on "models/gemini-9…" or Vertex AI's "…/publishers/google/models/…";
+ * Ollama's `model "llama9" not found`; Bedrock's ResourceNotFoundException, the caller naming no
+ * resource there), or no API answered it (an HTML page or nothing: a wrong `base_url`). A 404 in
+ * an API's words about anything else is the caller's: OpenAI's "Item with id 'rs_…' not found"
+ * (an item of another organization, or not stored), or an endpoint the server lacks for the
+ * operation the caller chose (FastAPI's `{"detail":"Not Found"}` for `/v1/completions` on a
+ * chat-only server).
+ */
+function namesRoute({ type, code, message, noErrorBody }: UpstreamSaid): boolean {
+  if (noErrorBody || code === "model_not_found" || code === "DeploymentNotFound") return true;
+  if (message === undefined) return false;
+  if (type === "not_found_error") return message.startsWith("model: ");
+  return MODEL_UNKNOWN.test(message);
+}
+
+const MODEL_UNKNOWN =
+  /^The model `[^`]*` does not exist|\bmodels\/[\w.-]+|^model ["'][^"']*["'] not found|^ResourceNotFoundException:/;
 
 /** OpenAI's wording for a request over its per-minute (or per-day) token limit on its own. */
 const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/;

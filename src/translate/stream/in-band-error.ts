@@ -40,12 +40,15 @@ export function inBandError(dialect: Dialect, body: unknown): GatewayError {
  * travels with it: the caller's dialect says it.
  */
 export function googleInBandError(google: GoogleError): GatewayError {
-  const limited = googleHttpStatus(google, 500) === 429;
+  const status = googleHttpStatus(google, 500);
+  const limited = status === 429;
   return new GatewayError({
     status: limited ? 429 : 502,
     code: limited ? "rate_limited" : "upstream_error",
     message: google.message ?? `upstream reported ${google.status}`,
     retryable: true,
     ...(limited && google.retryAfter ? { headers: { "retry-after": google.retryAfter } } : {}),
+    // Google's words: scrubbed of the gateway's account for the caller (core/scrub-account.ts).
+    upstream: { dialect: undefined, status },
   });
 }

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, onTestFinished, spyOn, test } from "bun:test";
 import type { Socket } from "bun";
 import { waitFor } from "../../../testing/wait-for.ts";
 import { ConnectionPool } from "./connection-pool.ts";
@@ -10,6 +10,27 @@ import { ok, rawServer, servers } from "./testing/raw-server.ts";
 afterAll(() => {
   for (const server of servers) server.stop(true);
 });
+
+/**
+ * The bytes given to each write of the client's sockets from now (`Bun.connect` wrapped, the
+ * sockets themselves untouched): which buffer a write came from. `restore` ends the watch.
+ */
+function socketWrites() {
+  const writes: Uint8Array[] = [];
+  const connect = Bun.connect;
+  const watched = spyOn(Bun, "connect").mockImplementation((async (
+    options: Parameters<typeof connect>[0],
+  ) => {
+    const socket = await connect(options);
+    const write = socket.write;
+    socket.write = function (this: typeof socket, data, ...rest) {
+      if (typeof data !== "string") writes.push(data as Uint8Array);
+      return write.call(this, data, ...rest);
+    };
+    return socket;
+  }) as typeof connect);
+  return { writes, restore: () => watched.mockRestore() };
+}
 
 /** An exchange that only notes whether its answer came. */
 function exchange() {
@@ -89,6 +110,8 @@ describe("lean client: the request's bytes, encoded in one reused buffer", () =>
   test("a request grown a buffer of its own is not copied again nor held by the client once sent", async () => {
     // An image's megabytes: the connection keeps what the socket has yet to take as it is (the
     // buffer is the request's alone), and the client lets the buffer go at once, not at its next request.
+    const watch = socketWrites();
+    onTestFinished(() => watch.restore());
     let upstream: Socket | undefined;
     const received: Buffer[] = [];
     const body = `{"image":"${"i".repeat(16 * 1024 * 1024)}"}`;
@@ -123,6 +146,11 @@ describe("lean client: the request's bytes, encoded in one reused buffer", () =>
     upstream?.resume();
     expect((await answered).status).toBe(200);
     expect(Buffer.concat(received).toString("latin1").endsWith(`\r\n\r\n${body}`)).toBe(true);
+    // What the socket did not take at first went out later from the request's own buffer: views
+    // of it, never a copy.
+    const [sent, ...rest] = watch.writes;
+    expect(rest.length).toBeGreaterThan(0);
+    for (const write of rest) expect(write.buffer === sent?.buffer).toBe(true);
   });
 
   test("a body with room in front for the head goes out where it is, the head written there; one without is copied", async () => {

@@ -1,0 +1,29 @@
+import { isJsonObject } from "../core/dialect.ts";
+import { scrubAccountInBody } from "../core/scrub-account.ts";
+import { encodeSse } from "../core/sse.ts";
+import type { SseSpan } from "../core/sse-scanner.ts";
+import { eventOf } from "./relay-event-checks.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * An upstream's error event, relayed mid-stream as it came (routing/relay-scan.ts), as a caller
+ * may read it: what it says of the gateway's upstream account left out, as from a whole error
+ * body (core/scrub-account.ts) — OpenAI's "(Please include the request ID req_… in your
+ * message.)", Anthropic's `request_id`. Undefined when it names none, or is no JSON object: the
+ * event then goes out as its bytes came. Read only for an error event, never for the others.
+ */
+export function scrubbedErrorEvent(buf: Uint8Array, span: SseSpan, maxLine: number): Uint8Array | undefined {
+  const event = eventOf(buf, span, maxLine);
+  if (event === undefined) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(event.data);
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(body)) return undefined;
+  const scrubbed = scrubAccountInBody(body, event.data);
+  if (scrubbed === body) return undefined;
+  return encoder.encode(encodeSse({ ...event, data: JSON.stringify(scrubbed) }));
+}

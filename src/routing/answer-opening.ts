@@ -13,10 +13,11 @@ const OPENING_NAMES: ReadonlySet<string> = new Set([
 /**
  * Whether a stream event only opens the answer, saying nothing of it yet: Anthropic's
  * `message_start` and `ping`, the Responses API's `response.created` and `response.in_progress`,
- * and a chat chunk whose deltas carry only the role (their content empty), with no usage. An upstream that fails right after them (Anthropic's `overloaded_error` after
- * `message_start`) has said nothing the client could use, so the relays hold them until the
- * answer's first event, and such a failure is still the router's to retry or fail over (the SDKs
- * do not retry an error inside a stream). Asked only of a stream's first events, until one is not.
+ * and a chat chunk whose deltas carry only the role (their content empty), with no usage. An
+ * upstream that fails right after them (Anthropic's `overloaded_error` after `message_start`)
+ * has said nothing the client could use, so the relays hold them until the answer's first event,
+ * and such a failure is still the router's to retry or fail over (the SDKs do not retry an error
+ * inside a stream). Asked only of a stream's first events, until one is not.
  */
 export function opensAnswer(event: SseEvent): boolean {
   if (event.event !== undefined) return OPENING_NAMES.has(event.event);
@@ -35,8 +36,11 @@ function saysOnlyTheRole(chunk: unknown): boolean {
     if (!isJsonObject(choice) || (choice.finish_reason ?? null) !== null) return false;
     const delta = choice.delta;
     if (!isJsonObject(delta) || typeof delta.role !== "string") return false;
-    for (const [key, value] of Object.entries(delta))
+    // `for…in` over parsed JSON (own keys only): no array of entries made, once a stream.
+    for (const key in delta) {
+      const value = delta[key];
       if (key !== "role" && value !== "" && value !== null) return false;
+    }
   }
   return true;
 }

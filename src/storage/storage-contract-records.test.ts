@@ -290,6 +290,7 @@ for (const [name, fresh] of contractBackends()) {
         requestId: `req_${i}`,
         at: 1000 * i,
         tenant: i === 4 ? "other" : "acme",
+        keyId: i === 2 ? "jwt:acme:ci" : "key_ci",
         keyName: "ci",
         model: i === 3 ? "b" : "a",
         stream: false,
@@ -311,6 +312,10 @@ for (const [name, fresh] of contractBackends()) {
       const page = await shadow.list({}, null, 2);
       expect(page.map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
       expect(page[0]!.shadow.latencyMs).toBe(80);
+      // The caller by its id beside its name: the JWT subject apart from the key of its name.
+      const listed = await shadow.list({}, null, 10);
+      expect(listed.map((p) => p.keyId)).toEqual(["key_ci", "key_ci", "jwt:acme:ci", "key_ci"]);
+      expect(listed.find((p) => p.id === "pair_2")).toEqual(pair(2));
       expect((await shadow.list({}, "pair_3", 10)).map((p) => p.id)).toEqual(["pair_2", "pair_1"]);
       expect((await shadow.list({ model: "a", tenant: "acme" }, null, 10)).map((p) => p.id)).toEqual([
         "pair_2",

@@ -78,7 +78,13 @@ export function TailApp({
       <ConnectionLine label={label} status={store.status} now={now} />
       <Header stats={store.stats(ui.showAdmin)} />
       {ui.showWorkers ? (
-        <WorkersPane workers={workers} now={now} width={width} maxRows={MAX_WORKER_LINES} />
+        <WorkersPane
+          workers={workers}
+          now={now}
+          width={width}
+          maxRows={MAX_WORKER_LINES}
+          visible={store.workersVisible}
+        />
       ) : null}
       {detail === null ? (
         <RequestTable

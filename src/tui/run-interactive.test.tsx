@@ -107,6 +107,30 @@ describe("runTail on a terminal", () => {
     expect(tail.stdout.frames.slice(afterExit)).toEqual([]);
   });
 
+  test("a key that may tail but not read the workers (a tenant member's) is asked once: the pane says so, no refusal every few seconds", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const member = "mgw_member_key_0123456789";
+    gateway.memberKeys.add(member);
+    gateway.workers = [worker({ name: "gpu-east", lastHeartbeatAt: Date.now() })];
+    const tail = startInteractive(gateway.url, member);
+    await waitFor("live status", () => tail.output().includes("● live"));
+    await waitFor("the workers read refused", () => gateway.workersReads.get(member) === 1);
+    tail.stdin.write("w");
+    await waitFor("the pane's note", () => tail.output().includes("workers: not visible to this credential"));
+    // An admin's tail beside it reads the workers at every refresh (50 ms here): once it has read
+    // them five times, the member's would have been refused as often.
+    const admin = startInteractive(gateway.url, gateway.adminKey);
+    await waitFor(
+      "five refreshes of the admin's tail",
+      () => (gateway.workersReads.get(gateway.adminKey) ?? 0) >= 5,
+    );
+    expect(gateway.workersReads.get(member)).toBe(1);
+    expect(tail.output()).not.toContain("no workers connected");
+    for (const t of [tail, admin]) t.controller.abort();
+    expect([await tail.exit, await admin.exit]).toEqual([0, 0]);
+  });
+
   test("an unreachable gateway keeps retrying on screen until stopped", async () => {
     const gateway = new FakeGateway().start();
     await gateway.stop();

@@ -213,4 +213,12 @@ describe("WorkersPane", () => {
       "no workers connected",
     );
   });
+
+  test("refused to this credential: said so, not that none is connected", () => {
+    const frame = render(
+      <WorkersPane workers={[]} now={0} width={80} maxRows={5} visible={false} />,
+    ).lastFrame();
+    expect(plain(frame)).toContain("workers: not visible to this credential");
+    expect(plain(frame)).not.toContain("no workers connected");
+  });
 });

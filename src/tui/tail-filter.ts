@@ -30,7 +30,8 @@ export interface FilterSubject {
   app?: string | null | undefined;
 }
 
-const FIELDS = ["model", "key", "status", "route", "app"] as const;
+/** What the `/` prompt and `formatFilter` name, in this order (the prompt's hint lists them). */
+export const FIELDS = ["model", "key", "status", "route", "app"] as const;
 type Field = (typeof FIELDS)[number];
 const isField = (name: string): name is Field => (FIELDS as readonly string[]).includes(name);
 

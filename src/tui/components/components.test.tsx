@@ -153,6 +153,10 @@ describe("Header and status lines", () => {
       "filter> model:x",
     );
     expect(plain(render(<FilterPrompt text="bad" error="use model:" />).lastFrame())).toContain("use model:");
+    // The hint names every field the prompt takes, app: included.
+    expect(plain(render(<FilterPrompt text="" error={null} />).lastFrame())).toContain(
+      "model: key: status: route: app: · Enter applies",
+    );
   });
 });
 

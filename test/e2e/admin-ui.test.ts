@@ -650,6 +650,66 @@ describe("/admin in a real browser", () => {
     await page.emulateMedia({ colorScheme: "light" });
   }, 120_000);
 
+  test("requests at 390 px with apps mounted: the table fits its card (App hidden, as the other wide columns), each time on one line", async () => {
+    const withApps = await fx.spawn({
+      config: {
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "mock-chat", routes: [{ provider: "demo", model: "mock" }] }],
+        apps: [{ name: "openai-api", frontdoor: "openai", path: "/openai" }],
+      },
+    });
+    const key = withApps.adminKey ?? "";
+    for (let i = 0; i < 3; i++)
+      await new OpenAI({
+        baseURL: `${withApps.url}/openai/v1`,
+        apiKey: key,
+        maxRetries: 0,
+      }).chat.completions.create({
+        model: "mock-chat",
+        messages: [{ role: "user", content: "through the app" }],
+      });
+    // A page of its own; the session cookie is per host, so the main gateway's is signed in again after.
+    const narrow = await browser.newPage(NARROW);
+    try {
+      await narrow.goto(`${withApps.url}/admin/`);
+      await narrow.getByLabel("Admin key").fill(key);
+      await narrow.keyboard.press("Enter");
+      await narrow.getByRole("heading", { name: "Overview" }).waitFor();
+      await narrow.goto(`${withApps.url}/admin/requests`);
+      await narrow.locator("table.requests tbody tr").nth(2).waitFor();
+      const measured = await narrow.evaluate(() => {
+        const table = document.querySelector("table.requests") as HTMLElement;
+        const app = [...table.querySelectorAll("thead th")].find((th) => th.textContent === "App");
+        const time = table.querySelector("tbody button.link") as HTMLElement;
+        return {
+          table: table.scrollWidth,
+          card: (table.parentElement as HTMLElement).clientWidth,
+          app: app ? getComputedStyle(app).display : "missing",
+          timeLines: Math.round(
+            time.getBoundingClientRect().height / Number.parseFloat(getComputedStyle(time).lineHeight),
+          ),
+        };
+      });
+      await narrow.screenshot({ path: join(SHOTS, "requests-apps-390.png"), fullPage: true });
+      expect(await narrow.locator("table.requests tbody button.link .wide").first().isVisible()).toBe(false);
+      expect(measured.table).toBeLessThanOrEqual(measured.card);
+      expect([measured.app, measured.timeLines]).toEqual(["none", 1]);
+      // At 1280 the App column is there.
+      await narrow.setViewportSize(WIDE);
+      await narrow.getByRole("columnheader", { name: "App" }).waitFor();
+      expect(await narrow.locator("table.requests tbody tr td").nth(3).textContent()).toBe("openai-api");
+      // And each time to the millisecond, which the narrow screen left out.
+      const millis = narrow.locator("table.requests tbody button.link .wide").first();
+      expect([await millis.isVisible(), await millis.textContent()]).toEqual([
+        true,
+        expect.stringMatching(/^\.\d{3}$/),
+      ]);
+    } finally {
+      await narrow.close();
+      await signInWithKey(adminKey);
+    }
+  }, 60_000);
+
   test("shadow: comparisons per model and an example side by side", async () => {
     await waitFor("shadow pairs to be recorded", async () => {
       const response = await fetch(`${gw.url}/admin/api/shadow?model=mock-chat`, {

@@ -40,4 +40,15 @@ describe("the Requests page's filters", () => {
     expect(rows.map((r) => matchesFilters(r, { ...NONE, app: "billing" }))).toEqual([true, false, false]);
     expect(rows.map((r) => matchesFilters(r, NONE))).toEqual([true, true, true]);
   });
+
+  test("live mode's key filter reads as the server's: an id matches that caller alone, not a name spelt like it", () => {
+    const acme = makeRecord({ keyId: "jwt:acme:alice", keyName: "alice" });
+    const posing = makeRecord({ keyId: "jwt:default:jwt:acme:alice", keyName: "jwt:acme:alice" });
+    const key = makeRecord({ keyId: "key_abc", keyName: "alice" });
+    const shown = (filter: string) =>
+      [acme, posing, key].map((r) => matchesFilters(r, { ...NONE, key: filter }));
+    expect(shown("jwt:acme:alice")).toEqual([true, false, false]);
+    expect(shown("key_abc")).toEqual([false, false, true]);
+    expect(shown("alice")).toEqual([true, false, true]);
+  });
 });

@@ -1,3 +1,4 @@
+import { keyMatches } from "../audit/audit-query-key.ts";
 import { routeMatches } from "../audit/audit-query-route.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 
@@ -36,7 +37,7 @@ export function toQuery(filters: AuditFilters): URLSearchParams {
 export function matchesFilters(record: AuditRecord, filters: AuditFilters): boolean {
   if (!filters.showAdmin && record.frontDoor === "admin") return false;
   const key = filters.key.trim();
-  if (key && record.keyId !== key && record.keyName !== key) return false;
+  if (key && !keyMatches(key, record.keyId, record.keyName)) return false;
   if (filters.model.trim() && record.model !== filters.model.trim()) return false;
   if (filters.route.trim() && !routeMatches(filters.route.trim(), record.route)) return false;
   if (filters.app.trim() && record.app !== filters.app.trim()) return false;

@@ -23,8 +23,9 @@ export const auditFilterSchema = z.strictObject({
   /** Exclusive upper bound on the arrival time. */
   to: instant.optional(),
   /**
-   * A caller's id or name: a key's id, a JWT caller's `jwt:<tenant>:<name>` (that caller alone),
-   * or a name (every caller of that name, JWT subjects included).
+   * A caller's id or name: a key's id, a JWT caller's `jwt:<tenant>:<name>` (that caller alone:
+   * a value spelt as an id never matches a name, audit-query-key.ts), or a name (every caller of
+   * that name, JWT subjects included).
    */
   key: name.optional(),
   model: name.optional(),

@@ -82,7 +82,10 @@ describe("model globs", () => {
       limits: {},
       via: "session",
     };
-    expect([limitSubject(sso), callerId(sso)]).toEqual(["session:default:Ada", null]);
+    // Recorded by the id its limits count under, as every web session is by what signed it in.
+    expect([limitSubject(sso), callerId(sso)]).toEqual(["session:default:Ada", "session:default:Ada"]);
+    const byJwt: Principal = { ...sso, signedInWith: "jwt" };
+    expect([limitSubject(byJwt), callerId(byJwt)]).toEqual(["session:default:Ada", "jwt:default:Ada"]);
     const jwt: Principal = { ...sso, via: "jwt" };
     expect([limitSubject(jwt), callerId(jwt)]).toEqual(["jwt:default:Ada", "jwt:default:Ada"]);
     // An embedder's principal without a key id that says it is a key.

@@ -12,6 +12,18 @@ export const KEY_ID_PREFIX = "key_";
 export const isJwtSubject = (id: string | null): boolean => id?.startsWith(JWT_SUBJECT_PREFIX) === true;
 
 /**
+ * A JWT subject id's tenant and name: a tenant's name has no colon (tenant-config.ts), the name
+ * claim may (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`). Undefined for another id.
+ */
+export function jwtSubjectParts(id: string): { tenant: string; name: string } | undefined {
+  if (!isJwtSubject(id)) return undefined;
+  const colon = id.indexOf(":", JWT_SUBJECT_PREFIX.length);
+  return colon === -1
+    ? undefined
+    : { tenant: id.slice(JWT_SUBJECT_PREFIX.length, colon), name: id.slice(colon + 1) };
+}
+
+/**
  * Whether a key name would read as a caller's id: the `key` filter (audit query, `mindgw tail`)
  * takes a name or an id, and a key named `jwt:default:ceo` would be matched by, and shown as, that
  * JWT subject (caller-label.ts). Any case: `mindgw tail --key` matches regardless of case.

@@ -13,7 +13,7 @@ export { roleSchema } from "../storage/key-record.ts";
 export interface Principal {
   /**
    * The API key's id; null for a JWT caller (its audit rows name it by `callerId`), and for a web
-   * UI session signed in by single sign-on.
+   * UI session signed in by a JWT or single sign-on.
    */
   keyId: string | null;
   /**
@@ -32,6 +32,12 @@ export interface Principal {
    * caller without a key a token subject (`isJwtCaller`), as an embedder's authenticator says too.
    */
   via: "key" | "jwt" | "session";
+  /**
+   * A web UI session's: what it was signed in with — an admin key (`keyId`), a JWT, or single
+   * sign-on. Its audit rows and admin actions name the caller by it (`callerId`): a JWT's session
+   * as the token's subject, not by a bare name another caller may share.
+   */
+  signedInWith?: SessionCredential;
   /**
    * When the credential stops being valid (epoch ms), if it has an end; open sessions end then. A
    * web UI session's is the session's own end: `session_ttl` after sign-in, or its key's if sooner.
@@ -55,6 +61,9 @@ export interface Principal {
   /** The app's shadow route, when the call came through an app that has one. */
   appShadow?: ShadowTarget;
 }
+
+/** What a web UI session was signed in with (`Principal.signedInWith`). */
+export type SessionCredential = "key" | "jwt" | "sso";
 
 /**
  * A tenant's bindings as they apply to one caller, from the current config (tenants/bind-tenant.ts).
@@ -110,7 +119,7 @@ export function principalFromKey(record: KeyRecord): Principal {
 }
 
 /** What a caller's ids are made of. */
-type CallerParts = Pick<Principal, "keyId" | "tenant" | "name" | "via">;
+type CallerParts = Pick<Principal, "keyId" | "tenant" | "name" | "via" | "signedInWith">;
 
 /**
  * Whether the caller is a JWT's subject: the one test of it, for the id it is counted under and
@@ -141,10 +150,17 @@ export const callerSubject = (keyId: string | null, tenant: string, name: string
   keyId ?? `${JWT_SUBJECT_PREFIX}${tenant}:${name}`;
 
 /**
- * The id a request's record knows its caller by (the audit row's `keyId`): its key's id, or for a
- * JWT caller the subject id its limits and spend count under (`jwt:<tenant>:<name>`), so that a
- * JWT's name claim never reads as an API key of the same name; null for any other caller without a
- * key (a web UI session signed in by single sign-on).
+ * The id a request's record knows its caller by (the audit row's `keyId`, an admin action's
+ * `actorKeyId`): its key's id, or for a JWT caller the subject id its limits and spend count under
+ * (`jwt:<tenant>:<name>`), so that a JWT's name claim never reads as an API key of the same name. A
+ * web UI session is known as what it was signed in with: its admin key's id, its JWT's subject id,
+ * or for single sign-on the id its limits count under (`session:<tenant>:<name>`). Null for any
+ * other caller without a key (an embedder's principal of `via: "key"` without a key id).
  */
-export const callerId = (principal: CallerParts): string | null =>
-  isJwtCaller(principal) ? limitSubject(principal) : principal.keyId;
+export function callerId(principal: CallerParts): string | null {
+  if (principal.via === "session")
+    return principal.signedInWith === "jwt"
+      ? callerSubject(principal.keyId, principal.tenant, principal.name)
+      : limitSubject(principal);
+  return isJwtCaller(principal) ? limitSubject(principal) : principal.keyId;
+}

@@ -39,7 +39,8 @@ Filters (the same spellings as /admin/api/audit):
                 (--from 1h); from inclusive, to exclusive
   --since       a duration, as --from: --since 1h is the last hour (as shadow report --since)
   --key         a key id or a key name; a JWT caller's id is jwt:<tenant>:<name>, its name the
-                name claim (a name matches every caller of that name, an id that caller alone)
+                name claim (a name matches every caller of that name, an id that caller alone:
+                a value starting jwt: or key_ matches ids only, never a name spelt so)
   --route       provider:<name>, worker:<name> (its rows on every node: worker:<name>@<node> too)
                 or worker:<name>@<node> (one node's)
   --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)`;

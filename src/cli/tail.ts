@@ -20,7 +20,7 @@ export function registerTail(program: Command): void {
     .option("--model <model>", "only requests for this model")
     .option(
       "--key <name>",
-      "only this caller: a glob on its name or id (a key's id, a JWT caller's jwt:<tenant>:<name>)",
+      "only this caller: a glob on its name or id (a key's id, a JWT caller's jwt:<tenant>:<name>; one starting jwt: or key_ matches ids alone)",
     )
     .option("--app <name>", "only requests through this app (apps:), a glob")
     .option("--status <class>", "only this status class (1xx … 5xx) or exact status")

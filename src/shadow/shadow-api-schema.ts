@@ -81,6 +81,11 @@ export const shadowRecordSchema = z.object({
   /** When the pair was recorded (the later of the two answers). */
   at: z.number(),
   tenant: z.string().nullable(),
+  /**
+   * The caller's id, as its audit row's `keyId`: a key's id, a JWT caller's `jwt:<tenant>:<name>`,
+   * so that two callers of one name are told apart. Null in pairs recorded before it was kept.
+   */
+  keyId: z.string().nullable().default(null),
   keyName: z.string().nullable(),
   /** The model the client asked for. */
   model: z.string(),

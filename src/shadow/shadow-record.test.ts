@@ -1,8 +1,16 @@
 import { describe, expect, test } from "bun:test";
+import { makeRecord } from "../audit/audit-fixture.ts";
 import { configSchema } from "../config/config-schema.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { answered } from "./read-copy.ts";
-import { answerOf, type PrimaryFacts, pairFacts, type RecordRules, shadowRecord } from "./shadow-record.ts";
+import {
+  answerOf,
+  type PrimaryFacts,
+  pairFacts,
+  primaryFacts,
+  type RecordRules,
+  shadowRecord,
+} from "./shadow-record.ts";
 
 const config = configSchema.parse({
   providers: [{ name: "twin", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
@@ -17,6 +25,7 @@ const rules: RecordRules = {
 const primary: PrimaryFacts = {
   requestId: "req_1",
   tenant: null,
+  keyId: "key_ci",
   keyName: "ci",
   status: 200,
   errorClass: null,
@@ -45,5 +54,17 @@ describe("a pair's record", () => {
     expect(record.agreement).toMatchObject({ exact: false, similarity: 1, finishAgrees: false });
     const same = shadowRecord(facts, primary, primaryAnswer, { ...copy, answer: primaryAnswer() }, 1, rules);
     expect(same.agreement).toMatchObject({ exact: true, finishAgrees: true });
+  });
+
+  test("the caller is kept by its id beside its name: two JWT subjects of one name are told apart", () => {
+    const copy = answered({ started: performance.now(), ttftMs: null }, undefined, null);
+    const callers = ["jwt:default:alice", "jwt:acme:alice", "key_1"].map((keyId) =>
+      shadowRecord(facts, primaryFacts(makeRecord({ keyId, keyName: "alice" })), undefined, copy, 1, rules),
+    );
+    expect(callers.map((r) => [r.keyId, r.keyName])).toEqual([
+      ["jwt:default:alice", "alice"],
+      ["jwt:acme:alice", "alice"],
+      ["key_1", "alice"],
+    ]);
   });
 });

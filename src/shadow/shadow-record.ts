@@ -13,6 +13,7 @@ export type PrimaryFacts = Pick<
   AuditRecord,
   | "requestId"
   | "tenant"
+  | "keyId"
   | "keyName"
   | "status"
   | "errorClass"
@@ -29,6 +30,7 @@ export function primaryFacts(record: AuditRecord): PrimaryFacts {
   return {
     requestId: record.requestId,
     tenant: record.tenant,
+    keyId: record.keyId,
     keyName: record.keyName,
     status: record.status,
     errorClass: record.errorClass,
@@ -162,6 +164,7 @@ export function shadowRecord(
     requestId: primary.requestId,
     at,
     tenant: primary.tenant,
+    keyId: primary.keyId,
     keyName: primary.keyName,
     model: facts.model,
     stream: facts.stream,

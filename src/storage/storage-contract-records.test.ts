@@ -157,6 +157,34 @@ for (const [name, fresh] of contractBackends()) {
       expect(await ids({ status: "200" })).toEqual(["f27", "f21", "f15", "f9"]);
     });
 
+    test("audit: a key filter spelt as an id matches that caller alone, never a name claim spelt like it", async () => {
+      const { audit } = await fresh();
+      const callers = [
+        ["acme-alice", "jwt:acme:alice", "alice"],
+        ["posing-jwt", "jwt:default:jwt:acme:alice", "jwt:acme:alice"],
+        ["ci-key", "key_abc", "ci"],
+        ["posing-key", "jwt:default:key_abc", "key_abc"],
+        ["alice-key", "key_def", "alice"],
+      ] as const;
+      await audit.insert(
+        callers.map(([requestId, keyId, keyName], i) =>
+          makeRecord({ requestId, startedAt: 1000 + i, keyId, keyName, tenant: "acme" }),
+        ),
+      );
+      const selected = async (filter: Record<string, string>) =>
+        (await audit.select(auditFilterSchema.parse({ order: "asc", ...filter }), null, 100)).map(
+          (e) => e.record.requestId,
+        );
+      expect(await selected({ key: "jwt:acme:alice" })).toEqual(["acme-alice"]);
+      expect(await selected({ key: "key_abc" })).toEqual(["ci-key"]);
+      // Beside a tenant (SQLite then walks the principals' rows one at a time).
+      expect(await selected({ key: "key_abc", tenant: "acme" })).toEqual(["ci-key"]);
+      expect(await selected({ key: "jwt:acme:alice", status: "200" })).toEqual(["acme-alice"]);
+      // A name is every caller of that name; the posing callers by their own ids.
+      expect(await selected({ key: "alice" })).toEqual(["acme-alice", "alice-key"]);
+      expect(await selected({ key: "jwt:default:key_abc" })).toEqual(["posing-key"]);
+    });
+
     test("audit: a status class holds its own statuses (101, an accepted upgrade, is 1xx, not 2xx)", async () => {
       const { audit } = await fresh();
       await audit.insert(
@@ -262,6 +290,7 @@ for (const [name, fresh] of contractBackends()) {
         requestId: `req_${i}`,
         at: 1000 * i,
         tenant: i === 4 ? "other" : "acme",
+        keyId: i === 2 ? "jwt:acme:ci" : "key_ci",
         keyName: "ci",
         model: i === 3 ? "b" : "a",
         stream: false,
@@ -283,6 +312,10 @@ for (const [name, fresh] of contractBackends()) {
       const page = await shadow.list({}, null, 2);
       expect(page.map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
       expect(page[0]!.shadow.latencyMs).toBe(80);
+      // The caller by its id beside its name: the JWT subject apart from the key of its name.
+      const listed = await shadow.list({}, null, 10);
+      expect(listed.map((p) => p.keyId)).toEqual(["key_ci", "key_ci", "jwt:acme:ci", "key_ci"]);
+      expect(listed.find((p) => p.id === "pair_2")).toEqual(pair(2));
       expect((await shadow.list({}, "pair_3", 10)).map((p) => p.id)).toEqual(["pair_2", "pair_1"]);
       expect((await shadow.list({ model: "a", tenant: "acme" }, null, 10)).map((p) => p.id)).toEqual([
         "pair_2",

@@ -364,7 +364,11 @@ export interface AdminAction {
   at: number;
   /** Key name or OIDC user (email or subject). */
   actor: string;
-  /** The actor's key id; null for an OIDC user. */
+  /**
+   * The actor's id, as its audit rows' `keyId`: its key's id, a JWT's subject id
+   * (`jwt:<tenant>:<name>`, signed into the web UI with one too), or a single sign-on user's
+   * `session:<tenant>:<name>`; null in actions recorded before JWT and single sign-on actors had one.
+   */
   actorKeyId: string | null;
   /** How the actor signed in: `key` (an admin key on the API), `session` (the web UI), `oidc`. */
   via: string;

@@ -11,7 +11,7 @@ import { useRedrawFromTopOnResize } from "./hooks/use-redraw-from-top.ts";
 import { useStoreTick } from "./hooks/use-store-tick.ts";
 import { useTailKeys } from "./hooks/use-tail-keys.ts";
 import { tailReducer } from "./key-bindings.ts";
-import { layoutColumns } from "./table-layout.ts";
+import { layoutColumns, widestCells } from "./table-layout.ts";
 import { matchesFilter, type TailFilter } from "./tail-filter.ts";
 import { receivedSince, type TailStore } from "./tail-store.ts";
 import { initialUiState } from "./ui-state.ts";
@@ -56,6 +56,8 @@ export function TailApp({
       ),
     [tick, ui.frozen, ui.filter, ui.showAdmin, store],
   );
+  // Over every row the filter shows, not the screenful: the columns keep still as it scrolls.
+  const widest = useMemo(() => widestCells(rows), [rows]);
   useTailKeys(dispatch, store, rows);
   useEffect(() => {
     if (ui.quit) exit();
@@ -76,12 +78,18 @@ export function TailApp({
       <ConnectionLine label={label} status={store.status} now={now} />
       <Header stats={store.stats(ui.showAdmin)} />
       {ui.showWorkers ? (
-        <WorkersPane workers={workers} now={now} width={width} maxRows={MAX_WORKER_LINES} />
+        <WorkersPane
+          workers={workers}
+          now={now}
+          width={width}
+          maxRows={MAX_WORKER_LINES}
+          visible={store.workersVisible}
+        />
       ) : null}
       {detail === null ? (
         <RequestTable
           rows={rows.slice(offset, offset + tableRows)}
-          columns={layoutColumns(width)}
+          columns={layoutColumns(width, widest)}
           selectedId={ui.selectedId}
         />
       ) : (

@@ -1,13 +1,24 @@
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { type TailWorker, workersResponseSchema } from "./tail-event.ts";
 
-/** Reads `GET /admin/api/workers`; null on any failure (the pane then keeps what it has). */
+/**
+ * What one read of `GET /admin/api/workers` found: the list; `refused`, a 401 or 403, which asking
+ * again will not change (a tenant member's key may tail, never read the workers); or `failed`, any
+ * other failure, which the next read may not meet (the pane then keeps what it has).
+ */
+export type WorkersRead =
+  | { readonly kind: "listed"; readonly workers: TailWorker[] }
+  | { readonly kind: "refused"; readonly status: number }
+  | { readonly kind: "failed" };
+
+const FAILED: WorkersRead = { kind: "failed" };
+
 export async function fetchWorkers(
   target: GatewayTarget,
   adminKey: string,
   signal: AbortSignal,
   fetcher: typeof fetch = fetch,
-): Promise<TailWorker[] | null> {
+): Promise<WorkersRead> {
   try {
     const response = await fetcher(target.workersUrl, {
       headers: {
@@ -19,11 +30,13 @@ export async function fetchWorkers(
     });
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
-      return null;
+      return response.status === 401 || response.status === 403
+        ? { kind: "refused", status: response.status }
+        : FAILED;
     }
     const parsed = workersResponseSchema.safeParse(await response.json());
-    return parsed.success ? parsed.data.workers : null;
+    return parsed.success ? { kind: "listed", workers: parsed.data.workers } : FAILED;
   } catch {
-    return null;
+    return FAILED;
   }
 }

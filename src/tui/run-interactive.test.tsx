@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const g of gateways.splice(0)) await g.stop();
 });
 
-function startInteractive(gateway: string, adminKey: string) {
+function startInteractive(gateway: string, adminKey: string, workersRefreshMs = 50) {
   const stdout = new FakeStdout(100, 30);
   stdout.isTTY = true;
   const stdin = new FakeStdin();
@@ -28,7 +28,7 @@ function startInteractive(gateway: string, adminKey: string) {
     signal: controller.signal,
     backoff: { initialMs: 20, maxMs: 1500, jitter: 0 },
     flushMs: 10,
-    workersRefreshMs: 50,
+    workersRefreshMs,
   });
   const output = () => stdout.frames.join("");
   return { stdout, stdin, stderr, controller, exit, output };
@@ -105,6 +105,30 @@ describe("runTail on a terminal", () => {
     const afterExit = tail.stdout.frames.length;
     tail.stdout.resize(80, 24);
     expect(tail.stdout.frames.slice(afterExit)).toEqual([]);
+  });
+
+  test("a key that may tail but not read the workers (a tenant member's) is asked once: the pane says so, no refusal every few seconds", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const member = "mgw_member_key_0123456789";
+    gateway.memberKeys.add(member);
+    gateway.workers = [worker({ name: "gpu-east", lastHeartbeatAt: Date.now() })];
+    // Workers asked for every 5 ms, the screen drawn at most every 10 ms.
+    const tail = startInteractive(gateway.url, member, 5);
+    await waitFor("live status", () => tail.output().includes("● live"));
+    await waitFor("the workers read refused", () => (gateway.workersReads.get(member) ?? 0) >= 1);
+    tail.stdin.write("w");
+    await waitFor("the pane's note", () => tail.output().includes("workers: not visible to this credential"));
+    // Ten requests drawn one after the other take ten frames, 90 ms at the least: the workers
+    // would have been asked for some eighteen times more.
+    for (let i = 0; i < 10; i++) {
+      gateway.send(finishedEvent({ requestId: `r${i}`, keyName: `caller-${i}` }));
+      await waitFor(`caller-${i} drawn`, () => tail.output().includes(`caller-${i}`));
+    }
+    expect(gateway.workersReads.get(member)).toBe(1);
+    expect(tail.output()).not.toContain("no workers connected");
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
   });
 
   test("an unreachable gateway keeps retrying on screen until stopped", async () => {

@@ -55,9 +55,21 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
   process.once("SIGTERM", quit);
   process.once("SIGHUP", quit);
 
+  // One read at a time: a slow gateway gets no pile of them, and a refusal is met once.
+  let reading = false;
   const refreshWorkers = async () => {
-    const workers = await fetchWorkers(target, adminKey, controller.signal, options.fetch);
-    if (workers !== null) store.setWorkers(workers);
+    if (!store.workersVisible || reading) return;
+    reading = true;
+    const read = await fetchWorkers(target, adminKey, controller.signal, options.fetch).finally(() => {
+      reading = false;
+    });
+    if (read.kind === "listed") store.setWorkers(read.workers);
+    else if (read.kind === "refused") {
+      // A credential that may tail but not read the workers (a tenant member's key): asked again
+      // every few seconds, each refusal a warning line and an audit row, for as long as it tails.
+      clearInterval(refresher);
+      store.hideWorkers();
+    }
   };
   const refresher = setInterval(() => void refreshWorkers(), options.workersRefreshMs);
   const client = runEventClient({

@@ -1,5 +1,7 @@
 import { callerLabel } from "../audit/caller-label.ts";
-import { fit, formatClock, formatCount, formatMs } from "./format.ts";
+import { printable } from "../core/printable.ts";
+import { fitCaller } from "./fit-caller.ts";
+import { cellWidth, fit, formatClock, formatCount, formatMs } from "./format.ts";
 import type { RequestRow } from "./tail-store.ts";
 
 export type ColumnId = "time" | "key" | "model" | "route" | "status" | "ttfb" | "latency" | "tokens";
@@ -34,8 +36,15 @@ const SPECS: ColumnSpec[] = [
   { id: "tokens", title: "TOK IN/OUT", min: 10, grow: 0, align: "right", keep: 1 },
 ];
 
-/** Columns that fit `width` cells (one space between columns), widest layout first. */
-export function layoutColumns(width: number): Column[] {
+/** The widest cell each flexible column holds among the rows shown (`widestCells`). */
+export type ContentWidths = Partial<Record<ColumnId, number>>;
+
+/**
+ * Columns that fit `width` cells (one space between columns), widest layout first. The spare cells
+ * go first where the rows need them (`content`: a key column of `jwt:platform-engineering:alice…`
+ * ids takes what a short model leaves), then up to each flexible column's usual width.
+ */
+export function layoutColumns(width: number, content: ContentWidths = {}): Column[] {
   let specs = [...SPECS];
   const need = (list: ColumnSpec[]) => list.reduce((sum, c) => sum + c.min, 0) + Math.max(0, list.length - 1);
   while (specs.length > 1 && need(specs) > width) {
@@ -44,16 +53,21 @@ export function layoutColumns(width: number): Column[] {
   }
   let spare = Math.max(0, width - need(specs));
   const widths = new Map(specs.map((c) => [c.id, Math.min(c.min, width)]));
-  // Hand out spare cells one at a time so key, model and route grow together.
-  while (spare > 0) {
-    const growable = specs.filter((c) => (widths.get(c.id) ?? 0) < c.min + c.grow);
-    if (growable.length === 0) break;
-    for (const c of growable) {
-      if (spare === 0) break;
-      widths.set(c.id, (widths.get(c.id) ?? 0) + 1);
-      spare--;
+  const flexible = specs.filter((c) => c.grow > 0);
+  // Hand out spare cells one at a time so the flexible columns grow together, each up to `target`.
+  const growTo = (target: (c: ColumnSpec) => number) => {
+    while (spare > 0) {
+      const growable = flexible.filter((c) => (widths.get(c.id) ?? 0) < target(c));
+      if (growable.length === 0) return;
+      for (const c of growable) {
+        if (spare === 0) return;
+        widths.set(c.id, (widths.get(c.id) ?? 0) + 1);
+        spare--;
+      }
     }
-  }
+  };
+  growTo((c) => content[c.id] ?? 0);
+  growTo((c) => c.min + c.grow);
   return specs.map((c) => ({ id: c.id, title: c.title, width: widths.get(c.id) ?? c.min, align: c.align }));
 }
 
@@ -79,7 +93,17 @@ export function cellText(row: RequestRow, id: ColumnId): string {
   }
 }
 
+/** What the flexible columns' cells take at most, in cells, over `rows` (for `layoutColumns`). */
+export function widestCells(rows: readonly RequestRow[]): ContentWidths {
+  const widest: ContentWidths = {};
+  for (const id of ["key", "model", "route"] as const)
+    widest[id] = rows.reduce((most, row) => Math.max(most, cellWidth(printable(cellText(row, id)))), 0);
+  return widest;
+}
+
 export const renderCell = (row: RequestRow, column: Column): string =>
-  fit(cellText(row, column.id), column.width, column.align);
+  column.id === "key"
+    ? fitCaller(cellText(row, "key"), column.width)
+    : fit(cellText(row, column.id), column.width, column.align);
 
 export const renderTitle = (column: Column): string => fit(column.title, column.width, column.align);

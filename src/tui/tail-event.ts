@@ -4,8 +4,10 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 /**
  * zod schemas for what `/admin/api/events` and `/admin/api/workers` send. They follow
  * src/audit/gateway-event.ts but stay lenient where a newer gateway may add values (any
- * front door string; extra fields are dropped here but kept in the raw JSON `--json` prints),
- * so an older `mindgw tail` keeps working.
+ * front door string, any attempt outcome; extra fields are dropped here but kept in the raw JSON
+ * `--json` prints) and where an older one sends fewer (a record's later fields are optional), so
+ * that a `mindgw tail` of another release keeps working. Every field the request detail shows
+ * must be named here: what is not is dropped.
  */
 export const workerSummarySchema = z.object({
   id: z.string(),
@@ -15,6 +17,19 @@ export const workerSummarySchema = z.object({
   capacity: z.number(),
   labels: z.record(z.string(), z.string()),
   lastHeartbeatAt: z.number(),
+});
+
+/** One upstream attempt (audit/audit-attempt.ts), read leniently: a newer gateway may say more. */
+const attemptSchema = z.object({
+  route: z.string(),
+  upstreamModel: z.string(),
+  outcome: z.string(),
+  status: z.number().nullable(),
+  errorClass: z.string().nullable(),
+  durationMs: z.number(),
+  billed: z
+    .looseObject({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() })
+    .optional(),
 });
 
 export const auditRecordSchema = z.object({
@@ -38,10 +53,18 @@ export const auditRecordSchema = z.object({
   costUsd: z.number(),
   clientIp: z.string().nullable(),
   userAgent: z.string().nullable(),
+  // Absent from an older gateway's records (and from a newer one's where they do not apply).
+  errorMessage: z.string().nullable().optional(),
+  dropped: z.string().nullable().optional(),
+  attempts: z.array(attemptSchema).readonly().nullable().optional(),
+  node: z.string().nullable().optional(),
+  servedNode: z.string().nullable().optional(),
   app: z.string().nullable().optional(),
   requestBody: z.string().nullable().optional(),
   responseBody: z.string().nullable().optional(),
 });
+
+export type TailAttempt = z.infer<typeof attemptSchema>;
 
 export const tailEventSchema = z.discriminatedUnion("type", [
   z.object({

@@ -83,6 +83,20 @@ describe("matchesFilter", () => {
     expect(matchesFilter({ key: "dup" }, { ...key, keyId: undefined })).toBe(true);
   });
 
+  test("key spelt as an id matches ids alone: a name claim spelt like another caller's id is not that caller", () => {
+    const acme = row({ keyId: "jwt:acme:alice", keyName: "alice" });
+    const posing = row({ keyId: "jwt:default:jwt:acme:alice", keyName: "jwt:acme:alice" });
+    const key = row({ keyId: "key_abc", keyName: "ci" });
+    const keyPosing = row({ keyId: "jwt:default:key_abc", keyName: "key_abc" });
+    const shown = (key: string) => [acme, posing].map((r) => matchesFilter({ key }, r));
+    expect(shown("jwt:acme:alice")).toEqual([true, false]);
+    expect(shown("JWT:ACME:*")).toEqual([true, false]);
+    expect([key, keyPosing].map((r) => matchesFilter({ key: "key_abc" }, r))).toEqual([true, false]);
+    expect([key, keyPosing].map((r) => matchesFilter({ key: "key_*" }, r))).toEqual([true, false]);
+    // The posing caller is still found by its own id.
+    expect(matchesFilter({ key: "jwt:default:*" }, posing)).toBe(true);
+  });
+
   test("status by class or exact code; in-flight rows have none", () => {
     expect(matchesFilter({ status: "2xx" }, row())).toBe(true);
     expect(matchesFilter({ status: "5XX" }, row({ status: 502 }))).toBe(true);

@@ -1,3 +1,4 @@
+import { keyMatches } from "../audit/audit-query-key.ts";
 import { isStatusClass, statusClassOf } from "../audit/audit-record.ts";
 import { compileGlob } from "../auth/model-glob.ts";
 
@@ -5,7 +6,8 @@ import { compileGlob } from "../auth/model-glob.ts";
  * What `--model`, `--key`, `--status`, `--app` and the `/` prompt select. `model`, `key`, `route`
  * and `app` are case-insensitive globs (`*` matches anything); `key` matches a caller's name or its id (a
  * key's, or a JWT caller's `jwt:<tenant>:<name>`: `key:jwt:*` is every JWT caller), as the audit
- * API's `key` filter does; `status` is a class (`4xx`) or a code.
+ * API's `key` filter does: one spelt as an id matches ids alone (audit-query-key.ts); `status` is a
+ * class (`4xx`) or a code.
  */
 export interface TailFilter {
   model?: string;
@@ -28,7 +30,8 @@ export interface FilterSubject {
   app?: string | null | undefined;
 }
 
-const FIELDS = ["model", "key", "status", "route", "app"] as const;
+/** What the `/` prompt and `formatFilter` name, in this order (the prompt's hint lists them). */
+export const FIELDS = ["model", "key", "status", "route", "app"] as const;
 type Field = (typeof FIELDS)[number];
 const isField = (name: string): name is Field => (FIELDS as readonly string[]).includes(name);
 
@@ -83,8 +86,7 @@ export function matchesFilter(filter: TailFilter, subject: FilterSubject): boole
   if (filter.model !== undefined && !globMatches(filter.model, subject.model)) return false;
   if (
     filter.key !== undefined &&
-    !globMatches(filter.key, subject.keyName) &&
-    !globMatches(filter.key, subject.keyId ?? null)
+    !keyMatches(filter.key, subject.keyId ?? null, subject.keyName, globMatches)
   )
     return false;
   if (filter.route !== undefined && !globMatches(filter.route, subject.route)) return false;

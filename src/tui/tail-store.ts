@@ -71,6 +71,8 @@ export class TailStore {
   private readonly traffic: StatsWindow;
   private readonly everything: StatsWindow;
   private readonly workerMap = new Map<string, WorkerRow>();
+  /** False once the gateway refused this credential the workers list: the pane says so. */
+  workersVisible = true;
 
   constructor(
     capacity = DEFAULT_ROW_CAPACITY,
@@ -146,6 +148,13 @@ export class TailStore {
   setWorkers(workers: TailWorker[]): void {
     this.workerMap.clear();
     for (const worker of workers) this.workerMap.set(worker.id, { ...worker, lost: false });
+    this.version++;
+  }
+
+  /** The workers list is refused to this credential: the pane says so in place of the list. */
+  hideWorkers(): void {
+    this.workersVisible = false;
+    this.workerMap.clear();
     this.version++;
   }
 

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { SignJWT } from "jose";
-import { createKey, withDb } from "./harness/audit-kit.ts";
+import { auditRecords, auditRow } from "./harness/admin-api.ts";
+import { adminGet, createKey, withDb } from "./harness/audit-kit.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startOidcIssuer } from "./harness/oidc-issuer.ts";
@@ -269,6 +270,67 @@ test("a session opened with a JWT lasts no longer than the token", async () => {
   });
 }, 60_000);
 
+test("a session opened with a JWT is recorded as the token's subject, not its bare name: its admin calls' rows, access lines and admin actions", async () => {
+  const jwt = {
+    secret: "a-shared-secret-for-the-session-tests-012345",
+    issuer: "https://idp.test",
+    audience: "mindgw",
+  };
+  const gw = await fx.spawn({
+    config: {
+      providers: [{ name: "demo", type: "mock" }],
+      tenants: [{ name: "acme" }],
+      auth: {
+        jwt: {
+          ...jwt,
+          algorithms: ["HS256"],
+          claims: { name: "sub", role: "role", tenant: "tenant" },
+          allowed_roles: ["admin", "user"],
+        },
+      },
+    },
+  });
+  // acme's user key of the same name: the session's admin calls must not read as its calls.
+  const namesake = await createKey(gw, { name: "alice", role: "user", tenant: "acme" });
+  const token = await new SignJWT({ sub: "alice", role: "admin", tenant: "acme" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(jwt.issuer)
+    .setAudience(jwt.audience)
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(jwt.secret));
+  const headers = await signIn(gw.url, token);
+  const requestIdOf = async (init: Record<string, string>) => {
+    const res = await fetch(`${gw.url}/admin/api/keys`, { headers: init });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    return res.headers.get("x-request-id") ?? "";
+  };
+  const bySession = await requestIdOf(headers);
+  const byBearer = await requestIdOf(bearer(token));
+  for (const id of [bySession, byBearer])
+    expect(await auditRow(gw, id)).toMatchObject({
+      keyId: "jwt:acme:alice",
+      keyName: "alice",
+      tenant: "acme",
+    });
+  const line = await waitFor("the session call's access line", () =>
+    gw.stderr.all.split("\n").find((l) => l.includes(` request request_id=${bySession} `)),
+  );
+  expect(line).toContain(" key=jwt:acme:alice tenant=acme ");
+  const ids = (await auditRecords(gw, { key: "jwt:acme:alice" })).map((r) => r.requestId);
+  expect(ids).toEqual(expect.arrayContaining([bySession, byBearer]));
+  expect((await auditRecords(gw, { key: namesake.id })).map((r) => r.requestId)).not.toContain(bySession);
+  // The admin-action audit: the sign-in and the sign-out, each by the subject's id.
+  expect((await fetch(`${gw.url}/admin/auth/logout`, { method: "POST", headers })).status).toBe(200);
+  const { actions } = await adminGet<{
+    actions: { action: string; actor: string; actorKeyId: string | null }[];
+  }>(gw, "/admin/api/actions");
+  expect(actions.filter((a) => a.action.startsWith("session."))).toEqual([
+    expect.objectContaining({ action: "session.sign_out", actor: "alice", actorKeyId: "jwt:acme:alice" }),
+    expect.objectContaining({ action: "session.sign_in", actor: "alice", actorKeyId: "jwt:acme:alice" }),
+  ]);
+}, 60_000);
+
 test("single sign-on: an unverified email signs nobody in; a session, and the event stream it opened, end once its user leaves allowed_users", async () => {
   const client = { id: "mindgw", secret: "oidc-s3cret" };
   const issuer = await startOidcIssuer(client);
@@ -320,7 +382,20 @@ test("single sign-on: an unverified email signs nobody in; a session, and the ev
     await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie: `mindgw_session=${cookie}` } })
   ).json()) as { csrf: string };
   const headers = asSession(cookie, csrf);
-  expect((await fetch(`${gw.url}/admin/api/keys`, { headers })).status).toBe(200);
+  const keys = await fetch(`${gw.url}/admin/api/keys`, { headers });
+  expect(keys.status).toBe(200);
+  // Recorded by the id its limits count under, never by a bare name a key or a JWT may share.
+  expect(await auditRow(gw, keys.headers.get("x-request-id") ?? "")).toMatchObject({
+    keyId: "session:default:alice@example.com",
+    keyName: "alice@example.com",
+  });
+  const { actions } = await adminGet<{ actions: { action: string; actorKeyId: string | null }[] }>(
+    gw,
+    "/admin/api/actions",
+  );
+  expect(actions.find((a) => a.action === "session.sign_in")?.actorKeyId).toBe(
+    "session:default:alice@example.com",
+  );
   const watching = await openEvents(gw.url, headers);
 
   await gw.writeConfig(withUsers(["bob@example.com"]));

@@ -227,10 +227,16 @@ describe("/admin in a real browser", () => {
     ).json()) as { keys: { id: string; name: string }[] };
     const secondId = listed.keys.find((k) => k.name === "alice-ui" && k.id !== firstId.id) ?? { id: "" };
     expect(secondId.id).not.toBe(firstId.id);
-    page.once("dialog", (dialog) => void dialog.accept());
-    await page.locator(`tr[data-key-id="${secondId.id}"]`).getByRole("button", { name: "Revoke" }).click();
-    await page.locator(`tr[data-key-id="${secondId.id}"]`).waitFor({ state: "detached" });
-    expect(await statusOf(chat(second))).toBe(401);
+    // Revoke on the new key offers the name's every active key, as `mindgw keys revoke alice-ui`:
+    // the old one in its grace window would otherwise keep the name working.
+    const secondRow = page.locator(`tr[data-key-id="${secondId.id}"]`);
+    await secondRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await secondRow.getByText("2 active keys are named").waitFor();
+    await shoot("keys-revoke-choice-1280");
+    await secondRow.getByRole("button", { name: "Revoke all 2 keys named “alice-ui”" }).click();
+    await secondRow.waitFor({ state: "detached" });
+    await row.waitFor({ state: "detached" });
+    expect([await statusOf(chat(second)), await statusOf(chat(first))]).toEqual([401, 401]);
     await shoot("keys-1280");
 
     await page.goto(`${gw.url}/admin/activity`);
@@ -241,11 +247,41 @@ describe("/admin in a real browser", () => {
     ).json()) as {
       actions: { action: string; actor: string; via: string; target: string }[];
     };
-    expect(actions.actions.find((a) => a.action === "key.revoke")).toMatchObject({
-      actor: "bootstrap-admin",
-      via: "session",
-      target: secondId.id,
+    expect(actions.actions.filter((a) => a.action === "key.revoke")).toEqual([
+      expect.objectContaining({ actor: "bootstrap-admin", via: "session", target: firstId.id }),
+      expect.objectContaining({ actor: "bootstrap-admin", via: "session", target: secondId.id }),
+    ]);
+  }, 60_000);
+
+  test("keys: Revoke only this key, of a name other active keys share, leaves them working; a key alone under its name asks a plain confirm", async () => {
+    const made = await createKey({ url: gw.url, adminKey }, { name: "hank-ui", role: "user" });
+    const rotate = async () => {
+      const res = await fetch(`${gw.url}/admin/api/keys/hank-ui/rotate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ grace: "1h" }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; key: string };
+    };
+    const rotated = await rotate();
+    await page.goto(`${gw.url}/admin/keys`);
+    const newRow = page.locator(`tr[data-key-id="${rotated.id}"]`);
+    await newRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await newRow.getByRole("button", { name: "Revoke only this key" }).click();
+    await newRow.waitFor({ state: "detached" });
+    expect([await statusOf(chat(rotated.key)), await statusOf(chat(made.key))]).toEqual([401, 200]);
+    // The old key is now alone under its name: the plain question, and that key alone.
+    const messages: string[] = [];
+    page.once("dialog", (dialog) => {
+      messages.push(dialog.message());
+      void dialog.accept();
     });
+    const oldRow = page.locator(`tr[data-key-id="${made.id}"]`);
+    await oldRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await oldRow.waitFor({ state: "detached" });
+    expect(messages).toEqual(['Revoke key "\u2068hank-ui\u2069"? Callers using it are refused at once.']);
+    expect(await statusOf(chat(made.key))).toBe(401);
   }, 60_000);
 
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
@@ -613,6 +649,66 @@ describe("/admin in a real browser", () => {
     }
     await page.emulateMedia({ colorScheme: "light" });
   }, 120_000);
+
+  test("requests at 390 px with apps mounted: the table fits its card (App hidden, as the other wide columns), each time on one line", async () => {
+    const withApps = await fx.spawn({
+      config: {
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "mock-chat", routes: [{ provider: "demo", model: "mock" }] }],
+        apps: [{ name: "openai-api", frontdoor: "openai", path: "/openai" }],
+      },
+    });
+    const key = withApps.adminKey ?? "";
+    for (let i = 0; i < 3; i++)
+      await new OpenAI({
+        baseURL: `${withApps.url}/openai/v1`,
+        apiKey: key,
+        maxRetries: 0,
+      }).chat.completions.create({
+        model: "mock-chat",
+        messages: [{ role: "user", content: "through the app" }],
+      });
+    // A page of its own; the session cookie is per host, so the main gateway's is signed in again after.
+    const narrow = await browser.newPage(NARROW);
+    try {
+      await narrow.goto(`${withApps.url}/admin/`);
+      await narrow.getByLabel("Admin key").fill(key);
+      await narrow.keyboard.press("Enter");
+      await narrow.getByRole("heading", { name: "Overview" }).waitFor();
+      await narrow.goto(`${withApps.url}/admin/requests`);
+      await narrow.locator("table.requests tbody tr").nth(2).waitFor();
+      const measured = await narrow.evaluate(() => {
+        const table = document.querySelector("table.requests") as HTMLElement;
+        const app = [...table.querySelectorAll("thead th")].find((th) => th.textContent === "App");
+        const time = table.querySelector("tbody button.link") as HTMLElement;
+        return {
+          table: table.scrollWidth,
+          card: (table.parentElement as HTMLElement).clientWidth,
+          app: app ? getComputedStyle(app).display : "missing",
+          timeLines: Math.round(
+            time.getBoundingClientRect().height / Number.parseFloat(getComputedStyle(time).lineHeight),
+          ),
+        };
+      });
+      await narrow.screenshot({ path: join(SHOTS, "requests-apps-390.png"), fullPage: true });
+      expect(await narrow.locator("table.requests tbody button.link .wide").first().isVisible()).toBe(false);
+      expect(measured.table).toBeLessThanOrEqual(measured.card);
+      expect([measured.app, measured.timeLines]).toEqual(["none", 1]);
+      // At 1280 the App column is there.
+      await narrow.setViewportSize(WIDE);
+      await narrow.getByRole("columnheader", { name: "App" }).waitFor();
+      expect(await narrow.locator("table.requests tbody tr td").nth(3).textContent()).toBe("openai-api");
+      // And each time to the millisecond, which the narrow screen left out.
+      const millis = narrow.locator("table.requests tbody button.link .wide").first();
+      expect([await millis.isVisible(), await millis.textContent()]).toEqual([
+        true,
+        expect.stringMatching(/^\.\d{3}$/),
+      ]);
+    } finally {
+      await narrow.close();
+      await signInWithKey(adminKey);
+    }
+  }, 60_000);
 
   test("shadow: comparisons per model and an example side by side", async () => {
     await waitFor("shadow pairs to be recorded", async () => {

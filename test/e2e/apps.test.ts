@@ -284,6 +284,16 @@ describe("the app a request came through is recorded", () => {
       .map((line) => JSON.parse(line) as { requestId: string; app?: string });
     expect(printed.map((r) => r.requestId)).toContain(openaiApp);
     expect(printed.every((r) => r.app === "openai-api")).toBe(true);
+    // The table for people has an APP column while a row came through an app (audit-table.test.ts: none without).
+    const run = await runMindgw(["audit", "query", "--limit", "50", "--gateway", gw.url], {
+      env: { MINDGW_ADMIN_KEY: admin },
+    });
+    expect(run.code).toBe(0);
+    const [titles = "", ...rows] = run.stdout.split("\n");
+    expect(titles).toMatch(/^TIME +STATUS +KEY +APP +MODEL /);
+    const appOf = (requestId: string) =>
+      (rows.find((line) => line.includes(requestId)) ?? "").slice(titles.indexOf("APP")).split(/ +/)[0];
+    expect([appOf(narrow), appOf(openaiApp), appOf(adminId)]).toEqual(["narrow", "openai-api", "-"]);
   });
 
   test("`mindgw tail --app` shows that app's requests alone, started and finished", async () => {

@@ -471,4 +471,47 @@ describe("a JWT subject and an API key of the same name", () => {
     expect(started).toMatchObject({ keyId: "jwt:acme:dup", keyName: "dup" });
     expect(probes.size).toBeGreaterThan(0);
   }, 40_000);
+
+  test("an id in the key filter is that caller alone: a name claim spelt like another's id is not matched", async () => {
+    published = [k1.jwk, k2.jwk];
+    const key = await createKey(gw, { name: "pose", role: "user", tenant: "acme" });
+    const subject = await sign(k1, { claims: { sub: "pose", tenant: "acme" } });
+    // Another tenant's users whose name claims (preferred_username, say) spell acme's ids.
+    const posingAsSubject = await sign(k1, { claims: { sub: "jwt:acme:pose", tenant: "globex" } });
+    const posingAsKey = await sign(k1, { claims: { sub: key.id, tenant: "globex" } });
+    const requestId = async (credential: string) => {
+      const res = await chat(credential);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      return res.headers.get("x-request-id") ?? "";
+    };
+    await waitFor("the token to pass", async () => (await status(subject)) === 200);
+    const [bySubject, byKey, asSubject, asKey] = [
+      await requestId(subject),
+      await requestId(key.key),
+      await requestId(posingAsSubject),
+      await requestId(posingAsKey),
+    ];
+    expect(await auditRow(gw, asSubject)).toMatchObject({
+      keyId: "jwt:globex:jwt:acme:pose",
+      keyName: "jwt:acme:pose",
+    });
+    await auditRow(gw, asKey);
+    const ids = async (filter: string) => (await auditRecords(gw, { key: filter })).map((r) => r.requestId);
+    expect(await ids("jwt:acme:pose")).toContain(bySubject);
+    expect(await ids("jwt:acme:pose")).not.toContain(asSubject);
+    expect(await ids(key.id)).toEqual([byKey]);
+    // Each posing caller is found by its own id.
+    expect(await ids("jwt:globex:jwt:acme:pose")).toEqual([asSubject]);
+    // The tail: `--key jwt:acme:pose` prints the subject's requests, not the one posing as it.
+    const tail = spawnTail(["--gateway", gw.url, "--json", "--key", "jwt:acme:pose"], {
+      MINDGW_ADMIN_KEY: admin,
+    });
+    fx.deferTest(() => tail.stop());
+    await untilListening(tail, () => requestId(subject));
+    const posedAgain = await requestId(posingAsSubject);
+    const subjectAgain = await requestId(subject);
+    await tail.finished(subjectAgain);
+    expect(tail.lines().map(requestIdOf)).not.toContain(posedAgain);
+  }, 40_000);
 });

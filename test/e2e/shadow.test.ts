@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
+import { SignJWT } from "jose";
 import OpenAI from "openai";
 import type { ShadowPage, ShadowRecord } from "../../src/shadow/shadow-api-schema.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
@@ -19,6 +20,18 @@ setDefaultTimeout(60_000);
 // shadow that hangs costs the client nothing and is shed at the cap.
 
 const SHADOW_TIMEOUT_MS = 8_000;
+const JWT = {
+  secret: "a-shared-secret-for-the-shadow-tests-0123456",
+  issuer: "https://idp.test",
+  audience: "mindgw",
+};
+const token = (claims: Record<string, string>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(JWT.issuer)
+    .setAudience(JWT.audience)
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(JWT.secret));
 const CAP = 2;
 
 let fake: FakeUpstream;
@@ -104,6 +117,7 @@ const fx = gatewayFixture({
       { name: "team-b", shadow: { provider: "twin-b", model: "b-candidate", sample: 1 } },
     ],
     shadow: { max_concurrent: CAP, timeout: `${SHADOW_TIMEOUT_MS}ms` },
+    auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub", tenant: "tenant" } } },
   }),
 });
 
@@ -325,6 +339,27 @@ describe("pairs are recorded and compared", () => {
     expect(paged.records).toHaveLength(2);
     const next = await shadowPage({ model: "same", limit: "2", cursor: paged.nextCursor ?? "" });
     expect(next.records[0]?.id).not.toBe(paged.records[1]?.id);
+  });
+
+  test("a pair names its caller by id beside its name: a key and two JWT subjects of one name told apart", async () => {
+    const key = await createKey(gw, { name: "alice-sh", tenant: "team-a" });
+    const callers = [
+      key.key,
+      await token({ sub: "alice-sh", tenant: "team-a" }),
+      await token({ sub: "alice-sh" }),
+    ];
+    const pairs: ShadowRecord[] = [];
+    for (const caller of callers) {
+      const { response } = await client(caller)
+        .chat.completions.create({ model: "same", messages: [{ role: "user", content: "who" }] })
+        .withResponse();
+      pairs.push(await pairOf(response.headers.get("x-request-id") ?? ""));
+    }
+    expect(pairs.map((p) => [p.keyId, p.keyName])).toEqual([
+      [key.id, "alice-sh"],
+      ["jwt:team-a:alice-sh", "alice-sh"],
+      ["jwt:default:alice-sh", "alice-sh"],
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { Failure } from "../components/failure.tsx";
 import { KeyForm } from "../components/key-form.tsx";
 import { KeyLimitsForm } from "../components/key-limits-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
+import { RevokeKey } from "../components/revoke-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { type KeyWithSpend, useKeyList } from "../use-key-list.ts";
@@ -72,6 +73,9 @@ export function KeysPage() {
   };
   const list = keys.keys;
   const tenants = tenantSummaries(list);
+  const activeByName = new Map<string, number>();
+  for (const k of list)
+    if (k.status === "active") activeByName.set(k.name, (activeByName.get(k.name) ?? 0) + 1);
 
   return (
     <section aria-labelledby="keys-title">
@@ -201,23 +205,17 @@ export function KeysPage() {
                         <button type="button" class="secondary" onClick={() => setLimiting(k)}>
                           Limits
                         </button>
-                        <button
-                          type="button"
-                          class="danger"
-                          onClick={() => {
-                            // The name isolated (FSI…PDI): a dialog has no <bdi>.
-                            if (
-                              confirm(
-                                `Revoke key "\u2068${k.name}\u2069"? Callers using it are refused at once.`,
-                              )
-                            )
-                              void act(async () => {
-                                await postJson(`/admin/api/keys/${k.id}/revoke`);
-                              });
-                          }}
-                        >
-                          Revoke
-                        </button>
+                        <RevokeKey
+                          name={k.name}
+                          namesakes={activeByName.get(k.name) ?? 1}
+                          onRevoke={(scope) =>
+                            void act(async () => {
+                              // By name, every active key of it, as `mindgw keys revoke NAME`.
+                              const target = scope === "name" ? encodeURIComponent(k.name) : k.id;
+                              await postJson(`/admin/api/keys/${target}/revoke`);
+                            })
+                          }
+                        />
                       </>
                     ))}
                 </td>

@@ -6,7 +6,7 @@ import { callerLabel } from "../../audit/caller-label.ts";
 import { call, followEvents, getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
-import { ms, statusClass, time, usd } from "../format.ts";
+import { clock, ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, toQuery } from "../request-filters.ts";
 
 /**
@@ -220,7 +220,7 @@ export function RequestsPage() {
               <th>Time</th>
               <th>Status</th>
               <th>Key</th>
-              {withApps && <th>App</th>}
+              {withApps && <th class="wide">App</th>}
               <th>Model</th>
               <th class="wide">Route</th>
               <th class="num">Latency</th>
@@ -239,18 +239,20 @@ export function RequestsPage() {
                 <td>
                   <button
                     type="button"
-                    class="link"
+                    class="link time"
                     onClick={() => setSelected(r)}
                     aria-label={`Open request ${r.requestId}`}
                   >
-                    {time(r.startedAt).slice(11)}
+                    {/* Its milliseconds go on narrow screens, as the other wide columns do. */}
+                    {clock(r.startedAt)}
+                    <span class="wide">{time(r.startedAt).slice(19)}</span>
                   </button>
                 </td>
                 <td>
                   <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
                 </td>
                 <td>{callerLabel(r.keyId, r.keyName) ?? "–"}</td>
-                {withApps && <td>{r.app ?? "–"}</td>}
+                {withApps && <td class="wide">{r.app ?? "–"}</td>}
                 <td>{r.model ?? r.frontDoor}</td>
                 <td class="wide">{r.route ?? "–"}</td>
                 <td class="num">{ms(r.latencyMs)}</td>

@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
+import { callerLabel } from "../../audit/caller-label.ts";
 import type { ShadowRecord, ShadowPage as ShadowReport, ShadowSide } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
 import { ApiError, getJson } from "../api.ts";
@@ -122,7 +123,7 @@ export function ShadowPage() {
                   aria-expanded={open === r.id}
                   onClick={() => setOpen(open === r.id ? null : r.id)}
                 >
-                  {time(r.at)} · <bdi>{r.model}</bdi> · <bdi>{r.keyName ?? "–"}</bdi>
+                  {time(r.at)} · <bdi>{r.model}</bdi> · <bdi>{callerLabel(r.keyId, r.keyName) ?? "–"}</bdi>
                 </button>
                 <span class="muted small" data-agreement>
                   {r.agreement.exact

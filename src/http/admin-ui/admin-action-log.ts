@@ -1,4 +1,4 @@
-import type { Principal } from "../../auth/principal.ts";
+import { callerId, type Principal } from "../../auth/principal.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 
 export interface ActionInput {
@@ -21,7 +21,8 @@ export function createAdminActionLog(store: AdminActionStore, now: () => number 
     await store.append({
       at: now(),
       actor: actor.name,
-      actorKeyId: actor.keyId,
+      // The id its audit rows know it by: a JWT's subject id, not its bare name claim.
+      actorKeyId: callerId(actor),
       via: actor.via,
       action: input.action,
       target: input.target ?? null,

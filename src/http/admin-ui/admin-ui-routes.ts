@@ -73,7 +73,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     sso?: OidcIdentity,
   ) => {
     // The session keeps the key's models and limits: they bound which keys it may manage.
-    const session = await deps.sessions.create({ ...principal, via: "session" }, method, sso);
+    const session = await deps.sessions.create(principal, method, sso);
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };

@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import type { Authenticator } from "../../auth/authenticate.ts";
 import { unauthorized } from "../../auth/authenticate.ts";
 import { KeySessions } from "../../auth/key-sessions.ts";
-import type { Principal } from "../../auth/principal.ts";
+import { callerId, type Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import { endSessionsNoLongerAdmitted, withSessions } from "./session-auth.ts";
-import { SessionStore, sessionIdHash } from "./session-store.ts";
+import { type AdminSession, SessionStore, sessionIdHash } from "./session-store.ts";
 
 const admin: Principal = {
   keyId: "key_admin",
@@ -187,6 +187,31 @@ describe("withSessions", () => {
 });
 
 describe("SessionStore", () => {
+  test("a session's principal is known by what signed it in: a JWT's subject id, its key's id, single sign-on's session id", async () => {
+    const { sessions, backend, now } = await setup();
+    const jwtAdmin: Principal = { ...admin, keyId: null, name: "alice", tenant: "acme", via: "jwt" };
+    const byJwt = await sessions.create(jwtAdmin, "key");
+    const byKey = await sessions.create(admin, "key");
+    const user = { subject: "u-1", user: "ada@example.com", groups: [] };
+    const sso: Principal = { ...admin, keyId: null, name: "ada@example.com", via: "session" };
+    const bySso = await sessions.create(sso, "oidc", user);
+    const ids = (...opened: AdminSession[]) => opened.map((s) => [s.principal.via, callerId(s.principal)]);
+    const expected = [
+      ["session", "jwt:acme:alice"],
+      ["session", "key_admin"],
+      ["session", "session:default:ada@example.com"],
+    ];
+    expect(ids(byJwt, byKey, bySso)).toEqual(expected);
+    // Read back (a restart, another node), and from a session stored before this was kept.
+    const restarted = new SessionStore({ ttlMs: () => 60_000, now, backend });
+    const readBack = await Promise.all([byJwt, byKey, bySso].map((s) => restarted.get(s.id)));
+    expect(ids(...readBack.map((s) => s!))).toEqual(expected);
+    const stored = (await backend.get(sessionIdHash(byJwt.id), now()))!;
+    const { signedInWith: _, ...older } = JSON.parse(stored.principal) as Principal;
+    await backend.save({ ...stored, principal: JSON.stringify(older) });
+    expect(callerId((await restarted.get(byJwt.id))!.principal)).toBe("jwt:acme:alice");
+  });
+
   test("storage sees only the id's hash; another instance on the same storage (a restart, another node) honours it", async () => {
     const { backend, session, now } = await setup();
     const stored = await backend.get(sessionIdHash(session.id), now());

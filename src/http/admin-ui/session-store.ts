@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { KeySessions } from "../../auth/key-sessions.ts";
-import type { Principal } from "../../auth/principal.ts";
+import type { Principal, SessionCredential } from "../../auth/principal.ts";
 import { roleSchema } from "../../auth/principal.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import type { AdminSessionStore, StoredAdminSession } from "../../storage/storage.ts";
@@ -59,6 +59,8 @@ const principalSchema = z
       budgetUsd: z.number().optional(),
     }),
     via: z.literal("session"),
+    /** Absent from a session stored before it was kept (`credentialOf` reads it from the rest). */
+    signedInWith: z.enum(["key", "jwt", "sso"]).optional(),
     /** Kept beside the principal in its column (storage has no column of its own for it). */
     sso: oidcIdentitySchema.optional(),
   })
@@ -81,11 +83,17 @@ export class SessionStore {
     this.backend = options.backend ?? createMemoryAdminSessionStore();
   }
 
+  /** Opens a session for `principal`, the credential it is signed in with (or already a session's). */
   async create(
-    principal: Principal,
+    credential: Principal,
     method: AdminSession["method"],
     sso?: OidcIdentity,
   ): Promise<AdminSession> {
+    const principal: Principal = {
+      ...credential,
+      via: "session",
+      signedInWith: credentialOf(credential, method),
+    };
     const createdAt = this.now();
     const id = randomToken();
     // A session never outlives what it was opened with: a JWT of five minutes opens five minutes.
@@ -148,6 +156,18 @@ export class SessionStore {
 }
 
 /**
+ * What a session was signed in with: as its principal says, or, for a principal that came as a
+ * session's already (one stored before this was kept), as it reads: single sign-on by its method,
+ * an admin key by the key's id kept, a JWT (`/admin/auth/login` takes one too) by none.
+ */
+function credentialOf(principal: Principal, method: AdminSession["method"]): SessionCredential {
+  if (principal.signedInWith !== undefined) return principal.signedInWith;
+  if (method === "oidc") return "sso";
+  if (principal.via !== "session") return principal.via;
+  return principal.keyId !== null ? "key" : "jwt";
+}
+
+/**
  * A session's principal: its key's (or its single sign-on user's) rights, ending when the session
  * does, with the session's id hash, under which what it opens is held.
  */
@@ -168,10 +188,15 @@ function toSession(stored: StoredAdminSession): StoredSession | undefined {
   }
   const parsed = principalSchema.safeParse(principal);
   if (!parsed.success) return undefined;
-  const { sso, ...signedIn } = parsed.data;
+  const { sso, ...rest } = parsed.data;
+  const signedIn = rest as Principal;
   return {
     csrf: stored.csrf,
-    principal: asSession(signedIn as Principal, stored.idHash, stored.expiresAt),
+    principal: asSession(
+      { ...signedIn, signedInWith: credentialOf(signedIn, stored.method) },
+      stored.idHash,
+      stored.expiresAt,
+    ),
     method: stored.method,
     keyId: stored.keyId,
     ...(sso ? { sso } : {}),

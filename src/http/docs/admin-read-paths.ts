@@ -26,6 +26,7 @@ const SHADOW_PAGE = {
       requestId: "req_01",
       at: 1767225600000,
       tenant: "team-a",
+      keyId: "jwt:team-a:alice",
       keyName: "alice",
       model: "gpt-4o-mini",
       stream: false,

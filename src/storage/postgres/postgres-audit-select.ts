@@ -1,5 +1,6 @@
 import { decodeAttempts, encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
+import { keyFilterIsId } from "../../audit/audit-query-key.ts";
 import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
@@ -54,7 +55,10 @@ export function selectPostgresPage(
   if (filter.to !== undefined) where.push(`l.started_at < ${p(filter.to)}`);
   if (filter.key !== undefined) {
     const key = p(filter.key);
-    where.push(`(l.key_id = ${key} OR l.key_name = ${key})`);
+    // A value spelt as an id matches that id alone (audit-query-key.ts).
+    where.push(
+      keyFilterIsId(filter.key) ? `l.key_id = ${key}` : `(l.key_id = ${key} OR l.key_name = ${key})`,
+    );
   }
   // A tenant's admin is always held to its own tenant's rows (admin-routes.ts): never dropped.
   if (filter.tenant !== undefined) where.push(`l.tenant = ${p(filter.tenant)}`);

@@ -1,6 +1,7 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { decodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
+import { keyFilterIsId } from "../../audit/audit-query-key.ts";
 import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
@@ -113,11 +114,8 @@ export function selectPage(
   if (filter.to !== undefined) add("l.started_at < ?", filter.to);
   if (drive?.column !== "principal_id") {
     if (filter.key !== undefined) {
-      add(
-        `${check}l.principal_id IN (SELECT id FROM audit_principals WHERE key_id = ? OR key_name = ?)`,
-        filter.key,
-        filter.key,
-      );
+      const { clause, values } = principalsOfKey(filter.key);
+      add(`${check}l.principal_id IN (SELECT id FROM audit_principals WHERE ${clause})`, ...values);
     }
     if (filter.tenant !== undefined)
       add(`${check}l.principal_id IN (SELECT id FROM audit_principals WHERE tenant = ?)`, filter.tenant);
@@ -169,6 +167,13 @@ export function selectPage(
   return { sql, params: [...armParams, limit] };
 }
 
+/** The principals a key filter selects (audit-query-key.ts): an id's alone, or a name's and an id's. */
+function principalsOfKey(key: string): { clause: string; values: SQLQueryBindings[] } {
+  return keyFilterIsId(key)
+    ? { clause: "key_id = ?", values: [key] }
+    : { clause: "(key_id = ? OR key_name = ?)", values: [key, key] };
+}
+
 /** Past this many values, one sort of the matching rows is cheaper than merging the arms. */
 const MAX_ARMS = 64;
 
@@ -181,8 +186,9 @@ export function drivingValues(db: Database, filter: AuditFilter): DrivingValues 
     const where: string[] = [];
     const params: SQLQueryBindings[] = [];
     if (filter.key !== undefined) {
-      where.push("(key_id = ? OR key_name = ?)");
-      params.push(filter.key, filter.key);
+      const { clause, values } = principalsOfKey(filter.key);
+      where.push(clause);
+      params.push(...values);
     }
     if (filter.tenant !== undefined) {
       where.push("tenant = ?");

@@ -153,6 +153,10 @@ describe("Header and status lines", () => {
       "filter> model:x",
     );
     expect(plain(render(<FilterPrompt text="bad" error="use model:" />).lastFrame())).toContain("use model:");
+    // The hint names every field the prompt takes, app: included.
+    expect(plain(render(<FilterPrompt text="" error={null} />).lastFrame())).toContain(
+      "model: key: status: route: app: · Enter applies",
+    );
   });
 });
 
@@ -164,6 +168,43 @@ describe("DetailView", () => {
     expect(text).toContain("request req_9");
     expect(text).toContain("provider:openai");
     expect(text).toContain("Esc or Enter closes");
+  });
+
+  test("a failed request's message, each attempt on its line, what was dropped, the nodes", () => {
+    const record = auditRecord({
+      requestId: "req_5",
+      status: 502,
+      errorClass: "upstream_error",
+      errorMessage: "could not reach upstream dead",
+      dropped: "tools.web_search",
+      node: "gw-a",
+      servedNode: "gw-b",
+      attempts: [
+        {
+          route: "provider:dead",
+          upstreamModel: "m",
+          outcome: "failed",
+          status: 502,
+          errorClass: "upstream_error",
+          durationMs: 12,
+        },
+        {
+          route: "provider:alt",
+          upstreamModel: "m2",
+          outcome: "failed",
+          status: 504,
+          errorClass: "upstream_timeout",
+          durationMs: 1500,
+        },
+      ],
+    });
+    const r = row("req_5", 502, { record });
+    const text = plain(render(<DetailView row={r} width={100} height={40} offset={0} />).lastFrame());
+    expect(text).toMatch(/errorMessage +could not reach upstream dead/);
+    expect(text).toMatch(/attempt 1 +provider:dead m failed 502 upstream_error 12ms/);
+    expect(text).toMatch(/attempt 2 +provider:alt m2 failed 504 upstream_timeout 1\.50s/);
+    expect(text).toMatch(/dropped +tools\.web_search/);
+    expect(text).toMatch(/servedNode +gw-b/);
   });
 
   test("scrolls when taller than its room", () => {
@@ -212,5 +253,13 @@ describe("WorkersPane", () => {
     expect(plain(render(<WorkersPane workers={[]} now={0} width={80} maxRows={5} />).lastFrame())).toContain(
       "no workers connected",
     );
+  });
+
+  test("refused to this credential: said so, not that none is connected", () => {
+    const frame = render(
+      <WorkersPane workers={[]} now={0} width={80} maxRows={5} visible={false} />,
+    ).lastFrame();
+    expect(plain(frame)).toContain("workers: not visible to this credential");
+    expect(plain(frame)).not.toContain("no workers connected");
   });
 });

@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import { formatMs, truncate } from "../format.ts";
+import type { TailAttempt, TailRecord } from "../tail-event.ts";
 import type { RequestRow } from "../tail-store.ts";
 
 export interface DetailViewProps {
@@ -11,9 +12,12 @@ export interface DetailViewProps {
   offset: number;
 }
 
-/** Every field of one request's audit record (or what is known while it is in flight). */
+/**
+ * Every field of one request's audit record (or what is known while it is in flight); each
+ * upstream attempt (retries, failover) on a line of its own.
+ */
 export function DetailView({ row, width, height, offset }: DetailViewProps) {
-  const fields: [string, unknown][] = row.record === null ? inFlightFields(row) : Object.entries(row.record);
+  const fields: [string, unknown][] = row.record === null ? inFlightFields(row) : recordFields(row.record);
   const labelWidth = Math.max(...fields.map(([name]) => name.length));
   const room = Math.max(1, height - 2);
   const start = Math.min(offset, Math.max(0, fields.length - room));
@@ -36,6 +40,30 @@ export function DetailView({ row, width, height, offset }: DetailViewProps) {
       </Text>
     </Box>
   );
+}
+
+function recordFields(record: TailRecord): [string, unknown][] {
+  return Object.entries(record).flatMap(([name, value]): [string, unknown][] =>
+    name === "attempts" && Array.isArray(record.attempts)
+      ? record.attempts.map((attempt, i) => [`attempt ${i + 1}`, describeAttempt(attempt)])
+      : [[name, value]],
+  );
+}
+
+/** `provider:a m-a failed 500 upstream_error 12ms`; what it billed, when a failure was billed. */
+function describeAttempt(attempt: TailAttempt): string {
+  const { billed } = attempt;
+  return [
+    attempt.route,
+    attempt.upstreamModel,
+    attempt.outcome,
+    attempt.status,
+    attempt.errorClass,
+    formatMs(attempt.durationMs),
+    billed ? `billed ${billed.inputTokens}/${billed.outputTokens} tokens $${billed.costUsd}` : null,
+  ]
+    .filter((part) => part !== null && part !== undefined)
+    .join(" ");
 }
 
 function inFlightFields(row: RequestRow): [string, unknown][] {

@@ -1,4 +1,7 @@
 import { Text } from "ink";
+import { FIELDS } from "../tail-filter.ts";
+
+const HINT = FIELDS.map((field) => `${field}:`).join(" ");
 
 /** The `/` prompt; Enter applies, Esc cancels. */
 export function FilterPrompt({ text, error }: { text: string; error: string | null }) {
@@ -8,7 +11,7 @@ export function FilterPrompt({ text, error }: { text: string; error: string | nu
       {text}
       <Text inverse> </Text>
       {error === null ? (
-        <Text dimColor> model: key: status: route: · Enter applies · Esc cancels</Text>
+        <Text dimColor> {HINT} · Enter applies · Esc cancels</Text>
       ) : (
         <Text color="red"> {error}</Text>
       )}

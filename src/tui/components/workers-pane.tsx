@@ -9,10 +9,19 @@ export interface WorkersPaneProps {
   width: number;
   /** Lines available for workers; the rest are summarised as "+N more". */
   maxRows: number;
+  /** False when the gateway refuses this credential the workers list (a tenant member's key). */
+  visible?: boolean;
 }
 
 /** Connected workers: name, models, in-flight / capacity, heartbeat health. */
-export function WorkersPane({ workers, now, width, maxRows }: WorkersPaneProps) {
+export function WorkersPane({ workers, now, width, maxRows, visible = true }: WorkersPaneProps) {
+  if (!visible)
+    return (
+      <Box flexDirection="column">
+        <Text bold>WORKERS</Text>
+        <Text dimColor>workers: not visible to this credential</Text>
+      </Box>
+    );
   const nameWidth = 16;
   const loadWidth = 9;
   const healthWidth = 10;

@@ -15,6 +15,13 @@ export class FakeGateway {
   /** Accept the event stream but never write to it. */
   silent = false;
   workers: WorkerSummary[] = [];
+  /**
+   * Keys that may read the events but not the workers (403), as a tenant member's user key: the
+   * gateway's roles in small.
+   */
+  readonly memberKeys = new Set<string>();
+  /** `/admin/api/workers` requests so far, by the key that made them. */
+  readonly workersReads = new Map<string, number>();
   /** URLs requested, to prove the key never travels in one. */
   readonly urlsSeen: string[] = [];
   readonly userAgents: string[] = [];
@@ -65,10 +72,16 @@ export class FakeGateway {
     this.urlsSeen.push(req.url);
     this.userAgents.push(req.headers.get("user-agent") ?? "");
     if (this.forceStatus !== null) return Response.json({ error: "forced" }, { status: this.forceStatus });
-    if (req.headers.get("authorization") !== `Bearer ${this.adminKey}`) {
+    const key = req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    if (key !== this.adminKey && !this.memberKeys.has(key)) {
       return Response.json({ error: { message: "unauthorized" } }, { status: 401 });
     }
-    if (url.pathname === "/admin/api/workers") return Response.json({ workers: this.workers });
+    if (url.pathname === "/admin/api/workers") {
+      this.workersReads.set(key, (this.workersReads.get(key) ?? 0) + 1);
+      return this.memberKeys.has(key)
+        ? Response.json({ error: { message: "this credential lacks the required role" } }, { status: 403 })
+        : Response.json({ workers: this.workers });
+    }
     if (url.pathname !== "/admin/api/events") return new Response("not found", { status: 404 });
     this.connections++;
     let controller: ReadableStreamDefaultController<Uint8Array> | null = null;

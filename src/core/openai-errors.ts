@@ -57,6 +57,12 @@ const TYPE: Record<ErrorCode, string> = {
   client_closed: "invalid_request_error",
 };
 
+/** OpenAI's `type` for a code on the wire: the gateway's own, or an upstream's 429's. */
+export function openAIErrorType(code: string): string | undefined {
+  if (code === UPSTREAM_RATE_LIMIT) return TYPE.rate_limited;
+  return Object.hasOwn(TYPE, code) ? TYPE[code as ErrorCode] : undefined;
+}
+
 /**
  * The `code` of every upstream's 429 said in OpenAI's shape (Anthropic's, Bedrock's, Google's,
  * a worker's): OpenAI's own. The gateway's own limits say `rate_limited` (TYPE above).

@@ -28,7 +28,7 @@ import {
   openAttempt,
   sendAttempt,
 } from "./try-route.ts";
-import { pinnedTo, WorkerRepicks } from "./worker-repicks.ts";
+import { pinnedTo, type Repick, WorkerRepicks } from "./worker-repicks.ts";
 
 /** What a dispatch needs of its router (router.ts). */
 export interface DispatchDeps {
@@ -217,8 +217,10 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     if (call !== undefined) {
       const failure = attemptFailure(call, request, thrown);
       // Before the verdict: a worker's own fault is its route's only when no other worker takes it.
-      worker = this.anotherWorker(call, failure, route);
-      error = attemptFailed(call, request, failure, worker === undefined || worker instanceof GatewayError);
+      // Other workers merely busy are still there to serve the model: not the last upstream.
+      const repick = this.anotherWorker(call, failure, route);
+      error = attemptFailed(call, request, failure, repick === undefined || repick instanceof GatewayError);
+      worker = repick === "busy" ? undefined : repick;
       this.sentAndFailed = true;
     }
     if (request.signal.aborted) throw abortReason(request.signal);
@@ -295,11 +297,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
    * (`repick`: worker-repicks.ts). Undefined when none can; the failure to answer with when no
    * worker of the route is left connected.
    */
-  private anotherWorker(
-    call: RouteAttempt,
-    failure: GatewayError,
-    route: Route,
-  ): Provider | GatewayError | undefined {
+  private anotherWorker(call: RouteAttempt, failure: GatewayError, route: Route): Repick {
     const upstream = call.upstream;
     if (upstream === call.target.provider) return undefined;
     this.workers ??= new WorkerRepicks();

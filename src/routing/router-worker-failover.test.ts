@@ -184,6 +184,21 @@ describe("router: a worker whose own model server fails is that worker's end, no
     registry.close();
   });
 
+  test("a worker whose model server fails while the route's other worker is only busy: workers/<model> stays closed, the caller gets the failure", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "fails" });
+    // wb serves the model, at capacity: still there to take calls once a slot frees.
+    registry.add(fakeWorker("wb", { models: ["w"], capacity: 1, inFlight: 1 }));
+    const { router, health } = routerFor(withBreaker, [], { workers: directory });
+    for (let i = 0; i < 3; i++) {
+      const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+      expect(error.status).toBe(502);
+    }
+    expect(calls).toEqual(["wa", "wa", "wa"]);
+    expect(health.isOpen("workers/w")).toBe(false);
+    registry.close();
+  });
+
   test("every worker refusing its key: each tried once, a 502 in the worker's words, and only then does the route's breaker count it", async () => {
     const registry = createWorkerRegistry();
     const { calls, directory } = workersServing(registry, { wa: "refuses key", wb: "refuses key" });

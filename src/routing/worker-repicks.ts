@@ -4,6 +4,14 @@ import type { DispatchRequest } from "./dispatch.ts";
 import type { Route } from "./route.ts";
 
 /**
+ * What a re-pick found after a worker's own failure: the worker to try at once; `busy`, when the
+ * route's other workers that have not failed this request are all busy (the failed one was not
+ * the last to take it, so its fault is not the route's); the failure to answer with when no
+ * worker of the route is left connected; or undefined: no other worker to take it.
+ */
+export type Repick = Provider | "busy" | GatewayError | undefined;
+
+/**
  * The workers of this node a request was lost by, refused by as busy or draining, or failed by
  * through their own model server (down, refusing the worker's key, a 5xx: `Provider.ownFault`;
  * or a 429, which says only that server is busy) (`worker:<name>`): that worker's end, not the
@@ -18,17 +26,16 @@ export class WorkerRepicks {
   private readonly failed = new Set<string>();
 
   /**
-   * After `upstream` failed with `failure` on `route`: the worker to try at once, undefined for
-   * none, or the failure to answer with when no worker of the route is left connected. Asked
+   * After `upstream` failed with `failure` on `route`: what a re-pick found (`Repick`). Asked
    * before the route is judged: a worker's own fault counts against the route's breaker only when
-   * no other worker takes the call (try-route.ts `attemptFailed`).
+   * no other worker takes the call, busy or not (try-route.ts `attemptFailed`).
    */
   after(
     upstream: Provider,
     failure: GatewayError,
     route: Route,
     request: Pick<DispatchRequest, "responses" | "tenant">,
-  ): Provider | GatewayError | undefined {
+  ): Repick {
     // A worker of this node: one on another (`servedBy` names its node) failed only once every
     // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
     // would send the call round them again.
@@ -36,7 +43,7 @@ export class WorkerRepicks {
     if (!worksElsewhere(upstream, failure)) return undefined;
     if (this.failed.has(upstream.name)) return undefined;
     this.failed.add(upstream.name);
-    return otherWorker(route, this.failed, request);
+    return otherWorker(upstream, route, this.failed, request);
   }
 }
 
@@ -49,10 +56,11 @@ const worksElsewhere = (upstream: Provider, failure: GatewayError): boolean =>
 
 /** A worker of the route this request has not failed on, if one can take it now. */
 function otherWorker(
+  failed: Provider,
   route: Route,
   avoid: ReadonlySet<string>,
   request: Pick<DispatchRequest, "responses" | "tenant">,
-): Provider | GatewayError | undefined {
+): Repick {
   try {
     const other = route.provider.select?.(
       route.upstreamModel,
@@ -63,9 +71,13 @@ function otherWorker(
     // A provider written before `avoid` may name the same worker again: no free attempt then.
     return other === undefined || avoid.has(other.name) ? undefined : other;
   } catch (thrown) {
-    // None other can take it now: every other one busy, or none left connected.
+    // None other can take it now. Every other one busy (or draining): still there to serve it.
     const none = toGatewayError(thrown);
-    return none.code === "no_route_available" ? none : undefined;
+    if (none.code !== "no_route_available") return "busy";
+    // Every other one failed it already, the failed one still connected: its failure is the answer.
+    if (route.provider.holder?.(failed.name, request.tenant) !== undefined) return undefined;
+    // None left connected: the caller hears that.
+    return none;
   }
 }
 

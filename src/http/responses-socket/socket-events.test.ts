@@ -73,6 +73,30 @@ describe("turnData", () => {
     });
   });
 
+  test.each([
+    ["an upstream's 429", "rate_limit_exceeded", 429, "rate_limit_error"],
+    ["the gateway's own limit", "rate_limited", 429, "rate_limit_error"],
+    ["a prompt too long", "context_length_exceeded", 400, "invalid_request_error"],
+    ["no route left", "no_route_available", 503, "service_unavailable"],
+  ])(
+    "a stream's error event of %s is the socket's error with the status and type its code stands for",
+    (_, code, status, type) => {
+      const failed = JSON.stringify({
+        type: "error",
+        code,
+        message: "refused",
+        param: null,
+        sequence_number: 0,
+      });
+      expect(turnData(failed, turn())).toEqual({
+        kind: "failure",
+        error: { status, type, code, message: "refused", param: null },
+      });
+      const chunk = JSON.stringify({ error: { message: "refused", type, code, param: null } });
+      expect(turnData(chunk, turn())).toMatchObject({ kind: "failure", error: { status, type, code } });
+    },
+  );
+
   test("nothing to add: the stream's own text, its type and response", () => {
     const event = turnEvent(COMPLETED, turn());
     expect(event?.text).toBe(COMPLETED);

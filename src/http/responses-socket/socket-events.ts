@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { openAIErrorBody } from "../../core/openai-errors.ts";
+import { openAIErrorBody, openAIErrorType } from "../../core/openai-errors.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
 /** A server event of a turn, as sent on the socket, and what the session must know of it. */
@@ -71,24 +71,37 @@ const unreadable = (): TurnData => ({
 });
 
 /**
- * The HTTP status an error chunk stands for (the answer's own status went out as 200 before it
- * came): a timeout's 504, the store's 503, else a failure upstream's 502.
+ * The HTTP status each code an error chunk may carry stands for (the answer's own status went
+ * out as 200 before it came), as the gateway answers it before a stream commits: an upstream's
+ * 429 (`rate_limit_exceeded`) and the gateway's own limits, a prompt too long, a timeout, the
+ * store or the workers unavailable. Any other code is a failure upstream's 502.
  */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  rate_limit_exceeded: 429,
+  rate_limited: 429,
+  budget_exceeded: 429,
+  context_length_exceeded: 400,
+  invalid_request: 400,
+  upstream_timeout: 504,
+  unavailable: 503,
+  storage_unavailable: 503,
+  no_route_available: 503,
+  over_capacity: 503,
+};
+
 function statusOfChunk(error: unknown): number {
   const code = isJsonObject(error) ? error.code : undefined;
-  if (code === "upstream_timeout") return 504;
-  if (code === "storage_unavailable" || code === "unavailable") return 503;
-  return 502;
+  return (typeof code === "string" ? STATUS_OF_CODE[code] : undefined) ?? 502;
 }
 
-/** A Responses stream's `error` event as the socket's: the status its code stands for. */
+/** A Responses stream's `error` event as the socket's: the status and OpenAI's type its code stands for. */
 function streamError(event: JsonObject): SocketError {
   const status = statusOfChunk(event);
-  const code = event.code;
+  const code = typeof event.code === "string" ? event.code : undefined;
   return {
     status,
-    type: status >= 500 ? "server_error" : "invalid_request_error",
-    code: typeof code === "string" ? code : null,
+    type: (code && openAIErrorType(code)) ?? (status >= 500 ? "server_error" : "invalid_request_error"),
+    code: code ?? null,
     message: typeof event.message === "string" ? event.message : `request failed with status ${status}`,
     param: typeof event.param === "string" ? event.param : null,
   };

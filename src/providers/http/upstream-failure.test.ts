@@ -306,6 +306,13 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
     ["Ollama", { error: 'model "llama9" not found, try pulling it first' }],
     ["a proxy (no body)", undefined],
     ["a wrong base_url (a web server's page)", "<html><body>404 Not Found</body></html>"],
+    // A wrong base_url on the self-hosted servers, each answering a path it lacks in JSON.
+    ["a wrong base_url on vLLM (FastAPI's own 404)", { detail: "Not Found" }],
+    [
+      "a wrong base_url on llama.cpp",
+      { error: { message: "File Not Found", code: 404, type: "not_found_error" } },
+    ],
+    ["a wrong base_url on LM Studio", { error: "Unexpected endpoint or method. (POST /chat/completions)" }],
   ])(
     "a model call's 404 (%s) is the route's model unknown upstream: a 502 failed over and counted, the upstream's model never named",
     (_, body) => {
@@ -344,8 +351,6 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
         },
       },
     ],
-    // A chat-only server asked for /v1/completions (FastAPI's own 404).
-    ["an endpoint the server lacks", "openai", { detail: "Not Found" }],
     [
       "Anthropic's file not found",
       "anthropic",

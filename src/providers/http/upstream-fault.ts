@@ -70,21 +70,31 @@ const ANTHROPIC_ACCOUNT =
  * exist…"; Azure's `DeploymentNotFound`; Anthropic's `not_found_error` "model: claude-…";
  * Google's `NOT_FOUND` on "models/gemini-9…" or Vertex AI's "…/publishers/google/models/…";
  * Ollama's `model "llama9" not found`; Bedrock's ResourceNotFoundException, the caller naming no
- * resource there), or no API answered it (an HTML page or nothing: a wrong `base_url`). A 404 in
- * an API's words about anything else is the caller's: OpenAI's "Item with id 'rs_…' not found"
- * (an item of another organization, or not stored), or an endpoint the server lacks for the
- * operation the caller chose (FastAPI's `{"detail":"Not Found"}` for `/v1/completions` on a
- * chat-only server).
+ * resource there), or no API answered it: an HTML page or nothing, or a self-hosted server's own
+ * answer for a path it has no route for (`NO_SUCH_PATH`), both a wrong `base_url`. A 404 in an
+ * API's words about anything else is the caller's: OpenAI's "Item with id 'rs_…' not found" (an
+ * item of another organization, or not stored).
  */
 function namesRoute({ type, code, message, noErrorBody }: UpstreamSaid): boolean {
   if (noErrorBody || code === "model_not_found" || code === "DeploymentNotFound") return true;
   if (message === undefined) return false;
+  if (NO_SUCH_PATH.test(message)) return true;
   if (type === "not_found_error") return message.startsWith("model: ");
   return MODEL_UNKNOWN.test(message);
 }
 
 const MODEL_UNKNOWN =
   /^The model `[^`]*` does not exist|\bmodels\/[\w.-]+|^model ["'][^"']*["'] not found|^ResourceNotFoundException:/;
+
+/**
+ * The servers' words for a path they have no route for, which is what a wrong `base_url` reaches
+ * (a missing or doubled `/v1`): vLLM's and every FastAPI server's bare `{"detail":"Not Found"}`,
+ * llama.cpp's `{"error":{"message":"File Not Found",…}}`, LM Studio's "Unexpected endpoint or
+ * method. (POST /chat/completions)". The same words answer an operation the server lacks (a
+ * chat-only server asked for `/v1/completions`), which the route cannot serve either: another
+ * route may.
+ */
+const NO_SUCH_PATH = /^(?:Not Found|File Not Found)$|^Unexpected endpoint or method\./;
 
 /** OpenAI's wording for a request over its per-minute (or per-day) token limit on its own. */
 const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/;

@@ -54,9 +54,11 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     avoid?: ReadonlySet<string>,
   ): Provider {
     const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
-    const worker = registry.pick(model, tenant, held, 0, avoid && workerNames(avoid));
-    // Said of the workers this caller may use: another tenant's are neither busy nor there.
-    if (!worker) throw noWorkerTakes(model, registry.whyNone(model, tenant));
+    const names = avoid && workerNames(avoid);
+    const worker = registry.pick(model, tenant, held, 0, names);
+    // Said of the workers this caller may use, and has not failed on: another tenant's are neither
+    // busy nor there, and busy means another worker would take the call once a slot frees.
+    if (!worker) throw noWorkerTakes(model, registry.whyNone(model, tenant, names));
     return providerOf(worker);
   }
 

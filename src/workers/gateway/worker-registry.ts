@@ -85,11 +85,12 @@ export interface WorkerRegistry {
    */
   serves(model: string, tenant?: string): boolean;
   /**
-   * Why `pick(model, tenant)` found no worker, asked only once it has (`pick` spends nothing on
-   * it). Among workers that differ, the most hopeful reason: a full one frees a slot when any of
-   * its requests ends, a draining one never.
+   * Why `pick(model, tenant, …, avoid)` found no worker, asked only once it has (`pick` spends
+   * nothing on it). Among workers that differ, the most hopeful reason: a full one frees a slot
+   * when any of its requests ends, a draining one never. Workers in `avoid` are none of them: when
+   * only they serve it, it is `not_served` for this request.
    */
-  whyNone(model: string, tenant: string): NoWorker;
+  whyNone(model: string, tenant: string, avoid?: ReadonlySet<string>): NoWorker;
   /** The connected worker of that name, if any. */
   get(name: string): RegisteredWorker | undefined;
   /** What workers serve, draining ones too: to a caller of `tenant`, or all of it when none is given. */
@@ -253,10 +254,11 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       if (best) lastPick.set(best, ++pickSeq);
       return best;
     },
-    whyNone(model, tenant) {
+    whyNone(model, tenant, avoid) {
       let why: NoWorker = "not_served";
       for (const worker of byName.values()) {
         if (!worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
+        if (avoid?.has(worker.name)) continue;
         if (!worker.draining) return "full";
         why = "draining";
       }

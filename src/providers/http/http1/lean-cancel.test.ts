@@ -113,6 +113,20 @@ describe("lean client: a cancel hook in place of a signal", () => {
     expect(given.signal?.reason).toEqual(new Error("gone"));
   });
 
+  test("a call handed to the fallback when its init no longer encodes is out, no longer unsent, as fetch's are", async () => {
+    const server = rawServer((_request, socket) => socket.write(ok("lean")));
+    const { lean, handedOn } = client();
+    const said: boolean[] = [];
+    const cancel = Object.assign(new CallCancel(), { requestUnsent: (unsent: boolean) => said.push(unsent) });
+    const init: LeanInit = { method: "POST", body: "{}", cancel };
+    const pending = lean(`${server.url}/`, init);
+    // Changed while its connection opens: encoded again on it, it encodes no longer.
+    init.method = "BREW";
+    expect(await (await pending).text()).toBe("from fallback");
+    expect(handedOn).toHaveLength(1);
+    expect(said).toEqual([true, false]);
+  });
+
   test("two calls under one hook: the first is its stage, the second listens on its signal; a cancel ends both", async () => {
     const server = rawServer(() => {});
     const { lean } = client();

@@ -260,6 +260,9 @@ class Call implements Exchange, Abortable {
   private viaFallback(): void {
     this.answered = true;
     this.detach();
+    // `fetch` cannot say when the request is out: it counts as out once handed over (`start` marked
+    // it unsent, and an init that no longer encodes gets here before any byte was written).
+    this.hook?.requestUnsent?.(false);
     this.fallback(this.url, signalled(this.init)).then(this.resolve, this.reject);
   }
 

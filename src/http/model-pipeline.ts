@@ -23,7 +23,7 @@ import { logSaveError, responsesContext, type StoringContext } from "./responses
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { storedBeforeAnswer } from "./stored-before-answer.ts";
-import { holdBeforeCommit, holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
+import { holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
@@ -83,9 +83,11 @@ export function modelPipeline(
       prompt = body;
       ledger.stream = streams && body.stream === true;
       // A stream goes quiet while its upstream thinks, longer than a connection may idle: its
-      // socket is held as long as the attempt timeouts allow (gateway/stream-socket-idle.ts), from
-      // its commit; from now only when the wait for its first token may outlast the socket.
-      if (ledger.stream) held = holdBeforeCommit(call);
+      // socket is held as long as the attempt timeouts allow (stream-socket.ts), from now.
+      if (ledger.stream) {
+        holdStreamSocket(call);
+        held = true;
+      }
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
@@ -137,7 +139,6 @@ export function modelPipeline(
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;
-        if (!held) holdStreamSocket(call);
         return keptAlive(call, dispatching, keepAliveMs, model, abort, body);
       }
       const dispatched = early;
@@ -174,7 +175,6 @@ export function modelPipeline(
       }
       call.deferred = true;
       streaming = true;
-      if (!held) holdStreamSocket(call);
       return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
     } catch (error) {
       chargeFailedAttempts(call, deps.logger, error, prompt);

@@ -3,24 +3,13 @@ import type { ModelCall } from "./model-call.ts";
 /**
  * A stream's socket is held past `server.idle_timeout` while its upstream thinks, as long as the
  * attempt timeouts allow (gateway/stream-socket-idle.ts): Bun's `server.timeout` for the request.
- * Held once the stream commits (relayed, or kept alive while its first token is slow); a stream
- * answered whole, the usual fast case, makes no call at all.
+ * Held as soon as the stream's body is read: what comes between (a stored Responses chain read,
+ * the Redis admission, an upstream's first token) runs on the socket's idle clock, which started
+ * at the body's last byte, and Bun's timer ticks every 4 s whatever the bound (a bound of a tick
+ * or less closes the socket at the next tick, written or not).
  */
 export function holdStreamSocket(call: ModelCall): void {
   call.server?.timeout?.(call.request, call.runtime.streamSocketIdle);
-}
-
-/**
- * Holds a stream's socket before it commits when the wait for its first token may outlast
- * `server.idle_timeout`: with `routing.stream_keepalive` off, or as long, nothing is written until
- * the first token, however late. Keep-alive comments sooner commit the stream before the socket
- * could idle out, and the commit holds it. Whether it held it.
- */
-export function holdBeforeCommit(call: ModelCall): boolean {
-  const { streamKeepAlive, socketIdle } = call.runtime;
-  if (streamKeepAlive > 0 && streamKeepAlive < socketIdle * 1000) return false;
-  holdStreamSocket(call);
-  return true;
 }
 
 /**

@@ -13,11 +13,11 @@ const f = gatewayFixture({
 });
 
 /** A raw TCP connection to the gateway: what it received and whether the gateway closed it. */
-async function rawConnection() {
+async function rawConnection(port = f.gw.port) {
   const state = { received: "", closed: false, drained: () => {} };
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
-    port: f.gw.port,
+    port,
     socket: {
       data(_socket, data) {
         state.received += data.toString();
@@ -248,8 +248,17 @@ describe("a refusal under load (max_client_requests) before the body is read", (
 });
 
 describe("a connection after a stream", () => {
-  // A stream's socket is held past idle_timeout while its upstream thinks (the attempt timeouts:
-  // 121 s here); once the answer is out, the connection idles under idle_timeout (1 s) again.
+  // A stream's socket is held past idle_timeout while its upstream thinks (the attempt timeouts);
+  // once the answer is out, the connection idles under idle_timeout again. A gateway of its own
+  // with 5 s: Bun's timer ticks every 4 s, and a bound of one tick or less closes a socket at the
+  // next tick whatever is written — the stream's last bytes too, under load.
+  const own = async () => {
+    const config = fakeRoutesConfig(f.fake.url, ["fake-model"], {
+      server: { idle_timeout: "5s" },
+      routing: { retries: 0, stream_keepalive: "200ms" },
+    });
+    return f.spawn({ config });
+  };
   test.each([
     [
       "relayed as it comes",
@@ -268,14 +277,17 @@ describe("a connection after a stream", () => {
     ],
     ["refused by its upstream", "no [[fake:status=400]]", (received: string) => received.includes('"error"')],
   ])("%s: idle for idle_timeout, then closed", async (_, text, answered) => {
-    const { socket, state } = await rawConnection();
+    const gw = await own();
+    const { socket, state } = await rawConnection(gw.port);
     try {
       const body = chatBody("fake-model", text, { stream: true });
-      socket.write(`${head(Buffer.byteLength(body), `authorization: Bearer ${f.adminKey}\r\n`)}${body}`);
+      socket.write(
+        `${head(Buffer.byteLength(body), `authorization: Bearer ${gw.adminKey ?? ""}\r\n`)}${body}`,
+      );
       await waitFor("the answer", () => answered(state.received));
       expect(state.closed).toBe(false);
-      // Bun's timer ticks every 4 s: a 1 s bound closes an idle socket within 5 s.
-      await waitFor("the gateway to close the idle connection", () => state.closed, 10_000);
+      // Bun's timer ticks every 4 s: a 5 s bound closes an idle socket within 9 s.
+      await waitFor("the gateway to close the idle connection", () => state.closed, 15_000);
     } finally {
       socket.end();
     }

@@ -85,30 +85,41 @@ describe("ByteRelay: faults", () => {
   // What opens an answer in each dialect before anything of it (answer-opening.ts), and the error
   // an upstream sends right after: Anthropic's overloaded_error after message_start
   // (anthropics/anthropic-sdk-python#688), a server error after OpenAI's role chunk, the Responses
-  // API's error after response.created and response.in_progress.
+  // API's error after response.created and response.in_progress (its fields at the top, a rate
+  // limit a 429). Each with what the attempt fails with: the upstream's status and words.
   const OPENINGS = [
     [
       "anthropic",
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"usage":{"input_tokens":20,"output_tokens":1}}}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
       'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
       'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
+      [502, "Overloaded"],
     ],
     [
       "openai",
       'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}\n\n',
       'data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}\n\n',
       CHUNK(0),
+      [502, "The server had an error while processing your request."],
     ],
     [
       "openai",
       'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\nevent: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n',
       'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error","sequence_number":2}\n\n',
       'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hi","sequence_number":2}\n\n',
+      [502, "The server had an error"],
+    ],
+    [
+      "openai",
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\nevent: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n',
+      'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o","param":null,"sequence_number":2}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hi","sequence_number":2}\n\n',
+      [429, "Rate limit reached for gpt-4o"],
     ],
   ] as const;
 
   test("an error right after the answer's opening (message_start, a role chunk, response.created) fails the attempt with nothing sent, for the router to retry or fail over (at every split)", async () => {
-    for (const [dialect, opening, error] of OPENINGS) {
+    for (const [dialect, opening, error, _first, [status, message]] of OPENINGS) {
       const whole = `: keep-alive\n\n${opening}${error}`;
       const length = encoder.encode(whole).length;
       for (let i = 1; i <= length; i++) {
@@ -120,8 +131,12 @@ describe("ByteRelay: faults", () => {
             (thrown: GatewayError) => thrown,
           );
         // In the upstream's words, retryable: nothing of the attempt reached the client.
-        expect([i, failure?.status, failure?.retryable]).toEqual([i, 502, true]);
-        expect(failure?.message).not.toBe("the stream ended with an error event");
+        expect([i, failure?.status, failure?.retryable, failure?.message]).toEqual([
+          i,
+          status,
+          true,
+          message,
+        ]);
         expect(done()).toBe(1);
       }
     }

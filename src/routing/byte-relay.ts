@@ -17,7 +17,8 @@ export interface ByteRelayOptions extends UsageSink, RelayEnd {
 
 /**
  * The upstream's own error event, read in its dialect (Anthropic's names its type, OpenAI's is an
- * `{"error":…}` chunk) as the translating relay reads it (translate/stream/in-band-error.ts).
+ * `{"error":…}` chunk, the Responses API's has its code and message at the top) as the
+ * translating relay reads it (translate/stream/in-band-error.ts).
  */
 function reportedBeforeStart(event: SseEvent, fallback: GatewayError): GatewayError {
   let body: unknown;

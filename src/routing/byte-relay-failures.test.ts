@@ -142,6 +142,33 @@ describe("ByteRelay: faults", () => {
     }
   });
 
+  test("a Responses stream's response.failed right after its opening fails the attempt with nothing sent, in the upstream's words (at every split)", async () => {
+    // OpenAI reports a server error so: the stream's end, but nothing of the answer came.
+    const opening =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n';
+    const failed =
+      'event: response.failed\ndata: {"type":"response.failed","sequence_number":1,"response":{"id":"resp_1","status":"failed","error":{"code":"server_error","message":"An error occurred while processing your request."},"usage":null}}\n\n';
+    const whole = `${opening}${failed}`;
+    const length = encoder.encode(whole).length;
+    for (let i = 1; i <= length; i++) {
+      const { source, done } = relay(upstream(splitAt(whole, i)), "openai");
+      const failure = await Promise.resolve()
+        .then(() => source.start())
+        .then(
+          () => undefined,
+          (thrown: GatewayError) => thrown,
+        );
+      expect([i, failure?.status, failure?.retryable, failure?.message, failure?.upstream?.code]).toEqual([
+        i,
+        502,
+        true,
+        "An error occurred while processing your request.",
+        "server_error",
+      ]);
+      expect(done()).toBe(1);
+    }
+  });
+
   test("a stream that ends after its opening alone fails with nothing sent; a malformed event after it too", async () => {
     for (const [dialect, opening] of OPENINGS) {
       for (const [after, said] of [

@@ -49,11 +49,18 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
   });
 }
 
-/** A Responses error event as OpenAI's `{"error":{…}}` body; any other body as it is. */
+/** The Responses API's `response.failed` event: its response's `error`, `{code, message}`. */
+const failedResponseEvent = z.looseObject({
+  type: z.literal("response.failed"),
+  response: z.looseObject({ error: responsesErrorEvent.omit({ type: true }) }),
+});
+
+/** A Responses error or failed-response event as OpenAI's `{"error":{…}}` body; any other body as it is. */
 function asOpenAIErrorBody(body: unknown): unknown {
-  const event = responsesErrorEvent.safeParse(body);
-  if (!event.success) return body;
-  const { message, code, param } = event.data;
+  const said =
+    failedResponseEvent.safeParse(body).data?.response.error ?? responsesErrorEvent.safeParse(body).data;
+  if (!said) return body;
+  const { message, code, param } = said;
   const error: ReadOpenAIError = { message, ...(code ? { code } : {}), ...(param ? { param } : {}) };
   return { error };
 }

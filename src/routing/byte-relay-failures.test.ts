@@ -139,6 +139,25 @@ describe("ByteRelay: faults", () => {
         ]);
         expect(done()).toBe(1);
       }
+      // The body ends right after the error event, without its blank line (or its last newline):
+      // the event is whole all the same, and fails the attempt alike, in one read or after the opening's.
+      for (const cut of [1, 2])
+        for (const reads of [[whole.slice(0, -cut)], [opening, error.slice(0, -cut)]]) {
+          const { source, done } = relay(upstream(reads.map((read) => encoder.encode(read))), dialect);
+          const failure = await Promise.resolve()
+            .then(() => source.start())
+            .then(
+              () => undefined,
+              (thrown: GatewayError) => thrown,
+            );
+          expect([cut, reads.length, failure?.status, failure?.message]).toEqual([
+            cut,
+            reads.length,
+            status,
+            message,
+          ]);
+          expect(done()).toBe(1);
+        }
     }
   });
 

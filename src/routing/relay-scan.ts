@@ -8,6 +8,7 @@ import {
   endsStream,
   eventOf,
   malformed,
+  opensByName,
   reportsError,
   skipSpace,
   stopsMessage,
@@ -227,16 +228,16 @@ export class RelayScan extends SseScanner implements SpanSink {
   }
 
   /**
-   * Whether the event only opens the answer (answer-opening.ts), decoded to tell — but for a chat
-   * chunk without a role, the answer's own, told by its bytes: of a stream's chunks only its first
-   * (or, from a server that names the role in every chunk, the first with content) is decoded.
+   * Whether the event only opens the answer (answer-opening.ts): a named event told by its name's
+   * bytes, a chat chunk without a role (the answer's own) by its bytes too; only a chunk with a
+   * role is decoded — of a stream's chunks its first (or, from a server that names the role in
+   * every chunk, the first with content).
    */
   private opensAnswer(span: SseSpan): boolean {
     const buf = this.buf;
-    if (span.nameStart === -1) {
-      const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
-      if (role === -1 || role >= span.dataEnd) return false;
-    }
+    if (span.nameStart !== -1) return opensByName(buf, span);
+    const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
+    if (role === -1 || role >= span.dataEnd) return false;
     const event = eventOf(buf, span, this.sink.maxLine);
     return event !== undefined && opensAnswer(event);
   }

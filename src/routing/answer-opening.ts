@@ -2,13 +2,12 @@ import { isJsonObject } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 
-/** The named events that open an answer in each dialect: Anthropic's, then the Responses API's. */
-const OPENING_NAMES: ReadonlySet<string> = new Set([
-  "message_start",
-  "ping",
-  "response.created",
-  "response.in_progress",
-]);
+/**
+ * The named events that open an answer in each dialect: Anthropic's, then the Responses API's
+ * (the byte relay compares their bytes: relay-event-checks.ts).
+ */
+export const OPENING_EVENTS = ["message_start", "ping", "response.created", "response.in_progress"];
+const OPENING_NAMES: ReadonlySet<string> = new Set(OPENING_EVENTS);
 
 /**
  * Whether a stream event only opens the answer, saying nothing of it yet: Anthropic's

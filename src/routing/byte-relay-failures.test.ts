@@ -85,30 +85,41 @@ describe("ByteRelay: faults", () => {
   // What opens an answer in each dialect before anything of it (answer-opening.ts), and the error
   // an upstream sends right after: Anthropic's overloaded_error after message_start
   // (anthropics/anthropic-sdk-python#688), a server error after OpenAI's role chunk, the Responses
-  // API's error after response.created and response.in_progress.
+  // API's error after response.created and response.in_progress (its fields at the top, a rate
+  // limit a 429). Each with what the attempt fails with: the upstream's status and words.
   const OPENINGS = [
     [
       "anthropic",
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"usage":{"input_tokens":20,"output_tokens":1}}}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
       'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
       'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
+      [502, "Overloaded"],
     ],
     [
       "openai",
       'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}\n\n',
       'data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}\n\n',
       CHUNK(0),
+      [502, "The server had an error while processing your request."],
     ],
     [
       "openai",
       'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\nevent: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n',
       'event: error\ndata: {"type":"error","code":"server_error","message":"The server had an error","sequence_number":2}\n\n',
       'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hi","sequence_number":2}\n\n',
+      [502, "The server had an error"],
+    ],
+    [
+      "openai",
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\nevent: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n',
+      'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o","param":null,"sequence_number":2}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hi","sequence_number":2}\n\n',
+      [429, "Rate limit reached for gpt-4o"],
     ],
   ] as const;
 
   test("an error right after the answer's opening (message_start, a role chunk, response.created) fails the attempt with nothing sent, for the router to retry or fail over (at every split)", async () => {
-    for (const [dialect, opening, error] of OPENINGS) {
+    for (const [dialect, opening, error, _first, [status, message]] of OPENINGS) {
       const whole = `: keep-alive\n\n${opening}${error}`;
       const length = encoder.encode(whole).length;
       for (let i = 1; i <= length; i++) {
@@ -120,10 +131,60 @@ describe("ByteRelay: faults", () => {
             (thrown: GatewayError) => thrown,
           );
         // In the upstream's words, retryable: nothing of the attempt reached the client.
-        expect([i, failure?.status, failure?.retryable]).toEqual([i, 502, true]);
-        expect(failure?.message).not.toBe("the stream ended with an error event");
+        expect([i, failure?.status, failure?.retryable, failure?.message]).toEqual([
+          i,
+          status,
+          true,
+          message,
+        ]);
         expect(done()).toBe(1);
       }
+      // The body ends right after the error event, without its blank line (or its last newline):
+      // the event is whole all the same, and fails the attempt alike, in one read or after the opening's.
+      for (const cut of [1, 2])
+        for (const reads of [[whole.slice(0, -cut)], [opening, error.slice(0, -cut)]]) {
+          const { source, done } = relay(upstream(reads.map((read) => encoder.encode(read))), dialect);
+          const failure = await Promise.resolve()
+            .then(() => source.start())
+            .then(
+              () => undefined,
+              (thrown: GatewayError) => thrown,
+            );
+          expect([cut, reads.length, failure?.status, failure?.message]).toEqual([
+            cut,
+            reads.length,
+            status,
+            message,
+          ]);
+          expect(done()).toBe(1);
+        }
+    }
+  });
+
+  test("a Responses stream's response.failed right after its opening fails the attempt with nothing sent, in the upstream's words (at every split)", async () => {
+    // OpenAI reports a server error so: the stream's end, but nothing of the answer came.
+    const opening =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n';
+    const failed =
+      'event: response.failed\ndata: {"type":"response.failed","sequence_number":1,"response":{"id":"resp_1","status":"failed","error":{"code":"server_error","message":"An error occurred while processing your request."},"usage":null}}\n\n';
+    const whole = `${opening}${failed}`;
+    const length = encoder.encode(whole).length;
+    for (let i = 1; i <= length; i++) {
+      const { source, done } = relay(upstream(splitAt(whole, i)), "openai");
+      const failure = await Promise.resolve()
+        .then(() => source.start())
+        .then(
+          () => undefined,
+          (thrown: GatewayError) => thrown,
+        );
+      expect([i, failure?.status, failure?.retryable, failure?.message, failure?.upstream?.code]).toEqual([
+        i,
+        502,
+        true,
+        "An error occurred while processing your request.",
+        "server_error",
+      ]);
+      expect(done()).toBe(1);
     }
   });
 

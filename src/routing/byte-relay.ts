@@ -17,7 +17,8 @@ export interface ByteRelayOptions extends UsageSink, RelayEnd {
 
 /**
  * The upstream's own error event, read in its dialect (Anthropic's names its type, OpenAI's is an
- * `{"error":…}` chunk) as the translating relay reads it (translate/stream/in-band-error.ts).
+ * `{"error":…}` chunk, the Responses API's has its code and message at the top) as the
+ * translating relay reads it (translate/stream/in-band-error.ts).
  */
 function reportedBeforeStart(event: SseEvent, fallback: GatewayError): GatewayError {
   let body: unknown;
@@ -135,10 +136,13 @@ export class ByteRelay extends UpstreamRelay {
     const held = this.held;
     this.held = undefined;
     const out = held && last ? joinBytes([held, last]) : (held ?? last);
+    // An error event the body's end completed (no blank line after it) ends the answer's opening
+    // as one that came whole does: nothing was sent yet, and the router may retry or fail over.
+    // It is asked before `answering`, which the error event itself set.
+    if (!this.started) this.failedBeforeAnswer();
     if (!scan.answering) {
       // Nothing of the answer came, only its opening if anything: none of it is sent, and the
-      // attempt failed (an error event of the upstream's, a malformed event, or cut off).
-      this.failedBeforeAnswer();
+      // attempt failed (a malformed event, or cut off).
       return this.failAfterBytes(scan.brokenAt === -1 ? this.cutOff() : this.broken(), undefined, true);
     }
     if (scan.reported || scan.brokenAt !== -1 || scan.ended) {

@@ -1,5 +1,6 @@
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
+import { OPENING_EVENTS } from "./answer-opening.ts";
 import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./stream-end.ts";
 
 // What the byte relay reads off an event's bytes without decoding it (routing/byte-relay.ts).
@@ -10,6 +11,8 @@ const ERROR_KEY = encoder.encode('"error"');
 const DONE = encoder.encode(DONE_DATA);
 /** How each dialect ends a complete stream (stream-end.ts), as bytes. */
 const END_EVENT_NAMES = END_EVENTS.map((name) => encoder.encode(name));
+/** The named events that only open an answer (answer-opening.ts), as bytes. */
+const OPENING_EVENT_NAMES = OPENING_EVENTS.map((name) => encoder.encode(name));
 
 const MESSAGE_DELTA = encoder.encode(MESSAGE_DELTA_NAME);
 
@@ -26,9 +29,17 @@ export function endsStream(buf: Uint8Array, span: SseSpan): boolean {
   if (span.dataEnd - span.dataStart === DONE.length && matches(buf, span.dataStart, span.dataEnd, DONE))
     return true;
   // Most events (every OpenAI chunk) are unnamed: no name to compare.
-  if (span.nameStart === -1) return false;
+  return span.nameStart !== -1 && namedOneOf(buf, span, END_EVENT_NAMES);
+}
+
+/** Whether a named event only opens the answer (`message_start`, `response.created`…), told by its name's bytes. */
+export const opensByName = (buf: Uint8Array, span: SseSpan): boolean =>
+  namedOneOf(buf, span, OPENING_EVENT_NAMES);
+
+/** Whether the event's name is one of `names`. */
+function namedOneOf(buf: Uint8Array, span: SseSpan, names: Uint8Array[]): boolean {
   const length = span.nameEnd - span.nameStart;
-  for (const name of END_EVENT_NAMES)
+  for (const name of names)
     if (name.length === length && matches(buf, span.nameStart, span.nameEnd, name)) return true;
   return false;
 }

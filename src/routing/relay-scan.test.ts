@@ -136,12 +136,17 @@ describe("RelayScan: an error event mid-stream, without the gateway's upstream a
       request_id: "req_011CbrFTcXhtiMzr3s6EocF7",
     };
     const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
+    // OpenAI's server error on the Responses API: the failed response's error names the request.
+    const ITEM = `event: response.output_item.added\ndata: ${JSON.stringify({ type: "response.output_item.added", item: { type: "message" } })}\n\n`;
+    const failed = (message: string) =>
+      `event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", response: { id: "resp_1", status: "failed", error: { code: "server_error", message }, usage: null } })}\n\n`;
     const cases: [string, string][] = [
       [`${CONTENT}data: ${JSON.stringify(openai)}\n\n`, `${CONTENT}data: ${JSON.stringify(told)}\n\n`],
       [
         `${PING}event: error\ndata: ${JSON.stringify(anthropicError)}\n\n`,
         `${PING}event: error\ndata: ${JSON.stringify({ type: "error", error: anthropicError.error })}\n\n`,
       ],
+      [`${ITEM}${failed(openai.error.message)}`, `${ITEM}${failed(told.error.message)}`],
     ];
     for (const [stream, expected] of cases)
       for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);

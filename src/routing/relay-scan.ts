@@ -8,6 +8,7 @@ import {
   endsStream,
   eventOf,
   malformed,
+  opensByName,
   reportsError,
   skipSpace,
   stopsMessage,
@@ -46,6 +47,8 @@ const OPEN_BRACE = 123;
 /** `e`, which `"error"` starts with. */
 const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
+/** The Responses API's end event for an answer that failed (one of stream-end.ts's END_EVENTS). */
+const RESPONSE_FAILED = "response.failed";
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
 /** Buffer's native search, called on the read itself: no Buffer view made per read. */
@@ -192,6 +195,15 @@ export class RelayScan extends SseScanner implements SpanSink {
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
     if (this.carriesUsage(span) || finalEvent) {
       const event = eventOf(buf, span, this.sink.maxLine);
+      // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
+      // are scrubbed as an error event's are, and before the answer it fails the attempt as one.
+      if (event?.event === RESPONSE_FAILED) {
+        reports = true;
+        if (opening && !this.reported) {
+          this.reported = upstreamError("the stream ended with a failed response");
+          this.reportedFirst = event;
+        }
+      }
       if (event && !this.sink.onUsage(event)) {
         this.cut(span);
         return;
@@ -216,16 +228,16 @@ export class RelayScan extends SseScanner implements SpanSink {
   }
 
   /**
-   * Whether the event only opens the answer (answer-opening.ts), decoded to tell — but for a chat
-   * chunk without a role, the answer's own, told by its bytes: of a stream's chunks only its first
-   * (or, from a server that names the role in every chunk, the first with content) is decoded.
+   * Whether the event only opens the answer (answer-opening.ts): a named event told by its name's
+   * bytes, a chat chunk without a role (the answer's own) by its bytes too; only a chunk with a
+   * role is decoded — of a stream's chunks its first (or, from a server that names the role in
+   * every chunk, the first with content).
    */
   private opensAnswer(span: SseSpan): boolean {
     const buf = this.buf;
-    if (span.nameStart === -1) {
-      const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
-      if (role === -1 || role >= span.dataEnd) return false;
-    }
+    if (span.nameStart !== -1) return opensByName(buf, span);
+    const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
+    if (role === -1 || role >= span.dataEnd) return false;
     const event = eventOf(buf, span, this.sink.maxLine);
     return event !== undefined && opensAnswer(event);
   }

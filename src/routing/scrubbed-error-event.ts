@@ -1,4 +1,4 @@
-import { isJsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { scrubAccountInBody } from "../core/scrub-account.ts";
 import { encodeSse } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
@@ -23,7 +23,18 @@ export function scrubbedErrorEvent(buf: Uint8Array, span: SseSpan, maxLine: numb
     return undefined;
   }
   if (!isJsonObject(body)) return undefined;
-  const scrubbed = scrubAccountInBody(body, event.data);
+  const scrubbed = scrubbedBody(body, event.data);
   if (scrubbed === body) return undefined;
   return encoder.encode(encodeSse({ ...event, data: JSON.stringify(scrubbed) }));
+}
+
+/**
+ * The event's body scrubbed: a Responses `response.failed` event's words are its response's
+ * `error.message`; every other error event's are at its top or in its `error`.
+ */
+function scrubbedBody(body: JsonObject, text: string): JsonObject {
+  const response = body.response;
+  if (body.type !== "response.failed" || !isJsonObject(response)) return scrubAccountInBody(body, text);
+  const scrubbed = scrubAccountInBody(response, text);
+  return scrubbed === response ? body : { ...body, response: scrubbed };
 }

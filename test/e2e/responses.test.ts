@@ -589,6 +589,9 @@ describe("stored responses and previous_response_id", () => {
           event("response.created", {
             response: { ...whole, status: "in_progress", output: [], usage: null },
           }),
+          // Something of the answer before its end: a response.failed right after the opening
+          // fails the attempt over, as an error event there does (routing/relay-scan.ts).
+          event("response.output_item.added", { output_index: 0, item: message(`msg_${id}`) }),
           event(type, { response: whole }),
         ],
       });

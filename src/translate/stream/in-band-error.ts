@@ -1,16 +1,31 @@
+import { z } from "zod";
 import { readAnthropicError, statusForAnthropicType } from "../../core/anthropic-errors.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { type GoogleError, googleHttpStatus } from "../../core/google-errors.ts";
-import { readOpenAIError } from "../../core/openai-errors.ts";
+import { type ReadOpenAIError, readOpenAIError } from "../../core/openai-errors.ts";
+
+/**
+ * The Responses API's stream `error` event, its fields at the top rather than in an `error`
+ * object: `{"type":"error","code":"rate_limit_exceeded","message":…,"param":null}`.
+ */
+const responsesErrorEvent = z.looseObject({
+  type: z.literal("error"),
+  message: z.string(),
+  code: z.string().nullish(),
+  param: z.string().nullish(),
+});
 
 /**
  * An error an upstream reported inside a stream (Anthropic's `error` event, OpenAI's
- * `{"error":…}` chunk). Its type and code travel with it so the caller's dialect can say the
- * same thing; a rate limit stays a 429, everything else is a retryable 502 (the stream is what
- * failed, not the client's request).
+ * `{"error":…}` chunk, the Responses API's `error` event). Its type and code travel with it so
+ * the caller's dialect can say the same thing; a rate limit stays a 429, everything else is a
+ * retryable 502 (the stream is what failed, not the client's request).
  */
-export function inBandError(dialect: Dialect, body: unknown): GatewayError {
+export function inBandError(dialect: Dialect, event: unknown): GatewayError {
+  // A Responses error event is carried as the OpenAI error body it stands for, which the
+  // caller's wire reads back (core/openai-errors.ts `openAIWireError`).
+  const body = dialect === "openai" ? asOpenAIErrorBody(event) : event;
   const anthropic = dialect === "anthropic" ? readAnthropicError(body) : undefined;
   const openai = dialect === "openai" ? readOpenAIError(body) : undefined;
   const type = anthropic?.type ?? openai?.type;
@@ -32,6 +47,22 @@ export function inBandError(dialect: Dialect, body: unknown): GatewayError {
         : {}),
     },
   });
+}
+
+/** The Responses API's `response.failed` event: its response's `error`, `{code, message}`. */
+const failedResponseEvent = z.looseObject({
+  type: z.literal("response.failed"),
+  response: z.looseObject({ error: responsesErrorEvent.omit({ type: true }) }),
+});
+
+/** A Responses error or failed-response event as OpenAI's `{"error":{…}}` body; any other body as it is. */
+function asOpenAIErrorBody(body: unknown): unknown {
+  const said =
+    failedResponseEvent.safeParse(body).data?.response.error ?? responsesErrorEvent.safeParse(body).data;
+  if (!said) return body;
+  const { message, code, param } = said;
+  const error: ReadOpenAIError = { message, ...(code ? { code } : {}), ...(param ? { param } : {}) };
+  return { error };
 }
 
 /**

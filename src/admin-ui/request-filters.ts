@@ -20,6 +20,18 @@ export interface AuditFilters {
   showAdmin: boolean;
 }
 
+/** No filter set: every request but the admin API's own calls. */
+export const NO_FILTERS: AuditFilters = {
+  key: "",
+  model: "",
+  route: "",
+  app: "",
+  status: "",
+  from: "",
+  to: "",
+  showAdmin: false,
+};
+
 /** The filters as `/admin/api/audit` query parameters. */
 export function toQuery(filters: AuditFilters): URLSearchParams {
   const query = new URLSearchParams();

@@ -7,7 +7,7 @@ import { call, followEvents, getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
-import { type AuditFilters, matchesFilters, toQuery } from "../request-filters.ts";
+import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
 
 /**
  * A first page, plus live rows that arrived while it was being read: they are newer than the
@@ -22,23 +22,13 @@ function withLive(page: AuditRecord[], current: AuditRecord[], filters: AuditFil
   return [...newer, ...page];
 }
 
-const EMPTY: AuditFilters = {
-  key: "",
-  model: "",
-  route: "",
-  app: "",
-  status: "",
-  from: "",
-  to: "",
-  showAdmin: false,
-};
 const PAGE = 50;
 const LIVE_MAX = 500;
 
 /** The audit log: filters, cursor paging, live mode, a detail view, and export. */
 export function RequestsPage() {
-  const [draft, setDraft] = useState<AuditFilters>(EMPTY);
-  const [filters, setFilters] = useState<AuditFilters>(EMPTY);
+  const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
+  const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
   const [records, setRecords] = useState<AuditRecord[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string>();
@@ -203,8 +193,8 @@ export function RequestsPage() {
             type="button"
             class="ghost"
             onClick={() => {
-              setDraft(EMPTY);
-              setFilters(EMPTY);
+              setDraft(NO_FILTERS);
+              setFilters(NO_FILTERS);
             }}
           >
             Clear

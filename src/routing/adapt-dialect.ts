@@ -8,6 +8,7 @@ import { estimateInputTokens } from "../translate/anthropic-to-openai/count-toke
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
+import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import { type ReferencedItems, withoutForeignIds } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
@@ -185,7 +186,10 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     };
   }
   const { previous_response_id: _held, ...rest } = body;
-  const input = [...context.previous, ...(own ?? inputItems(body.input))];
+  // The stored turns as the caller's own input reaches this upstream (caller-body-for.ts): a call a
+  // Gemini route answered has its thought signature in its `call_id`, which no Responses API reads
+  // (and OpenAI refuses past 64 characters); plain, it pairs again with its output's.
+  const input = [...plainItemCallIds(context.previous), ...(own ?? inputItems(body.input))];
   return {
     operation: "responses",
     body: { ...rest, input },

@@ -37,8 +37,16 @@ const upstream = Bun.serve({
 afterAll(() => upstream.stop(true));
 const baseUrl = `http://127.0.0.1:${upstream.port}/v1`;
 
-/** Model `m` on one route of `provider`, the request sent as a front door hands it on (its bytes too). */
-async function sentUpstream(provider: Provider, operation: Operation, body: JsonObject): Promise<JsonObject> {
+/**
+ * Model `m` on one route of `provider`, the request sent as a front door hands it on (its bytes too);
+ * a Responses call continues the stored turns `previous` (a chain the gateway holds).
+ */
+async function sentUpstream(
+  provider: Provider,
+  operation: Operation,
+  body: JsonObject,
+  previous: JsonObject[] = [],
+): Promise<JsonObject> {
   const config = {
     providers: [{ name: "up", type: provider.dialect === "anthropic" ? "anthropic" : "openai" }],
     models: [{ name: "m", routes: [{ provider: "up", model: "um" }] }],
@@ -48,7 +56,7 @@ async function sentUpstream(provider: Provider, operation: Operation, body: Json
     operation,
     body,
     received: { bytes, body, headers: {}, query: "" },
-    ...(operation === "responses" ? { responses: { id: "resp_g", previous: [], onResponse: () => {} } } : {}),
+    ...(operation === "responses" ? { responses: { id: "resp_g", previous, onResponse: () => {} } } : {}),
   });
   received.length = 0;
   await routerFor(config, [{ ...provider, calls: [] }]).router(request);
@@ -138,6 +146,46 @@ describe("a Gemini turn's signed tool-call ids reach any other upstream plain, o
       input: [
         { type: "function_call", call_id: plain },
         { type: "function_call_output", call_id: plain },
+      ],
+    });
+  });
+
+  // A chain a Gemini route answered, held by the gateway, continued by its previous_response_id.
+  const chain = [
+    { type: "message", role: "user", content: "weather?" },
+    { type: "function_call", call_id: signed, name: "w", arguments: "{}" },
+  ];
+  const continued = {
+    model: "m",
+    previous_response_id: "resp_stored",
+    input: [{ type: "function_call_output", call_id: signed, output: "18C" }],
+  };
+
+  test("a stored Responses chain expanded for an upstream serving the Responses API: its calls' call_id plain", async () => {
+    const sent = await sentUpstream({ ...openai(), responsesApi: true }, "responses", continued, chain);
+    expect(sent.previous_response_id).toBeUndefined();
+    expect(sent.input).toEqual([
+      { type: "message", role: "user", content: "weather?" },
+      { type: "function_call", call_id: plain, name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: plain, output: "18C" },
+    ]);
+  });
+
+  test("a stored Responses chain translated for a chat upstream: call and result plain", async () => {
+    const sent = await sentUpstream(openai(), "responses", continued, chain);
+    expect(sent).toMatchObject({
+      messages: [{ role: "user" }, { tool_calls: [{ id: plain }] }, { tool_call_id: plain }],
+    });
+  });
+
+  test("a stored Responses chain translated for Anthropic: tool_use and tool_result plain", async () => {
+    const anthropic = createAnthropicProvider({ name: "up", baseUrl, version: "2023-06-01" });
+    const sent = await sentUpstream(anthropic, "responses", continued, chain);
+    expect(sent).toMatchObject({
+      messages: [
+        { role: "user" },
+        { content: [{ type: "tool_use", id: plain }] },
+        { content: [{ type: "tool_result", tool_use_id: plain }] },
       ],
     });
   });

@@ -8,6 +8,7 @@ import { wordsIn } from "../fake-cloud/count-wire.ts";
 import { vectorOf, wordsOf } from "../fake-cloud/embedding-wire.ts";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { type GeminiContents, THOUGHT_SIGNATURE } from "../fake-cloud/gemini-wire.ts";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
@@ -23,6 +24,8 @@ const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: 
 const WEB_IDENTITY_TOKEN = "eyJ.fake-web-identity.token";
 
 let cloud: FakeCloud;
+/** The upstream serving OpenAI's Responses API, answering what a test queued. */
+let native: CannedUpstream;
 let gw: GatewayProcess;
 let openai: OpenAI;
 let anthropic: Anthropic;
@@ -65,7 +68,8 @@ const fx = gatewayFixture<FakeCloud>({
     };
   },
   fakeRoutes: false,
-  config: (_cloudUrl, { fake: cloud }) => {
+  config: (_cloudUrl, { fake: cloud, own }) => {
+    native = own(startCannedUpstream());
     const serviceAccount = JSON.stringify({
       type: "service_account",
       client_email: CLIENT_EMAIL,
@@ -111,6 +115,8 @@ const fx = gatewayFixture<FakeCloud>({
           aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
         },
         { name: "gm", type: "gemini", base_url: `${cloud.url}/v1beta`, api_key: "gemini-key" },
+        // OpenAI's Responses API, served upstream itself (a native route).
+        { name: "oa", type: "openai", base_url: `${native.url}/v1`, api_key: "sk-oa", responses_api: true },
         { name: "gm-stale", type: "gemini", base_url: `${cloud.url}/v1beta`, api_key: "revoked-key" },
         {
           name: "vx-claude",
@@ -139,6 +145,7 @@ const fx = gatewayFixture<FakeCloud>({
         },
         { name: "nova", routes: [{ provider: "br-web", model: "amazon.nova-lite-v1:0" }] },
         { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+        { name: "native-responses", routes: [{ provider: "oa", model: "gpt-5" }] },
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
         { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
         {
@@ -628,6 +635,75 @@ describe("a Gemini turn's signed tool-call ids on another vendor's route (40 cha
     const { signed, sent } = await messagesNextTurnOn("claude-vertex");
     const sentUse = sent.messages[1].content.find((b: { type: string }) => b.type === "tool_use");
     expect([sentUse.id, sent.messages[2].content[0].tool_use_id]).toEqual([plain(signed), plain(signed)]);
+  });
+});
+
+describe("a Responses chain a Gemini route answered, continued by previous_response_id", () => {
+  const tools = [
+    {
+      type: "function" as const,
+      name: "get_weather",
+      parameters: WEATHER.function.parameters,
+      strict: false,
+    },
+  ];
+  /** A stored Gemini turn that called a tool (its call_id signed), and the turn answering it on `model`. */
+  async function continuedOn(model: string) {
+    const first = await openai.responses.create({
+      model: "gemini-flash",
+      input: "use a tool for the weather",
+      tools,
+    });
+    const callId = first.output.find((item) => item.type === "function_call")?.call_id ?? "";
+    expect(callId).toContain("__ts_");
+    const second = await openai.responses.create({
+      model,
+      previous_response_id: first.id,
+      tools,
+      input: [{ type: "function_call_output", call_id: callId, output: "sunny" }],
+    });
+    expect(second.status).toBe("completed");
+    return callId;
+  }
+
+  test("on a route serving the Responses API itself: the chain inlined with its call_id plain, call and output a pair", async () => {
+    native.queue({
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "resp_upstream_1",
+        object: "response",
+        status: "completed",
+        model: "gpt-5",
+        output: [
+          {
+            type: "message",
+            id: "msg_upstream_1",
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: "sunny it is" }],
+          },
+        ],
+        usage: { input_tokens: 9, output_tokens: 3, total_tokens: 12 },
+      }),
+    });
+    const signed = await continuedOn("native-responses");
+    const plain = signed.slice(0, signed.indexOf("__ts_"));
+    // OpenAI refuses a call_id over 64 characters (400 string_above_max_length).
+    expect(plain.length).toBeLessThanOrEqual(64);
+    const sent = JSON.parse(native.requests.at(-1)?.text ?? "{}");
+    expect(sent.previous_response_id).toBeUndefined();
+    const calls = (sent.input as { type: string; call_id?: string }[]).filter((item) => item.call_id);
+    expect(calls.map((item) => [item.type, item.call_id])).toEqual([
+      ["function_call", plain],
+      ["function_call_output", plain],
+    ]);
+  });
+
+  test("back on the Gemini route: the stored call goes with its thought signature", async () => {
+    await continuedOn("gemini-flash");
+    const sent = JSON.parse(lastModelCall()?.body ?? "{}") as GeminiContents;
+    const call = sent.contents.find((c) => c.role === "model")?.parts.find((p) => p.functionCall);
+    expect(call?.thoughtSignature).toBe(THOUGHT_SIGNATURE);
   });
 });
 

@@ -53,7 +53,7 @@ export const plainCallId = (shown: string): string => readGeminiCallId(shown).id
  */
 export function plainCallIdsOf<B extends JsonObject>(body: B): B {
   const messages = plainCallIds(body.messages);
-  const input = plainList(body.input, plainItem);
+  const input = plainItemCallIds(body.input);
   let out = body;
   if (messages !== body.messages) out = { ...out, messages };
   if (input !== body.input) out = { ...out, input };
@@ -66,6 +66,13 @@ export function plainCallIdsOf<B extends JsonObject>(body: B): B {
  * list itself when no id carried a signature; nothing it holds is changed.
  */
 export const plainCallIds = <M>(messages: M): M => plainList(messages, plainMessage);
+
+/**
+ * Responses input items with every `call_id` plain (a `function_call` and its
+ * `function_call_output` share one): the caller's input, or a stored chain inlined for an upstream
+ * that reads no signature. The list itself when no id carried a signature; nothing it holds is changed.
+ */
+export const plainItemCallIds = <I>(items: I): I => plainList(items, plainItem);
 
 /** The list with `plain` applied to each entry; the list itself when none changed. */
 function plainList<L>(list: L, plain: (entry: unknown) => unknown): L {

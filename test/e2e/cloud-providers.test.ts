@@ -145,6 +145,8 @@ const fx = gatewayFixture<FakeCloud>({
         },
         { name: "nova", routes: [{ provider: "br-web", model: "amazon.nova-lite-v1:0" }] },
         { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+        { name: "gemini-3-flash", routes: [{ provider: "gm", model: "gemini-3-flash-preview" }] },
+        { name: "gemini-3-pro", routes: [{ provider: "vx", model: "gemini-3-pro-preview" }] },
         { name: "native-responses", routes: [{ provider: "oa", model: "gpt-5" }] },
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
         { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
@@ -704,6 +706,54 @@ describe("a Responses chain a Gemini route answered, continued by previous_respo
     const sent = JSON.parse(lastModelCall()?.body ?? "{}") as GeminiContents;
     const call = sent.contents.find((c) => c.role === "model")?.parts.find((p) => p.functionCall);
     expect(call?.thoughtSignature).toBe(THOUGHT_SIGNATURE);
+  });
+});
+
+describe("an effort reaches Gemini as its generation takes it: a thinkingLevel on Gemini 3, a thinkingBudget on 2.5", () => {
+  const sentThinking = () => JSON.parse(lastModelCall()?.body ?? "{}").generationConfig?.thinkingConfig;
+
+  test("an OpenAI caller's reasoning_effort, within the levels the model has", async () => {
+    const sentFor = async (model: string, reasoning_effort: "minimal" | "low" | "medium") => {
+      const reply = await openai.chat.completions.create({
+        model,
+        reasoning_effort,
+        messages: [{ role: "user", content: "think" }],
+      });
+      expect(reply.choices[0]?.finish_reason).toBe("stop");
+      return sentThinking();
+    };
+    expect(await sentFor("gemini-3-flash", "minimal")).toEqual({ thinkingLevel: "minimal" });
+    // 3 Pro (on Vertex AI) has low and high alone.
+    expect(await sentFor("gemini-3-pro", "minimal")).toEqual({ thinkingLevel: "low" });
+    expect(await sentFor("gemini-3-pro", "medium")).toEqual({ thinkingLevel: "high" });
+    expect(await sentFor("gemini-flash", "low")).toEqual({ thinkingBudget: 1024 });
+  });
+
+  test("a Responses caller's reasoning.effort (Codex), streamed", async () => {
+    const stream = await openai.responses.create({
+      model: "gemini-3-flash",
+      input: "think",
+      reasoning: { effort: "medium" },
+      stream: true,
+    });
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe("Hello from gemini. You said: think");
+    expect(sentThinking()).toEqual({ thinkingLevel: "medium" });
+  });
+
+  test("an Anthropic caller's thinking budget (Claude Code), nothing dropped", async () => {
+    const { data, response } = await anthropic.messages
+      .create({
+        model: "gemini-3-pro",
+        max_tokens: 4096,
+        thinking: { type: "enabled", budget_tokens: 2048 },
+        messages: [{ role: "user", content: "think" }],
+      })
+      .withResponse();
+    expect(data.stop_reason).toBe("end_turn");
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    expect(sentThinking()).toEqual({ thinkingLevel: "low" });
   });
 });
 

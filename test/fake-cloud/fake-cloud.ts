@@ -21,11 +21,13 @@ import {
 } from "./embedding-wire.ts";
 import {
   type GeminiContents,
+  type GeminiThinking,
   type GoogleErrorDetails,
   generateContentEvents,
   generateContentJson,
   googleError,
   missingSignature,
+  thinkingRefusal,
 } from "./gemini-wire.ts";
 import { chatEvents, chatJson, tooLongCallId } from "./openai-wire.ts";
 
@@ -401,6 +403,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         const request = JSON.parse(body) as GeminiLike;
         const unsigned = missingSignature(request);
         if (unsigned) return json(googleError(400, "INVALID_ARGUMENT", unsigned), 400);
+        const thinking = thinkingRefusal(model, request);
+        if (thinking) return json(googleError(400, "INVALID_ARGUMENT", thinking), 400);
         const lastUser = request.contents.findLast((c) => c.role === "user");
         const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";
         const tool = request.tools?.[0]?.functionDeclarations?.[0]?.name;
@@ -546,7 +550,7 @@ interface ConverseLike {
   }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
 }
-interface GeminiLike extends GeminiContents {
+interface GeminiLike extends GeminiContents, GeminiThinking {
   tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
 }
 

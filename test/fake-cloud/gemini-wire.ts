@@ -51,6 +51,35 @@ export function missingSignature(request: GeminiContents): string | undefined {
   return undefined;
 }
 
+/** A request's thinking settings, as far as Gemini's rules for them read them. */
+export interface GeminiThinking {
+  generationConfig?: { thinkingConfig?: { thinkingLevel?: string; thinkingBudget?: number } };
+}
+
+/** The thinking levels a Gemini 3 model has: 3 Pro low and high; later Pro models no minimal. */
+function levelsOf(model: string): string[] {
+  if (/^gemini-3-pro\b/.test(model)) return ["low", "high"];
+  if (/-pro\b/.test(model)) return ["low", "medium", "high"];
+  return ["minimal", "low", "medium", "high"];
+}
+
+/**
+ * Gemini's rules for `thinkingConfig`, in its words: a level on a model before Gemini 3, a level
+ * the model has not, a budget of 0 on a Pro model (it only works in thinking mode). Gemini 3 takes
+ * a budget too (backward compatibility), so what it was sent is for the test to read.
+ */
+export function thinkingRefusal(model: string, request: GeminiThinking): string | undefined {
+  const thinking = request.generationConfig?.thinkingConfig;
+  const level = thinking?.thinkingLevel;
+  if (level !== undefined && Number(/^gemini-(\d+)/.exec(model)?.[1] ?? 0) < 3)
+    return "Thinking level is not supported for this model.";
+  if (level !== undefined && !levelsOf(model).includes(level))
+    return `Thinking level ${level.toUpperCase()} is not supported for this model. Please retry with other thinking level.`;
+  if (thinking?.thinkingBudget === 0 && /-pro\b/.test(model))
+    return "Budget 0 is invalid. This model only works in thinking mode.";
+  return undefined;
+}
+
 export function generateContentJson(answer: CloudAnswer, model: string): object {
   const parts = answer.tool
     ? [signedCall(answer.tool)]

@@ -11,27 +11,9 @@ import {
 } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
+import { thinkingConfig } from "./thinking-config.ts";
 
 type Role = "user" | "model";
-
-/** OpenAI `reasoning_effort` → Gemini thinking budget (tokens). */
-const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
-
-/**
- * Gemini's Pro models only work in thinking mode: a budget of 0 is their 400 ("Budget 0 is
- * invalid. This model only works in thinking mode."). none/minimal ask them for their least
- * instead: 2.5 Pro's lowest budget (it takes 128–32768); Gemini 3 Pro takes budgets for backward
- * compatibility, as its lowest thinking level. A model this rule misses is sent again without
- * the effort when the caller did not send it by that name (routing/translation-hints.ts).
- */
-const LEAST_PRO_BUDGET = 128;
-const THINKS_ALWAYS = /-pro\b/i;
-
-function thinkingBudget(model: unknown, effort: unknown): number | undefined {
-  const budget = typeof effort === "string" ? THINKING_BUDGET[effort] : undefined;
-  if (budget === 0 && typeof model === "string" && THINKS_ALWAYS.test(model)) return LEAST_PRO_BUDGET;
-  return budget;
-}
 
 /** What `generateContent` can take of a chat request; the router names the rest. */
 export const GEMINI_TARGET: ChatTarget = {
@@ -114,8 +96,8 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
     if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
       out.responseJsonSchema = format.json_schema.schema;
   }
-  const budget = thinkingBudget(body.model, body.reasoning_effort);
-  if (budget !== undefined) out.thinkingConfig = { thinkingBudget: budget };
+  const thinking = thinkingConfig(body.model, body.reasoning_effort);
+  if (thinking !== undefined) out.thinkingConfig = thinking;
   return out;
 }
 

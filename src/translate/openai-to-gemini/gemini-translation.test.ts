@@ -84,25 +84,54 @@ describe("chat request → Gemini generateContent", () => {
     });
   });
 
-  test("reasoning_effort none/minimal: thinking off (budget 0) where the model can; a Pro model's least budget", () => {
-    const budget = (model: string, effort: string) =>
-      (
-        chatRequestToGemini({
-          model,
-          messages: [{ role: "user", content: "hi" }],
-          reasoning_effort: effort,
-        }) as {
-          generationConfig: { thinkingConfig: { thinkingBudget: number } };
-        }
-      ).generationConfig.thinkingConfig.thinkingBudget;
+  /** The `thinkingConfig` `reasoning_effort` becomes on `model`. */
+  const thinkingOn = (model: string, effort: string) =>
+    (
+      chatRequestToGemini({
+        model,
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: effort,
+      }) as { generationConfig?: { thinkingConfig?: JsonObject } }
+    ).generationConfig?.thinkingConfig;
+
+  test("reasoning_effort none/minimal on Gemini 2.5: thinking off (budget 0) where the model can; a Pro model's least budget", () => {
+    const budget = (model: string, effort: string) => thinkingOn(model, effort)?.thinkingBudget;
     expect(budget("gemini-2.5-flash", "minimal")).toBe(0);
     expect(budget("gemini-2.5-flash-lite", "none")).toBe(0);
-    // 2.5 Pro takes 128–32768 and 3 Pro only works in thinking mode: 0 is their 400.
-    for (const model of ["gemini-2.5-pro", "gemini-3-pro-preview", "gemini-3.1-pro-preview"]) {
-      expect(budget(model, "minimal")).toBe(128);
-      expect(budget(model, "none")).toBe(128);
-      expect(budget(model, "low")).toBe(1024);
-    }
+    // 2.5 Pro takes 128–32768: 0 is its 400.
+    expect(budget("gemini-2.5-pro", "minimal")).toBe(128);
+    expect(budget("gemini-2.5-pro", "none")).toBe(128);
+    expect(budget("gemini-2.5-pro", "low")).toBe(1024);
+    // xhigh (and Anthropic's max) the most 2.5 Flash takes, as high.
+    expect([budget("gemini-2.5-flash", "xhigh"), budget("gemini-2.5-pro", "max")]).toEqual([24576, 24576]);
+    // A name without its generation gets a budget, which Gemini 3 takes too.
+    expect(thinkingOn("gemini-flash-latest", "high")).toEqual({ thinkingBudget: 24576 });
+  });
+
+  test("reasoning_effort on Gemini 3 and later: a thinkingLevel (never a budget), one the model has", () => {
+    const levels = (model: string) =>
+      ["none", "minimal", "low", "medium", "high", "xhigh", "max"].map((effort) => {
+        const thinking = thinkingOn(model, effort);
+        expect(Object.keys(thinking ?? {})).toEqual(["thinkingLevel"]);
+        return thinking?.thinkingLevel;
+      });
+    const all = ["minimal", "minimal", "low", "medium", "high", "high", "high"];
+    expect(levels("gemini-3-flash-preview")).toEqual(all);
+    expect(levels("gemini-3.1-flash-lite")).toEqual(all);
+    expect(levels("gemini-3.5-flash")).toEqual(all);
+    // Pro only works in thinking mode (no minimal); 3 Pro has low and high alone, 3.1 Pro medium too.
+    expect(levels("gemini-3-pro-preview")).toEqual(["low", "low", "low", "high", "high", "high", "high"]);
+    expect(levels("gemini-3.1-pro-preview")).toEqual(["low", "low", "low", "medium", "high", "high", "high"]);
+  });
+
+  test("an effort of no known name, or none at all, sends no thinkingConfig", () => {
+    expect(thinkingOn("gemini-3-flash-preview", "turbo")).toBeUndefined();
+    expect(thinkingOn("gemini-2.5-flash", "turbo")).toBeUndefined();
+    const out = chatRequestToGemini({
+      model: "gemini-3-flash-preview",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(out.generationConfig).toBeUndefined();
   });
 
   test("files: a PDF's data inline, a document by URL (a Messages caller's) as fileData Gemini fetches", () => {

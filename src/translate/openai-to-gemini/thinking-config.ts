@@ -1,0 +1,89 @@
+import type { JsonObject } from "../../core/dialect.ts";
+
+/**
+ * OpenAI's `reasoning_effort` (a Responses `reasoning.effort`, an Anthropic `thinking` budget, both
+ * translated to it first) as Gemini's `generationConfig.thinkingConfig`, in the words the model's
+ * generation takes: Gemini 3 and later a `thinkingLevel`, Gemini 2.5 a `thinkingBudget` in
+ * tokens. Gemini 2.5 refuses a level (400 "Thinking level is not supported for this model."); 3
+ * takes a budget only for backward compatibility, which Google warns may perform worse. Undefined
+ * for an effort of no known name (nothing is sent).
+ */
+export function thinkingConfig(model: unknown, effort: unknown): JsonObject | undefined {
+  if (typeof effort !== "string") return undefined;
+  const name = typeof model === "string" ? model : "";
+  if (thinksInLevels(name)) {
+    const level = thinkingLevel(name, effort);
+    return level === undefined ? undefined : { thinkingLevel: level };
+  }
+  const budget = thinkingBudget(name, effort);
+  return budget === undefined ? undefined : { thinkingBudget: budget };
+}
+
+/**
+ * The model's generation is read from its name, as Google spells its models (`gemini-3-pro-preview`,
+ * `gemini-3.1-flash-lite`, `gemini-2.5-flash`): 3 or later thinks in levels. A name without its
+ * generation (`gemini-flash-latest`) gets a budget, which every generation takes.
+ */
+const GENERATION = /^gemini-(\d+)/i;
+const thinksInLevels = (model: string): boolean => Number(GENERATION.exec(model)?.[1] ?? 0) >= 3;
+
+/** Pro models only work in thinking mode: they have no way to think less than their least. */
+const THINKS_ALWAYS = /-pro\b/i;
+
+type ThinkingLevel = "minimal" | "low" | "medium" | "high";
+
+/**
+ * OpenAI's efforts → Gemini's levels. `none` is `minimal`, Gemini 3's least (it cannot turn thinking
+ * off); `xhigh` (and Anthropic's `max`, which a Messages caller's `output_config.effort` brings) is
+ * `high`, its most.
+ */
+const LEVELS: Record<string, ThinkingLevel> = {
+  none: "minimal",
+  minimal: "minimal",
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "high",
+  max: "high",
+};
+
+/**
+ * The level for `effort`, within those the model has. Flash models have all four; Pro models no
+ * `minimal` (400 "Thinking level MINIMAL is not supported for this model."), so `low`, their
+ * least; 3 Pro no `medium` either (3.1 Pro added it): `high`, its default, as OpenAI's `medium`
+ * is the default there.
+ */
+function thinkingLevel(model: string, effort: string): ThinkingLevel | undefined {
+  const level = LEVELS[effort];
+  if (level === "minimal" && THINKS_ALWAYS.test(model)) return "low";
+  if (level === "medium" && /^gemini-3-pro\b/i.test(model)) return "high";
+  return level;
+}
+
+/**
+ * OpenAI's efforts → Gemini 2.5's thinking budgets (tokens); 0 turns thinking off, and the most is
+ * 2.5 Flash's (2.5 Pro takes up to 32768).
+ */
+const BUDGETS: Record<string, number> = {
+  none: 0,
+  minimal: 0,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 24576,
+  max: 24576,
+};
+
+/**
+ * A budget of 0 is a Pro model's 400 ("Budget 0 is invalid. This model only works in thinking
+ * mode."): none/minimal ask it for its least instead, 2.5 Pro's lowest budget (it takes 128–32768).
+ * A model this rule misses is sent again without the effort when the caller did not send it by
+ * that name (routing/translation-hints.ts).
+ */
+const LEAST_PRO_BUDGET = 128;
+
+function thinkingBudget(model: string, effort: string): number | undefined {
+  const budget = BUDGETS[effort];
+  if (budget === 0 && THINKS_ALWAYS.test(model)) return LEAST_PRO_BUDGET;
+  return budget;
+}

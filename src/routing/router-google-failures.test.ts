@@ -113,6 +113,54 @@ describe("a thinking budget of 0 refused by a Gemini model that only works in th
   });
 });
 
+describe("a thinking level refused by a Gemini model that has not that level", () => {
+  const ANSWER = {
+    candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+  };
+  /** A later Gemini the level rule cannot know, without `medium` (as 3 Pro), refusing it in `words`. */
+  const withoutMedium = (words: string) => (sent: JsonObject) =>
+    (sent.generationConfig as { thinkingConfig?: { thinkingLevel?: string } } | undefined)?.thinkingConfig
+      ?.thinkingLevel === "medium"
+      ? googleError(400, "INVALID_ARGUMENT", words)
+      : Response.json(ANSWER);
+  const config = {
+    providers: [{ name: "g", type: "gemini" }],
+    models: [{ name: "m", routes: [{ provider: "g", model: "gemini-4-pro-preview" }] }],
+    routing: { retries: 0 },
+  };
+
+  test.each([
+    [
+      "the Gemini API's",
+      "Thinking level MEDIUM is not supported for this model. Please retry with other thinking level.",
+    ],
+    [
+      "Vertex AI's",
+      "Unable to submit request because thinking_level MEDIUM is not supported by this model. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",
+    ],
+  ])(
+    "in %s words: a Messages caller's thinking sent again without it, named thinking",
+    async (_api, words) => {
+      const g = gemini("g", withoutMedium(words));
+      const { router, logs } = routerFor(config, [g]);
+      const dispatched = await router(
+        chatRequest("m", {
+          operation: "messages",
+          body: {
+            model: "m",
+            max_tokens: 10000,
+            thinking: { type: "enabled", budget_tokens: 8192 },
+            messages: [{ role: "user", content: "hi" }],
+          },
+        }),
+      );
+      expect(g.calls.map((call) => call.body.reasoning_effort)).toEqual(["medium", undefined]);
+      expect(dispatched.dropped).toContain("thinking");
+      expect(logs[0]?.fields).toMatchObject({ field: "reasoning_effort", client_field: "thinking" });
+    },
+  );
+});
+
 describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no empty answer", () => {
   const malformed = () =>
     Response.json({ candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }] });

@@ -78,12 +78,16 @@ const REFUSALS = [
 ];
 
 /**
- * Refusals that do not name the field, by the field they refuse: Gemini's of the thinking budget
- * of 0 that `reasoning_effort` none/minimal becomes (openai-to-gemini), from a model that only
- * works in thinking mode ("Budget 0 is invalid. This model only works in thinking mode.").
+ * Refusals that do not name the field, by the field they refuse, both of what `reasoning_effort`
+ * becomes on Gemini (openai-to-gemini/thinking-config.ts): a thinking budget of 0, from a model
+ * that only works in thinking mode ("Budget 0 is invalid. This model only works in thinking
+ * mode."); a thinking level the model has not, or any level, from a model that takes none
+ * (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
+ * submit request because thinking_level MEDIUM is not supported by this model.").
  */
 const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Budget 0 is invalid\b/, "reasoning_effort"],
+  [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, "reasoning_effort"],
 ];
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */

@@ -51,7 +51,8 @@ const LEVELS: Record<string, ThinkingLevel> = {
  * The level for `effort`, within those the model has. Flash models have all four; Pro models no
  * `minimal` (400 "Thinking level MINIMAL is not supported for this model."), so `low`, their
  * least; 3 Pro no `medium` either (3.1 Pro added it): `high`, its default, as OpenAI's `medium`
- * is the default there.
+ * is the default there. A model this rule misjudges is sent again without the effort when the
+ * caller did not send it by that name (routing/translation-hints.ts).
  */
 function thinkingLevel(model: string, effort: string): ThinkingLevel | undefined {
   const level = LEVELS[effort];

@@ -151,6 +151,14 @@ function vendorAnswers() {
         },
       },
     ],
+    // A file the request names that Anthropic does not hold: the caller's 404, about no model.
+    "file-gone": [
+      404,
+      {
+        type: "error",
+        error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
+      },
+    ],
     // An Anthropic-compatible server without /v1/messages/count_tokens (a FastAPI app's 404).
     "no-count": [404, { detail: "Not Found" }],
     daily: [
@@ -243,6 +251,7 @@ const fx = gatewayFixture({
         ],
       },
       { name: "no-count", routes: [{ provider: "an-vendor", model: "no-count" }] },
+      { name: "file-gone", routes: [{ provider: "an-vendor", model: "file-gone" }] },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
@@ -566,6 +575,19 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect([error.status, error.param, error.code]).toEqual([404, "input", null]);
     expect(error.message).toStartWith("404 Item with id 'rs_0a1b2c3d' not found.");
     expect(vendorCalls.get("item-gone")).toBe(1);
+  });
+
+  test("Anthropic's 404 about a file, to an OpenAI caller: a plain not-found in OpenAI's shape, not model_not_found; to an Anthropic caller as sent", async () => {
+    const error = (await chat("file-gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect([error.status, error.code, error.type]).toEqual([404, "not_found", "invalid_request_error"]);
+    expect(error.message).toBe("404 File not found: file_011CNha8iCJcU1wXNR6q4V8w");
+    const same = (await messages("file-gone", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(same).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(same.error).toEqual({
+      type: "error",
+      error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
+    });
   });
 
   test("a count_tokens the route's server answers 404 (no count endpoint): the gateway's estimate, not a 404", async () => {

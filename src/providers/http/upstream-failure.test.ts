@@ -370,6 +370,12 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
       expect(errorBody(error, dialect === "openai" ? "anthropic" : "openai")).toMatchObject({
         error: { message: readAnthropicError(body)?.message ?? readOpenAIError(body)?.message },
       });
+      // Across dialects a plain not-found: never OpenAI's `model_not_found`, which names a model.
+      if (dialect === "anthropic")
+        expect(errorBody(error, "openai")).toMatchObject({
+          error: { type: "invalid_request_error", code: "not_found" },
+        });
+      else expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "not_found_error" } });
     },
   );
 

@@ -88,6 +88,19 @@ function vendorAnswers() {
         },
       },
     ],
+    // A proxy that relays OpenAI's error in a 200 answer.
+    "org-in-200": [
+      200,
+      {
+        error: {
+          message:
+            "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM). (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)",
+          type: "tokens",
+          param: null,
+          code: "rate_limit_exceeded",
+        },
+      },
+    ],
     "anthropic-429": [
       429,
       {
@@ -213,6 +226,7 @@ const fx = gatewayFixture({
       { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
+      { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
       { name: "gm-limited", routes: [{ provider: "gm-vendor", model: "gemini-429" }] },
       {
@@ -486,6 +500,26 @@ describe("the gateway's upstream account stays the operator's", () => {
     const requestId = error.headers?.get("x-request-id") ?? "";
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
     // The operator's access line (at warn) keeps the upstream's own words as its detail.
+    await waitFor(`${requestId}'s access line with the org id`, () =>
+      gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
+    );
+  });
+
+  test("an error in a 200 answer naming the organization and OpenAI's request id, to both dialects: scrubbed, the audit row alike; the log keeps them", async () => {
+    const told = `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM). (Please include the request ID (the upstream's request id) in your message.)`;
+    const error = (await chat("org-in-200", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, (error.error as { message: string }).message]).toEqual([
+      502,
+      "upstream_error",
+      told,
+    ]);
+    const across = (await messages("org-in-200", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect([across.status, across.error]).toEqual([
+      502,
+      { type: "error", error: { type: "api_error", message: told } },
+    ]);
+    const requestId = error.headers?.get("x-request-id") ?? "";
+    expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
     await waitFor(`${requestId}'s access line with the org id`, () =>
       gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
     );

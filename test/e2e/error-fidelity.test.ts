@@ -274,6 +274,7 @@ const fx = gatewayFixture({
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
       // A window too small for any prompt: the gateway refuses before trying the route.
       { name: "tiny", routes: [{ provider: "oa", model: "up-o", context_window: 30 }] },
+      { name: "small-window", routes: [{ provider: "oa", model: "up-o", context_window: 2000 }] },
       // Failover across dialects, both ways: the caller sees the last route's answer.
       {
         name: "oa-then-an",
@@ -431,6 +432,46 @@ describe("context_length_exceeded keeps its meaning", () => {
       "messages",
     ]);
     expect(openaiError.message).toContain("This model's maximum context length is 30 tokens");
+  });
+
+  test("the model's own reasoning handed back is no prompt to the window: OpenRouter's reasoning_details and Gemini's thought signatures count nothing; the same length of text is refused", async () => {
+    // 16 KB of base64 each, some 4,000 tokens were it text, against a window of 2,000.
+    const signature = "CiIBVKhc7oXs/w+".repeat(1100);
+    const id = `call_1__ts_${signature.replaceAll("+", "-").replaceAll("/", "_")}`;
+    const conversation = (said: string) => [
+      { role: "user", content: "weather in Paris?" },
+      {
+        role: "assistant",
+        content: "",
+        reasoning_details: [
+          { type: "reasoning.encrypted", data: signature, format: "google-gemini-v1", index: 0 },
+          { type: "reasoning.text", text: "", signature, format: "anthropic-claude-v1", index: 1 },
+        ],
+        tool_calls: [
+          {
+            id,
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            extra_content: { google: { thought_signature: signature } },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: id, content: "sunny" },
+      { role: "user", content: said },
+    ];
+    const ask = (said: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "small-window", messages: conversation(said) }),
+      });
+    const served = await ask("thanks");
+    expect(served.status).toBe(200);
+    const refused = await ask(signature);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      "context_length_exceeded",
+    ]);
   });
 });
 

@@ -132,6 +132,12 @@ export function readAnthropicError(body: unknown): { type: string; message: stri
 }
 
 /**
+ * Whether an Anthropic `not_found_error` is about the model: Anthropic names it so, `model: <name>`.
+ * Any other is about something else the request named (a file, a batch) or a path.
+ */
+export const namesAnthropicModel = (message: string): boolean => message.startsWith("model: ");
+
+/**
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { codeFromOpenAI, readOpenAIError } from "./openai-errors.ts";
+import { GatewayError } from "./gateway-error.ts";
+import { codeFromOpenAI, openAIWireError, readOpenAIError } from "./openai-errors.ts";
 
 test("an OpenAI error body is read from each shape servers send", () => {
   expect(
@@ -123,4 +124,33 @@ describe("TGI's context-length refusals (a 422 with its words in `error`)", () =
       "invalid_request",
     );
   });
+});
+
+test("Anthropic's not_found_error is OpenAI's model_not_found only when it is about the model", () => {
+  // Anthropic names the model so ("model: claude-…"); a file, a batch or a path not found is a
+  // plain not-found, in OpenAI's words as the gateway's own 404s say it.
+  const notFound = (message: string, status = 404) =>
+    openAIWireError(
+      new GatewayError({
+        status,
+        code: status === 404 ? "not_found" : "upstream_error",
+        message,
+        upstream: { dialect: "anthropic", status: 404, type: "not_found_error" },
+      }),
+    );
+  expect(notFound("model: claude-sonnet-9")).toMatchObject({
+    type: "invalid_request_error",
+    code: "model_not_found",
+  });
+  // The same words in a stream's error event (a 502 there): still about the model.
+  expect(notFound("model: claude-sonnet-9", 502)).toMatchObject({ code: "model_not_found" });
+  for (const message of [
+    "File not found: file_011CNha8iCJcU1wXNR6q4V8w",
+    "Batch not found: msgbatch_013Zva2CMHLNnXjNJJKqJ2EF",
+    "Not Found",
+  ])
+    expect([message, notFound(message)]).toEqual([
+      message,
+      { message, type: "invalid_request_error", param: null, code: "not_found" },
+    ]);
 });

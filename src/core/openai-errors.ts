@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namesAnthropicModel } from "./anthropic-errors.ts";
 import { callerErrorCode } from "./caller-error-code.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
@@ -69,13 +70,12 @@ export function openAIErrorType(code: string): string | undefined {
  */
 const UPSTREAM_RATE_LIMIT = "rate_limit_exceeded";
 
-/** An Anthropic upstream's error type, as OpenAI's own API would have said it. */
+/** An Anthropic upstream's error type, as OpenAI's own API would have said it (`not_found_error`: `fromAnthropic`). */
 const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
   invalid_request_error: { type: "invalid_request_error", code: null },
   authentication_error: { type: "invalid_request_error", code: "invalid_api_key" },
   billing_error: { type: "insufficient_quota", code: "insufficient_quota" },
   permission_error: { type: "invalid_request_error", code: "permission_denied" },
-  not_found_error: { type: "invalid_request_error", code: "model_not_found" },
   request_too_large: { type: "invalid_request_error", code: "request_too_large" },
   rate_limit_error: { type: "requests", code: UPSTREAM_RATE_LIMIT },
   timeout_error: { type: "server_error", code: "timeout" },
@@ -83,11 +83,23 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
   overloaded_error: { type: "server_error", code: "overloaded" },
 };
 
+const MODEL_NOT_FOUND = { type: "invalid_request_error", code: "model_not_found" };
+
+/**
+ * An Anthropic upstream's error as OpenAI would have said it. Its `not_found_error` is OpenAI's
+ * `model_not_found` only when its words name the model: a file, a batch or a path not found is a
+ * plain not-found, said as the gateway's own (undefined: the error's own code and type).
+ */
+function fromAnthropic(type: string, message: string): { type: string; code: string | null } | undefined {
+  if (type === "not_found_error") return namesAnthropicModel(message) ? MODEL_NOT_FOUND : undefined;
+  return FROM_ANTHROPIC[type];
+}
+
 /**
  * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
  * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
  * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
- * upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE. What an
+ * upstream's type maps through `fromAnthropic`; the gateway's own errors through TYPE. What an
  * upstream's message says of the gateway's upstream account is left out (core/scrub-account.ts).
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
@@ -117,7 +129,7 @@ function wireFields(error: GatewayError): OpenAIWireError {
     return { message, type: TYPE[error.code], param, code: error.code };
   }
   const mapped =
-    upstream?.dialect === "anthropic" && upstream.type ? FROM_ANTHROPIC[upstream.type] : undefined;
+    upstream?.dialect === "anthropic" && upstream.type ? fromAnthropic(upstream.type, message) : undefined;
   if (mapped) return { message, ...mapped, param };
   // Some codes are used at several statuses (a worker over capacity is an upstream_error 503).
   const type = error.status === 503 ? "service_unavailable" : TYPE[error.code];

@@ -232,7 +232,49 @@ describe("ByteRelay: faults", () => {
       expect(text(out)).toBe(`${opening}${first}${error}`);
       expect([failure()?.status, failure()?.message]).toEqual([502, "the stream ended with an error event"]);
     }
+    // An error chunk with the end marker after it (vLLM ends a failed stream so), the body's end in
+    // the same read or the next: the attempt failed all the same.
+    const [, opening, error, first] = OPENINGS[1];
+    for (const reads of [
+      [`${opening}${first}`, `${error}data: [DONE]\n\n`],
+      [`${opening}${first}${error}data: [DONE]\n\n`],
+    ]) {
+      const { source, failure } = relay(upstream(reads.map((read) => encoder.encode(read))), "openai");
+      await readUntilError(source);
+      expect([reads.length, source.reported?.status, failure()?.status]).toEqual([reads.length, 502, 502]);
+    }
     const clean = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
+    await readAll(clean.source);
+    expect(clean.failure()).toBeUndefined();
+  });
+
+  test("a Responses stream's response.failed after the answer began is relayed, and the attempt ends failed with it (the record's 502, at every split)", async () => {
+    // How OpenAI reports a server error once output has streamed: the stream's end marker, a
+    // failure all the same, as an error event there is (the test above).
+    const answer =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[]}}\n\n' +
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","output_index":0,"delta":"hi","sequence_number":1}\n\n';
+    const failed =
+      'event: response.failed\ndata: {"type":"response.failed","sequence_number":2,"response":{"id":"resp_1","status":"failed","error":{"code":"server_error","message":"An error occurred while processing your request."},"usage":null}}\n\n';
+    const completed =
+      'event: response.completed\ndata: {"type":"response.completed","sequence_number":2,"response":{"id":"resp_1","status":"completed","output":[],"usage":null}}\n\n';
+    const whole = `${answer}${failed}`;
+    for (let i = 1; i <= encoder.encode(whole).length; i++) {
+      const { source, failure, done } = relay(upstream(splitAt(whole, i)), "openai");
+      const { out, error } = await readUntilError(source);
+      expect(error).toBeUndefined();
+      expect(text(out)).toBe(whole);
+      // The request's record (http/sse-response.ts) and the attempt's alike.
+      expect([i, source.reported?.status, failure()?.status, failure()?.message]).toEqual([
+        i,
+        502,
+        502,
+        "the stream ended with a failed response",
+      ]);
+      expect(done()).toBe(1);
+    }
+    // The same stream completed is a success.
+    const clean = relay(upstream([encoder.encode(`${answer}${completed}`)]), "openai");
     await readAll(clean.source);
     expect(clean.failure()).toBeUndefined();
   });

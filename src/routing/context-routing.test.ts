@@ -82,6 +82,20 @@ function messagesWith(part: JsonObject) {
 }
 const parts = (part: JsonObject, count: number) => Array.from({ length: count }, () => part);
 
+/** `count` assistant turns, each with `turn(i)`'s fields. */
+function assistantTurns(turn: (i: number) => JsonObject) {
+  return {
+    operation: "chat" as const,
+    body: (count: number) => ({
+      model: "m",
+      messages: Array.from({ length: count }, (_, i) => ({ role: "assistant", ...turn(i) })),
+    }),
+  };
+}
+const call = (id: string) => ({ id, type: "function", function: { name: "f", arguments: "{}" } });
+/** A call id carrying Gemini's thought signature, as the gateway shows one (gemini-call-id.ts). */
+const signed = (i: number) => `call_${i}__ts_${BASE64.replaceAll("/", "_")}`;
+
 describe("fitsContext", () => {
   test("counts the prompt's characters (about 4 a token) plus the requested answer", () => {
     expect(fitsContext("chat", bigBody(396), 100)).toBe(true);
@@ -137,10 +151,62 @@ describe("fitsContext", () => {
       },
       "Messages thinking": messagesWith({ type: "thinking", thinking: "", signature: BASE64 }),
       "Messages redacted_thinking": messagesWith({ type: "redacted_thinking", data: BASE64 }),
+      // OpenRouter's reasoning handed back on an assistant turn: encrypted, or signed beside its text.
+      "chat reasoning_details": assistantTurns((i) => ({
+        content: "",
+        reasoning_details: [
+          {
+            type: "reasoning.encrypted",
+            data: BASE64,
+            id: `rs_${i}`,
+            format: "openai-responses-v1",
+            index: 0,
+          },
+          { type: "reasoning.text", text: "", signature: BASE64, format: "anthropic-claude-v1", index: 1 },
+        ],
+      })),
+      // Gemini's thought signature: as its OpenAI-compatible API carries it on a call, and in the
+      // call's id as the gateway carries it (gemini-call-id.ts), the call and its result alike.
+      "chat Gemini extra_content": assistantTurns((i) => ({
+        tool_calls: [{ ...call(`call_${i}`), extra_content: { google: { thought_signature: BASE64 } } }],
+      })),
+      "chat signed call ids": {
+        operation: "chat" as const,
+        body: (count: number) => ({
+          model: "m",
+          messages: Array.from({ length: count }, (_, i) => [
+            { role: "assistant", tool_calls: [call(signed(i))] },
+            { role: "tool", tool_call_id: signed(i), content: "ok" },
+          ]).flat(),
+        }),
+      },
+      "Messages signed call ids": {
+        operation: "messages" as const,
+        body: (count: number) => ({
+          model: "m",
+          max_tokens: 1000,
+          messages: Array.from({ length: count }, (_, i) => [
+            { role: "assistant", content: [{ type: "tool_use", id: signed(i), name: "f", input: {} }] },
+            { role: "user", content: [{ type: "tool_result", tool_use_id: signed(i), content: "ok" }] },
+          ]).flat(),
+        }),
+      },
+      "Responses signed call ids": {
+        operation: "responses" as const,
+        body: (count: number) => ({
+          model: "m",
+          input: Array.from({ length: count }, (_, i) => [
+            { type: "function_call", call_id: signed(i), name: "f", arguments: "{}" },
+            { type: "function_call_output", call_id: signed(i), output: "ok" },
+          ]).flat(),
+        }),
+      },
     };
     // Forty megabytes of blobs fit a 128k window: each was 262,000 tokens of text.
-    for (const [shape, { operation, body }] of Object.entries(reasoning))
-      expect([shape, fitsContext(operation, body(40), 128_000)]).toEqual([shape, true]);
+    const shapes = Object.entries(reasoning);
+    expect(
+      shapes.map(([shape, { operation, body }]) => [shape, fitsContext(operation, body(40), 128_000)]),
+    ).toEqual(shapes.map(([shape]) => [shape, true]));
     // What is said in the open beside it is text: a thought, a summary.
     const thought = messagesWith({ type: "thinking", thinking: BASE64, signature: "sig" });
     expect(fitsContext("messages", thought.body(1), 128_000)).toBe(false);
@@ -152,8 +218,18 @@ describe("fitsContext", () => {
     };
     expect(fitsContext("responses", summarised, 128_000)).toBe(false);
     // Known by the part's type: a tool's `signature` or `data` is the caller's text.
-    const call = messagesWith({ type: "tool_use", id: "t", name: "sign", input: { signature: BASE64 } });
-    expect(fitsContext("messages", call.body(1), 128_000)).toBe(false);
+    const tool = messagesWith({ type: "tool_use", id: "t", name: "sign", input: { signature: BASE64 } });
+    expect(fitsContext("messages", tool.body(1), 128_000)).toBe(false);
+    // So is a reasoning.text's text, and the part of a signed id before its signature.
+    const said = assistantTurns(() => ({
+      reasoning_details: [{ type: "reasoning.text", text: BASE64, signature: "sig" }],
+    }));
+    expect(fitsContext("chat", said.body(1), 128_000)).toBe(false);
+    const longId = {
+      model: "m",
+      messages: [{ role: "tool", tool_call_id: `${BASE64}__ts_c2ln`, content: "" }],
+    };
+    expect(fitsContext("chat", longId, 128_000)).toBe(false);
   });
 
   test("a token count always fits: counting a conversation too long for the window is what it is for", () => {

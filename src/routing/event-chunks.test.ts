@@ -33,7 +33,7 @@ async function relayed(events: SseEvent[]) {
   } catch (error) {
     failure = error;
   }
-  return { text, failure, ended, complete: chunks.complete };
+  return { text, failure, ended, reported: chunks.reported, complete: chunks.complete };
 }
 
 const recorded = sseFixture("anthropic/message-text.sse.txt");
@@ -83,5 +83,32 @@ describe("EventChunks: when a relayed stream is whole", () => {
     const out = await relayed([...upTo("content_block_delta"), error]);
     expect(out.failure).toBeUndefined();
     expect(out.text.match(/event: error/g)).toHaveLength(1);
+    // What the request's record says (http/sse-response.ts): the answer failed.
+    expect(out.reported?.status).toBe(502);
+  });
+
+  test("a Responses stream's response.failed after output is its end, relayed, and recorded as the failure it is", async () => {
+    const event = (type: string, fields: object) => ({
+      event: type,
+      data: JSON.stringify({ type, ...fields }),
+    });
+    const answer = [
+      event("response.created", { response: { id: "resp_1", status: "in_progress", output: [] } }),
+      event("response.output_text.delta", { output_index: 0, delta: "hi" }),
+    ];
+    const failed = event("response.failed", {
+      response: {
+        id: "resp_1",
+        status: "failed",
+        error: { code: "server_error", message: "x" },
+        usage: null,
+      },
+    });
+    const out = await relayed([...answer, failed]);
+    expect(out.failure).toBeUndefined();
+    expect(out.text.match(/event: response\.failed/g)).toHaveLength(1);
+    expect(out.reported?.status).toBe(502);
+    const completed = event("response.completed", { response: { id: "resp_1", status: "completed" } });
+    expect((await relayed([...answer, completed])).reported).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { clientClosed, type GatewayError, providerFailure, upstreamError } from 
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
-import { closingAfter, endsStreamEvent } from "./stream-end.ts";
+import { closingAfter, endsStreamEvent, RESPONSE_FAILED } from "./stream-end.ts";
 
 /** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
 export type Pass = (event: SseEvent) => boolean;
@@ -36,10 +36,13 @@ export class EventReader {
   }
 }
 
-/** A failure the stream reports itself: `event: error` (Anthropic, Responses) or OpenAI's error chunk. */
+/**
+ * A failure the stream reports itself: `event: error` (Anthropic, Responses), OpenAI's error chunk,
+ * or a Responses stream's `response.failed` (its end, and its failure: stream-end.ts).
+ */
 const OPENAI_ERROR_CHUNK = /^\s*\{\s*"error"\s*:/;
 export const reportsError = (event: SseEvent) =>
-  event.event === "error" || OPENAI_ERROR_CHUNK.test(event.data);
+  event.event === "error" || event.event === RESPONSE_FAILED || OPENAI_ERROR_CHUNK.test(event.data);
 
 const encoder = new TextEncoder();
 

@@ -14,7 +14,7 @@ import {
   stopsMessage,
 } from "./relay-event-checks.ts";
 import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
-import { CLOSING } from "./stream-end.ts";
+import { CLOSING, RESPONSE_FAILED } from "./stream-end.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {
@@ -47,8 +47,6 @@ const OPEN_BRACE = 123;
 /** `e`, which `"error"` starts with. */
 const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
-/** The Responses API's end event for an answer that failed (one of stream-end.ts's END_EVENTS). */
-const RESPONSE_FAILED = "response.failed";
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
 /** Buffer's native search, called on the read itself: no Buffer view made per read. */
@@ -196,12 +194,13 @@ export class RelayScan extends SseScanner implements SpanSink {
     if (this.carriesUsage(span) || finalEvent) {
       const event = eventOf(buf, span, this.sink.maxLine);
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
-      // are scrubbed as an error event's are, and before the answer it fails the attempt as one.
+      // are scrubbed as an error event's are, before the answer it fails the attempt as one, and
+      // after it the stream ends failed, as it does with one.
       if (event?.event === RESPONSE_FAILED) {
         reports = true;
-        if (opening && !this.reported) {
+        if (!this.reported) {
           this.reported = upstreamError("the stream ended with a failed response");
-          this.reportedFirst = event;
+          if (opening) this.reportedFirst = event;
         }
       }
       if (event && !this.sink.onUsage(event)) {

@@ -5,9 +5,15 @@ import type { SseEvent } from "../core/sse.ts";
 // events (event-chunks.ts): the end marker went by; or the answer's finish did, and the missing
 // marker is added; or neither, and the stream was cut off.
 
+/**
+ * The Responses API's end event for an answer that failed: how OpenAI reports a server error, at
+ * once or after output streamed. The stream's end, and its failure, as an error event is.
+ */
+export const RESPONSE_FAILED = "response.failed";
+
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";
-export const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", "response.failed"];
+export const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", RESPONSE_FAILED];
 
 /** Anthropic's `message_delta`: the answer's stop reason, the last event before `message_stop`. */
 export const MESSAGE_DELTA = "message_delta";

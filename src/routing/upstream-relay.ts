@@ -209,9 +209,12 @@ export abstract class UpstreamRelay
     return out;
   }
 
-  /** The upstream's body is over with the bytes last handed out. */
+  /**
+   * The upstream's body is over with the bytes last handed out: a failure when the stream reported
+   * one before its end marker (an error chunk then `[DONE]`, a Responses `response.failed`).
+   */
   protected drain(): void {
-    this.close(undefined, true);
+    this.close(this.reported, true);
     this.drained = true;
   }
 

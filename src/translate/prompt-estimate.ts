@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { mediaTokens } from "./media-tokens.ts";
-import { reasoningBlob } from "./reasoning-blob.ts";
+import { countedLength, reasoningBlob } from "./reasoning-blob.ts";
 
 /**
  * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
@@ -17,7 +17,8 @@ export const PROMPT_FIELDS = ["messages", "input", "system", "instructions", "pr
  * The characters of every string under a value, counted until `stop` says enough. A medium (an
  * image, a document, audio: media-tokens.ts) counts the characters of its tokens, its payload
  * never read: a photo's base64 would be 200,000 tokens of text. The model's own reasoning handed
- * back as an opaque blob (reasoning-blob.ts) counts nothing; the rest of its part is text.
+ * back as an opaque blob (reasoning-blob.ts: by its part's type, or Gemini's signature by its
+ * field, on its own or in a call's id) counts nothing; the rest of its part is text.
  */
 export function countChars(value: unknown, count: { chars: number }, stop: number): boolean {
   if (typeof value === "string") {
@@ -36,7 +37,16 @@ export function countChars(value: unknown, count: { chars: number }, stop: numbe
   }
   const blob = reasoningBlob(value);
   // Parsed JSON has only keys of its own; `for…in` allocates no array of values on the hot path.
-  for (const key in value) if (key !== blob && !countChars(value[key], count, stop)) return false;
+  for (const key in value) {
+    if (key === blob) continue;
+    const field = value[key];
+    if (typeof field !== "string") {
+      if (!countChars(field, count, stop)) return false;
+      continue;
+    }
+    count.chars += countedLength(key, field);
+    if (count.chars > stop) return false;
+  }
   return true;
 }
 

@@ -88,6 +88,19 @@ function vendorAnswers() {
         },
       },
     ],
+    // A proxy that relays OpenAI's error in a 200 answer.
+    "org-in-200": [
+      200,
+      {
+        error: {
+          message:
+            "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM). (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)",
+          type: "tokens",
+          param: null,
+          code: "rate_limit_exceeded",
+        },
+      },
+    ],
     "anthropic-429": [
       429,
       {
@@ -151,6 +164,14 @@ function vendorAnswers() {
         },
       },
     ],
+    // A file the request names that Anthropic does not hold: the caller's 404, about no model.
+    "file-gone": [
+      404,
+      {
+        type: "error",
+        error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
+      },
+    ],
     // An Anthropic-compatible server without /v1/messages/count_tokens (a FastAPI app's 404).
     "no-count": [404, { detail: "Not Found" }],
     daily: [
@@ -205,6 +226,7 @@ const fx = gatewayFixture({
       { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
+      { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
       { name: "gm-limited", routes: [{ provider: "gm-vendor", model: "gemini-429" }] },
       {
@@ -243,6 +265,7 @@ const fx = gatewayFixture({
         ],
       },
       { name: "no-count", routes: [{ provider: "an-vendor", model: "no-count" }] },
+      { name: "file-gone", routes: [{ provider: "an-vendor", model: "file-gone" }] },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
@@ -251,6 +274,7 @@ const fx = gatewayFixture({
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
       // A window too small for any prompt: the gateway refuses before trying the route.
       { name: "tiny", routes: [{ provider: "oa", model: "up-o", context_window: 30 }] },
+      { name: "small-window", routes: [{ provider: "oa", model: "up-o", context_window: 2000 }] },
       // Failover across dialects, both ways: the caller sees the last route's answer.
       {
         name: "oa-then-an",
@@ -409,6 +433,46 @@ describe("context_length_exceeded keeps its meaning", () => {
     ]);
     expect(openaiError.message).toContain("This model's maximum context length is 30 tokens");
   });
+
+  test("the model's own reasoning handed back is no prompt to the window: OpenRouter's reasoning_details and Gemini's thought signatures count nothing; the same length of text is refused", async () => {
+    // 16 KB of base64 each, some 4,000 tokens were it text, against a window of 2,000.
+    const signature = "CiIBVKhc7oXs/w+".repeat(1100);
+    const id = `call_1__ts_${signature.replaceAll("+", "-").replaceAll("/", "_")}`;
+    const conversation = (said: string) => [
+      { role: "user", content: "weather in Paris?" },
+      {
+        role: "assistant",
+        content: "",
+        reasoning_details: [
+          { type: "reasoning.encrypted", data: signature, format: "google-gemini-v1", index: 0 },
+          { type: "reasoning.text", text: "", signature, format: "anthropic-claude-v1", index: 1 },
+        ],
+        tool_calls: [
+          {
+            id,
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            extra_content: { google: { thought_signature: signature } },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: id, content: "sunny" },
+      { role: "user", content: said },
+    ];
+    const ask = (said: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "small-window", messages: conversation(said) }),
+      });
+    const served = await ask("thanks");
+    expect(served.status).toBe(200);
+    const refused = await ask(signature);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      "context_length_exceeded",
+    ]);
+  });
 });
 
 describe("a refusal the translation must not cause", () => {
@@ -477,6 +541,26 @@ describe("the gateway's upstream account stays the operator's", () => {
     const requestId = error.headers?.get("x-request-id") ?? "";
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
     // The operator's access line (at warn) keeps the upstream's own words as its detail.
+    await waitFor(`${requestId}'s access line with the org id`, () =>
+      gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
+    );
+  });
+
+  test("an error in a 200 answer naming the organization and OpenAI's request id, to both dialects: scrubbed, the audit row alike; the log keeps them", async () => {
+    const told = `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM). (Please include the request ID (the upstream's request id) in your message.)`;
+    const error = (await chat("org-in-200", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, (error.error as { message: string }).message]).toEqual([
+      502,
+      "upstream_error",
+      told,
+    ]);
+    const across = (await messages("org-in-200", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect([across.status, across.error]).toEqual([
+      502,
+      { type: "error", error: { type: "api_error", message: told } },
+    ]);
+    const requestId = error.headers?.get("x-request-id") ?? "";
+    expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
     await waitFor(`${requestId}'s access line with the org id`, () =>
       gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
     );
@@ -566,6 +650,19 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect([error.status, error.param, error.code]).toEqual([404, "input", null]);
     expect(error.message).toStartWith("404 Item with id 'rs_0a1b2c3d' not found.");
     expect(vendorCalls.get("item-gone")).toBe(1);
+  });
+
+  test("Anthropic's 404 about a file, to an OpenAI caller: a plain not-found in OpenAI's shape, not model_not_found; to an Anthropic caller as sent", async () => {
+    const error = (await chat("file-gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect([error.status, error.code, error.type]).toEqual([404, "not_found", "invalid_request_error"]);
+    expect(error.message).toBe("404 File not found: file_011CNha8iCJcU1wXNR6q4V8w");
+    const same = (await messages("file-gone", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(same).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(same.error).toEqual({
+      type: "error",
+      error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
+    });
   });
 
   test("a count_tokens the route's server answers 404 (no count endpoint): the gateway's estimate, not a 404", async () => {

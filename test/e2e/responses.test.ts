@@ -595,10 +595,20 @@ describe("stored responses and previous_response_id", () => {
           event(type, { response: whole }),
         ],
       });
-      const stream = await acme.responses.create({ model: "n1", input: "long", stream: true });
+      const { data: stream, response: answered } = await acme.responses
+        .create({ model: "n1", input: "long", stream: true })
+        .withResponse();
       let ended = "";
       for await (const e of stream) ended = e.type;
       expect(ended).toBe(type);
+      // Recorded as it ended: an incomplete answer is one, a failed one the upstream's failure
+      // once output had streamed, as an error event there is.
+      const row = await auditRow(gw, answered.headers.get("x-request-id") ?? "");
+      expect([type, row.status, row.errorMessage ?? undefined]).toEqual(
+        type === "response.failed"
+          ? [type, 502, "the stream ended with a failed response"]
+          : [type, 200, undefined],
+      );
       // Stored: read where it is held (the upstream answers the GET); unknown, a 404 asking no one.
       native.queue({ headers: { "content-type": "application/json" }, body: JSON.stringify(whole) });
       expect((await acme.responses.retrieve(id)).status).toBe(response.status);

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { readAnthropicError } from "../../core/anthropic-errors.ts";
-import { errorBody } from "../../core/error-wire.ts";
+import { errorBody, toldMessage } from "../../core/error-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { readOpenAIError } from "../../core/openai-errors.ts";
 import { bedrockFailure } from "../bedrock/bedrock-errors.ts";
-import { googleFailure, statusFailure, upstreamFailure } from "./upstream-failure.ts";
+import { errorInAnswer, googleFailure, statusFailure, upstreamFailure } from "./upstream-failure.ts";
 
 const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
   status,
@@ -370,6 +370,12 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
       expect(errorBody(error, dialect === "openai" ? "anthropic" : "openai")).toMatchObject({
         error: { message: readAnthropicError(body)?.message ?? readOpenAIError(body)?.message },
       });
+      // Across dialects a plain not-found: never OpenAI's `model_not_found`, which names a model.
+      if (dialect === "anthropic")
+        expect(errorBody(error, "openai")).toMatchObject({
+          error: { type: "invalid_request_error", code: "not_found" },
+        });
+      else expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "not_found_error" } });
     },
   );
 
@@ -457,5 +463,42 @@ describe("Bedrock and Google failures keep the upstream's status for the audit",
         message: "prompt is too long: ValidationException: Input is too long for requested model.",
       },
     });
+  });
+});
+
+describe("a 200 answer whose body is an error (some OpenAI-compatible servers and proxies)", () => {
+  const ORG = "org-uOtiSEwvUnroadaOnJJquBEC";
+  const REQUEST = "req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c";
+  const said = (account: string, request: string) =>
+    `Rate limit reached for gpt-4o in organization ${account} on tokens per min (TPM). (Please include the request ID ${request} in your message.)`;
+
+  test("its words reach the caller, the audit row and the log without the gateway's upstream account; the log's detail keeps them", () => {
+    const told = said("(the gateway's upstream account)", "(the upstream's request id)");
+    for (const body of [
+      { error: { message: said(ORG, REQUEST), type: "tokens", param: null, code: "rate_limit_exceeded" } },
+      { type: "error", error: { type: "rate_limit_error", message: said(ORG, REQUEST) } },
+      { error: said(ORG, REQUEST) },
+    ]) {
+      const error = errorInAnswer("proxy", body);
+      expect([error?.status, error?.code, error?.message]).toEqual([
+        502,
+        "upstream_error",
+        `upstream proxy answered 200 with an error: ${told}`,
+      ]);
+      // Both dialects' bodies.
+      expect(error && wording(error)).not.toMatch(/org-uOti|req_5a7c/);
+      expect(error && toldMessage(error, "openai")).toBe(
+        `upstream proxy answered 200 with an error: ${told}`,
+      );
+      expect(error?.detail).toBe(`upstream proxy answered 200 with an error: ${said(ORG, REQUEST)}`);
+    }
+  });
+
+  test("only the upstream's own words are read so: the gateway's, a route's name among them, are as they are", () => {
+    const error = errorInAnswer("req_route0001", { error: { message: "model overloaded" } });
+    expect(error?.message).toBe("upstream req_route0001 answered 200 with an error: model overloaded");
+    expect(error?.detail).toBeUndefined();
+    // A real answer is none.
+    expect(errorInAnswer("proxy", { choices: [], error: null })).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import {
   refusesDeployment,
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { scrubAccount } from "../../core/scrub-account.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
 import { upstreamFault } from "./upstream-fault.ts";
@@ -247,7 +248,9 @@ const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as c
 /**
  * A 2xx answer whose body is an error object (some OpenAI-compatible servers and proxies answer
  * 200 `{"error":{…}}`): a failure of the upstream, retried or failed over like a 5xx and audited
- * as one, never a success. Undefined for a real answer.
+ * as one, never a success. Undefined for a real answer. The upstream's words are said without what
+ * they name of the gateway's upstream account, as a non-2xx error's are (core/scrub-account.ts);
+ * the log keeps them whole (`detail`).
  */
 export function errorInAnswer(provider: string, body: unknown): GatewayError | undefined {
   if (typeof body !== "object" || body === null) return undefined;
@@ -256,10 +259,14 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
   for (const field of ANSWER_FIELDS) if (field in body) return undefined;
   const error = readAnthropicError(body) ?? readGoogleError(body) ?? readOpenAIError(body);
   if (!error) return undefined;
+  const answered = `${upstreamName(provider)} answered 200 with an error`;
+  const said = error.message;
+  const told = said === undefined ? said : scrubAccount(said);
   return new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `${upstreamName(provider)} answered 200 with an error${error.message ? `: ${error.message}` : ""}`,
+    message: told ? `${answered}: ${told}` : answered,
     retryable: true,
+    ...(told !== said ? { detail: `${answered}: ${said}` } : {}),
   });
 }

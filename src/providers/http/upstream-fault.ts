@@ -1,3 +1,5 @@
+import { namesAnthropicModel } from "../../core/anthropic-errors.ts";
+
 /**
  * Whose fault an upstream's error answer is. What the router does with the failure (retry the
  * route, fail over, count it towards the route's breaker) and what the caller is told follow from
@@ -79,7 +81,7 @@ function namesRoute({ type, code, message, noErrorBody }: UpstreamSaid): boolean
   if (noErrorBody || code === "model_not_found" || code === "DeploymentNotFound") return true;
   if (message === undefined) return false;
   if (NO_SUCH_PATH.test(message)) return true;
-  if (type === "not_found_error") return message.startsWith("model: ");
+  if (type === "not_found_error") return namesAnthropicModel(message);
   return MODEL_UNKNOWN.test(message);
 }
 

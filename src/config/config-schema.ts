@@ -128,9 +128,19 @@ export const configSchema = z.strictObject({
       /**
        * A connection with nothing sent or received for this long is closed, authenticated or
        * not (a stream waiting for its first token sends keep-alive comments). Whole seconds,
-       * 1s to 255s; takes effect at restart.
+       * 5s to 255s; takes effect at restart. Bun counts the bound in 4 s ticks from a clock of its
+       * own, so a connection goes up to 4 s sooner or 3 s later; a bound of one tick (4 s or
+       * less) runs out at the next tick however recently the connection was used, mid-answer too.
        */
-      idle_timeout: duration("30s").pipe(z.number().min(1000, "at least 1s").max(255_000, "at most 255s")),
+      idle_timeout: duration("30s").pipe(
+        z
+          .number()
+          .min(
+            5000,
+            "at least 5s: Bun counts it in 4 s ticks, and a bound of 4 s or less closes a connection at the next tick, even one being written to",
+          )
+          .max(255_000, "at most 255s"),
+      ),
       /** The whole request body must arrive within this, however it trickles; else 408. */
       body_timeout: duration("30s"),
       /** Requests in flight from one client address; the next gets 429. 0: no cap. */

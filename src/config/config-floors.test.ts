@@ -32,3 +32,46 @@ describe("server.idle_timeout: at least 5s", () => {
     expect(problems({ server: { idle_timeout: "256s" } })).toEqual(["server.idle_timeout: at most 255s"]);
   });
 });
+
+describe("sizes below which nothing passes: at least 64KB each, as server.max_body is at least 1KB", () => {
+  // Each was taken at 0 (`config check` printed 0B), and then: every whole answer a 502
+  // (max_upstream_body), every stream whose line came in two reads cut (max_sse_line), every
+  // worker closed at its register, 1009 (max_message), every event dropped (max_queue_bytes).
+  const hook = { url: "https://hooks.example.com/in", secret: "0123456789abcdef" };
+  const FIELDS: readonly [path: string, document: (value: unknown) => object][] = [
+    ["routing.max_sse_line", (value) => ({ routing: { max_sse_line: value } })],
+    ["routing.max_upstream_body", (value) => ({ routing: { max_upstream_body: value } })],
+    ["workers.max_message", (value) => ({ workers: { max_message: value } })],
+    [
+      "events.webhooks[0].max_queue_bytes",
+      (value) => ({ events: { webhooks: [{ ...hook, max_queue_bytes: value }] } }),
+    ],
+    [
+      "events.redis_stream.max_queue_bytes",
+      (value) => ({ events: { redis_stream: { url: "redis://10.0.0.5:6379", max_queue_bytes: value } } }),
+    ],
+  ];
+
+  test.each(FIELDS)(
+    "%s: 0 and anything under 64KB are refused, naming the field and the floor",
+    (path, document) => {
+      for (const [tooSmall, shown] of [
+        [0, "0B"],
+        ["0KB", "0B"],
+        ["4KB", "4KB"],
+        [64 * 1024 - 1, "65535B"],
+      ] as const)
+        expect(problems(document(tooSmall))).toEqual([
+          `${path}: must be at least 64KB, got ${shown} (0 is not "no bound": this bound cannot be lifted)`,
+        ]);
+    },
+  );
+
+  test.each(FIELDS)("%s: 64KB is taken", (_, document) => {
+    expect(() => parseConfig(document("64KB"), {})).not.toThrow();
+  });
+
+  test("shadow.max_answer may be 0: a pair then keeps none of an answer's text (answers are compared whole)", () => {
+    expect(parseConfig({ shadow: { max_answer: 0 } }, {}).shadow.max_answer).toBe(0);
+  });
+});

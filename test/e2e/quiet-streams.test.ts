@@ -123,6 +123,7 @@ function thinkingUpstream(quietMs: number, { pings = true } = {}) {
       const body = new ReadableStream<Uint8Array>({
         async start(controller) {
           controller.enqueue(encoder.encode(start.join("")));
+          // The stimulus: the upstream's silence, not a synchronisation.
           if (!pings) await Bun.sleep(quietMs);
           for (let quiet = 0; pings && quiet < quietMs; quiet += 250) {
             // The stimulus: the upstream's own pace of pings, not a synchronisation.

@@ -14,13 +14,19 @@ import { priceTableSchema } from "./price-table.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { formatSize } from "./units.ts";
 
-/** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
 /**
  * An event sink's filter: only these event types; all when absent. Named from the one list, so a
  * typo (`config.restart-required`) is refused at load instead of silently matching nothing.
  */
 const eventTypes = z.array(z.enum(GATEWAY_EVENT_TYPES)).optional();
 
+/**
+ * What a sink's queued events' JSON may add up to; past it too the oldest are dropped. At least
+ * 64KB, room for any one event (a finished request's is about 1 KB): at 0 every event was dropped.
+ */
+const sinkQueueBytes = size(formatSize(SINK_QUEUE_BYTES), 64 * 1024);
+
+/** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
 const timeoutsSchema = z.strictObject({
   connect: duration("10s"),
   first_byte: duration("120s"),
@@ -128,9 +134,19 @@ export const configSchema = z.strictObject({
       /**
        * A connection with nothing sent or received for this long is closed, authenticated or
        * not (a stream waiting for its first token sends keep-alive comments). Whole seconds,
-       * 1s to 255s; takes effect at restart.
+       * 5s to 255s; takes effect at restart. Bun counts the bound in 4 s ticks from a clock of its
+       * own, so a connection goes up to 4 s sooner or 3 s later; a bound of one tick (4 s or
+       * less) runs out at the next tick however recently the connection was used, mid-answer too.
        */
-      idle_timeout: duration("30s").pipe(z.number().min(1000, "at least 1s").max(255_000, "at most 255s")),
+      idle_timeout: duration("30s").pipe(
+        z
+          .number()
+          .min(
+            5000,
+            "at least 5s: Bun counts it in 4 s ticks, and a bound of 4 s or less closes a connection at the next tick, even one being written to",
+          )
+          .max(255_000, "at most 255s"),
+      ),
       /** The whole request body must arrive within this, however it trickles; else 408. */
       body_timeout: duration("30s"),
       /** Requests in flight from one client address; the next gets 429. 0: no cap. */
@@ -190,10 +206,19 @@ export const configSchema = z.strictObject({
       circuit_breaker: z
         .strictObject({ failures: num(z.number().int().min(1)).default(5), cooldown: duration("30s") })
         .prefault({}),
-      /** Longest event-stream line accepted from an upstream before the stream is cut. */
-      max_sse_line: size("1MB"),
-      /** Largest whole (non-stream) upstream answer read; a larger one is a 502, never buffered. */
-      max_upstream_body: size("32MB"),
+      /**
+       * Longest event-stream line accepted from an upstream before the stream is cut. At least
+       * 64KB: a line is one event, and a Responses stream's first events repeat the request's
+       * instructions and tools, its last the whole answer (at 0, any line that came in two reads
+       * cut its stream).
+       */
+      max_sse_line: size("1MB", 64 * 1024),
+      /**
+       * Largest whole (non-stream) upstream answer read; a larger one is a 502, never buffered.
+       * At least 64KB: a long answer, or one embedding of a few thousand floats, is tens of KB (at
+       * 0, every answer was a 502).
+       */
+      max_upstream_body: size("32MB", 64 * 1024),
       /**
        * A stream whose first token takes longer than this is committed (200, event stream) and
        * kept alive with an SSE comment this often, so proxies in between do not time it out; a
@@ -235,8 +260,7 @@ export const configSchema = z.strictObject({
             batch_size: num(z.number().int().min(1).max(10_000)).default(100),
             flush: duration("1s"),
             max_queue: num(z.number().int().min(1)).default(10_000),
-            /** What the queued events' JSON may add up to; past it too the oldest are dropped. */
-            max_queue_bytes: size(formatSize(SINK_QUEUE_BYTES)),
+            max_queue_bytes: sinkQueueBytes,
             max_attempts: num(z.number().int().min(1).max(100)).default(5),
           }),
         )
@@ -253,8 +277,7 @@ export const configSchema = z.strictObject({
           max_len: num(z.number().int().min(1)).default(100_000),
           types: eventTypes,
           max_queue: num(z.number().int().min(1)).default(10_000),
-          /** What the queued events' JSON may add up to; past it too the oldest are dropped. */
-          max_queue_bytes: size(formatSize(SINK_QUEUE_BYTES)),
+          max_queue_bytes: sinkQueueBytes,
         })
         .optional(),
     })
@@ -266,7 +289,7 @@ export const configSchema = z.strictObject({
       max_concurrent: num(z.number().int().min(1).max(10_000)).default(16),
       /** A shadow call's own bound, whole answer included; it never waits on the client's. */
       timeout: duration("60s"),
-      /** The most of each answer kept with a pair (only with `audit.bodies: true`). */
+      /** The most of each answer kept with a pair (only with `audit.bodies: true`); 0: none of it. */
       max_answer: size("16KB"),
       /** Pairs older than this are deleted. */
       retention: duration("30d"),
@@ -291,7 +314,12 @@ export const configSchema = z.strictObject({
       heartbeat_timeout: duration("30s"),
       /** Browser origins allowed on the upgrade; workers send none, so the default is none. */
       allowed_origins: z.array(z.string()).default([]),
-      max_message: size("1MB"),
+      /**
+       * Largest WebSocket message accepted from a worker (a larger one closes it, 1009), and a peer
+       * link's. At least 64KB: a worker's register and answer heads are JSON of a few KB, and its
+       * body chunks go in frames of up to 64 KiB (at 0, every worker was closed at its register).
+       */
+      max_message: size("1MB", 64 * 1024),
     })
     .prefault({}),
   admin_ui: adminUiConfigSchema.prefault({}),

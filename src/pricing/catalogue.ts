@@ -23,6 +23,8 @@ export interface CatalogueEntry {
   readonly inputPerMtok: number;
   readonly outputPerMtok: number;
   readonly cachedInputPerMtok: number | undefined;
+  /** Every part's own rate at the base tier, where the catalogue's price reads as rates. */
+  readonly rates: LinearRates | undefined;
 }
 
 /** The catalogue's provider for a provider type (and OpenAI-compatible preset). */
@@ -70,6 +72,7 @@ export function catalogueEntry(model: string, providerId: string): CatalogueEntr
     outputPerMtok: perMtok(result.output_price),
     cachedInputPerMtok:
       cached && cached.input_price !== result.input_price ? perMtok(cached.input_price) : undefined,
+    rates: baseRates(result.model_price)?.rates,
   };
 }
 
@@ -165,12 +168,11 @@ type TieredPrice = { base: number; tiers: { start: number; price: number }[] };
 const isTiered = (value: unknown): value is TieredPrice =>
   typeof value === "object" && value !== null && typeof (value as TieredPrice).base === "number";
 
-function pricerOf(
-  price: Record<string, unknown>,
-  provider: CatalogueProvider,
-  model: CatalogueProvider["models"][number],
-): Pricer {
-  const narrowed = { ...provider, models: [{ ...model, match: { equals: model.id } }] };
+/**
+ * A catalogue price's rates at its base tier, and the prompt size its tiers start from; undefined
+ * when it has a price that is no rate we read (then only the catalogue's calculation prices it).
+ */
+function baseRates(price: object): Pick<Pricer, "rates" | "tiersFrom"> | undefined {
   const rates: LinearRates = { input: 0, output: 0 };
   let tiersFrom = Number.POSITIVE_INFINITY;
   for (const [key, value] of Object.entries(price)) {
@@ -181,9 +183,22 @@ function pricerOf(
     else if (field !== undefined && isTiered(value)) {
       rates[field] = value.base;
       for (const tier of value.tiers) tiersFrom = Math.min(tiersFrom, tier.start);
-    } else return { rates: undefined, tiersFrom: 0, provider: narrowed, modelId: model.id };
+    } else return undefined;
   }
-  return { rates, tiersFrom, provider: narrowed, modelId: model.id };
+  return { rates, tiersFrom };
+}
+
+function pricerOf(
+  price: object,
+  provider: CatalogueProvider,
+  model: CatalogueProvider["models"][number],
+): Pricer {
+  const narrowed = { ...provider, models: [{ ...model, match: { equals: model.id } }] };
+  return {
+    ...(baseRates(price) ?? { rates: undefined, tiersFrom: 0 }),
+    provider: narrowed,
+    modelId: model.id,
+  };
 }
 
 /**

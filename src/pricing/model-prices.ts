@@ -1,15 +1,30 @@
 import type { Config } from "../config/config-schema.ts";
-import { PriceBook, type PriceSource } from "./price-book.ts";
+import type { LinearRates } from "./catalogue.ts";
+import { configRates, PriceBook, type PriceSource } from "./price-book.ts";
 
-/** One route of a configured model with what it will cost: what `mindgw models` prints. */
-export interface RoutePrice {
-  model: string;
-  provider: string;
-  upstreamModel: string;
-  /** USD per million tokens; null when unpriced. */
+/**
+ * What a route's answers cost per part, in USD per million tokens (web searches: per thousand).
+ * Null where the price has no rate of its own for the part, which is then priced as its whole
+ * (cache reads and writes as input, hour-long writes as other writes, audio as text; searches
+ * not at all), and for all of them when the route is unpriced.
+ */
+export interface PartPrices {
   inputPerMtok: number | null;
   outputPerMtok: number | null;
   cachedInputPerMtok: number | null;
+  cacheWritePerMtok: number | null;
+  /** Cache writes that live an hour (Anthropic's `ttl: "1h"`). */
+  cacheWrite1hPerMtok: number | null;
+  inputAudioPerMtok: number | null;
+  outputAudioPerMtok: number | null;
+  webSearchesPerK: number | null;
+}
+
+/** One route of a configured model with what it will cost: what `mindgw models` prints. */
+export interface RoutePrice extends PartPrices {
+  model: string;
+  provider: string;
+  upstreamModel: string;
   contextWindow: number | null;
   /** `config prices["house-*"]`, `catalogue openai/gpt-4o-mini`, or `unpriced`. */
   source: string;
@@ -46,26 +61,35 @@ export function unpricedWarnings(config: Config): string[] {
     );
 }
 
-function priceOf(config: Config, source: PriceSource | undefined) {
+function priceOf(config: Config, source: PriceSource | undefined): PartPrices {
   if (source?.kind === "config") {
     const price = config.prices[source.pattern];
-    return {
-      inputPerMtok: price?.input_per_mtok ?? null,
-      outputPerMtok: price?.output_per_mtok ?? null,
-      cachedInputPerMtok: price?.cached_input_per_mtok ?? null,
-    };
+    return price ? partPrices(configRates(price)) : partPrices(undefined);
   }
   if (source?.kind === "catalogue") {
     const { entry } = source;
     return {
+      ...partPrices(entry.rates),
       inputPerMtok: entry.inputPerMtok,
       outputPerMtok: entry.outputPerMtok,
       cachedInputPerMtok: entry.cachedInputPerMtok ?? null,
     };
   }
-  if (source?.kind === "free") return { inputPerMtok: 0, outputPerMtok: 0, cachedInputPerMtok: null };
-  return { inputPerMtok: null, outputPerMtok: null, cachedInputPerMtok: null };
+  if (source?.kind === "free") return { ...partPrices(undefined), inputPerMtok: 0, outputPerMtok: 0 };
+  return partPrices(undefined);
 }
+
+/** Each part's own rate, null where there is none. */
+const partPrices = (rates: LinearRates | undefined): PartPrices => ({
+  inputPerMtok: rates?.input ?? null,
+  outputPerMtok: rates?.output ?? null,
+  cachedInputPerMtok: rates?.cacheRead ?? null,
+  cacheWritePerMtok: rates?.cacheWrite ?? null,
+  cacheWrite1hPerMtok: rates?.cacheWrite1h ?? null,
+  inputAudioPerMtok: rates?.inputAudio ?? null,
+  outputAudioPerMtok: rates?.outputAudio ?? null,
+  webSearchesPerK: rates?.webSearchesPerK ?? null,
+});
 
 function describe(source: PriceSource | undefined): string {
   if (source?.kind === "config") return `config prices["${source.pattern}"]`;

@@ -11,6 +11,7 @@ import {
   catalogueCost,
   catalogueEntry,
   catalogueProviderId,
+  type LinearRates,
   linearCost,
 } from "./catalogue.ts";
 
@@ -146,19 +147,17 @@ export class PriceBook implements Pricing {
   }
 }
 
-/** A config price: each part of the usage at its own rate when given, else as its whole (`linearCost`). */
-function configCost(price: PriceEntry, usage: Usage): number {
-  return linearCost(
-    {
-      input: price.input_per_mtok,
-      output: price.output_per_mtok,
-      cacheRead: price.cached_input_per_mtok,
-      cacheWrite: price.cache_write_per_mtok,
-      cacheWrite1h: price.cache_write_1h_per_mtok,
-      inputAudio: price.input_audio_per_mtok,
-      outputAudio: price.output_audio_per_mtok,
-      webSearchesPerK: price.web_searches_per_k,
-    },
-    usage,
-  );
-}
+/** A config price's rates: a part without its own is priced as its whole (`linearCost`). */
+export const configRates = (price: PriceEntry): LinearRates => ({
+  input: price.input_per_mtok,
+  output: price.output_per_mtok,
+  cacheRead: price.cached_input_per_mtok,
+  cacheWrite: price.cache_write_per_mtok,
+  cacheWrite1h: price.cache_write_1h_per_mtok,
+  inputAudio: price.input_audio_per_mtok,
+  outputAudio: price.output_audio_per_mtok,
+  webSearchesPerK: price.web_searches_per_k,
+});
+
+/** A config price: each part of the usage at its own rate when given, else as its whole. */
+const configCost = (price: PriceEntry, usage: Usage): number => linearCost(configRates(price), usage);

@@ -4,10 +4,12 @@ import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-// What one client can hold open: idle sockets, trickled bodies, many requests at once.
+// What one client can hold open: idle sockets, trickled bodies, many requests at once. The idle
+// bound is the least there is (5 s): Bun's timer ticks every 4 s, and a bound of one tick closes
+// a socket at the next tick whatever is written (config-floors.test.ts).
 const f = gatewayFixture({
   config: {
-    server: { idle_timeout: "1s", body_timeout: "2s", max_client_requests: 2 },
+    server: { idle_timeout: "5s", body_timeout: "2s", max_client_requests: 2 },
     routing: { retries: 0, stream_keepalive: "200ms" },
   },
 });
@@ -132,7 +134,7 @@ describe("connection bounds", () => {
     const requestId = "trickle-1";
     const body = chatBody("fake-model", "x".repeat(200));
     socket.write(head(body.length, `authorization: Bearer ${f.adminKey}\r\nx-request-id: ${requestId}\r\n`));
-    // One byte every 300 ms: never idle for the 1 s idle bound, always short of the whole body.
+    // One byte every 300 ms: never idle for the idle bound, always short of the whole body.
     let sent = 0;
     const trickle = setInterval(() => {
       if (!state.closed && sent < body.length) socket.write(body[sent++] ?? "");
@@ -249,16 +251,7 @@ describe("a refusal under load (max_client_requests) before the body is read", (
 
 describe("a connection after a stream", () => {
   // A stream's socket is held past idle_timeout while its upstream thinks (the attempt timeouts);
-  // once the answer is out, the connection idles under idle_timeout again. A gateway of its own
-  // with 5 s: Bun's timer ticks every 4 s, and a bound of one tick or less closes a socket at the
-  // next tick whatever is written — the stream's last bytes too, under load.
-  const own = async () => {
-    const config = fakeRoutesConfig(f.fake.url, ["fake-model"], {
-      server: { idle_timeout: "5s" },
-      routing: { retries: 0, stream_keepalive: "200ms" },
-    });
-    return f.spawn({ config });
-  };
+  // once the answer is out, the connection idles under idle_timeout again.
   test.each([
     [
       "relayed as it comes",
@@ -277,13 +270,10 @@ describe("a connection after a stream", () => {
     ],
     ["refused by its upstream", "no [[fake:status=400]]", (received: string) => received.includes('"error"')],
   ])("%s: idle for idle_timeout, then closed", async (_, text, answered) => {
-    const gw = await own();
-    const { socket, state } = await rawConnection(gw.port);
+    const { socket, state } = await rawConnection();
     try {
       const body = chatBody("fake-model", text, { stream: true });
-      socket.write(
-        `${head(Buffer.byteLength(body), `authorization: Bearer ${gw.adminKey ?? ""}\r\n`)}${body}`,
-      );
+      socket.write(`${head(Buffer.byteLength(body), `authorization: Bearer ${f.adminKey}\r\n`)}${body}`);
       await waitFor("the answer", () => answered(state.received));
       expect(state.closed).toBe(false);
       // Bun's timer ticks every 4 s: a 5 s bound closes an idle socket within 9 s.

@@ -9,7 +9,7 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 // status, an x-request-id, and nothing of the gateway's insides in the body.
 
 const MAX_BODY = 64 * 1024;
-const MAX_SSE_LINE = 4096;
+const MAX_SSE_LINE = 64 * 1024; // the least routing.max_sse_line may be
 
 const route = (name: string, extra: object = {}) => ({
   name,

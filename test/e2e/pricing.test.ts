@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
@@ -328,5 +329,97 @@ describe("mindgw models and config check", () => {
     const check = await runMindgw(["config", "check", "-c", fx.gw.configPath]);
     expect(check.code).toBe(0);
     expect(check.stderr).toContain("warning: model in-house");
+  });
+
+  // The parts billed at rates of their own (above) were priced and never shown: no column, no field.
+  const PARTS_TITLES =
+    /^MODEL\s+ROUTE\s+CACHE WRITE\/MTOK\s+CACHE WRITE 1H\/MTOK\s+AUDIO IN\/MTOK\s+AUDIO OUT\/MTOK\s+SEARCHES\/K$/m;
+  const NO_PARTS = {
+    cacheWritePerMtok: null,
+    cacheWrite1hPerMtok: null,
+    inputAudioPerMtok: null,
+    outputAudioPerMtok: null,
+    webSearchesPerK: null,
+  };
+  const models = async (configPath: string) => {
+    const json = await runMindgw(["models", "-c", configPath, "--json"]);
+    const table = await runMindgw(["models", "-c", configPath]);
+    expect([json.code, table.code]).toEqual([0, 0]);
+    const routes = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { model: string });
+    return { routes: (model: string) => routes.find((r) => r.model === model), table: table.stdout };
+  };
+
+  test("the catalogue's rates for cache writes, hour-long writes, audio and web searches: in --json, and a table of the routes that have them", async () => {
+    const { routes, table } = await models(fx.gw.configPath);
+    const s = CATALOGUE_SONNET;
+    expect(routes("claude-sonnet-4-5")).toMatchObject({
+      cachedInputPerMtok: s.read,
+      cacheWritePerMtok: s.write5m,
+      cacheWrite1hPerMtok: s.write1h,
+      inputAudioPerMtok: null,
+      outputAudioPerMtok: null,
+      webSearchesPerK: s.searchesPerK,
+    });
+    expect(routes("gpt-audio")).toMatchObject({
+      inputAudioPerMtok: CATALOGUE_GPT_AUDIO.audioIn,
+      outputAudioPerMtok: CATALOGUE_GPT_AUDIO.audioOut,
+    });
+    expect(routes("grok-4")).toMatchObject(NO_PARTS);
+    // The first table as it was; the parts in a second, after a blank line, of those routes alone.
+    const [first = "", parts = ""] = table.split("\n\n");
+    expect(first.split("\n")[0]).toMatch(
+      /^MODEL\s+ROUTE\s+INPUT\/MTOK\s+OUTPUT\/MTOK\s+CACHED\/MTOK\s+CONTEXT\s+PRICE FROM$/,
+    );
+    expect(parts).toMatch(PARTS_TITLES);
+    expect(parts).toMatch(/^claude-sonnet-4-5\s+claude\/claude-sonnet-4-5\s+\$3\.75\s+\$6\s+-\s+-\s+\$10$/m);
+    expect(parts).toMatch(/^gpt-audio\s+oa\/gpt-audio\s+-\s+-\s+\$32\s+\$64\s+-$/m);
+    expect(parts).not.toContain("grok-4");
+  });
+
+  test("a prices: entry's own rate for each part, shown where set; without any, the one table", async () => {
+    const house = {
+      ...HOUSE_PRICE,
+      cached_input_per_mtok: 100,
+      cache_write_1h_per_mtok: 2500,
+      input_audio_per_mtok: 4000,
+      output_audio_per_mtok: 8000,
+      web_searches_per_k: 25,
+    };
+    const config = (prices: object) => ({
+      providers: [{ name: "fake", type: "openai", base_url: `${fx.fake.url}/v1` }],
+      models: [
+        { name: "house", routes: [{ provider: "fake", model: "in-house" }] },
+        { name: "plain", routes: [{ provider: "fake", model: "in-house" }] },
+      ],
+      prices,
+    });
+    const withParts = join(fx.dir, "parts.yaml");
+    await Bun.write(withParts, JSON.stringify(config({ house, plain: HOUSE_PRICE })));
+    const { routes, table } = await models(withParts);
+    expect(routes("house")).toMatchObject({
+      inputPerMtok: 1000,
+      cachedInputPerMtok: 100,
+      cacheWritePerMtok: null,
+      cacheWrite1hPerMtok: 2500,
+      inputAudioPerMtok: 4000,
+      outputAudioPerMtok: 8000,
+      webSearchesPerK: 25,
+    });
+    expect(routes("plain")).toMatchObject(NO_PARTS);
+    // Only the columns some route has a rate for: no cache writes of five minutes here.
+    expect(table).toMatch(
+      /^MODEL\s+ROUTE\s+CACHE WRITE 1H\/MTOK\s+AUDIO IN\/MTOK\s+AUDIO OUT\/MTOK\s+SEARCHES\/K$/m,
+    );
+    expect(table).toMatch(/^house\s+fake\/in-house\s+\$2500\s+\$4000\s+\$8000\s+\$25$/m);
+    expect(table).not.toMatch(/^plain\s+fake\/in-house\s+-/m);
+
+    const plainOnly = join(fx.dir, "plain.yaml");
+    await Bun.write(plainOnly, JSON.stringify(config({ "*": HOUSE_PRICE })));
+    const plain = await models(plainOnly);
+    expect(plain.table.match(/^MODEL /gm)).toHaveLength(1);
+    expect(plain.table).not.toContain("\n\n");
   });
 });

@@ -10,26 +10,44 @@ import { waitFor } from "./harness/wait-for.ts";
 // parts of its answer, for longer than the idle bound, and well within the attempt's own
 // `first_byte` and `idle` timeouts. Such a silence is the upstream's, bounded by those, never cut
 // as if the client had left; and the admin event stream's keep-alives come within the bound.
-// The upstream's pauses here are longer than the 1 s idle bound (the stimulus, not a synchronisation);
-// Bun's timer ticks every 4 s, so a bound that short closes a quiet socket between 1 and 4 s.
-const PAUSE_MS = 2500;
+// The idle bound is the least there is, 5 s; Bun counts it in 4 s ticks, so it closes a quiet
+// socket 4 to 8 s after its last byte. The upstream's pauses here are longer than that (the
+// stimulus, not a synchronisation): a socket left under the bound would be closed in them.
+const IDLE_TIMEOUT = "5s";
+const PAUSE_MS = 9000;
 const f = gatewayFixture({
-  config: { server: { idle_timeout: "1s" }, routing: { retries: 0, stream_keepalive: "0s" } },
+  fakeRoutes: false,
+  config: (fakeUrl, { own }) => {
+    const pausing = own(thinkingUpstream(PAUSE_MS, { pings: false }));
+    return {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+        { name: "pausing", type: "anthropic", base_url: `http://127.0.0.1:${pausing.port}` },
+      ],
+      models: [
+        { name: "fake-model", routes: [{ provider: "fake", model: "fake-model" }] },
+        { name: "pauser", routes: [{ provider: "pausing", model: "claude-up" }] },
+      ],
+      server: { idle_timeout: IDLE_TIMEOUT },
+      routing: { retries: 0, stream_keepalive: "0s" },
+    };
+  },
 });
 
-const post = (text: string, stream: boolean) =>
+const post = (text: string, stream: boolean, model = "fake-model") =>
   fetch(f.url("/v1/chat/completions"), {
     method: "POST",
     headers: bearer(f.adminKey),
-    body: chatBody("fake-model", text, { stream }),
+    body: chatBody(model, text, { stream }),
   });
 
 describe("an answer quieter than server.idle_timeout", () => {
   test("a stream whose upstream pauses between its chunks comes whole, audited 200", async () => {
-    const response = await post(`one [[fake:chunks=1,chunkDelay=${PAUSE_MS / 2}]]`, true);
+    const response = await post("think", true, "pauser");
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toContain("data: [DONE]");
+    expect(text).toContain('"content":" done"');
+    expect(text).toEndWith("data: [DONE]\n\n");
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(200);
   });
 
@@ -41,9 +59,9 @@ describe("an answer quieter than server.idle_timeout", () => {
 
   // The gateway raises the socket's bound for streams only: Bun (1.4.5) resets a quiet GET at its
   // idle bound, but not a request whose body it has read (a POST answered after 12 s under
-  // `idleTimeout: 5` comes whole). Longer than Bun's 4 s tick, so a change there shows here.
+  // `idleTimeout: 5` comes whole), so a change there shows here.
   test("a slow whole answer comes whole", async () => {
-    const response = await post(`one two [[fake:delay=${2 * PAUSE_MS}]]`, false);
+    const response = await post(`one two [[fake:delay=${PAUSE_MS}]]`, false);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { object: string }).object).toBe("chat.completion");
   });
@@ -51,8 +69,7 @@ describe("an answer quieter than server.idle_timeout", () => {
   test("the admin event stream outlives the quiet: its keep-alives come within the bound", async () => {
     const tail = await tailEvents(f.gw.url, f.adminKey);
     f.deferTest(() => tail.close());
-    // Longer than Bun's 4 s tick: a socket that quiet is closed whatever bound under it is set.
-    const response = await post(`quiet [[fake:delay=${2 * PAUSE_MS}]]`, false);
+    const response = await post(`quiet [[fake:delay=${PAUSE_MS}]]`, false);
     expect(response.status).toBe(200);
     const requestId = response.headers.get("x-request-id") ?? "";
     await response.arrayBuffer();
@@ -70,10 +87,11 @@ describe("an answer quieter than server.idle_timeout", () => {
 });
 
 /**
- * An Anthropic upstream that thinks after its first word: alive, a `ping` every 250 ms (as
- * Anthropic sends them), but with nothing for a chat client, for `quietMs`; then the rest.
+ * An Anthropic upstream that thinks after its first word, with nothing for a chat client for
+ * `quietMs`, then the rest: alive meanwhile, a `ping` every 250 ms (as Anthropic sends them), or
+ * (`pings: false`) silent.
  */
-function thinkingUpstream(quietMs: number) {
+function thinkingUpstream(quietMs: number, { pings = true } = {}) {
   const frame = (type: string, data: object) =>
     `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const start = [
@@ -105,7 +123,9 @@ function thinkingUpstream(quietMs: number) {
       const body = new ReadableStream<Uint8Array>({
         async start(controller) {
           controller.enqueue(encoder.encode(start.join("")));
-          for (let quiet = 0; quiet < quietMs; quiet += 250) {
+          // The stimulus: the upstream's silence, not a synchronisation.
+          if (!pings) await Bun.sleep(quietMs);
+          for (let quiet = 0; pings && quiet < quietMs; quiet += 250) {
             // The stimulus: the upstream's own pace of pings, not a synchronisation.
             await Bun.sleep(250);
             controller.enqueue(encoder.encode(frame("ping", {})));
@@ -121,19 +141,17 @@ function thinkingUpstream(quietMs: number) {
 
 describe("a stream whose client hears nothing for longer than its socket may stay quiet", () => {
   test("is kept alive by comments between its events (routing.stream_keepalive), and comes whole", async () => {
-    // The upstream is alive (its pings hold the 4 s idle bound off) but a chat client is sent
-    // nothing for 10 s: longer than the stream's socket may stay quiet (4 s of attempt timeouts
-    // plus the 1 s idle_timeout: 5 s, cut on Bun's 4 s tick after, at 8 s). Bun counts a bound
-    // in ticks and a write starts it again: a bound of one tick (4 s or less) expires at the next
-    // tick whatever is written, so the bound here is two.
+    // The upstream is alive (its pings hold the 2 s idle bound off) but a chat client is sent
+    // nothing for 10 s: longer than the stream's socket may stay quiet (2 s of attempt timeouts
+    // plus the 5 s idle_timeout: 7 s, two of Bun's 4 s ticks, so cut 4 to 8 s after its last byte).
     const upstream = thinkingUpstream(10_000);
     f.deferTest(() => upstream.stop(true));
     const config = {
       ...fakeRoutesConfig(f.fake.url, []),
-      server: { idle_timeout: "1s" },
+      server: { idle_timeout: IDLE_TIMEOUT },
       providers: [{ name: "thinking", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}` }],
       models: [{ name: "thinker", routes: [{ provider: "thinking", model: "claude-up" }] }],
-      routing: { retries: 0, timeouts: { first_byte: "4s", idle: "4s" }, stream_keepalive: "500ms" },
+      routing: { retries: 0, timeouts: { first_byte: "2s", idle: "2s" }, stream_keepalive: "500ms" },
     };
     const gw = await f.spawn({ config });
     const response = await fetch(`${gw.url}/v1/chat/completions`, {

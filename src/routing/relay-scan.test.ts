@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { SseScanner } from "../core/sse-scanner.ts";
-import { endsStream, malformed, reportsError } from "./relay-event-checks.ts";
+import { endsStream, malformed, namesRole, reportsError } from "./relay-event-checks.ts";
 import { RelayScan } from "./relay-scan.ts";
 
 const encoder = new TextEncoder();
@@ -69,6 +69,23 @@ describe("RelayScan: the everyday event's shortcut", () => {
       }
     }
     expect(cases).toBe(DATA.length * NAMES.length * 2);
+  });
+});
+
+describe("RelayScan: the role a chat chunk names", () => {
+  test("is looked for in the event's own data: a role in a later event of the read, or in a field's text, is not its", () => {
+    const stream = [
+      'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n',
+      'data: {"id":"c","choices":[{"index":0,"delta":{"content":"a \\"role\\": it"}}]}\n\n',
+      'data: {"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n',
+      'event: message_start\ndata: {"role":"assistant"}\n\n',
+      'data: {"id":"c",\ndata: "role":"assistant"}\n\n',
+    ].join("");
+    const bytes = encoder.encode(stream);
+    const named: boolean[] = [];
+    new SseScanner().scan(bytes, { onSpan: (span) => named.push(namesRole(bytes, span)) });
+    // The quoted key's bytes: in an escaped string they are `\"role\"`, no key's.
+    expect(named).toEqual([false, false, true, true, false]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   endsStream,
   eventOf,
   malformed,
+  namesRole,
   opensByName,
   reportsError,
   skipSpace,
@@ -34,8 +35,6 @@ const encoder = new TextEncoder();
  * for: a `"` comes every few bytes of JSON, and the native search slows at each candidate.
  */
 const USAGE_KEY = encoder.encode('usage"');
-/** A chat delta's role key: a chunk without it never only opens the answer. */
-const ROLE_KEY = encoder.encode('"role"');
 /** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
 const FINISH_KEY = encoder.encode('finish_reason"');
 /** The end markers a stream is given when its upstream sent the answer's finish but not them. */
@@ -236,8 +235,7 @@ export class RelayScan extends SseScanner implements SpanSink {
   private opensAnswer(span: SseSpan): boolean {
     const buf = this.buf;
     if (span.nameStart !== -1) return opensByName(buf, span);
-    const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
-    if (role === -1 || role >= span.dataEnd) return false;
+    if (!namesRole(buf, span)) return false;
     const event = eventOf(buf, span, this.sink.maxLine);
     return event !== undefined && opensAnswer(event);
   }

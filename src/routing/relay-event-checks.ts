@@ -75,7 +75,7 @@ function lastDataByte(buf: Uint8Array, span: SseSpan, maxLine: number): number |
 }
 
 /** Whether the event ends with its first `data:` line (the line endings after it aside). */
-function oneLine(buf: Uint8Array, span: SseSpan): boolean {
+export function oneLine(buf: Uint8Array, span: SseSpan): boolean {
   let rest = span.dataEnd;
   while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
   return rest === span.end;
@@ -131,7 +131,7 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(start: number, end
 const BOM_FIRST_BYTE = 0xef;
 
 /** `buf[start, end)` as text, as `TextDecoder` reads it (a leading byte-order mark dropped). */
-function textOf(buf: Uint8Array, start: number, end: number): string {
+export function textOf(buf: Uint8Array, start: number, end: number): string {
   return buf[start] === BOM_FIRST_BYTE
     ? text.decode(buf.subarray(start, end))
     : utf8Slice.call(buf, start, end);

@@ -1,5 +1,5 @@
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { joinBytes } from "../core/join-bytes.ts";
+import { joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { chunkOpensAnswer, opensAnswer } from "./answer-opening.ts";
@@ -124,7 +124,7 @@ export class RelayScan extends SseScanner implements SpanSink {
 
   /** Scans one read; returns what may be written now (complete events, minus cut ones). */
   take(chunk: Uint8Array): Uint8Array | undefined {
-    const buf = this.pending ? joinBytes([this.pending, chunk]) : chunk;
+    const buf = this.pending ? joinTwo(this.pending, chunk) : chunk;
     this.buf = buf;
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);

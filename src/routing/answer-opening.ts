@@ -23,6 +23,15 @@ export function opensAnswer(event: SseEvent): boolean {
 }
 
 /**
+ * Whether a stream event may only open the answer, told without a decode: an opening event by its
+ * name, a chat chunk that names a role (whether it says anything else takes `chunkOpensAnswer`).
+ * Every other event is the answer's own.
+ */
+export function mayOpenAnswer(event: SseEvent): boolean {
+  return event.event === undefined ? event.data.includes('"role"') : OPENING_NAMES.has(event.event);
+}
+
+/**
  * Whether a chat chunk, by its data, only opens the answer (`opensAnswer` of an unnamed event):
  * the byte relay hands over the data of a chunk that names a role, and nothing else.
  */

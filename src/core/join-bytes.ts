@@ -15,6 +15,14 @@ export function joinBytes(chunks: readonly Uint8Array[], size = byteLength(chunk
   return out;
 }
 
+/** Two chunks as one (`joinBytes`), with no array made to pass them: an event split across two reads. */
+export function joinTwo(first: Uint8Array, second: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(first.byteLength + second.byteLength);
+  out.set(first);
+  out.set(second, first.byteLength);
+  return out;
+}
+
 function byteLength(chunks: readonly Uint8Array[]): number {
   let size = 0;
   for (const chunk of chunks) size += chunk.byteLength;

@@ -19,9 +19,25 @@ const OPENING_NAMES: ReadonlySet<string> = new Set(OPENING_EVENTS);
  * inside a stream). Asked only of a stream's first events, until one is not.
  */
 export function opensAnswer(event: SseEvent): boolean {
-  if (event.event !== undefined) return OPENING_NAMES.has(event.event);
+  return event.event === undefined ? chunkOpensAnswer(event.data) : OPENING_NAMES.has(event.event);
+}
+
+/**
+ * Whether a stream event may only open the answer, told without a decode: an opening event by its
+ * name, a chat chunk that names a role (whether it says anything else takes `chunkOpensAnswer`).
+ * Every other event is the answer's own.
+ */
+export function mayOpenAnswer(event: SseEvent): boolean {
+  return event.event === undefined ? event.data.includes('"role"') : OPENING_NAMES.has(event.event);
+}
+
+/**
+ * Whether a chat chunk, by its data, only opens the answer (`opensAnswer` of an unnamed event):
+ * the byte relay hands over the data of a chunk that names a role, and nothing else.
+ */
+export function chunkOpensAnswer(data: string): boolean {
   // A chunk that names no role is the answer's: most are, and are told without a parse.
-  return event.data.includes('"role"') && saysOnlyTheRole(parseEventData(event.data));
+  return data.includes('"role"') && saysOnlyTheRole(parseEventData(data));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readAnthropicError } from "../core/anthropic-errors.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { joinBytes } from "../core/join-bytes.ts";
+import { joinBytes, joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
@@ -106,7 +106,7 @@ export class ByteRelay extends UpstreamRelay {
     this.failedBeforeAnswer();
     // A malformed event before the answer: its opening is not sent either.
     const out = scan.brokenAt === -1 ? taken : this.beforeBroken(scan.answering ? taken : undefined);
-    if (out) this.held = this.held ? joinBytes([this.held, out]) : out;
+    if (out) this.held = this.held ? joinTwo(this.held, out) : out;
     if (scan.answering) this.started = true;
     const held = this.held;
     if (!this.started || !held) return null;
@@ -135,7 +135,7 @@ export class ByteRelay extends UpstreamRelay {
     const last = scan.last();
     const held = this.held;
     this.held = undefined;
-    const out = held && last ? joinBytes([held, last]) : (held ?? last);
+    const out = held && last ? joinTwo(held, last) : (held ?? last);
     // An error event the body's end completed (no blank line after it) ends the answer's opening
     // as one that came whole does: nothing was sent yet, and the router may retry or fail over.
     // It is asked before `answering`, which the error event itself set.
@@ -153,7 +153,7 @@ export class ByteRelay extends UpstreamRelay {
     if (closing) {
       this.finishedUnmarked = true;
       this.close(undefined, true);
-      return out ? joinBytes([out, closing]) : closing;
+      return out ? joinTwo(out, closing) : closing;
     }
     return this.failAfterBytes(this.cutOff(), out, true);
   }

@@ -8,6 +8,8 @@ import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./st
 const encoder = new TextEncoder();
 const ERROR_NAME = encoder.encode("error");
 const ERROR_KEY = encoder.encode('"error"');
+/** A chat delta's role key: a chunk without it never only opens the answer (answer-opening.ts). */
+const ROLE_KEY = encoder.encode('"role"');
 const DONE = encoder.encode(DONE_DATA);
 /** How each dialect ends a complete stream (stream-end.ts), as bytes. */
 const END_EVENT_NAMES = END_EVENTS.map((name) => encoder.encode(name));
@@ -73,7 +75,7 @@ function lastDataByte(buf: Uint8Array, span: SseSpan, maxLine: number): number |
 }
 
 /** Whether the event ends with its first `data:` line (the line endings after it aside). */
-function oneLine(buf: Uint8Array, span: SseSpan): boolean {
+export function oneLine(buf: Uint8Array, span: SseSpan): boolean {
   let rest = span.dataEnd;
   while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
   return rest === span.end;
@@ -90,6 +92,19 @@ function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): bo
   if (end - at < word.length) return false;
   for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
   return true;
+}
+
+const QUOTE = 34;
+
+/**
+ * Whether the event's data names a role (`"role"`), looked for in its first data line alone: a
+ * native search would run on past the event, through every later event of the read.
+ */
+export function namesRole(buf: Uint8Array, span: SseSpan): boolean {
+  const last = span.dataEnd - ROLE_KEY.length;
+  for (let at = span.dataStart; at <= last; at++)
+    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, ROLE_KEY)) return true;
+  return false;
 }
 
 /** `event: error`, or a data payload that opens with an `"error"` key (OpenAI's in-band error chunk). */
@@ -116,7 +131,7 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(start: number, end
 const BOM_FIRST_BYTE = 0xef;
 
 /** `buf[start, end)` as text, as `TextDecoder` reads it (a leading byte-order mark dropped). */
-function textOf(buf: Uint8Array, start: number, end: number): string {
+export function textOf(buf: Uint8Array, start: number, end: number): string {
   return buf[start] === BOM_FIRST_BYTE
     ? text.decode(buf.subarray(start, end))
     : utf8Slice.call(buf, start, end);

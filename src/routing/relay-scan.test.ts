@@ -1,6 +1,6 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { SseScanner } from "../core/sse-scanner.ts";
-import { endsStream, malformed, reportsError } from "./relay-event-checks.ts";
+import { endsStream, malformed, namesRole, reportsError } from "./relay-event-checks.ts";
 import { RelayScan } from "./relay-scan.ts";
 
 const encoder = new TextEncoder();
@@ -72,6 +72,23 @@ describe("RelayScan: the everyday event's shortcut", () => {
   });
 });
 
+describe("RelayScan: the role a chat chunk names", () => {
+  test("is looked for in the event's own data: a role in a later event of the read, or in a field's text, is not its", () => {
+    const stream = [
+      'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n',
+      'data: {"id":"c","choices":[{"index":0,"delta":{"content":"a \\"role\\": it"}}]}\n\n',
+      'data: {"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n',
+      'event: message_start\ndata: {"role":"assistant"}\n\n',
+      'data: {"id":"c",\ndata: "role":"assistant"}\n\n',
+    ].join("");
+    const bytes = encoder.encode(stream);
+    const named: boolean[] = [];
+    new SseScanner().scan(bytes, { onSpan: (span) => named.push(namesRole(bytes, span)) });
+    // The quoted key's bytes: in an escaped string they are `\"role\"`, no key's.
+    expect(named).toEqual([false, false, true, true, false]);
+  });
+});
+
 describe("RelayScan: the events it decodes", () => {
   test("those that carry a usage object, and a named end event without one (response.failed's usage is null)", () => {
     const seen: string[] = [];
@@ -100,6 +117,60 @@ describe("RelayScan: the events it decodes", () => {
       encoder.encode("data: [DONE]\n\n"),
     );
     expect(chat).toEqual([]);
+  });
+
+  test("a chat chunk that names the role, only when a read ends at it or the event after it hangs on it: the answer's first event behind it in the same read spares the decode", () => {
+    const role =
+      '{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}';
+    // Ollama names the role in every chunk: one with text is the answer's first event all the same.
+    const roleAndText = '{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}';
+    const ROLE = `data: ${role}\n\n`;
+    const FIRST = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n';
+    const ERROR = 'data: {"error":{"message":"The server had an error","type":"server_error"}}\n\n';
+    const parses = spyOn(JSON, "parse");
+    /** The role chunks decoded taking `reads` in turn, and whether the answer began, and failed before it. */
+    const decodedOver = (reads: string[]) => {
+      parses.mockClear();
+      const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+      for (const read of reads) scan.take(encoder.encode(read));
+      scan.last();
+      const decoded = parses.mock.calls
+        .map(([data]) => data)
+        .filter((data) => data === role || data === roleAndText);
+      return { decoded, answering: scan.answering, failedFirst: scan.reportedFirst !== undefined };
+    };
+    try {
+      // At every split: decoded only when the first read ends between the chunk and the answer's first event.
+      const whole = `${ROLE}${FIRST}`;
+      for (let at = 0; at <= whole.length; at++) {
+        const endsAtChunk = at >= ROLE.length && at < whole.length;
+        expect([at, decodedOver([whole.slice(0, at), whole.slice(at)])]).toEqual([
+          at,
+          { decoded: endsAtChunk ? [role] : [], answering: true, failedFirst: false },
+        ]);
+      }
+      // An error after it fails the attempt only if the chunk only opened the answer: decoded.
+      expect(decodedOver([`${ROLE}${ERROR}`])).toEqual({
+        decoded: [role],
+        answering: true,
+        failedFirst: true,
+      });
+      expect(decodedOver([`data: ${roleAndText}\n\n${ERROR}`])).toEqual({
+        decoded: [roleAndText],
+        answering: true,
+        failedFirst: false,
+      });
+      // A chunk that names the role after it: both decoded, the second begins the answer.
+      expect(decodedOver([`${ROLE}data: ${roleAndText}\n\n`])).toEqual({
+        decoded: [role, roleAndText],
+        answering: true,
+        failedFirst: false,
+      });
+      // The read ends at the chunk: it only opens the answer, which has not begun.
+      expect(decodedOver([ROLE])).toEqual({ decoded: [role], answering: false, failedFirst: false });
+    } finally {
+      parses.mockRestore();
+    }
   });
 });
 

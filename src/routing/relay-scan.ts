@@ -1,17 +1,20 @@
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { joinBytes } from "../core/join-bytes.ts";
+import { joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
-import { opensAnswer } from "./answer-opening.ts";
+import { chunkOpensAnswer, opensAnswer } from "./answer-opening.ts";
 import {
   CLOSE_BRACE,
   endsStream,
   eventOf,
   malformed,
+  namesRole,
+  oneLine,
   opensByName,
   reportsError,
   skipSpace,
   stopsMessage,
+  textOf,
 } from "./relay-event-checks.ts";
 import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING, RESPONSE_FAILED } from "./stream-end.ts";
@@ -34,8 +37,6 @@ const encoder = new TextEncoder();
  * for: a `"` comes every few bytes of JSON, and the native search slows at each candidate.
  */
 const USAGE_KEY = encoder.encode('usage"');
-/** A chat delta's role key: a chunk without it never only opens the answer. */
-const ROLE_KEY = encoder.encode('"role"');
 /** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
 const FINISH_KEY = encoder.encode('finish_reason"');
 /** The end markers a stream is given when its upstream sent the answer's finish but not them. */
@@ -94,6 +95,14 @@ export class RelayScan extends SseScanner implements SpanSink {
   private buf: Uint8Array = NOTHING;
   private usageAt = -1;
   private finishAt = -1;
+  /**
+   * Where the data of a chat chunk that names a role lies in the read being taken (-1: none),
+   * while whether it only opens the answer is still open: telling takes a decode, which the next
+   * event of the read spares when it is plainly the answer's own (the answer began then, whatever
+   * the chunk was). The read's end, or a next event that is not plain, decodes it (`settleRoleChunk`).
+   */
+  private roleChunkAt = -1;
+  private roleChunkEnd = -1;
   /** Made at the first event cut out (most streams cut none). */
   private cuts: number[] | undefined;
   /**
@@ -113,7 +122,7 @@ export class RelayScan extends SseScanner implements SpanSink {
 
   /** Scans one read; returns what may be written now (complete events, minus cut ones). */
   take(chunk: Uint8Array): Uint8Array | undefined {
-    const buf = this.pending ? joinBytes([this.pending, chunk]) : chunk;
+    const buf = this.pending ? joinTwo(this.pending, chunk) : chunk;
     this.buf = buf;
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);
@@ -121,6 +130,8 @@ export class RelayScan extends SseScanner implements SpanSink {
     if (this.cuts) this.cuts.length = 0;
     this.swaps?.clear();
     const consumed = this.scan(buf, this);
+    // The read ends inside the answer's opening, or at a chunk that may be the answer's first.
+    if (this.roleChunkAt !== -1) this.settleRoleChunk();
     this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
     if (consumed === 0) return undefined;
     if (!this.cuts || this.cuts.length === 0)
@@ -162,19 +173,28 @@ export class RelayScan extends SseScanner implements SpanSink {
     this.events++;
     const buf = this.buf;
     let finalEvent = false;
-    // Until the answer's first event, each is read for whether it only opens the answer.
-    const opening = !this.answering;
     // The everyday event — unnamed, its data one line of a JSON object whose first key does not
     // start with `e` — is not the end marker, not malformed and no error event, as the three
     // checks below would find: its first three bytes and its last tell.
+    const everyday =
+      span.nameStart === -1 &&
+      buf[dataStart] === OPEN_BRACE &&
+      buf[dataStart + 1] === QUOTE &&
+      buf[dataStart + 2] !== ERROR_FIRST &&
+      buf[span.dataEnd - 1] === CLOSE_BRACE;
+    if (this.roleChunkAt !== -1) {
+      // After a role chunk, an everyday event that names no role is the answer's: it began,
+      // whatever the chunk was. Any other event may hang on the chunk's verdict (an error right
+      // after the opening fails the attempt): it is decoded first.
+      if (everyday && !namesRole(buf, span)) {
+        this.roleChunkAt = -1;
+        this.answering = true;
+      } else this.settleRoleChunk();
+    }
+    // Until the answer's first event, each is read for whether it only opens the answer.
+    const opening = !this.answering;
     let reports = false;
-    if (
-      span.nameStart !== -1 ||
-      buf[dataStart] !== OPEN_BRACE ||
-      buf[dataStart + 1] !== QUOTE ||
-      buf[dataStart + 2] === ERROR_FIRST ||
-      buf[span.dataEnd - 1] !== CLOSE_BRACE
-    ) {
+    if (!everyday) {
       if (endsStream(buf, span)) {
         this.ended = true;
         // Once a stream: its named end event (`response.failed`, `message_stop`) is decoded too.
@@ -227,18 +247,30 @@ export class RelayScan extends SseScanner implements SpanSink {
   }
 
   /**
-   * Whether the event only opens the answer (answer-opening.ts): a named event told by its name's
-   * bytes, a chat chunk without a role (the answer's own) by its bytes too; only a chunk with a
-   * role is decoded — of a stream's chunks its first (or, from a server that names the role in
-   * every chunk, the first with content).
+   * Whether the event only opens the answer (answer-opening.ts), or may: a named event told by its
+   * name's bytes, a chat chunk without a role (the answer's own) by its bytes too. A chunk with a
+   * role awaits its verdict (`roleChunkAt`), decoded only if the read ends there or a next event
+   * hangs on it: of a stream's chunks its first when it came alone (or, from a server that names
+   * the role in every chunk, the first with content).
    */
   private opensAnswer(span: SseSpan): boolean {
     const buf = this.buf;
     if (span.nameStart !== -1) return opensByName(buf, span);
-    const role = indexOf.call(buf, ROLE_KEY, span.dataStart);
-    if (role === -1 || role >= span.dataEnd) return false;
-    const event = eventOf(buf, span, this.sink.maxLine);
-    return event !== undefined && opensAnswer(event);
+    if (!namesRole(buf, span)) return false;
+    if (!oneLine(buf, span)) {
+      // Data on several lines (neither dialect sends it): decoded now, as the client would read it.
+      const event = eventOf(buf, span, this.sink.maxLine);
+      return event !== undefined && opensAnswer(event);
+    }
+    this.roleChunkAt = span.dataStart;
+    this.roleChunkEnd = span.dataEnd;
+    return true;
+  }
+
+  /** The role chunk's verdict, decoded: the answer began with it, or it only opened the answer. */
+  private settleRoleChunk(): void {
+    this.answering = !chunkOpensAnswer(textOf(this.buf, this.roleChunkAt, this.roleChunkEnd));
+    this.roleChunkAt = -1;
   }
 
   /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
@@ -208,6 +208,29 @@ describe("TranslatedRelay: failures", () => {
     const first = decode(source.ready());
     expect(first).toContain('"role":"assistant"');
     expect(first).toContain('"content":"Hello"');
+  });
+
+  test("the role chunk a translation writes is decoded only when a read's events end at it: with the answer's first text behind it in the same read, the answer began, whatever it held (at every split)", async () => {
+    const opened = MESSAGES.indexOf("\n\n") + 2;
+    const firstText = MESSAGES.indexOf("\n\n", MESSAGES.indexOf('"text":"Hello"')) + 2;
+    const parses = spyOn(JSON, "parse");
+    try {
+      for (let i = 0; i <= MESSAGES.length; i++) {
+        const { source } = relay(splitAt(MESSAGES, i), toChat);
+        parses.mockClear();
+        await source.start();
+        // The caller's role chunk, not the upstream's message_start (which names the role too).
+        const decoded = parses.mock.calls.filter(
+          ([data]) => String(data).includes("chat.completion.chunk") && String(data).includes('"role"'),
+        );
+        const endsAtChunk = i >= opened && i < firstText;
+        expect([i, decoded.length]).toEqual([i, endsAtChunk ? 1 : 0]);
+        expect(decode(source.ready())).toContain('"content":"Hello"');
+        source.cancel();
+      }
+    } finally {
+      parses.mockRestore();
+    }
   });
 
   test("an error after the first event: the events before it, then the failure once", async () => {

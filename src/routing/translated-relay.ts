@@ -3,7 +3,7 @@ import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { BodyRead } from "../providers/http/streamed-answer.ts";
 import type { EventDecoder, UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
-import { opensAnswer } from "./answer-opening.ts";
+import { chunkOpensAnswer, mayOpenAnswer } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
 import { reportsError } from "./event-chunks.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
@@ -37,6 +37,13 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
    * and a failure is the router's to retry or fail over, nothing having reached the client.
    */
   private answering = false;
+  /**
+   * A chat chunk naming the role, written before the answer began, whether it said anything else
+   * still open: telling takes a decode, which the next event written spares when it is plainly the
+   * answer's (the answer began then, whatever the chunk held). Decoded when the read's events are
+   * all written, or a next event may only open the answer too (`began`).
+   */
+  private roleChunk: SseEvent | undefined;
 
   constructor(
     upstream: UpstreamEvents,
@@ -63,7 +70,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   push(event: SseEvent): void {
     this.events++;
     this.text += encodeSse(event);
-    if (!this.answering) this.answering = !opensAnswer(event);
+    if (!this.answering) this.opening(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
     if (!this.reported && reportsError(event))
       this.reported = upstreamError("the stream ended with an error event");
@@ -79,12 +86,12 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     }
     let ended: boolean;
     try {
-      ended = read.done ? this.atEnd() : this.translate(read.value) || (this.answering && this.endInHand());
+      ended = read.done ? this.atEnd() : this.translate(read.value) || (this.began() && this.endInHand());
     } catch (error) {
       return this.failing(toGatewayError(error));
     }
     // The answer's opening waits for its first event, and goes out with it in one write.
-    const out = this.answering || ended ? this.handOut() : undefined;
+    const out = ended || this.began() ? this.handOut() : undefined;
     if (ended) {
       this.finished = true;
       return this.ending(out);
@@ -96,6 +103,28 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     // The client has the chunk: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     return out;
+  }
+
+  /**
+   * Before the answer's first event, whether `event` is it (answer-opening.ts): an event that
+   * cannot only open the answer is, and so says the answer began whatever a role chunk before it
+   * held; a role chunk's own verdict waits (`roleChunk`).
+   */
+  private opening(event: SseEvent): void {
+    if (!mayOpenAnswer(event)) {
+      this.roleChunk = undefined;
+      this.answering = true;
+    } else if (!this.began() && event.event === undefined) this.roleChunk = event;
+  }
+
+  /** Whether the answer began: a role chunk's verdict still open is decoded now. */
+  private began(): boolean {
+    const roleChunk = this.roleChunk;
+    if (roleChunk !== undefined) {
+      this.roleChunk = undefined;
+      this.answering = !chunkOpensAnswer(roleChunk.data);
+    }
+    return this.answering;
   }
 
   /** A read's events translated; true when the stream's end was among them. */
@@ -166,7 +195,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
    */
   private failing(failure: GatewayError): Uint8Array {
     // Before the answer's first event, its opening is dropped: the client gets nothing of this attempt.
-    if (!this.answering) this.text = "";
+    if (!this.began()) this.text = "";
     return this.failAfterBytes(failure, this.handOut());
   }
 }

@@ -83,6 +83,8 @@ export interface KeyStore {
 export interface KeyPageFilter {
   /** Only this tenant's keys. */
   tenant?: string;
+  /** Only the keys of this exact name (a rotation leaves several): read by the name's index. */
+  name?: string;
   /** Only the keys active at this time (epoch ms): neither revoked nor expired. */
   activeAt?: number;
 }

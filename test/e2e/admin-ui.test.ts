@@ -284,6 +284,54 @@ describe("/admin in a real browser", () => {
     expect(await statusOf(chat(made.key))).toBe(401);
   }, 60_000);
 
+  test("keys: Revoke counts every active key of the name the gateway holds, not only those on the page", async () => {
+    const target = { url: gw.url, adminKey };
+    const oldest = await createKey(target, { name: "spread-ui", role: "user" });
+    // Newer keys push it off the first page (50 keys, newest first).
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `spread-filler-${i + j}` })),
+      );
+    const rotate = async () => {
+      const res = await fetch(`${gw.url}/admin/api/keys/spread-ui/rotate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ grace: "1h" }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; key: string };
+    };
+    const middle = await rotate();
+    // Plain confirms would be dismissed (and said here): the name's other key is off the page.
+    const confirms: string[] = [];
+    const onDialog = (dialog: { message(): string; dismiss(): Promise<void> }) => {
+      confirms.push(dialog.message());
+      void dialog.dismiss();
+    };
+    page.on("dialog", onDialog);
+    fx.deferTest(() => page.off("dialog", onDialog));
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("[data-keys-shown='50']").waitFor();
+    expect(await page.locator(`tr[data-key-id="${oldest.id}"]`).count()).toBe(0);
+    const middleRow = page.locator(`tr[data-key-id="${middle.id}"]`);
+    await middleRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await middleRow.getByText("2 active keys are named").waitFor();
+    await middleRow.getByRole("button", { name: "Cancel" }).click();
+
+    const newest = await rotate();
+    await page.reload();
+    const newestRow = page.locator(`tr[data-key-id="${newest.id}"]`);
+    await newestRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await newestRow.getByRole("button", { name: "Revoke all 3 keys named “spread-ui”" }).click();
+    await newestRow.waitFor({ state: "detached" });
+    expect(confirms).toEqual([]);
+    expect([
+      await statusOf(chat(newest.key)),
+      await statusOf(chat(middle.key)),
+      await statusOf(chat(oldest.key)),
+    ]).toEqual([401, 401, 401]);
+  }, 60_000);
+
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
     const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
     for (let i = 0; i < 1000; i += 50)

@@ -419,7 +419,7 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await adminSessions.get("b".repeat(64), 0)).toBeNull();
     });
 
-    test("admin actions: appended and read newest first in pages (all, or those on given keys), shared by every handle", async () => {
+    test("admin actions: appended and read newest first in pages (all, those on given keys, or one actor's), shared by every handle", async () => {
       const { adminActions } = await fresh();
       if (!adminActions) throw new Error("this backend has no admin-action store");
       for (let i = 1; i <= 5; i++)
@@ -456,6 +456,18 @@ for (const [name, fresh, shared] of contractBackends()) {
       });
       expect(older.map((a) => a.target)).toEqual(["key_1"]);
       expect(await adminActions.list({ limit: 10, keys: [] })).toEqual([]);
+      // One actor's, by its id: key_1 made the odd ones; with keys too, both hold.
+      const byActor = await adminActions.list({ limit: 2, actor: "key_1" });
+      expect(byActor.map((a) => a.target)).toEqual(["key_5", "key_3"]);
+      expect(
+        (await adminActions.list({ before: byActor[1]!.id, limit: 2, actor: "key_1" })).map((a) => a.target),
+      ).toEqual(["key_1"]);
+      expect(
+        (await adminActions.list({ limit: 10, actor: "key_1", keys: ["key_3", "key_4"] })).map(
+          (a) => a.target,
+        ),
+      ).toEqual(["key_3"]);
+      expect(await adminActions.list({ limit: 10, actor: "ops" })).toEqual([]); // a name is no id
     });
   });
 }

@@ -122,6 +122,11 @@ export const adminActionMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // One actor's actions (the Activity page's choice of a caller), read down its own index.
+    version: 2,
+    sql: "CREATE INDEX admin_actions_actor ON admin_actions (actor_key_id, id);",
+  },
 ];
 
 /** Web UI sessions (`Storage.adminSessions`), shared by every node: only the id's hash is kept. */

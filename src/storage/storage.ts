@@ -330,6 +330,8 @@ export interface Storage {
 export interface ShadowFilter {
   model?: string;
   tenant?: string;
+  /** One caller's pairs, by its id (a request's `keyId`: `key_…`, `jwt:<tenant>:<name>`). */
+  keyId?: string;
   /** Inclusive lower bound on `at` (epoch ms). */
   from?: number;
   /** Exclusive upper bound on `at`. */

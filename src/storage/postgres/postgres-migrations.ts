@@ -331,4 +331,14 @@ export const shadowMigrations: readonly PostgresMigration[] = [
       CREATE INDEX shadow_pairs_model ON shadow_pairs (model, at);
     `,
   },
+  {
+    // The caller's id (`keyId`), a column to filter by; the pairs already kept have it in their JSON
+    // (pairs are sampled copies, pruned by shadow.retention: one pass over them in the migration).
+    version: 2,
+    sql: `
+      ALTER TABLE shadow_pairs ADD COLUMN key_id TEXT;
+      UPDATE shadow_pairs SET key_id = record::json ->> 'keyId';
+      CREATE INDEX shadow_pairs_key ON shadow_pairs (key_id, at);
+    `,
+  },
 ];

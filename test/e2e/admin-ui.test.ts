@@ -855,6 +855,27 @@ describe("/admin in a real browser", () => {
     // Each side says why its answer ended.
     expect(await pair.locator(".bodies").textContent()).toContain("finish stop");
     await shoot("shadow-example-1280");
+
+    // A JWT caller's pair: its caller shown as on Requests, and chosen, its pairs alone, by id.
+    const subject = "jwt:acme:shadow-ui";
+    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await waitFor("the JWT caller's pair to be recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as { records: { requestId: string }[] }).records.length > 0;
+    });
+    await page.reload();
+    const theirs = page.locator(`[data-shadow-pair="${requestId}"] [data-caller-id]`);
+    expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
+    await theirs.getByRole("button", { name: "shadow-ui" }).click();
+    await page.locator("[data-shadow-pair]", { hasNotText: subject }).first().waitFor({ state: "detached" });
+    expect(await page.getByLabel("Caller id").inputValue()).toBe(subject);
+    const callers = await page
+      .locator("[data-shadow-pair] [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(callers).toEqual([subject]);
   }, 60_000);
 
   test("keyboard: tab from the top reaches the page links and moves between pages", async () => {

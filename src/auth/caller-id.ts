@@ -12,15 +12,23 @@ export const KEY_ID_PREFIX = "key_";
 export const isJwtSubject = (id: string | null): boolean => id?.startsWith(JWT_SUBJECT_PREFIX) === true;
 
 /**
- * A JWT subject id's tenant and name: a tenant's name has no colon (tenant-config.ts), the name
- * claim may (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`). Undefined for another id.
+ * A caller's subject id taken apart, `<via>:<tenant>:<name>` (principal.ts `limitSubject`): a JWT
+ * caller's `jwt:…`, a single sign-on user's `session:…`. A tenant's name has no colon
+ * (tenant-config.ts), the name may (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
+ * Undefined for an API key's id (`key_…`), which names no tenant.
  */
-export function jwtSubjectParts(id: string): { tenant: string; name: string } | undefined {
-  if (!isJwtSubject(id)) return undefined;
-  const colon = id.indexOf(":", JWT_SUBJECT_PREFIX.length);
-  return colon === -1
+export function subjectIdParts(id: string): { via: string; tenant: string; name: string } | undefined {
+  const first = id.indexOf(":");
+  const second = first > 0 ? id.indexOf(":", first + 1) : -1;
+  return second === -1
     ? undefined
-    : { tenant: id.slice(JWT_SUBJECT_PREFIX.length, colon), name: id.slice(colon + 1) };
+    : { via: id.slice(0, first), tenant: id.slice(first + 1, second), name: id.slice(second + 1) };
+}
+
+/** A JWT subject id's tenant and name (`subjectIdParts`); undefined for another id. */
+export function jwtSubjectParts(id: string): { tenant: string; name: string } | undefined {
+  const parts = isJwtSubject(id) ? subjectIdParts(id) : undefined;
+  return parts && { tenant: parts.tenant, name: parts.name };
 }
 
 /**

@@ -33,6 +33,17 @@ export interface KeyAdminOptions {
   tenants?: () => readonly string[];
 }
 
+/** Which keys `list` reads, within the actor's own tenant whatever it asks. */
+export interface KeyListFilter {
+  tenant?: string;
+  /**
+   * Only the keys of this name: the active ones are what a revoke by that name ends (a rotation's
+   * old key in its grace window and its new one), however many pages of other keys lie between.
+   */
+  name?: string;
+  includeRevoked?: boolean;
+}
+
 /** A key as issued: the plain `key` is in this value and nowhere else, ever. */
 export interface IssuedKey extends KeyView {
   key: string;
@@ -57,7 +68,7 @@ export interface KeyAdmin {
    */
   list(
     actor: KeyActor,
-    filter?: { tenant?: string; includeRevoked?: boolean },
+    filter?: KeyListFilter,
     page?: { after: KeyPosition | null; limit: number },
   ): Promise<KeyView[]>;
   /** By id, or by name (the newest key of that name, as `rotate` picks among the active ones). */
@@ -164,6 +175,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const at = now();
       const read = {
         ...(tenant === undefined ? {} : { tenant }),
+        ...(filter?.name === undefined ? {} : { name: filter.name }),
         ...(filter?.includeRevoked ? {} : { activeAt: at }),
       };
       const keys = page

@@ -13,6 +13,12 @@ export const shadowQuerySchema = z.strictObject({
   model: z.string().min(1).max(512).optional(),
   /** Only admins see every tenant; this narrows to one. */
   tenant: z.string().min(1).max(512).optional(),
+  /**
+   * One caller's pairs, by its id (`keyId`: a key's `key_…`, a JWT caller's `jwt:<tenant>:<name>`),
+   * never its name, which a key and a JWT's name claim may share. Pairs recorded before the id was
+   * kept have none.
+   */
+  key_id: z.string().min(1).max(1024).optional(),
   /** Inclusive lower bound on when the pair was recorded. */
   from: instant.optional(),
   /** Exclusive upper bound. */

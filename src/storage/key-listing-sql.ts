@@ -3,6 +3,7 @@ import type { KeyPosition } from "./storage.ts";
 /** Which keys a listing reads, as both SQL stores filter them. */
 export interface KeyListing {
   tenant?: string;
+  name?: string;
   /** Leave out revoked keys (`list` without `includeRevoked`). */
   withoutRevoked?: boolean;
   /** Only keys active at this time (epoch ms): neither revoked nor expired (`page`). */
@@ -13,7 +14,7 @@ export interface KeyListing {
 
 /**
  * The WHERE clause of a key listing and its parameters, in order, for SQLite (`?`) and PostgreSQL
- * (`$n`) alike: the filters are pushed into the read, so the indexes on `tenant` and
+ * (`$n`) alike: the filters are pushed into the read, so the indexes on `tenant`, `name` and
  * `(created_at, id)` bound it, and the table is never read whole to keep a few rows.
  */
 export function keyListingWhere(
@@ -27,6 +28,7 @@ export function keyListingWhere(
   };
   const conditions: string[] = [];
   if (listing.tenant !== undefined) conditions.push(`tenant = ${p(listing.tenant)}`);
+  if (listing.name !== undefined) conditions.push(`name = ${p(listing.name)}`);
   if (listing.withoutRevoked || listing.activeAt !== undefined) conditions.push("revoked_at IS NULL");
   if (listing.activeAt !== undefined)
     conditions.push(`(expires_at IS NULL OR expires_at > ${p(listing.activeAt)})`);

@@ -24,13 +24,15 @@ export async function readKeyPage(
 
 /** Every key matching `filter`, newest first, from `list` (a store without `page`). */
 async function listedInOrder(store: KeyStore, filter: KeyPageFilter): Promise<KeyRecord[]> {
-  const { tenant, activeAt } = filter;
+  const { tenant, name, activeAt } = filter;
   const keys = await store.list({
     ...(tenant === undefined ? {} : { tenant }),
     includeRevoked: activeAt === undefined,
   });
   return keys
-    .filter((k) => activeAt === undefined || isActiveAt(k, activeAt))
+    .filter(
+      (k) => (name === undefined || k.name === name) && (activeAt === undefined || isActiveAt(k, activeAt)),
+    )
     .sort((a, b) => (comesBefore(a, b) ? -1 : 1));
 }
 

@@ -8,6 +8,7 @@ import { queryAudit } from "../audit/audit-query.ts";
 import { auditFilterSchema, auditQuerySchema } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { AuditRetention } from "../audit/retention.ts";
+import { shadowPair } from "../testing/shadow-pair.ts";
 import { contractBackends } from "./storage-contract-fixture.ts";
 
 for (const [name, fresh] of contractBackends()) {
@@ -269,45 +270,12 @@ for (const [name, fresh] of contractBackends()) {
       expect(await retention.runOnce()).toBe(0);
     });
 
-    test("shadow pairs: inserted whole in batches, listed newest first by page and filter, aggregated per model, pruned", async () => {
+    test("shadow pairs: inserted whole in batches, listed newest first by page and filter (model, tenant, caller's id), aggregated per model, pruned", async () => {
       const { shadow } = await fresh();
       if (!shadow) throw new Error("this backend has no shadow store");
-      const side = (status: number, latencyMs: number, costUsd: number) => ({
-        route: "provider:p",
-        upstreamModel: "m",
-        status,
-        errorClass: status === 200 ? null : "upstream_timeout",
-        latencyMs,
-        ttftMs: null,
-        inputTokens: 3,
-        outputTokens: 5,
-        costUsd,
-        answer: null,
-        finish: status === 200 ? "stop" : null,
-      });
-      const pair = (i: number) => ({
-        id: `pair_${i}`,
-        requestId: `req_${i}`,
-        at: 1000 * i,
-        tenant: i === 4 ? "other" : "acme",
-        keyId: i === 2 ? "jwt:acme:ci" : "key_ci",
-        keyName: "ci",
-        model: i === 3 ? "b" : "a",
-        stream: false,
-        primary: side(200, 10 * i, 0.5),
-        shadow: side(i === 2 ? 504 : 200, 20 * i, 0.25),
-        agreement: {
-          exact: i === 1,
-          similarity: i / 4,
-          primaryJsonValid: null,
-          shadowJsonValid: null,
-          toolsAgree: null,
-          finishAgrees: i === 2 ? null : true,
-        },
-      });
       // One pair alone, then a batch (one transaction, kept in order), and an empty batch.
-      await shadow.insert([pair(1)]);
-      await shadow.insert([2, 3, 4].map(pair));
+      await shadow.insert([shadowPair(1)]);
+      await shadow.insert([2, 3, 4].map((i) => shadowPair(i)));
       await shadow.insert([]);
       const page = await shadow.list({}, null, 2);
       expect(page.map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
@@ -315,11 +283,24 @@ for (const [name, fresh] of contractBackends()) {
       // The caller by its id beside its name: the JWT subject apart from the key of its name.
       const listed = await shadow.list({}, null, 10);
       expect(listed.map((p) => p.keyId)).toEqual(["key_ci", "key_ci", "jwt:acme:ci", "key_ci"]);
-      expect(listed.find((p) => p.id === "pair_2")).toEqual(pair(2));
+      expect(listed.find((p) => p.id === "pair_2")).toEqual(shadowPair(2));
       expect((await shadow.list({}, "pair_3", 10)).map((p) => p.id)).toEqual(["pair_2", "pair_1"]);
       expect((await shadow.list({ model: "a", tenant: "acme" }, null, 10)).map((p) => p.id)).toEqual([
         "pair_2",
         "pair_1",
+      ]);
+      // One caller's, by its id: the key's, never the JWT subject of its name, nor by the name.
+      expect((await shadow.list({ keyId: "key_ci" }, null, 10)).map((p) => p.id)).toEqual([
+        "pair_4",
+        "pair_3",
+        "pair_1",
+      ]);
+      expect((await shadow.list({ keyId: "jwt:acme:ci", model: "a" }, null, 10)).map((p) => p.id)).toEqual([
+        "pair_2",
+      ]);
+      expect(await shadow.list({ keyId: "ci" }, null, 10)).toEqual([]);
+      expect((await shadow.aggregate({ keyId: "jwt:acme:ci" })).map((m) => [m.model, m.pairs])).toEqual([
+        ["a", 1],
       ]);
       const [a, b] = await shadow.aggregate({ from: 1000, to: 4000 });
       expect(a).toMatchObject({ model: "a", pairs: 2, shadowOk: 1, exactRate: 0.5, primaryCostUsd: 1 });

@@ -60,15 +60,15 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await keys.countActive?.([], now)).toEqual(new Map());
     });
 
-    test("keys: page reads newest first after a position, one tenant's or the active ones, in the store", async () => {
+    test("keys: page reads newest first after a position, one tenant's, one name's or the active ones, in the store", async () => {
       const { keys } = await fresh();
       const now = 1_800_000_000_000;
       // Two keys in one millisecond: the id orders them.
       const [a, b, c, d, e] = [
         key({ createdAt: 10, id: "key_a" }),
-        key({ createdAt: 20, id: "key_b", tenant: "acme" }),
-        key({ createdAt: 20, id: "key_c", expiresAt: now }),
-        key({ createdAt: 30, id: "key_d", tenant: "acme" }),
+        key({ createdAt: 20, id: "key_b", tenant: "acme", name: "twin" }),
+        key({ createdAt: 20, id: "key_c", expiresAt: now, name: "twin" }),
+        key({ createdAt: 30, id: "key_d", tenant: "acme", name: "twin" }),
         key({ createdAt: 40, id: "key_e" }),
       ];
       for (const k of [a, b, c, d, e]) await keys.create(k!);
@@ -81,6 +81,11 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await ids({}, { createdAt: 20, id: "key_b" }, 2)).toEqual(["key_a"]);
       expect(await ids({ tenant: "acme" }, null, 10)).toEqual(["key_d", "key_b"]);
       expect(await ids({ tenant: "acme" }, { createdAt: 30, id: "key_d" }, 10)).toEqual(["key_b"]);
+      expect(await ids({ name: "twin" }, null, 10)).toEqual(["key_d", "key_c", "key_b"]);
+      expect(await ids({ name: "twin", activeAt: now }, { createdAt: 30, id: "key_d" }, 10)).toEqual([
+        "key_b",
+      ]);
+      expect(await ids({ name: "twin", tenant: "default" }, null, 10)).toEqual(["key_c"]);
       expect(await ids({ activeAt: now }, null, 10)).toEqual(["key_d", "key_b", "key_a"]);
       expect(await ids({ activeAt: now - 1 }, null, 10)).toEqual(["key_d", "key_c", "key_b", "key_a"]);
       expect((await keys.page?.({}, null, 1))?.[0]).toEqual(readBack({ ...e!, revokedAt: now - 1 }));
@@ -414,7 +419,7 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await adminSessions.get("b".repeat(64), 0)).toBeNull();
     });
 
-    test("admin actions: appended and read newest first in pages (all, or those on given keys), shared by every handle", async () => {
+    test("admin actions: appended and read newest first in pages (all, those on given keys, or one actor's), shared by every handle", async () => {
       const { adminActions } = await fresh();
       if (!adminActions) throw new Error("this backend has no admin-action store");
       for (let i = 1; i <= 5; i++)
@@ -451,6 +456,18 @@ for (const [name, fresh, shared] of contractBackends()) {
       });
       expect(older.map((a) => a.target)).toEqual(["key_1"]);
       expect(await adminActions.list({ limit: 10, keys: [] })).toEqual([]);
+      // One actor's, by its id: key_1 made the odd ones; with keys too, both hold.
+      const byActor = await adminActions.list({ limit: 2, actor: "key_1" });
+      expect(byActor.map((a) => a.target)).toEqual(["key_5", "key_3"]);
+      expect(
+        (await adminActions.list({ before: byActor[1]!.id, limit: 2, actor: "key_1" })).map((a) => a.target),
+      ).toEqual(["key_1"]);
+      expect(
+        (await adminActions.list({ limit: 10, actor: "key_1", keys: ["key_3", "key_4"] })).map(
+          (a) => a.target,
+        ),
+      ).toEqual(["key_3"]);
+      expect(await adminActions.list({ limit: 10, actor: "ops" })).toEqual([]); // a name is no id
     });
   });
 }

@@ -83,6 +83,8 @@ export interface KeyStore {
 export interface KeyPageFilter {
   /** Only this tenant's keys. */
   tenant?: string;
+  /** Only the keys of this exact name (a rotation leaves several): read by the name's index. */
+  name?: string;
   /** Only the keys active at this time (epoch ms): neither revoked nor expired. */
   activeAt?: number;
 }
@@ -328,6 +330,8 @@ export interface Storage {
 export interface ShadowFilter {
   model?: string;
   tenant?: string;
+  /** One caller's pairs, by its id (a request's `keyId`: `key_…`, `jwt:<tenant>:<name>`). */
+  keyId?: string;
   /** Inclusive lower bound on `at` (epoch ms). */
   from?: number;
   /** Exclusive upper bound on `at`. */
@@ -393,8 +397,9 @@ export interface AdminActionStore {
   /**
    * Up to `limit` actions with an id below `before` (all when absent), newest first. With `keys`,
    * only the actions on one of those keys: their `target`, or, for one with none (a sign-in), their
-   * `actorKeyId` (what an admin in a tenant reads: its tenant's keys); filtered by the store, so a
-   * page is full whenever that many such actions are older than `before`.
+   * `actorKeyId` (what an admin in a tenant reads: its tenant's keys); with `actor`, only those
+   * whose `actorKeyId` it is (one caller's changes). Filtered by the store, so a page is full
+   * whenever that many such actions are older than `before`.
    */
   list(page: AdminActionPage): Promise<StoredAdminAction[]>;
 }
@@ -410,6 +415,19 @@ export interface AdminActionPage {
   before?: number;
   limit: number;
   keys?: readonly string[];
+  /** One actor's actions, by its id (`actorKeyId`): never by name, which two callers may share. */
+  actor?: string;
+}
+
+/** Whether an action is one `AdminActionStore.list` reads for this page's `keys` and `actor`. */
+export function inActionPage(
+  action: AdminAction,
+  keys: ReadonlySet<string> | undefined,
+  actor?: string,
+): boolean {
+  return (
+    (keys === undefined || onKeyOf(action, keys)) && (actor === undefined || action.actorKeyId === actor)
+  );
 }
 
 /** A web UI session as stored: never the session id itself, only its SHA-256. */

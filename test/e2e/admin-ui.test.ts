@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import OpenAI from "openai";
 import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
 import packageJson from "../../package.json";
@@ -19,6 +20,12 @@ const WIDE = { width: 1280, height: 900 };
 const NARROW = { width: 390, height: 844 };
 const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
 const SHOTS = process.env.MINDGW_UI_SCREENSHOTS ?? join(tmpdir(), `mindgw-ui-screenshots-${Date.now()}`);
+// JWT callers (HS256), their tenant from the `tenant` claim.
+const JWT = {
+  issuer: "https://idp.test",
+  audience: "mindgw",
+  secret: "a-test-secret-of-32-characters-at-least",
+};
 
 const config = (gatewayUrl?: string, issuer?: OidcIssuer) => ({
   providers: [
@@ -42,6 +49,7 @@ const config = (gatewayUrl?: string, issuer?: OidcIssuer) => ({
     },
   ],
   audit: { bodies: true },
+  auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { tenant: "tenant" } } },
   prices: { "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 } },
   ...(gatewayUrl && issuer
     ? {
@@ -75,6 +83,17 @@ const statusOf = (promise: Promise<unknown>) =>
     () => 200,
     (error: unknown) => (error instanceof OpenAI.APIError ? (error.status ?? 0) : -1),
   );
+
+/** A token for `subject` in `tenant`, as an identity provider would sign it. */
+const jwtFor = (subject: string, tenant: string) =>
+  new SignJWT({ tenant })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(subject)
+    .setIssuer(JWT.issuer)
+    .setAudience(JWT.audience)
+    .setIssuedAt()
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(JWT.secret));
 
 /** Runs a step that provokes refusals, and checks the page logged nothing else. */
 async function expectingRefusals(run: () => Promise<void>, allowed: RegExp = /status of 40[134]/) {
@@ -282,6 +301,54 @@ describe("/admin in a real browser", () => {
     await oldRow.waitFor({ state: "detached" });
     expect(messages).toEqual(['Revoke key "\u2068hank-ui\u2069"? Callers using it are refused at once.']);
     expect(await statusOf(chat(made.key))).toBe(401);
+  }, 60_000);
+
+  test("keys: Revoke counts every active key of the name the gateway holds, not only those on the page", async () => {
+    const target = { url: gw.url, adminKey };
+    const oldest = await createKey(target, { name: "spread-ui", role: "user" });
+    // Newer keys push it off the first page (50 keys, newest first).
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `spread-filler-${i + j}` })),
+      );
+    const rotate = async () => {
+      const res = await fetch(`${gw.url}/admin/api/keys/spread-ui/rotate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ grace: "1h" }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; key: string };
+    };
+    const middle = await rotate();
+    // Plain confirms would be dismissed (and said here): the name's other key is off the page.
+    const confirms: string[] = [];
+    const onDialog = (dialog: { message(): string; dismiss(): Promise<void> }) => {
+      confirms.push(dialog.message());
+      void dialog.dismiss();
+    };
+    page.on("dialog", onDialog);
+    fx.deferTest(() => page.off("dialog", onDialog));
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("[data-keys-shown='50']").waitFor();
+    expect(await page.locator(`tr[data-key-id="${oldest.id}"]`).count()).toBe(0);
+    const middleRow = page.locator(`tr[data-key-id="${middle.id}"]`);
+    await middleRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await middleRow.getByText("2 active keys are named").waitFor();
+    await middleRow.getByRole("button", { name: "Cancel" }).click();
+
+    const newest = await rotate();
+    await page.reload();
+    const newestRow = page.locator(`tr[data-key-id="${newest.id}"]`);
+    await newestRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await newestRow.getByRole("button", { name: "Revoke all 3 keys named “spread-ui”" }).click();
+    await newestRow.waitFor({ state: "detached" });
+    expect(confirms).toEqual([]);
+    expect([
+      await statusOf(chat(newest.key)),
+      await statusOf(chat(middle.key)),
+      await statusOf(chat(oldest.key)),
+    ]).toEqual([401, 401, 401]);
   }, 60_000);
 
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
@@ -498,6 +565,63 @@ describe("/admin in a real browser", () => {
     expect(doors).not.toContain("admin");
     await page.getByLabel("Admin API calls").check();
     await page.locator(`tr[data-request-id="${adminId}"]`).waitFor();
+  }, 60_000);
+
+  test("requests: each caller shown as who it is (a key by its name, a JWT subject with its tenant), its id beside; choosing one filters by that id", async () => {
+    const key = await createKey(gw, { name: "dup-ui", role: "user", models: ["*"] });
+    const requestIdOf = async (apiKey: string) =>
+      (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
+    const byKey = await requestIdOf(key.key);
+    const byJwt = await requestIdOf(await jwtFor("dup-ui", "acme"));
+    await auditRow(gw, byKey);
+    await auditRow(gw, byJwt);
+    await page.goto(`${gw.url}/admin/requests`);
+    const callerOf = (requestId: string) =>
+      page.locator(`tr[data-request-id="${requestId}"] [data-caller-id]`);
+    await callerOf(byJwt).waitFor();
+    expect(await callerOf(byKey).getAttribute("data-caller-id")).toBe(key.id);
+    expect(await callerOf(byKey).textContent()).toBe(`dup-ui key${key.id}`);
+    expect(await callerOf(byKey).getAttribute("title")).toBe(key.id);
+    expect(await callerOf(byJwt).getAttribute("data-caller-id")).toBe("jwt:acme:dup-ui");
+    expect(await callerOf(byJwt).textContent()).toBe("dup-ui JWT, tenant acmejwt:acme:dup-ui");
+    await shoot("requests-callers-1280");
+
+    // Chosen, the JWT caller alone: by its id, never the key of the same name.
+    await callerOf(byJwt).getByRole("button", { name: "dup-ui" }).click();
+    await page.locator(`tr[data-request-id="${byKey}"]`).waitFor({ state: "detached" });
+    expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe("jwt:acme:dup-ui");
+    await callerOf(byJwt).waitFor();
+    const shown = await page
+      .locator("table.requests tbody [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(new Set(shown)).toEqual(new Set(["jwt:acme:dup-ui"]));
+  }, 60_000);
+
+  test("activity: who made each change, readably, its id beside; choosing one shows only that caller's changes, by id", async () => {
+    // Two admin keys of one name: told apart by their ids.
+    const first = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
+    const second = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: first.key }, { name: "made-by-first" });
+    await createKey({ url: gw.url, adminKey: second.key }, { name: "made-by-second" });
+    await page.goto(`${gw.url}/admin/activity`);
+    const made = (name: string) => page.locator('tr[data-action="key.create"]', { hasText: name });
+    const firstWho = made("made-by-first").locator("[data-caller-id]");
+    await firstWho.waitFor();
+    expect(await firstWho.getAttribute("data-caller-id")).toBe(first.id);
+    expect(await firstWho.textContent()).toBe(`twin-ops key${first.id}`);
+    expect(await made("made-by-second").locator("[data-caller-id]").getAttribute("data-caller-id")).toBe(
+      second.id,
+    );
+    await firstWho.getByRole("button", { name: "twin-ops" }).click();
+    await made("made-by-second").waitFor({ state: "detached" });
+    await made("made-by-first").waitFor();
+    const actors = await page
+      .locator("table.actions-table tbody [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(new Set(actors)).toEqual(new Set([first.id]));
+    await shoot("activity-one-caller-1280");
+    await page.getByRole("button", { name: "Show every caller" }).click();
+    await made("made-by-second").waitFor();
   }, 60_000);
 
   test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
@@ -731,6 +855,27 @@ describe("/admin in a real browser", () => {
     // Each side says why its answer ended.
     expect(await pair.locator(".bodies").textContent()).toContain("finish stop");
     await shoot("shadow-example-1280");
+
+    // A JWT caller's pair: its caller shown as on Requests, and chosen, its pairs alone, by id.
+    const subject = "jwt:acme:shadow-ui";
+    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await waitFor("the JWT caller's pair to be recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as { records: { requestId: string }[] }).records.length > 0;
+    });
+    await page.reload();
+    const theirs = page.locator(`[data-shadow-pair="${requestId}"] [data-caller-id]`);
+    expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
+    await theirs.getByRole("button", { name: "shadow-ui" }).click();
+    await page.locator("[data-shadow-pair]", { hasNotText: subject }).first().waitFor({ state: "detached" });
+    expect(await page.getByLabel("Caller id").inputValue()).toBe(subject);
+    const callers = await page
+      .locator("[data-shadow-pair] [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(callers).toEqual([subject]);
   }, 60_000);
 
   test("keyboard: tab from the top reaches the page links and moves between pages", async () => {
@@ -871,6 +1016,16 @@ describe("/admin in a real browser", () => {
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     expect(await page.locator(".user").textContent()).toBe("ops@example.com");
     expect(issuer.refusals).toEqual([]);
+    // On Activity, the sign-in's user as such, with the id its changes are recorded by.
+    await page.goto(`${gw.url}/admin/activity`);
+    const signedIn = page
+      .locator('tr[data-action="session.sign_in"]')
+      .first()
+      .locator('[data-caller-id="session:default:ops@example.com"]');
+    await signedIn.waitFor();
+    expect(await signedIn.textContent()).toBe(
+      "ops@example.com single sign-onsession:default:ops@example.com",
+    );
     const cookie = await sessionCookie();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
 

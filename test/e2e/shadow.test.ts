@@ -341,7 +341,7 @@ describe("pairs are recorded and compared", () => {
     expect(next.records[0]?.id).not.toBe(paged.records[1]?.id);
   });
 
-  test("a pair names its caller by id beside its name: a key and two JWT subjects of one name told apart", async () => {
+  test("a pair names its caller by id beside its name: a key and two JWT subjects of one name told apart, and filtered by it", async () => {
     const key = await createKey(gw, { name: "alice-sh", tenant: "team-a" });
     const callers = [
       key.key,
@@ -360,6 +360,13 @@ describe("pairs are recorded and compared", () => {
       ["jwt:team-a:alice-sh", "alice-sh"],
       ["jwt:default:alice-sh", "alice-sh"],
     ]);
+    // key_id: that caller's pairs alone, and its figures; the name is no id.
+    for (const pair of pairs) {
+      const one = await shadowPage({ key_id: pair.keyId ?? "" });
+      expect(one.records.map((r) => r.id)).toEqual([pair.id]);
+      expect(one.aggregates.map((agg) => [agg.model, agg.pairs])).toEqual([["same", 1]]);
+    }
+    expect((await shadowPage({ key_id: "alice-sh" })).records).toEqual([]);
   });
 });
 

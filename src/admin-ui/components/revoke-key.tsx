@@ -7,37 +7,49 @@ export type RevokeScope = "key" | "name";
 /**
  * A key's Revoke, read as `mindgw keys revoke NAME` reads a name: when other active keys share the
  * name (a rotation's old and new key, in its grace window), revoking this one alone would leave the
- * name working, so the choice says so and offers them all beside this key only. A key alone under
- * its name is asked about in a plain confirm.
+ * name working, so the choice says so and offers them all beside this key only. How many there are
+ * is asked of the gateway when Revoke is pressed, not counted among the keys the page has loaded. A
+ * key alone under its name is asked about in a plain confirm.
  */
 export function RevokeKey({
   name,
-  namesakes,
+  countNamesakes,
   onRevoke,
+  onError,
 }: {
   name: string;
-  /** The active keys of this name listed, this one included. */
-  namesakes: number;
+  /** The active keys of this name the admin manages, this one included. */
+  countNamesakes: () => Promise<number>;
   onRevoke: (scope: RevokeScope) => void;
+  onError: (message: string) => void;
 }) {
-  const [choosing, setChoosing] = useState(false);
-  if (!choosing)
+  const [asking, setAsking] = useState(false);
+  /** The name's active keys while the choice is shown; null when it is not. */
+  const [namesakes, setNamesakes] = useState<number | null>(null);
+  const start = async () => {
+    setAsking(true);
+    let count: number;
+    try {
+      count = await countNamesakes();
+    } catch (failure) {
+      onError(failure instanceof Error ? failure.message : String(failure));
+      return;
+    } finally {
+      setAsking(false);
+    }
+    if (count > 1) setNamesakes(count);
+    // The name isolated (FSI…PDI): a dialog has no <bdi>.
+    else if (confirm(`Revoke key "\u2068${name}\u2069"? Callers using it are refused at once.`))
+      onRevoke("key");
+  };
+  if (namesakes === null)
     return (
-      <button
-        type="button"
-        class="danger"
-        onClick={() => {
-          if (namesakes > 1) setChoosing(true);
-          // The name isolated (FSI…PDI): a dialog has no <bdi>.
-          else if (confirm(`Revoke key "\u2068${name}\u2069"? Callers using it are refused at once.`))
-            onRevoke("key");
-        }}
-      >
+      <button type="button" class="danger" disabled={asking} onClick={() => void start()}>
         Revoke
       </button>
     );
   const choose = (scope: RevokeScope) => {
-    setChoosing(false);
+    setNamesakes(null);
     onRevoke(scope);
   };
   return (
@@ -52,7 +64,7 @@ export function RevokeKey({
       <button type="button" class="secondary" onClick={() => choose("key")}>
         Revoke only this key
       </button>
-      <button type="button" class="ghost" onClick={() => setChoosing(false)}>
+      <button type="button" class="ghost" onClick={() => setNamesakes(null)}>
         Cancel
       </button>
     </fieldset>

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
+import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { time } from "../format.ts";
 
@@ -10,30 +11,50 @@ interface ActionsPage {
   nextBefore: number | null;
 }
 
-/** The admin-action audit: every change made through /admin or the admin API, newest first. */
+/** The caller whose actions alone are shown: its id (what the API filters by) and its name. */
+interface ChosenActor {
+  id: string;
+  name: string;
+}
+
+/**
+ * The admin-action audit: every change made through /admin or the admin API, newest first. A
+ * caller chosen in the Who column narrows it to that caller's changes, by its id.
+ */
 export function ActivityPage() {
   const [actions, setActions] = useState<StoredAdminAction[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string>();
+  const [actor, setActor] = useState<ChosenActor | null>(null);
   const load = async (before: number | null) => {
     try {
-      const page = await getJson<ActionsPage>(
-        `/admin/api/actions?limit=50${before ? `&before=${before}` : ""}`,
-      );
+      const query = new URLSearchParams({ limit: "50" });
+      if (before) query.set("before", String(before));
+      if (actor) query.set("actor", actor.id);
+      const page = await getJson<ActionsPage>(`/admin/api/actions?${query}`);
       setActions((current) => (before ? [...current, ...page.actions] : page.actions));
       setNext(page.nextBefore);
+      setError(undefined);
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
     }
   };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads once
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads again for each actor chosen
   useEffect(() => {
     void load(null);
-  }, []);
+  }, [actor]);
   return (
     <section aria-labelledby="activity-title">
       <div class="page-head">
         <h1 id="activity-title">Admin activity</h1>
+        {actor && (
+          <p class="actions small" data-actor={actor.id}>
+            Only the changes of <Caller id={actor.id} name={actor.name} />
+            <button type="button" class="secondary" onClick={() => setActor(null)}>
+              Show every caller
+            </button>
+          </p>
+        )}
       </div>
       <Failure error={error} />
       <div class="scroll card flush">
@@ -53,7 +74,12 @@ export function ActivityPage() {
               <tr key={a.id} data-action={a.action}>
                 <td>{time(a.at)}</td>
                 <td>
-                  <bdi>{a.actor}</bdi> <span class="muted small">via {a.via}</span>
+                  <Caller
+                    id={a.actorKeyId}
+                    name={a.actor}
+                    onChoose={(id) => setActor({ id, name: a.actor })}
+                  />
+                  <div class="muted small">via {a.via}</div>
                 </td>
                 <td class="wide" data-client={a.clientIp ?? ""}>
                   {a.clientIp ?? "–"}

@@ -11,6 +11,7 @@ import { NewKey } from "../components/new-key.tsx";
 import { RevokeKey } from "../components/revoke-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { activeKeysNamed } from "../key-namesakes.ts";
 import { type KeyWithSpend, useKeyList } from "../use-key-list.ts";
 
 interface TenantSummary {
@@ -73,9 +74,6 @@ export function KeysPage() {
   };
   const list = keys.keys;
   const tenants = tenantSummaries(list);
-  const activeByName = new Map<string, number>();
-  for (const k of list)
-    if (k.status === "active") activeByName.set(k.name, (activeByName.get(k.name) ?? 0) + 1);
 
   return (
     <section aria-labelledby="keys-title">
@@ -207,7 +205,8 @@ export function KeysPage() {
                         </button>
                         <RevokeKey
                           name={k.name}
-                          namesakes={activeByName.get(k.name) ?? 1}
+                          countNamesakes={() => activeKeysNamed(k.name)}
+                          onError={setError}
                           onRevoke={(scope) =>
                             void act(async () => {
                               // By name, every active key of it, as `mindgw keys revoke NAME`.

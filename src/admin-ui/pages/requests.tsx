@@ -2,8 +2,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import { callerLabel } from "../../audit/caller-label.ts";
 import { call, followEvents, getJson } from "../api.ts";
+import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
@@ -94,6 +94,13 @@ export function RequestsPage() {
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
     }
+  };
+
+  /** A caller chosen in the list: its requests alone, by its id (a name may be a key's and a JWT's). */
+  const onlyCaller = (id: string) => {
+    setSelected(null);
+    setDraft({ ...draft, key: id });
+    setFilters({ ...filters, key: id });
   };
 
   // An App column only on a gateway whose rows name apps (`apps:`): elsewhere it would be all dashes.
@@ -241,7 +248,9 @@ export function RequestsPage() {
                 <td>
                   <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
                 </td>
-                <td>{callerLabel(r.keyId, r.keyName) ?? "–"}</td>
+                <td>
+                  <Caller id={r.keyId} name={r.keyName} onChoose={onlyCaller} />
+                </td>
                 {withApps && <td class="wide">{r.app ?? "–"}</td>}
                 <td>{r.model ?? r.frontDoor}</td>
                 <td class="wide">{r.route ?? "–"}</td>

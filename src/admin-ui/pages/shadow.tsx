@@ -1,18 +1,29 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
-import { callerLabel } from "../../audit/caller-label.ts";
 import type { ShadowRecord, ShadowPage as ShadowReport, ShadowSide } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
 import { ApiError, getJson } from "../api.ts";
+import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { ms, percent, time, usd } from "../format.ts";
 
 const rate = (value: number | null) => (value === null ? "–" : percent(value));
 
-/** Shadow comparisons: agreement, latency, tokens and cost per model, and examples side by side. */
+/** What the pairs are narrowed to: a model, and a caller by its id (`key_id`); empty means any. */
+interface ShadowFilters {
+  model: string;
+  keyId: string;
+}
+
+const ANY: ShadowFilters = { model: "", keyId: "" };
+
+/**
+ * Shadow comparisons: agreement, latency, tokens and cost per model, and examples side by side;
+ * for one model, one caller (chosen in a pair, by its id), or both.
+ */
 export function ShadowPage() {
-  const [model, setModel] = useState("");
-  const [applied, setApplied] = useState("");
+  const [draft, setDraft] = useState<ShadowFilters>(ANY);
+  const [applied, setApplied] = useState<ShadowFilters>(ANY);
   const [report, setReport] = useState<ShadowReport>();
   const [records, setRecords] = useState<ShadowRecord[]>([]);
   const [unavailable, setUnavailable] = useState(false);
@@ -21,7 +32,8 @@ export function ShadowPage() {
 
   const load = async (cursor: string | null) => {
     const query = new URLSearchParams({ limit: "20" });
-    if (applied) query.set("model", applied);
+    if (applied.model) query.set("model", applied.model);
+    if (applied.keyId) query.set("key_id", applied.keyId);
     if (cursor) query.set("cursor", cursor);
     try {
       const page = await getJson<ShadowReport>(`/admin/api/shadow?${query}`);
@@ -33,10 +45,17 @@ export function ShadowPage() {
       else setError(failure instanceof Error ? failure.message : String(failure));
     }
   };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new model filter starts from the first page
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
     void load(null);
   }, [applied]);
+
+  /** A caller chosen in a pair: its pairs alone, by its id. */
+  const onlyCaller = (keyId: string) => {
+    setOpen(null);
+    setDraft({ ...draft, keyId });
+    setApplied({ ...applied, keyId });
+  };
 
   if (unavailable)
     return (
@@ -59,12 +78,25 @@ export function ShadowPage() {
           class="inline"
           onSubmit={(e) => {
             e.preventDefault();
-            setApplied(model.trim());
+            setApplied({ model: draft.model.trim(), keyId: draft.keyId.trim() });
           }}
         >
           <label>
             Model
-            <input name="model" value={model} onInput={(e) => setModel(e.currentTarget.value)} />
+            <input
+              name="model"
+              value={draft.model}
+              onInput={(e) => setDraft({ ...draft, model: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            Caller id
+            <input
+              name="key_id"
+              value={draft.keyId}
+              placeholder="key_… or jwt:…"
+              onInput={(e) => setDraft({ ...draft, keyId: e.currentTarget.value })}
+            />
           </label>
           <button type="submit">Apply</button>
         </form>
@@ -117,14 +149,17 @@ export function ShadowPage() {
           {records.map((r) => (
             <div class="pair" key={r.id} data-shadow-pair={r.requestId}>
               <div class="pair-head">
-                <button
-                  type="button"
-                  class="link"
-                  aria-expanded={open === r.id}
-                  onClick={() => setOpen(open === r.id ? null : r.id)}
-                >
-                  {time(r.at)} · <bdi>{r.model}</bdi> · <bdi>{callerLabel(r.keyId, r.keyName) ?? "–"}</bdi>
-                </button>
+                <span>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-expanded={open === r.id}
+                    onClick={() => setOpen(open === r.id ? null : r.id)}
+                  >
+                    {time(r.at)} · <bdi>{r.model}</bdi>
+                  </button>{" "}
+                  · <Caller id={r.keyId} name={r.keyName} onChoose={onlyCaller} />
+                </span>
                 <span class="muted small" data-agreement>
                   {r.agreement.exact
                     ? "identical"

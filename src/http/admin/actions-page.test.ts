@@ -23,11 +23,15 @@ async function store(rows: { target: string | null; actorKeyId: string | null }[
 }
 
 /** Every page of a reader's actions, `limit` at a time: each page's ids. */
-async function allPages(actions: AdminActionStore, limit: number, keys?: readonly string[]) {
+async function allPages(actions: AdminActionStore, limit: number, keys?: readonly string[], actor?: string) {
   const pages: number[][] = [];
   let before: number | undefined;
   for (;;) {
-    const page = await actionsPage(actions, { ...(before ? { before } : {}), limit }, keys);
+    const page = await actionsPage(
+      actions,
+      { ...(before ? { before } : {}), limit, ...(actor ? { actor } : {}) },
+      keys,
+    );
     pages.push(page.actions.map((a) => a.id));
     if (page.nextBefore === null) return pages;
     before = page.nextBefore;
@@ -63,6 +67,23 @@ describe("actionsPage", () => {
         filtering.list({ ...(before ? { before } : {}), limit }),
     };
     expect((await allPages(unfiltering, 2, TEAM_A)).flat()).toEqual([4, 1]);
+  });
+
+  test("one actor's actions, by its id, within the reader's tenant; a store that ignores `actor` still shows no other's", async () => {
+    const actions = await store([
+      { target: "key_a", actorKeyId: "key_a2" }, // 1
+      { target: "key_b", actorKeyId: "key_a2" }, // 2: on team-b's key
+      { target: "key_a", actorKeyId: "jwt:team-a:key_a2" }, // 3: another caller, named alike
+      { target: null, actorKeyId: "key_a2" }, // 4: its sign-in
+    ]);
+    expect((await allPages(actions, 50, undefined, "key_a2")).flat()).toEqual([4, 2, 1]);
+    expect((await allPages(actions, 50, TEAM_A, "key_a2")).flat()).toEqual([4, 1]);
+    const ignoring = {
+      ...actions,
+      list: ({ before, limit, keys }: { before?: number; limit: number; keys?: readonly string[] }) =>
+        actions.list({ ...(before ? { before } : {}), limit, ...(keys ? { keys } : {}) }),
+    };
+    expect((await allPages(ignoring, 2, TEAM_A, "key_a2")).flat()).toEqual([4, 1]);
   });
 
   test("pages over the tenant's rows: full pages name where the next starts", async () => {

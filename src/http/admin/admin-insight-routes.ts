@@ -30,6 +30,8 @@ export const statsQuery = z.strictObject({
 export const actionsQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** One caller's actions, by its id (`actorKeyId`: `key_…`, `jwt:<tenant>:<name>`, `session:…`). */
+  actor: z.string().min(1).max(1024).optional(),
 });
 export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
 
@@ -63,8 +65,8 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
     .get(
       "/actions",
       reader(async ({ headers }, request, scope) => {
-        const { before, limit } = parseInput(actionsQuery, queryOf(request));
-        const page = { ...(before ? { before } : {}), limit };
+        const { before, limit, actor } = parseInput(actionsQuery, queryOf(request));
+        const page = { ...(before ? { before } : {}), limit, ...(actor ? { actor } : {}) };
         const keys = scope === null ? undefined : await deps.tenantKeys(scope);
         return Response.json(await actionsPage(deps.actions, page, keys), { headers });
       }),

@@ -35,18 +35,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, body?: object): Promise<Response> {
+async function call(method: string, path: string, body?: object, as = adminKey): Promise<Response> {
   return gateway.handle(
     new Request(`http://localhost${path}`, {
       method,
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${as}`, "content-type": "application/json" },
       ...(body ? { body: JSON.stringify(body) } : {}),
     }),
   );
 }
 
-const listed = async (path: string) =>
-  (await (await call("GET", path)).json()) as { keys: KeyView[]; nextCursor: string | null };
+const listed = async (path: string, as = adminKey) =>
+  (await (await call("GET", path, undefined, as)).json()) as { keys: KeyView[]; nextCursor: string | null };
 
 test("with a limit, keys come a page at a time, newest first, and the pages add up to the whole list", async () => {
   const whole = await listed("/admin/api/keys");
@@ -107,6 +107,38 @@ test("the keys a rotation leaves name one chain (their first key's id), which an
     [stranger.id]: stranger.id,
   });
   expect([created.chain, second.chain, stranger.chain]).toEqual([created.id, created.id, stranger.id]);
+});
+
+test("?name= lists the active keys of that name the admin manages, however many pages apart: what a revoke by the name ends", async () => {
+  const create = async (input: object) =>
+    (await (await call("POST", "/admin/api/keys", input)).json()) as KeyView & { key: string };
+  const old = await create({ name: "twin", tenant: "acme" });
+  // Pages of other keys between the rotation's old key and its new one.
+  await Promise.all(Array.from({ length: 60 }, (_, i) => create({ name: `between-${i}`, tenant: "acme" })));
+  const fresh = (await (
+    await call("POST", `/admin/api/keys/${old.id}/rotate`, { grace: "1h" })
+  ).json()) as KeyView;
+  const elsewhere = await create({ name: "twin", tenant: "globex" });
+  const gone = await create({ name: "twin", tenant: "acme" });
+  expect((await call("POST", `/admin/api/keys/${gone.id}/revoke`)).status).toBe(200);
+  const acmeAdmin = await create({ name: "acme-ops", tenant: "acme", role: "admin" });
+  const ids = async (query: string, as?: string) =>
+    (await listed(`/admin/api/keys?${query}`, as)).keys.map((k) => k.id);
+
+  expect(await ids("limit=50", acmeAdmin.key)).not.toContain(old.id); // a page of all keys lacks it
+  // Newest first (keys of one millisecond by id); one page of them as of the rest.
+  const twins = await ids("name=twin");
+  expect(twins.toSorted()).toEqual([elsewhere.id, fresh.id, old.id].toSorted());
+  expect(twins.at(-1)).toBe(old.id);
+  expect((await ids("name=twin&include_revoked=true")).toSorted()).toEqual([...twins, gone.id].toSorted());
+  expect(await ids("name=twin&limit=1")).toEqual(twins.slice(0, 1));
+  // An admin in a tenant counts its own tenant's keys, as its revoke by name finds them.
+  const counted = await ids("name=twin", acmeAdmin.key);
+  expect(counted).toEqual([fresh.id, old.id]);
+  const revoke = await call("POST", "/admin/api/keys/twin/revoke", undefined, acmeAdmin.key);
+  const revoked = ((await revoke.json()) as { revoked: KeyView[] }).revoked.map((k) => k.id);
+  expect(revoked).toEqual(counted);
+  expect(await ids("name=twin")).toEqual([elsewhere.id]);
 });
 
 test("revoke by name in a rotation's grace window: both keys revoked, each in the answer and on record", async () => {

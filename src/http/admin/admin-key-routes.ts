@@ -48,6 +48,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         const query = parseInput(keyListQuerySchema, queryOf(request));
         const filter = {
           ...(query.tenant ? { tenant: query.tenant } : {}),
+          ...(query.name ? { name: query.name } : {}),
           includeRevoked: query.include_revoked === "true",
         };
         const read: ReadKeys = (after, limit) => deps.keyAdmin.list(principal, filter, { after, limit });

@@ -33,7 +33,11 @@ async function serve(name: string, withPage: boolean): Promise<Served> {
   const adminKey = await storedAdminKey(keys);
   for (let i = 0; i < KEYS; i++)
     await keys.create(
-      numberedKey({ tenant: i % 2 === 0 ? "even" : "default", revokedAt: i % 10 === 0 ? 1 : null }),
+      numberedKey({
+        tenant: i % 2 === 0 ? "even" : "default",
+        revokedAt: i % 10 === 0 ? 1 : null,
+        ...(i % 3 === 0 ? { name: "shared" } : {}),
+      }),
     );
   const gateway = await createGateway({
     config: parseConfig({
@@ -99,6 +103,7 @@ test("an embedder's key store without page gives the same pages, from its whole 
     "include_revoked=true",
     "include_revoked=false&tenant=even",
     "include_revoked=false",
+    "include_revoked=true&name=shared",
   ]) {
     expect((await walk(listed, query)).ids.length).toBe((await walk(paged, query)).ids.length);
   }

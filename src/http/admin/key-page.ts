@@ -10,6 +10,8 @@ import type { KeyPosition } from "../../storage/storage.ts";
  */
 export const keyListQuerySchema = z.object({
   tenant: z.string().max(512).optional(),
+  /** Only the keys of this name (what the web UI's Revoke counts before it offers the name). */
+  name: z.string().min(1).max(512).optional(),
   /** `true` lists revoked and expired keys too. */
   include_revoked: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),

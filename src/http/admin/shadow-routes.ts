@@ -30,6 +30,7 @@ export function shadowRoutes(deps: ShadowRoutesDeps) {
       const filter = {
         ...(query.model !== undefined ? { model: query.model } : {}),
         ...(tenant !== undefined ? { tenant } : {}),
+        ...(query.key_id !== undefined ? { keyId: query.key_id } : {}),
         ...(query.from !== undefined ? { from: query.from } : {}),
         ...(query.to !== undefined ? { to: query.to } : {}),
       };

@@ -37,6 +37,13 @@ export function adminPaths() {
         summary: "List keys (never their secrets), newest first; one page with `limit`, else all",
         parameters: [
           { name: "tenant", in: "query", schema: { type: "string" } },
+          {
+            name: "name",
+            in: "query",
+            description:
+              "Only the keys of this name; the active ones are what `POST /admin/api/keys/{name}/revoke` ends",
+            schema: { type: "string" },
+          },
           { name: "include_revoked", in: "query", schema: { type: "boolean" } },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
           { name: "cursor", in: "query", schema: { type: "string" } },

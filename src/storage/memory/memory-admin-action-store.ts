@@ -1,4 +1,4 @@
-import { type AdminActionStore, onKeyOf, type StoredAdminAction } from "../storage.ts";
+import { type AdminActionStore, inActionPage, type StoredAdminAction } from "../storage.ts";
 
 /** AdminActionStore held in process memory: for embedders whose storage has none, and tests. */
 export function createMemoryAdminActionStore(): AdminActionStore {
@@ -7,14 +7,15 @@ export function createMemoryAdminActionStore(): AdminActionStore {
     async append(action) {
       actions.push({ ...action, id: actions.length + 1 });
     },
-    async list({ before, limit, keys }) {
+    async list({ before, limit, keys, actor }) {
       const end = before === undefined ? actions.length : Math.max(0, Math.min(actions.length, before - 1));
-      if (keys === undefined) return actions.slice(Math.max(0, end - limit), end).reverse();
-      const wanted = new Set(keys);
+      if (keys === undefined && actor === undefined)
+        return actions.slice(Math.max(0, end - limit), end).reverse();
+      const wanted = keys && new Set(keys);
       const page: StoredAdminAction[] = [];
       for (let i = end - 1; i >= 0 && page.length < limit; i--) {
         const action = actions[i] as StoredAdminAction;
-        if (onKeyOf(action, wanted)) page.push(action);
+        if (inActionPage(action, wanted, actor)) page.push(action);
       }
       return page;
     },

@@ -20,14 +20,26 @@ export async function createPostgresAdminActionStore(
           VALUES (${a.at}, ${a.actor}, ${a.actorKeyId}, ${a.via}, ${a.action}, ${a.target}, ${a.detail}, ${a.clientIp}, ${a.requestId})`,
       );
     },
-    async list({ before, limit, keys }) {
-      const below = before ?? Number.MAX_SAFE_INTEGER;
+    async list({ before, limit, keys, actor }) {
+      const params: (string | number)[] = [before ?? Number.MAX_SAFE_INTEGER];
+      const conditions = ["id < $1"];
+      if (keys !== undefined) {
+        // The keys as one JSON array, as in SQLite: any number of them in one parameter.
+        params.push(JSON.stringify(keys));
+        conditions.push(
+          `coalesce(target, actor_key_id) IN (SELECT json_array_elements_text($${params.length}::text::json))`,
+        );
+      }
+      if (actor !== undefined) {
+        params.push(actor);
+        conditions.push(`actor_key_id = $${params.length}`);
+      }
+      params.push(limit);
       const rows: AdminActionRow[] = await calls.read((db) =>
-        keys === undefined
-          ? db`SELECT * FROM admin_actions WHERE id < ${below} ORDER BY id DESC LIMIT ${limit}`
-          : db`SELECT * FROM admin_actions WHERE id < ${below}
-              AND coalesce(target, actor_key_id) = ANY(${db.array([...keys], "TEXT")}::text[])
-              ORDER BY id DESC LIMIT ${limit}`,
+        db.unsafe(
+          `SELECT * FROM admin_actions WHERE ${conditions.join(" AND ")} ORDER BY id DESC LIMIT $${params.length}`,
+          params,
+        ),
       );
       return rows.map(toStoredAction);
     },

@@ -122,6 +122,11 @@ export const adminActionMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // One actor's actions (the Activity page's choice of a caller), read down its own index.
+    version: 2,
+    sql: "CREATE INDEX admin_actions_actor ON admin_actions (actor_key_id, id);",
+  },
 ];
 
 /** Web UI sessions (`Storage.adminSessions`), shared by every node: only the id's hash is kept. */
@@ -324,6 +329,16 @@ export const shadowMigrations: readonly PostgresMigration[] = [
       );
       CREATE INDEX shadow_pairs_at ON shadow_pairs (at);
       CREATE INDEX shadow_pairs_model ON shadow_pairs (model, at);
+    `,
+  },
+  {
+    // The caller's id (`keyId`), a column to filter by; the pairs already kept have it in their JSON
+    // (pairs are sampled copies, pruned by shadow.retention: one pass over them in the migration).
+    version: 2,
+    sql: `
+      ALTER TABLE shadow_pairs ADD COLUMN key_id TEXT;
+      UPDATE shadow_pairs SET key_id = record::json ->> 'keyId';
+      CREATE INDEX shadow_pairs_key ON shadow_pairs (key_id, at);
     `,
   },
 ];

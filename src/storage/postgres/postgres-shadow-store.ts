@@ -22,6 +22,7 @@ function where(filter: ShadowFilter, params: (string | number)[]): string {
   };
   add("model", "=", filter.model);
   add("tenant", "=", filter.tenant);
+  add("key_id", "=", filter.keyId);
   add("at", ">=", filter.from);
   add("at", "<", filter.to);
   return clauses.length > 0 ? clauses.join(" AND ") : "TRUE";
@@ -56,6 +57,7 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
           at: record.at,
           model: record.model,
           tenant: record.tenant,
+          key_id: record.keyId,
           shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
           exact: flag(agreement.exact),
           similarity: agreement.similarity,

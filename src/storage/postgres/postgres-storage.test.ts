@@ -4,6 +4,7 @@ import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/po
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { openStorage } from "../open-storage.ts";
 import type { Storage } from "../storage.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
@@ -14,6 +15,7 @@ import {
   auditMigrations,
   keyMigrations,
   responseMigrations,
+  shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
@@ -90,6 +92,32 @@ test("rows stored before the item index are indexed after its migration, outside
     for (const open of nodes) await open.close();
   } finally {
     await sql.close();
+  }
+});
+
+test("shadow pairs kept before the key_id column are found by their caller's id after its migration, filled from their record", async () => {
+  const url = await server.createDatabase();
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await migratePostgres(sql, "shadow", shadowMigrations.slice(0, 1));
+    // The third as kept before pairs had their caller's id: none.
+    for (const pair of [shadowPair(1), shadowPair(2), shadowPair(3, { keyId: null })])
+      await sql.unsafe(...versionOnePairInsert(pair));
+  } finally {
+    await sql.close();
+  }
+  const storage = await openPostgresStorage(options(url));
+  try {
+    const ids = async (keyId: string) => (await storage.shadow?.list({ keyId }, null, 10))?.map((p) => p.id);
+    expect(await ids("key_ci")).toEqual(["pair_1"]);
+    expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
+    expect((await storage.shadow?.list({}, null, 10))?.map((p) => [p.id, p.keyId])).toEqual([
+      ["pair_3", null],
+      ["pair_2", "jwt:acme:ci"],
+      ["pair_1", "key_ci"],
+    ]);
+  } finally {
+    await storage.close();
   }
 });
 

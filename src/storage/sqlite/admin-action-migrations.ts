@@ -19,4 +19,9 @@ export const adminActionMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // One actor's actions (the Activity page's choice of a caller), read down its own index.
+    version: 2,
+    sql: "CREATE INDEX admin_actions_actor ON admin_actions (actor_key_id, id);",
+  },
 ];

@@ -7,6 +7,7 @@ export type ShadowRow = [
   at: number,
   model: string,
   tenant: string | null,
+  keyId: string | null,
   shadowOk: number,
   exact: number | null,
   similarity: number | null,
@@ -32,6 +33,7 @@ export function shadowRow(record: ShadowRecord): ShadowRow {
     record.at,
     record.model,
     record.tenant,
+    record.keyId,
     record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
     flag(agreement.exact),
     agreement.similarity,
@@ -48,9 +50,9 @@ export function shadowRow(record: ShadowRecord): ShadowRow {
 /** Writes a batch of rows on `db` in one transaction (the table is migrated by the store). */
 export function shadowInserter(db: Database): (rows: readonly ShadowRow[]) => void {
   const insert = db.query(
-    `INSERT INTO shadow_pairs (id, at, model, tenant, shadow_ok, exact, similarity, shadow_json_valid,
+    `INSERT INTO shadow_pairs (id, at, model, tenant, key_id, shadow_ok, exact, similarity, shadow_json_valid,
        tools_agree, primary_latency_ms, shadow_latency_ms, primary_cost_usd, shadow_cost_usd, record)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return db.transaction((rows: readonly ShadowRow[]) => {
     for (const row of rows) insert.run(...row);

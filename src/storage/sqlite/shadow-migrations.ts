@@ -29,4 +29,13 @@ export const shadowMigrations: readonly Migration[] = [
       CREATE INDEX shadow_pairs_model ON shadow_pairs (model, at);
     `,
   },
+  {
+    // The caller's id (`keyId`), a column to filter by; the pairs already kept have it in their JSON.
+    version: 2,
+    sql: `
+      ALTER TABLE shadow_pairs ADD COLUMN key_id TEXT;
+      UPDATE shadow_pairs SET key_id = json_extract(record, '$.keyId');
+      CREATE INDEX shadow_pairs_key ON shadow_pairs (key_id, at);
+    `,
+  },
 ];

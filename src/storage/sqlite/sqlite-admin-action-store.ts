@@ -11,24 +11,27 @@ export function createSqliteAdminActionStore(db: Database): AdminActionStore {
     `INSERT INTO admin_actions (at, actor, actor_key_id, via, action, target, detail, client_ip, request_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const page = db.query<AdminActionRow, [number, number]>(
-    "SELECT * FROM admin_actions WHERE id < ? ORDER BY id DESC LIMIT ?",
-  );
-  // The keys as one JSON array: any number of them in one statement.
-  const pageOnKeys = db.query<AdminActionRow, [number, string, number]>(
-    `SELECT * FROM admin_actions WHERE id < ?
-       AND coalesce(target, actor_key_id) IN (SELECT value FROM json_each(?))
-     ORDER BY id DESC LIMIT ?`,
-  );
   return {
     async append(a) {
       insert.run(a.at, a.actor, a.actorKeyId, a.via, a.action, a.target, a.detail, a.clientIp, a.requestId);
     },
-    async list({ before, limit, keys }) {
-      const below = before ?? Number.MAX_SAFE_INTEGER;
-      const rows =
-        keys === undefined ? page.all(below, limit) : pageOnKeys.all(below, JSON.stringify(keys), limit);
-      return rows.map(toStoredAction);
+    async list({ before, limit, keys, actor }) {
+      const conditions = ["id < ?"];
+      const params: (string | number)[] = [before ?? Number.MAX_SAFE_INTEGER];
+      if (keys !== undefined) {
+        // The keys as one JSON array: any number of them in one statement.
+        conditions.push("coalesce(target, actor_key_id) IN (SELECT value FROM json_each(?))");
+        params.push(JSON.stringify(keys));
+      }
+      if (actor !== undefined) {
+        conditions.push("actor_key_id = ?");
+        params.push(actor);
+      }
+      // db.query keeps each of the four statements compiled.
+      const page = db.query<AdminActionRow, (string | number)[]>(
+        `SELECT * FROM admin_actions WHERE ${conditions.join(" AND ")} ORDER BY id DESC LIMIT ?`,
+      );
+      return page.all(...params, limit).map(toStoredAction);
     },
   };
 }

@@ -19,6 +19,7 @@ function where(filter: ShadowFilter): { sql: string; params: SQLQueryBindings[] 
   };
   add("model = ?", filter.model);
   add("tenant = ?", filter.tenant);
+  add("key_id = ?", filter.keyId);
   add("at >= ?", filter.from);
   add("at < ?", filter.to);
   return { sql: clauses.length > 0 ? clauses.join(" AND ") : "1", params };

@@ -7,7 +7,7 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
+import { capacityRefusal, onlyBusy } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
@@ -278,6 +278,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       const found = peerWorker(name.slice(PREFIX.length), tenant);
       return found ? remote(...found, tenant) : undefined;
     },
+    onlyBusy,
     call,
     listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],
   };

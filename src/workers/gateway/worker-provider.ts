@@ -8,7 +8,7 @@ import { withLegacyMaxTokens } from "../../providers/openai-compatible/presets.t
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
-import { capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
+import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault, serverFault } from "./server-fault.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
@@ -80,6 +80,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
       return worker && servesTenant(worker, tenant) ? providerOf(worker) : undefined;
     },
+    onlyBusy,
     // A call no caller's tenant narrowed (`select`) goes to the platform's workers only.
     call: async (call) => {
       const model = typeof call.body.model === "string" ? call.body.model : "";

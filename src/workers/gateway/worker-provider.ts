@@ -96,11 +96,12 @@ export const workerNames = (labels: ReadonlySet<string>): ReadonlySet<string> =>
 
 /**
  * What a caller is told when no worker takes its call, by the registry's reason (a peer link's
- * switch tells the calling node the same: cluster/frame-switch.ts).
+ * switch tells the calling node the same: cluster/frame-switch.ts); `said`, where the reason was
+ * read when not from this node's workers.
  */
-export function noWorkerTakes(model: string, why: NoWorker): GatewayError {
-  if (why === "full") return capacityRefusal(`every worker serving ${model} is at capacity`);
-  if (why === "draining") return drainingRefusal(`every worker serving ${model} is draining`);
+export function noWorkerTakes(model: string, why: NoWorker, said = ""): GatewayError {
+  if (why === "full") return capacityRefusal(`every worker serving ${model} is at capacity${said}`);
+  if (why === "draining") return drainingRefusal(`every worker serving ${model} is draining${said}`);
   return noWorkerServes(model);
 }
 

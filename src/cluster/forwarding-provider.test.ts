@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { servesTenant } from "../config/tenant-config.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import {
   chatRequest,
@@ -15,6 +14,7 @@ import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { type ForwardRequest, forwardRefusal } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-directory.ts";
+import { listedDirectory } from "./testing/listed-directory.ts";
 
 // The calling node's side of forwarding, with the directory as last read and the other nodes
 // answering through an injected fetch: which worker is chosen, what the forward names, and
@@ -80,26 +80,7 @@ function setup(
   const provider = createForwardingProvider({
     local: createWorkersProvider(registry),
     registry,
-    directory: {
-      peers: () => entries,
-      peersServing: (model, tenant) =>
-        entries
-          .filter((n) =>
-            n.workers.some(
-              (w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant),
-            ),
-          )
-          .sort(
-            (a, b) =>
-              b.workers.reduce((s, w) => s + w.capacity - w.inFlight, 0) -
-              a.workers.reduce((s, w) => s + w.capacity - w.inFlight, 0),
-          ),
-      peerModels: (tenant) => [
-        ...new Set(
-          entries.flatMap((n) => n.workers.filter((w) => servesTenant(w, tenant)).flatMap((w) => w.models)),
-        ),
-      ],
-    },
+    directory: listedDirectory(entries),
     secret: "s".repeat(32),
     fetch: fetchFake as typeof fetch,
   });
@@ -178,6 +159,49 @@ describe("forwarding to a worker on another node", () => {
       message: "every worker serving m is draining (on node node-b)",
       headers: { "retry-after": "5" },
     });
+  });
+
+  test("a worker another node lists as draining is chosen by no node, whatever its room: not for a call, a chain it holds, nor a shadow copy", () => {
+    const leaving = node("node-b", [
+      {
+        name: "wb",
+        tenant: platform,
+        models: ["m"],
+        inFlight: 0,
+        capacity: 64,
+        responsesApi: true,
+        draining: true,
+      },
+    ]);
+    const { provider } = setup([], [leaving, C]);
+    expect(provider.select?.("m", undefined, platform).name).toBe("worker:wc");
+    // The chain it holds goes on elsewhere, as a local worker's does once it drains.
+    expect(provider.select?.("m", "worker:wb", platform).name).toBe("worker:wc");
+    expect(provider.spare?.("m", platform)?.name).toBe("worker:wc");
+    // What it holds is still read through its node.
+    expect(provider.holder?.("worker:wb", platform)?.name).toBe("worker:wb");
+  });
+
+  test("every other node's worker draining (as last reported): 503 draining with Retry-After: 5, the model still listed", async () => {
+    const leaving = node("node-b", [
+      { name: "wb", tenant: platform, models: ["m"], inFlight: 0, capacity: 4, draining: true },
+    ]);
+    const { provider, sent } = setup([], [leaving]);
+    const refused = (() => {
+      try {
+        provider.select?.("m", undefined, platform);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toMatchObject({
+      status: 503,
+      code: "unavailable",
+      message: "every worker serving m is draining (as other nodes last reported)",
+      headers: { "retry-after": "5" },
+    });
+    expect(await provider.listModels?.(new AbortController().signal)).toEqual(["m"]);
+    expect(sent).toEqual([]);
   });
 
   test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {

@@ -7,11 +7,12 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
+import { onlyBusy } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
   isOwnFault,
+  noWorkerTakes,
   pathOf,
   tunnelRequest,
   workerLabel,
@@ -19,6 +20,7 @@ import {
 } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
+import { type PeerWorker, takesCall } from "./directory-workers.ts";
 import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
 import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
 import { LINK_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
@@ -29,7 +31,7 @@ export interface ForwardingOptions {
   local: Provider;
   registry: WorkerRegistry;
   /** What the node directory last read: the other nodes and the workers each holds. */
-  directory: Pick<NodeDirectory, "peers" | "peersServing" | "peerModels">;
+  directory: Pick<NodeDirectory, "peers" | "peersServing" | "peerModels" | "whyNone">;
   secret: string;
   fetch?: typeof fetch;
   /**
@@ -39,7 +41,6 @@ export interface ForwardingOptions {
   links?: PeerLinks;
 }
 
-type PeerWorker = NodeEntry["workers"][number];
 const PREFIX = "worker:";
 
 /**
@@ -183,16 +184,14 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
 
   /**
    * The node and entry of a worker named `name` on another node that a caller of `tenant` may use
-   * (serving `model` with room, if given).
+   * (taking a call for `model`, if given: with room, not draining).
    */
   function peerWorker(name: string, tenant: string, model?: string): [NodeEntry, PeerWorker] | undefined {
     const peers = model === undefined ? directory.peers() : directory.peersServing(model, tenant);
     for (const peer of peers) {
       const worker = peer.workers.find(
         (w) =>
-          w.name === name &&
-          servesTenant(w, tenant) &&
-          (model === undefined || (w.models.includes(model) && w.inFlight < w.capacity)),
+          w.name === name && (model === undefined ? servesTenant(w, tenant) : takesCall(w, model, tenant)),
       );
       if (worker) return [peer, worker];
     }
@@ -220,10 +219,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       return local.select?.(model, holder, tenant, avoid) ?? local;
     const [peer] = directory.peersServing(model, tenant);
     const worker = peer?.workers
-      .filter((w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant))
+      .filter((w) => takesCall(w, model, tenant))
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
     if (peer && worker) return remote(peer, worker, tenant);
-    busyElsewhere(model, tenant);
+    noneElsewhere(model, tenant);
     return local.select(model, holder, tenant, avoid);
   }
 
@@ -237,7 +236,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     if (registry.serves(model, tenant)) return local.spare?.(model, tenant);
     const [peer] = directory.peersServing(model, tenant);
     const worker = peer?.workers
-      .filter((w) => w.models.includes(model) && w.inFlight + 1 < w.capacity && servesTenant(w, tenant))
+      .filter((w) => takesCall(w, model, tenant, 1))
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
     if (peer && worker) return remote(peer, worker, tenant);
     if (directory.peerModels(tenant).includes(model)) return undefined;
@@ -245,13 +244,15 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   }
 
   /**
-   * Served by another node's worker, none with room as the directory last said (a heartbeat
-   * ago): the model is busy, not gone. A 503 to come back to in a second, never "no connected
+   * Served by another node's worker, none taking calls as the directory last said (a heartbeat
+   * ago at most): the model is busy or draining there, not gone. A 503 saying which, as a local
+   * caller's does (in a second when one is full, in 5 s when each drains), never "no connected
    * worker serves" for a worker that is connected.
    */
-  function busyElsewhere(model: string, tenant: string): void {
-    if (registry.serves(model, tenant) || !directory.peerModels(tenant).includes(model)) return;
-    throw capacityRefusal(`every worker serving ${model} is at capacity (as other nodes last reported)`);
+  function noneElsewhere(model: string, tenant: string): void {
+    if (registry.serves(model, tenant)) return;
+    const why = directory.whyNone(model, tenant);
+    if (why !== "not_served") throw noWorkerTakes(model, why, " (as other nodes last reported)");
   }
 
   /** A call no caller's tenant narrowed (`select`): the platform's workers only, as a local one's. */
@@ -260,7 +261,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     const tenant = DEFAULT_TENANT;
     const peers = registry.pick(model, tenant) === undefined ? directory.peersServing(model, tenant) : [];
     if (peers.length === 0) {
-      busyElsewhere(model, tenant);
+      noneElsewhere(model, tenant);
       return local.call(call);
     }
     return forwardCall(peers, call, tenant);
@@ -278,6 +279,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       const found = peerWorker(name.slice(PREFIX.length), tenant);
       return found ? remote(...found, tenant) : undefined;
     },
+    onlyBusy,
     call,
     listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],
   };

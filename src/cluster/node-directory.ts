@@ -1,5 +1,6 @@
 import type { WorkerSummary } from "../audit/gateway-event.ts";
-import { servesTenant } from "../config/tenant-config.ts";
+import type { NoWorker } from "../workers/gateway/worker-registry.ts";
+import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** What one node publishes about itself every heartbeat. */
@@ -10,9 +11,11 @@ export interface NodeEntry {
   at: number;
   /**
    * The workers whose connections this node holds, with their load and tenant (absent: a node from
-   * before tenants had workers, whose workers no caller's tenant is routed to).
+   * before tenants had workers, whose workers no caller's tenant is routed to), and whether each
+   * drains: then no node chooses it for a new call (absent: it does not, or its node is of a
+   * release that did not say).
    */
-  workers: (Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi"> &
+  workers: (Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi" | "draining"> &
     Partial<Pick<WorkerSummary, "tenant">>)[];
   /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
   config?: NodeConfig;
@@ -56,6 +59,8 @@ export interface NodeDirectoryOptions {
 
 const NODES = "mgw:nodes";
 const entryKey = (id: string) => `mgw:node:${id}`;
+/** Where a node says its workers changed (its id): every other node reads the directory at once. */
+const CHANGED_CHANNEL = "mgw:nodes:changed";
 
 /**
  * The node directory and worker presence in Redis. Each node renews its entry every heartbeat
@@ -67,10 +72,16 @@ export class NodeDirectory {
   private timer: ReturnType<typeof setInterval> | null = null;
   private entries: NodeEntry[] = [];
   private beating: Promise<void> | null = null;
+  /** Left the directory (`close`): nothing more is published, whatever asks. */
+  private closed = false;
 
   constructor(private readonly options: NodeDirectoryOptions) {}
 
   async start(): Promise<void> {
+    const { link, self } = this.options;
+    await link.subscribe(CHANGED_CHANNEL, (node) => {
+      if (node !== self.id) void this.refresh();
+    });
     await this.beat();
     this.timer = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.timer.unref();
@@ -91,35 +102,49 @@ export class NodeDirectory {
     return this.entries.filter((node) => node.id !== this.options.self.id);
   }
 
-  /** Other nodes with a worker serving `model` to a caller of `tenant` that has room, least loaded first. */
+  /**
+   * Other nodes with a worker that takes a call for `model` from a caller of `tenant` (room, and
+   * not draining), least loaded first.
+   */
   peersServing(model: string, tenant: string): NodeEntry[] {
-    const load = (node: NodeEntry) => {
-      const serving = node.workers.filter(
-        (w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant),
-      );
-      const free = serving.reduce((sum, w) => sum + (w.capacity - w.inFlight), 0);
-      return serving.length === 0 ? -1 : free;
-    };
-    return this.entries
-      .filter((node) => node.id !== this.options.self.id && load(node) > 0)
-      .sort((a, b) => load(b) - load(a));
+    return nodesServing(this.peers(), model, tenant);
   }
 
-  /** Models some other node's worker serves: to a caller of `tenant`, or to anyone when none is given. */
+  /** Why no other node's worker takes it, once `peersServing` found none (directory-workers.ts `whyNoneOn`). */
+  whyNone(model: string, tenant: string): NoWorker {
+    return whyNoneOn(this.peers(), model, tenant);
+  }
+
+  /** Models some other node's worker serves (draining ones' too): to a caller of `tenant`, or to anyone when none is given. */
   peerModels(tenant?: string): string[] {
-    const models = new Set<string>();
-    for (const node of this.entries)
-      if (node.id !== this.options.self.id)
-        for (const w of node.workers) if (servesTenant(w, tenant)) for (const m of w.models) models.add(m);
-    return [...models];
+    return modelsOn(this.peers(), tenant);
   }
 
-  /** Publishes now (a worker came or went), instead of at the next heartbeat. */
+  /**
+   * Publishes this node's entry now and reads the others', instead of at the next heartbeat (Redis
+   * is back, the config changed). A beat already under way may have read this node's workers
+   * before the change: another follows it.
+   */
   refresh(): Promise<void> {
-    return this.beat();
+    const under = this.beating;
+    return under === null ? this.beat() : under.then(() => this.beat());
+  }
+
+  /**
+   * This node's workers changed (one connected, left or started draining): its entry is published
+   * now, then every other node is told to read the directory again, so that none routes by the
+   * old list for up to a heartbeat (a draining worker is chosen by no node from then on).
+   */
+  async workersChanged(): Promise<void> {
+    await this.refresh();
+    if (this.closed) return;
+    await this.options.link.publish(CHANGED_CHANNEL, this.options.self.id).catch(() => {
+      // Redis away: the others read the directory at their next heartbeat once it is back.
+    });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.beating;
@@ -132,6 +157,7 @@ export class NodeDirectory {
   }
 
   private beat(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.beating ??= this.exchange()
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => {

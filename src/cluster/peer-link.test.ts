@@ -19,6 +19,7 @@ import { IncomingLinks } from "./incoming-links.ts";
 import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-directory.ts";
 import { PeerLink, PeerLinks } from "./peer-link.ts";
+import { listedDirectory } from "./testing/listed-directory.ts";
 
 const SECRET = "cluster-secret-for-tests";
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -102,7 +103,7 @@ function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)]) 
   const provider = createForwardingProvider({
     local: createWorkersProvider(registry),
     registry,
-    directory: { peers: () => peers, peersServing: () => peers, peerModels: () => ["llama-small"] },
+    directory: listedDirectory(peers),
     secret,
     links,
     // The HTTP forward, had it been taken: refused, and noted.

@@ -122,10 +122,10 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * this node sends after them (no round trip of their own: they are pipelined), or alone when
    * nothing is with Redis, from a microtask: every answer recorded in the turn in one call, off the
    * answer's own path, yet written before a whole answer leaves (Bun writes a Response when the
-   * handler's promise settles, a microtask queued after the record's; a stream's right after its
-   * last bytes), so the client's next request to another node finds them counted. While a batch
-   * (or a record call sent alone) is with Redis, records wait and go with what is sent next: under
-   * load, one record call per batch.
+   * handler's promise settles, a microtask queued after the record's; a stream's bytes holding its
+   * end marker wait a microtask after their charge: http/sse-response.ts), so the client's next
+   * request to another node finds them counted. While a batch (or a record call sent alone) is
+   * with Redis, records wait and go with what is sent next: under load, one record call per batch.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;

@@ -44,12 +44,15 @@ export interface Cluster {
   configApplied(config: Config, version: number): void;
   /** Runs `listener` when another node announces a config change (or Redis comes back). */
   onConfigNotice(listener: () => void): void;
-  /** For /admin/api/status: Redis health, live nodes and the config each runs. */
+  /**
+   * For /admin/api/status: Redis health, live nodes (with their workers, and how many of them
+   * drain, as the directory lists them) and the config each runs.
+   */
   status(): {
     node: string;
     redis: "up" | "down";
     config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
-    nodes: { id: string; url: string; workers: number; config: NodeConfig | null }[];
+    nodes: { id: string; url: string; workers: number; draining: number; config: NodeConfig | null }[];
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
     links: ReturnType<PeerLinks["status"]>;
   };
@@ -152,13 +155,14 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
     heartbeatMs: settings.heartbeat,
     workers: () =>
-      registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi }) => ({
+      registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
         name,
         tenant,
         models,
         inFlight,
         capacity,
         ...(responsesApi ? { responsesApi } : {}),
+        ...(draining ? { draining } : {}),
       })),
     config: () => agreement.runs(),
     watching: () => relay.watching(),
@@ -175,6 +179,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   });
   await directory.start();
   const nodes = directory;
+  // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
+  registry.watch(() => void nodes.workersChanged());
   let leaving: Promise<void> | null = null;
   const incoming = new IncomingLinks();
   const counters = createRedisCounters({
@@ -249,9 +255,13 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
       config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
-      nodes: nodes
-        .nodes()
-        .map((n) => ({ id: n.id, url: n.url, workers: n.workers.length, config: n.config ?? null })),
+      nodes: nodes.nodes().map((n) => ({
+        id: n.id,
+        url: n.url,
+        workers: n.workers.length,
+        draining: n.workers.filter((w) => w.draining === true).length,
+        config: n.config ?? null,
+      })),
       links: links.status(),
     }),
     degraded: () => !link.healthy(),

@@ -54,6 +54,21 @@ export function keptAliveResponse(
     return singleEvent(JSON.stringify(body));
   });
   const chunks = new PendingStream(source, intervalMs, () => ledger.firstByte());
+  let charged = false;
+  /**
+   * Once: failed attempts an upstream billed are charged with the answer; when none came, with the
+   * prompt an upstream was reading as the client left (account-answer.ts).
+   */
+  const charge = (error?: GatewayError) => {
+    if (charged) return;
+    charged = true;
+    const usage = settled
+      ? settled.reply.kind === "stream"
+        ? streamUsage(settled, context.prompt)
+        : wholeAnswerUsage(settled, context.prompt)
+      : unansweredUsage(ledger, error, context.prompt);
+    if (usage) chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
+  };
   return sseResponse(
     context.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
     context.wire,
@@ -61,17 +76,11 @@ export function keptAliveResponse(
     {
       // The first chunk of the answer itself is timed by the pending stream, not the first comment.
       firstByte() {},
+      answered: () => charge(),
       closing: context.closing,
       end(error) {
         context.release();
-        // Failed attempts an upstream billed are charged with the answer; when none came, with
-        // the prompt an upstream was reading as the client left (account-answer.ts).
-        const usage = settled
-          ? settled.reply.kind === "stream"
-            ? streamUsage(settled, context.prompt)
-            : wholeAnswerUsage(settled, context.prompt)
-          : unansweredUsage(ledger, error, context.prompt);
-        if (usage) chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
+        charge(error);
         context.end(error ? error.status : 200, error);
       },
     },

@@ -82,7 +82,7 @@ async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | 
 
 /** A stream's ends: its end heard, its first byte not. */
 function streamEnds(end: (error?: GatewayError) => void): StreamEnds {
-  return { firstByte() {}, closing() {}, end };
+  return { firstByte() {}, answered() {}, closing() {}, end };
 }
 
 /** Reads the whole body and reports how the stream said it ended (once it has said so). */

@@ -9,6 +9,13 @@ import { sequenceAfter } from "./stream-tail.ts";
 export interface StreamEnds {
   firstByte(): void;
   /**
+   * Called once, right before the bytes that end the answer are written (those holding its end
+   * marker, or the source's last): what it used is charged now, not once the upstream has closed
+   * its body (a read later, or more), so that a client that stops at the end marker and asks again
+   * at once finds it counted against its limits, on any node. `end` charges nothing more then.
+   */
+  answered(): void;
+  /**
    * Called once, right before the response's close (its last write), when the stream ends or
    * fails with the client still there: what must reach Bun while the response is still being
    * written (the socket's own idle bound again: http/stream-socket.ts).
@@ -108,6 +115,8 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   private controller: ReadableStreamDirectController | undefined;
   /** The read last written (the keep-alive comments aside): a Responses error event's number (stream-tail.ts). */
   private last: Uint8Array | undefined;
+  /** The bytes ending the answer were reached, its usage charged (`StreamEnds.answered`). */
+  private charged = false;
 
   constructor(
     private readonly chunks: ChunkSource,
@@ -135,6 +144,14 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
           // The client left while the read waited: `cancel` ended the request.
           if (this.ended) return;
           if (chunk === undefined) break;
+        }
+        if (!this.charged && (chunks.complete === true || chunks.drained === true)) {
+          this.charged = true;
+          this.ends.answered();
+          // The charge's record leaves for the cluster's shared counters in a microtask
+          // (cluster/redis-counters.ts): it runs first, so it is on its way before these bytes are.
+          await null;
+          if (this.ended) return;
         }
         const wrote = controller.write(chunk);
         this.last = chunk;

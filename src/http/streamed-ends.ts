@@ -21,6 +21,9 @@ export class StreamedEnds implements StreamEnds {
     private readonly logger: Logger,
   ) {}
 
+  /** Usage and spend charged: once, at the answer's end marker or else at the stream's end. */
+  private charged = false;
+
   firstByte(): void {
     this.call.ledger.firstByte();
   }
@@ -29,10 +32,20 @@ export class StreamedEnds implements StreamEnds {
     releaseStreamSocket(this.call);
   }
 
-  /** The request ends (usage, spend, its record) when the stream does. */
+  answered(): void {
+    this.charge();
+  }
+
+  /** The request ends (its record, and usage and spend unless charged already) when the stream does. */
   end(error?: GatewayError): void {
     this.abort.release();
-    account(this.call, this.dispatched, this.model, this.logger, streamUsage(this.dispatched, this.prompt));
+    this.charge();
     this.call.end(error ? error.status : 200, error);
+  }
+
+  private charge(): void {
+    if (this.charged) return;
+    this.charged = true;
+    account(this.call, this.dispatched, this.model, this.logger, streamUsage(this.dispatched, this.prompt));
   }
 }

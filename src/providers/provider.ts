@@ -232,6 +232,12 @@ export interface Provider {
    */
   holder?(name: string, tenant: string): Provider | undefined;
   /**
+   * For such a provider: whether `refusal`, as `select` threw it, says an upstream serving the
+   * model is only busy — it takes the call once one of its requests ends — rather than that none
+   * takes calls now (none connected, or each draining: a draining worker takes nothing new).
+   */
+  onlyBusy?(refusal: GatewayError): boolean;
+  /**
    * For one upstream `select` chose: whether `failure` is that upstream's own (a worker whose model
    * server is down), judged by the provider that chose it (the worker registry takes such a worker
    * out of rotation) and so not counted against the route's breaker, which covers every upstream.

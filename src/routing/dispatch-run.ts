@@ -217,7 +217,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     if (call !== undefined) {
       const failure = attemptFailure(call, request, thrown);
       // Before the verdict: a worker's own fault is its route's only when no other worker takes it.
-      // Other workers merely busy are still there to serve the model: not the last upstream.
+      // Other workers merely busy are still there to serve the model: not the last upstream (draining
+      // ones are not: they take nothing new).
       const repick = this.anotherWorker(call, failure, route);
       error = attemptFailed(call, request, failure, repick === undefined || repick instanceof GatewayError);
       worker = repick === "busy" ? undefined : repick;

@@ -12,9 +12,9 @@ import { chatRequest, routerFor } from "./router-test-kit.ts";
 /**
  * How a fake worker answers a call: whole, or failing as the tunnel would; or with its model
  * server's own answer: refusing the worker's key (401), failing (500), rate limiting (429), or
- * refusing the request as the caller's (400).
+ * refusing the request as the caller's (400). One that drains is connected and takes nothing new.
  */
-type Behaviour = "answers" | "dies" | "busy" | "refuses key" | "fails" | "limited" | "bad request";
+type Behaviour = "answers" | "dies" | "busy" | "refuses key" | "fails" | "limited" | "bad request" | "drains";
 
 /** What a worker's model server answers, by behaviour: OpenAI's own error bodies. */
 const SERVER_ANSWERS: Partial<Record<Behaviour, [number, object]>> = {
@@ -44,6 +44,7 @@ function workersServing(registry: WorkerRegistry, behaviours: Record<string, Beh
       const body = new TextEncoder().encode(JSON.stringify(answer));
       return Promise.resolve({ status, contentType: "application/json", retryAfter: undefined, body });
     };
+    worker.draining = behaviour === "drains";
     registry.add(worker);
   }
   return {
@@ -141,6 +142,22 @@ describe("router: a worker lost or busy is failed over to the route's other work
     expect(calls).toEqual(["wa", "wb"]);
     registry.close();
   });
+
+  test("a worker lost while the route's only other worker drains: the caller hears the model is draining, to come back in 5 s", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "dies", wb: "drains" });
+    // wb serves the model but drains, taking nothing new: once wa is gone, no worker takes it.
+    const { router } = routerFor(routing(0), [], { workers: directory });
+    const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message, error.headers["retry-after"]]).toEqual([
+      503,
+      "unavailable",
+      "every worker serving w is draining",
+      "5",
+    ]);
+    expect(calls).toEqual(["wa"]);
+    registry.close();
+  });
 });
 
 describe("router: a worker whose own model server fails is that worker's end, not the route's", () => {
@@ -196,6 +213,20 @@ describe("router: a worker whose own model server fails is that worker's end, no
     }
     expect(calls).toEqual(["wa", "wa", "wa"]);
     expect(health.isOpen("workers/w")).toBe(false);
+    registry.close();
+  });
+
+  test("a worker whose model server fails while the route's only other worker drains: the failure is the route's, its breaker counts it", async () => {
+    const registry = createWorkerRegistry();
+    const { calls, directory } = workersServing(registry, { wa: "fails", wb: "drains" });
+    // wb serves the model but drains, taking nothing new: wa is the last worker to take the call.
+    const { router, health } = routerFor(withBreaker, [], { workers: directory });
+    for (let i = 0; i < 2; i++) {
+      const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    }
+    expect(calls).toEqual(["wa", "wa"]);
+    expect(health.isOpen("workers/w")).toBe(true);
     registry.close();
   });
 

@@ -187,8 +187,8 @@ export function attemptFailure(call: RouteAttempt, request: DispatchRequest, err
 
 /**
  * The attempt failed with `failure`: it ends, its route judged. `lastUpstream`: no other upstream
- * of the route serves the model (worker-repicks.ts: every other worker failed it already, or none
- * other is connected; one merely busy is not), so an upstream's own fault is the route's too.
+ * of the route takes calls for the model (worker-repicks.ts: every other worker failed it already,
+ * drains or is gone; one merely busy is not), so an upstream's own fault is the route's too.
  */
 export function attemptFailed(
   call: RouteAttempt,

@@ -6,8 +6,9 @@ import type { Route } from "./route.ts";
 /**
  * What a re-pick found after a worker's own failure: the worker to try at once; `busy`, when the
  * route's other workers that have not failed this request are all busy (the failed one was not
- * the last to take it, so its fault is not the route's); the failure to answer with when no
- * worker of the route is left connected; or undefined: no other worker to take it.
+ * the last to take it, so its fault is not the route's); the failure to answer with when the
+ * failed one is gone and no other worker of the route takes calls (none left connected, or each
+ * draining); or undefined: no other worker to take it.
  */
 export type Repick = Provider | "busy" | GatewayError | undefined;
 
@@ -28,7 +29,8 @@ export class WorkerRepicks {
   /**
    * After `upstream` failed with `failure` on `route`: what a re-pick found (`Repick`). Asked
    * before the route is judged: a worker's own fault counts against the route's breaker only when
-   * no other worker takes the call, busy or not (try-route.ts `attemptFailed`).
+   * no other worker takes calls, busy or not (try-route.ts `attemptFailed`); a draining one takes
+   * none.
    */
   after(
     upstream: Provider,
@@ -71,12 +73,13 @@ function otherWorker(
     // A provider written before `avoid` may name the same worker again: no free attempt then.
     return other === undefined || avoid.has(other.name) ? undefined : other;
   } catch (thrown) {
-    // None other can take it now. Every other one busy (or draining): still there to serve it.
+    // None other can take it now. Every other one busy: still there to serve it once a slot frees.
     const none = toGatewayError(thrown);
-    if (none.code !== "no_route_available") return "busy";
-    // Every other one failed it already, the failed one still connected: its failure is the answer.
+    if (route.provider.onlyBusy?.(none) === true) return "busy";
+    // None other takes calls (each failed it already, drains or is gone), the failed one still
+    // connected: its failure is the answer, and the route's.
     if (route.provider.holder?.(failed.name, request.tenant) !== undefined) return undefined;
-    // None left connected: the caller hears that.
+    // None left to take it: the caller hears why (none connected, every other one draining).
     return none;
   }
 }

@@ -297,6 +297,45 @@ describe("workers: faults", () => {
     await waitForWorkers(gw.url, adminKey, ["b"]);
   }, 60_000);
 
+  test("kill -9 of a worker while the model's only other worker drains: the caller hears the model is draining (503, Retry-After: 5), not the lost worker's 502", async () => {
+    const draining = workers.get("a") as WorkerProcess;
+    // a holds a stream of its own model while it drains, so it stays connected, taking nothing new.
+    const stream = await openai().chat.completions.create({
+      model: "a-only",
+      messages: say("hold on [[fake:chunks=40,chunk-delay=100]]"),
+      stream: true,
+    });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    draining.proc.kill("SIGTERM");
+    await waitFor("a to be draining", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
+    );
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        "content-type": "application/json",
+        "x-request-id": "wk-fault-lost-beside-draining",
+      },
+      body: JSON.stringify({ model: "fake-model", messages: say("stranded [[fake:delay=5000]]") }),
+    });
+    await waitFor("b's upstream to have the request", async () =>
+      (await (fakes.get("b") as FakeProcess).requests()).some((r) =>
+        JSON.stringify(r.body).includes("stranded"),
+      ),
+    );
+    (workers.get("b") as WorkerProcess).proc.kill("SIGKILL");
+    const refused = await pending;
+    expect([refused.status, refused.headers.get("retry-after")]).toEqual([503, "5"]);
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "unavailable",
+      message: "every worker serving fake-model is draining",
+    });
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {}
+    expect(await draining.stop("SIGTERM", 20_000)).toBe(0);
+  }, 60_000);
+
   /**
    * A model server that answers every call with one of OpenAI's own failures: the key refused
    * (`--upstream-key` wrong or revoked), or a server fault.

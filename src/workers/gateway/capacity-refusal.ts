@@ -1,4 +1,13 @@
-import { GatewayError } from "../../core/gateway-error.ts";
+import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
+
+/** A busy refusal's fields: 503 `unavailable`, to come back to after `retryAfter` seconds. */
+const busyInit = (message: string, retryAfter: string): GatewayErrorInit => ({
+  status: 503,
+  code: "unavailable",
+  message,
+  retryable: true,
+  headers: { "retry-after": retryAfter },
+});
 
 /**
  * A worker's busy refusal: 503 `unavailable`, which the router fails over without counting it
@@ -6,19 +15,23 @@ import { GatewayError } from "../../core/gateway-error.ts";
  * node said it where the refusal is that node's).
  */
 export const busyRefusal = (message: string, retryAfter: string) =>
-  new GatewayError({
-    status: 503,
-    code: "unavailable",
-    message,
-    retryable: true,
-    headers: { "retry-after": retryAfter },
-  });
+  new GatewayError(busyInit(message, retryAfter));
 
 /** A slot frees when any of a full worker's requests ends: come back in a second. */
 export const CAPACITY_RETRY_AFTER = "1";
 
+/** A refusal of workers that are full: they take calls again as soon as a slot frees. */
+class CapacityRefusal extends GatewayError {}
+
 /** Every worker (or the one named) is busy: retried elsewhere; a slot frees when a request ends, so in a second. */
-export const capacityRefusal = (message: string) => busyRefusal(message, CAPACITY_RETRY_AFTER);
+export const capacityRefusal = (message: string): GatewayError =>
+  new CapacityRefusal(busyInit(message, CAPACITY_RETRY_AFTER));
+
+/**
+ * Whether a refusal says the workers are only full (`capacityRefusal`), still there to take the
+ * call once a slot frees: not draining, which take nothing new, nor gone (`Provider.onlyBusy`).
+ */
+export const onlyBusy = (refusal: GatewayError): boolean => refusal instanceof CapacityRefusal;
 
 /**
  * Seconds a caller refused by draining workers is told to wait. A draining worker takes nothing

@@ -198,11 +198,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     }
     if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
     if (frame.type === "heartbeat") return;
-    if (frame.type === "drain") {
-      tunnel.draining = true;
-      log("info", "worker draining", { worker: tunnel.name });
-      return;
-    }
+    if (frame.type === "drain") return registry.drain(tunnel);
     tunnel.receive(frame);
   }
 

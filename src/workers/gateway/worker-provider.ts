@@ -8,7 +8,7 @@ import { withLegacyMaxTokens } from "../../providers/openai-compatible/presets.t
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
-import { capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
+import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault, serverFault } from "./server-fault.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
@@ -80,6 +80,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
       return worker && servesTenant(worker, tenant) ? providerOf(worker) : undefined;
     },
+    onlyBusy,
     // A call no caller's tenant narrowed (`select`) goes to the platform's workers only.
     call: async (call) => {
       const model = typeof call.body.model === "string" ? call.body.model : "";
@@ -95,11 +96,12 @@ export const workerNames = (labels: ReadonlySet<string>): ReadonlySet<string> =>
 
 /**
  * What a caller is told when no worker takes its call, by the registry's reason (a peer link's
- * switch tells the calling node the same: cluster/frame-switch.ts).
+ * switch tells the calling node the same: cluster/frame-switch.ts); `said`, where the reason was
+ * read when not from this node's workers.
  */
-export function noWorkerTakes(model: string, why: NoWorker): GatewayError {
-  if (why === "full") return capacityRefusal(`every worker serving ${model} is at capacity`);
-  if (why === "draining") return drainingRefusal(`every worker serving ${model} is draining`);
+export function noWorkerTakes(model: string, why: NoWorker, said = ""): GatewayError {
+  if (why === "full") return capacityRefusal(`every worker serving ${model} is at capacity${said}`);
+  if (why === "draining") return drainingRefusal(`every worker serving ${model} is draining${said}`);
   return noWorkerServes(model);
 }
 

@@ -186,6 +186,25 @@ describe("worker registry", () => {
     registry.close();
   });
 
+  test("a drain is logged once and told to the watchers, as a worker connecting or leaving is (a cluster node republishes its workers)", () => {
+    const { registry, logs } = setup();
+    let told = 0;
+    registry.watch(() => told++);
+    const box = fake("box", { models: ["m"] });
+    registry.add(box);
+    expect(told).toBe(1);
+    registry.drain(box);
+    registry.drain(box);
+    expect([box.draining, told]).toEqual([true, 2]);
+    expect(logs.filter((l) => l.message === "worker draining")).toEqual([
+      { level: "info", message: "worker draining", fields: { worker: "box" } },
+    ]);
+    expect(registry.pick("m", "default")).toBeUndefined();
+    registry.remove(box, "connection closed (1000)", true);
+    expect(told).toBe(3);
+    registry.close();
+  });
+
   test("why no worker was picked: none serves the model to the caller, all that do are draining, or one that is not is full", () => {
     const { registry } = setup();
     const leaving = fake("leaving", { models: ["m"] });

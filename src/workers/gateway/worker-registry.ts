@@ -49,6 +49,13 @@ export interface WorkerRegistry {
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   touch(worker: RegisteredWorker): void;
+  /** The worker announced a drain: it finishes what it has and is picked for nothing new. */
+  drain(worker: RegisteredWorker): void;
+  /**
+   * Runs `listener` each time the workers change in what routing reads of them, their load aside:
+   * one is added, removed or starts draining (a cluster node tells the other nodes at once).
+   */
+  watch(listener: () => void): void;
   /**
    * A request ended on the worker: its upstream answered, or failed (the worker said it could not
    * reach it, or the answer broke off; or the server answered with its own fault: its key refused,
@@ -155,6 +162,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   let stopping = false;
 
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
+  const watchers: (() => void)[] = [];
+  const changed = () => {
+    for (const listener of watchers) listener();
+  };
 
   function syncTimer(): void {
     if (byName.size > 0 && !timer) {
@@ -194,6 +205,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           models: shadowed,
         });
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      changed();
       return { ok: true };
     },
     remove(worker, reason, planned = false) {
@@ -206,10 +218,20 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
       else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason });
+      changed();
       return true;
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();
+    },
+    drain(worker) {
+      if (worker.draining) return;
+      worker.draining = true;
+      log("info", "worker draining", { worker: worker.name });
+      if (byName.get(worker.name) === worker) changed();
+    },
+    watch(listener) {
+      watchers.push(listener);
     },
     settled(worker, answered) {
       ejection.settled(worker, answered);

@@ -107,7 +107,11 @@ describe("EventChunks: when a relayed stream is whole", () => {
     const out = await relayed([...answer, failed]);
     expect(out.failure).toBeUndefined();
     expect(out.text.match(/event: response\.failed/g)).toHaveLength(1);
-    expect(out.reported?.status).toBe(502);
+    // In the byte relay's words for the same failure (stream-end.ts `reportedFailure`).
+    expect([out.reported?.status, out.reported?.message]).toEqual([
+      502,
+      "the stream ended with a failed response",
+    ]);
     const completed = event("response.completed", { response: { id: "resp_1", status: "completed" } });
     expect((await relayed([...answer, completed])).reported).toBeUndefined();
   });

@@ -119,14 +119,15 @@ export class EventChunks implements ChunkSource {
 
   /**
    * The upstream's stream ended: by the byte relay's rule (stream-end.ts), complete after its end
-   * marker or an error event of its own; after the answer's finish, complete with the marker it
-   * left out added; before it, cut off — thrown, so the caller gets its error event and the
-   * record the failure.
+   * marker or an error event of its own — the attempt closed with the failure that event reported,
+   * as the request's record is; after the answer's finish, complete with the marker it left out
+   * added; before it, cut off — thrown, so the caller gets its error event and the record the
+   * failure.
    */
   private atEnd(): Uint8Array | undefined {
     const { ended, closing } = this.reader;
     if (ended || this.reported) {
-      this.close();
+      this.close(this.reported);
       return undefined;
     }
     if (closing) {
@@ -137,8 +138,12 @@ export class EventChunks implements ChunkSource {
     throw upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
   }
 
+  /**
+   * The client left: after an error event of the stream's own (the SDKs hang up on one), the
+   * attempt failed with it, as the request's record did (http/sse-response.ts `cancel`).
+   */
   cancel(): void {
-    this.close();
+    this.close(this.reported);
   }
 
   keepAlive(listener: QuietListener): void {

@@ -94,8 +94,12 @@ export abstract class UpstreamRelay
     return primed;
   }
 
+  /**
+   * The client left: after an error event of the stream's own (the SDKs hang up on one), the
+   * attempt failed with it, as the request's record did (http/sse-response.ts `cancel`).
+   */
   cancel(): void {
-    this.close();
+    this.close(this.reported);
   }
 
   keepAlive(listener: QuietListener): void {

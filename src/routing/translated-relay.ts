@@ -72,8 +72,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   protected step(read: BodyRead): RelayOut | Promise<RelayOut> | null {
     // Only the body's end was still awaited (`endAfter`): anything else after the end is not read.
     if (this.translation.done) {
-      this.drained = true;
-      this.close(undefined, read.done);
+      this.drain(read.done);
       return undefined;
     }
     let ended: boolean;

@@ -382,6 +382,41 @@ describe("responsesContext", () => {
     }
   });
 
+  test("item_reference: an item a native route answered is named with the provider that holds it upstream, in the store or the chain continued; a translated turn's item with none", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { model: "m", input: "hi" }, fail);
+    first.onResponse(
+      { id: "resp_up1", object: "response", output: [{ id: "msg_up1", ...reply("native") }] },
+      "openai",
+    );
+    await waitFor("the native response", () => store.get("acme", "resp_up1"));
+    const second = await responsesContext(store, acme, { model: "m", input: "hi" }, fail);
+    const hex = second.id.replace(/^resp_/, "");
+    second.onResponse({
+      id: second.id,
+      object: "response",
+      output: [{ id: `msg_${hex}`, ...reply("translated") }],
+    });
+    await waitFor("the translated response", () => store.get("acme", second.id));
+    const input = [
+      { type: "item_reference", id: "msg_up1" },
+      { type: "item_reference", id: `msg_${hex}` },
+    ];
+    const both = await responsesContext(store, acme, { model: "m", input }, fail);
+    expect([...(both.referenceHolders ?? new Map())]).toEqual([["msg_up1", "openai"]]);
+    // Found in the conversation it continues: the chain's native response says who holds it.
+    const continued = await responsesContext(
+      store,
+      acme,
+      { model: "m", previous_response_id: "resp_up1", input: [input[0]] },
+      fail,
+    );
+    expect([...(continued.referenceHolders ?? new Map())]).toEqual([["msg_up1", "openai"]]);
+    const translatedOnly = await responsesContext(store, acme, { model: "m", input: [input[1]] }, fail);
+    expect(translatedOnly.referenceHolders).toBeUndefined();
+  });
+
   test("item_reference: an item of the conversation continued is found there, a held one too", async () => {
     const store = createMemoryResponseStore();
     const said = { id: "msg_held", ...reply("from memory") };

@@ -12,6 +12,7 @@ import { conversationItems, inputItems } from "../translate/responses/input-item
 import {
   echoedIds,
   itemNotFound,
+  noteHolders,
   type ReferencedItems,
   referencedIds,
   resolveItemReferences,
@@ -125,7 +126,10 @@ export async function responsesContext(
   const storedBefore = chainedHere ? [] : history;
   const parentId = chainedHere ? previousId : undefined;
   const input = inputItems(body.input);
-  const { referenced, foreign } = await itemsInScope(store, principal, readable, history, input);
+  const { referenced, holders, foreign } = await itemsInScope(store, principal, readable, input, {
+    items: history,
+    chain: previous?.chain ?? [],
+  });
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   let saving: Promise<GatewayError | undefined> | undefined;
@@ -133,6 +137,7 @@ export async function responsesContext(
     id,
     previous: withoutStoredIds(history),
     ...(referenced.size > 0 ? { referenced } : {}),
+    ...(holders.size > 0 ? { referenceHolders: holders } : {}),
     ...(foreign.size > 0 ? { foreignIds: foreign } : {}),
     ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
@@ -176,11 +181,22 @@ export async function responsesContext(
 interface ItemsInScope {
   /** What its `item_reference`s (and those of the conversation it continues) name. */
   readonly referenced: ReferencedItems;
+  /** Of those, the ones a provider answered natively, under its own ids: by item id, that provider. */
+  readonly holders: ReadonlyMap<string, string>;
   /** The ids of its own input items (not references) that the caller's scope does not hold. */
   readonly foreign: ReadonlySet<string>;
 }
 
-const NONE_NAMED: ItemsInScope = { referenced: new Map(), foreign: new Set() };
+const NONE_NAMED: ItemsInScope = { referenced: new Map(), holders: new Map(), foreign: new Set() };
+
+/**
+ * The conversation a request continues: its items, and the stored responses they came with (none
+ * for one its connection holds in memory).
+ */
+interface Continued {
+  readonly items: readonly JsonObject[];
+  readonly chain: readonly StoredResponse[];
+}
 
 /**
  * The items a request names by id, looked up as the caller may see them: in the conversation it
@@ -197,9 +213,10 @@ async function itemsInScope(
   store: ResponseStore,
   principal: Principal,
   readable: readonly string[],
-  history: readonly JsonObject[],
   input: readonly unknown[],
+  continued: Continued,
 ): Promise<ItemsInScope> {
+  const history = continued.items;
   const references = referencedIds([...history, ...input]);
   const echoed = echoedIds(input);
   if (references.length === 0 && echoed.length === 0) return NONE_NAMED;
@@ -208,12 +225,18 @@ async function itemsInScope(
   for (const item of history) {
     if (typeof item.id === "string" && wanted.has(item.id)) found.set(item.id, item);
   }
+  // Who holds each item upstream, of the responses read for them: a reference to one of a native
+  // route's own answers goes to that route as written (adapt-dialect.ts `inputFor`).
+  const holders = new Map<string, string>();
+  for (const response of continued.chain) noteHolders(holders, response);
   const stored = await resolveItemReferences(
     [...wanted].filter((id) => !found.has(id)),
     {
       items: async (responseId) => {
         const response = await readInScopes(readable, (scope) => store.get(scope, responseId));
-        return response ? withItemIds(response.items, response.id) : undefined;
+        if (!response) return undefined;
+        noteHolders(holders, response);
+        return withItemIds(response.items, response.id);
       },
       ...(store.responseOfItem
         ? {
@@ -230,11 +253,16 @@ async function itemsInScope(
   const unknown = referencedIds(input).find((id) => !found.has(id));
   if (unknown !== undefined) throw itemNotFound(unknown);
   const referenced = new Map<string, JsonObject>();
+  const referenceHolders = new Map<string, string>();
   for (const id of references) {
     const item = found.get(id);
-    if (item) referenced.set(id, item);
+    if (!item) continue;
+    referenced.set(id, item);
+    const holder = holders.get(id);
+    if (holder) referenceHolders.set(id, holder);
   }
-  return { referenced, foreign: new Set(echoed.filter((id) => !found.has(id))) };
+  const foreign = new Set(echoed.filter((id) => !found.has(id)));
+  return { referenced, holders: referenceHolders, foreign };
 }
 
 /**

@@ -6,6 +6,8 @@ import { withItemIds } from "../translate/responses/stored-item-ids.ts";
 /** A stored response with the conversation up to and with it, read off its chain. */
 export interface StoredConversation {
   readonly response: StoredResponse;
+  /** The responses of its chain still stored, oldest first, `response` last. */
+  readonly chain: readonly StoredResponse[];
   /**
    * The items of every response of the chain still stored, oldest first, each with its id (its
    * own, else the one `withItemIds` gives it under the response that stored it).
@@ -29,5 +31,10 @@ export async function storedConversation(
   const response = chain?.responses.at(-1);
   if (!chain || !response) return null;
   const items = chain.responses.flatMap((link) => withItemIds(link.items, link.id));
-  return { response, items, ...(chain.missing ? { missing: chain.missing } : {}) };
+  return {
+    response,
+    chain: chain.responses,
+    items,
+    ...(chain.missing ? { missing: chain.missing } : {}),
+  };
 }

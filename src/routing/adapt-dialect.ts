@@ -10,7 +10,11 @@ import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
-import { type ReferencedItems, withoutForeignIds } from "../translate/responses/item-references.ts";
+import {
+  type ReferencedItems,
+  withoutForeignIds,
+  withReferencesInlined,
+} from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
@@ -25,10 +29,17 @@ export interface ResponsesContext {
   readonly previous: readonly JsonObject[];
   /**
    * The stored items the request's `item_reference`s name, by id, in the caller's scope: a
-   * translation sends each in its reference's place (an upstream with the Responses API is sent
-   * the reference, as the client wrote it).
+   * translation sends each in its reference's place, and so does a route serving the Responses API
+   * itself, unless the item is its own (`referenceHolders`), which it is sent the reference to, as
+   * the client wrote it.
    */
   readonly referenced?: ReferencedItems;
+  /**
+   * Of the referenced items, those a provider answered natively, under its own ids (by item id:
+   * that provider): the upstream resolves a reference to one of its own. Any other only the
+   * gateway's store holds.
+   */
+  readonly referenceHolders?: ReadonlyMap<string, string>;
   /**
    * Ids of the request's own input items that the caller's scope does not hold (an item's id
    * other than an `item_reference`'s): a native upstream, which would resolve them across the
@@ -166,16 +177,15 @@ export function adaptDialect(
 /**
  * The Responses API passed through to an upstream that serves it. A chain stays where it is
  * held; a chain the gateway holds (built by translation, or held by another provider) moves
- * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed.
+ * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed. So
+ * does an item an `item_reference` names that the upstream does not hold (`inputFor`).
  */
 function nativeResponses(body: JsonObject, provider: Provider, context: ResponsesContext): AdaptedCall {
   const answered = context.compact
     ? undefined
     : (response: JsonObject) => context.onResponse(response, provider.name);
   const native = { forcedUsage: false, ...(answered ? { answered } : {}) };
-  const foreign = context.foreignIds;
-  // Ids the caller's scope does not hold are taken off its items (none, nearly always: as sent).
-  const own = foreign ? withoutForeignIds(inputItems(body.input), foreign, "refuse") : undefined;
+  const own = inputFor(body, provider, context);
   if (context.previous.length === 0 || context.previousHolder === provider.name) {
     if (!own) return { operation: "responses", body, ...identity, native };
     return {
@@ -196,4 +206,25 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     ...identity,
     native: { ...native, rewritten: true },
   };
+}
+
+/**
+ * The caller's input as a route serving the Responses API is sent it, when that is not as sent
+ * (undefined, nearly always): its references to items the upstream does not hold replaced by the
+ * items, from the gateway's store, their calls' ids plain as a stored chain's are; ids the caller's
+ * scope does not hold taken off its items (item-references.ts).
+ */
+function inputFor(
+  body: JsonObject,
+  provider: Provider,
+  context: ResponsesContext,
+): readonly unknown[] | undefined {
+  const { referenced, foreignIds } = context;
+  const sent = inputItems(body.input);
+  let input = referenced
+    ? withReferencesInlined(sent, referenced, context.referenceHolders, provider.name)
+    : sent;
+  if (input !== sent) input = plainItemCallIds(input);
+  if (foreignIds) return withoutForeignIds(input, foreignIds, "refuse");
+  return input === sent ? undefined : input;
 }

@@ -248,6 +248,21 @@ describe("ByteRelay: faults", () => {
     expect(clean.failure()).toBeUndefined();
   });
 
+  test("a client that hangs up after the error event (as the SDKs do), the upstream's body still open: the attempt failed with it, not ok", async () => {
+    for (const [dialect, opening, error, first] of OPENINGS) {
+      const { source, failure, done } = relay(
+        upstream([encoder.encode(`${opening}${first}`), encoder.encode(error)], true),
+        dialect,
+      );
+      await source.start();
+      expect(decode(source.ready())).toBe(`${opening}${first}`);
+      expect(decode(await source.next())).toBe(error);
+      source.cancel();
+      expect([done(), failure()]).toEqual([1, source.reported]);
+      expect(failure()?.status).toBe(502);
+    }
+  });
+
   test("a Responses stream's response.failed after the answer began is relayed, and the attempt ends failed with it (the record's 502, at every split)", async () => {
     // How OpenAI reports a server error once output has streamed: the stream's end marker, a
     // failure all the same, as an error event there is (the test above).

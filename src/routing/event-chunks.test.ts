@@ -12,10 +12,15 @@ import { EventChunks, EventReader } from "./event-chunks.ts";
 const timeouts = { connectMs: 60_000, firstByteMs: 60_000, idleMs: 60_000 };
 const decoder = new TextDecoder();
 
-async function relayed(events: SseEvent[]) {
+/**
+ * A relay of `events` with its first read, as the router commits to one; `open`: the upstream's
+ * body does not end after them (the next read waits until the relay lets it go).
+ */
+async function opened(events: SseEvent[], body: "ends" | "open" = "ends") {
   const attempt = new Attempt(new AbortController().signal, timeouts, "vx-claude");
   async function* source() {
     yield* events;
+    if (body === "open") await new Promise(() => {});
   }
   const reader = new EventReader(source()[Symbol.asyncIterator](), attempt, undefined);
   const ended: (GatewayError | undefined)[] = [];
@@ -26,6 +31,11 @@ async function relayed(events: SseEvent[]) {
     (error) => ended.push(error),
     "vx-claude",
   );
+  return { chunks, ended };
+}
+
+async function relayed(events: SseEvent[]) {
+  const { chunks, ended } = await opened(events);
   let text = "";
   let failure: unknown;
   try {
@@ -83,8 +93,28 @@ describe("EventChunks: when a relayed stream is whole", () => {
     const out = await relayed([...upTo("content_block_delta"), error]);
     expect(out.failure).toBeUndefined();
     expect(out.text.match(/event: error/g)).toHaveLength(1);
-    // What the request's record says (http/sse-response.ts): the answer failed.
-    expect(out.reported?.status).toBe(502);
+    // What the request's record says (http/sse-response.ts): the answer failed; and so does the
+    // attempt's own close (its audit entry, its span), as the byte relay's does.
+    expect([out.reported?.status, out.reported?.message]).toEqual([
+      502,
+      "the stream ended with an error event",
+    ]);
+    expect(out.ended).toEqual([out.reported]);
+  });
+
+  test("a client that hangs up after the error event (as the SDKs do) leaves the attempt failed, not ok", async () => {
+    const error = {
+      event: "error",
+      data: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+    };
+    // The upstream's body stays open after its error event: the client's leaving ends the relay.
+    const { chunks, ended } = await opened([...upTo("content_block_delta"), error], "open");
+    for (let next = await chunks.next(); next; next = await chunks.next()) {
+      if (new TextDecoder().decode(next).startsWith("event: error")) break;
+    }
+    chunks.cancel();
+    expect(ended).toEqual([chunks.reported]);
+    expect(chunks.reported?.status).toBe(502);
   });
 
   test("a Responses stream's response.failed after output is its end, relayed, and recorded as the failure it is", async () => {
@@ -107,7 +137,12 @@ describe("EventChunks: when a relayed stream is whole", () => {
     const out = await relayed([...answer, failed]);
     expect(out.failure).toBeUndefined();
     expect(out.text.match(/event: response\.failed/g)).toHaveLength(1);
-    expect(out.reported?.status).toBe(502);
+    // In the byte relay's words for the same failure (stream-end.ts `reportedFailure`).
+    expect([out.reported?.status, out.reported?.message]).toEqual([
+      502,
+      "the stream ended with a failed response",
+    ]);
+    expect(out.ended).toEqual([out.reported]);
     const completed = event("response.completed", { response: { id: "resp_1", status: "completed" } });
     expect((await relayed([...answer, completed])).reported).toBeUndefined();
   });

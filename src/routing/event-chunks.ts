@@ -3,7 +3,7 @@ import { clientClosed, type GatewayError, providerFailure, upstreamError } from 
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
-import { closingAfter, endsStreamEvent, RESPONSE_FAILED } from "./stream-end.ts";
+import { closingAfter, endsStreamEvent, RESPONSE_FAILED, reportedFailure } from "./stream-end.ts";
 
 /** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
 export type Pass = (event: SseEvent) => boolean;
@@ -41,8 +41,15 @@ export class EventReader {
  * or a Responses stream's `response.failed` (its end, and its failure: stream-end.ts).
  */
 const OPENAI_ERROR_CHUNK = /^\s*\{\s*"error"\s*:/;
-export const reportsError = (event: SseEvent) =>
+const reportsError = (event: SseEvent) =>
   event.event === "error" || event.event === RESPONSE_FAILED || OPENAI_ERROR_CHUNK.test(event.data);
+
+/**
+ * The failure a decoded event reports of its stream, in the words every relay records it with
+ * (stream-end.ts `reportedFailure`); undefined for any other event.
+ */
+export const failureReported = (event: SseEvent): GatewayError | undefined =>
+  reportsError(event) ? reportedFailure(event.event) : undefined;
 
 const encoder = new TextEncoder();
 
@@ -92,8 +99,7 @@ export class EventChunks implements ChunkSource {
       this.close(failure);
       throw failure;
     }
-    if (!this.reported && reportsError(event))
-      this.reported = upstreamError("the stream ended with an error event");
+    this.reported ??= failureReported(event);
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     const opening = this.opening;
@@ -113,14 +119,15 @@ export class EventChunks implements ChunkSource {
 
   /**
    * The upstream's stream ended: by the byte relay's rule (stream-end.ts), complete after its end
-   * marker or an error event of its own; after the answer's finish, complete with the marker it
-   * left out added; before it, cut off — thrown, so the caller gets its error event and the
-   * record the failure.
+   * marker or an error event of its own — the attempt closed with the failure that event reported,
+   * as the request's record is; after the answer's finish, complete with the marker it left out
+   * added; before it, cut off — thrown, so the caller gets its error event and the record the
+   * failure.
    */
   private atEnd(): Uint8Array | undefined {
     const { ended, closing } = this.reader;
     if (ended || this.reported) {
-      this.close();
+      this.close(this.reported);
       return undefined;
     }
     if (closing) {
@@ -131,8 +138,12 @@ export class EventChunks implements ChunkSource {
     throw upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
   }
 
+  /**
+   * The client left: after an error event of the stream's own (the SDKs hang up on one), the
+   * attempt failed with it, as the request's record did (http/sse-response.ts `cancel`).
+   */
   cancel(): void {
-    this.close();
+    this.close(this.reported);
   }
 
   keepAlive(listener: QuietListener): void {

@@ -1,4 +1,4 @@
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
@@ -17,7 +17,7 @@ import {
   textOf,
 } from "./relay-event-checks.ts";
 import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
-import { CLOSING, RESPONSE_FAILED } from "./stream-end.ts";
+import { CLOSING, RESPONSE_FAILED, reportedFailure } from "./stream-end.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {
@@ -205,7 +205,7 @@ export class RelayScan extends SseScanner implements SpanSink {
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       reports = reportsError(buf, span);
       if (reports && !this.reported) {
-        this.reported = upstreamError("the stream ended with an error event");
+        this.reported = reportedFailure("error");
         if (opening) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
       }
     }
@@ -219,7 +219,7 @@ export class RelayScan extends SseScanner implements SpanSink {
       if (event?.event === RESPONSE_FAILED) {
         reports = true;
         if (!this.reported) {
-          this.reported = upstreamError("the stream ended with a failed response");
+          this.reported = reportedFailure(RESPONSE_FAILED);
           if (opening) this.reportedFirst = event;
         }
       }

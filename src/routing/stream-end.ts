@@ -1,3 +1,4 @@
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 
 // When a relayed stream is whole (docs/CLIENTS.md "When a stream is whole"), stated once for the
@@ -10,6 +11,19 @@ import type { SseEvent } from "../core/sse.ts";
  * once or after output streamed. The stream's end, and its failure, as an error event is.
  */
 export const RESPONSE_FAILED = "response.failed";
+
+/**
+ * What a stream that reported its own failure (an error event, OpenAI's error chunk, a Responses
+ * `response.failed`: `event`, the reporting event's name) failed with: the words of the request's
+ * record and of its attempt's, the same from every relay — the byte relay's scan, the relay of
+ * decoded events, a translation's, a shadow copy's.
+ */
+export const reportedFailure = (event: string | undefined): GatewayError =>
+  upstreamError(
+    event === RESPONSE_FAILED
+      ? "the stream ended with a failed response"
+      : "the stream ended with an error event",
+  );
 
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";

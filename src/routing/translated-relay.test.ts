@@ -2,13 +2,14 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { encodeSse } from "../core/sse.ts";
+import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ByteFeed } from "../providers/http/streamed-answer.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
+import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
 import { Attempt } from "./attempt.ts";
 import { decode, encoder, readUntilError, text, type Upstream, upstream } from "./byte-relay-fixture.ts";
 import { TranslatedRelay } from "./translated-relay.ts";
@@ -332,6 +333,56 @@ describe("TranslatedRelay: failures", () => {
     expect(read.error?.message).toBe("upstream a closed the connection mid-stream");
     expect(ends).toEqual([read.error]);
     expect(cancelled).toBe(true);
+  });
+
+  test("an error event the translation wrote fails the attempt as it fails the record, however the body's end is read: in the same read, in one of its own, not at all (bytes after it), or the client leaves first", async () => {
+    // The built-in writers throw an upstream's failure (the test above); a translation that writes
+    // its dialect's error event instead leaves HTTP 200, and the relay records it (`push`).
+    class EchoUntilError implements EventTranslation {
+      done = false;
+      take(event: SseEvent, out: EventSink): boolean {
+        out.push(event);
+        this.done = event.event === "error";
+        return this.done;
+      }
+      end(): true {
+        this.done = true;
+        return true;
+      }
+    }
+    const events = MESSAGES.split("\n\n");
+    const answer = `${events.slice(0, 4).join("\n\n")}\n\n`;
+    const error =
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
+    for (const then of ["the same read", "its own read", "more bytes", "the client leaves"] as const) {
+      const { up, send, close } = controlled();
+      send(answer + error);
+      if (then === "the same read") close();
+      const attempt = new Attempt(
+        new AbortController().signal,
+        { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+        "provider:a",
+      );
+      const ends: (GatewayError | undefined)[] = [];
+      const source = new TranslatedRelay(
+        new UpstreamEvents("a", up.stream.getReader(), attempt, 4096),
+        attempt,
+        new EchoUntilError(),
+        undefined,
+        { done: (failure) => ends.push(failure) },
+      );
+      await source.start();
+      expect(decode(source.ready())).toEndWith(error);
+      if (then === "the client leaves") source.cancel();
+      else if (!source.drained) {
+        const end = source.next();
+        if (then === "its own read") close();
+        else send(CHAT);
+        expect(await end).toBeUndefined();
+      }
+      expect([then, source.reported?.status, ends]).toEqual([then, 502, [source.reported]]);
+      expect(up.cancelled).toBe(then !== "the same read" && then !== "its own read");
+    }
   });
 
   test("the client leaving cancels the upstream read", async () => {

@@ -1,11 +1,11 @@
-import { type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
+import { type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { BodyRead } from "../providers/http/streamed-answer.ts";
 import type { EventDecoder, UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
 import { chunkOpensAnswer, mayOpenAnswer } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
-import { reportsError } from "./event-chunks.ts";
+import { failureReported } from "./event-chunks.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 const encoder = new TextEncoder();
@@ -72,16 +72,14 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     this.text += encodeSse(event);
     if (!this.answering) this.opening(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
-    if (!this.reported && reportsError(event))
-      this.reported = upstreamError("the stream ended with an error event");
+    this.reported ??= failureReported(event);
   }
 
   /** One upstream read: the bytes to hand out, undefined at the stream's end, null to read again. */
   protected step(read: BodyRead): RelayOut | Promise<RelayOut> | null {
     // Only the body's end was still awaited (`endAfter`): anything else after the end is not read.
     if (this.translation.done) {
-      this.drained = true;
-      this.close(undefined, read.done);
+      this.drain(read.done);
       return undefined;
     }
     let ended: boolean;

@@ -94,8 +94,12 @@ export abstract class UpstreamRelay
     return primed;
   }
 
+  /**
+   * The client left: after an error event of the stream's own (the SDKs hang up on one), the
+   * attempt failed with it, as the request's record did (http/sse-response.ts `cancel`).
+   */
   cancel(): void {
-    this.close();
+    this.close(this.reported);
   }
 
   keepAlive(listener: QuietListener): void {
@@ -210,11 +214,13 @@ export abstract class UpstreamRelay
   }
 
   /**
-   * The upstream's body is over with the bytes last handed out: a failure when the stream reported
-   * one before its end marker (an error chunk then `[DONE]`, a Responses `response.failed`).
+   * The stream is over with the bytes last handed out: a failure when it reported one before its
+   * end marker (an error chunk then `[DONE]`, a Responses `response.failed`, an error event a
+   * translation wrote), however its end was read. `finished`: the upstream's body was read to its
+   * end (else what came after the end marker is not read, and the body is let go: `close`).
    */
-  protected drain(): void {
-    this.close(this.reported, true);
+  protected drain(finished = true): void {
+    this.close(this.reported, finished);
     this.drained = true;
   }
 

@@ -1,7 +1,7 @@
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
-import { reportsError } from "../routing/event-chunks.ts";
+import { failureReported } from "../routing/event-chunks.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
 import { closingAfter, endsStreamEvent } from "../routing/stream-end.ts";
 
@@ -10,7 +10,6 @@ import { closingAfter, endsStreamEvent } from "../routing/stream-end.ts";
 // with only the marker missing; an error event of its own is its failure, and a stream that
 // stops before its finish was cut off. The same upstream fails alike on both sides of a pair.
 
-const reported = () => upstreamError("the stream ended with an error event");
 const cutOff = (label: string) =>
   upstreamError(`${upstreamName(label)} ended the stream without its end marker`);
 
@@ -57,7 +56,7 @@ export class EventStreamEnd {
   event(event: SseEvent): void {
     if (endsStreamEvent(event)) this.ended = true;
     else if (!this.finished) this.finished = closingAfter(event) !== undefined;
-    if (!this.failed && reportsError(event)) this.failed = reported();
+    this.failed ??= failureReported(event);
   }
 
   failure(): GatewayError | undefined {

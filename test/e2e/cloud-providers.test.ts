@@ -1625,6 +1625,44 @@ describe("Claude streams on Bedrock and Vertex that end early, to Anthropic call
   );
 });
 
+describe("Claude streams on Bedrock and Vertex that fail after the answer began, to Anthropic callers", () => {
+  test.each(["claude-on-bedrock", "claude-vertex"])(
+    "%s: Anthropic's error event is relayed, and the row and its attempt both say it failed (502), read whole or hung up on",
+    async (model) => {
+      const overloaded = { status: 200, type: "overloaded_error", message: "Overloaded", errorEvent: true };
+      const ask = { max_tokens: 100, messages: [{ role: "user" as const, content: "a stream that fails" }] };
+      cloud.failNext({ ...overloaded, endAfter: "content_block_delta" });
+      const response = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": gw.adminKey ?? "", "content-type": "application/json" },
+        body: JSON.stringify({ model, stream: true, ...ask }),
+      });
+      const text = await response.text();
+      expect(text).toContain("event: content_block_delta");
+      expect(text.match(/event: error/g)).toHaveLength(1);
+      expect(text).toContain("overloaded_error");
+      // The attempt's own record (its audit entry, its span) says what the row says: these streams
+      // are relayed as decoded events (routing/event-chunks.ts), and agree with the byte relay.
+      const failed = [["failed", 502, "upstream_error"]];
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect([row.status, row.attempts?.map((a) => [a.outcome, a.status, a.errorClass])]).toEqual([
+        502,
+        failed,
+      ]);
+      // The SDK stops at the error event and hangs up: the same record.
+      cloud.failNext({ ...overloaded, endAfter: "content_block_delta" });
+      const stream = anthropic.messages.stream({ model, ...ask });
+      const broken = await stream.finalMessage().catch((e: unknown) => e);
+      expect(broken).toBeInstanceOf(Anthropic.APIError);
+      const hungUp = await auditRow(gw, stream.request_id ?? "");
+      expect([hungUp.status, hungUp.attempts?.map((a) => [a.outcome, a.status, a.errorClass])]).toEqual([
+        502,
+        failed,
+      ]);
+    },
+  );
+});
+
 describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through InvokeModel", () => {
   const MODEL_PATH = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0";
   const lastTo = (suffix: string) => callsTo(new RegExp(`${suffix}$`)).at(-1);

@@ -622,6 +622,44 @@ describe("stored responses and previous_response_id", () => {
     }
   });
 
+  test("an item_reference to a translated turn's item reaches a native route as the item itself; one to the native upstream's own item goes as written", async () => {
+    // The Vercel AI SDK sends earlier answers back by reference. One a chat route answered is held
+    // by the gateway alone: the upstream serving the Responses API has no item of that id.
+    const first = await acme.responses.create({ model: "m1", input: "remember 42" });
+    const said = first.output[0];
+    if (said?.type !== "message") throw new Error("no message item");
+    const { id: gatewayOnly, ...item } = said;
+    const json = { "content-type": "application/json" };
+    const answer = (id: string, itemId: string) =>
+      JSON.stringify({
+        id,
+        object: "response",
+        status: "completed",
+        model: "up-n1",
+        output: [
+          {
+            id: itemId,
+            type: "message",
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: "42", annotations: [] }],
+          },
+        ],
+        usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
+      });
+    const ask = { role: "user" as const, content: "what number?" };
+    native.queue({ headers: json, body: answer("resp_native_ref1", "msg_native_ref1") });
+    await acme.responses.create({ model: "n1", input: [{ type: "item_reference", id: gatewayOnly }, ask] });
+    const sent = (JSON.parse(native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;
+    // The item as stored, without the gateway's id, which the upstream would look up and not find.
+    expect(sent).toEqual([item, ask]);
+    // The native upstream's own answer, referenced on its route: it holds the item, by that id.
+    native.queue({ headers: json, body: answer("resp_native_ref2", "msg_native_ref2") });
+    const own = [{ type: "item_reference" as const, id: "msg_native_ref1" }, ask];
+    await acme.responses.create({ model: "n1", input: own });
+    expect(JSON.parse(native.requests.at(-1)?.text ?? "{}").input).toEqual(own);
+  });
+
   test("store: false answers but keeps nothing", async () => {
     const response = await acme.responses.create({ model: "m1", input: "forget me", store: false });
     expect((response as unknown as { store: boolean }).store).toBe(false);

@@ -59,6 +59,11 @@ export interface CloudFailure {
    * right after the first event of this type, as an upstream that drops the connection does.
    */
   endAfter?: string;
+  /**
+   * With `endAfter`: Anthropic's own `error` event (`type`, `message`) after that event, then the
+   * body's end, as Anthropic reports an overload once the answer began.
+   */
+  errorEvent?: boolean;
   /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
   google?: GoogleErrorDetails;
 }
@@ -569,11 +574,17 @@ function accessKeyOf(
   return { accessKeyId: id, secretAccessKey: keys.get(id) ?? "unknown" };
 }
 
-/** A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given. */
+/**
+ * A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given, and
+ * Anthropic's error event after it when `cut.errorEvent`.
+ */
 function endAfter(frames: string[], cut: CloudFailure | undefined): string[] {
   if (!cut?.endAfter) return frames;
   const at = frames.findIndex((frame) => frame.startsWith(`event: ${cut.endAfter}\n`));
-  return at === -1 ? frames : frames.slice(0, at + 1);
+  const kept = at === -1 ? frames : frames.slice(0, at + 1);
+  if (!cut.errorEvent) return kept;
+  const error = { type: "error", error: { type: cut.type, message: cut.message } };
+  return [...kept, `event: error\ndata: ${JSON.stringify(error)}\n\n`];
 }
 
 const retryHeader = (failure: CloudFailure): Record<string, string> =>

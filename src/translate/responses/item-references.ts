@@ -52,6 +52,53 @@ export async function resolveItemReferences(
   return found;
 }
 
+/**
+ * The provider that holds each of `response`'s output items upstream under the item's own id — it
+ * answered the response natively (`holder`), and named the items itself — into `holders`; nothing
+ * for a response the gateway built by translation, whose items only its store holds.
+ */
+export function noteHolders(
+  holders: Map<string, string>,
+  response: { readonly holder?: string; readonly response: JsonObject },
+): void {
+  const { holder } = response;
+  const output = response.response.output;
+  if (holder === undefined || !Array.isArray(output)) return;
+  for (const item of output)
+    if (isJsonObject(item) && typeof item.id === "string") holders.set(item.id, holder);
+}
+
+/**
+ * `items` as an upstream serving the Responses API itself (`provider`) can read them: a reference
+ * to an item it answered itself (`holders`, by item id: under its own id, in its own store) goes as
+ * written; one to an item the gateway's store alone holds (a translated turn's, another provider's,
+ * an input item under an id the gateway made) is replaced by the item, without that id, which the
+ * upstream would look up and not find. A bare reasoning item (another model's summary and an id)
+ * is left out: nothing of it could reach the upstream. The list itself when every reference goes as
+ * written.
+ */
+export function withReferencesInlined(
+  items: readonly unknown[],
+  referenced: ReferencedItems,
+  holders: ReadonlyMap<string, string> | undefined,
+  provider: string,
+): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const stored = referencedItem(item, referenced);
+    if (stored === undefined || holders?.get(String(stored.id)) === provider) {
+      out?.push(item);
+      continue;
+    }
+    out ??= items.slice(0, i);
+    if (bareReasoning(stored)) continue;
+    const { id: _gatewayOnly, ...inline } = stored;
+    out.push(inline);
+  }
+  return out ?? items;
+}
+
 /** The ids the `item_reference`s among `items` name, each once, in order. */
 export function referencedIds(items: readonly unknown[]): string[] {
   const ids = new Set<string>();

@@ -115,6 +115,15 @@ async function signInWithKey(key: string) {
   await page.getByRole("heading", { name: "Overview" }).waitFor();
 }
 
+/**
+ * Signs in with the admin key unless the browser holds a session already: a test run alone (`-t`)
+ * starts signed out, and one after the others keeps the session they left.
+ */
+async function signedIn() {
+  const cookies = await browser.context.cookies(`${gw.url}/admin/`);
+  if (!cookies.some((c) => c.name === "mindgw_session")) await signInWithKey(adminKey);
+}
+
 const sessionCookie = async () => {
   const cookie = (await browser.context.cookies(`${gw.url}/admin/`)).find((c) => c.name === "mindgw_session");
   if (!cookie) throw new Error("no session cookie");
@@ -597,6 +606,43 @@ describe("/admin in a real browser", () => {
     expect(new Set(shown)).toEqual(new Set(["jwt:acme:dup-ui"]));
   }, 60_000);
 
+  test("requests: the detail shows its caller as the list does, its id on a narrow screen too; choosing it there filters by that id", async () => {
+    await signedIn();
+    const subject = "jwt:acme:detail-ui";
+    const requestIdOf = async (apiKey: string) =>
+      (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
+    const other = await requestIdOf(adminKey);
+    const byJwt = await requestIdOf(await jwtFor("detail-ui", "acme"));
+    await auditRow(gw, other);
+    await auditRow(gw, byJwt);
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.locator(`tr[data-request-id="${other}"]`).waitFor();
+    await page.getByRole("button", { name: `Open request ${byJwt}` }).click();
+    const caller = page.locator('section.detail dt:text-is("Key") + dd [data-caller-id]');
+    await caller.waitFor();
+    const listed = page.locator(`tr[data-request-id="${byJwt}"] [data-caller-id]`);
+    expect(await caller.getAttribute("data-caller-id")).toBe(subject);
+    expect(await caller.getAttribute("title")).toBe(subject);
+    expect(await caller.textContent()).toBe(`detail-ui JWT, tenant acme${subject}`);
+    expect(await listed.textContent()).toBe(await caller.textContent());
+
+    // At 390 px the list leaves a caller's id to its tooltip; the detail keeps it in sight.
+    await page.setViewportSize(NARROW);
+    try {
+      await listed.locator(".caller-id").waitFor({ state: "hidden" });
+      expect(await caller.locator(".caller-id").isVisible()).toBe(true);
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+
+    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed.
+    await caller.getByRole("button", { name: "detail-ui" }).click();
+    await page.locator(`tr[data-request-id="${other}"]`).waitFor({ state: "detached" });
+    expect(await page.locator("section.detail").count()).toBe(0);
+    expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe(subject);
+    await page.locator(`tr[data-request-id="${byJwt}"]`).waitFor();
+  }, 60_000);
+
   test("activity: who made each change, readably, its id beside; choosing one shows only that caller's changes, by id", async () => {
     // Two admin keys of one name: told apart by their ids.
     const first = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
@@ -635,8 +681,8 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: `Open request ${requestId}` }).click();
     const keyFact = page.locator('section.detail dt:text-is("Key") + dd');
     await keyFact.waitFor();
-    // Reversed, the key id would be drawn left of the parenthesis before it.
-    expect(await leftOf(keyFact, "(")).toBeLessThan(await leftOf(keyFact, key.id));
+    // Reversed, the caller's kind ("key") would be drawn left of the name's last letters.
+    expect(await leftOf(keyFact, "evil")).toBeLessThan(await leftOf(keyFact, "key"));
 
     await page.goto(`${gw.url}/admin/activity`);
     const created = page.locator('tr[data-action="key.create"]', { hasText: "evil" }).first();

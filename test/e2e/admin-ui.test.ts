@@ -7,6 +7,7 @@ import OpenAI from "openai";
 import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
+import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -881,12 +882,19 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("shadow: comparisons per model and an example side by side", async () => {
-    await waitFor("shadow pairs to be recorded", async () => {
-      const response = await fetch(`${gw.url}/admin/api/shadow?model=mock-chat`, {
+    await signedIn();
+    // A JWT caller's pair, made here (no pair another test left is read): its figures, its
+    // copy counted, both answers side by side, and its caller as on Requests, chosen to filter by id.
+    const subject = "jwt:acme:shadow-ui";
+    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await waitFor("the JWT caller's pair recorded and its copy counted", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });
-      const body = (await response.json()) as { aggregates?: { model: string; pairs: number }[] };
-      return body.aggregates?.some((a) => a.model === "mock-chat" && a.pairs > 0);
+      const body = (await res.json()) as ShadowPage;
+      const counted = body.counts?.ended.some((c) => c.provider === "demo-shadow" && c.outcome === "ok");
+      return counted && body.records.some((r) => r.requestId === requestId);
     });
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
@@ -894,7 +902,7 @@ describe("/admin in a real browser", () => {
     const ok = page.locator('[data-copies-ended="demo-shadow ok"] td.num');
     expect(Number(await ok.textContent())).toBeGreaterThan(0);
     expect(await page.locator('[data-copies="in-flight"]').textContent()).toMatch(/^\d+$/);
-    const pair = page.locator("[data-shadow-pair]").first();
+    const pair = page.locator(`[data-shadow-pair="${requestId}"]`);
     await pair.getByRole("button").first().click();
     await pair.getByRole("heading", { name: /^Primary: provider:demo/ }).waitFor();
     await pair.getByRole("heading", { name: /^Shadow: provider:demo-shadow/ }).waitFor();
@@ -902,18 +910,7 @@ describe("/admin in a real browser", () => {
     expect(await pair.locator(".bodies").textContent()).toContain("finish stop");
     await shoot("shadow-example-1280");
 
-    // A JWT caller's pair: its caller shown as on Requests, and chosen, its pairs alone, by id.
-    const subject = "jwt:acme:shadow-ui";
-    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
-    const requestId = response.headers.get("x-request-id") ?? "";
-    await waitFor("the JWT caller's pair to be recorded", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      return ((await res.json()) as { records: { requestId: string }[] }).records.length > 0;
-    });
-    await page.reload();
-    const theirs = page.locator(`[data-shadow-pair="${requestId}"] [data-caller-id]`);
+    const theirs = pair.locator("[data-caller-id]");
     expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
     await theirs.getByRole("button", { name: "shadow-ui" }).click();
     await page.locator("[data-shadow-pair]", { hasNotText: subject }).first().waitFor({ state: "detached" });

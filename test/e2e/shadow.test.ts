@@ -562,6 +562,11 @@ describe("a shadow never slows the client", () => {
 });
 
 test("mindgw shadow report: the table, --model, --since and --json", async () => {
+  // A pair of its own to report: run alone (-t), no other test has made one.
+  const { response } = await client()
+    .chat.completions.create({ model: "same", messages: [{ role: "user", content: "reported" }] })
+    .withResponse();
+  await pairOf(response.headers.get("x-request-id") ?? "");
   const remote = ["--gateway", gw.url, "--admin-key", admin];
   const json = await runMindgw(["shadow", "report", "--json", "--model", "same", "--since", "1h", ...remote]);
   expect(json.code).toBe(0);

@@ -1,6 +1,12 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import type { ShadowAggregate, ShadowPage } from "../shadow/shadow-api-schema.ts";
+import { parseInput } from "../http/parse-input.ts";
+import {
+  type ShadowAggregate,
+  type ShadowPage,
+  type ShadowQuery,
+  shadowQuerySchema,
+} from "../shadow/shadow-api-schema.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
 import { adminFetch } from "./admin-fetch.ts";
@@ -12,6 +18,7 @@ import { sinceTime } from "./time-flags.ts";
 
 interface ReportOptions extends TargetFlags {
   model?: string;
+  keyId?: string;
   since?: string;
   json?: boolean;
 }
@@ -44,23 +51,38 @@ function copiesLine({ inFlight, shed, ended }: ShadowCounts): string {
   return `\ncopies on this node since it started: ${inFlight} in flight, ${shed} shed${over ? `; over: ${over}` : ""}\n`;
 }
 
-async function localReport(
-  configFile: string | undefined,
-  options: ReportOptions,
-  from: number | undefined,
-): Promise<ShadowPage> {
+/** The report's filters, in `/admin/api/shadow`'s spelling (`--key-id` is its `key_id`). */
+interface ReportQuery {
+  /** The query string a gateway is sent. */
+  sent: Record<string, string>;
+  /** The same, as the schema reads it: what a database is read with. */
+  query: ShadowQuery;
+}
+
+/**
+ * The flags as the report's query, checked by the API's own schema before anything runs: through a
+ * gateway and from a database, the same filters refuse and select alike.
+ */
+function reportQuery(options: ReportOptions, now: number): ReportQuery {
+  const sent: Record<string, string> = {
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.keyId !== undefined ? { key_id: options.keyId } : {}),
+    ...(options.since !== undefined ? { from: String(sinceTime(options.since, now)) } : {}),
+    limit: "20",
+  };
+  return { sent, query: parseInput(shadowQuerySchema, sent) };
+}
+
+async function localReport(configFile: string | undefined, query: ShadowQuery): Promise<ShadowPage> {
   const { config } = await resolveConfig(configFile);
   if (!existsSync(config.storage.path))
     throw new UsageError(`no database at ${config.storage.path} (is storage.path right?)`);
   const storage = openSqliteStorage(config.storage.path);
   try {
-    const filter = {
-      ...(options.model ? { model: options.model } : {}),
-      ...(from !== undefined ? { from } : {}),
-    };
+    const filter = { model: query.model, keyId: query.key_id, from: query.from };
     const store = storage.shadow;
     return {
-      records: store ? await store.list(filter, null, 20) : [],
+      records: store ? await store.list(filter, null, query.limit) : [],
       nextCursor: null,
       aggregates: store ? await store.aggregate(filter) : [],
       counts: null,
@@ -78,22 +100,24 @@ export function registerShadow(program: Command): void {
     .description("how shadow answers compared with the primary's, per model");
   withTargetOptions(report, "read the database of this config")
     .option("--model <name>", "only this model (as the client asked)")
+    .option(
+      "--key-id <id>",
+      "only this caller's pairs, by its id: a key's key_…, a JWT caller's jwt:<tenant>:<name> (never a name)",
+    )
     .option("--since <duration>", "only pairs recorded in this last span, e.g. 1h, 30m, 7d")
     .option("--json", "print the report as JSON (the /admin/api/shadow shape)")
     .action(async (options: ReportOptions) => {
-      const from = options.since === undefined ? undefined : sinceTime(options.since, Date.now());
+      const { sent, query } = reportQuery(options, Date.now());
       const target = chooseTarget(options);
-      let page: ShadowPage;
-      if (target.kind === "gateway") {
-        const query = new URLSearchParams({
-          ...(options.model ? { model: options.model } : {}),
-          ...(from !== undefined ? { from: String(from) } : {}),
-          limit: "20",
-        });
-        page = await adminFetch<ShadowPage>(target.url, target.adminKey, `/admin/api/shadow?${query}`, "GET");
-      } else {
-        page = await localReport(target.configFile, options, from);
-      }
+      const page =
+        target.kind === "gateway"
+          ? await adminFetch<ShadowPage>(
+              target.url,
+              target.adminKey,
+              `/admin/api/shadow?${new URLSearchParams(sent)}`,
+              "GET",
+            )
+          : await localReport(target.configFile, query);
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       else process.stdout.write(table(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));
     });

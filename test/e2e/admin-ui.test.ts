@@ -7,6 +7,7 @@ import OpenAI from "openai";
 import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
+import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -113,6 +114,15 @@ async function signInWithKey(key: string) {
   await page.keyboard.type(key);
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Overview" }).waitFor();
+}
+
+/**
+ * Signs in with the admin key unless the browser holds a session already: a test run alone (`-t`)
+ * starts signed out, and one after the others keeps the session they left.
+ */
+async function signedIn() {
+  const cookies = await browser.context.cookies(`${gw.url}/admin/`);
+  if (!cookies.some((c) => c.name === "mindgw_session")) await signInWithKey(adminKey);
 }
 
 const sessionCookie = async () => {
@@ -597,6 +607,43 @@ describe("/admin in a real browser", () => {
     expect(new Set(shown)).toEqual(new Set(["jwt:acme:dup-ui"]));
   }, 60_000);
 
+  test("requests: the detail shows its caller as the list does, its id on a narrow screen too; choosing it there filters by that id", async () => {
+    await signedIn();
+    const subject = "jwt:acme:detail-ui";
+    const requestIdOf = async (apiKey: string) =>
+      (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
+    const other = await requestIdOf(adminKey);
+    const byJwt = await requestIdOf(await jwtFor("detail-ui", "acme"));
+    await auditRow(gw, other);
+    await auditRow(gw, byJwt);
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.locator(`tr[data-request-id="${other}"]`).waitFor();
+    await page.getByRole("button", { name: `Open request ${byJwt}` }).click();
+    const caller = page.locator('section.detail dt:text-is("Key") + dd [data-caller-id]');
+    await caller.waitFor();
+    const listed = page.locator(`tr[data-request-id="${byJwt}"] [data-caller-id]`);
+    expect(await caller.getAttribute("data-caller-id")).toBe(subject);
+    expect(await caller.getAttribute("title")).toBe(subject);
+    expect(await caller.textContent()).toBe(`detail-ui JWT, tenant acme${subject}`);
+    expect(await listed.textContent()).toBe(await caller.textContent());
+
+    // At 390 px the list leaves a caller's id to its tooltip; the detail keeps it in sight.
+    await page.setViewportSize(NARROW);
+    try {
+      await listed.locator(".caller-id").waitFor({ state: "hidden" });
+      expect(await caller.locator(".caller-id").isVisible()).toBe(true);
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+
+    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed.
+    await caller.getByRole("button", { name: "detail-ui" }).click();
+    await page.locator(`tr[data-request-id="${other}"]`).waitFor({ state: "detached" });
+    expect(await page.locator("section.detail").count()).toBe(0);
+    expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe(subject);
+    await page.locator(`tr[data-request-id="${byJwt}"]`).waitFor();
+  }, 60_000);
+
   test("activity: who made each change, readably, its id beside; choosing one shows only that caller's changes, by id", async () => {
     // Two admin keys of one name: told apart by their ids.
     const first = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
@@ -635,8 +682,8 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: `Open request ${requestId}` }).click();
     const keyFact = page.locator('section.detail dt:text-is("Key") + dd');
     await keyFact.waitFor();
-    // Reversed, the key id would be drawn left of the parenthesis before it.
-    expect(await leftOf(keyFact, "(")).toBeLessThan(await leftOf(keyFact, key.id));
+    // Reversed, the caller's kind ("key") would be drawn left of the name's last letters.
+    expect(await leftOf(keyFact, "evil")).toBeLessThan(await leftOf(keyFact, "key"));
 
     await page.goto(`${gw.url}/admin/activity`);
     const created = page.locator('tr[data-action="key.create"]', { hasText: "evil" }).first();
@@ -835,12 +882,19 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("shadow: comparisons per model and an example side by side", async () => {
-    await waitFor("shadow pairs to be recorded", async () => {
-      const response = await fetch(`${gw.url}/admin/api/shadow?model=mock-chat`, {
+    await signedIn();
+    // A JWT caller's pair, made here (no pair another test left is read): its figures, its
+    // copy counted, both answers side by side, and its caller as on Requests, chosen to filter by id.
+    const subject = "jwt:acme:shadow-ui";
+    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await waitFor("the JWT caller's pair recorded and its copy counted", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });
-      const body = (await response.json()) as { aggregates?: { model: string; pairs: number }[] };
-      return body.aggregates?.some((a) => a.model === "mock-chat" && a.pairs > 0);
+      const body = (await res.json()) as ShadowPage;
+      const counted = body.counts?.ended.some((c) => c.provider === "demo-shadow" && c.outcome === "ok");
+      return counted && body.records.some((r) => r.requestId === requestId);
     });
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
@@ -848,7 +902,7 @@ describe("/admin in a real browser", () => {
     const ok = page.locator('[data-copies-ended="demo-shadow ok"] td.num');
     expect(Number(await ok.textContent())).toBeGreaterThan(0);
     expect(await page.locator('[data-copies="in-flight"]').textContent()).toMatch(/^\d+$/);
-    const pair = page.locator("[data-shadow-pair]").first();
+    const pair = page.locator(`[data-shadow-pair="${requestId}"]`);
     await pair.getByRole("button").first().click();
     await pair.getByRole("heading", { name: /^Primary: provider:demo/ }).waitFor();
     await pair.getByRole("heading", { name: /^Shadow: provider:demo-shadow/ }).waitFor();
@@ -856,18 +910,7 @@ describe("/admin in a real browser", () => {
     expect(await pair.locator(".bodies").textContent()).toContain("finish stop");
     await shoot("shadow-example-1280");
 
-    // A JWT caller's pair: its caller shown as on Requests, and chosen, its pairs alone, by id.
-    const subject = "jwt:acme:shadow-ui";
-    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
-    const requestId = response.headers.get("x-request-id") ?? "";
-    await waitFor("the JWT caller's pair to be recorded", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      return ((await res.json()) as { records: { requestId: string }[] }).records.length > 0;
-    });
-    await page.reload();
-    const theirs = page.locator(`[data-shadow-pair="${requestId}"] [data-caller-id]`);
+    const theirs = pair.locator("[data-caller-id]");
     expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
     await theirs.getByRole("button", { name: "shadow-ui" }).click();
     await page.locator("[data-shadow-pair]", { hasNotText: subject }).first().waitFor({ state: "detached" });

@@ -562,6 +562,11 @@ describe("a shadow never slows the client", () => {
 });
 
 test("mindgw shadow report: the table, --model, --since and --json", async () => {
+  // A pair of its own to report: run alone (-t), no other test has made one.
+  const { response } = await client()
+    .chat.completions.create({ model: "same", messages: [{ role: "user", content: "reported" }] })
+    .withResponse();
+  await pairOf(response.headers.get("x-request-id") ?? "");
   const remote = ["--gateway", gw.url, "--admin-key", admin];
   const json = await runMindgw(["shadow", "report", "--json", "--model", "same", "--since", "1h", ...remote]);
   expect(json.code).toBe(0);
@@ -574,4 +579,33 @@ test("mindgw shadow report: the table, --model, --since and --json", async () =>
   const bad = await runMindgw(["shadow", "report", "--since", "soon", ...remote]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain("--since: not a duration");
+});
+
+test("mindgw shadow report --key-id: one caller's pairs and figures, through a gateway and from the database; a name is no id", async () => {
+  const key = await createKey(gw, { name: "carol-sh" });
+  const pairs: ShadowRecord[] = [];
+  for (const caller of [key.key, await token({ sub: "carol-sh", tenant: "team-a" })]) {
+    const { response } = await client(caller)
+      .chat.completions.create({ model: "same", messages: [{ role: "user", content: "mine" }] })
+      .withResponse();
+    pairs.push(await pairOf(response.headers.get("x-request-id") ?? ""));
+  }
+  expect(pairs.map((p) => p.keyId)).toEqual([key.id, "jwt:team-a:carol-sh"]);
+  const remote = ["--gateway", gw.url, "--admin-key", admin];
+  const local = ["-c", gw.configPath];
+  for (const target of [remote, local])
+    for (const pair of pairs) {
+      const json = await runMindgw(["shadow", "report", "--json", "--key-id", pair.keyId ?? "", ...target]);
+      expect(json.code).toBe(0);
+      const page = JSON.parse(json.stdout) as ShadowPage;
+      expect(page.records.map((r) => r.id)).toEqual([pair.id]);
+      expect(page.aggregates.map((agg) => [agg.model, agg.pairs])).toEqual([["same", 1]]);
+    }
+  const table = await runMindgw(["shadow", "report", "--key-id", key.id, ...local]);
+  expect(table.stdout).toMatch(/\nsame\s+1\s+1\s+100\.0%/);
+  // The name both callers share selects neither; an empty id is refused before anything is read.
+  const byName = await runMindgw(["shadow", "report", "--key-id", "carol-sh", ...remote]);
+  expect(byName.stdout).toStartWith("no shadow pairs recorded in this range\n");
+  const empty = await runMindgw(["shadow", "report", "--key-id", "", ...local]);
+  expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("key_id:")]);
 });

@@ -7,9 +7,21 @@ import { getJson } from "../api.ts";
 import { ms, time, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { AttemptList } from "./attempt-list.tsx";
+import { Caller } from "./caller.tsx";
 
-/** One request in full: who, what, timings, route and attempts, tokens, cost, error, and bodies when stored. */
-export function RequestDetail({ record, onClose }: { record: AuditRecord; onClose: () => void }) {
+/**
+ * One request in full: who, what, timings, route and attempts, tokens, cost, error, and bodies when
+ * stored. `onChooseCaller` is the list's: the caller chosen here filters it by its id.
+ */
+export function RequestDetail({
+  record,
+  onClose,
+  onChooseCaller,
+}: {
+  record: AuditRecord;
+  onClose: () => void;
+  onChooseCaller: (id: string) => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to each newly opened request
   useEffect(() => heading.current?.focus(), [record.requestId]);
@@ -55,12 +67,11 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
           ) : null}
         </Fact>
         <Fact label="Key">
-          {record.keyName ? (
-            <>
-              <bdi>{record.keyName}</bdi> (<bdi>{record.keyId ?? "no id"}</bdi>)
-            </>
-          ) : (
+          {/* As the list shows it (its id kept on narrow screens too: the detail has the room). */}
+          {record.keyId === null && record.keyName === null ? (
             "unauthenticated"
+          ) : (
+            <Caller id={record.keyId} name={record.keyName} onChoose={onChooseCaller} />
           )}
         </Fact>
         <Fact label="Tenant / role">

@@ -209,7 +209,9 @@ export function RequestsPage() {
         </div>
       </form>
       <Failure error={error} />
-      {selected && <RequestDetail record={selected} onClose={() => setSelected(null)} />}
+      {selected && (
+        <RequestDetail record={selected} onClose={() => setSelected(null)} onChooseCaller={onlyCaller} />
+      )}
       <div class="scroll card flush">
         <table class="requests">
           <thead>

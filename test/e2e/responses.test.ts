@@ -31,13 +31,35 @@ const outputText = (response: OpenAI.Responses.Response) =>
     .map((part) => (part.type === "output_text" ? part.text : ""))
     .join("");
 
-/** An upstream serving the Responses API itself (the native route `n1`), answering what is queued. */
+/**
+ * An upstream serving the Responses API itself (the native route `n1`), answering what is queued;
+ * as OpenAI, it refuses an input item's id it never answered with.
+ */
 let native: CannedUpstream;
+
+const JSON_TYPE = { "content-type": "application/json" };
+/** A native answer of `output`, under the upstream's own ids. */
+const nativeAnswer = (id: string, output: object[]) =>
+  JSON.stringify({
+    id,
+    object: "response",
+    status: "completed",
+    model: "up-n1",
+    output,
+    usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
+  });
+const nativeMessage = (id: string, text: string) => ({
+  id,
+  type: "message",
+  role: "assistant",
+  status: "completed",
+  content: [{ type: "output_text", text, annotations: [] }],
+});
 
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake, own }) => {
-    native = own(startCannedUpstream());
+    native = own(startCannedUpstream({ resolvesItemIds: true }));
     return {
       providers: [
         { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
@@ -629,32 +651,20 @@ describe("stored responses and previous_response_id", () => {
     const said = first.output[0];
     if (said?.type !== "message") throw new Error("no message item");
     const { id: gatewayOnly, ...item } = said;
-    const json = { "content-type": "application/json" };
-    const answer = (id: string, itemId: string) =>
-      JSON.stringify({
-        id,
-        object: "response",
-        status: "completed",
-        model: "up-n1",
-        output: [
-          {
-            id: itemId,
-            type: "message",
-            role: "assistant",
-            status: "completed",
-            content: [{ type: "output_text", text: "42", annotations: [] }],
-          },
-        ],
-        usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
-      });
     const ask = { role: "user" as const, content: "what number?" };
-    native.queue({ headers: json, body: answer("resp_native_ref1", "msg_native_ref1") });
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_ref1", [nativeMessage("msg_native_ref1", "42")]),
+    });
     await acme.responses.create({ model: "n1", input: [{ type: "item_reference", id: gatewayOnly }, ask] });
     const sent = (JSON.parse(native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;
     // The item as stored, without the gateway's id, which the upstream would look up and not find.
     expect(sent).toEqual([item, ask]);
     // The native upstream's own answer, referenced on its route: it holds the item, by that id.
-    native.queue({ headers: json, body: answer("resp_native_ref2", "msg_native_ref2") });
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_ref2", [nativeMessage("msg_native_ref2", "42")]),
+    });
     const own = [{ type: "item_reference" as const, id: "msg_native_ref1" }, ask];
     await acme.responses.create({ model: "n1", input: own });
     expect(JSON.parse(native.requests.at(-1)?.text ?? "{}").input).toEqual(own);

@@ -404,7 +404,10 @@ describe("responsesContext", () => {
       { type: "item_reference", id: `msg_${hex}` },
     ];
     const both = await responsesContext(store, acme, { model: "m", input }, fail);
-    expect([...(both.referenceHolders ?? new Map())]).toEqual([["msg_up1", "openai"]]);
+    expect([...(both.itemHolders ?? new Map())]).toEqual([
+      ["msg_up1", "openai"],
+      [`msg_${hex}`, null],
+    ]);
     // Found in the conversation it continues: the chain's native response says who holds it.
     const continued = await responsesContext(
       store,
@@ -412,9 +415,75 @@ describe("responsesContext", () => {
       { model: "m", previous_response_id: "resp_up1", input: [input[0]] },
       fail,
     );
-    expect([...(continued.referenceHolders ?? new Map())]).toEqual([["msg_up1", "openai"]]);
+    expect(continued.itemHolders?.get("msg_up1")).toBe("openai");
     const translatedOnly = await responsesContext(store, acme, { model: "m", input: [input[1]] }, fail);
-    expect(translatedOnly.referenceHolders).toBeUndefined();
+    expect([...(translatedOnly.itemHolders ?? new Map())]).toEqual([[`msg_${hex}`, null]]);
+  });
+
+  test("who holds each item upstream: a stored chain's, a native route's output by its name and every other item none; so for an item sent back as input; a held conversation's untold", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { model: "m", input: "hi" }, fail);
+    const own = [
+      { id: "rs_up1", type: "reasoning", summary: [] },
+      { id: "msg_up1", ...reply("native") },
+    ];
+    first.onResponse({ id: "resp_up1", object: "response", output: own }, "openai");
+    await waitFor("the native response", () => store.get("acme", "resp_up1"));
+    // A translated turn continuing it, which reasoned and answered under ids the gateway made.
+    const second = await responsesContext(
+      store,
+      acme,
+      { model: "m", previous_response_id: "resp_up1", input: "go on" },
+      fail,
+    );
+    const hex = second.id.replace(/^resp_/, "");
+    const translated = [
+      { id: `rs_${hex}`, type: "reasoning", summary: [{ type: "summary_text", text: "hmm" }] },
+      { id: `msg_${hex}`, ...reply("translated") },
+    ];
+    second.onResponse({ id: second.id, object: "response", output: translated });
+    await waitFor("the translated response", () => store.get("acme", second.id));
+    const next = await responsesContext(
+      store,
+      acme,
+      { model: "m", previous_response_id: second.id, input: "and now?" },
+      fail,
+    );
+    expect(next.previous.map((item) => item.id)).toEqual([
+      undefined,
+      "rs_up1",
+      "msg_up1",
+      undefined,
+      `rs_${hex}`,
+      `msg_${hex}`,
+    ]);
+    expect([...(next.itemHolders ?? new Map())]).toEqual([
+      ["msg_up1_i0", null],
+      ["rs_up1", "openai"],
+      ["msg_up1", "openai"],
+      [`msg_${hex}_i0`, null],
+      [`rs_${hex}`, null],
+      [`msg_${hex}`, null],
+    ]);
+    // Sent back as input (the Agents SDK's way): each as the stored response it came with says.
+    const echoed = await responsesContext(
+      store,
+      acme,
+      { model: "m", input: [...own, ...translated, { role: "user", content: "and now?" }] },
+      fail,
+    );
+    expect(echoed.foreignIds).toBeUndefined();
+    expect(Object.fromEntries(echoed.itemHolders ?? [])).toEqual({
+      rs_up1: "openai",
+      msg_up1: "openai",
+      [`rs_${hex}`]: null,
+      [`msg_${hex}`]: null,
+    });
+    // A conversation a connection keeps in memory: who answered it is not known here.
+    const held = { id: second.id, items: [...own, ...translated], stored: true };
+    const fromMemory = await responsesContext(store, acme, { model: "m", input: "x" }, fail, { held });
+    expect(fromMemory.itemHolders).toBeUndefined();
   });
 
   test("item_reference: an item of the conversation continued is found there, a held one too", async () => {

@@ -11,6 +11,7 @@ import { newResponseId } from "../translate/responses/chat-response-to-response.
 import { conversationItems, inputItems } from "../translate/responses/input-items.ts";
 import {
   echoedIds,
+  type ItemHolders,
   itemNotFound,
   noteHolders,
   type ReferencedItems,
@@ -128,7 +129,7 @@ export async function responsesContext(
   const input = inputItems(body.input);
   const { referenced, holders, foreign } = await itemsInScope(store, principal, readable, input, {
     items: history,
-    chain: previous?.chain ?? [],
+    holders: previous?.holders ?? NO_HOLDERS,
   });
   const id = newResponseId();
   const stores = body.store !== false && !compact;
@@ -137,7 +138,7 @@ export async function responsesContext(
     id,
     previous: withoutStoredIds(history),
     ...(referenced.size > 0 ? { referenced } : {}),
-    ...(holders.size > 0 ? { referenceHolders: holders } : {}),
+    ...(holders.size > 0 ? { itemHolders: holders } : {}),
     ...(foreign.size > 0 ? { foreignIds: foreign } : {}),
     ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
@@ -181,21 +182,25 @@ export async function responsesContext(
 interface ItemsInScope {
   /** What its `item_reference`s (and those of the conversation it continues) name. */
   readonly referenced: ReferencedItems;
-  /** Of those, the ones a provider answered natively, under its own ids: by item id, that provider. */
-  readonly holders: ReadonlyMap<string, string>;
+  /**
+   * Who holds upstream each item the request carries under an id, where the gateway can tell: those
+   * of the stored conversation it continues, what it names by id.
+   */
+  readonly holders: ItemHolders;
   /** The ids of its own input items (not references) that the caller's scope does not hold. */
   readonly foreign: ReadonlySet<string>;
 }
 
-const NONE_NAMED: ItemsInScope = { referenced: new Map(), holders: new Map(), foreign: new Set() };
+const NO_HOLDERS: ItemHolders = new Map();
+const NONE_NAMED: ItemsInScope = { referenced: new Map(), holders: NO_HOLDERS, foreign: new Set() };
 
 /**
- * The conversation a request continues: its items, and the stored responses they came with (none
- * for one its connection holds in memory).
+ * The conversation a request continues: its items, and who holds them upstream (none the gateway
+ * can tell of for one its connection keeps in memory).
  */
 interface Continued {
   readonly items: readonly JsonObject[];
-  readonly chain: readonly StoredResponse[];
+  readonly holders: ItemHolders;
 }
 
 /**
@@ -208,6 +213,8 @@ interface Continued {
  * every caller shares). So is an input item that carries an id of its own, which OpenAI looks up
  * as well (a bare reasoning item is nothing but its id): one the caller's scope does not hold is
  * `foreign`, and goes to a native upstream without it (item-references.ts `withoutForeignIds`).
+ * Each item found is named with who holds it upstream, as the stored conversation's are: a native
+ * upstream is sent the ids of its own items alone (`forNativeUpstream`).
  */
 async function itemsInScope(
   store: ResponseStore,
@@ -219,24 +226,26 @@ async function itemsInScope(
   const history = continued.items;
   const references = referencedIds([...history, ...input]);
   const echoed = echoedIds(input);
-  if (references.length === 0 && echoed.length === 0) return NONE_NAMED;
+  if (references.length === 0 && echoed.length === 0)
+    return continued.holders === NO_HOLDERS ? NONE_NAMED : { ...NONE_NAMED, holders: continued.holders };
   const wanted = new Set([...references, ...echoed]);
   const found = new Map<string, JsonObject>();
   for (const item of history) {
     if (typeof item.id === "string" && wanted.has(item.id)) found.set(item.id, item);
   }
   // Who holds each item upstream, of the responses read for them: a reference to one of a native
-  // route's own answers goes to that route as written (adapt-dialect.ts `inputFor`).
-  const holders = new Map<string, string>();
-  for (const response of continued.chain) noteHolders(holders, response);
+  // route's own answers, or an item under its id, goes to that route as written (adapt-dialect.ts
+  // `inputFor`).
+  const read = new Map<string, string | null>();
   const stored = await resolveItemReferences(
     [...wanted].filter((id) => !found.has(id)),
     {
       items: async (responseId) => {
         const response = await readInScopes(readable, (scope) => store.get(scope, responseId));
         if (!response) return undefined;
-        noteHolders(holders, response);
-        return withItemIds(response.items, response.id);
+        const items = withItemIds(response.items, response.id);
+        noteHolders(read, response, items);
+        return items;
       },
       ...(store.responseOfItem
         ? {
@@ -253,16 +262,15 @@ async function itemsInScope(
   const unknown = referencedIds(input).find((id) => !found.has(id));
   if (unknown !== undefined) throw itemNotFound(unknown);
   const referenced = new Map<string, JsonObject>();
-  const referenceHolders = new Map<string, string>();
   for (const id of references) {
     const item = found.get(id);
-    if (!item) continue;
-    referenced.set(id, item);
-    const holder = holders.get(id);
-    if (holder) referenceHolders.set(id, holder);
+    if (item) referenced.set(id, item);
   }
+  // The conversation's holders, and those of the items the store gave: each a provider's, or none.
+  const holders = new Map(continued.holders);
+  for (const [id] of stored) holders.set(id, read.get(id) ?? null);
   const foreign = new Set(echoed.filter((id) => !found.has(id)));
-  return { referenced, holders: referenceHolders, foreign };
+  return { referenced, holders, foreign };
 }
 
 /**

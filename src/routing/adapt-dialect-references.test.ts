@@ -35,9 +35,12 @@ const context: ResponsesContext = {
   previous: [],
   onResponse: () => {},
   referenced,
-  referenceHolders: new Map([
+  itemHolders: new Map<string, string | null>([
     ["msg_up1", "oa"],
     ["msg_up2", "another"],
+    ["msg_t1", null],
+    ["fc_t1_0", null],
+    ["rs_t1", null],
   ]),
 };
 const ref = (id: string) => ({ type: "item_reference", id });
@@ -77,6 +80,7 @@ describe("item_reference on a route serving the Responses API", () => {
     });
     const { id: _translated, ...message } = translated;
     const { id: _foreign, ...theirs } = foreign;
-    expect(adapted.body).toEqual({ model: "m", input: [...previous, message, theirs, ask] });
+    // The chain's item too goes without the gateway's id.
+    expect(adapted.body).toEqual({ model: "m", input: [previous[0], message, message, theirs, ask] });
   });
 });

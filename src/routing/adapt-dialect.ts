@@ -11,9 +11,10 @@ import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import {
+  forNativeUpstream,
+  type ItemHolders,
   type ReferencedItems,
   withoutForeignIds,
-  withReferencesInlined,
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { CallerNames } from "./caller-param.ts";
@@ -30,16 +31,17 @@ export interface ResponsesContext {
   /**
    * The stored items the request's `item_reference`s name, by id, in the caller's scope: a
    * translation sends each in its reference's place, and so does a route serving the Responses API
-   * itself, unless the item is its own (`referenceHolders`), which it is sent the reference to, as
+   * itself, unless the item is its own (`itemHolders`), which it is sent the reference to, as
    * the client wrote it.
    */
   readonly referenced?: ReferencedItems;
   /**
-   * Of the referenced items, those a provider answered natively, under its own ids (by item id:
-   * that provider): the upstream resolves a reference to one of its own. Any other only the
-   * gateway's store holds.
+   * Who holds upstream, under its id, each item the request carries with one (the stored
+   * conversation's, the input's, the referenced ones), where the gateway can tell: a route serving
+   * the Responses API itself is sent the ids of its own items alone, which it resolves (and links
+   * reasoning to calls by); any other item goes without the id it would look up and not find.
    */
-  readonly referenceHolders?: ReadonlyMap<string, string>;
+  readonly itemHolders?: ItemHolders;
   /**
    * Ids of the request's own input items that the caller's scope does not hold (an item's id
    * other than an `item_reference`'s): a native upstream, which would resolve them across the
@@ -177,8 +179,10 @@ export function adaptDialect(
 /**
  * The Responses API passed through to an upstream that serves it. A chain stays where it is
  * held; a chain the gateway holds (built by translation, or held by another provider) moves
- * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed. So
- * does an item an `item_reference` names that the upstream does not hold (`inputFor`).
+ * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed, each
+ * item with its id only where the upstream named it itself (item-references.ts
+ * `forNativeUpstream`). So does an item an `item_reference` names that the upstream does not hold,
+ * and an input item's id (`inputFor`).
  */
 function nativeResponses(body: JsonObject, provider: Provider, context: ResponsesContext): AdaptedCall {
   const answered = context.compact
@@ -199,7 +203,13 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
   // The stored turns as the caller's own input reaches this upstream (caller-body-for.ts): a call a
   // Gemini route answered has its thought signature in its `call_id`, which no Responses API reads
   // (and OpenAI refuses past 64 characters); plain, it pairs again with its output's.
-  const input = [...plainItemCallIds(context.previous), ...(own ?? inputItems(body.input))];
+  const previous = forNativeUpstream(
+    context.previous,
+    context.referenced,
+    context.itemHolders,
+    provider.name,
+  );
+  const input = [...plainItemCallIds(previous), ...(own ?? inputItems(body.input))];
   return {
     operation: "responses",
     body: { ...rest, input },
@@ -211,19 +221,18 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
 /**
  * The caller's input as a route serving the Responses API is sent it, when that is not as sent
  * (undefined, nearly always): its references to items the upstream does not hold replaced by the
- * items, from the gateway's store, their calls' ids plain as a stored chain's are; ids the caller's
- * scope does not hold taken off its items (item-references.ts).
+ * items, from the gateway's store, and the ids the upstream did not name taken off its items, their
+ * calls' ids plain as a stored chain's are; ids the caller's scope does not hold taken off too
+ * (item-references.ts).
  */
 function inputFor(
   body: JsonObject,
   provider: Provider,
   context: ResponsesContext,
 ): readonly unknown[] | undefined {
-  const { referenced, foreignIds } = context;
+  const { referenced, itemHolders, foreignIds } = context;
   const sent = inputItems(body.input);
-  let input = referenced
-    ? withReferencesInlined(sent, referenced, context.referenceHolders, provider.name)
-    : sent;
+  let input = forNativeUpstream(sent, referenced, itemHolders, provider.name);
   if (input !== sent) input = plainItemCallIds(input);
   if (foreignIds) return withoutForeignIds(input, foreignIds, "refuse");
   return input === sent ? undefined : input;

@@ -31,13 +31,39 @@ const outputText = (response: OpenAI.Responses.Response) =>
     .map((part) => (part.type === "output_text" ? part.text : ""))
     .join("");
 
-/** An upstream serving the Responses API itself (the native route `n1`), answering what is queued. */
+/**
+ * An upstream serving the Responses API itself (the native route `n1`), answering what is queued;
+ * as OpenAI, it refuses an input item's id it never answered with.
+ */
 let native: CannedUpstream;
+
+const JSON_TYPE = { "content-type": "application/json" };
+/** A native answer of `output`, under the upstream's own ids. */
+const nativeAnswer = (id: string, output: object[]) =>
+  JSON.stringify({
+    id,
+    object: "response",
+    status: "completed",
+    model: "up-n1",
+    output,
+    usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
+  });
+const nativeMessage = (id: string, text: string) => ({
+  id,
+  type: "message",
+  role: "assistant",
+  status: "completed",
+  content: [{ type: "output_text", text, annotations: [] }],
+});
+/** The input of the last request the native upstream was sent. */
+const nativeInput = () => (JSON.parse(native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;
+/** An item as it reaches an upstream that never issued its id: without it. */
+const withoutId = ({ id: _id, ...item }: { id?: string }) => item;
 
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake, own }) => {
-    native = own(startCannedUpstream());
+    native = own(startCannedUpstream({ resolvesItemIds: true }));
     return {
       providers: [
         { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
@@ -629,35 +655,111 @@ describe("stored responses and previous_response_id", () => {
     const said = first.output[0];
     if (said?.type !== "message") throw new Error("no message item");
     const { id: gatewayOnly, ...item } = said;
-    const json = { "content-type": "application/json" };
-    const answer = (id: string, itemId: string) =>
-      JSON.stringify({
-        id,
-        object: "response",
-        status: "completed",
-        model: "up-n1",
-        output: [
-          {
-            id: itemId,
-            type: "message",
-            role: "assistant",
-            status: "completed",
-            content: [{ type: "output_text", text: "42", annotations: [] }],
-          },
-        ],
-        usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
-      });
     const ask = { role: "user" as const, content: "what number?" };
-    native.queue({ headers: json, body: answer("resp_native_ref1", "msg_native_ref1") });
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_ref1", [nativeMessage("msg_native_ref1", "42")]),
+    });
     await acme.responses.create({ model: "n1", input: [{ type: "item_reference", id: gatewayOnly }, ask] });
-    const sent = (JSON.parse(native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;
     // The item as stored, without the gateway's id, which the upstream would look up and not find.
-    expect(sent).toEqual([item, ask]);
+    expect(nativeInput()).toEqual([item, ask]);
     // The native upstream's own answer, referenced on its route: it holds the item, by that id.
-    native.queue({ headers: json, body: answer("resp_native_ref2", "msg_native_ref2") });
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_ref2", [nativeMessage("msg_native_ref2", "42")]),
+    });
     const own = [{ type: "item_reference" as const, id: "msg_native_ref1" }, ask];
     await acme.responses.create({ model: "n1", input: own });
-    expect(JSON.parse(native.requests.at(-1)?.text ?? "{}").input).toEqual(own);
+    expect(nativeInput()).toEqual(own);
+  });
+
+  describe("a conversation a chat route answered, carried on to a route serving the Responses API", () => {
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: "function",
+        name: "get_weather",
+        parameters: { type: "object", properties: {} },
+        strict: false,
+      },
+    ];
+    /**
+     * A native answer (reasoning by its id alone, and a message), then two turns a chat route
+     * answered on from it: one that reasoned and called a tool, one that answered its output. Their
+     * items carry ids the gateway made, which the native upstream never issued.
+     */
+    async function mixedChain() {
+      const own = [
+        { id: "rs_native_mix", type: "reasoning", summary: [] },
+        nativeMessage("msg_native_mix", "noted"),
+      ];
+      native.queue({ headers: JSON_TYPE, body: nativeAnswer("resp_native_mix", own) });
+      await acme.responses.create({ model: "n1", input: "remember 42" });
+      const called = await acme.responses.create({
+        model: "m1",
+        previous_response_id: "resp_native_mix",
+        input: "weather? [[fake:reasoning=I look it up.]]",
+        tools,
+      });
+      const call = called.output.find((item) => item.type === "function_call");
+      if (call?.type !== "function_call") throw new Error("no function_call item");
+      const output = { type: "function_call_output" as const, call_id: call.call_id, output: "sunny" };
+      const answered = await acme.responses.create({
+        model: "m1",
+        previous_response_id: called.id,
+        input: [output],
+        tools,
+        tool_choice: "none",
+      });
+      expect(called.output.map((item) => item.type)).toEqual(["reasoning", "function_call"]);
+      // The marker stays in the conversation: this turn reasoned too.
+      expect(answered.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+      return { own, called, output, answered };
+    }
+    /** The chat route's items as a native upstream can read them: no id of the gateway's, no bare reasoning. */
+    const asNativeReads = (items: readonly { type: string; id?: string }[]) =>
+      items.filter((item) => item.type !== "reasoning").map(withoutId);
+    const ask = { role: "user" as const, content: "and now?" };
+
+    test("continued by previous_response_id: the chat route's items go without the gateway's ids, its bare reasoning left out; the upstream's own keep theirs", async () => {
+      const { own, called, output, answered } = await mixedChain();
+      native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_native_mix2", [nativeMessage("msg_nm2", "ok")]),
+      });
+      const next = await acme.responses.create({
+        model: "n1",
+        previous_response_id: answered.id,
+        input: [ask],
+      });
+      // The upstream refuses an id it never issued (OpenAI's 404): answered, every id was its own.
+      expect(next.id).toBe("resp_native_mix2");
+      expect(nativeInput()).toEqual([
+        { type: "message", role: "user", content: "remember 42" },
+        ...own,
+        { type: "message", role: "user", content: "weather? [[fake:reasoning=I look it up.]]" },
+        ...asNativeReads([...called.output, output, ...answered.output]),
+        ask,
+      ]);
+    });
+
+    test("the caller sending the chat route's output items back as input (as the Agents SDK does): without the gateway's ids, bare reasoning left out; the upstream's own keep theirs", async () => {
+      const { own, called, output, answered } = await mixedChain();
+      native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_native_mix3", [nativeMessage("msg_nm3", "ok")]),
+      });
+      const echoed = [...own, ...called.output, output, ...answered.output, ask];
+      const next = await acme.responses.create({
+        model: "n1",
+        input: echoed as OpenAI.Responses.ResponseInput,
+      });
+      expect(next.id).toBe("resp_native_mix3");
+      expect(nativeInput()).toEqual([
+        ...own,
+        ...asNativeReads([...called.output, output, ...answered.output]),
+        ask,
+      ]);
+    });
   });
 
   test("store: false answers but keeps nothing", async () => {

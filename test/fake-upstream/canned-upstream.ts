@@ -1,3 +1,5 @@
+import { IssuedItems } from "./issued-items.ts";
+
 /**
  * An upstream that answers exactly the bytes a test queued, in the writes it queued them, and
  * records each request as it arrived (path, query, headers, body text). For byte-for-byte
@@ -32,9 +34,19 @@ export interface CannedUpstream {
   stop(): Promise<void>;
 }
 
-export function startCannedUpstream(): CannedUpstream {
+export interface CannedOptions {
+  /**
+   * Serves the Responses API as OpenAI does the ids of its input items: a `POST …/responses` whose
+   * input carries an id none of its answers gave is refused in OpenAI's words, nothing queued used
+   * (issued-items.ts).
+   */
+  readonly resolvesItemIds?: boolean;
+}
+
+export function startCannedUpstream(options: CannedOptions = {}): CannedUpstream {
   const requests: CannedRequest[] = [];
   const answers: CannedAnswer[] = [];
+  const issued = options.resolvesItemIds ? new IssuedItems() : undefined;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -44,24 +56,27 @@ export function startCannedUpstream(): CannedUpstream {
       req.headers.forEach((value, name) => {
         headers[name] = value;
       });
-      requests.push({
-        method: req.method,
-        path: url.pathname,
-        query: url.search,
-        headers,
-        text: await req.text(),
-      });
+      const text = await req.text();
+      requests.push({ method: req.method, path: url.pathname, query: url.search, headers, text });
+      const asksResponse = req.method === "POST" && url.pathname.endsWith("/responses");
+      const refusal = asksResponse ? issued?.refusal(text) : undefined;
+      if (refusal) return refusal;
       const answer = answers.shift();
       if (!answer) return Response.json({ error: { message: "nothing queued" } }, { status: 500 });
       const init = { status: answer.status ?? 200, headers: answer.headers ?? {} };
-      if (typeof answer.body === "string") return new Response(answer.body, init);
+      if (typeof answer.body === "string") {
+        issued?.note(answer.body);
+        return new Response(answer.body, init);
+      }
       const writes = [...answer.body];
       const encoder = new TextEncoder();
       const stream = new ReadableStream<Uint8Array>({
         async pull(controller) {
           const next = writes.shift();
-          if (next === undefined) controller.close();
-          else controller.enqueue(encoder.encode(await next));
+          if (next === undefined) return controller.close();
+          const write = await next;
+          issued?.note(write);
+          controller.enqueue(encoder.encode(write));
         },
       });
       return new Response(stream, init);

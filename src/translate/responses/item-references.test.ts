@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
-import { referencedIds, resolveItemReferences, withReferencesResolved } from "./item-references.ts";
+import {
+  noteHolders,
+  referencedIds,
+  resolveItemReferences,
+  withReferencesResolved,
+} from "./item-references.ts";
 
 describe("item references", () => {
   const stored: Record<string, JsonObject[]> = {
@@ -63,5 +68,22 @@ describe("item references", () => {
     expect(
       (await resolveItemReferences(referencedIds([{ role: "user", content: "hi" }]), { items })).size,
     ).toBe(0);
+  });
+
+  test("who holds each stored item upstream: a native answer's output its provider, everything else none; an item sent back later stays its provider's", () => {
+    const holders = new Map<string, string | null>();
+    const output = stored.resp_native ?? [];
+    const native = { holder: "openai", response: { output } };
+    noteHolders(holders, native, [{ id: "msg_native_i0", role: "user", content: "hi" }, ...output]);
+    // A translated turn that was sent the native item back, and answered under the gateway's ids.
+    const translated = { response: { output: stored.resp_a?.slice(1) ?? [] } };
+    noteHolders(holders, translated, [...output, ...(stored.resp_a ?? [])]);
+    expect(Object.fromEntries(holders)).toEqual({
+      msg_native_i0: null,
+      msg_68af01: "openai",
+      msg_a_i0: null,
+      msg_a: null,
+      fc_a_0: null,
+    });
   });
 });

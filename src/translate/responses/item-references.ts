@@ -53,50 +53,86 @@ export async function resolveItemReferences(
 }
 
 /**
- * The provider that holds each of `response`'s output items upstream under the item's own id — it
- * answered the response natively (`holder`), and named the items itself — into `holders`; nothing
- * for a response the gateway built by translation, whose items only its store holds.
+ * Who holds each item upstream under its id, by that id, where the gateway can tell: the provider
+ * that answered the item natively, and named it; null where it knows of none (the gateway named the
+ * item, answering by translation; or the item came in a caller's input, named who knows where). An
+ * id with no entry (a conversation a connection keeps in memory) it cannot tell of.
+ */
+export type ItemHolders = ReadonlyMap<string, string | null>;
+
+/**
+ * Into `holders`, who holds each of `items` (a stored response's, each with its id) upstream: the
+ * provider that answered the response natively (`holder`) its output items, named by it; null every
+ * other (all of a response the gateway built by translation). An item stored again later (sent back
+ * as input) stays its provider's.
  */
 export function noteHolders(
-  holders: Map<string, string>,
+  holders: Map<string, string | null>,
   response: { readonly holder?: string; readonly response: JsonObject },
+  items: readonly JsonObject[],
 ): void {
   const { holder } = response;
   const output = response.response.output;
-  if (holder === undefined || !Array.isArray(output)) return;
-  for (const item of output)
-    if (isJsonObject(item) && typeof item.id === "string") holders.set(item.id, holder);
+  const named = new Set<unknown>();
+  if (holder !== undefined && Array.isArray(output))
+    for (const item of output) if (isJsonObject(item)) named.add(item.id);
+  for (const { id } of items) {
+    if (typeof id !== "string") continue;
+    if (holder !== undefined && named.has(id)) holders.set(id, holder);
+    else if (!holders.has(id)) holders.set(id, null);
+  }
 }
 
 /**
- * `items` as an upstream serving the Responses API itself (`provider`) can read them: a reference
- * to an item it answered itself (`holders`, by item id: under its own id, in its own store) goes as
- * written; one to an item the gateway's store alone holds (a translated turn's, another provider's,
- * an input item under an id the gateway made) is replaced by the item, without that id, which the
- * upstream would look up and not find. A bare reasoning item (another model's summary and an id)
- * is left out: nothing of it could reach the upstream. The list itself when every reference goes as
- * written.
+ * `items` as an upstream serving the Responses API itself (`provider`) can read them: it looks up
+ * every id it is sent, an `item_reference`'s and an item's own, and finds only the items it answered
+ * itself (`holders`). A reference to one of those goes as written, as does an item under its id; a
+ * reference to any other item goes as the item (`referenced`), and any other item as itself, each
+ * without the id the upstream would look up and not find (a translated turn's, another provider's,
+ * an input item's under an id the gateway made). A bare reasoning item (another model's summary and
+ * an id) is left out: nothing of it could reach the upstream. An item whose id `holders` cannot
+ * tell of goes as it is. The list itself when nothing changes.
  */
-export function withReferencesInlined(
+export function forNativeUpstream(
   items: readonly unknown[],
-  referenced: ReferencedItems,
-  holders: ReadonlyMap<string, string> | undefined,
+  referenced: ReferencedItems | undefined,
+  holders: ItemHolders | undefined,
   provider: string,
 ): readonly unknown[] {
+  if (!referenced && !holders) return items;
   let out: unknown[] | undefined;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const stored = referencedItem(item, referenced);
-    if (stored === undefined || holders?.get(String(stored.id)) === provider) {
+    const read = nativeRead(item, referenced, holders, provider);
+    if (read === item) {
       out?.push(item);
       continue;
     }
     out ??= items.slice(0, i);
-    if (bareReasoning(stored)) continue;
-    const { id: _gatewayOnly, ...inline } = stored;
-    out.push(inline);
+    if (read !== undefined) out.push(read);
   }
   return out ?? items;
+}
+
+/** One item as `forNativeUpstream` sends it: itself, another, or undefined (left out). */
+function nativeRead(
+  item: unknown,
+  referenced: ReferencedItems | undefined,
+  holders: ItemHolders | undefined,
+  provider: string,
+): unknown {
+  const stored = referenced ? referencedItem(item, referenced) : undefined;
+  if (stored) return holders?.get(String(stored.id)) === provider ? item : withoutId(stored);
+  if (!isJsonObject(item) || typeof item.id !== "string") return item;
+  const holder = holders?.get(item.id);
+  return holder === undefined || holder === provider ? item : withoutId(item);
+}
+
+/** An item without its id; undefined for a bare reasoning item, which is nothing else. */
+function withoutId(item: JsonObject): JsonObject | undefined {
+  if (bareReasoning(item)) return undefined;
+  const { id: _notHeld, ...rest } = item;
+  return rest;
 }
 
 /** The ids the `item_reference`s among `items` name, each once, in order. */
@@ -155,12 +191,9 @@ export function withoutForeignIds(
       out.push(item);
       continue;
     }
-    if (bareReasoning(item)) {
-      if (bare === "refuse") throw itemNotFound(item.id);
-      continue;
-    }
-    const { id: _foreign, ...rest } = item;
-    out.push(rest);
+    const rest = withoutId(item);
+    if (rest) out.push(rest);
+    else if (bare === "refuse") throw itemNotFound(item.id);
   }
   return out;
 }

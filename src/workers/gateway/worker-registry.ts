@@ -50,7 +50,10 @@ export interface WorkerRegistry {
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   touch(worker: RegisteredWorker): void;
-  /** The worker announced a drain: it finishes what it has and is picked for nothing new. */
+  /**
+   * The worker announced a drain: it finishes what it has and is picked for nothing new (told once,
+   * as `worker.draining`, to the live stream and the watchers).
+   */
   drain(worker: RegisteredWorker): void;
   /**
    * Runs `listener` each time the workers change in what routing reads of them, their load aside:
@@ -229,7 +232,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       if (worker.draining) return;
       worker.draining = true;
       log("info", "worker draining", { worker: worker.name });
-      if (byName.get(worker.name) === worker) changed();
+      if (byName.get(worker.name) !== worker) return;
+      emit({ type: "worker.draining", at: now(), worker: summarize(worker) });
+      changed();
     },
     watch(listener) {
       watchers.push(listener);

@@ -28,6 +28,8 @@ export type GatewayEvent =
       at: number;
       worker: WorkerSummary;
     }
+  /** A worker announced a drain: it finishes what it has and takes nothing new, then leaves (`worker.lost`). */
+  | { type: "worker.draining"; at: number; worker: WorkerSummary }
   | { type: "worker.lost"; at: number; worker: WorkerSummary; reason: string }
   | {
       type: "config.reloaded";
@@ -64,6 +66,7 @@ export const GATEWAY_EVENT_TYPES = [
   "request.started",
   "request.finished",
   "worker.connected",
+  "worker.draining",
   "worker.lost",
   "config.reloaded",
   "config.restart_required",

@@ -1,4 +1,5 @@
 import { servesTenant } from "../config/tenant-config.ts";
+import { soonerOver } from "../workers/gateway/capacity-refusal.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import type { NodeEntry } from "./node-directory.ts";
 
@@ -29,16 +30,14 @@ export function nodesServing(nodes: readonly NodeEntry[], model: string, tenant:
 /**
  * Why no worker of `nodes` takes a call for `model` from a caller of `tenant`, asked once
  * `nodesServing` found none, as the registry says it of this node's (`WorkerRegistry.whyNone`): the
- * most hopeful reason, a full one before a draining one.
+ * reason sooner over (`soonerOver`), a full one before a draining one.
  */
 export function whyNoneOn(nodes: readonly NodeEntry[], model: string, tenant: string): NoWorker {
   let why: NoWorker = "not_served";
   for (const node of nodes)
-    for (const w of node.workers) {
-      if (!w.models.includes(model) || !servesTenant(w, tenant)) continue;
-      if (w.draining !== true) return "full";
-      why = "draining";
-    }
+    for (const w of node.workers)
+      if (w.models.includes(model) && servesTenant(w, tenant))
+        why = soonerOver(why, w.draining === true ? "draining" : "full");
   return why;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import {
   chatRequest,
@@ -11,6 +12,7 @@ import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { createWorkersProvider, noWorkerTakes } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { fakeWorker } from "../workers/testing/fake-worker.ts";
 import { type ForwardRequest, forwardRefusal } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-directory.ts";
@@ -84,7 +86,7 @@ function setup(
     secret: "s".repeat(32),
     fetch: fetchFake as typeof fetch,
   });
-  return { provider, sent };
+  return { provider, sent, registry };
 }
 
 const call = (operation: ProviderCall["operation"]): ProviderCall => ({
@@ -100,6 +102,16 @@ const call = (operation: ProviderCall["operation"]): ProviderCall => ({
     bytes: new TextEncoder().encode('{"model":"m" }'),
   },
 });
+
+/** What `act` threw. */
+function caught(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 describe("forwarding to a worker on another node", () => {
   test("the least loaded node's worker is chosen, named as on its own node, with what it announced", () => {
@@ -202,6 +214,49 @@ describe("forwarding to a worker on another node", () => {
     });
     expect(await provider.listModels?.(new AbortController().signal)).toEqual(["m"]);
     expect(sent).toEqual([]);
+  });
+
+  test("this node's workers draining, another node's full (as last reported): 503 at capacity, Retry-After: 1, the sooner over, for a select, a call and a re-pick", async () => {
+    const full = node("node-b", [{ name: "wb", tenant: platform, models: ["m"], inFlight: 4, capacity: 4 }]);
+    const { provider, registry, sent } = setup([], [full]);
+    const leaving = fakeWorker("wa", { capacity: 16 });
+    registry.add(leaving);
+    registry.drain(leaving);
+    const atCapacity = {
+      status: 503,
+      code: "unavailable",
+      message: "every worker serving m is at capacity (as other nodes last reported)",
+      headers: { "retry-after": "1" },
+    };
+    expect(caught(() => provider.select?.("m", undefined, platform))).toMatchObject(atCapacity);
+    const error = await provider.call(call("chat")).catch((e: unknown) => e);
+    expect(error).toMatchObject(atCapacity);
+    expect(provider.onlyBusy?.(error as GatewayError)).toBe(true);
+    // The re-pick after this node's other worker failed the call (worker-repicks.ts): busy, not
+    // draining, so its fault is not the route's.
+    registry.add(fakeWorker("wf"));
+    expect(caught(() => provider.select?.("m", undefined, platform, new Set(["worker:wf"])))).toMatchObject(
+      atCapacity,
+    );
+    expect(sent).toEqual([]);
+  });
+
+  test("this node's workers full, or draining as another node's are: said in this node's words", () => {
+    const leavingThere = node("node-b", [
+      { name: "wb", tenant: platform, models: ["m"], inFlight: 0, capacity: 4, draining: true },
+    ]);
+    const { provider, registry } = setup([], [leavingThere]);
+    const here = fakeWorker("wa", { capacity: 1, inFlight: 1 });
+    registry.add(here);
+    expect(caught(() => provider.select?.("m", undefined, platform))).toMatchObject({
+      message: "every worker serving m is at capacity",
+      headers: { "retry-after": "1" },
+    });
+    registry.drain(here);
+    expect(caught(() => provider.select?.("m", undefined, platform))).toMatchObject({
+      message: "every worker serving m is draining",
+      headers: { "retry-after": "5" },
+    });
   });
 
   test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {

@@ -7,7 +7,7 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { onlyBusy } from "../workers/gateway/capacity-refusal.ts";
+import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
@@ -212,17 +212,15 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       if (found) return remote(...found, tenant);
     }
     // A worker here the request has not failed on (`avoid`), else one on a peer.
-    if (
-      registry.pick(model, tenant, undefined, 0, avoid && workerNames(avoid)) !== undefined ||
-      !local.select
-    )
+    const failed = avoid && workerNames(avoid);
+    if (registry.pick(model, tenant, undefined, 0, failed) !== undefined || !local.select)
       return local.select?.(model, holder, tenant, avoid) ?? local;
     const [peer] = directory.peersServing(model, tenant);
     const worker = peer?.workers
       .filter((w) => takesCall(w, model, tenant))
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
     if (peer && worker) return remote(peer, worker, tenant);
-    noneElsewhere(model, tenant);
+    noneElsewhere(model, tenant, failed);
     return local.select(model, holder, tenant, avoid);
   }
 
@@ -244,15 +242,19 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   }
 
   /**
-   * Served by another node's worker, none taking calls as the directory last said (a heartbeat
-   * ago at most): the model is busy or draining there, not gone. A 503 saying which, as a local
-   * caller's does (in a second when one is full, in 5 s when each drains), never "no connected
-   * worker serves" for a worker that is connected.
+   * No worker here takes the call (none serves it, each drains or is full; those in `failed`, which
+   * the request already failed on, are none of them), nor, as the directory last said (a heartbeat
+   * ago at most), another node's. The caller is told the reason sooner over, as of one node's
+   * workers (`soonerOver`): thrown here when it is the other nodes' (full there while this node's
+   * drain: come back in a second, not in 5 s; busy or draining there while none serves it here,
+   * never "no connected worker serves" for a worker that is connected), else this node's workers'
+   * refusal is the caller's, in its own words.
    */
-  function noneElsewhere(model: string, tenant: string): void {
-    if (registry.serves(model, tenant)) return;
-    const why = directory.whyNone(model, tenant);
-    if (why !== "not_served") throw noWorkerTakes(model, why, " (as other nodes last reported)");
+  function noneElsewhere(model: string, tenant: string, failed?: ReadonlySet<string>): void {
+    const here = registry.whyNone(model, tenant, failed);
+    const there = directory.whyNone(model, tenant);
+    if (soonerOver(here, there) !== here)
+      throw noWorkerTakes(model, there, " (as other nodes last reported)");
   }
 
   /** A call no caller's tenant narrowed (`select`): the platform's workers only, as a local one's. */

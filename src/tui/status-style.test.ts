@@ -17,10 +17,16 @@ describe("statusColour", () => {
 
 describe("workerHealth", () => {
   const w = worker({ lastHeartbeatAt: 1000 });
-  test("from the heartbeat age", () => {
+  test("from the heartbeat age and the drain", () => {
     expect(workerHealth({ ...w, lost: false }, 5000).label).toBe("ok");
     expect(workerHealth({ ...w, lost: false }, 21_000)).toEqual({ label: "late 20s", colour: "yellow" });
     expect(workerHealth({ ...w, lost: false }, 61_000).colour).toBe("red");
     expect(workerHealth({ ...w, lost: true }, 2000).label).toBe("lost");
+    // Draining says more than a late heartbeat, less than one about to be removed.
+    const draining = { ...w, draining: true, lost: false };
+    expect(workerHealth(draining, 5000)).toEqual({ label: "draining", colour: "yellow" });
+    expect(workerHealth(draining, 21_000).label).toBe("draining");
+    expect(workerHealth(draining, 61_000)).toEqual({ label: "stale 60s", colour: "red" });
+    expect(workerHealth({ ...draining, lost: true }, 2000).label).toBe("lost");
   });
 });

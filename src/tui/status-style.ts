@@ -15,10 +15,15 @@ export function statusColour(status: number | null): Colour {
 export const HEARTBEAT_LATE_MS = 15_000;
 export const HEARTBEAT_STALE_MS = 45_000;
 
+/**
+ * A worker's state as the pane shows it: lost; its heartbeat stale (it is about to be removed);
+ * draining (finishing its calls, taking no new one, then leaving); its heartbeat late; or ok.
+ */
 export function workerHealth(worker: WorkerRow, now: number): { label: string; colour: Colour } {
   if (worker.lost) return { label: "lost", colour: "red" };
   const age = now - worker.lastHeartbeatAt;
-  if (age < HEARTBEAT_LATE_MS) return { label: "ok", colour: "green" };
-  if (age < HEARTBEAT_STALE_MS) return { label: `late ${Math.round(age / 1000)}s`, colour: "yellow" };
-  return { label: `stale ${Math.round(age / 1000)}s`, colour: "red" };
+  if (age >= HEARTBEAT_STALE_MS) return { label: `stale ${Math.round(age / 1000)}s`, colour: "red" };
+  if (worker.draining === true) return { label: "draining", colour: "yellow" };
+  if (age >= HEARTBEAT_LATE_MS) return { label: `late ${Math.round(age / 1000)}s`, colour: "yellow" };
+  return { label: "ok", colour: "green" };
 }

@@ -25,6 +25,7 @@ describe("parseTailEvent", () => {
       },
       finishedEvent({}),
       { type: "worker.connected", at: 1, worker },
+      { type: "worker.draining", at: 1, worker: { ...worker, draining: true } },
       { type: "worker.lost", at: 1, worker, reason: "heartbeat" },
       { type: "config.reloaded", at: 1, version: 2 },
       { type: "config.rejected", at: 1, error: "bad" },

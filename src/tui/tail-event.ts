@@ -17,6 +17,8 @@ export const workerSummarySchema = z.object({
   capacity: z.number(),
   labels: z.record(z.string(), z.string()),
   lastHeartbeatAt: z.number(),
+  /** Absent from an older gateway's summaries. */
+  draining: z.boolean().optional(),
 });
 
 /** One upstream attempt (audit/audit-attempt.ts), read leniently: a newer gateway may say more. */
@@ -81,6 +83,7 @@ export const tailEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("request.finished"), at: z.number(), record: auditRecordSchema }),
   z.object({ type: z.literal("worker.connected"), at: z.number(), worker: workerSummarySchema }),
+  z.object({ type: z.literal("worker.draining"), at: z.number(), worker: workerSummarySchema }),
   z.object({
     type: z.literal("worker.lost"),
     at: z.number(),

@@ -91,6 +91,17 @@ describe("TailStore", () => {
     ]);
   });
 
+  test("a worker's drain is shown as it is announced, not at the next list", () => {
+    const store = new TailStore(10, () => T0);
+    store.setWorkers([worker({ id: "1", name: "a" })]);
+    const before = store.version;
+    store.apply(
+      tail({ type: "worker.draining", at: T0, worker: worker({ id: "1", name: "a", draining: true }) }),
+    );
+    expect(store.workers().map((w) => [w.name, w.draining, w.lost])).toEqual([["a", true, false]]);
+    expect(store.version).toBeGreaterThan(before);
+  });
+
   test("notices and missed counts", () => {
     const store = new TailStore(10, () => T0);
     const before = store.version;

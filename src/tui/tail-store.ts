@@ -111,6 +111,7 @@ export class TailStore {
         this.finish(event.record);
         return;
       case "worker.connected":
+      case "worker.draining":
         this.workerMap.set(event.worker.id, { ...event.worker, lost: false });
         return;
       case "worker.lost":

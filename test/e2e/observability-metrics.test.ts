@@ -259,7 +259,8 @@ describe("metrics: /metrics after known traffic", () => {
     // The scrape on the separate listener is not a gateway request.
     expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(0);
     expect(sampleValue(s, "mindgw_streams_in_flight")).toBe(0);
-    expect(sampleValue(s, "mindgw_workers_connected")).toBe(0);
+    for (const draining of ["false", "true"])
+      expect(sampleValue(s, "mindgw_workers_connected", { draining })).toBe(0);
     expect(sampleValue(s, "mindgw_worker_capacity")).toBe(0);
     expect(sampleValue(s, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
     // Audit rows are written off the request path: wait until every request so far is written.
@@ -370,7 +371,7 @@ describe("metrics: workers that come and go", () => {
     const gone = async () =>
       waitFor("the workers to be gone", async () => {
         const s = await scrape();
-        return sampleValue(s, "mindgw_workers_connected") === 0 ? s : undefined;
+        return sampleValue(s, "mindgw_workers_connected", { draining: "false" }) === 0 ? s : undefined;
       });
     await workerOnce(token, "first");
     const before = await gone();

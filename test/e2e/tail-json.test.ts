@@ -13,7 +13,7 @@ import {
   type TailProcess,
   untilListening,
 } from "./harness/spawn-tail.ts";
-import { createKey } from "./harness/spawn-worker.ts";
+import { createKey, spawnWorker, type WorkerProcess } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -153,6 +153,52 @@ describe("NDJSON", () => {
       }
     }
   }, 40_000);
+
+  test("a worker's connection, drain and leaving are lines of their own: worker.draining as it announces its drain", async () => {
+    const tail = spawnTail(["--gateway", gw.url, "--json"], { MINDGW_ADMIN_KEY: adminKey });
+    const token = await createKey(gw.url, adminKey, { name: "leaving-token", role: "worker" });
+    let leaving: WorkerProcess | undefined;
+    const holding = new AbortController();
+    try {
+      await untilListening(tail, () => chat(keys.alice, "m1"));
+      leaving = spawnWorker({
+        gateway: gw.url,
+        token,
+        upstream: `${fake.url}/v1`,
+        name: "gpu-d",
+        models: ["m9"],
+      });
+      const ofGpuD = () =>
+        tail.lines().filter((l) => l.type.startsWith("worker.") && l.worker?.name === "gpu-d");
+      await waitFor("gpu-d's worker.connected line", () => ofGpuD().length === 1);
+      // gpu-d holds a call its upstream never answers: it drains, still connected, till that ends.
+      const held = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: bearer(adminKey),
+        body: chatBody("m9", "json drain hold [[fake:hang]]"),
+        signal: holding.signal,
+      }).catch(() => undefined);
+      await waitFor("the upstream to have gpu-d's call", () =>
+        fake.requests.some((r) => JSON.stringify(r.body).includes("json drain hold")),
+      );
+      leaving.proc.kill("SIGTERM");
+      await waitFor("gpu-d's worker.draining line", () => ofGpuD().length === 2);
+      holding.abort();
+      await held;
+      expect(await leaving.stop("SIGTERM", 20_000)).toBe(0);
+      await waitFor("gpu-d's worker.lost line", () => ofGpuD().length === 3);
+      expect(ofGpuD().map((l) => [l.type, l.worker?.draining])).toEqual([
+        ["worker.connected", false],
+        ["worker.draining", true],
+        ["worker.lost", true],
+      ]);
+      expect(ofGpuD()[1]?.worker?.inFlight).toBe(1);
+    } finally {
+      holding.abort();
+      await leaving?.stop("SIGKILL");
+      await tail.stop();
+    }
+  }, 60_000);
 
   test("C1 controls in a key's name are written escaped (\\u009b), never raw: a terminal would run them", async () => {
     const name = "c1\u009b2J\u001b]0;owned\u0007key";

@@ -6,6 +6,7 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
 import { startTmux, type TmuxSession } from "./harness/tmux.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 /**
  * Issue 7, the interactive `mindgw tail`: the compiled binary in a real pseudo-terminal
@@ -206,6 +207,52 @@ describe("mindgw tail in a terminal", () => {
       await tmux.waitForScreen("the table back", (s) => hasRow(s, "bob", "m1", 200));
     });
   }, 30_000);
+
+  test("a worker that drains reads `draining` in the workers pane, in yellow, its call still counted", async () => {
+    const token = await createKey(gw.url, adminKey, { name: "leaving-token", role: "worker" });
+    const leaving = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-b",
+      models: ["m4"],
+    });
+    const holding = new AbortController();
+    try {
+      await waitForWorkers(gw.url, adminKey, ["gpu-a", "gpu-b"]);
+      await withTail(async (tmux) => {
+        tmux.sendKeys("w");
+        await tmux.waitForScreen("gpu-b in the pane", (s) => /gpu-b\s+m4\s+0\/8 ok/.test(s));
+        // gpu-b holds a call its upstream never answers: it drains, still connected, till that ends.
+        const held = fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: bearer(adminKey),
+          body: chatBody("m4", "drain hold [[fake:hang]]"),
+          signal: holding.signal,
+        }).catch(() => undefined);
+        await waitFor("the upstream to have gpu-b's call", () =>
+          fake.requests.some((r) => JSON.stringify(r.body).includes("drain hold")),
+        );
+        leaving.proc.kill("SIGTERM");
+        const screen = await tmux.waitForScreen("gpu-b draining", (s) =>
+          /gpu-b\s+m4\s+1\/8 draining/.test(s),
+        );
+        expect(screen).toMatch(/gpu-a\s+m3\s+0\/8 ok/);
+        const row = tmux
+          .screen(true)
+          .split("\n")
+          .find((line) => line.includes("gpu-b"));
+        expect(row).toMatch(new RegExp(`${String.fromCharCode(27)}\\[33mdraining`));
+        holding.abort();
+        await held;
+        expect(await leaving.stop("SIGTERM", 20_000)).toBe(0);
+      });
+    } finally {
+      holding.abort();
+      await leaving.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["gpu-a"]);
+  }, 60_000);
 
   test("follows resizes: at 100x30 the table fits, at 50x12 columns drop and rows are cut", async () => {
     await withTail(async (tmux) => {

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { openRawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, type Sample, sampleValue } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   auditRow,
@@ -333,6 +334,48 @@ describe("workers: faults", () => {
       message: "every worker serving fake-model is draining",
     });
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {}
+    expect(await draining.stop("SIGTERM", 20_000)).toBe(0);
+  }, 60_000);
+
+  test('/metrics counts a draining worker apart: its capacity is none of what takes new calls, it and its call under draining="true"', async () => {
+    const scrape = async () => {
+      const response = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(response.status).toBe(200);
+      return parsePrometheus(await response.text());
+    };
+    const workerSeries = (s: Sample[]) => ({
+      capacity: sampleValue(s, "mindgw_worker_capacity"),
+      connected: ["false", "true"].map((draining) =>
+        sampleValue(s, "mindgw_workers_connected", { draining }),
+      ),
+      inFlight: ["false", "true"].map((draining) =>
+        sampleValue(s, "mindgw_worker_requests_in_flight", { draining }),
+      ),
+    });
+    const draining = workers.get("a") as WorkerProcess;
+    // a holds a call of its own model that its upstream never answers: it stays connected, draining.
+    const holding = new AbortController();
+    const held = fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "a-only", messages: say("metrics hold [[fake:hang]]") }),
+      signal: holding.signal,
+    }).catch(() => undefined);
+    await waitFor("a's upstream to have the call", async () =>
+      (await (fakes.get("a") as FakeProcess).requests()).some((r) =>
+        JSON.stringify(r.body).includes("metrics hold"),
+      ),
+    );
+    // Two workers of the default concurrency (8), both taking calls.
+    expect(workerSeries(await scrape())).toEqual({ capacity: 16, connected: [2, 0], inFlight: [1, 0] });
+    draining.proc.kill("SIGTERM");
+    await waitFor("a to be draining", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
+    );
+    // What can take a new call is b's 8 alone: a's 8, with 7 free, takes none.
+    expect(workerSeries(await scrape())).toEqual({ capacity: 8, connected: [1, 1], inFlight: [0, 1] });
+    holding.abort();
+    await held;
     expect(await draining.stop("SIGTERM", 20_000)).toBe(0);
   }, 60_000);
 

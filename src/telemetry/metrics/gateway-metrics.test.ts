@@ -126,3 +126,25 @@ test("spend is counted by the tenants of the config in force, a reload's new lis
     "team-z": 0.5,
   });
 });
+
+test('a draining worker\'s capacity is none of what takes new calls; it and its calls in flight are counted apart (draining="true")', async () => {
+  const workers = [
+    { inFlight: 1, capacity: 16, draining: true },
+    { inFlight: 2, capacity: 4, draining: false },
+    { inFlight: 0, capacity: 2 },
+  ];
+  const metrics = new GatewayMetrics(quietSources({ workers: () => workers }), () => "other");
+  const samples = (await metrics.scrape()).split("\n").filter((line) => /^mindgw_worker/.test(line));
+  expect(samples).toEqual([
+    'mindgw_workers_connected{draining="false"} 2',
+    'mindgw_workers_connected{draining="true"} 1',
+    'mindgw_worker_requests_in_flight{draining="false"} 2',
+    'mindgw_worker_requests_in_flight{draining="true"} 1',
+    "mindgw_worker_capacity 6",
+  ]);
+  // No worker at all: both series still there, at 0 (a drain mints none).
+  workers.length = 0;
+  expect(
+    (await metrics.scrape()).match(/^mindgw_workers_connected\{draining="(true|false)"\} 0$/gm),
+  ).toHaveLength(2);
+});

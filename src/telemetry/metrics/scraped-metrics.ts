@@ -6,7 +6,8 @@ export interface MetricSources {
   inFlight(): number;
   /** Circuit breaker per configured route (a `*` route's per-name breakers as one: breaker-series.ts). */
   breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
-  workers(): readonly { inFlight: number; capacity: number }[];
+  /** The connected workers' load, and whether each drains (it finishes its calls and takes no new one). */
+  workers(): readonly WorkerLoad[];
   audit(): { queued: number; written: number; rejected: number; dropped: number };
   /** The configured tenants and their budgets (bounded by config). */
   tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
@@ -16,6 +17,13 @@ export interface MetricSources {
   configVersion?(): number;
   /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */
   shadow?(): ShadowCounts;
+}
+
+/** One connected worker, as the worker gauges read it. */
+export interface WorkerLoad {
+  readonly inFlight: number;
+  readonly capacity: number;
+  readonly draining?: boolean | undefined;
 }
 
 /** How many shadow copies to one provider ended one way. */
@@ -84,26 +92,45 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
         this.set({ provider: b.provider, upstream_model: b.upstreamModel }, BREAKER_VALUE[b.state]);
     },
   });
-  const workerGauge = (
-    name: string,
-    help: string,
-    read: (w: { inFlight: number; capacity: number }[]) => number,
-  ) =>
+  // Workers taking new calls and draining ones apart (`draining`, both series always, so a drain
+  // mints none): their sums are the connected workers and their calls, as before the label.
+  const byDrain = (name: string, help: string, count: (w: WorkerLoad) => number) =>
     new Gauge({
       name,
       help,
+      labelNames: ["draining"],
       registers,
       collect() {
-        this.set(read([...sources.workers()]));
+        let taking = 0;
+        let draining = 0;
+        for (const w of sources.workers())
+          if (w.draining === true) draining += count(w);
+          else taking += count(w);
+        this.set({ draining: "false" }, taking);
+        this.set({ draining: "true" }, draining);
       },
     });
-  workerGauge("mindgw_workers_connected", "Workers connected to this gateway", (ws) => ws.length);
-  workerGauge("mindgw_worker_requests_in_flight", "Requests being served by connected workers", (ws) =>
-    ws.reduce((sum, w) => sum + w.inFlight, 0),
+  byDrain(
+    "mindgw_workers_connected",
+    "Workers connected to this gateway, draining or taking new calls",
+    () => 1,
   );
-  workerGauge("mindgw_worker_capacity", "Concurrent requests connected workers accept in total", (ws) =>
-    ws.reduce((sum, w) => sum + w.capacity, 0),
+  byDrain(
+    "mindgw_worker_requests_in_flight",
+    "Requests being served by connected workers, draining ones or those taking new calls",
+    (w) => w.inFlight,
   );
+  // What can take new calls: a draining worker's concurrency is none of it, whatever its room.
+  new Gauge({
+    name: "mindgw_worker_capacity",
+    help: "Concurrent requests the connected workers taking new calls accept in total (a draining worker none)",
+    registers,
+    collect() {
+      let capacity = 0;
+      for (const w of sources.workers()) if (w.draining !== true) capacity += w.capacity;
+      this.set(capacity);
+    },
+  });
   const cluster = sources.cluster;
   if (cluster) {
     new Gauge({

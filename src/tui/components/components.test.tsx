@@ -236,17 +236,23 @@ describe("WorkersPane", () => {
         ...worker({ id: "2", name: "gpu2", models: ["a", "b"], lastHeartbeatAt: now - 60_000 }),
         lost: false,
       },
+      {
+        ...worker({ id: "4", name: "gpu4", inFlight: 2, draining: true, lastHeartbeatAt: now - 1000 }),
+        lost: false,
+      },
       { ...worker({ id: "3", name: "gpu3" }), lost: true },
     ];
     const frame =
-      render(<WorkersPane workers={workers} now={now} width={100} maxRows={2} />).lastFrame() ?? "";
+      render(<WorkersPane workers={workers} now={now} width={100} maxRows={3} />).lastFrame() ?? "";
     const text = plain(frame);
-    expect(text).toContain("WORKERS (3)");
+    expect(text).toContain("WORKERS (4)");
     expect(text).toMatch(/gpu1\s+llama-3-8b\s+3\/8 ok/);
     expect(text).toMatch(/gpu2\s+a,b\s+1\/8 stale 60s/);
+    expect(text).toMatch(/gpu4\s+llama-3-8b\s+2\/8 draining/);
     expect(text).toContain("+1 more");
     expect(frame).toContain(`${GREEN}ok`);
     expect(frame).toContain(`${RED}stale`);
+    expect(frame).toContain(`${YELLOW}draining`);
   });
 
   test("empty", () => {

@@ -13,7 +13,7 @@ export interface WorkersPaneProps {
   visible?: boolean;
 }
 
-/** Connected workers: name, models, in-flight / capacity, heartbeat health. */
+/** Connected workers: name, models, in-flight / capacity, and health (draining, heartbeat: status-style.ts). */
 export function WorkersPane({ workers, now, width, maxRows, visible = true }: WorkersPaneProps) {
   if (!visible)
     return (

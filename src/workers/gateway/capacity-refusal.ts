@@ -1,4 +1,5 @@
 import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
+import type { NoWorker } from "./worker-registry.ts";
 
 /** A busy refusal's fields: 503 `unavailable`, to come back to after `retryAfter` seconds. */
 const busyInit = (message: string, retryAfter: string): GatewayErrorInit => ({
@@ -43,3 +44,16 @@ export const DRAINING_RETRY_AFTER_S = 5;
 
 /** Every worker (or the one named) is draining: retried elsewhere, the client told to come back in a few seconds. */
 export const drainingRefusal = (message: string) => busyRefusal(message, String(DRAINING_RETRY_AFTER_S));
+
+/**
+ * How soon each reason no worker takes a call may be over: a full worker frees a slot when any of
+ * its requests ends, a draining one's model is back once another worker registers, and a model no
+ * worker serves may never be.
+ */
+const HOPE: Readonly<Record<NoWorker, number>> = { full: 2, draining: 1, not_served: 0 };
+
+/**
+ * Of two reasons no worker takes a call (two workers', or this node's workers' and other nodes'),
+ * the one the caller is told: the sooner over, so that its retry comes when a worker may take it.
+ */
+export const soonerOver = (a: NoWorker, b: NoWorker): NoWorker => (HOPE[b] > HOPE[a] ? b : a);

@@ -186,8 +186,8 @@ describe("worker registry", () => {
     registry.close();
   });
 
-  test("a drain is logged once and told to the watchers, as a worker connecting or leaving is (a cluster node republishes its workers)", () => {
-    const { registry, logs } = setup();
+  test("a drain is logged once and told to the watchers and the live stream (`worker.draining`), as a worker connecting or leaving is (a cluster node republishes its workers)", () => {
+    const { registry, logs, events } = setup();
     let told = 0;
     registry.watch(() => told++);
     const box = fake("box", { models: ["m"] });
@@ -199,9 +199,22 @@ describe("worker registry", () => {
     expect(logs.filter((l) => l.message === "worker draining")).toEqual([
       { level: "info", message: "worker draining", fields: { worker: "box" } },
     ]);
+    expect(events.filter((e) => e.type === "worker.draining")).toEqual([
+      {
+        type: "worker.draining",
+        at: 1_000,
+        worker: expect.objectContaining({ name: "box", draining: true }),
+      },
+    ]);
     expect(registry.pick("m", "default")).toBeUndefined();
     registry.remove(box, "connection closed (1000)", true);
     expect(told).toBe(3);
+    // A replaced connection's late drain is no news: the newer one under its name is not draining.
+    const old = fake("box", { models: ["m"] });
+    registry.add(old);
+    registry.add(fake("box", { models: ["m"] }));
+    registry.drain(old);
+    expect(events.filter((e) => e.type === "worker.draining")).toHaveLength(1);
     registry.close();
   });
 

@@ -2,6 +2,7 @@ import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
+import { soonerOver } from "./capacity-refusal.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 import { DEFAULT_EJECTION, type EjectionPolicy, WorkerEjection } from "./worker-ejection.ts";
 
@@ -49,7 +50,10 @@ export interface WorkerRegistry {
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   touch(worker: RegisteredWorker): void;
-  /** The worker announced a drain: it finishes what it has and is picked for nothing new. */
+  /**
+   * The worker announced a drain: it finishes what it has and is picked for nothing new (told once,
+   * as `worker.draining`, to the live stream and the watchers).
+   */
   drain(worker: RegisteredWorker): void;
   /**
    * Runs `listener` each time the workers change in what routing reads of them, their load aside:
@@ -93,9 +97,9 @@ export interface WorkerRegistry {
   serves(model: string, tenant?: string): boolean;
   /**
    * Why `pick(model, tenant, …, avoid)` found no worker, asked only once it has (`pick` spends
-   * nothing on it). Among workers that differ, the most hopeful reason: a full one frees a slot
-   * when any of its requests ends, a draining one never. Workers in `avoid` are none of them: when
-   * only they serve it, it is `not_served` for this request.
+   * nothing on it). Among workers that differ, the reason sooner over (`soonerOver`): a full one
+   * frees a slot when any of its requests ends, a draining one never. Workers in `avoid` are none
+   * of them: when only they serve it, it is `not_served` for this request.
    */
   whyNone(model: string, tenant: string, avoid?: ReadonlySet<string>): NoWorker;
   /** The connected worker of that name, if any. */
@@ -228,7 +232,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       if (worker.draining) return;
       worker.draining = true;
       log("info", "worker draining", { worker: worker.name });
-      if (byName.get(worker.name) === worker) changed();
+      if (byName.get(worker.name) !== worker) return;
+      emit({ type: "worker.draining", at: now(), worker: summarize(worker) });
+      changed();
     },
     watch(listener) {
       watchers.push(listener);
@@ -280,9 +286,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       let why: NoWorker = "not_served";
       for (const worker of byName.values()) {
         if (!worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
-        if (avoid?.has(worker.name)) continue;
-        if (!worker.draining) return "full";
-        why = "draining";
+        if (!avoid?.has(worker.name)) why = soonerOver(why, worker.draining ? "draining" : "full");
       }
       return why;
     },

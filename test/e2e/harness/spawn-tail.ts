@@ -10,6 +10,8 @@ export interface TailLine {
   keyName?: string | null;
   model?: string | null;
   record?: { requestId: string; keyName: string | null; model: string | null; status: number; node?: string };
+  /** A worker event's summary of the worker. */
+  worker?: { name: string; inFlight: number; draining?: boolean };
 }
 
 /** The request a line is about (started and finished events carry it in different places). */

@@ -123,6 +123,7 @@ function splicedAt(bytes: Uint8Array, site: SpliceSite, model: string, forceUsag
   const inserted = forceUsage ? FORCED_USAGE.length : 0;
   const out = Buffer.allocUnsafe(bytes.byteLength - dropped + inserted - site.valueLength + renamed.length);
   copy.call(bytes, out, 0, 0, after);
+  // The body has at least its `model` key, so a key inserted first is followed by a comma.
   if (forceUsage) out.set(FORCED_USAGE, after);
   copy.call(bytes, out, after + inserted, after + dropped, site.valueStart);
   const valueStart = site.valueStart - dropped + inserted;

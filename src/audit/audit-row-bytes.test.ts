@@ -44,8 +44,11 @@ test("a record's bytes read back field for field, every field set", () => {
 test("a parsed batch holds each field at its FIELD index, as the audit thread binds it", () => {
   const [row] = parseAuditBatch(encodeAuditBatch([whole]));
   expect(Object.keys(FIELD).sort()).toEqual(Object.keys(whole).sort());
+  // A body as its UTF-8, which the thread binds as it is (no string of it made there).
+  const text = (value: unknown) => (value instanceof Uint8Array ? new TextDecoder().decode(value) : value);
   for (const [name, index] of Object.entries(FIELD))
-    expect([name, row?.[index]]).toEqual([name, whole[name as keyof AuditRecord]]);
+    expect([name, text(row?.[index])]).toEqual([name, whole[name as keyof AuditRecord]]);
+  expect(row?.[FIELD.requestBody]).toBeInstanceOf(Uint8Array);
   expect(row).toHaveLength(Object.keys(FIELD).length);
 });
 
@@ -112,27 +115,38 @@ test("strings go as they are: quotes, escapes, every plane, empty beside null, l
   expect(Buffer.from(bytes).includes('req_"quoted"\\back\n')).toBe(true);
 });
 
-test("the writer's rows read back after its buffer grew, and after the written rows were shifted out", () => {
+test("the writer's rows read back after its buffer grew, and after it was cut to them", () => {
   const writer = new AuditRowWriter(16);
   const records = Array.from({ length: 50 }, (_, i) => ({
     ...whole,
     requestId: `r${i}`,
     userAgent: "ü".repeat(i),
   }));
-  // Runs of ten rows: a row may refer to the row before it in its run, not further.
-  const ends = records.map((record, i) => {
-    if (i % 10 === 0) writer.newRun();
-    writer.put(record);
-    return writer.used;
-  });
-  expect(decodeAuditRows(writer.bytes.subarray(0, writer.used))).toEqual(records);
-  writer.shift(ends[19] as number);
-  expect(decodeAuditRows(writer.bytes.subarray(0, writer.used)).map((r) => r.requestId)).toEqual(
-    records.slice(20).map((r) => r.requestId),
-  );
+  for (const record of records) writer.put(record);
+  expect(decodeAuditRows(writer.written())).toEqual(records);
+  writer.trim(16);
+  expect(writer.bytes.length).toBe(writer.used);
+  expect(decodeAuditRows(writer.written())).toEqual(records);
   writer.clear(16);
   writer.put(whole);
-  expect(decodeAuditRows(writer.bytes.subarray(0, writer.used))).toEqual([whole]);
+  expect(decodeAuditRows(writer.written())).toEqual([whole]);
+});
+
+test("a long text takes room for its UTF-8 alone, and a buffer outgrown or given up is freed at once", () => {
+  const writer = new AuditRowWriter(64 * 1024);
+  const first = writer.bytes.buffer;
+  // 4 MB of a prompt, a few characters of it two or three bytes long.
+  const body = `ünï✓${"x".repeat(4 << 20)}`;
+  writer.put({ ...whole, requestBody: body, responseBody: null });
+  // Three bytes a character grew the buffer to 16 MB for a row of 4.
+  expect(writer.bytes.length).toBeLessThan(2 * writer.used);
+  // Its bytes moved into the larger buffer: the first is detached, its memory freed with it.
+  expect(first.byteLength).toBe(0);
+  expect(decodeAuditRows(writer.written())[0]?.requestBody).toBe(body);
+  const grown = writer.bytes.buffer;
+  writer.clear(1024 * 1024);
+  expect(grown.byteLength).toBe(0);
+  expect(writer.bytes.length).toBe(64 * 1024);
 });
 
 test("a batch that is not the writer's bytes is refused, not read as a row", () => {

@@ -1,3 +1,4 @@
+import { freeNow } from "../core/free-now.ts";
 import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
 import type { AuditAttempt } from "./audit-attempt.ts";
 import type { AuditRecord } from "./audit-record.ts";
@@ -27,13 +28,16 @@ export class AuditRowWriter {
   bytes: Utf8Bytes;
   /** The bytes written so far. */
   used = 0;
+  /** What `bytes` and `view` are views of. */
+  private memory: ArrayBuffer;
   private view: DataView;
   /** By slot, the last string written in this run; undefined where none was. */
   private readonly last: (string | undefined)[] = new Array(REPEATABLE).fill(undefined);
 
   constructor(private readonly firstSize: number) {
-    this.bytes = utf8Bytes(new ArrayBuffer(firstSize));
-    this.view = new DataView(this.bytes.buffer);
+    this.memory = new ArrayBuffer(firstSize);
+    this.bytes = utf8Bytes(this.memory);
+    this.view = new DataView(this.memory);
   }
 
   /** The next row starts a run: it refers to no row before it, so a batch may start there. */
@@ -81,6 +85,11 @@ export class AuditRowWriter {
     this.tag(line);
   }
 
+  /** The rows written, as a view of the buffer. */
+  written(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.memory, 0, this.used);
+  }
+
   /** Sets the line byte of the row that ends before byte `end` (its last) to `ROW_LINE.NONE`. */
   clearLine(end: number): void {
     this.bytes[end - 1] = ROW_LINE.NONE;
@@ -91,20 +100,28 @@ export class AuditRowWriter {
     return this.bytes[end - 1] as RowLine;
   }
 
-  /** Moves the bytes from `from` on to the front (the rows before it are written). */
-  shift(from: number): void {
-    this.bytes.copyWithin(0, from, this.used);
-    this.used -= from;
+  /** A buffer grown past `keep` bytes is cut to the bytes written, the rest of it freed. */
+  trim(keep: number): void {
+    if (this.memory.byteLength > keep && this.used < this.memory.byteLength)
+      this.replace(this.memory.transfer(this.used));
+  }
+
+  /** Its memory freed now (core/free-now.ts); it takes no more rows. */
+  free(): void {
+    freeNow(this.memory);
+    this.used = 0;
   }
 
   /**
    * Forgets every row (the next starts a run); a buffer grown past `keep` bytes is given up for
-   * one of the first size.
+   * one of the first size, its memory freed at once.
    */
   clear(keep: number): void {
     this.used = 0;
     this.newRun();
-    if (this.bytes.length > keep) this.replace(new ArrayBuffer(this.firstSize));
+    if (this.memory.byteLength <= keep) return;
+    freeNow(this.memory);
+    this.replace(new ArrayBuffer(this.firstSize));
   }
 
   /** `slot`: where the field's last string is kept, or `SLOT.WHOLE`. */
@@ -121,8 +138,9 @@ export class AuditRowWriter {
       }
       this.last[slot] = value;
     }
-    // A UTF-16 unit is at most 3 bytes of UTF-8.
-    const most = 3 * value.length;
+    // A UTF-16 unit is at most 3 bytes of UTF-8: room for that, but for a long string (a body),
+    // counted exactly. Three times a 4 MB prompt grew the buffer to 16 MB for the 4 it took.
+    const most = value.length > LONG_TEXT ? Buffer.byteLength(value, "utf8") : 3 * value.length;
     this.room(HEAD + most);
     const at = this.used;
     this.bytes[at] = TAG.TEXT;
@@ -181,23 +199,27 @@ export class AuditRowWriter {
     if (needed <= this.bytes.length) return;
     let length = this.bytes.length * 2;
     while (length < needed) length *= 2;
-    const larger = new ArrayBuffer(length);
-    new Uint8Array(larger).set(this.bytes.subarray(0, this.used));
-    this.replace(larger);
+    // The bytes moved into the larger buffer and the smaller one's memory freed in the same step,
+    // where a copy left it to the collector.
+    this.replace(this.memory.transfer(length));
   }
 
   private replace(memory: ArrayBuffer): void {
+    this.memory = memory;
     this.bytes = utf8Bytes(memory);
     this.view = new DataView(memory);
   }
 }
 
+/** Longer than this, a string's room is its exact UTF-8 size, not three bytes a unit. */
+const LONG_TEXT = 1024;
+
 /**
  * Records as a batch (one run) for an audit thread (the writer's queue makes its batches itself:
  * encoded-rows.ts).
  */
-export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array {
+export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array<ArrayBuffer> {
   const writer = new AuditRowWriter(256 * Math.max(1, records.length));
   for (const record of records) writer.put(record);
-  return writer.bytes.subarray(0, writer.used);
+  return writer.written();
 }

@@ -36,9 +36,16 @@ export type AuditRowFields = [
   node: string | null,
   servedNode: string | null,
   app: string | null,
-  requestBody: string | null,
-  responseBody: string | null,
+  requestBody: BodyText | null,
+  responseBody: BodyText | null,
 ];
+
+/**
+ * A body in a row: its text, or, as an audit thread reads a batch (`parseAuditBatch`), its UTF-8
+ * as a view into the batch, bound as it is: no string of it made on the thread, where each one
+ * (megabytes with an image) waited for a collection the thread seldom runs.
+ */
+export type BodyText = string | Uint8Array;
 
 /** Where each field sits in `AuditRowFields`. */
 export const FIELD = {
@@ -142,10 +149,14 @@ export function recordOf(row: AuditRowFields): AuditRecord {
     node: row[FIELD.node],
     servedNode: row[FIELD.servedNode],
     app: row[FIELD.app],
-    requestBody: row[FIELD.requestBody],
-    responseBody: row[FIELD.responseBody],
+    requestBody: textOf(row[FIELD.requestBody]),
+    responseBody: textOf(row[FIELD.responseBody]),
   };
 }
+
+const utf8 = new TextDecoder();
+const textOf = (body: BodyText | null): string | null =>
+  body instanceof Uint8Array ? utf8.decode(body) : body;
 
 /** A row's attempts as a list again (`fillAuditRow` writes the common one as its duration). */
 function attemptsOf(row: AuditRowFields): readonly AuditAttempt[] | null {

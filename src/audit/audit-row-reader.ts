@@ -5,7 +5,8 @@ import { type AuditRowFields, recordOf } from "./audit-row-fields.ts";
 import { HEAD, REPEATABLE, ROW_LINE, type RowLine, SLOT, TAG } from "./audit-row-layout.ts";
 
 /**
- * A batch's rows as their fields, as an audit thread binds them: no object a record. `lines`, when
+ * A batch's rows as their fields, as an audit thread binds them: no object a record, and each body
+ * a view into `batch` (audit-row-fields.ts `BodyText`), to be read while it is. `lines`, when
  * given, gets each row's line byte (`ROW_LINE`), at the row's index.
  */
 export function parseAuditBatch(batch: Uint8Array, lines?: RowLine[]): AuditRowFields[] {
@@ -69,8 +70,8 @@ class RowReader {
       this.text(SLOT.NODE),
       this.text(SLOT.SERVED_NODE),
       this.text(SLOT.APP),
-      this.text(SLOT.WHOLE),
-      this.text(SLOT.WHOLE),
+      this.body(),
+      this.body(),
     ];
   }
 
@@ -98,6 +99,19 @@ class RowReader {
     const value = this.bytes.utf8Slice(start, end);
     if (slot !== SLOT.WHOLE) this.last[slot] = value;
     return value;
+  }
+
+  /** A body's UTF-8 as a view into the batch (audit-row-fields.ts `BodyText`), or null. */
+  private body(): Uint8Array | null {
+    const tag = this.bytes[this.at];
+    if (tag === TAG.NULL) {
+      this.at++;
+      return null;
+    }
+    if (tag !== TAG.TEXT) return this.malformed("a body");
+    const start = this.at + 5;
+    this.at = start + this.view.getUint32(this.at + 1, true);
+    return this.bytes.subarray(start, this.at);
   }
 
   private string(slot: number): string {

@@ -35,7 +35,7 @@ function threadStore() {
       batches.push({ kind: "objects", size: records.length });
       return inner.insert(records);
     },
-    insertEncoded: (batch: Uint8Array): Promise<AuditBatchResult> => {
+    insertEncoded: (batch: Uint8Array<ArrayBuffer>): Promise<AuditBatchResult> => {
       batches.push({ kind: "bytes", size: decodeAuditRows(batch).length });
       if (failures > 0) {
         failures--;

@@ -147,3 +147,27 @@ test("random pushes, failures and rows queued during writes: every row read back
   // The optional fields the records leave out read back as null.
   expect(written).toEqual(pushed.map((r) => ({ ...r, ...ABSENT_AS_NULL })));
 });
+
+test("a backlog's memory goes as its rows are written, not once the queue is first empty", async () => {
+  // Bodies queued faster than the audit thread writes them (sequential 4 MB requests, a busy
+  // disk): the queue is never empty at the end of a write. In one buffer, written rows' bytes
+  // stayed until the rows behind them were moved over them, and the buffer stayed at the largest
+  // the backlog had made it.
+  const body = "x".repeat(1 << 20);
+  let arriving = 8;
+  const rows = new EncodedRows(async (batch) => {
+    if (arriving-- > 0) rows.push(makeRecord({ requestBody: body }));
+    return { written: decodeAuditRows(batch).length, rejected: 0 };
+  }, 2);
+  for (let i = 0; i < 16; i++) rows.push(makeRecord({ requestId: `r${i}`, requestBody: body }));
+  const held: [waiting: number, bytes: number][] = [];
+  while (rows.waiting > 0) {
+    await rows.write(2);
+    held.push([rows.waiting, rows.bytesHeld]);
+  }
+  // After each write, the rows still waiting (a little over 1 MB each) and room for the last run to
+  // grow into: the 32 MB buffer the backlog had grown was held to the end.
+  const row = (1 << 20) + 4096;
+  for (const [waiting, bytes] of held) expect(bytes).toBeLessThanOrEqual((waiting + 2) * row);
+  expect(held.at(-1)).toEqual([0, 0]);
+});

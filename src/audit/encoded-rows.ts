@@ -1,10 +1,10 @@
 import type { AuditBatchResult } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { AuditRowWriter } from "./audit-row-bytes.ts";
 import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
 import type { TakenRows, WrittenBatch } from "./pending-rows.ts";
+import { QueuedRun } from "./queued-run.ts";
 
 /**
  * Access lines that rows carry (audit-row-layout.ts `ROW_LINE`): `relay` writes those no thread
@@ -34,47 +34,48 @@ function carryLines(rows: EncodedRows): void {
  * window's rows every window).
  */
 const FIRST_BYTES = 64 * 1024;
-const FIRST_ROWS = 1024;
 /**
- * A buffer larger than this (~4,300 rows; a flush window at c=32 holds ~700) held a backlog (an
- * outage, up to `maxQueue` rows): it goes once the queue is empty. Smaller ones are kept: made
- * again every flush window, they were ~0.7 KB of allocation a request at c=1.
+ * A run's buffer larger than this (~4,300 rows; a flush window at c=32 holds ~700) held a backlog
+ * (an outage, up to `maxQueue` rows) or bodies: it is cut to its rows when the run closes and freed
+ * once they are written. Smaller ones are kept for the next run: made again every flush window,
+ * they were ~0.7 KB of allocation a request at c=1.
  */
 const KEPT_BYTES = 1024 * 1024;
+/**
+ * A run this large takes no more rows (rows are never this large without bodies): a batch is
+ * copied as it is handed over, and one cut from a backlog of bodies (megabytes each) held the
+ * backlog twice while it was written.
+ */
+const RUN_BYTES = 32 * 1024 * 1024;
 
 /**
  * The audit writer's queue for a store that takes encoded rows (a thread): each row's fields
- * written into one growing buffer the moment it is queued (audit-row-bytes.ts), no string or
- * object made of it. A row waits up to `audit.flush_ms`; as a string in a queue, every young
- * collection meanwhile marked it and promoted it, and later ones visited it until a full
- * collection (~0.2–0.6 strings a request: docs/BENCHMARKS-HISTORY.md, "Session 12: the audit
- * queue on the main heap"). Bytes in an `ArrayBuffer` are no cells to mark. A batch is a copy of
- * its rows' bytes (read back by `parseAuditBatch`), handed over whole; the rows stay here until
- * it is written, so that a failed batch is retried as it was.
+ * written into a buffer the moment it is queued (audit-row-bytes.ts), no string or object made of
+ * it. A row waits up to `audit.flush_ms`; as a string in a queue, every young collection meanwhile
+ * marked it and promoted it, and later ones visited it until a full collection (~0.2–0.6 strings a
+ * request: docs/BENCHMARKS-HISTORY.md, "Session 12: the audit queue on the main heap"). Bytes in an
+ * `ArrayBuffer` are no cells to mark. A batch is a copy of its rows' bytes (read back by
+ * `parseAuditBatch`), handed over whole; the rows stay here until it is written, so that a failed
+ * batch is retried as it was.
  *
- * A batch is one run of rows (audit-row-bytes.ts: a row may refer to the row before it in its
- * run): a run ends at `batchSize` rows, or where a batch is cut from the rows queued so far; the
- * rows queued from then on start the next. So a batch is at most `max` rows, and fewer when the
- * oldest run is shorter (a batch that failed is retried as it was, not with the rows queued
- * since).
+ * A batch is one run of rows (queued-run.ts), each in a buffer of its own: a run ends at
+ * `batchSize` rows or `RUN_BYTES`, or where a batch is cut from the rows queued so far; the rows
+ * queued from then on start the next. So a batch is at most `max` rows, and fewer when the oldest
+ * run is shorter (a batch that failed is retried as it was, not with the rows queued since). A run
+ * written is freed whole at once: with the queue in one buffer, a written row's bytes stayed until
+ * the rows behind it were moved over them, and the buffer stayed at the largest the queue had
+ * been until a write left it empty, which a steady stream of bodies never did (50 sequential 4 MB
+ * requests: 128–256 MB).
  */
 export class EncodedRows {
-  private readonly out = new AuditRowWriter(FIRST_BYTES);
-  /** `ends[i]`: the byte after row i. */
-  private ends = new Uint32Array(FIRST_ROWS);
-  /** `starts[i]`: 1 where row i starts a run. */
-  private starts = new Uint8Array(FIRST_ROWS);
+  /** Oldest first; the last takes more rows while `open`. */
+  private readonly runs: QueuedRun[] = [];
+  private open = false;
+  /** Rows in `runs`. */
   private rows = 0;
-  /** Rows in the last run; it takes more until a batch is cut from it or it holds `batchSize`. */
-  private runRows = 0;
-  private runOpen = false;
-  /**
-   * The first row not yet written, and where it starts: rows before it are written and wait to be
-   * compacted away (`drop`), so that a backlog drained batch by batch is not moved once a batch.
-   */
-  private head = 0;
-  private headByte = 0;
-  /** The oldest rows, in the batch being written. */
+  /** A written run's small buffer, for the next run. */
+  private spare: QueuedRun | undefined;
+  /** The oldest run's rows, in the batch being written. */
   private sending = 0;
   /** The claim of the batch being written when its rows carry lines (line-claims.ts), else 0. */
   private sendingLines = 0;
@@ -82,7 +83,7 @@ export class EncodedRows {
   private abandoned = false;
 
   constructor(
-    private readonly insert: (batch: Uint8Array, lines?: number) => Promise<AuditBatchResult>,
+    private readonly insert: (batch: Uint8Array<ArrayBuffer>, lines?: number) => Promise<AuditBatchResult>,
     private readonly batchSize: number,
     private readonly lines?: CarriedLines,
   ) {
@@ -90,22 +91,23 @@ export class EncodedRows {
   }
 
   get waiting(): number {
-    return this.rows - this.head - this.sending;
+    return this.rows - this.sending;
+  }
+
+  /** The bytes the queue's buffers hold. */
+  get bytesHeld(): number {
+    let held = this.spare?.size ?? 0;
+    for (const run of this.runs) held += run.size;
+    return held;
   }
 
   /** `line`: the row's line byte (`ROW_LINE`; set only with `lines`). */
   push(record: AuditRecord, line: RowLine = ROW_LINE.NONE): void {
-    if (this.rows === this.ends.length) this.growRows();
-    const starts = !this.runOpen || this.runRows === this.batchSize;
-    if (starts) {
-      this.out.newRun();
-      this.runOpen = true;
-      this.runRows = 0;
-    }
-    this.out.put(record, line);
-    this.starts[this.rows] = starts ? 1 : 0;
-    this.runRows++;
-    this.ends[this.rows++] = this.out.used;
+    const last = this.open ? this.runs[this.runs.length - 1] : undefined;
+    const run =
+      last === undefined || last.rows === this.batchSize || last.used >= RUN_BYTES ? this.nextRun() : last;
+    run.push(record, line);
+    this.rows++;
   }
 
   /**
@@ -113,28 +115,26 @@ export class EncodedRows {
    * asks for (`max`); cut short, its rest would refer to rows of this batch.
    */
   async write(_max: number): Promise<WrittenBatch> {
-    let next = this.head + 1;
-    while (next < this.rows && this.starts[next] === 0) next++;
+    const run = this.runs[0] as QueuedRun;
     // Cut from the last run: rows queued from now on start the next.
-    if (next === this.rows) this.runOpen = false;
-    const count = next - this.head;
-    const end = this.ends[this.head + count - 1] as number;
-    // A copy (a Buffer's `slice` would be a view): the store transfers it to its thread.
-    const batch = new Uint8Array(this.out.bytes.subarray(this.headByte, end));
+    if (this.runs.length === 1) this.open = false;
+    const count = run.rows;
+    // A copy (not the run's buffer): the store transfers it to its thread.
+    const batch = new Uint8Array(run.bytes());
     this.sending = count;
     const lines = this.lines;
-    this.sendingLines = lines !== undefined && this.carries(this.head, next) ? lines.claims.open() : 0;
+    this.sendingLines = lines !== undefined && run.carriesLines() ? lines.claims.open() : 0;
     let result: AuditBatchResult;
     try {
       result = await (this.sendingLines === 0 ? this.insert(batch) : this.insert(batch, this.sendingLines));
     } finally {
       if (!this.abandoned) {
-        this.settleLines(end);
+        this.settleLines(run);
         this.sending = 0;
         this.sendingLines = 0;
       }
     }
-    if (!this.abandoned) this.drop(count, end);
+    if (!this.abandoned) this.written(run);
     return { rows: count, written: result.written, rejected: result.rejected };
   }
 
@@ -144,35 +144,28 @@ export class EncodedRows {
    * will (but those of a batch in flight whose thread took them).
    */
   takeAll(): TakenRows {
-    if (this.head === this.rows) return { records: [], inFlight: 0 };
+    if (this.rows === 0) return { records: [], inFlight: 0 };
     this.writeLinesAtExit();
     const inFlight = this.sending;
     if (inFlight > 0) this.abandoned = true;
-    const records = decodeAuditRows(this.out.bytes.subarray(this.headByte, this.out.used));
+    const records = this.runs.flatMap((run) => decodeAuditRows(run.bytes()));
+    for (const run of this.runs.splice(0)) run.free();
+    this.rows = 0;
     this.sending = 0;
     this.sendingLines = 0;
-    this.drop(this.rows - this.head, this.out.used);
-    this.runOpen = false;
+    this.open = false;
     return { records, inFlight };
   }
 
   /**
-   * The batch being written (the rows from the head up to byte `end`) was answered, written or not:
-   * the lines its rows carry were written by the thread, or are written now by the loop if the
-   * thread never took them. Either way a retry of the batch carries none.
+   * The batch being written (`run`) was answered, written or not: the lines its rows carry were
+   * written by the thread, or are written now by the loop if the thread never took them. Either
+   * way a retry of the batch carries none.
    */
-  private settleLines(end: number): void {
+  private settleLines(run: QueuedRun): void {
     if (this.lines === undefined || this.sendingLines === 0) return;
-    if (this.lines.claims.reclaim(this.sendingLines))
-      this.lines.relay.writeRows(this.out.bytes.subarray(this.headByte, end));
-    for (let i = this.head; i < this.head + this.sending; i++) this.out.clearLine(this.ends[i] as number);
-  }
-
-  /** Whether a row in [from, to) carries its line. */
-  private carries(from: number, to: number): boolean {
-    for (let i = from; i < to; i++)
-      if (this.out.lineAt(this.ends[i] as number) !== ROW_LINE.NONE) return true;
-    return false;
+    if (this.lines.claims.reclaim(this.sendingLines)) this.lines.relay.writeRows(run.bytes());
+    run.clearLines();
   }
 
   /**
@@ -181,50 +174,29 @@ export class EncodedRows {
    */
   writeLinesAtExit(): void {
     const lines = this.lines;
-    if (lines === undefined || this.head === this.rows) return;
-    const from =
-      this.sendingLines !== 0 && !lines.claims.reclaim(this.sendingLines)
-        ? (this.ends[this.head + this.sending - 1] as number)
-        : this.headByte;
-    if (from < this.out.used) lines.relay.writeRows(this.out.bytes.subarray(from, this.out.used));
+    if (lines === undefined || this.rows === 0) return;
+    const taken = this.sendingLines !== 0 && !lines.claims.reclaim(this.sendingLines);
+    for (let i = taken ? 1 : 0; i < this.runs.length; i++)
+      lines.relay.writeRows((this.runs[i] as QueuedRun).bytes());
   }
 
-  /**
-   * The next `count` rows (up to byte `end`) are written. Once every row is, the buffer starts
-   * over (a large one made anew); rows left are moved to the front only once the written ones are
-   * more than half the bytes in use: each byte is moved a bounded number of times however long
-   * the backlog (moving them every batch copied the whole backlog once a batch).
-   */
-  private drop(count: number, end: number): void {
-    this.head += count;
-    this.headByte = end;
-    if (this.head === this.rows) {
-      this.head = this.rows = this.headByte = 0;
-      this.out.clear(KEPT_BYTES);
-      // The row ends of a backlog go with its bytes.
-      if (this.ends.length > FIRST_ROWS * 4) {
-        this.ends = new Uint32Array(FIRST_ROWS);
-        this.starts = new Uint8Array(FIRST_ROWS);
-      }
-      return;
-    }
-    if (end * 2 <= this.out.used) return;
-    this.out.shift(end);
-    const left = this.rows - this.head;
-    for (let i = 0; i < left; i++) {
-      this.ends[i] = (this.ends[i + this.head] as number) - end;
-      this.starts[i] = this.starts[i + this.head] as number;
-    }
-    this.rows = left;
-    this.head = this.headByte = 0;
+  /** A run for the next rows; the one before, if open, takes no more. */
+  private nextRun(): QueuedRun {
+    if (this.open) (this.runs[this.runs.length - 1] as QueuedRun).close(KEPT_BYTES);
+    const run = this.spare ?? new QueuedRun(FIRST_BYTES);
+    this.spare = undefined;
+    this.runs.push(run);
+    this.open = true;
+    return run;
   }
 
-  private growRows(): void {
-    const ends = new Uint32Array(this.rows * 2);
-    ends.set(this.ends);
-    this.ends = ends;
-    const starts = new Uint8Array(this.rows * 2);
-    starts.set(this.starts);
-    this.starts = starts;
+  /** The oldest run is written: it leaves, its buffer kept for the next run if small, else freed. */
+  private written(run: QueuedRun): void {
+    this.runs.shift();
+    this.rows -= run.rows;
+    if (this.spare === undefined && run.size <= KEPT_BYTES) {
+      run.reset(KEPT_BYTES);
+      this.spare = run;
+    } else run.free();
   }
 }

@@ -2,6 +2,7 @@ import type { AbortSource } from "../core/abort-followers.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { DispatchRequest, ReceivedRequest } from "../routing/dispatch.ts";
+import type { SpliceSite } from "../routing/splice-body.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 
 /**
@@ -14,8 +15,8 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
     readonly operation: Operation,
     /** As parsed, before any route changed it. */
     readonly body: JsonObject,
-    /** The body's bytes, as received. */
-    readonly bytes: Uint8Array<ArrayBuffer>,
+    /** The body's bytes, as received; then as spliced for a route (`ReceivedRequest.bytes`). */
+    public bytes: Uint8Array<ArrayBuffer>,
     readonly model: string,
     readonly stream: boolean,
     readonly requestId: string,
@@ -30,6 +31,9 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
     readonly telemetry: DispatchTelemetry,
     readonly responses: ResponsesContext | undefined,
   ) {}
+
+  /** Where `bytes` hold the model once they are a route's splice (`ReceivedRequest.spliced`). */
+  spliced: SpliceSite | undefined = undefined;
 
   /** The request as received: this object itself. */
   get received(): ReceivedRequest {

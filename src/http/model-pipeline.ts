@@ -8,7 +8,6 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { account, accountWholeAnswer, chargeFailedAttempts } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
-import { auditedRequestBody } from "./audited-request-body.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { DROPPED_HEADER, droppedHeaderValue } from "./dropped-header.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -73,8 +72,8 @@ export function modelPipeline(
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
-      // The audit's copy: the bytes as they came, decoded, unless an escape would hide a credential.
-      if (capture) ledger.requestBody = auditedRequestBody(read.bytes, read.body);
+      // The audit's copy: the bytes as they came, decoded as the row is built (request-ledger.ts).
+      if (capture) ledger.auditedRequest = read;
       const model = validateBody(operation, read.body);
       ledger.model = model;
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.

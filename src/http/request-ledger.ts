@@ -13,6 +13,8 @@ import type {
   DispatchTelemetry,
   OutgoingRequest,
 } from "../telemetry/dispatch-telemetry.ts";
+import { auditedRequestBody } from "./audited-request-body.ts";
+import type { JsonRequest } from "./read-json-body.ts";
 import type { EndedRequest, RequestEnds } from "./request-ends.ts";
 
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
@@ -45,8 +47,13 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   costUsd = 0;
   /** What translation left out, by name (a shared empty list until something was: no list per request). */
   dropped: readonly string[] = NOTHING_DROPPED;
+  /**
+   * Set only with `audit.bodies: true`: the request as read, made the row's text only as the row
+   * is built (`report`). A request in flight holds its body's bytes once (the dispatch holds the
+   * same), not a string of them beside them for the row (a 4 MB prompt held 4 MB more).
+   */
+  auditedRequest: JsonRequest | undefined;
   /** Set only with `audit.bodies: true`. */
-  requestBody: string | undefined;
   responseBody: string | undefined;
   /** `performance.now()` as the router opened the first attempt (undefined until it has). */
   firstAttemptMs: number | undefined;
@@ -168,8 +175,12 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
     if (this.app !== null) record.app = this.app;
     if (this.attempted()) record.attempts = this.list();
-    if (this.requestBody !== undefined) record.requestBody = this.requestBody;
+    const audited = this.auditedRequest;
+    if (audited !== undefined) record.requestBody = auditedRequestBody(audited.bytes, audited.body);
     if (this.responseBody !== undefined) record.responseBody = this.responseBody;
+    // The record has them now: a ledger still held after it (its turn's other ends) holds no body.
+    this.auditedRequest = undefined;
+    this.responseBody = undefined;
     this.observer.finished(record, principal, error, this);
   }
 }

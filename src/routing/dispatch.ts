@@ -4,6 +4,7 @@ import type { Usage } from "../core/usage.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { ResponsesContext } from "./adapt-dialect.ts";
 import type { ClientReply } from "./native-reply.ts";
+import type { SpliceSite } from "./splice-body.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -36,8 +37,13 @@ export interface DispatchRequest {
 
 /** What the front door read off the client's request, for pass-through. */
 export interface ReceivedRequest {
-  /** The body's bytes; `body` above is their one parse. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  /**
+   * The body's bytes; `body` above is their one parse. Once a route renamed the model, the bytes
+   * it was sent instead, `spliced` saying where the model is in them (splice-body.ts `splicedFor`):
+   * the request holds its body's bytes once, the received ones let go.
+   */
+  bytes: Uint8Array<ArrayBuffer>;
+  spliced?: SpliceSite;
   /** The body as parsed, before any route changed it. */
   readonly body: JsonObject;
   /** The client's dialect headers, from the allow-list. */

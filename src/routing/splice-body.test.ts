@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { spliceBody } from "./splice-body.ts";
+import type { ReceivedRequest } from "./dispatch.ts";
+import { spliceBody, splicedFor } from "./splice-body.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (out: Uint8Array | undefined) => (out ? new TextDecoder().decode(out) : undefined);
@@ -72,5 +73,76 @@ describe("spliceBody", () => {
       expect(splice(body, "allowed", true)).toBeUndefined();
       expect(splice(body, "upstream-name")).toBeUndefined();
     }
+  });
+});
+
+describe("splicedFor: the bytes a request holds, for route after route", () => {
+  const sent =
+    '{ "x_unknown": {"a" : [1,2]},\n  "model" : "gpt-4o",  "stream":true, "messages":[{"role":"user","content":"hi"}]}';
+  const received = (): ReceivedRequest => ({
+    bytes: bytes(sent),
+    body: JSON.parse(sent),
+    headers: {},
+    query: "",
+  });
+
+  test("a renamed splice is held in place of the received bytes, and each route after gets what a splice of those would give", () => {
+    const request = received();
+    const asReceived = request.bytes;
+    // Retries, failovers and a shadow's copy, to models of other names and the client's own, a
+    // stream's usage forced or not: each the bytes a splice of the received ones gives.
+    const routes: [string, boolean][] = [
+      ["llama-3", false],
+      ["llama-3", true],
+      ["gpt-4o", true],
+      ["a-much-longer-upstream-model-name/with-a-slash", false],
+      ["gpt-4o", false],
+      ["m", true],
+    ];
+    for (const [model, force] of routes) {
+      const out = splicedFor(request, model, force);
+      expect([model, force, text(out)]).toEqual([
+        model,
+        force,
+        text(spliceBody(bytes(sent), JSON.parse(sent), model, force)),
+      ]);
+      expect(request.bytes).toBe(out as Uint8Array<ArrayBuffer>);
+    }
+    // The received bytes are no longer held: the last splice is.
+    expect(request.bytes).not.toBe(asReceived);
+    expect(request.spliced).toMatchObject({ model: "m", forced: true });
+  });
+
+  test("the client's own model, usage not forced, is the received bytes themselves, held as they are", () => {
+    const request = received();
+    const asReceived = request.bytes;
+    expect(splicedFor(request, "gpt-4o", false)).toBe(asReceived);
+    expect(request.bytes).toBe(asReceived);
+    expect(request.spliced).toBeUndefined();
+  });
+
+  test("a retry on the route just tried gets the bytes it was sent, not another copy", () => {
+    const request = received();
+    const first = splicedFor(request, "llama-3", false);
+    expect(splicedFor(request, "llama-3", false)).toBe(first);
+  });
+
+  test("a body a splice is unsure of is never held: each route serialises the parsed body", () => {
+    const twice = '{"model":"secret","messages":[],"model":"allowed"}';
+    const request: ReceivedRequest = { bytes: bytes(twice), body: JSON.parse(twice), headers: {}, query: "" };
+    const asReceived = request.bytes;
+    expect(splicedFor(request, "upstream-name", false)).toBeUndefined();
+    expect(splicedFor(request, "allowed", true)).toBeUndefined();
+    expect(request.bytes).toBe(asReceived);
+    // Usage forced on a body that names its own stream options: serialised, whichever is held.
+    const options = '{"model":"a","stream":true,"stream_options":{"include_usage":false}}';
+    const held: ReceivedRequest = {
+      bytes: bytes(options),
+      body: JSON.parse(options),
+      headers: {},
+      query: "",
+    };
+    expect(text(splicedFor(held, "b", false))).toBe(options.replace('"a"', '"b"'));
+    expect(splicedFor(held, "c", true)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
+import type { ReceivedRequest } from "./dispatch.ts";
 
 const encoder = new TextEncoder();
 const MODEL_KEY = encoder.encode('"model"');
@@ -22,6 +23,27 @@ function equalAt(buf: Uint8Array, at: number, word: Uint8Array): boolean {
 }
 
 /**
+ * Where bytes spliced for a route hold the model's value (`ReceivedRequest.spliced`), for the
+ * next route's splice to start from them.
+ */
+export interface SpliceSite {
+  /** The brace that opens the body: the forced usage option goes right after it. */
+  readonly open: number;
+  readonly valueStart: number;
+  /** The value's bytes there: the model's JSON text. */
+  readonly valueLength: number;
+  readonly model: string;
+  /** The forced usage option is in. */
+  readonly forced: boolean;
+}
+
+/** A splice made, and where its model is. */
+interface Spliced {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly site: SpliceSite;
+}
+
+/**
  * The body a same-dialect route sends: the client's bytes with only `model` replaced — and,
  * when the gateway must count a stream's usage, `stream_options.include_usage` added — spliced
  * into the received text instead of re-serialising the parsed body. Every other byte (unknown
@@ -35,10 +57,47 @@ export function spliceBody(
   model: string,
   forceUsage: boolean,
 ): Uint8Array<ArrayBuffer> | undefined {
+  const out = fromReceived(bytes, body, model, forceUsage);
+  return out === undefined || out instanceof Uint8Array ? out : out.bytes;
+}
+
+/**
+ * `spliceBody` of the bytes `received` holds, a splice then held in their place (`spliced` says
+ * where its model is): the received bytes are let go once a route renames the model, and the next
+ * route (a retry, a failover, the shadow's) is spliced from the bytes the last one was sent,
+ * which differ from them in the model's value and the forced usage option alone. A request
+ * waiting on an upstream that renames its model held its body three times (parsed, received,
+ * renamed): twice now.
+ */
+export function splicedFor(
+  received: ReceivedRequest,
+  model: string,
+  forceUsage: boolean,
+): Uint8Array<ArrayBuffer> | undefined {
+  const { bytes, body, spliced } = received;
+  if (forceUsage && body.stream_options !== undefined) return undefined;
+  const out =
+    spliced === undefined
+      ? fromReceived(bytes, body, model, forceUsage)
+      : spliced.model === model && spliced.forced === forceUsage
+        ? bytes
+        : splicedAt(bytes, spliced, model, forceUsage);
+  if (out === undefined || out instanceof Uint8Array) return out;
+  received.bytes = out.bytes;
+  received.spliced = out.site;
+  return out.bytes;
+}
+
+/** The received bytes as a route sends them: themselves, spliced, or undefined when unsure. */
+function fromReceived(
+  bytes: Uint8Array<ArrayBuffer>,
+  body: JsonObject,
+  model: string,
+  forceUsage: boolean,
+): Uint8Array<ArrayBuffer> | Spliced | undefined {
   if (forceUsage && body.stream_options !== undefined) return undefined;
   const open = skipSpace(bytes, 0);
   if (bytes[open] !== 123) return undefined; // "{"
-  const insert = forceUsage ? FORCED_USAGE : undefined;
   // Checked even when the model stays: a body with two `model` keys (one perhaps spelt with an
   // escape) was authorised and routed on the last (JSON.parse keeps it), and an upstream whose
   // parser keeps the first must never be sent the other. Unless the one plain key holds exactly
@@ -47,11 +106,33 @@ export function spliceBody(
   const current = encoder.encode(JSON.stringify(body.model));
   if (valueStart === -1 || !equalAt(bytes, valueStart, current) || escapesModelLetter(bytes))
     return undefined;
-  if (body.model === model) return insert ? spliced(bytes, open + 1, open + 1, insert) : bytes;
-  // The body has at least its `model` key, so a key inserted first is followed by a comma. Both
-  // edits in one copy of the body: it may be megabytes (an image), and a copy a change made two.
+  if (body.model === model && !forceUsage) return bytes;
+  const site = { open, valueStart, valueLength: current.length, model: String(body.model), forced: false };
+  return splicedAt(bytes, site, model, forceUsage);
+}
+
+/**
+ * `bytes` (their model's value at `site`) with `model` written there and the forced usage option
+ * in or out as asked, both edits in one copy of the body: it may be megabytes (an image), and a
+ * copy a change made two.
+ */
+function splicedAt(bytes: Uint8Array, site: SpliceSite, model: string, forceUsage: boolean): Spliced {
+  const after = site.open + 1;
   const renamed = encoder.encode(JSON.stringify(model));
-  return spliced(bytes, valueStart, valueStart + current.length, renamed, open + 1, insert);
+  const dropped = site.forced ? FORCED_USAGE.length : 0;
+  const inserted = forceUsage ? FORCED_USAGE.length : 0;
+  const out = Buffer.allocUnsafe(bytes.byteLength - dropped + inserted - site.valueLength + renamed.length);
+  copy.call(bytes, out, 0, 0, after);
+  // The body has at least its `model` key, so a key inserted first is followed by a comma.
+  if (forceUsage) out.set(FORCED_USAGE, after);
+  copy.call(bytes, out, after + inserted, after + dropped, site.valueStart);
+  const valueStart = site.valueStart - dropped + inserted;
+  out.set(renamed, valueStart);
+  copy.call(bytes, out, valueStart + renamed.length, site.valueStart + site.valueLength, bytes.byteLength);
+  return {
+    bytes: out,
+    site: { open: site.open, valueStart, valueLength: renamed.length, model, forced: forceUsage },
+  };
 }
 
 /**
@@ -89,27 +170,3 @@ function escapesModelLetter(bytes: Uint8Array): boolean {
 // session 14's bytes a request).
 const copy = Buffer.prototype.copy;
 const indexOf = Buffer.prototype.indexOf;
-
-/**
- * `bytes` with `bytes[from, to)` replaced by `piece`, as a new buffer; and `insert`, when given,
- * put in at `at` (at or before `from`) in the same copy.
- */
-function spliced(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  piece: Uint8Array,
-  at = from,
-  insert?: Uint8Array,
-): Uint8Array<ArrayBuffer> {
-  const inserted = insert?.byteLength ?? 0;
-  const out = Buffer.allocUnsafe(bytes.byteLength - (to - from) + piece.byteLength + inserted);
-  if (insert) {
-    copy.call(bytes, out, 0, 0, at);
-    out.set(insert, at);
-    copy.call(bytes, out, at + inserted, at, from);
-  } else copy.call(bytes, out, 0, 0, from);
-  out.set(piece, from + inserted);
-  copy.call(bytes, out, from + inserted + piece.byteLength, to, bytes.byteLength);
-  return out;
-}

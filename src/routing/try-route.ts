@@ -14,7 +14,7 @@ import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
 import type { Probe, RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
-import { spliceBody } from "./splice-body.ts";
+import { splicedFor } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 import { type RefusedHint, withoutHint } from "./translation-hints.ts";
@@ -243,7 +243,8 @@ export function attemptFailed(
 }
 
 /**
- * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in —
+ * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in
+ * (held in place of the bytes received: `splicedFor`) —
  * unless it carries client routing fields, which never leave the gateway, or the route was given
  * the caller's body changed (`callerBodyFor`: tool-call ids made plain); then `body` is
  * serialised instead.
@@ -259,10 +260,11 @@ export function nativeRequest(
   const bytes =
     steered || adapted.native?.rewritten || callerBodyChanged
       ? undefined
-      : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
+      : splicedFor(received, String(body.model), adapted.native?.forcedUsage === true);
   // Nothing spliced (the common call): the request as received has every field a native request
-  // has, so it goes as it is, no record a request.
-  if (bytes === received.bytes) return received;
+  // has, so it goes as it is, no record a request. Spliced, the attempt gets a record of its own,
+  // whose bytes a later route's splice does not replace.
+  if (bytes === received.bytes && received.spliced === undefined) return received;
   return { headers: received.headers, query: received.query, bytes, path: received.path };
 }
 

@@ -59,4 +59,28 @@ describe("the body an upstream gets", () => {
     expect(renamed).toMatchObject({ headers: received.headers, query: "?q=1", path: "/chat/completions" });
     expect(JSON.parse(new TextDecoder().decode(renamed?.bytes))).toEqual({ ...body, model: "mb" });
   });
+
+  test("failover between routes that rename the model: each its own model, the received bytes let go once renamed", async () => {
+    const passing = (name: string, script?: Parameters<typeof fakeProvider>[1]) => ({
+      ...fakeProvider(name, script),
+      passThrough: true,
+    });
+    const a = passing("a", () => Promise.reject(upstreamError("answered 503")));
+    const b = passing("b");
+    // Both routes rename the model; the client's spacing and unknown field go to each as sent.
+    const sent = '{"model" : "m", "x_unknown":{"k":[1, 2]},"messages":[{"role":"user","content":"hi"}]}';
+    const body = JSON.parse(sent);
+    const received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "" };
+    const asReceived = received.bytes;
+    const renamedBoth = twoRoutes({ retries: 1 }, { model: "ma" });
+    await routerFor(renamedBoth, [a, b]).router(chatRequest("m", { body, received }));
+    const sentTo = (provider: typeof a) =>
+      provider.calls.map((call) => new TextDecoder().decode(call.native?.bytes));
+    // A retry on `a`, then `b`: each the client's bytes with its own model, as each was sent.
+    expect(sentTo(a)).toEqual([sent.replace('"m"', '"ma"'), sent.replace('"m"', '"ma"')]);
+    expect(sentTo(b)).toEqual([sent.replace('"m"', '"mb"')]);
+    // What the request holds is the last splice, not the received bytes beside it.
+    expect(received.bytes).not.toBe(asReceived);
+    expect(received.bytes).toBe(b.calls[0]?.native?.bytes as Uint8Array<ArrayBuffer>);
+  });
 });

@@ -1,3 +1,4 @@
+import { freeNow } from "../core/free-now.ts";
 import { IdTable } from "../core/id-table.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
 
@@ -42,6 +43,7 @@ export function auditThreadClient(entry: () => string, open: AuditThreadCall, na
     const started = new Worker(entry(), { name }) as Worker & { ref(): void; unref(): void };
     started.onmessage = (event: MessageEvent<AuditThreadReply>) => {
       const reply = event.data;
+      if (reply.batch !== undefined) freeNow(reply.batch.buffer);
       const waiter = pending.get(reply.id);
       if (!waiter) return;
       pending.delete(reply.id);

@@ -15,7 +15,8 @@ export type AuditThreadRequest = { id: number } & (
   // record on the gateway's event loop) and no JSON text of it (0.5).
   // `claim`: the batch's number in the lines' cell (line-claims.ts); absent for records handed to
   // `insert` as objects, which carry no line.
-  | { op: "insert"; records: Uint8Array; claim?: number }
+  // Handed back with the reply, to be freed where it was made (`AuditThreadReply.batch`).
+  | { op: "insert"; records: Uint8Array<ArrayBuffer>; claim?: number }
   /**
    * Shadow pairs (shadow/) as JSON text of their records, for the same reason: the thread makes
    * each its row and writes them, off the loop (SQLite).
@@ -35,8 +36,13 @@ export type AuditThreadRequest = { id: number } & (
 
 /**
  * A failure keeps the driver's `code` (SQLite's, or Bun's PostgreSQL client's) and PostgreSQL's
- * SQLSTATE (`errno`), which tell a storage failure from a refused record.
+ * SQLSTATE (`errno`), which tell a storage failure from a refused record. An `insert`'s reply
+ * carries its batch back (transferred), done with, for the gateway to free at once: memory
+ * freed on a thread other than the one that allocated it (or left to this thread's collector,
+ * which its little work seldom runs) went back to the allocator late, and the gateway allocated
+ * anew for every batch meanwhile (megabytes each with `audit.bodies`: bench/large-bodies-rss.ts).
  */
-export type AuditThreadReply =
+export type AuditThreadReply = (
   | { id: number; ok: true; value?: unknown }
-  | { id: number; ok: false; message: string; code?: string; errno?: string };
+  | { id: number; ok: false; message: string; code?: string; errno?: string }
+) & { batch?: Uint8Array<ArrayBuffer> };

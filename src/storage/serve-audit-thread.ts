@@ -7,7 +7,8 @@ const text = (value: unknown) => (typeof value === "string" ? value : undefined)
 /**
  * The thread's side of audit-thread-protocol.ts: requests run one at a time, in the order they
  * were posted, each answered with its result or its error (message, the driver's `code`,
- * PostgreSQL's SQLSTATE `errno`). `code` may rename the code (SQLite's extended codes).
+ * PostgreSQL's SQLSTATE `errno`). `code` may rename the code (SQLite's extended codes). An
+ * `insert`'s batch goes back with its reply, done with (`AuditThreadReply`).
  */
 export function serveAuditThread(
   run: (request: AuditThreadRequest) => Promise<unknown>,
@@ -34,7 +35,9 @@ export function serveAuditThread(
           ...(errno ? { errno } : {}),
         };
       }
-      self.postMessage(reply);
+      // Written, or refused (the writer keeps its rows to send again): back to be freed.
+      if (request.op !== "insert") self.postMessage(reply);
+      else self.postMessage({ ...reply, batch: request.records }, [request.records.buffer]);
     });
   };
 }

@@ -254,7 +254,7 @@ export interface AuditStore {
    * that run while a batch waits have nothing of it to visit or promote
    * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1" and "Session 12: the audit queue on the main heap").
    */
-  insertEncoded?(batch: Uint8Array, lines?: number): Promise<AuditBatchResult>;
+  insertEncoded?(batch: Uint8Array<ArrayBuffer>, lines?: number): Promise<AuditBatchResult>;
   /**
    * Offered by a store whose thread writes the access lines the rows of an `insertEncoded` batch
    * carry (audit-row-layout.ts `ROW_LINE`), before the batch's insert (storage/line-claims.ts):

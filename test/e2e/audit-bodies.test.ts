@@ -96,6 +96,46 @@ describe("audit bodies", () => {
     expect((await row(response.headers.get("x-request-id") ?? "")).requestBody).toBe(sent);
   });
 
+  test("a 4 MB body (an image) is stored whole, as sent, several in a row", async () => {
+    // Queued, handed to the audit thread and bound there as bytes: each row holds its own body,
+    // every character of it, multi-byte ones included.
+    const sent = Array.from({ length: 3 }, (_, i) =>
+      JSON.stringify({
+        model: "mock",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: `picture ${i}: what is in it? ünïcødé ✓ 😀` },
+              {
+                type: "image_url",
+                image_url: { url: `data:image/png;base64,${Buffer.alloc(3 << 20, i).toString("base64")}` },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const ids = await Promise.all(
+      sent.map(async (body) => {
+        const response = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+          body,
+        });
+        await response.text();
+        expect(response.status).toBe(200);
+        return response.headers.get("x-request-id") ?? "";
+      }),
+    );
+    for (const [i, id] of ids.entries()) {
+      const record = await row(id);
+      expect(record.requestBody?.length).toBe(sent[i]?.length);
+      expect(record.requestBody === sent[i]).toBe(true);
+      expect(record.responseBody).toContain("chat.completion");
+    }
+  });
+
   test("a body with PHP's escaped slashes has its whole credential redacted", async () => {
     // json_encode writes "/" as "\/": kept as sent, "Bearer abc\/def…" was redacted only up to the
     // backslash (here not at all, "abc" being too short for a token).

@@ -70,6 +70,14 @@ describe("retries and failover", () => {
           model("midstream"),
           model("creds"),
           model("creds-both"),
+          // Renamed on `a`, the client's own name on `b`.
+          {
+            name: "relay",
+            routes: [
+              { provider: "a", model: "relay-a" },
+              { provider: "b", model: "relay" },
+            ],
+          },
         ],
         routing: { retries: 2, backoff: "5ms", circuit_breaker: { failures: 50, cooldown: "30s" } },
       };
@@ -138,6 +146,23 @@ describe("retries and failover", () => {
     expect(text.length).toBeGreaterThan(0);
     expect(chatCalls(a)).toHaveLength(3);
     expect(chatCalls(b)).toHaveLength(1);
+  });
+
+  test("a failover from a route that renames the model to one of its own name: each upstream its model, the rest as the client sent it", async () => {
+    // The request holds the bytes `a` was sent in place of those received (splice-body.ts
+    // `splicedFor`): `b`'s are spliced back from them, a stream's usage option forced on both.
+    a.enqueue({ status: 503, ...now }, { status: 500 }, { status: 503, ...now });
+    const sent = { model: "relay", x_unknown: { k: [1, 2] }, messages: ask("relay me"), stream: true };
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify(sent),
+    });
+    expect(response.status).toBe(200);
+    expect((await readSse(response)).at(-1)).toBe("[DONE]");
+    const forced = { stream_options: { include_usage: true } };
+    expect(chatCalls(a).map((r) => r.body)).toEqual(Array(3).fill({ ...forced, ...sent, model: "relay-a" }));
+    expect(chatCalls(b).map((r) => r.body)).toEqual([{ ...forced, ...sent }]);
   });
 
   test("when every route fails the client gets the last route's error, as it sent it", async () => {

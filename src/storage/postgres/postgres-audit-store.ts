@@ -52,7 +52,7 @@ export async function createPostgresAuditStore(
   );
 
   // `lines`: the batch's claim on the access lines its rows carry (line-claims.ts).
-  const insertBatch = (batch: Uint8Array, lines?: number): Promise<AuditBatchResult> =>
+  const insertBatch = (batch: Uint8Array<ArrayBuffer>, lines?: number): Promise<AuditBatchResult> =>
     thread.call({ op: "insert", records: batch, ...(lines === undefined ? {} : { claim: lines }) }, [
       batch.buffer,
     ]) as Promise<AuditBatchResult>;

@@ -44,8 +44,10 @@ export class AuditInserter {
         app)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // A body read from a batch comes as its UTF-8 (audit-row-fields.ts `BodyText`), which SQLite
+    // would keep as a blob: cast, it is the text a string's bind stores (a string's cast is none).
     this.insertBody = db.prepare(
-      "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
+      "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT))",
     );
     // The no-op update makes RETURNING yield the id of an existing row too.
     this.internString = db.prepare(

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
+import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
 import { cellsKeptAfterChurn } from "../../testing/kept-after-churn.ts";
 import { closeDatabase, openDatabase } from "./open-database.ts";
 import { isStorageFailure } from "./storage-failure.ts";
@@ -52,6 +53,25 @@ async function withStartedStore(run: (store: ReturnType<typeof createThreadedAud
     dir.cleanup();
   }
 }
+
+test("bodies handed to the thread as their UTF-8 are stored as the text they were, whole", () =>
+  withStartedStore(async (store) => {
+    // The thread binds a body as its bytes (no string of it made there), cast to text.
+    const bodies = ["", "ünïcødé ✓ 😀", "a\u0000b\u2028c", `{"image":"${"A".repeat(4 << 20)}"}`];
+    const records = bodies.map((body, i) =>
+      makeRecord({
+        requestId: `b${i}`,
+        startedAt: 2000 + i,
+        requestBody: body,
+        responseBody: i === 0 ? null : body,
+      }),
+    );
+    expect(await store.insertEncoded(encodeAuditBatch(records))).toEqual({ written: 4, rejected: 0 });
+    const page = await store.select({ order: "asc", bodies: true }, null, 10);
+    const stored = page.filter((e) => e.record.requestId.startsWith("b")).map((e) => e.record);
+    expect(stored.map((r) => r.requestBody)).toEqual(bodies);
+    expect(stored.map((r) => r.responseBody)).toEqual([null, ...bodies.slice(1)]);
+  }));
 
 test("calls the thread answered leave nothing for young collections to keep (a Map of waiters did)", () =>
   withStartedStore(async (store) => {

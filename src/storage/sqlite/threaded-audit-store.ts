@@ -22,7 +22,7 @@ export function createThreadedAuditStore(options: {
   open?: OpenDatabaseOptions;
   reader: Database;
 }): SqliteAuditStore & {
-  insertEncoded(batch: Uint8Array, lines?: number): Promise<AuditBatchResult>;
+  insertEncoded(batch: Uint8Array<ArrayBuffer>, lines?: number): Promise<AuditBatchResult>;
   threadLines: LineClaims;
   /** `KeyStore.touch` and `SpendStore.add` in the thread (sqlite-storage.ts hands them to those stores). */
   touchKeys(lastUsed: ReadonlyMap<string, number>): Promise<void>;
@@ -43,7 +43,7 @@ export function createThreadedAuditStore(options: {
     { op: "open", path: options.path, options: options.open ?? {}, lines: claims.cell },
   );
   // `lines`: the batch's claim on the access lines its rows carry (line-claims.ts).
-  const insertBatch = (batch: Uint8Array, lines?: number) =>
+  const insertBatch = (batch: Uint8Array<ArrayBuffer>, lines?: number) =>
     call({ op: "insert", records: batch, ...(lines === undefined ? {} : { claim: lines }) }, [batch.buffer]);
   const usage = auditThreadClient(
     () =>

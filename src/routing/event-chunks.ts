@@ -1,9 +1,10 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
+import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { clientClosed, type GatewayError, providerFailure, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
-import { closingAfter, endsStreamEvent, RESPONSE_FAILED, reportedFailure } from "./stream-end.ts";
+import { closingAfter, endsStreamEvent, reportedFailure } from "./stream-end.ts";
 
 /** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
 export type Pass = (event: SseEvent) => boolean;

@@ -1,3 +1,4 @@
+import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
@@ -17,7 +18,7 @@ import {
   textOf,
 } from "./relay-event-checks.ts";
 import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
-import { CLOSING, RESPONSE_FAILED, reportedFailure } from "./stream-end.ts";
+import { CLOSING, reportedFailure } from "./stream-end.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {

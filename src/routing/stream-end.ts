@@ -1,3 +1,4 @@
+import { FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 
@@ -7,16 +8,10 @@ import type { SseEvent } from "../core/sse.ts";
 // marker is added; or neither, and the stream was cut off.
 
 /**
- * The Responses API's end event for an answer that failed: how OpenAI reports a server error, at
- * once or after output streamed. The stream's end, and its failure, as an error event is.
- */
-export const RESPONSE_FAILED = "response.failed";
-
-/**
  * What a stream that reported its own failure (an error event, OpenAI's error chunk, a Responses
- * `response.failed`: `event`, the reporting event's name) failed with: the words of the request's
- * record and of its attempt's, the same from every relay — the byte relay's scan, the relay of
- * decoded events, a translation's, a shadow copy's.
+ * `response.failed`, the stream's end and its failure: `event`, the reporting event's name) failed
+ * with: the words of the request's record and of its attempt's, the same from every relay — the
+ * byte relay's scan, the relay of decoded events, a translation's, a shadow copy's.
  */
 export const reportedFailure = (event: string | undefined): GatewayError =>
   upstreamError(
@@ -27,7 +22,7 @@ export const reportedFailure = (event: string | undefined): GatewayError =>
 
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";
-export const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", RESPONSE_FAILED];
+export const END_EVENTS: readonly string[] = ["message_stop", ...FINAL_RESPONSE_EVENTS];
 
 /** Anthropic's `message_delta`: the answer's stop reason, the last event before `message_stop`. */
 export const MESSAGE_DELTA = "message_delta";

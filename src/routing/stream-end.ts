@@ -1,6 +1,7 @@
 import { FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 
 // When a relayed stream is whole (docs/CLIENTS.md "When a stream is whole"), stated once for the
 // byte relay (relay-scan.ts, which reads these off an event's bytes) and the relay of decoded
@@ -19,6 +20,14 @@ export const reportedFailure = (event: string | undefined): GatewayError =>
       ? "the stream ended with a failed response"
       : "the stream ended with an error event",
   );
+
+/**
+ * What a stream that ended before its end marker and its answer's finish fails with, whichever
+ * relay read it (or a shadow copy's reader): `provider`, the upstream's name (`fa`, `worker:w1`)
+ * or its route's label, as `upstreamName` takes it.
+ */
+export const cutOff = (provider: string): GatewayError =>
+  upstreamError(`${upstreamName(provider)} ended the stream without its end marker`);
 
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";

@@ -316,8 +316,9 @@ export const configSchema = z.strictObject({
       allowed_origins: z.array(z.string()).default([]),
       /**
        * Largest WebSocket message accepted from a worker (a larger one closes it, 1009), and a peer
-       * link's. At least 64KB: a worker's register and answer heads are JSON of a few KB, and its
-       * body chunks go in frames of up to 64 KiB (at 0, every worker was closed at its register).
+       * link's. At least 64KB (at 0, every worker was closed at its register): a worker cuts its
+       * body chunks to fit it, header included. A register listing hundreds of long model names
+       * can need more (the protocol admits 1,000 of 256 characters): the worker says so.
        */
       max_message: size("1MB", 64 * 1024),
     })

@@ -23,12 +23,18 @@ export function opensAnswer(event: SseEvent): boolean {
 }
 
 /**
+ * A chat delta's role key, as a chunk's JSON holds it: a chunk without it is the answer's own,
+ * never only its opening (the byte relay looks for its bytes: relay-event-checks.ts).
+ */
+export const ROLE_KEY = '"role"';
+
+/**
  * Whether a stream event may only open the answer, told without a decode: an opening event by its
  * name, a chat chunk that names a role (whether it says anything else takes `chunkOpensAnswer`).
  * Every other event is the answer's own.
  */
 export function mayOpenAnswer(event: SseEvent): boolean {
-  return event.event === undefined ? event.data.includes('"role"') : OPENING_NAMES.has(event.event);
+  return event.event === undefined ? event.data.includes(ROLE_KEY) : OPENING_NAMES.has(event.event);
 }
 
 /**
@@ -37,7 +43,44 @@ export function mayOpenAnswer(event: SseEvent): boolean {
  */
 export function chunkOpensAnswer(data: string): boolean {
   // A chunk that names no role is the answer's: most are, and are told without a parse.
-  return data.includes('"role"') && saysOnlyTheRole(parseEventData(data));
+  return data.includes(ROLE_KEY) && saysOnlyTheRole(parseEventData(data));
+}
+
+/**
+ * A relay's hold on its answer's opening (the byte relay's scan, relay-scan.ts; the translated
+ * relay, translated-relay.ts): its own fields, no object made a stream. Until an event of the
+ * answer itself goes by, the events that only open it are held, and a failure is still the
+ * router's to retry or fail over. Whether a chat chunk that names the role only opens the answer
+ * takes a decode, which the event after it spares when it is plainly the answer's own (the answer
+ * began then, whatever the chunk held): so the relay holds the chunk, its verdict open
+ * (`holdsOpening`). The next plain event of the answer means the answer began (`answerBegan`);
+ * any other event, or the end of the read the chunk came in, decodes it (`settleOpening`).
+ */
+export interface OpeningHold {
+  /**
+   * An event of the answer itself went by, not only its opening: the relay may commit. Never
+   * unset. While `holdsOpening`, false for now only: `settleOpening` reads it final.
+   */
+  answering: boolean;
+  /** A role chunk came before the answer began, whether it only opened it still open. */
+  holdsOpening: boolean;
+  /** The held chunk's data, as text (the relay may keep it as bytes until asked). */
+  heldChunk(): string;
+}
+
+/** An event plainly the answer's own went by: the answer began, a held chunk left undecoded. */
+export function answerBegan(hold: OpeningHold): void {
+  hold.holdsOpening = false;
+  hold.answering = true;
+}
+
+/** Whether the answer began, a held chunk's verdict decoded first: `answering`, final. */
+export function settleOpening(hold: OpeningHold): boolean {
+  if (hold.holdsOpening) {
+    hold.holdsOpening = false;
+    hold.answering = !chunkOpensAnswer(hold.heldChunk());
+  }
+  return hold.answering;
 }
 
 /**

@@ -1,9 +1,8 @@
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { opensAnswer } from "./answer-opening.ts";
@@ -11,6 +10,7 @@ import { EventChunks, EventReader } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
+import { cutOff } from "./stream-end.ts";
 import { TranslatedRelay } from "./translated-relay.ts";
 
 /**
@@ -85,8 +85,7 @@ async function eventChunks(
     opening.push(first.value);
     first = await reader.next();
   }
-  if (first.done && opening)
-    throw upstreamError(`${upstreamName(call.provider)} ended the stream without its end marker`);
+  if (first.done && opening) throw cutOff(call.provider);
   const chunks = new EventChunks(
     first,
     reader,

@@ -7,6 +7,7 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { inBandError } from "../translate/stream/in-band-error.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
+import { cutOff } from "./stream-end.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
@@ -143,7 +144,11 @@ export class ByteRelay extends UpstreamRelay {
     if (!scan.answering) {
       // Nothing of the answer came, only its opening if anything: none of it is sent, and the
       // attempt failed (a malformed event, or cut off).
-      return this.failAfterBytes(scan.brokenAt === -1 ? this.cutOff() : this.broken(), undefined, true);
+      return this.failAfterBytes(
+        scan.brokenAt === -1 ? cutOff(this.provider) : this.broken(),
+        undefined,
+        true,
+      );
     }
     if (scan.reported || scan.brokenAt !== -1 || scan.ended) {
       // An answer that ended in the upstream's own error event failed, as the record says (502).
@@ -155,12 +160,7 @@ export class ByteRelay extends UpstreamRelay {
       this.close(undefined, true);
       return out ? joinTwo(out, closing) : closing;
     }
-    return this.failAfterBytes(this.cutOff(), out, true);
-  }
-
-  /** What a stream that ended before its answer's finish fails with. */
-  private cutOff(): GatewayError {
-    return upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
+    return this.failAfterBytes(cutOff(this.provider), out, true);
   }
 
   /**

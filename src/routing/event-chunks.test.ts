@@ -5,9 +5,10 @@ import { sseFixture } from "../translate/fixtures/load-fixture.ts";
 import { Attempt } from "./attempt.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
 
-// The decoded-event relay (Claude on Bedrock or Vertex, a worker's stream) ends by the byte
-// relay's rule (stream-end.ts): whole after the end marker; after the finish, the marker added;
-// cut before it, a failure the caller hears of.
+// The decoded-event relay (Claude on Bedrock or Vertex AI, an embedder's provider that yields
+// events; a worker's stream comes as bytes, the byte relay's) ends by the byte relay's rule
+// (stream-end.ts): whole after the end marker; after the finish, the marker added; cut before
+// it, a failure the caller hears of.
 
 const timeouts = { connectMs: 60_000, firstByteMs: 60_000, idleMs: 60_000 };
 const decoder = new TextDecoder();

@@ -1,9 +1,9 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
-import { clientClosed, type GatewayError, providerFailure, upstreamError } from "../core/gateway-error.ts";
+import { RESPONSE_FAILED } from "../core/final-response-events.ts";
+import { clientClosed, type GatewayError, providerFailure } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
-import { closingAfter, endsStreamEvent, RESPONSE_FAILED, reportedFailure } from "./stream-end.ts";
+import { closingAfter, cutOff, endsStreamEvent, reportedFailure } from "./stream-end.ts";
 
 /** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
 export type Pass = (event: SseEvent) => boolean;
@@ -68,7 +68,7 @@ export class EventChunks implements ChunkSource {
     private readonly reader: EventReader,
     private readonly attempt: Attempt,
     private readonly done: (error?: GatewayError) => void,
-    /** The upstream's name in a cut-off stream's error (`fa`, `worker:w1`: `upstreamName`). */
+    /** The upstream's name in a cut-off stream's error (`fa`, `worker:w1`: stream-end.ts `cutOff`). */
     private readonly provider: string,
     /** The events that opened the answer before its first (answer-opening.ts): written with it. */
     private opening?: readonly SseEvent[],
@@ -135,7 +135,7 @@ export class EventChunks implements ChunkSource {
       this.close();
       return encoder.encode(closing);
     }
-    throw upstreamError(`${upstreamName(this.provider)} ended the stream without its end marker`);
+    throw cutOff(this.provider);
   }
 
   /**

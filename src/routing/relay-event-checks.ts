@@ -1,6 +1,6 @@
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
-import { OPENING_EVENTS } from "./answer-opening.ts";
+import { OPENING_EVENTS, ROLE_KEY } from "./answer-opening.ts";
 import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./stream-end.ts";
 
 // What the byte relay reads off an event's bytes without decoding it (routing/byte-relay.ts).
@@ -8,8 +8,8 @@ import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./st
 const encoder = new TextEncoder();
 const ERROR_NAME = encoder.encode("error");
 const ERROR_KEY = encoder.encode('"error"');
-/** A chat delta's role key: a chunk without it never only opens the answer (answer-opening.ts). */
-const ROLE_KEY = encoder.encode('"role"');
+/** A chat delta's role key (answer-opening.ts), as bytes. */
+const ROLE_KEY_BYTES = encoder.encode(ROLE_KEY);
 const DONE = encoder.encode(DONE_DATA);
 /** How each dialect ends a complete stream (stream-end.ts), as bytes. */
 const END_EVENT_NAMES = END_EVENTS.map((name) => encoder.encode(name));
@@ -101,9 +101,9 @@ const QUOTE = 34;
  * native search would run on past the event, through every later event of the read.
  */
 export function namesRole(buf: Uint8Array, span: SseSpan): boolean {
-  const last = span.dataEnd - ROLE_KEY.length;
+  const last = span.dataEnd - ROLE_KEY_BYTES.length;
   for (let at = span.dataStart; at <= last; at++)
-    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, ROLE_KEY)) return true;
+    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, ROLE_KEY_BYTES)) return true;
   return false;
 }
 

@@ -1,8 +1,9 @@
+import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
-import { chunkOpensAnswer, opensAnswer } from "./answer-opening.ts";
+import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
 import {
   CLOSE_BRACE,
   endsStream,
@@ -17,7 +18,7 @@ import {
   textOf,
 } from "./relay-event-checks.ts";
 import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
-import { CLOSING, RESPONSE_FAILED, reportedFailure } from "./stream-end.ts";
+import { CLOSING, reportedFailure } from "./stream-end.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {
@@ -62,7 +63,7 @@ const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array
  * malformed events are spotted by their bytes. It is the scanner itself (one object a stream, not
  * two).
  */
-export class RelayScan extends SseScanner implements SpanSink {
+export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   /** The stream reported a failure of its own (an error event, relayed as is). */
   reported: GatewayError | undefined;
   /**
@@ -72,9 +73,12 @@ export class RelayScan extends SseScanner implements SpanSink {
   reportedFirst: SseEvent | undefined;
   /**
    * An event of the answer itself went by, not only its opening (`message_start`, a role chunk:
-   * answer-opening.ts): the relay may commit to the stream. Never unset.
+   * answer-opening.ts): the relay may commit to the stream. Never unset. Final between reads: a
+   * role chunk held in one is settled by its end (`OpeningHold`).
    */
   answering = false;
+  /** A role chunk of the read being taken awaits its verdict (`OpeningHold`): its data at `heldAt`. */
+  holdsOpening = false;
   /** The stream's end marker went by. */
   ended = false;
   /**
@@ -95,14 +99,9 @@ export class RelayScan extends SseScanner implements SpanSink {
   private buf: Uint8Array = NOTHING;
   private usageAt = -1;
   private finishAt = -1;
-  /**
-   * Where the data of a chat chunk that names a role lies in the read being taken (-1: none),
-   * while whether it only opens the answer is still open: telling takes a decode, which the next
-   * event of the read spares when it is plainly the answer's own (the answer began then, whatever
-   * the chunk was). The read's end, or a next event that is not plain, decodes it (`settleRoleChunk`).
-   */
-  private roleChunkAt = -1;
-  private roleChunkEnd = -1;
+  /** Where the held role chunk's data lies in the read being taken (`holdsOpening`). */
+  private heldAt = 0;
+  private heldEnd = 0;
   /** Made at the first event cut out (most streams cut none). */
   private cuts: number[] | undefined;
   /**
@@ -130,8 +129,9 @@ export class RelayScan extends SseScanner implements SpanSink {
     if (this.cuts) this.cuts.length = 0;
     this.swaps?.clear();
     const consumed = this.scan(buf, this);
-    // The read ends inside the answer's opening, or at a chunk that may be the answer's first.
-    if (this.roleChunkAt !== -1) this.settleRoleChunk();
+    // The read ends inside the answer's opening, or at a chunk that may be the answer's first:
+    // its bytes are not kept past the read.
+    settleOpening(this);
     this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
     if (consumed === 0) return undefined;
     if (!this.cuts || this.cuts.length === 0)
@@ -182,14 +182,12 @@ export class RelayScan extends SseScanner implements SpanSink {
       buf[dataStart + 1] === QUOTE &&
       buf[dataStart + 2] !== ERROR_FIRST &&
       buf[span.dataEnd - 1] === CLOSE_BRACE;
-    if (this.roleChunkAt !== -1) {
+    if (this.holdsOpening) {
       // After a role chunk, an everyday event that names no role is the answer's: it began,
       // whatever the chunk was. Any other event may hang on the chunk's verdict (an error right
       // after the opening fails the attempt): it is decoded first.
-      if (everyday && !namesRole(buf, span)) {
-        this.roleChunkAt = -1;
-        this.answering = true;
-      } else this.settleRoleChunk();
+      if (everyday && !namesRole(buf, span)) answerBegan(this);
+      else settleOpening(this);
     }
     // Until the answer's first event, each is read for whether it only opens the answer.
     const opening = !this.answering;
@@ -209,7 +207,7 @@ export class RelayScan extends SseScanner implements SpanSink {
         if (opening) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
       }
     }
-    if (opening) this.answering = !this.opensAnswer(span);
+    if (opening) this.watchOpening(span);
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
     if (this.carriesUsage(span) || finalEvent) {
       const event = eventOf(buf, span, this.sink.maxLine);
@@ -247,30 +245,30 @@ export class RelayScan extends SseScanner implements SpanSink {
   }
 
   /**
-   * Whether the event only opens the answer (answer-opening.ts), or may: a named event told by its
-   * name's bytes, a chat chunk without a role (the answer's own) by its bytes too. A chunk with a
-   * role awaits its verdict (`roleChunkAt`), decoded only if the read ends there or a next event
-   * hangs on it: of a stream's chunks its first when it came alone (or, from a server that names
-   * the role in every chunk, the first with content).
+   * An event before the answer's first: whether it only opens the answer (answer-opening.ts), a
+   * named event told by its name's bytes, a chat chunk without a role (the answer's own) by its
+   * bytes too. A chunk with a role is held (`holdsOpening`), decoded only if the read ends there or
+   * a next event hangs on it: of a stream's chunks its first when it came alone (or, from a server
+   * that names the role in every chunk, the first with content).
    */
-  private opensAnswer(span: SseSpan): boolean {
+  private watchOpening(span: SseSpan): void {
     const buf = this.buf;
-    if (span.nameStart !== -1) return opensByName(buf, span);
-    if (!namesRole(buf, span)) return false;
-    if (!oneLine(buf, span)) {
+    if (span.nameStart !== -1) this.answering = !opensByName(buf, span);
+    else if (!namesRole(buf, span)) this.answering = true;
+    else if (!oneLine(buf, span)) {
       // Data on several lines (neither dialect sends it): decoded now, as the client would read it.
       const event = eventOf(buf, span, this.sink.maxLine);
-      return event !== undefined && opensAnswer(event);
+      this.answering = event === undefined || !opensAnswer(event);
+    } else {
+      this.holdsOpening = true;
+      this.heldAt = span.dataStart;
+      this.heldEnd = span.dataEnd;
     }
-    this.roleChunkAt = span.dataStart;
-    this.roleChunkEnd = span.dataEnd;
-    return true;
   }
 
-  /** The role chunk's verdict, decoded: the answer began with it, or it only opened the answer. */
-  private settleRoleChunk(): void {
-    this.answering = !chunkOpensAnswer(textOf(this.buf, this.roleChunkAt, this.roleChunkEnd));
-    this.roleChunkAt = -1;
+  /** The held role chunk's data, decoded (`OpeningHold`): the read it came in is still the one taken. */
+  heldChunk(): string {
+    return textOf(this.buf, this.heldAt, this.heldEnd);
   }
 
   /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */

@@ -1,5 +1,6 @@
 import type { AbortSource } from "../core/abort-followers.ts";
 import { type Dialect, isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { FINAL_RESPONSE_EVENTS } from "../core/final-response-events.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
@@ -204,9 +205,6 @@ export class RouteAttempt
     if (this.closeWaits) this.observed?.closed(this.closeError, settledMs);
   }
 }
-
-/** The events that end a Responses stream, each carrying the final `response`. */
-const FINAL_RESPONSE_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 /** Shared by every answer (and request record) that dropped nothing (never written to). */
 export const NOTHING_DROPPED: readonly string[] = Object.freeze([]);

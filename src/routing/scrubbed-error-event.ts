@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { scrubAccountInBody } from "../core/scrub-account.ts";
 import { encodeSse } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
@@ -34,7 +35,7 @@ export function scrubbedErrorEvent(buf: Uint8Array, span: SseSpan, maxLine: numb
  */
 function scrubbedBody(body: JsonObject, text: string): JsonObject {
   const response = body.response;
-  if (body.type !== "response.failed" || !isJsonObject(response)) return scrubAccountInBody(body, text);
+  if (body.type !== RESPONSE_FAILED || !isJsonObject(response)) return scrubAccountInBody(body, text);
   const scrubbed = scrubAccountInBody(response, text);
   return scrubbed === response ? body : { ...body, response: scrubbed };
 }

@@ -1,5 +1,7 @@
+import { FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { upstreamName } from "../providers/upstream-name.ts";
 
 // When a relayed stream is whole (docs/CLIENTS.md "When a stream is whole"), stated once for the
 // byte relay (relay-scan.ts, which reads these off an event's bytes) and the relay of decoded
@@ -7,16 +9,10 @@ import type { SseEvent } from "../core/sse.ts";
 // marker is added; or neither, and the stream was cut off.
 
 /**
- * The Responses API's end event for an answer that failed: how OpenAI reports a server error, at
- * once or after output streamed. The stream's end, and its failure, as an error event is.
- */
-export const RESPONSE_FAILED = "response.failed";
-
-/**
  * What a stream that reported its own failure (an error event, OpenAI's error chunk, a Responses
- * `response.failed`: `event`, the reporting event's name) failed with: the words of the request's
- * record and of its attempt's, the same from every relay — the byte relay's scan, the relay of
- * decoded events, a translation's, a shadow copy's.
+ * `response.failed`, the stream's end and its failure: `event`, the reporting event's name) failed
+ * with: the words of the request's record and of its attempt's, the same from every relay — the
+ * byte relay's scan, the relay of decoded events, a translation's, a shadow copy's.
  */
 export const reportedFailure = (event: string | undefined): GatewayError =>
   upstreamError(
@@ -25,9 +21,17 @@ export const reportedFailure = (event: string | undefined): GatewayError =>
       : "the stream ended with an error event",
   );
 
+/**
+ * What a stream that ended before its end marker and its answer's finish fails with, whichever
+ * relay read it (or a shadow copy's reader): `provider`, the upstream's name (`fa`, `worker:w1`)
+ * or its route's label, as `upstreamName` takes it.
+ */
+export const cutOff = (provider: string): GatewayError =>
+  upstreamError(`${upstreamName(provider)} ended the stream without its end marker`);
+
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";
-export const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", RESPONSE_FAILED];
+export const END_EVENTS: readonly string[] = ["message_stop", ...FINAL_RESPONSE_EVENTS];
 
 /** Anthropic's `message_delta`: the answer's stop reason, the last event before `message_stop`. */
 export const MESSAGE_DELTA = "message_delta";

@@ -3,7 +3,7 @@ import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { BodyRead } from "../providers/http/streamed-answer.ts";
 import type { EventDecoder, UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
-import { chunkOpensAnswer, mayOpenAnswer } from "./answer-opening.ts";
+import { answerBegan, mayOpenAnswer, type OpeningHold, settleOpening } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
 import { failureReported } from "./event-chunks.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
  * fail over; after it the idle bound applies, re-armed by every read (a keep-alive's too).
  * The relay is also the committed answer itself, and the translation's sink.
  */
-export class TranslatedRelay extends UpstreamRelay implements EventSink {
+export class TranslatedRelay extends UpstreamRelay implements EventSink, OpeningHold {
   reported: GatewayError | undefined;
   /** The caller's events written so far (ChunkSource.events). */
   events = 0;
@@ -34,16 +34,18 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   /**
    * An event of the answer itself was written, not only its opening (a role chunk,
    * `message_start`, `response.created`: answer-opening.ts). Until then what is written is held,
-   * and a failure is the router's to retry or fail over, nothing having reached the client.
+   * and a failure is the router's to retry or fail over, nothing having reached the client. Read
+   * through `settleOpening`, which decides a role chunk still held (`OpeningHold`).
    */
-  private answering = false;
+  answering = false;
   /**
-   * A chat chunk naming the role, written before the answer began, whether it said anything else
-   * still open: telling takes a decode, which the next event written spares when it is plainly the
-   * answer's (the answer began then, whatever the chunk held). Decoded when the read's events are
-   * all written, or a next event may only open the answer too (`began`).
+   * A chat chunk naming the role was written before the answer began, whether it said anything
+   * else still open (`OpeningHold`): decoded once the read's events are all written, or when a
+   * next event may only open the answer too; never when the next is plainly the answer's.
    */
-  private roleChunk: SseEvent | undefined;
+  holdsOpening = false;
+  /** The held role chunk's data (`holdsOpening`). */
+  private held = "";
 
   constructor(
     upstream: UpstreamEvents,
@@ -70,7 +72,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   push(event: SseEvent): void {
     this.events++;
     this.text += encodeSse(event);
-    if (!this.answering) this.opening(event);
+    if (!this.answering) this.watchOpening(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
     this.reported ??= failureReported(event);
   }
@@ -84,12 +86,14 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     }
     let ended: boolean;
     try {
-      ended = read.done ? this.atEnd() : this.translate(read.value) || (this.began() && this.endInHand());
+      ended = read.done
+        ? this.atEnd()
+        : this.translate(read.value) || (settleOpening(this) && this.endInHand());
     } catch (error) {
       return this.failing(toGatewayError(error));
     }
     // The answer's opening waits for its first event, and goes out with it in one write.
-    const out = ended || this.began() ? this.handOut() : undefined;
+    const out = ended || settleOpening(this) ? this.handOut() : undefined;
     if (ended) {
       this.finished = true;
       return this.ending(out);
@@ -104,25 +108,21 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   }
 
   /**
-   * Before the answer's first event, whether `event` is it (answer-opening.ts): an event that
-   * cannot only open the answer is, and so says the answer began whatever a role chunk before it
-   * held; a role chunk's own verdict waits (`roleChunk`).
+   * An event written before the answer's first: whether it is that (answer-opening.ts). An event
+   * that cannot only open the answer is, and so says the answer began whatever a role chunk
+   * before it held; another opening event has a held chunk decoded first; a role chunk is held.
    */
-  private opening(event: SseEvent): void {
-    if (!mayOpenAnswer(event)) {
-      this.roleChunk = undefined;
-      this.answering = true;
-    } else if (!this.began() && event.event === undefined) this.roleChunk = event;
+  private watchOpening(event: SseEvent): void {
+    if (!mayOpenAnswer(event)) answerBegan(this);
+    else if (!settleOpening(this) && event.event === undefined) {
+      this.holdsOpening = true;
+      this.held = event.data;
+    }
   }
 
-  /** Whether the answer began: a role chunk's verdict still open is decoded now. */
-  private began(): boolean {
-    const roleChunk = this.roleChunk;
-    if (roleChunk !== undefined) {
-      this.roleChunk = undefined;
-      this.answering = !chunkOpensAnswer(roleChunk.data);
-    }
-    return this.answering;
+  /** The held role chunk's data (`OpeningHold`). */
+  heldChunk(): string {
+    return this.held;
   }
 
   /** A read's events translated; true when the stream's end was among them. */
@@ -193,7 +193,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
    */
   private failing(failure: GatewayError): Uint8Array {
     // Before the answer's first event, its opening is dropped: the client gets nothing of this attempt.
-    if (!this.began()) this.text = "";
+    if (!settleOpening(this)) this.text = "";
     return this.failAfterBytes(failure, this.handOut());
   }
 }

@@ -3,15 +3,12 @@ import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { failureReported } from "../routing/event-chunks.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
-import { closingAfter, endsStreamEvent } from "../routing/stream-end.ts";
+import { closingAfter, cutOff, endsStreamEvent } from "../routing/stream-end.ts";
 
 // Whether a same-dialect copy's stream was whole, judged as the primary's relay judges its own
 // (docs/CLIENTS.md "When a stream is whole"): after its end marker, or after the answer's finish
 // with only the marker missing; an error event of its own is its failure, and a stream that
 // stops before its finish was cut off. The same upstream fails alike on both sides of a pair.
-
-const cutOff = (label: string) =>
-  upstreamError(`${upstreamName(label)} ended the stream without its end marker`);
 
 /** Usage is read by the copy's own reader: the scan hands every event back untouched. */
 const KEEP_EVERY_EVENT = { maxLine: DEFAULT_MAX_SSE_LINE, onUsage: () => true };

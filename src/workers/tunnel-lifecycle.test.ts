@@ -12,13 +12,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function worker(port: number, upstreamUrl: string, concurrency = 16, log: WorkerLog = () => {}) {
+function worker(
+  port: number,
+  upstreamUrl: string,
+  concurrency = 16,
+  log: WorkerLog = () => {},
+  models = ["llama-small"],
+) {
   const stop = new AbortController();
   const exit = runWorker({
     connect: `ws://127.0.0.1:${port}`,
     token: "worker-key",
     upstream: `${upstreamUrl}/v1`,
-    models: ["llama-small"],
+    models,
     concurrency,
     name: "gpu-1",
     labels: {},
@@ -116,6 +122,32 @@ describe("worker lifecycle", () => {
     );
     state.gateway = startGateway({ port });
     await waitFor("registration once it is up", () => state.gateway.registry.serves("llama-small"));
+  });
+
+  test("a worker whose register is past the gateway's message limit says so, its size and what to do, at error, and asks again", async () => {
+    const { upstream, state } = setup();
+    // 300 names of 250 characters (the schema admits 1,000 of 256): ~76 KB of JSON, past the
+    // gateway's 64 KB, where a body chunk's frame always fits.
+    const models = Array.from(
+      { length: 300 },
+      (_, i) => `llama-${String(i).padStart(3, "0")}-${"x".repeat(240)}`,
+    );
+    const lines: string[] = [];
+    worker(
+      state.gateway.port,
+      upstream.url,
+      16,
+      (level, message) => lines.push(`${level} ${message}`),
+      models,
+    );
+    const said = (line: string) =>
+      line.startsWith("error the gateway closed the connection at this worker's register as too big");
+    await waitFor("the refusal said twice (asked again)", () => lines.filter(said).length >= 2);
+    expect(lines.find(said)).toMatch(
+      /^error the gateway closed the connection at this worker's register as too big \(1009\): 7\d{4} bytes for 300 models, past its workers\.max_message; offer fewer models or shorter names \(--models\), or raise workers\.max_message on the gateway; reconnecting$/,
+    );
+    expect(lines.filter((line) => line.includes("connection to the gateway lost"))).toEqual([]);
+    expect(state.gateway.registry.list()).toEqual([]);
   });
 
   test("a slow client pauses the worker's upstream read", async () => {

@@ -147,6 +147,7 @@ const fx = gatewayFixture<FakeCloud>({
         { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
         { name: "gemini-3-flash", routes: [{ provider: "gm", model: "gemini-3-flash-preview" }] },
         { name: "gemini-3-pro", routes: [{ provider: "vx", model: "gemini-3-pro-preview" }] },
+        { name: "gemini-3.8-flash", routes: [{ provider: "gm", model: "gemini-3.8-flash" }] },
         { name: "native-responses", routes: [{ provider: "oa", model: "gpt-5" }] },
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
         { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
@@ -754,6 +755,34 @@ describe("an effort reaches Gemini as its generation takes it: a thinkingLevel o
     expect(data.stop_reason).toBe("end_turn");
     expect(response.headers.get("x-mindgw-dropped")).toBeNull();
     expect(sentThinking()).toEqual({ thinkingLevel: "low" });
+  });
+
+  test("a level the gateway's rule misjudges (3.8 Flash has no minimal, unlike the Flash models before): a Responses caller's effort goes again without it, named; a chat caller's own is its 400 in Google's words", async () => {
+    const calls = callsTo(/\/models\/gemini-3\.8-flash:/);
+    const sentSince = (from: number) =>
+      callsTo(/\/models\/gemini-3\.8-flash:/)
+        .slice(from)
+        .map((call) => JSON.parse(call.body).generationConfig?.thinkingConfig);
+    const { data, response } = await openai.responses
+      .create({ model: "gemini-3.8-flash", input: "think", reasoning: { effort: "minimal" } })
+      .withResponse();
+    expect(data.output_text).toBe("Hello from gemini. You said: think");
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning.effort");
+    expect(sentSince(calls.length)).toEqual([{ thinkingLevel: "minimal" }, undefined]);
+
+    const before = callsTo(/\/models\/gemini-3\.8-flash:/).length;
+    const error = (await openai.chat.completions
+      .create({
+        model: "gemini-3.8-flash",
+        reasoning_effort: "minimal",
+        messages: [{ role: "user", content: "think" }],
+      })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, (error.error as { message?: string } | undefined)?.message]).toEqual([
+      400,
+      "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.",
+    ]);
+    expect(sentSince(before)).toEqual([{ thinkingLevel: "minimal" }]);
   });
 });
 

@@ -532,6 +532,15 @@ describe("a body in another server's shape than OpenAI's", () => {
 describe("the gateway's upstream account stays the operator's", () => {
   const ACCOUNT = "(the gateway's upstream account)";
   const ORG = "org-uOtiSEwvUnroadaOnJJquBEC";
+  /** A quoted field of a text log line (`reason="…"`), as the line writes it: a JSON string. */
+  const textField = (line: string, name: string): unknown => {
+    const quoted = new RegExp(` ${name}=("(?:[^"\\\\]|\\\\.)*")`).exec(line)?.[1];
+    return quoted === undefined ? undefined : JSON.parse(quoted);
+  };
+  const accessLine = (requestId: string) =>
+    waitFor(`${requestId}'s access line`, () =>
+      gw.stderr.all.split("\n").find((line) => line.includes(` request request_id=${requestId} `)),
+    );
 
   test("OpenAI's 429 naming the organization, to an OpenAI caller: its body but for the org id; the audit row alike; the log keeps it", async () => {
     const error = (await chat("org-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
@@ -541,9 +550,11 @@ describe("the gateway's upstream account stays the operator's", () => {
     const requestId = error.headers?.get("x-request-id") ?? "";
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
     // The operator's access line (at warn) keeps the upstream's own words as its detail.
-    await waitFor(`${requestId}'s access line with the org id`, () =>
-      gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
-    );
+    const line = await accessLine(requestId);
+    expect([textField(line, "reason"), textField(line, "detail")]).toEqual([
+      told,
+      told.replace(ACCOUNT, ORG),
+    ]);
   });
 
   test("an error in a 200 answer naming the organization and OpenAI's request id, to both dialects: scrubbed, the audit row alike; the log keeps them", async () => {
@@ -561,9 +572,13 @@ describe("the gateway's upstream account stays the operator's", () => {
     ]);
     const requestId = error.headers?.get("x-request-id") ?? "";
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
-    await waitFor(`${requestId}'s access line with the org id`, () =>
-      gw.stderr.all.split("\n").some((line) => line.includes(requestId) && line.includes(ORG)),
-    );
+    // The access line says what the client was told as its reason, the upstream's words (the org
+    // id, OpenAI's request id) as its detail only.
+    const line = await accessLine(requestId);
+    expect([textField(line, "reason"), textField(line, "detail")]).toEqual([
+      told,
+      `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ORG} on tokens per min (TPM). (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)`,
+    ]);
   });
 
   test("Anthropic's 429 naming the organization's UUID, to both dialects: scrubbed, without Anthropic's request_id", async () => {

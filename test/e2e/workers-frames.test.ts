@@ -8,6 +8,7 @@ import {
   type FakeProcess,
   listWorkers,
   spawnFakeUpstream,
+  spawnWorker,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -93,6 +94,36 @@ describe("workers: malformed, oversized and unknown frames", () => {
     expect((await socket.waitClosed()).code).toBe(1009);
     await waitForWorkers(gw.url, adminKey, ["real"]);
     await stillServing("after oversized");
+  });
+
+  test("a worker whose register is past workers.max_message says so, at error, and asks again; the gateway keeps serving", async () => {
+    // 300 names of 250 characters: ~76 KB of register, past this gateway's 64 KB.
+    const models = Array.from(
+      { length: 300 },
+      (_, i) => `big-${String(i).padStart(3, "0")}-${"x".repeat(242)}`,
+    );
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `${fake.url}/v1`,
+      name: "big-register",
+      models,
+    });
+    try {
+      const said = () =>
+        worker.stderr.all
+          .split("\n")
+          .filter((line) => line.includes("closed the connection at this worker's register as too big"));
+      await waitFor("the worker to say so twice (asked again)", () => said().length >= 2);
+      expect(said()[0]).toMatch(
+        /\berror\b.* register as too big \(1009\): 7\d{4} bytes for 300 models, past its workers\.max_message; offer fewer models or shorter names \(--models\), or raise workers\.max_message on the gateway; reconnecting/,
+      );
+      expect(worker.proc.exitCode).toBeNull();
+      expect((await listWorkers(gw.url, adminKey)).map((w) => w.name)).toEqual(["real"]);
+      await stillServing("after a register too big");
+    } finally {
+      await worker.stop("SIGKILL");
+    }
   });
 
   test("a frame for a request id the worker was never given is ignored", async () => {

@@ -56,26 +56,47 @@ export interface GeminiThinking {
   generationConfig?: { thinkingConfig?: { thinkingLevel?: string; thinkingBudget?: number } };
 }
 
-/** The thinking levels a Gemini 3 model has: 3 Pro low and high; later Pro models no minimal. */
-function levelsOf(model: string): string[] {
-  if (/^gemini-3-pro\b/.test(model)) return ["low", "high"];
-  if (/-pro\b/.test(model)) return ["low", "medium", "high"];
-  return ["minimal", "low", "medium", "high"];
+/** What a Gemini model takes of `thinkingConfig`, as Google's model table says it. */
+interface ModelThinking {
+  /** The thinking levels it takes (Gemini 3 and later); none before Gemini 3. */
+  levels?: readonly string[];
+  /** It only works in thinking mode: a budget of 0 is refused. */
+  thinksAlways?: true;
 }
 
 /**
+ * Google's table by model id (ai.google.dev/gemini-api/docs/thinking, the Vertex AI model pages),
+ * written out, not read from the names as the gateway's rule does (openai-to-gemini/thinking-
+ * config.ts): so a model that rule misjudges is refused here as Gemini refuses it. A model not
+ * listed takes no level, as a model before Gemini 3.
+ */
+const THINKING: Readonly<Record<string, ModelThinking>> = {
+  "gemini-2.5-pro": { thinksAlways: true },
+  "gemini-2.5-flash": {},
+  "gemini-2.5-flash-lite": {},
+  "gemini-3-pro-preview": { levels: ["low", "high"], thinksAlways: true },
+  "gemini-3.1-pro-preview": { levels: ["low", "medium", "high"], thinksAlways: true },
+  "gemini-3-flash-preview": { levels: ["minimal", "low", "medium", "high"] },
+  "gemini-3.1-flash-lite-preview": { levels: ["minimal", "low", "medium", "high"] },
+  // Flash from 3.7 on has no `minimal`: LOW, MEDIUM (its default) and HIGH.
+  "gemini-3.7-flash": { levels: ["low", "medium", "high"] },
+  "gemini-3.8-flash": { levels: ["low", "medium", "high"] },
+};
+
+/**
  * Gemini's rules for `thinkingConfig`, in its words: a level on a model before Gemini 3, a level
- * the model has not, a budget of 0 on a Pro model (it only works in thinking mode). Gemini 3 takes
- * a budget too (backward compatibility), so what it was sent is for the test to read.
+ * the model has not, a budget of 0 on a model that only works in thinking mode. Gemini 3 takes a
+ * budget too (backward compatibility), so what it was sent is for the test to read.
  */
 export function thinkingRefusal(model: string, request: GeminiThinking): string | undefined {
   const thinking = request.generationConfig?.thinkingConfig;
   const level = thinking?.thinkingLevel;
-  if (level !== undefined && Number(/^gemini-(\d+)/.exec(model)?.[1] ?? 0) < 3)
+  const table = THINKING[model] ?? {};
+  if (level !== undefined && table.levels === undefined)
     return "Thinking level is not supported for this model.";
-  if (level !== undefined && !levelsOf(model).includes(level))
+  if (level !== undefined && !table.levels?.includes(level))
     return `Thinking level ${level.toUpperCase()} is not supported for this model. Please retry with other thinking level.`;
-  if (thinking?.thinkingBudget === 0 && /-pro\b/.test(model))
+  if (thinking?.thinkingBudget === 0 && table.thinksAlways)
     return "Budget 0 is invalid. This model only works in thinking mode.";
   return undefined;
 }

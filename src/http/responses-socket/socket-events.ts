@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import { openAIErrorBody, openAIErrorType } from "../../core/openai-errors.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
@@ -26,7 +27,7 @@ export type TurnData =
 const NOTHING: TurnData = { kind: "nothing" };
 
 /** The events a turn's stream ends with: after one, the turn is over. */
-export const TURN_ENDS = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
+export const TURN_ENDS: ReadonlySet<string> = new Set([...FINAL_RESPONSE_EVENTS, "error"]);
 
 /**
  * One event of the turn's Responses stream (an SSE event's data), as its socket message: the

@@ -1,9 +1,7 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import type { AnswerFold } from "./answer-fold.ts";
 import { textOf } from "./loose-json.ts";
-
-/** The events that carry the whole response at the end of a turn. */
-const FINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 /**
  * Responses API stream events folded into the `response` object: the one its last event carries
@@ -21,7 +19,7 @@ export class ResponsesAnswerFold implements AnswerFold {
     const type = event.type;
     if (typeof type !== "string") return;
     if (isJsonObject(event.response)) {
-      if (FINAL.has(type)) this.final = event.response;
+      if (FINAL_RESPONSE_EVENTS.has(type)) this.final = event.response;
       else this.latest = event.response;
       return;
     }

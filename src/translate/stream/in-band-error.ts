@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { readAnthropicError, statusForAnthropicType } from "../../core/anthropic-errors.ts";
 import type { Dialect } from "../../core/dialect.ts";
+import { RESPONSE_FAILED } from "../../core/final-response-events.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { type GoogleError, googleHttpStatus } from "../../core/google-errors.ts";
 import { type ReadOpenAIError, readOpenAIError } from "../../core/openai-errors.ts";
@@ -51,7 +52,7 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
 
 /** The Responses API's `response.failed` event: its response's `error`, `{code, message}`. */
 const failedResponseEvent = z.looseObject({
-  type: z.literal("response.failed"),
+  type: z.literal(RESPONSE_FAILED),
   response: z.looseObject({ error: responsesErrorEvent.omit({ type: true }) }),
 });
 

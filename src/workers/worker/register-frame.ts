@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, WorkerFrame } from "../protocol.ts";
+import { encodeFrame, PROTOCOL_VERSION, WorkerFrame } from "../protocol.ts";
 
 export type RegisterFrame = Extract<WorkerFrame, { type: "register" }>;
 
@@ -30,6 +30,17 @@ export function registerFrame({
     batch: true,
     binaryRequests: true,
   };
+}
+
+/**
+ * What a worker says when the gateway closed its connection before `registered` as too big (1009):
+ * nothing but its `register` goes before that, which was larger than the gateway's
+ * `workers.max_message` (hundreds of long model names can be: the schema admits 1,000 of 256
+ * characters). The limit is not told until `registered`, so the register's own size is said.
+ */
+export function registerTooBig(frame: RegisterFrame): string {
+  const bytes = Buffer.byteLength(encodeFrame(frame));
+  return `the gateway closed the connection at this worker's register as too big (1009): ${bytes} bytes for ${frame.models.length} models, past its workers.max_message; offer fewer models or shorter names (--models), or raise workers.max_message on the gateway`;
 }
 
 /** The flag each field of `register` comes from, for a message the operator can act on. */

@@ -5,7 +5,7 @@ import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./bac
 import { toConnectUrl } from "./connect-url.ts";
 import { ModelOffer, NothingToOffer } from "./model-offer.ts";
 import { upgradeRefusal } from "./probe-upgrade.ts";
-import { registerFrame, registerProblem } from "./register-frame.ts";
+import { registerFrame, registerProblem, registerTooBig } from "./register-frame.ts";
 import { ResponsesApiVerdict } from "./responses-api-verdict.ts";
 import { WorkerSession } from "./worker-session.ts";
 
@@ -187,7 +187,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         return 1;
       }
       let lost = "connection to the gateway lost";
-      if (!end.registered) {
+      // A register too big for the gateway's limit is refused so at every connection, until the
+      // models offered or the limit change: said as an error, and asked again.
+      const tooBig = !end.registered && end.code === CloseCode.tooBig;
+      if (tooBig) lost = registerTooBig(session.register);
+      else if (!end.registered) {
         const refusal = await upgradeRefusal(url, options.token, wake.signal);
         if (refusal?.final) {
           log("error", refusal.message);
@@ -201,7 +205,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       attempt = end.registered ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);
       // The close reason says what the gateway objected to (a refused frame: 1008 and its problem).
-      log("warn", `${lost}; reconnecting`, {
+      log(tooBig ? "error" : "warn", `${lost}; reconnecting`, {
         gateway: url.host,
         code: end.code,
         ...(end.reason ? { reason: end.reason } : {}),

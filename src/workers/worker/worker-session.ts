@@ -19,7 +19,7 @@ import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.
 import type { WorkerLog } from "../worker-log.ts";
 import { connectFailure } from "./connect-failure.ts";
 import { FailureLog } from "./failure-log.ts";
-import { registerFrame, type WorkerIdentity } from "./register-frame.ts";
+import { type RegisterFrame, registerFrame, type WorkerIdentity } from "./register-frame.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
@@ -61,6 +61,8 @@ const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebS
 /** One connection to the gateway: registers, serves requests, heartbeats, ends once. */
 export class WorkerSession {
   readonly ended: Promise<SessionEnd>;
+  /** What the worker registers with on this connection, its first frame. */
+  readonly register: RegisterFrame;
   private end!: (end: SessionEnd) => void;
   private readonly socket: ClientSocket;
   /**
@@ -144,7 +146,8 @@ export class WorkerSession {
       () => this.abandon(CloseCode.goingAway, "no answer to the upgrade or register"),
       REGISTER_TIMEOUT_MS,
     );
-    this.socket.onopen = () => this.send(registerFrame(options));
+    this.register = registerFrame(options);
+    this.socket.onopen = () => this.send(this.register);
     this.socket.onerror = (event) => {
       this.failure ??= connectFailure(event);
     };

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { auditRow } from "./harness/admin-api.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { gatewayIdle } from "./harness/gateway-idle.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // What one client can hold open: idle sockets, trickled bodies, many requests at once. The idle
@@ -217,6 +218,8 @@ describe("a refusal under load (max_client_requests) before the body is read", (
     } finally {
       connection.socket.end();
       for (const stream of streams) await stream.body?.cancel();
+      // The streams' slots are the next test's once the gateway has seen them end.
+      await gatewayIdle(f.gw.url, f.adminKey);
     }
   }
 

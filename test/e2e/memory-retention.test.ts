@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { gatewayIdle } from "./harness/gateway-idle.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -46,14 +47,7 @@ const lines = (): HeapLine[] => {
 const gauge = (text: string, name: string) =>
   Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
 /** Abandoned streams end in the gateway a little after the client leaves: wait until idle. */
-const idle = () =>
-  waitFor("the gateway to have nothing in flight", async () => {
-    const text = await (
-      await fetch(f.url("/metrics"), { headers: { authorization: `Bearer ${f.adminKey}` } })
-    ).text();
-    // The /metrics request itself is in flight.
-    return gauge(text, "mindgw_requests_in_flight") === 1 && gauge(text, "mindgw_streams_in_flight") === 0;
-  });
+const idle = () => gatewayIdle(f.gw.url, f.adminKey);
 /** A heap statistics line written now, after a full collection, whatever is in flight. */
 const heapLine = (): Promise<HeapLine> => {
   const before = lines().length;

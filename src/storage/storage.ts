@@ -6,6 +6,7 @@ import type { ResponseStore } from "./response-store.ts";
 import type { ShadowStore } from "./shadow-store.ts";
 import type { SpendStore } from "./spend-store.ts";
 
+// The stores each live in a file of their own; importers read them from here.
 export type {
   AdminAction,
   AdminActionPage,
@@ -15,7 +16,6 @@ export type {
 export { inActionPage, onKeyOf } from "./admin-action-store.ts";
 export type { AdminSessionStore, StoredAdminSession } from "./admin-session-store.ts";
 export type { AuditBatchResult, AuditEntry, AuditStore, TenantUsage } from "./audit-store.ts";
-// The stores each live in a file of their own; importers read them from here.
 export type { KeyPageFilter, KeyPosition, KeyStore } from "./key-store.ts";
 export type { ResponseChain, ResponseStore, StoredResponse } from "./response-store.ts";
 export type { ShadowFilter, ShadowStore } from "./shadow-store.ts";

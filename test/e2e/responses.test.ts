@@ -762,6 +762,51 @@ describe("stored responses and previous_response_id", () => {
     });
   });
 
+  test("a store: false answer of a native route sent back as input: its items without the ids the upstream kept nothing under, its reasoning with its encrypted_content; a bare reasoning item is OpenAI's 404, nothing sent", async () => {
+    const ask = { role: "user" as const, content: "which number?" };
+    const sealed = "gAAAAB-http-sealed-reasoning-1";
+    const first = [
+      { id: "rs_native_unkept1", type: "reasoning", summary: [], encrypted_content: sealed },
+      nativeMessage("msg_native_unkept1", "noted"),
+    ];
+    native.queue({ headers: JSON_TYPE, body: nativeAnswer("resp_native_unkept1", first) });
+    const stateless = { store: false, include: ["reasoning.encrypted_content" as const] };
+    const answered = await acme.responses.create({ model: "n1", input: "remember 42", ...stateless });
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_unkept2", [nativeMessage("msg_native_unkept2", "42")]),
+    });
+    const next = await acme.responses.create({
+      model: "n1",
+      input: [...answered.output, ask] as OpenAI.Responses.ResponseInput,
+      ...stateless,
+    });
+    // The upstream refuses an id of a `store: false` answer (OpenAI's 404, "not persisted"): the
+    // gateway stored none of those items either, so their ids go no further.
+    expect(next.id).toBe("resp_native_unkept2");
+    expect(nativeInput()).toEqual([...first.map(withoutId), ask]);
+    // Not asked for its reasoning encrypted: the item is its id alone, which nothing holds.
+    const bare = { id: "rs_native_unkept3", type: "reasoning", summary: [] };
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_unkept3", [bare, nativeMessage("msg_native_unkept3", "noted")]),
+    });
+    const unsealed = await acme.responses.create({ model: "n1", input: "remember 7", store: false });
+    const sent = native.requests.length;
+    const refused = await acme.responses
+      .create({
+        model: "n1",
+        input: [...unsealed.output, ask] as OpenAI.Responses.ResponseInput,
+        store: false,
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      status: 404,
+      message: "404 Item with id 'rs_native_unkept3' not found.",
+    });
+    expect(native.requests.length).toBe(sent);
+  });
+
   test("store: false answers but keeps nothing", async () => {
     const response = await acme.responses.create({ model: "m1", input: "forget me", store: false });
     expect((response as unknown as { store: boolean }).store).toBe(false);

@@ -807,6 +807,37 @@ describe("stored responses and previous_response_id", () => {
     expect(native.requests.length).toBe(sent);
   });
 
+  test("a compaction a chat route wrote, sent back as input (as Codex sends its compacted history): to a native route, its summary as the user message a chat route is sent, without the gateway's id", async () => {
+    const compacted = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${acme.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m1", input: [{ role: "user", content: "remember 42" }] }),
+    });
+    expect(compacted.status).toBe(200);
+    const { output } = (await compacted.json()) as { output: { id: string; type: string }[] };
+    expect(output.map((item) => [item.type, item.id.startsWith("cmp_")])).toEqual([["compaction", true]]);
+    const input = [...output, { role: "user" as const, content: "what number?" }];
+    const before = fake.requests.length;
+    await acme.responses.create({ model: "m1", input: input as OpenAI.Responses.ResponseInput });
+    const [summary, ...rest] = (await upstreamCall(before)).body.messages;
+    expect(summary).toEqual({
+      role: "user",
+      content: expect.stringMatching(
+        /^Summary of the conversation so far \(it replaces the earlier turns\):\n\n\S/,
+      ),
+    });
+    expect(rest).toEqual([{ role: "user", content: "what number?" }]);
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_cmp1", [nativeMessage("msg_native_cmp1", "42")]),
+    });
+    // The upstream cannot decrypt what the gateway wrote (OpenAI's 400 invalid_encrypted_content),
+    // nor find its id: answered, it was sent the summary alone.
+    const next = await acme.responses.create({ model: "n1", input: input as OpenAI.Responses.ResponseInput });
+    expect(next.id).toBe("resp_native_cmp1");
+    expect(nativeInput()).toEqual([summary, input[1]]);
+  });
+
   test("store: false answers but keeps nothing", async () => {
     const response = await acme.responses.create({ model: "m1", input: "forget me", store: false });
     expect((response as unknown as { store: boolean }).store).toBe(false);

@@ -496,7 +496,7 @@ describe("responsesContext", () => {
     expect(echoedToo.itemHolders).toEqual(holders);
   });
 
-  test("the caller's connection is told who answered, as the answer comes: the provider of a native answer, none of a translated one; stored or not", async () => {
+  test("the caller's connection is told who holds the answer upstream, as it comes: the provider of a native answer, none of a translated one, nor of one asked store: false, which the upstream keeps nothing of", async () => {
     const store = createMemoryResponseStore();
     const told: (string | undefined)[] = [];
     const answered = (holder: string | undefined) => told.push(holder);
@@ -505,7 +505,7 @@ describe("responsesContext", () => {
       context.onResponse({ id: "resp_up9", object: "response", output: [] }, "openai");
       context.onResponse(answer(context.id, "translated"));
     }
-    expect(told).toEqual(["openai", undefined, "openai", undefined]);
+    expect(told).toEqual(["openai", undefined, undefined, undefined]);
   });
 
   test("item_reference: an item of the conversation continued is found there, a held one too", async () => {

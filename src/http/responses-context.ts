@@ -78,8 +78,9 @@ export interface ContextOptions {
   readonly held?: HeldResponse | undefined;
   /**
    * Told who holds the answer upstream as it comes, before its last event reaches the caller: the
-   * provider that answered natively, under its own ids, or undefined (the gateway made it, by
-   * translation). The last it is told is the answer's (an attempt failed over tells it again).
+   * provider that answered natively, under its own ids, and keeps them; undefined when none does
+   * (the gateway made it, by translation; or it was asked `store: false`). The last it is told is
+   * the answer's (an attempt failed over tells it again).
    */
   readonly answered?: ((holder: string | undefined) => void) | undefined;
 }
@@ -152,6 +153,9 @@ export async function responsesContext(
   });
   const id = newResponseId();
   const stores = body.store !== false && !compact;
+  // Nor does the upstream keep an answer asked `store: false`: OpenAI refuses its items' ids later
+  // ("Items are not persisted when `store` is set to false"), so none of them is its to hold.
+  const keptUpstream = body.store !== false;
   let saving: Promise<GatewayError | undefined> | undefined;
   return {
     id,
@@ -164,7 +168,7 @@ export async function responsesContext(
     stores,
     saved: () => saving,
     onResponse(response, holder) {
-      answered?.(holder);
+      answered?.(keptUpstream ? holder : undefined);
       if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;

@@ -599,6 +599,56 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     ]);
     connection.socket.close({ code: 1000, reason: "done" });
   });
+
+  test("a store: false turn a native route answered, continued from the connection: its items without the ids the upstream kept nothing under, reasoning with its encrypted_content, bare reasoning left out", async () => {
+    const connection = connect();
+    const reasoning = (id: string, sealed?: string) => ({
+      id,
+      type: "reasoning",
+      summary: [],
+      ...(sealed ? { encrypted_content: sealed } : {}),
+    });
+    // Asked for its reasoning encrypted: the item carries it, and can go without its id.
+    const sealed = "gAAAAB-ws-sealed-reasoning-1";
+    const first = [reasoning("rs_ws_unkept1", sealed), nativeMessage("msg_ws_unkept1", "noted")];
+    native.queue(nativeStream("resp_ws_unkept1", first));
+    const stateless = { store: false, include: ["reasoning.encrypted_content" as const] };
+    completed(
+      await turn(connection, { type: "response.create", model: "n1", input: "remember 42", ...stateless }),
+    );
+    native.queue(
+      nativeStream("resp_ws_unkept2", [reasoning("rs_ws_unkept2"), nativeMessage("msg_ws_unkept2", "42")]),
+    );
+    const second = await turn(connection, {
+      type: "response.create",
+      model: "n1",
+      previous_response_id: "resp_ws_unkept1",
+      input: "which number?",
+      ...stateless,
+    });
+    // OpenAI keeps no item of a `store: false` answer: its ids are its 404, "not persisted".
+    expect(completed(second).id).toBe("resp_ws_unkept2");
+    expect(nativeInput()).toEqual([user("remember 42"), ...first.map(withoutId), user("which number?")]);
+    // Not asked for it: the reasoning item is its id alone, left out as another model's is.
+    native.queue(nativeStream("resp_ws_unkept3", [nativeMessage("msg_ws_unkept3", "ok")]));
+    completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "n1",
+        previous_response_id: "resp_ws_unkept2",
+        input: "thanks",
+        store: false,
+      }),
+    );
+    expect(nativeInput()).toEqual([
+      user("remember 42"),
+      ...first.map(withoutId),
+      user("which number?"),
+      withoutId(nativeMessage("msg_ws_unkept2", "42")),
+      user("thanks"),
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
 });
 
 describe("Responses WebSocket lanes (stream_id)", () => {

@@ -12,7 +12,7 @@ import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
 import { idHeaders, requestIdOf } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
-import type { HeldResponse } from "./responses-context.ts";
+import type { SocketTurnContext } from "./responses-context.ts";
 import { Shutdown } from "./shutdown.ts";
 import { whileOpen } from "./while-open.ts";
 
@@ -105,7 +105,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
    * `path`: an upstream path other than the operation's own (`/responses/compact`, native routes
    * only); `server`: the listening server that took the request, none in process; `beforehand`:
    * who and what the request is known to be already (a socket turn), for a refusal's record;
-   * `held`: the response a socket turn continues, held on its connection (responses-context.ts).
+   * `socketTurn`: a socket turn's part in its context (the response it continues, held on its
+   * connection, and who hears who answered it: responses-context.ts).
    */
   function serveModel(
     request: Request,
@@ -114,7 +115,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     path?: string,
     server?: ServerLike,
     beforehand?: KnownBeforehand,
-    held?: HeldResponse,
+    socketTurn?: SocketTurnContext,
   ): Promise<Response> {
     const dialect = dialectOf(operation);
     const ledger = ledgerOf(request, clientIp, operation, dialect);
@@ -131,7 +132,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       server,
     );
     call.beforehand = beforehand;
-    call.held = held;
+    call.socketTurn = socketTurn;
     return callModel(call);
   }
 

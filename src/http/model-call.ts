@@ -3,12 +3,15 @@ import type { ServerLike } from "./client-of.ts";
 import { GuardedRequest, type RequestGate } from "./guarded-request.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
-import type { HeldResponse } from "./responses-context.ts";
+import type { SocketTurnContext } from "./responses-context.ts";
 
 /** A guarded model call: the operation it asks for, and its upstream path when not the operation's own. */
 export class ModelCall extends GuardedRequest {
-  /** A Responses WebSocket turn's: the response it continues, held on its connection. */
-  held: HeldResponse | undefined = undefined;
+  /**
+   * A Responses WebSocket turn's: the response it continues, held on its connection, and who
+   * hears who answered it.
+   */
+  socketTurn: SocketTurnContext | undefined = undefined;
 
   constructor(
     request: Request,

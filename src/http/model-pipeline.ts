@@ -200,7 +200,7 @@ export function modelPipeline(
       call.principal,
       body,
       logSaveError(deps.logger, call.ledger.requestId),
-      { compact: call.path === "/responses/compact", held: call.held },
+      { compact: call.path === "/responses/compact", ...call.socketTurn },
     );
   }
 

@@ -115,6 +115,7 @@ describe("responsesContext", () => {
     const held = {
       id: first.id,
       items: [{ type: "message", role: "user", content: "one" }, reply("echo one")],
+      holders: new Map(),
       stored: true,
     };
     // The store is not read for it: a store that lost it (deleted since) changes nothing here.
@@ -137,6 +138,7 @@ describe("responsesContext", () => {
     const held = {
       id: "resp_unstored",
       items: [{ type: "message", role: "user", content: "one" }, reply("echo one")],
+      holders: new Map(),
       stored: false,
     };
     const body = { input: "two", previous_response_id: held.id };
@@ -480,16 +482,41 @@ describe("responsesContext", () => {
       [`rs_${hex}`]: null,
       [`msg_${hex}`]: null,
     });
-    // A conversation a connection keeps in memory: who answered it is not known here.
-    const held = { id: second.id, items: [...own, ...translated], stored: true };
+    // A conversation a connection keeps in memory: who holds its items, as the connection kept it.
+    const holders = new Map([
+      ["rs_up1", "openai"],
+      ["msg_up1", "openai"],
+      [`rs_${hex}`, null],
+      [`msg_${hex}`, null],
+    ]);
+    const held = { id: second.id, items: [...own, ...translated], holders, stored: true };
     const fromMemory = await responsesContext(store, acme, { model: "m", input: "x" }, fail, { held });
-    expect(fromMemory.itemHolders).toBeUndefined();
+    expect(fromMemory.itemHolders).toBe(holders);
+    const echoedToo = await responsesContext(store, acme, { model: "m", input: own }, fail, { held });
+    expect(echoedToo.itemHolders).toEqual(holders);
+  });
+
+  test("the caller's connection is told who holds the answer upstream, as it comes: the provider of a native answer, none of a translated one, nor of one asked store: false, which the upstream keeps nothing of", async () => {
+    const store = createMemoryResponseStore();
+    const told: (string | undefined)[] = [];
+    const answered = (holder: string | undefined) => told.push(holder);
+    for (const body of [{ input: "hi" }, { input: "hi", store: false }]) {
+      const context = await responsesContext(store, principal("acme"), body, fail, { answered });
+      context.onResponse({ id: "resp_up9", object: "response", output: [] }, "openai");
+      context.onResponse(answer(context.id, "translated"));
+    }
+    expect(told).toEqual(["openai", undefined, undefined, undefined]);
   });
 
   test("item_reference: an item of the conversation continued is found there, a held one too", async () => {
     const store = createMemoryResponseStore();
     const said = { id: "msg_held", ...reply("from memory") };
-    const held = { id: "resp_unstored", items: [{ role: "user", content: "one" }, said], stored: false };
+    const held = {
+      id: "resp_unstored",
+      items: [{ role: "user", content: "one" }, said],
+      holders: new Map(),
+      stored: false,
+    };
     const body = {
       input: [
         { type: "item_reference", id: "msg_held" },

@@ -59,6 +59,12 @@ export interface HeldResponse {
   /** The conversation up to and with it: every input it was given, then its output. */
   readonly items: readonly JsonObject[];
   /**
+   * Who holds each of `items` upstream under its id (item-references.ts), as a stored
+   * conversation says: the output of a turn a provider answered natively is that provider's, every
+   * other item none's, so a route serving the Responses API is sent the ids of its own items alone.
+   */
+  readonly holders: ItemHolders;
+  /**
    * The store holds it too (it was not `store: false`): a response continuing it stores its own
    * turn and names it, as over HTTP; else it stores the conversation before it with its own turn.
    */
@@ -70,7 +76,20 @@ export interface ContextOptions {
   readonly compact?: boolean;
   /** The response the request continues, held on its connection: its `previous_response_id`. */
   readonly held?: HeldResponse | undefined;
+  /**
+   * Told who holds the answer upstream as it comes, before its last event reaches the caller: the
+   * provider that answered natively, under its own ids, and keeps them; undefined when none does
+   * (the gateway made it, by translation; or it was asked `store: false`). The last it is told is
+   * the answer's (an attempt failed over tells it again).
+   */
+  readonly answered?: ((holder: string | undefined) => void) | undefined;
 }
+
+/**
+ * A Responses WebSocket turn's part in its context: the response it continues, held on its
+ * connection, and who hears who answered it, for the connection to keep with the conversation.
+ */
+export type SocketTurnContext = Pick<ContextOptions, "held" | "answered">;
 
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
@@ -87,7 +106,8 @@ export interface ContextOptions {
  * (item-references.ts), and in the conversation it continues; one found in neither is OpenAI's
  * 404 for an unknown item, on every route. A `conversation` (OpenAI's Conversations API) is
  * refused: the gateway keeps none; so is `background: true` (refuse-background.ts). A WebSocket turn continuing a response its connection holds
- * (`held`) takes the conversation from memory, and is stored as the same turn over HTTP would be.
+ * (`held`) takes the conversation from memory, with who holds its items upstream, and is stored as
+ * the same turn over HTTP would be; the connection hears who answered it (`answered`).
  */
 export async function responsesContext(
   store: ResponseStore,
@@ -96,7 +116,7 @@ export async function responsesContext(
   onSaveError: (error: unknown) => void,
   options: ContextOptions = {},
 ): Promise<StoringContext> {
-  const { compact = false, held } = options;
+  const { compact = false, held, answered } = options;
   // Callers share the gateway's upstream account: an id the gateway did not give this scope must
   // not reach it, be it a response's, an item's or a conversation's.
   refuseConversation(body);
@@ -129,10 +149,13 @@ export async function responsesContext(
   const input = inputItems(body.input);
   const { referenced, holders, foreign } = await itemsInScope(store, principal, readable, input, {
     items: history,
-    holders: previous?.holders ?? NO_HOLDERS,
+    holders: held?.holders ?? previous?.holders ?? NO_HOLDERS,
   });
   const id = newResponseId();
   const stores = body.store !== false && !compact;
+  // Nor does the upstream keep an answer asked `store: false`: OpenAI refuses its items' ids later
+  // ("Items are not persisted when `store` is set to false"), so none of them is its to hold.
+  const keptUpstream = body.store !== false;
   let saving: Promise<GatewayError | undefined> | undefined;
   return {
     id,
@@ -145,6 +168,7 @@ export async function responsesContext(
     stores,
     saved: () => saving,
     onResponse(response, holder) {
+      answered?.(keptUpstream ? holder : undefined);
       if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
@@ -194,10 +218,7 @@ interface ItemsInScope {
 const NO_HOLDERS: ItemHolders = new Map();
 const NONE_NAMED: ItemsInScope = { referenced: new Map(), holders: NO_HOLDERS, foreign: new Set() };
 
-/**
- * The conversation a request continues: its items, and who holds them upstream (none the gateway
- * can tell of for one its connection keeps in memory).
- */
+/** The conversation a request continues: its items, and who holds them upstream. */
 interface Continued {
   readonly items: readonly JsonObject[];
   readonly holders: ItemHolders;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
+import { compactionItem, summaryTurn } from "../translate/responses/compaction.ts";
 import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 
 // The ids of the items a route serving the Responses API itself is sent: OpenAI looks up every
@@ -109,5 +110,50 @@ describe("item ids on a route serving the Responses API", () => {
     const refused = () =>
       adaptDialect("responses", body, native, "m", { ...context, foreignIds: new Set(["rs_theirs"]) });
     expect(refused).toThrow("Item with id 'rs_theirs' not found.");
+  });
+});
+
+describe("a compaction the gateway wrote, on a route serving the Responses API", () => {
+  // A translated route's summary (`/responses/compact`, or a compaction_trigger turn): its content
+  // is the gateway's, which the upstream cannot decrypt, and its id one it never issued.
+  const compaction = compactionItem("We settled on 42.", "resp_c1");
+  const summary = { role: "user", content: expect.stringMatching(/\n\nWe settled on 42\.$/) };
+
+  test("sent back as input, with no holder told: its summary as the user turn a chat route is sent, no id", () => {
+    const body = { model: "m", input: [compaction, ask] };
+    const adapted = adaptDialect("responses", body, native, "m", {
+      id: "resp_2",
+      previous: [],
+      onResponse() {},
+    });
+    expect(adapted.body.input).toEqual([summary, ask]);
+    expect(adapted.body.input).toEqual([summaryTurn(compaction), ask]);
+    expect(adapted.native?.rewritten).toBe(true);
+  });
+
+  test("in a stored chain moving here, and named by an item_reference: the same", () => {
+    const holders = new Map([[String(compaction.id), null]]);
+    const body = {
+      model: "m",
+      previous_response_id: "resp_c1",
+      input: [{ type: "item_reference", id: compaction.id }, ask],
+    };
+    const adapted = adaptDialect("responses", body, native, "m", {
+      ...context,
+      previous: [user("long talk"), compaction],
+      referenced: new Map([[String(compaction.id), compaction]]),
+      itemHolders: holders,
+    });
+    expect(adapted.body).toEqual({ model: "m", input: [user("long talk"), summary, summary, ask] });
+  });
+
+  test("OpenAI's own compaction, on its route, goes as it is", () => {
+    const own = { id: "cmp_up1", type: "compaction", encrypted_content: "gAAAA" };
+    const body = { model: "m", input: [own, ask] };
+    const adapted = adaptDialect("responses", body, native, "m", {
+      ...context,
+      itemHolders: new Map([["cmp_up1", "oa"]]),
+    });
+    expect(adapted.body).toBe(body);
   });
 });

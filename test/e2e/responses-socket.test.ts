@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { withDb } from "./harness/audit-kit.ts";
@@ -22,18 +23,32 @@ type Seen = FakeRequest & {
 let fake: FakeUpstream;
 let gw: GatewayProcess;
 let key: string;
+/**
+ * An upstream serving the Responses API itself (the native route `n1`), answering what is queued;
+ * as OpenAI, it refuses an input item's id it never answered with, or answered `store: false`.
+ */
+let native: CannedUpstream;
 
 /** The gateway's config; `maxBody` (`server.max_body`) as a reload sets it. */
 const configFor = (fakeUrl: string, maxBody?: string) => ({
-  providers: [{ name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }],
-  models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
+  providers: [
+    { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+    { name: "native", type: "openai", base_url: `${native.url}/v1`, responses_api: true },
+  ],
+  models: [
+    { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+    { name: "n1", routes: [{ provider: "native", model: "up-n1" }] },
+  ],
   routing: { retries: 0 },
   ...(maxBody ? { server: { max_body: maxBody } } : {}),
 });
 
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => configFor(fake.url),
+  config: (_fakeUrl, { fake, own }) => {
+    native = own(startCannedUpstream({ resolvesItemIds: true }));
+    return configFor(fake.url);
+  },
 });
 
 beforeAll(async () => {
@@ -517,6 +532,122 @@ describe("Responses WebSocket mode, stored (store: true)", () => {
       ["assistant", "echo: kept only here"],
       ["user", "and stored"],
     ]);
+  });
+});
+
+describe("Responses WebSocket mode and a route serving the Responses API", () => {
+  /** A native answer of `output` under the upstream's own ids, streamed as OpenAI streams one. */
+  const nativeStream = (id: string, output: object[]) => {
+    const response = { id, object: "response", model: "up-n1", output };
+    const event = (type: string, fields: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    const usage = { input_tokens: 5, output_tokens: 1, total_tokens: 6 };
+    return {
+      headers: { "content-type": "text/event-stream" },
+      body: [
+        event("response.created", { response: { ...response, status: "in_progress", output: [] } }),
+        event("response.completed", { response: { ...response, status: "completed", usage } }),
+      ],
+    };
+  };
+  const nativeMessage = (id: string, text: string) => ({
+    id,
+    type: "message",
+    role: "assistant",
+    status: "completed",
+    content: [{ type: "output_text", text, annotations: [] }],
+  });
+  /** The input of the last request the native upstream was sent. */
+  const nativeInput = () => (JSON.parse(native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;
+  const user = (content: string) => ({ type: "message", role: "user", content });
+  /** An item as it reaches an upstream that does not hold its id: without it. */
+  const withoutId = ({ id: _id, ...item }: { id?: string }) => item;
+
+  test("a conversation a chat route answered, continued from the connection on a native route: without the gateway's ids, its bare reasoning left out; the native turn's own ids kept on the next", async () => {
+    const connection = connect();
+    const asked = "remember 42 [[fake:reasoning=I note it.]]";
+    const translated = completed(
+      await turn(connection, { type: "response.create", model: "m1", input: asked, store: false }),
+    );
+    expect(translated.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    const said = withoutId(translated.output[1] ?? {});
+    native.queue(nativeStream("resp_ws_native1", [nativeMessage("msg_ws_native1", "noted")]));
+    const carried = await turn(connection, {
+      type: "response.create",
+      model: "n1",
+      previous_response_id: translated.id,
+      input: "and now?",
+    });
+    // The upstream refuses an id it never issued (OpenAI's 404): answered, it was sent none.
+    expect(completed(carried).id).toBe("resp_ws_native1");
+    expect(nativeInput()).toEqual([user(asked), said, user("and now?")]);
+    // Its own answer, kept upstream (not `store: false`), goes on with its id, which it resolves.
+    native.queue(nativeStream("resp_ws_native2", [nativeMessage("msg_ws_native2", "ok")]));
+    const next = await turn(connection, {
+      type: "response.create",
+      model: "n1",
+      previous_response_id: "resp_ws_native1",
+      input: "go on",
+    });
+    expect(completed(next).id).toBe("resp_ws_native2");
+    expect(nativeInput()).toEqual([
+      user(asked),
+      said,
+      user("and now?"),
+      nativeMessage("msg_ws_native1", "noted"),
+      user("go on"),
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("a store: false turn a native route answered, continued from the connection: its items without the ids the upstream kept nothing under, reasoning with its encrypted_content, bare reasoning left out", async () => {
+    const connection = connect();
+    const reasoning = (id: string, sealed?: string) => ({
+      id,
+      type: "reasoning",
+      summary: [],
+      ...(sealed ? { encrypted_content: sealed } : {}),
+    });
+    // Asked for its reasoning encrypted: the item carries it, and can go without its id.
+    const sealed = "gAAAAB-ws-sealed-reasoning-1";
+    const first = [reasoning("rs_ws_unkept1", sealed), nativeMessage("msg_ws_unkept1", "noted")];
+    native.queue(nativeStream("resp_ws_unkept1", first));
+    const stateless = { store: false, include: ["reasoning.encrypted_content" as const] };
+    completed(
+      await turn(connection, { type: "response.create", model: "n1", input: "remember 42", ...stateless }),
+    );
+    native.queue(
+      nativeStream("resp_ws_unkept2", [reasoning("rs_ws_unkept2"), nativeMessage("msg_ws_unkept2", "42")]),
+    );
+    const second = await turn(connection, {
+      type: "response.create",
+      model: "n1",
+      previous_response_id: "resp_ws_unkept1",
+      input: "which number?",
+      ...stateless,
+    });
+    // OpenAI keeps no item of a `store: false` answer: its ids are its 404, "not persisted".
+    expect(completed(second).id).toBe("resp_ws_unkept2");
+    expect(nativeInput()).toEqual([user("remember 42"), ...first.map(withoutId), user("which number?")]);
+    // Not asked for it: the reasoning item is its id alone, left out as another model's is.
+    native.queue(nativeStream("resp_ws_unkept3", [nativeMessage("msg_ws_unkept3", "ok")]));
+    completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "n1",
+        previous_response_id: "resp_ws_unkept2",
+        input: "thanks",
+        store: false,
+      }),
+    );
+    expect(nativeInput()).toEqual([
+      user("remember 42"),
+      ...first.map(withoutId),
+      user("which number?"),
+      withoutId(nativeMessage("msg_ws_unkept2", "42")),
+      user("thanks"),
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
   });
 });
 

@@ -762,6 +762,82 @@ describe("stored responses and previous_response_id", () => {
     });
   });
 
+  test("a store: false answer of a native route sent back as input: its items without the ids the upstream kept nothing under, its reasoning with its encrypted_content; a bare reasoning item is OpenAI's 404, nothing sent", async () => {
+    const ask = { role: "user" as const, content: "which number?" };
+    const sealed = "gAAAAB-http-sealed-reasoning-1";
+    const first = [
+      { id: "rs_native_unkept1", type: "reasoning", summary: [], encrypted_content: sealed },
+      nativeMessage("msg_native_unkept1", "noted"),
+    ];
+    native.queue({ headers: JSON_TYPE, body: nativeAnswer("resp_native_unkept1", first) });
+    const stateless = { store: false, include: ["reasoning.encrypted_content" as const] };
+    const answered = await acme.responses.create({ model: "n1", input: "remember 42", ...stateless });
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_unkept2", [nativeMessage("msg_native_unkept2", "42")]),
+    });
+    const next = await acme.responses.create({
+      model: "n1",
+      input: [...answered.output, ask] as OpenAI.Responses.ResponseInput,
+      ...stateless,
+    });
+    // The upstream refuses an id of a `store: false` answer (OpenAI's 404, "not persisted"): the
+    // gateway stored none of those items either, so their ids go no further.
+    expect(next.id).toBe("resp_native_unkept2");
+    expect(nativeInput()).toEqual([...first.map(withoutId), ask]);
+    // Not asked for its reasoning encrypted: the item is its id alone, which nothing holds.
+    const bare = { id: "rs_native_unkept3", type: "reasoning", summary: [] };
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_unkept3", [bare, nativeMessage("msg_native_unkept3", "noted")]),
+    });
+    const unsealed = await acme.responses.create({ model: "n1", input: "remember 7", store: false });
+    const sent = native.requests.length;
+    const refused = await acme.responses
+      .create({
+        model: "n1",
+        input: [...unsealed.output, ask] as OpenAI.Responses.ResponseInput,
+        store: false,
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      status: 404,
+      message: "404 Item with id 'rs_native_unkept3' not found.",
+    });
+    expect(native.requests.length).toBe(sent);
+  });
+
+  test("a compaction a chat route wrote, sent back as input (as Codex sends its compacted history): to a native route, its summary as the user message a chat route is sent, without the gateway's id", async () => {
+    const compacted = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${acme.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m1", input: [{ role: "user", content: "remember 42" }] }),
+    });
+    expect(compacted.status).toBe(200);
+    const { output } = (await compacted.json()) as { output: { id: string; type: string }[] };
+    expect(output.map((item) => [item.type, item.id.startsWith("cmp_")])).toEqual([["compaction", true]]);
+    const input = [...output, { role: "user" as const, content: "what number?" }];
+    const before = fake.requests.length;
+    await acme.responses.create({ model: "m1", input: input as OpenAI.Responses.ResponseInput });
+    const [summary, ...rest] = (await upstreamCall(before)).body.messages;
+    expect(summary).toEqual({
+      role: "user",
+      content: expect.stringMatching(
+        /^Summary of the conversation so far \(it replaces the earlier turns\):\n\n\S/,
+      ),
+    });
+    expect(rest).toEqual([{ role: "user", content: "what number?" }]);
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_cmp1", [nativeMessage("msg_native_cmp1", "42")]),
+    });
+    // The upstream cannot decrypt what the gateway wrote (OpenAI's 400 invalid_encrypted_content),
+    // nor find its id: answered, it was sent the summary alone.
+    const next = await acme.responses.create({ model: "n1", input: input as OpenAI.Responses.ResponseInput });
+    expect(next.id).toBe("resp_native_cmp1");
+    expect(nativeInput()).toEqual([summary, input[1]]);
+  });
+
   test("store: false answers but keeps nothing", async () => {
     const response = await acme.responses.create({ model: "m1", input: "forget me", store: false });
     expect((response as unknown as { store: boolean }).store).toBe(false);

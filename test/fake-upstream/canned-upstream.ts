@@ -37,7 +37,8 @@ export interface CannedUpstream {
 export interface CannedOptions {
   /**
    * Serves the Responses API as OpenAI does the ids of its input items: a `POST …/responses` whose
-   * input carries an id none of its answers gave is refused in OpenAI's words, nothing queued used
+   * input carries an id none of its answers gave (or one a `store: false` answer gave), or an
+   * `encrypted_content` none of them sealed, is refused in OpenAI's words, nothing queued used
    * (issued-items.ts).
    */
   readonly resolvesItemIds?: boolean;
@@ -61,11 +62,13 @@ export function startCannedUpstream(options: CannedOptions = {}): CannedUpstream
       const asksResponse = req.method === "POST" && url.pathname.endsWith("/responses");
       const refusal = asksResponse ? issued?.refusal(text) : undefined;
       if (refusal) return refusal;
+      // What answers a `store: false` request is not kept: its ids are refused later.
+      const kept = issued?.keeps(text) ?? true;
       const answer = answers.shift();
       if (!answer) return Response.json({ error: { message: "nothing queued" } }, { status: 500 });
       const init = { status: answer.status ?? 200, headers: answer.headers ?? {} };
       if (typeof answer.body === "string") {
-        issued?.note(answer.body);
+        issued?.note(answer.body, kept);
         return new Response(answer.body, init);
       }
       const writes = [...answer.body];
@@ -75,7 +78,7 @@ export function startCannedUpstream(options: CannedOptions = {}): CannedUpstream
           const next = writes.shift();
           if (next === undefined) return controller.close();
           const write = await next;
-          issued?.note(write);
+          issued?.note(write, kept);
           controller.enqueue(encoder.encode(write));
         },
       });

@@ -194,11 +194,15 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       const { request, clientIp, principal } = handshake;
       const session = new ResponsesSocketSession({
         send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
-        answer: (turn, signal) => {
+        answer: (turn, signal, answered) => {
           const post = turnRequest(request, turn.body, signal);
           const beforehand = knownBeforehand(principal, turn.body);
+          // A warm-up's empty response is the gateway's: no one upstream holds it.
           return turn.generate
-            ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand, turn.continued)
+            ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand, {
+                held: turn.continued,
+                answered,
+              })
             : prepare(post, clientIp, turn, beforehand);
         },
         maxBody: deps.maxBody,

@@ -124,7 +124,10 @@ describe("turnData", () => {
   });
 
   test("a continued turn's previous_response_id is put back into the response", () => {
-    const event = turnEvent(COMPLETED, turn({ continued: { id: "resp_1", items: [], stored: true } }));
+    const event = turnEvent(
+      COMPLETED,
+      turn({ continued: { id: "resp_1", items: [], holders: new Map(), stored: true } }),
+    );
     expect(JSON.parse(event?.text ?? "null")).toEqual({
       type: "response.completed",
       response: { id: "resp_2", output: [], previous_response_id: "resp_1" },
@@ -134,15 +137,16 @@ describe("turnData", () => {
 
   test("a continued turn's event without a response is left as it came", () => {
     const delta = '{"type":"response.output_text.delta", "delta":"hi"}';
-    expect(turnEvent(delta, turn({ continued: { id: "resp_1", items: [], stored: true } }))?.text).toBe(
-      delta,
-    );
+    expect(
+      turnEvent(delta, turn({ continued: { id: "resp_1", items: [], holders: new Map(), stored: true } }))
+        ?.text,
+    ).toBe(delta);
   });
 
   test("both at once: stream_id on the event, previous_response_id in its response", () => {
     const event = turnEvent(
       COMPLETED,
-      turn({ streamId: "lane", continued: { id: "resp_1", items: [], stored: true } }),
+      turn({ streamId: "lane", continued: { id: "resp_1", items: [], holders: new Map(), stored: true } }),
     );
     expect(JSON.parse(event?.text ?? "null")).toEqual({
       type: "response.completed",

@@ -4,10 +4,13 @@ import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 import { MAX_LANES, MAX_WAITING_TURNS } from "./waiting-turns.ts";
 
-/** A turn the fake front door is answering: its stream stays open until `finish()`. */
+/**
+ * A turn the fake front door is answering: its stream stays open until `finish()`, which answers
+ * `output`, telling who holds it upstream first, as the pipeline does (`holder`: none, translated).
+ */
 interface Answering {
   readonly turn: SocketTurn;
-  finish(): void;
+  finish(output?: readonly object[], holder?: string): void;
 }
 
 /**
@@ -24,12 +27,13 @@ function session(
   const answering: Answering[] = [];
   const socket = new ResponsesSocketSession({
     send: (text) => sent.push(JSON.parse(text)),
-    answer: async (turn) => {
-      let finish = () => {};
+    answer: async (turn, _signal, answered) => {
+      let finish: Answering["finish"] = () => {};
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
-          finish = () => {
-            const response = { id: `resp_${answering.length}`, output: [], input: turn.body.input };
+          finish = (output = [], holder) => {
+            answered(holder);
+            const response = { id: `resp_${answering.length}`, output, input: turn.body.input };
             controller.enqueue(
               new TextEncoder().encode(
                 `data: ${JSON.stringify({ type: "response.completed", response })}\n\n`,
@@ -39,7 +43,7 @@ function session(
           };
         },
       });
-      answering.push({ turn, finish: () => finish() });
+      answering.push({ turn, finish: (output, holder) => finish(output, holder) });
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
     },
     maxBody: () => maxBody,
@@ -189,15 +193,51 @@ describe("a Responses WebSocket continues from its lanes' last responses", () =>
     await until(() => answering.length === 2);
     // Its own input in its body, as over HTTP; what came before beside it, for the pipeline.
     expect(answering[1]?.turn.body.input).toBe("two");
-    expect(answering[1]?.turn.continued).toEqual({ id: "resp_1", items: [said("one")], stored: false });
+    expect(answering[1]?.turn.continued).toEqual({
+      id: "resp_1",
+      items: [said("one")],
+      holders: new Map(),
+      stored: false,
+    });
     answering[1]?.finish();
     socket.message({ ...create("three"), previous_response_id: "resp_2" });
     await until(() => answering.length === 3);
     expect(answering[2]?.turn.continued).toEqual({
       id: "resp_2",
       items: [said("one"), said("two")],
+      holders: new Map(),
       stored: true,
     });
+    answering[2]?.finish();
+    socket.closed();
+  });
+
+  test("who holds each item upstream is kept with the conversation: a native turn's output its provider's, as the pipeline told; every other item none's", async () => {
+    const { socket, answering } = session();
+    const message = (id: string) => ({ id, type: "message", role: "assistant", content: [] });
+    const echoed = { id: "msg_echoed", type: "message", role: "user", content: "hi" };
+    socket.message({ ...create("one"), input: [echoed] });
+    await until(() => answering.length === 1);
+    answering[0]?.finish([message("msg_up1")], "oa");
+    // A translated turn continuing it: the ids of its output are the gateway's.
+    socket.message({ ...create("two"), previous_response_id: "resp_1" });
+    await until(() => answering.length === 2);
+    expect(answering[1]?.turn.continued?.holders).toEqual(
+      new Map([
+        ["msg_echoed", null],
+        ["msg_up1", "oa"],
+      ]),
+    );
+    answering[1]?.finish([message("msg_t2")]);
+    socket.message({ ...create("three"), previous_response_id: "resp_2" });
+    await until(() => answering.length === 3);
+    expect(answering[2]?.turn.continued?.holders).toEqual(
+      new Map([
+        ["msg_echoed", null],
+        ["msg_up1", "oa"],
+        ["msg_t2", null],
+      ]),
+    );
     answering[2]?.finish();
     socket.closed();
   });

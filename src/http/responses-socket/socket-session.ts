@@ -1,7 +1,13 @@
 import { SseDecoder } from "../../core/sse.ts";
-import { conversationItems } from "../../translate/responses/input-items.ts";
 import { cutShort, errorEvent, replyError, TURN_ENDS, type TurnEvent, turnData } from "./socket-events.ts";
-import { type LastResponse, laneOf, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
+import {
+  type LastResponse,
+  laneOf,
+  lastResponseOf,
+  readTurn,
+  type SocketError,
+  type SocketTurn,
+} from "./socket-turn.ts";
 import { MAX_LANES, tooManyLanes, WaitingTurns } from "./waiting-turns.ts";
 
 /**
@@ -17,8 +23,14 @@ export interface SocketSessionDeps {
   /**
    * Answers a turn as `POST /v1/responses` with `stream: true` answers (an event stream, or an
    * error reply), through the front door: authenticated, limited, routed and audited per turn.
+   * `answered` is told who holds the answer upstream before its last event is sent (the provider
+   * that answered natively, else undefined: responses-context.ts), for the conversation kept.
    */
-  answer(turn: SocketTurn, signal: AbortSignal): Promise<Response>;
+  answer(
+    turn: SocketTurn,
+    signal: AbortSignal,
+    answered: (holder: string | undefined) => void,
+  ): Promise<Response>;
   /** `server.max_body`: the bytes the turns waiting on the connection may hold together. */
   maxBody(): number;
   /**
@@ -37,6 +49,13 @@ export const MAX_KEPT_LANES = 32;
 interface Waiting {
   readonly message: unknown;
   readonly bytes: number;
+}
+
+/** A turn under way: its lane, and who holds its answer upstream, as the pipeline told. */
+interface TurnRun {
+  readonly turn: SocketTurn;
+  readonly lane: string;
+  holder: string | undefined;
 }
 
 /** One lane (`stream_id`; the default lane has none) while it has a turn running; the next ones wait here. */
@@ -151,14 +170,17 @@ export class ResponsesSocketSession {
       abort.abort();
       body?.cancel().catch(() => undefined);
     };
+    const run: TurnRun = { turn, lane: name, holder: undefined };
     try {
-      const response = await this.deps.answer(turn, abort.signal);
+      const response = await this.deps.answer(turn, abort.signal, (holder) => {
+        run.holder = holder;
+      });
       if (this.ended) {
         await response.body?.cancel();
         return;
       }
       if (!response.headers.get("content-type")?.startsWith("text/event-stream") || !response.body) {
-        this.whole(turn, name, response.status, await response.text());
+        this.whole(run, response.status, await response.text());
         return;
       }
       body = response.body.getReader();
@@ -169,7 +191,7 @@ export class ResponsesSocketSession {
         const read = await body.read();
         done = read.done;
         for (const event of read.done ? decoder.end() : decoder.push(read.value)) {
-          ended = this.relay(event.data, turn, name);
+          ended = this.relay(event.data, run);
           if (ended) break;
         }
       }
@@ -192,7 +214,8 @@ export class ResponsesSocketSession {
    * response becomes its lane's last), or with the socket's `error` event for a failure the stream
    * said in another shape, or for what is no Responses event (socket-events.ts `turnData`).
    */
-  private relay(data: string, turn: SocketTurn, lane: string): boolean {
+  private relay(data: string, run: TurnRun): boolean {
+    const { turn } = run;
     const read = turnData(data, turn);
     if (read.kind === "nothing") return false;
     if (read.kind === "failure") {
@@ -202,11 +225,11 @@ export class ResponsesSocketSession {
     const { event } = read;
     this.deps.send(event.text);
     if (event.type === "response.completed" || event.type === "response.incomplete")
-      this.remember(event, turn, lane);
+      this.remember(event, run);
     return TURN_ENDS.has(event.type);
   }
 
-  private remember(event: TurnEvent, turn: SocketTurn, lane: string): void {
+  private remember(event: TurnEvent, { turn, lane, holder }: TurnRun): void {
     const previous = this.lastOf.get(lane);
     if (previous) this.kept.delete(previous.id);
     this.lastOf.delete(lane);
@@ -214,12 +237,7 @@ export class ResponsesSocketSession {
     const id = response?.id;
     // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
     if (!response || !Array.isArray(response.output) || typeof id !== "string" || !turn.whole) return;
-    // A stored turn's answer leaves once stored (stored-before-answer.ts): it is in the store now.
-    const last: LastResponse = {
-      id,
-      items: [...(turn.continued?.items ?? []), ...conversationItems(turn.body, response)],
-      stored: turn.body.store !== false,
-    };
+    const last = lastResponseOf(turn, id, response, holder);
     this.lastOf.set(lane, last);
     this.kept.set(id, last);
     const oldest = this.lastOf.size > MAX_KEPT_LANES ? this.lastOf.entries().next().value : undefined;
@@ -230,12 +248,12 @@ export class ResponsesSocketSession {
   }
 
   /** A reply that is no stream: an error, or (should an upstream ignore `stream`) the whole response. */
-  private whole(turn: SocketTurn, lane: string, status: number, text: string): void {
+  private whole(run: TurnRun, status: number, text: string): void {
     if (status >= 400) {
-      this.deps.send(errorEvent(replyError(status, text), turn.streamId));
+      this.deps.send(errorEvent(replyError(status, text), run.turn.streamId));
       return;
     }
     // A body that is no response is said as the socket's error event (`relay`).
-    this.relay(`{"type":"response.completed","response":${text}}`, turn, lane);
+    this.relay(`{"type":"response.completed","response":${text}}`, run);
   }
 }

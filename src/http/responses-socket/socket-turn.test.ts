@@ -7,6 +7,7 @@ const LAST: LastResponse = {
     { type: "message", role: "user", content: "hi" },
     { type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] },
   ],
+  holders: new Map(),
   stored: false,
 };
 
@@ -168,7 +169,7 @@ describe("readTurn's create", () => {
   });
 
   test("continuing a last response of no conversation (a warm-up of nothing) names no id to send on", () => {
-    const empty: LastResponse = { id: "resp_empty", items: [], stored: true };
+    const empty: LastResponse = { id: "resp_empty", items: [], holders: new Map(), stored: true };
     const turn = turnOf(
       { type: "response.create", model: "m", previous_response_id: empty.id, input: "x" },
       empty,
@@ -178,9 +179,14 @@ describe("readTurn's create", () => {
   });
 
   test("continuing leaves the last response's list as it was", () => {
-    const last: LastResponse = { id: "resp_1", items: [{ n: 1 }, { n: 2 }], stored: false };
+    const last: LastResponse = {
+      id: "resp_1",
+      items: [{ n: 1 }, { n: 2 }],
+      holders: new Map(),
+      stored: false,
+    };
     turnOf({ type: "response.create", previous_response_id: "resp_1", input: [{ n: 3 }] }, last);
-    expect(last).toEqual({ id: "resp_1", items: [{ n: 1 }, { n: 2 }], stored: false });
+    expect(last).toEqual({ id: "resp_1", items: [{ n: 1 }, { n: 2 }], holders: new Map(), stored: false });
   });
 
   test("another previous_response_id is left for the store: body unchanged, not continued", () => {
@@ -208,6 +214,7 @@ describe("readTurn: what later turns may continue from here", () => {
   const last: LastResponse = {
     id: "resp_last",
     items: [{ role: "user", content: "a" }, { type: "message" }],
+    holders: new Map(),
     stored: true,
   };
 

@@ -1,5 +1,7 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { BACKGROUND_REFUSED } from "../../core/refuse-background.ts";
+import { conversationItems } from "../../translate/responses/input-items.ts";
+import { noteHolders } from "../../translate/responses/item-references.ts";
 import type { HeldResponse } from "../responses-context.ts";
 
 /**
@@ -100,5 +102,30 @@ export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
     streamId: stream_id,
     continued,
     whole: continued !== undefined || previous === undefined || previous === null,
+  };
+}
+
+/**
+ * The response a turn that knew the whole conversation leaves to continue from (`id`, its
+ * `response`'s): the conversation it continued, then its input and output, and who holds each
+ * item upstream, as a stored chain says (item-references.ts `noteHolders`): the output is the
+ * provider's that answered it natively (`holder`, as the pipeline told), every other item of the
+ * turn none's, so a route serving the Responses API is later sent the ids of its own items alone.
+ */
+export function lastResponseOf(
+  turn: SocketTurn,
+  id: string,
+  response: JsonObject,
+  holder: string | undefined,
+): LastResponse {
+  const said = conversationItems(turn.body, response);
+  const holders = new Map(turn.continued?.holders);
+  noteHolders(holders, { holder, response }, said);
+  return {
+    id,
+    items: [...(turn.continued?.items ?? []), ...said],
+    holders,
+    // A stored turn's answer leaves once stored (stored-before-answer.ts): it is in the store now.
+    stored: turn.body.store !== false,
   };
 }

@@ -10,7 +10,8 @@ import { responsesUsage } from "./response-envelope.ts";
  * thing, so the gateway asks the model itself for a summary turn (the conversation as it stands,
  * then COMPACT_PROMPT), and hands the summary back as the `compaction` item's
  * `encrypted_content`, marked as the gateway's own. When that item comes back in a later
- * request's input, the translation reads it as a user turn that carries the summary. Codex's
+ * request's input, it goes upstream as a user turn that carries the summary, translated or to a
+ * route serving the Responses API itself (item-references.ts `forNativeUpstream`). Codex's
  * in-stream compaction (a `POST /v1/responses` whose input ends in a `compaction_trigger` item)
  * is answered the same way, as a response whose one output item is that `compaction` item.
  */
@@ -60,10 +61,15 @@ export function compactionResponse(chat: JsonObject, id: string): JsonObject {
   };
 }
 
-/** The summary a gateway-written compaction item carries, as a user turn; undefined otherwise. */
+/**
+ * The summary a gateway-written compaction item carries, as the user turn every upstream is sent in
+ * its place (a chat message and a Responses input message alike: no upstream can read the item
+ * itself, OpenAI neither, which cannot decrypt it); undefined for any other item.
+ */
 export function summaryTurn(item: JsonObject): JsonObject | undefined {
   const content = item.encrypted_content;
-  if (typeof content !== "string" || !content.startsWith(MARK)) return undefined;
+  if (item.type !== "compaction" || typeof content !== "string" || !content.startsWith(MARK))
+    return undefined;
   const summary = Buffer.from(content.slice(MARK.length), "base64").toString("utf8");
   return { role: "user", content: `${SUMMARY_INTRO}\n\n${summary}` };
 }

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { summaryTurn } from "./compaction.ts";
 import { responseIdOfItem } from "./stored-item-ids.ts";
 
 /** The items `item_reference`s name, by id, as a stored response holds them. */
@@ -90,8 +91,10 @@ export function noteHolders(
  * reference to any other item goes as the item (`referenced`), and any other item as itself, each
  * without the id the upstream would look up and not find (a translated turn's, another provider's,
  * an input item's under an id the gateway made). A bare reasoning item (another model's summary and
- * an id) is left out: nothing of it could reach the upstream. An item whose id `holders` cannot
- * tell of goes as it is. The list itself when nothing changes.
+ * an id) is left out: nothing of it could reach the upstream. A compaction the gateway wrote (a
+ * translated route's summary, `cmp_…`) goes as the user turn that carries its summary, as a
+ * translated route is sent it: the upstream could neither find its id nor decrypt its content. An
+ * item whose id `holders` cannot tell of goes as it is. The list itself when nothing changes.
  */
 export function forNativeUpstream(
   items: readonly unknown[],
@@ -99,7 +102,6 @@ export function forNativeUpstream(
   holders: ItemHolders | undefined,
   provider: string,
 ): readonly unknown[] {
-  if (!referenced && !holders) return items;
   let out: unknown[] | undefined;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -122,10 +124,15 @@ function nativeRead(
   provider: string,
 ): unknown {
   const stored = referenced ? referencedItem(item, referenced) : undefined;
-  if (stored) return holders?.get(String(stored.id)) === provider ? item : withoutId(stored);
-  if (!isJsonObject(item) || typeof item.id !== "string") return item;
-  const holder = holders?.get(item.id);
-  return holder === undefined || holder === provider ? item : withoutId(item);
+  if (stored && holders?.get(String(stored.id)) === provider) return item;
+  const read = stored ?? item;
+  if (!isJsonObject(read)) return item;
+  const summary = summaryTurn(read);
+  if (summary) return summary;
+  if (stored) return withoutId(stored);
+  if (typeof read.id !== "string") return item;
+  const holder = holders?.get(read.id);
+  return holder === undefined || holder === provider ? item : withoutId(read);
 }
 
 /** An item without its id; undefined for a bare reasoning item, which is nothing else. */

@@ -30,7 +30,17 @@ export type GatewayEvent =
     }
   /** A worker announced a drain: it finishes what it has and takes nothing new, then leaves (`worker.lost`). */
   | { type: "worker.draining"; at: number; worker: WorkerSummary }
-  | { type: "worker.lost"; at: number; worker: WorkerSummary; reason: string }
+  | {
+      type: "worker.lost";
+      at: number;
+      worker: WorkerSummary;
+      reason: string;
+      /**
+       * It left as it said it would: its drain over, it closed the connection itself (1000). False
+       * for a worker lost (its connection cut, its heartbeats stopped, a drain cut short so too).
+       */
+      drained: boolean;
+    }
   | {
       type: "config.reloaded";
       at: number;

@@ -7,6 +7,7 @@ import {
   type ShadowQuery,
   shadowQuerySchema,
 } from "../shadow/shadow-api-schema.ts";
+import { shadowFilter } from "../shadow/shadow-filter.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
 import { adminFetch } from "./admin-fetch.ts";
@@ -79,7 +80,8 @@ async function localReport(configFile: string | undefined, query: ShadowQuery): 
     throw new UsageError(`no database at ${config.storage.path} (is storage.path right?)`);
   const storage = openSqliteStorage(config.storage.path);
   try {
-    const filter = { model: query.model, keyId: query.key_id, from: query.from };
+    // The operator's own database: every tenant's pairs, unless the query names one.
+    const filter = shadowFilter(query, query.tenant);
     const store = storage.shadow;
     return {
       records: store ? await store.list(filter, null, query.limit) : [],

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { errorBody } from "./error-wire.ts";
 import { GatewayError, modelNotFound } from "./gateway-error.ts";
-import { scrubAccount, scrubAccountInBody } from "./scrub-account.ts";
+import { scrubAccount, scrubAccountInBody, scrubbedMessage } from "./scrub-account.ts";
 
 const ACCOUNT = "(the gateway's upstream account)";
 
@@ -160,6 +160,16 @@ describe("only an upstream's words are scrubbed, never the gateway's own", () =>
       message: "see request req_0192f3a4b5c67d8e9f0a in the audit log",
     });
     expect(errorBody(ours, "openai")).toMatchObject({ error: { message: ours.message } });
+  });
+
+  test("scrubbedMessage: an upstream's message without its account, the gateway's own as it is", () => {
+    const theirs = {
+      message: "Rate limit reached in organization org-uOtiSEwvUnroadaOnJJquBEC on requests",
+      upstream: { dialect: "openai", status: 429 },
+    } as const;
+    expect(scrubbedMessage(theirs)).toBe(`Rate limit reached in organization ${ACCOUNT} on requests`);
+    const ours = { message: "see request req_0192f3a4b5c67d8e9f0a in the audit log", upstream: undefined };
+    expect(scrubbedMessage(ours)).toBe(ours.message);
   });
 
   test("an upstream's, translated, is", () => {

@@ -49,6 +49,13 @@ export function scrubAccount(text: string): string {
 }
 
 /**
+ * An error's message as a caller is told it: an upstream's scrubbed (`error` carries `upstream`),
+ * the gateway's own as it is. The very string when there is nothing to take out.
+ */
+export const scrubbedMessage = (error: Pick<GatewayError, "message" | "upstream">): string =>
+  error.upstream === undefined ? error.message : scrubAccount(error.message);
+
+/**
  * An error's wire fields with their message scrubbed, when the message is an upstream's (`error`
  * carries `upstream`): never the gateway's own words (`modelNotFound` quoting a caller's model
  * `projects/acme/models/gemma`). The very object when there is nothing to take out.
@@ -57,8 +64,7 @@ export function scrubMessage<T extends { readonly message: string }>(
   fields: T,
   error: Pick<GatewayError, "upstream">,
 ): T {
-  if (error.upstream === undefined) return fields;
-  const message = scrubAccount(fields.message);
+  const message = scrubbedMessage({ message: fields.message, upstream: error.upstream });
   return message === fields.message ? fields : { ...fields, message };
 }
 

@@ -1,13 +1,12 @@
 import { readAnthropicError } from "../core/anthropic-errors.ts";
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { joinBytes, joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
 import { inBandError } from "../translate/stream/in-band-error.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
-import { cutOff } from "./stream-end.ts";
+import { cutOff, malformedEvent } from "./stream-end.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
@@ -193,8 +192,6 @@ export class ByteRelay extends UpstreamRelay {
 
   /** What the relay fails with at a malformed event or a line past the bound. */
   private broken(): GatewayError {
-    return (
-      this.scan.overlongLine ?? upstreamError(`${upstreamName(this.provider)} sent a malformed stream event`)
-    );
+    return this.scan.overlongLine ?? malformedEvent(this.provider);
   }
 }

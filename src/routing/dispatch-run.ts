@@ -3,6 +3,7 @@ import { signalOf } from "../core/abort-followers.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { scrubbedMessage } from "../core/scrub-account.ts";
 import type { LogFields } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
 import { abortable } from "./abortable.ts";
@@ -262,17 +263,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       this.tooSmall = Math.max(this.tooSmall, window);
     // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
     // answer (core/gateway-error.ts providerFailure), and so do the upstream's own words when the
-    // caller gets the gateway's (its credentials, account or route's model refused: `detail`); the
-    // operator reads them here, redacted and bounded as the access line's reason is (they may
-    // quote a key).
+    // caller gets the gateway's (its credentials, account or route's model refused: `detail`) or
+    // gets them without the gateway's upstream account (core/scrub-account.ts); the operator reads
+    // them here, the reason as the caller would be told it, as the access line's is, and both
+    // redacted and bounded (they may quote a key).
     const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
+    const told = scrubbedMessage(failure);
+    const kept = failure.detail ?? (told === failure.message ? undefined : failure.message);
     this.deps.log("route failed", {
       request_id: request.requestId,
       route: route.label,
       upstream_model: route.upstreamModel,
       error: failure.code,
-      reason: errorText(`${failure.message}${cause}`, true),
-      ...(failure.detail === undefined ? {} : { detail: errorText(failure.detail, true) }),
+      reason: errorText(`${told}${cause}`, true),
+      ...(kept === undefined ? {} : { detail: errorText(kept, true) }),
     });
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
     if (worker instanceof GatewayError) this.lastError = worker;

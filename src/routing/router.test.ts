@@ -275,6 +275,22 @@ describe("router: what an upstream's refusal says of its route", () => {
     },
   );
 
+  test("a 429 naming the gateway's OpenAI organization: the route failed line's reason is as the caller would be told it, the org id in its detail alone", async () => {
+    const said =
+      "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM).";
+    const a = fakeProvider("a", refusedWith(429, openAIError(said, "tokens", "rate_limit_exceeded")));
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(logs.map((line) => [line.message, line.fields.reason, line.fields.detail])).toEqual([
+      [
+        "route failed",
+        "Rate limit reached for gpt-4o in organization (the gateway's upstream account) on tokens per min (TPM).",
+        said,
+      ],
+    ]);
+  });
+
   test("a 404 about the caller's own request (OpenAI's item not found) is the caller's: no failover, no breaker", async () => {
     const itemGone = {
       error: {

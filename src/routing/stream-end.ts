@@ -29,6 +29,15 @@ export const reportedFailure = (event: string | undefined): GatewayError =>
 export const cutOff = (provider: string): GatewayError =>
   upstreamError(`${upstreamName(provider)} ended the stream without its end marker`);
 
+/**
+ * What a stream with a malformed event (its data no JSON object nor `[DONE]`, as
+ * relay-event-checks.ts `malformed` spots it) fails with, in the byte relay and in a shadow copy's
+ * reader alike; a line past the bound fails with the scan's `overlongLine` instead. `provider` as
+ * `cutOff` takes it.
+ */
+export const malformedEvent = (provider: string): GatewayError =>
+  upstreamError(`${upstreamName(provider)} sent a malformed stream event`);
+
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";
 export const END_EVENTS: readonly string[] = ["message_stop", ...FINAL_RESPONSE_EVENTS];

@@ -1,9 +1,8 @@
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
 import { failureReported } from "../routing/event-chunks.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
-import { closingAfter, cutOff, endsStreamEvent } from "../routing/stream-end.ts";
+import { closingAfter, cutOff, endsStreamEvent, malformedEvent } from "../routing/stream-end.ts";
 
 // Whether a same-dialect copy's stream was whole, judged as the primary's relay judges its own
 // (docs/CLIENTS.md "When a stream is whole"): after its end marker, or after the answer's finish
@@ -36,9 +35,7 @@ export class ScannedStreamEnd {
 
   private throwIfBroken(): void {
     if (this.scan.brokenAt === -1) return;
-    throw (
-      this.scan.overlongLine ?? upstreamError(`${upstreamName(this.label)} sent a malformed stream event`)
-    );
+    throw this.scan.overlongLine ?? malformedEvent(this.label);
   }
 }
 

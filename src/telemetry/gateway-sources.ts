@@ -5,6 +5,7 @@ import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { breakerSeries } from "./metrics/breaker-series.ts";
 import type { MetricSources } from "./metrics/gateway-metrics.ts";
+import type { WorkerLoad } from "./metrics/scraped-metrics.ts";
 
 /** The gateway's parts, read by metrics at scrape time (never on the request path). */
 export function gatewaySources(parts: {
@@ -22,11 +23,20 @@ export function gatewaySources(parts: {
   return {
     inFlight: () => parts.lifecycle.active,
     breakers: () => breakerSeries(parts.health.breakers(), parts.config()),
-    workers: () => parts.registry.list(),
+    workers: () => workerLoads(parts.registry),
     audit: () => parts.audit.stats(),
     tenants: parts.tenants,
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
     ...(parts.shadow ? { shadow: parts.shadow } : {}),
   };
+}
+
+/** The connected workers, each out of rotation with when it comes back (worker-ejection.ts). */
+function workerLoads(registry: WorkerRegistry): WorkerLoad[] {
+  return registry.list().map((summary) => {
+    const worker = registry.get(summary.name);
+    const ejectedUntil = worker === undefined ? undefined : registry.ejectedUntil(worker);
+    return ejectedUntil === undefined ? summary : { ...summary, ejectedUntil };
+  });
 }

@@ -16,11 +16,13 @@ export const HEARTBEAT_LATE_MS = 15_000;
 export const HEARTBEAT_STALE_MS = 45_000;
 
 /**
- * A worker's state as the pane shows it: lost; its heartbeat stale (it is about to be removed);
- * draining (finishing its calls, taking no new one, then leaving); its heartbeat late; or ok.
+ * A worker's state as the pane shows it: lost; left (its drain over, gone as it said it would);
+ * its heartbeat stale (it is about to be removed); draining (finishing its calls, taking no new
+ * one, then leaving); its heartbeat late; or ok.
  */
 export function workerHealth(worker: WorkerRow, now: number): { label: string; colour: Colour } {
-  if (worker.lost) return { label: "lost", colour: "red" };
+  if (worker.gone === "lost") return { label: "lost", colour: "red" };
+  if (worker.gone === "left") return { label: "left", colour: "gray" };
   const age = now - worker.lastHeartbeatAt;
   if (age >= HEARTBEAT_STALE_MS) return { label: `stale ${Math.round(age / 1000)}s`, colour: "red" };
   if (worker.draining === true) return { label: "draining", colour: "yellow" };

@@ -89,6 +89,8 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     at: z.number(),
     worker: workerSummarySchema,
     reason: z.string(),
+    /** Absent from an older gateway's events. */
+    drained: z.boolean().optional(),
   }),
   z.object({
     type: z.literal("config.reloaded"),

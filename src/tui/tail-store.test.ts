@@ -84,11 +84,43 @@ describe("TailStore", () => {
       tail({ type: "worker.lost", at: T0, worker: worker({ id: "1", name: "b" }), reason: "gone" }),
     );
     store.apply(tail({ type: "worker.connected", at: T0, worker: worker({ id: "3", name: "c" }) }));
-    expect(store.workers().map((w) => [w.name, w.lost])).toEqual([
-      ["a", false],
-      ["b", true],
-      ["c", false],
+    expect(store.workers().map((w) => [w.name, w.gone])).toEqual([
+      ["a", null],
+      ["b", "lost"],
+      ["c", null],
     ]);
+  });
+
+  test("a worker that left once its drain was over reads left, not lost, until the next list drops it", () => {
+    const store = new TailStore(10, () => T0);
+    const leaving = worker({ id: "1", name: "a", draining: true, inFlight: 1 });
+    const cut = worker({ id: "2", name: "b", draining: true });
+    const older = worker({ id: "3", name: "c", draining: true });
+    store.setWorkers([leaving, cut, older]);
+    const before = store.version;
+    store.apply(
+      tail({
+        type: "worker.lost",
+        at: T0,
+        worker: leaving,
+        reason: "connection closed (1000 drained)",
+        drained: true,
+      }),
+    );
+    // b's drain was cut short (its heartbeats stopped): a loss all the same; an older gateway's
+    // event (c's) does not say, and reads as one.
+    store.apply(
+      tail({ type: "worker.lost", at: T0, worker: cut, reason: "heartbeat timeout", drained: false }),
+    );
+    store.apply(tail({ type: "worker.lost", at: T0, worker: older, reason: "connection closed (1000)" }));
+    expect(store.workers().map((w) => [w.name, w.gone, w.inFlight])).toEqual([
+      ["a", "left", 0],
+      ["b", "lost", 0],
+      ["c", "lost", 0],
+    ]);
+    expect(store.version).toBeGreaterThan(before);
+    store.setWorkers([]);
+    expect(store.workers()).toEqual([]);
   });
 
   test("a worker's drain is shown as it is announced, not at the next list", () => {
@@ -98,7 +130,7 @@ describe("TailStore", () => {
     store.apply(
       tail({ type: "worker.draining", at: T0, worker: worker({ id: "1", name: "a", draining: true }) }),
     );
-    expect(store.workers().map((w) => [w.name, w.draining, w.lost])).toEqual([["a", true, false]]);
+    expect(store.workers().map((w) => [w.name, w.draining, w.gone])).toEqual([["a", true, null]]);
     expect(store.version).toBeGreaterThan(before);
   });
 

@@ -41,9 +41,12 @@ export interface ReceivedCounts {
 export const receivedSince = (now: ReceivedCounts, before: ReceivedCounts, withAdmin: boolean): number =>
   now.traffic - before.traffic + (withAdmin ? now.admin - before.admin : 0);
 
-/** A worker as the pane shows it; `lost` until the next workers refresh drops it. */
+/** How a worker the pane still shows went: lost, or left once its drain was over (`drained`). */
+export type WorkerGone = "lost" | "left";
+
+/** A worker as the pane shows it; one gone (null while connected) until the next workers refresh drops it. */
 export interface WorkerRow extends TailWorker {
-  lost: boolean;
+  gone: WorkerGone | null;
 }
 
 export const DEFAULT_ROW_CAPACITY = 2000;
@@ -112,10 +115,14 @@ export class TailStore {
         return;
       case "worker.connected":
       case "worker.draining":
-        this.workerMap.set(event.worker.id, { ...event.worker, lost: false });
+        this.workerMap.set(event.worker.id, { ...event.worker, gone: null });
         return;
       case "worker.lost":
-        this.workerMap.set(event.worker.id, { ...event.worker, inFlight: 0, lost: true });
+        this.workerMap.set(event.worker.id, {
+          ...event.worker,
+          inFlight: 0,
+          gone: event.drained === true ? "left" : "lost",
+        });
         return;
       // A restart-only edit is not applied: say so, not "reloaded" alone. The fields come first,
       // so that a narrow pane, which cuts the line, still shows which.
@@ -148,7 +155,7 @@ export class TailStore {
   /** Replaces the workers pane with the gateway's current list. */
   setWorkers(workers: TailWorker[]): void {
     this.workerMap.clear();
-    for (const worker of workers) this.workerMap.set(worker.id, { ...worker, lost: false });
+    for (const worker of workers) this.workerMap.set(worker.id, { ...worker, gone: null });
     this.version++;
   }
 

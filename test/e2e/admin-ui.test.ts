@@ -745,6 +745,61 @@ describe("/admin in a real browser", () => {
     await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
   }, 60_000);
 
+  test("workers: a worker's drain shows as it is announced, not at the page's next poll", async () => {
+    await signedIn();
+    const token = await createKey(gw, { name: "drain-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-drain",
+      models: ["fake-model"],
+    });
+    const holding = new AbortController();
+    // A browser of its own, whose clock the test moves: the page's 10 s poll never comes.
+    const watcher = await launchBrowser();
+    try {
+      await watcher.context.addCookies([await sessionCookie()]);
+      await watcher.context.clock.install();
+      const watching = await watcher.newPage(WIDE);
+      await watching.goto(`${gw.url}/admin/workers`);
+      const row = watching.locator('tr[data-worker="gpu-drain"]');
+      await row.waitFor({ timeout: 20_000 });
+      await watcher.context.clock.pauseAt(Date.now() + 100);
+      // gpu-drain holds a call its upstream never answers: it drains, still listed, till that ends.
+      const held = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "fake-model",
+          messages: [{ role: "user", content: "ui drain hold [[fake:hang]]" }],
+        }),
+        signal: holding.signal,
+      }).catch(() => undefined);
+      await waitFor("the upstream to have gpu-drain's call", async () =>
+        (await fake.requests()).some((r) => JSON.stringify(r.body).includes("ui drain hold")),
+      );
+      worker.proc.kill("SIGTERM");
+      // The page's timers (its effects' frames among them) run a few ms of its clock a poll, a tenth
+      // of the time that passes: nowhere near its 10 s poll, whatever the wait.
+      const badge = row.locator(".badge", { hasText: "draining" });
+      await waitFor(
+        "the draining badge",
+        async () => {
+          await watcher.context.clock.runFor(2);
+          return (await badge.count()) === 1;
+        },
+        15_000,
+      );
+      holding.abort();
+      await held;
+    } finally {
+      holding.abort();
+      await watcher.close();
+      await worker.stop();
+    }
+  }, 60_000);
+
   test("overview: an admin key in a tenant gets a note in place of the gateway-wide charts, and the rest of the page, asking for nothing it is refused", async () => {
     const tenantAdmin = await createKey(gw, {
       name: "team-ops",

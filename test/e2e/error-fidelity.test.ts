@@ -537,10 +537,12 @@ describe("the gateway's upstream account stays the operator's", () => {
     const quoted = new RegExp(` ${name}=("(?:[^"\\\\]|\\\\.)*")`).exec(line)?.[1];
     return quoted === undefined ? undefined : JSON.parse(quoted);
   };
-  const accessLine = (requestId: string) =>
-    waitFor(`${requestId}'s access line`, () =>
-      gw.stderr.all.split("\n").find((line) => line.includes(` request request_id=${requestId} `)),
+  /** The request's line of `msg` (`request`: its access line; `route failed`), once written. */
+  const lineOf = (msg: string, requestId: string) =>
+    waitFor(`${requestId}'s ${msg} line`, () =>
+      gw.stderr.all.split("\n").find((line) => line.includes(` ${msg} request_id=${requestId} `)),
     );
+  const accessLine = (requestId: string) => lineOf("request", requestId);
 
   test("OpenAI's 429 naming the organization, to an OpenAI caller: its body but for the org id; the audit row alike; the log keeps it", async () => {
     const error = (await chat("org-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
@@ -552,6 +554,12 @@ describe("the gateway's upstream account stays the operator's", () => {
     // The operator's access line (at warn) keeps the upstream's own words as its detail.
     const line = await accessLine(requestId);
     expect([textField(line, "reason"), textField(line, "detail")]).toEqual([
+      told,
+      told.replace(ACCOUNT, ORG),
+    ]);
+    // The attempt's own line (a 429 another try may mend) reads as the access line does.
+    const failed = await lineOf("route failed", requestId);
+    expect([textField(failed, "reason"), textField(failed, "detail")]).toEqual([
       told,
       told.replace(ACCOUNT, ORG),
     ]);
@@ -574,11 +582,11 @@ describe("the gateway's upstream account stays the operator's", () => {
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
     // The access line says what the client was told as its reason, the upstream's words (the org
     // id, OpenAI's request id) as its detail only.
+    const kept = `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ORG} on tokens per min (TPM). (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)`;
     const line = await accessLine(requestId);
-    expect([textField(line, "reason"), textField(line, "detail")]).toEqual([
-      told,
-      `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ORG} on tokens per min (TPM). (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)`,
-    ]);
+    expect([textField(line, "reason"), textField(line, "detail")]).toEqual([told, kept]);
+    const failed = await lineOf("route failed", requestId);
+    expect([textField(failed, "reason"), textField(failed, "detail")]).toEqual([told, kept]);
   });
 
   test("Anthropic's 429 naming the organization's UUID, to both dialects: scrubbed, without Anthropic's request_id", async () => {

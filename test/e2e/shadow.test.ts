@@ -80,6 +80,12 @@ const fx = gatewayFixture({
         shadow: { provider: "hanger", model: "m1", sample: 1 },
       },
       { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
+      // One test's own: its figures are that test's pairs alone, whichever tests ran before it.
+      {
+        name: "tallied",
+        routes: [{ provider: "fake", model: "m1" }],
+        shadow: { provider: "twin", model: "m1", sample: 1 },
+      },
       // Embeddings: the same vectors from a twin, others from the mock.
       {
         name: "emb-same",
@@ -313,32 +319,35 @@ describe("pairs are recorded and compared", () => {
   test("aggregates per model, filters, and a tenant member sees only its own tenant's pairs", async () => {
     const a = (await createKey(gw, { name: "shadow-a", tenant: "team-a" })).key;
     const b = (await createKey(gw, { name: "shadow-b", tenant: "team-b" })).key;
-    const idA = (
-      await client(a)
-        .chat.completions.create({ model: "same", messages: [{ role: "user", content: "a" }] })
-        .withResponse()
-    ).response.headers.get("x-request-id");
-    const idB = (
-      await client(b)
-        .chat.completions.create({ model: "same", messages: [{ role: "user", content: "b" }] })
-        .withResponse()
-    ).response.headers.get("x-request-id");
-    await pairOf(idA ?? "");
-    await pairOf(idB ?? "");
-    const all = await shadowPage({ model: "same" });
-    const same = all.aggregates.find((agg) => agg.model === "same");
-    expect(same?.pairs).toBeGreaterThanOrEqual(6);
-    expect(same?.exactRate).toBe(1);
-    const member = await shadowPage({ tenant: "team-b" }, a);
-    expect(member.records.map((r) => r.requestId)).toEqual([idA ?? ""]);
+    // Three pairs of a model no other test asks for: team-a's, team-b's and the admin's, each
+    // recorded before the next is asked (more copies in flight than the cap would be shed).
+    const ids: string[] = [];
+    for (const [key, content] of [
+      [a, "a"],
+      [b, "b"],
+      [admin, "c"],
+    ] as const) {
+      const { response } = await client(key)
+        .chat.completions.create({ model: "tallied", messages: [{ role: "user", content }] })
+        .withResponse();
+      ids.push((await pairOf(response.headers.get("x-request-id") ?? "")).requestId);
+    }
+    const sorted = (records: readonly ShadowRecord[]) => records.map((r) => r.requestId).sort();
+    const all = await shadowPage({ model: "tallied" });
+    expect(sorted(all.records)).toEqual([...ids].sort());
+    expect(all.aggregates.map((agg) => [agg.model, agg.pairs, agg.exactRate])).toEqual([["tallied", 3, 1]]);
+    const member = await shadowPage({ tenant: "team-b", model: "tallied" }, a);
+    expect(member.records.map((r) => r.requestId)).toEqual([ids[0] ?? ""]);
     expect(member.aggregates.map((agg) => agg.pairs)).toEqual([1]);
     // The node's copy counts are every tenant's: an admin's to read, not a member's.
     expect(member.counts).toBeNull();
     expect(all.counts?.ended.length).toBeGreaterThan(0);
-    const paged = await shadowPage({ model: "same", limit: "2" });
+    // Two pages of two: the three pairs, each once, and no page after.
+    const paged = await shadowPage({ model: "tallied", limit: "2" });
     expect(paged.records).toHaveLength(2);
-    const next = await shadowPage({ model: "same", limit: "2", cursor: paged.nextCursor ?? "" });
-    expect(next.records[0]?.id).not.toBe(paged.records[1]?.id);
+    const next = await shadowPage({ model: "tallied", limit: "2", cursor: paged.nextCursor ?? "" });
+    expect(sorted([...paged.records, ...next.records])).toEqual([...ids].sort());
+    expect(next.nextCursor).toBeNull();
   });
 
   test("a pair names its caller by id beside its name: a key and two JWT subjects of one name told apart, and filtered by it", async () => {

@@ -154,7 +154,7 @@ describe("NDJSON", () => {
     }
   }, 40_000);
 
-  test("a worker's connection, drain and leaving are lines of their own: worker.draining as it announces its drain", async () => {
+  test("a worker's connection, drain and leaving are lines of their own: worker.draining as it announces its drain, worker.lost saying it left drained", async () => {
     const tail = spawnTail(["--gateway", gw.url, "--json"], { MINDGW_ADMIN_KEY: adminKey });
     const token = await createKey(gw.url, adminKey, { name: "leaving-token", role: "worker" });
     let leaving: WorkerProcess | undefined;
@@ -185,12 +185,17 @@ describe("NDJSON", () => {
       await waitFor("gpu-d's worker.draining line", () => ofGpuD().length === 2);
       holding.abort();
       await held;
-      expect(await leaving.stop("SIGTERM", 20_000)).toBe(0);
+      // Its call over, it leaves of itself (a second signal would stop it at once: no drain).
+      const worker = leaving;
+      expect(await waitFor("gpu-d to exit, drained", () => worker.proc.exitCode ?? undefined, 20_000)).toBe(
+        0,
+      );
       await waitFor("gpu-d's worker.lost line", () => ofGpuD().length === 3);
-      expect(ofGpuD().map((l) => [l.type, l.worker?.draining])).toEqual([
-        ["worker.connected", false],
-        ["worker.draining", true],
-        ["worker.lost", true],
+      // Its leaving, its drain over, says it left as planned.
+      expect(ofGpuD().map((l) => [l.type, l.worker?.draining, l.drained])).toEqual([
+        ["worker.connected", false, undefined],
+        ["worker.draining", true, undefined],
+        ["worker.lost", true, true],
       ]);
       expect(ofGpuD()[1]?.worker?.inFlight).toBe(1);
     } finally {

@@ -208,7 +208,7 @@ describe("mindgw tail in a terminal", () => {
     });
   }, 30_000);
 
-  test("a worker that drains reads `draining` in the workers pane, in yellow, its call still counted", async () => {
+  test("a worker that drains reads `draining` in the workers pane, in yellow, its call still counted; once it has left, never `lost`", async () => {
     const token = await createKey(gw.url, adminKey, { name: "leaving-token", role: "worker" });
     const leaving = spawnWorker({
       gateway: gw.url,
@@ -245,7 +245,28 @@ describe("mindgw tail in a terminal", () => {
         expect(row).toMatch(new RegExp(`${String.fromCharCode(27)}\\[33mdraining`));
         holding.abort();
         await held;
-        expect(await leaving.stop("SIGTERM", 20_000)).toBe(0);
+        // Its call over, it leaves of itself (a second signal would stop it at once: no drain).
+        expect(
+          await waitFor("gpu-b to exit, drained", () => leaving.proc.exitCode ?? undefined, 20_000),
+        ).toBe(0);
+        // Gone as it said it would: `left`, not red, until the pane's next refresh drops it.
+        const paneRow = /gpu-b\s+m4\s+\d+\/8 .*/;
+        const seen = new Set<string>();
+        await waitFor(
+          "gpu-b dropped from the pane at its next refresh",
+          () => {
+            const row = tmux
+              .screen(true)
+              .split("\n")
+              .find((line) => paneRow.test(line));
+            if (row !== undefined) seen.add(row);
+            return row === undefined;
+          },
+          15_000,
+          50,
+        );
+        const red = `${String.fromCharCode(27)}[31m`;
+        expect([...seen].filter((row) => row.includes("lost") || row.includes(red))).toEqual([]);
       });
     } finally {
       holding.abort();

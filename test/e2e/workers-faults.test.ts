@@ -86,6 +86,13 @@ const busyWorker = () =>
 
 const other = (name: "a" | "b") => (name === "a" ? "b" : "a");
 
+/** The gateway's /metrics, parsed. */
+async function scrapeMetrics(): Promise<Sample[]> {
+  const response = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
+  expect(response.status).toBe(200);
+  return parsePrometheus(await response.text());
+}
+
 // Every test starts with both workers connected: one killed by the test before is replaced.
 beforeEach(async () => {
   const listed = (await listWorkers(gw.url, adminKey)).map((w) => w.name);
@@ -338,11 +345,7 @@ describe("workers: faults", () => {
   }, 60_000);
 
   test('/metrics counts a draining worker apart: its capacity is none of what takes new calls, it and its call under draining="true"', async () => {
-    const scrape = async () => {
-      const response = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
-      expect(response.status).toBe(200);
-      return parsePrometheus(await response.text());
-    };
+    const scrape = scrapeMetrics;
     const workerSeries = (s: Sample[]) => ({
       capacity: sampleValue(s, "mindgw_worker_capacity"),
       connected: ["false", "true"].map((draining) =>
@@ -416,7 +419,7 @@ describe("workers: faults", () => {
     ["refuses the worker's key (401)", 401, "worker down's model server refused its --upstream-key (401)"],
     ["fails (500)", 500, "worker down answered 500"],
   ] as const)(
-    "a worker whose model server %s is taken out of rotation; every request is served by the others, and the model's breaker stays closed",
+    "a worker whose model server %s is taken out of rotation; every request is served by the others, the model's breaker stays closed, and its capacity is no room for new calls",
     async (_case, status, reason) => {
       // Three failures open the breaker of `workers/fake-model` here: counted there, the failing
       // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
@@ -452,6 +455,12 @@ describe("workers: faults", () => {
           30_000,
         );
         expect(ejectedUntil).toBeGreaterThan(Date.now());
+        // Out of rotation, down's 8 are no room for new calls: a's and b's alone; it is still connected.
+        const samples = await scrapeMetrics();
+        expect([
+          sampleValue(samples, "mindgw_worker_capacity"),
+          sampleValue(samples, "mindgw_workers_connected", { draining: "false" }),
+        ]).toEqual([16, 3]);
         expect(await Promise.all(Array.from({ length: 8 }, ask))).toEqual(Array(8).fill("200 "));
         const log = gw.stderr.all.slice(logged);
         expect(log).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);

@@ -96,6 +96,23 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after oversized");
   });
 
+  test("a frame over workers.max_message before register, where server.max_body is no larger (Bun's own limit then), closes with 1009 and a log line", async () => {
+    // One message limit a server (the larger of the two): here Bun's, not the connection's, closes it.
+    const small = await fx.spawn({
+      config: { server: { max_body: "64KB" }, workers: { max_message: "64KB" } },
+    });
+    const token = await createKey(small.url, small.adminKey ?? "", { name: "small-fleet", role: "worker" });
+    const socket = await openRawWorker(small.port, token);
+    raws.push(socket);
+    socket.send("x".repeat(100 * 1024));
+    expect((await socket.waitClosed()).code).toBe(1009);
+    const line = await waitFor("the gateway's line for it", () =>
+      small.stderr.all.split("\n").find((l) => l.includes("worker connection closed: protocol error")),
+    );
+    expect(line).toContain("small-fleet");
+    expect(line).toContain("frame larger than the message limit");
+  });
+
   test("a worker whose register is past workers.max_message says so, at error, and asks again; the gateway keeps serving", async () => {
     // 300 names of 250 characters: ~76 KB of register, past this gateway's 64 KB.
     const models = Array.from(

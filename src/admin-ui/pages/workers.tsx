@@ -24,7 +24,7 @@ export function WorkersPage() {
   useEffect(() => {
     const stop = new AbortController();
     void followEvents((event) => {
-      if (event.type === "worker.connected") workers.reload();
+      if (event.type === "worker.connected" || event.type === "worker.draining") workers.reload();
       if (event.type === "worker.lost") {
         setLost((current) =>
           [{ at: event.at, worker: event.worker, reason: event.reason }, ...current].slice(0, 50),

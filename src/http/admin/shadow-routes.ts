@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
+import { shadowFilter } from "../../shadow/shadow-filter.ts";
 import type { ShadowStore } from "../../storage/storage.ts";
 import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
@@ -26,14 +27,7 @@ export function shadowRoutes(deps: ShadowRoutesDeps) {
     "/admin/api/shadow",
     tenantReader(async ({ headers }, request, scope) => {
       const query = parseInput(shadowQuerySchema, queryOf(request));
-      const tenant = scopedTenant(scope, query.tenant);
-      const filter = {
-        ...(query.model !== undefined ? { model: query.model } : {}),
-        ...(tenant !== undefined ? { tenant } : {}),
-        ...(query.key_id !== undefined ? { keyId: query.key_id } : {}),
-        ...(query.from !== undefined ? { from: query.from } : {}),
-        ...(query.to !== undefined ? { to: query.to } : {}),
-      };
+      const filter = shadowFilter(query, scopedTenant(scope, query.tenant));
       const counts = scope === null ? deps.counts() : null;
       const page: ShadowPage = { records: [], nextCursor: null, aggregates: [], counts };
       if (deps.store) {

@@ -148,3 +148,19 @@ test('a draining worker\'s capacity is none of what takes new calls; it and its 
     (await metrics.scrape()).match(/^mindgw_workers_connected\{draining="(true|false)"\} 0$/gm),
   ).toHaveLength(2);
 });
+
+test("a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, its calls still counted", async () => {
+  const workers = [
+    { inFlight: 1, capacity: 8, ejectedUntil: 1_700_000_030_000 },
+    { inFlight: 2, capacity: 4 },
+  ];
+  const metrics = new GatewayMetrics(quietSources({ workers: () => workers }), () => "other");
+  const samples = (await metrics.scrape()).split("\n").filter((line) => /^mindgw_worker/.test(line));
+  expect(samples).toEqual([
+    'mindgw_workers_connected{draining="false"} 2',
+    'mindgw_workers_connected{draining="true"} 0',
+    'mindgw_worker_requests_in_flight{draining="false"} 3',
+    'mindgw_worker_requests_in_flight{draining="true"} 0',
+    "mindgw_worker_capacity 4",
+  ]);
+});

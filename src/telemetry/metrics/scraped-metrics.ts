@@ -6,7 +6,10 @@ export interface MetricSources {
   inFlight(): number;
   /** Circuit breaker per configured route (a `*` route's per-name breakers as one: breaker-series.ts). */
   breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
-  /** The connected workers' load, and whether each drains (it finishes its calls and takes no new one). */
+  /**
+   * The connected workers' load, whether each drains (it finishes its calls and takes no new one),
+   * and whether it is out of rotation.
+   */
   workers(): readonly WorkerLoad[];
   audit(): { queued: number; written: number; rejected: number; dropped: number };
   /** The configured tenants and their budgets (bounded by config). */
@@ -24,7 +27,16 @@ export interface WorkerLoad {
   readonly inFlight: number;
   readonly capacity: number;
   readonly draining?: boolean | undefined;
+  /** Out of rotation until then (epoch ms), its model server failing; absent while in rotation. */
+  readonly ejectedUntil?: number | undefined;
 }
+
+/**
+ * Whether a worker's room is room for new calls: neither draining (it takes none) nor out of
+ * rotation (passed over while another worker serves its models, and its answers fail: the room
+ * left would promise calls it cannot serve).
+ */
+const takesNewCalls = (w: WorkerLoad): boolean => w.draining !== true && w.ejectedUntil === undefined;
 
 /** How many shadow copies to one provider ended one way. */
 export interface CopyCount {
@@ -120,14 +132,15 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
     "Requests being served by connected workers, draining ones or those taking new calls",
     (w) => w.inFlight,
   );
-  // What can take new calls: a draining worker's concurrency is none of it, whatever its room.
+  // What can take new calls: a draining worker's concurrency is none of it, whatever its room, and
+  // nor is a worker's out of rotation.
   new Gauge({
     name: "mindgw_worker_capacity",
-    help: "Concurrent requests the connected workers taking new calls accept in total (a draining worker none)",
+    help: "Concurrent requests the connected workers taking new calls accept in total (a draining worker or one out of rotation none)",
     registers,
     collect() {
       let capacity = 0;
-      for (const w of sources.workers()) if (w.draining !== true) capacity += w.capacity;
+      for (const w of sources.workers()) if (takesNewCalls(w)) capacity += w.capacity;
       this.set(capacity);
     },
   });

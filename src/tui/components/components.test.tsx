@@ -26,6 +26,7 @@ const ESC = "\u001b";
 const GREEN = `${ESC}[32m`;
 const YELLOW = `${ESC}[33m`;
 const RED = `${ESC}[31m`;
+const GRAY = `${ESC}[90m`;
 const plain = (text: string | undefined) => Bun.stripANSI(text ?? "");
 
 function row(requestId: string, status: number | null, over: Partial<RequestRow> = {}): RequestRow {
@@ -230,29 +231,32 @@ describe("WorkersPane", () => {
     const workers: WorkerRow[] = [
       {
         ...worker({ id: "1", name: "gpu1", inFlight: 3, capacity: 8, lastHeartbeatAt: now - 1000 }),
-        lost: false,
+        gone: null,
       },
       {
         ...worker({ id: "2", name: "gpu2", models: ["a", "b"], lastHeartbeatAt: now - 60_000 }),
-        lost: false,
+        gone: null,
       },
       {
         ...worker({ id: "4", name: "gpu4", inFlight: 2, draining: true, lastHeartbeatAt: now - 1000 }),
-        lost: false,
+        gone: null,
       },
-      { ...worker({ id: "3", name: "gpu3" }), lost: true },
+      { ...worker({ id: "5", name: "gpu5", draining: true }), gone: "left" },
+      { ...worker({ id: "3", name: "gpu3" }), gone: "lost" },
     ];
     const frame =
-      render(<WorkersPane workers={workers} now={now} width={100} maxRows={3} />).lastFrame() ?? "";
+      render(<WorkersPane workers={workers} now={now} width={100} maxRows={4} />).lastFrame() ?? "";
     const text = plain(frame);
-    expect(text).toContain("WORKERS (4)");
+    expect(text).toContain("WORKERS (5)");
     expect(text).toMatch(/gpu1\s+llama-3-8b\s+3\/8 ok/);
     expect(text).toMatch(/gpu2\s+a,b\s+1\/8 stale 60s/);
     expect(text).toMatch(/gpu4\s+llama-3-8b\s+2\/8 draining/);
+    expect(text).toMatch(/gpu5\s+llama-3-8b\s+1\/8 left/);
     expect(text).toContain("+1 more");
     expect(frame).toContain(`${GREEN}ok`);
     expect(frame).toContain(`${RED}stale`);
     expect(frame).toContain(`${YELLOW}draining`);
+    expect(frame).toContain(`${GRAY}left`);
   });
 
   test("empty", () => {

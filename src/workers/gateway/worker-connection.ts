@@ -32,9 +32,18 @@ export interface WorkerConnection {
   /** A message as the server delivered it: text, bytes, or text the framework already parsed. */
   message(raw: unknown): void;
   closed(code: number, reason: string): void;
+  /**
+   * The server closed the socket itself at a message past its limit: Bun's, when `server.max_body`
+   * is no larger than `workers.max_message` (create-gateway.ts), so `message` never saw it. Said
+   * and ended as a frame `message` finds too big is.
+   */
+  tooBig(): void;
   /** The key this connection authenticated with was revoked or expired: end it now. */
   keyEnded(reason: KeyEndReason): void;
 }
+
+/** Why a connection closed with 1009 went, whichever limit found its frame too big. */
+const TOO_BIG = "frame larger than the message limit";
 
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
@@ -207,13 +216,16 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       if (done) return;
       const size =
         typeof raw === "string" ? Buffer.byteLength(raw) : raw instanceof Uint8Array ? raw.byteLength : 0;
-      if (size > deps.maxMessageBytes) return fail(CloseCode.tooBig, "frame larger than the message limit");
+      if (size > deps.maxMessageBytes) return fail(CloseCode.tooBig, TOO_BIG);
       // Any message proves the worker alive (a heartbeat queued behind a long stream's chunks
       // must not get a busy worker removed): once a message, not once a frame of a batch.
       if (tunnel) registry.touch(tunnel);
       if (raw instanceof Uint8Array) return binary(raw);
       if (raw instanceof ArrayBuffer) return binary(new Uint8Array(raw));
       control(raw);
+    },
+    tooBig() {
+      fail(CloseCode.tooBig, TOO_BIG);
     },
     keyEnded(reason) {
       if (done) return;

@@ -1,7 +1,8 @@
 import { afterEach, expect, test } from "bun:test";
+import { waitForValue } from "../../testing/wait-for.ts";
 import { CloseCode } from "../protocol.ts";
 import { openRawWorker } from "../testing/raw-worker.ts";
-import { startGateway } from "../testing/tunnel-harness.ts";
+import { MAX_MESSAGE_BYTES, startGateway } from "../testing/tunnel-harness.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -32,4 +33,25 @@ test("a text frame that is not JSON still closes the connection as a protocol er
   await worker.register(["llama-small"], "gpu-1");
   worker.socket.send("not json");
   expect((await worker.waitClosed()).code).toBe(CloseCode.protocolError);
+});
+
+test("a frame past the server's own limit (Bun closes it) is logged as one the connection finds too big, before register and after", async () => {
+  const gateway = startGateway();
+  cleanups.push(() => gateway.stop());
+  const early = await openRawWorker(gateway.port);
+  early.socket.send("x".repeat(MAX_MESSAGE_BYTES + 1));
+  expect((await early.waitClosed()).code).toBe(CloseCode.tooBig);
+  const late = await openRawWorker(gateway.port);
+  await late.register(["llama-small"], "gpu-1");
+  late.socket.send("x".repeat(MAX_MESSAGE_BYTES + 1));
+  expect((await late.waitClosed()).code).toBe(CloseCode.tooBig);
+  const problems = await waitForValue("both lines", () => {
+    const lines = gateway.logs.filter((line) => line.message === "worker connection closed: protocol error");
+    return lines.length === 2 ? lines : undefined;
+  });
+  expect(gateway.registry.list()).toEqual([]);
+  expect(problems.map((line) => [line.level, line.fields?.worker, line.fields?.problem])).toEqual([
+    ["warn", undefined, "frame larger than the message limit"],
+    ["warn", "gpu-1", "frame larger than the message limit"],
+  ]);
 });

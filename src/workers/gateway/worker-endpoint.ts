@@ -66,6 +66,12 @@ const REQUEST_ROOM = SEND_BUFFER_LIMIT / 2;
 const OVER_LIMIT = `its send buffer passed ${SEND_BUFFER_LIMIT / 1024 / 1024} MiB: the worker stopped reading`;
 
 /**
+ * Bun's reason for a connection it closed itself at a message past `maxPayloadLength`: 1009 to the
+ * peer, 1006 to the close handler.
+ */
+const BUN_TOO_BIG = "Received too big message";
+
+/**
  * Server-wide WebSocket settings for the app that mounts the endpoint. Bun applies them per
  * server, not per route, so the app must pass them: `new Elysia({ websocket: ... })`.
  */
@@ -160,7 +166,9 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       connections.get(ws.raw)?.message(message);
     },
     close(ws, code, reason) {
-      connections.get(ws.raw)?.closed(code, overLimit.has(ws.raw) ? OVER_LIMIT : reason);
+      const connection = connections.get(ws.raw);
+      if (code === 1006 && reason === BUN_TOO_BIG) connection?.tooBig();
+      else connection?.closed(code, overLimit.has(ws.raw) ? OVER_LIMIT : reason);
       connections.delete(ws.raw);
       releases.get(ws.raw)?.();
       releases.delete(ws.raw);

@@ -218,6 +218,26 @@ describe("worker registry", () => {
     registry.close();
   });
 
+  test("a worker that closes its connection itself once its drain is over left as it said (`drained`); one lost, or closing without a drain, did not", () => {
+    const { registry, events } = setup();
+    const [drained, cut, again] = [fake("drained"), fake("cut"), fake("again")];
+    for (const worker of [drained, cut, again]) registry.add(worker);
+    registry.drain(drained);
+    registry.drain(cut);
+    registry.remove(drained, "connection closed (1000 drained)", true);
+    registry.remove(cut, "connection closed (1006)");
+    registry.remove(again, "connection closed (1000 registering again)", true);
+    expect(
+      events.flatMap((e) =>
+        e.type === "worker.lost" ? [[e.worker.name, e.worker.draining, e.drained]] : [],
+      ),
+    ).toEqual([
+      ["drained", true, true],
+      ["cut", true, false],
+      ["again", false, false],
+    ]);
+  });
+
   test("why no worker was picked: none serves the model to the caller, all that do are draining, or one that is not is full", () => {
     const { registry } = setup();
     const leaving = fake("leaving", { models: ["m"] });

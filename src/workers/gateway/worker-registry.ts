@@ -221,7 +221,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
       else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
       else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
-      emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason });
+      const drained = planned && worker.draining;
+      emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason, drained });
       changed();
       return true;
     },

@@ -12,6 +12,8 @@ export interface TailLine {
   record?: { requestId: string; keyName: string | null; model: string | null; status: number; node?: string };
   /** A worker event's summary of the worker. */
   worker?: { name: string; inFlight: number; draining?: boolean };
+  /** `worker.lost`: whether the worker left once its drain was over, not lost. */
+  drained?: boolean;
 }
 
 /** The request a line is about (started and finished events carry it in different places). */

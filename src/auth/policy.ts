@@ -28,6 +28,13 @@ export interface Policy {
    */
   record(principal: Principal, model: string, usage: Usage, served?: Served): number;
   /**
+   * What `record` counts leaves this node in a microtask after it, for counters the other nodes
+   * read (a cluster node's shared counters: cluster/redis-counters.ts): a stream's bytes holding its
+   * end marker wait that microtask out (http/sse-response.ts), so that its client's next request,
+   * to any node, finds them counted. Absent: `record` counts at once, and nothing waits.
+   */
+  readonly recordsInMicrotask?: boolean;
+  /**
    * The policy as one config version sees it (that version's prices and limits), built once per
    * version into the gateway's runtime snapshot: a request admitted under one version is recorded
    * under the same one. State (counters, spend) is shared across versions. Without it, this one

@@ -194,6 +194,26 @@ describe("forwarding to a worker on another node", () => {
     expect(provider.holder?.("worker:wb", platform)?.name).toBe("worker:wb");
   });
 
+  test("this node's workers draining or full, another node's with room: a shadow copy goes to that one, not shed", () => {
+    const { provider, registry } = setup([], [C]);
+    const leaving = fakeWorker("wa", { capacity: 64 });
+    registry.add(leaving);
+    registry.drain(leaving);
+    expect(provider.spare?.("m", platform)?.name).toBe("worker:wc");
+    // A worker here without a slot to spare beside the copy's is none either.
+    registry.add(fakeWorker("wf", { capacity: 2, inFlight: 1 }));
+    expect(provider.spare?.("m", platform)?.name).toBe("worker:wc");
+    // One with room keeps the copy here.
+    registry.add(fakeWorker("wh", { capacity: 4 }));
+    expect(provider.spare?.("m", platform)?.name).toBe("worker:wh");
+    // None with room anywhere: shed, not refused (the model is served).
+    const full = node("node-b", [{ name: "wb", tenant: platform, models: ["m"], inFlight: 4, capacity: 4 }]);
+    const alone = setup([], [full]);
+    alone.registry.add(leaving);
+    alone.registry.drain(leaving);
+    expect(alone.provider.spare?.("m", platform)).toBeUndefined();
+  });
+
   test("every other node's worker draining (as last reported): 503 draining with Retry-After: 5, the model still listed", async () => {
     const leaving = node("node-b", [
       { name: "wb", tenant: platform, models: ["m"], inFlight: 0, capacity: 4, draining: true },

@@ -228,16 +228,19 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
    * A shadow copy's worker (Provider.spare), never a last free slot: one here that keeps a slot
    * free beside the copy's, else another node's with two free as the directory last said (a
    * heartbeat ago: room it may since have lost, so one more kept), else none (undefined: the copy
-   * is shed). A model no worker serves anywhere is the local provider's to refuse.
+   * is shed). This node's workers full or draining are no reason to shed it while another node's
+   * has room. A model no worker serves anywhere is the local provider's to refuse.
    */
   function spare(model: string, tenant: string): Provider | undefined {
-    if (registry.serves(model, tenant)) return local.spare?.(model, tenant);
+    const servedHere = registry.serves(model, tenant);
+    const here = servedHere ? local.spare?.(model, tenant) : undefined;
+    if (here) return here;
     const [peer] = directory.peersServing(model, tenant);
     const worker = peer?.workers
       .filter((w) => takesCall(w, model, tenant, 1))
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
     if (peer && worker) return remote(peer, worker, tenant);
-    if (directory.peerModels(tenant).includes(model)) return undefined;
+    if (servedHere || directory.peerModels(tenant).includes(model)) return undefined;
     return local.spare?.(model, tenant);
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { NodeDirectory, type NodeEntry } from "./node-directory.ts";
@@ -61,4 +62,42 @@ test("a node that left the directory publishes nothing more, whatever asks (its 
   await leaving.workersChanged();
   await staying.refresh();
   expect(staying.peers().map((n) => n.id)).not.toContain("leaving");
+});
+
+/** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */
+async function commandCounts(probe: RedisClient): Promise<Record<string, number>> {
+  const info = (await probe.send("INFO", ["commandstats"])) as string;
+  const counts: Record<string, number> = {};
+  for (const [, name, calls] of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm))
+    counts[name ?? ""] = Number(calls);
+  return counts;
+}
+
+test("a burst of worker changes costs a beat and a notice per beat, not one per change, and the other nodes read only the changed node's entry", async () => {
+  let listed: NodeEntry["workers"] = [];
+  const changing = await node("changing", () => listed);
+  const others = [await node("other-1", () => []), await node("other-2", () => [])];
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  await probe.send("CONFIG", ["RESETSTAT"]);
+  // 100 workers register in one turn (a gateway restarted under its fleet): each is a change.
+  const changes: Promise<void>[] = [];
+  for (let w = 0; w < 100; w++) {
+    listed = [...listed, { name: `w${w}`, tenant: "default", models: ["m"], inFlight: 0, capacity: 8 }];
+    changes.push(changing.workersChanged());
+  }
+  await Promise.all(changes);
+  for (const other of others)
+    await waitFor("every other node to see the hundred workers", () =>
+      other.peers().find((n) => n.id === "changing")?.workers.length === 100 ? true : undefined,
+    );
+  const counts = await commandCounts(probe);
+  // The beat the first change started, and one after it carrying the rest: the node's own reads of
+  // the directory (SMEMBERS) are those two beats', so no other node renewed its entry or read the
+  // whole directory on a notice; each read the changed entry once a notice, at most.
+  expect(counts.set).toBe(2);
+  expect(counts.smembers).toBe(2);
+  expect(counts.publish).toBe(2);
+  const [, listening] = (await probe.send("PUBSUB", ["NUMSUB", "mgw:nodes:changed"])) as [string, number];
+  expect(counts.mget ?? 0).toBeLessThanOrEqual(2 + 2 * (listening - 1));
 });

@@ -1,5 +1,6 @@
 import type { WorkerSummary } from "../audit/gateway-event.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
+import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -59,7 +60,7 @@ export interface NodeDirectoryOptions {
 
 const NODES = "mgw:nodes";
 const entryKey = (id: string) => `mgw:node:${id}`;
-/** Where a node says its workers changed (its id): every other node reads the directory at once. */
+/** Where a node says its workers changed (its id): every other node reads that node's entry at once. */
 const CHANGED_CHANNEL = "mgw:nodes:changed";
 
 /**
@@ -71,19 +72,25 @@ const CHANGED_CHANNEL = "mgw:nodes:changed";
 export class NodeDirectory {
   private timer: ReturnType<typeof setInterval> | null = null;
   private entries: NodeEntry[] = [];
-  private beating: Promise<void> | null = null;
+  private readonly beats = new CoalescedTask(() => this.beat());
+  /** Other nodes whose notices came since their entries were last read on one. */
+  private readonly noticed = new Set<string>();
+  /** Reads the noticed nodes' entries: one read at a time, however many notices come meanwhile. */
+  private readonly noticeReads = new CoalescedTask(() => this.readNoticed());
+  /**
+   * This node's workers changed since the last beat read them: the next beat tells the others,
+   * once, however many changes it carries.
+   */
+  private noticePending = false;
   /** Left the directory (`close`): nothing more is published, whatever asks. */
   private closed = false;
 
   constructor(private readonly options: NodeDirectoryOptions) {}
 
   async start(): Promise<void> {
-    const { link, self } = this.options;
-    await link.subscribe(CHANGED_CHANNEL, (node) => {
-      if (node !== self.id) void this.refresh();
-    });
-    await this.beat();
-    this.timer = setInterval(() => void this.beat(), this.options.heartbeatMs);
+    await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
+    await this.beats.join();
+    this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
   }
 
@@ -126,28 +133,25 @@ export class NodeDirectory {
    * before the change: another follows it.
    */
   refresh(): Promise<void> {
-    const under = this.beating;
-    return under === null ? this.beat() : under.then(() => this.beat());
+    return this.beats.rerun();
   }
 
   /**
    * This node's workers changed (one connected, left or started draining): its entry is published
-   * now, then every other node is told to read the directory again, so that none routes by the
-   * old list for up to a heartbeat (a draining worker is chosen by no node from then on).
+   * now and every other node is told to read it, so that none routes by the old list for up to a
+   * heartbeat (a draining worker is chosen by no node from then on). Changes that come while a beat
+   * is under way cost one beat and one notice after it, however many they are.
    */
-  async workersChanged(): Promise<void> {
-    await this.refresh();
-    if (this.closed) return;
-    await this.options.link.publish(CHANGED_CHANNEL, this.options.self.id).catch(() => {
-      // Redis away: the others read the directory at their next heartbeat once it is back.
-    });
+  workersChanged(): Promise<void> {
+    this.noticePending = true;
+    return this.refresh();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.beating;
+    await this.beats.idle();
     await this.options.link
       .call(async (client) => {
         await client.del(entryKey(this.options.self.id));
@@ -158,17 +162,16 @@ export class NodeDirectory {
 
   private beat(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.beating ??= this.exchange()
-      .catch((error: unknown) => this.options.onError?.(error))
-      .finally(() => {
-        this.beating = null;
-      });
-    return this.beating;
+    return this.exchange().catch((error: unknown) => this.options.onError?.(error));
   }
 
+  /** Renews this node's entry, tells the others when its workers changed, and reads every entry. */
   private async exchange(): Promise<void> {
     const { link, self, heartbeatMs } = this.options;
+    // Redis away: a pending notice waits for the beat that follows its return (start-cluster.ts).
     if (!link.healthy()) return;
+    const notice = this.noticePending;
+    this.noticePending = false;
     const entry: NodeEntry = {
       id: self.id,
       url: self.url,
@@ -182,6 +185,7 @@ export class NodeDirectory {
     const entries = await link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
       await client.sadd(NODES, self.id);
+      if (notice) await client.publish(CHANGED_CHANNEL, self.id);
       const ids = await client.smembers(NODES);
       if (ids.length === 0) return [];
       const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
@@ -189,7 +193,59 @@ export class NodeDirectory {
       if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
       return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
     });
-    this.entries = entries;
-    this.options.onUpdate?.(entries);
+    this.entries = entries.map((entry) =>
+      newer(
+        this.entries.find((held) => held.id === entry.id),
+        entry,
+      ),
+    );
+    this.options.onUpdate?.(this.entries);
   }
+
+  /**
+   * Another node's workers changed: its entry alone is read again, with those of any others that
+   * sent one meanwhile. This node's own entry is not renewed: nothing of it changed.
+   */
+  private notice(node: string): void {
+    if (node === this.options.self.id || this.closed) return;
+    this.noticed.add(node);
+    void this.noticeReads.rerun();
+  }
+
+  private async readNoticed(): Promise<void> {
+    const { link } = this.options;
+    const ids = [...this.noticed];
+    this.noticed.clear();
+    // Redis away: the beat that follows its return reads every entry (start-cluster.ts).
+    if (ids.length === 0 || !link.healthy()) return;
+    try {
+      const values = (await link.call((client) => client.send("MGET", ids.map(entryKey)))) as (
+        | string
+        | null
+      )[];
+      ids.forEach((id, i) => {
+        const value = values[i] ?? null;
+        this.replaceEntry(id, value === null ? null : (JSON.parse(value) as NodeEntry));
+      });
+      this.options.onUpdate?.(this.entries);
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+  }
+
+  /** One node's entry as read (null: gone), in place of the one held unless that one is newer. */
+  private replaceEntry(node: string, entry: NodeEntry | null): void {
+    const held = this.entries.find((e) => e.id === node);
+    if (entry === null) this.entries = this.entries.filter((e) => e !== held);
+    else if (held === undefined) this.entries = [...this.entries, entry];
+    else this.entries = this.entries.map((e) => (e === held ? newer(held, entry) : e));
+  }
+}
+
+/**
+ * The later of two reads of one node's entry: a beat's read of every entry and a notice's read of
+ * one may answer in either order.
+ */
+function newer(held: NodeEntry | undefined, read: NodeEntry): NodeEntry {
+  return held !== undefined && held.at > read.at ? held : read;
 }

@@ -37,10 +37,13 @@ export async function buildLimitsPolicy(
         }
       : {}),
   });
+  // The shared counters send a turn's records from a microtask (Policy.recordsInMicrotask).
+  const records = shared ? { recordsInMicrotask: true } : {};
   return {
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
-    forConfig: (next) => limiter.priced(new PriceBook(next)),
+    ...records,
+    forConfig: (next) => ({ ...limiter.priced(new PriceBook(next)), ...records }),
     carrySpend: (from, to) => spend.carry(from, to),
     close: () => spend.close(),
   };

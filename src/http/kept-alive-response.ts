@@ -76,7 +76,10 @@ export function keptAliveResponse(
     {
       // The first chunk of the answer itself is timed by the pending stream, not the first comment.
       firstByte() {},
-      answered: () => charge(),
+      answered() {
+        charge();
+        return context.limits.recordsInMicrotask === true;
+      },
       closing: context.closing,
       end(error) {
         context.release();

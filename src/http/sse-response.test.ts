@@ -82,7 +82,7 @@ async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | 
 
 /** A stream's ends: its end heard, its first byte not. */
 function streamEnds(end: (error?: GatewayError) => void): StreamEnds {
-  return { firstByte() {}, answered() {}, closing() {}, end };
+  return { firstByte() {}, answered: () => false, closing() {}, end };
 }
 
 /** Reads the whole body and reports how the stream said it ended (once it has said so). */
@@ -265,6 +265,32 @@ describe("sseResponse", () => {
       await client.exited;
       server.stop(true);
     }
+  });
+
+  test("the bytes holding the end marker wait for the charge's record only when it leaves in a microtask (a cluster node's)", async () => {
+    /** What ran in what order: the charge's record, queued by `answered`, and the response's last write. */
+    const order = async (recordsInMicrotask: boolean) => {
+      const seen: string[] = [];
+      const ending = Promise.withResolvers<void>();
+      const ends: StreamEnds = {
+        firstByte() {},
+        answered() {
+          queueMicrotask(() => seen.push("record"));
+          return recordsInMicrotask;
+        },
+        // Called in the same turn as the write of the last bytes (the source drained with them).
+        closing: () => seen.push("last bytes"),
+        end: () => ending.resolve(),
+      };
+      const chunks = drainedWith('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+      const response = sseResponse(chunks, "openai", {}, ends, chunks.ready?.());
+      await response.text();
+      await ending.promise;
+      return seen;
+    };
+    expect(await order(true)).toEqual(["record", "last bytes"]);
+    // One node records at once: nothing to wait for, no await a stream.
+    expect(await order(false)).toEqual(["last bytes", "record"]);
   });
 
   test("the stream's end reaches the client before the request's own ending runs", async () => {

@@ -13,8 +13,10 @@ export interface StreamEnds {
    * marker, or the source's last): what it used is charged now, not once the upstream has closed
    * its body (a read later, or more), so that a client that stops at the end marker and asks again
    * at once finds it counted against its limits, on any node. `end` charges nothing more then.
+   * True when the charge's record leaves for the other nodes in a microtask
+   * (`Policy.recordsInMicrotask`): the bytes wait for it.
    */
-  answered(): void;
+  answered(): boolean;
   /**
    * Called once, right before the response's close (its last write), when the stream ends or
    * fails with the client still there: what must reach Bun while the response is still being
@@ -147,11 +149,13 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
         }
         if (!this.charged && (chunks.complete === true || chunks.drained === true)) {
           this.charged = true;
-          this.ends.answered();
           // The charge's record leaves for the cluster's shared counters in a microtask
           // (cluster/redis-counters.ts): it runs first, so it is on its way before these bytes are.
-          await null;
-          if (this.ended) return;
+          // One node records at once, and its streams wait for nothing.
+          if (this.ends.answered()) {
+            await null;
+            if (this.ended) return;
+          }
         }
         const wrote = controller.write(chunk);
         this.last = chunk;

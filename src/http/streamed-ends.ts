@@ -32,8 +32,9 @@ export class StreamedEnds implements StreamEnds {
     releaseStreamSocket(this.call);
   }
 
-  answered(): void {
+  answered(): boolean {
     this.charge();
+    return this.call.runtime.limits.recordsInMicrotask === true;
   }
 
   /** The request ends (its record, and usage and spend unless charged already) when the stream does. */

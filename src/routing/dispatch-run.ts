@@ -28,6 +28,7 @@ import {
   committed,
   openAttempt,
   sendAttempt,
+  workerOf,
 } from "./try-route.ts";
 import { pinnedTo, type Repick, WorkerRepicks } from "./worker-repicks.ts";
 
@@ -272,7 +273,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const kept = failure.detail ?? (told === failure.message ? undefined : failure.message);
     this.deps.log("route failed", {
       request_id: request.requestId,
-      route: route.label,
+      // The worker it went to, as the access line and the audit row's attempts name it.
+      route: (call && workerOf(call)) ?? route.label,
       upstream_model: route.upstreamModel,
       error: failure.code,
       reason: errorText(`${told}${cause}`, true),

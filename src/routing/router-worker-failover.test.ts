@@ -71,6 +71,15 @@ describe("router: a worker lost or busy is failed over to the route's other work
     registry.close();
   });
 
+  test("the route failed line names the worker the attempt went to, as the access line and the audit row do", async () => {
+    const registry = createWorkerRegistry();
+    const { directory } = workersServing(registry, { wa: "fails", wb: "answers" });
+    const { router, logs } = routerFor(routing(0), [], { workers: directory });
+    expect((await router(chatRequest("w"))).route).toBe("worker:wb");
+    expect(logs.map((line) => [line.message, line.fields.route])).toEqual([["route failed", "worker:wa"]]);
+    registry.close();
+  });
+
   test("two workers lost one after another: the third serves, no retry spent", async () => {
     const registry = createWorkerRegistry();
     const { calls, directory } = workersServing(registry, { wa: "dies", wb: "dies", wc: "answers" });

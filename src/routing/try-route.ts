@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
+import { scrubbedMessage } from "../core/scrub-account.ts";
 import { uncounted } from "../providers/http/count-or-estimate.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
@@ -186,6 +187,15 @@ export function attemptFailure(call: RouteAttempt, request: DispatchRequest, err
 }
 
 /**
+ * The worker a failed attempt went to, as a served one names it (`worker:<name>`, and `@<node>`
+ * for one on another cluster node); undefined when the route's own upstream took it.
+ */
+export function workerOf(call: RouteAttempt): string | undefined {
+  const { upstream } = call;
+  return upstream === call.target.provider ? undefined : (upstream.servedBy ?? upstream.name);
+}
+
+/**
  * The attempt failed with `failure`: it ends, its route judged. `lastUpstream`: no other upstream
  * of the route takes calls for the model (worker-repicks.ts: every other worker failed it already,
  * drains or is gone; one merely busy is not), so an upstream's own fault is the route's too.
@@ -231,13 +241,12 @@ export function attemptFailed(
     !upstreamsOwn &&
     !impatient
   )
-    health.failed(target.key, failure.message, probe, request.requestId);
+    // The breaker's warning quotes the upstream as the access line does: account ids scrubbed.
+    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId);
   else health.released(target.key, probe);
   call.abort(failure);
-  // A failed attempt names the worker it went to, as a served one does (`worker:<name>`, and
-  // `@<node>` for one on another cluster node).
   const now = performance.now();
-  call.judged(failure, upstream === target.provider ? undefined : (upstream.servedBy ?? upstream.name), now);
+  call.judged(failure, workerOf(call), now);
   call.done(failure, now);
   return failure;
 }

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { parseInput } from "../http/parse-input.ts";
 import {
@@ -7,11 +6,10 @@ import {
   type ShadowQuery,
   shadowQuerySchema,
 } from "../shadow/shadow-api-schema.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
-import { UsageError } from "./exit-code.ts";
+import { openConfigStore } from "./config-store.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 import { sinceTime } from "./time-flags.ts";
@@ -75,9 +73,7 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
 
 async function localReport(configFile: string | undefined, query: ShadowQuery): Promise<ShadowPage> {
   const { config } = await resolveConfig(configFile);
-  if (!existsSync(config.storage.path))
-    throw new UsageError(`no database at ${config.storage.path} (is storage.path right?)`);
-  const storage = openSqliteStorage(config.storage.path);
+  const storage = await openConfigStore(config);
   try {
     const filter = { model: query.model, keyId: query.key_id, from: query.from };
     const store = storage.shadow;

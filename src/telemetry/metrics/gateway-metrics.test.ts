@@ -127,6 +127,23 @@ test("spend is counted by the tenants of the config in force, a reload's new lis
   });
 });
 
+test("every refusal kind and reload result is a series at 0 from the start, so increase() counts the first one (the shipped alerts on them)", async () => {
+  const metrics = new GatewayMetrics(quietSources(), () => "other");
+  const samples = (await metrics.scrape())
+    .split("\n")
+    .filter((line) => /^mindgw_(rate_limit_refusals|config_reloads)_total\{/.test(line));
+  expect(samples).toEqual([
+    'mindgw_rate_limit_refusals_total{kind="requests"} 0',
+    'mindgw_rate_limit_refusals_total{kind="tokens"} 0',
+    'mindgw_rate_limit_refusals_total{kind="budget"} 0',
+    'mindgw_rate_limit_refusals_total{kind="upstream"} 0',
+    'mindgw_config_reloads_total{result="applied"} 0',
+    'mindgw_config_reloads_total{result="restart_required"} 0',
+    'mindgw_config_reloads_total{result="rejected"} 0',
+    'mindgw_config_reloads_total{result="restored"} 0',
+  ]);
+});
+
 test('a draining worker\'s capacity is none of what takes new calls; it and its calls in flight are counted apart (draining="true")', async () => {
   const workers = [
     { inFlight: 1, capacity: 16, draining: true },

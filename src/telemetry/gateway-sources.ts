@@ -1,4 +1,5 @@
 import type { AuditService } from "../audit/audit-service.ts";
+import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
@@ -15,6 +16,8 @@ export function gatewaySources(parts: {
   /** The config in force: which breakers are a `*` route's, shown as one series. */
   config: () => Config;
   tenants: MetricSources["tenants"];
+  /** The limits policy: a tenant's spend as its budget reads it, where the policy says it. */
+  policy: Policy;
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
   shadow?: MetricSources["shadow"];
@@ -25,8 +28,16 @@ export function gatewaySources(parts: {
     workers: () => parts.registry.list(),
     audit: () => parts.audit.stats(),
     tenants: parts.tenants,
+    ...tenantSpendOf(parts.policy),
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
     ...(parts.shadow ? { shadow: parts.shadow } : {}),
   };
+}
+
+/** The policy's tenant spend read now, or nothing for a policy that keeps none. */
+function tenantSpendOf(policy: Policy): Pick<MetricSources, "tenantSpend"> {
+  const { tenantSpent } = policy;
+  if (!tenantSpent) return {};
+  return { tenantSpend: (tenant, per) => tenantSpent.call(policy, tenant, per, Date.now()) };
 }

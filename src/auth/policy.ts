@@ -47,6 +47,11 @@ export interface Policy {
    * carried (a process with no running totals: `mindgw keys rotate -c`).
    */
   carrySpend?(from: string, to: string): void;
+  /**
+   * What `tenant` has spent in the budget period (UTC day or month) containing `at`, as its budget
+   * reads it: the `mindgw_tenant_spend_usd` gauge, which is not exported without it.
+   */
+  tenantSpent?(tenant: string, per: "day" | "month", at: number): number;
   /** Called with each new config after a reload (prices, limits). */
   reconfigure?(config: Config): void;
   /** Flushes state (spend totals) on stop. */

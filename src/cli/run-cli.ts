@@ -19,8 +19,8 @@ import { registerWorker } from "./worker.ts";
 /** Commands that keep running for their work, not their output (closed-output.ts). */
 const SERVERS = new Set(["serve", "worker"]);
 
-/** Parses argv and runs one subcommand; returns the exit code instead of exiting. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/** Every subcommand with its options, as `--help` shows them (and the docs' test reads them). */
+export function cliProgram(): Command {
   const program = new Command("mindgw")
     .description("LLM inference gateway: OpenAI and Anthropic APIs, providers and outbound workers")
     .version(VERSION, "-v, --version")
@@ -36,6 +36,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerConfig(program);
   registerModels(program);
   registerVersion(program);
+  return program;
+}
+
+/** Parses argv and runs one subcommand; returns the exit code instead of exiting. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = cliProgram();
   for (const command of program.commands) command.exitOverride();
   program.hook("preAction", (_program, command) =>
     onClosedOutput(SERVERS.has(command.name()) ? "ignore" : "end"),

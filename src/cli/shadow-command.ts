@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { parseInput } from "../http/parse-input.ts";
 import {
@@ -8,11 +7,10 @@ import {
   shadowQuerySchema,
 } from "../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../shadow/shadow-filter.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
-import { UsageError } from "./exit-code.ts";
+import { openConfigStore } from "./config-store.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 import { sinceTime } from "./time-flags.ts";
@@ -76,9 +74,7 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
 
 async function localReport(configFile: string | undefined, query: ShadowQuery): Promise<ShadowPage> {
   const { config } = await resolveConfig(configFile);
-  if (!existsSync(config.storage.path))
-    throw new UsageError(`no database at ${config.storage.path} (is storage.path right?)`);
-  const storage = openSqliteStorage(config.storage.path);
+  const storage = await openConfigStore(config);
   try {
     // The operator's own database: every tenant's pairs, unless the query names one.
     const filter = shadowFilter(query, query.tenant);

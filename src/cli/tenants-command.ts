@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { activeKeyCounts } from "../storage/key-counts.ts";
 import { spendTotals } from "../storage/spend-totals.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { openReadOnlyAudit } from "./audit/read-only-audit.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
+import { openConfigStore } from "./config-store.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
@@ -34,18 +34,19 @@ function table(tenants: readonly TenantReport[]): string {
 }
 
 /**
- * The local store of a config: its tenants, key counts, requests and tokens from the audit log
- * (read-only) and spend from the spend ledger.
+ * The store of a config: its tenants, key counts, requests and tokens from the audit log and
+ * spend from the spend ledger. A SQLite file's audit log is read through a read-only handle
+ * (read-only-audit.ts), PostgreSQL's through the store every node shares.
  */
 async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
-  const audit = openReadOnlyAudit(config.storage.path);
-  const storage = openSqliteStorage(config.storage.path);
+  const storage = await openConfigStore(config);
+  const audit = config.storage.driver === "sqlite" ? openReadOnlyAudit(config.storage.path) : null;
   try {
     return await tenantReports(
       config.tenants,
       {
-        usage: storeUsage(audit.store),
+        usage: storeUsage(audit?.store ?? storage.audit),
         countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
         spent: (subjects) => spendTotals(storage.spend, subjects),
       },
@@ -53,7 +54,7 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
       Date.now(),
     );
   } finally {
-    audit.close();
+    audit?.close();
     await storage.close();
   }
 }

@@ -51,6 +51,8 @@ export interface Cluster {
   status(): {
     node: string;
     redis: "up" | "down";
+    /** As `/readyz` says it: `shared`, or while Redis is away what each node enforces. */
+    limits: string;
     config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
     nodes: { id: string; url: string; workers: number; draining: number; config: NodeConfig | null }[];
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
@@ -192,6 +194,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         error: error instanceof Error ? error.message : "error",
       }),
   });
+  // What the limits run on now, said alike by /readyz and /admin/api/status.
+  const limitsNow = () =>
+    link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`;
   return {
     nodeId,
     counters,
@@ -254,6 +259,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     status: () => ({
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
+      limits: limitsNow(),
       config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
       nodes: nodes.nodes().map((n) => ({
         id: n.id,
@@ -268,7 +274,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
     readyDetail: () => ({
       redis: link.healthy() ? "up" : "down",
-      limits: link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`,
+      limits: limitsNow(),
       nodes: nodes.liveCount(),
       config: agreement.openly(),
     }),

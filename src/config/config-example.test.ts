@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import type { z } from "zod";
+import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { configSchema } from "./config-schema.ts";
 import { loadConfigFile } from "./load-config.ts";
 import { defOf } from "./unit-fields.ts";
@@ -11,6 +12,12 @@ const EXAMPLE = join(import.meta.dir, "../../config.example.yaml");
 test("config.example.yaml is a valid config", async () => {
   const config = await loadConfigFile(EXAMPLE, {});
   expect(config.models.map((m) => m.name)).toContain("mock");
+});
+
+test("config check finds every model of config.example.yaml priced: its claude-* route by the catalogue, under the name sent", async () => {
+  const config = await loadConfigFile(EXAMPLE, {});
+  expect(config.models.map((m) => m.name)).toContain("claude-*");
+  expect(unpricedWarnings(config)).toEqual([]);
 });
 
 /** Every option the schema takes, at any depth, as a path: `providers[].entra.authority_host`. */

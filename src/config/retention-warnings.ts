@@ -13,8 +13,8 @@ const NAMED = 5;
 /**
  * Valid, but the period a tenant's usage is counted over (its budget's, a month without one)
  * outlasts `audit.retention`: the rows of its period's start are deleted before it ends, so its
- * requests and tokens in the tenants' usage count only the newer part (the default 30d against a
- * 31-day month). Its spend and remaining budget are the spend ledger's, which the budget is
+ * requests and tokens in the tenants' usage count only the newer part (a retention of 30d against a
+ * 31-day month; the default, 31d, covers every period). Its spend and remaining budget are the spend ledger's, which the budget is
  * enforced against, and stay whole. One warning per kind of period, without a `warning:` prefix
  * (the log line has its level).
  */

@@ -1,5 +1,5 @@
 import type { Policy } from "../auth/policy.ts";
-import { RateLimiter } from "../auth/rate-limiter.ts";
+import { RateLimiter, tenantSpendSubject } from "../auth/rate-limiter.ts";
 import type { SharedCounters } from "../auth/shared-counters.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
@@ -45,6 +45,8 @@ export async function buildLimitsPolicy(
     ...records,
     forConfig: (next) => ({ ...limiter.priced(new PriceBook(next)), ...records }),
     carrySpend: (from, to) => spend.carry(from, to),
+    // Every node's spend as of the ledger's last flush (about a second), and this node's since.
+    tenantSpent: (tenant, per, at) => spend.spent(tenantSpendSubject(tenant, per, at)),
     close: () => spend.close(),
   };
 }

@@ -155,6 +155,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit,
       config: () => runtime.current.config,
       tenants: () => runtime.current.config.tenants,
+      policy,
       configVersion: () => runtime.current.version,
       shadow: shadow.counts,
       ...(cluster ? { cluster: () => cluster.health() } : {}),

@@ -26,7 +26,10 @@ export interface RoutePrice extends PartPrices {
   provider: string;
   upstreamModel: string;
   contextWindow: number | null;
-  /** `config prices["house-*"]`, `catalogue openai/gpt-4o-mini`, or `unpriced`. */
+  /**
+   * `config prices["house-*"]`, `catalogue openai/gpt-4o-mini`, `catalogue, by the name sent` (a
+   * `*` route of a glob entry: no one price, each name looked up as it comes), or `unpriced`.
+   */
   source: string;
   allowUnpriced: boolean;
 }
@@ -35,7 +38,7 @@ export interface RoutePrice extends PartPrices {
 export function modelPrices(config: Config): RoutePrice[] {
   const book = new PriceBook(config);
   return config.models.flatMap((model) => {
-    const sources = book.sources(model.name);
+    const sources = book.entrySources(model);
     return model.routes.map((route, i): RoutePrice => {
       const source = sources.length === 1 && sources[0]?.kind === "config" ? sources[0] : sources[i];
       return {
@@ -51,14 +54,28 @@ export function modelPrices(config: Config): RoutePrice[] {
   });
 }
 
-/** One warning per routed model a budget could not bind on. */
+/**
+ * One warning per unpriced route of a model a budget could not bind on. A price in `prices:`
+ * prices the model on every route: where the catalogue prices its other routes, the warning says
+ * what such a price would replace.
+ */
 export function unpricedWarnings(config: Config): string[] {
-  return modelPrices(config)
-    .filter((route) => route.source === "unpriced" && !route.allowUnpriced)
-    .map(
-      (route) =>
-        `warning: model ${route.model} (route ${route.provider}/${route.upstreamModel}) has no price: it costs $0 and keys with a budget are refused it; set prices["${route.model}"] or allow_unpriced: true`,
-    );
+  const book = new PriceBook(config);
+  return config.models
+    .filter((model) => !model.allow_unpriced)
+    .flatMap((model) => {
+      const sources = book.entrySources(model);
+      const catalogued = sources.some((s) => s.kind === "catalogue" || s.kind === "catalogue-by-name");
+      const remedy = catalogued
+        ? `set allow_unpriced: true (the catalogue still prices its other routes), or prices["${model.name}"], which replaces the catalogue's prices on every route of it`
+        : `set prices["${model.name}"] or allow_unpriced: true`;
+      return model.routes
+        .filter((_, i) => sources[i]?.kind === "unpriced")
+        .map(
+          (route) =>
+            `warning: model ${model.name} (route ${route.provider}/${route.model}) has no price: it costs $0 and keys with a budget are refused it; ${remedy}`,
+        );
+    });
 }
 
 function priceOf(config: Config, source: PriceSource | undefined): PartPrices {
@@ -94,6 +111,7 @@ const partPrices = (rates: LinearRates | undefined): PartPrices => ({
 function describe(source: PriceSource | undefined): string {
   if (source?.kind === "config") return `config prices["${source.pattern}"]`;
   if (source?.kind === "catalogue") return `catalogue ${source.entry.id}`;
+  if (source?.kind === "catalogue-by-name") return "catalogue, by the name sent";
   if (source?.kind === "free") return "free (mock provider)";
   return "unpriced";
 }

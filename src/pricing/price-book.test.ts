@@ -133,6 +133,45 @@ describe("PriceBook", () => {
     expect(book.isPriced("claude-not-in-the-catalogue")).toBe(false);
   });
 
+  test("a glob entry's `*` route is priced by the catalogue under each name sent, where its provider has a catalogue", () => {
+    const entry = (name: string) => config.models.find((m) => m.name === name)!;
+    // Not the glob's text looked up as a model name, which no catalogue lists.
+    expect(book.entrySources(entry("claude-*"))).toEqual([
+      { kind: "catalogue-by-name", providerId: "anthropic" },
+    ]);
+    // A self-hosted server's names have no catalogue price, whatever is sent.
+    expect(book.entrySources(entry("lab-*"))).toEqual([{ kind: "unpriced" }]);
+    // An entry that is no glob is its name's sources; a glob with a concrete route, that route's.
+    expect(book.entrySources(entry("mixed"))).toEqual(book.sources("mixed"));
+    const other = configSchema.parse({
+      providers: [{ name: "oai", type: "openai", api_key: "k" }],
+      models: [
+        {
+          name: "fast-*",
+          routes: [
+            { provider: "oai", model: "gpt-4o-mini" },
+            { provider: "oai", model: "*" },
+            { provider: "workers", model: "*" },
+          ],
+        },
+        { name: "house-*", routes: [{ provider: "oai", model: "*" }] },
+      ],
+      prices: { "house-*": { input_per_mtok: 1, output_per_mtok: 1 } },
+    });
+    const [fast, house] = other.models;
+    const otherBook = new PriceBook(other);
+    expect(otherBook.entrySources(fast!).map((s) => s.kind)).toEqual([
+      "catalogue",
+      "catalogue-by-name",
+      "unpriced",
+    ]);
+    // A price for the glob covers every name it matches, on every route.
+    expect(otherBook.entrySources(house!)).toEqual([{ kind: "config", pattern: "house-*" }]);
+    // What a request is admitted by is unchanged: the name it sent.
+    expect(book.isPriced("claude-sonnet-4-5")).toBe(true);
+    expect(book.isPriced("claude-*")).toBe(false);
+  });
+
   test("a price naming a concrete name under a glob entry still wins for that name", () => {
     const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
     expect(book.cost("claude-house", usage, undefined, 0)).toBe(10);

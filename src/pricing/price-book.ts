@@ -19,6 +19,11 @@ import {
 export type PriceSource =
   | { readonly kind: "config"; readonly pattern: string }
   | { readonly kind: "catalogue"; readonly entry: CatalogueEntry }
+  /**
+   * A `*` route of a glob entry (`claude-*`) on a provider the catalogue knows: each request's
+   * upstream model is the name it sent, looked up in the catalogue then. No one price to show.
+   */
+  | { readonly kind: "catalogue-by-name"; readonly providerId: string }
   /** The built-in mock provider: nothing is billed. */
   | { readonly kind: "free" }
   | { readonly kind: "unpriced" };
@@ -94,13 +99,36 @@ export class PriceBook implements Pricing {
     if (pattern !== undefined) return [{ kind: "config", pattern }];
     const configured = this.models.planOf(model);
     if (!configured) return [{ kind: "unpriced" }];
-    return configured.routes.map((route): PriceSource => {
+    return configured.routes.map((route) =>
+      this.routeSource(route.provider, route.model === PASS_NAME ? model : route.model),
+    );
+  }
+
+  /**
+   * The price source of each route of a `models:` entry, as `mindgw models` and `config check`
+   * describe the entry (one source when `prices:` covers its name). As `sources` of its name,
+   * but a `*` route of a glob entry sends no name of the config's upstream: each request's own,
+   * priced by the catalogue on a provider it knows, by nothing on one it does not (workers,
+   * self-hosted servers).
+   */
+  entrySources(entry: Pick<ModelConfig, "name" | "routes">): PriceSource[] {
+    if (!entry.name.includes("*")) return this.sources(entry.name);
+    const pattern = this.pricedAs(entry.name);
+    if (pattern !== undefined) return [{ kind: "config", pattern }];
+    return entry.routes.map((route): PriceSource => {
+      if (route.model !== PASS_NAME) return this.routeSource(route.provider, route.model);
       if (this.free.has(route.provider)) return { kind: "free" };
-      const upstreamModel = route.model === PASS_NAME ? model : route.model;
-      const upstream = this.catalogueTarget(`provider:${route.provider}`, upstreamModel);
-      const entry = upstream && this.entry(upstream.model, upstream.providerId);
-      return entry ? { kind: "catalogue", entry } : { kind: "unpriced" };
+      const providerId = this.providerIds.get(`provider:${route.provider}`);
+      return providerId ? { kind: "catalogue-by-name", providerId } : { kind: "unpriced" };
     });
+  }
+
+  /** Where a route's answers of one upstream model are priced, `prices:` aside. */
+  private routeSource(provider: string, upstreamModel: string): PriceSource {
+    if (this.free.has(provider)) return { kind: "free" };
+    const upstream = this.catalogueTarget(`provider:${provider}`, upstreamModel);
+    const entry = upstream && this.entry(upstream.model, upstream.providerId);
+    return entry ? { kind: "catalogue", entry } : { kind: "unpriced" };
   }
 
   /** The catalogue's context window for an upstream model on a provider, where it knows one. */

@@ -1,4 +1,5 @@
 import type { AuditService } from "../audit/audit-service.ts";
+import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
@@ -16,6 +17,8 @@ export function gatewaySources(parts: {
   /** The config in force: which breakers are a `*` route's, shown as one series. */
   config: () => Config;
   tenants: MetricSources["tenants"];
+  /** The limits policy: a tenant's spend as its budget reads it, where the policy says it. */
+  policy: Policy;
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
   shadow?: MetricSources["shadow"];
@@ -26,6 +29,7 @@ export function gatewaySources(parts: {
     workers: () => workerLoads(parts.registry),
     audit: () => parts.audit.stats(),
     tenants: parts.tenants,
+    ...tenantSpendOf(parts.policy),
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
     ...(parts.shadow ? { shadow: parts.shadow } : {}),
@@ -39,4 +43,11 @@ function workerLoads(registry: WorkerRegistry): WorkerLoad[] {
     const ejectedUntil = worker === undefined ? undefined : registry.ejectedUntil(worker);
     return ejectedUntil === undefined ? summary : { ...summary, ejectedUntil };
   });
+}
+
+/** The policy's tenant spend read now, or nothing for a policy that keeps none. */
+function tenantSpendOf(policy: Policy): Pick<MetricSources, "tenantSpend"> {
+  const { tenantSpent } = policy;
+  if (!tenantSpent) return {};
+  return { tenantSpend: (tenant, per) => tenantSpent.call(policy, tenant, per, Date.now()) };
 }

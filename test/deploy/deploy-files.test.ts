@@ -11,6 +11,7 @@ import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { parseConfig, parseConfigText } from "../../src/config/load-config.ts";
 import { parseDuration } from "../../src/config/units.ts";
 import { runMindgw } from "../e2e/harness/run-mindgw.ts";
+import { tempDir } from "../e2e/harness/temp-dir.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const read = (path: string) => Bun.file(join(ROOT, path)).text();
@@ -121,6 +122,32 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
     const drain = parseDuration(given < 0 ? drainDefault : (worker.args[given + 1] ?? "?"));
     expect(drain).toBeGreaterThan(0);
     expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drain ?? Infinity);
+  });
+});
+
+describe("the shipped configs", () => {
+  /** What the example's providers read from the environment, so none is warned of as missing. */
+  const CREDENTIALS = {
+    GEMINI_API_KEY: "g-test",
+    AZURE_TENANT_ID: "tenant",
+    AZURE_CLIENT_ID: "client",
+    AZURE_CLIENT_SECRET: "secret",
+    GOOGLE_APPLICATION_CREDENTIALS: JSON.stringify({ client_email: "gw@example.iam", private_key: "k" }),
+  };
+
+  test("mindgw config check passes each one without a warning: every model priced, nothing missing", async () => {
+    const dir = tempDir("mindgw-deploy-");
+    try {
+      const configMap = of(await manifests("deploy/kubernetes/gateway.yaml"), "ConfigMap");
+      const kubernetes = dir.file("kubernetes.yaml");
+      await Bun.write(kubernetes, configMap.data?.["config.yaml"] ?? "");
+      for (const file of [kubernetes, join(ROOT, "config.example.yaml")]) {
+        const check = await runMindgw(["config", "check", "-c", file], { env: { ...ENV, ...CREDENTIALS } });
+        expect({ file, code: check.code, stderr: check.stderr }).toEqual({ file, code: 0, stderr: "" });
+      }
+    } finally {
+      dir.cleanup();
+    }
   });
 });
 

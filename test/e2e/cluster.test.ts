@@ -71,6 +71,7 @@ beforeAll(async () => {
 interface ClusterStatus {
   cluster?: {
     redis: string;
+    limits: string;
     nodes: { id: string; workers: number }[];
     links: { node: string; state: string; sentOverLink: number; sentOverHttp: number }[];
   };
@@ -784,6 +785,11 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       status: "ready",
       cluster: { redis: "down", limits: "local: each rpm and tpm divided by 3", nodes: 3 },
     });
+    // The admin API's status says the same (DEPLOYMENT.md, "Redis down").
+    expect((await status(A)).cluster).toMatchObject({
+      redis: "down",
+      limits: "local: each rpm and tpm divided by 3",
+    });
     await redis.start();
     await waitFor(
       "every node back on Redis",
@@ -794,6 +800,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       15_000,
     );
     for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    expect((await status(A)).cluster?.limits).toBe("shared");
     expect(node(A).stderr.all).toContain("redis reachable: limits are shared across nodes again");
     expect(await metrics()).toMatch(/^mindgw_cluster_redis_up 1$/m);
     await load.stop();

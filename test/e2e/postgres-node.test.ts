@@ -3,11 +3,15 @@
  * cluster.test.ts that mean something for one node — exact limits, revocation, Responses chains
  * across a restart, a worker (stream, cancel, failover), `kill -9` of the node under load and
  * PostgreSQL restarted under load, a tenant's reads held to its own rows — through the compiled
- * binary, and the local CLI (`keys`, `audit`) working on the same database.
+ * binary, and the local CLI (`keys`, `audit`, `tenants`, `shadow report`) working on the same database.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { SQL } from "bun";
 import OpenAI from "openai";
+import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
+import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { allAuditRows } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -46,6 +50,12 @@ const fx = gatewayFixture<FakeProcess>({
       providers: [{ name: "mock", type: "mock" }],
       models: [
         { name: "mock", routes: [{ provider: "mock", model: "mock" }] },
+        // Every answer copied to a shadow: pairs in PostgreSQL for `mindgw shadow report -c`.
+        {
+          name: "shadowed",
+          routes: [{ provider: "mock", model: "mock" }],
+          shadow: { provider: "mock", model: "mock", sample: 1 },
+        },
         // A worker first, the mock when no worker serves it: the failover case.
         {
           name: "pooled",
@@ -67,6 +77,8 @@ beforeAll(() => {
 });
 
 const chat = (key: string, init: ChatInit = {}) => chatAt(gw.url, key, init);
+const adminGet = async <T>(path: string): Promise<T> =>
+  (await (await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as T;
 const admin = () => ({ url: gw.url, adminKey });
 const errorCode = async (response: Response) =>
   ((await response.json()) as { error: { code: string } }).error.code;
@@ -167,6 +179,56 @@ test("`mindgw keys create -c` on PostgreSQL: the running gateway accepts the key
   // The CLI writes the database only (no Redis to announce it): DEPLOYMENT.md promises the node
   // refuses the key within its key cache's refresh (2 s) plus one store query.
   await waitFor("the revoked key to be refused", async () => (await chat(key)).status === 401, 2_500, 10);
+});
+
+test("`mindgw tenants -c` and `mindgw shadow report -c` read the PostgreSQL the config names, never the SQLite file left beside it", async () => {
+  // A store from before the move to PostgreSQL, at the config's storage.path (its default,
+  // ./data/mindgw.db beside the config): one key of team-a, no request, no shadow pair.
+  const stalePath = join(dirname(gw.configPath), "data/mindgw.db");
+  const staleConfig = join(dirname(gw.configPath), "stale-sqlite.yaml");
+  await Bun.write(staleConfig, `storage: { path: ${stalePath} }\ntenants: [{ name: team-a }]\n`);
+  const stale = await runMindgw([
+    "keys",
+    "create",
+    "-c",
+    staleConfig,
+    "--name",
+    "stale",
+    "--tenant",
+    "team-a",
+  ]);
+  expect(stale.code).toBe(0);
+  const staleBytes = readFileSync(stalePath);
+
+  const { key } = await createKey(admin(), { name: "tenant-report", tenant: "team-a" });
+  const answered = await chat(key, { model: "shadowed", id: "pg-shadowed" });
+  expect(answered.status).toBe(200);
+  await answered.arrayBuffer();
+  await auditRow(admin(), "pg-shadowed");
+  const gatewayTenants = await waitFor("the shadow pair to be stored", async () => {
+    const page = await adminGet<ShadowPage>("/admin/api/shadow");
+    return page.records.some((r) => r.requestId === "pg-shadowed")
+      ? (await adminGet<{ tenants: TenantReport[] }>("/admin/api/tenants")).tenants
+      : undefined;
+  });
+
+  // The same figures as the gateway's, read from the same database.
+  const tenants = await runMindgw(["tenants", "-c", gw.configPath, "--json"]);
+  expect(tenants).toMatchObject({ code: 0, stderr: "" });
+  const local = (JSON.parse(tenants.stdout) as { tenants: TenantReport[] }).tenants;
+  expect(local).toEqual(gatewayTenants);
+  const teamA = local.find((t) => t.name === "team-a");
+  expect(teamA?.usage.requests).toBeGreaterThan(0);
+
+  const report = await runMindgw(["shadow", "report", "-c", gw.configPath, "--json"]);
+  expect(report).toMatchObject({ code: 0, stderr: "" });
+  const page = JSON.parse(report.stdout) as ShadowPage;
+  expect(page.records.map((r) => r.requestId)).toContain("pg-shadowed");
+  expect(page.aggregates).toEqual((await adminGet<ShadowPage>("/admin/api/shadow")).aggregates);
+  const table = await runMindgw(["shadow", "report", "-c", gw.configPath]);
+  expect(table.stdout).toMatch(/^shadowed\s+\d+/m);
+  // The SQLite file was not opened for writing (its migrations) nor changed.
+  expect(readFileSync(stalePath).equals(staleBytes)).toBe(true);
 });
 
 test("a Responses chain is stored in PostgreSQL, continued after a restart of the gateway, read back and deleted", async () => {

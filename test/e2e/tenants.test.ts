@@ -6,6 +6,7 @@ import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnTail } from "./harness/spawn-tail.ts";
@@ -327,6 +328,26 @@ describe("isolation on every read path", () => {
     expect(budget.keys).toBe(2);
     const member = (await (await get("/admin/api/tenants", bKey)).json()) as { tenants: TenantReport[] };
     expect(member.tenants.map((t) => t.name)).toEqual(["team-b"]);
+  });
+
+  test("/metrics: each tenant's spend this day and month is the ledger's, as /admin/api/tenants says it", async () => {
+    // The gauge reads the ledger as the limits do; the report, the store it is flushed to (about a
+    // second behind): once flushed, they agree.
+    const agreed = await waitFor("the gauge and the report to agree", async () => {
+      const { tenants } = (await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as {
+        tenants: TenantReport[];
+      };
+      const metrics = parsePrometheus(await (await get("/metrics", gw.adminKey ?? "")).text());
+      const gauge = (tenant: string, per: string) =>
+        sampleValue(metrics, "mindgw_tenant_spend_usd", { tenant, per }) ?? Number.NaN;
+      const pairs = tenants.map((t) => [gauge(t.name, t.budget?.per ?? "month"), t.usage.costUsd] as const);
+      return pairs.every(([shown, spent]) => Math.abs(shown - spent) < 1e-9) && { metrics, gauge };
+    });
+    expect(agreed.gauge("team-budget", "day")).toBeGreaterThan(0.05);
+    // Both periods of every configured tenant, the month holding the day.
+    expect(agreed.gauge("team-budget", "month")).toBeGreaterThanOrEqual(agreed.gauge("team-budget", "day"));
+    expect(agreed.gauge("team-c", "day")).toBe(0);
+    expect(agreed.metrics.filter((s) => s.name === "mindgw_tenant_spend_usd").length).toBe(6 * 2);
   });
 
   test("a revoked key leaves its tenant's count, on /admin/api/tenants and in mindgw tenants", async () => {

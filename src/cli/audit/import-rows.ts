@@ -7,8 +7,8 @@ import {
   readAuditLines,
 } from "../../audit/read-audit-ndjson.ts";
 import type { Config } from "../../config/config-schema.ts";
-import { openStorage } from "../../storage/open-storage.ts";
 import type { Storage } from "../../storage/storage.ts";
+import { openConfigStore } from "../config-store.ts";
 import { UsageError } from "../exit-code.ts";
 import { spendOf } from "./import-spend.ts";
 import { possiblyOwed } from "./possibly-owed.ts";
@@ -44,7 +44,7 @@ async function readInput(file: string): Promise<string> {
  */
 export async function importRows(file: string, config: Config, options: ImportOptions): Promise<void> {
   const { records, bad } = readRecords(file, await readInput(file), options);
-  const storage = await openTarget(config);
+  const storage = await openConfigStore(config);
   try {
     const done = await importAudit(storage.audit, records);
     process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}`);
@@ -73,14 +73,6 @@ function readRecords(file: string, text: string, options: ImportOptions): AuditL
 /** The lines `--skip-bad` left out, named, with what a journal's split line needs. */
 const skippedLines = (bad: readonly BadAuditLine[]) =>
   `${listBadLines(bad)}\nskipped, not imported (a journal splits a line longer than its LineMax: docs/RELIABILITY.md)`;
-
-/** The config's storage; a SQLite file that is not there is a wrong path, not one to create. */
-async function openTarget(config: Config): Promise<Storage> {
-  const { storage } = config;
-  if (storage.driver === "sqlite" && storage.path !== ":memory:" && !existsSync(storage.path))
-    throw new UsageError(`no database at ${storage.path} (is storage.path right?)`);
-  return await openStorage(storage);
-}
 
 const summary = ({ imported, alreadyStored }: AuditImport) =>
   `imported ${imported.length} rows, ${alreadyStored} already stored`;

@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
 import { closeDatabase, openDatabase } from "../../storage/sqlite/open-database.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "../../storage/sqlite/sqlite-audit-store.ts";
-import { UsageError } from "../exit-code.ts";
+import { requireDatabaseFile } from "../config-store.ts";
 
 /** An audit store read from a SQLite file without writing to it; `close` releases the file. */
 export interface ReadOnlyAudit {
@@ -17,7 +16,7 @@ export interface ReadOnlyAudit {
  * reader reads such a file as an empty log.
  */
 export function openReadOnlyAudit(path: string): ReadOnlyAudit {
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
+  requireDatabaseFile(path);
   const file = openDatabase(path, { readonly: true });
   const store = createSqliteAuditStore({ database: file, reader: file });
   return {

@@ -17,6 +17,7 @@ async function exported(): Promise<Set<string>> {
       cluster: () => ({ redisUp: true, liveNodes: 1 }),
       configVersion: () => 1,
       shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
+      tenantSpend: () => 0,
     }),
     () => "other",
   );
@@ -125,6 +126,54 @@ test("spend is counted by the tenants of the config in force, a reload's new lis
     default: 0.5,
     "team-z": 0.5,
   });
+});
+
+test("each configured tenant's spend this day and month is a gauge, read from the policy's ledger at scrape time", async () => {
+  let tenants = [{ name: "team-a", budget: { usd: 10, per: "day" as const } }];
+  const ledger = new Map([
+    ["team-a/day", 1.5],
+    ["team-a/month", 4],
+    ["team-z/month", 2],
+  ]);
+  const metrics = new GatewayMetrics(
+    quietSources({
+      tenants: () => tenants,
+      tenantSpend: (tenant, per) => ledger.get(`${tenant}/${per}`) ?? 0,
+    }),
+    () => "other",
+  );
+  const spend = async () =>
+    (await metrics.scrape()).split("\n").filter((line) => line.startsWith("mindgw_tenant_spend_usd{"));
+  expect(await spend()).toEqual([
+    'mindgw_tenant_spend_usd{tenant="team-a",per="day"} 1.5',
+    'mindgw_tenant_spend_usd{tenant="team-a",per="month"} 4',
+  ]);
+  // A reload's tenants from the next scrape on; one it removed is no series any longer.
+  tenants = [{ name: "team-z", budget: { usd: 10, per: "day" } }];
+  expect(await spend()).toEqual([
+    'mindgw_tenant_spend_usd{tenant="team-z",per="day"} 0',
+    'mindgw_tenant_spend_usd{tenant="team-z",per="month"} 2',
+  ]);
+  // A policy that keeps no ledger: no gauge.
+  const without = new GatewayMetrics(quietSources({ tenants: () => tenants }), () => "other");
+  expect(await without.scrape()).not.toContain("mindgw_tenant_spend_usd");
+});
+
+test("every refusal kind and reload result is a series at 0 from the start, so increase() counts the first one (the shipped alerts on them)", async () => {
+  const metrics = new GatewayMetrics(quietSources(), () => "other");
+  const samples = (await metrics.scrape())
+    .split("\n")
+    .filter((line) => /^mindgw_(rate_limit_refusals|config_reloads)_total\{/.test(line));
+  expect(samples).toEqual([
+    'mindgw_rate_limit_refusals_total{kind="requests"} 0',
+    'mindgw_rate_limit_refusals_total{kind="tokens"} 0',
+    'mindgw_rate_limit_refusals_total{kind="budget"} 0',
+    'mindgw_rate_limit_refusals_total{kind="upstream"} 0',
+    'mindgw_config_reloads_total{result="applied"} 0',
+    'mindgw_config_reloads_total{result="restart_required"} 0',
+    'mindgw_config_reloads_total{result="rejected"} 0',
+    'mindgw_config_reloads_total{result="restored"} 0',
+  ]);
 });
 
 test('a draining worker\'s capacity is none of what takes new calls; it and its calls in flight are counted apart (draining="true")', async () => {

@@ -4,7 +4,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
-import { providerOf, refusalKind, statusClass } from "./labels.ts";
+import { providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
 import { type MetricSources, registerScrapedMetrics } from "./scraped-metrics.ts";
 import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
 
@@ -161,6 +161,11 @@ export class GatewayMetrics {
       labelNames: ["result"],
       registers,
     });
+    // Each bounded label's series from the start, at 0: Prometheus's increase() and rate() take a
+    // series' first sample as its start, so a refusal or a reload counted into a series it made
+    // would be no increase, and an alert on the first of them (MindgwBudgetRefusals,
+    // MindgwConfigRejected) would not fire.
+    for (const kind of REFUSAL_KINDS) branch(this.refusalCells, kind, this.newRefusal).inc(0);
     for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
     registerScrapedMetrics(registers, sources);
   }

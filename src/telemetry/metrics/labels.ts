@@ -1,5 +1,5 @@
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import type { GatewayError } from "../../core/gateway-error.ts";
+import type { GatewayError, GatewayLimit } from "../../core/gateway-error.ts";
 
 /**
  * Label values are bounded by config: a route label is its provider's config name (every
@@ -29,11 +29,18 @@ const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 export const statusClass = (status: number): string =>
   STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 
+/** The `kind` label of `mindgw_rate_limit_refusals_total`: the gateway's own limits, and an upstream's 429. */
+export const REFUSAL_KINDS = ["requests", "tokens", "budget", "upstream"] as const satisfies readonly (
+  | GatewayLimit
+  | "upstream"
+)[];
+export type RefusalKind = (typeof REFUSAL_KINDS)[number];
+
 /**
  * Which limit refused a 429: the gateway's own names itself on its error (`requests`, `tokens`,
  * `budget`); any other 429 is an upstream's, relayed. Null for any other status.
  */
-export function refusalKind(record: AuditRecord, error: GatewayError | undefined): string | null {
+export function refusalKind(record: AuditRecord, error: GatewayError | undefined): RefusalKind | null {
   if (record.status !== 429) return null;
   return error?.refusedBy ?? "upstream";
 }

@@ -137,5 +137,5 @@ test("the gateway's own limits count by kind; an upstream's 429, whole or in a s
 
 test("only 429 answers are refusals", async () => {
   const tooLarge = new GatewayError({ status: 413, code: "payload_too_large", message: "big" });
-  expect(await refusalsCounted([tooLarge])).toEqual({});
+  expect(await refusalsCounted([tooLarge])).toEqual({ requests: 0, tokens: 0, budget: 0, upstream: 0 });
 });

@@ -14,6 +14,11 @@ export interface MetricSources {
   audit(): { queued: number; written: number; rejected: number; dropped: number };
   /** The configured tenants and their budgets (bounded by config). */
   tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
+  /**
+   * What a configured tenant has spent in its current UTC day or month, from the spend ledger its
+   * budget is enforced against; absent where none is kept (an embedder's own `Policy`).
+   */
+  tenantSpend?(tenant: string, per: "day" | "month"): number;
   /** On a cluster node: whether Redis answers, and the live nodes last seen. */
   cluster?(): { redisUp: boolean; liveNodes: number };
   /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
@@ -68,6 +73,9 @@ export interface ShadowCounts {
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
+/** A tenant's spend periods: its budget is counted over one of them. */
+const PERIODS = ["day", "month"] as const;
+
 /**
  * The families read from the gateway's parts when `/metrics` is scraped (never on the request
  * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
@@ -85,6 +93,19 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
         if (t.budget) this.set({ tenant: t.name, per: t.budget.per }, t.budget.usd);
     },
   });
+  const { tenantSpend } = sources;
+  if (tenantSpend)
+    new Gauge({
+      name: "mindgw_tenant_spend_usd",
+      help: "Each configured tenant's spend in its current UTC day and month, from the spend ledger its budget is enforced against (every node's, as of the last flush)",
+      labelNames: ["tenant", "per"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { name } of sources.tenants())
+          for (const per of PERIODS) this.set({ tenant: name, per }, tenantSpend(name, per));
+      },
+    });
   new Gauge({
     name: "mindgw_requests_in_flight",
     help: "Requests being served now",

@@ -121,6 +121,7 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
   expect(samples(text, "mindgw_rate_limit_refusals_total")).toEqual({
     'kind="requests"': 3,
     'kind="tokens"': 1,
+    'kind="budget"': 0,
     'kind="upstream"': 1,
   });
 });

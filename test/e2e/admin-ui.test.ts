@@ -361,6 +361,32 @@ describe("/admin in a real browser", () => {
     ]).toEqual([401, 401, 401]);
   }, 60_000);
 
+  test("keys: for an admin outside every tenant, Revoke counts and ends the name's keys in the key's own tenant; another tenant's key of the name keeps working", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    const theirs = await createKey(target, { name: "tenants-ui", tenant: "globex", role: "user" });
+    const old = await createKey(target, { name: "tenants-ui", tenant: "acme", role: "user" });
+    const res = await fetch(`${gw.url}/admin/api/keys/${old.id}/rotate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ grace: "1h" }),
+    });
+    expect(res.status).toBe(201);
+    const fresh = (await res.json()) as { id: string; key: string };
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${fresh.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).click();
+    // Two in acme: the globex key of the name is another credential, neither counted nor revoked.
+    await row.getByRole("button", { name: "Revoke all 2 keys named “tenants-ui”" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect([
+      await statusOf(chat(fresh.key)),
+      await statusOf(chat(old.key)),
+      await statusOf(chat(theirs.key)),
+    ]).toEqual([401, 401, 200]);
+  }, 60_000);
+
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
     const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
     for (let i = 0; i < 1000; i += 50)

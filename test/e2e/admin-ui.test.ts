@@ -969,16 +969,20 @@ describe("/admin in a real browser", () => {
     await signedIn();
     // A JWT caller's pair, made here (no pair another test left is read): its figures, its
     // copy counted, both answers side by side, and its caller as on Requests, chosen to filter by id.
+    // Another caller's pair before it, which the filter leaves out (run alone too).
+    const other = await createKey(gw, { name: "shadow-other-ui", role: "user", models: ["*"] });
+    const otherId = (await chat(other.key)).response.headers.get("x-request-id") ?? "";
     const subject = "jwt:acme:shadow-ui";
     const { response } = await chat(await jwtFor("shadow-ui", "acme"));
     const requestId = response.headers.get("x-request-id") ?? "";
-    await waitFor("the JWT caller's pair recorded and its copy counted", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
+    await waitFor("both pairs recorded and the JWT caller's copy counted", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });
       const body = (await res.json()) as ShadowPage;
       const counted = body.counts?.ended.some((c) => c.provider === "demo-shadow" && c.outcome === "ok");
-      return counted && body.records.some((r) => r.requestId === requestId);
+      const recorded = new Set(body.records.map((r) => r.requestId));
+      return counted && recorded.has(requestId) && recorded.has(otherId);
     });
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
@@ -996,8 +1000,12 @@ describe("/admin in a real browser", () => {
 
     const theirs = pair.locator("[data-caller-id]");
     expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
+    const otherPair = page.locator(`[data-shadow-pair="${otherId}"]`);
+    await otherPair.waitFor();
+    const filtered = page.waitForResponse((r) => new URL(r.url()).searchParams.get("key_id") === subject);
     await theirs.getByRole("button", { name: "shadow-ui" }).click();
-    await page.locator("[data-shadow-pair]", { hasNotText: subject }).first().waitFor({ state: "detached" });
+    await filtered;
+    await otherPair.waitFor({ state: "detached" });
     expect(await page.getByLabel("Caller id").inputValue()).toBe(subject);
     const callers = await page
       .locator("[data-shadow-pair] [data-caller-id]")

@@ -51,8 +51,9 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
   return response;
 }
 
-export async function getJson<T>(path: string): Promise<T> {
-  return (await (await call(path)).json()) as T;
+/** A GET's JSON answer; `signal` aborts it (a load another has superseded). */
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return (await (await call(path, signal ? { signal } : {})).json()) as T;
 }
 
 export async function postJson<T>(path: string, body: unknown = {}): Promise<T> {

@@ -18,7 +18,8 @@ export interface CallerView {
  * How the Requests and Activity pages (and the Shadow page's pairs) show a caller, from its id and
  * the name recorded beside it: the id says what kind it is (caller-id.ts), so a JWT subject reads
  * as itself and its tenant, not as `jwt:<tenant>:<name>` beside keys shown by their names.
- * Null when the row names nobody.
+ * Null when the row names nobody. (Text, which has one word for a caller, writes it by
+ * audit/caller-label.ts.)
  */
 export function callerView(id: string | null, name: string | null): CallerView | null {
   if (id === null) return name === null ? null : { name, kind: null, id };

@@ -1,11 +1,25 @@
+import type { KeyView } from "../auth/key-view.ts";
 import type { KeyPage } from "../http/admin/key-page.ts";
-import { getJson } from "./api.ts";
+import { getJson, postJson } from "./api.ts";
+
+// A key's namesakes are the active keys of its name in its tenant: what "Revoke all N" counts, and
+// what it ends. In its tenant, as a name is one credential only within a tenant: an admin outside
+// every tenant sees every tenant's keys of the name, and a revoke of them all is refused (409).
+
+/** A key, as its namesakes are found. */
+type Named = Pick<KeyView, "name" | "tenant">;
 
 /**
- * How many active keys of this name the signed-in admin manages, as the gateway counts them: what
- * a revoke by the name ends (`POST /admin/api/keys/NAME/revoke`). The page holds only the keys it
- * has loaded, 50 a page, and a rotation's old key may lie pages below its new one.
+ * How many namesakes the signed-in admin manages, as the gateway counts them: the page holds only
+ * the keys it has loaded, 50 a page, and a rotation's old key may lie pages below its new one.
  */
-export async function activeKeysNamed(name: string): Promise<number> {
-  return (await getJson<KeyPage>(`/admin/api/keys?${new URLSearchParams({ name })}`)).keys.length;
+export async function activeNamesakes(key: Named): Promise<number> {
+  const query = new URLSearchParams({ name: key.name, tenant: key.tenant });
+  return (await getJson<KeyPage>(`/admin/api/keys?${query}`)).keys.length;
+}
+
+/** Revokes them by the name, as `mindgw keys revoke NAME` does (a rotation under way caught too). */
+export async function revokeNamesakes(key: Named): Promise<void> {
+  const query = new URLSearchParams({ tenant: key.tenant });
+  await postJson(`/admin/api/keys/${encodeURIComponent(key.name)}/revoke?${query}`);
 }

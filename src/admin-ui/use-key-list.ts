@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import type { KeyView } from "../auth/key-view.ts";
 import type { KeyPage } from "../http/admin/key-page.ts";
 import { getJson } from "./api.ts";
+import { useNewestLoad } from "./use-newest-load.ts";
 
 export interface KeyWithSpend extends KeyView {
   /** Spend this budget period; null while unknown (the spend call failed). */
@@ -32,43 +33,41 @@ const messageOf = (failure: unknown) => (failure instanceof Error ? failure.mess
 export function useKeyList(includeRevoked: boolean): KeyList {
   const [keys, setKeys] = useState<KeyWithSpend[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
   const [spendError, setSpendError] = useState<string>();
-  const latest = useRef(0);
+  const { loading, run } = useNewestLoad();
 
   const load = useCallback(
-    async (after: string | null) => {
-      const seq = ++latest.current;
-      setLoading(true);
-      try {
-        const query = new URLSearchParams({ include_revoked: String(includeRevoked), limit: String(PAGE) });
-        if (after) query.set("cursor", after);
-        const page = await getJson<KeyPage>(`/admin/api/keys?${query}`);
-        let spentUsd: Record<string, number> | null = null;
-        let spendFailure: string | undefined;
-        if (page.keys.length > 0) {
-          const ids = encodeURIComponent(page.keys.map((k) => k.id).join(","));
-          try {
-            spentUsd = (await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${ids}`))
-              .spentUsd;
-          } catch (failure) {
-            spendFailure = `Spend could not be read: ${messageOf(failure)}`;
+    (after: string | null) =>
+      run(async (signal) => {
+        try {
+          const query = new URLSearchParams({ include_revoked: String(includeRevoked), limit: String(PAGE) });
+          if (after) query.set("cursor", after);
+          const page = await getJson<KeyPage>(`/admin/api/keys?${query}`, signal);
+          let spentUsd: Record<string, number> | null = null;
+          let spendFailure: string | undefined;
+          if (page.keys.length > 0) {
+            const ids = encodeURIComponent(page.keys.map((k) => k.id).join(","));
+            try {
+              spentUsd = (
+                await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${ids}`, signal)
+              ).spentUsd;
+            } catch (failure) {
+              spendFailure = `Spend could not be read: ${messageOf(failure)}`;
+            }
           }
+          // A newer load (the other filter, a reload) took over.
+          if (signal.aborted) return;
+          const rows = page.keys.map((k) => ({ ...k, spent: spentUsd ? (spentUsd[k.id] ?? 0) : null }));
+          setKeys((current) => (after ? [...current, ...rows] : rows));
+          setCursor(page.nextCursor);
+          setError(undefined);
+          setSpendError(spendFailure);
+        } catch (failure) {
+          if (!signal.aborted) setError(messageOf(failure));
         }
-        if (seq !== latest.current) return; // a newer load (the other filter, a reload) took over
-        const rows = page.keys.map((k) => ({ ...k, spent: spentUsd ? (spentUsd[k.id] ?? 0) : null }));
-        setKeys((current) => (after ? [...current, ...rows] : rows));
-        setCursor(page.nextCursor);
-        setError(undefined);
-        setSpendError(spendFailure);
-      } catch (failure) {
-        if (seq === latest.current) setError(messageOf(failure));
-      } finally {
-        if (seq === latest.current) setLoading(false);
-      }
-    },
-    [includeRevoked],
+      }),
+    [includeRevoked, run],
   );
 
   useEffect(() => {

@@ -75,14 +75,14 @@ export interface KeyAdmin {
   show(actor: KeyActor, idOrName: string): Promise<KeyView>;
   /**
    * By id (idempotent), or by name: every active key of that name (a rotation's old key in its
-   * grace window and its new one alike), refused (409) when they are in several tenants.
-   * `onRevoked` is told of each key as it is revoked (and awaited), so a store failing midway
-   * leaves none of those it revoked untold.
+   * grace window and its new one alike), refused (409) when they are in several tenants, unless
+   * `tenant` names the one whose keys are meant. `onRevoked` is told of each key as it is revoked
+   * (and awaited), so a store failing midway leaves none of those it revoked untold.
    */
   revoke(
     actor: KeyActor,
     idOrName: string,
-    onRevoked?: (key: KeyView) => void | Promise<void>,
+    options?: { tenant?: string; onRevoked?: (key: KeyView) => void | Promise<void> },
   ): Promise<RevokedKeys>;
   /**
    * New key, same settings; the old one stays valid for the grace window. Active keys only. A
@@ -189,10 +189,11 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertInTenant(actor, key.tenant);
       return keyView(key, now());
     },
-    async revoke(actor, idOrName, onRevoked) {
+    async revoke(actor, idOrName, { tenant, onRevoked } = {}) {
       assertCanManageKeys(actor);
       const told = onRevoked && ((key: KeyRecord) => onRevoked(keyView(key, now())));
-      const revoked = (await revocation(actor, idOrName, told)).map((k) => keyView(k, now()));
+      const options = { ...(tenant === undefined ? {} : { tenant }), ...(told ? { onRevoked: told } : {}) };
+      const revoked = (await revocation(actor, idOrName, options)).map((k) => keyView(k, now()));
       const [named] = revoked;
       if (!named) throw notFound(`no key with id or name "${idOrName}"`);
       return { ...named, revoked };

@@ -8,11 +8,23 @@ import type { KeyActor } from "./roles.ts";
 /**
  * Revokes the key of that id, or every active key of that name: during a rotation's grace window
  * the old key and its successor share the name, and an operator who revokes the name must not be
- * left with one of them working. Resolves with every key revoked, newest first. `onRevoked` is
- * told of (and awaited for) each key as it is revoked, before the next: a store failing midway
- * leaves the keys revoked before it told, whatever the whole answers.
+ * left with one of them working. Resolves with every key revoked, newest first.
  */
-export type Revocation = (actor: KeyActor, idOrName: string, onRevoked?: OnRevoked) => Promise<KeyRecord[]>;
+export type Revocation = (actor: KeyActor, idOrName: string, options?: RevokeOptions) => Promise<KeyRecord[]>;
+
+export interface RevokeOptions {
+  /**
+   * A revoke by name ends the name's keys in this tenant alone: the one credential an admin outside
+   * every tenant means, where the name's keys in several tenants are refused (the web UI's "Revoke
+   * all N" sends the tenant of the key it was offered on, as it counted them).
+   */
+  readonly tenant?: string;
+  /**
+   * Told of (and awaited for) each key as it is revoked, before the next: a store failing midway
+   * leaves the keys revoked before it told, whatever the whole answers.
+   */
+  readonly onRevoked?: OnRevoked;
+}
 
 /** Told of one key just revoked (the admin-action audit records it). */
 export type OnRevoked = (key: KeyRecord) => void | Promise<void>;
@@ -41,10 +53,12 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
     }
     return revoked;
   };
-  return async (actor, idOrName, onRevoked) => {
+  return async (actor, idOrName, { tenant, onRevoked } = {}) => {
     const byId = await store.getById(idOrName);
     if (byId) return revokeAll(actor, [byId], onRevoked);
-    const active = (await lookup.named(actor, idOrName)).filter(lookup.isActive);
+    const named = async () =>
+      (await lookup.named(actor, idOrName)).filter((key) => tenant === undefined || key.tenant === tenant);
+    const active = (await named()).filter(lookup.isActive);
     if (active.length === 0) throw noActiveKey(idOrName);
     assertOneTenant(idOrName, active);
     // Newest first, as the answer lists them: a store failing midway has revoked the newest.
@@ -53,9 +67,7 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
     // read above may not have seen (one that had not, gives up: key-rotation.ts): revoked too.
     const chains = new Set(active.map(chainOf));
     for (let round = 1; round < ROUNDS; round++) {
-      const issued = (await lookup.named(actor, idOrName)).filter(
-        (key) => lookup.isActive(key) && chains.has(chainOf(key)),
-      );
+      const issued = (await named()).filter((key) => lookup.isActive(key) && chains.has(chainOf(key)));
       if (issued.length === 0) break;
       revoked.push(...(await revokeAll(actor, issued, onRevoked)));
     }
@@ -66,7 +78,7 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
 /**
  * A name is one credential within a tenant (as a worker name is: docs/SECURITY.md); across
  * tenants (only an admin outside every tenant sees that) it is several, and which one is meant is
- * the operator's to say.
+ * the operator's to say: by id, or by the name within one tenant (`RevokeOptions.tenant`).
  */
 function assertOneTenant(name: string, keys: KeyRecord[]): void {
   if (new Set(keys.map((key) => key.tenant)).size === 1) return;

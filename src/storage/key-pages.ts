@@ -8,7 +8,9 @@ export const comesBefore = (a: KeyPosition, b: KeyPosition) =>
 
 /**
  * At most `limit` keys matching `filter` after `after`, newest first: the store's indexed page, or
- * for a store without one (an embedder's, written before it) every key listed and sorted.
+ * for a store without one (an embedder's, written before it) every key listed and sorted. A page
+ * holding a key of another name comes from a store whose `page` was written before `name`, which
+ * it ignored: read as from a store without `page`, so the page is neither short nor another's.
  */
 export async function readKeyPage(
   store: KeyStore,
@@ -16,7 +18,10 @@ export async function readKeyPage(
   after: KeyPosition | null,
   limit: number,
 ): Promise<KeyRecord[]> {
-  if (store.page) return store.page(filter, after, limit);
+  if (store.page) {
+    const page = await store.page(filter, after, limit);
+    if (filter.name === undefined || page.every((k) => k.name === filter.name)) return page;
+  }
   return (await listedInOrder(store, filter))
     .filter((k) => after === null || comesBefore(after, k))
     .slice(0, limit);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import OpenAI from "openai";
-import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
+import type { Request as BrowserRequest, Locator, Page, Route } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
@@ -149,6 +149,35 @@ function leftOf(root: Locator, text: string): Promise<number> {
 
 async function shoot(name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Holds the page's requests that match on their way, so the test acts while one is unanswered:
+ * `asked` is the first one held; `givenUp` resolves when the page aborts it (a load it no longer
+ * wants, whose answer can then never land). Held requests go on when the test ends.
+ */
+async function holdRequests(matching: (url: URL) => boolean) {
+  const held: Route[] = [];
+  let asked: (route: Route) => void = () => {};
+  const first = new Promise<Route>((resolve) => {
+    asked = resolve;
+  });
+  const hold = (route: Route) => {
+    held.push(route);
+    asked(route);
+  };
+  await page.route(matching, hold);
+  fx.deferTest(async () => {
+    await page.unroute(matching, hold);
+    for (const route of held) await route.continue().catch(() => {});
+  });
+  const givenUp = page.waitForEvent("requestfailed", {
+    predicate: (request) => matching(new URL(request.url())),
+    timeout: 15_000,
+  });
+  // Awaited only once the page has been made to give it up: not yet a rejection of its own.
+  givenUp.catch(() => {});
+  return { asked: first, givenUp };
 }
 
 const fx = gatewayFixture<FakeProcess>({
@@ -359,6 +388,32 @@ describe("/admin in a real browser", () => {
       await statusOf(chat(middle.key)),
       await statusOf(chat(oldest.key)),
     ]).toEqual([401, 401, 401]);
+  }, 60_000);
+
+  test("keys: for an admin outside every tenant, Revoke counts and ends the name's keys in the key's own tenant; another tenant's key of the name keeps working", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    const theirs = await createKey(target, { name: "tenants-ui", tenant: "globex", role: "user" });
+    const old = await createKey(target, { name: "tenants-ui", tenant: "acme", role: "user" });
+    const res = await fetch(`${gw.url}/admin/api/keys/${old.id}/rotate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ grace: "1h" }),
+    });
+    expect(res.status).toBe(201);
+    const fresh = (await res.json()) as { id: string; key: string };
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${fresh.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).click();
+    // Two in acme: the globex key of the name is another credential, neither counted nor revoked.
+    await row.getByRole("button", { name: "Revoke all 2 keys named “tenants-ui”" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect([
+      await statusOf(chat(fresh.key)),
+      await statusOf(chat(old.key)),
+      await statusOf(chat(theirs.key)),
+    ]).toEqual([401, 401, 200]);
   }, 60_000);
 
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
@@ -671,6 +726,35 @@ describe("/admin in a real browser", () => {
     await made("made-by-second").waitFor();
   }, 60_000);
 
+  test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    // More than a page of changes (50), the newest by a caller of its own.
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `older-change-${i + j}` })),
+      );
+    const late = await createKey(target, { name: "late-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: late.key }, { name: "made-by-late-ops" });
+    const older = await holdRequests(
+      (url) => url.pathname === "/admin/api/actions" && url.searchParams.has("before"),
+    );
+    await page.goto(`${gw.url}/admin/activity`);
+    const another = page.locator('tr[data-action="key.create"]', { hasText: "older-change-54" });
+    await another.waitFor();
+    await page.getByRole("button", { name: "Load older" }).click();
+    await older.asked;
+    const made = page.locator('tr[data-action="key.create"]', { hasText: "made-by-late-ops" });
+    await made.getByRole("button", { name: "late-ops" }).click();
+    await another.waitFor({ state: "detached" });
+    // The older page was given up as the caller was chosen: its answer can never be added.
+    await older.givenUp;
+    const actors = await page
+      .locator("table.actions-table tbody [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(actors).toEqual([late.id]);
+  }, 60_000);
+
   test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
     const name = "rtl\u202eevil";
     const key = await createKey(gw, { name, role: "user", models: ["*"] });
@@ -940,16 +1024,20 @@ describe("/admin in a real browser", () => {
     await signedIn();
     // A JWT caller's pair, made here (no pair another test left is read): its figures, its
     // copy counted, both answers side by side, and its caller as on Requests, chosen to filter by id.
+    // Another caller's pair before it, which the filter leaves out (run alone too).
+    const other = await createKey(gw, { name: "shadow-other-ui", role: "user", models: ["*"] });
+    const otherId = (await chat(other.key)).response.headers.get("x-request-id") ?? "";
     const subject = "jwt:acme:shadow-ui";
     const { response } = await chat(await jwtFor("shadow-ui", "acme"));
     const requestId = response.headers.get("x-request-id") ?? "";
-    await waitFor("the JWT caller's pair recorded and its copy counted", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?key_id=${encodeURIComponent(subject)}`, {
+    await waitFor("both pairs recorded and the JWT caller's copy counted", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });
       const body = (await res.json()) as ShadowPage;
       const counted = body.counts?.ended.some((c) => c.provider === "demo-shadow" && c.outcome === "ok");
-      return counted && body.records.some((r) => r.requestId === requestId);
+      const recorded = new Set(body.records.map((r) => r.requestId));
+      return counted && recorded.has(requestId) && recorded.has(otherId);
     });
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
@@ -967,9 +1055,52 @@ describe("/admin in a real browser", () => {
 
     const theirs = pair.locator("[data-caller-id]");
     expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
+    const otherPair = page.locator(`[data-shadow-pair="${otherId}"]`);
+    await otherPair.waitFor();
+    const filtered = page.waitForResponse((r) => new URL(r.url()).searchParams.get("key_id") === subject);
     await theirs.getByRole("button", { name: "shadow-ui" }).click();
-    await page.locator("[data-shadow-pair]", { hasNotText: subject }).first().waitFor({ state: "detached" });
+    await filtered;
+    await otherPair.waitFor({ state: "detached" });
     expect(await page.getByLabel("Caller id").inputValue()).toBe(subject);
+    const callers = await page
+      .locator("[data-shadow-pair] [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(callers).toEqual([subject]);
+  }, 60_000);
+
+  test("shadow: older pairs still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
+    await signedIn();
+    // More than a page of pairs (20) by one key, then the newest by a JWT caller.
+    const many = await createKey(gw, { name: "many-pairs-ui", role: "user", models: ["*"] });
+    for (let i = 0; i < 21; i += 7) await Promise.all(Array.from({ length: 7 }, () => chat(many.key)));
+    const subject = "jwt:acme:race-ui";
+    await chat(await jwtFor("race-ui", "acme"));
+    const pairsOf = async (keyId: string) => {
+      const query = new URLSearchParams({ key_id: keyId, limit: "50" });
+      const res = await fetch(`${gw.url}/admin/api/shadow?${query}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.length;
+    };
+    await waitFor(
+      "every pair recorded",
+      async () => (await pairsOf(many.id)) === 21 && (await pairsOf(subject)) === 1,
+    );
+    const older = await holdRequests(
+      (url) => url.pathname === "/admin/api/shadow" && url.searchParams.has("cursor"),
+    );
+    await page.goto(`${gw.url}/admin/shadow`);
+    const theirs = page.locator(`[data-shadow-pair] [data-caller-id="${subject}"]`);
+    await theirs.waitFor();
+    await page.getByRole("button", { name: "Load older" }).click();
+    await older.asked;
+    await theirs.getByRole("button", { name: "race-ui" }).click();
+    await page
+      .locator(`[data-shadow-pair] [data-caller-id="${many.id}"]`)
+      .first()
+      .waitFor({ state: "detached" });
+    // The older page was given up as the caller was chosen: its answer can never be added.
+    await older.givenUp;
     const callers = await page
       .locator("[data-shadow-pair] [data-caller-id]")
       .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));

@@ -5,6 +5,7 @@ import { getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { time } from "../format.ts";
+import { useNewestLoad } from "../use-newest-load.ts";
 
 interface ActionsPage {
   actions: StoredAdminAction[];
@@ -26,19 +27,22 @@ export function ActivityPage() {
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string>();
   const [actor, setActor] = useState<ChosenActor | null>(null);
-  const load = async (before: number | null) => {
-    try {
-      const query = new URLSearchParams({ limit: "50" });
-      if (before) query.set("before", String(before));
-      if (actor) query.set("actor", actor.id);
-      const page = await getJson<ActionsPage>(`/admin/api/actions?${query}`);
-      setActions((current) => (before ? [...current, ...page.actions] : page.actions));
-      setNext(page.nextBefore);
-      setError(undefined);
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    }
-  };
+  const { loading, run } = useNewestLoad();
+  const load = (before: number | null) =>
+    run(async (signal) => {
+      try {
+        const query = new URLSearchParams({ limit: "50" });
+        if (before) query.set("before", String(before));
+        if (actor) query.set("actor", actor.id);
+        const page = await getJson<ActionsPage>(`/admin/api/actions?${query}`, signal);
+        if (signal.aborted) return;
+        setActions((current) => (before ? [...current, ...page.actions] : page.actions));
+        setNext(page.nextBefore);
+        setError(undefined);
+      } catch (failure) {
+        if (!signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+      }
+    });
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads again for each actor chosen
   useEffect(() => {
     void load(null);
@@ -101,7 +105,7 @@ export function ActivityPage() {
       </div>
       {next && (
         <div class="pager">
-          <button type="button" class="secondary" onClick={() => load(next)}>
+          <button type="button" class="secondary" disabled={loading} onClick={() => load(next)}>
             Load older
           </button>
         </div>

@@ -11,7 +11,7 @@ import { NewKey } from "../components/new-key.tsx";
 import { RevokeKey } from "../components/revoke-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
-import { activeKeysNamed } from "../key-namesakes.ts";
+import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
 import { type KeyWithSpend, useKeyList } from "../use-key-list.ts";
 
 interface TenantSummary {
@@ -205,13 +205,12 @@ export function KeysPage() {
                         </button>
                         <RevokeKey
                           name={k.name}
-                          countNamesakes={() => activeKeysNamed(k.name)}
+                          countNamesakes={() => activeNamesakes(k)}
                           onError={setError}
                           onRevoke={(scope) =>
                             void act(async () => {
-                              // By name, every active key of it, as `mindgw keys revoke NAME`.
-                              const target = scope === "name" ? encodeURIComponent(k.name) : k.id;
-                              await postJson(`/admin/api/keys/${target}/revoke`);
+                              if (scope === "name") await revokeNamesakes(k);
+                              else await postJson(`/admin/api/keys/${k.id}/revoke`);
                             })
                           }
                         />

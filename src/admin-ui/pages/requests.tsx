@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { call, followEvents, getJson } from "../api.ts";
@@ -8,6 +8,7 @@ import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
+import { useNewestLoad } from "../use-newest-load.ts";
 
 /**
  * A first page, plus live rows that arrived while it was being read: they are newer than the
@@ -32,32 +33,28 @@ export function RequestsPage() {
   const [records, setRecords] = useState<AuditRecord[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(false);
   const [live, setLive] = useState(false);
   const [connected, setConnected] = useState(false);
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
-  const latest = useRef(0);
-  const load = async (after: string | null) => {
-    const seq = ++latest.current;
-    setLoading(true);
-    try {
-      const query = toQuery(filters);
-      query.set("limit", String(PAGE));
-      if (after) query.set("cursor", after);
-      const page = await getJson<AuditPage>(`/admin/api/audit?${query}`);
-      if (seq !== latest.current) return; // a newer load (another filter) has taken over
-      setRecords((current) =>
-        after ? [...current, ...page.records] : withLive(page.records, current, filters),
-      );
-      setCursor(page.nextCursor);
-      setError(undefined);
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    } finally {
-      if (seq === latest.current) setLoading(false);
-    }
-  };
+  const { loading, run } = useNewestLoad();
+  const load = (after: string | null) =>
+    run(async (signal) => {
+      try {
+        const query = toQuery(filters);
+        query.set("limit", String(PAGE));
+        if (after) query.set("cursor", after);
+        const page = await getJson<AuditPage>(`/admin/api/audit?${query}`, signal);
+        if (signal.aborted) return;
+        setRecords((current) =>
+          after ? [...current, ...page.records] : withLive(page.records, current, filters),
+        );
+        setCursor(page.nextCursor);
+        setError(undefined);
+      } catch (failure) {
+        if (!signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+      }
+    });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {

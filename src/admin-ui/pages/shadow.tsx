@@ -6,6 +6,7 @@ import { ApiError, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { ms, percent, time, usd } from "../format.ts";
+import { useNewestLoad } from "../use-newest-load.ts";
 
 const rate = (value: number | null) => (value === null ? "–" : percent(value));
 
@@ -30,21 +31,25 @@ export function ShadowPage() {
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState<string | null>(null);
 
-  const load = async (cursor: string | null) => {
-    const query = new URLSearchParams({ limit: "20" });
-    if (applied.model) query.set("model", applied.model);
-    if (applied.keyId) query.set("key_id", applied.keyId);
-    if (cursor) query.set("cursor", cursor);
-    try {
-      const page = await getJson<ShadowReport>(`/admin/api/shadow?${query}`);
-      setReport(page);
-      setRecords((current) => (cursor ? [...current, ...page.records] : page.records));
-      setError(undefined);
-    } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 404) setUnavailable(true);
-      else setError(failure instanceof Error ? failure.message : String(failure));
-    }
-  };
+  const { loading, run } = useNewestLoad();
+  const load = (cursor: string | null) =>
+    run(async (signal) => {
+      const query = new URLSearchParams({ limit: "20" });
+      if (applied.model) query.set("model", applied.model);
+      if (applied.keyId) query.set("key_id", applied.keyId);
+      if (cursor) query.set("cursor", cursor);
+      try {
+        const page = await getJson<ShadowReport>(`/admin/api/shadow?${query}`, signal);
+        if (signal.aborted) return;
+        setReport(page);
+        setRecords((current) => (cursor ? [...current, ...page.records] : page.records));
+        setError(undefined);
+      } catch (failure) {
+        if (signal.aborted) return;
+        if (failure instanceof ApiError && failure.status === 404) setUnavailable(true);
+        else setError(failure instanceof Error ? failure.message : String(failure));
+      }
+    });
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
     void load(null);
@@ -183,7 +188,7 @@ export function ShadowPage() {
       )}
       {report?.nextCursor && (
         <div class="pager">
-          <button type="button" class="secondary" onClick={() => load(report.nextCursor)}>
+          <button type="button" class="secondary" disabled={loading} onClick={() => load(report.nextCursor)}>
             Load older
           </button>
         </div>

@@ -141,6 +141,30 @@ test("?name= lists the active keys of that name the admin manages, however many 
   expect(await ids("name=twin")).toEqual([elsewhere.id]);
 });
 
+test("an admin outside every tenant counts a name's keys in one tenant (?name=&tenant=) and revokes those (?tenant=), the other tenant's key of the name left working; without a tenant, 409", async () => {
+  const create = async (input: object) =>
+    (await (await call("POST", "/admin/api/keys", input)).json()) as KeyView & { key: string };
+  const old = await create({ name: "spread", tenant: "acme" });
+  const fresh = (await (
+    await call("POST", `/admin/api/keys/${old.id}/rotate`, { grace: "1h" })
+  ).json()) as KeyView;
+  const elsewhere = await create({ name: "spread", tenant: "globex" });
+  const ids = async (query: string) => (await listed(`/admin/api/keys?${query}`)).keys.map((k) => k.id);
+
+  expect((await ids("name=spread")).toSorted()).toEqual([old.id, fresh.id, elsewhere.id].toSorted());
+  expect(await call("POST", "/admin/api/keys/spread/revoke").then((r) => r.status)).toBe(409);
+  const counted = (await ids("name=spread&tenant=acme")).toSorted();
+  expect(counted).toEqual([fresh.id, old.id].toSorted());
+  const revoke = await call("POST", "/admin/api/keys/spread/revoke?tenant=acme");
+  expect(revoke.status).toBe(200);
+  expect(((await revoke.json()) as { revoked: KeyView[] }).revoked.map((k) => k.id).toSorted()).toEqual(
+    counted,
+  );
+  expect(await ids("name=spread")).toEqual([elsewhere.id]);
+  // Nothing of the name left in that tenant: as a revoke by a name no key has.
+  expect(await call("POST", "/admin/api/keys/spread/revoke?tenant=acme").then((r) => r.status)).toBe(404);
+});
+
 test("revoke by name in a rotation's grace window: both keys revoked, each in the answer and on record", async () => {
   const old = (await (await call("POST", "/admin/api/keys", { name: "pair" })).json()) as KeyView;
   const fresh = (await (

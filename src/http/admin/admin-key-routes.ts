@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { z } from "zod";
 import type { KeyAdmin } from "../../auth/key-admin.ts";
 import type { KeyView } from "../../auth/key-view.ts";
 import { isJsonObject } from "../../core/dialect.ts";
@@ -17,6 +18,9 @@ export interface AdminKeyDeps {
 }
 
 const MAX_KEY_BODY = 64 * 1024;
+
+/** `POST /admin/api/keys/{name}/revoke?tenant=T`: a revoke by name ends that tenant's keys of it alone. */
+const revokeQuerySchema = z.object({ tenant: z.string().min(1).max(512).optional() });
 
 /**
  * `/admin/api/keys`: what `mindgw keys --gateway` calls (create, show, revoke, rotate, and
@@ -72,12 +76,14 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     )
     .post(
       "/:id/revoke",
-      admin(async (guarded, _request, params, clientIp) => {
-        // By name, every active key of it: each revoke on record as it is made, so a store that
-        // fails midway (503) leaves none it revoked unrecorded.
-        const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", (revoked) =>
-          record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
-        );
+      admin(async (guarded, request, params, clientIp) => {
+        const { tenant } = parseInput(revokeQuerySchema, queryOf(request));
+        // By name, every active key of it (in `tenant` when given): each revoke on record as it is
+        // made, so a store that fails midway (503) leaves none it revoked unrecorded.
+        const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
+          ...(tenant === undefined ? {} : { tenant }),
+          onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
+        });
         return Response.json(answer, { headers: guarded.headers });
       }),
     )

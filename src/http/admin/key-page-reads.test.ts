@@ -8,7 +8,7 @@ import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { keyPages } from "../../storage/key-pages.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import type { Storage } from "../../storage/storage.ts";
+import type { KeyStore, Storage } from "../../storage/storage.ts";
 import { countingKeyStore, type KeyReads, storedAdminKey } from "../../testing/counting-key-store.ts";
 import { numberedKey } from "../../testing/key-record.ts";
 
@@ -25,10 +25,25 @@ interface Served {
   adminKey: string;
 }
 
-/** A gateway over 600 user keys (a tenth revoked) and an admin key; `withPage` false: a store without `page`. */
-async function serve(name: string, withPage: boolean): Promise<Served> {
+/**
+ * An embedder's key store as written before `KeyPageFilter.name`: its `page` reads the other
+ * filters and ignores that one.
+ */
+function ignoringName(keys: KeyStore): KeyStore {
+  const { page } = keys;
+  if (!page) throw new Error("a store with page expected");
+  return { ...keys, page: ({ name: _ignored, ...known }, after, limit) => page(known, after, limit) };
+}
+
+/**
+ * A gateway over 600 user keys (a tenth revoked) and an admin key; its store with `page`, without
+ * it, or with one that ignores `name`.
+ */
+async function serve(name: string, store: "paged" | "listed" | "ignoring name"): Promise<Served> {
   const sqlite = openSqliteStorage(join(dir, `${name}.db`));
-  const { keys, reads } = countingKeyStore(sqlite.keys, withPage ? [] : ["page"]);
+  const counted = countingKeyStore(sqlite.keys, store === "listed" ? ["page"] : []);
+  const { reads } = counted;
+  const keys = store === "ignoring name" ? ignoringName(counted.keys) : counted.keys;
   const storage: Storage = { ...sqlite, keys };
   const adminKey = await storedAdminKey(keys);
   for (let i = 0; i < KEYS; i++)
@@ -52,12 +67,14 @@ async function serve(name: string, withPage: boolean): Promise<Served> {
 
 let paged: Served;
 let listed: Served;
+let nameless: Served;
 beforeAll(async () => {
-  paged = await serve("paged", true);
-  listed = await serve("listed", false);
+  paged = await serve("paged", "paged");
+  listed = await serve("listed", "listed");
+  nameless = await serve("nameless", "ignoring name");
 });
 afterAll(async () => {
-  for (const served of [paged, listed]) {
+  for (const served of [paged, listed, nameless]) {
     await served.gateway.stop();
     await served.storage.close();
   }
@@ -106,6 +123,16 @@ test("an embedder's key store without page gives the same pages, from its whole 
     "include_revoked=true&name=shared",
   ]) {
     expect((await walk(listed, query)).ids.length).toBe((await walk(paged, query)).ids.length);
+  }
+});
+
+test("an embedder's key store whose page ignores ?name= (written before it) gives that name's keys alone, every one of them", async () => {
+  for (const query of ["include_revoked=true&name=shared", "include_revoked=false&name=shared&tenant=even"]) {
+    const { ids } = await walk(nameless, query);
+    const names = await Promise.all(ids.map(async (id) => (await nameless.storage.keys.getById(id))?.name));
+    expect(new Set(names)).toEqual(new Set(["shared"]));
+    expect(ids.length).toBe((await walk(paged, query)).ids.length);
+    expect(ids.length).toBeGreaterThan(50);
   }
 });
 

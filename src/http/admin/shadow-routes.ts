@@ -7,6 +7,7 @@ import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { adminGuards } from "./admin-guards.ts";
+import { shadowPairsPage } from "./shadow-pairs-page.ts";
 
 export interface ShadowRoutesDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -31,9 +32,9 @@ export function shadowRoutes(deps: ShadowRoutesDeps) {
       const counts = scope === null ? deps.counts() : null;
       const page: ShadowPage = { records: [], nextCursor: null, aggregates: [], counts };
       if (deps.store) {
-        const rows = await deps.store.list(filter, query.cursor ?? null, query.limit + 1);
-        page.records = rows.slice(0, query.limit);
-        page.nextCursor = rows.length > query.limit ? (page.records.at(-1)?.id ?? null) : null;
+        const pairs = await shadowPairsPage(deps.store, filter, query.cursor ?? null, query.limit);
+        page.records = pairs.records;
+        page.nextCursor = pairs.nextCursor;
         page.aggregates = await deps.store.aggregate(filter);
       }
       return Response.json(page, { headers });

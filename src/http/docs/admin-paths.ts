@@ -23,7 +23,7 @@ export function adminPaths() {
     "409": {
       ...errorResponses("openai", [409])["409"],
       description:
-        "The key was revoked or rotated while this was under way (nothing was done), or a revoke by name found that name's active keys in several tenants",
+        "The key was revoked or rotated while this was under way (nothing was done), or a revoke by name found that name's active keys in several tenants (and no `tenant` said which)",
     },
     "503": {
       ...errorResponses("openai", [503])["503"],
@@ -41,7 +41,7 @@ export function adminPaths() {
             name: "name",
             in: "query",
             description:
-              "Only the keys of this name; the active ones are what `POST /admin/api/keys/{name}/revoke` ends",
+              "Only the keys of this name; the active ones are what `POST /admin/api/keys/{name}/revoke` ends (with `tenant`, those of that tenant, as `?tenant=` there)",
             schema: { type: "string" },
           },
           { name: "include_revoked", in: "query", schema: { type: "boolean" } },
@@ -83,8 +83,16 @@ export function adminPaths() {
         ...tag,
         summary: "Revoke a key, or every active key of a name",
         description:
-          "By id, that key (again: the same answer). By name, every active key of it among those the caller manages: during a rotation's grace window the old key and its successor share the name, and both are revoked. The answer is the newest key revoked, with `revoked`: every key revoked, newest first. Active keys of the name in several tenants (only an admin outside every tenant sees that) are refused, 409, nothing revoked: revoke each by id.",
-        parameters: [idParam],
+          "By id, that key (again: the same answer). By name, every active key of it among those the caller manages: during a rotation's grace window the old key and its successor share the name, and both are revoked. The answer is the newest key revoked, with `revoked`: every key revoked, newest first. Active keys of the name in several tenants (only an admin outside every tenant sees that) are refused, 409, nothing revoked: revoke each by id, or the name in one tenant (`tenant`).",
+        parameters: [
+          idParam,
+          {
+            name: "tenant",
+            in: "query",
+            description: 'By name, only the active keys of it in this tenant (the web UI\'s "Revoke all N")',
+            schema: { type: "string" },
+          },
+        ],
         responses: { "200": json("The revoked key"), ...keyErrors },
       },
     },

@@ -1,28 +1,27 @@
 import type { SQL } from "bun";
+import { backfillOnce } from "./postgres-backfill.ts";
 
-/** Rows read per batch: each batch is its own short statement, holding no lock writers wait for. */
+/** Rows read per batch. */
 const BATCH = 500;
 
-/** The mark in `schema_migrations` that the rows stored before the item index are in it. */
-const DONE = { component: "responses.item_index", version: 1 } as const;
+/** Where a batch of `stored_responses` stopped: the keyset of its primary key. */
+interface ResponseKey {
+  tenant: string;
+  id: string;
+}
 
 /**
  * Fills the item index (`stored_response_items`, responses migration 4) from the rows stored
  * before it, a batch of rows at a time (keyset on the primary key) after the migration committed,
  * outside its lock: the nodes' Responses writes, an older release's included, go on meanwhile, the
  * triggers indexing them. An entry the triggers wrote is kept (`ON CONFLICT DO NOTHING`): it is
- * the newer. Run by every node that opens the store until one marks it done, so a node stopped
- * halfway leaves it to the next, and nodes running it at once write the same rows.
+ * the newer.
  */
-export async function backfillResponseItems(sql: SQL): Promise<void> {
-  const done: unknown[] =
-    await sql`SELECT 1 FROM schema_migrations WHERE component = ${DONE.component} AND version = ${DONE.version}`;
-  if (done.length > 0) return;
-  let after: { tenant: string; id: string } | null = null;
-  for (;;) {
-    const from: { tenant: string; id: string } = after ?? { tenant: "", id: "" };
+export function backfillResponseItems(sql: SQL): Promise<void> {
+  return backfillOnce<ResponseKey>(sql, { component: "responses.item_index", version: 1 }, async (after) => {
+    const from = after ?? { tenant: "", id: "" };
     const first = after === null;
-    const last: { tenant: string; id: string }[] = await sql`
+    const last: ResponseKey[] = await sql`
       WITH batch AS (
         SELECT tenant, id, response FROM stored_responses
         WHERE ${first} OR (tenant, id) > (${from.tenant}, ${from.id})
@@ -39,11 +38,6 @@ export async function backfillResponseItems(sql: SQL): Promise<void> {
         ON CONFLICT (tenant, item_id) DO NOTHING
       )
       SELECT tenant, id FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;
-    const next = last[0];
-    if (next === undefined) break;
-    after = next;
-  }
-  await sql`INSERT INTO schema_migrations (component, version, applied_at)
-    VALUES (${DONE.component}, ${DONE.version}, ${Date.now()})
-    ON CONFLICT (component, version) DO NOTHING`;
+    return last[0] ?? null;
+  });
 }

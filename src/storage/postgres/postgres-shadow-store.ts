@@ -8,6 +8,7 @@ import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { shadowMigrations } from "./postgres-migrations.ts";
+import { backfillShadowKeyIds } from "./postgres-shadow-backfill.ts";
 import { asNumber } from "./postgres-values.ts";
 
 const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
@@ -46,6 +47,7 @@ interface AggregateRow {
 /** Shadow pairs in PostgreSQL (component `shadow`), the same table shape as SQLite's. */
 export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls): Promise<ShadowStore> {
   await migratePostgres(sql, "shadow", shadowMigrations);
+  await backfillShadowKeyIds(sql);
   return {
     async insert(records) {
       if (records.length === 0) return;

@@ -95,31 +95,57 @@ test("rows stored before the item index are indexed after its migration, outside
   }
 });
 
-test("shadow pairs kept before the key_id column are found by their caller's id after its migration, filled from their record", async () => {
+test("shadow pairs kept before the key_id column are given their caller's id from their record after its migration, in batches, an answer cut inside an emoji or holding NUL included; a pair an older release inserts after it too", async () => {
   const url = await server.createDatabase();
   const sql = new SQL({ url, max: 1 });
+  /** A pair whose primary answer is `answer`: text PostgreSQL's JSON reader refuses, in its record. */
+  const answered = (id: string, keyId: string, answer: string) =>
+    shadowPair(1, { id, keyId, primary: { ...shadowPair(1).primary, answer } });
+  const keyIds = async () =>
+    (await sql`SELECT count(key_id)::int AS n FROM shadow_pairs`)[0] as { n: number } | undefined;
   try {
     await migratePostgres(sql, "shadow", shadowMigrations.slice(0, 1));
-    // The third as kept before pairs had their caller's id: none.
-    for (const pair of [shadowPair(1), shadowPair(2), shadowPair(3, { keyId: null })])
-      await sql.unsafe(...versionOnePairInsert(pair));
+    // The third as kept before pairs had their caller's id: none. The bulk: more than a batch.
+    const kept = [
+      shadowPair(1),
+      shadowPair(2),
+      shadowPair(3, { keyId: null }),
+      answered("pair_emoji", "key_emoji", "😀".slice(0, 1)),
+      answered("pair_nul", "key_nul", "a\u0000b"),
+      ...Array.from({ length: 1_100 }, (_, n) => shadowPair(1, { id: `pair_bulk_${n}`, keyId: "key_bulk" })),
+    ];
+    for (const pair of kept) await sql.unsafe(...versionOnePairInsert(pair));
+    // The migration itself reads no record: it holds its lock for its DDL alone.
+    await migratePostgres(sql, "shadow", shadowMigrations);
+    expect(await keyIds()).toEqual({ n: 0 });
   } finally {
     await sql.close();
   }
   const storage = await openPostgresStorage(options(url));
+  const older = new SQL({ url, max: 1 });
   try {
-    const ids = async (keyId: string) => (await storage.shadow?.list({ keyId }, null, 10))?.map((p) => p.id);
+    const ids = async (keyId: string) =>
+      (await storage.shadow?.list({ keyId }, null, 2_000))?.map((p) => p.id);
     expect(await ids("key_ci")).toEqual(["pair_1"]);
     expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
-    expect((await storage.shadow?.list({}, null, 10))?.map((p) => [p.id, p.keyId])).toEqual([
+    expect(await ids("key_emoji")).toEqual(["pair_emoji"]);
+    expect(await ids("key_nul")).toEqual(["pair_nul"]);
+    expect(await ids("key_bulk")).toHaveLength(1_100);
+    expect((await storage.shadow?.list({}, null, 1_200))?.slice(-5).map((p) => [p.id, p.keyId])).toEqual([
+      ["pair_nul", "key_nul"],
+      ["pair_emoji", "key_emoji"],
       ["pair_3", null],
       ["pair_2", "jwt:acme:ci"],
       ["pair_1", "key_ci"],
     ]);
+    // A node still on the release before the column writes none: the pair is found by its caller.
+    await older.unsafe(...versionOnePairInsert(answered("pair_older", "key_older", "x\u0000y")));
+    expect(await ids("key_older")).toEqual(["pair_older"]);
   } finally {
+    await older.close();
     await storage.close();
   }
-});
+}, 60_000);
 
 test("the item index's trigger fires on a row inserted and on its response updated, not on its other columns", async () => {
   const url = await server.createDatabase();

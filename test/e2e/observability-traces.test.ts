@@ -360,6 +360,14 @@ describe("traces: OTLP export", () => {
     );
     expect(cancelledHop.attributes["error.type"]).toBe("cancelled");
     expect(cancelledHop.statusCode).toBe(0);
+    // The gateway's own span of that call: unset too, as the server span of the request's 499.
+    const cancelledAttempt = await waitFor("the cancelled call's attempt span", () =>
+      receiver.spans.find(
+        (s) => s.traceId === cancelledTrace && s.service === "mindgw-gateway-test" && s.kind === CLIENT,
+      ),
+    );
+    expect(cancelledAttempt.attributes["error.type"]).toBe("client_closed");
+    expect(cancelledAttempt.statusCode).toBe(0);
   });
 
   test("a span's resource names the process, never its command line: no worker --token, no gateway argv", async () => {
@@ -396,6 +404,9 @@ describe("traces: OTLP export", () => {
     });
     expect(res.status).toBe(401);
     const [span] = await spansOf(traceId, 1);
+    // Refused before its model was read: named by its operation alone, as the GenAI conventions have it.
+    expect(span?.name).toBe("chat");
+    expect(span?.attributes["gen_ai.request.model"]).toBeUndefined();
     expect(span?.attributes).toMatchObject({
       "http.response.status_code": 401,
       "error.type": "unauthorized",

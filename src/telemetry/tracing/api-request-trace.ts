@@ -5,6 +5,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
+import { callInError } from "./attempt-status.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
   attemptAttributes,
@@ -99,5 +100,5 @@ function end(span: Span, error: GatewayError | undefined): void {
 function fail(span: Span, error: GatewayError): void {
   span.setAttribute(Key.errorType.name, error.code);
   // As the access line gives it: an upstream's message may echo what it was sent.
-  span.setStatus({ code: SpanStatusCode.ERROR, message: reasonOf(error) ?? "" });
+  if (callInError(error)) span.setStatus({ code: SpanStatusCode.ERROR, message: reasonOf(error) ?? "" });
 }

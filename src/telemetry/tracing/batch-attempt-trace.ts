@@ -3,6 +3,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent, type TraceparentValue } from "../../core/traceparent.ts";
 import { reasonOf } from "../access-log.ts";
 import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import { callInError } from "./attempt-status.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { sampled } from "./batch-tracer.ts";
@@ -97,9 +98,9 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       0,
       this.startedAt,
       this.took,
-      failure ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
+      callInError(failure) ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       // As the access line gives it: an upstream's message may echo what it was sent.
-      reasonOf(failure),
+      callInError(failure) ? reasonOf(failure) : undefined,
     );
     samplerAttributes(writer, this.sampling);
     attemptAttributes(writer, this.operation, this.info, this.route);

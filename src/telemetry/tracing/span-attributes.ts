@@ -4,6 +4,7 @@ import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { spanContent } from "../genai/span-content.ts";
 import type { GroupWriter } from "./attribute-groups.ts";
+import { joinedName } from "./joined-name.ts";
 
 /** `gen_ai.operation.name` per front door (OpenTelemetry GenAI semantic conventions). */
 const OPERATIONS: Partial<Record<FrontDoor, string>> = {
@@ -17,15 +18,19 @@ const OPERATIONS: Partial<Record<FrontDoor, string>> = {
 
 export const operationOf = (frontDoor: FrontDoor): string | undefined => OPERATIONS[frontDoor];
 
-/** GenAI spans are named `{operation} {model}`; other requests by their front door. */
+/**
+ * GenAI spans are named `{operation} {model}`, or `{operation}` alone for a request refused before
+ * its model was read (the GenAI conventions' name when no model is known); other requests by their
+ * front door.
+ */
 export function spanName(frontDoor: FrontDoor, model: string | null): string {
-  return `${spanNameFirst(frontDoor)} ${spanNameSecond(frontDoor, model)}`;
+  return joinedName(spanNameFirst(frontDoor), spanNameSecond(frontDoor, model));
 }
 
-/** A server span name's two words (`spanName` joins them). */
+/** A server span name's two words (`spanName` joins them); the second is empty when there is none. */
 export const spanNameFirst = (frontDoor: FrontDoor): string => operationOf(frontDoor) ?? "mindgw";
 export const spanNameSecond = (frontDoor: FrontDoor, model: string | null): string =>
-  operationOf(frontDoor) ? (model ?? "unknown") : frontDoor;
+  operationOf(frontDoor) ? (model ?? "") : frontDoor;
 
 /**
  * No request span carries more attributes than this (19 today: a server span with content).

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import WebSocket from "ws";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./harness/otlp-receiver.ts";
@@ -31,6 +33,12 @@ let workerToken: string;
 
 const SERVER = 2;
 const CLIENT = 3;
+/** JWT callers, whose name claim (`sub`) a user may choose: one may read as a key's name. */
+const JWT = {
+  secret: "a-shared-secret-for-the-trace-tests-0123",
+  issuer: "https://idp.test",
+  audience: "mindgw",
+};
 
 const traceparent = (traceId: string, spanId: string) => `00-${traceId}-${spanId}-01`;
 /** A caller's trace state, as clients send it (a space after the comma)… */
@@ -103,6 +111,7 @@ function configFor(fakeUrl: string) {
       },
     ],
     routing: { retries: 0 },
+    auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub" } } },
   };
 }
 
@@ -412,6 +421,28 @@ describe("traces: OTLP export", () => {
       "error.type": "unauthorized",
     });
     expect(span?.statusCode).toBe(0);
+  });
+
+  test("a JWT caller is named on its span by its subject id, never as the key its name claim matches", async () => {
+    const alice = await createKey(gw, { name: "alice" });
+    const jwt = await new SignJWT({ sub: "alice", iss: JWT.issuer, aud: JWT.audience })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(JWT.secret));
+    const callerOf = async (token: string) => {
+      const traceId = hex(16);
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(token), traceparent: traceparent(traceId, hex(8)) },
+        body: chatBody("m-oa"),
+      });
+      expect(res.status).toBe(200);
+      const spans = await spansOf(traceId, 2);
+      return spans.find((s) => s.kind === SERVER)?.attributes["mindgw.key.name"];
+    };
+    // As the access line's `key` and every other view show them (SECURITY.md).
+    expect(await callerOf(jwt)).toBe("jwt:default:alice");
+    expect(await callerOf(alice.key)).toBe("alice");
   });
 
   test("a client span per call sent upstream: none for a route passed over, the gateway's estimate or a translation's refusal", async () => {

@@ -66,6 +66,12 @@ for (const [name, sampler, builtIn] of samplers)
           [SpanKind.CLIENT, 0, undefined],
           [SpanKind.CLIENT, 0, undefined],
         ]);
+        // The caller as the access line's `key` names it: a JWT caller (req-2) by its subject id,
+        // never by a name claim a key may share; a key by its name.
+        const callers = sdk.spans.filter((s) => s.kind === SpanKind.SERVER);
+        const callerOf = (id: string) =>
+          callers.find((s) => s.attributes["mindgw.request_id"] === id)?.attributes["mindgw.key.name"];
+        expect([callerOf("req-2"), callerOf("req-4")]).toEqual(["jwt:t:k", "k"]);
         // A model call with no model read (req-5) is named by its operation alone, not `chat unknown`.
         const unread = sdk.spans.find((s) => s.attributes["mindgw.request_id"] === "req-5");
         expect(unread?.name).toBe("chat");

@@ -1,4 +1,5 @@
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import { callerLabel } from "../../audit/caller-label.ts";
 import type { RedactBody } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
@@ -148,7 +149,8 @@ export function finishedAttributes(
   if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
   to.number(Key.inputTokens, record.inputTokens);
   to.number(Key.outputTokens, record.outputTokens);
-  to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, record.keyName, record.tenant);
+  const caller = callerLabel(record.keyId, record.keyName);
+  to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, caller, record.tenant);
   if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
   to.number(Key.cost, record.costUsd);
   if (record.errorClass != null) to.text(Key.errorType, record.errorClass);
@@ -159,15 +161,19 @@ export function finishedAttributes(
   if (messages.output !== undefined) to.text(Key.outputMessages, messages.output);
 }
 
-/** Who served a finished request and whose key asked: the same for every request of a route and key. */
+/**
+ * Who served a finished request and who asked: the same for every request of a route and caller.
+ * The caller as the access line's `key` shows it (audit/caller-label.ts): a key by its name, a JWT
+ * caller by its subject id, so that a name claim a user may choose never reads as a key's name.
+ */
 function routeAndKeyAttributes(
   to: AttributeTarget,
   route: string | null,
-  keyName: string | null,
+  caller: string | null,
   tenant: string | null,
 ): void {
   if (route != null) to.text(Key.route, route);
-  if (keyName != null) to.text(Key.keyName, keyName);
+  if (caller != null) to.text(Key.keyName, caller);
   if (tenant != null) to.text(Key.tenant, tenant);
 }
 

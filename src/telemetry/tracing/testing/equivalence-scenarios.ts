@@ -52,7 +52,8 @@ export const scenarios: Scenario[] = [
       { info: info("provider:a", 1), settled: [upstreamError], closed: upstreamError },
       { info: info("provider:workers", 0, true), settled: [undefined, "worker:w1"] },
     ],
-    record: { route: "worker:w1", tenant: "t", ttfbMs: null },
+    // A JWT caller whose name claim is a key's name too: named by its subject id.
+    record: { route: "worker:w1", tenant: "t", ttfbMs: null, keyId: "jwt:t:k", keyName: "k" },
   },
   // The caller's unsampled trace: nothing recorded under parent-based samplers, its traceparent goes on.
   {

@@ -86,6 +86,9 @@ export function runner(path: Path, options: { timeout?: number; cap?: number } =
   return { shadow, stored, jsonBatches };
 }
 
+/** The last request's `serial`: each its own, as the gateway numbers them. */
+let serials = 0;
+
 /** One client request through the runner: sampled, answered with `reply`, its audit record in. */
 export async function mirrored(
   shadow: ReturnType<typeof runner>["shadow"],
@@ -105,6 +108,7 @@ export async function mirrored(
     model: "m",
     stream,
     requestId,
+    serial: ++serials,
     tenant: "default",
     signal: new AbortController().signal,
     received: { bytes, body, headers: {}, query: "" },
@@ -147,7 +151,7 @@ export async function mirrored(
     clientIp: null,
     userAgent: null,
   };
-  shadow.finished(record);
+  shadow.finished(record, request.serial);
   return sampled;
 }
 

@@ -170,6 +170,7 @@ async function shadowed(runner: ShadowRunner, stream: boolean): Promise<void> {
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 12, outputTokens: 20 }),
+    answeredModel: () => undefined,
   };
   const served = runner.hook({ route, sample: 1 }, request, primary);
   if (served.reply.kind === "stream") while (await served.reply.chunks.next());

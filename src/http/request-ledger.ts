@@ -47,6 +47,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   model: string | null = null;
   route: string | null = null;
   upstreamModel: string | null = null;
+  /** The model the upstream says answered (`Dispatched.answeredModel`), once the answer is accounted: its span's. */
+  answeredModel: string | undefined = undefined;
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;

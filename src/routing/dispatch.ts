@@ -73,6 +73,12 @@ export interface Dispatched {
   readonly upstreamModel: string | null;
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
+  /**
+   * The model the upstream says answered (its answer's `model`: OpenAI's dated snapshot for the
+   * name it was asked, say), once read with the answer's usage; undefined where it named none, or
+   * the gateway answered itself.
+   */
+  answeredModel(): string | undefined;
   /** Calls sent upstream, this answer's included. */
   readonly attempts: number;
   /** What translation left out for this route, by name; empty when nothing was. */

@@ -121,6 +121,7 @@ export async function mirrored(
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 3, outputTokens: 9 }),
+    answeredModel: () => undefined,
   };
   const handed = shadow.hook({ route, sample: 1 }, request, primary);
   const sampled = handed !== primary;

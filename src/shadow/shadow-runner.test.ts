@@ -103,6 +103,7 @@ function mirrored(
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
+    answeredModel: () => undefined,
   };
   shadow.hook({ route: to, sample: 1 }, request, primary);
   shadow.finished(finishedRecord(requestId), request.serial);
@@ -192,6 +193,7 @@ test("requests that share a request id keep their own callers' shadows and their
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
+    answeredModel: () => undefined,
   };
   shadow.hook(undefined, bob, primary);
   const recordOf = (tenant: string, status: number): AuditRecord => ({

@@ -274,6 +274,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       dropped: primary.dropped,
       reply,
       usage: () => primary.usage(),
+      answeredModel: () => primary.answeredModel(),
     };
   };
 

@@ -181,12 +181,67 @@ describe("traces: OTLP export", () => {
     });
     expect(served).toMatchObject({ statusCode: 0 });
     expect(served?.attributes["mindgw.attempt.failover"]).toBe(true);
+    // The attempt that answered says what it used and which model answered; the failed one neither.
+    expect(served?.attributes).toMatchObject({
+      "gen_ai.response.model": "fake-model",
+      "gen_ai.usage.input_tokens": 2,
+      "gen_ai.usage.output_tokens": 3,
+    });
+    for (const name of ["gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"])
+      expect(failed?.attributes[name]).toBeUndefined();
     // Each upstream request names the attempt span that made it.
     const seen = fake.requests.map((r) => r.headers.traceparent);
     expect(seen).toEqual([
       traceparent(traceId, failed?.spanId ?? ""),
       traceparent(traceId, served?.spanId ?? ""),
     ]);
+  });
+
+  test("gen_ai.response.model is the model that answered (OpenAI's dated name), on the server span and the attempt's, whole or streamed, passed through or translated", async () => {
+    const text = "hello there [[fake:answer-model=fake-model-2024-07-18]]";
+    for (const [path, stream] of [
+      ["/v1/chat/completions", false],
+      ["/v1/chat/completions", true],
+      ["/v1/messages", false],
+      ["/v1/messages", true],
+    ] as const) {
+      const traceId = hex(16);
+      const res = await fetch(`${gw.url}${path}`, {
+        method: "POST",
+        headers: {
+          ...bearer(key),
+          "anthropic-version": "2023-06-01",
+          traceparent: traceparent(traceId, hex(8)),
+        },
+        // A stream's usage (and the model beside it) the gateway asks for itself: the client did not.
+        body: JSON.stringify({
+          model: "m-oa",
+          max_tokens: 50,
+          stream,
+          messages: [{ role: "user", content: text }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const spans = await spansOf(traceId, 2);
+      const server = spans.find((s) => s.kind === SERVER);
+      const attempt = spans.find((s) => s.kind === CLIENT);
+      expect(server?.attributes).toMatchObject({
+        "gen_ai.request.model": "m-oa",
+        "gen_ai.response.model": "fake-model-2024-07-18",
+      });
+      const used = [
+        server?.attributes["gen_ai.usage.input_tokens"],
+        server?.attributes["gen_ai.usage.output_tokens"],
+      ];
+      expect(used.every((n) => typeof n === "number" && n > 0)).toBe(true);
+      expect(attempt?.attributes).toMatchObject({
+        "gen_ai.request.model": "fake-model",
+        "gen_ai.response.model": "fake-model-2024-07-18",
+        "gen_ai.usage.input_tokens": used[0],
+        "gen_ai.usage.output_tokens": used[1],
+      });
+    }
   });
 
   test("a shadow copy is a client span of its own under the server span, marked, its upstream told of it; a failed one is in error", async () => {

@@ -144,9 +144,12 @@ export function finishedAttributes(
   record: AuditRecord,
   /** Content capture: the redaction prompts and answers go through; undefined when off. */
   content: RedactBody | undefined,
+  /** The model the upstream says answered (`RequestLedger.answeredModel`), else the one it was asked. */
+  answered: string | undefined,
 ): void {
   to.number(Key.statusCode, record.status);
-  if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
+  const responseModel = answered ?? record.upstreamModel;
+  if (responseModel != null) to.text(Key.responseModel, responseModel);
   to.number(Key.inputTokens, record.inputTokens);
   to.number(Key.outputTokens, record.outputTokens);
   const caller = callerLabel(record.keyId, record.keyName);
@@ -175,6 +178,21 @@ function routeAndKeyAttributes(
   if (route != null) to.text(Key.route, route);
   if (caller != null) to.text(Key.keyName, caller);
   if (tenant != null) to.text(Key.tenant, tenant);
+}
+
+/**
+ * What the attempt whose answer the client got adds to its client span: the usage its upstream
+ * reported and the model it says answered (`answered`, else the one it was asked).
+ */
+export function answerAttributes(
+  to: AttributeTarget,
+  answered: string,
+  inputTokens: number,
+  outputTokens: number,
+): void {
+  to.text(Key.responseModel, answered);
+  to.number(Key.inputTokens, inputTokens);
+  to.number(Key.outputTokens, outputTokens);
 }
 
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */

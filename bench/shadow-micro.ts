@@ -133,6 +133,7 @@ async function shadowed(runner: ShadowRunner, stream: boolean): Promise<void> {
     model: "bench-model",
     stream,
     requestId,
+    serial: sequence,
     tenant: "default",
     signal: new AbortController().signal,
     received: { bytes: encoder.encode(JSON.stringify(body)), body, headers: {}, query: "" },
@@ -169,31 +170,35 @@ async function shadowed(runner: ShadowRunner, stream: boolean): Promise<void> {
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 12, outputTokens: 20 }),
+    answeredModel: () => undefined,
   };
   const served = runner.hook({ route, sample: 1 }, request, primary);
   if (served.reply.kind === "stream") while (await served.reply.chunks.next());
-  runner.finished({
-    requestId,
-    startedAt: Date.now(),
-    keyId: "k",
-    keyName: "bench",
-    tenant: null,
-    role: "user",
-    frontDoor: "chat",
-    model: "bench-model",
-    route: "provider:fake",
-    upstreamModel: "bench-model",
-    status: 200,
-    errorClass: null,
-    stream,
-    latencyMs: 1.5,
-    ttfbMs: 1,
-    inputTokens: 12,
-    outputTokens: 20,
-    costUsd: 0,
-    clientIp: "127.0.0.1",
-    userAgent: "wrk",
-  });
+  runner.finished(
+    {
+      requestId,
+      startedAt: Date.now(),
+      keyId: "k",
+      keyName: "bench",
+      tenant: null,
+      role: "user",
+      frontDoor: "chat",
+      model: "bench-model",
+      route: "provider:fake",
+      upstreamModel: "bench-model",
+      status: 200,
+      errorClass: null,
+      stream,
+      latencyMs: 1.5,
+      ttfbMs: 1,
+      inputTokens: 12,
+      outputTokens: 20,
+      costUsd: 0,
+      clientIp: "127.0.0.1",
+      userAgent: "wrk",
+    },
+    sequence,
+  );
 }
 
 type Side = Awaited<ReturnType<typeof runnerFrom>>;

@@ -3,6 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type {
+  AttemptAnswer,
   AttemptInfo,
   AttemptTelemetry,
   CopyTelemetry,
@@ -188,8 +189,8 @@ class LoggedAttempt implements AttemptTelemetry {
    * serve the request after all: its entry says `failed`, with the failure's status and class and
    * the time until it came, as the record's own status does — or `cut` when the client left first.
    */
-  closed(error?: GatewayError, closedMs?: number): void {
-    this.observed?.closed(error, closedMs);
+  closed(error?: GatewayError, closedMs?: number, answer?: AttemptAnswer): void {
+    this.observed?.closed(error, closedMs, answer);
     const entry = this.entry;
     if (!error || entry.outcome !== "ok") return;
     entry.durationMs = round((closedMs ?? this.now()) - this.started);

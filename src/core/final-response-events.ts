@@ -14,3 +14,17 @@ export const FINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
   "response.incomplete",
   RESPONSE_FAILED,
 ]);
+
+/**
+ * How a Responses answer that failed is said, streamed (`response.failed`) or whole (a 200 whose
+ * response has `status: "failed"`): the words of the request's record and of its attempt's.
+ */
+export const A_FAILED_RESPONSE = "a failed response";
+
+/**
+ * Whether a whole answer is a Responses response that failed (`status: "failed"`, its `error`
+ * what went wrong), as `response.failed` carries it at a stream's end. One cut short at
+ * `max_output_tokens` (`incomplete`) is an answer.
+ */
+export const isFailedResponse = (body: object): boolean =>
+  "status" in body && body.status === "failed" && "object" in body && body.object === "response";

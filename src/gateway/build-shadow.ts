@@ -62,12 +62,12 @@ export function buildShadow(
 export function observeShadow(shadow: ShadowRunner, observer: RequestObserver): RequestObserver {
   return {
     started(ledger) {
-      shadow.started(ledger.requestId, ledger.principal);
+      shadow.started(ledger.serial, ledger.principal);
       observer.started(ledger);
     },
     finished(record, principal, error, ledger) {
       observer.finished(record, principal, error, ledger);
-      shadow.finished(record);
+      shadow.finished(record, ledger.serial);
     },
   };
 }

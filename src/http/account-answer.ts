@@ -50,6 +50,7 @@ export function account(
   logger: Logger,
   usage: Usage = dispatched.usage(),
 ): void {
+  call.ledger.answeredModel = dispatched.answeredModel();
   chargeUsage(call.runtime.limits, call.principal, model, usage, call.ledger, logger);
 }
 

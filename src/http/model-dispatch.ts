@@ -20,6 +20,7 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
     readonly model: string,
     readonly stream: boolean,
     readonly requestId: string,
+    readonly serial: number,
     /** The caller's: the workers a route may take are its tenant's and the default tenant's. */
     readonly tenant: string,
     readonly signal: AbortSource,

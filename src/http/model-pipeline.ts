@@ -118,6 +118,7 @@ export function modelPipeline(
           model,
           ledger.stream,
           ledger.requestId,
+          ledger.serial,
           principal.tenant,
           abort,
           dialectHeaders(request.headers, dialect),

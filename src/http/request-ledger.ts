@@ -29,6 +29,9 @@ export interface RequestObserver {
   ): void;
 }
 
+/** The last request's `serial`. */
+let serials = 0;
+
 /**
  * Collects what one request did, from arrival to its last byte, and hands exactly one
  * record to the observer, whichever way the request ends: once the turn's responses are written
@@ -38,10 +41,14 @@ export interface RequestObserver {
 export class RequestLedger extends AttemptLog implements DispatchTelemetry, EndedRequest {
   /** `performance.now()` at the request's arrival: its latency, first byte and body deadline count from it. */
   readonly startedMs = performance.now();
+  /** The gateway's own number for the request (`DispatchRequest.serial`), where its id may be the caller's. */
+  readonly serial = ++serials;
   principal: Principal | undefined;
   model: string | null = null;
   route: string | null = null;
   upstreamModel: string | null = null;
+  /** The model the upstream says answered (`Dispatched.answeredModel`), once the answer is accounted: its span's. */
+  answeredModel: string | undefined = undefined;
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;

@@ -38,6 +38,7 @@ const withReply = (dispatched: Dispatched, reply: ClientReply): Dispatched => ({
   attempts: dispatched.attempts,
   dropped: dispatched.dropped,
   usage: () => dispatched.usage(),
+  answeredModel: () => dispatched.answeredModel(),
 });
 
 /** A stored Responses stream: the read in which the save began waits for it (see above). */

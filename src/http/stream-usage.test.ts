@@ -18,6 +18,7 @@ function streamed(usage: Usage, events: number, complete: boolean): Dispatched {
     route: "provider:a",
     upstreamModel: "m",
     usage: () => usage,
+    answeredModel: () => undefined,
     attempts: 1,
     dropped: [],
   };

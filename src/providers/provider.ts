@@ -82,7 +82,8 @@ export interface ProviderCall {
 
 /** Takes the usage figures of an answer as they come (the router's meter keeps the largest of each). */
 export interface UsageRecorder {
-  record(usage: Usage): void;
+  /** `model`: the one the event that reported them says answered, if it names one. */
+  record(usage: Usage, model?: string): void;
 }
 
 /** A request `Provider.forward` sends under the provider's base URL. */

@@ -1,7 +1,6 @@
 import { dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
 import { unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
@@ -17,6 +16,7 @@ import {
   withoutForeignIds,
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
+import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
@@ -74,7 +74,7 @@ export interface AdaptedCall {
    */
   readonly stream?: (
     events: AsyncIterable<SseEvent>,
-    onUsage?: (usage: Usage) => void,
+    onUsage?: UsageSeen,
     maxBody?: number,
   ) => TranslatedStream;
   /** What translation had to leave out, by name (the `x-mindgw-dropped` header, the audit row). */

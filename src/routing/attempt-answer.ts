@@ -27,7 +27,7 @@ export function answerOf(
   if (reply.kind === "json") {
     // A filter's refusal that came as an answer fails over as its 400 would, where fallback_on says so.
     if (reply.refusal && call.target.refusalFailsOver) throw reply.refusal;
-    call.found = usageOf(call.upstream)(reply.body);
+    call.readWhole(reply.body);
     return { kind: "json", body: call.adapted.json(reply.body) };
   }
   return firstEvent(call, reply.events);
@@ -43,7 +43,7 @@ export const usageOf = (provider: Provider) =>
  */
 function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
-  const translated = adapted.stream?.(events, (found) => call.record(found), call.maxBody);
+  const translated = adapted.stream?.(events, (found, model) => call.record(found, model), call.maxBody);
   const direct = !translated || translated.source === events;
   if (events instanceof TranslatedEvents && direct) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the

@@ -399,5 +399,6 @@ function localDispatched(attempts: number, body: JsonObject): Dispatched {
     dropped: [],
     reply: { kind: "json", body },
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
+    answeredModel: () => undefined,
   };
 }

@@ -13,7 +13,14 @@ export interface DispatchRequest {
   readonly body: JsonObject;
   readonly model: string;
   readonly stream: boolean;
+  /** The caller's `x-request-id` when it sent a safe one, else the gateway's: for echo, logs and audit. */
   readonly requestId: string;
+  /**
+   * The gateway's own number for the request, unique in the process: what state kept per request
+   * is keyed by (the shadow's pairs, a caller's shadow). Never the request id, which a caller
+   * chooses and may give several requests, another tenant's as well.
+   */
+  readonly serial: number;
   /**
    * The caller's tenant: a route over connected workers takes only that tenant's workers and the
    * default tenant's (the platform's), so no tenant's prompt reaches another tenant's worker.
@@ -66,6 +73,12 @@ export interface Dispatched {
   readonly upstreamModel: string | null;
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
+  /**
+   * The model the upstream says answered (its answer's `model`: OpenAI's dated snapshot for the
+   * name it was asked, say), once read with the answer's usage; undefined where it named none, or
+   * the gateway answered itself.
+   */
+  answeredModel(): string | undefined;
   /** Calls sent upstream, this answer's included. */
   readonly attempts: number;
   /** What translation left out for this route, by name; empty when nothing was. */

@@ -9,11 +9,12 @@ import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider, ProviderReply } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import { answeredModel } from "../translate/answered-model.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
-import { answerOf } from "./attempt-answer.ts";
+import { answerOf, usageOf } from "./attempt-answer.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
 import type { Route } from "./route.ts";
@@ -45,8 +46,12 @@ export class RouteAttempt
   readonly upstreamModel: string;
   /** A whole answer's usage, from its one parse. */
   found: Usage | undefined;
+  /** The model a whole answer names, from that parse. */
+  foundModel: string | undefined;
   private settled = false;
   private verdict = false;
+  /** The verdict committed the answer: the client has it (its span is told what it used). */
+  private kept = false;
   private closeWaits = false;
   private closeError: GatewayError | undefined;
 
@@ -139,6 +144,17 @@ export class RouteAttempt
     return this.found ?? this.meter?.usage ?? { inputTokens: 0, outputTokens: 0 };
   }
 
+  /** The model the upstream says answered: a whole answer's, a stream's once its usage came. */
+  answeredModel(): string | undefined {
+    return this.foundModel ?? this.meter?.model;
+  }
+
+  /** A whole answer's usage and the model it names, read off its one parse. */
+  readWhole(body: JsonObject): void {
+    this.found = usageOf(this.upstream)(body);
+    this.foundModel = answeredModel(body);
+  }
+
   /**
    * Sees each stream event that carries usage, and a stream's end event; false keeps it from the
    * caller. A native Responses stream's final response is stored however it ended: completed,
@@ -157,9 +173,9 @@ export class RouteAttempt
     return keep ? keep(event) : true;
   }
 
-  /** A usage figure a translator read off a stream event. */
-  record(usage: Usage): void {
-    this.meter?.record(usage);
+  /** A usage figure a translator read off a stream event, and the model that event named. */
+  record(usage: Usage, model?: string): void {
+    this.meter?.record(usage, model);
   }
 
   /** A whole native answer, parsed: a native Responses answer is stored. */
@@ -190,7 +206,7 @@ export class RouteAttempt
     this.settled = true;
     this.disarm();
     this.health.end(this.target.key);
-    if (this.verdict) this.observed?.closed(error, nowMs);
+    if (this.verdict) this.observed?.closed(error, nowMs, this.kept ? this : undefined);
     else {
       this.closeWaits = true;
       this.closeError = error;
@@ -201,8 +217,9 @@ export class RouteAttempt
   judged(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     this.observed?.settled(error, servedBy, settledMs);
     this.verdict = true;
+    this.kept = error === undefined;
     // The exchange was over before the verdict: closed at the verdict's reading (no clock read).
-    if (this.closeWaits) this.observed?.closed(this.closeError, settledMs);
+    if (this.closeWaits) this.observed?.closed(this.closeError, settledMs, this.kept ? this : undefined);
   }
 }
 

@@ -22,6 +22,7 @@ const chat = (model: string) => ({
   model,
   stream: false,
   requestId: "req_names",
+  serial: 1,
   signal: new AbortController().signal,
   tenant: "default",
 });

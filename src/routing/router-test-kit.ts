@@ -139,6 +139,9 @@ export const twoRoutes = (routing: object = {}, first: object = {}) => ({
   routing: { backoff: 0, ...routing },
 });
 
+/** The last request's `serial`: each its own, as the gateway numbers them. */
+let serials = 0;
+
 export function chatRequest(model: string, extra: Partial<DispatchRequest> = {}): DispatchRequest {
   const stream = extra.stream ?? false;
   return {
@@ -147,6 +150,7 @@ export function chatRequest(model: string, extra: Partial<DispatchRequest> = {})
     model,
     stream,
     requestId: "req_test",
+    serial: ++serials,
     signal: new AbortController().signal,
     ...extra,
     // A caller outside every tenant, unless a test names one.

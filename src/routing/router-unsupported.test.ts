@@ -34,6 +34,7 @@ const countTokens = (model: string) => ({
   model,
   stream: false,
   requestId: "req_test",
+  serial: 1,
   signal: new AbortController().signal,
   tenant: "default",
 });

@@ -1,4 +1,4 @@
-import { FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
+import { A_FAILED_RESPONSE, FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
@@ -17,7 +17,7 @@ import { upstreamName } from "../providers/upstream-name.ts";
 export const reportedFailure = (event: string | undefined): GatewayError =>
   upstreamError(
     event === RESPONSE_FAILED
-      ? "the stream ended with a failed response"
+      ? `the stream ended with ${A_FAILED_RESPONSE}`
       : "the stream ended with an error event",
   );
 

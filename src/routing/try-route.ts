@@ -6,7 +6,6 @@ import type { NativeRequest, Provider, ProviderCall } from "../providers/provide
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
-import { usageOf } from "./attempt-answer.ts";
 import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
@@ -169,10 +168,11 @@ export function committed(call: RouteAttempt, request: DispatchRequest, answer: 
   // One reading for the route's latency, the audit entry's duration and the metrics'.
   const now = performance.now();
   call.health.succeeded(call.target.key, now - call.startedMs, call.probe, request.requestId);
+  // A whole answer's usage and model, from its one parse, before the verdict (its span may close
+  // with it, and is told them); a stream's are metered as it is relayed.
+  if (answer.kind === "bytes" && answer.parsed) call.readWhole(answer.parsed);
   call.judged(undefined, servedBy, now);
-  // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
   if (reply?.kind === "json") call.done(undefined, now);
-  else if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(call.upstream)(answer.parsed);
   call.route = servedBy;
   call.reply = answer;
   return call;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { readCopy } from "./read-copy.ts";
+import { copyFailure, failed, readCopy } from "./read-copy.ts";
 
 const encoder = new TextEncoder();
 const target = (stream: boolean, dialect: "openai" | "anthropic" = "openai") => ({
@@ -71,6 +71,24 @@ describe("readCopy", () => {
       controller.signal,
     );
     expect(error).not.toBeInstanceOf(GatewayError);
+  });
+
+  test("a shadow upstream's error is recorded with its own status, not the 502 a client would get", async () => {
+    const overloaded = JSON.stringify({ error: { message: "overloaded", type: "server_error" } });
+    for (const status of [500, 503, 429]) {
+      const error = await failureOf(
+        new Response(overloaded, { status, headers: { "content-type": "application/json" } }),
+        false,
+      );
+      expect(error).toBeInstanceOf(GatewayError);
+      const outcome = failed(error as GatewayError);
+      expect(outcome.status).toBe(status);
+      // Its span and count say the same.
+      expect(copyFailure(outcome)?.message).toBe(`the shadow copy failed with ${status}`);
+    }
+    // A failure of the gateway's own keeps its status: no upstream answered it.
+    const cut = await failureOf(cutAnswer('{"choices":', "application/json"), false);
+    expect(failed(cut as GatewayError)).toMatchObject({ status: 502, errorClass: "upstream_error" });
   });
 
   // As the primary's relay judges its stream (docs/CLIENTS.md "When a stream is whole").

@@ -56,10 +56,14 @@ export function answered(clock: CopyClock, usage: Usage | undefined, answer: Ans
   };
 }
 
-/** A copy that failed or was cut off (without a clock: never sent), recorded with its failure. */
+/**
+ * A copy that failed or was cut off (without a clock: never sent), recorded with its failure: the
+ * shadow upstream's own status when it answered with an error (its 500, not the 502 the gateway
+ * would answer a client with), as an attempt's audit entry keeps it (audit/attempt-log.ts).
+ */
 export function failed(failure: GatewayError, clock?: CopyClock): ShadowOutcome {
   return {
-    status: failure.status,
+    status: failure.upstream?.status ?? failure.status,
     errorClass: failure.code,
     latencyMs: clock ? performance.now() - clock.started : 0,
     ttftMs: clock ? clock.ttftMs : null,

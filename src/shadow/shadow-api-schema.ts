@@ -34,7 +34,11 @@ export const shadowSideSchema = z.object({
   /** `provider:<name>` or `worker:<name>`. */
   route: z.string().nullable(),
   upstreamModel: z.string().nullable(),
-  /** HTTP status: 200, or the failure's (504 `upstream_timeout` when the shadow's own timeout cut it off). */
+  /**
+   * HTTP status: 200, or the failure's: the shadow upstream's own when it answered an error (its
+   * 500, not the 502 a client would get), else the gateway's (504 `upstream_timeout` when the
+   * shadow's own timeout cut it off).
+   */
   status: z.number().int(),
   /** Error code when not 2xx (`upstream_timeout`, `upstream_error`, ...). */
   errorClass: z.string().nullable(),

@@ -47,6 +47,7 @@ function request(body: JsonObject): DispatchRequest {
     model: String(body.model),
     stream: body.stream === true,
     requestId: "req_shadow_call",
+    serial: 1,
     signal: new AbortController().signal,
     tenant: "default",
     received: { bytes, body, headers: {}, query: "" },

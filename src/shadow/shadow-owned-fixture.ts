@@ -86,6 +86,9 @@ export function runner(path: Path, options: { timeout?: number; cap?: number } =
   return { shadow, stored, jsonBatches };
 }
 
+/** The last request's `serial`: each its own, as the gateway numbers them. */
+let serials = 0;
+
 /** One client request through the runner: sampled, answered with `reply`, its audit record in. */
 export async function mirrored(
   shadow: ReturnType<typeof runner>["shadow"],
@@ -105,6 +108,7 @@ export async function mirrored(
     model: "m",
     stream,
     requestId,
+    serial: ++serials,
     tenant: "default",
     signal: new AbortController().signal,
     received: { bytes, body, headers: {}, query: "" },
@@ -117,6 +121,7 @@ export async function mirrored(
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 3, outputTokens: 9 }),
+    answeredModel: () => undefined,
   };
   const handed = shadow.hook({ route, sample: 1 }, request, primary);
   const sampled = handed !== primary;
@@ -147,7 +152,7 @@ export async function mirrored(
     clientIp: null,
     userAgent: null,
   };
-  shadow.finished(record);
+  shadow.finished(record, request.serial);
   return sampled;
 }
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import type { Principal } from "../auth/principal.ts";
 import { configSchema } from "../config/config-schema.ts";
+import type { ShadowTarget } from "../config/shadow-target.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { silentLogger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -46,6 +48,7 @@ function runner(
   timeout: number,
   thread: "all" | "off" = "off",
   maxConcurrent = config.shadow.max_concurrent,
+  routeFor: (target: ShadowTarget) => Route | undefined = () => undefined,
 ) {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
@@ -60,11 +63,14 @@ function runner(
     },
     flushMs: () => 1,
     logger: silentLogger,
-    routeFor: () => undefined,
+    routeFor,
     thread,
   });
   return { shadow, stored };
 }
+
+/** The last request's `serial`: each its own, as the gateway numbers them. */
+let serials = 0;
 
 /** A client's request as the router has it. */
 function requestOf(requestId: string): DispatchRequest {
@@ -76,6 +82,7 @@ function requestOf(requestId: string): DispatchRequest {
     model: "m",
     stream: false,
     requestId,
+    serial: ++serials,
     signal: new AbortController().signal,
     tenant: "default",
     received: { bytes, body, headers: {}, query: "" },
@@ -96,9 +103,15 @@ function mirrored(
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
+    answeredModel: () => undefined,
   };
   shadow.hook({ route: to, sample: 1 }, request, primary);
-  const record: AuditRecord = {
+  shadow.finished(finishedRecord(requestId), request.serial);
+}
+
+/** The audit record of a client request that was answered (200). */
+function finishedRecord(requestId: string): AuditRecord {
+  return {
     requestId,
     startedAt: Date.now(),
     keyId: null,
@@ -120,8 +133,94 @@ function mirrored(
     clientIp: null,
     userAgent: null,
   };
-  shadow.finished(record);
 }
+
+test("requests that share a request id keep their own callers' shadows and their own pairs", async () => {
+  // Two tenants' callers, each shadowed to its tenant's own route, send one x-request-id (a
+  // backend passing its inbound id on does, and so may anyone): each copy goes to its caller's
+  // route, and each request's record completes its own pair.
+  const sent: { route: string; content: unknown }[] = [];
+  const recording = (name: string): Route => ({
+    ...route,
+    provider: {
+      name,
+      dialect: "openai",
+      call: (call: ProviderCall) => {
+        const messages = call.body.messages as { content: unknown }[];
+        sent.push({ route: name, content: messages[0]?.content });
+        return Promise.reject(new Error("no answer"));
+      },
+    },
+    key: `${name}/candidate`,
+    label: `provider:${name}`,
+  });
+  const routes = { "team-a": recording("team-a-twin"), "team-b": recording("team-b-twin") };
+  const { shadow, stored } = runner(60_000, "off", config.shadow.max_concurrent, (target) =>
+    target.provider === "team-a-twin" ? routes["team-a"] : routes["team-b"],
+  );
+  const caller = (tenant: "team-a" | "team-b"): Principal => ({
+    keyId: `key_${tenant}`,
+    name: tenant,
+    tenant,
+    role: "user",
+    models: ["*"],
+    limits: {},
+    via: "key",
+    tenantRules: {
+      bound: true,
+      models: ["*"],
+      shadow: { provider: `${tenant}-twin`, model: "c", sample: 1 },
+    },
+  });
+  const ask = (content: string): DispatchRequest => {
+    const request = requestOf("job-42");
+    const body: JsonObject = { model: "m", messages: [{ role: "user", content }] };
+    return {
+      ...request,
+      body,
+      received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+    };
+  };
+  const alice = ask("alice's plan");
+  const bob = ask("bob's text");
+  // Both in flight at once: alice's started first, bob's ends first.
+  shadow.started(alice.serial, caller("team-a"));
+  shadow.started(bob.serial, caller("team-b"));
+  const primary: Dispatched = {
+    reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
+    route: "provider:fake",
+    upstreamModel: "m",
+    attempts: 1,
+    dropped: [],
+    usage: () => ({ inputTokens: 1, outputTokens: 1 }),
+    answeredModel: () => undefined,
+  };
+  shadow.hook(undefined, bob, primary);
+  const recordOf = (tenant: string, status: number): AuditRecord => ({
+    ...finishedRecord("job-42"),
+    keyName: tenant,
+    tenant,
+    status,
+  });
+  shadow.finished(recordOf("team-b", 200), bob.serial);
+  shadow.hook(undefined, alice, primary);
+  shadow.finished(recordOf("team-a", 201), alice.serial);
+  await waitFor("both pairs", () => stored.length === 2);
+  expect(sent.sort((x, y) => x.route.localeCompare(y.route))).toEqual([
+    { route: "team-a-twin", content: "alice's plan" },
+    { route: "team-b-twin", content: "bob's text" },
+  ]);
+  // Each pair is its own request's: its caller's record, its caller's route.
+  expect(
+    stored
+      .map((pair) => [pair.tenant, pair.primary.status, pair.shadow.route])
+      .sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+  ).toEqual([
+    ["team-a", 201, "provider:team-a-twin"],
+    ["team-b", 200, "provider:team-b-twin"],
+  ]);
+  await shadow.close();
+});
 
 test("a copy that hangs is cut off by its own timeout and recorded as a 504", async () => {
   const { shadow, stored } = runner(20);

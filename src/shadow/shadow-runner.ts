@@ -6,7 +6,6 @@ import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
-import { KeyTable } from "../core/key-table.ts";
 import type { Logger } from "../log/logger.ts";
 import { attemptInfo, type Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
@@ -68,11 +67,12 @@ export interface ShadowRunner {
   readonly hook: NonNullable<RouterDeps["shadow"]>;
   /**
    * A request began, with its caller when known (whose tenant's or app's shadow applies). The
-   * gateway calls these two from its request observer (gateway/build-shadow.ts).
+   * gateway calls these two from its request observer (gateway/build-shadow.ts), each with the
+   * request's `serial` (`DispatchRequest.serial`): its request id may be another request's too.
    */
-  started(requestId: string, principal: Principal | null | undefined): void;
+  started(serial: number, principal: Principal | null | undefined): void;
   /** A request ended: its audit record completes its pair, if it was mirrored. */
-  finished(record: AuditRecord): void;
+  finished(record: AuditRecord, serial: number): void;
   /** Shadow calls in flight now. */
   inFlight(): number;
   /** Shed, in flight, and the copies over by provider and outcome: for `/metrics` and the admin API. */
@@ -103,12 +103,14 @@ function timedOut(controller: AbortController, timeoutMs: number): void {
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  // By request id in KeyTables (and a flight by a number of its own in an IdTable), not Maps: every
-  // entry leaves again, and a long-lived Map that entries leave keeps each (a pair holds the request
-  // and its body) alive through young collections until a full one (core/key-table.ts).
+  // By the request's serial (`DispatchRequest.serial`), never its id, which a caller chooses: two
+  // requests under one id (another tenant's, or calls a backend fans out under its own) would take
+  // each other's caller's shadow and pairs. In IdTables, not Maps: every entry leaves again, and a
+  // long-lived Map that entries leave keeps each (a pair holds the request and its body) alive
+  // through young collections until a full one (core/key-table.ts).
   /** Callers of requests under way whose tenant's or app's shadow applies, from their start. */
-  const callers = new KeyTable<Principal>();
-  const pending = new KeyTable<Pair>();
+  const callers = new IdTable<Principal>();
+  const pending = new IdTable<Pair>();
   /** Shadow calls in flight: how to cut each off, and when it is done. */
   const flights = new IdTable<{ controller: AbortController; done: Promise<void> }>();
   let flightIds = 0;
@@ -184,7 +186,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       ? handOver(thread, threadRules, (id, pair) => owned.set(id, { route: pair.route, copy: pair.copy }))
       : undefined;
 
-  const complete = (id: string, pair: Pair) => {
+  const complete = (id: number, pair: Pair) => {
     const { primaryRecord, shadow } = pair;
     if (!primaryRecord || !shadow) return;
     pending.delete(id);
@@ -192,7 +194,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     batches.push(pair as FinishedPair);
   };
 
-  const run = (id: string, pair: Pair) => {
+  const run = (id: number, pair: Pair) => {
     if (stopping) {
       // Sampled just before the stop: recorded as cut off without calling the upstream.
       release();
@@ -236,7 +238,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   };
 
   /** The primary's side of an owned pair, to the thread (its bytes, not their parse, cross). */
-  const handPrimary = (id: string, pair: Pair) => {
+  const handPrimary = (id: number, pair: Pair) => {
     const record = pair.primaryRecord;
     if (!thread || pair.handed === undefined || !record) return;
     pending.delete(id);
@@ -259,9 +261,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const shadowed = (route: Route, request: DispatchRequest, primary: Dispatched): Dispatched => {
     running++;
     const pair: Pair = { route, request };
-    pending.set(request.requestId, pair);
+    const serial = request.serial;
+    pending.set(serial, pair);
     // Started on the next turn: the client's answer is handed back first.
-    queueMicrotask(() => run(request.requestId, pair));
+    queueMicrotask(() => run(serial, pair));
     // Not a spread: the router's answer is an object whose usage is a method (routing/route-attempt.ts).
     const reply = watchPrimary(pair, primary.reply);
     return {
@@ -271,14 +274,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       dropped: primary.dropped,
       reply,
       usage: () => primary.usage(),
+      answeredModel: () => primary.answeredModel(),
     };
   };
 
   return {
     hook(modelShadow, request, primary) {
-      // Looked up only while some caller is kept (nearly never): a look-up by a request id made
-      // for this request first makes the id a property key (~0.1–0.2 µs each, three a request).
-      const caller = callers.size === 0 ? undefined : callers.get(request.requestId);
+      // Looked up only while some caller is kept (nearly never).
+      const caller = callers.size === 0 ? undefined : callers.get(request.serial);
       const override = caller?.appShadow ?? caller?.tenantRules?.shadow;
       // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
       const route = override ? options.routeFor(override) : modelShadow?.route;
@@ -290,18 +293,18 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       }
       return shadowed(route, request, primary);
     },
-    started(requestId, principal) {
+    started(serial, principal) {
       // Only a caller whose app or tenant shadows in place of the model is looked up by `hook`:
-      // every other request (nearly all) costs the map no entry to add and delete.
-      if (principal?.appShadow || principal?.tenantRules?.shadow) callers.set(requestId, principal);
+      // every other request (nearly all) costs the table no entry to add and delete.
+      if (principal?.appShadow || principal?.tenantRules?.shadow) callers.set(serial, principal);
     },
-    finished(record) {
-      if (callers.size > 0) callers.delete(record.requestId);
-      const pair = pending.size === 0 ? undefined : pending.get(record.requestId);
+    finished(record, serial) {
+      if (callers.size > 0) callers.delete(serial);
+      const pair = pending.size === 0 ? undefined : pending.get(serial);
       if (!pair) return;
       pair.primaryRecord = record;
-      if (pair.handed !== undefined) handPrimary(record.requestId, pair);
-      else complete(record.requestId, pair);
+      if (pair.handed !== undefined) handPrimary(serial, pair);
+      else complete(serial, pair);
     },
     inFlight: () => running,
     counts: () => ({ shed, inFlight: running, ended: ended.list(), spent: spend.list() }),

@@ -1,5 +1,6 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
+import type { Usage } from "../core/usage.ts";
 
 /**
  * An attempt's request as far as its client can tell (routing/attempt.ts, core/cancel-hook.ts
@@ -46,9 +47,19 @@ export interface AttemptTelemetry {
   /**
    * The attempt's upstream work is over (its stream ended or was cut); always after `settled`.
    * `closedMs`: a `performance.now()` the caller read at this moment already (the verdict's, when
-   * the close is told with it), else a handle that times the close reads its own.
+   * the close is told with it), else a handle that times the close reads its own. `answer`: what
+   * the answer the client got of this attempt reported, read now (its stream is over); absent
+   * for an attempt that failed.
    */
-  closed(error?: GatewayError, closedMs?: number): void;
+  closed(error?: GatewayError, closedMs?: number, answer?: AttemptAnswer): void;
+}
+
+/** What an attempt's answer reported of itself (the router's attempt is one: routing/route-attempt.ts). */
+export interface AttemptAnswer {
+  /** The usage the upstream reported (0 where it reported none). */
+  usage(): Usage;
+  /** The model the upstream says answered, where it named one (translate/answered-model.ts). */
+  answeredModel(): string | undefined;
 }
 
 /**

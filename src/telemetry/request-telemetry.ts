@@ -3,7 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { passedOnTraceparent, type TraceparentValue } from "../core/traceparent.ts";
 import { passedOnTracestate } from "../core/tracestate.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
-import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "./dispatch-telemetry.ts";
+import type { AttemptAnswer, AttemptInfo, AttemptTelemetry, CopyTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
 
@@ -99,7 +99,7 @@ class Attempt implements AttemptTelemetry {
     this.span?.settled(error, servedBy, settledMs);
   }
 
-  closed(error?: GatewayError, closedMs?: number): void {
-    this.span?.closed(error, closedMs);
+  closed(error?: GatewayError, closedMs?: number, answer?: AttemptAnswer): void {
+    this.span?.closed(error, closedMs, answer);
   }
 }

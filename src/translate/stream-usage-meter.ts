@@ -1,6 +1,7 @@
 import type { Dialect } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { USAGE_DETAILS, type Usage } from "../core/usage.ts";
+import { answeredModel } from "./answered-model.ts";
 import { parseEventData } from "./parse-body.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
 
@@ -17,6 +18,11 @@ const FIELDS = ["inputTokens", "outputTokens", ...USAGE_DETAILS] as const;
  */
 export class StreamUsageMeter {
   private best: Usage | undefined;
+  /**
+   * The model the upstream says answered, read off the first event that reported usage and named
+   * one (`answeredModel`), from the parse that read its usage.
+   */
+  model: string | undefined;
 
   constructor(private readonly dialect: Dialect) {}
 
@@ -25,11 +31,12 @@ export class StreamUsageMeter {
     if (!HAS_USAGE.test(event.data)) return;
     const body = parseEventData(event.data);
     const usage = this.dialect === "anthropic" ? usageFromAnthropic(body) : usageFromOpenAI(body);
-    if (usage) this.record(usage);
+    if (usage) this.record(usage, answeredModel(body));
   }
 
-  /** A usage figure a translator already read off an event. */
-  record(usage: Usage): void {
+  /** A usage figure a translator already read off an event, and the model that event named. */
+  record(usage: Usage, model?: string): void {
+    if (this.model === undefined) this.model = model;
     const best = this.best;
     const next: Usage = { inputTokens: 0, outputTokens: 0 };
     for (const field of FIELDS) {

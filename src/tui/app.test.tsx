@@ -132,7 +132,8 @@ describe("TailApp", () => {
     await until((s) => s.includes("eve"), "in-flight row");
     await press("\u001b[B", () => true, "down");
     await press("\r", (s) => s.includes("request req_live (in flight)"), "in-flight detail");
-    store.apply(finish("req_live", { keyName: "eve", userAgent: "agent-live" }));
+    // Its record, as the gateway sends it: the start its started event gave.
+    store.apply(finish("req_live", { keyName: "eve", startedAt: 1, userAgent: "agent-live" }));
     await until((s) => s.includes("agent-live") && !s.includes("(in flight)"), "finished detail");
   });
 

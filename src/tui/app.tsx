@@ -65,12 +65,12 @@ export function TailApp({
 
   const now = Date.now();
   // Follow the request while its detail is open: an in-flight row gains its record on finish.
-  const detail = ui.detail === null ? null : (store.row(ui.detail.requestId) ?? ui.detail);
+  const detail = ui.detail === null ? null : (store.row(ui.detail.seq) ?? ui.detail);
   const workers = ui.showWorkers ? store.workers() : [];
   const workerLines = ui.showWorkers ? Math.min(workers.length, MAX_WORKER_LINES) + 2 : 0;
   // Stay one line short of the terminal: a frame as tall as the screen makes ink clear and flicker.
   const tableRows = Math.max(1, height - 1 - 2 - workerLines - 1 - 1);
-  const selected = rows.findIndex((row) => row.requestId === ui.selectedId);
+  const selected = rows.findIndex((row) => row.seq === ui.selected);
   const offset = selected >= tableRows ? selected - tableRows + 1 : 0;
 
   return (
@@ -90,7 +90,7 @@ export function TailApp({
         <RequestTable
           rows={rows.slice(offset, offset + tableRows)}
           columns={layoutColumns(width, widest)}
-          selectedId={ui.selectedId}
+          selected={ui.selected}
         />
       ) : (
         <DetailView row={detail} width={width} height={tableRows + 1} offset={ui.detailOffset} />

@@ -28,6 +28,8 @@ export interface EventClientOptions {
   idleTimeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** The `x-request-id` each connection is made with: the interactive view's own (own-calls.ts), which it hides. */
+  requestId?: () => string;
 }
 
 type Attempt = { kind: "retry"; reason: string; wasLive: boolean } | ClientOutcome;
@@ -97,6 +99,7 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
         authorization: `Bearer ${options.adminKey}`,
         accept: "text/event-stream",
         "user-agent": TAIL_USER_AGENT,
+        ...(options.requestId ? { "x-request-id": options.requestId() } : {}),
       },
       signal: connection.signal,
     });

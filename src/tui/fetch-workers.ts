@@ -13,10 +13,12 @@ export type WorkersRead =
 
 const FAILED: WorkersRead = { kind: "failed" };
 
+/** One read of the workers list, sent with `requestId`: the tail's own call (own-calls.ts), which it hides. */
 export async function fetchWorkers(
   target: GatewayTarget,
   adminKey: string,
   signal: AbortSignal,
+  requestId: string,
   fetcher: typeof fetch = fetch,
 ): Promise<WorkersRead> {
   try {
@@ -25,6 +27,7 @@ export async function fetchWorkers(
         authorization: `Bearer ${adminKey}`,
         accept: "application/json",
         "user-agent": TAIL_USER_AGENT,
+        "x-request-id": requestId,
       },
       signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
     });

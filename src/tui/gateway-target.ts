@@ -1,6 +1,6 @@
 /**
- * Sent on every request the tail makes, so the view can hide its own polling from the
- * audit rows it shows.
+ * Sent on every request the tail makes, naming it in the audit rows and access lines. The view
+ * knows its own calls by their request ids (own-calls.ts), never by this, which any client may send.
  */
 export const TAIL_USER_AGENT = "mindgw-tail";
 

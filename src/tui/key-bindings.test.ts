@@ -3,8 +3,8 @@ import { type KeyAction, type KeyPress, NO_KEY, tailReducer } from "./key-bindin
 import type { RequestRow } from "./tail-store.ts";
 import { initialUiState, type UiState } from "./ui-state.ts";
 
-const row = (requestId: string) => ({ requestId }) as RequestRow;
-const rows = [row("a"), row("b")];
+const row = (requestId: string, seq: number) => ({ requestId, seq }) as RequestRow;
+const rows = [row("a", 1), row("b", 0)];
 
 function press(state: UiState, input: string, key: Partial<KeyPress> = {}): UiState {
   const action: KeyAction = {

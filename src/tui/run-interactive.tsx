@@ -60,7 +60,8 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
   const refreshWorkers = async () => {
     if (!store.workersVisible || reading) return;
     reading = true;
-    const read = await fetchWorkers(target, adminKey, controller.signal, options.fetch).finally(() => {
+    const id = store.ownCalls.mint();
+    const read = await fetchWorkers(target, adminKey, controller.signal, id, options.fetch).finally(() => {
       reading = false;
     });
     if (read.kind === "listed") store.setWorkers(read.workers);
@@ -81,6 +82,8 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
     onEvent: ({ event }) => store.apply(event),
     onStatus: (status) => store.setStatus(status),
     onConnected: () => void refreshWorkers(),
+    // The stream's own record comes when it ends (a reconnect's new stream may carry it): hidden too.
+    requestId: () => store.ownCalls.mint(),
   });
   const exited = ink.waitUntilExit().then(
     () => null,

@@ -9,6 +9,7 @@ const total = (width: number) => {
 };
 
 const row: RequestRow = {
+  seq: 0,
   requestId: "r",
   startedAt: 0,
   keyId: "key_1",

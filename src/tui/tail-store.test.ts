@@ -9,7 +9,7 @@ const tail = (event: unknown): TailEvent => {
   if (parsed === null) throw new Error("fixture did not parse");
   return parsed.event;
 };
-const started = (requestId: string, frontDoor = "chat") =>
+const started = (requestId: string, frontDoor = "chat", over: Record<string, unknown> = {}) =>
   tail({
     type: "request.started",
     at: T0,
@@ -18,6 +18,7 @@ const started = (requestId: string, frontDoor = "chat") =>
     model: "m",
     frontDoor,
     stream: false,
+    ...over,
   });
 
 describe("TailStore", () => {
@@ -35,18 +36,53 @@ describe("TailStore", () => {
       ["a", 502],
     ]);
     expect(store.received).toEqual({ traffic: 3, admin: 0 });
-    expect(store.row("a")?.record?.status).toBe(502);
-    expect(store.row("zzz")).toBeUndefined();
+    // Held by the store's own number for it: `a`'s row is the first.
+    expect(store.row(0)?.record?.status).toBe(502);
+    expect(store.row(99)).toBeUndefined();
     expect(store.stats().count).toBe(1);
   });
 
-  test("the tail's own requests are hidden, stats included", () => {
+  test("the tail's own calls are hidden by the ids it sent them with, stats included; a client that says it is the tail is not", () => {
     const store = new TailStore(10, () => T0);
-    store.apply(started("poll"));
-    store.apply(tail(finishedEvent({ requestId: "poll", userAgent: "mindgw-tail" })));
+    const poll = store.ownCalls.mint();
+    expect(poll).toMatch(/^mindgw-tail-[0-9a-f-]{36}$/);
+    store.apply(tail(finishedEvent({ requestId: poll, frontDoor: "admin", userAgent: "mindgw-tail" })));
+    // Any client may send the tail's user agent: its model calls are shown and counted.
+    store.apply(tail(finishedEvent({ requestId: "sneaky", userAgent: "mindgw-tail/evil", status: 500 })));
     store.apply(tail(finishedEvent({ requestId: "app", userAgent: "openai-node" })));
-    expect(store.rows().map((r) => r.requestId)).toEqual(["app"]);
-    expect(store.stats().count).toBe(1);
+    // An id of the tail's own is taken once, and for a call of the admin API alone.
+    const next = store.ownCalls.mint();
+    store.apply(tail(finishedEvent({ requestId: next, frontDoor: "chat" })));
+    store.apply(tail(finishedEvent({ requestId: poll, frontDoor: "admin" })));
+    expect(store.rows().map((r) => r.requestId)).toEqual([poll, next, "app", "sneaky"]);
+    expect(store.stats()).toMatchObject({ count: 3, errorRate5xx: 1 / 3 });
+  });
+
+  test("requests that share a request id are rows of their own, each finished on its own", () => {
+    // A backend passing its inbound id to calls it fans out; another tenant's caller with the same id.
+    const store = new TailStore(10, () => T0);
+    const alice = { keyId: "key_a", keyName: "alice" };
+    const bob = { keyId: "key_b", keyName: "bob" };
+    store.apply(started("job-42", "chat", { ...alice, at: T0 }));
+    store.apply(started("job-42", "chat", { ...alice, at: T0 + 5 }));
+    // At the same moment as alice's second: told apart by its caller.
+    store.apply(started("job-42", "chat", { ...bob, at: T0 + 5 }));
+    expect(store.rows()).toHaveLength(3);
+    store.apply(tail(finishedEvent({ requestId: "job-42", ...bob, startedAt: T0 + 5, status: 502 })));
+    store.apply(tail(finishedEvent({ requestId: "job-42", ...alice, startedAt: T0, status: 200 })));
+    expect(store.rows().map((r) => [r.keyName, r.startedAt - T0, r.status])).toEqual([
+      ["bob", 5, 502],
+      ["alice", 5, null],
+      ["alice", 0, 200],
+    ]);
+    store.apply(tail(finishedEvent({ requestId: "job-42", ...alice, startedAt: T0 + 5, status: 429 })));
+    expect(store.rows().map((r) => [r.seq, r.keyName, r.status])).toEqual([
+      [2, "bob", 502],
+      [1, "alice", 429],
+      [0, "alice", 200],
+    ]);
+    expect(store.row(1)?.record?.status).toBe(429);
+    expect(store.stats().count).toBe(3);
   });
 
   test("the admin API's own calls are apart: in the rows (marked), out of the figures unless asked for", () => {

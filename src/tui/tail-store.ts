@@ -1,13 +1,19 @@
 import { isModelTraffic } from "../audit/request-stats.ts";
 import type { ConnectionStatus } from "./event-client.ts";
 import { formatClock, oneLine } from "./format.ts";
-import { TAIL_USER_AGENT } from "./gateway-target.ts";
+import { OwnCalls } from "./own-calls.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
 import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
 
 /** One line of the requests table; immutable, replaced when the request finishes. */
 export interface RequestRow {
+  /**
+   * The store's own number for the row, unique where request ids need not be (a caller's
+   * `x-request-id` is the request's id, and a caller may send one id with several requests):
+   * what the view selects, follows and keys its lines by.
+   */
+  seq: number;
   requestId: string;
   startedAt: number;
   /** The caller's id: a key's, or a JWT caller's `jwt:<tenant>:<name>` (shown so: caller-label.ts). */
@@ -27,7 +33,7 @@ export interface RequestRow {
   record: TailRecord | null;
   /** A call of the admin API (front door `admin`): shown only when asked for (`--admin`, `a`). */
   admin: boolean;
-  /** The tail's own polling, dropped from view once its record says so. */
+  /** The tail's own call (`OwnCalls`), dropped from view once its record says so. */
   hidden?: boolean;
 }
 
@@ -65,8 +71,14 @@ export class TailStore {
   status: ConnectionStatus = { state: "connecting", attempt: 1 };
   /** The latest config notice, e.g. a reload or a rejected edit. */
   notice: string | null = null;
+  /** The request ids the tail's own calls of the admin API are sent with: their rows are hidden. */
+  readonly ownCalls = new OwnCalls();
   private readonly ring: RingBuffer<RequestRow>;
-  private readonly seqById = new Map<string, number>();
+  /**
+   * The rows of requests in flight, by request id: several when requests share one, each
+   * finished on its own row (`inFlightRow`).
+   */
+  private readonly inFlight = new Map<string, number[]>();
   /**
    * The header's figures, with and without the admin API's own calls: the web UI's polling and a
    * script's key changes are no model traffic, and would read as its rate, error share and p95.
@@ -91,8 +103,8 @@ export class TailStore {
     switch (event.type) {
       case "request.started":
         this.count(event);
-        if (this.seqById.has(event.requestId)) return;
         this.add({
+          seq: this.ring.pushed,
           requestId: event.requestId,
           startedAt: event.at,
           keyId: event.keyId ?? null,
@@ -172,9 +184,8 @@ export class TailStore {
   }
 
   /** The current version of a held row (e.g. the detail view of a request that just finished). */
-  row(requestId: string): RequestRow | undefined {
-    const seq = this.seqById.get(requestId);
-    return seq === undefined ? undefined : this.ring.get(seq);
+  row(seq: number): RequestRow | undefined {
+    return this.ring.get(seq);
   }
 
   workers(): WorkerRow[] {
@@ -191,19 +202,52 @@ export class TailStore {
     else this.received.admin++;
   }
 
+  /** Holds a row (its `seq` the ring's next); one of a request in flight is found again by its finish. */
   private add(row: RequestRow): void {
     const { seq, evicted } = this.ring.push(row);
-    // The evicted row sat at `seq - capacity`; forget its id unless it was re-added later.
-    if (evicted !== undefined && this.seqById.get(evicted.requestId) === seq - this.ring.capacity) {
-      this.seqById.delete(evicted.requestId);
+    // The evicted row sat at `seq - capacity`: a request still in flight there is forgotten.
+    if (evicted !== undefined && evicted.status === null) this.forget(evicted.requestId, evicted.seq);
+    if (row.status === null) {
+      const rows = this.inFlight.get(row.requestId);
+      if (rows === undefined) this.inFlight.set(row.requestId, [seq]);
+      else rows.push(seq);
     }
-    this.seqById.set(row.requestId, seq);
+  }
+
+  private forget(requestId: string, seq: number): void {
+    const rows = this.inFlight.get(requestId);
+    if (rows === undefined) return;
+    const at = rows.indexOf(seq);
+    if (at !== -1) rows.splice(at, 1);
+    if (rows.length === 0) this.inFlight.delete(requestId);
+  }
+
+  /**
+   * The in-flight row of `record`'s request, no longer in flight: of the rows of its id, one that
+   * started when it did, its caller's first (two callers may send one id at the same moment).
+   */
+  private inFlightRow(record: TailRecord): number | undefined {
+    const rows = this.inFlight.get(record.requestId);
+    if (rows === undefined) return undefined;
+    let found: number | undefined;
+    for (const seq of rows) {
+      const row = this.ring.get(seq);
+      if (row === undefined || row.startedAt !== record.startedAt) continue;
+      const caller = row.keyId === null ? row.keyName === record.keyName : row.keyId === record.keyId;
+      if (caller) {
+        found = seq;
+        break;
+      }
+      found ??= seq;
+    }
+    if (found !== undefined) this.forget(record.requestId, found);
+    return found;
   }
 
   private finish(record: TailRecord): void {
-    if (record.userAgent?.startsWith(TAIL_USER_AGENT)) {
-      // Our own workers refresh would otherwise show up every few seconds; hide its row.
-      const seq = this.seqById.get(record.requestId);
+    if (this.ownCalls.took(record)) {
+      // The tail's own call (its workers refresh, every few seconds): no row, no figures.
+      const seq = this.inFlightRow(record);
       const held = seq === undefined ? undefined : this.ring.get(seq);
       if (seq !== undefined && held !== undefined) this.ring.set(seq, { ...held, hidden: true });
       return;
@@ -214,7 +258,9 @@ export class TailStore {
     this.everything.add(at, record.status, record.latencyMs, tokens);
     const admin = !isModelTraffic(record);
     if (!admin) this.traffic.add(at, record.status, record.latencyMs, tokens);
+    const seq = this.inFlightRow(record);
     const row: RequestRow = {
+      seq: seq ?? this.ring.pushed,
       requestId: record.requestId,
       startedAt: record.startedAt,
       keyId: record.keyId,
@@ -230,8 +276,8 @@ export class TailStore {
       record,
       admin,
     };
-    const seq = this.seqById.get(record.requestId);
-    if (seq !== undefined && this.ring.set(seq, row)) return;
-    this.add(row);
+    // Its in-flight row is held (one the ring let go is no longer in flight): replaced in place.
+    if (seq === undefined) this.add(row);
+    else this.ring.set(seq, row);
   }
 }

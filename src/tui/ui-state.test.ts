@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import type { RequestRow } from "./tail-store.ts";
 import { initialUiState, uiReducer } from "./ui-state.ts";
 
-const row = (requestId: string): RequestRow => ({
+const row = (requestId: string, seq: number): RequestRow => ({
+  seq,
   requestId,
   startedAt: 0,
   keyId: null,
@@ -18,7 +19,8 @@ const row = (requestId: string): RequestRow => ({
   record: null,
   admin: false,
 });
-const visible = [row("a"), row("b"), row("c")];
+// "a" twice: a caller may send one request id with several requests; each row is its own.
+const visible = [row("a", 3), row("b", 2), row("a", 1)];
 
 describe("uiReducer", () => {
   test("pause freezes the rows and remembers the count; resume thaws", () => {
@@ -53,9 +55,11 @@ describe("uiReducer", () => {
 
   test("arrows move within the visible rows and enter opens the selected one", () => {
     let state = uiReducer(initialUiState({}), { type: "move", delta: 1, visible });
-    expect(state.selectedId).toBe("a");
+    expect(state.selected).toBe(3);
     state = uiReducer(state, { type: "move", delta: 5, visible });
-    expect(state.selectedId).toBe("c");
+    expect(state.selected).toBe(1);
+    state = uiReducer(state, { type: "openDetail", visible });
+    expect(state.detail).toBe(visible[2] ?? null);
     state = uiReducer(state, { type: "move", delta: -1, visible });
     state = uiReducer(state, { type: "openDetail", visible });
     expect(state.detail?.requestId).toBe("b");

@@ -12,7 +12,8 @@ export interface UiState {
   showAdmin: boolean;
   prompt: { text: string; error: string | null } | null;
   filter: TailFilter;
-  selectedId: string | null;
+  /** The selected row's `seq` (request ids may repeat). */
+  selected: number | null;
   detail: RequestRow | null;
   /** First field line shown in the detail view (it scrolls when taller than the screen). */
   detailOffset: number;
@@ -43,7 +44,7 @@ export const initialUiState = (filter: TailFilter, showAdmin = false): UiState =
   showAdmin,
   prompt: null,
   filter,
-  selectedId: null,
+  selected: null,
   detail: null,
   detailOffset: 0,
   quit: false,
@@ -73,14 +74,14 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       if (state.prompt === null) return state;
       const parsed = parseFilter(state.prompt.text);
       if (!parsed.ok) return { ...state, prompt: { ...state.prompt, error: parsed.error } };
-      return { ...state, prompt: null, filter: parsed.filter, selectedId: null };
+      return { ...state, prompt: null, filter: parsed.filter, selected: null };
     }
     case "promptCancel":
       return { ...state, prompt: null };
     case "move":
-      return { ...state, selectedId: moveSelection(state.selectedId, action.delta, action.visible) };
+      return { ...state, selected: moveSelection(state.selected, action.delta, action.visible) };
     case "openDetail": {
-      const row = action.visible.find((r) => r.requestId === state.selectedId);
+      const row = action.visible.find((r) => r.seq === state.selected);
       return row === undefined ? state : { ...state, detail: row, detailOffset: 0 };
     }
     case "closeDetail":
@@ -94,9 +95,9 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
 }
 
 /** Moves within the visible rows; from no selection, down picks the newest row. */
-function moveSelection(current: string | null, delta: number, visible: RequestRow[]): string | null {
+function moveSelection(current: number | null, delta: number, visible: RequestRow[]): number | null {
   if (visible.length === 0) return null;
-  const index = visible.findIndex((r) => r.requestId === current);
+  const index = visible.findIndex((r) => r.seq === current);
   const next = index === -1 ? (delta > 0 ? 0 : visible.length - 1) : index + delta;
-  return visible[Math.max(0, Math.min(visible.length - 1, next))]?.requestId ?? null;
+  return visible[Math.max(0, Math.min(visible.length - 1, next))]?.seq ?? null;
 }

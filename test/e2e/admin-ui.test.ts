@@ -585,6 +585,58 @@ describe("/admin in a real browser", () => {
     expect(lines.every((l) => l.model === "mock-chat")).toBe(true);
   }, 60_000);
 
+  test("requests: calls that share an x-request-id are rows of their own, live and in the log, each opening its own", async () => {
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    // A backend passing its own request id to the calls it fans out: one id, two requests.
+    const id = `fanned-${Date.now()}`;
+    for (const content of ["the first of two", "the second of two"]) {
+      const { response } = await sdk(adminKey)
+        .chat.completions.create(
+          { model: "mock-chat", messages: [{ role: "user", content }] },
+          { headers: { "x-request-id": id } },
+        )
+        .withResponse();
+      expect(response.headers.get("x-request-id")).toBe(id);
+      // Each its own millisecond: the audit log tells rows apart by their start and id.
+      const started = Date.now();
+      await waitFor("the next millisecond", () => Date.now() > started);
+    }
+    const rows = page.locator(`tr[data-request-id="${id}"]`);
+    await waitFor("both live rows", async () => (await rows.count()) === 2);
+    await page.getByLabel("Live").uncheck();
+    await page.getByLabel("Model").fill("mock-chat");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await waitFor("both rows from the log", async () => (await rows.count()) === 2);
+    // Each opens its own request: its own body, and only it drawn selected.
+    const opened: string[] = [];
+    for (const n of [0, 1]) {
+      await page
+        .getByRole("button", { name: `Open request ${id}` })
+        .nth(n)
+        .click();
+      const detail = page.locator("section.detail");
+      await detail
+        .getByText(/the (first|second) of two/)
+        .first()
+        .waitFor();
+      opened.push(
+        (await detail
+          .getByText(/the (first|second) of two/)
+          .first()
+          .textContent()) ?? "",
+      );
+      expect(await page.locator("tr.selected").count()).toBe(1);
+      await page.keyboard.press("Escape");
+      await detail.waitFor({ state: "detached" });
+    }
+    expect(opened.map((text) => text.match(/the (first|second) of two/)?.[0]).sort()).toEqual([
+      "the first of two",
+      "the second of two",
+    ]);
+  }, 60_000);
+
   test("requests: the detail lists every route and failover attempt", async () => {
     const { response } = await sdk(adminKey)
       .chat.completions.create({

@@ -172,6 +172,19 @@ function vendorAnswers() {
         error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
       },
     ],
+    // A Responses answer whole, which failed: OpenAI's `response.failed` at a stream's end, as a 200.
+    "failed-response": [
+      200,
+      {
+        id: "resp_0f1e2d3c",
+        object: "response",
+        status: "failed",
+        error: { code: "server_error", message: "The model failed to generate a response." },
+        incomplete_details: null,
+        output: [],
+        usage: { input_tokens: 5, output_tokens: 0, total_tokens: 5 },
+      },
+    ],
     // An Anthropic-compatible server without /v1/messages/count_tokens (a FastAPI app's 404).
     "no-count": [404, { detail: "Not Found" }],
     daily: [
@@ -220,6 +233,7 @@ const fx = gatewayFixture({
         { name: "oa-vendor", type: "openai", base_url: `${url}v1` },
         { name: "an-vendor", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
         { name: "gm-vendor", type: "gemini", base_url: `${url}v1beta`, api_key: "gemini-key" },
+        { name: "oa-responses", type: "openai", base_url: `${url}v1`, responses_api: true },
       ])(own(vendorAnswers())),
     ],
     models: [
@@ -261,6 +275,14 @@ const fx = gatewayFixture({
         name: "item-gone-then-o",
         routes: [
           { provider: "oa-vendor", model: "item-gone" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
+      { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
+      {
+        name: "failed-response-then-o",
+        routes: [
+          { provider: "oa-responses", model: "failed-response" },
           { provider: "oa", model: "up-o" },
         ],
       },
@@ -876,5 +898,33 @@ describe("an effort level the translation added, refused by a model that has non
       "reasoning_effort",
     ]);
     expect(sent(from)).toHaveLength(1);
+  });
+});
+
+describe("a Responses answer whose response failed", () => {
+  test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the gateway's words, nothing charged", async () => {
+    vendorCalls.clear();
+    const served = await openai.responses.create({ model: "failed-response-then-o", input: "x" });
+    expect(served.status).toBe("completed");
+    expect(served.output_text).toBe("echo: x");
+    expect(vendorCalls.get("failed-response")).toBe(1);
+    const error = (await responses("failed-response", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "502 upstream oa-responses answered 200 with a failed response: The model failed to generate a response.",
+    ]);
+    const row = await auditRow(gw, error.requestID ?? "");
+    expect([
+      row.status,
+      row.errorClass,
+      row.costUsd,
+      row.attempts?.map((a) => [a.outcome, a.errorClass]),
+    ]).toEqual([502, "upstream_error", 0, [["failed", "upstream_error"]]]);
+    const first = await auditRow(gw, served._request_id ?? "");
+    expect(first.attempts?.map((a) => [a.route, a.outcome])).toEqual([
+      ["provider:oa-responses", "failed"],
+      ["provider:oa", "ok"],
+    ]);
   });
 });

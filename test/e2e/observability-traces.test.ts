@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import WebSocket from "ws";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./harness/otlp-receiver.ts";
@@ -31,6 +33,12 @@ let workerToken: string;
 
 const SERVER = 2;
 const CLIENT = 3;
+/** JWT callers, whose name claim (`sub`) a user may choose: one may read as a key's name. */
+const JWT = {
+  secret: "a-shared-secret-for-the-trace-tests-0123",
+  issuer: "https://idp.test",
+  audience: "mindgw",
+};
 
 const traceparent = (traceId: string, spanId: string) => `00-${traceId}-${spanId}-01`;
 /** A caller's trace state, as clients send it (a space after the comma)… */
@@ -103,6 +111,7 @@ function configFor(fakeUrl: string) {
       },
     ],
     routing: { retries: 0 },
+    auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub" } } },
   };
 }
 
@@ -172,12 +181,67 @@ describe("traces: OTLP export", () => {
     });
     expect(served).toMatchObject({ statusCode: 0 });
     expect(served?.attributes["mindgw.attempt.failover"]).toBe(true);
+    // The attempt that answered says what it used and which model answered; the failed one neither.
+    expect(served?.attributes).toMatchObject({
+      "gen_ai.response.model": "fake-model",
+      "gen_ai.usage.input_tokens": 2,
+      "gen_ai.usage.output_tokens": 3,
+    });
+    for (const name of ["gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"])
+      expect(failed?.attributes[name]).toBeUndefined();
     // Each upstream request names the attempt span that made it.
     const seen = fake.requests.map((r) => r.headers.traceparent);
     expect(seen).toEqual([
       traceparent(traceId, failed?.spanId ?? ""),
       traceparent(traceId, served?.spanId ?? ""),
     ]);
+  });
+
+  test("gen_ai.response.model is the model that answered (OpenAI's dated name), on the server span and the attempt's, whole or streamed, passed through or translated", async () => {
+    const text = "hello there [[fake:answer-model=fake-model-2024-07-18]]";
+    for (const [path, stream] of [
+      ["/v1/chat/completions", false],
+      ["/v1/chat/completions", true],
+      ["/v1/messages", false],
+      ["/v1/messages", true],
+    ] as const) {
+      const traceId = hex(16);
+      const res = await fetch(`${gw.url}${path}`, {
+        method: "POST",
+        headers: {
+          ...bearer(key),
+          "anthropic-version": "2023-06-01",
+          traceparent: traceparent(traceId, hex(8)),
+        },
+        // A stream's usage (and the model beside it) the gateway asks for itself: the client did not.
+        body: JSON.stringify({
+          model: "m-oa",
+          max_tokens: 50,
+          stream,
+          messages: [{ role: "user", content: text }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const spans = await spansOf(traceId, 2);
+      const server = spans.find((s) => s.kind === SERVER);
+      const attempt = spans.find((s) => s.kind === CLIENT);
+      expect(server?.attributes).toMatchObject({
+        "gen_ai.request.model": "m-oa",
+        "gen_ai.response.model": "fake-model-2024-07-18",
+      });
+      const used = [
+        server?.attributes["gen_ai.usage.input_tokens"],
+        server?.attributes["gen_ai.usage.output_tokens"],
+      ];
+      expect(used.every((n) => typeof n === "number" && n > 0)).toBe(true);
+      expect(attempt?.attributes).toMatchObject({
+        "gen_ai.request.model": "fake-model",
+        "gen_ai.response.model": "fake-model-2024-07-18",
+        "gen_ai.usage.input_tokens": used[0],
+        "gen_ai.usage.output_tokens": used[1],
+      });
+    }
   });
 
   test("a shadow copy is a client span of its own under the server span, marked, its upstream told of it; a failed one is in error", async () => {
@@ -360,6 +424,14 @@ describe("traces: OTLP export", () => {
     );
     expect(cancelledHop.attributes["error.type"]).toBe("cancelled");
     expect(cancelledHop.statusCode).toBe(0);
+    // The gateway's own span of that call: unset too, as the server span of the request's 499.
+    const cancelledAttempt = await waitFor("the cancelled call's attempt span", () =>
+      receiver.spans.find(
+        (s) => s.traceId === cancelledTrace && s.service === "mindgw-gateway-test" && s.kind === CLIENT,
+      ),
+    );
+    expect(cancelledAttempt.attributes["error.type"]).toBe("client_closed");
+    expect(cancelledAttempt.statusCode).toBe(0);
   });
 
   test("a span's resource names the process, never its command line: no worker --token, no gateway argv", async () => {
@@ -396,11 +468,36 @@ describe("traces: OTLP export", () => {
     });
     expect(res.status).toBe(401);
     const [span] = await spansOf(traceId, 1);
+    // Refused before its model was read: named by its operation alone, as the GenAI conventions have it.
+    expect(span?.name).toBe("chat");
+    expect(span?.attributes["gen_ai.request.model"]).toBeUndefined();
     expect(span?.attributes).toMatchObject({
       "http.response.status_code": 401,
       "error.type": "unauthorized",
     });
     expect(span?.statusCode).toBe(0);
+  });
+
+  test("a JWT caller is named on its span by its subject id, never as the key its name claim matches", async () => {
+    const alice = await createKey(gw, { name: "alice" });
+    const jwt = await new SignJWT({ sub: "alice", iss: JWT.issuer, aud: JWT.audience })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(JWT.secret));
+    const callerOf = async (token: string) => {
+      const traceId = hex(16);
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(token), traceparent: traceparent(traceId, hex(8)) },
+        body: chatBody("m-oa"),
+      });
+      expect(res.status).toBe(200);
+      const spans = await spansOf(traceId, 2);
+      return spans.find((s) => s.kind === SERVER)?.attributes["mindgw.key.name"];
+    };
+    // As the access line's `key` and every other view show them (SECURITY.md).
+    expect(await callerOf(jwt)).toBe("jwt:default:alice");
+    expect(await callerOf(alice.key)).toBe("alice");
   });
 
   test("a client span per call sent upstream: none for a route passed over, the gateway's estimate or a translation's refusal", async () => {

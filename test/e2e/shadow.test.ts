@@ -379,6 +379,68 @@ describe("pairs are recorded and compared", () => {
   });
 });
 
+describe("requests that share a request id (the caller's x-request-id: anyone's to choose)", () => {
+  /** A chat call with its own `x-request-id`, its prompt `content`; resolves with its status. */
+  const call = async (key: string, model: string, id: string, content: string, stream = false) => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": id },
+      body: JSON.stringify({ model, stream, messages: [{ role: "user", content }] }),
+    });
+    await res.arrayBuffer();
+    expect(res.headers.get("x-request-id")).toBe(id);
+    return res.status;
+  };
+  /** What the fake was sent as `model`, by prompt. */
+  const promptsTo = (model: string) =>
+    fake.requests
+      .filter((r) => (r.body as { model?: string } | undefined)?.model === model)
+      .map((r) => (r.body as { messages: { content: string }[] }).messages[0]?.content);
+  const inAtUpstream = (content: string) =>
+    waitFor(`"${content}" at the upstream`, () => promptsTo("m1").some((sent) => sent?.startsWith(content)));
+  const pairsOf = (requestId: string, count: number) =>
+    waitFor(`${count} shadow pairs of ${requestId}`, async () => {
+      const pairs = (await shadowPage({ limit: "500" })).records.filter((r) => r.requestId === requestId);
+      return pairs.length >= count ? pairs : undefined;
+    });
+
+  test("another tenant's call under one's id never takes one's tenant's shadow, nor leaves one's call without it", async () => {
+    const bob = (await createKey(gw, { name: "dup-b", tenant: "team-b" })).key;
+    const alice = (await createKey(gw, { name: "dup-a", tenant: "team-a" })).key;
+    // team-b's call, shadowed to team-b's own twin, still waits for its answer when team-a's
+    // caller sends one under the same id (team-a has no shadow, nor has the model).
+    const slow = call(bob, "plain", "dup-tenants", "bob's confidential text [[fake:delay=400]]");
+    await inAtUpstream("bob's confidential text");
+    expect(await call(alice, "plain", "dup-tenants", "alice's secret plan")).toBe(200);
+    expect(await slow).toBe(200);
+    const [pair] = await pairsOf("dup-tenants", 1);
+    expect([pair?.tenant, pair?.keyName, pair?.shadow.route]).toEqual(["team-b", "dup-b", "provider:twin-b"]);
+    // team-b's twin got team-b's prompt, never team-a's.
+    expect(promptsTo("b-candidate")).toContain("bob's confidential text [[fake:delay=400]]");
+    expect(promptsTo("b-candidate")).not.toContain("alice's secret plan");
+  });
+
+  test("calls fanned out under one id are each mirrored and paired with their own record", async () => {
+    // Two streams under one id, both answering at once: the first's is still streaming (a chunk
+    // every 150 ms) when the second is sent, answered and ended.
+    const first = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(admin), "x-request-id": "dup-fanout" },
+      body: JSON.stringify({
+        model: "same",
+        stream: true,
+        messages: [{ role: "user", content: "first prompt [[fake:chunk-delay=150]]" }],
+      }),
+    });
+    expect(first.status).toBe(200);
+    expect(await call(admin, "same", "dup-fanout", "second prompt", true)).toBe(200);
+    await first.arrayBuffer();
+    const pairs = await pairsOf("dup-fanout", 2);
+    expect(pairs.map((p) => p.primary.answer).sort()).toEqual(["echo: first prompt", "echo: second prompt"]);
+    for (const pair of pairs) expect(pair.shadow.answer).toBe(pair.primary.answer);
+  });
+});
+
 describe("embeddings and token counts", () => {
   test("embeddings are compared as vectors, the SDK's base64 decoded: the same ones exact, others by cosine", async () => {
     const embed = async (model: string) => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
@@ -141,6 +142,54 @@ describe("mindgw tail in a terminal", () => {
         const hidden = await tmux.waitForScreen("admin calls hidden", (s) => !s.includes("[+admin]"));
         expect(tableRows(hidden)).toHaveLength(1);
         expect(hidden).toContain("(last 1m, 1 req)");
+      },
+      ["--admin"],
+    );
+  }, 40_000);
+
+  test("rows are requests: a client that says it is the tail is one, requests sharing an id are one each; the tail's own polling is none, --admin or not", async () => {
+    const since = Date.now();
+    await withTail(
+      async (tmux) => {
+        const send = async (key: string, model: string, headers: Record<string, string>, text?: string) => {
+          const res = await fetch(`${gw.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { ...bearer(key), ...headers },
+            body: chatBody(model, text),
+            signal: AbortSignal.timeout(10_000),
+          });
+          await res.arrayBuffer();
+          return res.status;
+        };
+        // The tail reads the workers list as it goes live: wait for that call's audit row. These
+        // reads are admin calls of their own, shown with --admin: counted, to be told apart.
+        let reads = 0;
+        const polled = await waitFor("the tail's workers read in the audit log", async () => {
+          reads++;
+          const res = await fetch(`${gw.url}/admin/api/audit?limit=50`, { headers: bearer(adminKey) });
+          const { records } = (await res.json()) as { records: AuditRecord[] };
+          return records.find((r) => r.requestId.startsWith("mindgw-tail-") && r.startedAt >= since);
+        });
+        expect(polled.userAgent).toBe("mindgw-tail");
+        expect(await send(keys.alice, "m1", { "user-agent": "mindgw-tail/1.0" })).toBe(200);
+        // Two callers' requests under one id, in flight together, the first to start the last to end.
+        const shared = { "x-request-id": "job-42" };
+        expect(
+          await Promise.all([
+            send(keys.alice, "m2", shared, "slow [[fake:delay=400]]"),
+            Bun.sleep(100).then(() => send(keys.bob, "m2", shared)),
+          ]),
+        ).toEqual([200, 200]);
+        const screen = await tmux.waitForScreen("the three calls' rows", (s) =>
+          [hasRow(s, "alice", "m1", 200), hasRow(s, "alice", "m2", 200), hasRow(s, "bob", "m2", 200)].every(
+            Boolean,
+          ),
+        );
+        // The admin calls shown are this test's audit reads alone, never the tail's own.
+        const admin = tableRows(screen).filter((line) => /bootstrap-admin\s+-\s+-\s+200\b/.test(line));
+        expect(admin).toHaveLength(reads);
+        expect(tableRows(screen)).toHaveLength(3 + reads);
+        expect(screen).toContain(`(last 1m, ${3 + reads} req)`);
       },
       ["--admin"],
     );

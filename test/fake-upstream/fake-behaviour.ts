@@ -61,6 +61,11 @@ export const behaviourSchema = z.object({
    * 400 the real API sends for a model that has none (OpenAI's gpt-4.1, Anthropic's Haiku 4.5).
    */
   noEffort: flag.optional(),
+  /**
+   * Chat dialect: the model the answer names (`model`), where it is not the one asked, as OpenAI
+   * answers `gpt-4o-mini` as `gpt-4o-mini-2024-07-18`.
+   */
+  answerModel: z.string().optional(),
   /** Report this many input tokens in usage instead of the prompt's word count (a long conversation). */
   inputTokens: z.coerce.number().int().min(0).optional(),
   /** Call this tool (when the request declares it) instead of the first one. */

@@ -213,9 +213,11 @@ export function prepareChat(body: unknown): Prepared {
     render: (behaviour) => {
       const script = scriptFor(req, behaviour);
       const called = calledTools(req, script, behaviour);
+      // The answer under the name the upstream gives it.
+      const named = behaviour.answerModel ? { ...req, model: behaviour.answerModel } : req;
       return req.stream === true && !behaviour.ignoreStream
-        ? { frames: chunks(req, script, called, reasoningOf(req, behaviour)) }
-        : { json: completion(req, script, called, reasoningOf(req, behaviour)) };
+        ? { frames: chunks(named, script, called, reasoningOf(req, behaviour)) }
+        : { json: completion(named, script, called, reasoningOf(req, behaviour)) };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { rowKeyText } from "../../audit/audit-row-key.ts";
 import { getJson } from "../api.ts";
 import { ms, time, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
@@ -24,7 +25,7 @@ export function RequestDetail({
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to each newly opened request
-  useEffect(() => heading.current?.focus(), [record.requestId]);
+  useEffect(() => heading.current?.focus(), [rowKeyText(record)]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => event.key === "Escape" && onClose();
     addEventListener("keydown", onKey);
@@ -35,8 +36,8 @@ export function RequestDetail({
     () =>
       getJson<AuditPage>(
         `/admin/api/audit?bodies=true&from=${record.startedAt}&to=${record.startedAt + 1}&limit=1000`,
-      ).then((page) => page.records.find((r) => r.requestId === record.requestId)),
-    [record.requestId],
+      ).then((page) => page.records.find((r) => rowKeyText(r) === rowKeyText(record))),
+    [rowKeyText(record)],
   );
   const full = bodies.data;
   return (

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { rowKeyText } from "../../audit/audit-row-key.ts";
 import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
@@ -12,13 +13,15 @@ import { useNewestLoad } from "../use-newest-load.ts";
 
 /**
  * A first page, plus live rows that arrived while it was being read: they are newer than the
- * query saw, and would otherwise vanish when the page replaces the list.
+ * query saw, and would otherwise vanish when the page replaces the list. A row is told by its
+ * key (its start and request id), not its request id alone, which requests may share: it is the
+ * caller's `x-request-id` when it sent one.
  */
 function withLive(page: AuditRecord[], current: AuditRecord[], filters: AuditFilters): AuditRecord[] {
-  const seen = new Set(page.map((r) => r.requestId));
+  const seen = new Set(page.map(rowKeyText));
   const head = page[0]?.startedAt ?? 0;
   const newer = current.filter(
-    (r) => !seen.has(r.requestId) && r.startedAt >= head && matchesFilters(r, filters),
+    (r) => !seen.has(rowKeyText(r)) && r.startedAt >= head && matchesFilters(r, filters),
   );
   return [...newer, ...page];
 }
@@ -228,8 +231,8 @@ export function RequestsPage() {
           <tbody>
             {records.map((r) => (
               <tr
-                key={r.requestId}
-                class={selected?.requestId === r.requestId ? "selected" : ""}
+                key={rowKeyText(r)}
+                class={selected && rowKeyText(selected) === rowKeyText(r) ? "selected" : ""}
                 data-request-id={r.requestId}
               >
                 <td>

@@ -40,7 +40,12 @@ export function translatedReply<C>(
   writer: StreamWriter<C>,
   meter?: UsageRecorder,
 ): ProviderReply {
-  const translated = translateStream(events, read, writer, meter && ((usage) => meter.record(usage)));
+  const translated = translateStream(
+    events,
+    read,
+    writer,
+    meter && ((usage, model) => meter.record(usage, model)),
+  );
   if (!(events instanceof UpstreamEvents)) return { kind: "stream", events: translated.events };
   return { kind: "stream", events: new TranslatedEvents(events, translated.translation, translated.events) };
 }

@@ -494,6 +494,36 @@ describe("a 200 answer whose body is an error (some OpenAI-compatible servers an
     }
   });
 
+  test("a Responses response that failed is a failure, as its stream's response.failed is; one cut short is an answer", () => {
+    const response = (status: string, extra: object = {}) => ({
+      id: "resp_1",
+      object: "response",
+      status,
+      output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "partial" }] }],
+      ...extra,
+    });
+    const failed = errorInAnswer(
+      "oa",
+      response("failed", { error: { code: "server_error", message: `overloaded for ${ORG}` } }),
+    );
+    expect([failed?.status, failed?.code, failed?.retryable, failed?.message]).toEqual([
+      502,
+      "upstream_error",
+      true,
+      "upstream oa answered 200 with a failed response: overloaded for (the gateway's upstream account)",
+    ]);
+    expect(failed?.detail).toBe(`upstream oa answered 200 with a failed response: overloaded for ${ORG}`);
+    // Without the upstream's words, its own.
+    expect(errorInAnswer("oa", response("failed", { error: null }))?.message).toBe(
+      "upstream oa answered 200 with a failed response",
+    );
+    // Cut at max_output_tokens, or whole: an answer.
+    expect(
+      errorInAnswer("oa", response("incomplete", { incomplete_details: { reason: "max_output_tokens" } })),
+    ).toBeUndefined();
+    expect(errorInAnswer("oa", response("completed", { error: null }))).toBeUndefined();
+  });
+
   test("only the upstream's own words are read so: the gateway's, a route's name among them, are as they are", () => {
     const error = errorInAnswer("req_route0001", { error: { message: "model overloaded" } });
     expect(error?.message).toBe("upstream req_route0001 answered 200 with an error: model overloaded");

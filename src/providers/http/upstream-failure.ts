@@ -1,6 +1,7 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
 import { callerErrorCode } from "../../core/caller-error-code.ts";
 import type { Dialect } from "../../core/dialect.ts";
+import { A_FAILED_RESPONSE, isFailedResponse } from "../../core/final-response-events.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import {
   type GoogleError,
@@ -247,20 +248,22 @@ const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as c
 
 /**
  * A 2xx answer whose body is an error object (some OpenAI-compatible servers and proxies answer
- * 200 `{"error":{…}}`): a failure of the upstream, retried or failed over like a 5xx and audited
- * as one, never a success. Undefined for a real answer. The upstream's words are said without what
- * they name of the gateway's upstream account, as a non-2xx error's are (core/scrub-account.ts);
- * the log keeps them whole (`detail`).
+ * 200 `{"error":{…}}`), or a Responses response that failed (`status: "failed"`, which a stream
+ * says with `response.failed`): a failure of the upstream, retried or failed over like a 5xx and
+ * audited as one, never a success. Undefined for a real answer. The upstream's words are said
+ * without what they name of the gateway's upstream account, as a non-2xx error's are
+ * (core/scrub-account.ts); the log keeps them whole (`detail`).
  */
 export function errorInAnswer(provider: string, body: unknown): GatewayError | undefined {
   if (typeof body !== "object" || body === null) return undefined;
+  const failedResponse = isFailedResponse(body);
   // A loop, not `some` with an arrow over `body`: that closure and its scope were made for every
   // answer.
-  for (const field of ANSWER_FIELDS) if (field in body) return undefined;
+  if (!failedResponse) for (const field of ANSWER_FIELDS) if (field in body) return undefined;
   const error = readAnthropicError(body) ?? readGoogleError(body) ?? readOpenAIError(body);
-  if (!error) return undefined;
-  const answered = `${upstreamName(provider)} answered 200 with an error`;
-  const said = error.message;
+  if (!error && !failedResponse) return undefined;
+  const answered = `${upstreamName(provider)} answered 200 with ${failedResponse ? A_FAILED_RESPONSE : "an error"}`;
+  const said = error?.message;
   const told = said === undefined ? said : scrubAccount(said);
   return new GatewayError({
     status: 502,

@@ -5,8 +5,10 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
+import { callInError } from "./attempt-status.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
+  answerAttributes,
   attemptAttributes,
   finishedAttributes,
   Key,
@@ -51,7 +53,14 @@ export class ApiRequestTrace implements RequestTrace {
         span.setAttribute(Key.route.name, servedBy || info.route);
         if (error) fail(span, error);
       },
-      closed: (error) => end(span, error),
+      closed: (error, _closedMs, answer) => {
+        if (answer && span.isRecording()) {
+          const { inputTokens, outputTokens } = answer.usage();
+          const model = answer.answeredModel() ?? info.upstreamModel;
+          answerAttributes(spanTarget(span), model, inputTokens, outputTokens);
+        }
+        end(span, error);
+      },
     };
   }
 
@@ -81,7 +90,7 @@ export class ApiRequestTrace implements RequestTrace {
   finish(record: AuditRecord): void {
     const span = this.span;
     if (span.isRecording()) {
-      finishedAttributes(spanTarget(span), record, this.content);
+      finishedAttributes(spanTarget(span), record, this.content, this.ledger.answeredModel);
       if (this.vendor) span.setAttribute(Key.provider.name, this.vendor);
     }
     // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
@@ -99,5 +108,5 @@ function end(span: Span, error: GatewayError | undefined): void {
 function fail(span: Span, error: GatewayError): void {
   span.setAttribute(Key.errorType.name, error.code);
   // As the access line gives it: an upstream's message may echo what it was sent.
-  span.setStatus({ code: SpanStatusCode.ERROR, message: reasonOf(error) ?? "" });
+  if (callInError(error)) span.setStatus({ code: SpanStatusCode.ERROR, message: reasonOf(error) ?? "" });
 }

@@ -2,11 +2,12 @@ import { type SamplingResult, SpanKind, SpanStatusCode, TraceFlags } from "@open
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent, type TraceparentValue } from "../../core/traceparent.ts";
 import { reasonOf } from "../access-log.ts";
-import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import type { AttemptAnswer, AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import { callInError } from "./attempt-status.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { sampled } from "./batch-tracer.ts";
-import { attemptAttributes, Key } from "./span-attributes.ts";
+import { answerAttributes, attemptAttributes, Key } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_SERVER } from "./span-batch-layout.ts";
 
@@ -25,6 +26,10 @@ export class BatchAttemptTrace implements AttemptTelemetry {
   private route: string;
   private error: GatewayError | undefined;
   private ended = false;
+  /** Told of the answer the client got (`closed`): the model its upstream says answered, and what it used. */
+  private answered: string | undefined;
+  private inputTokens = 0;
+  private outputTokens = 0;
   /** Monotonic ms from start to close (the span's length). */
   private took = 0;
 
@@ -70,11 +75,17 @@ export class BatchAttemptTrace implements AttemptTelemetry {
   }
 
   /** `closedMs`: the router's reading when it has one at the close (the verdict's), else read here. */
-  closed(error?: GatewayError, closedMs?: number): void {
+  closed(error?: GatewayError, closedMs?: number, answer?: AttemptAnswer): void {
     if (this.ended) return;
     this.ended = true;
     if (error) this.error = error;
     if (!sampled(this.sampling)) return;
+    if (answer) {
+      const { inputTokens, outputTokens } = answer.usage();
+      this.answered = answer.answeredModel() ?? this.info.upstreamModel;
+      this.inputTokens = inputTokens;
+      this.outputTokens = outputTokens;
+    }
     this.took = (closedMs ?? performance.now()) - this.started;
     this.request.attemptClosed(this);
   }
@@ -97,13 +108,16 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       0,
       this.startedAt,
       this.took,
-      failure ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
+      callInError(failure) ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       // As the access line gives it: an upstream's message may echo what it was sent.
-      reasonOf(failure),
+      callInError(failure) ? reasonOf(failure) : undefined,
     );
     samplerAttributes(writer, this.sampling);
     attemptAttributes(writer, this.operation, this.info, this.route);
     if (this.shadow) writer.flag(Key.shadow, true);
+    // As the SDK's span has them: set at its close, before a failure told then.
+    if (this.answered !== undefined)
+      answerAttributes(writer, this.answered, this.inputTokens, this.outputTokens);
     if (failure) writer.text(Key.errorType, failure.code);
     writer.endPart();
   }

@@ -59,6 +59,23 @@ for (const [name, sampler, builtIn] of samplers)
         expect(sdk.spans.some((s) => s.attributes["gen_ai.input.messages"] !== undefined)).toBe(
           captureContent,
         );
+        // A client that left fails no call of its own: the attempts of the cut streams (req-4,
+        // req-4b) are unset, as the server span of a 499 is, and say why.
+        const cut = sdk.spans.filter((s) => s.attributes["error.type"] === "client_closed");
+        expect(cut.map((s) => [s.kind, s.status.code, s.status.message])).toEqual([
+          [SpanKind.CLIENT, 0, undefined],
+          [SpanKind.CLIENT, 0, undefined],
+        ]);
+        // The caller as the access line's `key` names it: a JWT caller (req-2) by its subject id,
+        // never by a name claim a key may share; a key by its name.
+        const callers = sdk.spans.filter((s) => s.kind === SpanKind.SERVER);
+        const callerOf = (id: string) =>
+          callers.find((s) => s.attributes["mindgw.request_id"] === id)?.attributes["mindgw.key.name"];
+        expect([callerOf("req-2"), callerOf("req-4")]).toEqual(["jwt:t:k", "k"]);
+        // A model call with no model read (req-5) is named by its operation alone, not `chat unknown`.
+        const unread = sdk.spans.find((s) => s.attributes["mindgw.request_id"] === "req-5");
+        expect(unread?.name).toBe("chat");
+        expect(unread?.attributes["gen_ai.request.model"]).toBeUndefined();
         // The caller's trace state (req-9, req-10) goes on with every attempt, sampled or not, as
         // the SDK's propagator reads it; req-9's three spans carry it. A malformed one (req-11), or
         // one beside a malformed traceparent (req-12), is no span's and goes nowhere.

@@ -275,7 +275,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     );
     samplerAttributes(writer, this.sampling);
     requestAttributes(writer, this.ledger);
-    finishedAttributes(writer, record, this.content);
+    finishedAttributes(writer, record, this.content, this.ledger.answeredModel);
     if (this.vendor) writer.text(Key.provider, this.vendor);
     writer.endPart();
   }

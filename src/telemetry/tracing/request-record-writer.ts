@@ -70,7 +70,7 @@ export class RequestRecordWriter extends SpanBatchBuffer {
   }
 
   /**
-   * One span of the record begun last, named `${first} ${second}` (looked up by its parts). `start`
+   * One span of the record begun last, named by `first` and `second` (`joinedName`, looked up by its parts). `start`
    * and `end` are epoch ms; a client span's `end` is its length (P_START says why). `parent`:
    * PARENT_NONE, PARENT_SERVER, or PARENT_REMOTE with the remote span's id words and flags.
    */

@@ -1,9 +1,11 @@
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import { callerLabel } from "../../audit/caller-label.ts";
 import type { RedactBody } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { spanContent } from "../genai/span-content.ts";
 import type { GroupWriter } from "./attribute-groups.ts";
+import { joinedName } from "./joined-name.ts";
 
 /** `gen_ai.operation.name` per front door (OpenTelemetry GenAI semantic conventions). */
 const OPERATIONS: Partial<Record<FrontDoor, string>> = {
@@ -17,15 +19,19 @@ const OPERATIONS: Partial<Record<FrontDoor, string>> = {
 
 export const operationOf = (frontDoor: FrontDoor): string | undefined => OPERATIONS[frontDoor];
 
-/** GenAI spans are named `{operation} {model}`; other requests by their front door. */
+/**
+ * GenAI spans are named `{operation} {model}`, or `{operation}` alone for a request refused before
+ * its model was read (the GenAI conventions' name when no model is known); other requests by their
+ * front door.
+ */
 export function spanName(frontDoor: FrontDoor, model: string | null): string {
-  return `${spanNameFirst(frontDoor)} ${spanNameSecond(frontDoor, model)}`;
+  return joinedName(spanNameFirst(frontDoor), spanNameSecond(frontDoor, model));
 }
 
-/** A server span name's two words (`spanName` joins them). */
+/** A server span name's two words (`spanName` joins them); the second is empty when there is none. */
 export const spanNameFirst = (frontDoor: FrontDoor): string => operationOf(frontDoor) ?? "mindgw";
 export const spanNameSecond = (frontDoor: FrontDoor, model: string | null): string =>
-  operationOf(frontDoor) ? (model ?? "unknown") : frontDoor;
+  operationOf(frontDoor) ? (model ?? "") : frontDoor;
 
 /**
  * No request span carries more attributes than this (19 today: a server span with content).
@@ -138,12 +144,16 @@ export function finishedAttributes(
   record: AuditRecord,
   /** Content capture: the redaction prompts and answers go through; undefined when off. */
   content: RedactBody | undefined,
+  /** The model the upstream says answered (`RequestLedger.answeredModel`), else the one it was asked. */
+  answered: string | undefined,
 ): void {
   to.number(Key.statusCode, record.status);
-  if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
+  const responseModel = answered ?? record.upstreamModel;
+  if (responseModel != null) to.text(Key.responseModel, responseModel);
   to.number(Key.inputTokens, record.inputTokens);
   to.number(Key.outputTokens, record.outputTokens);
-  to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, record.keyName, record.tenant);
+  const caller = callerLabel(record.keyId, record.keyName);
+  to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, caller, record.tenant);
   if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
   to.number(Key.cost, record.costUsd);
   if (record.errorClass != null) to.text(Key.errorType, record.errorClass);
@@ -154,16 +164,35 @@ export function finishedAttributes(
   if (messages.output !== undefined) to.text(Key.outputMessages, messages.output);
 }
 
-/** Who served a finished request and whose key asked: the same for every request of a route and key. */
+/**
+ * Who served a finished request and who asked: the same for every request of a route and caller.
+ * The caller as the access line's `key` shows it (audit/caller-label.ts): a key by its name, a JWT
+ * caller by its subject id, so that a name claim a user may choose never reads as a key's name.
+ */
 function routeAndKeyAttributes(
   to: AttributeTarget,
   route: string | null,
-  keyName: string | null,
+  caller: string | null,
   tenant: string | null,
 ): void {
   if (route != null) to.text(Key.route, route);
-  if (keyName != null) to.text(Key.keyName, keyName);
+  if (caller != null) to.text(Key.keyName, caller);
   if (tenant != null) to.text(Key.tenant, tenant);
+}
+
+/**
+ * What the attempt whose answer the client got adds to its client span: the usage its upstream
+ * reported and the model it says answered (`answered`, else the one it was asked).
+ */
+export function answerAttributes(
+  to: AttributeTarget,
+  answered: string,
+  inputTokens: number,
+  outputTokens: number,
+): void {
+  to.text(Key.responseModel, answered);
+  to.number(Key.inputTokens, inputTokens);
+  to.number(Key.outputTokens, outputTokens);
 }
 
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */

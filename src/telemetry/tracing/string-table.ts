@@ -12,6 +12,7 @@
  * indices (0 … seed.length − 1): the request spans' attribute keys are written by position,
  * with no lookup (span-attributes.ts).
  */
+import { joinedName } from "./joined-name.ts";
 
 /** What a batch tells the mirror: its table's generation and the strings added from `from` on. */
 export interface TableUpdate {
@@ -119,7 +120,7 @@ export class StringTable {
   }
 
   /**
-   * The index of `${first} ${second}` (a span name: operation and model), found by its parts: a
+   * The index of a span name (operation and model: `joinedName`), found by its parts: a
    * name made per request would be joined and hashed again for each lookup.
    */
   internJoined(first: string, second: string): number {
@@ -132,7 +133,7 @@ export class StringTable {
     }
     let id = seconds.get(second);
     if (id === undefined) {
-      id = this.intern(`${first} ${second}`);
+      id = this.intern(joinedName(first, second));
       seconds.set(second, id);
     }
     this.lastFirst = first;

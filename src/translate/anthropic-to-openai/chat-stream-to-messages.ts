@@ -1,7 +1,7 @@
 import type { SseEvent } from "../../core/sse.ts";
-import type { Usage } from "../../core/usage.ts";
 import { readChatChunk } from "../stream/chat-chunk-reader.ts";
 import { type TranslatedStream, translateStream } from "../stream/stream-driver.ts";
+import type { UsageSeen } from "../stream/stream-translation.ts";
 import { MessagesStreamWriter } from "./messages-stream-writer.ts";
 
 /** What the stream translator needs beyond the events. */
@@ -9,7 +9,7 @@ export interface ChatStreamToMessagesOptions {
   /** The model name the client asked for; Anthropic clients see it back in `message_start`. */
   requestedModel: string;
   /** Told each usage figure the upstream reports, as it passes. */
-  onUsage?: (usage: Usage) => void;
+  onUsage?: UsageSeen;
   /**
    * The prompt's tokens by the gateway's estimate: `message_start`'s input, where the upstream
    * states its own only at the end (a chat stream does). `message_delta` has the upstream's.

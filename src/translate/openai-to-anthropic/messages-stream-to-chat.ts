@@ -1,7 +1,7 @@
 import type { SseEvent } from "../../core/sse.ts";
-import type { Usage } from "../../core/usage.ts";
 import { readMessagesEvent } from "../stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../stream/stream-driver.ts";
+import type { UsageSeen } from "../stream/stream-translation.ts";
 import { ChatChunkWriter } from "./chat-chunk-writer.ts";
 
 /** What the stream translator needs beyond the events. */
@@ -13,7 +13,7 @@ export interface MessagesStreamToChatOptions {
   /** Unix seconds for `created`; defaults to now. */
   created?: number;
   /** Told each usage figure the upstream reports, as it passes. */
-  onUsage?: (usage: Usage) => void;
+  onUsage?: UsageSeen;
 }
 
 /** Anthropic Messages stream events → OpenAI `chat.completion.chunk` events ending in `[DONE]`. */

@@ -1,8 +1,8 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import type { Usage } from "../../core/usage.ts";
 import { readChatChunk } from "../stream/chat-chunk-reader.ts";
 import { type TranslatedStream, translateStream } from "../stream/stream-driver.ts";
+import type { UsageSeen } from "../stream/stream-translation.ts";
 import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
 import type { ToolNames } from "./tool-names.ts";
 
@@ -19,7 +19,7 @@ export interface ChatStreamToResponsesOptions {
   /** How chat function names map back to the caller's tools (namespaces, custom tools). */
   tools?: ToolNames;
   /** Told each usage figure the upstream reports, as it passes. */
-  onUsage?: (usage: Usage) => void;
+  onUsage?: UsageSeen;
   /** The answer is a compaction summary, sent as one `compaction` item (compaction.ts). */
   compaction?: boolean;
   /** `routing.max_upstream_body`: the most of the answer the stream gathers (responses-stream-writer.ts). */

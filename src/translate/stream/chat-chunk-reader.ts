@@ -1,5 +1,6 @@
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { answeredModel } from "../answered-model.ts";
 import { type OpenAIChunk, openAIChunk } from "../openai-schema.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
@@ -17,7 +18,8 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   // The everyday chunk is checked by hand; zod judges the rest (tool calls, anything odd).
   const chunk = plainChatChunk(body) ?? judged(body);
   const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
-  return { kind: "chunk", chunk, ...(usage ? { usage } : {}) };
+  // The model the chunk that carries the usage names: read only with it (one chunk a stream).
+  return { kind: "chunk", chunk, ...(usage ? { usage, model: answeredModel(chunk) } : {}) };
 }
 
 /** zod's reading of a chunk the hand check left. */

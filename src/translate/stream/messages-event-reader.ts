@@ -1,5 +1,6 @@
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { answeredModel } from "../answered-model.ts";
 import { type AnthropicStreamEvent, anthropicStreamEvent } from "../anthropic-schema.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromAnthropic } from "../usage-mapping.ts";
@@ -20,7 +21,8 @@ export function readMessagesEvent(event: SseEvent): StreamRead<AnthropicStreamEv
   return {
     kind: "chunk",
     chunk: data,
-    ...(usage ? { usage } : {}),
+    // `message_start` names the model, with the prompt's usage.
+    ...(usage ? { usage, model: answeredModel(data) } : {}),
     ...(data.type === "message_stop" ? { last: true } : {}),
   };
 }

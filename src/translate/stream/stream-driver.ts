@@ -1,11 +1,11 @@
 import { type GatewayError, providerFailure } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import type { Usage } from "../../core/usage.ts";
 import {
   type EventTranslation,
   type StreamReader,
   StreamTranslation,
   type StreamWriter,
+  type UsageSeen,
 } from "./stream-translation.ts";
 
 /** A stream in the caller's dialect, and how that stream reports a failure once started. */
@@ -30,7 +30,7 @@ export function translateStream<C>(
   events: AsyncIterable<SseEvent>,
   read: StreamReader<C>,
   writer: StreamWriter<C>,
-  onUsage?: (usage: Usage) => void,
+  onUsage?: UsageSeen,
 ): TranslatedStream {
   const translation = new StreamTranslation(read, writer, onUsage);
   return {

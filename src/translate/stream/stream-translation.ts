@@ -4,13 +4,23 @@ import type { Usage } from "../../core/usage.ts";
 
 /** One upstream event, read (and parsed) exactly once. */
 export type StreamRead<C> =
-  | { readonly kind: "chunk"; readonly chunk: C; readonly usage?: Usage; readonly last?: boolean }
+  | {
+      readonly kind: "chunk";
+      readonly chunk: C;
+      readonly usage?: Usage;
+      /** The model the event says answered, read with its usage (translate/answered-model.ts). */
+      readonly model?: string;
+      readonly last?: boolean;
+    }
   /** Keep-alives and events with no counterpart on the other side. */
   | { readonly kind: "skip" }
   /** The upstream's end marker (`[DONE]`). */
   | { readonly kind: "end" }
   /** The upstream reported a failure inside the stream. */
   | { readonly kind: "error"; readonly error: GatewayError };
+
+/** Told each usage figure a stream reports, with the model its event names (if any). */
+export type UsageSeen = (usage: Usage, model?: string) => void;
 
 /** Reads one upstream event of the source dialect. Throws a GatewayError on one it cannot read. */
 export type StreamReader<C> = (event: SseEvent) => StreamRead<C>;
@@ -72,7 +82,7 @@ export class StreamTranslation<C> implements EventTranslation {
   constructor(
     private readonly read: StreamReader<C>,
     private readonly writer: StreamWriter<C>,
-    private readonly onUsage: ((usage: Usage) => void) | undefined,
+    private readonly onUsage: UsageSeen | undefined,
   ) {}
 
   /**
@@ -87,7 +97,7 @@ export class StreamTranslation<C> implements EventTranslation {
       if (item.kind === "skip") return false;
       if (item.kind === "end") return this.end(out, true);
       if (item.kind === "error") throw item.error;
-      if (item.usage) this.onUsage?.(item.usage);
+      if (item.usage) this.onUsage?.(item.usage, item.model);
       const writer = this.writer;
       if (!this.started) {
         this.started = true;

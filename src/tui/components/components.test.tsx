@@ -29,9 +29,13 @@ const RED = `${ESC}[31m`;
 const GRAY = `${ESC}[90m`;
 const plain = (text: string | undefined) => Bun.stripANSI(text ?? "");
 
+/** Each row its own `seq`, as the store numbers them. */
+let rowsMade = 0;
+
 function row(requestId: string, status: number | null, over: Partial<RequestRow> = {}): RequestRow {
   const record = status === null ? null : auditRecord({ requestId, status });
   return {
+    seq: rowsMade++,
     requestId,
     startedAt: 1_700_000_000_000,
     keyId: "key_1",
@@ -53,7 +57,7 @@ function row(requestId: string, status: number | null, over: Partial<RequestRow>
 describe("RequestTable", () => {
   test("rows with titles, values and status colours by class", () => {
     const rows = [row("a", 200), row("b", 429), row("c", 503), row("d", null)];
-    const { lastFrame } = render(<RequestTable rows={rows} columns={layoutColumns(100)} selectedId={null} />);
+    const { lastFrame } = render(<RequestTable rows={rows} columns={layoutColumns(100)} selected={null} />);
     const frame = lastFrame() ?? "";
     const lines = plain(frame).split("\n");
     expect(lines[0]).toMatch(/TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT/);
@@ -67,7 +71,7 @@ describe("RequestTable", () => {
 
   test("narrow widths truncate instead of wrapping", () => {
     const rows = [row("a", 200, { model: "a-very-long-model-name-that-will-not-fit" })];
-    const { lastFrame } = render(<RequestTable rows={rows} columns={layoutColumns(40)} selectedId={null} />);
+    const { lastFrame } = render(<RequestTable rows={rows} columns={layoutColumns(40)} selected={null} />);
     const lines = plain(lastFrame()).split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("a-very-");
@@ -76,12 +80,28 @@ describe("RequestTable", () => {
   });
 
   test("the selected row is drawn inverse", () => {
+    const rows = [row("a", 200), row("b", 200)];
     const { lastFrame } = render(
-      <RequestTable rows={[row("a", 200), row("b", 200)]} columns={layoutColumns(100)} selectedId="b" />,
+      <RequestTable rows={rows} columns={layoutColumns(100)} selected={rows[1]?.seq ?? null} />,
     );
     const lines = (lastFrame() ?? "").split("\n");
     expect(lines[2]).toContain(`${ESC}[7m`);
     expect(lines[1]).not.toContain(`${ESC}[7m`);
+  });
+
+  test("requests that share a request id are lines of their own, one selected alone", () => {
+    const rows = [row("job-42", 200, { keyName: "alice" }), row("job-42", 502, { keyName: "bob" })];
+    const { lastFrame } = render(
+      <RequestTable rows={rows} columns={layoutColumns(100)} selected={rows[1]?.seq ?? null} />,
+    );
+    const lines = (lastFrame() ?? "").split("\n");
+    expect(lines).toHaveLength(3);
+    expect([plain(lines[1]), plain(lines[2])]).toEqual([
+      expect.stringContaining("alice"),
+      expect.stringContaining("bob"),
+    ]);
+    expect(lines[1]).not.toContain(`${ESC}[7m`);
+    expect(lines[2]).toContain(`${ESC}[7m`);
   });
 });
 

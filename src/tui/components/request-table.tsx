@@ -6,18 +6,19 @@ import type { RequestRow } from "../tail-store.ts";
 export interface RequestTableProps {
   rows: RequestRow[];
   columns: Column[];
-  selectedId: string | null;
+  /** The selected row's `seq`. */
+  selected: number | null;
 }
 
 /** Column titles and one line per request; the status cell is coloured by class. */
-export function RequestTable({ rows, columns, selectedId }: RequestTableProps) {
+export function RequestTable({ rows, columns, selected }: RequestTableProps) {
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
         {columns.map(renderTitle).join(" ")}
       </Text>
       {rows.map((row) => (
-        <TableRow key={row.requestId} row={row} columns={columns} selected={row.requestId === selectedId} />
+        <TableRow key={row.seq} row={row} columns={columns} selected={row.seq === selected} />
       ))}
     </Box>
   );

@@ -42,17 +42,33 @@ const CALLER = "0af7651916cd43dd8448eb211c80319c";
 export const CALLER_STATE = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
 
 export const scenarios: Scenario[] = [
-  // A plain request, one attempt.
-  { ledger: {}, attempts: [{ info: info("provider:a"), settled: [undefined] }], record: {} },
+  // A plain request, one attempt; its upstream answered under a dated name of the model.
+  {
+    ledger: { answeredModel: "up-1-2024-07-18" },
+    attempts: [
+      {
+        info: info("provider:a"),
+        settled: [undefined],
+        answer: { inputTokens: 12, outputTokens: 34, model: "up-1-2024-07-18" },
+      },
+    ],
+    record: {},
+  },
   // The caller's sampled trace; a failed attempt, a retry, failover to a worker route.
   {
     ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-01`, requestId: "req-2", stream: true },
     attempts: [
       { info: info("provider:a"), settled: [upstreamError] },
       { info: info("provider:a", 1), settled: [upstreamError], closed: upstreamError },
-      { info: info("provider:workers", 0, true), settled: [undefined, "worker:w1"] },
+      // Served: its answer named no model (the one it was asked stands for it).
+      {
+        info: info("provider:workers", 0, true),
+        settled: [undefined, "worker:w1"],
+        answer: { inputTokens: 3, outputTokens: 5 },
+      },
     ],
-    record: { route: "worker:w1", tenant: "t", ttfbMs: null },
+    // A JWT caller whose name claim is a key's name too: named by its subject id.
+    record: { route: "worker:w1", tenant: "t", ttfbMs: null, keyId: "jwt:t:k", keyName: "k" },
   },
   // The caller's unsampled trace: nothing recorded under parent-based samplers, its traceparent goes on.
   {
@@ -63,7 +79,14 @@ export const scenarios: Scenario[] = [
   // Committed, then the stream was cut.
   {
     ledger: { requestId: "req-4" },
-    attempts: [{ info: info("provider:b"), settled: [undefined], closed: cut }],
+    attempts: [
+      {
+        info: info("provider:b"),
+        settled: [undefined],
+        closed: cut,
+        answer: { inputTokens: 7, outputTokens: 2 },
+      },
+    ],
     record: {},
   },
   // The answer was committed and the request ended before its upstream exchange closed.

@@ -23,7 +23,12 @@ import type { AuditRecord } from "../../../audit/audit-record.ts";
 import { redactSecrets } from "../../../audit/redact-body.ts";
 import type { GatewayError } from "../../../core/gateway-error.ts";
 import type { RequestLedger } from "../../../http/request-ledger.ts";
-import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../../dispatch-telemetry.ts";
+import type {
+  AttemptAnswer,
+  AttemptInfo,
+  AttemptTelemetry,
+  CopyTelemetry,
+} from "../../dispatch-telemetry.ts";
 import { BatchTracer } from "../batch-tracer.ts";
 import type { WordIdGenerator } from "../id-generator.ts";
 import { encodeSpanBatch } from "../otlp-proto-batch.ts";
@@ -80,6 +85,8 @@ export interface Scenario {
     late?: boolean;
     /** A shadow copy (`shadowCopy`): never settled, only closed. */
     shadow?: boolean;
+    /** The answer the client got of it, told at its close: what it used, the model it named. */
+    answer?: { inputTokens: number; outputTokens: number; model?: string };
   }[];
   record: Partial<AuditRecord>;
   refused?: boolean;
@@ -122,6 +129,13 @@ const recordOf = (partial: Partial<AuditRecord>) =>
 export type Sent = readonly [traceparent: string | undefined, tracestate: string | undefined];
 
 /** An attempt told its verdict, if the scenario gives one. */
+/** A scenario's answer as the router's attempt tells it. */
+function answerOf(answer: Scenario["attempts"][number]["answer"]): AttemptAnswer | undefined {
+  if (answer === undefined) return undefined;
+  const { inputTokens, outputTokens, model } = answer;
+  return { usage: () => ({ inputTokens, outputTokens }), answeredModel: () => model };
+}
+
 function settledAttempt(attempt: AttemptTelemetry, settled?: [GatewayError | undefined, string?]) {
   if (settled) attempt.settled(settled[0], settled[1], performance.now());
   return attempt;
@@ -144,8 +158,9 @@ function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[])
       // As text, the way it goes upstream (a span's is held as words until a client writes it).
       const traceparent = attempt.traceparent === undefined ? undefined : String(attempt.traceparent);
       headers.push([traceparent, attempt.tracestate]);
-      if (step.late) late.push(() => attempt.closed(step.closed));
-      else attempt.closed(step.closed);
+      const answer = answerOf(step.answer);
+      if (step.late) late.push(() => attempt.closed(step.closed, undefined, answer));
+      else attempt.closed(step.closed, undefined, answer);
     }
     trace.finish(recordOf(scenario.record));
     for (const close of late) close();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
-import { auditRow } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -438,5 +438,60 @@ describe("a Responses stream that fails once started ends with the Responses err
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBeGreaterThanOrEqual(
       500,
     );
+  });
+});
+
+describe("a native Responses stream that fails for the caller's own request (response.failed: context_length_exceeded)", () => {
+  const STREAM = { "content-type": "text/event-stream" };
+  const TOO_LONG =
+    "Your input exceeds the context window of this model. Please adjust your input and try again.";
+  /** How OpenAI refuses a conversation past the window inside its stream (openai/codex#4116). */
+  const refused = [
+    responsesEvent("response.created", 0, {
+      response: { id: "resp_2", object: "response", status: "in_progress" },
+    }),
+    responsesEvent("response.in_progress", 1, {
+      response: { id: "resp_2", object: "response", status: "in_progress" },
+    }),
+    responsesEvent("response.failed", 2, {
+      response: {
+        id: "resp_2",
+        object: "response",
+        status: "failed",
+        error: { code: "context_length_exceeded", message: TOO_LONG },
+        usage: null,
+      },
+    }),
+  ].join("");
+  const answered = `${responsesEvent("response.created", 0, {
+    response: { id: "resp_3", object: "response", status: "in_progress" },
+  })}${responsesEvent("response.completed", 1, {
+    response: { id: "resp_3", object: "response", status: "completed", output: [], usage: null },
+  })}`;
+
+  test("is the caller's 400 with OpenAI's code, sent once, and takes the model from nobody: another key is served after more of them than the breaker's threshold", async () => {
+    const asked = responsesUp.requests.length;
+    // The breaker opens at 5 failures (routing.circuit_breaker.failures): 7 are none of its business.
+    for (let i = 0; i < 7; i++) {
+      responsesUp.queue({ headers: STREAM, body: [refused] });
+      const response = await askResponses("resp", "a very long conversation");
+      expect([i, response.status, await response.json()]).toEqual([
+        i,
+        400,
+        { error: { message: TOO_LONG, code: "context_length_exceeded" } },
+      ]);
+      expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(400);
+    }
+    // One call each: a refusal no retry or other route can mend is not sent again.
+    expect(responsesUp.requests.length - asked).toBe(7);
+    const { key } = await createKey(f.gw, { name: "bystander" });
+    responsesUp.queue({ headers: STREAM, body: [answered] });
+    const other = await fetch(f.url("/v1/responses"), {
+      method: "POST",
+      headers: bearer(key),
+      body: JSON.stringify({ model: "resp", input: "hello", stream: true, store: false }),
+    });
+    expect(other.status).toBe(200);
+    expect(lastEvent(await other.text())).toStartWith("event: response.completed\n");
   });
 });

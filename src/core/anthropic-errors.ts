@@ -142,7 +142,7 @@ export const namesAnthropicModel = (message: string): boolean => message.startsW
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
  * A 404 (`not_found_error`) naming the route's model is the route's, not the caller's
- * (providers/http/upstream-fault.ts).
+ * (core/upstream-fault.ts).
  */
 export function codeFromAnthropic(
   status: number,

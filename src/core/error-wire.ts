@@ -1,5 +1,6 @@
 import { anthropicWireError, readAnthropicError } from "./anthropic-errors.ts";
-import { type Dialect, dialectOf, isJsonObject, type Operation } from "./dialect.ts";
+import { type Dialect, dialectOf, isJsonObject, type JsonObject, type Operation } from "./dialect.ts";
+import { RESPONSE_FAILED } from "./final-response-events.ts";
 import type { GatewayError } from "./gateway-error.ts";
 import { openAIWireError, readOpenAIError } from "./openai-errors.ts";
 import { scrubAccountInBody } from "./scrub-account.ts";
@@ -62,29 +63,38 @@ export const streamWireOf = (operation: Operation): StreamWire =>
   operation === "responses" ? "responses" : dialectOf(operation);
 
 /**
- * How a stream that already started reports a failure: OpenAI's bare `data: {"error":…}` chunk,
- * Anthropic's `error` event, or the Responses `error` event numbered `sequence` (the number after
- * the last event the stream carried).
+ * How a chat or Anthropic stream that already started reports a failure: OpenAI's bare
+ * `data: {"error":…}` chunk, Anthropic's `error` event. A Responses stream ends with
+ * `responsesFailure`.
  */
-export function errorEvent(error: GatewayError, wire: StreamWire, sequence = 0): SseEvent {
-  if (wire === "responses") return responsesErrorEvent(error, sequence);
-  const data = JSON.stringify(errorBody(error, wire));
-  return wire === "anthropic" ? { event: "error", data } : { data };
+export function errorEvent(error: GatewayError, dialect: Dialect): SseEvent {
+  const data = JSON.stringify(errorBody(error, dialect));
+  return dialect === "anthropic" ? { event: "error", data } : { data };
 }
 
 /**
- * The Responses `error` event: OpenAI's `code`, `message` and `param`, numbered `sequence`; the
- * translating writer's (translate/responses/responses-stream-writer.ts) and the one the gateway
- * adds to a relayed Responses stream alike.
+ * How a Responses stream that already started ends in failure, as OpenAI ends one: the `error`
+ * event (OpenAI's `code`, `message` and `param` at its top), numbered `sequence`, then
+ * `response.failed` numbered next, its `response` the stream's own (`response`: its id and what
+ * else is known of it) failed with the same code and message. Both, so every client reads why:
+ * the official SDKs (the Agents SDK's runs through them) throw at the `error` event with its words
+ * and read no further; Codex over HTTP reads the terminal `response.failed` alone — a stream
+ * without one it sends again as cut off, five times, whatever it failed with — and acts on its
+ * code (`context_length_exceeded` ends the turn: Codex ran out of room). The translating
+ * writer's (translate/responses/responses-stream-writer.ts) and the one the gateway adds to a
+ * relayed stream, or one kept alive before its route answered (http/sse-response.ts), alike.
  */
-export function responsesErrorEvent(error: GatewayError, sequence: number): SseEvent {
+export function responsesFailure(error: GatewayError, sequence: number, response: JsonObject): SseEvent[] {
   const wire = openAIWireError(error);
-  const data = {
-    type: "error",
-    sequence_number: sequence,
-    code: wire.code ?? wire.type,
-    message: wire.message,
-    param: wire.param,
+  const code = wire.code ?? wire.type;
+  const said = { type: "error", sequence_number: sequence, code, message: wire.message, param: wire.param };
+  const failed = {
+    type: RESPONSE_FAILED,
+    sequence_number: sequence + 1,
+    response: { ...response, status: "failed", error: { code, message: wire.message } },
   };
-  return { event: "error", data: JSON.stringify(data) };
+  return [
+    { event: "error", data: JSON.stringify(said) },
+    { event: RESPONSE_FAILED, data: JSON.stringify(failed) },
+  ];
 }

@@ -204,6 +204,55 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
 }
 
 /**
+ * The status OpenAI answers an error of this code or type with: what an error said without one
+ * stands for (a stream's error chunk or `error` event, a Responses `response.failed`, a whole
+ * Responses answer that failed), so that it is judged as an answer of that status is
+ * (upstream-fault.ts). The code first, the more precise (a prompt too long, or flagged, is the
+ * caller's 400; an exhausted quota OpenAI's 429, the gateway's account's; vLLM's and llama.cpp's
+ * code is the status itself), then the type (the gateway's own codes, from a gateway upstream,
+ * are known by theirs); anything else is the upstream's own failure.
+ */
+export function statusForOpenAIError(error: ReadOpenAIError | undefined): number {
+  const code = error?.code;
+  if (code !== undefined) {
+    const status = STATUS_OF_CODE[code] ?? (HTTP_STATUS.test(code) ? Number(code) : undefined);
+    if (status !== undefined) return status;
+  }
+  const type = error?.type;
+  return (type !== undefined ? STATUS_OF_TYPE[type] : undefined) ?? 500;
+}
+
+/** OpenAI's codes (the Responses API's `response.error.code` among them) that say a status. */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  context_length_exceeded: 400,
+  invalid_prompt: 400,
+  string_above_max_length: 400,
+  invalid_api_key: 401,
+  model_not_found: 404,
+  insufficient_quota: 429,
+  rate_limit_exceeded: 429,
+  server_error: 500,
+  server_is_overloaded: 503,
+  slow_down: 503,
+};
+
+/** OpenAI's types, and the gateway's own (TYPE above), as the status they are answered with. */
+const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  insufficient_quota: 429,
+  rate_limit_error: 429,
+  requests: 429,
+  tokens: 429,
+  server_error: 500,
+  service_unavailable: 503,
+};
+
+/** A code that is an HTTP error status (vLLM's, llama.cpp's). */
+const HTTP_STATUS = /^[45]\d\d$/;
+
+/**
  * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
  * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
  * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older

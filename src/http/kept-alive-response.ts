@@ -90,7 +90,7 @@ export function keptAliveResponse(
     // Routing has not settled: the head goes out with a comment, now, so that the client and
     // every proxy between see the stream begin as it commits, not an interval later.
     KEEP_ALIVE,
-    // A translated stream numbers its own; before one settled, the wire's usual error event.
-    (error) => (settled?.reply.kind === "stream" ? settled.reply.errorEvent?.(error) : undefined),
+    // A translated stream numbers its own; before one settled, the wire's usual end.
+    (error) => (settled?.reply.kind === "stream" ? settled.reply.failureEvents?.(error) : undefined),
   );
 }

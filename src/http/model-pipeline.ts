@@ -175,7 +175,7 @@ export function modelPipeline(
       }
       call.deferred = true;
       streaming = true;
-      return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
+      return streamed(call, dispatched, chunks, first, reply.failureEvents, model, abort, body);
     } catch (error) {
       chargeFailedAttempts(call, deps.logger, error, prompt);
       return steps.failed(call, error);
@@ -277,7 +277,7 @@ export function modelPipeline(
     dispatched: Dispatched,
     chunks: ChunkSource,
     first: Uint8Array | undefined,
-    errorEvent: Extract<ClientReply, { kind: "stream" }>["errorEvent"],
+    failureEvents: Extract<ClientReply, { kind: "stream" }>["failureEvents"],
     model: string,
     abort: RequestAbort,
     prompt: JsonObject,
@@ -288,7 +288,7 @@ export function modelPipeline(
       call.headers,
       new StreamedEnds(call, dispatched, model, abort, prompt, deps.logger),
       first,
-      errorEvent,
+      failureEvents,
     );
   }
 

@@ -146,16 +146,38 @@ describe("sseResponse", () => {
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
   });
 
-  test("a Responses stream relayed as it came: the error event is the Responses one, numbered after the last event relayed", async () => {
+  test("a Responses stream relayed as it came ends failed as OpenAI ends one: its error event, then response.failed failing its own response, numbered after the last event relayed", async () => {
     const events = [
-      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{}}\n\n',
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up1","object":"response","status":"in_progress"}}\n\n',
       'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
     ];
     const { text, ended } = await run(relayOf(events, true), "responses");
-    expect(text).toBe(
+    expect(text).toStartWith(
       `${events.join("")}event: error\ndata: {"type":"error","sequence_number":2,"code":"upstream_error","message":"upstream a closed the connection mid-stream","param":null}\n\n`,
     );
+    expect(tail(text)).toEqual({
+      type: "response.failed",
+      sequence_number: 3,
+      response: {
+        id: "resp_up1",
+        object: "response",
+        created_at: expect.any(Number),
+        incomplete_details: null,
+        status: "failed",
+        error: { code: "upstream_error", message: "upstream a closed the connection mid-stream" },
+      },
+    });
     expect(ended?.error?.code).toBe("upstream_error");
+  });
+
+  test("a Responses stream that failed before anything was relayed (as one kept alive while its route had not answered): numbered from 0, a response of the gateway's own failed", async () => {
+    const { text } = await run(relayOf([], true), "responses");
+    expect(text).toStartWith('event: error\ndata: {"type":"error","sequence_number":0,');
+    expect(tail(text)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 1,
+      response: { id: expect.stringMatching(/^resp_[0-9a-f]{48}$/), status: "failed" },
+    });
   });
 
   test("an event stream's headers join the request's own, whole answer or pulled", async () => {
@@ -445,3 +467,9 @@ describe("a quiet upstream", () => {
     expect(pieces.length).toBeGreaterThanOrEqual(6);
   });
 });
+
+/** The data of a stream's last event, parsed. */
+function tail(text: string): unknown {
+  const last = text.trim().split("\n\n").at(-1) ?? "";
+  return JSON.parse(last.slice(last.indexOf("data: ") + 6));
+}

@@ -1,9 +1,10 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
-import { errorEvent, type StreamWire } from "../core/error-wire.ts";
+import { errorEvent, responsesFailure, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
+import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { answerResponse } from "./answer-response.ts";
-import { sequenceAfter } from "./stream-tail.ts";
+import { responseIdIn, sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
@@ -62,10 +63,10 @@ export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, s
 /**
  * Relays a stream to the client one pull at a time — one write per upstream read on the
  * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
- * failure after the first byte becomes an error event on the caller's wire; a client that
- * goes away cancels the upstream; a client that has had nothing for `routing.stream_keepalive`
- * while the upstream is quiet is sent a keep-alive comment between two events (the source's
- * `keepAlive`). `headers` are the request's own, finished here (no copy): nothing else answers the
+ * failure after the first byte ends the stream as the caller's wire ends one (an error event; a
+ * Responses stream's `error` and `response.failed`); a client that goes away cancels the
+ * upstream; a client that has had nothing for `routing.stream_keepalive` while the upstream is
+ * quiet is sent a keep-alive comment between two events (the source's `keepAlive`). `headers` are the request's own, finished here (no copy): nothing else answers the
  * request.
  *
  * Bun's direct stream, written one upstream read at a time. Each write is awaited when Bun
@@ -86,14 +87,14 @@ export function sseResponse(
    */
   first: Uint8Array | undefined,
   /**
-   * How a translated stream reports a failure (the Responses writer numbers its own); absent, or
-   * undefined for this failure, the wire's usual error event (no closure made per stream for the
-   * default).
+   * How a translated stream ends in failure (the Responses writer numbers its own events and fails
+   * its own response); absent, or undefined for this failure, the wire's usual end (no closure
+   * made per stream for the default).
    */
-  errorEventOf?: (error: GatewayError) => SseEvent | undefined,
+  failureEventsOf?: (error: GatewayError) => SseEvent[] | undefined,
 ): Response {
   addStreamHeaders(headers);
-  const source = new RelayedSource(chunks, wire, ends, first, errorEventOf);
+  const source = new RelayedSource(chunks, wire, ends, first, failureEventsOf);
   return answerResponse(new DirectStream(source), 200, headers);
 }
 
@@ -117,6 +118,13 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   private controller: ReadableStreamDirectController | undefined;
   /** The read last written (the keep-alive comments aside): a Responses error event's number (stream-tail.ts). */
   private last: Uint8Array | undefined;
+  /**
+   * A Responses stream's response id, read off the reads written until one carries it (its
+   * `response.created`, the first read of nearly every one): the response a failure fails.
+   */
+  private responseId: string | undefined;
+  /** The stream is a Responses stream whose response id is not known yet. */
+  private seeksResponseId: boolean;
   /** The bytes ending the answer were reached, its usage charged (`StreamEnds.answered`). */
   private charged = false;
 
@@ -127,11 +135,13 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
     /** The first read already in hand: written before Bun writes the head, they leave together. */
     private readonly ready: Uint8Array | undefined,
     /**
-     * How a translated stream reports a failure (the Responses writer numbers its own); absent,
-     * or undefined for this failure, the wire's usual error event.
+     * How a translated stream ends in failure (the Responses writer numbers its own events);
+     * absent, or undefined for this failure, the wire's usual end.
      */
-    private readonly errorEventOf: ((error: GatewayError) => SseEvent | undefined) | undefined,
-  ) {}
+    private readonly failureEventsOf: ((error: GatewayError) => SseEvent[] | undefined) | undefined,
+  ) {
+    this.seeksResponseId = wire === "responses";
+  }
 
   async pull(controller: ReadableStreamDirectController): Promise<void> {
     const chunks = this.chunks;
@@ -159,6 +169,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
         }
         const wrote = controller.write(chunk);
         this.last = chunk;
+        if (this.seeksResponseId) this.seekResponseId(chunk);
         if (first) {
           first = false;
           this.ends.firstByte();
@@ -219,21 +230,38 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
       controller.close(failure);
       return;
     }
-    const event = this.errorEventOf?.(failure) ?? this.wireError(failure);
-    controller.write(encoder.encode(encodeSse(event)));
+    const events = this.failureEventsOf?.(failure) ?? this.wireFailure(failure);
+    controller.write(encoder.encode(events.map(encodeSse).join("")));
     this.ends.closing();
     controller.close();
     this.end(failure);
   }
 
   /**
-   * The wire's own error event; a Responses stream's numbered after the last event relayed (a
-   * native stream's, read off its last read; else counted; 0 before any).
+   * The wire's own end in failure: chat's and Anthropic's error event; a Responses stream's
+   * `error` and `response.failed`, numbered after the last event relayed (a native stream's, read
+   * off its last read; else counted; 0 before any), failing the stream's own response (its id as
+   * relayed; one of the gateway's when none was, as before a route answered).
    */
-  private wireError(failure: GatewayError): SseEvent {
+  private wireFailure(failure: GatewayError): SseEvent[] {
     const wire = this.wire;
-    if (wire !== "responses") return errorEvent(failure, wire);
-    return errorEvent(failure, wire, sequenceAfter(this.last) ?? this.chunks.events ?? 0);
+    if (wire !== "responses") return [errorEvent(failure, wire)];
+    const sequence = sequenceAfter(this.last) ?? this.chunks.events ?? 0;
+    const response = {
+      id: this.responseId ?? newResponseId(),
+      object: "response",
+      created_at: Math.floor(Date.now() / 1000),
+      incomplete_details: null,
+    };
+    return responsesFailure(failure, sequence, response);
+  }
+
+  /** A written read of a Responses stream, looked at for its response's id until one has it. */
+  private seekResponseId(chunk: Uint8Array): void {
+    const id = responseIdIn(chunk);
+    if (id === undefined) return;
+    this.responseId = id;
+    this.seeksResponseId = false;
   }
 
   private end(error?: GatewayError): void {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { sequenceAfter } from "./stream-tail.ts";
+import { responseIdIn, sequenceAfter } from "./stream-tail.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -24,5 +24,25 @@ describe("sequenceAfter", () => {
     expect(sequenceAfter(undefined)).toBeUndefined();
     expect(sequenceAfter(bytes(": keep-alive\n\n"))).toBeUndefined();
     expect(sequenceAfter(bytes('data: {"sequence_number":null}\n\n'))).toBeUndefined();
+  });
+});
+
+describe("responseIdIn", () => {
+  test("the id of the response a Responses stream's read opens with, OpenAI's spelling and a spaced one", () => {
+    const created =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_68b1","object":"response"}}\n\n';
+    expect(responseIdIn(bytes(created))).toBe("resp_68b1");
+    expect(responseIdIn(bytes('data: {"type": "response.created", "response": {"id": "resp_2"}}\n\n'))).toBe(
+      "resp_2",
+    );
+  });
+
+  test("none: a read without a response, one whose response does not begin with its id, a key inside a string", () => {
+    expect(responseIdIn(bytes(": keep-alive\n\n"))).toBeUndefined();
+    expect(
+      responseIdIn(bytes('data: {"type":"response.output_text.delta","delta":"x"}\n\n')),
+    ).toBeUndefined();
+    expect(responseIdIn(bytes('data: {"response":{"object":"response","id":"resp_3"}}\n\n'))).toBeUndefined();
+    expect(responseIdIn(bytes('data: {"delta":"\\"response\\":{\\"id\\":\\"x\\"}"}\n\n'))).toBeUndefined();
   });
 });

@@ -1,11 +1,19 @@
-// Where a relayed stream stands, read off the bytes last written to its client, and only when it
-// must be known (an error event to number): nothing is read of each chunk as it goes.
+// Where a relayed stream stands, read off the bytes written to its client, and only when it must
+// be known (an error event to number, a response to fail): nothing is read of each chunk as it
+// goes but, on a Responses stream, its first reads until one names its response.
 
 const COLON = 58;
 const SPACE = 32;
 const TAB = 9;
 const ZERO = 48;
-const SEQUENCE_KEY = new TextEncoder().encode('"sequence_number"');
+const QUOTE = 34;
+const OPEN_BRACE = 123;
+const encoder = new TextEncoder();
+const SEQUENCE_KEY = encoder.encode('"sequence_number"');
+const RESPONSE_KEY = encoder.encode('"response"');
+const ID_KEY = encoder.encode('"id"');
+/** Buffer's native search, called on the bytes themselves: no Buffer view made. */
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from?: number) => number;
 /** Buffer's native search from the end, called on the bytes themselves: no Buffer view made. */
 const lastIndexOf = Buffer.prototype.lastIndexOf as (
   this: Uint8Array,
@@ -29,6 +37,35 @@ export function sequenceAfter(bytes: Uint8Array | undefined): number | undefined
     at = at === 0 ? -1 : lastIndexOf.call(bytes, SEQUENCE_KEY, at - 1);
   }
   return undefined;
+}
+
+/**
+ * The id of the first `response` object in `bytes` (a relayed Responses stream's read: its
+ * `response.created` carries one, `{"response":{"id":"resp_…",…}`, the id its first key as OpenAI
+ * writes it), or undefined when none is there (the gateway's own id serves then). The key is a key there: one inside a string
+ * has its quotes escaped, and `"response.created"` goes on past `response`.
+ */
+export function responseIdIn(bytes: Uint8Array): string | undefined {
+  const key = indexOf.call(bytes, RESPONSE_KEY);
+  if (key === -1) return undefined;
+  let at = skipSpace(bytes, key + RESPONSE_KEY.length);
+  if (bytes[at] !== COLON) return undefined;
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] !== OPEN_BRACE) return undefined;
+  at = skipSpace(bytes, at + 1);
+  if (!startsAt(bytes, ID_KEY, at)) return undefined;
+  at = skipSpace(bytes, at + ID_KEY.length);
+  if (bytes[at] !== COLON) return undefined;
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] !== QUOTE) return undefined;
+  const end = bytes.indexOf(QUOTE, at + 1);
+  return end === -1 ? undefined : new TextDecoder().decode(bytes.subarray(at + 1, end));
+}
+
+/** Whether `bytes` holds `word` at `at`. */
+function startsAt(bytes: Uint8Array, word: Uint8Array, at: number): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word[i]) return false;
+  return true;
 }
 
 /** The number after the whole number written at `from`, or undefined when none is. */

@@ -135,10 +135,11 @@ export type ProviderReply = (
       readonly kind: "stream";
       readonly events: AsyncIterable<SseEvent>;
       /**
-       * How this stream reports a failure once it started, when that is not the dialect's usual
-       * error event (a translated Responses stream numbers its own). Set by the router.
+       * The events this stream ends with when it fails once started, when they are not the
+       * dialect's usual (a translated Responses stream numbers its own, and fails its own
+       * response). Set by the router.
        */
-      readonly errorEvent?: (error: GatewayError) => SseEvent;
+      readonly failureEvents?: (error: GatewayError) => SseEvent[];
     }
   /**
    * The upstream's answer as received, any status, body unread: only for a `native` call. A

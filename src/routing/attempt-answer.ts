@@ -50,11 +50,23 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.
     const then = translated ? translated.translation : new KeptEvents(call);
     const translation = new ChainedTranslation(events.translation, then);
-    return new TranslatedRelay(events.upstream, attempt, translation, translated?.errorEvent, call).start();
+    return new TranslatedRelay(
+      events.upstream,
+      attempt,
+      translation,
+      translated?.failureEvents,
+      call,
+    ).start();
   }
   if (translated && direct && events instanceof UpstreamEvents) {
     // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.
-    return new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, call).start();
+    return new TranslatedRelay(
+      events,
+      attempt,
+      translated.translation,
+      translated.failureEvents,
+      call,
+    ).start();
   }
   // A relay above arms the first-byte bound itself, when its first read must wait.
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
@@ -64,7 +76,7 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     attempt,
     translated ? undefined : (event) => call.onUsage(event),
   );
-  return eventChunks(call, reader, translated?.errorEvent);
+  return eventChunks(call, reader, translated?.failureEvents);
 }
 
 /**
@@ -75,7 +87,7 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
 async function eventChunks(
   call: RouteAttempt,
   reader: EventReader,
-  errorEvent: ((error: GatewayError) => SseEvent) | undefined,
+  failureEvents: ((error: GatewayError) => SseEvent[]) | undefined,
 ): Promise<ClientReply> {
   const { attempt } = call;
   let first = await reader.next();
@@ -94,5 +106,5 @@ async function eventChunks(
     call.provider,
     opening,
   );
-  return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
+  return { kind: "stream", chunks, ...(failureEvents ? { failureEvents } : {}) };
 }

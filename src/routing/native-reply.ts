@@ -35,8 +35,8 @@ export type ClientReply =
   | {
       readonly kind: "stream";
       readonly chunks: ChunkSource;
-      /** How this stream reports a failure once started, when not the dialect's usual error event. */
-      readonly errorEvent?: (error: GatewayError) => SseEvent;
+      /** The events this stream ends with when it fails once started, when not the dialect's usual. */
+      readonly failureEvents?: (error: GatewayError) => SseEvent[];
     };
 
 /**

@@ -45,7 +45,7 @@ function translation(parts: Uint8Array[] | Upstream, translate: Translate, stall
 function relay(parts: Uint8Array[] | Upstream, translate: Translate, stall = false, idleMs = 5_000) {
   const { up, attempt, usage, events, translated } = translation(parts, translate, stall, idleMs);
   const ends: (GatewayError | undefined)[] = [];
-  const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
+  const source = new TranslatedRelay(events, attempt, translated.translation, translated.failureEvents, {
     done: (error) => ends.push(error),
   });
   return { source, up, usage, ends };
@@ -244,8 +244,8 @@ describe("TranslatedRelay: failures", () => {
     expect(read.error?.message).toBe("overloaded");
     expect(source.drained).toBe(false);
     expect(ends).toEqual([read.error]);
-    const event = source.errorEvent?.(read.error as GatewayError);
-    expect(event?.event).toBe("error");
+    const failing = source.failureEvents?.(read.error as GatewayError);
+    expect(failing?.map((event) => event.event)).toEqual(["error"]);
   });
 
   test("a stream cut before its answer was complete fails after its events", async () => {
@@ -325,7 +325,7 @@ describe("TranslatedRelay: failures", () => {
     const events = new UpstreamEvents("a", feed, attempt, 4096);
     const translated = toMessages(events as AsyncIterable<never>, () => {});
     const ends: (GatewayError | undefined)[] = [];
-    const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
+    const source = new TranslatedRelay(events, attempt, translated.translation, translated.failureEvents, {
       done: (error) => ends.push(error),
     });
     const read = await readUntilError(source);

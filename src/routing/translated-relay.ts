@@ -52,7 +52,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
     attempt: Attempt,
     private readonly translation: EventTranslation,
     /** Undefined: the stream is in the upstream's dialect, which reports a failure its usual way. */
-    readonly errorEvent: ((error: GatewayError) => SseEvent) | undefined,
+    readonly failureEvents: ((error: GatewayError) => SseEvent[]) | undefined,
     end: RelayEnd,
   ) {
     super(upstream.body, attempt, upstream.provider, end);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import { Agent, OpenAIResponsesModel, run, setTracingDisabled } from "@openai/agents";
+import OpenAI, { APIError } from "openai";
 import { encodeSse } from "../core/sse.ts";
 import { chatStreamToMessages } from "./anthropic-to-openai/chat-stream-to-messages.ts";
 import { drain, replay, sseFixture } from "./fixtures/load-fixture.ts";
@@ -150,5 +151,36 @@ describe("official SDKs read translated streams", () => {
       ["call_VwQ3Xj9yHk2LmN8pRt5sUa1b", { location: "Paris, France", unit: "celsius" }],
       ["call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6", { location: "Tokyo, Japan", unit: "celsius" }],
     ]);
+  });
+
+  test("a translated Responses stream that fails mid-answer (its error event, then response.failed) is an error with the upstream's words and code, read every way", async () => {
+    fixture = "openai/chat-error-midstream.sse.txt";
+    const client = new OpenAI({ ...options, baseURL: `${baseURL()}/v1` });
+    const words = "Sorry about that";
+    // The stream helper, and the raw stream: each throws at the error event, with its code.
+    await expect(client.responses.stream({ model: "m", input: "x" }).finalResponse()).rejects.toThrow(words);
+    const raw = async () => {
+      for await (const event of await client.responses.create({ model: "m", input: "x", stream: true }))
+        if (event.type === "response.failed") return event;
+      return undefined;
+    };
+    const thrown = await raw().catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(APIError);
+    expect([(thrown as APIError).message, (thrown as APIError).code]).toEqual([
+      "The server had an error while processing your request. Sorry about that!",
+      "server_error",
+    ]);
+    // The Agents SDK's streamed run, through the SDK's stream: the same words, not only that the
+    // response ended "response.failed".
+    setTracingDisabled(true);
+    const agent = new Agent({ name: "a", model: new OpenAIResponsesModel(client, "m") });
+    const streamed = await run(agent, "x", { stream: true });
+    const failed = async () => {
+      for await (const _ of streamed);
+      await streamed.completed;
+      return streamed.error;
+    };
+    const error = await failed().catch((thrown: unknown) => thrown);
+    expect(String(error)).toContain(words);
   });
 });

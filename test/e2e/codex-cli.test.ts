@@ -186,3 +186,23 @@ describe("Codex CLI auto-compaction through a translated route", () => {
     },
   );
 });
+
+describe("Codex CLI told why a stream the gateway had committed failed", () => {
+  test("a conversation past the window, refused after the stream was kept alive: Codex says it ran out of room and sends the turn once", async () => {
+    // The upstream refuses only after the gateway committed the stream (its head and a keep-alive
+    // comment out): the refusal then ends the stream, and Codex over HTTP reads only a terminal
+    // `response.failed`. Without one it sent the turn five times more, never saying why.
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "openai",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi",
+      queue: [{ delay: 2000, contextLength: true }],
+      routing: { stream_keepalive: "200ms" },
+    });
+    expect(report.client.exitCode).not.toBe(0);
+    expect(`${report.client.stdout}${report.client.stderr}`).toContain("ran out of room");
+    expect(seen(report)).toHaveLength(1);
+    const rows = report.audit as { frontDoor: string; status: number }[];
+    expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([400]);
+  });
+});

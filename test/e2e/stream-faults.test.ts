@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
-import { auditRow } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -100,7 +100,7 @@ describe("an upstream answer", () => {
 });
 
 describe("a stream translated into Responses events", () => {
-  test("past routing.max_upstream_body ends with the error event, as a whole answer that large is a 502; a chat stream of it is relayed", async () => {
+  test("past routing.max_upstream_body ends failed (its error event, then response.failed), as a whole answer that large is a 502; a chat stream of it is relayed", async () => {
     // The answer is gathered for the last events (and the store): no more than a whole answer may be.
     const input = "c ".repeat(50_000);
     const response = await fetch(f.url("/v1/responses"), {
@@ -111,12 +111,15 @@ describe("a stream translated into Responses events", () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).not.toContain("response.completed");
-    const last = text.trim().split("\n\n").at(-1) ?? "";
-    expect(last).toStartWith("event: error\n");
-    expect(JSON.parse(last.slice(last.indexOf("data: ") + 6))).toMatchObject({
+    expect(lastEvent(text, -2)).toStartWith("event: error\n");
+    expect(lastEventData(text, -2)).toMatchObject({
       type: "error",
       code: "upstream_error",
       message: expect.stringContaining("routing.max_upstream_body"),
+    });
+    expect(lastEventData(text)).toMatchObject({
+      type: "response.failed",
+      response: { model: "fake-model", status: "failed", error: { code: "upstream_error" } },
     });
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
     // A chat stream holds nothing of the answer: relayed whole.
@@ -348,11 +351,11 @@ describe("a slow first token", () => {
 });
 
 /** The last event of a stream's text. */
-const lastEvent = (text: string) => text.trim().split("\n\n").at(-1) ?? "";
+const lastEvent = (text: string, from = -1) => text.trim().split("\n\n").at(from) ?? "";
 
-/** The data of a stream's last event, parsed. */
-const lastEventData = (text: string): unknown => {
-  const last = lastEvent(text);
+/** The data of a stream's last event (or the one `from` counts back to), parsed. */
+const lastEventData = (text: string, from = -1): unknown => {
+  const last = lastEvent(text, from);
   return JSON.parse(last.slice(last.indexOf("data: ") + 6));
 };
 
@@ -386,7 +389,7 @@ const askResponses = (model: string, input: string) =>
     body: JSON.stringify({ model, input, stream: true, store: false }),
   });
 
-describe("a Responses stream that fails once started ends with the Responses error event, in sequence", () => {
+describe("a Responses stream that fails once started ends as OpenAI ends one, in sequence: its error event, then response.failed", () => {
   const STREAM = { "content-type": "text/event-stream" };
 
   test("relayed as it came (a native route), its upstream quiet past the idle bound: numbered after the last event relayed, the quiet kept alive between events", async () => {
@@ -394,13 +397,28 @@ describe("a Responses stream that fails once started ends with the Responses err
     const response = await askResponses("resp", "hi");
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(lastEvent(text)).toStartWith("event: error\n");
-    expect(lastEventData(text)).toEqual({
+    const said = `upstream responses-up timed out waiting for the next chunk (${IDLE_MS} ms)`;
+    expect(lastEvent(text, -2)).toStartWith("event: error\n");
+    expect(lastEventData(text, -2)).toEqual({
       type: "error",
       sequence_number: 3,
       code: "upstream_timeout",
-      message: `upstream responses-up timed out waiting for the next chunk (${IDLE_MS} ms)`,
+      message: said,
       param: null,
+    });
+    // The response the upstream opened fails, as Codex reads a failure (it ignores the error event).
+    expect(lastEvent(text)).toStartWith("event: response.failed\n");
+    expect(lastEventData(text)).toEqual({
+      type: "response.failed",
+      sequence_number: 4,
+      response: {
+        id: "resp_1",
+        object: "response",
+        created_at: expect.any(Number),
+        incomplete_details: null,
+        status: "failed",
+        error: { code: "upstream_timeout", message: said },
+      },
     });
     // Quiet for five keep-alive intervals after the answer's start: commented on, after its last event.
     expect(text).toStartWith(`${ANSWER_START}: keep-alive\n\n`);
@@ -421,22 +439,87 @@ describe("a Responses stream that fails once started ends with the Responses err
     for (let read = await reader.read(); !read.done; read = await reader.read())
       text += decoder.decode(read.value);
     expect(text).toContain(ANSWER_START);
-    expect(lastEventData(text)).toMatchObject({
+    expect(lastEventData(text, -2)).toMatchObject({
       type: "error",
       sequence_number: 3,
       code: "upstream_timeout",
     });
+    expect(lastEventData(text)).toMatchObject({ type: "response.failed", sequence_number: 4 });
   });
 
-  test("translated, its routing failing after the commit: the Responses error event, numbered first", async () => {
+  test("translated, its routing failing after the commit: numbered first, failing a response of the gateway's", async () => {
     const response = await askResponses("fake-model", "hello there [[fake:delay=700,status=503]]");
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toStartWith(": keep-alive\n\n");
-    expect(lastEvent(text)).toStartWith("event: error\n");
-    expect(lastEventData(text)).toMatchObject({ type: "error", sequence_number: 0 });
+    expect(lastEvent(text, -2)).toStartWith("event: error\n");
+    expect(lastEventData(text, -2)).toMatchObject({ type: "error", sequence_number: 0 });
+    expect(lastEventData(text)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 1,
+      response: {
+        id: expect.stringMatching(/^resp_/),
+        status: "failed",
+        error: { code: "server_error", message: "fake upstream: status 503 on request" },
+      },
+    });
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBeGreaterThanOrEqual(
       500,
     );
+  });
+});
+
+describe("a native Responses stream that fails for the caller's own request (response.failed: context_length_exceeded)", () => {
+  const STREAM = { "content-type": "text/event-stream" };
+  const TOO_LONG =
+    "Your input exceeds the context window of this model. Please adjust your input and try again.";
+  /** How OpenAI refuses a conversation past the window inside its stream (openai/codex#4116). */
+  const refused = [
+    responsesEvent("response.created", 0, {
+      response: { id: "resp_2", object: "response", status: "in_progress" },
+    }),
+    responsesEvent("response.in_progress", 1, {
+      response: { id: "resp_2", object: "response", status: "in_progress" },
+    }),
+    responsesEvent("response.failed", 2, {
+      response: {
+        id: "resp_2",
+        object: "response",
+        status: "failed",
+        error: { code: "context_length_exceeded", message: TOO_LONG },
+        usage: null,
+      },
+    }),
+  ].join("");
+  const answered = `${responsesEvent("response.created", 0, {
+    response: { id: "resp_3", object: "response", status: "in_progress" },
+  })}${responsesEvent("response.completed", 1, {
+    response: { id: "resp_3", object: "response", status: "completed", output: [], usage: null },
+  })}`;
+
+  test("is the caller's 400 with OpenAI's code, sent once, and takes the model from nobody: another key is served after more of them than the breaker's threshold", async () => {
+    const asked = responsesUp.requests.length;
+    // The breaker opens at 5 failures (routing.circuit_breaker.failures): 7 are none of its business.
+    for (let i = 0; i < 7; i++) {
+      responsesUp.queue({ headers: STREAM, body: [refused] });
+      const response = await askResponses("resp", "a very long conversation");
+      expect([i, response.status, await response.json()]).toEqual([
+        i,
+        400,
+        { error: { message: TOO_LONG, code: "context_length_exceeded" } },
+      ]);
+      expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(400);
+    }
+    // One call each: a refusal no retry or other route can mend is not sent again.
+    expect(responsesUp.requests.length - asked).toBe(7);
+    const { key } = await createKey(f.gw, { name: "bystander" });
+    responsesUp.queue({ headers: STREAM, body: [answered] });
+    const other = await fetch(f.url("/v1/responses"), {
+      method: "POST",
+      headers: bearer(key),
+      body: JSON.stringify({ model: "resp", input: "hello", stream: true, store: false }),
+    });
+    expect(other.status).toBe(200);
+    expect(lastEvent(await other.text())).toStartWith("event: response.completed\n");
   });
 });

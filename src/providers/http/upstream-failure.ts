@@ -11,9 +11,9 @@ import {
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { scrubAccount } from "../../core/scrub-account.ts";
+import { upstreamFault } from "../../core/upstream-fault.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
-import { upstreamFault } from "./upstream-fault.ts";
 
 /** What an upstream answered with a non-2xx status. */
 export interface UpstreamAnswer {
@@ -34,7 +34,7 @@ const parse = (text: string): unknown => {
 /**
  * Turns a non-2xx upstream answer into a GatewayError that keeps its meaning: the upstream's
  * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
- * dialect gets it mapped through its table), judged by whose fault it is (upstream-fault.ts, and
+ * dialect gets it mapped through its table), judged by whose fault it is (core/upstream-fault.ts, and
  * `statusFailure` for what each fault becomes).
  * `dialect`: the upstream's, when the caller knows it (a same-dialect answer): a body in neither
  * dialect's error shape (an HTML page from a proxy, nothing) is then still that dialect's failure,
@@ -122,13 +122,13 @@ export interface FailureDetail {
    * answered with, when the one judged is another (default: the status judged).
    */
   detail?: UpstreamErrorDetail;
-  /** The body was no JSON object (an HTML page, nothing): a 404 so is the route's (upstream-fault.ts). */
+  /** The body was no JSON object (an HTML page, nothing): a 404 so is the route's (core/upstream-fault.ts). */
   noErrorBody?: boolean;
 }
 
 /**
  * A failure from its status and message, for providers whose error bodies are their own, judged by
- * whose fault it is (upstream-fault.ts):
+ * whose fault it is (core/upstream-fault.ts):
  * - the caller's request: its status and the upstream's message, not retried;
  * - a rate limit: a retryable 429 with its Retry-After (and `retry-after-ms`, `x-should-retry`),
  *   relayed once every route is exhausted; a request too large for the route's tier is not sent

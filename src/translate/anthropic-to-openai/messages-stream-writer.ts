@@ -94,8 +94,8 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   /** Anthropic's `error` event, its type from core/anthropic-errors.ts. */
-  error(error: GatewayError): SseEvent {
-    return errorEvent(error, "anthropic");
+  error(error: GatewayError): SseEvent[] {
+    return [errorEvent(error, "anthropic")];
   }
 
   start(chunk: OpenAIChunk): SseEvent[] {

@@ -59,8 +59,8 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   }
 
   /** OpenAI's in-stream `{"error":…}` chunk, its type and code from core/openai-errors.ts. */
-  error(error: GatewayError): SseEvent {
-    return errorEvent(error, "openai");
+  error(error: GatewayError): SseEvent[] {
+    return [errorEvent(error, "openai")];
   }
 
   /** The chunks one event becomes, as a list (no generator an event on top of `bodies`'). */

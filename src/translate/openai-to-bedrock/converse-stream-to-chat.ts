@@ -48,8 +48,8 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
     return [];
   }
 
-  error(error: GatewayError): SseEvent {
-    return errorEvent(error, "openai");
+  error(error: GatewayError): SseEvent[] {
+    return [errorEvent(error, "openai")];
   }
 
   chunk({ type, payload }: ConverseEvent): SseEvent[] {

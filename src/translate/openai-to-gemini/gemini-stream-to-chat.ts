@@ -90,8 +90,8 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     return [];
   }
 
-  error(error: GatewayError): SseEvent {
-    return errorEvent(error, "openai");
+  error(error: GatewayError): SseEvent[] {
+    return [errorEvent(error, "openai")];
   }
 
   chunk(response: GeminiResponse): SseEvent[] {

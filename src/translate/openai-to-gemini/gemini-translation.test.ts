@@ -397,7 +397,7 @@ describe("Gemini → chat", () => {
       const failure = await collect(stream.events).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(GatewayError);
       expect((failure as GatewayError).status).toBe(status);
-      const wire = JSON.parse(stream.errorEvent(failure as GatewayError).data);
+      const wire = JSON.parse(stream.failureEvents(failure as GatewayError)[0]?.data ?? "");
       expect(wire.error.type).toBe(status === 429 ? "rate_limit_error" : "server_error");
       expect(wire.error).not.toHaveProperty("status");
     }
@@ -442,7 +442,9 @@ describe("Gemini → chat", () => {
     expect((failure as GatewayError).message).toBe(
       "the model produced a malformed function call (Gemini finishReason MALFORMED_FUNCTION_CALL)",
     );
-    expect(JSON.parse(stream.errorEvent(failure as GatewayError).data).error.type).toBe("server_error");
+    expect(JSON.parse(stream.failureEvents(failure as GatewayError)[0]?.data ?? "").error.type).toBe(
+      "server_error",
+    );
   });
 
   test("a stream without a finishReason is an upstream failure", async () => {

@@ -199,13 +199,17 @@ describe("chatStreamToResponses", () => {
 
   test("errors: in-band mid-stream → error event; thrown before the first event → rethrown", async () => {
     const { data } = await run("openai/chat-error-midstream.sse.txt");
-    expect(data.at(-1)).toMatchObject({ type: "error", code: "server_error", param: null });
+    expect(data.at(-2)).toMatchObject({ type: "error", code: "server_error", param: null });
+    expect(data.at(-1)).toMatchObject({
+      type: "response.failed",
+      response: { id: "resp_s", status: "failed", error: { code: "server_error" } },
+    });
     await expect(run("openai/chat-text.sse.txt", { count: 0, error: upstreamError("down") })).rejects.toThrow(
       "down",
     );
   });
 
-  test("an answer past maxOutput (routing.max_upstream_body) ends the stream with the error event, nothing stored", async () => {
+  test("an answer past maxOutput (routing.max_upstream_body) ends the stream failed (the error event, response.failed), nothing stored", async () => {
     const bounded = async (chunks: SseEvent[], maxOutput: number) => {
       let stored: JsonObject | undefined;
       const onResponse = (response: JsonObject) => {
@@ -214,7 +218,9 @@ describe("chatStreamToResponses", () => {
       const out = await drain(
         chatStreamToResponses(replay(chunks), { request, id: "resp_b", onResponse, maxOutput }),
       );
-      return { out, stored, last: JSON.parse(out.at(-1)?.data ?? "{}") as Record<string, unknown> };
+      // The error event; `response.failed` after it when it failed.
+      const at = out.at(-1)?.event === "response.failed" ? -2 : -1;
+      return { out, stored, last: JSON.parse(out.at(at)?.data ?? "{}") as Record<string, unknown> };
     };
     const texts = Array.from({ length: 10 }, () => "x".repeat(1000));
     // Within the bound the answer is whole; past it the stream stops where it was passed.

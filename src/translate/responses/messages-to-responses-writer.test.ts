@@ -91,7 +91,7 @@ describe("Anthropic → Responses in one pass", () => {
     ]);
   });
 
-  test("a mid-stream Anthropic error becomes the numbered Responses error event", async () => {
+  test("a mid-stream Anthropic error becomes the numbered Responses error event, then response.failed", async () => {
     const out = await drain(
       translateStream(
         replay(sseFixture("anthropic/message-error.sse.txt")),
@@ -99,6 +99,10 @@ describe("Anthropic → Responses in one pass", () => {
         new MessagesToResponsesWriter("m", options),
       ),
     );
-    expect(JSON.parse(out.at(-1)?.data ?? "{}")).toMatchObject({ type: "error", code: "overloaded" });
+    expect(JSON.parse(out.at(-2)?.data ?? "{}")).toMatchObject({ type: "error", code: "overloaded" });
+    expect(JSON.parse(out.at(-1)?.data ?? "{}")).toMatchObject({
+      type: "response.failed",
+      response: { status: "failed", error: { code: "overloaded", message: "Overloaded" } },
+    });
   });
 });

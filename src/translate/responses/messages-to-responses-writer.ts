@@ -44,7 +44,7 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
     return out;
   }
 
-  error(error: GatewayError): SseEvent {
+  error(error: GatewayError): SseEvent[] {
     return this.responses.error(error);
   }
 }

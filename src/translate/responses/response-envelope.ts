@@ -2,12 +2,15 @@ import type { JsonObject } from "../../core/dialect.ts";
 import type { OpenAIUsage } from "../openai-schema.ts";
 import { chatOutputTokens } from "../usage-mapping.ts";
 
+/** Where a Responses `response` stands: `failed` once its stream failed (core/error-wire.ts). */
+export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
+
 /** Fields of a Responses `response` object that echo the request. */
 export interface ResponseEnvelopeInit {
   id: string;
   createdAt: number;
   request: JsonObject;
-  status: "in_progress" | "completed" | "incomplete";
+  status: ResponseStatus;
   output: JsonObject[];
   usage: JsonObject | null;
   /** Why a response is incomplete (`max_output_tokens`, `content_filter`). */

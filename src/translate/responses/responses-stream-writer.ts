@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { responsesErrorEvent } from "../../core/error-wire.ts";
+import { responsesFailure } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
@@ -16,6 +16,7 @@ import {
   functionCallItemId,
   messageItemId,
   outputTextPart,
+  type ResponseStatus,
   reasoningItemId,
   refusalPart,
   responseEnvelope,
@@ -149,9 +150,14 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return out;
   }
 
-  /** The Responses `error` event, numbered in sequence. */
-  error(error: GatewayError): SseEvent {
-    return responsesErrorEvent(error, this.sequence++);
+  /**
+   * The Responses `error` event, then `response.failed` with the response so far (its id, its
+   * items), numbered in sequence (core/error-wire.ts).
+   */
+  error(error: GatewayError): SseEvent[] {
+    const events = responsesFailure(error, this.sequence, this.envelope("failed", null));
+    this.sequence += events.length;
+    return events;
   }
 
   /** A chat server's reasoning text as a `reasoning` item with one summary part. */
@@ -301,11 +307,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     });
   }
 
-  private envelope(
-    status: "in_progress" | "completed" | "incomplete",
-    usage: JsonObject | null,
-    reason?: string,
-  ) {
+  private envelope(status: ResponseStatus, usage: JsonObject | null, reason?: string) {
     return responseEnvelope({
       id: this.options.id,
       createdAt: this.createdAt,

@@ -1,7 +1,9 @@
-import { expect, test } from "bun:test";
-import { errorEvent } from "../../core/error-wire.ts";
+import { describe, expect, test } from "bun:test";
+import { errorBody, errorEvent } from "../../core/error-wire.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { readGoogleError } from "../../core/google-errors.ts";
-import { googleInBandError } from "./in-band-error.ts";
+import { fallbackClassOf } from "../../routing/fallback-on.ts";
+import { googleInBandError, inBandError } from "./in-band-error.ts";
 
 test("Google's quota mid-stream reaches the caller's error event without the gateway's project", () => {
   const google = readGoogleError({
@@ -21,3 +23,151 @@ test("Google's quota mid-stream reaches the caller's error event without the gat
     expect(data).not.toContain("681255809395");
   }
 });
+
+describe("an error said inside an answer is judged by its type or code, as an answer of that status is", () => {
+  const responsesFailed = (code: string, message: string) => ({
+    type: "response.failed",
+    sequence_number: 2,
+    response: { id: "resp_1", object: "response", status: "failed", error: { code, message } },
+  });
+  const TOO_LONG =
+    "Your input exceeds the context window of this model. Please adjust your input and try again.";
+
+  test("a prompt too long (the Responses API's response.failed, Codex's long conversation) is the caller's 400: not retried, not the route's, its code kept", () => {
+    const failure = inBandError("openai", responsesFailed("context_length_exceeded", TOO_LONG));
+    expect(verdict(failure)).toEqual([400, "context_length_exceeded", false, TOO_LONG]);
+    // A Responses caller gets OpenAI's body back, its code the one Codex acts on ("ran out of room").
+    expect(errorBody(failure, "openai")).toEqual({
+      error: { message: TOO_LONG, code: "context_length_exceeded" },
+    });
+    // Told as Anthropic's API tells it, which Claude Code acts on.
+    expect(errorBody(failure, "anthropic")).toMatchObject({
+      error: {
+        type: "invalid_request_error",
+        message: `prompt is too long: ${TOO_LONG.charAt(0).toLowerCase()}${TOO_LONG.slice(1)}`,
+      },
+    });
+    expect(fallbackClassOf(failure)).toBe("context_length");
+  });
+
+  test("the Responses API's error event, a whole response that failed and a chat server's error chunk alike", () => {
+    const said = [
+      {
+        type: "error",
+        sequence_number: 3,
+        code: "invalid_prompt",
+        message: "Invalid prompt: flagged.",
+        param: null,
+      },
+      {
+        id: "resp_1",
+        object: "response",
+        status: "failed",
+        error: { code: "invalid_prompt", message: "Invalid prompt: flagged." },
+      },
+      // vLLM's, its code the status itself.
+      { error: { object: "error", message: "Invalid prompt: flagged.", type: "BadRequestError", code: 400 } },
+      { error: { message: "Invalid prompt: flagged.", type: "invalid_request_error", code: null } },
+    ];
+    for (const body of said)
+      expect(verdict(inBandError("openai", body))).toEqual([
+        400,
+        "invalid_request",
+        false,
+        "Invalid prompt: flagged.",
+      ]);
+  });
+
+  test("a rate limit is a 429 retried elsewhere; a server's failure a retryable 502; neither a caller's fault", () => {
+    const limited = inBandError(
+      "openai",
+      responsesFailed("rate_limit_exceeded", "Please try again in 1.2s."),
+    );
+    expect(verdict(limited)).toEqual([429, "rate_limited", true, "Please try again in 1.2s."]);
+    const failed = inBandError("openai", responsesFailed("server_error", "An error occurred."));
+    expect(verdict(failed)).toEqual([502, "upstream_error", true, "An error occurred."]);
+    expect(failed.countsAgainstRoute).toBe(true);
+    // A code nobody knows is the upstream's failure too.
+    expect(verdict(inBandError("openai", responsesFailed("vector_store_timeout", "slow")))).toEqual([
+      502,
+      "upstream_error",
+      true,
+      "slow",
+    ]);
+  });
+
+  test("the gateway's account refused (insufficient_quota) is the route's, as its HTTP 429 is: failed over at once, in the gateway's words", () => {
+    const quota = "You exceeded your current quota, please check your plan and billing details.";
+    const failure = inBandError("openai", responsesFailed("insufficient_quota", quota));
+    expect([...verdict(failure), failure.sameRouteAgain, failure.detail]).toEqual([
+      502,
+      "upstream_account",
+      true,
+      "the upstream refused the gateway's account (billing or quota)",
+      false,
+      quota,
+    ]);
+    expect(errorBody(failure, "openai")).not.toMatchObject({ error: { message: quota } });
+  });
+
+  test("Anthropic's error event by its type: a request refused is the caller's, an overload the upstream's", () => {
+    const event = (type: string, message: string) => ({ type: "error", error: { type, message } });
+    const tooLong = inBandError(
+      "anthropic",
+      event("invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum"),
+    );
+    expect(verdict(tooLong)).toEqual([
+      400,
+      "context_length_exceeded",
+      false,
+      "prompt is too long: 210000 tokens > 200000 maximum",
+    ]);
+    // Claude Code's own caller gets Anthropic's event back as its body.
+    expect(errorBody(tooLong, "anthropic")).toEqual(
+      event("invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum"),
+    );
+    expect(verdict(inBandError("anthropic", event("invalid_request_error", "tools.0: bad")))).toEqual([
+      400,
+      "invalid_request",
+      false,
+      "tools.0: bad",
+    ]);
+    expect(verdict(inBandError("anthropic", event("overloaded_error", "Overloaded")))).toEqual([
+      502,
+      "upstream_error",
+      true,
+      "Overloaded",
+    ]);
+    expect(verdict(inBandError("anthropic", event("rate_limit_error", "slow down")))).toEqual([
+      429,
+      "rate_limited",
+      true,
+      "slow down",
+    ]);
+  });
+
+  test("Google's error object mid-stream by its canonical code: a prompt past the window is the caller's 400", () => {
+    const said = (status: string, message: string) => {
+      const google = readGoogleError({ error: { code: 400, message, status } });
+      if (!google) throw new Error("not a Google error");
+      return googleInBandError(google);
+    };
+    const words = "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).";
+    expect(verdict(said("INVALID_ARGUMENT", words))).toEqual([400, "context_length_exceeded", false, words]);
+    expect(verdict(said("INVALID_ARGUMENT", "bad schema"))).toEqual([
+      400,
+      "invalid_request",
+      false,
+      "bad schema",
+    ]);
+    expect(verdict(said("INTERNAL", "An internal error has occurred."))).toEqual([
+      502,
+      "upstream_error",
+      true,
+      "An internal error has occurred.",
+    ]);
+  });
+});
+
+/** What the router and the caller make of a failure: its status, code, whether retried, its words. */
+const verdict = (failure: GatewayError) => [failure.status, failure.code, failure.retryable, failure.message];

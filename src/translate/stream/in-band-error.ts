@@ -1,27 +1,34 @@
 import { z } from "zod";
-import { readAnthropicError, statusForAnthropicType } from "../../core/anthropic-errors.ts";
+import {
+  codeFromAnthropic,
+  readAnthropicError,
+  statusForAnthropicType,
+} from "../../core/anthropic-errors.ts";
+import { callerErrorCode } from "../../core/caller-error-code.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { RESPONSE_FAILED } from "../../core/final-response-events.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import { type GoogleError, googleHttpStatus } from "../../core/google-errors.ts";
-import { type ReadOpenAIError, readOpenAIError } from "../../core/openai-errors.ts";
+import {
+  CONTEXT_TOO_LONG,
+  codeFromOpenAI,
+  type ReadOpenAIError,
+  readOpenAIError,
+  statusForOpenAIError,
+} from "../../core/openai-errors.ts";
+import { upstreamFault } from "../../core/upstream-fault.ts";
 
 /**
- * The Responses API's stream `error` event, its fields at the top rather than in an `error`
- * object: `{"type":"error","code":"rate_limit_exceeded","message":…,"param":null}`.
- */
-const responsesErrorEvent = z.looseObject({
-  type: z.literal("error"),
-  message: z.string(),
-  code: z.string().nullish(),
-  param: z.string().nullish(),
-});
-
-/**
- * An error an upstream reported inside a stream (Anthropic's `error` event, OpenAI's
- * `{"error":…}` chunk, the Responses API's `error` event). Its type and code travel with it so
- * the caller's dialect can say the same thing; a rate limit stays a 429, everything else is a
- * retryable 502 (the stream is what failed, not the client's request).
+ * An error an upstream reported inside its answer rather than by its status: Anthropic's `error`
+ * event, OpenAI's `{"error":…}` chunk, the Responses API's `error` event and `response.failed`
+ * (and a whole Responses answer that failed, `status: "failed"`). It is judged as an answer of
+ * the status its type or code stands for is (core/upstream-fault.ts): a request the upstream
+ * refuses (a prompt too long, or flagged; Anthropic's `invalid_request_error`) is the caller's 4xx,
+ * never retried nor counted against the route, failed over only where `fallback_on` says (a
+ * context too long); a rate limit stays a 429; the gateway's account or credentials refused
+ * (OpenAI's `insufficient_quota`) is the route's, failed over at once; anything else (an overload,
+ * a server error) a retryable 502, the stream being what failed. Its type, code and body travel
+ * with it so the caller's dialect can say the same thing.
  */
 export function inBandError(dialect: Dialect, event: unknown): GatewayError {
   // A Responses error event is carried as the OpenAI error body it stands for, which the
@@ -29,15 +36,16 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
   const body = dialect === "openai" ? asOpenAIErrorBody(event) : event;
   const anthropic = dialect === "anthropic" ? readAnthropicError(body) : undefined;
   const openai = dialect === "openai" ? readOpenAIError(body) : undefined;
+  const status = anthropic ? statusForAnthropicType(anthropic.type) : statusForOpenAIError(openai);
+  const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
   const type = anthropic?.type ?? openai?.type;
-  const message = anthropic?.message ?? openai?.message ?? "upstream reported an error";
-  const status = anthropic ? statusForAnthropicType(anthropic.type) : 502;
-  const limited = status === 429 || openai?.code === "rate_limit_exceeded";
-  return new GatewayError({
-    status: limited ? 429 : 502,
-    code: limited ? "rate_limited" : "upstream_error",
-    message,
-    retryable: true,
+  return judged({
+    status,
+    message: anthropic?.message ?? openai?.message,
+    type,
+    code: openai?.code,
+    caller: code,
+    param: openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined),
     upstream: {
       dialect,
       status,
@@ -50,37 +58,130 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
   });
 }
 
-/** The Responses API's `response.failed` event: its response's `error`, `{code, message}`. */
-const failedResponseEvent = z.looseObject({
-  type: z.literal(RESPONSE_FAILED),
-  response: z.looseObject({ error: responsesErrorEvent.omit({ type: true }) }),
+/**
+ * Google's error object inside a `streamGenerateContent` stream, by the same rule and its
+ * canonical code (an exhausted quota stays a 429, with RetryInfo's delay; a prompt past the window
+ * is the caller's 400). No Google body travels with it: the caller's dialect says it.
+ */
+export function googleInBandError(google: GoogleError): GatewayError {
+  const status = googleHttpStatus(google, 500);
+  const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
+  return judged({
+    status,
+    message: google.message ?? `upstream reported ${google.status}`,
+    caller: tooLong ? "context_length_exceeded" : callerErrorCode(status),
+    ...(tooLong ? { param: "messages" } : {}),
+    ...(google.retryAfter ? { retryAfter: google.retryAfter } : {}),
+    // Google's words: scrubbed of the gateway's account for the caller (core/scrub-account.ts).
+    upstream: { dialect: undefined, status },
+  });
+}
+
+/** What an upstream said of its failure inside its answer, read in its dialect. */
+interface InBandSaid {
+  /** The status its type or code stands for (no answer of its own carried one). */
+  readonly status: number;
+  readonly message: string | undefined;
+  /** The upstream's own type and code, as upstream-fault.ts reads them. */
+  readonly type?: string | undefined;
+  readonly code?: string | undefined;
+  /** The gateway's code for it when it is the caller's request that was refused. */
+  readonly caller: ErrorCode;
+  readonly param?: string | undefined;
+  /** Seconds to wait, when the upstream said (Google's RetryInfo). */
+  readonly retryAfter?: string;
+  readonly upstream: UpstreamErrorDetail;
+}
+
+/**
+ * The failure, by whose fault it is. The upstream's own words say it, but for a refusal of the
+ * gateway's credentials or account, which the caller would read as its own to fix: said in the
+ * gateway's words (as upstream-failure.ts `routeRefused` says them), the upstream's in the log.
+ */
+function judged(said: InBandSaid): GatewayError {
+  const { status, upstream } = said;
+  const message = said.message ?? "upstream reported an error";
+  const fault = upstreamFault(status, said);
+  switch (fault) {
+    case "request":
+      return new GatewayError({
+        status,
+        code: said.caller,
+        message,
+        ...(said.param ? { param: said.param } : {}),
+        upstream,
+      });
+    case "throttle":
+    case "tier":
+      return new GatewayError({
+        status: 429,
+        code: "rate_limited",
+        message,
+        retryable: true,
+        ...(fault === "tier" ? { sameRouteAgain: false, countsAgainstRoute: false } : {}),
+        ...(said.retryAfter ? { headers: { "retry-after": said.retryAfter } } : {}),
+        upstream,
+      });
+    case "credentials":
+    case "account":
+    case "route":
+      return new GatewayError({
+        status: 502,
+        code: ROUTE_REFUSAL[fault],
+        message: ROUTE_REFUSAL_WORDS[fault],
+        retryable: true,
+        sameRouteAgain: false,
+        upstream: { dialect: undefined, status },
+        detail: message,
+      });
+    case "server":
+      return new GatewayError({ status: 502, code: "upstream_error", message, retryable: true, upstream });
+  }
+}
+
+/** The gateway's code and words for each refusal of the route itself (upstream-failure.ts). */
+const ROUTE_REFUSAL = {
+  credentials: "upstream_auth",
+  account: "upstream_account",
+  route: "upstream_error",
+} as const;
+const ROUTE_REFUSAL_WORDS = {
+  credentials: "the upstream rejected the gateway's credentials",
+  account: "the upstream refused the gateway's account (billing or quota)",
+  route: "the upstream does not know the route's model",
+} as const;
+
+/**
+ * The Responses API's stream `error` event, its fields at the top rather than in an `error`
+ * object: `{"type":"error","code":"rate_limit_exceeded","message":…,"param":null}`.
+ */
+const responsesErrorEvent = z.looseObject({
+  type: z.literal("error"),
+  message: z.string(),
+  code: z.string().nullish(),
+  param: z.string().nullish(),
 });
 
-/** A Responses error or failed-response event as OpenAI's `{"error":{…}}` body; any other body as it is. */
+/** A Responses `response` that failed: its `error`, `{code, message}`. */
+const failedResponse = z.looseObject({
+  status: z.literal("failed"),
+  error: responsesErrorEvent.omit({ type: true }),
+});
+
+/** The Responses API's `response.failed` event: the response that failed. */
+const failedResponseEvent = z.looseObject({ type: z.literal(RESPONSE_FAILED), response: failedResponse });
+
+/**
+ * A Responses error or failed-response event, or a whole response that failed, as OpenAI's
+ * `{"error":{…}}` body; any other body as it is.
+ */
 function asOpenAIErrorBody(body: unknown): unknown {
   const said =
-    failedResponseEvent.safeParse(body).data?.response.error ?? responsesErrorEvent.safeParse(body).data;
+    failedResponseEvent.safeParse(body).data?.response.error ??
+    failedResponse.safeParse(body).data?.error ??
+    responsesErrorEvent.safeParse(body).data;
   if (!said) return body;
   const { message, code, param } = said;
   const error: ReadOpenAIError = { message, ...(code ? { code } : {}), ...(param ? { param } : {}) };
   return { error };
-}
-
-/**
- * Google's error object inside a `streamGenerateContent` stream, by the same rule: an exhausted
- * quota stays a 429 (with RetryInfo's delay), anything else is a retryable 502. No Google body
- * travels with it: the caller's dialect says it.
- */
-export function googleInBandError(google: GoogleError): GatewayError {
-  const status = googleHttpStatus(google, 500);
-  const limited = status === 429;
-  return new GatewayError({
-    status: limited ? 429 : 502,
-    code: limited ? "rate_limited" : "upstream_error",
-    message: google.message ?? `upstream reported ${google.status}`,
-    retryable: true,
-    ...(limited && google.retryAfter ? { headers: { "retry-after": google.retryAfter } } : {}),
-    // Google's words: scrubbed of the gateway's account for the caller (core/scrub-account.ts).
-    upstream: { dialect: undefined, status },
-  });
 }

@@ -44,7 +44,8 @@ const translations: [
         request: { model: "m" },
         id: "resp_d",
       }),
-    (event) => (JSON.parse(event.data) as { code: string }).code,
+    // Its last event, `response.failed`, fails the response with the same code as the error event.
+    (event) => (JSON.parse(event.data) as { response: { error: { code: string } } }).response.error.code,
   ],
 ];
 
@@ -66,14 +67,27 @@ describe("one stream driver", () => {
     },
   );
 
-  test("the Responses error event is numbered in sequence", async () => {
+  test("a Responses stream ends failed in sequence: its error event, then response.failed failing the response so far", async () => {
     const [, make] = translations[2] as (typeof translations)[number];
     const out = await drain(make(workerLost()));
     const numbers = out.map(
       (event) => (JSON.parse(event.data) as { sequence_number: number }).sequence_number,
     );
     expect(numbers).toEqual(numbers.map((_, i) => i));
-    expect(out.at(-1)?.event).toBe("error");
+    expect(out.slice(-2).map((event) => event.event)).toEqual(["error", "response.failed"]);
+    expect(JSON.parse(out.at(-2)?.data ?? "")).toMatchObject({
+      code: "worker_lost",
+      message: "worker w1 went away",
+    });
+    const { response } = JSON.parse(out.at(-1)?.data ?? "") as { response: Record<string, unknown> };
+    // The response the stream opened, its item so far with it, as OpenAI fails one.
+    expect(response).toMatchObject({
+      id: "resp_d",
+      object: "response",
+      status: "failed",
+      error: { code: "worker_lost", message: "worker w1 went away" },
+      output: [{ type: "message", status: "in_progress" }],
+    });
   });
 
   test("custom tool calls stream as custom_tool_call items with their input sent whole", async () => {

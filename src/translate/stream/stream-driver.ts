@@ -8,10 +8,10 @@ import {
   type UsageSeen,
 } from "./stream-translation.ts";
 
-/** A stream in the caller's dialect, and how that stream reports a failure once started. */
+/** A stream in the caller's dialect, and the events it ends with when it fails once started. */
 export interface TranslatedStream {
   readonly events: AsyncIterable<SseEvent>;
-  readonly errorEvent: (error: GatewayError) => SseEvent;
+  readonly failureEvents: (error: GatewayError) => SseEvent[];
   /**
    * The loop under `events`, and the events it reads: a relay that has those events' reads in
    * hand may run the translation over each read itself (routing/translated-relay.ts) and never
@@ -35,7 +35,7 @@ export function translateStream<C>(
   const translation = new StreamTranslation(read, writer, onUsage);
   return {
     events: drive(events, translation),
-    errorEvent: (error) => translation.errorEvent(error),
+    failureEvents: (error) => translation.failureEvents(error),
     translation,
     source: events,
   };

@@ -39,8 +39,11 @@ export interface StreamWriter<C> {
   /** True once the upstream said the answer is whole (a finish reason, `message_stop`). */
   readonly complete: boolean;
   finish(): Iterable<SseEvent>;
-  /** A failure after the stream started, as this stream's own error event. */
-  error(error: GatewayError): SseEvent;
+  /**
+   * A failure after the stream started, as the events this stream ends with then: the dialect's
+   * error event (a Responses stream's `error`, then `response.failed`: core/error-wire.ts).
+   */
+  error(error: GatewayError): SseEvent[];
 }
 
 /**
@@ -71,7 +74,7 @@ export interface EventTranslation {
  * (`translateStream`) is a thin loop over the same object. Every failure — an in-band upstream
  * error, an unreadable event, a stream cut short — is thrown as a GatewayError with its own class:
  * before the first event the router may still retry or fail over; after it the front door writes
- * `errorEvent(error)`, the same way on every dialect pair.
+ * `failureEvents(error)`, the same way on every dialect pair.
  */
 export class StreamTranslation<C> implements EventTranslation {
   /** True once the first chunk was read (and the writer started). */
@@ -126,8 +129,8 @@ export class StreamTranslation<C> implements EventTranslation {
     return true;
   }
 
-  /** A failure after the stream started, as this stream's own error event. */
-  errorEvent(error: GatewayError): SseEvent {
+  /** A failure after the stream started, as the events this stream ends with then. */
+  failureEvents(error: GatewayError): SseEvent[] {
     return this.writer.error(error);
   }
 }

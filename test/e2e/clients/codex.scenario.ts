@@ -4,6 +4,7 @@ import type { Behaviour } from "../../fake-upstream/fake-upstream.ts";
 import {
   inLoopbackWorld,
   type RouteSettings,
+  type RoutingSettings,
   runClient,
   scenarioOptions,
   type UpstreamKind,
@@ -31,6 +32,8 @@ interface Options {
   queue?: Behaviour[];
   /** What every route also sets (`context_window`, the upstream `model`). */
   route?: RouteSettings;
+  /** What the gateway sets under `routing:` (`stream_keepalive`). */
+  routing?: RoutingSettings;
 }
 
 const options = scenarioOptions<Options>();
@@ -82,4 +85,5 @@ wire_api = "responses"
     return { ...run, files };
   },
   options.route,
+  options.routing,
 );

@@ -42,12 +42,16 @@ export type UpstreamKind = "openai" | "anthropic" | "deepseek";
 /** What every route of a scenario's gateway also sets (`context_window`). */
 export type RouteSettings = Readonly<Record<string, unknown>>;
 
+/** What a scenario's gateway sets under `routing:` besides no retries (`stream_keepalive`). */
+export type RoutingSettings = Readonly<Record<string, unknown>>;
+
 /** The gateway config for one upstream kind: every model name the client sends routes to the fake. */
 export function gatewayConfig(
   fakeUrl: string,
   kind: UpstreamKind,
   models: readonly string[],
   route: RouteSettings = {},
+  routing: RoutingSettings = {},
 ): object {
   const provider =
     kind === "anthropic"
@@ -61,7 +65,7 @@ export function gatewayConfig(
   return {
     providers: [provider],
     models: models.map((name) => ({ name, routes: [{ provider: "fake", model: `up-${name}`, ...route }] })),
-    routing: { retries: 0 },
+    routing: { retries: 0, ...routing },
     log: { level: "info" },
   };
 }
@@ -101,6 +105,7 @@ export async function inLoopbackWorld(
   models: readonly string[],
   scenario: (world: World) => Promise<ClientRun & { files?: Record<string, string> }>,
   route: RouteSettings = {},
+  routing: RoutingSettings = {},
 ): Promise<void> {
   const report = process.env.REPORT;
   if (!report) throw new Error("REPORT is not set: run this through run-in-netns.ts");
@@ -110,7 +115,7 @@ export async function inLoopbackWorld(
   const fake = await startFakeUpstream();
   let gw: GatewayProcess | undefined;
   try {
-    gw = await spawnGateway({ config: gatewayConfig(fake.url, kind, models, route) });
+    gw = await spawnGateway({ config: gatewayConfig(fake.url, kind, models, route, routing) });
     const { key } = await createKey(gw, { name: "client" });
     const run = await scenario({ fake, gw, key, dir: temp.path });
     // Audit rows are written off the request path: wait (bounded) for one per upstream call (a

@@ -1,9 +1,11 @@
-import { namesAnthropicModel } from "../../core/anthropic-errors.ts";
+import { namesAnthropicModel } from "./anthropic-errors.ts";
 
 /**
  * Whose fault an upstream's error answer is. What the router does with the failure (retry the
  * route, fail over, count it towards the route's breaker) and what the caller is told follow from
- * it (upstream-failure.ts builds the GatewayError for each).
+ * it: providers/http/upstream-failure.ts builds the GatewayError of each for an answer's status,
+ * translate/stream/in-band-error.ts for an error said inside an answer (by the status its type or
+ * code stands for).
  */
 export type UpstreamFault =
   /** The request itself (a 400, 413, 422, …): the caller's error, in the upstream's words; no retry. */

@@ -44,6 +44,25 @@ export const keyMigrations: readonly PostgresMigration[] = [
       CREATE INDEX api_keys_active ON api_keys (tenant, expires_at) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    // Whether a key's models are still as an admin read them (KeyStore.setLimits), as JSON, not as
+    // spelt, and never failing: JSONB refuses a model glob holding \u0000 or a lone surrogate, which
+    // failed every change of such a key's limits. Texts alike match before either is parsed; one
+    // PostgreSQL cannot read matches no other text.
+    version: 4,
+    sql: `
+      CREATE FUNCTION api_key_models_match(stored TEXT, read TEXT) RETURNS boolean
+        LANGUAGE plpgsql IMMUTABLE AS $$
+      BEGIN
+        IF stored = read THEN
+          RETURN true;
+        END IF;
+        RETURN stored::jsonb = read::jsonb;
+      EXCEPTION WHEN others THEN
+        RETURN false;
+      END $$;
+    `,
+  },
 ];
 
 /** Serialises spend writes so `seq` is also commit order ("mgws" as an int). */

@@ -4,6 +4,7 @@ import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/po
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { keyRecord } from "../../testing/key-record.ts";
 import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { openStorage } from "../open-storage.ts";
 import type { Storage } from "../storage.ts";
@@ -131,6 +132,20 @@ test("rows stored before the item index whose output holds text PostgreSQL's JSO
   try {
     for (const id of Object.keys(unreadable))
       expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
+  } finally {
+    await storage.close();
+  }
+});
+
+test("a key whose model globs hold text PostgreSQL's JSON reader refuses (a lone surrogate, NUL) has its limits changed", async () => {
+  const storage = await openPostgresStorage(options(await server.createDatabase()));
+  try {
+    for (const [n, glob] of Object.values(unreadable).entries()) {
+      const key = keyRecord({ id: `key_${n}`, hash: `${n}`.padStart(64, "0"), models: [`gpt-${glob}`] });
+      await storage.keys.create(key);
+      const limits = { models: key.models, rpm: 5, tpm: null, budgetUsd: null, expiresAt: null };
+      expect(await storage.keys.setLimits?.(key.id, limits, key)).toMatchObject(limits);
+    }
   } finally {
     await storage.close();
   }

@@ -15,7 +15,8 @@ interface ResponseKey {
  * before it, a batch of rows at a time (keyset on the primary key) after the migration committed,
  * outside its lock: the nodes' Responses writes, an older release's included, go on meanwhile, the
  * triggers indexing them. An entry the triggers wrote is kept (`ON CONFLICT DO NOTHING`): it is
- * the newer.
+ * the newer. A response is read by `stored_response_item_ids` (responses migration 5), which never
+ * fails: one PostgreSQL's JSON reader refuses stops no node from starting.
  */
 export function backfillResponseItems(sql: SQL): Promise<void> {
   return backfillOnce<ResponseKey>(sql, { component: "responses.item_index", version: 1 }, async (after) => {
@@ -28,13 +29,8 @@ export function backfillResponseItems(sql: SQL): Promise<void> {
         ORDER BY tenant, id LIMIT ${BATCH}
       ), indexed AS (
         INSERT INTO stored_response_items (tenant, item_id, response_id)
-        SELECT DISTINCT b.tenant, item ->> 'id', b.id
-        FROM batch b,
-          json_array_elements(
-            CASE WHEN json_typeof(b.response::json -> 'output') = 'array'
-              THEN b.response::json -> 'output' ELSE '[]'::json END
-          ) AS item
-        WHERE json_typeof(item -> 'id') = 'string'
+        SELECT b.tenant, item_id, b.id
+        FROM batch b, unnest(stored_response_item_ids(b.response)) AS item_id
         ON CONFLICT (tenant, item_id) DO NOTHING
       )
       SELECT tenant, id FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;

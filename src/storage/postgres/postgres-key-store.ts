@@ -97,14 +97,14 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
       }),
     // Only while the key is as read: unrevoked, not one of its limits moved meanwhile (another
     // admin's change, a rotation bounding its expiry), and, read with its seq, no change at all
-    // since (a rotation's end that moved nothing). Models compared as JSON, not as spelt (the
-    // parameter sent as text: as jsonb, Bun would send the string as a JSON string).
+    // since (a rotation's end that moved nothing). Models compared as JSON, not as spelt, by a
+    // function that never fails (keys migration 4).
     setLimits: (id, limits, asRead) => {
       const read = limitColumns(asRead);
       return change(async (tx, seq) =>
         first(
           await tx`UPDATE api_keys SET ${tx({ ...limitColumns(limits), seq })}
-            WHERE id = ${id} AND revoked_at IS NULL AND models::jsonb = ${read.models}::text::jsonb
+            WHERE id = ${id} AND revoked_at IS NULL AND api_key_models_match(models, ${read.models}::text)
               AND rpm IS NOT DISTINCT FROM ${read.rpm}::integer AND tpm IS NOT DISTINCT FROM ${read.tpm}::bigint
               AND budget_usd IS NOT DISTINCT FROM ${read.budget_usd}::double precision
               AND expires_at IS NOT DISTINCT FROM ${read.expires_at}::bigint

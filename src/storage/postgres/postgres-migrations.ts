@@ -44,6 +44,25 @@ export const keyMigrations: readonly PostgresMigration[] = [
       CREATE INDEX api_keys_active ON api_keys (tenant, expires_at) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    // Whether a key's models are still as an admin read them (KeyStore.setLimits), as JSON, not as
+    // spelt, and never failing: JSONB refuses a model glob holding \u0000 or a lone surrogate, which
+    // failed every change of such a key's limits. Texts alike match before either is parsed; one
+    // PostgreSQL cannot read matches no other text.
+    version: 4,
+    sql: `
+      CREATE FUNCTION api_key_models_match(stored TEXT, read TEXT) RETURNS boolean
+        LANGUAGE plpgsql IMMUTABLE AS $$
+      BEGIN
+        IF stored = read THEN
+          RETURN true;
+        END IF;
+        RETURN stored::jsonb = read::jsonb;
+      EXCEPTION WHEN others THEN
+        RETURN false;
+      END $$;
+    `,
+  },
 ];
 
 /** Serialises spend writes so `seq` is also commit order ("mgws" as an int). */
@@ -179,9 +198,9 @@ export const responseMigrations: readonly PostgresMigration[] = [
     // Which response holds an output item (`ResponseStore.responseOfItem`): an `item_reference`
     // names an item alone. Kept by triggers, so every writer (a previous release's node during a
     // rolling upgrade included) keeps it; a row replaced keeps its old items' entries, which a
-    // reader checks against the response itself. JSON, not JSONB: it takes any text the writer
-    // stored (JSONB refuses \u0000). An UPDATE indexes the row again only when its response
-    // changes. Filled from the rows stored before after it, in batches (postgres-item-backfill.ts),
+    // reader checks against the response itself. JSON, not JSONB (since version 5 read by a
+    // function that never fails: both refuse a \u0000 and a lone surrogate). An UPDATE indexes
+    // the row again only when its response changes. Filled from the rows stored before after it, in batches (postgres-item-backfill.ts),
     // not here: CREATE TRIGGER locks stored_responses against writes (SHARE ROW EXCLUSIVE) until
     // this transaction commits, and every node's Responses writes would wait for a whole table's
     // parse.
@@ -215,6 +234,45 @@ export const responseMigrations: readonly PostgresMigration[] = [
       END $$;
       CREATE TRIGGER stored_response_items_drop AFTER DELETE ON stored_responses
         FOR EACH ROW EXECUTE FUNCTION stored_response_items_drop();
+    `,
+  },
+  {
+    // The item index reads a response by stored_response_item_ids, which never fails: the JSON
+    // reader refuses the whole text, whichever field holds it, for a \u0000 or a lone surrogate
+    // (\ud83d: an answer cut inside an emoji), which failed the save of such a response (and its
+    // conversation) and the item backfill, every start. Such a response is read again with those
+    // escapes as U+FFFD (its text holds them, not its items' ids), and one still unreadable names
+    // no item. Replacing the trigger's function serves a previous release's node's writes too.
+    version: 5,
+    sql: `
+      CREATE FUNCTION response_output_ids(response json) RETURNS TEXT[]
+        LANGUAGE sql IMMUTABLE AS $$
+        SELECT coalesce(array_agg(DISTINCT item ->> 'id'), '{}')
+        FROM json_array_elements(
+          CASE WHEN json_typeof(response -> 'output') = 'array' THEN response -> 'output' ELSE '[]'::json END
+        ) AS item
+        WHERE json_typeof(item -> 'id') = 'string'
+      $$;
+      CREATE FUNCTION stored_response_item_ids(response TEXT) RETURNS TEXT[]
+        LANGUAGE plpgsql IMMUTABLE AS $$
+      BEGIN
+        RETURN response_output_ids(response::json);
+      EXCEPTION WHEN others THEN
+        BEGIN
+          RETURN response_output_ids(
+            regexp_replace(response, '\\\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\\\ufffd', 'g')::json
+          );
+        EXCEPTION WHEN others THEN
+          RETURN '{}';
+        END;
+      END $$;
+      CREATE OR REPLACE FUNCTION stored_response_items_add() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO stored_response_items (tenant, item_id, response_id)
+        SELECT NEW.tenant, item_id, NEW.id FROM unnest(stored_response_item_ids(NEW.response)) AS item_id
+        ON CONFLICT (tenant, item_id) DO UPDATE SET response_id = excluded.response_id;
+        RETURN NULL;
+      END $$;
     `,
   },
 ];

@@ -4,6 +4,7 @@ import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/po
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { keyRecord } from "../../testing/key-record.ts";
 import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { openStorage } from "../open-storage.ts";
 import type { Storage } from "../storage.ts";
@@ -92,6 +93,61 @@ test("rows stored before the item index are indexed after its migration, outside
     for (const open of nodes) await open.close();
   } finally {
     await sql.close();
+  }
+});
+
+/** Output text PostgreSQL's JSON reader refuses: an answer cut inside an emoji, and one holding NUL. */
+const unreadable = { emoji: "😀".slice(0, 1), nul: "a\u0000b" };
+/** A Responses answer whose output message, `msg_<id>`, says `text`. */
+const answer = (id: string, text: string) => ({
+  id,
+  output: [{ id: `msg_${id}`, type: "message", content: [{ type: "output_text", text }] }],
+});
+
+test("a response whose output holds text PostgreSQL's JSON reader refuses (a lone surrogate, NUL) is stored, read back as sent and found by its item's id", async () => {
+  const storage = await openPostgresStorage(options(await server.createDatabase()));
+  try {
+    for (const [id, text] of Object.entries(unreadable)) {
+      const record = { tenant: "acme", id, response: answer(id, text), items: [], createdAt: 1 };
+      await storage.responses.save(record);
+      expect(await storage.responses.get("acme", id)).toMatchObject({ response: answer(id, text) });
+      expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
+    }
+  } finally {
+    await storage.close();
+  }
+});
+
+test("rows stored before the item index whose output holds text PostgreSQL's JSON reader refuses are indexed by the backfill, and the node starts", async () => {
+  const url = await server.createDatabase();
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await migratePostgres(sql, "responses", responseMigrations.slice(0, 3));
+    for (const [id, text] of Object.entries(unreadable))
+      await sql`INSERT INTO stored_responses ${sql({ tenant: "acme", id, response: JSON.stringify(answer(id, text)), items: "[]", created_at: 1 })}`;
+  } finally {
+    await sql.close();
+  }
+  const storage = await openPostgresStorage(options(url));
+  try {
+    for (const id of Object.keys(unreadable))
+      expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
+  } finally {
+    await storage.close();
+  }
+});
+
+test("a key whose model globs hold text PostgreSQL's JSON reader refuses (a lone surrogate, NUL) has its limits changed", async () => {
+  const storage = await openPostgresStorage(options(await server.createDatabase()));
+  try {
+    for (const [n, glob] of Object.values(unreadable).entries()) {
+      const key = keyRecord({ id: `key_${n}`, hash: `${n}`.padStart(64, "0"), models: [`gpt-${glob}`] });
+      await storage.keys.create(key);
+      const limits = { models: key.models, rpm: 5, tpm: null, budgetUsd: null, expiresAt: null };
+      expect(await storage.keys.setLimits?.(key.id, limits, key)).toMatchObject(limits);
+    }
+  } finally {
+    await storage.close();
   }
 });
 

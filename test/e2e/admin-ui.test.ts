@@ -202,6 +202,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: create (shown once), use it, rotate with grace, revoke; every change on record", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/keys`);
     await page.getByRole("button", { name: "New key" }).click();
     await page.getByLabel("Name").fill("alice-ui");
@@ -283,6 +284,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: Revoke only this key, of a name other active keys share, leaves them working; a key alone under its name asks a plain confirm", async () => {
+    await signedIn();
     const made = await createKey({ url: gw.url, adminKey }, { name: "hank-ui", role: "user" });
     const rotate = async () => {
       const res = await fetch(`${gw.url}/admin/api/keys/hank-ui/rotate`, {
@@ -314,6 +316,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: Revoke counts every active key of the name the gateway holds, not only those on the page", async () => {
+    await signedIn();
     const target = { url: gw.url, adminKey };
     const oldest = await createKey(target, { name: "spread-ui", role: "user" });
     // Newer keys push it off the first page (50 keys, newest first).
@@ -362,6 +365,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
+    await signedIn();
     const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
     for (let i = 0; i < 1000; i += 50)
       await Promise.all(
@@ -399,6 +403,7 @@ describe("/admin in a real browser", () => {
   }, 120_000);
 
   test("the key form: limits it cannot read are refused in the form; a refusal keeps what was typed", async () => {
+    await signedIn();
     /** The key of that name, as the API lists it (undefined: none was created). */
     const named = async (name: string) =>
       (
@@ -456,6 +461,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {
+    await signedIn();
     const target = { url: gw.url, adminKey };
     const limited = await createKey(target, { name: "limits-change-ui", rpm: 1 });
     expect(await statusOf(chat(limited.key))).toBe(200);
@@ -488,6 +494,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: one appears live, then filter the log and open it; export", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();
     await page.locator(".dot.on").waitFor();
@@ -531,6 +538,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: the detail lists every route and failover attempt", async () => {
+    await signedIn();
     const { response } = await sdk(adminKey)
       .chat.completions.create({
         model: "flaky-chat",
@@ -556,6 +564,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: the admin API's own calls are left out, in the list and live, until asked for", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();
     await page.locator(".dot.on").waitFor();
@@ -578,6 +587,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: each caller shown as who it is (a key by its name, a JWT subject with its tenant), its id beside; choosing one filters by that id", async () => {
+    await signedIn();
     const key = await createKey(gw, { name: "dup-ui", role: "user", models: ["*"] });
     const requestIdOf = async (apiKey: string) =>
       (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
@@ -645,6 +655,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("activity: who made each change, readably, its id beside; choosing one shows only that caller's changes, by id", async () => {
+    await signedIn();
     // Two admin keys of one name: told apart by their ids.
     const first = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
     const second = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
@@ -672,6 +683,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
+    await signedIn();
     const name = "rtl\u202eevil";
     const key = await createKey(gw, { name, role: "user", models: ["*"] });
     const { response } = await chat(key.key);
@@ -696,6 +708,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("overview: a reload that needs a restart says so, not only that it reloaded", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/overview`);
     await page.locator("main h1").waitFor();
     await gw.writeConfig({ ...config(), workers: { max_message: "2MB" } });
@@ -715,6 +728,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("workers: one connects and leaves while the page watches", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/workers`);
     await page.getByText("No worker is connected.").waitFor();
     const token = await createKey(gw, { name: "gpu-fleet", role: "worker", models: ["*"] });
@@ -845,6 +859,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("every page at 1280 and 390 px, light and dark", async () => {
+    await signedIn();
     for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
     for (const viewport of [WIDE, NARROW]) {
       await page.setViewportSize(viewport);
@@ -977,6 +992,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keyboard: tab from the top reaches the page links and moves between pages", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/overview`);
     await page.locator("main h1").waitFor();
     await page.keyboard.press("Tab"); // skip link

@@ -727,7 +727,7 @@ describe("/admin in a real browser", () => {
     expect(await lastChange.textContent()).toMatch(/^restored at .+: v\d+ serves on, nothing pending$/);
   }, 60_000);
 
-  test("workers: one connects and leaves while the page watches", async () => {
+  test("workers: one connects and leaves while the page watches; one that drains has left, one killed is lost", async () => {
     await signedIn();
     await page.goto(`${gw.url}/admin/workers`);
     await page.getByText("No worker is connected.").waitFor();
@@ -755,8 +755,32 @@ describe("/admin in a real browser", () => {
     } finally {
       await worker.stop();
     }
-    await page.locator('[data-lost-worker="gpu-box-1"]').waitFor({ timeout: 20_000 });
+    // SIGTERM: it drained (nothing in flight) and closed its connection itself: left, no failure.
+    const left = page.locator('[data-gone-worker="gpu-box-1"]');
+    await left.waitFor({ timeout: 20_000 });
     await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
+    expect(await left.getAttribute("data-gone")).toBe("left");
+    expect(await left.textContent()).toMatch(/^gpu-box-1 left at .+, its drain over$/);
+    expect(await left.locator(".badge.bad").count()).toBe(0);
+    // SIGKILL: its connection cut, no drain: lost, with the reason.
+    const killed = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-box-2",
+      models: ["fake-model"],
+    });
+    try {
+      await page.locator('tr[data-worker="gpu-box-2"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await killed.stop("SIGKILL");
+    }
+    const lost = page.locator('[data-gone-worker="gpu-box-2"]');
+    await lost.waitFor({ timeout: 20_000 });
+    expect(await lost.getAttribute("data-gone")).toBe("lost");
+    expect(await lost.locator(".badge.bad").textContent()).toBe("lost");
+    expect(await lost.textContent()).toMatch(/^gpu-box-2 lost at .+ — .+ \(0 in flight\)$/);
+    expect(await left.getAttribute("data-gone")).toBe("left");
   }, 60_000);
 
   test("workers: a worker's drain shows as it is announced, not at the page's next poll", async () => {

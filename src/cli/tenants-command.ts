@@ -3,9 +3,8 @@ import { activeKeyCounts } from "../storage/key-counts.ts";
 import { spendTotals } from "../storage/spend-totals.ts";
 import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch } from "./admin-fetch.ts";
-import { openReadOnlyAudit } from "./audit/read-only-audit.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
-import { openConfigStore } from "./config-store.ts";
+import { openConfigStoreReadOnly } from "./config-store.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
@@ -35,18 +34,16 @@ function table(tenants: readonly TenantReport[]): string {
 
 /**
  * The store of a config: its tenants, key counts, requests and tokens from the audit log and
- * spend from the spend ledger. A SQLite file's audit log is read through a read-only handle
- * (read-only-audit.ts), PostgreSQL's through the store every node shares.
+ * spend from the spend ledger, all read through one read-only handle on a SQLite file.
  */
 async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
-  const storage = await openConfigStore(config);
-  const audit = config.storage.driver === "sqlite" ? openReadOnlyAudit(config.storage.path) : null;
+  const storage = await openConfigStoreReadOnly(config);
   try {
     return await tenantReports(
       config.tenants,
       {
-        usage: storeUsage(audit?.store ?? storage.audit),
+        usage: storeUsage(storage.audit),
         countKeys: (tenants) => activeKeyCounts(storage.keys, tenants, Date.now()),
         spent: (subjects) => spendTotals(storage.spend, subjects),
       },
@@ -54,7 +51,6 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
       Date.now(),
     );
   } finally {
-    audit?.close();
     await storage.close();
   }
 }

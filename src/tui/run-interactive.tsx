@@ -61,10 +61,11 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
     if (!store.workersVisible || reading) return;
     reading = true;
     const id = store.ownCalls.mint();
+    const sentAt = store.workersMark();
     const read = await fetchWorkers(target, adminKey, controller.signal, id, options.fetch).finally(() => {
       reading = false;
     });
-    if (read.kind === "listed") store.setWorkers(read.workers);
+    if (read.kind === "listed") store.setWorkers(read.workers, sentAt);
     else if (read.kind === "refused") {
       // A credential that may tail but not read the workers (a tenant member's key): asked again
       // every few seconds, each refusal a warning line and an audit row, for as long as it tails.

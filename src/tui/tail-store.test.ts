@@ -159,6 +159,34 @@ describe("TailStore", () => {
     expect(store.workers()).toEqual([]);
   });
 
+  test("a workers list read before a worker's event does not undo it: a worker just lost stays gone, a drain just announced stays", () => {
+    const store = new TailStore(10, () => T0);
+    const a = worker({ id: "1", name: "a", draining: true });
+    const b = worker({ id: "2", name: "b" });
+    const c = worker({ id: "3", name: "c" });
+    store.setWorkers([a, b, c]);
+    // A read goes out; a leaves, b drains and d connects before its answer, which lists them as
+    // they were when the gateway read them.
+    const sentAt = store.workersMark();
+    store.apply(tail({ type: "worker.lost", at: T0, worker: a, reason: "drained", drained: true }));
+    store.apply(tail({ type: "worker.draining", at: T0, worker: { ...b, draining: true } }));
+    const d = worker({ id: "4", name: "d" });
+    store.apply(tail({ type: "worker.connected", at: T0, worker: d }));
+    store.setWorkers([a, b, c], sentAt);
+    expect(store.workers().map((w) => [w.name, w.gone, w.draining])).toEqual([
+      ["a", "left", true],
+      ["b", null, true],
+      ["c", null, undefined],
+      ["d", null, undefined],
+    ]);
+    // The next read, sent after those events, is the list again: a gone, the others as it says.
+    store.setWorkers([{ ...b, draining: true }, d], store.workersMark());
+    expect(store.workers().map((w) => [w.name, w.gone])).toEqual([
+      ["b", null],
+      ["d", null],
+    ]);
+  });
+
   test("a worker's drain is shown as it is announced, not at the next list", () => {
     const store = new TailStore(10, () => T0);
     store.setWorkers([worker({ id: "1", name: "a" })]);

@@ -86,6 +86,10 @@ export class TailStore {
   private readonly traffic: StatsWindow;
   private readonly everything: StatsWindow;
   private readonly workerMap = new Map<string, WorkerRow>();
+  /** Worker events applied so far: a workers read is as of the count when it was sent (`workersMark`). */
+  private workerEvents = 0;
+  /** Each worker's last event, by that count, until a read sent after it has replaced the list. */
+  private readonly workerEventAt = new Map<string, number>();
   /** False once the gateway refused this credential the workers list: the pane says so. */
   workersVisible = true;
 
@@ -127,9 +131,11 @@ export class TailStore {
         return;
       case "worker.connected":
       case "worker.draining":
+        this.workerEventAt.set(event.worker.id, ++this.workerEvents);
         this.workerMap.set(event.worker.id, { ...event.worker, gone: null });
         return;
       case "worker.lost":
+        this.workerEventAt.set(event.worker.id, ++this.workerEvents);
         this.workerMap.set(event.worker.id, {
           ...event.worker,
           inFlight: 0,
@@ -164,10 +170,27 @@ export class TailStore {
     this.version++;
   }
 
-  /** Replaces the workers pane with the gateway's current list. */
-  setWorkers(workers: TailWorker[]): void {
+  /** Where the worker events stand now: pass it to `setWorkers` with the list a read sent now answers. */
+  workersMark(): number {
+    return this.workerEvents;
+  }
+
+  /**
+   * Replaces the workers pane with the gateway's list, read by a request sent at `sentAt`
+   * (`workersMark`; by default now). A worker whose event came after it keeps the row that event
+   * made: the list may predate it, and would put a worker just lost back (or a drain just announced
+   * off) until the next read.
+   */
+  setWorkers(workers: TailWorker[], sentAt = this.workerEvents): void {
+    const newer = new Map<string, WorkerRow>();
+    for (const [id, at] of this.workerEventAt) {
+      const row = this.workerMap.get(id);
+      if (at > sentAt && row !== undefined) newer.set(id, row);
+      else this.workerEventAt.delete(id);
+    }
     this.workerMap.clear();
     for (const worker of workers) this.workerMap.set(worker.id, { ...worker, gone: null });
+    for (const [id, row] of newer) this.workerMap.set(id, row);
     this.version++;
   }
 
@@ -175,6 +198,7 @@ export class TailStore {
   hideWorkers(): void {
     this.workersVisible = false;
     this.workerMap.clear();
+    this.workerEventAt.clear();
     this.version++;
   }
 

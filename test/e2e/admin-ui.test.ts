@@ -231,6 +231,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: create (shown once), use it, rotate with grace, revoke; every change on record", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/keys`);
     await page.getByRole("button", { name: "New key" }).click();
     await page.getByLabel("Name").fill("alice-ui");
@@ -312,6 +313,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: Revoke only this key, of a name other active keys share, leaves them working; a key alone under its name asks a plain confirm", async () => {
+    await signedIn();
     const made = await createKey({ url: gw.url, adminKey }, { name: "hank-ui", role: "user" });
     const rotate = async () => {
       const res = await fetch(`${gw.url}/admin/api/keys/hank-ui/rotate`, {
@@ -343,6 +345,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: Revoke counts every active key of the name the gateway holds, not only those on the page", async () => {
+    await signedIn();
     const target = { url: gw.url, adminKey };
     const oldest = await createKey(target, { name: "spread-ui", role: "user" });
     // Newer keys push it off the first page (50 keys, newest first).
@@ -417,6 +420,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
+    await signedIn();
     const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
     for (let i = 0; i < 1000; i += 50)
       await Promise.all(
@@ -454,6 +458,7 @@ describe("/admin in a real browser", () => {
   }, 120_000);
 
   test("the key form: limits it cannot read are refused in the form; a refusal keeps what was typed", async () => {
+    await signedIn();
     /** The key of that name, as the API lists it (undefined: none was created). */
     const named = async (name: string) =>
       (
@@ -511,6 +516,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {
+    await signedIn();
     const target = { url: gw.url, adminKey };
     const limited = await createKey(target, { name: "limits-change-ui", rpm: 1 });
     expect(await statusOf(chat(limited.key))).toBe(200);
@@ -543,6 +549,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: one appears live, then filter the log and open it; export", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();
     await page.locator(".dot.on").waitFor();
@@ -638,6 +645,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: the detail lists every route and failover attempt", async () => {
+    await signedIn();
     const { response } = await sdk(adminKey)
       .chat.completions.create({
         model: "flaky-chat",
@@ -663,6 +671,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: the admin API's own calls are left out, in the list and live, until asked for", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();
     await page.locator(".dot.on").waitFor();
@@ -685,6 +694,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("requests: each caller shown as who it is (a key by its name, a JWT subject with its tenant), its id beside; choosing one filters by that id", async () => {
+    await signedIn();
     const key = await createKey(gw, { name: "dup-ui", role: "user", models: ["*"] });
     const requestIdOf = async (apiKey: string) =>
       (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
@@ -752,6 +762,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("activity: who made each change, readably, its id beside; choosing one shows only that caller's changes, by id", async () => {
+    await signedIn();
     // Two admin keys of one name: told apart by their ids.
     const first = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
     const second = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
@@ -808,6 +819,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
+    await signedIn();
     const name = "rtl\u202eevil";
     const key = await createKey(gw, { name, role: "user", models: ["*"] });
     const { response } = await chat(key.key);
@@ -832,6 +844,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("overview: a reload that needs a restart says so, not only that it reloaded", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/overview`);
     await page.locator("main h1").waitFor();
     await gw.writeConfig({ ...config(), workers: { max_message: "2MB" } });
@@ -850,7 +863,8 @@ describe("/admin in a real browser", () => {
     expect(await lastChange.textContent()).toMatch(/^restored at .+: v\d+ serves on, nothing pending$/);
   }, 60_000);
 
-  test("workers: one connects and leaves while the page watches", async () => {
+  test("workers: one connects and leaves while the page watches; one that drains has left, one killed is lost", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/workers`);
     await page.getByText("No worker is connected.").waitFor();
     const token = await createKey(gw, { name: "gpu-fleet", role: "worker", models: ["*"] });
@@ -877,8 +891,32 @@ describe("/admin in a real browser", () => {
     } finally {
       await worker.stop();
     }
-    await page.locator('[data-lost-worker="gpu-box-1"]').waitFor({ timeout: 20_000 });
+    // SIGTERM: it drained (nothing in flight) and closed its connection itself: left, no failure.
+    const left = page.locator('[data-gone-worker="gpu-box-1"]');
+    await left.waitFor({ timeout: 20_000 });
     await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
+    expect(await left.getAttribute("data-gone")).toBe("left");
+    expect(await left.textContent()).toMatch(/^gpu-box-1 left at .+, its drain over$/);
+    expect(await left.locator(".badge.bad").count()).toBe(0);
+    // SIGKILL: its connection cut, no drain: lost, with the reason.
+    const killed = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-box-2",
+      models: ["fake-model"],
+    });
+    try {
+      await page.locator('tr[data-worker="gpu-box-2"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await killed.stop("SIGKILL");
+    }
+    const lost = page.locator('[data-gone-worker="gpu-box-2"]');
+    await lost.waitFor({ timeout: 20_000 });
+    expect(await lost.getAttribute("data-gone")).toBe("lost");
+    expect(await lost.locator(".badge.bad").textContent()).toBe("lost");
+    expect(await lost.textContent()).toMatch(/^gpu-box-2 lost at .+ — .+ \(0 in flight\)$/);
+    expect(await left.getAttribute("data-gone")).toBe("left");
   }, 60_000);
 
   test("workers: a worker's drain shows as it is announced, not at the page's next poll", async () => {
@@ -981,6 +1019,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("every page at 1280 and 390 px, light and dark", async () => {
+    await signedIn();
     for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
     for (const viewport of [WIDE, NARROW]) {
       await page.setViewportSize(viewport);
@@ -1160,6 +1199,7 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("keyboard: tab from the top reaches the page links and moves between pages", async () => {
+    await signedIn();
     await page.goto(`${gw.url}/admin/overview`);
     await page.locator("main h1").waitFor();
     await page.keyboard.press("Tab"); // skip link

@@ -1,5 +1,6 @@
+import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -281,6 +282,39 @@ describe("mindgw audit", () => {
     expect(runs.csv.stdout.startsWith("requestId,startedAt,")).toBe(true);
     expect(runs.csv.stdout.trim().split("\r\n")).toHaveLength(1);
     expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1", keys: 0 });
+  }, 30_000);
+
+  test("tenants -c and audit query -c read a file another process writes through read-only handles alone: the WAL it holds is left as it is", async () => {
+    const config = `${gw.dir}/beside.yaml`;
+    await Bun.write(config, "storage: { path: ./beside/gw.db }\ntenants:\n  - { name: t1 }\n");
+    const created = await runMindgw(["keys", "create", "-c", config, "--name", "t1-user", "--tenant", "t1"]);
+    expect(created.code).toBe(0);
+    // This handle stands for a gateway serving from the file: its write sits in the WAL, which only
+    // a checkpoint (a writable handle's close, say) would move into the file and truncate.
+    const serving = new Database(`${gw.dir}/beside/gw.db`);
+    try {
+      serving.run("PRAGMA wal_autocheckpoint = 0");
+      serving.run("INSERT INTO key_spend (principal, spend_usd, updated_at) VALUES ('t1', 0.25, 1)");
+      const wal = () => statSync(`${gw.dir}/beside/gw.db-wal`).size;
+      const held = wal();
+      expect(held).toBeGreaterThan(0);
+      for (const args of [
+        ["tenants", "-c", config, "--json"],
+        ["audit", "query", "-c", config, "--json"],
+      ]) {
+        const run = await runMindgw(args);
+        expect({ args, code: run.code, stderr: run.stderr, wal: wal() }).toEqual({
+          args,
+          code: 0,
+          stderr: "",
+          wal: held,
+        });
+        if (args[0] === "tenants")
+          expect(JSON.parse(run.stdout).tenants[0]).toMatchObject({ name: "t1", keys: 1 });
+      }
+    } finally {
+      serving.close();
+    }
   }, 30_000);
 
   test("-c beats MINDGW_GATEWAY: query and export read the file's database", async () => {

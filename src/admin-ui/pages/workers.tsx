@@ -8,16 +8,18 @@ import { Failure } from "../components/failure.tsx";
 import { ago, clock, time } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 
-interface Lost {
+/** A worker that left while the page watched: lost, or gone once its drain was over (`drained`). */
+interface Gone {
   at: number;
   worker: WorkerSummary;
   reason: string;
+  drained: boolean;
 }
 
 /** Connected workers with their models, labels and load; kept current by the event stream. */
 export function WorkersPage() {
   const workers = useLoad(() => getJson<{ workers: ListedWorker[] }>("/admin/api/workers"), [], 10_000);
-  const [lost, setLost] = useState<Lost[]>([]);
+  const [gone, setGone] = useState<Gone[]>([]);
   const [, setNow] = useState(Date.now());
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: one event stream for the page's life
@@ -26,9 +28,8 @@ export function WorkersPage() {
     void followEvents((event) => {
       if (event.type === "worker.connected" || event.type === "worker.draining") workers.reload();
       if (event.type === "worker.lost") {
-        setLost((current) =>
-          [{ at: event.at, worker: event.worker, reason: event.reason }, ...current].slice(0, 50),
-        );
+        const { at, worker, reason, drained } = event;
+        setGone((current) => [{ at, worker, reason, drained }, ...current].slice(0, 50));
         workers.reload();
       }
     }, stop.signal);
@@ -101,22 +102,43 @@ export function WorkersPage() {
         </table>
         {list.length === 0 && <p class="muted pad">No worker is connected.</p>}
       </div>
-      <h2>Recently lost</h2>
-      {lost.length === 0 ? (
+      <h2>Recently gone</h2>
+      {gone.length === 0 ? (
         <p class="muted">No worker has left since this page opened.</p>
       ) : (
-        <ul class="lost">
-          {lost.map((l) => (
-            <li key={`${l.worker.id}-${l.at}`} data-lost-worker={l.worker.name}>
-              <strong>
-                <bdi>{l.worker.name}</bdi>
-              </strong>{" "}
-              left at {time(l.at)} — <bdi>{l.reason}</bdi> ({l.worker.inFlight} in flight)
-            </li>
+        <ul class="gone">
+          {gone.map((g) => (
+            <GoneWorker key={`${g.worker.id}-${g.at}`} gone={g} />
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/**
+ * A worker that left: one that finished its drain and closed its connection itself left as it said
+ * it would, no failure; any other (its connection cut, its heartbeats stopped, a drain cut short)
+ * was lost, with the reason and the calls it still held.
+ */
+function GoneWorker({ gone }: { gone: Gone }) {
+  const name = (
+    <strong>
+      <bdi>{gone.worker.name}</bdi>
+    </strong>
+  );
+  if (gone.drained) {
+    return (
+      <li data-gone-worker={gone.worker.name} data-gone="left" class="muted">
+        {name} left at {time(gone.at)}, its drain over
+      </li>
+    );
+  }
+  return (
+    <li data-gone-worker={gone.worker.name} data-gone="lost">
+      {name} <span class="badge bad">lost</span> at {time(gone.at)} — <bdi>{gone.reason}</bdi> (
+      {gone.worker.inFlight} in flight)
+    </li>
   );
 }
 

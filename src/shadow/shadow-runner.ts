@@ -66,6 +66,8 @@ export interface ShadowRunnerOptions {
 export interface ShadowRunner {
   /** The router's `shadow` hook: picks the shadow (app's, else tenant's, else model's) and samples. */
   readonly hook: NonNullable<RouterDeps["shadow"]>;
+  /** The router's `mayShadow`: whether `hook` may copy the request (the shadow it picks samples some). */
+  readonly mayCopy: NonNullable<RouterDeps["mayShadow"]>;
   /**
    * A request began, with its caller when known (whose tenant's or app's shadow applies). The
    * gateway calls these two from its request observer (gateway/build-shadow.ts).
@@ -256,6 +258,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
    * the comparison. Its closures are made here, for sampled requests only (in `hook` they would
    * make a scope object on every request).
    */
+  /** The caller's app's or tenant's shadow, which applies in place of the model's. */
+  const overrideOf = (request: DispatchRequest): ShadowTarget | undefined => {
+    // Looked up only while some caller is kept (nearly never): a look-up by a request id made
+    // for this request first makes the id a property key (~0.1–0.2 µs each, three a request).
+    const caller = callers.size === 0 ? undefined : callers.get(request.requestId);
+    return caller?.appShadow ?? caller?.tenantRules?.shadow;
+  };
+
   const shadowed = (route: Route, request: DispatchRequest, primary: Dispatched): Dispatched => {
     running++;
     const pair: Pair = { route, request };
@@ -276,10 +286,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
 
   return {
     hook(modelShadow, request, primary) {
-      // Looked up only while some caller is kept (nearly never): a look-up by a request id made
-      // for this request first makes the id a property key (~0.1–0.2 µs each, three a request).
-      const caller = callers.size === 0 ? undefined : callers.get(request.requestId);
-      const override = caller?.appShadow ?? caller?.tenantRules?.shadow;
+      const override = overrideOf(request);
       // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
       const route = override ? options.routeFor(override) : modelShadow?.route;
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
@@ -289,6 +296,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         return primary;
       }
       return shadowed(route, request, primary);
+    },
+    mayCopy(modelShadow, request) {
+      const override = overrideOf(request);
+      const sample = override ? override.sample : (modelShadow?.sample ?? 0);
+      return !stopping && sample > 0 && comparable(request);
     },
     started(requestId, principal) {
       // Only a caller whose app or tenant shadows in place of the model is looked up by `hook`:

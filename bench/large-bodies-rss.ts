@@ -6,9 +6,12 @@
  * audit row (`audit.bodies: true`); `--renamed` routes the model to an upstream model of another
  * name, so each request is sent on rewritten. With `--against`, another binary (say main's) runs
  * the same, alternately (A B B A …), and a run fails if this one's median peak is not below
- * `--most` times the other's (0: no bound).
+ * `--most` times the other's (0: no bound). After each answer the audit queue's depth (rows, and
+ * bytes where the binary exports them) is read from `/metrics`: the most each reached is printed,
+ * with the bodies the queue did not keep for its bound; `--max-queue-bytes` sets that bound
+ * (`audit.max_queue_bytes`).
  *   bun bench/large-bodies-rss.ts [--binary dist/mindgw] [--requests 50] [--mb 4] [--bodies on|off]
- *     [--renamed] [--runs 1] [--against OTHER_BINARY] [--most 0.5]
+ *     [--renamed] [--runs 1] [--against OTHER_BINARY] [--most 0.5] [--max-queue-bytes 64MB]
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     against: { type: "string" },
     most: { type: "string", default: "0" },
+    "max-queue-bytes": { type: "string" },
   },
 });
 const requests = Number(values.requests);
@@ -67,10 +71,28 @@ models:
   - name: big-model
     routes:
       - { provider: fake, model: ${values.renamed ? "upstream-model" : "big-model"} }
-audit: { bodies: ${bodies} }
+audit: { bodies: ${bodies}${values["max-queue-bytes"] ? `, max_queue_bytes: ${values["max-queue-bytes"]}` : ""} }
 `;
 
-async function runOnce(binary: string, fakeUrl: string): Promise<{ hwm: number; rss: number }> {
+/** The audit queue as `/metrics` reads it: NaN for a figure the binary does not export. */
+async function auditQueue(url: string, key: string) {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  return {
+    rows: gauge("mindgw_audit_queue_depth"),
+    bytes: gauge("mindgw_audit_queue_bytes"),
+    bodiesDropped: gauge("mindgw_audit_bodies_dropped_total"),
+  };
+}
+
+interface Run {
+  hwm: number;
+  rss: number;
+  /** The most rows and bytes the audit queue held after an answer, and the bodies it did not keep. */
+  queue: { rows: number; bytes: number; bodiesDropped: number };
+}
+
+async function runOnce(binary: string, fakeUrl: string): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), "mindgw-large-bodies-"));
   await mkdir(join(dir, "config"), { recursive: true });
   const port = freePort();
@@ -84,6 +106,7 @@ async function runOnce(binary: string, fakeUrl: string): Promise<{ hwm: number; 
     await waitForHttp(`${url}/healthz`);
     const key = keyInOutput(gateway.output());
     if (!key) throw new Error(`${binary} printed no admin key: ${gateway.output()}`);
+    const queue = { rows: 0, bytes: 0, bodiesDropped: 0 };
     for (let i = 0; i < requests; i++) {
       const response = await fetch(`${url}/v1/chat/completions`, {
         method: "POST",
@@ -92,8 +115,12 @@ async function runOnce(binary: string, fakeUrl: string): Promise<{ hwm: number; 
       });
       const text = await response.text();
       if (response.status !== 200) throw new Error(`request ${i}: ${response.status} ${text.slice(0, 300)}`);
+      const now = await auditQueue(url, key);
+      queue.rows = Math.max(queue.rows, now.rows);
+      queue.bytes = Math.max(queue.bytes, now.bytes);
+      queue.bodiesDropped = now.bodiesDropped;
     }
-    return await memoryOf(gateway.pid);
+    return { ...(await memoryOf(gateway.pid)), queue };
   } finally {
     await gateway.stop();
     await rm(dir, { recursive: true, force: true });
@@ -107,9 +134,11 @@ const mib = (kib: number) => (kib / 1024).toFixed(0);
 try {
   for (let round = 0; round < Number(values.runs); round++) {
     for (const binary of round % 2 === 0 ? targets : [...targets].reverse()) {
-      const { hwm, rss } = await runOnce(binary, fake.url);
+      const { hwm, rss, queue } = await runOnce(binary, fake.url);
       peaks.get(binary)?.push(hwm);
-      console.log(`${binary}: VmHWM ${mib(hwm)} MiB, VmRSS after ${mib(rss)} MiB`);
+      console.log(
+        `${binary}: VmHWM ${mib(hwm)} MiB, VmRSS after ${mib(rss)} MiB; the audit queue at most ${queue.rows} rows, ${(queue.bytes / 2 ** 20).toFixed(0)} MiB; ${queue.bodiesDropped} bodies not kept`,
+      );
     }
   }
 } finally {

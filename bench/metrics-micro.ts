@@ -57,7 +57,7 @@ const sources: MetricSources = {
   inFlight: () => 0,
   breakers: () => [],
   workers: () => [],
-  audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
+  audit: () => ({ queued: 0, queuedBytes: 0, written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 }),
   tenants: () => [],
 };
 

@@ -9,6 +9,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import { createAuditService } from "./audit-service.ts";
+import { BODY_NOT_KEPT } from "./audit-writer.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 
 test("a finished request is announced at its own start plus its latency, with no clock read", async () => {
@@ -109,4 +110,49 @@ test("a stop with the storage still down saves the unwritten rows as NDJSON besi
   } finally {
     dir.cleanup();
   }
+});
+
+test("rows whose bodies do not fit in audit.max_queue_bytes are logged once a burst: its first, and its end with how many", async () => {
+  const lines: { level: string; message: string; fields: unknown }[] = [];
+  const logger = {
+    ...silentLogger,
+    warn: (message: string, fields?: unknown) => void lines.push({ level: "warn", message, fields }),
+    info: (message: string, fields?: unknown) => void lines.push({ level: "info", message, fields }),
+  };
+  const store = createSqliteAuditStore({ database: new Database(":memory:") });
+  const service = createAuditService(
+    parseConfig({ ...EMBEDDED_DEFAULTS, audit: { max_queue_bytes: "64KB", flush_ms: 10 } }),
+    store,
+    logger,
+  );
+  const body = "x".repeat(40 * 1024);
+  const finished = (id: string) =>
+    service.observer.finished(makeRecord({ requestId: id, requestBody: body }));
+  // The first fits; the next three find the queue holding it.
+  for (let i = 0; i < 4; i++) finished(`r${i}`);
+  await waitForValue("the rows written", () => service.stats().written === 4);
+  // Written, the queue has room again: the next row's body is kept, which ends the burst.
+  finished("r4");
+  await service.close();
+  expect(service.stats()).toMatchObject({ written: 5, bodiesDropped: 3, dropped: 0 });
+  expect(lines).toEqual([
+    {
+      level: "warn",
+      message: "audit bodies dropped",
+      fields: {
+        queued_bytes: expect.any(Number),
+        max_queue_bytes: 64 * 1024,
+        further: "rows are written with their bodies replaced, counted until a body fits again",
+      },
+    },
+    { level: "info", message: "audit bodies kept again", fields: { dropped: 3 } },
+  ]);
+  const rows = await store.select({ order: "asc", bodies: true }, null, 10);
+  expect(rows.map(({ record }) => record.requestBody?.length)).toEqual([
+    body.length,
+    BODY_NOT_KEPT.length,
+    BODY_NOT_KEPT.length,
+    BODY_NOT_KEPT.length,
+    body.length,
+  ]);
 });

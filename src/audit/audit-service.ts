@@ -94,6 +94,16 @@ export function createAuditService(
     store,
     ...(store.batchSize ? { batchSize: store.batchSize } : {}),
     flushMs: config.audit.flush_ms,
+    maxQueueBytes: config.audit.max_queue_bytes,
+    bodyDrops: {
+      started: (queuedBytes) =>
+        logger.warn("audit bodies dropped", {
+          queued_bytes: queuedBytes,
+          max_queue_bytes: config.audit.max_queue_bytes,
+          further: "rows are written with their bodies replaced, counted until a body fits again",
+        }),
+      ended: (dropped) => logger.info("audit bodies kept again", { dropped }),
+    },
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.
     bodies: true,

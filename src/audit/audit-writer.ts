@@ -3,7 +3,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
-import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
+import { bodyLength, type PendingRows, pendingRowsFor } from "./pending-rows.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
@@ -17,6 +17,14 @@ export interface AuditWriterOptions {
   batchSize?: number;
   /** Records held while storage is down; past it new records are refused and counted. */
   maxQueue?: number;
+  /**
+   * `audit.max_queue_bytes`: what the queued rows may take (`PendingRows.bytes`). A row whose
+   * bodies would take the queue past it is queued with each body replaced by `BODY_NOT_KEPT`
+   * (counted in `bodiesDropped`); a row that finds the queue at it is refused, as past `maxQueue`.
+   */
+  maxQueueBytes?: number;
+  /** Told of the rows queued without their bodies, a burst at a time (`BodyDrops`). */
+  bodyDrops?: BodyDrops;
   /** First retry delay after a storage failure; doubles up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -42,11 +50,32 @@ export interface AuditWriterOptions {
 export interface AuditWriterStats {
   healthy: boolean;
   queued: number;
+  /** What the queued rows take, in bytes (`maxQueueBytes` bounds it). */
+  queuedBytes: number;
   written: number;
   /** Records the store refused on their own (never a storage failure). */
   rejected: number;
   /** Records refused because the queue was full or the writer closed. */
   dropped: number;
+  /** Records queued with their bodies replaced by `BODY_NOT_KEPT`: the queue held `maxQueueBytes`. */
+  bodiesDropped: number;
+}
+
+/**
+ * What a row's body reads when the audit queue had no room for it (`maxQueueBytes`): the row is
+ * written, its body is not kept.
+ */
+export const BODY_NOT_KEPT = "[body not kept: the audit queue held audit.max_queue_bytes]";
+
+/**
+ * The rows queued without their bodies, a burst at a time: from the first such row to the next row
+ * whose bodies are kept. One a request while storage lags would bury the log.
+ */
+export interface BodyDrops {
+  /** A burst's first row queued without its bodies, the queue holding `queuedBytes`. */
+  started(queuedBytes: number): void;
+  /** A row's bodies kept again, after `dropped` rows queued without theirs. */
+  ended(dropped: number): void;
 }
 
 /** How a writer closed: its counts, and the records its storage never took. */
@@ -87,6 +116,12 @@ const settledWithin = async (work: Promise<void>, until: number | undefined): Pr
   (await within(work, until)) !== LATE;
 
 /**
+ * `audit.max_queue_bytes` by default: 64 rows of 4 MB bodies (an image each way), or ~1M rows
+ * without; the row bound (100,000, ~22 MB of rows without bodies) comes first for those.
+ */
+export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 * 1024;
+
+/**
  * The least time an insert or a probe runs before the writer gives up on it while running: the
  * built-in stores answer in milliseconds (their calls are bounded, or on a thread), so only a store
  * that hangs (an embedder's, a lost connection that never errors) reaches it.
@@ -105,8 +140,11 @@ const LEAST_WRITE_MS = 2_000;
  * transaction each, every `flushMs` or at `batchSize` rows. On a storage failure the batch is
  * kept, `healthy()` turns false (the HTTP layer then refuses requests with 503
  * `audit_unavailable` unless `audit.fail_open`), and writing is retried until it succeeds.
- * Queue policy: the records of requests already served are kept; once `maxQueue` is reached,
- * newer records are refused and counted in `dropped`.
+ * Queue policy: the records of requests already served are kept; once `maxQueue` rows or
+ * `maxQueueBytes` are reached, newer records are refused and counted in `dropped`. Before that, a
+ * row whose bodies do not fit in `maxQueueBytes` is queued without them (`BODY_NOT_KEPT`), counted
+ * in `bodiesDropped`: the row is the promise, its bodies an option the memory must not pay for
+ * without bound while the store writes them slower than they come.
  */
 export class AuditWriter {
   /**
@@ -135,15 +173,19 @@ export class AuditWriter {
   /** Set by `close()`: its own loop retries, no timer does. */
   private stopping = false;
   private closed = false;
-  private readonly counts = { written: 0, rejected: 0, dropped: 0 };
+  private readonly counts = { written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 };
+  /** Rows queued without their bodies since a row last kept its own (`BodyDrops`). */
+  private bodiesDroppedInBurst = 0;
   private readonly flushMs: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
+  private readonly maxQueueBytes: number;
 
   constructor(private readonly options: AuditWriterOptions) {
     this.flushMs = options.flushMs ?? 100;
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
+    this.maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.retryDelay = options.retryMs ?? 250;
     this.storeCallMs = options.storeCallMs ?? Math.max(STORE_CALL_LEAST_MS, 10 * this.flushMs);
     this.queue = pendingRowsFor(options.store, this.batchSize, options.lines);
@@ -154,7 +196,7 @@ export class AuditWriter {
   /** Queues one record. Never blocks on storage and never throws. */
   write(record: AuditRecord): void {
     const lines = this.options.lines;
-    if (this.closed || this.queue.waiting >= this.maxQueue) {
+    if (this.closed || this.queue.waiting >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes) {
       lines?.rowLine(record, false);
       this.counts.dropped++;
       return;
@@ -174,7 +216,12 @@ export class AuditWriter {
   }
 
   stats(): AuditWriterStats {
-    return { healthy: this.isHealthy, queued: this.queue.waiting, ...this.counts };
+    return {
+      healthy: this.isHealthy,
+      queued: this.queue.waiting,
+      queuedBytes: this.queue.bytes,
+      ...this.counts,
+    };
   }
 
   /** Writes everything queued; resolves when the queue is empty or storage has failed. */
@@ -301,18 +348,43 @@ export class AuditWriter {
     );
   }
 
-  /** Bodies leave only through the redaction hook, and only with `bodies` on. */
+  /**
+   * Bodies leave only through the redaction hook, and only with `bodies` on; only when the queue
+   * has room for them (`maxQueueBytes`), else each is `BODY_NOT_KEPT` (and not redacted, nor read).
+   */
   private prepare(record: AuditRecord): AuditRecord {
     // The common case (no bodies captured) needs no copy.
     const rest = withoutBodies(record);
     const { requestBody, responseBody } = record;
     if (rest === record || !this.options.bodies || (requestBody == null && responseBody == null)) return rest;
+    if (!this.bodiesFit(bodyLength(record))) {
+      return {
+        ...rest,
+        requestBody: requestBody == null ? null : BODY_NOT_KEPT,
+        responseBody: responseBody == null ? null : BODY_NOT_KEPT,
+      };
+    }
     const redact = this.options.redact ?? ((body: string) => body);
     return {
       ...rest,
       requestBody: requestBody == null ? null : redactSafely(redact, requestBody, "request"),
       responseBody: responseBody == null ? null : redactSafely(redact, responseBody, "response"),
     };
+  }
+
+  /** Whether bodies of `length` fit beside what is queued; a burst of those that did not is told of. */
+  private bodiesFit(length: number): boolean {
+    const queued = this.queue.bytes;
+    if (queued + length > this.maxQueueBytes) {
+      this.counts.bodiesDropped++;
+      if (this.bodiesDroppedInBurst++ === 0) this.options.bodyDrops?.started(queued);
+      return false;
+    }
+    if (this.bodiesDroppedInBurst > 0) {
+      this.options.bodyDrops?.ended(this.bodiesDroppedInBurst);
+      this.bodiesDroppedInBurst = 0;
+    }
+    return true;
   }
 
   private failed(error: unknown): void {

@@ -73,6 +73,8 @@ export class EncodedRows {
   private open = false;
   /** Rows in `runs`. */
   private rows = 0;
+  /** The bytes the rows in `runs` take (`PendingRows.bytes`). */
+  bytes = 0;
   /** A written run's small buffer, for the next run. */
   private spare: QueuedRun | undefined;
   /** The oldest run's rows, in the batch being written. */
@@ -106,7 +108,9 @@ export class EncodedRows {
     const last = this.open ? this.runs[this.runs.length - 1] : undefined;
     const run =
       last === undefined || last.rows === this.batchSize || last.used >= RUN_BYTES ? this.nextRun() : last;
+    const before = run.used;
     run.push(record, line);
+    this.bytes += run.used - before;
     this.rows++;
   }
 
@@ -151,6 +155,7 @@ export class EncodedRows {
     const records = this.runs.flatMap((run) => decodeAuditRows(run.bytes()));
     for (const run of this.runs.splice(0)) run.free();
     this.rows = 0;
+    this.bytes = 0;
     this.sending = 0;
     this.sendingLines = 0;
     this.open = false;
@@ -194,6 +199,7 @@ export class EncodedRows {
   private written(run: QueuedRun): void {
     this.runs.shift();
     this.rows -= run.rows;
+    this.bytes -= run.used;
     if (this.spare === undefined && run.size <= KEPT_BYTES) {
       run.reset(KEPT_BYTES);
       this.spare = run;

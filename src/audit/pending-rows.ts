@@ -25,6 +25,11 @@ export interface TakenRows {
 export interface PendingRows {
   /** Rows queued and not in the batch being written. */
   readonly waiting: number;
+  /**
+   * What the rows take, in bytes, the batch being written included (it is held until written):
+   * exact for rows queued as bytes, an estimate for records (`recordBytes`).
+   */
+  readonly bytes: number;
   /** `line`: whether the row carries its access line (only where the store's thread writes them). */
   push(record: AuditRecord, line?: RowLine): void;
   /**
@@ -52,12 +57,26 @@ export function pendingRowsFor(store: AuditStore, batchSize: number, relay?: Acc
   return new EncodedRows((batch, claim) => insertEncoded.call(store, batch, claim), batchSize, lines);
 }
 
+/**
+ * The characters of a record's bodies: what they take as UTF-8 when they are ASCII (JSON mostly
+ * is; other text takes up to three bytes a character), read without a pass over them.
+ */
+export const bodyLength = (record: AuditRecord): number =>
+  (record.requestBody?.length ?? 0) + (record.responseBody?.length ?? 0);
+
+/** About what a record's other fields take, held as an object with its strings. */
+const RECORD_BYTES = 512;
+
+/** What a queued record is counted as taking (`PendingRows.bytes`). */
+const recordBytes = (record: AuditRecord): number => RECORD_BYTES + bodyLength(record);
+
 /** Records as objects, for a store that takes them (memory, an embedder's own). */
 class RecordRows implements PendingRows {
   private queue: AuditRecord[] = [];
   /** The batch being written. */
   private sending: AuditRecord[] = [];
   private abandoned = false;
+  bytes = 0;
 
   constructor(private readonly store: AuditStore) {}
 
@@ -67,20 +86,23 @@ class RecordRows implements PendingRows {
 
   push(record: AuditRecord): void {
     this.queue.push(record);
+    this.bytes += recordBytes(record);
   }
 
   async write(max: number): Promise<WrittenBatch> {
     const batch = this.queue.splice(0, max);
     this.sending = batch;
+    let result: AuditBatchResult;
     try {
-      const { written, rejected } = await this.store.insert(batch);
-      return { rows: batch.length, written, rejected };
+      result = await this.store.insert(batch);
     } catch (error) {
       if (!this.abandoned) this.queue = batch.concat(this.queue);
       throw error;
     } finally {
       this.sending = [];
     }
+    if (!this.abandoned) for (const record of batch) this.bytes -= recordBytes(record);
+    return { rows: batch.length, written: result.written, rejected: result.rejected };
   }
 
   takeAll(): TakenRows {
@@ -88,6 +110,7 @@ class RecordRows implements PendingRows {
     if (inFlight > 0) this.abandoned = true;
     const records = this.sending.concat(this.queue.splice(0));
     this.sending = [];
+    this.bytes = 0;
     return { records, inFlight };
   }
 }

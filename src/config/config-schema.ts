@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_MAX_QUEUE_BYTES } from "../audit/audit-writer.ts";
 import { GATEWAY_EVENT_TYPES } from "../audit/gateway-event.ts";
 import { addressBlock } from "../core/address-block.ts";
 import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
@@ -306,6 +307,12 @@ export const configSchema = z.strictObject({
       retention: duration("31d"),
       flush_ms: num(z.number().int().min(1).max(10_000)).default(100),
       fail_open: bool().default(false),
+      /**
+       * What the rows waiting to be written may take. A row whose bodies would take the queue past
+       * it is written with each body replaced by a marker (audit-writer.ts `BODY_NOT_KEPT`); a row
+       * that finds it full is dropped and counted, as past the 100,000 rows. At least 64KB.
+       */
+      max_queue_bytes: size(formatSize(DEFAULT_MAX_QUEUE_BYTES), 64 * 1024),
     })
     .prefault({}),
   workers: z

@@ -24,6 +24,7 @@ export const RESTART_ONLY = [
   "audit.retention",
   "audit.flush_ms",
   "audit.fail_open",
+  "audit.max_queue_bytes",
   "shadow.retention",
   "workers.enabled",
   "workers.heartbeat_timeout",

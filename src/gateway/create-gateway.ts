@@ -129,7 +129,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     health,
     authenticatorFor: auth.authenticatorFor,
     policy,
-    router: { log: (message, fields) => logger.warn(message, fields), shadow: shadow.hook },
+    router: {
+      log: (message, fields) => logger.warn(message, fields),
+      shadow: shadow.hook,
+      mayShadow: shadow.mayCopy,
+    },
     // The listener's (restart-only), not each version's.
     idleTimeoutMs: config.server.idle_timeout,
   });

@@ -47,7 +47,7 @@ export interface SnapshotParts {
   /** Limits and budgets: the version's own view when the policy has one (`forConfig`). */
   readonly policy: Policy;
   /** The router's parts that do not come from config. */
-  readonly router: Pick<RouterDeps, "log" | "shadow" | "random">;
+  readonly router: Pick<RouterDeps, "log" | "shadow" | "mayShadow" | "random">;
   /**
    * `server.idle_timeout` as the listener was started with it (restart-only): a stream's socket
    * bound adds it to this version's attempt timeouts. Absent: this version's own value.

@@ -15,8 +15,11 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
     readonly operation: Operation,
     /** As parsed, before any route changed it. */
     readonly body: JsonObject,
-    /** The body's bytes, as received; then as spliced for a route (`ReceivedRequest.bytes`). */
-    public bytes: Uint8Array<ArrayBuffer>,
+    /**
+     * The body's bytes, as received; then as spliced for a route, or let go once no route needs
+     * them (`ReceivedRequest.bytes`).
+     */
+    public bytes: Uint8Array<ArrayBuffer> | undefined,
     readonly model: string,
     readonly stream: boolean,
     readonly requestId: string,

@@ -142,11 +142,12 @@ export function adaptDialect(
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
 ): AdaptedCall {
+  if (goesAsSent(operation, provider, responses))
+    return operation === "responses" && responses
+      ? nativeResponses(body, provider, responses)
+      : sameDialect(operation, body, provider);
   // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
-    if (responses && provider.dialect === "openai" && provider.responsesApi && provider.passThrough) {
-      return nativeResponses(body, provider, responses);
-    }
     const target = { provider, upstreamModel };
     if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
     return responsesViaChat(body, target, model, responses, policy);
@@ -160,16 +161,33 @@ export function adaptDialect(
       { provider, upstreamModel },
       new Dropped(policy),
     );
-  // A provider that translates chat itself serves no other call of the dialect unless it says so
-  // (embeddings, above): a completions call is refused here, before any attempt, as on Anthropic.
-  if (dialectOf(operation) === provider.dialect && provider.chatTarget === undefined)
-    return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(
     `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
   );
+}
+
+/**
+ * Whether `adaptDialect` sends a call of `operation` to `provider` in the caller's own dialect
+ * (`AdaptedCall.native`), so that the request's bytes as received may go with it: the Responses
+ * API to an upstream that serves it and takes them, a call of the provider's own dialect to a
+ * provider that does not translate it itself. A provider that translates chat itself serves no
+ * other call of the dialect unless it says so (embeddings): a completions call is refused, before
+ * any attempt, as on Anthropic.
+ */
+export function goesAsSent(operation: Operation, provider: Provider, responses?: ResponsesContext): boolean {
+  if (operation === "responses")
+    return (
+      responses !== undefined &&
+      provider.dialect === "openai" &&
+      provider.responsesApi === true &&
+      provider.passThrough === true
+    );
+  if (operation === "chat" && translatesChat(provider)) return false;
+  if (operation === "embeddings" && provider.embeddingsTarget) return false;
+  return dialectOf(operation) === provider.dialect && provider.chatTarget === undefined;
 }
 
 // The translations' closures are made in their own helpers (this one, responses-via-chat.ts,

@@ -16,8 +16,10 @@ const indexOf = Buffer.prototype.indexOf;
  * An ordinary body as received costs one native search of its bytes for the marker, an attempt
  * (nearly every request makes one), and nothing is kept: no entry in a map a request, which the
  * collector would have to clear. Only a body with the marker, or one a route built (a Responses
- * turn with its history), is read further. A body made plain is not the one received: its bytes
- * are not spliced but the body serialised (`nativeRequest`).
+ * turn with its history), or one whose bytes were let go (`ReceivedRequest.bytes`: a translated
+ * request, whose next attempts read no bytes), is read further: made plain, it is the same object
+ * when no id carried a signature. A body made plain is not the one received: its bytes are not
+ * spliced but the body serialised (`nativeRequest`).
  */
 export function callerBodyFor(
   request: Pick<DispatchRequest, "body" | "received">,
@@ -25,6 +27,7 @@ export function callerBodyFor(
 ): JsonObject {
   if (provider.chatTarget?.signedCallIds === true) return request.body;
   const { received, body } = request;
-  if (received?.body === body && indexOf.call(received.bytes, SIGNED_CALL_ID, 0) === -1) return body;
+  const bytes = received?.body === body ? received.bytes : undefined;
+  if (bytes !== undefined && indexOf.call(bytes, SIGNED_CALL_ID, 0) === -1) return body;
   return plainCallIdsOf(body);
 }

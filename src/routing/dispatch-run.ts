@@ -12,6 +12,7 @@ import { fitsContext, noRouteFits } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
+import { letGoOfReceived } from "./received-bytes.ts";
 import { RetryAdvice } from "./retry-advice.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
@@ -43,6 +44,8 @@ export interface DispatchDeps {
     request: DispatchRequest,
     primary: Dispatched,
   ) => Dispatched;
+  /** Whether `shadow` may copy the request (absent with `shadow` there: it may). */
+  readonly mayShadow?: (modelShadow: ModelPlan["shadow"], request: DispatchRequest) => boolean;
 }
 
 /**
@@ -181,6 +184,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       );
       // Opened: a call about to be sent (one refused before it opened is no attempt).
       this.attempts++;
+      if (this.call.native === undefined)
+        letGoOfReceived(request, this.routes, this.index, this.mayBeCopied());
       return sendAttempt(this.call, request, this);
     } catch (thrown) {
       // Thrown before the read began (the call could not be adapted or built, or the provider
@@ -193,6 +198,12 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         return Promise.reject(failure);
       }
     }
+  }
+
+  /** Whether a shadow copy of the request may be made once it is answered. */
+  private mayBeCopied(): boolean {
+    const { shadow, mayShadow } = this.deps;
+    return mayShadow ? mayShadow(this.plan.shadow, this.request) : shadow !== undefined;
   }
 
   /** The attempt answered: the answer is the client's (and the shadow's, when one applies). */

@@ -47,9 +47,12 @@ export interface ReceivedRequest {
   /**
    * The body's bytes; `body` above is their one parse. Once a route renamed the model, the bytes
    * it was sent instead, `spliced` saying where the model is in them (splice-body.ts `splicedFor`):
-   * the request holds its body's bytes once, the received ones let go.
+   * the request holds its body's bytes once, the received ones let go. Undefined once a route
+   * translated the request and neither a route left nor a shadow copy may send it as it came
+   * (dispatch-run.ts `letGoOfReceived`): it waited on that upstream holding them beside the
+   * parsed body and the translated one.
    */
-  bytes: Uint8Array<ArrayBuffer>;
+  bytes: Uint8Array<ArrayBuffer> | undefined;
   spliced?: SpliceSite;
   /** The body as parsed, before any route changed it. */
   readonly body: JsonObject;

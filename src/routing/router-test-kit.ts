@@ -73,7 +73,12 @@ export interface Harness {
 export function routerFor(
   config: object,
   providers: FakeProvider[],
-  options: { random?: () => number; shadow?: RouterDeps["shadow"]; workers?: WorkerDirectory } = {},
+  options: {
+    random?: () => number;
+    shadow?: RouterDeps["shadow"];
+    mayShadow?: RouterDeps["mayShadow"];
+    workers?: WorkerDirectory;
+  } = {},
 ): Harness {
   const parsed = parseConfig(config, {});
   const byName = new Map(providers.map((p) => [p.name, p as Provider]));
@@ -105,6 +110,7 @@ export function routerFor(
     log: (message, fields) => logs.push({ message, fields }),
     ...(options.random ? { random: options.random } : {}),
     ...(options.shadow ? { shadow: options.shadow } : {}),
+    ...(options.mayShadow ? { mayShadow: options.mayShadow } : {}),
   });
   return {
     router,

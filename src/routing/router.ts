@@ -26,6 +26,12 @@ export interface RouterDeps {
     request: DispatchRequest,
     primary: Dispatched,
   ) => Dispatched;
+  /**
+   * Whether `shadow` may copy the request (its sample above 0, for the caller's or the model's
+   * shadow): a request translated for its route keeps the bytes it came as only while a copy may
+   * be sent as it came (received-bytes.ts). Absent with `shadow` there: it may.
+   */
+  readonly mayShadow?: (modelShadow: ModelPlan["shadow"], request: DispatchRequest) => boolean;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;
@@ -41,6 +47,7 @@ export function createRouter(deps: RouterDeps): Router {
     log: deps.log,
     random: deps.random ?? Math.random,
     shadow: deps.shadow,
+    mayShadow: deps.mayShadow,
   };
 
   return function dispatch(request) {

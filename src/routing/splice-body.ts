@@ -75,7 +75,8 @@ export function splicedFor(
   forceUsage: boolean,
 ): Uint8Array<ArrayBuffer> | undefined {
   const { bytes, body, spliced } = received;
-  if (forceUsage && body.stream_options !== undefined) return undefined;
+  // Let go (no route left was to send them): serialised, though no route should ask.
+  if (bytes === undefined || (forceUsage && body.stream_options !== undefined)) return undefined;
   const out =
     spliced === undefined
       ? fromReceived(bytes, body, model, forceUsage)

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../core/dialect.ts";
 import { upstreamError } from "../core/gateway-error.ts";
+import type { Dispatched, ReceivedRequest } from "./dispatch.ts";
 import { chatRequest, fakeProvider, jsonReply, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // A route of the model's own name, then one that renames it: what each upstream gets, and what
@@ -82,5 +84,80 @@ describe("the body an upstream gets", () => {
     // What the request holds is the last splice, not the received bytes beside it.
     expect(received.bytes).not.toBe(asReceived);
     expect(received.bytes).toBe(b.calls[0]?.native?.bytes as Uint8Array<ArrayBuffer>);
+  });
+
+  describe("a request translated for its route", () => {
+    /** An Anthropic-shaped route (the call translated to Messages): what the request holds when it is called. */
+    const claude = (name: string, fails: boolean) => {
+      const held: (Uint8Array | undefined)[] = [];
+      const provider = {
+        ...fakeProvider(name, () => {
+          held.push(received.bytes);
+          if (fails) return Promise.reject(upstreamError("answered 503"));
+          return Promise.resolve(jsonReply(MESSAGE));
+        }),
+        dialect: "anthropic" as const,
+        passThrough: true,
+      };
+      return { provider, held };
+    };
+    const passing = (name: string) => ({ ...fakeProvider(name), passThrough: true });
+    const MESSAGE = {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "claude-up",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 1, output_tokens: 1 },
+    };
+    // The client's spacing and unknown field: what a route of its dialect must be sent as they came.
+    const sent = '{"model" : "m", "x_unknown":{"k":[1, 2]},"messages":[{"role":"user","content":"hi"}]}';
+    let received: ReceivedRequest;
+    const request = () => {
+      const body = JSON.parse(sent) as JsonObject;
+      received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "" };
+      return chatRequest("m", { body, received });
+    };
+    const routes = (second: object) => ({
+      providers: [
+        { name: "a", type: "anthropic" },
+        { name: "b", type: "openai" },
+      ],
+      models: [{ name: "m", routes: [{ provider: "a", model: "claude-up" }, second] }],
+      routing: { backoff: 0, retries: 1 },
+    });
+
+    test("lets go of the bytes it came as while its upstream answers, when no route left would send them", async () => {
+      const a = claude("a", false);
+      const dispatched = await routerFor(routes({ provider: "b", model: "mb" }), [
+        a.provider,
+        { ...fakeProvider("b"), dialect: "anthropic" as const, passThrough: true },
+      ]).router(request());
+      expect(dispatched.route).toBe("provider:a");
+      expect(a.held).toEqual([undefined]);
+    });
+
+    test("keeps them while a route left may send them: a failover to it gets the client's bytes as sent", async () => {
+      const a = claude("a", true);
+      const b = passing("b");
+      const dispatched = await routerFor(routes({ provider: "b", model: "m" }), [a.provider, b]).router(
+        request(),
+      );
+      expect(dispatched.route).toBe("provider:b");
+      // Held through the translated route's try and its retry.
+      expect(a.held.map((bytes) => new TextDecoder().decode(bytes))).toEqual([sent, sent]);
+      expect(new TextDecoder().decode(b.calls[0]?.native?.bytes)).toBe(sent);
+    });
+
+    test("keeps them while a shadow copy of the request may be sent", async () => {
+      const a = claude("a", false);
+      const config = routes({ provider: "b", model: "mb" });
+      const providers = [a.provider, { ...fakeProvider("b"), dialect: "anthropic" as const }];
+      const shadow = (_model: unknown, _request: unknown, primary: Dispatched) => primary;
+      await routerFor(config, providers, { shadow, mayShadow: () => true }).router(request());
+      await routerFor(config, providers, { shadow, mayShadow: () => false }).router(request());
+      expect(a.held.map((bytes) => bytes !== undefined)).toEqual([true, false]);
+    });
   });
 });

@@ -65,6 +65,8 @@ export interface ShadowRunnerOptions {
 export interface ShadowRunner {
   /** The router's `shadow` hook: picks the shadow (app's, else tenant's, else model's) and samples. */
   readonly hook: NonNullable<RouterDeps["shadow"]>;
+  /** The router's `mayShadow`: whether `hook` may copy the request (the shadow it picks samples some). */
+  readonly mayCopy: NonNullable<RouterDeps["mayShadow"]>;
   /**
    * A request began, with its caller when known (whose tenant's or app's shadow applies). The
    * gateway calls these two from its request observer (gateway/build-shadow.ts), each with the
@@ -258,6 +260,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
    * the comparison. Its closures are made here, for sampled requests only (in `hook` they would
    * make a scope object on every request).
    */
+  /** The caller's app's or tenant's shadow, which applies in place of the model's. */
+  const overrideOf = (request: DispatchRequest): ShadowTarget | undefined => {
+    // Looked up only while some caller is kept (nearly never), by the request's serial, which the
+    // gateway gives it (a client's `x-request-id` may be another request's too).
+    const caller = callers.size === 0 ? undefined : callers.get(request.serial);
+    return caller?.appShadow ?? caller?.tenantRules?.shadow;
+  };
+
   const shadowed = (route: Route, request: DispatchRequest, primary: Dispatched): Dispatched => {
     running++;
     const pair: Pair = { route, request };
@@ -280,9 +290,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
 
   return {
     hook(modelShadow, request, primary) {
-      // Looked up only while some caller is kept (nearly never).
-      const caller = callers.size === 0 ? undefined : callers.get(request.serial);
-      const override = caller?.appShadow ?? caller?.tenantRules?.shadow;
+      const override = overrideOf(request);
       // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
       const route = override ? options.routeFor(override) : modelShadow?.route;
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
@@ -292,6 +300,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         return primary;
       }
       return shadowed(route, request, primary);
+    },
+    mayCopy(modelShadow, request) {
+      const override = overrideOf(request);
+      const sample = override ? override.sample : (modelShadow?.sample ?? 0);
+      return !stopping && sample > 0 && comparable(request);
     },
     started(serial, principal) {
       // Only a caller whose app or tenant shadows in place of the model is looked up by `hook`:

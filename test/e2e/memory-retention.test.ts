@@ -18,14 +18,25 @@ import { waitFor } from "./harness/wait-for.ts";
 const dir = tempDir();
 const statsFile = `${dir.path}/heap-stats.jsonl`;
 // `renamed-model` goes to the fake as `fake-model`: its body is sent on with the model rewritten.
+// `translated-model` goes to the fake's Anthropic side: its body is translated to a Messages call.
 const MODELS = [
   { name: "fake-model", routes: [{ provider: "fake", model: "fake-model" }] },
   { name: "renamed-model", routes: [{ provider: "fake", model: "fake-model" }] },
+  { name: "translated-model", routes: [{ provider: "claude", model: "claude-up" }] },
 ];
+/** The fake routes, the fake's Anthropic side as a provider too, and `extra` on top. */
+const config = (fakeUrl: string, extra: object = {}) => {
+  const routes = fakeRoutesConfig(fakeUrl, [], { models: MODELS, ...extra }) as { providers: object[] };
+  return {
+    ...routes,
+    providers: [...routes.providers, { name: "claude", type: "anthropic", base_url: fakeUrl }],
+  };
+};
 const f = gatewayFixture({
   dir: dir.path,
   env: { MINDGW_HEAP_STATS: statsFile },
-  config: { models: MODELS },
+  fakeRoutes: false,
+  config: (fakeUrl) => config(fakeUrl),
 });
 
 interface HeapLine {
@@ -219,13 +230,13 @@ describe("copies of a large body held while its request is in flight", () => {
     // body's read, it was a third copy beside the bytes and the parsed body.
     const reloads = () => f.gw.stderr.all.split("config reloaded").length;
     const before = reloads();
-    await f.gw.writeConfig(fakeRoutesConfig(f.fake.url, [], { models: MODELS, audit: { bodies: true } }));
+    await f.gw.writeConfig(config(f.fake.url, { audit: { bodies: true } }));
     await waitFor("audit.bodies on", () => reloads() > before);
     try {
       // The bytes received and the parsed body, as with bodies off.
       expect(await copiesWhileWaiting("fake-model", 30)).toBeLessThan(2.5);
     } finally {
-      await f.gw.writeConfig(fakeRoutesConfig(f.fake.url, [], { models: MODELS }));
+      await f.gw.writeConfig(config(f.fake.url));
       await waitFor("audit.bodies off again", () => reloads() > before + 1);
     }
   }, 120_000);
@@ -234,5 +245,12 @@ describe("copies of a large body held while its request is in flight", () => {
     // The parsed body and the renamed bytes (a failover splices the next route's from them); the
     // received bytes were a third copy.
     expect(await copiesWhileWaiting("renamed-model", 20)).toBeLessThan(2.5);
+  }, 120_000);
+
+  test("a request whose route translates it holds the body sent upstream and the parsed body, not the received bytes beside them", async () => {
+    // The parsed body (the next route is adapted from it) and the translated body's bytes, which
+    // the upstream is sent (and sent again on a stale connection); nothing needs the received
+    // bytes while no route left is of the caller's dialect, and they were a third copy.
+    expect(await copiesWhileWaiting("translated-model", 40)).toBeLessThan(2.5);
   }, 120_000);
 });

@@ -168,13 +168,14 @@ export function auditSchemaVersion(db: Database): number {
 /**
  * Makes a handle ready for audit writes: the durability pragmas the promise in
  * docs/RELIABILITY.md rests on (WAL, synchronous=NORMAL), a bounded WAL, then the migrations.
- * Idempotent; safe on a handle that storage/ already configured.
+ * Idempotent; safe on a handle that storage/ already configured. Its autocheckpoint is the
+ * handle's own: SQLite's 1000 pages (~4 MiB), the audit thread's larger (thread-checkpoints.ts),
+ * none on the event loop's beside the thread (sqlite-storage.ts).
  */
 export function prepareAuditDatabase(db: Database): void {
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = NORMAL");
-  // Checkpoint roughly every 4 MB of WAL, and shrink the file back to 64 MB after a reset.
-  db.run("PRAGMA wal_autocheckpoint = 1000");
+  // Shrink the file back to 64 MB after a checkpoint resets it.
   db.run("PRAGMA journal_size_limit = 67108864");
   migrate(db, "audit", AUDIT_MIGRATIONS);
 }

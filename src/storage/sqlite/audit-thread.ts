@@ -12,20 +12,21 @@ import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { writeClaimedLines } from "../line-claims.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
-import { type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
+import type { OpenDatabaseOptions } from "./open-database.ts";
 import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
 import { sideHandle } from "./side-handle.ts";
 import { createSqliteAuditStore, type RowsAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
+import { IdleCheckpoints, openThreadDatabase } from "./thread-checkpoints.ts";
 
 let store: RowsAuditStore | null = null;
 let opening: { path: string; options: OpenDatabaseOptions } | null = null;
 let lineCell: Int32Array | undefined;
 const openSide = () => {
   if (opening === null) throw new Error("the audit thread was not opened");
-  return openDatabase(opening.path, opening.options);
+  return openThreadDatabase(opening.path, opening.options);
 };
 const shadow = sideHandle(openSide, shadowInserter);
 // Key last-used times and spend: the event loop's handle would wait for the write lock while
@@ -35,6 +36,10 @@ const ledger = sideHandle(openSide, (db) => ({
   keys: createSqliteKeyStore(db),
   spend: createSqliteSpendStore(db),
 }));
+
+// The WAL is checkpointed between batches, once the thread has nothing waiting, not inside a
+// commit: bodies written back to back are not each copied into the file as they are committed.
+const checkpoints = new IdleCheckpoints(() => store?.maintain?.(false));
 
 function opened(): RowsAuditStore {
   if (store === null) throw new Error("the audit thread was not opened");
@@ -48,14 +53,16 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       opening = { path, options };
       lineCell = request.lines;
       // A factory, so that the store reopens the file after a storage failure.
-      store = createSqliteAuditStore({ database: () => openDatabase(path, options), path });
+      store = createSqliteAuditStore({ database: () => openThreadDatabase(path, options), path });
       return undefined;
     }
     case "insert": {
       const lines: RowLine[] = [];
       const rows = parseAuditBatch(request.records, lines);
       writeClaimedLines(rows, lines, lineCell, request.claim);
-      return opened().insertRows(rows);
+      const written = await opened().insertRows(rows);
+      checkpoints.committed(request.records.byteLength);
+      return written;
     }
     case "shadow":
       return shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
@@ -84,4 +91,4 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
   }
 }
 
-serveAuditThread(run, sqliteCode);
+serveAuditThread(run, sqliteCode, () => checkpoints.idle());

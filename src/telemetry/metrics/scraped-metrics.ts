@@ -11,7 +11,15 @@ export interface MetricSources {
    * and whether it is out of rotation.
    */
   workers(): readonly WorkerLoad[];
-  audit(): { queued: number; written: number; rejected: number; dropped: number };
+  /** The audit writer's counts (audit-writer.ts `AuditWriterStats`). */
+  audit(): {
+    queued: number;
+    queuedBytes: number;
+    written: number;
+    rejected: number;
+    dropped: number;
+    bodiesDropped: number;
+  };
   /** The configured tenants and their budgets (bounded by config). */
   tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
   /**
@@ -192,9 +200,26 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
       this.set(sources.audit().queued);
     },
   });
+  new Gauge({
+    name: "mindgw_audit_queue_bytes",
+    help: "What the audit records waiting to be written take, in bytes (audit.max_queue_bytes bounds it)",
+    registers,
+    collect() {
+      this.set(sources.audit().queuedBytes);
+    },
+  });
+  new Counter({
+    name: "mindgw_audit_bodies_dropped_total",
+    help: "Audit records written with their bodies replaced by a marker: the queue held audit.max_queue_bytes",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.audit().bodiesDropped);
+    },
+  });
   new Counter({
     name: "mindgw_audit_records_total",
-    help: "Audit records by result: written, rejected (refused by the database), dropped (queue full or closed)",
+    help: "Audit records by result: written, rejected (refused by the database), dropped (queue full, in rows or bytes, or closed)",
     labelNames: ["result"],
     registers,
     collect() {

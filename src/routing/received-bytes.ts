@@ -1,0 +1,39 @@
+import { goesAsSent } from "./adapt-dialect.ts";
+import type { DispatchRequest } from "./dispatch.ts";
+import type { Route } from "./route.ts";
+
+/**
+ * Whether an attempt at `route` may send the request as it came: its bytes, the model spliced in
+ * (try-route.ts `nativeRequest`). A route over several upstreams (connected workers, another
+ * node's) picks one an attempt, each of its own abilities: it may.
+ */
+export function mayGoAsSent(
+  route: Route,
+  request: Pick<DispatchRequest, "operation" | "responses">,
+): boolean {
+  const provider = route.provider;
+  if (provider.select !== undefined) return true;
+  return provider.passThrough === true && goesAsSent(request.operation, provider, request.responses);
+}
+
+/**
+ * Lets go of the bytes the request came as (`ReceivedRequest.bytes`) once an attempt translated it
+ * and no later attempt may send them: none of `routes` from `from` on (the route just tried
+ * included: its retry, another of its workers) goes as sent, and no shadow copy may be made
+ * (`copied`), whose route may. Such a request waited on its upstream holding its body three times,
+ * the bytes beside the parsed body (which every route is adapted from) and the translated body's
+ * serialisation (which the upstream is sent, and sent again on a stale connection); twice now. A
+ * route that may send them keeps them: a failover to it sends the client's bytes, not the parsed
+ * body serialised again.
+ */
+export function letGoOfReceived(
+  request: DispatchRequest,
+  routes: readonly Route[],
+  from: number,
+  copied: boolean,
+): void {
+  const received = request.received;
+  if (received?.bytes === undefined || copied) return;
+  for (let i = from; i < routes.length; i++) if (mayGoAsSent(routes[i] as Route, request)) return;
+  received.bytes = undefined;
+}

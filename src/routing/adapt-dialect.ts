@@ -18,6 +18,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { CallerNames } from "./caller-param.ts";
+import { claudeCall } from "./claude-call.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
@@ -113,6 +114,11 @@ export interface AdaptedCall {
     readonly rewritten?: boolean;
     /** Receives a native Responses answer's final `response` object, to store it. */
     readonly answered?: (response: JsonObject) => void;
+    /**
+     * The caller's dialect headers as the upstream takes them, when not as received: the betas
+     * Claude on Bedrock or Vertex AI refuses left out of `anthropic-beta` (claude-call.ts).
+     */
+    readonly headers?: Readonly<Record<string, string>>;
   };
 }
 
@@ -131,7 +137,8 @@ export function localAnswer(operation: Operation, body: JsonObject): Promise<Jso
  * through untouched (every unknown field kept); each translation lives in src/translate/,
  * one module per direction, and they compose (Responses → chat → Anthropic). `model` is the
  * caller's, as its answer names it; `upstreamModel` the route's, which a translation may need to
- * know (the most an Anthropic model may write, when the caller set no bound).
+ * know (the most an Anthropic model may write, when the caller set no bound). `headers` are the
+ * caller's dialect headers (`anthropic-beta`), of which Claude on a cloud takes only some.
  */
 export function adaptDialect(
   operation: Operation,
@@ -141,6 +148,7 @@ export function adaptDialect(
   responses?: ResponsesContext,
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
+  headers?: Readonly<Record<string, string>>,
 ): AdaptedCall {
   // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
@@ -162,8 +170,11 @@ export function adaptDialect(
     );
   // A provider that translates chat itself serves no other call of the dialect unless it says so
   // (embeddings, above): a completions call is refused here, before any attempt, as on Anthropic.
-  if (dialectOf(operation) === provider.dialect && provider.chatTarget === undefined)
+  if (dialectOf(operation) === provider.dialect && provider.chatTarget === undefined) {
+    // To Claude, without what it would refuse the request for (claude-call.ts).
+    if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, headers, policy);
     return sameDialect(operation, body, provider);
+  }
   if (operation === "messages" && provider.dialect === "openai")
     return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);

@@ -7,7 +7,7 @@ import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 import { adaptDialect } from "./adapt-dialect.ts";
 
 // A Messages call to Claude in the caller's own dialect goes without what Claude would refuse it
-// for: the betas the route's cloud does not take. Each is named.
+// for: the betas the route's cloud does not take, thinking Claude did not sign. Each is named.
 
 const provider = (config: Record<string, unknown>) =>
   createProvider({ name: "p", ...config } as ProviderConfig, { maxSseLine: 1 << 20 });
@@ -97,5 +97,36 @@ describe("Claude Code's betas", () => {
     expect(refused).toBeInstanceOf(GatewayError);
     expect([refused?.status, refused?.param]).toEqual([400, "anthropic-beta"]);
     expect(refused?.message).toContain("claude-code-20250219");
+  });
+});
+
+describe("thinking a chat route wrote, in a conversation that reaches Claude", () => {
+  const unsigned = { type: "thinking", thinking: "Listing first.", signature: "" };
+  const call = { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "ls" } };
+  const body = {
+    model: "m",
+    max_tokens: 100,
+    messages: [
+      { role: "user", content: "list the files" },
+      { role: "assistant", content: [unsigned, call] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
+    ],
+  };
+
+  test.each([
+    ["Anthropic", anthropic],
+    ["Bedrock", bedrock],
+    ["Vertex AI", vertex],
+  ])("to %s: left out and named, the body sent rewritten", (_, route) => {
+    const adapted = toClaude(route, body, {});
+    expect((adapted.body.messages as JsonObject[])[1]?.content).toEqual([call]);
+    expect(adapted.dropped).toEqual(["content.thinking (unsigned)"]);
+    expect(adapted.native?.rewritten).toBe(true);
+  });
+
+  test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
+    const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
+    const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", {});
+    expect(adapted.dropped).toEqual([]);
   });
 });

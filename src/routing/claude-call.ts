@@ -2,6 +2,7 @@ import type { JsonObject, Operation } from "../core/dialect.ts";
 import { type AcceptedBetas, sortBetas } from "../providers/accepted-betas.ts";
 import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { carriesUnsignedThinking, withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 
@@ -11,11 +12,12 @@ const BETA = "anthropic-beta";
 
 /**
  * A Messages call (or count) that goes to Claude in the caller's own dialect — Anthropic's API,
- * Claude on Bedrock or Vertex AI — without what Claude would refuse the whole request for: the
- * betas of the caller's `anthropic-beta` header the route's cloud does not take
- * (`Provider.acceptedBetas`), named (`x-mindgw-dropped`, the audit row) or refused under
- * `translation.unsupported: reject`. Nearly every call goes as received, its bytes spliced,
- * nothing made.
+ * Claude on Bedrock or Vertex AI — without what Claude would refuse the whole request for: thinking
+ * it did not sign (a chat route's reasoning, carried in the conversation: unsigned-thinking.ts),
+ * and the betas of the caller's `anthropic-beta` header the route's cloud does not take
+ * (`Provider.acceptedBetas`). Each is named (`x-mindgw-dropped`, the audit row), or refused under
+ * `translation.unsupported: reject`. Nearly every call has neither and goes as received, its
+ * bytes spliced: one look over its assistant turns, nothing made.
  */
 export function claudeCall(
   operation: Operation,
@@ -25,15 +27,23 @@ export function claudeCall(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   const accepted = provider.acceptedBetas;
-  if (accepted === undefined || headers?.[BETA] === undefined) return sameDialect(operation, body, provider);
+  const unsigned = carriesUnsignedThinking(body);
+  if (!unsigned && (accepted === undefined || headers?.[BETA] === undefined))
+    return sameDialect(operation, body, provider);
   const dropped = new Dropped(policy);
-  const sentHeaders = headersTaken(headers, accepted, dropped);
-  if (sentHeaders === undefined) return sameDialect(operation, body, provider);
+  const sent = unsigned ? withoutUnsignedThinking(body, dropped) : body;
+  const sentHeaders = accepted && headers ? headersTaken(headers, accepted, dropped) : undefined;
+  if (sent === body && sentHeaders === undefined) return sameDialect(operation, body, provider);
   return {
     operation,
-    body,
+    body: sent,
     ...identity,
-    native: { forcedUsage: false, headers: sentHeaders },
+    native: {
+      forcedUsage: false,
+      // The body changed: it goes serialised, not as the bytes received.
+      ...(sent === body ? {} : { rewritten: true }),
+      ...(sentHeaders === undefined ? {} : { headers: sentHeaders }),
+    },
     dropped: dropped.list,
   };
 }

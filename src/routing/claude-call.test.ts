@@ -47,12 +47,13 @@ describe("Claude Code's betas", () => {
     const adapted = toClaude(bedrock);
     expect(adapted.native?.headers).toEqual({
       "anthropic-beta":
-        "interleaved-thinking-2025-05-14,context-management-2025-06-27,mid-conversation-tool-changes-2026-07-01,tool-search-tool-2025-10-19,effort-2025-11-24",
+        "interleaved-thinking-2025-05-14,context-management-2025-06-27,tool-search-tool-2025-10-19,effort-2025-11-24",
       "anthropic-version": "2023-06-01",
     });
     expect(adapted.dropped).toEqual([
       "anthropic-beta.claude-code-20250219",
       "anthropic-beta.per-turn-control-2026-07-01",
+      "anthropic-beta.mid-conversation-tool-changes-2026-07-01",
       "anthropic-beta.thinking-token-count-2026-05-13",
     ]);
     // The body is the caller's: its bytes go, with the model spliced in.
@@ -62,10 +63,11 @@ describe("Claude Code's betas", () => {
   test("to Vertex AI: those on its list; the others named", () => {
     const adapted = toClaude(vertex);
     expect(adapted.native?.headers?.["anthropic-beta"]).toBe(
-      "interleaved-thinking-2025-05-14,context-management-2025-06-27,per-turn-control-2026-07-01,tool-search-tool-2025-10-19",
+      "interleaved-thinking-2025-05-14,context-management-2025-06-27,tool-search-tool-2025-10-19",
     );
     expect(adapted.dropped).toEqual([
       "anthropic-beta.claude-code-20250219",
+      "anthropic-beta.per-turn-control-2026-07-01",
       "anthropic-beta.mid-conversation-tool-changes-2026-07-01",
       "anthropic-beta.thinking-token-count-2026-05-13",
       "anthropic-beta.effort-2025-11-24",

@@ -1559,10 +1559,10 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
       .withResponse();
     expect(data.content).toMatchObject([{ type: "text", text: "echo: hello from claude code" }]);
     expect(lastTo(":rawPredict")?.headers["anthropic-beta"]).toBe(
-      "interleaved-thinking-2025-05-14,context-management-2025-06-27,per-turn-control-2026-07-01,tool-search-tool-2025-10-19",
+      "interleaved-thinking-2025-05-14,context-management-2025-06-27,tool-search-tool-2025-10-19",
     );
     const named =
-      "anthropic-beta.claude-code-20250219, anthropic-beta.mid-conversation-tool-changes-2026-07-01, anthropic-beta.thinking-token-count-2026-05-13, anthropic-beta.effort-2025-11-24";
+      "anthropic-beta.claude-code-20250219, anthropic-beta.per-turn-control-2026-07-01, anthropic-beta.mid-conversation-tool-changes-2026-07-01, anthropic-beta.thinking-token-count-2026-05-13, anthropic-beta.effort-2025-11-24";
     expect(response.headers.get("x-mindgw-dropped")).toBe(named);
     expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe(named);
   });
@@ -1764,12 +1764,11 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
     expect(JSON.parse(lastTo("/invoke")?.body ?? "{}").anthropic_beta).toEqual([
       "interleaved-thinking-2025-05-14",
       "context-management-2025-06-27",
-      "mid-conversation-tool-changes-2026-07-01",
       "tool-search-tool-2025-10-19",
       "effort-2025-11-24",
     ]);
     const named =
-      "anthropic-beta.claude-code-20250219, anthropic-beta.per-turn-control-2026-07-01, anthropic-beta.thinking-token-count-2026-05-13";
+      "anthropic-beta.claude-code-20250219, anthropic-beta.per-turn-control-2026-07-01, anthropic-beta.mid-conversation-tool-changes-2026-07-01, anthropic-beta.thinking-token-count-2026-05-13";
     expect(response.headers.get("x-mindgw-dropped")).toBe(named);
     expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe(named);
   });

@@ -1,6 +1,7 @@
 // The betas Claude on each cloud takes, as the vendors' documentation and the gateways that keep a
-// list of them (LiteLLM's anthropic_beta_headers_config.json) name them; any other is refused with
-// the cloud's own error. Written here from those sources, not read from the gateway.
+// list of them (LiteLLM's anthropic_beta_headers_config.json) name them, less those Claude Code
+// itself holds back from both clouds; any other is refused with the cloud's own error. Written
+// here from those sources, not read from the gateway.
 
 /** Bedrock's InvokeModel `anthropic_beta` (AWS's Claude Messages request reference, then LiteLLM's map). */
 const BEDROCK = new Set([
@@ -21,7 +22,6 @@ const BEDROCK = new Set([
   "dangerous-tool-use-2026-09-03",
   "thinking-binding-controls-2026-08-01",
   "mid-conversation-output-config-2026-07-01",
-  "mid-conversation-tool-changes-2026-07-01",
   "thinking-display-updates-2026-08-18",
 ]);
 
@@ -37,7 +37,6 @@ const VERTEX = new Set([
   "tool-search-tool-2025-10-19",
   "web-search-2025-03-05",
   "dangerous-tool-use-2026-09-03",
-  "per-turn-control-2026-07-01",
   "thinking-binding-controls-2026-08-01",
   "thinking-display-updates-2026-08-18",
 ]);

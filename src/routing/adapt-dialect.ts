@@ -134,7 +134,8 @@ export function localAnswer(operation: Operation, body: JsonObject): Promise<Jso
 
 /**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
- * through untouched (every unknown field kept); each translation lives in src/translate/,
+ * through untouched (every unknown field kept), but for what Claude would refuse the whole request
+ * for (claude-call.ts); each translation lives in src/translate/,
  * one module per direction, and they compose (Responses → chat → Anthropic). `model` is the
  * caller's, as its answer names it; `upstreamModel` the route's, which a translation may need to
  * know (the most an Anthropic model may write, when the caller set no bound). `headers` are the

@@ -6,7 +6,8 @@ import { carriesUnsignedThinking, withoutUnsignedThinking } from "../translate/u
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 
-type Headers = Readonly<Record<string, string>>;
+/** The caller's dialect headers (`anthropic-beta`, `anthropic-version`). */
+type DialectHeaders = Readonly<Record<string, string>>;
 
 const BETA = "anthropic-beta";
 
@@ -16,14 +17,14 @@ const BETA = "anthropic-beta";
  * it did not sign (a chat route's reasoning, carried in the conversation: unsigned-thinking.ts),
  * and the betas of the caller's `anthropic-beta` header the route's cloud does not take
  * (`Provider.acceptedBetas`). Each is named (`x-mindgw-dropped`, the audit row), or refused under
- * `translation.unsupported: reject`. Nearly every call has neither and goes as received, its
- * bytes spliced: one look over its assistant turns, nothing made.
+ * `translation.unsupported: reject`. A call that needs neither goes as received, its bytes
+ * spliced; the look for such thinking is one pass over the assistant turns, nothing made.
  */
 export function claudeCall(
   operation: Operation,
   body: JsonObject,
   provider: Provider,
-  headers: Headers | undefined,
+  headers: DialectHeaders | undefined,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   const accepted = provider.acceptedBetas;
@@ -52,7 +53,11 @@ export function claudeCall(
  * The caller's dialect headers with `anthropic-beta` holding only the betas the cloud takes,
  * under its names (none at all when it takes none of them); undefined when that is as sent.
  */
-function headersTaken(headers: Headers, accepted: AcceptedBetas, dropped: Dropped): Headers | undefined {
+function headersTaken(
+  headers: DialectHeaders,
+  accepted: AcceptedBetas,
+  dropped: Dropped,
+): DialectHeaders | undefined {
   const header = headers[BETA];
   if (header === undefined) return undefined;
   const { sent, refused } = sortBetas(header, accepted);

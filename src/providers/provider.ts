@@ -7,6 +7,7 @@ import type { Usage } from "../core/usage.ts";
 import type { ChatTarget } from "../translate/chat-target.ts";
 import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
+import type { AcceptedBetas } from "./accepted-betas.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
 
@@ -199,6 +200,12 @@ export interface Provider {
    * The router names the rest or refuses it, as for `chatTarget`.
    */
   readonly embeddingsTarget?: EmbeddingsTarget;
+  /**
+   * anthropic: the `anthropic-beta` values the upstream takes (Claude on Bedrock and Vertex AI,
+   * which refuse any other). A caller's other betas are left out and named (`x-mindgw-dropped`,
+   * the audit row), or refused by `translation.unsupported`. Unset, every one goes as sent.
+   */
+  readonly acceptedBetas?: AcceptedBetas;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

@@ -18,6 +18,7 @@ import {
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames } from "./caller-param.ts";
+import { claudeCall } from "./claude-call.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
@@ -113,6 +114,11 @@ export interface AdaptedCall {
     readonly rewritten?: boolean;
     /** Receives a native Responses answer's final `response` object, to store it. */
     readonly answered?: (response: JsonObject) => void;
+    /**
+     * The caller's dialect headers as the upstream takes them, when not as received: the betas
+     * Claude on Bedrock or Vertex AI refuses left out of `anthropic-beta` (claude-call.ts).
+     */
+    readonly headers?: Readonly<Record<string, string>>;
   };
 }
 
@@ -128,10 +134,12 @@ export function localAnswer(operation: Operation, body: JsonObject): Promise<Jso
 
 /**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
- * through untouched (every unknown field kept); each translation lives in src/translate/,
+ * through untouched (every unknown field kept), but for what Claude would refuse the whole request
+ * for (claude-call.ts); each translation lives in src/translate/,
  * one module per direction, and they compose (Responses → chat → Anthropic). `model` is the
  * caller's, as its answer names it; `upstreamModel` the route's, which a translation may need to
- * know (the most an Anthropic model may write, when the caller set no bound).
+ * know (the most an Anthropic model may write, when the caller set no bound). `headers` are the
+ * caller's dialect headers (`anthropic-beta`), of which Claude on a cloud takes only some.
  */
 export function adaptDialect(
   operation: Operation,
@@ -141,11 +149,14 @@ export function adaptDialect(
   responses?: ResponsesContext,
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
+  headers?: Readonly<Record<string, string>>,
 ): AdaptedCall {
-  if (goesAsSent(operation, provider, responses))
-    return operation === "responses" && responses
-      ? nativeResponses(body, provider, responses)
-      : sameDialect(operation, body, provider);
+  if (goesAsSent(operation, provider, responses)) {
+    if (operation === "responses" && responses) return nativeResponses(body, provider, responses);
+    // To Claude, without what it would refuse the request for (claude-call.ts).
+    if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, headers, policy);
+    return sameDialect(operation, body, provider);
+  }
   // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
     const target = { provider, upstreamModel };

@@ -62,6 +62,7 @@ export function openAttempt(
     request.responses,
     unsupported,
     route.upstreamModel,
+    request.received?.headers,
   );
   if (without) adapted = withoutHint(adapted, without);
   const body = upstreamBody(adapted.body, route.upstreamModel);
@@ -271,10 +272,13 @@ export function nativeRequest(
       ? undefined
       : splicedFor(received, String(body.model), adapted.native?.forcedUsage === true);
   // Nothing spliced (the common call): the request as received has every field a native request
-  // has, so it goes as it is, no record a request. Spliced, the attempt gets a record of its own,
-  // whose bytes a later route's splice does not replace.
-  if (bytes === received.bytes && received.spliced === undefined) return received;
-  return { headers: received.headers, query: received.query, bytes, path: received.path };
+  // has, so it goes as it is, no record a request. Spliced, or with headers of the route's own
+  // (`AdaptedCall.native.headers`), the attempt gets a record of its own, whose bytes a later
+  // route's splice does not replace.
+  const headers = adapted.native?.headers ?? received.headers;
+  if (bytes === received.bytes && received.spliced === undefined && headers === received.headers)
+    return received;
+  return { headers, query: received.query, bytes, path: received.path };
 }
 
 /**

@@ -86,6 +86,7 @@ export async function callShadow(
       request.responses,
       "drop",
       route.upstreamModel,
+      request.received?.headers,
     );
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
     const native =

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
+import { plainCallId } from "./openai-to-gemini/gemini-call-id.ts";
 
 // A chat `tool` message carries only text, so the images and files a tool returned (a screenshot,
 // a PDF) follow the run of `tool` messages in a user message, each result's behind a line naming
@@ -14,9 +15,17 @@ const called = (attached: readonly JsonObject[]): string =>
 export const toolResultText = (text: string, attached: readonly JsonObject[]): string =>
   text === "" && attached.length > 0 ? `(${called(attached)}: in the next message)` : text;
 
-/** A tool result's images and files as parts of the user message after the run, behind a line naming its call. */
+/**
+ * A tool result's images and files as parts of the user message after the run, behind a line naming
+ * its call: by the id the upstream knows it by, without the Gemini thought signature a caller's id
+ * may carry (gemini-call-id.ts), which the model would read as text, and which Gemini's
+ * `functionResponse.id` does not carry either.
+ */
 export function imagesAfterTools(callId: string, attached: readonly JsonObject[]): JsonObject[] {
   if (attached.length === 0) return [];
   const heading = called(attached) === "images" ? "Images" : "Files";
-  return [{ type: "text", text: `${heading} from the result of tool call ${callId}:` }, ...attached];
+  return [
+    { type: "text", text: `${heading} from the result of tool call ${plainCallId(callId)}:` },
+    ...attached,
+  ];
 }

@@ -37,10 +37,19 @@ const fx = gatewayFixture({
     providers: [
       { name: "claude", type: "anthropic", base_url: fake.url, api_key: UPSTREAM_KEY },
       { name: "claude-badkey", type: "anthropic", base_url: fake.url, api_key: "sk-ant-wrong" },
+      // A chat server serving a reasoning model (vLLM), behind Claude in a failover.
+      { name: "lab", type: "openai", base_url: `${fake.url}/v1`, api_key: UPSTREAM_KEY },
     ],
     models: [
       { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
       { name: "c-bad", routes: [{ provider: "claude-badkey", model: "claude-up" }] },
+      {
+        name: "c-failover",
+        routes: [
+          { provider: "claude", model: "claude-up" },
+          { provider: "lab", model: "qwen3-coder" },
+        ],
+      },
       {
         name: "c-200k",
         routes: [{ provider: "claude", model: "claude-sonnet-4-5", context_window: 200_000 }],
@@ -406,6 +415,46 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     const error = await stream.finalMessage().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect(String(error)).toContain("overloaded");
+  });
+
+  test("a conversation a chat route answered with reasoning in a failover goes on to Claude without that unsigned thinking, named", async () => {
+    // Claude is overloaded: the chat route answers, its reasoning a thinking block with no signature.
+    fake.enqueue({ status: 529 }, { reasoning: "Listing the files first." });
+    const tools: Anthropic.Tool[] = [{ name: "Bash", input_schema: { type: "object", properties: {} } }];
+    const thinking = { type: "enabled", budget_tokens: 1024 } as const;
+    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "list the files" }];
+    const first = await anthropic.messages.create({
+      model: "c-failover",
+      max_tokens: 2048,
+      tools,
+      thinking,
+      messages,
+    });
+    expect(first.content[0]).toEqual({
+      type: "thinking",
+      thinking: "Listing the files first.",
+      signature: "",
+    });
+    const call = first.content.find((block) => block.type === "tool_use");
+    messages.push(
+      { role: "assistant", content: first.content },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: call?.id ?? "", content: "a.txt" }] },
+    );
+    // Claude is back. It refuses thinking it did not sign ("Invalid `signature` in `thinking`
+    // block"), and, with extended thinking, a tool loop whose turn does not begin with thinking.
+    const before = fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .create({ model: "c-failover", max_tokens: 2048, tools, thinking, messages })
+      .withResponse();
+    expect(data.content[0]).toMatchObject({ type: "text" });
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/messages");
+    expect((up.body.messages as { content: unknown }[])[1]?.content).toEqual([call]);
+    expect(up.body.thinking).toBeUndefined();
+    const named = "content.thinking (unsigned), thinking";
+    expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.dropped]).toEqual(["provider:claude", named]);
   });
 
   test("count_tokens passes through to the Anthropic route, audited as count_tokens", async () => {

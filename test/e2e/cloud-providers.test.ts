@@ -4,6 +4,7 @@ import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import OpenAI from "openai";
 import { estimateInputTokens } from "../../src/translate/anthropic-to-openai/count-tokens-estimate.ts";
+import { jsonFixture } from "../../src/translate/fixtures/load-fixture.ts";
 import { wordsIn } from "../fake-cloud/count-wire.ts";
 import { vectorOf, wordsOf } from "../fake-cloud/embedding-wire.ts";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
@@ -38,6 +39,13 @@ const WEATHER = {
     parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
   },
 };
+
+/** What Claude Code 2.1.328 sends in `anthropic-beta` on every request (its recorded request). */
+const CLAUDE_CODE_BETAS = String(
+  (jsonFixture("clients/claude-code-2.1.328-default.json").headers as Record<string, string>)[
+    "anthropic-beta"
+  ],
+).split(",");
 
 const CLIENT_EMAIL = "mindgw@project-1.iam.gserviceaccount.com";
 let privateKeyPem = "";
@@ -1540,6 +1548,25 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
     expect(row.inputTokens).toBe(data.usage.input_tokens);
   });
 
+  test("Claude Code's betas: those Vertex takes go in the header (tool search under its name), the others named, never its 400 'Unexpected value(s)'", async () => {
+    const { data, response } = await anthropic.beta.messages
+      .create({
+        model: "claude-vertex",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "hello from claude code" }],
+        betas: CLAUDE_CODE_BETAS,
+      })
+      .withResponse();
+    expect(data.content).toMatchObject([{ type: "text", text: "echo: hello from claude code" }]);
+    expect(lastTo(":rawPredict")?.headers["anthropic-beta"]).toBe(
+      "interleaved-thinking-2025-05-14,context-management-2025-06-27,tool-search-tool-2025-10-19",
+    );
+    const named =
+      "anthropic-beta.claude-code-20250219, anthropic-beta.per-turn-control-2026-07-01, anthropic-beta.mid-conversation-tool-changes-2026-07-01, anthropic-beta.thinking-token-count-2026-05-13, anthropic-beta.effort-2025-11-24";
+    expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+    expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe(named);
+  });
+
   test("a stream through streamRawPredict, Anthropic's events relayed", async () => {
     const stream = anthropic.messages.stream({
       model: "claude-vertex",
@@ -1722,6 +1749,28 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
       route: "provider:br-claude",
       inputTokens: data.usage.input_tokens,
     });
+  });
+
+  test("Claude Code's betas: those Bedrock takes go in anthropic_beta (tool search under its name), the others named, never its 400 'invalid beta flag'", async () => {
+    const { data, response } = await anthropic.beta.messages
+      .create({
+        model: "claude-on-bedrock",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "hello from claude code" }],
+        betas: CLAUDE_CODE_BETAS,
+      })
+      .withResponse();
+    expect(data.content).toMatchObject([{ type: "text", text: "echo: hello from claude code" }]);
+    expect(JSON.parse(lastTo("/invoke")?.body ?? "{}").anthropic_beta).toEqual([
+      "interleaved-thinking-2025-05-14",
+      "context-management-2025-06-27",
+      "tool-search-tool-2025-10-19",
+      "effort-2025-11-24",
+    ]);
+    const named =
+      "anthropic-beta.claude-code-20250219, anthropic-beta.per-turn-control-2026-07-01, anthropic-beta.mid-conversation-tool-changes-2026-07-01, anthropic-beta.thinking-token-count-2026-05-13";
+    expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+    expect((await auditRow(gw, response.headers.get("x-request-id") ?? "")).dropped).toBe(named);
   });
 
   test("a stream through invoke-with-response-stream: each chunk's event relayed as Anthropic's own", async () => {

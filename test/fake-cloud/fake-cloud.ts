@@ -10,6 +10,7 @@ import {
   tooLongToolUseId,
   verifySigV4,
 } from "./bedrock-wire.ts";
+import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
 import { answerFor } from "./cloud-script.ts";
 import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
 import {
@@ -351,6 +352,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           );
         const failed = googleFailure();
         if (failed) return failed;
+        const betas = vertexBetaRefusal(headers["anthropic-beta"]);
+        if (betas)
+          return json({ type: "error", error: { type: "invalid_request_error", message: betas } }, 400);
         const cut = failures[0]?.endAfter ? failures.shift() : undefined;
         return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body, cut);
       }
@@ -435,7 +439,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   /**
    * Claude's Messages API as Vertex AI serves it: the model in the URL (`count-tokens` for
    * counting, the model then in the body), `anthropic_version: vertex-2023-10-16` in the body,
-   * Anthropic's own answers, events and errors.
+   * Anthropic's own answers, events and errors (a beta off Vertex's list refused before it:
+   * claude-betas.ts).
    */
   function vertexClaude(model: string, stream: boolean, text: string, cut?: CloudFailure): Response {
     const refuse = (message: string) =>
@@ -461,7 +466,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   /**
    * Claude on Bedrock through InvokeModel: Anthropic's body with `anthropic_version:
    * bedrock-2023-05-31`, no `model` (in the URL) and no `stream` (in the action); a stream's
-   * events each base64 in a `chunk` frame's `bytes`. Refusals are Bedrock's ValidationException.
+   * events each base64 in a `chunk` frame's `bytes`. Refusals are Bedrock's ValidationException,
+   * a beta off Bedrock's list among them ("invalid beta flag": claude-betas.ts).
    */
   function bedrockClaude(model: string, stream: boolean, text: string, failure?: CloudFailure): Response {
     const refuse = (message: string) =>
@@ -473,6 +479,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       return refuse("Malformed input request: #/anthropic_version: expected bedrock-2023-05-31");
     for (const key of ["model", "stream"])
       if (key in request) return refuse(`Malformed input request: extraneous key [${key}] is not permitted`);
+    const betas = bedrockBetaRefusal(request.anthropic_beta);
+    if (betas) return refuse(betas);
     const { anthropic_version: _version, anthropic_beta: _betas, ...rest } = request;
     const prepared = prepareMessages({ ...rest, model, ...(stream ? { stream: true } : {}) });
     if (isRefusal(prepared)) return refuse(prepared.message);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { thinkingRefusal } from "./anthropic-thinking.ts";
 import type { Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId } from "./fake-script.ts";
@@ -114,6 +115,8 @@ export function prepareMessages(body: unknown): Prepared {
   const parsed = messagesSchema.safeParse(body);
   if (!parsed.success) return refusal(parsed.error);
   const req = parsed.data;
+  const unsigned = thinkingRefusal(req.messages, req.thinking);
+  if (unsigned) return unsigned;
   const last = req.messages.findLast((m) => m.role === "user");
   const results = toolResults(last?.content);
   const declared = (req.tools ?? []).map((tool) => tool.name);

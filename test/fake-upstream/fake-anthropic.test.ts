@@ -126,6 +126,42 @@ describe("fake upstream, through the official @anthropic-ai/sdk", () => {
     expect(noVersion.status).toBe(400);
   });
 
+  test("thinking handed back without Claude's signature is refused as Claude does; a signed one taken", async () => {
+    const call = { type: "tool_use" as const, id: "toolu_1", name: "get_weather", input: {} };
+    const loop = (first: Anthropic.ContentBlockParam): Anthropic.MessageParam[] => [
+      ...ask("weather?"),
+      { role: "assistant", content: [first, call] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny" }] },
+    ];
+    const refused = (messages: Anthropic.MessageParam[], thinking?: Anthropic.ThinkingConfigParam) =>
+      client.messages
+        .create({ model: "c", max_tokens: 2048, messages, tools: [tool], ...(thinking ? { thinking } : {}) })
+        .then(
+          () => undefined,
+          (e: InstanceType<typeof Anthropic.APIError>) => [
+            e.status,
+            (e.error as { error: { message: string } }).error.message,
+          ],
+        );
+    expect(await refused(loop({ type: "thinking", thinking: "hm", signature: "" }))).toEqual([
+      400,
+      "messages.1.content.0: Invalid `signature` in `thinking` block",
+    ]);
+    expect(
+      await refused(loop({ type: "thinking", thinking: "hm", signature: "EqQBCkgIBhAB" })),
+    ).toBeUndefined();
+    // Extended thinking: the tool loop's assistant turn must begin with thinking.
+    const [status, message] =
+      (await refused(loop({ type: "text", text: "let me look" }), {
+        type: "enabled",
+        budget_tokens: 1024,
+      })) ?? [];
+    expect(status).toBe(400);
+    expect(message).toStartWith(
+      "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`.",
+    );
+  });
+
   test("max_tokens is required", async () => {
     const err = await client.messages
       .create({ model: "c", messages: ask("x") } as unknown as Anthropic.MessageCreateParamsNonStreaming)

@@ -4,6 +4,7 @@ import { countTokensToMessages } from "../../translate/openai-to-bedrock/count-t
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { BEDROCK_BETAS } from "./bedrock-betas.ts";
 import { type BedrockOptions, bedrockCalls } from "./bedrock-call.ts";
 import { BedrockEvents } from "./event-stream.ts";
 
@@ -15,8 +16,9 @@ const BEDROCK_VERSION = "bedrock-2023-05-31";
  * through `InvokeModel` and `InvokeModelWithResponseStream`: Anthropic callers reach it
  * untranslated (tools, thinking, `cache_control`, documents), OpenAI callers through the usual
  * chat → messages translation. Bedrock names the model in the URL and takes `anthropic_version`
- * and the betas (`anthropic_beta`, from the caller's `anthropic-beta` header) in the body; a
- * stream's events arrive base64 in event-stream chunks and leave as Anthropic's own SSE events.
+ * and the betas (`anthropic_beta`, from the caller's `anthropic-beta` header) in the body, only
+ * those on its list (bedrock-betas.ts: the router leaves out, and names, any other); a stream's
+ * events arrive base64 in event-stream chunks and leave as Anthropic's own SSE events.
  */
 export function createBedrockAnthropicProvider(options: BedrockOptions): Provider {
   const { send, readJson } = bedrockCalls(options);
@@ -66,5 +68,12 @@ export function createBedrockAnthropicProvider(options: BedrockOptions): Provide
 
   // `passThrough`: a same-dialect call arrives with the caller's headers (`native`, for the betas);
   // the body is still rebuilt, and the answer read, as a translating provider's is.
-  return { name: options.name, dialect: "anthropic", passThrough: true, vendor: "aws.bedrock", call };
+  return {
+    name: options.name,
+    dialect: "anthropic",
+    passThrough: true,
+    vendor: "aws.bedrock",
+    acceptedBetas: BEDROCK_BETAS,
+    call,
+  };
 }

@@ -6,6 +6,7 @@ import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import type { GoogleEndpoint } from "./gemini-provider.ts";
+import { VERTEX_BETAS } from "./vertex-betas.ts";
 
 export interface VertexAnthropicOptions {
   name: string;
@@ -27,7 +28,8 @@ const COUNT_TOKENS_MODEL = "count-tokens";
  * `rawPredict` and `streamRawPredict`, so Anthropic callers reach it untranslated (tools,
  * thinking, `cache_control` and all) and OpenAI callers through the usual chat → messages
  * translation. Vertex names the model in the URL and takes `anthropic_version` in the body; the
- * caller's `anthropic-beta` headers go on as sent. Answers and stream events are Anthropic's own.
+ * caller's `anthropic-beta` header goes on with the betas on Vertex's list (vertex-betas.ts: the
+ * router leaves out, and names, any other). Answers and stream events are Anthropic's own.
  */
 export function createVertexAnthropicProvider(options: VertexAnthropicOptions): Provider {
   const doFetch = options.fetch ?? fetch;
@@ -47,7 +49,8 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
     const headers = {
       "content-type": "application/json",
       ...options.headers,
-      // The caller's dialect headers (`anthropic-beta`): Vertex reads them as Anthropic does.
+      // The caller's dialect headers (`anthropic-beta`, the betas Vertex takes): Vertex reads them
+      // as Anthropic does.
       ...call.native?.headers,
     };
     // The body is rewritten, so it is sent parsed and serialised, not as the caller's bytes; and
@@ -62,5 +65,12 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
 
   // `passThrough`: a same-dialect call arrives with the caller's headers (`native`); the body is
   // still rebuilt, and the answer read, as a translating provider's is.
-  return { name: options.name, dialect: "anthropic", passThrough: true, vendor: "gcp.vertex_ai", call };
+  return {
+    name: options.name,
+    dialect: "anthropic",
+    passThrough: true,
+    vendor: "gcp.vertex_ai",
+    acceptedBetas: VERTEX_BETAS,
+    call,
+  };
 }

@@ -105,6 +105,29 @@ describe("messagesRequestToChat", () => {
     expect(chat.context_management).toBeUndefined();
   });
 
+  test("Claude Code's billing header line, whose version changes per prompt, is no part of the system prompt a chat upstream caches", () => {
+    const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as {
+      system: { text: string }[];
+    };
+    expect(recorded.system[0]?.text).toStartWith("x-anthropic-billing-header: cc_version=");
+    const system = (messagesRequestToChat(recorded).messages as { role: string; content: string }[])[0];
+    expect(system?.role).toBe("system");
+    expect(system?.content).toStartWith("You are a Claude agent, built on Anthropic's Claude Agent SDK.");
+    expect(system?.content).not.toContain("x-anthropic-billing-header");
+    // Another prompt of the session, its line's suffix changed: the same system message.
+    const next = {
+      ...recorded,
+      system: [
+        { type: "text", text: "x-anthropic-billing-header: cc_version=2.1.328.a1f; cc_entrypoint=sdk-cli;" },
+        ...recorded.system.slice(1),
+      ],
+    };
+    expect((messagesRequestToChat(next).messages as unknown[])[0]).toEqual(system);
+    // A system prompt of that line alone is no system message.
+    const alone = { ...recorded, system: recorded.system.slice(0, 1) };
+    expect((messagesRequestToChat(alone).messages as { role: string }[])[0]?.role).toBe("user");
+  });
+
   test("Claude Code's metadata.user_id (a JSON object, ~150 characters) is sent as a 64-character digest OpenAI takes", () => {
     const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as {
       metadata: { user_id: string };

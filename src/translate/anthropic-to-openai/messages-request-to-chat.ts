@@ -118,10 +118,22 @@ export function messagesRequestToChat(
   return out;
 }
 
+/**
+ * How Claude Code's attribution block begins, the first of its system prompt on every request
+ * (`x-anthropic-billing-header: cc_version=2.1.328.593; cc_entrypoint=sdk-cli;`). Anthropic reads
+ * it as a header; any other model would read it as the start of its prompt, and its version's
+ * suffix changes from prompt to prompt, so a server that caches a prompt's prefix (vLLM, OpenAI,
+ * Gemini) would find none of the ~10k-token system prompt after it. Left out, not named: it asks
+ * the model for nothing (sglang PR #29169, claudish #126 and claude-code-router #1372 leave it out
+ * too). An Anthropic route is sent it as the caller wrote it.
+ */
+const BILLING_HEADER = "x-anthropic-billing-header:";
+
 function systemText(system: AnthropicRequest["system"]): string | undefined {
   if (system === undefined) return undefined;
   if (typeof system === "string") return system;
-  return system.map((block) => block.text).join("\n\n");
+  const prompt = system.filter((block) => !block.text.startsWith(BILLING_HEADER));
+  return prompt.length === 0 ? undefined : prompt.map((block) => block.text).join("\n\n");
 }
 
 /** `written`, marked as coming from the caller's `at` when a step after asks (`paths`). */

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { Usage } from "../../core/usage.ts";
+import { messagesRequestToChat } from "../anthropic-to-openai/messages-request-to-chat.ts";
 import { nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
@@ -290,6 +291,41 @@ describe("Gemini 3's thought signatures, carried in the tool-call id", () => {
     expect(
       nextTurn(call ? [{ ...call, type: "function" }] : []).contents[1]?.parts[0]?.thoughtSignature,
     ).toBe(SIGNATURE);
+  });
+
+  test("a tool result's image follows behind a line naming its call by the id Gemini knows, not the signature its id carries", () => {
+    const signedId = `call_1a2b__ts_${"CiIBVKhc7oXs_w".repeat(8)}`;
+    const chat = messagesRequestToChat(
+      {
+        model: "gemini-3-pro-preview",
+        max_tokens: 100,
+        messages: [
+          { role: "user", content: "take a screenshot" },
+          { role: "assistant", content: [{ type: "tool_use", id: signedId, name: "screenshot", input: {} }] },
+          {
+            role: "user",
+            content: [
+              {
+                type: "tool_result",
+                tool_use_id: signedId,
+                content: [
+                  {
+                    type: "image",
+                    source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      new Dropped(),
+      { signedCallIds: true },
+    );
+    const { contents } = chatRequestToGemini(chat) as { contents: { parts: JsonObject[] }[] };
+    const [response, label] = contents[2]?.parts ?? [];
+    expect(response?.functionResponse).toMatchObject({ id: "call_1a2b" });
+    expect(label).toEqual({ text: "Images from the result of tool call call_1a2b:" });
   });
 
   test("calls with no signature (another vendor's, ids rewritten): the turn's first gets Google's placeholder", () => {

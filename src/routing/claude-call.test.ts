@@ -1,0 +1,134 @@
+import { describe, expect, test } from "bun:test";
+import type { ProviderConfig } from "../config/config-schema.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { createProvider } from "../providers/create-provider.ts";
+import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
+import { adaptDialect } from "./adapt-dialect.ts";
+
+// A Messages call to Claude in the caller's own dialect goes without what Claude would refuse it
+// for: the betas the route's cloud does not take, thinking Claude did not sign. Each is named.
+
+const provider = (config: Record<string, unknown>) =>
+  createProvider({ name: "p", ...config } as ProviderConfig, { maxSseLine: 1 << 20 });
+const anthropic = provider({ type: "anthropic" });
+const bedrock = provider({ type: "bedrock", publisher: "anthropic", region: "eu-west-1" });
+const vertex = provider({
+  type: "vertex",
+  publisher: "anthropic",
+  project: "p",
+  service_account: "/nonexistent.json",
+});
+
+/** Claude Code 2.1.328's recorded request: its body, and its dialect headers as the front door keeps them. */
+const recorded = jsonFixture("clients/claude-code-2.1.328-default.json") as {
+  body: JsonObject;
+  headers: Record<string, string>;
+};
+const headers: Record<string, string> = {
+  "anthropic-beta": recorded.headers["anthropic-beta"] ?? "",
+  "anthropic-version": "2023-06-01",
+};
+const toClaude = (route: typeof anthropic, body = recorded.body, sent = headers, policy?: "reject") =>
+  adaptDialect("messages", body, route, "m", undefined, policy, "m", sent);
+
+describe("Claude Code's betas", () => {
+  test("to Anthropic: every one as sent, the request as received", () => {
+    const adapted = toClaude(anthropic);
+    expect(adapted.body).toBe(recorded.body);
+    expect([adapted.dropped, adapted.native?.headers, adapted.native?.rewritten]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  test("to Bedrock: those on its list, tool search under its name; the others named", () => {
+    const adapted = toClaude(bedrock);
+    expect(adapted.native?.headers).toEqual({
+      "anthropic-beta":
+        "interleaved-thinking-2025-05-14,context-management-2025-06-27,tool-search-tool-2025-10-19,effort-2025-11-24",
+      "anthropic-version": "2023-06-01",
+    });
+    expect(adapted.dropped).toEqual([
+      "anthropic-beta.claude-code-20250219",
+      "anthropic-beta.per-turn-control-2026-07-01",
+      "anthropic-beta.mid-conversation-tool-changes-2026-07-01",
+      "anthropic-beta.thinking-token-count-2026-05-13",
+    ]);
+    // The body is the caller's: its bytes go, with the model spliced in.
+    expect([adapted.body, adapted.native?.rewritten]).toEqual([recorded.body, undefined]);
+  });
+
+  test("to Vertex AI: those on its list; the others named", () => {
+    const adapted = toClaude(vertex);
+    expect(adapted.native?.headers?.["anthropic-beta"]).toBe(
+      "interleaved-thinking-2025-05-14,context-management-2025-06-27,tool-search-tool-2025-10-19",
+    );
+    expect(adapted.dropped).toEqual([
+      "anthropic-beta.claude-code-20250219",
+      "anthropic-beta.per-turn-control-2026-07-01",
+      "anthropic-beta.mid-conversation-tool-changes-2026-07-01",
+      "anthropic-beta.thinking-token-count-2026-05-13",
+      "anthropic-beta.effort-2025-11-24",
+    ]);
+  });
+
+  test("betas a cloud takes, spaced as an SDK joins them, go as sent; none it takes, no header", () => {
+    const spaced = { "anthropic-beta": "interleaved-thinking-2025-05-14, context-1m-2025-08-07" };
+    const taken = toClaude(bedrock, recorded.body, spaced);
+    expect([taken.native?.headers, taken.dropped]).toEqual([undefined, undefined]);
+    const none = toClaude(bedrock, recorded.body, {
+      "anthropic-beta": "claude-code-20250219",
+      "x-other": "1",
+    });
+    expect([none.native?.headers, none.dropped]).toEqual([
+      { "x-other": "1" },
+      ["anthropic-beta.claude-code-20250219"],
+    ]);
+  });
+
+  test("under translation.unsupported: reject, a 400 naming the first the cloud refuses", () => {
+    const refused = (() => {
+      try {
+        toClaude(bedrock, recorded.body, headers, "reject");
+      } catch (error) {
+        return error as GatewayError;
+      }
+    })();
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect([refused?.status, refused?.param]).toEqual([400, "anthropic-beta"]);
+    expect(refused?.message).toContain("claude-code-20250219");
+  });
+});
+
+describe("thinking a chat route wrote, in a conversation that reaches Claude", () => {
+  const unsigned = { type: "thinking", thinking: "Listing first.", signature: "" };
+  const call = { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "ls" } };
+  const body = {
+    model: "m",
+    max_tokens: 100,
+    messages: [
+      { role: "user", content: "list the files" },
+      { role: "assistant", content: [unsigned, call] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
+    ],
+  };
+
+  test.each([
+    ["Anthropic", anthropic],
+    ["Bedrock", bedrock],
+    ["Vertex AI", vertex],
+  ])("to %s: left out and named, the body sent rewritten", (_, route) => {
+    const adapted = toClaude(route, body, {});
+    expect((adapted.body.messages as JsonObject[])[1]?.content).toEqual([call]);
+    expect(adapted.dropped).toEqual(["content.thinking (unsigned)"]);
+    expect(adapted.native?.rewritten).toBe(true);
+  });
+
+  test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
+    const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
+    const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", {});
+    expect(adapted.dropped).toEqual([]);
+  });
+});

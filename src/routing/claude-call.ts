@@ -1,0 +1,69 @@
+import type { JsonObject, Operation } from "../core/dialect.ts";
+import { type AcceptedBetas, sortBetas } from "../providers/accepted-betas.ts";
+import type { Provider } from "../providers/provider.ts";
+import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { carriesUnsignedThinking, withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
+import { identity, sameDialect } from "./same-dialect-call.ts";
+
+/** The caller's dialect headers (`anthropic-beta`, `anthropic-version`). */
+type DialectHeaders = Readonly<Record<string, string>>;
+
+const BETA = "anthropic-beta";
+
+/**
+ * A Messages call (or count) that goes to Claude in the caller's own dialect — Anthropic's API,
+ * Claude on Bedrock or Vertex AI — without what Claude would refuse the whole request for: thinking
+ * it did not sign (a chat route's reasoning, carried in the conversation: unsigned-thinking.ts),
+ * and the betas of the caller's `anthropic-beta` header the route's cloud does not take
+ * (`Provider.acceptedBetas`). Each is named (`x-mindgw-dropped`, the audit row), or refused under
+ * `translation.unsupported: reject`. A call that needs neither goes as received, its bytes
+ * spliced; the look for such thinking is one pass over the assistant turns, nothing made.
+ */
+export function claudeCall(
+  operation: Operation,
+  body: JsonObject,
+  provider: Provider,
+  headers: DialectHeaders | undefined,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  const accepted = provider.acceptedBetas;
+  const unsigned = carriesUnsignedThinking(body);
+  if (!unsigned && (accepted === undefined || headers?.[BETA] === undefined))
+    return sameDialect(operation, body, provider);
+  const dropped = new Dropped(policy);
+  const sent = unsigned ? withoutUnsignedThinking(body, dropped) : body;
+  const sentHeaders = accepted && headers ? headersTaken(headers, accepted, dropped) : undefined;
+  if (sent === body && sentHeaders === undefined) return sameDialect(operation, body, provider);
+  return {
+    operation,
+    body: sent,
+    ...identity,
+    native: {
+      forcedUsage: false,
+      // The body changed: it goes serialised, not as the bytes received.
+      ...(sent === body ? {} : { rewritten: true }),
+      ...(sentHeaders === undefined ? {} : { headers: sentHeaders }),
+    },
+    dropped: dropped.list,
+  };
+}
+
+/**
+ * The caller's dialect headers with `anthropic-beta` holding only the betas the cloud takes,
+ * under its names (none at all when it takes none of them); undefined when that is as sent.
+ */
+function headersTaken(
+  headers: DialectHeaders,
+  accepted: AcceptedBetas,
+  dropped: Dropped,
+): DialectHeaders | undefined {
+  const header = headers[BETA];
+  if (header === undefined) return undefined;
+  const { sent, refused } = sortBetas(header, accepted);
+  for (const beta of refused) dropped.add(`${BETA}.${beta}`, BETA, "is a beta the route's cloud refuses");
+  const value = sent.join(",");
+  if (refused.length === 0 && value === header.replaceAll(" ", "")) return undefined;
+  const { [BETA]: _caller, ...rest } = headers;
+  return value === "" ? rest : { ...rest, [BETA]: value };
+}

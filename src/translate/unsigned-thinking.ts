@@ -1,0 +1,124 @@
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import type { Dropped } from "./dropped.ts";
+import { reasoningBlob } from "./reasoning-blob.ts";
+
+/** Why such a block cannot go to Claude. */
+const UNSIGNED = "carries no signature Claude made (reasoning another route wrote)";
+
+/**
+ * A Messages request as Claude takes it back: without the thinking it did not sign.
+ *
+ * A chat route's reasoning reaches an Anthropic caller as a `thinking` block with an empty
+ * signature (chat-response-to-messages.ts: no Anthropic model wrote it), which Claude Code keeps in
+ * the conversation; when the conversation goes on to Claude (a failover, a model switch
+ * mid-session), Anthropic, Bedrock and Vertex AI refuse the whole request: 400 "messages.1.content.0:
+ * Invalid `signature` in `thinking` block". Such a block is left out and named, as is a
+ * `redacted_thinking` block without its `data` (only Claude writes one, the gateway never does,
+ * but a client that rebuilt the conversation may send one empty); an assistant turn left with no
+ * block goes too (Claude joins the user turns around it). A signature is Claude's to check: one
+ * of Anthropic's is good on Bedrock and Vertex AI alike, so a block that has one goes as it is.
+ *
+ * The body itself when nothing was left out; `carriesUnsignedThinking` tells first, making nothing.
+ */
+export function withoutUnsignedThinking(body: JsonObject, dropped: Dropped): JsonObject {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return body;
+  let kept: unknown[] | undefined;
+  for (let i = 0; i < messages.length; i++) {
+    const message: unknown = messages[i];
+    const content = unsignedLeftOut(message, i, dropped);
+    if (content === undefined) kept?.push(message);
+    else {
+      kept ??= messages.slice(0, i);
+      if (content.length > 0) kept.push({ ...(message as JsonObject), content });
+    }
+  }
+  return kept === undefined ? body : withThinkingClaudeTakes({ ...body, messages: kept }, dropped);
+}
+
+/**
+ * Whether any assistant turn holds a block `withoutUnsignedThinking` leaves out. Asked of every
+ * Messages call to Claude, nearly all of which hold none: indexed loops, nothing made.
+ */
+export function carriesUnsignedThinking(body: JsonObject): boolean {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return false;
+  for (let i = 0; i < messages.length; i++) {
+    const message: unknown = messages[i];
+    if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content)) continue;
+    const blocks: unknown[] = message.content;
+    for (let j = 0; j < blocks.length; j++) if (isUnsigned(blocks[j])) return true;
+  }
+  return false;
+}
+
+/** An assistant turn's blocks without the unsigned ones; undefined when it has none (or is no such turn). */
+function unsignedLeftOut(message: unknown, i: number, dropped: Dropped): unknown[] | undefined {
+  if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content))
+    return undefined;
+  const blocks: unknown[] = message.content;
+  let kept: unknown[] | undefined;
+  for (let j = 0; j < blocks.length; j++) {
+    const block = blocks[j];
+    if (isUnsigned(block)) {
+      kept ??= blocks.slice(0, j);
+      dropped.add(`content.${block.type} (unsigned)`, `messages.${i}.content.${j}`, UNSIGNED);
+    } else kept?.push(block);
+  }
+  return kept;
+}
+
+/** A thinking block whose signature (a redacted one's `data`) is missing or empty. */
+function isUnsigned(block: unknown): block is JsonObject & { type: string } {
+  if (!isJsonObject(block) || !isThinking(block)) return false;
+  const blob = block[reasoningBlob(block) ?? ""];
+  return typeof blob !== "string" || blob === "";
+}
+
+/** The message's first block, or undefined when its content is no list of blocks. */
+const firstBlock = (message: unknown): unknown =>
+  isJsonObject(message) && Array.isArray(message.content) ? message.content[0] : undefined;
+
+const isThinking = (block: unknown): boolean =>
+  isJsonObject(block) && (block.type === "thinking" || block.type === "redacted_thinking");
+
+const holds = (message: unknown, type: string): boolean =>
+  isJsonObject(message) &&
+  Array.isArray(message.content) &&
+  message.content.some((block) => isJsonObject(block) && block.type === type);
+
+/**
+ * With `thinking: {type: "enabled"}` (extended thinking, Claude 4.5 and before), Claude refuses a
+ * tool loop whose assistant turn does not begin with thinking (400 "a final `assistant` message
+ * must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result`
+ * blocks) … To avoid this requirement, disable `thinking`"), as the turn is once its unsigned
+ * thinking is left out, and as Claude's own next turns of the loop are once it answered without:
+ * until the loop ends, the call goes without `thinking`, and without the `clear_thinking` edits
+ * Claude Code sends in `context_management`, which Claude refuses without it; both named.
+ * Adaptive thinking, where Claude itself may call a tool without thinking first, asks for no such
+ * block.
+ */
+function withThinkingClaudeTakes(body: JsonObject, dropped: Dropped): JsonObject {
+  if (!isJsonObject(body.thinking) || body.thinking.type !== "enabled") return body;
+  const messages = body.messages as unknown[];
+  const turn = messages.findLast((message) => isJsonObject(message) && message.role === "assistant");
+  const inLoop = holds(turn, "tool_use") && holds(messages.at(-1), "tool_result");
+  if (!inLoop || isThinking(firstBlock(turn))) return body;
+  const { thinking: _off, ...rest } = body;
+  dropped.add(
+    "thinking",
+    "thinking",
+    "cannot be kept: the tool loop's assistant turn has no thinking Claude signed",
+  );
+  const management = rest.context_management;
+  if (!isJsonObject(management) || !Array.isArray(management.edits)) return rest;
+  const edits = management.edits.filter((edit, k) => {
+    const type = isJsonObject(edit) ? String(edit.type) : "";
+    if (!type.startsWith("clear_thinking")) return true;
+    dropped.add(`context_management.edits.${type}`, `context_management.edits.${k}`, "needs thinking");
+    return false;
+  });
+  if (edits.length === management.edits.length) return rest;
+  const { context_management: _edited, ...without } = rest;
+  return edits.length === 0 ? without : { ...without, context_management: { ...management, edits } };
+}

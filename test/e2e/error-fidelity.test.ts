@@ -590,15 +590,16 @@ describe("the gateway's upstream account stays the operator's", () => {
   test("an error in a 200 answer naming the organization and OpenAI's request id, to both dialects: scrubbed, the audit row alike; the log keeps them", async () => {
     const told = `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM). (Please include the request ID (the upstream's request id) in your message.)`;
     const error = (await chat("org-in-200", "x")) as InstanceType<typeof OpenAI.APIError>;
+    // A rate limit by its code, as its 429 is.
     expect([error.status, error.code, (error.error as { message: string }).message]).toEqual([
-      502,
-      "upstream_error",
+      429,
+      "rate_limit_exceeded",
       told,
     ]);
     const across = (await messages("org-in-200", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect([across.status, across.error]).toEqual([
-      502,
-      { type: "error", error: { type: "api_error", message: told } },
+      429,
+      { type: "error", error: { type: "rate_limit_error", message: told } },
     ]);
     const requestId = error.headers?.get("x-request-id") ?? "";
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
@@ -926,5 +927,71 @@ describe("a Responses answer whose response failed", () => {
       ["provider:oa-responses", "failed"],
       ["provider:oa", "ok"],
     ]);
+  });
+});
+
+describe("a Responses answer whose response failed for the caller's own prompt", () => {
+  const PAST_THE_WINDOW =
+    "Your input exceeds the context window of this model. Please adjust your input and try again.";
+  const SHORT = "hello";
+
+  /**
+   * OpenAI's Responses API answering whole: a response that failed (`status: failed`, a 200) for a
+   * conversation past the window, as its stream's `response.failed` says it (openai/codex#4116); a
+   * completed one for `SHORT`.
+   */
+  function windowUpstream() {
+    const calls: unknown[] = [];
+    const response = { id: "resp_7a8b9c0d", object: "response", created_at: 1, model: "window" };
+    const text = { type: "output_text", text: "hi", annotations: [] };
+    const message = { type: "message", id: "msg_1", role: "assistant", status: "completed", content: [text] };
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { input } = (await request.json()) as { input?: unknown };
+        calls.push(input);
+        if (input === SHORT) {
+          const usage = { input_tokens: 1, output_tokens: 1, total_tokens: 2 };
+          return Response.json({ ...response, status: "completed", error: null, output: [message], usage });
+        }
+        const error = { code: "context_length_exceeded", message: PAST_THE_WINDOW };
+        return Response.json({ ...response, status: "failed", error, output: [], usage: null });
+      },
+    });
+    return { server, calls };
+  }
+
+  test("is the caller's 400 with OpenAI's code each time, sent once, and takes the route from no one: another key is served after more of them than the breaker's threshold", async () => {
+    const upstream = windowUpstream();
+    fx.deferTest(() => upstream.server.stop(true));
+    // The breaker at its default, 5 failures (this file's other routes never open theirs).
+    const own = await fx.spawn({
+      config: {
+        providers: [
+          { name: "oa-window", type: "openai", base_url: `${upstream.server.url}v1`, responses_api: true },
+        ],
+        models: [{ name: "window", routes: [{ provider: "oa-window", model: "window" }] }],
+      },
+    });
+    const client = async (name: string) =>
+      new OpenAI({ baseURL: `${own.url}/v1`, apiKey: (await createKey(own, { name })).key, maxRetries: 0 });
+    const long = await client("long-conversation");
+    for (let i = 0; i < 7; i++) {
+      const error = (await long.responses
+        .create({ model: "window", input: "a very long conversation" })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect([i, error.status, error.code, error.message]).toEqual([
+        i,
+        400,
+        "context_length_exceeded",
+        `400 upstream oa-window answered 200 with a failed response: ${PAST_THE_WINDOW}`,
+      ]);
+      expect((await auditRow(own, error.requestID ?? "")).status).toBe(400);
+    }
+    // One call each: a refusal no retry can mend is not sent again.
+    expect(upstream.calls).toHaveLength(7);
+    const served = await (await client("bystander")).responses.create({ model: "window", input: SHORT });
+    expect([served.status, served.output_text]).toEqual(["completed", "hi"]);
   });
 });

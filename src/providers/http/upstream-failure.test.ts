@@ -3,6 +3,7 @@ import { readAnthropicError } from "../../core/anthropic-errors.ts";
 import { errorBody, toldMessage } from "../../core/error-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { readOpenAIError } from "../../core/openai-errors.ts";
+import { fallbackClassOf } from "../../routing/fallback-on.ts";
 import { bedrockFailure } from "../bedrock/bedrock-errors.ts";
 import { errorInAnswer, googleFailure, statusFailure, upstreamFailure } from "./upstream-failure.ts";
 
@@ -466,6 +467,14 @@ describe("Bedrock and Google failures keep the upstream's status for the audit",
   });
 });
 
+/** Status, code, whether retried, whether the route's breaker counts it. */
+const verdict = (error: GatewayError | undefined) => [
+  error?.status,
+  error?.code,
+  error?.retryable,
+  error?.countsAgainstRoute,
+];
+
 describe("a 200 answer whose body is an error (some OpenAI-compatible servers and proxies)", () => {
   const ORG = "org-uOtiSEwvUnroadaOnJJquBEC";
   const REQUEST = "req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c";
@@ -474,15 +483,24 @@ describe("a 200 answer whose body is an error (some OpenAI-compatible servers an
 
   test("its words reach the caller, the audit row and the log without the gateway's upstream account; the log's detail keeps them", () => {
     const told = said("(the gateway's upstream account)", "(the upstream's request id)");
-    for (const body of [
-      { error: { message: said(ORG, REQUEST), type: "tokens", param: null, code: "rate_limit_exceeded" } },
-      { type: "error", error: { type: "rate_limit_error", message: said(ORG, REQUEST) } },
-      { error: said(ORG, REQUEST) },
-    ]) {
+    for (const [body, status, code] of [
+      [
+        { error: { message: said(ORG, REQUEST), type: "tokens", param: null, code: "rate_limit_exceeded" } },
+        429,
+        "rate_limited",
+      ],
+      [
+        { type: "error", error: { type: "rate_limit_error", message: said(ORG, REQUEST) } },
+        429,
+        "rate_limited",
+      ],
+      // Words alone, neither code nor type: the upstream's failure.
+      [{ error: said(ORG, REQUEST) }, 502, "upstream_error"],
+    ] as const) {
       const error = errorInAnswer("proxy", body);
       expect([error?.status, error?.code, error?.message]).toEqual([
-        502,
-        "upstream_error",
+        status,
+        code,
         `upstream proxy answered 200 with an error: ${told}`,
       ]);
       // Both dialects' bodies.
@@ -522,6 +540,69 @@ describe("a 200 answer whose body is an error (some OpenAI-compatible servers an
       errorInAnswer("oa", response("incomplete", { incomplete_details: { reason: "max_output_tokens" } })),
     ).toBeUndefined();
     expect(errorInAnswer("oa", response("completed", { error: null }))).toBeUndefined();
+  });
+
+  test("judged by its code or type as the stream's error is (core/openai-errors.ts statusForOpenAIError): a prompt too long or refused is the caller's 400, neither retried nor the route's; a server error the route's retryable 502", () => {
+    const TOO_LONG =
+      "Your input exceeds the context window of this model. Please adjust your input and try again.";
+    const failedWith = (code: string, message: string) => ({
+      id: "resp_1",
+      object: "response",
+      status: "failed",
+      output: [],
+      error: { code, message },
+    });
+    const tooLong = errorInAnswer("oa", failedWith("context_length_exceeded", TOO_LONG));
+    expect(verdict(tooLong)).toEqual([400, "context_length_exceeded", false, true]);
+    expect([tooLong?.param, tooLong?.message]).toEqual([
+      "messages",
+      `upstream oa answered 200 with a failed response: ${TOO_LONG}`,
+    ]);
+    expect(tooLong && fallbackClassOf(tooLong)).toBe("context_length");
+    // A proxy answering 200 with OpenAI's error body alike.
+    const proxied = errorInAnswer("proxy", openAITooLong);
+    expect(verdict(proxied)).toEqual([400, "context_length_exceeded", false, true]);
+    expect(verdict(errorInAnswer("oa", failedWith("server_error", "The model failed.")))).toEqual([
+      502,
+      "upstream_error",
+      true,
+      true,
+    ]);
+    const refused = errorInAnswer("proxy", {
+      error: {
+        message: "Bad value for temperature.",
+        type: "invalid_request_error",
+        param: "temperature",
+        code: null,
+      },
+    });
+    expect(verdict(refused)).toEqual([400, "invalid_request", false, true]);
+    expect(refused?.param).toBe("temperature");
+    expect(verdict(errorInAnswer("a", anthropicTooLong))).toEqual([
+      400,
+      "context_length_exceeded",
+      false,
+      true,
+    ]);
+  });
+
+  test("a refusal of the gateway's account in a 200 is the route's, said in the gateway's words as its 429 is; the upstream's in the log", () => {
+    const quota = "You exceeded your current quota, please check your plan and billing details.";
+    const error = errorInAnswer("proxy", {
+      error: { message: quota, type: "insufficient_quota", param: null, code: "insufficient_quota" },
+    });
+    expect([error?.status, error?.code, error?.retryable, error?.sameRouteAgain]).toEqual([
+      502,
+      "upstream_account",
+      true,
+      false,
+    ]);
+    expect(error?.message).toBe(
+      statusFailure("proxy", 429, quota, {
+        detail: { dialect: "openai", status: 429, code: "insufficient_quota" },
+      }).message,
+    );
+    expect(error?.detail).toBe(`upstream proxy answered 200 with an error: ${quota}`);
   });
 
   test("only the upstream's own words are read so: the gateway's, a route's name among them, are as they are", () => {

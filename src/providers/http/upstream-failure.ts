@@ -10,8 +10,15 @@ import {
   refusesDeployment,
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { routeRefused } from "../../core/route-refused.ts";
 import { scrubAccount } from "../../core/scrub-account.ts";
 import { upstreamFault } from "../../core/upstream-fault.ts";
+import {
+  type InBandSaid,
+  judgedInBand,
+  saidByGoogle,
+  saidInBand,
+} from "../../translate/stream/in-band-error.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
 
@@ -137,7 +144,7 @@ export interface FailureDetail {
  *   quota refusal, a 404 naming the route's model or from no API): the route is down for every
  *   call until the operator acts,
  *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
- *   (`routeRefused`);
+ *   (core/route-refused.ts);
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
  *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped.
  */
@@ -156,32 +163,13 @@ export function statusFailure(
     noErrorBody: known.noErrorBody,
   });
   switch (fault) {
+    // Refused again after a refresh (a fetched token is dropped and fetched once more before
+    // this: providers/credentials/call-auth.ts), or a static key: the same route would be refused
+    // again, as when credentials cannot be obtained at all.
     case "credentials":
-      // Refused again after a refresh (a fetched token is dropped and fetched once more before
-      // this: providers/credentials/call-auth.ts), or a static key: the same route would be refused
-      // again, as when credentials cannot be obtained at all.
-      return routeRefused(
-        "upstream_auth",
-        status === 403
-          ? `${name} refused the gateway's request (forbidden)`
-          : `${name} rejected the gateway's credentials`,
-        message,
-        upstream.status,
-      );
     case "account":
-      return routeRefused(
-        "upstream_account",
-        `${name} refused the gateway's account (billing or quota)`,
-        message,
-        upstream.status,
-      );
     case "route":
-      return routeRefused(
-        "upstream_error",
-        `${name} answered 404: the route's model or URL is not found there`,
-        message,
-        upstream.status,
-      );
+      return routeRefused(fault, { name, status, sent: upstream.status, said: message });
     case "throttle":
     case "tier":
       return new GatewayError({
@@ -214,26 +202,6 @@ export function statusFailure(
   }
 }
 
-/**
- * The route refused, not the call: another route may serve the same request, while this one would
- * refuse it again (no retry of it) and refuses every call until the operator acts (its breaker
- * counts it). A 502 in the gateway's words: the upstream's own, which may name the operator's
- * organisation, key or billing and would read as the caller's own fault (a 401 "invalid x-api-key",
- * a credit balance to top up), go to the log alone (`detail`, redacted there).
- */
-function routeRefused(code: ErrorCode, message: string, said: string | undefined, status: number) {
-  return new GatewayError({
-    status: 502,
-    code,
-    message,
-    retryable: true,
-    sameRouteAgain: false,
-    // The upstream's status for the attempt's audit entry; no body, which no caller gets.
-    upstream: { dialect: undefined, status },
-    ...(said ? { detail: said } : {}),
-  });
-}
-
 /** A fetch that failed before any answer: refused, reset, DNS. Always worth another route. */
 export const unreachable = (provider: string) =>
   new GatewayError({
@@ -249,9 +217,12 @@ const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as c
 /**
  * A 2xx answer whose body is an error object (some OpenAI-compatible servers and proxies answer
  * 200 `{"error":{…}}`), or a Responses response that failed (`status: "failed"`, which a stream
- * says with `response.failed`): a failure of the upstream, retried or failed over like a 5xx and
- * audited as one, never a success. Undefined for a real answer. The upstream's words are said
- * without what they name of the gateway's upstream account, as a non-2xx error's are
+ * says with `response.failed`): a failure of the upstream, never a success, judged by its code or
+ * type as the same error said inside a stream is (translate/stream/in-band-error.ts): a prompt too
+ * long or refused is the caller's 400 (failed over only as `fallback_on` says), a rate limit a 429,
+ * the gateway's account or credentials refused the route's, anything else a retryable 502.
+ * Undefined for a real answer. Said in the gateway's words, which quote the upstream's without
+ * what they name of the gateway's upstream account, as a non-2xx error's are
  * (core/scrub-account.ts); the log keeps them whole (`detail`).
  */
 export function errorInAnswer(provider: string, body: unknown): GatewayError | undefined {
@@ -260,16 +231,28 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
   // A loop, not `some` with an arrow over `body`: that closure and its scope were made for every
   // answer.
   if (!failedResponse) for (const field of ANSWER_FIELDS) if (field in body) return undefined;
-  const error = readAnthropicError(body) ?? readGoogleError(body) ?? readOpenAIError(body);
-  if (!error && !failedResponse) return undefined;
-  const answered = `${upstreamName(provider)} answered 200 with ${failedResponse ? A_FAILED_RESPONSE : "an error"}`;
-  const said = error?.message;
-  const told = said === undefined ? said : scrubAccount(said);
-  return new GatewayError({
-    status: 502,
-    code: "upstream_error",
+  const said = saidInAnswer(body, failedResponse);
+  if (!said) return undefined;
+  const name = upstreamName(provider);
+  const answered = `${name} answered 200 with ${failedResponse ? A_FAILED_RESPONSE : "an error"}`;
+  const words = said.message;
+  const told = words === undefined ? words : scrubAccount(words);
+  return judgedInBand({
+    ...said,
+    name,
     message: told ? `${answered}: ${told}` : answered,
-    retryable: true,
-    ...(told !== said ? { detail: `${answered}: ${said}` } : {}),
+    ...(told !== words ? { detail: `${answered}: ${words}` } : {}),
+    // The status its code stands for; no body of the upstream's travels: its answer was a 200,
+    // and the caller is told in the gateway's words, whichever its dialect.
+    upstream: { dialect: undefined, status: said.status },
   });
+}
+
+/** The error in a 2xx answer's body, read in the dialect it is said in. */
+function saidInAnswer(body: object, failedResponse: boolean): InBandSaid | undefined {
+  if (failedResponse) return saidInBand("openai", body);
+  if (readAnthropicError(body)) return saidInBand("anthropic", body);
+  const google = readGoogleError(body);
+  if (google) return saidByGoogle(google);
+  return readOpenAIError(body) ? saidInBand("openai", body) : undefined;
 }

@@ -16,6 +16,7 @@ import {
   readOpenAIError,
   statusForOpenAIError,
 } from "../../core/openai-errors.ts";
+import { routeRefused } from "../../core/route-refused.ts";
 import { upstreamFault } from "../../core/upstream-fault.ts";
 
 /**
@@ -31,6 +32,11 @@ import { upstreamFault } from "../../core/upstream-fault.ts";
  * with it so the caller's dialect can say the same thing.
  */
 export function inBandError(dialect: Dialect, event: unknown): GatewayError {
+  return judgedInBand(saidInBand(dialect, event));
+}
+
+/** What an error said inside an answer of `dialect` says (`inBandError`), before it is judged. */
+export function saidInBand(dialect: Dialect, event: unknown): InBandSaid {
   // A Responses error event is carried as the OpenAI error body it stands for, which the
   // caller's wire reads back (core/openai-errors.ts `openAIWireError`).
   const body = dialect === "openai" ? asOpenAIErrorBody(event) : event;
@@ -39,7 +45,7 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
   const status = anthropic ? statusForAnthropicType(anthropic.type) : statusForOpenAIError(openai);
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
   const type = anthropic?.type ?? openai?.type;
-  return judged({
+  return {
     status,
     message: anthropic?.message ?? openai?.message,
     type,
@@ -55,7 +61,7 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
         ? { body: body as Record<string, unknown> }
         : {}),
     },
-  });
+  };
 }
 
 /**
@@ -64,9 +70,14 @@ export function inBandError(dialect: Dialect, event: unknown): GatewayError {
  * is the caller's 400). No Google body travels with it: the caller's dialect says it.
  */
 export function googleInBandError(google: GoogleError): GatewayError {
+  return judgedInBand(saidByGoogle(google));
+}
+
+/** What Google's error object says (`googleInBandError`), before it is judged. */
+export function saidByGoogle(google: GoogleError): InBandSaid {
   const status = googleHttpStatus(google, 500);
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
-  return judged({
+  return {
     status,
     message: google.message ?? `upstream reported ${google.status}`,
     caller: tooLong ? "context_length_exceeded" : callerErrorCode(status),
@@ -74,11 +85,11 @@ export function googleInBandError(google: GoogleError): GatewayError {
     ...(google.retryAfter ? { retryAfter: google.retryAfter } : {}),
     // Google's words: scrubbed of the gateway's account for the caller (core/scrub-account.ts).
     upstream: { dialect: undefined, status },
-  });
+  };
 }
 
 /** What an upstream said of its failure inside its answer, read in its dialect. */
-interface InBandSaid {
+export interface InBandSaid {
   /** The status its type or code stands for (no answer of its own carried one). */
   readonly status: number;
   readonly message: string | undefined;
@@ -91,14 +102,18 @@ interface InBandSaid {
   /** Seconds to wait, when the upstream said (Google's RetryInfo). */
   readonly retryAfter?: string;
   readonly upstream: UpstreamErrorDetail;
+  /** How the gateway's words for a refusal of the route name the upstream (default `the upstream`). */
+  readonly name?: string;
+  /** The upstream's words for the log, where `message` says them otherwise (scrubbed). */
+  readonly detail?: string;
 }
 
 /**
  * The failure, by whose fault it is. The upstream's own words say it, but for a refusal of the
  * gateway's credentials or account, which the caller would read as its own to fix: said in the
- * gateway's words (as upstream-failure.ts `routeRefused` says them), the upstream's in the log.
+ * gateway's words (core/route-refused.ts, as an answer's status is), the upstream's in the log.
  */
-function judged(said: InBandSaid): GatewayError {
+export function judgedInBand(said: InBandSaid): GatewayError {
   const { status, upstream } = said;
   const message = said.message ?? "upstream reported an error";
   const fault = upstreamFault(status, said);
@@ -109,6 +124,7 @@ function judged(said: InBandSaid): GatewayError {
         code: said.caller,
         message,
         ...(said.param ? { param: said.param } : {}),
+        ...(said.detail ? { detail: said.detail } : {}),
         upstream,
       });
     case "throttle":
@@ -120,36 +136,29 @@ function judged(said: InBandSaid): GatewayError {
         retryable: true,
         ...(fault === "tier" ? { sameRouteAgain: false, countsAgainstRoute: false } : {}),
         ...(said.retryAfter ? { headers: { "retry-after": said.retryAfter } } : {}),
+        ...(said.detail ? { detail: said.detail } : {}),
         upstream,
       });
     case "credentials":
     case "account":
     case "route":
-      return new GatewayError({
-        status: 502,
-        code: ROUTE_REFUSAL[fault],
-        message: ROUTE_REFUSAL_WORDS[fault],
-        retryable: true,
-        sameRouteAgain: false,
-        upstream: { dialect: undefined, status },
-        detail: message,
+      return routeRefused(fault, {
+        name: said.name ?? "the upstream",
+        status,
+        said: said.detail ?? message,
+        inAnswer: true,
       });
     case "server":
-      return new GatewayError({ status: 502, code: "upstream_error", message, retryable: true, upstream });
+      return new GatewayError({
+        status: 502,
+        code: "upstream_error",
+        message,
+        retryable: true,
+        ...(said.detail ? { detail: said.detail } : {}),
+        upstream,
+      });
   }
 }
-
-/** The gateway's code and words for each refusal of the route itself (upstream-failure.ts). */
-const ROUTE_REFUSAL = {
-  credentials: "upstream_auth",
-  account: "upstream_account",
-  route: "upstream_error",
-} as const;
-const ROUTE_REFUSAL_WORDS = {
-  credentials: "the upstream rejected the gateway's credentials",
-  account: "the upstream refused the gateway's account (billing or quota)",
-  route: "the upstream does not know the route's model",
-} as const;
 
 /**
  * The Responses API's stream `error` event, its fields at the top rather than in an `error`

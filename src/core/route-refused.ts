@@ -1,0 +1,63 @@
+import { type ErrorCode, GatewayError } from "./gateway-error.ts";
+import type { UpstreamFault } from "./upstream-fault.ts";
+
+/** The faults that are the route's, not the call's: its credentials, its account, its model or URL. */
+export type RouteRefusal = Extract<UpstreamFault, "credentials" | "account" | "route">;
+
+/** How the upstream refused: the status its answer or its error stands for, and its own words. */
+export interface Refused {
+  /** How a message names the upstream (`upstream fa`, or `the upstream` where its name is not known). */
+  readonly name: string;
+  /** The status judged: the answer's, or the one an error said inside an answer stands for. */
+  readonly status: number;
+  /** The status the upstream sent, for the attempt's audit entry, when another was judged (default `status`). */
+  readonly sent?: number;
+  /** The upstream's own words, for the log alone (`detail`). */
+  readonly said?: string | undefined;
+  /** Said inside an answer (a stream's error event, a 200's body), not by the answer's status. */
+  readonly inAnswer?: boolean;
+}
+
+const CODE: Readonly<Record<RouteRefusal, ErrorCode>> = {
+  credentials: "upstream_auth",
+  account: "upstream_account",
+  route: "upstream_error",
+};
+
+/** The gateway's words for each refusal, said the same whichever way the upstream said it. */
+function words(fault: RouteRefusal, { name, status, inAnswer }: Refused): string {
+  switch (fault) {
+    case "credentials":
+      return status === 403
+        ? `${name} refused the gateway's request (forbidden)`
+        : `${name} rejected the gateway's credentials`;
+    case "account":
+      return `${name} refused the gateway's account (billing or quota)`;
+    case "route":
+      return inAnswer
+        ? `${name} does not know the route's model`
+        : `${name} answered ${status}: the route's model or URL is not found there`;
+  }
+}
+
+/**
+ * The route refused, not the call: another route may serve the same request, while this one would
+ * refuse it again (no retry of it) and refuses every call until the operator acts (its breaker
+ * counts it). A 502 in the gateway's words: the upstream's own, which may name the operator's
+ * organisation, key or billing and would read as the caller's own fault (a 401 "invalid x-api-key",
+ * a credit balance to top up), go to the log alone (`detail`, redacted there). Both an answer's
+ * status (providers/http/upstream-failure.ts) and an error said inside an answer
+ * (translate/stream/in-band-error.ts) are told so.
+ */
+export function routeRefused(fault: RouteRefusal, refused: Refused): GatewayError {
+  return new GatewayError({
+    status: 502,
+    code: CODE[fault],
+    message: words(fault, refused),
+    retryable: true,
+    sameRouteAgain: false,
+    // The upstream's status for the attempt's audit entry; no body, which no caller gets.
+    upstream: { dialect: undefined, status: refused.sent ?? refused.status },
+    ...(refused.said ? { detail: refused.said } : {}),
+  });
+}

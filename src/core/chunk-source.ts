@@ -32,6 +32,12 @@ export interface ChunkSource {
   readonly events?: number;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
+  /**
+   * The upstream's own failure, read off the bare error event it reported it with, when no
+   * terminal event followed (a relayed Responses stream's `response.failed`, which Codex reads
+   * alone): the response adds that event, failed with the same words (http/sse-response.ts).
+   */
+  readonly failureUnended?: GatewayError | undefined;
   /** The client went away: stop upstream work. Safe to call more than once. */
   cancel(): void;
   /**

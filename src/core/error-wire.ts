@@ -88,13 +88,24 @@ export function responsesFailure(error: GatewayError, sequence: number, response
   const wire = openAIWireError(error);
   const code = wire.code ?? wire.type;
   const said = { type: "error", sequence_number: sequence, code, message: wire.message, param: wire.param };
+  return [{ event: "error", data: JSON.stringify(said) }, responseFailed(error, sequence + 1, response)];
+}
+
+/**
+ * A Responses stream's terminal `response.failed`, numbered `sequence`, failing `response` with
+ * `error`'s code and message: `responsesFailure`'s second event, and the one the gateway adds
+ * after an upstream's bare `error` event (http/sse-response.ts).
+ */
+export function responseFailed(error: GatewayError, sequence: number, response: JsonObject): SseEvent {
+  const wire = openAIWireError(error);
   const failed = {
     type: RESPONSE_FAILED,
-    sequence_number: sequence + 1,
-    response: { ...response, status: "failed", error: { code, message: wire.message } },
+    sequence_number: sequence,
+    response: {
+      ...response,
+      status: "failed",
+      error: { code: wire.code ?? wire.type, message: wire.message },
+    },
   };
-  return [
-    { event: "error", data: JSON.stringify(said) },
-    { event: RESPONSE_FAILED, data: JSON.stringify(failed) },
-  ];
+  return { event: RESPONSE_FAILED, data: JSON.stringify(failed) };
 }

@@ -170,6 +170,53 @@ describe("sseResponse", () => {
     expect(ended?.error?.code).toBe("upstream_error");
   });
 
+  test("a Responses stream whose upstream orders the response's keys its own way still fails its own response", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"object":"response","status":"in_progress","id":"resp_az1"}}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
+    ];
+    const { text } = await run(relayOf(events, true), "responses");
+    expect(tail(text)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 3,
+      response: { id: "resp_az1" },
+    });
+  });
+
+  test("a Responses stream whose upstream ends it with a bare error event gets the response.failed OpenAI sends after one (Codex reads that alone), numbered after it, with the upstream's code", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"object":"response","id":"resp_up2"}}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
+      'event: error\ndata: {"type":"error","sequence_number":2,"code":"context_length_exceeded","message":"Your input exceeds the context window of this model.","param":"input"}\n\n',
+    ];
+    const { text, ended } = await run(relayOf(events), "responses");
+    expect(text).toStartWith(events.join(""));
+    expect(tail(text)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 3,
+      response: {
+        id: "resp_up2",
+        status: "failed",
+        error: {
+          code: "context_length_exceeded",
+          message: "Your input exceeds the context window of this model.",
+        },
+      },
+    });
+    expect(ended?.error?.code).toBe("upstream_error");
+  });
+
+  test("one that ends with the upstream's own response.failed gets nothing added", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up3"}}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
+      'event: error\ndata: {"type":"error","sequence_number":2,"code":"server_error","message":"boom","param":null}\n\n',
+      'event: response.failed\ndata: {"type":"response.failed","sequence_number":3,"response":{"id":"resp_up3","status":"failed","error":{"code":"server_error","message":"boom"}}}\n\n',
+    ];
+    const { text } = await run(relayOf(events), "responses");
+    expect(text).toBe(events.join(""));
+  });
+
   test("a Responses stream that failed before anything was relayed (as one kept alive while its route had not answered): numbered from 0, a response of the gateway's own failed", async () => {
     const { text } = await run(relayOf([], true), "responses");
     expect(text).toStartWith('event: error\ndata: {"type":"error","sequence_number":0,');

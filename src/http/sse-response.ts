@@ -1,5 +1,6 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
-import { errorEvent, responsesFailure, type StreamWire } from "../core/error-wire.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { errorEvent, responseFailed, responsesFailure, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
@@ -119,12 +120,10 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   /** The read last written (the keep-alive comments aside): a Responses error event's number (stream-tail.ts). */
   private last: Uint8Array | undefined;
   /**
-   * A Responses stream's response id, read off the reads written until one carries it (its
-   * `response.created`, the first read of nearly every one): the response a failure fails.
+   * A Responses stream's first read written (its `response.created`, which opens every one): the
+   * response a failure fails is read off it then, and only then (stream-tail.ts).
    */
-  private responseId: string | undefined;
-  /** The stream is a Responses stream whose response id is not known yet. */
-  private seeksResponseId: boolean;
+  private opening: Uint8Array | undefined;
   /** The bytes ending the answer were reached, its usage charged (`StreamEnds.answered`). */
   private charged = false;
 
@@ -139,9 +138,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
      * absent, or undefined for this failure, the wire's usual end.
      */
     private readonly failureEventsOf: ((error: GatewayError) => SseEvent[] | undefined) | undefined,
-  ) {
-    this.seeksResponseId = wire === "responses";
-  }
+  ) {}
 
   async pull(controller: ReadableStreamDirectController): Promise<void> {
     const chunks = this.chunks;
@@ -169,9 +166,9 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
         }
         const wrote = controller.write(chunk);
         this.last = chunk;
-        if (this.seeksResponseId) this.seekResponseId(chunk);
         if (first) {
           first = false;
+          if (this.wire === "responses") this.opening ??= chunk;
           this.ends.firstByte();
         }
         // The source's last bytes: the close goes out in the same write.
@@ -185,6 +182,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
       if (!this.ended) this.failed(controller, error);
       return;
     }
+    this.endUnended(controller);
     // A direct stream's close writes its last bytes (the chunked terminator) at once, so the
     // request's own ending (usage, spend, the audit record, metrics, the access line) runs after
     // them without holding them back: no microtask (and no closure) to wait behind.
@@ -246,22 +244,35 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   private wireFailure(failure: GatewayError): SseEvent[] {
     const wire = this.wire;
     if (wire !== "responses") return [errorEvent(failure, wire)];
-    const sequence = sequenceAfter(this.last) ?? this.chunks.events ?? 0;
-    const response = {
-      id: this.responseId ?? newResponseId(),
+    return responsesFailure(failure, this.nextSequence(), this.failedResponse());
+  }
+
+  /**
+   * A relayed Responses stream whose upstream reported its failure with a bare `error` event and
+   * ended there gets the terminal `response.failed` OpenAI sends after one: Codex over HTTP reads
+   * that alone, and sends a stream without it again, five times (core/error-wire.ts).
+   */
+  private endUnended(controller: ReadableStreamDirectController): void {
+    if (this.wire !== "responses") return;
+    const failure = this.chunks.failureUnended;
+    if (failure === undefined) return;
+    const event = responseFailed(failure, this.nextSequence(), this.failedResponse());
+    controller.write(encoder.encode(encodeSse(event)));
+  }
+
+  /** The number after the last event relayed (read off the last read; else counted; 0 before any). */
+  private nextSequence(): number {
+    return sequenceAfter(this.last) ?? this.chunks.events ?? 0;
+  }
+
+  /** The stream's own response, to fail: its id as relayed, one of the gateway's when none was. */
+  private failedResponse(): JsonObject {
+    return {
+      id: responseIdIn(this.opening) ?? newResponseId(),
       object: "response",
       created_at: Math.floor(Date.now() / 1000),
       incomplete_details: null,
     };
-    return responsesFailure(failure, sequence, response);
-  }
-
-  /** A written read of a Responses stream, looked at for its response's id until one has it. */
-  private seekResponseId(chunk: Uint8Array): void {
-    const id = responseIdIn(chunk);
-    if (id === undefined) return;
-    this.responseId = id;
-    this.seeksResponseId = false;
   }
 
   private end(error?: GatewayError): void {

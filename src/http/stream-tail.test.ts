@@ -37,12 +37,19 @@ describe("responseIdIn", () => {
     );
   });
 
-  test("none: a read without a response, one whose response does not begin with its id, a key inside a string", () => {
+  test("its id wherever it stands in the response (OpenAI-compatible servers and Azure order keys their way)", () => {
+    expect(responseIdIn(bytes('data: {"response":{"object":"response","id":"resp_3"}}\n\n'))).toBe("resp_3");
+    const afterComment =
+      ': ok\n\nevent: response.created\ndata: {"response":{"status":"in_progress","id":"resp_4"}}\n\n';
+    expect(responseIdIn(bytes(afterComment))).toBe("resp_4");
+  });
+
+  test("none: no read, a read without a response, a key inside a string", () => {
+    expect(responseIdIn(undefined)).toBeUndefined();
     expect(responseIdIn(bytes(": keep-alive\n\n"))).toBeUndefined();
     expect(
       responseIdIn(bytes('data: {"type":"response.output_text.delta","delta":"x"}\n\n')),
     ).toBeUndefined();
-    expect(responseIdIn(bytes('data: {"response":{"object":"response","id":"resp_3"}}\n\n'))).toBeUndefined();
     expect(responseIdIn(bytes('data: {"delta":"\\"response\\":{\\"id\\":\\"x\\"}"}\n\n'))).toBeUndefined();
   });
 });

@@ -1,19 +1,15 @@
+import { isJsonObject } from "../core/dialect.ts";
+
 // Where a relayed stream stands, read off the bytes written to its client, and only when it must
 // be known (an error event to number, a response to fail): nothing is read of each chunk as it
-// goes but, on a Responses stream, its first reads until one names its response.
+// goes; a Responses stream keeps its first read (its `response.created`) for its response's id.
 
 const COLON = 58;
 const SPACE = 32;
 const TAB = 9;
 const ZERO = 48;
-const QUOTE = 34;
-const OPEN_BRACE = 123;
 const encoder = new TextEncoder();
 const SEQUENCE_KEY = encoder.encode('"sequence_number"');
-const RESPONSE_KEY = encoder.encode('"response"');
-const ID_KEY = encoder.encode('"id"');
-/** Buffer's native search, called on the bytes themselves: no Buffer view made. */
-const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from?: number) => number;
 /** Buffer's native search from the end, called on the bytes themselves: no Buffer view made. */
 const lastIndexOf = Buffer.prototype.lastIndexOf as (
   this: Uint8Array,
@@ -40,32 +36,32 @@ export function sequenceAfter(bytes: Uint8Array | undefined): number | undefined
 }
 
 /**
- * The id of the first `response` object in `bytes` (a relayed Responses stream's read: its
- * `response.created` carries one, `{"response":{"id":"resp_…",…}`, the id its first key as OpenAI
- * writes it), or undefined when none is there (the gateway's own id serves then). The key is a key there: one inside a string
- * has its quotes escaped, and `"response.created"` goes on past `response`.
+ * The id of the response a relayed Responses stream's opening read names (its `response.created`
+ * carries the response, `{"response":{"id":"resp_…",…}}`, whatever the order of its keys), or
+ * undefined when none does (the gateway's own id serves then). Read only when a failure must be
+ * written, so the stream's reads are not searched as they go: decoded then, event by event.
  */
-export function responseIdIn(bytes: Uint8Array): string | undefined {
-  const key = indexOf.call(bytes, RESPONSE_KEY);
-  if (key === -1) return undefined;
-  let at = skipSpace(bytes, key + RESPONSE_KEY.length);
-  if (bytes[at] !== COLON) return undefined;
-  at = skipSpace(bytes, at + 1);
-  if (bytes[at] !== OPEN_BRACE) return undefined;
-  at = skipSpace(bytes, at + 1);
-  if (!startsAt(bytes, ID_KEY, at)) return undefined;
-  at = skipSpace(bytes, at + ID_KEY.length);
-  if (bytes[at] !== COLON) return undefined;
-  at = skipSpace(bytes, at + 1);
-  if (bytes[at] !== QUOTE) return undefined;
-  const end = bytes.indexOf(QUOTE, at + 1);
-  return end === -1 ? undefined : new TextDecoder().decode(bytes.subarray(at + 1, end));
+export function responseIdIn(opening: Uint8Array | undefined): string | undefined {
+  if (opening === undefined) return undefined;
+  for (const line of new TextDecoder().decode(opening).split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    const id = idOfResponseIn(line.slice(5));
+    if (id !== undefined) return id;
+  }
+  return undefined;
 }
 
-/** Whether `bytes` holds `word` at `at`. */
-function startsAt(bytes: Uint8Array, word: Uint8Array, at: number): boolean {
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word[i]) return false;
-  return true;
+/** The `response.id` of an event's data, when it is JSON that has one. */
+function idOfResponseIn(data: string): string | undefined {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const response = isJsonObject(event) ? event.response : undefined;
+  const id = isJsonObject(response) ? response.id : undefined;
+  return typeof id === "string" ? id : undefined;
 }
 
 /** The number after the whole number written at `from`, or undefined when none is. */

@@ -180,6 +180,12 @@ export interface Provider {
    */
   readonly passThrough?: boolean;
   /**
+   * Takes the caller's dialect headers (`passThrough`) but builds every body itself (Claude on
+   * Bedrock and Vertex AI: the model in the URL, the version in the body): the caller's bytes are
+   * never sent, so none are spliced for it, nor kept for it (routing/received-bytes.ts).
+   */
+  readonly rebuildsBody?: boolean;
+  /**
    * Serves `count_tokens` with its vendor's own counter (Bedrock's CountTokens, Google's
    * countTokens): the call's body is the Anthropic request translated to chat, the reply
    * `{input_tokens}`. Where the vendor cannot count for the model it throws `unsupported_operation`,

@@ -20,7 +20,7 @@ export interface ByteRelayOptions extends UsageSink, RelayEnd {
  * `{"error":…}` chunk, the Responses API's has its code and message at the top) as the
  * translating relay reads it (translate/stream/in-band-error.ts).
  */
-function reportedBeforeStart(event: SseEvent, fallback: GatewayError): GatewayError {
+function upstreamErrorIn(event: SseEvent, fallback: GatewayError): GatewayError {
   let body: unknown;
   try {
     body = JSON.parse(event.data);
@@ -71,6 +71,11 @@ export class ByteRelay extends UpstreamRelay {
     return this.scan.reported;
   }
 
+  get failureUnended(): GatewayError | undefined {
+    const { reportedUnended, reported } = this.scan;
+    return reportedUnended && reported && upstreamErrorIn(reportedUnended, reported);
+  }
+
   get complete(): boolean {
     return (this.scan.ended || this.finishedUnmarked) && !this.scan.holding;
   }
@@ -117,7 +122,7 @@ export class ByteRelay extends UpstreamRelay {
   /** Throws the upstream's own error when it came before any event of the answer. */
   private failedBeforeAnswer(): void {
     const { reportedFirst, reported } = this.scan;
-    if (reportedFirst && reported) throw reportedBeforeStart(reportedFirst, reported);
+    if (reportedFirst && reported) throw upstreamErrorIn(reportedFirst, reported);
   }
 
   /**

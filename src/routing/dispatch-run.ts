@@ -184,7 +184,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       );
       // Opened: a call about to be sent (one refused before it opened is no attempt).
       this.attempts++;
-      if (this.call.native === undefined)
+      // An attempt that does not send the bytes received: translated, or its body serialised (a
+      // Claude call without unsigned thinking, Claude on Bedrock or Vertex AI).
+      if (this.call.native?.bytes === undefined)
         letGoOfReceived(request, this.routes, this.index, this.mayBeCopied());
       return sendAttempt(this.call, request, this);
     } catch (thrown) {

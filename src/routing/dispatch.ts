@@ -54,6 +54,8 @@ export interface ReceivedRequest {
    */
   bytes: Uint8Array<ArrayBuffer> | undefined;
   spliced?: SpliceSite;
+  /** Whether the body carries thinking Claude did not sign: asked once (received-bytes.ts). */
+  unsignedThinking?: boolean;
   /** The body as parsed, before any route changed it. */
   readonly body: JsonObject;
   /** The client's dialect headers, from the allow-list. */

@@ -1,7 +1,7 @@
 import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
-import type { SseEvent } from "../core/sse.ts";
+import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
 import {
@@ -71,6 +71,12 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
    * if any (`reported`'s): what the upstream said, should it fail before the answer began.
    */
   reportedFirst: SseEvent | undefined;
+  /**
+   * The upstream's own error event, decoded as relayed (scrubbed), when that is how it reported
+   * its failure and no `response.failed` went by: a Responses stream still owes its client that
+   * terminal event (byte-relay.ts `failureUnended`).
+   */
+  reportedUnended: SseEvent | undefined;
   /**
    * An event of the answer itself went by, not only its opening (`message_start`, a role chunk:
    * answer-opening.ts): the relay may commit to the stream. Never unset. Final between reads: a
@@ -204,7 +210,8 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       reports = reportsError(buf, span);
       if (reports && !this.reported) {
         this.reported = reportedFailure("error");
-        if (opening) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
+        this.reportedUnended = eventOf(buf, span, this.sink.maxLine);
+        if (opening) this.reportedFirst = this.reportedUnended;
       }
     }
     if (opening) this.watchOpening(span);
@@ -216,6 +223,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       // after it the stream ends failed, as it does with one.
       if (event?.event === RESPONSE_FAILED) {
         reports = true;
+        this.reportedUnended = undefined;
         if (!this.reported) {
           this.reported = reportedFailure(RESPONSE_FAILED);
           if (opening) this.reportedFirst = event;
@@ -239,6 +247,9 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   private scrubError(span: SseSpan): void {
     const scrubbed = scrubbedErrorEvent(this.buf, span, this.sink.maxLine);
     if (scrubbed === undefined) return;
+    // The error event as the client reads it: what a `response.failed` added after it says too.
+    if (this.reportedUnended !== undefined)
+      this.reportedUnended = new SseDecoder(this.sink.maxLine).push(scrubbed)[0];
     this.cut(span);
     this.swaps ??= new Map();
     this.swaps.set(span.start, scrubbed);

@@ -10,6 +10,7 @@ import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
+import { takesCallerBytes } from "./received-bytes.ts";
 import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
 import type { Probe, RouteHealth } from "./route-health.ts";
@@ -68,7 +69,7 @@ export function openAttempt(
   const body = upstreamBody(adapted.body, route.upstreamModel);
   const native =
     adapted.native && request.received && provider.passThrough
-      ? nativeRequest(request.received, body, adapted, callerBody !== request.body)
+      ? nativeRequest(request.received, body, adapted, callerBody !== request.body, provider)
       : undefined;
   // The attempt begins as it is about to be sent: one clock reading for its first bound (armed
   // in `sendAttempt`, in the same run), its route's latency, its audit entry and its metrics.
@@ -256,8 +257,9 @@ export function attemptFailed(
  * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in
  * (held in place of the bytes received: `splicedFor`) —
  * unless it carries client routing fields, which never leave the gateway, or the route was given
- * the caller's body changed (`callerBodyFor`: tool-call ids made plain); then `body` is
- * serialised instead.
+ * the caller's body changed (`callerBodyFor`: tool-call ids made plain), or the call's body was
+ * rewritten, or its provider builds every body itself (`Provider.rebuildsBody`: its headers are the
+ * caller's, its bytes never); then `body` is serialised instead, and nothing spliced.
  */
 export function nativeRequest(
   received: ReceivedRequest,
@@ -265,10 +267,11 @@ export function nativeRequest(
   adapted: AdaptedCall,
   /** The route was given a copy of the caller's body (`callerBodyFor`), not the body received. */
   callerBodyChanged: boolean,
+  provider: Provider,
 ): NativeRequest {
   const steered = hasAny(received.body, CLIENT_ROUTING_FIELDS);
   const bytes =
-    steered || adapted.native?.rewritten || callerBodyChanged
+    steered || adapted.native?.rewritten || callerBodyChanged || !takesCallerBytes(provider)
       ? undefined
       : splicedFor(received, String(body.model), adapted.native?.forcedUsage === true);
   // Nothing spliced (the common call): the request as received has every field a native request

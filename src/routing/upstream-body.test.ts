@@ -150,6 +150,58 @@ describe("the body an upstream gets", () => {
       expect(new TextDecoder().decode(b.calls[0]?.native?.bytes)).toBe(sent);
     });
 
+    test("lets go of them when the routes left are Claude on Bedrock or Vertex AI, which take the caller's headers but build every body themselves", async () => {
+      // A Messages call translated for a chat route first; then Claude on a cloud, as received.
+      const held: (Uint8Array | undefined)[] = [];
+      const chat = fakeProvider("a", () => {
+        held.push(received.bytes);
+        return Promise.resolve(jsonReply());
+      });
+      const bedrock = {
+        ...fakeProvider("b"),
+        dialect: "anthropic" as const,
+        passThrough: true,
+        rebuildsBody: true,
+      };
+      const config = {
+        providers: [
+          { name: "a", type: "openai" },
+          { name: "b", type: "anthropic" },
+        ],
+        models: [
+          {
+            name: "m",
+            routes: [
+              { provider: "a", model: "gpt-up" },
+              { provider: "b", model: "claude-up" },
+            ],
+          },
+        ],
+      };
+      const message = '{"model":"m","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}';
+      const body = JSON.parse(message) as JsonObject;
+      received = { bytes: new TextEncoder().encode(message), body, headers: {}, query: "" };
+      await routerFor(config, [chat, bedrock]).router(
+        chatRequest("m", { operation: "messages", body, received }),
+      );
+      expect(held).toEqual([undefined]);
+    });
+
+    test("a Claude route that must leave out thinking Claude did not sign sends the body serialised: the bytes are let go, none spliced for it", async () => {
+      // A Messages call whose history holds a chat route's reasoning, unsigned; both routes Claude.
+      const withThinking =
+        '{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"thinking","thinking":"hmm"},{"type":"text","text":"yo"}]},{"role":"user","content":"again"}]}';
+      const body = JSON.parse(withThinking) as JsonObject;
+      received = { bytes: new TextEncoder().encode(withThinking), body, headers: {}, query: "" };
+      const a = claude("a", true);
+      const b = claude("b", false);
+      await routerFor(routes({ provider: "b", model: "mb" }), [a.provider, b.provider]).router(
+        chatRequest("m", { operation: "messages", body, received }),
+      );
+      expect([...a.held, ...b.held]).toEqual([undefined, undefined, undefined]);
+      expect(received.unsignedThinking).toBe(true);
+    });
+
     test("keeps them while a shadow copy of the request may be sent", async () => {
       const a = claude("a", false);
       const config = routes({ provider: "b", model: "mb" });

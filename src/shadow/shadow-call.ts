@@ -91,7 +91,7 @@ export async function callShadow(
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
     const native =
       adapted.native && request.received && provider.passThrough
-        ? nativeRequest(request.received, body, adapted, callerBody !== request.body)
+        ? nativeRequest(request.received, body, adapted, callerBody !== request.body, provider)
         : undefined;
     // With the shadow thread, a native copy's provider builds its request as usual (URL,
     // credentials, headers, the client's bytes) and hands it here instead of sending it.

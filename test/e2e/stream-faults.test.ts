@@ -447,6 +447,31 @@ describe("a Responses stream that fails once started ends as OpenAI ends one, in
     expect(lastEventData(text)).toMatchObject({ type: "response.failed", sequence_number: 4 });
   });
 
+  test("relayed as it came, its upstream ending it with a bare error event (an OpenAI-compatible server's context_length_exceeded): the response.failed Codex reads follows it, numbered after it, with the upstream's own code", async () => {
+    const tooLong = "Your input exceeds the context window of this model.";
+    const said = responsesEvent("error", 3, {
+      code: "context_length_exceeded",
+      message: tooLong,
+      param: "input",
+    });
+    responsesUp.queue({ headers: STREAM, body: [ANSWER_START, said] });
+    const response = await askResponses("resp", "hi");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toBe(`${ANSWER_START}${said}${lastEvent(text)}\n\n`);
+    expect(lastEvent(text)).toStartWith("event: response.failed\n");
+    expect(lastEventData(text)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 4,
+      response: {
+        id: "resp_1",
+        status: "failed",
+        error: { code: "context_length_exceeded", message: tooLong },
+      },
+    });
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+
   test("translated, its routing failing after the commit: numbered first, failing a response of the gateway's", async () => {
     const response = await askResponses("fake-model", "hello there [[fake:delay=700,status=503]]");
     expect(response.status).toBe(200);

@@ -67,11 +67,12 @@ export function createBedrockAnthropicProvider(options: BedrockOptions): Provide
   }
 
   // `passThrough`: a same-dialect call arrives with the caller's headers (`native`, for the betas);
-  // the body is still rebuilt, and the answer read, as a translating provider's is.
+  // the body is still rebuilt (`rebuildsBody`), and the answer read, as a translating provider's is.
   return {
     name: options.name,
     dialect: "anthropic",
     passThrough: true,
+    rebuildsBody: true,
     vendor: "aws.bedrock",
     acceptedBetas: BEDROCK_BETAS,
     call,

@@ -64,11 +64,12 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
   }
 
   // `passThrough`: a same-dialect call arrives with the caller's headers (`native`); the body is
-  // still rebuilt, and the answer read, as a translating provider's is.
+  // still rebuilt (`rebuildsBody`), and the answer read, as a translating provider's is.
   return {
     name: options.name,
     dialect: "anthropic",
     passThrough: true,
+    rebuildsBody: true,
     vendor: "gcp.vertex_ai",
     acceptedBetas: VERTEX_BETAS,
     call,

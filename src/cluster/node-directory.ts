@@ -182,7 +182,7 @@ export class NodeDirectory {
       linkVersion: LINK_VERSION,
       ...(this.options.watching?.() ? { watching: true } : {}),
     };
-    const entries = await link.call(async (client) => {
+    const read = link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
       await client.sadd(NODES, self.id);
       if (notice) await client.publish(CHANGED_CHANNEL, self.id);
@@ -193,12 +193,16 @@ export class NodeDirectory {
       if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
       return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
     });
-    this.entries = entries.map((entry) =>
-      newer(
-        this.entries.find((held) => held.id === entry.id),
-        entry,
-      ),
-    );
+    let entries: NodeEntry[];
+    try {
+      entries = await read;
+    } catch (error) {
+      // The notice may not have gone: the next beat sends it, or the others route to this node's
+      // old workers (one that drains, or left) until their own heartbeat.
+      this.noticePending ||= notice;
+      throw error;
+    }
+    this.entries = merged(this.entries, entries, entry.at);
     this.options.onUpdate?.(this.entries);
   }
 
@@ -248,4 +252,24 @@ export class NodeDirectory {
  */
 function newer(held: NodeEntry | undefined, read: NodeEntry): NodeEntry {
   return held !== undefined && held.at > read.at ? held : read;
+}
+
+/**
+ * A beat's read of every entry (begun at `since`, this node's clock) over those held: the later of
+ * each node's two, and a held entry the read lacks kept when it is newer than the read's start. A
+ * notice read meanwhile may have added a node that joined after the beat listed the nodes: the
+ * beat's stale list dropped it until the next heartbeat.
+ */
+function merged(held: readonly NodeEntry[], read: readonly NodeEntry[], since: number): NodeEntry[] {
+  const readIds = new Set(read.map((entry) => entry.id));
+  const joined = held.filter((entry) => !readIds.has(entry.id) && entry.at > since);
+  return [
+    ...read.map((entry) =>
+      newer(
+        held.find((h) => h.id === entry.id),
+        entry,
+      ),
+    ),
+    ...joined,
+  ];
 }

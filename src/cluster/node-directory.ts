@@ -82,6 +82,8 @@ export class NodeDirectory {
    * once, however many changes it carries.
    */
   private noticePending = false;
+  /** Nodes whose entries a notice read since the last beat began: the beat's read may lack them. */
+  private readonly noticedSinceBeat = new Set<string>();
   /** Left the directory (`close`): nothing more is published, whatever asks. */
   private closed = false;
 
@@ -172,6 +174,7 @@ export class NodeDirectory {
     if (!link.healthy()) return;
     const notice = this.noticePending;
     this.noticePending = false;
+    this.noticedSinceBeat.clear();
     const entry: NodeEntry = {
       id: self.id,
       url: self.url,
@@ -202,7 +205,7 @@ export class NodeDirectory {
       this.noticePending ||= notice;
       throw error;
     }
-    this.entries = merged(this.entries, entries, entry.at);
+    this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
   }
 
@@ -240,6 +243,8 @@ export class NodeDirectory {
   /** One node's entry as read (null: gone), in place of the one held unless that one is newer. */
   private replaceEntry(node: string, entry: NodeEntry | null): void {
     const held = this.entries.find((e) => e.id === node);
+    if (entry === null) this.noticedSinceBeat.delete(node);
+    else this.noticedSinceBeat.add(node);
     if (entry === null) this.entries = this.entries.filter((e) => e !== held);
     else if (held === undefined) this.entries = [...this.entries, entry];
     else this.entries = this.entries.map((e) => (e === held ? newer(held, entry) : e));
@@ -255,14 +260,16 @@ function newer(held: NodeEntry | undefined, read: NodeEntry): NodeEntry {
 }
 
 /**
- * A beat's read of every entry (begun at `since`, this node's clock) over those held: the later of
- * each node's two, and a held entry the read lacks kept when it is newer than the read's start. A
- * notice read meanwhile may have added a node that joined after the beat listed the nodes: the
- * beat's stale list dropped it until the next heartbeat.
+ * A beat's read of every entry over those held: the later of each node's two, and the entries read
+ * on a notice since the beat began (`readSince`) kept though the read lacks them: it listed the
+ * nodes before they joined, and its stale list dropped them until the next heartbeat.
  */
-function merged(held: readonly NodeEntry[], read: readonly NodeEntry[], since: number): NodeEntry[] {
+function merged(
+  held: readonly NodeEntry[],
+  read: readonly NodeEntry[],
+  readSince: ReadonlySet<string>,
+): NodeEntry[] {
   const readIds = new Set(read.map((entry) => entry.id));
-  const joined = held.filter((entry) => !readIds.has(entry.id) && entry.at > since);
   return [
     ...read.map((entry) =>
       newer(
@@ -270,6 +277,6 @@ function merged(held: readonly NodeEntry[], read: readonly NodeEntry[], since: n
         entry,
       ),
     ),
-    ...joined,
+    ...held.filter((entry) => !readIds.has(entry.id) && readSince.has(entry.id)),
   ];
 }

@@ -7,6 +7,7 @@ import { makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter, BODY_NOT_KEPT } from "./audit-writer.ts";
+import { RECORD_BYTES } from "./pending-rows.ts";
 
 // audit.max_queue_bytes: while the store writes bodies slower than they come, what the queue holds
 // is bounded in bytes as well as in rows. The row is the promise; past the bound its bodies are not
@@ -85,6 +86,53 @@ for (const encoded of [false, true]) {
       await writer.flush();
       expect(rows[5]?.requestBody?.length).toBe(300 * KB);
       expect(writer.stats().bodiesDropped).toBe(2);
+      await writer.close();
+    });
+
+    test("bodies count in UTF-8 bytes: CJK text takes three a character, and rows after it are kept", async () => {
+      const { store, rows } = capturingStore(encoded);
+      const writer = new AuditWriter({ store, bodies: true, flushMs: 60_000, maxQueueBytes: 1_000 * KB });
+      // 990K characters, ~2.9 MB as UTF-8: counted as characters it was kept, the queue at 3 MB.
+      writer.write(makeRecord({ requestId: "cjk", requestBody: "漢".repeat(990 * KB), responseBody: "{}" }));
+      for (let i = 0; i < 5; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+      const held = writer.stats();
+      expect(held).toMatchObject({ queued: 6, dropped: 0, bodiesDropped: 1 });
+      expect(held.queuedBytes).toBeLessThan(1_000 * KB);
+      // One that fits in bytes is kept whole.
+      writer.write(makeRecord({ requestId: "fits", requestBody: "漢".repeat(200 * KB) }));
+      await writer.flush();
+      expect(rows.map((row) => [row.requestId, row.requestBody?.length ?? 0])).toEqual([
+        ["cjk", BODY_NOT_KEPT.length],
+        ["r0", 0],
+        ["r1", 0],
+        ["r2", 0],
+        ["r3", 0],
+        ["r4", 0],
+        ["fits", 200 * KB],
+      ]);
+      await writer.close();
+    });
+
+    test("bodies that just fit leave room for the rows after them, which are kept with the marker", async () => {
+      const { store, rows } = capturingStore(encoded);
+      const maxQueueBytes = 1_024 * KB;
+      // What bodies may take with their row: the bound less the sixteenth kept for rows.
+      const fill = (maxQueueBytes * 15) / 16 - RECORD_BYTES;
+      const open = () => new AuditWriter({ store, bodies: true, flushMs: 60_000, maxQueueBytes });
+      const tooLarge = open();
+      tooLarge.write(makeRecord({ requestId: "a byte over", requestBody: "x".repeat(fill + 1) }));
+      expect(tooLarge.stats().bodiesDropped).toBe(1);
+      await tooLarge.close();
+      const writer = open();
+      writer.write(makeRecord({ requestId: "exactly", requestBody: "x".repeat(fill) }));
+      for (let i = 0; i < 50; i++) writer.write(withBodies(`r${i}`, 1));
+      const held = writer.stats();
+      expect(held).toMatchObject({ queued: 51, dropped: 0, bodiesDropped: 50 });
+      expect(held.queuedBytes).toBeLessThanOrEqual(maxQueueBytes);
+      await writer.flush();
+      expect(rows[0]).toMatchObject({ requestId: "a byte over", requestBody: BODY_NOT_KEPT });
+      expect(rows[1]?.requestBody?.length).toBe(fill);
+      expect(rows.slice(2).map((row) => row.requestBody)).toEqual(Array(50).fill(BODY_NOT_KEPT));
       await writer.close();
     });
 

@@ -3,7 +3,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
-import { bodyLength, type PendingRows, pendingRowsFor } from "./pending-rows.ts";
+import { bodyBytes, type PendingRows, pendingRowsFor, RECORD_BYTES } from "./pending-rows.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
@@ -19,8 +19,9 @@ export interface AuditWriterOptions {
   maxQueue?: number;
   /**
    * `audit.max_queue_bytes`: what the queued rows may take (`PendingRows.bytes`). A row whose
-   * bodies would take the queue past it is queued with each body replaced by `BODY_NOT_KEPT`
-   * (counted in `bodiesDropped`); a row that finds the queue at it is refused, as past `maxQueue`.
+   * bodies would take the queue into its last part (`ROWS_ROOM_SHARE`) is queued with each body
+   * replaced by `BODY_NOT_KEPT` (counted in `bodiesDropped`); a row that finds the queue at the
+   * bound is refused, as past `maxQueue`.
    */
   maxQueueBytes?: number;
   /** Told of the rows queued without their bodies, a burst at a time (`BodyDrops`). */
@@ -120,6 +121,13 @@ const settledWithin = async (work: Promise<void>, until: number | undefined): Pr
  * without; the row bound (100,000, ~22 MB of rows without bodies) comes first for those.
  */
 export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The share of `maxQueueBytes` bodies never take: room for the rows that come, their bodies not
+ * kept, while the queue is full of bodies. Without it a body that just fitted left the queue at
+ * the bound, and every row after it was refused whole rather than kept without its bodies.
+ */
+const ROWS_ROOM_SHARE = 1 / 16;
 
 /**
  * The least time an insert or a probe runs before the writer gives up on it while running: the
@@ -357,7 +365,7 @@ export class AuditWriter {
     const rest = withoutBodies(record);
     const { requestBody, responseBody } = record;
     if (rest === record || !this.options.bodies || (requestBody == null && responseBody == null)) return rest;
-    if (!this.bodiesFit(bodyLength(record))) {
+    if (!this.bodiesFit(bodyBytes(record))) {
       return {
         ...rest,
         requestBody: requestBody == null ? null : BODY_NOT_KEPT,
@@ -372,10 +380,13 @@ export class AuditWriter {
     };
   }
 
-  /** Whether bodies of `length` fit beside what is queued; a burst of those that did not is told of. */
-  private bodiesFit(length: number): boolean {
+  /**
+   * Whether bodies of `bytes` fit beside what is queued, with their row and the room kept for rows
+   * (`ROWS_ROOM_SHARE`); a burst of those that did not is told of.
+   */
+  private bodiesFit(bytes: number): boolean {
     const queued = this.queue.bytes;
-    if (queued + length > this.maxQueueBytes) {
+    if (queued + bytes + RECORD_BYTES > this.maxQueueBytes * (1 - ROWS_ROOM_SHARE)) {
       this.counts.bodiesDropped++;
       if (this.bodiesDroppedInBurst++ === 0) this.options.bodyDrops?.started(queued);
       return false;

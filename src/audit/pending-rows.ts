@@ -58,17 +58,25 @@ export function pendingRowsFor(store: AuditStore, batchSize: number, relay?: Acc
 }
 
 /**
- * The characters of a record's bodies: what they take as UTF-8 when they are ASCII (JSON mostly
- * is; other text takes up to three bytes a character), read without a pass over them.
+ * What a record's bodies take as UTF-8: what the queue holds of them when queued as bytes, and a
+ * bound on what they take as strings (one or two bytes a character). Counted, not guessed from
+ * their length: a body of CJK text takes three bytes a character, and counted as one it let a
+ * queue bounded at 1MB hold 3MB.
  */
-export const bodyLength = (record: AuditRecord): number =>
-  (record.requestBody?.length ?? 0) + (record.responseBody?.length ?? 0);
+export const bodyBytes = (record: AuditRecord): number =>
+  utf8Bytes(record.requestBody) + utf8Bytes(record.responseBody);
 
-/** About what a record's other fields take, held as an object with its strings. */
-const RECORD_BYTES = 512;
+const utf8Bytes = (text: string | null | undefined): number =>
+  text == null ? 0 : Buffer.byteLength(text, "utf8");
+
+/**
+ * About what a record's other fields take, held as an object with its strings, or queued as bytes
+ * (a row with one attempt takes ~220); what the writer keeps free for each row beside its bodies.
+ */
+export const RECORD_BYTES = 512;
 
 /** What a queued record is counted as taking (`PendingRows.bytes`). */
-const recordBytes = (record: AuditRecord): number => RECORD_BYTES + bodyLength(record);
+const recordBytes = (record: AuditRecord): number => RECORD_BYTES + bodyBytes(record);
 
 /** Records as objects, for a store that takes them (memory, an embedder's own). */
 class RecordRows implements PendingRows {

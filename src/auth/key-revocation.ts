@@ -1,4 +1,4 @@
-import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError, notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { chainOf, type KeyLookup, newestFirst, noActiveKey } from "./key-lookup.ts";
@@ -14,7 +14,8 @@ export type Revocation = (actor: KeyActor, idOrName: string, options?: RevokeOpt
 
 export interface RevokeOptions {
   /**
-   * A revoke by name ends the name's keys in this tenant alone: the one credential an admin outside
+   * The key's tenant: a revoke by id of a key of another tenant is refused (404), and one by name
+   * ends the name's keys in this tenant alone: the one credential an admin outside
    * every tenant means, where the name's keys in several tenants are refused (the web UI's "Revoke
    * all N" sends the tenant of the key it was offered on, as it counted them).
    */
@@ -55,7 +56,13 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
   };
   return async (actor, idOrName, { tenant, onRevoked } = {}) => {
     const byId = await store.getById(idOrName);
-    if (byId) return revokeAll(actor, [byId], onRevoked);
+    if (byId) {
+      // The tenant named is the one the operator means, by id as by name: a key of another tenant
+      // is not the key asked for (an admin outside every tenant would revoke it).
+      if (tenant !== undefined && byId.tenant !== tenant)
+        throw notFound(`no key with id "${idOrName}" in tenant "${tenant}": nothing was revoked`);
+      return revokeAll(actor, [byId], onRevoked);
+    }
     const named = async () =>
       (await lookup.named(actor, idOrName)).filter((key) => tenant === undefined || key.tenant === tenant);
     const active = (await named()).filter(lookup.isActive);

@@ -15,9 +15,44 @@ afterAll(async () => {
   await redis.stop();
 });
 
+/**
+ * The test's Redis, whose next call can be made to fail (a Redis error mid-beat) or to answer only
+ * once the test lets it (a beat whose read of the directory is overtaken by a notice's).
+ */
+class SteeredLink extends RedisLink {
+  private failing = false;
+  private held: { ran: () => void; answer: Promise<void> } | null = null;
+
+  failNext(): void {
+    this.failing = true;
+  }
+
+  /** The next call runs (`ran` then settles), and answers when `answer` is called. */
+  holdNext(): { ran: Promise<void>; answer: () => void } {
+    const ran = Promise.withResolvers<void>();
+    const answer = Promise.withResolvers<void>();
+    this.held = { ran: ran.resolve, answer: answer.promise };
+    return { ran: ran.promise, answer: answer.resolve };
+  }
+
+  override async call<T>(work: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.failing) {
+      this.failing = false;
+      throw new Error("ERR the test's Redis failed this call");
+    }
+    const gate = this.held;
+    this.held = null;
+    const answer = await super.call(work);
+    if (gate !== null) {
+      gate.ran();
+      await gate.answer;
+    }
+    return answer;
+  }
+}
+
 /** A node on the test's Redis whose heartbeat never comes within a test: only a notice can tell it anything. */
-async function node(id: string, workers: () => NodeEntry["workers"]) {
-  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
+async function node(id: string, workers: () => NodeEntry["workers"], link = steeredLink()) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
     link,
@@ -31,6 +66,10 @@ async function node(id: string, workers: () => NodeEntry["workers"]) {
     () => directory.close(),
   );
   return directory;
+}
+
+function steeredLink(): SteeredLink {
+  return new SteeredLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
 }
 
 test("a worker that starts draining is chosen by no other node from then on: its node publishes it and tells the others to read again, without a heartbeat", async () => {
@@ -49,6 +88,40 @@ test("a worker that starts draining is chosen by no other node from then on: its
   expect(calling.peersServing("m", "default")).toEqual([]);
   expect(calling.whyNone("m", "default")).toBe("draining");
   expect(calling.peerModels("default")).toEqual(["m"]);
+});
+
+test("a worker change whose beat meets a Redis error is still told: the next beat sends the notice", async () => {
+  const gpu = { name: "gpu", tenant: "default", models: ["m"], inFlight: 0, capacity: 8 };
+  let listed: NodeEntry["workers"] = [gpu];
+  const link = steeredLink();
+  const holding = await node("holding-flaky", () => listed, link);
+  const calling = await node("calling-flaky", () => []);
+  expect(calling.peersServing("m", "default").map((n) => n.id)).toContain("holding-flaky");
+  listed = [{ ...gpu, draining: true }];
+  link.failNext();
+  await holding.workersChanged();
+  // The beat failed before anything reached Redis; the next one (a heartbeat, Redis back) tells.
+  await holding.refresh();
+  await waitFor("the calling node to see the worker draining", () =>
+    calling.peers().find((n) => n.id === "holding-flaky")?.workers[0]?.draining === true ? true : undefined,
+  );
+});
+
+test("a beat whose read of the directory began before a node joined keeps the entry a notice read meanwhile", async () => {
+  const link = steeredLink();
+  const reading = await node("reading-stale", () => [], link);
+  const { ran, answer } = link.holdNext();
+  // The beat lists the nodes before the other joins, and answers only once its notice was read.
+  const beat = reading.refresh();
+  await ran;
+  const joining = await node("joining-stale", () => []);
+  await joining.workersChanged();
+  await waitFor("the notice to add the joining node", () =>
+    reading.peers().some((n) => n.id === "joining-stale") ? true : undefined,
+  );
+  answer();
+  await beat;
+  expect(reading.peers().map((n) => n.id)).toContain("joining-stale");
 });
 
 test("a node that left the directory publishes nothing more, whatever asks (its workers closed as it stops)", async () => {

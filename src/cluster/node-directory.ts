@@ -82,6 +82,8 @@ export class NodeDirectory {
    * once, however many changes it carries.
    */
   private noticePending = false;
+  /** Nodes whose entries a notice read since the last beat began: the beat's read may lack them. */
+  private readonly noticedSinceBeat = new Set<string>();
   /** Left the directory (`close`): nothing more is published, whatever asks. */
   private closed = false;
 
@@ -172,6 +174,7 @@ export class NodeDirectory {
     if (!link.healthy()) return;
     const notice = this.noticePending;
     this.noticePending = false;
+    this.noticedSinceBeat.clear();
     const entry: NodeEntry = {
       id: self.id,
       url: self.url,
@@ -182,7 +185,7 @@ export class NodeDirectory {
       linkVersion: LINK_VERSION,
       ...(this.options.watching?.() ? { watching: true } : {}),
     };
-    const entries = await link.call(async (client) => {
+    const read = link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
       await client.sadd(NODES, self.id);
       if (notice) await client.publish(CHANGED_CHANNEL, self.id);
@@ -193,12 +196,16 @@ export class NodeDirectory {
       if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
       return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
     });
-    this.entries = entries.map((entry) =>
-      newer(
-        this.entries.find((held) => held.id === entry.id),
-        entry,
-      ),
-    );
+    let entries: NodeEntry[];
+    try {
+      entries = await read;
+    } catch (error) {
+      // The notice may not have gone: the next beat sends it, or the others route to this node's
+      // old workers (one that drains, or left) until their own heartbeat.
+      this.noticePending ||= notice;
+      throw error;
+    }
+    this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
   }
 
@@ -236,6 +243,8 @@ export class NodeDirectory {
   /** One node's entry as read (null: gone), in place of the one held unless that one is newer. */
   private replaceEntry(node: string, entry: NodeEntry | null): void {
     const held = this.entries.find((e) => e.id === node);
+    if (entry === null) this.noticedSinceBeat.delete(node);
+    else this.noticedSinceBeat.add(node);
     if (entry === null) this.entries = this.entries.filter((e) => e !== held);
     else if (held === undefined) this.entries = [...this.entries, entry];
     else this.entries = this.entries.map((e) => (e === held ? newer(held, entry) : e));
@@ -248,4 +257,26 @@ export class NodeDirectory {
  */
 function newer(held: NodeEntry | undefined, read: NodeEntry): NodeEntry {
   return held !== undefined && held.at > read.at ? held : read;
+}
+
+/**
+ * A beat's read of every entry over those held: the later of each node's two, and the entries read
+ * on a notice since the beat began (`readSince`) kept though the read lacks them: it listed the
+ * nodes before they joined, and its stale list dropped them until the next heartbeat.
+ */
+function merged(
+  held: readonly NodeEntry[],
+  read: readonly NodeEntry[],
+  readSince: ReadonlySet<string>,
+): NodeEntry[] {
+  const readIds = new Set(read.map((entry) => entry.id));
+  return [
+    ...read.map((entry) =>
+      newer(
+        held.find((h) => h.id === entry.id),
+        entry,
+      ),
+    ),
+    ...held.filter((entry) => !readIds.has(entry.id) && readSince.has(entry.id)),
+  ];
 }

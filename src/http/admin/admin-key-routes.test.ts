@@ -165,6 +165,19 @@ test("an admin outside every tenant counts a name's keys in one tenant (?name=&t
   expect(await call("POST", "/admin/api/keys/spread/revoke?tenant=acme").then((r) => r.status)).toBe(404);
 });
 
+test("a revoke by id with ?tenant= of another tenant than the key's is refused (404), the key left working", async () => {
+  const key = (await (
+    await call("POST", "/admin/api/keys", { name: "by-id", tenant: "globex" })
+  ).json()) as KeyView;
+  const refused = await call("POST", `/admin/api/keys/${key.id}/revoke?tenant=acme`);
+  expect(refused.status).toBe(404);
+  expect(await refused.text()).toContain("nothing was revoked");
+  const still = (await listed("/admin/api/keys?name=by-id")).keys.map((k) => k.id);
+  expect(still).toEqual([key.id]);
+  expect((await call("POST", `/admin/api/keys/${key.id}/revoke?tenant=globex`)).status).toBe(200);
+  expect((await listed("/admin/api/keys?name=by-id")).keys).toEqual([]);
+});
+
 test("revoke by name in a rotation's grace window: both keys revoked, each in the answer and on record", async () => {
   const old = (await (await call("POST", "/admin/api/keys", { name: "pair" })).json()) as KeyView;
   const fresh = (await (

@@ -41,6 +41,9 @@ const ledger = sideHandle(openSide, (db) => ({
 // commit: bodies written back to back are not each copied into the file as they are committed.
 const checkpoints = new IdleCheckpoints(() => store?.maintain?.(false));
 
+/** About what a key's row (its last use, its spend) takes in a commit: its index's too. */
+const LEDGER_ROW_BYTES = 256;
+
 function opened(): RowsAuditStore {
   if (store === null) throw new Error("the audit thread was not opened");
   return store;
@@ -64,12 +67,23 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       checkpoints.committed(request.records.byteLength);
       return written;
     }
-    case "shadow":
-      return shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
-    case "touch-keys":
-      return ledger.write(({ keys }) => keys.touch(request.lastUsed));
-    case "add-spend":
-      return ledger.write(({ spend }) => spend.add(request.deltas));
+    // The side handles' commits add to the WAL too: counted as their text (shadow pairs) or their
+    // rows (a key's last use, a key's spend), or a gateway that audits little grew it unchecked.
+    case "shadow": {
+      await shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
+      checkpoints.committed(request.records.length);
+      return undefined;
+    }
+    case "touch-keys": {
+      await ledger.write(({ keys }) => keys.touch(request.lastUsed));
+      checkpoints.committed(request.lastUsed.size * LEDGER_ROW_BYTES);
+      return undefined;
+    }
+    case "add-spend": {
+      await ledger.write(({ spend }) => spend.add(request.deltas));
+      checkpoints.committed(request.deltas.size * LEDGER_ROW_BYTES);
+      return undefined;
+    }
     case "tenant-usage":
       throw new Error("tenants' usage is read on the usage thread");
     case "prune":
@@ -79,6 +93,8 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "probe":
       return opened().probe();
     case "maintain":
+      // The store's periodic checkpoint: what was counted toward the idle one is in the file now.
+      checkpoints.checkpointed();
       return opened().maintain?.(request.idle);
     case "open-postgres":
       throw new Error("this is the SQLite audit thread");

@@ -28,9 +28,6 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
     // share the main handle. An in-memory database has only the one handle, on this thread.
     const threaded =
       inMemory || options.readonly ? null : createThreadedAuditStore({ path, open: options, reader: db });
-    // The audit thread checkpoints the WAL (thread-checkpoints.ts): a commit of this handle (a
-    // stored response, a key) never copies the thread's frames into the file on the event loop.
-    if (threaded) db.run("PRAGMA wal_autocheckpoint = 0");
     const audit = threaded ?? createSqliteAuditStore({ database: db, reader: db });
     const keys = createSqliteKeyStore(db);
     const spend = createSqliteSpendStore(db);

@@ -104,11 +104,32 @@ test("on the audit thread, the WAL stays bounded while batches of 4 MB rows keep
   await waitFor("the rows checkpointed into the database file", () => sizeOf(path) > rows * 4 * MiB);
 });
 
-test("beside the audit thread, the event loop's handle never checkpoints in a commit", async () => {
-  const storage = openSqliteStorage(dbPath());
+test("beside the audit thread, the event loop's handle checkpoints as SQLite does until the thread starts, and never in a commit after", async () => {
+  const path = dbPath();
+  const storage = openSqliteStorage(path);
   cleanups.push(() => storage.close());
-  expect(storage.db.query("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 0 });
+  const autocheckpoint = () => storage.db.query("PRAGMA wal_autocheckpoint").get();
+  expect(autocheckpoint()).toEqual({ wal_autocheckpoint: 1000 });
+  // A process that opens the store writable and audits nothing (its writes on this handle: stored
+  // responses, keys) keeps its WAL at SQLite's bound: with no thread to checkpoint, it grew whole.
+  storage.db.run("CREATE TABLE scratch (value TEXT)");
+  for (let i = 0; i < 24; i++) storage.db.run("INSERT INTO scratch VALUES (?)", ["x".repeat(MiB)]);
+  expect(sizeOf(`${path}-wal`)).toBeLessThan(8 * MiB);
   // The audit store's reads prepare the same handle: they leave it so.
   await storage.audit.select({ order: "asc", bodies: false }, null, 1);
-  expect(storage.db.query("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 0 });
+  expect(autocheckpoint()).toEqual({ wal_autocheckpoint: 1000 });
+  await storage.audit.insert([makeRecord({ requestId: "starts the thread" })]);
+  expect(autocheckpoint()).toEqual({ wal_autocheckpoint: 0 });
+});
+
+test("the periodic checkpoint starts the idle count again", async () => {
+  let checkpointed = 0;
+  const checkpoints = new IdleCheckpoints(async () => {
+    checkpointed++;
+  });
+  checkpoints.committed(IDLE_CHECKPOINT_BYTES - 1);
+  checkpoints.checkpointed();
+  checkpoints.committed(64);
+  await checkpoints.idle();
+  expect(checkpointed).toBe(0);
 });

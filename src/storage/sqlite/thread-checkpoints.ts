@@ -36,7 +36,9 @@ export function openThreadDatabase(path: string, options: OpenDatabaseOptions = 
 }
 
 /**
- * The audit thread's checkpoints between its writes: it counts what its commits add to the WAL,
+ * The audit thread's checkpoints between its writes: it counts what its commits add to the WAL
+ * (audit rows, shadow pairs, keys' last use and spend; not the event loop handle's: stored
+ * responses, keys made, which only the periodic checkpoint copies),
  * and once it has no request waiting (`idle`) and `IDLE_CHECKPOINT_BYTES` were added since the
  * last, it checkpoints (`checkpoint`: PASSIVE, which never waits on a reader), so the commits
  * themselves copy nothing into the file. Beside them, the store's periodic checkpoint (every
@@ -52,10 +54,15 @@ export class IdleCheckpoints {
     this.written += bytes + COMMIT_BYTES;
   }
 
+  /** A checkpoint ran otherwise (the store's periodic one): the count starts again. */
+  checkpointed(): void {
+    this.written = 0;
+  }
+
   /** The checkpoint, when one is due (its failure is the caller's). */
   idle(): Promise<void> | undefined {
     if (this.written < IDLE_CHECKPOINT_BYTES) return undefined;
-    this.written = 0;
+    this.checkpointed();
     return this.checkpoint();
   }
 }

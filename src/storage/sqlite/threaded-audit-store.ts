@@ -33,7 +33,7 @@ export function createThreadedAuditStore(options: {
   };
 } {
   const claims = new LineClaims();
-  const { call, started, close } = auditThreadClient(
+  const thread = auditThreadClient(
     () =>
       threadEntry(
         import.meta.url,
@@ -42,6 +42,15 @@ export function createThreadedAuditStore(options: {
       ),
     { op: "open", path: options.path, options: options.open ?? {}, lines: claims.cell },
   );
+  const { started, close } = thread;
+  const call: typeof thread.call = (request, transfer) => {
+    // From the thread's start on, it checkpoints the WAL (thread-checkpoints.ts): a commit of the
+    // reader's handle (a stored response, a key) no longer copies the thread's frames into the file
+    // on the event loop. Not before: a process that never starts it (nothing audited) checkpoints
+    // as SQLite does, where its WAL grew without bound.
+    if (!started()) options.reader.run("PRAGMA wal_autocheckpoint = 0");
+    return thread.call(request, transfer);
+  };
   // `lines`: the batch's claim on the access lines its rows carry (line-claims.ts).
   const insertBatch = (batch: Uint8Array<ArrayBuffer>, lines?: number) =>
     call({ op: "insert", records: batch, ...(lines === undefined ? {} : { claim: lines }) }, [batch.buffer]);

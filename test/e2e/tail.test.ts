@@ -177,6 +177,7 @@ describe("mindgw tail in a terminal", () => {
         expect(
           await Promise.all([
             send(keys.alice, "m2", shared, "slow [[fake:delay=400]]"),
+            // Stimulus: bob's call starts a moment after alice's, while hers waits on its upstream.
             Bun.sleep(100).then(() => send(keys.bob, "m2", shared)),
           ]),
         ).toEqual([200, 200]);

@@ -54,6 +54,30 @@ test("several nodes starting at once apply each migration exactly once", async (
   }
 });
 
+test("a failing migration says which component and step failed and what PostgreSQL said beside its message; nothing of it is kept", async () => {
+  const url = await server.createDatabase();
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const steps = [
+      { version: 1, sql: "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (1);" },
+      { version: 2, sql: "CREATE UNIQUE INDEX t_x ON t (x);" },
+    ];
+    const failure = await migratePostgres(sql, "probe", steps).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toStartWith("migration probe@2 failed: could not create unique index");
+    expect((failure as Error).message).toContain("(detail: Key (x)=(1) is duplicated.)");
+    // One transaction: step 1 is undone with it, and no ledger row is left.
+    expect(
+      await sql`SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS ledger`,
+    ).toEqual([{ t: null, ledger: null }]);
+  } finally {
+    await sql.close();
+  }
+});
+
 test("rows stored before the item index are indexed after its migration, outside its lock, in batches; the entries written since kept", async () => {
   const url = await server.createDatabase();
   const sql = new SQL({ url, max: 1 });

@@ -38,9 +38,9 @@ function table(tenants: readonly TenantReport[]): string {
  * spend from the spend ledger. A SQLite file's audit log is read through a read-only handle
  * (read-only-audit.ts), PostgreSQL's through the store every node shares.
  */
-async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
+async function localReports(configPath: string | undefined, migrate: boolean): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
-  const storage = await openConfigStore(config);
+  const storage = await openConfigStore(config, migrate);
   const audit = config.storage.driver === "sqlite" ? openReadOnlyAudit(config.storage.path) : null;
   try {
     return await tenantReports(
@@ -77,7 +77,7 @@ export function registerTenants(program: Command): void {
         target.kind === "gateway"
           ? (await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, "/admin/api/tenants"))
               .tenants
-          : await localReports(target.configFile);
+          : await localReports(target.configFile, options.migrate === true);
       process.stdout.write(options.json ? `${JSON.stringify({ tenants }, null, 2)}\n` : table(tenants));
     });
 }

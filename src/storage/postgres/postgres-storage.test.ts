@@ -3,10 +3,12 @@ import { SQL } from "bun";
 import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/postgres-server.ts";
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
+import { parseConfig } from "../../config/load-config.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { openStorage } from "../open-storage.ts";
+import { pendingMigrations } from "../pending-migrations.ts";
 import type { Storage } from "../storage.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { postgresCalls } from "./postgres-calls.ts";
@@ -73,6 +75,26 @@ test("a failing migration says which component and step failed and what PostgreS
     expect(
       await sql`SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS ledger`,
     ).toEqual([{ t: null, ledger: null }]);
+  } finally {
+    await sql.close();
+  }
+});
+
+test("a database at an older schema is told from a new one without migrating it (what a command refuses without --migrate)", async () => {
+  const url = await server.createDatabase();
+  const storage = { ...parseConfig({}, {}).storage, driver: "postgres" as const, url };
+  expect(await pendingMigrations(storage)).toEqual([]);
+  await (await openPostgresStorage(options(url))).close();
+  expect(await pendingMigrations(storage)).toEqual([]);
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await sql`DELETE FROM schema_migrations WHERE component = 'shadow' AND version = ${shadowMigrations.length}`;
+    expect(await pendingMigrations(storage)).toEqual([
+      { component: "shadow", at: shadowMigrations.length - 1, latest: shadowMigrations.length },
+    ]);
+    expect(await sql`SELECT count(*)::int AS n FROM schema_migrations WHERE component = 'shadow'`).toEqual([
+      { n: shadowMigrations.length - 1 },
+    ]);
   } finally {
     await sql.close();
   }

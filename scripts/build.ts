@@ -7,6 +7,16 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import type { BunPlugin } from "bun";
 import { buildUi } from "../src/http/admin-ui/build-ui.ts";
 
+/** The commit the executable is built from (core/build-commit.ts): read before the build writes anything. */
+function buildCommit(): string {
+  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { stderr: "ignore" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.exitCode !== 0) return "dev";
+  const dirty = git("status", "--porcelain").stdout.toString().trim() !== "";
+  return `${head.stdout.toString().trim()}${dirty ? "-dirty" : ""}`;
+}
+const commit = buildCommit();
+
 const uiAssets = await buildUi();
 
 const embedUi: BunPlugin = {
@@ -61,11 +71,13 @@ const result = await Bun.build({
   splitting: true,
   sourcemap: "linked",
   plugins: [stubDevtools, embedUi],
-  define: { "process.env.NODE_ENV": '"production"' },
+  define: { "process.env.NODE_ENV": '"production"', MINDGW_BUILD_COMMIT: JSON.stringify(commit) },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
 const uiBytes = uiAssets.reduce((sum, asset) => sum + Buffer.byteLength(asset.body), 0);
-console.log(`built dist/mindgw (admin UI: ${uiAssets.map((a) => a.name).join(", ")}; ${uiBytes} bytes)`);
+console.log(
+  `built dist/mindgw at ${commit} (admin UI: ${uiAssets.map((a) => a.name).join(", ")}; ${uiBytes} bytes)`,
+);

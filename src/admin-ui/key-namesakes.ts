@@ -15,8 +15,18 @@ type Named = Pick<KeyView, "name" | "tenant">;
  */
 export async function activeNamesakes(key: Named): Promise<number> {
   const query = new URLSearchParams({ name: key.name, tenant: key.tenant });
-  return (await getJson<KeyPage>(`/admin/api/keys?${query}`)).keys.length;
+  return namesakesIn((await getJson<KeyPage>(`/admin/api/keys?${query}`)).keys, key);
 }
+
+/**
+ * The page's active keys of the name in the tenant, counted here, not trusted to the query: a node
+ * of an older release behind the same balancer ignores `?name=` and answers a page of every key.
+ */
+export const namesakesIn = (
+  page: readonly Pick<KeyView, "name" | "tenant" | "status">[],
+  key: Named,
+): number =>
+  page.filter((k) => k.name === key.name && k.tenant === key.tenant && k.status === "active").length;
 
 /** Revokes them by the name, as `mindgw keys revoke NAME` does (a rotation under way caught too). */
 export async function revokeNamesakes(key: Named): Promise<void> {

@@ -6,7 +6,7 @@ import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./au
 import { auditTable } from "./audit/audit-table.ts";
 import { importRows } from "./audit/import-rows.ts";
 import { writeChunks } from "./audit/write-chunks.ts";
-import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
+import { chooseTarget, MIGRATE_HELP, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { configFileFrom, resolveConfig } from "./resolve-config.ts";
 import { sinceTime, spanOf } from "./time-flags.ts";
@@ -48,7 +48,7 @@ Filters (the same spellings as /admin/api/audit):
 async function sourceFor(options: AuditOptions): Promise<AuditSource> {
   const target = chooseTarget(options);
   if (target.kind === "gateway") return remoteAudit(target.url, target.adminKey);
-  return await localAudit((await resolveConfig(target.configFile)).config);
+  return await localAudit((await resolveConfig(target.configFile)).config, options.migrate === true);
 }
 
 /**
@@ -151,6 +151,7 @@ export function registerAudit(program: Command): void {
       "-c, --config <file>",
       "write to the database of this config (default: $MINDGW_CONFIG, else ./data)",
     )
+    .option("--migrate", MIGRATE_HELP)
     .option("--no-spend", "do not add the rows' cost to the spend totals (the stop's spend flush succeeded)")
     .option(
       "--spend-stored",
@@ -167,12 +168,14 @@ export function registerAudit(program: Command): void {
         spend: options.spend,
         spendStored: options.spendStored === true,
         skipBad: options.skipBad === true,
+        migrate: options.migrate === true,
       });
     });
 }
 
 interface ImportFlags {
   config?: string;
+  migrate?: boolean;
   spend: boolean;
   spendStored?: boolean;
   skipBad?: boolean;

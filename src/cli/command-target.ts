@@ -9,6 +9,8 @@ export interface TargetFlags {
   config?: string;
   gateway?: string;
   adminKey?: string;
+  /** With `-c`: apply this release's pending schema migrations (refused otherwise: config-store.ts). */
+  migrate?: boolean;
 }
 
 /** A running gateway with the key to call it, or the store of a config (undefined: the embedded defaults). */
@@ -45,6 +47,10 @@ function checkedUrl(url: string, from: string): string {
   return url.replace(/\/+$/, "");
 }
 
+/** `--migrate`, as every command that opens a config's store words it. */
+export const MIGRATE_HELP =
+  "with -c: migrate a database at an older schema to this release's first (refused without it)";
+
 const TARGET_HELP = `
 Target: -c FILE works on that config's store directly; --gateway URL through a running gateway
 (with --admin-key). Give one, not both. A flag beats the environment: -c wins over
@@ -61,5 +67,6 @@ export function withTargetOptions(command: Command, local: string, adminKey?: st
     .option("-c, --config <file>", `${local} (default: $MINDGW_CONFIG, else ./data)`)
     .option("--gateway <url>", "work through a running gateway (default: $MINDGW_GATEWAY)")
     .option("--admin-key <key>", adminKey ?? "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+    .option("--migrate", MIGRATE_HELP)
     .addHelpText("after", TARGET_HELP);
 }

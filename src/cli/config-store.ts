@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/config-schema.ts";
 import { openStorage } from "../storage/open-storage.ts";
+import { databaseName, pendingMigrations, sqliteCurrent } from "../storage/pending-migrations.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/storage.ts";
 import { UsageError } from "./exit-code.ts";
@@ -17,19 +18,42 @@ export function requireDatabaseFile(path: string): void {
  * `storage.url` names, whatever file lies at `storage.path` (one left from before the move, say);
  * else the SQLite file, which must already be there.
  */
-export async function openConfigStore(config: Config): Promise<Storage> {
+export async function openConfigStore(config: Config, migrate: boolean): Promise<Storage> {
   if (config.storage.driver === "sqlite") requireDatabaseFile(config.storage.path);
-  return await openStorage(config.storage);
+  return await openCommandStorage(config.storage, migrate);
+}
+
+/**
+ * The store, for a command: opening it migrates every component, so a database at an older
+ * schema is refused unless `--migrate` says to: after the package is upgraded and before the
+ * service restarts, the older `mindgw serve` still serves it, and a command would change its
+ * schema under it. A new database (no migration recorded) is created, as the first `keys create`
+ * before any serve does.
+ */
+export async function openCommandStorage(storage: Config["storage"], migrate: boolean): Promise<Storage> {
+  if (!migrate) {
+    const pending = await pendingMigrations(storage);
+    if (pending.length > 0) {
+      const at = pending.map((p) => `${p.component}@${p.at}, this release's ${p.latest}`).join("; ");
+      throw new UsageError(
+        `the database at ${databaseName(storage)} is at an older schema (${at}); start \`mindgw serve\` of this release first, or pass --migrate`,
+      );
+    }
+  }
+  return await openStorage(storage);
 }
 
 /**
  * The store a config's gateway keeps, for a command that only reads it (`tenants -c`): a SQLite
  * file through a read-only handle alone, as `audit query -c` reads it, so that it runs beside a
  * gateway serving from the file and takes no write handle (whose close would checkpoint the
- * gateway's WAL); PostgreSQL as `openConfigStore` opens it.
+ * gateway's WAL). A file that lacks some of this release's tables (at an older schema, refused
+ * unless `--migrate`; or not yet holding a component's tables, which opening creates) is opened
+ * as `openConfigStore` opens it, as is PostgreSQL.
  */
-export async function openConfigStoreReadOnly(config: Config): Promise<Storage> {
-  if (config.storage.driver !== "sqlite") return await openStorage(config.storage);
+export async function openConfigStoreReadOnly(config: Config, migrate: boolean): Promise<Storage> {
+  if (config.storage.driver !== "sqlite") return await openConfigStore(config, migrate);
   requireDatabaseFile(config.storage.path);
+  if (!sqliteCurrent(config.storage.path)) return await openConfigStore(config, migrate);
   return openSqliteStorage(config.storage.path, { readonly: true });
 }

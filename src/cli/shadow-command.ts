@@ -72,9 +72,13 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
   return { sent, query: parseInput(shadowQuerySchema, sent) };
 }
 
-async function localReport(configFile: string | undefined, query: ShadowQuery): Promise<ShadowPage> {
+async function localReport(
+  configFile: string | undefined,
+  query: ShadowQuery,
+  migrate: boolean,
+): Promise<ShadowPage> {
   const { config } = await resolveConfig(configFile);
-  const storage = await openConfigStore(config);
+  const storage = await openConfigStore(config, migrate);
   try {
     // The operator's own database: every tenant's pairs, unless the query names one.
     const filter = shadowFilter(query, query.tenant);
@@ -115,7 +119,7 @@ export function registerShadow(program: Command): void {
               `/admin/api/shadow?${new URLSearchParams(sent)}`,
               "GET",
             )
-          : await localReport(target.configFile, query);
+          : await localReport(target.configFile, query, options.migrate === true);
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       else process.stdout.write(table(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));
     });

@@ -36,9 +36,9 @@ function table(tenants: readonly TenantReport[]): string {
  * The store of a config: its tenants, key counts, requests and tokens from the audit log and
  * spend from the spend ledger, all read through one read-only handle on a SQLite file.
  */
-async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
+async function localReports(configPath: string | undefined, migrate: boolean): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
-  const storage = await openConfigStoreReadOnly(config);
+  const storage = await openConfigStoreReadOnly(config, migrate);
   try {
     return await tenantReports(
       config.tenants,
@@ -73,7 +73,7 @@ export function registerTenants(program: Command): void {
         target.kind === "gateway"
           ? (await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, "/admin/api/tenants"))
               .tenants
-          : await localReports(target.configFile);
+          : await localReports(target.configFile, options.migrate === true);
       process.stdout.write(options.json ? `${JSON.stringify({ tenants }, null, 2)}\n` : table(tenants));
     });
 }

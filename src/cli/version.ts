@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import packageJson from "../../package.json" with { type: "json" };
+import { RELEASE } from "../core/build-commit.ts";
 
-export const VERSION: string = packageJson.version;
+/** What `mindgw version` prints, and a worker registers as its version. */
+export const VERSION = RELEASE;
 
 export function registerVersion(program: Command): void {
   program

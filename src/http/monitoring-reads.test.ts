@@ -67,7 +67,10 @@ test("/metrics, /admin/api/status and /admin/api/workers are served; everything 
   expect(await metrics.text()).toContain("mindgw_audit_queue_depth");
   const status = await get("/admin/api/status");
   expect(status.status).toBe(200);
-  expect(((await status.json()) as { audit: { healthy: boolean } }).audit.healthy).toBe(false);
+  const body = (await status.json()) as { audit: { healthy: boolean }; release: string };
+  expect(body.audit.healthy).toBe(false);
+  // Run from source: no commit compiled in.
+  expect(body.release).toMatch(/^\d+\.\d+\.\d+\+dev$/);
   expect((await get("/admin/api/workers")).status).toBe(200);
   for (const refused of [
     await get("/admin/api/audit"),

@@ -1,4 +1,5 @@
 import type { Config } from "../config/config-schema.ts";
+import type { PostgresOptions } from "./postgres/postgres-client.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { cannotOpen, isCannotOpen } from "./sqlite/cannot-open.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
@@ -10,8 +11,13 @@ import type { Storage } from "./storage.ts";
  */
 export async function openStorage(config: Config["storage"], idleTimeoutMs?: number): Promise<Storage> {
   if (config.driver === "sqlite") return openSqliteAt(config.path);
+  return openPostgresStorage(postgresOptions(config, idleTimeoutMs));
+}
+
+/** How `storage:` with `driver: postgres` connects. */
+export function postgresOptions(config: Config["storage"], idleTimeoutMs?: number): PostgresOptions {
   if (!config.url) throw new Error("storage.url is required with driver: postgres");
-  return openPostgresStorage({
+  return {
     url: config.url,
     pool: config.pool,
     statementTimeoutMs: config.statement_timeout,
@@ -19,7 +25,7 @@ export async function openStorage(config: Config["storage"], idleTimeoutMs?: num
     connectTimeoutMs: config.connect_timeout,
     sslmode: config.sslmode,
     sslrootcert: config.sslrootcert,
-  });
+  };
 }
 
 /**

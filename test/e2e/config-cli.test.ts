@@ -363,10 +363,13 @@ describe("the CLI surface", () => {
     expect(check.stdout).toContain("redacted");
   });
 
-  test("version: exit 0", async () => {
+  test("version: exit 0; the release and the commit the binary was built from (HEAD, -dirty with changes)", async () => {
     const result = await runMindgw(["version"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^mindgw \d+\.\d+\.\d+/);
+    const head = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"]).stdout.toString().trim();
+    expect(head).toMatch(/^[0-9a-f]{7,}$/);
+    expect(result.stdout).toMatch(new RegExp(`^mindgw \\d+\\.\\d+\\.\\d+\\+${head}(-dirty)? \\(bun `));
+    expect((await runMindgw(["--version"])).stdout.trim()).toBe(result.stdout.split(" ")[1] ?? "");
   });
 
   test("usage errors exit 2: unknown command, unknown option, missing subcommand", async () => {

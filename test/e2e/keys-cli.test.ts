@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -461,5 +463,44 @@ describe("which target: a flag beats the environment", () => {
     expect(both.stderr).toContain("give one of them");
     const help = await runMindgw(["keys", "list", "--help"]);
     expect(help.stdout).toContain("A flag beats the environment");
+  });
+});
+
+describe("a database at an older schema (the package upgraded, the older `mindgw serve` still on it)", () => {
+  test("keys list -c leaves its schema as it is and says why (exit 2); --migrate migrates it; a new database is made by the first command", async () => {
+    const db = join(dir.path, "older", "gw.db");
+    const configPath = join(dir.path, "older.yaml");
+    await Bun.write(configPath, `storage: { driver: sqlite, path: ${JSON.stringify(db)} }\n`);
+    const keys = (...args: string[]) => runMindgw(["keys", ...args, "-c", configPath]);
+    // First use, before any serve: the database is made.
+    expect((await keys("create", "--name", "first-admin", "--role", "admin", "--json")).code).toBe(0);
+    expect((await keys("list")).code).toBe(0);
+    // As the previous release left it: shadow at migration 2, without the trigger of 3.
+    const file = new Database(db);
+    file.run("DELETE FROM schema_migrations WHERE component = 'shadow' AND version = 3");
+    file.run("DROP TRIGGER IF EXISTS shadow_pairs_key_id");
+    const ledger = () =>
+      file
+        .query<{ component: string; version: number }, []>(
+          "SELECT component, version FROM schema_migrations ORDER BY 1, 2",
+        )
+        .all();
+    const before = ledger();
+
+    const refused = await keys("list");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `the database at ${db} is at an older schema (shadow@2, this release's 3); start \`mindgw serve\` of this release first, or pass --migrate`,
+    );
+    expect(refused.stdout).toBe("");
+    expect(ledger()).toEqual(before);
+
+    const migrated = await keys("list", "--migrate");
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toContain("first-admin");
+    expect(ledger()).toEqual(
+      [...before, { component: "shadow", version: 3 }].sort((a, b) => a.component.localeCompare(b.component)),
+    );
+    file.close();
   });
 });

@@ -3,8 +3,8 @@ import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
-import { openStorage } from "../../storage/open-storage.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
+import { openCommandStorage } from "../config-store.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
 
 /**
@@ -35,9 +35,9 @@ function exportFilter(input: AuditInput) {
 }
 
 /** The store of a config: its SQLite file read-only (read-only-audit.ts), or the PostgreSQL every node shares. */
-export async function localAudit(config: Config): Promise<AuditSource> {
+export async function localAudit(config: Config, migrate: boolean): Promise<AuditSource> {
   if (config.storage.driver === "postgres") {
-    const storage = await openStorage(config.storage);
+    const storage = await openCommandStorage(config.storage, migrate);
     return {
       page: (input) => queryAudit(storage.audit, parseInput(auditQuerySchema, input)),
       export: (input, format) => exportAudit(storage.audit, exportFilter(input), format),

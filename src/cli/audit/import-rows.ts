@@ -21,6 +21,8 @@ export interface ImportOptions {
    * stored, whose spend its failed flush never wrote (possibly-owed.ts).
    */
   readonly spendStored: boolean;
+  /** `--migrate`: migrate a database at an older schema first (config-store.ts). */
+  readonly migrate?: boolean;
   /**
    * Import the good lines and list the bad ones (`--skip-bad`), the command failing still: a
    * journal excerpt, the last copy of its rows, with a row journald split in pieces.
@@ -44,7 +46,7 @@ async function readInput(file: string): Promise<string> {
  */
 export async function importRows(file: string, config: Config, options: ImportOptions): Promise<void> {
   const { records, bad } = readRecords(file, await readInput(file), options);
-  const storage = await openConfigStore(config);
+  const storage = await openConfigStore(config, options.migrate === true);
   try {
     const done = await importAudit(storage.audit, records);
     process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}`);

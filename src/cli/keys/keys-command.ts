@@ -14,7 +14,7 @@ interface Target extends TargetFlags {
 async function backendFor(options: Target): Promise<KeysBackend> {
   const target = chooseTarget(options);
   if (target.kind === "gateway") return remoteKeys(target.url, target.adminKey);
-  return localKeys((await resolveConfig(target.configFile)).config);
+  return localKeys((await resolveConfig(target.configFile)).config, options.migrate === true);
 }
 
 /** What `revoke` and `rotate` promise, and where: the gateway that makes a change applies it at once. */

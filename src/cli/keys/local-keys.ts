@@ -4,7 +4,7 @@ import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
-import { openStorage } from "../../storage/open-storage.ts";
+import { openCommandStorage } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /**
@@ -12,8 +12,8 @@ import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
  * the host. A running gateway on the same file sees the change within its refresh bound; with
  * `cluster:` in the config, every node is told through Redis at once, as for a change made on a node.
  */
-export async function localKeys(config: Config): Promise<KeysBackend> {
-  const storage = await openStorage(config.storage);
+export async function localKeys(config: Config, migrate: boolean): Promise<KeysBackend> {
+  const storage = await openCommandStorage(config.storage, migrate);
   const changed: string[] = [];
   const admin = createKeyAdmin({
     store: storage.keys,

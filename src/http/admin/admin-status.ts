@@ -1,10 +1,16 @@
 import type { ConfigEvent } from "../../audit/gateway-event.ts";
+import { RELEASE } from "../../core/build-commit.ts";
 
 /**
  * What an operator checks first: `GET /admin/api/status`. An admin in a tenant gets the part that
  * says nothing of other tenants (`tenantStatus`): the fields marked "gateway-wide" are left out.
  */
 export interface AdminStatus {
+  /**
+   * Gateway-wide: this node's release and the commit it was built from (`0.1.0+1a2b3c4`), builds of
+   * one version told apart; not for an admin in a tenant, as nothing of the host is.
+   */
+  release?: string;
   /** The connected workers: for an admin in a tenant, those its callers may be routed to. */
   workers: number;
   draining: boolean;
@@ -64,6 +70,7 @@ function tenantStatus(deps: AdminStatusDeps, tenant: string): AdminStatus {
 
 function gatewayStatus(deps: AdminStatusDeps): AdminStatus {
   return {
+    release: RELEASE,
     workers: deps.workerCount(),
     draining: deps.lifecycle.isDraining,
     inFlight: deps.lifecycle.active,

@@ -34,11 +34,31 @@ export async function migratePostgres(
     const applied: number[] = [];
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
-      await tx.unsafe(migration.sql);
+      await tx.unsafe(migration.sql).catch((error: unknown) => {
+        throw migrationFailed(component, migration.version, error);
+      });
       await tx`INSERT INTO schema_migrations (component, version, applied_at)
                VALUES (${component}, ${migration.version}, ${Date.now()})`;
       applied.push(migration.version);
     }
     return applied;
   });
+}
+
+/**
+ * Which step failed, as SQLite's migrate() says it, with what PostgreSQL told beside its message:
+ * DETAIL, HINT and CONTEXT (`where`: the function and line a trigger or DO block failed in), which
+ * the message alone drops. The original stays the cause.
+ */
+function migrationFailed(component: string, version: number, error: unknown): Error {
+  const said = (name: "detail" | "hint" | "where", label: string) => {
+    const value =
+      error instanceof Error ? (error as Error & Partial<Record<typeof name, unknown>>)[name] : null;
+    return typeof value === "string" && value !== "" ? ` (${label}: ${value})` : "";
+  };
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `migration ${component}@${version} failed: ${message}${said("detail", "detail")}${said("hint", "hint")}${said("where", "context")}`,
+    { cause: error },
+  );
 }

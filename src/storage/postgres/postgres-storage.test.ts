@@ -3,10 +3,12 @@ import { SQL } from "bun";
 import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/postgres-server.ts";
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
+import { parseConfig } from "../../config/load-config.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { openStorage } from "../open-storage.ts";
+import { pendingMigrations } from "../pending-migrations.ts";
 import type { Storage } from "../storage.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { postgresCalls } from "./postgres-calls.ts";
@@ -51,6 +53,50 @@ test("several nodes starting at once apply each migration exactly once", async (
   } finally {
     await sql.close();
     for (const node of nodes) await node.close();
+  }
+});
+
+test("a failing migration says which component and step failed and what PostgreSQL said beside its message; nothing of it is kept", async () => {
+  const url = await server.createDatabase();
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const steps = [
+      { version: 1, sql: "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (1);" },
+      { version: 2, sql: "CREATE UNIQUE INDEX t_x ON t (x);" },
+    ];
+    const failure = await migratePostgres(sql, "probe", steps).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toStartWith("migration probe@2 failed: could not create unique index");
+    expect((failure as Error).message).toContain("(detail: Key (x)=(1) is duplicated.)");
+    // One transaction: step 1 is undone with it, and no ledger row is left.
+    expect(
+      await sql`SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS ledger`,
+    ).toEqual([{ t: null, ledger: null }]);
+  } finally {
+    await sql.close();
+  }
+});
+
+test("a database at an older schema is told from a new one without migrating it (what a command refuses without --migrate)", async () => {
+  const url = await server.createDatabase();
+  const storage = { ...parseConfig({}, {}).storage, driver: "postgres" as const, url };
+  expect(await pendingMigrations(storage)).toEqual([]);
+  await (await openPostgresStorage(options(url))).close();
+  expect(await pendingMigrations(storage)).toEqual([]);
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await sql`DELETE FROM schema_migrations WHERE component = 'shadow' AND version = ${shadowMigrations.length}`;
+    expect(await pendingMigrations(storage)).toEqual([
+      { component: "shadow", at: shadowMigrations.length - 1, latest: shadowMigrations.length },
+    ]);
+    expect(await sql`SELECT count(*)::int AS n FROM schema_migrations WHERE component = 'shadow'`).toEqual([
+      { n: shadowMigrations.length - 1 },
+    ]);
+  } finally {
+    await sql.close();
   }
 });
 

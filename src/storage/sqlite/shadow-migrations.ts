@@ -38,4 +38,21 @@ export const shadowMigrations: readonly Migration[] = [
       CREATE INDEX shadow_pairs_key ON shadow_pairs (key_id, at);
     `,
   },
+  {
+    // A pair inserted without its caller's id (a previous release writing to this file after
+    // migration 2 ran: a rollback, or an older server still serving when a newer one migrated it)
+    // is given the one its record holds, so a filter by caller finds it too; the pairs written so
+    // before this step are filled here. A record json_extract cannot read has none: never a failed
+    // write.
+    version: 3,
+    sql: `
+      CREATE TRIGGER shadow_pairs_key_id AFTER INSERT ON shadow_pairs
+        FOR EACH ROW WHEN NEW.key_id IS NULL AND json_valid(NEW.record)
+      BEGIN
+        UPDATE shadow_pairs SET key_id = json_extract(NEW.record, '$.keyId') WHERE seq = NEW.seq;
+      END;
+      UPDATE shadow_pairs SET key_id = json_extract(record, '$.keyId')
+        WHERE key_id IS NULL AND json_valid(record);
+    `,
+  },
 ];

@@ -32,3 +32,36 @@ test("pairs kept before the key_id column are found by their caller's id after i
     await storage.close();
   }
 });
+
+test("pairs an older release writes after the key_id column was added, before and after this release's start, are found by their caller's id", async () => {
+  const path = tmp.file("shadow-v2.db");
+  const db = new Database(path);
+  migrate(db, "shadow", shadowMigrations.slice(0, 2));
+  // The older release's insert names no key_id: written after its migration 2 (a rollback, or a
+  // newer CLI having migrated the file under it).
+  db.run(...versionOnePairInsert(shadowPair(1)));
+  db.close();
+
+  const storage = openSqliteStorage(path);
+  try {
+    // Still writing while this release serves (one file, two servers in turn), and a record
+    // json_extract cannot read, which is kept all the same.
+    const older = new Database(path);
+    older.run(...versionOnePairInsert(shadowPair(2)));
+    const [sql, params] = versionOnePairInsert(shadowPair(5));
+    older.run(sql, params.with(-1, "{not json"));
+    older.close();
+    const ids = async (keyId: string) => (await storage.shadow?.list({ keyId }, null, 10))?.map((p) => p.id);
+    expect(await ids("key_ci")).toEqual(["pair_1"]);
+    expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
+  } finally {
+    await storage.close();
+  }
+  const after = new Database(path);
+  expect(after.query("SELECT id, key_id FROM shadow_pairs ORDER BY seq").all()).toEqual([
+    { id: "pair_1", key_id: "key_ci" },
+    { id: "pair_2", key_id: "jwt:acme:ci" },
+    { id: "pair_5", key_id: null },
+  ]);
+  after.close();
+});

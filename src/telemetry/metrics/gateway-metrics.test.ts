@@ -77,6 +77,28 @@ test("the dashboard's and alert rules' request rates and durations count model c
   expect(unfiltered).toEqual([]);
 });
 
+test("the dashboard and alert rules count a previous release's workers, whose gauges carry no draining label, as taking calls", async () => {
+  // `draining="false"` selects no series of such a node: during a rolling upgrade its workers would
+  // vanish from MindgwNoWorkers and from the room left for new calls. `draining!="true"` keeps them.
+  const texts = [
+    await Bun.file(join(DOCS, "observability/mindgw-dashboard.json")).text(),
+    await Bun.file(join(DOCS, "observability/mindgw-alerts.yml")).text(),
+  ];
+  expect(texts.join("\n")).toContain('draining!=\\"true\\"');
+  expect(texts.flatMap((text) => text.match(/draining=\\?"false/g) ?? [])).toEqual([]);
+});
+
+test("the alert rules pass their promtool unit tests (mindgw-alerts.test.yml), a rolling upgrade's unlabelled workers included", () => {
+  const run = Bun.spawnSync([
+    "promtool",
+    "test",
+    "rules",
+    join(DOCS, "observability/mindgw-alerts.test.yml"),
+  ]);
+  expect(`${run.stdout}${run.stderr}`).toContain("SUCCESS");
+  expect(run.exitCode).toBe(0);
+});
+
 /** A priced request of `tenant` that finished well. */
 const priced = (tenant: string | null): AuditRecord => ({
   requestId: "req-1",

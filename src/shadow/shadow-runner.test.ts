@@ -341,3 +341,25 @@ describe("through the shadow thread", () => {
       expect(record.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
   });
 });
+
+test("a copy may be made (the received bytes kept for it) only where hook could make one: a route, a chance, a model's answer", async () => {
+  const { shadow } = runner(60_000);
+  const request = requestOf("may-copy");
+  expect(shadow.mayCopy({ route, sample: 0.1 }, request)).toBe(true);
+  expect(shadow.mayCopy({ route, sample: 0 }, request)).toBe(false);
+  expect(shadow.mayCopy(undefined, request)).toBe(false);
+  // A caller whose tenant shadows to a provider no route reaches: hook copies nothing, so neither may this.
+  const principal: Principal = {
+    keyId: "key_gone",
+    name: "gone",
+    tenant: "team-gone",
+    role: "user",
+    models: ["*"],
+    limits: {},
+    via: "key",
+    tenantRules: { bound: true, models: ["*"], shadow: { provider: "gone", model: "x", sample: 1 } },
+  };
+  shadow.started(request.serial, principal);
+  expect(shadow.mayCopy({ route, sample: 1 }, request)).toBe(false);
+  await shadow.close();
+});

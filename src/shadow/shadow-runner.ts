@@ -255,11 +255,6 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     thread.primary({ id: pair.handed, facts: primaryFacts(record), ...(answer ? { answer } : {}) });
   };
 
-  /**
-   * A sampled request: its copy starts on the next turn and the client's answer is watched for
-   * the comparison. Its closures are made here, for sampled requests only (in `hook` they would
-   * make a scope object on every request).
-   */
   /** The caller's app's or tenant's shadow, which applies in place of the model's. */
   const overrideOf = (request: DispatchRequest): ShadowTarget | undefined => {
     // Looked up only while some caller is kept (nearly never), by the request's serial, which the
@@ -268,6 +263,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     return caller?.appShadow ?? caller?.tenantRules?.shadow;
   };
 
+  /**
+   * A sampled request: its copy starts on the next turn and the client's answer is watched for
+   * the comparison. Its closures are made here, for sampled requests only (in `hook` they would
+   * make a scope object on every request).
+   */
   const shadowed = (route: Route, request: DispatchRequest, primary: Dispatched): Dispatched => {
     running++;
     const pair: Pair = { route, request };
@@ -302,9 +302,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       return shadowed(route, request, primary);
     },
     mayCopy(modelShadow, request) {
+      // What `hook` asks before its draw: a copy is possible where it has a route and a chance.
       const override = overrideOf(request);
+      const route = override ? options.routeFor(override) : modelShadow?.route;
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
-      return !stopping && sample > 0 && comparable(request);
+      return !stopping && route !== undefined && sample > 0 && comparable(request);
     },
     started(serial, principal) {
       // Only a caller whose app or tenant shadows in place of the model is looked up by `hook`:

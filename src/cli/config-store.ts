@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/config-schema.ts";
 import { openStorage } from "../storage/open-storage.ts";
-import { databaseName, pendingMigrations, sqliteCurrent } from "../storage/pending-migrations.ts";
+import { databaseName, pendingMigrations } from "../storage/pending-migrations.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/storage.ts";
 import { UsageError } from "./exit-code.ts";
@@ -47,13 +47,13 @@ export async function openCommandStorage(storage: Config["storage"], migrate: bo
  * The store a config's gateway keeps, for a command that only reads it (`tenants -c`): a SQLite
  * file through a read-only handle alone, as `audit query -c` reads it, so that it runs beside a
  * gateway serving from the file and takes no write handle (whose close would checkpoint the
- * gateway's WAL). A file that lacks some of this release's tables (at an older schema, refused
- * unless `--migrate`; or not yet holding a component's tables, which opening creates) is opened
- * as `openConfigStore` opens it, as is PostgreSQL.
+ * gateway's WAL). A file at an older schema, which a read-only handle cannot open, is refused as
+ * `openConfigStore` refuses it (or migrated, with `--migrate`); PostgreSQL is opened as it opens it.
  */
 export async function openConfigStoreReadOnly(config: Config, migrate: boolean): Promise<Storage> {
   if (config.storage.driver !== "sqlite") return await openConfigStore(config, migrate);
   requireDatabaseFile(config.storage.path);
-  if (!sqliteCurrent(config.storage.path)) return await openConfigStore(config, migrate);
+  if (migrate || (await pendingMigrations(config.storage)).length > 0)
+    return await openConfigStore(config, migrate);
   return openSqliteStorage(config.storage.path, { readonly: true });
 }

@@ -27,17 +27,6 @@ export async function pendingMigrations(config: Config["storage"]): Promise<Pend
   return behind(await postgresApplied(config), POSTGRES_SCHEMA);
 }
 
-/**
- * Whether a SQLite file holds every component's tables at this release's schema, so that a
- * read-only handle can open it (opening a store creates or migrates what is missing, a write).
- */
-export function sqliteCurrent(path: string): boolean {
-  const applied = sqliteApplied(path);
-  return Object.entries(SQLITE_SCHEMA).every(
-    ([component, steps]) => (applied.get(component) ?? 0) >= (steps.at(-1)?.version ?? 0),
-  );
-}
-
 /** Where the database is, for a message: the file, or PostgreSQL's host, port and database (no password). */
 export function databaseName(config: Config["storage"]): string {
   if (config.driver === "sqlite") return config.path;

@@ -801,7 +801,10 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     );
     for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
     expect((await status(A)).cluster?.limits).toBe("shared");
-    expect(node(A).stderr.all).toContain("redis reachable: limits are shared across nodes again");
+    // Its log line comes through the pipe a moment after the status it was written with.
+    await waitFor("node A's log of Redis back", () =>
+      node(A).stderr.all.includes("redis reachable: limits are shared across nodes again"),
+    );
     expect(await metrics()).toMatch(/^mindgw_cluster_redis_up 1$/m);
     await load.stop();
     // Through the whole outage and recovery, every request was served: none refused, none lost.

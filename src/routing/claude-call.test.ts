@@ -127,6 +127,27 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
     expect(adapted.native?.rewritten).toBe(true);
   });
 
+  test("to DeepSeek's /anthropic, which wants its reasoning back: as received, nothing named", () => {
+    const deepseek = provider({ type: "anthropic", base_url: "https://api.deepseek.com/anthropic" });
+    const adapted = toClaude(deepseek, body, {});
+    expect([adapted.body, adapted.dropped, adapted.native?.rewritten]).toEqual([body, undefined, undefined]);
+  });
+
+  test("unsigned_thinking says what a Messages server takes, whatever its host", () => {
+    const kept = provider({
+      type: "anthropic",
+      base_url: "http://127.0.0.1:9/kimi",
+      unsigned_thinking: "keep",
+    });
+    expect(toClaude(kept, body, {}).body).toBe(body);
+    const proxied = provider({
+      type: "anthropic",
+      base_url: "https://api.deepseek.com/anthropic",
+      unsigned_thinking: "drop",
+    });
+    expect(toClaude(proxied, body, {}).dropped).toEqual(["content.thinking (unsigned)"]);
+  });
+
   test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
     const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
     const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", { headers: {} });

@@ -6,7 +6,7 @@ import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { ReceivedRequest } from "./dispatch.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
-import { unsignedThinkingIn } from "./unsigned-thinking-in.ts";
+import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /** The caller's dialect headers (`anthropic-beta`, `anthropic-version`). */
 type DialectHeaders = Readonly<Record<string, string>>;
@@ -22,7 +22,8 @@ const BETA = "anthropic-beta";
  * it did not sign (a chat route's reasoning, carried in the conversation: unsigned-thinking.ts),
  * and the betas of the caller's `anthropic-beta` header the route's cloud does not take
  * (`Provider.acceptedBetas`). Each is named (`x-mindgw-dropped`, the audit row), or refused under
- * `translation.unsupported: reject`. A call that needs neither goes as received, its bytes
+ * `translation.unsupported: reject`. A Messages server that is no Claude and wants such thinking
+ * back (`Provider.takesUnsignedThinking`: DeepSeek's) is sent it. A call that needs neither goes as received, its bytes
  * spliced; the look for such thinking is one pass over the assistant turns, nothing made, once a
  * request (`received`: its dialect headers, and what that look found), whatever its attempts.
  */
@@ -35,7 +36,7 @@ export function claudeCall(
 ): AdaptedCall {
   const accepted = provider.acceptedBetas;
   const headers = received?.headers;
-  const unsigned = unsignedThinkingIn(body, received);
+  const unsigned = leavesOutUnsignedThinking(provider, body, received);
   if (!unsigned && (accepted === undefined || headers?.[BETA] === undefined))
     return sameDialect(operation, body, provider);
   const dropped = new Dropped(policy);

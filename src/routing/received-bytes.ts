@@ -2,14 +2,14 @@ import type { Provider } from "../providers/provider.ts";
 import { goesAsSent } from "./adapt-dialect.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import type { Route } from "./route.ts";
-import { unsignedThinkingIn } from "./unsigned-thinking-in.ts";
+import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /**
  * Whether an attempt at `route` may send the request as it came: its bytes, the model spliced in
  * (try-route.ts `nativeRequest`). A route over several upstreams (connected workers, another
  * node's) picks one an attempt, each of its own abilities: it may. A Claude route never does
  * when the body carries thinking Claude did not sign: it goes without it, serialised
- * (claude-call.ts).
+ * (claude-call.ts; a Messages server that takes such thinking back is sent the bytes).
  */
 export function mayGoAsSent(
   route: Route,
@@ -20,9 +20,7 @@ export function mayGoAsSent(
   if (!takesCallerBytes(provider) || !goesAsSent(request.operation, provider, request.responses))
     return false;
   const received = request.received;
-  return (
-    provider.dialect !== "anthropic" || received === undefined || !unsignedThinkingIn(received.body, received)
-  );
+  return received === undefined || !leavesOutUnsignedThinking(provider, received.body, received);
 }
 
 /** Whether the provider may be sent the caller's bytes: it passes its dialect through, body included. */

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
+import type { Provider } from "../providers/provider.ts";
 import { carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { ReceivedRequest } from "./dispatch.ts";
 
@@ -18,3 +19,18 @@ export function unsignedThinkingIn(
   received.unsignedThinking ??= carriesUnsignedThinking(body);
   return received.unsignedThinking;
 }
+
+/**
+ * Whether a call to `provider` in the caller's dialect must go without thinking Claude did not
+ * sign: it goes to Claude (Anthropic's API, Bedrock, Vertex AI, a server taken for one), which
+ * refuses the whole request for it, and the body carries some. A Messages server that is no
+ * Claude and takes it back (`Provider.takesUnsignedThinking`) is sent it.
+ */
+export const leavesOutUnsignedThinking = (
+  provider: Provider,
+  body: JsonObject,
+  received: Pick<ReceivedRequest, "unsignedThinking"> | undefined,
+): boolean =>
+  provider.dialect === "anthropic" &&
+  provider.takesUnsignedThinking !== true &&
+  unsignedThinkingIn(body, received);

@@ -865,6 +865,33 @@ describe("stored responses and previous_response_id", () => {
     expect(nativeInput()).toEqual([summary, input[1]]);
   });
 
+  test("/v1/responses/compact to a native route is sent as POST /v1/responses would be there, not as sent: a chain the gateway holds expanded, the gateway's ids taken off; nothing stored", async () => {
+    const first = await acme.responses.create({ model: "m1", input: "remember 42" });
+    const compaction = {
+      id: "resp_native_cmp2",
+      object: "response.compaction",
+      output: [{ id: "cmp_native2", type: "compaction", encrypted_content: "sealed-by-upstream" }],
+      usage: { input_tokens: 9, output_tokens: 1, total_tokens: 10 },
+    };
+    native.queue({ headers: JSON_TYPE, body: JSON.stringify(compaction) });
+    const ask = { role: "user", content: "compact it" };
+    const compacted = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${acme.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "n1", previous_response_id: first.id, input: [ask], stream: true }),
+    });
+    expect([compacted.status, await compacted.json()]).toEqual([200, compaction]);
+    const up = native.requests.at(-1);
+    expect(up?.path).toBe("/v1/responses/compact");
+    // The upstream never held the translated turn: it goes inlined, without the gateway's ids.
+    expect(JSON.parse(up?.text ?? "{}")).toEqual({
+      model: "up-n1",
+      input: [{ type: "message", role: "user", content: "remember 42" }, ...first.output.map(withoutId), ask],
+    });
+    const unknown = await acme.responses.retrieve(compaction.id).catch((error: unknown) => error);
+    expect((unknown as { status?: number }).status).toBe(404);
+  });
+
   test("store: false answers but keeps nothing", async () => {
     const response = await acme.responses.create({ model: "m1", input: "forget me", store: false });
     expect((response as unknown as { store: boolean }).store).toBe(false);

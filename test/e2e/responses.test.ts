@@ -767,7 +767,7 @@ describe("stored responses and previous_response_id", () => {
     const unkept = { ...JSON.parse(nativeAnswer("resp_native_zdr1", own)), store: false };
     native.queue({ headers: JSON_TYPE, body: JSON.stringify(unkept) });
     const first = await acme.responses.create({ model: "n1", input: "remember 42" });
-    expect([first.id, first.store]).toEqual(["resp_native_zdr1", false]);
+    expect([first.id, (first as unknown as { store: boolean }).store]).toEqual(["resp_native_zdr1", false]);
     native.queue({
       headers: JSON_TYPE,
       body: nativeAnswer("resp_native_zdr2", [nativeMessage("msg_native_zdr2", "42")]),

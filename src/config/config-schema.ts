@@ -70,6 +70,13 @@ const providerSchema = z
     responses_api: bool().optional(),
     /** anthropic only: the `anthropic-version` header. */
     anthropic_version: z.string().default("2023-06-01"),
+    /**
+     * anthropic only: what becomes of a conversation's thinking blocks that carry no signature (a
+     * chat route's reasoning). `drop`: left out and named, as Claude refuses them. `keep`: sent as
+     * they are, to a Messages-compatible server that is no Claude and wants its reasoning back.
+     * Default: keep for DeepSeek's `/anthropic` (api.deepseek.com), drop elsewhere.
+     */
+    unsigned_thinking: z.enum(["drop", "keep"]).optional(),
     timeouts: partialTimeouts.optional(),
     ...cloudProviderFields,
     /** Only models of this tenant may route here (a tenant's own upstream account). */

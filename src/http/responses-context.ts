@@ -167,11 +167,16 @@ export async function responsesContext(
     ...(compact ? { compact } : {}),
     stores,
     saved: () => saving,
-    onResponse(response, holder) {
-      answered?.(keptUpstream ? holder : undefined);
+    onResponse(response, answeredBy) {
+      // Nor one that says it kept none, the caller having asked nothing: an organisation under
+      // Zero Data Retention gets `store: false` on every answer. It is stored here (a native
+      // answer under the upstream's id, which the client continues from) as held by no upstream,
+      // so a chain from it is sent on expanded, as a translated one is.
+      const holder = keptUpstream && response.store !== false ? answeredBy : undefined;
+      answered?.(holder);
       if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
-      const savedId = holder && typeof response.id === "string" ? response.id : id;
+      const savedId = answeredBy && typeof response.id === "string" ? response.id : id;
       // This turn alone, with what its references named: the chain before it is the previous
       // response's, read by following `previousId` back (`storedBefore`: none stored to follow).
       // An id the caller's scope does not hold is not kept either, so no chain carries it upstream.

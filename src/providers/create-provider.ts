@@ -52,6 +52,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...common,
         baseUrl: config.base_url ?? "https://api.anthropic.com",
         version: config.anthropic_version,
+        takesUnsignedThinking: (config.unsigned_thinking ?? unsignedThinking(config.base_url)) === "keep",
       });
     case "azure":
       return azure().createAzureProvider({
@@ -120,12 +121,25 @@ export const createProvider: ProviderFactory = (config, context) => {
   }
 };
 
+/**
+ * What a Messages server does with thinking no Claude signed, unless configured: DeepSeek's
+ * `/anthropic` wants it back (its thinking mode refuses a tool loop whose turn lacks it: "The
+ * content[].thinking in the thinking mode must be passed back to the API"); any other server is
+ * taken for Claude or in front of it (a proxy), which refuses it.
+ */
+function unsignedThinking(baseUrl: string | undefined): "drop" | "keep" {
+  return hostOf(baseUrl) === "api.deepseek.com" ? "keep" : "drop";
+}
+
+const hostOf = (baseUrl: string | undefined): string | undefined => {
+  try {
+    return baseUrl === undefined ? undefined : new URL(baseUrl).hostname;
+  } catch {
+    return undefined;
+  }
+};
+
 /** OpenAI's own API serves the Responses API; other OpenAI-compatible servers are not assumed to. */
 function servesResponses(baseUrl: string | undefined): boolean {
-  if (baseUrl === undefined) return true;
-  try {
-    return new URL(baseUrl).hostname === "api.openai.com";
-  } catch {
-    return false;
-  }
+  return baseUrl === undefined || hostOf(baseUrl) === "api.openai.com";
 }

@@ -212,6 +212,12 @@ export interface Provider {
    * the audit row), or refused by `translation.unsupported`. Unset, every one goes as sent.
    */
   readonly acceptedBetas?: AcceptedBetas;
+  /**
+   * anthropic: the upstream is no Claude and takes back thinking Claude did not sign (DeepSeek's
+   * `/anthropic`, which refuses a thinking-mode tool loop without it): such thinking in a
+   * conversation goes as sent. Unset, it is left out and named (routing/claude-call.ts).
+   */
+  readonly takesUnsignedThinking?: boolean;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

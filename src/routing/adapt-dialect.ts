@@ -18,7 +18,7 @@ import {
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames } from "./caller-param.ts";
-import { claudeCall } from "./claude-call.ts";
+import { type CallerDialect, claudeCall } from "./claude-call.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
@@ -138,8 +138,9 @@ export function localAnswer(operation: Operation, body: JsonObject): Promise<Jso
  * for (claude-call.ts); each translation lives in src/translate/,
  * one module per direction, and they compose (Responses → chat → Anthropic). `model` is the
  * caller's, as its answer names it; `upstreamModel` the route's, which a translation may need to
- * know (the most an Anthropic model may write, when the caller set no bound). `headers` are the
- * caller's dialect headers (`anthropic-beta`), of which Claude on a cloud takes only some.
+ * know (the most an Anthropic model may write, when the caller set no bound). `received` is the
+ * request as it came: its dialect headers (`anthropic-beta`, of which Claude on a cloud takes only
+ * some), and whether its body carries thinking Claude did not sign, asked once a request.
  */
 export function adaptDialect(
   operation: Operation,
@@ -149,12 +150,12 @@ export function adaptDialect(
   responses?: ResponsesContext,
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
-  headers?: Readonly<Record<string, string>>,
+  received?: CallerDialect,
 ): AdaptedCall {
   if (goesAsSent(operation, provider, responses)) {
     if (operation === "responses" && responses) return nativeResponses(body, provider, responses);
     // To Claude, without what it would refuse the request for (claude-call.ts).
-    if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, headers, policy);
+    if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, received, policy);
     return sameDialect(operation, body, provider);
   }
   // The translations' target is made in their branches only: the pass-through call needs none.

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { ProviderConfig } from "../config/config-schema.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 import { adaptDialect } from "./adapt-dialect.ts";
+import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 
 // A Messages call to Claude in the caller's own dialect goes without what Claude would refuse it
 // for: the betas the route's cloud does not take, thinking Claude did not sign. Each is named.
@@ -30,7 +31,7 @@ const headers: Record<string, string> = {
   "anthropic-version": "2023-06-01",
 };
 const toClaude = (route: typeof anthropic, body = recorded.body, sent = headers, policy?: "reject") =>
-  adaptDialect("messages", body, route, "m", undefined, policy, "m", sent);
+  adaptDialect("messages", body, route, "m", undefined, policy, "m", { headers: sent });
 
 describe("Claude Code's betas", () => {
   test("to Anthropic: every one as sent, the request as received", () => {
@@ -126,9 +127,83 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
     expect(adapted.native?.rewritten).toBe(true);
   });
 
+  test("to DeepSeek's /anthropic, which wants its reasoning back: as received, nothing named", () => {
+    const deepseek = provider({ type: "anthropic", base_url: "https://api.deepseek.com/anthropic" });
+    const adapted = toClaude(deepseek, body, {});
+    expect([adapted.body, adapted.dropped, adapted.native?.rewritten]).toEqual([body, undefined, undefined]);
+  });
+
+  test("unsigned_thinking says what a Messages server takes, whatever its host", () => {
+    const kept = provider({
+      type: "anthropic",
+      base_url: "http://127.0.0.1:9/kimi",
+      unsigned_thinking: "keep",
+    });
+    expect(toClaude(kept, body, {}).body).toBe(body);
+    const proxied = provider({
+      type: "anthropic",
+      base_url: "https://api.deepseek.com/anthropic",
+      unsigned_thinking: "drop",
+    });
+    expect(toClaude(proxied, body, {}).dropped).toEqual(["content.thinking (unsigned)"]);
+  });
+
   test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
     const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
-    const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", {});
+    const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", { headers: {} });
     expect(adapted.dropped).toEqual([]);
+  });
+});
+
+describe("the look for unsigned thinking", () => {
+  test("is one pass over the conversation a request, however many Claude attempts it makes", async () => {
+    // A retry on one Claude route, then a failover to another: three attempts, each of which used
+    // to walk every turn again. Each walk reads every message; nothing else reads them here.
+    let reads = 0;
+    const turns = [
+      { role: "user", content: "list the files" },
+      { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
+      { role: "user", content: "again" },
+    ];
+    const messages = new Proxy(turns, {
+      get(target, key, receiver) {
+        if (key === "0") reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const text = JSON.stringify({ model: "m", max_tokens: 64, messages: turns });
+    const body: JsonObject = { model: "m", max_tokens: 64, messages };
+    const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
+    const claude = (name: string, fails: boolean) => ({
+      ...fakeProvider(name, () =>
+        fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(jsonReply()),
+      ),
+      dialect: "anthropic" as const,
+      passThrough: true,
+    });
+    const a = claude("a", true);
+    const b = claude("b", false);
+    const config = {
+      providers: [
+        { name: "a", type: "anthropic" },
+        { name: "b", type: "anthropic" },
+      ],
+      models: [
+        {
+          name: "m",
+          routes: [
+            { provider: "a", model: "m" },
+            { provider: "b", model: "m" },
+          ],
+        },
+      ],
+      routing: { backoff: 0, retries: 1 },
+    };
+    const dispatched = await routerFor(config, [a, b]).router(
+      chatRequest("m", { operation: "messages", body, received }),
+    );
+    expect([dispatched.route, dispatched.attempts]).toEqual(["provider:b", 3]);
+    expect(reads).toBe(1);
+    expect(received).toMatchObject({ unsignedThinking: false });
   });
 });

@@ -2,12 +2,17 @@ import type { JsonObject, Operation } from "../core/dialect.ts";
 import { type AcceptedBetas, sortBetas } from "../providers/accepted-betas.ts";
 import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import { carriesUnsignedThinking, withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
+import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
+import type { ReceivedRequest } from "./dispatch.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
+import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /** The caller's dialect headers (`anthropic-beta`, `anthropic-version`). */
 type DialectHeaders = Readonly<Record<string, string>>;
+
+/** Of the request as received: its dialect headers, and whether it carries unsigned thinking once known. */
+export type CallerDialect = Pick<ReceivedRequest, "headers" | "unsignedThinking">;
 
 const BETA = "anthropic-beta";
 
@@ -17,18 +22,21 @@ const BETA = "anthropic-beta";
  * it did not sign (a chat route's reasoning, carried in the conversation: unsigned-thinking.ts),
  * and the betas of the caller's `anthropic-beta` header the route's cloud does not take
  * (`Provider.acceptedBetas`). Each is named (`x-mindgw-dropped`, the audit row), or refused under
- * `translation.unsupported: reject`. A call that needs neither goes as received, its bytes
- * spliced; the look for such thinking is one pass over the assistant turns, nothing made.
+ * `translation.unsupported: reject`. A Messages server that is no Claude and wants such thinking
+ * back (`Provider.takesUnsignedThinking`: DeepSeek's) is sent it. A call that needs neither goes as received, its bytes
+ * spliced; the look for such thinking is one pass over the assistant turns, nothing made, once a
+ * request (`received`: its dialect headers, and what that look found), whatever its attempts.
  */
 export function claudeCall(
   operation: Operation,
   body: JsonObject,
   provider: Provider,
-  headers: DialectHeaders | undefined,
+  received: CallerDialect | undefined,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   const accepted = provider.acceptedBetas;
-  const unsigned = carriesUnsignedThinking(body);
+  const headers = received?.headers;
+  const unsigned = leavesOutUnsignedThinking(provider, body, received);
   if (!unsigned && (accepted === undefined || headers?.[BETA] === undefined))
     return sameDialect(operation, body, provider);
   const dropped = new Dropped(policy);

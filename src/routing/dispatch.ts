@@ -54,7 +54,7 @@ export interface ReceivedRequest {
    */
   bytes: Uint8Array<ArrayBuffer> | undefined;
   spliced?: SpliceSite;
-  /** Whether the body carries thinking Claude did not sign: asked once (received-bytes.ts). */
+  /** Whether the body carries thinking Claude did not sign: asked once a request (unsigned-thinking-in.ts). */
   unsignedThinking?: boolean;
   /** The body as parsed, before any route changed it. */
   readonly body: JsonObject;

@@ -1,15 +1,15 @@
 import type { Provider } from "../providers/provider.ts";
-import { carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import { goesAsSent } from "./adapt-dialect.ts";
-import type { DispatchRequest, ReceivedRequest } from "./dispatch.ts";
+import type { DispatchRequest } from "./dispatch.ts";
 import type { Route } from "./route.ts";
+import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /**
  * Whether an attempt at `route` may send the request as it came: its bytes, the model spliced in
  * (try-route.ts `nativeRequest`). A route over several upstreams (connected workers, another
  * node's) picks one an attempt, each of its own abilities: it may. A Claude route never does
  * when the body carries thinking Claude did not sign: it goes without it, serialised
- * (claude-call.ts).
+ * (claude-call.ts; a Messages server that takes such thinking back is sent the bytes).
  */
 export function mayGoAsSent(
   route: Route,
@@ -19,22 +19,13 @@ export function mayGoAsSent(
   if (provider.select !== undefined) return true;
   if (!takesCallerBytes(provider) || !goesAsSent(request.operation, provider, request.responses))
     return false;
-  return provider.dialect !== "anthropic" || !unsignedThinkingIn(request.received);
+  const received = request.received;
+  return received === undefined || !leavesOutUnsignedThinking(provider, received.body, received);
 }
 
 /** Whether the provider may be sent the caller's bytes: it passes its dialect through, body included. */
 export const takesCallerBytes = (provider: Provider): boolean =>
   provider.passThrough === true && provider.rebuildsBody !== true;
-
-/**
- * Whether the request's body carries thinking Claude did not sign (unsigned-thinking.ts), worked
- * out once a request (a long Claude Code history is one pass over every turn), not once a route.
- */
-function unsignedThinkingIn(received: ReceivedRequest | undefined): boolean {
-  if (received === undefined) return false;
-  received.unsignedThinking ??= carriesUnsignedThinking(received.body);
-  return received.unsignedThinking;
-}
 
 /**
  * Lets go of the bytes the request came as (`ReceivedRequest.bytes`) once an attempt translated it

@@ -63,7 +63,7 @@ export function openAttempt(
     request.responses,
     unsupported,
     route.upstreamModel,
-    request.received?.headers,
+    request.received,
   );
   if (without) adapted = withoutHint(adapted, without);
   const body = upstreamBody(adapted.body, route.upstreamModel);

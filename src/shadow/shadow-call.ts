@@ -86,7 +86,7 @@ export async function callShadow(
       request.responses,
       "drop",
       route.upstreamModel,
-      request.received?.headers,
+      request.received,
     );
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
     const native =

@@ -39,6 +39,14 @@ const fx = gatewayFixture({
       { name: "claude-badkey", type: "anthropic", base_url: fake.url, api_key: "sk-ant-wrong" },
       // A chat server serving a reasoning model (vLLM), behind Claude in a failover.
       { name: "lab", type: "openai", base_url: `${fake.url}/v1`, api_key: UPSTREAM_KEY },
+      // DeepSeek's Anthropic API, as `unsigned_thinking: keep` (its default on api.deepseek.com) says.
+      {
+        name: "deepseek",
+        type: "anthropic",
+        base_url: fake.url,
+        api_key: UPSTREAM_KEY,
+        unsigned_thinking: "keep",
+      },
     ],
     models: [
       { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
@@ -47,6 +55,13 @@ const fx = gatewayFixture({
         name: "c-failover",
         routes: [
           { provider: "claude", model: "claude-up" },
+          { provider: "lab", model: "qwen3-coder" },
+        ],
+      },
+      {
+        name: "ds-failover",
+        routes: [
+          { provider: "deepseek", model: "deepseek-v4-pro" },
           { provider: "lab", model: "qwen3-coder" },
         ],
       },
@@ -455,6 +470,36 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     expect(response.headers.get("x-mindgw-dropped")).toBe(named);
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect([row.route, row.dropped]).toEqual(["provider:claude", named]);
+  });
+
+  test("to DeepSeek's Anthropic API, the unsigned thinking of a chat route's turn goes back as received, which its thinking mode requires", async () => {
+    // DeepSeek is overloaded: the chat route answers, its reasoning a thinking block with no signature.
+    fake.enqueue({ status: 529 }, { reasoning: "Listing the files first." });
+    const tools: Anthropic.Tool[] = [{ name: "Bash", input_schema: { type: "object", properties: {} } }];
+    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "list the files" }];
+    const first = await anthropic.messages.create({
+      model: "ds-failover",
+      max_tokens: 2048,
+      tools,
+      messages,
+    });
+    expect(first.content[0]).toMatchObject({ type: "thinking", signature: "" });
+    const call = first.content.find((block) => block.type === "tool_use");
+    messages.push(
+      { role: "assistant", content: first.content },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: call?.id ?? "", content: "a.txt" }] },
+    );
+    // DeepSeek is back; it refuses a tool-call turn without its thinking ("must be passed back").
+    const before = fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .create({ model: "ds-failover", max_tokens: 2048, tools, messages })
+      .withResponse();
+    expect(data.content[0]).toMatchObject({ type: "text" });
+    const up = await upstreamCall(before);
+    expect((up.body.messages as { content: unknown }[])[1]?.content).toEqual(first.content);
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.dropped]).toEqual(["provider:deepseek", undefined]);
   });
 
   test("count_tokens passes through to the Anthropic route, audited as count_tokens", async () => {

@@ -762,6 +762,33 @@ describe("stored responses and previous_response_id", () => {
     });
   });
 
+  test("an answer its upstream kept no copy of (store: false in it, the caller having asked nothing: Zero Data Retention) is continued by previous_response_id, its turn sent on expanded, without the ids the upstream kept nothing under", async () => {
+    const own = [nativeMessage("msg_native_zdr1", "noted")];
+    const unkept = { ...JSON.parse(nativeAnswer("resp_native_zdr1", own)), store: false };
+    native.queue({ headers: JSON_TYPE, body: JSON.stringify(unkept) });
+    const first = await acme.responses.create({ model: "n1", input: "remember 42" });
+    expect([first.id, (first as unknown as { store: boolean }).store]).toEqual(["resp_native_zdr1", false]);
+    native.queue({
+      headers: JSON_TYPE,
+      body: nativeAnswer("resp_native_zdr2", [nativeMessage("msg_native_zdr2", "42")]),
+    });
+    const ask = { role: "user" as const, content: "which number?" };
+    const next = await acme.responses.create({ model: "n1", previous_response_id: first.id, input: [ask] });
+    // The upstream refuses the id of a response it kept no copy of (OpenAI's 400): none was sent.
+    expect(next.id).toBe("resp_native_zdr2");
+    const sent = JSON.parse(native.requests.at(-1)?.text ?? "{}") as Record<string, unknown>;
+    expect(sent.previous_response_id).toBeUndefined();
+    expect(sent.input).toEqual([
+      { type: "message", role: "user", content: "remember 42" },
+      ...own.map(withoutId),
+      ask,
+    ]);
+    // Read from the gateway's store, asking no one: the upstream holds nothing to answer a GET.
+    const asked = native.requests.length;
+    expect((await acme.responses.retrieve(first.id)).id).toBe(first.id);
+    expect(native.requests.length).toBe(asked);
+  });
+
   test("a store: false answer of a native route sent back as input: its items without the ids the upstream kept nothing under, its reasoning with its encrypted_content; a bare reasoning item is OpenAI's 404, nothing sent", async () => {
     const ask = { role: "user" as const, content: "which number?" };
     const sealed = "gAAAAB-http-sealed-reasoning-1";
@@ -836,6 +863,33 @@ describe("stored responses and previous_response_id", () => {
     const next = await acme.responses.create({ model: "n1", input: input as OpenAI.Responses.ResponseInput });
     expect(next.id).toBe("resp_native_cmp1");
     expect(nativeInput()).toEqual([summary, input[1]]);
+  });
+
+  test("/v1/responses/compact to a native route is sent as POST /v1/responses would be there, not as sent: a chain the gateway holds expanded, the gateway's ids taken off; nothing stored", async () => {
+    const first = await acme.responses.create({ model: "m1", input: "remember 42" });
+    const compaction = {
+      id: "resp_native_cmp2",
+      object: "response.compaction",
+      output: [{ id: "cmp_native2", type: "compaction", encrypted_content: "sealed-by-upstream" }],
+      usage: { input_tokens: 9, output_tokens: 1, total_tokens: 10 },
+    };
+    native.queue({ headers: JSON_TYPE, body: JSON.stringify(compaction) });
+    const ask = { role: "user", content: "compact it" };
+    const compacted = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${acme.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "n1", previous_response_id: first.id, input: [ask], stream: true }),
+    });
+    expect([compacted.status, await compacted.json()]).toEqual([200, compaction]);
+    const up = native.requests.at(-1);
+    expect(up?.path).toBe("/v1/responses/compact");
+    // The upstream never held the translated turn: it goes inlined, without the gateway's ids.
+    expect(JSON.parse(up?.text ?? "{}")).toEqual({
+      model: "up-n1",
+      input: [{ type: "message", role: "user", content: "remember 42" }, ...first.output.map(withoutId), ask],
+    });
+    const unknown = await acme.responses.retrieve(compaction.id).catch((error: unknown) => error);
+    expect((unknown as { status?: number }).status).toBe(404);
   });
 
   test("store: false answers but keeps nothing", async () => {

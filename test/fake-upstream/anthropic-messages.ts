@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { thinkingRefusal } from "./anthropic-thinking.ts";
+import { ANTHROPIC_API_MODEL, missingThinking } from "./deepseek-thinking.ts";
 import type { Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId } from "./fake-script.ts";
@@ -115,7 +116,10 @@ export function prepareMessages(body: unknown): Prepared {
   const parsed = messagesSchema.safeParse(body);
   if (!parsed.success) return refusal(parsed.error);
   const req = parsed.data;
-  const unsigned = thinkingRefusal(req.messages, req.thinking);
+  // Claude's checks of the thinking handed back, or, for a DeepSeek model, DeepSeek's.
+  const unsigned = ANTHROPIC_API_MODEL.test(req.model)
+    ? missingThinking(req.messages, req.thinking)
+    : thinkingRefusal(req.messages, req.thinking);
   if (unsigned) return unsigned;
   const last = req.messages.findLast((m) => m.role === "user");
   const results = toolResults(last?.content);

@@ -24,3 +24,31 @@ export function missingReasoning(messages: readonly Record<string, unknown>[]): 
 
 /** The reasoning the fake's thinking model writes before its answer, told apart by the request's length. */
 export const fakeReasoning = (messages: readonly unknown[]) => `Thinking over ${messages.length} messages.`;
+
+/** The models DeepSeek's Anthropic API (`/anthropic`) serves, in thinking mode unless told otherwise. */
+export const ANTHROPIC_API_MODEL = /^deepseek-/;
+
+/**
+ * DeepSeek's Anthropic API in thinking mode (its default; `thinking: {type: "disabled"}` turns it
+ * off): an assistant turn that called tools must come back with its `thinking` block, which it
+ * takes whatever its signature (it signs none of Claude's; api-docs.deepseek.com/guides/anthropic_api:
+ * `thinking` supported, `redacted_thinking` not), or the request is refused in these words.
+ */
+export function missingThinking(
+  messages: readonly { role: string; content: unknown }[],
+  thinking: unknown,
+): FakeRefusal | undefined {
+  if ((thinking as { type?: unknown } | undefined)?.type === "disabled") return undefined;
+  const has = (content: unknown, type: string) =>
+    Array.isArray(content) &&
+    content.some((block) => typeof block === "object" && block !== null && block.type === type);
+  const bare = messages.some(
+    (message) =>
+      message.role === "assistant" && has(message.content, "tool_use") && !has(message.content, "thinking"),
+  );
+  if (!bare) return undefined;
+  return {
+    status: 400,
+    message: "The `content[].thinking` in the thinking mode must be passed back to the API.",
+  };
+}

@@ -162,6 +162,28 @@ describe("fake upstream, through the official @anthropic-ai/sdk", () => {
     );
   });
 
+  test("a DeepSeek model takes thinking back whatever its signature, and refuses a tool-call turn without it", async () => {
+    const call = { type: "tool_use" as const, id: "toolu_1", name: "get_weather", input: {} };
+    const loop = (...turn: Anthropic.ContentBlockParam[]): Anthropic.MessageParam[] => [
+      ...ask("weather?"),
+      { role: "assistant", content: [...turn, call] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny" }] },
+    ];
+    const sent = (messages: Anthropic.MessageParam[]) =>
+      client.messages.create({ model: "deepseek-v4-pro", max_tokens: 2048, messages, tools: [tool] }).then(
+        () => 200,
+        (e: InstanceType<typeof Anthropic.APIError>) => [
+          e.status,
+          (e.error as { error: { message: string } }).error.message,
+        ],
+      );
+    expect(await sent(loop({ type: "thinking", thinking: "hm", signature: "" }))).toBe(200);
+    expect(await sent(loop())).toEqual([
+      400,
+      "The `content[].thinking` in the thinking mode must be passed back to the API.",
+    ]);
+  });
+
   test("max_tokens is required", async () => {
     const err = await client.messages
       .create({ model: "c", messages: ask("x") } as unknown as Anthropic.MessageCreateParamsNonStreaming)

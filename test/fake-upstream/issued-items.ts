@@ -5,22 +5,31 @@
  * issued to a request with `store: false`, which it kept no copy of (the same 404, saying why); a
  * reasoning item with neither an id nor `encrypted_content` has nothing it could read (a 400 naming
  * the id it lacks), and an `encrypted_content` it never sealed (another account's, or text that is
- * no ciphertext of its own) cannot be decrypted (a 400 `invalid_encrypted_content`). A fake
- * upstream serving the Responses API notes what it answers, and asks this of each request.
+ * no ciphertext of its own) cannot be decrypted (a 400 `invalid_encrypted_content`). An answer
+ * that says `store: false` itself, the caller having asked nothing (an organisation under Zero Data
+ * Retention, whose every response OpenAI keeps no copy of), is kept no more; a
+ * `previous_response_id` naming a response it kept no copy of is its 400
+ * `previous_response_not_found`. A fake upstream serving the Responses API notes what it answers,
+ * and asks this of each request.
  */
 export class IssuedItems {
   /** The ids of the items it answered with, each with whether it keeps it (not `store: false`). */
   private readonly ids = new Map<string, boolean>();
   /** The `encrypted_content` of the items it answered with: what it can decrypt. */
   private readonly sealed = new Set<string>();
+  /** The ids of the responses it answered with that it kept no copy of (`store: false`). */
+  private readonly unkept = new Set<string>();
 
   /**
    * Notes the output items an answer holds (a whole response's, or a stream's events'): `kept`
-   * unless the request it answers said `store: false` (`keeps`).
+   * unless the request it answers said `store: false` (`keeps`), or the answer does.
    */
-  note(answer: string, kept: boolean): void {
+  note(answer: string, asked: boolean): void {
     for (const object of jsonObjects(answer)) {
       const response = isObject(object.response) ? object.response : object;
+      const kept = asked && response.store !== false;
+      if (!kept && typeof response.id === "string" && response.id.startsWith("resp_"))
+        this.unkept.add(response.id);
       const items = Array.isArray(response.output) ? [...response.output] : [];
       if (isObject(object.item)) items.push(object.item);
       for (const item of items) {
@@ -38,7 +47,16 @@ export class IssuedItems {
 
   /** OpenAI's refusal of a `POST /v1/responses` body whose input names what it does not hold. */
   refusal(body: string): Response | undefined {
-    const input = parsed(body)?.input;
+    const request = parsed(body);
+    const previous = request?.previous_response_id;
+    if (typeof previous === "string" && this.unkept.has(previous))
+      return refused(
+        400,
+        `Previous response with id '${previous}' not found.`,
+        "previous_response_id",
+        "previous_response_not_found",
+      );
+    const input = request?.input;
     if (!Array.isArray(input)) return undefined;
     for (const [index, item] of input.entries()) {
       if (!isObject(item)) continue;

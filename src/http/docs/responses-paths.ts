@@ -97,7 +97,7 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
         summary: "Compact a conversation into one `compaction` item",
         // The same operation as `POST /v1/responses` (responses-routes.ts), so the same body schema.
         description:
-          "Routed like `POST /v1/responses` and validated by the same schema. A route whose upstream serves the Responses API gets the request as sent; any other answers with a summary turn of the model, as the one `compaction` item. Nothing is stored. The answer is JSON: a `stream` field is not sent on.",
+          "Routed like `POST /v1/responses` and validated by the same schema. A route whose upstream serves the Responses API gets it at its own `/responses/compact` as `POST /v1/responses` would be sent there, not as sent: the route's model; a `previous_response_id` (unknown to the caller's scope: a 400 on every route) or `item_reference` only where that upstream holds what it names, else the stored turns or items inlined from the gateway's store without the ids it would not find; an item's id the caller's scope does not hold taken off; a `compaction` item the gateway wrote as the user message carrying its summary. Any other route answers with a summary turn of the model, as the one `compaction` item. Nothing is stored. The answer is JSON: a `stream` field is not sent on.",
         requestBody: {
           required: true,
           content: {

@@ -11,6 +11,8 @@ export interface AnthropicOptions {
   apiKey?: string;
   version: string;
   headers?: Record<string, string>;
+  /** The upstream takes back thinking Claude did not sign (`Provider.takesUnsignedThinking`). */
+  takesUnsignedThinking?: boolean;
   maxSseLine?: number;
   fetch?: typeof fetch;
 }
@@ -40,5 +42,6 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
-  return { name: options.name, dialect: "anthropic", passThrough: true, call };
+  const provider: Provider = { name: options.name, dialect: "anthropic", passThrough: true, call };
+  return options.takesUnsignedThinking ? { ...provider, takesUnsignedThinking: true } : provider;
 }

@@ -365,13 +365,15 @@ describe("a 429 stays a 429 with Retry-After, retry-after-ms and x-should-retry 
 
 describe("context_length_exceeded keeps its meaning", () => {
   test.each([
-    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:context-length]]")],
-    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:context-length]]")],
-    ["Responses → OpenAI upstream", () => responses("o", "x [[fake:context-length]]")],
-  ])("%s: 400, code context_length_exceeded, param messages", async (_, call) => {
+    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:context-length]]"), "messages"],
+    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:context-length]]"), "messages"],
+    // A Responses caller's conversation is its `input`: it sent no `messages`.
+    ["Responses → OpenAI upstream", () => responses("o", "x [[fake:context-length]]"), "input"],
+    ["Responses → Anthropic upstream", () => responses("a", "x [[fake:context-length]]"), "input"],
+  ])("%s: 400, code context_length_exceeded, param the caller's conversation", async (_, call, param) => {
     const error = (await call()) as InstanceType<typeof OpenAI.APIError>;
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect([error.code, error.param]).toEqual(["context_length_exceeded", "messages"]);
+    expect([error.code, error.param]).toEqual(["context_length_exceeded", param]);
   });
 
   test.each([
@@ -981,10 +983,12 @@ describe("a Responses answer whose response failed for the caller's own prompt",
       const error = (await long.responses
         .create({ model: "window", input: "a very long conversation" })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-      expect([i, error.status, error.code, error.message]).toEqual([
+      // Its `param` the caller's conversation, `input` (the upstream named none).
+      expect([i, error.status, error.code, error.param, error.message]).toEqual([
         i,
         400,
         "context_length_exceeded",
+        "input",
         `400 ${PAST_THE_WINDOW}`,
       ]);
       expect((await auditRow(own, error.requestID ?? "")).status).toBe(400);

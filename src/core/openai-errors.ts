@@ -222,7 +222,10 @@ export function statusForOpenAIError(error: ReadOpenAIError | undefined): number
   return (type !== undefined ? STATUS_OF_TYPE[type] : undefined) ?? 500;
 }
 
-/** OpenAI's codes (the Responses API's `response.error.code` among them) that say a status. */
+/**
+ * OpenAI's codes (the Responses API's `response.error.code` among them) that say a status, and the
+ * gateway's own timeout, which its type (`server_error`) does not tell from any other failure.
+ */
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   context_length_exceeded: 400,
   invalid_prompt: 400,
@@ -234,6 +237,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   server_error: 500,
   server_is_overloaded: 503,
   slow_down: 503,
+  upstream_timeout: 504,
 };
 
 /** OpenAI's types, and the gateway's own (TYPE above), as the status they are answered with. */

@@ -20,7 +20,7 @@ import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
-import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
+import { compactViaChat, RESPONSES_CONVERSATION, responsesViaChat } from "./responses-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 import { translatedChat, translatesChat } from "./translated-chat.ts";
 import { translatedEmbeddings } from "./translated-embeddings.ts";
@@ -219,13 +219,15 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     ? undefined
     : (response: JsonObject) => context.onResponse(response, provider.name);
   const native = { forcedUsage: false, ...(answered ? { answered } : {}) };
+  // A context too long that the upstream named no field for is the caller's `input`.
+  const sent = { ...identity, callerNames: RESPONSES_CONVERSATION };
   const own = inputFor(body, provider, context);
   if (context.previous.length === 0 || context.previousHolder === provider.name) {
-    if (!own) return { operation: "responses", body, ...identity, native };
+    if (!own) return { operation: "responses", body, ...sent, native };
     return {
       operation: "responses",
       body: { ...body, input: own },
-      ...identity,
+      ...sent,
       native: { ...native, rewritten: true },
     };
   }
@@ -243,7 +245,7 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
   return {
     operation: "responses",
     body: { ...rest, input },
-    ...identity,
+    ...sent,
     native: { ...native, rewritten: true },
   };
 }

@@ -80,4 +80,32 @@ describe("an upstream error's param, in the caller's words", () => {
     const same = await failure("max_completion_tokens", chatRequest("m"));
     expect(same.param).toBe("max_completion_tokens");
   });
+
+  test("a Responses call past the window: the chat upstream's messages is the caller's input, in the body it gets too", async () => {
+    const tooLong = {
+      error: {
+        message:
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+    };
+    const upstream = fakeProvider("oa", () =>
+      Promise.reject(
+        upstreamFailure("oa", { status: 400, headers: new Headers(), text: JSON.stringify(tooLong) }),
+      ),
+    );
+    const { router } = routerFor(config, [upstream]);
+    const error = (await router({
+      ...chatRequest("m"),
+      operation: "responses",
+      body: { model: "m", input: "a long conversation" },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+    }).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "input"]);
+    expect(errorBody(error, "openai")).toMatchObject({
+      error: { param: "input", code: "context_length_exceeded" },
+    });
+  });
 });

@@ -68,7 +68,8 @@ function windowedPromptTokens(operation: Operation, body: JsonObject): number {
 /**
  * The gateway's refusal of a request no route's window can hold, `window` the largest that was
  * passed over, with the estimate's numbers in OpenAI's words (core/context-overflow.ts): of the
- * longest prompt where the operation answers each apart, its field the `param`. When the prompt
+ * longest prompt where the operation answers each apart, its field the `param` (else the
+ * conversation's: a Responses caller's `input`, a chat or Messages caller's `messages`). When the prompt
  * alone fits it, the requested answer is counted apart: it is the answer that does not fit,
  * and an Anthropic caller is told to ask for a shorter one (Claude Code then does), not that its
  * prompt is too long (which it cannot fix by compacting a conversation of one exchange).
@@ -85,7 +86,7 @@ export function noRouteFits(
   return new GatewayError({
     status: 400,
     code: "context_length_exceeded",
-    param: SEPARATE_PROMPTS[operation] ?? "messages",
+    param: SEPARATE_PROMPTS[operation] ?? (operation === "responses" ? "input" : "messages"),
     message: contextOverflowMessage(
       overflow,
       `by mindgw's estimate: no route of model ${model} can hold them`,

@@ -297,6 +297,10 @@ describe("context-aware routing", () => {
       (error as GatewayError).param,
     ]).toEqual([400, "context_length_exceeded", "messages"]);
     expect(small.calls.length + large.calls.length).toBe(0);
+    // A Responses caller's conversation is its `input`.
+    const responses = { model: "m", input: "x".repeat(50_000) };
+    const asked = chatRequest("m", { operation: "responses", body: responses });
+    expect(((await router(asked).catch((e: unknown) => e)) as GatewayError).param).toBe("input");
     // The estimate's numbers (50,004 characters with the role's, 12,501 tokens) against the largest window passed
     // over; to an Anthropic caller, the words Claude Code compacts a conversation on.
     expect((error as GatewayError).message).toStartWith(

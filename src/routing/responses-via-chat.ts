@@ -70,8 +70,16 @@ function chatOf(
   }
 }
 
+/**
+ * A Responses caller's conversation is its `input`: an error about the prompt as a whole (a
+ * context too long, which chat upstreams, and the gateway for an upstream that names no field, say
+ * of `messages`) names that. Native routes' errors too (adapt-dialect.ts).
+ */
+export const RESPONSES_CONVERSATION: CallerNames = { messages: "input" };
+
 /** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
 const RESPONSES_NAMES: CallerNames = {
+  ...RESPONSES_CONVERSATION,
   verbosity: "text.verbosity",
   logprobs: "top_logprobs",
   top_logprobs: "top_logprobs",

@@ -365,13 +365,15 @@ describe("a 429 stays a 429 with Retry-After, retry-after-ms and x-should-retry 
 
 describe("context_length_exceeded keeps its meaning", () => {
   test.each([
-    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:context-length]]")],
-    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:context-length]]")],
-    ["Responses → OpenAI upstream", () => responses("o", "x [[fake:context-length]]")],
-  ])("%s: 400, code context_length_exceeded, param messages", async (_, call) => {
+    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:context-length]]"), "messages"],
+    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:context-length]]"), "messages"],
+    // A Responses caller's conversation is its `input`: it sent no `messages`.
+    ["Responses → OpenAI upstream", () => responses("o", "x [[fake:context-length]]"), "input"],
+    ["Responses → Anthropic upstream", () => responses("a", "x [[fake:context-length]]"), "input"],
+  ])("%s: 400, code context_length_exceeded, param the caller's conversation", async (_, call, param) => {
     const error = (await call()) as InstanceType<typeof OpenAI.APIError>;
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect([error.code, error.param]).toEqual(["context_length_exceeded", "messages"]);
+    expect([error.code, error.param]).toEqual(["context_length_exceeded", param]);
   });
 
   test.each([
@@ -587,8 +589,8 @@ describe("the gateway's upstream account stays the operator's", () => {
     ]);
   });
 
-  test("an error in a 200 answer naming the organization and OpenAI's request id, to both dialects: scrubbed, the audit row alike; the log keeps them", async () => {
-    const told = `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM). (Please include the request ID (the upstream's request id) in your message.)`;
+  test("an error in a 200 answer naming the organization and OpenAI's request id, to both dialects: the upstream's words, scrubbed, the audit row alike; the log keeps them, saying how they came", async () => {
+    const told = `Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM). (Please include the request ID (the upstream's request id) in your message.)`;
     const error = (await chat("org-in-200", "x")) as InstanceType<typeof OpenAI.APIError>;
     // A rate limit by its code, as its 429 is.
     expect([error.status, error.code, (error.error as { message: string }).message]).toEqual([
@@ -903,7 +905,7 @@ describe("an effort level the translation added, refused by a model that has non
 });
 
 describe("a Responses answer whose response failed", () => {
-  test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the gateway's words, nothing charged", async () => {
+  test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the upstream's words, nothing charged", async () => {
     vendorCalls.clear();
     const served = await openai.responses.create({ model: "failed-response-then-o", input: "x" });
     expect(served.status).toBe("completed");
@@ -913,7 +915,7 @@ describe("a Responses answer whose response failed", () => {
     expect([error.status, error.code, error.message]).toEqual([
       502,
       "upstream_error",
-      "502 upstream oa-responses answered 200 with a failed response: The model failed to generate a response.",
+      "502 The model failed to generate a response.",
     ]);
     const row = await auditRow(gw, error.requestID ?? "");
     expect([
@@ -981,11 +983,13 @@ describe("a Responses answer whose response failed for the caller's own prompt",
       const error = (await long.responses
         .create({ model: "window", input: "a very long conversation" })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-      expect([i, error.status, error.code, error.message]).toEqual([
+      // Its `param` the caller's conversation, `input` (the upstream named none).
+      expect([i, error.status, error.code, error.param, error.message]).toEqual([
         i,
         400,
         "context_length_exceeded",
-        `400 upstream oa-window answered 200 with a failed response: ${PAST_THE_WINDOW}`,
+        "input",
+        `400 ${PAST_THE_WINDOW}`,
       ]);
       expect((await auditRow(own, error.requestID ?? "")).status).toBe(400);
     }

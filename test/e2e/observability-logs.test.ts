@@ -245,9 +245,10 @@ describe("logs: json", () => {
     });
   });
 
-  test("a failing configured route and a failing worker route name their upstream alike: the caller's error, the access line and the audit row", async () => {
-    // The route as the config spells it, `provider:NAME` or `worker:NAME`; the message names its
-    // upstream `upstream NAME` or `worker NAME`, whichever path (a provider's read, the relay) failed.
+  test("a failing configured route and a failing worker route name their upstream alike: the access line and the audit row; the caller reads the upstream's words", async () => {
+    // The route as the config spells it, `provider:NAME` or `worker:NAME`; the log's detail names
+    // its upstream `upstream NAME` or `worker NAME`, whichever path (a provider's read, the relay)
+    // failed.
     const cases = [
       { model: "m1", route: "provider:fake", named: "upstream fake" },
       { model: "fake-model", route: "worker:w-json", named: "worker w-json" },
@@ -261,8 +262,13 @@ describe("logs: json", () => {
       });
       expect(res.status).toBe(502);
       const { message } = ((await res.json()) as { error: { message: string } }).error;
-      expect(message).toStartWith(`${named} answered 200 with an error`);
-      expect(await accessLine(id)).toMatchObject({ level: "error", route, reason: message });
+      expect(message).toBe("fake upstream: an error in a 200 answer");
+      expect(await accessLine(id)).toMatchObject({
+        level: "error",
+        route,
+        reason: message,
+        detail: `${named} answered 200 with an error: ${message}`,
+      });
       expect(await auditRow(gw, id)).toMatchObject({ route, errorMessage: message });
     }
   });

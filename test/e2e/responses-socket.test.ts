@@ -649,6 +649,52 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     ]);
     connection.socket.close({ code: 1000, reason: "done" });
   });
+
+  test("a native stream the upstream fails after it began (invalid_prompt) ends the turn with an error event at the status its code stands for, OpenAI's nested error and the stream's own fields both", async () => {
+    const connection = connect();
+    const event = (type: string, fields: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+    const response = { id: "resp_ws_flagged", object: "response", model: "up-n1", output: [] };
+    const message = {
+      id: "msg_ws_flagged",
+      type: "message",
+      role: "assistant",
+      status: "in_progress",
+      content: [],
+    };
+    const flagged = "Invalid prompt: your prompt was flagged as potentially violating our usage policy.";
+    native.queue({
+      headers: { "content-type": "text/event-stream" },
+      body: [
+        event("response.created", { sequence_number: 0, response: { ...response, status: "in_progress" } }),
+        event("response.output_item.added", { sequence_number: 1, output_index: 0, item: message }),
+        event("response.output_text.delta", {
+          sequence_number: 2,
+          item_id: "msg_ws_flagged",
+          output_index: 0,
+          content_index: 0,
+          delta: "Sure",
+        }),
+        event("error", { sequence_number: 3, code: "invalid_prompt", message: flagged, param: null }),
+        event("response.failed", {
+          sequence_number: 4,
+          response: { ...response, status: "failed", error: { code: "invalid_prompt", message: flagged } },
+        }),
+      ],
+    });
+    const events = await turn(connection, { type: "response.create", model: "n1", input: "hi" });
+    expect(events.map((e) => e.type)).toContain("response.output_text.delta");
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      status: 400,
+      sequence_number: 3,
+      code: "invalid_prompt",
+      message: flagged,
+      param: null,
+      error: { type: "invalid_request_error", code: "invalid_prompt", message: flagged, param: null },
+    } as unknown as ServerEvent);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
 });
 
 describe("Responses WebSocket lanes (stream_id)", () => {

@@ -219,7 +219,8 @@ describe("a 200 answer whose body is an error object", () => {
     });
     expect(response.status).toBe(502);
     const error = ((await response.json()) as { error: { message: string } }).error;
-    expect(error.message).toContain("answered 200 with an error");
+    // The upstream's own words, as it said them in its 200.
+    expect(error.message).toBe("fake upstream: an error in a 200 answer");
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
   });
 });

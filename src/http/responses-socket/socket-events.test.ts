@@ -69,6 +69,7 @@ describe("turnData", () => {
         code: "upstream_timeout",
         message: "upstream fake timed out waiting for response headers (1000 ms)",
         param: null,
+        sequenceNumber: 0,
       },
     });
   });
@@ -78,6 +79,13 @@ describe("turnData", () => {
     ["the gateway's own limit", "rate_limited", 429, "rate_limit_error"],
     ["a prompt too long", "context_length_exceeded", 400, "invalid_request_error"],
     ["no route left", "no_route_available", 503, "service_unavailable"],
+    // An upstream's own codes, relayed from a native route, by the mapping the HTTP path judges them by.
+    ["a prompt the upstream refused", "invalid_prompt", 400, "invalid_request_error"],
+    ["a string past its bound", "string_above_max_length", 400, "invalid_request_error"],
+    ["the upstream's failure", "server_error", 502, "server_error"],
+    ["the upstream overloaded", "server_is_overloaded", 502, "server_error"],
+    ["the gateway's account's quota", "insufficient_quota", 502, "server_error"],
+    ["a code nobody knows", "mystery_failure", 502, "server_error"],
   ])(
     "a stream's error event of %s is the socket's error with the status and type its code stands for",
     (_, code, status, type) => {
@@ -86,11 +94,11 @@ describe("turnData", () => {
         code,
         message: "refused",
         param: null,
-        sequence_number: 0,
+        sequence_number: 7,
       });
       expect(turnData(failed, turn())).toEqual({
         kind: "failure",
-        error: { status, type, code, message: "refused", param: null },
+        error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
       });
       const chunk = JSON.stringify({ error: { message: "refused", type, code, param: null } });
       expect(turnData(chunk, turn())).toMatchObject({ kind: "failure", error: { status, type, code } });
@@ -172,6 +180,31 @@ describe("errorEvent", () => {
       error: { type: "rate_limit_error", code: "rate_limit_exceeded", message: "slow down", param: null },
     });
     expect(errorEvent(ERROR, undefined)).not.toContain("stream_id");
+    expect(errorEvent(ERROR, undefined)).not.toContain("sequence_number");
+  });
+
+  test("a failure the stream said itself is OpenAI's nested error and the stream's error event at once: the SDKs read one or the other", () => {
+    const streamed = turnData(
+      JSON.stringify({
+        type: "error",
+        sequence_number: 9,
+        code: "invalid_prompt",
+        message: "flagged",
+        param: null,
+      }),
+      turn(),
+    );
+    if (streamed.kind !== "failure") throw new Error("not a failure");
+    expect(JSON.parse(errorEvent(streamed.error, "lane"))).toEqual({
+      type: "error",
+      status: 400,
+      sequence_number: 9,
+      code: "invalid_prompt",
+      message: "flagged",
+      param: null,
+      error: { type: "invalid_request_error", code: "invalid_prompt", message: "flagged", param: null },
+      stream_id: "lane",
+    });
   });
 
   test("a given stream_id is echoed, an empty one too", () => {

@@ -1,6 +1,13 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
-import { openAIErrorBody, openAIErrorType } from "../../core/openai-errors.ts";
+import {
+  openAIErrorBody,
+  openAIErrorType,
+  type ReadOpenAIError,
+  readOpenAIError,
+  statusForOpenAIError,
+} from "../../core/openai-errors.ts";
+import { upstreamFault } from "../../core/upstream-fault.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
 /** A server event of a turn, as sent on the socket, and what the session must know of it. */
@@ -46,7 +53,7 @@ export function turnData(data: string, turn: SocketTurn): TurnData {
   if (!isJsonObject(event)) return unreadable();
   if (typeof event.type !== "string") {
     if (event.error === undefined || event.error === null) return unreadable();
-    return { kind: "failure", error: replyError(statusOfChunk(event.error), data) };
+    return { kind: "failure", error: replyError(statusOf(readOpenAIError(event)), data) };
   }
   // The Responses stream's own error event (`{"type":"error","code","message",…}`: a route that
   // failed once the stream was committed) ends the turn as every failure does, with the socket's.
@@ -72,39 +79,38 @@ const unreadable = (): TurnData => ({
 });
 
 /**
- * The HTTP status each code an error chunk may carry stands for (the answer's own status went
- * out as 200 before it came), as the gateway answers it before a stream commits: an upstream's
- * 429 (`rate_limit_exceeded`) and the gateway's own limits, a prompt too long, a timeout, the
- * store or the workers unavailable. Any other code is a failure upstream's 502.
+ * The HTTP status an error said inside a committed stream stands for (the answer's own went out as
+ * 200 before it came): the one the gateway would have answered it with before the stream began,
+ * read by the one mapping of an error said without a status (core/openai-errors.ts
+ * `statusForOpenAIError`). The gateway's own codes (a failure it wrote into the stream: a timeout,
+ * its limits, no route left) are known by their type; an upstream's code (a native route's error
+ * event, relayed) is judged as the HTTP path judges it (core/upstream-fault.ts): its refusal of the
+ * request (`invalid_prompt`, a prompt too long: 400) or its rate limit (429) as it said; its own
+ * failure, or its refusal of the gateway's credentials or account, the gateway's 502.
  */
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  rate_limit_exceeded: 429,
-  rate_limited: 429,
-  budget_exceeded: 429,
-  context_length_exceeded: 400,
-  invalid_request: 400,
-  upstream_timeout: 504,
-  unavailable: 503,
-  storage_unavailable: 503,
-  no_route_available: 503,
-  over_capacity: 503,
-};
-
-function statusOfChunk(error: unknown): number {
-  const code = isJsonObject(error) ? error.code : undefined;
-  return (typeof code === "string" ? STATUS_OF_CODE[code] : undefined) ?? 502;
+function statusOf(said: ReadOpenAIError | undefined): number {
+  const own = said?.code === undefined ? undefined : openAIErrorType(said.code);
+  const status = statusForOpenAIError(own === undefined ? said : { ...said, type: own });
+  if (own !== undefined) return status === 500 ? 502 : status;
+  const fault = upstreamFault(status, said);
+  return fault === "request" || fault === "throttle" || fault === "tier" ? status : 502;
 }
 
-/** A Responses stream's `error` event as the socket's: the status and OpenAI's type its code stands for. */
+/**
+ * A Responses stream's `error` event as the socket's: the status and OpenAI's type its code stands
+ * for, and its place in the stream (`sequence_number`).
+ */
 function streamError(event: JsonObject): SocketError {
-  const status = statusOfChunk(event);
   const code = typeof event.code === "string" ? event.code : undefined;
+  const message = typeof event.message === "string" ? event.message : undefined;
+  const status = statusOf({ ...(code ? { code } : {}), ...(message ? { message } : {}) });
   return {
     status,
     type: (code && openAIErrorType(code)) ?? (status >= 500 ? "server_error" : "invalid_request_error"),
     code: code ?? null,
-    message: typeof event.message === "string" ? event.message : `request failed with status ${status}`,
+    message: message ?? `request failed with status ${status}`,
     param: typeof event.param === "string" ? event.param : null,
+    ...(typeof event.sequence_number === "number" ? { sequenceNumber: event.sequence_number } : {}),
   };
 }
 
@@ -112,12 +118,23 @@ function streamError(event: JsonObject): SocketError {
 export const cutShort = (): SocketError =>
   replyError(502, "the turn's stream ended before its last event (response.completed or an error)");
 
-/** The socket's `error` event: the HTTP status the error stands for, and OpenAI's error fields. */
+/**
+ * The socket's `error` event: the HTTP status the error stands for and OpenAI's error fields in its
+ * `error` object, as OpenAI's WebSocket mode says an error (`ResponseWsError`: Python's SDK raises
+ * on it, Codex reads its `status`). A failure the turn's stream said itself, numbered in it, keeps
+ * that stream event's fields at the top too (`sequence_number`, `code`, `message`, `param`), as
+ * openai-node types an error while streaming (`ResponseWsStreamingError`).
+ */
 export function errorEvent(error: SocketError, streamId: string | undefined): string {
-  const { status, ...fields } = error;
+  const { status, sequenceNumber, ...fields } = error;
+  const streamed =
+    sequenceNumber === undefined
+      ? {}
+      : { sequence_number: sequenceNumber, code: fields.code, message: fields.message, param: fields.param };
   return JSON.stringify({
     type: "error",
     status,
+    ...streamed,
     error: fields,
     ...(streamId === undefined ? {} : { stream_id: streamId }),
   });

@@ -23,6 +23,8 @@ export interface SocketError {
   readonly code: string | null;
   readonly message: string;
   readonly param: string | null;
+  /** Where the stream numbered it, when the stream's own `error` event said it. */
+  readonly sequenceNumber?: number;
 }
 
 /** One `response.create` as the gateway runs it. */

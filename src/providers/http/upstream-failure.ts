@@ -236,14 +236,15 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
   const name = upstreamName(provider);
   const answered = `${name} answered 200 with ${failedResponse ? A_FAILED_RESPONSE : "an error"}`;
   const words = said.message;
-  const told = words === undefined ? words : scrubAccount(words);
   return judgedInBand({
     ...said,
     name,
-    message: told ? `${answered}: ${told}` : answered,
-    ...(told !== words ? { detail: `${answered}: ${words}` } : {}),
+    // The caller reads the upstream's words, as from the same error said in a stream; the
+    // gateway's account with it left out. The log says how it came, the words whole.
+    message: words ? scrubAccount(words) : answered,
+    ...(words ? { detail: `${answered}: ${words}` } : {}),
     // The status its code stands for; no body of the upstream's travels: its answer was a 200,
-    // and the caller is told in the gateway's words, whichever its dialect.
+    // and the caller is told in its dialect's shape, the gateway's code and type for it.
     upstream: { dialect: undefined, status: said.status },
   });
 }

@@ -7,6 +7,7 @@ import { messagesResponseToChat } from "../openai-to-anthropic/messages-response
 import { chatResponseToResponse } from "./chat-response-to-response.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 import { summaryTurn } from "./compaction.ts";
+import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
 
 const request = { model: "gpt-4o-mini", input: "Hi", stream: true };
 
@@ -204,9 +205,43 @@ describe("chatStreamToResponses", () => {
       type: "response.failed",
       response: { id: "resp_s", status: "failed", error: { code: "server_error" } },
     });
+    // The message still open lists what it had, as OpenAI's response.failed does; its `added`
+    // event said it empty, as it was then.
+    expect(data.at(-1)?.response).toMatchObject({
+      output: [
+        {
+          id: "msg_s",
+          type: "message",
+          status: "in_progress",
+          role: "assistant",
+          content: [{ type: "output_text", text: "Let me check", annotations: [], logprobs: [] }],
+        },
+      ],
+    });
+    expect(data.find((e) => e.type === "response.output_item.added")).toMatchObject({
+      item: { id: "msg_s", content: [] },
+    });
     await expect(run("openai/chat-text.sse.txt", { count: 0, error: upstreamError("down") })).rejects.toThrow(
       "down",
     );
+  });
+
+  test("a failure lists the items opened so far with what they had: a reasoning summary still open, a call's arguments so far", () => {
+    const delta = (fields: JsonObject) => ({ choices: [{ index: 0, delta: fields, finish_reason: null }] });
+    const failedOutput = (...deltas: JsonObject[]) => {
+      const writer = new ResponsesStreamWriter({ request, id: "resp_f", createdAt: 5 });
+      writer.start();
+      for (const fields of deltas) writer.chunk(delta(fields));
+      return JSON.parse(writer.error(upstreamError("down")).at(-1)?.data ?? "{}").response.output;
+    };
+    expect(failedOutput({ reasoning_content: "Weighing" }, { reasoning_content: " it" })).toEqual([
+      { id: "rs_f", type: "reasoning", summary: [{ type: "summary_text", text: "Weighing it" }] },
+    ]);
+    const call = { index: 0, id: "call_1", function: { name: "look", arguments: '{"q":' } };
+    expect(failedOutput({ content: "Checking." }, { tool_calls: [call] })).toMatchObject([
+      { type: "message", status: "completed", content: [{ type: "output_text", text: "Checking." }] },
+      { type: "function_call", status: "in_progress", call_id: "call_1", name: "look", arguments: '{"q":' },
+    ]);
   });
 
   test("an answer past maxOutput (routing.max_upstream_body) ends the stream failed (the error event, response.failed), nothing stored", async () => {

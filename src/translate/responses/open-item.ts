@@ -36,6 +36,20 @@ export function itemBody(item: OpenItem): JsonObject {
   return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: text }, status);
 }
 
+/**
+ * The item as a failed response's `output` lists it: one still open with what it had when the
+ * answer failed (a message's text so far, a reasoning summary so far), where its `added` body is
+ * empty, as OpenAI's `response.failed` lists it. A closed item is as its `done` event said it.
+ */
+export function itemSoFar(item: OpenItem): JsonObject {
+  if (item.closed) return itemBody(item);
+  const text = item.text.whole();
+  if (item.kind === "message") return { ...itemBody(item), content: [outputTextPart(text, item.logprobs)] };
+  if (item.kind === "refusal") return { ...itemBody(item), content: [refusalPart(text)] };
+  if (item.kind === "reasoning") return reasoningItem(item.itemId, text);
+  return itemBody(item);
+}
+
 // Where an event points: the item, its one reasoning summary, its one content part.
 
 export const itemRef = (item: OpenItem) => ({ item_id: item.itemId, output_index: item.outputIndex });

@@ -8,7 +8,7 @@ import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
-import { contentRef, itemBody, itemRef, type OpenItem, summaryRef } from "./open-item.ts";
+import { contentRef, itemBody, itemRef, itemSoFar, type OpenItem, summaryRef } from "./open-item.ts";
 import { gatheredWithin } from "./output-bound.ts";
 import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
@@ -313,7 +313,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       createdAt: this.createdAt,
       request: this.options.request,
       status,
-      output: this.compacted ? [this.compacted] : this.items.map(itemBody),
+      // A failed answer lists its open items with what they had (`itemSoFar`).
+      output: this.compacted ? [this.compacted] : this.items.map(status === "failed" ? itemSoFar : itemBody),
       usage,
       ...(reason ? { incompleteReason: reason } : {}),
     });

@@ -202,10 +202,11 @@ describe("fitsContext", () => {
         }),
       },
     };
-    // Forty megabytes of blobs fit a 128k window: each was 262,000 tokens of text.
+    // Three turns' blobs fit a 128k window: each alone was 262,000 tokens of text. (Three, not
+    // forty: the point is each blob, and forty megabytes took this test near its 5 s under load.)
     const shapes = Object.entries(reasoning);
     expect(
-      shapes.map(([shape, { operation, body }]) => [shape, fitsContext(operation, body(40), 128_000)]),
+      shapes.map(([shape, { operation, body }]) => [shape, fitsContext(operation, body(3), 128_000)]),
     ).toEqual(shapes.map(([shape]) => [shape, true]));
     // What is said in the open beside it is text: a thought, a summary.
     const thought = messagesWith({ type: "thinking", thinking: BASE64, signature: "sig" });

@@ -8,6 +8,7 @@ import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
+import { droppedRowsLog } from "./dropped-rows-log.ts";
 import { EventBus } from "./event-bus.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 import { withoutBodies } from "./published-record.ts";
@@ -104,6 +105,7 @@ export function createAuditService(
         }),
       ended: (dropped) => logger.info("audit bodies kept again", { dropped }),
     },
+    rowDrops: droppedRowsLog(logger),
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.
     bodies: true,

@@ -190,7 +190,8 @@ export class AuditWriter {
   private readonly flushMs: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
-  private readonly maxQueueBytes: number;
+  /** `audit.max_queue_bytes` in force: a reload changes it (`bound`). */
+  private maxQueueBytes: number;
 
   constructor(private readonly options: AuditWriterOptions) {
     this.flushMs = options.flushMs ?? 100;
@@ -232,6 +233,14 @@ export class AuditWriter {
 
   healthy(): boolean {
     return this.isHealthy;
+  }
+
+  /**
+   * `audit.max_queue_bytes` changed by a reload: the rows that come from now on are held to it. A
+   * queue already past a lowered bound keeps what it holds; rows are refused until it drains below.
+   */
+  bound(maxQueueBytes: number): void {
+    this.maxQueueBytes = maxQueueBytes;
   }
 
   stats(): AuditWriterStats {

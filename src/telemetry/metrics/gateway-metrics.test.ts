@@ -235,3 +235,30 @@ test("a worker out of rotation (its model server kept failing) has no capacity f
     "mindgw_worker_capacity 4",
   ]);
 });
+
+test("a reload's new models and tenants have their series at 0 from the reload, before their first request", async () => {
+  let configured = { models: [{ model: "m", providers: ["p"] }], tenants: ["team-a"] };
+  const metrics = new GatewayMetrics(
+    quietSources({ configured: () => configured }),
+    (model) => model ?? "other",
+  );
+  const zeroes = async () =>
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_(tenant_cost_usd_total|requests_total)\{.*(team-b|"n")/.test(line));
+  configured = {
+    models: [...configured.models, { model: "n", providers: ["q"] }],
+    tenants: ["team-a", "team-b"],
+  };
+  expect(await zeroes()).toEqual([]);
+  metrics.configReloaded("applied");
+  const seeded = await zeroes();
+  expect(seeded).toContain('mindgw_tenant_cost_usd_total{tenant="team-b"} 0');
+  expect(seeded).toContain(
+    'mindgw_requests_total{front_door="chat",model="n",provider="q",status_class="5xx"} 0',
+  );
+  expect(seeded).toContain(
+    'mindgw_requests_total{front_door="messages",model="n",provider="none",status_class="5xx"} 0',
+  );
+  expect(seeded).toHaveLength(1 + 6 * 2);
+});

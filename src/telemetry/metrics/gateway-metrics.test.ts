@@ -88,6 +88,18 @@ test("the dashboard and alert rules count a previous release's workers, whose ga
   expect(texts.flatMap((text) => text.match(/draining=\\?"false/g) ?? [])).toEqual([]);
 });
 
+test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker", async () => {
+  const dashboard = JSON.parse(await Bun.file(join(DOCS, "observability/mindgw-dashboard.json")).text()) as {
+    panels: { targets?: { expr: string; legendFormat?: string }[] }[];
+  };
+  const room = dashboard.panels
+    .flatMap((panel) => panel.targets ?? [])
+    .find((target) => target.legendFormat === "free for new calls");
+  const tests = await Bun.file(join(DOCS, "observability/mindgw-alerts.test.yml")).text();
+  expect(room?.expr).toBeDefined();
+  expect(tests).toContain(`- expr: ${room?.expr}\n`);
+});
+
 test("the alert rules pass their promtool unit tests (mindgw-alerts.test.yml), a rolling upgrade's unlabelled workers included", () => {
   const run = Bun.spawnSync([
     "promtool",

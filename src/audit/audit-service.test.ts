@@ -156,3 +156,41 @@ test("rows whose bodies do not fit in audit.max_queue_bytes are logged once a bu
     body.length,
   ]);
 });
+
+test("rows refused at the full audit queue are logged once a burst, not once a row: the first, with the queue and its bounds", async () => {
+  const lines: { message: string; fields: unknown }[] = [];
+  const logger = {
+    ...silentLogger,
+    warn: (message: string, fields?: unknown) => void lines.push({ message, fields }),
+  };
+  const dir = tempDir();
+  const service = createAuditService(
+    // The stop saves the rows the storage never took beside the database: in a directory of the test's.
+    parseConfig({
+      ...EMBEDDED_DEFAULTS,
+      storage: { path: join(dir.path, "gw.db") },
+      audit: { max_queue_bytes: "64KB" },
+    }),
+    brokenStore(),
+    logger,
+  );
+  // The storage is down: the rows wait, up to the byte bound, and the rest are refused.
+  for (let i = 0; service.stats().dropped < 1_000; i++)
+    service.observer.finished(makeRecord({ requestId: `r${i}` }));
+  const { queued, queuedBytes } = service.stats();
+  expect(lines).toEqual([
+    {
+      message: "audit rows dropped: the audit queue is full",
+      fields: {
+        queued,
+        queued_bytes: queuedBytes,
+        max_queue: 100_000,
+        max_queue_bytes: 64 * 1024,
+        further:
+          'rows of served requests are refused until it has room (mindgw_audit_records_total{result="dropped"}), told at most every 30 s',
+      },
+    },
+  ]);
+  await service.close(performance.now()).catch(() => {});
+  dir.cleanup();
+});

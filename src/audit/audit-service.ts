@@ -8,6 +8,7 @@ import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
+import { droppedRowsLog } from "./dropped-rows-log.ts";
 import { EventBus } from "./event-bus.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 import { withoutBodies } from "./published-record.ts";
@@ -58,6 +59,11 @@ export interface AuditService {
   refusedBecause(): string | undefined;
   /** The writer's counts (queued, written, rejected, dropped), for metrics. */
   stats(): AuditWriterStats;
+  /**
+   * A reload's config: what of the audit section applies while running, `audit.max_queue_bytes`,
+   * bounds the queue from the next row (the rest of the section is restart-only: restart-only.ts).
+   */
+  reconfigure(next: Config): void;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
   onFlush(listener: (ms: number) => void): void;
   /**
@@ -88,22 +94,25 @@ export function createAuditService(
   /** The storage's error while it is down; undefined while it takes writes. */
   let failure: string | undefined;
   const lines = accessLineRelay(logger, store);
+  /** `audit.max_queue_bytes` in force: a reload changes it. */
+  let maxQueueBytes = config.audit.max_queue_bytes;
   const writer = new AuditWriter({
     ...(lines ? { lines } : {}),
     onBatch: (_rows, ms) => flushed?.(ms),
     store,
     ...(store.batchSize ? { batchSize: store.batchSize } : {}),
     flushMs: config.audit.flush_ms,
-    maxQueueBytes: config.audit.max_queue_bytes,
+    maxQueueBytes,
     bodyDrops: {
       started: (queuedBytes) =>
         logger.warn("audit bodies dropped", {
           queued_bytes: queuedBytes,
-          max_queue_bytes: config.audit.max_queue_bytes,
+          max_queue_bytes: maxQueueBytes,
           further: "rows are written with their bodies replaced, counted until a body fits again",
         }),
       ended: (dropped) => logger.info("audit bodies kept again", { dropped }),
     },
+    rowDrops: droppedRowsLog(logger),
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.
     bodies: true,
@@ -174,6 +183,10 @@ export function createAuditService(
       },
     },
     stats: () => writer.stats(),
+    reconfigure(next) {
+      maxQueueBytes = next.audit.max_queue_bytes;
+      writer.bound(maxQueueBytes);
+    },
     onFlush(listener) {
       flushed = listener;
     },

@@ -3,6 +3,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
+import type { RowDrops } from "./dropped-rows-log.ts";
 import { bodyBytes, type PendingRows, pendingRowsFor, RECORD_BYTES } from "./pending-rows.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
@@ -26,6 +27,8 @@ export interface AuditWriterOptions {
   maxQueueBytes?: number;
   /** Told of the rows queued without their bodies, a burst at a time (`BodyDrops`). */
   bodyDrops?: BodyDrops;
+  /** Told of each row refused at the queue's bound, and of each queued (dropped-rows-log.ts). */
+  rowDrops?: RowDrops;
   /** First retry delay after a storage failure; doubles up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -187,7 +190,8 @@ export class AuditWriter {
   private readonly flushMs: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
-  private readonly maxQueueBytes: number;
+  /** `audit.max_queue_bytes` in force: a reload changes it (`bound`). */
+  private maxQueueBytes: number;
 
   constructor(private readonly options: AuditWriterOptions) {
     this.flushMs = options.flushMs ?? 100;
@@ -207,8 +211,16 @@ export class AuditWriter {
     if (this.closed || this.queue.waiting >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes) {
       lines?.rowLine(record, false);
       this.counts.dropped++;
+      if (!this.closed)
+        this.options.rowDrops?.refused({
+          queued: this.queue.waiting,
+          queuedBytes: this.queue.bytes,
+          maxQueue: this.maxQueue,
+          maxQueueBytes: this.maxQueueBytes,
+        });
       return;
     }
+    this.options.rowDrops?.queued();
     // While storage fails the loop writes the line: an outage must not hold lines back with rows.
     this.queue.push(
       this.prepare(record),
@@ -221,6 +233,14 @@ export class AuditWriter {
 
   healthy(): boolean {
     return this.isHealthy;
+  }
+
+  /**
+   * `audit.max_queue_bytes` changed by a reload: the rows that come from now on are held to it. A
+   * queue already past a lowered bound keeps what it holds; rows are refused until it drains below.
+   */
+  bound(maxQueueBytes: number): void {
+    this.maxQueueBytes = maxQueueBytes;
   }
 
   stats(): AuditWriterStats {

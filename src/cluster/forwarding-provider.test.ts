@@ -50,6 +50,8 @@ function setup(
   unnamedFailing: readonly string[] = [],
   /** Nodes whose only worker for the model drains: refused as their forward endpoint refuses it. */
   draining: readonly string[] = [],
+  /** Nodes whose workers for the model are full by the time the forward comes: refused so. */
+  full: readonly string[] = [],
 ) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
@@ -70,6 +72,7 @@ function setup(
         id,
       );
     if (draining.includes(id)) return forwardRefusal(noWorkerTakes("m", "draining"), id);
+    if (full.includes(id)) return forwardRefusal(noWorkerTakes("m", "full"), id);
     if (unnamedFailing.includes(id))
       return new Response('{"error":{"message":"model server crashed"}}', {
         status: 500,
@@ -171,6 +174,23 @@ describe("forwarding to a worker on another node", () => {
       message: "every worker serving m is draining (on node node-b)",
       headers: { "retry-after": "5" },
     });
+  });
+
+  test("every node refusing the forward, the caller is told the refusal soonest over, whatever order the nodes were tried in", async () => {
+    // node-c (the least loaded, tried first) and node-b refuse: full (a second) and draining (5 s).
+    for (const [full, draining] of [
+      ["node-c", "node-b"],
+      ["node-b", "node-c"],
+    ] as const) {
+      const { provider, sent } = setup([], [B, C], [], [], [draining], [full]);
+      const error = await provider
+        .select?.("m", undefined, platform)
+        ?.call(call("chat"))
+        .catch((e: unknown) => e);
+      expect(sent.map((s) => s.node)).toEqual(["node-c", "node-b"]);
+      expect(error).toMatchObject({ status: 503, code: "unavailable", headers: { "retry-after": "1" } });
+      expect((error as Error).message).toContain(`(on node ${full})`);
+    }
   });
 
   test("a worker another node lists as draining is chosen by no node, whatever its room: not for a call, a chain it holds, nor a shadow copy", () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import { RELEASE } from "../core/build-commit.ts";
 import { NodeDirectory, type NodeEntry } from "./node-directory.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -173,4 +174,10 @@ test("a burst of worker changes costs a beat and a notice per beat, not one per 
   expect(counts.publish).toBe(2);
   const [, listening] = (await probe.send("PUBSUB", ["NUMSUB", "mgw:nodes:changed"])) as [string, number];
   expect(counts.mget ?? 0).toBeLessThanOrEqual(2 + 2 * (listening - 1));
+});
+
+test("every node's entry names the release its build runs, so the other nodes see a rolling upgrade's mixed releases", async () => {
+  await node("upgraded", () => []);
+  const reading = await node("reading", () => []);
+  expect(reading.nodes().map((n) => [n.id, n.release])).toContainEqual(["upgraded", RELEASE]);
 });

@@ -1,4 +1,5 @@
 import type { WorkerSummary } from "../audit/gateway-event.ts";
+import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
@@ -28,6 +29,11 @@ export interface NodeEntry {
   forwardVersion?: number;
   /** The peer link this node serves (link-endpoint.ts); absent: none, forwards go over HTTP. */
   linkVersion?: number;
+  /**
+   * The build the node runs (`0.1.0+1a2b3c4`, as `mindgw version` says it), so a rolling upgrade's
+   * mixed releases show; absent: a node of a release that did not say.
+   */
+  release?: string;
   /** Someone reads this node's live event stream: the other nodes relay their requests to it (event-relay.ts). */
   watching?: boolean;
 }
@@ -183,6 +189,7 @@ export class NodeDirectory {
       ...(this.options.config ? { config: this.options.config() } : {}),
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
+      release: RELEASE,
       ...(this.options.watching?.() ? { watching: true } : {}),
     };
     const read = link.call(async (client) => {

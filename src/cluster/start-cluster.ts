@@ -45,8 +45,8 @@ export interface Cluster {
   /** Runs `listener` when another node announces a config change (or Redis comes back). */
   onConfigNotice(listener: () => void): void;
   /**
-   * For /admin/api/status: Redis health, live nodes (with their workers, and how many of them
-   * drain, as the directory lists them) and the config each runs.
+   * For /admin/api/status: Redis health, live nodes (with the release each runs, their workers and
+   * how many of them drain, as the directory lists them) and the config each runs.
    */
   status(): {
     node: string;
@@ -54,7 +54,15 @@ export interface Cluster {
     /** As `/readyz` says it: `shared`, or while Redis is away what each node enforces. */
     limits: string;
     config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
-    nodes: { id: string; url: string; workers: number; draining: number; config: NodeConfig | null }[];
+    nodes: {
+      id: string;
+      url: string;
+      /** The build it runs (`0.1.0+1a2b3c4`); null: a node of a release that did not publish it. */
+      release: string | null;
+      workers: number;
+      draining: number;
+      config: NodeConfig | null;
+    }[];
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
     links: ReturnType<PeerLinks["status"]>;
   };
@@ -264,6 +272,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       nodes: nodes.nodes().map((n) => ({
         id: n.id,
         url: n.url,
+        release: n.release ?? null,
         workers: n.workers.length,
         draining: n.workers.filter((w) => w.draining === true).length,
         config: n.config ?? null,

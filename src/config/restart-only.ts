@@ -2,11 +2,13 @@ import type { Config } from "./config-schema.ts";
 
 /**
  * Config fields read once at start: the listener, storage, logging, the parts wired at start
- * (the worker endpoint and its frame bound, event sinks, apps, the audit writer's schedule, the
- * cluster with its Redis link, node name and peers) and key bootstrap. An edit to one is accepted with the rest of the file but takes effect only at the
+ * (the worker endpoint and its frame bound, event sinks, apps, the audit writer's schedule,
+ * retention and `fail_open`, the cluster with its Redis link, node name and peers) and key
+ * bootstrap. An edit to one is accepted with the rest of the file but takes effect only at the
  * next start; the reload says so ("restart required") instead of reporting it applied.
  * Everything else (routes, providers, models, routing, limits, prices, tenants, translation,
- * shadow sampling, `auth.jwt`, `workers.allowed_origins`, `server.max_body` and the other
+ * shadow sampling, `auth.jwt`, `workers.allowed_origins`, `audit.bodies` and `audit.max_queue_bytes`
+ * (the running queue is held to it from the next row), `server.max_body` and the other
  * per-request bounds, and `admin_ui`: the page, sign-in, `session_ttl` and single sign-on read
  * the current config, a changed `oidc` starting a new discovery) applies to the next request or
  * worker connection. Dotted prefixes: `log` covers every field under it.
@@ -24,7 +26,6 @@ export const RESTART_ONLY = [
   "audit.retention",
   "audit.flush_ms",
   "audit.fail_open",
-  "audit.max_queue_bytes",
   "shadow.retention",
   "workers.enabled",
   "workers.heartbeat_timeout",

@@ -221,6 +221,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
     applied: [
       adminUi.configChanged,
+      (next) => audit.reconfigure(next),
       ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
     ],
     logger,

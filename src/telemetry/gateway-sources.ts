@@ -6,7 +6,7 @@ import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { breakerSeries } from "./metrics/breaker-series.ts";
 import type { MetricSources } from "./metrics/gateway-metrics.ts";
-import type { WorkerLoad } from "./metrics/scraped-metrics.ts";
+import type { ConfiguredLabels, WorkerLoad } from "./metrics/scraped-metrics.ts";
 
 /** The gateway's parts, read by metrics at scrape time (never on the request path). */
 export function gatewaySources(parts: {
@@ -33,6 +33,19 @@ export function gatewaySources(parts: {
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
     ...(parts.shadow ? { shadow: parts.shadow } : {}),
+    configured: () => configuredLabels(parts.config()),
+  };
+}
+
+/** The label values `config` bounds: its models' names, their routes' and shadows' providers, its tenants. */
+export function configuredLabels(config: Config): ConfiguredLabels {
+  return {
+    models: config.models.map((entry) => ({
+      model: entry.name,
+      providers: [...new Set(entry.routes.map((route) => route.provider))],
+      shadowProvider: entry.shadow?.provider,
+    })),
+    tenants: config.tenants.map((tenant) => tenant.name),
   };
 }
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import { BODY_NOT_KEPT } from "../../src/audit/audit-writer.ts";
 import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -13,10 +14,10 @@ let gw: GatewayProcess;
 const SECRET = "mgw_ThisLooksLikeAKeyInAPrompt1234";
 const ANTHROPIC_KEY = "sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 
-const config = (bodies: boolean) => ({
+const config = (bodies: boolean, maxQueueBytes?: string) => ({
   providers: [{ name: "mock", type: "mock" }],
   models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
-  audit: { bodies },
+  audit: { bodies, ...(maxQueueBytes === undefined ? {} : { max_queue_bytes: maxQueueBytes }) },
 });
 
 async function chat(stream: boolean, content = `remember ${SECRET} please`): Promise<string> {
@@ -41,6 +42,25 @@ function row(requestId: string): Promise<AuditRecord> {
     });
     const { records } = (await response.json()) as { records: AuditRecord[] };
     return records.find((record) => record.requestId === requestId);
+  });
+}
+
+/** Writes `next` and waits for the version after `after` (by default the one in force) to apply. */
+async function reloaded(
+  next: object,
+  after?: number,
+): Promise<{ version: number; restartRequired: string[] }> {
+  const status = async () => {
+    const response = await fetch(`${gw.url}/admin/api/status`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    return ((await response.json()) as { config: { version: number; restartRequired: string[] } }).config;
+  };
+  const before = after ?? (await status()).version;
+  await gw.writeConfig(next);
+  return waitFor(`config version ${before + 1}`, async () => {
+    const current = await status();
+    return current.version > before ? current : undefined;
   });
 }
 
@@ -158,5 +178,17 @@ describe("audit bodies", () => {
     const record = await row(await chat(false));
     expect(record.requestBody ?? null).toBeNull();
     expect(record.responseBody ?? null).toBeNull();
+  });
+
+  test("audit.max_queue_bytes lowered by a config reload holds the running queue to it: applied, no restart, and a body past it is not kept", async () => {
+    const large = "x".repeat(100 * 1024);
+    // Bodies back on (the test before turned them off), at the default bound: a 100KB body is kept.
+    const { version } = await reloaded(config(true));
+    expect((await row(await chat(false, large))).requestBody).toContain(large);
+    expect((await reloaded(config(true, "64KB"), version)).restartRequired).toEqual([]);
+    // The queue is empty: the body takes more than a 64KB queue keeps for bodies (15/16 of it).
+    expect((await row(await chat(false, large))).requestBody).toBe(BODY_NOT_KEPT);
+    // A small one still fits.
+    expect((await row(await chat(false, "short"))).requestBody).toContain("short");
   });
 });

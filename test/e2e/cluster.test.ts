@@ -69,10 +69,11 @@ beforeAll(async () => {
 }, 90_000);
 
 interface ClusterStatus {
+  release?: string;
   cluster?: {
     redis: string;
     limits: string;
-    nodes: { id: string; workers: number }[];
+    nodes: { id: string; release: string | null; workers: number }[];
     links: { node: string; state: string; sentOverLink: number; sentOverHttp: number }[];
   };
 }
@@ -104,6 +105,19 @@ const loadOver = (key: string, over: readonly number[]) =>
   backgroundLoad((turn) => chat(over[turn % over.length]!, key));
 
 describe("three nodes on one PostgreSQL and one Redis", () => {
+  test("every node's status lists each live node with the release it runs (a rolling upgrade's mixed builds show)", async () => {
+    for (const i of [A, B, C]) {
+      // A node started before the last one lists it from its next heartbeat.
+      const own = await waitFor(`node ${i} listing three nodes`, async () => {
+        const read = await status(i);
+        return read.cluster?.nodes.length === 3 ? read : undefined;
+      });
+      const release = own.release ?? "";
+      expect(release).toMatch(/^\d+\.\d+\.\d+\+/);
+      expect(own.cluster?.nodes.map((n) => n.release)).toEqual([release, release, release]);
+    }
+  });
+
   test("rpm is exact over the cluster: 200 concurrent requests spread over three nodes, limit 50", async () => {
     const { key } = await createKey({ url: node(A).url, adminKey }, { name: "fifty", rpm: 50 });
     const statuses = await burst(200, (i) => chat(i % 3, key));

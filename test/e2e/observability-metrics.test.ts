@@ -48,7 +48,12 @@ const config = (fakeUrl: string, extra: object = {}) => ({
         { provider: "fake-an", model: "claude-fake" },
       ],
     },
-    { name: "m-oa", routes: [{ provider: "fake-oa", model: "fake-model" }] },
+    {
+      name: "m-oa",
+      routes: [{ provider: "fake-oa", model: "fake-model" }],
+      // Never sampled: its provider's copy series are there all the same, at 0.
+      shadow: { provider: "fake-an", model: "claude-fake", sample: 0 },
+    },
   ],
   prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
   tenants: [{ name: "team-a", budget: { usd: 500, per: "month" } }],
@@ -119,6 +124,32 @@ describe("metrics: /metrics after known traffic", () => {
     const text = s.map((x) => JSON.stringify(x.labels)).join("\n");
     for (const banned of ["no-such-model", "user", "limited", "req_"])
       expect(text).not.toContain(`"${banned}`);
+  });
+
+  test("series whose labels the config bounds are there at 0 before their first event, each once", async () => {
+    const s = await scrape();
+    const requests = (labels: Record<string, string>) =>
+      sampleValue(s, "mindgw_requests_total", { ...labels, status_class: "5xx" });
+    // Every configured model's 5xx on every front door that calls a model, by its routes'
+    // providers and `none` (refused before any route): increase() counts the first failure.
+    expect(requests({ front_door: "chat", model: "m1", provider: "fake" })).toBe(0);
+    expect(requests({ front_door: "messages", model: "m-fo", provider: "fake-b" })).toBe(0);
+    expect(requests({ front_door: "embeddings", model: "m-oa", provider: "none" })).toBe(0);
+    expect(requests({ front_door: "responses", model: "m-count", provider: "fake-an" })).toBe(0);
+    // A made-up name under the glob failed once: the series made at 0 counted it, no second one.
+    expect(requests({ front_door: "chat", model: "glob-*", provider: "fake-g" })).toBe(1);
+    // A model no config names is no label: nothing made for it before its traffic.
+    expect(requests({ front_door: "chat", model: "other", provider: "none" })).toBeUndefined();
+    const lines = s.filter((x) => x.name === "mindgw_requests_total").map((x) => JSON.stringify(x.labels));
+    expect(new Set(lines).size).toBe(lines.length);
+    // Spend: each configured model's and tenant's (and `default`'s), the shadow routes' models'.
+    expect(sampleValue(s, "mindgw_cost_usd_total", { model: "m-fo" })).toBe(0);
+    expect(sampleValue(s, "mindgw_tenant_cost_usd_total", { tenant: "team-a" })).toBe(0);
+    expect(sampleValue(s, "mindgw_tenant_cost_usd_total", { tenant: "default" })).toBeGreaterThan(0);
+    expect(sampleValue(s, "mindgw_shadow_cost_usd_total", { model: "m-oa" })).toBe(0);
+    // A shadow provider's copies, by how they end: ok and the failures any upstream may cause.
+    for (const outcome of ["ok", "upstream_error", "upstream_timeout", "unavailable"])
+      expect(sampleValue(s, "mindgw_shadow_copies_total", { provider: "fake-an", outcome })).toBe(0);
   });
 
   test("duration, TTFT and token histograms have exact counts and bucket counts", async () => {

@@ -88,6 +88,18 @@ test("the dashboard and alert rules count a previous release's workers, whose ga
   expect(texts.flatMap((text) => text.match(/draining=\\?"false/g) ?? [])).toEqual([]);
 });
 
+test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker", async () => {
+  const dashboard = JSON.parse(await Bun.file(join(DOCS, "observability/mindgw-dashboard.json")).text()) as {
+    panels: { targets?: { expr: string; legendFormat?: string }[] }[];
+  };
+  const room = dashboard.panels
+    .flatMap((panel) => panel.targets ?? [])
+    .find((target) => target.legendFormat === "free for new calls");
+  const tests = await Bun.file(join(DOCS, "observability/mindgw-alerts.test.yml")).text();
+  expect(room?.expr).toBeDefined();
+  expect(tests).toContain(`- expr: ${room?.expr}\n`);
+});
+
 test("the alert rules pass their promtool unit tests (mindgw-alerts.test.yml), a rolling upgrade's unlabelled workers included", () => {
   const run = Bun.spawnSync([
     "promtool",
@@ -234,4 +246,31 @@ test("a worker out of rotation (its model server kept failing) has no capacity f
     'mindgw_worker_requests_in_flight{draining="true"} 0',
     "mindgw_worker_capacity 4",
   ]);
+});
+
+test("a reload's new models and tenants have their series at 0 from the reload, before their first request", async () => {
+  let configured = { models: [{ model: "m", providers: ["p"] }], tenants: ["team-a"] };
+  const metrics = new GatewayMetrics(
+    quietSources({ configured: () => configured }),
+    (model) => model ?? "other",
+  );
+  const zeroes = async () =>
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_(tenant_cost_usd_total|requests_total)\{.*(team-b|"n")/.test(line));
+  configured = {
+    models: [...configured.models, { model: "n", providers: ["q"] }],
+    tenants: ["team-a", "team-b"],
+  };
+  expect(await zeroes()).toEqual([]);
+  metrics.configReloaded("applied");
+  const seeded = await zeroes();
+  expect(seeded).toContain('mindgw_tenant_cost_usd_total{tenant="team-b"} 0');
+  expect(seeded).toContain(
+    'mindgw_requests_total{front_door="chat",model="n",provider="q",status_class="5xx"} 0',
+  );
+  expect(seeded).toContain(
+    'mindgw_requests_total{front_door="messages",model="n",provider="none",status_class="5xx"} 0',
+  );
+  expect(seeded).toHaveLength(1 + 6 * 2);
 });

@@ -4,7 +4,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
-import { providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
+import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
 import { type MetricSources, registerScrapedMetrics } from "./scraped-metrics.ts";
 import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
 
@@ -167,7 +167,29 @@ export class GatewayMetrics {
     // MindgwConfigRejected) would not fire.
     for (const kind of REFUSAL_KINDS) branch(this.refusalCells, kind, this.newRefusal).inc(0);
     for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
+    this.seedConfigured();
     registerScrapedMetrics(registers, sources);
+  }
+
+  /**
+   * The series of traffic whose labels the config bounds, made at 0 (at start, and for what a
+   * reload adds), for the reason above: each configured model's 5xx answers on each front door
+   * that calls a model, by each provider its routes go to (and `none`: refused before any route),
+   * its spend, and each configured tenant's spend. Unbounded label values (a made-up model is
+   * `other`, a worker's name is `workers`) still start at their first event.
+   */
+  private seedConfigured(): void {
+    const configured = this.sources.configured?.();
+    if (!configured) return;
+    for (const { model, providers } of configured.models)
+      for (const provider of [...providers, "none"])
+        for (const frontDoor of MODEL_CALL_FRONT_DOORS) {
+          const cells = this.requestCells.of(frontDoor, model, provider, "5xx");
+          cells.requests.inc(0);
+          cells.cost.inc(0);
+        }
+    for (const tenant of ["default", ...configured.tenants])
+      branch(this.tenantCostCells, tenant, this.newTenantCost).inc(0);
   }
 
   private tenantLabel(tenant: string | null): string {
@@ -254,6 +276,8 @@ export class GatewayMetrics {
 
   configReloaded(result: ReloadResult): void {
     this.reloads.inc({ result });
+    // The new config's models and tenants: counted from 0 before their first request.
+    if (result === "applied") this.seedConfigured();
   }
 
   /** The text exposition format. */

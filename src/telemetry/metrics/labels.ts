@@ -1,4 +1,4 @@
-import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
 import type { GatewayError, GatewayLimit } from "../../core/gateway-error.ts";
 
 /**
@@ -44,3 +44,16 @@ export function refusalKind(record: AuditRecord, error: GatewayError | undefined
   if (record.status !== 429) return null;
   return error?.refusedBy ?? "upstream";
 }
+
+/**
+ * The front doors that call a model, whose 5xx answers the error-rate alert counts (the
+ * `front_door=~` of MindgwHighErrorRate): each configured model's 5xx series start at 0 on them.
+ */
+export const MODEL_CALL_FRONT_DOORS = [
+  "chat",
+  "completions",
+  "embeddings",
+  "responses",
+  "messages",
+  "count_tokens",
+] as const satisfies readonly FrontDoor[];

@@ -33,7 +33,33 @@ export interface MetricSources {
   configVersion?(): number;
   /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */
   shadow?(): ShadowCounts;
+  /**
+   * The label values the config in force bounds, whose series are made at 0 before their first
+   * event (`ConfiguredLabels`); absent, each series starts at its first event.
+   */
+  configured?(): ConfiguredLabels;
 }
+
+/**
+ * What the config names of the labels traffic counts by: each configured model (its `model`
+ * label) with the providers its routes go to, and the provider its shadow copies go to.
+ */
+export interface ConfiguredLabels {
+  readonly models: readonly {
+    readonly model: string;
+    readonly providers: readonly string[];
+    readonly shadowProvider?: string | undefined;
+  }[];
+  /** The configured tenants' names. */
+  readonly tenants: readonly string[];
+}
+
+/**
+ * The ways a shadow copy ends that have a series per shadow provider from the start: `ok`, and the
+ * failures any upstream may cause (an error answer or a cut stream, `shadow.timeout`, a stop).
+ * Rarer codes start at their first copy.
+ */
+export const SHADOW_OUTCOMES = ["ok", "upstream_error", "upstream_timeout", "unavailable"] as const;
 
 /** One connected worker, as the worker gauges read it. */
 export interface WorkerLoad {
@@ -258,6 +284,11 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
       registers,
       collect() {
         this.reset();
+        // At 0 from the start for each configured shadow provider: the first failing copy is an
+        // increase (MindgwShadowCopiesFailing), not a series' first sample.
+        for (const { shadowProvider } of sources.configured?.().models ?? [])
+          if (shadowProvider !== undefined)
+            for (const outcome of SHADOW_OUTCOMES) this.inc({ provider: shadowProvider, outcome }, 0);
         for (const { provider, outcome, count } of shadow().ended) this.inc({ provider, outcome }, count);
       },
     });
@@ -268,6 +299,8 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
       registers,
       collect() {
         this.reset();
+        for (const { model, shadowProvider } of sources.configured?.().models ?? [])
+          if (shadowProvider !== undefined) this.inc({ model }, 0);
         for (const { model, usd } of shadow().spent) this.inc({ model }, usd);
       },
     });

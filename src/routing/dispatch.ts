@@ -49,7 +49,7 @@ export interface ReceivedRequest {
    * it was sent instead, `spliced` saying where the model is in them (splice-body.ts `splicedFor`):
    * the request holds its body's bytes once, the received ones let go. Undefined once a route
    * translated the request and neither a route left nor a shadow copy may send it as it came
-   * (dispatch-run.ts `letGoOfReceived`): it waited on that upstream holding them beside the
+   * (received-bytes.ts `letGoOfReceived`): it waited on that upstream holding them beside the
    * parsed body and the translated one.
    */
   bytes: Uint8Array<ArrayBuffer> | undefined;

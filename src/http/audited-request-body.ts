@@ -14,9 +14,10 @@ const U = 117;
  * redacted only up to its backslash, or not at all. Such a body, and one with a `\u` escape
  * (`\u0042earer`), is kept as the parsed body serialised again, as it always was; every other
  * escape (`\n`, `\"`, `\\`) is one `JSON.stringify` writes alike, and leaves the bytes as they came.
+ * Bytes let go (none the row is made from should be) leave the parsed body serialised too.
  */
-export function auditedRequestBody(bytes: Uint8Array, body: JsonObject): string {
-  return holdsOtherEscape(bytes) ? JSON.stringify(body) : decoder.decode(bytes);
+export function auditedRequestBody(bytes: Uint8Array | undefined, body: JsonObject): string {
+  return bytes === undefined || holdsOtherEscape(bytes) ? JSON.stringify(body) : decoder.decode(bytes);
 }
 
 /** Whether a JSON text holds `\/` or `\u` (a backslash is only ever an escape's first byte). */

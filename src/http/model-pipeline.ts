@@ -110,25 +110,29 @@ export function modelPipeline(
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);
       abort.watch(open, deps.sessions, principal);
-      const routed = runtime.router(
-        new ModelDispatch(
-          operation,
-          body,
-          bytes,
-          model,
-          ledger.stream,
-          ledger.requestId,
-          ledger.serial,
-          principal.tenant,
-          abort,
-          dialectHeaders(request.headers, dialect),
-          queryOf(request.url),
-          path,
-          // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
-          ledger.dispatchTelemetry(),
-          responses,
-        ),
+      // The row's body is made from the bytes the dispatch holds, spliced or not, when they are the
+      // ones read (a body sent on without `stream` is bytes of its own): not from a copy beside them.
+      const auditRow = capture && bytes === read.bytes;
+      const dispatch = new ModelDispatch(
+        operation,
+        body,
+        bytes,
+        model,
+        ledger.stream,
+        ledger.requestId,
+        ledger.serial,
+        principal.tenant,
+        abort,
+        dialectHeaders(request.headers, dialect),
+        queryOf(request.url),
+        path,
+        // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
+        ledger.dispatchTelemetry(),
+        responses,
+        auditRow,
       );
+      if (auditRow) ledger.auditedRequest = dispatch;
+      const routed = runtime.router(dispatch);
       // A Responses answer the gateway stores leaves once stored; nothing else waits for anything.
       const dispatching = responses?.stores ? stored(call, routed, responses, model, body) : routed;
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;

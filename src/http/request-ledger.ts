@@ -6,7 +6,9 @@ import type { Dialect } from "../core/dialect.ts";
 import { toldMessage } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
+import type { ReceivedRequest } from "../routing/dispatch.ts";
 import { NOTHING_DROPPED } from "../routing/route-attempt.ts";
+import { asReceived } from "../routing/splice-body.ts";
 import type {
   AttemptInfo,
   AttemptTelemetry,
@@ -14,7 +16,6 @@ import type {
   OutgoingRequest,
 } from "../telemetry/dispatch-telemetry.ts";
 import { auditedRequestBody } from "./audited-request-body.ts";
-import type { JsonRequest } from "./read-json-body.ts";
 import type { EndedRequest, RequestEnds } from "./request-ends.ts";
 
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
@@ -55,11 +56,13 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   /** What translation left out, by name (a shared empty list until something was: no list per request). */
   dropped: readonly string[] = NOTHING_DROPPED;
   /**
-   * Set only with `audit.bodies: true`: the request as read, made the row's text only as the row
-   * is built (`report`). A request in flight holds its body's bytes once (the dispatch holds the
-   * same), not a string of them beside them for the row (a 4 MB prompt held 4 MB more).
+   * Set only with `audit.bodies: true`: the request as read, then as the dispatch holds it (its
+   * bytes spliced with a route's model: splice-body.ts `asReceived` undoes that), made the row's
+   * text only as the row is built (`report`). A request in flight holds its body's bytes once, not
+   * a string of them beside them for the row (a 4 MB prompt held 4 MB more), nor the received bytes
+   * beside those its route renamed.
    */
-  auditedRequest: JsonRequest | undefined;
+  auditedRequest: Pick<ReceivedRequest, "body" | "bytes" | "spliced"> | undefined;
   /** Set only with `audit.bodies: true`. */
   responseBody: string | undefined;
   /** `performance.now()` as the router opened the first attempt (undefined until it has). */
@@ -183,7 +186,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     if (this.app !== null) record.app = this.app;
     if (this.attempted()) record.attempts = this.list();
     const audited = this.auditedRequest;
-    if (audited !== undefined) record.requestBody = auditedRequestBody(audited.bytes, audited.body);
+    if (audited !== undefined) record.requestBody = auditedRequestBody(asReceived(audited), audited.body);
     if (this.responseBody !== undefined) record.responseBody = this.responseBody;
     // The record has them now: a ledger still held after it (its turn's other ends) holds no body.
     this.auditedRequest = undefined;

@@ -1,23 +1,18 @@
-import { errorText } from "../audit/redact-body.ts";
 import { signalOf } from "../core/abort-followers.ts";
-import { describeError } from "../core/describe-error.ts";
-import type { JsonObject } from "../core/dialect.ts";
-import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import { scrubbedMessage } from "../core/scrub-account.ts";
-import type { LogFields } from "../log/logger.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Provider } from "../providers/provider.ts";
 import { abortable } from "./abortable.ts";
-import { localAnswer } from "./adapt-dialect.ts";
-import { fitsContext, noRouteFits } from "./context-fit.ts";
+import { logRefusedField, logRouteFailed } from "./attempt-failure-log.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
+import type { DispatchDeps } from "./dispatch-deps.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
 import { letGoOfReceived } from "./received-bytes.ts";
-import { RetryAdvice } from "./retry-advice.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
-import type { Probe, RouteHealth } from "./route-health.ts";
+import type { Probe } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
+import { RoutesTried } from "./routes-tried.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import { statedDelayMs } from "./stated-delay.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
@@ -33,51 +28,21 @@ import {
 } from "./try-route.ts";
 import { pinnedTo, type Repick, WorkerRepicks } from "./worker-repicks.ts";
 
-/** What a dispatch needs of its router (router.ts). */
-export interface DispatchDeps {
-  readonly health: RouteHealth;
-  /** A failed attempt's warning (`route failed`, with the request id, route and redacted reason). */
-  readonly log: (message: string, fields: LogFields) => void;
-  readonly random: () => number;
-  readonly shadow?: (
-    modelShadow: ModelPlan["shadow"],
-    request: DispatchRequest,
-    primary: Dispatched,
-  ) => Dispatched;
-  /** Whether `shadow` may copy the request (absent with `shadow` there: it may). */
-  readonly mayShadow?: (modelShadow: ModelPlan["shadow"], request: DispatchRequest) => boolean;
-}
-
 /**
  * One request's walk over its model's routes in strategy order, retrying (with backoff) and
  * failing over until the first byte of an answer is in hand. Each attempt's read settles the
  * dispatch's promise itself (`Attempt.readInto`, with this run as its outcome): committed when it
  * answered, or the next attempt followed when it failed and another is allowed. The loop's state
- * lives here between attempts, so a request runs through no async frame of the router's.
+ * lives here between attempts, so a request runs through no async frame of the router's; what it
+ * learned of the routes, and its answer when none served, in `RoutesTried`.
  */
-export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
+export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply, Dispatched> {
   private readonly routes: readonly Route[];
   /** The route being tried, and its retry (0: the first try on it). */
   private index = 0;
   private retry = 0;
-  /** Calls sent upstream: a route passed over before sending (it cannot serve the call) is none. */
-  private attempts = 0;
-  /** What the dispatch fails with when no route answers: the last failure, or why a route was passed over. */
-  private lastError: GatewayError | undefined;
   /** An attempt sent upstream failed: the next route's first try is a failover. */
   private sentAndFailed = false;
-  // A window known too small (estimated before trying, or refused by an upstream) rules out
-  // every route whose window is no larger.
-  private tooSmall = 0;
-  /** The largest window of a route passed over as too small before any attempt on it. */
-  private skippedWindow = 0;
-  /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
-  private reopensIn = Number.POSITIVE_INFINITY;
-  /**
-   * When, and whether, the caller may try again if no route serves (the final failure's headers):
-   * made at the first failure or route passed over, none for a request its first route serves.
-   */
-  private advice: RetryAdvice | undefined;
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
   /** A field the translation added that the route's upstream refused: its next attempt goes without. */
@@ -94,10 +59,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   constructor(
     routes: readonly Route[],
     private readonly plan: ModelPlan,
-    private readonly request: DispatchRequest,
+    request: DispatchRequest,
     private readonly policy: RoutingPolicy,
     private readonly deps: DispatchDeps,
   ) {
+    super(request);
     this.routes = routes;
   }
 
@@ -111,8 +77,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
       const probe = deps.health.admit(route.key);
       if (probe === undefined) {
-        this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
-        this.retryAdvice().passedOver();
+        this.passedOver(deps.health.reopensInMs(route.key));
         continue;
       }
       const waits = this.retry > 0 && this.repick === undefined;
@@ -127,19 +92,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.retry = 0;
     this.without = undefined;
     this.repick = undefined;
-  }
-
-  /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
-  private fits(route: Route): boolean {
-    const window = route.contextWindow;
-    if (
-      window === undefined ||
-      (window > this.tooSmall && fitsContext(this.request.operation, this.request.body, window))
-    )
-      return true;
-    this.tooSmall = Math.max(this.tooSmall, window);
-    this.skippedWindow = Math.max(this.skippedWindow, window);
-    return false;
   }
 
   /**
@@ -187,7 +139,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       // An attempt that does not send the bytes received: translated, or its body serialised (a
       // Claude call without unsigned thinking, Claude on Bedrock or Vertex AI).
       if (this.call.native?.bytes === undefined)
-        letGoOfReceived(request, this.routes, this.index, this.mayBeCopied());
+        letGoOfReceived(request, this.routes, this.index, this.deps, this.plan.shadow);
       return sendAttempt(this.call, request, this);
     } catch (thrown) {
       // Thrown before the read began (the call could not be adapted or built, or the provider
@@ -200,12 +152,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         return Promise.reject(failure);
       }
     }
-  }
-
-  /** Whether a shadow copy of the request may be made once it is answered. */
-  private mayBeCopied(): boolean {
-    const { shadow, mayShadow } = this.deps;
-    return mayShadow ? mayShadow(this.plan.shadow, this.request) : shadow !== undefined;
   }
 
   /** The attempt answered: the answer is the client's (and the shadow's, when one applies). */
@@ -255,15 +201,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const refused = this.refusedHint(call, thrown);
     if (refused) {
       this.without = refused;
-      const again = refused.fits === undefined ? "without it" : "with the max_tokens the window leaves";
-      this.deps.log(`route refused a field the translation added: sent again ${again}`, {
-        request_id: request.requestId,
-        route: route.label,
-        upstream_model: route.upstreamModel,
-        field: refused.path,
-        client_field: refused.callerName,
-        ...(refused.fits === undefined ? {} : { max_tokens: refused.fits }),
-      });
+      logRefusedField(this.deps.log, request, route, refused);
       return this.onward();
     }
     const fallback = fallbackClassOf(failure);
@@ -275,24 +213,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
-    // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
-    // answer (core/gateway-error.ts providerFailure), and so do the upstream's own words when the
-    // caller gets the gateway's (its credentials, account or route's model refused: `detail`) or
-    // gets them without the gateway's upstream account (core/scrub-account.ts); the operator reads
-    // them here, the reason as the caller would be told it, as the access line's is, and both
-    // redacted and bounded (they may quote a key).
-    const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
-    const told = scrubbedMessage(failure);
-    const kept = failure.detail ?? (told === failure.message ? undefined : failure.message);
-    this.deps.log("route failed", {
-      request_id: request.requestId,
-      // The worker it went to, as the access line and the audit row's attempts name it.
-      route: (call && workerOf(call)) ?? route.label,
-      upstream_model: route.upstreamModel,
-      error: failure.code,
-      reason: errorText(`${told}${cause}`, true),
-      ...(kept === undefined ? {} : { detail: errorText(kept, true) }),
-    });
+    logRouteFailed(this.deps.log, request, route, (call && workerOf(call)) ?? route.label, failure);
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
     if (worker instanceof GatewayError) this.lastError = worker;
     else if (worker !== undefined) {
@@ -335,12 +256,6 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private asksLonger(stated: number | undefined): boolean {
     return stated !== undefined && stated > this.policy.backoffMs * 2 ** this.retry;
   }
-  /** The run's retry advice, made when first needed (a route failed or was passed over). */
-  private retryAdvice(): RetryAdvice {
-    this.advice ??= new RetryAdvice();
-    return this.advice;
-  }
-
   /**
    * The translation's hint the failed attempt's upstream refused, when the route may be tried
    * without it: once a route, and a field never left out under `translation.unsupported: reject`,
@@ -361,57 +276,4 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private onward(): Promise<Dispatched> {
     return Promise.resolve().then(() => this.next());
   }
-
-  /**
-   * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
-   * probe through), so a client's backoff meets the route's return rather than guessing.
-   */
-  private outOfService(): GatewayError {
-    const error = unavailable(
-      `every route for model ${this.request.model} is temporarily out of service`,
-      "no_route_available",
-    );
-    if (!Number.isFinite(this.reopensIn)) return error;
-    return new GatewayError({
-      status: error.status,
-      code: error.code,
-      message: error.message,
-      retryable: error.retryable,
-      headers: { "retry-after": String(Math.max(1, Math.ceil(this.reopensIn / 1000))) },
-    });
-  }
-
-  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
-  private exhausted(): Promise<Dispatched> {
-    const { request, lastError } = this;
-    const local =
-      lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
-    if (local) return local.then((body) => localDispatched(this.attempts, body));
-    if (lastError) return Promise.reject(this.advice?.told(lastError) ?? lastError);
-    return Promise.reject(this.skippedAll() ?? this.outOfService());
-  }
-
-  /** Routes were passed over as too small: the refusal says so for the largest of them. */
-  private skippedAll(): GatewayError | undefined {
-    const { request, skippedWindow } = this;
-    return skippedWindow > 0
-      ? noRouteFits(request.operation, request.body, skippedWindow, request.model)
-      : undefined;
-  }
-}
-
-/**
- * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as
- * no route and no upstream model (metrics' provider `none`), whatever attempts came before.
- */
-function localDispatched(attempts: number, body: JsonObject): Dispatched {
-  return {
-    route: null,
-    upstreamModel: null,
-    attempts,
-    dropped: [],
-    reply: { kind: "json", body },
-    usage: () => ({ inputTokens: 0, outputTokens: 0 }),
-    answeredModel: () => undefined,
-  };
 }

@@ -49,11 +49,17 @@ export interface ReceivedRequest {
    * it was sent instead, `spliced` saying where the model is in them (splice-body.ts `splicedFor`):
    * the request holds its body's bytes once, the received ones let go. Undefined once a route
    * translated the request and neither a route left nor a shadow copy may send it as it came
-   * (dispatch-run.ts `letGoOfReceived`): it waited on that upstream holding them beside the
-   * parsed body and the translated one.
+   * (received-bytes.ts `letGoOfReceived`): it waited on that upstream holding them beside the
+   * parsed body and the translated one — unless `auditRow` keeps them.
    */
   bytes: Uint8Array<ArrayBuffer> | undefined;
   spliced?: SpliceSite;
+  /**
+   * The audit row's request body is made from `bytes` (`audit.bodies`; splice-body.ts `asReceived`
+   * undoes a splice): they are spliced in place as ever, never let go. A request whose route renames
+   * the model holds its bytes once, where the row's own copy of the received ones was a third.
+   */
+  readonly auditRow?: boolean;
   /** Whether the body carries thinking Claude did not sign: asked once a request (unsigned-thinking-in.ts). */
   unsignedThinking?: boolean;
   /** The body as parsed, before any route changed it. */

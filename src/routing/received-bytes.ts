@@ -1,7 +1,9 @@
 import type { Provider } from "../providers/provider.ts";
 import { goesAsSent } from "./adapt-dialect.ts";
 import type { DispatchRequest } from "./dispatch.ts";
+import type { DispatchDeps } from "./dispatch-deps.ts";
 import type { Route } from "./route.ts";
+import type { ModelPlan } from "./route-table.ts";
 import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /**
@@ -31,20 +33,35 @@ export const takesCallerBytes = (provider: Provider): boolean =>
  * Lets go of the bytes the request came as (`ReceivedRequest.bytes`) once an attempt translated it
  * and no later attempt may send them: none of `routes` from `from` on (the route just tried
  * included: its retry, another of its workers) goes as sent, and no shadow copy may be made
- * (`copied`), whose route may. Such a request waited on its upstream holding its body three times,
- * the bytes beside the parsed body (which every route is adapted from) and the translated body's
- * serialisation (which the upstream is sent, and sent again on a stale connection); twice now. A
- * route that may send them keeps them: a failover to it sends the client's bytes, not the parsed
- * body serialised again.
+ * (`mayBeCopied`), whose route may, and the audit row is not made from them (`auditRow`). Such a
+ * request waited on its upstream holding its body three times, the bytes beside the parsed body
+ * (which every route is adapted from) and the translated body's serialisation (which the upstream
+ * is sent, and sent again on a stale connection); twice now. A route that may send them keeps them: a failover to it sends the client's bytes, not the
+ * parsed body serialised again.
  */
 export function letGoOfReceived(
   request: DispatchRequest,
   routes: readonly Route[],
   from: number,
-  copied: boolean,
+  copies: Pick<DispatchDeps, "shadow" | "mayShadow">,
+  modelShadow: ModelPlan["shadow"],
 ): void {
   const received = request.received;
-  if (received?.bytes === undefined || copied) return;
+  if (
+    received?.bytes === undefined ||
+    received.auditRow === true ||
+    mayBeCopied(copies, modelShadow, request)
+  )
+    return;
   for (let i = from; i < routes.length; i++) if (mayGoAsSent(routes[i] as Route, request)) return;
   received.bytes = undefined;
+}
+
+/** Whether a shadow copy of the request may be made once it is answered. */
+function mayBeCopied(
+  { shadow, mayShadow }: Pick<DispatchDeps, "shadow" | "mayShadow">,
+  modelShadow: ModelPlan["shadow"],
+  request: DispatchRequest,
+): boolean {
+  return mayShadow ? mayShadow(modelShadow, request) : shadow !== undefined;
 }

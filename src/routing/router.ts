@@ -1,6 +1,7 @@
 import { modelNotFound } from "../core/gateway-error.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
-import { type DispatchDeps, DispatchRun } from "./dispatch-run.ts";
+import type { DispatchDeps } from "./dispatch-deps.ts";
+import { DispatchRun } from "./dispatch-run.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ReceivedRequest } from "./dispatch.ts";
-import { spliceBody, splicedFor } from "./splice-body.ts";
+import { asReceived, spliceBody, splicedFor } from "./splice-body.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (out: Uint8Array | undefined) => (out ? new TextDecoder().decode(out) : undefined);
@@ -111,6 +111,20 @@ describe("splicedFor: the bytes a request holds, for route after route", () => {
     // The received bytes are no longer held: the last splice is.
     expect(request.bytes).not.toBe(asReceived);
     expect(request.spliced).toMatchObject({ model: "m", forced: true });
+  });
+
+  test("the bytes as received are given back from whichever splice is held (the audit row's body)", () => {
+    const request = received();
+    expect(text(asReceived(request))).toBe(sent);
+    for (const [model, force] of [
+      ["llama-3", true],
+      ["a-much-longer-upstream-model-name/with-a-slash", false],
+      ["m", true],
+    ] as const) {
+      splicedFor(request, model, force);
+      expect(text(asReceived(request))).toBe(sent);
+    }
+    expect(asReceived({ ...request, bytes: undefined })).toBeUndefined();
   });
 
   test("the client's own model, usage not forced, is the received bytes themselves, held as they are", () => {

@@ -89,6 +89,21 @@ export function splicedFor(
   return out.bytes;
 }
 
+/**
+ * The bytes the request came as, where a splice is held in their place (`splicedFor`): the model's
+ * value written back as it was received (its JSON text was exactly the parsed model's, or nothing
+ * was spliced) and the forced usage option out. What the audit row is made from (`audit.bodies`),
+ * so that a request whose route renames the model holds its body's bytes once, not the received
+ * ones beside the splice for the row. Undefined when they were let go.
+ */
+export function asReceived(
+  received: Pick<ReceivedRequest, "bytes" | "body" | "spliced">,
+): Uint8Array<ArrayBuffer> | undefined {
+  const { bytes, spliced } = received;
+  if (bytes === undefined || spliced === undefined) return bytes;
+  return splicedAt(bytes, spliced, String(received.body.model), false).bytes;
+}
+
 /** The received bytes as a route sends them: themselves, spliced, or undefined when unsure. */
 function fromReceived(
   bytes: Uint8Array<ArrayBuffer>,

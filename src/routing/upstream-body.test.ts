@@ -202,6 +202,16 @@ describe("the body an upstream gets", () => {
       expect(received.unsignedThinking).toBe(true);
     });
 
+    test("keeps them when the audit row is made from them (audit.bodies): the row has them anyway", async () => {
+      const a = claude("a", false);
+      const config = routes({ provider: "b", model: "mb" });
+      const providers = [a.provider, { ...fakeProvider("b"), dialect: "anthropic" as const }];
+      const body = JSON.parse(sent) as JsonObject;
+      received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "", auditRow: true };
+      await routerFor(config, providers).router(chatRequest("m", { body, received }));
+      expect(a.held.map((bytes) => new TextDecoder().decode(bytes))).toEqual([sent]);
+    });
+
     test("keeps them while a shadow copy of the request may be sent", async () => {
       const a = claude("a", false);
       const config = routes({ provider: "b", model: "mb" });

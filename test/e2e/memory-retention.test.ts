@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
+import { allAuditRows } from "./harness/audit-kit.ts";
 import { fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { gatewayIdle } from "./harness/gateway-idle.ts";
@@ -225,20 +226,56 @@ describe("copies of a large body held while its request is in flight", () => {
     expect(await copiesWhileWaiting("fake-model", 10)).toBeLessThan(3.5);
   }, 120_000);
 
-  test("with audit.bodies on, a request waiting on its upstream holds no copy of its body for the audit row", async () => {
-    // The row's text is made from the bytes as the row is built; held as a string from the
-    // body's read, it was a third copy beside the bytes and the parsed body.
+  /** Runs `check` with `audit.bodies` on, by a config reload, and turns them off again after. */
+  async function withBodiesAudited(check: () => Promise<void>): Promise<void> {
     const reloads = () => f.gw.stderr.all.split("config reloaded").length;
     const before = reloads();
     await f.gw.writeConfig(config(f.fake.url, { audit: { bodies: true } }));
     await waitFor("audit.bodies on", () => reloads() > before);
     try {
-      // The bytes received and the parsed body, as with bodies off.
-      expect(await copiesWhileWaiting("fake-model", 30)).toBeLessThan(2.5);
+      await check();
     } finally {
       await f.gw.writeConfig(config(f.fake.url));
       await waitFor("audit.bodies off again", () => reloads() > before + 1);
     }
+  }
+
+  test("with audit.bodies on, a request waiting on its upstream holds no copy of its body for the audit row", async () => {
+    // The row's text is made from the bytes as the row is built; held as a string from the
+    // body's read, it was a third copy beside the bytes and the parsed body.
+    await withBodiesAudited(async () => {
+      // The bytes received and the parsed body, as with bodies off.
+      expect(await copiesWhileWaiting("fake-model", 30)).toBeLessThan(2.5);
+    });
+  }, 120_000);
+
+  test("with audit.bodies on, a request whose route renames the model holds the renamed bytes and the parsed body; its row is the body as sent", async () => {
+    await withBodiesAudited(async () => {
+      // The row is made from the renamed bytes, the model written back as it came: the received
+      // bytes, kept beside them for the row, were a third copy.
+      expect(await copiesWhileWaiting("renamed-model", 50)).toBeLessThan(2.5);
+      // Spaced as a client may write it, a stream (its usage option forced in for the upstream).
+      const sent = JSON.stringify(
+        { model: "renamed-model", stream: true, messages: [{ role: "user", content: "as sent" }] },
+        null,
+        1,
+      );
+      const response = await fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: { authorization: `Bearer ${f.adminKey}`, "content-type": "application/json" },
+        body: sent,
+      });
+      expect(await response.text()).toContain("[DONE]");
+      expect(f.fake.requests.at(-1)?.body).toMatchObject({
+        model: "fake-model",
+        stream_options: { include_usage: true },
+      });
+      const id = response.headers.get("x-request-id") ?? "";
+      const row = await waitFor("the renamed request's row", async () =>
+        (await allAuditRows(f.gw, "bodies=true")).find((record) => record.requestId === id),
+      );
+      expect(row.requestBody).toBe(sent);
+    });
   }, 120_000);
 
   test("a request whose route renames the model holds the bytes sent upstream, not the received ones beside them", async () => {

@@ -1,0 +1,56 @@
+import { errorText } from "../audit/redact-body.ts";
+import { describeError } from "../core/describe-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { scrubbedMessage } from "../core/scrub-account.ts";
+import type { DispatchRequest } from "./dispatch.ts";
+import type { DispatchDeps } from "./dispatch-deps.ts";
+import type { Route } from "./route.ts";
+import type { RefusedHint } from "./translation-hints.ts";
+
+/**
+ * A failed attempt the dispatch goes on from (or fails with), as the operator reads it. What the
+ * provider itself threw (an embedder's provider, a socket's error) stays out of the answer
+ * (core/gateway-error.ts providerFailure), and so do the upstream's own words when the caller gets
+ * the gateway's (its credentials, account or route's model refused: `detail`) or gets them without
+ * the gateway's upstream account (core/scrub-account.ts); the operator reads them here, the reason
+ * as the caller would be told it, as the access line's is, and both redacted and bounded (they may
+ * quote a key).
+ */
+export function logRouteFailed(
+  log: DispatchDeps["log"],
+  request: DispatchRequest,
+  route: Route,
+  /** The worker it went to, as the access line and the audit row's attempts name it; else the route. */
+  triedAs: string,
+  failure: GatewayError,
+): void {
+  const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
+  const told = scrubbedMessage(failure);
+  const kept = failure.detail ?? (told === failure.message ? undefined : failure.message);
+  log("route failed", {
+    request_id: request.requestId,
+    route: triedAs,
+    upstream_model: route.upstreamModel,
+    error: failure.code,
+    reason: errorText(`${told}${cause}`, true),
+    ...(kept === undefined ? {} : { detail: errorText(kept, true) }),
+  });
+}
+
+/** A field the translation added was refused by the route's upstream: the route is tried again without it. */
+export function logRefusedField(
+  log: DispatchDeps["log"],
+  request: DispatchRequest,
+  route: Route,
+  refused: RefusedHint,
+): void {
+  const again = refused.fits === undefined ? "without it" : "with the max_tokens the window leaves";
+  log(`route refused a field the translation added: sent again ${again}`, {
+    request_id: request.requestId,
+    route: route.label,
+    upstream_model: route.upstreamModel,
+    field: refused.path,
+    client_field: refused.callerName,
+    ...(refused.fits === undefined ? {} : { max_tokens: refused.fits }),
+  });
+}

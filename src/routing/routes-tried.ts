@@ -1,0 +1,112 @@
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError, unavailable } from "../core/gateway-error.ts";
+import { localAnswer } from "./adapt-dialect.ts";
+import { fitsContext, noRouteFits } from "./context-fit.ts";
+import type { Dispatched, DispatchRequest } from "./dispatch.ts";
+import { RetryAdvice } from "./retry-advice.ts";
+import type { Route } from "./route.ts";
+
+/**
+ * What a dispatch learned of its routes as it walked them (calls sent, the last failure, windows
+ * too small, breakers open), and what it answers with when none served: the state of the walk
+ * that outlives a route, kept apart from the walk itself (dispatch-run.ts `DispatchRun`, which
+ * extends it: one object a request, as before).
+ */
+export class RoutesTried {
+  /** Calls sent upstream: a route passed over before sending (it cannot serve the call) is none. */
+  protected attempts = 0;
+  /** What the dispatch fails with when no route answers: the last failure, or why a route was passed over. */
+  protected lastError: GatewayError | undefined;
+  // A window known too small (estimated before trying, or refused by an upstream) rules out
+  // every route whose window is no larger.
+  protected tooSmall = 0;
+  /** The largest window of a route passed over as too small before any attempt on it. */
+  private skippedWindow = 0;
+  /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
+  private reopensIn = Number.POSITIVE_INFINITY;
+  /**
+   * When, and whether, the caller may try again if no route serves (the final failure's headers):
+   * made at the first failure or route passed over, none for a request its first route serves.
+   */
+  private advice: RetryAdvice | undefined;
+
+  constructor(protected readonly request: DispatchRequest) {}
+
+  /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
+  protected fits(route: Route): boolean {
+    const window = route.contextWindow;
+    if (
+      window === undefined ||
+      (window > this.tooSmall && fitsContext(this.request.operation, this.request.body, window))
+    )
+      return true;
+    this.tooSmall = Math.max(this.tooSmall, window);
+    this.skippedWindow = Math.max(this.skippedWindow, window);
+    return false;
+  }
+
+  /** A route passed over while its breaker is open, which lets a probe through in `reopensInMs`. */
+  protected passedOver(reopensInMs: number): void {
+    this.reopensIn = Math.min(this.reopensIn, reopensInMs);
+    this.retryAdvice().passedOver();
+  }
+
+  /** The run's retry advice, made when first needed (a route failed or was passed over). */
+  protected retryAdvice(): RetryAdvice {
+    this.advice ??= new RetryAdvice();
+    return this.advice;
+  }
+
+  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
+  protected exhausted(): Promise<Dispatched> {
+    const { request, lastError } = this;
+    const local =
+      lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
+    if (local) return local.then((body) => localDispatched(this.attempts, body));
+    if (lastError) return Promise.reject(this.advice?.told(lastError) ?? lastError);
+    return Promise.reject(this.skippedAll() ?? this.outOfService());
+  }
+
+  /** Routes were passed over as too small: the refusal says so for the largest of them. */
+  private skippedAll(): GatewayError | undefined {
+    const { request, skippedWindow } = this;
+    return skippedWindow > 0
+      ? noRouteFits(request.operation, request.body, skippedWindow, request.model)
+      : undefined;
+  }
+
+  /**
+   * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
+   * probe through), so a client's backoff meets the route's return rather than guessing.
+   */
+  private outOfService(): GatewayError {
+    const error = unavailable(
+      `every route for model ${this.request.model} is temporarily out of service`,
+      "no_route_available",
+    );
+    if (!Number.isFinite(this.reopensIn)) return error;
+    return new GatewayError({
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      headers: { "retry-after": String(Math.max(1, Math.ceil(this.reopensIn / 1000))) },
+    });
+  }
+}
+
+/**
+ * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as
+ * no route and no upstream model (metrics' provider `none`), whatever attempts came before.
+ */
+function localDispatched(attempts: number, body: JsonObject): Dispatched {
+  return {
+    route: null,
+    upstreamModel: null,
+    attempts,
+    dropped: [],
+    reply: { kind: "json", body },
+    usage: () => ({ inputTokens: 0, outputTokens: 0 }),
+    answeredModel: () => undefined,
+  };
+}

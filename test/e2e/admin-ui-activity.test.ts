@@ -1,0 +1,78 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi } from "./harness/admin-ui-kit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). The activity page: who made
+// each change.
+
+const ui = adminUi();
+const { signedIn, shoot, holdRequests } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("activity: who made each change, readably, its id beside; choosing one shows only that caller's changes, by id", async () => {
+    await signedIn();
+    // Two admin keys of one name: told apart by their ids.
+    const first = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
+    const second = await createKey(gw, { name: "twin-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: first.key }, { name: "made-by-first" });
+    await createKey({ url: gw.url, adminKey: second.key }, { name: "made-by-second" });
+    await page.goto(`${gw.url}/admin/activity`);
+    const made = (name: string) => page.locator('tr[data-action="key.create"]', { hasText: name });
+    const firstWho = made("made-by-first").locator("[data-caller-id]");
+    await firstWho.waitFor();
+    expect(await firstWho.getAttribute("data-caller-id")).toBe(first.id);
+    expect(await firstWho.textContent()).toBe(`twin-ops key${first.id}`);
+    expect(await made("made-by-second").locator("[data-caller-id]").getAttribute("data-caller-id")).toBe(
+      second.id,
+    );
+    await firstWho.getByRole("button", { name: "twin-ops" }).click();
+    await made("made-by-second").waitFor({ state: "detached" });
+    await made("made-by-first").waitFor();
+    const actors = await page
+      .locator("table.actions-table tbody [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(new Set(actors)).toEqual(new Set([first.id]));
+    await shoot("activity-one-caller-1280");
+    await page.getByRole("button", { name: "Show every caller" }).click();
+    await made("made-by-second").waitFor();
+  }, 60_000);
+
+  test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    // More than a page of changes (50), the newest by a caller of its own.
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `older-change-${i + j}` })),
+      );
+    const late = await createKey(target, { name: "late-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: late.key }, { name: "made-by-late-ops" });
+    const older = await holdRequests(
+      (url) => url.pathname === "/admin/api/actions" && url.searchParams.has("before"),
+    );
+    await page.goto(`${gw.url}/admin/activity`);
+    const another = page.locator('tr[data-action="key.create"]', { hasText: "older-change-54" });
+    await another.waitFor();
+    await page.getByRole("button", { name: "Load older" }).click();
+    await older.asked;
+    const made = page.locator('tr[data-action="key.create"]', { hasText: "made-by-late-ops" });
+    await made.getByRole("button", { name: "late-ops" }).click();
+    await another.waitFor({ state: "detached" });
+    // The older page was given up as the caller was chosen: its answer can never be added.
+    await older.givenUp;
+    const actors = await page
+      .locator("table.actions-table tbody [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(actors).toEqual([late.id]);
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

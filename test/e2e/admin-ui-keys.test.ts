@@ -1,0 +1,340 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Request as BrowserRequest, Page } from "playwright-core";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi } from "./harness/admin-ui-kit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). The keys page: create,
+// rotate, revoke, limits, a thousand keys.
+
+const ui = adminUi();
+const { chat, statusOf, expectingRefusals, signedIn, shoot, fx } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("keys: create (shown once), use it, rotate with grace, revoke; every change on record", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Name").fill("alice-ui");
+    await page.getByLabel("Budget (USD)").fill("5");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.locator("[data-new-key]");
+    await waitFor("the new key to be shown", async () => (await shown.inputValue()).startsWith("mgw_"));
+    const first = await shown.inputValue();
+    expect((await chat(first)).response.status).toBe(200);
+
+    const firstId = (await (
+      await fetch(`${gw.url}/admin/api/keys/alice-ui`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { id: string };
+    await page.getByRole("button", { name: "Done" }).click();
+    const row = page.locator(`tr[data-key-id="${firstId.id}"]`);
+    // The summary of the tenants the keys name, with alice-ui's spend read since its call.
+    const summary = page.locator('tr[data-summary-tenant="default"]');
+    const totals = async () => ({
+      spent: Number(await summary.getAttribute("data-spent")),
+      budget: Number(await summary.getAttribute("data-budget")),
+    });
+    await waitFor("alice-ui's spend on the page", async () => {
+      await page.reload();
+      return Number(await row.getAttribute("data-spent")) > 0;
+    });
+    const beforeRotation = await totals();
+    await row.getByRole("button", { name: "Rotate" }).click();
+    await row.getByLabel("Grace").fill("1h");
+    await row.getByRole("button", { name: "Rotate now" }).click();
+    await waitFor("the rotated key to be shown", async () => {
+      const value = await shown.inputValue().catch(() => "");
+      return value.startsWith("mgw_") && value !== first;
+    });
+    const second = await shown.inputValue();
+    // Both keys listed, each reporting the spend the new one took over (once the carried spend
+    // is written, within a flush): the summary counts the chain once.
+    const alice = page.locator('tr[data-key-name="alice-ui"]');
+    await waitFor("both alice-ui keys listed with the spend they share", async () => {
+      await page.reload();
+      await row.waitFor();
+      const spends = await alice.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-spent"))));
+      return spends.length === 2 && (spends[0] ?? 0) > 0 && spends[0] === spends[1];
+    });
+    const afterRotation = await totals();
+    expect(afterRotation.budget).toBe(beforeRotation.budget);
+    expect(afterRotation.spent).toBeCloseTo(beforeRotation.spent, 12);
+    expect(await statusOf(chat(second))).toBe(200);
+    expect(await statusOf(chat(first))).toBe(200); // still inside its grace period
+
+    const listed = (await (
+      await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { keys: { id: string; name: string }[] };
+    const secondId = listed.keys.find((k) => k.name === "alice-ui" && k.id !== firstId.id) ?? { id: "" };
+    expect(secondId.id).not.toBe(firstId.id);
+    // Revoke on the new key offers the name's every active key, as `mindgw keys revoke alice-ui`:
+    // the old one in its grace window would otherwise keep the name working.
+    const secondRow = page.locator(`tr[data-key-id="${secondId.id}"]`);
+    await secondRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await secondRow.getByText("2 active keys are named").waitFor();
+    await shoot("keys-revoke-choice-1280");
+    await secondRow.getByRole("button", { name: "Revoke all 2 keys named “alice-ui”" }).click();
+    await secondRow.waitFor({ state: "detached" });
+    await row.waitFor({ state: "detached" });
+    expect([await statusOf(chat(second)), await statusOf(chat(first))]).toEqual([401, 401]);
+    await shoot("keys-1280");
+
+    await page.goto(`${gw.url}/admin/activity`);
+    for (const action of ["session.sign_in", "key.create", "key.rotate", "key.revoke"])
+      await page.locator(`tr[data-action="${action}"]`).first().waitFor();
+    const actions = (await (
+      await fetch(`${gw.url}/admin/api/actions`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as {
+      actions: { action: string; actor: string; via: string; target: string }[];
+    };
+    expect(actions.actions.filter((a) => a.action === "key.revoke")).toEqual([
+      expect.objectContaining({ actor: "bootstrap-admin", via: "session", target: firstId.id }),
+      expect.objectContaining({ actor: "bootstrap-admin", via: "session", target: secondId.id }),
+    ]);
+  }, 60_000);
+
+  test("keys: Revoke only this key, of a name other active keys share, leaves them working; a key alone under its name asks a plain confirm", async () => {
+    await signedIn();
+    const made = await createKey({ url: gw.url, adminKey }, { name: "hank-ui", role: "user" });
+    const rotate = async () => {
+      const res = await fetch(`${gw.url}/admin/api/keys/hank-ui/rotate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ grace: "1h" }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; key: string };
+    };
+    const rotated = await rotate();
+    await page.goto(`${gw.url}/admin/keys`);
+    const newRow = page.locator(`tr[data-key-id="${rotated.id}"]`);
+    await newRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await newRow.getByRole("button", { name: "Revoke only this key" }).click();
+    await newRow.waitFor({ state: "detached" });
+    expect([await statusOf(chat(rotated.key)), await statusOf(chat(made.key))]).toEqual([401, 200]);
+    // The old key is now alone under its name: the plain question, and that key alone.
+    const messages: string[] = [];
+    page.once("dialog", (dialog) => {
+      messages.push(dialog.message());
+      void dialog.accept();
+    });
+    const oldRow = page.locator(`tr[data-key-id="${made.id}"]`);
+    await oldRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await oldRow.waitFor({ state: "detached" });
+    expect(messages).toEqual(['Revoke key "\u2068hank-ui\u2069"? Callers using it are refused at once.']);
+    expect(await statusOf(chat(made.key))).toBe(401);
+  }, 60_000);
+
+  test("keys: Revoke counts every active key of the name the gateway holds, not only those on the page", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    const oldest = await createKey(target, { name: "spread-ui", role: "user" });
+    // Newer keys push it off the first page (50 keys, newest first).
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `spread-filler-${i + j}` })),
+      );
+    const rotate = async () => {
+      const res = await fetch(`${gw.url}/admin/api/keys/spread-ui/rotate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ grace: "1h" }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; key: string };
+    };
+    const middle = await rotate();
+    // Plain confirms would be dismissed (and said here): the name's other key is off the page.
+    const confirms: string[] = [];
+    const onDialog = (dialog: { message(): string; dismiss(): Promise<void> }) => {
+      confirms.push(dialog.message());
+      void dialog.dismiss();
+    };
+    page.on("dialog", onDialog);
+    fx.deferTest(() => page.off("dialog", onDialog));
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("[data-keys-shown='50']").waitFor();
+    expect(await page.locator(`tr[data-key-id="${oldest.id}"]`).count()).toBe(0);
+    const middleRow = page.locator(`tr[data-key-id="${middle.id}"]`);
+    await middleRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await middleRow.getByText("2 active keys are named").waitFor();
+    await middleRow.getByRole("button", { name: "Cancel" }).click();
+
+    const newest = await rotate();
+    await page.reload();
+    const newestRow = page.locator(`tr[data-key-id="${newest.id}"]`);
+    await newestRow.getByRole("button", { name: "Revoke", exact: true }).click();
+    await newestRow.getByRole("button", { name: "Revoke all 3 keys named “spread-ui”" }).click();
+    await newestRow.waitFor({ state: "detached" });
+    expect(confirms).toEqual([]);
+    expect([
+      await statusOf(chat(newest.key)),
+      await statusOf(chat(middle.key)),
+      await statusOf(chat(oldest.key)),
+    ]).toEqual([401, 401, 401]);
+  }, 60_000);
+
+  test("keys: for an admin outside every tenant, Revoke counts and ends the name's keys in the key's own tenant; another tenant's key of the name keeps working", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    const theirs = await createKey(target, { name: "tenants-ui", tenant: "globex", role: "user" });
+    const old = await createKey(target, { name: "tenants-ui", tenant: "acme", role: "user" });
+    const res = await fetch(`${gw.url}/admin/api/keys/${old.id}/rotate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ grace: "1h" }),
+    });
+    expect(res.status).toBe(201);
+    const fresh = (await res.json()) as { id: string; key: string };
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${fresh.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).click();
+    // Two in acme: the globex key of the name is another credential, neither counted nor revoked.
+    await row.getByRole("button", { name: "Revoke all 2 keys named “tenants-ui”" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect([
+      await statusOf(chat(fresh.key)),
+      await statusOf(chat(old.key)),
+      await statusOf(chat(theirs.key)),
+    ]).toEqual([401, 401, 200]);
+  }, 60_000);
+
+  test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
+    await signedIn();
+    const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
+    for (let i = 0; i < 1000; i += 50)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          fetch(`${gw.url}/admin/api/keys`, {
+            method: "POST",
+            headers: asAdmin,
+            body: JSON.stringify({ name: `bulk-${i + j}` }),
+          }).then((response) => expect(response.status).toBe(201)),
+        ),
+      );
+    const spendUrls: string[] = [];
+    const onRequest = (request: BrowserRequest) => {
+      if (request.url().includes("/admin/api/spend")) spendUrls.push(request.url());
+    };
+    page.on("request", onRequest);
+    fx.deferTest(() => page.off("request", onRequest));
+    await page.goto(`${gw.url}/admin/keys`);
+    const rows = page.locator("table.keys tbody tr");
+    await page.locator("[data-keys-shown='50']").waitFor();
+    expect(await rows.count()).toBe(50);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.locator("[data-keys-shown='100']").waitFor();
+    expect(await page.locator("p.error").count()).toBe(0);
+    expect(await rows.first().textContent()).toContain("bulk-"); // newest first
+    expect(spendUrls).toHaveLength(2);
+    for (const url of spendUrls) expect(new URL(url).searchParams.get("ids")?.split(",")).toHaveLength(50);
+    await shoot("keys-many-1280");
+
+    // A thousand admin calls are no traffic: the charts count the model requests alone.
+    const stats = (await (
+      await fetch(`${gw.url}/admin/api/stats?window=15m`, { headers: asAdmin })
+    ).json()) as { requests: number[] };
+    expect(stats.requests.reduce((a, b) => a + b, 0)).toBeLessThan(100);
+  }, 120_000);
+
+  test("the key form: limits it cannot read are refused in the form; a refusal keeps what was typed", async () => {
+    await signedIn();
+    /** The key of that name, as the API lists it (undefined: none was created). */
+    const named = async (name: string) =>
+      (
+        (await (
+          await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+        ).json()) as {
+          keys: { name: string; rpm: number | null; tpm: number | null; budget_usd: number | null }[];
+        }
+      ).keys.find((k) => k.name === name);
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.getByRole("button", { name: "New key" }).click();
+    const form = page.getByRole("form", { name: "New key" });
+    await form.getByLabel("Name").fill("limits-ui");
+    await form.getByLabel("Requests/min").fill("60/min");
+    await form.getByLabel("Tokens/min").fill("10k");
+    await form.getByLabel("Budget (USD)").fill("$5");
+    const refusal = form.getByRole("alert");
+    for (const [field, fixed, said] of [
+      ["Requests/min", "60", 'Requests/min: "60/min" is not a whole number'],
+      ["Tokens/min", "10000", 'Tokens/min: "10k" is not a whole number'],
+      ["Budget (USD)", "5", 'Budget (USD): "$5" is not a dollar amount'],
+    ] as const) {
+      await form.getByRole("button", { name: "Create key" }).click();
+      await refusal.getByText(said).waitFor();
+      expect(await named("limits-ui")).toBeUndefined();
+      await form.getByLabel(field).fill(fixed);
+    }
+    await form.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor();
+    expect(await named("limits-ui")).toMatchObject({
+      rpm: 60,
+      tpm: 10000,
+      budget_usd: 5,
+    });
+    await page.getByRole("button", { name: "Done" }).click();
+
+    // Refused by the gateway (an expiry it cannot read): said, and the form still holds it all.
+    await page.getByRole("button", { name: "New key" }).click();
+    await form.getByLabel("Name").fill("expiry-ui");
+    await form.getByLabel("Requests/min").fill("30");
+    await form.getByLabel("Expires in").fill("tomorrow");
+    await expectingRefusals(async () => {
+      await form.getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("alert").getByText("expires_in").waitFor();
+    }, /status of 400/);
+    expect(await form.getByLabel("Name").inputValue()).toBe("expiry-ui");
+    expect(await form.getByLabel("Requests/min").inputValue()).toBe("30");
+    expect(await form.getByLabel("Expires in").inputValue()).toBe("tomorrow");
+    await form.getByLabel("Expires in").fill("1d");
+    await form.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor();
+    expect(await form.count()).toBe(0); // created: the form is cleared and closed
+    expect(await named("expiry-ui")).toMatchObject({ rpm: 30 });
+    await page.getByRole("button", { name: "Done" }).click();
+  }, 60_000);
+
+  test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    const limited = await createKey(target, { name: "limits-change-ui", rpm: 1 });
+    expect(await statusOf(chat(limited.key))).toBe(200);
+    expect(await statusOf(chat(limited.key))).toBe(429);
+    const shownKey = async () =>
+      (await (
+        await fetch(`${gw.url}/admin/api/keys/${limited.id}`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        })
+      ).json()) as { rpm: number | null; budget_usd: number | null; models: string[] };
+
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator(`tr[data-key-id="${limited.id}"]`).getByRole("button", { name: "Limits" }).click();
+    const form = page.getByRole("form", { name: "Change limits" });
+    expect(await form.getByLabel("Requests/min").inputValue()).toBe("1");
+    // A limit it cannot read is refused in the form, nothing sent.
+    await form.getByLabel("Budget (USD)").fill("$5");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.getByRole("alert").getByText('Budget (USD): "$5" is not a dollar amount').waitFor();
+    expect(await shownKey()).toMatchObject({ rpm: 1, budget_usd: null });
+    // Emptied: the rpm is lifted; the budget set.
+    await form.getByLabel("Requests/min").fill("");
+    await form.getByLabel("Budget (USD)").fill("5");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.waitFor({ state: "detached" });
+    expect(await shownKey()).toMatchObject({ rpm: null, budget_usd: 5, models: ["*"] });
+    expect(await statusOf(chat(limited.key))).toBe(200);
+    await page.goto(`${gw.url}/admin/activity`);
+    await page.locator('tr[data-action="key.limits"]').first().waitFor();
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

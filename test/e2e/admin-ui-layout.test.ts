@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import OpenAI from "openai";
+import type { Page } from "playwright-core";
+import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
+import { adminUi, NARROW, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
+import type { TestBrowser } from "./harness/browser.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). Every page at 1280 and 390
+// px, light and dark; the requests table with apps mounted.
+
+const ui = adminUi();
+const { chat, statusOf, expectingRefusals, signInWithKey, signedIn, shoot, fx } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let browser: TestBrowser;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, browser, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("every page at 1280 and 390 px, light and dark", async () => {
+    await signedIn();
+    for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
+    for (const viewport of [WIDE, NARROW]) {
+      await page.setViewportSize(viewport);
+      for (const name of UI_PAGES) {
+        await expectingRefusals(async () => {
+          await page.goto(`${gw.url}/admin/${name}`);
+          await page.locator("main h1").waitFor();
+          if (name === "overview") await page.locator(".chart .uplot").first().waitFor();
+          if (name === "shadow") await page.locator('[data-shadow="report"]').waitFor();
+          await shoot(`${name}-${viewport.width}`);
+        }, /^$/);
+        // Nothing wider than the viewport except inside a scroll box.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect({ page: name, width: viewport.width, overflow: Math.max(0, overflow) }).toEqual({
+          page: name,
+          width: viewport.width,
+          overflow: 0,
+        });
+      }
+    }
+    await page.setViewportSize(WIDE);
+    await page.emulateMedia({ colorScheme: "dark" });
+    for (const name of ["overview", "requests", "keys"] as const) {
+      await page.goto(`${gw.url}/admin/${name}`);
+      await page.locator("main h1").waitFor();
+      if (name === "overview") await page.locator(".chart .uplot").first().waitFor();
+      await shoot(`${name}-1280-dark`);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+  }, 120_000);
+
+  test("requests at 390 px with apps mounted: the table fits its card (App hidden, as the other wide columns), each time on one line", async () => {
+    const withApps = await fx.spawn({
+      config: {
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "mock-chat", routes: [{ provider: "demo", model: "mock" }] }],
+        apps: [{ name: "openai-api", frontdoor: "openai", path: "/openai" }],
+      },
+    });
+    const key = withApps.adminKey ?? "";
+    for (let i = 0; i < 3; i++)
+      await new OpenAI({
+        baseURL: `${withApps.url}/openai/v1`,
+        apiKey: key,
+        maxRetries: 0,
+      }).chat.completions.create({
+        model: "mock-chat",
+        messages: [{ role: "user", content: "through the app" }],
+      });
+    // A page of its own; the session cookie is per host, so the main gateway's is signed in again after.
+    const narrow = await browser.newPage(NARROW);
+    try {
+      await narrow.goto(`${withApps.url}/admin/`);
+      await narrow.getByLabel("Admin key").fill(key);
+      await narrow.keyboard.press("Enter");
+      await narrow.getByRole("heading", { name: "Overview" }).waitFor();
+      await narrow.goto(`${withApps.url}/admin/requests`);
+      await narrow.locator("table.requests tbody tr").nth(2).waitFor();
+      const measured = await narrow.evaluate(() => {
+        const table = document.querySelector("table.requests") as HTMLElement;
+        const app = [...table.querySelectorAll("thead th")].find((th) => th.textContent === "App");
+        const time = table.querySelector("tbody button.link") as HTMLElement;
+        return {
+          table: table.scrollWidth,
+          card: (table.parentElement as HTMLElement).clientWidth,
+          app: app ? getComputedStyle(app).display : "missing",
+          timeLines: Math.round(
+            time.getBoundingClientRect().height / Number.parseFloat(getComputedStyle(time).lineHeight),
+          ),
+        };
+      });
+      await narrow.screenshot({ path: join(SHOTS, "requests-apps-390.png"), fullPage: true });
+      expect(await narrow.locator("table.requests tbody button.link .wide").first().isVisible()).toBe(false);
+      expect(measured.table).toBeLessThanOrEqual(measured.card);
+      expect([measured.app, measured.timeLines]).toEqual(["none", 1]);
+      // At 1280 the App column is there.
+      await narrow.setViewportSize(WIDE);
+      await narrow.getByRole("columnheader", { name: "App" }).waitFor();
+      expect(await narrow.locator("table.requests tbody tr td").nth(3).textContent()).toBe("openai-api");
+      // And each time to the millisecond, which the narrow screen left out.
+      const millis = narrow.locator("table.requests tbody button.link .wide").first();
+      expect([await millis.isVisible(), await millis.textContent()]).toEqual([
+        true,
+        expect.stringMatching(/^\.\d{3}$/),
+      ]);
+    } finally {
+      await narrow.close();
+      await signInWithKey(adminKey);
+    }
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

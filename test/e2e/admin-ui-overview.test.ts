@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi } from "./harness/admin-ui-kit.ts";
+import type { TestBrowser } from "./harness/browser.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). The overview page: reloads,
+// and what an admin key in a tenant is shown.
+
+const ui = adminUi();
+const { config, signInWithKey, signedIn, shoot } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let browser: TestBrowser;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, browser, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("overview: a reload that needs a restart says so, not only that it reloaded", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.locator("main h1").waitFor();
+    await gw.writeConfig({ ...config(), workers: { max_message: "2MB" } });
+    const pending = page.locator('[data-restart-required="workers.max_message"]');
+    await pending.waitFor({ timeout: 30_000 });
+    expect(await pending.textContent()).toBe("restart required for: workers.max_message (still as at start)");
+    expect(await page.locator(".tile", { hasText: "Config" }).textContent()).toContain("restart required");
+    // Nothing was applied: the last change says so, not "reloaded".
+    const lastChange = page.locator('dt:text-is("Last change") + dd');
+    expect(await lastChange.textContent()).toMatch(/^not applied at .+: restart required$/);
+    await shoot("overview-restart-required-1280");
+    // Put back as at start: nothing to apply, nothing pending, and still no new version; the last
+    // change says it is over (config.restored), where it went on saying "not applied".
+    await gw.writeConfig(config());
+    await pending.waitFor({ state: "detached", timeout: 30_000 });
+    expect(await lastChange.textContent()).toMatch(/^restored at .+: v\d+ serves on, nothing pending$/);
+  }, 60_000);
+
+  test("overview: an admin key in a tenant gets a note in place of the gateway-wide charts, and the rest of the page, asking for nothing it is refused", async () => {
+    const tenantAdmin = await createKey(gw, {
+      name: "team-ops",
+      tenant: "team-a",
+      role: "admin",
+      models: ["*"],
+    });
+    const problems = browser.problems.length;
+    const requests = browser.requests.length;
+    try {
+      await signInWithKey(tenantAdmin.key);
+      await page.locator("[data-charts-refused]").waitFor();
+      expect(await page.locator("[data-charts-refused]").textContent()).toBe(
+        "Request charts are gateway-wide and shown only to admins outside every tenant.",
+      );
+      await page
+        .locator(".tile", { hasText: "Config" })
+        .getByText(/^v\d+$/)
+        .waitFor();
+      await page.getByRole("heading", { name: "Routes" }).waitFor();
+      expect(await page.locator('main [role="alert"]').count()).toBe(0);
+      expect(await page.locator(".charts").count()).toBe(0);
+      expect(await page.locator(".tile-label", { hasText: /^Requests$/ }).count()).toBe(0);
+      // The file in use is withheld from an admin in a tenant: said so, not "embedded defaults".
+      const facts = page.locator("dl.facts");
+      expect(await facts.locator("dt:has-text('File') + dd").textContent()).toBe("hidden (gateway-wide)");
+      expect(await facts.locator("dt:has-text('Last change') + dd").textContent()).toBe(
+        "hidden (gateway-wide)",
+      );
+      expect(await page.locator(".tile", { hasText: "Config" }).locator(".tile-note").textContent()).toBe(
+        "hidden (gateway-wide)",
+      );
+      // Past the status's next poll (every 5 s): the charts' were never asked for, nothing refused.
+      await page.waitForResponse((response) => response.url().endsWith("/admin/api/status"), {
+        timeout: 15_000,
+      });
+      await shoot("overview-tenant-admin-1280");
+      expect(browser.requests.slice(requests).filter((url) => url.includes("/admin/api/stats"))).toEqual([]);
+      expect(browser.problems.slice(problems)).toEqual([]);
+    } finally {
+      await signInWithKey(adminKey);
+    }
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

@@ -1,0 +1,262 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import OpenAI from "openai";
+import type { Page } from "playwright-core";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). The requests page: live
+// rows, the log, its filters and export, a request's detail and its attempts.
+
+const ui = adminUi();
+const { sdk, chat, jwtFor, signedIn, leftOf, shoot } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("requests: one appears live, then filter the log and open it; export", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.locator(`tr[data-request-id="${requestId}"]`).waitFor();
+
+    const missing = await sdk(adminKey)
+      .chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] })
+      .withResponse()
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    const missingId = (missing as InstanceType<typeof OpenAI.NotFoundError>).requestID ?? "";
+    await page.locator(`tr[data-request-id="${missingId}"]`).waitFor(); // live, unfiltered
+    await page.getByLabel("Live").uncheck();
+    await page.getByLabel("Model").fill("mock-chat");
+    await page.getByLabel("Status").selectOption("2xx");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator(`tr[data-request-id="${missingId}"]`).waitFor({ state: "detached" }); // filtered
+    await page.locator(`tr[data-request-id="${requestId}"]`).waitFor();
+    const models = await page.locator("table.requests tbody tr td:nth-child(4)").allTextContents();
+    expect(models.length).toBeGreaterThan(0);
+    expect(new Set(models)).toEqual(new Set(["mock-chat"]));
+
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const detail = page.locator("section.detail");
+    await detail.getByRole("heading", { name: `Request ${requestId}` }).waitFor();
+    expect(await detail.textContent()).toContain("provider:demo");
+    await detail.getByText("hello from the admin test").first().waitFor(); // the stored request body
+    await shoot("request-detail-1280");
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export NDJSON" }).click();
+    const file = await (await download).path();
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { requestId: string; model: string });
+    expect(lines.map((l) => l.requestId)).toContain(requestId);
+    expect(lines.every((l) => l.model === "mock-chat")).toBe(true);
+  }, 60_000);
+
+  test("requests: calls that share an x-request-id are rows of their own, live and in the log, each opening its own", async () => {
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    // A backend passing its own request id to the calls it fans out: one id, two requests.
+    const id = `fanned-${Date.now()}`;
+    for (const content of ["the first of two", "the second of two"]) {
+      const { response } = await sdk(adminKey)
+        .chat.completions.create(
+          { model: "mock-chat", messages: [{ role: "user", content }] },
+          { headers: { "x-request-id": id } },
+        )
+        .withResponse();
+      expect(response.headers.get("x-request-id")).toBe(id);
+      // Each its own millisecond: the audit log tells rows apart by their start and id.
+      const started = Date.now();
+      await waitFor("the next millisecond", () => Date.now() > started);
+    }
+    const rows = page.locator(`tr[data-request-id="${id}"]`);
+    await waitFor("both live rows", async () => (await rows.count()) === 2);
+    await page.getByLabel("Live").uncheck();
+    await page.getByLabel("Model").fill("mock-chat");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await waitFor("both rows from the log", async () => (await rows.count()) === 2);
+    // Each opens its own request: its own body, and only it drawn selected.
+    const opened: string[] = [];
+    for (const n of [0, 1]) {
+      await page
+        .getByRole("button", { name: `Open request ${id}` })
+        .nth(n)
+        .click();
+      const detail = page.locator("section.detail");
+      await detail
+        .getByText(/the (first|second) of two/)
+        .first()
+        .waitFor();
+      opened.push(
+        (await detail
+          .getByText(/the (first|second) of two/)
+          .first()
+          .textContent()) ?? "",
+      );
+      expect(await page.locator("tr.selected").count()).toBe(1);
+      await page.keyboard.press("Escape");
+      await detail.waitFor({ state: "detached" });
+    }
+    expect(opened.map((text) => text.match(/the (first|second) of two/)?.[0]).sort()).toEqual([
+      "the first of two",
+      "the second of two",
+    ]);
+  }, 60_000);
+
+  test("requests: the detail lists every route and failover attempt", async () => {
+    await signedIn();
+    const { response } = await sdk(adminKey)
+      .chat.completions.create({
+        model: "flaky-chat",
+        messages: [{ role: "user", content: "[[fake:status=500]] hi" }],
+      })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Model").fill("flaky-chat");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const attempts = page.getByRole("table", { name: "Route and failover attempts" });
+    await attempts.waitFor();
+    const rows = await attempts
+      .locator("tbody tr")
+      .evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent ?? "").slice(1, 6)),
+      );
+    // routing.retries defaults to 1: two tries on the failing route, then the failover.
+    const failed = ["provider:flaky", "flaky-model", "failed", "500", "upstream_error"];
+    expect(rows).toEqual([failed, failed, ["provider:demo", "mock", "answered", "–", "–"]]);
+    await shoot("request-attempts-1280");
+  }, 60_000);
+
+  test("requests: the admin API's own calls are left out, in the list and live, until asked for", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    const status = await fetch(`${gw.url}/admin/api/status`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const adminId = status.headers.get("x-request-id") ?? "";
+    await status.arrayBuffer();
+    const { response } = await chat(adminKey);
+    // The admin call finished first, on the same event stream: had it been shown, it would be by now.
+    await page.locator(`tr[data-request-id="${response.headers.get("x-request-id")}"]`).waitFor();
+    expect(await page.locator(`tr[data-request-id="${adminId}"]`).count()).toBe(0);
+    await page.getByLabel("Live").uncheck();
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("table.requests tbody tr").first().waitFor();
+    const doors = await page.locator("table.requests tbody tr td:nth-child(4)").allTextContents();
+    expect(doors).not.toContain("admin");
+    await page.getByLabel("Admin API calls").check();
+    await page.locator(`tr[data-request-id="${adminId}"]`).waitFor();
+  }, 60_000);
+
+  test("requests: each caller shown as who it is (a key by its name, a JWT subject with its tenant), its id beside; choosing one filters by that id", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "dup-ui", role: "user", models: ["*"] });
+    const requestIdOf = async (apiKey: string) =>
+      (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
+    const byKey = await requestIdOf(key.key);
+    const byJwt = await requestIdOf(await jwtFor("dup-ui", "acme"));
+    await auditRow(gw, byKey);
+    await auditRow(gw, byJwt);
+    await page.goto(`${gw.url}/admin/requests`);
+    const callerOf = (requestId: string) =>
+      page.locator(`tr[data-request-id="${requestId}"] [data-caller-id]`);
+    await callerOf(byJwt).waitFor();
+    expect(await callerOf(byKey).getAttribute("data-caller-id")).toBe(key.id);
+    expect(await callerOf(byKey).textContent()).toBe(`dup-ui key${key.id}`);
+    expect(await callerOf(byKey).getAttribute("title")).toBe(key.id);
+    expect(await callerOf(byJwt).getAttribute("data-caller-id")).toBe("jwt:acme:dup-ui");
+    expect(await callerOf(byJwt).textContent()).toBe("dup-ui JWT, tenant acmejwt:acme:dup-ui");
+    await shoot("requests-callers-1280");
+
+    // Chosen, the JWT caller alone: by its id, never the key of the same name.
+    await callerOf(byJwt).getByRole("button", { name: "dup-ui" }).click();
+    await page.locator(`tr[data-request-id="${byKey}"]`).waitFor({ state: "detached" });
+    expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe("jwt:acme:dup-ui");
+    await callerOf(byJwt).waitFor();
+    const shown = await page
+      .locator("table.requests tbody [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(new Set(shown)).toEqual(new Set(["jwt:acme:dup-ui"]));
+  }, 60_000);
+
+  test("requests: the detail shows its caller as the list does, its id on a narrow screen too; choosing it there filters by that id", async () => {
+    await signedIn();
+    const subject = "jwt:acme:detail-ui";
+    const requestIdOf = async (apiKey: string) =>
+      (await chat(apiKey)).response.headers.get("x-request-id") ?? "";
+    const other = await requestIdOf(adminKey);
+    const byJwt = await requestIdOf(await jwtFor("detail-ui", "acme"));
+    await auditRow(gw, other);
+    await auditRow(gw, byJwt);
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.locator(`tr[data-request-id="${other}"]`).waitFor();
+    await page.getByRole("button", { name: `Open request ${byJwt}` }).click();
+    const caller = page.locator('section.detail dt:text-is("Key") + dd [data-caller-id]');
+    await caller.waitFor();
+    const listed = page.locator(`tr[data-request-id="${byJwt}"] [data-caller-id]`);
+    expect(await caller.getAttribute("data-caller-id")).toBe(subject);
+    expect(await caller.getAttribute("title")).toBe(subject);
+    expect(await caller.textContent()).toBe(`detail-ui JWT, tenant acme${subject}`);
+    expect(await listed.textContent()).toBe(await caller.textContent());
+
+    // At 390 px the list leaves a caller's id to its tooltip; the detail keeps it in sight.
+    await page.setViewportSize(NARROW);
+    try {
+      await listed.locator(".caller-id").waitFor({ state: "hidden" });
+      expect(await caller.locator(".caller-id").isVisible()).toBe(true);
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+
+    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed.
+    await caller.getByRole("button", { name: "detail-ui" }).click();
+    await page.locator(`tr[data-request-id="${other}"]`).waitFor({ state: "detached" });
+    expect(await page.locator("section.detail").count()).toBe(0);
+    expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe(subject);
+    await page.locator(`tr[data-request-id="${byJwt}"]`).waitFor();
+  }, 60_000);
+
+  test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
+    await signedIn();
+    const name = "rtl\u202eevil";
+    const key = await createKey(gw, { name, role: "user", models: ["*"] });
+    const { response } = await chat(key.key);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    // The list is read once when the page loads: the row must be stored by then.
+    await auditRow(gw, requestId);
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const keyFact = page.locator('section.detail dt:text-is("Key") + dd');
+    await keyFact.waitFor();
+    // Reversed, the caller's kind ("key") would be drawn left of the name's last letters.
+    expect(await leftOf(keyFact, "evil")).toBeLessThan(await leftOf(keyFact, "key"));
+
+    await page.goto(`${gw.url}/admin/activity`);
+    const created = page.locator('tr[data-action="key.create"]', { hasText: "evil" }).first();
+    await created.waitFor();
+    const detail = created.locator("td").last();
+    expect(await leftOf(detail, "(user")).toBeLessThan(await leftOf(detail, "models"));
+    // Where the change came from: the caller's address, in a column of its own.
+    expect(await created.locator("td[data-client]").textContent()).toBe("127.0.0.1");
+    await shoot("activity-rtl-1280");
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

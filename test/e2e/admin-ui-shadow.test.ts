@@ -1,0 +1,110 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi } from "./harness/admin-ui-kit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). The shadow page:
+// comparisons per model and their examples.
+
+const ui = adminUi();
+const { chat, jwtFor, signedIn, shoot, holdRequests } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("shadow: comparisons per model and an example side by side", async () => {
+    await signedIn();
+    // A JWT caller's pair, made here (no pair another test left is read): its figures, its
+    // copy counted, both answers side by side, and its caller as on Requests, chosen to filter by id.
+    // Another caller's pair before it, which the filter leaves out (run alone too).
+    const other = await createKey(gw, { name: "shadow-other-ui", role: "user", models: ["*"] });
+    const otherId = (await chat(other.key)).response.headers.get("x-request-id") ?? "";
+    const subject = "jwt:acme:shadow-ui";
+    const { response } = await chat(await jwtFor("shadow-ui", "acme"));
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await waitFor("both pairs recorded and the JWT caller's copy counted", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const body = (await res.json()) as ShadowPage;
+      const counted = body.counts?.ended.some((c) => c.provider === "demo-shadow" && c.outcome === "ok");
+      const recorded = new Set(body.records.map((r) => r.requestId));
+      return counted && recorded.has(requestId) && recorded.has(otherId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
+    // This node's copies: the recorded pairs' copies are over, counted by provider and outcome.
+    const ok = page.locator('[data-copies-ended="demo-shadow ok"] td.num');
+    expect(Number(await ok.textContent())).toBeGreaterThan(0);
+    expect(await page.locator('[data-copies="in-flight"]').textContent()).toMatch(/^\d+$/);
+    const pair = page.locator(`[data-shadow-pair="${requestId}"]`);
+    await pair.getByRole("button").first().click();
+    await pair.getByRole("heading", { name: /^Primary: provider:demo/ }).waitFor();
+    await pair.getByRole("heading", { name: /^Shadow: provider:demo-shadow/ }).waitFor();
+    // Each side says why its answer ended.
+    expect(await pair.locator(".bodies").textContent()).toContain("finish stop");
+    await shoot("shadow-example-1280");
+
+    const theirs = pair.locator("[data-caller-id]");
+    expect(await theirs.textContent()).toBe(`shadow-ui JWT, tenant acme${subject}`);
+    const otherPair = page.locator(`[data-shadow-pair="${otherId}"]`);
+    await otherPair.waitFor();
+    const filtered = page.waitForResponse((r) => new URL(r.url()).searchParams.get("key_id") === subject);
+    await theirs.getByRole("button", { name: "shadow-ui" }).click();
+    await filtered;
+    await otherPair.waitFor({ state: "detached" });
+    expect(await page.getByLabel("Caller id").inputValue()).toBe(subject);
+    const callers = await page
+      .locator("[data-shadow-pair] [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(callers).toEqual([subject]);
+  }, 60_000);
+
+  test("shadow: older pairs still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
+    await signedIn();
+    // More than a page of pairs (20) by one key, then the newest by a JWT caller.
+    const many = await createKey(gw, { name: "many-pairs-ui", role: "user", models: ["*"] });
+    for (let i = 0; i < 21; i += 7) await Promise.all(Array.from({ length: 7 }, () => chat(many.key)));
+    const subject = "jwt:acme:race-ui";
+    await chat(await jwtFor("race-ui", "acme"));
+    const pairsOf = async (keyId: string) => {
+      const query = new URLSearchParams({ key_id: keyId, limit: "50" });
+      const res = await fetch(`${gw.url}/admin/api/shadow?${query}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.length;
+    };
+    await waitFor(
+      "every pair recorded",
+      async () => (await pairsOf(many.id)) === 21 && (await pairsOf(subject)) === 1,
+    );
+    const older = await holdRequests(
+      (url) => url.pathname === "/admin/api/shadow" && url.searchParams.has("cursor"),
+    );
+    await page.goto(`${gw.url}/admin/shadow`);
+    const theirs = page.locator(`[data-shadow-pair] [data-caller-id="${subject}"]`);
+    await theirs.waitFor();
+    await page.getByRole("button", { name: "Load older" }).click();
+    await older.asked;
+    await theirs.getByRole("button", { name: "race-ui" }).click();
+    await page
+      .locator(`[data-shadow-pair] [data-caller-id="${many.id}"]`)
+      .first()
+      .waitFor({ state: "detached" });
+    // The older page was given up as the caller was chosen: its answer can never be added.
+    await older.givenUp;
+    const callers = await page
+      .locator("[data-shadow-pair] [data-caller-id]")
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
+    expect(callers).toEqual([subject]);
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import packageJson from "../../package.json";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi, WIDE } from "./harness/admin-ui-kit.ts";
+import { launchBrowser } from "./harness/browser.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { type FakeProcess, spawnWorker } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). The workers page: workers
+// connecting, draining and lost while the page watches.
+
+const ui = adminUi();
+const { signedIn, sessionCookie, shoot } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let fake: FakeProcess;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, fake, page } = ui);
+});
+
+describe("/admin in a real browser", () => {
+  test("workers: one connects and leaves while the page watches; one that drains has left, one killed is lost", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/workers`);
+    await page.getByText("No worker is connected.").waitFor();
+    const token = await createKey(gw, { name: "gpu-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-box-1",
+      // mock-chat is the config's (routed to the demo provider): no request for it reaches the worker.
+      models: ["fake-model", "mock-chat"],
+      labels: { zone: "a" },
+    });
+    try {
+      await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ timeout: 20_000 });
+      const row = (await page.locator('tr[data-worker="gpu-box-1"]').textContent()) ?? "";
+      expect(row).toContain("zone=a");
+      expect(row).toContain(packageJson.version); // the worker's own version, from its register frame
+      const shadowed = page.locator('tr[data-worker="gpu-box-1"] [data-shadowed-models]');
+      expect(await shadowed.getAttribute("data-shadowed-models")).toBe("mock-chat");
+      expect(await shadowed.textContent()).toBe("mock-chat — routed elsewhere by the config");
+      expect(await shadowed.locator("s bdi").textContent()).toBe("mock-chat");
+      expect(row).not.toContain("out of rotation"); // its model server answers
+      await shoot("workers-connected-1280");
+    } finally {
+      await worker.stop();
+    }
+    // SIGTERM: it drained (nothing in flight) and closed its connection itself: left, no failure.
+    const left = page.locator('[data-gone-worker="gpu-box-1"]');
+    await left.waitFor({ timeout: 20_000 });
+    await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
+    expect(await left.getAttribute("data-gone")).toBe("left");
+    expect(await left.textContent()).toMatch(/^gpu-box-1 left at .+, its drain over$/);
+    expect(await left.locator(".badge.bad").count()).toBe(0);
+    // SIGKILL: its connection cut, no drain: lost, with the reason.
+    const killed = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-box-2",
+      models: ["fake-model"],
+    });
+    try {
+      await page.locator('tr[data-worker="gpu-box-2"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await killed.stop("SIGKILL");
+    }
+    const lost = page.locator('[data-gone-worker="gpu-box-2"]');
+    await lost.waitFor({ timeout: 20_000 });
+    expect(await lost.getAttribute("data-gone")).toBe("lost");
+    expect(await lost.locator(".badge.bad").textContent()).toBe("lost");
+    expect(await lost.textContent()).toMatch(/^gpu-box-2 lost at .+ — .+ \(0 in flight\)$/);
+    expect(await left.getAttribute("data-gone")).toBe("left");
+  }, 60_000);
+
+  test("workers: a worker's drain shows as it is announced, not at the page's next poll", async () => {
+    await signedIn();
+    const token = await createKey(gw, { name: "drain-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-drain",
+      models: ["fake-model"],
+    });
+    const holding = new AbortController();
+    // A browser of its own, whose clock the test moves: the page's 10 s poll never comes.
+    const watcher = await launchBrowser();
+    try {
+      await watcher.context.addCookies([await sessionCookie()]);
+      await watcher.context.clock.install();
+      const watching = await watcher.newPage(WIDE);
+      await watching.goto(`${gw.url}/admin/workers`);
+      const row = watching.locator('tr[data-worker="gpu-drain"]');
+      await row.waitFor({ timeout: 20_000 });
+      await watcher.context.clock.pauseAt(Date.now() + 100);
+      // gpu-drain holds a call its upstream never answers: it drains, still listed, till that ends.
+      const held = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "fake-model",
+          messages: [{ role: "user", content: "ui drain hold [[fake:hang]]" }],
+        }),
+        signal: holding.signal,
+      }).catch(() => undefined);
+      await waitFor("the upstream to have gpu-drain's call", async () =>
+        (await fake.requests()).some((r) => JSON.stringify(r.body).includes("ui drain hold")),
+      );
+      worker.proc.kill("SIGTERM");
+      // The page's timers (its effects' frames among them) run a few ms of its clock a poll, a tenth
+      // of the time that passes: nowhere near its 10 s poll, whatever the wait.
+      const badge = row.locator(".badge", { hasText: "draining" });
+      await waitFor(
+        "the draining badge",
+        async () => {
+          await watcher.context.clock.runFor(2);
+          return (await badge.count()) === 1;
+        },
+        15_000,
+      );
+      holding.abort();
+      await held;
+    } finally {
+      holding.abort();
+      await watcher.close();
+      await worker.stop();
+    }
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

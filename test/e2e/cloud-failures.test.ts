@@ -1,0 +1,253 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
+import { auditRow } from "./harness/admin-api.ts";
+import { cloudGateway } from "./harness/cloud-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// A cloud vendor's failures in the caller's dialect (harness/cloud-gateway.ts): Bedrock's exceptions,
+// whole and mid-stream, and Google's errors, never relayed in Google's shape.
+
+const clouds = cloudGateway();
+let cloud: FakeCloud;
+let gw: GatewayProcess;
+let openai: OpenAI;
+let anthropic: Anthropic;
+beforeAll(() => {
+  ({ cloud, gw, openai, anthropic } = clouds);
+});
+const { lastModelCall } = clouds;
+
+describe("vendor failures in the caller's dialect", () => {
+  test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "ValidationException",
+      message: "Input is too long for requested model.",
+    });
+    const error = await openai.chat.completions
+      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("Input is too long");
+  });
+
+  test("a Bedrock exception frame mid-stream ends the stream with an error: a model's fault is a server error, not the caller's", async () => {
+    cloud.failNext({
+      status: 424,
+      type: "modelStreamErrorException",
+      message: "model crashed",
+      midStream: true,
+    });
+    const stream = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+    });
+    const error = await (async () => {
+      for await (const _ of stream) {
+        // drain until the error
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: "server_error",
+      code: "upstream_error",
+    });
+  });
+
+  test("a Bedrock ModelErrorException (424) is the model's fault: failed over to the next route; alone, a 502 api_error, audited so", async () => {
+    const MODEL_ERROR = {
+      status: 424,
+      type: "ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+      message: "The model produced an invalid response. Try your request again.",
+    };
+    cloud.failNext(MODEL_ERROR);
+    const reply = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBeString();
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    cloud.failNext(MODEL_ERROR);
+    const refused = (await anthropic.messages
+      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ error: { type: "api_error" } });
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+  });
+
+  test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
+    cloud.failNext({ status: 200, type: "", message: "", stall: true });
+    const before = cloud.aborted();
+    const stream = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "long answer please" }],
+      stream: true,
+    });
+    for await (const _ of stream) break; // the first chunk, then hang up
+    await waitFor("the fake to see the call abandoned", () => cloud.aborted() > before, 10_000);
+  });
+
+  test("a Gemini error keeps its status class and message", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "INVALID_ARGUMENT",
+      message: "Request contains an invalid argument.",
+    });
+    const error = await anthropic.messages
+      .create({ model: "gemini-flash", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(400);
+    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("invalid argument");
+  });
+});
+
+describe("Google's errors said in the caller's dialect, never relayed in Google's shape", () => {
+  type ApiError = InstanceType<typeof OpenAI.APIError>;
+  type AnthropicError = InstanceType<typeof Anthropic.APIError>;
+  /** What `promise` failed with; a success fails the test. */
+  const failure = async <E>(promise: Promise<unknown>): Promise<E> => {
+    try {
+      await promise;
+    } catch (error) {
+      return error as E;
+    }
+    throw new Error("expected a failure");
+  };
+  const chat = (model: string) =>
+    failure<ApiError>(openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }));
+  const messages = (model: string) =>
+    failure<AnthropicError>(
+      anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+    );
+  const QUOTA = {
+    status: 429,
+    type: "RESOURCE_EXHAUSTED",
+    message: "You exceeded your current quota, please check your plan and billing details.",
+    google: { retryDelay: "12.4s" },
+  };
+
+  test.each(["gemini-flash", "vertex-flash", "claude-vertex"])(
+    "%s: RESOURCE_EXHAUSTED is a 429 rate_limit_error with Retry-After from RetryInfo",
+    async (model) => {
+      cloud.failNext(QUOTA);
+      const error = await chat(model);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error.headers?.get("retry-after")).toBe("13");
+      expect(error.error).toEqual({
+        message: QUOTA.message,
+        type: "rate_limit_error",
+        param: null,
+        code: "rate_limit_exceeded",
+      });
+      cloud.failNext(QUOTA);
+      const refused = await messages(model);
+      expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(refused.headers?.get("retry-after")).toBe("13");
+      expect(refused.error).toEqual({
+        type: "error",
+        error: { type: "rate_limit_error", message: QUOTA.message },
+      });
+    },
+  );
+
+  test("a prompt over Gemini's window is context_length_exceeded on messages; Anthropic callers read prompt is too long", async () => {
+    const tooLong = {
+      status: 400,
+      type: "INVALID_ARGUMENT",
+      message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+    };
+    cloud.failNext(tooLong);
+    const error = await chat("gemini-flash");
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect([error.code, error.param, error.type]).toEqual([
+      "context_length_exceeded",
+      "messages",
+      "invalid_request_error",
+    ]);
+    cloud.failNext(tooLong);
+    const refused = await messages("vertex-flash");
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(refused.message).toContain("prompt is too long: 1200000 tokens > 1048576 maximum");
+  });
+
+  test("a key Gemini refuses (API_KEY_INVALID) is the gateway's: a 502 naming the provider, in both dialects", async () => {
+    const error = await chat("gemini-stale-key");
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("upstream gm-stale rejected the gateway's credentials");
+    expect(error.message).not.toContain("API key not valid");
+    const refused = await messages("gemini-stale-key");
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ error: { type: "api_error" } });
+    const row = await auditRow(gw, refused.requestID ?? "");
+    expect(row).toMatchObject({ status: 502 });
+  });
+
+  test.each([
+    [403, "PERMISSION_DENIED", "Permission 'aiplatform.endpoints.predict' denied", 502],
+    [401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", 502],
+    // The route's model unknown upstream (Vertex AI's words name it): the route's configuration,
+    // not the caller's request.
+    [
+      404,
+      "NOT_FOUND",
+      "Publisher Model `projects/p/locations/us-central1/publishers/google/models/gemini-9` was not found or your project does not have access to it.",
+      502,
+    ],
+    [503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 502],
+    [504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.", 504],
+  ] as const)(
+    "vertex %i %s reaches an OpenAI caller as %i in OpenAI's shape",
+    async (status, type, message, expected) => {
+      cloud.failNext({ status, type, message });
+      // A 401 is sent once more with a fresh token: refused again, it is the gateway's 502.
+      if (status === 401) cloud.failNext({ status, type, message });
+      const error = await chat("vertex-flash");
+      expect(error.status).toBe(expected);
+      expect(typeof error.error).toBe("object");
+      const body = error.error as Record<string, unknown>;
+      expect(typeof body.type).toBe("string");
+      expect(typeof body.code).toBe("string");
+      expect(body).not.toHaveProperty("status");
+      expect(JSON.stringify(body)).not.toContain("gemini-9");
+    },
+  );
+
+  test("Google's error object mid-stream ends the stream with an error in the caller's dialect", async () => {
+    cloud.failNext({ ...QUOTA, midStream: true });
+    const stream = await openai.chat.completions.create({
+      model: "gemini-flash",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+    });
+    const error = await failure<ApiError>(
+      (async () => {
+        for await (const _ of stream) {
+          // drain until the error
+        }
+      })(),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.error).toMatchObject({ type: "rate_limit_error", message: QUOTA.message });
+    cloud.failNext({ ...QUOTA, midStream: true });
+    const broken = await failure<AnthropicError>(
+      anthropic.messages
+        .stream({
+          model: "vertex-flash",
+          max_tokens: 100,
+          messages: [{ role: "user", content: "stream please" }],
+        })
+        .finalMessage(),
+    );
+    expect(broken).toBeInstanceOf(Anthropic.APIError);
+    expect(broken.error).toMatchObject({ error: { type: "rate_limit_error", message: QUOTA.message } });
+  });
+});

@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SignJWT } from "jose";
+import OpenAI from "openai";
+import type { Locator, Page, Route } from "playwright-core";
+import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./browser.ts";
+import { gatewayFixture } from "./gateway-fixture.ts";
+import { type OidcIssuer, startOidcIssuer } from "./oidc-issuer.ts";
+import type { GatewayProcess } from "./spawn-gateway.ts";
+import { type FakeProcess, spawnFakeUpstream } from "./spawn-worker.ts";
+
+// The web control plane, driven in Debian's Chromium against the compiled binary: the one gateway,
+// fake upstream, OIDC issuer and browser page every test/e2e/admin-ui-*.test.ts file starts, each
+// its own, and what their tests do with the page.
+
+export const WIDE = { width: 1280, height: 900 };
+export const NARROW = { width: 390, height: 844 };
+const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
+export const SHOTS =
+  process.env.MINDGW_UI_SCREENSHOTS ?? join(tmpdir(), `mindgw-ui-screenshots-${Date.now()}`);
+// JWT callers (HS256), their tenant from the `tenant` claim.
+export const JWT = {
+  issuer: "https://idp.test",
+  audience: "mindgw",
+  secret: "a-test-secret-of-32-characters-at-least",
+};
+
+/** The admin UI's gateway, its browser page and the steps its tests share, for one test file. */
+export type AdminUi = ReturnType<typeof adminUi>;
+
+/**
+ * Starts, for the test file calling it, the fake upstream, the OIDC issuer, the gateway
+ * (`gatewayFixture`) and a browser with one page, and ends with the file's last test: the page
+ * talked to nothing but loopback and logged no errors.
+ */
+export function adminUi() {
+  let gw: GatewayProcess;
+  let adminKey: string;
+  let issuer: OidcIssuer;
+  let fake: FakeProcess;
+  let browser: TestBrowser;
+  let page: Page;
+
+  const config = (gatewayUrl?: string, issuer?: OidcIssuer) => ({
+    providers: [
+      { name: "demo", type: "mock" },
+      { name: "demo-shadow", type: "mock" },
+      { name: "flaky", type: "openai", base_url: `${fake.url}/v1` },
+    ],
+    models: [
+      {
+        name: "mock-chat",
+        routes: [{ provider: "demo", model: "mock" }],
+        shadow: { provider: "demo-shadow", model: "mock-next", sample: 1 },
+      },
+      {
+        // The fake upstream answers 500 when the prompt says so; the mock route then serves it.
+        name: "flaky-chat",
+        routes: [
+          { provider: "flaky", model: "flaky-model" },
+          { provider: "demo", model: "mock" },
+        ],
+      },
+    ],
+    audit: { bodies: true },
+    auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { tenant: "tenant" } } },
+    prices: { "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 } },
+    ...(gatewayUrl && issuer
+      ? {
+          admin_ui: {
+            oidc: {
+              issuer: issuer.url,
+              client_id: CLIENT.id,
+              client_secret: CLIENT.secret,
+              redirect_url: `${gatewayUrl}/admin/auth/callback`,
+              allowed_groups: ["platform"],
+            },
+          },
+        }
+      : {}),
+  });
+
+  const sdk = (apiKey: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 });
+  const chat = (apiKey: string, model = "mock-chat") =>
+    sdk(apiKey)
+      .chat.completions.create({ model, messages: [{ role: "user", content: "hello from the admin test" }] })
+      .withResponse();
+  const statusOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 200,
+      (error: unknown) => (error instanceof OpenAI.APIError ? (error.status ?? 0) : -1),
+    );
+
+  /** A token for `subject` in `tenant`, as an identity provider would sign it. */
+  const jwtFor = (subject: string, tenant: string) =>
+    new SignJWT({ tenant })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(subject)
+      .setIssuer(JWT.issuer)
+      .setAudience(JWT.audience)
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode(JWT.secret));
+
+  /** Runs a step that provokes refusals, and checks the page logged nothing else. */
+  async function expectingRefusals(run: () => Promise<void>, allowed: RegExp = /status of 40[134]/) {
+    const mark = browser.problems.length;
+    await run();
+    const during = browser.problems.splice(mark);
+    for (const problem of during) expect(`${problem.text} ${problem.url}`).toMatch(allowed);
+  }
+
+  /** Signs in with the keyboard alone: Tab to the key field, type, Enter. */
+  async function signInWithKey(key: string) {
+    await browser.context.clearCookies();
+    await page.goto(`${gw.url}/admin/`);
+    await page.getByLabel("Admin key").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("admin-key");
+    await page.keyboard.type(key);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+  }
+
+  /**
+   * Signs in with the admin key unless the browser holds a session already: a test run alone (`-t`)
+   * starts signed out, and one after the others keeps the session they left.
+   */
+  async function signedIn() {
+    const cookies = await browser.context.cookies(`${gw.url}/admin/`);
+    if (!cookies.some((c) => c.name === "mindgw_session")) await signInWithKey(adminKey);
+  }
+
+  const sessionCookie = async () => {
+    const cookie = (await browser.context.cookies(`${gw.url}/admin/`)).find(
+      (c) => c.name === "mindgw_session",
+    );
+    if (!cookie) throw new Error("no session cookie");
+    return cookie;
+  };
+
+  /** Where a piece of text is drawn: the left edge of its first occurrence inside `root`. */
+  function leftOf(root: Locator, text: string): Promise<number> {
+    return root.evaluate((element, wanted) => {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.textContent?.indexOf(wanted) ?? -1;
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + wanted.length);
+        return range.getBoundingClientRect().left;
+      }
+      throw new Error(`"${wanted}" is not in the element`);
+    }, text);
+  }
+
+  async function shoot(name: string) {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /**
+   * Holds the page's requests that match on their way, so the test acts while one is unanswered:
+   * `asked` is the first one held; `givenUp` resolves when the page aborts it (a load it no longer
+   * wants, whose answer can then never land). Held requests go on when the test ends.
+   */
+  async function holdRequests(matching: (url: URL) => boolean) {
+    const held: Route[] = [];
+    let asked: (route: Route) => void = () => {};
+    const first = new Promise<Route>((resolve) => {
+      asked = resolve;
+    });
+    const hold = (route: Route) => {
+      held.push(route);
+      asked(route);
+    };
+    await page.route(matching, hold);
+    fx.deferTest(async () => {
+      await page.unroute(matching, hold);
+      for (const route of held) await route.continue().catch(() => {});
+    });
+    const givenUp = page.waitForEvent("requestfailed", {
+      predicate: (request) => matching(new URL(request.url())),
+      timeout: 15_000,
+    });
+    // Awaited only once the page has been made to give it up: not yet a rejection of its own.
+    givenUp.catch(() => {});
+    return { asked: first, givenUp };
+  }
+
+  const fx = gatewayFixture<FakeProcess>({
+    fake: () => spawnFakeUpstream(),
+    fakeRoutes: false,
+    config: async (_fakeUrl, ctx) => {
+      fake = ctx.fake;
+      mkdirSync(SHOTS, { recursive: true });
+      issuer = ctx.own(await startOidcIssuer(CLIENT));
+      return config();
+    },
+  });
+
+  beforeAll(async () => {
+    ({ fake, gw } = fx);
+    adminKey = gw.adminKey ?? "";
+    browser = await launchBrowser();
+    fx.defer(() => browser.close());
+    page = await browser.newPage(WIDE);
+  }, 60_000);
+
+  afterAll(() => {
+    console.log(`admin UI screenshots: ${SHOTS}`);
+  });
+
+  return {
+    fx,
+    get gw() {
+      return gw;
+    },
+    get adminKey() {
+      return adminKey;
+    },
+    get issuer() {
+      return issuer;
+    },
+    get fake() {
+      return fake;
+    },
+    get browser() {
+      return browser;
+    },
+    get page() {
+      return page;
+    },
+    config,
+    sdk,
+    chat,
+    statusOf,
+    jwtFor,
+    expectingRefusals,
+    signInWithKey,
+    signedIn,
+    sessionCookie,
+    leftOf,
+    shoot,
+    holdRequests,
+    /** The file's last test: what every step before it left in the browser's record. */
+    pageStayedOnLoopback() {
+      test("the page talked to nothing but loopback and logged no errors", () => {
+        expect(browser.requests.length).toBeGreaterThan(0);
+        expect(offLoopback(browser.requests)).toEqual([]);
+        const unexpected: BrowserProblem[] = browser.problems;
+        expect(unexpected).toEqual([]);
+      });
+    },
+  };
+}

@@ -5,7 +5,7 @@ import type { ResponseStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { backfillResponseItems } from "./postgres-item-backfill.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { responseMigrations } from "./postgres-migrations.ts";
+import { responseMigrations } from "./postgres-response-migrations.ts";
 
 /**
  * ResponseStore over PostgreSQL, so a `previous_response_id` chain continues on whichever node
@@ -57,7 +57,7 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
       return chainOf(rows.map(storedResponseOf), id);
     },
     async responseOfItem(tenant, itemId) {
-      // The index the triggers keep (postgres-migrations.ts, responses version 4).
+      // The index the triggers keep (postgres-response-migrations.ts, version 4).
       const rows: { response_id: string }[] = await calls.read(
         (db) =>
           db`SELECT response_id FROM stored_response_items WHERE tenant = ${tenant} AND item_id = ${itemId}`,

@@ -7,8 +7,8 @@ import {
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { shadowMigrations } from "./postgres-migrations.ts";
 import { backfillShadowKeyIds } from "./postgres-shadow-backfill.ts";
+import { shadowMigrations } from "./postgres-shadow-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
 
 const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);

@@ -71,4 +71,17 @@ export const shadowMigrations: readonly PostgresMigration[] = [
         FOR EACH ROW WHEN (NEW.key_id IS NULL) EXECUTE FUNCTION shadow_pairs_key_id();
     `,
   },
+  {
+    // No caller is '' in key_id, not NULL: this release writes '' for a pair without a caller,
+    // which the trigger (WHEN key_id IS NULL) then leaves alone where it parsed every such pair's
+    // record, forever; a pair an older release inserts without a caller gets '' from it.
+    version: 4,
+    sql: `
+      CREATE OR REPLACE FUNCTION shadow_pairs_key_id() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.key_id := coalesce(shadow_record_key_id(NEW.record), '');
+        RETURN NEW;
+      END $$;
+    `,
+  },
 ];

@@ -59,7 +59,8 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
           at: record.at,
           model: record.model,
           tenant: record.tenant,
-          key_id: record.keyId,
+          // '', not NULL, for none: the trigger for an older release's inserts passes it by.
+          key_id: record.keyId ?? "",
           shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
           exact: flag(agreement.exact),
           similarity: agreement.similarity,

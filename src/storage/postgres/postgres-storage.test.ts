@@ -183,6 +183,35 @@ test("rows stored before the item index whose output holds text PostgreSQL's JSO
   }
 });
 
+test("a pair without a caller is stored with '' for its caller's id, which the older release's trigger passes by; one an older release inserts gets it from the trigger", async () => {
+  const url = await server.createDatabase();
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    // Every call of the trigger's function, counted.
+    await sql.unsafe(`CREATE TABLE key_id_reads (id TEXT);
+      CREATE OR REPLACE FUNCTION shadow_pairs_key_id() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO key_id_reads VALUES (NEW.id);
+        NEW.key_id := coalesce(shadow_record_key_id(NEW.record), '');
+        RETURN NEW;
+      END $$;`);
+    await storage.shadow?.insert([shadowPair(1, { keyId: null }), shadowPair(2)]);
+    await sql.unsafe(...versionOnePairInsert(shadowPair(3, { keyId: null })));
+    await sql.unsafe(...versionOnePairInsert(shadowPair(4)));
+    expect(await sql`SELECT id FROM key_id_reads ORDER BY id`).toEqual([{ id: "pair_3" }, { id: "pair_4" }]);
+    expect(await sql`SELECT id, key_id FROM shadow_pairs ORDER BY seq`).toEqual([
+      { id: "pair_1", key_id: "" },
+      { id: "pair_2", key_id: "jwt:acme:ci" },
+      { id: "pair_3", key_id: "" },
+      { id: "pair_4", key_id: "key_ci" },
+    ]);
+  } finally {
+    await sql.close();
+    await storage.close();
+  }
+});
+
 test("a key whose model globs hold text PostgreSQL's JSON reader refuses (a lone surrogate, NUL) has its limits changed", async () => {
   const storage = await openPostgresStorage(options(await server.createDatabase()));
   try {

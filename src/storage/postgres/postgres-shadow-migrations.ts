@@ -72,9 +72,11 @@ export const shadowMigrations: readonly PostgresMigration[] = [
     `,
   },
   {
-    // No caller is '' in key_id, not NULL: this release writes '' for a pair without a caller,
-    // which the trigger (WHEN key_id IS NULL) then leaves alone where it parsed every such pair's
-    // record, forever; a pair an older release inserts without a caller gets '' from it.
+    // No caller is '' in key_id, not NULL, so that NULL means "not read from the record yet": this
+    // release writes '' for a pair without a caller, which the trigger (WHEN key_id IS NULL) then
+    // leaves alone where it parsed every such pair's record, forever; a pair an older release
+    // inserts without a caller gets '' from it; the backfill (postgres-shadow-backfill.ts) fills
+    // the NULLs left, and until it is done a filter by caller reads those rows' records itself.
     version: 4,
     sql: `
       CREATE OR REPLACE FUNCTION shadow_pairs_key_id() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -154,7 +154,8 @@ export function recordOf(row: AuditRowFields): AuditRecord {
   };
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a body's leading byte-order mark is its own, kept as SQLite's bind of the bytes keeps it.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const textOf = (body: BodyText | null): string | null =>
   body instanceof Uint8Array ? utf8.decode(body) : body;
 

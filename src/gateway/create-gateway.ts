@@ -314,6 +314,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       )
     : () => {};
 
+  // Rows an upgrade's migrations left to fill are filled while the node serves (the stores read
+  // them meanwhile), never before it starts: a rolling upgrade's nodes would each wait for them.
+  void storage.backfill?.(logger);
+
   return serveGateway({
     app,
     shutdown,

@@ -108,6 +108,17 @@ for (const [name, fresh] of contractBackends()) {
       expect(desc[0]!.record.startedAt).toBe(BASE + 9000);
     });
 
+    test("audit: bodies are kept byte for byte, a leading byte-order mark included", async () => {
+      const { audit } = await fresh();
+      const bodies = { requestBody: '\uFEFF{"q":"\uFEFF"}', responseBody: "\uFEFF\uFEFFanswer" };
+      expect(await audit.insert([makeRecord({ requestId: "bom", ...bodies })])).toEqual({
+        written: 1,
+        rejected: 0,
+      });
+      const [read] = await audit.select(auditFilterSchema.parse({ bodies: true }), null, 10);
+      expect(read?.record).toMatchObject(bodies);
+    });
+
     test("audit: a route filter `worker:<name>` selects the worker's rows on every node, forwarded ones included; one naming a node, only those", async () => {
       const { audit } = await fresh();
       const routes = [

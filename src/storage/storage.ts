@@ -1,3 +1,4 @@
+import type { Logger } from "../log/logger.ts";
 import type { AdminActionStore } from "./admin-action-store.ts";
 import type { AdminSessionStore } from "./admin-session-store.ts";
 import type { AuditStore } from "./audit-store.ts";
@@ -39,5 +40,12 @@ export interface Storage {
   adminActions?: AdminActionStore;
   /** Web UI sessions, shared by every node on the same storage; in memory when a backend has none. */
   adminSessions?: AdminSessionStore;
+  /**
+   * Fills the rows a migration left to fill (PostgreSQL's shadow caller ids and item index), in
+   * batches, once the node serves: the stores read those rows meanwhile. Resolves when done, or
+   * stopped by `close`; never rejects (a failed batch is logged and tried again). A command that
+   * only opens the store for a moment leaves it to the serving nodes.
+   */
+  backfill?(log: Pick<Logger, "info" | "warn">): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,6 +11,8 @@ import { dirname, join } from "node:path";
 import { SQL } from "bun";
 import OpenAI from "openai";
 import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
+import { holdBackfill, writeDatabaseToBackfill } from "../../src/storage/postgres/backfill-fixture.ts";
+import { responseItemBackfill } from "../../src/storage/postgres/postgres-item-backfill.ts";
 import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { allAuditRows } from "./harness/audit-kit.ts";
@@ -272,6 +274,42 @@ const ownNodeConfig = (url: string, extra: Record<string, unknown> = {}) => ({
   audit: { flush_ms: FLUSH_MS },
   ...extra,
 });
+
+test("a node on a database whose rows an upgrade left to fill answers at once, finds those rows meanwhile, then fills them in the background and logs it with counts", async () => {
+  const url = await postgres.createDatabase("backfill");
+  await writeDatabaseToBackfill(url, 1_200, 50);
+  // Another node's batch, as it were, holds the item index's backfill at its first batch.
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  fx.deferTest(() => held.release());
+  const node = await fx.spawn({ config: ownNodeConfig(url) });
+  const logged = (pattern: RegExp) => pattern.test(node.stderr.all);
+  await waitFor("the backfill to start", () => logged(/backfill of stored responses' item index started/));
+  expect(node.stderr.all).toMatch(/backfill of stored responses' item index started .*rows=1200/);
+  const key = node.adminKey ?? "";
+  expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+  expect((await chatAt(node.url, key)).status).toBe(200);
+  // The older pairs not yet given their caller's column are found by it all the same.
+  const page = (await (
+    await fetch(`${node.url}/admin/api/shadow?key_id=key_ci&limit=100`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
+  ).json()) as ShadowPage;
+  expect(page.records).toHaveLength(49);
+  expect(logged(/item index done/)).toBe(false);
+  await held.release();
+  await waitFor("the backfills to end", () => logged(/backfill of shadow pairs' caller ids done/));
+  expect(node.stderr.all).toMatch(/backfill of stored responses' item index done .*rows=1200/);
+  expect(node.stderr.all).toMatch(/backfill of shadow pairs' caller ids started .*rows=50/);
+  expect(node.stderr.all).toMatch(/backfill of shadow pairs' caller ids done .*rows=50/);
+  const sql = new SQL({ url, max: 1 });
+  try {
+    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_200 }]);
+    expect(await sql`SELECT count(*)::int AS n FROM shadow_pairs WHERE key_id IS NULL`).toEqual([{ n: 0 }]);
+  } finally {
+    await sql.close();
+  }
+  expect(await node.stop()).toBe(0);
+}, 60_000);
 
 test("three nodes started at the same moment on an empty database create one admin key, printed by one of them", async () => {
   // The race was lost only some of the time (2 keys in 2 of 4 starts): rounds, each on a database of its own.

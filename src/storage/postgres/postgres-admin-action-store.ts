@@ -1,9 +1,9 @@
 import type { SQL } from "bun";
 import { type AdminActionRow, toStoredAction } from "../admin-action-row.ts";
 import type { AdminActionStore } from "../storage.ts";
+import { adminActionMigrations } from "./postgres-admin-action-migrations.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { adminActionMigrations } from "./postgres-migrations.ts";
 
 /** AdminActionStore over PostgreSQL: every node appends to one log; pages walk the id. */
 export async function createPostgresAdminActionStore(

@@ -1,9 +1,9 @@
 import type { SQL } from "bun";
 import { type AdminSessionRow, toStoredSession } from "../admin-session-row.ts";
 import type { AdminSessionStore } from "../storage.ts";
+import { adminSessionMigrations } from "./postgres-admin-session-migrations.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { adminSessionMigrations } from "./postgres-migrations.ts";
 
 /** AdminSessionStore over PostgreSQL: a session opened on one node is valid on every node. */
 export async function createPostgresAdminSessionStore(

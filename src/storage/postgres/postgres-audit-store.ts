@@ -6,11 +6,11 @@ import { auditRowSpan } from "../audit-row-span.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
 import { LineClaims } from "../line-claims.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
+import { auditMigrations } from "./postgres-audit-migrations.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { auditMigrations } from "./postgres-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
 
 /** One tenant's sums as the client returns them (count and sums of integers: BIGINT/NUMERIC as text). */

@@ -1,4 +1,6 @@
-import type { SQL } from "bun";
+import type { SQL, TransactionSQL } from "bun";
+import { describeError } from "../../core/describe-error.ts";
+import type { Logger } from "../../log/logger.ts";
 
 /** The mark in `schema_migrations` that a backfill has run to its end on this database. */
 export interface BackfillMark {
@@ -6,28 +8,164 @@ export interface BackfillMark {
   readonly version: number;
 }
 
+/** One batch filled: the key of the last row it read (kept as text), and how many rows it filled. */
+export interface BackfillBatch {
+  readonly after: string;
+  readonly rows: number;
+}
+
 /**
- * Fills rows a migration left to fill after it committed, outside its lock: `step` fills one batch
- * after `after` (null: from the first row), each its own short statement holding no lock writers
- * wait for, and says where it stopped, null when no row was left. Run by every node that opens the
- * store until one marks it done, so a node stopped halfway leaves the rest to the next; `step` must
- * keep what a writer wrote meanwhile, and write what another node running it at once writes too.
+ * Rows a migration left to fill after it committed, outside its lock (a migration that read every
+ * row would hold its table, and every node's start, for as long).
  */
-export async function backfillOnce<P>(
-  sql: SQL,
-  mark: BackfillMark,
-  step: (after: P | null) => Promise<P | null>,
-): Promise<void> {
-  const done: unknown[] =
-    await sql`SELECT 1 FROM schema_migrations WHERE component = ${mark.component} AND version = ${mark.version}`;
-  if (done.length > 0) return;
-  let after: P | null = null;
-  for (;;) {
-    const next: P | null = await step(after);
-    if (next === null) break;
-    after = next;
+export interface Backfill {
+  readonly mark: BackfillMark;
+  /** Marks an older release reads for a backfill this one covers, written with its own. */
+  readonly covers?: readonly BackfillMark[];
+  /** What it fills, for the log. */
+  readonly what: string;
+  /** How many rows are left to fill after `after` (null: from the first row), for the log alone. */
+  left(sql: SQL, after: string | null): Promise<number>;
+  /**
+   * Fills one batch after `after` in `tx`, a short statement holding no lock writers wait for; null
+   * when no row was left. It must keep what a writer wrote meanwhile.
+   */
+  step(tx: TransactionSQL, after: string | null): Promise<BackfillBatch | null>;
+}
+
+/** A backfill as this node's readers of its rows see it: done once they need no fallback. */
+export interface BackfillState {
+  readonly backfill: Backfill;
+  done: boolean;
+}
+
+/** The pause after a failed batch, doubled up to the most, so a lost database is not hammered. */
+const RETRY_MS = { first: 1_000, most: 30_000 };
+
+/** What a running backfill is told: where to log, and whether the node is closing. */
+export interface BackfillRun {
+  readonly log: Pick<Logger, "info" | "warn">;
+  readonly stopping: AbortSignal;
+}
+
+export async function backfillState(sql: SQL, backfill: Backfill): Promise<BackfillState> {
+  return { backfill, done: await isMarked(sql, backfill.mark) };
+}
+
+/**
+ * Runs a backfill to its end, in the background of a node that already serves: each batch its own
+ * transaction that first locks the backfill's progress row, reads where the last batch (this node's
+ * or another's) stopped, and moves it on with the batch, so that nodes running it at once take
+ * turns, every row is filled once, and a node stopped or crashed halfway leaves the rest to the
+ * next (its batch rolled back, the position with it). The last batch writes the mark. A failed
+ * batch is logged and tried again; closing the node stops it between batches.
+ */
+export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillRun): Promise<void> {
+  const { backfill } = state;
+  const name = `${backfill.mark.component}@${backfill.mark.version}`;
+  const begun = await persist(run, name, async () => {
+    if (await isMarked(sql, backfill.mark)) return null;
+    const from = await positionOf(sql, backfill.mark);
+    // Only for the log: a count the statement_timeout cuts short holds nothing up.
+    return { from, left: await backfill.left(sql, from).catch(() => null) };
+  });
+  if (begun === undefined) return;
+  if (begun === null) {
+    state.done = true;
+    return;
   }
-  await sql`INSERT INTO schema_migrations (component, version, applied_at)
-    VALUES (${mark.component}, ${mark.version}, ${Date.now()})
-    ON CONFLICT (component, version) DO NOTHING`;
+  const startedAt = performance.now();
+  // A database that had no such rows (a new one) is marked in silence.
+  const log = begun.left !== 0 || begun.from !== null ? run.log : { info() {}, warn: run.log.warn };
+  log.info(`backfill of ${backfill.what} started`, {
+    backfill: name,
+    rows: begun.left,
+    resumed: begun.from !== null,
+  });
+  let rows = 0;
+  for (;;) {
+    const batch = await persist(run, name, () => nextBatch(sql, backfill));
+    if (batch === undefined) {
+      log.info(`backfill of ${backfill.what} stopped with the node; the next start resumes it`, {
+        backfill: name,
+        rows,
+      });
+      return;
+    }
+    if (batch === null) break;
+    rows += batch.rows;
+  }
+  state.done = true;
+  log.info(`backfill of ${backfill.what} done`, {
+    backfill: name,
+    rows,
+    ms: Math.round(performance.now() - startedAt),
+  });
+}
+
+/** One batch in its transaction; null when the backfill is done (by this batch or another node). */
+function nextBatch(sql: SQL, backfill: Backfill): Promise<BackfillBatch | null> {
+  const { component, version } = backfill.mark;
+  return sql.begin(async (tx) => {
+    // DO NOTHING waits only for another node's first insert of the row, never for its lock.
+    await tx`INSERT INTO backfill_progress (component, version) VALUES (${component}, ${version})
+      ON CONFLICT (component, version) DO NOTHING`;
+    const [progress]: { after: string | null }[] =
+      await tx`SELECT after FROM backfill_progress WHERE component = ${component} AND version = ${version}
+        FOR UPDATE`;
+    if (await isMarked(tx, backfill.mark)) return null;
+    const batch = await backfill.step(tx, progress?.after ?? null);
+    if (batch === null) {
+      for (const mark of [backfill.mark, ...(backfill.covers ?? [])])
+        await tx`INSERT INTO schema_migrations (component, version, applied_at)
+          VALUES (${mark.component}, ${mark.version}, ${Date.now()})
+          ON CONFLICT (component, version) DO NOTHING`;
+      return null;
+    }
+    await tx`UPDATE backfill_progress SET after = ${batch.after}
+      WHERE component = ${component} AND version = ${version}`;
+    return batch;
+  });
+}
+
+/** `work`'s result, tried again after each failure (logged) until it succeeds; undefined once stopping. */
+async function persist<T>(run: BackfillRun, name: string, work: () => Promise<T>): Promise<T | undefined> {
+  let pause = RETRY_MS.first;
+  while (!run.stopping.aborted) {
+    try {
+      return await work();
+    } catch (error) {
+      if (run.stopping.aborted) return undefined;
+      run.log.warn(`backfill ${name} failed; trying again in ${pause / 1000} s`, {
+        error: describeError(error),
+      });
+      await pauseUnlessStopped(pause, run.stopping);
+      pause = Math.min(pause * 2, RETRY_MS.most);
+    }
+  }
+  return undefined;
+}
+
+function pauseUnlessStopped(ms: number, stopping: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      stopping.removeEventListener("abort", done);
+      resolve();
+    }
+    stopping.addEventListener("abort", done);
+  });
+}
+
+async function isMarked(sql: SQL, mark: BackfillMark): Promise<boolean> {
+  const rows: unknown[] =
+    await sql`SELECT 1 FROM schema_migrations WHERE component = ${mark.component} AND version = ${mark.version}`;
+  return rows.length > 0;
+}
+
+async function positionOf(sql: SQL, mark: BackfillMark): Promise<string | null> {
+  const [row]: { after: string | null }[] =
+    await sql`SELECT after FROM backfill_progress WHERE component = ${mark.component} AND version = ${mark.version}`;
+  return row?.after ?? null;
 }

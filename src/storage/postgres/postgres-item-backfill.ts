@@ -1,14 +1,13 @@
 import type { SQL } from "bun";
-import { backfillOnce } from "./postgres-backfill.ts";
+import type { Backfill } from "./postgres-backfill.ts";
 
 /** Rows read per batch. */
 const BATCH = 500;
 
-/** Where a batch of `stored_responses` stopped: the keyset of its primary key. */
-interface ResponseKey {
-  tenant: string;
-  id: string;
-}
+/** Where a batch of `stored_responses` stopped: the keyset of its primary key, kept as JSON. */
+type ResponseKey = [tenant: string, id: string];
+
+const keyOf = (after: string | null): ResponseKey | null => (after === null ? null : JSON.parse(after));
 
 /**
  * Fills the item index (`stored_response_items`, responses migration 4) from the rows stored
@@ -16,16 +15,24 @@ interface ResponseKey {
  * outside its lock: the nodes' Responses writes, an older release's included, go on meanwhile, the
  * triggers indexing them. An entry the triggers wrote is kept (`ON CONFLICT DO NOTHING`): it is
  * the newer. A response is read by `stored_response_item_ids` (responses migration 5), which never
- * fails: one PostgreSQL's JSON reader refuses stops no node from starting.
+ * fails: one PostgreSQL's JSON reader refuses stops no batch. Until it is done, `responseOfItem`
+ * looks past its position itself (postgres-response-store.ts).
  */
-export function backfillResponseItems(sql: SQL): Promise<void> {
-  return backfillOnce<ResponseKey>(sql, { component: "responses.item_index", version: 1 }, async (after) => {
-    const from = after ?? { tenant: "", id: "" };
-    const first = after === null;
-    const last: ResponseKey[] = await sql`
+export const responseItemBackfill: Backfill = {
+  mark: { component: "responses.item_index", version: 1 },
+  what: "stored responses' item index",
+  async left(sql, after) {
+    const from = keyOf(after);
+    const [row]: { n: number }[] = await sql`SELECT count(*)::int AS n FROM stored_responses
+      WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})`;
+    return row?.n ?? 0;
+  },
+  async step(tx, after) {
+    const from = keyOf(after);
+    const [last]: { tenant: string; id: string; rows: number }[] = await tx`
       WITH batch AS (
         SELECT tenant, id, response FROM stored_responses
-        WHERE ${first} OR (tenant, id) > (${from.tenant}, ${from.id})
+        WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})
         ORDER BY tenant, id LIMIT ${BATCH}
       ), indexed AS (
         INSERT INTO stored_response_items (tenant, item_id, response_id)
@@ -33,7 +40,25 @@ export function backfillResponseItems(sql: SQL): Promise<void> {
         FROM batch b, unnest(stored_response_item_ids(b.response)) AS item_id
         ON CONFLICT (tenant, item_id) DO NOTHING
       )
-      SELECT tenant, id FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;
-    return last[0] ?? null;
-  });
+      SELECT tenant, id, (SELECT count(*)::int FROM batch) AS rows
+      FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;
+    return last ? { after: JSON.stringify([last.tenant, last.id]), rows: last.rows } : null;
+  },
+};
+
+/**
+ * The tenant's response holding `itemId` among the rows the backfill has not reached yet (past its
+ * position, or all of them before its first batch); none once it is marked done. Each of those rows
+ * is read: it serves only a lookup the index missed, and only until the backfill is done.
+ */
+export function unindexedResponseOfItem(db: SQL, tenant: string, itemId: string) {
+  const { component, version } = responseItemBackfill.mark;
+  return db`
+    SELECT r.id FROM stored_responses r
+    LEFT JOIN backfill_progress p ON p.component = ${component} AND p.version = ${version}
+    WHERE NOT EXISTS (SELECT 1 FROM schema_migrations WHERE component = ${component} AND version = ${version})
+      AND r.tenant = ${tenant}
+      AND (p.after IS NULL OR (r.tenant, r.id) > (p.after::json ->> 0, p.after::json ->> 1))
+      AND ${itemId}::text = ANY(stored_response_item_ids(r.response))
+    LIMIT 1`;
 }

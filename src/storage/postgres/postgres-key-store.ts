@@ -4,8 +4,8 @@ import { type KeyRecord, keyRecordColumns, limitColumns } from "../key-record.ts
 import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
+import { keyMigrations } from "./postgres-key-migrations.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { keyMigrations } from "./postgres-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
 
 /** Serialises key changes so `seq` is also commit order ("mgwk" as an int). */

@@ -28,6 +28,13 @@ export async function migratePostgres(
       applied_at BIGINT NOT NULL,
       PRIMARY KEY (component, version)
     )`);
+    // Where each backfill (postgres-backfill.ts) stopped: its mark's name, and its last row's key.
+    await tx.unsafe(`CREATE TABLE IF NOT EXISTS backfill_progress (
+      component TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      after TEXT,
+      PRIMARY KEY (component, version)
+    )`);
     const rows: { version: number }[] =
       await tx`SELECT version FROM schema_migrations WHERE component = ${component}`;
     const done = new Set(rows.map((row) => row.version));

@@ -2,22 +2,27 @@ import type { SQL } from "bun";
 import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
+import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
-import { backfillResponseItems } from "./postgres-item-backfill.ts";
+import { responseItemBackfill, unindexedResponseOfItem } from "./postgres-item-backfill.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { responseMigrations } from "./postgres-migrations.ts";
+import { responseMigrations } from "./postgres-response-migrations.ts";
 
 /**
  * ResponseStore over PostgreSQL, so a `previous_response_id` chain continues on whichever node
  * the follow-up lands. JSON is kept as text: the response reads back exactly as it was sent. A
- * chain is read in one recursive query.
+ * chain is read in one recursive query. With it, the item index's backfill
+ * (postgres-item-backfill.ts), for the node to run once it serves.
  */
-export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls): Promise<ResponseStore> {
+export async function createPostgresResponseStore(
+  sql: SQL,
+  calls: PostgresCalls,
+): Promise<{ store: ResponseStore; backfill: BackfillState }> {
   await migratePostgres(sql, "responses", responseMigrations);
-  await backfillResponseItems(sql);
+  const indexed = await backfillState(sql, responseItemBackfill);
   const closed: { applied_at: string | number }[] =
     await sql`SELECT applied_at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
-  return {
+  const store: ResponseStore = {
     ...(closed[0] ? { labelScopesClosedAt: Number(closed[0].applied_at) } : {}),
     async save(record) {
       const row = {
@@ -57,12 +62,17 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
       return chainOf(rows.map(storedResponseOf), id);
     },
     async responseOfItem(tenant, itemId) {
-      // The index the triggers keep (postgres-migrations.ts, responses version 4).
+      // The index the triggers keep (postgres-response-migrations.ts, version 4), and until its
+      // backfill is done, the rows it has not reached.
       const rows: { response_id: string }[] = await calls.read(
         (db) =>
           db`SELECT response_id FROM stored_response_items WHERE tenant = ${tenant} AND item_id = ${itemId}`,
       );
-      return rows[0]?.response_id ?? null;
+      if (rows[0] || indexed.done) return rows[0]?.response_id ?? null;
+      const unindexed: { id: string }[] = await calls.read((db) =>
+        unindexedResponseOfItem(db, tenant, itemId),
+      );
+      return unindexed[0]?.id ?? null;
     },
     async delete(tenant, id) {
       const result = await calls.write(
@@ -78,4 +88,5 @@ export async function createPostgresResponseStore(sql: SQL, calls: PostgresCalls
       return result.count;
     },
   };
+  return { store, backfill: indexed };
 }

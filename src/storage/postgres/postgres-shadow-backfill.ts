@@ -1,34 +1,42 @@
-import type { SQL } from "bun";
-import { backfillOnce } from "./postgres-backfill.ts";
+import type { Backfill } from "./postgres-backfill.ts";
 
 /** Pairs read per batch. */
 const BATCH = 500;
 
 /**
- * Gives the pairs kept before shadow migration 2 their caller's id (`key_id`) from their record,
- * by `shadow_record_key_id`, which never fails (migration 3), a batch at a time in `seq` order
- * after the migration committed: every node's shadow writes go on meanwhile. Pairs written since
- * have theirs (from the writer, or from the trigger for an older release's node) and are kept;
- * the walk ends at the last pair there was when it began.
+ * Gives every pair whose `key_id` is NULL (kept before shadow migration 2, or without a caller
+ * before migration 4) its caller's id from its record, '' for none, by `shadow_record_key_id`,
+ * which never fails (migration 3), a batch at a time in `seq` order after the migrations committed:
+ * every node's shadow writes go on meanwhile, and have theirs (from the writer, or from the trigger
+ * for an older release's node), which are kept. Until it is done, a filter by caller also reads
+ * the record of a pair still NULL (postgres-shadow-store.ts). Done, it also marks the older
+ * release's backfill of the pairs kept before migration 2 (version 1), which this covers.
  */
-export function backfillShadowKeyIds(sql: SQL): Promise<void> {
-  let end = "0";
-  return backfillOnce<string>(sql, { component: "shadow.key_id", version: 1 }, async (after) => {
-    if (after === null) {
-      const [last]: { seq: string | null }[] = await sql`SELECT max(seq)::text AS seq FROM shadow_pairs`;
-      end = last?.seq ?? "0";
-    }
-    const [batch]: { last: string | null }[] = await sql`
+export const shadowKeyIdBackfill: Backfill = {
+  mark: { component: "shadow.key_id", version: 2 },
+  covers: [{ component: "shadow.key_id", version: 1 }],
+  what: "shadow pairs' caller ids",
+  async left(sql) {
+    const [row]: { n: number }[] =
+      await sql`SELECT count(*)::int AS n FROM shadow_pairs WHERE key_id IS NULL`;
+    return row?.n ?? 0;
+  },
+  async step(tx, after) {
+    const [batch]: { last: string | null; rows: number }[] = await tx`
       WITH batch AS (
-        SELECT seq FROM shadow_pairs WHERE seq > ${after ?? "0"} AND seq <= ${end} ORDER BY seq LIMIT ${BATCH}
-      ), found AS (
-        SELECT p.seq, shadow_record_key_id(p.record) AS key_id
-        FROM shadow_pairs p JOIN batch USING (seq) WHERE p.key_id IS NULL
+        SELECT seq FROM shadow_pairs WHERE seq > ${after ?? "0"} ORDER BY seq LIMIT ${BATCH}
       ), filled AS (
-        UPDATE shadow_pairs p SET key_id = found.key_id
-        FROM found WHERE p.seq = found.seq AND found.key_id IS NOT NULL AND p.key_id IS NULL
+        UPDATE shadow_pairs p SET key_id = coalesce(shadow_record_key_id(p.record), '')
+        FROM batch WHERE p.seq = batch.seq AND p.key_id IS NULL
+        RETURNING 1
       )
-      SELECT max(seq)::text AS last FROM batch`;
-    return batch?.last ?? null;
-  });
-}
+      SELECT max(seq)::text AS last, (SELECT count(*)::int FROM filled) AS rows FROM batch`;
+    return batch?.last ? { after: batch.last, rows: batch.rows } : null;
+  },
+};
+
+/** A filter by caller: `key_id`, or the record of a pair the backfill has not reached. */
+export const callerClause = (param: string, backfilled: boolean) =>
+  backfilled
+    ? `key_id = ${param}`
+    : `(key_id = ${param} OR (key_id IS NULL AND shadow_record_key_id(record) = ${param}))`;

@@ -5,27 +5,28 @@ import {
   shadowRecordSchema,
 } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
+import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { shadowMigrations } from "./postgres-migrations.ts";
-import { backfillShadowKeyIds } from "./postgres-shadow-backfill.ts";
+import { callerClause, shadowKeyIdBackfill } from "./postgres-shadow-backfill.ts";
+import { shadowMigrations } from "./postgres-shadow-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
 
 const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 const numberOrNull = (value: string | number | null) => (value === null ? null : Number(value));
 
-function where(filter: ShadowFilter, params: (string | number)[]): string {
+function where(filter: ShadowFilter, params: (string | number)[], keyIds: BackfillState): string {
   const clauses: string[] = [];
-  const add = (column: string, op: string, value: string | number | undefined) => {
+  const add = (clause: (param: string) => string, value: string | number | undefined) => {
     if (value === undefined) return;
     params.push(value);
-    clauses.push(`${column} ${op} $${params.length}`);
+    clauses.push(clause(`$${params.length}`));
   };
-  add("model", "=", filter.model);
-  add("tenant", "=", filter.tenant);
-  add("key_id", "=", filter.keyId);
-  add("at", ">=", filter.from);
-  add("at", "<", filter.to);
+  add((p) => `model = ${p}`, filter.model);
+  add((p) => `tenant = ${p}`, filter.tenant);
+  add((p) => callerClause(p, keyIds.done), filter.keyId);
+  add((p) => `at >= ${p}`, filter.from);
+  add((p) => `at < ${p}`, filter.to);
   return clauses.length > 0 ? clauses.join(" AND ") : "TRUE";
 }
 
@@ -44,11 +45,18 @@ interface AggregateRow {
   shadow_cost: number;
 }
 
-/** Shadow pairs in PostgreSQL (component `shadow`), the same table shape as SQLite's. */
-export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls): Promise<ShadowStore> {
+/**
+ * Shadow pairs in PostgreSQL (component `shadow`), the same table shape as SQLite's. With it, the
+ * backfill of the older pairs' caller ids (postgres-shadow-backfill.ts), for the node to run once it
+ * serves.
+ */
+export async function createPostgresShadowStore(
+  sql: SQL,
+  calls: PostgresCalls,
+): Promise<{ store: ShadowStore; backfill: BackfillState }> {
   await migratePostgres(sql, "shadow", shadowMigrations);
-  await backfillShadowKeyIds(sql);
-  return {
+  const keyIds = await backfillState(sql, shadowKeyIdBackfill);
+  const store: ShadowStore = {
     async insert(records) {
       if (records.length === 0) return;
       // One multi-row INSERT: one statement, one round trip per batch.
@@ -59,7 +67,8 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
           at: record.at,
           model: record.model,
           tenant: record.tenant,
-          key_id: record.keyId,
+          // '', not NULL, for none: the trigger for an older release's inserts passes it by.
+          key_id: record.keyId ?? "",
           shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
           exact: flag(agreement.exact),
           similarity: agreement.similarity,
@@ -76,7 +85,7 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
     },
     async list(filter, beforeId, limit) {
       const params: (string | number)[] = [];
-      let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params)}`;
+      let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params, keyIds)}`;
       if (beforeId !== null) {
         params.push(beforeId);
         text += ` AND seq < (SELECT seq FROM shadow_pairs WHERE id = $${params.length})`;
@@ -95,7 +104,7 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
                   avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
                   avg(shadow_latency_ms) AS shadow_latency, sum(primary_cost_usd) AS primary_cost,
                   sum(shadow_cost_usd) AS shadow_cost
-             FROM shadow_pairs WHERE ${where(filter, params)} GROUP BY model ORDER BY model`,
+             FROM shadow_pairs WHERE ${where(filter, params, keyIds)} GROUP BY model ORDER BY model`,
           params,
         ),
       );
@@ -123,4 +132,5 @@ export async function createPostgresShadowStore(sql: SQL, calls: PostgresCalls):
       return result.count;
     },
   };
+  return { store, backfill: keyIds };
 }

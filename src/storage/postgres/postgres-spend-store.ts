@@ -2,7 +2,7 @@ import type { SQL } from "bun";
 import type { SpendStore } from "../storage.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { spendMigrations } from "./postgres-migrations.ts";
+import { spendMigrations } from "./postgres-spend-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
 
 /**

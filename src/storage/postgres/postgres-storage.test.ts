@@ -7,12 +7,15 @@ import { parseConfig } from "../../config/load-config.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
+import { waitForValue } from "../../testing/wait-for.ts";
 import { openStorage } from "../open-storage.ts";
 import { pendingMigrations } from "../pending-migrations.ts";
 import type { Storage } from "../storage.ts";
+import { holdBackfill, writeDatabaseToBackfill } from "./backfill-fixture.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { postgresCalls } from "./postgres-calls.ts";
 import { connectPostgres } from "./postgres-client.ts";
+import { responseItemBackfill } from "./postgres-item-backfill.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import {
   auditMigrations,
@@ -36,6 +39,13 @@ const options = (url: string) => ({
   connectTimeoutMs: 1_000,
   sslmode: "disable" as const,
 });
+
+/** A log that keeps its lines, for a backfill to report to. */
+function recordedLog() {
+  const lines: { message: string; fields: Record<string, unknown> }[] = [];
+  const keep = (message: string, fields: Record<string, unknown> = {}) => lines.push({ message, fields });
+  return { lines, log: { info: keep, warn: keep } };
+}
 
 test("several nodes starting at once apply each migration exactly once", async () => {
   const url = await server.createDatabase();
@@ -123,9 +133,17 @@ test("rows stored before the item index are indexed after its migration, outside
     const [indexed] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
     expect(indexed).toEqual({ n: 0 });
     await sql`INSERT INTO stored_responses ${sql(row("acme", "resp_newer", [{ id: "msg_up1" }]))}`;
-    // Two nodes opening at once both fill it, harmlessly.
+    // Opening fills nothing: the nodes serve at once, finding the rows not yet indexed all the same.
     const nodes = await Promise.all([openPostgresStorage(options(url)), openPostgresStorage(options(url))]);
     const [node] = nodes;
+    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1 }]);
+    expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
+    expect(await node?.responses.responseOfItem?.("globex", "msg_0")).toBeNull();
+    // Both fill it at once, harmlessly: every row read once, by one or the other.
+    const logs = [recordedLog(), recordedLog()];
+    await Promise.all(nodes.map((open, n) => open.backfill?.(logs[n]!.log)));
+    const done = logs.flatMap((log) => log.lines).filter((line) => line.message.endsWith("item index done"));
+    expect(done.reduce((rows, line) => rows + Number(line.fields.rows), 0)).toBe(1_202);
     expect(await node?.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_newer");
     expect(await node?.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
     expect(await node?.responses.responseOfItem?.("bulk", "msg_0")).toBe("resp_0");
@@ -176,9 +194,150 @@ test("rows stored before the item index whose output holds text PostgreSQL's JSO
   }
   const storage = await openPostgresStorage(options(url));
   try {
+    const { lines, log } = recordedLog();
+    await storage.backfill?.(log);
+    expect(lines.at(-1)).toMatchObject({ message: "backfill of stored responses' item index done" });
     for (const id of Object.keys(unreadable))
       expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
   } finally {
+    await storage.close();
+  }
+});
+
+/** A fresh database holding `responses` responses and `pairs` pairs to backfill (backfill-fixture.ts). */
+async function databaseToBackfill(responses: number, pairs: number): Promise<string> {
+  const url = await server.createDatabase();
+  await writeDatabaseToBackfill(url, responses, pairs);
+  return url;
+}
+
+test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfill ends and says how many rows it filled", async () => {
+  const url = await databaseToBackfill(1_200, 600);
+  const sql = new SQL({ url, max: 1 });
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  try {
+    const { lines, log } = recordedLog();
+    const backfilling = storage.backfill?.(log);
+    await waitForValue("the backfill to start", () => lines.length > 0);
+    expect(lines).toEqual([
+      {
+        message: "backfill of stored responses' item index started",
+        fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
+      },
+    ]);
+    // The node answers meanwhile, from rows no backfill has reached.
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up1199")).toBe("resp_1199");
+    expect(await storage.responses.responseOfItem?.("acme", "msg_up_none")).toBeNull();
+    expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
+    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 0 }]);
+    expect(Bun.peek.status(backfilling ?? Promise.resolve())).toBe("pending");
+    await held.release();
+    await backfilling;
+    expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
+      ["backfill of stored responses' item index started", 1_200],
+      ["backfill of stored responses' item index done", 1_200],
+      ["backfill of shadow pairs' caller ids started", 600],
+      ["backfill of shadow pairs' caller ids done", 600],
+    ]);
+    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_200 }]);
+    expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
+    // Marked: a node opening later has nothing to do, nor an older release's (shadow.key_id@1).
+    expect(
+      await sql`SELECT component, version FROM schema_migrations WHERE component LIKE '%.%' ORDER BY 1, 2`,
+    ).toEqual([
+      { component: "responses.item_index", version: 1 },
+      { component: "shadow.key_id", version: 1 },
+      { component: "shadow.key_id", version: 2 },
+    ]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("a backfill a node left halfway (stopped or crashed) resumes where its last batch ended", async () => {
+  const url = await databaseToBackfill(1_200, 0);
+  const sql = new SQL({ url, max: 1 });
+  // The position a node's last committed batch left; its batch after it rolled back with it.
+  await sql`INSERT INTO backfill_progress (component, version, after)
+    SELECT 'responses.item_index', 1, json_build_array(tenant, id)::text
+    FROM stored_responses ORDER BY tenant, id OFFSET 499 LIMIT 1`;
+  const storage = await openPostgresStorage(options(url));
+  try {
+    const { lines, log } = recordedLog();
+    // Before it runs, a row behind the position is the index's alone (which the batches filled).
+    const [behind] = await sql`SELECT id FROM stored_responses ORDER BY tenant, id LIMIT 1`;
+    expect(
+      await storage.responses.responseOfItem?.("acme", `msg_up${String(behind.id).slice(5)}`),
+    ).toBeNull();
+    await storage.backfill?.(log);
+    expect(lines.map((line) => [line.message, line.fields.rows, line.fields.resumed ?? null])).toEqual([
+      ["backfill of stored responses' item index started", 700, true],
+      ["backfill of stored responses' item index done", 700, null],
+    ]);
+    // Only the rows past the position were read.
+    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 700 }]);
+  } finally {
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("a backfill whose batch fails (the database lost a moment) says so, tries again, and ends once it is back", async () => {
+  const url = await databaseToBackfill(1_200, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  try {
+    const { lines, log } = recordedLog();
+    const backfilling = storage.backfill?.(log);
+    await waitForValue("the backfill to start", () => lines.length > 0);
+    await server.kill();
+    await held.release().catch(() => {});
+    await waitForValue("the failed batch's line", () =>
+      lines.some((line) => line.message.includes("failed")),
+    );
+    await server.start();
+    await backfilling;
+    expect(lines.find((line) => line.message.includes("failed"))?.message).toStartWith(
+      "backfill responses.item_index@1 failed; trying again in 1 s",
+    );
+    expect(lines.at(-1)).toMatchObject({
+      message: "backfill of stored responses' item index done",
+      fields: { rows: 1_200 },
+    });
+  } finally {
+    await held.release().catch(() => {});
+    await storage.close();
+  }
+}, 60_000);
+
+test("a pair without a caller is stored with '' for its caller's id, which the older release's trigger passes by; one an older release inserts gets it from the trigger", async () => {
+  const url = await server.createDatabase();
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    // Every call of the trigger's function, counted.
+    await sql.unsafe(`CREATE TABLE key_id_reads (id TEXT);
+      CREATE OR REPLACE FUNCTION shadow_pairs_key_id() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO key_id_reads VALUES (NEW.id);
+        NEW.key_id := coalesce(shadow_record_key_id(NEW.record), '');
+        RETURN NEW;
+      END $$;`);
+    await storage.shadow?.insert([shadowPair(1, { keyId: null }), shadowPair(2)]);
+    await sql.unsafe(...versionOnePairInsert(shadowPair(3, { keyId: null })));
+    await sql.unsafe(...versionOnePairInsert(shadowPair(4)));
+    expect(await sql`SELECT id FROM key_id_reads ORDER BY id`).toEqual([{ id: "pair_3" }, { id: "pair_4" }]);
+    expect(await sql`SELECT id, key_id FROM shadow_pairs ORDER BY seq`).toEqual([
+      { id: "pair_1", key_id: "" },
+      { id: "pair_2", key_id: "jwt:acme:ci" },
+      { id: "pair_3", key_id: "" },
+      { id: "pair_4", key_id: "key_ci" },
+    ]);
+  } finally {
+    await sql.close();
     await storage.close();
   }
 });
@@ -228,11 +387,27 @@ test("shadow pairs kept before the key_id column are given their caller's id fro
   try {
     const ids = async (keyId: string) =>
       (await storage.shadow?.list({ keyId }, null, 2_000))?.map((p) => p.id);
-    expect(await ids("key_ci")).toEqual(["pair_1"]);
-    expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
-    expect(await ids("key_emoji")).toEqual(["pair_emoji"]);
-    expect(await ids("key_nul")).toEqual(["pair_nul"]);
-    expect(await ids("key_bulk")).toHaveLength(1_100);
+    const found = async () => {
+      expect(await ids("key_ci")).toEqual(["pair_1"]);
+      expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
+      expect(await ids("key_emoji")).toEqual(["pair_emoji"]);
+      expect(await ids("key_nul")).toEqual(["pair_nul"]);
+      expect(await ids("key_bulk")).toHaveLength(1_100);
+    };
+    // Found by their caller before the backfill (their records read) as after it (their column).
+    await found();
+    const { lines, log } = recordedLog();
+    await storage.backfill?.(log);
+    // The item index of a database that had no responses is filled at once, in silence.
+    expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
+      ["backfill of shadow pairs' caller ids started", 1_105],
+      ["backfill of shadow pairs' caller ids done", 1_105],
+    ]);
+    await found();
+    // None is left unread: the pair without a caller has '' for none.
+    expect(
+      await older`SELECT count(*) FILTER (WHERE key_id IS NULL)::int AS unread, count(*) FILTER (WHERE key_id = '')::int AS none FROM shadow_pairs`,
+    ).toEqual([{ unread: 0, none: 1 }]);
     expect((await storage.shadow?.list({}, null, 1_200))?.slice(-5).map((p) => [p.id, p.keyId])).toEqual([
       ["pair_nul", "key_nul"],
       ["pair_emoji", "key_emoji"],
@@ -254,6 +429,8 @@ test("the item index's trigger fires on a row inserted and on its response updat
   const storage = await openPostgresStorage(options(url));
   const sql = new SQL({ url, max: 1 });
   try {
+    // Backfilled (nothing to fill): the store reads the index alone.
+    await storage.backfill?.(recordedLog().log);
     const said = { id: "msg_up1", type: "message", content: [] };
     const record = {
       tenant: "acme",

@@ -2,6 +2,7 @@ import type { Storage } from "../storage.ts";
 import { createPostgresAdminActionStore } from "./postgres-admin-action-store.ts";
 import { createPostgresAdminSessionStore } from "./postgres-admin-session-store.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
+import { runBackfill } from "./postgres-backfill.ts";
 import { postgresCalls, storeCallBoundMs } from "./postgres-calls.ts";
 import { connectPostgres, describeConnectFailure, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
@@ -12,7 +13,8 @@ import { createPostgresSpendStore } from "./postgres-spend-store.ts";
 /**
  * Every store on one PostgreSQL database that several nodes share. Opening migrates each
  * component (under an advisory lock, so nodes starting together apply each step once); after
- * that every store call is bounded (postgres-calls.ts).
+ * that every store call is bounded (postgres-calls.ts). The rows the migrations left to fill are
+ * filled by `backfill`, which the serving node runs once it answers (postgres-backfill.ts).
  */
 export async function openPostgresStorage(options: PostgresOptions): Promise<Storage> {
   const sql = connectPostgres(options);
@@ -32,15 +34,27 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const adminActions = await createPostgresAdminActionStore(sql, calls);
     const adminSessions = await createPostgresAdminSessionStore(sql, calls);
     const shadow = await createPostgresShadowStore(sql, calls);
+    const stopping = new AbortController();
+    let backfilling: Promise<void> | undefined;
     return {
       keys,
       spend,
-      responses,
+      responses: responses.store,
       audit,
       adminActions,
       adminSessions,
-      shadow,
+      shadow: shadow.store,
+      backfill(log) {
+        // One after the other: a node's backfills share its pool with its requests.
+        backfilling ??= (async () => {
+          for (const state of [responses.backfill, shadow.backfill])
+            if (!state.done) await runBackfill(sql, state, { log, stopping: stopping.signal });
+        })();
+        return backfilling;
+      },
       async close() {
+        stopping.abort();
+        await backfilling;
         await audit.close();
         await sql.close({ timeout: 5 });
       },

@@ -7,7 +7,8 @@ export type ShadowRow = [
   at: number,
   model: string,
   tenant: string | null,
-  keyId: string | null,
+  /** '' for none: the trigger for an older release's inserts (shadow migration 4) passes it by. */
+  keyId: string,
   shadowOk: number,
   exact: number | null,
   similarity: number | null,
@@ -33,7 +34,7 @@ export function shadowRow(record: ShadowRecord): ShadowRow {
     record.at,
     record.model,
     record.tenant,
-    record.keyId,
+    record.keyId ?? "",
     record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
     flag(agreement.exact),
     agreement.similarity,

@@ -55,4 +55,20 @@ export const shadowMigrations: readonly Migration[] = [
         WHERE key_id IS NULL AND json_valid(record);
     `,
   },
+  {
+    // No caller is '' in key_id, as on PostgreSQL (its shadow migration 4): this release writes ''
+    // for a pair without a caller, which the trigger (WHEN key_id IS NULL) then leaves alone where it
+    // read every such pair's record; a pair an older release inserts without one gets '' from it.
+    // NULL is left to a record json_extract cannot read.
+    version: 4,
+    sql: `
+      DROP TRIGGER shadow_pairs_key_id;
+      CREATE TRIGGER shadow_pairs_key_id AFTER INSERT ON shadow_pairs
+        FOR EACH ROW WHEN NEW.key_id IS NULL AND json_valid(NEW.record)
+      BEGIN
+        UPDATE shadow_pairs SET key_id = coalesce(json_extract(NEW.record, '$.keyId'), '') WHERE seq = NEW.seq;
+      END;
+      UPDATE shadow_pairs SET key_id = '' WHERE key_id IS NULL AND json_valid(record);
+    `,
+  },
 ];

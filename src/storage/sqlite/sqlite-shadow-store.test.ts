@@ -65,3 +65,29 @@ test("pairs an older release writes after the key_id column was added, before an
   ]);
   after.close();
 });
+
+test("a pair without a caller is stored with '' for its caller's id, which the older release's trigger passes by; one an older release inserts gets it from the trigger, as on PostgreSQL", async () => {
+  const path = tmp.file("shadow-none.db");
+  const db = new Database(path);
+  migrate(db, "shadow", shadowMigrations.slice(0, 3));
+  // Kept without a caller before this release: NULL, as the trigger of migration 3 left it.
+  db.run(...versionOnePairInsert(shadowPair(1, { keyId: null })));
+  db.close();
+
+  const storage = openSqliteStorage(path);
+  try {
+    await storage.shadow?.insert([shadowPair(2, { keyId: null })]);
+    const older = new Database(path);
+    older.run(...versionOnePairInsert(shadowPair(3, { keyId: null })));
+    older.close();
+  } finally {
+    await storage.close();
+  }
+  const after = new Database(path);
+  expect(after.query("SELECT id, key_id FROM shadow_pairs ORDER BY seq").all()).toEqual([
+    { id: "pair_1", key_id: "" },
+    { id: "pair_2", key_id: "" },
+    { id: "pair_3", key_id: "" },
+  ]);
+  after.close();
+});

@@ -22,6 +22,7 @@ import { readsRetryable } from "../http/response-store-reads.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
+import { loadCatalogueFor } from "../pricing/catalogue.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
@@ -75,6 +76,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
+  // Route tables and price books read it synchronously, answers' prices on the request path.
+  await loadCatalogueFor(config.providers);
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
   const spill =

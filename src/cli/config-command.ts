@@ -3,7 +3,7 @@ import { type Config, configSchema } from "../config/config-schema.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
-import { stringifyYaml } from "../config/yaml-text.ts";
+import { loadYaml, stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
 import { streamSocketWarning } from "../gateway/stream-socket-idle.ts";
 import { ModelIndex } from "../models/model-index.ts";
@@ -20,7 +20,7 @@ export function registerConfig(program: Command): void {
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
       const { config: resolved, path } = await resolveConfig(options.config);
-      await loadCatalogueFor(resolved.providers);
+      await Promise.all([loadCatalogueFor(resolved.providers), loadYaml()]);
       // Names are printed as written, and may hold escape sequences: shown escaped, never run.
       // The YAML printer double-quotes a string holding a control character and escapes C0 there,
       // but not DEL or C1 (escapedC1: read back the same); the comments and warnings, printable().

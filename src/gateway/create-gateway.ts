@@ -30,6 +30,7 @@ import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
+import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { adminRouteGroups } from "./admin-route-groups.ts";
@@ -78,6 +79,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log);
   // Route tables and price books read it synchronously, answers' prices on the request path.
   await loadCatalogueFor(config.providers);
+  // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
+  if (options.tracing) await loadTraceState();
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
   const spill =

@@ -3,10 +3,11 @@ import { type Config, configSchema } from "../config/config-schema.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
-import { stringifyYaml } from "../config/yaml-text.ts";
+import { loadYaml, stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
 import { streamSocketWarning } from "../gateway/stream-socket-idle.ts";
 import { ModelIndex } from "../models/model-index.ts";
+import { loadCatalogueFor } from "../pricing/catalogue.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { missingCredentials, missingCredentialsWarning } from "../providers/missing-credentials.ts";
 import { resolveConfig } from "./resolve-config.ts";
@@ -19,6 +20,7 @@ export function registerConfig(program: Command): void {
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
       const { config: resolved, path } = await resolveConfig(options.config);
+      await Promise.all([loadCatalogueFor(resolved.providers), loadYaml()]);
       // Names are printed as written, and may hold escape sequences: shown escaped, never run.
       // The YAML printer double-quotes a string holding a control character and escapes C0 there,
       // but not DEL or C1 (escapedC1: read back the same); the comments and warnings, printable().

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { loadCatalogueFor } from "../pricing/catalogue.ts";
 import { modelPrices, type PartPrices, type RoutePrice, unpricedWarnings } from "../pricing/model-prices.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { type Column, textTable } from "./text-table.ts";
@@ -49,6 +50,7 @@ export function registerModels(program: Command): void {
     .option("--json", "one JSON object per route, one per line")
     .action(async (options: { config?: string; json?: boolean }) => {
       const { config } = await resolveConfig(options.config);
+      await loadCatalogueFor(config.providers);
       const routes = modelPrices(config);
       if (options.json) process.stdout.write(routes.map((route) => `${JSON.stringify(route)}\n`).join(""));
       else process.stdout.write(textTable(COLUMNS, routes) + partsTable(routes));

@@ -5,6 +5,7 @@ import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts"
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
+import { loadYaml } from "./yaml-text.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -44,8 +45,12 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
   return parseConfigText(path, await readConfigText(path), env);
 }
 
-/** A config file's text, or a ConfigError that says why there is none (a folder, nothing). */
+/**
+ * A config file's text, or a ConfigError that says why there is none (a folder, nothing); the
+ * YAML library is loaded with it, to parse it with.
+ */
 export async function readConfigText(path: string): Promise<string> {
+  await loadYaml();
   const file = Bun.file(path);
   if (!(await file.exists())) {
     // Bun.file says a folder does not exist: say what it is.

@@ -6,6 +6,7 @@ import type { Config } from "./config-schema.ts";
 import { configDocument, configFromDocument } from "./load-config.ts";
 import { documentOf, type ReadConfig, truncationSignsOf } from "./truncation-signs.ts";
 import { watchPath } from "./watch-path.ts";
+import { loadYaml } from "./yaml-text.ts";
 
 export interface ConfigWatchHandlers {
   onValid(config: Config): void;
@@ -88,6 +89,8 @@ export function watchConfig(
   };
 
   const apply = async (): Promise<boolean> => {
+    // Loaded already when the gateway started on the file (readConfigText); an embedder's watch may not have.
+    await loadYaml();
     for (;;) {
       if (stopped) return false;
       const text = await readSettled();

@@ -1,12 +1,23 @@
 type Yaml = typeof import("yaml");
 
+let yaml: Yaml | undefined;
+
 /**
- * The yaml library, loaded with the first config file read or printed rather than at start: on
- * the embedded defaults the gateway never parses YAML and does not hold it (docs/BENCHMARKS-HISTORY.md,
- * idle RSS).
+ * Loads the yaml library if it is not yet: with the first config file read (`readConfigText`, the
+ * watcher) or printed, never at start on the embedded defaults, where the gateway parses no YAML.
+ * An `import()`, not a `require()` on first use: the executable keeps what is imported in a chunk
+ * of its own, read only when imported, where what is required is bundled into the code read at
+ * start (docs/BENCHMARKS.md, idle RSS).
  */
-const yaml = (): Yaml => require("yaml") as Yaml;
+export async function loadYaml(): Promise<void> {
+  yaml ??= await import("yaml");
+}
 
-export const parseYaml = (text: string): unknown => yaml().parse(text);
+function loadedYaml(): Yaml {
+  if (yaml === undefined) throw new Error("YAML is read or written before the library is loaded (loadYaml)");
+  return yaml;
+}
 
-export const stringifyYaml = (value: unknown): string => yaml().stringify(value);
+export const parseYaml = (text: string): unknown => loadedYaml().parse(text);
+
+export const stringifyYaml = (value: unknown): string => loadedYaml().stringify(value);

@@ -5,6 +5,7 @@ import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
+import { appliedWhenLoaded } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 
@@ -40,7 +41,8 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
  * published as `config.restored`, so what showed the earlier notice can clear it; an invalid one,
  * or one a part cannot be built from or refuses, is refused, the old snapshot keeps serving, and
  * the reason is logged, published and shown in the admin status. Either way the source's handler
- * returns.
+ * returns: a config naming the first provider the price catalogue prices is applied once the
+ * catalogue is loaded, and changes after it in turn (applied-when-loaded.ts).
  */
 export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   let lastError: string | null = null;
@@ -55,7 +57,7 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   return {
     lastError: () => lastError,
     restartRequired: () => pending,
-    onValid(config) {
+    onValid: appliedWhenLoaded((config) => {
       const required = restartRequired(started, config);
       const current = deps.runtime.current;
       if (!changesBeyondRestartOnly(current.config, config)) {
@@ -132,7 +134,7 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         version: next.version,
         restartRequired: pending,
       });
-    },
+    }, onInvalid),
     onHeld(reason) {
       deps.logger.warn(`config change held: ${reason}`);
     },

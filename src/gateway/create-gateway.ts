@@ -22,6 +22,7 @@ import { readsRetryable } from "../http/response-store-reads.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
+import { loadCatalogueFor } from "../pricing/catalogue.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
@@ -29,6 +30,7 @@ import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
+import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { adminRouteGroups } from "./admin-route-groups.ts";
@@ -75,6 +77,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
+  // Route tables and price books read it synchronously, answers' prices on the request path.
+  await loadCatalogueFor(config.providers);
+  // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
+  if (options.tracing) await loadTraceState();
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
   const spill =

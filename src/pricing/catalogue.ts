@@ -1,18 +1,7 @@
 import type { Provider as CatalogueProvider } from "@pydantic/genai-prices";
 import type { Usage } from "../core/usage.ts";
 import { cacheBounded, cachedAndTouched } from "./bounded-cache.ts";
-
-let genaiPrices: typeof import("@pydantic/genai-prices") | undefined;
-
-/**
- * The catalogue's calculation, loaded on its first use rather than at start: its hundreds of
- * models are megabytes of heap that a gateway routing to no catalogued provider (the embedded
- * defaults' mock, self-hosted servers, workers) never reads (docs/BENCHMARKS-HISTORY.md, idle RSS).
- */
-const calcPrice: typeof import("@pydantic/genai-prices").calcPrice = (...args) => {
-  genaiPrices ??= require("@pydantic/genai-prices") as typeof import("@pydantic/genai-prices");
-  return genaiPrices.calcPrice(...args);
-};
+import { calcPrice, catalogueLoaded, loadCatalogue } from "./catalogue-calc.ts";
 
 /** What the catalogue knows of one upstream model. */
 export interface CatalogueEntry {
@@ -44,6 +33,25 @@ export function catalogueProviderId(type: string, preset?: string): string | und
     default:
       return undefined;
   }
+}
+
+/** A provider as the catalogue tells it: its type, and its preset for an OpenAI-compatible one. */
+type ProviderKind = { type: string; preset?: string | undefined };
+
+/** Does the catalogue price any of these providers? */
+const pricesAny = (providers: readonly ProviderKind[]): boolean =>
+  providers.some((provider) => catalogueProviderId(provider.type, provider.preset) !== undefined);
+
+/**
+ * Is the catalogue loaded, if these providers need it? A config whose providers it prices is put
+ * to use only then: route tables, price books and answers read it synchronously.
+ */
+export const catalogueReadyFor = (providers: readonly ProviderKind[]): boolean =>
+  catalogueLoaded() || !pricesAny(providers);
+
+/** Loads the catalogue when any of these providers is one it prices (catalogue-calc.ts). */
+export async function loadCatalogueFor(providers: readonly ProviderKind[]): Promise<void> {
+  if (pricesAny(providers)) await loadCatalogue();
 }
 
 // Self-hosted presets (ollama, vllm, llama.cpp, tgi) run models nobody bills for: no catalogue.
@@ -283,10 +291,7 @@ export function catalogueUsage(usage: Usage): Record<string, number> {
 }
 
 /** The catalogue's context window for a route's upstream model on its provider. */
-export function catalogueContextWindow(
-  provider: { type: string; preset?: string | undefined },
-  model: string,
-): number | undefined {
+export function catalogueContextWindow(provider: ProviderKind, model: string): number | undefined {
   const providerId = catalogueProviderId(provider.type, provider.preset);
   return providerId ? catalogueEntry(model, providerId)?.contextWindow : undefined;
 }

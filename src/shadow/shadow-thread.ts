@@ -9,10 +9,12 @@
  * store; the event loop only learns that the copy is done (its cap).
  */
 
+import { calcPrice } from "@pydantic/genai-prices";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
+import { provideCatalogue } from "../pricing/catalogue-calc.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -32,6 +34,11 @@ import type {
 } from "./shadow-thread-protocol.ts";
 
 declare const self: Worker;
+
+// The thread prices its copies' answers as it records them, synchronously; it runs only where a
+// model shadows, so it loads the price catalogue with its own code (the gateway's event loop loads
+// it for a config that needs it: pricing/catalogue-calc.ts).
+provideCatalogue(calcPrice);
 
 // By id in IdTables, not Maps: every copy leaves again, and a long-lived Map that entries leave
 // keeps each alive through young collections until a full one (core/id-table.ts).

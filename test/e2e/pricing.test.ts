@@ -6,6 +6,7 @@ import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canne
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // Prices from the catalogue (@pydantic/genai-prices, pinned), unpriced models refused where a
 // budget applies, and `mindgw models` / `config check` saying where each price comes from.
@@ -61,6 +62,39 @@ describe("catalogue prices", () => {
       (usage.prompt_tokens * CATALOGUE_MINI.input + usage.completion_tokens * CATALOGUE_MINI.output) / 1e6;
     expect(row.costUsd).toBeGreaterThan(0);
     expect(row.costUsd).toBeCloseTo(expected, 12);
+  });
+});
+
+describe("the catalogue loaded on first need", () => {
+  // A gateway started on no provider the catalogue prices does not load it (idle RSS,
+  // pricing/catalogue-calc.ts): a reload that names the first such provider is applied once it is.
+  test("a reload from the mock alone to a catalogued provider prices that provider's answers at the catalogue's price", async () => {
+    const mockOnly = {
+      providers: [{ name: "mock", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+    };
+    const gw = await fx.spawn({ config: mockOnly });
+    await gw.writeConfig({
+      ...mockOnly,
+      providers: [...mockOnly.providers, { name: "fake", type: "openai", base_url: `${fx.fake.url}/v1` }],
+      models: [
+        ...mockOnly.models,
+        { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
+      ],
+    });
+    await waitFor("the reload logged", () => gw.stderr.all.includes("config reloaded (version 2)"));
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey ?? "", maxRetries: 0 });
+    const { data, response } = await openai.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "price me" }] })
+      .withResponse();
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    const usage = data.usage;
+    if (!usage) throw new Error("no usage");
+    expect(row.costUsd).toBeCloseTo(
+      (usage.prompt_tokens * CATALOGUE_MINI.input + usage.completion_tokens * CATALOGUE_MINI.output) / 1e6,
+      12,
+    );
+    expect(row.costUsd).toBeGreaterThan(0);
   });
 });
 

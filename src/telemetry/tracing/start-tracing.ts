@@ -11,6 +11,7 @@ import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
+import { loadTraceState } from "./trace-context.ts";
 
 /** A running trace pipeline: the tracer to start spans with, and how to flush it at exit. */
 export interface Tracing {
@@ -143,6 +144,8 @@ export async function startTracing(
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
   const { resourceDetectors } = await import("./resource-detectors.ts");
+  // Spans continue a client's trace, with its trace state read as the SDK reads it.
+  await loadTraceState();
   const threaded = await threadedSpanProcessor(logger, env);
   // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
   // the export thread and the attribute count limit leaves room for all of theirs; a lower

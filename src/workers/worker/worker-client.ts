@@ -1,4 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
+import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
 import { CloseCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
@@ -53,6 +54,8 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;
+  // A tracer continues the gateway's trace, its trace state read as the SDK reads it.
+  if (options.tracer) await loadTraceState();
   // Several gateways (comma-separated, e.g. the nodes of a cluster): a lost connection is
   // re-dialled at the next one, so a worker whose node died reconnects to another.
   let urls: URL[];

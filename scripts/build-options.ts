@@ -1,0 +1,44 @@
+import type { BunPlugin } from "bun";
+
+/**
+ * ink optionally imports react-devtools-core, which is not installed; left unresolved the binary
+ * fails at start, so it is resolved to an empty stub.
+ */
+export const stubDevtools: BunPlugin = {
+  name: "stub-react-devtools-core",
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({
+      path: "react-devtools-core",
+      namespace: "stub",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
+      contents: "export default { initialize() {}, connectToDevTools() {} };",
+      loader: "js",
+    }));
+  },
+};
+
+/** How the executable's code is bundled: scripts/build.ts, and test/build/start-chunks.test.ts. */
+export const BUNDLE = {
+  // The audit threads (SQLite's, PostgreSQL's), SQLite's usage thread, the trace export thread, the shadow thread and the
+  // lean client's thread are Worker entries of their own; their owners (threaded-audit-store.ts,
+  // postgres-audit-store.ts, thread-span-processor.ts, shadow-thread-client.ts,
+  // lean-thread-client.ts) find them in the
+  // executable at its path under src/ (the common root of the entrypoints).
+  entrypoints: [
+    "./src/main.ts",
+    "./src/storage/sqlite/audit-thread.ts",
+    "./src/storage/sqlite/usage-thread.ts",
+    "./src/storage/postgres/postgres-audit-thread.ts",
+    "./src/telemetry/tracing/export-thread.ts",
+    "./src/shadow/shadow-thread.ts",
+    "./src/providers/http/thread/lean-thread.ts",
+  ],
+  minify: true,
+  // What is loaded with `import()` (the tail TUI, the tokenizer, the OpenTelemetry SDK, the price
+  // catalogue, YAML, …) goes into chunks of its own inside the executable, read only when imported:
+  // the start-up reads and parses a third of the code it otherwise would (idle RSS −6 MB,
+  // bench/idle-rss.ts). What is loaded with `require()`, even on first use, is bundled into the
+  // chunks read at start: evaluated later, but read all the same.
+  splitting: true,
+} as const;

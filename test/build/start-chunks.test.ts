@@ -1,0 +1,65 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUNDLE, stubDevtools } from "../../scripts/build-options.ts";
+
+// Issue 11's idle RSS: what `mindgw serve` on the embedded defaults never uses is loaded with
+// `import()`, so that the executable keeps it in chunks read only when imported. A `require()` on
+// first use bundles it into the chunks read at start instead: evaluated later, but read all the
+// same (docs/BENCHMARKS.md, idle RSS, session 45). The executable's code is bundled here as
+// scripts/build.ts bundles it, and the chunks main.js imports statically, the code read at start,
+// are read for the packages in them.
+
+const ROOT = join(import.meta.dir, "../..");
+const out = mkdtempSync(join(tmpdir(), "mindgw-start-chunks-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** The chunks a static `import`/`export … from` of this chunk names (never an `import()`). */
+const staticImports = (code: string) =>
+  [...code.matchAll(/(?:import|export)\s*(?:[^"'()]*?from\s*)?["']\.\/([^"']+\.js)["']/g)].map(
+    (match) => match[1] as string,
+  );
+
+/** The files of packages (node_modules) whose code the chunks read at start hold, by their source maps. */
+async function packageFilesReadAtStart(): Promise<string[]> {
+  const result = await Bun.build({
+    ...BUNDLE,
+    entrypoints: BUNDLE.entrypoints.map((entry) => join(ROOT, entry)),
+    root: join(ROOT, "src"),
+    outdir: out,
+    target: "bun",
+    sourcemap: "linked",
+    plugins: [stubDevtools],
+    define: { "process.env.NODE_ENV": '"production"', MINDGW_BUILD_COMMIT: '"test"' },
+  });
+  if (!result.success) throw new Error(result.logs.join("\n"));
+  const read = new Set<string>();
+  const files: string[] = [];
+  const next = ["main.js"];
+  for (let chunk = next.pop(); chunk !== undefined; chunk = next.pop()) {
+    if (read.has(chunk)) continue;
+    read.add(chunk);
+    next.push(...staticImports(readFileSync(join(out, chunk), "utf8")));
+    const { sources } = JSON.parse(readFileSync(join(out, `${chunk}.map`), "utf8")) as { sources: string[] };
+    for (const source of sources) {
+      const file = source.match(/node_modules\/(.+)$/)?.[1];
+      if (file) files.push(file);
+    }
+  }
+  return files;
+}
+
+test("on the embedded defaults the executable reads none of the price catalogue, YAML or OpenTelemetry's whole core at start; Elysia and zod it does", async () => {
+  const atStart = await packageFilesReadAtStart();
+  const of = (pattern: RegExp) => atStart.filter((file) => pattern.test(file));
+  expect(of(/^elysia\//).length).toBeGreaterThan(0);
+  expect(of(/^zod\//).length).toBeGreaterThan(0);
+  expect(of(/^@pydantic\/genai-prices\//)).toEqual([]);
+  expect(of(/^yaml\//)).toEqual([]);
+  // The hot path's samplers (built-in-samplers.ts) read a few of core's ES modules, tree-shaken; a
+  // `require()` reads its CommonJS build whole, every semantic convention with it.
+  expect(of(/^@opentelemetry\/(core|semantic-conventions)\/.*\.cjs$/)).toEqual([]);
+  for (const lazy of ["@opentelemetry/sdk-node", "gpt-tokenizer", "ink", "jose"])
+    expect(of(new RegExp(`^${lazy}/`))).toEqual([]);
+});

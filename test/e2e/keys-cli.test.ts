@@ -475,9 +475,9 @@ describe("a database at an older schema (the package upgraded, the older `mindgw
     // First use, before any serve: the database is made.
     expect((await keys("create", "--name", "first-admin", "--role", "admin", "--json")).code).toBe(0);
     expect((await keys("list")).code).toBe(0);
-    // As the previous release left it: shadow at migration 2, without the trigger of 3.
+    // As an earlier release left it: shadow at migration 2, without the trigger of 3 (nor 4's).
     const file = new Database(db);
-    file.run("DELETE FROM schema_migrations WHERE component = 'shadow' AND version = 3");
+    file.run("DELETE FROM schema_migrations WHERE component = 'shadow' AND version >= 3");
     file.run("DROP TRIGGER IF EXISTS shadow_pairs_key_id");
     const ledger = () =>
       file
@@ -490,7 +490,7 @@ describe("a database at an older schema (the package upgraded, the older `mindgw
     const refused = await keys("list");
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
-      `the database at ${db} is at an older schema (shadow@2, this release's 3); start \`mindgw serve\` of this release first, or pass --migrate`,
+      `the database at ${db} is at an older schema (shadow@2, this release's 4); start \`mindgw serve\` of this release first, or pass --migrate`,
     );
     expect(refused.stdout).toBe("");
     expect(ledger()).toEqual(before);
@@ -499,7 +499,9 @@ describe("a database at an older schema (the package upgraded, the older `mindgw
     expect(migrated.code).toBe(0);
     expect(migrated.stdout).toContain("first-admin");
     expect(ledger()).toEqual(
-      [...before, { component: "shadow", version: 3 }].sort((a, b) => a.component.localeCompare(b.component)),
+      [...before, { component: "shadow", version: 3 }, { component: "shadow", version: 4 }].sort((a, b) =>
+        a.component.localeCompare(b.component),
+      ),
     );
     file.close();
   });

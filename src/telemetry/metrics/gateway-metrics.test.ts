@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -273,4 +274,62 @@ test("a reload's new models and tenants have their series at 0 from the reload, 
     'mindgw_requests_total{front_door="messages",model="n",provider="none",status_class="5xx"} 0',
   );
   expect(seeded).toHaveLength(1 + 6 * 2);
+});
+
+test("a thousand configured models' series at 0 take a few MB: their counters, not their histograms (20 MB, when seeding made every label set's cells)", () => {
+  const models = Array.from({ length: 1_000 }, (_, i) => ({ model: `model-${i}`, providers: ["a", "b"] }));
+  const heap = () => {
+    Bun.gc(true);
+    return heapStats().heapSize;
+  };
+  const before = heap();
+  const metrics = new GatewayMetrics(
+    quietSources({ configured: () => ({ models, tenants: [] }) }),
+    () => "other",
+  );
+  // 18,000 request series (6 front doors by 3 providers a model) and 1,000 spend series: ~2.4 MB.
+  expect(heap() - before).toBeLessThan(6 * 1024 * 1024);
+  expect(metrics).toBeDefined();
+});
+
+test("a scrape reads no config: the shadow routes' series at 0 are of the config at start and each reload since, kept as the request series at 0 are", async () => {
+  let configured = {
+    models: [{ model: "m", providers: ["p"], shadowProvider: "sp" }],
+    tenants: [] as string[],
+  };
+  let reads = 0;
+  const metrics = new GatewayMetrics(
+    quietSources({
+      configured: () => {
+        reads++;
+        return configured;
+      },
+      shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
+    }),
+    (model) => model ?? "other",
+  );
+  const shadowSeries = async () =>
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_shadow_(copies|cost_usd)_total\{/.test(line));
+  const atStart = await shadowSeries();
+  expect(atStart).toContain('mindgw_shadow_copies_total{provider="sp",outcome="upstream_error"} 0');
+  expect(atStart).toContain('mindgw_shadow_cost_usd_total{model="m"} 0');
+  expect(atStart).toHaveLength(4 + 1);
+  await metrics.scrape();
+  expect(reads).toBe(1);
+  // A reload moves the shadow to another provider and model: the new ones' series join the old.
+  configured = { models: [{ model: "n", providers: ["p"], shadowProvider: "sq" }], tenants: [] };
+  metrics.configReloaded("applied");
+  const reloaded = await shadowSeries();
+  expect(reads).toBe(2);
+  expect(reloaded).toContain('mindgw_shadow_copies_total{provider="sp",outcome="ok"} 0');
+  expect(reloaded).toContain('mindgw_shadow_copies_total{provider="sq",outcome="ok"} 0');
+  expect(reloaded).toContain('mindgw_shadow_cost_usd_total{model="m"} 0');
+  expect(reloaded).toContain('mindgw_shadow_cost_usd_total{model="n"} 0');
+  expect(reloaded).toHaveLength(2 * (4 + 1));
+  // As the request series of the model the reload dropped are.
+  expect(await metrics.scrape()).toContain(
+    'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="5xx"} 0',
+  );
 });

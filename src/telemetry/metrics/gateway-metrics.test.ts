@@ -89,7 +89,7 @@ test("the dashboard and alert rules count a previous release's workers, whose ga
   expect(texts.flatMap((text) => text.match(/draining=\\?"false/g) ?? [])).toEqual([]);
 });
 
-test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker", async () => {
+test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker and one out of rotation", async () => {
   const dashboard = JSON.parse(await Bun.file(join(DOCS, "observability/mindgw-dashboard.json")).text()) as {
     panels: { targets?: { expr: string; legendFormat?: string }[] }[];
   };
@@ -222,8 +222,10 @@ test('a draining worker\'s capacity is none of what takes new calls; it and its 
   expect(samples).toEqual([
     'mindgw_workers_connected{draining="false"} 2',
     'mindgw_workers_connected{draining="true"} 1',
-    'mindgw_worker_requests_in_flight{draining="false"} 2',
-    'mindgw_worker_requests_in_flight{draining="true"} 1',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="false"} 2',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="true"} 0',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="false"} 1',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="true"} 0',
     "mindgw_worker_capacity 6",
   ]);
   // No worker at all: both series still there, at 0 (a drain mints none).
@@ -233,7 +235,7 @@ test('a draining worker\'s capacity is none of what takes new calls; it and its 
   ).toHaveLength(2);
 });
 
-test("a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, its calls still counted", async () => {
+test('a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, its calls still counted, apart (out_of_rotation="true")', async () => {
   const workers = [
     { inFlight: 1, capacity: 8, ejectedUntil: 1_700_000_030_000 },
     { inFlight: 2, capacity: 4 },
@@ -243,10 +245,18 @@ test("a worker out of rotation (its model server kept failing) has no capacity f
   expect(samples).toEqual([
     'mindgw_workers_connected{draining="false"} 2',
     'mindgw_workers_connected{draining="true"} 0',
-    'mindgw_worker_requests_in_flight{draining="false"} 3',
-    'mindgw_worker_requests_in_flight{draining="true"} 0',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="false"} 2',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="true"} 1',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="false"} 0',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="true"} 0',
     "mindgw_worker_capacity 4",
   ]);
+  // The room for new calls, as the dashboard takes it: 4 - 2, the worker out of rotation's call
+  // taken from no room of its own.
+  const room = (await metrics.scrape()).match(
+    /^mindgw_worker_requests_in_flight\{draining="false",out_of_rotation="false"\} (\d+)$/m,
+  );
+  expect(4 - Number(room?.[1])).toBe(2);
 });
 
 test("a reload's new models and tenants have their series at 0 from the reload, before their first request", async () => {

@@ -175,32 +175,38 @@ export function registerScrapedMetrics(
     },
   });
   // Workers taking new calls and draining ones apart (`draining`, both series always, so a drain
-  // mints none): their sums are the connected workers and their calls, as before the label.
-  const byDrain = (name: string, help: string, count: (w: WorkerLoad) => number) =>
+  // mints none): their sums are the connected workers and their calls, as before the label. Calls
+  // in flight are told apart by rotation too (`out_of_rotation`, every pair always): those on a
+  // worker taking new calls, neither draining nor out of rotation, are what takes from the room
+  // `mindgw_worker_capacity` holds.
+  const byState = (name: string, help: string, count: (w: WorkerLoad) => number, byRotation: boolean) =>
     new Gauge({
       name,
       help,
-      labelNames: ["draining"],
+      labelNames: byRotation ? ["draining", "out_of_rotation"] : ["draining"],
       registers,
       collect() {
-        let taking = 0;
-        let draining = 0;
+        const labels = (draining: boolean, outOfRotation: boolean) =>
+          byRotation
+            ? { draining: String(draining), out_of_rotation: String(outOfRotation) }
+            : { draining: String(draining) };
+        for (const draining of [false, true])
+          for (const outOfRotation of [false, true]) this.set(labels(draining, outOfRotation), 0);
         for (const w of sources.workers())
-          if (w.draining === true) draining += count(w);
-          else taking += count(w);
-        this.set({ draining: "false" }, taking);
-        this.set({ draining: "true" }, draining);
+          this.inc(labels(w.draining === true, w.ejectedUntil !== undefined), count(w));
       },
     });
-  byDrain(
+  byState(
     "mindgw_workers_connected",
     "Workers connected to this gateway, draining or taking new calls",
     () => 1,
+    false,
   );
-  byDrain(
+  byState(
     "mindgw_worker_requests_in_flight",
-    "Requests being served by connected workers, draining ones or those taking new calls",
+    "Requests being served by connected workers: draining or not, out of rotation or not",
     (w) => w.inFlight,
+    true,
   );
   // What can take new calls: a draining worker's concurrency is none of it, whatever its room, and
   // nor is a worker's out of rotation.

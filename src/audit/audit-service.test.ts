@@ -182,6 +182,7 @@ test("rows refused at the full audit queue are logged once a burst, not once a r
     {
       message: "audit rows dropped: the audit queue is full",
       fields: {
+        dropped: 1,
         queued,
         queued_bytes: queuedBytes,
         max_queue: 100_000,

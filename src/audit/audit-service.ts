@@ -60,8 +60,9 @@ export interface AuditService {
   /** The writer's counts (queued, written, rejected, dropped), for metrics. */
   stats(): AuditWriterStats;
   /**
-   * A reload's config: what of the audit section applies while running, `audit.max_queue_bytes`,
-   * bounds the queue from the next row (the rest of the section is restart-only: restart-only.ts).
+   * A reload's config: `audit.max_queue_bytes` bounds the queue from the next row. `audit.bodies`
+   * needs nothing here, the front door reading it a request; `retention`, `flush_ms` and
+   * `fail_open` are restart-only (restart-only.ts).
    */
   reconfigure(next: Config): void;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */

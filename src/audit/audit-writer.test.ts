@@ -224,6 +224,31 @@ describe("AuditWriter on failing storage", () => {
     expect(writer.stats()).toMatchObject({ healthy: false, queued: 10, dropped: 15 });
     await writer.close();
   });
+
+  test("rowDrops hears of each refused row, and of a row queued only as the first after refusals", async () => {
+    const path = dbPath();
+    await createLog(path);
+    let readonly = true;
+    const heard: string[] = [];
+    const writer = new AuditWriter({
+      store: sqlite(() => openDatabase(path, { readonly })),
+      maxQueue: 3,
+      retryMs: 10,
+      maxRetryMs: 20,
+      rowDrops: {
+        refused: (fill) => heard.push(`refused, ${fill().queued} queued`),
+        queued: () => heard.push("queued"),
+      },
+    });
+    await writer.flush();
+    for (let i = 0; i < 5; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+    readonly = false;
+    await waitFor("the queue written", () => writer.stats().queued === 0);
+    for (let i = 5; i < 8; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+    expect(heard).toEqual(["refused, 3 queued", "refused, 3 queued", "queued"]);
+    await writer.close();
+    expect(countRows(path)).toBe(6);
+  });
 });
 
 describe("AuditWriter closing on failing storage", () => {

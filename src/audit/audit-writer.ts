@@ -3,7 +3,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
-import type { RowDrops } from "./dropped-rows-log.ts";
+import type { QueueFill, RowDrops } from "./dropped-rows-log.ts";
 import { bodyBytes, type PendingRows, pendingRowsFor, RECORD_BYTES } from "./pending-rows.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
@@ -187,6 +187,8 @@ export class AuditWriter {
   private readonly counts = { written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 };
   /** Rows queued without their bodies since a row last kept its own (`BodyDrops`). */
   private bodiesDroppedInBurst = 0;
+  /** The last row was refused at the bound: the next one queued is told to `rowDrops`. */
+  private refusing = false;
   private readonly flushMs: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
@@ -211,16 +213,16 @@ export class AuditWriter {
     if (this.closed || this.queue.waiting >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes) {
       lines?.rowLine(record, false);
       this.counts.dropped++;
-      if (!this.closed)
-        this.options.rowDrops?.refused({
-          queued: this.queue.waiting,
-          queuedBytes: this.queue.bytes,
-          maxQueue: this.maxQueue,
-          maxQueueBytes: this.maxQueueBytes,
-        });
+      if (!this.closed) {
+        this.refusing = true;
+        this.options.rowDrops?.refused(this.queueFill);
+      }
       return;
     }
-    this.options.rowDrops?.queued();
+    if (this.refusing) {
+      this.refusing = false;
+      this.options.rowDrops?.queued();
+    }
     // While storage fails the loop writes the line: an outage must not hold lines back with rows.
     this.queue.push(
       this.prepare(record),
@@ -230,6 +232,14 @@ export class AuditWriter {
     if (this.queue.waiting === this.batchSize) this.schedule(0);
     else if (this.timer === null) this.schedule(this.flushMs);
   }
+
+  /** What `rowDrops` reads of a refusal, only for a line that says it. */
+  private readonly queueFill = (): QueueFill => ({
+    queued: this.queue.waiting,
+    queuedBytes: this.queue.bytes,
+    maxQueue: this.maxQueue,
+    maxQueueBytes: this.maxQueueBytes,
+  });
 
   healthy(): boolean {
     return this.isHealthy;

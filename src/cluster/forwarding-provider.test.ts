@@ -52,6 +52,8 @@ function setup(
   draining: readonly string[] = [],
   /** Nodes whose workers for the model are full by the time the forward comes: refused so. */
   full: readonly string[] = [],
+  /** Nodes whose worker for the model left by the time the forward comes: refused as none serves it. */
+  notServed: readonly string[] = [],
 ) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
@@ -73,6 +75,7 @@ function setup(
       );
     if (draining.includes(id)) return forwardRefusal(noWorkerTakes("m", "draining"), id);
     if (full.includes(id)) return forwardRefusal(noWorkerTakes("m", "full"), id);
+    if (notServed.includes(id)) return forwardRefusal(noWorkerTakes("m", "not_served"), id);
     if (unnamedFailing.includes(id))
       return new Response('{"error":{"message":"model server crashed"}}', {
         status: 500,
@@ -176,21 +179,48 @@ describe("forwarding to a worker on another node", () => {
     });
   });
 
-  test("every node refusing the forward, the caller is told the refusal soonest over, whatever order the nodes were tried in", async () => {
-    // node-c (the least loaded, tried first) and node-b refuse: full (a second) and draining (5 s).
-    for (const [full, draining] of [
-      ["node-c", "node-b"],
-      ["node-b", "node-c"],
-    ] as const) {
-      const { provider, sent } = setup([], [B, C], [], [], [draining], [full]);
-      const error = await provider
-        .select?.("m", undefined, platform)
-        ?.call(call("chat"))
-        .catch((e: unknown) => e);
-      expect(sent.map((s) => s.node)).toEqual(["node-c", "node-b"]);
-      expect(error).toMatchObject({ status: 503, code: "unavailable", headers: { "retry-after": "1" } });
-      expect((error as Error).message).toContain(`(on node ${full})`);
-    }
+  test("every node refusing the forward, the caller is told the refusal soonest over, whatever order the nodes were tried in: full over draining over one that says no time", async () => {
+    /** How a node refuses: as `setup` has it. */
+    type Refusing = "full" | "draining" | "notServed" | "unreachable" | "upstreamDown";
+    const refusing = (one: Refusing, two: Refusing, first: string, second: string) => {
+      const on = (kind: Refusing) => (one === kind ? [first] : two === kind ? [second] : []);
+      return setup(
+        on("unreachable"),
+        [B, C],
+        on("upstreamDown"),
+        [],
+        on("draining"),
+        on("full"),
+        on("notServed"),
+      );
+    };
+    const pairs: [sooner: Refusing, later: Refusing, told: { code: string; "retry-after": string }][] = [
+      ["full", "draining", { code: "unavailable", "retry-after": "1" }],
+      ["full", "notServed", { code: "unavailable", "retry-after": "1" }],
+      ["full", "unreachable", { code: "unavailable", "retry-after": "1" }],
+      ["full", "upstreamDown", { code: "unavailable", "retry-after": "1" }],
+      ["draining", "notServed", { code: "unavailable", "retry-after": "5" }],
+      ["draining", "unreachable", { code: "unavailable", "retry-after": "5" }],
+    ];
+    // node-c (the least loaded) is tried first, then node-b.
+    for (const [soonerKind, laterKind, told] of pairs)
+      for (const [soonerNode, laterNode] of [
+        ["node-c", "node-b"],
+        ["node-b", "node-c"],
+      ] as const) {
+        const { provider } = refusing(soonerKind, laterKind, soonerNode, laterNode);
+        const error = await provider
+          .select?.("m", undefined, platform)
+          ?.call(call("chat"))
+          .catch((e: unknown) => e);
+        const { code, "retry-after": retryAfter } = told;
+        expect({ laterKind, soonerNode, error }).toMatchObject({
+          laterKind,
+          soonerNode,
+          error: { status: 503, code, headers: { "retry-after": retryAfter } },
+        });
+        expect((error as Error).message).toContain(`(on node ${soonerNode})`);
+      }
   });
 
   test("a worker another node lists as draining is chosen by no node, whatever its room: not for a call, a chain it holds, nor a shadow copy", () => {

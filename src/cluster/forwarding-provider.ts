@@ -7,7 +7,7 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
+import { onlyBusy, soonerOver, soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
@@ -70,7 +70,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     tenant: string,
     pinned?: { node: string; worker: string },
   ): Promise<ProviderReply> {
-    /** What the caller is told should every node refuse (`soonerToClear`). */
+    /** What the caller is told should every node refuse (`soonerRefusal`). */
     let last: unknown;
     for (const peer of peers) {
       const worker = pinned?.node === peer.id ? pinned.worker : undefined;
@@ -80,7 +80,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
         // Refused before an answer (no worker there with room, the link or worker lost): the next.
-        last = soonerToClear(last, error);
+        last = soonerRefusal(last, error);
         if (error instanceof GatewayError && error.retryable) continue;
         throw error;
       }
@@ -90,7 +90,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         if (isServerFault(linked.status)) {
           // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
           // node says of it over an HTTP forward (a refusal), so the next node serving the model.
-          last = soonerToClear(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
+          last = soonerRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
           continue;
         }
         if (call.native) return { kind: "http", response: linked, servedBy };
@@ -102,13 +102,13 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         response = await forwardOverHttp(http, peer, call, tenant, worker);
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
-        last = soonerToClear(last, unreachable(peer, error));
+        last = soonerRefusal(last, unreachable(peer, error));
         continue; // the node is gone (kill -9): the next one that serves the model
       }
       if (response.headers.has(FORWARD_ERROR_HEADER)) {
         const refused = await refusal(response, peer.id);
         if (!refused.retryable) throw refused;
-        last = soonerToClear(last, refused);
+        last = soonerRefusal(last, refused);
         continue;
       }
       const servedBy = servedByOf(response.headers, peer);
@@ -299,23 +299,4 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
  */
 function servedByOf(headers: Headers, peer: NodeEntry): string {
   return headers.get(SERVED_BY_HEADER) ?? `${workerLabel({ name: "unnamed" })}@${peer.id}`;
-}
-
-/** Seconds an error's `Retry-After` tells the caller to wait; undefined where it says none. */
-function retryAfterOf(error: unknown): number | undefined {
-  if (!(error instanceof GatewayError)) return undefined;
-  const seconds = Number(error.headers["retry-after"] ?? Number.NaN);
-  return Number.isFinite(seconds) ? seconds : undefined;
-}
-
-/**
- * Of the failure held and the next node's, the one the caller is told should every node refuse:
- * the next, unless both say when to come back and the one held says sooner. A refusal of full
- * workers on one node (1 s) and of draining ones on the next (5 s) tells the client the second it
- * may find a slot in, whatever order the nodes were tried in.
- */
-function soonerToClear(held: unknown, next: unknown): unknown {
-  const heldAfter = retryAfterOf(held);
-  const nextAfter = retryAfterOf(next);
-  return heldAfter !== undefined && nextAfter !== undefined && heldAfter < nextAfter ? held : next;
 }

@@ -352,7 +352,7 @@ describe("workers: faults", () => {
         sampleValue(s, "mindgw_workers_connected", { draining }),
       ),
       inFlight: ["false", "true"].map((draining) =>
-        sampleValue(s, "mindgw_worker_requests_in_flight", { draining }),
+        sampleValue(s, "mindgw_worker_requests_in_flight", { draining, out_of_rotation: "false" }),
       ),
     });
     const draining = workers.get("a") as WorkerProcess;
@@ -460,7 +460,11 @@ describe("workers: faults", () => {
         expect([
           sampleValue(samples, "mindgw_worker_capacity"),
           sampleValue(samples, "mindgw_workers_connected", { draining: "false" }),
-        ]).toEqual([16, 3]);
+          sampleValue(samples, "mindgw_worker_requests_in_flight", {
+            draining: "false",
+            out_of_rotation: "true",
+          }),
+        ]).toEqual([16, 3, 0]);
         expect(await Promise.all(Array.from({ length: 8 }, ask))).toEqual(Array(8).fill("200 "));
         const log = gw.stderr.all.slice(logged);
         expect(log).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);

@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -88,7 +89,7 @@ test("the dashboard and alert rules count a previous release's workers, whose ga
   expect(texts.flatMap((text) => text.match(/draining=\\?"false/g) ?? [])).toEqual([]);
 });
 
-test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker", async () => {
+test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker and one out of rotation", async () => {
   const dashboard = JSON.parse(await Bun.file(join(DOCS, "observability/mindgw-dashboard.json")).text()) as {
     panels: { targets?: { expr: string; legendFormat?: string }[] }[];
   };
@@ -221,8 +222,10 @@ test('a draining worker\'s capacity is none of what takes new calls; it and its 
   expect(samples).toEqual([
     'mindgw_workers_connected{draining="false"} 2',
     'mindgw_workers_connected{draining="true"} 1',
-    'mindgw_worker_requests_in_flight{draining="false"} 2',
-    'mindgw_worker_requests_in_flight{draining="true"} 1',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="false"} 2',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="true"} 0',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="false"} 1',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="true"} 0',
     "mindgw_worker_capacity 6",
   ]);
   // No worker at all: both series still there, at 0 (a drain mints none).
@@ -232,7 +235,7 @@ test('a draining worker\'s capacity is none of what takes new calls; it and its 
   ).toHaveLength(2);
 });
 
-test("a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, its calls still counted", async () => {
+test('a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, its calls still counted, apart (out_of_rotation="true")', async () => {
   const workers = [
     { inFlight: 1, capacity: 8, ejectedUntil: 1_700_000_030_000 },
     { inFlight: 2, capacity: 4 },
@@ -242,10 +245,18 @@ test("a worker out of rotation (its model server kept failing) has no capacity f
   expect(samples).toEqual([
     'mindgw_workers_connected{draining="false"} 2',
     'mindgw_workers_connected{draining="true"} 0',
-    'mindgw_worker_requests_in_flight{draining="false"} 3',
-    'mindgw_worker_requests_in_flight{draining="true"} 0',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="false"} 2',
+    'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="true"} 1',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="false"} 0',
+    'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="true"} 0',
     "mindgw_worker_capacity 4",
   ]);
+  // The room for new calls, as the dashboard takes it: 4 - 2, the worker out of rotation's call
+  // taken from no room of its own.
+  const room = (await metrics.scrape()).match(
+    /^mindgw_worker_requests_in_flight\{draining="false",out_of_rotation="false"\} (\d+)$/m,
+  );
+  expect(4 - Number(room?.[1])).toBe(2);
 });
 
 test("a reload's new models and tenants have their series at 0 from the reload, before their first request", async () => {
@@ -273,4 +284,62 @@ test("a reload's new models and tenants have their series at 0 from the reload, 
     'mindgw_requests_total{front_door="messages",model="n",provider="none",status_class="5xx"} 0',
   );
   expect(seeded).toHaveLength(1 + 6 * 2);
+});
+
+test("a thousand configured models' series at 0 take a few MB: their counters, not their histograms (20 MB, when seeding made every label set's cells)", () => {
+  const models = Array.from({ length: 1_000 }, (_, i) => ({ model: `model-${i}`, providers: ["a", "b"] }));
+  const heap = () => {
+    Bun.gc(true);
+    return heapStats().heapSize;
+  };
+  const before = heap();
+  const metrics = new GatewayMetrics(
+    quietSources({ configured: () => ({ models, tenants: [] }) }),
+    () => "other",
+  );
+  // 18,000 request series (6 front doors by 3 providers a model) and 1,000 spend series: ~2.4 MB.
+  expect(heap() - before).toBeLessThan(6 * 1024 * 1024);
+  expect(metrics).toBeDefined();
+});
+
+test("a scrape reads no config: the shadow routes' series at 0 are of the config at start and each reload since, kept as the request series at 0 are", async () => {
+  let configured = {
+    models: [{ model: "m", providers: ["p"], shadowProvider: "sp" }],
+    tenants: [] as string[],
+  };
+  let reads = 0;
+  const metrics = new GatewayMetrics(
+    quietSources({
+      configured: () => {
+        reads++;
+        return configured;
+      },
+      shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
+    }),
+    (model) => model ?? "other",
+  );
+  const shadowSeries = async () =>
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_shadow_(copies|cost_usd)_total\{/.test(line));
+  const atStart = await shadowSeries();
+  expect(atStart).toContain('mindgw_shadow_copies_total{provider="sp",outcome="upstream_error"} 0');
+  expect(atStart).toContain('mindgw_shadow_cost_usd_total{model="m"} 0');
+  expect(atStart).toHaveLength(4 + 1);
+  await metrics.scrape();
+  expect(reads).toBe(1);
+  // A reload moves the shadow to another provider and model: the new ones' series join the old.
+  configured = { models: [{ model: "n", providers: ["p"], shadowProvider: "sq" }], tenants: [] };
+  metrics.configReloaded("applied");
+  const reloaded = await shadowSeries();
+  expect(reads).toBe(2);
+  expect(reloaded).toContain('mindgw_shadow_copies_total{provider="sp",outcome="ok"} 0');
+  expect(reloaded).toContain('mindgw_shadow_copies_total{provider="sq",outcome="ok"} 0');
+  expect(reloaded).toContain('mindgw_shadow_cost_usd_total{model="m"} 0');
+  expect(reloaded).toContain('mindgw_shadow_cost_usd_total{model="n"} 0');
+  expect(reloaded).toHaveLength(2 * (4 + 1));
+  // As the request series of the model the reload dropped are.
+  expect(await metrics.scrape()).toContain(
+    'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="5xx"} 0',
+  );
 });

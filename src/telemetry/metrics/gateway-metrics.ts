@@ -36,6 +36,12 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   /** A finished request's cells, by its labels. */
   private readonly requestCells: RequestCellTable;
+  /**
+   * The shadow series made at 0 (`seedConfigured`): kept, as a seeded request series is, through
+   * a reload that drops their route; printed by the scraped shadow counters, which start afresh
+   * each scrape.
+   */
+  private readonly shadowZeros = { providers: new Set<string>(), models: new Set<string>() };
   private readonly tenantCost: FoldedCounter<"tenant">;
   /** Streams being relayed: a plain count, read into its gauge at scrape time. */
   private openStreams = 0;
@@ -168,26 +174,30 @@ export class GatewayMetrics {
     for (const kind of REFUSAL_KINDS) branch(this.refusalCells, kind, this.newRefusal).inc(0);
     for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
     this.seedConfigured();
-    registerScrapedMetrics(registers, sources);
+    registerScrapedMetrics(registers, sources, this.shadowZeros);
   }
 
   /**
    * The series of traffic whose labels the config bounds, made at 0 (at start, and for what a
    * reload adds), for the reason above: each configured model's 5xx answers on each front door
    * that calls a model, by each provider its routes go to (and `none`: refused before any route),
-   * its spend, and each configured tenant's spend. Unbounded label values (a made-up model is
+   * its spend, each configured tenant's spend, and each shadow route's copies and spend (their
+   * label values kept in `shadowZeros`). Only counters: a label set's histograms start at its
+   * first request (RequestCellTable `seed`). Unbounded label values (a made-up model is
    * `other`, a worker's name is `workers`) still start at their first event.
    */
   private seedConfigured(): void {
     const configured = this.sources.configured?.();
     if (!configured) return;
-    for (const { model, providers } of configured.models)
+    for (const { model, providers, shadowProvider } of configured.models) {
       for (const provider of [...providers, "none"])
-        for (const frontDoor of MODEL_CALL_FRONT_DOORS) {
-          const cells = this.requestCells.of(frontDoor, model, provider, "5xx");
-          cells.requests.inc(0);
-          cells.cost.inc(0);
-        }
+        for (const frontDoor of MODEL_CALL_FRONT_DOORS)
+          this.requestCells.seed(frontDoor, model, provider, "5xx");
+      if (shadowProvider !== undefined) {
+        this.shadowZeros.providers.add(shadowProvider);
+        this.shadowZeros.models.add(model);
+      }
+    }
     for (const tenant of ["default", ...configured.tenants])
       branch(this.tenantCostCells, tenant, this.newTenantCost).inc(0);
   }

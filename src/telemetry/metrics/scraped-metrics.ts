@@ -35,7 +35,8 @@ export interface MetricSources {
   shadow?(): ShadowCounts;
   /**
    * The label values the config in force bounds, whose series are made at 0 before their first
-   * event (`ConfiguredLabels`); absent, each series starts at its first event.
+   * event (`ConfiguredLabels`): read at start and at each applied reload, never by a scrape;
+   * absent, each series starts at its first event.
    */
   configured?(): ConfiguredLabels;
 }
@@ -60,6 +61,16 @@ export interface ConfiguredLabels {
  * Rarer codes start at their first copy.
  */
 export const SHADOW_OUTCOMES = ["ok", "upstream_error", "upstream_timeout", "unavailable"] as const;
+
+/**
+ * The shadow label values whose series are printed at 0 before their first copy: each `shadow:`
+ * route's provider (by each of `SHADOW_OUTCOMES`) and its model (its shadow spend), of the config
+ * at start and of each reload since.
+ */
+export interface ShadowZeros {
+  readonly providers: ReadonlySet<string>;
+  readonly models: ReadonlySet<string>;
+}
 
 /** One connected worker, as the worker gauges read it. */
 export interface WorkerLoad {
@@ -115,7 +126,11 @@ const PERIODS = ["day", "month"] as const;
  * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
  * queue and its results, the config version, shadow copies and their spend, and process memory.
  */
-export function registerScrapedMetrics(registers: Registry[], sources: MetricSources): void {
+export function registerScrapedMetrics(
+  registers: Registry[],
+  sources: MetricSources,
+  shadowZeros: ShadowZeros,
+): void {
   new Gauge({
     name: "mindgw_tenant_budget_usd",
     help: "Each configured tenant's spend budget per period (day or month)",
@@ -160,32 +175,38 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
     },
   });
   // Workers taking new calls and draining ones apart (`draining`, both series always, so a drain
-  // mints none): their sums are the connected workers and their calls, as before the label.
-  const byDrain = (name: string, help: string, count: (w: WorkerLoad) => number) =>
+  // mints none): their sums are the connected workers and their calls, as before the label. Calls
+  // in flight are told apart by rotation too (`out_of_rotation`, every pair always): those on a
+  // worker taking new calls, neither draining nor out of rotation, are what takes from the room
+  // `mindgw_worker_capacity` holds.
+  const byState = (name: string, help: string, count: (w: WorkerLoad) => number, byRotation: boolean) =>
     new Gauge({
       name,
       help,
-      labelNames: ["draining"],
+      labelNames: byRotation ? ["draining", "out_of_rotation"] : ["draining"],
       registers,
       collect() {
-        let taking = 0;
-        let draining = 0;
+        const labels = (draining: boolean, outOfRotation: boolean) =>
+          byRotation
+            ? { draining: String(draining), out_of_rotation: String(outOfRotation) }
+            : { draining: String(draining) };
+        for (const draining of [false, true])
+          for (const outOfRotation of [false, true]) this.set(labels(draining, outOfRotation), 0);
         for (const w of sources.workers())
-          if (w.draining === true) draining += count(w);
-          else taking += count(w);
-        this.set({ draining: "false" }, taking);
-        this.set({ draining: "true" }, draining);
+          this.inc(labels(w.draining === true, w.ejectedUntil !== undefined), count(w));
       },
     });
-  byDrain(
+  byState(
     "mindgw_workers_connected",
     "Workers connected to this gateway, draining or taking new calls",
     () => 1,
+    false,
   );
-  byDrain(
+  byState(
     "mindgw_worker_requests_in_flight",
-    "Requests being served by connected workers, draining ones or those taking new calls",
+    "Requests being served by connected workers: draining or not, out of rotation or not",
     (w) => w.inFlight,
+    true,
   );
   // What can take new calls: a draining worker's concurrency is none of it, whatever its room, and
   // nor is a worker's out of rotation.
@@ -286,9 +307,8 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
         this.reset();
         // At 0 from the start for each configured shadow provider: the first failing copy is an
         // increase (MindgwShadowCopiesFailing), not a series' first sample.
-        for (const { shadowProvider } of sources.configured?.().models ?? [])
-          if (shadowProvider !== undefined)
-            for (const outcome of SHADOW_OUTCOMES) this.inc({ provider: shadowProvider, outcome }, 0);
+        for (const provider of shadowZeros.providers)
+          for (const outcome of SHADOW_OUTCOMES) this.inc({ provider, outcome }, 0);
         for (const { provider, outcome, count } of shadow().ended) this.inc({ provider, outcome }, count);
       },
     });
@@ -299,8 +319,7 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
       registers,
       collect() {
         this.reset();
-        for (const { model, shadowProvider } of sources.configured?.().models ?? [])
-          if (shadowProvider !== undefined) this.inc({ model }, 0);
+        for (const model of shadowZeros.models) this.inc({ model }, 0);
         for (const { model, usd } of shadow().spent) this.inc({ model }, usd);
       },
     });

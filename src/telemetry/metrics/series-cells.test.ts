@@ -75,6 +75,31 @@ test("each request counts in its own series however like and unlike requests fol
   });
 });
 
+test("a seeded label set is one series at 0 with no histogram until its first request, then that same series counts it", async () => {
+  const metrics = new GatewayMetrics(
+    quietSources({ configured: () => ({ models: [{ model: "m1", providers: ["a"] }], tenants: [] }) }),
+    (model) => (model === "m1" ? model : "other"),
+  );
+  const seeded = 'front_door="chat",model="m1",provider="a",status_class="5xx"';
+  const before = await metrics.scrape();
+  expect(samples(before, "mindgw_requests_total")[seeded]).toBe(0);
+  expect(samples(before, "mindgw_cost_usd_total")).toEqual({ 'model="m1"': 0 });
+  expect(before).not.toContain("gen_ai_server_request_duration_seconds_count");
+  expect(before).not.toContain("gen_ai_client_token_usage_count");
+  metrics.requestFinished(record("chat", "m1", "provider:a", 502), undefined);
+  metrics.requestFinished(record("chat", "m1", "provider:a", 503), undefined);
+  const after = await metrics.scrape();
+  expect(after.split("\n").filter((line) => line.startsWith(`mindgw_requests_total{${seeded}}`))).toEqual([
+    `mindgw_requests_total{${seeded}} 2`,
+  ]);
+  expect(samples(after, "gen_ai_server_request_duration_seconds_count")).toEqual({
+    'front_door="chat",model="m1",status_class="5xx"': 2,
+  });
+  // A reload seeding the set again leaves its count as it is.
+  metrics.configReloaded("applied");
+  expect(samples(await metrics.scrape(), "mindgw_requests_total")[seeded]).toBe(2);
+});
+
 test("attempts, retries, failovers and refusals count by their labels in any order", async () => {
   const metrics = metricsOf();
   const failed = upstreamError("boom");

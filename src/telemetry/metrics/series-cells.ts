@@ -28,6 +28,11 @@ export interface RequestCells {
  */
 export class RequestCellTable {
   private readonly byFrontDoor = new Map<string, Map<string, Map<string, Map<string, RequestCells>>>>();
+  /**
+   * Seeded label sets' request counters by model, each until its label set's first request
+   * (`seed`): a short list (a model's front doors by its providers) searched once a label set.
+   */
+  private readonly seeded = new Map<string, RequestCounter[]>();
   /** Families with fewer labels share one cell between several label sets, by a key naming both. */
   private readonly shared = new Map<string, CounterCell<string> | HistogramCell<string>>();
   private lastFrontDoor = "";
@@ -57,15 +62,43 @@ export class RequestCellTable {
     return cells;
   }
 
+  /**
+   * The label set's series that must be there before its first request, at 0 (its count and its
+   * model's spend: Prometheus's increase() takes a series' first sample as its start), and no
+   * more: its histograms, and its place among the cells requests find, come with its first
+   * request, as any label set's do. Its counter waits among its model's (`seeded`).
+   */
+  seed(frontDoor: string, model: string, provider: string, status: string): void {
+    const waiting = branch(this.seeded, model, newList);
+    if (
+      waiting.find((cell) => sameLabels(cell, frontDoor, provider, status)) === undefined &&
+      this.byFrontDoor.get(frontDoor)?.get(model)?.get(provider)?.get(status) === undefined
+    ) {
+      const requests = this.families.requests.cell({
+        front_door: frontDoor,
+        model,
+        provider,
+        status_class: status,
+      });
+      requests.inc(0);
+      waiting.push(requests);
+    }
+    this.cell(this.families.cost, `cost\0${model}`, { model }).inc(0);
+  }
+
   private found(frontDoor: string, model: string, provider: string, status: string): RequestCells {
     const byModel = branch(this.byFrontDoor, frontDoor, newMap);
     const byStatus = branch(branch(byModel, model, newMap), provider, newMap);
-    let cells = byStatus.get(status);
-    if (cells) return cells;
+    const had = byStatus.get(status);
+    if (had) return had;
+    // A seeded set's counter is its series already: a second cell would print it twice.
+    const waiting = this.seeded.get(model);
+    const at = waiting?.findIndex((cell) => sameLabels(cell, frontDoor, provider, status)) ?? -1;
+    const seeded = at < 0 ? undefined : waiting?.splice(at, 1)[0];
     const { requests, duration, ttft, tokens, cost } = this.families;
     const fm = `${frontDoor}\0${model}`;
-    cells = {
-      requests: requests.cell({ front_door: frontDoor, model, provider, status_class: status }),
+    const cells: RequestCells = {
+      requests: seeded ?? requests.cell({ front_door: frontDoor, model, provider, status_class: status }),
       duration: this.cell(duration, `duration\0${fm}\0${status}`, {
         front_door: frontDoor,
         model,
@@ -102,6 +135,15 @@ export class RequestCellTable {
     return found;
   }
 }
+
+type RequestCounter = CounterCell<"front_door" | "model" | "provider" | "status_class">;
+
+const newList = (): RequestCounter[] => [];
+
+const sameLabels = (cell: RequestCounter, frontDoor: string, provider: string, status: string) =>
+  cell.labels.front_door === frontDoor &&
+  cell.labels.provider === provider &&
+  cell.labels.status_class === status;
 
 /** The cells one upstream attempt adds to. */
 export interface AttemptCells {

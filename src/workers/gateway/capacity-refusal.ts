@@ -46,14 +46,41 @@ export const DRAINING_RETRY_AFTER_S = 5;
 export const drainingRefusal = (message: string) => busyRefusal(message, String(DRAINING_RETRY_AFTER_S));
 
 /**
- * How soon each reason no worker takes a call may be over: a full worker frees a slot when any of
- * its requests ends, a draining one's model is back once another worker registers, and a model no
- * worker serves may never be.
+ * Seconds a caller is told to wait for each reason no worker takes a call (the refusal's
+ * `Retry-After`), as soon as it may be over: a full worker frees a slot when any of its requests
+ * ends, a draining one's model is back once another worker registers, and a model no worker serves
+ * may never be.
  */
-const HOPE: Readonly<Record<NoWorker, number>> = { full: 2, draining: 1, not_served: 0 };
+const WAIT_S: Readonly<Record<NoWorker, number>> = {
+  full: Number(CAPACITY_RETRY_AFTER),
+  draining: DRAINING_RETRY_AFTER_S,
+  not_served: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * Seconds a refusal tells its caller to wait (`Retry-After`), the measure of how soon it may be
+ * over; never, where it says no time: no worker serving the model, a node unreachable, a worker's
+ * model server failing without one. Read from the header, so another node's refusal, which carries
+ * it but not its class (forward-over-http.ts `refusal`), is judged as this node's.
+ */
+const waitOf = (refusal: unknown): number => {
+  const seconds = refusal instanceof GatewayError ? Number(refusal.headers["retry-after"]) : Number.NaN;
+  return Number.isFinite(seconds) ? seconds : Number.POSITIVE_INFINITY;
+};
+
+/** Of `a` and `b`, `b` only when its wait is shorter. */
+const sooner = <T>(a: T, b: T, wait: (it: T) => number): T => (wait(b) < wait(a) ? b : a);
 
 /**
  * Of two reasons no worker takes a call (two workers', or this node's workers' and other nodes'),
  * the one the caller is told: the sooner over, so that its retry comes when a worker may take it.
  */
-export const soonerOver = (a: NoWorker, b: NoWorker): NoWorker => (HOPE[b] > HOPE[a] ? b : a);
+export const soonerOver = (a: NoWorker, b: NoWorker): NoWorker => sooner(a, b, (why) => WAIT_S[why]);
+
+/**
+ * Of the refusal held and the next one (each node refusing a forward in turn), the one the caller
+ * is told should every one refuse, by the same measure as `soonerOver`: a full node's (1 s) over a
+ * draining one's (5 s) over one that says no time (no worker serving it, a node unreachable, a
+ * worker's server failing), whatever the order they came in; the next, between equals.
+ */
+export const soonerRefusal = (held: unknown, next: unknown): unknown => sooner(next, held, waitOf);

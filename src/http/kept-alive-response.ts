@@ -39,6 +39,8 @@ export function keptAliveResponse(
     release: () => void;
     /** Right before the response's last write (`StreamEnds.closing`). */
     closing: () => void;
+    /** Right before the gateway writes a failure of its own (`StreamEnds.failing`). */
+    failing: ((error: GatewayError) => void) | undefined;
   },
 ): Response {
   const { principal, ledger, headers } = context;
@@ -81,6 +83,7 @@ export function keptAliveResponse(
         return context.limits.recordsInMicrotask === true;
       },
       closing: context.closing,
+      failing: context.failing,
       end(error) {
         context.release();
         charge(error);

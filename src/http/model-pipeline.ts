@@ -267,6 +267,7 @@ export function modelPipeline(
       end: call.deferEnd(),
       release: () => abort.release(),
       closing: () => releaseStreamSocket(call),
+      failing: call.socketTurn?.failing,
     });
   }
 

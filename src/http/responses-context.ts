@@ -87,9 +87,18 @@ export interface ContextOptions {
 
 /**
  * A Responses WebSocket turn's part in its context: the response it continues, held on its
- * connection, and who hears who answered it, for the connection to keep with the conversation.
+ * connection, and who hears who answered it, for the connection to keep with the conversation;
+ * and who hears the failure the gateway ends the turn's stream with.
  */
-export type SocketTurnContext = Pick<ContextOptions, "held" | "answered">;
+export interface SocketTurnContext extends Pick<ContextOptions, "held" | "answered"> {
+  /**
+   * Told the failure the gateway writes into the turn's committed stream, right before it writes
+   * it (`StreamEnds.failing`): its own (a timeout, a route's failure, an upstream's error it judged
+   * on the way), whose status the socket's `error` event says. An upstream's error event relayed as
+   * it came is none of these: the socket judges it where it reads it (socket-events.ts).
+   */
+  readonly failing?: ((error: GatewayError) => void) | undefined;
+}
 
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves

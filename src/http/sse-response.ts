@@ -27,6 +27,12 @@ export interface StreamEnds {
   closing(): void;
   /** Called once: with no error when the stream completed, else how it ended. */
   end(error?: GatewayError): void;
+  /**
+   * Called right before the gateway writes a failure of its own into the stream (an upstream's
+   * error event relayed as it came is none), with that failure: it is known before its bytes are
+   * read (a Responses WebSocket turn's status: http/responses-socket/socket-events.ts).
+   */
+  failing?(error: GatewayError): void;
 }
 
 /** The comment that keeps a stream alive while it has nothing to say (a client or proxy sees a live connection). */
@@ -229,6 +235,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
       return;
     }
     const events = this.failureEventsOf?.(failure) ?? this.wireFailure(failure);
+    this.ends.failing?.(failure);
     controller.write(encoder.encode(events.map(encodeSse).join("")));
     this.ends.closing();
     controller.close();

@@ -37,6 +37,10 @@ export class StreamedEnds implements StreamEnds {
     return this.call.runtime.limits.recordsInMicrotask === true;
   }
 
+  failing(error: GatewayError): void {
+    this.call.socketTurn?.failing?.(error);
+  }
+
   /** The request ends (its record, and usage and spend unless charged already) when the stream does. */
   end(error?: GatewayError): void {
     this.abort.release();

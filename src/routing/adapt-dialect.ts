@@ -207,6 +207,16 @@ export function goesAsSent(operation: Operation, provider: Provider, responses?:
 // the default parameter) an object on every call, the common same-dialect call included.
 
 /**
+ * A native Responses call's answer as given, and its errors in the caller's names: a context too
+ * long that the upstream named no field for is the caller's `input`. Shared, not made per call
+ * (nothing writes to it).
+ */
+const NATIVE_RESPONSES: Pick<AdaptedCall, "json" | "callerNames"> = Object.freeze({
+  ...identity,
+  callerNames: RESPONSES_CONVERSATION,
+});
+
+/**
  * The Responses API passed through to an upstream that serves it. A chain stays where it is
  * held; a chain the gateway holds (built by translation, or held by another provider) moves
  * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed, each
@@ -219,15 +229,13 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     ? undefined
     : (response: JsonObject) => context.onResponse(response, provider.name);
   const native = { forcedUsage: false, ...(answered ? { answered } : {}) };
-  // A context too long that the upstream named no field for is the caller's `input`.
-  const sent = { ...identity, callerNames: RESPONSES_CONVERSATION };
   const own = inputFor(body, provider, context);
   if (context.previous.length === 0 || context.previousHolder === provider.name) {
-    if (!own) return { operation: "responses", body, ...sent, native };
+    if (!own) return { operation: "responses", body, ...NATIVE_RESPONSES, native };
     return {
       operation: "responses",
       body: { ...body, input: own },
-      ...sent,
+      ...NATIVE_RESPONSES,
       native: { ...native, rewritten: true },
     };
   }
@@ -245,7 +253,7 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
   return {
     operation: "responses",
     body: { ...rest, input },
-    ...sent,
+    ...NATIVE_RESPONSES,
     native: { ...native, rewritten: true },
   };
 }

@@ -4,11 +4,12 @@ import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
 /**
  * What a translation into chat must give the provider's upstream beyond OpenAI's API, for every
  * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
- * reasoning back (`wantsReasoningBack`); Gemini its thought signatures in the tool-call ids, and
- * a file by URL (it fetches one).
+ * reasoning back (`wantsReasoningBack`, or, on its `/anthropic`, `takesUnsignedThinking`: the chat
+ * goes on to Messages, its reasoning as thinking, translated-chat.ts); Gemini its thought
+ * signatures in the tool-call ids, and a file by URL (it fetches one).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
-  reasoningBack: provider.wantsReasoningBack === true,
+  reasoningBack: provider.wantsReasoningBack === true || provider.takesUnsignedThinking === true,
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: provider.chatTarget?.fileUrls === true,
 });

@@ -148,6 +148,33 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
     expect(toClaude(proxied, body, {}).dropped).toEqual(["content.thinking (unsigned)"]);
   });
 
+  test("to DeepSeek's /anthropic, which takes no redacted_thinking: Claude's left out and named, its signed thinking kept", () => {
+    const signed = { type: "thinking", thinking: "Claude's.", signature: "EqQBCkYIBxgCKkA" };
+    const redacted = { type: "redacted_thinking", data: "EmwKAhgBEgy3va" };
+    const claudeBegan = {
+      ...body,
+      messages: [
+        { role: "user", content: "list the files" },
+        { role: "assistant", content: [signed, redacted, call] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
+        { role: "assistant", content: [redacted] },
+        { role: "user", content: "go on" },
+      ],
+    };
+    const deepseek = provider({ type: "anthropic", base_url: "https://api.deepseek.com/anthropic" });
+    const adapted = toClaude(deepseek, claudeBegan, {});
+    expect(adapted.body.messages).toEqual([
+      claudeBegan.messages[0],
+      { role: "assistant", content: [signed, call] },
+      claudeBegan.messages[2],
+      claudeBegan.messages[4],
+    ]);
+    expect(adapted.dropped).toEqual(["content.redacted_thinking"]);
+    expect(adapted.native?.rewritten).toBe(true);
+    // Claude takes its own back: as received.
+    expect(toClaude(anthropic, claudeBegan, {}).body).toBe(claudeBegan);
+  });
+
   test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
     const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
     const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", { headers: {} });

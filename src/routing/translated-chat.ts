@@ -30,7 +30,8 @@ export function translatedChat(
   dropped: Dropped,
   asked: JsonObject = body,
 ): AdaptedCall {
-  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped, upstreamModel);
+  if (provider.dialect === "anthropic")
+    return chatViaMessages(body, model, dropped, upstreamModel, provider.takesUnsignedThinking === true);
   // The provider translates in its `call`; what its API cannot take is named here, before.
   if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
   return { ...sameDialect("chat", body, provider), dropped: dropped.list };
@@ -39,15 +40,19 @@ export function translatedChat(
 /** The caller's names for what a translation may write of its own: a chat caller's. */
 const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
 
-/** A chat call to an Anthropic upstream. */
+/**
+ * A chat call to an Anthropic upstream; its assistant turns' reasoning goes back as thinking when
+ * the upstream takes thinking no Claude signed (`thinkingBack`: DeepSeek's `/anthropic`).
+ */
 function chatViaMessages(
   body: JsonObject,
   model: string,
   dropped: Dropped,
   upstreamModel: string,
+  thinkingBack: boolean,
 ): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
-  const messages = chatRequestToMessages(body, dropped, upstreamModel);
+  const messages = chatRequestToMessages(body, dropped, upstreamModel, thinkingBack);
   return {
     operation: "messages",
     body: messages,

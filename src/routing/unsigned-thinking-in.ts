@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
-import { carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
+import { carriesRedactedThinking, carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { ReceivedRequest } from "./dispatch.ts";
 
 /**
@@ -34,3 +34,12 @@ export const leavesOutUnsignedThinking = (
   provider.dialect === "anthropic" &&
   provider.takesUnsignedThinking !== true &&
   unsignedThinkingIn(body, received);
+
+/**
+ * Whether a call to `provider` in the caller's dialect must go without Claude's `redacted_thinking`
+ * blocks: it goes to a Messages server that is no Claude (`Provider.takesUnsignedThinking`), which
+ * takes thinking back but not those, and the body carries some (a conversation Claude began). Only
+ * such a route's calls are looked through; Claude's take them.
+ */
+export const leavesOutRedactedThinking = (provider: Provider, body: JsonObject): boolean =>
+  provider.takesUnsignedThinking === true && carriesRedactedThinking(body);

@@ -21,18 +21,7 @@ const UNSIGNED = "carries no signature Claude made (reasoning another route wrot
  * The body itself when nothing was left out; `carriesUnsignedThinking` tells first, making nothing.
  */
 export function withoutUnsignedThinking(body: JsonObject, dropped: Dropped): JsonObject {
-  const messages = body.messages;
-  if (!Array.isArray(messages)) return body;
-  let kept: unknown[] | undefined;
-  for (let i = 0; i < messages.length; i++) {
-    const message: unknown = messages[i];
-    const content = unsignedLeftOut(message, i, dropped);
-    if (content === undefined) kept?.push(message);
-    else {
-      kept ??= messages.slice(0, i);
-      if (content.length > 0) kept.push({ ...(message as JsonObject), content });
-    }
-  }
+  const kept = leftOut(body, LEAVES_OUT_UNSIGNED, dropped);
   return kept === undefined ? body : withThinkingClaudeTakes({ ...body, messages: kept }, dropped);
 }
 
@@ -40,29 +29,84 @@ export function withoutUnsignedThinking(body: JsonObject, dropped: Dropped): Jso
  * Whether any assistant turn holds a block `withoutUnsignedThinking` leaves out. Asked of every
  * Messages call to Claude, nearly all of which hold none: indexed loops, nothing made.
  */
-export function carriesUnsignedThinking(body: JsonObject): boolean {
+export const carriesUnsignedThinking = (body: JsonObject): boolean => carries(body, isUnsigned);
+
+/**
+ * A Messages request as a server that is no Claude but takes thinking back (DeepSeek's
+ * `/anthropic`: `Provider.takesUnsignedThinking`) takes it: without Claude's `redacted_thinking`
+ * blocks, which such a server does not take (DeepSeek's compatibility table: `thinking` supported,
+ * `redacted_thinking` not), each named; an assistant turn left with no block goes too. Its
+ * `thinking` blocks go as they are, signed or not. The body itself when it holds none
+ * (`carriesRedactedThinking` tells first, making nothing).
+ */
+export function withoutRedactedThinking(body: JsonObject, dropped: Dropped): JsonObject {
+  const kept = leftOut(body, LEAVES_OUT_REDACTED, dropped);
+  return kept === undefined ? body : { ...body, messages: kept };
+}
+
+/** Whether any assistant turn holds a block `withoutRedactedThinking` leaves out: nothing made. */
+export const carriesRedactedThinking = (body: JsonObject): boolean => carries(body, isRedacted);
+
+/** Which blocks of an assistant turn are left out, how each is named, and why. */
+interface LeftOut {
+  readonly is: (block: unknown) => block is JsonObject & { type: string };
+  readonly name: (type: string) => string;
+  readonly why: string;
+}
+
+const LEAVES_OUT_UNSIGNED: LeftOut = {
+  is: isUnsigned,
+  name: (type) => `content.${type} (unsigned)`,
+  why: UNSIGNED,
+};
+
+const LEAVES_OUT_REDACTED: LeftOut = {
+  is: isRedacted,
+  name: (type) => `content.${type}`,
+  why: "is Claude's encrypted thinking, which the route's server does not take",
+};
+
+/** The conversation without the blocks `rule` leaves out, or undefined when it holds none. */
+function leftOut(body: JsonObject, rule: LeftOut, dropped: Dropped): unknown[] | undefined {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return undefined;
+  let kept: unknown[] | undefined;
+  for (let i = 0; i < messages.length; i++) {
+    const message: unknown = messages[i];
+    const content = blocksLeftOut(message, i, rule, dropped);
+    if (content === undefined) kept?.push(message);
+    else {
+      kept ??= messages.slice(0, i);
+      if (content.length > 0) kept.push({ ...(message as JsonObject), content });
+    }
+  }
+  return kept;
+}
+
+/** Whether any assistant turn holds a block that `is`: indexed loops, nothing made. */
+function carries(body: JsonObject, is: (block: unknown) => boolean): boolean {
   const messages = body.messages;
   if (!Array.isArray(messages)) return false;
   for (let i = 0; i < messages.length; i++) {
     const message: unknown = messages[i];
     if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content)) continue;
     const blocks: unknown[] = message.content;
-    for (let j = 0; j < blocks.length; j++) if (isUnsigned(blocks[j])) return true;
+    for (let j = 0; j < blocks.length; j++) if (is(blocks[j])) return true;
   }
   return false;
 }
 
-/** An assistant turn's blocks without the unsigned ones; undefined when it has none (or is no such turn). */
-function unsignedLeftOut(message: unknown, i: number, dropped: Dropped): unknown[] | undefined {
+/** An assistant turn's blocks without those `rule` leaves out; undefined when it has none (or is no such turn). */
+function blocksLeftOut(message: unknown, i: number, rule: LeftOut, dropped: Dropped): unknown[] | undefined {
   if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content))
     return undefined;
   const blocks: unknown[] = message.content;
   let kept: unknown[] | undefined;
   for (let j = 0; j < blocks.length; j++) {
     const block = blocks[j];
-    if (isUnsigned(block)) {
+    if (rule.is(block)) {
       kept ??= blocks.slice(0, j);
-      dropped.add(`content.${block.type} (unsigned)`, `messages.${i}.content.${j}`, UNSIGNED);
+      dropped.add(rule.name(block.type), `messages.${i}.content.${j}`, rule.why);
     } else kept?.push(block);
   }
   return kept;
@@ -73,6 +117,11 @@ function isUnsigned(block: unknown): block is JsonObject & { type: string } {
   if (!isJsonObject(block) || !isThinking(block)) return false;
   const blob = block[reasoningBlob(block) ?? ""];
   return typeof blob !== "string" || blob === "";
+}
+
+/** A `redacted_thinking` block: Claude's thinking, encrypted. */
+function isRedacted(block: unknown): block is JsonObject & { type: string } {
+  return isJsonObject(block) && block.type === "redacted_thinking";
 }
 
 /** The message's first block, or undefined when its content is no list of blocks. */

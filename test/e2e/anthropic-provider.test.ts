@@ -502,6 +502,32 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     expect([row.route, row.dropped]).toEqual(["provider:deepseek", undefined]);
   });
 
+  test("to DeepSeek's Anthropic API, Claude's redacted_thinking, which it does not take, is left out and named; Claude's signed thinking goes as it is", async () => {
+    const tools: Anthropic.Tool[] = [{ name: "Bash", input_schema: { type: "object", properties: {} } }];
+    const signed = { type: "thinking" as const, thinking: "Listing first.", signature: "EqQBCkYIBxgCKkA" };
+    const redacted = { type: "redacted_thinking" as const, data: "EmwKAhgBEgy3va" };
+    const call = { type: "tool_use" as const, id: "toolu_1", name: "Bash", input: {} };
+    const before = fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .create({
+        model: "ds-failover",
+        max_tokens: 2048,
+        tools,
+        messages: [
+          { role: "user", content: "list the files" },
+          { role: "assistant", content: [signed, redacted, call] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
+        ],
+      })
+      .withResponse();
+    expect(data.content[0]).toMatchObject({ type: "text" });
+    const up = await upstreamCall(before);
+    expect((up.body.messages as { content: unknown }[])[1]?.content).toEqual([signed, call]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("content.redacted_thinking");
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.dropped]).toEqual(["provider:deepseek", "content.redacted_thinking"]);
+  });
+
   test("count_tokens passes through to the Anthropic route, audited as count_tokens", async () => {
     const before = fake.requests.length;
     const { data, response } = await anthropic.messages
@@ -514,5 +540,62 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     expect(up.headers["x-api-key"]).toBe(UPSTREAM_KEY);
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect(row).toMatchObject({ frontDoor: "count_tokens", status: 200, route: "provider:claude" });
+  });
+});
+
+describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", () => {
+  // DeepSeek's thinking mode refuses a tool-call turn sent back without its thinking ("must be
+  // passed back"). The first turn's reasoning comes from the chat route DeepSeek failed over to.
+  const reasoning = "Listing the files first.";
+  const unsigned = { type: "thinking", thinking: reasoning, signature: "" };
+  type Turn = { role: string; content: unknown[] };
+
+  test("a chat caller's reasoning_content goes back as a thinking block without signature", async () => {
+    fake.enqueue({ status: 529 }, { reasoning });
+    const tools = [{ type: "function" as const, function: { name: "Bash", parameters: { type: "object" } } }];
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "list the files" }];
+    const first = await openai.chat.completions.create({ model: "ds-failover", tools, messages });
+    const answer = first.choices[0]?.message;
+    expect(answer).toMatchObject({ reasoning_content: reasoning });
+    const call = answer?.tool_calls?.[0];
+    // The message as the SDK gave it, its reasoning_content included, as DeepSeek asks.
+    messages.push(answer as OpenAI.ChatCompletionMessageParam, {
+      role: "tool",
+      tool_call_id: call?.id ?? "",
+      content: "a.txt",
+    });
+    const before = fake.requests.length;
+    const { data, response } = await openai.chat.completions
+      .create({ model: "ds-failover", tools, messages })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBeString();
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/messages");
+    expect((up.body.messages as Turn[])[1]?.content[0]).toEqual(unsigned);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.status]).toEqual(["provider:deepseek", 200]);
+  });
+
+  test("a Responses caller's reasoning item goes back as a thinking block without signature (Codex, store: false)", async () => {
+    fake.enqueue({ status: 529 }, { reasoning });
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: "function", name: "Bash", parameters: { type: "object" }, strict: false },
+    ];
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: "user", content: "list the files" }];
+    const first = await openai.responses.create({ model: "ds-failover", tools, input, store: false });
+    expect(first.output[0]).toMatchObject({ type: "reasoning", summary: [{ text: reasoning }] });
+    const call = first.output.find((item) => item.type === "function_call");
+    // Codex sends the whole conversation back each turn, the reasoning items with it.
+    input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), {
+      type: "function_call_output",
+      call_id: call?.type === "function_call" ? call.call_id : "",
+      output: "a.txt",
+    });
+    const before = fake.requests.length;
+    const second = await openai.responses.create({ model: "ds-failover", tools, input, store: false });
+    expect(second.status).toBe("completed");
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/messages");
+    expect((up.body.messages as Turn[])[1]?.content[0]).toEqual(unsigned);
   });
 });

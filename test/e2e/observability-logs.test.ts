@@ -245,10 +245,11 @@ describe("logs: json", () => {
     });
   });
 
-  test("a failing configured route and a failing worker route name their upstream alike: the access line and the audit row; the caller reads the upstream's words", async () => {
+  test("a failing configured route and a failing worker route are told alike: the access line names the route and its detail the upstream, the audit row the route and each attempt's; the caller and the row's error read the upstream's words alone", async () => {
     // The route as the config spells it, `provider:NAME` or `worker:NAME`; the log's detail names
     // its upstream `upstream NAME` or `worker NAME`, whichever path (a provider's read, the relay)
-    // failed.
+    // failed. The audit row's error is what the caller was told, the upstream's words without the
+    // gateway's framing: its route and attempts say which upstream it was.
     const cases = [
       { model: "m1", route: "provider:fake", named: "upstream fake" },
       { model: "fake-model", route: "worker:w-json", named: "worker w-json" },
@@ -269,7 +270,10 @@ describe("logs: json", () => {
         reason: message,
         detail: `${named} answered 200 with an error: ${message}`,
       });
-      expect(await auditRow(gw, id)).toMatchObject({ route, errorMessage: message });
+      const row = await auditRow(gw, id);
+      expect(row).toMatchObject({ route, status: 502, errorMessage: message });
+      expect(row.attempts?.length).toBeGreaterThan(0);
+      for (const attempt of row.attempts ?? []) expect(attempt).toMatchObject({ route, outcome: "failed" });
     }
   });
 

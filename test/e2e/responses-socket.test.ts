@@ -695,6 +695,46 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     } as unknown as ServerEvent);
     connection.socket.close({ code: 1000, reason: "done" });
   });
+
+  test.each([
+    ["model_not_found", "The model `up-n1` does not exist or you do not have access to it."],
+    ["unauthorized", "Incorrect API key provided."],
+  ])(
+    "a native stream's %s, a code the gateway has too, is the route's 502 as over HTTP, not the gateway's own 404 or 401",
+    async (code, said) => {
+      const connection = connect();
+      const event = (type: string, fields: object) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+      const response = { id: `resp_ws_${code}`, object: "response", model: "up-n1", output: [] };
+      const item = {
+        id: `msg_ws_${code}`,
+        type: "message",
+        role: "assistant",
+        status: "in_progress",
+        content: [],
+      };
+      // Said once the answer began: relayed as it came, as it reaches an HTTP caller.
+      native.queue({
+        headers: { "content-type": "text/event-stream" },
+        body: [
+          event("response.created", { sequence_number: 0, response: { ...response, status: "in_progress" } }),
+          event("response.output_item.added", { sequence_number: 1, output_index: 0, item }),
+          event("error", { sequence_number: 2, code, message: said, param: null }),
+        ],
+      });
+      const events = await turn(connection, { type: "response.create", model: "n1", input: "hi" });
+      expect(events.map((e) => e.type)).toContain("response.output_item.added");
+      expect(events.at(-1)).toMatchObject({
+        type: "error",
+        status: 502,
+        sequence_number: 2,
+        code,
+        message: said,
+        error: { type: "server_error", code, message: said },
+      });
+      connection.socket.close({ code: 1000, reason: "done" });
+    },
+  );
 });
 
 describe("Responses WebSocket lanes (stream_id)", () => {

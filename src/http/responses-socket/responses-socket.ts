@@ -194,7 +194,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       const { request, clientIp, principal } = handshake;
       const session = new ResponsesSocketSession({
         send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
-        answer: (turn, signal, answered) => {
+        answer: (turn, signal, answered, failing) => {
           const post = turnRequest(request, turn.body, signal);
           const beforehand = knownBeforehand(principal, turn.body);
           // A warm-up's empty response is the gateway's: no one upstream holds it.
@@ -202,6 +202,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
             ? deps.serveModel(post, clientIp, "responses", undefined, undefined, beforehand, {
                 held: turn.continued,
                 answered,
+                failing,
               })
             : prepare(post, clientIp, turn, beforehand);
         },

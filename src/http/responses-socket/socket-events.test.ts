@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { GatewayError, upstreamTimeout } from "../../core/gateway-error.ts";
+import { inBandError } from "../../translate/stream/in-band-error.ts";
 import { errorEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
@@ -40,7 +42,8 @@ describe("turnData", () => {
         param: null,
       },
     });
-    expect(turnData(timeout, turn())).toEqual({
+    // The gateway wrote it, and told of it first: its failure's status.
+    expect(turnData(timeout, turn(), upstreamTimeout("upstream chatfake timed out"))).toEqual({
       kind: "failure",
       error: {
         status: 504,
@@ -61,7 +64,7 @@ describe("turnData", () => {
       param: null,
       sequence_number: 0,
     });
-    expect(turnData(failed, turn())).toEqual({
+    expect(turnData(failed, turn(), upstreamTimeout("upstream fake timed out"))).toEqual({
       kind: "failure",
       error: {
         status: 504,
@@ -72,22 +75,52 @@ describe("turnData", () => {
         sequenceNumber: 0,
       },
     });
+    // The same event an upstream sent (a gateway in front of another), relayed: by where it came
+    // from, not its code's name, that upstream's failure, the gateway's 502 as over HTTP.
+    expect(turnData(failed, turn())).toMatchObject({ kind: "failure", error: { status: 502 } });
   });
 
   test.each([
-    ["an upstream's 429", "rate_limit_exceeded", 429, "rate_limit_error"],
     ["the gateway's own limit", "rate_limited", 429, "rate_limit_error"],
     ["a prompt too long", "context_length_exceeded", 400, "invalid_request_error"],
     ["no route left", "no_route_available", 503, "service_unavailable"],
-    // An upstream's own codes, relayed from a native route, by the mapping the HTTP path judges them by.
+  ] as const)(
+    "a stream's error event the gateway wrote (%s) is the socket's error with the status of the failure it told of",
+    (_, code, status, type) => {
+      const written = new GatewayError({
+        status,
+        code,
+        message: "refused",
+      });
+      const failed = JSON.stringify({
+        type: "error",
+        code,
+        message: "refused",
+        param: null,
+        sequence_number: 7,
+      });
+      expect(turnData(failed, turn(), written)).toEqual({
+        kind: "failure",
+        error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
+      });
+    },
+  );
+
+  test.each([
+    ["an upstream's 429", "rate_limit_exceeded", 429, "rate_limit_error"],
+    ["a prompt too long", "context_length_exceeded", 400, "invalid_request_error"],
     ["a prompt the upstream refused", "invalid_prompt", 400, "invalid_request_error"],
     ["a string past its bound", "string_above_max_length", 400, "invalid_request_error"],
     ["the upstream's failure", "server_error", 502, "server_error"],
     ["the upstream overloaded", "server_is_overloaded", 502, "server_error"],
     ["the gateway's account's quota", "insufficient_quota", 502, "server_error"],
     ["a code nobody knows", "mystery_failure", 502, "server_error"],
+    // Codes the gateway has too: an upstream's, said of the route (its model, its credentials),
+    // are the gateway's 502 as over HTTP, not the 404 or 401 the gateway's own would be.
+    ["a model the upstream does not have", "model_not_found", 502, "server_error"],
+    ["the upstream refusing the gateway's credentials", "unauthorized", 502, "server_error"],
   ])(
-    "a stream's error event of %s is the socket's error with the status and type its code stands for",
+    "a native route's error event of %s, relayed, is judged as the HTTP path judges it",
     (_, code, status, type) => {
       const failed = JSON.stringify({
         type: "error",
@@ -100,8 +133,11 @@ describe("turnData", () => {
         kind: "failure",
         error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
       });
-      const chunk = JSON.stringify({ error: { message: "refused", type, code, param: null } });
-      expect(turnData(chunk, turn())).toMatchObject({ kind: "failure", error: { status, type, code } });
+      // The HTTP path's verdict, in either shape a stream says it.
+      for (const event of [failed, JSON.stringify({ error: { message: "refused", code } })]) {
+        const { status: http } = inBandError("openai", JSON.parse(event));
+        expect(turnData(event, turn())).toMatchObject({ kind: "failure", error: { status: http } });
+      }
     },
   );
 

@@ -1,13 +1,8 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
-import {
-  openAIErrorBody,
-  openAIErrorType,
-  type ReadOpenAIError,
-  readOpenAIError,
-  statusForOpenAIError,
-} from "../../core/openai-errors.ts";
-import { upstreamFault } from "../../core/upstream-fault.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
+import { openAIErrorBody, openAIWireError } from "../../core/openai-errors.ts";
+import { inBandError } from "../../translate/stream/in-band-error.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
 /** A server event of a turn, as sent on the socket, and what the session must know of it. */
@@ -40,9 +35,10 @@ export const TURN_ENDS: ReadonlySet<string> = new Set([...FINAL_RESPONSE_EVENTS,
  * One event of the turn's Responses stream (an SSE event's data), as its socket message: the
  * turn's `stream_id` added, and the `previous_response_id` the turn was continued from put back
  * into its `response` (an upstream serving the Responses API was sent the conversation whole,
- * without it). See `TurnData` for what is not an event.
+ * without it). See `TurnData` for what is not an event; `written` is the failure the gateway
+ * wrote into the stream, if it did (`failureOf`).
  */
-export function turnData(data: string, turn: SocketTurn): TurnData {
+export function turnData(data: string, turn: SocketTurn, written?: GatewayError): TurnData {
   if (data === "[DONE]" || data === "") return NOTHING;
   let event: unknown;
   try {
@@ -53,12 +49,12 @@ export function turnData(data: string, turn: SocketTurn): TurnData {
   if (!isJsonObject(event)) return unreadable();
   if (typeof event.type !== "string") {
     if (event.error === undefined || event.error === null) return unreadable();
-    return { kind: "failure", error: replyError(statusOf(readOpenAIError(event)), data) };
+    return { kind: "failure", error: replyError(failureOf(event, written).status, data) };
   }
   // The Responses stream's own error event (`{"type":"error","code","message",…}`: a route that
   // failed once the stream was committed) ends the turn as every failure does, with the socket's.
   if (event.type === "error" && event.error === undefined)
-    return { kind: "failure", error: streamError(event) };
+    return { kind: "failure", error: streamError(event, failureOf(event, written)) };
   const response = isJsonObject(event.response) ? event.response : undefined;
   let edited = false;
   if (turn.streamId !== undefined) {
@@ -79,34 +75,32 @@ const unreadable = (): TurnData => ({
 });
 
 /**
- * The HTTP status an error said inside a committed stream stands for (the answer's own went out as
- * 200 before it came): the one the gateway would have answered it with before the stream began,
- * read by the one mapping of an error said without a status (core/openai-errors.ts
- * `statusForOpenAIError`). The gateway's own codes (a failure it wrote into the stream: a timeout,
- * its limits, no route left) are known by their type; an upstream's code (a native route's error
- * event, relayed) is judged as the HTTP path judges it (core/upstream-fault.ts): its refusal of the
- * request (`invalid_prompt`, a prompt too long: 400) or its rate limit (429) as it said; its own
- * failure, or its refusal of the gateway's credentials or account, the gateway's 502.
+ * The failure an error said inside a committed stream stands for (the answer's own status went
+ * out as 200 before it came), judged once, by where it came from. One the gateway wrote itself is
+ * the failure it told of before writing it (`written`: a timeout, its limits, no route left, an
+ * upstream's error it judged on the way), with that failure's status, as its audit row says. Any
+ * other is an upstream's error event relayed as it came (a native route's), judged as the HTTP
+ * path judges an error said inside an answer (translate/stream/in-band-error.ts): its refusal of
+ * the request (`invalid_prompt`, a prompt too long: 400) or its rate limit (429) as it said; its
+ * own failure, or its refusal of the gateway's credentials, account or model (`unauthorized`,
+ * `model_not_found`: the route's), the gateway's 502. Never by the code's name alone: some codes
+ * are the gateway's and OpenAI's both.
  */
-function statusOf(said: ReadOpenAIError | undefined): number {
-  const own = said?.code === undefined ? undefined : openAIErrorType(said.code);
-  const status = statusForOpenAIError(own === undefined ? said : { ...said, type: own });
-  if (own !== undefined) return status === 500 ? 502 : status;
-  const fault = upstreamFault(status, said);
-  return fault === "request" || fault === "throttle" || fault === "tier" ? status : 502;
-}
+const failureOf = (event: JsonObject, written: GatewayError | undefined): GatewayError =>
+  written ?? inBandError("openai", event);
 
 /**
- * A Responses stream's `error` event as the socket's: the status and OpenAI's type its code stands
- * for, and its place in the stream (`sequence_number`).
+ * A Responses stream's `error` event as the socket's: the status and OpenAI's type of the failure
+ * it stands for (`failureOf`), in the stream's own words (its code, message and param), and its
+ * place in the stream (`sequence_number`).
  */
-function streamError(event: JsonObject): SocketError {
+function streamError(event: JsonObject, failure: GatewayError): SocketError {
   const code = typeof event.code === "string" ? event.code : undefined;
   const message = typeof event.message === "string" ? event.message : undefined;
-  const status = statusOf({ ...(code ? { code } : {}), ...(message ? { message } : {}) });
+  const status = failure.status;
   return {
     status,
-    type: (code && openAIErrorType(code)) ?? (status >= 500 ? "server_error" : "invalid_request_error"),
+    type: openAIWireError(failure).type,
     code: code ?? null,
     message: message ?? `request failed with status ${status}`,
     param: typeof event.param === "string" ? event.param : null,

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { type GatewayError, upstreamTimeout } from "../../core/gateway-error.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
@@ -245,12 +246,17 @@ describe("a Responses WebSocket continues from its lanes' last responses", () =>
 
 describe("a turn always ends with its last event, never in silence", () => {
   /** A session whose every turn is answered with these SSE writes (then the body ends, or not). */
-  function answeredWith(writes: readonly string[], close = true) {
+  /**
+   * A session whose turns are answered with `writes`; `written`, the failure the gateway writes
+   * into the stream, is told of first, as the pipeline tells of it before writing it.
+   */
+  function answeredWith(writes: readonly string[], close = true, written?: GatewayError) {
     const sent: Record<string, unknown>[] = [];
     let cancelled = false;
     const socket = new ResponsesSocketSession({
       send: (text) => sent.push(JSON.parse(text)),
-      answer: async () => {
+      answer: async (_turn, _signal, _answered, failing) => {
+        if (written) failing(written);
         const body = new ReadableStream<Uint8Array>({
           start(controller) {
             for (const write of writes) controller.enqueue(new TextEncoder().encode(write));
@@ -277,10 +283,30 @@ describe("a turn always ends with its last event, never in silence", () => {
     const { socket, sent, cancelled } = answeredWith(
       [": keep-alive\n\n", `data: ${JSON.stringify(chunk)}\n\n`],
       false,
+      upstreamTimeout("upstream timed out"),
     );
     socket.message(create("slow"));
     await until(() => sent.length === 1 && cancelled());
     expect(sent).toEqual([{ type: "error", status: 504, error: chunk.error }]);
+  });
+
+  test("a native route's error event, relayed, ends the turn at the status the HTTP path judges it: an upstream's model_not_found is the route's 502", async () => {
+    const said = {
+      type: "error",
+      sequence_number: 1,
+      code: "model_not_found",
+      message: "no gpt-9",
+      param: null,
+    };
+    const { socket, sent } = answeredWith([created, `event: error\ndata: ${JSON.stringify(said)}\n\n`]);
+    socket.message(create("native"));
+    await until(() => sent.length === 2);
+    expect(sent[1]).toMatchObject({
+      type: "error",
+      status: 502,
+      code: "model_not_found",
+      message: "no gpt-9",
+    });
   });
 
   test("a stream that ends before its last event gets an error event in its place; one that ended is left as it is", async () => {

@@ -1,3 +1,4 @@
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
 import { cutShort, errorEvent, replyError, TURN_ENDS, type TurnEvent, turnData } from "./socket-events.ts";
 import {
@@ -24,12 +25,15 @@ export interface SocketSessionDeps {
    * Answers a turn as `POST /v1/responses` with `stream: true` answers (an event stream, or an
    * error reply), through the front door: authenticated, limited, routed and audited per turn.
    * `answered` is told who holds the answer upstream before its last event is sent (the provider
-   * that answered natively, else undefined: responses-context.ts), for the conversation kept.
+   * that answered natively, else undefined: responses-context.ts), for the conversation kept;
+   * `failing`, the failure the gateway writes into the committed stream before it writes it
+   * (responses-context.ts `SocketTurnContext`), for the status the turn's `error` event says.
    */
   answer(
     turn: SocketTurn,
     signal: AbortSignal,
     answered: (holder: string | undefined) => void,
+    failing: (error: GatewayError) => void,
   ): Promise<Response>;
   /** `server.max_body`: the bytes the turns waiting on the connection may hold together. */
   maxBody(): number;
@@ -51,11 +55,15 @@ interface Waiting {
   readonly bytes: number;
 }
 
-/** A turn under way: its lane, and who holds its answer upstream, as the pipeline told. */
+/**
+ * A turn under way: its lane, who holds its answer upstream, and the failure the gateway wrote
+ * into its stream, as the pipeline told.
+ */
 interface TurnRun {
   readonly turn: SocketTurn;
   readonly lane: string;
   holder: string | undefined;
+  written: GatewayError | undefined;
 }
 
 /** One lane (`stream_id`; the default lane has none) while it has a turn running; the next ones wait here. */
@@ -170,11 +178,18 @@ export class ResponsesSocketSession {
       abort.abort();
       body?.cancel().catch(() => undefined);
     };
-    const run: TurnRun = { turn, lane: name, holder: undefined };
+    const run: TurnRun = { turn, lane: name, holder: undefined, written: undefined };
     try {
-      const response = await this.deps.answer(turn, abort.signal, (holder) => {
-        run.holder = holder;
-      });
+      const response = await this.deps.answer(
+        turn,
+        abort.signal,
+        (holder) => {
+          run.holder = holder;
+        },
+        (error) => {
+          run.written = error;
+        },
+      );
       if (this.ended) {
         await response.body?.cancel();
         return;
@@ -216,7 +231,7 @@ export class ResponsesSocketSession {
    */
   private relay(data: string, run: TurnRun): boolean {
     const { turn } = run;
-    const read = turnData(data, turn);
+    const read = turnData(data, turn, run.written);
     if (read.kind === "nothing") return false;
     if (read.kind === "failure") {
       this.deps.send(errorEvent(read.error, turn.streamId));

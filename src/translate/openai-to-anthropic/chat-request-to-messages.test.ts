@@ -142,6 +142,39 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("an assistant's reasoning_content: left out for Claude, a thinking block without signature for a server that takes it back", () => {
+    const call = { id: "call_1", type: "function", function: { name: "ls", arguments: "{}" } };
+    const request = {
+      model: "deepseek-v4-pro",
+      messages: [
+        { role: "user", content: "list the files" },
+        { role: "assistant", content: null, reasoning_content: "Listing first.", tool_calls: [call] },
+        { role: "tool", tool_call_id: "call_1", content: "a.txt" },
+        // A tool-call turn another route answered carries it empty (reasoning-back.ts).
+        { role: "assistant", content: "", reasoning_content: "", tool_calls: [{ ...call, id: "call_2" }] },
+        { role: "tool", tool_call_id: "call_2", content: "b.txt" },
+      ],
+    };
+    const toolUse = (id: string) => ({ type: "tool_use", id, name: "ls", input: {} });
+    expect(chatRequestToMessages(request).messages).toMatchObject([
+      {},
+      { role: "assistant", content: [toolUse("call_1")] },
+      {},
+      { role: "assistant", content: [toolUse("call_2")] },
+      {},
+    ]);
+    expect(chatRequestToMessages(request, new Dropped(), undefined, true).messages).toMatchObject([
+      {},
+      {
+        role: "assistant",
+        content: [{ type: "thinking", thinking: "Listing first.", signature: "" }, toolUse("call_1")],
+      },
+      {},
+      { role: "assistant", content: [{ type: "thinking", thinking: "", signature: "" }, toolUse("call_2")] },
+      {},
+    ]);
+  });
+
   test("text that is empty or only whitespace, which Anthropic refuses as a text block, is left out", () => {
     const body = chatRequestToMessages({
       model: "m",

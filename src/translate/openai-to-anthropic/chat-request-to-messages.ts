@@ -40,11 +40,14 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  * which is clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other
  * than 1 is refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
  * bound is the most `upstreamModel` may write (output-limit.ts): the caller asked for no less.
+ * An assistant message's `reasoning_content` is left out (Claude refuses thinking it did not
+ * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`).
  */
 export function chatRequestToMessages(
   body: JsonObject,
   dropped = new Dropped(),
   upstreamModel?: string,
+  thinkingBack = false,
 ): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
@@ -61,7 +64,7 @@ export function chatRequestToMessages(
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer") system.push(messageText(message));
     else if (message.role === "tool") push("user", [toolResult(message, i)]);
-    else if (message.role === "assistant") push("assistant", assistantBlocks(message));
+    else if (message.role === "assistant") push("assistant", assistantBlocks(message, thinkingBack));
     else push("user", userBlocks(message.content, i));
   }
   const format = formatInstruction(request.response_format);
@@ -127,8 +130,19 @@ const EFFORT: Record<string, string> = {
   max: "max",
 };
 
-function assistantBlocks(message: OpenAIMessage): JsonObject[] {
+/**
+ * An assistant message as Messages blocks: its reasoning first when the upstream takes it back
+ * (DeepSeek's `/anthropic`, whose thinking mode refuses a tool-call turn without its thinking: 400
+ * "The `content[].thinking` in the thinking mode must be passed back to the API"), as the thinking
+ * block an Anthropic caller gets for a chat route's reasoning (chat-response-to-messages.ts), with
+ * the empty signature of thinking no Claude wrote. A message that carries it empty (a Responses
+ * caller's tool-call turn another route answered: reasoning-back.ts) carries an empty block.
+ */
+function assistantBlocks(message: OpenAIMessage, thinkingBack: boolean): JsonObject[] {
   const blocks: JsonObject[] = [];
+  const reasoning = message.reasoning_content;
+  if (thinkingBack && typeof reasoning === "string")
+    blocks.push({ type: "thinking", thinking: reasoning, signature: "" });
   const text = messageText(message);
   if (hasText(text)) blocks.push({ type: "text", text });
   for (const call of message.tool_calls ?? []) {

@@ -199,7 +199,7 @@ export const upstreamError = (message: string, retryable = true) =>
  * What a provider's call or its events threw that is no GatewayError — an embedder's provider, a
  * socket's own error — is an upstream that failed: retried and failed over like one, whichever
  * dialect the caller speaks (the relay of the caller's own dialect and the translating one alike).
- * Its own words stay out of the answer; the router logs them (routing/dispatch-run.ts).
+ * Its own words stay out of the answer; the router logs them (routing/attempt-failure-log.ts).
  */
 export const providerFailure = (error: unknown, message = "upstream failed"): GatewayError =>
   error instanceof GatewayError

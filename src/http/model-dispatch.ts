@@ -34,8 +34,8 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
     readonly path: string | undefined,
     readonly telemetry: DispatchTelemetry,
     readonly responses: ResponsesContext | undefined,
-    /** The audit row's request body is made from `bytes` (`ReceivedRequest.auditRow`). */
-    readonly auditRow: boolean,
+    /** The audit row's request body is made from `bytes` (`ReceivedRequest.bytesAudited`). */
+    readonly bytesAudited: boolean,
   ) {}
 
   /** Where `bytes` hold the model once they are a route's splice (`ReceivedRequest.spliced`). */

@@ -112,7 +112,7 @@ export function modelPipeline(
       abort.watch(open, deps.sessions, principal);
       // The row's body is made from the bytes the dispatch holds, spliced or not, when they are the
       // ones read (a body sent on without `stream` is bytes of its own): not from a copy beside them.
-      const auditRow = capture && bytes === read.bytes;
+      const bytesAudited = capture && bytes === read.bytes;
       const dispatch = new ModelDispatch(
         operation,
         body,
@@ -129,9 +129,9 @@ export function modelPipeline(
         // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
         ledger.dispatchTelemetry(),
         responses,
-        auditRow,
+        bytesAudited,
       );
-      if (auditRow) ledger.auditedRequest = dispatch;
+      if (bytesAudited) ledger.auditedRequest = dispatch;
       const routed = runtime.router(dispatch);
       // A Responses answer the gateway stores leaves once stored; nothing else waits for anything.
       const dispatching = responses?.stores ? stored(call, routed, responses, model, body) : routed;

@@ -390,6 +390,31 @@ describe("context-aware routing", () => {
     expect(small.calls.length).toBe(1);
   });
 
+  test("an upstream's context_length_exceeded rules out the routes whose window is no larger: skipped with no call", async () => {
+    const config = {
+      providers: ["first", "narrower", "wider"].map((name) => ({ name, type: "openai" })),
+      models: [
+        {
+          name: "m",
+          fallback_on: ["context_length"],
+          routes: [
+            { provider: "first", model: "f", context_window: 10_000 },
+            { provider: "narrower", model: "n", context_window: 8_000 },
+            { provider: "wider", model: "w", context_window: 100_000 },
+          ],
+        },
+      ],
+    };
+    const first = fakeProvider("first", () => Promise.reject(tooLong()));
+    const narrower = fakeProvider("narrower");
+    const wider = fakeProvider("wider", () => Promise.resolve(jsonReply({ id: "ok", choices: [] })));
+    const { router } = routerFor(config, [first, narrower, wider]);
+    // The estimate fits every window: only the refusal rules the narrower route out.
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:wider");
+    expect([first.calls.length, narrower.calls.length, wider.calls.length]).toEqual([1, 0, 1]);
+  });
+
   test("without fallback_on the upstream's refusal is the caller's answer", async () => {
     const small = fakeProvider("small", () => Promise.reject(tooLong()));
     const large = fakeProvider("large");

@@ -135,7 +135,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
         this.without,
       );
       // Opened: a call about to be sent (one refused before it opened is no attempt).
-      this.attempts++;
+      this.sent();
       // An attempt that does not send the bytes received: translated, or its body serialised (a
       // Claude call without unsigned thinking, Claude on Bedrock or Vertex AI).
       if (this.call.native?.bytes === undefined)
@@ -191,7 +191,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     // vendor that could not count) is no failure of the route: the next one may serve it. Passed
     // over before anything was sent, it makes the next route no failover either.
     if (failure.code === "unsupported_operation") {
-      this.lastError ??= failure;
+      this.cannotServe(failure);
       this.nextRoute();
       return this.onward();
     }
@@ -207,26 +207,21 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     const fallback = fallbackClassOf(failure);
     const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
     if (!failure.retryable && !failOver) throw failure;
-    this.lastError = failure;
+    // No worker of the route is left connected: the caller hears that (`anotherWorker`), not the last
+    // one's end.
+    const told = worker instanceof GatewayError ? worker : failure;
+    this.failedWith(told);
     const stated = statedDelayMs(failure.headers);
     this.retryAdvice().heard(failure, stated);
     const window = route.contextWindow;
-    if (fallback === "context_length" && window !== undefined)
-      this.tooSmall = Math.max(this.tooSmall, window);
+    if (fallback === "context_length" && window !== undefined) this.ruledOutUpTo(window);
     logRouteFailed(this.deps.log, request, route, (call && workerOf(call)) ?? route.label, failure);
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
-    if (worker instanceof GatewayError) this.lastError = worker;
-    else if (worker !== undefined) {
+    if (worker !== undefined && !(worker instanceof GatewayError)) {
       this.repick = worker;
       return this.onward();
     }
-    if (
-      // No worker of the route is left connected: the caller hears that (`otherWorker`), not the last one's end.
-      this.lastError.code === "no_route_available" ||
-      failOver ||
-      !failure.sameRouteAgain ||
-      this.asksLonger(stated)
-    )
+    if (told.code === "no_route_available" || failOver || !failure.sameRouteAgain || this.asksLonger(stated))
       this.nextRoute();
     else this.retry++;
     return this.onward();

@@ -50,16 +50,18 @@ export interface ReceivedRequest {
    * the request holds its body's bytes once, the received ones let go. Undefined once a route
    * translated the request and neither a route left nor a shadow copy may send it as it came
    * (received-bytes.ts `letGoOfReceived`): it waited on that upstream holding them beside the
-   * parsed body and the translated one — unless `auditRow` keeps them.
+   * parsed body and the translated one — unless `bytesAudited` keeps them.
    */
   bytes: Uint8Array<ArrayBuffer> | undefined;
   spliced?: SpliceSite;
   /**
    * The audit row's request body is made from `bytes` (`audit.bodies`; splice-body.ts `asReceived`
-   * undoes a splice): they are spliced in place as ever, never let go. A request whose route renames
-   * the model holds its bytes once, where the row's own copy of the received ones was a third.
+   * undoes a splice): a route that renames the model still puts its splice, a new buffer, in their
+   * place (the received buffer is never written), but they are never let go. A request whose
+   * route renames the model holds its bytes once, where the row's own copy of the received ones
+   * was a third.
    */
-  readonly auditRow?: boolean;
+  readonly bytesAudited?: boolean;
   /** Whether the body carries thinking Claude did not sign: asked once a request (unsigned-thinking-in.ts). */
   unsignedThinking?: boolean;
   /** The body as parsed, before any route changed it. */

@@ -33,11 +33,11 @@ export const takesCallerBytes = (provider: Provider): boolean =>
  * Lets go of the bytes the request came as (`ReceivedRequest.bytes`) once an attempt translated it
  * and no later attempt may send them: none of `routes` from `from` on (the route just tried
  * included: its retry, another of its workers) goes as sent, and no shadow copy may be made
- * (`mayBeCopied`), whose route may, and the audit row is not made from them (`auditRow`). Such a
- * request waited on its upstream holding its body three times, the bytes beside the parsed body
+ * (`mayBeCopied`), whose route may, and the audit row is not made from them (`bytesAudited`). Such
+ * a request waited on its upstream holding its body three times, the bytes beside the parsed body
  * (which every route is adapted from) and the translated body's serialisation (which the upstream
- * is sent, and sent again on a stale connection); twice now. A route that may send them keeps them: a failover to it sends the client's bytes, not the
- * parsed body serialised again.
+ * is sent, and sent again on a stale connection); twice now. A route that may send them keeps
+ * them: a failover to it sends the client's bytes, not the parsed body serialised again.
  */
 export function letGoOfReceived(
   request: DispatchRequest,
@@ -49,7 +49,7 @@ export function letGoOfReceived(
   const received = request.received;
   if (
     received?.bytes === undefined ||
-    received.auditRow === true ||
+    received.bytesAudited === true ||
     mayBeCopied(copies, modelShadow, request)
   )
     return;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
-import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import {
   CONVERSE_TARGET,
@@ -125,6 +125,26 @@ test("a vendor that cannot count passes the route over, and the estimate answers
   const dispatched = await router(countTokens("m"));
   expect(refusing.calls).toHaveLength(1);
   expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
+});
+
+test("a count whose counting route failed is refused with that failure, whichever side of it a route that cannot count is: no estimate stands in for an upstream that failed", async () => {
+  for (const routes of [config.models[0]?.routes, config.models[0]?.routes.toReversed()]) {
+    // A server fault, retried and failed over from as any.
+    const counting = {
+      ...fakeProvider("an", () => Promise.reject(upstreamError("upstream exploded"))),
+      dialect: "anthropic" as const,
+    };
+    const { router } = routerFor({ ...config, models: [{ name: "m", routes }] }, [
+      fakeProvider("oa"),
+      counting,
+    ]);
+    const refused = await router(countTokens("m")).catch((error: unknown) => error);
+    expect([(refused as GatewayError).code, (refused as GatewayError).message]).toEqual([
+      "upstream_error",
+      "upstream exploded",
+    ]);
+    expect(counting.calls.length).toBeGreaterThan(0);
+  }
 });
 
 test.each([

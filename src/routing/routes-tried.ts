@@ -14,12 +14,11 @@ import type { Route } from "./route.ts";
  */
 export class RoutesTried {
   /** Calls sent upstream: a route passed over before sending (it cannot serve the call) is none. */
-  protected attempts = 0;
+  private callsSent = 0;
   /** What the dispatch fails with when no route answers: the last failure, or why a route was passed over. */
-  protected lastError: GatewayError | undefined;
-  // A window known too small (estimated before trying, or refused by an upstream) rules out
-  // every route whose window is no larger.
-  protected tooSmall = 0;
+  private lastError: GatewayError | undefined;
+  /** The largest window known too small for the prompt: every route whose window is no larger is ruled out. */
+  private tooSmall = 0;
   /** The largest window of a route passed over as too small before any attempt on it. */
   private skippedWindow = 0;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
@@ -32,6 +31,40 @@ export class RoutesTried {
 
   constructor(protected readonly request: DispatchRequest) {}
 
+  /** Calls sent upstream so far. */
+  protected get attempts(): number {
+    return this.callsSent;
+  }
+
+  /** A call is about to be sent upstream (one refused before it opened is none). */
+  protected sent(): void {
+    this.callsSent++;
+  }
+
+  /**
+   * An attempt failed and the dispatch goes on: `told` is what the caller hears should no route
+   * answer after it (the failure, or why no worker of its route is left to try).
+   */
+  protected failedWith(told: GatewayError): void {
+    this.lastError = told;
+  }
+
+  /**
+   * A route cannot serve the operation (count_tokens on an OpenAI-shaped route): the dispatch fails
+   * with that, or the gateway answers itself (`exhausted`), only when no attempt failed before.
+   */
+  protected cannotServe(refusal: GatewayError): void {
+    this.lastError ??= refusal;
+  }
+
+  /**
+   * The prompt is too long for `window` (estimated before trying, or refused by an upstream): every
+   * route whose window is no larger is ruled out.
+   */
+  protected ruledOutUpTo(window: number): void {
+    this.tooSmall = Math.max(this.tooSmall, window);
+  }
+
   /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
   protected fits(route: Route): boolean {
     const window = route.contextWindow;
@@ -40,7 +73,7 @@ export class RoutesTried {
       (window > this.tooSmall && fitsContext(this.request.operation, this.request.body, window))
     )
       return true;
-    this.tooSmall = Math.max(this.tooSmall, window);
+    this.ruledOutUpTo(window);
     this.skippedWindow = Math.max(this.skippedWindow, window);
     return false;
   }
@@ -62,7 +95,7 @@ export class RoutesTried {
     const { request, lastError } = this;
     const local =
       lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
-    if (local) return local.then((body) => localDispatched(this.attempts, body));
+    if (local) return local.then((body) => localDispatched(this.callsSent, body));
     if (lastError) return Promise.reject(this.advice?.told(lastError) ?? lastError);
     return Promise.reject(this.skippedAll() ?? this.outOfService());
   }

@@ -108,8 +108,10 @@ describe("splicedFor: the bytes a request holds, for route after route", () => {
       ]);
       expect(request.bytes).toBe(out as Uint8Array<ArrayBuffer>);
     }
-    // The received bytes are no longer held: the last splice is.
+    // The received bytes are no longer held: the last splice is. Each splice is a buffer of its
+    // own; the received one was never written (`ReceivedRequest.bytesAudited` reads on that).
     expect(request.bytes).not.toBe(asReceived);
+    expect(text(asReceived)).toBe(sent);
     expect(request.spliced).toMatchObject({ model: "m", forced: true });
   });
 

@@ -207,7 +207,7 @@ describe("the body an upstream gets", () => {
       const config = routes({ provider: "b", model: "mb" });
       const providers = [a.provider, { ...fakeProvider("b"), dialect: "anthropic" as const }];
       const body = JSON.parse(sent) as JsonObject;
-      received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "", auditRow: true };
+      received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "", bytesAudited: true };
       await routerFor(config, providers).router(chatRequest("m", { body, received }));
       expect(a.held.map((bytes) => new TextDecoder().decode(bytes))).toEqual([sent]);
     });

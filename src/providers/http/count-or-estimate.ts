@@ -30,8 +30,9 @@ export async function countOrEstimate(
  * A count_tokens call an upstream answered 404 is one its route does not serve, whatever the body
  * says: an Anthropic-compatible server without `/v1/messages/count_tokens` (Claude Code counts
  * before every turn), or a count model it lacks. `unsupported_operation`, as `countOrEstimate`
- * makes it: the next route or the gateway's estimate answers (routing/dispatch-run.ts), never the
- * caller's 404 nor a failure its route's breaker counts. Any other failure is as it was.
+ * makes it: the next route or the gateway's estimate answers (routing/routes-tried.ts `exhausted`,
+ * with adapt-dialect.ts `localAnswer`), never the caller's 404 nor a failure its route's breaker
+ * counts. Any other failure is as it was.
  */
 export function uncounted(provider: string, failure: GatewayError): GatewayError {
   if (failure.upstream?.status !== 404) return failure;

@@ -79,7 +79,7 @@ export interface WorkerRegistry {
    * have free once this call takes one (a shadow copy's 1: it never takes a worker's last free
    * slot, which a client's request may need); none for a client's request. `avoid`: names of
    * workers this request already went to that were lost or refused it, never picked again for
-   * its free re-pick (dispatch-run.ts).
+   * its free re-pick (routing/worker-repicks.ts).
    */
   pick(
     model: string,

@@ -1,6 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import { describeError } from "../core/describe-error.ts";
-import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue.ts";
+import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 
 /** What a config needs loaded before it is put to use, and how to load it. */
 export interface ConfigNeeds {
@@ -8,7 +8,7 @@ export interface ConfigNeeds {
   load(config: Config): Promise<void>;
 }
 
-/** The price catalogue, for a config naming a provider it prices (pricing/catalogue-calc.ts). */
+/** The price catalogue, for a config naming a provider it prices (pricing/catalogue-on-demand.ts). */
 const CATALOGUE: ConfigNeeds = {
   ready: (config) => catalogueReadyFor(config.providers),
   load: (config) => loadCatalogueFor(config.providers),

@@ -22,7 +22,7 @@ import { readsRetryable } from "../http/response-store-reads.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
-import { loadCatalogueFor } from "../pricing/catalogue.ts";
+import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";

@@ -14,7 +14,7 @@ import { redactSecrets } from "../audit/redact-body.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { provideCatalogue } from "../pricing/catalogue-calc.ts";
+import { provideCatalogue } from "../pricing/catalogue-on-demand.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -37,7 +37,7 @@ declare const self: Worker;
 
 // The thread prices its copies' answers as it records them, synchronously; it runs only where a
 // model shadows, so it loads the price catalogue with its own code (the gateway's event loop loads
-// it for a config that needs it: pricing/catalogue-calc.ts).
+// it for a config that needs it: pricing/catalogue-on-demand.ts).
 provideCatalogue(calcPrice);
 
 // By id in IdTables, not Maps: every copy leaves again, and a long-lived Map that entries leave

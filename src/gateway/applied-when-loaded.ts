@@ -1,5 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { inTurns } from "../core/in-turn.ts";
 import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 
 /** What a config needs loaded before it is put to use, and how to load it. */
@@ -31,8 +32,6 @@ export interface ConfigQueue {
   stop(): void;
 }
 
-const DONE = Promise.resolve();
-
 /**
  * `handlers` told of each change in the order the source tells them, each config once what it
  * needs is loaded: the price catalogue is loaded on first need, so a config that names the first
@@ -48,24 +47,7 @@ export function appliedWhenLoaded(
   unexpected: (error: unknown) => void,
   needs: ConfigNeeds = CATALOGUE,
 ): ConfigQueue {
-  let waiting: Promise<void> | undefined;
-  let stopped = false;
-  /** Runs `step` now when nothing waits and it may run now, else in its turn behind what waits. */
-  const inTurn = (step: () => Promise<void> | void, now: boolean): Promise<void> => {
-    if (stopped) return DONE;
-    if (waiting === undefined && now) {
-      step();
-      return DONE;
-    }
-    const turn: Promise<void> = (waiting ?? DONE)
-      .then(() => (stopped ? undefined : step()))
-      .catch(unexpected);
-    waiting = turn;
-    void turn.then(() => {
-      if (waiting === turn) waiting = undefined;
-    });
-    return turn;
-  };
+  const turns = inTurns(unexpected);
   const load = async (config: Config): Promise<boolean> => {
     try {
       await needs.load(config);
@@ -78,15 +60,13 @@ export function appliedWhenLoaded(
   return {
     onValid: (config) =>
       needs.ready(config)
-        ? inTurn(() => handlers.onValid(config), true)
-        : inTurn(async () => {
+        ? turns.take(() => handlers.onValid(config), true)
+        : turns.take(async () => {
             // Stopped while it loaded: dropped, as a config still waiting is.
-            if (needs.ready(config) || ((await load(config)) && !stopped)) handlers.onValid(config);
+            if (needs.ready(config) || ((await load(config)) && !turns.stopped())) handlers.onValid(config);
           }, false),
-    onInvalid: (error) => inTurn(() => handlers.onInvalid(error), true),
-    onHeld: (reason) => inTurn(() => handlers.onHeld(reason), true),
-    stop: () => {
-      stopped = true;
-    },
+    onInvalid: (error) => turns.take(() => handlers.onInvalid(error), true),
+    onHeld: (reason) => turns.take(() => handlers.onHeld(reason), true),
+    stop: turns.stop,
   };
 }

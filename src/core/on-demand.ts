@@ -8,8 +8,6 @@
 export interface OnDemand<T> {
   /** Loads it if it is not yet; whoever reads it awaits this first. */
   load(): Promise<void>;
-  /** It, loaded otherwise (a thread that loads it with its own code). */
-  provide(value: T): void;
   loaded(): boolean;
   /** It, loaded; a `NotLoadedError` before. */
   get(): T;
@@ -29,9 +27,6 @@ export function onDemand<T>(what: string, loader: string, load: () => Promise<T>
   return {
     load: async () => {
       value ??= await load();
-    },
-    provide: (given) => {
-      value ??= given;
     },
     loaded: () => value !== undefined,
     get: () => {

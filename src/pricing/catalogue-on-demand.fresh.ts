@@ -1,12 +1,6 @@
 import { expect, test } from "bun:test";
 import { NotLoadedError } from "../core/on-demand.ts";
-import {
-  calcPrice,
-  catalogueLoaded,
-  catalogueReadyFor,
-  loadCatalogueFor,
-  provideCatalogue,
-} from "./catalogue-on-demand.ts";
+import { calcPrice, catalogueLoaded, catalogueReadyFor, loadCatalogueFor } from "./catalogue-on-demand.ts";
 
 // Run without the test preload (src/testing/fresh-process.test.ts): the catalogue is not loaded
 // until a test here loads it, and the tests run in order.
@@ -31,11 +25,4 @@ test("providers it does not price load nothing; the first it prices loads it", a
   expect(
     calcPrice({ input_tokens: 1e6, output_tokens: 0 }, "gpt-4o", { providerId: "openai" })?.provider.id,
   ).toBe("openai");
-});
-
-test("a catalogue provided once it is loaded does not replace it", () => {
-  provideCatalogue(() => {
-    throw new Error("not this one");
-  });
-  expect(calcPrice({ input_tokens: 1, output_tokens: 1 }, "gpt-4o", { providerId: "openai" })).toBeDefined();
 });

@@ -16,9 +16,6 @@ const catalogue = onDemand("the price catalogue", "loadCatalogue", async (): Pro
 
 export const loadCatalogue = catalogue.load;
 
-/** The catalogue, where it is loaded with the code that uses it (the shadow thread). */
-export const provideCatalogue = catalogue.provide;
-
 /** Has the catalogue been loaded? */
 export const catalogueLoaded = catalogue.loaded;
 

@@ -7,7 +7,7 @@ import { loadYaml, stringifyYaml } from "../config/yaml-text.ts";
 import { escapedC1, printable } from "../core/printable.ts";
 import { streamSocketWarning } from "../gateway/stream-socket-idle.ts";
 import { ModelIndex } from "../models/model-index.ts";
-import { loadCatalogueFor } from "../pricing/catalogue.ts";
+import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { missingCredentials, missingCredentialsWarning } from "../providers/missing-credentials.ts";
 import { resolveConfig } from "./resolve-config.ts";

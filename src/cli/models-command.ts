@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadCatalogueFor } from "../pricing/catalogue.ts";
+import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { modelPrices, type PartPrices, type RoutePrice, unpricedWarnings } from "../pricing/model-prices.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { type Column, textTable } from "./text-table.ts";

@@ -13,7 +13,8 @@ export interface ConfigSource {
   readonly path: string | null;
   /**
    * Starts delivering changes: `onValid` with each new validated config, `onInvalid` with the
-   * reason a change was refused (the previous config keeps serving). Returns a stop function.
+   * reason a change was refused (the previous config keeps serving). Returns a stop function. The
+   * gateway's handlers return a promise, settled once the change is in force or refused.
    */
   watch(handlers: ConfigWatchHandlers): () => void;
   /** Reads the source now (SIGHUP); resolves false when nothing changed. */

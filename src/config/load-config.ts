@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
@@ -80,6 +81,8 @@ export function configDocument(path: string, text: string): Record<string, unkno
   try {
     document = parseConfigYaml(text);
   } catch (error) {
+    // Not the file's fault: the gateway parsed before loading the library.
+    if (error instanceof NotLoadedError) throw error;
     const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
     throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
   }

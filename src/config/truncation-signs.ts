@@ -1,3 +1,4 @@
+import { NotLoadedError } from "../core/on-demand.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 
 /** How many removals a hold names before it counts the rest. */
@@ -7,7 +8,9 @@ const NAMED = 5;
 export function documentOf(text: string): unknown {
   try {
     return parseConfigYaml(text);
-  } catch {
+  } catch (error) {
+    // Not the text's fault: the gateway parsed before loading the library.
+    if (error instanceof NotLoadedError) throw error;
     return undefined;
   }
 }

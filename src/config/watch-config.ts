@@ -8,6 +8,12 @@ import { documentOf, type ReadConfig, truncationSignsOf } from "./truncation-sig
 import { watchPath } from "./watch-path.ts";
 import { loadYaml } from "./yaml-text.ts";
 
+/**
+ * What a source tells of each change. A handler may take its time and return a promise (the
+ * gateway's apply each change in turn, a config once what it needs is loaded:
+ * gateway/applied-when-loaded.ts), settled once the change is in force or refused; the file's
+ * watch awaits it, so its `reload()` resolves after.
+ */
 export interface ConfigWatchHandlers {
   onValid(config: Config): void;
   onInvalid(error: Error): void;
@@ -19,6 +25,7 @@ export interface ConfigWatch {
   /**
    * Reads the file now (SIGHUP); false when its content has not changed since the last read. A
    * file that is missing or unreadable is a change refused (`onInvalid`), never "unchanged".
+   * Resolves once the handler told of the change has settled (the config in force, or refused).
    */
   reload(): Promise<boolean>;
   stop(): void;
@@ -97,7 +104,7 @@ export function watchConfig(
       // Stopped meanwhile (the gateway is stopping): nothing is applied or reported any more.
       if (stopped) return false;
       if (text === null) {
-        handlers.onInvalid(
+        await handlers.onInvalid(
           new ConfigError([`${path}: still being written (changed on each of ${MAX_SETTLE_READS} reads)`]),
         );
         return false;
@@ -107,7 +114,7 @@ export function watchConfig(
         // must hear it now rather than at the next restart. Whatever it says when it is back
         // is read as a change, so that clears this error even if it is the same text.
         lastText = undefined;
-        handlers.onInvalid(new ConfigError([`${path}: cannot be read: ${text.reason}`]));
+        await handlers.onInvalid(new ConfigError([`${path}: cannot be read: ${text.reason}`]));
         return true;
       }
       if (text === lastText) return false;
@@ -119,7 +126,7 @@ export function watchConfig(
         config = configFromDocument(file, document);
       } catch (error) {
         lastText = text;
-        handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
+        await handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
         return true;
       }
       let signs: string[] = [];
@@ -128,7 +135,7 @@ export function watchConfig(
         signs = truncationSignsOf(applied as ReadConfig, next);
       }
       if (signs.length > 0) {
-        handlers.onHeld?.(
+        await handlers.onHeld?.(
           `the change ${signs.join(" and ")}; applied only if the file still reads the same in ${confirmMs} ms`,
         );
         await wait(confirmMs, "confirm");
@@ -139,7 +146,7 @@ export function watchConfig(
       }
       lastText = text;
       applied = next;
-      handlers.onValid(config);
+      await handlers.onValid(config);
       return true;
     }
   };

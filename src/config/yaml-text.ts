@@ -1,23 +1,14 @@
-type Yaml = typeof import("yaml");
-
-let yaml: Yaml | undefined;
+import { onDemand } from "../core/on-demand.ts";
 
 /**
- * Loads the yaml library if it is not yet: with the first config file read (`readConfigText`, the
- * watcher) or printed, never at start on the embedded defaults, where the gateway parses no YAML.
- * An `import()`, not a `require()` on first use: the executable keeps what is imported in a chunk
- * of its own, read only when imported, where what is required is bundled into the code read at
- * start (docs/BENCHMARKS.md, idle RSS).
+ * The yaml library, loaded with the first config file read (`readConfigText`, the watcher) or
+ * printed, never at start on the embedded defaults, where the gateway parses no YAML.
  */
-export async function loadYaml(): Promise<void> {
-  yaml ??= await import("yaml");
-}
+const yaml = onDemand("YAML", "loadYaml", () => import("yaml"));
 
-function loadedYaml(): Yaml {
-  if (yaml === undefined) throw new Error("YAML is read or written before the library is loaded (loadYaml)");
-  return yaml;
-}
+export const loadYaml = yaml.load;
 
-export const parseYaml = (text: string): unknown => loadedYaml().parse(text);
+/** The text's YAML; a `NotLoadedError` (core/on-demand.ts) before `loadYaml`. */
+export const parseYaml = (text: string): unknown => yaml.get().parse(text);
 
-export const stringifyYaml = (value: unknown): string => loadedYaml().stringify(value);
+export const stringifyYaml = (value: unknown): string => yaml.get().stringify(value);

@@ -10,3 +10,6 @@ export const describeError = (error: unknown): string =>
     : error instanceof Error
       ? `${error.name}: ${error.message}`
       : String(error);
+
+/** An error's own words, for a message that quotes it (`could not apply: …`): no kind, no detail. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
-import { waitForValue } from "../testing/wait-for.ts";
 import { appliedWhenLoaded, type ConfigNeeds } from "./applied-when-loaded.ts";
 
 /** A config of one model on the mock, or on an OpenAI provider (one the catalogue prices). */
@@ -32,51 +31,108 @@ function catalogueNeed() {
   return { needs, finish };
 }
 
-test("a config that needs nothing loaded is applied at once", () => {
-  const applied: string[] = [];
-  const onValid = appliedWhenLoaded(
-    (c) => applied.push(modelOf(c) ?? ""),
-    () => {},
-    catalogueNeed().needs,
+/** The queue over handlers that write down what they are told, in order. */
+function queueOf(needs: ConfigNeeds, unexpected: (error: unknown) => void = () => {}) {
+  const told: string[] = [];
+  const queue = appliedWhenLoaded(
+    {
+      onValid: (c) => told.push(`applied ${modelOf(c)}`),
+      onInvalid: (error) => told.push(`refused: ${error.message}`),
+      onHeld: (reason) => told.push(`held: ${reason}`),
+    },
+    unexpected,
+    needs,
   );
-  onValid(config("one"));
-  onValid(config("two"));
-  expect(applied).toEqual(["one", "two"]);
+  return { queue, told };
+}
+
+test("a config that needs nothing loaded is applied at once", () => {
+  const { queue, told } = queueOf(catalogueNeed().needs);
+  void queue.onValid(config("one"));
+  void queue.onValid(config("two"));
+  expect(told).toEqual(["applied one", "applied two"]);
 });
 
 test("the first config naming a catalogued provider waits for the load, and every config after it waits its turn behind it", async () => {
-  const applied: string[] = [];
   const need = catalogueNeed();
-  const onValid = appliedWhenLoaded(
-    (c) => applied.push(modelOf(c) ?? ""),
-    () => {},
-    need.needs,
-  );
-  onValid(config("priced", "openai"));
+  const { queue, told } = queueOf(need.needs);
+  const priced = queue.onValid(config("priced", "openai"));
   // The mock alone needs nothing, yet is applied after the one before it, never before.
-  onValid(config("after"));
-  expect(applied).toEqual([]);
+  const after = queue.onValid(config("after"));
+  expect(told).toEqual([]);
   need.finish();
-  await waitForValue("both applied", () => applied.length === 2);
-  expect(applied).toEqual(["priced", "after"]);
+  // Each settles once applied.
+  await priced;
+  expect(told[0]).toBe("applied priced");
+  await after;
+  expect(told).toEqual(["applied priced", "applied after"]);
   // Loaded and nothing waiting: at once again.
-  onValid(config("later", "openai"));
-  expect(applied).toEqual(["priced", "after", "later"]);
+  void queue.onValid(config("later", "openai"));
+  expect(told).toEqual(["applied priced", "applied after", "applied later"]);
 });
 
-test("a load that fails refuses its config, and the next is applied as usual", async () => {
-  const applied: string[] = [];
-  const refused: string[] = [];
+test("an invalid or held change after a config waiting for the load waits its turn too: the last one told stands", async () => {
   const need = catalogueNeed();
-  const onValid = appliedWhenLoaded(
-    (c) => applied.push(modelOf(c) ?? ""),
-    (error) => refused.push(error.message),
+  const { queue, told } = queueOf(need.needs);
+  void queue.onValid(config("priced", "openai"));
+  void queue.onHeld("the change removes models");
+  const refused = queue.onInvalid(new Error("the edit after it is invalid"));
+  expect(told).toEqual([]);
+  need.finish();
+  await refused;
+  expect(told).toEqual([
+    "applied priced",
+    "held: the change removes models",
+    "refused: the edit after it is invalid",
+  ]);
+});
+
+test("a load that fails refuses its config in the words of the error, and the next is applied as usual", async () => {
+  const need = catalogueNeed();
+  const { queue, told } = queueOf(need.needs);
+  void queue.onValid(config("priced", "openai"));
+  const next = queue.onValid(config("after"));
+  need.finish(new Error("no catalogue"));
+  await next;
+  expect(told).toEqual(["refused: could not apply: no catalogue", "applied after"]);
+});
+
+test("a handler that throws in a turn that waited is unexpected, not a refusal, and the turns after it run", async () => {
+  const need = catalogueNeed();
+  const told: string[] = [];
+  const unexpected: unknown[] = [];
+  const queue = appliedWhenLoaded(
+    {
+      onValid: (c) => {
+        told.push(`applied ${modelOf(c)}`);
+        // As a part told after the swap could: the config is in force all the same.
+        if (modelOf(c) === "priced") throw new Error("telling a part failed");
+      },
+      onInvalid: (error) => told.push(`refused: ${error.message}`),
+      onHeld: () => {},
+    },
+    (error) => unexpected.push(error),
     need.needs,
   );
-  onValid(config("priced", "openai"));
-  onValid(config("after"));
-  need.finish(new Error("no catalogue"));
-  await waitForValue("the next applied", () => applied.length === 1);
-  expect(applied).toEqual(["after"]);
-  expect(refused).toEqual(["could not apply: Error: no catalogue"]);
+  const priced = queue.onValid(config("priced", "openai"));
+  const after = queue.onValid(config("after"));
+  need.finish();
+  // Neither promise rejects: nobody need be there to catch.
+  await Promise.all([priced, after]);
+  expect(told).toEqual(["applied priced", "applied after"]);
+  expect(unexpected).toEqual([new Error("telling a part failed")]);
+});
+
+test("stopped, what waits is dropped: nothing is applied or reported after, even once the load is done", async () => {
+  const need = catalogueNeed();
+  const { queue, told } = queueOf(need.needs);
+  const loading = queue.onValid(config("priced", "openai"));
+  const next = queue.onInvalid(new Error("after it"));
+  queue.stop();
+  need.finish();
+  await Promise.all([loading, next]);
+  expect(told).toEqual([]);
+  // And a change told after the stop is not taken at all.
+  await queue.onValid(config("later"));
+  expect(told).toEqual([]);
 });

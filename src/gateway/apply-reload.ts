@@ -3,7 +3,7 @@ import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
-import { describeError } from "../core/describe-error.ts";
+import { describeError, messageOf } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import { appliedWhenLoaded } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
@@ -26,10 +26,14 @@ export interface ReloadDeps {
 }
 
 export interface ReloadPolicy extends ConfigWatchHandlers {
+  /** Settles once the config is in force, or refused, or dropped by `stop`. */
+  onValid(config: Config): Promise<void>;
   /** Why the last change was refused; null once a valid change has been applied. */
   lastError(): string | null;
   /** Restart-only fields edited since start: accepted, but not in effect until a restart. */
   restartRequired(): readonly string[];
+  /** Drops the changes still waiting their turn (applied-when-loaded.ts): the gateway is stopping. */
+  stop(): void;
 }
 
 /**
@@ -40,9 +44,9 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
  * nothing but settles what was pending (a rejected edit undone, restart-only settings put back) is
  * published as `config.restored`, so what showed the earlier notice can clear it; an invalid one,
  * or one a part cannot be built from or refuses, is refused, the old snapshot keeps serving, and
- * the reason is logged, published and shown in the admin status. Either way the source's handler
- * returns: a config naming the first provider the price catalogue prices is applied once the
- * catalogue is loaded, and changes after it in turn (applied-when-loaded.ts).
+ * the reason is logged, published and shown in the admin status. Each change is taken in the order
+ * the source tells it: a config naming the first provider the price catalogue prices is applied
+ * once the catalogue is loaded, and every change after it in turn (applied-when-loaded.ts).
  */
 export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   let lastError: string | null = null;
@@ -54,90 +58,92 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
     deps.publish({ type: "config.rejected", at: Date.now(), error: error.message });
   };
-  return {
-    lastError: () => lastError,
-    restartRequired: () => pending,
-    onValid: appliedWhenLoaded((config) => {
-      const required = restartRequired(started, config);
-      const current = deps.runtime.current;
-      if (!changesBeyondRestartOnly(current.config, config)) {
-        // Accepted, but not applied: no new version, nothing told, only the restart it needs —
-        // or none, when the edit puts the restart-only fields back as the process started.
-        const wasRejected = lastError !== null;
-        const wasPending = pending.length > 0;
-        lastError = null;
-        pending = required;
-        if (pending.length === 0) {
-          // Put back as at start, or an edit of nothing in force (a comment, the same values).
-          const what = wasPending
-            ? "restart-only settings back as at start"
-            : wasRejected
-              ? "the rejected edit is undone, the file as in force"
-              : "nothing in force differs";
-          deps.logger.info(`config change applies nothing: ${what} (version ${current.version} serves on)`);
-          // Whoever showed the rejection or the restart it waited for learns that it is over.
-          if (wasPending || wasRejected)
-            deps.publish({ type: "config.restored", at: Date.now(), version: current.version });
-          return;
-        }
-        deps.logger.warn(
-          `config change not applied: restart required for: ${pending.join(", ")} (nothing else changed; version ${current.version} serves on)`,
-        );
-        deps.publish({
-          type: "config.restart_required",
-          at: Date.now(),
-          version: current.version,
-          restartRequired: pending,
-        });
-        return;
-      }
-      let next: RuntimeSnapshot;
-      try {
-        next = deps.runtime.swap(config, () => {
-          for (const adopt of deps.adopt) adopt(config);
-        });
-      } catch (error) {
-        // Valid on paper, but a part could not be built from it (a provider, a JWT key) or
-        // refused it (an embedder's policy): refused like an invalid file, and the current
-        // snapshot serves on, untouched.
-        onInvalid(new Error(`could not apply: ${error instanceof Error ? error.message : String(error)}`));
-        return;
-      }
-      for (const tell of deps.applied) {
-        try {
-          tell(config, next.version);
-        } catch (error) {
-          deps.logger.error(`config version ${next.version} applied, but telling a part of it failed`, {
-            error: describeError(error),
-          });
-        }
-      }
+  /** A valid config, in its turn: swapped in, or only noted when it changes nothing in force. */
+  const apply = (config: Config) => {
+    const required = restartRequired(started, config);
+    const current = deps.runtime.current;
+    if (!changesBeyondRestartOnly(current.config, config)) {
+      // Accepted, but not applied: no new version, nothing told, only the restart it needs —
+      // or none, when the edit puts the restart-only fields back as the process started.
+      const wasRejected = lastError !== null;
+      const wasPending = pending.length > 0;
       lastError = null;
       pending = required;
-      deps.logger.info(`config reloaded (version ${next.version})`);
-      // Warned of as at start: a tenant now counted over a period longer than the audit log keeps
-      // (a budget moved to a month, say) has its requests and tokens counted short. The retention
-      // in force is the start's (restart-only).
-      for (const warning of reloadRetentionWarnings(
-        started.audit.retention,
-        current.config.tenants,
-        config.tenants,
-      ))
-        deps.logger.warn(warning);
-      if (pending.length > 0)
-        deps.logger.warn(
-          `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,
-        );
+      if (pending.length === 0) {
+        // Put back as at start, or an edit of nothing in force (a comment, the same values).
+        const what = wasPending
+          ? "restart-only settings back as at start"
+          : wasRejected
+            ? "the rejected edit is undone, the file as in force"
+            : "nothing in force differs";
+        deps.logger.info(`config change applies nothing: ${what} (version ${current.version} serves on)`);
+        // Whoever showed the rejection or the restart it waited for learns that it is over.
+        if (wasPending || wasRejected)
+          deps.publish({ type: "config.restored", at: Date.now(), version: current.version });
+        return;
+      }
+      deps.logger.warn(
+        `config change not applied: restart required for: ${pending.join(", ")} (nothing else changed; version ${current.version} serves on)`,
+      );
       deps.publish({
-        type: "config.reloaded",
+        type: "config.restart_required",
         at: Date.now(),
-        version: next.version,
+        version: current.version,
         restartRequired: pending,
       });
-    }, onInvalid),
-    onHeld(reason) {
-      deps.logger.warn(`config change held: ${reason}`);
-    },
-    onInvalid,
+      return;
+    }
+    let next: RuntimeSnapshot;
+    try {
+      next = deps.runtime.swap(config, () => {
+        for (const adopt of deps.adopt) adopt(config);
+      });
+    } catch (error) {
+      // Valid on paper, but a part could not be built from it (a provider, a JWT key) or
+      // refused it (an embedder's policy): refused like an invalid file, and the current
+      // snapshot serves on, untouched.
+      onInvalid(new Error(`could not apply: ${messageOf(error)}`));
+      return;
+    }
+    for (const tell of deps.applied) {
+      try {
+        tell(config, next.version);
+      } catch (error) {
+        deps.logger.error(`config version ${next.version} applied, but telling a part of it failed`, {
+          error: describeError(error),
+        });
+      }
+    }
+    lastError = null;
+    pending = required;
+    deps.logger.info(`config reloaded (version ${next.version})`);
+    // Warned of as at start: a tenant now counted over a period longer than the audit log keeps
+    // (a budget moved to a month, say) has its requests and tokens counted short. The retention
+    // in force is the start's (restart-only).
+    for (const warning of reloadRetentionWarnings(
+      started.audit.retention,
+      current.config.tenants,
+      config.tenants,
+    ))
+      deps.logger.warn(warning);
+    if (pending.length > 0)
+      deps.logger.warn(
+        `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,
+      );
+    deps.publish({
+      type: "config.reloaded",
+      at: Date.now(),
+      version: next.version,
+      restartRequired: pending,
+    });
   };
+  const queue = appliedWhenLoaded(
+    {
+      onValid: apply,
+      onInvalid,
+      onHeld: (reason) => deps.logger.warn(`config change held: ${reason}`),
+    },
+    (error) => deps.logger.error("a config change's turn failed", { error: describeError(error) }),
+  );
+  return { ...queue, lastError: () => lastError, restartRequired: () => pending };
 }

@@ -22,7 +22,7 @@ import { readsRetryable } from "../http/response-store-reads.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
-import { loadCatalogueFor } from "../pricing/catalogue.ts";
+import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
@@ -338,7 +338,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Live event streams never end on their own; close them so the drain is not held up and
     // `mindgw tail` reconnects to the gateway's successor at once.
     beforeDrain: [
-      { part: "the config watch", run: stopWatching },
+      // What waits its turn behind a load is dropped too: never applied after the stop, its
+      // providers never made to be left open.
+      {
+        part: "the config watch",
+        run: () => {
+          stopWatching();
+          reload.stop();
+        },
+      },
       { part: "stored responses' retention", run: stopResponseRetention },
       { part: "shadow pairs' retention", run: stopShadowRetention },
       { part: "live event streams", run: () => audit.bus.closeAll() },

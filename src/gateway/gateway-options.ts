@@ -99,7 +99,10 @@ export interface Gateway {
   stop(): Promise<void>;
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;
-  /** Re-reads the config source now (SIGHUP); false without a file or when it did not change. */
+  /**
+   * Re-reads the config source now (SIGHUP); false without a file or when it did not change.
+   * Resolves once a change it read is in force or refused (one may wait for the price catalogue).
+   */
   reload(): Promise<boolean>;
   /**
    * Why the last config change was refused; null once a valid one applied (`config.lastReloadError`

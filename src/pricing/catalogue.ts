@@ -1,7 +1,8 @@
 import type { Provider as CatalogueProvider } from "@pydantic/genai-prices";
 import type { Usage } from "../core/usage.ts";
 import { cacheBounded, cachedAndTouched } from "./bounded-cache.ts";
-import { calcPrice, catalogueLoaded, loadCatalogue } from "./catalogue-calc.ts";
+import { calcPrice } from "./catalogue-on-demand.ts";
+import { catalogueProviderId, type ProviderKind } from "./catalogue-provider-id.ts";
 
 /** What the catalogue knows of one upstream model. */
 export interface CatalogueEntry {
@@ -15,55 +16,6 @@ export interface CatalogueEntry {
   /** Every part's own rate at the base tier, where the catalogue's price reads as rates. */
   readonly rates: LinearRates | undefined;
 }
-
-/** The catalogue's provider for a provider type (and OpenAI-compatible preset). */
-export function catalogueProviderId(type: string, preset?: string): string | undefined {
-  switch (type) {
-    case "openai":
-      return preset === undefined ? "openai" : PRESET_PROVIDER[preset];
-    case "anthropic":
-      return "anthropic";
-    case "azure":
-      return "azure";
-    case "bedrock":
-      return "aws";
-    case "gemini":
-    case "vertex":
-      return "google";
-    default:
-      return undefined;
-  }
-}
-
-/** A provider as the catalogue tells it: its type, and its preset for an OpenAI-compatible one. */
-type ProviderKind = { type: string; preset?: string | undefined };
-
-/** Does the catalogue price any of these providers? */
-const pricesAny = (providers: readonly ProviderKind[]): boolean =>
-  providers.some((provider) => catalogueProviderId(provider.type, provider.preset) !== undefined);
-
-/**
- * Is the catalogue loaded, if these providers need it? A config whose providers it prices is put
- * to use only then: route tables, price books and answers read it synchronously.
- */
-export const catalogueReadyFor = (providers: readonly ProviderKind[]): boolean =>
-  catalogueLoaded() || !pricesAny(providers);
-
-/** Loads the catalogue when any of these providers is one it prices (catalogue-calc.ts). */
-export async function loadCatalogueFor(providers: readonly ProviderKind[]): Promise<void> {
-  if (pricesAny(providers)) await loadCatalogue();
-}
-
-// Self-hosted presets (ollama, vllm, llama.cpp, tgi) run models nobody bills for: no catalogue.
-const PRESET_PROVIDER: Record<string, string> = {
-  openrouter: "openrouter",
-  groq: "groq",
-  together: "together",
-  mistral: "mistral",
-  deepseek: "deepseek",
-  xai: "x-ai",
-  fireworks: "fireworks",
-};
 
 /** The catalogue's prices and context window for a model on a provider; undefined when unknown. */
 export function catalogueEntry(model: string, providerId: string): CatalogueEntry | undefined {

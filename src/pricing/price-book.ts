@@ -10,10 +10,10 @@ import {
   type CatalogueEntry,
   catalogueCost,
   catalogueEntry,
-  catalogueProviderId,
   type LinearRates,
   linearCost,
 } from "./catalogue.ts";
+import { catalogueProviderId } from "./catalogue-provider-id.ts";
 
 /** Where a model's price comes from, for `mindgw models` and `config check`. */
 export type PriceSource =

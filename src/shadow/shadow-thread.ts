@@ -9,12 +9,12 @@
  * store; the event loop only learns that the copy is done (its cap).
  */
 
-import { calcPrice } from "@pydantic/genai-prices";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
+import { inTurns } from "../core/in-turn.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { provideCatalogue } from "../pricing/catalogue-calc.ts";
+import { catalogueReadyFor, loadCatalogue } from "../pricing/catalogue-on-demand.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -34,11 +34,6 @@ import type {
 } from "./shadow-thread-protocol.ts";
 
 declare const self: Worker;
-
-// The thread prices its copies' answers as it records them, synchronously; it runs only where a
-// model shadows, so it loads the price catalogue with its own code (the gateway's event loop loads
-// it for a config that needs it: pricing/catalogue-calc.ts).
-provideCatalogue(calcPrice);
 
 // By id in IdTables, not Maps: every copy leaves again, and a long-lived Map that entries leave
 // keeps each alive through young collections until a full one (core/id-table.ts).
@@ -187,10 +182,7 @@ function unpack(
   return { request: JSON.parse(data.json) as ShadowThreadRequest, bytes: data.bytes };
 }
 
-self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
-  const unpacked = unpack(event.data);
-  if (!unpacked) return;
-  const { request, bytes } = unpacked;
+function handle({ request, bytes }: { request: ShadowThreadRequest; bytes: readonly Uint8Array[] }): void {
   const unwire = (body: string | WireBytes) => (typeof body === "string" ? body : bytes[body.bytes]);
   const { aborts, stop } = request;
   if (request.rules) adopt(request.rules);
@@ -224,4 +216,27 @@ self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
     flushed = true;
     schedule();
   }
+}
+
+/**
+ * The thread prices its copies' answers as it records them, synchronously: rules that name a
+ * provider the price catalogue prices are adopted once it is loaded, as on the event loop
+ * (pricing/catalogue-on-demand.ts), and the messages after them are handled in turn behind the
+ * load. Only then does the thread read the catalogue: a model may shadow to providers it does not
+ * price.
+ */
+const turns = inTurns(reportError);
+
+self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
+  // Read as it comes (the ring's space is handed back), handled in turn.
+  const unpacked = unpack(event.data);
+  if (!unpacked) return;
+  const rules = unpacked.request.rules;
+  if (rules === undefined || catalogueReadyFor(rules.prices.providers))
+    void turns.take(() => handle(unpacked), true);
+  else
+    void turns.take(async () => {
+      await loadCatalogue();
+      handle(unpacked);
+    }, false);
 };

@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { BUNDLE, stubDevtools } from "../../scripts/build-options.ts";
 
 // Issue 11's idle RSS: what `mindgw serve` on the embedded defaults never uses is loaded with
@@ -15,14 +15,14 @@ const ROOT = join(import.meta.dir, "../..");
 const out = mkdtempSync(join(tmpdir(), "mindgw-start-chunks-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-/** The chunks a static `import`/`export … from` of this chunk names (never an `import()`). */
+/** The chunks a static `import`/`export … from` of this chunk names (never an `import()`), as written. */
 const staticImports = (code: string) =>
-  [...code.matchAll(/(?:import|export)\s*(?:[^"'()]*?from\s*)?["']\.\/([^"']+\.js)["']/g)].map(
+  [...code.matchAll(/(?:import|export)\s*(?:[^"'()]*?from\s*)?["'](\.\.?\/[^"']+\.js)["']/g)].map(
     (match) => match[1] as string,
   );
 
-/** The files of packages (node_modules) whose code the chunks read at start hold, by their source maps. */
-async function packageFilesReadAtStart(): Promise<string[]> {
+/** The executable's code, bundled once for every test here. */
+const bundled = (async () => {
   const result = await Bun.build({
     ...BUNDLE,
     entrypoints: BUNDLE.entrypoints.map((entry) => join(ROOT, entry)),
@@ -34,13 +34,22 @@ async function packageFilesReadAtStart(): Promise<string[]> {
     define: { "process.env.NODE_ENV": '"production"', MINDGW_BUILD_COMMIT: '"test"' },
   });
   if (!result.success) throw new Error(result.logs.join("\n"));
+})();
+
+/**
+ * The files of packages (node_modules) whose code the chunks read as `entry` starts hold (the
+ * entry's chunk and those it imports statically), by their source maps.
+ */
+async function packageFilesReadAtStart(entry = "main.js"): Promise<string[]> {
+  await bundled;
   const read = new Set<string>();
   const files: string[] = [];
-  const next = ["main.js"];
+  const next = [entry];
   for (let chunk = next.pop(); chunk !== undefined; chunk = next.pop()) {
     if (read.has(chunk)) continue;
     read.add(chunk);
-    next.push(...staticImports(readFileSync(join(out, chunk), "utf8")));
+    const code = readFileSync(join(out, chunk), "utf8");
+    next.push(...staticImports(code).map((imported) => join(dirname(chunk), imported)));
     const { sources } = JSON.parse(readFileSync(join(out, `${chunk}.map`), "utf8")) as { sources: string[] };
     for (const source of sources) {
       const file = source.match(/node_modules\/(.+)$/)?.[1];
@@ -62,4 +71,10 @@ test("on the embedded defaults the executable reads none of the price catalogue,
   expect(of(/^@opentelemetry\/(core|semantic-conventions)\/.*\.cjs$/)).toEqual([]);
   for (const lazy of ["@opentelemetry/sdk-node", "gpt-tokenizer", "ink", "jose"])
     expect(of(new RegExp(`^${lazy}/`))).toEqual([]);
+});
+
+test("the shadow thread reads no price catalogue as it starts: it loads it when its rules name a provider the catalogue prices", async () => {
+  const atStart = await packageFilesReadAtStart("shadow/shadow-thread.js");
+  expect(atStart.length).toBeGreaterThan(0);
+  expect(atStart.filter((file) => file.startsWith("@pydantic/genai-prices/"))).toEqual([]);
 });

@@ -67,7 +67,7 @@ describe("catalogue prices", () => {
 
 describe("the catalogue loaded on first need", () => {
   // A gateway started on no provider the catalogue prices does not load it (idle RSS,
-  // pricing/catalogue-calc.ts): a reload that names the first such provider is applied once it is.
+  // pricing/catalogue-on-demand.ts): a reload that names the first such provider is applied once it is.
   test("a reload from the mock alone to a catalogued provider prices that provider's answers at the catalogue's price", async () => {
     const mockOnly = {
       providers: [{ name: "mock", type: "mock" }],

@@ -8,6 +8,7 @@ import {
   type TraceState,
   trace,
 } from "@opentelemetry/api";
+import { onDemand } from "../../core/on-demand.ts";
 import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
 import {
   passedOnContext,
@@ -38,29 +39,23 @@ export function parseTraceparent(
   return context;
 }
 
-let CoreTraceState: typeof import("@opentelemetry/core").TraceState | undefined;
-
 /**
- * Loads `@opentelemetry/core`'s TraceState if it is not yet: when tracing starts (start-tracing.ts)
- * or an embedder hands the gateway its tracer, never at start on an untraced gateway, which reads no
- * client's trace state. An `import()`, not a `require()` on first use: the executable keeps what
- * is imported in a chunk of its own, read only when imported, where what is required is bundled
- * into the code read at start, OpenTelemetry's semantic conventions with it (docs/BENCHMARKS.md,
- * idle RSS). A traced gateway has the module loaded by the SDK already.
+ * `@opentelemetry/core`'s TraceState, loaded when tracing starts (start-tracing.ts) or an embedder
+ * hands the gateway its tracer, never at start on an untraced gateway, which reads no client's
+ * trace state; with it the executable would read OpenTelemetry's semantic conventions at start
+ * too. A traced gateway has the module loaded by the SDK already.
  */
-export async function loadTraceState(): Promise<void> {
-  CoreTraceState ??= (await import("@opentelemetry/core")).TraceState;
-}
+const coreTraceState = onDemand("OpenTelemetry's TraceState", "loadTraceState", async () => {
+  return (await import("@opentelemetry/core")).TraceState;
+});
+
+export const loadTraceState = coreTraceState.load;
 
 /**
  * A well-formed `tracestate` as the SDK's W3C propagator reads it (`@opentelemetry/core`'s
  * TraceState: whole members, at most 512 characters); `loadTraceState` first.
  */
-function traceStateOf(tracestate: string): TraceState {
-  if (CoreTraceState === undefined)
-    throw new Error("a trace state is read before OpenTelemetry's TraceState is loaded (loadTraceState)");
-  return new CoreTraceState(tracestate);
-}
+const traceStateOf = (tracestate: string): TraceState => new (coreTraceState.get())(tracestate);
 
 /** The context a span continues: the caller's trace when it sent one, else a new trace. */
 export function parentContext(

@@ -1,6 +1,6 @@
 import { type SamplingResult, SpanKind, SpanStatusCode, TraceFlags } from "@opentelemetry/api";
 import type { GatewayError } from "../../core/gateway-error.ts";
-import { Traceparent, type TraceparentValue } from "../../core/traceparent.ts";
+import { Traceparent } from "../../core/traceparent.ts";
 import { reasonOf } from "../access-log.ts";
 import type { AttemptAnswer, AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import { callInError } from "./attempt-status.ts";
@@ -16,13 +16,17 @@ import { PARENT_SERVER } from "./span-batch-layout.ts";
  * `tracestate`, its attempt metrics when metrics are on) and its client span, or a shadow copy's
  * (never settled, so never counted as an attempt), written into the
  * export batch with its request's record (batch-request-trace.ts). One object an attempt: the
- * span's start time is the metrics' too.
+ * span's start time is the metrics' too, and the handle is its own `traceparent` (a Traceparent
+ * of the span's ids, whose words the span's record is written from), not a second object.
  */
-export class BatchAttemptTrace implements AttemptTelemetry {
-  readonly traceparent: TraceparentValue | undefined;
+export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
+  /**
+   * Sampled or not, as the SDK propagates a span it does not record: the upstream learns the
+   * trace and that it was not sampled, rather than starting a trace of its own.
+   */
+  readonly traceparent: Traceparent = this;
   /** The wall clock at the start (the SDK starts a span at it; the router's reading is monotonic). */
   private readonly startedAt = Date.now();
-  private readonly traceFlags: number;
   private route: string;
   private error: GatewayError | undefined;
   private ended = false;
@@ -37,8 +41,8 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     private readonly request: BatchRequestTrace,
     private readonly operation: string,
     /** The span id's words. */
-    private readonly s0: number,
-    private readonly s1: number,
+    s0: number,
+    s1: number,
     private readonly info: AttemptInfo,
     private readonly sampling: SamplingResult,
     /** Its trace state as the `tracestate` header and its span carry it (batch-request-trace.ts). */
@@ -51,18 +55,14 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     /** A shadow copy's span (`mindgw.shadow`), told only of its close. */
     private readonly shadow: boolean,
   ) {
-    this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
-    // Not recorded: no span, and the caller's own `traceparent` goes on unchanged.
-    // Sampled or not, as the SDK propagates a span it does not record: the upstream learns the
-    // trace and that it was not sampled, rather than starting a trace of its own.
-    this.traceparent = new Traceparent(
+    super(
       request.t0,
       request.t1,
       request.t2,
       request.t3,
       s0,
       s1,
-      this.traceFlags,
+      sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE,
     );
     this.route = info.route;
   }
@@ -100,7 +100,7 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       this.info.upstreamModel,
       this.s0,
       this.s1,
-      this.traceFlags,
+      this.flags,
       this.tracestate,
       PARENT_SERVER,
       0,

@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { expect, spyOn, test } from "bun:test";
 import { SamplingDecision, SpanKind, trace } from "@opentelemetry/api";
 import { hrTimeToMilliseconds, TraceState } from "@opentelemetry/core";
@@ -7,13 +8,14 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
+import type { AttemptTelemetry } from "../dispatch-telemetry.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { quietSources } from "../metrics/testing/quiet-sources.ts";
 import { RequestTelemetry } from "../request-telemetry.ts";
 import { verdictOf } from "./built-in-samplers.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
-import { requestTraces } from "./request-trace.ts";
+import { type RequestTrace, requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import { StringTableMirror } from "./string-table.ts";
@@ -272,4 +274,35 @@ test("a shadow copy is no attempt: its span counts no attempt metric and leaves 
     expect(client?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId ?? "-");
     expect(String(copy.traceparent)).toContain(client?.spanContext().spanId ?? "-");
   }
+});
+
+test("an attempt is one object: its handle is its own traceparent", () => {
+  const writer = new SpanBatchWriter(8);
+  const traces = requestTraces(atOnceTracer(writer), undefined);
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const ledger = { frontDoor: "chat", model: "m", requestId: "r", stream: false, traceparent: null };
+  const requests = Array.from({ length: 200 }, () =>
+    traces.start({ ...ledger, startedAt: Date.now() } as RequestLedger, undefined),
+  );
+  // Held, so that a collection cannot hide objects the attempts made.
+  const attempts: AttemptTelemetry[] = new Array(requests.length);
+  const objects = () => heapStats().objectTypeCounts.Object ?? 0;
+  // No garbage left for a collection to take from the count (it could only lower it), and what a
+  // reading itself makes (its result) taken off.
+  Bun.gc(true);
+  const reading = -objects() + objects();
+  const before = objects();
+  for (let i = 0; i < requests.length; i++)
+    attempts[i] = (requests[i] as RequestTrace).attempt(info, performance.now());
+  expect((objects() - before - reading) / requests.length).toBeLessThan(1.5);
+  for (const attempt of attempts) {
+    const [, traceId, spanId, flags] = String(attempt.traceparent).split("-");
+    expect([traceId?.length, spanId?.length, flags]).toEqual([32, 16, "01"]);
+  }
+  // The header names the attempt's own span, in its request's trace.
+  const [trace, attempt] = [requests[0], attempts[0]];
+  attempt?.closed();
+  trace?.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
+  const client = clientSpanOf(writer)?.spanContext();
+  expect(String(attempt?.traceparent)).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
 });

@@ -157,7 +157,7 @@ test("rows whose bodies do not fit in audit.max_queue_bytes are logged once a bu
   ]);
 });
 
-test("rows refused at the full audit queue are logged once a burst, not once a row: the first, with the queue and its bounds", async () => {
+test("rows refused at the full audit queue are told at most a line every 30 s, never a line a row: the first at once, with the queue and its bounds, and the rest at the stop", async () => {
   const lines: { message: string; fields: unknown }[] = [];
   const logger = {
     ...silentLogger,
@@ -193,5 +193,10 @@ test("rows refused at the full audit queue are logged once a burst, not once a r
     },
   ]);
   await service.close(performance.now()).catch(() => {});
+  // The stop says the rows refused since, within the 30 s: every refused row is in a line.
+  expect(lines.filter(({ message }) => message.startsWith("audit rows dropped")).at(-1)).toEqual({
+    message: "audit rows dropped",
+    fields: expect.objectContaining({ dropped: 999 }),
+  });
   dir.cleanup();
 });

@@ -95,6 +95,7 @@ export function createAuditService(
   /** The storage's error while it is down; undefined while it takes writes. */
   let failure: string | undefined;
   const lines = accessLineRelay(logger, store);
+  const rowDrops = droppedRowsLog(logger);
   /** `audit.max_queue_bytes` in force: a reload changes it. */
   let maxQueueBytes = config.audit.max_queue_bytes;
   const writer = new AuditWriter({
@@ -113,7 +114,7 @@ export function createAuditService(
         }),
       ended: (dropped) => logger.info("audit bodies kept again", { dropped }),
     },
-    rowDrops: droppedRowsLog(logger),
+    rowDrops,
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.
     bodies: true,
@@ -202,6 +203,8 @@ export function createAuditService(
           `stop: audit storage is failing (${failure}); retrying for up to ${Math.max(0, Math.round((until - performance.now()) / 1000))} s (server.drain_timeout) to write the ${queued} queued audit rows`,
         );
       const { unwritten, maybeWritten } = await writer.close(until);
+      // The closed writer refuses rows untold: the rows refused since the last line are said now.
+      rowDrops.stop();
       if (unwritten.length === 0) return;
       const lost =
         maybeWritten === 0

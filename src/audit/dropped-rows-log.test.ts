@@ -19,25 +19,40 @@ function recording() {
   return { logger, lines };
 }
 
-/** A clock the test moves, whose timers run as it passes them. */
+/** A clock the test moves, whose timers run as it passes them, each at its own time. */
 function fakeClock(start: number) {
   let now = start;
-  const timers: { at: number; then: () => void }[] = [];
+  let timers: { at: number; then: () => void }[] = [];
   return {
     now: () => now,
-    after: (ms: number, then: () => void) => void timers.push({ at: now + ms, then }),
-    advance(ms: number) {
-      now += ms;
-      for (const timer of timers.filter((t) => t.at <= now)) {
-        timers.splice(timers.indexOf(timer), 1);
-        timer.then();
-      }
+    after(ms: number, then: () => void) {
+      const timer = { at: now + ms, then };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((t) => t !== timer);
+      };
     },
+    advance(ms: number) {
+      const until = now + ms;
+      for (;;) {
+        const next = timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+        if (next === undefined) break;
+        timers = timers.filter((t) => t !== next);
+        now = next.at;
+        next.then();
+      }
+      now = until;
+    },
+    pending: () => timers.length,
   };
 }
 
 const said = (lines: [string, string, unknown][]) =>
   lines.map(([level, message, fields]) => [level, message, (fields as { dropped?: number }).dropped]);
+
+/** The rows the lines say were refused, in all. */
+const told = (lines: [string, string, unknown][]) =>
+  lines.reduce((sum, [, , fields]) => sum + ((fields as { dropped?: number }).dropped ?? 0), 0);
 
 test("a row refused every 10 ms is one warning at once, then one every 30 s with the rows refused since, and a line when rows are queued again", () => {
   const { logger, lines } = recording();
@@ -49,16 +64,18 @@ test("a row refused every 10 ms is one warning at once, then one every 30 s with
   }
   drops.queued();
   drops.queued();
+  clock.advance(60_000);
   expect(said(lines)).toEqual([
     ["warn", "audit rows dropped: the audit queue is full", 1],
+    ["warn", "audit rows dropped", 2_999],
     ["warn", "audit rows dropped", 3_000],
-    ["warn", "audit rows dropped", 3_000],
-    ["info", "audit rows queued again", 499],
+    ["info", "audit rows queued again", 500],
   ]);
-  expect(lines[1]?.[2]).toEqual({ dropped: 3_000, since_ms: 30_000, queued: 100_000 });
+  expect(lines[1]?.[2]).toEqual({ dropped: 2_999, since_ms: 30_000, queued: 100_000 });
+  expect(told(lines)).toBe(6_500);
 });
 
-test("a queue hovering at its bound (rows taken, then refused, every 100 ms for a minute) is a warning and a line that it has room every 30 s, each with the rows refused since the line before", () => {
+test("a queue hovering at its bound (rows taken, then refused, every 100 ms for a minute) is a warning every 30 s with the rows refused since the line before, each followed by a line that it has room", () => {
   const { logger, lines } = recording();
   const clock = fakeClock(0);
   const drops = droppedRowsLog(logger, clock);
@@ -67,14 +84,70 @@ test("a queue hovering at its bound (rows taken, then refused, every 100 ms for 
     for (let i = 0; i < 50; i++) drops.refused(() => FULL);
     clock.advance(100);
   }
-  // Each burst after the first within 30 s of the last warning is counted into the next.
+  drops.queued();
+  // Each burst after the first within 30 s of the last warning is counted into the next, said when
+  // the 30 s are up.
   expect(said(lines)).toEqual([
     ["warn", "audit rows dropped: the audit queue is full", 1],
     ["info", "audit rows queued again", 49],
-    ["warn", "audit rows dropped: the audit queue is full", 299 * 50 + 1],
-    ["info", "audit rows queued again", 49],
+    ["warn", "audit rows dropped: the audit queue is full", 299 * 50],
+    ["info", "audit rows queued again", 0],
+    ["warn", "audit rows dropped: the audit queue is full", 300 * 50],
+    ["info", "audit rows queued again", 0],
   ]);
-  expect(lines[3]?.[2]).toEqual({ dropped: 49, since_ms: 100 });
+  expect(lines[1]?.[2]).toEqual({ dropped: 49, since_ms: 100 });
+  expect(lines[2]?.[2]).toMatchObject({ dropped: 299 * 50, since_ms: 29_900, queued: 100_000 });
+  expect(told(lines)).toBe(600 * 50);
+});
+
+test("every refused row is told within 30 s of its refusal: a burst that ended is said when the 30 s are up, not hours later in the next incident's first warning", () => {
+  const { logger, lines } = recording();
+  const clock = fakeClock(0);
+  const drops = droppedRowsLog(logger, clock);
+  let refused = 0;
+  // The queue hovers at its bound for 45 s, then the store catches up.
+  for (let t = 0; t < 45_000; t += 100) {
+    drops.queued();
+    for (let i = 0; i < 50; i++, refused++) drops.refused(() => FULL);
+    clock.advance(100);
+  }
+  drops.queued();
+  const beforeTheLast = told(lines);
+  clock.advance(15_000);
+  // The 30 s since the last line are up: the rest of the incident is said.
+  expect(told(lines)).toBe(refused);
+  expect(told(lines)).toBeGreaterThan(beforeTheLast);
+  expect(lines.at(-1)).toEqual(["warn", "audit rows dropped", { dropped: 150 * 50, since_ms: 30_000 }]);
+  // Six hours later one row is refused: its own first warning, said at once, counting it alone.
+  clock.advance(6 * 3_600_000);
+  drops.refused(() => FULL);
+  refused++;
+  expect(lines.at(-1)).toEqual([
+    "warn",
+    "audit rows dropped: the audit queue is full",
+    expect.objectContaining({ dropped: 1, since_ms: 6 * 3_600_000 }),
+  ]);
+  expect(told(lines)).toBe(refused);
+  // Nothing left to say: no line when the timer runs out, and none is armed after it.
+  const count = lines.length;
+  clock.advance(60_000);
+  expect(lines.length).toBe(count);
+  expect(clock.pending()).toBe(0);
+});
+
+test("stopped, the log says the rows refused since its last line and leaves no timer", () => {
+  const { logger, lines } = recording();
+  const clock = fakeClock(0);
+  const drops = droppedRowsLog(logger, clock);
+  for (let i = 0; i < 10; i++) drops.refused(() => FULL);
+  clock.advance(1_000);
+  drops.stop();
+  expect(said(lines)).toEqual([
+    ["warn", "audit rows dropped: the audit queue is full", 1],
+    ["warn", "audit rows dropped", 9],
+  ]);
+  expect(lines[1]?.[2]).toEqual({ dropped: 9, since_ms: 1_000, queued: 100_000 });
+  expect(clock.pending()).toBe(0);
 });
 
 test("the queue's fill is read only for a line that says it", () => {
@@ -88,7 +161,9 @@ test("the queue's fill is read only for a line that says it", () => {
   };
   for (let i = 0; i < 1_000; i++) drops.refused(fill);
   expect(reads).toBe(1);
+  // The 30 s are up with rows refused since: the line says the queue as it is then.
   clock.advance(30_000);
-  drops.refused(fill);
+  expect(reads).toBe(2);
+  for (let i = 0; i < 1_000; i++) drops.refused(fill);
   expect(reads).toBe(2);
 });

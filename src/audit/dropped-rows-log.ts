@@ -22,65 +22,121 @@ export interface QueueFill {
   readonly maxQueueBytes: number;
 }
 
+/** The log of refused rows, stopped with the audit: what it has not said yet is said then. */
+export interface DroppedRowsLog extends RowDrops {
+  stop(): void;
+}
+
 export interface DroppedRowsLogOptions {
   everyMs?: number;
   now?: () => number;
-  /** Runs `then` once `ms` have passed; never holds the process open. */
-  after?: (ms: number, then: () => void) => void;
+  /** Runs `then` once `ms` have passed, unless the returned cancel runs first; never holds the process open. */
+  after?: (ms: number, then: () => void) => () => void;
 }
 
-const unrefTimeout = (ms: number, then: () => void) => void setTimeout(then, ms).unref();
+function unrefTimeout(ms: number, then: () => void): () => void {
+  const timer = setTimeout(then, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
 
 /**
- * Rows refused at the audit queue's bound, told at most a warning every `everyMs`, however often
- * the queue fills and drains (a store that lags keeps it at its bound, taking rows after each batch
- * and refusing the rest): a line a row, or a burst, would bury the log when the store is down under
- * load (100,000 rows are a minute of traffic). The warning is the full one (the queue and its
- * bounds) when the line before said the queue had room, or none came before, and otherwise the
- * count; each has the rows refused since the line before. The first row queued after a warning is
- * one line that the queue has room again, so the last word is never a warning that no longer holds.
- * The refused path only counts until a warning is due: the clock's timer says when, not a read a row.
+ * Rows refused at the audit queue's bound, told at most a line every `everyMs`, however often the
+ * queue fills and drains (a store that lags keeps it at its bound, taking rows after each batch and
+ * refusing the rest): a line a row, or a burst, would bury the log when the store is down under
+ * load (100,000 rows are a minute of traffic). Every refused row is in one line's `dropped`, said
+ * within `everyMs` of its refusal: each line has the rows refused since the line before.
+ *
+ * A refusal with no line in the last `everyMs` is a warning at once: the full one (the queue and
+ * its bounds) when the line before said the queue had room, or none came before, and otherwise the
+ * count. The refusals after it are counted until the timer runs out; then, with rows refused since,
+ * the same warning is said if the queue still refuses, and a count alone if it has taken a row
+ * since (the rows of a burst that ended, which no later refusal may come to tell for hours). The
+ * first row queued after a warning is one line that the queue has room again, so the last word is
+ * never a warning that no longer holds. The refused path only counts while the timer runs: no clock
+ * or queue read a row.
  */
-export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = {}): RowDrops {
+export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = {}): DroppedRowsLog {
   const everyMs = options.everyMs ?? DROPPED_ROWS_LINE_MS;
   const now = options.now ?? Date.now;
   const after = options.after ?? unrefTimeout;
-  let warningDue = true;
+  /** Cancels the running timer: a line came less than `everyMs` ago. */
+  let cancelTimer: (() => void) | undefined;
   /** The last line said the queue refuses rows; a row queued is worth a line. */
   let toldFull = false;
-  let lastWarning = 0;
+  /**
+   * Set while the last the writer told was a refusal (the queue at its bound): its reading of the
+   * queue, for a line the timer says.
+   */
+  let stillRefusing: (() => QueueFill) | undefined;
+  let stopped = false;
+  /** When the last line was said; undefined before the first. */
+  let lastLine: number | undefined;
   /** Refused since the last line. */
   let unsaid = 0;
+
+  /** The line said: the count starts again, and the next waits `everyMs`. */
+  const said = (at: number) => {
+    lastLine = at;
+    unsaid = 0;
+    if (!stopped) cancelTimer = after(everyMs, timerRanOut);
+  };
+  const since = (at: number) => (lastLine === undefined ? {} : { since_ms: at - lastLine });
+
+  function warn(fill: () => QueueFill) {
+    const at = now();
+    const { queued, queuedBytes, maxQueue, maxQueueBytes } = fill();
+    if (toldFull) logger.warn("audit rows dropped", { dropped: unsaid, ...since(at), queued });
+    else
+      logger.warn("audit rows dropped: the audit queue is full", {
+        dropped: unsaid,
+        ...since(at),
+        queued,
+        queued_bytes: queuedBytes,
+        max_queue: maxQueue,
+        max_queue_bytes: maxQueueBytes,
+        further: `rows of served requests are refused until it has room (mindgw_audit_records_total{result="dropped"}), told at most every ${Math.round(everyMs / 1000)} s`,
+      });
+    toldFull = true;
+    said(at);
+  }
+
+  /** What was refused since the last line, said; nothing when nothing was. */
+  function sayUnsaid() {
+    if (unsaid === 0) return;
+    if (stillRefusing) return warn(stillRefusing);
+    // The queue took a row since: its room was said, or it had room at the line before.
+    const at = now();
+    logger.warn("audit rows dropped", { dropped: unsaid, ...since(at) });
+    said(at);
+  }
+
+  function timerRanOut() {
+    cancelTimer = undefined;
+    sayUnsaid();
+  }
+
   return {
     refused(fill) {
       unsaid++;
-      if (!warningDue) return;
-      const at = now();
-      const { queued, queuedBytes, maxQueue, maxQueueBytes } = fill();
-      if (toldFull)
-        logger.warn("audit rows dropped", { dropped: unsaid, since_ms: at - lastWarning, queued });
-      else
-        logger.warn("audit rows dropped: the audit queue is full", {
-          dropped: unsaid,
-          queued,
-          queued_bytes: queuedBytes,
-          max_queue: maxQueue,
-          max_queue_bytes: maxQueueBytes,
-          further: `rows of served requests are refused until it has room (mindgw_audit_records_total{result="dropped"}), told at most every ${Math.round(everyMs / 1000)} s`,
-        });
-      toldFull = true;
-      lastWarning = at;
-      unsaid = 0;
-      warningDue = false;
-      after(everyMs, () => {
-        warningDue = true;
-      });
+      stillRefusing = fill;
+      if (cancelTimer === undefined) warn(fill);
     },
     queued() {
+      stillRefusing = undefined;
       if (!toldFull) return;
-      logger.info("audit rows queued again", { dropped: unsaid, since_ms: now() - lastWarning });
+      const at = now();
+      logger.info("audit rows queued again", { dropped: unsaid, ...since(at) });
       toldFull = false;
+      // Said without a timer: a warning may come at the next refusal if the last came long ago.
+      lastLine = at;
       unsaid = 0;
+    },
+    stop() {
+      stopped = true;
+      cancelTimer?.();
+      cancelTimer = undefined;
+      sayUnsaid();
     },
   };
 }

@@ -54,6 +54,8 @@ function setup(
   full: readonly string[] = [],
   /** Nodes whose worker for the model left by the time the forward comes: refused as none serves it. */
   notServed: readonly string[] = [],
+  /** Nodes whose worker's model server answers 503 with a `Retry-After` (the seconds, by node). */
+  serverBusy: Readonly<Record<string, string>> = {},
 ) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
@@ -70,6 +72,18 @@ function setup(
           code: "upstream_error",
           message: `worker ${request.worker}: could not reach the upstream`,
           retryable: true,
+        }),
+        id,
+      );
+    const serverRetryAfter = serverBusy[id];
+    if (serverRetryAfter !== undefined)
+      return forwardRefusal(
+        new WorkerUpstreamFault({
+          status: 503,
+          code: "upstream_error",
+          message: "the worker's model server answered 503",
+          retryable: true,
+          headers: { "retry-after": serverRetryAfter },
         }),
         id,
       );
@@ -179,11 +193,22 @@ describe("forwarding to a worker on another node", () => {
     });
   });
 
-  test("every node refusing the forward, the caller is told the refusal soonest over, whatever order the nodes were tried in: full over draining over one that says no time", async () => {
-    /** How a node refuses: as `setup` has it. */
-    type Refusing = "full" | "draining" | "notServed" | "unreachable" | "upstreamDown";
+  test("every node refusing the forward, the caller is told the refusal soonest over, whatever order the nodes were tried in: full over draining over a node gone over a model server failing over one no longer serving the model", async () => {
+    /** How a node refuses: as `setup` has it; `serverBusyNow` and `serverBusyIn1`, a model server's 503 with Retry-After 0 and 1. */
+    type Refusing =
+      | "full"
+      | "draining"
+      | "notServed"
+      | "unreachable"
+      | "upstreamDown"
+      | "serverBusyNow"
+      | "serverBusyIn1";
     const refusing = (one: Refusing, two: Refusing, first: string, second: string) => {
       const on = (kind: Refusing) => (one === kind ? [first] : two === kind ? [second] : []);
+      const serverBusy = Object.fromEntries([
+        ...on("serverBusyNow").map((id) => [id, "0"]),
+        ...on("serverBusyIn1").map((id) => [id, "1"]),
+      ]);
       return setup(
         on("unreachable"),
         [B, C],
@@ -192,15 +217,31 @@ describe("forwarding to a worker on another node", () => {
         on("draining"),
         on("full"),
         on("notServed"),
+        serverBusy,
       );
     };
-    const pairs: [sooner: Refusing, later: Refusing, told: { code: string; "retry-after": string }][] = [
-      ["full", "draining", { code: "unavailable", "retry-after": "1" }],
-      ["full", "notServed", { code: "unavailable", "retry-after": "1" }],
-      ["full", "unreachable", { code: "unavailable", "retry-after": "1" }],
-      ["full", "upstreamDown", { code: "unavailable", "retry-after": "1" }],
-      ["draining", "notServed", { code: "unavailable", "retry-after": "5" }],
-      ["draining", "unreachable", { code: "unavailable", "retry-after": "5" }],
+    const busy = (retryAfter: string) => ({ status: 503, code: "unavailable", retryAfter });
+    const pairs: [
+      sooner: Refusing,
+      later: Refusing,
+      told: { status: number; code: string; retryAfter: string | undefined },
+    ][] = [
+      ["full", "draining", busy("1")],
+      ["full", "notServed", busy("1")],
+      ["full", "unreachable", busy("1")],
+      ["full", "upstreamDown", busy("1")],
+      // A model server's Retry-After says when it may answer, not when a worker has room: not compared.
+      ["full", "serverBusyNow", busy("1")],
+      ["full", "serverBusyIn1", busy("1")],
+      ["draining", "notServed", busy("5")],
+      ["draining", "unreachable", busy("5")],
+      ["draining", "upstreamDown", busy("5")],
+      ["draining", "serverBusyNow", busy("5")],
+      ["unreachable", "upstreamDown", { status: 503, code: "unavailable", retryAfter: undefined }],
+      ["unreachable", "notServed", { status: 503, code: "unavailable", retryAfter: undefined }],
+      ["upstreamDown", "notServed", { status: 502, code: "upstream_error", retryAfter: undefined }],
+      // The failing server's own Retry-After goes with its error, as any upstream's.
+      ["serverBusyNow", "notServed", { status: 503, code: "upstream_error", retryAfter: "0" }],
     ];
     // node-c (the least loaded) is tried first, then node-b.
     for (const [soonerKind, laterKind, told] of pairs)
@@ -209,17 +250,24 @@ describe("forwarding to a worker on another node", () => {
         ["node-b", "node-c"],
       ] as const) {
         const { provider } = refusing(soonerKind, laterKind, soonerNode, laterNode);
-        const error = await provider
+        const error = (await provider
           .select?.("m", undefined, platform)
           ?.call(call("chat"))
-          .catch((e: unknown) => e);
-        const { code, "retry-after": retryAfter } = told;
-        expect({ laterKind, soonerNode, error }).toMatchObject({
+          .catch((e: unknown) => e)) as GatewayError;
+        expect({ soonerKind, laterKind, soonerNode, told: error }).toMatchObject({
+          soonerKind,
           laterKind,
           soonerNode,
-          error: { status: 503, code, headers: { "retry-after": retryAfter } },
+          told: { status: told.status, code: told.code },
         });
-        expect((error as Error).message).toContain(`(on node ${soonerNode})`);
+        expect({ soonerKind, laterKind, soonerNode, retryAfter: error.headers["retry-after"] }).toEqual({
+          soonerKind,
+          laterKind,
+          soonerNode,
+          retryAfter: told.retryAfter,
+        });
+        expect(error.message).toContain(soonerNode);
+        expect(error.message).not.toContain(laterNode);
       }
   });
 

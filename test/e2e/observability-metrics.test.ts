@@ -291,7 +291,8 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(0);
     expect(sampleValue(s, "mindgw_streams_in_flight")).toBe(0);
     for (const draining of ["false", "true"])
-      expect(sampleValue(s, "mindgw_workers_connected", { draining })).toBe(0);
+      for (const out_of_rotation of ["false", "true"])
+        expect(sampleValue(s, "mindgw_workers_connected", { draining, out_of_rotation })).toBe(0);
     expect(sampleValue(s, "mindgw_worker_capacity")).toBe(0);
     expect(sampleValue(s, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
     // Audit rows are written off the request path: wait until every request so far is written.
@@ -402,7 +403,11 @@ describe("metrics: workers that come and go", () => {
     const gone = async () =>
       waitFor("the workers to be gone", async () => {
         const s = await scrape();
-        return sampleValue(s, "mindgw_workers_connected", { draining: "false" }) === 0 ? s : undefined;
+        const connected = sampleValue(s, "mindgw_workers_connected", {
+          draining: "false",
+          out_of_rotation: "false",
+        });
+        return connected === 0 ? s : undefined;
       });
     await workerOnce(token, "first");
     const before = await gone();

@@ -349,7 +349,7 @@ describe("workers: faults", () => {
     const workerSeries = (s: Sample[]) => ({
       capacity: sampleValue(s, "mindgw_worker_capacity"),
       connected: ["false", "true"].map((draining) =>
-        sampleValue(s, "mindgw_workers_connected", { draining }),
+        sampleValue(s, "mindgw_workers_connected", { draining, out_of_rotation: "false" }),
       ),
       inFlight: ["false", "true"].map((draining) =>
         sampleValue(s, "mindgw_worker_requests_in_flight", { draining, out_of_rotation: "false" }),
@@ -455,16 +455,16 @@ describe("workers: faults", () => {
           30_000,
         );
         expect(ejectedUntil).toBeGreaterThan(Date.now());
-        // Out of rotation, down's 8 are no room for new calls: a's and b's alone; it is still connected.
+        // Out of rotation, down's 8 are no room for new calls: a's and b's alone; it is still
+        // connected, counted apart from the two taking calls.
         const samples = await scrapeMetrics();
+        const outOfRotation = (out_of_rotation: string) => ({ draining: "false", out_of_rotation });
         expect([
           sampleValue(samples, "mindgw_worker_capacity"),
-          sampleValue(samples, "mindgw_workers_connected", { draining: "false" }),
-          sampleValue(samples, "mindgw_worker_requests_in_flight", {
-            draining: "false",
-            out_of_rotation: "true",
-          }),
-        ]).toEqual([16, 3, 0]);
+          sampleValue(samples, "mindgw_workers_connected", outOfRotation("false")),
+          sampleValue(samples, "mindgw_workers_connected", outOfRotation("true")),
+          sampleValue(samples, "mindgw_worker_requests_in_flight", outOfRotation("true")),
+        ]).toEqual([16, 2, 1, 0]);
         expect(await Promise.all(Array.from({ length: 8 }, ask))).toEqual(Array(8).fill("200 "));
         const log = gw.stderr.all.slice(logged);
         expect(log).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);

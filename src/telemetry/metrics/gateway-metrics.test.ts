@@ -78,7 +78,7 @@ test("the dashboard's and alert rules' request rates and durations count model c
   expect(unfiltered).toEqual([]);
 });
 
-test("the dashboard and alert rules count a previous release's workers, whose gauges carry no draining label, as taking calls", async () => {
+test("the dashboard and alert rules count an earlier release's workers, whose gauges carry no draining or out_of_rotation label, as taking calls, and no worker out of rotation", async () => {
   // `draining="false"` selects no series of such a node: during a rolling upgrade its workers would
   // vanish from MindgwNoWorkers and from the room left for new calls. `draining!="true"` keeps them.
   const texts = [
@@ -86,7 +86,11 @@ test("the dashboard and alert rules count a previous release's workers, whose ga
     await Bun.file(join(DOCS, "observability/mindgw-alerts.yml")).text(),
   ];
   expect(texts.join("\n")).toContain('draining!=\\"true\\"');
-  expect(texts.flatMap((text) => text.match(/draining=\\?"false/g) ?? [])).toEqual([]);
+  expect(texts.flatMap((text) => text.match(/(draining|out_of_rotation)=\\?"false/g) ?? [])).toEqual([]);
+  // A worker out of rotation takes no new call either: every one out of rotation is none taking calls.
+  const alerts = parse(texts[1] ?? "") as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const noWorkers = alerts.groups.flatMap((g) => g.rules).find((rule) => rule.alert === "MindgwNoWorkers");
+  expect(noWorkers?.expr).toContain('mindgw_workers_connected{draining!="true",out_of_rotation!="true"}');
 });
 
 test("the dashboard's room for new calls is the expression the promtool unit tests evaluate with a draining worker and one out of rotation", async () => {
@@ -220,22 +224,26 @@ test('a draining worker\'s capacity is none of what takes new calls; it and its 
   const metrics = new GatewayMetrics(quietSources({ workers: () => workers }), () => "other");
   const samples = (await metrics.scrape()).split("\n").filter((line) => /^mindgw_worker/.test(line));
   expect(samples).toEqual([
-    'mindgw_workers_connected{draining="false"} 2',
-    'mindgw_workers_connected{draining="true"} 1',
+    'mindgw_workers_connected{draining="false",out_of_rotation="false"} 2',
+    'mindgw_workers_connected{draining="false",out_of_rotation="true"} 0',
+    'mindgw_workers_connected{draining="true",out_of_rotation="false"} 1',
+    'mindgw_workers_connected{draining="true",out_of_rotation="true"} 0',
     'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="false"} 2',
     'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="true"} 0',
     'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="false"} 1',
     'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="true"} 0',
     "mindgw_worker_capacity 6",
   ]);
-  // No worker at all: both series still there, at 0 (a drain mints none).
+  // No worker at all: every series still there, at 0 (a drain or an ejection mints none).
   workers.length = 0;
   expect(
-    (await metrics.scrape()).match(/^mindgw_workers_connected\{draining="(true|false)"\} 0$/gm),
-  ).toHaveLength(2);
+    (await metrics.scrape()).match(
+      /^mindgw_workers_connected\{draining="(true|false)",out_of_rotation="(true|false)"\} 0$/gm,
+    ),
+  ).toHaveLength(4);
 });
 
-test('a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, its calls still counted, apart (out_of_rotation="true")', async () => {
+test('a worker out of rotation (its model server kept failing) has no capacity for new calls either; still connected, it and its calls counted apart (out_of_rotation="true")', async () => {
   const workers = [
     { inFlight: 1, capacity: 8, ejectedUntil: 1_700_000_030_000 },
     { inFlight: 2, capacity: 4 },
@@ -243,20 +251,33 @@ test('a worker out of rotation (its model server kept failing) has no capacity f
   const metrics = new GatewayMetrics(quietSources({ workers: () => workers }), () => "other");
   const samples = (await metrics.scrape()).split("\n").filter((line) => /^mindgw_worker/.test(line));
   expect(samples).toEqual([
-    'mindgw_workers_connected{draining="false"} 2',
-    'mindgw_workers_connected{draining="true"} 0',
+    'mindgw_workers_connected{draining="false",out_of_rotation="false"} 1',
+    'mindgw_workers_connected{draining="false",out_of_rotation="true"} 1',
+    'mindgw_workers_connected{draining="true",out_of_rotation="false"} 0',
+    'mindgw_workers_connected{draining="true",out_of_rotation="true"} 0',
     'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="false"} 2',
     'mindgw_worker_requests_in_flight{draining="false",out_of_rotation="true"} 1',
     'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="false"} 0',
     'mindgw_worker_requests_in_flight{draining="true",out_of_rotation="true"} 0',
     "mindgw_worker_capacity 4",
   ]);
-  // The room for new calls, as the dashboard takes it: 4 - 2, the worker out of rotation's call
-  // taken from no room of its own.
-  const room = (await metrics.scrape()).match(
-    /^mindgw_worker_requests_in_flight\{draining="false",out_of_rotation="false"\} (\d+)$/m,
-  );
-  expect(4 - Number(room?.[1])).toBe(2);
+  // The room for new calls, as the dashboard takes it: the capacity less the calls of the workers
+  // it counts, the worker out of rotation's call taken from no room of its own.
+  const scraped = await metrics.scrape();
+  const sample = (series: string) => Number(scraped.match(new RegExp(`^${series} (\\d+)$`, "m"))?.[1]);
+  const capacity = sample("mindgw_worker_capacity");
+  const calls = sample('mindgw_worker_requests_in_flight\\{draining="false",out_of_rotation="false"\\}');
+  expect(capacity - calls).toBe(2);
+  // Every worker out of rotation: connected, none taking calls (what MindgwNoWorkersTakingCalls reads).
+  workers[1] = { inFlight: 2, capacity: 4, ejectedUntil: 1_700_000_030_000 };
+  expect(
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_workers_connected\{draining="false"/.test(line)),
+  ).toEqual([
+    'mindgw_workers_connected{draining="false",out_of_rotation="false"} 0',
+    'mindgw_workers_connected{draining="false",out_of_rotation="true"} 2',
+  ]);
 });
 
 test("a reload's new models and tenants have their series at 0 from the reload, before their first request", async () => {

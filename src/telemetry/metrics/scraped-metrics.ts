@@ -88,6 +88,25 @@ export interface WorkerLoad {
  */
 const takesNewCalls = (w: WorkerLoad): boolean => w.draining !== true && w.ejectedUntil === undefined;
 
+/** A worker gauge's labels: whether the workers drain, and whether they are out of rotation. */
+interface WorkerState {
+  readonly draining: "false" | "true";
+  readonly out_of_rotation: "false" | "true";
+}
+
+/** The four states, each one label object for every scrape: a worker costs a scrape none. */
+const TAKING_CALLS: WorkerState = { draining: "false", out_of_rotation: "false" };
+const OUT_OF_ROTATION: WorkerState = { draining: "false", out_of_rotation: "true" };
+const DRAINING: WorkerState = { draining: "true", out_of_rotation: "false" };
+const DRAINING_OUT_OF_ROTATION: WorkerState = { draining: "true", out_of_rotation: "true" };
+const WORKER_STATES = [TAKING_CALLS, OUT_OF_ROTATION, DRAINING, DRAINING_OUT_OF_ROTATION] as const;
+
+function stateOf(w: WorkerLoad): WorkerState {
+  const out = w.ejectedUntil !== undefined;
+  if (w.draining === true) return out ? DRAINING_OUT_OF_ROTATION : DRAINING;
+  return out ? OUT_OF_ROTATION : TAKING_CALLS;
+}
+
 /** How many shadow copies to one provider ended one way. */
 export interface CopyCount {
   /** The shadow route's provider, by its config name (`workers` for the workers route). */
@@ -174,39 +193,30 @@ export function registerScrapedMetrics(
         this.set({ provider: b.provider, upstream_model: b.upstreamModel }, BREAKER_VALUE[b.state]);
     },
   });
-  // Workers taking new calls and draining ones apart (`draining`, both series always, so a drain
-  // mints none): their sums are the connected workers and their calls, as before the label. Calls
-  // in flight are told apart by rotation too (`out_of_rotation`, every pair always): those on a
-  // worker taking new calls, neither draining nor out of rotation, are what takes from the room
-  // `mindgw_worker_capacity` holds.
-  const byState = (name: string, help: string, count: (w: WorkerLoad) => number, byRotation: boolean) =>
+  // Workers and their calls by state: draining or not (`draining`), out of rotation or not
+  // (`out_of_rotation`), every pair always a series (so a drain or an ejection mints none). Their
+  // sums are the connected workers and their calls; those neither draining nor out of rotation take
+  // new calls, and their calls are what takes from the room `mindgw_worker_capacity` holds.
+  const byState = (name: string, help: string, count: (w: WorkerLoad) => number) =>
     new Gauge({
       name,
       help,
-      labelNames: byRotation ? ["draining", "out_of_rotation"] : ["draining"],
+      labelNames: ["draining", "out_of_rotation"],
       registers,
       collect() {
-        const labels = (draining: boolean, outOfRotation: boolean) =>
-          byRotation
-            ? { draining: String(draining), out_of_rotation: String(outOfRotation) }
-            : { draining: String(draining) };
-        for (const draining of [false, true])
-          for (const outOfRotation of [false, true]) this.set(labels(draining, outOfRotation), 0);
-        for (const w of sources.workers())
-          this.inc(labels(w.draining === true, w.ejectedUntil !== undefined), count(w));
+        for (const state of WORKER_STATES) this.set(state, 0);
+        for (const w of sources.workers()) this.inc(stateOf(w), count(w));
       },
     });
   byState(
     "mindgw_workers_connected",
-    "Workers connected to this gateway, draining or taking new calls",
+    "Workers connected to this gateway: draining or not, out of rotation or not",
     () => 1,
-    false,
   );
   byState(
     "mindgw_worker_requests_in_flight",
     "Requests being served by connected workers: draining or not, out of rotation or not",
     (w) => w.inFlight,
-    true,
   );
   // What can take new calls: a draining worker's concurrency is none of it, whatever its room, and
   // nor is a worker's out of rotation.

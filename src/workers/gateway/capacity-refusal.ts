@@ -58,29 +58,51 @@ const WAIT_S: Readonly<Record<NoWorker, number>> = {
 };
 
 /**
- * Seconds a refusal tells its caller to wait (`Retry-After`), the measure of how soon it may be
- * over; never, where it says no time: no worker serving the model, a node unreachable, a worker's
- * model server failing without one. Read from the header, so another node's refusal, which carries
- * it but not its class (forward-over-http.ts `refusal`), is judged as this node's.
- */
-const waitOf = (refusal: unknown): number => {
-  const seconds = refusal instanceof GatewayError ? Number(refusal.headers["retry-after"]) : Number.NaN;
-  return Number.isFinite(seconds) ? seconds : Number.POSITIVE_INFINITY;
-};
-
-/** Of `a` and `b`, `b` only when its wait is shorter. */
-const sooner = <T>(a: T, b: T, wait: (it: T) => number): T => (wait(b) < wait(a) ? b : a);
-
-/**
  * Of two reasons no worker takes a call (two workers', or this node's workers' and other nodes'),
  * the one the caller is told: the sooner over, so that its retry comes when a worker may take it.
  */
-export const soonerOver = (a: NoWorker, b: NoWorker): NoWorker => sooner(a, b, (why) => WAIT_S[why]);
+export const soonerOver = (a: NoWorker, b: NoWorker): NoWorker => (WAIT_S[b] < WAIT_S[a] ? b : a);
 
 /**
- * Of the refusal held and the next one (each node refusing a forward in turn), the one the caller
- * is told should every one refuse, by the same measure as `soonerOver`: a full node's (1 s) over a
- * draining one's (5 s) over one that says no time (no worker serving it, a node unreachable, a
- * worker's server failing), whatever the order they came in; the next, between equals.
+ * How soon each kind of refusal of a forward may be over, in the order the caller is told them:
+ * workers busy, full or draining, here or on another node (by the wait they tell, `WAIT_S`'s);
+ * gone, a node unreachable or a worker no longer connected (their workers reconnect within their
+ * backoff); failing, a worker's model server or anything else (until it recovers, whatever
+ * `Retry-After` the server sent: it is no promise of a slot); and a model no worker serves there
+ * any more, which may never be over.
  */
-export const soonerRefusal = (held: unknown, next: unknown): unknown => sooner(next, held, waitOf);
+const KIND_RANK = { busy: 0, gone: 1, failing: 2, not_served: 3 } as const;
+
+/** A refusal's place in that order: its kind, then, between busy ones, the wait it tells. */
+interface RefusalRank {
+  readonly kind: (typeof KIND_RANK)[keyof typeof KIND_RANK];
+  /** Seconds its `Retry-After` tells the caller to wait; 0 but for a busy one. */
+  readonly wait: number;
+}
+
+/**
+ * Busy is the code `unavailable` with a wait, as `busyRefusal` makes it: read from the code and
+ * the header, so another node's refusal, which carries them but not its class (forward-over-http.ts
+ * `refusal`), is judged as this node's. Any other `Retry-After` (a model server's 503) is not
+ * compared: it says when that server may answer, not when a worker has room.
+ */
+function rankOf(refusal: unknown): RefusalRank {
+  if (!(refusal instanceof GatewayError)) return { kind: KIND_RANK.failing, wait: 0 };
+  if (refusal.code === "no_route_available") return { kind: KIND_RANK.not_served, wait: 0 };
+  if (refusal.code !== "unavailable") return { kind: KIND_RANK.failing, wait: 0 };
+  const wait = Number(refusal.headers["retry-after"]);
+  return Number.isFinite(wait) ? { kind: KIND_RANK.busy, wait } : { kind: KIND_RANK.gone, wait: 0 };
+}
+
+const before = (a: RefusalRank, b: RefusalRank): boolean =>
+  a.kind < b.kind || (a.kind === b.kind && a.wait < b.wait);
+
+/**
+ * Of the refusal held (none before the first) and the next one (each node refusing a forward in
+ * turn), the one the caller is told should every one refuse: the sooner over, a full node's (1 s)
+ * over a draining one's (5 s) over a node gone over a worker's model server failing over the model
+ * no longer served there (`KIND_RANK`), whatever order they came in; the next, between two of one
+ * kind and wait.
+ */
+export const soonerRefusal = (held: unknown, next: unknown): unknown =>
+  held !== undefined && before(rankOf(held), rankOf(next)) ? held : next;

@@ -576,6 +576,33 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
     expect([row.route, row.status]).toEqual(["provider:deepseek", 200]);
   });
 
+  test("a chat caller's tool-call turn sent back without reasoning_content goes with an empty thinking block", async () => {
+    // Most chat SDKs keep no reasoning_content in the history (and a turn another route answered
+    // has none): DeepSeek's thinking mode refuses the tool-call turn without thinking all the same.
+    const tools = [{ type: "function" as const, function: { name: "Bash", parameters: { type: "object" } } }];
+    const call = { id: "call_1", type: "function" as const, function: { name: "Bash", arguments: "{}" } };
+    const before = fake.requests.length;
+    const { data, response } = await openai.chat.completions
+      .create({
+        model: "ds-failover",
+        tools,
+        messages: [
+          { role: "user", content: "list the files" },
+          { role: "assistant", content: null, tool_calls: [call] },
+          { role: "tool", tool_call_id: "call_1", content: "a.txt" },
+        ],
+      })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBeString();
+    const up = await upstreamCall(before);
+    expect((up.body.messages as Turn[])[1]?.content).toEqual([
+      { type: "thinking", thinking: "", signature: "" },
+      { type: "tool_use", id: "call_1", name: "Bash", input: {} },
+    ]);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.status]).toEqual(["provider:deepseek", 200]);
+  });
+
   test("a Responses caller's reasoning item goes back as a thinking block without signature (Codex, store: false)", async () => {
     fake.enqueue({ status: 529 }, { reasoning });
     const tools: OpenAI.Responses.Tool[] = [

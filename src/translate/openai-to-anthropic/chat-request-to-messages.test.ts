@@ -213,6 +213,44 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("consecutive assistant messages merged into one turn: their reasoning one thinking block, leading it", () => {
+    const call = { id: "call_1", type: "function", function: { name: "ls", arguments: "{}" } };
+    const turn = (...assistants: Record<string, unknown>[]) =>
+      chatRequestToMessages(
+        {
+          model: "deepseek-v4-pro",
+          messages: [
+            { role: "user", content: "list the files" },
+            ...assistants.map((message) => ({ role: "assistant", ...message })),
+            { role: "tool", tool_call_id: "call_1", content: "a.txt" },
+          ],
+        },
+        new Dropped(),
+        undefined,
+        true,
+      ).messages as { content: unknown[] }[];
+    const text = { type: "text", text: "Let me look." };
+    const toolUse = { type: "tool_use", id: "call_1", name: "ls", input: {} };
+    const thinking = (reasoning: string) => ({ type: "thinking", thinking: reasoning, signature: "" });
+    expect(
+      turn(
+        { content: "Let me look.", reasoning_content: "r1" },
+        { content: null, reasoning_content: "r2", tool_calls: [call] },
+      )[1]?.content,
+    ).toEqual([thinking("r1\n\nr2"), text, toolUse]);
+    // The tool-call message's empty thinking adds nothing to the first's…
+    expect(
+      turn({ content: "Let me look.", reasoning_content: "r1" }, { content: null, tool_calls: [call] })[1]
+        ?.content,
+    ).toEqual([thinking("r1"), text, toolUse]);
+    // …and leads a turn whose first message had none.
+    expect(turn({ content: "Let me look." }, { content: null, tool_calls: [call] })[1]?.content).toEqual([
+      thinking(""),
+      text,
+      toolUse,
+    ]);
+  });
+
   test("text that is empty or only whitespace, which Anthropic refuses as a text block, is left out", () => {
     const body = chatRequestToMessages({
       model: "m",

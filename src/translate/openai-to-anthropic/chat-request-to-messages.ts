@@ -13,7 +13,7 @@ import {
 } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
-import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
+import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
@@ -60,8 +60,9 @@ export function chatRequestToMessages(
     if (blocks.length === 0) return;
     const last = turns.at(-1);
     // Anthropic wants strictly alternating turns: consecutive same-role messages merge.
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
+    if (last?.role !== role) turns.push({ role, content: blocks });
+    else if (role === "assistant") mergeAssistant(last.content, blocks);
+    else last.content.push(...blocks);
   };
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer") system.push(messageText(message));
@@ -158,6 +159,27 @@ function assistantBlocks(message: OpenAIMessage, thinkingBack: boolean): JsonObj
   }
   return blocks;
 }
+
+/**
+ * An assistant message merged into the turn before it (Anthropic's turns alternate): its thinking
+ * joins the turn's leading block, the reasonings in order, so the turn's thinking stays before its
+ * text and calls, where pushed after them it sat mid-turn.
+ */
+function mergeAssistant(turn: JsonObject[], blocks: JsonObject[]): void {
+  const [first, ...rest] = blocks;
+  if (!isThinking(first)) {
+    turn.push(...blocks);
+    return;
+  }
+  const lead = turn[0];
+  if (isThinking(lead)) lead.thinking = [lead.thinking, first.thinking].filter((r) => r !== "").join("\n\n");
+  else turn.unshift(first);
+  turn.push(...rest);
+}
+
+/** A thinking block: in a translated turn, only the one `assistantBlocks` made. */
+const isThinking = (block: JsonObject | undefined): block is UnsignedThinkingBlock =>
+  block?.type === "thinking";
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)

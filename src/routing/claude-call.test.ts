@@ -175,6 +175,42 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
     expect(toClaude(anthropic, claudeBegan, {}).body).toBe(claudeBegan);
   });
 
+  test("to DeepSeek's /anthropic, a tool-call turn left without thinking leads with an empty unsigned block, which its thinking mode requires", () => {
+    const redacted = { type: "redacted_thinking", data: "EmwKAhgBEgy3va" };
+    const call2 = { ...call, id: "toolu_2" };
+    const empty = { type: "thinking", thinking: "", signature: "" };
+    const bare = {
+      ...body,
+      messages: [
+        { role: "user", content: "list the files" },
+        // Claude's thinking redacted whole: nothing left DeepSeek takes.
+        { role: "assistant", content: [redacted, call] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
+        // A turn a route answered without reasoning (a chat route's that wrote none).
+        { role: "assistant", content: [{ type: "text", text: "Again." }, call2] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: "b.txt" }] },
+      ],
+    };
+    const deepseek = provider({ type: "anthropic", base_url: "https://api.deepseek.com/anthropic" });
+    const adapted = toClaude(deepseek, bare, {});
+    expect(adapted.body.messages).toEqual([
+      bare.messages[0],
+      { role: "assistant", content: [empty, call] },
+      bare.messages[2],
+      { role: "assistant", content: [empty, { type: "text", text: "Again." }, call2] },
+      bare.messages[4],
+    ]);
+    expect(adapted.dropped).toEqual(["content.redacted_thinking"]);
+    expect(adapted.native?.rewritten).toBe(true);
+    // With thinking mode off, DeepSeek asks for none: only the redacted block goes.
+    const off = toClaude(deepseek, { ...bare, thinking: { type: "disabled" } }, {});
+    expect((off.body.messages as JsonObject[])[1]).toEqual({ role: "assistant", content: [call] });
+    expect((off.body.messages as JsonObject[])[3]).toBe(bare.messages[3]);
+    // Claude is sent none: the turn without thinking goes to it as received.
+    const later = { ...bare, messages: bare.messages.slice(2) };
+    expect(toClaude(anthropic, later, {}).body).toBe(later);
+  });
+
   test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
     const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
     const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", { headers: {} });

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
-import { carriesRedactedThinking, carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
+import { asksThinkingMended } from "../translate/thinking-back.ts";
+import { carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { ReceivedRequest } from "./dispatch.ts";
 
 /**
@@ -36,10 +37,11 @@ export const leavesOutUnsignedThinking = (
   unsignedThinkingIn(body, received);
 
 /**
- * Whether a call to `provider` in the caller's dialect must go without Claude's `redacted_thinking`
- * blocks: it goes to a Messages server that is no Claude (`Provider.takesUnsignedThinking`), which
- * takes thinking back but not those, and the body carries some (a conversation Claude began). Only
- * such a route's calls are looked through; Claude's take them.
+ * Whether a call to `provider` in the caller's dialect must have its thinking mended
+ * (thinking-back.ts): it goes to a Messages server that is no Claude (`Provider.takesUnsignedThinking`),
+ * which takes thinking back but not Claude's `redacted_thinking`, and refuses a tool-call turn
+ * without thinking, and the body holds such a turn. Only such a route's calls are looked through;
+ * Claude's take them as they are.
  */
-export const leavesOutRedactedThinking = (provider: Provider, body: JsonObject): boolean =>
-  provider.takesUnsignedThinking === true && carriesRedactedThinking(body);
+export const mendsThinking = (provider: Provider, body: JsonObject): boolean =>
+  provider.takesUnsignedThinking === true && asksThinkingMended(body);

@@ -528,6 +528,47 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     expect([row.route, row.dropped]).toEqual(["provider:deepseek", "content.redacted_thinking"]);
   });
 
+  test("to DeepSeek's Anthropic API, a tool-call turn left without thinking (all of it redacted, or none written) leads with an empty unsigned block", async () => {
+    // DeepSeek's thinking mode refuses a tool-call turn without thinking ("must be passed back").
+    const tools: Anthropic.Tool[] = [{ name: "Bash", input_schema: { type: "object", properties: {} } }];
+    const redacted = { type: "redacted_thinking" as const, data: "EmwKAhgBEgy3va" };
+    const call = (id: string) => ({ type: "tool_use" as const, id, name: "Bash", input: {} });
+    const result = (id: string) => ({
+      role: "user" as const,
+      content: [{ type: "tool_result" as const, tool_use_id: id, content: "a.txt" }],
+    });
+    const empty = { type: "thinking", thinking: "", signature: "" };
+    const before = fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .create({
+        model: "ds-failover",
+        max_tokens: 2048,
+        tools,
+        messages: [
+          { role: "user", content: "list the files" },
+          { role: "assistant", content: [redacted, call("toolu_1")] },
+          result("toolu_1"),
+          // A turn a chat route answered without reasoning, in a failover.
+          { role: "assistant", content: [call("toolu_2")] },
+          result("toolu_2"),
+        ],
+      })
+      .withResponse();
+    expect(data.content[0]).toMatchObject({ type: "text" });
+    const up = await upstreamCall(before);
+    const sent = up.body.messages as { content: unknown }[];
+    expect([sent[1]?.content, sent[3]?.content]).toEqual([
+      [empty, call("toolu_1")],
+      [empty, call("toolu_2")],
+    ]);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.status, row.dropped]).toEqual([
+      "provider:deepseek",
+      200,
+      "content.redacted_thinking",
+    ]);
+  });
+
   test("count_tokens passes through to the Anthropic route, audited as count_tokens", async () => {
     const before = fake.requests.length;
     const { data, response } = await anthropic.messages

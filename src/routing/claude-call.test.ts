@@ -218,55 +218,63 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
   });
 });
 
-describe("the look for unsigned thinking", () => {
-  test("is one pass over the conversation a request, however many Claude attempts it makes", async () => {
-    // A retry on one Claude route, then a failover to another: three attempts, each of which used
-    // to walk every turn again. Each walk reads every message; nothing else reads them here.
-    let reads = 0;
-    const turns = [
-      { role: "user", content: "list the files" },
-      { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
-      { role: "user", content: "again" },
-    ];
-    const messages = new Proxy(turns, {
-      get(target, key, receiver) {
-        if (key === "0") reads++;
-        return Reflect.get(target, key, receiver);
-      },
-    });
-    const text = JSON.stringify({ model: "m", max_tokens: 64, messages: turns });
-    const body: JsonObject = { model: "m", max_tokens: 64, messages };
-    const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
-    const claude = (name: string, fails: boolean) => ({
-      ...fakeProvider(name, () =>
-        fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(jsonReply()),
-      ),
-      dialect: "anthropic" as const,
-      passThrough: true,
-    });
-    const a = claude("a", true);
-    const b = claude("b", false);
-    const config = {
-      providers: [
-        { name: "a", type: "anthropic" },
-        { name: "b", type: "anthropic" },
-      ],
-      models: [
-        {
-          name: "m",
-          routes: [
-            { provider: "a", model: "m" },
-            { provider: "b", model: "m" },
-          ],
+describe("the look for thinking to change", () => {
+  test.each([
+    ["Claude", false],
+    ["DeepSeek's /anthropic", true],
+  ])(
+    "is one pass over the conversation a request, however many attempts to %s it makes",
+    async (_, takesUnsignedThinking) => {
+      // A retry on one Claude route, then a failover to another: three attempts, each of which used
+      // to walk every turn again. Each walk reads every message; nothing else reads them here.
+      let reads = 0;
+      const turns = [
+        { role: "user", content: "list the files" },
+        { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
+        { role: "user", content: "again" },
+      ];
+      const messages = new Proxy(turns, {
+        get(target, key, receiver) {
+          if (key === "0") reads++;
+          return Reflect.get(target, key, receiver);
         },
-      ],
-      routing: { backoff: 0, retries: 1 },
-    };
-    const dispatched = await routerFor(config, [a, b]).router(
-      chatRequest("m", { operation: "messages", body, received }),
-    );
-    expect([dispatched.route, dispatched.attempts]).toEqual(["provider:b", 3]);
-    expect(reads).toBe(1);
-    expect(received).toMatchObject({ unsignedThinking: false });
-  });
+      });
+      const text = JSON.stringify({ model: "m", max_tokens: 64, messages: turns });
+      const body: JsonObject = { model: "m", max_tokens: 64, messages };
+      const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
+      const claude = (name: string, fails: boolean) => ({
+        ...fakeProvider(name, () =>
+          fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(jsonReply()),
+        ),
+        dialect: "anthropic" as const,
+        passThrough: true,
+        takesUnsignedThinking,
+      });
+      const a = claude("a", true);
+      const b = claude("b", false);
+      const config = {
+        providers: [
+          { name: "a", type: "anthropic" },
+          { name: "b", type: "anthropic" },
+        ],
+        models: [
+          {
+            name: "m",
+            routes: [
+              { provider: "a", model: "m" },
+              { provider: "b", model: "m" },
+            ],
+          },
+        ],
+        routing: { backoff: 0, retries: 1 },
+      };
+      const dispatched = await routerFor(config, [a, b]).router(
+        chatRequest("m", { operation: "messages", body, received }),
+      );
+      expect([dispatched.route, dispatched.attempts]).toEqual(["provider:b", 3]);
+      expect(reads).toBe(1);
+      // One look answers both kinds of route: a failover from Claude to DeepSeek looks no more.
+      expect(received).toMatchObject({ unsignedThinking: false, thinkingToMend: false });
+    },
+  );
 });

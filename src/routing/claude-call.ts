@@ -12,8 +12,8 @@ import { leavesOutUnsignedThinking, mendsThinking } from "./unsigned-thinking-in
 /** The caller's dialect headers (`anthropic-beta`, `anthropic-version`). */
 type DialectHeaders = Readonly<Record<string, string>>;
 
-/** Of the request as received: its dialect headers, and whether it carries unsigned thinking once known. */
-export type CallerDialect = Pick<ReceivedRequest, "headers" | "unsignedThinking">;
+/** Of the request as received: its dialect headers, and what it holds of thinking once looked for. */
+export type CallerDialect = Pick<ReceivedRequest, "headers" | "unsignedThinking" | "thinkingToMend">;
 
 const BETA = "anthropic-beta";
 
@@ -26,9 +26,10 @@ const BETA = "anthropic-beta";
  * `translation.unsupported: reject`. A Messages server that is no Claude and wants such thinking
  * back (`Provider.takesUnsignedThinking`: DeepSeek's) is sent it, without Claude's
  * `redacted_thinking`, which it does not take (named too), and with an empty thinking block leading
- * a tool-call turn that has none, which it refuses (thinking-back.ts). A call that needs none of this goes as received, its bytes
- * spliced; the look for such thinking is one pass over the assistant turns, nothing made, once a
- * request (`received`: its dialect headers, and what that look found), whatever its attempts.
+ * a tool-call turn that has none, which it refuses (thinking-back.ts). A call that needs none of
+ * this goes as received, its bytes spliced; the look for either kind of thinking is one pass over
+ * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
+ * look found: unsigned-thinking-in.ts), whatever its attempts and routes.
  */
 export function claudeCall(
   operation: Operation,
@@ -40,7 +41,7 @@ export function claudeCall(
   const accepted = provider.acceptedBetas;
   const headers = received?.headers;
   const unsigned = leavesOutUnsignedThinking(provider, body, received);
-  const mended = mendsThinking(provider, body);
+  const mended = mendsThinking(provider, body, received);
   if (!unsigned && !mended && (accepted === undefined || headers?.[BETA] === undefined))
     return sameDialect(operation, body, provider);
   const dropped = new Dropped(policy);

@@ -1,11 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Dropped } from "./dropped.ts";
-import {
-  type AssistantTurn,
-  assistantTurnsRewritten,
-  isAssistantTurn,
-  isRedacted,
-} from "./unsigned-thinking.ts";
+import { type AssistantTurn, assistantTurnsRewritten, isRedacted } from "./unsigned-thinking.ts";
 import { unsignedThinkingBlock } from "./unsigned-thinking-block.ts";
 
 /**
@@ -18,27 +13,12 @@ import { unsignedThinkingBlock } from "./unsigned-thinking-block.ts";
  * thinking was redacted — leads with an empty unsigned one, as a chat caller's does
  * (chat-request-to-messages.ts): DeepSeek refuses a tool-call turn without its thinking (400
  * "The `content[].thinking` in the thinking mode must be passed back to the API").
- * The body itself when nothing changed (`asksThinkingMended` tells first, making nothing).
+ * The body itself when nothing changed (`lookForThinking` tells first, making nothing: thinking-found.ts).
  */
 export function withThinkingBack(body: JsonObject, dropped: Dropped): JsonObject {
   const thinks = thinkingMode(body);
   const kept = assistantTurnsRewritten(body, (turn, i) => turnTaken(turn, i, thinks, dropped));
   return kept === undefined ? body : { ...body, messages: kept };
-}
-
-/**
- * Whether `withThinkingBack` would change the body: an assistant turn holds Claude's
- * `redacted_thinking`, or, in thinking mode, calls tools without thinking. Indexed loops, nothing made.
- */
-export function asksThinkingMended(body: JsonObject): boolean {
-  const messages = body.messages;
-  if (!Array.isArray(messages)) return false;
-  const thinks = thinkingMode(body);
-  for (let i = 0; i < messages.length; i++) {
-    const message: unknown = messages[i];
-    if (isAssistantTurn(message) && toMend(message, thinks)) return true;
-  }
-  return false;
 }
 
 /** The turn's blocks as the server takes them; undefined when that is as they are. */
@@ -59,8 +39,8 @@ function turnTaken(turn: AssistantTurn, i: number, thinks: boolean, dropped: Dro
 
 const REDACTED = "is Claude's encrypted thinking, which the route's server does not take";
 
-/** Whether `turnTaken` changes the turn. */
-function toMend(turn: AssistantTurn, thinks: boolean): boolean {
+/** Whether `turnTaken` changes the turn: one pass over its blocks, nothing made. */
+export function turnToMend(turn: AssistantTurn, thinks: boolean): boolean {
   let calls = false;
   let thought = false;
   const blocks = turn.content;
@@ -75,7 +55,7 @@ function toMend(turn: AssistantTurn, thinks: boolean): boolean {
 }
 
 /** Thinking mode is the server's default: only `thinking: {type: "disabled"}` turns it off. */
-const thinkingMode = (body: JsonObject): boolean =>
+export const thinkingMode = (body: JsonObject): boolean =>
   !(isJsonObject(body.thinking) && body.thinking.type === "disabled");
 
 const holds = (blocks: readonly unknown[], type: string): boolean =>

@@ -18,18 +18,13 @@ const UNSIGNED = "carries no signature Claude made (reasoning another route wrot
  * block goes too (Claude joins the user turns around it). A signature is Claude's to check: one
  * of Anthropic's is good on Bedrock and Vertex AI alike, so a block that has one goes as it is.
  *
- * The body itself when nothing was left out; `carriesUnsignedThinking` tells first, making nothing.
+ * The body itself when nothing was left out; `lookForThinking` tells first, making nothing
+ * (thinking-found.ts).
  */
 export function withoutUnsignedThinking(body: JsonObject, dropped: Dropped): JsonObject {
   const kept = leftOut(body, LEAVES_OUT_UNSIGNED, dropped);
   return kept === undefined ? body : withThinkingClaudeTakes({ ...body, messages: kept }, dropped);
 }
-
-/**
- * Whether any assistant turn holds a block `withoutUnsignedThinking` leaves out. Asked of every
- * Messages call to Claude, nearly all of which hold none: indexed loops, nothing made.
- */
-export const carriesUnsignedThinking = (body: JsonObject): boolean => carries(body, isUnsigned);
 
 /** Which blocks of an assistant turn are left out, how each is named, and why. */
 interface LeftOut {
@@ -77,19 +72,6 @@ export type AssistantTurn = JsonObject & { role: "assistant"; content: unknown[]
 export const isAssistantTurn = (message: unknown): message is AssistantTurn =>
   isJsonObject(message) && message.role === "assistant" && Array.isArray(message.content);
 
-/** Whether any assistant turn holds a block that `is`: indexed loops, nothing made. */
-function carries(body: JsonObject, is: (block: unknown) => boolean): boolean {
-  const messages = body.messages;
-  if (!Array.isArray(messages)) return false;
-  for (let i = 0; i < messages.length; i++) {
-    const message: unknown = messages[i];
-    if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content)) continue;
-    const blocks: unknown[] = message.content;
-    for (let j = 0; j < blocks.length; j++) if (is(blocks[j])) return true;
-  }
-  return false;
-}
-
 /** An assistant turn's blocks without those `rule` leaves out; undefined when it has none. */
 function blocksLeftOut(
   message: AssistantTurn,
@@ -110,7 +92,7 @@ function blocksLeftOut(
 }
 
 /** A thinking block whose signature (a redacted one's `data`) is missing or empty. */
-function isUnsigned(block: unknown): block is JsonObject & { type: string } {
+export function isUnsigned(block: unknown): block is JsonObject & { type: string } {
   if (!isJsonObject(block) || !isThinking(block)) return false;
   const blob = block[reasoningBlob(block) ?? ""];
   return typeof blob !== "string" || blob === "";

@@ -74,8 +74,9 @@ const providerSchema = z
      * anthropic only: what becomes of a conversation's thinking blocks that carry no signature (a
      * chat route's reasoning). `drop`: left out and named, as Claude refuses them. `keep`: sent as
      * they are, to a Messages-compatible server that is no Claude and wants its reasoning back (a
-     * chat or Responses caller's reasoning too, as such blocks; Claude's `redacted_thinking`, which
-     * such a server does not take, left out and named). Default: keep for DeepSeek's `/anthropic` (api.deepseek.com), drop elsewhere.
+     * chat or Responses caller's reasoning too, as such blocks, and an empty one leading a
+     * tool-call turn that has none, as DeepSeek's thinking mode requires; Claude's
+     * `redacted_thinking`, which such a server does not take, left out and named). Default: keep for DeepSeek's `/anthropic` (api.deepseek.com), drop elsewhere.
      */
     unsigned_thinking: z.enum(["drop", "keep"]).optional(),
     timeouts: partialTimeouts.optional(),

@@ -41,6 +41,11 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
   /** Where `bytes` hold the model once they are a route's splice (`ReceivedRequest.spliced`). */
   spliced: SpliceSite | undefined = undefined;
 
+  // What the body holds of thinking, once looked for (`ReceivedRequest.unsignedThinking`): declared
+  // here, so the look sets fields the object has from the start, its shape the same every request.
+  unsignedThinking: boolean | undefined = undefined;
+  thinkingToMend: boolean | undefined = undefined;
+
   /** The request as received: this object itself. */
   get received(): ReceivedRequest {
     return this;

@@ -175,6 +175,42 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
     expect(toClaude(anthropic, claudeBegan, {}).body).toBe(claudeBegan);
   });
 
+  test("to DeepSeek's /anthropic, a tool-call turn left without thinking leads with an empty unsigned block, which its thinking mode requires", () => {
+    const redacted = { type: "redacted_thinking", data: "EmwKAhgBEgy3va" };
+    const call2 = { ...call, id: "toolu_2" };
+    const empty = { type: "thinking", thinking: "", signature: "" };
+    const bare = {
+      ...body,
+      messages: [
+        { role: "user", content: "list the files" },
+        // Claude's thinking redacted whole: nothing left DeepSeek takes.
+        { role: "assistant", content: [redacted, call] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
+        // A turn a route answered without reasoning (a chat route's that wrote none).
+        { role: "assistant", content: [{ type: "text", text: "Again." }, call2] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: "b.txt" }] },
+      ],
+    };
+    const deepseek = provider({ type: "anthropic", base_url: "https://api.deepseek.com/anthropic" });
+    const adapted = toClaude(deepseek, bare, {});
+    expect(adapted.body.messages).toEqual([
+      bare.messages[0],
+      { role: "assistant", content: [empty, call] },
+      bare.messages[2],
+      { role: "assistant", content: [empty, { type: "text", text: "Again." }, call2] },
+      bare.messages[4],
+    ]);
+    expect(adapted.dropped).toEqual(["content.redacted_thinking"]);
+    expect(adapted.native?.rewritten).toBe(true);
+    // With thinking mode off, DeepSeek asks for none: only the redacted block goes.
+    const off = toClaude(deepseek, { ...bare, thinking: { type: "disabled" } }, {});
+    expect((off.body.messages as JsonObject[])[1]).toEqual({ role: "assistant", content: [call] });
+    expect((off.body.messages as JsonObject[])[3]).toBe(bare.messages[3]);
+    // Claude is sent none: the turn without thinking goes to it as received.
+    const later = { ...bare, messages: bare.messages.slice(2) };
+    expect(toClaude(anthropic, later, {}).body).toBe(later);
+  });
+
   test("to a chat route: the translation's own rule, nothing named (its upstream never reads signatures)", () => {
     const chat = provider({ type: "openai", base_url: "http://127.0.0.1:1/v1" });
     const adapted = adaptDialect("messages", body, chat, "m", undefined, "drop", "m", { headers: {} });
@@ -182,55 +218,63 @@ describe("thinking a chat route wrote, in a conversation that reaches Claude", (
   });
 });
 
-describe("the look for unsigned thinking", () => {
-  test("is one pass over the conversation a request, however many Claude attempts it makes", async () => {
-    // A retry on one Claude route, then a failover to another: three attempts, each of which used
-    // to walk every turn again. Each walk reads every message; nothing else reads them here.
-    let reads = 0;
-    const turns = [
-      { role: "user", content: "list the files" },
-      { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
-      { role: "user", content: "again" },
-    ];
-    const messages = new Proxy(turns, {
-      get(target, key, receiver) {
-        if (key === "0") reads++;
-        return Reflect.get(target, key, receiver);
-      },
-    });
-    const text = JSON.stringify({ model: "m", max_tokens: 64, messages: turns });
-    const body: JsonObject = { model: "m", max_tokens: 64, messages };
-    const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
-    const claude = (name: string, fails: boolean) => ({
-      ...fakeProvider(name, () =>
-        fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(jsonReply()),
-      ),
-      dialect: "anthropic" as const,
-      passThrough: true,
-    });
-    const a = claude("a", true);
-    const b = claude("b", false);
-    const config = {
-      providers: [
-        { name: "a", type: "anthropic" },
-        { name: "b", type: "anthropic" },
-      ],
-      models: [
-        {
-          name: "m",
-          routes: [
-            { provider: "a", model: "m" },
-            { provider: "b", model: "m" },
-          ],
+describe("the look for thinking to change", () => {
+  test.each([
+    ["Claude", false],
+    ["DeepSeek's /anthropic", true],
+  ])(
+    "is one pass over the conversation a request, however many attempts to %s it makes",
+    async (_, takesUnsignedThinking) => {
+      // A retry on one Claude route, then a failover to another: three attempts, each of which used
+      // to walk every turn again. Each walk reads every message; nothing else reads them here.
+      let reads = 0;
+      const turns = [
+        { role: "user", content: "list the files" },
+        { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
+        { role: "user", content: "again" },
+      ];
+      const messages = new Proxy(turns, {
+        get(target, key, receiver) {
+          if (key === "0") reads++;
+          return Reflect.get(target, key, receiver);
         },
-      ],
-      routing: { backoff: 0, retries: 1 },
-    };
-    const dispatched = await routerFor(config, [a, b]).router(
-      chatRequest("m", { operation: "messages", body, received }),
-    );
-    expect([dispatched.route, dispatched.attempts]).toEqual(["provider:b", 3]);
-    expect(reads).toBe(1);
-    expect(received).toMatchObject({ unsignedThinking: false });
-  });
+      });
+      const text = JSON.stringify({ model: "m", max_tokens: 64, messages: turns });
+      const body: JsonObject = { model: "m", max_tokens: 64, messages };
+      const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
+      const claude = (name: string, fails: boolean) => ({
+        ...fakeProvider(name, () =>
+          fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(jsonReply()),
+        ),
+        dialect: "anthropic" as const,
+        passThrough: true,
+        takesUnsignedThinking,
+      });
+      const a = claude("a", true);
+      const b = claude("b", false);
+      const config = {
+        providers: [
+          { name: "a", type: "anthropic" },
+          { name: "b", type: "anthropic" },
+        ],
+        models: [
+          {
+            name: "m",
+            routes: [
+              { provider: "a", model: "m" },
+              { provider: "b", model: "m" },
+            ],
+          },
+        ],
+        routing: { backoff: 0, retries: 1 },
+      };
+      const dispatched = await routerFor(config, [a, b]).router(
+        chatRequest("m", { operation: "messages", body, received }),
+      );
+      expect([dispatched.route, dispatched.attempts]).toEqual(["provider:b", 3]);
+      expect(reads).toBe(1);
+      // One look answers both kinds of route: a failover from Claude to DeepSeek looks no more.
+      expect(received).toMatchObject({ unsignedThinking: false, thinkingToMend: false });
+    },
+  );
 });

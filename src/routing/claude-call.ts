@@ -2,17 +2,18 @@ import type { JsonObject, Operation } from "../core/dialect.ts";
 import { type AcceptedBetas, sortBetas } from "../providers/accepted-betas.ts";
 import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import { withoutRedactedThinking, withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
+import { withThinkingBack } from "../translate/thinking-back.ts";
+import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { ReceivedRequest } from "./dispatch.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
-import { leavesOutRedactedThinking, leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
+import { leavesOutUnsignedThinking, mendsThinking } from "./unsigned-thinking-in.ts";
 
 /** The caller's dialect headers (`anthropic-beta`, `anthropic-version`). */
 type DialectHeaders = Readonly<Record<string, string>>;
 
-/** Of the request as received: its dialect headers, and whether it carries unsigned thinking once known. */
-export type CallerDialect = Pick<ReceivedRequest, "headers" | "unsignedThinking">;
+/** Of the request as received: its dialect headers, and what it holds of thinking once looked for. */
+export type CallerDialect = Pick<ReceivedRequest, "headers" | "unsignedThinking" | "thinkingToMend">;
 
 const BETA = "anthropic-beta";
 
@@ -24,9 +25,11 @@ const BETA = "anthropic-beta";
  * (`Provider.acceptedBetas`). Each is named (`x-mindgw-dropped`, the audit row), or refused under
  * `translation.unsupported: reject`. A Messages server that is no Claude and wants such thinking
  * back (`Provider.takesUnsignedThinking`: DeepSeek's) is sent it, without Claude's
- * `redacted_thinking`, which it does not take (named too). A call that needs none of this goes as received, its bytes
- * spliced; the look for such thinking is one pass over the assistant turns, nothing made, once a
- * request (`received`: its dialect headers, and what that look found), whatever its attempts.
+ * `redacted_thinking`, which it does not take (named too), and with an empty thinking block leading
+ * a tool-call turn that has none, which it refuses (thinking-back.ts). A call that needs none of
+ * this goes as received, its bytes spliced; the look for either kind of thinking is one pass over
+ * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
+ * look found: unsigned-thinking-in.ts), whatever its attempts and routes.
  */
 export function claudeCall(
   operation: Operation,
@@ -38,14 +41,14 @@ export function claudeCall(
   const accepted = provider.acceptedBetas;
   const headers = received?.headers;
   const unsigned = leavesOutUnsignedThinking(provider, body, received);
-  const redacted = leavesOutRedactedThinking(provider, body);
-  if (!unsigned && !redacted && (accepted === undefined || headers?.[BETA] === undefined))
+  const mended = mendsThinking(provider, body, received);
+  if (!unsigned && !mended && (accepted === undefined || headers?.[BETA] === undefined))
     return sameDialect(operation, body, provider);
   const dropped = new Dropped(policy);
   const sent = unsigned
     ? withoutUnsignedThinking(body, dropped)
-    : redacted
-      ? withoutRedactedThinking(body, dropped)
+    : mended
+      ? withThinkingBack(body, dropped)
       : body;
   const sentHeaders = accepted && headers ? headersTaken(headers, accepted, dropped) : undefined;
   if (sent === body && sentHeaders === undefined) return sameDialect(operation, body, provider);

@@ -62,8 +62,12 @@ export interface ReceivedRequest {
    * was a third.
    */
   readonly bytesAudited?: boolean;
-  /** Whether the body carries thinking Claude did not sign: asked once a request (unsigned-thinking-in.ts). */
-  unsignedThinking?: boolean;
+  /**
+   * What the body holds of thinking some route must change (thinking-found.ts `ThinkingFound`):
+   * both set by one look, once a request (unsigned-thinking-in.ts); undefined until then.
+   */
+  unsignedThinking?: boolean | undefined;
+  thinkingToMend?: boolean | undefined;
   /** The body as parsed, before any route changed it. */
   readonly body: JsonObject;
   /** The client's dialect headers, from the allow-list. */

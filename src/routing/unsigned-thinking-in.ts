@@ -1,23 +1,21 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
-import { carriesRedactedThinking, carriesUnsignedThinking } from "../translate/unsigned-thinking.ts";
-import type { ReceivedRequest } from "./dispatch.ts";
+import { lookForThinking, type ThinkingFound } from "../translate/thinking-found.ts";
 
 /**
- * Whether the request's body carries thinking Claude did not sign (unsigned-thinking.ts), worked
- * out once a request, not once an attempt: a long Claude Code history is one pass over every turn,
- * and a request retried and failed over to other Claude routes (and copied to a shadow's) asks
- * it of each. `body` is the received one, or the copy a route was given of it (caller-body-for.ts:
- * tool-call ids made plain, its thinking the same); without the request as received (a call the
- * router did not take from a front door), it is worked out each time it is asked.
+ * What the request's body holds of thinking some route must change (thinking-found.ts), looked for
+ * once a request, not once an attempt: a long Claude Code history is one pass over every turn, and
+ * a request retried and failed over to other Claude or DeepSeek routes (and copied to a shadow's)
+ * asks it of each. The one pass answers both routes' questions, kept on the request as received
+ * (`ReceivedRequest.unsignedThinking`, `.thinkingToMend`). `body` is the received one, or the copy
+ * a route was given of it (caller-body-for.ts: tool-call ids made plain, its thinking the same);
+ * without the request as received (a call the router did not take from a front door), it is
+ * looked for each time it is asked.
  */
-export function unsignedThinkingIn(
-  body: JsonObject,
-  received: Pick<ReceivedRequest, "unsignedThinking"> | undefined,
-): boolean {
-  if (received === undefined) return carriesUnsignedThinking(body);
-  received.unsignedThinking ??= carriesUnsignedThinking(body);
-  return received.unsignedThinking;
+function thinkingIn(body: JsonObject, received: ThinkingFound | undefined): ThinkingFound {
+  const found = received ?? {};
+  if (found.unsignedThinking === undefined) lookForThinking(body, found);
+  return found;
 }
 
 /**
@@ -29,17 +27,21 @@ export function unsignedThinkingIn(
 export const leavesOutUnsignedThinking = (
   provider: Provider,
   body: JsonObject,
-  received: Pick<ReceivedRequest, "unsignedThinking"> | undefined,
+  received: ThinkingFound | undefined,
 ): boolean =>
   provider.dialect === "anthropic" &&
   provider.takesUnsignedThinking !== true &&
-  unsignedThinkingIn(body, received);
+  thinkingIn(body, received).unsignedThinking === true;
 
 /**
- * Whether a call to `provider` in the caller's dialect must go without Claude's `redacted_thinking`
- * blocks: it goes to a Messages server that is no Claude (`Provider.takesUnsignedThinking`), which
- * takes thinking back but not those, and the body carries some (a conversation Claude began). Only
- * such a route's calls are looked through; Claude's take them.
+ * Whether a call to `provider` in the caller's dialect must have its thinking mended
+ * (thinking-back.ts): it goes to a Messages server that is no Claude (`Provider.takesUnsignedThinking`),
+ * which takes thinking back but not Claude's `redacted_thinking`, and refuses a tool-call turn
+ * without thinking, and the body holds such a turn. Only such a route's calls ask; Claude's take
+ * them as they are.
  */
-export const leavesOutRedactedThinking = (provider: Provider, body: JsonObject): boolean =>
-  provider.takesUnsignedThinking === true && carriesRedactedThinking(body);
+export const mendsThinking = (
+  provider: Provider,
+  body: JsonObject,
+  received: ThinkingFound | undefined,
+): boolean => provider.takesUnsignedThinking === true && thinkingIn(body, received).thinkingToMend === true;

@@ -3,7 +3,8 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { chatResponseToMessages } from "./anthropic-to-openai/chat-response-to-messages.ts";
 import { Dropped } from "./dropped.ts";
-import { carriesUnsignedThinking, withoutUnsignedThinking } from "./unsigned-thinking.ts";
+import { lookForThinking, type ThinkingFound } from "./thinking-found.ts";
+import { withoutUnsignedThinking } from "./unsigned-thinking.ts";
 
 // What Claude (Anthropic, Bedrock, Vertex AI) is sent of a conversation that holds thinking it did
 // not sign: a chat route's reasoning, as the gateway gave it to an Anthropic caller.
@@ -36,6 +37,13 @@ const chatTurn = chatResponseToMessages(
   },
   "m",
 ).content as JsonObject[];
+
+/** Whether the one look finds unsigned thinking in `body`. */
+const carriesUnsignedThinking = (body: JsonObject): boolean | undefined => {
+  const found: ThinkingFound = {};
+  lookForThinking(body, found);
+  return found.unsignedThinking;
+};
 
 const request = (messages: unknown[], extra: JsonObject = {}): JsonObject => ({
   model: "claude-up",

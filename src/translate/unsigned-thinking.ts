@@ -18,34 +18,13 @@ const UNSIGNED = "carries no signature Claude made (reasoning another route wrot
  * block goes too (Claude joins the user turns around it). A signature is Claude's to check: one
  * of Anthropic's is good on Bedrock and Vertex AI alike, so a block that has one goes as it is.
  *
- * The body itself when nothing was left out; `carriesUnsignedThinking` tells first, making nothing.
+ * The body itself when nothing was left out; `lookForThinking` tells first, making nothing
+ * (thinking-found.ts).
  */
 export function withoutUnsignedThinking(body: JsonObject, dropped: Dropped): JsonObject {
   const kept = leftOut(body, LEAVES_OUT_UNSIGNED, dropped);
   return kept === undefined ? body : withThinkingClaudeTakes({ ...body, messages: kept }, dropped);
 }
-
-/**
- * Whether any assistant turn holds a block `withoutUnsignedThinking` leaves out. Asked of every
- * Messages call to Claude, nearly all of which hold none: indexed loops, nothing made.
- */
-export const carriesUnsignedThinking = (body: JsonObject): boolean => carries(body, isUnsigned);
-
-/**
- * A Messages request as a server that is no Claude but takes thinking back (DeepSeek's
- * `/anthropic`: `Provider.takesUnsignedThinking`) takes it: without Claude's `redacted_thinking`
- * blocks, which such a server does not take (DeepSeek's compatibility table: `thinking` supported,
- * `redacted_thinking` not), each named; an assistant turn left with no block goes too. Its
- * `thinking` blocks go as they are, signed or not. The body itself when it holds none
- * (`carriesRedactedThinking` tells first, making nothing).
- */
-export function withoutRedactedThinking(body: JsonObject, dropped: Dropped): JsonObject {
-  const kept = leftOut(body, LEAVES_OUT_REDACTED, dropped);
-  return kept === undefined ? body : { ...body, messages: kept };
-}
-
-/** Whether any assistant turn holds a block `withoutRedactedThinking` leaves out: nothing made. */
-export const carriesRedactedThinking = (body: JsonObject): boolean => carries(body, isRedacted);
 
 /** Which blocks of an assistant turn are left out, how each is named, and why. */
 interface LeftOut {
@@ -60,20 +39,24 @@ const LEAVES_OUT_UNSIGNED: LeftOut = {
   why: UNSIGNED,
 };
 
-const LEAVES_OUT_REDACTED: LeftOut = {
-  is: isRedacted,
-  name: (type) => `content.${type}`,
-  why: "is Claude's encrypted thinking, which the route's server does not take",
-};
-
 /** The conversation without the blocks `rule` leaves out, or undefined when it holds none. */
-function leftOut(body: JsonObject, rule: LeftOut, dropped: Dropped): unknown[] | undefined {
+const leftOut = (body: JsonObject, rule: LeftOut, dropped: Dropped): unknown[] | undefined =>
+  assistantTurnsRewritten(body, (message, i) => blocksLeftOut(message, i, rule, dropped));
+
+/**
+ * The conversation with each assistant turn's blocks as `rewrite` gives them (undefined: as they
+ * are; none: the turn goes), or undefined when it gives none: the body's own list, nothing made.
+ */
+export function assistantTurnsRewritten(
+  body: JsonObject,
+  rewrite: (turn: AssistantTurn, i: number) => unknown[] | undefined,
+): unknown[] | undefined {
   const messages = body.messages;
   if (!Array.isArray(messages)) return undefined;
   let kept: unknown[] | undefined;
   for (let i = 0; i < messages.length; i++) {
     const message: unknown = messages[i];
-    const content = blocksLeftOut(message, i, rule, dropped);
+    const content = isAssistantTurn(message) ? rewrite(message, i) : undefined;
     if (content === undefined) kept?.push(message);
     else {
       kept ??= messages.slice(0, i);
@@ -83,24 +66,20 @@ function leftOut(body: JsonObject, rule: LeftOut, dropped: Dropped): unknown[] |
   return kept;
 }
 
-/** Whether any assistant turn holds a block that `is`: indexed loops, nothing made. */
-function carries(body: JsonObject, is: (block: unknown) => boolean): boolean {
-  const messages = body.messages;
-  if (!Array.isArray(messages)) return false;
-  for (let i = 0; i < messages.length; i++) {
-    const message: unknown = messages[i];
-    if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content)) continue;
-    const blocks: unknown[] = message.content;
-    for (let j = 0; j < blocks.length; j++) if (is(blocks[j])) return true;
-  }
-  return false;
-}
+/** An assistant message whose content is a list of blocks. */
+export type AssistantTurn = JsonObject & { role: "assistant"; content: unknown[] };
 
-/** An assistant turn's blocks without those `rule` leaves out; undefined when it has none (or is no such turn). */
-function blocksLeftOut(message: unknown, i: number, rule: LeftOut, dropped: Dropped): unknown[] | undefined {
-  if (!isJsonObject(message) || message.role !== "assistant" || !Array.isArray(message.content))
-    return undefined;
-  const blocks: unknown[] = message.content;
+export const isAssistantTurn = (message: unknown): message is AssistantTurn =>
+  isJsonObject(message) && message.role === "assistant" && Array.isArray(message.content);
+
+/** An assistant turn's blocks without those `rule` leaves out; undefined when it has none. */
+function blocksLeftOut(
+  message: AssistantTurn,
+  i: number,
+  rule: LeftOut,
+  dropped: Dropped,
+): unknown[] | undefined {
+  const blocks = message.content;
   let kept: unknown[] | undefined;
   for (let j = 0; j < blocks.length; j++) {
     const block = blocks[j];
@@ -113,14 +92,14 @@ function blocksLeftOut(message: unknown, i: number, rule: LeftOut, dropped: Drop
 }
 
 /** A thinking block whose signature (a redacted one's `data`) is missing or empty. */
-function isUnsigned(block: unknown): block is JsonObject & { type: string } {
+export function isUnsigned(block: unknown): block is JsonObject & { type: string } {
   if (!isJsonObject(block) || !isThinking(block)) return false;
   const blob = block[reasoningBlob(block) ?? ""];
   return typeof blob !== "string" || blob === "";
 }
 
 /** A `redacted_thinking` block: Claude's thinking, encrypted. */
-function isRedacted(block: unknown): block is JsonObject & { type: string } {
+export function isRedacted(block: unknown): block is JsonObject & { type: string } {
   return isJsonObject(block) && block.type === "redacted_thinking";
 }
 

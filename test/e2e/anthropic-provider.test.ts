@@ -528,6 +528,47 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
     expect([row.route, row.dropped]).toEqual(["provider:deepseek", "content.redacted_thinking"]);
   });
 
+  test("to DeepSeek's Anthropic API, a tool-call turn left without thinking (all of it redacted, or none written) leads with an empty unsigned block", async () => {
+    // DeepSeek's thinking mode refuses a tool-call turn without thinking ("must be passed back").
+    const tools: Anthropic.Tool[] = [{ name: "Bash", input_schema: { type: "object", properties: {} } }];
+    const redacted = { type: "redacted_thinking" as const, data: "EmwKAhgBEgy3va" };
+    const call = (id: string) => ({ type: "tool_use" as const, id, name: "Bash", input: {} });
+    const result = (id: string) => ({
+      role: "user" as const,
+      content: [{ type: "tool_result" as const, tool_use_id: id, content: "a.txt" }],
+    });
+    const empty = { type: "thinking", thinking: "", signature: "" };
+    const before = fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .create({
+        model: "ds-failover",
+        max_tokens: 2048,
+        tools,
+        messages: [
+          { role: "user", content: "list the files" },
+          { role: "assistant", content: [redacted, call("toolu_1")] },
+          result("toolu_1"),
+          // A turn a chat route answered without reasoning, in a failover.
+          { role: "assistant", content: [call("toolu_2")] },
+          result("toolu_2"),
+        ],
+      })
+      .withResponse();
+    expect(data.content[0]).toMatchObject({ type: "text" });
+    const up = await upstreamCall(before);
+    const sent = up.body.messages as { content: unknown }[];
+    expect([sent[1]?.content, sent[3]?.content]).toEqual([
+      [empty, call("toolu_1")],
+      [empty, call("toolu_2")],
+    ]);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.status, row.dropped]).toEqual([
+      "provider:deepseek",
+      200,
+      "content.redacted_thinking",
+    ]);
+  });
+
   test("count_tokens passes through to the Anthropic route, audited as count_tokens", async () => {
     const before = fake.requests.length;
     const { data, response } = await anthropic.messages
@@ -572,6 +613,33 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
     const up = await upstreamCall(before);
     expect(up.path).toBe("/v1/messages");
     expect((up.body.messages as Turn[])[1]?.content[0]).toEqual(unsigned);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect([row.route, row.status]).toEqual(["provider:deepseek", 200]);
+  });
+
+  test("a chat caller's tool-call turn sent back without reasoning_content goes with an empty thinking block", async () => {
+    // Most chat SDKs keep no reasoning_content in the history (and a turn another route answered
+    // has none): DeepSeek's thinking mode refuses the tool-call turn without thinking all the same.
+    const tools = [{ type: "function" as const, function: { name: "Bash", parameters: { type: "object" } } }];
+    const call = { id: "call_1", type: "function" as const, function: { name: "Bash", arguments: "{}" } };
+    const before = fake.requests.length;
+    const { data, response } = await openai.chat.completions
+      .create({
+        model: "ds-failover",
+        tools,
+        messages: [
+          { role: "user", content: "list the files" },
+          { role: "assistant", content: null, tool_calls: [call] },
+          { role: "tool", tool_call_id: "call_1", content: "a.txt" },
+        ],
+      })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBeString();
+    const up = await upstreamCall(before);
+    expect((up.body.messages as Turn[])[1]?.content).toEqual([
+      { type: "thinking", thinking: "", signature: "" },
+      { type: "tool_use", id: "call_1", name: "Bash", input: {} },
+    ]);
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect([row.route, row.status]).toEqual(["provider:deepseek", 200]);
   });

@@ -32,19 +32,27 @@ export const ANTHROPIC_API_MODEL = /^deepseek-/;
  * DeepSeek's Anthropic API in thinking mode (its default; `thinking: {type: "disabled"}` turns it
  * off): an assistant turn that called tools must come back with its `thinking` block, which it
  * takes whatever its signature (it signs none of Claude's; api-docs.deepseek.com/guides/anthropic_api:
- * `thinking` supported, `redacted_thinking` not), or the request is refused in these words.
+ * `thinking` supported, `redacted_thinking` not), or the request is refused in these words. The
+ * rule is its chat API's (api-docs.deepseek.com/guides/thinking_mode#tool-calls: "For turns that do
+ * perform tool calls, the reasoning_content must be fully passed back to the API in all subsequent
+ * requests", else a 400): every tool-call turn of the history, however it was answered, and the
+ * thinking may be empty (a turn that had none: DeepSeek's own harness sends it so,
+ * github.com/deepseek-ai/deepseek-harness/discussions/739, where leaving it out was that 400).
+ * A `redacted_thinking` block is no `thinking` block: it does not count.
  */
 export function missingThinking(
   messages: readonly { role: string; content: unknown }[],
   thinking: unknown,
 ): FakeRefusal | undefined {
   if ((thinking as { type?: unknown } | undefined)?.type === "disabled") return undefined;
-  const has = (content: unknown, type: string) =>
+  const has = (content: unknown, is: (block: Record<string, unknown>) => boolean) =>
     Array.isArray(content) &&
-    content.some((block) => typeof block === "object" && block !== null && block.type === type);
+    content.some((block) => typeof block === "object" && block !== null && is(block));
   const bare = messages.some(
     (message) =>
-      message.role === "assistant" && has(message.content, "tool_use") && !has(message.content, "thinking"),
+      message.role === "assistant" &&
+      has(message.content, (block) => block.type === "tool_use") &&
+      !has(message.content, (block) => block.type === "thinking" && typeof block.thinking === "string"),
   );
   if (!bare) return undefined;
   return {

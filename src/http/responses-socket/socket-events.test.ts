@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamTimeout } from "../../core/gateway-error.ts";
-import { inBandError } from "../../translate/stream/in-band-error.ts";
 import { errorEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
@@ -80,18 +79,24 @@ describe("turnData", () => {
     expect(turnData(failed, turn())).toMatchObject({ kind: "failure", error: { status: 502 } });
   });
 
+  // Each event's code names, relayed from an upstream, another status than the failure the
+  // gateway wrote it for: the status is the source's, never read off the code.
   test.each([
-    ["the gateway's own limit", "rate_limited", 429, "rate_limit_error"],
-    ["a prompt too long", "context_length_exceeded", 400, "invalid_request_error"],
-    ["no route left", "no_route_available", 503, "service_unavailable"],
+    ["a timeout, said in the upstream's words", "upstream_timeout", 504, "server_error", "server_error", 502],
+    ["the gateway's own limit", "rate_limited", 429, "rate_limited", "rate_limit_error", 502],
+    ["no route left", "no_route_available", 503, "no_route_available", "service_unavailable", 502],
+    [
+      "a model the gateway does not serve",
+      "model_not_found",
+      404,
+      "model_not_found",
+      "invalid_request_error",
+      502,
+    ],
   ] as const)(
     "a stream's error event the gateway wrote (%s) is the socket's error with the status of the failure it told of",
-    (_, code, status, type) => {
-      const written = new GatewayError({
-        status,
-        code,
-        message: "refused",
-      });
+    (_, failure, status, code, type, relayed) => {
+      const written = new GatewayError({ status, code: failure, message: "refused" });
       const failed = JSON.stringify({
         type: "error",
         code,
@@ -103,6 +108,8 @@ describe("turnData", () => {
         kind: "failure",
         error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
       });
+      // The same event relayed from an upstream, as it came.
+      expect(turnData(failed, turn())).toMatchObject({ kind: "failure", error: { status: relayed } });
     },
   );
 
@@ -133,11 +140,9 @@ describe("turnData", () => {
         kind: "failure",
         error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
       });
-      // The HTTP path's verdict, in either shape a stream says it.
-      for (const event of [failed, JSON.stringify({ error: { message: "refused", code } })]) {
-        const { status: http } = inBandError("openai", JSON.parse(event));
-        expect(turnData(event, turn())).toMatchObject({ kind: "failure", error: { status: http } });
-      }
+      // The same verdict from an error chunk of chat's shape (a kept-alive stream's).
+      const chunk = JSON.stringify({ error: { message: "refused", code } });
+      expect(turnData(chunk, turn())).toMatchObject({ kind: "failure", error: { status } });
     },
   );
 

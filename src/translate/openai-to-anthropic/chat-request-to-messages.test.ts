@@ -175,6 +175,82 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("to a server that takes thinking back, a tool-call turn without reasoning_content leads with an empty thinking block", () => {
+    // Most chat SDKs send no reasoning_content back, and a turn another route answered has none:
+    // DeepSeek's thinking mode refuses the tool-call turn without thinking all the same.
+    const call = { id: "call_1", type: "function", function: { name: "ls", arguments: "{}" } };
+    const request = {
+      model: "deepseek-v4-pro",
+      messages: [
+        { role: "user", content: "list the files" },
+        { role: "assistant", content: null, tool_calls: [call] },
+        { role: "tool", tool_call_id: "call_1", content: "a.txt" },
+        { role: "assistant", content: "a.txt" },
+        { role: "user", content: "thanks" },
+      ],
+    };
+    expect(chatRequestToMessages(request, new Dropped(), undefined, true).messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "list the files" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "", signature: "" },
+          { type: "tool_use", id: "call_1", name: "ls", input: {} },
+        ],
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: "a.txt" }] },
+      // A turn that called no tool needs none, and has none made up.
+      { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
+      { role: "user", content: [{ type: "text", text: "thanks" }] },
+    ]);
+    // Claude is sent none.
+    expect(chatRequestToMessages(request).messages).toMatchObject([
+      {},
+      { content: [{ type: "tool_use", id: "call_1" }] },
+      {},
+      {},
+      {},
+    ]);
+  });
+
+  test("consecutive assistant messages merged into one turn: their reasoning one thinking block, leading it", () => {
+    const call = { id: "call_1", type: "function", function: { name: "ls", arguments: "{}" } };
+    const turn = (...assistants: Record<string, unknown>[]) =>
+      chatRequestToMessages(
+        {
+          model: "deepseek-v4-pro",
+          messages: [
+            { role: "user", content: "list the files" },
+            ...assistants.map((message) => ({ role: "assistant", ...message })),
+            { role: "tool", tool_call_id: "call_1", content: "a.txt" },
+          ],
+        },
+        new Dropped(),
+        undefined,
+        true,
+      ).messages as { content: unknown[] }[];
+    const text = { type: "text", text: "Let me look." };
+    const toolUse = { type: "tool_use", id: "call_1", name: "ls", input: {} };
+    const thinking = (reasoning: string) => ({ type: "thinking", thinking: reasoning, signature: "" });
+    expect(
+      turn(
+        { content: "Let me look.", reasoning_content: "r1" },
+        { content: null, reasoning_content: "r2", tool_calls: [call] },
+      )[1]?.content,
+    ).toEqual([thinking("r1\n\nr2"), text, toolUse]);
+    // The tool-call message's empty thinking adds nothing to the first's…
+    expect(
+      turn({ content: "Let me look.", reasoning_content: "r1" }, { content: null, tool_calls: [call] })[1]
+        ?.content,
+    ).toEqual([thinking("r1"), text, toolUse]);
+    // …and leads a turn whose first message had none.
+    expect(turn({ content: "Let me look." }, { content: null, tool_calls: [call] })[1]?.content).toEqual([
+      thinking(""),
+      text,
+      toolUse,
+    ]);
+  });
+
   test("text that is empty or only whitespace, which Anthropic refuses as a text block, is left out", () => {
     const body = chatRequestToMessages({
       model: "m",

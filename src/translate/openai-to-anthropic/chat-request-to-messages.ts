@@ -13,6 +13,7 @@ import {
 } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
@@ -41,7 +42,8 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  * than 1 is refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
  * bound is the most `upstreamModel` may write (output-limit.ts): the caller asked for no less.
  * An assistant message's `reasoning_content` is left out (Claude refuses thinking it did not
- * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`).
+ * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
+ * then it leads the turn as a thinking block, as an empty one on a tool-call turn without it.
  */
 export function chatRequestToMessages(
   body: JsonObject,
@@ -58,8 +60,9 @@ export function chatRequestToMessages(
     if (blocks.length === 0) return;
     const last = turns.at(-1);
     // Anthropic wants strictly alternating turns: consecutive same-role messages merge.
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
+    if (last?.role !== role) turns.push({ role, content: blocks });
+    else if (role === "assistant") mergeAssistant(last.content, blocks);
+    else last.content.push(...blocks);
   };
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer") system.push(messageText(message));
@@ -133,19 +136,20 @@ const EFFORT: Record<string, string> = {
 /**
  * An assistant message as Messages blocks: its reasoning first when the upstream takes it back
  * (DeepSeek's `/anthropic`, whose thinking mode refuses a tool-call turn without its thinking: 400
- * "The `content[].thinking` in the thinking mode must be passed back to the API"), as the thinking
- * block an Anthropic caller gets for a chat route's reasoning (chat-response-to-messages.ts), with
- * the empty signature of thinking no Claude wrote. A message that carries it empty (a Responses
- * caller's tool-call turn another route answered: reasoning-back.ts) carries an empty block.
+ * "The `content[].thinking` in the thinking mode must be passed back to the API"), with the empty
+ * signature of thinking no Claude wrote. A tool-call message without reasoning leads with an empty
+ * block: most chat SDKs send no `reasoning_content` back, a turn another route answered has none,
+ * and a Responses caller's such turn carries it empty (reasoning-back.ts) — one rule for each.
  */
 function assistantBlocks(message: OpenAIMessage, thinkingBack: boolean): JsonObject[] {
   const blocks: JsonObject[] = [];
-  const reasoning = message.reasoning_content;
-  if (thinkingBack && typeof reasoning === "string")
-    blocks.push({ type: "thinking", thinking: reasoning, signature: "" });
+  const reasoning = typeof message.reasoning_content === "string" ? message.reasoning_content : undefined;
+  const calls = message.tool_calls ?? [];
+  if (thinkingBack && (reasoning !== undefined || calls.length > 0))
+    blocks.push(unsignedThinkingBlock(reasoning ?? ""));
   const text = messageText(message);
   if (hasText(text)) blocks.push({ type: "text", text });
-  for (const call of message.tool_calls ?? []) {
+  for (const call of calls) {
     blocks.push({
       type: "tool_use",
       id: anthropicToolId(plainCallId(call.id)),
@@ -155,6 +159,27 @@ function assistantBlocks(message: OpenAIMessage, thinkingBack: boolean): JsonObj
   }
   return blocks;
 }
+
+/**
+ * An assistant message merged into the turn before it (Anthropic's turns alternate): its thinking
+ * joins the turn's leading block, the reasonings in order, so the turn's thinking stays before its
+ * text and calls, where pushed after them it sat mid-turn.
+ */
+function mergeAssistant(turn: JsonObject[], blocks: JsonObject[]): void {
+  const [first, ...rest] = blocks;
+  if (!isThinking(first)) {
+    turn.push(...blocks);
+    return;
+  }
+  const lead = turn[0];
+  if (isThinking(lead)) lead.thinking = [lead.thinking, first.thinking].filter((r) => r !== "").join("\n\n");
+  else turn.unshift(first);
+  turn.push(...rest);
+}
+
+/** A thinking block: in a translated turn, only the one `assistantBlocks` made. */
+const isThinking = (block: JsonObject | undefined): block is UnsignedThinkingBlock =>
+  block?.type === "thinking";
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)

@@ -84,7 +84,7 @@ export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillR
   });
   let rows = 0;
   for (;;) {
-    const batch = await persist(run, name, () => nextBatch(sql, backfill));
+    const batch = await persist(run, name, () => nextBatch(sql, backfill, run.stopping));
     if (batch === undefined) {
       log.info(`backfill of ${backfill.what} stopped with the node; the next start resumes it`, {
         backfill: name,
@@ -103,8 +103,24 @@ export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillR
   });
 }
 
-/** One batch in its transaction; null when the backfill is done (by this batch or another node). */
-function nextBatch(sql: SQL, backfill: Backfill): Promise<BackfillBatch | null> {
+/**
+ * One batch in its transaction; null when the backfill is done (by this batch or another node). Its
+ * connection is its own, which the node's stop closes at once: a batch waiting for another node's
+ * (for as long as statement_timeout lets it, without end at 0) ends there, rolled back.
+ */
+async function nextBatch(sql: SQL, backfill: Backfill, stopping: AbortSignal): Promise<BackfillBatch | null> {
+  const connection = await sql.reserve({ signal: stopping });
+  const end = () => void connection.close().catch(() => {});
+  stopping.addEventListener("abort", end);
+  try {
+    return await batchIn(connection, backfill);
+  } finally {
+    stopping.removeEventListener("abort", end);
+    if (!stopping.aborted) connection.release();
+  }
+}
+
+function batchIn(sql: SQL, backfill: Backfill): Promise<BackfillBatch | null> {
   const { component, version } = backfill.mark;
   return sql.begin(async (tx) => {
     // DO NOTHING waits only for another node's first insert of the row, never for its lock.

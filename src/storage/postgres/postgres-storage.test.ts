@@ -313,6 +313,40 @@ test("a backfill whose batch fails (the database lost a moment) says so, tries a
   }
 }, 60_000);
 
+test("a node stops at once while its backfill's batch waits for another node's (statement_timeout 0, no end): the batch rolls back, and the store is closed", async () => {
+  const url = await databaseToBackfill(600, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage({ ...options(url), statementTimeoutMs: 0 });
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const { lines, log } = recordedLog();
+    const backfilling = storage.backfill?.(log);
+    await waitForValue(
+      "the batch waiting for the progress row",
+      async () => {
+        const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%backfill_progress%'`;
+        return row?.n === 1;
+      },
+      10_000,
+      10,
+    );
+    // The other node still holds it: the stop waits for none of it.
+    await storage.close();
+    await backfilling;
+    expect(lines.at(-1)?.message).toBe(
+      "backfill of stored responses' item index stopped with the node; the next start resumes it",
+    );
+    // Its pool is closed: nothing of it is left open.
+    await expect(storage.responses.get("acme", "resp_0")).rejects.toThrow();
+    await held.release();
+    expect(await sql`SELECT after FROM backfill_progress`).toEqual([{ after: null }]);
+  } finally {
+    await held.release();
+    await sql.close();
+  }
+}, 30_000);
+
 test("a pair without a caller is stored with '' for its caller's id, which the older release's trigger passes by; one an older release inserts gets it from the trigger", async () => {
   const url = await server.createDatabase();
   const storage = await openPostgresStorage(options(url));

@@ -53,10 +53,11 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
         return backfilling;
       },
       async close() {
+        // Nothing waits for the backfill: stopping ends its batch under way (rolled back).
         stopping.abort();
-        await backfilling;
         await audit.close();
         await sql.close({ timeout: 5 });
+        await backfilling;
       },
     };
   } catch (error) {

@@ -1,4 +1,3 @@
-import type { SQL } from "bun";
 import type { Backfill } from "./postgres-backfill.ts";
 
 /** Rows read per batch. */
@@ -16,7 +15,7 @@ const keyOf = (after: string | null): ResponseKey | null => (after === null ? nu
  * triggers indexing them. An entry the triggers wrote is kept (`ON CONFLICT DO NOTHING`): it is
  * the newer. A response is read by `stored_response_item_ids` (responses migration 5), which never
  * fails: one PostgreSQL's JSON reader refuses stops no batch. Until it is done, `responseOfItem`
- * looks past its position itself (postgres-response-store.ts).
+ * looks past its position itself (postgres-item-lookup.ts).
  */
 export const responseItemBackfill: Backfill = {
   mark: { component: "responses.item_index", version: 1 },
@@ -45,20 +44,3 @@ export const responseItemBackfill: Backfill = {
     return last ? { after: JSON.stringify([last.tenant, last.id]), rows: last.rows } : null;
   },
 };
-
-/**
- * The tenant's response holding `itemId` among the rows the backfill has not reached yet (past its
- * position, or all of them before its first batch); none once it is marked done. Each of those rows
- * is read: it serves only a lookup the index missed, and only until the backfill is done.
- */
-export function unindexedResponseOfItem(db: SQL, tenant: string, itemId: string) {
-  const { component, version } = responseItemBackfill.mark;
-  return db`
-    SELECT r.id FROM stored_responses r
-    LEFT JOIN backfill_progress p ON p.component = ${component} AND p.version = ${version}
-    WHERE NOT EXISTS (SELECT 1 FROM schema_migrations WHERE component = ${component} AND version = ${version})
-      AND r.tenant = ${tenant}
-      AND (p.after IS NULL OR (r.tenant, r.id) > (p.after::json ->> 0, p.after::json ->> 1))
-      AND ${itemId}::text = ANY(stored_response_item_ids(r.response))
-    LIMIT 1`;
-}

@@ -257,6 +257,88 @@ test("a node serves while its backfill waits (another node's batch holds the pro
   }
 }, 60_000);
 
+test("while the backfill waits, the ids a request looks up at once that the index misses are looked for in one statement, which parses only the unreached rows whose text holds one of them, where each id parsed every unreached row", async () => {
+  const url = await databaseToBackfill(300, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    // Every response read for its item ids, counted.
+    await sql.unsafe(`CREATE SEQUENCE item_id_reads;
+      ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
+      CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM nextval('item_id_reads');
+        RETURN stored_response_item_ids_read(response);
+      END $$;`);
+    // Codex's turn without store: ids no response holds, and one an unreached row does.
+    const ids = [...Array.from({ length: 20 }, (_, n) => `rs_echoed_${n}`), "msg_up7"];
+    const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
+    expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
+    // Only the row whose text holds one of them (as JSON writes it) is parsed: "msg_up7", not "msg_up70".
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
+    // A lookup the index answers (a response stored since, its trigger reading it) reads no other.
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
+    expect(await storage.responses.responseOfItem?.("acme", "msg_new")).toBe("resp_new");
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("an item whose row a batch indexes while it is looked up is found: the index and the unreached rows are read in one snapshot", async () => {
+  const url = await databaseToBackfill(20, 0);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  const batch = new SQL({ url, max: 1 });
+  try {
+    let committed = () => {};
+    const commit = new Promise<void>((resolve) => {
+      committed = resolve;
+    });
+    // A batch of another node, whose lock on stored_responses stands for its time between reads:
+    // it indexes resp_7 and moves the position past it, and commits while the lookup runs.
+    let locked = () => {};
+    const holds = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const batching = batch.begin(async (tx) => {
+      await tx`LOCK TABLE stored_responses IN ACCESS EXCLUSIVE MODE`;
+      await tx`INSERT INTO stored_response_items (tenant, item_id, response_id) VALUES ('acme', 'msg_up7', 'resp_7')`;
+      await tx`INSERT INTO backfill_progress (component, version, after) VALUES ('responses.item_index', 1, '["acme","resp_7"]')`;
+      locked();
+      await commit;
+    });
+    await holds;
+    const lookup = storage.responses.responseOfItem?.("acme", "msg_up7");
+    await waitForValue(
+      "the lookup waiting for the batch's lock",
+      async () => {
+        const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_responses%'`;
+        return row?.n === 1;
+      },
+      10_000,
+      10,
+    );
+    committed();
+    await batching;
+    expect(await lookup).toBe("resp_7");
+  } finally {
+    await batch.close();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
 test("a backfill a node left halfway (stopped or crashed) resumes where its last batch ended", async () => {
   const url = await databaseToBackfill(1_200, 0);
   const sql = new SQL({ url, max: 1 });

@@ -24,6 +24,7 @@ import {
   shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
+import { shadowKeyIdBackfill } from "./postgres-shadow-backfill.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
 
 let server: PostgresServer;
@@ -211,10 +212,10 @@ async function databaseToBackfill(responses: number, pairs: number): Promise<str
   return url;
 }
 
-test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfill ends and says how many rows it filled", async () => {
+test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the shadow pairs' first, and say how many rows they filled", async () => {
   const url = await databaseToBackfill(1_200, 600);
   const sql = new SQL({ url, max: 1 });
-  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const held = await holdBackfill(url, shadowKeyIdBackfill.mark);
   const storage = await openPostgresStorage(options(url));
   try {
     const { lines, log } = recordedLog();
@@ -222,23 +223,34 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     await waitForValue("the backfill to start", () => lines.length > 0);
     expect(lines).toEqual([
       {
-        message: "backfill of stored responses' item index started",
-        fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
+        message: "backfill of shadow pairs' caller ids started",
+        fields: { backfill: "shadow.key_id@2", rows: 600, resumed: false },
       },
     ]);
+    // Every record read for its caller's id, counted.
+    await sql.unsafe(`CREATE SEQUENCE key_id_reads;
+      ALTER FUNCTION shadow_record_key_id(text) RENAME TO shadow_record_key_id_read;
+      CREATE FUNCTION shadow_record_key_id(record text) RETURNS text LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM nextval('key_id_reads');
+        RETURN shadow_record_key_id_read(record);
+      END $$;`);
     // The node answers meanwhile, from rows no backfill has reached.
     expect(await storage.responses.responseOfItem?.("acme", "msg_up1199")).toBe("resp_1199");
     expect(await storage.responses.responseOfItem?.("acme", "msg_up_none")).toBeNull();
     expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
+    // A pair's record is parsed only where its text holds the caller's id: none for another.
+    expect(await storage.shadow?.list({ keyId: "key_other" }, null, 1_000)).toEqual([]);
+    expect(await sql`SELECT last_value::int AS n FROM key_id_reads`).toEqual([{ n: 599 }]);
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 0 }]);
     expect(Bun.peek.status(backfilling ?? Promise.resolve())).toBe("pending");
     await held.release();
     await backfilling;
     expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
-      ["backfill of stored responses' item index started", 1_200],
-      ["backfill of stored responses' item index done", 1_200],
       ["backfill of shadow pairs' caller ids started", 600],
       ["backfill of shadow pairs' caller ids done", 600],
+      ["backfill of stored responses' item index started", 1_200],
+      ["backfill of stored responses' item index done", 1_200],
     ]);
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_200 }]);
     expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
@@ -422,7 +434,9 @@ test("a node stops at once while its backfill's batch waits for another node's (
     // Its pool is closed: nothing of it is left open.
     await expect(storage.responses.get("acme", "resp_0")).rejects.toThrow();
     await held.release();
-    expect(await sql`SELECT after FROM backfill_progress`).toEqual([{ after: null }]);
+    expect(await sql`SELECT after FROM backfill_progress WHERE component = 'responses.item_index'`).toEqual([
+      { after: null },
+    ]);
   } finally {
     await held.release();
     await sql.close();

@@ -1,8 +1,5 @@
 import type { Backfill } from "./postgres-backfill.ts";
 
-/** Rows read per batch. */
-const BATCH = 500;
-
 /** Where a batch of `stored_responses` stopped: the keyset of its primary key, kept as JSON. */
 type ResponseKey = [tenant: string, id: string];
 
@@ -26,13 +23,13 @@ export const responseItemBackfill: Backfill = {
       WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})`;
     return row?.n ?? 0;
   },
-  async step(tx, after) {
+  async step(tx, after, rows) {
     const from = keyOf(after);
     const [last]: { tenant: string; id: string; rows: number }[] = await tx`
       WITH batch AS (
         SELECT tenant, id, response FROM stored_responses
         WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})
-        ORDER BY tenant, id LIMIT ${BATCH}
+        ORDER BY tenant, id LIMIT ${rows}
       ), indexed AS (
         INSERT INTO stored_response_items (tenant, item_id, response_id)
         SELECT b.tenant, item_id, b.id
@@ -43,4 +40,14 @@ export const responseItemBackfill: Backfill = {
       FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;
     return last ? { after: JSON.stringify([last.tenant, last.id]), rows: last.rows } : null;
   },
+  async rowAfter(sql, after) {
+    const from = keyOf(after);
+    const [row]: { tenant: string; id: string }[] = await sql`SELECT tenant, id FROM stored_responses
+      WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})
+      ORDER BY tenant, id LIMIT 1`;
+    return row ? `stored_responses WHERE tenant = ${literal(row.tenant)} AND id = ${literal(row.id)}` : null;
+  },
 };
+
+/** A value as an SQL string literal, for a condition the log gives an operator to run. */
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;

@@ -45,7 +45,7 @@ const options = (url: string) => ({
 function recordedLog() {
   const lines: { message: string; fields: Record<string, unknown> }[] = [];
   const keep = (message: string, fields: Record<string, unknown> = {}) => lines.push({ message, fields });
-  return { lines, log: { info: keep, warn: keep } };
+  return { lines, log: { info: keep, warn: keep, error: keep } };
 }
 
 test("several nodes starting at once apply each migration exactly once", async () => {

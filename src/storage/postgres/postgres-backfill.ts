@@ -9,7 +9,10 @@ export interface BackfillMark {
   readonly version: number;
 }
 
-/** One batch filled: the key of the last row it read (kept as text), and how many rows it filled. */
+/**
+ * One batch filled: the key of the last row it read (kept as text), and how many rows it filled
+ * (wrote to: a row a writer or trigger filled meanwhile is read, not counted), for the log.
+ */
 export interface BackfillBatch {
   readonly after: string;
   readonly rows: number;

@@ -35,8 +35,9 @@ export const responseItemBackfill: Backfill = {
         SELECT b.tenant, item_id, b.id
         FROM batch b, unnest(stored_response_item_ids(b.response)) AS item_id
         ON CONFLICT (tenant, item_id) DO NOTHING
+        RETURNING tenant, response_id
       )
-      SELECT tenant, id, (SELECT count(*)::int FROM batch) AS rows
+      SELECT tenant, id, (SELECT count(DISTINCT (tenant, response_id))::int FROM indexed) AS rows
       FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;
     return last ? { after: JSON.stringify([last.tenant, last.id]), rows: last.rows } : null;
   },

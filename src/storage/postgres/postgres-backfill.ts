@@ -67,7 +67,8 @@ export async function backfillState(sql: SQL, backfill: Backfill): Promise<Backf
  * or another's) stopped, and moves it on with the batch, so that nodes running it at once take
  * turns, every row is filled once, and a node stopped or crashed halfway leaves the rest to the
  * next (its batch rolled back, the position with it). The last batch writes the mark. A failed
- * batch is logged and tried again; closing the node stops it between batches.
+ * batch is logged and tried again, smaller if it failed of its own; closing the node ends the batch
+ * under way.
  */
 export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillRun): Promise<void> {
   const { backfill } = state;

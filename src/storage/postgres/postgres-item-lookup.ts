@@ -28,9 +28,10 @@ export function postgresItemLookup(
  * The tenant's response holding each of `itemIds`: the index the triggers keep (responses
  * migration 4), and, until its backfill is done, for the ids it misses, the rows the backfill has
  * not reached (past its position, or all of them before its first batch). Of those, only a row
- * whose text holds an id as JSON writes it (a string search, where parsing every row took seconds
- * on 100,000) has its JSON read. One statement, so one snapshot: a batch committing meanwhile moves
- * a row from the one to the other, and two statements could both miss it.
+ * whose text holds one of the ids as JSON writes it (one regular expression over its text) has its
+ * JSON parsed, where a parse of every row took seconds on 100,000. One statement, so one snapshot:
+ * a batch committing meanwhile moves a row from the one to the other, and two statements could
+ * both miss it.
  */
 function responsesOfItems(db: SQL, tenant: string, itemIds: readonly string[], backfilled: boolean) {
   const ids = db.array([...itemIds], "TEXT");

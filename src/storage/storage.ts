@@ -46,6 +46,6 @@ export interface Storage {
    * stopped by `close`; never rejects (a failed batch is logged and tried again). A command that
    * only opens the store for a moment leaves it to the serving nodes.
    */
-  backfill?(log: Pick<Logger, "info" | "warn">): Promise<void>;
+  backfill?(log: Pick<Logger, "info" | "warn" | "error">): Promise<void>;
   close(): Promise<void>;
 }

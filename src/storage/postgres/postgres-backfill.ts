@@ -1,6 +1,7 @@
 import type { SQL, TransactionSQL } from "bun";
 import { describeError } from "../../core/describe-error.ts";
 import type { Logger } from "../../log/logger.ts";
+import { sqlStateOf } from "./postgres-failure.ts";
 
 /** The mark in `schema_migrations` that a backfill has run to its end on this database. */
 export interface BackfillMark {
@@ -8,7 +9,10 @@ export interface BackfillMark {
   readonly version: number;
 }
 
-/** One batch filled: the key of the last row it read (kept as text), and how many rows it filled. */
+/**
+ * One batch filled: the key of the last row it read (kept as text), and how many rows it filled
+ * (wrote to: a row a writer or trigger filled meanwhile is read, not counted), for the log.
+ */
 export interface BackfillBatch {
   readonly after: string;
   readonly rows: number;
@@ -27,11 +31,16 @@ export interface Backfill {
   /** How many rows are left to fill after `after` (null: from the first row), for the log alone. */
   left(sql: SQL, after: string | null): Promise<number>;
   /**
-   * Fills one batch after `after` in `tx`, a short statement holding no lock writers wait for; null
-   * when no row was left. It must keep what a writer wrote meanwhile.
+   * Fills one batch of at most `rows` rows after `after` in `tx`, a short statement holding no lock
+   * writers wait for; null when no row was left. It must keep what a writer wrote meanwhile.
    */
-  step(tx: TransactionSQL, after: string | null): Promise<BackfillBatch | null>;
+  step(tx: TransactionSQL, after: string | null, rows: number): Promise<BackfillBatch | null>;
+  /** The row after `after`, as a condition on its table an operator can query: the log names it. */
+  rowAfter(sql: SQL, after: string | null): Promise<string | null>;
 }
+
+/** Rows a batch reads at most; fewer while a batch of its own fails (halved, down to one). */
+export const BATCH_ROWS = 500;
 
 /** A backfill as this node's readers of its rows see it: done once they need no fallback. */
 export interface BackfillState {
@@ -44,7 +53,7 @@ const RETRY_MS = { first: 1_000, most: 30_000 };
 
 /** What a running backfill is told: where to log, and whether the node is closing. */
 export interface BackfillRun {
-  readonly log: Pick<Logger, "info" | "warn">;
+  readonly log: Pick<Logger, "info" | "warn" | "error">;
   readonly stopping: AbortSignal;
 }
 
@@ -58,7 +67,8 @@ export async function backfillState(sql: SQL, backfill: Backfill): Promise<Backf
  * or another's) stopped, and moves it on with the batch, so that nodes running it at once take
  * turns, every row is filled once, and a node stopped or crashed halfway leaves the rest to the
  * next (its batch rolled back, the position with it). The last batch writes the mark. A failed
- * batch is logged and tried again; closing the node stops it between batches.
+ * batch is logged and tried again, smaller if it failed of its own; closing the node ends the batch
+ * under way.
  */
 export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillRun): Promise<void> {
   const { backfill } = state;
@@ -83,8 +93,28 @@ export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillR
     resumed: begun.from !== null,
   });
   let rows = 0;
+  let size = BATCH_ROWS;
+  // A batch failing of its own (a statement_timeout on huge rows) is tried again at half the size
+  // at once, down to one row, named if even that fails; each batch that passes doubles it back.
+  const smaller = async (error: unknown) => {
+    if (!isBatchOwnFailure(error)) return false;
+    if (size > 1) {
+      const half = Math.ceil(size / 2);
+      run.log.warn(`backfill ${name}: a batch of ${size} rows failed; trying ${half}`, {
+        error: describeError(error),
+      });
+      size = half;
+      return true;
+    }
+    const row = await backfill.rowAfter(sql, await positionOf(sql, backfill.mark)).catch(() => null);
+    run.log.error(
+      `backfill ${name} fails on one row alone, and stops there: the node serves it as it does the rows not reached yet; raise storage.statement_timeout, or delete the row, and it goes on`,
+      { row, error: describeError(error) },
+    );
+    return false;
+  };
   for (;;) {
-    const batch = await persist(run, name, () => nextBatch(sql, backfill));
+    const batch = await persist(run, name, () => nextBatch(sql, backfill, size, run.stopping), smaller);
     if (batch === undefined) {
       log.info(`backfill of ${backfill.what} stopped with the node; the next start resumes it`, {
         backfill: name,
@@ -94,6 +124,7 @@ export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillR
     }
     if (batch === null) break;
     rows += batch.rows;
+    size = Math.min(size * 2, BATCH_ROWS);
   }
   state.done = true;
   log.info(`backfill of ${backfill.what} done`, {
@@ -103,8 +134,29 @@ export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillR
   });
 }
 
-/** One batch in its transaction; null when the backfill is done (by this batch or another node). */
-function nextBatch(sql: SQL, backfill: Backfill): Promise<BackfillBatch | null> {
+/**
+ * One batch in its transaction; null when the backfill is done (by this batch or another node). Its
+ * connection is its own, which the node's stop closes at once: a batch waiting for another node's
+ * (for as long as statement_timeout lets it, without end at 0) ends there, rolled back.
+ */
+async function nextBatch(
+  sql: SQL,
+  backfill: Backfill,
+  size: number,
+  stopping: AbortSignal,
+): Promise<BackfillBatch | null> {
+  const connection = await sql.reserve({ signal: stopping });
+  const end = () => void connection.close().catch(() => {});
+  stopping.addEventListener("abort", end);
+  try {
+    return await batchIn(connection, backfill, size);
+  } finally {
+    stopping.removeEventListener("abort", end);
+    if (!stopping.aborted) connection.release();
+  }
+}
+
+function batchIn(sql: SQL, backfill: Backfill, size: number): Promise<BackfillBatch | null> {
   const { component, version } = backfill.mark;
   return sql.begin(async (tx) => {
     // DO NOTHING waits only for another node's first insert of the row, never for its lock.
@@ -114,7 +166,7 @@ function nextBatch(sql: SQL, backfill: Backfill): Promise<BackfillBatch | null> 
       await tx`SELECT after FROM backfill_progress WHERE component = ${component} AND version = ${version}
         FOR UPDATE`;
     if (await isMarked(tx, backfill.mark)) return null;
-    const batch = await backfill.step(tx, progress?.after ?? null);
+    const batch = await backfill.step(tx, progress?.after ?? null, size);
     if (batch === null) {
       for (const mark of [backfill.mark, ...(backfill.covers ?? [])])
         await tx`INSERT INTO schema_migrations (component, version, applied_at)
@@ -128,14 +180,23 @@ function nextBatch(sql: SQL, backfill: Backfill): Promise<BackfillBatch | null> 
   });
 }
 
-/** `work`'s result, tried again after each failure (logged) until it succeeds; undefined once stopping. */
-async function persist<T>(run: BackfillRun, name: string, work: () => Promise<T>): Promise<T | undefined> {
+/**
+ * `work`'s result, tried again after each failure (logged) until it succeeds; undefined once
+ * stopping. A failure `smaller` made the work smaller for is tried again at once.
+ */
+async function persist<T>(
+  run: BackfillRun,
+  name: string,
+  work: () => Promise<T>,
+  smaller: (error: unknown) => Promise<boolean> = async () => false,
+): Promise<T | undefined> {
   let pause = RETRY_MS.first;
   while (!run.stopping.aborted) {
     try {
       return await work();
     } catch (error) {
       if (run.stopping.aborted) return undefined;
+      if (await smaller(error)) continue;
       run.log.warn(`backfill ${name} failed; trying again in ${pause / 1000} s`, {
         error: describeError(error),
       });
@@ -156,6 +217,15 @@ function pauseUnlessStopped(ms: number, stopping: AbortSignal): Promise<void> {
     }
     stopping.addEventListener("abort", done);
   });
+}
+
+/**
+ * A failure of the batch's own statement, which a smaller batch may pass: the database answered
+ * (a statement_timeout, memory, a row refused), neither lost (08) nor shutting down (57P).
+ */
+function isBatchOwnFailure(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  return state !== null && !/^(08|57P)/.test(state);
 }
 
 async function isMarked(sql: SQL, mark: BackfillMark): Promise<boolean> {

@@ -57,6 +57,9 @@ function field(error: unknown, name: "code" | "errno"): string | null {
   return typeof value === "string" ? value : null;
 }
 
+/** The SQLSTATE PostgreSQL answered with; null for a failure on the way to it (Bun's own). */
+export const sqlStateOf = (error: unknown): string | null => field(error, "errno");
+
 /** True when the error says the database (or the way to it) is down, not that a query is wrong. */
 export function isPostgresUnavailable(error: unknown): boolean {
   const code = field(error, "code") ?? "";

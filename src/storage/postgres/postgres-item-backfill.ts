@@ -1,8 +1,4 @@
-import type { SQL } from "bun";
 import type { Backfill } from "./postgres-backfill.ts";
-
-/** Rows read per batch. */
-const BATCH = 500;
 
 /** Where a batch of `stored_responses` stopped: the keyset of its primary key, kept as JSON. */
 type ResponseKey = [tenant: string, id: string];
@@ -16,7 +12,7 @@ const keyOf = (after: string | null): ResponseKey | null => (after === null ? nu
  * triggers indexing them. An entry the triggers wrote is kept (`ON CONFLICT DO NOTHING`): it is
  * the newer. A response is read by `stored_response_item_ids` (responses migration 5), which never
  * fails: one PostgreSQL's JSON reader refuses stops no batch. Until it is done, `responseOfItem`
- * looks past its position itself (postgres-response-store.ts).
+ * looks past its position itself (postgres-item-lookup.ts).
  */
 export const responseItemBackfill: Backfill = {
   mark: { component: "responses.item_index", version: 1 },
@@ -27,38 +23,32 @@ export const responseItemBackfill: Backfill = {
       WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})`;
     return row?.n ?? 0;
   },
-  async step(tx, after) {
+  async step(tx, after, rows) {
     const from = keyOf(after);
     const [last]: { tenant: string; id: string; rows: number }[] = await tx`
       WITH batch AS (
         SELECT tenant, id, response FROM stored_responses
         WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})
-        ORDER BY tenant, id LIMIT ${BATCH}
+        ORDER BY tenant, id LIMIT ${rows}
       ), indexed AS (
         INSERT INTO stored_response_items (tenant, item_id, response_id)
         SELECT b.tenant, item_id, b.id
         FROM batch b, unnest(stored_response_item_ids(b.response)) AS item_id
         ON CONFLICT (tenant, item_id) DO NOTHING
+        RETURNING tenant, response_id
       )
-      SELECT tenant, id, (SELECT count(*)::int FROM batch) AS rows
+      SELECT tenant, id, (SELECT count(DISTINCT (tenant, response_id))::int FROM indexed) AS rows
       FROM batch ORDER BY tenant DESC, id DESC LIMIT 1`;
     return last ? { after: JSON.stringify([last.tenant, last.id]), rows: last.rows } : null;
   },
+  async rowAfter(sql, after) {
+    const from = keyOf(after);
+    const [row]: { tenant: string; id: string }[] = await sql`SELECT tenant, id FROM stored_responses
+      WHERE ${from === null} OR (tenant, id) > (${from?.[0] ?? ""}, ${from?.[1] ?? ""})
+      ORDER BY tenant, id LIMIT 1`;
+    return row ? `stored_responses WHERE tenant = ${literal(row.tenant)} AND id = ${literal(row.id)}` : null;
+  },
 };
 
-/**
- * The tenant's response holding `itemId` among the rows the backfill has not reached yet (past its
- * position, or all of them before its first batch); none once it is marked done. Each of those rows
- * is read: it serves only a lookup the index missed, and only until the backfill is done.
- */
-export function unindexedResponseOfItem(db: SQL, tenant: string, itemId: string) {
-  const { component, version } = responseItemBackfill.mark;
-  return db`
-    SELECT r.id FROM stored_responses r
-    LEFT JOIN backfill_progress p ON p.component = ${component} AND p.version = ${version}
-    WHERE NOT EXISTS (SELECT 1 FROM schema_migrations WHERE component = ${component} AND version = ${version})
-      AND r.tenant = ${tenant}
-      AND (p.after IS NULL OR (r.tenant, r.id) > (p.after::json ->> 0, p.after::json ->> 1))
-      AND ${itemId}::text = ANY(stored_response_item_ids(r.response))
-    LIMIT 1`;
-}
+/** A value as an SQL string literal, for a condition the log gives an operator to run. */
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;

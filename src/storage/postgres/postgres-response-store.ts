@@ -4,7 +4,8 @@ import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
-import { responseItemBackfill, unindexedResponseOfItem } from "./postgres-item-backfill.ts";
+import { responseItemBackfill } from "./postgres-item-backfill.ts";
+import { postgresItemLookup } from "./postgres-item-lookup.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { responseMigrations } from "./postgres-response-migrations.ts";
 
@@ -61,19 +62,8 @@ export async function createPostgresResponseStore(
       );
       return chainOf(rows.map(storedResponseOf), id);
     },
-    async responseOfItem(tenant, itemId) {
-      // The index the triggers keep (postgres-response-migrations.ts, version 4), and until its
-      // backfill is done, the rows it has not reached.
-      const rows: { response_id: string }[] = await calls.read(
-        (db) =>
-          db`SELECT response_id FROM stored_response_items WHERE tenant = ${tenant} AND item_id = ${itemId}`,
-      );
-      if (rows[0] || indexed.done) return rows[0]?.response_id ?? null;
-      const unindexed: { id: string }[] = await calls.read((db) =>
-        unindexedResponseOfItem(db, tenant, itemId),
-      );
-      return unindexed[0]?.id ?? null;
-    },
+    // The index the triggers keep, and until its backfill is done, the rows it has not reached.
+    responseOfItem: postgresItemLookup(calls, indexed),
     async delete(tenant, id) {
       const result = await calls.write(
         (db) => db`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,

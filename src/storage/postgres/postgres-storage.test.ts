@@ -24,6 +24,7 @@ import {
   shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
+import { shadowKeyIdBackfill } from "./postgres-shadow-backfill.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
 
 let server: PostgresServer;
@@ -44,7 +45,7 @@ const options = (url: string) => ({
 function recordedLog() {
   const lines: { message: string; fields: Record<string, unknown> }[] = [];
   const keep = (message: string, fields: Record<string, unknown> = {}) => lines.push({ message, fields });
-  return { lines, log: { info: keep, warn: keep } };
+  return { lines, log: { info: keep, warn: keep, error: keep } };
 }
 
 test("several nodes starting at once apply each migration exactly once", async () => {
@@ -139,11 +140,12 @@ test("rows stored before the item index are indexed after its migration, outside
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1 }]);
     expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
     expect(await node?.responses.responseOfItem?.("globex", "msg_0")).toBeNull();
-    // Both fill it at once, harmlessly: every row read once, by one or the other.
+    // Both fill it at once, harmlessly: every row filled once, by one or the other; resp_newer,
+    // which its trigger indexed, and resp_native, whose item resp_newer holds, read but not filled.
     const logs = [recordedLog(), recordedLog()];
     await Promise.all(nodes.map((open, n) => open.backfill?.(logs[n]!.log)));
     const done = logs.flatMap((log) => log.lines).filter((line) => line.message.endsWith("item index done"));
-    expect(done.reduce((rows, line) => rows + Number(line.fields.rows), 0)).toBe(1_202);
+    expect(done.reduce((rows, line) => rows + Number(line.fields.rows), 0)).toBe(1_200);
     expect(await node?.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_newer");
     expect(await node?.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
     expect(await node?.responses.responseOfItem?.("bulk", "msg_0")).toBe("resp_0");
@@ -211,10 +213,10 @@ async function databaseToBackfill(responses: number, pairs: number): Promise<str
   return url;
 }
 
-test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfill ends and says how many rows it filled", async () => {
+test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the shadow pairs' first, and say how many rows they filled", async () => {
   const url = await databaseToBackfill(1_200, 600);
   const sql = new SQL({ url, max: 1 });
-  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const held = await holdBackfill(url, shadowKeyIdBackfill.mark);
   const storage = await openPostgresStorage(options(url));
   try {
     const { lines, log } = recordedLog();
@@ -222,26 +224,48 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     await waitForValue("the backfill to start", () => lines.length > 0);
     expect(lines).toEqual([
       {
-        message: "backfill of stored responses' item index started",
-        fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
+        message: "backfill of shadow pairs' caller ids started",
+        fields: { backfill: "shadow.key_id@2", rows: 600, resumed: false },
       },
     ]);
+    // Every record read for its caller's id, counted.
+    await sql.unsafe(`CREATE SEQUENCE key_id_reads;
+      ALTER FUNCTION shadow_record_key_id(text) RENAME TO shadow_record_key_id_read;
+      CREATE FUNCTION shadow_record_key_id(record text) RETURNS text LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM nextval('key_id_reads');
+        RETURN shadow_record_key_id_read(record);
+      END $$;`);
     // The node answers meanwhile, from rows no backfill has reached.
     expect(await storage.responses.responseOfItem?.("acme", "msg_up1199")).toBe("resp_1199");
     expect(await storage.responses.responseOfItem?.("acme", "msg_up_none")).toBeNull();
     expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
+    // A pair's record is parsed only where its text holds the caller's id: none for another.
+    expect(await storage.shadow?.list({ keyId: "key_other" }, null, 1_000)).toEqual([]);
+    expect(await sql`SELECT last_value::int AS n FROM key_id_reads`).toEqual([{ n: 599 }]);
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 0 }]);
+    // Written meanwhile, filled by the writer (its caller's id) and the trigger (its item): read by
+    // the batches, counted as filled by neither.
+    await storage.shadow?.insert([shadowPair(1, { id: "pair_new" })]);
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
     expect(Bun.peek.status(backfilling ?? Promise.resolve())).toBe("pending");
     await held.release();
     await backfilling;
+    // rows=: how many are left to read at the start, how many this node filled at the end.
     expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
-      ["backfill of stored responses' item index started", 1_200],
-      ["backfill of stored responses' item index done", 1_200],
       ["backfill of shadow pairs' caller ids started", 600],
       ["backfill of shadow pairs' caller ids done", 600],
+      ["backfill of stored responses' item index started", 1_201],
+      ["backfill of stored responses' item index done", 1_200],
     ]);
-    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_200 }]);
-    expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
+    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_201 }]);
+    expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(600);
     // Marked: a node opening later has nothing to do, nor an older release's (shadow.key_id@1).
     expect(
       await sql`SELECT component, version FROM schema_migrations WHERE component LIKE '%.%' ORDER BY 1, 2`,
@@ -252,6 +276,88 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     ]);
   } finally {
     await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("while the backfill waits, the ids a request looks up at once that the index misses are looked for in one statement, which parses only the unreached rows whose text holds one of them, where each id parsed every unreached row", async () => {
+  const url = await databaseToBackfill(300, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    // Every response read for its item ids, counted.
+    await sql.unsafe(`CREATE SEQUENCE item_id_reads;
+      ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
+      CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM nextval('item_id_reads');
+        RETURN stored_response_item_ids_read(response);
+      END $$;`);
+    // Codex's turn without store: ids no response holds, and one an unreached row does.
+    const ids = [...Array.from({ length: 20 }, (_, n) => `rs_echoed_${n}`), "msg_up7"];
+    const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
+    expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
+    // Only the row whose text holds one of them (as JSON writes it) is parsed: "msg_up7", not "msg_up70".
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
+    // A lookup the index answers (a response stored since, its trigger reading it) reads no other.
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
+    expect(await storage.responses.responseOfItem?.("acme", "msg_new")).toBe("resp_new");
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("an item whose row a batch indexes while it is looked up is found: the index and the unreached rows are read in one snapshot", async () => {
+  const url = await databaseToBackfill(20, 0);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  const batch = new SQL({ url, max: 1 });
+  try {
+    let committed = () => {};
+    const commit = new Promise<void>((resolve) => {
+      committed = resolve;
+    });
+    // A batch of another node, whose lock on stored_responses stands for its time between reads:
+    // it indexes resp_7 and moves the position past it, and commits while the lookup runs.
+    let locked = () => {};
+    const holds = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const batching = batch.begin(async (tx) => {
+      await tx`LOCK TABLE stored_responses IN ACCESS EXCLUSIVE MODE`;
+      await tx`INSERT INTO stored_response_items (tenant, item_id, response_id) VALUES ('acme', 'msg_up7', 'resp_7')`;
+      await tx`INSERT INTO backfill_progress (component, version, after) VALUES ('responses.item_index', 1, '["acme","resp_7"]')`;
+      locked();
+      await commit;
+    });
+    await holds;
+    const lookup = storage.responses.responseOfItem?.("acme", "msg_up7");
+    await waitForValue(
+      "the lookup waiting for the batch's lock",
+      async () => {
+        const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_responses%'`;
+        return row?.n === 1;
+      },
+      10_000,
+      10,
+    );
+    committed();
+    await batching;
+    expect(await lookup).toBe("resp_7");
+  } finally {
+    await batch.close();
     await sql.close();
     await storage.close();
   }
@@ -312,6 +418,42 @@ test("a backfill whose batch fails (the database lost a moment) says so, tries a
     await storage.close();
   }
 }, 60_000);
+
+test("a node stops at once while its backfill's batch waits for another node's (statement_timeout 0, no end): the batch rolls back, and the store is closed", async () => {
+  const url = await databaseToBackfill(600, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage({ ...options(url), statementTimeoutMs: 0 });
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const { lines, log } = recordedLog();
+    const backfilling = storage.backfill?.(log);
+    await waitForValue(
+      "the batch waiting for the progress row",
+      async () => {
+        const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%backfill_progress%'`;
+        return row?.n === 1;
+      },
+      10_000,
+      10,
+    );
+    // The other node still holds it: the stop waits for none of it.
+    await storage.close();
+    await backfilling;
+    expect(lines.at(-1)?.message).toBe(
+      "backfill of stored responses' item index stopped with the node; the next start resumes it",
+    );
+    // Its pool is closed: nothing of it is left open.
+    await expect(storage.responses.get("acme", "resp_0")).rejects.toThrow();
+    await held.release();
+    expect(await sql`SELECT after FROM backfill_progress WHERE component = 'responses.item_index'`).toEqual([
+      { after: null },
+    ]);
+  } finally {
+    await held.release();
+    await sql.close();
+  }
+}, 30_000);
 
 test("a pair without a caller is stored with '' for its caller's id, which the older release's trigger passes by; one an older release inserts gets it from the trigger", async () => {
   const url = await server.createDatabase();

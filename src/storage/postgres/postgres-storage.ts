@@ -45,18 +45,20 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       adminSessions,
       shadow: shadow.store,
       backfill(log) {
-        // One after the other: a node's backfills share its pool with its requests.
+        // One after the other: a node's backfills share its pool with its requests. The shadow
+        // pairs' first: they are fewer, and a filter by caller reads those not reached meanwhile.
         backfilling ??= (async () => {
-          for (const state of [responses.backfill, shadow.backfill])
+          for (const state of [shadow.backfill, responses.backfill])
             if (!state.done) await runBackfill(sql, state, { log, stopping: stopping.signal });
         })();
         return backfilling;
       },
       async close() {
+        // Nothing waits for the backfill: stopping ends its batch under way (rolled back).
         stopping.abort();
-        await backfilling;
         await audit.close();
         await sql.close({ timeout: 5 });
+        await backfilling;
       },
     };
   } catch (error) {

@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
+import { messageOf } from "../core/describe-error.ts";
 import type { UiPage } from "../http/admin-ui/ui-pages.ts";
 import { currentSession, type SessionInfo, setSession, signOut } from "./api.ts";
 import { Failure } from "./components/failure.tsx";
@@ -97,9 +98,7 @@ export function App() {
               signOut().then(
                 () => setSessionState({ signedIn: false, oidc: session.oidc }),
                 (failure: unknown) =>
-                  setSignOutError(
-                    `Sign-out failed; the session is still open (${failure instanceof Error ? failure.message : String(failure)}).`,
-                  ),
+                  setSignOutError(`Sign-out failed; the session is still open (${messageOf(failure)}).`),
               );
             }}
           >

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { messageOf } from "../core/describe-error.ts";
 import { ApiError } from "./api.ts";
 
 export interface Loaded<T> {
@@ -31,7 +32,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: nu
       },
       (failure: unknown) => {
         if (!live) return;
-        setError(failure instanceof Error ? failure.message : String(failure));
+        setError(messageOf(failure));
         setStatus(failure instanceof ApiError ? failure.status : undefined);
       },
     );

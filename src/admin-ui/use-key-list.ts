@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { KeyView } from "../auth/key-view.ts";
+import { messageOf } from "../core/describe-error.ts";
 import type { KeyPage } from "../http/admin/key-page.ts";
 import { getJson } from "./api.ts";
 import { useNewestLoad } from "./use-newest-load.ts";
@@ -23,7 +24,6 @@ export interface KeyList {
 }
 
 const PAGE = 50;
-const messageOf = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
 
 /**
  * The Keys page's list, 50 keys a page ("Load more"), each page's spend read for its own ids: a

@@ -1,7 +1,7 @@
 import { callerId, type Principal } from "../auth/principal.ts";
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
-import { describeError } from "../core/describe-error.ts";
+import { describeError, messageOf } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
@@ -120,7 +120,7 @@ export function createAuditService(
     bodies: true,
     redact: redactBody,
     onHealthChange(healthy, error) {
-      failure = healthy ? undefined : error instanceof Error ? error.message : String(error);
+      failure = healthy ? undefined : messageOf(error);
       // One or the other, by audit.fail_open: the line said both.
       if (healthy)
         logger.info(

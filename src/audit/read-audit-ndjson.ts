@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { messageOf } from "../core/describe-error.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditRecordSchema } from "./audit-record-schema.ts";
 import { STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
@@ -106,7 +107,7 @@ function parseRow(text: string): AuditRecord | string {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return `not JSON (${error instanceof Error ? error.message : String(error)})`;
+    return `not JSON (${messageOf(error)})`;
   }
   const parsed = auditRecordSchema.safeParse(json);
   return parsed.success ? parsed.data : describeIssues(parsed.error);

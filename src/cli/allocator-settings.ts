@@ -8,6 +8,7 @@
  * with it (`execve`: the same pid, arguments, descriptors and environment beside it). An
  * operator's own value, any value, is kept: `MIMALLOC_PURGE_DELAY=100` gives memory back.
  */
+import { messageOf } from "../core/describe-error.ts";
 
 const VARIABLE = "MIMALLOC_PURGE_DELAY";
 const KEEP_FREED_PAGES = "-1";
@@ -69,7 +70,7 @@ export function restartWithAllocatorSettings(
     if (!execve) throw new Error("this runtime has no process.execve");
     execve(restart.path, restart.args, restart.env);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     warn(
       `mindgw: could not start again with ${VARIABLE}=${KEEP_FREED_PAGES} (${reason}); running with the allocator's default\n`,
     );

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
+import { messageOf } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { printable } from "../core/printable.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
@@ -77,6 +78,6 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`mindgw: ${error.message}\n`);
     return EXIT.usage;
   }
-  process.stderr.write(`mindgw: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`mindgw: ${messageOf(error)}\n`);
   return EXIT.failure;
 }

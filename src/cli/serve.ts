@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { retentionWarnings } from "../config/retention-warnings.ts";
+import { messageOf } from "../core/describe-error.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { missingCredentials } from "../providers/missing-credentials.ts";
@@ -80,7 +81,7 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new Error(
       inUse
         ? `cannot listen on ${host}:${port}: the address is already in use (another mindgw?)`
-        : `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+        : `cannot listen on ${host}:${port}: ${messageOf(error)}`,
     );
   }
   try {
@@ -94,7 +95,7 @@ async function serve(options: ServeOptions): Promise<void> {
       stop(signal) {
         logger.info(`${signal} received: draining`);
         stopAll().then(resolve, (error: unknown) => {
-          logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+          logger.error(`shutdown failed: ${messageOf(error)}`);
           process.exitCode = 1;
           resolve();
         });
@@ -117,8 +118,7 @@ async function serve(options: ServeOptions): Promise<void> {
               );
             else logger.info("config file unchanged; nothing to reload");
           },
-          (error: unknown) =>
-            logger.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
+          (error: unknown) => logger.error(`reload failed: ${messageOf(error)}`),
         );
       },
     });
@@ -147,7 +147,7 @@ async function stoppedBeforeListening(signal: StopSignal, logger: Logger, stopAl
   try {
     await stopAll();
   } catch (error) {
-    logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`shutdown failed: ${messageOf(error)}`);
     process.exitCode = 1;
   }
   exitStopped(logger);

@@ -1,5 +1,6 @@
 import { RedisClient } from "bun";
 import type { Config } from "../config/config-schema.ts";
+import { messageOf } from "../core/describe-error.ts";
 
 /** The channel every node listens on for key changes (revoke, rotate, create): its cache refreshes. */
 export const KEY_CHANNEL = "mgw:keys";
@@ -35,7 +36,7 @@ export async function announceKeyChanges(
     ]);
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return messageOf(error);
   } finally {
     clearTimeout(timer);
     client.close();

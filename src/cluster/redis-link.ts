@@ -1,4 +1,5 @@
 import { RedisClient } from "bun";
+import { messageOf } from "../core/describe-error.ts";
 
 export interface RedisLinkOptions {
   url: string;
@@ -227,7 +228,7 @@ export class RedisLink {
 
   private failed(error: unknown): void {
     if (this.closed) return;
-    this.lastError = error instanceof Error ? error.message : String(error);
+    this.lastError = messageOf(error);
     if (this.isHealthy) {
       this.isHealthy = false;
       this.options.onHealthChange?.(false, this.lastError);

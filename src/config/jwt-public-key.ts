@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { messageOf } from "../core/describe-error.ts";
 
 /** The key type (and EC curve) each asymmetric JWS algorithm verifies with (RFC 7518, RFC 8037). */
 const NEEDS: Record<string, { type: readonly string[]; curve?: string; named: string }> = {
@@ -42,7 +43,7 @@ export function publicKeyProblems(pem: string, algorithms: readonly string[]): P
   try {
     key = createPublicKey(pem);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = messageOf(error);
     return [{ path: ["public_key"], message: `not a public key or certificate in PEM: ${why}` }];
   }
   const type = key.asymmetricKeyType ?? "unknown";

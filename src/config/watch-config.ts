@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { messageOf } from "../core/describe-error.ts";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { configDocument, configFromDocument } from "./load-config.ts";
@@ -180,7 +181,7 @@ class Unreadable {
   readonly reason: string;
   constructor(error: unknown) {
     const code = error instanceof Error && "code" in error ? String(error.code) : "";
-    this.reason = READ_FAILURES[code] ?? (error instanceof Error ? error.message : String(error));
+    this.reason = READ_FAILURES[code] ?? messageOf(error);
   }
 }
 

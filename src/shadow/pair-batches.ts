@@ -1,3 +1,4 @@
+import { messageOf } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
@@ -54,7 +55,7 @@ export function createPairBatches(options: PairBatchOptions): PairBatches {
         (error: unknown) =>
           logger.warn("recording shadow pairs failed; they are dropped", {
             pairs: pairs(),
-            error: error instanceof Error ? error.message : String(error),
+            error: messageOf(error),
           }),
       )
       .finally(() => recording.delete(saving));

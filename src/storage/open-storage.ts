@@ -1,4 +1,5 @@
 import type { Config } from "../config/config-schema.ts";
+import { messageOf } from "../core/describe-error.ts";
 import type { PostgresOptions } from "./postgres/postgres-client.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { cannotOpen, isCannotOpen } from "./sqlite/cannot-open.ts";
@@ -38,10 +39,7 @@ function openSqliteAt(path: string): Storage {
     return openSqliteStorage(path);
   } catch (error) {
     if (!isCannotOpen(error)) throw error;
-    const reason = (error instanceof Error ? error.message : String(error)).replace(
-      /^storage\.path \S+: /,
-      "",
-    );
+    const reason = messageOf(error).replace(/^storage\.path \S+: /, "");
     throw cannotOpen(path, reason, error);
   }
 }

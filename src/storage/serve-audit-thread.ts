@@ -1,3 +1,4 @@
+import { messageOf } from "../core/describe-error.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
 
 declare const self: Worker;
@@ -44,7 +45,7 @@ export function serveAuditThread(
         const failure = code(error);
         const errno =
           typeof error === "object" && error !== null && "errno" in error ? text(error.errno) : undefined;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = messageOf(error);
         reply = {
           id: request.id,
           ok: false,

@@ -1,3 +1,4 @@
+import { messageOf } from "../core/describe-error.ts";
 import { decodeSse } from "../core/sse.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
@@ -160,6 +161,6 @@ function describeNetworkError(error: unknown): string {
   if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
   if (code === "ConnectionClosed" || code === "ECONNRESET") return "connection closed";
   if (code !== "") return code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.split("\n")[0]?.slice(0, 120) || "network error";
 }

@@ -1,3 +1,4 @@
+import { messageOf } from "../core/describe-error.ts";
 import { resolveGateway } from "./gateway-target.ts";
 import { runInteractive } from "./run-interactive.tsx";
 import { runJson } from "./run-json.ts";
@@ -55,6 +56,6 @@ export async function runTail(options: TailOptions): Promise<number> {
       workersRefreshMs: options.workersRefreshMs ?? 5000,
     });
   } catch (error) {
-    return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, 1);
+    return fail(`unexpected error: ${messageOf(error)}`, 1);
   }
 }

@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
+import { messageOf } from "../../core/describe-error.ts";
 
 /** Which keys a Revoke ends: this one by its id, or every active key of its name. */
 export type RevokeScope = "key" | "name";
@@ -32,7 +33,7 @@ export function RevokeKey({
     try {
       count = await countNamesakes();
     } catch (failure) {
-      onError(failure instanceof Error ? failure.message : String(failure));
+      onError(messageOf(failure));
       return;
     } finally {
       setAsking(false);

@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
+import { messageOf } from "../../core/describe-error.ts";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
@@ -40,7 +41,7 @@ export function ActivityPage() {
         setNext(page.nextBefore);
         setError(undefined);
       } catch (failure) {
-        if (!signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+        if (!signal.aborted) setError(messageOf(failure));
       }
     });
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads again for each actor chosen

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import type { KeyView } from "../../auth/key-view.ts";
+import { messageOf } from "../../core/describe-error.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson, postJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
@@ -68,7 +69,7 @@ export function KeysPage() {
       keys.reload();
       return true;
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(messageOf(failure));
       return false;
     }
   };

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { rowKeyText } from "../../audit/audit-row-key.ts";
+import { messageOf } from "../../core/describe-error.ts";
 import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
@@ -55,7 +56,7 @@ export function RequestsPage() {
         setCursor(page.nextCursor);
         setError(undefined);
       } catch (failure) {
-        if (!signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+        if (!signal.aborted) setError(messageOf(failure));
       }
     });
 
@@ -92,7 +93,7 @@ export function RequestsPage() {
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(messageOf(failure));
     }
   };
 

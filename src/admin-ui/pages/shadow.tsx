@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
+import { messageOf } from "../../core/describe-error.ts";
 import type { ShadowRecord, ShadowPage as ShadowReport, ShadowSide } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
 import { ApiError, getJson } from "../api.ts";
@@ -47,7 +48,7 @@ export function ShadowPage() {
       } catch (failure) {
         if (signal.aborted) return;
         if (failure instanceof ApiError && failure.status === 404) setUnavailable(true);
-        else setError(failure instanceof Error ? failure.message : String(failure));
+        else setError(messageOf(failure));
       }
     });
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page

@@ -7,6 +7,7 @@ import {
   readAuditLines,
 } from "../../audit/read-audit-ndjson.ts";
 import type { Config } from "../../config/config-schema.ts";
+import { messageOf } from "../../core/describe-error.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { openConfigStore } from "../config-store.ts";
 import { UsageError } from "../exit-code.ts";
@@ -91,7 +92,7 @@ async function addSpend(storage: Storage, done: AuditImport, config: Config, opt
     const owed = [...deltas].map(([subject, usd]) => `${subject} $${usd}`).join(", ");
     process.stdout.write(`${summary(done)}\n`);
     throw new Error(
-      `the rows are stored, but their spend was not added (${error instanceof Error ? error.message : String(error)}), and a new import skips them: ${owed}`,
+      `the rows are stored, but their spend was not added (${messageOf(error)}), and a new import skips them: ${owed}`,
     );
   }
   const cost = spent.reduce((sum, record) => sum + record.costUsd, 0);

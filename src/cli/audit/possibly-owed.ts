@@ -1,6 +1,7 @@
 import { basename, dirname, resolve } from "node:path";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { saveUnwrittenRows } from "../../audit/unwritten-rows.ts";
+import { messageOf } from "../../core/describe-error.ts";
 
 /**
  * A file a stop saved with rows its hung write may have stored (unwritten-rows.ts names it
@@ -37,7 +38,7 @@ export function possiblyOwed(file: string, held: readonly AuditRecord[], at: Dat
     return `\n${said}; to add it: mindgw audit import ${resolve(file)} --spend-stored (with this -c)`;
   const saved = saveUnwrittenRows(held, [sidePath(file, at)], () => {});
   if ("stderr" in saved)
-    return `\n${said} (the rows could not be saved for adding it: ${saved.error instanceof Error ? saved.error.message : String(saved.error)})`;
+    return `\n${said} (the rows could not be saved for adding it: ${messageOf(saved.error)})`;
   return `\n${said}; to add it: mindgw audit import ${saved.path} --spend-stored (with this -c)`;
 }
 

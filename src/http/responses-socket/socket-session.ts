@@ -1,3 +1,4 @@
+import { messageOf } from "../../core/describe-error.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
 import { cutShort, errorEvent, replyError, TURN_ENDS, type TurnEvent, turnData } from "./socket-events.ts";
@@ -156,7 +157,7 @@ export class ResponsesSocketSession {
     try {
       await this.turn(message, name, lane);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       if (!this.ended) this.deps.send(errorEvent(replyError(502, reason), laneOf(message)));
     }
   }
@@ -217,7 +218,7 @@ export class ResponsesSocketSession {
     } catch (error) {
       // The turn's stream broke off here (the gateway's own stream ends with an error event, so
       // this is the socket going away or the reply unreadable): said once, if anyone listens.
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       if (!this.ended) this.deps.send(errorEvent(replyError(502, reason), turn.streamId));
     } finally {
       lane.stop = undefined;

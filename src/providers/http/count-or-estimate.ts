@@ -1,3 +1,4 @@
+import { messageOf } from "../../core/describe-error.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { type GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import type { ProviderReply } from "../provider.ts";
@@ -19,7 +20,7 @@ export async function countOrEstimate(
     return { kind: "json", body: await count() };
   } catch (error) {
     if (signal.aborted) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw unsupportedOperation(
       `${upstreamName(provider)} did not count tokens for ${model} (${reason}); the gateway estimates them`,
     );

@@ -1,4 +1,5 @@
 import { SQL } from "bun";
+import { messageOf } from "../../core/describe-error.ts";
 
 /** `storage` settings that shape the PostgreSQL pool (config-schema.ts). Durations in ms. */
 export interface PostgresOptions {
@@ -51,7 +52,7 @@ export function describeConnectFailure(error: unknown, options: PostgresOptions)
   const url = new URL(postgresUrl(options));
   const mode = url.searchParams.get("sslmode");
   const ca = url.searchParams.get("sslrootcert");
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const code =
     typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
       ? error.code

@@ -1,4 +1,5 @@
 import type { SQL } from "bun";
+import { messageOf } from "../../core/describe-error.ts";
 
 /** One schema step of a component. Versions start at 1 and only ever grow. */
 export interface PostgresMigration {
@@ -63,7 +64,7 @@ function migrationFailed(component: string, version: number, error: unknown): Er
       error instanceof Error ? (error as Error & Partial<Record<typeof name, unknown>>)[name] : null;
     return typeof value === "string" && value !== "" ? ` (${label}: ${value})` : "";
   };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new Error(
     `migration ${component}@${version} failed: ${message}${said("detail", "detail")}${said("hint", "hint")}${said("where", "context")}`,
     { cause: error },

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { messageOf } from "../../core/describe-error.ts";
 import { cannotOpen, isCannotOpen } from "./cannot-open.ts";
 
 /** How long a start waits for another start's hold on the lock to settle before it reads who holds it. */
@@ -115,12 +116,12 @@ function openLockFile(databasePath: string): Database {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    throw cannotOpen(databasePath, error instanceof Error ? error.message : String(error), error);
+    throw cannotOpen(databasePath, messageOf(error), error);
   }
   try {
     return new Database(path, { create: true, strict: true });
   } catch (error) {
-    const reason = `its serve lock ${path}: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `its serve lock ${path}: ${messageOf(error)}`;
     throw isCannotOpen(error) ? cannotOpen(databasePath, reason, error) : error;
   }
 }

@@ -10,6 +10,7 @@
  */
 import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
+import { messageOf } from "../../core/describe-error.ts";
 import { createBatchExporter } from "./otlp-batch-exporter.ts";
 import { HeldMemories } from "./posted-memory.ts";
 import type { BatchMemory, ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
@@ -29,8 +30,7 @@ const sending = new Set<Promise<void>>();
 let ring: BatchRingReader | undefined;
 
 const reply = (message: ExportThreadReply) => self.postMessage(message);
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const failed = (id: number) => (error: unknown) => reply({ id, ok: false, error: errorText(error) });
+const failed = (id: number) => (error: unknown) => reply({ id, ok: false, error: messageOf(error) });
 const resourceOf = (id: number) => resources.get(id) ?? resourceFromAttributes({});
 const scopeOf = (id: number) => scopes.get(id) ?? { name: "" };
 
@@ -51,7 +51,7 @@ async function exportBatch(
   };
   const sent = new Promise<void>((resolve) => {
     target.export(batch, (result) => {
-      reply({ id, ok: result.code === 0, ...(result.error ? { error: errorText(result.error) } : {}) });
+      reply({ id, ok: result.code === 0, ...(result.error ? { error: messageOf(result.error) } : {}) });
       resolve();
     });
   });

@@ -7,6 +7,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
+import { messageOf } from "../../core/describe-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
@@ -193,7 +194,7 @@ export async function startTracing(
     shutdown: () =>
       sdk.shutdown().catch((error: unknown) => {
         logger.warn("flushing traces failed", {
-          error: error instanceof Error ? error.message : String(error),
+          error: messageOf(error),
         });
       }),
   };

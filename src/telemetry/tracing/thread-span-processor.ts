@@ -1,6 +1,7 @@
 import type { Context } from "@opentelemetry/api";
 import { TraceFlags } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { messageOf } from "../../core/describe-error.ts";
 import { onceATurn } from "../../core/once-a-turn.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { LaterSpans, SpanBatches } from "./batch-tracer.ts";
@@ -183,7 +184,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       this.writer.lost();
       this.numberMemories.lost();
       this.stringMemories.lost();
-      this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
+      this.options.onDropped(batch.spans, messageOf(error));
     }
   }
 

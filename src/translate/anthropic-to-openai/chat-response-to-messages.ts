@@ -3,6 +3,7 @@ import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { reasoningText } from "./messages-stream-writer.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
@@ -24,7 +25,7 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const message = choice?.message;
   // A chat server's reasoning becomes a thinking block (unsigned: no Anthropic model wrote it).
   const reasoning = reasoningText(message?.reasoning_content ?? message?.reasoning);
-  if (reasoning) content.push({ type: "thinking", thinking: reasoning, signature: "" });
+  if (reasoning) content.push(unsignedThinkingBlock(reasoning));
   const text = message?.content || message?.refusal;
   // A whitespace-only text ("\n\n" before a tool call) is no block: Anthropic refuses one when
   // the conversation comes back to it.

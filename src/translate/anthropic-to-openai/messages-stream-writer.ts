@@ -7,6 +7,7 @@ import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
+import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
@@ -126,9 +127,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const open = this.open;
     if (open?.kind === "tool") this.tools.interrupt();
     const block =
-      open?.kind === "thinking"
-        ? open.block
-        : this.openBlock("thinking", { type: "thinking", thinking: "", signature: "" }, out);
+      open?.kind === "thinking" ? open.block : this.openBlock("thinking", unsignedThinkingBlock(""), out);
     out.push(this.delta(block, { type: "thinking_delta", thinking }));
   }
 

@@ -6,6 +6,7 @@
  * one of this thread's turns go back in one (docs/BENCHMARKS-HISTORY.md, "Session 11: the lean
  * client on a thread of its own").
  */
+import { messageOf } from "../../../core/describe-error.ts";
 import { GatewayError } from "../../../core/gateway-error.ts";
 import { IdTable } from "../../../core/id-table.ts";
 import { onceATurn } from "../../../core/once-a-turn.ts";
@@ -90,9 +91,7 @@ function start({ id, url, method, headers, body, maxBody }: ThreadCall): void {
     .then((answer) =>
       answer instanceof Response ? readResponse(id, answer, maxBody) : wholeOf(id, answer, maxBody),
     )
-    .then(answered, (error: unknown) =>
-      answered({ id, error: error instanceof Error ? error.message : String(error) }),
-    );
+    .then(answered, (error: unknown) => answered({ id, error: messageOf(error) }));
 }
 
 self.onmessage = (event: MessageEvent<ThreadRequest>) => {

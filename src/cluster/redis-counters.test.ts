@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
+import { startHoldingProxy } from "../../test/e2e/harness/holding-proxy.ts";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { SharedScope } from "../auth/shared-counters.ts";
+import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import { createRedisCounters, tokensKey } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -17,8 +19,8 @@ afterAll(async () => {
 });
 
 async function node(id: string) {
-  // Written as each call is made, as a cluster node's link is (start-cluster.ts).
-  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
+  // Pipelined, as a cluster node's link is (start-cluster.ts).
+  const link = new RedisLink({ url: redis.url, timeoutMs: 5000 });
   links.push(link);
   expect(await link.start()).toBe(true);
   return createRedisCounters({ link, nodeId: id, nodes: () => 3 });
@@ -113,7 +115,7 @@ test("a record's call, as `recorded` hands it out, settles once Redis has run it
 });
 
 test("a record's call that outlasts the Redis timeout settles all the same, its failure told", async () => {
-  const link = new RedisLink({ url: redis.url, timeoutMs: 300, writeAtOnce: true });
+  const link = new RedisLink({ url: redis.url, timeoutMs: 300 });
   links.push(link);
   expect(await link.start()).toBe(true);
   const errors: unknown[] = [];
@@ -191,6 +193,29 @@ test("records made while a batch is with Redis go at once, each turn's as one ca
   // batch: six script calls.
   expect(stats).toMatch(/cmdstat_evalsha:calls=6,/);
   control.close();
+});
+
+test("a record made while a batch is with Redis is written right behind it, not once it is answered", async () => {
+  const proxy = await startHoldingProxy({ hostname: "127.0.0.1", port: redis.port });
+  const link = new RedisLink({ url: `redis://127.0.0.1:${proxy.port}`, timeoutMs: 5000 });
+  links.push(link);
+  try {
+    expect(await link.start()).toBe(true);
+    const counters = createRedisCounters({ link, nodeId: "behind", nodes: () => 1 });
+    const sha = (script: string) => new Bun.CryptoHasher("sha1").update(script).digest("hex");
+    // Held on its way to Redis: the batch stays in flight, unanswered.
+    proxy.hold();
+    const admitted = counters.admit([scope("key:behind", { tpm: 1000 })], 3_000);
+    await waitFor("the batch, held", () => proxy.held().includes(sha(ADMIT_SCRIPT)));
+    counters.record([{ subject: "key:behind", tokens: 7 }], [], 3_000);
+    const recorded = counters.recorded();
+    await waitFor("the record, written behind it", () => proxy.held().includes(sha(RECORD_SCRIPT)));
+    proxy.release();
+    await Promise.all([admitted, recorded]);
+    expect((await counters.admit([scope("key:behind", { tpm: 1000 })], 3_001)).usage[0]!.tokens).toBe(7);
+  } finally {
+    proxy.stop();
+  }
 });
 
 test("admissions that arrive while a batch is with Redis wait and go as one batch, in order", async () => {

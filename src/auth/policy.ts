@@ -28,12 +28,15 @@ export interface Policy {
    */
   record(principal: Principal, model: string, usage: Usage, served?: Served): number;
   /**
-   * What `record` counts leaves this node in a microtask after it, for counters the other nodes
-   * read (a cluster node's shared counters: cluster/redis-counters.ts): a stream's bytes holding its
-   * end marker wait that microtask out (http/sse-response.ts), so that its client's next request,
-   * to any node, finds them counted. Absent: `record` counts at once, and nothing waits.
+   * Where `record` counts for other nodes too (a cluster node's shared counters:
+   * cluster/redis-counters.ts), what it counted since this was last asked, on its way to them:
+   * settles once they have it, or once that failed (bounded by the counters' timeout; the node's
+   * own counters stand); undefined when nothing was counted since. A stream's bytes holding its end
+   * marker and a whole answer wait for it (http/sse-response.ts, http/model-pipeline.ts), so that
+   * its client's next request, to any node, finds them counted. Absent: `record` counts at once,
+   * and nothing waits.
    */
-  readonly recordsInMicrotask?: boolean;
+  recordsShared?(): Promise<void> | undefined;
   /**
    * The policy as one config version sees it (that version's prices and limits), built once per
    * version into the gateway's runtime snapshot: a request admitted under one version is recorded

@@ -37,6 +37,7 @@ function fakeShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission 
     record: (tokens, spend) => {
       state.recorded.push({ tokens, spend });
     },
+    recorded: () => undefined,
   };
   return { shared, state };
 }

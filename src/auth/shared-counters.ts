@@ -14,12 +14,18 @@ export interface SharedCounters {
    * every scope with an rpm. Returns each scope's usage after the decision, for the headers.
    */
   admit(scopes: readonly SharedScope[], now: number): Promise<SharedAdmission>;
-  /** Counts an answer's tokens and spend, off the request path. */
+  /** Counts an answer's tokens and spend, off the request path (`recorded` says when they count). */
   record(
     tokens: readonly { subject: string; tokens: number }[],
     spend: readonly { subject: string; usd: number }[],
     now: number,
   ): void;
+  /**
+   * What `record` counted since this was last asked, on its way: settles once the counters have it
+   * (Redis answered the call carrying it), or once that call failed or outlasted the counters'
+   * timeout; undefined when nothing was recorded since. Every node reads those counts then.
+   */
+  recorded(): Promise<void> | undefined;
 }
 
 export interface SharedScope {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
+import { startHoldingProxy } from "../../test/e2e/harness/holding-proxy.ts";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { SharedScope } from "../auth/shared-counters.ts";
+import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import { createRedisCounters, tokensKey } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -17,8 +19,8 @@ afterAll(async () => {
 });
 
 async function node(id: string) {
-  // Written as each call is made, as a cluster node's link is (start-cluster.ts).
-  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
+  // Pipelined, as a cluster node's link is (start-cluster.ts).
+  const link = new RedisLink({ url: redis.url, timeoutMs: 5000 });
   links.push(link);
   expect(await link.start()).toBe(true);
   return createRedisCounters({ link, nodeId: id, nodes: () => 3 });
@@ -94,28 +96,46 @@ test("a node's record counts in the next admission it sends, even one asked for 
   expect(afterSpend.refused).toMatchObject({ index: 0, code: "budget_exceeded" });
 });
 
-test("a record made while nothing is with Redis is on its way once the turn's microtasks ran, before the answer", async () => {
-  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
+test("a record's call, as `recorded` hands it out, settles once Redis has run it; asked again with nothing recorded since, there is none", async () => {
+  const counters = await node("acknowledged");
+  expect(counters.recorded()).toBeUndefined();
+  counters.record([{ subject: "key:acknowledged", tokens: 5 }], [], 8_000_000);
+  counters.record([], [{ subject: "key:acknowledged-spend", usd: 0.5 }], 8_000_000);
+  const call = counters.recorded();
+  expect(call).toBeDefined();
+  expect(counters.recorded()).toBeUndefined();
+  await call;
+  // Read by another client once the call settled (as the other node a client asks next): Redis
+  // has run the record, the script's first call included (a Redis that lacks it is sent it then).
+  const seen = Bun.spawnSync(
+    ["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:acknowledged"), "8000"],
+    { timeout: 5000 },
+  );
+  expect(seen.stdout.toString().trim()).toBe("5");
+});
+
+test("a record's call that outlasts the Redis timeout settles all the same, its failure told", async () => {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 300 });
   links.push(link);
   expect(await link.start()).toBe(true);
-  const counters = createRedisCounters({ link, nodeId: "soon", nodes: () => 1 });
-  // The script loaded first (a Redis that lacks it is sent it when it says so, a reply later).
-  const reader = new RedisClient(redis.url);
-  counters.record([{ subject: "key:soon-warm", tokens: 1 }], [], 8_000_000);
-  await waitFor(
-    "the first record",
-    async () => (await reader.hget(tokensKey("key:soon-warm"), "8000")) === "1",
-  );
-  reader.close();
-  counters.record([{ subject: "key:soon", tokens: 5 }], [], 8_000_000);
-  // The handler's promise settling, on which Bun writes the answer: a microtask after the record's.
-  await Promise.resolve();
-  // Read by another client while this process is still in the turn that recorded (as a node
-  // still writing the answer): Redis has run the record already.
-  const seen = Bun.spawnSync(["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:soon"), "8000"], {
-    timeout: 5000,
+  const errors: unknown[] = [];
+  const counters = createRedisCounters({
+    link,
+    nodeId: "record-timeout",
+    nodes: () => 1,
+    onError: (error) => errors.push(error),
   });
-  expect(seen.stdout.toString().trim()).toBe("5");
+  const control = new RedisClient(redis.url);
+  await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
+  try {
+    counters.record([{ subject: "key:record-timeout", tokens: 5 }], [], 8_500_000);
+    await counters.recorded();
+    expect(errors.map(String)).toEqual(["Error: redis call took over 300 ms"]);
+  } finally {
+    await control.send("CLIENT", ["UNPAUSE"]);
+    control.close();
+  }
+  await waitFor("the link to reconnect", () => link.healthy());
 });
 
 test("the records of one turn go as one call, none of them sent while it runs", async () => {
@@ -131,7 +151,7 @@ test("the records of one turn go as one call, none of them sent while it runs", 
   for (let answer = 0; answer < 3; answer++)
     counters.record([{ subject: "key:one-turn", tokens: 5 }], [], 9_000_000);
   counters.record([], [{ subject: "key:one-turn-spend", usd: 0.5 }], 9_000_000);
-  // Nothing sent on the answers' own path: the turn's microtasks send them.
+  // Nothing sent on the answers' own path: the turn's end sends them.
   const during = Bun.spawnSync(
     ["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:one-turn"), "9000"],
     {
@@ -145,7 +165,7 @@ test("the records of one turn go as one call, none of them sent while it runs", 
   control.close();
 });
 
-test("records made while a batch is with Redis go ahead of the next batch, as one call", async () => {
+test("records made while a batch is with Redis go at once, each turn's as one call, and count in the next batch", async () => {
   const counters = await node("pipelined");
   const control = new RedisClient(redis.url);
   const limited = [scope("key:pipelined", { tpm: 1_000_000 })];
@@ -155,19 +175,47 @@ test("records made while a batch is with Redis go ahead of the next batch, as on
   await control.send("CONFIG", ["RESETSTAT"]);
   await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
   const admissions = [counters.admit(limited, 2_000)];
+  const calls: (Promise<void> | undefined)[] = [];
   for (let turn = 0; turn < 4; turn++) {
     await new Promise((resolve) => setImmediate(resolve));
-    counters.record([{ subject: "key:pipelined", tokens: 10 }], [], 2_000);
+    counters.record([{ subject: "key:pipelined", tokens: 5 }], [], 2_000);
+    counters.record([{ subject: "key:pipelined", tokens: 5 }], [], 2_000);
+    calls.push(counters.recorded());
     admissions.push(counters.admit(limited, 2_001 + turn));
   }
   await control.send("CLIENT", ["UNPAUSE"]);
   const results = await Promise.all(admissions);
-  // Every admission of the second batch counts the four records made before it was sent.
+  await Promise.all(calls);
+  // Every admission of the second batch counts the four turns' records, sent before it.
   expect(results.map((r) => r.usage[0]!.tokens)).toEqual([0, 40, 40, 40, 40]);
   const stats = String(await control.send("INFO", ["commandstats"]));
-  // The first batch, then one record call and the second batch: three script calls.
-  expect(stats).toMatch(/cmdstat_evalsha:calls=3,/);
+  // The first batch, a record call a turn (not held back until that batch answered), the second
+  // batch: six script calls.
+  expect(stats).toMatch(/cmdstat_evalsha:calls=6,/);
   control.close();
+});
+
+test("a record made while a batch is with Redis is written right behind it, not once it is answered", async () => {
+  const proxy = await startHoldingProxy({ hostname: "127.0.0.1", port: redis.port });
+  const link = new RedisLink({ url: `redis://127.0.0.1:${proxy.port}`, timeoutMs: 5000 });
+  links.push(link);
+  try {
+    expect(await link.start()).toBe(true);
+    const counters = createRedisCounters({ link, nodeId: "behind", nodes: () => 1 });
+    const sha = (script: string) => new Bun.CryptoHasher("sha1").update(script).digest("hex");
+    // Held on its way to Redis: the batch stays in flight, unanswered.
+    proxy.hold();
+    const admitted = counters.admit([scope("key:behind", { tpm: 1000 })], 3_000);
+    await waitFor("the batch, held", () => proxy.held().includes(sha(ADMIT_SCRIPT)));
+    counters.record([{ subject: "key:behind", tokens: 7 }], [], 3_000);
+    const recorded = counters.recorded();
+    await waitFor("the record, written behind it", () => proxy.held().includes(sha(RECORD_SCRIPT)));
+    proxy.release();
+    await Promise.all([admitted, recorded]);
+    expect((await counters.admit([scope("key:behind", { tpm: 1000 })], 3_001)).usage[0]!.tokens).toBe(7);
+  } finally {
+    proxy.stop();
+  }
 });
 
 test("admissions that arrive while a batch is with Redis wait and go as one batch, in order", async () => {

@@ -83,11 +83,17 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   const pendingSpend = new Map<string, number>();
   // The clock of the first record pending: the tokens' second (an injected clock in tests).
   let firstAt = 0;
+  /** The call the pending records will go in: settled once Redis has answered it, or it failed. */
+  let pendingCall: PromiseWithResolvers<void> | null = null;
+  /** That call as `recorded` hands it out: the last record's, until asked. */
+  let unasked: Promise<void> | undefined;
   const add = (into: Map<string, number>, key: string, amount: number) =>
     into.set(key, (into.get(key) ?? 0) + amount);
-  /** The records pending, as one script call (null when none is). */
-  const sendRecords = (): Promise<unknown> | null => {
-    if (pendingTokens.size === 0 && pendingSpend.size === 0) return null;
+  /** The records pending, as one script call, now (nothing when none is). */
+  const sendRecords = (): void => {
+    const call = pendingCall;
+    if (call === null) return;
+    pendingCall = null;
     const tokens = [...pendingTokens];
     const spend = [...pendingSpend];
     pendingTokens.clear();
@@ -103,9 +109,15 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       ...tokens.map(([, amount]) => String(amount)),
       ...spend.map(([, amount]) => String(amount)),
     ];
-    return link
+    link
       .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
-      .catch((error: unknown) => options.onError?.(error));
+      .then(
+        () => call.resolve(),
+        (error: unknown) => {
+          options.onError?.(error);
+          call.resolve();
+        },
+      );
   };
   /**
    * Admissions go to Redis as one script run per batch (in arrival order, each seeing the counts
@@ -117,52 +129,34 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * fails (Redis gone or slower than the timeout), the admissions waiting behind it fail with it,
    * so they fall back to local counters at once instead of waiting a timeout of their own.
    *
-   * Answers' tokens and spend go the same way, coalesced by subject into one record call: ahead of
-   * the next batch on the same connection, so Redis counts them before it decides any admission
-   * this node sends after them (no round trip of their own: they are pipelined), or alone when
-   * nothing is with Redis, from a microtask: every answer recorded in the turn in one call, off the
-   * answer's own path, yet written before a whole answer leaves (Bun writes a Response when the
-   * handler's promise settles, a microtask queued after the record's; a stream's bytes holding its
-   * end marker wait a microtask after their charge: http/sse-response.ts), so the client's next
-   * request to another node finds them counted. While a batch (or a record call sent alone) is
-   * with Redis, records wait and go with what is sent next: under load, one record call per batch.
+   * Answers' tokens and spend go as one record call a turn of the event loop, coalesced by
+   * subject: every answer charged in the turn in one call, off the answers' own path, sent at the
+   * turn's end — ahead of the turn's batch on the same connection, so Redis counts them before it
+   * decides any admission this node sends after them, and at once while a batch is with Redis
+   * (pipelined behind it, not held back until it answers). An answer leaves only once Redis has
+   * answered the call carrying its record (`recorded`; http/sse-response.ts for a stream's bytes
+   * holding its end marker, http/model-pipeline.ts for a whole answer), so the client's next
+   * request, to any node, finds it counted however late Bun writes the call or Redis reads the
+   * other node's: one round trip on a stream's last bytes and on a whole answer. A call that fails
+   * or outlasts the Redis timeout lets them go all the same; the local counters, which count every
+   * answer, are what the fallback admits on while Redis is away.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;
   let inFlight = false;
-  let recording = false;
-  /** A microtask is queued to send this turn's records. */
-  let recordsQueued = false;
-  /** The records pending, with no batch to go ahead of: one such call in flight at a time. */
-  const sendRecordsAlone = () => {
-    const records = sendRecords();
-    if (records === null) return;
-    recording = true;
-    void records.then(() => {
-      recording = false;
-      // A batch due this turn takes what was recorded meanwhile with it.
-      if (!scheduled) sendWaiting();
-    });
-  };
-  /**
-   * The turn's records, when nothing is with Redis: on their way (the link writes each call as it
-   * is made) before a whole answer is, so the client's next request, to any node, finds them counted.
-   */
-  const sendRecordsOfTurn = () => {
-    recordsQueued = false;
-    if (!inFlight && !recording) sendRecordsAlone();
+  /** Sends what waits at the end of this turn: the turn's records, and a batch unless one is with Redis. */
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(sendWaiting);
   };
   const sendWaiting = () => {
     scheduled = false;
-    if (inFlight) return;
-    if (waiting.length === 0) {
-      if (!recording) sendRecordsAlone();
-      return;
-    }
+    // Sent before the batch, on its connection: Redis runs them first.
+    sendRecords();
+    if (inFlight || waiting.length === 0) return;
     const all = waiting;
     waiting = [];
-    // Sent before the batch, on its connection: Redis runs them first.
-    void sendRecords();
     // Runs of at most MAX_ADMISSIONS: one script never holds Redis for long. Sent together,
     // they run in this order (one connection), so arrival order still decides.
     const runs: Promise<unknown>[] = [];
@@ -233,20 +227,24 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     admit(scopes, now): Promise<SharedAdmission> {
       return new Promise((resolve, reject) => {
         waiting.push({ scopes, now, resolve, reject });
-        if (!scheduled && !inFlight) {
-          scheduled = true;
-          setImmediate(sendWaiting);
-        }
+        if (!inFlight) schedule();
       });
     },
     record(tokens, spend, now) {
       if (tokens.length === 0 && spend.length === 0) return;
-      if (pendingTokens.size === 0 && pendingSpend.size === 0) firstAt = now;
+      if (pendingCall === null) {
+        firstAt = now;
+        pendingCall = Promise.withResolvers<void>();
+        schedule();
+      }
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
-      if (recordsQueued) return;
-      recordsQueued = true;
-      queueMicrotask(sendRecordsOfTurn);
+      unasked = pendingCall.promise;
+    },
+    recorded() {
+      const call = unasked;
+      unasked = undefined;
+      return call;
     },
   };
 }

@@ -15,10 +15,9 @@ export interface RedisLinkOptions {
   onHealthChange?: (healthy: boolean, reason: string) => void;
   /**
    * Each command written to the socket as it is sent, rather than with everything else sent in the
-   * same turn of the event loop (Bun's auto-pipelining, the default). Commands still pipeline;
-   * what it buys is order with the node's other sockets: a count sent before an answer is written
-   * is on its way to Redis before the answer is (cluster/redis-counters.ts). For callers that
-   * batch their own commands: each costs a write of its own.
+   * same turn of the event loop (Bun's auto-pipelining, the default). Bun then sends a command only
+   * once the one before it is answered: nothing pipelines, and a call that waits on Redis holds up
+   * every call after it. For tests that read Redis from another client in the turn a call is made.
    */
   writeAtOnce?: boolean;
 }

@@ -120,8 +120,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const link = new RedisLink({
     url: settings.redis_url,
     timeoutMs: settings.redis_timeout,
-    // Every user of the link batches its own commands (a turn's admissions, records, heartbeat).
-    writeAtOnce: true,
+    // Pipelined (Bun's auto-pipelining: what a turn sends leaves in one write at its end): a record
+    // sent while a batch of admissions is with Redis goes right behind it, not once it is answered
+    // (cluster/redis-counters.ts), and a call held up never holds up the ones after it.
     onHealthChange(healthy, reason) {
       if (healthy) {
         logger.info(`redis reachable: limits are shared across nodes${wasDown ? " again" : ""}`, {

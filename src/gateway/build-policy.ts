@@ -37,8 +37,8 @@ export async function buildLimitsPolicy(
         }
       : {}),
   });
-  // The shared counters send a turn's records from a microtask (Policy.recordsInMicrotask).
-  const records = shared ? { recordsInMicrotask: true } : {};
+  // An answer waits for its record to reach the shared counters (Policy.recordsShared).
+  const records = shared ? { recordsShared: () => shared.recorded() } : {};
   return {
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),

@@ -56,7 +56,9 @@ export function account(
 
 /**
  * A whole answer is in hand (a non-stream answer, or a stream whole in its first read): its first
- * byte and its end timed as one moment, then accounted.
+ * byte and its end timed as one moment, then accounted. Returns the charge's record on its way to
+ * the other nodes of a cluster (`Policy.recordsShared`), which the answer waits for; undefined on
+ * a single node, whose counters count at once.
  */
 export function accountWholeAnswer(
   call: ModelCall,
@@ -64,9 +66,10 @@ export function accountWholeAnswer(
   model: string,
   logger: Logger,
   usage?: Usage,
-): void {
+): Promise<void> | undefined {
   call.ledger.wholeAnswer();
   account(call, dispatched, model, logger, usage);
+  return call.runtime.limits.recordsShared?.();
 }
 
 /**

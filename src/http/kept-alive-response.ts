@@ -80,7 +80,7 @@ export function keptAliveResponse(
       firstByte() {},
       answered() {
         charge();
-        return context.limits.recordsInMicrotask === true;
+        return context.limits.recordsShared?.();
       },
       closing: context.closing,
       failing: context.failing,

@@ -153,16 +153,23 @@ export function modelPipeline(
         headers[DROPPED_HEADER] = droppedHeaderValue(dispatched.dropped);
       }
       const reply = dispatched.reply;
+      // A whole answer is handed to Bun once its charge counts on every node (on a cluster node,
+      // Redis answered its record: Policy.recordsShared): a client that reads it and asks another
+      // node at once finds it counted. A single node's counters count at once: nothing to wait for.
       if (reply.kind === "json") {
-        accountWholeAnswer(call, dispatched, model, deps.logger, wholeUsage(dispatched, body, operation));
+        const usage = wholeUsage(dispatched, body, operation);
+        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
+        if (shared !== undefined) await shared;
         return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
-        accountWholeAnswer(call, dispatched, model, deps.logger, wholeUsage(dispatched, body, operation));
+        const usage = wholeUsage(dispatched, body, operation);
+        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
+        if (shared !== undefined) await shared;
         return steps.answered(call, answerResponse(reply.body, reply.status, headers));
       }
       const chunks = capture ? captured(call, reply.chunks) : reply.chunks;
@@ -171,10 +178,12 @@ export function modelPipeline(
         // The whole stream came in its first read, its end with it: answered as a non-stream
         // answer is (its first byte and end one moment; the request's own end after Bun wrote it).
         // Its usage is a stream's: estimated where the upstream sent none.
-        accountWholeAnswer(call, dispatched, model, deps.logger, streamUsage(dispatched, body));
+        const usage = streamUsage(dispatched, body);
+        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
         // An error event relayed in it still leaves HTTP 200; the record must say it failed.
         const failure = chunks.reported;
         if (failure) ledger.finish(failure.status, failure);
+        if (shared !== undefined) await shared;
         return steps.answered(call, wholeStreamResponse(first, headers));
       }
       call.deferred = true;

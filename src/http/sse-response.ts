@@ -15,10 +15,10 @@ export interface StreamEnds {
    * marker, or the source's last): what it used is charged now, not once the upstream has closed
    * its body (a read later, or more), so that a client that stops at the end marker and asks again
    * at once finds it counted against its limits, on any node. `end` charges nothing more then.
-   * True when the charge's record leaves for the other nodes in a microtask
-   * (`Policy.recordsInMicrotask`): the bytes wait for it.
+   * Returns the charge's record on its way to the other nodes (`Policy.recordsShared`): the bytes
+   * wait for it. Undefined (a single node's counters count at once): they wait for nothing.
    */
-  answered(): boolean;
+  answered(): Promise<void> | undefined;
   /**
    * Called once, right before the response's close (its last write), when the stream ends or
    * fails with the client still there: what must reach Bun while the response is still being
@@ -162,11 +162,13 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
         }
         if (!this.charged && (chunks.complete === true || chunks.drained === true)) {
           this.charged = true;
-          // The charge's record leaves for the cluster's shared counters in a microtask
-          // (cluster/redis-counters.ts): it runs first, so it is on its way before these bytes are.
-          // One node records at once, and its streams wait for nothing.
-          if (this.ends.answered()) {
-            await null;
+          // On a cluster node, these bytes leave once the shared counters have the charge (Redis
+          // answered its record, or failed: cluster/redis-counters.ts), so that a client that reads
+          // the end marker and asks another node at once finds it counted. One node records at once,
+          // and its streams wait for nothing.
+          const shared = this.ends.answered();
+          if (shared !== undefined) {
+            await shared;
             if (this.ended) return;
           }
         }

@@ -32,9 +32,9 @@ export class StreamedEnds implements StreamEnds {
     releaseStreamSocket(this.call);
   }
 
-  answered(): boolean {
+  answered(): Promise<void> | undefined {
     this.charge();
-    return this.call.runtime.limits.recordsInMicrotask === true;
+    return this.call.runtime.limits.recordsShared?.();
   }
 
   failing(error: GatewayError): void {

@@ -88,6 +88,7 @@ function sharedRefusal(
         usage: [{ requests: 5, requestsResetMs: 1000, tokens, tokensResetMs: 1000 }],
       }),
       record: () => {},
+      recorded: () => undefined,
     },
   });
   return rejectionOf(() => limiter.admit(principal({ rpm: 5, tpm: 100 })));

@@ -13,6 +13,8 @@ export interface NodeOptions {
   port?: number;
   /** The cluster heartbeat; tests use a fast one (200ms), a benchmark the gateway's default. */
   heartbeat?: string;
+  /** `cluster.redis_timeout` (the gateway's default 2s unless given). */
+  redisTimeout?: string;
   extra?: Record<string, unknown>;
 }
 
@@ -32,6 +34,7 @@ export function nodeConfig(options: NodeOptions & { port: number }): Record<stri
       secret: CLUSTER_SECRET,
       node_name: options.name,
       heartbeat: options.heartbeat ?? "200ms",
+      ...(options.redisTimeout ? { redis_timeout: options.redisTimeout } : {}),
     },
     providers: [{ name: "mock", type: "mock" }],
     models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],

@@ -1,6 +1,6 @@
 import type { Config } from "../config/config-schema.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { inTurns } from "../core/in-turn.ts";
+import { inTurns } from "../core/in-turns.ts";
 import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 
 /** What a config needs loaded before it is put to use, and how to load it. */

@@ -12,7 +12,7 @@
 import { redactSecrets } from "../audit/redact-body.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
-import { inTurns } from "../core/in-turn.ts";
+import { inTurns } from "../core/in-turns.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
 import { catalogueReadyFor, loadCatalogue } from "../pricing/catalogue-on-demand.ts";
 import { PriceBook } from "../pricing/price-book.ts";

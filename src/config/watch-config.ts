@@ -15,10 +15,10 @@ import { loadYaml } from "./yaml-text.ts";
  * watch awaits it, so its `reload()` resolves after.
  */
 export interface ConfigWatchHandlers {
-  onValid(config: Config): void;
-  onInvalid(error: Error): void;
+  onValid(config: Config): void | Promise<void>;
+  onInvalid(error: Error): void | Promise<void>;
   /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
-  onHeld?(reason: string): void;
+  onHeld?(reason: string): void | Promise<void>;
 }
 
 export interface ConfigWatch {

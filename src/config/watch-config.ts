@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { configDocument, configFromDocument } from "./load-config.ts";
@@ -125,6 +126,9 @@ export function watchConfig(
         next = { text, document };
         config = configFromDocument(file, document);
       } catch (error) {
+        // Not the file's fault (a library read before it was loaded): never a refusal of this text,
+        // which is read again at the next change, as configDocument and truncationSignsOf do.
+        if (error instanceof NotLoadedError) throw error;
         lastText = text;
         await handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
         return true;

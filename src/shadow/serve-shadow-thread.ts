@@ -10,11 +10,13 @@
  */
 
 import { redactSecrets } from "../audit/redact-body.ts";
+import { messageOf } from "../core/describe-error.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { catalogueReadyFor, loadCatalogue } from "../pricing/catalogue-on-demand.ts";
+import { pricesAny } from "../pricing/catalogue-on-demand.ts";
+import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -52,6 +54,8 @@ let batches: string[] = [];
 /** Each pair recorded since the last post: its model and what its copy cost. */
 let spent: [string, number][] = [];
 let flushed = false;
+/** Why the catalogue's prices are off, told once in the next post. */
+let unpriced: string | undefined;
 let rules: (RecordRules & { flushMs: number }) | null = null;
 const queue: ShadowRecord[] = [];
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -65,7 +69,9 @@ function post(): void {
     ...(batches.length > 0 ? { records: batches } : {}),
     ...(spent.length > 0 ? { spent } : {}),
     ...(flushed ? { flushed } : {}),
+    ...(unpriced !== undefined ? { unpriced } : {}),
   };
+  unpriced = undefined;
   done = [];
   batches = [];
   spent = [];
@@ -218,25 +224,50 @@ function handle({ request, bytes }: { request: ShadowThreadRequest; bytes: reado
   }
 }
 
-/**
- * The thread prices its copies' answers as it records them, synchronously: rules that name a
- * provider the price catalogue prices are adopted once it is loaded, as on the event loop
- * (pricing/catalogue-on-demand.ts), and the messages after them are handled in turn behind the
- * load. Only then does the thread read the catalogue: a model may shadow to providers it does not
- * price.
- */
-const turns = inTurns(reportError);
+/** How the thread has the price catalogue its rules read (pricing/catalogue-on-demand.ts). */
+export interface ThreadCatalogue {
+  /** Is it loaded, if these providers need it? */
+  ready(providers: readonly ProviderKind[]): boolean;
+  load(): Promise<void>;
+}
 
-self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
-  // Read as it comes (the ring's space is handed back), handled in turn.
-  const unpacked = unpack(event.data);
-  if (!unpacked) return;
-  const rules = unpacked.request.rules;
-  if (rules === undefined || catalogueReadyFor(rules.prices.providers))
-    void turns.take(() => handle(unpacked), true);
-  else
-    void turns.take(async () => {
-      await loadCatalogue();
-      handle(unpacked);
-    }, false);
-};
+/** Rules that price nothing by the catalogue: its providers' copies are priced 0, as unknown prices are. */
+function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): ShadowThreadRequest {
+  const providers = next.prices.providers.filter((provider) => !pricesAny([provider]));
+  return { ...request, rules: { ...next, prices: { ...next.prices, providers } } };
+}
+
+/**
+ * Serves the gateway's messages (shadow-thread.ts is the entry; tests give another `catalogue`).
+ * The thread prices its copies' answers as it records them, synchronously: rules whose providers
+ * the price catalogue prices (the shadow targets' only: shadow/thread-rules.ts) are adopted once it
+ * is loaded, as on the event loop, and the messages after them are handled in turn behind the
+ * load. Only then does the thread read the catalogue: a model may shadow to providers it does not
+ * price. A load that fails leaves the thread shadowing: the rules are adopted without the
+ * catalogue's prices, and the reply says why (`ShadowThreadReply.unpriced`), where the thread's
+ * failure would have ended every later copy.
+ */
+export function serveShadowThread(catalogue: ThreadCatalogue): void {
+  const turns = inTurns(reportError);
+  self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
+    // Read as it comes (the ring's space is handed back), handled in turn.
+    const unpacked = unpack(event.data);
+    if (!unpacked) return;
+    const { request } = unpacked;
+    const next = request.rules;
+    if (next === undefined || catalogue.ready(next.prices.providers))
+      void turns.take(() => handle(unpacked), true);
+    else
+      void turns.take(async () => {
+        let adopted = request;
+        try {
+          await catalogue.load();
+        } catch (error) {
+          unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
+          schedule();
+          adopted = withoutCatalogue(request, next);
+        }
+        handle({ ...unpacked, request: adopted });
+      }, false);
+  };
+}

@@ -29,9 +29,15 @@ function watched(path: string, options: WatchOptions = {}) {
   const watch = watchConfig(
     path,
     {
-      onValid: (config) => verdicts.push(config),
-      onInvalid: (error) => verdicts.push(error),
-      onHeld: (reason) => held.push(reason),
+      onValid: (config) => {
+        verdicts.push(config);
+      },
+      onInvalid: (error) => {
+        verdicts.push(error);
+      },
+      onHeld: (reason) => {
+        held.push(reason);
+      },
     },
     { settleMs: 20, ...options },
   );

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { messageOf } from "../core/describe-error.ts";
+import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { configDocument, configFromDocument } from "./load-config.ts";
@@ -16,10 +17,10 @@ import { loadYaml } from "./yaml-text.ts";
  * watch awaits it, so its `reload()` resolves after.
  */
 export interface ConfigWatchHandlers {
-  onValid(config: Config): void;
-  onInvalid(error: Error): void;
+  onValid(config: Config): void | Promise<void>;
+  onInvalid(error: Error): void | Promise<void>;
   /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
-  onHeld?(reason: string): void;
+  onHeld?(reason: string): void | Promise<void>;
 }
 
 export interface ConfigWatch {
@@ -126,6 +127,9 @@ export function watchConfig(
         next = { text, document };
         config = configFromDocument(file, document);
       } catch (error) {
+        // Not the file's fault (a library read before it was loaded): never a refusal of this text,
+        // which is read again at the next change, as configDocument and truncationSignsOf do.
+        if (error instanceof NotLoadedError) throw error;
         lastText = text;
         await handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
         return true;

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
+import { yieldToLoop } from "../core/yield-to-loop.ts";
 import { appliedWhenLoaded, type ConfigNeeds } from "./applied-when-loaded.ts";
 
 /** A config of one model on the mock, or on an OpenAI provider (one the catalogue prices). */
@@ -15,20 +16,29 @@ const config = (model: string, type: "mock" | "openai" = "mock") =>
 
 const modelOf = (applied: Config) => applied.models[0]?.name;
 
-/** The catalogue's need, loaded (or failing to load) when the test says. */
-function catalogueNeed() {
+/**
+ * The catalogue's need, loaded (or failing to load) when the test says; `started` settles once
+ * a load has begun.
+ */
+function catalogueNeed(withinMs = 60_000) {
   let loaded = false;
   const load = Promise.withResolvers<void>();
+  const started = Promise.withResolvers<void>();
   const needs: ConfigNeeds = {
+    what: "the price catalogue",
+    withinMs,
     ready: (next) => loaded || next.providers.every((provider) => provider.type === "mock"),
-    load: () => load.promise,
+    load: () => {
+      started.resolve();
+      return load.promise;
+    },
   };
   const finish = (error?: Error) => {
     if (error) return load.reject(error);
     loaded = true;
     load.resolve();
   };
-  return { needs, finish };
+  return { needs, finish, started: started.promise };
 }
 
 /** The queue over handlers that write down what they are told, in order. */
@@ -36,9 +46,15 @@ function queueOf(needs: ConfigNeeds, unexpected: (error: unknown) => void = () =
   const told: string[] = [];
   const queue = appliedWhenLoaded(
     {
-      onValid: (c) => told.push(`applied ${modelOf(c)}`),
-      onInvalid: (error) => told.push(`refused: ${error.message}`),
-      onHeld: (reason) => told.push(`held: ${reason}`),
+      onValid: (c) => {
+        told.push(`applied ${modelOf(c)}`);
+      },
+      onInvalid: (error) => {
+        told.push(`refused: ${error.message}`);
+      },
+      onHeld: (reason) => {
+        told.push(`held: ${reason}`);
+      },
     },
     unexpected,
     needs,
@@ -108,7 +124,9 @@ test("a handler that throws in a turn that waited is unexpected, not a refusal, 
         // As a part told after the swap could: the config is in force all the same.
         if (modelOf(c) === "priced") throw new Error("telling a part failed");
       },
-      onInvalid: (error) => told.push(`refused: ${error.message}`),
+      onInvalid: (error) => {
+        told.push(`refused: ${error.message}`);
+      },
       onHeld: () => {},
     },
     (error) => unexpected.push(error),
@@ -123,7 +141,7 @@ test("a handler that throws in a turn that waited is unexpected, not a refusal, 
   expect(unexpected).toEqual([new Error("telling a part failed")]);
 });
 
-test("stopped, what waits is dropped: nothing is applied or reported after, even once the load is done", async () => {
+test("stopped before the load begins, what waits is dropped: nothing is applied or reported after, even once the load is done", async () => {
   const need = catalogueNeed();
   const { queue, told } = queueOf(need.needs);
   const loading = queue.onValid(config("priced", "openai"));
@@ -135,4 +153,53 @@ test("stopped, what waits is dropped: nothing is applied or reported after, even
   // And a change told after the stop is not taken at all.
   await queue.onValid(config("later"));
   expect(told).toEqual([]);
+});
+
+test("stopped while the catalogue loads, a load that then ends applies nothing", async () => {
+  const need = catalogueNeed();
+  const { queue, told } = queueOf(need.needs);
+  const loading = queue.onValid(config("priced", "openai"));
+  await need.started;
+  queue.stop();
+  need.finish();
+  await loading;
+  // The load has had its turns to be applied (the stop settled `loading` at once), and was not.
+  await yieldToLoop();
+  expect(told).toEqual([]);
+});
+
+test("stopped while the catalogue loads, a load that then fails refuses nothing", async () => {
+  const need = catalogueNeed();
+  const { queue, told } = queueOf(need.needs);
+  const loading = queue.onValid(config("priced", "openai"));
+  await need.started;
+  queue.stop();
+  need.finish(new Error("no catalogue"));
+  await loading;
+  // The failed load has had its turns to be reported (the stop settled `loading` at once), and was not.
+  await yieldToLoop();
+  expect(told).toEqual([]);
+});
+
+test("stopped while a load never settles, every change told settles: none waits past the stop", async () => {
+  const need = catalogueNeed();
+  const { queue, told } = queueOf(need.needs);
+  const loading = queue.onValid(config("priced", "openai"));
+  const behind = [queue.onInvalid(new Error("a later edit")), queue.onValid(config("after"))];
+  await need.started;
+  queue.stop();
+  await Promise.all([loading, ...behind]);
+  expect(told).toEqual([]);
+});
+
+test("a load that does not settle within its limit refuses its config, and the changes after it are taken", async () => {
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  const loading = queue.onValid(config("priced", "openai"));
+  const after = queue.onValid(config("after"));
+  await Promise.all([loading, after]);
+  expect(told).toEqual([
+    "refused: could not apply: the price catalogue did not load within 0.005 s",
+    "applied after",
+  ]);
 });

@@ -1,35 +1,56 @@
 import type { Config } from "../config/config-schema.ts";
+import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { inTurns } from "../core/in-turn.ts";
+import { inTurns } from "../core/in-turns.ts";
 import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 
 /** What a config needs loaded before it is put to use, and how to load it. */
 export interface ConfigNeeds {
+  /** What is loaded, as a refusal names it. */
+  readonly what: string;
+  /**
+   * How long a load may take before its config is refused: a load that never settles (an
+   * `import()` that hangs) must not hold every change after it for good.
+   */
+  readonly withinMs: number;
   ready(config: Config): boolean;
   load(config: Config): Promise<void>;
 }
 
 /** The price catalogue, for a config naming a provider it prices (pricing/catalogue-on-demand.ts). */
 const CATALOGUE: ConfigNeeds = {
+  what: "the price catalogue",
+  // A chunk of the executable read from disk: milliseconds, seconds on a starved host.
+  withinMs: 30_000,
   ready: (config) => catalogueReadyFor(config.providers),
   load: (config) => loadCatalogueFor(config.providers),
 };
 
-/** What is told of each change, in turn. */
-export interface ChangeHandlers {
-  onValid(config: Config): void;
-  onInvalid(error: Error): void;
-  onHeld(reason: string): void;
-}
+/** What is told of each change, in turn: a source's handlers, every one of them there. */
+export type ChangeHandlers = Required<ConfigWatchHandlers>;
+
+/** Each handler's promise settles once its turn has run, or been dropped by `stop`. */
+type InTurn<Handlers> = {
+  [Name in keyof Handlers]: Handlers[Name] extends (...args: infer Told) => unknown
+    ? (...args: Told) => Promise<void>
+    : never;
+};
 
 /** A source's handlers (ConfigWatchHandlers), each change told to `ChangeHandlers` in turn. */
-export interface ConfigQueue {
-  /** Each handler's promise settles once its turn has run, or been dropped by `stop`. */
-  onValid(config: Config): Promise<void>;
-  onInvalid(error: Error): Promise<void>;
-  onHeld(reason: string): Promise<void>;
-  /** Drops what waits: nothing is applied or reported any more (the gateway is stopping). */
+export interface ConfigQueue extends InTurn<ChangeHandlers> {
+  /** Drops what waits, and settles every handler's promise: nothing is applied or reported any more (the gateway is stopping). */
   stop(): void;
+}
+
+/** Settles as `loading`, or rejects once `ms` have passed without it. */
+function within(loading: Promise<void>, ms: number, late: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(late)), ms);
+    // Never what keeps a stopped gateway's process alive: its config is dropped by then.
+    timer.unref();
+  });
+  return Promise.race([loading, limit]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -37,10 +58,11 @@ export interface ConfigQueue {
  * needs is loaded: the price catalogue is loaded on first need, so a config that names the first
  * provider it prices waits for the load, and every change after it (valid, invalid or held) waits
  * its turn behind it, so that the last one told is the one that stands. With nothing waiting and
- * nothing to load, as for almost every change, a handler runs at once. A load that fails refuses
- * its config (`onInvalid`), and the next is applied as usual. A handler's own error in a turn
- * that waited is `unexpected` (nobody is there to throw it to), never a refusal: a config whose
- * snapshot is in place is in force whatever a handler did after.
+ * nothing to load, as for almost every change, a handler runs at once. A load that fails, or does
+ * not settle within `needs.withinMs`, refuses its config (`onInvalid`), and the next is applied as
+ * usual; once stopped, a load that ends, however it ends, is neither applied nor reported. A
+ * handler's own error, at once or in a turn that waited, is `unexpected` (core/in-turns.ts), never
+ * a refusal: a config whose snapshot is in place is in force whatever a handler did after.
  */
 export function appliedWhenLoaded(
   handlers: ChangeHandlers,
@@ -50,10 +72,12 @@ export function appliedWhenLoaded(
   const turns = inTurns(unexpected);
   const load = async (config: Config): Promise<boolean> => {
     try {
-      await needs.load(config);
+      const seconds = needs.withinMs / 1000;
+      await within(needs.load(config), needs.withinMs, `${needs.what} did not load within ${seconds} s`);
       return true;
     } catch (error) {
-      handlers.onInvalid(new Error(`could not apply: ${messageOf(error)}`));
+      // Stopped while it loaded: dropped, as a config still waiting is.
+      if (!turns.stopped()) await handlers.onInvalid(new Error(`could not apply: ${messageOf(error)}`));
       return false;
     }
   };
@@ -63,7 +87,8 @@ export function appliedWhenLoaded(
         ? turns.take(() => handlers.onValid(config), true)
         : turns.take(async () => {
             // Stopped while it loaded: dropped, as a config still waiting is.
-            if (needs.ready(config) || ((await load(config)) && !turns.stopped())) handlers.onValid(config);
+            if (needs.ready(config) || ((await load(config)) && !turns.stopped()))
+              await handlers.onValid(config);
           }, false),
     onInvalid: (error) => turns.take(() => handlers.onInvalid(error), true),
     onHeld: (reason) => turns.take(() => handlers.onHeld(reason), true),

@@ -2,10 +2,9 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
-import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { describeError, messageOf } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
-import { appliedWhenLoaded } from "./applied-when-loaded.ts";
+import { appliedWhenLoaded, type ConfigQueue } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 
@@ -25,15 +24,12 @@ export interface ReloadDeps {
   readonly publish: (event: GatewayEvent) => void;
 }
 
-export interface ReloadPolicy extends ConfigWatchHandlers {
-  /** Settles once the config is in force, or refused, or dropped by `stop`. */
-  onValid(config: Config): Promise<void>;
+/** A source's handlers, each settled once its change is in force, or refused, or dropped by `stop`. */
+export interface ReloadPolicy extends ConfigQueue {
   /** Why the last change was refused; null once a valid change has been applied. */
   lastError(): string | null;
   /** Restart-only fields edited since start: accepted, but not in effect until a restart. */
   restartRequired(): readonly string[];
-  /** Drops the changes still waiting their turn (applied-when-loaded.ts): the gateway is stopping. */
-  stop(): void;
 }
 
 /**

@@ -7,6 +7,7 @@ import { PriceBook } from "../pricing/price-book.ts";
 import type { RouteTable } from "../routing/route-table.ts";
 import { createShadowRunner, type ShadowRunner } from "../shadow/shadow-runner.ts";
 import type { ThreadRules } from "../shadow/shadow-thread-protocol.ts";
+import { threadRulesOf } from "../shadow/thread-rules.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 import { modelLabeller } from "../telemetry/metrics/labels.ts";
 
@@ -39,13 +40,7 @@ export function buildShadow(
       const current = config();
       let rules = threadRules.get(current);
       if (!rules) {
-        const { prices, providers, models } = current;
-        rules = {
-          maxAnswer: current.shadow.max_answer,
-          keepAnswers: current.audit.bodies,
-          flushMs: current.audit.flush_ms,
-          prices: { prices, providers, models },
-        };
+        rules = threadRulesOf(current);
         threadRules.set(current, rules);
       }
       return rules;

@@ -181,6 +181,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
                 error: reason,
               },
             ),
+          unpriced: (reason) => options.logger.warn(reason),
         });
   /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
   const owner =

@@ -78,6 +78,8 @@ export interface OwnedPairs {
    * be recorded; from now on every copy is answered at once as failed (503), on the event loop.
    */
   failed?(lost: number, reason: string): void;
+  /** The thread shadows on, but prices nothing by the catalogue, which did not load there: `reason`. */
+  unpriced?(reason: string): void;
 }
 
 interface Waiter {
@@ -178,6 +180,7 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
       }
       for (const json of event.data.records ?? []) owned?.records(json);
       for (const [model, usd] of event.data.spent ?? []) owned?.spent?.(model, usd);
+      if (event.data.unpriced !== undefined) owned?.unpriced?.(event.data.unpriced);
       if (event.data.flushed) {
         const waiting = flushes;
         flushes = [];

@@ -87,11 +87,16 @@ export type CopyDone =
  * What the thread posts back, once per turn of its own: every copy that finished, records to
  * store as the JSON text of an array, what the pairs recorded since the last post cost (each
  * one's model and its shadow side's price: the records leave as text, never read on the event
- * loop), and whether a requested flush is complete.
+ * loop), whether a requested flush is complete, and why the catalogue's prices are off.
  */
 export interface ShadowThreadReply {
   readonly outcomes: readonly CopyDone[];
   readonly records?: readonly string[];
   readonly spent?: readonly (readonly [model: string, usd: number])[];
   readonly flushed?: boolean;
+  /**
+   * Why the thread prices nothing by the catalogue under its rules: the catalogue did not load
+   * there (its copies on providers it prices are priced 0, as an unknown price is). Said once a load.
+   */
+  readonly unpriced?: string;
 }

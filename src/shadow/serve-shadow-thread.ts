@@ -1,0 +1,273 @@
+/**
+ * The shadow thread: a Worker that sends shadow copies upstream and reads their answers, so the
+ * second exchange of a mirrored request (Bun's `fetch`, its `Response`, reading and parsing the
+ * answer) runs off the gateway's event loop. The gateway captures the request its provider would
+ * send (shadow-call.ts), posts it here with others of the same turn, and gets back the outcome.
+ * A copy sent as an owned pair (`ThreadCopy.pair`) stays here whole: the thread times it out,
+ * takes the primary's side when it comes, compares, prices and builds the record (the same
+ * shadow-record.ts as the event loop's), and posts records back in batches as JSON text for the
+ * store; the event loop only learns that the copy is done (its cap).
+ */
+
+import { redactSecrets } from "../audit/redact-body.ts";
+import { messageOf } from "../core/describe-error.ts";
+import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { IdTable } from "../core/id-table.ts";
+import { inTurns } from "../core/in-turns.ts";
+import { onceATurn } from "../core/once-a-turn.ts";
+import { pricesAny } from "../pricing/catalogue-on-demand.ts";
+import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
+import { PriceBook } from "../pricing/price-book.ts";
+import { unreachable } from "../providers/http/upstream-failure.ts";
+import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
+import { createRingReader } from "./message-ring.ts";
+import { failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
+import type { ShadowRecord } from "./shadow-api-schema.ts";
+import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
+import type {
+  CopyDone,
+  ShadowThreadMessage,
+  ShadowThreadReply,
+  ShadowThreadRequest,
+  ThreadCopy,
+  ThreadPrimary,
+  ThreadRules,
+  WireBytes,
+} from "./shadow-thread-protocol.ts";
+
+declare const self: Worker;
+
+// By id in IdTables, not Maps: every copy leaves again, and a long-lived Map that entries leave
+// keeps each alive through young collections until a full one (core/id-table.ts).
+/** Copies in flight, by id: how to cut each off. */
+const flights = new IdTable<AbortController>();
+/** Owned pairs until recorded: the copy's facts, then its outcome and the primary's side. */
+const pairs = new IdTable<{ copy: ThreadCopy; outcome?: ShadowOutcome; primary?: ThreadPrimary }>();
+/**
+ * The gateway's own rule for upstream calls: native `fetch` while under half of Bun's per-process
+ * limit, which this thread shares with the event loop's calls; past it, the lean client (no cap).
+ */
+const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
+
+let done: CopyDone[] = [];
+let batches: string[] = [];
+/** Each pair recorded since the last post: its model and what its copy cost. */
+let spent: [string, number][] = [];
+let flushed = false;
+/** Why the catalogue's prices are off, told once in the next post. */
+let unpriced: string | undefined;
+let rules: (RecordRules & { flushMs: number }) | null = null;
+const queue: ShadowRecord[] = [];
+let timer: ReturnType<typeof setTimeout> | null = null;
+/** A batch this large is written at once, without waiting for the flush window (as on the event loop). */
+const BATCH = 500;
+
+/** Everything finished in one turn leaves in one message. */
+function post(): void {
+  const reply: ShadowThreadReply = {
+    outcomes: done,
+    ...(batches.length > 0 ? { records: batches } : {}),
+    ...(spent.length > 0 ? { spent } : {}),
+    ...(flushed ? { flushed } : {}),
+    ...(unpriced !== undefined ? { unpriced } : {}),
+  };
+  unpriced = undefined;
+  done = [];
+  batches = [];
+  spent = [];
+  flushed = false;
+  self.postMessage(reply);
+}
+const schedule = onceATurn(post);
+
+function flush(): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  while (queue.length > 0) batches.push(JSON.stringify(queue.splice(0, BATCH)));
+  schedule();
+}
+
+function record(id: number): void {
+  const pair = pairs.get(id);
+  const facts = pair?.copy.pair?.facts;
+  if (!pair?.outcome || !pair.primary || !facts || !rules) return;
+  pairs.delete(id);
+  const source = pair.primary.answer;
+  const made = shadowRecord(
+    facts,
+    pair.primary.facts,
+    source && (() => answerOf(facts.operation, source)),
+    pair.outcome,
+    Date.now(),
+    rules,
+  );
+  queue.push(made);
+  if (made.shadow.costUsd > 0) {
+    spent.push([made.model, made.shadow.costUsd]);
+    schedule();
+  }
+  if (queue.length >= BATCH) flush();
+  else if (timer === null) timer = setTimeout(flush, rules.flushMs);
+}
+
+function finish(id: number, outcome: ShadowOutcome): void {
+  // A copy the gateway cut off already has its outcome there.
+  if (!flights.delete(id)) return;
+  const pair = pairs.get(id);
+  if (pair) pair.outcome = outcome;
+  done.push(
+    pair
+      ? { id, outcome: null, ended: { status: outcome.status, errorClass: outcome.errorClass } }
+      : { id, outcome },
+  );
+  schedule();
+  if (pair) record(id);
+}
+
+async function send(copy: ThreadCopy): Promise<void> {
+  const controller = new AbortController();
+  flights.set(copy.id, controller);
+  const clock = { started: performance.now(), ttftMs: null as number | null };
+  const signal = controller.signal;
+  const timeoutMs = copy.pair?.timeoutMs;
+  const cutOff =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+  try {
+    let response: Response;
+    try {
+      response = await upstreamFetch(copy.url, {
+        method: "POST",
+        headers: copy.headers,
+        body: copy.body,
+        signal,
+      });
+    } catch (error) {
+      // As the provider's own call reads a fetch that failed before any answer (post-json.ts).
+      throw signal.aborted ? error : unreachable(copy.provider);
+    }
+    finish(copy.id, await readCopy(response, copy.target, signal, clock));
+  } catch (error) {
+    // Cut off here (its own timeout, the stop): recorded with the reason, as on the event loop.
+    finish(copy.id, failed(toGatewayError(signal.aborted && signal.reason ? signal.reason : error), clock));
+  } finally {
+    clearTimeout(cutOff);
+  }
+}
+
+function adopt(next: ThreadRules): void {
+  rules = {
+    maxAnswer: next.maxAnswer,
+    keepAnswers: next.keepAnswers,
+    flushMs: next.flushMs,
+    // The default hook: the runner sends pairs here only when no embedder's hook applies.
+    redact: redactSecrets,
+    pricing: new PriceBook(next.prices),
+  };
+}
+
+let readRing: ReturnType<typeof createRingReader> | undefined;
+
+/** A message as its request and bytes, from the ring or posted whole. */
+function unpack(
+  data: ShadowThreadMessage,
+): { request: ShadowThreadRequest; bytes: readonly Uint8Array[] } | null {
+  if (typeof data === "string") {
+    if (!readRing) throw new Error("shadow thread: a ring message before the ring");
+    const { parts, text } = readRing(data);
+    return { request: JSON.parse(text) as ShadowThreadRequest, bytes: parts };
+  }
+  if ("ring" in data) {
+    readRing = createRingReader(data.ring);
+    return null;
+  }
+  return { request: JSON.parse(data.json) as ShadowThreadRequest, bytes: data.bytes };
+}
+
+function handle({ request, bytes }: { request: ShadowThreadRequest; bytes: readonly Uint8Array[] }): void {
+  const unwire = (body: string | WireBytes) => (typeof body === "string" ? body : bytes[body.bytes]);
+  const { aborts, stop } = request;
+  if (request.rules) adopt(request.rules);
+  for (const id of aborts) {
+    const controller = flights.get(id);
+    flights.delete(id);
+    controller?.abort();
+  }
+  for (const wired of request.copies) {
+    const copy = { ...wired, body: unwire(wired.body) as string | Uint8Array<ArrayBuffer> };
+    if (copy.pair) pairs.set(copy.id, { copy });
+    void send(copy);
+  }
+  for (const wired of request.primaries ?? []) {
+    const pair = pairs.get(wired.id);
+    if (!pair) continue;
+    const { answer } = wired;
+    const body = answer?.kind === "bytes" || answer?.kind === "sse" ? bytes[answer.body.bytes] : undefined;
+    pair.primary =
+      answer && body
+        ? { ...wired, answer: { kind: answer.kind as "bytes" | "sse", body } }
+        : (wired as ThreadPrimary);
+    record(wired.id);
+  }
+  if (stop) {
+    const reason = unavailable("the gateway stopped");
+    for (const pair of pairs.values()) flights.get(pair.copy.id)?.abort(reason);
+  }
+  if (request.flush) {
+    flush();
+    flushed = true;
+    schedule();
+  }
+}
+
+/** How the thread has the price catalogue its rules read (pricing/catalogue-on-demand.ts). */
+export interface ThreadCatalogue {
+  /** Is it loaded, if these providers need it? */
+  ready(providers: readonly ProviderKind[]): boolean;
+  load(): Promise<void>;
+}
+
+/** Rules that price nothing by the catalogue: its providers' copies are priced 0, as unknown prices are. */
+function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): ShadowThreadRequest {
+  const providers = next.prices.providers.filter((provider) => !pricesAny([provider]));
+  return { ...request, rules: { ...next, prices: { ...next.prices, providers } } };
+}
+
+/**
+ * Serves the gateway's messages (shadow-thread.ts is the entry; tests give another `catalogue`).
+ * The thread prices its copies' answers as it records them, synchronously: rules whose providers
+ * the price catalogue prices (the shadow targets' only: shadow/thread-rules.ts) are adopted once it
+ * is loaded, as on the event loop, and the messages after them are handled in turn behind the
+ * load. Only then does the thread read the catalogue: a model may shadow to providers it does not
+ * price. A load that fails leaves the thread shadowing: the rules are adopted without the
+ * catalogue's prices, and the reply says why (`ShadowThreadReply.unpriced`), where the thread's
+ * failure would have ended every later copy.
+ */
+export function serveShadowThread(catalogue: ThreadCatalogue): void {
+  const turns = inTurns(reportError);
+  self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
+    // Read as it comes (the ring's space is handed back), handled in turn.
+    const unpacked = unpack(event.data);
+    if (!unpacked) return;
+    const { request } = unpacked;
+    const next = request.rules;
+    if (next === undefined || catalogue.ready(next.prices.providers))
+      void turns.take(() => handle(unpacked), true);
+    else
+      void turns.take(async () => {
+        let adopted = request;
+        try {
+          await catalogue.load();
+        } catch (error) {
+          unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
+          schedule();
+          adopted = withoutCatalogue(request, next);
+        }
+        handle({ ...unpacked, request: adopted });
+      }, false);
+  };
+}

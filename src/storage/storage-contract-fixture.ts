@@ -75,6 +75,9 @@ export function contractBackends(): Backend[] {
       async addSpendAsPreviousRelease(principal, usd) {
         const db = new Database(path);
         try {
+          // As a node's own connection does (sqlite/open-database.ts): wait out another connection's
+          // write (a store's audit thread checkpointing its WAL) rather than fail SQLITE_BUSY.
+          db.run("PRAGMA busy_timeout = 5000");
           db.run(previousReleaseSpendAdd, [principal, usd, Date.now()]);
         } finally {
           db.close();

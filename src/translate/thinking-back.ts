@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type AssistantTurn, assistantTurnsRewritten } from "./assistant-turns.ts";
 import type { Dropped } from "./dropped.ts";
-import { type AssistantTurn, assistantTurnsRewritten, isRedacted } from "./unsigned-thinking.ts";
+import { isRedacted } from "./unsigned-thinking.ts";
 import { unsignedThinkingBlock } from "./unsigned-thinking-block.ts";
 
 /**

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
+import { isAssistantTurn } from "./assistant-turns.ts";
 import { thinkingMode, turnToMend } from "./thinking-back.ts";
-import { isAssistantTurn, isUnsigned } from "./unsigned-thinking.ts";
+import { isUnsigned } from "./unsigned-thinking.ts";
 
 /**
  * What a Messages conversation's assistant turns hold of thinking that some route must change;

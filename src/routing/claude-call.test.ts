@@ -223,23 +223,41 @@ describe("the look for thinking to change", () => {
     ["Claude", false],
     ["DeepSeek's /anthropic", true],
   ])(
-    "is one pass over the conversation a request, however many attempts to %s it makes",
+    "is one pass over the conversation, each block read once, a request, however many attempts to %s it makes",
     async (_, takesUnsignedThinking) => {
       // A retry on one Claude route, then a failover to another: three attempts, each of which used
-      // to walk every turn again. Each walk reads every message; nothing else reads them here.
+      // to walk every turn again. Each walk reads every message, and each block of an assistant
+      // turn (Claude's signed thinking and a call: nothing to change); nothing else reads them here.
       let reads = 0;
+      let blockReads = 0;
+      const blocks = [
+        { type: "thinking", thinking: "Listing first.", signature: "EqQBCkYIBxgCKkA" },
+        { type: "tool_use", id: "toolu_1", name: "Bash", input: {} },
+      ];
       const turns = [
         { role: "user", content: "list the files" },
-        { role: "assistant", content: [{ type: "text", text: "a.txt" }] },
-        { role: "user", content: "again" },
+        { role: "assistant", content: blocks },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a.txt" }] },
       ];
-      const messages = new Proxy(turns, {
-        get(target, key, receiver) {
-          if (key === "0") reads++;
-          return Reflect.get(target, key, receiver);
-        },
-      });
       const text = JSON.stringify({ model: "m", max_tokens: 64, messages: turns });
+      const counted = <T extends object>(list: T[], count: (key: string) => void): T[] =>
+        new Proxy(list, {
+          get(target, key, receiver) {
+            if (typeof key === "string") count(key);
+            return Reflect.get(target, key, receiver);
+          },
+        });
+      const messages = counted(
+        turns.with(1, {
+          role: "assistant",
+          content: counted(blocks, (key) => {
+            if (/^\d+$/.test(key)) blockReads++;
+          }),
+        }),
+        (key) => {
+          if (key === "0") reads++;
+        },
+      );
       const body: JsonObject = { model: "m", max_tokens: 64, messages };
       const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
       const claude = (name: string, fails: boolean) => ({
@@ -273,6 +291,8 @@ describe("the look for thinking to change", () => {
       );
       expect([dispatched.route, dispatched.attempts]).toEqual(["provider:b", 3]);
       expect(reads).toBe(1);
+      // And reads each block once, for both kinds of thinking at once.
+      expect(blockReads).toBe(blocks.length);
       // One look answers both kinds of route: a failover from Claude to DeepSeek looks no more.
       expect(received).toMatchObject({ unsignedThinking: false, thinkingToMend: false });
     },

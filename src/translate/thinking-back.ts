@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type AssistantTurn, assistantTurnsRewritten } from "./assistant-turns.ts";
 import type { Dropped } from "./dropped.ts";
-import { type AssistantTurn, assistantTurnsRewritten, isRedacted } from "./unsigned-thinking.ts";
+import { isRedacted } from "./unsigned-thinking.ts";
 import { unsignedThinkingBlock } from "./unsigned-thinking-block.ts";
 
 /**
@@ -21,7 +22,11 @@ export function withThinkingBack(body: JsonObject, dropped: Dropped): JsonObject
   return kept === undefined ? body : { ...body, messages: kept };
 }
 
-/** The turn's blocks as the server takes them; undefined when that is as they are. */
+/**
+ * The turn's blocks as the server takes them; undefined when that is as they are. Whether it
+ * changes a turn is asked first of each block as it is read (thinking-found.ts `lookForThinking`):
+ * a change here is one there (thinking-found.test.ts).
+ */
 function turnTaken(turn: AssistantTurn, i: number, thinks: boolean, dropped: Dropped): unknown[] | undefined {
   const blocks = turn.content;
   let kept: unknown[] | undefined;
@@ -38,21 +43,6 @@ function turnTaken(turn: AssistantTurn, i: number, thinks: boolean, dropped: Dro
 }
 
 const REDACTED = "is Claude's encrypted thinking, which the route's server does not take";
-
-/** Whether `turnTaken` changes the turn: one pass over its blocks, nothing made. */
-export function turnToMend(turn: AssistantTurn, thinks: boolean): boolean {
-  let calls = false;
-  let thought = false;
-  const blocks = turn.content;
-  for (let j = 0; j < blocks.length; j++) {
-    const block = blocks[j];
-    if (isRedacted(block)) return true;
-    if (!isJsonObject(block)) continue;
-    if (block.type === "tool_use") calls = true;
-    else if (block.type === "thinking") thought = true;
-  }
-  return thinks && calls && !thought;
-}
 
 /** Thinking mode is the server's default: only `thinking: {type: "disabled"}` turns it off. */
 export const thinkingMode = (body: JsonObject): boolean =>

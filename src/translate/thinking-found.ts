@@ -1,6 +1,7 @@
-import type { JsonObject } from "../core/dialect.ts";
-import { thinkingMode, turnToMend } from "./thinking-back.ts";
-import { isAssistantTurn, isUnsigned } from "./unsigned-thinking.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { isAssistantTurn } from "./assistant-turns.ts";
+import { thinkingMode } from "./thinking-back.ts";
+import { isUnsigned } from "./unsigned-thinking.ts";
 
 /**
  * What a Messages conversation's assistant turns hold of thinking that some route must change;
@@ -18,8 +19,10 @@ export interface ThinkingFound {
 
 /**
  * Looks through the assistant turns once for both, setting `found`'s fields: asked of every
- * Messages call to Claude or DeepSeek, nearly all of which hold neither, so indexed loops, nothing
- * made, and it stops once it found both.
+ * Messages call to Claude or DeepSeek, nearly all of which hold neither, so each block is read
+ * once, by indexed loops, nothing made, and it stops once it found both. Both are answered whichever
+ * route asked: past the block's type, which both read, the other's question is a comparison or two,
+ * where a failover from Claude to DeepSeek (or back) would look through the whole conversation again.
  */
 export function lookForThinking(body: JsonObject, found: ThinkingFound): void {
   let unsigned = false;
@@ -30,9 +33,28 @@ export function lookForThinking(body: JsonObject, found: ThinkingFound): void {
     for (let i = 0; i < messages.length && !(unsigned && toMend); i++) {
       const message: unknown = messages[i];
       if (!isAssistantTurn(message)) continue;
+      // What `withThinkingBack` mends (thinking-back.ts `turnTaken`): a redacted block, or in
+      // thinking mode a turn that calls a tool without a thinking block.
+      let calls = false;
+      let thought = false;
       const blocks = message.content;
-      for (let j = 0; j < blocks.length && !unsigned; j++) unsigned = isUnsigned(blocks[j]);
-      toMend ||= turnToMend(message, thinks);
+      for (let j = 0; j < blocks.length; j++) {
+        const block = blocks[j];
+        if (!isJsonObject(block)) continue;
+        switch (block.type) {
+          case "tool_use":
+            calls = true;
+            break;
+          case "thinking":
+            thought = true;
+            unsigned ||= isUnsigned(block);
+            break;
+          case "redacted_thinking":
+            toMend = true;
+            unsigned ||= isUnsigned(block);
+        }
+      }
+      toMend ||= thinks && calls && !thought;
     }
   }
   found.unsignedThinking = unsigned;

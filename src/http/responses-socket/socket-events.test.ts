@@ -127,7 +127,7 @@ describe("turnData", () => {
     ["a model the upstream does not have", "model_not_found", 502, "server_error"],
     ["the upstream refusing the gateway's credentials", "unauthorized", 502, "server_error"],
   ])(
-    "a native route's error event of %s, relayed, is judged as the HTTP path judges it",
+    "a native route's error event of %s (%s), relayed, is the socket's error at %i, %s, its fields kept; a chat-style chunk of it, the same status",
     (_, code, status, type) => {
       const failed = JSON.stringify({
         type: "error",

@@ -164,7 +164,8 @@ export function responsesViaChat(
       if (target.provider.dialect === "anthropic") {
         // Anthropic events straight to Responses events: each event parsed once (no chat stream
         // encoded and re-read in between).
-        const writer = new MessagesToResponsesWriter(model, options);
+        const thinkingBack = target.provider.takesUnsignedThinking === true;
+        const writer = new MessagesToResponsesWriter(model, options, thinkingBack);
         return translateStream(events, readMessagesEvent, writer, onUsage);
       }
       return chatStreamToResponses(events, { ...options, ...(onUsage ? { onUsage } : {}) });

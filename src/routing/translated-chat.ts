@@ -41,8 +41,9 @@ export function translatedChat(
 const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
 
 /**
- * A chat call to an Anthropic upstream; its assistant turns' reasoning goes back as thinking when
- * the upstream takes thinking no Claude signed (`thinkingBack`: DeepSeek's `/anthropic`).
+ * A chat call to an Anthropic upstream. When the upstream takes thinking no Claude signed
+ * (`thinkingBack`: DeepSeek's `/anthropic`), its thinking reaches the caller as `reasoning_content`
+ * and the assistant turns' reasoning goes back as thinking: the round trip its thinking mode asks.
  */
 function chatViaMessages(
   body: JsonObject,
@@ -58,11 +59,12 @@ function chatViaMessages(
     body: messages,
     dropped: dropped.list,
     hints: translationHints(messages, body, CHAT_HINTS),
-    json: (reply) => messagesResponseToChat(reply, model),
+    json: (reply) => messagesResponseToChat(reply, model, { thinkingBack }),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {
         requestedModel: model,
         includeUsage,
+        thinkingBack,
         ...(onUsage ? { onUsage } : {}),
       }),
   };

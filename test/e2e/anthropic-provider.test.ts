@@ -65,6 +65,8 @@ const fx = gatewayFixture({
           { provider: "lab", model: "qwen3-coder" },
         ],
       },
+      // DeepSeek's thinking model on its Anthropic API: it answers with its thinking first.
+      { name: "ds-think", routes: [{ provider: "deepseek", model: "deepseek-reasoner" }] },
       {
         name: "c-200k",
         routes: [{ provider: "claude", model: "claude-sonnet-4-5", context_window: 200_000 }],
@@ -666,4 +668,115 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
     expect(up.path).toBe("/v1/messages");
     expect((up.body.messages as Turn[])[1]?.content[0]).toEqual(unsigned);
   });
+
+  // DeepSeek's own thinking (the fake's thinking model writes "Thinking over N messages.", N the
+  // messages it was sent), which its thinking mode wants back on the tool-call turn, not empty.
+  const think = (messages: number) => ({
+    type: "thinking",
+    thinking: `Thinking over ${messages} messages.`,
+    signature: "",
+  });
+  const bash = { type: "function" as const, function: { name: "Bash", parameters: { type: "object" } } };
+
+  type ToolCall = OpenAI.ChatCompletionMessageFunctionToolCall;
+  type Answer = { content?: string | null; reasoning_content?: string; tool_calls?: ToolCall[] };
+  type Delta = OpenAI.ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
+
+  /** The chat answer as the caller reads it: whole, or gathered from its chunks. */
+  async function chatAnswer(stream: boolean, messages: OpenAI.ChatCompletionMessageParam[]): Promise<Answer> {
+    const params = { model: "ds-think", tools: [bash], messages };
+    if (!stream) return ((await openai.chat.completions.create(params)).choices[0]?.message ?? {}) as Answer;
+    const answer: Answer & { tool_calls: ToolCall[] } = { tool_calls: [] };
+    for await (const chunk of await openai.chat.completions.create({ ...params, stream: true })) {
+      const delta: Delta | undefined = chunk.choices[0]?.delta;
+      if (delta?.reasoning_content)
+        answer.reasoning_content = (answer.reasoning_content ?? "") + delta.reasoning_content;
+      for (const { index, id, function: named } of delta?.tool_calls ?? []) {
+        if (id)
+          answer.tool_calls[index] = {
+            id,
+            type: "function",
+            function: { name: named?.name ?? "", arguments: "" },
+          };
+        const open = answer.tool_calls[index];
+        if (open) open.function.arguments += named?.arguments ?? "";
+      }
+    }
+    return answer;
+  }
+
+  test.each([false, true])(
+    "DeepSeek's own thinking reaches a chat caller as reasoning_content, and goes back leading its tool-call turn (stream: %p)",
+    async (stream) => {
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "list the files" }];
+      const first = await chatAnswer(stream, messages);
+      expect(first.reasoning_content).toBe(think(1).thinking);
+      const call = first.tool_calls?.[0];
+      expect(call?.function.name).toBe("Bash");
+      // The message as the caller got it, its reasoning_content included, as DeepSeek asks.
+      messages.push(
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: first.tool_calls ?? [],
+          ...first,
+        } as OpenAI.ChatCompletionMessageParam,
+        { role: "tool", tool_call_id: call?.id ?? "", content: "a.txt" },
+      );
+      const before = fake.requests.length;
+      const second = await chatAnswer(stream, messages);
+      expect(second.reasoning_content).toBe(think(3).thinking);
+      const up = await upstreamCall(before);
+      expect((up.body.messages as Turn[])[1]?.content).toEqual([
+        think(1),
+        { type: "tool_use", id: call?.id, name: "Bash", input: { city: "Paris", days: 3 } },
+      ]);
+    },
+  );
+
+  test.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])(
+    "DeepSeek's own thinking reaches a Responses caller as a reasoning item, and goes back leading its tool-call turn (stream: %p, chained: %p)",
+    async (stream, chained) => {
+      const tools: OpenAI.Responses.Tool[] = [
+        { type: "function", name: "Bash", parameters: { type: "object" }, strict: false },
+      ];
+      const ask = async (body: OpenAI.Responses.ResponseCreateParamsNonStreaming) =>
+        stream
+          ? openai.responses.stream({ ...body, stream: true }).finalResponse()
+          : openai.responses.create(body);
+      const input: OpenAI.Responses.ResponseInputItem[] = [{ role: "user", content: "list the files" }];
+      const first = await ask({ model: "ds-think", tools, input, store: chained });
+      expect(first.output[0]).toMatchObject({ type: "reasoning", summary: [{ text: think(1).thinking }] });
+      const call = first.output.find((item) => item.type === "function_call");
+      const result: OpenAI.Responses.ResponseInputItem = {
+        type: "function_call_output",
+        call_id: call?.type === "function_call" ? call.call_id : "",
+        output: "a.txt",
+      };
+      const before = fake.requests.length;
+      // Chained: the stored answer goes on by its id; else the whole conversation is sent back (Codex).
+      const second = chained
+        ? await ask({
+            model: "ds-think",
+            tools,
+            input: [result],
+            previous_response_id: first.id,
+            store: true,
+          })
+        : await ask({
+            model: "ds-think",
+            tools,
+            input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), result],
+            store: false,
+          });
+      expect(second.status).toBe("completed");
+      const up = await upstreamCall(before);
+      expect((up.body.messages as Turn[])[1]?.content[0]).toEqual(think(1));
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { thinkingRefusal } from "./anthropic-thinking.ts";
-import { ANTHROPIC_API_MODEL, missingThinking } from "./deepseek-thinking.ts";
+import { ANTHROPIC_API_MODEL, fakeReasoning, missingThinking, THINKING_MODEL } from "./deepseek-thinking.ts";
 import type { Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId } from "./fake-script.ts";
@@ -60,10 +60,25 @@ function usage(script: FakeScript, outputTokens: number) {
   };
 }
 
+/**
+ * What DeepSeek's thinking model (by its name) thinks before it answers on its `/anthropic`, in
+ * thinking mode (its default): the reasoning its chat API gives (openai-chat.ts), as a thinking
+ * block DeepSeek signs with the message's id. Undefined for any other model.
+ */
+function thinkingOf(req: MessagesRequest): string | undefined {
+  const off = (req.thinking as { type?: unknown } | undefined)?.type === "disabled";
+  return THINKING_MODEL.test(req.model) && !off ? fakeReasoning(req.messages) : undefined;
+}
+
 function message(req: MessagesRequest, script: FakeScript, id: string, toolId: string, done: boolean) {
+  const thinking = thinkingOf(req);
+  const thought = thinking === undefined ? [] : [{ type: "thinking", thinking, signature: id }];
   const content = script.tool
-    ? [{ type: "tool_use", id: toolId, name: script.tool.name, input: JSON.parse(script.tool.arguments) }]
-    : [{ type: "text", text: script.pieces.join("") }];
+    ? [
+        ...thought,
+        { type: "tool_use", id: toolId, name: script.tool.name, input: JSON.parse(script.tool.arguments) },
+      ]
+    : [...thought, { type: "text", text: script.pieces.join("") }];
   return {
     id,
     type: "message",
@@ -86,12 +101,32 @@ function events(req: MessagesRequest, script: FakeScript, id: string, toolId: st
     ? ["", ...script.tool.argPieces].map((partial_json) => ({ type: "input_json_delta", partial_json }))
     : script.pieces.map((text) => ({ type: "text_delta", text }));
   const { service_tier: _, ...deltaUsage } = usage(script, script.outputTokens);
+  const thinking = thinkingOf(req);
+  // The thinking block first, when the model thinks: its text, then its signature.
+  const thought =
+    thinking === undefined
+      ? []
+      : [
+          ev("content_block_start", {
+            index: 0,
+            content_block: { type: "thinking", thinking: "", signature: "" },
+          }),
+          ...thinking
+            .split(/(?=\s)/)
+            .map((piece) =>
+              ev("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: piece } }),
+            ),
+          ev("content_block_delta", { index: 0, delta: { type: "signature_delta", signature: id } }),
+          ev("content_block_stop", { index: 0 }),
+        ];
+  const index = thought.length === 0 ? 0 : 1;
   return [
     ev("message_start", { message: message(req, script, id, toolId, false) }),
-    ev("content_block_start", { index: 0, content_block: block }),
+    ...thought,
+    ev("content_block_start", { index, content_block: block }),
     ev("ping", {}),
-    ...deltas.map((delta) => ev("content_block_delta", { index: 0, delta })),
-    ev("content_block_stop", { index: 0 }),
+    ...deltas.map((delta) => ev("content_block_delta", { index, delta })),
+    ev("content_block_stop", { index }),
     ev("message_delta", {
       delta: { stop_reason: STOP[script.finish], stop_sequence: null },
       usage: deltaUsage,

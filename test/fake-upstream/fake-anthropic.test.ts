@@ -184,6 +184,19 @@ describe("fake upstream, through the official @anthropic-ai/sdk", () => {
     ]);
   });
 
+  test("DeepSeek's thinking model thinks first, stream or not, its thinking signed with the message's id; not with thinking disabled", async () => {
+    const params = { model: "deepseek-reasoner", max_tokens: 2048, messages: ask("weather?"), tools: [tool] };
+    const whole = await client.messages.create(params);
+    const thinking = { type: "thinking", thinking: "Thinking over 1 messages.", signature: whole.id };
+    expect(whole.content.map((block) => block.type)).toEqual(["thinking", "tool_use"]);
+    expect(whole.content[0]).toEqual(thinking as Anthropic.ThinkingBlock);
+    const streamed = await client.messages.stream(params).finalMessage();
+    expect(streamed.content[0]).toEqual({ ...thinking, signature: streamed.id } as Anthropic.ThinkingBlock);
+    expect(streamed.content[1]).toMatchObject({ type: "tool_use", input: FAKE_TOOL_ARGUMENTS });
+    const off = await client.messages.create({ ...params, thinking: { type: "disabled" } });
+    expect(off.content.map((block) => block.type)).toEqual(["tool_use"]);
+  });
+
   test("max_tokens is required", async () => {
     const err = await client.messages
       .create({ model: "c", messages: ask("x") } as unknown as Anthropic.MessageCreateParamsNonStreaming)

@@ -11,7 +11,9 @@ import { chatCompletionId } from "./messages-response-to-chat.ts";
 
 /**
  * The state of one translated stream: the completion id, which Anthropic block index maps to
- * which OpenAI tool-call index, and the usage the last chunk must report.
+ * which OpenAI tool-call index, and the usage the last chunk must report. Thinking deltas become
+ * `reasoning_content` deltas when the upstream takes its thinking back (`thinkingBack`, as
+ * messages-response-to-chat.ts says why), else nothing; signature deltas have no chat form.
  */
 export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private chunks: ChatChunkBuilder | undefined;
@@ -25,6 +27,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     private readonly model: string,
     private readonly includeUsage: boolean,
     created?: number,
+    private readonly thinkingBack = false,
   ) {
     this.created = created ?? Math.floor(Date.now() / 1000);
   }
@@ -100,17 +103,20 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
           yield this.choice({ tool_calls: [call] });
         } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
           yield this.choice({ content: block.text });
+        } else if (block.type === "thinking") {
+          yield* this.reasoning(block.thinking);
         }
         return;
       }
       case "content_block_delta": {
         const { delta } = event;
         if (delta.type === "text_delta" && delta.text) yield this.choice({ content: delta.text });
+        if (delta.type === "thinking_delta") yield* this.reasoning(delta.thinking);
         const index = this.toolIndexOfBlock.get(event.index);
         if (delta.type === "input_json_delta" && delta.partial_json && index !== undefined) {
           yield this.choice({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
         }
-        return; // thinking and signature deltas have no chat-completions form
+        return; // signature deltas have no chat-completions form
       }
       case "message_delta":
         this.stopReason = event.delta.stop_reason;
@@ -128,6 +134,12 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
       default:
         return; // ping, content_block_stop
     }
+  }
+
+  /** Thinking text as a `reasoning_content` delta, when the upstream takes it back. */
+  private *reasoning(thinking: unknown): Generator<JsonObject> {
+    if (this.thinkingBack && typeof thinking === "string" && thinking !== "")
+      yield this.choice({ reasoning_content: thinking });
   }
 
   private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {

@@ -10,21 +10,40 @@ export function chatCompletionId(messageId: string): string {
   return `chatcmpl-${messageId.replace(/^msg_/, "")}`;
 }
 
+/** How a Messages answer becomes a chat completion beyond its blocks. */
+export interface MessagesToChatOptions {
+  /**
+   * The upstream takes its thinking back (`Provider.takesUnsignedThinking`: DeepSeek's
+   * `/anthropic`): its thinking reaches the caller as `reasoning_content`, the field DeepSeek's own
+   * chat API answers it in and the one a chat caller sends back, so that a tool-call turn goes back
+   * with its thinking (chat-request-to-messages.ts) and not an empty one. Otherwise (Claude) the
+   * thinking is left out: Claude takes back none of it without its signature, which chat has no
+   * field for.
+   */
+  thinkingBack?: boolean | undefined;
+  /** Unix seconds for `created`; defaults to now. */
+  created?: number | undefined;
+}
+
 /**
  * Anthropic message → OpenAI chat.completion. Text blocks join into `content`; tool_use blocks
- * become `tool_calls` with JSON-string arguments. Thinking blocks are dropped.
+ * become `tool_calls` with JSON-string arguments; thinking blocks, joined, `reasoning_content`
+ * when the upstream takes them back (`thinkingBack`), else dropped.
  */
 export function messagesResponseToChat(
   body: JsonObject,
   requestedModel: string,
-  created = Math.floor(Date.now() / 1000),
+  { thinkingBack = false, created = Math.floor(Date.now() / 1000) }: MessagesToChatOptions = {},
 ): JsonObject {
   const message = parseBody(anthropicResponse, body, "upstream");
   let text = "";
+  let reasoning = "";
   const toolCalls: JsonObject[] = [];
   const before: number[] = [];
   for (const block of message.content) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
+    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string")
+      reasoning += block.thinking;
     else if (block.type === "tool_use" && "id" in block && "name" in block) {
       const args = JSON.stringify(block.input ?? {});
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
@@ -36,6 +55,7 @@ export function messagesResponseToChat(
     content: text === "" && toolCalls.length > 0 ? null : text,
     refusal: null,
   };
+  if (reasoning !== "") reply.reasoning_content = reasoning;
   if (toolCalls.length > 0) reply.tool_calls = toolCalls;
   // Text after a call: said in order to a Responses caller (calls-in-text.ts).
   noteCallsInText(reply, text, before);

@@ -9,9 +9,19 @@ type Chunk = {
   [k: string]: unknown;
 };
 
-const translate = (events: SseEvent[], includeUsage = true, failAfter?: { count: number; error: Error }) =>
+const translate = (
+  events: SseEvent[],
+  includeUsage = true,
+  failAfter?: { count: number; error: Error },
+  thinkingBack = false,
+) =>
   drain(
-    messagesStreamToChat(replay(events, failAfter), { requestedModel: "gpt-x", includeUsage, created: 7 }),
+    messagesStreamToChat(replay(events, failAfter), {
+      requestedModel: "gpt-x",
+      includeUsage,
+      created: 7,
+      thinkingBack,
+    }),
   );
 
 describe("messagesStreamToChat", () => {
@@ -101,6 +111,23 @@ describe("messagesStreamToChat", () => {
   test("a stream cut before its stop reason (message_delta) is reported as an error", async () => {
     const out = await translate(sseFixture("anthropic/message-text.sse.txt").slice(0, 5));
     expect(JSON.parse(out.at(-1)?.data ?? "")).toHaveProperty("error");
+  });
+
+  test("an upstream that takes its thinking back (DeepSeek's /anthropic): thinking deltas are reasoning_content deltas before the call, a signature delta none", async () => {
+    const events = sseFixture("anthropic/deepseek-thinking-tool-use.sse.txt");
+    const body = payloads(await translate(events, true, undefined, true)) as Chunk[];
+    const deltas = body.flatMap((c) => c.choices?.map((choice) => choice.delta) ?? []);
+    expect(deltas.slice(0, 3)).toEqual([
+      { role: "assistant", content: "", refusal: null },
+      { reasoning_content: "The user wants the files." },
+      { reasoning_content: " I should run ls." },
+    ]);
+    expect(deltas[3]?.tool_calls).toMatchObject([{ index: 0, id: "call_00_hJ2XkqnVw1sLZ3" }]);
+    // The signature delta made no chunk: the call's two argument fragments, then the finish.
+    expect(deltas).toHaveLength(7);
+    // Claude's (no thinking back): the same chunks but those two, as before.
+    const claude = payloads(await translate(events)) as Chunk[];
+    expect(claude).toEqual(body.filter((c) => !c.choices?.[0]?.delta.reasoning_content));
   });
 
   test("a stream that gave its stop reason but no message_stop is whole: the same chunks, [DONE] last", async () => {

@@ -14,6 +14,8 @@ export interface MessagesStreamToChatOptions {
   created?: number;
   /** Told each usage figure the upstream reports, as it passes. */
   onUsage?: UsageSeen;
+  /** Thinking as `reasoning_content` deltas: the upstream takes it back (`MessagesToChatOptions`). */
+  thinkingBack?: boolean;
 }
 
 /** Anthropic Messages stream events → OpenAI `chat.completion.chunk` events ending in `[DONE]`. */
@@ -21,6 +23,11 @@ export function messagesStreamToChat(
   events: AsyncIterable<SseEvent>,
   options: MessagesStreamToChatOptions,
 ): TranslatedStream {
-  const writer = new ChatChunkWriter(options.requestedModel, options.includeUsage, options.created);
+  const writer = new ChatChunkWriter(
+    options.requestedModel,
+    options.includeUsage,
+    options.created,
+    options.thinkingBack,
+  );
   return translateStream(events, readMessagesEvent, writer, options.onUsage);
 }

@@ -404,7 +404,7 @@ describe("chatStreamToResponses", () => {
         usage: { input_tokens: 9, output_tokens: 4 },
       };
       const whole = chatResponseToResponse(
-        messagesResponseToChat(claude, "gpt-4o-mini", 5),
+        messagesResponseToChat(claude, "gpt-4o-mini", { created: 5 }),
         request,
         "resp_s",
       );
@@ -417,7 +417,7 @@ describe("chatStreamToResponses", () => {
         chunk({ content: "b" }, "length"),
       ]);
       const cutWhole = chatResponseToResponse(
-        messagesResponseToChat({ ...claude, stop_reason: "max_tokens" }, "gpt-4o-mini", 5),
+        messagesResponseToChat({ ...claude, stop_reason: "max_tokens" }, "gpt-4o-mini", { created: 5 }),
         request,
         "resp_s",
       );

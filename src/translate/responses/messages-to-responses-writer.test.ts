@@ -37,6 +37,33 @@ describe("Anthropic → Responses in one pass", () => {
     },
   );
 
+  test("an upstream that takes its thinking back (DeepSeek's /anthropic): its thinking is a reasoning item before the call", async () => {
+    const fixture = "anthropic/deepseek-thinking-tool-use.sse.txt";
+    const direct = await drain(
+      translateStream(
+        replay(sseFixture(fixture)),
+        readMessagesEvent,
+        new MessagesToResponsesWriter("m", options, true),
+      ),
+    );
+    const last = JSON.parse(direct.at(-1)?.data ?? "{}") as { response: { output: JsonObject[] } };
+    expect(last.response.output.map((item) => item.type)).toEqual(["reasoning", "function_call"]);
+    expect(last.response.output[0]).toMatchObject({
+      summary: [{ type: "summary_text", text: "The user wants the files. I should run ls." }],
+    });
+    // Claude's (no thinking back): no reasoning item, as before.
+    const claude = await drain(
+      translateStream(
+        replay(sseFixture(fixture)),
+        readMessagesEvent,
+        new MessagesToResponsesWriter("m", options),
+      ),
+    );
+    const output = (JSON.parse(claude.at(-1)?.data ?? "{}") as { response: { output: JsonObject[] } })
+      .response.output;
+    expect(output.map((item) => item.type)).toEqual(["function_call"]);
+  });
+
   test("a stream that gave its stop reason but no message_stop completes as the whole one does", async () => {
     const events = sseFixture("anthropic/message-text.sse.txt");
     const run = (upstream: typeof events) =>

@@ -15,9 +15,10 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
   private readonly chat: ChatChunkWriter;
   private readonly responses: ResponsesStreamWriter;
 
-  constructor(model: string, options: ResponsesStreamWriterOptions) {
+  /** `thinkingBack`: the upstream's thinking becomes a reasoning item (ChatChunkWriter's). */
+  constructor(model: string, options: ResponsesStreamWriterOptions, thinkingBack = false) {
     // Usage always: `response.completed` reports it.
-    this.chat = new ChatChunkWriter(model, true, options.createdAt);
+    this.chat = new ChatChunkWriter(model, true, options.createdAt, thinkingBack);
     this.responses = new ResponsesStreamWriter(options);
   }
 

@@ -21,9 +21,10 @@ export interface SharedCounters {
     now: number,
   ): void;
   /**
-   * What `record` counted since this was last asked, on its way: settles once the counters have it
-   * (Redis answered the call carrying it), or once that call failed or outlasted the counters'
-   * timeout; undefined when nothing was recorded since. Every node reads those counts then.
+   * Every `record` made so far that the counters may not have yet, as one wait: settles once they
+   * have them all (Redis answered the latest call, which it runs after every earlier one), or once
+   * that call failed or outlasted the counters' timeout; undefined when every record is answered.
+   * Every node reads those counts then. Asking takes nothing away: each answer may ask.
    */
   recorded(): Promise<void> | undefined;
 }

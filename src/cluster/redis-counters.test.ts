@@ -63,19 +63,16 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   ];
   expect((await a!.admit(scopes, now)).refused).toBeNull();
   b!.record([{ subject: "key:t", tokens: 100 }], [{ subject: "tenant:t", usd: 0.25 }], now);
-  // record is fire-and-forget (sent by b at once): wait for it through an admission's view.
-  const verdict = await waitFor("the recorded tokens to bind", async () => {
-    const next = await a!.admit(scopes, now + 10);
-    return next.refused === null ? undefined : next;
-  });
+  // Sent by b at its turn's end; once Redis answered it (as b's answer waits for), a counts it.
+  await b!.recorded();
+  const verdict = await a!.admit(scopes, now + 10);
   expect(verdict.refused).toMatchObject({ index: 0, code: "rate_limited" });
   expect(verdict.usage[0]!.tokens).toBe(100);
   b!.record([], [{ subject: "tenant:t", usd: 0.3 }], now);
-  const budget = async () =>
-    (await a!.admit([scope("tenant:t", { budgetUsd: 1, spentLocally: 0 })], now + 20)).refused;
-  const refused = await waitFor("the recorded spend to bind", async () => (await budget()) ?? undefined);
+  await b!.recorded();
+  const budget = await a!.admit([scope("tenant:t", { budgetUsd: 1, spentLocally: 0 })], now + 20);
   // Seeded with 0.5 from storage, then 0.25 and 0.3 recorded: 1.05 ≥ 1.
-  expect(refused).toMatchObject({ code: "budget_exceeded" });
+  expect(budget.refused).toMatchObject({ code: "budget_exceeded" });
 });
 
 test("a node's record counts in the next admission it sends, even one asked for in the same turn", async () => {
@@ -96,15 +93,17 @@ test("a node's record counts in the next admission it sends, even one asked for 
   expect(afterSpend.refused).toMatchObject({ index: 0, code: "budget_exceeded" });
 });
 
-test("a record's call, as `recorded` hands it out, settles once Redis has run it; asked again with nothing recorded since, there is none", async () => {
+test("a record's call, as `recorded` hands it out to every answer that asks, settles once Redis has run it; then there is none", async () => {
   const counters = await node("acknowledged");
   expect(counters.recorded()).toBeUndefined();
   counters.record([{ subject: "key:acknowledged", tokens: 5 }], [], 8_000_000);
   counters.record([], [{ subject: "key:acknowledged-spend", usd: 0.5 }], 8_000_000);
+  // Two answers of one turn, each asking after its own record: both wait for the call.
   const call = counters.recorded();
   expect(call).toBeDefined();
-  expect(counters.recorded()).toBeUndefined();
+  expect(counters.recorded()).toBe(call);
   await call;
+  expect(counters.recorded()).toBeUndefined();
   // Read by another client once the call settled (as the other node a client asks next): Redis
   // has run the record, the script's first call included (a Redis that lacks it is sent it then).
   const seen = Bun.spawnSync(
@@ -112,6 +111,42 @@ test("a record's call, as `recorded` hands it out, settles once Redis has run it
     { timeout: 5000 },
   );
   expect(seen.stdout.toString().trim()).toBe("5");
+});
+
+test("a record no answer asked about (a failed attempt's charge) leaves nothing to wait for once Redis answered it", async () => {
+  const counters = await node("unasked");
+  const limited = [scope("key:unasked", { tpm: 1000 })];
+  counters.record([{ subject: "key:unasked", tokens: 5 }], [], 8_200_000);
+  // Sent after the record on the same connection: answered after it.
+  const admission = await counters.admit(limited, 8_200_000);
+  expect(admission.usage[0]!.tokens).toBe(5);
+  expect(counters.recorded()).toBeUndefined();
+});
+
+test("an answer that asks while earlier records are with Redis, none of its turn, waits for the last of them", async () => {
+  const counters = await node("in-flight");
+  const control = new RedisClient(redis.url);
+  // The script loaded first.
+  counters.record([{ subject: "key:in-flight-warm", tokens: 1 }], [], 8_300_000);
+  await counters.recorded();
+  await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
+  try {
+    counters.record([{ subject: "key:in-flight", tokens: 5 }], [], 8_300_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    counters.record([{ subject: "key:in-flight", tokens: 5 }], [], 8_300_000);
+    const first = counters.recorded();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Both calls sent; nothing recorded since: the later call's wait covers the earlier one.
+    const last = counters.recorded();
+    expect(last).toBeDefined();
+    expect(last).toBe(first);
+  } finally {
+    await control.send("CLIENT", ["UNPAUSE"]);
+  }
+  await counters.recorded();
+  expect(await control.hget(tokensKey("key:in-flight"), "8300")).toBe("10");
+  expect(counters.recorded()).toBeUndefined();
+  control.close();
 });
 
 test("a record's call that outlasts the Redis timeout settles all the same, its failure told", async () => {
@@ -138,28 +173,29 @@ test("a record's call that outlasts the Redis timeout settles all the same, its 
   await waitFor("the link to reconnect", () => link.healthy());
 });
 
-test("the records of one turn go as one call, none of them sent while it runs", async () => {
-  const counters = await node("one-turn");
+test("the records of one turn go as one call, sent at the turn's end, none of them on the answers' own path", async () => {
+  // A link that writes each call at once: a call made during the turn would be in Redis before
+  // it ends (a pipelining link holds every write to the turn's end, so it would show nothing).
+  const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
+  links.push(link);
+  expect(await link.start()).toBe(true);
+  const counters = createRedisCounters({ link, nodeId: "one-turn", nodes: () => 3 });
   const control = new RedisClient(redis.url);
   // The script loaded first, and its call answered.
   counters.record([{ subject: "key:turn-warm", tokens: 1 }], [], 9_000_000);
-  await waitFor(
-    "the first record",
-    async () => (await control.hget(tokensKey("key:turn-warm"), "9000")) === "1",
-  );
+  await counters.recorded();
   await control.send("CONFIG", ["RESETSTAT"]);
   for (let answer = 0; answer < 3; answer++)
     counters.record([{ subject: "key:one-turn", tokens: 5 }], [], 9_000_000);
   counters.record([], [{ subject: "key:one-turn-spend", usd: 0.5 }], 9_000_000);
-  // Nothing sent on the answers' own path: the turn's end sends them.
+  // Read by another client while this process is still in the turn: nothing sent yet.
   const during = Bun.spawnSync(
     ["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:one-turn"), "9000"],
-    {
-      timeout: 5000,
-    },
+    { timeout: 5000 },
   );
   expect(during.stdout.toString().trim()).toBe("");
-  await waitFor("the records", async () => (await control.hget(tokensKey("key:one-turn"), "9000")) === "15");
+  await counters.recorded();
+  expect(await control.hget(tokensKey("key:one-turn"), "9000")).toBe("15");
   const stats = String(await control.send("INFO", ["commandstats"]));
   expect(stats).toMatch(/cmdstat_evalsha:calls=1,/);
   control.close();

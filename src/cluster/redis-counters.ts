@@ -85,8 +85,11 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   let firstAt = 0;
   /** The call the pending records will go in: settled once Redis has answered it, or it failed. */
   let pendingCall: PromiseWithResolvers<void> | null = null;
-  /** That call as `recorded` hands it out: the last record's, until asked. */
-  let unasked: Promise<void> | undefined;
+  /**
+   * The last call sent, until it settles. Redis runs one connection's calls in order, so its answer
+   * comes after every earlier call's: waiting for it waits for every record sent before it.
+   */
+  let lastSent: Promise<void> | undefined;
   const add = (into: Map<string, number>, key: string, amount: number) =>
     into.set(key, (into.get(key) ?? 0) + amount);
   /** The records pending, as one script call, now (nothing when none is). */
@@ -109,15 +112,18 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       ...tokens.map(([, amount]) => String(amount)),
       ...spend.map(([, amount]) => String(amount)),
     ];
+    const sent = call.promise;
+    lastSent = sent;
+    const settled = () => {
+      if (lastSent === sent) lastSent = undefined;
+      call.resolve();
+    };
     link
       .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
-      .then(
-        () => call.resolve(),
-        (error: unknown) => {
-          options.onError?.(error);
-          call.resolve();
-        },
-      );
+      .then(settled, (error: unknown) => {
+        options.onError?.(error);
+        settled();
+      });
   };
   /**
    * Admissions go to Redis as one script run per batch (in arrival order, each seeing the counts
@@ -239,12 +245,9 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       }
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
-      unasked = pendingCall.promise;
     },
-    recorded() {
-      const call = unasked;
-      unasked = undefined;
-      return call;
-    },
+    // Not handed out once: every answer that asks waits, whoever recorded what, and a record no
+    // answer asked about (a failed attempt's charge) leaves nothing behind once it is answered.
+    recorded: () => pendingCall?.promise ?? lastSent,
   };
 }

@@ -193,8 +193,9 @@ export function modelPipeline(
       chargeFailedAttempts(call, deps.logger, error, prompt);
       return steps.failed(call, error);
     } finally {
-      // Settled or failed, the keep-alive wait leaves its deadline list (this frame awaits nothing
-      // after it, so the wait leaves in the same turn it settled).
+      // Settled or failed, the keep-alive wait leaves its deadline list (on a single node this
+      // frame awaits nothing after it, so the wait leaves in the turn it settled; a cluster node's
+      // whole answer waits for its record first, which leaves it there a round trip longer).
       wait?.leave();
       if (!streaming) abort?.release();
       // Answered whole (or refused) after a hold: the socket's own idle bound again, before Bun

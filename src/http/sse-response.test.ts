@@ -371,6 +371,48 @@ describe("sseResponse", () => {
     expect(await order(false)).toEqual(["last bytes", "recorded"]);
   });
 
+  test("a client that hangs up while the bytes holding the end marker wait for the charge's record did not have the whole answer: client_closed", async () => {
+    const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+    let at = 0;
+    // The upstream sends the end marker and never closes its body (as one that is slow to).
+    const upstream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = reads[at++];
+        if (next !== undefined) controller.enqueue(encoder.encode(next));
+        else return new Promise(() => {});
+      },
+    });
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
+    const chunks = new ByteRelay(upstream.getReader(), attempt, {
+      provider: "a",
+      maxLine: 1024,
+      onUsage: () => true,
+      done: () => {},
+    });
+    const record = Promise.withResolvers<void>();
+    const asked = Promise.withResolvers<void>();
+    const ending = Promise.withResolvers<GatewayError | undefined>();
+    const ends: StreamEnds = {
+      firstByte() {},
+      answered() {
+        asked.resolve();
+        return record.promise;
+      },
+      closing() {},
+      end: ending.resolve,
+    };
+    const response = sseResponse(chunks, "openai", {}, ends, undefined);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const read = reader.read();
+    // The end marker is read and held for the record: the client leaves before it has it.
+    await asked.promise;
+    await reader.cancel();
+    await read;
+    record.resolve();
+    const error = await ending.promise;
+    expect(error?.code).toBe("client_closed");
+  });
+
   test("the stream's end reaches the client before the request's own ending runs", async () => {
     // The end comes a turn after the first read, once the head is out (a stream already over
     // by then would be sent whole, with a Content-Length and no terminator).

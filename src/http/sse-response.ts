@@ -132,6 +132,12 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   private opening: Uint8Array | undefined;
   /** The bytes ending the answer were reached, its usage charged (`StreamEnds.answered`). */
   private charged = false;
+  /**
+   * Those bytes are held until the charge's record is answered: a client that leaves meanwhile
+   * did not have the whole answer, however complete the source (as `StoredBeforeEnd.complete`
+   * says of a read held for its save).
+   */
+  private holding = false;
 
   constructor(
     private readonly chunks: ChunkSource,
@@ -168,7 +174,9 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
           // and its streams wait for nothing.
           const shared = this.ends.answered();
           if (shared !== undefined) {
+            this.holding = true;
             await shared;
+            this.holding = false;
             if (this.ended) return;
           }
         }
@@ -204,9 +212,10 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
     // A client that hangs up after an error event was relayed to it (as the SDKs do on reading
     // one) left because the stream failed: the record keeps the failure, not client_closed. One
     // that leaves on reading the end marker, before the upstream closed its body (the SDKs stop
-    // at `[DONE]`), had the whole answer: a success.
+    // at `[DONE]`), had the whole answer: a success; not one that leaves while those bytes wait.
     const chunks = this.chunks;
-    this.end(chunks.reported ?? (chunks.complete === true ? undefined : clientClosed()));
+    const whole = chunks.complete === true && !this.holding;
+    this.end(chunks.reported ?? (whole ? undefined : clientClosed()));
     chunks.cancel();
   }
 

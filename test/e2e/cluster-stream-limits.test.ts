@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { RECORD_SCRIPT } from "../../src/cluster/admit-script.ts";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type HoldingProxy, startHoldingProxy } from "./harness/holding-proxy.ts";
 import { chatAt } from "./harness/node-load.ts";
@@ -200,4 +200,29 @@ test("a whole answer leaves node A only once Redis has acknowledged the record o
   expect(response.status).toBe(200);
   expect(((await response.json()) as { usage: { total_tokens: number } }).usage.total_tokens).toBe(15);
   await refusedOnB(key);
+}, 30_000);
+
+test("a client that leaves while node A holds its stream's [DONE] for the record is audited as having left (499), not answered", async () => {
+  const { key } = await createKey({ url: nodes[0]!.url, adminKey }, { name: "left-held", tpm: 1000 });
+  let stream: ReturnType<typeof readToDone> | undefined;
+  const leaving = new AbortController();
+  await recordHeld(() => {
+    stream = readToDone(
+      fetch(`${nodes[0]!.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "held", stream: true, messages: [{ role: "user", content: "hi" }] }),
+        signal: leaving.signal,
+      }),
+    );
+  });
+  expect(stream!.text()).not.toContain("[DONE]");
+  leaving.abort();
+  await stream!.done.catch(() => {});
+  proxy.release();
+  const row = await waitFor("the row of the stream its client left", async () =>
+    (await auditRecords({ url: nodes[0]!.url, adminKey })).find((record) => record.keyName === "left-held"),
+  );
+  expect(row.status).toBe(499);
+  for (const end of holding.splice(0)) end();
 }, 30_000);

@@ -12,6 +12,7 @@ import { ABSENT_AS_NULL, makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
+import type { QueueFill } from "./dropped-rows-log.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -471,6 +472,36 @@ describe("AuditWriter batches", () => {
     expect(writer.stats().queued).toBe(2);
     await writer.close();
     expect(rowCount(db)).toBe(8);
+    db.close();
+  });
+
+  test("the rows of the batch being written count as queued, as their bytes do: the bound, the stats and a refusal's reading all count the same rows", async () => {
+    const db = openDatabase(dbPath());
+    const { store, batches, open } = gatedStore(db);
+    const fills: QueueFill[] = [];
+    const writer = new AuditWriter({
+      store,
+      flushMs: 60_000,
+      batchSize: 3,
+      maxQueue: 5,
+      rowDrops: { refused: (fill) => fills.push(fill()), queued: () => {} },
+    });
+    for (let i = 0; i < 3; i++) writer.write(makeRecord());
+    await waitFor("the first batch", () => batches.length === 1);
+    writer.write(makeRecord());
+    writer.write(makeRecord());
+    const held = writer.stats();
+    expect(held.queued).toBe(5);
+    // Refused: the queue holds five rows, three of them in the write still waiting on the store.
+    writer.write(makeRecord());
+    expect(fills).toEqual([
+      { queued: 5, queuedBytes: held.queuedBytes, maxQueue: 5, maxQueueBytes: expect.any(Number) },
+    ]);
+    expect(writer.stats()).toMatchObject({ queued: 5, dropped: 1 });
+    open();
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ queued: 0, queuedBytes: 0, written: 5 });
+    await writer.close();
     db.close();
   });
 

@@ -53,6 +53,7 @@ export interface AuditWriterOptions {
 
 export interface AuditWriterStats {
   healthy: boolean;
+  /** Rows queued, the batch being written included (what `queuedBytes` counts). */
   queued: number;
   /** What the queued rows take, in bytes (`maxQueueBytes` bounds it). */
   queuedBytes: number;
@@ -210,7 +211,7 @@ export class AuditWriter {
   /** Queues one record. Never blocks on storage and never throws. */
   write(record: AuditRecord): void {
     const lines = this.options.lines;
-    if (this.closed || this.queue.waiting >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes) {
+    if (this.closed || this.queue.held >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes) {
       lines?.rowLine(record, false);
       this.counts.dropped++;
       if (!this.closed) {
@@ -235,7 +236,7 @@ export class AuditWriter {
 
   /** What `rowDrops` reads of a refusal, only for a line that says it. */
   private readonly queueFill = (): QueueFill => ({
-    queued: this.queue.waiting,
+    queued: this.queue.held,
     queuedBytes: this.queue.bytes,
     maxQueue: this.maxQueue,
     maxQueueBytes: this.maxQueueBytes,
@@ -256,7 +257,7 @@ export class AuditWriter {
   stats(): AuditWriterStats {
     return {
       healthy: this.isHealthy,
-      queued: this.queue.waiting,
+      queued: this.queue.held,
       queuedBytes: this.queue.bytes,
       ...this.counts,
     };

@@ -167,3 +167,34 @@ test("the queue's fill is read only for a line that says it", () => {
   for (let i = 0; i < 1_000; i++) drops.refused(fill);
   expect(reads).toBe(2);
 });
+
+test("rows refused before the store recovered are a count alone when the 30 s are up with the queue drained, no row offered since: never a warning that the queue is full with nothing in it", () => {
+  const { logger, lines } = recording();
+  const clock = fakeClock(0);
+  const drops = droppedRowsLog(logger, clock);
+  let fill: QueueFill = FULL;
+  drops.refused(() => fill);
+  drops.queued();
+  for (let i = 0; i < 5; i++) drops.refused(() => fill);
+  // The store is back and the queue drains; no row comes before the timer runs out.
+  fill = { ...FULL, queued: 0, queuedBytes: 0 };
+  clock.advance(30_000);
+  expect(said(lines)).toEqual([
+    ["warn", "audit rows dropped: the audit queue is full", 1],
+    ["info", "audit rows queued again", 0],
+    ["warn", "audit rows dropped", 5],
+  ]);
+  expect(lines[2]?.[2]).toEqual({ dropped: 5, since_ms: 30_000 });
+});
+
+test("a queue still at its bound in bytes alone when the 30 s are up is still said to be full", () => {
+  const { logger, lines } = recording();
+  const clock = fakeClock(0);
+  const drops = droppedRowsLog(logger, clock);
+  const fill: QueueFill = { queued: 14, queuedBytes: 65_672, maxQueue: 100_000, maxQueueBytes: 65_536 };
+  drops.refused(() => fill);
+  drops.queued();
+  drops.refused(() => fill);
+  clock.advance(30_000);
+  expect(said(lines).at(-1)).toEqual(["warn", "audit rows dropped: the audit queue is full", 1]);
+});

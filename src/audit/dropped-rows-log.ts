@@ -22,6 +22,10 @@ export interface QueueFill {
   readonly maxQueueBytes: number;
 }
 
+/** Whether the queue refuses the next row, by its reading (as the writer judges it: audit-writer.ts `add`). */
+const isFull = (fill: QueueFill): boolean =>
+  fill.queued >= fill.maxQueue || fill.queuedBytes >= fill.maxQueueBytes;
+
 /** The log of refused rows, stopped with the audit: what it has not said yet is said then. */
 export interface DroppedRowsLog extends RowDrops {
   stop(): void;
@@ -51,7 +55,7 @@ function unrefTimeout(ms: number, then: () => void): () => void {
  * its bounds) when the line before said the queue had room, or none came before, and otherwise the
  * count. The refusals after it are counted until the timer runs out; then, with rows refused since,
  * the same warning is said if the queue still refuses, and a count alone if it has taken a row
- * since (the rows of a burst that ended, which no later refusal may come to tell for hours). The
+ * since or its reading shows room (drained since the last refusal, no row offered yet) (the rows of a burst that ended, which no later refusal may come to tell for hours). The
  * first row queued after a warning is one line that the queue has room again, so the last word is
  * never a warning that no longer holds. The refused path only counts while the timer runs: no clock
  * or queue read a row.
@@ -83,9 +87,9 @@ export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = 
   };
   const since = (at: number) => (lastLine === undefined ? {} : { since_ms: at - lastLine });
 
-  function warn(fill: () => QueueFill) {
+  function warn(fill: QueueFill) {
     const at = now();
-    const { queued, queuedBytes, maxQueue, maxQueueBytes } = fill();
+    const { queued, queuedBytes, maxQueue, maxQueueBytes } = fill;
     if (toldFull) logger.warn("audit rows dropped", { dropped: unsaid, ...since(at), queued });
     else
       logger.warn("audit rows dropped: the audit queue is full", {
@@ -104,8 +108,11 @@ export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = 
   /** What was refused since the last line, said; nothing when nothing was. */
   function sayUnsaid() {
     if (unsaid === 0) return;
-    if (stillRefusing) return warn(stillRefusing);
-    // The queue took a row since: its room was said, or it had room at the line before.
+    // No row offered since the last refusal: the queue may refuse still, or have drained since (the
+    // store back, no row offered yet), which its reading tells.
+    const fill = stillRefusing?.();
+    if (fill && isFull(fill)) return warn(fill);
+    // The queue took a row since, or has room now: a count alone.
     const at = now();
     logger.warn("audit rows dropped", { dropped: unsaid, ...since(at) });
     said(at);
@@ -120,7 +127,7 @@ export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = 
     refused(fill) {
       unsaid++;
       stillRefusing = fill;
-      if (cancelTimer === undefined) warn(fill);
+      if (cancelTimer === undefined) warn(fill());
     },
     queued() {
       stillRefusing = undefined;

@@ -96,6 +96,11 @@ export class EncodedRows {
     return this.rows - this.sending;
   }
 
+  /** Rows in the queue, the batch being written included (`PendingRows.held`). */
+  get held(): number {
+    return this.rows;
+  }
+
   /** The bytes the queue's buffers hold. */
   get bytesHeld(): number {
     let held = this.spare?.size ?? 0;

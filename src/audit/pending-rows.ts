@@ -26,6 +26,11 @@ export interface PendingRows {
   /** Rows queued and not in the batch being written. */
   readonly waiting: number;
   /**
+   * Rows the queue holds, the batch being written included: the rows `bytes` counts, which the
+   * queue's bound (`maxQueue`) and what it says it holds count too.
+   */
+  readonly held: number;
+  /**
    * What the rows take, in bytes, the batch being written included (it is held until written):
    * exact for rows queued as bytes, an estimate for records (`recordBytes`).
    */
@@ -90,6 +95,10 @@ class RecordRows implements PendingRows {
 
   get waiting(): number {
     return this.queue.length;
+  }
+
+  get held(): number {
+    return this.sending.length + this.queue.length;
   }
 
   push(record: AuditRecord): void {

@@ -33,9 +33,15 @@ export class ClusterAdmission {
     private readonly admitLocal: AdmitLocal,
     private readonly now: () => number,
     private readonly spend: SpendLedger | undefined,
-    /** Told when admission switches between the shared counters and the local fallback. */
+    /**
+     * Told when admission switches between the shared counters and the local fallback: to the
+     * fallback when they are away or a call to them fails; back once they answer an admission, or
+     * their link is back.
+     */
     private readonly onFallback: ((local: boolean) => void) | undefined,
-  ) {}
+  ) {
+    shared.onAvailabilityChange?.((available) => this.fallback(!available));
+  }
 
   admit(
     principal: Principal,
@@ -71,7 +77,8 @@ export class ClusterAdmission {
     model: string | undefined,
     pricing: Pricing,
   ): Promise<Readonly<Record<string, string>>> {
-    this.fallback(false);
+    // Not back on the shared counters yet: a Redis that is stopped still reads available until a
+    // call to it times out (cluster/redis-link.ts), so only its answer says so (`admitShared`).
     return this.admitShared(principal, model, pricing).catch((error: unknown) => {
       // A refusal is the answer; anything else means Redis failed mid-call (gone, too slow):
       // this request is admitted locally, like the ones after it while Redis is away.
@@ -106,6 +113,8 @@ export class ClusterAdmission {
       })),
       this.now(),
     );
+    // Redis answered (admitted or refused): admission is on the shared counters again.
+    this.fallback(false);
     const view = sharedView(scopes, usage);
     const scope = refused ? scopes[refused.index] : undefined;
     if (refused && scope) {

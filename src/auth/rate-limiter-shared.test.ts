@@ -94,8 +94,65 @@ test("shared counters down (or failing mid-call): each node allows its share, li
   expect(limiter.isFallingBack).toBe(true);
   state.up = true;
   await Promise.resolve(limiter.admit(principal)).catch(() => {});
-  // Up again: shared counters are tried first (false), and this fake still fails the call (true).
-  expect(switches).toEqual([true, false, true]);
+  // Up again, and this fake still fails the call: still on the fallback, never said to be back.
+  expect(switches).toEqual([true]);
+});
+
+/** Shared counters whose link the test takes down and brings back, as start-cluster.ts tells it. */
+function linkedShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission | Error) {
+  const fake = fakeShared(answer);
+  const listeners: ((available: boolean) => void)[] = [];
+  const link = (up: boolean) => {
+    fake.state.up = up;
+    for (const listener of listeners) listener(up);
+  };
+  const shared: SharedCounters = {
+    ...fake.shared,
+    onAvailabilityChange: (listener) => void listeners.push(listener),
+  };
+  return { shared, link };
+}
+
+test("a shared admission that fails while the link still reads up (Redis stopped, its call timed out) switches to the fallback, and the next admission does not say the counters are back", async () => {
+  let reply: SharedAdmission | Error = new Error("redis call took over 2000 ms");
+  const { shared } = linkedShared(() => reply);
+  const switches: boolean[] = [];
+  const limiter = new RateLimiter({
+    shared,
+    now: manualClock().now,
+    onFallback: (local) => switches.push(local),
+  });
+  await limiter.admit(principal);
+  await limiter.admit(principal);
+  expect(switches).toEqual([true]);
+  expect(limiter.isFallingBack).toBe(true);
+  // Redis answers again: admission is shared, and says so once.
+  reply = { refused: null, usage: [usage] };
+  await limiter.admit(principal);
+  await limiter.admit(principal);
+  expect(switches).toEqual([true, false]);
+  expect(limiter.isFallingBack).toBe(false);
+});
+
+test("the link's going down and coming back switch admission when they happen, with no request between", async () => {
+  const { shared, link } = linkedShared(() => ({ refused: null, usage: [usage] }));
+  const switches: boolean[] = [];
+  const limiter = new RateLimiter({
+    shared,
+    now: manualClock().now,
+    onFallback: (local) => switches.push(local),
+  });
+  await limiter.admit(principal);
+  expect(switches).toEqual([]);
+  link(false);
+  expect(switches).toEqual([true]);
+  expect(limiter.isFallingBack).toBe(true);
+  link(true);
+  expect(switches).toEqual([true, false]);
+  expect(limiter.isFallingBack).toBe(false);
+  // Admitted on the shared counters, already said: no second line.
+  await limiter.admit(principal);
+  expect(switches).toEqual([true, false]);
 });
 
 test("an answer on a cluster node is counted in the shared counters: tokens where a tpm applies, spend in every scope", () => {

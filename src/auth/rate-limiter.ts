@@ -20,7 +20,10 @@ export interface RateLimiterOptions {
   counters?: CounterStore;
   /** Counters shared by several nodes; while they are unavailable, `counters` with divided limits. */
   shared?: SharedCounters;
-  /** Told when admission switches between the shared counters and the local fallback. */
+  /**
+   * Told when admission switches between the shared counters and the local fallback (to it on a
+   * failed call or the counters lost; back on a shared answer or their return: cluster-admission.ts).
+   */
   onFallback?: (local: boolean) => void;
   now?: () => number;
 }

@@ -113,6 +113,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const nodeId = nodeName(settings);
   const keyListeners: (() => void)[] = [];
   const configListeners: (() => void)[] = [];
+  /** Told as the link goes down and comes back: the shared counters' availability (`SharedCounters`). */
+  const healthListeners: ((healthy: boolean) => void)[] = [];
   const agreement = new ConfigAgreement(nodeId, config, logger);
   let directory: NodeDirectory | null = null;
   // "again" only after an outage: a first start reaches Redis for the first time.
@@ -139,6 +141,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
           { node: nodeId },
         );
       }
+      for (const listener of healthListeners) listener(healthy);
     },
   });
   await link.start();
@@ -194,7 +197,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   registry.watch(() => void nodes.workersChanged());
   let leaving: Promise<void> | null = null;
   const incoming = new IncomingLinks();
-  const counters = createRedisCounters({
+  const redisCounters = createRedisCounters({
     link,
     nodeId,
     nodes: () => nodes.liveCount(),
@@ -202,6 +205,10 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       logger.debug("shared counter update failed", {
         error: error instanceof Error ? error.message : "error",
       }),
+  });
+  // Available as the link is healthy: its changes are theirs.
+  const counters: SharedCounters = Object.assign(redisCounters, {
+    onAvailabilityChange: (listener: (available: boolean) => void) => void healthListeners.push(listener),
   });
   // What the limits run on now, said alike by /readyz and /admin/api/status.
   const limitsNow = () =>

@@ -115,6 +115,12 @@ export interface AdaptedCall {
     /** Receives a native Responses answer's final `response` object, to store it. */
     readonly answered?: (response: JsonObject) => void;
     /**
+     * The `previous_response_id` the caller sent and the body went without (a chain the gateway
+     * held, sent expanded): the answer says it where the upstream said null, as a chain the
+     * upstream held would (previous-response-id.ts), and so does the response stored.
+     */
+    readonly previousId?: string;
+    /**
      * The caller's dialect headers as the upstream takes them, when not as received: the betas
      * Claude on Bedrock or Vertex AI refuses left out of `anthropic-beta` (claude-call.ts).
      */
@@ -219,9 +225,9 @@ const NATIVE_RESPONSES: Pick<AdaptedCall, "json" | "callerNames"> = Object.freez
 /**
  * The Responses API passed through to an upstream that serves it. A chain stays where it is
  * held; a chain the gateway holds (built by translation, or held by another provider) moves
- * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed, each
- * item with its id only where the upstream named it itself (item-references.ts
- * `forNativeUpstream`). So does an item an `item_reference` names that the upstream does not hold,
+ * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed (the
+ * answer says it all the same: `previousSaid`), each item with its id only where the upstream
+ * named it itself (item-references.ts `forNativeUpstream`). So does an item an `item_reference` names that the upstream does not hold,
  * and an input item's id (`inputFor`).
  */
 function nativeResponses(body: JsonObject, provider: Provider, context: ResponsesContext): AdaptedCall {
@@ -239,7 +245,7 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
       native: { ...native, rewritten: true },
     };
   }
-  const { previous_response_id: _held, ...rest } = body;
+  const { previous_response_id: held, ...rest } = body;
   // The stored turns as the caller's own input reaches this upstream (caller-body-for.ts): a call a
   // Gemini route answered has its thought signature in its `call_id`, which no Responses API reads
   // (and OpenAI refuses past 64 characters); plain, it pairs again with its output's.
@@ -254,8 +260,25 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     operation: "responses",
     body: { ...rest, input },
     ...NATIVE_RESPONSES,
-    native: { ...native, rewritten: true },
+    native: typeof held === "string" ? previousSaid(answered, held) : { ...native, rewritten: true },
   };
+}
+
+/**
+ * A native call whose `previous_response_id` (`held`) the gateway took off to send the chain
+ * expanded: its answer, and the response stored, name it again (AdaptedCall `previousId`).
+ */
+function previousSaid(
+  answered: ((response: JsonObject) => void) | undefined,
+  held: string,
+): NonNullable<AdaptedCall["native"]> {
+  const stored = answered
+    ? (response: JsonObject) => {
+        if (response.previous_response_id === null) response.previous_response_id = held;
+        answered(response);
+      }
+    : undefined;
+  return { forcedUsage: false, rewritten: true, previousId: held, ...(stored ? { answered: stored } : {}) };
 }
 
 /**

@@ -56,3 +56,16 @@ test("a declared length is not trusted for a body decoded on the way, nor when a
     chunks.cancel();
   }
 });
+
+test("a whole Responses answer to a chain the gateway expanded says the caller's previous_response_id where the upstream said null, every other byte as sent; the body stored says it too", async () => {
+  const pretty = (previous: string) =>
+    `{\n  "id": "resp_2",\n  "object": "response",\n  "previous_response_id": ${previous},\n  "output": []\n}`;
+  const stored: unknown[] = [];
+  const reply = await readNativeReply(
+    new Response(pretty("null"), { headers: { "content-type": "application/json" } }),
+    { ...context(), stream: false, previousId: "resp_1", onBody: (body) => stored.push(body) },
+  );
+  if (reply.kind !== "bytes") throw new Error(`bytes were expected, not ${reply.kind}`);
+  expect(new TextDecoder().decode(reply.body)).toBe(pretty('"resp_1"'));
+  expect(stored).toEqual([{ id: "resp_2", object: "response", previous_response_id: "resp_1", output: [] }]);
+});

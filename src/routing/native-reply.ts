@@ -15,6 +15,7 @@ import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failu
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
+import { saidPreviousId, withPreviousId } from "./previous-response-id.ts";
 import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 
 const text = new TextDecoder();
@@ -152,9 +153,17 @@ function checkedAnswer(
   if (failed) throw failed;
   if (context.stream) throw wholeForStream(provider, contentType);
   context.done();
+  // A chain the gateway expanded: the answer names the response it continues all the same.
+  let relayed = body;
+  const previousId = context.previousId;
+  const said = previousId === undefined ? undefined : withPreviousId(body, saidPreviousId(previousId));
+  if (said) {
+    relayed = said;
+    parsed.previous_response_id = previousId;
+  }
   context.onBody(parsed);
   // Its usage is read off `parsed` by the caller: no answer object around the reply.
-  return { kind: "bytes", status, contentType, body, parsed };
+  return { kind: "bytes", status, contentType, body: relayed, parsed };
 }
 
 /** A whole answer read from a `Response`: checked once its body is in (`checkedAnswer`). */

@@ -88,7 +88,8 @@ export function skipSpace(buf: Uint8Array, at: number, end: number): number {
   return at;
 }
 
-function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+/** Whether `word` is at `at`, before `end`. */
+export function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
   if (end - at < word.length) return false;
   for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
   return true;

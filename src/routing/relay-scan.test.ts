@@ -231,3 +231,47 @@ describe("RelayScan: an error event mid-stream, without the gateway's upstream a
     expect(scan.reported).toBeDefined();
   });
 });
+
+describe("RelayScan: the previous_response_id of a chain the gateway expanded", () => {
+  /** What the client gets of `stream` read in two reads split at `at`, said as continuing `resp_prev`. */
+  function relayed(stream: string, at: number): string {
+    const bytes = encoder.encode(stream);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true, previousId: "resp_prev" });
+    const out = [scan.take(bytes.subarray(0, at)), scan.take(bytes.subarray(at)), scan.last()];
+    return out.map((piece) => (piece ? new TextDecoder().decode(piece) : "")).join("");
+  }
+  const event = (name: string, data: string) => `event: ${name}\ndata: ${data}\n\n`;
+
+  test("each response's null is said as the caller's id, at every split; the same key inside a text, and a value other than null, go as they came", () => {
+    const created = (previous: string) =>
+      event(
+        "response.created",
+        `{"type":"response.created","response":{"id":"resp_2","previous_response_id": ${previous},"usage":null}}`,
+      );
+    // The key in a delta's text is escaped: never taken for the response's.
+    const delta = event(
+      "response.output_text.delta",
+      JSON.stringify({ type: "response.output_text.delta", delta: '{"previous_response_id":null}' }),
+    );
+    const failed = (previous: string, message: string) =>
+      event(
+        "response.failed",
+        `{"type":"response.failed","response":{"id":"resp_2","previous_response_id":${previous},"status":"failed","error":{"code":"server_error","message":"${message}"},"usage":null}}`,
+      );
+    // Scrubbed of the upstream's request id as well: both edits are made.
+    const named = "Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.";
+    const told = "Please include the request ID (the upstream's request id) in your message.";
+    const stream = `${created("null")}${delta}${failed("null", named)}`;
+    const expected = `${created('"resp_prev"')}${delta}${failed('"resp_prev"', told)}`;
+    for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);
+    const said = `${created('"resp_other"')}${delta}`;
+    expect(relayed(said, said.length)).toBe(said);
+  });
+
+  test("without one, every read goes out as the very bytes, its key not looked for", () => {
+    const bytes = encoder.encode(
+      event("response.created", '{"type":"response.created","response":{"previous_response_id":null}}'),
+    );
+    expect(new RelayScan({ maxLine: 4096, onUsage: () => true }).take(bytes)).toBe(bytes);
+  });
+});

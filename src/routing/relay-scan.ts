@@ -4,6 +4,7 @@ import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
+import { PREVIOUS_KEY, saidPreviousId, withPreviousId } from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
   endsStream,
@@ -30,6 +31,11 @@ export interface UsageSink {
    * the caller did not ask for).
    */
   onUsage(event: SseEvent): boolean;
+  /**
+   * The `previous_response_id` a native Responses stream's events say where their upstream said
+   * null (a chain the gateway expanded: AdaptedCall `previousId`); undefined nearly always.
+   */
+  readonly previousId?: string | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -115,9 +121,15 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
    * account): made at the first such event (nearly every stream has none).
    */
   private swaps: Map<number, Uint8Array> | undefined;
+  /** The id `previous_response_id` is said as (`UsageSink.previousId`), as JSON; nearly always none. */
+  private readonly previousId: Uint8Array | undefined;
+  /** The next `"previous_response_id"` in the read being taken, found once a read (with `previousId`). */
+  private previousAt = -1;
 
   constructor(private readonly sink: UsageSink) {
     super(sink.maxLine);
+    const previousId = sink.previousId;
+    if (previousId !== undefined) this.previousId = saidPreviousId(previousId);
   }
 
   /** Whether part of an event is held back. */
@@ -132,6 +144,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);
     this.finishAt = this.closing ? -1 : indexOf.call(buf, FINISH_KEY, 0);
+    if (this.previousId) this.previousAt = indexOf.call(buf, PREVIOUS_KEY, 0);
     if (this.cuts) this.cuts.length = 0;
     this.swaps?.clear();
     const consumed = this.scan(buf, this);
@@ -235,6 +248,26 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       }
     }
     if (reports) this.scrubError(span);
+    if (this.previousAt !== -1 && this.previousId) this.sayPrevious(span, this.previousId);
+  }
+
+  /**
+   * A response's `previous_response_id` the upstream said null, said as the caller's id
+   * (`previousId`): the event goes out edited (`swaps`), after its scrub if it had one.
+   */
+  private sayPrevious(span: SseSpan, id: Uint8Array): void {
+    const buf = this.buf;
+    while (this.previousAt !== -1 && this.previousAt < span.start)
+      this.previousAt = indexOf.call(buf, PREVIOUS_KEY, this.previousAt + 1);
+    if (this.previousAt === -1 || this.previousAt >= span.end) return;
+    const swapped = this.swaps?.get(span.start);
+    const edited = swapped
+      ? withPreviousId(swapped, id)
+      : withPreviousId(buf.subarray(span.start, span.end), id, this.previousAt - span.start);
+    if (edited === undefined) return;
+    if (!swapped) this.cut(span);
+    this.swaps ??= new Map();
+    this.swaps.set(span.start, edited);
   }
 
   /** An event left out of what goes to the client (or replaced: `swaps`). */

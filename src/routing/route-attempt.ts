@@ -128,6 +128,10 @@ export class RouteAttempt
   get provider(): string {
     return this.upstream.servedBy ?? this.upstream.name;
   }
+  /** The `previous_response_id` a chain the gateway expanded went without (AdaptedCall `previousId`). */
+  get previousId(): string | undefined {
+    return this.adapted.native?.previousId;
+  }
   get maxLine(): number {
     return this.policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;
   }

@@ -835,6 +835,8 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
           cluster: { redis: string; limits: string };
         }
       ).cluster;
+    const stopped = node(A).stderr.all.length;
+    let resumed = stopped;
     try {
       process.kill(pid!, "SIGSTOP");
       // A rate-limited request waits out one Redis call's timeout at most, then is admitted on
@@ -853,6 +855,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       expect(metrics).toMatch(/^mindgw_cluster_redis_up 0$/m);
       for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
     } finally {
+      resumed = node(A).stderr.all.length;
       process.kill(pid!, "SIGCONT");
     }
     await waitFor(
@@ -861,6 +864,14 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       15_000,
     );
     expect(node(A).stderr.all).toMatch(/redis unavailable \(redis call took over \d+ ms\)/);
+    // The limits' own line: gone local while Redis was stopped, never said back until it answered,
+    // and said back when its link was, with no request after it.
+    const whileStopped = node(A).stderr.all.slice(stopped, resumed);
+    expect(whileStopped).toContain("limits: shared counters unavailable");
+    expect(whileStopped).not.toContain("limits: shared counters available");
+    await waitFor("node A to say its limits are shared again", () =>
+      node(A).stderr.all.slice(resumed).includes("limits: shared counters available"),
+    );
   }, 60_000);
 
   test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {

@@ -32,8 +32,18 @@ const fx = gatewayFixture({
           api_key: UPSTREAM_KEY,
           responses_api: true,
         },
+        {
+          name: "chat",
+          type: "openai",
+          base_url: `${up.url}/v1`,
+          api_key: UPSTREAM_KEY,
+          responses_api: false,
+        },
       ],
-      models: [{ name: "resp", routes: [{ provider: "native", model: "up-resp" }] }],
+      models: [
+        { name: "resp", routes: [{ provider: "native", model: "up-resp" }] },
+        { name: "translated", routes: [{ provider: "chat", model: "up-chat" }] },
+      ],
       routing: { retries: 0, max_upstream_body: "64KB" },
     };
   },
@@ -258,5 +268,131 @@ describe("no response runs in the background, so none is read as a stream", () =
     const large = await call(ka, "GET", "/responses/resp_up6");
     expect(large.status).toBe(502);
     expect((await errorOf(large)).message).toContain("routing.max_upstream_body");
+  });
+});
+
+describe("a chain the gateway expands for a native route: the answer names the response it continues", () => {
+  /**
+   * What a native upstream answers a call that came without `previous_response_id`, as OpenAI
+   * spells it (pretty), keeping none of it (Zero Data Retention): the gateway's copy is the one read.
+   */
+  const unchained = (id: string, itemId: string) =>
+    JSON.stringify({ ...JSON.parse(answer(id, itemId)), previous_response_id: null, store: false }, null, 2);
+
+  /** The same answer streamed, as OpenAI writes its events. */
+  const streamedUnchained = (id: string, itemId: string): string[] => {
+    const done = { ...JSON.parse(answer(id, itemId)), store: false } as Record<string, unknown>;
+    const started = { ...done, status: "in_progress", output: [], usage: null, previous_response_id: null };
+    const event = (type: string, data: object) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    return [
+      event("response.created", { sequence_number: 0, response: started }),
+      event("response.in_progress", { sequence_number: 1, response: started }),
+      event("response.output_text.delta", {
+        sequence_number: 2,
+        item_id: itemId,
+        output_index: 0,
+        delta: "hello",
+      }),
+      event("response.completed", { sequence_number: 3, response: { ...done, previous_response_id: null } }),
+    ];
+  };
+
+  /** Each `response.*` event's `response.previous_response_id`, by type, from a stream's text. */
+  const previousIdsIn = (text: string) =>
+    text
+      .split("\n")
+      .filter((line) => line.startsWith("data: {"))
+      .map(
+        (line) =>
+          JSON.parse(line.slice(6)) as { type: string; response?: { previous_response_id?: unknown } },
+      )
+      .filter((event) => event.response !== undefined)
+      .map((event) => [event.type, event.response?.previous_response_id]);
+
+  const sentUpstream = () => JSON.parse(up.requests.at(-1)?.text ?? "{}") as Record<string, unknown>;
+
+  test("after an upstream's own store:false answer (Zero Data Retention), whole and streamed; GET says it too", async () => {
+    // Kept by the gateway alone (the upstream kept none): the next turns go with it inlined.
+    up.queue({
+      headers: JSON_TYPE,
+      body: JSON.stringify({ ...JSON.parse(answer("resp_zdr1", "msg_zdr1")), store: false }),
+    });
+    const first = await call(ka, "POST", "/responses", { model: "resp", input: "hi" });
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+
+    up.queue({ headers: JSON_TYPE, body: unchained("resp_zdr2", "msg_zdr2") });
+    const whole = await call(ka, "POST", "/responses", {
+      model: "resp",
+      previous_response_id: "resp_zdr1",
+      input: "go on",
+    });
+    expect(whole.status).toBe(200);
+    expect(sentUpstream().previous_response_id).toBeUndefined();
+    expect(((await whole.json()) as { previous_response_id: unknown }).previous_response_id).toBe(
+      "resp_zdr1",
+    );
+    // Read from the gateway's copy (the upstream kept none), which says it as the answer did.
+    const calls = up.requests.length;
+    const read = await call(ka, "GET", "/responses/resp_zdr2");
+    expect(((await read.json()) as { previous_response_id: unknown }).previous_response_id).toBe("resp_zdr1");
+    expect(up.requests.length).toBe(calls);
+
+    up.queue({
+      headers: { "content-type": "text/event-stream" },
+      body: streamedUnchained("resp_zdr3", "msg_zdr3"),
+    });
+    const streamed = await call(ka, "POST", "/responses", {
+      model: "resp",
+      previous_response_id: "resp_zdr1",
+      input: "and again",
+      stream: true,
+    });
+    expect(streamed.status).toBe(200);
+    expect(sentUpstream().previous_response_id).toBeUndefined();
+    expect(previousIdsIn(await streamed.text())).toEqual([
+      ["response.created", "resp_zdr1"],
+      ["response.in_progress", "resp_zdr1"],
+      ["response.completed", "resp_zdr1"],
+    ]);
+    const readStreamed = await call(ka, "GET", "/responses/resp_zdr3");
+    expect(((await readStreamed.json()) as { previous_response_id: unknown }).previous_response_id).toBe(
+      "resp_zdr1",
+    );
+  });
+
+  test("after a turn a translated route answered, streamed", async () => {
+    up.queue({
+      headers: JSON_TYPE,
+      body: JSON.stringify({
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        model: "up-chat",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi there" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      }),
+    });
+    const first = await call(ka, "POST", "/responses", { model: "translated", input: "hi" });
+    expect(first.status).toBe(200);
+    const { id } = (await first.json()) as { id: string };
+
+    up.queue({
+      headers: { "content-type": "text/event-stream" },
+      body: streamedUnchained("resp_tr2", "msg_tr2"),
+    });
+    const streamed = await call(ka, "POST", "/responses", {
+      model: "resp",
+      previous_response_id: id,
+      input: "go on",
+      stream: true,
+    });
+    expect(streamed.status).toBe(200);
+    expect(sentUpstream().previous_response_id).toBeUndefined();
+    expect(previousIdsIn(await streamed.text())).toEqual([
+      ["response.created", id],
+      ["response.in_progress", id],
+      ["response.completed", id],
+    ]);
   });
 });

@@ -318,6 +318,72 @@ test("while the backfill waits, the ids a request looks up at once that the inde
   }
 }, 60_000);
 
+test("while the backfill waits, a request's thousands of ids (a long Codex session's, 52 characters each) are looked for at once, indexed ones and missed ones, where one pattern of them all was 'too complex' for PostgreSQL", async () => {
+  const url = await databaseToBackfill(300, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  try {
+    // Stored since the migration: indexed by the trigger.
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
+    const echoed = Array.from(
+      { length: 5_200 },
+      (_, n) => `rs_${String(n).padStart(4, "0")}${"e".repeat(45)}`,
+    );
+    const ids = [...echoed, "msg_new", "msg_up7", "msg_up299"];
+    const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
+    expect(found.filter((id) => id !== null)).toEqual(["resp_new", "resp_7", "resp_299"]);
+  } finally {
+    await held.release();
+    await storage.close();
+  }
+}, 60_000);
+
+test("while the backfill waits, an unreached row whose text holds only ids the index found is not parsed: the search covers the missed ids alone, each as JSON writes it", async () => {
+  const url = await databaseToBackfill(20, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
+    // Unreached rows (the trigger kept off, as before the index): one naming the indexed id outside
+    // its output, one whose item id a regular expression reads as other than itself.
+    await sql.unsafe(String.raw`ALTER TABLE stored_responses DISABLE TRIGGER USER;
+      UPDATE stored_responses SET response = '{"id":"resp_8","output":[{"id":"msg_up8"}],"metadata":{"seen":"msg_new"}}'
+        WHERE id = 'resp_8';
+      UPDATE stored_responses SET response = '{"id":"resp_9","output":[{"id":"msg.\\up9"}]}' WHERE id = 'resp_9';
+      ALTER TABLE stored_responses ENABLE TRIGGER USER;
+      CREATE SEQUENCE item_id_reads;
+      ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
+      CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM nextval('item_id_reads');
+        RETURN stored_response_item_ids_read(response);
+      END $$;`);
+    const found = await Promise.all(
+      ["msg_new", "msg_up7", "msg.\\up9"].map((id) => storage.responses.responseOfItem?.("acme", id)),
+    );
+    expect(found).toEqual(["resp_new", "resp_7", "resp_9"]);
+    // resp_7 and resp_9 alone; resp_8 (and resp_new) hold only msg_new, which the index answered.
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
 test("an item whose row a batch indexes while it is looked up is found: the index and the unreached rows are read in one snapshot", async () => {
   const url = await databaseToBackfill(20, 0);
   const storage = await openPostgresStorage(options(url));
@@ -346,8 +412,9 @@ test("an item whose row a batch indexes while it is looked up is found: the inde
     await waitForValue(
       "the lookup waiting for the batch's lock",
       async () => {
+        // The lookup's text as pg_stat_activity keeps it (its first 1,024 bytes) names the index.
         const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_responses%'`;
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_response_items%'`;
         return row?.n === 1;
       },
       10_000,

@@ -24,7 +24,6 @@ import {
   shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
-import { shadowKeyIdBackfill } from "./postgres-shadow-backfill.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
 
 let server: PostgresServer;
@@ -213,10 +212,10 @@ async function databaseToBackfill(responses: number, pairs: number): Promise<str
   return url;
 }
 
-test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the shadow pairs' first, and say how many rows they filled", async () => {
+test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the item index first (requests wait on it), and say how many rows they filled", async () => {
   const url = await databaseToBackfill(1_200, 600);
   const sql = new SQL({ url, max: 1 });
-  const held = await holdBackfill(url, shadowKeyIdBackfill.mark);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
   const storage = await openPostgresStorage(options(url));
   try {
     const { lines, log } = recordedLog();
@@ -224,8 +223,8 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     await waitForValue("the backfill to start", () => lines.length > 0);
     expect(lines).toEqual([
       {
-        message: "backfill of shadow pairs' caller ids started",
-        fields: { backfill: "shadow.key_id@2", rows: 600, resumed: false },
+        message: "backfill of stored responses' item index started",
+        fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
       },
     ]);
     // Every record read for its caller's id, counted.
@@ -259,10 +258,10 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     await backfilling;
     // rows=: how many are left to read at the start, how many this node filled at the end.
     expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
+      ["backfill of stored responses' item index started", 1_200],
+      ["backfill of stored responses' item index done", 1_200],
       ["backfill of shadow pairs' caller ids started", 600],
       ["backfill of shadow pairs' caller ids done", 600],
-      ["backfill of stored responses' item index started", 1_201],
-      ["backfill of stored responses' item index done", 1_200],
     ]);
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_201 }]);
     expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(600);

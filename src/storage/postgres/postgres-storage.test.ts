@@ -280,20 +280,22 @@ test("a node serves while its backfill waits (another node's batch holds the pro
   }
 }, 60_000);
 
+/** Counts each call of stored_response_item_ids, a response's JSON parsed, in `item_id_reads`. */
+const countItemIdReads = `CREATE SEQUENCE item_id_reads;
+  ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
+  CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM nextval('item_id_reads');
+    RETURN stored_response_item_ids_read(response);
+  END $$;`;
+
 test("while the backfill waits, the ids a request looks up at once that the index misses are looked for in one statement, which parses only the unreached rows whose text holds one of them, where each id parsed every unreached row", async () => {
   const url = await databaseToBackfill(300, 0);
   const held = await holdBackfill(url, responseItemBackfill.mark);
   const storage = await openPostgresStorage(options(url));
   const sql = new SQL({ url, max: 1 });
   try {
-    // Every response read for its item ids, counted.
-    await sql.unsafe(`CREATE SEQUENCE item_id_reads;
-      ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
-      CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM nextval('item_id_reads');
-        RETURN stored_response_item_ids_read(response);
-      END $$;`);
+    await sql.unsafe(countItemIdReads);
     // Codex's turn without store: ids no response holds, and one an unreached row does.
     const ids = [...Array.from({ length: 20 }, (_, n) => `rs_echoed_${n}`), "msg_up7"];
     const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
@@ -317,10 +319,11 @@ test("while the backfill waits, the ids a request looks up at once that the inde
   }
 }, 60_000);
 
-test("while the backfill waits, a request's thousands of ids (a long Codex session's, 52 characters each) are looked for at once, indexed ones and missed ones, where one pattern of them all was 'too complex' for PostgreSQL", async () => {
+test("while the backfill waits, a request's thousands of ids (a long Codex session's, 52 characters each) are looked for at once, indexed ones and missed ones, each unreached row parsed once, where one pattern of them all was 'too complex' for PostgreSQL", async () => {
   const url = await databaseToBackfill(300, 0);
   const held = await holdBackfill(url, responseItemBackfill.mark);
   const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
   try {
     // Stored since the migration: indexed by the trigger.
     await storage.responses.save({
@@ -330,6 +333,7 @@ test("while the backfill waits, a request's thousands of ids (a long Codex sessi
       items: [],
       createdAt: 2,
     });
+    await sql.unsafe(countItemIdReads);
     const echoed = Array.from(
       { length: 5_200 },
       (_, n) => `rs_${String(n).padStart(4, "0")}${"e".repeat(45)}`,
@@ -337,8 +341,32 @@ test("while the backfill waits, a request's thousands of ids (a long Codex sessi
     const ids = [...echoed, "msg_new", "msg_up7", "msg_up299"];
     const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
     expect(found.filter((id) => id !== null)).toEqual(["resp_new", "resp_7", "resp_299"]);
+    // Past a hundred missed ids, a search of each row's text costs more than its parse: 301 rows, once each.
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 301 }]);
   } finally {
     await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("while the backfill waits, a hundred missed ids of 3,000 characters each are searched for in patterns PostgreSQL takes, where one of them all was 'too complex'", async () => {
+  const url = await databaseToBackfill(20, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await sql.unsafe(countItemIdReads);
+    const long = Array.from({ length: 99 }, (_, n) => `rs_${String(n).padStart(2, "0")}${"l".repeat(2_995)}`);
+    const found = await Promise.all(
+      [...long, "msg_up7"].map((id) => storage.responses.responseOfItem?.("acme", id)),
+    );
+    expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
+    // Searched, not parsed: resp_7 alone.
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
+  } finally {
+    await held.release();
+    await sql.close();
     await storage.close();
   }
 }, 60_000);
@@ -362,14 +390,8 @@ test("while the backfill waits, an unreached row whose text holds only ids the i
       UPDATE stored_responses SET response = '{"id":"resp_8","output":[{"id":"msg_up8"}],"metadata":{"seen":"msg_new"}}'
         WHERE id = 'resp_8';
       UPDATE stored_responses SET response = '{"id":"resp_9","output":[{"id":"msg.\\up9"}]}' WHERE id = 'resp_9';
-      ALTER TABLE stored_responses ENABLE TRIGGER USER;
-      CREATE SEQUENCE item_id_reads;
-      ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
-      CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM nextval('item_id_reads');
-        RETURN stored_response_item_ids_read(response);
-      END $$;`);
+      ALTER TABLE stored_responses ENABLE TRIGGER USER;`);
+    await sql.unsafe(countItemIdReads);
     const found = await Promise.all(
       ["msg_new", "msg_up7", "msg.\\up9"].map((id) => storage.responses.responseOfItem?.("acme", id)),
     );

@@ -150,24 +150,40 @@ test("a batch that fails of its own (its statement_timeout, on a row it cannot p
 test("a batch failing on one row alone while its position cannot be read either (the progress table locked past statement_timeout): the log names no row, the backfill tries again and ends, where the failed read rejected the backfill (an unhandled rejection ends the node)", async () => {
   const url = await databaseOfRows();
   const sql = new SQL({ url, max: 2, connection: { statement_timeout: 300 } });
+  const observer = new SQL({ url, max: 1 });
   const stopping = new AbortController();
-  let held: { release(): Promise<void> } | undefined;
+  let locking: Promise<{ release(): Promise<void> }> | undefined;
+  let stuck = true;
+  // Its batches fail of their own (division by zero) down to one row; that one first has the
+  // progress table's lock asked for behind its own, so that reading the position once it has
+  // rolled back waits for that lock past statement_timeout.
+  const stuckBackfill: Backfill = {
+    ...fillRows,
+    async step(tx, after, rows) {
+      if (!stuck) return fillRows.step(tx, after, rows);
+      if (rows === 1) {
+        locking ??= holdProgressTable(url);
+        await waitForValue("the table's lock asked for", async () => {
+          const [row] = await observer`SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE backfill_progress%'`;
+          return row?.n === 1;
+        });
+      }
+      await tx`SELECT 1 / 0`;
+      return null;
+    },
+  };
   try {
     const { lines, log } = recordedLog();
-    const state = await backfillState(sql, fillRows);
+    const state = await backfillState(sql, stuckBackfill);
     const backfilling = runBackfill(sql, state, { log, stopping: stopping.signal });
-    await waitForValue("the backfill to start", () => lines.length > 0);
-    // Every batch from here waits for the table, down to one row, and so does reading the position.
-    held = await holdProgressTable(url);
-    const named = await waitForValue(
-      "the one row's failure, told",
-      () => lines.find((line) => line.level === "error"),
-      60_000,
-      10,
+    const named = await waitForValue("the one row's failure, told", () =>
+      lines.find((line) => line.level === "error"),
     );
     expect(named.fields.row).toBeNull();
-    expect(String(named.fields.error)).toContain("statement timeout");
-    await held.release();
+    expect(String(named.fields.error)).toContain("division by zero");
+    stuck = false;
+    await (await locking)?.release();
     await backfilling;
     expect(lines.at(-1)).toMatchObject({
       message: "backfill of the probe's rows done",
@@ -175,10 +191,11 @@ test("a batch failing on one row alone while its position cannot be read either 
     });
   } finally {
     stopping.abort();
-    await held?.release();
+    await (await locking)?.release();
+    await observer.close();
     await sql.close();
   }
-}, 90_000);
+}, 60_000);
 
 test("a stop that lands as a batch's connection arrives, before the batch listens for it, still closes that connection: the batch neither runs nor keeps it", async () => {
   const url = await databaseOfRows();

@@ -357,6 +357,35 @@ test("stop ends by its deadline though a sink's and a policy's close never retur
   expect(storageClosed).toBe(true);
 });
 
+test("a storage whose backfill fails: the gateway says so at error level and serves on, where the rejection was left unhandled (which ends the process)", async () => {
+  const errors: { message: string; fields: unknown }[] = [];
+  const logger = {
+    ...silentLogger,
+    error: (message: string, fields?: unknown) => void errors.push({ message, fields }),
+  };
+  const sqlite = openSqliteStorage(join(dir, "failing-backfill.db"));
+  const storage: Storage = {
+    ...sqlite,
+    backfill: () => Promise.reject(new Error("backfill_progress: relation gone")),
+  };
+  const embedded = await createGateway({
+    config: configFor("failing-backfill"),
+    storage,
+    auth: anyone,
+    logger,
+  });
+  try {
+    const told = await waitForValue("the backfill's failure told", () => errors[0]);
+    expect(told).toEqual({
+      message: "storage backfill failed; the node serves on, and its next start runs the backfill again",
+      fields: { error: "Error: backfill_progress: relation gone" },
+    });
+    expect((await embedded.handle(chatRequest())).status).toBe(200);
+  } finally {
+    await embedded.stop();
+  }
+});
+
 test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why", async () => {
   const warnings: string[] = [];
   const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };

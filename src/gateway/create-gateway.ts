@@ -322,7 +322,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   // Rows an upgrade's migrations left to fill are filled while the node serves (the stores read
   // them meanwhile), never before it starts: a rolling upgrade's nodes would each wait for them.
-  void storage.backfill?.(logger);
+  // Its failure is told, never left unhandled, which would end the process.
+  storage.backfill?.(logger).catch((error: unknown) =>
+    logger.error("storage backfill failed; the node serves on, and its next start runs the backfill again", {
+      error: describeError(error),
+    }),
+  );
 
   return serveGateway({
     app,

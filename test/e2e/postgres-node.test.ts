@@ -12,7 +12,7 @@ import { SQL } from "bun";
 import OpenAI from "openai";
 import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { holdBackfill, writeDatabaseToBackfill } from "../../src/storage/postgres/backfill-fixture.ts";
-import { shadowKeyIdBackfill } from "../../src/storage/postgres/postgres-shadow-backfill.ts";
+import { responseItemBackfill } from "../../src/storage/postgres/postgres-item-backfill.ts";
 import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { allAuditRows } from "./harness/audit-kit.ts";
@@ -278,13 +278,13 @@ const ownNodeConfig = (url: string, extra: Record<string, unknown> = {}) => ({
 test("a node on a database whose rows an upgrade left to fill answers at once, finds those rows meanwhile, then fills them in the background and logs it with counts", async () => {
   const url = await postgres.createDatabase("backfill");
   await writeDatabaseToBackfill(url, 1_200, 50);
-  // Another node's batch, as it were, holds the shadow pairs' backfill (the first) at its first batch.
-  const held = await holdBackfill(url, shadowKeyIdBackfill.mark);
+  // Another node's batch, as it were, holds the item index's backfill at its first batch.
+  const held = await holdBackfill(url, responseItemBackfill.mark);
   fx.deferTest(() => held.release());
   const node = await fx.spawn({ config: ownNodeConfig(url) });
   const logged = (pattern: RegExp) => pattern.test(node.stderr.all);
-  await waitFor("the backfill to start", () => logged(/backfill of shadow pairs' caller ids started/));
-  expect(node.stderr.all).toMatch(/backfill of shadow pairs' caller ids started .*rows=50/);
+  await waitFor("the backfill to start", () => logged(/backfill of stored responses' item index started/));
+  expect(node.stderr.all).toMatch(/backfill of stored responses' item index started .*rows=1200/);
   const key = node.adminKey ?? "";
   expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
   expect((await chatAt(node.url, key)).status).toBe(200);
@@ -295,12 +295,12 @@ test("a node on a database whose rows an upgrade left to fill answers at once, f
     })
   ).json()) as ShadowPage;
   expect(page.records).toHaveLength(49);
-  expect(logged(/caller ids done/)).toBe(false);
+  expect(logged(/item index done/)).toBe(false);
   await held.release();
-  await waitFor("the backfills to end", () => logged(/backfill of stored responses' item index done/));
-  expect(node.stderr.all).toMatch(/backfill of shadow pairs' caller ids done .*rows=50/);
-  expect(node.stderr.all).toMatch(/backfill of stored responses' item index started .*rows=1200/);
+  await waitFor("the backfills to end", () => logged(/backfill of shadow pairs' caller ids done/));
   expect(node.stderr.all).toMatch(/backfill of stored responses' item index done .*rows=1200/);
+  expect(node.stderr.all).toMatch(/backfill of shadow pairs' caller ids started .*rows=50/);
+  expect(node.stderr.all).toMatch(/backfill of shadow pairs' caller ids done .*rows=50/);
   const sql = new SQL({ url, max: 1 });
   try {
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_200 }]);

@@ -106,7 +106,10 @@ export async function runBackfill(sql: SQL, state: BackfillState, run: BackfillR
       size = half;
       return true;
     }
-    const row = await backfill.rowAfter(sql, await positionOf(sql, backfill.mark)).catch(() => null);
+    // Naming the row is for the log alone: a failure to (the database lost meanwhile) names none.
+    const row = await positionOf(sql, backfill.mark)
+      .then((after) => backfill.rowAfter(sql, after))
+      .catch(() => null);
     run.log.error(
       `backfill ${name} fails on one row alone, and stops there: the node serves it as it does the rows not reached yet; raise storage.statement_timeout, or delete the row, and it goes on`,
       { row, error: describeError(error) },
@@ -148,6 +151,8 @@ async function nextBatch(
   const connection = await sql.reserve({ signal: stopping });
   const end = () => void connection.close().catch(() => {});
   stopping.addEventListener("abort", end);
+  // A stop between the connection's arrival and the listener: the listener is too late for it.
+  if (stopping.aborted) end();
   try {
     return await batchIn(connection, backfill, size);
   } finally {

@@ -24,7 +24,6 @@ import {
   shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
-import { shadowKeyIdBackfill } from "./postgres-shadow-backfill.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
 
 let server: PostgresServer;
@@ -213,10 +212,10 @@ async function databaseToBackfill(responses: number, pairs: number): Promise<str
   return url;
 }
 
-test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the shadow pairs' first, and say how many rows they filled", async () => {
+test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the item index first (requests wait on it), and say how many rows they filled", async () => {
   const url = await databaseToBackfill(1_200, 600);
   const sql = new SQL({ url, max: 1 });
-  const held = await holdBackfill(url, shadowKeyIdBackfill.mark);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
   const storage = await openPostgresStorage(options(url));
   try {
     const { lines, log } = recordedLog();
@@ -224,8 +223,8 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     await waitForValue("the backfill to start", () => lines.length > 0);
     expect(lines).toEqual([
       {
-        message: "backfill of shadow pairs' caller ids started",
-        fields: { backfill: "shadow.key_id@2", rows: 600, resumed: false },
+        message: "backfill of stored responses' item index started",
+        fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
       },
     ]);
     // Every record read for its caller's id, counted.
@@ -259,10 +258,10 @@ test("a node serves while its backfill waits (another node's batch holds the pro
     await backfilling;
     // rows=: how many are left to read at the start, how many this node filled at the end.
     expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
+      ["backfill of stored responses' item index started", 1_200],
+      ["backfill of stored responses' item index done", 1_200],
       ["backfill of shadow pairs' caller ids started", 600],
       ["backfill of shadow pairs' caller ids done", 600],
-      ["backfill of stored responses' item index started", 1_201],
-      ["backfill of stored responses' item index done", 1_200],
     ]);
     expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_201 }]);
     expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(600);
@@ -281,20 +280,22 @@ test("a node serves while its backfill waits (another node's batch holds the pro
   }
 }, 60_000);
 
+/** Counts each call of stored_response_item_ids, a response's JSON parsed, in `item_id_reads`. */
+const countItemIdReads = `CREATE SEQUENCE item_id_reads;
+  ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
+  CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM nextval('item_id_reads');
+    RETURN stored_response_item_ids_read(response);
+  END $$;`;
+
 test("while the backfill waits, the ids a request looks up at once that the index misses are looked for in one statement, which parses only the unreached rows whose text holds one of them, where each id parsed every unreached row", async () => {
   const url = await databaseToBackfill(300, 0);
   const held = await holdBackfill(url, responseItemBackfill.mark);
   const storage = await openPostgresStorage(options(url));
   const sql = new SQL({ url, max: 1 });
   try {
-    // Every response read for its item ids, counted.
-    await sql.unsafe(`CREATE SEQUENCE item_id_reads;
-      ALTER FUNCTION stored_response_item_ids(text) RENAME TO stored_response_item_ids_read;
-      CREATE FUNCTION stored_response_item_ids(response text) RETURNS text[] LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM nextval('item_id_reads');
-        RETURN stored_response_item_ids_read(response);
-      END $$;`);
+    await sql.unsafe(countItemIdReads);
     // Codex's turn without store: ids no response holds, and one an unreached row does.
     const ids = [...Array.from({ length: 20 }, (_, n) => `rs_echoed_${n}`), "msg_up7"];
     const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
@@ -310,6 +311,92 @@ test("while the backfill waits, the ids a request looks up at once that the inde
       createdAt: 2,
     });
     expect(await storage.responses.responseOfItem?.("acme", "msg_new")).toBe("resp_new");
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("while the backfill waits, a request's thousands of ids (a long Codex session's, 52 characters each) are looked for at once, indexed ones and missed ones, each unreached row parsed once, where one pattern of them all was 'too complex' for PostgreSQL", async () => {
+  const url = await databaseToBackfill(300, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    // Stored since the migration: indexed by the trigger.
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
+    await sql.unsafe(countItemIdReads);
+    const echoed = Array.from(
+      { length: 5_200 },
+      (_, n) => `rs_${String(n).padStart(4, "0")}${"e".repeat(45)}`,
+    );
+    const ids = [...echoed, "msg_new", "msg_up7", "msg_up299"];
+    const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
+    expect(found.filter((id) => id !== null)).toEqual(["resp_new", "resp_7", "resp_299"]);
+    // Past a hundred missed ids, a search of each row's text costs more than its parse: 301 rows, once each.
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 301 }]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("while the backfill waits, a hundred missed ids of 3,000 characters each are searched for in patterns PostgreSQL takes, where one of them all was 'too complex'", async () => {
+  const url = await databaseToBackfill(20, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await sql.unsafe(countItemIdReads);
+    const long = Array.from({ length: 99 }, (_, n) => `rs_${String(n).padStart(2, "0")}${"l".repeat(2_995)}`);
+    const found = await Promise.all(
+      [...long, "msg_up7"].map((id) => storage.responses.responseOfItem?.("acme", id)),
+    );
+    expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
+    // Searched, not parsed: resp_7 alone.
+    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
+  } finally {
+    await held.release();
+    await sql.close();
+    await storage.close();
+  }
+}, 60_000);
+
+test("while the backfill waits, an unreached row whose text holds only ids the index found is not parsed: the search covers the missed ids alone, each as JSON writes it", async () => {
+  const url = await databaseToBackfill(20, 0);
+  const held = await holdBackfill(url, responseItemBackfill.mark);
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await storage.responses.save({
+      tenant: "acme",
+      id: "resp_new",
+      response: { id: "resp_new", output: [{ id: "msg_new" }] },
+      items: [],
+      createdAt: 2,
+    });
+    // Unreached rows (the trigger kept off, as before the index): one naming the indexed id outside
+    // its output, one whose item id a regular expression reads as other than itself.
+    await sql.unsafe(String.raw`ALTER TABLE stored_responses DISABLE TRIGGER USER;
+      UPDATE stored_responses SET response = '{"id":"resp_8","output":[{"id":"msg_up8"}],"metadata":{"seen":"msg_new"}}'
+        WHERE id = 'resp_8';
+      UPDATE stored_responses SET response = '{"id":"resp_9","output":[{"id":"msg.\\up9"}]}' WHERE id = 'resp_9';
+      ALTER TABLE stored_responses ENABLE TRIGGER USER;`);
+    await sql.unsafe(countItemIdReads);
+    const found = await Promise.all(
+      ["msg_new", "msg_up7", "msg.\\up9"].map((id) => storage.responses.responseOfItem?.("acme", id)),
+    );
+    expect(found).toEqual(["resp_new", "resp_7", "resp_9"]);
+    // resp_7 and resp_9 alone; resp_8 (and resp_new) hold only msg_new, which the index answered.
     expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
   } finally {
     await held.release();
@@ -346,8 +433,9 @@ test("an item whose row a batch indexes while it is looked up is found: the inde
     await waitForValue(
       "the lookup waiting for the batch's lock",
       async () => {
+        // The lookup's text as pg_stat_activity keeps it (its first 1,024 bytes) names the index.
         const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_responses%'`;
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_response_items%'`;
         return row?.n === 1;
       },
       10_000,

@@ -45,10 +45,12 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       adminSessions,
       shadow: shadow.store,
       backfill(log) {
-        // One after the other: a node's backfills share its pool with its requests. The shadow
-        // pairs' first: they are fewer, and a filter by caller reads those not reached meanwhile.
+        // One after the other: a node's backfills share its pool with its requests. The item
+        // index first: until it is done, a Responses request carrying an id it misses searches the
+        // responses not reached (seconds on a large table), where only the Shadow page and report
+        // filtered by caller search the pairs not reached (milliseconds).
         backfilling ??= (async () => {
-          for (const state of [shadow.backfill, responses.backfill])
+          for (const state of [responses.backfill, shadow.backfill])
             if (!state.done) await runBackfill(sql, state, { log, stopping: stopping.signal });
         })();
         return backfilling;

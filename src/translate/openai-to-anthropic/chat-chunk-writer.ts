@@ -103,15 +103,20 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
           yield this.choice({ tool_calls: [call] });
         } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
           yield this.choice({ content: block.text });
-        } else if (block.type === "thinking") {
-          yield* this.reasoning(block.thinking);
+        } else if (block.type === "thinking" && this.thinkingBack) {
+          const reasoning = this.reasoning(block.thinking);
+          if (reasoning) yield reasoning;
         }
         return;
       }
       case "content_block_delta": {
         const { delta } = event;
         if (delta.type === "text_delta" && delta.text) yield this.choice({ content: delta.text });
-        if (delta.type === "thinking_delta") yield* this.reasoning(delta.thinking);
+        // The flag first, no call: Claude Code's thinking is hundreds of deltas an answer, none said.
+        if (delta.type === "thinking_delta" && this.thinkingBack) {
+          const reasoning = this.reasoning(delta.thinking);
+          if (reasoning) yield reasoning;
+        }
         const index = this.toolIndexOfBlock.get(event.index);
         if (delta.type === "input_json_delta" && delta.partial_json && index !== undefined) {
           yield this.choice({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
@@ -136,10 +141,11 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     }
   }
 
-  /** Thinking text as a `reasoning_content` delta, when the upstream takes it back. */
-  private *reasoning(thinking: unknown): Generator<JsonObject> {
-    if (this.thinkingBack && typeof thinking === "string" && thinking !== "")
-      yield this.choice({ reasoning_content: thinking });
+  /** Thinking text as a `reasoning_content` delta; none for an empty one. */
+  private reasoning(thinking: unknown): JsonObject | undefined {
+    return typeof thinking === "string" && thinking !== ""
+      ? this.choice({ reasoning_content: thinking })
+      : undefined;
   }
 
   private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {

@@ -9,7 +9,7 @@ test.each([
   "%s: a thinking delta makes no generator of its own, one an event (bodies') and no more",
   (_, thinkingBack, reasoningChunks) => {
     const events = thinkingAnswer(300);
-    const writer = new ChatChunkWriter("m", true, 1, thinkingBack);
+    const writer = new ChatChunkWriter("m", { includeUsage: true, created: 1, thinkingBack });
     let reasoning = 0;
     const made = generatorsMade(() => {
       for (const event of events)

@@ -7,7 +7,13 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
-import { chatCompletionId } from "./messages-response-to-chat.ts";
+import { chatCompletionId, type MessagesToChatOptions } from "./messages-response-to-chat.ts";
+
+/** How a Messages stream becomes chat chunks: `messagesResponseToChat`'s options, and usage. */
+export interface ChatChunkWriterOptions extends MessagesToChatOptions {
+  /** The caller's `stream_options.include_usage`: add the final `choices: []` usage chunk. */
+  includeUsage: boolean;
+}
 
 /**
  * The state of one translated stream: the completion id, which Anthropic block index maps to
@@ -21,15 +27,17 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private readonly toolIndexOfBlock = new Map<number, number>();
   private usage: AnthropicUsage = {};
   private stopReason: string | null | undefined;
+  private readonly includeUsage: boolean;
   private readonly created: number;
+  private readonly thinkingBack: boolean;
 
   constructor(
     private readonly model: string,
-    private readonly includeUsage: boolean,
-    created?: number,
-    private readonly thinkingBack = false,
+    { includeUsage, created = Math.floor(Date.now() / 1000), thinkingBack = false }: ChatChunkWriterOptions,
   ) {
-    this.created = created ?? Math.floor(Date.now() / 1000);
+    this.includeUsage = includeUsage;
+    this.created = created;
+    this.thinkingBack = thinkingBack;
   }
 
   /** Whole once `message_delta` gave the stop reason, as an OpenAI stream is at its finish reason. */

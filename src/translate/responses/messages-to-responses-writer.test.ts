@@ -44,7 +44,7 @@ describe("Anthropic → Responses in one pass", () => {
       translateStream(
         replay(sseFixture(fixture)),
         readMessagesEvent,
-        new MessagesToResponsesWriter("m", options, true),
+        new MessagesToResponsesWriter("m", { ...options, thinkingBack: true }),
       ),
     );
     const last = JSON.parse(direct.at(-1)?.data ?? "{}") as { response: { output: JsonObject[] } };
@@ -141,7 +141,7 @@ describe("Anthropic → Responses in one pass", () => {
     "%s: a thinking delta makes no generator of its own, one an event (the chat writer's bodies) and no more",
     (_, thinkingBack, reasoningDeltas) => {
       const events = thinkingAnswer(300);
-      const writer = new MessagesToResponsesWriter("m", options, thinkingBack);
+      const writer = new MessagesToResponsesWriter("m", { ...options, thinkingBack });
       let reasoning = 0;
       const made = generatorsMade(() => {
         for (const event of events)

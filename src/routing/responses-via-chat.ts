@@ -20,7 +20,7 @@ import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
 import { type CallerNames, inCallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
+import { type Target, takesThinkingBack, translatedChat, translatesChat } from "./translated-chat.ts";
 import { type HintNames, translationHints } from "./translation-hints.ts";
 
 /** The chat request a Responses request becomes, its stored turns and referenced items in their places. */
@@ -164,8 +164,8 @@ export function responsesViaChat(
       if (target.provider.dialect === "anthropic") {
         // Anthropic events straight to Responses events: each event parsed once (no chat stream
         // encoded and re-read in between).
-        const thinkingBack = target.provider.takesUnsignedThinking === true;
-        const writer = new MessagesToResponsesWriter(model, options, thinkingBack);
+        const thinkingBack = takesThinkingBack(target.provider);
+        const writer = new MessagesToResponsesWriter(model, { ...options, thinkingBack });
         return translateStream(events, readMessagesEvent, writer, onUsage);
       }
       return chatStreamToResponses(events, { ...options, ...(onUsage ? { onUsage } : {}) });

@@ -15,6 +15,13 @@ export interface Target {
   readonly upstreamModel: string;
 }
 
+/**
+ * The upstream takes back thinking no Claude signed (DeepSeek's `/anthropic`): a chat or Responses
+ * caller is told its thinking, and that caller's reasoning goes back to it as thinking. Read here
+ * for every caller's dialect, so the answer and the next turn never disagree.
+ */
+export const takesThinkingBack = (provider: Provider): boolean => provider.takesUnsignedThinking === true;
+
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
 export const translatesChat = (provider: Provider): boolean =>
   provider.dialect === "anthropic" || provider.chatTarget !== undefined;
@@ -31,7 +38,7 @@ export function translatedChat(
   asked: JsonObject = body,
 ): AdaptedCall {
   if (provider.dialect === "anthropic")
-    return chatViaMessages(body, model, dropped, upstreamModel, provider.takesUnsignedThinking === true);
+    return chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
   // The provider translates in its `call`; what its API cannot take is named here, before.
   if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
   return { ...sameDialect("chat", body, provider), dropped: dropped.list };

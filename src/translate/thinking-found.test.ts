@@ -24,7 +24,7 @@ test.each([
   ["a redacted block without its data", [emptyRedacted, text], {}, true, true],
   ["a call without thinking, in thinking mode", [text, call], {}, false, true],
   ["a call without thinking, thinking mode off", [text, call], off, false, false],
-  ["redacted thinking alone, a call in the next turn", [redacted], {}, false, true],
+  ["redacted thinking in a turn without a call", [redacted], {}, false, true],
   ["text alone", [text], {}, false, false],
   ["blocks of no object", ["a", 3, null, call, signed], {}, false, false],
 ])(

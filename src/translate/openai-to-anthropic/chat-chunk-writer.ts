@@ -7,7 +7,13 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
-import { chatCompletionId } from "./messages-response-to-chat.ts";
+import { chatCompletionId, type MessagesToChatOptions } from "./messages-response-to-chat.ts";
+
+/** How a Messages stream becomes chat chunks: `messagesResponseToChat`'s options, and usage. */
+export interface ChatChunkWriterOptions extends MessagesToChatOptions {
+  /** The caller's `stream_options.include_usage`: add the final `choices: []` usage chunk. */
+  includeUsage: boolean;
+}
 
 /**
  * The state of one translated stream: the completion id, which Anthropic block index maps to
@@ -21,15 +27,17 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private readonly toolIndexOfBlock = new Map<number, number>();
   private usage: AnthropicUsage = {};
   private stopReason: string | null | undefined;
+  private readonly includeUsage: boolean;
   private readonly created: number;
+  private readonly thinkingBack: boolean;
 
   constructor(
     private readonly model: string,
-    private readonly includeUsage: boolean,
-    created?: number,
-    private readonly thinkingBack = false,
+    { includeUsage, created = Math.floor(Date.now() / 1000), thinkingBack = false }: ChatChunkWriterOptions,
   ) {
-    this.created = created ?? Math.floor(Date.now() / 1000);
+    this.includeUsage = includeUsage;
+    this.created = created;
+    this.thinkingBack = thinkingBack;
   }
 
   /** Whole once `message_delta` gave the stop reason, as an OpenAI stream is at its finish reason. */
@@ -103,15 +111,20 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
           yield this.choice({ tool_calls: [call] });
         } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
           yield this.choice({ content: block.text });
-        } else if (block.type === "thinking") {
-          yield* this.reasoning(block.thinking);
+        } else if (block.type === "thinking" && this.thinkingBack) {
+          const reasoning = this.reasoning(block.thinking);
+          if (reasoning) yield reasoning;
         }
         return;
       }
       case "content_block_delta": {
         const { delta } = event;
         if (delta.type === "text_delta" && delta.text) yield this.choice({ content: delta.text });
-        if (delta.type === "thinking_delta") yield* this.reasoning(delta.thinking);
+        // The flag first, no call: Claude Code's thinking is hundreds of deltas an answer, none said.
+        if (delta.type === "thinking_delta" && this.thinkingBack) {
+          const reasoning = this.reasoning(delta.thinking);
+          if (reasoning) yield reasoning;
+        }
         const index = this.toolIndexOfBlock.get(event.index);
         if (delta.type === "input_json_delta" && delta.partial_json && index !== undefined) {
           yield this.choice({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
@@ -136,10 +149,11 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     }
   }
 
-  /** Thinking text as a `reasoning_content` delta, when the upstream takes it back. */
-  private *reasoning(thinking: unknown): Generator<JsonObject> {
-    if (this.thinkingBack && typeof thinking === "string" && thinking !== "")
-      yield this.choice({ reasoning_content: thinking });
+  /** Thinking text as a `reasoning_content` delta; none for an empty one. */
+  private reasoning(thinking: unknown): JsonObject | undefined {
+    return typeof thinking === "string" && thinking !== ""
+      ? this.choice({ reasoning_content: thinking })
+      : undefined;
   }
 
   private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {

@@ -10,7 +10,10 @@ export function chatCompletionId(messageId: string): string {
   return `chatcmpl-${messageId.replace(/^msg_/, "")}`;
 }
 
-/** How a Messages answer becomes a chat completion beyond its blocks. */
+/**
+ * How a Messages answer becomes chat beyond its blocks, whole (`messagesResponseToChat`) or streamed
+ * (`ChatChunkWriter`, and on to Responses: `MessagesToResponsesWriter`).
+ */
 export interface MessagesToChatOptions {
   /**
    * The upstream takes its thinking back (`Provider.takesUnsignedThinking`: DeepSeek's

@@ -4,6 +4,7 @@ import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { messagesStreamToChat } from "../openai-to-anthropic/messages-stream-to-chat.ts";
 import { readMessagesEvent } from "../stream/messages-event-reader.ts";
 import { translateStream } from "../stream/stream-driver.ts";
+import { generatorsMade, thinkingAnswer } from "../testing/generators-made.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 import { MessagesToResponsesWriter } from "./messages-to-responses-writer.ts";
 
@@ -43,7 +44,7 @@ describe("Anthropic → Responses in one pass", () => {
       translateStream(
         replay(sseFixture(fixture)),
         readMessagesEvent,
-        new MessagesToResponsesWriter("m", options, true),
+        new MessagesToResponsesWriter("m", { ...options, thinkingBack: true }),
       ),
     );
     const last = JSON.parse(direct.at(-1)?.data ?? "{}") as { response: { output: JsonObject[] } };
@@ -132,4 +133,23 @@ describe("Anthropic → Responses in one pass", () => {
       response: { status: "failed", error: { code: "overloaded", message: "Overloaded" } },
     });
   });
+
+  test.each([
+    ["Claude's (no thinking back)", false, 0],
+    ["DeepSeek's /anthropic (thinking back)", true, 300],
+  ])(
+    "%s: a thinking delta makes no generator of its own, one an event (the chat writer's bodies) and no more",
+    (_, thinkingBack, reasoningDeltas) => {
+      const events = thinkingAnswer(300);
+      const writer = new MessagesToResponsesWriter("m", { ...options, thinkingBack });
+      let reasoning = 0;
+      const made = generatorsMade(() => {
+        for (const event of events)
+          for (const { data } of writer.chunk(event))
+            if (data.includes('"response.reasoning_summary_text.delta"')) reasoning++;
+      });
+      expect(made).toBeLessThanOrEqual(events.length);
+      expect(reasoning).toBe(reasoningDeltas);
+    },
+  );
 });

@@ -3,8 +3,14 @@ import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../anthropic-schema.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import { ChatChunkWriter } from "../openai-to-anthropic/chat-chunk-writer.ts";
+import type { MessagesToChatOptions } from "../openai-to-anthropic/messages-response-to-chat.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ResponsesStreamWriter, type ResponsesStreamWriterOptions } from "./responses-stream-writer.ts";
+
+/** The Responses stream's options, and whether the upstream's thinking is said (a reasoning item). */
+export interface MessagesToResponsesOptions
+  extends ResponsesStreamWriterOptions,
+    Pick<MessagesToChatOptions, "thinkingBack"> {}
 
 /**
  * Anthropic Messages events → Responses events in one pass: each Anthropic event is read once,
@@ -15,10 +21,10 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
   private readonly chat: ChatChunkWriter;
   private readonly responses: ResponsesStreamWriter;
 
-  /** `thinkingBack`: the upstream's thinking becomes a reasoning item (ChatChunkWriter's). */
-  constructor(model: string, options: ResponsesStreamWriterOptions, thinkingBack = false) {
+  constructor(model: string, options: MessagesToResponsesOptions) {
+    const { createdAt: created, thinkingBack } = options;
     // Usage always: `response.completed` reports it.
-    this.chat = new ChatChunkWriter(model, true, options.createdAt, thinkingBack);
+    this.chat = new ChatChunkWriter(model, { includeUsage: true, created, thinkingBack });
     this.responses = new ResponsesStreamWriter(options);
   }
 

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { Config } from "./config-schema.ts";
-import { type WatchOptions, watchConfig } from "./watch-config.ts";
+import { REFUSED_FOR_NOW, type WatchOptions, watchConfig } from "./watch-config.ts";
 import * as yamlText from "./yaml-text.ts";
 
 const cleanup: (() => void)[] = [];
@@ -304,4 +304,75 @@ test("a missing or unreadable file is a refused change, not 'unchanged'; back ag
   rmSync(path);
   symlinkSync(`${path}.d`, path);
   expect(((await verdict(4)) as Error).message).toBe(`${path}: cannot be read: it is a directory`);
+});
+
+/**
+ * A watch whose `onValid` refuses for now each config `refuse` picks (what it needs did not load),
+ * recording every config it is told; the file already reads `text`, edited from `inForce` before
+ * the watch started, so it is read at once and no event comes for it.
+ */
+function refusingForNow(
+  inForce: string,
+  text: string,
+  refuse: (config: Config) => boolean,
+  wait?: WatchOptions["wait"],
+) {
+  const path = tempConfig(text);
+  const told: Config[] = [];
+  const held: string[] = [];
+  const watch = watchConfig(
+    path,
+    {
+      onValid: async (config) => {
+        told.push(config);
+        return refuse(config) ? REFUSED_FOR_NOW : undefined;
+      },
+      onInvalid: () => {},
+      onHeld: (reason) => {
+        held.push(reason);
+      },
+    },
+    { settleMs: 20, initialText: inForce, ...(wait ? { wait } : {}) },
+  );
+  cleanup.push(() => watch.stop());
+  return { path, told, held, watch };
+}
+
+const modelNames = (config: Config | undefined) => config?.models.map((model) => model.name);
+
+test("a config refused for now (what it needs did not load) is read again by the next reload of the same text", async () => {
+  let refusals = 1;
+  const { told, watch } = refusingForNow(
+    PROVIDERS + modelsPart("m1"),
+    PROVIDERS + modelsPart("m1", "m2"),
+    () => refusals-- > 0,
+  );
+  await waitForValue("the refused config told", () => told[0]);
+  // A SIGHUP once what it needs is loaded: the same text, a change still to apply, not "unchanged".
+  expect(await watch.reload()).toBe(true);
+  expect(told.map(modelNames)).toEqual([
+    ["m1", "m2"],
+    ["m1", "m2"],
+  ]);
+  // Taken now: the same text again is unchanged.
+  expect(await watch.reload()).toBe(false);
+});
+
+test("after a config refused for now, the next change is compared with the config in force, not the refused one", async () => {
+  const gate = confirmGate();
+  cleanup.push(gate.release);
+  const { path, told, held } = refusingForNow(
+    PROVIDERS + modelsPart("m1", "m2"),
+    PROVIDERS + modelsPart("m1", "m2", "m3", "m4"),
+    (config) => config.models.length === 4,
+    gate.wait,
+  );
+  await waitForValue("the refused config told", () => told[0]);
+  // Removes m4 from the refused text, yet adds m3 to the config in force: nothing to hold.
+  replace(path, PROVIDERS + modelsPart("m1", "m2", "m3"));
+  const taken = await waitForValue("the next change applied or held", () =>
+    told.find((config) => config.models.length === 3) ? "applied" : held[0],
+  );
+  expect(taken).toBe("applied");
+  expect(held).toEqual([]);
 });

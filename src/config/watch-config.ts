@@ -11,13 +11,22 @@ import { watchPath } from "./watch-path.ts";
 import { loadYaml } from "./yaml-text.ts";
 
 /**
+ * What `onValid` settles with when its config was refused for a cause outside the text: what it
+ * needs did not load, or not in time (gateway/applied-when-loaded.ts). The same text may well
+ * apply later, so the file's watch reads it as a change again (a SIGHUP applies it), and compares
+ * the next change with the config still in force, as after a file it could not read.
+ */
+export const REFUSED_FOR_NOW = "refused for now";
+
+/**
  * What a source tells of each change. A handler may take its time and return a promise (the
  * gateway's apply each change in turn, a config once what it needs is loaded:
  * gateway/applied-when-loaded.ts), settled once the change is in force or refused; the file's
  * watch awaits it, so its `reload()` resolves after.
  */
 export interface ConfigWatchHandlers {
-  onValid(config: Config): void | Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that says nothing is an async function, Promise<void>.
+  onValid(config: Config): void | Promise<void | typeof REFUSED_FOR_NOW>;
   onInvalid(error: Error): void | Promise<void>;
   /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
   onHeld?(reason: string): void | Promise<void>;
@@ -26,7 +35,8 @@ export interface ConfigWatchHandlers {
 export interface ConfigWatch {
   /**
    * Reads the file now (SIGHUP); false when its content has not changed since the last read. A
-   * file that is missing or unreadable is a change refused (`onInvalid`), never "unchanged".
+   * file that is missing or unreadable is a change refused (`onInvalid`), never "unchanged"; nor is
+   * a text whose config was refused for now (`REFUSED_FOR_NOW`): it is read as a change again.
    * Resolves once the handler told of the change has settled (the config in force, or refused).
    */
   reload(): Promise<boolean>;
@@ -149,9 +159,13 @@ export function watchConfig(
         // Still being written (or edited again): start over with what the file says now.
         if (again !== text) continue;
       }
+      if ((await handlers.onValid(config)) === REFUSED_FOR_NOW) {
+        // Refused, but not for this text: read again as a change, against the config in force.
+        lastText = undefined;
+        return true;
+      }
       lastText = text;
       applied = next;
-      await handlers.onValid(config);
       return true;
     }
   };

@@ -1,7 +1,12 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
+import { REFUSED_FOR_NOW, watchConfig } from "../config/watch-config.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { appliedWhenLoaded, type ConfigNeeds } from "./applied-when-loaded.ts";
 
 /** A config of one model on the mock, or on an OpenAI provider (one the catalogue prices). */
@@ -202,4 +207,50 @@ test("a load that does not settle within its limit refuses its config, and the c
     "refused: could not apply: the price catalogue did not load within 0.005 s",
     "applied after",
   ]);
+});
+
+test("a config refused because its load failed or was late settles as refused for now; one applied settles with nothing", async () => {
+  const late = catalogueNeed(5);
+  const { queue, told } = queueOf(late.needs);
+  expect(await queue.onValid(config("late", "openai"))).toBe(REFUSED_FOR_NOW);
+  const failing = catalogueNeed();
+  const failed = queueOf(failing.needs);
+  const refused = failed.queue.onValid(config("failed", "openai"));
+  failing.finish(new Error("no catalogue"));
+  expect(await refused).toBe(REFUSED_FOR_NOW);
+  // The refusal is told as before: the text is not at fault, yet the operator hears it now.
+  expect([...told, ...failed.told]).toEqual([
+    "refused: could not apply: the price catalogue did not load within 0.005 s",
+    "refused: could not apply: no catalogue",
+  ]);
+  expect(await queue.onValid(config("after"))).toBeUndefined();
+  late.finish();
+  expect(await queue.onValid(config("loaded", "openai"))).toBeUndefined();
+});
+
+test("a file whose config was refused because its load was late applies at the next reload of the same text, once loaded", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-applied-when-loaded-"));
+  const file = join(dir, "gw.yaml");
+  const yaml = (model: string, type: "mock" | "openai") =>
+    `providers:\n  - { name: p, type: ${type}${type === "openai" ? ", base_url: 'http://127.0.0.1:1/v1'" : ""} }\nmodels:\n  - { name: ${model}, routes: [{ provider: p, model: x }] }\n`;
+  // Edited before the watch starts, from the text in force: read at once, and no event comes after.
+  writeFileSync(file, yaml("priced", "openai"));
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  const watch = watchConfig(file, queue, { settleMs: 10, initialText: yaml("mock", "mock") });
+  try {
+    await waitForValue("the late load's refusal", () => told[0]);
+    need.finish();
+    // A SIGHUP: the same text, read as a change again, now applies.
+    expect(await watch.reload()).toBe(true);
+    expect(told).toEqual([
+      "refused: could not apply: the price catalogue did not load within 0.005 s",
+      "applied priced",
+    ]);
+    expect(await watch.reload()).toBe(false);
+  } finally {
+    watch.stop();
+    queue.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

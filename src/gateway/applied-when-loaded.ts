@@ -1,5 +1,5 @@
 import type { Config } from "../config/config-schema.ts";
-import type { ConfigWatchHandlers } from "../config/watch-config.ts";
+import { type ConfigWatchHandlers, REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
@@ -26,18 +26,27 @@ const CATALOGUE: ConfigNeeds = {
   load: (config) => loadCatalogueFor(config.providers),
 };
 
-/** What is told of each change, in turn: a source's handlers, every one of them there. */
-export type ChangeHandlers = Required<ConfigWatchHandlers>;
+/**
+ * What is told of each change, in turn: a source's handlers, every one of them there. A config
+ * told is one whose needs are loaded, so `onValid` puts it in force or refuses it for its text:
+ * only the queue refuses one for now.
+ */
+export interface ChangeHandlers extends Required<ConfigWatchHandlers> {
+  onValid(config: Config): void | Promise<void>;
+}
 
-/** Each handler's promise settles once its turn has run, or been dropped by `stop`. */
+/**
+ * Each handler's promise settles once its turn has run, or been dropped by `stop`, with what a
+ * source's handler may say of its change (`onValid`: `REFUSED_FOR_NOW`).
+ */
 type InTurn<Handlers> = {
-  [Name in keyof Handlers]: Handlers[Name] extends (...args: infer Told) => unknown
-    ? (...args: Told) => Promise<void>
+  [Name in keyof Handlers]: Handlers[Name] extends (...args: infer Told) => infer Said
+    ? (...args: Told) => Promise<Awaited<Said>>
     : never;
 };
 
 /** A source's handlers (ConfigWatchHandlers), each change told to `ChangeHandlers` in turn. */
-export interface ConfigQueue extends InTurn<ChangeHandlers> {
+export interface ConfigQueue extends InTurn<Required<ConfigWatchHandlers>> {
   /** Drops what waits, and settles every handler's promise: nothing is applied or reported any more (the gateway is stopping). */
   stop(): void;
 }
@@ -60,8 +69,9 @@ function within(loading: Promise<void>, ms: number, late: string): Promise<void>
  * its turn behind it, so that the last one told is the one that stands. With nothing waiting and
  * nothing to load, as for almost every change, a handler runs at once. A load that fails, or does
  * not settle within `needs.withinMs`, refuses its config (`onInvalid`), and the next is applied as
- * usual; once stopped, a load that ends, however it ends, is neither applied nor reported. A
- * handler's own error, at once or in a turn that waited, is `unexpected` (core/in-turns.ts), never
+ * usual; its `onValid` settles `REFUSED_FOR_NOW`, the text not being at fault, so the file's watch
+ * reads it again at the next reload. Once stopped, a load that ends, however it ends, is neither
+ * applied nor reported. A handler's own error, at once or in a turn that waited, is `unexpected` (core/in-turns.ts), never
  * a refusal: a config whose snapshot is in place is in force whatever a handler did after.
  */
 export function appliedWhenLoaded(
@@ -81,15 +91,22 @@ export function appliedWhenLoaded(
       return false;
     }
   };
+  /** A config whose needs are not loaded yet, in its turn; false when its load failed or was late. */
+  const loadedThenApplied = async (config: Config): Promise<boolean> => {
+    if (!needs.ready(config) && !(await load(config))) return false;
+    // Stopped while it loaded: dropped, as a config still waiting is.
+    if (!turns.stopped()) await handlers.onValid(config);
+    return true;
+  };
   return {
-    onValid: (config) =>
-      needs.ready(config)
-        ? turns.take(() => handlers.onValid(config), true)
-        : turns.take(async () => {
-            // Stopped while it loaded: dropped, as a config still waiting is.
-            if (needs.ready(config) || ((await load(config)) && !turns.stopped()))
-              await handlers.onValid(config);
-          }, false),
+    onValid: async (config) => {
+      if (needs.ready(config)) return turns.take(() => handlers.onValid(config), true);
+      let loaded = true;
+      await turns.take(async () => {
+        loaded = await loadedThenApplied(config);
+      }, false);
+      return loaded ? undefined : REFUSED_FOR_NOW;
+    },
     onInvalid: (error) => turns.take(() => handlers.onInvalid(error), true),
     onHeld: (reason) => turns.take(() => handlers.onHeld(reason), true),
     stop: turns.stop,

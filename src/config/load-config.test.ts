@@ -190,6 +190,31 @@ describe("parseConfig: messages name the path", () => {
     ).toEqual(['models[0].shadow.provider: unknown provider "nope"']);
   });
 
+  test("a model's, a tenant's and an app's shadow alike: to a provider that exists, and one of another tenant's only from inside that tenant", () => {
+    const shadow = (provider: string) => ({ provider, model: "x" });
+    expect(
+      problems({
+        providers: [
+          ...providers,
+          { name: "own", type: "openai", base_url: "http://10.0.0.6/v1", tenant: "t1" },
+        ],
+        tenants: [
+          { name: "t1", shadow: shadow("own") },
+          { name: "t2", shadow: shadow("own") },
+        ],
+        models: [{ name: "a", routes: [{ provider: "openai", model: "x" }], shadow: shadow("own") }],
+        apps: [
+          { name: "in-t1", frontdoor: "openai", path: "/t1", tenant: "t1", shadow: shadow("own") },
+          { name: "lost", frontdoor: "openai", path: "/lost", shadow: shadow("nope") },
+        ],
+      }),
+    ).toEqual([
+      'models[0].shadow.provider: provider "own" belongs to tenant "t1"; only a model, app or tenant in tenant t1 may shadow to it',
+      'tenants[1].shadow.provider: provider "own" belongs to tenant "t1"; only a model, app or tenant in tenant t1 may shadow to it',
+      'apps[1].shadow.provider: unknown provider "nope"',
+    ]);
+  });
+
   test("duplicate provider and model names", () => {
     expect(
       problems({

@@ -134,9 +134,6 @@ function crossCheck(config: Config): string[] {
         problems.push(`models[${i}].routes[${j}].provider: unknown provider "${route.provider}"`);
       }
     });
-    if (model.shadow && !known(model.shadow.provider)) {
-      problems.push(`models[${i}].shadow.provider: unknown provider "${model.shadow.provider}"`);
-    }
   });
   problems.push(...tenantCrossCheck(config));
   if (config.storage.driver === "postgres" && !config.storage.url) {

@@ -1,11 +1,13 @@
 import { RESERVED_PATHS } from "./app-config.ts";
 import type { Config } from "./config-schema.ts";
+import { shadowTargetsOf } from "./shadow-targets.ts";
 import { DEFAULT_TENANT } from "./tenant-config.ts";
 
 /**
  * Tenant and app rules that span sections: names unique, every `tenant:` naming a configured tenant,
  * and a tenant's own provider reachable only from that tenant's models (so isolation of
- * provider accounts follows from model visibility).
+ * provider accounts follows from model visibility); every shadow, a model's, a tenant's or an
+ * app's, naming a provider that exists and that its entry's tenant may use.
  */
 export function tenantCrossCheck(config: Config): string[] {
   const problems: string[] = [];
@@ -29,34 +31,28 @@ export function tenantCrossCheck(config: Config): string[] {
   config.models.forEach((model, i) => {
     if (model.tenant !== undefined && !names.has(model.tenant))
       problems.push(`models[${i}].tenant: ${unknown(model.tenant)}`);
-    const uses = [
-      ...model.routes.map((route, j) => [`routes[${j}]`, route.provider] as const),
-      ...(model.shadow ? [["shadow", model.shadow.provider] as const] : []),
-    ];
-    for (const [where, provider] of uses) {
-      const owner = providerTenant.get(provider);
+    model.routes.forEach((route, j) => {
+      const owner = providerTenant.get(route.provider);
       if (owner !== undefined && owner !== model.tenant)
         problems.push(
-          `models[${i}].${where}.provider: provider "${provider}" belongs to tenant "${owner}"; only a model with tenant: ${owner} may use it`,
+          `models[${i}].routes[${j}].provider: provider "${route.provider}" belongs to tenant "${owner}"; only a model with tenant: ${owner} may use it`,
         );
-    }
+    });
   });
   if (config.events.redis_stream && config.events.redis_stream.url === undefined && !config.cluster)
     problems.push(
       "events.redis_stream.url: needed without cluster: (whose cluster.redis_url it uses otherwise)",
     );
   const providerNames = new Set([...config.providers.map((p) => p.name), "workers"]);
-  const checkShadow = (where: string, target: { provider: string } | undefined, owner?: string) => {
-    if (!target) return;
+  for (const { where, target, owner } of shadowTargetsOf(config)) {
     if (!providerNames.has(target.provider))
       problems.push(`${where}.shadow.provider: unknown provider "${target.provider}"`);
     const belongs = providerTenant.get(target.provider);
     if (belongs !== undefined && belongs !== owner)
-      problems.push(`${where}.shadow.provider: provider "${target.provider}" belongs to tenant "${belongs}"`);
-  };
-  for (const [i, tenant] of config.tenants.entries())
-    checkShadow(`tenants[${i}]`, tenant.shadow, tenant.name);
-  for (const [i, app] of config.apps.entries()) checkShadow(`apps[${i}]`, app.shadow, app.tenant);
+      problems.push(
+        `${where}.shadow.provider: provider "${target.provider}" belongs to tenant "${belongs}"; only a model, app or tenant in tenant ${belongs} may shadow to it`,
+      );
+  }
   const paths = new Map<string, number>();
   const appNames = new Set<string>();
   config.apps.forEach((app, i) => {

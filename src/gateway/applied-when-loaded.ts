@@ -2,6 +2,7 @@ import type { Config } from "../config/config-schema.ts";
 import { type ConfigWatchHandlers, REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
+import { within } from "../core/within.ts";
 import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 
 /** What a config needs loaded before it is put to use, and how to load it. */
@@ -49,17 +50,6 @@ type InTurn<Handlers> = {
 export interface ConfigQueue extends InTurn<Required<ConfigWatchHandlers>> {
   /** Drops what waits, and settles every handler's promise: nothing is applied or reported any more (the gateway is stopping). */
   stop(): void;
-}
-
-/** Settles as `loading`, or rejects once `ms` have passed without it. */
-function within(loading: Promise<void>, ms: number, late: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(late)), ms);
-    // Never what keeps a stopped gateway's process alive: its config is dropped by then.
-    timer.unref();
-  });
-  return Promise.race([loading, limit]).finally(() => clearTimeout(timer));
 }
 
 /**

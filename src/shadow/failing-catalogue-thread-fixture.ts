@@ -8,4 +8,5 @@ import { serveShadowThread } from "./serve-shadow-thread.ts";
 serveShadowThread({
   ready: (providers) => !pricesAny(providers),
   load: () => Promise.reject(new Error("the catalogue's chunk is missing")),
+  withinMs: 60_000,
 });

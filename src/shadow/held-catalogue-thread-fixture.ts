@@ -23,4 +23,6 @@ serveShadowThread({
     await loadCatalogue();
     loaded = true;
   },
+  // Never reached: the test's messages release the load.
+  withinMs: 60_000,
 });

@@ -15,6 +15,7 @@ import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-er
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
+import { within } from "../core/within.ts";
 import { pricesAny } from "../pricing/catalogue-on-demand.ts";
 import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -229,6 +230,12 @@ export interface ThreadCatalogue {
   /** Is it loaded, if these providers need it? */
   ready(providers: readonly ProviderKind[]): boolean;
   load(): Promise<void>;
+  /**
+   * How long a load may take before the rules are adopted without it: every message after them
+   * (copies, cut-offs, the stop, a flush) waits its turn behind the load, so one that never
+   * settles (an `import()` that hangs) must not hold them for good.
+   */
+  readonly withinMs: number;
 }
 
 /** Rules that price nothing by the catalogue: its providers' copies are priced 0, as unknown prices are. */
@@ -243,9 +250,9 @@ function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): Shad
  * the price catalogue prices (the shadow targets' only: shadow/thread-rules.ts) are adopted once it
  * is loaded, as on the event loop, and the messages after them are handled in turn behind the
  * load. Only then does the thread read the catalogue: a model may shadow to providers it does not
- * price. A load that fails leaves the thread shadowing: the rules are adopted without the
- * catalogue's prices, and the reply says why (`ShadowThreadReply.unpriced`), where the thread's
- * failure would have ended every later copy.
+ * price. A load that fails, or does not settle within `catalogue.withinMs`, leaves the thread
+ * shadowing: the rules are adopted without the catalogue's prices, and the reply says why
+ * (`ShadowThreadReply.unpriced`), where the thread's failure would have ended every later copy.
  */
 export function serveShadowThread(catalogue: ThreadCatalogue): void {
   const turns = inTurns(reportError);
@@ -261,7 +268,8 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
       void turns.take(async () => {
         let adopted = request;
         try {
-          await catalogue.load();
+          const seconds = catalogue.withinMs / 1000;
+          await within(catalogue.load(), catalogue.withinMs, `still loading after ${seconds} s`);
         } catch (error) {
           unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
           schedule();

@@ -10,8 +10,9 @@ import type { ThreadRules } from "./shadow-thread-protocol.ts";
 
 // The shadow thread's rules name a provider the price catalogue prices, and the thread loads it
 // (serve-shadow-thread.ts): what comes meanwhile waits its turn, none lost, and a load that fails
-// leaves the thread shadowing, its copies priced 0. Each thread here is the real one with a
-// stand-in catalogue load (the fixtures): one held until messages are behind it, one that fails.
+// leaves the thread shadowing, its copies priced 0, as does one still loading past its limit. Each
+// thread here is the real one with a stand-in catalogue load (the fixtures): one held until
+// messages are behind it, one that fails, one that never settles.
 
 let fake: FakeUpstream;
 beforeAll(async () => {
@@ -100,23 +101,28 @@ test("messages that come while the thread loads the catalogue wait their turn be
   thread.close();
 });
 
-test("a catalogue that does not load in the thread leaves it shadowing: its copies are recorded priced 0, and the gateway is told why", async () => {
-  const { thread, records, told } = threadOf("./failing-catalogue-thread-fixture.ts");
-  thread.rules(rules);
-  const first = thread.hand(copy());
-  thread.primary(primaryOf(first, "req-1"));
-  await waitFor("the copy done", () => told.done === 1);
-  // Later copies are shadowed as usual.
-  const second = thread.hand(copy());
-  thread.primary(primaryOf(second, "req-2"));
-  await waitFor("the second copy done", () => told.done === 2);
-  await thread.flush();
-  expect(records.map((record) => [record.requestId, record.shadow.status, record.shadow.costUsd])).toEqual([
-    ["req-1", 200, 0],
-    ["req-2", 200, 0],
-  ]);
-  expect(told.failed).toEqual([]);
-  expect(told.unpriced).toEqual([expect.stringContaining("the catalogue's chunk is missing")]);
-  expect(thread.usable()).toBe(true);
-  thread.close();
-});
+for (const [how, fixture, why] of [
+  ["does not load", "./failing-catalogue-thread-fixture.ts", "the catalogue's chunk is missing"],
+  // Every message after the rules waits behind the load: held for good, none would be handled.
+  ["is still loading past its limit", "./hung-catalogue-thread-fixture.ts", "still loading after 0.05 s"],
+] as const)
+  test(`a catalogue that ${how} in the thread leaves it shadowing: its copies are recorded priced 0, and the gateway is told why`, async () => {
+    const { thread, records, told } = threadOf(fixture);
+    thread.rules(rules);
+    const first = thread.hand(copy());
+    thread.primary(primaryOf(first, "req-1"));
+    await waitFor("the copy done", () => told.done === 1);
+    // Later copies are shadowed as usual.
+    const second = thread.hand(copy());
+    thread.primary(primaryOf(second, "req-2"));
+    await waitFor("the second copy done", () => told.done === 2);
+    await thread.flush();
+    expect(records.map((record) => [record.requestId, record.shadow.status, record.shadow.costUsd])).toEqual([
+      ["req-1", 200, 0],
+      ["req-2", 200, 0],
+    ]);
+    expect(told.failed).toEqual([]);
+    expect(told.unpriced).toEqual([expect.stringContaining(why)]);
+    expect(thread.usable()).toBe(true);
+    thread.close();
+  });

@@ -2,6 +2,7 @@ import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
 import type { ShadowPage, ShadowRecord } from "../../src/shadow/shadow-api-schema.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { createKey } from "./harness/admin-api.ts";
 import { bearer } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -13,7 +14,8 @@ setDefaultTimeout(60_000);
 // The compiled binary with `MINDGW_SHADOW_THREAD=1`: copies leave from the shadow thread (a
 // Worker bundled as an entry of its own), and pairs read as they do from the event loop
 // (shadow.test.ts): both answers, usage, a stream consumed as a stream, a hanging copy cut off
-// by its own timeout while the client is answered at once.
+// by its own timeout while the client is answered at once, a tenant's shadow priced as the event
+// loop prices it.
 
 const SHADOW_TIMEOUT_MS = 8_000;
 
@@ -30,6 +32,8 @@ const fx = gatewayFixture({
       { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
       { name: "twin", type: "openai", base_url: `${fake.url}/v1`, api_key: "sk-twin" },
       { name: "hanger", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-hang": "1" } },
+      // Where only a tenant's shadow goes: no model shadows to it.
+      { name: "twin-acme", type: "openai", base_url: `${fake.url}/v1` },
     ],
     models: [
       {
@@ -43,6 +47,8 @@ const fx = gatewayFixture({
         shadow: { provider: "hanger", model: "m1", sample: 1 },
       },
     ],
+    // acme's requests are shadowed to a model the price catalogue prices, in place of the model's shadow.
+    tenants: [{ name: "acme", shadow: { provider: "twin-acme", model: "gpt-4o-mini", sample: 1 } }],
     routing: { retries: 0 },
     audit: { bodies: true },
     shadow: { timeout: `${SHADOW_TIMEOUT_MS}ms` },
@@ -53,7 +59,8 @@ beforeAll(async () => {
   ({ fake, gw } = fx);
 }, 30_000);
 
-const client = () => new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const client = (key = gw.adminKey ?? "") =>
+  new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 
 const pairOf = (requestId: string) =>
   waitFor(
@@ -119,4 +126,20 @@ test("a copy that hangs in the thread is cut off by its own timeout; the client 
   const pair = await pairOf(requestId);
   expect(pair.primary.status).toBe(200);
   expect(pair.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
+});
+
+test("a tenant's shadow, in place of the model's, is priced by its own route in the thread", async () => {
+  const acme = (await createKey(gw, { name: "acme-key", tenant: "acme" })).key;
+  const { response } = await client(acme)
+    .chat.completions.create({ model: "same", messages: [{ role: "user", content: "the sea is wide" }] })
+    .withResponse();
+  const pair = await pairOf(response.headers.get("x-request-id") ?? "");
+  expect(pair.shadow).toMatchObject({
+    route: "provider:twin-acme",
+    upstreamModel: "gpt-4o-mini",
+    status: 200,
+  });
+  expect(pair.shadow.inputTokens).toBeGreaterThan(0);
+  // gpt-4o-mini on OpenAI, at the catalogue's prices.
+  expect(pair.shadow.costUsd).toBeGreaterThan(0);
 });

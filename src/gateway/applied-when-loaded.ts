@@ -3,7 +3,11 @@ import { type ConfigWatchHandlers, REFUSED_FOR_NOW } from "../config/watch-confi
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { within } from "../core/within.ts";
-import { catalogueReadyFor, loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
+import {
+  CATALOGUE_LOAD_LIMIT_MS,
+  catalogueReadyFor,
+  loadCatalogueFor,
+} from "../pricing/catalogue-on-demand.ts";
 
 /** What a config needs loaded before it is put to use, and how to load it. */
 export interface ConfigNeeds {
@@ -21,8 +25,7 @@ export interface ConfigNeeds {
 /** The price catalogue, for a config naming a provider it prices (pricing/catalogue-on-demand.ts). */
 const CATALOGUE: ConfigNeeds = {
   what: "the price catalogue",
-  // A chunk of the executable read from disk: milliseconds, seconds on a starved host.
-  withinMs: 30_000,
+  withinMs: CATALOGUE_LOAD_LIMIT_MS,
   ready: (config) => catalogueReadyFor(config.providers),
   load: (config) => loadCatalogueFor(config.providers),
 };

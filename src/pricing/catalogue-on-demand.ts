@@ -15,6 +15,12 @@ const catalogue = onDemand("the price catalogue", "loadCatalogue", async (): Pro
 });
 
 export const loadCatalogue = catalogue.load;
+/**
+ * How long a load may take before what waits on it goes on without it: a chunk of the executable
+ * read from disk, milliseconds, seconds on a starved host. A config waits this long on the event
+ * loop (gateway/applied-when-loaded.ts), the shadow thread its rules (shadow/shadow-thread.ts).
+ */
+export const CATALOGUE_LOAD_LIMIT_MS = 30_000;
 
 /** Has the catalogue been loaded? */
 export const catalogueLoaded = catalogue.loaded;

@@ -29,9 +29,10 @@ export interface Policy {
   record(principal: Principal, model: string, usage: Usage, served?: Served): number;
   /**
    * Where `record` counts for other nodes too (a cluster node's shared counters:
-   * cluster/redis-counters.ts), what it counted that they may not have yet, on its way to them:
-   * settles once they have it, or once that failed (bounded by the counters' timeout; the node's
-   * own counters stand); undefined when they have it all. A stream's bytes holding its end
+   * cluster/redis-counters.ts), what it counted since an answer last asked that they may not have
+   * yet, on its way to them: settles once they have it, or once that failed (bounded by the
+   * counters' timeout; the node's own counters stand); undefined when they have it all or it
+   * counted nothing for them (an answer records and asks in one synchronous block). A stream's bytes holding its end
    * marker and a whole answer wait for it (http/sse-response.ts, http/model-pipeline.ts), so that
    * its client's next request, to any node, finds them counted. Absent: `record` counts at once,
    * and nothing waits.

@@ -26,10 +26,12 @@ export interface SharedCounters {
     now: number,
   ): void;
   /**
-   * Every `record` made so far that the counters may not have yet, as one wait: settles once they
-   * have them all (Redis answered the latest call, which it runs after every earlier one), or once
-   * that call failed or outlasted the counters' timeout; undefined when every record is answered.
-   * Every node reads those counts then. Asking takes nothing away: each answer may ask.
+   * The records made since an answer last asked (an answer records and asks in one synchronous
+   * block), on their way: settles once the counters have them (Redis answered the call carrying
+   * them), or once that call failed or outlasted the counters' timeout; undefined when they added
+   * nothing shared (no tpm, no cost) or are answered already, so such an answer waits for no other
+   * answer's call. Every node reads those counts then. Asking takes nothing away: each answer of
+   * the block may ask.
    */
   recorded(): Promise<void> | undefined;
 }

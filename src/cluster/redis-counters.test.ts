@@ -123,7 +123,7 @@ test("a record no answer asked about (a failed attempt's charge) leaves nothing 
   expect(counters.recorded()).toBeUndefined();
 });
 
-test("an answer that asks while earlier records are with Redis, none of its turn, waits for the last of them", async () => {
+test("an answer that asks again once its record's call is with Redis still waits for that call; nothing once it is answered", async () => {
   const counters = await node("in-flight");
   const control = new RedisClient(redis.url);
   // The script loaded first.
@@ -136,7 +136,7 @@ test("an answer that asks while earlier records are with Redis, none of its turn
     counters.record([{ subject: "key:in-flight", tokens: 5 }], [], 8_300_000);
     const first = counters.recorded();
     await new Promise((resolve) => setImmediate(resolve));
-    // Both calls sent; nothing recorded since: the later call's wait covers the earlier one.
+    // Its call sent, and the earlier one: asking again takes nothing away.
     const last = counters.recorded();
     expect(last).toBeDefined();
     expect(last).toBe(first);
@@ -146,6 +146,43 @@ test("an answer that asks while earlier records are with Redis, none of its turn
   await counters.recorded();
   expect(await control.hget(tokensKey("key:in-flight"), "8300")).toBe("10");
   expect(counters.recorded()).toBeUndefined();
+  control.close();
+});
+
+test("an answer whose record adds nothing shared (no tpm, cost 0) waits for nothing, while other answers' records are with Redis", async () => {
+  const counters = await node("nothing-shared");
+  const control = new RedisClient(redis.url);
+  // The script loaded first.
+  counters.record([{ subject: "key:nothing-shared-warm", tokens: 1 }], [], 8_400_000);
+  await counters.recorded();
+  await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
+  try {
+    // One answer's record sent and with Redis, another's pending in this turn.
+    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
+    const sent = counters.recorded();
+    await new Promise((resolve) => setImmediate(resolve));
+    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
+    const pending = counters.recorded();
+    expect(sent).toBeDefined();
+    expect(pending).toBeDefined();
+    // A self-hosted model's answer for a key without tpm: its record carries nothing.
+    counters.record([], [], 8_400_000);
+    expect(counters.recorded()).toBeUndefined();
+    // A failed request's charge, which no answer asks about, then in a later turn (its call with
+    // Redis) such an answer: it waits for nothing either.
+    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    counters.record([], [], 8_400_000);
+    expect(counters.recorded()).toBeUndefined();
+    // An answer whose record adds nothing after its failed attempts' charge did waits for that.
+    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
+    counters.record([], [], 8_400_000);
+    expect(counters.recorded()).toBeDefined();
+  } finally {
+    await control.send("CLIENT", ["UNPAUSE"]);
+  }
+  await counters.recorded();
+  expect(await control.hget(tokensKey("key:nothing-shared"), "8400")).toBe("20");
   control.close();
 });
 

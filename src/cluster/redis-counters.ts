@@ -86,10 +86,14 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   /** The call the pending records will go in: settled once Redis has answered it, or it failed. */
   let pendingCall: PromiseWithResolvers<void> | null = null;
   /**
-   * The last call sent, until it settles. Redis runs one connection's calls in order, so its answer
-   * comes after every earlier call's: waiting for it waits for every record sent before it.
+   * The call carrying the records made since an answer last asked, until it settles: what an answer
+   * (its record and its failed attempts' charges, made and asked in one synchronous block) waits
+   * for. Undefined when those records added nothing shared (no tpm, cost 0): such an answer waits
+   * for nothing, not for other answers' calls. Asking takes nothing away; the next record after an
+   * ask starts anew.
    */
-  let lastSent: Promise<void> | undefined;
+  let carrying: Promise<void> | undefined;
+  let asked = false;
   const add = (into: Map<string, number>, key: string, amount: number) =>
     into.set(key, (into.get(key) ?? 0) + amount);
   /** The records pending, as one script call, now (nothing when none is). */
@@ -113,9 +117,8 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       ...spend.map(([, amount]) => String(amount)),
     ];
     const sent = call.promise;
-    lastSent = sent;
     const settled = () => {
-      if (lastSent === sent) lastSent = undefined;
+      if (carrying === sent) carrying = undefined;
       call.resolve();
     };
     link
@@ -237,6 +240,12 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       });
     },
     record(tokens, spend, now) {
+      // Another answer's, asked for already, or sent in an earlier turn (a failed request's charge,
+      // which no answer asks about): none of this answer's records.
+      if (asked || carrying !== pendingCall?.promise) {
+        asked = false;
+        carrying = undefined;
+      }
       if (tokens.length === 0 && spend.length === 0) return;
       if (pendingCall === null) {
         firstAt = now;
@@ -245,9 +254,11 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       }
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
+      carrying = pendingCall.promise;
     },
-    // Not handed out once: every answer that asks waits, whoever recorded what, and a record no
-    // answer asked about (a failed attempt's charge) leaves nothing behind once it is answered.
-    recorded: () => pendingCall?.promise ?? lastSent,
+    recorded() {
+      asked = true;
+      return carrying;
+    },
   };
 }

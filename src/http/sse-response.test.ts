@@ -5,6 +5,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
 import { type StreamEnds, sseResponse, wholeStreamResponse } from "./sse-response.ts";
+import { StoredBeforeEnd } from "./stored-before-answer.ts";
 
 const encoder = new TextEncoder();
 const TIMEOUTS = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
@@ -371,47 +372,56 @@ describe("sseResponse", () => {
     expect(await order(false)).toEqual(["last bytes", "recorded"]);
   });
 
-  test("a client that hangs up while the bytes holding the end marker wait for the charge's record did not have the whole answer: client_closed", async () => {
-    const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
-    let at = 0;
-    // The upstream sends the end marker and never closes its body (as one that is slow to).
-    const upstream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = reads[at++];
-        if (next !== undefined) controller.enqueue(encoder.encode(next));
-        else return new Promise(() => {});
-      },
-    });
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
-    const chunks = new ByteRelay(upstream.getReader(), attempt, {
-      provider: "a",
-      maxLine: 1024,
-      onUsage: () => true,
-      done: () => {},
-    });
-    const record = Promise.withResolvers<void>();
-    const asked = Promise.withResolvers<void>();
-    const ending = Promise.withResolvers<GatewayError | undefined>();
-    const ends: StreamEnds = {
-      firstByte() {},
-      answered() {
-        asked.resolve();
-        return record.promise;
-      },
-      closing() {},
-      end: ending.resolve,
-    };
-    const response = sseResponse(chunks, "openai", {}, ends, undefined);
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const read = reader.read();
-    // The end marker is read and held for the record: the client leaves before it has it.
-    await asked.promise;
-    await reader.cancel();
-    await read;
-    record.resolve();
-    const error = await ending.promise;
-    expect(error?.code).toBe("client_closed");
-  });
+  test.each(["the charge's record (a cluster node's)", "a stored answer's save"])(
+    "a client that hangs up while the bytes holding the end marker wait for %s did not have the whole answer: client_closed",
+    async (holder) => {
+      const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+      let at = 0;
+      // The upstream sends the end marker and never closes its body (as one that is slow to).
+      const upstream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = reads[at++];
+          if (next !== undefined) controller.enqueue(encoder.encode(next));
+          else return new Promise(() => {});
+        },
+      });
+      const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
+      const relay = new ByteRelay(upstream.getReader(), attempt, {
+        provider: "a",
+        maxLine: 1024,
+        onUsage: () => true,
+        done: () => {},
+      });
+      const held = Promise.withResolvers<undefined>();
+      const holding = Promise.withResolvers<void>();
+      const hold = () => {
+        holding.resolve();
+        return held.promise;
+      };
+      const byRecord = holder.includes("record");
+      // A save begins with the end marker's read (relay.complete), which waits for it.
+      const chunks = byRecord
+        ? relay
+        : new StoredBeforeEnd(relay, { saved: () => (relay.complete ? hold() : undefined) });
+      const ending = Promise.withResolvers<GatewayError | undefined>();
+      const ends: StreamEnds = {
+        firstByte() {},
+        answered: () => (byRecord ? hold() : undefined),
+        closing() {},
+        end: ending.resolve,
+      };
+      const response = sseResponse(chunks, "openai", {}, ends, undefined);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const read = reader.read();
+      // The end marker is read and held: the client leaves before it has it.
+      await holding.promise;
+      await reader.cancel();
+      await read;
+      held.resolve(undefined);
+      const error = await ending.promise;
+      expect(error?.code).toBe("client_closed");
+    },
+  );
 
   test("the stream's end reaches the client before the request's own ending runs", async () => {
     // The end comes a turn after the first read, once the head is out (a stream already over

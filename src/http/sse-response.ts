@@ -130,14 +130,14 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
    * response a failure fails is read off it then, and only then (stream-tail.ts).
    */
   private opening: Uint8Array | undefined;
-  /** The bytes ending the answer were reached, its usage charged (`StreamEnds.answered`). */
-  private charged = false;
   /**
-   * Those bytes are held until the charge's record is answered: a client that leaves meanwhile
-   * did not have the whole answer, however complete the source (as `StoredBeforeEnd.complete`
-   * says of a read held for its save).
+   * The bytes ending the answer (those holding its end marker, or the source's last): not reached
+   * yet; reached, their usage charged (`StreamEnds.answered`), held until the charge's record is
+   * answered; written. A client that leaves before they are written did not have the whole answer,
+   * however complete the source: whatever held them, the record here or, before the source handed
+   * them on, a stored answer's save (`StoredBeforeEnd`).
    */
-  private holding = false;
+  private ending: "ahead" | "charged" | "written" = "ahead";
 
   constructor(
     private readonly chunks: ChunkSource,
@@ -166,21 +166,20 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
           if (this.ended) return;
           if (chunk === undefined) break;
         }
-        if (!this.charged && (chunks.complete === true || chunks.drained === true)) {
-          this.charged = true;
+        if (this.ending === "ahead" && (chunks.complete === true || chunks.drained === true)) {
+          this.ending = "charged";
           // On a cluster node, these bytes leave once the shared counters have the charge (Redis
           // answered its record, or failed: cluster/redis-counters.ts), so that a client that reads
           // the end marker and asks another node at once finds it counted. One node records at once,
           // and its streams wait for nothing.
           const shared = this.ends.answered();
           if (shared !== undefined) {
-            this.holding = true;
             await shared;
-            this.holding = false;
             if (this.ended) return;
           }
         }
         const wrote = controller.write(chunk);
+        if (this.ending === "charged") this.ending = "written";
         this.last = chunk;
         if (first) {
           first = false;
@@ -214,7 +213,7 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
     // that leaves on reading the end marker, before the upstream closed its body (the SDKs stop
     // at `[DONE]`), had the whole answer: a success; not one that leaves while those bytes wait.
     const chunks = this.chunks;
-    const whole = chunks.complete === true && !this.holding;
+    const whole = this.ending === "written" && chunks.complete === true;
     this.end(chunks.reported ?? (whole ? undefined : clientClosed()));
     chunks.cancel();
   }

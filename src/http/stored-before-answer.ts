@@ -62,9 +62,12 @@ export class StoredBeforeEnd implements ChunkSource {
     return !this.waiting && this.chunks.drained === true;
   }
 
-  /** A client that leaves while the final read waits for its save did not have the whole answer. */
-  get complete(): boolean {
-    return !this.waiting && this.chunks.complete === true;
+  /**
+   * The source's own: a client that leaves while the final read waits for its save has not had it
+   * written, which the relay tells (http/sse-response.ts), as it tells of a read held for its record.
+   */
+  get complete(): boolean | undefined {
+    return this.chunks.complete;
   }
 
   get events(): number | undefined {

@@ -226,3 +226,22 @@ test("a client that leaves while node A holds its stream's [DONE] for the record
   expect(row.status).toBe(499);
   for (const end of holding.splice(0)) end();
 }, 30_000);
+
+test("an answer that counts nothing in Redis (a key without a tpm, a model that costs nothing) leaves node A while another answer's record is held on its way", async () => {
+  const other = await createKey({ url: nodes[0]!.url, adminKey }, { name: "held-other", tpm: 1000 });
+  const { key } = await createKey({ url: nodes[0]!.url, adminKey }, { name: "counts-nothing" });
+  let whole: Promise<Response> | undefined;
+  let answered = false;
+  await recordHeld(() => {
+    whole = chatAt(nodes[0]!.url, other.key, { model: "held" }).finally(() => {
+      answered = true;
+    });
+  });
+  // Its record adds nothing for the other nodes: nothing of its own to wait for, where it waited
+  // for the held call (until node A's Redis timeout let both answers go).
+  const response = await chatAt(nodes[0]!.url, key, { model: "held" });
+  expect(response.status).toBe(200);
+  expect(answered).toBe(false);
+  proxy.release();
+  expect((await whole!).status).toBe(200);
+}, 30_000);

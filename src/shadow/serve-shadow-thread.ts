@@ -15,7 +15,7 @@ import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-er
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { within } from "../core/within.ts";
+import { settlesWithin } from "../core/settles-within.ts";
 import { pricesAny } from "../pricing/catalogue-on-demand.ts";
 import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -269,7 +269,7 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
         let adopted = request;
         try {
           const seconds = catalogue.withinMs / 1000;
-          await within(catalogue.load(), catalogue.withinMs, `still loading after ${seconds} s`);
+          await settlesWithin(catalogue.load(), catalogue.withinMs, `still loading after ${seconds} s`);
         } catch (error) {
           unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
           schedule();

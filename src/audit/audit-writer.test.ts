@@ -484,8 +484,15 @@ describe("AuditWriter batches", () => {
       flushMs: 60_000,
       batchSize: 3,
       maxQueue: 5,
-      rowDrops: { refused: (fill) => fills.push(fill()), queued: () => {} },
+      rowDrops: {
+        refused: (fill) => {
+          fills.push(fill());
+          readLater = fill;
+        },
+        queued: () => {},
+      },
     });
+    let readLater: (() => QueueFill) | undefined;
     for (let i = 0; i < 3; i++) writer.write(makeRecord());
     await waitFor("the first batch", () => batches.length === 1);
     writer.write(makeRecord());
@@ -495,12 +502,20 @@ describe("AuditWriter batches", () => {
     // Refused: the queue holds five rows, three of them in the write still waiting on the store.
     writer.write(makeRecord());
     expect(fills).toEqual([
-      { queued: 5, queuedBytes: held.queuedBytes, maxQueue: 5, maxQueueBytes: expect.any(Number) },
+      {
+        queued: 5,
+        queuedBytes: held.queuedBytes,
+        maxQueue: 5,
+        maxQueueBytes: expect.any(Number),
+        full: true,
+      },
     ]);
     expect(writer.stats()).toMatchObject({ queued: 5, dropped: 1 });
     open();
     await writer.flush();
     expect(writer.stats()).toMatchObject({ queued: 0, queuedBytes: 0, written: 5 });
+    // Read again once drained (as the log reads it when its timer runs out), the writer's own verdict.
+    expect(readLater?.()).toMatchObject({ queued: 0, full: false });
     await writer.close();
     db.close();
   });

@@ -211,7 +211,7 @@ export class AuditWriter {
   /** Queues one record. Never blocks on storage and never throws. */
   write(record: AuditRecord): void {
     const lines = this.options.lines;
-    if (this.closed || this.queue.held >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes) {
+    if (this.closed || this.full()) {
       lines?.rowLine(record, false);
       this.counts.dropped++;
       if (!this.closed) {
@@ -234,12 +234,18 @@ export class AuditWriter {
     else if (this.timer === null) this.schedule(this.flushMs);
   }
 
+  /** The queue is at its bound, in rows or in bytes: the next row is refused. */
+  private full(): boolean {
+    return this.queue.held >= this.maxQueue || this.queue.bytes >= this.maxQueueBytes;
+  }
+
   /** What `rowDrops` reads of a refusal, only for a line that says it. */
   private readonly queueFill = (): QueueFill => ({
     queued: this.queue.held,
     queuedBytes: this.queue.bytes,
     maxQueue: this.maxQueue,
     maxQueueBytes: this.maxQueueBytes,
+    full: this.full(),
   });
 
   healthy(): boolean {

@@ -7,6 +7,7 @@ const FULL: QueueFill = {
   queuedBytes: 22_000_000,
   maxQueue: 100_000,
   maxQueueBytes: 256 * 1024 * 1024,
+  full: true,
 };
 
 function recording() {
@@ -177,7 +178,7 @@ test("rows refused before the store recovered are a count alone when the 30 s ar
   drops.queued();
   for (let i = 0; i < 5; i++) drops.refused(() => fill);
   // The store is back and the queue drains; no row comes before the timer runs out.
-  fill = { ...FULL, queued: 0, queuedBytes: 0 };
+  fill = { ...FULL, queued: 0, queuedBytes: 0, full: false };
   clock.advance(30_000);
   expect(said(lines)).toEqual([
     ["warn", "audit rows dropped: the audit queue is full", 1],
@@ -191,7 +192,13 @@ test("a queue still at its bound in bytes alone when the 30 s are up is still sa
   const { logger, lines } = recording();
   const clock = fakeClock(0);
   const drops = droppedRowsLog(logger, clock);
-  const fill: QueueFill = { queued: 14, queuedBytes: 65_672, maxQueue: 100_000, maxQueueBytes: 65_536 };
+  const fill: QueueFill = {
+    queued: 14,
+    queuedBytes: 65_672,
+    maxQueue: 100_000,
+    maxQueueBytes: 65_536,
+    full: true,
+  };
   drops.refused(() => fill);
   drops.queued();
   drops.refused(() => fill);

@@ -20,11 +20,9 @@ export interface QueueFill {
   readonly queuedBytes: number;
   readonly maxQueue: number;
   readonly maxQueueBytes: number;
+  /** The queue refuses the next row, as the writer judges it (its own reading, not worked out here). */
+  readonly full: boolean;
 }
-
-/** Whether the queue refuses the next row, by its reading (as the writer judges it: audit-writer.ts `add`). */
-const isFull = (fill: QueueFill): boolean =>
-  fill.queued >= fill.maxQueue || fill.queuedBytes >= fill.maxQueueBytes;
 
 /** The log of refused rows, stopped with the audit: what it has not said yet is said then. */
 export interface DroppedRowsLog extends RowDrops {
@@ -111,7 +109,7 @@ export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = 
     // No row offered since the last refusal: the queue may refuse still, or have drained since (the
     // store back, no row offered yet), which its reading tells.
     const fill = stillRefusing?.();
-    if (fill && isFull(fill)) return warn(fill);
+    if (fill?.full) return warn(fill);
     // The queue took a row since, or has room now: a count alone.
     const at = now();
     logger.warn("audit rows dropped", { dropped: unsaid, ...since(at) });

@@ -5,6 +5,7 @@ import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
+import { shadowProblems } from "./shadow-targets.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
 
@@ -136,6 +137,7 @@ function crossCheck(config: Config): string[] {
     });
   });
   problems.push(...tenantCrossCheck(config));
+  problems.push(...shadowProblems(config, known));
   if (config.storage.driver === "postgres" && !config.storage.url) {
     problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");
   }

@@ -29,3 +29,13 @@ export function shadowTargetsOf(config: Config): ShadowPlace[] {
     ...config.apps.map((app, i) => ({ where: `apps[${i}]`, target: app.shadow, owner: app.tenant })),
   ].flatMap(({ target, ...place }) => (target ? [{ ...place, target }] : []));
 }
+
+/**
+ * Every shadow naming a provider that exists (`known`: the config's providers and the workers
+ * route, as a model's routes are checked), in the same words whoever sets it.
+ */
+export function shadowProblems(config: Config, known: (provider: string) => boolean): string[] {
+  return shadowTargetsOf(config)
+    .filter(({ target }) => !known(target.provider))
+    .map(({ where, target }) => `${where}.shadow.provider: unknown provider "${target.provider}"`);
+}

@@ -7,7 +7,8 @@ import { DEFAULT_TENANT } from "./tenant-config.ts";
  * Tenant and app rules that span sections: names unique, every `tenant:` naming a configured tenant,
  * and a tenant's own provider reachable only from that tenant's models (so isolation of
  * provider accounts follows from model visibility); every shadow, a model's, a tenant's or an
- * app's, naming a provider that exists and that its entry's tenant may use.
+ * app's, naming a provider its entry's tenant may use (that the provider exists is
+ * `shadowProblems`', shadow-targets.ts).
  */
 export function tenantCrossCheck(config: Config): string[] {
   const problems: string[] = [];
@@ -43,10 +44,7 @@ export function tenantCrossCheck(config: Config): string[] {
     problems.push(
       "events.redis_stream.url: needed without cluster: (whose cluster.redis_url it uses otherwise)",
     );
-  const providerNames = new Set([...config.providers.map((p) => p.name), "workers"]);
   for (const { where, target, owner } of shadowTargetsOf(config)) {
-    if (!providerNames.has(target.provider))
-      problems.push(`${where}.shadow.provider: unknown provider "${target.provider}"`);
     const belongs = providerTenant.get(target.provider);
     if (belongs !== undefined && belongs !== owner)
       problems.push(

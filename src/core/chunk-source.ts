@@ -21,8 +21,10 @@ export interface ChunkSource {
    */
   readonly drained?: boolean;
   /**
-   * True once the bytes handed out held the stream's end marker (`[DONE]`, `message_stop`): a
-   * client that leaves now, before the upstream has closed its body, had the whole answer.
+   * True once the source has read the stream's end marker (`[DONE]`, `message_stop`): the answer
+   * is whole and its usage final. Whether the client had those bytes is the relay's to tell (its
+   * `ending`, http/sse-response.ts): a wrapper may still hold them back (a stored answer's save,
+   * a cluster node's record), and a client that leaves then did not have the whole answer.
    */
   readonly complete?: boolean;
   /**

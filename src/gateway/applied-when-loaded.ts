@@ -2,7 +2,7 @@ import type { Config } from "../config/config-schema.ts";
 import { type ConfigWatchHandlers, REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
-import { within } from "../core/within.ts";
+import { settlesWithin } from "../core/settles-within.ts";
 import {
   CATALOGUE_LOAD_LIMIT_MS,
   catalogueReadyFor,
@@ -76,7 +76,11 @@ export function appliedWhenLoaded(
   const load = async (config: Config): Promise<boolean> => {
     try {
       const seconds = needs.withinMs / 1000;
-      await within(needs.load(config), needs.withinMs, `${needs.what} did not load within ${seconds} s`);
+      await settlesWithin(
+        needs.load(config),
+        needs.withinMs,
+        `${needs.what} did not load within ${seconds} s`,
+      );
       return true;
     } catch (error) {
       // Stopped while it loaded: dropped, as a config still waiting is.

@@ -63,8 +63,9 @@ export class StoredBeforeEnd implements ChunkSource {
   }
 
   /**
-   * The source's own: a client that leaves while the final read waits for its save has not had it
-   * written, which the relay tells (http/sse-response.ts), as it tells of a read held for its record.
+   * The source's own (it has read the end marker): true while the final read waits for its save,
+   * which a client leaving then has not had; the relay tells that (its `ending`,
+   * http/sse-response.ts), as it tells of a read held for its record.
    */
   get complete(): boolean | undefined {
     return this.chunks.complete;

@@ -1,15 +1,16 @@
 import type { Provider } from "../providers/provider.ts";
+import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
 
 /**
  * What a translation into chat must give the provider's upstream beyond OpenAI's API, for every
  * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
- * reasoning back (`wantsReasoningBack`, or, on its `/anthropic`, `takesUnsignedThinking`: the chat
+ * reasoning back (`wantsReasoningBack`, or, on its `/anthropic`, `takesThinkingBack`: the chat
  * goes on to Messages, its reasoning as thinking, translated-chat.ts); Gemini its thought
  * signatures in the tool-call ids, and a file by URL (it fetches one).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
-  reasoningBack: provider.wantsReasoningBack === true || provider.takesUnsignedThinking === true,
+  reasoningBack: provider.wantsReasoningBack === true || takesThinkingBack(provider),
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: provider.chatTarget?.fileUrls === true,
 });

@@ -110,7 +110,7 @@ export class EventChunks implements ChunkSource {
     return encoder.encode(text + encodeSse(event));
   }
 
-  /** Whether the client has had the whole answer (`ChunkSource.complete`). */
+  /** Whether the source has read the answer's end marker (`ChunkSource.complete`). */
   get complete(): boolean {
     return this.reader.ended || this.finishedUnmarked;
   }

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
+import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseBody } from "../translate/parse-body.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
@@ -20,7 +21,7 @@ import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
 import { type CallerNames, inCallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { type Target, takesThinkingBack, translatedChat, translatesChat } from "./translated-chat.ts";
+import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
 import { type HintNames, translationHints } from "./translation-hints.ts";
 
 /** The chat request a Responses request becomes, its stored turns and referenced items in their places. */

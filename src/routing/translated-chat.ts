@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
+import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
@@ -14,13 +15,6 @@ export interface Target {
   readonly provider: Provider;
   readonly upstreamModel: string;
 }
-
-/**
- * The upstream takes back thinking no Claude signed (DeepSeek's `/anthropic`): a chat or Responses
- * caller is told its thinking, and that caller's reasoning goes back to it as thinking. Read here
- * for every caller's dialect, so the answer and the next turn never disagree.
- */
-export const takesThinkingBack = (provider: Provider): boolean => provider.takesUnsignedThinking === true;
 
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
 export const translatesChat = (provider: Provider): boolean =>

@@ -60,8 +60,8 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
   }
 
   /**
-   * Whether the client has had the whole answer (`ChunkSource.complete`): the translation ended
-   * whole, its last events handed out. A client that leaves then, before the upstream closed its
+   * Whether the answer is whole (`ChunkSource.complete`): the translation ended whole, its last
+   * events handed out. A client that leaves once they are written, before the upstream closed its
    * body (the SDKs stop at `[DONE]` or `message_stop`), had a success, not a 499.
    */
   get complete(): boolean {

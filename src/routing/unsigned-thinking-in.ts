@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
+import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import { lookForThinking, type ThinkingFound } from "../translate/thinking-found.ts";
 
 /**
@@ -22,7 +23,7 @@ function thinkingIn(body: JsonObject, received: ThinkingFound | undefined): Thin
  * Whether a call to `provider` in the caller's dialect must go without thinking Claude did not
  * sign: it goes to Claude (Anthropic's API, Bedrock, Vertex AI, a server taken for one), which
  * refuses the whole request for it, and the body carries some. A Messages server that is no
- * Claude and takes it back (`Provider.takesUnsignedThinking`) is sent it.
+ * Claude and takes it back (`takesThinkingBack`) is sent it.
  */
 export const leavesOutUnsignedThinking = (
   provider: Provider,
@@ -30,12 +31,12 @@ export const leavesOutUnsignedThinking = (
   received: ThinkingFound | undefined,
 ): boolean =>
   provider.dialect === "anthropic" &&
-  provider.takesUnsignedThinking !== true &&
+  !takesThinkingBack(provider) &&
   thinkingIn(body, received).unsignedThinking === true;
 
 /**
  * Whether a call to `provider` in the caller's dialect must have its thinking mended
- * (thinking-back.ts): it goes to a Messages server that is no Claude (`Provider.takesUnsignedThinking`),
+ * (thinking-back.ts): it goes to a Messages server that is no Claude (`takesThinkingBack`),
  * which takes thinking back but not Claude's `redacted_thinking`, and refuses a tool-call turn
  * without thinking, and the body holds such a turn. Only such a route's calls ask; Claude's take
  * them as they are.
@@ -44,4 +45,4 @@ export const mendsThinking = (
   provider: Provider,
   body: JsonObject,
   received: ThinkingFound | undefined,
-): boolean => provider.takesUnsignedThinking === true && thinkingIn(body, received).thinkingToMend === true;
+): boolean => takesThinkingBack(provider) && thinkingIn(body, received).thinkingToMend === true;

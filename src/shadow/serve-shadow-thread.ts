@@ -15,7 +15,7 @@ import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-er
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { within } from "../core/within.ts";
+import { settlesWithin } from "../core/settles-within.ts";
 import { pricesAny } from "../pricing/catalogue-on-demand.ts";
 import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -253,9 +253,34 @@ function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): Shad
  * price. A load that fails, or does not settle within `catalogue.withinMs`, leaves the thread
  * shadowing: the rules are adopted without the catalogue's prices, and the reply says why
  * (`ShadowThreadReply.unpriced`), where the thread's failure would have ended every later copy.
+ * A load that settles after its limit has the rules in force then adopted again, priced.
  */
 export function serveShadowThread(catalogue: ThreadCatalogue): void {
   const turns = inTurns(reportError);
+  /** The last rules handled, as the gateway sent them (with the catalogue's providers). */
+  let sent: ThreadRules | undefined;
+  /** A load past its limit is awaited for a re-adoption already. */
+  let awaitingLate = false;
+  /**
+   * A load that settles after its limit prices the copies from then on: the rules in force are
+   * adopted again, whole, in turn (behind what came before), where they stayed unpriced until the
+   * gateway sent rules again (a reload, which may never come).
+   */
+  const repricedOnceLoaded = (loading: Promise<void>) => {
+    if (awaitingLate) return;
+    awaitingLate = true;
+    loading.then(
+      () => {
+        awaitingLate = false;
+        void turns.take(() => {
+          if (sent) adopt(sent);
+        }, false);
+      },
+      () => {
+        awaitingLate = false;
+      },
+    );
+  };
   self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
     // Read as it comes (the ring's space is handed back), handled in turn.
     const unpacked = unpack(event.data);
@@ -263,18 +288,24 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
     const { request } = unpacked;
     const next = request.rules;
     if (next === undefined || catalogue.ready(next.prices.providers))
-      void turns.take(() => handle(unpacked), true);
+      void turns.take(() => {
+        if (next) sent = next;
+        handle(unpacked);
+      }, true);
     else
       void turns.take(async () => {
         let adopted = request;
+        const loading = catalogue.load();
         try {
           const seconds = catalogue.withinMs / 1000;
-          await within(catalogue.load(), catalogue.withinMs, `still loading after ${seconds} s`);
+          await settlesWithin(loading, catalogue.withinMs, `still loading after ${seconds} s`);
         } catch (error) {
           unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
           schedule();
           adopted = withoutCatalogue(request, next);
+          repricedOnceLoaded(loading);
         }
+        sent = next;
         handle({ ...unpacked, request: adopted });
       }, false);
   };

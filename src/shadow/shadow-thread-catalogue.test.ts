@@ -12,7 +12,7 @@ import type { ThreadRules } from "./shadow-thread-protocol.ts";
 // (serve-shadow-thread.ts): what comes meanwhile waits its turn, none lost, and a load that fails
 // leaves the thread shadowing, its copies priced 0, as does one still loading past its limit. Each
 // thread here is the real one with a stand-in catalogue load (the fixtures): one held until
-// messages are behind it, one that fails, one that never settles.
+// messages are behind it, one that fails, one that never settles, one that ends past its limit.
 
 let fake: FakeUpstream;
 beforeAll(async () => {
@@ -126,3 +126,27 @@ for (const [how, fixture, why] of [
     expect(thread.usable()).toBe(true);
     thread.close();
   });
+
+test("a catalogue that loads after its limit prices the copies from then on, with the rules the gateway sent: no new rules needed", async () => {
+  const { thread, records, told } = threadOf("./late-catalogue-thread-fixture.ts");
+  thread.rules(rules);
+  const first = thread.hand(copy());
+  thread.primary(primaryOf(first, "req-1"));
+  // Past the limit: the rules are adopted without the catalogue's prices.
+  await waitFor("the first copy done", () => told.done === 1);
+  expect(told.unpriced).toEqual([expect.stringContaining("still loading after 0.05 s")]);
+  // This turn's message lets the load end: the rules in force are adopted again, priced, in turn.
+  const second = thread.hand(copy());
+  thread.primary(primaryOf(second, "req-2"));
+  await waitFor("the second copy done", () => told.done === 2);
+  const third = thread.hand(copy());
+  thread.primary(primaryOf(third, "req-3"));
+  await waitFor("the third copy done", () => told.done === 3);
+  await thread.flush();
+  expect(records.map((record) => record.requestId)).toEqual(["req-1", "req-2", "req-3"]);
+  expect(records[0]?.shadow.costUsd).toBe(0);
+  expect(records[2]?.shadow.costUsd).toBeGreaterThan(0);
+  expect(told.failed).toEqual([]);
+  expect(told.unpriced).toHaveLength(1);
+  thread.close();
+});

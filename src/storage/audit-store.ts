@@ -95,7 +95,8 @@ export interface AuditStore {
   probe(): Promise<void>;
   /**
    * Periodic upkeep the backend needs (SQLite: WAL checkpoints, a full reset while `idle`,
-   * i.e. nothing queued). Optional; failures are reported and retried next time.
+   * i.e. nothing queued and no batch being written). Optional; failures are reported and retried
+   * next time.
    */
   maintain?(idle: boolean): Promise<void>;
 }

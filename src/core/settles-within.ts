@@ -3,7 +3,7 @@
  * settles (an `import()` that hangs) must not hold what waits behind it for good. What `loading`
  * does after is no one's: its rejection then is handled here, never unhandled.
  */
-export function within(loading: Promise<void>, ms: number, late: string): Promise<void> {
+export function settlesWithin(loading: Promise<void>, ms: number, late: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(late)), ms);

@@ -207,6 +207,27 @@ describe("sseResponse", () => {
     expect(ended?.error?.code).toBe("upstream_error");
   });
 
+  test("the response.failed the gateway writes says the previous_response_id its stream's response said (the caller's, for a chain the gateway expanded), both when the upstream failed and when it ended at a bare error event", async () => {
+    const created =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up4","object":"response","previous_response_id":"resp_prev"}}\n\n';
+    const delta =
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n';
+    const error =
+      'event: error\ndata: {"type":"error","sequence_number":2,"code":"server_error","message":"boom","param":null}\n\n';
+    for (const [reads, failing] of [
+      [[created, delta], true],
+      [[created, delta, error], false],
+    ] as const) {
+      const { text } = await run(relayOf([...reads], failing), "responses");
+      expect(tail(text)).toMatchObject({
+        type: "response.failed",
+        response: { id: "resp_up4", previous_response_id: "resp_prev", status: "failed" },
+      });
+    }
+    const { text } = await run(relayOf([created.replace('"resp_prev"', "null"), delta], true), "responses");
+    expect(tail(text)).toMatchObject({ response: { id: "resp_up4", previous_response_id: null } });
+  });
+
   test("one that ends with the upstream's own response.failed gets nothing added", async () => {
     const events = [
       'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up3"}}\n\n',

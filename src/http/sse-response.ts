@@ -5,7 +5,7 @@ import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { answerResponse } from "./answer-response.ts";
-import { responseIdIn, sequenceAfter } from "./stream-tail.ts";
+import { openedResponse, sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
@@ -282,14 +282,20 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
     return sequenceAfter(this.last) ?? this.chunks.events ?? 0;
   }
 
-  /** The stream's own response, to fail: its id as relayed, one of the gateway's when none was. */
+  /**
+   * The stream's own response, to fail: its id and `previous_response_id` as relayed, one of the
+   * gateway's ids when none was.
+   */
   private failedResponse(): JsonObject {
-    return {
-      id: responseIdIn(this.opening) ?? newResponseId(),
+    const opened = openedResponse(this.opening);
+    const failed: JsonObject = {
+      id: opened?.id ?? newResponseId(),
       object: "response",
       created_at: Math.floor(Date.now() / 1000),
       incomplete_details: null,
     };
+    if (opened?.previous_response_id !== undefined) failed.previous_response_id = opened.previous_response_id;
+    return failed;
   }
 
   private end(error?: GatewayError): void {

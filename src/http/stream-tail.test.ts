@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { responseIdIn, sequenceAfter } from "./stream-tail.ts";
+import { openedResponse, sequenceAfter } from "./stream-tail.ts";
+
+const openedId = (opening: Uint8Array | undefined) => openedResponse(opening)?.id;
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -27,29 +29,41 @@ describe("sequenceAfter", () => {
   });
 });
 
-describe("responseIdIn", () => {
+describe("openedResponse", () => {
   test("the id of the response a Responses stream's read opens with, OpenAI's spelling and a spaced one", () => {
     const created =
       'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_68b1","object":"response"}}\n\n';
-    expect(responseIdIn(bytes(created))).toBe("resp_68b1");
-    expect(responseIdIn(bytes('data: {"type": "response.created", "response": {"id": "resp_2"}}\n\n'))).toBe(
+    expect(openedId(bytes(created))).toBe("resp_68b1");
+    expect(openedId(bytes('data: {"type": "response.created", "response": {"id": "resp_2"}}\n\n'))).toBe(
       "resp_2",
     );
   });
 
   test("its id wherever it stands in the response (OpenAI-compatible servers and Azure order keys their way)", () => {
-    expect(responseIdIn(bytes('data: {"response":{"object":"response","id":"resp_3"}}\n\n'))).toBe("resp_3");
+    expect(openedId(bytes('data: {"response":{"object":"response","id":"resp_3"}}\n\n'))).toBe("resp_3");
     const afterComment =
       ': ok\n\nevent: response.created\ndata: {"response":{"status":"in_progress","id":"resp_4"}}\n\n';
-    expect(responseIdIn(bytes(afterComment))).toBe("resp_4");
+    expect(openedId(bytes(afterComment))).toBe("resp_4");
   });
 
   test("none: no read, a read without a response, a key inside a string", () => {
-    expect(responseIdIn(undefined)).toBeUndefined();
-    expect(responseIdIn(bytes(": keep-alive\n\n"))).toBeUndefined();
-    expect(
-      responseIdIn(bytes('data: {"type":"response.output_text.delta","delta":"x"}\n\n')),
-    ).toBeUndefined();
-    expect(responseIdIn(bytes('data: {"delta":"\\"response\\":{\\"id\\":\\"x\\"}"}\n\n'))).toBeUndefined();
+    expect(openedId(undefined)).toBeUndefined();
+    expect(openedId(bytes(": keep-alive\n\n"))).toBeUndefined();
+    expect(openedId(bytes('data: {"type":"response.output_text.delta","delta":"x"}\n\n'))).toBeUndefined();
+    expect(openedId(bytes('data: {"delta":"\\"response\\":{\\"id\\":\\"x\\"}"}\n\n'))).toBeUndefined();
+  });
+
+  test("the previous_response_id it says, as relayed: a string, null, or none said", () => {
+    const opening = (response: string) =>
+      bytes(`event: response.created\ndata: {"response":${response}}\n\n`);
+    expect(openedResponse(opening('{"id":"resp_5","previous_response_id":"resp_4"}'))).toEqual({
+      id: "resp_5",
+      previous_response_id: "resp_4",
+    });
+    expect(openedResponse(opening('{"previous_response_id":null,"id":"resp_6"}'))).toEqual({
+      id: "resp_6",
+      previous_response_id: null,
+    });
+    expect(openedResponse(opening('{"id":"resp_7"}'))).toEqual({ id: "resp_7" });
   });
 });

@@ -35,24 +35,32 @@ export function sequenceAfter(bytes: Uint8Array | undefined): number | undefined
   return undefined;
 }
 
+/** What a failure the gateway writes into a relayed Responses stream keeps of the response it fails. */
+export interface OpenedResponse {
+  readonly id: string;
+  /** As the opening said it (the caller's id for a chain the gateway expanded: routing/relay-scan.ts); absent when it said none. */
+  readonly previous_response_id?: string | null;
+}
+
 /**
- * The id of the response a relayed Responses stream's opening read names (its `response.created`
- * carries the response, `{"response":{"id":"resp_…",…}}`, whatever the order of its keys), or
- * undefined when none does (the gateway's own id serves then). Read only when a failure must be
- * written, so the stream's reads are not searched as they go: decoded then, event by event.
+ * The response a relayed Responses stream's opening read names (its `response.created` carries
+ * the response, `{"response":{"id":"resp_…",…}}`, whatever the order of its keys): its id and the
+ * `previous_response_id` it says, as relayed; undefined when none does (the gateway's own id
+ * serves then). Read only when a failure must be written, so the stream's reads are not searched
+ * as they go: decoded then, event by event.
  */
-export function responseIdIn(opening: Uint8Array | undefined): string | undefined {
+export function openedResponse(opening: Uint8Array | undefined): OpenedResponse | undefined {
   if (opening === undefined) return undefined;
   for (const line of new TextDecoder().decode(opening).split("\n")) {
     if (!line.startsWith("data:")) continue;
-    const id = idOfResponseIn(line.slice(5));
-    if (id !== undefined) return id;
+    const response = responseIn(line.slice(5));
+    if (response !== undefined) return response;
   }
   return undefined;
 }
 
-/** The `response.id` of an event's data, when it is JSON that has one. */
-function idOfResponseIn(data: string): string | undefined {
+/** The `response` of an event's data, when it is JSON that has one with an id. */
+function responseIn(data: string): OpenedResponse | undefined {
   let event: unknown;
   try {
     event = JSON.parse(data);
@@ -60,8 +68,11 @@ function idOfResponseIn(data: string): string | undefined {
     return undefined;
   }
   const response = isJsonObject(event) ? event.response : undefined;
-  const id = isJsonObject(response) ? response.id : undefined;
-  return typeof id === "string" ? id : undefined;
+  if (!isJsonObject(response) || typeof response.id !== "string") return undefined;
+  const previous = response.previous_response_id;
+  return typeof previous === "string" || previous === null
+    ? { id: response.id, previous_response_id: previous }
+    : { id: response.id };
 }
 
 /** The number after the whole number written at `from`, or undefined when none is. */

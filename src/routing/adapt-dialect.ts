@@ -222,6 +222,9 @@ const NATIVE_RESPONSES: Pick<AdaptedCall, "json" | "callerNames"> = Object.freez
   callerNames: RESPONSES_CONVERSATION,
 });
 
+/** A native call's options (AdaptedCall `native`). */
+type NativeOptions = NonNullable<AdaptedCall["native"]>;
+
 /**
  * The Responses API passed through to an upstream that serves it. A chain stays where it is
  * held; a chain the gateway holds (built by translation, or held by another provider) moves
@@ -234,7 +237,7 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
   const answered = context.compact
     ? undefined
     : (response: JsonObject) => context.onResponse(response, provider.name);
-  const native = { forcedUsage: false, ...(answered ? { answered } : {}) };
+  const native: NativeOptions = { forcedUsage: false, ...(answered ? { answered } : {}) };
   const own = inputFor(body, provider, context);
   if (context.previous.length === 0 || context.previousHolder === provider.name) {
     if (!own) return { operation: "responses", body, ...NATIVE_RESPONSES, native };
@@ -260,25 +263,23 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     operation: "responses",
     body: { ...rest, input },
     ...NATIVE_RESPONSES,
-    native: typeof held === "string" ? previousSaid(answered, held) : { ...native, rewritten: true },
+    native: typeof held === "string" ? previousSaid(native, held) : { ...native, rewritten: true },
   };
 }
 
 /**
  * A native call whose `previous_response_id` (`held`) the gateway took off to send the chain
- * expanded: its answer, and the response stored, name it again (AdaptedCall `previousId`).
+ * expanded: its answer, and the response stored, name it again (AdaptedCall `previousId`). Every
+ * other option as the call's own (`native`).
  */
-function previousSaid(
-  answered: ((response: JsonObject) => void) | undefined,
-  held: string,
-): NonNullable<AdaptedCall["native"]> {
-  const stored = answered
-    ? (response: JsonObject) => {
-        if (response.previous_response_id === null) response.previous_response_id = held;
-        answered(response);
-      }
-    : undefined;
-  return { forcedUsage: false, rewritten: true, previousId: held, ...(stored ? { answered: stored } : {}) };
+function previousSaid(native: NativeOptions, held: string): NativeOptions {
+  const answered = native.answered;
+  if (!answered) return { ...native, rewritten: true, previousId: held };
+  const stored = (response: JsonObject) => {
+    if (response.previous_response_id === null) response.previous_response_id = held;
+    answered(response);
+  };
+  return { ...native, rewritten: true, previousId: held, answered: stored };
 }
 
 /**

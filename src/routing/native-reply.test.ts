@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import type { ChunkSource } from "../core/chunk-source.ts";
+import type { JsonObject } from "../core/dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { type NativeReplyContext, readNativeReply } from "./native-reply.ts";
 
@@ -68,4 +69,27 @@ test("a whole Responses answer to a chain the gateway expanded says the caller's
   if (reply.kind !== "bytes") throw new Error(`bytes were expected, not ${reply.kind}`);
   expect(new TextDecoder().decode(reply.body)).toBe(pretty('"resp_1"'));
   expect(stored).toEqual([{ id: "resp_2", object: "response", previous_response_id: "resp_1", output: [] }]);
+});
+
+test("a whole Responses answer whose schemas name the key before the response's own: only the response's null is said, in its bytes and its parse; another id at the top edits nothing", async () => {
+  // An upstream that writes `output` and `tools` first: an `mcp_list_tools` item's schema and a
+  // function tool's parameters name `previous_response_id` too, one of them as null.
+  const schema =
+    '{"type":"object","properties":{"previous_response_id":{"type":"string"}},"examples":[{"previous_response_id":null}]}';
+  const body = (previous: string) =>
+    `{"id":"resp_2","output":[{"type":"mcp_list_tools","tools":[{"name":"chain","input_schema":${schema}}]}],"tools":[{"type":"function","name":"chain","parameters":${schema}}],"previous_response_id": ${previous}}`;
+  for (const [sent, relayed, parsedAs] of [
+    ["null", '"resp_1"', "resp_1"],
+    ['"resp_other"', '"resp_other"', "resp_other"],
+  ] as const) {
+    const stored: JsonObject[] = [];
+    const reply = await readNativeReply(
+      new Response(body(sent), { headers: { "content-type": "application/json" } }),
+      { ...context(), stream: false, previousId: "resp_1", onBody: (parsed) => stored.push(parsed) },
+    );
+    if (reply.kind !== "bytes") throw new Error(`bytes were expected, not ${reply.kind}`);
+    expect(new TextDecoder().decode(reply.body)).toBe(body(relayed));
+    expect(reply.parsed).toEqual(JSON.parse(body(relayed)));
+    expect(stored.map((parsed) => parsed.previous_response_id)).toEqual([parsedAs]);
+  }
 });

@@ -15,7 +15,7 @@ import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failu
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
-import { saidPreviousId, withPreviousId } from "./previous-response-id.ts";
+import { IN_BODY, saidPreviousId, withPreviousId } from "./previous-response-id.ts";
 import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 
 const text = new TextDecoder();
@@ -153,13 +153,16 @@ function checkedAnswer(
   if (failed) throw failed;
   if (context.stream) throw wholeForStream(provider, contentType);
   context.done();
-  // A chain the gateway expanded: the answer names the response it continues all the same.
+  // A chain the gateway expanded: the answer names the response it continues all the same, its
+  // bytes where the response's own key says null (never a nested one's), and so its parse.
   let relayed = body;
   const previousId = context.previousId;
-  const said = previousId === undefined ? undefined : withPreviousId(body, saidPreviousId(previousId));
-  if (said) {
-    relayed = said;
-    parsed.previous_response_id = previousId;
+  if (previousId !== undefined && parsed.previous_response_id === null) {
+    const said = withPreviousId(body, saidPreviousId(previousId), IN_BODY);
+    if (said) {
+      relayed = said;
+      parsed.previous_response_id = previousId;
+    }
   }
   context.onBody(parsed);
   // Its usage is read off `parsed` by the caller: no answer object around the reply.

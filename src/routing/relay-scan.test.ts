@@ -265,10 +265,38 @@ describe("RelayScan: the previous_response_id of a chain the gateway expanded", 
     const expected = `${created('"resp_prev"')}${delta}${failed('"resp_prev"', told)}`;
     for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);
     const said = `${created('"resp_other"')}${delta}`;
-    expect(relayed(said, said.length)).toBe(said);
+    for (let at = 0; at <= said.length; at++) expect([at, relayed(said, at)]).toEqual([at, said]);
   });
 
-  test("without one, every read goes out as the very bytes, its key not looked for", () => {
+  test("the same key nested before the response's own (a tool's schema, an item's, the event's own) goes as it came, and the response's null is said all the same, at every split", () => {
+    // An upstream that writes `output` and `tools` before `previous_response_id`: an
+    // `mcp_list_tools` item's schema and a function tool's parameters name the key too.
+    const schema =
+      '{"type":"object","properties":{"previous_response_id":{"type":"string"}},"examples":[{"previous_response_id":null}]}';
+    const response = (previous: string) =>
+      `{"id":"resp_2","output":[{"type":"mcp_list_tools","tools":[{"name":"chain","input_schema":${schema}}]}],"tools":[{"type":"function","name":"chain","parameters":${schema}}],"previous_response_id":${previous},"usage":null}`;
+    const created = (previous: string) =>
+      event(
+        "response.created",
+        `{"type":"response.created","meta":{"previous_response_id":null},"response":${response(previous)}}`,
+      );
+    const completed = (previous: string) =>
+      event("response.completed", `{"type":"response.completed","response":${response(previous)}}`);
+    // An item's own key, in an event that carries no response, and an event of no `response.` name.
+    const item = event(
+      "response.output_item.done",
+      '{"type":"response.output_item.done","item":{"type":"mcp_list_tools","previous_response_id":null}}',
+    );
+    const other = event("keepalive", '{"response":{"previous_response_id":null}}');
+    const stream = `${created("null")}${item}${other}${completed("null")}`;
+    const expected = `${created('"resp_prev"')}${item}${other}${completed('"resp_prev"')}`;
+    for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);
+    // The response's own says another id: nothing is edited, the nested nulls least of all.
+    const said = `${created('"resp_other"')}${completed('"resp_other"')}`;
+    for (let at = 0; at <= said.length; at++) expect([at, relayed(said, at)]).toEqual([at, said]);
+  });
+
+  test("without one, every read goes out as the very bytes, its null as it came", () => {
     const bytes = encoder.encode(
       event("response.created", '{"type":"response.created","response":{"previous_response_id":null}}'),
     );

@@ -4,12 +4,13 @@ import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
-import { PREVIOUS_KEY, saidPreviousId, withPreviousId } from "./previous-response-id.ts";
+import { IN_EVENT, PREVIOUS_KEY, saidPreviousId, withPreviousId } from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
   endsStream,
   eventOf,
   malformed,
+  matches,
   namesRole,
   oneLine,
   opensByName,
@@ -55,6 +56,8 @@ const OPEN_BRACE = 123;
 /** `e`, which `"error"` starts with. */
 const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
+/** How the name of each event that may carry a response starts. */
+const RESPONSE_EVENT = encoder.encode("response.");
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
 /** Buffer's native search, called on the read itself: no Buffer view made per read. */
@@ -253,17 +256,26 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
 
   /**
    * A response's `previous_response_id` the upstream said null, said as the caller's id
-   * (`previousId`): the event goes out edited (`swaps`), after its scrub if it had one.
+   * (`previousId`): the event goes out edited (`swaps`), after its scrub if it had one. Only a
+   * `response.*` event's, and only its `response`'s own key: the same key nested in it (a tool's
+   * schema) goes as it came, and does not hide the response's.
    */
   private sayPrevious(span: SseSpan, id: Uint8Array): void {
     const buf = this.buf;
     while (this.previousAt !== -1 && this.previousAt < span.start)
       this.previousAt = indexOf.call(buf, PREVIOUS_KEY, this.previousAt + 1);
     if (this.previousAt === -1 || this.previousAt >= span.end) return;
+    if (!matches(buf, span.nameStart, span.nameEnd, RESPONSE_EVENT)) return;
     const swapped = this.swaps?.get(span.start);
     const edited = swapped
-      ? withPreviousId(swapped, id)
-      : withPreviousId(buf.subarray(span.start, span.end), id, this.previousAt - span.start);
+      ? withPreviousIdInEvent(swapped, id)
+      : withPreviousId(
+          buf.subarray(span.start, span.end),
+          id,
+          IN_EVENT,
+          span.dataStart - span.start,
+          span.dataEnd - span.start,
+        );
     if (edited === undefined) return;
     if (!swapped) this.cut(span);
     this.swaps ??= new Map();
@@ -378,4 +390,15 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     out.set(this.buf.subarray(from, consumed), at);
     return out;
   }
+}
+
+/** A whole event of the scan's own writing (a scrubbed one: one data line) said as `withPreviousId` says it. */
+function withPreviousIdInEvent(event: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+  let edited: Uint8Array | undefined;
+  new SseScanner().scan(event, {
+    onSpan: (span) => {
+      if (span.dataStart !== -1) edited ??= withPreviousId(event, id, IN_EVENT, span.dataStart, span.dataEnd);
+    },
+  });
+  return edited;
 }

@@ -59,9 +59,9 @@ export class ClusterAdmission {
     return this.fallingBack;
   }
 
-  /** An answer's tokens and spend, counted in the shared counters too. */
-  record(scopes: readonly Scope[], tokens: number, cost: number, now: number): void {
-    this.shared.record(
+  /** An answer's tokens and spend, counted in the shared counters too: their call, as `SharedCounters.record` returns it. */
+  record(scopes: readonly Scope[], tokens: number, cost: number, now: number): Promise<void> | undefined {
+    return this.shared.record(
       tokens > 0
         ? scopes.filter((s) => s.tpm !== undefined).map((s) => ({ subject: s.subject, tokens }))
         : [],

@@ -36,8 +36,8 @@ function fakeShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission 
     },
     record: (tokens, spend) => {
       state.recorded.push({ tokens, spend });
+      return undefined;
     },
-    recorded: () => undefined,
   };
   return { shared, state };
 }

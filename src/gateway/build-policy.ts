@@ -37,13 +37,10 @@ export async function buildLimitsPolicy(
         }
       : {}),
   });
-  // An answer waits for its record to reach the shared counters (Policy.recordsShared).
-  const records = shared ? { recordsShared: () => shared.recorded() } : {};
   return {
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
-    ...records,
-    forConfig: (next) => ({ ...limiter.priced(new PriceBook(next)), ...records }),
+    forConfig: (next) => limiter.priced(new PriceBook(next)),
     carrySpend: (from, to) => spend.carry(from, to),
     // Every node's spend as of the ledger's last flush (about a second), and this node's since.
     tenantSpent: (tenant, per, at) => spend.spent(tenantSpendSubject(tenant, per, at)),

@@ -21,8 +21,9 @@ export interface RateLimiterOptions {
   /** Counters shared by several nodes; while they are unavailable, `counters` with divided limits. */
   shared?: SharedCounters;
   /**
-   * Told when admission switches between the shared counters and the local fallback (to it on a
-   * failed call or the counters lost; back on a shared answer or their return: cluster-admission.ts).
+   * Told when admission switches between the shared counters and the local fallback while they
+   * read available (to it on a failed call, back on a shared answer: cluster-admission.ts); their
+   * going away and coming back are said by their owner (cluster/start-cluster.ts).
    */
   onFallback?: (local: boolean) => void;
   now?: () => number;

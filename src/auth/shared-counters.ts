@@ -8,7 +8,8 @@ export interface SharedCounters {
   available(): boolean;
   /**
    * Runs `listener` each time `available()` changes (Redis lost, Redis back), as it changes: what
-   * admission is on is said then, not at the next request, which may come minutes later.
+   * admission is on switches then, not at the next request, which may come minutes later. Their
+   * owner logs the change (cluster/start-cluster.ts: one line a transition); a listener need not.
    */
   onAvailabilityChange?(listener: (available: boolean) => void): void;
   /** Live nodes last seen (at least 1): what the local fallback divides rpm and tpm by. */

@@ -69,6 +69,11 @@ export interface RedisCountersOptions {
   /** Live nodes last seen (the node directory). */
   nodes: () => number;
   onError?: (error: unknown) => void;
+  /**
+   * Subscribes a listener to the link's going down and coming back (`SharedCounters.
+   * onAvailabilityChange`: their availability is the link's health), as its owner hears them.
+   */
+  onAvailabilityChange?: (listener: (available: boolean) => void) => void;
 }
 
 /**
@@ -221,6 +226,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   };
   return {
     available: () => link.healthy(),
+    ...(options.onAvailabilityChange ? { onAvailabilityChange: options.onAvailabilityChange } : {}),
     nodes: () => Math.max(1, options.nodes()),
     admit(scopes, now): Promise<SharedAdmission> {
       return new Promise((resolve, reject) => {

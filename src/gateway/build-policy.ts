@@ -28,12 +28,16 @@ export async function buildLimitsPolicy(
     ...(shared
       ? {
           shared,
+          // Redis lost and back are said by the cluster's own line (start-cluster.ts); these are the
+          // switches it cannot see: a call Redis answered with an error, and its next answer.
           onFallback: (local: boolean) =>
             local
               ? logger.warn(
-                  `limits: shared counters unavailable; each node enforces 1/${shared.nodes()} of every rpm and tpm`,
+                  `limits: a shared counter call failed; each node enforces 1/${shared.nodes()} of every rpm and tpm until one answers`,
                 )
-              : logger.info("limits: shared counters available; rpm, tpm and budgets are exact across nodes"),
+              : logger.info(
+                  "limits: shared counters answer again; rpm, tpm and budgets are exact across nodes",
+                ),
         }
       : {}),
   });

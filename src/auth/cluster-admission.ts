@@ -34,13 +34,15 @@ export class ClusterAdmission {
     private readonly now: () => number,
     private readonly spend: SpendLedger | undefined,
     /**
-     * Told when admission switches between the shared counters and the local fallback: to the
-     * fallback when they are away or a call to them fails; back once they answer an admission, or
-     * their link is back.
+     * Told when admission switches between the shared counters and the local fallback while they
+     * read available: to the fallback when a call to them fails and leaves them so (a reply
+     * error), back once they answer an admission. Not when their availability changes (their link
+     * lost or back, a first admission while it is down), which their owner says as it changes
+     * (cluster/start-cluster.ts): one line a transition.
      */
     private readonly onFallback: ((local: boolean) => void) | undefined,
   ) {
-    shared.onAvailabilityChange?.((available) => this.fallback(!available));
+    shared.onAvailabilityChange?.((available) => this.switchTo(!available));
   }
 
   admit(
@@ -50,7 +52,7 @@ export class ClusterAdmission {
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
     const shared = this.shared;
     if (shared.available()) return this.admitOnCluster(principal, model, pricing);
-    this.fallback(true);
+    this.switchTo(true);
     return this.admitLocal(principal, model, shared.nodes(), pricing);
   }
 
@@ -59,9 +61,9 @@ export class ClusterAdmission {
     return this.fallingBack;
   }
 
-  /** An answer's tokens and spend, counted in the shared counters too. */
-  record(scopes: readonly Scope[], tokens: number, cost: number, now: number): void {
-    this.shared.record(
+  /** An answer's tokens and spend, counted in the shared counters too: their call, as `SharedCounters.record` returns it. */
+  record(scopes: readonly Scope[], tokens: number, cost: number, now: number): Promise<void> | undefined {
+    return this.shared.record(
       tokens > 0
         ? scopes.filter((s) => s.tpm !== undefined).map((s) => ({ subject: s.subject, tokens }))
         : [],
@@ -83,15 +85,23 @@ export class ClusterAdmission {
       // A refusal is the answer; anything else means Redis failed mid-call (gone, too slow):
       // this request is admitted locally, like the ones after it while Redis is away.
       if (error instanceof GatewayError) throw error;
-      this.fallback(true);
+      // A call that took the link down (timed out, connection lost) was said as the link went.
+      if (this.shared.available()) this.fallback(true);
+      else this.switchTo(true);
       return this.admitLocal(principal, model, this.shared.nodes(), pricing);
     });
   }
 
+  /** Switches admission, and says so (`onFallback`). */
   private fallback(local: boolean): void {
-    if (this.fallingBack === local) return;
+    if (this.switchTo(local)) this.onFallback?.(local);
+  }
+
+  /** Switches admission; true when it changed. */
+  private switchTo(local: boolean): boolean {
+    if (this.fallingBack === local) return false;
     this.fallingBack = local;
-    this.onFallback?.(local);
+    return true;
   }
 
   private async admitShared(

@@ -3,6 +3,18 @@ import type { Usage } from "../core/usage.ts";
 import type { Principal } from "./principal.ts";
 import type { Served } from "./rate-limiter.ts";
 
+/** What `Policy.record` counted, on its way to other processes that count it too. */
+export interface SharedCharge {
+  costUsd: number;
+  /**
+   * Settles once they have this record, or once sending it failed (bound it: the answer waits for
+   * it). A stream's bytes holding its end marker and a whole answer wait for it
+   * (http/sse-response.ts, http/model-pipeline.ts), so that its client's next request, to any
+   * process, finds it counted.
+   */
+  counted: Promise<void>;
+}
+
 /**
  * The seam for limits and budgets: every model call is admitted here before it is routed and
  * accounted here after it ends — but `count_tokens`, which is never billed and takes no slot of
@@ -24,20 +36,11 @@ export interface Policy {
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /**
    * Counts what an answer actually used; returns its cost in USD for the audit row. `served`
-   * names the route and upstream model, which the catalogue prices.
+   * names the route and upstream model, which the catalogue prices. A policy that counts for other
+   * processes too (a cluster node's shared counters: cluster/redis-counters.ts) returns a
+   * `SharedCharge` where this record is on its way to them: the request's answer waits for it.
    */
-  record(principal: Principal, model: string, usage: Usage, served?: Served): number;
-  /**
-   * Where `record` counts for other nodes too (a cluster node's shared counters:
-   * cluster/redis-counters.ts), what it counted since an answer last asked that they may not have
-   * yet, on its way to them: settles once they have it, or once that failed (bounded by the
-   * counters' timeout; the node's own counters stand); undefined when they have it all or it
-   * counted nothing for them (an answer records and asks in one synchronous block). A stream's bytes holding its end
-   * marker and a whole answer wait for it (http/sse-response.ts, http/model-pipeline.ts), so that
-   * its client's next request, to any node, finds them counted. Absent: `record` counts at once,
-   * and nothing waits.
-   */
-  recordsShared?(): Promise<void> | undefined;
+  record(principal: Principal, model: string, usage: Usage, served?: Served): number | SharedCharge;
   /**
    * The policy as one config version sees it (that version's prices and limits), built once per
    * version into the gateway's runtime snapshot: a request admitted under one version is recorded

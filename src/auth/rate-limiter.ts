@@ -5,7 +5,7 @@ import { type CounterView, limitHeaders, limitRefusal, NO_HEADERS } from "./limi
 import { assertPriced, FREE, type Pricing, type Served } from "./limit-pricing.ts";
 import { budgetWaitMs, limitScopes } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
-import type { Policy } from "./policy.ts";
+import type { Policy, SharedCharge } from "./policy.ts";
 import type { Principal } from "./principal.ts";
 import type { SharedCounters } from "./shared-counters.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
@@ -21,8 +21,9 @@ export interface RateLimiterOptions {
   /** Counters shared by several nodes; while they are unavailable, `counters` with divided limits. */
   shared?: SharedCounters;
   /**
-   * Told when admission switches between the shared counters and the local fallback (to it on a
-   * failed call or the counters lost; back on a shared answer or their return: cluster-admission.ts).
+   * Told when admission switches between the shared counters and the local fallback while they
+   * read available (to it on a failed call, back on a shared answer: cluster-admission.ts); their
+   * going away and coming back are said by their owner (cluster/start-cluster.ts).
    */
   onFallback?: (local: boolean) => void;
   now?: () => number;
@@ -149,14 +150,17 @@ export class RateLimiter {
     return limitHeaders(scopes, view, into);
   }
 
-  /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */
+  /**
+   * Counts an answer's tokens and spend; returns its cost in USD (for the audit row), with the
+   * shared counters' call carrying them where they add something there (a cluster node).
+   */
   record(
     principal: Principal,
     model: string,
     usage: Usage,
     served?: Served,
     pricing: Pricing = this.pricing,
-  ): number {
+  ): number | SharedCharge {
     const tokens = usage.inputTokens + usage.outputTokens;
     // One reading for the tokens' minute and the price's day.
     const now = this.now();
@@ -168,8 +172,8 @@ export class RateLimiter {
       if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);
       if (cost > 0 && spend) for (const subject of scope.spendSubjects) spend.add(subject, cost);
     }
-    this.cluster?.record(scopes, tokens, cost, now);
-    return cost;
+    const counted = this.cluster?.record(scopes, tokens, cost, now);
+    return counted ? { costUsd: cost, counted } : cost;
   }
 
   /** The x-ratelimit-* headers for this principal now; empty when it has no rpm/tpm. */

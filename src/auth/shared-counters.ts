@@ -8,7 +8,8 @@ export interface SharedCounters {
   available(): boolean;
   /**
    * Runs `listener` each time `available()` changes (Redis lost, Redis back), as it changes: what
-   * admission is on is said then, not at the next request, which may come minutes later.
+   * admission is on switches then, not at the next request, which may come minutes later. Their
+   * owner logs the change (cluster/start-cluster.ts: one line a transition); a listener need not.
    */
   onAvailabilityChange?(listener: (available: boolean) => void): void;
   /** Live nodes last seen (at least 1): what the local fallback divides rpm and tpm by. */
@@ -19,21 +20,17 @@ export interface SharedCounters {
    * every scope with an rpm. Returns each scope's usage after the decision, for the headers.
    */
   admit(scopes: readonly SharedScope[], now: number): Promise<SharedAdmission>;
-  /** Counts an answer's tokens and spend, off the request path (`recorded` says when they count). */
+  /**
+   * Counts an answer's tokens and spend, off the request path. Returns the call carrying this
+   * record, on its way: settles once the counters have it (Redis answered that call), or once the
+   * call failed or outlasted the counters' timeout; undefined when the record adds nothing shared
+   * (no tpm, no cost), so an answer that counts nothing waits for no other answer's call.
+   */
   record(
     tokens: readonly { subject: string; tokens: number }[],
     spend: readonly { subject: string; usd: number }[],
     now: number,
-  ): void;
-  /**
-   * The records made since an answer last asked (an answer records and asks in one synchronous
-   * block), on their way: settles once the counters have them (Redis answered the call carrying
-   * them), or once that call failed or outlasted the counters' timeout; undefined when they added
-   * nothing shared (no tpm, no cost) or are answered already, so such an answer waits for no other
-   * answer's call. Every node reads those counts then. Asking takes nothing away: each answer of
-   * the block may ask.
-   */
-  recorded(): Promise<void> | undefined;
+  ): Promise<void> | undefined;
 }
 
 export interface SharedScope {

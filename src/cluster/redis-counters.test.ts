@@ -62,14 +62,12 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
     scope("tenant:t", { tpm: 1000, budgetUsd: 1, spentLocally: 0.5 }),
   ];
   expect((await a!.admit(scopes, now)).refused).toBeNull();
-  b!.record([{ subject: "key:t", tokens: 100 }], [{ subject: "tenant:t", usd: 0.25 }], now);
   // Sent by b at its turn's end; once Redis answered it (as b's answer waits for), a counts it.
-  await b!.recorded();
+  await b!.record([{ subject: "key:t", tokens: 100 }], [{ subject: "tenant:t", usd: 0.25 }], now);
   const verdict = await a!.admit(scopes, now + 10);
   expect(verdict.refused).toMatchObject({ index: 0, code: "rate_limited" });
   expect(verdict.usage[0]!.tokens).toBe(100);
-  b!.record([], [{ subject: "tenant:t", usd: 0.3 }], now);
-  await b!.recorded();
+  await b!.record([], [{ subject: "tenant:t", usd: 0.3 }], now);
   const budget = await a!.admit([scope("tenant:t", { budgetUsd: 1, spentLocally: 0 })], now + 20);
   // Seeded with 0.5 from storage, then 0.25 and 0.3 recorded: 1.05 ≥ 1.
   expect(budget.refused).toMatchObject({ code: "budget_exceeded" });
@@ -93,17 +91,13 @@ test("a node's record counts in the next admission it sends, even one asked for 
   expect(afterSpend.refused).toMatchObject({ index: 0, code: "budget_exceeded" });
 });
 
-test("a record's call, as `recorded` hands it out to every answer that asks, settles once Redis has run it; then there is none", async () => {
+test("a record's call, as `record` hands it out to each answer of the turn, settles once Redis has run it", async () => {
   const counters = await node("acknowledged");
-  expect(counters.recorded()).toBeUndefined();
-  counters.record([{ subject: "key:acknowledged", tokens: 5 }], [], 8_000_000);
-  counters.record([], [{ subject: "key:acknowledged-spend", usd: 0.5 }], 8_000_000);
-  // Two answers of one turn, each asking after its own record: both wait for the call.
-  const call = counters.recorded();
+  // Two answers of one turn: both wait for the one call carrying them.
+  const call = counters.record([{ subject: "key:acknowledged", tokens: 5 }], [], 8_000_000);
   expect(call).toBeDefined();
-  expect(counters.recorded()).toBe(call);
+  expect(counters.record([], [{ subject: "key:acknowledged-spend", usd: 0.5 }], 8_000_000)).toBe(call);
   await call;
-  expect(counters.recorded()).toBeUndefined();
   // Read by another client once the call settled (as the other node a client asks next): Redis
   // has run the record, the script's first call included (a Redis that lacks it is sent it then).
   const seen = Bun.spawnSync(
@@ -113,76 +107,30 @@ test("a record's call, as `recorded` hands it out to every answer that asks, set
   expect(seen.stdout.toString().trim()).toBe("5");
 });
 
-test("a record no answer asked about (a failed attempt's charge) leaves nothing to wait for once Redis answered it", async () => {
-  const counters = await node("unasked");
-  const limited = [scope("key:unasked", { tpm: 1000 })];
-  counters.record([{ subject: "key:unasked", tokens: 5 }], [], 8_200_000);
-  // Sent after the record on the same connection: answered after it.
-  const admission = await counters.admit(limited, 8_200_000);
-  expect(admission.usage[0]!.tokens).toBe(5);
-  expect(counters.recorded()).toBeUndefined();
-});
-
-test("an answer that asks again once its record's call is with Redis still waits for that call; nothing once it is answered", async () => {
-  const counters = await node("in-flight");
-  const control = new RedisClient(redis.url);
-  // The script loaded first.
-  counters.record([{ subject: "key:in-flight-warm", tokens: 1 }], [], 8_300_000);
-  await counters.recorded();
-  await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
-  try {
-    counters.record([{ subject: "key:in-flight", tokens: 5 }], [], 8_300_000);
-    await new Promise((resolve) => setImmediate(resolve));
-    counters.record([{ subject: "key:in-flight", tokens: 5 }], [], 8_300_000);
-    const first = counters.recorded();
-    await new Promise((resolve) => setImmediate(resolve));
-    // Its call sent, and the earlier one: asking again takes nothing away.
-    const last = counters.recorded();
-    expect(last).toBeDefined();
-    expect(last).toBe(first);
-  } finally {
-    await control.send("CLIENT", ["UNPAUSE"]);
-  }
-  await counters.recorded();
-  expect(await control.hget(tokensKey("key:in-flight"), "8300")).toBe("10");
-  expect(counters.recorded()).toBeUndefined();
-  control.close();
-});
-
-test("an answer whose record adds nothing shared (no tpm, cost 0) waits for nothing, while other answers' records are with Redis", async () => {
+test("a record that adds nothing shared (no tpm, cost 0) hands out no call, whatever other records are pending or with Redis", async () => {
   const counters = await node("nothing-shared");
   const control = new RedisClient(redis.url);
   // The script loaded first.
-  counters.record([{ subject: "key:nothing-shared-warm", tokens: 1 }], [], 8_400_000);
-  await counters.recorded();
+  await counters.record([{ subject: "key:nothing-shared-warm", tokens: 1 }], [], 8_400_000);
   await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
+  let pending: Promise<void> | undefined;
   try {
-    // One answer's record sent and with Redis, another's pending in this turn.
-    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
-    const sent = counters.recorded();
+    // One answer's record sent and with Redis.
+    const sent = counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
     await new Promise((resolve) => setImmediate(resolve));
-    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
-    const pending = counters.recorded();
+    // A failed request's charge (a client that left mid-prompt), pending in this turn, which no
+    // answer waits for; then, in the same turn, a self-hosted model's answer for a key without tpm:
+    // it waits for nothing, where it was handed the failed request's call.
+    pending = counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
+    expect(counters.record([], [], 8_400_000)).toBeUndefined();
     expect(sent).toBeDefined();
     expect(pending).toBeDefined();
-    // A self-hosted model's answer for a key without tpm: its record carries nothing.
-    counters.record([], [], 8_400_000);
-    expect(counters.recorded()).toBeUndefined();
-    // A failed request's charge, which no answer asks about, then in a later turn (its call with
-    // Redis) such an answer: it waits for nothing either.
-    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
-    await new Promise((resolve) => setImmediate(resolve));
-    counters.record([], [], 8_400_000);
-    expect(counters.recorded()).toBeUndefined();
-    // An answer whose record adds nothing after its failed attempts' charge did waits for that.
-    counters.record([{ subject: "key:nothing-shared", tokens: 5 }], [], 8_400_000);
-    counters.record([], [], 8_400_000);
-    expect(counters.recorded()).toBeDefined();
+    expect(pending).not.toBe(sent);
   } finally {
     await control.send("CLIENT", ["UNPAUSE"]);
   }
-  await counters.recorded();
-  expect(await control.hget(tokensKey("key:nothing-shared"), "8400")).toBe("20");
+  await pending;
+  expect(await control.hget(tokensKey("key:nothing-shared"), "8400")).toBe("10");
   control.close();
 });
 
@@ -200,8 +148,7 @@ test("a record's call that outlasts the Redis timeout settles all the same, its 
   const control = new RedisClient(redis.url);
   await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
   try {
-    counters.record([{ subject: "key:record-timeout", tokens: 5 }], [], 8_500_000);
-    await counters.recorded();
+    await counters.record([{ subject: "key:record-timeout", tokens: 5 }], [], 8_500_000);
     expect(errors.map(String)).toEqual(["Error: redis call took over 300 ms"]);
   } finally {
     await control.send("CLIENT", ["UNPAUSE"]);
@@ -219,19 +166,18 @@ test("the records of one turn go as one call, sent at the turn's end, none of th
   const counters = createRedisCounters({ link, nodeId: "one-turn", nodes: () => 3 });
   const control = new RedisClient(redis.url);
   // The script loaded first, and its call answered.
-  counters.record([{ subject: "key:turn-warm", tokens: 1 }], [], 9_000_000);
-  await counters.recorded();
+  await counters.record([{ subject: "key:turn-warm", tokens: 1 }], [], 9_000_000);
   await control.send("CONFIG", ["RESETSTAT"]);
   for (let answer = 0; answer < 3; answer++)
     counters.record([{ subject: "key:one-turn", tokens: 5 }], [], 9_000_000);
-  counters.record([], [{ subject: "key:one-turn-spend", usd: 0.5 }], 9_000_000);
+  const call = counters.record([], [{ subject: "key:one-turn-spend", usd: 0.5 }], 9_000_000);
   // Read by another client while this process is still in the turn: nothing sent yet.
   const during = Bun.spawnSync(
     ["redis-cli", "-p", String(redis.port), "HGET", tokensKey("key:one-turn"), "9000"],
     { timeout: 5000 },
   );
   expect(during.stdout.toString().trim()).toBe("");
-  await counters.recorded();
+  await call;
   expect(await control.hget(tokensKey("key:one-turn"), "9000")).toBe("15");
   const stats = String(await control.send("INFO", ["commandstats"]));
   expect(stats).toMatch(/cmdstat_evalsha:calls=1,/);
@@ -252,8 +198,7 @@ test("records made while a batch is with Redis go at once, each turn's as one ca
   for (let turn = 0; turn < 4; turn++) {
     await new Promise((resolve) => setImmediate(resolve));
     counters.record([{ subject: "key:pipelined", tokens: 5 }], [], 2_000);
-    counters.record([{ subject: "key:pipelined", tokens: 5 }], [], 2_000);
-    calls.push(counters.recorded());
+    calls.push(counters.record([{ subject: "key:pipelined", tokens: 5 }], [], 2_000));
     admissions.push(counters.admit(limited, 2_001 + turn));
   }
   await control.send("CLIENT", ["UNPAUSE"]);
@@ -280,8 +225,7 @@ test("a record made while a batch is with Redis is written right behind it, not 
     proxy.hold();
     const admitted = counters.admit([scope("key:behind", { tpm: 1000 })], 3_000);
     await waitFor("the batch, held", () => proxy.held().includes(sha(ADMIT_SCRIPT)));
-    counters.record([{ subject: "key:behind", tokens: 7 }], [], 3_000);
-    const recorded = counters.recorded();
+    const recorded = counters.record([{ subject: "key:behind", tokens: 7 }], [], 3_000);
     await waitFor("the record, written behind it", () => proxy.held().includes(sha(RECORD_SCRIPT)));
     proxy.release();
     await Promise.all([admitted, recorded]);

@@ -69,6 +69,11 @@ export interface RedisCountersOptions {
   /** Live nodes last seen (the node directory). */
   nodes: () => number;
   onError?: (error: unknown) => void;
+  /**
+   * Subscribes a listener to the link's going down and coming back (`SharedCounters.
+   * onAvailabilityChange`: their availability is the link's health), as its owner hears them.
+   */
+  onAvailabilityChange?: (listener: (available: boolean) => void) => void;
 }
 
 /**
@@ -85,15 +90,6 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   let firstAt = 0;
   /** The call the pending records will go in: settled once Redis has answered it, or it failed. */
   let pendingCall: PromiseWithResolvers<void> | null = null;
-  /**
-   * The call carrying the records made since an answer last asked, until it settles: what an answer
-   * (its record and its failed attempts' charges, made and asked in one synchronous block) waits
-   * for. Undefined when those records added nothing shared (no tpm, cost 0): such an answer waits
-   * for nothing, not for other answers' calls. Asking takes nothing away; the next record after an
-   * ask starts anew.
-   */
-  let carrying: Promise<void> | undefined;
-  let asked = false;
   const add = (into: Map<string, number>, key: string, amount: number) =>
     into.set(key, (into.get(key) ?? 0) + amount);
   /** The records pending, as one script call, now (nothing when none is). */
@@ -116,17 +112,15 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       ...tokens.map(([, amount]) => String(amount)),
       ...spend.map(([, amount]) => String(amount)),
     ];
-    const sent = call.promise;
-    const settled = () => {
-      if (carrying === sent) carrying = undefined;
-      call.resolve();
-    };
     link
       .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
-      .then(settled, (error: unknown) => {
-        options.onError?.(error);
-        settled();
-      });
+      .then(
+        () => call.resolve(),
+        (error: unknown) => {
+          options.onError?.(error);
+          call.resolve();
+        },
+      );
   };
   /**
    * Admissions go to Redis as one script run per batch (in arrival order, each seeing the counts
@@ -143,7 +137,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * turn's end — ahead of the turn's batch on the same connection, so Redis counts them before it
    * decides any admission this node sends after them, and at once while a batch is with Redis
    * (pipelined behind it, not held back until it answers). An answer leaves only once Redis has
-   * answered the call carrying its record (`recorded`; http/sse-response.ts for a stream's bytes
+   * answered the call carrying its record (what `record` returns; http/sse-response.ts for a stream's bytes
    * holding its end marker, http/model-pipeline.ts for a whole answer), so the client's next
    * request, to any node, finds it counted however late Bun writes the call or Redis reads the
    * other node's: one round trip on a stream's last bytes and on a whole answer. A call that fails
@@ -232,6 +226,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   };
   return {
     available: () => link.healthy(),
+    ...(options.onAvailabilityChange ? { onAvailabilityChange: options.onAvailabilityChange } : {}),
     nodes: () => Math.max(1, options.nodes()),
     admit(scopes, now): Promise<SharedAdmission> {
       return new Promise((resolve, reject) => {
@@ -240,13 +235,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       });
     },
     record(tokens, spend, now) {
-      // Another answer's, asked for already, or sent in an earlier turn (a failed request's charge,
-      // which no answer asks about): none of this answer's records.
-      if (asked || carrying !== pendingCall?.promise) {
-        asked = false;
-        carrying = undefined;
-      }
-      if (tokens.length === 0 && spend.length === 0) return;
+      if (tokens.length === 0 && spend.length === 0) return undefined;
       if (pendingCall === null) {
         firstAt = now;
         pendingCall = Promise.withResolvers<void>();
@@ -254,11 +243,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       }
       for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
       for (const s of spend) add(pendingSpend, s.subject, s.usd);
-      carrying = pendingCall.promise;
-    },
-    recorded() {
-      asked = true;
-      return carrying;
+      return pendingCall.promise;
     },
   };
 }

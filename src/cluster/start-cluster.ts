@@ -113,7 +113,10 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const nodeId = nodeName(settings);
   const keyListeners: (() => void)[] = [];
   const configListeners: (() => void)[] = [];
-  /** Told as the link goes down and comes back: the shared counters' availability (`SharedCounters`). */
+  /**
+   * Told as the link goes down and comes back: the shared counters' availability (`SharedCounters`).
+   * The transition's one log line is this file's (docs/OBSERVABILITY.md); listeners say nothing more.
+   */
   const healthListeners: ((healthy: boolean) => void)[] = [];
   const agreement = new ConfigAgreement(nodeId, config, logger);
   let directory: NodeDirectory | null = null;
@@ -197,7 +200,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   registry.watch(() => void nodes.workersChanged());
   let leaving: Promise<void> | null = null;
   const incoming = new IncomingLinks();
-  const redisCounters = createRedisCounters({
+  const counters = createRedisCounters({
     link,
     nodeId,
     nodes: () => nodes.liveCount(),
@@ -205,10 +208,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       logger.debug("shared counter update failed", {
         error: error instanceof Error ? error.message : "error",
       }),
-  });
-  // Available as the link is healthy: its changes are theirs.
-  const counters: SharedCounters = Object.assign(redisCounters, {
-    onAvailabilityChange: (listener: (available: boolean) => void) => void healthListeners.push(listener),
+    // Available as the link is healthy: its changes are theirs, said by the line above.
+    onAvailabilityChange: (listener) => void healthListeners.push(listener),
   });
   // What the limits run on now, said alike by /readyz and /admin/api/status.
   const limitsNow = () =>

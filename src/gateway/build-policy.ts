@@ -28,22 +28,23 @@ export async function buildLimitsPolicy(
     ...(shared
       ? {
           shared,
+          // Redis lost and back are said by the cluster's own line (start-cluster.ts); these are the
+          // switches it cannot see: a call Redis answered with an error, and its next answer.
           onFallback: (local: boolean) =>
             local
               ? logger.warn(
-                  `limits: shared counters unavailable; each node enforces 1/${shared.nodes()} of every rpm and tpm`,
+                  `limits: a shared counter call failed; each node enforces 1/${shared.nodes()} of every rpm and tpm until one answers`,
                 )
-              : logger.info("limits: shared counters available; rpm, tpm and budgets are exact across nodes"),
+              : logger.info(
+                  "limits: shared counters answer again; rpm, tpm and budgets are exact across nodes",
+                ),
         }
       : {}),
   });
-  // An answer waits for its record to reach the shared counters (Policy.recordsShared).
-  const records = shared ? { recordsShared: () => shared.recorded() } : {};
   return {
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
-    ...records,
-    forConfig: (next) => ({ ...limiter.priced(new PriceBook(next)), ...records }),
+    forConfig: (next) => limiter.priced(new PriceBook(next)),
     carrySpend: (from, to) => spend.carry(from, to),
     // Every node's spend as of the ledger's last flush (about a second), and this node's since.
     tenantSpent: (tenant, per, at) => spend.spent(tenantSpendSubject(tenant, per, at)),

@@ -1,4 +1,4 @@
-import type { Policy } from "../auth/policy.ts";
+import type { Policy, SharedCharge } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
@@ -32,7 +32,7 @@ export function chargeUsage(
     // Asked first, and charged in a function of its own: the callback closes over this call's
     // arguments, and a closure here would make this frame's scope for every request.
     const failed = ledger.owesBilled ? chargeBilledAttempts(ledger, limits, principal, model) : 0;
-    ledger.costUsd = failed + limits.record(principal, model, answered, ledger);
+    ledger.costUsd = failed + costOf(limits.record(principal, model, answered, ledger), ledger);
   } catch (error) {
     ledger.costUsd = 0;
     logger.error("recording a request's usage failed", {
@@ -57,8 +57,8 @@ export function account(
 /**
  * A whole answer is in hand (a non-stream answer, or a stream whole in its first read): its first
  * byte and its end timed as one moment, then accounted. Returns the charge's record on its way to
- * the other nodes of a cluster (`Policy.recordsShared`), which the answer waits for; undefined on
- * a single node, whose counters count at once.
+ * the other nodes of a cluster (`SharedCharge`), which the answer waits for; undefined on a single
+ * node, whose counters count at once, and where the charge added nothing shared.
  */
 export function accountWholeAnswer(
   call: ModelCall,
@@ -69,7 +69,7 @@ export function accountWholeAnswer(
 ): Promise<void> | undefined {
   call.ledger.wholeAnswer();
   account(call, dispatched, model, logger, usage);
-  return call.runtime.limits.recordsShared?.();
+  return call.ledger.counted;
 }
 
 /**
@@ -131,5 +131,23 @@ function chargeBilledAttempts(
   principal: Principal,
   model: string,
 ): number {
-  return ledger.chargeBilled((usage, served) => limits.record(principal, model, usage, served));
+  return ledger.chargeBilled((usage, served) =>
+    costOf(limits.record(principal, model, usage, served), ledger),
+  );
 }
+
+/**
+ * A charge's cost; where it is on its way to other processes, kept on the request's ledger with
+ * the request's other charges (its failed attempts'), which its answer waits for: its own calls,
+ * never another request's.
+ */
+function costOf(charge: number | SharedCharge, ledger: RequestLedger): number {
+  if (typeof charge === "number") return charge;
+  const before = ledger.counted;
+  ledger.counted =
+    before === undefined || before === charge.counted
+      ? charge.counted
+      : Promise.all([before, charge.counted]).then(nothing);
+  return charge.costUsd;
+}
+const nothing = () => {};

@@ -232,6 +232,35 @@ test("a policy whose record throws: streams and whole answers are delivered, rec
   expect(finished[3]?.costUsd).toBe(0.25);
 });
 
+test("a policy that counts elsewhere too: an answer waits for its own record's counts only, not for another request's", async () => {
+  const counting = Promise.withResolvers<void>();
+  let records = 0;
+  const policy: Policy = {
+    admit: () => ({}),
+    // The first request's record is on its way elsewhere until released; the others' count at once.
+    record: () => (++records === 1 ? { costUsd: 0.5, counted: counting.promise } : 0.25),
+  };
+  const { call, finished } = await gatewayWith("counted-own", policy);
+  let answered = false;
+  const first = call(false).then((response) => {
+    answered = true;
+    return response;
+  });
+  await waitFor("the first request's record", () => records === 1);
+  for (const stream of [false, true]) {
+    const response = await call(stream);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(stream ? "three" : "whole");
+  }
+  expect(answered).toBe(false);
+  counting.resolve();
+  const response = await first;
+  expect(response.status).toBe(200);
+  expect(await response.text()).toContain("whole");
+  await waitFor("three requests recorded", () => finished.length === 3);
+  expect(finished.map((record) => record.costUsd).sort()).toEqual([0.25, 0.25, 0.5]);
+});
+
 test("a policy whose record throws: a stream answered kept alive still ends, recorded at $0", async () => {
   const policy: Policy = {
     admit: () => ({}),

@@ -80,7 +80,7 @@ export function keptAliveResponse(
       firstByte() {},
       answered() {
         charge();
-        return context.limits.recordsShared?.();
+        return ledger.counted;
       },
       closing: context.closing,
       failing: context.failing,

@@ -154,7 +154,7 @@ export function modelPipeline(
       }
       const reply = dispatched.reply;
       // A whole answer is handed to Bun once its charge counts on every node (on a cluster node,
-      // Redis answered its record: Policy.recordsShared): a client that reads it and asks another
+      // Redis answered its record: SharedCharge): a client that reads it and asks another
       // node at once finds it counted. A single node's counters count at once: nothing to wait for.
       if (reply.kind === "json") {
         const usage = wholeUsage(dispatched, body, operation);

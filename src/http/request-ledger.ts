@@ -53,6 +53,11 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;
+  /**
+   * Its charges on their way to the other processes that count them (`SharedCharge`), as
+   * `chargeUsage` made them: what its answer waits for. Undefined: nothing to wait for.
+   */
+  counted: Promise<void> | undefined = undefined;
   /** What translation left out, by name (a shared empty list until something was: no list per request). */
   dropped: readonly string[] = NOTHING_DROPPED;
   /**

@@ -15,7 +15,7 @@ export interface StreamEnds {
    * marker, or the source's last): what it used is charged now, not once the upstream has closed
    * its body (a read later, or more), so that a client that stops at the end marker and asks again
    * at once finds it counted against its limits, on any node. `end` charges nothing more then.
-   * Returns the charge's record on its way to the other nodes (`Policy.recordsShared`): the bytes
+   * Returns the charge's record on its way to the other nodes (`SharedCharge`): the bytes
    * wait for it. Undefined (a single node's counters count at once): they wait for nothing.
    */
   answered(): Promise<void> | undefined;

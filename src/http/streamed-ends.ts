@@ -34,7 +34,7 @@ export class StreamedEnds implements StreamEnds {
 
   answered(): Promise<void> | undefined {
     this.charge();
-    return this.call.runtime.limits.recordsShared?.();
+    return this.call.ledger.counted;
   }
 
   failing(error: GatewayError): void {

@@ -863,15 +863,19 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       async () => (await Promise.all([A, B, C].map(ready))).every((r) => r.redis === "up"),
       15_000,
     );
-    expect(node(A).stderr.all).toMatch(/redis unavailable \(redis call took over \d+ ms\)/);
-    // The limits' own line: gone local while Redis was stopped, never said back until it answered,
-    // and said back when its link was, with no request after it.
+    // One line a transition: gone local while Redis was stopped, never said back until it
+    // answered, and said back when its link was, with no request after it.
     const whileStopped = node(A).stderr.all.slice(stopped, resumed);
-    expect(whileStopped).toContain("limits: shared counters unavailable");
-    expect(whileStopped).not.toContain("limits: shared counters available");
+    expect(whileStopped).toMatch(/redis unavailable \(redis call took over \d+ ms\)/);
+    expect(whileStopped).not.toContain("redis reachable");
     await waitFor("node A to say its limits are shared again", () =>
-      node(A).stderr.all.slice(resumed).includes("limits: shared counters available"),
+      node(A).stderr.all.slice(resumed).includes("redis reachable: limits are shared across nodes again"),
     );
+    const lines = node(A).stderr.all.slice(stopped);
+    expect(lines.match(/redis unavailable/g)).toHaveLength(1);
+    expect(lines.match(/redis reachable/g)).toHaveLength(1);
+    // The limits' own lines are for what the link cannot see (a call Redis answered with an error).
+    expect(lines).not.toContain("limits: ");
   }, 60_000);
 
   test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {

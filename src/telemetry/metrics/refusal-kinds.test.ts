@@ -87,8 +87,7 @@ function sharedRefusal(
         refused,
         usage: [{ requests: 5, requestsResetMs: 1000, tokens, tokensResetMs: 1000 }],
       }),
-      record: () => {},
-      recorded: () => undefined,
+      record: () => undefined,
     },
   });
   return rejectionOf(() => limiter.admit(principal({ rpm: 5, tpm: 100 })));

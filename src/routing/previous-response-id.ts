@@ -1,3 +1,4 @@
+import { SseScanner } from "../core/sse-scanner.ts";
 import { matches, skipSpace } from "./relay-event-checks.ts";
 
 const encoder = new TextEncoder();
@@ -106,3 +107,14 @@ const isWord = (bytes: Uint8Array, from: number, close: number, word: Uint8Array
 
 /** The caller's id as `withPreviousId` writes it: a JSON string's bytes. */
 export const saidPreviousId = (id: string): Uint8Array => encoder.encode(JSON.stringify(id));
+
+/** A whole SSE event (one the relay scan wrote itself: a scrubbed one, one data line) said as `withPreviousId` says it. */
+export function withPreviousIdInWholeEvent(event: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+  let edited: Uint8Array | undefined;
+  new SseScanner().scan(event, {
+    onSpan: (span) => {
+      if (span.dataStart !== -1) edited ??= withPreviousId(event, id, IN_EVENT, span.dataStart, span.dataEnd);
+    },
+  });
+  return edited;
+}

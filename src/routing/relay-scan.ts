@@ -4,7 +4,13 @@ import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
-import { IN_EVENT, PREVIOUS_KEY, saidPreviousId, withPreviousId } from "./previous-response-id.ts";
+import {
+  IN_EVENT,
+  PREVIOUS_KEY,
+  saidPreviousId,
+  withPreviousId,
+  withPreviousIdInWholeEvent,
+} from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
   endsStream,
@@ -268,7 +274,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (!matches(buf, span.nameStart, span.nameEnd, RESPONSE_EVENT)) return;
     const swapped = this.swaps?.get(span.start);
     const edited = swapped
-      ? withPreviousIdInEvent(swapped, id)
+      ? withPreviousIdInWholeEvent(swapped, id)
       : withPreviousId(
           buf.subarray(span.start, span.end),
           id,
@@ -276,16 +282,20 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
           span.dataStart - span.start,
           span.dataEnd - span.start,
         );
-    if (edited === undefined) return;
-    if (!swapped) this.cut(span);
-    this.swaps ??= new Map();
-    this.swaps.set(span.start, edited);
+    if (edited !== undefined) this.replace(span, edited);
   }
 
   /** An event left out of what goes to the client (or replaced: `swaps`). */
   private cut(span: SseSpan): void {
     this.cuts ??= [];
     this.cuts.push(span.start, span.end);
+  }
+
+  /** An event that goes to the client as `bytes`: cut once, however often it is edited. */
+  private replace(span: SseSpan, bytes: Uint8Array): void {
+    if (this.swaps?.has(span.start) !== true) this.cut(span);
+    this.swaps ??= new Map();
+    this.swaps.set(span.start, bytes);
   }
 
   /** An error event that names the gateway's upstream account goes out without it. */
@@ -295,9 +305,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     // The error event as the client reads it: what a `response.failed` added after it says too.
     if (this.reportedUnended !== undefined)
       this.reportedUnended = new SseDecoder(this.sink.maxLine).push(scrubbed)[0];
-    this.cut(span);
-    this.swaps ??= new Map();
-    this.swaps.set(span.start, scrubbed);
+    this.replace(span, scrubbed);
   }
 
   /**
@@ -390,15 +398,4 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     out.set(this.buf.subarray(from, consumed), at);
     return out;
   }
-}
-
-/** A whole event of the scan's own writing (a scrubbed one: one data line) said as `withPreviousId` says it. */
-function withPreviousIdInEvent(event: Uint8Array, id: Uint8Array): Uint8Array | undefined {
-  let edited: Uint8Array | undefined;
-  new SseScanner().scan(event, {
-    onSpan: (span) => {
-      if (span.dataStart !== -1) edited ??= withPreviousId(event, id, IN_EVENT, span.dataStart, span.dataEnd);
-    },
-  });
-  return edited;
 }

@@ -1,5 +1,5 @@
 import { type Config, WORKERS_PROVIDER } from "../config/config-schema.ts";
-import { configuredRoutes } from "./configured-routes.ts";
+import { configuredRoutes } from "../config/configured-routes.ts";
 
 /**
  * Which routes' breaker state a reload keeps (route keys are `provider/model`): a route the new

@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
+import { configuredRoutes } from "../config/configured-routes.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { RequestRuntime } from "../http/request-runtime.ts";
 import { trustedProxiesOf } from "../http/trusted-proxies.ts";
@@ -12,7 +13,6 @@ import { createRouter, type RouterDeps } from "../routing/router.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
 import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
 import { carriedRoutes } from "./carried-routes.ts";
-import { configuredRoutes } from "./configured-routes.ts";
 import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
 
 /**

@@ -1,4 +1,5 @@
 import { type Config, WORKERS_PROVIDER } from "../../config/config-schema.ts";
+import { configuredRoutes } from "../../config/configured-routes.ts";
 import { PASS_NAME } from "../../models/pass-name.ts";
 
 /** A route's breaker as `RouteHealth.breakers()` reports it, by route key (`provider/model`). */
@@ -26,7 +27,9 @@ const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, half_open:
  * scrape time only.
  */
 export function breakerSeries(breakers: readonly BreakerReading[], config: Config): BreakerSeries[] {
-  const { routes, passing } = configuredRoutes(config);
+  const { keys: routes, globProviders } = configuredRoutes(config);
+  // The workers' models are passed on by name too, whatever the config says.
+  const passing = new Set([WORKERS_PROVIDER, ...globProviders]);
   const series = new Map<string, BreakerSeries>();
   for (const { key, state } of breakers) {
     // Route keys are `provider/model`; provider names never contain a slash.
@@ -40,18 +43,4 @@ export function breakerSeries(breakers: readonly BreakerReading[], config: Confi
       series.set(label, { provider, upstreamModel, state });
   }
   return [...series.values()];
-}
-
-/** The route keys the config names, and the providers that have a `*` route (the workers always do). */
-function configuredRoutes(config: Config): { routes: Set<string>; passing: Set<string> } {
-  const routes = new Set<string>();
-  const passing = new Set<string>([WORKERS_PROVIDER]);
-  const shadows = [...config.models, ...config.tenants, ...config.apps].flatMap((owner) =>
-    owner.shadow ? [owner.shadow] : [],
-  );
-  for (const route of [...config.models.flatMap((model) => model.routes), ...shadows]) {
-    if (route.model === PASS_NAME) passing.add(route.provider);
-    else routes.add(`${route.provider}/${route.model}`);
-  }
-  return { routes, passing };
 }

@@ -1,4 +1,6 @@
-import type { Config } from "../config/config-schema.ts";
+import { PASS_NAME } from "../models/pass-name.ts";
+import type { Config } from "./config-schema.ts";
+import { shadowTargetsOf } from "./shadow-targets.ts";
 
 /** The routes a config names, models' and shadows' alike, by route key (`provider/model`). */
 export interface ConfiguredRoutes {
@@ -11,11 +13,9 @@ export interface ConfiguredRoutes {
 export function configuredRoutes(config: Config): ConfiguredRoutes {
   const keys = new Set<string>();
   const globProviders = new Set<string>();
-  const shadows = [...config.models, ...config.tenants, ...config.apps].flatMap((owner) =>
-    owner.shadow ? [owner.shadow] : [],
-  );
+  const shadows = shadowTargetsOf(config).map(({ target }) => target);
   for (const route of [...config.models.flatMap((model) => model.routes), ...shadows]) {
-    if (route.model === "*") globProviders.add(route.provider);
+    if (route.model === PASS_NAME) globProviders.add(route.provider);
     else keys.add(`${route.provider}/${route.model}`);
   }
   return { keys, globProviders };

@@ -4,6 +4,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
+import { expositionOf } from "./exposition-text.ts";
 import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
 import { type MetricSources, registerScrapedMetrics } from "./scraped-metrics.ts";
 import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
@@ -292,7 +293,7 @@ export class GatewayMetrics {
 
   /** The text exposition format. */
   scrape(): Promise<string> {
-    return this.registry.metrics();
+    return expositionOf(this.registry);
   }
 
   get contentType(): string {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { openRawWorker } from "../../src/workers/testing/raw-worker.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow } from "./harness/admin-api.ts";
@@ -304,6 +305,60 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(written, "mindgw_audit_records_total", { result: "dropped" })).toBe(0);
     expect(sampleValue(written, "mindgw_audit_flush_duration_seconds_count")).toBeGreaterThan(0);
     expect(sampleValue(written, "mindgw_audit_queue_depth")).toBeGreaterThanOrEqual(0);
+  });
+
+  test("docs/OBSERVABILITY.md's table names every family /metrics prints after traffic, with its type and label names, and no other", async () => {
+    const doc = await Bun.file(join(import.meta.dir, "../../docs/OBSERVABILITY.md")).text();
+    const table = doc.slice(doc.indexOf("| metric | type |"), doc.indexOf("### Scrape config"));
+    const documented = new Map(
+      [...table.matchAll(/^\| `([a-z0-9_]+)` \| (\w+) \|([^|]*)\|([^|]*)/gm)].map((row) => [
+        row[1] ?? "",
+        {
+          type: row[2] ?? "",
+          // "tenant, per (`day`, `month`)": the names, their values' notes aside.
+          labels: (row[3] ?? "")
+            .replace(/\([^)]*\)/g, "")
+            .split(",")
+            .map((label) => label.trim())
+            .filter((label) => label !== "")
+            .sort(),
+          clusterOnly: (row[4] ?? "").trim().startsWith("cluster nodes only"),
+        },
+      ]),
+    );
+    // Once a batch of audit rows is written, every family of this gateway has samples.
+    const text = await waitFor("an audit batch written", async () => {
+      const now = await (await fetch(scrapeUrl)).text();
+      return (sampleValue(parsePrometheus(now), "mindgw_audit_flush_duration_seconds_count") ?? 0) > 0
+        ? now
+        : undefined;
+    });
+    const printed = new Map(
+      [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [
+        m[1] ?? "",
+        { type: m[2] ?? "", labels: new Set<string>() },
+      ]),
+    );
+    for (const sample of parsePrometheus(text)) {
+      const family = printed.get(sample.name) ?? printed.get(sample.name.replace(/_(bucket|sum|count)$/, ""));
+      expect(family).toBeDefined();
+      for (const label of Object.keys(sample.labels)) if (label !== "le") family?.labels.add(label);
+    }
+    const asPrinted = [...printed].map(([name, { type, labels }]) => ({
+      name,
+      type,
+      labels: [...labels].sort(),
+    }));
+    // Not a cluster node: its two gauges are the only families documented and not printed.
+    const asDocumented = [...documented]
+      .filter(([, row]) => !row.clusterOnly)
+      .map(([name, { type, labels }]) => ({ name, type, labels }));
+    expect([...documented].filter(([, row]) => row.clusterOnly).map(([name]) => name)).toEqual([
+      "mindgw_cluster_redis_up",
+      "mindgw_cluster_nodes",
+    ]);
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(asPrinted.sort(byName)).toEqual(asDocumented.sort(byName));
   });
 
   test("on the main port /metrics needs an admin credential", async () => {

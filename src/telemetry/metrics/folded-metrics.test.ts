@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { Counter, Histogram, Registry } from "prom-client";
+import { expositionOf } from "./exposition-text.ts";
 import { FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
 
 // The folded families must print exactly what prom-client prints for the same observations:
@@ -22,7 +23,8 @@ test("folded histograms and counters scrape exactly as prom-client's own", async
   new Counter({ name: "unused_total", help: "not counted", labelNames: ["x"], registers: [plain] });
   new FoldedCounter({ name: "unused_total", help: "not counted", labelNames: ["x"], registers: [folded] });
 
-  const doors = ["chat", "messages", "embeddings"];
+  // A label value with every character the format escapes.
+  const doors = ["chat", "messages", "embeddings", 'we"ird\\door\nx'];
   const cells = new Map(
     doors.map((door) => [door, { h: h2.cell({ door, model: "m" }), c: c2.cell({ door }) }]),
   );
@@ -46,5 +48,13 @@ test("folded histograms and counters scrape exactly as prom-client's own", async
   const text = await folded.metrics();
   expect(text).toBe(await plain.metrics());
   expect(text).toContain('h_seconds_bucket{le="+Inf",door="chat",model="m"}');
+  expect(text).toContain('c_total{door="we\\"ird\\\\door\\nx"}');
   expect(text).not.toContain('door="never"');
+  // The text the folded families keep themselves: the same, and again once some cells moved.
+  expect(await expositionOf(folded)).toBe(text);
+  cells.get("messages")?.h.observe(0.2);
+  cells.get("chat")?.c.inc(1);
+  h1.observe({ door: "messages", model: "m" }, 0.2);
+  c1.inc({ door: "chat" }, 1);
+  expect(await expositionOf(folded)).toBe(await plain.metrics());
 });

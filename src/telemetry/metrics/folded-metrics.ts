@@ -1,4 +1,5 @@
-import { Counter, Histogram, type HistogramConfiguration } from "prom-client";
+import { Counter, type CounterConfiguration, Histogram, type HistogramConfiguration } from "prom-client";
+import { familyHead, labelsText, type PrintsOwnText, valueText } from "./exposition-text.ts";
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
 
@@ -8,7 +9,9 @@ type Labels<L extends string> = Readonly<Record<L, string>>;
  * to the registry, but a request adds to a plain cell its caller resolved once per label set,
  * and the values are folded into the exposition only at scrape time. The text is what
  * prom-client prints for the same observations: cells appear in the order of their first
- * observation, sums add in the same order.
+ * observation, sums add in the same order. A scrape prints a cell's lines again only when it was
+ * observed since the last (`reprint`), and a family's text only when one of its cells was
+ * (`FamilyText`): most series of a large config sit at 0 from one scrape to the next.
  */
 export class HistogramCell<L extends string = string> {
   /** Observations per bucket (not cumulative); the last slot is above every bound. */
@@ -22,6 +25,11 @@ export class HistogramCell<L extends string = string> {
    * left the caches cold).
    */
   private readonly bounds: readonly number[];
+  /** Its exposition lines as of `printedCount` observations (-1: never printed). */
+  text = "";
+  private printedCount = -1;
+  /** Each line up to its number, made at its first scrape. */
+  private linePrefixes: readonly string[] | undefined;
 
   constructor(
     readonly labels: Labels<L>,
@@ -44,13 +52,72 @@ export class HistogramCell<L extends string = string> {
       this.family.list(this);
     }
   }
+
+  /** Makes `text` again if it was observed since it was last made; whether it was. */
+  reprint(name: string): boolean {
+    if (this.count === this.printedCount) return false;
+    const prefixes = this.linePrefixes ?? this.prefixesOf(name);
+    const lines: string[] = [];
+    let cumulative = 0;
+    for (let i = 0; i < this.bounds.length; i++) {
+      cumulative += this.counts[i] ?? 0;
+      lines.push(prefixes[i] + valueText(cumulative));
+    }
+    const at = this.bounds.length;
+    lines.push(prefixes[at] + valueText(this.count));
+    lines.push(prefixes[at + 1] + valueText(this.sum));
+    lines.push(prefixes[at + 2] + valueText(this.count));
+    this.text = lines.join("\n");
+    this.printedCount = this.count;
+    return true;
+  }
+
+  private prefixesOf(name: string): readonly string[] {
+    this.linePrefixes = [
+      ...this.bounds.map((le) => `${name}_bucket${labelsText(withLe(le, this.labels))} `),
+      `${name}_bucket${labelsText(withLe("+Inf", this.labels))} `,
+      `${name}_sum${labelsText(this.labels)} `,
+      `${name}_count${labelsText(this.labels)} `,
+    ];
+    return this.linePrefixes;
+  }
+}
+
+/** A cell as its family's text reads it. */
+interface PrintedCell {
+  readonly text: string;
+  reprint(name: string): boolean;
+}
+
+/**
+ * A family's exposition text, kept between scrapes: joined again from its cells' texts only when
+ * a cell was listed or printed again since.
+ */
+class FamilyText {
+  private text: string | undefined;
+  private printedCells = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly head: string,
+  ) {}
+
+  of(cells: readonly PrintedCell[]): string {
+    let moved = cells.length !== this.printedCells;
+    for (const cell of cells) if (cell.reprint(this.name)) moved = true;
+    if (this.text === undefined || moved) {
+      this.text = [this.head, ...cells.map((cell) => cell.text)].join("\n");
+      this.printedCells = cells.length;
+    }
+    return this.text;
+  }
 }
 
 /** A bucket's labels: `le` first, as prom-client prints them. */
 const withLe = <L extends string>(le: number | string, labels: Labels<L>) =>
   ({ le, ...labels }) as Partial<Record<L, string | number>>;
 
-export class FoldedHistogram<L extends string> extends Histogram<L> {
+export class FoldedHistogram<L extends string> extends Histogram<L> implements PrintsOwnText {
   readonly bounds: readonly number[];
   private readonly cells: HistogramCell<L>[] = [];
   /**
@@ -58,11 +125,17 @@ export class FoldedHistogram<L extends string> extends Histogram<L> {
    * histogram's own prom-client `get` reads back through `getForPromString`, overridden here.)
    */
   private readonly shape: Histogram<L>;
+  private readonly printed: FamilyText;
 
   constructor(config: HistogramConfiguration<L> & { buckets: readonly number[] }) {
     super({ ...config, buckets: [...config.buckets] });
     this.bounds = config.buckets;
     this.shape = new Histogram({ ...config, buckets: [...config.buckets], registers: [] });
+    this.printed = new FamilyText(config.name, familyHead(config.name, config.help, "histogram"));
+  }
+
+  ownText(): string {
+    return this.printed.of(this.cells);
   }
 
   /** The cell for one label set; resolve it once and keep it (each call makes a new one). */
@@ -103,6 +176,10 @@ export class FoldedHistogram<L extends string> extends Histogram<L> {
 export class CounterCell<L extends string = string> {
   value = 0;
   private listed = false;
+  /** Its exposition line as of `printed` (NaN: never printed). */
+  text = "";
+  private printed = Number.NaN;
+  private linePrefix: string | undefined;
 
   constructor(
     readonly labels: Labels<L>,
@@ -117,10 +194,29 @@ export class CounterCell<L extends string = string> {
       this.family.list(this);
     }
   }
+
+  /** See HistogramCell's. */
+  reprint(name: string): boolean {
+    if (this.value === this.printed) return false;
+    this.linePrefix ??= `${name}${labelsText(this.labels)} `;
+    this.text = this.linePrefix + valueText(this.value);
+    this.printed = this.value;
+    return true;
+  }
 }
 
-export class FoldedCounter<L extends string> extends Counter<L> {
+export class FoldedCounter<L extends string> extends Counter<L> implements PrintsOwnText {
   private readonly cells: CounterCell<L>[] = [];
+  private readonly printed: FamilyText;
+
+  constructor(config: CounterConfiguration<L>) {
+    super(config);
+    this.printed = new FamilyText(config.name, familyHead(config.name, config.help, "counter"));
+  }
+
+  ownText(): string {
+    return this.printed.of(this.cells);
+  }
 
   cell(labels: Labels<L>): CounterCell<L> {
     return new CounterCell(labels, this);

@@ -3,12 +3,14 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
+import { expositionOf } from "./exposition-text.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
 import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
-import { type MetricSources, registerScrapedMetrics } from "./scraped-metrics.ts";
+import type { MetricSources } from "./metric-sources.ts";
+import { registerScrapedMetrics } from "./scraped-metrics.ts";
 import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
 
-export type { MetricSources } from "./scraped-metrics.ts";
+export type { MetricSources } from "./metric-sources.ts";
 
 /** Seconds; from a fast cached answer to a long generation. */
 const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -292,7 +294,7 @@ export class GatewayMetrics {
 
   /** The text exposition format. */
   scrape(): Promise<string> {
-    return this.registry.metrics();
+    return expositionOf(this.registry);
   }
 
   get contentType(): string {

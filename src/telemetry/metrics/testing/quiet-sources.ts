@@ -1,4 +1,4 @@
-import type { MetricSources } from "../scraped-metrics.ts";
+import type { MetricSources } from "../metric-sources.ts";
 
 /**
  * The gauges' sources of a gateway with nothing going on (no request in flight, no breaker, no

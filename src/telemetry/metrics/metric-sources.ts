@@ -1,0 +1,91 @@
+/** What the metrics read at scrape time from the parts that hold the state. */
+export interface MetricSources {
+  /** Requests in the pipeline now (the drain counts these). */
+  inFlight(): number;
+  /** Circuit breaker per configured route (a `*` route's per-name breakers as one: breaker-series.ts). */
+  breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
+  /**
+   * The connected workers' load, whether each drains (it finishes its calls and takes no new one),
+   * and whether it is out of rotation.
+   */
+  workers(): readonly WorkerLoad[];
+  /** The audit writer's counts (audit-writer.ts `AuditWriterStats`). */
+  audit(): {
+    queued: number;
+    queuedBytes: number;
+    written: number;
+    rejected: number;
+    dropped: number;
+    bodiesDropped: number;
+  };
+  /** The configured tenants and their budgets (bounded by config). */
+  tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
+  /**
+   * What a configured tenant has spent in its current UTC day or month, from the spend ledger its
+   * budget is enforced against; absent where none is kept (an embedder's own `Policy`).
+   */
+  tenantSpend?(tenant: string, per: "day" | "month"): number;
+  /** On a cluster node: whether Redis answers, and the live nodes last seen. */
+  cluster?(): { redisUp: boolean; liveNodes: number };
+  /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
+  configVersion?(): number;
+  /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */
+  shadow?(): ShadowCounts;
+  /**
+   * The label values the config in force bounds, whose series are made at 0 before their first
+   * event (`ConfiguredLabels`): read at start and at each applied reload, never by a scrape;
+   * absent, each series starts at its first event.
+   */
+  configured?(): ConfiguredLabels;
+}
+
+/**
+ * What the config names of the labels traffic counts by: each configured model (its `model`
+ * label) with the providers its routes go to, and the provider its shadow copies go to.
+ */
+export interface ConfiguredLabels {
+  readonly models: readonly {
+    readonly model: string;
+    readonly providers: readonly string[];
+    readonly shadowProvider?: string | undefined;
+  }[];
+  /** The configured tenants' names. */
+  readonly tenants: readonly string[];
+}
+
+/** One connected worker, as the worker gauges read it. */
+export interface WorkerLoad {
+  readonly inFlight: number;
+  readonly capacity: number;
+  readonly draining?: boolean | undefined;
+  /** Out of rotation until then (epoch ms), its model server failing; absent while in rotation. */
+  readonly ejectedUntil?: number | undefined;
+}
+
+/** How many shadow copies to one provider ended one way. */
+export interface CopyCount {
+  /** The shadow route's provider, by its config name (`workers` for the workers route). */
+  readonly provider: string;
+  /** `ok`, or the failure's code (`upstream_error`, `upstream_timeout`, `unavailable`, …). */
+  readonly outcome: string;
+  readonly count: number;
+}
+
+/** What shadow copies of one model cost, as their pairs were recorded. */
+export interface ModelSpend {
+  /** The config's name for the model (a glob it matched, `other` when nothing routes it). */
+  readonly model: string;
+  readonly usd: number;
+}
+
+/** What the shadow runner counts of its copies. */
+export interface ShadowCounts {
+  /** Not sent because the shadow's concurrency cap was reached, since start. */
+  readonly shed: number;
+  /** Sampled and not over yet. */
+  readonly inFlight: number;
+  /** Over since start, by provider and outcome. */
+  readonly ended: readonly CopyCount[];
+  /** What the copies recorded since start cost at the shadow routes' prices, by model. */
+  readonly spent: readonly ModelSpend[];
+}

@@ -1,0 +1,72 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { ShadowCounts } from "./metric-sources.ts";
+
+/**
+ * The ways a shadow copy ends that have a series per shadow provider from the start: `ok`, and the
+ * failures any upstream may cause (an error answer or a cut stream, `shadow.timeout`, a stop).
+ * Rarer codes start at their first copy.
+ */
+export const SHADOW_OUTCOMES = ["ok", "upstream_error", "upstream_timeout", "unavailable"] as const;
+
+/**
+ * The shadow label values whose series are printed at 0 before their first copy: each `shadow:`
+ * route's provider (by each of `SHADOW_OUTCOMES`) and its model (its shadow spend), of the config
+ * at start and of each reload since.
+ */
+export interface ShadowZeros {
+  readonly providers: ReadonlySet<string>;
+  readonly models: ReadonlySet<string>;
+}
+
+/**
+ * The shadow copies' families, read from the shadow runner at scrape time: shed, ended by provider
+ * and outcome, their spend by model, and those in flight.
+ */
+export function registerShadowMetrics(
+  registers: Registry[],
+  shadow: () => ShadowCounts,
+  shadowZeros: ShadowZeros,
+): void {
+  new Counter({
+    name: "mindgw_shadow_shed_total",
+    help: "Shadow copies not sent because the shadow's concurrency cap was reached",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(shadow().shed);
+    },
+  });
+  new Counter({
+    name: "mindgw_shadow_copies_total",
+    help: "Shadow copies that ended, by the shadow route's provider and outcome (ok or the failure's code)",
+    labelNames: ["provider", "outcome"],
+    registers,
+    collect() {
+      this.reset();
+      // At 0 from the start for each configured shadow provider: the first failing copy is an
+      // increase (MindgwShadowCopiesFailing), not a series' first sample.
+      for (const provider of shadowZeros.providers)
+        for (const outcome of SHADOW_OUTCOMES) this.inc({ provider, outcome }, 0);
+      for (const { provider, outcome, count } of shadow().ended) this.inc({ provider, outcome }, count);
+    },
+  });
+  new Counter({
+    name: "mindgw_shadow_cost_usd_total",
+    help: "Spend in USD on shadow copies at the shadow routes' prices, by model (in no other cost family)",
+    labelNames: ["model"],
+    registers,
+    collect() {
+      this.reset();
+      for (const model of shadowZeros.models) this.inc({ model }, 0);
+      for (const { model, usd } of shadow().spent) this.inc({ model }, usd);
+    },
+  });
+  new Gauge({
+    name: "mindgw_shadow_copies_in_flight",
+    help: "Shadow copies sampled and not over yet",
+    registers,
+    collect() {
+      this.set(shadow().inFlight);
+    },
+  });
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bool, num } from "./config-values.ts";
 import { FALLBACK_CLASSES } from "./fallback-classes.ts";
+import { shadowTargetSchema } from "./shadow-target.ts";
 import { partialTimeouts } from "./timeouts-config.ts";
 
 /** One upstream a model is served by: a provider and its name for the model. */
@@ -27,13 +28,8 @@ export const modelSchema = z.strictObject({
   /** Fail over to the next route on these, which retrying the same route cannot cure. */
   fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
   routes: z.array(routeSchema).min(1),
-  shadow: z
-    .strictObject({
-      provider: z.string(),
-      model: z.string(),
-      sample: num(z.number().min(0).max(1)).default(0.1),
-    })
-    .optional(),
+  /** Where a sample of this model's requests is copied to, unless a tenant's or an app's shadow takes its place. */
+  shadow: shadowTargetSchema.optional(),
   /** Visible and usable only by keys of this tenant; to everyone else it does not exist. */
   tenant: z.string().optional(),
 });

@@ -7,7 +7,7 @@ import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
 import { catalogueCost } from "../pricing/catalogue.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // Gemini turns that end in failure were billed by Google: through the real pipeline, they are
@@ -74,10 +74,7 @@ async function newKey(name: string): Promise<{ key: string; id: string }> {
   return (await response.json()) as { key: string; id: string };
 }
 
-const rowOf = (response: Response) => {
-  const id = response.headers.get("x-request-id") ?? "";
-  return waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
-};
+const rowOf = (response: Response) => recordOf(finished, response);
 
 beforeAll(async () => {
   gemini = Bun.serve({

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
-import { waitForValue } from "../testing/wait-for.ts";
+import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 
 // The front door through app.handle(): no socket, the real pipeline, a real SQLite file.
 // (Elysia finds the path by offset, so test URLs need a realistic host such as localhost.)
@@ -41,7 +40,7 @@ async function chatUnderMovingClock(clock: { now(): number }, start: number) {
     moving.mockRestore();
   }
   const id = response.headers.get("x-request-id") ?? "";
-  const row = await waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+  const row = await recordOf(finished, response);
   return { id, row };
 }
 

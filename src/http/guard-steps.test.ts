@@ -7,7 +7,7 @@ import { parseConfig } from "../config/load-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
-import { waitForValue } from "../testing/wait-for.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
 
 // The guard's steps, as the model pipeline runs them in its own frame and the generic guard
 // around any handler: the same answer and audit row either way, for each way a request ends.
@@ -72,10 +72,7 @@ const chat = (token: string) =>
   );
 
 /** The audit row of the request that answered with this id. */
-const rowOf = (response: Response): Promise<AuditRecord> => {
-  const id = response.headers.get("x-request-id");
-  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
-};
+const rowOf = (response: Response): Promise<AuditRecord> => recordOf(finished, response);
 
 describe("the guard's steps in the model pipeline", () => {
   test("an answered call is recorded with its caller and status", async () => {

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
-import { waitForValue } from "../testing/wait-for.ts";
+import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 
 // A stream whose whole answer arrives in one upstream read, its end with it (a burst upstream's),
 // through the real pipeline: answered as a non-stream answer is.
@@ -73,10 +72,7 @@ const eventsOf = (text: string) =>
     .filter((block) => block !== "")
     .map((block) => block.split("\n")[0]);
 
-const rowOf = (response: Response) => {
-  const id = response.headers.get("x-request-id") ?? "";
-  return waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
-};
+const rowOf = (response: Response) => recordOf(finished, response);
 
 beforeAll(async () => {
   // The whole stream in one write, with its length: the gateway's first read holds its end.

@@ -9,7 +9,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // Whole (non-stream) answers that pass through and say less than OpenAI's usage, through the real
@@ -69,10 +69,7 @@ const post = (path: string, body: object, key = adminKey) =>
     body: JSON.stringify(body),
   });
 
-const rowOf = (response: Response) => {
-  const id = response.headers.get("x-request-id") ?? "";
-  return waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
-};
+const rowOf = (response: Response) => recordOf(finished, response);
 
 beforeAll(async () => {
   upstream = Bun.serve({

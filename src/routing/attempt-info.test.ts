@@ -4,7 +4,7 @@ import type { AttemptInfo, DispatchTelemetry } from "../telemetry/dispatch-telem
 import { rejectionOf } from "../testing/gateway-error-of.ts";
 import { GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import { GOOGLE_EMBEDDINGS_TARGET } from "../translate/openai-to-gemini/embeddings-to-google.ts";
-import { chatRequest, fakeProvider, routerFor, twoRoutes } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, modelOver, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // What telemetry is told of each attempt (the route, its retry, whether it is a failover): a first
 // try is the route's own record, shared by every request; the rest are told as they are.
@@ -76,22 +76,10 @@ test("an attempt is told who serves it as the GenAI conventions name it: the pro
 
 // Only a call sent upstream is an attempt: a route passed over before sending (it cannot serve the
 // operation) or a translation that refuses the request is no attempt, and no failover follows it.
-const oaThenAnthropic = {
-  providers: [
-    { name: "oa", type: "openai" },
-    { name: "an", type: "anthropic" },
-  ],
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "oa", model: "x" },
-        { provider: "an", model: "y" },
-      ],
-    },
-  ],
-  routing: { backoff: 0 },
-};
+const oaThenAnthropic = modelOver([
+  { provider: "oa", type: "openai", model: "x" },
+  { provider: "an", type: "anthropic", model: "y" },
+]);
 const countTokens = { operation: "count_tokens" as const, body: { model: "m", messages: [] } };
 
 test("a route passed over for count_tokens is no attempt, and the next route no failover", async () => {

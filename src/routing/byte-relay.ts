@@ -5,9 +5,10 @@ import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import { inBandError } from "../translate/stream/in-band-error.ts";
 import type { Attempt } from "./attempt.ts";
-import { RelayScan, type UsageSink } from "./relay-scan.ts";
+import { RelayScan } from "./relay-scan.ts";
 import { cutOff, malformedEvent } from "./stream-end.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
+import type { UsageSink } from "./usage-sink.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
 export interface ByteRelayOptions extends UsageSink, RelayEnd {

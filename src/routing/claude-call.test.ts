@@ -5,7 +5,7 @@ import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 import { adaptDialect } from "./adapt-dialect.ts";
-import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, jsonReply, modelOver, routerFor } from "./router-test-kit.ts";
 
 // A Messages call to Claude in the caller's own dialect goes without what Claude would refuse it
 // for: the betas the route's cloud does not take, thinking Claude did not sign. Each is named.
@@ -270,22 +270,13 @@ describe("the look for thinking to change", () => {
       });
       const a = claude("a", true);
       const b = claude("b", false);
-      const config = {
-        providers: [
-          { name: "a", type: "anthropic" },
-          { name: "b", type: "anthropic" },
+      const config = modelOver(
+        [
+          { provider: "a", type: "anthropic", model: "m" },
+          { provider: "b", type: "anthropic", model: "m" },
         ],
-        models: [
-          {
-            name: "m",
-            routes: [
-              { provider: "a", model: "m" },
-              { provider: "b", model: "m" },
-            ],
-          },
-        ],
-        routing: { backoff: 0, retries: 1 },
-      };
+        { retries: 1 },
+      );
       const dispatched = await routerFor(config, [a, b]).router(
         chatRequest("m", { operation: "messages", body, received }),
       );

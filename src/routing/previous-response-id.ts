@@ -1,4 +1,4 @@
-import { SseScanner } from "../core/sse-scanner.ts";
+import { SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { matches, skipSpace } from "./relay-event-checks.ts";
 
 const encoder = new TextEncoder();
@@ -10,9 +10,11 @@ const encoder = new TextEncoder();
  */
 export const PREVIOUS_KEY = encoder.encode('"previous_response_id"');
 /** A stream event's response (`{"type":"response.created","response":{…}}`): the key is its own. */
-export const IN_EVENT: readonly Uint8Array[] = [encoder.encode('"response"')];
+const IN_EVENT: readonly Uint8Array[] = [encoder.encode('"response"')];
 /** A whole body: the response itself. */
 export const IN_BODY: readonly Uint8Array[] = [];
+/** How the name of each event that may carry a response starts. */
+const RESPONSE_EVENT = encoder.encode("response.");
 const NULL = encoder.encode("null");
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -108,8 +110,33 @@ const isWord = (bytes: Uint8Array, from: number, close: number, word: Uint8Array
 /** The caller's id as `withPreviousId` writes it: a JSON string's bytes. */
 export const saidPreviousId = (id: string): Uint8Array => encoder.encode(JSON.stringify(id));
 
+/**
+ * A relayed event (`span` of the read `buf`, relay-scan.ts) with its response's own
+ * `previous_response_id` said as `said` where the upstream said null: only a `response.*` event's,
+ * and only its `response`'s own key (the same key nested in it, a tool's schema, goes as it came).
+ * `replaced`: what already goes out in its place (its scrub), edited instead. Undefined when there
+ * is nothing to edit.
+ */
+export function withPreviousIdInEvent(
+  buf: Uint8Array,
+  span: SseSpan,
+  said: Uint8Array,
+  replaced: Uint8Array | undefined,
+): Uint8Array | undefined {
+  if (!matches(buf, span.nameStart, span.nameEnd, RESPONSE_EVENT)) return undefined;
+  return replaced
+    ? withPreviousIdInWholeEvent(replaced, said)
+    : withPreviousId(
+        buf.subarray(span.start, span.end),
+        said,
+        IN_EVENT,
+        span.dataStart - span.start,
+        span.dataEnd - span.start,
+      );
+}
+
 /** A whole SSE event (one the relay scan wrote itself: a scrubbed one, one data line) said as `withPreviousId` says it. */
-export function withPreviousIdInWholeEvent(event: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+function withPreviousIdInWholeEvent(event: Uint8Array, id: Uint8Array): Uint8Array | undefined {
   let edited: Uint8Array | undefined;
   new SseScanner().scan(event, {
     onSpan: (span) => {

@@ -4,52 +4,27 @@ import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
-import {
-  IN_EVENT,
-  PREVIOUS_KEY,
-  saidPreviousId,
-  withPreviousId,
-  withPreviousIdInWholeEvent,
-} from "./previous-response-id.ts";
+import { PREVIOUS_KEY, saidPreviousId, withPreviousIdInEvent } from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
   endsStream,
   eventOf,
   malformed,
-  matches,
   namesRole,
   oneLine,
   opensByName,
   reportsError,
-  skipSpace,
   stopsMessage,
   textOf,
 } from "./relay-event-checks.ts";
+import { foundBefore, indexOf, keyFrom, keyWithValueAt } from "./relay-key-search.ts";
 import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING, reportedFailure } from "./stream-end.ts";
-
-/** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
-export interface UsageSink {
-  readonly maxLine: number;
-  /**
-   * Sees each event that carries a usage object, and a named end event (a Responses stream's
-   * `response.failed` may carry none, and its response is stored all the same) — the only events
-   * the relay decodes — and returns false to keep it from the caller (the `include_usage` chunk
-   * the caller did not ask for).
-   */
-  onUsage(event: SseEvent): boolean;
-  /**
-   * The `previous_response_id` a native Responses stream's events say where their upstream said
-   * null (a chain the gateway expanded: AdaptedCall `previousId`); undefined nearly always.
-   */
-  readonly previousId?: string | undefined;
-}
+import type { UsageSink } from "./usage-sink.ts";
+import { withoutCuts } from "./without-cuts.ts";
 
 const encoder = new TextEncoder();
-/**
- * The usage key without its opening quote, which is checked before a match rather than searched
- * for: a `"` comes every few bytes of JSON, and the native search slows at each candidate.
- */
+/** The usage key without its opening quote (relay-key-search.ts `keyWithValueAt`). */
 const USAGE_KEY = encoder.encode('usage"');
 /** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
 const FINISH_KEY = encoder.encode('finish_reason"');
@@ -57,17 +32,12 @@ const FINISH_KEY = encoder.encode('finish_reason"');
 const DONE = encoder.encode(CLOSING.openai);
 const MESSAGE_STOP = encoder.encode(CLOSING.anthropic);
 const QUOTE = 34;
-const COLON = 58;
 const OPEN_BRACE = 123;
 /** `e`, which `"error"` starts with. */
 const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
-/** How the name of each event that may carry a response starts. */
-const RESPONSE_EVENT = encoder.encode("response.");
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
-/** Buffer's native search, called on the read itself: no Buffer view made per read. */
-const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from: number) => number;
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
@@ -164,7 +134,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (consumed === 0) return undefined;
     if (!this.cuts || this.cuts.length === 0)
       return consumed === buf.length ? buf : buf.subarray(0, consumed);
-    return this.withoutCuts(this.cuts, consumed);
+    return withoutCuts(buf, consumed, this.cuts, this.swaps);
   }
 
   /** The body ended: an event held back without its blank line is complete after all. */
@@ -176,7 +146,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   beforeBroken(): Uint8Array | undefined {
     if (this.brokenAt <= 0) return undefined;
     return this.cuts && this.cuts.length > 0
-      ? this.withoutCuts(this.cuts, this.brokenAt)
+      ? withoutCuts(this.buf, this.brokenAt, this.cuts, this.swaps)
       : this.buf.subarray(0, this.brokenAt);
   }
 
@@ -262,26 +232,12 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
 
   /**
    * A response's `previous_response_id` the upstream said null, said as the caller's id
-   * (`previousId`): the event goes out edited (`swaps`), after its scrub if it had one. Only a
-   * `response.*` event's, and only its `response`'s own key: the same key nested in it (a tool's
-   * schema) goes as it came, and does not hide the response's.
+   * (`previousId`): the event goes out edited (`swaps`), after its scrub if it had one.
    */
   private sayPrevious(span: SseSpan, id: Uint8Array): void {
-    const buf = this.buf;
-    while (this.previousAt !== -1 && this.previousAt < span.start)
-      this.previousAt = indexOf.call(buf, PREVIOUS_KEY, this.previousAt + 1);
-    if (this.previousAt === -1 || this.previousAt >= span.end) return;
-    if (!matches(buf, span.nameStart, span.nameEnd, RESPONSE_EVENT)) return;
-    const swapped = this.swaps?.get(span.start);
-    const edited = swapped
-      ? withPreviousIdInWholeEvent(swapped, id)
-      : withPreviousId(
-          buf.subarray(span.start, span.end),
-          id,
-          IN_EVENT,
-          span.dataStart - span.start,
-          span.dataEnd - span.start,
-        );
+    this.previousAt = keyFrom(this.buf, PREVIOUS_KEY, this.previousAt, span.start);
+    if (!foundBefore(this.previousAt, span.end)) return;
+    const edited = withPreviousIdInEvent(this.buf, span, id, this.swaps?.get(span.start));
     if (edited !== undefined) this.replace(span, edited);
   }
 
@@ -337,65 +293,18 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
 
   /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */
   private carriesUsage(span: SseSpan): boolean {
-    while (this.usageAt !== -1 && this.usageAt < span.end) {
-      // Its opening quote inside the event too.
-      if (this.usageAt > span.start && this.buf[this.usageAt - 1] === QUOTE) {
-        let at = skipSpace(this.buf, this.usageAt + USAGE_KEY.length, span.end);
-        if (this.buf[at] === 58) {
-          at = skipSpace(this.buf, at + 1, span.end);
-          if (this.buf[at] === 123) return true;
-        }
-      }
-      this.usageAt = indexOf.call(this.buf, USAGE_KEY, this.usageAt + 1);
-    }
-    return false;
+    this.usageAt = keyWithValueAt(this.buf, USAGE_KEY, this.usageAt, span, OPEN_BRACE);
+    return foundBefore(this.usageAt, span.end);
   }
 
   /**
    * Whether the event holds `"finish_reason": "…"` (a string: OpenAI sends `null` on every chunk
-   * before the last). A key inside a string value is escaped (`\"`), so it is never taken for one.
+   * before the last); once found, searched no further in the read.
    */
   private carriesFinish(span: SseSpan): boolean {
-    while (this.finishAt !== -1 && this.finishAt < span.end) {
-      if (this.finishAt > span.start && this.buf[this.finishAt - 1] === QUOTE) {
-        let at = skipSpace(this.buf, this.finishAt + FINISH_KEY.length, span.end);
-        if (this.buf[at] === COLON) {
-          at = skipSpace(this.buf, at + 1, span.end);
-          if (this.buf[at] === QUOTE) {
-            this.finishAt = -1;
-            return true;
-          }
-        }
-      }
-      this.finishAt = indexOf.call(this.buf, FINISH_KEY, this.finishAt + 1);
-    }
-    return false;
-  }
-
-  /** `buf[0, consumed)` without the events cut, a swapped event's bytes in its place. */
-  private withoutCuts(cuts: number[], consumed: number): Uint8Array | undefined {
-    const swaps = this.swaps;
-    let size = consumed;
-    for (let k = 0; k < cuts.length; k += 2) {
-      const start = cuts[k] ?? 0;
-      size -= (cuts[k + 1] ?? 0) - start - (swaps?.get(start)?.length ?? 0);
-    }
-    if (size === 0) return undefined;
-    const out = new Uint8Array(size);
-    let from = 0;
-    let at = 0;
-    for (let k = 0; k < cuts.length; k += 2) {
-      const start = cuts[k] ?? 0;
-      out.set(this.buf.subarray(from, start), at);
-      at += start - from;
-      const swap = swaps?.get(start);
-      if (swap) {
-        out.set(swap, at);
-        at += swap.length;
-      }
-      from = cuts[k + 1] ?? start;
-    }
-    out.set(this.buf.subarray(from, consumed), at);
-    return out;
+    this.finishAt = keyWithValueAt(this.buf, FINISH_KEY, this.finishAt, span, QUOTE);
+    if (!foundBefore(this.finishAt, span.end)) return false;
+    this.finishAt = -1;
+    return true;
   }
 }

@@ -4,7 +4,7 @@ import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { waitFor } from "../testing/wait-for.ts";
-import { chatRequest, drain, fakeProvider, routerFor, type Script } from "./router-test-kit.ts";
+import { chatRequest, drain, fakeProvider, modelOver, routerFor, type Script } from "./router-test-kit.ts";
 
 // An upstream that answers 200 and then fails before any of the answer — Anthropic's
 // overloaded_error right after message_start (anthropics/anthropic-sdk-python#688) — has sent the
@@ -30,22 +30,13 @@ const anthropic = (name: string, body: string) => {
   return { ...fakeProvider(name, script), dialect: "anthropic" as const, passThrough: true };
 };
 
-const config = {
-  providers: [
-    { name: "a", type: "anthropic" },
-    { name: "b", type: "anthropic" },
+const config = modelOver(
+  [
+    { provider: "a", type: "anthropic", model: "ca" },
+    { provider: "b", type: "anthropic", model: "cb" },
   ],
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "a", model: "ca" },
-        { provider: "b", model: "cb" },
-      ],
-    },
-  ],
-  routing: { retries: 0, backoff: 0 },
-};
+  { retries: 0 },
+);
 
 /** What telemetry hears of each attempt: its verdict, then its close. */
 function recorder() {

@@ -123,27 +123,36 @@ export function routerFor(
   };
 }
 
+/** A route of `modelOver`: its provider and that provider's `type`, its upstream model, any more keys of its own. */
+export interface KitRoute {
+  readonly provider: string;
+  readonly type: string;
+  readonly model: string;
+  readonly [key: string]: unknown;
+}
+
 /**
- * A config (YAML-shaped) for `routerFor`: model `m` over two OpenAI-shaped routes, provider `a`
- * (upstream model `ma`) then `b` (`mb`), with no backoff unless `routing` says; `first` is
- * merged into `a`'s route (its own timeouts, another upstream model).
+ * A config (YAML-shaped) for `routerFor`: model `m` over `routes` in order, each on a provider of
+ * its own, with no backoff unless `routing` says.
  */
-export const twoRoutes = (routing: object = {}, first: object = {}) => ({
-  providers: [
-    { name: "a", type: "openai" },
-    { name: "b", type: "openai" },
-  ],
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "a", model: "ma", ...first },
-        { provider: "b", model: "mb" },
-      ],
-    },
-  ],
+export const modelOver = (routes: readonly KitRoute[], routing: object = {}) => ({
+  providers: routes.map(({ provider, type }) => ({ name: provider, type })),
+  models: [{ name: "m", routes: routes.map(({ type: _type, ...route }) => route) }],
   routing: { backoff: 0, ...routing },
 });
+
+/**
+ * `modelOver` two OpenAI-shaped routes, provider `a` (upstream model `ma`) then `b` (`mb`); `first`
+ * is merged into `a`'s route (its own timeouts, another upstream model).
+ */
+export const twoRoutes = (routing: object = {}, first: object = {}) =>
+  modelOver(
+    [
+      { provider: "a", type: "openai", model: "ma", ...first },
+      { provider: "b", type: "openai", model: "mb" },
+    ],
+    routing,
+  );
 
 /** The last request's `serial`: each its own, as the gateway numbers them. */
 let serials = 0;

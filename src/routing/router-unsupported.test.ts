@@ -8,26 +8,21 @@ import {
 } from "../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { chatRequestToGemini, GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import type { DispatchRequest } from "./dispatch.ts";
-import { chatRequest, type FakeProvider, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
+import {
+  chatRequest,
+  type FakeProvider,
+  fakeProvider,
+  jsonReply,
+  modelOver,
+  routerFor,
+} from "./router-test-kit.ts";
 
 // count_tokens exists only in the Anthropic dialect: on a model whose first route is
 // OpenAI-shaped, the router passes over that route instead of failing the request.
-const config = {
-  providers: [
-    { name: "oa", type: "openai" },
-    { name: "an", type: "anthropic" },
-  ],
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "oa", model: "x" },
-        { provider: "an", model: "y" },
-      ],
-    },
-  ],
-  routing: { backoff: 0 },
-};
+const config = modelOver([
+  { provider: "oa", type: "openai", model: "x" },
+  { provider: "an", type: "anthropic", model: "y" },
+]);
 const countTokens = (model: string) => ({
   operation: "count_tokens" as const,
   body: { model, messages: [{ role: "user", content: "hi" }] },

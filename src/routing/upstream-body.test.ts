@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import type { Dispatched, ReceivedRequest } from "./dispatch.ts";
-import { chatRequest, fakeProvider, jsonReply, routerFor, twoRoutes } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, jsonReply, modelOver, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // A route of the model's own name, then one that renames it: what each upstream gets, and what
 // is left of the caller's body for the next route.
@@ -119,18 +119,19 @@ describe("the body an upstream gets", () => {
       received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "" };
       return chatRequest("m", { body, received });
     };
-    const routes = (second: object) => ({
-      providers: [
-        { name: "a", type: "anthropic" },
-        { name: "b", type: "openai" },
-      ],
-      models: [{ name: "m", routes: [{ provider: "a", model: "claude-up" }, second] }],
-      routing: { backoff: 0, retries: 1 },
-    });
+    /** Claude at `a`, then an OpenAI-shaped `b` serving `model`. */
+    const routes = (model: string) =>
+      modelOver(
+        [
+          { provider: "a", type: "anthropic", model: "claude-up" },
+          { provider: "b", type: "openai", model },
+        ],
+        { retries: 1 },
+      );
 
     test("lets go of the bytes it came as while its upstream answers, when no route left would send them", async () => {
       const a = claude("a", false);
-      const dispatched = await routerFor(routes({ provider: "b", model: "mb" }), [
+      const dispatched = await routerFor(routes("mb"), [
         a.provider,
         { ...fakeProvider("b"), dialect: "anthropic" as const, passThrough: true },
       ]).router(request());
@@ -141,9 +142,7 @@ describe("the body an upstream gets", () => {
     test("keeps them while a route left may send them: a failover to it gets the client's bytes as sent", async () => {
       const a = claude("a", true);
       const b = passing("b");
-      const dispatched = await routerFor(routes({ provider: "b", model: "m" }), [a.provider, b]).router(
-        request(),
-      );
+      const dispatched = await routerFor(routes("m"), [a.provider, b]).router(request());
       expect(dispatched.route).toBe("provider:b");
       // Held through the translated route's try and its retry.
       expect(a.held.map((bytes) => new TextDecoder().decode(bytes))).toEqual([sent, sent]);
@@ -163,21 +162,10 @@ describe("the body an upstream gets", () => {
         passThrough: true,
         rebuildsBody: true,
       };
-      const config = {
-        providers: [
-          { name: "a", type: "openai" },
-          { name: "b", type: "anthropic" },
-        ],
-        models: [
-          {
-            name: "m",
-            routes: [
-              { provider: "a", model: "gpt-up" },
-              { provider: "b", model: "claude-up" },
-            ],
-          },
-        ],
-      };
+      const config = modelOver([
+        { provider: "a", type: "openai", model: "gpt-up" },
+        { provider: "b", type: "anthropic", model: "claude-up" },
+      ]);
       const message = '{"model":"m","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}';
       const body = JSON.parse(message) as JsonObject;
       received = { bytes: new TextEncoder().encode(message), body, headers: {}, query: "" };
@@ -195,7 +183,7 @@ describe("the body an upstream gets", () => {
       received = { bytes: new TextEncoder().encode(withThinking), body, headers: {}, query: "" };
       const a = claude("a", true);
       const b = claude("b", false);
-      await routerFor(routes({ provider: "b", model: "mb" }), [a.provider, b.provider]).router(
+      await routerFor(routes("mb"), [a.provider, b.provider]).router(
         chatRequest("m", { operation: "messages", body, received }),
       );
       expect([...a.held, ...b.held]).toEqual([undefined, undefined, undefined]);
@@ -204,7 +192,7 @@ describe("the body an upstream gets", () => {
 
     test("keeps them when the audit row is made from them (audit.bodies): the row has them anyway", async () => {
       const a = claude("a", false);
-      const config = routes({ provider: "b", model: "mb" });
+      const config = routes("mb");
       const providers = [a.provider, { ...fakeProvider("b"), dialect: "anthropic" as const }];
       const body = JSON.parse(sent) as JsonObject;
       received = { bytes: new TextEncoder().encode(sent), body, headers: {}, query: "", bytesAudited: true };
@@ -214,7 +202,7 @@ describe("the body an upstream gets", () => {
 
     test("keeps them while a shadow copy of the request may be sent", async () => {
       const a = claude("a", false);
-      const config = routes({ provider: "b", model: "mb" });
+      const config = routes("mb");
       const providers = [a.provider, { ...fakeProvider("b"), dialect: "anthropic" as const }];
       const shadow = (_model: unknown, _request: unknown, primary: Dispatched) => primary;
       await routerFor(config, providers, { shadow, mayShadow: () => true }).router(request());

@@ -2,6 +2,7 @@ import type { AuditRecord } from "../audit/audit-record.ts";
 import type { Config } from "../config/config-schema.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
+import { waitForValue } from "./wait-for.ts";
 
 /** A gateway under test, the bootstrap admin key it made, and each finished request's record. */
 export interface RecordingGateway {
@@ -30,4 +31,10 @@ export async function recordingGateway(
     events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
   });
   return { gateway, adminKey, finished };
+}
+
+/** The finished record of the request `response` answered (by its `x-request-id`), waited for. */
+export function recordOf(finished: readonly AuditRecord[], response: Response): Promise<AuditRecord> {
+  const id = response.headers.get("x-request-id") ?? "";
+  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
 }

@@ -59,17 +59,3 @@ export function wantsUsage(body: JsonObject): boolean {
   const options = body.stream_options;
   return typeof options === "object" && options !== null && (options as JsonObject).include_usage === true;
 }
-
-/** The JSON text of a tool call's arguments, as OpenAI sends it. */
-export const argumentsText = (input: unknown): string => JSON.stringify(input ?? {});
-
-/** A chat.completion `message` for an answer's text and tool calls (content null when only tools). */
-export function assistantMessage(text: string, toolCalls: readonly JsonObject[]): JsonObject {
-  const message: JsonObject = {
-    role: "assistant",
-    content: text === "" && toolCalls.length > 0 ? null : text,
-    refusal: null,
-  };
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
-  return message;
-}

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { AnswerMessage } from "../answer-message.ts";
 import { anthropicResponse } from "../anthropic-schema.ts";
-import { noteCallsInText } from "../calls-in-text.ts";
 import { parseBody } from "../parse-body.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
@@ -39,36 +39,32 @@ export function messagesResponseToChat(
   { thinkingBack = false, created = Math.floor(Date.now() / 1000) }: MessagesToChatOptions = {},
 ): JsonObject {
   const message = parseBody(anthropicResponse, body, "upstream");
-  let text = "";
+  const answer = new AnswerMessage();
   let reasoning = "";
-  const toolCalls: JsonObject[] = [];
-  const before: number[] = [];
   for (const block of message.content) {
-    if (block.type === "text" && typeof block.text === "string") text += block.text;
+    if (block.type === "text" && typeof block.text === "string") answer.addText(block.text);
     else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string")
       reasoning += block.thinking;
-    else if (block.type === "tool_use" && "id" in block && "name" in block) {
-      const args = JSON.stringify(block.input ?? {});
-      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
-      before.push(text.length);
-    }
+    else if (block.type === "tool_use" && "id" in block && "name" in block)
+      // A block that passed as another (an id that is no string) goes on as it came.
+      answer.addCall({
+        id: block.id,
+        type: "function",
+        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+      });
   }
-  const reply: JsonObject = {
-    role: "assistant",
-    content: text === "" && toolCalls.length > 0 ? null : text,
-    refusal: null,
-  };
-  if (reasoning !== "") reply.reasoning_content = reasoning;
-  if (toolCalls.length > 0) reply.tool_calls = toolCalls;
-  // Text after a call: said in order to a Responses caller (calls-in-text.ts).
-  noteCallsInText(reply, text, before);
   return {
     id: chatCompletionId(message.id),
     object: "chat.completion",
     created,
     model: requestedModel,
     choices: [
-      { index: 0, message: reply, logprobs: null, finish_reason: openAIFinishReason(message.stop_reason) },
+      {
+        index: 0,
+        message: answer.message(reasoning),
+        logprobs: null,
+        finish_reason: openAIFinishReason(message.stop_reason),
+      },
     ],
     usage: anthropicUsageToOpenAI(message.usage ?? {}),
   };

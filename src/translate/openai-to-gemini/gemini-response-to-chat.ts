@@ -1,6 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { noteCallsInText } from "../calls-in-text.ts";
-import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
+import { AnswerMessage, chatToolCall } from "../answer-message.ts";
 import { parseBody } from "../parse-body.ts";
 import { geminiCallId } from "./gemini-call-id.ts";
 import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
@@ -71,25 +70,17 @@ function choiceOf(candidate: Candidate, index: number, usage: GeminiUsage | unde
   // The turn's usage on the failure: Google billed it though it is no answer.
   const failed = failedFinish(candidate.finishReason, usage);
   if (failed) throw failed;
-  let text = "";
-  const toolCalls: JsonObject[] = [];
-  const before: number[] = [];
+  const answer = new AnswerMessage();
   for (const part of candidate.content?.parts ?? []) {
-    if (part.text !== undefined && !part.thought) text += part.text;
+    if (part.text !== undefined && !part.thought) answer.addText(part.text);
     const call = toolCallOf(part);
-    if (call) {
-      toolCalls.push(call);
-      before.push(text.length);
-    }
+    if (call) answer.addCall(call);
   }
-  const message = assistantMessage(text, toolCalls);
-  // Text after a call: said in order to a Responses caller (calls-in-text.ts).
-  noteCallsInText(message, text, before);
   return {
     index,
-    message,
+    message: answer.message(),
     logprobs: null,
-    finish_reason: finishReasonOfGemini(candidate.finishReason, toolCalls.length > 0),
+    finish_reason: finishReasonOfGemini(candidate.finishReason, answer.callsTools),
   };
 }
 
@@ -97,9 +88,5 @@ function choiceOf(candidate: Candidate, index: number, usage: GeminiUsage | unde
 export function toolCallOf(part: GeminiPart): JsonObject | undefined {
   const call = part.functionCall;
   if (!call) return undefined;
-  return {
-    id: geminiCallId(call.id, part.thoughtSignature),
-    type: "function",
-    function: { name: call.name, arguments: argumentsText(call.args) },
-  };
+  return chatToolCall(geminiCallId(call.id, part.thoughtSignature), call.name, call.args);
 }

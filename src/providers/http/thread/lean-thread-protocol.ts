@@ -1,3 +1,5 @@
+import type { WholeAnswer } from "../whole-answer.ts";
+
 /**
  * What the event loop and the lean client's thread (lean-thread.ts) send each other: the calls
  * and cut-offs of one loop turn in one message, the answers of one thread turn in one.
@@ -20,16 +22,11 @@ export interface ThreadRequest {
   readonly aborts: readonly number[];
 }
 
-/** One call's end: its answer whole, or why it has none. */
+/**
+ * One call's end: its answer whole, as the loop's caller takes it (a 2xx body up to the call's
+ * bound, else none and `over`, a 502 on the loop; an error body cut as `readErrorText` cuts it),
+ * or why it has none.
+ */
 export type ThreadAnswer =
-  | {
-      readonly id: number;
-      readonly status: number;
-      readonly contentType: string | undefined;
-      readonly retryAfter: string | undefined;
-      /** A 2xx body up to the call's bound; an error body cut as `readErrorText` cuts it. */
-      readonly body: Uint8Array<ArrayBuffer>;
-      /** The 2xx body passed the call's bound and was not kept (a 502 on the loop). */
-      readonly over?: true;
-    }
+  | (WholeAnswer & { readonly id: number })
   | { readonly id: number; readonly error: string };

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { bool, num } from "./config-values.ts";
+import { FALLBACK_CLASSES } from "./fallback-classes.ts";
+import { shadowTargetSchema } from "./shadow-target.ts";
+import { partialTimeouts } from "./timeouts-config.ts";
+
+/** One upstream a model is served by: a provider and its name for the model. */
+export const routeSchema = z.strictObject({
+  provider: z.string(),
+  model: z.string().min(1),
+  weight: num(z.number().positive()).default(1),
+  timeouts: partialTimeouts.optional(),
+  /** The upstream model's context window in tokens; default: the model catalogue's figure. */
+  context_window: num(z.number().int().positive()).optional(),
+});
+
+export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
+
+/** One model clients may ask for, and the routes that serve it. */
+export const modelSchema = z.strictObject({
+  /** The name clients send; a glob (`claude-*`) matches many. Most specific match wins. */
+  name: z.string().min(1),
+  /** More names (or globs) for this entry: dated or suffixed names clients send. */
+  aliases: z.array(z.string().min(1)).default([]),
+  strategy: z.enum(STRATEGIES).default("priority"),
+  /** Lets keys and tenants with a budget use this model although no price covers it. */
+  allow_unpriced: bool().default(false),
+  /** Fail over to the next route on these, which retrying the same route cannot cure. */
+  fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
+  routes: z.array(routeSchema).min(1),
+  /** Where a sample of this model's requests is copied to, unless a tenant's or an app's shadow takes its place. */
+  shadow: shadowTargetSchema.optional(),
+  /** Visible and usable only by keys of this tenant; to everyone else it does not exist. */
+  tenant: z.string().optional(),
+});

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { configUrl } from "./config-url.ts";
+import { bool } from "./config-values.ts";
+import { partialTimeouts } from "./timeouts-config.ts";
+
+export const PROVIDER_TYPES = [
+  "openai",
+  "anthropic",
+  "azure",
+  "bedrock",
+  "gemini",
+  "vertex",
+  "mock",
+] as const;
+/** Reserved provider name: any connected worker serving the route's model. */
+export const WORKERS_PROVIDER = "workers";
+
+/** One upstream account the routes name. */
+export const providerSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+      .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
+    type: z.enum(PROVIDER_TYPES),
+    /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
+    base_url: configUrl({ protocol: /^https?$/ }).optional(),
+    api_key: z.string().optional(),
+    /** Static extra headers sent upstream (from config only, never from clients). */
+    headers: z.record(z.string(), z.string()).prefault({}),
+    /**
+     * openai only: the upstream serves the Responses API itself, so `/v1/responses` calls pass
+     * through untranslated. Default: on for api.openai.com, off elsewhere (translated to chat).
+     */
+    responses_api: bool().optional(),
+    /** anthropic only: the `anthropic-version` header. */
+    anthropic_version: z.string().default("2023-06-01"),
+    /**
+     * anthropic only: what becomes of a conversation's thinking blocks that carry no signature (a
+     * chat route's reasoning). `drop`: left out and named, as Claude refuses them. `keep`: sent as
+     * they are, to a Messages-compatible server that is no Claude and wants its reasoning back (a
+     * chat or Responses caller's reasoning too, as such blocks, and an empty one leading a
+     * tool-call turn that has none, as DeepSeek's thinking mode requires; Claude's
+     * `redacted_thinking`, which such a server does not take, left out and named). Default: keep for DeepSeek's `/anthropic` (api.deepseek.com), drop elsewhere.
+     */
+    unsigned_thinking: z.enum(["drop", "keep"]).optional(),
+    timeouts: partialTimeouts.optional(),
+    ...cloudProviderFields,
+    /** Only models of this tenant may route here (a tenant's own upstream account). */
+    tenant: z.string().optional(),
+  })
+  .superRefine(checkCloudProvider);

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { duration, num } from "./config-values.ts";
+
+/** `storage`: the embedded SQLite file, or the PostgreSQL several nodes share. */
+export const storageConfigSchema = z.strictObject({
+  driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
+  path: z.string().default("./data/mindgw.db"),
+  /** PostgreSQL connection URL (`driver: postgres`); several nodes share it. */
+  url: z.string().optional(),
+  /** PostgreSQL: connections per node. */
+  pool: num(z.number().int().min(1).max(1000)).default(10),
+  /** PostgreSQL: the longest any one statement may run before the server cancels it. */
+  statement_timeout: duration("30s"),
+  /** PostgreSQL: how long opening a connection may take before the store counts as down. */
+  connect_timeout: duration("5s"),
+  /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
+  sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
+  /** PostgreSQL: PEM file of the CA(s) that sign the server's certificate (verify-ca, verify-full); the URL's `sslrootcert` wins. */
+  sslrootcert: z.string().min(1).optional(),
+  /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
+  responses_retention: duration("30d"),
+});

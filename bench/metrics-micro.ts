@@ -29,6 +29,7 @@
  */
 
 import { heapStats } from "bun:jsc";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { MetricSources } from "../src/telemetry/metrics/gateway-metrics.ts";
@@ -64,6 +65,14 @@ const sources: MetricSources = {
 /** The modules a side is built from: this checkout's, or `--against`'s (same shapes). */
 async function modulesOf(root: string) {
   const at = (path: string) => join(root, "src", path);
+  // The price catalogue is loaded on demand since session 45: the route table of a config naming
+  // priced providers reads it, so a tree that loads it that way loads it here first.
+  if (existsSync(at("pricing/catalogue-on-demand.ts")))
+    await (
+      (await import(
+        at("pricing/catalogue-on-demand.ts")
+      )) as typeof import("../src/pricing/catalogue-on-demand.ts")
+    ).loadCatalogue();
   return {
     ...((await import(at("audit/event-bus.ts"))) as typeof import("../src/audit/event-bus.ts")),
     ...((await import(at("config/load-config.ts"))) as typeof import("../src/config/load-config.ts")),

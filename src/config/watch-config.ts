@@ -12,9 +12,11 @@ import { loadYaml } from "./yaml-text.ts";
 
 /**
  * What `onValid` settles with when its config was refused for a cause outside the text: what it
- * needs did not load, or not in time (gateway/applied-when-loaded.ts). The same text may well
- * apply later, so the file's watch reads it as a change again (a SIGHUP applies it), and compares
- * the next change with the config still in force, as after a file it could not read.
+ * needs did not load, or not in time (gateway/applied-when-loaded.ts), or a part could not be built
+ * from it or refused it (gateway/apply-reload.ts: a provider that cannot start, an embedder's
+ * policy). The same text may well apply later, so the file's watch reads it as a change again (a
+ * SIGHUP applies it), and compares the next change with the config still in force, as after a
+ * file it could not read.
  */
 export const REFUSED_FOR_NOW = "refused for now";
 
@@ -25,12 +27,15 @@ export const REFUSED_FOR_NOW = "refused for now";
  * watch awaits it, so its `reload()` resolves after.
  */
 export interface ConfigWatchHandlers {
-  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that says nothing is an async function, Promise<void>.
-  onValid(config: Config): void | Promise<void | typeof REFUSED_FOR_NOW>;
+  onValid(config: Config): ValidSaid;
   onInvalid(error: Error): void | Promise<void>;
   /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
   onHeld?(reason: string): void | Promise<void>;
 }
+
+/** What `onValid` says of its config: nothing once in force or refused for its text, else `REFUSED_FOR_NOW`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that says nothing is an async function, Promise<void>.
+export type ValidSaid = void | typeof REFUSED_FOR_NOW | Promise<void | typeof REFUSED_FOR_NOW>;
 
 export interface ConfigWatch {
   /**

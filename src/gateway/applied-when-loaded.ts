@@ -32,11 +32,23 @@ const CATALOGUE: ConfigNeeds = {
 
 /**
  * What is told of each change, in turn: a source's handlers, every one of them there. A config
- * told is one whose needs are loaded, so `onValid` puts it in force or refuses it for its text:
- * only the queue refuses one for now.
+ * told is one whose needs are loaded, so `onValid` puts it in force, or refuses it (for what it
+ * says, or `REFUSED_FOR_NOW` when a part could not be built from it).
  */
-export interface ChangeHandlers extends Required<ConfigWatchHandlers> {
-  onValid(config: Config): void | Promise<void>;
+export type ChangeHandlers = Required<ConfigWatchHandlers>;
+
+type Said = Awaited<ReturnType<ChangeHandlers["onValid"]>>;
+
+/** Tells `onValid` of `config`, and `said` what it said of it. */
+function applyNow(
+  handlers: ChangeHandlers,
+  config: Config,
+  said: (outcome: Said) => void,
+): Promise<void> | undefined {
+  const outcome = handlers.onValid(config);
+  if (outcome instanceof Promise) return outcome.then(said);
+  said(outcome);
+  return undefined;
 }
 
 /**
@@ -88,21 +100,25 @@ export function appliedWhenLoaded(
       return false;
     }
   };
-  /** A config whose needs are not loaded yet, in its turn; false when its load failed or was late. */
-  const loadedThenApplied = async (config: Config): Promise<boolean> => {
-    if (!needs.ready(config) && !(await load(config))) return false;
-    // Stopped while it loaded: dropped, as a config still waiting is.
-    if (!turns.stopped()) await handlers.onValid(config);
-    return true;
-  };
   return {
     onValid: async (config) => {
-      if (needs.ready(config)) return turns.take(() => handlers.onValid(config), true);
-      let loaded = true;
+      let said: Said | undefined;
+      const tell = (outcome: Said) => {
+        said = outcome;
+      };
+      if (needs.ready(config)) {
+        await turns.take(() => applyNow(handlers, config, tell), true);
+        return said;
+      }
       await turns.take(async () => {
-        loaded = await loadedThenApplied(config);
+        if (!(await load(config))) {
+          said = REFUSED_FOR_NOW;
+          return;
+        }
+        // Stopped while it loaded: dropped, as a config still waiting is.
+        if (!turns.stopped()) return applyNow(handlers, config, tell);
       }, false);
-      return loaded ? undefined : REFUSED_FOR_NOW;
+      return said;
     },
     onInvalid: (error) => turns.take(() => handlers.onInvalid(error), true),
     onHeld: (reason) => turns.take(() => handlers.onHeld(reason), true),

@@ -27,7 +27,11 @@ export const REFUSED_FOR_NOW = "refused for now";
  * watch awaits it, so its `reload()` resolves after.
  */
 export interface ConfigWatchHandlers {
-  onValid(config: Config): ValidSaid;
+  /**
+   * `inForceLater`, if the source gives one, is called when a config refused for now is put in
+   * force later on its own, with no change told after it (a load that ran late ends after all).
+   */
+  onValid(config: Config, inForceLater?: InForceLater): ValidSaid;
   onInvalid(error: Error): void | Promise<void>;
   /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
   onHeld?(reason: string): void | Promise<void>;
@@ -36,6 +40,9 @@ export interface ConfigWatchHandlers {
 /** What `onValid` says of its config: nothing once in force or refused for its text, else `REFUSED_FOR_NOW`. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that says nothing is an async function, Promise<void>.
 export type ValidSaid = void | typeof REFUSED_FOR_NOW | Promise<void | typeof REFUSED_FOR_NOW>;
+
+/** Told that a config `onValid` refused for now is in force after all. */
+export type InForceLater = () => void;
 
 export interface ConfigWatch {
   /**
@@ -97,6 +104,8 @@ export function watchConfig(
     lastText === undefined ? undefined : { text: lastText };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** Texts read and settled so far: a config put in force later stands only if none came after it. */
+  let reads = 0;
 
   const read = (): Promise<FileRead> => readFile(file, "utf8").catch((error) => new Unreadable(error));
 
@@ -118,6 +127,7 @@ export function watchConfig(
     for (;;) {
       if (stopped) return false;
       const text = await readSettled();
+      const thisRead = ++reads;
       // Stopped meanwhile (the gateway is stopping): nothing is applied or reported any more.
       if (stopped) return false;
       if (text === null) {
@@ -164,7 +174,12 @@ export function watchConfig(
         // Still being written (or edited again): start over with what the file says now.
         if (again !== text) continue;
       }
-      if ((await handlers.onValid(config)) === REFUSED_FOR_NOW) {
+      const inForceLater = () => {
+        if (thisRead !== reads || stopped) return;
+        lastText = text;
+        applied = next;
+      };
+      if ((await handlers.onValid(config, inForceLater)) === REFUSED_FOR_NOW) {
         // Refused, but not for this text: read again as a change, against the config in force.
         lastText = undefined;
         return true;

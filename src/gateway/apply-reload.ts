@@ -144,6 +144,8 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       onValid: apply,
       onInvalid,
       onHeld: (reason) => deps.logger.warn(`config change held: ${reason}`),
+      onLoadedLate: (what) =>
+        deps.logger.info(`${what} loaded after its limit: applying the config change refused for it`),
     },
     (error) => deps.logger.error("a config change's turn failed", { error: describeError(error) }),
   );

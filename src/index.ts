@@ -23,7 +23,12 @@ export {
   staticConfigSource,
 } from "./config/config-source.ts";
 export { loadConfigFile, parseConfig } from "./config/load-config.ts";
-export { type ConfigWatchHandlers, REFUSED_FOR_NOW } from "./config/watch-config.ts";
+export {
+  type ConfigWatchHandlers,
+  type InForceLater,
+  REFUSED_FOR_NOW,
+  type ValidSaid,
+} from "./config/watch-config.ts";
 export type { Dialect, JsonObject, Operation } from "./core/dialect.ts";
 export { GatewayError } from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";

@@ -12,9 +12,11 @@ import { loadYaml } from "./yaml-text.ts";
 
 /**
  * What `onValid` settles with when its config was refused for a cause outside the text: what it
- * needs did not load, or not in time (gateway/applied-when-loaded.ts). The same text may well
- * apply later, so the file's watch reads it as a change again (a SIGHUP applies it), and compares
- * the next change with the config still in force, as after a file it could not read.
+ * needs did not load, or not in time (gateway/applied-when-loaded.ts), or a part could not be built
+ * from it or refused it (gateway/apply-reload.ts: a provider that cannot start, an embedder's
+ * policy). The same text may well apply later, so the file's watch reads it as a change again (a
+ * SIGHUP applies it), and compares the next change with the config still in force, as after a
+ * file it could not read.
  */
 export const REFUSED_FOR_NOW = "refused for now";
 
@@ -25,12 +27,22 @@ export const REFUSED_FOR_NOW = "refused for now";
  * watch awaits it, so its `reload()` resolves after.
  */
 export interface ConfigWatchHandlers {
-  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that says nothing is an async function, Promise<void>.
-  onValid(config: Config): void | Promise<void | typeof REFUSED_FOR_NOW>;
+  /**
+   * `inForceLater`, if the source gives one, is called when a config refused for now is put in
+   * force later on its own, with no change told after it (a load that ran late ends after all).
+   */
+  onValid(config: Config, inForceLater?: InForceLater): ValidSaid;
   onInvalid(error: Error): void | Promise<void>;
   /** A change that looks cut off mid-write is held until the file reads the same again (`confirmMs`). */
   onHeld?(reason: string): void | Promise<void>;
 }
+
+/** What `onValid` says of its config: nothing once in force or refused for its text, else `REFUSED_FOR_NOW`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that says nothing is an async function, Promise<void>.
+export type ValidSaid = void | typeof REFUSED_FOR_NOW | Promise<void | typeof REFUSED_FOR_NOW>;
+
+/** Told that a config `onValid` refused for now is in force after all. */
+export type InForceLater = () => void;
 
 export interface ConfigWatch {
   /**
@@ -92,6 +104,8 @@ export function watchConfig(
     lastText === undefined ? undefined : { text: lastText };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** Texts read and settled so far: a config put in force later stands only if none came after it. */
+  let reads = 0;
 
   const read = (): Promise<FileRead> => readFile(file, "utf8").catch((error) => new Unreadable(error));
 
@@ -113,6 +127,7 @@ export function watchConfig(
     for (;;) {
       if (stopped) return false;
       const text = await readSettled();
+      const thisRead = ++reads;
       // Stopped meanwhile (the gateway is stopping): nothing is applied or reported any more.
       if (stopped) return false;
       if (text === null) {
@@ -159,7 +174,12 @@ export function watchConfig(
         // Still being written (or edited again): start over with what the file says now.
         if (again !== text) continue;
       }
-      if ((await handlers.onValid(config)) === REFUSED_FOR_NOW) {
+      const inForceLater = () => {
+        if (thisRead !== reads || stopped) return;
+        lastText = text;
+        applied = next;
+      };
+      if ((await handlers.onValid(config, inForceLater)) === REFUSED_FOR_NOW) {
         // Refused, but not for this text: read again as a change, against the config in force.
         lastText = undefined;
         return true;

@@ -23,10 +23,11 @@ const modelOf = (applied: Config) => applied.models[0]?.name;
 
 /**
  * The catalogue's need, loaded (or failing to load) when the test says; `started` settles once
- * a load has begun.
+ * a load has begun, `loads()` counts the loads begun.
  */
 function catalogueNeed(withinMs = 60_000) {
   let loaded = false;
+  let loads = 0;
   const load = Promise.withResolvers<void>();
   const started = Promise.withResolvers<void>();
   const needs: ConfigNeeds = {
@@ -34,6 +35,7 @@ function catalogueNeed(withinMs = 60_000) {
     withinMs,
     ready: (next) => loaded || next.providers.every((provider) => provider.type === "mock"),
     load: () => {
+      loads++;
       started.resolve();
       return load.promise;
     },
@@ -43,7 +45,7 @@ function catalogueNeed(withinMs = 60_000) {
     loaded = true;
     load.resolve();
   };
-  return { needs, finish, started: started.promise };
+  return { needs, finish, started: started.promise, loads: () => loads };
 }
 
 /** The queue over handlers that write down what they are told, in order. */
@@ -59,6 +61,9 @@ function queueOf(needs: ConfigNeeds, unexpected: (error: unknown) => void = () =
       },
       onHeld: (reason) => {
         told.push(`held: ${reason}`);
+      },
+      onLoadedLate: (what) => {
+        told.push(`loaded late: ${what}`);
       },
     },
     unexpected,
@@ -133,6 +138,7 @@ test("a handler that throws in a turn that waited is unexpected, not a refusal, 
         told.push(`refused: ${error.message}`);
       },
       onHeld: () => {},
+      onLoadedLate: () => {},
     },
     (error) => unexpected.push(error),
     need.needs,
@@ -228,7 +234,72 @@ test("a config refused because its load failed or was late settles as refused fo
   expect(await queue.onValid(config("loaded", "openai"))).toBeUndefined();
 });
 
-test("a file whose config was refused because its load was late applies at the next reload of the same text, once loaded", async () => {
+test("a config refused because its load ran past its limit is applied once the load ends, said once, and its source told it is in force", async () => {
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  let inForce = 0;
+  expect(await queue.onValid(config("late", "openai"), () => inForce++)).toBe(REFUSED_FOR_NOW);
+  need.finish();
+  await waitForValue("the refused config applied", () => told[2]);
+  expect(told).toEqual([
+    "refused: could not apply: the price catalogue did not load within 0.005 s",
+    "loaded late: the price catalogue",
+    "applied late",
+  ]);
+  expect(inForce).toBe(1);
+});
+
+test("a load past its limit that then ends applies nothing when a change was told after the config refused for it: the newer one stands", async () => {
+  for (const after of ["valid", "invalid", "held"] as const) {
+    const need = catalogueNeed(5);
+    const { queue, told } = queueOf(need.needs);
+    let inForce = 0;
+    await queue.onValid(config("late", "openai"), () => inForce++);
+    if (after === "valid") await queue.onValid(config("after"));
+    else if (after === "invalid") await queue.onInvalid(new Error("the edit after it is invalid"));
+    else await queue.onHeld("the change removes models");
+    const before = [...told];
+    need.finish();
+    // The load's end has had its turns to apply the refused config, and did not.
+    await yieldToLoop();
+    await yieldToLoop();
+    expect(told).toEqual(before);
+    expect(inForce).toBe(0);
+  }
+});
+
+test("while a load runs past its limit, a config that needs it is refused at once, not held for the limit again, and is the one applied when the load ends", async () => {
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  await queue.onValid(config("first", "openai"));
+  expect(await queue.onValid(config("second", "openai"))).toBe(REFUSED_FOR_NOW);
+  // The same load, not a second one waited for up to its limit.
+  expect(need.loads()).toBe(1);
+  need.finish();
+  await waitForValue("the newest refused config applied", () => told[3]);
+  expect(told).toEqual([
+    "refused: could not apply: the price catalogue did not load within 0.005 s",
+    "refused: could not apply: the price catalogue is still loading, past its 0.005 s limit",
+    "loaded late: the price catalogue",
+    "applied second",
+  ]);
+});
+
+test("a load past its limit that then fails applies nothing: the next reload loads again", async () => {
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  await queue.onValid(config("late", "openai"));
+  need.finish(new Error("no catalogue"));
+  await yieldToLoop();
+  await yieldToLoop();
+  expect(told).toEqual(["refused: could not apply: the price catalogue did not load within 0.005 s"]);
+  // No longer known late: the next config that needs it loads it again (failing at once here).
+  expect(await queue.onValid(config("again", "openai"))).toBe(REFUSED_FOR_NOW);
+  expect(need.loads()).toBe(2);
+  expect(told[1]).toBe("refused: could not apply: no catalogue");
+});
+
+test("a file whose config was refused because its load was late is applied when the load ends, and its watch takes the text for the one in force", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-applied-when-loaded-"));
   const file = join(dir, "gw.yaml");
   const yaml = (model: string, type: "mock" | "openai") =>
@@ -241,13 +312,15 @@ test("a file whose config was refused because its load was late applies at the n
   try {
     await waitForValue("the late load's refusal", () => told[0]);
     need.finish();
-    // A SIGHUP: the same text, read as a change again, now applies.
-    expect(await watch.reload()).toBe(true);
+    await waitForValue("the refused config applied", () => told[2]);
     expect(told).toEqual([
       "refused: could not apply: the price catalogue did not load within 0.005 s",
+      "loaded late: the price catalogue",
       "applied priced",
     ]);
+    // A SIGHUP: the file says what is in force, nothing to apply.
     expect(await watch.reload()).toBe(false);
+    expect(told).toHaveLength(3);
   } finally {
     watch.stop();
     queue.stop();

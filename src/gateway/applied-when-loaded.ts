@@ -1,8 +1,8 @@
 import type { Config } from "../config/config-schema.ts";
-import { type ConfigWatchHandlers, REFUSED_FOR_NOW } from "../config/watch-config.ts";
+import { type ConfigWatchHandlers, type InForceLater, REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
-import { settlesWithin } from "../core/settles-within.ts";
+import { StillLoading, settlesWithin } from "../core/settles-within.ts";
 import {
   CATALOGUE_LOAD_LIMIT_MS,
   catalogueReadyFor,
@@ -32,11 +32,15 @@ const CATALOGUE: ConfigNeeds = {
 
 /**
  * What is told of each change, in turn: a source's handlers, every one of them there. A config
- * told is one whose needs are loaded, so `onValid` puts it in force or refuses it for its text:
- * only the queue refuses one for now.
+ * told is one whose needs are loaded, so `onValid` puts it in force, or refuses it (for what it
+ * says, or `REFUSED_FOR_NOW` when a part could not be built from it).
  */
 export interface ChangeHandlers extends Required<ConfigWatchHandlers> {
-  onValid(config: Config): void | Promise<void>;
+  /**
+   * A load that passed its limit has ended after all, and the config refused for it, told last,
+   * is about to be applied (`onValid`): said once, before it.
+   */
+  onLoadedLate(what: string): void;
 }
 
 /**
@@ -55,6 +59,16 @@ export interface ConfigQueue extends InTurn<Required<ConfigWatchHandlers>> {
   stop(): void;
 }
 
+type Said = Awaited<ReturnType<ChangeHandlers["onValid"]>>;
+
+/** A config refused while its load ran late, applied once the load ends if nothing is told after it. */
+interface RefusedForLate {
+  readonly config: Config;
+  /** The count of changes told when it was: any other since, and it no longer stands. */
+  readonly told: number;
+  readonly inForceLater: InForceLater | undefined;
+}
+
 /**
  * `handlers` told of each change in the order the source tells them, each config once what it
  * needs is loaded: the price catalogue is loaded on first need, so a config that names the first
@@ -63,9 +77,13 @@ export interface ConfigQueue extends InTurn<Required<ConfigWatchHandlers>> {
  * nothing to load, as for almost every change, a handler runs at once. A load that fails, or does
  * not settle within `needs.withinMs`, refuses its config (`onInvalid`), and the next is applied as
  * usual; its `onValid` settles `REFUSED_FOR_NOW`, the text not being at fault, so the file's watch
- * reads it again at the next reload. Once stopped, a load that ends, however it ends, is neither
- * applied nor reported. A handler's own error, at once or in a turn that waited, is `unexpected` (core/in-turns.ts), never
- * a refusal: a config whose snapshot is in place is in force whatever a handler did after.
+ * reads it again at the next reload. A load past its limit is not waited for again: a config that
+ * needs it meanwhile is refused at once, and when the load ends after all, the config refused for
+ * it is applied then (`onLoadedLate`, then `onValid`, and the source's `inForceLater`), provided no
+ * change was told after it. Once stopped, a load that ends, however it ends, is neither applied
+ * nor reported. A handler's own error, at once or in a turn that waited, is `unexpected`
+ * (core/in-turns.ts), never a refusal: a config whose snapshot is in place is in force whatever a
+ * handler did after.
  */
 export function appliedWhenLoaded(
   handlers: ChangeHandlers,
@@ -73,39 +91,86 @@ export function appliedWhenLoaded(
   needs: ConfigNeeds = CATALOGUE,
 ): ConfigQueue {
   const turns = inTurns(unexpected);
-  const load = async (config: Config): Promise<boolean> => {
+  /** Changes told so far, counted as they are told (before their turn). */
+  let told = 0;
+  /** A load past its limit is still under way: what needs it is refused at once, not held again. */
+  let late = false;
+  /** The config refused last while `late` runs, applied once it ends. */
+  let refusedForLate: RefusedForLate | undefined;
+  const seconds = needs.withinMs / 1000;
+
+  /** Applies `config` in force now (its needs loaded); what `onValid` said of it. */
+  const applyNow = (config: Config, said: (outcome: Said) => void): Promise<void> | undefined => {
+    const outcome = handlers.onValid(config);
+    if (outcome instanceof Promise) return outcome.then(said);
+    said(outcome);
+    return undefined;
+  };
+  /** A load past its limit: once it ends, the config refused for it is applied, if it still stands. */
+  const awaitLate = (loading: Promise<void>) => {
+    late = true;
+    const ended = loading.then(
+      () => true,
+      () => false,
+    );
+    void ended.then((loaded) => {
+      late = false;
+      const waiting = refusedForLate;
+      refusedForLate = undefined;
+      if (!loaded || waiting === undefined) return;
+      void turns.take(() => {
+        // Told after it (while this turn waited, too): the newer change stands.
+        if (waiting.told !== told || turns.stopped()) return;
+        handlers.onLoadedLate(needs.what);
+        return applyNow(waiting.config, (outcome) => {
+          if (outcome !== REFUSED_FOR_NOW) waiting.inForceLater?.();
+        });
+      }, true);
+    });
+  };
+  /** Loads what `config` needs; why it could not, if it could not. */
+  const load = async (config: Config): Promise<string | undefined> => {
+    if (late) return `${needs.what} is still loading, past its ${seconds} s limit`;
+    const loading = needs.load(config);
     try {
-      const seconds = needs.withinMs / 1000;
-      await settlesWithin(
-        needs.load(config),
-        needs.withinMs,
-        `${needs.what} did not load within ${seconds} s`,
-      );
-      return true;
+      await settlesWithin(loading, needs.withinMs, `${needs.what} did not load within ${seconds} s`);
+      return undefined;
     } catch (error) {
-      // Stopped while it loaded: dropped, as a config still waiting is.
-      if (!turns.stopped()) await handlers.onInvalid(new Error(`could not apply: ${messageOf(error)}`));
-      return false;
+      if (error instanceof StillLoading) awaitLate(loading);
+      return messageOf(error);
     }
   };
-  /** A config whose needs are not loaded yet, in its turn; false when its load failed or was late. */
-  const loadedThenApplied = async (config: Config): Promise<boolean> => {
-    if (!needs.ready(config) && !(await load(config))) return false;
-    // Stopped while it loaded: dropped, as a config still waiting is.
-    if (!turns.stopped()) await handlers.onValid(config);
-    return true;
-  };
   return {
-    onValid: async (config) => {
-      if (needs.ready(config)) return turns.take(() => handlers.onValid(config), true);
-      let loaded = true;
+    onValid: async (config, inForceLater) => {
+      const mine = ++told;
+      let said: Said | undefined;
+      const tell = (outcome: Said) => {
+        said = outcome;
+      };
+      if (needs.ready(config)) {
+        await turns.take(() => applyNow(config, tell), true);
+        return said;
+      }
       await turns.take(async () => {
-        loaded = await loadedThenApplied(config);
+        const why = await load(config);
+        // Stopped while it loaded: dropped, as a config still waiting is.
+        if (turns.stopped()) return;
+        if (why === undefined) return applyNow(config, tell);
+        said = REFUSED_FOR_NOW;
+        // Before the refusal is told: the load may end while it is.
+        if (late) refusedForLate = { config, told: mine, inForceLater };
+        await handlers.onInvalid(new Error(`could not apply: ${why}`));
       }, false);
-      return loaded ? undefined : REFUSED_FOR_NOW;
+      return said;
     },
-    onInvalid: (error) => turns.take(() => handlers.onInvalid(error), true),
-    onHeld: (reason) => turns.take(() => handlers.onHeld(reason), true),
+    onInvalid: (error) => {
+      told++;
+      return turns.take(() => handlers.onInvalid(error), true);
+    },
+    onHeld: (reason) => {
+      told++;
+      return turns.take(() => handlers.onHeld(reason), true);
+    },
     stop: turns.stop,
   };
 }

@@ -2,6 +2,7 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
+import { REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { describeError, messageOf } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import { appliedWhenLoaded, type ConfigQueue } from "./applied-when-loaded.ts";
@@ -54,8 +55,11 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
     deps.publish({ type: "config.rejected", at: Date.now(), error: error.message });
   };
-  /** A valid config, in its turn: swapped in, or only noted when it changes nothing in force. */
-  const apply = (config: Config) => {
+  /**
+   * A valid config, in its turn: swapped in, or only noted when it changes nothing in force;
+   * `REFUSED_FOR_NOW` when a part refused it, so that the source does not take it for the one in force.
+   */
+  const apply = (config: Config): typeof REFUSED_FOR_NOW | undefined => {
     const required = restartRequired(started, config);
     const current = deps.runtime.current;
     if (!changesBeyondRestartOnly(current.config, config)) {
@@ -97,9 +101,10 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     } catch (error) {
       // Valid on paper, but a part could not be built from it (a provider, a JWT key) or
       // refused it (an embedder's policy): refused like an invalid file, and the current
-      // snapshot serves on, untouched.
+      // snapshot serves on, untouched. Not the text's fault alone: the same text may be built
+      // once what the part stands on is mended (a SIGHUP tries it again).
       onInvalid(new Error(`could not apply: ${messageOf(error)}`));
-      return;
+      return REFUSED_FOR_NOW;
     }
     for (const tell of deps.applied) {
       try {
@@ -132,12 +137,15 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       version: next.version,
       restartRequired: pending,
     });
+    return undefined;
   };
   const queue = appliedWhenLoaded(
     {
       onValid: apply,
       onInvalid,
       onHeld: (reason) => deps.logger.warn(`config change held: ${reason}`),
+      onLoadedLate: (what) =>
+        deps.logger.info(`${what} loaded after its limit: applying the config change refused for it`),
     },
     (error) => deps.logger.error("a config change's turn failed", { error: describeError(error) }),
   );

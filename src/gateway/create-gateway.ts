@@ -11,15 +11,10 @@ import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { ClientSlots } from "../http/client-slots.ts";
-import { createApp } from "../http/create-app.ts";
-import { docsRoutes } from "../http/docs/docs-routes.ts";
-import { servedSurfaceOf } from "../http/docs/served-surface.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
-import { modelHandlers } from "../http/models-route.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
-import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
@@ -32,14 +27,12 @@ import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
-import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
-import { adminRouteGroups } from "./admin-route-groups.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
-import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
-import { buildWorkers, workerGuard } from "./build-workers.ts";
+import { buildWorkers } from "./build-workers.ts";
+import { gatewayApp } from "./gateway-app.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
@@ -71,7 +64,8 @@ function clusterStarter(config: Config): typeof startCluster {
 /**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. It wires the
  * parts (each passed in, or the built-in default) and decides nothing itself: handlers live with
- * their routes, reload policy in apply-reload.ts, each part's assembly in its build-* factory.
+ * their routes, the HTTP app's assembly in gateway-app.ts, reload policy in apply-reload.ts, each
+ * part's assembly in its build-* factory.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
@@ -209,18 +203,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sessions: auth.sessions,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
-  // What a caller's tenant may be routed to: configured models, and its own tenant's and the
-  // platform's workers'.
-  const models = {
-    modelNames: (tenant: string) => runtime.current.table.modelNames(tenant),
-    routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
-  };
-  // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a
-  // tenant the caller's may use.
-  const holderOf = (name: string, tenant: string) =>
-    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name, tenant);
-  // The most of a holder's answer to a stored response's read that is relayed, as of a model's.
-  const maxUpstreamBody = () => runtime.current.config.routing.max_upstream_body;
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
@@ -234,73 +216,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     publish,
   });
 
-  const app = createApp({
-    serveModel: frontDoor.serveModel,
-    ...modelHandlers({ guard: frontDoor.guard, ...models }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, models, maxUpstreamBody, holderOf),
-    notReady: () => {
-      if (lifecycle.isDraining) return { status: "draining" };
-      const down = audit.refusedBecause();
-      return down === undefined ? undefined : { status: "unavailable", reason: `audit storage: ${down}` };
+  const app = gatewayApp({
+    frontDoor,
+    frontDoorDeps,
+    workers,
+    workerDirectory,
+    telemetry,
+    admin: {
+      config,
+      runtime,
+      auth,
+      adminUi,
+      stats,
+      health,
+      configPath: source.path,
+      registry: workers.registry,
+      storage,
+      shadowCounts: shadow.counts,
+      audit,
+      lifecycle,
+      reload,
+      cluster,
+      spendLedger: options.policy === undefined,
     },
-    readyDetail: () => ({
-      config: { version: runtime.current.version },
-      ...(cluster ? { cluster: cluster.readyDetail() } : {}),
-    }),
-    unrouted: frontDoor.reject,
-    preflight: frontDoor.preflight,
-    // Bun takes one message limit a server: the larger of a worker's frame and a request body (a
-    // Responses WebSocket turn is a body). A worker's frames are still held to `workers.max_message`
-    // by its connection, which closes with 1009 past it.
-    websocket: workerWebSocketConfig(Math.max(config.workers.max_message, config.server.max_body)),
-    plugins: [
-      ...(config.workers.enabled
-        ? [
-            workers.endpoint(
-              workerGuard(frontDoor.guard),
-              () => runtime.current.workerAdmission,
-              auth.sessions,
-            ),
-          ]
-        : []),
-      ...(cluster ? [cluster.endpoint(workers.directory)] : []),
-      // With apps, stored responses are read through the OpenAI apps' prefixes only.
-      ...(config.apps.length === 0
-        ? [
-            responsesRoutes({
-              guard: frontDoor.guard,
-              store: frontDoorDeps.responses,
-              logger,
-              serveModel: frontDoor.serveModel,
-              holder: holderOf,
-              sessions: auth.sessions,
-              routes: models.routes,
-              maxBody: () => runtime.current.maxBody,
-              maxUpstreamBody,
-            }),
-          ]
-        : []),
-      ...telemetry.routes(frontDoor.guard),
-      docsRoutes(servedSurfaceOf(config)),
-      ...adminRouteGroups({
-        config,
-        guard: frontDoor.guard,
-        runtime,
-        auth,
-        adminUi,
-        stats,
-        health,
-        configPath: source.path,
-        registry: workers.registry,
-        storage,
-        shadowCounts: shadow.counts,
-        audit,
-        lifecycle,
-        reload,
-        cluster,
-        spendLedger: options.policy === undefined,
-      }),
-    ],
   });
 
   const stopWatching = source.watch(reload);

@@ -253,7 +253,8 @@ function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): Shad
  * price. A load that fails, or does not settle within `catalogue.withinMs`, leaves the thread
  * shadowing: the rules are adopted without the catalogue's prices, and the reply says why
  * (`ShadowThreadReply.unpriced`), where the thread's failure would have ended every later copy.
- * A load that settles after its limit has the rules in force then adopted again, priced.
+ * A load that settles after its limit has the rules in force then adopted again, priced; rules
+ * that come while it is still under way are adopted unpriced at once, never waiting for it again.
  */
 export function serveShadowThread(catalogue: ThreadCatalogue): void {
   const turns = inTurns(reportError);
@@ -291,6 +292,14 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
       void turns.take(() => {
         if (next) sent = next;
         handle(unpacked);
+      }, true);
+    else if (awaitingLate)
+      // The load is known late: not waited for again up to its limit, holding every message
+      // behind it. These rules go unpriced, as the last did (the gateway was told why then), and
+      // are the ones adopted again, priced, when the load ends.
+      void turns.take(() => {
+        sent = next;
+        handle({ ...unpacked, request: withoutCatalogue(request, next) });
       }, true);
     else
       void turns.take(async () => {

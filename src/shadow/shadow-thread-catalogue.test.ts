@@ -150,3 +150,26 @@ test("a catalogue that loads after its limit prices the copies from then on, wit
   expect(told.unpriced).toHaveLength(1);
   thread.close();
 });
+
+test("rules sent while a load is known past its limit are adopted at once, unpriced: the thread does not wait for the same load again", async () => {
+  const { thread, records, told } = threadOf("./hung-catalogue-thread-fixture.ts");
+  thread.rules(rules);
+  const first = thread.hand(copy());
+  thread.primary(primaryOf(first, "req-1"));
+  await waitFor("the first copy done", () => told.done === 1);
+  // A reload sends the rules again: each wait past the limit would say why once more.
+  thread.rules({ ...rules, keepAnswers: false });
+  const second = thread.hand(copy());
+  thread.primary(primaryOf(second, "req-2"));
+  await waitFor("the second copy done", () => told.done === 2);
+  await thread.flush();
+  expect(records.map((record) => [record.requestId, record.shadow.costUsd])).toEqual([
+    ["req-1", 0],
+    ["req-2", 0],
+  ]);
+  // The reload's rules are in force: the second answer is not kept.
+  expect(records[0]?.shadow.answer).not.toBeNull();
+  expect(records[1]?.shadow.answer).toBeNull();
+  expect(told.unpriced).toEqual([expect.stringContaining("still loading after 0.05 s")]);
+  thread.close();
+});

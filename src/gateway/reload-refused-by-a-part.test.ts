@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openFileConfigSource } from "../config/config-source.ts";
+import { silentLogger } from "../log/logger.ts";
+import { createProvider } from "../providers/create-provider.ts";
+import { createGateway, type Gateway } from "./create-gateway.ts";
+
+// A config file valid on paper that a part cannot be built from (an embedder's provider factory
+// that fails while what it stands on is missing) is refused, and the file's watch must not take it
+// for the config in force: once the part is mended, a SIGHUP (gateway.reload) applies the same text.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-refused-by-a-part-"));
+const file = join(dir, "gw.yaml");
+const yaml = (provider: string) =>
+  `storage: { path: '${join(dir, "gw.db")}' }\nproviders:\n  - { name: a, type: mock }\n  - { name: ${provider}, type: mock }\nmodels:\n  - { name: m, routes: [{ provider: ${provider}, model: x }] }\n`;
+
+/** Whether the factory can build provider `b` now. */
+let bCanStart = true;
+let gateway: Gateway;
+let adminKey = "";
+
+beforeAll(async () => {
+  writeFileSync(file, yaml("a2"));
+  gateway = await createGateway({
+    configSource: await openFileConfigSource(file),
+    logger: silentLogger,
+    providers: (config, context) => {
+      if (config.name === "b" && !bCanStart)
+        throw new Error("provider b cannot start: its credentials are missing");
+      return createProvider(config, context);
+    },
+    onBootstrapKey: (key) => (adminKey = key),
+  });
+});
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function configStatus(): Promise<{ version: number; lastReloadError: string | null }> {
+  const response = await gateway.handle(
+    new Request("http://localhost/admin/api/status", { headers: { authorization: `Bearer ${adminKey}` } }),
+  );
+  const { config } = (await response.json()) as {
+    config: { version: number; lastReloadError: string | null };
+  };
+  return { version: config.version, lastReloadError: config.lastReloadError };
+}
+
+test("a config a part refuses is not taken for the one in force: the same file applies at the next reload once the part can be built", async () => {
+  bCanStart = false;
+  writeFileSync(file, yaml("b"));
+  expect(await gateway.reload()).toBe(true);
+  expect(await configStatus()).toEqual({
+    version: 1,
+    lastReloadError: "could not apply: provider b cannot start: its credentials are missing",
+  });
+  // Mended outside the file: the same text, read again, is applied (before, "unchanged": skipped).
+  bCanStart = true;
+  await gateway.reload();
+  expect(await configStatus()).toEqual({ version: 2, lastReloadError: null });
+  expect(await gateway.reload()).toBe(false);
+});

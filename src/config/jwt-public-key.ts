@@ -1,14 +1,21 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { messageOf } from "../core/describe-error.ts";
 
+/**
+ * The fewest bits of an RSA modulus the verifier takes (jose refuses a shorter key at every
+ * token, "requires key modulusLength to be 2048 bits or larger", as RFC 7518 §3.3 asks).
+ */
+const MIN_RSA_BITS = 2048;
+const RSA = `an RSA key of at least ${MIN_RSA_BITS} bits`;
+
 /** The key type (and EC curve) each asymmetric JWS algorithm verifies with (RFC 7518, RFC 8037). */
 const NEEDS: Record<string, { type: readonly string[]; curve?: string; named: string }> = {
-  RS256: { type: ["rsa"], named: "an RSA key" },
-  RS384: { type: ["rsa"], named: "an RSA key" },
-  RS512: { type: ["rsa"], named: "an RSA key" },
-  PS256: { type: ["rsa", "rsa-pss"], named: "an RSA key" },
-  PS384: { type: ["rsa", "rsa-pss"], named: "an RSA key" },
-  PS512: { type: ["rsa", "rsa-pss"], named: "an RSA key" },
+  RS256: { type: ["rsa"], named: RSA },
+  RS384: { type: ["rsa"], named: RSA },
+  RS512: { type: ["rsa"], named: RSA },
+  PS256: { type: ["rsa", "rsa-pss"], named: RSA },
+  PS384: { type: ["rsa", "rsa-pss"], named: RSA },
+  PS512: { type: ["rsa", "rsa-pss"], named: RSA },
   ES256: { type: ["ec"], curve: "prime256v1", named: "an EC P-256 key" },
   ES384: { type: ["ec"], curve: "secp384r1", named: "an EC P-384 key" },
   ES512: { type: ["ec"], curve: "secp521r1", named: "an EC P-521 key" },
@@ -48,15 +55,19 @@ export function publicKeyProblems(pem: string, algorithms: readonly string[]): P
   }
   const type = key.asymmetricKeyType ?? "unknown";
   const curve = key.asymmetricKeyDetails?.namedCurve;
+  const bits = key.asymmetricKeyDetails?.modulusLength;
   const problems: PublicKeyProblem[] = [];
   algorithms.forEach((alg, i) => {
     const needs = NEEDS[alg];
     if (!needs) return;
-    if (needs.type.includes(type) && (needs.curve === undefined || needs.curve === curve)) return;
-    problems.push({
-      path: ["algorithms", i],
-      message: `${alg} needs ${needs.named}; public_key is ${curve ? `an ${type} ${curve} key` : `an ${type} key`}`,
-    });
+    const short = bits !== undefined && bits < MIN_RSA_BITS;
+    if (needs.type.includes(type) && (needs.curve === undefined || needs.curve === curve) && !short) return;
+    const has = curve
+      ? `an ${type} ${curve} key`
+      : short
+        ? `an ${type} key of ${bits} bits`
+        : `an ${type} key`;
+    problems.push({ path: ["algorithms", i], message: `${alg} needs ${needs.named}; public_key is ${has}` });
   });
   return problems;
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
-import { BODY_NOT_KEPT } from "../../src/audit/audit-writer.ts";
+import { BODY_NOT_KEPT } from "../../src/audit/queued-bodies.ts";
 import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";

@@ -14,7 +14,10 @@ export interface AuditWriterOptions extends QueuedBodiesOptions {
   flushMs?: number;
   /** A batch this large is written at once, without waiting for the flush window. */
   batchSize?: number;
-  /** Records held while storage is down; past it new records are refused and counted. */
+  /**
+   * The most records the queue holds, the batch being written included (it is held until written,
+   * and back at the queue's head if its write fails); past it new records are refused and counted.
+   */
   maxQueue?: number;
   /**
    * `audit.max_queue_bytes`: what the queued rows may take (`PendingRows.bytes`). A row whose

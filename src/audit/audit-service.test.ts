@@ -9,8 +9,8 @@ import type { AuditStore } from "../storage/storage.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import { createAuditService } from "./audit-service.ts";
-import { BODY_NOT_KEPT } from "./audit-writer.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
+import { BODY_NOT_KEPT } from "./queued-bodies.ts";
 
 test("a finished request is announced at its own start plus its latency, with no clock read", async () => {
   const service = createAuditService(

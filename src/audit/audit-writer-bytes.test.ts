@@ -6,8 +6,9 @@ import type { AuditStore } from "../storage/storage.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
-import { AuditWriter, BODY_NOT_KEPT } from "./audit-writer.ts";
+import { AuditWriter } from "./audit-writer.ts";
 import { RECORD_BYTES } from "./pending-rows.ts";
+import { BODY_NOT_KEPT } from "./queued-bodies.ts";
 
 // audit.max_queue_bytes: while the store writes bodies slower than they come, what the queue holds
 // is bounded in bytes as well as in rows. The row is the promise; past the bound its bodies are not

@@ -520,6 +520,41 @@ describe("AuditWriter batches", () => {
     db.close();
   });
 
+  test("a batch whose write fails is queued again: the bound counts its rows in flight as after, so the queue never holds more than maxQueue", async () => {
+    // Not the rows waiting alone: a bound that left the batch in flight out would take five beside
+    // its three (the sixth row here), and hold eight once the failed batch was back in the queue.
+    const db = openDatabase(dbPath());
+    const inner = sqlite(db);
+    let fail!: () => void;
+    const failing = new Promise<void>((resolve) => {
+      fail = resolve;
+    });
+    let inserts = 0;
+    const store = {
+      ...inner,
+      insert: async (records: readonly AuditRecord[]) => {
+        if (inserts++ > 0) return inner.insert(records);
+        await failing;
+        throw new Error("disk full");
+      },
+    };
+    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3, maxQueue: 5, retryMs: 60_000 });
+    for (let i = 0; i < 3; i++) writer.write(makeRecord());
+    await waitFor("the first batch in flight", () => inserts === 1);
+    for (let i = 0; i < 3; i++) writer.write(makeRecord());
+    expect(writer.stats()).toMatchObject({ queued: 5, dropped: 1 });
+    fail();
+    await waitFor("the failed write", () => !writer.healthy());
+    // Its three rows back in the queue: the same five, no room made by the failure.
+    writer.write(makeRecord());
+    expect(writer.stats()).toMatchObject({ queued: 5, dropped: 2 });
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 5, dropped: 2, healthy: true });
+    expect(rowCount(db)).toBe(5);
+    await writer.close();
+    db.close();
+  });
+
   test("flush() during a timed write also writes what was queued meanwhile", async () => {
     const db = openDatabase(dbPath());
     const { store, batches, open } = gatedStore(db);

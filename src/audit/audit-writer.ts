@@ -1,55 +1,11 @@
 import { yieldToLoop } from "../core/yield-to-loop.ts";
-import type { AuditStore } from "../storage/storage.ts";
-import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
-import type { QueueFill, RowDrops } from "./dropped-rows-log.ts";
-import { bodyBytes, type PendingRows, pendingRowsFor, RECORD_BYTES } from "./pending-rows.ts";
-import { withoutBodies } from "./published-record.ts";
-import { type RedactBody, redactSafely } from "./redact-body.ts";
-
-/** How the audit writer batches, bounds and recovers. Durations in milliseconds. */
-export interface AuditWriterOptions {
-  /** Where batches go (`Storage.audit`); it reconnects by itself after a failure. */
-  store: AuditStore;
-  /** `audit.flush_ms`: the most a record waits in memory; also what `kill -9` can lose. */
-  flushMs?: number;
-  /** A batch this large is written at once, without waiting for the flush window. */
-  batchSize?: number;
-  /** Records held while storage is down; past it new records are refused and counted. */
-  maxQueue?: number;
-  /**
-   * `audit.max_queue_bytes`: what the queued rows may take (`PendingRows.bytes`). A row whose
-   * bodies would take the queue into its last part (`ROWS_ROOM_SHARE`) is queued with each body
-   * replaced by `BODY_NOT_KEPT` (counted in `bodiesDropped`); a row that finds the queue at the
-   * bound is refused, as past `maxQueue`.
-   */
-  maxQueueBytes?: number;
-  /** Told of the rows queued without their bodies, a burst at a time (`BodyDrops`). */
-  bodyDrops?: BodyDrops;
-  /** Told of each row refused at the queue's bound, and of each queued (dropped-rows-log.ts). */
-  rowDrops?: RowDrops;
-  /** First retry delay after a storage failure; doubles up to `maxRetryMs`. */
-  retryMs?: number;
-  maxRetryMs?: number;
-  /** `audit.bodies`: store request/response bodies, always through `redact`. */
-  bodies?: boolean;
-  redact?: RedactBody;
-  /** Called when the storage fails (false, with the error) and when it recovers (true). */
-  onHealthChange?: (healthy: boolean, error: unknown) => void;
-  /** Called after each batch is written, with its size and how long the write took (ms). */
-  onBatch?: (rows: number, ms: number) => void;
-  /**
-   * A served request's row queued while storage is healthy carries its access line, which the
-   * store's thread writes (access-line-relay.ts); only where the store offers it.
-   */
-  lines?: AccessLineRelay;
-  /**
-   * How long one insert or probe may run before it counts as a failure: by default the longer of
-   * `STORE_CALL_LEAST_MS` and ten flush windows.
-   */
-  storeCallMs?: number;
-}
+import type { AuditWriterOptions } from "./audit-writer-options.ts";
+import type { QueueFill } from "./dropped-rows-log.ts";
+import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
+import { QueuedBodies } from "./queued-bodies.ts";
+import { LATE, settledWithin, within } from "./within.ts";
 
 export interface AuditWriterStats {
   healthy: boolean;
@@ -66,23 +22,6 @@ export interface AuditWriterStats {
   bodiesDropped: number;
 }
 
-/**
- * What a row's body reads when the audit queue had no room for it (`maxQueueBytes`): the row is
- * written, its body is not kept.
- */
-export const BODY_NOT_KEPT = "[body not kept: the audit queue held audit.max_queue_bytes]";
-
-/**
- * The rows queued without their bodies, a burst at a time: from the first such row to the next row
- * whose bodies are kept. One a request while storage lags would bury the log.
- */
-export interface BodyDrops {
-  /** A burst's first row queued without its bodies, the queue holding `queuedBytes`. */
-  started(queuedBytes: number): void;
-  /** A row's bodies kept again, after `dropped` rows queued without theirs. */
-  ended(dropped: number): void;
-}
-
 /** How a writer closed: its counts, and the records its storage never took. */
 export interface ClosedAuditWriter extends AuditWriterStats {
   /** Oldest first; the caller keeps them elsewhere (audit-service.ts: an NDJSON file). */
@@ -96,42 +35,11 @@ export interface ClosedAuditWriter extends AuditWriterStats {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** What `within` gives for work that had not settled by its time. */
-const LATE = Symbol("late");
-
-/**
- * What `work` settled with before `until` (a `performance.now()` time; without one, it is waited
- * for), or `LATE`; it is left running if late.
- */
-async function within<T>(work: Promise<T>, until: number | undefined): Promise<T | typeof LATE> {
-  if (until === undefined) return work;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), Math.max(0, until - performance.now()));
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Whether `work` settled before `until` (see `within`). */
-const settledWithin = async (work: Promise<void>, until: number | undefined): Promise<boolean> =>
-  (await within(work, until)) !== LATE;
-
 /**
  * `audit.max_queue_bytes` by default: 64 rows of 4 MB bodies (an image each way), or ~1M rows
  * without; the row bound (100,000, ~22 MB of rows without bodies) comes first for those.
  */
 export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 * 1024;
-
-/**
- * The share of `maxQueueBytes` bodies never take: room for the rows that come, their bodies not
- * kept, while the queue is full of bodies. Without it a body that just fitted left the queue at
- * the bound, and every row after it was refused whole rather than kept without its bodies.
- */
-const ROWS_ROOM_SHARE = 1 / 16;
 
 /**
  * The least time an insert or a probe runs before the writer gives up on it while running: the
@@ -185,9 +93,9 @@ export class AuditWriter {
   /** Set by `close()`: its own loop retries, no timer does. */
   private stopping = false;
   private closed = false;
-  private readonly counts = { written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 };
-  /** Rows queued without their bodies since a row last kept its own (`BodyDrops`). */
-  private bodiesDroppedInBurst = 0;
+  private readonly counts = { written: 0, rejected: 0, dropped: 0 };
+  /** What a queued row's bodies are: kept, redacted, or `BODY_NOT_KEPT` when they do not fit. */
+  private readonly bodies: QueuedBodies;
   /** The last row was refused at the bound: the next one queued is told to `rowDrops`. */
   private refusing = false;
   private readonly flushMs: number;
@@ -204,6 +112,7 @@ export class AuditWriter {
     this.retryDelay = options.retryMs ?? 250;
     this.storeCallMs = options.storeCallMs ?? Math.max(STORE_CALL_LEAST_MS, 10 * this.flushMs);
     this.queue = pendingRowsFor(options.store, this.batchSize, options.lines);
+    this.bodies = new QueuedBodies(options);
     // Probe now, so storage that cannot be written shows as unhealthy before the first request.
     this.starting = this.probe();
   }
@@ -226,7 +135,7 @@ export class AuditWriter {
     }
     // While storage fails the loop writes the line: an outage must not hold lines back with rows.
     this.queue.push(
-      this.prepare(record),
+      this.bodies.of(record, this.queue.bytes, this.maxQueueBytes),
       lines === undefined ? ROW_LINE.NONE : lines.rowLine(record, this.isHealthy),
     );
     if (!this.isHealthy) return; // the retry timer owns the schedule
@@ -266,6 +175,7 @@ export class AuditWriter {
       queued: this.queue.held,
       queuedBytes: this.queue.bytes,
       ...this.counts,
+      bodiesDropped: this.bodies.dropped,
     };
   }
 
@@ -391,48 +301,6 @@ export class AuditWriter {
     return new Error(
       `the audit store did not answer a write of ${inFlight} rows within ${this.storeCallMs} ms: they are written again, and may be twice`,
     );
-  }
-
-  /**
-   * Bodies leave only through the redaction hook, and only with `bodies` on; only when the queue
-   * has room for them (`maxQueueBytes`), else each is `BODY_NOT_KEPT` (and not redacted, nor read).
-   */
-  private prepare(record: AuditRecord): AuditRecord {
-    // The common case (no bodies captured) needs no copy.
-    const rest = withoutBodies(record);
-    const { requestBody, responseBody } = record;
-    if (rest === record || !this.options.bodies || (requestBody == null && responseBody == null)) return rest;
-    if (!this.bodiesFit(bodyBytes(record))) {
-      return {
-        ...rest,
-        requestBody: requestBody == null ? null : BODY_NOT_KEPT,
-        responseBody: responseBody == null ? null : BODY_NOT_KEPT,
-      };
-    }
-    const redact = this.options.redact ?? ((body: string) => body);
-    return {
-      ...rest,
-      requestBody: requestBody == null ? null : redactSafely(redact, requestBody, "request"),
-      responseBody: responseBody == null ? null : redactSafely(redact, responseBody, "response"),
-    };
-  }
-
-  /**
-   * Whether bodies of `bytes` fit beside what is queued, with their row and the room kept for rows
-   * (`ROWS_ROOM_SHARE`); a burst of those that did not is told of.
-   */
-  private bodiesFit(bytes: number): boolean {
-    const queued = this.queue.bytes;
-    if (queued + bytes + RECORD_BYTES > this.maxQueueBytes * (1 - ROWS_ROOM_SHARE)) {
-      this.counts.bodiesDropped++;
-      if (this.bodiesDroppedInBurst++ === 0) this.options.bodyDrops?.started(queued);
-      return false;
-    }
-    if (this.bodiesDroppedInBurst > 0) {
-      this.options.bodyDrops?.ended(this.bodiesDroppedInBurst);
-      this.bodiesDroppedInBurst = 0;
-    }
-    return true;
   }
 
   private failed(error: unknown): void {

@@ -24,3 +24,12 @@ test("PHP's escaped slashes and \\u escapes: the body serialised again, so the w
     expect(kept).not.toContain("ghijklmnop");
   }
 });
+
+test("a leading byte-order mark is the body's own: kept, as the bytes came", () => {
+  // The parse skips it (read-json-body.ts decodes with the mark dropped); the row is the bytes.
+  const sent = '\uFEFF{"model":"m","messages":[{"role":"user","content":"\uFEFFmarked"}]}';
+  const bytes = new TextEncoder().encode(sent);
+  expect(auditedRequestBody(bytes, JSON.parse(sent.slice(1)))).toBe(sent);
+  // Read whole as text, the bytes leave it out and the read says so: the row puts it back.
+  expect(auditedRequestBody(bytes.subarray(3), JSON.parse(sent.slice(1)), true)).toBe(sent);
+});

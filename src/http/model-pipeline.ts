@@ -73,7 +73,10 @@ export function modelPipeline(
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
       // The audit's copy: the bytes as they came, decoded as the row is built (request-ledger.ts).
-      if (capture) ledger.auditedRequest = read;
+      if (capture) {
+        ledger.auditedRequest = read;
+        ledger.auditedMarkLeftOut = read.markLeftOut === true;
+      }
       const model = validateBody(operation, read.body);
       ledger.model = model;
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.

@@ -39,6 +39,21 @@ test("a leading byte-order mark is read past, and left out of the bytes passed o
   expect(read.bytes.byteLength).toBe(7);
 });
 
+test("a mark left out of the bytes is said (for the audit row to keep), and only then: a malformed sequence is not one", async () => {
+  const encoded = (text: string) => new TextEncoder().encode(text);
+  const marked = (await send(new Uint8Array([0xef, 0xbb, 0xbf, ...encoded('{"a":1}')]))) as JsonRequest;
+  expect(marked.markLeftOut).toBe(true);
+  expect(((await send(encoded('{"a":"\uFEFF"}'))) as JsonRequest).markLeftOut).toBe(false);
+  // A lone continuation byte and a cut three-byte sequence, each read as U+FFFD: longer, never shorter.
+  for (const bad of [[0x80], [0xe2, 0x82]]) {
+    const read = (await send(
+      new Uint8Array([...encoded('{"a":"'), ...bad, ...encoded('"}')]),
+    )) as JsonRequest;
+    expect(read.body).toEqual({ a: "\uFFFD" });
+    expect(read.markLeftOut).toBe(false);
+  }
+});
+
 test("over the bound, not JSON, not an object: the caller's errors", async () => {
   const tooLarge = await send(new TextEncoder().encode(`{"a":"${"x".repeat(2000)}"}`));
   const notJson = await send(new TextEncoder().encode("{nope"));

@@ -68,6 +68,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
    * beside those its route renamed.
    */
   auditedRequest: Pick<ReceivedRequest, "body" | "bytes" | "spliced"> | undefined;
+  /** Its body began with a byte-order mark its bytes leave out (read-json-body.ts `markLeftOut`). */
+  auditedMarkLeftOut = false;
   /** Set only with `audit.bodies: true`. */
   responseBody: string | undefined;
   /** `performance.now()` as the router opened the first attempt (undefined until it has). */
@@ -191,7 +193,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     if (this.app !== null) record.app = this.app;
     if (this.attempted()) record.attempts = this.list();
     const audited = this.auditedRequest;
-    if (audited !== undefined) record.requestBody = auditedRequestBody(asReceived(audited), audited.body);
+    if (audited !== undefined)
+      record.requestBody = auditedRequestBody(asReceived(audited), audited.body, this.auditedMarkLeftOut);
     if (this.responseBody !== undefined) record.responseBody = this.responseBody;
     // The record has them now: a ledger still held after it (its turn's other ends) holds no body.
     this.auditedRequest = undefined;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
-import { BODY_NOT_KEPT } from "../../src/audit/audit-writer.ts";
+import { BODY_NOT_KEPT } from "../../src/audit/queued-bodies.ts";
 import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -114,6 +114,28 @@ describe("audit bodies", () => {
     });
     await response.text();
     expect((await row(response.headers.get("x-request-id") ?? "")).requestBody).toBe(sent);
+  });
+
+  test("a request body that starts with a byte-order mark is stored with it, as it came, read whole or chunked", async () => {
+    // The gateway reads such a body (its parse skips the mark); the row is its bytes, the mark theirs.
+    const sent = `\uFEFF${JSON.stringify({ model: "mock", messages: [{ role: "user", content: "marked" }] })}`;
+    const chunked = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(sent));
+          controller.close();
+        },
+      });
+    for (const body of [sent, chunked()]) {
+      const response = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+        body,
+      });
+      await response.text();
+      expect(response.status).toBe(200);
+      expect((await row(response.headers.get("x-request-id") ?? "")).requestBody).toBe(sent);
+    }
   });
 
   test("a 4 MB body (an image) is stored whole, as sent, several in a row", async () => {

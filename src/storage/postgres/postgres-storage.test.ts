@@ -1,6 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { SQL } from "bun";
-import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/postgres-server.ts";
+import { expect, test } from "bun:test";
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { parseConfig } from "../../config/load-config.ts";
@@ -10,12 +8,9 @@ import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { openStorage } from "../open-storage.ts";
 import { pendingMigrations } from "../pending-migrations.ts";
-import type { Storage } from "../storage.ts";
-import { holdBackfill, writeDatabaseToBackfill } from "./backfill-fixture.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { postgresCalls } from "./postgres-calls.ts";
 import { connectPostgres } from "./postgres-client.ts";
-import { responseItemBackfill } from "./postgres-item-backfill.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import {
   auditMigrations,
@@ -24,21 +19,9 @@ import {
   shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
-import { openPostgresStorage } from "./postgres-storage.ts";
+import { nodeOptions, postgresFixture } from "./postgres-storage-fixture.ts";
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server.stop());
-
-const options = (url: string) => ({
-  url,
-  pool: 3,
-  statementTimeoutMs: 5_000,
-  connectTimeoutMs: 1_000,
-  sslmode: "disable" as const,
-});
+const pg = postgresFixture();
 
 /** A log that keeps its lines, for a backfill to report to. */
 function recordedLog() {
@@ -48,117 +31,98 @@ function recordedLog() {
 }
 
 test("several nodes starting at once apply each migration exactly once", async () => {
-  const url = await server.createDatabase();
-  const nodes = await Promise.all(Array.from({ length: 5 }, () => openPostgresStorage(options(url))));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    const rows: { component: string; n: string }[] =
-      await sql`SELECT component, count(*) AS n FROM schema_migrations GROUP BY component ORDER BY component`;
-    // Every component's steps recorded once each, whoever applied them.
-    const counts = new Map(rows.map((r) => [r.component, Number(r.n)]));
-    expect(counts.get("keys")).toBe(keyMigrations.length);
-    expect(counts.get("responses")).toBe(responseMigrations.length);
-    expect(counts.get("spend")).toBe(spendMigrations.length);
-    expect(counts.get("audit")).toBe(auditMigrations.length);
-  } finally {
-    await sql.close();
-    for (const node of nodes) await node.close();
-  }
+  const url = await pg.database();
+  await Promise.all(Array.from({ length: 5 }, () => pg.storage(url)));
+  const sql = pg.client(url);
+  const rows: { component: string; n: string }[] =
+    await sql`SELECT component, count(*) AS n FROM schema_migrations GROUP BY component ORDER BY component`;
+  // Every component's steps recorded once each, whoever applied them.
+  const counts = new Map(rows.map((r) => [r.component, Number(r.n)]));
+  expect(counts.get("keys")).toBe(keyMigrations.length);
+  expect(counts.get("responses")).toBe(responseMigrations.length);
+  expect(counts.get("spend")).toBe(spendMigrations.length);
+  expect(counts.get("audit")).toBe(auditMigrations.length);
 });
 
 test("a failing migration says which component and step failed and what PostgreSQL said beside its message; nothing of it is kept", async () => {
-  const url = await server.createDatabase();
-  const sql = new SQL({ url, max: 1 });
-  try {
-    const steps = [
-      { version: 1, sql: "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (1);" },
-      { version: 2, sql: "CREATE UNIQUE INDEX t_x ON t (x);" },
-    ];
-    const failure = await migratePostgres(sql, "probe", steps).then(
-      () => null,
-      (error: unknown) => error,
-    );
-    expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toStartWith("migration probe@2 failed: could not create unique index");
-    expect((failure as Error).message).toContain("(detail: Key (x)=(1) is duplicated.)");
-    // One transaction: step 1 is undone with it, and no ledger row is left.
-    expect(
-      await sql`SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS ledger`,
-    ).toEqual([{ t: null, ledger: null }]);
-  } finally {
-    await sql.close();
-  }
+  const sql = pg.client(await pg.database());
+  const steps = [
+    { version: 1, sql: "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (1);" },
+    { version: 2, sql: "CREATE UNIQUE INDEX t_x ON t (x);" },
+  ];
+  const failure = await migratePostgres(sql, "probe", steps).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(Error);
+  expect((failure as Error).message).toStartWith("migration probe@2 failed: could not create unique index");
+  expect((failure as Error).message).toContain("(detail: Key (x)=(1) is duplicated.)");
+  // One transaction: step 1 is undone with it, and no ledger row is left.
+  expect(
+    await sql`SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS ledger`,
+  ).toEqual([{ t: null, ledger: null }]);
 });
 
 test("a database at an older schema is told from a new one without migrating it (what a command refuses without --migrate)", async () => {
-  const url = await server.createDatabase();
+  const url = await pg.database();
   const storage = { ...parseConfig({}, {}).storage, driver: "postgres" as const, url };
   expect(await pendingMigrations(storage)).toEqual([]);
-  await (await openPostgresStorage(options(url))).close();
+  await (await pg.storage(url)).close();
   expect(await pendingMigrations(storage)).toEqual([]);
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await sql`DELETE FROM schema_migrations WHERE component = 'shadow' AND version = ${shadowMigrations.length}`;
-    expect(await pendingMigrations(storage)).toEqual([
-      { component: "shadow", at: shadowMigrations.length - 1, latest: shadowMigrations.length },
-    ]);
-    expect(await sql`SELECT count(*)::int AS n FROM schema_migrations WHERE component = 'shadow'`).toEqual([
-      { n: shadowMigrations.length - 1 },
-    ]);
-  } finally {
-    await sql.close();
-  }
+  const sql = pg.client(url);
+  await sql`DELETE FROM schema_migrations WHERE component = 'shadow' AND version = ${shadowMigrations.length}`;
+  expect(await pendingMigrations(storage)).toEqual([
+    { component: "shadow", at: shadowMigrations.length - 1, latest: shadowMigrations.length },
+  ]);
+  expect(await sql`SELECT count(*)::int AS n FROM schema_migrations WHERE component = 'shadow'`).toEqual([
+    { n: shadowMigrations.length - 1 },
+  ]);
 });
 
 test("rows stored before the item index are indexed after its migration, outside its lock, in batches; the entries written since kept", async () => {
-  const url = await server.createDatabase();
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await migratePostgres(sql, "responses", responseMigrations.slice(0, 3));
-    const row = (tenant: string, id: string, output: unknown) => ({
-      tenant,
-      id,
-      response: JSON.stringify({ id, output }),
-      items: "[]",
-      created_at: 1,
-    });
-    const rows = [
-      row("acme", "resp_native", [{ id: "msg_up1" }, { id: 7 }, "odd"]),
-      ...Array.from({ length: 1_200 }, (_, n) => row("bulk", `resp_${n}`, [{ id: `msg_${n}` }])),
-    ];
-    for (let at = 0; at < rows.length; at += 400)
-      await sql`INSERT INTO stored_responses ${sql(rows.slice(at, at + 400))}`;
-    // The migration alone indexes only what is written from then on.
-    await migratePostgres(sql, "responses", responseMigrations);
-    const [indexed] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
-    expect(indexed).toEqual({ n: 0 });
-    await sql`INSERT INTO stored_responses ${sql(row("acme", "resp_newer", [{ id: "msg_up1" }]))}`;
-    // Opening fills nothing: the nodes serve at once, finding the rows not yet indexed all the same.
-    const nodes = await Promise.all([openPostgresStorage(options(url)), openPostgresStorage(options(url))]);
-    const [node] = nodes;
-    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1 }]);
-    expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
-    expect(await node?.responses.responseOfItem?.("globex", "msg_0")).toBeNull();
-    // Both fill it at once, harmlessly: every row filled once, by one or the other; resp_newer,
-    // which its trigger indexed, and resp_native, whose item resp_newer holds, read but not filled.
-    const logs = [recordedLog(), recordedLog()];
-    await Promise.all(nodes.map((open, n) => open.backfill?.(logs[n]!.log)));
-    const done = logs.flatMap((log) => log.lines).filter((line) => line.message.endsWith("item index done"));
-    expect(done.reduce((rows, line) => rows + Number(line.fields.rows), 0)).toBe(1_200);
-    expect(await node?.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_newer");
-    expect(await node?.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
-    expect(await node?.responses.responseOfItem?.("bulk", "msg_0")).toBe("resp_0");
-    expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
-    const [count] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
-    expect(count).toEqual({ n: 1_201 });
-    // Free tenant labels stopped being written when migration 4 ran: every node says the same.
-    const [applied] =
-      await sql`SELECT applied_at::float8 AS at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
-    expect(nodes.map((open) => open.responses.labelScopesClosedAt)).toEqual([applied.at, applied.at]);
-    for (const open of nodes) await open.close();
-  } finally {
-    await sql.close();
-  }
+  const url = await pg.database();
+  const sql = pg.client(url);
+  await migratePostgres(sql, "responses", responseMigrations.slice(0, 3));
+  const row = (tenant: string, id: string, output: unknown) => ({
+    tenant,
+    id,
+    response: JSON.stringify({ id, output }),
+    items: "[]",
+    created_at: 1,
+  });
+  const rows = [
+    row("acme", "resp_native", [{ id: "msg_up1" }, { id: 7 }, "odd"]),
+    ...Array.from({ length: 1_200 }, (_, n) => row("bulk", `resp_${n}`, [{ id: `msg_${n}` }])),
+  ];
+  for (let at = 0; at < rows.length; at += 400)
+    await sql`INSERT INTO stored_responses ${sql(rows.slice(at, at + 400))}`;
+  // The migration alone indexes only what is written from then on.
+  await migratePostgres(sql, "responses", responseMigrations);
+  const [indexed] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
+  expect(indexed).toEqual({ n: 0 });
+  await sql`INSERT INTO stored_responses ${sql(row("acme", "resp_newer", [{ id: "msg_up1" }]))}`;
+  // Opening fills nothing: the nodes serve at once, finding the rows not yet indexed all the same.
+  const nodes = await Promise.all([pg.storage(url), pg.storage(url)]);
+  const [node] = nodes;
+  expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1 }]);
+  expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
+  expect(await node?.responses.responseOfItem?.("globex", "msg_0")).toBeNull();
+  // Both fill it at once, harmlessly: every row filled once, by one or the other; resp_newer,
+  // which its trigger indexed, and resp_native, whose item resp_newer holds, read but not filled.
+  const logs = [recordedLog(), recordedLog()];
+  await Promise.all(nodes.map((open, n) => open.backfill?.(logs[n]!.log)));
+  const done = logs.flatMap((log) => log.lines).filter((line) => line.message.endsWith("item index done"));
+  expect(done.reduce((rows, line) => rows + Number(line.fields.rows), 0)).toBe(1_200);
+  expect(await node?.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_newer");
+  expect(await node?.responses.responseOfItem?.("globex", "msg_up1")).toBeNull();
+  expect(await node?.responses.responseOfItem?.("bulk", "msg_0")).toBe("resp_0");
+  expect(await node?.responses.responseOfItem?.("bulk", "msg_1199")).toBe("resp_1199");
+  const [count] = await sql`SELECT count(*)::int AS n FROM stored_response_items`;
+  expect(count).toEqual({ n: 1_201 });
+  // Free tenant labels stopped being written when migration 4 ran: every node says the same.
+  const [applied] =
+    await sql`SELECT applied_at::float8 AS at FROM schema_migrations WHERE component = 'responses' AND version = 4`;
+  expect(nodes.map((open) => open.responses.labelScopesClosedAt)).toEqual([applied.at, applied.at]);
 });
 
 /** Output text PostgreSQL's JSON reader refuses: an answer cut inside an emoji, and one holding NUL. */
@@ -170,114 +134,89 @@ const answer = (id: string, text: string) => ({
 });
 
 test("a response whose output holds text PostgreSQL's JSON reader refuses (a lone surrogate, NUL) is stored, read back as sent and found by its item's id", async () => {
-  const storage = await openPostgresStorage(options(await server.createDatabase()));
-  try {
-    for (const [id, text] of Object.entries(unreadable)) {
-      const record = { tenant: "acme", id, response: answer(id, text), items: [], createdAt: 1 };
-      await storage.responses.save(record);
-      expect(await storage.responses.get("acme", id)).toMatchObject({ response: answer(id, text) });
-      expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
-    }
-  } finally {
-    await storage.close();
+  const storage = await pg.storage(await pg.database());
+  for (const [id, text] of Object.entries(unreadable)) {
+    const record = { tenant: "acme", id, response: answer(id, text), items: [], createdAt: 1 };
+    await storage.responses.save(record);
+    expect(await storage.responses.get("acme", id)).toMatchObject({ response: answer(id, text) });
+    expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
   }
 });
 
 test("rows stored before the item index whose output holds text PostgreSQL's JSON reader refuses are indexed by the backfill, and the node starts", async () => {
-  const url = await server.createDatabase();
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await migratePostgres(sql, "responses", responseMigrations.slice(0, 3));
-    for (const [id, text] of Object.entries(unreadable))
-      await sql`INSERT INTO stored_responses ${sql({ tenant: "acme", id, response: JSON.stringify(answer(id, text)), items: "[]", created_at: 1 })}`;
-  } finally {
-    await sql.close();
-  }
-  const storage = await openPostgresStorage(options(url));
-  try {
-    const { lines, log } = recordedLog();
-    await storage.backfill?.(log);
-    expect(lines.at(-1)).toMatchObject({ message: "backfill of stored responses' item index done" });
-    for (const id of Object.keys(unreadable))
-      expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
-  } finally {
-    await storage.close();
-  }
+  const url = await pg.database();
+  const sql = pg.client(url);
+  await migratePostgres(sql, "responses", responseMigrations.slice(0, 3));
+  for (const [id, text] of Object.entries(unreadable))
+    await sql`INSERT INTO stored_responses ${sql({ tenant: "acme", id, response: JSON.stringify(answer(id, text)), items: "[]", created_at: 1 })}`;
+  const storage = await pg.storage(url);
+  const { lines, log } = recordedLog();
+  await storage.backfill?.(log);
+  expect(lines.at(-1)).toMatchObject({ message: "backfill of stored responses' item index done" });
+  for (const id of Object.keys(unreadable))
+    expect(await storage.responses.responseOfItem?.("acme", `msg_${id}`)).toBe(id);
 });
 
-/** A fresh database holding `responses` responses and `pairs` pairs to backfill (backfill-fixture.ts). */
-async function databaseToBackfill(responses: number, pairs: number): Promise<string> {
-  const url = await server.createDatabase();
-  await writeDatabaseToBackfill(url, responses, pairs);
-  return url;
-}
+/** A response stored once the item index exists: its trigger indexes `msg_new`. */
+const storedSince = {
+  tenant: "acme",
+  id: "resp_new",
+  response: { id: "resp_new", output: [{ id: "msg_new" }] },
+  items: [],
+  createdAt: 2,
+};
 
 test("a node serves while its backfill waits (another node's batch holds the progress row): the rows not yet reached are found, by item and by caller; released, the backfills end, the item index first (requests wait on it), and say how many rows they filled", async () => {
-  const url = await databaseToBackfill(1_200, 600);
-  const sql = new SQL({ url, max: 1 });
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage(options(url));
-  try {
-    const { lines, log } = recordedLog();
-    const backfilling = storage.backfill?.(log);
-    await waitForValue("the backfill to start", () => lines.length > 0);
-    expect(lines).toEqual([
-      {
-        message: "backfill of stored responses' item index started",
-        fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
-      },
-    ]);
-    // Every record read for its caller's id, counted.
-    await sql.unsafe(`CREATE SEQUENCE key_id_reads;
-      ALTER FUNCTION shadow_record_key_id(text) RENAME TO shadow_record_key_id_read;
-      CREATE FUNCTION shadow_record_key_id(record text) RETURNS text LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM nextval('key_id_reads');
-        RETURN shadow_record_key_id_read(record);
-      END $$;`);
-    // The node answers meanwhile, from rows no backfill has reached.
-    expect(await storage.responses.responseOfItem?.("acme", "msg_up1199")).toBe("resp_1199");
-    expect(await storage.responses.responseOfItem?.("acme", "msg_up_none")).toBeNull();
-    expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
-    // A pair's record is parsed only where its text holds the caller's id: none for another.
-    expect(await storage.shadow?.list({ keyId: "key_other" }, null, 1_000)).toEqual([]);
-    expect(await sql`SELECT last_value::int AS n FROM key_id_reads`).toEqual([{ n: 599 }]);
-    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 0 }]);
-    // Written meanwhile, filled by the writer (its caller's id) and the trigger (its item): read by
-    // the batches, counted as filled by neither.
-    await storage.shadow?.insert([shadowPair(1, { id: "pair_new" })]);
-    await storage.responses.save({
-      tenant: "acme",
-      id: "resp_new",
-      response: { id: "resp_new", output: [{ id: "msg_new" }] },
-      items: [],
-      createdAt: 2,
-    });
-    expect(Bun.peek.status(backfilling ?? Promise.resolve())).toBe("pending");
-    await held.release();
-    await backfilling;
-    // rows=: how many are left to read at the start, how many this node filled at the end.
-    expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
-      ["backfill of stored responses' item index started", 1_200],
-      ["backfill of stored responses' item index done", 1_200],
-      ["backfill of shadow pairs' caller ids started", 600],
-      ["backfill of shadow pairs' caller ids done", 600],
-    ]);
-    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_201 }]);
-    expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(600);
-    // Marked: a node opening later has nothing to do, nor an older release's (shadow.key_id@1).
-    expect(
-      await sql`SELECT component, version FROM schema_migrations WHERE component LIKE '%.%' ORDER BY 1, 2`,
-    ).toEqual([
-      { component: "responses.item_index", version: 1 },
-      { component: "shadow.key_id", version: 1 },
-      { component: "shadow.key_id", version: 2 },
-    ]);
-  } finally {
-    await held.release();
-    await sql.close();
-    await storage.close();
-  }
+  const { held, storage, sql } = await pg.waitingBackfill(1_200, 600);
+  const { lines, log } = recordedLog();
+  const backfilling = storage.backfill?.(log);
+  await waitForValue("the backfill to start", () => lines.length > 0);
+  expect(lines).toEqual([
+    {
+      message: "backfill of stored responses' item index started",
+      fields: { backfill: "responses.item_index@1", rows: 1_200, resumed: false },
+    },
+  ]);
+  // Every record read for its caller's id, counted.
+  await sql.unsafe(`CREATE SEQUENCE key_id_reads;
+    ALTER FUNCTION shadow_record_key_id(text) RENAME TO shadow_record_key_id_read;
+    CREATE FUNCTION shadow_record_key_id(record text) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM nextval('key_id_reads');
+      RETURN shadow_record_key_id_read(record);
+    END $$;`);
+  // The node answers meanwhile, from rows no backfill has reached.
+  expect(await storage.responses.responseOfItem?.("acme", "msg_up1199")).toBe("resp_1199");
+  expect(await storage.responses.responseOfItem?.("acme", "msg_up_none")).toBeNull();
+  expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(599);
+  // A pair's record is parsed only where its text holds the caller's id: none for another.
+  expect(await storage.shadow?.list({ keyId: "key_other" }, null, 1_000)).toEqual([]);
+  expect(await sql`SELECT last_value::int AS n FROM key_id_reads`).toEqual([{ n: 599 }]);
+  expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 0 }]);
+  // Written meanwhile, filled by the writer (its caller's id) and the trigger (its item): read by
+  // the batches, counted as filled by neither.
+  await storage.shadow?.insert([shadowPair(1, { id: "pair_new" })]);
+  await storage.responses.save(storedSince);
+  expect(Bun.peek.status(backfilling ?? Promise.resolve())).toBe("pending");
+  await held.release();
+  await backfilling;
+  // rows=: how many are left to read at the start, how many this node filled at the end.
+  expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
+    ["backfill of stored responses' item index started", 1_200],
+    ["backfill of stored responses' item index done", 1_200],
+    ["backfill of shadow pairs' caller ids started", 600],
+    ["backfill of shadow pairs' caller ids done", 600],
+  ]);
+  expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 1_201 }]);
+  expect(await storage.shadow?.list({ keyId: "key_ci" }, null, 1_000)).toHaveLength(600);
+  // Marked: a node opening later has nothing to do, nor an older release's (shadow.key_id@1).
+  expect(
+    await sql`SELECT component, version FROM schema_migrations WHERE component LIKE '%.%' ORDER BY 1, 2`,
+  ).toEqual([
+    { component: "responses.item_index", version: 1 },
+    { component: "shadow.key_id", version: 1 },
+    { component: "shadow.key_id", version: 2 },
+  ]);
 }, 60_000);
 
 /** Counts each call of stored_response_item_ids, a response's JSON parsed, in `item_id_reads`. */
@@ -290,504 +229,368 @@ const countItemIdReads = `CREATE SEQUENCE item_id_reads;
   END $$;`;
 
 test("while the backfill waits, the ids a request looks up at once that the index misses are looked for in one statement, which parses only the unreached rows whose text holds one of them, where each id parsed every unreached row", async () => {
-  const url = await databaseToBackfill(300, 0);
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await sql.unsafe(countItemIdReads);
-    // Codex's turn without store: ids no response holds, and one an unreached row does.
-    const ids = [...Array.from({ length: 20 }, (_, n) => `rs_echoed_${n}`), "msg_up7"];
-    const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
-    expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
-    // Only the row whose text holds one of them (as JSON writes it) is parsed: "msg_up7", not "msg_up70".
-    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
-    // A lookup the index answers (a response stored since, its trigger reading it) reads no other.
-    await storage.responses.save({
-      tenant: "acme",
-      id: "resp_new",
-      response: { id: "resp_new", output: [{ id: "msg_new" }] },
-      items: [],
-      createdAt: 2,
-    });
-    expect(await storage.responses.responseOfItem?.("acme", "msg_new")).toBe("resp_new");
-    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
-  } finally {
-    await held.release();
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.waitingBackfill(300);
+  await sql.unsafe(countItemIdReads);
+  // Codex's turn without store: ids no response holds, and one an unreached row does.
+  const ids = [...Array.from({ length: 20 }, (_, n) => `rs_echoed_${n}`), "msg_up7"];
+  const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
+  expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
+  // Only the row whose text holds one of them (as JSON writes it) is parsed: "msg_up7", not "msg_up70".
+  expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
+  // A lookup the index answers (a response stored since, its trigger reading it) reads no other.
+  await storage.responses.save(storedSince);
+  expect(await storage.responses.responseOfItem?.("acme", "msg_new")).toBe("resp_new");
+  expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
 }, 60_000);
 
 test("while the backfill waits, a request's thousands of ids (a long Codex session's, 52 characters each) are looked for at once, indexed ones and missed ones, each unreached row parsed once, where one pattern of them all was 'too complex' for PostgreSQL", async () => {
-  const url = await databaseToBackfill(300, 0);
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    // Stored since the migration: indexed by the trigger.
-    await storage.responses.save({
-      tenant: "acme",
-      id: "resp_new",
-      response: { id: "resp_new", output: [{ id: "msg_new" }] },
-      items: [],
-      createdAt: 2,
-    });
-    await sql.unsafe(countItemIdReads);
-    const echoed = Array.from(
-      { length: 5_200 },
-      (_, n) => `rs_${String(n).padStart(4, "0")}${"e".repeat(45)}`,
-    );
-    const ids = [...echoed, "msg_new", "msg_up7", "msg_up299"];
-    const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
-    expect(found.filter((id) => id !== null)).toEqual(["resp_new", "resp_7", "resp_299"]);
-    // Past a hundred missed ids, a search of each row's text costs more than its parse: 301 rows, once each.
-    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 301 }]);
-  } finally {
-    await held.release();
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.waitingBackfill(300);
+  // Stored since the migration: indexed by the trigger.
+  await storage.responses.save(storedSince);
+  await sql.unsafe(countItemIdReads);
+  const echoed = Array.from({ length: 5_200 }, (_, n) => `rs_${String(n).padStart(4, "0")}${"e".repeat(45)}`);
+  const ids = [...echoed, "msg_new", "msg_up7", "msg_up299"];
+  const found = await Promise.all(ids.map((id) => storage.responses.responseOfItem?.("acme", id)));
+  expect(found.filter((id) => id !== null)).toEqual(["resp_new", "resp_7", "resp_299"]);
+  // Past a hundred missed ids, a search of each row's text costs more than its parse: 301 rows, once each.
+  expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 301 }]);
 }, 60_000);
 
 test("while the backfill waits, a hundred missed ids of 3,000 characters each are searched for in patterns PostgreSQL takes, where one of them all was 'too complex'", async () => {
-  const url = await databaseToBackfill(20, 0);
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await sql.unsafe(countItemIdReads);
-    const long = Array.from({ length: 99 }, (_, n) => `rs_${String(n).padStart(2, "0")}${"l".repeat(2_995)}`);
-    const found = await Promise.all(
-      [...long, "msg_up7"].map((id) => storage.responses.responseOfItem?.("acme", id)),
-    );
-    expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
-    // Searched, not parsed: resp_7 alone.
-    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
-  } finally {
-    await held.release();
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.waitingBackfill(20);
+  await sql.unsafe(countItemIdReads);
+  const long = Array.from({ length: 99 }, (_, n) => `rs_${String(n).padStart(2, "0")}${"l".repeat(2_995)}`);
+  const found = await Promise.all(
+    [...long, "msg_up7"].map((id) => storage.responses.responseOfItem?.("acme", id)),
+  );
+  expect(found.filter((id) => id !== null)).toEqual(["resp_7"]);
+  // Searched, not parsed: resp_7 alone.
+  expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 1 }]);
 }, 60_000);
 
 test("while the backfill waits, an unreached row whose text holds only ids the index found is not parsed: the search covers the missed ids alone, each as JSON writes it", async () => {
-  const url = await databaseToBackfill(20, 0);
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await storage.responses.save({
-      tenant: "acme",
-      id: "resp_new",
-      response: { id: "resp_new", output: [{ id: "msg_new" }] },
-      items: [],
-      createdAt: 2,
-    });
-    // Unreached rows (the trigger kept off, as before the index): one naming the indexed id outside
-    // its output, one whose item id a regular expression reads as other than itself.
-    await sql.unsafe(String.raw`ALTER TABLE stored_responses DISABLE TRIGGER USER;
-      UPDATE stored_responses SET response = '{"id":"resp_8","output":[{"id":"msg_up8"}],"metadata":{"seen":"msg_new"}}'
-        WHERE id = 'resp_8';
-      UPDATE stored_responses SET response = '{"id":"resp_9","output":[{"id":"msg.\\up9"}]}' WHERE id = 'resp_9';
-      ALTER TABLE stored_responses ENABLE TRIGGER USER;`);
-    await sql.unsafe(countItemIdReads);
-    const found = await Promise.all(
-      ["msg_new", "msg_up7", "msg.\\up9"].map((id) => storage.responses.responseOfItem?.("acme", id)),
-    );
-    expect(found).toEqual(["resp_new", "resp_7", "resp_9"]);
-    // resp_7 and resp_9 alone; resp_8 (and resp_new) hold only msg_new, which the index answered.
-    expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
-  } finally {
-    await held.release();
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.waitingBackfill(20);
+  await storage.responses.save(storedSince);
+  // Unreached rows (the trigger kept off, as before the index): one naming the indexed id outside
+  // its output, one whose item id a regular expression reads as other than itself.
+  await sql.unsafe(String.raw`ALTER TABLE stored_responses DISABLE TRIGGER USER;
+    UPDATE stored_responses SET response = '{"id":"resp_8","output":[{"id":"msg_up8"}],"metadata":{"seen":"msg_new"}}'
+      WHERE id = 'resp_8';
+    UPDATE stored_responses SET response = '{"id":"resp_9","output":[{"id":"msg.\\up9"}]}' WHERE id = 'resp_9';
+    ALTER TABLE stored_responses ENABLE TRIGGER USER;`);
+  await sql.unsafe(countItemIdReads);
+  const found = await Promise.all(
+    ["msg_new", "msg_up7", "msg.\\up9"].map((id) => storage.responses.responseOfItem?.("acme", id)),
+  );
+  expect(found).toEqual(["resp_new", "resp_7", "resp_9"]);
+  // resp_7 and resp_9 alone; resp_8 (and resp_new) hold only msg_new, which the index answered.
+  expect(await sql`SELECT last_value::int AS n FROM item_id_reads`).toEqual([{ n: 2 }]);
 }, 60_000);
 
 test("an item whose row a batch indexes while it is looked up is found: the index and the unreached rows are read in one snapshot", async () => {
-  const url = await databaseToBackfill(20, 0);
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  const batch = new SQL({ url, max: 1 });
-  try {
-    let committed = () => {};
-    const commit = new Promise<void>((resolve) => {
-      committed = resolve;
-    });
-    // A batch of another node, whose lock on stored_responses stands for its time between reads:
-    // it indexes resp_7 and moves the position past it, and commits while the lookup runs.
-    let locked = () => {};
-    const holds = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const batching = batch.begin(async (tx) => {
-      await tx`LOCK TABLE stored_responses IN ACCESS EXCLUSIVE MODE`;
-      await tx`INSERT INTO stored_response_items (tenant, item_id, response_id) VALUES ('acme', 'msg_up7', 'resp_7')`;
-      await tx`INSERT INTO backfill_progress (component, version, after) VALUES ('responses.item_index', 1, '["acme","resp_7"]')`;
-      locked();
-      await commit;
-    });
-    await holds;
-    const lookup = storage.responses.responseOfItem?.("acme", "msg_up7");
-    await waitForValue(
-      "the lookup waiting for the batch's lock",
-      async () => {
-        // The lookup's text as pg_stat_activity keeps it (its first 1,024 bytes) names the index.
-        const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_response_items%'`;
-        return row?.n === 1;
-      },
-      10_000,
-      10,
-    );
-    committed();
-    await batching;
-    expect(await lookup).toBe("resp_7");
-  } finally {
-    await batch.close();
-    await sql.close();
-    await storage.close();
-  }
+  const url = await pg.toBackfill(20, 0);
+  const storage = await pg.storage(url);
+  const sql = pg.client(url);
+  const batch = pg.client(url);
+  let committed = () => {};
+  const commit = new Promise<void>((resolve) => {
+    committed = resolve;
+  });
+  // A batch of another node, whose lock on stored_responses stands for its time between reads:
+  // it indexes resp_7 and moves the position past it, and commits while the lookup runs.
+  let locked = () => {};
+  const holds = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const batching = batch.begin(async (tx) => {
+    await tx`LOCK TABLE stored_responses IN ACCESS EXCLUSIVE MODE`;
+    await tx`INSERT INTO stored_response_items (tenant, item_id, response_id) VALUES ('acme', 'msg_up7', 'resp_7')`;
+    await tx`INSERT INTO backfill_progress (component, version, after) VALUES ('responses.item_index', 1, '["acme","resp_7"]')`;
+    locked();
+    await commit;
+  });
+  await holds;
+  const lookup = storage.responses.responseOfItem?.("acme", "msg_up7");
+  await waitForValue(
+    "the lookup waiting for the batch's lock",
+    async () => {
+      // The lookup's text as pg_stat_activity keeps it (its first 1,024 bytes) names the index.
+      const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%stored_response_items%'`;
+      return row?.n === 1;
+    },
+    10_000,
+    10,
+  );
+  committed();
+  await batching;
+  expect(await lookup).toBe("resp_7");
 }, 60_000);
 
 test("a backfill a node left halfway (stopped or crashed) resumes where its last batch ended", async () => {
-  const url = await databaseToBackfill(1_200, 0);
-  const sql = new SQL({ url, max: 1 });
+  const url = await pg.toBackfill(1_200, 0);
+  const sql = pg.client(url);
   // The position a node's last committed batch left; its batch after it rolled back with it.
   await sql`INSERT INTO backfill_progress (component, version, after)
     SELECT 'responses.item_index', 1, json_build_array(tenant, id)::text
     FROM stored_responses ORDER BY tenant, id OFFSET 499 LIMIT 1`;
-  const storage = await openPostgresStorage(options(url));
-  try {
-    const { lines, log } = recordedLog();
-    // Before it runs, a row behind the position is the index's alone (which the batches filled).
-    const [behind] = await sql`SELECT id FROM stored_responses ORDER BY tenant, id LIMIT 1`;
-    expect(
-      await storage.responses.responseOfItem?.("acme", `msg_up${String(behind.id).slice(5)}`),
-    ).toBeNull();
-    await storage.backfill?.(log);
-    expect(lines.map((line) => [line.message, line.fields.rows, line.fields.resumed ?? null])).toEqual([
-      ["backfill of stored responses' item index started", 700, true],
-      ["backfill of stored responses' item index done", 700, null],
-    ]);
-    // Only the rows past the position were read.
-    expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 700 }]);
-  } finally {
-    await sql.close();
-    await storage.close();
-  }
+  const storage = await pg.storage(url);
+  const { lines, log } = recordedLog();
+  // Before it runs, a row behind the position is the index's alone (which the batches filled).
+  const [behind] = await sql`SELECT id FROM stored_responses ORDER BY tenant, id LIMIT 1`;
+  expect(await storage.responses.responseOfItem?.("acme", `msg_up${String(behind.id).slice(5)}`)).toBeNull();
+  await storage.backfill?.(log);
+  expect(lines.map((line) => [line.message, line.fields.rows, line.fields.resumed ?? null])).toEqual([
+    ["backfill of stored responses' item index started", 700, true],
+    ["backfill of stored responses' item index done", 700, null],
+  ]);
+  // Only the rows past the position were read.
+  expect(await sql`SELECT count(*)::int AS n FROM stored_response_items`).toEqual([{ n: 700 }]);
 }, 60_000);
 
 test("a backfill whose batch fails (the database lost a moment) says so, tries again, and ends once it is back", async () => {
-  const url = await databaseToBackfill(1_200, 0);
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage(options(url));
-  try {
-    const { lines, log } = recordedLog();
-    const backfilling = storage.backfill?.(log);
-    await waitForValue("the backfill to start", () => lines.length > 0);
-    await server.kill();
-    await held.release().catch(() => {});
-    await waitForValue("the failed batch's line", () =>
-      lines.some((line) => line.message.includes("failed")),
-    );
-    await server.start();
-    await backfilling;
-    expect(lines.find((line) => line.message.includes("failed"))?.message).toStartWith(
-      "backfill responses.item_index@1 failed; trying again in 1 s",
-    );
-    expect(lines.at(-1)).toMatchObject({
-      message: "backfill of stored responses' item index done",
-      fields: { rows: 1_200 },
-    });
-  } finally {
-    await held.release().catch(() => {});
-    await storage.close();
-  }
+  const { held, storage } = await pg.waitingBackfill(1_200);
+  const { lines, log } = recordedLog();
+  const backfilling = storage.backfill?.(log);
+  await waitForValue("the backfill to start", () => lines.length > 0);
+  await pg.server.kill();
+  await held.release().catch(() => {});
+  await waitForValue("the failed batch's line", () => lines.some((line) => line.message.includes("failed")));
+  await pg.server.start();
+  await backfilling;
+  expect(lines.find((line) => line.message.includes("failed"))?.message).toStartWith(
+    "backfill responses.item_index@1 failed; trying again in 1 s",
+  );
+  expect(lines.at(-1)).toMatchObject({
+    message: "backfill of stored responses' item index done",
+    fields: { rows: 1_200 },
+  });
 }, 60_000);
 
 test("a node stops at once while its backfill's batch waits for another node's (statement_timeout 0, no end): the batch rolls back, and the store is closed", async () => {
-  const url = await databaseToBackfill(600, 0);
-  const held = await holdBackfill(url, responseItemBackfill.mark);
-  const storage = await openPostgresStorage({ ...options(url), statementTimeoutMs: 0 });
-  const sql = new SQL({ url, max: 1 });
-  try {
-    const { lines, log } = recordedLog();
-    const backfilling = storage.backfill?.(log);
-    await waitForValue(
-      "the batch waiting for the progress row",
-      async () => {
-        const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%backfill_progress%'`;
-        return row?.n === 1;
-      },
-      10_000,
-      10,
-    );
-    // The other node still holds it: the stop waits for none of it.
-    await storage.close();
-    await backfilling;
-    expect(lines.at(-1)?.message).toBe(
-      "backfill of stored responses' item index stopped with the node; the next start resumes it",
-    );
-    // Its pool is closed: nothing of it is left open.
-    await expect(storage.responses.get("acme", "resp_0")).rejects.toThrow();
-    await held.release();
-    expect(await sql`SELECT after FROM backfill_progress WHERE component = 'responses.item_index'`).toEqual([
-      { after: null },
-    ]);
-  } finally {
-    await held.release();
-    await sql.close();
-  }
+  const { held, storage, sql } = await pg.waitingBackfill(600, 0, { statementTimeoutMs: 0 });
+  const { lines, log } = recordedLog();
+  const backfilling = storage.backfill?.(log);
+  await waitForValue(
+    "the batch waiting for the progress row",
+    async () => {
+      const [row] = await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%backfill_progress%'`;
+      return row?.n === 1;
+    },
+    10_000,
+    10,
+  );
+  // The other node still holds it: the stop waits for none of it.
+  await storage.close();
+  await backfilling;
+  expect(lines.at(-1)?.message).toBe(
+    "backfill of stored responses' item index stopped with the node; the next start resumes it",
+  );
+  // Its pool is closed: nothing of it is left open.
+  await expect(storage.responses.get("acme", "resp_0")).rejects.toThrow();
+  await held.release();
+  expect(await sql`SELECT after FROM backfill_progress WHERE component = 'responses.item_index'`).toEqual([
+    { after: null },
+  ]);
 }, 30_000);
 
 test("a pair without a caller is stored with '' for its caller's id, which the older release's trigger passes by; one an older release inserts gets it from the trigger", async () => {
-  const url = await server.createDatabase();
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    // Every call of the trigger's function, counted.
-    await sql.unsafe(`CREATE TABLE key_id_reads (id TEXT);
-      CREATE OR REPLACE FUNCTION shadow_pairs_key_id() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        INSERT INTO key_id_reads VALUES (NEW.id);
-        NEW.key_id := coalesce(shadow_record_key_id(NEW.record), '');
-        RETURN NEW;
-      END $$;`);
-    await storage.shadow?.insert([shadowPair(1, { keyId: null }), shadowPair(2)]);
-    await sql.unsafe(...versionOnePairInsert(shadowPair(3, { keyId: null })));
-    await sql.unsafe(...versionOnePairInsert(shadowPair(4)));
-    expect(await sql`SELECT id FROM key_id_reads ORDER BY id`).toEqual([{ id: "pair_3" }, { id: "pair_4" }]);
-    expect(await sql`SELECT id, key_id FROM shadow_pairs ORDER BY seq`).toEqual([
-      { id: "pair_1", key_id: "" },
-      { id: "pair_2", key_id: "jwt:acme:ci" },
-      { id: "pair_3", key_id: "" },
-      { id: "pair_4", key_id: "key_ci" },
-    ]);
-  } finally {
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.opened();
+  // Every call of the trigger's function, counted.
+  await sql.unsafe(`CREATE TABLE key_id_reads (id TEXT);
+    CREATE OR REPLACE FUNCTION shadow_pairs_key_id() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO key_id_reads VALUES (NEW.id);
+      NEW.key_id := coalesce(shadow_record_key_id(NEW.record), '');
+      RETURN NEW;
+    END $$;`);
+  await storage.shadow?.insert([shadowPair(1, { keyId: null }), shadowPair(2)]);
+  await sql.unsafe(...versionOnePairInsert(shadowPair(3, { keyId: null })));
+  await sql.unsafe(...versionOnePairInsert(shadowPair(4)));
+  expect(await sql`SELECT id FROM key_id_reads ORDER BY id`).toEqual([{ id: "pair_3" }, { id: "pair_4" }]);
+  expect(await sql`SELECT id, key_id FROM shadow_pairs ORDER BY seq`).toEqual([
+    { id: "pair_1", key_id: "" },
+    { id: "pair_2", key_id: "jwt:acme:ci" },
+    { id: "pair_3", key_id: "" },
+    { id: "pair_4", key_id: "key_ci" },
+  ]);
 });
 
 test("a key whose model globs hold text PostgreSQL's JSON reader refuses (a lone surrogate, NUL) has its limits changed", async () => {
-  const storage = await openPostgresStorage(options(await server.createDatabase()));
-  try {
-    for (const [n, glob] of Object.values(unreadable).entries()) {
-      const key = keyRecord({ id: `key_${n}`, hash: `${n}`.padStart(64, "0"), models: [`gpt-${glob}`] });
-      await storage.keys.create(key);
-      const limits = { models: key.models, rpm: 5, tpm: null, budgetUsd: null, expiresAt: null };
-      expect(await storage.keys.setLimits?.(key.id, limits, key)).toMatchObject(limits);
-    }
-  } finally {
-    await storage.close();
+  const storage = await pg.storage(await pg.database());
+  for (const [n, glob] of Object.values(unreadable).entries()) {
+    const key = keyRecord({ id: `key_${n}`, hash: `${n}`.padStart(64, "0"), models: [`gpt-${glob}`] });
+    await storage.keys.create(key);
+    const limits = { models: key.models, rpm: 5, tpm: null, budgetUsd: null, expiresAt: null };
+    expect(await storage.keys.setLimits?.(key.id, limits, key)).toMatchObject(limits);
   }
 });
 
 test("shadow pairs kept before the key_id column are given their caller's id from their record after its migration, in batches, an answer cut inside an emoji or holding NUL included; a pair an older release inserts after it too", async () => {
-  const url = await server.createDatabase();
-  const sql = new SQL({ url, max: 1 });
+  const url = await pg.database();
+  const sql = pg.client(url);
   /** A pair whose primary answer is `answer`: text PostgreSQL's JSON reader refuses, in its record. */
   const answered = (id: string, keyId: string, answer: string) =>
     shadowPair(1, { id, keyId, primary: { ...shadowPair(1).primary, answer } });
   const keyIds = async () =>
     (await sql`SELECT count(key_id)::int AS n FROM shadow_pairs`)[0] as { n: number } | undefined;
-  try {
-    await migratePostgres(sql, "shadow", shadowMigrations.slice(0, 1));
-    // The third as kept before pairs had their caller's id: none. The bulk: more than a batch.
-    const kept = [
-      shadowPair(1),
-      shadowPair(2),
-      shadowPair(3, { keyId: null }),
-      answered("pair_emoji", "key_emoji", "😀".slice(0, 1)),
-      answered("pair_nul", "key_nul", "a\u0000b"),
-      ...Array.from({ length: 1_100 }, (_, n) => shadowPair(1, { id: `pair_bulk_${n}`, keyId: "key_bulk" })),
-    ];
-    for (const pair of kept) await sql.unsafe(...versionOnePairInsert(pair));
-    // The migration itself reads no record: it holds its lock for its DDL alone.
-    await migratePostgres(sql, "shadow", shadowMigrations);
-    expect(await keyIds()).toEqual({ n: 0 });
-  } finally {
-    await sql.close();
-  }
-  const storage = await openPostgresStorage(options(url));
-  const older = new SQL({ url, max: 1 });
-  try {
-    const ids = async (keyId: string) =>
-      (await storage.shadow?.list({ keyId }, null, 2_000))?.map((p) => p.id);
-    const found = async () => {
-      expect(await ids("key_ci")).toEqual(["pair_1"]);
-      expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
-      expect(await ids("key_emoji")).toEqual(["pair_emoji"]);
-      expect(await ids("key_nul")).toEqual(["pair_nul"]);
-      expect(await ids("key_bulk")).toHaveLength(1_100);
-    };
-    // Found by their caller before the backfill (their records read) as after it (their column).
-    await found();
-    const { lines, log } = recordedLog();
-    await storage.backfill?.(log);
-    // The item index of a database that had no responses is filled at once, in silence.
-    expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
-      ["backfill of shadow pairs' caller ids started", 1_105],
-      ["backfill of shadow pairs' caller ids done", 1_105],
-    ]);
-    await found();
-    // None is left unread: the pair without a caller has '' for none.
-    expect(
-      await older`SELECT count(*) FILTER (WHERE key_id IS NULL)::int AS unread, count(*) FILTER (WHERE key_id = '')::int AS none FROM shadow_pairs`,
-    ).toEqual([{ unread: 0, none: 1 }]);
-    expect((await storage.shadow?.list({}, null, 1_200))?.slice(-5).map((p) => [p.id, p.keyId])).toEqual([
-      ["pair_nul", "key_nul"],
-      ["pair_emoji", "key_emoji"],
-      ["pair_3", null],
-      ["pair_2", "jwt:acme:ci"],
-      ["pair_1", "key_ci"],
-    ]);
-    // A node still on the release before the column writes none: the pair is found by its caller.
-    await older.unsafe(...versionOnePairInsert(answered("pair_older", "key_older", "x\u0000y")));
-    expect(await ids("key_older")).toEqual(["pair_older"]);
-  } finally {
-    await older.close();
-    await storage.close();
-  }
+  await migratePostgres(sql, "shadow", shadowMigrations.slice(0, 1));
+  // The third as kept before pairs had their caller's id: none. The bulk: more than a batch.
+  const kept = [
+    shadowPair(1),
+    shadowPair(2),
+    shadowPair(3, { keyId: null }),
+    answered("pair_emoji", "key_emoji", "😀".slice(0, 1)),
+    answered("pair_nul", "key_nul", "a\u0000b"),
+    ...Array.from({ length: 1_100 }, (_, n) => shadowPair(1, { id: `pair_bulk_${n}`, keyId: "key_bulk" })),
+  ];
+  for (const pair of kept) await sql.unsafe(...versionOnePairInsert(pair));
+  // The migration itself reads no record: it holds its lock for its DDL alone.
+  await migratePostgres(sql, "shadow", shadowMigrations);
+  expect(await keyIds()).toEqual({ n: 0 });
+  const storage = await pg.storage(url);
+  const older = pg.client(url);
+  const ids = async (keyId: string) => (await storage.shadow?.list({ keyId }, null, 2_000))?.map((p) => p.id);
+  const found = async () => {
+    expect(await ids("key_ci")).toEqual(["pair_1"]);
+    expect(await ids("jwt:acme:ci")).toEqual(["pair_2"]);
+    expect(await ids("key_emoji")).toEqual(["pair_emoji"]);
+    expect(await ids("key_nul")).toEqual(["pair_nul"]);
+    expect(await ids("key_bulk")).toHaveLength(1_100);
+  };
+  // Found by their caller before the backfill (their records read) as after it (their column).
+  await found();
+  const { lines, log } = recordedLog();
+  await storage.backfill?.(log);
+  // The item index of a database that had no responses is filled at once, in silence.
+  expect(lines.map((line) => [line.message, line.fields.rows])).toEqual([
+    ["backfill of shadow pairs' caller ids started", 1_105],
+    ["backfill of shadow pairs' caller ids done", 1_105],
+  ]);
+  await found();
+  // None is left unread: the pair without a caller has '' for none.
+  expect(
+    await older`SELECT count(*) FILTER (WHERE key_id IS NULL)::int AS unread, count(*) FILTER (WHERE key_id = '')::int AS none FROM shadow_pairs`,
+  ).toEqual([{ unread: 0, none: 1 }]);
+  expect((await storage.shadow?.list({}, null, 1_200))?.slice(-5).map((p) => [p.id, p.keyId])).toEqual([
+    ["pair_nul", "key_nul"],
+    ["pair_emoji", "key_emoji"],
+    ["pair_3", null],
+    ["pair_2", "jwt:acme:ci"],
+    ["pair_1", "key_ci"],
+  ]);
+  // A node still on the release before the column writes none: the pair is found by its caller.
+  await older.unsafe(...versionOnePairInsert(answered("pair_older", "key_older", "x\u0000y")));
+  expect(await ids("key_older")).toEqual(["pair_older"]);
 }, 60_000);
 
 test("the item index's trigger fires on a row inserted and on its response updated, not on its other columns", async () => {
-  const url = await server.createDatabase();
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    // Backfilled (nothing to fill): the store reads the index alone.
-    await storage.backfill?.(recordedLog().log);
-    const said = { id: "msg_up1", type: "message", content: [] };
-    const record = {
-      tenant: "acme",
-      id: "resp_1",
-      response: { id: "resp_1", output: [said] },
-      items: [],
-      createdAt: 1,
-    };
-    await storage.responses.save(record);
-    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_1");
-    await sql`DELETE FROM stored_response_items`;
-    await sql`UPDATE stored_responses SET created_at = 2, holder = 'openai' WHERE id = 'resp_1'`;
-    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBeNull();
-    await sql`UPDATE stored_responses SET response = ${JSON.stringify(record.response)} WHERE id = 'resp_1'`;
-    expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_1");
-  } finally {
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.opened();
+  // Backfilled (nothing to fill): the store reads the index alone.
+  await storage.backfill?.(recordedLog().log);
+  const said = { id: "msg_up1", type: "message", content: [] };
+  const record = {
+    tenant: "acme",
+    id: "resp_1",
+    response: { id: "resp_1", output: [said] },
+    items: [],
+    createdAt: 1,
+  };
+  await storage.responses.save(record);
+  expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_1");
+  await sql`DELETE FROM stored_response_items`;
+  await sql`UPDATE stored_responses SET created_at = 2, holder = 'openai' WHERE id = 'resp_1'`;
+  expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBeNull();
+  await sql`UPDATE stored_responses SET response = ${JSON.stringify(record.response)} WHERE id = 'resp_1'`;
+  expect(await storage.responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_1");
 });
 
 test("audit_log keeps only the indexes its queries read: time, and key, model, status and tenant with time", async () => {
-  const url = await server.createDatabase();
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    const rows: { indexdef: string }[] =
-      await sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_log' ORDER BY indexname`;
-    expect(rows.map((r) => r.indexdef.replace(/^.* USING btree /, ""))).toEqual([
-      "(key_id, started_at, id)",
-      "(key_name, started_at, id)",
-      "(model, started_at, id)",
-      "(id)",
-      "(status, started_at, id)",
-      "(tenant, started_at, id) WHERE (tenant IS NOT NULL)",
-      "(started_at, id)",
-    ]);
-  } finally {
-    await sql.close();
-    await storage.close();
-  }
+  const { sql } = await pg.opened();
+  const rows: { indexdef: string }[] =
+    await sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_log' ORDER BY indexname`;
+  expect(rows.map((r) => r.indexdef.replace(/^.* USING btree /, ""))).toEqual([
+    "(key_id, started_at, id)",
+    "(key_name, started_at, id)",
+    "(model, started_at, id)",
+    "(id)",
+    "(status, started_at, id)",
+    "(tenant, started_at, id) WHERE (tenant IS NOT NULL)",
+    "(started_at, id)",
+  ]);
 });
 
 test("the one ok attempt on the row's own route, which crosses to the thread as its duration, is stored and read back as the list", async () => {
-  const url = await server.createDatabase();
-  const storage = await openPostgresStorage(options(url));
-  const sql = new SQL({ url, max: 1 });
-  try {
-    const attempt = {
-      route: "provider:openai",
-      upstreamModel: "gpt-4o-mini-2024-07-18",
-      outcome: "ok" as const,
-      status: null,
-      errorClass: null,
-      durationMs: 0.6100000000000001,
-    };
-    const record = makeRecord({ requestId: "req_sole", attempts: [attempt] });
-    expect(await storage.audit.insert([record])).toEqual({ written: 1, rejected: 0 });
-    const [read] = await storage.audit.select(auditFilterSchema.parse({}), null, 10);
-    expect(read?.record).toEqual(record);
-    const rows: { attempts: string }[] = await sql`SELECT attempts FROM audit_log`;
-    expect(rows.map((r) => JSON.parse(r.attempts))).toEqual([[attempt]]);
-  } finally {
-    await sql.close();
-    await storage.close();
-  }
+  const { storage, sql } = await pg.opened();
+  const attempt = {
+    route: "provider:openai",
+    upstreamModel: "gpt-4o-mini-2024-07-18",
+    outcome: "ok" as const,
+    status: null,
+    errorClass: null,
+    durationMs: 0.6100000000000001,
+  };
+  const record = makeRecord({ requestId: "req_sole", attempts: [attempt] });
+  expect(await storage.audit.insert([record])).toEqual({ written: 1, rejected: 0 });
+  const [read] = await storage.audit.select(auditFilterSchema.parse({}), null, 10);
+  expect(read?.record).toEqual(record);
+  const rows: { attempts: string }[] = await sql`SELECT attempts FROM audit_log`;
+  expect(rows.map((r) => JSON.parse(r.attempts))).toEqual([[attempt]]);
 });
 
 test("config: pool size, statement_timeout and application name reach the server; sslmode in the URL wins", async () => {
-  const url = await server.createDatabase();
-  const storage = await openStorage({
-    driver: "postgres",
-    path: "unused",
-    url: `${url}?sslmode=disable`,
-    pool: 2,
-    statement_timeout: 1234,
-    connect_timeout: 1000,
-    sslmode: "require", // the server has no TLS: only the URL's `disable` lets this connect
-    responses_retention: 1000,
-  });
-  const pool = connectPostgres({ ...options(url), statementTimeoutMs: 1234 });
-  const sql = new SQL({ url, max: 1 });
-  try {
-    await Promise.all(Array.from({ length: 6 }, () => storage.keys.count()));
-    // This database's sessions only: pools of earlier tests' databases may still be closing.
-    const sessions: { n: string }[] = await sql`SELECT count(*) AS n FROM pg_stat_activity
-      WHERE application_name = 'mindgw' AND datname = current_database()`;
-    expect(Number(sessions[0]!.n)).toBeGreaterThanOrEqual(1);
-    expect(Number(sessions[0]!.n)).toBeLessThanOrEqual(2);
-    const [shown] = await pool`SHOW statement_timeout`;
-    expect(shown).toEqual({ statement_timeout: "1234ms" });
-    await expect(pool`SELECT pg_sleep(3)`).rejects.toMatchObject({ errno: "57014" });
-  } finally {
-    await sql.close();
-    await pool.close();
-    await storage.close();
-  }
+  const url = await pg.database();
+  const storage = pg.closeAfter(
+    await openStorage({
+      driver: "postgres",
+      path: "unused",
+      url: `${url}?sslmode=disable`,
+      pool: 2,
+      statement_timeout: 1234,
+      connect_timeout: 1000,
+      sslmode: "require", // the server has no TLS: only the URL's `disable` lets this connect
+      responses_retention: 1000,
+    }),
+  );
+  const pool = pg.closeAfter(connectPostgres({ ...nodeOptions(url), statementTimeoutMs: 1234 }));
+  const sql = pg.client(url);
+  await Promise.all(Array.from({ length: 6 }, () => storage.keys.count()));
+  // This database's sessions only: pools of earlier tests' databases may still be closing.
+  const sessions: { n: string }[] = await sql`SELECT count(*) AS n FROM pg_stat_activity
+    WHERE application_name = 'mindgw' AND datname = current_database()`;
+  expect(Number(sessions[0]!.n)).toBeGreaterThanOrEqual(1);
+  expect(Number(sessions[0]!.n)).toBeLessThanOrEqual(2);
+  const [shown] = await pool`SHOW statement_timeout`;
+  expect(shown).toEqual({ statement_timeout: "1234ms" });
+  await expect(pool`SELECT pg_sleep(3)`).rejects.toMatchObject({ errno: "57014" });
 });
 
 test("a lost database: 503 storage_unavailable, audit inserts throw (the writer keeps them), and recovery without a restart", async () => {
-  const storage: Storage = await openPostgresStorage(options(await server.createDatabase()));
-  try {
-    await storage.keys.count();
-    await server.kill();
-    const failure = await storage.keys.getById("key_1").catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(GatewayError);
-    expect(failure).toMatchObject({ status: 503, code: "storage_unavailable", retryable: true });
-    await expect(storage.responses.get("acme", "resp_1")).rejects.toMatchObject({
-      code: "storage_unavailable",
-    });
-    await expect(storage.audit.insert([makeRecord()])).rejects.toThrow();
-    await expect(storage.audit.probe()).rejects.toThrow();
-    await server.start();
-    // The same pool, no restart: the next calls connect again.
-    await storage.audit.probe();
-    expect(await storage.audit.insert([makeRecord()])).toEqual({ written: 1, rejected: 0 });
-    expect(await storage.keys.count()).toBe(0);
-  } finally {
-    await storage.close();
-  }
+  const storage = await pg.storage(await pg.database());
+  await storage.keys.count();
+  await pg.server.kill();
+  const failure = await storage.keys.getById("key_1").catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(GatewayError);
+  expect(failure).toMatchObject({ status: 503, code: "storage_unavailable", retryable: true });
+  await expect(storage.responses.get("acme", "resp_1")).rejects.toMatchObject({
+    code: "storage_unavailable",
+  });
+  await expect(storage.audit.insert([makeRecord()])).rejects.toThrow();
+  await expect(storage.audit.probe()).rejects.toThrow();
+  await pg.server.start();
+  // The same pool, no restart: the next calls connect again.
+  await storage.audit.probe();
+  expect(await storage.audit.insert([makeRecord()])).toEqual({ written: 1, rejected: 0 });
+  expect(await storage.keys.count()).toBe(0);
 }, 60_000);
 
 test("audit batches are written by a thread with a connection of its own: they land while the node's pool is busy", async () => {
-  const url = await server.createDatabase();
-  const settings = { ...options(url), pool: 1 };
+  const url = await pg.database();
+  const settings = { ...nodeOptions(url), pool: 1 };
   const sql = connectPostgres(settings);
-  const store = await createPostgresAuditStore(sql, postgresCalls(sql, undefined), settings);
+  pg.closeAfter({ close: () => sql.close({ timeout: 1 }) });
+  const store = pg.closeAfter(await createPostgresAuditStore(sql, postgresCalls(sql, undefined), settings));
   let release = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
@@ -816,7 +619,5 @@ test("audit batches are written by a thread with a connection of its own: they l
     expect(page.find((entry) => entry.record.requestId === "t0")?.record.requestBody).toBe("x\ty");
   } finally {
     release();
-    await store.close();
-    await sql.close({ timeout: 1 });
   }
 }, 60_000);

@@ -7,7 +7,7 @@ import {
   shadowQuerySchema,
 } from "../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../shadow/shadow-filter.ts";
-import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
+import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStore } from "./config-store.ts";

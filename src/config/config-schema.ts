@@ -92,7 +92,7 @@ export const configSchema = z.strictObject({
       fail_open: bool().default(false),
       /**
        * What the rows waiting to be written may take. A row whose bodies would take the queue past
-       * it is written with each body replaced by a marker (audit-writer.ts `BODY_NOT_KEPT`); a row
+       * it is written with each body replaced by a marker (audit/queued-bodies.ts `BODY_NOT_KEPT`); a row
        * that finds it full is dropped and counted, as past the 100,000 rows. At least 64KB.
        */
       max_queue_bytes: size(formatSize(DEFAULT_MAX_QUEUE_BYTES), 64 * 1024),

@@ -1,4 +1,4 @@
-import type { CopyCount } from "../telemetry/metrics/scraped-metrics.ts";
+import type { CopyCount } from "../telemetry/metrics/metric-sources.ts";
 
 /**
  * Shadow copies that ended since start, by provider and outcome: both bounded (providers by the

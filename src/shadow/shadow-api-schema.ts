@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { instant } from "../audit/audit-query-schema.ts";
-import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
+import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 
 /**
  * The wire shape of `GET /admin/api/shadow` (the admin UI's Shadow page and

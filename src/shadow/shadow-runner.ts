@@ -11,7 +11,7 @@ import { attemptInfo, type Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
-import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
+import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { CopyCounts } from "./copy-counts.ts";
 import { handOver } from "./hand-over.ts";
 import { createPairBatches } from "./pair-batches.ts";

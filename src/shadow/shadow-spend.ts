@@ -1,4 +1,4 @@
-import type { ModelSpend } from "../telemetry/metrics/scraped-metrics.ts";
+import type { ModelSpend } from "../telemetry/metrics/metric-sources.ts";
 
 /**
  * What shadow copies cost since start, by model: the price of each pair's shadow side as it is

@@ -6,7 +6,7 @@ import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { breakerSeries } from "./metrics/breaker-series.ts";
 import type { MetricSources } from "./metrics/gateway-metrics.ts";
-import type { ConfiguredLabels, WorkerLoad } from "./metrics/scraped-metrics.ts";
+import type { ConfiguredLabels, WorkerLoad } from "./metrics/metric-sources.ts";
 
 /** The gateway's parts, read by metrics at scrape time (never on the request path). */
 export function gatewaySources(parts: {

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../core/describe-error.ts";
 import type { ShadowRecord, ShadowPage as ShadowReport, ShadowSide } from "../../shadow/shadow-api-schema.ts";
-import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
+import type { ShadowCounts } from "../../telemetry/metrics/metric-sources.ts";
 import { ApiError, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../../shadow/shadow-filter.ts";
 import type { ShadowStore } from "../../storage/storage.ts";
-import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
+import type { ShadowCounts } from "../../telemetry/metrics/metric-sources.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";

@@ -93,7 +93,7 @@ export function registerScrapedMetrics(
   }
   new Gauge({
     name: "mindgw_audit_queue_depth",
-    help: "Audit records waiting to be written",
+    help: "Audit records held to be written: those waiting and the batch being written",
     registers,
     collect() {
       this.set(sources.audit().queued);

@@ -277,10 +277,10 @@ export class ResponsesSocketSession {
    * (a failure the socket tells of itself), as the gateway numbers one in an SSE stream.
    */
   private sayError(run: TurnRun, error: SocketError): void {
-    const said = error.sequenceNumber === undefined ? { ...error, sequenceNumber: run.next } : error;
-    run.next = (said.sequenceNumber ?? run.next) + 1;
-    run.said = said;
-    this.deps.send(errorEvent(said, run.turn.streamId));
+    const sequenceNumber = error.sequenceNumber ?? run.next;
+    run.next = sequenceNumber + 1;
+    run.said = { ...error, sequenceNumber };
+    this.deps.send(errorEvent(run.said, run.turn.streamId));
   }
 
   /**

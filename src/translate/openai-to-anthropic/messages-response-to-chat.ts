@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { anthropicResponse } from "../anthropic-schema.ts";
 import { noteCallsInText } from "../calls-in-text.ts";
 import { parseBody } from "../parse-body.ts";
+import { noteThinking, THINKING_SEPARATOR, type ThinkingBlock } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 
@@ -30,8 +31,10 @@ export interface MessagesToChatOptions {
 
 /**
  * Anthropic message → OpenAI chat.completion. Text blocks join into `content`; tool_use blocks
- * become `tool_calls` with JSON-string arguments; thinking blocks, joined, `reasoning_content`
- * when the upstream takes them back (`thinkingBack`), else dropped.
+ * become `tool_calls` with JSON-string arguments; thinking blocks, joined by a blank line,
+ * `reasoning_content` when the upstream takes them back (`thinkingBack`), else dropped. Their
+ * signatures, which chat has no field for, are noted beside the message with the blocks
+ * (thinking-blocks.ts), for a translation on to the Responses API.
  */
 export function messagesResponseToChat(
   body: JsonObject,
@@ -40,14 +43,15 @@ export function messagesResponseToChat(
 ): JsonObject {
   const message = parseBody(anthropicResponse, body, "upstream");
   let text = "";
-  let reasoning = "";
+  const thought: ThinkingBlock[] = [];
   const toolCalls: JsonObject[] = [];
   const before: number[] = [];
   for (const block of message.content) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
-    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string")
-      reasoning += block.thinking;
-    else if (block.type === "tool_use" && "id" in block && "name" in block) {
+    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string") {
+      const signature = typeof block.signature === "string" ? block.signature : "";
+      thought.push({ thinking: block.thinking, signature });
+    } else if (block.type === "tool_use" && "id" in block && "name" in block) {
       const args = JSON.stringify(block.input ?? {});
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
       before.push(text.length);
@@ -58,7 +62,12 @@ export function messagesResponseToChat(
     content: text === "" && toolCalls.length > 0 ? null : text,
     refusal: null,
   };
+  const reasoning = thought
+    .map((block) => block.thinking)
+    .filter((thinking) => thinking !== "")
+    .join(THINKING_SEPARATOR);
   if (reasoning !== "") reply.reasoning_content = reasoning;
+  if (thought.length > 0) noteThinking(reply, thought);
   if (toolCalls.length > 0) reply.tool_calls = toolCalls;
   // Text after a call: said in order to a Responses caller (calls-in-text.ts).
   noteCallsInText(reply, text, before);

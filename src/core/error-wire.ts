@@ -98,14 +98,28 @@ export function responsesFailure(error: GatewayError, sequence: number, response
  */
 export function responseFailed(error: GatewayError, sequence: number, response: JsonObject): SseEvent {
   const wire = openAIWireError(error);
-  const failed = {
+  const failed = responseFailedEvent(
+    { code: wire.code ?? wire.type, message: wire.message },
+    sequence,
+    response,
+  );
+  return { event: RESPONSE_FAILED, data: JSON.stringify(failed) };
+}
+
+/**
+ * `response.failed` as an object: numbered `sequence`, failing `response` with the code and
+ * message `said` (what the `error` event before it said). An SSE stream's (`responseFailed`) and a
+ * Responses WebSocket turn's (http/responses-socket/socket-events.ts) alike.
+ */
+export function responseFailedEvent(
+  said: { readonly code: string; readonly message: string },
+  sequence: number,
+  response: JsonObject,
+): JsonObject {
+  const error = { code: said.code, message: said.message };
+  return {
     type: RESPONSE_FAILED,
     sequence_number: sequence,
-    response: {
-      ...response,
-      status: "failed",
-      error: { code: wire.code ?? wire.type, message: wire.message },
-    },
+    response: { ...response, status: "failed", error },
   };
-  return { event: RESPONSE_FAILED, data: JSON.stringify(failed) };
 }

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Provider } from "../providers/provider.ts";
+import { IN_BODY, saidPreviousId, withPreviousId } from "../routing/previous-response-id.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
@@ -111,7 +112,8 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   }
 
   /**
-   * The holder's answer: a 2xx relayed as it came, under the gateway's own headers; null for a 404
+   * The holder's answer: a 2xx relayed as it came (but for `previousId`), under the gateway's own
+   * headers; null for a 404
    * (it holds the response no longer). Any other failure is judged as a model call's is
    * (upstream-failure.ts) and thrown: its credentials refused are a 502 in the gateway's words
    * (the upstream's text, which may quote its key, never reaches the caller), a 429 a 429 with
@@ -120,6 +122,12 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   async function relay(
     { answer, holder }: FromHolder,
     headers: Record<string, string>,
+    /**
+     * The `previous_response_id` the response was answered with, when it is one the upstream was
+     * not sent (a chain the gateway expanded: adapt-dialect.ts `previousSaid`): its copy says null
+     * there, and is said as the `POST` answered, as the gateway's own copy says it.
+     */
+    previousId?: string,
   ): Promise<Response | null> {
     if (answer.status === 404) {
       await answer.body?.cancel();
@@ -131,13 +139,20 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     }
     const type = answer.headers.get("content-type") ?? "application/json";
     // Read whole, as a model's whole answer is: no more than `routing.max_upstream_body`.
-    const body = await readBounded(answer, deps.maxUpstreamBody(), holder, "refuse");
+    const read = await readBounded(answer, deps.maxUpstreamBody(), holder, "refuse");
+    const body =
+      previousId === undefined ? read : (withPreviousId(read, saidPreviousId(previousId), IN_BODY) ?? read);
     return new Response(body, { status: answer.status, headers: { ...headers, "content-type": type } });
   }
 
   /** The holder's answer to a read, a 404 in OpenAI's words when it holds the response no longer. */
-  async function relayRead(upstream: FromHolder, id: string, headers: Record<string, string>) {
-    const answer = await relay(upstream, headers);
+  async function relayRead(
+    upstream: FromHolder,
+    id: string,
+    headers: Record<string, string>,
+    previousId?: string,
+  ) {
+    const answer = await relay(upstream, headers, previousId);
     if (!answer) throw responseNotFound(id);
     return answer;
   }
@@ -153,7 +168,9 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
-        if (upstream) return relayRead(upstream, params.id, headers);
+        const previous = stored.response.previous_response_id;
+        if (upstream)
+          return relayRead(upstream, params.id, headers, typeof previous === "string" ? previous : undefined);
         return Response.json(stored.response, { headers });
       }),
     )

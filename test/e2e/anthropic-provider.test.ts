@@ -740,7 +740,7 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
     [false, true],
     [true, true],
   ])(
-    "DeepSeek's own thinking reaches a Responses caller as a reasoning item, and goes back leading its tool-call turn (stream: %p, chained: %p)",
+    "DeepSeek's own thinking reaches a Responses caller as a reasoning item, its signature the item's encrypted_content, and goes back leading its tool-call turn, signed as DeepSeek signed it (stream: %p, chained: %p)",
     async (stream, chained) => {
       const tools: OpenAI.Responses.Tool[] = [
         { type: "function", name: "Bash", parameters: { type: "object" }, strict: false },
@@ -752,6 +752,9 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
       const input: OpenAI.Responses.ResponseInputItem[] = [{ role: "user", content: "list the files" }];
       const first = await ask({ model: "ds-think", tools, input, store: chained });
       expect(first.output[0]).toMatchObject({ type: "reasoning", summary: [{ text: think(1).thinking }] });
+      // DeepSeek signs a block with its message's id, carried marked (the gateway's, not OpenAI's).
+      const sealed = first.output[0]?.type === "reasoning" ? first.output[0].encrypted_content : undefined;
+      expect(sealed).toMatch(/^mindgw-thinking:v1:msg_/);
       const call = first.output.find((item) => item.type === "function_call");
       const result: OpenAI.Responses.ResponseInputItem = {
         type: "function_call_output",
@@ -776,7 +779,10 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
           });
       expect(second.status).toBe("completed");
       const up = await upstreamCall(before);
-      expect((up.body.messages as Turn[])[1]?.content[0]).toEqual(think(1));
+      expect((up.body.messages as Turn[])[1]?.content[0]).toEqual({
+        ...think(1),
+        signature: sealed?.slice("mindgw-thinking:v1:".length),
+      });
     },
   );
 });

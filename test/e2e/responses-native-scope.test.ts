@@ -395,4 +395,50 @@ describe("a chain the gateway expands for a native route: the answer names the r
       ["response.completed", id],
     ]);
   });
+
+  test("GET of the answer the upstream keeps says the caller's id too, where the upstream's copy says null", async () => {
+    up.queue({
+      headers: JSON_TYPE,
+      body: JSON.stringify({
+        id: "chatcmpl-2",
+        object: "chat.completion",
+        model: "up-chat",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi there" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      }),
+    });
+    const first = await call(ka, "POST", "/responses", { model: "translated", input: "hi" });
+    const { id } = (await first.json()) as { id: string };
+
+    // Kept upstream (no store: false): the read goes to the upstream, which holds its copy.
+    const kept = (responseId: string) =>
+      JSON.stringify(
+        {
+          ...JSON.parse(answer(responseId, "msg_kept2")),
+          // A schema naming the key first: only the response's own is said.
+          text: { format: { type: "json_schema", schema: { properties: { previous_response_id: {} } } } },
+          previous_response_id: null,
+        },
+        null,
+        2,
+      );
+    up.queue({ headers: JSON_TYPE, body: kept("resp_kept2") });
+    const second = await call(ka, "POST", "/responses", {
+      model: "resp",
+      previous_response_id: id,
+      input: "go on",
+    });
+    expect(((await second.json()) as { previous_response_id: unknown }).previous_response_id).toBe(id);
+
+    up.queue({ headers: JSON_TYPE, body: kept("resp_kept2") });
+    const read = await call(ka, "GET", "/responses/resp_kept2");
+    expect(read.status).toBe(200);
+    expect(up.requests.at(-1)?.path).toBe("/v1/responses/resp_kept2");
+    const body = (await read.json()) as {
+      previous_response_id: unknown;
+      text: { format: { schema: unknown } };
+    };
+    expect(body.previous_response_id).toBe(id);
+    expect(body.text.format.schema).toEqual({ properties: { previous_response_id: {} } });
+  });
 });

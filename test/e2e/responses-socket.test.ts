@@ -68,7 +68,15 @@ function connect(apiKey = key) {
   return { socket, events, closed };
 }
 
-const ENDS = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
+const ENDS = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+/**
+ * Whether `event` ends its turn: a response's last event; or an `error` said before any stream
+ * began (a refused turn), which carries no `sequence_number`. One said in a stream is numbered in
+ * it, and its `response.failed` follows, as OpenAI fails a response that began.
+ */
+const ends = (event: ServerEvent) =>
+  ENDS.has(event.type) || (event.type === "error" && !("sequence_number" in event));
 
 /** Sends one turn and waits (bounded) for its last event; returns the turn's events. */
 async function turn(
@@ -77,9 +85,7 @@ async function turn(
 ): Promise<ServerEvent[]> {
   const from = connection.events.length;
   connection.socket.send(event);
-  await waitFor("the turn's last event", () =>
-    connection.events.slice(from).some((e) => ENDS.has(e.type)) ? true : undefined,
-  );
+  await waitFor("the turn's last event", () => (connection.events.slice(from).some(ends) ? true : undefined));
   return connection.events.slice(from);
 }
 
@@ -650,7 +656,7 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
-  test("a native stream the upstream fails after it began (invalid_prompt) ends the turn with an error event at the status its code stands for, OpenAI's nested error and the stream's own fields both", async () => {
+  test("a native stream the upstream fails after it began (invalid_prompt): an error event at the status its code stands for, OpenAI's nested error and the stream's own fields both, then the upstream's response.failed, as OpenAI's WebSocket mode ends one", async () => {
     const connection = connect();
     const event = (type: string, fields: object) =>
       `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
@@ -684,7 +690,7 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     });
     const events = await turn(connection, { type: "response.create", model: "n1", input: "hi" });
     expect(events.map((e) => e.type)).toContain("response.output_text.delta");
-    expect(events.at(-1)).toEqual({
+    expect(events.at(-2)).toEqual({
       type: "error",
       status: 400,
       sequence_number: 3,
@@ -693,6 +699,15 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
       param: null,
       error: { type: "invalid_request_error", code: "invalid_prompt", message: flagged, param: null },
     } as unknown as ServerEvent);
+    expect(events.at(-1)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 4,
+      response: {
+        id: "resp_ws_flagged",
+        status: "failed",
+        error: { code: "invalid_prompt", message: flagged },
+      },
+    });
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
@@ -724,13 +739,19 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
       });
       const events = await turn(connection, { type: "response.create", model: "n1", input: "hi" });
       expect(events.map((e) => e.type)).toContain("response.output_item.added");
-      expect(events.at(-1)).toMatchObject({
+      expect(events.at(-2)).toMatchObject({
         type: "error",
         status: 502,
         sequence_number: 2,
         code,
         message: said,
         error: { type: "server_error", code, message: said },
+      });
+      // The upstream ended at its error: the gateway fails its response, numbered next.
+      expect(events.at(-1)).toMatchObject({
+        type: "response.failed",
+        sequence_number: 3,
+        response: { id: `resp_ws_${code}`, status: "failed" },
       });
       connection.socket.close({ code: 1000, reason: "done" });
     },
@@ -794,7 +815,7 @@ describe("Responses WebSocket lanes (stream_id)", () => {
 });
 
 describe("Responses WebSocket mode and a route that fails late", () => {
-  test("a turn whose upstream times out after the keep-alive committed its answer ends with an error event", async () => {
+  test("a turn whose upstream times out after the keep-alive committed its answer ends with an error event, then response.failed", async () => {
     // Keep-alive comments commit the answer (200) before the route's bound on its headers runs out.
     const node = await fx.spawn({
       config: {
@@ -809,15 +830,23 @@ describe("Responses WebSocket mode and a route that fails late", () => {
     socket.on("event", (event) => events.push(event));
     socket.on("error", () => undefined);
     socket.send({ type: "response.create", model: "m1", input: "slow [[fake:delay=4000]]" });
-    await waitFor("the turn's last event", () => (events.some((e) => ENDS.has(e.type)) ? true : undefined));
-    const last = events.at(-1) as { type: string; status?: number; error?: { code?: string } };
-    expect(last).toMatchObject({ type: "error", status: 504, error: { code: "upstream_timeout" } });
+    await waitFor("the turn's last event", () => (events.some(ends) ? true : undefined));
+    // The error event, numbered as the stream's first, then the response.failed that ends the turn.
+    expect(events.at(-2)).toMatchObject({
+      type: "error",
+      status: 504,
+      sequence_number: 0,
+      error: { code: "upstream_timeout" },
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 1,
+      response: { status: "failed", error: { code: "upstream_timeout" } },
+    });
     // The connection goes on: the next turn is answered.
     const from = events.length;
     socket.send({ type: "response.create", model: "m1", input: "quick" });
-    await waitFor("the next turn's end", () =>
-      events.slice(from).some((e) => ENDS.has(e.type)) ? true : undefined,
-    );
+    await waitFor("the next turn's end", () => (events.slice(from).some(ends) ? true : undefined));
     expect(events.at(-1)?.type).toBe("response.completed");
     socket.close({ code: 1000, reason: "done" });
   });

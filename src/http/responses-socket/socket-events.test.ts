@@ -55,7 +55,7 @@ describe("turnData", () => {
     expect(turnData('{"error":"boom"}', turn())).toMatchObject({ kind: "failure", error: { status: 502 } });
   });
 
-  test("the Responses stream's own error event (a route failed once the stream was committed) is the turn's error", () => {
+  test("the Responses stream's own error event (a route failed once the stream was committed) is the turn's error, its response.failed to follow", () => {
     const failed = JSON.stringify({
       type: "error",
       code: "upstream_timeout",
@@ -64,7 +64,7 @@ describe("turnData", () => {
       sequence_number: 0,
     });
     expect(turnData(failed, turn(), upstreamTimeout("upstream fake timed out"))).toEqual({
-      kind: "failure",
+      kind: "error",
       error: {
         status: 504,
         type: "server_error",
@@ -76,7 +76,7 @@ describe("turnData", () => {
     });
     // The same event an upstream sent (a gateway in front of another), relayed: by where it came
     // from, not its code's name, that upstream's failure, the gateway's 502 as over HTTP.
-    expect(turnData(failed, turn())).toMatchObject({ kind: "failure", error: { status: 502 } });
+    expect(turnData(failed, turn())).toMatchObject({ kind: "error", error: { status: 502 } });
   });
 
   // Each event's code names, relayed from an upstream, another status than the failure the
@@ -105,11 +105,11 @@ describe("turnData", () => {
         sequence_number: 7,
       });
       expect(turnData(failed, turn(), written)).toEqual({
-        kind: "failure",
+        kind: "error",
         error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
       });
       // The same event relayed from an upstream, as it came.
-      expect(turnData(failed, turn())).toMatchObject({ kind: "failure", error: { status: relayed } });
+      expect(turnData(failed, turn())).toMatchObject({ kind: "error", error: { status: relayed } });
     },
   );
 
@@ -137,7 +137,7 @@ describe("turnData", () => {
         sequence_number: 7,
       });
       expect(turnData(failed, turn())).toEqual({
-        kind: "failure",
+        kind: "error",
         error: { status, type, code, message: "refused", param: null, sequenceNumber: 7 },
       });
       // The same verdict from an error chunk of chat's shape (a kept-alive stream's).
@@ -151,6 +151,10 @@ describe("turnData", () => {
     expect(event?.text).toBe(COMPLETED);
     expect(event?.type).toBe("response.completed");
     expect(event?.response).toEqual({ id: "resp_2", output: [] });
+    expect(event?.sequence).toBeUndefined();
+    expect(
+      turnEvent('{"type":"response.output_text.delta","delta":"hi","sequence_number":4}', turn())?.sequence,
+    ).toBe(4);
   });
 
   test("an event without a response object has none", () => {
@@ -159,6 +163,7 @@ describe("turnData", () => {
       text: delta,
       type: "response.output_text.delta",
       response: undefined,
+      sequence: undefined,
     });
     expect(turnEvent('{"type":"x","response":"text"}', turn())?.response).toBeUndefined();
   });
@@ -235,7 +240,7 @@ describe("errorEvent", () => {
       }),
       turn(),
     );
-    if (streamed.kind !== "failure") throw new Error("not a failure");
+    if (streamed.kind !== "error") throw new Error("not a failure");
     expect(JSON.parse(errorEvent(streamed.error, "lane"))).toEqual({
       type: "error",
       status: 400,

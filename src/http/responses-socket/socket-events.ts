@@ -1,7 +1,8 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
+import { responseFailedEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIErrorBody, openAIWireError } from "../../core/openai-errors.ts";
+import { newResponseId } from "../../translate/responses/chat-response-to-response.ts";
 import { inBandError } from "../../translate/stream/in-band-error.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
@@ -12,24 +13,26 @@ export interface TurnEvent {
   readonly type: string;
   /** The `response` it carries (`response.created`, `.completed`, …), if any. */
   readonly response: JsonObject | undefined;
+  /** Its place in the turn's stream (`sequence_number`), when it says one. */
+  readonly sequence: number | undefined;
 }
 
 /**
  * What one SSE event's data of the turn's stream is to the socket: a Responses event, sent on;
- * nothing (`[DONE]`); or a failure, which ends the turn with the socket's `error` event: an error
- * chunk of any shape (a chat-style `{"error": …}`, as a stream kept alive before its route
- * answered ends when the route fails), or data that is no Responses event at all. Never silence:
- * a client waits for its turn's last event.
+ * nothing (`[DONE]`); the stream's own `error` event, said as the socket's, its `response.failed`
+ * to follow (as OpenAI fails a response that began: the `error` event, then `response.failed`
+ * numbered next, over SSE and its WebSocket mode alike); or a failure the stream said in no
+ * Responses event, which the socket ends the turn on itself, with both (socket-session.ts): an
+ * error chunk of another shape (a chat-style `{"error": …}`), or data that is no Responses event
+ * at all. Never silence: a client waits for its turn's last event.
  */
 export type TurnData =
   | { readonly kind: "event"; readonly event: TurnEvent }
   | { readonly kind: "nothing" }
+  | { readonly kind: "error"; readonly error: SocketError }
   | { readonly kind: "failure"; readonly error: SocketError };
 
 const NOTHING: TurnData = { kind: "nothing" };
-
-/** The events a turn's stream ends with: after one, the turn is over. */
-export const TURN_ENDS: ReadonlySet<string> = new Set([...FINAL_RESPONSE_EVENTS, "error"]);
 
 /**
  * One event of the turn's Responses stream (an SSE event's data), as its socket message: the
@@ -52,9 +55,9 @@ export function turnData(data: string, turn: SocketTurn, written?: GatewayError)
     return { kind: "failure", error: replyError(failureOf(event, written).status, data) };
   }
   // The Responses stream's own error event (`{"type":"error","code","message",…}`: a route that
-  // failed once the stream was committed) ends the turn as every failure does, with the socket's.
+  // failed once the stream was committed), said as the socket's; the turn ends at what follows.
   if (event.type === "error" && event.error === undefined)
-    return { kind: "failure", error: streamError(event, failureOf(event, written)) };
+    return { kind: "error", error: streamError(event, failureOf(event, written)) };
   const response = isJsonObject(event.response) ? event.response : undefined;
   let edited = false;
   if (turn.streamId !== undefined) {
@@ -66,7 +69,8 @@ export function turnData(data: string, turn: SocketTurn, written?: GatewayError)
     edited = true;
   }
   const text = edited ? JSON.stringify(event) : data;
-  return { kind: "event", event: { text, type: event.type, response } };
+  const sequence = typeof event.sequence_number === "number" ? event.sequence_number : undefined;
+  return { kind: "event", event: { text, type: event.type, response, sequence } };
 }
 
 const unreadable = (): TurnData => ({
@@ -108,16 +112,48 @@ function streamError(event: JsonObject, failure: GatewayError): SocketError {
   };
 }
 
+/**
+ * The `response.failed` that ends a turn the socket fails itself (its stream said something that
+ * is no Responses event, or ended, or broke off, before its last event), numbered `sequence`, after
+ * the `error` event that said why (`said`): it fails the response the turn's stream opened with
+ * (`opened`, as sent: its lane's chain echoed), or one of the gateway's own when none opened, as
+ * the `response.failed` the gateway writes into an SSE stream does (http/sse-response.ts).
+ */
+export function failedEvent(
+  said: SocketError,
+  sequence: number,
+  opened: JsonObject | undefined,
+  streamId: string | undefined,
+): string {
+  const response = opened ?? {
+    id: newResponseId(),
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    incomplete_details: null,
+  };
+  const event = responseFailedEvent(
+    { code: said.code ?? said.type, message: said.message },
+    sequence,
+    response,
+  );
+  if (streamId !== undefined) event.stream_id = streamId;
+  return JSON.stringify(event);
+}
+
 /** The `error` event a turn whose stream ended before its last event gets in place of one. */
 export const cutShort = (): SocketError =>
-  replyError(502, "the turn's stream ended before its last event (response.completed or an error)");
+  replyError(
+    502,
+    "the turn's stream ended before its last event (response.completed, .incomplete or .failed)",
+  );
 
 /**
  * The socket's `error` event: the HTTP status the error stands for and OpenAI's error fields in its
  * `error` object, as OpenAI's WebSocket mode says an error (`ResponseWsError`: Python's SDK raises
  * on it, Codex reads its `status`). A failure the turn's stream said itself, numbered in it, keeps
  * that stream event's fields at the top too (`sequence_number`, `code`, `message`, `param`), as
- * openai-node types an error while streaming (`ResponseWsStreamingError`).
+ * openai-node types an error while streaming (`ResponseWsStreamingError`); so does one the socket
+ * says of a turn whose stream began, numbered next in it (socket-session.ts).
  */
 export function errorEvent(error: SocketError, streamId: string | undefined): string {
   const { status, sequenceNumber, ...fields } = error;

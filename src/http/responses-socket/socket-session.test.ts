@@ -273,9 +273,15 @@ describe("a turn always ends with its last event, never in silence", () => {
     });
     return { socket, sent, cancelled: () => cancelled };
   }
-  const created = `data: ${JSON.stringify({ type: "response.created", response: { id: "resp_1", output: [] } })}\n\n`;
+  const created = `data: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: { id: "resp_1", output: [] } })}\n\n`;
+  const failedBy = (code: string, message: string, sequence: number) =>
+    `event: response.failed\ndata: ${JSON.stringify({
+      type: "response.failed",
+      sequence_number: sequence,
+      response: { id: "resp_1", output: [], status: "failed", error: { code, message } },
+    })}\n\n`;
 
-  test("a kept-alive stream's chat-style error chunk ends the turn with the socket's error event (the route timed out)", async () => {
+  test("a kept-alive stream's chat-style error chunk ends the turn with the error event, numbered, then response.failed (the route timed out)", async () => {
     const chunk = {
       error: { message: "upstream timed out", type: "server_error", code: "upstream_timeout", param: null },
     };
@@ -286,11 +292,32 @@ describe("a turn always ends with its last event, never in silence", () => {
       upstreamTimeout("upstream timed out"),
     );
     socket.message(create("slow"));
-    await until(() => sent.length === 1 && cancelled());
-    expect(sent).toEqual([{ type: "error", status: 504, error: chunk.error }]);
+    await until(() => sent.length === 2 && cancelled());
+    expect(sent).toEqual([
+      {
+        type: "error",
+        status: 504,
+        sequence_number: 0,
+        code: "upstream_timeout",
+        message: "upstream timed out",
+        param: null,
+        error: chunk.error,
+      },
+      {
+        type: "response.failed",
+        sequence_number: 1,
+        // No response opened: one of the gateway's own is failed, as an SSE stream's would be.
+        response: expect.objectContaining({
+          id: expect.stringMatching(/^resp_/),
+          object: "response",
+          status: "failed",
+          error: { code: "upstream_timeout", message: "upstream timed out" },
+        }),
+      },
+    ]);
   });
 
-  test("a native route's error event, relayed, ends the turn at the status the HTTP path judges it: an upstream's model_not_found is the route's 502", async () => {
+  test("a native route's error event, relayed, is the socket's at the status the HTTP path judges it (model_not_found: the route's 502); the turn ends at the response.failed after it", async () => {
     const said = {
       type: "error",
       sequence_number: 1,
@@ -298,22 +325,65 @@ describe("a turn always ends with its last event, never in silence", () => {
       message: "no gpt-9",
       param: null,
     };
-    const { socket, sent } = answeredWith([created, `event: error\ndata: ${JSON.stringify(said)}\n\n`]);
-    socket.message(create("native"));
-    await until(() => sent.length === 2);
+    const { socket, sent } = answeredWith([
+      created,
+      `event: error\ndata: ${JSON.stringify(said)}\n\n`,
+      failedBy("model_not_found", "no gpt-9", 2),
+    ]);
+    socket.message(create("native", "lane"));
+    socket.message(create("again", "lane"));
+    await until(() => sent.length === 6);
     expect(sent[1]).toMatchObject({
       type: "error",
       status: 502,
+      sequence_number: 1,
       code: "model_not_found",
       message: "no gpt-9",
+      stream_id: "lane",
+    });
+    expect(sent[2]).toMatchObject({ type: "response.failed", sequence_number: 2, stream_id: "lane" });
+    // The lane's next turn runs once the first has wholly ended, its response.failed sent.
+    expect(sent.map((event) => event.type)).toEqual([
+      "response.created",
+      "error",
+      "response.failed",
+      "response.created",
+      "error",
+      "response.failed",
+    ]);
+  });
+
+  test("an error event the stream ends at gets its response.failed from the socket, numbered next", async () => {
+    const said = { type: "error", sequence_number: 1, code: "server_error", message: "boom", param: null };
+    const { socket, sent } = answeredWith([created, `event: error\ndata: ${JSON.stringify(said)}\n\n`]);
+    socket.message(create("native"));
+    await until(() => sent.length === 3);
+    expect(sent.map((event) => [event.type, event.sequence_number])).toEqual([
+      ["response.created", 0],
+      ["error", 1],
+      ["response.failed", 2],
+    ]);
+    expect(sent[2]).toMatchObject({
+      response: { id: "resp_1", status: "failed", error: { code: "server_error", message: "boom" } },
     });
   });
 
-  test("a stream that ends before its last event gets an error event in its place; one that ended is left as it is", async () => {
+  test("a stream that ends before its last event gets an error event numbered next and response.failed, failing the response it opened; one that ended is left as it is", async () => {
     const cut = answeredWith([created]);
     cut.socket.message(create("cut", "lane"));
-    await until(() => cut.sent.length === 2);
-    expect(cut.sent[1]).toMatchObject({ type: "error", status: 502, stream_id: "lane" });
+    await until(() => cut.sent.length === 3);
+    expect(cut.sent[1]).toMatchObject({ type: "error", status: 502, sequence_number: 1, stream_id: "lane" });
+    expect(cut.sent[2]).toEqual({
+      type: "response.failed",
+      sequence_number: 2,
+      response: {
+        id: "resp_1",
+        output: [],
+        status: "failed",
+        error: { code: "server_error", message: expect.stringContaining("ended before") },
+      },
+      stream_id: "lane",
+    });
     const failed = `data: ${JSON.stringify({ type: "response.failed", response: { id: "resp_1", output: [] } })}\n\n`;
     const whole = answeredWith([created, failed, "data: [DONE]\n\n"]);
     // Two turns of one lane: the second runs once the first has wholly ended.
@@ -325,6 +395,19 @@ describe("a turn always ends with its last event, never in silence", () => {
       "response.failed",
       "response.created",
       "response.failed",
+    ]);
+  });
+
+  test("what is no Responses event ends the turn with the error event and response.failed, numbered after the last event relayed", async () => {
+    const delta = `data: ${JSON.stringify({ type: "response.output_text.delta", sequence_number: 4, delta: "hi" })}\n\n`;
+    const { socket, sent, cancelled } = answeredWith([created, delta, "data: {not json\n\n"], false);
+    socket.message(create("garbled"));
+    await until(() => sent.length === 4 && cancelled());
+    expect(sent.map((event) => [event.type, event.sequence_number])).toEqual([
+      ["response.created", 0],
+      ["response.output_text.delta", 4],
+      ["error", 5],
+      ["response.failed", 6],
     ]);
   });
 });

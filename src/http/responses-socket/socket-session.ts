@@ -1,7 +1,9 @@
 import { messageOf } from "../../core/describe-error.ts";
+import type { JsonObject } from "../../core/dialect.ts";
+import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
-import { cutShort, errorEvent, replyError, TURN_ENDS, type TurnEvent, turnData } from "./socket-events.ts";
+import { cutShort, errorEvent, failedEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
 import {
   type LastResponse,
   laneOf,
@@ -58,13 +60,20 @@ interface Waiting {
 
 /**
  * A turn under way: its lane, who holds its answer upstream, and the failure the gateway wrote
- * into its stream, as the pipeline told.
+ * into its stream, as the pipeline told; and where its stream stands, for a failure the socket
+ * says in it.
  */
 interface TurnRun {
   readonly turn: SocketTurn;
   readonly lane: string;
   holder: string | undefined;
   written: GatewayError | undefined;
+  /** The number the turn's next event takes: the last one's `sequence_number` and one (0 before any). */
+  next: number;
+  /** The response the turn's stream opened with (its `response.created`'s), as sent. */
+  opened: JsonObject | undefined;
+  /** The `error` event the turn said, once it has: its `response.failed` is all that may follow. */
+  said: SocketError | undefined;
 }
 
 /** One lane (`stream_id`; the default lane has none) while it has a turn running; the next ones wait here. */
@@ -179,7 +188,15 @@ export class ResponsesSocketSession {
       abort.abort();
       body?.cancel().catch(() => undefined);
     };
-    const run: TurnRun = { turn, lane: name, holder: undefined, written: undefined };
+    const run: TurnRun = {
+      turn,
+      lane: name,
+      holder: undefined,
+      written: undefined,
+      next: 0,
+      opened: undefined,
+      said: undefined,
+    };
     try {
       const response = await this.deps.answer(
         turn,
@@ -214,12 +231,15 @@ export class ResponsesSocketSession {
       // Whatever follows the turn's last event (or the failure that ended it) is not read.
       if (!done) await body.cancel().catch(() => undefined);
       // A turn always ends with its last event: a stream cut short says so, never silence.
-      if (!ended && !this.ended) this.deps.send(errorEvent(cutShort(), turn.streamId));
+      if (!ended && !this.ended) this.fail(run, cutShort());
     } catch (error) {
       // The turn's stream broke off here (the gateway's own stream ends with an error event, so
-      // this is the socket going away or the reply unreadable): said once, if anyone listens.
-      const reason = messageOf(error);
-      if (!this.ended) this.deps.send(errorEvent(replyError(502, reason), turn.streamId));
+      // this is the socket going away or the reply unreadable): said once, if anyone listens; in
+      // the stream, when it began.
+      const broken = replyError(502, messageOf(error));
+      if (this.ended) return;
+      if (body) this.fail(run, broken);
+      else this.deps.send(errorEvent(broken, turn.streamId));
     } finally {
       lane.stop = undefined;
     }
@@ -227,22 +247,51 @@ export class ResponsesSocketSession {
 
   /**
    * One event of the stream, sent; true once the turn has ended: with its last event (a finished
-   * response becomes its lane's last), or with the socket's `error` event for a failure the stream
-   * said in another shape, or for what is no Responses event (socket-events.ts `turnData`).
+   * response becomes its lane's last; a failed one's `error` event went before it), or with the
+   * `error` event and `response.failed` the socket says for a failure the stream said in another
+   * shape, or for what is no Responses event (socket-events.ts `turnData`).
    */
   private relay(data: string, run: TurnRun): boolean {
-    const { turn } = run;
-    const read = turnData(data, turn, run.written);
-    if (read.kind === "nothing") return false;
-    if (read.kind === "failure") {
-      this.deps.send(errorEvent(read.error, turn.streamId));
-      return true;
+    const read = turnData(data, run.turn, run.written);
+    switch (read.kind) {
+      case "nothing":
+        return false;
+      case "error":
+        this.sayError(run, read.error);
+        return false;
+      case "failure":
+        this.fail(run, read.error);
+        return true;
     }
     const { event } = read;
     this.deps.send(event.text);
+    run.next = (event.sequence ?? run.next) + 1;
+    run.opened ??= event.response;
     if (event.type === "response.completed" || event.type === "response.incomplete")
       this.remember(event, run);
-    return TURN_ENDS.has(event.type);
+    return FINAL_RESPONSE_EVENTS.has(event.type);
+  }
+
+  /**
+   * The turn's `error` event, numbered where its stream stands when the stream did not number it
+   * (a failure the socket tells of itself), as the gateway numbers one in an SSE stream.
+   */
+  private sayError(run: TurnRun, error: SocketError): void {
+    const sequenceNumber = error.sequenceNumber ?? run.next;
+    run.next = sequenceNumber + 1;
+    run.said = { ...error, sequenceNumber };
+    this.deps.send(errorEvent(run.said, run.turn.streamId));
+  }
+
+  /**
+   * A turn whose stream began, ended by the socket as OpenAI ends a response that fails: its
+   * `error` event (unless the stream said one already), then `response.failed` numbered next,
+   * failing the response the stream opened with.
+   */
+  private fail(run: TurnRun, error: SocketError): void {
+    if (!run.said) this.sayError(run, error);
+    const said = run.said ?? error;
+    this.deps.send(failedEvent(said, run.next++, run.opened, run.turn.streamId));
   }
 
   private remember(event: TurnEvent, { turn, lane, holder }: TurnRun): void {

@@ -23,7 +23,7 @@ export interface SocketError {
   readonly code: string | null;
   readonly message: string;
   readonly param: string | null;
-  /** Where the stream numbered it, when the stream's own `error` event said it. */
+  /** Where the stream numbered it (its own `error` event), or the socket did, saying one in a turn whose stream began. */
   readonly sequenceNumber?: number;
 }
 

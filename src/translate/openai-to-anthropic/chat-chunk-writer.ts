@@ -5,6 +5,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent, AnthropicUsage } from "../anthropic-schema.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
+import { THINKING_SEPARATOR } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 import { chatCompletionId, type MessagesToChatOptions } from "./messages-response-to-chat.ts";
@@ -13,13 +14,19 @@ import { chatCompletionId, type MessagesToChatOptions } from "./messages-respons
 export interface ChatChunkWriterOptions extends MessagesToChatOptions {
   /** The caller's `stream_options.include_usage`: add the final `choices: []` usage chunk. */
   includeUsage: boolean;
+  /**
+   * Each thinking block's text as it came, no blank line between two: the writer the chunks go on
+   * to keeps the blocks apart itself (messages-to-responses-writer.ts: a reasoning item each).
+   */
+  thinkingApart?: boolean;
 }
 
 /**
  * The state of one translated stream: the completion id, which Anthropic block index maps to
  * which OpenAI tool-call index, and the usage the last chunk must report. Thinking deltas become
  * `reasoning_content` deltas when the upstream takes its thinking back (`thinkingBack`, as
- * messages-response-to-chat.ts says why), else nothing; signature deltas have no chat form.
+ * messages-response-to-chat.ts says why), a block after another set off by a blank line, as the
+ * whole answer joins them; else nothing. Signature deltas have no chat form.
  */
 export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private chunks: ChatChunkBuilder | undefined;
@@ -30,14 +37,25 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private readonly includeUsage: boolean;
   private readonly created: number;
   private readonly thinkingBack: boolean;
+  private readonly thinkingApart: boolean;
+  /** Reasoning was said: a later thinking block's first text is set off from it. */
+  private reasoned = false;
+  /** What the open thinking block's first text is preceded by ("" once said, or for the first). */
+  private separator = "";
 
   constructor(
     private readonly model: string,
-    { includeUsage, created = Math.floor(Date.now() / 1000), thinkingBack = false }: ChatChunkWriterOptions,
+    {
+      includeUsage,
+      created = Math.floor(Date.now() / 1000),
+      thinkingBack = false,
+      thinkingApart = false,
+    }: ChatChunkWriterOptions,
   ) {
     this.includeUsage = includeUsage;
     this.created = created;
     this.thinkingBack = thinkingBack;
+    this.thinkingApart = thinkingApart;
   }
 
   /** Whole once `message_delta` gave the stop reason, as an OpenAI stream is at its finish reason. */
@@ -112,6 +130,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
         } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
           yield this.choice({ content: block.text });
         } else if (block.type === "thinking" && this.thinkingBack) {
+          this.separator = this.reasoned && !this.thinkingApart ? THINKING_SEPARATOR : "";
           const reasoning = this.reasoning(block.thinking);
           if (reasoning) yield reasoning;
         }
@@ -149,11 +168,13 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     }
   }
 
-  /** Thinking text as a `reasoning_content` delta; none for an empty one. */
+  /** Thinking text as a `reasoning_content` delta, its block's separator first; none for an empty one. */
   private reasoning(thinking: unknown): JsonObject | undefined {
-    return typeof thinking === "string" && thinking !== ""
-      ? this.choice({ reasoning_content: thinking })
-      : undefined;
+    if (typeof thinking !== "string" || thinking === "") return undefined;
+    const said = this.separator + thinking;
+    this.separator = "";
+    this.reasoned = true;
+    return this.choice({ reasoning_content: said });
   }
 
   private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {

@@ -13,6 +13,7 @@ import {
 } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 
@@ -67,8 +68,11 @@ export function chatRequestToMessages(
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer") system.push(messageText(message));
     else if (message.role === "tool") push("user", [toolResult(message, i)]);
-    else if (message.role === "assistant") push("assistant", assistantBlocks(message, thinkingBack));
-    else push("user", userBlocks(message.content, i));
+    else if (message.role === "assistant") {
+      // Blocks noted beside the message as written (the parse is a copy): a Responses caller's.
+      const noted = thinkingBack && Array.isArray(body.messages) ? thinkingOf(body.messages[i]) : undefined;
+      push("assistant", assistantBlocks(message, thinkingBack, noted));
+    } else push("user", userBlocks(message.content, i));
   }
   const format = formatInstruction(request.response_format);
   if (format) system.push(format);
@@ -137,15 +141,23 @@ const EFFORT: Record<string, string> = {
  * An assistant message as Messages blocks: its reasoning first when the upstream takes it back
  * (DeepSeek's `/anthropic`, whose thinking mode refuses a tool-call turn without its thinking: 400
  * "The `content[].thinking` in the thinking mode must be passed back to the API"), with the empty
- * signature of thinking no Claude wrote. A tool-call message without reasoning leads with an empty
- * block: most chat SDKs send no `reasoning_content` back, a turn another route answered has none,
- * and a Responses caller's such turn carries it empty (reasoning-back.ts) — one rule for each.
+ * signature of thinking no Claude wrote; or, where a Responses caller's reasoning items carried
+ * that server's own blocks (`noted`: thinking-blocks.ts), those blocks, each with its signature. A
+ * tool-call message without reasoning leads with an empty block: most chat SDKs send no
+ * `reasoning_content` back, a turn another route answered has none, and a Responses caller's such
+ * turn carries it empty (reasoning-back.ts) — one rule for each.
  */
-function assistantBlocks(message: OpenAIMessage, thinkingBack: boolean): JsonObject[] {
+function assistantBlocks(
+  message: OpenAIMessage,
+  thinkingBack: boolean,
+  noted: readonly ThinkingBlock[] | undefined,
+): JsonObject[] {
   const blocks: JsonObject[] = [];
   const reasoning = typeof message.reasoning_content === "string" ? message.reasoning_content : undefined;
   const calls = message.tool_calls ?? [];
-  if (thinkingBack && (reasoning !== undefined || calls.length > 0))
+  if (noted)
+    blocks.push(...noted.map(({ thinking, signature }) => ({ type: "thinking", thinking, signature })));
+  else if (thinkingBack && (reasoning !== undefined || calls.length > 0))
     blocks.push(unsignedThinkingBlock(reasoning ?? ""));
   const text = messageText(message);
   if (hasText(text)) blocks.push({ type: "text", text });
@@ -162,24 +174,34 @@ function assistantBlocks(message: OpenAIMessage, thinkingBack: boolean): JsonObj
 
 /**
  * An assistant message merged into the turn before it (Anthropic's turns alternate): its thinking
- * joins the turn's leading block, the reasonings in order, so the turn's thinking stays before its
- * text and calls, where pushed after them it sat mid-turn.
+ * stays before the turn's text and calls, where pushed after them it sat mid-turn. Unsigned, it
+ * joins the turn's unsigned leading block, the reasonings in order; signed blocks (a Responses
+ * caller's, noted) follow the turn's own thinking as they are, a signature being its block's alone.
  */
 function mergeAssistant(turn: JsonObject[], blocks: JsonObject[]): void {
-  const [first, ...rest] = blocks;
-  if (!isThinking(first)) {
+  const thought = leadingThinking(blocks);
+  if (thought === 0) {
     turn.push(...blocks);
     return;
   }
+  const [first] = blocks;
   const lead = turn[0];
-  if (isThinking(lead)) lead.thinking = [lead.thinking, first.thinking].filter((r) => r !== "").join("\n\n");
-  else turn.unshift(first);
-  turn.push(...rest);
+  if (thought === 1 && isUnsigned(first) && isUnsigned(lead))
+    lead.thinking = [lead.thinking, first.thinking].filter((r) => r !== "").join(THINKING_SEPARATOR);
+  else turn.splice(leadingThinking(turn), 0, ...blocks.slice(0, thought));
+  turn.push(...blocks.slice(thought));
 }
 
-/** A thinking block: in a translated turn, only the one `assistantBlocks` made. */
-const isThinking = (block: JsonObject | undefined): block is UnsignedThinkingBlock =>
-  block?.type === "thinking";
+/** How many thinking blocks `blocks` begins with: in a translated turn, only those `assistantBlocks` made. */
+function leadingThinking(blocks: readonly JsonObject[]): number {
+  let n = 0;
+  while (blocks[n]?.type === "thinking") n++;
+  return n;
+}
+
+/** A thinking block without a signature, as `unsignedThinkingBlock` makes one. */
+const isUnsigned = (block: JsonObject | undefined): block is UnsignedThinkingBlock =>
+  block?.type === "thinking" && block.signature === "";
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)

@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { AnswerMessage } from "../answer-message.ts";
 import { anthropicResponse } from "../anthropic-schema.ts";
 import { parseBody } from "../parse-body.ts";
+import { noteThinking, THINKING_SEPARATOR, type ThinkingBlock } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 
@@ -30,8 +31,10 @@ export interface MessagesToChatOptions {
 
 /**
  * Anthropic message → OpenAI chat.completion. Text blocks join into `content`; tool_use blocks
- * become `tool_calls` with JSON-string arguments; thinking blocks, joined, `reasoning_content`
- * when the upstream takes them back (`thinkingBack`), else dropped.
+ * become `tool_calls` with JSON-string arguments; thinking blocks, joined by a blank line,
+ * `reasoning_content` when the upstream takes them back (`thinkingBack`), else dropped. Their
+ * signatures, which chat has no field for, are noted beside the message with the blocks
+ * (thinking-blocks.ts), for a translation on to the Responses API.
  */
 export function messagesResponseToChat(
   body: JsonObject,
@@ -40,12 +43,13 @@ export function messagesResponseToChat(
 ): JsonObject {
   const message = parseBody(anthropicResponse, body, "upstream");
   const answer = new AnswerMessage();
-  let reasoning = "";
+  const thought: ThinkingBlock[] = [];
   for (const block of message.content) {
     if (block.type === "text" && typeof block.text === "string") answer.addText(block.text);
-    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string")
-      reasoning += block.thinking;
-    else if (block.type === "tool_use" && "id" in block && "name" in block)
+    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string") {
+      const signature = typeof block.signature === "string" ? block.signature : "";
+      thought.push({ thinking: block.thinking, signature });
+    } else if (block.type === "tool_use" && "id" in block && "name" in block)
       // A block that passed as another (an id that is no string) goes on as it came.
       answer.addCall({
         id: block.id,
@@ -53,6 +57,12 @@ export function messagesResponseToChat(
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });
   }
+  const reasoning = thought
+    .map((block) => block.thinking)
+    .filter((thinking) => thinking !== "")
+    .join(THINKING_SEPARATOR);
+  const reply = answer.message(reasoning);
+  if (thought.length > 0) noteThinking(reply, thought);
   return {
     id: chatCompletionId(message.id),
     object: "chat.completion",
@@ -61,7 +71,7 @@ export function messagesResponseToChat(
     choices: [
       {
         index: 0,
-        message: answer.message(reasoning),
+        message: reply,
         logprobs: null,
         finish_reason: openAIFinishReason(message.stop_reason),
       },

@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { callsInText } from "../calls-in-text.ts";
 import { type OpenAIChatResponse, type OpenAIChunk, openAIChatResponse } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
+import { encryptedThinking, thinkingOf } from "../thinking-blocks.ts";
 import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
 import { ToolNames } from "./tool-names.ts";
 
@@ -38,7 +39,17 @@ export function chatResponseToResponse(
   });
   // Looked up on the answer as the translation wrote it (the parse may be a copy).
   const first = Array.isArray(chat.choices) ? (chat.choices[0] as JsonObject | undefined) : undefined;
-  for (const chunk of chunksOf(body, callsInText(first?.message))) writer.chunk(chunk);
+  // A Messages server's thinking blocks, a reasoning item each, as its stream's are
+  // (messages-to-responses-writer.ts); then the rest, without the reasoning they joined into.
+  const thought = thinkingOf(first?.message);
+  for (const block of thought ?? []) {
+    writer.reasoningApart();
+    if (block.thinking !== "")
+      writer.chunk({ choices: [{ index: 0, delta: { reasoning_content: block.thinking } }] });
+    const encrypted = encryptedThinking(block.signature);
+    if (encrypted !== undefined) writer.reasoningSealed(encrypted);
+  }
+  for (const chunk of chunksOf(body, callsInText(first?.message), thought === undefined)) writer.chunk(chunk);
   writer.finish();
   if (!response) throw new Error("the Responses writer finished without a response");
   return response;
@@ -47,11 +58,15 @@ export function chatResponseToResponse(
 type Choice = OpenAIChatResponse["choices"][number];
 
 /**
- * The chunks a whole chat answer would have streamed in: its reasoning, its text (cut where each
- * call came, `before`), its calls, its refusal, then its finish and usage. Its logprobs come
- * with its first text.
+ * The chunks a whole chat answer would have streamed in: its reasoning (`withReasoning`: unless
+ * its blocks were said already), its text (cut where each call came, `before`), its calls, its
+ * refusal, then its finish and usage. Its logprobs come with its first text.
  */
-function chunksOf(body: OpenAIChatResponse, before: readonly number[] | undefined): OpenAIChunk[] {
+function chunksOf(
+  body: OpenAIChatResponse,
+  before: readonly number[] | undefined,
+  withReasoning: boolean,
+): OpenAIChunk[] {
   const choice = body.choices[0];
   const chunks: OpenAIChunk[] = [];
   const delta = (fields: JsonObject, extra: JsonObject = {}) =>
@@ -59,7 +74,8 @@ function chunksOf(body: OpenAIChatResponse, before: readonly number[] | undefine
   if (choice) {
     const { message } = choice;
     const reasoning = message.reasoning_content ?? message.reasoning;
-    if (reasoning !== undefined && reasoning !== null) delta({ reasoning_content: reasoning });
+    if (withReasoning && reasoning !== undefined && reasoning !== null)
+      delta({ reasoning_content: reasoning });
     const text = message.content ?? "";
     const calls = message.tool_calls ?? [];
     let from = 0;

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { signatureIn } from "../thinking-blocks.ts";
 import { summaryTurn } from "./compaction.ts";
 import { responseIdOfItem } from "./stored-item-ids.ts";
 
@@ -176,9 +177,16 @@ export function echoedIds(items: readonly unknown[]): string[] {
   return [...ids];
 }
 
-/** A reasoning item that is its id alone: without `encrypted_content`, only its id says what it was. */
+/**
+ * A reasoning item that is its id alone: without `encrypted_content`, only its id says what it
+ * was; or whose `encrypted_content` is a Messages server's signature the gateway carried there
+ * (thinking-blocks.ts), which no server of the Responses API could read.
+ */
 const bareReasoning = (item: JsonObject) =>
-  item.type === "reasoning" && (typeof item.encrypted_content !== "string" || item.encrypted_content === "");
+  item.type === "reasoning" &&
+  (typeof item.encrypted_content !== "string" ||
+    item.encrypted_content === "" ||
+    signatureIn(item.encrypted_content) !== undefined);
 
 /**
  * `items` with the ids in `foreign` (ids the caller's scope does not hold) taken off, so none

@@ -24,6 +24,8 @@ export interface OpenItem {
   closed: boolean;
   /** The answer was cut (max tokens, a filter) while this item was open: it ends `incomplete`. */
   cut: boolean;
+  /** A reasoning item's `encrypted_content`: its thinking block's signature (thinking-blocks.ts). */
+  encrypted?: string;
 }
 
 /** The item as the response's `output` lists it, and its `output_item` events carry it. */
@@ -32,7 +34,8 @@ export function itemBody(item: OpenItem): JsonObject {
   const text = item.text.whole();
   if (item.kind === "message") return messageItem(item.itemId, status, [outputTextPart(text, item.logprobs)]);
   if (item.kind === "refusal") return messageItem(item.itemId, status, [refusalPart(text)]);
-  if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? text : "");
+  if (item.kind === "reasoning")
+    return item.closed ? reasoningItem(item.itemId, text, item.encrypted) : reasoningItem(item.itemId, "");
   return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: text }, status);
 }
 
@@ -46,7 +49,7 @@ export function itemSoFar(item: OpenItem): JsonObject {
   const text = item.text.whole();
   if (item.kind === "message") return { ...itemBody(item), content: [outputTextPart(text, item.logprobs)] };
   if (item.kind === "refusal") return { ...itemBody(item), content: [refusalPart(text)] };
-  if (item.kind === "reasoning") return reasoningItem(item.itemId, text);
+  if (item.kind === "reasoning") return reasoningItem(item.itemId, text, item.encrypted);
   return itemBody(item);
 }
 

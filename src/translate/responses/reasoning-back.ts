@@ -1,27 +1,45 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import {
+  noteThinking,
+  signatureIn,
+  THINKING_SEPARATOR,
+  type ThinkingBlock,
+  thinkingOf,
+} from "../thinking-blocks.ts";
 import type { ResponsesItem } from "./responses-schema.ts";
 
 /**
  * A conversation's `reasoning` items back on the assistant turns they went with, for a chat
  * upstream that wants its reasoning back (`ChatUpstreamNeeds.reasoningBack`: DeepSeek's thinking
  * mode): a reasoning item's text waits for the next assistant message (its text, or the tool calls
- * it carries) and becomes that message's `reasoning_content`. A tool-call turn without reasoning (a
- * turn another route answered) carries it empty, as DeepSeek refuses one without it.
+ * it carries) and becomes that message's `reasoning_content`, several joined by a blank line. An
+ * item that carries a Messages server's signature (thinking-blocks.ts) has the message's blocks
+ * noted beside it, each with its signature, for that server (chat-request-to-messages.ts). A
+ * tool-call turn without reasoning (a turn another route answered) carries it empty, as DeepSeek
+ * refuses one without it.
  */
 export class ReasoningBack {
-  private held: string[] = [];
+  private held: ThinkingBlock[] = [];
 
-  /** A reasoning item: its text, held for the next assistant message. */
+  /** A reasoning item: its text and signature, held for the next assistant message. */
   hold(item: ResponsesItem): void {
-    const text = reasoningText(item);
-    if (text !== "") this.held.push(text);
+    const thinking = reasoningText(item);
+    const signature = signatureIn(item.encrypted_content) ?? "";
+    if (thinking !== "" || signature !== "") this.held.push({ thinking, signature });
   }
 
   /** `message` is the assistant message an item of the turn went into: it takes what is held. */
   landed(message: JsonObject | undefined): void {
     if (this.held.length === 0 || message?.role !== "assistant") return;
-    const before = typeof message.reasoning_content === "string" ? [message.reasoning_content] : [];
-    message.reasoning_content = [...before, ...this.held].join("\n\n");
+    const said = message.reasoning_content;
+    const before =
+      thinkingOf(message) ?? (typeof said === "string" ? [{ thinking: said, signature: "" }] : []);
+    const blocks = [...before, ...this.held];
+    message.reasoning_content = blocks
+      .map((block) => block.thinking)
+      .filter((thinking) => thinking !== "")
+      .join(THINKING_SEPARATOR);
+    if (blocks.some((block) => block.signature !== "")) noteThinking(message, blocks);
     this.held = [];
   }
 
@@ -37,7 +55,7 @@ export class ReasoningBack {
 /**
  * A reasoning item's text: its `content` (`reasoning_text` parts, the reasoning itself), else its
  * `summary` (`summary_text` parts: where the gateway puts a chat upstream's reasoning,
- * response-envelope.ts). Encrypted content is another provider's and is not read.
+ * response-envelope.ts). Encrypted content is read only for the signature the gateway put there (`hold`).
  */
 function reasoningText(item: ResponsesItem): string {
   const content = partsText(item.content);

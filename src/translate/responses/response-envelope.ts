@@ -175,7 +175,12 @@ const reasoningOf = (request: JsonObject): { effort?: unknown; summary?: unknown
 
 export const summaryPart = (text: string): JsonObject => ({ type: "summary_text", text });
 
-/** A chat server's reasoning text as a `reasoning` item (a summary; no encrypted content). */
-export function reasoningItem(id: string, text: string): JsonObject {
-  return { id, type: "reasoning", summary: text === "" ? [] : [summaryPart(text)] };
+/**
+ * A chat server's reasoning text as a `reasoning` item (a summary), with `encrypted_content` only
+ * where a Messages server signed its thinking block (`encrypted`: thinking-blocks.ts).
+ */
+export function reasoningItem(id: string, text: string, encrypted?: string): JsonObject {
+  const item: JsonObject = { id, type: "reasoning", summary: text === "" ? [] : [summaryPart(text)] };
+  if (encrypted !== undefined) item.encrypted_content = encrypted;
+  return item;
 }

@@ -160,6 +160,21 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return events;
   }
 
+  /**
+   * A thinking block of a Messages server begins (messages-to-responses-writer.ts): the reasoning
+   * item open is done, and the block's text, if any, opens its own. Chat has no such boundary.
+   */
+  reasoningApart(): SseEvent[] {
+    const out: SseEvent[] = [];
+    if (this.current?.kind === "reasoning") this.close(out);
+    return out;
+  }
+
+  /** The reasoning item open carries `encrypted` as its `encrypted_content` (its block's signature). */
+  reasoningSealed(encrypted: string): void {
+    if (this.current?.kind === "reasoning") this.current.encrypted = encrypted;
+  }
+
   /** A chat server's reasoning text as a `reasoning` item with one summary part. */
   private reasoning(delta: string, out: SseEvent[]): void {
     if (this.current?.kind === "tool") this.calls.interrupt();

@@ -31,6 +31,7 @@ import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
+import { removedTenantsWarning } from "../tenants/removed-tenants-warning.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { adminRouteGroups } from "./admin-route-groups.ts";
@@ -228,6 +229,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     applied: [
       adminUi.configChanged,
       (next) => audit.reconfigure(next),
+      removedTenantsWarning(config, storage.keys, logger),
       ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
     ],
     logger,

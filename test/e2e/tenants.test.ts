@@ -227,17 +227,23 @@ describe("isolation on every read path", () => {
     await auditRow(gw, bRequest);
   });
 
-  test("/admin/api/audit: a member sees only its tenant's rows, whatever tenant it asks for", async () => {
-    for (const query of ["", "?tenant=team-b"]) {
+  test("/admin/api/audit: a member sees only its tenant's rows; asking for another tenant's is refused", async () => {
+    for (const query of ["", "?tenant=team-m"]) {
       const res = await get(`/admin/api/audit${query}`, aKey);
       expect(res.status).toBe(200);
       const rows = ((await res.json()) as { records: AuditRecord[] }).records;
       expect(rows.some((r) => r.requestId === aRequest)).toBe(true);
       expect(rows.every((r) => r.tenant === "team-m")).toBe(true);
     }
-    const exported = await (await get("/admin/api/audit/export?tenant=team-b", aKey)).text();
+    const exported = await (await get("/admin/api/audit/export", aKey)).text();
     expect(exported).toContain(aRequest);
     expect(exported).not.toContain(bRequest);
+    // Not its own tenant's rows passed off as team-b's: a 403 naming the tenant it reads.
+    for (const path of ["/admin/api/audit?tenant=team-b", "/admin/api/audit/export?tenant=team-b"]) {
+      const refused = await get(path, aKey);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('reads only its own tenant \\"team-m\\"');
+    }
   });
 
   test("an admin sees every tenant and can filter by one; a key outside every tenant reads nothing", async () => {
@@ -256,9 +262,9 @@ describe("isolation on every read path", () => {
     expect((await get("/admin/api/status", bKey)).status).toBe(403);
   });
 
-  test("an admin key in a tenant reads only its own tenant's rows, whatever tenant it asks for", async () => {
+  test("an admin key in a tenant reads only its own tenant's rows and keys; asking for another tenant's is refused, API and CLI", async () => {
     const bAdmin = (await createKey(gw, { name: "admin-b", tenant: "team-b", role: "admin" })).key;
-    for (const query of ["", "?tenant=team-m"]) {
+    for (const query of ["", "?tenant=team-b"]) {
       const res = await get(`/admin/api/audit${query}`, bAdmin);
       expect(res.status).toBe(200);
       const rows = ((await res.json()) as { records: AuditRecord[] }).records;
@@ -268,6 +274,25 @@ describe("isolation on every read path", () => {
     const exported = await (await get("/admin/api/audit/export", bAdmin)).text();
     expect(exported).toContain(bRequest);
     expect(exported).not.toContain(aRequest);
+    for (const path of [
+      "/admin/api/audit?tenant=team-m",
+      "/admin/api/tenants?tenant=team-m",
+      "/admin/api/keys?tenant=team-m",
+    ])
+      expect((await get(path, bAdmin)).status).toBe(403);
+    const listed = await runMindgw([
+      "keys",
+      "list",
+      "--tenant",
+      "team-m",
+      "--gateway",
+      gw.url,
+      "--admin-key",
+      bAdmin,
+    ]);
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain('this credential reads only its own tenant "team-b"');
+    expect(listed.stdout).not.toContain("admin-b");
   });
 
   test("mindgw tail with a member's key shows only its tenant's requests", async () => {

@@ -3,6 +3,7 @@ import { withoutBodies } from "../audit/published-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { RequestStats } from "../audit/request-stats.ts";
 import { spendCarrier } from "../auth/carry-spend.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
@@ -215,6 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const models = {
     modelNames: (tenant: string) => runtime.current.table.modelNames(tenant),
     routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
+    lists: (principal: Principal, model: string) => runtime.current.limits.lists?.(principal, model) ?? true,
   };
   // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a
   // tenant the caller's may use.

@@ -527,8 +527,15 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     };
     expect(Object.keys(spend.spentUsd)).toEqual([aUser.id]);
 
-    type Routing = { models: { name: string }[]; providers: { name: string }[]; prices: object };
+    type Routing = {
+      config: { path?: string | null; version: number };
+      models: { name: string }[];
+      providers: { name: string }[];
+      prices: object;
+    };
     const routing = (await (await get("/admin/api/routing", aAdmin)).json()) as Routing;
+    // The config file's path is gateway-wide, as in /admin/api/status: the version alone.
+    expect(routing.config).toEqual({ version: expect.any(Number) });
     expect(routing.models.map((m) => m.name)).toEqual(["m1", "m2"]);
     expect(routing.providers.map((p) => p.name)).toEqual(["fake"]);
     expect(JSON.stringify(routing)).not.toContain("secret-b");
@@ -545,6 +552,7 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     // An admin outside every tenant reads every tenant's.
     const admin = gw.adminKey ?? "";
     const all = (await (await get("/admin/api/routing", admin)).json()) as Routing;
+    expect(all.config.path).toBe(gw.configPath);
     expect(all.models.map((m) => m.name)).toEqual(["m1", "m2", "secret-b"]);
     const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
     expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);

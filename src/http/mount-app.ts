@@ -27,14 +27,21 @@ export function mountOf(mounts: readonly AppMount[], path: string): AppMount | u
   return mounts.find((mount) => path === mount.path || path.startsWith(`${mount.path}/`));
 }
 
-/** Says what is served where, so a wrong baseURL is obvious from the error alone. */
+/** A path a model API client sends (`/v1/...`): one a wrong baseURL would put at the root. */
+const looksLikeModelApi = (path: string) => path === "/v1" || path.startsWith("/v1/");
+
+/**
+ * Says what is served where, so a wrong baseURL is obvious from the error alone: a model API path
+ * at the root, with apps configured, is told where the apps are. Any other unknown path (an admin
+ * API or docs path mistyped, a probe's) is plainly not found.
+ */
 export function unknownPathMessage(
   mounts: readonly AppMount[],
   mount: AppMount | undefined,
   method: string,
   path: string,
 ): string {
-  if (mounts.length === 0) return `no route for ${method} ${path}`;
+  if (mounts.length === 0 || (!mount && !looksLikeModelApi(path))) return `no route for ${method} ${path}`;
   if (mount)
     return `no route for ${method} ${path} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
   const named = mounts.slice(0, NAMED_MOUNTS).map((m) => `${m.path} (${m.dialect})`);

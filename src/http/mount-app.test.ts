@@ -25,8 +25,9 @@ test("a path outside the model APIs is plainly not found, with no word of the ap
   const mounts = [app(1), app(2, "anthropic")];
   for (const path of ["/admin/api/nope", "/healthz/x", "/docs/nope", "/v1beta/models", "/"])
     expect(unknownPathMessage(mounts, undefined, "GET", path)).toBe(`no route for GET ${path}`);
-  // The model APIs' own root says where they are.
-  expect(unknownPathMessage(mounts, undefined, "GET", "/v1")).toEndWith(
-    "model APIs are served only under the apps mounted at /app-1 (openai), /app-2 (anthropic)",
-  );
+  // A model API's path, at the root or under a prefix no app has (a wrong baseURL), says where they are.
+  for (const path of ["/v1", "/v1/models", "/nope/v1/chat/completions"])
+    expect(unknownPathMessage(mounts, undefined, "GET", path)).toEndWith(
+      "model APIs are served only under the apps mounted at /app-1 (openai), /app-2 (anthropic)",
+    );
 });

@@ -27,8 +27,11 @@ export function mountOf(mounts: readonly AppMount[], path: string): AppMount | u
   return mounts.find((mount) => path === mount.path || path.startsWith(`${mount.path}/`));
 }
 
-/** A path a model API client sends (`/v1/...`): one a wrong baseURL would put at the root. */
-const looksLikeModelApi = (path: string) => path === "/v1" || path.startsWith("/v1/");
+/**
+ * A path a model API client sends: one with a `v1` segment (`/v1/chat/completions` at the root, or
+ * `/nope/v1/messages` under a prefix no app has), as an SDK with a wrong baseURL makes it.
+ */
+const MODEL_API_PATH = /(?:^|\/)v1(?:\/|$)/;
 
 /**
  * Says what is served where, so a wrong baseURL is obvious from the error alone: a model API path
@@ -41,7 +44,7 @@ export function unknownPathMessage(
   method: string,
   path: string,
 ): string {
-  if (mounts.length === 0 || (!mount && !looksLikeModelApi(path))) return `no route for ${method} ${path}`;
+  if (mounts.length === 0 || (!mount && !MODEL_API_PATH.test(path))) return `no route for ${method} ${path}`;
   if (mount)
     return `no route for ${method} ${path} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
   const named = mounts.slice(0, NAMED_MOUNTS).map((m) => `${m.path} (${m.dialect})`);

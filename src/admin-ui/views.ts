@@ -9,7 +9,8 @@ export interface RouteHealthView {
 
 /** `/admin/api/routing` (gateway/routing-view.ts). */
 export interface RoutingView {
-  config: { path: string | null; version: number };
+  /** `path` absent: left out for an admin in a tenant (gateway-wide), as the status leaves it. */
+  config: { path?: string | null; version: number };
   models: {
     name: string;
     aliases?: string[];

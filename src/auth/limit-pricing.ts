@@ -1,6 +1,7 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
-import { firstLimiting, type Scope } from "./limit-scope.ts";
+import { firstLimiting, limitScopes, type Scope } from "./limit-scope.ts";
+import type { Principal } from "./principal.ts";
 
 /** The route that served an answer (`provider:<name>` or `worker:<name>`) and its upstream model. */
 export interface Served {
@@ -22,11 +23,16 @@ export interface Pricing {
 export const FREE: Pricing = { cost: () => 0, isPriced: () => true };
 
 /**
- * A model with no price costs nothing, so a budget (the key's or its tenant's) could never bind
- * on it: refused.
+ * Whether a budget (the key's or its tenant's) binds these scopes and the model has no price: it
+ * costs nothing, so the budget could never bind on it, and admission refuses it (`assertPriced`).
+ * The model listing leaves such a model out (`pricedUnderBudget`).
  */
+export const unpricedUnderBudget = (scopes: readonly Scope[], model: string, pricing: Pricing): boolean =>
+  firstLimiting(scopes, "budgetUsd") !== undefined && !pricing.isPriced(model);
+
+/** Refuses a model with no price to a caller a budget binds (`unpricedUnderBudget`). */
 export function assertPriced(scopes: readonly Scope[], model: string | undefined, pricing: Pricing): void {
-  if (model !== undefined && firstLimiting(scopes, "budgetUsd") && !pricing.isPriced(model)) {
+  if (model !== undefined && unpricedUnderBudget(scopes, model, pricing)) {
     throw new GatewayError({
       status: 403,
       code: "forbidden",
@@ -34,3 +40,12 @@ export function assertPriced(scopes: readonly Scope[], model: string | undefined
     });
   }
 }
+
+/**
+ * `Policy.lists` of the built-in policy under these prices: a model is listed unless admission
+ * would refuse it for want of a price under the caller's budget, whatever its counters say.
+ */
+export const pricedUnderBudget =
+  (pricing: Pricing, now: () => number = Date.now) =>
+  (principal: Principal, model: string): boolean =>
+    !unpricedUnderBudget(limitScopes(principal, now), model, pricing);

@@ -35,6 +35,13 @@ export interface Policy {
     into?: Record<string, string>,
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /**
+   * False when `admit` would refuse this model to this caller whatever its counters say (the
+   * built-in policy: a model with no price under a budget, auth/limit-pricing.ts): `/v1/models`
+   * leaves it out and `GET /v1/models/{id}` answers 404, as for a model the caller may not use.
+   * Without it, every model the caller's allow-lists admit is listed.
+   */
+  lists?(principal: Principal, model: string): boolean;
+  /**
    * Counts what an answer actually used; returns its cost in USD for the audit row. `served`
    * names the route and upstream model, which the catalogue prices. A policy that counts for other
    * processes too (a cluster node's shared counters: cluster/redis-counters.ts) returns a

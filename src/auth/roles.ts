@@ -40,9 +40,19 @@ export function assertModelAllowed(principal: Principal, model: string): void {
   if (!canUseModel(principal, model)) throw modelNotFound(model);
 }
 
-/** The names `/v1/models` may list for this principal. */
-export function allowedModels(principal: Principal, names: readonly string[]): string[] {
-  return names.filter((name) => canUseModel(principal, name));
+/**
+ * The names `/v1/models` may list for this principal: those its allow-lists admit and, when given,
+ * `listed` too (the limits policy's `Policy.lists`: not a model with no price under its budget,
+ * which every call would be refused).
+ */
+export function allowedModels(
+  principal: Principal,
+  names: readonly string[],
+  listed?: (principal: Principal, model: string) => boolean,
+): string[] {
+  return names.filter(
+    (name) => canUseModel(principal, name) && (listed === undefined || listed(principal, name)),
+  );
 }
 
 /**

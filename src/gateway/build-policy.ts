@@ -1,3 +1,4 @@
+import { pricedUnderBudget } from "../auth/limit-pricing.ts";
 import type { Policy } from "../auth/policy.ts";
 import { RateLimiter, tenantSpendSubject } from "../auth/rate-limiter.ts";
 import type { SharedCounters } from "../auth/shared-counters.ts";
@@ -22,9 +23,10 @@ export async function buildLimitsPolicy(
   // Every second while the spend store is down: once at first, then once in 30 s, with the cause.
   const spend = new SpendLedger({ store, onError: repeatedFailure(logger, "spend flush") });
   await spend.start();
+  const pricing = new PriceBook(config);
   const limiter = new RateLimiter({
     spend,
-    pricing: new PriceBook(config),
+    pricing,
     ...(shared
       ? {
           shared,
@@ -44,7 +46,11 @@ export async function buildLimitsPolicy(
   return {
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
-    forConfig: (next) => limiter.priced(new PriceBook(next)),
+    lists: pricedUnderBudget(pricing),
+    forConfig: (next) => {
+      const prices = new PriceBook(next);
+      return { ...limiter.priced(prices), lists: pricedUnderBudget(prices) };
+    },
     carrySpend: (from, to) => spend.carry(from, to),
     // Every node's spend as of the ledger's last flush (about a second), and this node's since.
     tenantSpent: (tenant, per, at) => spend.spent(tenantSpendSubject(tenant, per, at)),

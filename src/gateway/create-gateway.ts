@@ -26,6 +26,7 @@ import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
+import { removedTenantsWarning } from "../tenants/removed-tenants-warning.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAuth } from "./build-auth.ts";
@@ -210,6 +211,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     applied: [
       adminUi.configChanged,
       (next) => audit.reconfigure(next),
+      removedTenantsWarning(config, storage.keys, logger),
       ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
     ],
     logger,

@@ -1,3 +1,4 @@
+import type { Principal } from "../auth/principal.ts";
 import { createApp } from "../http/create-app.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { servedSurfaceOf } from "../http/docs/served-surface.ts";
@@ -34,6 +35,7 @@ export function gatewayApp(parts: GatewayAppParts) {
   // platform's workers'.
   const models = {
     modelNames: (tenant: string) => runtime.current.table.modelNames(tenant),
+    lists: (principal: Principal, model: string) => runtime.current.limits.lists?.(principal, model) ?? true,
     routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
   };
   // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a

@@ -209,6 +209,11 @@ describe("createApp's model routes", () => {
       expect(got.body).toMatchObject({ dialect });
       expect(String((got.body as { message: string }).message)).toContain(says);
     }
+    // No model API path: plainly not found, in the same shape, with no word of the apps.
+    for (const path of ["/admin/api/nope", "/healthz/x", "/docs/nope"]) {
+      const got = await askBoth(app, "GET", path);
+      expect(got).toMatchObject({ status: 404, body: { message: `no route for GET ${path}` } });
+    }
   });
 
   test("Anthropic's connection probe (Claude Code's preconnect): 200 at the root and under each Anthropic app", async () => {

@@ -15,9 +15,12 @@ import { parseInput } from "./parse-input.ts";
 const modelObject = (id: string) => ({ id, object: "model", created: 0, owned_by: "mindgw" });
 
 /** `GET /v1/models` in OpenAI's shape, only the models this caller may use. */
-export function modelList(names: readonly string[], principal: Principal): object {
-  return { object: "list", data: allowedModels(principal, names).map(modelObject) };
+export function modelList(names: readonly string[], principal: Principal, listed?: Listed): object {
+  return { object: "list", data: allowedModels(principal, names, listed).map(modelObject) };
 }
+
+/** Whether the limits policy lets a caller use a model at all (`Policy.lists`). */
+type Listed = (principal: Principal, model: string) => boolean;
 
 /**
  * The dialect a model call is answered in (its body and its errors): an app's own; else
@@ -36,6 +39,11 @@ export interface ModelsRouteDeps {
    * one, a glob's match, a worker's that tenant may use).
    */
   readonly routes: (model: string, tenant: string) => boolean;
+  /**
+   * Whether the limits policy in force could admit the model for this caller (`Policy.lists`): one
+   * it would always refuse (no price, under a budget) is neither listed nor retrieved.
+   */
+  readonly lists?: Listed;
 }
 
 /**
@@ -49,9 +57,9 @@ export function listModelsHandler(deps: ModelsRouteDeps, appDialect?: Dialect) {
       // A worker key reaches only the worker endpoint, so not even the model list.
       requireArea(principal, "models");
       const names = deps.modelNames(principal.tenant);
-      if (dialect === "openai") return Response.json(modelList(names, principal), { headers });
+      if (dialect === "openai") return Response.json(modelList(names, principal, deps.lists), { headers });
       const query = parseInput(anthropicModelsQuerySchema, anthropicModelsQueryOf(request.url));
-      const ids = allowedModels(principal, names);
+      const ids = allowedModels(principal, names, deps.lists);
       return Response.json(anthropicModelPage(ids, query), { headers });
     });
   };
@@ -77,7 +85,7 @@ export function retrieveModelHandler(deps: ModelsRouteDeps, appDialect?: Dialect
       if (
         id === undefined ||
         !deps.routes(id, principal.tenant) ||
-        allowedModels(principal, [id]).length === 0
+        allowedModels(principal, [id], deps.lists).length === 0
       )
         throw modelNotFound(id ?? "");
       return Response.json(dialect === "openai" ? modelObject(id) : anthropicModelInfo(id), { headers });

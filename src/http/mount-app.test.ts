@@ -20,3 +20,14 @@ test("a path at the root names the apps mounted, five at most and how many more"
   expect(message).toEndWith("/app-4 (openai) and 495 more (GET /docs lists them)");
   expect(message.length).toBeLessThan(300);
 });
+
+test("a path outside the model APIs is plainly not found, with no word of the apps: an admin API, a probe, the docs", () => {
+  const mounts = [app(1), app(2, "anthropic")];
+  for (const path of ["/admin/api/nope", "/healthz/x", "/docs/nope", "/v1beta/models", "/"])
+    expect(unknownPathMessage(mounts, undefined, "GET", path)).toBe(`no route for GET ${path}`);
+  // A model API's path, at the root or under a prefix no app has (a wrong baseURL), says where they are.
+  for (const path of ["/v1", "/v1/models", "/nope/v1/chat/completions"])
+    expect(unknownPathMessage(mounts, undefined, "GET", path)).toEndWith(
+      "model APIs are served only under the apps mounted at /app-1 (openai), /app-2 (anthropic)",
+    );
+});

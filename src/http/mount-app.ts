@@ -27,14 +27,24 @@ export function mountOf(mounts: readonly AppMount[], path: string): AppMount | u
   return mounts.find((mount) => path === mount.path || path.startsWith(`${mount.path}/`));
 }
 
-/** Says what is served where, so a wrong baseURL is obvious from the error alone. */
+/**
+ * A path a model API client sends: one with a `v1` segment (`/v1/chat/completions` at the root, or
+ * `/nope/v1/messages` under a prefix no app has), as an SDK with a wrong baseURL makes it.
+ */
+const MODEL_API_PATH = /(?:^|\/)v1(?:\/|$)/;
+
+/**
+ * Says what is served where, so a wrong baseURL is obvious from the error alone: a model API path
+ * at the root, with apps configured, is told where the apps are. Any other unknown path (an admin
+ * API or docs path mistyped, a probe's) is plainly not found.
+ */
 export function unknownPathMessage(
   mounts: readonly AppMount[],
   mount: AppMount | undefined,
   method: string,
   path: string,
 ): string {
-  if (mounts.length === 0) return `no route for ${method} ${path}`;
+  if (mounts.length === 0 || (!mount && !MODEL_API_PATH.test(path))) return `no route for ${method} ${path}`;
   if (mount)
     return `no route for ${method} ${path} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
   const named = mounts.slice(0, NAMED_MOUNTS).map((m) => `${m.path} (${m.dialect})`);

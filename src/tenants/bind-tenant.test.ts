@@ -5,7 +5,6 @@ import { canUseModel, principalFromKey } from "../auth/principal.ts";
 import { assertModelAllowed } from "../auth/roles.ts";
 import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { parseConfig } from "../config/load-config.ts";
-import { GatewayError } from "../core/gateway-error.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { bindTenant } from "./bind-tenant.ts";
 import { readScope } from "./read-scope.ts";
@@ -62,11 +61,8 @@ test("the tenant claim of a verified JWT selects the tenant whose rules bind the
   const b = await asTeam("team-b");
   expect(canUseModel(b, "team-b-only")).toBe(true);
 
-  // A tenant no config names: unbound, sees no tenant-scoped model, reads nothing.
-  const stranger = await asTeam("elsewhere");
-  expect(stranger.tenantRules?.bound).toBe(false);
-  expect(canUseModel(stranger, "team-b-only")).toBe(false);
-  expect(() => readScope(stranger)).toThrow(GatewayError);
+  // A tenant no config names (a verifier that let its claim through): refused, as a key of it is.
+  await expect(asTeam("elsewhere")).rejects.toMatchObject({ status: 401, code: "unauthorized" });
 });
 
 test("a config with no tenant and no tenant-scoped model binds nobody: the authenticator is used as it is", async () => {
@@ -125,4 +121,48 @@ test("a scoped model's aliases and globs are its tenant's alone; a name of every
   }
   // A tenant with no other tenant's model to hide carries no check at all.
   expect(a.tenantRules?.hides).toBeUndefined();
+});
+
+test("a reload that removes a tenant refuses its keys (401, as a JWT naming it), never binds them as no tenant's; with no tenant left, a tenant is a free label", async () => {
+  const keyOf = (tenant: string) => () => Promise.resolve(principalFromKey(keyRecord({ tenant })));
+  const before = await bindTenant(keyOf("team-b"), config)(new Headers());
+  expect(canUseModel(before, "claude")).toBe(true);
+
+  // team-b gone, team-a (gpt-* only, rpm 10) left: team-b's key is neither team-a's nor everyone's.
+  const removed = parseConfig(
+    {
+      providers: [{ name: "p", type: "mock" }],
+      models: [
+        { name: "gpt-4o", routes: [{ provider: "p", model: "x" }] },
+        { name: "claude", routes: [{ provider: "p", model: "x" }] },
+      ],
+      tenants: [{ name: "team-a", models: ["gpt-*"], rpm: 10 }],
+    },
+    {},
+  );
+  const refused = bindTenant(keyOf("team-b"), removed)(new Headers());
+  await expect(refused).rejects.toMatchObject({
+    status: 401,
+    code: "unauthorized",
+    message: "invalid or missing credentials",
+    detail: 'unknown_tenant: "team-b" is no configured tenant',
+  });
+  // A key outside every tenant, and one of a tenant still listed, are served as before.
+  expect((await bindTenant(keyOf("default"), removed)(new Headers())).tenantRules).toBeUndefined();
+  expect((await bindTenant(keyOf("team-a"), removed)(new Headers())).tenantRules).toMatchObject({
+    bound: true,
+    rpm: 10,
+  });
+
+  // No tenant listed at all: a key's tenant is a free label, bound by nothing but its own limits,
+  // as a JWT's tenant claim is then (the reload's warning says so: removed-tenants-warning.ts).
+  const none = parseConfig(
+    {
+      providers: [{ name: "p", type: "mock" }],
+      models: [{ name: "gpt-4o", routes: [{ provider: "p", model: "x" }] }],
+    },
+    {},
+  );
+  const labelled = await bindTenant(keyOf("team-b"), none)(new Headers());
+  expect(labelled.tenantRules).toBeUndefined();
 });

@@ -1,6 +1,7 @@
-import type { Authenticator } from "../auth/authenticate.ts";
+import { type Authenticator, unauthorized } from "../auth/authenticate.ts";
 import type { Principal, TenantRules } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { ModelIndex } from "../models/model-index.ts";
 
 /**
@@ -51,26 +52,47 @@ function rulesByTenant(config: Config): {
 
 const cache = new WeakMap<Config, ReturnType<typeof rulesByTenant>>();
 
-/** The tenant rules for a caller of `tenant` under this config; undefined when none apply. */
-export function tenantRulesFor(config: Config, tenant: string): TenantRules | undefined {
+function rulesOf(config: Config): ReturnType<typeof rulesByTenant> {
   let rules = cache.get(config);
   if (!rules) {
     rules = rulesByTenant(config);
     cache.set(config, rules);
   }
+  return rules;
+}
+
+/** The tenant rules for a caller of `tenant` under this config; undefined when none apply. */
+export function tenantRulesFor(config: Config, tenant: string): TenantRules | undefined {
+  const rules = rulesOf(config);
   return rules.byName.get(tenant) ?? rules.outsider;
 }
 
 /**
+ * Whether a caller of `tenant` is refused under this config: `tenants:` lists some, and not this
+ * one (nor is it `default`, outside every tenant). A key whose tenant a reload removed would
+ * otherwise be bound by no tenant's models, limits or budget, a platform-wide key; it is refused as
+ * a JWT naming that tenant is (auth/jwt-claims.ts). With no tenant listed at all, a key's tenant is
+ * a free label, as a token's claim is.
+ */
+export const tenantUnconfigured = (config: Config, tenant: string): boolean =>
+  config.tenants.length > 0 && tenant !== DEFAULT_TENANT && !rulesOf(config).byName.has(tenant);
+
+/**
  * Wraps an authenticator so every principal carries its tenant's rules from this config version
- * (a reload of `tenants:` builds a new one: it applies to the next request, keys unchanged). A
- * config with no tenant and no tenant-scoped model binds no caller: the authenticator is taken as
- * it is, with no wrapper (a promise and its reaction a request).
+ * (a reload of `tenants:` builds a new one: it applies to the next request, keys unchanged), and a
+ * caller of a tenant the config no longer lists is refused (`tenantUnconfigured`: the uniform 401,
+ * `unknown_tenant` in the access line). A config with no tenant and no tenant-scoped model binds
+ * no caller: the authenticator is taken as it is, with no wrapper (a promise and its reaction a
+ * request).
  */
 export function bindTenant(authenticate: Authenticator, config: Config): Authenticator {
   if (config.tenants.length === 0 && config.models.every((model) => model.tenant === undefined))
     return authenticate;
   const bind = (principal: Principal): Principal => {
+    if (tenantUnconfigured(config, principal.tenant))
+      throw unauthorized(
+        `unknown_tenant: ${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
+      );
     const tenantRules = tenantRulesFor(config, principal.tenant);
     return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : principal;
   };

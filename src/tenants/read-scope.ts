@@ -19,10 +19,24 @@ export function readScope(principal: Principal): string | null {
   });
 }
 
-/** Holds a requested tenant filter to the reader's scope: a non-admin always gets its own tenant. */
+/**
+ * The tenant a read is held to: the reader's scope, or for a reader of every tenant (null) the one
+ * it asks for, if any. A reader held to one tenant that asks for another is refused (403, naming
+ * its own), not answered with its own tenant's part as if that were the other's.
+ */
 export function scopedTenant(scope: string | null, requested: string | undefined): string | undefined {
-  return scope ?? requested;
+  if (scope === null) return requested;
+  if (requested !== undefined && requested !== scope) throw outsideScope(scope);
+  return scope;
 }
+
+/** Why a reader held to `scope` may not read another tenant's part (whose name it is not told back). */
+export const outsideScope = (scope: string): GatewayError =>
+  new GatewayError({
+    status: 403,
+    code: "forbidden",
+    message: `this credential reads only its own tenant "${scope}"; drop the tenant filter or ask for "${scope}"`,
+  });
 
 /**
  * Events a tenant-scoped reader may see: its own tenant's requests and, for an admin of the

@@ -93,6 +93,19 @@ test("without a spend ledger (an embedder's own Policy keeps none), spend and re
   });
 });
 
+test("spend and remaining are shown without a sum's float noise", async () => {
+  // Eleven answers of $0.10 each, summed as the ledger sums them: 1.0999999999999999.
+  let summed = 0;
+  for (let i = 0; i < 11; i++) summed += 0.1;
+  const noisy: TenantReads = {
+    ...readsOf(storeUsage(storage.audit)),
+    spent: async (subjects) => new Map(subjects.map((subject) => [subject, summed])),
+  };
+  const [pruned] = await tenantReports(tenants, noisy, "pruned", NOW);
+  expect(pruned?.usage.costUsd).toBe(1.1);
+  expect(pruned?.remainingUsd).toBe(3.9);
+});
+
 test("a store without tenantUsage gives the same usage, from its pages", async () => {
   const { tenantUsage: _aggregate, ...paged } = storage.audit;
   expect(await byName(paged)).toEqual(expected);

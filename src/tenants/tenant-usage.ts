@@ -1,5 +1,6 @@
 import { tenantSpendSubject } from "../auth/limit-scope.ts";
 import { type TenantConfig, usagePeriodOf } from "../config/tenant-config.ts";
+import { roundUsd } from "../core/round-usd.ts";
 import type { AuditStore, TenantUsage } from "../storage/storage.ts";
 import type { UsageRead } from "./shared-usage.ts";
 import { summedUsage } from "./summed-usage.ts";
@@ -111,7 +112,7 @@ export async function tenantReports(
     visible.map(async (tenant) => {
       const period = periodOf(usagePeriodOf(tenant), now);
       const rows = (await usageOver(usagePeriodOf(tenant))).get(tenant.name) ?? NONE;
-      const costUsd = spent ? ((await spent).get(spendSubject(tenant)) ?? 0) : rows.costUsd;
+      const costUsd = roundUsd(spent ? ((await spent).get(spendSubject(tenant)) ?? 0) : rows.costUsd);
       return {
         name: tenant.name,
         models: tenant.models,
@@ -121,7 +122,7 @@ export async function tenantReports(
         keys: (await keyCounts).get(tenant.name) ?? 0,
         period,
         usage: { ...rows, costUsd },
-        remainingUsd: tenant.budget ? Math.max(0, tenant.budget.usd - costUsd) : null,
+        remainingUsd: tenant.budget ? roundUsd(Math.max(0, tenant.budget.usd - costUsd)) : null,
       };
     }),
   );

@@ -77,6 +77,11 @@ describe("/admin in a real browser", () => {
       });
       await shoot("overview-tenant-admin-1280");
       expect(browser.requests.slice(requests).filter((url) => url.includes("/admin/api/stats"))).toEqual([]);
+      // The Models page withholds the file too (the routing table leaves its path out), and says so.
+      await page.goto(`${gw.url}/admin/models`);
+      const source = page.locator(".page-head .muted");
+      await source.waitFor();
+      expect(await source.textContent()).toMatch(/^hidden \(gateway-wide\) · version \d+$/);
       expect(browser.problems.slice(problems)).toEqual([]);
     } finally {
       await signInWithKey(adminKey);

@@ -308,6 +308,34 @@ describe("unpriced models and budgets", () => {
   });
 });
 
+describe("the model list under a budget", () => {
+  test("a key or a tenant member under a budget is not listed an unpriced model nor can retrieve it (404), in both dialects; a key without a budget is", async () => {
+    const own = await createKey(fx.gw, { name: "list-budgeted", budget_usd: 5 });
+    const member = await createKey(fx.gw, { name: "list-metered", tenant: "metered" });
+    const free = await createKey(fx.gw, { name: "list-unbudgeted" });
+    const anthropic = (key: string) => new Anthropic({ baseURL: fx.url(""), apiKey: key, maxRetries: 0 });
+    for (const { key } of [own, member]) {
+      const listed = (await client(key).models.list()).data.map((m) => m.id);
+      expect(listed).toContain("gpt-4o-mini");
+      expect(listed).toContain("in-house-free");
+      expect(listed).toContain("house");
+      expect(listed).not.toContain("in-house");
+      expect((await anthropic(key).models.list()).data.map((m) => m.id)).not.toContain("in-house");
+      const retrieved = await client(key)
+        .models.retrieve("in-house")
+        .catch((e: unknown) => e);
+      expect(retrieved).toBeInstanceOf(OpenAI.NotFoundError);
+      const info = await anthropic(key)
+        .models.retrieve("in-house")
+        .catch((e: unknown) => e);
+      expect(info).toBeInstanceOf(Anthropic.NotFoundError);
+      expect((await client(key).models.retrieve("in-house-free")).id).toBe("in-house-free");
+    }
+    expect((await client(free.key).models.list()).data.map((m) => m.id)).toContain("in-house");
+    expect((await client(free.key).models.retrieve("in-house")).id).toBe("in-house");
+  });
+});
+
 describe("client names that resolve to an entry: aliases and glob entries", () => {
   const ask = (key: string, model: string) =>
     client(key)

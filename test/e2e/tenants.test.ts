@@ -8,7 +8,7 @@ import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { spawnTail } from "./harness/spawn-tail.ts";
 import { spawnWorker, tailEvents, waitForWorkers } from "./harness/spawn-worker.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -227,17 +227,23 @@ describe("isolation on every read path", () => {
     await auditRow(gw, bRequest);
   });
 
-  test("/admin/api/audit: a member sees only its tenant's rows, whatever tenant it asks for", async () => {
-    for (const query of ["", "?tenant=team-b"]) {
+  test("/admin/api/audit: a member sees only its tenant's rows; asking for another tenant's is refused", async () => {
+    for (const query of ["", "?tenant=team-m"]) {
       const res = await get(`/admin/api/audit${query}`, aKey);
       expect(res.status).toBe(200);
       const rows = ((await res.json()) as { records: AuditRecord[] }).records;
       expect(rows.some((r) => r.requestId === aRequest)).toBe(true);
       expect(rows.every((r) => r.tenant === "team-m")).toBe(true);
     }
-    const exported = await (await get("/admin/api/audit/export?tenant=team-b", aKey)).text();
+    const exported = await (await get("/admin/api/audit/export", aKey)).text();
     expect(exported).toContain(aRequest);
     expect(exported).not.toContain(bRequest);
+    // Not its own tenant's rows passed off as team-b's: a 403 naming the tenant it reads.
+    for (const path of ["/admin/api/audit?tenant=team-b", "/admin/api/audit/export?tenant=team-b"]) {
+      const refused = await get(path, aKey);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('reads only its own tenant \\"team-m\\"');
+    }
   });
 
   test("an admin sees every tenant and can filter by one; a key outside every tenant reads nothing", async () => {
@@ -256,9 +262,9 @@ describe("isolation on every read path", () => {
     expect((await get("/admin/api/status", bKey)).status).toBe(403);
   });
 
-  test("an admin key in a tenant reads only its own tenant's rows, whatever tenant it asks for", async () => {
+  test("an admin key in a tenant reads only its own tenant's rows and keys; asking for another tenant's is refused, API and CLI", async () => {
     const bAdmin = (await createKey(gw, { name: "admin-b", tenant: "team-b", role: "admin" })).key;
-    for (const query of ["", "?tenant=team-m"]) {
+    for (const query of ["", "?tenant=team-b"]) {
       const res = await get(`/admin/api/audit${query}`, bAdmin);
       expect(res.status).toBe(200);
       const rows = ((await res.json()) as { records: AuditRecord[] }).records;
@@ -268,6 +274,25 @@ describe("isolation on every read path", () => {
     const exported = await (await get("/admin/api/audit/export", bAdmin)).text();
     expect(exported).toContain(bRequest);
     expect(exported).not.toContain(aRequest);
+    for (const path of [
+      "/admin/api/audit?tenant=team-m",
+      "/admin/api/tenants?tenant=team-m",
+      "/admin/api/keys?tenant=team-m",
+    ])
+      expect((await get(path, bAdmin)).status).toBe(403);
+    const listed = await runMindgw([
+      "keys",
+      "list",
+      "--tenant",
+      "team-m",
+      "--gateway",
+      gw.url,
+      "--admin-key",
+      bAdmin,
+    ]);
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain('this credential reads only its own tenant "team-b"');
+    expect(listed.stdout).not.toContain("admin-b");
   });
 
   test("mindgw tail with a member's key shows only its tenant's requests", async () => {
@@ -502,8 +527,15 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     };
     expect(Object.keys(spend.spentUsd)).toEqual([aUser.id]);
 
-    type Routing = { models: { name: string }[]; providers: { name: string }[]; prices: object };
+    type Routing = {
+      config: { path?: string | null; version: number };
+      models: { name: string }[];
+      providers: { name: string }[];
+      prices: object;
+    };
     const routing = (await (await get("/admin/api/routing", aAdmin)).json()) as Routing;
+    // The config file's path is gateway-wide, as in /admin/api/status: the version alone.
+    expect(routing.config).toEqual({ version: expect.any(Number) });
     expect(routing.models.map((m) => m.name)).toEqual(["m1", "m2"]);
     expect(routing.providers.map((p) => p.name)).toEqual(["fake"]);
     expect(JSON.stringify(routing)).not.toContain("secret-b");
@@ -520,6 +552,7 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     // An admin outside every tenant reads every tenant's.
     const admin = gw.adminKey ?? "";
     const all = (await (await get("/admin/api/routing", admin)).json()) as Routing;
+    expect(all.config.path).toBe(gw.configPath);
     expect(all.models.map((m) => m.name)).toEqual(["m1", "m2", "secret-b"]);
     const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
     expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);
@@ -608,6 +641,67 @@ describe("an admin key in a tenant sees only the workers its tenant may use", ()
     const member = await key("workers-member", "team-a");
     expect((await get("/admin/api/workers", member)).status).toBe(403);
     expect((await get("/admin/api/status", member)).status).toBe(403);
+  });
+});
+
+describe("a reload that removes a tenant", () => {
+  test("refuses its keys as a JWT naming it is (401 in the caller's dialect), never widens them to every model, and warns naming the tenant and its keys", async () => {
+    const config = (tenants: object[]) => ({
+      providers: [{ name: "mock", type: "mock" }],
+      models: ["m1", "m2"].map((name) => ({ name, routes: [{ provider: "mock", model: name }] })),
+      tenants,
+    });
+    const kept = { name: "kept", models: ["m1"] };
+    const own = await spawnGateway({ config: config([kept, { name: "gone", models: ["m1"], rpm: 5 }]) });
+    try {
+      const [goneKey, keptKey] = await Promise.all([
+        createKey(own, { name: "gone-user", tenant: "gone" }),
+        createKey(own, { name: "kept-user", tenant: "kept" }),
+      ]);
+      const openai = (token: string, model: string) =>
+        fetch(`${own.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: bearer(token),
+          body: chatBody(model),
+        });
+      expect((await openai(goneKey.key, "m1")).status).toBe(200);
+      expect((await openai(goneKey.key, "m2")).status).toBe(404);
+
+      await own.writeConfig(config([kept]));
+      await waitFor("the reload applied", () => own.stderr.all.includes("config reloaded (version 2)"));
+      await waitFor("the removed tenant's warning", () =>
+        own.stderr.all.includes(
+          'config reloaded without tenant "gone": its 1 active key is refused from now on (401)',
+        ),
+      );
+      for (const model of ["m1", "m2"]) {
+        const refused = await openai(goneKey.key, model);
+        expect(refused.status).toBe(401);
+        expect(await refused.json()).toMatchObject({
+          error: { code: "unauthorized", message: "invalid or missing credentials" },
+        });
+      }
+      const anthropic = await fetch(`${own.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "x-api-key": goneKey.key,
+          "anthropic-version": "2023-06-01",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ model: "m2", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(anthropic.status).toBe(401);
+      expect(await anthropic.json()).toMatchObject({
+        type: "error",
+        error: { type: "authentication_error", message: "invalid or missing credentials" },
+      });
+      expect((await fetch(`${own.url}/v1/models`, { headers: bearer(goneKey.key) })).status).toBe(401);
+      // The tenant left in place serves on, within its own models.
+      expect((await openai(keptKey.key, "m1")).status).toBe(200);
+      expect((await openai(keptKey.key, "m2")).status).toBe(404);
+    } finally {
+      await own.stop();
+    }
   });
 });
 

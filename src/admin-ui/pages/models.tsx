@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import { getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
+import { configFile } from "../config-file.ts";
 import { ms } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import type { RoutingView } from "../views.ts";
@@ -15,7 +16,7 @@ export function ModelsPage() {
         <h1 id="models-title">Models and providers</h1>
         {r && (
           <span class="muted">
-            {r.config.path ?? "embedded defaults"} · version {r.config.version}
+            {configFile(r.config)} · version {r.config.version}
           </span>
         )}
       </div>

@@ -4,6 +4,7 @@ import type { StatsSeries } from "../../audit/request-stats.ts";
 import { getJson, readsEveryTenant } from "../api.ts";
 import { Chart } from "../components/chart.tsx";
 import { Failure } from "../components/failure.tsx";
+import { configFile, HIDDEN } from "../config-file.ts";
 import { count, ms, percent, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import type { RoutingView, StatusView } from "../views.ts";
@@ -18,19 +19,6 @@ const fmtUsd = (v: number) => (v === 0 ? "$0" : v < 0.01 ? `$${v.toPrecision(2)}
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 type ConfigEvent = NonNullable<StatusView["config"]["lastEvent"]>;
-
-/**
- * What the status leaves out for an admin in a tenant (gateway-wide: admin-status.ts) is said to
- * be hidden, never shown as if it were absent ("embedded defaults", "none since start").
- */
-const HIDDEN = "hidden (gateway-wide)";
-
-/** The config file as the Overview names it. */
-function configFile(config: StatusView["config"] | undefined): string {
-  if (!config) return "–";
-  if (config.path === undefined) return HIDDEN;
-  return config.path ?? "embedded defaults";
-}
 
 /** The last config change since start, as the Configuration card says it. */
 function lastChange(event: ConfigEvent): string {

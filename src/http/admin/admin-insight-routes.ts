@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
+import { roundUsd } from "../../core/round-usd.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -77,7 +78,9 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
         const ids = parseInput(spendQuery, queryOf(request)).ids.split(",").filter(Boolean).slice(0, 1000);
         // Another tenant's keys are left out, as if unknown: their spend is not this reader's.
         const spent = await Promise.all(
-          ids.map(async (id) => ((await inScope(scope, id)) ? [[id, await deps.spent(id)] as const] : [])),
+          ids.map(async (id) =>
+            (await inScope(scope, id)) ? [[id, roundUsd(await deps.spent(id))] as const] : [],
+          ),
         );
         return Response.json({ spentUsd: Object.fromEntries(spent.flat()) }, { headers });
       }),

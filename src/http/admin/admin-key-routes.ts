@@ -1,8 +1,10 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { KeyAdmin } from "../../auth/key-admin.ts";
+import { managedTenant } from "../../auth/key-scope.ts";
 import type { KeyView } from "../../auth/key-view.ts";
 import { isJsonObject } from "../../core/dialect.ts";
+import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -50,8 +52,10 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       "/",
       admin(async ({ principal, headers }, request) => {
         const query = parseInput(keyListQuerySchema, queryOf(request));
+        // An admin in a tenant asking for another tenant's keys is refused (403), not shown its own.
+        const tenant = scopedTenant(managedTenant(principal), query.tenant || undefined);
         const filter = {
-          ...(query.tenant ? { tenant: query.tenant } : {}),
+          ...(tenant ? { tenant } : {}),
           ...(query.name ? { name: query.name } : {}),
           includeRevoked: query.include_revoked === "true",
         };

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateApiKey } from "../../auth/api-key.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
@@ -67,4 +68,62 @@ test("each tenant's active keys are counted in one read, revoked and expired one
 
 test("an embedder's key store without countActive: the same counts, its keys listed a tenant at a time", async () => {
   expect(await reportKeys(false)).toEqual({ keys: { "team-a": 2, "team-b": 1, "team-c": 0 }, lists: 3 });
+});
+
+test("a reader held to its tenant asking for another's tenants, audit rows, shadow records or keys is refused (403 naming its own), not answered with its own", async () => {
+  const storage = openSqliteStorage(join(dir, "scoped.db"));
+  const stored = async (tenant: string, role: "admin" | "user") => {
+    const { plain, ...secret } = generateApiKey();
+    await storage.keys.create(
+      numberedKey({ ...secret, tenant, role, rpm: null, tpm: null, budgetUsd: null }),
+    );
+    return plain;
+  };
+  const [platform, aAdmin, aMember] = [
+    await stored("default", "admin"),
+    await stored("team-a", "admin"),
+    await stored("team-a", "user"),
+  ];
+  const gateway = await createGateway({
+    config: parseConfig({
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      tenants: [{ name: "team-a" }, { name: "team-b" }],
+    }),
+    storage,
+    logger: silentLogger,
+  });
+  const get = (path: string, key: string) =>
+    gateway.handle(new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${key}` } }));
+  const names = async (res: Response) =>
+    ((await res.json()) as { tenants: TenantReport[] }).tenants.map((tenant) => tenant.name);
+  try {
+    const elsewhere = [
+      "/admin/api/tenants?tenant=team-b",
+      "/admin/api/audit?tenant=team-b",
+      "/admin/api/audit/export?tenant=team-b",
+      "/admin/api/shadow?tenant=team-b",
+    ];
+    for (const [reader, paths] of [
+      [aMember, elsewhere],
+      [aAdmin, [...elsewhere, "/admin/api/keys?tenant=team-b"]],
+    ] as const)
+      for (const path of paths) {
+        const refused = await get(path, reader);
+        expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+        expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+          'this credential reads only its own tenant "team-a"; drop the tenant filter or ask for "team-a"',
+        );
+      }
+    // Its own tenant, named or not, it reads; an admin outside every tenant reads the one it names.
+    for (const reader of [aMember, aAdmin])
+      for (const query of ["", "?tenant=team-a"])
+        expect(await names(await get(`/admin/api/tenants${query}`, reader))).toEqual(["team-a"]);
+    expect((await get("/admin/api/keys?tenant=team-a", aAdmin)).status).toBe(200);
+    expect(await names(await get("/admin/api/tenants?tenant=team-b", platform))).toEqual(["team-b"]);
+    expect(await names(await get("/admin/api/tenants", platform))).toEqual(["team-a", "team-b"]);
+  } finally {
+    await gateway.stop();
+    await storage.close();
+  }
 });

@@ -1,9 +1,12 @@
 import { Elysia } from "elysia";
+import { z } from "zod";
 import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
+import { scopedTenant } from "../../tenants/read-scope.ts";
 import { sharedUsage } from "../../tenants/shared-usage.ts";
 import { type CountKeys, type SpentRead, storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
 import type { createFrontDoor } from "../front-door.ts";
+import { parseInput, queryOf } from "../parse-input.ts";
 import { adminGuards } from "./admin-guards.ts";
 
 export interface TenantRoutesDeps {
@@ -22,12 +25,16 @@ export interface TenantRoutesDeps {
   readonly now?: () => number;
 }
 
+/** `GET /admin/api/tenants`' query (exported for the OpenAPI document). */
+export const tenantQuerySchema = z.object({ tenant: z.string().min(1).max(512).optional() }).loose();
+
 /** How long one scan of the audit log answers every caller asking for the same tenants and period. */
 const USAGE_FRESH_MS = 5_000;
 
 /**
  * `GET /admin/api/tenants`: each tenant's limits, keys and usage and spend this budget period.
- * Admins see every tenant; a member of a tenant sees only its own. The requests and tokens are
+ * Admins see every tenant, or the one `?tenant=` names; a member of a tenant, or an admin in one,
+ * sees only its own (asking for another is refused, 403: read-scope.ts). The requests and tokens are
  * read once for every caller asking at once, and serve them all for a few seconds
  * (shared-usage.ts): however often it is polled, the audit log is scanned at most once per tenant
  * set per `USAGE_FRESH_MS`. The spend is the ledger's, one indexed read a report.
@@ -40,11 +47,13 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
   });
   return new Elysia().get(
     "/admin/api/tenants",
-    tenantReader(async ({ headers }, _request, scope) => {
+    tenantReader(async ({ headers }, request, scope) => {
+      // `?tenant=`: one tenant's report; another than a tenant reader's own is refused (403).
+      const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
       const tenants = await tenantReports(
         deps.tenants(),
         { usage, countKeys: deps.countKeys, ...(deps.spent ? { spent: deps.spent } : {}) },
-        scope,
+        scopedTenant(scope, tenant) ?? null,
         (deps.now ?? Date.now)(),
       );
       return Response.json({ tenants }, { headers });

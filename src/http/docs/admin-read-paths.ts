@@ -1,10 +1,11 @@
 import { shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
+import { tenantQuerySchema } from "../admin/tenant-routes.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, json, ref } from "./openapi-responses.ts";
 
 /** Who may read the admin API's read views (tenants/read-scope.ts): the answer depends on the caller. */
 export const READ_SCOPE =
-  "Admin role: every tenant. A user key of a configured tenant: that tenant only (a `tenant` filter cannot widen it). Any other credential: 403.";
+  "An admin outside every tenant: every tenant (or the one a `tenant` filter names). An admin in a tenant, or a user key of a configured tenant: that tenant only (a `tenant` filter naming another is refused, 403, naming the caller's own). Any other credential: 403.";
 
 const side = (route: string, latencyMs: number, costUsd: number) => ({
   route,
@@ -74,6 +75,7 @@ export function adminReadPaths() {
       get: {
         ...tag,
         summary: "Each tenant's limits, keys, and usage and spend this budget period",
+        parameters: queryParameters(tenantQuerySchema),
         description: `\`usage.requests\` and the tokens count the audit rows still kept (\`audit.retention\` may have deleted the period's older ones); \`usage.costUsd\` and \`remainingUsd\` are the spend ledger's, which the budget is enforced against (under an embedder's own policy, which keeps no ledger, the audit rows' cost). ${READ_SCOPE}`,
         responses: {
           "200": json(

@@ -1,0 +1,59 @@
+import { afterAll, expect, test } from "bun:test";
+import { parseConfig } from "../config/load-config.ts";
+import { createLogger } from "../log/logger.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { numberedKey } from "../testing/key-record.ts";
+import { removedTenantsWarning } from "./removed-tenants-warning.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const withTenants = (...names: string[]) =>
+  parseConfig(
+    {
+      providers: [{ name: "p", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "p", model: "x" }] }],
+      tenants: names.map((name) => ({ name })),
+    },
+    {},
+  );
+
+test("a reload that removes tenants warns of each one that still has active keys, naming it and how many", async () => {
+  const storage = openSqliteStorage(tmp.file("removed.db"));
+  try {
+    // team-b: two active keys and a revoked one; team-c: one; team-d: only a revoked key.
+    for (const over of [
+      { tenant: "team-b" },
+      { tenant: "team-b" },
+      { tenant: "team-b", revokedAt: 1 },
+      { tenant: "team-c" },
+      { tenant: "team-d", revokedAt: 1 },
+    ])
+      await storage.keys.create(numberedKey({ ...over, expiresAt: null }));
+    const lines: string[] = [];
+    const logger = createLogger({ format: "text", write: (line) => lines.push(line) });
+    const warn = removedTenantsWarning(
+      withTenants("team-a", "team-b", "team-c", "team-d"),
+      storage.keys,
+      logger,
+    );
+
+    await warn(withTenants("team-a", "team-b", "team-c", "team-d"));
+    expect(lines).toEqual([]);
+    await warn(withTenants("team-a", "team-c"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'config reloaded without tenant "team-b": its 2 active keys are refused from now on (401), as a JWT naming the tenant is',
+    );
+    // The last tenant gone: its keys are free labels now, and the warning says that instead.
+    lines.length = 0;
+    await warn(withTenants());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'config reloaded without tenant "team-c": its 1 active key is bound by nothing but each key\'s own models and limits from now on',
+    );
+  } finally {
+    await storage.close();
+  }
+});

@@ -3,9 +3,11 @@ import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
 import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.ts";
 
-// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike; anything else is told
-// what was expected (a union would only say "Invalid input").
-const numeric = (v: unknown) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike, signed or not (`-3`, `.5`), so
+// a negative is told what is allowed rather than that it is no number; anything else is told what
+// was expected (a union would only say "Invalid input").
+const numeric = (v: unknown) =>
+  typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/.test(v) ? Number(v) : v;
 const positiveInt = z.preprocess(
   numeric,
   z

@@ -24,16 +24,30 @@ const modelList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
   .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
+/**
+ * The longest a key's life or a rotation's grace may run (100 years): an end past it is no end an
+ * admin means, and one past JavaScript's dates (year 275760) could be stored but never shown.
+ */
+const MAX_KEY_LIFE_MS = 36_500 * 86_400_000;
+const TOO_LONG = "at most 36500d (100 years)";
 const duration = z
   .string()
-  .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d");
+  .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d")
+  .refine((t) => (parseDuration(t) ?? 0) <= MAX_KEY_LIFE_MS, TOO_LONG);
 /** A key's life from now: a key that would be born expired is refused, not issued. */
 const lifetime = duration.refine((t) => (parseDuration(t) ?? 0) > 0, "expected a duration above 0, like 30d");
-/** An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused too. */
+/**
+ * An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused
+ * too, and so is one further off than a lifetime may run.
+ */
 const expiry = (now: () => number) =>
   z.iso
     .datetime({ offset: true })
-    .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired");
+    .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired")
+    .refine(
+      (t) => Date.parse(t) <= now() + MAX_KEY_LIFE_MS,
+      "is more than 36500d (100 years) away; leave it out for a key that never expires",
+    );
 /**
  * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
  * so never spelt like one. Keys named so before this rule keep their names.

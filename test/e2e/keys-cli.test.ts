@@ -343,6 +343,10 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
       [["create", "--name", "bad", "--rpm", "abc"], "rpm: expected a whole number"],
       [["create", "--name", "bad", "--role", "root"], "role"],
       [["rotate", "alice", "--grace", "soon"], "grace"],
+      // Past JavaScript's dates: refused, not stored to fail every listing after it.
+      [["create", "--name", "poison", "--expires-in", "99999999d"], "expires_in: at most 36500d (100 years)"],
+      [["update", "alice", "--expires-in", "99999999d"], "expires_in: at most 36500d (100 years)"],
+      [["rotate", "alice", "--grace", "99999999d"], "grace: at most 36500d (100 years)"],
     ];
     for (const [args, message] of cases) {
       for (const out of [await local(...args), await remote(...args)]) {
@@ -351,6 +355,10 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
         expect(out.stderr).toContain(message);
         expect(out.stderr).not.toMatch(/\bat .*\(|\.ts:\d+/);
       }
+    }
+    for (const out of [await local("list", "--all"), await remote("list", "--all")]) {
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toContain("poison");
     }
   });
 

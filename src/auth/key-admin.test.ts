@@ -256,8 +256,8 @@ describe("key admin", () => {
   test("a lifetime, expiry or grace past 100 years is a 400 naming its field, nothing written; JavaScript's dates end in year 275760", async () => {
     const { storage, admin } = setup();
     const tooLong = [
-      [{ name: "poison", expires_in: "99999999d" }, "expires_in: at most 36500d (100 years)"],
-      [{ name: "poison", expires_in: "36501d" }, "expires_in: at most 36500d (100 years)"],
+      [{ name: "poison", expires_in: "99999999d" }, "expires_in: no longer than 36500d (100 years)"],
+      [{ name: "poison", expires_in: "36501d" }, "expires_in: no longer than 36500d (100 years)"],
       [
         { name: "poison", expires_at: "9999-12-31T00:00:00Z" },
         "expires_at: is more than 36500d (100 years) away; leave it out for a key that never expires",
@@ -270,9 +270,9 @@ describe("key admin", () => {
     expect(await admin.list("local-operator", { includeRevoked: true })).toEqual([]);
     const key = await admin.create("local-operator", { name: "svc", expires_in: "36500d" });
     const limits = await failure(admin.setLimits("local-operator", key.id, { expires_in: "99999999d" }));
-    expect([limits.status, limits.message]).toEqual([400, "expires_in: at most 36500d (100 years)"]);
+    expect([limits.status, limits.message]).toEqual([400, "expires_in: no longer than 36500d (100 years)"]);
     const rotate = await failure(admin.rotate("local-operator", key.id, { grace: "99999999d" }));
-    expect([rotate.status, rotate.message]).toEqual([400, "grace: at most 36500d (100 years)"]);
+    expect([rotate.status, rotate.message]).toEqual([400, "grace: no longer than 36500d (100 years)"]);
     expect((await admin.list("local-operator")).map((k) => [k.id, k.expires_at])).toEqual([
       [key.id, key.expires_at],
     ]);

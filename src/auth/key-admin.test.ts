@@ -300,6 +300,51 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("rotate, update and show by a name whose active keys are in several tenants are refused (409, as revoke), unless the tenant is named", async () => {
+    const { storage, admin } = setup();
+    const acme = await admin.create("local-operator", { name: "svc", tenant: "acme" });
+    const globex = await admin.create("local-operator", { name: "svc", tenant: "globex" });
+    const each = `${globex.id} in globex, ${acme.id} in acme`;
+    const refusals = [
+      [admin.rotate("local-operator", "svc"), "nothing was rotated; rotate each by id"],
+      [admin.setLimits("local-operator", "svc", { rpm: 1 }), "nothing was changed; change each by id"],
+      [admin.show("local-operator", "svc"), "show each by id"],
+    ] as const;
+    for (const [refused, instead] of refusals) {
+      const error = await failure(refused);
+      expect([error.status, error.message]).toEqual([
+        409,
+        `active keys named "svc" are in several tenants (${each}): ${instead}`,
+      ]);
+    }
+    // Nothing was rotated or changed.
+    const listed = await admin.list("local-operator");
+    expect(listed.map((k) => [k.id, k.rpm]).sort()).toEqual(
+      [
+        [acme.id, null],
+        [globex.id, null],
+      ].sort(),
+    );
+    // The tenant named says which: that tenant's key alone.
+    const rotated = await admin.rotate("local-operator", "svc", { grace: "1m" }, { tenant: "acme" });
+    expect([rotated.tenant, rotated.previous.id]).toEqual(["acme", acme.id]);
+    const changed = await admin.setLimits("local-operator", "svc", { rpm: 1 }, { tenant: "globex" });
+    expect([changed.id, changed.rpm]).toEqual([globex.id, 1]);
+    expect((await admin.show("local-operator", "svc", { tenant: "acme" })).id).toBe(rotated.id);
+    // An id of another tenant than the one named is not the key meant.
+    for (const refused of [
+      admin.rotate("local-operator", globex.id, {}, { tenant: "acme" }),
+      admin.setLimits("local-operator", globex.id, { rpm: 2 }, { tenant: "acme" }),
+      admin.show("local-operator", globex.id, { tenant: "acme" }),
+    ])
+      expect((await failure(refused)).status).toBe(404);
+    expect((await admin.show("local-operator", globex.id)).rpm).toBe(1);
+    // An admin in a tenant sees its own key of the name alone: no ambiguity.
+    const globexAdmin: Principal = { ...user, keyId: "key_g", tenant: "globex", role: "admin" };
+    expect((await admin.rotate(globexAdmin, "svc")).previous.id).toBe(globex.id);
+    await storage.close();
+  });
+
   test("a revoked or expired key is not rotated by id either: no dead key is issued", async () => {
     const { storage, admin, clock } = setup();
     const revoked = await admin.create("local-operator", { name: "gone" });

@@ -365,6 +365,43 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     }
   });
 
+  test("rotate, update and show by a name in several tenants are refused (exit 2, as revoke); --tenant says which, locally and remotely", async () => {
+    const acme = json<Issued>((await local("create", "--name", "dup", "--tenant", "acme", "--json")).stdout);
+    const globex = json<Issued>(
+      (await remote("create", "--name", "dup", "--tenant", "globex", "--json")).stdout,
+    );
+    const refusals: [string[], string][] = [
+      [["rotate", "dup"], "nothing was rotated; rotate each by id"],
+      [["update", "dup", "--rpm", "1"], "nothing was changed; change each by id"],
+      [["show", "dup"], "show each by id"],
+    ];
+    for (const [args, instead] of refusals)
+      for (const out of [await local(...args), await remote(...args)]) {
+        expect({ args, code: out.code }).toEqual({ args, code: 2 });
+        expect(out.stderr).toContain(`active keys named "dup" are in several tenants (`);
+        expect(out.stderr).toContain(`${acme.id} in acme`);
+        expect(out.stderr).toContain(instead);
+      }
+    const shown = (out: { stdout: string }) =>
+      json<Issued & { tenant: string; rpm: number | null }>(out.stdout);
+    // Nothing was rotated or changed.
+    expect(shown(await local("show", globex.id, "--json")).rpm).toBeNull();
+    expect(shown(await remote("show", acme.id, "--json")).rpm).toBeNull();
+    const rotated = shown(await remote("rotate", "dup", "--tenant", "globex", "--grace", "1m", "--json"));
+    expect([rotated.tenant, rotated.previous?.id]).toEqual(["globex", globex.id]);
+    const changed = shown(await local("update", "dup", "--rpm", "7", "--tenant", "acme", "--json"));
+    expect([changed.id, changed.rpm]).toEqual([acme.id, 7]);
+    expect(shown(await remote("update", "dup", "--rpm", "8", "--tenant", "acme", "--json")).rpm).toBe(8);
+    expect(shown(await remote("show", "dup", "--tenant", "globex", "--json")).id).toBe(rotated.id);
+    expect(shown(await local("show", "dup", "--tenant", "acme", "--json")).id).toBe(acme.id);
+    for (const out of [
+      await local("revoke", acme.id),
+      await remote("revoke", globex.id),
+      await remote("revoke", rotated.id),
+    ])
+      expect(out.code).toBe(0);
+  });
+
   test("a revoked key is not rotated by its id: no dead key is issued, locally or remotely", async () => {
     const gone = json<Issued>((await remote("create", "--name", "gone", "--json")).stdout);
     expect((await remote("revoke", gone.id)).code).toBe(0);

@@ -7,6 +7,8 @@ import { keysetPages } from "../../core/keyset-pages.ts";
 import { openCommandStorage } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
+const inTenant = (tenant: string | undefined) => (tenant === undefined ? {} : { tenant });
+
 /**
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
  * the host. A running gateway on the same file sees the change within its refresh bound; with
@@ -31,10 +33,10 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
         positionOf,
         LIST_PAGE,
       ),
-    show: (id) => admin.show(actor, id),
+    show: (id, tenant) => admin.show(actor, id, inTenant(tenant)),
     revoke: (id) => admin.revoke(actor, id),
-    rotate: (id, input) => admin.rotate(actor, id, input),
-    setLimits: (id, input) => admin.setLimits(actor, id, input),
+    rotate: (id, input, tenant) => admin.rotate(actor, id, input, inTenant(tenant)),
+    setLimits: (id, input, tenant) => admin.setLimits(actor, id, input, inTenant(tenant)),
     async close() {
       await storage.close();
       if (!config.cluster) return;

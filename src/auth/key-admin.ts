@@ -17,12 +17,6 @@ import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
 export interface KeyAdminOptions {
   store: KeyStore;
-  /**
-   * Gives a rotated key its predecessor's spend, so rotating a credential never starts its budget
-   * again (the running limits policy's totals, or the store's: carry-spend.ts). Without it (no
-   * budgets kept), nothing is carried.
-   */
-  carrySpend?: (from: string, to: string) => void | Promise<void>;
   /** Called with every record this node changes; wire it to `KeyCache.onKeyChanged`. */
   onChange?: (record: KeyRecord) => void;
   now?: () => number;
@@ -151,7 +145,6 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     changed,
     now,
     issue,
-    ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
   });
   const revocation = keyRevocation({ store, lookup, changed, now });
   /** The newest active key of that name among those the actor manages (none active: the newest of any). */

@@ -23,8 +23,8 @@ export interface KeyView {
   last_used_at: string | null;
   /**
    * The id of the first key of its rotation chain (its own id when no rotation issued it): keys
-   * with the same `chain` share one spend, each taking its predecessor's over, and one budget, so
-   * a sum over keys counts a chain once.
+   * with the same `chain` share one spend, counted under this id (each reports it:
+   * `/admin/api/spend`), and one budget, so a sum over keys counts a chain once.
    */
   chain: string;
 }

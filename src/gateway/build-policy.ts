@@ -45,7 +45,6 @@ export async function buildLimitsPolicy(
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
     forConfig: (next) => limiter.priced(new PriceBook(next)),
-    carrySpend: (from, to) => spend.carry(from, to),
     // Every node's spend as of the ledger's last flush (about a second), and this node's since.
     tenantSpent: (tenant, per, at) => spend.spent(tenantSpendSubject(tenant, per, at)),
     close: () => spend.close(),

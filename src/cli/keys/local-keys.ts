@@ -1,4 +1,3 @@
-import { spendCarrier } from "../../auth/carry-spend.ts";
 import { createKeyAdmin } from "../../auth/key-admin.ts";
 import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
@@ -19,7 +18,6 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
   const changed: string[] = [];
   const admin = createKeyAdmin({
     store: storage.keys,
-    carrySpend: spendCarrier(storage.spend),
     tenants: () => config.tenants.map((t) => t.name),
     onChange: (record) => changed.push(record.id),
   });

@@ -58,7 +58,7 @@ export function adminPaths() {
         ],
         responses: {
           "200": json(
-            "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: a rotated key took its predecessor's spend over, and both report it",
+            "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: what any of them spends is counted under the chain's first key, and each reports that total (`/admin/api/spend`)",
           ),
           ...adminErrors,
         },

@@ -3,9 +3,11 @@ import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
 import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.ts";
 
-// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike; anything else is told
-// what was expected (a union would only say "Invalid input").
-const numeric = (v: unknown) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike, signed or not (`-3`, `.5`), so
+// a negative is told what is allowed rather than that it is no number; anything else is told what
+// was expected (a union would only say "Invalid input").
+const numeric = (v: unknown) =>
+  typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/.test(v) ? Number(v) : v;
 const positiveInt = z.preprocess(
   numeric,
   z
@@ -22,16 +24,30 @@ const modelList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
   .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
+/**
+ * The longest a key's life or a rotation's grace may run (100 years): an end past it is no end an
+ * admin means, and one past JavaScript's dates (year 275760) could be stored but never shown.
+ */
+const MAX_KEY_LIFE_MS = 36_500 * 86_400_000;
+const TOO_LONG = "no longer than 36500d (100 years)";
 const duration = z
   .string()
-  .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d");
+  .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d")
+  .refine((t) => (parseDuration(t) ?? 0) <= MAX_KEY_LIFE_MS, TOO_LONG);
 /** A key's life from now: a key that would be born expired is refused, not issued. */
 const lifetime = duration.refine((t) => (parseDuration(t) ?? 0) > 0, "expected a duration above 0, like 30d");
-/** An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused too. */
+/**
+ * An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused
+ * too, and so is one further off than a lifetime may run.
+ */
 const expiry = (now: () => number) =>
   z.iso
     .datetime({ offset: true })
-    .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired");
+    .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired")
+    .refine(
+      (t) => Date.parse(t) <= now() + MAX_KEY_LIFE_MS,
+      "is more than 36500d (100 years) away; leave it out for a key that never expires",
+    );
 /**
  * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
  * so never spelt like one. Keys named so before this rule keep their names.

@@ -253,6 +253,98 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("a lifetime, expiry or grace past 100 years is a 400 naming its field, nothing written; JavaScript's dates end in year 275760", async () => {
+    const { storage, admin } = setup();
+    const tooLong = [
+      [{ name: "poison", expires_in: "99999999d" }, "expires_in: no longer than 36500d (100 years)"],
+      [{ name: "poison", expires_in: "36501d" }, "expires_in: no longer than 36500d (100 years)"],
+      [
+        { name: "poison", expires_at: "9999-12-31T00:00:00Z" },
+        "expires_at: is more than 36500d (100 years) away; leave it out for a key that never expires",
+      ],
+    ] as const;
+    for (const [input, message] of tooLong) {
+      const error = await failure(admin.create("local-operator", input));
+      expect([error.status, error.message, error.param]).toEqual([400, message, message.split(":")[0]]);
+    }
+    expect(await admin.list("local-operator", { includeRevoked: true })).toEqual([]);
+    const key = await admin.create("local-operator", { name: "svc", expires_in: "36500d" });
+    const limits = await failure(admin.setLimits("local-operator", key.id, { expires_in: "99999999d" }));
+    expect([limits.status, limits.message]).toEqual([400, "expires_in: no longer than 36500d (100 years)"]);
+    const rotate = await failure(admin.rotate("local-operator", key.id, { grace: "99999999d" }));
+    expect([rotate.status, rotate.message]).toEqual([400, "grace: no longer than 36500d (100 years)"]);
+    expect((await admin.list("local-operator")).map((k) => [k.id, k.expires_at])).toEqual([
+      [key.id, key.expires_at],
+    ]);
+    await storage.close();
+  });
+
+  test("a key an older release stored with an expiry past every date is listed, shown, rotated and revoked", async () => {
+    const { storage, admin, clock } = setup();
+    // What `expires_in: 99999999d` stored before lifetimes were bounded: no Date can hold it.
+    await storage.keys.create(
+      keyRecord({ id: "key_poison", name: "poison", expiresAt: clock.now() + 99_999_999 * 86_400_000 }),
+    );
+    const fine = await admin.create("local-operator", { name: "fine" });
+    const listed = await admin.list("local-operator");
+    expect(listed.map((k) => [k.id, k.status, k.expires_at])).toEqual([
+      [fine.id, "active", null],
+      ["key_poison", "active", "+275760-09-13T00:00:00.000Z"],
+    ]);
+    expect((await admin.show("local-operator", "poison")).expires_at).toBe("+275760-09-13T00:00:00.000Z");
+    const rotated = await admin.rotate("local-operator", "poison", { grace: "1h" });
+    expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 3_600_000).toISOString());
+    expect(rotated.expires_at).toBe("+275760-09-13T00:00:00.000Z");
+    const revoked = await admin.revoke("local-operator", "poison");
+    expect(revoked.revoked.map((k) => k.id).sort()).toEqual([rotated.id, "key_poison"].sort());
+    await storage.close();
+  });
+
+  test("rotate, update and show by a name whose active keys are in several tenants are refused (409, as revoke), unless the tenant is named", async () => {
+    const { storage, admin } = setup();
+    const acme = await admin.create("local-operator", { name: "svc", tenant: "acme" });
+    const globex = await admin.create("local-operator", { name: "svc", tenant: "globex" });
+    const each = `${globex.id} in globex, ${acme.id} in acme`;
+    const refusals = [
+      [admin.rotate("local-operator", "svc"), "nothing was rotated; rotate each by id"],
+      [admin.setLimits("local-operator", "svc", { rpm: 1 }), "nothing was changed; change each by id"],
+      [admin.show("local-operator", "svc"), "show each by id"],
+    ] as const;
+    for (const [refused, instead] of refusals) {
+      const error = await failure(refused);
+      expect([error.status, error.message]).toEqual([
+        409,
+        `active keys named "svc" are in several tenants (${each}): ${instead}`,
+      ]);
+    }
+    // Nothing was rotated or changed.
+    const listed = await admin.list("local-operator");
+    expect(listed.map((k) => [k.id, k.rpm]).sort()).toEqual(
+      [
+        [acme.id, null],
+        [globex.id, null],
+      ].sort(),
+    );
+    // The tenant named says which: that tenant's key alone.
+    const rotated = await admin.rotate("local-operator", "svc", { grace: "1m" }, { tenant: "acme" });
+    expect([rotated.tenant, rotated.previous.id]).toEqual(["acme", acme.id]);
+    const changed = await admin.setLimits("local-operator", "svc", { rpm: 1 }, { tenant: "globex" });
+    expect([changed.id, changed.rpm]).toEqual([globex.id, 1]);
+    expect((await admin.show("local-operator", "svc", { tenant: "acme" })).id).toBe(rotated.id);
+    // An id of another tenant than the one named is not the key meant.
+    for (const refused of [
+      admin.rotate("local-operator", globex.id, {}, { tenant: "acme" }),
+      admin.setLimits("local-operator", globex.id, { rpm: 2 }, { tenant: "acme" }),
+      admin.show("local-operator", globex.id, { tenant: "acme" }),
+    ])
+      expect((await failure(refused)).status).toBe(404);
+    expect((await admin.show("local-operator", globex.id)).rpm).toBe(1);
+    // An admin in a tenant sees its own key of the name alone: no ambiguity.
+    const globexAdmin: Principal = { ...user, keyId: "key_g", tenant: "globex", role: "admin" };
+    expect((await admin.rotate(globexAdmin, "svc")).previous.id).toBe(globex.id);
+    await storage.close();
+  });
+
   test("a revoked or expired key is not rotated by id either: no dead key is issued", async () => {
     const { storage, admin, clock } = setup();
     const revoked = await admin.create("local-operator", { name: "gone" });

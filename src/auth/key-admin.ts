@@ -8,7 +8,7 @@ import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
-import { keyLookup, newestFirst } from "./key-lookup.ts";
+import { assertOneTenant, keyLookup, newestFirst } from "./key-lookup.ts";
 import { keyRevocation } from "./key-revocation.ts";
 import { type KeySettings, keyRotation } from "./key-rotation.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
@@ -17,12 +17,6 @@ import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
 export interface KeyAdminOptions {
   store: KeyStore;
-  /**
-   * Gives a rotated key its predecessor's spend, so rotating a credential never starts its budget
-   * again (the running limits policy's totals, or the store's: carry-spend.ts). Without it (no
-   * budgets kept), nothing is carried.
-   */
-  carrySpend?: (from: string, to: string) => void | Promise<void>;
   /** Called with every record this node changes; wire it to `KeyCache.onKeyChanged`. */
   onChange?: (record: KeyRecord) => void;
   now?: () => number;
@@ -71,8 +65,12 @@ export interface KeyAdmin {
     filter?: KeyListFilter,
     page?: { after: KeyPosition | null; limit: number },
   ): Promise<KeyView[]>;
-  /** By id, or by name (the newest key of that name, as `rotate` picks among the active ones). */
-  show(actor: KeyActor, idOrName: string): Promise<KeyView>;
+  /**
+   * By id, or by name: the newest active key of that name, as `rotate` picks it (none active: the
+   * newest of any status). A name's active keys in several tenants are refused (409) unless
+   * `tenant` names the one meant, as for `rotate`, `setLimits` and `revoke`.
+   */
+  show(actor: KeyActor, idOrName: string, options?: InTenant): Promise<KeyView>;
   /**
    * By id (idempotent), or by name: every active key of that name (a rotation's old key in its
    * grace window and its new one alike), refused (409) when they are in several tenants, unless
@@ -85,18 +83,33 @@ export interface KeyAdmin {
     options?: { tenant?: string; onRevoked?: (key: KeyView) => void | Promise<void> },
   ): Promise<RevokedKeys>;
   /**
-   * New key, same settings; the old one stays valid for the grace window. Active keys only. A
-   * limits change made to the old key while it rotates is the new key's too (key-rotation.ts).
+   * New key, same settings; the old one stays valid for the grace window. Active keys only; by
+   * name, the newest active one (`KeyLookup.newestActive`: refused, 409, when the name's active keys
+   * are in several tenants and `tenant` names none). A limits change made to the old key while it
+   * rotates is the new key's too (key-rotation.ts).
    */
-  rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
+  rotate(
+    actor: KeyActor,
+    idOrName: string,
+    input?: unknown,
+    options?: InTenant,
+  ): Promise<IssuedKey & { previous: KeyView }>;
   /**
    * Changes an active key's models, limits, budget or expiry (what `input` names, and only that,
    * whatever else changed meanwhile; null lifts a limit), by id or by name (the newest active key
-   * of that name, as `rotate`). Its spend is kept: raising a spent budget lets the key through
+   * of that name, in `tenant` when given, as `rotate`). Its spend is kept: raising a spent budget lets the key through
    * again at once. A key rotated out (a newer key of its chain exists) may have its expiry
    * shortened, never lengthened or lifted. A revoke or rotation meanwhile: 409, nothing written.
    */
-  setLimits(actor: KeyActor, idOrName: string, input: unknown): Promise<KeyView>;
+  setLimits(actor: KeyActor, idOrName: string, input: unknown, options?: InTenant): Promise<KeyView>;
+}
+
+/**
+ * Which tenant's key a name means (`?tenant=`, `--tenant`): a name is one credential within a
+ * tenant, so an admin outside every tenant names the tenant where the name's keys are in several.
+ */
+export interface InTenant {
+  tenant?: string;
 }
 
 export { DEFAULT_TENANT };
@@ -132,13 +145,15 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     changed,
     now,
     issue,
-    ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
   });
   const revocation = keyRevocation({ store, lookup, changed, now });
-  /** The newest key of that name among those the actor manages, active or not. */
-  const newestNamed = async (actor: KeyActor, name: string): Promise<KeyRecord> => {
-    const newest = (await lookup.named(actor, name)).sort(newestFirst)[0];
-    if (!newest) throw notFound(`no key with id or name "${name}"`);
+  /** The newest active key of that name among those the actor manages (none active: the newest of any). */
+  const newestNamed = async (actor: KeyActor, name: string, tenant?: string): Promise<KeyRecord> => {
+    const keys = await lookup.named(actor, name, tenant);
+    const active = keys.filter(lookup.isActive);
+    assertOneTenant(name, active, "show");
+    const newest = (active.length > 0 ? active : keys).sort(newestFirst)[0];
+    if (!newest) throw notFound(`no key with id or name "${name}"${inTenant(tenant)}`);
     return newest;
   };
 
@@ -183,10 +198,12 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
         : (await Array.fromAsync(keyPages(store, read, WHOLE_LIST_PAGE))).flat();
       return keys.map((k) => keyView(k, at));
     },
-    async show(actor, idOrName) {
+    async show(actor, idOrName, { tenant } = {}) {
       assertCanManageKeys(actor);
-      const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName));
+      const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName, tenant));
       assertInTenant(actor, key.tenant);
+      if (tenant !== undefined && key.tenant !== tenant)
+        throw notFound(`no key with id or name "${idOrName}"${inTenant(tenant)}`);
       return keyView(key, now());
     },
     async revoke(actor, idOrName, { tenant, onRevoked } = {}) {
@@ -198,25 +215,27 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       if (!named) throw notFound(`no key with id or name "${idOrName}"`);
       return { ...named, revoked };
     },
-    async rotate(actor, idOrName, input = {}) {
+    async rotate(actor, idOrName, input = {}, { tenant } = {}) {
       assertCanManageKeys(actor);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
-      const old = await lookup.newestActive(actor, idOrName, "rotate");
+      const old = await lookup.newestActive(actor, idOrName, "rotate", tenant);
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
       const { successor, key, previous } = await rotation(actor, old, graceMs);
       return { ...keyView(successor, now()), key, previous: keyView(previous, now()) };
     },
-    async setLimits(actor, idOrName, input) {
+    async setLimits(actor, idOrName, input, { tenant } = {}) {
       assertCanManageKeys(actor);
       const fields = parse(schemas.limits, input);
       const change = limitsChangeOf(fields, now());
-      const key = await lookup.newestActive(actor, idOrName, "change the limits of");
+      const key = await lookup.newestActive(actor, idOrName, "change the limits of", tenant);
       const param = fields.expires_in === undefined ? "expires_at" : "expires_in";
       return keyView(await writeLimits(actor, key, change, param), now());
     },
   };
 }
+
+const inTenant = (tenant: string | undefined) => (tenant === undefined ? "" : ` in tenant "${tenant}"`);
 
 /** A new key's record and its plain secret (in this value and nowhere else, ever). */
 function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: string } {

@@ -1,4 +1,4 @@
-import { notFound } from "../core/gateway-error.ts";
+import { GatewayError, notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { assertWithinScope, managedTenant } from "./key-scope.ts";
@@ -11,18 +11,20 @@ export type ScopedAction = Parameters<typeof assertWithinScope>[2];
 /** How the key admin's operations find the keys they act on (key-admin.ts and its parts). */
 export interface KeyLookup {
   /**
-   * Keys of that name the actor manages, newest first: another tenant's key of the same name is
-   * neither found nor makes the name ambiguous (an id outside the actor's tenant is refused by
-   * the checks).
+   * Keys of that name the actor manages (in `tenant` alone when given): another tenant's key of the
+   * same name is neither found nor makes the name ambiguous (an id outside the actor's tenant is
+   * refused by the checks).
    */
-  named(actor: KeyActor, name: string): Promise<KeyRecord[]>;
+  named(actor: KeyActor, name: string, tenant?: string): Promise<KeyRecord[]>;
   /**
    * By id, or the newest active key of that name: during a rotation's grace window the old and
-   * the new key share the name, and rotating or changing it again means the one just issued. The
-   * actor's reach is checked before the key's status: a 404 for a revoked id beside a 403 for an
-   * active one would tell an admin of another tenant whether an id it learnt is still in use.
+   * the new key share the name, and rotating or changing it again means the one just issued. A
+   * name's active keys in several tenants are several credentials: refused (409, `assertOneTenant`)
+   * unless `tenant` says whose is meant (an id of another tenant than `tenant`: 404). The actor's
+   * reach is checked before the key's status: a 404 for a revoked id beside a 403 for an active one
+   * would tell an admin of another tenant whether an id it learnt is still in use.
    */
-  newestActive(actor: KeyActor, idOrName: string, action: ScopedAction): Promise<KeyRecord>;
+  newestActive(actor: KeyActor, idOrName: string, action: ScopedAction, tenant?: string): Promise<KeyRecord>;
   /**
    * An unrevoked key of `key`'s rotation chain issued no earlier than it (within one millisecond,
    * either of two). A revoked one replaces nothing: a rotation given up revoked its new key, and the
@@ -36,24 +38,30 @@ export interface KeyLookup {
 
 export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
   const isActive = (key: KeyRecord) => keyStatus(key, now()) === "active";
-  const named = async (actor: KeyActor, name: string) => {
+  const named = async (actor: KeyActor, name: string, tenant?: string) => {
     const own = managedTenant(actor);
     const keys = await store.findByName(name);
-    return own === null ? keys : keys.filter((k) => k.tenant === own);
+    return keys.filter(
+      (k) => (own === null || k.tenant === own) && (tenant === undefined || k.tenant === tenant),
+    );
   };
   return {
     named,
     isActive,
-    async newestActive(actor, idOrName, action) {
+    async newestActive(actor, idOrName, action, tenant) {
       const byId = await store.getById(idOrName);
       if (byId) {
         assertWithinScope(actor, byId, action);
-        // Refused as by name when revoked or expired: changing it would issue nothing that works.
-        if (!isActive(byId)) throw noActiveKey(idOrName);
+        // Refused as by name when revoked or expired (changing it would issue nothing that works),
+        // or of another tenant than the one named.
+        if (!isActive(byId) || (tenant !== undefined && byId.tenant !== tenant))
+          throw noActiveKey(idOrName, tenant);
         return byId;
       }
-      const newest = (await named(actor, idOrName)).filter(isActive).sort(newestFirst)[0];
-      if (!newest) throw noActiveKey(idOrName);
+      const active = (await named(actor, idOrName, tenant)).filter(isActive);
+      if (action !== "create") assertOneTenant(idOrName, active, action);
+      const newest = active.sort(newestFirst)[0];
+      if (!newest) throw noActiveKey(idOrName, tenant);
       assertWithinScope(actor, newest, action);
       return newest;
     },
@@ -82,4 +90,33 @@ const lasts = (key: KeyRecord) => key.expiresAt ?? Number.POSITIVE_INFINITY;
 /** The first key of `key`'s rotation chain: the keys a rotation left share it. */
 export const chainOf = (key: KeyRecord): string => key.chain ?? key.id;
 
-export const noActiveKey = (idOrName: string) => notFound(`no active key with id or name "${idOrName}"`);
+export const noActiveKey = (idOrName: string, tenant?: string) =>
+  notFound(
+    `no active key with id or name "${idOrName}"${tenant === undefined ? "" : ` in tenant "${tenant}"`}`,
+  );
+
+/** What is done to a key found by name, which a name's keys in several tenants leave unclear. */
+export type ByNameAction = Exclude<ScopedAction, "create"> | "show";
+
+/** What a refusal of an ambiguous name says was not done, and what to do instead. */
+const INSTEAD: Record<ByNameAction, string> = {
+  revoke: "nothing was revoked; revoke each by id",
+  rotate: "nothing was rotated; rotate each by id",
+  "change the limits of": "nothing was changed; change each by id",
+  show: "show each by id",
+};
+
+/**
+ * A name is one credential within a tenant (as a worker name is: docs/SECURITY.md); across
+ * tenants (only an admin outside every tenant sees that) it is several, and which one is meant is
+ * the operator's to say: by id, or by the name within one tenant (`tenant`).
+ */
+export function assertOneTenant(name: string, keys: readonly KeyRecord[], action: ByNameAction): void {
+  if (new Set(keys.map((key) => key.tenant)).size <= 1) return;
+  const each = keys.map((key) => `${key.id} in ${key.tenant}`).join(", ");
+  throw new GatewayError({
+    status: 409,
+    code: "invalid_request",
+    message: `active keys named "${name}" are in several tenants (${each}): ${INSTEAD[action]}`,
+  });
+}

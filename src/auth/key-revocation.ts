@@ -1,7 +1,7 @@
-import { GatewayError, notFound } from "../core/gateway-error.ts";
+import { notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
-import { chainOf, type KeyLookup, newestFirst, noActiveKey } from "./key-lookup.ts";
+import { assertOneTenant, chainOf, type KeyLookup, newestFirst, noActiveKey } from "./key-lookup.ts";
 import { assertWithinScope } from "./key-scope.ts";
 import type { KeyActor } from "./roles.ts";
 
@@ -63,11 +63,10 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
         throw notFound(`no key with id "${idOrName}" in tenant "${tenant}": nothing was revoked`);
       return revokeAll(actor, [byId], onRevoked);
     }
-    const named = async () =>
-      (await lookup.named(actor, idOrName)).filter((key) => tenant === undefined || key.tenant === tenant);
+    const named = () => lookup.named(actor, idOrName, tenant);
     const active = (await named()).filter(lookup.isActive);
     if (active.length === 0) throw noActiveKey(idOrName);
-    assertOneTenant(idOrName, active);
+    assertOneTenant(idOrName, active, "revoke");
     // Newest first, as the answer lists them: a store failing midway has revoked the newest.
     const revoked = await revokeAll(actor, active.sort(newestFirst), onRevoked);
     // A rotation of one of them that ended its key before the revoke has issued a successor the
@@ -80,19 +79,4 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
     }
     return revoked.sort(newestFirst);
   };
-}
-
-/**
- * A name is one credential within a tenant (as a worker name is: docs/SECURITY.md); across
- * tenants (only an admin outside every tenant sees that) it is several, and which one is meant is
- * the operator's to say: by id, or by the name within one tenant (`RevokeOptions.tenant`).
- */
-function assertOneTenant(name: string, keys: KeyRecord[]): void {
-  if (new Set(keys.map((key) => key.tenant)).size === 1) return;
-  const each = keys.map((key) => `${key.id} in ${key.tenant}`).join(", ");
-  throw new GatewayError({
-    status: 409,
-    code: "invalid_request",
-    message: `active keys named "${name}" are in several tenants (${each}): nothing was revoked; revoke each by id`,
-  });
 }

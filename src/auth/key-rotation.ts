@@ -27,8 +27,6 @@ export interface KeyRotationDeps {
   readonly now: () => number;
   /** Stores a new key with these settings: its record and plain secret. */
   readonly issue: (settings: KeySettings) => Promise<{ record: KeyRecord; key: string }>;
-  /** Gives the new key the old one's spend (key-admin.ts: `KeyAdminOptions.carrySpend`). */
-  readonly carrySpend?: (from: string, to: string) => void | Promise<void>;
 }
 
 /** How often the old key is read again after a limits change landed on it since it was copied. */
@@ -61,12 +59,10 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
   };
 
   return async (actor, old, graceMs) => {
-    // One chain from the first key on: its keys share a spend, which the new key takes over.
+    // One chain from the first key on: its keys' spend is counted under its first key's id, one
+    // total and one budget for the old key in its grace window and the new one alike.
     const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, version: _v, ...settings } = old;
     const issued = await deps.issue({ ...settings, revokedAt: null, lastUsedAt: null, chain: chainOf(old) });
-    // The old key keeps its own total through its grace window: until it ends the two can
-    // spend at most a budget each.
-    await deps.carrySpend?.(old.id, issued.record.id);
     let successor = issued.record;
     for (let copied = old, tries = 1; ; tries++) {
       const ended = await endOf(

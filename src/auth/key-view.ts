@@ -23,14 +23,23 @@ export interface KeyView {
   last_used_at: string | null;
   /**
    * The id of the first key of its rotation chain (its own id when no rotation issued it): keys
-   * with the same `chain` share one spend, each taking its predecessor's over, and one budget, so
-   * a sum over keys counts a chain once.
+   * with the same `chain` share one spend, counted under this id (each reports it:
+   * `/admin/api/spend`), and one budget, so a sum over keys counts a chain once.
    */
   chain: string;
 }
 
+/** The last instant a JavaScript date can name (+275760-09-13T00:00:00.000Z). */
+const LAST_DATE_MS = 8.64e15;
+
+/**
+ * A stored time as ISO 8601. An expiry past every date (one an older release stored from a
+ * lifetime it did not bound, `99999999d`) reads as the last date there is, which it outlives:
+ * shown, not a listing that fails whole.
+ */
+const iso = (ms: number | null) => (ms === null ? null : new Date(Math.min(ms, LAST_DATE_MS)).toISOString());
+
 export function keyView(record: KeyRecord, now: number): KeyView {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     id: record.id,
     name: record.name,

@@ -5,10 +5,13 @@ import { isJwtCaller, limitSubject, type Principal } from "./principal.ts";
 export interface Scope {
   /** Where requests and tokens are counted. */
   readonly subject: string;
-  /** Where the budget reads the spend: for a tenant, its budget period's subject (a month's without a budget). */
+  /**
+   * Where the budget reads the spend: for a key, its rotation chain's (`Principal.chain`), one total
+   * for the chain's keys; for a tenant, its budget period's subject (a month's without a budget).
+   */
   readonly spendSubject: string;
   /**
-   * Every subject the spend is added to: the key's own; a tenant's day and month alike, whatever
+   * Every subject the spend is added to: the key's chain's; a tenant's day and month alike, whatever
    * its budget's period, so a reload that gives it a budget or changes the period finds the new
    * period's spend whole instead of starting it at $0.
    */
@@ -117,6 +120,7 @@ export function limitScopes(principal: Principal, now: () => number, all = false
 /** The key's own scope, as admission (`limited`: none when it has no limit) and accounting (`all`) list it. */
 interface KeyScopes {
   readonly subject: string;
+  readonly spendSubject: string;
   readonly limited: readonly Scope[];
   readonly all: readonly Scope[];
 }
@@ -130,13 +134,17 @@ const keyScopes = new WeakMap<Principal["limits"], KeyScopes>();
 
 function keyScopesOf(principal: Principal): KeyScopes {
   const subject = limitSubject(principal);
+  // Requests and tokens are counted per key (a rotation's new key has minute windows of its own);
+  // spend is its chain's, so a rotation's old and new key share one budget.
+  const spendSubject = principal.chain ?? subject;
   const cached = keyScopes.get(principal.limits);
-  if (cached !== undefined && cached.subject === subject) return cached;
+  if (cached !== undefined && cached.subject === subject && cached.spendSubject === spendSubject)
+    return cached;
   const { rpm, tpm, budgetUsd } = principal.limits;
   const scope: Scope = {
     subject,
-    spendSubject: subject,
-    spendSubjects: [subject],
+    spendSubject,
+    spendSubjects: [spendSubject],
     rpm,
     tpm,
     budgetUsd,
@@ -148,7 +156,7 @@ function keyScopesOf(principal: Principal): KeyScopes {
   // headers and accounting loop over this one on every request (see principal.ts's `models`).
   const all: readonly Scope[] = [scope];
   const limited = rpm !== undefined || tpm !== undefined || budgetUsd !== undefined ? all : NO_SCOPES;
-  const made: KeyScopes = { subject, limited, all };
+  const made: KeyScopes = { subject, spendSubject, limited, all };
   keyScopes.set(principal.limits, made);
   return made;
 }

@@ -56,12 +56,6 @@ export interface Policy {
    */
   forConfig?(config: Config): Policy;
   /**
-   * A key was rotated (`from` the old key's id `to` the new one's): the new key takes what the old
-   * one spent over, so a rotation never starts a budget again. Without it, the store's totals are
-   * carried (a process with no running totals: `mindgw keys rotate -c`).
-   */
-  carrySpend?(from: string, to: string): void;
-  /**
    * What `tenant` has spent in the budget period (UTC day or month) containing `at`, as its budget
    * reads it: the `mindgw_tenant_spend_usd` gauge, which is not exported without it.
    */

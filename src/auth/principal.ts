@@ -21,6 +21,13 @@ export interface Principal {
    * of the rows its free tenant label shared before (http/response-scope.ts) depends on it.
    */
   keyCreatedAt?: number;
+  /**
+   * The first key of the API key's rotation chain (its own id when no rotation issued it): every
+   * key of the chain, a rotation's old key in its grace window and its new one alike, counts its
+   * spend under this one id and is held to its budget against that one total. Absent for a
+   * caller without a key.
+   */
+  chain?: string;
   name: string;
   tenant: string;
   role: Role;
@@ -106,6 +113,7 @@ export function principalFromKey(record: KeyRecord): Principal {
     ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
     keyId: record.id,
     keyCreatedAt: record.createdAt,
+    chain: record.chain ?? record.id,
     name: record.name,
     tenant: record.tenant,
     role: record.role,

@@ -4,7 +4,8 @@ import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
 import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
-import type { Principal, TenantRules } from "./principal.ts";
+import { keyRecord } from "../testing/key-record.ts";
+import { type Principal, principalFromKey, type TenantRules } from "./principal.ts";
 import { type Pricing, RateLimiter } from "./rate-limiter.ts";
 import { SpendLedger } from "./spend-ledger.ts";
 import { manualClock } from "./test-support.ts";
@@ -195,6 +196,32 @@ describe("spend budget", () => {
     const restarted = new SpendLedger({ store, flushMs: 0 });
     await restarted.start();
     refused(new RateLimiter({ pricing, spend: restarted }), p);
+  });
+
+  test("a rotation's old key in its grace window and its new key spend one total against one budget, counted under the chain's first key", async () => {
+    const store = createMemorySpendStore();
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    const limiter = new RateLimiter({ pricing, spend: ledger });
+    const first = keyRecord({ id: "key_old", budgetUsd: 1 });
+    const old = principalFromKey({ ...first, expiresAt: Date.now() + 600_000 });
+    const rotated = principalFromKey({
+      ...first,
+      id: "key_new",
+      hash: "2".padStart(64, "0"),
+      chain: "key_old",
+    });
+    limiter.admit(old);
+    limiter.record(old, "gpt-4o", { inputTokens: 200_000, outputTokens: 0 }); // 0.5
+    limiter.admit(rotated);
+    limiter.record(rotated, "gpt-4o", { inputTokens: 160_000, outputTokens: 0 }); // 0.4
+    // 0.9 spent by the two: one more answer of either passes, then neither does.
+    limiter.admit(old);
+    limiter.record(old, "gpt-4o", { inputTokens: 40_000, outputTokens: 0 }); // 0.1
+    for (const key of [old, rotated]) expect(refused(limiter, key).code).toBe("budget_exceeded");
+    await ledger.close();
+    expect(await store.total("key_old")).toBeCloseTo(1, 12);
+    expect(await store.total("key_new")).toBe(0);
   });
 
   test("a JWT subject's spent budget says where it is raised: the config, not an admin call on a key", async () => {

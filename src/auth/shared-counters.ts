@@ -39,7 +39,10 @@ export interface SharedScope {
   rpm: number | undefined;
   tpm: number | undefined;
   budgetUsd: number | undefined;
-  /** This node's total for `spendSubject` (from storage): seeds a counter Redis has lost. */
+  /**
+   * This node's total for `spendSubject` (from storage): seeds a counter Redis has lost, and
+   * raises one Redis holds below it (a total the store was given beside Redis, as by a migration).
+   */
   spentLocally: number;
 }
 

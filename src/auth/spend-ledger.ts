@@ -79,11 +79,6 @@ export class SpendLedger {
     if (usd > 0) this.pending.set(subject, (this.pending.get(subject) ?? 0) + usd);
   }
 
-  /** `to` takes over what `from` has spent (a key's rotation); written with the next flush. */
-  carry(from: string, to: string): void {
-    this.add(to, this.spent(from));
-  }
-
   /** Writes pending deltas, then reads back what changed (which includes them and other processes'). */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => {

@@ -7,7 +7,8 @@
  * KEYS, three per distinct scope of the batch: requests (sorted set of arrival times), tokens
  * (hash: second → tokens, with the running total and the oldest and newest second, see
  * RECORD_SCRIPT), spend (a float). ARGV: window ms, the number of scopes, then per scope: rpm,
- * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key); then the number
+ * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key, raises one behind
+ * the storage); then the number
  * of requests, then per request: now, a unique member, its scope count, and its scopes' numbers
  * (1-based, in the request's order). Returns, per request in order: verdict, scope index (within
  * the request), wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms.
@@ -157,12 +158,15 @@ local function admit(ao)
       local sk = KEYS[s * 3]
       local spent = spends[sk]
       if spent == nil then
-        spent = redis.call('GET', sk)
-        if not spent then
-          spent = ARGV[2 + (s - 1) * 4 + 4]
-          redis.call('SET', sk, spent, 'PX', 3456000000)
+        -- Lost (a restart), or behind the total the node read from storage (one the store was
+        -- given beside Redis: an upgrade's migration folding a rotation chain's spend into its
+        -- first key's): the storage's. Otherwise Redis is ahead, with what nodes have not flushed.
+        local stored = tonumber(ARGV[2 + (s - 1) * 4 + 4])
+        spent = tonumber(redis.call('GET', sk))
+        if spent == nil or stored > spent then
+          spent = stored
+          redis.call('SET', sk, ARGV[2 + (s - 1) * 4 + 4], 'PX', 3456000000)
         end
-        spent = tonumber(spent)
         spends[sk] = spent
       end
       if spent >= budget then return reply(1, i - 1, 3600000, n, usage) end

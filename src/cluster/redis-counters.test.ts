@@ -3,7 +3,12 @@ import { RedisClient } from "bun";
 import { startHoldingProxy } from "../../test/e2e/harness/holding-proxy.ts";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import { type Principal, principalFromKey } from "../auth/principal.ts";
+import { RateLimiter } from "../auth/rate-limiter.ts";
 import type { SharedScope } from "../auth/shared-counters.ts";
+import { manualClock } from "../auth/test-support.ts";
+import { PriceBook } from "../pricing/price-book.ts";
+import { keyRecord } from "../testing/key-record.ts";
 import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import { createRedisCounters, tokensKey } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
@@ -71,6 +76,65 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   const budget = await a!.admit([scope("tenant:t", { budgetUsd: 1, spentLocally: 0 })], now + 20);
   // Seeded with 0.5 from storage, then 0.25 and 0.3 recorded: 1.05 ≥ 1.
   expect(budget.refused).toMatchObject({ code: "budget_exceeded" });
+});
+
+test("a spend counter Redis holds below the node's stored total is raised to it (a rotation chain's spend an upgrade folded); one ahead of it is kept", async () => {
+  const counters = await node("behind");
+  const now = 6_000_000;
+  const reader = new RedisClient(redis.url);
+  try {
+    // The chain's first key's own total, counted in Redis before the upgrade.
+    await reader.set("mgw:spend:key:chain-first", "0.4");
+    const chain = (spentLocally: number) => [scope("key:chain-first", { budgetUsd: 1, spentLocally })];
+    // The store now holds the chain's (its newest key's larger total): that is what is spent.
+    expect((await counters.admit(chain(1.2), now)).refused).toMatchObject({ code: "budget_exceeded" });
+    expect(Number(await reader.get("mgw:spend:key:chain-first"))).toBe(1.2);
+    // Redis ahead of a node whose flush lags (others' spend not yet stored): Redis's stands.
+    await reader.set("mgw:spend:key:ahead", "1.5");
+    expect(
+      (await counters.admit([scope("key:ahead", { budgetUsd: 1, spentLocally: 0.2 })], now)).refused,
+    ).toMatchObject({
+      code: "budget_exceeded",
+    });
+    expect(Number(await reader.get("mgw:spend:key:ahead"))).toBe(1.5);
+  } finally {
+    reader.close();
+  }
+});
+
+test("a rotation's old key on one node and its new key on another spend one budget in Redis: their chain's", async () => {
+  // $1 a token in.
+  const pricing = new PriceBook({
+    prices: { m: { input_per_mtok: 1e6, output_per_mtok: 0 } },
+    providers: [],
+    models: [],
+  });
+  const clock = manualClock(9_000_000);
+  const [onA, onB] = (await Promise.all(["chain-a", "chain-b"].map(node))).map(
+    (shared) => new RateLimiter({ shared, pricing, now: clock.now }),
+  );
+  const first = keyRecord({ id: "key_chain1", budgetUsd: 3 });
+  const old = principalFromKey(first);
+  const rotated = principalFromKey({
+    ...first,
+    id: "key_chain2",
+    hash: "2".padStart(64, "0"),
+    chain: "key_chain1",
+  });
+  const spend = async (limiter: RateLimiter, who: Principal, tokens: number) => {
+    await limiter.admit(who, "m");
+    const charge = limiter.record(who, "m", { inputTokens: tokens, outputTokens: 0 });
+    if (typeof charge !== "number") await charge.counted;
+  };
+  await spend(onA!, old, 2);
+  await spend(onB!, rotated, 1);
+  for (const [limiter, who] of [
+    [onA!, rotated],
+    [onB!, old],
+  ] as const)
+    expect(await Promise.resolve(limiter.admit(who, "m")).catch((e: unknown) => e)).toMatchObject({
+      code: "budget_exceeded",
+    });
 });
 
 test("a node's record counts in the next admission it sends, even one asked for in the same turn", async () => {
@@ -352,7 +416,8 @@ class ReferenceCounters {
     });
     for (const [i, s] of scopes.entries()) {
       if (s.budgetUsd === undefined) continue;
-      if (!this.spend.has(s.spendSubject)) this.spend.set(s.spendSubject, s.spentLocally);
+      const held = this.spend.get(s.spendSubject);
+      if (held === undefined || s.spentLocally > held) this.spend.set(s.spendSubject, s.spentLocally);
       if ((this.spend.get(s.spendSubject) ?? 0) >= s.budgetUsd)
         return verdict("budget_exceeded", i, 3_600_000);
     }

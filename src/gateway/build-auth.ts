@@ -35,8 +35,6 @@ export interface GatewayAuth {
 }
 
 export interface BuildAuthOptions {
-  /** Gives a rotated key its predecessor's spend (auth/carry-spend.ts). */
-  carrySpend?: (from: string, to: string) => Promise<void>;
   /** Told of every key change made here (create, revoke, rotate), to announce to other nodes. */
   onKeyChange?: (id: string) => void;
   /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
@@ -94,7 +92,6 @@ export async function buildAuth(
     keyAdmin: createKeyAdmin({
       // An embedder's store that fails is a 503 to retry on the admin key routes, not a 500.
       store: failuresRetryable(store),
-      ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,
     }),

@@ -51,7 +51,6 @@ export async function buildLimitsPolicy(
       const prices = new PriceBook(next);
       return { ...limiter.priced(prices), lists: pricedUnderBudget(prices) };
     },
-    carrySpend: (from, to) => spend.carry(from, to),
     // Every node's spend as of the ledger's last flush (about a second), and this node's since.
     tenantSpent: (tenant, per, at) => spend.spent(tenantSpendSubject(tenant, per, at)),
     close: () => spend.close(),

@@ -2,7 +2,6 @@ import { createAuditService } from "../audit/audit-service.ts";
 import { withoutBodies } from "../audit/published-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { RequestStats } from "../audit/request-stats.ts";
-import { spendCarrier } from "../auth/carry-spend.ts";
 import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
@@ -107,8 +106,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
-    // The policy is built after auth; a rotation (at run time) finds it there.
-    carrySpend: spendCarrier(storage.spend, () => policy),
   });
   if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
   cluster?.onKeyChange(() => void auth.refreshKeys());

@@ -54,8 +54,8 @@ describe("/admin in a real browser", () => {
       return value.startsWith("mgw_") && value !== first;
     });
     const second = await shown.inputValue();
-    // Both keys listed, each reporting the spend the new one took over (once the carried spend
-    // is written, within a flush): the summary counts the chain once.
+    // Both keys listed, each reporting the chain's one spend (counted under its first key): the
+    // summary counts the chain once.
     const alice = page.locator('tr[data-key-name="alice-ui"]');
     await waitFor("both alice-ui keys listed with the spend they share", async () => {
       await page.reload();

@@ -343,6 +343,13 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
       [["create", "--name", "bad", "--rpm", "abc"], "rpm: expected a whole number"],
       [["create", "--name", "bad", "--role", "root"], "role"],
       [["rotate", "alice", "--grace", "soon"], "grace"],
+      // Past JavaScript's dates: refused, not stored to fail every listing after it.
+      [
+        ["create", "--name", "poison", "--expires-in", "99999999d"],
+        "expires_in: no longer than 36500d (100 years)",
+      ],
+      [["update", "alice", "--expires-in", "99999999d"], "expires_in: no longer than 36500d (100 years)"],
+      [["rotate", "alice", "--grace", "99999999d"], "grace: no longer than 36500d (100 years)"],
     ];
     for (const [args, message] of cases) {
       for (const out of [await local(...args), await remote(...args)]) {
@@ -352,6 +359,47 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
         expect(out.stderr).not.toMatch(/\bat .*\(|\.ts:\d+/);
       }
     }
+    for (const out of [await local("list", "--all"), await remote("list", "--all")]) {
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toContain("poison");
+    }
+  });
+
+  test("rotate, update and show by a name in several tenants are refused (exit 2, as revoke); --tenant says which, locally and remotely", async () => {
+    const acme = json<Issued>((await local("create", "--name", "dup", "--tenant", "acme", "--json")).stdout);
+    const globex = json<Issued>(
+      (await remote("create", "--name", "dup", "--tenant", "globex", "--json")).stdout,
+    );
+    const refusals: [string[], string][] = [
+      [["rotate", "dup"], "nothing was rotated; rotate each by id"],
+      [["update", "dup", "--rpm", "1"], "nothing was changed; change each by id"],
+      [["show", "dup"], "show each by id"],
+    ];
+    for (const [args, instead] of refusals)
+      for (const out of [await local(...args), await remote(...args)]) {
+        expect({ args, code: out.code }).toEqual({ args, code: 2 });
+        expect(out.stderr).toContain(`active keys named "dup" are in several tenants (`);
+        expect(out.stderr).toContain(`${acme.id} in acme`);
+        expect(out.stderr).toContain(instead);
+      }
+    const shown = (out: { stdout: string }) =>
+      json<Issued & { tenant: string; rpm: number | null }>(out.stdout);
+    // Nothing was rotated or changed.
+    expect(shown(await local("show", globex.id, "--json")).rpm).toBeNull();
+    expect(shown(await remote("show", acme.id, "--json")).rpm).toBeNull();
+    const rotated = shown(await remote("rotate", "dup", "--tenant", "globex", "--grace", "1m", "--json"));
+    expect([rotated.tenant, rotated.previous?.id]).toEqual(["globex", globex.id]);
+    const changed = shown(await local("update", "dup", "--rpm", "7", "--tenant", "acme", "--json"));
+    expect([changed.id, changed.rpm]).toEqual([acme.id, 7]);
+    expect(shown(await remote("update", "dup", "--rpm", "8", "--tenant", "acme", "--json")).rpm).toBe(8);
+    expect(shown(await remote("show", "dup", "--tenant", "globex", "--json")).id).toBe(rotated.id);
+    expect(shown(await local("show", "dup", "--tenant", "acme", "--json")).id).toBe(acme.id);
+    for (const out of [
+      await local("revoke", acme.id),
+      await remote("revoke", globex.id),
+      await remote("revoke", rotated.id),
+    ])
+      expect(out.code).toBe(0);
   });
 
   test("a revoked key is not rotated by its id: no dead key is issued, locally or remotely", async () => {

@@ -5,6 +5,7 @@ import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
 setDefaultTimeout(30_000);
@@ -292,13 +293,12 @@ describe("spend budget from the price table", () => {
     });
   });
 
-  test("a rotated key takes its predecessor's spend over: rotating never starts a budget again", async () => {
+  test("a rotated key's budget is its chain's: rotating never starts a budget again", async () => {
     const u = await tokensPerChat();
     const perRequest = (u * PRICE) / 1e6;
     const key = await createKey("budget-rotated", { budget_usd: (1.5 * perRequest).toFixed(4) });
     for (let i = 0; i < 2; i++) await (await chat(key)).arrayBuffer();
     expect((await chat(key)).status).toBe(429);
-    // At once on the node that rotates it: its running totals carry the spend over.
     const rotated = await fetch(`${gw.url}/admin/api/keys/budget-rotated/rotate`, {
       method: "POST",
       headers: bearer(admin),
@@ -309,6 +309,40 @@ describe("spend budget from the price table", () => {
     const refused = await chat(fresh);
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+  });
+
+  test("a rotation's old key in its grace window and its new key spend one budget: what either spends counts for both, and both report it", async () => {
+    const u = await tokensPerChat();
+    const perRequest = (u * PRICE) / 1e6;
+    // Room for three answers of the two keys together, not three each.
+    const old = await createKey("budget-grace", { budget_usd: (2.5 * perRequest).toFixed(4) });
+    await (await chat(old)).arrayBuffer();
+    const rotation = await fetch(`${gw.url}/admin/api/keys/budget-grace/rotate`, {
+      method: "POST",
+      headers: bearer(admin),
+      body: JSON.stringify({ grace: "10m" }),
+    });
+    expect(rotation.status).toBe(201);
+    const rotated = (await rotation.json()) as { key: string; id: string; previous: { id: string } };
+    // The old key still works in its grace window, and what it spends there counts for the new one.
+    const statuses: number[] = [];
+    for (const key of [old, rotated.key, rotated.key, old]) {
+      const res = await chat(key);
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    // Both ids report the chain's one total (as stored: flushed within a second).
+    const ids = `${rotated.previous.id},${rotated.id}`;
+    const spent = await waitFor("the chain's spend stored", async () => {
+      const { spentUsd } = (await (
+        await fetch(`${gw.url}/admin/api/spend?ids=${ids}`, { headers: bearer(admin) })
+      ).json()) as { spentUsd: Record<string, number> };
+      const [ofOld, ofNew] = [spentUsd[rotated.previous.id] ?? 0, spentUsd[rotated.id] ?? 0];
+      return ofOld >= 3 * perRequest - 1e-9 && ([ofOld, ofNew] as const);
+    });
+    expect(spent[0]).toBeCloseTo(3 * perRequest, 9);
+    expect(spent[1]).toBeCloseTo(3 * perRequest, 9);
   });
 
   test("a spent budget an admin raises lets the key through at once, its spend kept; the change is in the admin log", async () => {

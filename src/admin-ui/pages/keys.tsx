@@ -24,9 +24,10 @@ interface TenantSummary {
 
 /**
  * Per tenant named by the keys shown: its active keys, and its spend and budgets with each
- * rotation chain counted once. A rotation's keys share one spend (the new key took the old one's
- * over at the rotation, and both report it) and one budget, so a chain counts the spend of its key
- * that spent most (the old one spends on in its grace window) and its newest key's budget.
+ * rotation chain counted once. A rotation's keys share one spend (counted under the chain's first
+ * key, which each of them reports) and one budget, so a chain counts its spend once (the most any
+ * of its keys reports: a gateway of an earlier release reported each key's own) and its newest
+ * key's budget.
  */
 function tenantSummaries(list: readonly KeyWithSpend[]): Map<string, TenantSummary> {
   const tenants = new Map<string, TenantSummary>();

@@ -6,11 +6,16 @@ export interface KeysBackend {
   create(input: Record<string, unknown>): Promise<IssuedKey>;
   /** Keys newest first, a page at a time (never the whole list in one answer). */
   listPages(includeRevoked: boolean, tenant?: string): AsyncIterable<KeyView[]>;
-  show(idOrName: string): Promise<KeyView>;
+  /** By name in `tenant` alone when given (`--tenant`), as `rotate` and `setLimits`. */
+  show(idOrName: string, tenant?: string): Promise<KeyView>;
   /** By name: every active key of it (key-admin.ts), each in `revoked`. */
   revoke(idOrName: string): Promise<RevokedKeys>;
-  rotate(idOrName: string, input: Record<string, unknown>): Promise<IssuedKey & { previous: KeyView }>;
-  setLimits(idOrName: string, input: Record<string, unknown>): Promise<KeyView>;
+  rotate(
+    idOrName: string,
+    input: Record<string, unknown>,
+    tenant?: string,
+  ): Promise<IssuedKey & { previous: KeyView }>;
+  setLimits(idOrName: string, input: Record<string, unknown>, tenant?: string): Promise<KeyView>;
   close(): Promise<void>;
 }
 

@@ -46,6 +46,14 @@ When a change reaches a running gateway:
   -c FILE        the store is changed directly; a gateway serving from it notices within its key
                  refresh (2 s), or at once when the config has cluster: (told through Redis).`;
 
+/** `--tenant` of a command that finds a key by name. */
+const TENANT_HELP =
+  "by name, that tenant's key (an admin outside every tenant: a name's active keys in several tenants are refused without it)";
+
+interface InTenant {
+  tenant?: string;
+}
+
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
 
@@ -113,9 +121,11 @@ export function registerKeys(program: Command): void {
     .option("--budget <usd>", "spend budget in USD (the spend so far is kept)")
     .option("--expires-in <duration>", "lifetime from now, e.g. 30d")
     .option("--expires-at <time>", "expiry as ISO 8601, e.g. 2027-01-31T00:00:00Z")
+    .option("--tenant <tenant>", TENANT_HELP)
     .action(
       action(async (backend, options, id: string) => {
-        const key = await backend.setLimits(id, limitsInput(options as Target & UpdateOptions));
+        const { tenant, ...limits } = options as Target & UpdateOptions & InTenant;
+        const key = await backend.setLimits(id, limitsInput(limits), tenant);
         print(options.json, key, keyDetail(key));
       }),
     );
@@ -130,12 +140,14 @@ export function registerKeys(program: Command): void {
         );
       }),
     );
-  withTarget(keys.command("show <id-or-name>").description("show one key")).action(
-    action(async (backend, options, id: string) => {
-      const key = await backend.show(id);
-      print(options.json, key, keyDetail(key));
-    }),
-  );
+  withTarget(keys.command("show <id-or-name>").description("show one key"))
+    .option("--tenant <tenant>", TENANT_HELP)
+    .action(
+      action(async (backend, options, id: string) => {
+        const key = await backend.show(id, (options as InTenant).tenant);
+        print(options.json, key, keyDetail(key));
+      }),
+    );
   withTarget(
     keys
       .command("revoke <id-or-name>")
@@ -156,9 +168,11 @@ export function registerKeys(program: Command): void {
       .addHelpText("after", WHEN_IT_APPLIES),
   )
     .option("--grace <duration>", "how long the old key keeps working", "10m")
+    .option("--tenant <tenant>", TENANT_HELP)
     .action(
       action(async (backend, options, id: string) => {
-        const rotated = await backend.rotate(id, { grace: (options as { grace?: string }).grace });
+        const { grace, tenant } = options as { grace?: string } & InTenant;
+        const rotated = await backend.rotate(id, { grace }, tenant);
         print(
           options.json,
           rotated,

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
+import { keyInputSchemas } from "../../auth/key-admin-schemas.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { limitsInput } from "./limits-input.ts";
+import { limitsInput, type UpdateOptions } from "./limits-input.ts";
 
 test("only the options given are sent; none lifts rpm, tpm and budget (null)", () => {
   expect(limitsInput({ rpm: "none", tpm: "100", budget: "none" })).toEqual({
@@ -29,4 +30,21 @@ test('--models none is refused in the option\'s words: "*" is every model', () =
     400,
     '--models none: a key needs at least one model glob; give "*" for every model',
   ]);
+});
+
+test("numbers as typed on the command line: a negative is told what is allowed, .5 is a number, garbage is no number", () => {
+  const limits = keyInputSchemas(() => 0).limits;
+  const said = (options: UpdateOptions) => {
+    const parsed = limits.safeParse(limitsInput(options));
+    return parsed.success
+      ? parsed.data
+      : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)[0];
+  };
+  expect(said({ budget: "-3" })).toBe("budget_usd: must be more than 0 (leave it out for no budget)");
+  expect(said({ rpm: "-1" })).toBe("rpm: must be at least 1 (leave it out for no limit)");
+  expect(said({ budget: "abc" })).toBe("budget_usd: expected a number");
+  expect(said({ rpm: "ten" })).toBe("rpm: expected a whole number");
+  expect(said({ rpm: "1.5" })).toBe("rpm: expected a whole number");
+  expect(said({ budget: ".5" })).toEqual({ budget_usd: 0.5 });
+  expect(said({ budget: "2.", tpm: "+100" })).toEqual({ budget_usd: 2, tpm: 100 });
 });

@@ -1,4 +1,3 @@
-import { spendCarrier } from "../../auth/carry-spend.ts";
 import { createKeyAdmin } from "../../auth/key-admin.ts";
 import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
@@ -6,6 +5,8 @@ import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import { openCommandStorage } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
+
+const inTenant = (tenant: string | undefined) => (tenant === undefined ? {} : { tenant });
 
 /**
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
@@ -17,7 +18,6 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
   const changed: string[] = [];
   const admin = createKeyAdmin({
     store: storage.keys,
-    carrySpend: spendCarrier(storage.spend),
     tenants: () => config.tenants.map((t) => t.name),
     onChange: (record) => changed.push(record.id),
   });
@@ -31,10 +31,10 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
         positionOf,
         LIST_PAGE,
       ),
-    show: (id) => admin.show(actor, id),
+    show: (id, tenant) => admin.show(actor, id, inTenant(tenant)),
     revoke: (id) => admin.revoke(actor, id),
-    rotate: (id, input) => admin.rotate(actor, id, input),
-    setLimits: (id, input) => admin.setLimits(actor, id, input),
+    rotate: (id, input, tenant) => admin.rotate(actor, id, input, inTenant(tenant)),
+    setLimits: (id, input, tenant) => admin.setLimits(actor, id, input, inTenant(tenant)),
     async close() {
       await storage.close();
       if (!config.cluster) return;

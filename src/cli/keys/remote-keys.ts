@@ -10,6 +10,9 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const call = <T>(method: string, path: string, body?: unknown) =>
     adminFetch<T>(gateway, adminKey, `/admin/api/keys${path}`, method, body);
   const id = (idOrName: string) => `/${encodeURIComponent(idOrName)}`;
+  /** The query naming the tenant a name's key is meant in, when one is. */
+  const inTenant = (tenant: string | undefined) =>
+    tenant === undefined ? "" : `?${new URLSearchParams({ tenant })}`;
   return {
     create: (input) => call<IssuedKey>("POST", "", input),
     listPages: (includeRevoked, tenant) =>
@@ -26,15 +29,16 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
         cursorOf,
         LIST_PAGE,
       ),
-    show: (idOrName) => call<KeyView>("GET", id(idOrName)),
+    show: (idOrName, tenant) => call<KeyView>("GET", `${id(idOrName)}${inTenant(tenant)}`),
     async revoke(idOrName) {
       // A gateway of an earlier release answers the one key it revoked, without `revoked`.
       const answer = await call<KeyView & Partial<RevokedKeys>>("POST", `${id(idOrName)}/revoke`);
       return { ...answer, revoked: answer.revoked ?? [answer] };
     },
-    rotate: (idOrName, input) =>
-      call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate`, input),
-    setLimits: (idOrName, input) => call<KeyView>("POST", `${id(idOrName)}/limits`, input),
+    rotate: (idOrName, input, tenant) =>
+      call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate${inTenant(tenant)}`, input),
+    setLimits: (idOrName, input, tenant) =>
+      call<KeyView>("POST", `${id(idOrName)}/limits${inTenant(tenant)}`, input),
     close: async () => {},
   };
 }

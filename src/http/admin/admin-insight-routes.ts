@@ -16,7 +16,10 @@ export interface AdminInsightDeps {
   /** The resolved routing table with live route health (gateway/routing-view.ts). */
   readonly routing: () => RoutingTable;
   readonly actions: AdminActionStore;
-  /** USD spent per key id, as stored (the running totals are flushed about once a second). */
+  /**
+   * USD spent by a key's rotation chain (every key of it answers the one total its budget reads),
+   * or by a JWT subject (`jwt:…`), as stored (the running totals are flushed about once a second).
+   */
   readonly spent: (keyId: string) => Promise<number>;
   /** The tenant of a key, by id; undefined for no such key. */
   readonly keyTenant: (keyId: string) => Promise<string | undefined>;

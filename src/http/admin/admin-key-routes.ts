@@ -21,8 +21,15 @@ export interface AdminKeyDeps {
 
 const MAX_KEY_BODY = 64 * 1024;
 
-/** `POST /admin/api/keys/{name}/revoke?tenant=T`: a revoke by name ends that tenant's keys of it alone. */
-const revokeQuerySchema = z.object({ tenant: z.string().min(1).max(512).optional() });
+/**
+ * `?tenant=T` on a key named (`/admin/api/keys/{name}`, `…/revoke`, `…/rotate`, `…/limits`): that
+ * tenant's keys of the name alone, where an admin outside every tenant finds them in several (409).
+ */
+const tenantQuerySchema = z.object({ tenant: z.string().min(1).max(512).optional() });
+const tenantOf = (request: Request) => {
+  const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
+  return tenant === undefined ? {} : { tenant };
+};
 
 /**
  * `/admin/api/keys`: what `mindgw keys --gateway` calls (create, show, revoke, rotate, and
@@ -74,18 +81,17 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     )
     .get(
       "/:id",
-      admin(async ({ principal, headers }, _request, params) =>
-        Response.json(await deps.keyAdmin.show(principal, params.id ?? ""), { headers }),
+      admin(async ({ principal, headers }, request, params) =>
+        Response.json(await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request)), { headers }),
       ),
     )
     .post(
       "/:id/revoke",
       admin(async (guarded, request, params, clientIp) => {
-        const { tenant } = parseInput(revokeQuerySchema, queryOf(request));
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
-          ...(tenant === undefined ? {} : { tenant }),
+          ...tenantOf(request),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
         });
         return Response.json(answer, { headers: guarded.headers });
@@ -100,6 +106,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
+          tenantOf(request),
         );
         await record(
           guarded,
@@ -115,7 +122,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       "/:id/limits",
       admin(async (guarded, request, params, clientIp) => {
         const body = await readJsonBody(request, MAX_KEY_BODY);
-        const changed = await deps.keyAdmin.setLimits(guarded.principal, params.id ?? "", body);
+        const changed = await deps.keyAdmin.setLimits(
+          guarded.principal,
+          params.id ?? "",
+          body,
+          tenantOf(request),
+        );
         await record(
           guarded,
           clientIp,

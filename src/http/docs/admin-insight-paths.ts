@@ -78,6 +78,8 @@ export function adminInsightPaths() {
       get: {
         ...tag,
         summary: "USD spent per key, for the comma-separated key ids in `ids`",
+        description:
+          "A key's is its rotation chain's one total, the spend its budget reads (a rotation's old key and its new one report the same); a JWT subject's (`jwt:TENANT:SUBJECT`) its own. As stored: the running totals are written about once a second.",
         parameters: queryParameters(spendQuery),
         responses: {
           "200": json("Spend by key id", { type: "object" }, { spentUsd: { key_01: 1.25, key_07: 0 } }),

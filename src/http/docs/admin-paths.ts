@@ -13,6 +13,14 @@ export function adminPaths() {
     description: "The key's id, or its name",
     schema: { type: "string" },
   };
+  /** `?tenant=` on a key found by name (show, rotate, limits; revoke says its own). */
+  const tenantParam = {
+    name: "tenant",
+    in: "query",
+    description:
+      "By name, that tenant's key of it: an admin outside every tenant whose name's active keys are in several tenants names the one meant (without it, 409)",
+    schema: { type: "string" },
+  };
   const keyErrors = {
     ...adminErrors,
     "404": {
@@ -23,7 +31,7 @@ export function adminPaths() {
     "409": {
       ...errorResponses("openai", [409])["409"],
       description:
-        "The key was revoked or rotated while this was under way (nothing was done), or a revoke by name found that name's active keys in several tenants (and no `tenant` said which)",
+        "The key was revoked or rotated while this was under way (nothing was done), or by name that name's active keys are in several tenants (and no `tenant` said which): nothing was done",
     },
     "503": {
       ...errorResponses("openai", [503])["503"],
@@ -50,7 +58,7 @@ export function adminPaths() {
         ],
         responses: {
           "200": json(
-            "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: a rotated key took its predecessor's spend over, and both report it",
+            "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: what any of them spends is counted under the chain's first key, and each reports that total (`/admin/api/spend`)",
           ),
           ...adminErrors,
         },
@@ -74,7 +82,9 @@ export function adminPaths() {
       get: {
         ...tag,
         summary: "Show a key",
-        parameters: [idParam],
+        description:
+          "By id, that key; by name, the newest active key of it (none active: the newest of any status).",
+        parameters: [idParam, tenantParam],
         responses: { "200": json("The key"), ...keyErrors },
       },
     },
@@ -101,8 +111,8 @@ export function adminPaths() {
         ...tag,
         summary: "Rotate a key; the old one works for `grace` more",
         description:
-          "The new key has the old one's settings as they are when the old key's end is set: a limits change made to the old key while it rotates is the new key's too. A revoke of the old key meanwhile: 409, the new key revoked with it, nothing rotated.",
-        parameters: [idParam],
+          "By name, the newest active key of it. The new key has the old one's settings as they are when the old key's end is set: a limits change made to the old key while it rotates is the new key's too. A revoke of the old key meanwhile: 409, the new key revoked with it, nothing rotated.",
+        parameters: [idParam, tenantParam],
         requestBody: {
           required: false,
           content: { "application/json": { schema: ref("RotateKeyInput"), example: { grace: "10m" } } },
@@ -116,8 +126,8 @@ export function adminPaths() {
         summary:
           "Change an active key's models, rpm, tpm, budget or expiry; what is left out stays, null lifts a limit",
         description:
-          "Within the caller's own reach, before and after (no admin gives more than it has). Only what is given changes: another admin's change to other limits made meanwhile is kept. The key's spend is kept: a spent budget raised lets it through at once, on every node.",
-        parameters: [idParam],
+          "Within the caller's own reach, before and after (no admin gives more than it has). Only what is given changes: another admin's change to other limits made meanwhile is kept. The key's spend is kept: a spent budget raised lets it through at once, on every node. By name, the newest active key of it.",
+        parameters: [idParam, tenantParam],
         requestBody: {
           required: true,
           content: { "application/json": { schema: ref("KeyLimitsInput"), example: { budget_usd: 50 } } },

@@ -58,4 +58,23 @@ export const spendMigrations: readonly PostgresMigration[] = [
       CREATE INDEX key_spend_flushes_at ON key_spend_flushes (at);
     `,
   },
+  {
+    // A rotation chain's keys count their spend under its first key's id (Principal.chain), where
+    // each key a rotation issued counted its own from a copy of its predecessor's total. A chain's
+    // total becomes the largest of its keys' (the newest held all that was copied to it and its own
+    // since), so no key's budget starts over; what an older key spent in its grace window after
+    // the copy cannot be told from what was copied, and stays out (the chain had lost it already).
+    // The keys component migrates first (the stores open in that order), so `chain` is there.
+    // It reads the rotated keys (those with a chain) and their totals once: no table is rewritten.
+    version: 5,
+    sql: `
+      INSERT INTO key_spend (principal, spend_usd, updated_at)
+        SELECT k.chain, MAX(s.spend_usd), (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
+        FROM api_keys k JOIN key_spend s ON s.principal = k.id
+        WHERE k.chain IS NOT NULL AND k.chain <> k.id
+        GROUP BY k.chain
+      ON CONFLICT (principal) DO UPDATE SET spend_usd = EXCLUDED.spend_usd, updated_at = EXCLUDED.updated_at
+        WHERE EXCLUDED.spend_usd > key_spend.spend_usd;
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { openStorage } from "../open-storage.ts";
 import { pendingMigrations } from "../pending-migrations.ts";
+import { ROTATED_CHAINS } from "../rotated-chains-fixture.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { postgresCalls } from "./postgres-calls.ts";
 import { connectPostgres } from "./postgres-client.ts";
@@ -77,6 +78,28 @@ test("a database at an older schema is told from a new one without migrating it 
   expect(await sql`SELECT count(*)::int AS n FROM schema_migrations WHERE component = 'shadow'`).toEqual([
     { n: shadowMigrations.length - 1 },
   ]);
+});
+
+test("spend@5: an older release's rotation chains count one total under their first key's id, the largest of their keys' (no key's budget starts over)", async () => {
+  const url = await pg.database();
+  const sql = pg.client(url);
+  await migratePostgres(sql, "keys", keyMigrations);
+  await migratePostgres(sql, "spend", spendMigrations.slice(0, 4));
+  for (const key of ROTATED_CHAINS.keys)
+    await sql`INSERT INTO api_keys (id, hash, prefix, last4, name, tenant, role, models, created_at, seq, chain)
+      VALUES (${key.id}, ${key.hash}, ${key.prefix}, ${key.last4}, ${key.name}, ${key.tenant}, ${key.role},
+        ${JSON.stringify(key.models)}, ${key.createdAt}, 1, ${key.chain ?? null})`;
+  for (const [principal, usd] of ROTATED_CHAINS.spend)
+    await sql`INSERT INTO key_spend (principal, spend_usd, updated_at) VALUES (${principal}, ${usd}, 0)`;
+  // How far a node running before the upgrade has read.
+  const [read] = await sql`SELECT MAX(seq) AS n FROM key_spend`;
+  const cursor = Number(read.n);
+  const storage = await pg.storage(url);
+  const { totals } = await storage.spend.changedSince(0);
+  for (const [principal, usd] of Object.entries(ROTATED_CHAINS.after))
+    expect({ principal, usd: totals.get(principal) }).toEqual({ principal, usd });
+  const followed = await storage.spend.changedSince(cursor);
+  expect([...followed.totals.keys()].sort()).toEqual(["key_a1", "key_d1"]);
 });
 
 test("rows stored before the item index are indexed after its migration, outside its lock, in batches; the entries written since kept", async () => {

@@ -84,4 +84,22 @@ export const spendMigrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    // A rotation chain's keys count their spend under its first key's id (Principal.chain), where
+    // each key a rotation issued counted its own from a copy of its predecessor's total. A chain's
+    // total becomes the largest of its keys' (the newest held all that was copied to it and its own
+    // since), so no key's budget starts over; what an older key spent in its grace window after
+    // the copy cannot be told from what was copied, and stays out (the chain had lost it already).
+    // The keys component migrates first (the stores open in that order), so `chain` is there.
+    version: 4,
+    sql: `
+      INSERT INTO key_spend (principal, spend_usd, updated_at)
+        SELECT k.chain, MAX(s.spend_usd), CAST(strftime('%s', 'now') AS INTEGER) * 1000
+        FROM api_keys k JOIN key_spend s ON s.principal = k.id
+        WHERE k.chain IS NOT NULL AND k.chain <> k.id
+        GROUP BY k.chain
+      ON CONFLICT (principal) DO UPDATE SET spend_usd = excluded.spend_usd, updated_at = excluded.updated_at
+        WHERE excluded.spend_usd > key_spend.spend_usd;
+    `,
+  },
 ];

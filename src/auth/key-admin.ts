@@ -184,7 +184,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
     async list(actor, filter, page) {
       assertCanManageKeys(actor);
-      // An admin in a tenant lists its own tenant's keys, whatever tenant it asks for.
+      // An admin in a tenant lists its own tenant's keys (asking for another is refused 403 before: read-scope.ts).
       const tenant = managedTenant(actor) ?? filter?.tenant;
       // Expired keys are listed with the revoked ones (`--all`), not as if they still worked.
       const at = now();

@@ -2,7 +2,6 @@ import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { OpenRequest, type Shutdown } from "../http/shutdown.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
-import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { NoWorker, WorkerRegistry } from "../workers/gateway/worker-registry.ts";
@@ -12,6 +11,7 @@ import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/
 import { readGatewayFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
+import { whyNamedTakesNone } from "./named-worker-room.ts";
 
 /** What a switch writes to its peer link (a FrameWriter). */
 export interface LinkWriter {
@@ -126,8 +126,6 @@ export class FrameSwitch {
     const named = frame.worker !== undefined ? registry.get(frame.worker) : undefined;
     if (frame.worker !== undefined && !(named && servesTenant(named, tenant)))
       return this.refuseGone(frame.id, frame.worker);
-    // The calling node read the worker's room a heartbeat ago: one full or draining since is
-    // refused here, as a local caller's call would be, not sent on for the worker to refuse.
     const busy = named && whyNamedTakesNone(named);
     if (busy) return this.refuse(frame.id, model, busy);
     const worker = (named ?? registry.pick(model, tenant)) as Partial<Relaying> | undefined;
@@ -192,10 +190,6 @@ export class FrameSwitch {
     );
   }
 }
-
-/** Why the worker a forward names takes no new call, as the registry's pick would pass it over; undefined: it takes it. */
-const whyNamedTakesNone = (worker: Pick<RegisteredWorker, "draining" | "inFlight" | "capacity">) =>
-  worker.draining ? "draining" : worker.inFlight >= worker.capacity ? "full" : undefined;
 
 /**
  * One stream through the switch: the worker's frames out under the link's id. An open request of

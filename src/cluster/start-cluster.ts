@@ -242,6 +242,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             secret: settings.secret,
             nodeId,
             workers: local.provider,
+            registry,
             log,
             ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
           }),

@@ -10,10 +10,12 @@ import type { Provider } from "../providers/provider.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
-import { workerLabel } from "../workers/gateway/worker-provider.ts";
+import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
+import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
+import { whyNamedTakesNone } from "./named-worker-room.ts";
 
 /** The internal path another node forwards worker requests to. */
 export const FORWARD_PATH = "/cluster/v1/forward";
@@ -143,6 +145,8 @@ export function forwardEndpoint(deps: {
   workers: Provider;
   nodeId: string;
   log: WorkerLog;
+  /** This node's workers by name: whether the one a forward names has room. */
+  registry: Pick<WorkerRegistry, "get">;
   /** This node's requests in flight: a forward counts, so a drain waits for it. */
   lifecycle?: DrainCount;
 }) {
@@ -210,6 +214,9 @@ export function forwardEndpoint(deps: {
         return refuse(toGatewayError(error));
       }
       if (!provider) return refuse(workerGone(worker ?? ""));
+      const named = worker === undefined ? undefined : deps.registry.get(worker);
+      const busy = named && whyNamedTakesNone(named);
+      if (busy) return refuse(noWorkerTakes(model, busy));
       const release = holdWhileRunning(deps.lifecycle);
       if (!release) return refuse(unavailable(`node ${deps.nodeId} is draining or at its request limit`));
       const gone = new AbortController();

@@ -285,6 +285,37 @@ describe("frame switch", () => {
     expect([stalled.sent, stalled.tunnel.inFlight, sw.size]).toEqual([[], 0, 0]);
   });
 
+  test("a named worker that is full or draining is refused here in a local caller's words, with their Retry-After, and sent nothing", () => {
+    const { w1, out, sw } = rig();
+    // The calling node read w1's room a heartbeat ago; its 8 slots have filled since.
+    for (let id = 10; id < 18; id++) sw.message(request(String(id), { worker: "w1" }));
+    expect([w1.tunnel.inFlight, w1.sent.length]).toEqual([8, 8]);
+    sw.message(request("18", { worker: "w1" }));
+    // It was sent on, and refused in the worker's own words: "worker w1@node-b: worker is at its
+    // concurrency limit", unlike a call through node-b itself.
+    expect(out.at(-1)).toEqual({
+      text: {
+        type: "error",
+        id: "18",
+        code: "unavailable",
+        message: "every worker serving m is at capacity (on node node-b)",
+        retryAfter: "1",
+      },
+    });
+    w1.tunnel.draining = true;
+    sw.message(request("19", { worker: "w1" }));
+    expect(out.at(-1)).toEqual({
+      text: {
+        type: "error",
+        id: "19",
+        code: "unavailable",
+        message: "every worker serving m is draining (on node node-b)",
+        retryAfter: "5",
+      },
+    });
+    expect([w1.tunnel.inFlight, w1.sent.length, sw.size]).toEqual([8, 8, 8]);
+  });
+
   test("a named worker of a tenant the caller's may not use is refused as one that is gone", () => {
     const { out, sw } = rig();
     sw.message(request("4", { worker: "wb", tenant: "team-a" }));

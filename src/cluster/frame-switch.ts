@@ -4,13 +4,14 @@ import { OpenRequest, type Shutdown } from "../http/shutdown.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
-import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import type { NoWorker, WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import type { RequestFrame } from "../workers/protocol.ts";
 import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/protocol.ts";
 import { readGatewayFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
+import { whyNamedTakesNone } from "./named-worker-room.ts";
 
 /** What a switch writes to its peer link (a FrameWriter). */
 export interface LinkWriter {
@@ -123,14 +124,12 @@ export class FrameSwitch {
     // only among those the caller's tenant may use.
     const tenant = frame.tenant ?? DEFAULT_TENANT;
     const named = frame.worker !== undefined ? registry.get(frame.worker) : undefined;
-    const worker = (
-      frame.worker === undefined
-        ? registry.pick(model, tenant)
-        : named && servesTenant(named, tenant)
-          ? named
-          : undefined
-    ) as Partial<Relaying> | undefined;
-    if (!worker?.relay) return this.refuse(frame.id, frame.worker, model, tenant);
+    if (frame.worker !== undefined && !(named && servesTenant(named, tenant)))
+      return this.refuseGone(frame.id, frame.worker);
+    const busy = named && whyNamedTakesNone(named);
+    if (busy) return this.refuse(frame.id, model, busy);
+    const worker = (named ?? registry.pick(model, tenant)) as Partial<Relaying> | undefined;
+    if (!worker?.relay) return this.refuse(frame.id, model, registry.whyNone(model, tenant));
     const release = holdWhileRunning(this.deps.lifecycle);
     if (!release) return this.refuseDraining(frame.id);
     const { shutdown } = this.deps;
@@ -164,27 +163,28 @@ export class FrameSwitch {
     this.deps.writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
   }
 
+  /** The worker the calling node named is no longer here (or not one its caller may use): another pick may serve. */
+  private refuseGone(id: string, named: string): void {
+    const message = `${namedWorker(named)} is no longer connected (on node ${this.deps.nodeId})`;
+    this.deps.writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
+  }
+
   /**
-   * No worker here takes it: refused before any answer, so the calling node tries the next, in the
-   * words, code and Retry-After of the HTTP forward's refusal (forward-endpoint.ts), which are a
-   * local caller's (worker-provider.ts `noWorkerTakes`): a model whose only worker drains is
-   * draining, to come back to in 5 s, not at capacity.
+   * No worker here takes it (`why`: the named one's reason, or every one's): refused before any
+   * answer, so the calling node tries the next, in the words, code and Retry-After of the HTTP
+   * forward's refusal (forward-endpoint.ts), which are a local caller's (worker-provider.ts
+   * `noWorkerTakes`): a model whose only worker drains is draining, to come back to in 5 s, not
+   * at capacity.
    */
-  private refuse(id: string, named: string | undefined, model: string, tenant: string): void {
-    const { nodeId, registry, writer } = this.deps;
-    if (named !== undefined) {
-      const message = `${namedWorker(named)} is no longer connected (on node ${nodeId})`;
-      writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
-      return;
-    }
-    const refusal = noWorkerTakes(model, registry.whyNone(model, tenant));
+  private refuse(id: string, model: string, why: NoWorker): void {
+    const refusal = noWorkerTakes(model, why);
     const retryAfter = refusal.headers["retry-after"];
-    writer.text(
+    this.deps.writer.text(
       encodeFrame({
         type: "error",
         id,
         code: refusal.code === "no_route_available" ? "no_route_available" : "unavailable",
-        message: `${refusal.message} (on node ${nodeId})`,
+        message: `${refusal.message} (on node ${this.deps.nodeId})`,
         ...(retryAfter ? { retryAfter } : {}),
       }),
     );

@@ -138,6 +138,34 @@ test("a node that left the directory publishes nothing more, whatever asks (its 
   expect(staying.peers().map((n) => n.id)).not.toContain("leaving");
 });
 
+test("a node that stops lists every worker it held as draining, those it closed too, and leaves its entry to expire: no other node reads their models as served nowhere", async () => {
+  const gpu = { name: "gpu", tenant: "default", models: ["m"], inFlight: 1, capacity: 8 };
+  let listed: NodeEntry["workers"] = [gpu];
+  const stopping = await node("stopping", () => listed);
+  const calling = await node("calling-stopping", () => []);
+  expect(calling.peersServing("m", "default").map((n) => n.id)).toEqual(["stopping"]);
+  // The drain begins: the others are told at once, without a heartbeat.
+  await stopping.leave();
+  await waitFor("the calling node to see the worker draining", () =>
+    calling.peers().find((n) => n.id === "stopping")?.workers[0]?.draining === true ? true : undefined,
+  );
+  expect([calling.peersServing("m", "default"), calling.whyNone("m", "default")]).toEqual([[], "draining"]);
+  // Drained, the node closes its worker (which reconnects elsewhere) and leaves the directory. It
+  // removed its entry at the drain's start, and the model read as served nowhere: a 404.
+  listed = [];
+  await stopping.workersChanged();
+  await stopping.close();
+  await calling.refresh();
+  expect(calling.peers().find((n) => n.id === "stopping")?.workers).toEqual([{ ...gpu, draining: true }]);
+  expect([calling.whyNone("m", "default"), calling.peerModels("default")]).toEqual(["draining", ["m"]]);
+  // Gone three heartbeats after, as a killed node's entry.
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const ttl = Number(await probe.send("PTTL", ["mgw:node:stopping"]));
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(3 * 600_000);
+});
+
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */
 async function commandCounts(probe: RedisClient): Promise<Record<string, number>> {
   const info = (await probe.send("INFO", ["commandstats"])) as string;

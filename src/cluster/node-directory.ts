@@ -92,6 +92,11 @@ export class NodeDirectory {
   private readonly noticedSinceBeat = new Set<string>();
   /** Left the directory (`close`): nothing more is published, whatever asks. */
   private closed = false;
+  /**
+   * Set by `leave` (the node stops): every worker it held since is published as draining, the
+   * ones it has closed meanwhile too, by name (see `leave`).
+   */
+  private leftWith: Map<string, NodeEntry["workers"][number]> | null = null;
 
   constructor(private readonly options: NodeDirectoryOptions) {}
 
@@ -155,15 +160,39 @@ export class NodeDirectory {
     return this.refresh();
   }
 
+  /**
+   * The node stops (its drain begins): from now on its entry lists every worker it held as
+   * draining, published at once with a notice, and renewed every heartbeat until `close`. No node
+   * chooses them, and each answers their models with a draining refusal, never that no worker
+   * serves them (a 404): they exist, busy finishing what they have, and register with another node
+   * once this one closes them. A worker closed here meanwhile stays listed, for the same reason.
+   */
+  leave(): Promise<void> {
+    this.leftWith ??= new Map();
+    return this.workersChanged();
+  }
+
+  /**
+   * Leaves the directory. A node that left (`leave`) holding workers writes its entry once more,
+   * its workers draining, and leaves it to expire three heartbeats later, as a killed node's does:
+   * time for the workers it closed to register elsewhere (their first reconnect comes within half a
+   * second) before their models read as served nowhere. Any other entry is removed at once.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.beats.idle();
-    await this.options.link
+    const { link, self, heartbeatMs } = this.options;
+    const last = this.leftWith === null ? null : this.entry();
+    await link
       .call(async (client) => {
-        await client.del(entryKey(this.options.self.id));
-        await client.srem(NODES, this.options.self.id);
+        if (last !== null && last.workers.length > 0)
+          await client.send("SET", [entryKey(self.id), JSON.stringify(last), "PX", String(heartbeatMs * 3)]);
+        else {
+          await client.del(entryKey(self.id));
+          await client.srem(NODES, self.id);
+        }
       })
       .catch(() => {});
   }
@@ -181,17 +210,7 @@ export class NodeDirectory {
     const notice = this.noticePending;
     this.noticePending = false;
     this.noticedSinceBeat.clear();
-    const entry: NodeEntry = {
-      id: self.id,
-      url: self.url,
-      at: (this.options.now ?? Date.now)(),
-      workers: this.options.workers(),
-      ...(this.options.config ? { config: this.options.config() } : {}),
-      forwardVersion: FORWARD_VERSION,
-      linkVersion: LINK_VERSION,
-      release: RELEASE,
-      ...(this.options.watching?.() ? { watching: true } : {}),
-    };
+    const entry = this.entry();
     const read = link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
       await client.sadd(NODES, self.id);
@@ -214,6 +233,30 @@ export class NodeDirectory {
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
+  }
+
+  /** This node's entry as it stands now. */
+  private entry(): NodeEntry {
+    const { self, config, watching } = this.options;
+    return {
+      id: self.id,
+      url: self.url,
+      at: (this.options.now ?? Date.now)(),
+      workers: this.workersNow(),
+      ...(config ? { config: config() } : {}),
+      forwardVersion: FORWARD_VERSION,
+      linkVersion: LINK_VERSION,
+      release: RELEASE,
+      ...(watching?.() ? { watching: true } : {}),
+    };
+  }
+
+  /** The workers the entry lists: those connected, and once the node leaves, every one it held since, draining. */
+  private workersNow(): NodeEntry["workers"] {
+    const connected = this.options.workers();
+    if (this.leftWith === null) return connected;
+    for (const worker of connected) this.leftWith.set(worker.name, { ...worker, draining: true });
+    return [...this.leftWith.values()];
   }
 
   /**

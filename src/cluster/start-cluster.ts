@@ -81,9 +81,11 @@ export interface Cluster {
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
   /**
-   * Leaves the node directory (drain begins): other nodes stop forwarding here. Called before the
-   * lifecycle drains: the peer links other nodes opened here then count in flight until closed
-   * cleanly, their streams' last frames written (incoming-links.ts).
+   * The drain begins: this node's workers are published as draining (node-directory.ts `leave`),
+   * so other nodes stop forwarding here and answer their models with a draining refusal, not as
+   * served nowhere; `close` leaves the directory. Called before the lifecycle drains: the peer
+   * links other nodes opened here then count in flight until closed cleanly, their streams' last
+   * frames written (incoming-links.ts).
    */
   leave(): Promise<void>;
   close(): Promise<void>;
@@ -199,6 +201,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
   registry.watch(() => void nodes.workersChanged());
   let leaving: Promise<void> | null = null;
+  let closing: Promise<void> | null = null;
   const incoming = new IncomingLinks();
   const counters = createRedisCounters({
     link,
@@ -239,6 +242,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             secret: settings.secret,
             nodeId,
             workers: local.provider,
+            registry,
             log,
             ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
           }),
@@ -301,14 +305,14 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       // opened here is held open, as a request in flight, until its streams are over and it is
       // closed cleanly, so their last frames are not cut off by the listener closing.
       void incoming.drain(deps.lifecycle);
-      leaving ??= nodes.close();
+      leaving ??= nodes.leave();
       return leaving;
     },
     async close() {
       relay.close();
       links.close();
-      leaving ??= nodes.close();
-      await leaving;
+      closing ??= nodes.close();
+      await closing;
       link.close();
     },
   };

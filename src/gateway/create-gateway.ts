@@ -292,7 +292,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "stored responses' retention", run: stopResponseRetention },
       { part: "shadow pairs' retention", run: stopShadowRetention },
       { part: "live event streams", run: () => audit.bus.closeAll() },
-      // Leave the node directory first, so other nodes stop forwarding here while we drain.
+      // This node's workers published as draining first, so other nodes stop forwarding here
+      // while we drain and refuse their models as draining (the directory is left at `close`).
       { part: "leaving the cluster", run: () => void cluster?.leave() },
     ],
     // Closed by us, each worker is told the gateway is stopping; cut by the listener, it was "lost".

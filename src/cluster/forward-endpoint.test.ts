@@ -1,0 +1,85 @@
+import { expect, test } from "bun:test";
+import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
+import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { silentLog } from "../workers/worker-log.ts";
+import { CLUSTER_HEADER } from "./cluster-secret.ts";
+import { FORWARD_ERROR_HEADER, FORWARD_PATH, forwardEndpoint } from "./forward-endpoint.ts";
+
+const SECRET = "test-cluster-secret-0123456789";
+
+/** A node holding one worker of one slot, already taken: whatever reaches the worker is recorded. */
+function holdingNode() {
+  const registry = createWorkerRegistry();
+  const sent: string[] = [];
+  const reached = (request: { requestId: string }) => {
+    sent.push(request.requestId);
+    return Promise.reject(new Error("sent on to the worker"));
+  };
+  const w1: RegisteredWorker = {
+    id: "w1",
+    name: "w1",
+    owner: "fleet",
+    tenant: "default",
+    models: ["m"],
+    capacity: 1,
+    labels: {},
+    inFlight: 1,
+    lastHeartbeatAt: 0,
+    draining: false,
+    open: reached,
+    openWhole: reached,
+    openFeed: reached,
+    close() {},
+  };
+  registry.add(w1);
+  const app = forwardEndpoint({
+    secret: SECRET,
+    nodeId: "node-b",
+    workers: createWorkersProvider(registry),
+    registry,
+    log: silentLog,
+  });
+  const forward = (requestId: string) =>
+    app.handle(
+      new Request(`http://node-b${FORWARD_PATH}`, {
+        method: "POST",
+        headers: { [CLUSTER_HEADER]: SECRET, "content-type": "application/json" },
+        body: JSON.stringify({
+          operation: "chat",
+          body: { model: "m", messages: [] },
+          stream: false,
+          requestId,
+          forwardId: crypto.randomUUID(),
+          worker: "w1",
+        }),
+      }),
+    );
+  return { w1, sent, forward };
+}
+
+test("a forward over HTTP naming a worker that has filled or begun to drain is refused in a local caller's words, with their Retry-After, and not sent on", async () => {
+  const { w1, sent, forward } = holdingNode();
+  const refusal = async (response: Response) => ({
+    status: response.status,
+    node: response.headers.get(FORWARD_ERROR_HEADER),
+    retryAfter: response.headers.get("retry-after"),
+    message: ((await response.json()) as { message: string }).message,
+  });
+  // The calling node read a free slot a heartbeat ago. It was sent on, and refused by the worker in
+  // its own words ("worker w1: worker is at its concurrency limit").
+  expect(await refusal(await forward("r1"))).toEqual({
+    status: 503,
+    node: "node-b",
+    retryAfter: "1",
+    message: "every worker serving m is at capacity",
+  });
+  w1.draining = true;
+  expect(await refusal(await forward("r2"))).toEqual({
+    status: 503,
+    node: "node-b",
+    retryAfter: "5",
+    message: "every worker serving m is draining",
+  });
+  expect(sent).toEqual([]);
+});

@@ -1,3 +1,4 @@
+import { FRESH_ID_PREFIX } from "../../http/request-id.ts";
 import { ownLength } from "./own-strings.ts";
 import {
   isInt64,
@@ -20,10 +21,15 @@ import {
   STRING,
   TEXT,
   TRACE_ID,
+  TRACE_REQUEST_ID,
   TYPES,
 } from "./span-batch-layout.ts";
 import { type TableBytes, tableBytesOf } from "./table-bytes.ts";
 
+const PREFIX_BYTES = new TextEncoder().encode(FRESH_ID_PREFIX);
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+/** A request id made of a trace id: its prefix and 32 hex digits (one byte of length in protobuf). */
+const REQUEST_ID_LENGTH = PREFIX_BYTES.length + 32;
 /** Bytes a span takes besides its name and attributes, at most (ids, times, counts, status, flags). */
 const SPAN_FIXED = 128;
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
@@ -120,7 +126,9 @@ export class SpanWriter extends ProtoWriter {
       // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
       const slot = (pairs[a] as number) | 0;
       const value = pairs[a + 1] as number;
-      if (!((slot & TYPE_BITS) === GROUP ? this.group(value) : this.attribute(slot, value))) return false;
+      const type = slot & TYPE_BITS;
+      if (type === TRACE_REQUEST_ID) this.traceRequestId(slot >>> TYPE_SHIFT, n, i + TRACE_ID);
+      else if (!(type === GROUP ? this.group(value) : this.attribute(slot, value))) return false;
     }
     pos = this.pos;
     const message = n[i + 14] as number;
@@ -229,6 +237,35 @@ export class SpanWriter extends ProtoWriter {
       this.known.keepPair(slot, value, this.view, pairStart, pos);
     this.pos = pos;
     return true;
+  }
+
+  /**
+   * A `TRACE_REQUEST_ID` attribute (its `key`) at `pos`: the bytes a TEXT value of
+   * `FRESH_ID_PREFIX` and the trace id's hex digits (its words in `n` at `at`) would write.
+   */
+  private traceRequestId(key: number, n: Float64Array, at: number): void {
+    const keyAt = this.keptAt(key);
+    const keyLength = this.keptLength;
+    const any = 2 + REQUEST_ID_LENGTH;
+    const kvLength = 2 + keyLength + 1 + any;
+    this.room(kvLength + 8);
+    const b = this.buffer;
+    let pos = this.pos;
+    b[pos++] = 0x4a; // attributes
+    pos = putVarint(b, pos, kvLength);
+    b[pos++] = 0x0a; // KeyValue.key
+    pos = putBytes(this.view, pos, this.known.view, keyAt, keyLength);
+    b[pos++] = 0x12; // KeyValue.value
+    b[pos++] = any;
+    b[pos++] = 0x0a; // AnyValue.string_value
+    b[pos++] = REQUEST_ID_LENGTH;
+    b.set(PREFIX_BYTES, pos);
+    pos += PREFIX_BYTES.length;
+    for (let w = 0; w < 4; w++) {
+      const word = n[at + w] as number;
+      for (let shift = 28; shift >= 0; shift -= 4) b[pos++] = HEX_DIGITS[(word >>> shift) & 15] as number;
+    }
+    this.pos = pos;
   }
 
   /**

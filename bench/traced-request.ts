@@ -100,6 +100,8 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
     // literal made a rope, which the span's request id attribute, its only reader here, flattened:
     // ~0.3 µs of the cold loop's traced cost that no gateway pays, docs/BENCHMARKS-HISTORY.md.)
     requestId: freshRequestId(startedAt),
+    // The gateway's own id: its bits are the trace id (batch-request-trace.ts).
+    freshId: true,
     stream,
     traceparent: null,
   } as unknown as RequestLedger;

@@ -10,7 +10,7 @@ import { GuardSteps } from "./guard-steps.ts";
 import { type Guarded, GuardedRequest, type KnownBeforehand } from "./guarded-request.ts";
 import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
-import { idHeaders, requestIdOf } from "./request-id.ts";
+import { freshRequestId, givenRequestId, idHeaders } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
 import type { SocketTurnContext } from "./responses-context.ts";
 import { Shutdown } from "./shutdown.ts";
@@ -46,8 +46,9 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const headers = request.headers;
     const startedAt = Date.now();
     const traceparent = headers.get(TRACEPARENT);
+    const given = givenRequestId(headers);
     return new RequestLedger(
-      requestIdOf(headers, startedAt),
+      given ?? freshRequestId(startedAt),
       startedAt,
       frontDoor,
       clientIp,
@@ -59,6 +60,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       deps.ends,
       dialect,
       app,
+      given === undefined,
     );
   }
 

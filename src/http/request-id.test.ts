@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { freshRequestId, requestIdOf } from "./request-id.ts";
+import { freshIdWord, freshRequestId, givenRequestId, requestIdOf } from "./request-id.ts";
 
 describe("request ids", () => {
   test("a fresh id is req_ and a UUIDv7 in hex: the time, the version, the variant", () => {
@@ -27,5 +27,14 @@ describe("request ids", () => {
     expect(requestIdOf(new Headers({ "x-request-id": "abc-123" }))).toBe("abc-123");
     expect(requestIdOf(new Headers({ "x-request-id": "bad id\n" }))).toMatch(/^req_[0-9a-f]{32}$/);
     expect(requestIdOf(new Headers())).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(givenRequestId(new Headers({ "x-request-id": "abc-123" }))).toBe("abc-123");
+    expect(givenRequestId(new Headers({ "x-request-id": "bad id\n" }))).toBeUndefined();
+    expect(givenRequestId(new Headers())).toBeUndefined();
+  });
+
+  test("a fresh id's words are the 128 bits its hex digits spell", () => {
+    for (const id of [freshRequestId(), freshRequestId(0), freshRequestId(2 ** 48 - 1)])
+      for (let w = 0; w < 4; w++)
+        expect(freshIdWord(id, w)).toBe(Number.parseInt(id.slice(4 + w * 8, 12 + w * 8), 16));
   });
 });

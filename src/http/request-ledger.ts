@@ -101,6 +101,11 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     readonly dialect: Dialect = "openai",
     /** The app (`apps:`) whose front door took the request; null at the root's. */
     readonly app: string | null = null,
+    /**
+     * `requestId` is the gateway's own (`freshRequestId`), not the caller's `x-request-id`: its
+     * 128 bits are new to this request (a root span's trace id may be them: batch-request-trace.ts).
+     */
+    readonly freshId = false,
   ) {
     // `telemetry` is set by the observer when the request is started, for the router's attempts.
     super(undefined);

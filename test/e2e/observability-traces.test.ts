@@ -197,6 +197,47 @@ describe("traces: OTLP export", () => {
     ]);
   });
 
+  test("a request with no trace of the caller's and an id the gateway made: the trace id is that id without `req_`", async () => {
+    const call = async (headers: Record<string, string>) => {
+      fake.reset();
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(key), ...headers },
+        body: chatBody("m-oa"),
+      });
+      expect(res.status).toBe(200);
+      return {
+        requestId: res.headers.get("x-request-id") ?? "",
+        sent: fake.requests[0]?.headers.traceparent,
+      };
+    };
+    const made = await call({});
+    expect(made.requestId).toMatch(/^req_[0-9a-f]{32}$/);
+    const traceId = made.requestId.slice(4);
+    const spans = await spansOf(traceId, 2);
+    const server = spans.find((s) => s.kind === SERVER);
+    expect(server?.attributes["mindgw.request_id"]).toBe(made.requestId);
+    expect(server?.parentSpanId).toBe("");
+    const attempt = spans.find((s) => s.kind === CLIENT);
+    expect(made.sent).toBe(traceparent(traceId, attempt?.spanId ?? "-"));
+    // A caller's own id, even one shaped like the gateway's, names no trace: a retry may send it again.
+    const own = `req_${hex(16)}`;
+    const given = await call({ "x-request-id": own });
+    expect(given.requestId).toBe(own);
+    const givenTrace = given.sent?.split("-")[1] ?? "";
+    const [givenServer] = await waitFor("the given id's server span", () => {
+      const found = receiver.spans.filter((s) => s.traceId === givenTrace && s.kind === SERVER);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(givenServer?.attributes["mindgw.request_id"]).toBe(own);
+    expect(givenTrace).not.toBe(own.slice(4));
+    // The caller's trace goes on, whoever made the id.
+    const callerTrace = hex(16);
+    const inTrace = await call({ traceparent: traceparent(callerTrace, hex(8)) });
+    expect(inTrace.requestId).toMatch(/^req_/);
+    expect(inTrace.sent?.split("-")[1]).toBe(callerTrace);
+  });
+
   test("gen_ai.response.model is the model that answered (OpenAI's dated name), on the server span and the attempt's, whole or streamed, passed through or translated", async () => {
     const text = "hello there [[fake:answer-model=fake-model-2024-07-18]]";
     for (const [path, stream] of [
@@ -653,6 +694,21 @@ describe("traces: OTLP export", () => {
     // The trace state, written by the export thread's own encoder (no library serialiser for it).
     expect([server?.traceState, attempt?.traceState]).toEqual([WRITTEN_STATE, WRITTEN_STATE]);
     expect(sentContext()).toEqual([[traceparent(traceId, attempt?.spanId ?? ""), WRITTEN_STATE]]);
+    // An id the gateway made is the trace's, and its attribute is written from the trace id.
+    const made = await fetch(`${proto.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(proto.adminKey ?? ""),
+      body: chatBody("m-direct"),
+    });
+    expect(made.status).toBe(200);
+    const requestId = made.headers.get("x-request-id") ?? "";
+    const [madeServer] = await waitFor("the made id's server span", () => {
+      const found = protobufReceiver.spans.filter(
+        (s) => s.traceId === requestId.slice(4) && s.kind === SERVER,
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    expect(madeServer?.attributes["mindgw.request_id"]).toBe(requestId);
   });
 });
 

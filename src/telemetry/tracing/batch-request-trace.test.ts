@@ -1,18 +1,19 @@
 import { heapStats } from "bun:jsc";
 import { expect, spyOn, test } from "bun:test";
-import { SamplingDecision, SpanKind, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SamplingDecision, SpanKind, trace } from "@opentelemetry/api";
 import { hrTimeToMilliseconds, TraceState } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { AlwaysOnSampler, type Sampler } from "@opentelemetry/sdk-trace";
+import { AlwaysOnSampler, type Sampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { freshRequestId } from "../../http/request-id.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
 import type { AttemptTelemetry } from "../dispatch-telemetry.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { quietSources } from "../metrics/testing/quiet-sources.ts";
 import { RequestTelemetry } from "../request-telemetry.ts";
-import { verdictOf } from "./built-in-samplers.ts";
+import { alwaysOn, traceIdRatio, verdictOf } from "./built-in-samplers.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
 import { type RequestTrace, requestTraces } from "./request-trace.ts";
@@ -305,4 +306,65 @@ test("an attempt is one object: its handle is its own traceparent", () => {
   trace?.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
   const client = clientSpanOf(writer)?.spanContext();
   expect(String(attempt?.traceparent)).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
+});
+
+test("a request id the gateway made is its root trace's id: its spans and `traceparent` carry it, its attribute reaches the collector whole", () => {
+  const caller = "0af7651916cd43dd8448eb211c80319c";
+  const ids = [freshRequestId(), freshRequestId(), freshRequestId()];
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up-1", retry: 0, failover: false };
+  const one = { info, settled: [undefined] as [undefined] };
+  const scenarios: Scenario[] = [
+    { ledger: { requestId: ids[0], freshId: true }, attempts: [one], record: {} },
+    // The caller's trace goes on; and a caller's own id, however it reads, is no trace id.
+    {
+      ledger: { requestId: ids[1], freshId: true, traceparent: `00-${caller}-b7ad6b7169203331-01` },
+      attempts: [one],
+      record: {},
+    },
+    { ledger: { requestId: ids[2], freshId: false }, attempts: [one], record: {} },
+  ];
+  // Each span as the same requests with ids the caller gave make it, bar the ids.
+  const given = scenarios.map((s) => ({ ...s, ledger: { ...s.ledger, freshId: false } }));
+  const bareIds = ({ context: _context, parent: _parent, ...rest }: ReturnType<typeof comparable>) => rest;
+  for (const [sampler, limits] of [
+    [alwaysOn(), {}],
+    [new AlwaysOnSampler(), {}],
+    // Cut by the value length limit as any value is.
+    [alwaysOn(), { attributeValueLengthLimit: 20 }],
+  ] as const) {
+    // `direct` checks the export thread's bytes against the library's encoding of the same spans.
+    const ours = direct(sampler, limits, true)(scenarios, false);
+    const theirs = direct(sampler, limits, true)(given, false);
+    expect(ours.spans.map(comparable).map(bareIds)).toEqual(theirs.spans.map(comparable).map(bareIds));
+    const traceOf = (i: number) =>
+      ours.spans.filter((s) => s.attributes["mindgw.request_id"] !== undefined)[i];
+    const own = (ids[0] as string).slice(4);
+    expect(traceOf(0)?.spanContext().traceId).toBe(own);
+    expect(traceOf(0)?.attributes["mindgw.request_id"]).toBe(
+      (ids[0] as string).slice(0, limits.attributeValueLengthLimit),
+    );
+    expect(ours.spans.filter((s) => s.spanContext().traceId === own)).toHaveLength(2);
+    expect(ours.headers[0]?.[0]).toStartWith(`00-${own}-`);
+    expect(traceOf(1)?.spanContext().traceId).toBe(caller);
+    expect(traceOf(2)?.spanContext().traceId).not.toBe((ids[2] as string).slice(4));
+  }
+});
+
+test("the ratio sampler keeps a trace of a request id the gateway made as the SDK's keeps its trace id: about the ratio of them", () => {
+  const ids = Array.from({ length: 400 }, () => freshRequestId());
+  const scenarios: Scenario[] = ids.map((requestId) => ({
+    ledger: { requestId, freshId: true },
+    attempts: [],
+    record: {},
+  }));
+  const run = direct(traceIdRatio(0.5), {}, true)(scenarios, false);
+  const kept = run.spans.map((s) => s.attributes["mindgw.request_id"]);
+  const sdk = new TraceIdRatioBasedSampler(0.5);
+  const sdkKept = ids.filter(
+    (id) => sdk.shouldSample(ROOT_CONTEXT, id.slice(4)).decision === SamplingDecision.RECORD_AND_SAMPLED,
+  );
+  expect(kept).toEqual(sdkKept);
+  // Their last 32 bits are random (request-id.ts), so the XOR the ratio reads is uniform.
+  expect(kept.length).toBeGreaterThan(140);
+  expect(kept.length).toBeLessThan(260);
 });

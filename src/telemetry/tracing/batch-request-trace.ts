@@ -12,6 +12,7 @@ import {
 } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RedactBody } from "../../audit/redact-body.ts";
+import { freshIdWord } from "../../http/request-id.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
@@ -24,7 +25,7 @@ import {
   finishedAttributes,
   Key,
   operationOf,
-  requestAttributes,
+  requestKindOf,
   spanName,
   spanNameFirst,
   spanNameSecond,
@@ -63,6 +64,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   readonly t2: number;
   readonly t3: number;
   private readonly remote: SpanContext | undefined;
+  /** The trace id is the request id's bits (the gateway made the id and no caller's trace goes on). */
+  private readonly idIsTraceId: boolean = false;
   private readonly sampling: SamplingResult;
   private readonly traceFlags: number;
   /** The sampler's trace state, else the caller's (the remote parent's), as the SDK gives a span. */
@@ -103,6 +106,21 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       this.t1 = hexWord(traceId, 1);
       this.t2 = hexWord(traceId, 2);
       this.t3 = hexWord(traceId, 3);
+    } else if (ledger.freshId) {
+      // The gateway's own request id is a UUIDv7 (request-id.ts): its 128 bits are this root
+      // span's trace id, so the loop neither draws one nor copies the id's characters into the
+      // batch (the thread makes them from the trace id: `TRACE_REQUEST_ID`), and an operator
+      // finds the trace by the request id. The ratio sampler (here and the SDK's
+      // TraceIdRatioBased) keeps a trace by the XOR of its four words: the last, digits 24–31,
+      // is wholly random (74 random bits from digit 13 on, the variant in digit 16's top two),
+      // so the XOR is as uniform as a drawn id's. W3C Trace Context's rightmost 7 random bytes
+      // hold too. Never all zeros (the time and the version).
+      const id = ledger.requestId;
+      this.t0 = freshIdWord(id, 0);
+      this.t1 = freshIdWord(id, 1);
+      this.t2 = freshIdWord(id, 2);
+      this.t3 = freshIdWord(id, 3);
+      this.idIsTraceId = true;
     } else {
       tracer.drawTraceId();
       this.t0 = tracer.drawnWord(0);
@@ -274,7 +292,9 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       record.status >= 500 ? (record.errorClass ?? "") : undefined,
     );
     samplerAttributes(writer, this.sampling);
-    requestAttributes(writer, this.ledger);
+    if (this.idIsTraceId) writer.traceRequestId(Key.requestId, this.ledger.requestId);
+    else writer.text(Key.requestId, this.ledger.requestId);
+    requestKindOf(writer, this.ledger);
     finishedAttributes(writer, record, this.content, this.ledger.answeredModel);
     if (this.vendor) writer.text(Key.provider, this.vendor);
     writer.endPart();

@@ -1,3 +1,4 @@
+import { FRESH_ID_PREFIX } from "../../http/request-id.ts";
 import { ownLength } from "./own-strings.ts";
 import {
   isInt64,
@@ -20,10 +21,20 @@ import {
   STRING,
   TEXT,
   TRACE_ID,
+  TRACE_REQUEST_ID,
   TYPES,
 } from "./span-batch-layout.ts";
 import { type TableBytes, tableBytesOf } from "./table-bytes.ts";
 
+const PREFIX_BYTES = new TextEncoder().encode(FRESH_ID_PREFIX);
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+/** Each byte's two hex digits as one big-endian 16-bit number ("a7": 0x6137). */
+const HEX_PAIRS = Uint16Array.from(
+  { length: 256 },
+  (_, byte) => ((HEX_DIGITS[byte >> 4] as number) << 8) | (HEX_DIGITS[byte & 15] as number),
+);
+/** A request id made of a trace id: its prefix and 32 hex digits (one byte of length in protobuf). */
+const REQUEST_ID_LENGTH = PREFIX_BYTES.length + 32;
 /** Bytes a span takes besides its name and attributes, at most (ids, times, counts, status, flags). */
 const SPAN_FIXED = 128;
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
@@ -120,7 +131,9 @@ export class SpanWriter extends ProtoWriter {
       // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
       const slot = (pairs[a] as number) | 0;
       const value = pairs[a + 1] as number;
-      if (!((slot & TYPE_BITS) === GROUP ? this.group(value) : this.attribute(slot, value))) return false;
+      const type = slot & TYPE_BITS;
+      if (type === TRACE_REQUEST_ID) this.traceRequestId(slot, n, i + TRACE_ID);
+      else if (!(type === GROUP ? this.group(value) : this.attribute(slot, value))) return false;
     }
     pos = this.pos;
     const message = n[i + 14] as number;
@@ -229,6 +242,51 @@ export class SpanWriter extends ProtoWriter {
       this.known.keepPair(slot, value, this.view, pairStart, pos);
     this.pos = pos;
     return true;
+  }
+
+  /**
+   * A `TRACE_REQUEST_ID` attribute in `slot` at `pos`: the bytes a TEXT value of
+   * `FRESH_ID_PREFIX` and the trace id's hex digits (its words in `n` at `at`) would write. All
+   * but the digits are the same every span: kept whole after the first (TableBytes' pairs).
+   */
+  private traceRequestId(slot: number, n: Float64Array, at: number): void {
+    const known = this.known;
+    const keptAt = known.pairOffsetOf(slot, 0);
+    let pos = this.pos;
+    if (keptAt >= 0) {
+      const keptLength = known.pairLengthOf(slot);
+      this.room(keptLength + 32);
+      pos = putBytes(this.view, pos, known.pairView, keptAt, keptLength);
+    } else {
+      const keyAt = this.keptAt(slot >>> TYPE_SHIFT);
+      const keyLength = this.keptLength;
+      const any = 2 + REQUEST_ID_LENGTH;
+      const kvLength = 2 + keyLength + 1 + any;
+      this.room(kvLength + 8);
+      const b = this.buffer;
+      const start = pos;
+      b[pos++] = 0x4a; // attributes
+      pos = putVarint(b, pos, kvLength);
+      b[pos++] = 0x0a; // KeyValue.key
+      pos = putBytes(this.view, pos, known.view, keyAt, keyLength);
+      b[pos++] = 0x12; // KeyValue.value
+      b[pos++] = any;
+      b[pos++] = 0x0a; // AnyValue.string_value
+      b[pos++] = REQUEST_ID_LENGTH;
+      b.set(PREFIX_BYTES, pos);
+      pos += PREFIX_BYTES.length;
+      known.keepPair(slot, 0, this.view, start, pos);
+    }
+    // Two digits a byte, most significant first.
+    const view = this.view;
+    for (let w = 0; w < 4; w++, pos += 8) {
+      const word = n[at + w] as number;
+      view.setUint16(pos, HEX_PAIRS[word >>> 24] as number);
+      view.setUint16(pos + 2, HEX_PAIRS[(word >>> 16) & 255] as number);
+      view.setUint16(pos + 4, HEX_PAIRS[(word >>> 8) & 255] as number);
+      view.setUint16(pos + 6, HEX_PAIRS[word & 255] as number);
+    }
+    this.pos = pos;
   }
 
   /**

@@ -8,6 +8,7 @@ import {
 import { hrTimeDuration, type InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { FRESH_ID_PREFIX } from "../../http/request-id.ts";
 import { ownText } from "./own-strings.ts";
 import {
   BOOLEAN,
@@ -24,6 +25,7 @@ import {
   STRING,
   TEXT,
   TRACE_ID,
+  TRACE_REQUEST_ID,
   TYPES,
 } from "./span-batch-layout.ts";
 
@@ -112,7 +114,10 @@ export function readSpanBatch(
     for (let a = 0; a < count; a++, at += 2) {
       const slot = n[at] as number;
       const value = n[at + 1] as number;
-      if (slot % TYPES !== GROUP) readAttribute(attributes, table, strings, slot, value);
+      const type = slot % TYPES;
+      if (type === TRACE_REQUEST_ID)
+        attributes[table[(slot - type) / TYPES] ?? ""] = FRESH_ID_PREFIX + traceId;
+      else if (type !== GROUP) readAttribute(attributes, table, strings, slot, value);
       else {
         // A group's pairs stand where it does (span-batch-layout.ts, `GROUP`).
         const pairs = JSON.parse(table[value] ?? "[]") as number[];

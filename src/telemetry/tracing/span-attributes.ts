@@ -118,6 +118,11 @@ export function spanTarget(span: {
 /** The server span's attributes known at a request's start. */
 export function requestAttributes(to: AttributeTarget, ledger: RequestLedger): void {
   to.text(Key.requestId, ledger.requestId);
+  requestKindOf(to, ledger);
+}
+
+/** `requestAttributes` after the request id (a span that writes its id otherwise: batch-request-trace.ts). */
+export function requestKindOf(to: AttributeTarget, ledger: RequestLedger): void {
   to.grouped(Run.requestKind, requestKindAttributes, ledger.model, ledger.frontDoor, ledger.stream);
 }
 

@@ -14,6 +14,7 @@ import {
   type SpanBatch,
   STRING,
   TEXT,
+  TRACE_REQUEST_ID,
   TYPES,
   UNIQUE_LENGTH,
 } from "./span-batch-layout.ts";
@@ -106,6 +107,16 @@ export class SpanBatchBuffer {
    */
   text(key: AttributeKey, value: string): void {
     this.stringPair(key.index, this.cut(value));
+  }
+
+  /**
+   * `text(key, requestId)` for a request id that is `FRESH_ID_PREFIX` and the span's trace id in
+   * hex (batch-request-trace.ts): written as `TRACE_REQUEST_ID`, its characters made on the
+   * export thread, unless the value length limit would cut it.
+   */
+  traceRequestId(key: AttributeKey, requestId: string): void {
+    if (requestId.length > this.valueLengthLimit) this.text(key, requestId);
+    else this.pair(key.index * TYPES + TRACE_REQUEST_ID, 0);
   }
 
   number(key: AttributeKey, value: number): void {

@@ -32,7 +32,8 @@ export const PARENT_ID = 27;
  * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array in
  * one of the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the
  * batch's own (`TEXT`); the last three name an own string by its offset; a group of attributes
- * (`GROUP`). Keys are always string-table indices.
+ * (`GROUP`); a request id made of the trace id (`TRACE_REQUEST_ID`). Keys are always string-table
+ * indices.
  */
 export const STRING = 0;
 export const NUMBER = 1;
@@ -47,6 +48,12 @@ export const TEXT = 5;
  * its slot is 0. Only STRING, NUMBER and BOOLEAN pairs are grouped.
  */
 export const GROUP = 6;
+/**
+ * The gateway's own request id when it is the span's trace id (batch-request-trace.ts):
+ * `FRESH_ID_PREFIX` and the trace id's 32 hex digits, made where the batch is read, so the
+ * event loop copies none of its characters. The value is 0.
+ */
+export const TRACE_REQUEST_ID = 7;
 export const TYPES = 8;
 /** String values this long or longer are the batch's own, not looked up in the table (`attribute`). */
 export const UNIQUE_LENGTH = 32;

@@ -2,7 +2,7 @@ import type { Config } from "../config/config-schema.ts";
 import { type ConfigWatchHandlers, type InForceLater, REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
-import { StillLoading, settlesWithin } from "../core/settles-within.ts";
+import { loadedWithin, StillLoading } from "../core/loaded-within.ts";
 import {
   CATALOGUE_LOAD_LIMIT_MS,
   catalogueReadyFor,
@@ -133,7 +133,7 @@ export function appliedWhenLoaded(
     if (late) return `${needs.what} is still loading, past its ${seconds} s limit`;
     const loading = needs.load(config);
     try {
-      await settlesWithin(loading, needs.withinMs, `${needs.what} did not load within ${seconds} s`);
+      await loadedWithin(loading, needs.withinMs, `${needs.what} did not load within ${seconds} s`);
       return undefined;
     } catch (error) {
       if (error instanceof StillLoading) awaitLate(loading);

@@ -14,8 +14,8 @@ import { messageOf } from "../core/describe-error.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
+import { loadedWithin } from "../core/loaded-within.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { settlesWithin } from "../core/settles-within.ts";
 import { pricesAny } from "../pricing/catalogue-on-demand.ts";
 import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -307,7 +307,7 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
         const loading = catalogue.load();
         try {
           const seconds = catalogue.withinMs / 1000;
-          await settlesWithin(loading, catalogue.withinMs, `still loading after ${seconds} s`);
+          await loadedWithin(loading, catalogue.withinMs, `still loading after ${seconds} s`);
         } catch (error) {
           unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
           schedule();

@@ -1,3 +1,4 @@
+import { LATE, resultBy, settledBy } from "../core/result-by.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
@@ -5,7 +6,6 @@ import type { AuditWriterOptions } from "./audit-writer-options.ts";
 import type { QueueFill } from "./dropped-rows-log.ts";
 import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
 import { QueuedBodies } from "./queued-bodies.ts";
-import { LATE, settledWithin, within } from "./within.ts";
 
 export interface AuditWriterStats {
   healthy: boolean;
@@ -216,10 +216,7 @@ export class AuditWriter {
     this.clearTimer();
     // Each attempt against the stop's deadline, but never less than LEAST_WRITE_MS.
     const inTime = (work: Promise<void>) =>
-      settledWithin(
-        work,
-        until === undefined ? undefined : Math.max(until, performance.now() + LEAST_WRITE_MS),
-      );
+      settledBy(work, until === undefined ? undefined : Math.max(until, performance.now() + LEAST_WRITE_MS));
     let answered = await inTime(this.flush());
     let delay = this.options.retryMs ?? 250;
     for (let left = (until ?? 0) - performance.now(); answered && this.queue.waiting > 0 && left > 0; ) {
@@ -249,7 +246,7 @@ export class AuditWriter {
     while (this.queue.waiting > 0) {
       try {
         const started = performance.now();
-        const result = await within(this.queue.write(this.batchSize), started + this.storeCallMs);
+        const result = await resultBy(this.queue.write(this.batchSize), started + this.storeCallMs);
         if (result === LATE) return this.failed(this.gaveUp());
         this.maybe = Math.max(0, this.maybe - result.rows);
         this.options.onBatch?.(result.rows, performance.now() - started);
@@ -276,7 +273,7 @@ export class AuditWriter {
   /** With nothing queued, a rolled-back write proves the storage writable again. */
   private async probe(): Promise<void> {
     try {
-      const answered = await within(this.options.store.probe(), performance.now() + this.storeCallMs);
+      const answered = await resultBy(this.options.store.probe(), performance.now() + this.storeCallMs);
       if (answered === LATE)
         return this.failed(
           new Error(`the audit store did not answer its probe within ${this.storeCallMs} ms`),

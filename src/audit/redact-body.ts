@@ -1,4 +1,8 @@
-/** Applied to bodies before they are stored; only called with `audit.bodies: true`. */
+/**
+ * Applied to bodies before they are stored; only called with `audit.bodies: true`. A request body
+ * is the text the caller sent, so it may start with U+FEFF (a byte-order mark), which `JSON.parse`
+ * refuses: a hook that parses it skips that first (one that throws stores "[redaction failed]").
+ */
 export type RedactBody = (body: string, kind: "request" | "response") => string;
 
 /**

@@ -30,6 +30,8 @@ export interface ConfigWatchHandlers {
   /**
    * `inForceLater`, if the source gives one, is called when a config refused for now is put in
    * force later on its own, with no change told after it (a load that ran late ends after all).
+   * That may be before its `onValid` has settled `REFUSED_FOR_NOW` (the load ended while the
+   * refusal was told): the config is in force all the same.
    */
   onValid(config: Config, inForceLater?: InForceLater): ValidSaid;
   onInvalid(error: Error): void | Promise<void>;
@@ -174,14 +176,17 @@ export function watchConfig(
         // Still being written (or edited again): start over with what the file says now.
         if (again !== text) continue;
       }
+      let putInForceLater = false;
       const inForceLater = () => {
         if (thisRead !== reads || stopped) return;
+        putInForceLater = true;
         lastText = text;
         applied = next;
       };
       if ((await handlers.onValid(config, inForceLater)) === REFUSED_FOR_NOW) {
-        // Refused, but not for this text: read again as a change, against the config in force.
-        lastText = undefined;
+        // Refused, but not for this text: read again as a change, against the config in force;
+        // unless it is in force already (its late load ended while its refusal was told).
+        if (!putInForceLater) lastText = undefined;
         return true;
       }
       lastText = text;

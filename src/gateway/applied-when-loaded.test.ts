@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
-import { REFUSED_FOR_NOW, watchConfig } from "../config/watch-config.ts";
+import { REFUSED_FOR_NOW, type WatchOptions, watchConfig } from "../config/watch-config.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
 import { waitForValue } from "../testing/wait-for.ts";
-import { appliedWhenLoaded, type ConfigNeeds } from "./applied-when-loaded.ts";
+import { appliedWhenLoaded, type ConfigNeeds, type ConfigQueue } from "./applied-when-loaded.ts";
 
 /** A config of one model on the mock, or on an OpenAI provider (one the catalogue prices). */
 const config = (model: string, type: "mock" | "openai" = "mock") =>
@@ -48,8 +48,15 @@ function catalogueNeed(withinMs = 60_000) {
   return { needs, finish, started: started.promise, loads: () => loads };
 }
 
-/** The queue over handlers that write down what they are told, in order. */
-function queueOf(needs: ConfigNeeds, unexpected: (error: unknown) => void = () => {}) {
+/**
+ * The queue over handlers that write down what they are told, in order; `refusing`, if given, is
+ * what a refusal does once written down (its promise, the refusal's turn).
+ */
+function queueOf(
+  needs: ConfigNeeds,
+  unexpected: (error: unknown) => void = () => {},
+  refusing?: () => void | Promise<void>,
+) {
   const told: string[] = [];
   const queue = appliedWhenLoaded(
     {
@@ -58,6 +65,7 @@ function queueOf(needs: ConfigNeeds, unexpected: (error: unknown) => void = () =
       },
       onInvalid: (error) => {
         told.push(`refused: ${error.message}`);
+        return refusing?.();
       },
       onHeld: (reason) => {
         told.push(`held: ${reason}`);
@@ -299,31 +307,132 @@ test("a load past its limit that then fails applies nothing: the next reload loa
   expect(told[1]).toBe("refused: could not apply: no catalogue");
 });
 
-test("a file whose config was refused because its load was late is applied when the load ends, and its watch takes the text for the one in force", async () => {
+/** A config file of `models` on the mock, or on an OpenAI provider (one the catalogue prices). */
+const yaml = (type: "mock" | "openai", ...models: string[]) =>
+  `providers:\n  - { name: p, type: ${type}${type === "openai" ? ", base_url: 'http://127.0.0.1:1/v1'" : ""} }\nmodels:\n${models.map((model) => `  - { name: ${model}, routes: [{ provider: p, model: x }] }\n`).join("")}`;
+
+/**
+ * A config file reading `text`, edited from `inForce` before its watch over `queue` starts (so it
+ * is read at once, no event coming after); `close` stops both and removes it.
+ */
+function watchedFile(text: string, inForce: string, queue: ConfigQueue, options: WatchOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-applied-when-loaded-"));
   const file = join(dir, "gw.yaml");
-  const yaml = (model: string, type: "mock" | "openai") =>
-    `providers:\n  - { name: p, type: ${type}${type === "openai" ? ", base_url: 'http://127.0.0.1:1/v1'" : ""} }\nmodels:\n  - { name: ${model}, routes: [{ provider: p, model: x }] }\n`;
-  // Edited before the watch starts, from the text in force: read at once, and no event comes after.
-  writeFileSync(file, yaml("priced", "openai"));
+  writeFileSync(file, text);
+  const watch = watchConfig(file, queue, { settleMs: 10, initialText: inForce, ...options });
+  return {
+    watch,
+    write: (next: string) => writeFileSync(file, next),
+    close() {
+      watch.stop();
+      queue.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const LATE = "refused: could not apply: the price catalogue did not load within 0.005 s";
+const STILL_LATE = "refused: could not apply: the price catalogue is still loading, past its 0.005 s limit";
+
+test("a file whose config was refused because its load was late is applied when the load ends, and its watch takes the text for the one in force", async () => {
   const need = catalogueNeed(5);
   const { queue, told } = queueOf(need.needs);
-  const watch = watchConfig(file, queue, { settleMs: 10, initialText: yaml("mock", "mock") });
+  const { watch, close } = watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue);
   try {
     await waitForValue("the late load's refusal", () => told[0]);
     need.finish();
     await waitForValue("the refused config applied", () => told[2]);
-    expect(told).toEqual([
-      "refused: could not apply: the price catalogue did not load within 0.005 s",
-      "loaded late: the price catalogue",
-      "applied priced",
-    ]);
+    expect(told).toEqual([LATE, "loaded late: the price catalogue", "applied priced"]);
     // A SIGHUP: the file says what is in force, nothing to apply.
     expect(await watch.reload()).toBe(false);
     expect(told).toHaveLength(3);
   } finally {
-    watch.stop();
-    queue.stop();
-    rmSync(dir, { recursive: true, force: true });
+    close();
   }
+});
+
+test("a late load that ends while its config's refusal is told applies it once, and the file's watch still takes its text for the one in force", async () => {
+  const need = catalogueNeed(5);
+  // As the gateway's logger, the refusal is told synchronously: the load ends meanwhile.
+  const { queue, told } = queueOf(need.needs, undefined, () => need.finish());
+  const { watch, close } = watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue);
+  try {
+    await waitForValue("the refused config applied", () => told[2]);
+    expect(told).toEqual([LATE, "loaded late: the price catalogue", "applied priced"]);
+    // The watch heard the refusal after the late apply had told it the config was in force: a
+    // SIGHUP applied the same text again.
+    expect(await watch.reload()).toBe(false);
+    expect(told).toHaveLength(3);
+  } finally {
+    close();
+  }
+});
+
+test("a SIGHUP between a late refusal and the load's end reads the file again, refused at once; the load's end applies it once, and the watch takes it", async () => {
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  const { watch, close } = watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue);
+  try {
+    await waitForValue("the late load's refusal", () => told[0]);
+    // Refused for now: the same text is a change again, and is refused at once, the load still late.
+    expect(await watch.reload()).toBe(true);
+    expect(told).toEqual([LATE, STILL_LATE]);
+    need.finish();
+    await waitForValue("the refused config applied", () => told[3]);
+    expect(told).toEqual([LATE, STILL_LATE, "loaded late: the price catalogue", "applied priced"]);
+    expect(await watch.reload()).toBe(false);
+    expect(told).toHaveLength(4);
+  } finally {
+    close();
+  }
+});
+
+test("a held change between a late refusal and the load's end stands once applied: the load's end applies nothing", async () => {
+  const need = catalogueNeed(5);
+  const { queue, told } = queueOf(need.needs);
+  const inForce = yaml("mock", "first", "second");
+  // The confirmation read comes at once: the held change is the file's, not a write under way.
+  const wait = (ms: number, why: "settle" | "confirm") =>
+    why === "confirm" ? Promise.resolve() : Bun.sleep(ms);
+  const { watch, write, close } = watchedFile(yaml("openai", "priced", "second"), inForce, queue, { wait });
+  try {
+    await waitForValue("the late load's refusal", () => told[0]);
+    // Against the config in force, not the refused one: `second` removed, so held first.
+    write(yaml("mock", "first"));
+    await waitForValue("the held change applied", () => told[2]);
+    expect(told).toEqual([
+      LATE,
+      expect.stringContaining("held: the change removes models (2 → 1)"),
+      "applied first",
+    ]);
+    need.finish();
+    // The load's end has had its turns to apply the refused config, and did not.
+    await yieldToLoop();
+    await yieldToLoop();
+    expect(told).toHaveLength(3);
+    expect(await watch.reload()).toBe(false);
+  } finally {
+    close();
+  }
+});
+
+test("a stop while the late apply waits its turn applies nothing, nor tells the source it is in force", async () => {
+  const need = catalogueNeed(5);
+  const refusal = Promise.withResolvers<void>();
+  // The load ends while the refusal is told, its turn not over: the late apply waits behind it.
+  const { queue, told } = queueOf(need.needs, undefined, () => {
+    need.finish();
+    return refusal.promise;
+  });
+  let inForce = 0;
+  const refused = queue.onValid(config("late", "openai"), () => inForce++);
+  await waitForValue("the late load's refusal", () => told[0]);
+  await yieldToLoop();
+  queue.stop();
+  refusal.resolve();
+  await refused;
+  await yieldToLoop();
+  await yieldToLoop();
+  expect(told).toEqual([LATE]);
+  expect(inForce).toBe(0);
 });

@@ -2,7 +2,7 @@ import type { Config } from "../config/config-schema.ts";
 import { type ConfigWatchHandlers, type InForceLater, REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { inTurns } from "../core/in-turns.ts";
-import { StillLoading, settlesWithin } from "../core/settles-within.ts";
+import { loadedWithin, StillLoading } from "../core/loaded-within.ts";
 import {
   CATALOGUE_LOAD_LIMIT_MS,
   catalogueReadyFor,
@@ -128,15 +128,25 @@ export function appliedWhenLoaded(
       }, true);
     });
   };
-  /** Loads what `config` needs; why it could not, if it could not. */
-  const load = async (config: Config): Promise<string | undefined> => {
-    if (late) return `${needs.what} is still loading, past its ${seconds} s limit`;
-    const loading = needs.load(config);
+  /**
+   * Loads what `refused.config` needs; why it could not, if it could not. Refused because the load
+   * is late, it is the config applied when the load ends: noted as the lateness is, in the same
+   * run, whatever the load does in the turns before its refusal is told.
+   */
+  const load = async (refused: RefusedForLate): Promise<string | undefined> => {
+    if (late) {
+      refusedForLate = refused;
+      return `${needs.what} is still loading, past its ${seconds} s limit`;
+    }
+    const loading = needs.load(refused.config);
     try {
-      await settlesWithin(loading, needs.withinMs, `${needs.what} did not load within ${seconds} s`);
+      await loadedWithin(loading, needs.withinMs, `${needs.what} did not load within ${seconds} s`);
       return undefined;
     } catch (error) {
-      if (error instanceof StillLoading) awaitLate(loading);
+      if (error instanceof StillLoading) {
+        refusedForLate = refused;
+        awaitLate(loading);
+      }
       return messageOf(error);
     }
   };
@@ -152,13 +162,11 @@ export function appliedWhenLoaded(
         return said;
       }
       await turns.take(async () => {
-        const why = await load(config);
+        const why = await load({ config, told: mine, inForceLater });
         // Stopped while it loaded: dropped, as a config still waiting is.
         if (turns.stopped()) return;
         if (why === undefined) return applyNow(config, tell);
         said = REFUSED_FOR_NOW;
-        // Before the refusal is told: the load may end while it is.
-        if (late) refusedForLate = { config, told: mine, inForceLater };
         await handlers.onInvalid(new Error(`could not apply: ${why}`));
       }, false);
       return said;

@@ -4,6 +4,7 @@ import { restartRequired } from "../config/restart-only.ts";
 import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
 import { REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { describeError, messageOf } from "../core/describe-error.ts";
+import { stableJson } from "../core/stable-json.ts";
 import type { Logger } from "../log/logger.ts";
 import { appliedWhenLoaded, type ConfigQueue } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
@@ -50,10 +51,32 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   // Compared with the config the process started on: that is what those fields still are.
   const started = deps.runtime.current.config;
   let pending: string[] = [];
+  /**
+   * The config a part refused last, as `stableJson`, while its refusal is the last word: the same
+   * config refused again for the same reason is that refusal still, not another.
+   */
+  let lastPartRefused: string | undefined;
   const onInvalid = (error: Error) => {
     lastError = error.message;
+    lastPartRefused = undefined;
     deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
     deps.publish({ type: "config.rejected", at: Date.now(), error: error.message });
+  };
+  /**
+   * A part could not be built from `config` or refused it. Tried again at each re-read (a SIGHUP,
+   * a file event, a cluster notice: the part may have been mended), the same config refused for
+   * the same reason is logged as still refused, and not counted or published again.
+   */
+  const refuseForAPart = (config: Config, error: unknown): typeof REFUSED_FOR_NOW => {
+    const why = `could not apply: ${messageOf(error)}`;
+    const refused = stableJson(config);
+    if (refused === lastPartRefused && why === lastError) {
+      deps.logger.warn(`config change still refused, still serving the previous config:\n${why}`);
+      return REFUSED_FOR_NOW;
+    }
+    onInvalid(new Error(why));
+    lastPartRefused = refused;
+    return REFUSED_FOR_NOW;
   };
   /**
    * A valid config, in its turn: swapped in, or only noted when it changes nothing in force;
@@ -68,6 +91,7 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       const wasRejected = lastError !== null;
       const wasPending = pending.length > 0;
       lastError = null;
+      lastPartRefused = undefined;
       pending = required;
       if (pending.length === 0) {
         // Put back as at start, or an edit of nothing in force (a comment, the same values).
@@ -99,12 +123,11 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         for (const adopt of deps.adopt) adopt(config);
       });
     } catch (error) {
-      // Valid on paper, but a part could not be built from it (a provider, a JWT key) or
-      // refused it (an embedder's policy): refused like an invalid file, and the current
-      // snapshot serves on, untouched. Not the text's fault alone: the same text may be built
-      // once what the part stands on is mended (a SIGHUP tries it again).
-      onInvalid(new Error(`could not apply: ${messageOf(error)}`));
-      return REFUSED_FOR_NOW;
+      // Valid on paper, but a part could not be built from it (a provider's factory) or refused
+      // it (an embedder's policy): refused like an invalid file, and the current snapshot serves
+      // on, untouched. Not the text's fault alone: the same text may be built once what the part
+      // stands on is mended (a SIGHUP tries it again).
+      return refuseForAPart(config, error);
     }
     for (const tell of deps.applied) {
       try {
@@ -116,6 +139,7 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       }
     }
     lastError = null;
+    lastPartRefused = undefined;
     pending = required;
     deps.logger.info(`config reloaded (version ${next.version})`);
     // Warned of as at start: a tenant now counted over a period longer than the audit log keeps

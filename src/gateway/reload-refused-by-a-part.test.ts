@@ -20,12 +20,17 @@ const yaml = (provider: string) =>
 let bCanStart = true;
 let gateway: Gateway;
 let adminKey = "";
+/** The config events published, and the warnings and errors logged, in order. */
+const published: string[] = [];
+const logged: string[] = [];
+const keep = (level: string) => (message: string) => logged.push(`${level}: ${message}`);
 
 beforeAll(async () => {
   writeFileSync(file, yaml("a2"));
   gateway = await createGateway({
     configSource: await openFileConfigSource(file),
-    logger: silentLogger,
+    logger: { ...silentLogger, warn: keep("warn"), error: keep("error") },
+    events: [{ publish: (event) => event.type.startsWith("config.") && published.push(event.type) }],
     providers: (config, context) => {
       if (config.name === "b" && !bCanStart)
         throw new Error("provider b cannot start: its credentials are missing");
@@ -62,4 +67,53 @@ test("a config a part refuses is not taken for the one in force: the same file a
   await gateway.reload();
   expect(await configStatus()).toEqual({ version: 2, lastReloadError: null });
   expect(await gateway.reload()).toBe(false);
+});
+
+/** `mindgw_config_reloads_total{result="rejected"}` as /metrics prints it. */
+async function rejectedCount(): Promise<string | undefined> {
+  const response = await gateway.handle(
+    new Request("http://localhost/metrics", { headers: { authorization: `Bearer ${adminKey}` } }),
+  );
+  return /^mindgw_config_reloads_total\{result="rejected"\} (\d+)$/m.exec(await response.text())?.[1];
+}
+
+test("the same file refused by a part for the same reason is tried at each reload, but logged as still refused: counted and published once", async () => {
+  bCanStart = false;
+  writeFileSync(file, yaml("a3"));
+  await gateway.reload();
+  const before = {
+    published: published.length,
+    logged: logged.length,
+    rejected: Number(await rejectedCount()),
+  };
+  writeFileSync(file, yaml("b"));
+  expect(await gateway.reload()).toBe(true);
+  // A SIGHUP, then another (or a file event, a cluster notice): each builds it again, in vain.
+  expect(await gateway.reload()).toBe(true);
+  expect(await gateway.reload()).toBe(true);
+  const refused = "could not apply: provider b cannot start: its credentials are missing";
+  expect(published.slice(before.published)).toEqual(["config.rejected"]);
+  expect(Number(await rejectedCount())).toBe(before.rejected + 1);
+  // Its file's events may read it again too: each one still refused, no more.
+  const [first, ...again] = logged.slice(before.logged);
+  expect(first).toBe(`error: config change rejected, still serving the previous config:\n${refused}`);
+  expect(again.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(again)).toEqual(
+    new Set([`warn: config change still refused, still serving the previous config:\n${refused}`]),
+  );
+  expect((await configStatus()).lastReloadError).toBe(refused);
+  // Another change in between: the same refusal after it is news again.
+  writeFileSync(file, yaml("a4"));
+  await gateway.reload();
+  writeFileSync(file, yaml("b"));
+  await gateway.reload();
+  expect(published.slice(before.published)).toEqual([
+    "config.rejected",
+    "config.reloaded",
+    "config.rejected",
+  ]);
+  expect(Number(await rejectedCount())).toBe(before.rejected + 2);
+  bCanStart = true;
+  await gateway.reload();
+  expect((await configStatus()).lastReloadError).toBeNull();
 });

@@ -1,3 +1,4 @@
+import { BYTE_ORDER_MARK } from "../core/byte-order-mark.ts";
 import type { JsonObject } from "../core/dialect.ts";
 
 // ignoreBOM: a body's leading byte-order mark is its own, kept as it came (the parse skips it), as
@@ -27,8 +28,6 @@ export function auditedRequestBody(
   if (bytes === undefined || holdsOtherEscape(bytes)) return JSON.stringify(body);
   return markLeftOut ? `${BYTE_ORDER_MARK}${decoder.decode(bytes)}` : decoder.decode(bytes);
 }
-
-const BYTE_ORDER_MARK = "\uFEFF";
 
 /** Whether a JSON text holds `\/` or `\u` (a backslash is only ever an escape's first byte). */
 function holdsOtherEscape(bytes: Uint8Array): boolean {

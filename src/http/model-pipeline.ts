@@ -15,7 +15,7 @@ import type { GuardSteps } from "./guard-steps.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { ModelCall } from "./model-call.ts";
 import { ModelDispatch } from "./model-dispatch.ts";
-import { type Within, within } from "./pending-stream.ts";
+import { type ValueWithin, valueWithin } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { logSaveError, responsesContext, type StoringContext } from "./responses-context.ts";
@@ -54,7 +54,7 @@ export function modelPipeline(
     const refused = steps.enter(call);
     if (refused) return refused;
     let abort: RequestAbort | undefined;
-    let wait: Within<Dispatched> | undefined;
+    let wait: ValueWithin<Dispatched> | undefined;
     let streaming = false;
     // The stream's socket is held past server.idle_timeout (stream-socket.ts).
     let held = false;
@@ -141,7 +141,7 @@ export function modelPipeline(
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       // The router opens the first attempt in this run (its reading is on the ledger then): the
       // wait counts from that reading rather than a second one microseconds later.
-      wait = keepAliveMs > 0 ? within(dispatching, keepAliveMs, ledger.firstAttemptMs) : undefined;
+      wait = keepAliveMs > 0 ? valueWithin(dispatching, keepAliveMs, ledger.firstAttemptMs) : undefined;
       const early = wait ? await wait : await dispatching;
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.

@@ -6,7 +6,7 @@ import { KEEP_ALIVE } from "./sse-response.ts";
 const TICK = Symbol("tick");
 
 /**
- * A wait for `promise` that settles with its value, or with undefined once `ms` passed first.
+ * A wait for `promise`'s value if it settles within `ms`, else for undefined (the keep-alive wait).
  * Every stream request waits through one, so the wait makes no timer of its own: it is an entry in
  * the shared deadline list of its delay (core/deadline-list.ts: one timer for every wait of that
  * delay). The waiter awaits the wait itself and then calls `leave()`, which takes the wait out of
@@ -14,8 +14,8 @@ const TICK = Symbol("tick");
  * in this same synchronous run (the first attempt's start), counted from instead of a read of its
  * own; never an older reading, so the list's waits expire in the order they were added.
  */
-export function within<T>(promise: Promise<T>, ms: number, startedMs?: number): Within<T> {
-  return new Within(promise, deadlineListOf(ms), startedMs);
+export function valueWithin<T>(promise: Promise<T>, ms: number, startedMs?: number): ValueWithin<T> {
+  return new ValueWithin(promise, deadlineListOf(ms), startedMs);
 }
 
 /**
@@ -26,7 +26,7 @@ export function within<T>(promise: Promise<T>, ms: number, startedMs?: number): 
  * `withResolvers`' record: docs/BENCHMARKS-HISTORY.md, session 16). One waiter: it is awaited
  * once.
  */
-export class Within<T> extends Deadlined {
+export class ValueWithin<T> extends Deadlined {
   /** The waiter's resolving function, once it awaits: the deadline settles it with undefined. */
   private settle: ((value: T | undefined) => void) | undefined;
   private expired = false;

@@ -5,6 +5,8 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 const utf8 = new TextDecoder();
 const utf8Bytes = new TextEncoder();
+/** U+FEFF in UTF-8: EF BB BF. */
+const BYTE_ORDER_MARK_BYTES = 3;
 
 // Both close the connection: the rest of the body is never read (kept alive, Bun would read and
 // throw away all the client goes on sending to reach the socket's next request).
@@ -82,7 +84,6 @@ class BodyRead extends Deadlined implements JsonRequest {
   // The read resolves with itself once these are set: no record of the two a request.
   body!: JsonObject;
   bytes!: Uint8Array<ArrayBuffer>;
-  markLeftOut = false;
   private readonly resolve: (read: JsonRequest) => void;
   private readonly reject: (reason: unknown) => void;
   private readonly deadlines: DeadlineList;
@@ -114,6 +115,21 @@ class BodyRead extends Deadlined implements JsonRequest {
     else this.chunked();
   }
 
+  /**
+   * Whether the body began with a byte-order mark its `bytes` leave out: read whole as text, the
+   * mark is dropped and only the count tells. Decoding never leaves fewer bytes than came but by
+   * that mark (a malformed sequence becomes U+FFFD, as many bytes or more), so a body exactly its
+   * three bytes short of `Content-Length` is taken for marked. This trusts the length to be the
+   * body's, as the server's framing makes it for a request it read; a Request an embedder hands in
+   * under a length not its own (a body re-serialised under the client's headers) is taken for
+   * marked only if exactly three bytes short. A marked body whose malformed sequences decode
+   * longer is short by less, and its mark is not put back. A chunked read keeps the mark in its
+   * bytes. A getter, so a read stores nothing more.
+   */
+  get markLeftOut(): boolean {
+    return this.declared - this.bytes.byteLength === BYTE_ORDER_MARK_BYTES;
+  }
+
   /** A body without a declared length: read through the bounded reader (its closure made only here). */
   private chunked(): void {
     readChunked(this.request, this.maxBytes).then((read) => this.settle(read.body, read.bytes), this.failed);
@@ -138,9 +154,6 @@ class BodyRead extends Deadlined implements JsonRequest {
       // them anyway. A client that hangs up mid-upload makes `text()` reject (a 499 below).
       const bytes = utf8Bytes.encode(text);
       if (bytes.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
-      // Decoding never makes text shorter than its bytes (a malformed sequence of up to three bytes
-      // becomes U+FFFD, three) but by the leading mark it drops: fewer bytes than declared are that.
-      this.markLeftOut = bytes.byteLength < this.declared;
       this.settle(parseObject(bytes, text), bytes);
     } catch (error) {
       this.failed(error);

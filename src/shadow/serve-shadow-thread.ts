@@ -14,8 +14,8 @@ import { messageOf } from "../core/describe-error.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
+import { loadedWithin } from "../core/loaded-within.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
-import { settlesWithin } from "../core/settles-within.ts";
 import { pricesAny } from "../pricing/catalogue-on-demand.ts";
 import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -254,7 +254,8 @@ function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): Shad
  * shadowing: the rules are adopted without the catalogue's prices, and the reply says why
  * (`ShadowThreadReply.unpriced`), where the thread's failure would have ended every later copy.
  * A load that settles after its limit has the rules in force then adopted again, priced; rules
- * that come while it is still under way are adopted unpriced at once, never waiting for it again.
+ * that come while it is still under way are adopted unpriced in their turn, never waiting for it
+ * again (those that came during the first wait, as soon as it passes its limit).
  */
 export function serveShadowThread(catalogue: ThreadCatalogue): void {
   const turns = inTurns(reportError);
@@ -293,21 +294,22 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
         if (next) sent = next;
         handle(unpacked);
       }, true);
-    else if (awaitingLate)
-      // The load is known late: not waited for again up to its limit, holding every message
-      // behind it. These rules go unpriced, as the last did (the gateway was told why then), and
-      // are the ones adopted again, priced, when the load ends.
-      void turns.take(() => {
-        sent = next;
-        handle({ ...unpacked, request: withoutCatalogue(request, next) });
-      }, true);
     else
       void turns.take(async () => {
+        // Known late by its turn, not only as it came (rules sent while the load's first wait ran
+        // find it late by then): not waited for again up to its limit, holding every message
+        // behind it. These rules go unpriced, as the last did (the gateway was told why then), and
+        // are the ones adopted again, priced, when the load ends.
+        if (awaitingLate) {
+          sent = next;
+          handle({ ...unpacked, request: withoutCatalogue(request, next) });
+          return;
+        }
         let adopted = request;
         const loading = catalogue.load();
         try {
           const seconds = catalogue.withinMs / 1000;
-          await settlesWithin(loading, catalogue.withinMs, `still loading after ${seconds} s`);
+          await loadedWithin(loading, catalogue.withinMs, `still loading after ${seconds} s`);
         } catch (error) {
           unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
           schedule();

@@ -173,3 +173,26 @@ test("rules sent while a load is known past its limit are adopted at once, unpri
   expect(told.unpriced).toEqual([expect.stringContaining("still loading after 0.05 s")]);
   thread.close();
 });
+
+test("rules sent while the first wait for the load still runs are adopted unpriced once it passes its limit, not held for the load again", async () => {
+  const { thread, records, told } = threadOf("./hung-catalogue-thread-fixture.ts");
+  thread.rules(rules);
+  const first = thread.hand(copy());
+  thread.primary(primaryOf(first, "req-1"));
+  // The next turn's message: it comes while the thread waits for the load (its 50 ms limit), so the
+  // load is not known late yet as it comes, but is by its turn.
+  await yieldToLoop();
+  thread.rules({ ...rules, keepAnswers: false });
+  const second = thread.hand(copy());
+  thread.primary(primaryOf(second, "req-2"));
+  await waitFor("both copies done", () => told.done === 2);
+  await thread.flush();
+  expect(records.map((record) => [record.requestId, record.shadow.costUsd])).toEqual([
+    ["req-1", 0],
+    ["req-2", 0],
+  ]);
+  expect(records[1]?.shadow.answer).toBeNull();
+  // One wait past the limit, said once: a second wait would say it again.
+  expect(told.unpriced).toEqual([expect.stringContaining("still loading after 0.05 s")]);
+  thread.close();
+});

@@ -29,13 +29,26 @@ export interface HeldBackfill extends OpenedDatabase {
 }
 
 /**
+ * Runs each of `closes` in order, every one of them whatever the others do; then throws the
+ * first one's error, if one failed: a close that fails must not leave the rest open.
+ */
+export async function closeEach(closes: readonly (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const close of closes) await close().catch((error: unknown) => failures.push(error));
+  if (failures.length > 0) throw failures[0];
+}
+
+/**
  * A throwaway PostgreSQL server for a test file (started before its tests, stopped after), and
  * what a test opens on it: each store, client and held backfill is closed once the test ends,
  * passed or not, the held backfills released first (another node's batch, which a closing node's
- * may wait for), then the rest, the last opened first.
+ * may wait for), then the rest, the last opened first, every one even if one fails. A server a
+ * test killed and did not start again (it failed between) is started first, for the tests after.
  */
 export function postgresFixture() {
   let server: PostgresServer | undefined;
+  /** Killed by a test (`server.kill`), not started again yet. */
+  let down = false;
   beforeAll(async () => {
     server = await startPostgres();
   }, 60_000);
@@ -47,9 +60,11 @@ export function postgresFixture() {
     const [release, close] = [releases, closes];
     releases = [];
     closes = [];
+    if (down) await running().start();
+    down = false;
     for (const each of release) await each().catch(() => {});
-    for (const each of close.reverse()) await each();
-  });
+    await closeEach(close.reverse());
+  }, 60_000);
 
   const running = (): PostgresServer => {
     if (server === undefined) throw new Error("the PostgreSQL server is not started");
@@ -63,9 +78,20 @@ export function postgresFixture() {
   }
 
   const fixture = {
-    /** The server itself (`kill` and `start` it for a lost database). */
+    /** The server itself (`kill` and `start` it for a lost database; started again after the test). */
     get server(): PostgresServer {
-      return running();
+      const server = running();
+      return {
+        ...server,
+        kill: async () => {
+          down = true;
+          await server.kill();
+        },
+        start: async () => {
+          await server.start();
+          down = false;
+        },
+      };
     },
     /** A fresh, empty database; its URL. */
     database: (): Promise<string> => running().createDatabase(),

@@ -359,3 +359,19 @@ test("an embedder's own redaction applies to span content, each side told which 
   expect(`${input}${output}`).not.toContain("alice@example.com");
   expect(new Set(seen)).toEqual(new Set(["request", "response"]));
 });
+
+test("a request body kept with its leading byte-order mark gives the same system instructions and messages", () => {
+  // The audit row keeps the mark as the caller sent it (http/audited-request-body.ts).
+  const sent = JSON.stringify({
+    model: "m",
+    system: "be brief",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  const of = (requestBody: string) =>
+    spanContent(makeRecord({ frontDoor: "messages", requestBody }), redactSecrets);
+  expect(of(`\uFEFF${sent}`)).toEqual({
+    system: '[{"type":"text","content":"be brief"}]',
+    input: '[{"role":"user","parts":[{"type":"text","content":"hi"}]}]',
+  });
+  expect(of(`\uFEFF${sent}`)).toEqual(of(sent));
+});

@@ -1,5 +1,6 @@
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
 import type { RedactBody } from "../../audit/redact-body.ts";
+import { withoutByteOrderMark } from "../../core/byte-order-mark.ts";
 import { isJsonObject, type JsonObject, type Operation } from "../../core/dialect.ts";
 import { wholeAnswerOfStream } from "../../translate/answer/stream-answer.ts";
 import { answerMessages } from "./answer-messages.ts";
@@ -50,7 +51,8 @@ export function spanContent(record: AuditRecord, redact: RedactBody): SpanConten
   const operation = OPERATIONS[record.frontDoor];
   if (operation === undefined) return {};
   const content: SpanContent = {};
-  const request = record.requestBody == null ? undefined : parsed(record.requestBody);
+  // The row keeps a body's leading byte-order mark, as the caller sent it; the parse must skip it.
+  const request = record.requestBody == null ? undefined : parsed(withoutByteOrderMark(record.requestBody));
   if (request) {
     const { system, messages } = requestMessages(operation, request);
     const asked = { redact, kind: "request" } as const;

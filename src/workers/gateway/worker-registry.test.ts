@@ -155,6 +155,31 @@ describe("worker registry", () => {
     registry.close();
   });
 
+  test("a sweep that comes late (the gateway was paused) removes nobody: the heartbeats that waited are read first", () => {
+    const { registry, advance } = setup();
+    const box = fake("box");
+    registry.add(box);
+    advance(50);
+    registry.sweep();
+    // Paused for longer than the timeout (300): the sweep runs first on resume, before the socket
+    // is read, and the clock says the worker has been silent for 350.
+    advance(300);
+    registry.sweep();
+    expect(registry.list().map((w) => w.name)).toEqual(["box"]);
+    // Its heartbeat, queued during the pause, is read; the next sweep, on time, keeps it.
+    registry.touch(box);
+    advance(50);
+    registry.sweep();
+    expect(registry.list().map((w) => w.name)).toEqual(["box"]);
+    // A worker that is silent still is removed by the sweep on time after a late one.
+    advance(300);
+    registry.sweep();
+    advance(50);
+    registry.sweep();
+    expect(registry.list()).toEqual([]);
+    expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
+  });
+
   test("the gateway's stop closes every worker, each logged as disconnected at info, not as lost", () => {
     const { registry, logs, events } = setup();
     const box = fake("box");

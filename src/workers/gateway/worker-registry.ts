@@ -1,5 +1,6 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
+import { LateTick } from "../late-tick.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import { soonerOver } from "./capacity-refusal.ts";
@@ -162,6 +163,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   let pickSeq = 0;
   const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
   let timer: ReturnType<typeof setInterval> | undefined;
+  const sweepEveryMs = Math.max(50, Math.floor(heartbeatMs / 2));
+  /** The sweep's lateness: a sweep after this process was paused removes nobody (late-tick.ts). */
+  let sweeps = new LateTick(sweepEveryMs, now);
   /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */
   let stopping = false;
 
@@ -173,7 +177,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
 
   function syncTimer(): void {
     if (byName.size > 0 && !timer) {
-      timer = setInterval(registry.sweep, Math.max(50, Math.floor(heartbeatMs / 2)));
+      sweeps = new LateTick(sweepEveryMs, now);
+      timer = setInterval(registry.sweep, sweepEveryMs);
       timer.unref?.();
     } else if (byName.size === 0 && timer) {
       clearInterval(timer);
@@ -311,6 +316,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return listed.sort((a, b) => a.name.localeCompare(b.name));
     },
     sweep() {
+      // Late: this process was paused, the workers' heartbeats may wait unread; the next sweep judges.
+      if (!sweeps.onTime()) return;
       const cutoff = now() - heartbeatTimeoutMs;
       for (const worker of [...byName.values()]) {
         if (worker.lastHeartbeatAt >= cutoff) continue;

@@ -238,11 +238,12 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       finish();
       if (!tunnel) return;
       // 1000: the worker's own close (drained, or registering again), not a connection lost.
-      registry.remove(
-        tunnel,
-        `connection closed (${code}${reason ? ` ${reason}` : ""})`,
-        code === CloseCode.normal,
-      );
+      const planned = code === CloseCode.normal;
+      registry.remove(tunnel, `connection closed (${code}${reason ? ` ${reason}` : ""})`, planned);
+      // A worker that drained and closed with requests still open stopped at its drain deadline:
+      // they end in those words, as a draining worker's refusal (503, tried on another worker
+      // before the first event), not as the worker lost.
+      if (planned && tunnel.draining) tunnel.endOpen("draining", "stopped at its drain deadline");
       tunnel.close(code, reason);
     },
   };

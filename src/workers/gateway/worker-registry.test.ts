@@ -180,6 +180,25 @@ describe("worker registry", () => {
     expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
   });
 
+  test("a worker's own close with requests in flight (its drain deadline passed) is a warning, and no drain", () => {
+    const { registry, logs, events } = setup();
+    const box = fake("box", { inFlight: 2 });
+    registry.add(box);
+    registry.drain(box);
+    registry.remove(box, "connection closed (1000 drain deadline passed with 2 in flight)", true);
+    expect(logs.at(-1)).toEqual({
+      level: "warn",
+      message: "worker disconnected with requests in flight: they were cut",
+      fields: {
+        worker: "box",
+        id: box.id,
+        reason: "connection closed (1000 drain deadline passed with 2 in flight)",
+        in_flight: 2,
+      },
+    });
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: "worker.lost", drained: false }));
+  });
+
   test("the gateway's stop closes every worker, each logged as disconnected at info, not as lost", () => {
     const { registry, logs, events } = setup();
     const box = fake("box");

@@ -221,12 +221,21 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
+      // Its own close with requests still open (a drain whose deadline passed) cut them: a warning.
+      const cut = planned ? worker.inFlight : 0;
       // Closed by the gateway's own stop: expected, and every connected worker says the same.
       if (stopping)
         log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
+      else if (cut > 0)
+        log("warn", "worker disconnected with requests in flight: they were cut", {
+          worker: worker.name,
+          id: worker.id,
+          reason,
+          in_flight: cut,
+        });
       else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
       else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
-      const drained = planned && worker.draining;
+      const drained = planned && worker.draining && cut === 0;
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason, drained });
       changed();
       return true;

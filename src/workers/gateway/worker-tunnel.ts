@@ -12,6 +12,7 @@ import {
   encodeFrame,
   type GatewayFrame,
   type RequestFrame,
+  type TunnelErrorCode,
   type WorkerFrame,
 } from "../protocol.ts";
 import type { QueuedRequest } from "../request-frame.ts";
@@ -310,6 +311,13 @@ export class WorkerTunnel implements RegisteredWorker {
 
   send(frame: GatewayFrame): void {
     if (!this.closed) this.init.transport.send(encodeFrame(frame));
+  }
+
+  /** Ends every open exchange as the worker's error frame `code` would (before the connection closes). */
+  endOpen(code: TunnelErrorCode, message: string): void {
+    for (const exchange of this.exchanges.values()) exchange.onError(code, message);
+    this.exchanges.clear();
+    this.faulted = undefined;
   }
 
   close(code: number = CloseCode.normal, reason = "closed"): void {

@@ -261,6 +261,49 @@ describe("workers: faults", () => {
     expect(silent.proc.exitCode).toBeNull();
   }, 60_000);
 
+  test("a new worker for a model whose only worker's failures opened the breaker is tried at once, not after the cooldown", async () => {
+    // c's model server is not there: every request for c-only fails on it, and, c being the only
+    // worker, counts against workers/c-only until the breaker opens (3 failures, 30 s).
+    const broken = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `http://127.0.0.1:${freePort()}/v1`,
+      name: "c",
+      models: ["c-only"],
+    });
+    let fixed: WorkerProcess | undefined;
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "c"]);
+      const ask = () =>
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "c-only", messages: say("are you there") }),
+        });
+      for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(502);
+      const open = await ask();
+      expect(open.status).toBe(503);
+      expect(((await open.json()) as { error: { code: string } }).error.code).toBe("no_route_available");
+      // The operator stops it and starts one whose model server answers.
+      await broken.stop("SIGKILL");
+      await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+      fixed = spawnWorker({
+        gateway: gw.url,
+        token: workerKey,
+        upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
+        name: "c-fixed",
+        models: ["c-only"],
+      });
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "c-fixed"]);
+      const served = await ask();
+      expect(served.status).toBe(200);
+      expect(gw.stdout.all + gw.stderr.all).toContain("route breaker half-open: its next request probes it");
+    } finally {
+      await broken.stop("SIGKILL");
+      await fixed?.stop("SIGKILL");
+    }
+  }, 60_000);
+
   test("a stream cut at its worker's drain deadline ends in those words (503, retryable), not as a worker lost, and the gateway warns", async () => {
     const slow = spawnWorker({
       gateway: gw.url,

@@ -180,6 +180,21 @@ describe("worker registry", () => {
     expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
   });
 
+  test("only a worker new to its name newly serves its models: the same worker registering again over its connection does not", () => {
+    const served: string[][] = [];
+    const { registry } = setup({ newlyServed: (models) => served.push([...models]) });
+    registry.add(fake("box", { models: ["llama"] }));
+    registry.add(fake("box", { models: ["llama", "qwen"] }));
+    expect(served).toEqual([["llama"], ["qwen"]]);
+    const other = fake("other", { models: ["llama"] });
+    registry.add(other);
+    registry.remove(other, "connection closed (1000 drained)", true);
+    // Back after its connection ended (a restart, say): a worker the route has not tried since.
+    registry.add(fake("other", { models: ["llama"] }));
+    expect(served).toEqual([["llama"], ["qwen"], ["llama"], ["llama"]]);
+    registry.close();
+  });
+
   test("a worker's own close with requests in flight (its drain deadline passed) is a warning, and no drain", () => {
     const { registry, logs, events } = setup();
     const box = fake("box", { inFlight: 2 });

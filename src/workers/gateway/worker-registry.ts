@@ -25,6 +25,14 @@ export interface WorkerRegistryOptions {
    * may have changed since).
    */
   shadowedModels?: (worker: RegisteredWorker) => readonly string[];
+  /**
+   * Models a worker has just begun to serve: a new connection's. Not a worker's that replaces its
+   * own connection under its name
+   * (the same worker registering again serves nothing new). The gateway lets each model's route
+   * be probed at once (RouteHealth.halfOpen): a breaker that every worker before it opened would
+   * otherwise refuse the newcomer its model for the rest of its cooldown.
+   */
+  newlyServed?: (models: readonly string[]) => void;
 }
 
 /**
@@ -192,7 +200,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     now,
     add(worker) {
       const previous = byName.get(worker.name);
-      if (previous && previous !== worker) {
+      const replaced = previous !== undefined && previous !== worker;
+      if (previous && replaced) {
         if (previous.owner !== worker.owner) {
           return {
             ok: false,
@@ -215,6 +224,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         });
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       changed();
+      const added = replaced ? worker.models.filter((m) => !previous.models.includes(m)) : worker.models;
+      if (added.length > 0) options.newlyServed?.(added);
       return { ok: true };
     },
     remove(worker, reason, planned = false) {

@@ -180,6 +180,42 @@ describe("worker registry", () => {
     expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
   });
 
+  test("a worker's key narrowed or widened while connected changes what it is routed, told as its connection is", () => {
+    const served: string[][] = [];
+    const { registry, events, logs } = setup({ newlyServed: (models) => served.push([...models]) });
+    const box = fake("box", { models: ["llama", "qwen"] });
+    registry.add(box);
+    expect(served).toEqual([["llama", "qwen"]]);
+    let watched = 0;
+    registry.watch(() => watched++);
+    registry.serveOnly(box, ["llama"]);
+    expect(registry.pick("qwen", "default")).toBeUndefined();
+    expect(registry.whyNone("qwen", "default")).toBe("not_served");
+    expect(registry.models()).toEqual(["llama"]);
+    expect(registry.pick("llama", "default")).toBe(box);
+    expect(logs.at(-1)).toEqual({
+      level: "warn",
+      message: "worker's key no longer permits some of its models: they are no longer routed to it",
+      fields: { worker: "box", models: ["qwen"] },
+    });
+    expect(events.at(-1)).toEqual(
+      expect.objectContaining({
+        type: "worker.connected",
+        worker: expect.objectContaining({ models: ["llama"] }),
+      }),
+    );
+    expect(watched).toBe(1);
+    // The same list again changes nothing.
+    registry.serveOnly(box, ["llama"]);
+    expect([events.length, watched]).toEqual([2, 1]);
+    // Widened again: qwen is routed to it, a model it newly serves.
+    registry.serveOnly(box, ["llama", "qwen"]);
+    expect(registry.pick("qwen", "default")).toBe(box);
+    expect(served).toEqual([["llama", "qwen"], ["qwen"]]);
+    expect(watched).toBe(2);
+    registry.close();
+  });
+
   test("only a worker new to its name newly serves its models: the same worker registering again over its connection does not", () => {
     const served: string[][] = [];
     const { registry } = setup({ newlyServed: (models) => served.push([...models]) });

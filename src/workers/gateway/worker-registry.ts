@@ -26,8 +26,8 @@ export interface WorkerRegistryOptions {
    */
   shadowedModels?: (worker: RegisteredWorker) => readonly string[];
   /**
-   * Models a worker has just begun to serve: a new connection's. Not a worker's that replaces its
-   * own connection under its name
+   * Models a worker has just begun to serve: a new connection's, or those its key's widened
+   * allow-list lets it serve now. Not a worker's that replaces its own connection under its name
    * (the same worker registering again serves nothing new). The gateway lets each model's route
    * be probed at once (RouteHealth.halfOpen): a breaker that every worker before it opened would
    * otherwise refuse the newcomer its model for the rest of its cooldown.
@@ -58,6 +58,13 @@ export interface WorkerRegistry {
    * logged at info as disconnected rather than as a worker lost.
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
+  /**
+   * The models a connected worker is routed from now on: its key's allow-list changed while it was
+   * connected (the models it offered that the key now permits, never empty). Told as its
+   * connection is (a `worker.connected` event with the models now, the watchers); the requests it
+   * has in flight run on to their end.
+   */
+  serveOnly(worker: RegisteredWorker, models: readonly string[]): void;
   touch(worker: RegisteredWorker): void;
   /**
    * The worker announced a drain: it finishes what it has and is picked for nothing new (told once,
@@ -250,6 +257,26 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason, drained });
       changed();
       return true;
+    },
+    serveOnly(worker, models) {
+      if (byName.get(worker.name) !== worker) return;
+      const dropped = worker.models.filter((m) => !models.includes(m));
+      const added = models.filter((m) => !worker.models.includes(m));
+      if (dropped.length === 0 && added.length === 0) return;
+      worker.models = [...models];
+      if (dropped.length > 0)
+        log("warn", "worker's key no longer permits some of its models: they are no longer routed to it", {
+          worker: worker.name,
+          models: dropped,
+        });
+      if (added.length > 0)
+        log("info", "worker's key now permits more of its models: they are routed to it", {
+          worker: worker.name,
+          models: added,
+        });
+      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      changed();
+      if (added.length > 0) options.newlyServed?.(added);
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();

@@ -99,7 +99,7 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly name: string;
   readonly owner: string;
   readonly tenant: string;
-  readonly models: readonly string[];
+  models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly responsesApi: boolean;

@@ -66,6 +66,36 @@ describe("KeySessions", () => {
     expect(ended.at(-1)).toBe("late:expired");
   });
 
+  test("a change of the key that does not end it tells its sessions that serve by its models the models now", () => {
+    const sessions = new KeySessions();
+    const told: string[] = [];
+    const ended: string[] = [];
+    // A worker connection that the new list permits nothing ends itself, and leaves, while told.
+    const leaving = {
+      keyEnded: (reason: KeyEndReason) => ended.push(`leaving:${reason}`),
+      keyModels(models: readonly string[]) {
+        told.push(`leaving:${models.join(",")}`);
+        sessions.leave("key_1", leaving);
+      },
+    };
+    const staying = {
+      keyEnded: (reason: KeyEndReason) => ended.push(`staying:${reason}`),
+      keyModels: (models: readonly string[]) => told.push(`staying:${models.join(",")}`),
+    };
+    sessions.enter("key_1", leaving);
+    sessions.enter("key_1", staying);
+    // A request's session has no use for them.
+    sessions.hold("key_1", (reason) => ended.push(`request:${reason}`));
+    sessions.enter("key_2", { keyEnded() {}, keyModels: (models) => told.push(`other:${models.join(",")}`) });
+    sessions.keyChanged(record({ models: ["llama"] }));
+    expect(told.sort()).toEqual(["leaving:llama", "staying:llama"]);
+    expect(sessions.count("key_1")).toBe(2);
+    // A revoke ends them instead: nothing is told of models.
+    sessions.keyChanged(record({ models: ["llama", "qwen"], revokedAt: 5 }));
+    expect(told).toHaveLength(2);
+    expect(ended.sort()).toEqual(["request:revoked", "staying:revoked"]);
+  });
+
   test("a released session is not ended", () => {
     const sessions = new KeySessions();
     const ended: KeyEndReason[] = [];

@@ -36,6 +36,11 @@ export type EndCallerSession = (reason: EndReason) => void;
  */
 export interface KeySession {
   keyEnded(reason: KeyEndReason): void;
+  /**
+   * The key's model allow-list, told at each change of the key that does not end it (a worker
+   * connection routes only the models it permits; a request, admitted already, has none).
+   */
+  keyModels?(models: readonly string[]): void;
 }
 
 export interface KeySessionsOptions {
@@ -175,15 +180,25 @@ export class KeySessions {
     return held === undefined ? 0 : Array.isArray(held) ? held.length : 1;
   }
 
-  /** Wire to every key change (KeyCache's change listener): a revoke or new expiry acts here. */
+  /**
+   * Wire to every key change (KeyCache's change listener): a revoke or new expiry acts here, and
+   * the key's models reach the sessions that serve by them (a worker connection).
+   */
   keyChanged(record: KeyRecord): void {
-    if (record.revokedAt !== null) this.endAll(record.id, "revoked");
-    else if (record.expiresAt !== null) this.scheduleExpiry(record.id, record.expiresAt);
+    if (record.revokedAt !== null) {
+      this.endAll(record.id, "revoked");
+      return;
+    }
+    if (record.expiresAt !== null) this.scheduleExpiry(record.id, record.expiresAt);
     else {
       // The expiry was lifted (an admin changed the key's limits): what is open no longer ends then.
       this.expiries.get(record.id)?.timer.cancel();
       this.expiries.delete(record.id);
     }
+    const held = this.open.get(record.id);
+    // A copy: a session the new list permits nothing ends, and leaves the list meanwhile.
+    if (Array.isArray(held)) for (const session of [...held]) session.keyModels?.(record.models);
+    else held?.keyModels?.(record.models);
   }
 
   /** Ends every session and stops every timer (gateway stop). */

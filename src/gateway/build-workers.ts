@@ -5,6 +5,8 @@ import type { Config } from "../config/config-schema.ts";
 import { clientIpOf } from "../http/client-of.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
 import type { Logger } from "../log/logger.ts";
+import { probeNewlyServed } from "../routing/probe-newly-served.ts";
+import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { AdmitOptions, WorkerIdentity } from "../workers/gateway/admit-worker.ts";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
@@ -78,6 +80,8 @@ export function buildWorkers(
   publish: (event: GatewayEvent) => void,
   /** The worker's models the config version current then routes elsewhere (shadowed-models.ts). */
   shadowedModels: (worker: RegisteredWorker) => readonly string[],
+  /** The routes' breakers: a worker newly serving a model lets `workers/<model>` be probed at once. */
+  health: Pick<RouteHealth, "halfOpen">,
 ): GatewayWorkers {
   const log = workerLogger(logger);
   const heartbeatTimeoutMs = config.workers.heartbeat_timeout;
@@ -87,6 +91,7 @@ export function buildWorkers(
     heartbeatMs: Math.max(100, Math.floor(heartbeatTimeoutMs / 3)),
     heartbeatTimeoutMs,
     shadowedModels,
+    newlyServed: probeNewlyServed(health),
   });
   return {
     registry,

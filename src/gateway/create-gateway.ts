@@ -85,8 +85,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   // A worker's models that the config routes elsewhere, by the config version current when asked.
-  const workers = buildWorkers(config, logger, publish, (worker) =>
-    shadowedModels(runtime.current.table, worker),
+  const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
+  const workers = buildWorkers(
+    config,
+    logger,
+    publish,
+    (worker) => shadowedModels(runtime.current.table, worker),
+    health,
   );
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
@@ -100,7 +105,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     shutdown,
     fetch: upstreamFetch,
   });
-  const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),

@@ -161,6 +161,24 @@ export class RouteHealth {
     return state.probe;
   }
 
+  /**
+   * A new way to serve the route has come (a worker registered for its model, `workers/<model>`):
+   * an open breaker lets its next request through as a probe at once rather than at its
+   * cooldown's end, which the failures of the ways before it set. One probe as ever: its answer
+   * closes the breaker, its failure opens it for another cooldown; a probe in flight keeps its slot.
+   */
+  halfOpen(key: string, why: string): void {
+    const state = this.states.get(key);
+    if (state === undefined || state.probe !== NO_PROBE) return;
+    const now = this.now();
+    if (state.openUntil <= now) return;
+    state.openUntil = now;
+    this.log.info("route breaker half-open: its next request probes it", {
+      ...routeFields(key),
+      reason: why,
+    });
+  }
+
   /** How long until an open breaker lets a probe through (0: closed, or its probe is due). */
   reopensInMs(key: string): number {
     const state = this.states.get(key);

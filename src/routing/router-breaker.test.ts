@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
+import { NO_PROBE } from "./route-health.ts";
 import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 const breaker = { failures: 2, cooldown: "1s" };
@@ -194,6 +195,93 @@ describe("router with the circuit breaker", () => {
     }
     expect(health.isOpen("workers/w")).toBe(true);
     registry.close();
+  });
+
+  test("a new worker registering for a model whose breaker its only worker opened is probed at once, not after the cooldown", async () => {
+    const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
+    const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
+    const { fakeWorker } = await import("../workers/testing/fake-worker.ts");
+    const { probeNewlyServed } = await import("./probe-newly-served.ts");
+    // The registry is the gateway's (build-workers.ts): a worker newly serving a model half-opens its route.
+    let newlyServed: (models: readonly string[]) => void = () => {};
+    const registry = createWorkerRegistry({ newlyServed: (models) => newlyServed(models) });
+    // Its model server refuses its --upstream-key: a 502 of its own for every request.
+    const refused = () =>
+      Promise.reject(
+        new GatewayError({
+          status: 502,
+          code: "upstream_error",
+          message: "worker bad: refused",
+          retryable: true,
+        }),
+      );
+    const bad = {
+      ...fakeWorker("bad", { models: ["w"] }),
+      openWhole: refused,
+      openFeed: refused,
+      open: refused,
+    };
+    const answered: string[] = [];
+    const good = {
+      ...fakeWorker("good", { models: ["w"] }),
+      openWhole: () => {
+        answered.push("good");
+        return Promise.resolve({
+          status: 200,
+          contentType: "application/json",
+          retryAfter: undefined,
+          body: new TextEncoder().encode("{}"),
+        });
+      },
+    };
+    registry.add(bad);
+    const workers = {
+      provider: createWorkersProvider(registry),
+      servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+      models: (tenant: string) => registry.models(tenant),
+    };
+    const { router, health, healthLogs, advance } = routerFor(
+      { routing: { retries: 0, backoff: 0, circuit_breaker: breaker } },
+      [],
+      { workers },
+    );
+    newlyServed = probeNewlyServed(health);
+    for (let i = 0; i < breaker.failures; i++) await router(chatRequest("w")).catch(() => {});
+    expect(health.isOpen("workers/w")).toBe(true);
+    // The operator stops it and starts one with the right key.
+    registry.remove(bad, "connection closed (1000 drained)", true);
+    advance(10);
+    registry.add(good);
+    expect(healthLogs.at(-1)).toEqual({
+      level: "info",
+      message: "route breaker half-open: its next request probes it",
+      fields: { provider: "workers", upstream_model: "w", reason: "a worker registered for its model" },
+    });
+    expect((await router(chatRequest("w"))).route).toBe("worker:good");
+    expect(health.isOpen("workers/w")).toBe(false);
+    expect(answered).toEqual(["good"]);
+    registry.close();
+  });
+
+  test("a worker's registration lets one probe through an open breaker, not every request: the probe's failure opens it for another cooldown", () => {
+    const { health, advance } = routerFor({ routing: { circuit_breaker: breaker } }, []);
+    health.halfOpen("workers/w", "a worker registered for its model");
+    // Closed, or unknown: nothing changes.
+    expect(health.admit("workers/w")).toBe(NO_PROBE);
+    for (let i = 0; i < breaker.failures; i++) health.failed("workers/w");
+    expect(health.admit("workers/w")).toBeUndefined();
+    health.halfOpen("workers/w", "a worker registered for its model");
+    const probe = health.admit("workers/w");
+    expect(probe).toBeGreaterThan(NO_PROBE);
+    // A second worker while the probe is in flight: the probe keeps its slot.
+    health.halfOpen("workers/w", "a worker registered for its model");
+    expect(health.admit("workers/w")).toBeUndefined();
+    health.failed("workers/w", "refused", probe);
+    expect(health.admit("workers/w")).toBeUndefined();
+    advance(999);
+    expect(health.admit("workers/w")).toBeUndefined();
+    advance(1);
+    expect(health.admit("workers/w")).toBeGreaterThan(NO_PROBE);
   });
 
   test("the 503 says when the soonest breaker lets a probe through (Retry-After, whole seconds up)", async () => {

@@ -13,6 +13,14 @@ const f = gatewayFixture({ config: { routing: { retries: 0 } } });
 const revoke = (id: string) =>
   fetch(f.url(`/admin/api/keys/${id}/revoke`), { method: "POST", headers: bearer(f.adminKey) });
 
+/** `mindgw keys update <key> --models …`. */
+const setModels = (id: string, models: string[]) =>
+  fetch(f.url(`/admin/api/keys/${id}/limits`), {
+    method: "POST",
+    headers: { ...bearer(f.adminKey), "content-type": "application/json" },
+    body: JSON.stringify({ models }),
+  });
+
 describe("a revoked key", () => {
   test("ends its open stream at once with an error event, audited as 401", async () => {
     const user = await createKey(f.gw, { name: "streamer", role: "user" });
@@ -88,6 +96,52 @@ describe("a revoked key", () => {
       const code = await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 10_000);
       expect(code).toBe(2);
       expect(worker.stderr.all + worker.stdout.all).toContain("revoked");
+    } finally {
+      await worker.stop("SIGKILL");
+    }
+  });
+
+  test("narrowed to fewer models, its connected worker is no longer routed the others at once; widened, it is again, on the same connection", async () => {
+    const workerKey = await createKey(f.gw, { name: "narrowed", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: f.gw.url,
+      token: workerKey.key,
+      upstream: `${f.fake.url}/v1`,
+      name: "gpu-2",
+      models: ["llama-w", "qwen-w"],
+    });
+    const listed = async () => (await listWorkers(f.gw.url, f.adminKey)).find((w) => w.name === "gpu-2");
+    const ask = (model: string) =>
+      fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody(model),
+      });
+    try {
+      const registered = await waitFor("the worker to register", async () => (await listed())?.id);
+      expect((await ask("qwen-w")).status).toBe(200);
+      expect((await setModels(workerKey.id, ["llama-w"])).status).toBe(200);
+      // At once: no reconnect, no wait for the worker to come back.
+      expect(await listed()).toMatchObject({ id: registered, models: ["llama-w"] });
+      const refused = await ask("qwen-w");
+      expect(refused.status).toBe(404);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
+      expect((await ask("llama-w")).status).toBe(200);
+      // Widened again: what it offered at its registration is routed to it again, on the same connection.
+      expect((await setModels(workerKey.id, ["*-w"])).status).toBe(200);
+      expect(await listed()).toMatchObject({ id: registered, models: ["llama-w", "qwen-w"] });
+      expect((await ask("qwen-w")).status).toBe(200);
+      expect(f.gw.stdout.all + f.gw.stderr.all).toContain(
+        "worker's key no longer permits some of its models: they are no longer routed to it",
+      );
+      // Narrowed to none of them: refused as at registration (no_models); the worker stops.
+      expect((await setModels(workerKey.id, ["gpt-*"])).status).toBe(200);
+      const code = await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 10_000);
+      expect(code).toBe(1);
+      expect(worker.stderr.all + worker.stdout.all).toContain(
+        "none of the offered models is permitted for this key",
+      );
+      expect(await listed()).toBeUndefined();
     } finally {
       await worker.stop("SIGKILL");
     }

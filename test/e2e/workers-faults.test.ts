@@ -261,6 +261,90 @@ describe("workers: faults", () => {
     expect(silent.proc.exitCode).toBeNull();
   }, 60_000);
 
+  test("a new worker for a model whose only worker's failures opened the breaker is tried at once, not after the cooldown", async () => {
+    // c's model server is not there: every request for c-only fails on it, and, c being the only
+    // worker, counts against workers/c-only until the breaker opens (3 failures, 30 s).
+    const broken = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `http://127.0.0.1:${freePort()}/v1`,
+      name: "c",
+      models: ["c-only"],
+    });
+    let fixed: WorkerProcess | undefined;
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "c"]);
+      const ask = () =>
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "c-only", messages: say("are you there") }),
+        });
+      for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(502);
+      const open = await ask();
+      expect(open.status).toBe(503);
+      expect(((await open.json()) as { error: { code: string } }).error.code).toBe("no_route_available");
+      // The operator stops it and starts one whose model server answers.
+      await broken.stop("SIGKILL");
+      await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+      fixed = spawnWorker({
+        gateway: gw.url,
+        token: workerKey,
+        upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
+        name: "c-fixed",
+        models: ["c-only"],
+      });
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "c-fixed"]);
+      const served = await ask();
+      expect(served.status).toBe(200);
+      expect(gw.stdout.all + gw.stderr.all).toContain("route breaker half-open: its next request probes it");
+    } finally {
+      await broken.stop("SIGKILL");
+      await fixed?.stop("SIGKILL");
+    }
+  }, 60_000);
+
+  test("a stream cut at its worker's drain deadline ends in those words (503, retryable), not as a worker lost, and the gateway warns", async () => {
+    const slow = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
+      name: "d",
+      models: ["d-only"],
+      args: ["--drain-timeout", "1s"],
+    });
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "d"]);
+      const stream = await openai().chat.completions.create(
+        // 60 chunks 200 ms apart: twelve seconds, far past the worker's drain deadline.
+        { model: "d-only", messages: say("cut me [[fake:chunks=60,chunkDelay=200]]"), stream: true },
+        { headers: { "x-request-id": "wk-fault-drain-cut" } },
+      );
+      const iterator = stream[Symbol.asyncIterator]();
+      await iterator.next();
+      slow.proc.kill("SIGTERM");
+      const failure = await (async () => {
+        while (!(await iterator.next()).done) {}
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(OpenAI.APIError);
+      expect((failure as InstanceType<typeof OpenAI.APIError>).message).toContain(
+        "worker d: stopped at its drain deadline",
+      );
+      expect(await slow.stop("SIGTERM", 20_000)).toBe(0);
+      const row = await auditRow(gw.url, adminKey, "wk-fault-drain-cut");
+      expect([row.status, row.errorClass]).toEqual([503, "unavailable"]);
+      const logged = gw.stdout.all + gw.stderr.all;
+      expect(logged).toContain("worker disconnected with requests in flight: they were cut");
+      expect(logged).toContain("drain deadline passed with 1 in flight");
+      expect(logged).not.toContain("worker d was lost");
+    } finally {
+      await slow.stop("SIGKILL");
+    }
+  }, 60_000);
+
   test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 'is draining' with Retry-After: 5, exit 0", async () => {
     const draining = workers.get("a") as WorkerProcess;
     const stream = await openai().chat.completions.create({

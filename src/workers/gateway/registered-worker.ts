@@ -51,7 +51,11 @@ export interface RegisteredWorker {
    * every caller when it is the default tenant (the platform's own workers).
    */
   readonly tenant: string;
-  readonly models: readonly string[];
+  /**
+   * What it is routed: the models it offered that its key permits. Set again by the registry
+   * (`serveOnly`) when an admin changes the key's allow-list while it is connected.
+   */
+  models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
   /** Its upstream serves the Responses API: `responses` calls may pass through natively. */

@@ -40,6 +40,12 @@ export interface WorkerConnection {
   tooBig(): void;
   /** The key this connection authenticated with was revoked or expired: end it now. */
   keyEnded(reason: KeyEndReason): void;
+  /**
+   * The key's model allow-list now (an admin changed it while the worker was connected): the
+   * worker is routed the models it offered that the list permits from now on, and is refused
+   * (`no_models`) when it permits none of them, as at its registration.
+   */
+  keyModels(models: readonly string[]): void;
 }
 
 /** Why a connection closed with 1009 went, whichever limit found its frame too big. */
@@ -48,6 +54,8 @@ const TOO_BIG = "frame larger than the message limit";
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
   let tunnel: WorkerTunnel | undefined;
+  /** The models the worker offered in its register (without repeats), judged again when its key changes. */
+  let offered: readonly string[] = [];
   let done = false;
   /** Each answer frame is read into this one object (answer-frame.ts). */
   const answerRead = new Answer();
@@ -90,7 +98,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}`);
       return;
     }
-    const permitted = identity.role === "admin" ? () => true : modelMatcher(identity.models);
+    const permitted = permits(identity.models);
     const models = [...new Set(frame.models)];
     const accepted = models.filter(permitted);
     const refused = models
@@ -131,6 +139,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       return;
     }
     tunnel = candidate;
+    offered = models;
     clearTimeout(registerDeadline);
     if (frame.batch) transport.peerReadsBatches?.();
     const { heartbeatMs, heartbeatTimeoutMs } = registry;
@@ -152,6 +161,11 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
         refused: refused.map((r) => r.model),
       });
     heartbeat = setInterval(() => send({ type: "heartbeat", at: Date.now() }), heartbeatMs);
+  }
+
+  /** What a key's allow-list lets this connection's worker serve: an admin key's, any model. */
+  function permits(models: readonly string[]): (model: string) => boolean {
+    return identity.role === "admin" ? () => true : modelMatcher(models);
   }
 
   function decode(raw: unknown): unknown {
@@ -233,16 +247,28 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       send({ type: "rejected", reason: `key_${reason}`, message: `the worker's key was ${reason}` });
       fail(CloseCode.protocolError, `key ${reason}`);
     },
+    keyModels(models) {
+      if (done || !tunnel) return;
+      const now = offered.filter(permits(models));
+      if (now.length > 0) return registry.serveOnly(tunnel, now);
+      send({
+        type: "rejected",
+        reason: "no_models",
+        message: "none of the offered models is permitted for this key",
+      });
+      fail(CloseCode.protocolError, "its key permits none of its models any more");
+    },
     closed(code, reason) {
       if (done) return;
       finish();
       if (!tunnel) return;
       // 1000: the worker's own close (drained, or registering again), not a connection lost.
-      registry.remove(
-        tunnel,
-        `connection closed (${code}${reason ? ` ${reason}` : ""})`,
-        code === CloseCode.normal,
-      );
+      const planned = code === CloseCode.normal;
+      registry.remove(tunnel, `connection closed (${code}${reason ? ` ${reason}` : ""})`, planned);
+      // A worker that drained and closed with requests still open stopped at its drain deadline:
+      // they end in those words, as a draining worker's refusal (503, tried on another worker
+      // before the first event), not as the worker lost.
+      if (planned && tunnel.draining) tunnel.endOpen("draining", "stopped at its drain deadline");
       tunnel.close(code, reason);
     },
   };

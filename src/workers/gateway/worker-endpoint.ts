@@ -45,7 +45,10 @@ export interface WorkerEndpointDeps {
   maxMessageBytes?: number;
   /** Per-stream credit window in bytes. */
   window?: number;
-  /** Live sessions per key: a revoke or expiry of the worker's key closes its connection. */
+  /**
+   * Live sessions per key: a revoke or expiry of the worker's key closes its connection; a change
+   * of its models changes what the worker is routed.
+   */
   sessions?: KeySessions;
 }
 
@@ -154,12 +157,13 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       });
       connections.set(raw, connection);
       receiveDirectly(raw, connection, deps.log, "worker");
-      const release = deps.sessions?.hold(
-        identity.keyId ?? null,
-        (reason) => connection.keyEnded(reason),
-        identity.expiresAt ?? null,
-      );
-      if (release) releases.set(raw, release);
+      // Held under its key: a revoke or expiry ends it, a change of the key's models narrows or widens it.
+      const { sessions } = deps;
+      if (sessions) {
+        const keyId = identity.keyId ?? null;
+        sessions.enter(keyId, connection, identity.expiresAt ?? null);
+        releases.set(raw, () => sessions.leave(keyId, connection));
+      }
     },
     // Only where receiveDirectly could not take the connection's messages (see there).
     message(ws, message) {

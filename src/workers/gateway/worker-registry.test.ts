@@ -155,6 +155,101 @@ describe("worker registry", () => {
     registry.close();
   });
 
+  test("a sweep that comes late (the gateway was paused) removes nobody: the heartbeats that waited are read first", () => {
+    const { registry, advance } = setup();
+    const box = fake("box");
+    registry.add(box);
+    advance(50);
+    registry.sweep();
+    // Paused for longer than the timeout (300): the sweep runs first on resume, before the socket
+    // is read, and the clock says the worker has been silent for 350.
+    advance(300);
+    registry.sweep();
+    expect(registry.list().map((w) => w.name)).toEqual(["box"]);
+    // Its heartbeat, queued during the pause, is read; the next sweep, on time, keeps it.
+    registry.touch(box);
+    advance(50);
+    registry.sweep();
+    expect(registry.list().map((w) => w.name)).toEqual(["box"]);
+    // A worker that is silent still is removed by the sweep on time after a late one.
+    advance(300);
+    registry.sweep();
+    advance(50);
+    registry.sweep();
+    expect(registry.list()).toEqual([]);
+    expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
+  });
+
+  test("a worker's key narrowed or widened while connected changes what it is routed, told as its connection is", () => {
+    const served: string[][] = [];
+    const { registry, events, logs } = setup({ newlyServed: (models) => served.push([...models]) });
+    const box = fake("box", { models: ["llama", "qwen"] });
+    registry.add(box);
+    expect(served).toEqual([["llama", "qwen"]]);
+    let watched = 0;
+    registry.watch(() => watched++);
+    registry.serveOnly(box, ["llama"]);
+    expect(registry.pick("qwen", "default")).toBeUndefined();
+    expect(registry.whyNone("qwen", "default")).toBe("not_served");
+    expect(registry.models()).toEqual(["llama"]);
+    expect(registry.pick("llama", "default")).toBe(box);
+    expect(logs.at(-1)).toEqual({
+      level: "warn",
+      message: "worker's key no longer permits some of its models: they are no longer routed to it",
+      fields: { worker: "box", models: ["qwen"] },
+    });
+    expect(events.at(-1)).toEqual(
+      expect.objectContaining({
+        type: "worker.connected",
+        worker: expect.objectContaining({ models: ["llama"] }),
+      }),
+    );
+    expect(watched).toBe(1);
+    // The same list again changes nothing.
+    registry.serveOnly(box, ["llama"]);
+    expect([events.length, watched]).toEqual([2, 1]);
+    // Widened again: qwen is routed to it, a model it newly serves.
+    registry.serveOnly(box, ["llama", "qwen"]);
+    expect(registry.pick("qwen", "default")).toBe(box);
+    expect(served).toEqual([["llama", "qwen"], ["qwen"]]);
+    expect(watched).toBe(2);
+    registry.close();
+  });
+
+  test("only a worker new to its name newly serves its models: the same worker registering again over its connection does not", () => {
+    const served: string[][] = [];
+    const { registry } = setup({ newlyServed: (models) => served.push([...models]) });
+    registry.add(fake("box", { models: ["llama"] }));
+    registry.add(fake("box", { models: ["llama", "qwen"] }));
+    expect(served).toEqual([["llama"], ["qwen"]]);
+    const other = fake("other", { models: ["llama"] });
+    registry.add(other);
+    registry.remove(other, "connection closed (1000 drained)", true);
+    // Back after its connection ended (a restart, say): a worker the route has not tried since.
+    registry.add(fake("other", { models: ["llama"] }));
+    expect(served).toEqual([["llama"], ["qwen"], ["llama"], ["llama"]]);
+    registry.close();
+  });
+
+  test("a worker's own close with requests in flight (its drain deadline passed) is a warning, and no drain", () => {
+    const { registry, logs, events } = setup();
+    const box = fake("box", { inFlight: 2 });
+    registry.add(box);
+    registry.drain(box);
+    registry.remove(box, "connection closed (1000 drain deadline passed with 2 in flight)", true);
+    expect(logs.at(-1)).toEqual({
+      level: "warn",
+      message: "worker disconnected with requests in flight: they were cut",
+      fields: {
+        worker: "box",
+        id: box.id,
+        reason: "connection closed (1000 drain deadline passed with 2 in flight)",
+        in_flight: 2,
+      },
+    });
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: "worker.lost", drained: false }));
+  });
+
   test("the gateway's stop closes every worker, each logged as disconnected at info, not as lost", () => {
     const { registry, logs, events } = setup();
     const box = fake("box");

@@ -1,5 +1,6 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
+import { LateTick } from "../late-tick.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import { soonerOver } from "./capacity-refusal.ts";
@@ -24,6 +25,14 @@ export interface WorkerRegistryOptions {
    * may have changed since).
    */
   shadowedModels?: (worker: RegisteredWorker) => readonly string[];
+  /**
+   * Models a worker has just begun to serve: a new connection's, or those its key's widened
+   * allow-list lets it serve now. Not a worker's that replaces its own connection under its name
+   * (the same worker registering again serves nothing new). The gateway lets each model's route
+   * be probed at once (RouteHealth.halfOpen): a breaker that every worker before it opened would
+   * otherwise refuse the newcomer its model for the rest of its cooldown.
+   */
+  newlyServed?: (models: readonly string[]) => void;
 }
 
 /**
@@ -49,6 +58,13 @@ export interface WorkerRegistry {
    * logged at info as disconnected rather than as a worker lost.
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
+  /**
+   * The models a connected worker is routed from now on: its key's allow-list changed while it was
+   * connected (the models it offered that the key now permits, never empty). Told as its
+   * connection is (a `worker.connected` event with the models now, the watchers); the requests it
+   * has in flight run on to their end.
+   */
+  serveOnly(worker: RegisteredWorker, models: readonly string[]): void;
   touch(worker: RegisteredWorker): void;
   /**
    * The worker announced a drain: it finishes what it has and is picked for nothing new (told once,
@@ -162,6 +178,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   let pickSeq = 0;
   const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
   let timer: ReturnType<typeof setInterval> | undefined;
+  const sweepEveryMs = Math.max(50, Math.floor(heartbeatMs / 2));
+  /** The sweep's lateness: a sweep after this process was paused removes nobody (late-tick.ts). */
+  let sweeps = new LateTick(sweepEveryMs, now);
   /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */
   let stopping = false;
 
@@ -173,7 +192,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
 
   function syncTimer(): void {
     if (byName.size > 0 && !timer) {
-      timer = setInterval(registry.sweep, Math.max(50, Math.floor(heartbeatMs / 2)));
+      sweeps = new LateTick(sweepEveryMs, now);
+      timer = setInterval(registry.sweep, sweepEveryMs);
       timer.unref?.();
     } else if (byName.size === 0 && timer) {
       clearInterval(timer);
@@ -187,7 +207,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     now,
     add(worker) {
       const previous = byName.get(worker.name);
-      if (previous && previous !== worker) {
+      const replaced = previous !== undefined && previous !== worker;
+      if (previous && replaced) {
         if (previous.owner !== worker.owner) {
           return {
             ok: false,
@@ -210,21 +231,52 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         });
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       changed();
+      const added = replaced ? worker.models.filter((m) => !previous.models.includes(m)) : worker.models;
+      if (added.length > 0) options.newlyServed?.(added);
       return { ok: true };
     },
     remove(worker, reason, planned = false) {
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
+      // Its own close with requests still open (a drain whose deadline passed) cut them: a warning.
+      const cut = planned ? worker.inFlight : 0;
       // Closed by the gateway's own stop: expected, and every connected worker says the same.
       if (stopping)
         log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
+      else if (cut > 0)
+        log("warn", "worker disconnected with requests in flight: they were cut", {
+          worker: worker.name,
+          id: worker.id,
+          reason,
+          in_flight: cut,
+        });
       else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
       else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
-      const drained = planned && worker.draining;
+      const drained = planned && worker.draining && cut === 0;
       emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason, drained });
       changed();
       return true;
+    },
+    serveOnly(worker, models) {
+      if (byName.get(worker.name) !== worker) return;
+      const dropped = worker.models.filter((m) => !models.includes(m));
+      const added = models.filter((m) => !worker.models.includes(m));
+      if (dropped.length === 0 && added.length === 0) return;
+      worker.models = [...models];
+      if (dropped.length > 0)
+        log("warn", "worker's key no longer permits some of its models: they are no longer routed to it", {
+          worker: worker.name,
+          models: dropped,
+        });
+      if (added.length > 0)
+        log("info", "worker's key now permits more of its models: they are routed to it", {
+          worker: worker.name,
+          models: added,
+        });
+      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      changed();
+      if (added.length > 0) options.newlyServed?.(added);
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();
@@ -311,6 +363,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return listed.sort((a, b) => a.name.localeCompare(b.name));
     },
     sweep() {
+      // Late: this process was paused, the workers' heartbeats may wait unread; the next sweep judges.
+      if (!sweeps.onTime()) return;
       const cutoff = now() - heartbeatTimeoutMs;
       for (const worker of [...byName.values()]) {
         if (worker.lastHeartbeatAt >= cutoff) continue;

@@ -12,6 +12,7 @@ import {
   encodeFrame,
   type GatewayFrame,
   type RequestFrame,
+  type TunnelErrorCode,
   type WorkerFrame,
 } from "../protocol.ts";
 import type { QueuedRequest } from "../request-frame.ts";
@@ -98,7 +99,7 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly name: string;
   readonly owner: string;
   readonly tenant: string;
-  readonly models: readonly string[];
+  models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly responsesApi: boolean;
@@ -310,6 +311,13 @@ export class WorkerTunnel implements RegisteredWorker {
 
   send(frame: GatewayFrame): void {
     if (!this.closed) this.init.transport.send(encodeFrame(frame));
+  }
+
+  /** Ends every open exchange as the worker's error frame `code` would (before the connection closes). */
+  endOpen(code: TunnelErrorCode, message: string): void {
+    for (const exchange of this.exchanges.values()) exchange.onError(code, message);
+    this.exchanges.clear();
+    this.faulted = undefined;
   }
 
   close(code: number = CloseCode.normal, reason = "closed"): void {

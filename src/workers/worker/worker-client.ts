@@ -96,9 +96,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       const settled = new AbortController();
       await Promise.race([current.idle(), sleep(options.drainTimeoutMs ?? 30_000, settled.signal)]);
       settled.abort();
-      if (current.inFlight > 0)
-        log("warn", "drain deadline passed; aborting the rest", { in_flight: current.inFlight });
-      current.close(CloseCode.normal, "drained");
+      const cut = current.inFlight;
+      if (cut > 0) log("warn", "drain deadline passed; aborting the rest", { in_flight: cut });
+      // The gateway ends what is still open as stopped at the drain deadline (worker-connection.ts).
+      current.close(CloseCode.normal, cut > 0 ? `drain deadline passed with ${cut} in flight` : "drained");
     })();
     return drained;
   };

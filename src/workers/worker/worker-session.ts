@@ -16,6 +16,7 @@ import {
 } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
+import { SilenceWatch } from "../silence-watch.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { connectFailure } from "./connect-failure.ts";
 import { FailureLog } from "./failure-log.ts";
@@ -86,7 +87,8 @@ export class WorkerSession {
   private rejected: SessionEnd | undefined;
   /** Why the socket failed, from its error event (which comes before the close). */
   private failure: string | undefined;
-  private lastHeard = Date.now();
+  /** The gateway's heartbeats watched, once registered. */
+  private silence: SilenceWatch | undefined;
   private readonly registerTimer: ReturnType<typeof setTimeout>;
   private timers: ReturnType<typeof setInterval>[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -230,7 +232,7 @@ export class WorkerSession {
   };
 
   private receive(data: unknown) {
-    this.lastHeard = Date.now();
+    this.silence?.heard();
     if (!(data instanceof ArrayBuffer)) {
       this.control(data);
       return;
@@ -290,9 +292,11 @@ export class WorkerSession {
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
     if (this.draining) this.send({ type: "drain" });
     const beat = setInterval(() => this.send({ type: "heartbeat", at: Date.now() }), frame.heartbeatMs);
+    const silence = new SilenceWatch(frame.heartbeatTimeoutMs, frame.heartbeatMs);
+    this.silence = silence;
     const watch = setInterval(() => {
-      const silentMs = Date.now() - this.lastHeard;
-      if (silentMs <= frame.heartbeatTimeoutMs) return;
+      const silentMs = silence.silentPastTimeout();
+      if (silentMs === undefined) return;
       log("warn", "the gateway stopped answering; dropping the connection", { silent_ms: silentMs });
       this.abandon(CloseCode.heartbeatTimeout, "heartbeat timeout");
     }, frame.heartbeatMs);

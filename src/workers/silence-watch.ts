@@ -1,0 +1,32 @@
+import { LateTick } from "./late-tick.ts";
+
+/**
+ * A worker's watch on the gateway (worker-session.ts): every message heard proves it alive, and
+ * a tick every `periodMs` finds it silent past `timeoutMs`. A tick that came late judges nothing
+ * (late-tick.ts): a worker paused for less than the timeout reads the gateway's queued heartbeats
+ * before the next tick, and keeps its connection and its streams.
+ */
+export class SilenceWatch {
+  private lastHeard: number;
+  private readonly ticks: LateTick;
+
+  constructor(
+    private readonly timeoutMs: number,
+    periodMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastHeard = now();
+    this.ticks = new LateTick(periodMs, now);
+  }
+
+  heard(): void {
+    this.lastHeard = this.now();
+  }
+
+  /** At each tick: how long the peer has been silent when that is past the timeout; else undefined. */
+  silentPastTimeout(): number | undefined {
+    if (!this.ticks.onTime()) return undefined;
+    const silentMs = this.now() - this.lastHeard;
+    return silentMs > this.timeoutMs ? silentMs : undefined;
+  }
+}

@@ -1,14 +1,14 @@
 import { expect, test } from "bun:test";
 import { Counter, Histogram, Registry } from "prom-client";
-import { expositionOf } from "./exposition-text.ts";
 import { FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
+import { OwnTextRegistry } from "./own-text-registry.ts";
 
 // The folded families must print exactly what prom-client prints for the same observations:
 // same lines, same order (first observation of each label set), same float sums.
 
 test("folded histograms and counters scrape exactly as prom-client's own", async () => {
   const plain = new Registry();
-  const folded = new Registry();
+  const folded = new OwnTextRegistry();
   const config = { name: "h_seconds", help: "a histogram", labelNames: ["door", "model"] as const };
   const buckets = [0.01, 0.1, 1, 10];
   const h1 = new Histogram({ ...config, buckets, registers: [plain] });
@@ -51,10 +51,10 @@ test("folded histograms and counters scrape exactly as prom-client's own", async
   expect(text).toContain('c_total{door="we\\"ird\\\\door\\nx"}');
   expect(text).not.toContain('door="never"');
   // The text the folded families keep themselves: the same, and again once some cells moved.
-  expect(await expositionOf(folded)).toBe(text);
+  expect(await folded.exposition()).toBe(text);
   cells.get("messages")?.h.observe(0.2);
   cells.get("chat")?.c.inc(1);
   h1.observe({ door: "messages", model: "m" }, 0.2);
   c1.inc({ door: "chat" }, 1);
-  expect(await expositionOf(folded)).toBe(await plain.metrics());
+  expect(await folded.exposition()).toBe(await plain.metrics());
 });

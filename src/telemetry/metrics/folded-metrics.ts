@@ -1,5 +1,6 @@
 import { Counter, type CounterConfiguration, Histogram, type HistogramConfiguration } from "prom-client";
-import { familyHead, labelsText, type PrintsOwnText, valueText } from "./exposition-text.ts";
+import { familyHead, labelsText, valueText } from "./exposition-text.ts";
+import type { PrintsOwnText } from "./own-text-registry.ts";
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
 
@@ -117,6 +118,12 @@ class FamilyText {
 const withLe = <L extends string>(le: number | string, labels: Labels<L>) =>
   ({ le, ...labels }) as Partial<Record<L, string | number>>;
 
+/** A folded family's values are its cells': prom-client's `collect` would set values it never prints. */
+function refuseCollect(config: { name: string; collect?: unknown }): void {
+  if (config.collect !== undefined)
+    throw new Error(`${config.name}: a folded metric family takes no collect callback`);
+}
+
 export class FoldedHistogram<L extends string> extends Histogram<L> implements PrintsOwnText {
   readonly bounds: readonly number[];
   private readonly cells: HistogramCell<L>[] = [];
@@ -127,7 +134,8 @@ export class FoldedHistogram<L extends string> extends Histogram<L> implements P
   private readonly shape: Histogram<L>;
   private readonly printed: FamilyText;
 
-  constructor(config: HistogramConfiguration<L> & { buckets: readonly number[] }) {
+  constructor(config: Omit<HistogramConfiguration<L>, "collect"> & { buckets: readonly number[] }) {
+    refuseCollect(config);
     super({ ...config, buckets: [...config.buckets] });
     this.bounds = config.buckets;
     this.shape = new Histogram({ ...config, buckets: [...config.buckets], registers: [] });
@@ -209,7 +217,8 @@ export class FoldedCounter<L extends string> extends Counter<L> implements Print
   private readonly cells: CounterCell<L>[] = [];
   private readonly printed: FamilyText;
 
-  constructor(config: CounterConfiguration<L>) {
+  constructor(config: Omit<CounterConfiguration<L>, "collect">) {
+    refuseCollect(config);
     super(config);
     this.printed = new FamilyText(config.name, familyHead(config.name, config.help, "counter"));
   }

@@ -1,7 +1,7 @@
 /**
  * The text exposition format as prom-client 15 writes it (registry.js `getMetricsAsString`), for
- * the families that print their own series (own-text-registry.ts): the same escapes, label order and
- * numbers, so a scrape reads byte for byte as the client library's would.
+ * the families that print their own series (own-text-registry.ts): the same escapes, label order
+ * and numbers, so a scrape reads byte for byte as the client library's would.
  */
 
 const escaped = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
@@ -10,12 +10,12 @@ const escaped = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\
 export const familyHead = (name: string, help: string, type: string): string =>
   `# HELP ${escaped(name)} ${escaped(help)}\n# TYPE ${escaped(name)} ${type}`;
 
-/** `{name="value",…}` in the object's order, `""` for no label. */
-export function labelsText(labels: Readonly<Partial<Record<string, string | number>>>): string {
+/** `name="value",…` in the object's order (no braces), `""` for no label. */
+export function labelList(labels: Readonly<Partial<Record<string, string | number>>>): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(labels))
     parts.push(`${name}="${typeof value === "string" ? escaped(value).replace(/"/g, '\\"') : value}"`);
-  return parts.length > 0 ? `{${parts.join(",")}}` : "";
+  return parts.join(",");
 }
 
 export function valueText(value: number): string {

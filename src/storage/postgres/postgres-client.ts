@@ -1,7 +1,7 @@
 import { SQL } from "bun";
 import { messageOf } from "../../core/describe-error.ts";
 
-/** `storage` settings that shape the PostgreSQL pool (config-schema.ts). Durations in ms. */
+/** `storage` settings that shape the PostgreSQL pool (storage-config.ts). Durations in ms. */
 export interface PostgresOptions {
   url: string;
   /** Connections per node. */

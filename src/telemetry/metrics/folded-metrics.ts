@@ -1,5 +1,6 @@
 import { Counter, type CounterConfiguration, Histogram, type HistogramConfiguration } from "prom-client";
-import { familyHead, labelsText, type PrintsOwnText, valueText } from "./exposition-text.ts";
+import { familyHead, labelList, valueText } from "./exposition-text.ts";
+import type { PrintsOwnText } from "./own-text-registry.ts";
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
 
@@ -9,9 +10,9 @@ type Labels<L extends string> = Readonly<Record<L, string>>;
  * to the registry, but a request adds to a plain cell its caller resolved once per label set,
  * and the values are folded into the exposition only at scrape time. The text is what
  * prom-client prints for the same observations: cells appear in the order of their first
- * observation, sums add in the same order. A scrape prints a cell's lines again only when it was
- * observed since the last (`reprint`), and a family's text only when one of its cells was
- * (`FamilyText`): most series of a large config sit at 0 from one scrape to the next.
+ * observation, sums add in the same order. A scrape prints every series again from its cell, but
+ * from its labels' text, made once (`labelText`): escaping a label object is most of what printing
+ * a series costs prom-client, and a cell keeps that one string, no line of a scrape's.
  */
 export class HistogramCell<L extends string = string> {
   /** Observations per bucket (not cumulative); the last slot is above every bound. */
@@ -25,11 +26,8 @@ export class HistogramCell<L extends string = string> {
    * left the caches cold).
    */
   private readonly bounds: readonly number[];
-  /** Its exposition lines as of `printedCount` observations (-1: never printed). */
-  text = "";
-  private printedCount = -1;
-  /** Each line up to its number, made at its first scrape. */
-  private linePrefixes: readonly string[] | undefined;
+  /** Its labels as printed (`labelList`, without `le`), made at its first scrape. */
+  private labelText: string | undefined;
 
   constructor(
     readonly labels: Labels<L>,
@@ -53,69 +51,52 @@ export class HistogramCell<L extends string = string> {
     }
   }
 
-  /** Makes `text` again if it was observed since it was last made; whether it was. */
-  reprint(name: string): boolean {
-    if (this.count === this.printedCount) return false;
-    const prefixes = this.linePrefixes ?? this.prefixesOf(name);
-    const lines: string[] = [];
+  /** Adds its exposition lines to `lines`, each begun by its family's `heads`. */
+  print(heads: HistogramLineHeads, lines: string[]): void {
+    this.labelText ??= labelList(this.labels);
+    const labels = this.labelText;
+    const bucketTail = labels === "" ? "} " : `,${labels}} `;
     let cumulative = 0;
     for (let i = 0; i < this.bounds.length; i++) {
       cumulative += this.counts[i] ?? 0;
-      lines.push(prefixes[i] + valueText(cumulative));
+      lines.push(heads.buckets[i] + bucketTail + valueText(cumulative));
     }
-    const at = this.bounds.length;
-    lines.push(prefixes[at] + valueText(this.count));
-    lines.push(prefixes[at + 1] + valueText(this.sum));
-    lines.push(prefixes[at + 2] + valueText(this.count));
-    this.text = lines.join("\n");
-    this.printedCount = this.count;
-    return true;
+    const tail = labels === "" ? " " : `{${labels}} `;
+    const count = valueText(this.count);
+    lines.push(heads.infinity + bucketTail + count);
+    lines.push(heads.sum + tail + valueText(this.sum));
+    lines.push(heads.count + tail + count);
   }
-
-  private prefixesOf(name: string): readonly string[] {
-    this.linePrefixes = [
-      ...this.bounds.map((le) => `${name}_bucket${labelsText(withLe(le, this.labels))} `),
-      `${name}_bucket${labelsText(withLe("+Inf", this.labels))} `,
-      `${name}_sum${labelsText(this.labels)} `,
-      `${name}_count${labelsText(this.labels)} `,
-    ];
-    return this.linePrefixes;
-  }
-}
-
-/** A cell as its family's text reads it. */
-interface PrintedCell {
-  readonly text: string;
-  reprint(name: string): boolean;
 }
 
 /**
- * A family's exposition text, kept between scrapes: joined again from its cells' texts only when
- * a cell was listed or printed again since.
+ * What a histogram's lines begin with before a cell's labels, made once a family: a bucket's
+ * name and `le` label (prom-client prints `le` first), the sum's and the count's names.
  */
-class FamilyText {
-  private text: string | undefined;
-  private printedCells = 0;
+class HistogramLineHeads {
+  /** `name_bucket{le="0.1"`, a bound each. */
+  readonly buckets: readonly string[];
+  readonly infinity: string;
+  readonly sum: string;
+  readonly count: string;
 
-  constructor(
-    private readonly name: string,
-    private readonly head: string,
-  ) {}
-
-  of(cells: readonly PrintedCell[]): string {
-    let moved = cells.length !== this.printedCells;
-    for (const cell of cells) if (cell.reprint(this.name)) moved = true;
-    if (this.text === undefined || moved) {
-      this.text = [this.head, ...cells.map((cell) => cell.text)].join("\n");
-      this.printedCells = cells.length;
-    }
-    return this.text;
+  constructor(name: string, bounds: readonly number[]) {
+    this.buckets = bounds.map((le) => `${name}_bucket{${labelList({ le })}`);
+    this.infinity = `${name}_bucket{${labelList({ le: "+Inf" })}`;
+    this.sum = `${name}_sum`;
+    this.count = `${name}_count`;
   }
 }
 
 /** A bucket's labels: `le` first, as prom-client prints them. */
 const withLe = <L extends string>(le: number | string, labels: Labels<L>) =>
   ({ le, ...labels }) as Partial<Record<L, string | number>>;
+
+/** A folded family's values are its cells': prom-client's `collect` would set values it never prints. */
+function refuseCollect(config: { name: string; collect?: unknown }): void {
+  if (config.collect !== undefined)
+    throw new Error(`${config.name}: a folded metric family takes no collect callback`);
+}
 
 export class FoldedHistogram<L extends string> extends Histogram<L> implements PrintsOwnText {
   readonly bounds: readonly number[];
@@ -125,17 +106,22 @@ export class FoldedHistogram<L extends string> extends Histogram<L> implements P
    * histogram's own prom-client `get` reads back through `getForPromString`, overridden here.)
    */
   private readonly shape: Histogram<L>;
-  private readonly printed: FamilyText;
+  private readonly head: string;
+  private readonly lineHeads: HistogramLineHeads;
 
-  constructor(config: HistogramConfiguration<L> & { buckets: readonly number[] }) {
+  constructor(config: Omit<HistogramConfiguration<L>, "collect"> & { buckets: readonly number[] }) {
+    refuseCollect(config);
     super({ ...config, buckets: [...config.buckets] });
     this.bounds = config.buckets;
     this.shape = new Histogram({ ...config, buckets: [...config.buckets], registers: [] });
-    this.printed = new FamilyText(config.name, familyHead(config.name, config.help, "histogram"));
+    this.head = familyHead(config.name, config.help, "histogram");
+    this.lineHeads = new HistogramLineHeads(config.name, config.buckets);
   }
 
   ownText(): string {
-    return this.printed.of(this.cells);
+    const lines = [this.head];
+    for (const cell of this.cells) cell.print(this.lineHeads, lines);
+    return lines.join("\n");
   }
 
   /** The cell for one label set; resolve it once and keep it (each call makes a new one). */
@@ -176,10 +162,8 @@ export class FoldedHistogram<L extends string> extends Histogram<L> implements P
 export class CounterCell<L extends string = string> {
   value = 0;
   private listed = false;
-  /** Its exposition line as of `printed` (NaN: never printed). */
-  text = "";
-  private printed = Number.NaN;
-  private linePrefix: string | undefined;
+  /** See HistogramCell's. */
+  private labelText: string | undefined;
 
   constructor(
     readonly labels: Labels<L>,
@@ -195,27 +179,30 @@ export class CounterCell<L extends string = string> {
     }
   }
 
-  /** See HistogramCell's. */
-  reprint(name: string): boolean {
-    if (this.value === this.printed) return false;
-    this.linePrefix ??= `${name}${labelsText(this.labels)} `;
-    this.text = this.linePrefix + valueText(this.value);
-    this.printed = this.value;
-    return true;
+  /** Its exposition line, under the family's `name`. */
+  line(name: string): string {
+    this.labelText ??= labelList(this.labels);
+    const labels = this.labelText;
+    return labels === "" ? `${name} ${valueText(this.value)}` : `${name}{${labels}} ${valueText(this.value)}`;
   }
 }
 
 export class FoldedCounter<L extends string> extends Counter<L> implements PrintsOwnText {
   private readonly cells: CounterCell<L>[] = [];
-  private readonly printed: FamilyText;
+  private readonly seriesName: string;
+  private readonly head: string;
 
-  constructor(config: CounterConfiguration<L>) {
+  constructor(config: Omit<CounterConfiguration<L>, "collect">) {
+    refuseCollect(config);
     super(config);
-    this.printed = new FamilyText(config.name, familyHead(config.name, config.help, "counter"));
+    this.seriesName = config.name;
+    this.head = familyHead(config.name, config.help, "counter");
   }
 
   ownText(): string {
-    return this.printed.of(this.cells);
+    const lines = [this.head];
+    for (const cell of this.cells) lines.push(cell.line(this.seriesName));
+    return lines.join("\n");
   }
 
   cell(labels: Labels<L>): CounterCell<L> {

@@ -1,12 +1,12 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
-import { expositionOf } from "./exposition-text.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
 import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
 import type { MetricSources } from "./metric-sources.ts";
+import { OwnTextRegistry } from "./own-text-registry.ts";
 import { registerScrapedMetrics } from "./scraped-metrics.ts";
 import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
 
@@ -35,7 +35,7 @@ export type ReloadResult = (typeof RELOAD_RESULTS)[number];
  * describes each one.
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  readonly registry = new OwnTextRegistry();
   /** A finished request's cells, by its labels. */
   private readonly requestCells: RequestCellTable;
   /**
@@ -294,7 +294,7 @@ export class GatewayMetrics {
 
   /** The text exposition format. */
   scrape(): Promise<string> {
-    return expositionOf(this.registry);
+    return this.registry.exposition();
   }
 
   get contentType(): string {

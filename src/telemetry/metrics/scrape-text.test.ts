@@ -4,9 +4,10 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
 import { quietSources } from "./testing/quiet-sources.ts";
 
-// A scrape prints the folded families' text itself, each series again only once it moved: what it
-// prints must stay byte for byte what prom-client prints from the same series (`registry.metrics()`,
-// what a scrape returned before), scrape after scrape, through traffic and a reload.
+// A scrape prints the folded families' text itself, each series from its cell and its labels' text
+// kept from its first scrape: what it prints must stay byte for byte what prom-client prints from
+// the same series (`registry.metrics()`, what a scrape returned before), scrape after scrape,
+// through traffic and a reload.
 
 /** The text less the process's memory, which moves between any two readings. */
 const steady = (text: string) => text.replace(/^process_\w+ \d+$/gm, "");

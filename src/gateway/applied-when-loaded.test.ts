@@ -391,9 +391,8 @@ test("a held change between a late refusal and the load's end stands once applie
   const need = catalogueNeed(5);
   const { queue, told } = queueOf(need.needs);
   const inForce = yaml("mock", "first", "second");
-  // The confirmation read comes at once: the held change is the file's, not a write under way.
-  const wait = (ms: number, why: "settle" | "confirm") =>
-    why === "confirm" ? Promise.resolve() : Bun.sleep(ms);
+  // The settling and confirmation reads come at once: the held change is the file's, not a write under way.
+  const wait = () => Promise.resolve();
   const { watch, write, close } = watchedFile(yaml("openai", "priced", "second"), inForce, queue, { wait });
   try {
     await waitForValue("the late load's refusal", () => told[0]);

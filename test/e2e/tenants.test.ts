@@ -8,7 +8,7 @@ import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnTail } from "./harness/spawn-tail.ts";
 import { spawnWorker, tailEvents, waitForWorkers } from "./harness/spawn-worker.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -652,56 +652,53 @@ describe("a reload that removes a tenant", () => {
       tenants,
     });
     const kept = { name: "kept", models: ["m1"] };
-    const own = await spawnGateway({ config: config([kept, { name: "gone", models: ["m1"], rpm: 5 }]) });
-    try {
-      const [goneKey, keptKey] = await Promise.all([
-        createKey(own, { name: "gone-user", tenant: "gone" }),
-        createKey(own, { name: "kept-user", tenant: "kept" }),
-      ]);
-      const openai = (token: string, model: string) =>
-        fetch(`${own.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: bearer(token),
-          body: chatBody(model),
-        });
-      expect((await openai(goneKey.key, "m1")).status).toBe(200);
-      expect((await openai(goneKey.key, "m2")).status).toBe(404);
-
-      await own.writeConfig(config([kept]));
-      await waitFor("the reload applied", () => own.stderr.all.includes("config reloaded (version 2)"));
-      await waitFor("the removed tenant's warning", () =>
-        own.stderr.all.includes(
-          'config reloaded without tenant "gone": its 1 active key is refused from now on (401)',
-        ),
-      );
-      for (const model of ["m1", "m2"]) {
-        const refused = await openai(goneKey.key, model);
-        expect(refused.status).toBe(401);
-        expect(await refused.json()).toMatchObject({
-          error: { code: "unauthorized", message: "invalid or missing credentials" },
-        });
-      }
-      const anthropic = await fetch(`${own.url}/v1/messages`, {
+    // The fixture's spawn: stopped after the test whatever happens.
+    const own = await fx.spawn({ config: config([kept, { name: "gone", models: ["m1"], rpm: 5 }]) });
+    const [goneKey, keptKey] = await Promise.all([
+      createKey(own, { name: "gone-user", tenant: "gone" }),
+      createKey(own, { name: "kept-user", tenant: "kept" }),
+    ]);
+    const openai = (token: string, model: string) =>
+      fetch(`${own.url}/v1/chat/completions`, {
         method: "POST",
-        headers: {
-          "x-api-key": goneKey.key,
-          "anthropic-version": "2023-06-01",
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({ model: "m2", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+        headers: bearer(token),
+        body: chatBody(model),
       });
-      expect(anthropic.status).toBe(401);
-      expect(await anthropic.json()).toMatchObject({
-        type: "error",
-        error: { type: "authentication_error", message: "invalid or missing credentials" },
+    expect((await openai(goneKey.key, "m1")).status).toBe(200);
+    expect((await openai(goneKey.key, "m2")).status).toBe(404);
+
+    await own.writeConfig(config([kept]));
+    await waitFor("the reload applied", () => own.stderr.all.includes("config reloaded (version 2)"));
+    await waitFor("the removed tenant's warning", () =>
+      own.stderr.all.includes(
+        'config reloaded without tenant "gone": its 1 active key is refused from now on (401)',
+      ),
+    );
+    for (const model of ["m1", "m2"]) {
+      const refused = await openai(goneKey.key, model);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({
+        error: { code: "unauthorized", message: "invalid or missing credentials" },
       });
-      expect((await fetch(`${own.url}/v1/models`, { headers: bearer(goneKey.key) })).status).toBe(401);
-      // The tenant left in place serves on, within its own models.
-      expect((await openai(keptKey.key, "m1")).status).toBe(200);
-      expect((await openai(keptKey.key, "m2")).status).toBe(404);
-    } finally {
-      await own.stop();
     }
+    const anthropic = await fetch(`${own.url}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "x-api-key": goneKey.key,
+        "anthropic-version": "2023-06-01",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ model: "m2", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(anthropic.status).toBe(401);
+    expect(await anthropic.json()).toMatchObject({
+      type: "error",
+      error: { type: "authentication_error", message: "invalid or missing credentials" },
+    });
+    expect((await fetch(`${own.url}/v1/models`, { headers: bearer(goneKey.key) })).status).toBe(401);
+    // The tenant left in place serves on, within its own models.
+    expect((await openai(keptKey.key, "m1")).status).toBe(200);
+    expect((await openai(keptKey.key, "m2")).status).toBe(404);
   });
 });
 

@@ -228,6 +228,68 @@ const sessionCookieOf = (response: Response) => {
   };
 };
 
+test("a session has its admin key's rights as they are now: narrowed after sign-in, it makes no key wider than the key may", async () => {
+  const gw = await fx.spawn({ config: mockModels });
+  const ops = await createKey(gw, { name: "ops", role: "admin", models: ["*"] });
+  const session = await signIn(gw.url, ops.key);
+  const narrow = await fetch(`${gw.url}/admin/api/keys/${ops.id}/limits`, {
+    method: "POST",
+    headers: bearer(gw.adminKey ?? ""),
+    body: JSON.stringify({ models: ["mock-*"], rpm: 5, expires_in: "1h" }),
+  });
+  expect(narrow.status).toBe(200);
+  const wideKey = (headers: Record<string, string>) =>
+    fetch(`${gw.url}/admin/api/keys`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ name: "wide", role: "admin" }),
+    }).then((res) => res.status);
+  // Refused to the key itself, and now to the session opened with it before it was narrowed.
+  expect(await wideKey(bearer(ops.key))).toBe(403);
+  expect(await wideKey(session)).toBe(403);
+  const { expiresAt } = (await (
+    await fetch(`${gw.url}/admin/auth/session`, { headers: session })
+  ).json()) as { expiresAt: number };
+  expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+}, 60_000);
+
+test("a session opened with a JWT ends once a reload stops trusting the token: its secret rotated, admin out of allowed_roles", async () => {
+  const secret = "a-shared-secret-for-the-session-tests-012345";
+  const jwtConfig = (key: string, roles: string[]) => ({
+    ...mockModels,
+    auth: {
+      jwt: {
+        secret: key,
+        issuer: "https://idp.test",
+        audience: "mindgw",
+        algorithms: ["HS256"],
+        claims: { name: "sub", role: "role" },
+        allowed_roles: roles,
+      },
+    },
+  });
+  const gw = await fx.spawn({ config: jwtConfig(secret, ["admin", "user"]) });
+  const token = await new SignJWT({ sub: "ops", role: "admin" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer("https://idp.test")
+    .setAudience("mindgw")
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(secret));
+  const keysBy = (headers: Record<string, string>) =>
+    fetch(`${gw.url}/admin/api/keys`, { headers }).then((res) => res.status);
+  for (const next of [jwtConfig(`${secret}-rotated`, ["admin", "user"]), jwtConfig(secret, ["user"])]) {
+    await gw.writeConfig(jwtConfig(secret, ["admin", "user"]));
+    await waitFor("the token to be trusted", async () => (await keysBy(bearer(token))) === 200);
+    const session = await signIn(gw.url, token);
+    const watching = await openEvents(gw.url, session);
+    await gw.writeConfig(next);
+    await waitFor("the token to be refused", async () => (await keysBy(bearer(token))) === 401);
+    // Ended by the reload itself: its stream ends before the session makes another request.
+    await watching.ended("the JWT session's event stream to end with the gateway's trust in its token");
+    expect(await keysBy(session)).toBe(401);
+  }
+}, 60_000);
+
 test("a session opened with a JWT lasts no longer than the token", async () => {
   const jwt = {
     secret: "a-shared-secret-for-the-session-tests-012345",

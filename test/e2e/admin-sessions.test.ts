@@ -433,7 +433,7 @@ test("single sign-on: an unverified email signs nobody in; a session, and the ev
   expect(unverified.status).toBe(302);
   expect(sessionCookieOf(unverified).id).toBe("");
   await waitFor("the refusal's reason in the log", () =>
-    gw.stderr.all.includes("u-9 is not in allowed_users or allowed_groups"),
+    gw.stderr.all.includes("email alice@example.com not verified (email_verified), and subject u-9 is not"),
   );
 
   issuer.user = { sub: "u-9", email: "alice@example.com", groups: [] };

@@ -183,7 +183,7 @@ describe("withSessions", () => {
 
   test("a single sign-on session ends as soon as the allow-list no longer admits its user", async () => {
     const { sessions, authenticate, allowedUsers } = await setup();
-    const user = { subject: "u-1", user: "alice@example.com", groups: [] };
+    const user = { issuer: "https://idp.test", subject: "u-1", user: "alice@example.com", groups: [] };
     const sso: Principal = { ...admin, keyId: null, name: "alice@example.com", via: "session" };
     const session = await sessions.create(sso, "oidc", { sso: user });
     expect(await sessions.get(session.id)).toEqual(session); // the identity is kept with it
@@ -216,7 +216,7 @@ describe("withSessions", () => {
     for (const user of ["alice@example.com", "bob@example.com"]) {
       allowedUsers.add(user);
       const session = await sessions.create(sso, "oidc", {
-        sso: { subject: user, user, groups: [] },
+        sso: { issuer: "https://idp.test", subject: user, user, groups: [] },
       });
       const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
       live.holdFor(await authenticate(headers), () => ended.push(user));
@@ -248,7 +248,7 @@ describe("SessionStore", () => {
     const jwtAdmin: Principal = { ...admin, keyId: null, name: "alice", tenant: "acme", via: "jwt" };
     const byJwt = await sessions.create(jwtAdmin, "key");
     const byKey = await sessions.create(admin, "key");
-    const user = { subject: "u-1", user: "ada@example.com", groups: [] };
+    const user = { issuer: "https://idp.test", subject: "u-1", user: "ada@example.com", groups: [] };
     const sso: Principal = { ...admin, keyId: null, name: "ada@example.com", via: "session" };
     const bySso = await sessions.create(sso, "oidc", { sso: user });
     const ids = (...opened: AdminSession[]) => opened.map((s) => [s.principal.via, callerId(s.principal)]);

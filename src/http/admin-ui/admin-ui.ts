@@ -90,9 +90,9 @@ export function createAdminUi(options: AdminUiOptions) {
       ),
     /** The authenticator with the session cookie added (for the HTTP front door only). */
     authenticate: (base: Authenticator) => withSessions(base, sessionAuth),
-    routes: (guard: ReturnType<typeof createFrontDoor>["guard"]) =>
+    routes: (doors: Pick<ReturnType<typeof createFrontDoor>, "guard" | "guardUnauthenticated">) =>
       adminUiRoutes({
-        guard,
+        ...doors,
         config: options.config,
         sessions,
         sessionAuth,

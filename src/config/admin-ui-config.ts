@@ -39,6 +39,11 @@ export const oidcConfigSchema = z
     /** Groups (from `groups_claim` in the ID token) whose members may sign in. */
     allowed_groups: z.array(z.string().min(1)).default([]),
     groups_claim: z.string().min(1).default("groups"),
+    /**
+     * How far the provider's clock may be from ours when the ID token's `iat` and `exp` are
+     * checked (as `auth.jwt.clock_tolerance` for access tokens).
+     */
+    clock_tolerance: duration("30s"),
   })
   .refine((oidc) => oidc.allowed_users.length > 0 || oidc.allowed_groups.length > 0, {
     message: "name at least one of allowed_users or allowed_groups (nobody would be let in)",

@@ -28,6 +28,8 @@ import type { RuntimeHolder } from "./runtime.ts";
 export interface AdminRouteParts {
   readonly config: Config;
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  /** The front door's guard for a request without a credential (single sign-on's steps). */
+  readonly guardUnauthenticated: ReturnType<typeof createFrontDoor>["guardUnauthenticated"];
   readonly runtime: RuntimeHolder;
   readonly auth: Awaited<ReturnType<typeof buildAuth>>;
   readonly adminUi: ReturnType<typeof createAdminUi>;
@@ -58,7 +60,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
   return [
     adminKeyRoutes({ guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
     // The web console's own: its page, sign-in and sign-out, SSO.
-    adminUi.routes(guard),
+    adminUi.routes({ guard, guardUnauthenticated: parts.guardUnauthenticated }),
     adminInsightRoutes({
       guard,
       stats: (window) => parts.stats.series(Date.now(), window),

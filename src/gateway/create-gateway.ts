@@ -141,6 +141,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
+    // An embedder's authenticator decides its JWT callers itself: their sessions are not re-checked.
+    ...(options.auth || options.authenticate ? {} : { jwt: () => runtime.current.config.auth.jwt }),
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),

@@ -20,7 +20,7 @@ export interface GatewayAppParts {
   readonly workerDirectory: GatewayWorkers["directory"];
   readonly telemetry: Telemetry;
   /** What the admin API reads and acts on; its guard is the front door's. */
-  readonly admin: Omit<AdminRouteParts, "guard">;
+  readonly admin: Omit<AdminRouteParts, "guard" | "guardUnauthenticated">;
 }
 
 /**
@@ -92,7 +92,11 @@ export function gatewayApp(parts: GatewayAppParts) {
         : []),
       ...parts.telemetry.routes(frontDoor.guard),
       docsRoutes(servedSurfaceOf(config)),
-      ...adminRouteGroups({ ...admin, guard: frontDoor.guard }),
+      ...adminRouteGroups({
+        ...admin,
+        guard: frontDoor.guard,
+        guardUnauthenticated: frontDoor.guardUnauthenticated,
+      }),
     ],
   });
 }

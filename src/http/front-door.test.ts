@@ -122,4 +122,14 @@ describe("front door", () => {
     expect(wrong.status).toBe(401);
     expect(await missing.json()).toEqual(await wrong.json());
   });
+
+  test("single sign-on's steps carry no credential, yet are recorded under front door admin with their request id", async () => {
+    for (const path of ["/admin/auth/oidc", "/admin/auth/callback?code=c&state=s"]) {
+      // No admin_ui.oidc here: each is 404, answered and recorded as any request, not a 401.
+      const response = await gateway.handle(new Request(`http://localhost${path}`));
+      expect(response.status).toBe(404);
+      expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+      expect(await recordOf(finished, response)).toMatchObject({ frontDoor: "admin", status: 404 });
+    }
+  });
 });

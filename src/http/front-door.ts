@@ -1,6 +1,6 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import type { GatewayError } from "../core/gateway-error.ts";
+import { type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
 import { TRACESTATE } from "../core/tracestate.ts";
 import type { ServerLike } from "./client-of.ts";
@@ -18,6 +18,9 @@ import { whileOpen } from "./while-open.ts";
 
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded, KnownBeforehand } from "./guarded-request.ts";
+
+/** What a handler behind `guardUnauthenticated` gets: the request's record and answer headers, and a way to name its caller once known. */
+export type UnauthenticatedCall = Pick<GuardedRequest, "ledger" | "headers" | "known">;
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -78,6 +81,42 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const call = new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps);
     call.beforehand = beforehand;
     return run(call, handle);
+  }
+
+  /**
+   * As `guard`, for a request that by design carries no credential (single sign-on's redirect to
+   * the provider and its callback): counted in, refused while draining, recorded under its front
+   * door and answered with its request id as any other. The handler names the caller on the
+   * record once it knows one (`known`).
+   */
+  async function guardUnauthenticated(
+    request: Request,
+    clientIp: string | null,
+    frontDoor: FrontDoor,
+    dialect: Dialect,
+    handle: (call: UnauthenticatedCall) => Promise<Response>,
+  ): Promise<Response> {
+    const ledger = ledgerOf(request, clientIp, frontDoor, dialect);
+    const call = new GuardedRequest(
+      request,
+      clientIp,
+      dialect,
+      deps.runtime(),
+      ledger,
+      idHeaders(ledger.requestId, dialect),
+      deps,
+    );
+    const refused = steps.enter(call);
+    if (refused) return refused;
+    try {
+      steps.admitUnauthenticated(call);
+      return steps.answered(call, await whileOpen(handle(call), request.signal, open));
+    } catch (error) {
+      // Not the guard's "not yet known, so not in" (a 401): nobody was asked to be anyone.
+      return steps.failed(call, toGatewayError(error));
+    } finally {
+      steps.left(call);
+    }
   }
 
   /** The guard's steps around any handler (a model call runs them in its own frame: model-pipeline.ts). */
@@ -160,5 +199,5 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     return new Response(null, { status: 204, headers: { ...idHeaders(ledger.requestId, dialect), allow } });
   }
 
-  return { guard, serveModel, reject, preflight };
+  return { guard, guardUnauthenticated, serveModel, reject, preflight };
 }

@@ -82,12 +82,17 @@ export class GuardSteps {
    * (known-principal.ts; the caller goes on without an `await`), else a promise.
    */
   admit(call: GuardedRequest): Principal | Promise<Principal> {
+    this.admitUnauthenticated(call);
+    return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
+  }
+
+  /** As `admit`, for a request no credential is asked of: its client's slot and the refusal of all traffic. */
+  admitUnauthenticated(call: GuardedRequest): void {
     const deps = this.deps;
     deps.clientSlots?.enter(call.ip, call.runtime.maxClientRequests);
     call.slot = true;
     const refusal = deps.refusal();
     if (refusal && !isMonitoringRead(call.request)) throw refusal;
-    return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
   }
 
   /**

@@ -5,7 +5,7 @@ import { auditRecords, auditRow } from "./harness/admin-api.ts";
 import { adminGet, createKey, withDb } from "./harness/audit-kit.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
-import { startOidcIssuer } from "./harness/oidc-issuer.ts";
+import { type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -68,6 +68,28 @@ async function openEvents(url: string, headers: Record<string, string>) {
       }),
     cancel: () => reader.cancel().catch(() => {}),
   };
+}
+
+/** The browser's part of a single sign-on, by hand: the answers of its start and of the callback. */
+async function ssoSignIn(url: string) {
+  const start = await fetch(`${url}/admin/auth/oidc`, { redirect: "manual" });
+  const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+  const callback = await fetch(approved.headers.get("location") ?? "", {
+    headers: { cookie: `mindgw_oidc=${pending}` },
+    redirect: "manual",
+  });
+  return { start, callback };
+}
+
+/** The session a callback opened, as the page then holds it: its cookie and CSRF token. */
+async function ssoSession(url: string, callback: Response) {
+  const cookie = /mindgw_session=([^;]+)/.exec(callback.headers.getSetCookie().join("\n"))?.[1] ?? "";
+  const session = await fetch(`${url}/admin/auth/session`, {
+    headers: { cookie: `mindgw_session=${cookie}` },
+  });
+  const { csrf } = (await session.json()) as { csrf: string };
+  return asSession(cookie, csrf);
 }
 
 const mockModels = {
@@ -228,6 +250,68 @@ const sessionCookieOf = (response: Response) => {
   };
 };
 
+test("a session has its admin key's rights as they are now: narrowed after sign-in, it makes no key wider than the key may", async () => {
+  const gw = await fx.spawn({ config: mockModels });
+  const ops = await createKey(gw, { name: "ops", role: "admin", models: ["*"] });
+  const session = await signIn(gw.url, ops.key);
+  const narrow = await fetch(`${gw.url}/admin/api/keys/${ops.id}/limits`, {
+    method: "POST",
+    headers: bearer(gw.adminKey ?? ""),
+    body: JSON.stringify({ models: ["mock-*"], rpm: 5, expires_in: "1h" }),
+  });
+  expect(narrow.status).toBe(200);
+  const wideKey = (headers: Record<string, string>) =>
+    fetch(`${gw.url}/admin/api/keys`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ name: "wide", role: "admin" }),
+    }).then((res) => res.status);
+  // Refused to the key itself, and now to the session opened with it before it was narrowed.
+  expect(await wideKey(bearer(ops.key))).toBe(403);
+  expect(await wideKey(session)).toBe(403);
+  const { expiresAt } = (await (
+    await fetch(`${gw.url}/admin/auth/session`, { headers: session })
+  ).json()) as { expiresAt: number };
+  expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+}, 60_000);
+
+test("a session opened with a JWT ends once a reload stops trusting the token: its secret rotated, admin out of allowed_roles", async () => {
+  const secret = "a-shared-secret-for-the-session-tests-012345";
+  const jwtConfig = (key: string, roles: string[]) => ({
+    ...mockModels,
+    auth: {
+      jwt: {
+        secret: key,
+        issuer: "https://idp.test",
+        audience: "mindgw",
+        algorithms: ["HS256"],
+        claims: { name: "sub", role: "role" },
+        allowed_roles: roles,
+      },
+    },
+  });
+  const gw = await fx.spawn({ config: jwtConfig(secret, ["admin", "user"]) });
+  const token = await new SignJWT({ sub: "ops", role: "admin" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer("https://idp.test")
+    .setAudience("mindgw")
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(secret));
+  const keysBy = (headers: Record<string, string>) =>
+    fetch(`${gw.url}/admin/api/keys`, { headers }).then((res) => res.status);
+  for (const next of [jwtConfig(`${secret}-rotated`, ["admin", "user"]), jwtConfig(secret, ["user"])]) {
+    await gw.writeConfig(jwtConfig(secret, ["admin", "user"]));
+    await waitFor("the token to be trusted", async () => (await keysBy(bearer(token))) === 200);
+    const session = await signIn(gw.url, token);
+    const watching = await openEvents(gw.url, session);
+    await gw.writeConfig(next);
+    await waitFor("the token to be refused", async () => (await keysBy(bearer(token))) === 401);
+    // Ended by the reload itself: its stream ends before the session makes another request.
+    await watching.ended("the JWT session's event stream to end with the gateway's trust in its token");
+    expect(await keysBy(session)).toBe(401);
+  }
+}, 60_000);
+
 test("a session opened with a JWT lasts no longer than the token", async () => {
   const jwt = {
     secret: "a-shared-secret-for-the-session-tests-012345",
@@ -355,23 +439,14 @@ test("single sign-on: an unverified email signs nobody in; a session, and the ev
     return session.oidc;
   });
 
-  /** The browser's part of a sign-in, by hand: the answer of the callback. */
-  const signIn = async () => {
-    const start = await fetch(`${gw.url}/admin/auth/oidc`, { redirect: "manual" });
-    const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
-    const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
-    return fetch(approved.headers.get("location") ?? "", {
-      headers: { cookie: `mindgw_oidc=${pending}` },
-      redirect: "manual",
-    });
-  };
+  const signIn = async () => (await ssoSignIn(gw.url)).callback;
 
   issuer.user = { sub: "u-9", email: "alice@example.com", groups: [], claims: { email_verified: null } };
   const unverified = await signIn();
   expect(unverified.status).toBe(302);
   expect(sessionCookieOf(unverified).id).toBe("");
   await waitFor("the refusal's reason in the log", () =>
-    gw.stderr.all.includes("u-9 is not in allowed_users or allowed_groups"),
+    gw.stderr.all.includes("email alice@example.com not verified (email_verified), and subject u-9 is not"),
   );
 
   issuer.user = { sub: "u-9", email: "alice@example.com", groups: [] };
@@ -407,4 +482,85 @@ test("single sign-on: an unverified email signs nobody in; a session, and the ev
   await gw.writeConfig(withUsers(["alice@example.com"]));
   await waitFor("the config to be back", async () => gw.stderr.all.split("config reloaded").length - 1 >= 3);
   expect((await fetch(`${gw.url}/admin/api/keys`, { headers })).status).toBe(401); // ended for good
+}, 60_000);
+
+test("single sign-on's steps have a request id and an audit row; the provider failing says sso_unavailable, a declined sign-in sso_refused; a new issuer, or admin_ui.enabled off, ends its sessions", async () => {
+  const client = { id: "mindgw", secret: "oidc-s3cret" };
+  const [first, second] = [await startOidcIssuer(client), await startOidcIssuer(client)];
+  fx.deferTest(() => first.stop());
+  fx.deferTest(() => second.stop());
+  const gw = await fx.spawn({ config: mockModels });
+  const ssoAt = (issuer: OidcIssuer, enabled = true) => ({
+    ...mockModels,
+    admin_ui: {
+      enabled,
+      oidc: {
+        issuer: issuer.url,
+        client_id: client.id,
+        client_secret: client.secret,
+        redirect_url: `${gw.url}/admin/auth/callback`,
+        // Another case than the token's email: mail systems do not tell them apart.
+        allowed_users: ["Ops@Example.com"],
+      },
+    },
+  });
+  await gw.writeConfig(ssoAt(first));
+  await waitFor("single sign-on to be configured", async () => {
+    const session = (await (await fetch(`${gw.url}/admin/auth/session`)).json()) as { oidc: boolean };
+    return session.oidc;
+  });
+  const sentBack = async (failing: OidcIssuer["failing"], logged: string) => {
+    first.failing = failing;
+    const { callback } = await ssoSignIn(gw.url);
+    first.failing = {};
+    const id = callback.headers.get("x-request-id") ?? "";
+    await waitFor(`"${logged}" in the log with the callback's request id`, () =>
+      gw.stderr.all.split("\n").some((l) => l.includes(logged) && l.includes(id)),
+    );
+    return callback.headers.get("location");
+  };
+  expect(await sentBack({ token: 503 }, "answered 503: temporarily_unavailable (down for maintenance)")).toBe(
+    "/admin/?error=sso_unavailable",
+  );
+  expect(await sentBack({ authorize: "access_denied" }, "refused by the provider: access_denied")).toBe(
+    "/admin/?error=sso_refused",
+  );
+
+  const { start, callback } = await ssoSignIn(gw.url);
+  expect(callback.headers.get("location")).toBe("/admin/");
+  const startId = start.headers.get("x-request-id") ?? "";
+  const callbackId = callback.headers.get("x-request-id") ?? "";
+  expect(await auditRow(gw, startId)).toMatchObject({ frontDoor: "admin", status: 302 });
+  expect(await auditRow(gw, callbackId)).toMatchObject({
+    frontDoor: "admin",
+    status: 302,
+    keyId: "session:default:ops@example.com",
+  });
+  const { actions } = await adminGet<{ actions: { action: string; requestId: string | null }[] }>(
+    gw,
+    "/admin/api/actions",
+  );
+  expect(actions.find((a) => a.action === "session.sign_in")?.requestId).toBe(callbackId);
+  const keysBy = (headers: Record<string, string>) =>
+    fetch(`${gw.url}/admin/api/keys`, { headers }).then((res) => res.status);
+  const byFirst = await ssoSession(gw.url, callback);
+  expect(await keysBy(byFirst)).toBe(200);
+
+  // Another issuer: the same subject and email there are not the first issuer's user.
+  await gw.writeConfig(ssoAt(second));
+  await waitFor("the first issuer's session to end", async () => (await keysBy(byFirst)) === 401);
+  const bySecond = await ssoSession(gw.url, (await ssoSignIn(gw.url)).callback);
+  expect(await keysBy(bySecond)).toBe(200);
+
+  await gw.writeConfig(ssoAt(second, false));
+  await waitFor("the admin UI to be off", async () => (await fetch(`${gw.url}/admin/`)).status === 404);
+  for (const path of ["/admin/auth/session", "/admin/auth/oidc", "/admin/auth/callback?code=x&state=y"])
+    expect((await fetch(`${gw.url}${path}`, { redirect: "manual" })).status).toBe(404);
+  const login = await fetch(`${gw.url}/admin/auth/login`, {
+    method: "POST",
+    headers: bearer(gw.adminKey ?? ""),
+  });
+  expect(login.status).toBe(404);
+  expect(await keysBy(bySecond)).toBe(401);
+  expect(await keysBy(bearer(gw.adminKey ?? ""))).toBe(200); // the API itself is not the UI
 }, 60_000);

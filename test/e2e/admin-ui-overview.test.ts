@@ -62,6 +62,8 @@ describe("/admin in a real browser", () => {
       expect(await page.locator('main [role="alert"]').count()).toBe(0);
       expect(await page.locator(".charts").count()).toBe(0);
       expect(await page.locator(".tile-label", { hasText: /^Requests$/ }).count()).toBe(0);
+      // Nor the charts' time window: buttons that would choose it for nothing.
+      expect(await page.getByRole("group", { name: "Time window" }).count()).toBe(0);
       // The file in use is withheld from an admin in a tenant: said so, not "embedded defaults".
       const facts = page.locator("dl.facts");
       expect(await facts.locator("dt:has-text('File') + dd").textContent()).toBe("hidden (gateway-wide)");

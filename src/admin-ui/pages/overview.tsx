@@ -65,13 +65,16 @@ export function OverviewPage() {
     <section aria-labelledby="overview-title">
       <div class="page-head">
         <h1 id="overview-title">Overview</h1>
-        <fieldset class="segmented" aria-label="Time window">
-          {WINDOWS.map((w) => (
-            <button key={w} type="button" aria-pressed={w === window} onClick={() => setWindow(w)}>
-              {w}
-            </button>
-          ))}
-        </fieldset>
+        {/* The window is the charts' alone: no buttons where there are none to choose it for. */}
+        {!chartsRefused && (
+          <fieldset class="segmented" aria-label="Time window">
+            {WINDOWS.map((w) => (
+              <button key={w} type="button" aria-pressed={w === window} onClick={() => setWindow(w)}>
+                {w}
+              </button>
+            ))}
+          </fieldset>
+        )}
       </div>
       <Failure error={stats.error ?? status.error} />
       <div class="tiles">

@@ -1,41 +1,40 @@
 import { type AnyElysia, Elysia } from "elysia";
-import type { SignInError } from "../../admin-ui/pages/sign-in-errors.ts";
 import type { Principal } from "../../auth/principal.ts";
 import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { readScope } from "../../tenants/read-scope.ts";
 import { adminGuards } from "../admin/admin-guards.ts";
-import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
+import type { JwtAdmission } from "./jwt-admission.ts";
 import type { LoginSeal } from "./login-seal.ts";
-import { displayName, type OidcIdentity } from "./oidc-allow-list.ts";
 import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
-import type { AdminSession, SessionStore } from "./session-store.ts";
+import type { AdminSession, SessionAdmission, SessionStore } from "./session-store.ts";
+import { ssoRoutes } from "./sso-routes.ts";
 import { uiBundle } from "./ui-assets.ts";
 import { UI_PAGES } from "./ui-pages.ts";
 import { SECURITY_HEADERS, uiShell } from "./ui-shell.ts";
 
 export interface AdminUiDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  /** The guard for single sign-on's steps, which carry no credential: recorded and answered as any request. */
+  readonly guardUnauthenticated: ReturnType<typeof createFrontDoor>["guardUnauthenticated"];
   readonly config: () => AdminUiConfig;
   readonly sessions: SessionStore;
   readonly sessionAuth: SessionAuthOptions;
   readonly recordAction: AdminActionLog;
   /** The OIDC relying party for the current config, or undefined when `admin_ui.oidc` is unset. */
   readonly oidc: () => OidcClient | undefined;
+  /** What admits a JWT of this role now (`auth.jwt`'s trust), kept with its session; undefined without one. */
+  readonly jwtAdmission: (role: Principal["role"]) => JwtAdmission | undefined;
   /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
   readonly loginSeal: LoginSeal;
   readonly logger: Logger;
 }
-
-const OIDC_COOKIE = "mindgw_oidc";
-const OIDC_COOKIE_PATH = "/admin/auth";
-const PENDING_TTL_MS = 10 * 60_000;
 
 const sessionBody = (session: AdminSession, oidc: boolean) => ({
   signedIn: true,
@@ -48,13 +47,23 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
 });
 
 const missing = (message: string) => errorResponse(notFound(message), "openai", {});
+const DISABLED = "the admin UI is disabled (admin_ui.enabled)";
 
-/** Back to the sign-in page with a code it shows its own message for (the reason is in the log). */
-const backToSignIn = (error: SignInError, headers: Record<string, string> = {}) =>
-  new Response(null, { status: 302, headers: { ...headers, location: `/admin/?error=${error}` } });
+/** Opens a session for who signed in: the session, and the cookie that carries it. */
+export type OpenSession = (
+  request: Request,
+  principal: Principal,
+  method: AdminSession["method"],
+  admission?: SessionAdmission,
+) => Promise<{ session: AdminSession; cookie: string }>;
+
+/** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
+export type WhileEnabled = <C>(
+  handle: (context: C) => Promise<Response> | Response,
+) => (context: C) => Promise<Response> | Response;
 
 /**
- * `/admin`: the page, its assets, and sign-in. Signing in with an admin key goes through the
+ * `/admin`: the page, its assets, and sign-in (single sign-on's steps in sso-routes.ts). Signing in with an admin key goes through the
  * front door (so it is authenticated and audited like any admin call) and trades the key for a
  * session; the key itself is never kept by the browser.
  */
@@ -66,19 +75,18 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       secure: isSecure(request),
       sameSite: "Strict",
     });
-  const open = async (
-    request: Request,
-    principal: Principal,
-    method: AdminSession["method"],
-    sso?: OidcIdentity,
-  ) => {
-    // The session keeps the key's models and limits: they bound which keys it may manage.
-    const session = await deps.sessions.create(principal, method, sso);
+  const open: OpenSession = async (request, principal, method, admission = {}) => {
+    // The session has the key's models and limits (as they are at each request): they bound
+    // which keys it may manage.
+    const session = await deps.sessions.create(principal, method, admission);
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
+  // Sign-in included: while the UI is off, nobody signs in to it.
+  const whileEnabled: WhileEnabled = (handle) => (context) =>
+    deps.config().enabled ? handle(context) : missing(DISABLED);
   const shell = async () => {
-    if (!deps.config().enabled) return missing("the admin UI is disabled (admin_ui.enabled)");
+    if (!deps.config().enabled) return missing(DISABLED);
     return new Response(uiShell(await uiBundle()), {
       headers: {
         ...SECURITY_HEADERS,
@@ -103,108 +111,54 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         },
       });
     })
-    .get("/admin/auth/session", async ({ request }) => {
-      const oidc = deps.oidc() !== undefined;
-      const session = await sessionOf(request.headers, deps.sessionAuth);
-      return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
-        headers: { "cache-control": "no-store" },
-      });
-    })
-    .post(
-      "/admin/auth/login",
-      doors.adminOnly(async ({ principal, headers, ledger }, request, _params, clientIp) => {
-        if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
-        const { session, cookie } = await open(request, principal, "key");
-        await deps.recordAction(
-          principal,
-          { clientIp, requestId: ledger.requestId },
-          { action: "session.sign_in", detail: "admin key" },
-        );
-        return Response.json(sessionBody(session, deps.oidc() !== undefined), {
-          headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
+    .get(
+      "/admin/auth/session",
+      whileEnabled(async ({ request }: { request: Request }) => {
+        const oidc = deps.oidc() !== undefined;
+        const session = await sessionOf(request.headers, deps.sessionAuth);
+        return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
+          headers: { "cache-control": "no-store" },
         });
       }),
+    )
+    .post(
+      "/admin/auth/login",
+      whileEnabled(
+        doors.adminOnly(async ({ principal, headers, ledger }, request, _params, clientIp) => {
+          if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
+          const jwt = principal.via === "jwt" ? deps.jwtAdmission(principal.role) : undefined;
+          const { session, cookie } = await open(request, principal, "key", jwt ? { jwt } : {});
+          await deps.recordAction(
+            principal,
+            { clientIp, requestId: ledger.requestId },
+            { action: "session.sign_in", detail: "admin key" },
+          );
+          return Response.json(sessionBody(session, deps.oidc() !== undefined), {
+            headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
+          });
+        }),
+      ),
     )
     .post(
       "/admin/auth/logout",
-      doors.authenticated(async ({ principal, headers, ledger }, request, _params, clientIp) => {
-        const id = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
-        if (principal.via !== "session" || id === null) throw badRequest("not signed in with a session");
-        await deps.sessions.end(id);
-        await deps.recordAction(
-          principal,
-          { clientIp, requestId: ledger.requestId },
-          { action: "session.sign_out" },
-        );
-        return Response.json(
-          { signedIn: false },
-          { headers: { ...headers, "set-cookie": sessionCookie(request, "", 0) } },
-        );
-      }),
-    )
-    .get("/admin/auth/oidc", async ({ request }) => {
-      const oidc = deps.oidc();
-      if (!oidc) return missing("single sign-on is not configured (admin_ui.oidc)");
-      try {
-        const started = await oidc.start();
-        // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
-        const cookie = setCookie(OIDC_COOKIE, await deps.loginSeal.seal(started.pending, PENDING_TTL_MS), {
-          path: OIDC_COOKIE_PATH,
-          maxAgeSec: PENDING_TTL_MS / 1000,
-          secure: isSecure(request),
-          sameSite: "Lax",
-        });
-        return new Response(null, { status: 302, headers: { location: started.url, "set-cookie": cookie } });
-      } catch (error) {
-        deps.logger.warn(`single sign-on could not start: ${error instanceof Error ? error.message : error}`);
-        return backToSignIn("sso_unavailable");
-      }
-    })
-    .get("/admin/auth/callback", async ({ request, server }) => {
-      const oidc = deps.oidc();
-      if (!oidc) return missing("single sign-on is not configured (admin_ui.oidc)");
-      const url = new URL(request.url);
-      const clear = {
-        "set-cookie": setCookie(OIDC_COOKIE, "", {
-          path: OIDC_COOKIE_PATH,
-          maxAgeSec: 0,
-          secure: isSecure(request),
-          sameSite: "Lax",
+      whileEnabled(
+        doors.authenticated(async ({ principal, headers, ledger }, request, _params, clientIp) => {
+          const id = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+          if (principal.via !== "session" || id === null) throw badRequest("not signed in with a session");
+          await deps.sessions.end(id);
+          await deps.recordAction(
+            principal,
+            { clientIp, requestId: ledger.requestId },
+            { action: "session.sign_out" },
+          );
+          return Response.json(
+            { signedIn: false },
+            { headers: { ...headers, "set-cookie": sessionCookie(request, "", 0) } },
+          );
         }),
-      };
-      const state = url.searchParams.get("state");
-      const code = url.searchParams.get("code");
-      const sealed = cookieValue(request.headers.get("cookie"), OIDC_COOKIE);
-      const login = sealed ? await deps.loginSeal.open(sealed) : undefined;
-      if (!state || !code || !login || login.state !== state) {
-        return backToSignIn("sso_expired", clear);
-      }
-      try {
-        const user = await oidc.finish(code, login);
-        const principal: Principal = {
-          keyId: null,
-          name: displayName(user),
-          tenant: "default",
-          role: "admin",
-          models: ["*"],
-          limits: {},
-          via: "session",
-        };
-        const { cookie } = await open(request, principal, "oidc", user);
-        await deps.recordAction(
-          principal,
-          { clientIp: clientIpOf(server, request), requestId: null },
-          { action: "session.sign_in", detail: `single sign-on (subject ${user.subject})` },
-        );
-        const headers = new Headers({ location: "/admin/" });
-        headers.append("set-cookie", clear["set-cookie"]);
-        headers.append("set-cookie", cookie);
-        return new Response(null, { status: 302, headers });
-      } catch (error) {
-        deps.logger.warn(`single sign-on refused: ${error instanceof Error ? error.message : error}`);
-        return backToSignIn("sso_refused", clear);
-      }
-    });
+      ),
+    )
+    .use(ssoRoutes(deps, open, whileEnabled));
   for (const page of UI_PAGES) app = app.get(`/admin/${page}`, shell);
   return app;
 }

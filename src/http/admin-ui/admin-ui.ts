@@ -1,13 +1,16 @@
 import type { Authenticator } from "../../auth/authenticate.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { keyStatus } from "../../auth/key-view.ts";
+import { principalFromKey } from "../../auth/principal.ts";
 import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
+import type { JwtConfig } from "../../config/jwt-config.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
 import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
+import { type JwtAdmission, jwtAdmissionOf, jwtStillAdmits } from "./jwt-admission.ts";
 import { LoginSeal } from "./login-seal.ts";
 import { allowListAdmits } from "./oidc-allow-list.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
@@ -17,6 +20,12 @@ import { SessionStore } from "./session-store.ts";
 export interface AdminUiOptions {
   /** The current `admin_ui` section (follows reloads). */
   config: () => AdminUiConfig;
+  /**
+   * The current `auth.jwt` (follows reloads), when the gateway verifies JWTs itself: a session
+   * signed in with a JWT ends once it no longer admits the token. Absent for an embedder's
+   * authenticator, whose JWT callers' sessions are not re-checked.
+   */
+  jwt?: () => JwtConfig | undefined;
   keys: KeyStore;
   /** Where admin actions are recorded; in memory when the storage has no such store. */
   actions?: AdminActionStore;
@@ -46,13 +55,18 @@ export function createAdminUi(options: AdminUiOptions) {
     ...(options.sessions ? { backend: options.sessions } : {}),
     ...(options.live ? { live: options.live } : {}),
   });
+  const jwt = options.jwt;
   const sessionAuth: SessionAuthOptions = {
     sessions,
-    async keyActive(keyId) {
+    enabled: () => options.config().enabled,
+    // One read by id, as the revocation check always made: sessions are the UI's few requests.
+    async keyNow(keyId) {
       const record = await options.keys.getById(keyId);
-      return record !== null && record.role === "admin" && keyStatus(record, now()) === "active";
+      const admits = record !== null && record.role === "admin" && keyStatus(record, now()) === "active";
+      return admits ? principalFromKey(record) : null;
     },
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
+    ...(jwt ? { jwtAdmits: (admission: JwtAdmission) => jwtStillAdmits(jwt(), admission) } : {}),
   };
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
@@ -76,14 +90,19 @@ export function createAdminUi(options: AdminUiOptions) {
       ),
     /** The authenticator with the session cookie added (for the HTTP front door only). */
     authenticate: (base: Authenticator) => withSessions(base, sessionAuth),
-    routes: (guard: ReturnType<typeof createFrontDoor>["guard"]) =>
+    routes: (doors: Pick<ReturnType<typeof createFrontDoor>, "guard" | "guardUnauthenticated">) =>
       adminUiRoutes({
-        guard,
+        ...doors,
         config: options.config,
         sessions,
         sessionAuth,
         recordAction,
         oidc,
+        // What admitted a JWT signed in with: the current auth.jwt's trust (it just verified it).
+        jwtAdmission: (role) => {
+          const config = jwt?.();
+          return config ? jwtAdmissionOf(config, role) : undefined;
+        },
         loginSeal,
         logger: options.logger,
       }),

@@ -8,6 +8,8 @@ import type { OidcConfig } from "../../config/admin-ui-config.ts";
  * `allowed_users` or `allowed_groups` ends the sessions it no longer admits.
  */
 export const oidcIdentitySchema = z.object({
+  /** The provider that vouched for them (`iss`): a session ends when `admin_ui.oidc.issuer` changes. */
+  issuer: z.string(),
   subject: z.string(),
   /** The `user_claim` value; an email only when the token said `email_verified: true`. */
   user: z.string().nullable(),
@@ -19,20 +21,37 @@ export type OidcIdentity = z.infer<typeof oidcIdentitySchema>;
 export function identityOf(config: OidcConfig, claims: JWTPayload & { sub: string }): OidcIdentity {
   const rawGroups = claims[config.groups_claim];
   return {
+    // jose checked the token's `iss` is this.
+    issuer: config.issuer,
     subject: claims.sub,
     user: userOf(config.user_claim, claims),
     groups: Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === "string") : [],
   };
 }
 
-/** Whether the current allow-list lets this identity in; nobody when single sign-on is off. */
+/**
+ * Whether the current allow-list lets this identity in: one the current issuer vouched for, by
+ * subject (exactly), by user (an email without regard to case, as mail systems read it), or by
+ * group. Nobody when single sign-on is off.
+ */
 export function allowListAdmits(config: OidcConfig | undefined, identity: OidcIdentity): boolean {
-  if (!config) return false;
+  if (!config || identity.issuer !== config.issuer) return false;
+  const sameUser = config.user_claim === "email" ? sameEmail : (a: string, b: string) => a === b;
+  const user = identity.user;
   return (
     config.allowed_users.includes(identity.subject) ||
-    (identity.user !== null && config.allowed_users.includes(identity.user)) ||
+    (user !== null && config.allowed_users.some((allowed) => sameUser(allowed, user))) ||
     identity.groups.some((group) => config.allowed_groups.includes(group))
   );
+}
+
+const sameEmail = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** The email a token gives without `email_verified: true` (so it names nobody), for the log; else null. */
+export function unverifiedEmail(config: OidcConfig, claims: JWTPayload): string | null {
+  const email = claims.email;
+  if (config.user_claim !== "email" || typeof email !== "string" || email === "") return null;
+  return userOf(config.user_claim, claims) === null ? email : null;
 }
 
 /** The name a signed-in user is shown and audited under. */

@@ -40,7 +40,12 @@ describe("OIDC relying party", () => {
     expect(new URL(url).searchParams.get("code_challenge_method")).toBe("S256");
     expect(url).not.toContain(pending.verifier);
     const user = await client.finish(await authorize(url, pending), pending);
-    expect(user).toEqual({ subject: "u-1", user: "ops@example.com", groups: ["platform"] });
+    expect(user).toEqual({
+      issuer: issuer.url,
+      subject: "u-1",
+      user: "ops@example.com",
+      groups: ["platform"],
+    });
   });
 
   /** Signs `claims` in through the issuer and the client: the identity, or why it was refused. */
@@ -55,7 +60,7 @@ describe("OIDC relying party", () => {
     expect(await signIn({})).toMatchObject({ user: "alice@example.com" });
     for (const unverified of [null, "false", "true", false, 1]) {
       expect(await signIn({ email_verified: unverified })).toContain(
-        "u-9 is not in allowed_users or allowed_groups",
+        "email alice@example.com not verified (email_verified), and subject u-9 is not in allowed_users",
       );
     }
   });
@@ -104,6 +109,69 @@ describe("OIDC relying party", () => {
       .finish(await authorize(b.url, b.pending), { ...b.pending, nonce: other.pending.nonce })
       .catch((e: unknown) => e);
     expect(String(refused)).toContain("nonce does not match");
+  });
+
+  test("the provider's clock may be clock_tolerance (30 s) apart from ours; an ID token needs exp and iat", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(await signIn({ iat: now + 1 })).toMatchObject({ user: "alice@example.com" });
+    expect(await signIn({ iat: now + 20, exp: now + 320 })).toMatchObject({ user: "alice@example.com" });
+    expect(await signIn({ iat: now + 20 }, { clock_tolerance: "5s" })).toContain(
+      '"iat" claim timestamp check failed',
+    );
+    expect(await signIn({ exp: null })).toContain('missing required "exp" claim');
+    expect(await signIn({ iat: null })).toContain('missing required "iat" claim');
+  });
+
+  test("the provider failing is `unavailable`, with what it said; a refusal of this sign-in is `refused`", async () => {
+    const kindOf = async (failing: OidcIssuer["failing"], overrides: object = {}) => {
+      issuer.failing = failing;
+      try {
+        const refused = await signIn({}, overrides);
+        return typeof refused === "string" ? refused : "signed in";
+      } finally {
+        issuer.failing = {};
+      }
+    };
+    expect(await kindOf({ token: 503 })).toContain(
+      "the token endpoint answered 503: temporarily_unavailable (down for maintenance)",
+    );
+    expect(await kindOf({}, { client_secret: "wrong" })).toContain(
+      "the token endpoint answered 401: invalid_client (client authentication failed)",
+    );
+    expect(await kindOf({ jwks: 503 })).toContain("the provider's JWKS could not be read");
+    /** The kind of the first try's failure, and of a second try with the same code once the issuer is well. */
+    const kindsOf = async (failing: OidcIssuer["failing"], overrides: object = {}) => {
+      issuer.failing = failing;
+      issuer.user = { sub: "u-9", email: "alice@example.com", groups: [] };
+      const client = clientFor({ allowed_users: ["alice@example.com"], allowed_groups: [], ...overrides });
+      const { url, pending } = await client.start();
+      const code = await authorize(url, pending);
+      const kind = (e: unknown) => (e instanceof OidcError ? e.kind : "signed in");
+      const first = await client.finish(code, pending).then(kind, kind);
+      issuer.failing = {};
+      return [first, await client.finish(code, pending).then(kind, kind)];
+    };
+    // A code the token endpoint took is spent: trying it again is a refusal (invalid_grant).
+    expect(await kindsOf({ jwks: 503 })).toEqual(["unavailable", "refused"]);
+    expect(await kindsOf({ token: 503 })).toEqual(["unavailable", "signed in"]);
+    expect(await kindsOf({}, { client_secret: "wrong" })).toEqual(["unavailable", "unavailable"]);
+    const unreachable = createOidcClient(
+      oidcConfigSchema.parse({
+        issuer: "http://127.0.0.1:9",
+        client_id: CLIENT.id,
+        redirect_url: "http://127.0.0.1:9/admin/auth/callback",
+        allowed_users: ["a"],
+      }),
+    );
+    const down = await unreachable.start().catch((e: unknown) => e);
+    expect(down instanceof OidcError ? down.kind : down).toBe("unavailable");
+  });
+
+  test("a discovery document naming another issuer is refused, naming both", async () => {
+    const client = clientFor({ issuer: `${issuer.url}/` });
+    expect(String(await client.start().catch((e: unknown) => e))).toContain(
+      `names issuer ${issuer.url}, not admin_ui.oidc.issuer ${issuer.url}/`,
+    );
   });
 
   test("the config needs someone to let in, and https outside loopback", () => {

@@ -2,8 +2,18 @@ import { createHash } from "node:crypto";
 import type { createRemoteJWKSet, JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
-import { allowListAdmits, displayName, identityOf, type OidcIdentity } from "./oidc-allow-list.ts";
+import {
+  allowListAdmits,
+  displayName,
+  identityOf,
+  type OidcIdentity,
+  unverifiedEmail,
+} from "./oidc-allow-list.ts";
+import { OidcError, reasonOf } from "./oidc-error.ts";
+import { redeemCode } from "./oidc-token-request.ts";
 import { randomToken } from "./session-store.ts";
+
+export { OidcError, type OidcFailure } from "./oidc-error.ts";
 
 const discoverySchema = z.object({
   issuer: z.string(),
@@ -12,7 +22,6 @@ const discoverySchema = z.object({
   jwks_uri: z.url(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
 });
-const tokenSchema = z.object({ id_token: z.string().min(1) });
 
 /** What the browser must bring back to finish a sign-in, sealed into its cookie (login-seal.ts). */
 export interface PendingLogin {
@@ -21,14 +30,20 @@ export interface PendingLogin {
   readonly nonce: string;
 }
 
-export class OidcError extends Error {
-  override readonly name = "OidcError";
-}
+/**
+ * jose's refusals that are the provider's JWKS failing (unreadable, slow, not a key set), or the
+ * way to it (a fetch that threw no JOSE error), not the token's.
+ */
+const JWKS_FAILURES = new Set(["ERR_JOSE_GENERIC", "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID"]);
+const joseCode = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined;
 
 /**
  * The relying party: discovery, authorization code with PKCE (S256) and a nonce, and the ID
  * token verified with jose against the provider's JWKS (issuer, audience and authorized party,
- * expiry, nonce).
+ * expiry and issue time within `clock_tolerance`, nonce).
  */
 export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = fetch) {
   let discovered: Promise<z.infer<typeof discoverySchema>> | undefined;
@@ -36,11 +51,21 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
   const metadata = () => {
     discovered ??= (async () => {
       const url = `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-      const response = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) throw new OidcError(`discovery at ${url} answered ${response.status}`);
-      const parsed = discoverySchema.safeParse(await response.json());
-      if (!parsed.success) throw new OidcError(`discovery at ${url} returned an invalid document`);
-      if (parsed.data.issuer !== config.issuer) throw new OidcError("discovery names another issuer");
+      const response = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) }).catch(
+        (error: unknown) => {
+          throw new OidcError(`discovery at ${url} failed: ${reasonOf(error)}`, "unavailable");
+        },
+      );
+      if (!response.ok) throw new OidcError(`discovery at ${url} answered ${response.status}`, "unavailable");
+      const parsed = discoverySchema.safeParse(await response.json().catch(() => null));
+      if (!parsed.success)
+        throw new OidcError(`discovery at ${url} returned an invalid document`, "unavailable");
+      if (parsed.data.issuer !== config.issuer) {
+        throw new OidcError(
+          `discovery at ${url} names issuer ${parsed.data.issuer}, not admin_ui.oidc.issuer ${config.issuer}`,
+          "unavailable",
+        );
+      }
       return parsed.data;
     })().catch((error: unknown) => {
       discovered = undefined; // a provider that was down is asked again next time
@@ -71,40 +96,31 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
     /** Exchanges the code, verifies the ID token and applies the allow-list. Throws OidcError. */
     async finish(code: string, pending: PendingLogin): Promise<OidcIdentity> {
       const meta = await metadata();
-      const form = new URLSearchParams({
-        grant_type: "authorization_code",
+      const idToken = await redeemCode(
+        config,
+        { url: meta.token_endpoint, authMethods: meta.token_endpoint_auth_methods_supported },
         code,
-        redirect_uri: config.redirect_url,
-        code_verifier: pending.verifier,
-        client_id: config.client_id,
-      });
-      const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
-      if (config.client_secret) {
-        const methods = meta.token_endpoint_auth_methods_supported ?? ["client_secret_basic"];
-        if (methods.includes("client_secret_basic")) {
-          const basic = `${encodeURIComponent(config.client_id)}:${encodeURIComponent(config.client_secret)}`;
-          headers.authorization = `Basic ${Buffer.from(basic).toString("base64")}`;
-        } else form.set("client_secret", config.client_secret);
-      }
-      const response = await fetchImpl(meta.token_endpoint, {
-        method: "POST",
-        headers,
-        body: form,
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!response.ok) throw new OidcError(`the token endpoint answered ${response.status}`);
-      const token = tokenSchema.safeParse(await response.json().catch(() => null));
-      if (!token.success) throw new OidcError("the token endpoint returned no id_token");
+        pending,
+        fetchImpl,
+      );
       // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
       const { createRemoteJWKSet, jwtVerify } = require("jose") as typeof import("jose");
       jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri));
-      const { payload } = await jwtVerify(token.data.id_token, jwks, {
+      const { payload } = await jwtVerify(idToken, jwks, {
         issuer: config.issuer,
         audience: config.client_id,
         maxTokenAge: "10m",
+        // The provider's clock is not ours: a token issued a second "in the future" is fine.
+        clockTolerance: Math.floor(config.clock_tolerance / 1000),
+        requiredClaims: ["exp", "iat", "sub"],
       }).catch((error: unknown) => {
+        const code = joseCode(error);
+        const jwksFailed = code === undefined || JWKS_FAILURES.has(code);
         throw new OidcError(
-          `the ID token was refused: ${error instanceof Error ? error.message : "invalid"}`,
+          jwksFailed
+            ? `the provider's JWKS could not be read: ${reasonOf(error)}`
+            : `the ID token was refused: ${reasonOf(error)}`,
+          jwksFailed ? "unavailable" : "refused",
         );
       });
       if (payload.nonce !== pending.nonce) throw new OidcError("the ID token's nonce does not match");
@@ -133,8 +149,11 @@ function allowedUser(config: OidcConfig, claims: JWTPayload): OidcIdentity {
   const subject = claims.sub;
   if (!subject) throw new OidcError("the ID token has no subject");
   const identity = identityOf(config, { ...claims, sub: subject });
-  if (!allowListAdmits(config, identity)) {
-    throw new OidcError(`${displayName(identity)} is not in allowed_users or allowed_groups`);
-  }
-  return identity;
+  if (allowListAdmits(config, identity)) return identity;
+  const unverified = unverifiedEmail(config, claims);
+  throw new OidcError(
+    unverified === null
+      ? `${displayName(identity)} is not in allowed_users or allowed_groups`
+      : `email ${unverified} not verified (email_verified), and subject ${subject} is not in allowed_users or allowed_groups`,
+  );
 }

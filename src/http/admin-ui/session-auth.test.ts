@@ -25,15 +25,21 @@ const viaKey: Authenticator = async (headers) => {
 async function setup() {
   let now = 1_000_000;
   const active = new Set(["key_admin"]);
+  /** The admin keys' records as they are now (their principals), by id. */
+  const keys = new Map<string, Principal>([["key_admin", admin]]);
+  const ui = { enabled: true };
+  const jwtTrusted = new Set(["trust-1"]);
   const backend = createMemoryAdminSessionStore();
   const live = new KeySessions({ now: () => now });
   const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend, live });
   const allowedUsers = new Set(["alice@example.com"]);
   const options = {
     sessions,
-    keyActive: async (id: string) => active.has(id),
+    enabled: () => ui.enabled,
+    keyNow: async (id: string) => (active.has(id) ? (keys.get(id) ?? null) : null),
     ssoAllowed: (identity: { user: string | null }) =>
       identity.user !== null && allowedUsers.has(identity.user),
+    jwtAdmits: (admission: { trust: string }) => jwtTrusted.has(admission.trust),
   };
   const authenticate = withSessions(viaKey, options);
   const session = await sessions.create({ ...admin, via: "session" }, "key");
@@ -48,6 +54,9 @@ async function setup() {
     session,
     headers,
     active,
+    keys,
+    ui,
+    jwtTrusted,
     allowedUsers,
     now: () => now,
     advance: (ms: number) => (now += ms),
@@ -115,10 +124,55 @@ describe("withSessions", () => {
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
   });
 
+  test("a session opened with an admin key has the key's rights as they are now, not as at sign-in", async () => {
+    const { authenticate, headers, keys, now } = await setup();
+    expect(await authenticate(headers())).toMatchObject({
+      models: ["*"],
+      limits: {},
+      credentialExpiresAt: null,
+    });
+    // Narrowed after sign-in: its models, its limits, an expiry sooner than the session's.
+    const narrowed = { ...admin, models: ["mock-*"], limits: { rpm: 5 }, expiresAt: now() + 30_000 };
+    keys.set("key_admin", narrowed);
+    expect(await authenticate(headers())).toMatchObject({
+      via: "session",
+      keyId: "key_admin",
+      models: ["mock-*"],
+      limits: { rpm: 5 },
+      credentialExpiresAt: now() + 30_000,
+      expiresAt: now() + 30_000,
+    });
+  });
+
+  test("a session opened with a JWT ends once auth.jwt no longer admits what admitted it", async () => {
+    const { sessions, authenticate, jwtTrusted } = await setup();
+    const jwtAdmin: Principal = { ...admin, keyId: null, via: "jwt" };
+    const signIn = async (jwt?: { trust: string; role: "admin" }) => {
+      const session = await sessions.create(jwtAdmin, "key", jwt ? { jwt } : {});
+      return new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
+    };
+    const headers = await signIn({ trust: "trust-1", role: "admin" });
+    expect(await authenticate(headers)).toMatchObject({ name: "ops", signedInWith: "jwt" });
+    jwtTrusted.delete("trust-1"); // a secret rotated, an issuer changed, admin out of allowed_roles
+    expect(await statusOf(authenticate(headers))).toBe(401);
+    jwtTrusted.add("trust-1"); // ended for good
+    expect(await statusOf(authenticate(headers))).toBe(401);
+    // A JWT session without what admitted it (stored before it was kept) is not honoured.
+    expect(await statusOf(authenticate(await signIn()))).toBe(401);
+  });
+
+  test("while admin_ui.enabled is off, no session admits anyone, and each ends at its next use", async () => {
+    const { authenticate, headers, ui } = await setup();
+    ui.enabled = false;
+    expect(await statusOf(authenticate(headers()))).toBe(401);
+    ui.enabled = true;
+    expect(await statusOf(authenticate(headers()))).toBe(401);
+  });
+
   test("a session opened with a JWT ends when the token expires, not after session_ttl", async () => {
     const { sessions, authenticate, now, advance } = await setup();
     const jwtAdmin: Principal = { ...admin, keyId: null, via: "session", expiresAt: now() + 5_000 };
-    const session = await sessions.create(jwtAdmin, "key");
+    const session = await sessions.create(jwtAdmin, "key", { jwt: { trust: "trust-1", role: "admin" } });
     expect(session.expiresAt).toBe(now() + 5_000);
     const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
     advance(4_999);
@@ -129,9 +183,9 @@ describe("withSessions", () => {
 
   test("a single sign-on session ends as soon as the allow-list no longer admits its user", async () => {
     const { sessions, authenticate, allowedUsers } = await setup();
-    const user = { subject: "u-1", user: "alice@example.com", groups: [] };
+    const user = { issuer: "https://idp.test", subject: "u-1", user: "alice@example.com", groups: [] };
     const sso: Principal = { ...admin, keyId: null, name: "alice@example.com", via: "session" };
-    const session = await sessions.create(sso, "oidc", user);
+    const session = await sessions.create(sso, "oidc", { sso: user });
     expect(await sessions.get(session.id)).toEqual(session); // the identity is kept with it
     const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
     expect(await authenticate(headers)).toMatchObject({ name: "alice@example.com", via: "session" });
@@ -161,7 +215,9 @@ describe("withSessions", () => {
     const ended: string[] = [];
     for (const user of ["alice@example.com", "bob@example.com"]) {
       allowedUsers.add(user);
-      const session = await sessions.create(sso, "oidc", { subject: user, user, groups: [] });
+      const session = await sessions.create(sso, "oidc", {
+        sso: { issuer: "https://idp.test", subject: user, user, groups: [] },
+      });
       const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
       live.holdFor(await authenticate(headers), () => ended.push(user));
     }
@@ -192,9 +248,9 @@ describe("SessionStore", () => {
     const jwtAdmin: Principal = { ...admin, keyId: null, name: "alice", tenant: "acme", via: "jwt" };
     const byJwt = await sessions.create(jwtAdmin, "key");
     const byKey = await sessions.create(admin, "key");
-    const user = { subject: "u-1", user: "ada@example.com", groups: [] };
+    const user = { issuer: "https://idp.test", subject: "u-1", user: "ada@example.com", groups: [] };
     const sso: Principal = { ...admin, keyId: null, name: "ada@example.com", via: "session" };
-    const bySso = await sessions.create(sso, "oidc", user);
+    const bySso = await sessions.create(sso, "oidc", { sso: user });
     const ids = (...opened: AdminSession[]) => opened.map((s) => [s.principal.via, callerId(s.principal)]);
     const expected = [
       ["session", "jwt:acme:alice"],

@@ -2,16 +2,32 @@ import { timingSafeEqual } from "node:crypto";
 import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import type { JwtAdmission } from "./jwt-admission.ts";
 import type { OidcIdentity } from "./oidc-allow-list.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
-import type { AdminSession, SessionStore, StoredSession } from "./session-store.ts";
+import {
+  type AdminSession,
+  type SessionStore,
+  type StoredSession,
+  withCredentialNow,
+} from "./session-store.ts";
 
 export interface SessionAuthOptions {
   sessions: SessionStore;
-  /** Whether the admin key a session was opened with is still active (not revoked or expired). */
-  keyActive: (keyId: string) => Promise<boolean>;
+  /** Whether the web UI is on (`admin_ui.enabled`): while it is off, every session ends at its next use. */
+  enabled: () => boolean;
+  /**
+   * The admin key a session was opened with, as it is now (its models, limits, expiry, tenant), or
+   * null once it no longer admits a session (revoked, expired, no longer an admin key).
+   */
+  keyNow: (keyId: string) => Promise<Principal | null>;
   /** Whether the current `admin_ui.oidc` allow-list still admits a single sign-on session's user. */
   ssoAllowed: (identity: OidcIdentity) => boolean;
+  /**
+   * Whether the current `auth.jwt` still admits the JWT a session was signed in with; absent when
+   * the gateway does not verify JWTs itself (an embedder's authenticator), so none is checked.
+   */
+  jwtAdmits?: (admission: JwtAdmission) => boolean;
 }
 
 const csrfRefused = () =>
@@ -33,8 +49,9 @@ type SessionRefusal = "unknown_session" | "session_ended";
 
 /**
  * The live session a request's cookie names, after what admitted it is checked again (its admin
- * key still active; its single sign-on user still on the allow-list); undefined if none. One that
- * fails the check is ended for good.
+ * key still active, and its rights taken as they are now; its JWT's trust still configured; its
+ * single sign-on user still on the allow-list); undefined if none. One that fails the check is
+ * ended for good.
  */
 export async function sessionOf(
   headers: Headers,
@@ -51,11 +68,12 @@ async function liveSession(
   const id = cookieValue(headers.get("cookie"), SESSION_COOKIE);
   const session = id === null ? undefined : await options.sessions.get(id);
   if (!session) return "unknown_session";
-  if (!(await stillAdmitted(session, options))) {
+  const admitted = await admittedNow(session, options);
+  if (admitted === undefined) {
     await options.sessions.end(session.id);
     return "session_ended";
   }
-  return session;
+  return admitted;
 }
 
 /**
@@ -67,17 +85,28 @@ async function liveSession(
 export async function endSessionsNoLongerAdmitted(options: SessionAuthOptions): Promise<void> {
   for (const idHash of options.sessions.heldHere()) {
     const session = await options.sessions.byHash(idHash);
-    if (session === undefined || !(await stillAdmitted(session, options))) {
+    if (session === undefined || (await admittedNow(session, options)) === undefined) {
       await options.sessions.endByHash(idHash);
     }
   }
 }
 
-async function stillAdmitted(session: StoredSession, options: SessionAuthOptions): Promise<boolean> {
-  if (session.keyId !== null && !(await options.keyActive(session.keyId))) return false;
-  // A single sign-on session from before identities were kept has none to check: it ends too.
-  if (session.method === "oidc") return session.sso !== undefined && options.ssoAllowed(session.sso);
-  return true;
+/** The session as what admitted it says now, or undefined when that no longer admits it. */
+async function admittedNow<S extends StoredSession>(
+  session: S,
+  options: SessionAuthOptions,
+): Promise<S | undefined> {
+  if (!options.enabled()) return undefined;
+  if (session.keyId !== null) {
+    const key = await options.keyNow(session.keyId);
+    return key === null ? undefined : withCredentialNow(session, key);
+  }
+  // A single sign-on or JWT session from before what admitted it was kept has none to check: it ends too.
+  if (session.method === "oidc")
+    return session.sso !== undefined && options.ssoAllowed(session.sso) ? session : undefined;
+  if (session.principal.signedInWith === "jwt" && options.jwtAdmits)
+    return session.jwt !== undefined && options.jwtAdmits(session.jwt) ? session : undefined;
+  return session;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Principal, SessionCredential } from "../../auth/principal.ts";
 import { roleSchema } from "../../auth/principal.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import type { AdminSessionStore, StoredAdminSession } from "../../storage/storage.ts";
+import { type JwtAdmission, jwtAdmissionSchema } from "./jwt-admission.ts";
 import { type OidcIdentity, oidcIdentitySchema } from "./oidc-allow-list.ts";
 
 /** One signed-in browser. The id lives only in an HttpOnly cookie; `csrf` is read by the page. */
@@ -21,6 +22,11 @@ export interface AdminSession {
    * the current allow-list no longer admits them.
    */
   readonly sso?: OidcIdentity;
+  /**
+   * What admitted the JWT a session was signed in with: the session ends as soon as the current
+   * `auth.jwt` no longer would.
+   */
+  readonly jwt?: JwtAdmission;
   readonly createdAt: number;
   /** The sign-in's end: `session_ttl` after it, or the credential's own expiry (a JWT's) if sooner. */
   readonly expiresAt: number;
@@ -28,6 +34,9 @@ export interface AdminSession {
 
 /** A session as storage knows it: all but its id, which only the cookie holds. */
 export type StoredSession = Omit<AdminSession, "id">;
+
+/** What admitted a session besides its credential's principal, checked again on each request. */
+export type SessionAdmission = Pick<AdminSession, "sso" | "jwt">;
 
 export interface SessionStoreOptions {
   ttlMs: () => number;
@@ -61,8 +70,9 @@ const principalSchema = z
     via: z.literal("session"),
     /** Absent from a session stored before it was kept (`credentialOf` reads it from the rest). */
     signedInWith: z.enum(["key", "jwt", "sso"]).optional(),
-    /** Kept beside the principal in its column (storage has no column of its own for it). */
+    /** Kept beside the principal in its column (storage has no column of its own for them). */
     sso: oidcIdentitySchema.optional(),
+    jwt: jwtAdmissionSchema.optional(),
   })
   .passthrough();
 
@@ -87,7 +97,7 @@ export class SessionStore {
   async create(
     credential: Principal,
     method: AdminSession["method"],
-    sso?: OidcIdentity,
+    admission: SessionAdmission = {},
   ): Promise<AdminSession> {
     const principal: Principal = {
       ...credential,
@@ -107,7 +117,7 @@ export class SessionStore {
       principal: asSession(principal, sessionIdHash(id), expiresAt),
       method,
       keyId: method === "key" ? principal.keyId : null,
-      ...(sso ? { sso } : {}),
+      ...admissionOf(admission),
       createdAt,
       expiresAt,
     };
@@ -118,7 +128,7 @@ export class SessionStore {
     await this.backend.save({
       idHash: sessionIdHash(session.id),
       csrf: session.csrf,
-      principal: JSON.stringify(sso ? { ...principal, sso } : principal),
+      principal: JSON.stringify({ ...principal, ...admissionOf(admission) }),
       method,
       keyId: session.keyId,
       createdAt,
@@ -155,6 +165,27 @@ export class SessionStore {
   }
 }
 
+/** The parts of an admission that are there (a stored row has no `undefined` to read back). */
+const admissionOf = ({ sso, jwt }: { [K in keyof SessionAdmission]?: SessionAdmission[K] | undefined }) => ({
+  ...(sso ? { sso } : {}),
+  ...(jwt ? { jwt } : {}),
+});
+
+/**
+ * A session with its key's rights as they are now (`credential`: the key's current principal),
+ * not as they were at sign-in: narrowing the key's models, limits or expiry narrows the session
+ * on its next request, and it ends no later than the key's new expiry.
+ */
+export function withCredentialNow<S extends StoredSession>(session: S, credential: Principal): S {
+  const expiresAt = Math.min(session.expiresAt, credential.expiresAt ?? Number.POSITIVE_INFINITY);
+  const signedIn = { ...credential, signedInWith: session.principal.signedInWith ?? "key" };
+  return {
+    ...session,
+    principal: asSession(signedIn, session.principal.sessionId ?? "", expiresAt),
+    expiresAt,
+  };
+}
+
 /**
  * What a session was signed in with: as its principal says, or, for a principal that came as a
  * session's already (one stored before this was kept), as it reads: single sign-on by its method,
@@ -188,7 +219,7 @@ function toSession(stored: StoredAdminSession): StoredSession | undefined {
   }
   const parsed = principalSchema.safeParse(principal);
   if (!parsed.success) return undefined;
-  const { sso, ...rest } = parsed.data;
+  const { sso, jwt, ...rest } = parsed.data;
   const signedIn = rest as Principal;
   return {
     csrf: stored.csrf,
@@ -199,7 +230,7 @@ function toSession(stored: StoredAdminSession): StoredSession | undefined {
     ),
     method: stored.method,
     keyId: stored.keyId,
-    ...(sso ? { sso } : {}),
+    ...admissionOf({ sso, jwt }),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
   };

@@ -7,8 +7,9 @@ export interface IssuerUser {
   email: string;
   groups: string[];
   /**
-   * Claims of the ID token to set or replace (`email_verified`, `aud`, `azp`, `preferred_username`);
-   * `null` leaves one out. Without them the token says `email_verified: true`, for this client alone.
+   * Claims of the ID token to set or replace (`email_verified`, `aud`, `azp`, `preferred_username`,
+   * `iat`, `exp`); `null` leaves one out. Without them the token says `email_verified: true`, for
+   * this client alone, issued now for five minutes.
    */
   claims?: Record<string, unknown>;
 }
@@ -27,6 +28,12 @@ export interface OidcIssuer {
   user: IssuerUser;
   /** Token requests it refused, with why (a wrong PKCE verifier, a bad client secret…). */
   readonly refusals: string[];
+  /**
+   * What the issuer does wrong next, until set back: its token endpoint or JWKS answers this status
+   * (a 503 outage), and its authorization endpoint sends the browser back with this OAuth `error`
+   * (`access_denied`: the user declined) instead of a code.
+   */
+  failing: { token?: number; jwks?: number; authorize?: string };
   stop(): void;
 }
 
@@ -41,9 +48,15 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
   let issuerUrl = "";
-  const state: { user: IssuerUser } = {
+  const state: { user: IssuerUser; failing: OidcIssuer["failing"] } = {
     user: { sub: "u-1", email: "ops@example.com", groups: ["platform"] },
+    failing: {},
   };
+  const outage = (status: number) =>
+    Response.json(
+      { error: "temporarily_unavailable", error_description: "down for maintenance" },
+      { status },
+    );
   const refuse = (why: string) => {
     refusals.push(why);
     return Response.json({ error: "invalid_grant", error_description: why }, { status: 400 });
@@ -65,11 +78,21 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
           code_challenge_methods_supported: ["S256"],
         });
       }
-      if (url.pathname === "/jwks") return Response.json({ keys: [jwk] });
+      if (url.pathname === "/jwks") {
+        if (state.failing.jwks) return outage(state.failing.jwks);
+        return Response.json({ keys: [jwk] });
+      }
       if (url.pathname === "/authorize") {
         const q = url.searchParams;
         if (q.get("client_id") !== client.id || q.get("code_challenge_method") !== "S256") {
           return new Response("bad authorization request", { status: 400 });
+        }
+        if (state.failing.authorize) {
+          const back = new URL(q.get("redirect_uri") ?? "");
+          back.searchParams.set("error", state.failing.authorize);
+          back.searchParams.set("error_description", "The user declined");
+          back.searchParams.set("state", q.get("state") ?? "");
+          return new Response(null, { status: 302, headers: { location: back.toString() } });
         }
         const code = crypto.randomUUID();
         grants.set(code, {
@@ -85,9 +108,17 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         return new Response(null, { status: 302, headers: { location: back.toString() } });
       }
       if (url.pathname === "/token" && request.method === "POST") {
+        if (state.failing.token) return outage(state.failing.token);
         const form = new URLSearchParams(await request.text());
         const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("base64")}`;
-        if (request.headers.get("authorization") !== basic) return refuse("client authentication failed");
+        if (request.headers.get("authorization") !== basic) {
+          refusals.push("client authentication failed");
+          // RFC 6749 5.2: a client that fails to authenticate is 401 invalid_client.
+          return Response.json(
+            { error: "invalid_client", error_description: "client authentication failed" },
+            { status: 401 },
+          );
+        }
         const grant = grants.get(form.get("code") ?? "");
         grants.delete(form.get("code") ?? "");
         if (!grant) return refuse("unknown or used code");
@@ -96,7 +127,12 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         if (createHash("sha256").update(verifier).digest("base64url") !== grant.challenge) {
           return refuse("PKCE verifier does not match");
         }
+        const now = Math.floor(Date.now() / 1000);
         const claims: Record<string, unknown> = {
+          iss: issuerUrl,
+          sub: grant.user.sub,
+          iat: now,
+          exp: now + 300,
           nonce: grant.nonce,
           email: grant.user.email,
           email_verified: true,
@@ -107,10 +143,6 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         for (const [name, value] of Object.entries(claims)) if (value === null) delete claims[name];
         const idToken = await new SignJWT(claims)
           .setProtectedHeader({ alg: "RS256", kid: "test-key" })
-          .setIssuer(issuerUrl)
-          .setSubject(grant.user.sub)
-          .setIssuedAt()
-          .setExpirationTime("5m")
           .sign(privateKey);
         return Response.json({
           access_token: "unused",
@@ -132,6 +164,12 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       state.user = next;
     },
     refusals,
+    get failing() {
+      return state.failing;
+    },
+    set failing(next) {
+      state.failing = next;
+    },
     stop: () => server.stop(true),
   };
 }

@@ -1,0 +1,132 @@
+import { Elysia } from "elysia";
+import type { SignInError } from "../../admin-ui/pages/sign-in-errors.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { notFound } from "../../core/gateway-error.ts";
+import type { AdminContext } from "../admin/admin-guards.ts";
+import { clientIpOf } from "../client-of.ts";
+import type { AdminUiDeps, OpenSession, WhileEnabled } from "./admin-ui-routes.ts";
+import { displayName } from "./oidc-allow-list.ts";
+import { OidcError } from "./oidc-client.ts";
+import { reasonOf } from "./oidc-error.ts";
+import { cookieValue, isSecure, setCookie } from "./session-cookie.ts";
+
+const OIDC_COOKIE = "mindgw_oidc";
+const OIDC_COOKIE_PATH = "/admin/auth";
+const PENDING_TTL_MS = 10 * 60_000;
+
+/** A redirect with the request's own headers (its id) and these cookies set. */
+function redirect(headers: Record<string, string>, location: string, ...cookies: string[]): Response {
+  const answer = new Headers({ ...headers, location });
+  for (const cookie of cookies) answer.append("set-cookie", cookie);
+  return new Response(null, { status: 302, headers: answer });
+}
+
+/** Back to the sign-in page with a code it shows its own message for (the reason is in the log). */
+const backToSignIn = (headers: Record<string, string>, error: SignInError, ...cookies: string[]) =>
+  redirect(headers, `/admin/?error=${error}`, ...cookies);
+
+/**
+ * Single sign-on's two steps: the redirect to the provider, and its callback. Neither carries a
+ * credential, but each goes through the front door as any request does (front door `admin`: an
+ * audit row, an access line, `x-request-id`), and every way a sign-in fails is logged with the
+ * request's id: `sso_unavailable` when the provider failed, `sso_refused` when it or the gateway
+ * refused the user, `sso_expired` when this browser had no such sign-in pending.
+ */
+export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: WhileEnabled) {
+  return new Elysia()
+    .get(
+      "/admin/auth/oidc",
+      whileEnabled(({ request, server }: AdminContext) =>
+        deps.guardUnauthenticated(request, clientIpOf(server, request), "admin", "openai", async (call) => {
+          const oidc = deps.oidc();
+          if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
+          try {
+            const started = await oidc.start();
+            // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
+            const sealed = await deps.loginSeal.seal(started.pending, PENDING_TTL_MS);
+            const cookie = setCookie(OIDC_COOKIE, sealed, {
+              path: OIDC_COOKIE_PATH,
+              maxAgeSec: PENDING_TTL_MS / 1000,
+              secure: isSecure(request),
+              sameSite: "Lax",
+            });
+            return redirect(call.headers, started.url, cookie);
+          } catch (error) {
+            deps.logger.warn(`single sign-on could not start: ${reasonOf(error)}`, {
+              request_id: call.ledger.requestId,
+            });
+            return backToSignIn(call.headers, "sso_unavailable");
+          }
+        }),
+      ),
+    )
+    .get(
+      "/admin/auth/callback",
+      whileEnabled(({ request, server }: AdminContext) => {
+        const clientIp = clientIpOf(server, request);
+        return deps.guardUnauthenticated(request, clientIp, "admin", "openai", async (call) => {
+          const oidc = deps.oidc();
+          if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
+          const requestId = call.ledger.requestId;
+          const clear = setCookie(OIDC_COOKIE, "", {
+            path: OIDC_COOKIE_PATH,
+            maxAgeSec: 0,
+            secure: isSecure(request),
+            sameSite: "Lax",
+          });
+          const back = (error: SignInError, why: string, level: "info" | "warn") => {
+            deps.logger[level](`single sign-on ${why}`, { request_id: requestId });
+            return backToSignIn(call.headers, error, clear);
+          };
+          const query = new URL(request.url).searchParams;
+          const state = query.get("state");
+          const sealed = cookieValue(request.headers.get("cookie"), OIDC_COOKIE);
+          const login = sealed ? await deps.loginSeal.open(sealed) : undefined;
+          if (!state || !login || login.state !== state) {
+            const why = !login
+              ? "no sign-in pending in this browser (no or expired cookie)"
+              : "state mismatch";
+            return back("sso_expired", `callback refused: ${why}`, "info");
+          }
+          // The provider's own refusal (RFC 6749 4.1.2.1), for the sign-in this browser started.
+          const refused = query.get("error");
+          if (refused !== null) {
+            const said = `${refused}${query.has("error_description") ? ` (${query.get("error_description")})` : ""}`;
+            const declined = refused === "access_denied";
+            return back(
+              declined ? "sso_refused" : "sso_unavailable",
+              `refused by the provider: ${said}`,
+              "warn",
+            );
+          }
+          const code = query.get("code");
+          if (!code) return back("sso_expired", "callback refused: no code", "info");
+          try {
+            const user = await oidc.finish(code, login);
+            const principal: Principal = {
+              keyId: null,
+              name: displayName(user),
+              tenant: "default",
+              role: "admin",
+              models: ["*"],
+              limits: {},
+              via: "session",
+            };
+            const { cookie, session } = await open(request, principal, "oidc", { sso: user });
+            call.known(session.principal);
+            await deps.recordAction(
+              principal,
+              { clientIp, requestId },
+              { action: "session.sign_in", detail: `single sign-on (subject ${user.subject})` },
+            );
+            return redirect(call.headers, "/admin/", clear, cookie);
+          } catch (error) {
+            const unavailable = error instanceof OidcError && error.kind === "unavailable";
+            return unavailable
+              ? back("sso_unavailable", `unavailable: ${reasonOf(error)}`, "warn")
+              : back("sso_refused", `refused: ${reasonOf(error)}`, "warn");
+          }
+        });
+      }),
+    );
+}

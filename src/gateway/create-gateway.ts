@@ -25,6 +25,7 @@ import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
+import { tenantUnconfigured } from "../tenants/bind-tenant.ts";
 import { removedTenantsWarning } from "../tenants/removed-tenants-warning.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
@@ -143,6 +144,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config: () => runtime.current.config.admin_ui,
     // An embedder's authenticator decides its JWT callers itself: their sessions are not re-checked.
     ...(options.auth || options.authenticate ? {} : { jwt: () => runtime.current.config.auth.jwt }),
+    tenantServed: (tenant) => !tenantUnconfigured(runtime.current.config, tenant),
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),

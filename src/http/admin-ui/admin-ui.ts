@@ -26,6 +26,8 @@ export interface AdminUiOptions {
    * authenticator, whose JWT callers' sessions are not re-checked.
    */
   jwt?: () => JwtConfig | undefined;
+  /** Whether the current config serves a tenant: a session of a tenant a reload removed ends. */
+  tenantServed?: (tenant: string) => boolean;
   keys: KeyStore;
   /** Where admin actions are recorded; in memory when the storage has no such store. */
   actions?: AdminActionStore;
@@ -67,6 +69,7 @@ export function createAdminUi(options: AdminUiOptions) {
     },
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
     ...(jwt ? { jwtAdmits: (admission: JwtAdmission) => jwtStillAdmits(jwt(), admission) } : {}),
+    ...(options.tenantServed ? { tenantServed: options.tenantServed } : {}),
   };
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);

@@ -33,6 +33,7 @@ async function setup() {
   const live = new KeySessions({ now: () => now });
   const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend, live });
   const allowedUsers = new Set(["alice@example.com"]);
+  const servedTenants = new Set(["default"]);
   const options = {
     sessions,
     enabled: () => ui.enabled,
@@ -40,6 +41,7 @@ async function setup() {
     ssoAllowed: (identity: { user: string | null }) =>
       identity.user !== null && allowedUsers.has(identity.user),
     jwtAdmits: (admission: { trust: string }) => jwtTrusted.has(admission.trust),
+    tenantServed: (tenant: string) => servedTenants.has(tenant),
   };
   const authenticate = withSessions(viaKey, options);
   const session = await sessions.create({ ...admin, via: "session" }, "key");
@@ -58,6 +60,7 @@ async function setup() {
     ui,
     jwtTrusted,
     allowedUsers,
+    servedTenants,
     now: () => now,
     advance: (ms: number) => (now += ms),
   };
@@ -122,6 +125,15 @@ describe("withSessions", () => {
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
     second.active.add("key_admin"); // ended for good: re-activating the key does not revive it
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
+  });
+
+  test("a session of an admin key whose tenant a reload removed ends, as the key itself is refused", async () => {
+    const { authenticate, headers, servedTenants } = await setup();
+    expect(await statusOf(authenticate(headers()))).toBe(200);
+    servedTenants.delete("default");
+    expect(await statusOf(authenticate(headers()))).toBe(401);
+    servedTenants.add("default"); // ended for good: the tenant put back does not revive it
+    expect(await statusOf(authenticate(headers()))).toBe(401);
   });
 
   test("a session opened with an admin key has the key's rights as they are now, not as at sign-in", async () => {

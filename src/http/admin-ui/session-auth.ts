@@ -28,6 +28,12 @@ export interface SessionAuthOptions {
    * the gateway does not verify JWTs itself (an embedder's authenticator), so none is checked.
    */
   jwtAdmits?: (admission: JwtAdmission) => boolean;
+  /**
+   * Whether a tenant is one the current config serves: a session of the gateway's own credential
+   * (an admin key, a JWT it verifies) whose tenant a reload removed ends, as the credential itself
+   * is refused (tenants/bind-tenant.ts `tenantUnconfigured`). Absent: every tenant is.
+   */
+  tenantServed?: (tenant: string) => boolean;
 }
 
 const csrfRefused = () =>
@@ -97,15 +103,18 @@ async function admittedNow<S extends StoredSession>(
   options: SessionAuthOptions,
 ): Promise<S | undefined> {
   if (!options.enabled()) return undefined;
+  const served = (tenant: string) => options.tenantServed?.(tenant) ?? true;
   if (session.keyId !== null) {
     const key = await options.keyNow(session.keyId);
-    return key === null ? undefined : withCredentialNow(session, key);
+    return key === null || !served(key.tenant) ? undefined : withCredentialNow(session, key);
   }
   // A single sign-on or JWT session from before what admitted it was kept has none to check: it ends too.
   if (session.method === "oidc")
     return session.sso !== undefined && options.ssoAllowed(session.sso) ? session : undefined;
-  if (session.principal.signedInWith === "jwt" && options.jwtAdmits)
-    return session.jwt !== undefined && options.jwtAdmits(session.jwt) ? session : undefined;
+  if (session.principal.signedInWith === "jwt" && options.jwtAdmits) {
+    const admitted = session.jwt !== undefined && options.jwtAdmits(session.jwt);
+    return admitted && served(session.principal.tenant) ? session : undefined;
+  }
   return session;
 }
 

@@ -135,7 +135,7 @@ test("a key revoked through the admin API is refused at once", async () => {
   expect((await chat(key)).status).toBe(401);
 });
 
-test("a tenant's member reads only its tenant's audit rows from PostgreSQL, whatever tenant it asks for", async () => {
+test("a tenant's member reads only its tenant's audit rows from PostgreSQL; asking for another tenant's is refused 403", async () => {
   const memberA = (await createKey(admin(), { name: "member-a", tenant: "team-a" })).key;
   const memberB = (await createKey(admin(), { name: "member-b", tenant: "team-b" })).key;
   const requestOf = async (key: string) => {
@@ -147,12 +147,17 @@ test("a tenant's member reads only its tenant's audit rows from PostgreSQL, what
   const [a, b] = [await requestOf(memberA), await requestOf(memberB)];
   await auditRow(admin(), a);
   await auditRow(admin(), b);
-  for (const filters of [{}, { tenant: "team-b" }] as Record<string, string>[]) {
+  for (const filters of [{}, { tenant: "team-a" }] as Record<string, string>[]) {
     const rows = await auditRecords({ url: gw.url, adminKey: memberA }, filters);
     expect(rows.map((r) => r.requestId)).toContain(a);
     expect(rows.filter((r) => r.tenant !== "team-a")).toEqual([]);
   }
-  const exported = await fetch(`${gw.url}/admin/api/audit/export?tenant=team-b`, {
+  for (const path of ["/admin/api/audit?tenant=team-b", "/admin/api/audit/export?tenant=team-b"]) {
+    const refused = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${memberA}` } });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain(b);
+  }
+  const exported = await fetch(`${gw.url}/admin/api/audit/export`, {
     headers: { authorization: `Bearer ${memberA}` },
   });
   const text = await exported.text();

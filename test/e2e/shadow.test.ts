@@ -336,8 +336,14 @@ describe("pairs are recorded and compared", () => {
     const all = await shadowPage({ model: "tallied" });
     expect(sorted(all.records)).toEqual([...ids].sort());
     expect(all.aggregates.map((agg) => [agg.model, agg.pairs, agg.exactRate])).toEqual([["tallied", 3, 1]]);
-    const member = await shadowPage({ tenant: "team-b", model: "tallied" }, a);
+    const member = await shadowPage({ model: "tallied" }, a);
     expect(member.records.map((r) => r.requestId)).toEqual([ids[0] ?? ""]);
+    // Asking for another tenant's pairs is refused, never answered with its own.
+    const other = await fetch(`${gw.url}/admin/api/shadow?tenant=team-b&model=tallied`, {
+      headers: bearer(a),
+    });
+    expect(other.status).toBe(403);
+    await other.arrayBuffer();
     expect(member.aggregates.map((agg) => agg.pairs)).toEqual([1]);
     // The node's copy counts are every tenant's: an admin's to read, not a member's.
     expect(member.counts).toBeNull();

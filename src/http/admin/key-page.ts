@@ -3,13 +3,14 @@ import { type KeyView, positionOf } from "../../auth/key-view.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import type { KeyPosition } from "../../storage/storage.ts";
+import { tenantFilter } from "../../tenants/tenant-filter.ts";
 
 /**
  * `GET /admin/api/keys` paging: with `limit` one page and the `nextCursor` of the next (what the
  * web UI and `mindgw keys list` read), without it every key.
  */
 export const keyListQuerySchema = z.object({
-  tenant: z.string().max(512).optional(),
+  tenant: tenantFilter,
   /** Only the keys of this name (what the web UI's Revoke counts before it offers the name). */
   name: z.string().min(1).max(512).optional(),
   /** `true` lists revoked and expired keys too. */

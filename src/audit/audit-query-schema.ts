@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tenantFilter } from "../tenants/tenant-filter.ts";
+import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS, STATUS_CLASSES } from "./audit-record.ts";
 
 /** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
@@ -31,7 +31,7 @@ export const auditFilterSchema = z.strictObject({
   key: name.optional(),
   model: name.optional(),
   /**
-   * Only callers of this tenant; empty is absent (tenants/tenant-filter.ts). A reader held to one
+   * Only callers of this tenant; empty is absent (core/tenant-filter.ts). A reader held to one
    * tenant is read its own, and refused another (tenants/read-scope.ts).
    */
   tenant: tenantFilter,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { instant } from "../audit/audit-query-schema.ts";
+import { tenantFilter } from "../core/tenant-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
-import { tenantFilter } from "../tenants/tenant-filter.ts";
 
 /**
  * The wire shape of `GET /admin/api/shadow` (the admin UI's Shadow page and

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { type KeyView, positionOf } from "../../auth/key-view.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
+import { tenantFilter } from "../../core/tenant-filter.ts";
 import type { KeyPosition } from "../../storage/storage.ts";
-import { tenantFilter } from "../../tenants/tenant-filter.ts";
 
 /**
  * `GET /admin/api/keys` paging: with `limit` one page and the `nextCursor` of the next (what the

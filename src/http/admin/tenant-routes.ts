@@ -1,10 +1,10 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { TenantConfig } from "../../config/tenant-config.ts";
+import { tenantFilter } from "../../core/tenant-filter.ts";
 import type { AuditStore } from "../../storage/storage.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import { sharedUsage } from "../../tenants/shared-usage.ts";
-import { tenantFilter } from "../../tenants/tenant-filter.ts";
 import { type CountKeys, type SpentRead, storeUsage, tenantReports } from "../../tenants/tenant-usage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";

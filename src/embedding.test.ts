@@ -150,6 +150,51 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
   }
 });
 
+test("an embedder's authenticator is the authority for its tenants: a principal of a tenant tenants: does not list is served as one outside every tenant, a listed one bound by its rules, where every unlisted team was refused 401", async () => {
+  const { staticConfigSource } = await import("./index.ts");
+  const embedded = await createGateway({
+    configSource: staticConfigSource(
+      parseConfig({
+        storage: { path: join(dir, "embedder-tenants.db") },
+        auth: { bootstrap_admin: false },
+        providers: [{ name: "demo", type: "mock" }],
+        models: [
+          { name: "m", routes: [{ provider: "demo", model: "m" }] },
+          { name: "n", routes: [{ provider: "demo", model: "n" }] },
+        ],
+        tenants: [{ name: "platform", models: ["n"] }],
+      }),
+    ),
+    // As examples/custom-auth.ts: the team its token service names, "default" without one.
+    auth: async (headers) => ({
+      keyId: null,
+      name: "someone",
+      tenant: headers.get("authorization")?.slice("Bearer ".length) ?? "default",
+      role: "user",
+      models: ["*"],
+      limits: {},
+      via: "jwt",
+    }),
+  });
+  try {
+    const call = (team: string, model: string) =>
+      embedded.handle(
+        new Request("http://localhost/v1/chat/completions", {
+          method: "POST",
+          headers: { authorization: `Bearer ${team}`, "content-type": "application/json" },
+          body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+        }),
+      );
+    expect((await call("search", "m")).status).toBe(200);
+    expect((await call("default", "m")).status).toBe(200);
+    // A listed tenant's rules still apply on top: platform may use n alone.
+    expect((await call("platform", "n")).status).toBe(200);
+    expect((await call("platform", "m")).status).toBe(404);
+  } finally {
+    await embedded.stop();
+  }
+});
+
 test("under an embedder's policy, which keeps no spend ledger, a tenant's spend is what its record priced in the audit rows", async () => {
   const { staticConfigSource } = await import("./index.ts");
   const embedded = await createGateway({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS, STATUS_CLASSES } from "./audit-record.ts";
 
 /** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
@@ -29,8 +30,11 @@ export const auditFilterSchema = z.strictObject({
    */
   key: name.optional(),
   model: name.optional(),
-  /** Only callers of this tenant (a non-admin reader is always held to its own). */
-  tenant: name.optional(),
+  /**
+   * Only callers of this tenant; empty is absent (core/tenant-filter.ts). A reader held to one
+   * tenant is read its own, and refused another (tenants/read-scope.ts).
+   */
+  tenant: tenantFilter,
   /**
    * `provider:<name>`, `worker:<name>` (the worker on every node: forwarded rows, `worker:<name>@<node>`,
    * included) or `worker:<name>@<node>` (only those forwarded through that node): audit-query-route.ts.

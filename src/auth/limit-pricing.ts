@@ -1,6 +1,7 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { firstLimiting, limitScopes, type Scope } from "./limit-scope.ts";
+import type { ListedModels } from "./policy.ts";
 import type { Principal } from "./principal.ts";
 
 /** The route that served an answer (`provider:<name>` or `worker:<name>`) and its upstream model. */
@@ -43,9 +44,13 @@ export function assertPriced(scopes: readonly Scope[], model: string | undefined
 
 /**
  * `Policy.lists` of the built-in policy under these prices: a model is listed unless admission
- * would refuse it for want of a price under the caller's budget, whatever its counters say.
+ * would refuse it for want of a price under the caller's budget, whatever its counters say. Whether
+ * a budget binds the caller is decided once a listing: none (most callers), and every model is
+ * listed without a price looked up; one, and the models the prices leave unpriced are left out.
  */
 export const pricedUnderBudget =
   (pricing: Pricing, now: () => number = Date.now) =>
-  (principal: Principal, model: string): boolean =>
-    !unpricedUnderBudget(limitScopes(principal, now), model, pricing);
+  (principal: Principal): ListedModels | undefined =>
+    firstLimiting(limitScopes(principal, now), "budgetUsd") === undefined
+      ? undefined
+      : (model) => pricing.isPriced(model);

@@ -3,6 +3,9 @@ import type { Usage } from "../core/usage.ts";
 import type { Principal } from "./principal.ts";
 import type { Served } from "./rate-limiter.ts";
 
+/** Whether a listing of models (`Policy.lists`) shows this one. */
+export type ListedModels = (model: string) => boolean;
+
 /** What `Policy.record` counted, on its way to other processes that count it too. */
 export interface SharedCharge {
   costUsd: number;
@@ -35,12 +38,14 @@ export interface Policy {
     into?: Record<string, string>,
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /**
-   * False when `admit` would refuse this model to this caller whatever its counters say (the
-   * built-in policy: a model with no price under a budget, auth/limit-pricing.ts): `/v1/models`
-   * leaves it out and `GET /v1/models/{id}` answers 404, as for a model the caller may not use.
-   * Without it, every model the caller's allow-lists admit is listed.
+   * The models `admit` could admit to this caller at all, asked once a listing (`/v1/models`, `GET
+   * /v1/models/{id}`): one it returns false for, it would refuse whatever its counters say (the
+   * built-in policy: a model with no price under a budget, auth/limit-pricing.ts), and the listing
+   * leaves it out, `GET /v1/models/{id}` answering 404 as for a model the caller may not use.
+   * Undefined (or no `lists`): it refuses none so, and every model the caller's allow-lists admit is
+   * listed, nothing asked a model. Called a model per listing: make the answer cheap.
    */
-  lists?(principal: Principal, model: string): boolean;
+  lists?(principal: Principal): ListedModels | undefined;
   /**
    * Counts what an answer actually used; returns its cost in USD for the audit row. `served`
    * names the route and upstream model, which the catalogue prices. A policy that counts for other

@@ -1,4 +1,5 @@
 import { GatewayError, modelNotFound } from "../core/gateway-error.ts";
+import type { ListedModels } from "./policy.ts";
 import { canUseModel, type Principal, type Role } from "./principal.ts";
 
 /**
@@ -48,11 +49,10 @@ export function assertModelAllowed(principal: Principal, model: string): void {
 export function allowedModels(
   principal: Principal,
   names: readonly string[],
-  listed?: (principal: Principal, model: string) => boolean,
+  listed?: (principal: Principal) => ListedModels | undefined,
 ): string[] {
-  return names.filter(
-    (name) => canUseModel(principal, name) && (listed === undefined || listed(principal, name)),
-  );
+  const shown = listed?.(principal);
+  return names.filter((name) => canUseModel(principal, name) && (shown === undefined || shown(name)));
 }
 
 /**

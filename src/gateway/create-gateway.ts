@@ -106,8 +106,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     shutdown,
     fetch: upstreamFetch,
   });
+  const embedderAuth = options.auth ?? options.authenticate;
   const auth = await buildAuth(config, storage.keys, logger, {
-    ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
+    ...(embedderAuth ? { authenticate: embedderAuth } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
@@ -131,6 +132,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     upstreamFetch,
     health,
     authenticatorFor: auth.authenticatorFor,
+    credentialIssuer: embedderAuth ? "embedder" : "gateway",
     policy,
     router: {
       log: (message, fields) => logger.warn(message, fields),

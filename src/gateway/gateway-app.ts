@@ -35,7 +35,7 @@ export function gatewayApp(parts: GatewayAppParts) {
   // platform's workers'.
   const models = {
     modelNames: (tenant: string) => runtime.current.table.modelNames(tenant),
-    lists: (principal: Principal, model: string) => runtime.current.limits.lists?.(principal, model) ?? true,
+    lists: (principal: Principal) => runtime.current.limits.lists?.(principal),
     routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
   };
   // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a

@@ -10,7 +10,7 @@ import type { Provider } from "../providers/provider.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import { RouteTable, type WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter, type RouterDeps } from "../routing/router.ts";
-import { bindTenant } from "../tenants/bind-tenant.ts";
+import { bindTenant, type CredentialIssuer } from "../tenants/bind-tenant.ts";
 import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
 import { carriedRoutes } from "./carried-routes.ts";
 import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
@@ -44,6 +44,8 @@ export interface SnapshotParts {
   /** Per-route breaker state (one for every version); the snapshot takes a view with its policy. */
   readonly health: RouteHealth;
   readonly authenticatorFor: (config: Config) => Authenticator;
+  /** Whose credentials it accepts (tenants/bind-tenant.ts): absent, the gateway's own. */
+  readonly credentialIssuer?: CredentialIssuer;
   /** Limits and budgets: the version's own view when the policy has one (`forConfig`). */
   readonly policy: Policy;
   /** The router's parts that do not come from config. */
@@ -116,7 +118,7 @@ function assemble(
     maxUpstreamBody: config.routing.max_upstream_body,
     streamKeepAliveMs: config.routing.stream_keepalive,
   };
-  const authenticate = bindTenant(parts.authenticatorFor(config), config);
+  const authenticate = bindTenant(parts.authenticatorFor(config), config, parts.credentialIssuer);
   // The listener's (restart-only), not this version's own.
   const idleTimeoutMs = parts.idleTimeoutMs ?? config.server.idle_timeout;
   return {

@@ -1,3 +1,4 @@
+import type { ListedModels } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { allowedModels, requireArea } from "../auth/roles.ts";
 import type { Dialect } from "../core/dialect.ts";
@@ -19,8 +20,8 @@ export function modelList(names: readonly string[], principal: Principal, listed
   return { object: "list", data: allowedModels(principal, names, listed).map(modelObject) };
 }
 
-/** Whether the limits policy lets a caller use a model at all (`Policy.lists`). */
-type Listed = (principal: Principal, model: string) => boolean;
+/** Which models the limits policy lets a caller use at all (`Policy.lists`): undefined, every one. */
+type Listed = (principal: Principal) => ListedModels | undefined;
 
 /**
  * The dialect a model call is answered in (its body and its errors): an app's own; else

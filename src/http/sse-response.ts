@@ -3,8 +3,8 @@ import type { JsonObject } from "../core/dialect.ts";
 import { errorEvent, responseFailed, responsesFailure, type StreamWire } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
-import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { answerResponse } from "./answer-response.ts";
+import { failedResponse } from "./failed-response.ts";
 import { openedResponse, sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
@@ -282,20 +282,9 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
     return sequenceAfter(this.last) ?? this.chunks.events ?? 0;
   }
 
-  /**
-   * The stream's own response, to fail: its id and `previous_response_id` as relayed, one of the
-   * gateway's ids when none was.
-   */
+  /** The stream's own response, to fail: its id and `previous_response_id` as relayed (failed-response.ts). */
   private failedResponse(): JsonObject {
-    const opened = openedResponse(this.opening);
-    const failed: JsonObject = {
-      id: opened?.id ?? newResponseId(),
-      object: "response",
-      created_at: Math.floor(Date.now() / 1000),
-      incomplete_details: null,
-    };
-    if (opened?.previous_response_id !== undefined) failed.previous_response_id = opened.previous_response_id;
-    return failed;
+    return failedResponse(openedResponse(this.opening));
   }
 
   private end(error?: GatewayError): void {

@@ -1,4 +1,5 @@
 import { isJsonObject } from "../core/dialect.ts";
+import { openedOf } from "./failed-response.ts";
 
 // Where a relayed stream stands, read off the bytes written to its client, and only when it must
 // be known (an error event to number, a response to fail): nothing is read of each chunk as it
@@ -68,11 +69,7 @@ function responseIn(data: string): OpenedResponse | undefined {
     return undefined;
   }
   const response = isJsonObject(event) ? event.response : undefined;
-  if (!isJsonObject(response) || typeof response.id !== "string") return undefined;
-  const previous = response.previous_response_id;
-  return typeof previous === "string" || previous === null
-    ? { id: response.id, previous_response_id: previous }
-    : { id: response.id };
+  return isJsonObject(response) ? openedOf(response) : undefined;
 }
 
 /** The number after the whole number written at `from`, or undefined when none is. */

@@ -183,6 +183,27 @@ describe("PriceBook", () => {
     expect(book.cost("constructor", { inputTokens: 1, outputTokens: 1 }, undefined, 0)).toBe(0);
   });
 
+  test("a configured name's price is looked up once a price book, not through the bounded cache admission's made-up names share: a model listing thrashes nothing", () => {
+    const names = Array.from({ length: MOST_CACHED_LOOKUPS + 500 }, (_, i) => `m${i}`);
+    const many = configSchema.parse({
+      providers: [{ name: "oai", type: "openai", api_key: "k" }],
+      models: names.map((name, i) => ({
+        name,
+        routes: [{ provider: "oai", model: i % 2 ? "gpt-4o" : `custom-${i}` }],
+      })),
+    });
+    const fresh = new PriceBook(many);
+    for (let listing = 0; listing < 2; listing++)
+      expect(names.filter((name) => fresh.isPriced(name))).toHaveLength(names.length / 2);
+    expect(fresh.cachedLookups).toBe(0);
+    // A name only a glob entry matches is a client's, looked up through the cache as before.
+    const book = new PriceBook(config);
+    expect([book.isPriced("mini"), book.isPriced("nova")]).toEqual([true, true]);
+    expect(book.cachedLookups).toBe(0);
+    expect(book.isPriced("claude-sonnet-4-5")).toBe(true);
+    expect(book.cachedLookups).toBe(1);
+  });
+
   test("names a client makes up under a `*` route are looked up, but the lookups kept are bounded", () => {
     const fresh = new PriceBook(config);
     expect(fresh.isPriced("claude-sonnet-4-5")).toBe(true);

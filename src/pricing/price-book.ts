@@ -47,6 +47,15 @@ export class PriceBook implements Pricing {
    * (`isPriced` of a budgeted key's model under a `*` route), made-up ones included.
    */
   private readonly catalogue = new Map<string, CatalogueEntry | undefined>();
+  /**
+   * `isPriced` of each name a `models:` entry is called by (its name, its aliases; not a glob's
+   * matches, which are the names clients send): finite for a config version, so a `/v1/models`
+   * listing under a budget asks each once a PriceBook, not the catalogue (and its bounded cache,
+   * which admission's lookups share) every time.
+   */
+  private readonly pricedNames = new Map<string, boolean>();
+  /** The names `pricedNames` may hold. */
+  private readonly configuredNames = new Set<string>();
   /** The `prices:` globs in config order, each with its pattern compiled once. */
   private readonly globs: readonly (readonly [string, ModelGlob])[];
   /** Client names → `models:` entries, matched as the router matches them (names, aliases, globs). */
@@ -59,7 +68,11 @@ export class PriceBook implements Pricing {
       if (providerId !== undefined) this.providerIds.set(`provider:${provider.name}`, providerId);
       if (provider.type === "mock") this.free.add(provider.name);
     }
-    for (const model of config.models) this.models.add(model.name, model.aliases, model);
+    for (const model of config.models) {
+      this.models.add(model.name, model.aliases, model);
+      for (const name of [model.name, ...(model.aliases ?? [])])
+        if (!name.includes("*")) this.configuredNames.add(name);
+    }
     this.globs = Object.keys(config.prices)
       .filter((pattern) => pattern.includes("*"))
       .map((pattern) => [pattern, compileGlob(pattern)] as const);
@@ -86,8 +99,17 @@ export class PriceBook implements Pricing {
    * Models only workers serve are unpriced unless `prices:` names them (a price of 0 is a price).
    */
   isPriced(model: string): boolean {
-    if (this.models.planOf(model)?.allow_unpriced) return true;
-    return this.sources(model).every((source) => source.kind !== "unpriced");
+    const known = this.pricedNames.get(model);
+    if (known !== undefined) return known;
+    // A configured name is looked up in the catalogue itself, once: not through the bounded cache.
+    const configured = this.configuredNames.has(model);
+    const priced =
+      this.models.planOf(model)?.allow_unpriced === true ||
+      this.sourcesBy(model, configured ? catalogueEntry : this.cachedEntry).every(
+        (source) => source.kind !== "unpriced",
+      );
+    if (configured) this.pricedNames.set(model, priced);
+    return priced;
   }
 
   /**
@@ -95,12 +117,17 @@ export class PriceBook implements Pricing {
    * covers it). A route whose `model` is `*` is priced as the name the client sent.
    */
   sources(model: string): PriceSource[] {
+    return this.sourcesBy(model, this.cachedEntry);
+  }
+
+  /** `sources`, the catalogue read through `entryOf`. */
+  private sourcesBy(model: string, entryOf: EntryOf): PriceSource[] {
     const pattern = this.pricePattern(model);
     if (pattern !== undefined) return [{ kind: "config", pattern }];
     const configured = this.models.planOf(model);
     if (!configured) return [{ kind: "unpriced" }];
     return configured.routes.map((route) =>
-      this.routeSource(route.provider, route.model === PASS_NAME ? model : route.model),
+      this.routeSource(route.provider, route.model === PASS_NAME ? model : route.model, entryOf),
     );
   }
 
@@ -124,10 +151,14 @@ export class PriceBook implements Pricing {
   }
 
   /** Where a route's answers of one upstream model are priced, `prices:` aside. */
-  private routeSource(provider: string, upstreamModel: string): PriceSource {
+  private routeSource(
+    provider: string,
+    upstreamModel: string,
+    entryOf: EntryOf = this.cachedEntry,
+  ): PriceSource {
     if (this.free.has(provider)) return { kind: "free" };
     const upstream = this.catalogueTarget(`provider:${provider}`, upstreamModel);
-    const entry = upstream && this.entry(upstream.model, upstream.providerId);
+    const entry = upstream && entryOf(upstream.model, upstream.providerId);
     return entry ? { kind: "catalogue", entry } : { kind: "unpriced" };
   }
 
@@ -166,6 +197,9 @@ export class PriceBook implements Pricing {
     return this.catalogue.size;
   }
 
+  /** `entry`, as an `EntryOf`. */
+  private readonly cachedEntry: EntryOf = (model, providerId) => this.entry(model, providerId);
+
   private entry(model: string, providerId: string): CatalogueEntry | undefined {
     const key = `${providerId}/${model}`;
     if (cachedAndTouched(this.catalogue, key)) return this.catalogue.get(key);
@@ -174,6 +208,9 @@ export class PriceBook implements Pricing {
     return found;
   }
 }
+
+/** Where a catalogue entry is read from: the catalogue itself, or the bounded cache in front of it. */
+type EntryOf = (model: string, providerId: string) => CatalogueEntry | undefined;
 
 /** A config price's rates: a part without its own is priced as its whole (`linearCost`). */
 export const configRates = (price: PriceEntry): LinearRates => ({

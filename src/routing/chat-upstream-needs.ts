@@ -11,6 +11,7 @@ import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true || takesThinkingBack(provider),
+  ...(takesThinkingBack(provider) ? { signedThinkingOf: provider.name } : {}),
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: provider.chatTarget?.fileUrls === true,
 });

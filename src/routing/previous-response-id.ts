@@ -42,6 +42,7 @@ export function withPreviousId(
   start = 0,
   end = bytes.length,
 ): Uint8Array<ArrayBuffer> | undefined {
+  if (!saysNull(bytes, start, end)) return undefined;
   const at = ownKeyAt(bytes, start, end, path);
   if (at === -1) return undefined;
   const value = skipSpace(bytes, skipSpace(bytes, at + PREVIOUS_KEY.length, end) + 1, end);
@@ -51,6 +52,28 @@ export function withPreviousId(
   out.set(said, value);
   out.set(bytes.subarray(value + NULL.length), value + said.length);
   return out;
+}
+
+/** Buffer's native search, called on the bytes themselves: no Buffer view made. */
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from?: number) => number;
+
+/**
+ * Whether any `"previous_response_id"` key in `[start, end)` says null, found by the runtime's own
+ * search: a response whose upstream held its chain says its id there, and a read of one it kept (a
+ * `GET`, which asks to say the caller's id of every response in a chain) is then not walked byte by
+ * byte (`ownKeyAt`), only one the gateway expanded.
+ */
+function saysNull(bytes: Uint8Array, start: number, end: number): boolean {
+  for (
+    let at = indexOf.call(bytes, PREVIOUS_KEY, start);
+    at !== -1;
+    at = indexOf.call(bytes, PREVIOUS_KEY, at + 1)
+  ) {
+    const colon = skipSpace(bytes, at + PREVIOUS_KEY.length, end);
+    if (colon >= end) return false;
+    if (bytes[colon] === COLON && matches(bytes, skipSpace(bytes, colon + 1, end), end, NULL)) return true;
+  }
+  return false;
 }
 
 /**

@@ -128,11 +128,13 @@ export function responsesViaChat(
   const translated = chatRequestOf(body, target, context, policy);
   const chat = chatOf(translated, target, model, policy);
   const { tools, compact } = translated;
+  // Whose thinking the answer's reasoning items carry, signed for it alone (thinking-blocks.ts).
+  const thinkingBackTo = takesThinkingBack(target.provider) ? target.provider.name : undefined;
   return {
     ...sentViaChat(translated, chat),
     json(reply) {
       const answer = chat.json(reply);
-      const response = chatResponseToResponse(answer, body, context.id, tools);
+      const response = chatResponseToResponse(answer, body, context.id, tools, thinkingBackTo);
       // A compaction (Codex's `compaction_trigger`): the summary as the one `compaction` item.
       const out = compact
         ? { ...response, output: [compactionItem(summaryOf(answer), context.id)] }
@@ -165,8 +167,7 @@ export function responsesViaChat(
       if (target.provider.dialect === "anthropic") {
         // Anthropic events straight to Responses events: each event parsed once (no chat stream
         // encoded and re-read in between).
-        const thinkingBack = takesThinkingBack(target.provider);
-        const writer = new MessagesToResponsesWriter(model, { ...options, thinkingBack });
+        const writer = new MessagesToResponsesWriter(model, { ...options, thinkingBackTo });
         return translateStream(events, readMessagesEvent, writer, onUsage);
       }
       return chatStreamToResponses(events, { ...options, ...(onUsage ? { onUsage } : {}) });

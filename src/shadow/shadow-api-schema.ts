@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { instant } from "../audit/audit-query-schema.ts";
+import { tenantFilter } from "../core/tenant-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 
 /**
@@ -12,7 +13,7 @@ export const shadowQuerySchema = z.strictObject({
   /** The model the client asked for. */
   model: z.string().min(1).max(512).optional(),
   /** Only admins see every tenant; this narrows to one. */
-  tenant: z.string().min(1).max(512).optional(),
+  tenant: tenantFilter,
   /**
    * One caller's pairs, by its id (`keyId`: a key's `key_…`, a JWT caller's `jwt:<tenant>:<name>`),
    * never its name, which a key and a JWT's name claim may share. Pairs recorded before the id was

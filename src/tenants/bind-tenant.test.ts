@@ -166,3 +166,20 @@ test("a reload that removes a tenant refuses its keys (401, as a JWT naming it),
   const labelled = await bindTenant(keyOf("team-b"), none)(new Headers());
   expect(labelled.tenantRules).toBeUndefined();
 });
+
+test("an embedder's authenticator is the authority for its own tenants: its principal of a tenant not listed is served as one outside every tenant; the gateway's key of one is refused", async () => {
+  const principalOf = (tenant: string) => () => Promise.resolve(principalFromKey(keyRecord({ tenant })));
+  const served = await bindTenant(principalOf("search"), config, "embedder")(new Headers());
+  expect(served.tenant).toBe("search");
+  // Bound as an outsider is: another tenant's models hidden, no tenant's limits.
+  expect(served.tenantRules).toMatchObject({ bound: false });
+  expect(canUseModel(served, "team-b-only")).toBe(false);
+  expect(canUseModel(served, "claude")).toBe(true);
+  // A listed tenant's rules apply to an embedder's principal as to a key.
+  const listed = await bindTenant(principalOf("team-a"), config, "embedder")(new Headers());
+  expect(listed.tenantRules).toMatchObject({ bound: true, rpm: 10 });
+  await expect(bindTenant(principalOf("search"), config)(new Headers())).rejects.toMatchObject({
+    status: 401,
+    detail: 'unknown_tenant: "search" is no configured tenant',
+  });
+});

@@ -78,18 +78,31 @@ export const tenantUnconfigured = (config: Config, tenant: string): boolean =>
   config.tenants.length > 0 && tenant !== DEFAULT_TENANT && !rulesOf(config).byName.has(tenant);
 
 /**
+ * Who issued the credentials an authenticator accepts: the gateway (its API keys; a JWT's tenant
+ * claim is checked where it is read, auth/jwt-claims.ts), or an embedder's own authenticator
+ * (`createGateway`'s `auth`), the authority for the tenants its principals name.
+ */
+export type CredentialIssuer = "gateway" | "embedder";
+
+/**
  * Wraps an authenticator so every principal carries its tenant's rules from this config version
  * (a reload of `tenants:` builds a new one: it applies to the next request, keys unchanged), and a
- * caller of a tenant the config no longer lists is refused (`tenantUnconfigured`: the uniform 401,
- * `unknown_tenant` in the access line). A config with no tenant and no tenant-scoped model binds
- * no caller: the authenticator is taken as it is, with no wrapper (a promise and its reaction a
- * request).
+ * caller the gateway issued a credential to, of a tenant the config no longer lists, is refused
+ * (`tenantUnconfigured`: the uniform 401, `unknown_tenant` in the access line). An embedder's
+ * principal of a tenant not listed is served as one outside every tenant (`issuer`: "embedder"),
+ * as before tenants were checked: its authenticator knows its teams, the config need not. A config
+ * with no tenant and no tenant-scoped model binds no caller: the authenticator is taken as it is,
+ * with no wrapper (a promise and its reaction a request).
  */
-export function bindTenant(authenticate: Authenticator, config: Config): Authenticator {
+export function bindTenant(
+  authenticate: Authenticator,
+  config: Config,
+  issuer: CredentialIssuer = "gateway",
+): Authenticator {
   if (config.tenants.length === 0 && config.models.every((model) => model.tenant === undefined))
     return authenticate;
   const bind = (principal: Principal): Principal => {
-    if (tenantUnconfigured(config, principal.tenant))
+    if (issuer === "gateway" && tenantUnconfigured(config, principal.tenant))
       throw unauthorized(
         `unknown_tenant: ${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
       );

@@ -10,6 +10,12 @@ export interface ChatUpstreamNeeds {
    */
   readonly reasoningBack?: boolean;
   /**
+   * The provider whose thinking goes back signed (a Messages server that takes its thinking back:
+   * providers/takes-thinking-back.ts): a reasoning item carrying a signature it wrote goes back with
+   * it (thinking-blocks.ts `signatureFor`); any other goes back unsigned.
+   */
+  readonly signedThinkingOf?: string;
+  /**
    * Tool-call ids kept as the caller sent them, Gemini's thought signature in them (gemini-call-id.ts):
    * only a Gemini upstream reads it. Any other gets each id plain (`plainCallIds`), as short as
    * OpenAI and Azure require (40 characters), call and result alike.

@@ -34,18 +34,32 @@ export const THINKING_SEPARATOR = "\n\n";
 
 /**
  * Marks a signature carried as `encrypted_content`, so that it is told apart from a Responses
- * server's own (OpenAI's, which only it can read): only a marked one goes back as a signature, and
- * a marked one never goes to a server of the Responses API (translate/responses/item-references.ts).
+ * server's own (OpenAI's, which only it can read): a marked one never goes to a server of the
+ * Responses API (translate/responses/item-references.ts). It names the provider that signed
+ * (`mindgw-thinking:v2:<provider>:<signature>`; a provider's name has no colon), and goes back as a
+ * signature to that provider alone (`signatureFor`): a turn sent to another one after a switch of
+ * model or a failover goes unsigned, as it went before signatures were carried. The mark is no
+ * proof: no secret of the gateway's signs it, so a client can write one; it can make the gateway
+ * send only the signature it wrote, to the provider it named, as its own thinking.
  */
-const MARK = "mindgw-thinking:v1:";
+const MARK = "mindgw-thinking:";
+const SIGNED_BY = `${MARK}v2:`;
 
-/** A block's signature as a reasoning item's `encrypted_content`; undefined when it has none. */
-export const encryptedThinking = (signature: string): string | undefined =>
-  signature === "" ? undefined : `${MARK}${signature}`;
+/** A block's signature, by `provider`, as a reasoning item's `encrypted_content`; undefined when it has none. */
+export const encryptedThinking = (signature: string, provider: string): string | undefined =>
+  signature === "" ? undefined : `${SIGNED_BY}${provider}:${signature}`;
 
-/** The signature a reasoning item's `encrypted_content` carries, when it is one `encryptedThinking` wrote. */
-export function signatureIn(encrypted: unknown): string | undefined {
-  return typeof encrypted === "string" && encrypted.startsWith(MARK)
-    ? encrypted.slice(MARK.length)
+/** Whether `encrypted` is thinking the gateway carried (`encryptedThinking`, or v1's, which named no provider). */
+export const isCarriedThinking = (encrypted: unknown): boolean =>
+  typeof encrypted === "string" && encrypted.startsWith(MARK);
+
+/**
+ * The signature a reasoning item's `encrypted_content` carries for `provider`: when
+ * `encryptedThinking` wrote it for that provider; undefined for any other's, and for v1's.
+ */
+export function signatureFor(encrypted: unknown, provider: string): string | undefined {
+  const prefix = `${SIGNED_BY}${provider}:`;
+  return typeof encrypted === "string" && encrypted.startsWith(prefix)
+    ? encrypted.slice(prefix.length)
     : undefined;
 }

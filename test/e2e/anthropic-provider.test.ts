@@ -752,9 +752,10 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
       const input: OpenAI.Responses.ResponseInputItem[] = [{ role: "user", content: "list the files" }];
       const first = await ask({ model: "ds-think", tools, input, store: chained });
       expect(first.output[0]).toMatchObject({ type: "reasoning", summary: [{ text: think(1).thinking }] });
-      // DeepSeek signs a block with its message's id, carried marked (the gateway's, not OpenAI's).
+      // DeepSeek signs a block with its message's id, carried marked (the gateway's, not OpenAI's)
+      // as the `deepseek` provider's.
       const sealed = first.output[0]?.type === "reasoning" ? first.output[0].encrypted_content : undefined;
-      expect(sealed).toMatch(/^mindgw-thinking:v1:msg_/);
+      expect(sealed).toMatch(/^mindgw-thinking:v2:deepseek:msg_/);
       const call = first.output.find((item) => item.type === "function_call");
       const result: OpenAI.Responses.ResponseInputItem = {
         type: "function_call_output",
@@ -781,7 +782,7 @@ describe("OpenAI SDK → DeepSeek's Anthropic API (unsigned_thinking: keep)", ()
       const up = await upstreamCall(before);
       expect((up.body.messages as Turn[])[1]?.content[0]).toEqual({
         ...think(1),
-        signature: sealed?.slice("mindgw-thinking:v1:".length),
+        signature: sealed?.slice("mindgw-thinking:v2:deepseek:".length),
       });
     },
   );

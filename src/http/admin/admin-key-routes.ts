@@ -4,6 +4,7 @@ import type { KeyAdmin } from "../../auth/key-admin.ts";
 import { managedTenant } from "../../auth/key-scope.ts";
 import type { KeyView } from "../../auth/key-view.ts";
 import { isJsonObject } from "../../core/dialect.ts";
+import { tenantFilter } from "../../core/tenant-filter.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
@@ -25,7 +26,7 @@ const MAX_KEY_BODY = 64 * 1024;
  * `?tenant=T` on a key named (`/admin/api/keys/{name}`, `…/revoke`, `…/rotate`, `…/limits`): that
  * tenant's keys of the name alone, where an admin outside every tenant finds them in several (409).
  */
-const tenantQuerySchema = z.object({ tenant: z.string().min(1).max(512).optional() });
+const tenantQuerySchema = z.object({ tenant: tenantFilter });
 const tenantOf = (request: Request) => {
   const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
   return tenant === undefined ? {} : { tenant };
@@ -60,7 +61,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       admin(async ({ principal, headers }, request) => {
         const query = parseInput(keyListQuerySchema, queryOf(request));
         // An admin in a tenant asking for another tenant's keys is refused (403), not shown its own.
-        const tenant = scopedTenant(managedTenant(principal), query.tenant || undefined);
+        const tenant = scopedTenant(managedTenant(principal), query.tenant);
         const filter = {
           ...(tenant ? { tenant } : {}),
           ...(query.name ? { name: query.name } : {}),

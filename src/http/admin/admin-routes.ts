@@ -6,6 +6,7 @@ import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
+import { askedTenant } from "../../core/tenant-filter.ts";
 import { eventVisibleTo, scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -42,7 +43,10 @@ export function adminRoutes(deps: AdminDeps) {
   // Read views (`reader`): admins see every tenant; a member of a configured tenant sees only its own.
   const auditQuery = (request: Request, scope: string | null, extra: Record<string, unknown> = {}) => {
     const query = { ...queryOf(request), ...extra };
-    const tenant = scopedTenant(scope, typeof query.tenant === "string" ? query.tenant : undefined);
+    const tenant = scopedTenant(
+      scope,
+      typeof query.tenant === "string" ? askedTenant(query.tenant) : undefined,
+    );
     return { ...query, ...(tenant !== undefined ? { tenant } : {}) };
   };
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type KeyView, positionOf } from "../../auth/key-view.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
+import { tenantFilter } from "../../core/tenant-filter.ts";
 import type { KeyPosition } from "../../storage/storage.ts";
 
 /**
@@ -9,7 +10,7 @@ import type { KeyPosition } from "../../storage/storage.ts";
  * web UI and `mindgw keys list` read), without it every key.
  */
 export const keyListQuerySchema = z.object({
-  tenant: z.string().max(512).optional(),
+  tenant: tenantFilter,
   /** Only the keys of this name (what the web UI's Revoke counts before it offers the name). */
   name: z.string().min(1).max(512).optional(),
   /** `true` lists revoked and expired keys too. */

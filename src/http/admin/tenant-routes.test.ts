@@ -70,8 +70,9 @@ test("an embedder's key store without countActive: the same counts, its keys lis
   expect(await reportKeys(false)).toEqual({ keys: { "team-a": 2, "team-b": 1, "team-c": 0 }, lists: 3 });
 });
 
-test("a reader held to its tenant asking for another's tenants, audit rows, shadow records or keys is refused (403 naming its own), not answered with its own", async () => {
-  const storage = openSqliteStorage(join(dir, "scoped.db"));
+/** A gateway of two tenants, with keys of an admin outside them, an admin in team-a and a member of it. */
+async function readersGateway(file: string) {
+  const storage = openSqliteStorage(join(dir, file));
   const stored = async (tenant: string, role: "admin" | "user") => {
     const { plain, ...secret } = generateApiKey();
     await storage.keys.create(
@@ -95,8 +96,18 @@ test("a reader held to its tenant asking for another's tenants, audit rows, shad
   });
   const get = (path: string, key: string) =>
     gateway.handle(new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${key}` } }));
-  const names = async (res: Response) =>
-    ((await res.json()) as { tenants: TenantReport[] }).tenants.map((tenant) => tenant.name);
+  const stop = async () => {
+    await gateway.stop();
+    await storage.close();
+  };
+  return { get, platform, aAdmin, aMember, stop };
+}
+
+const names = async (res: Response) =>
+  ((await res.json()) as { tenants: TenantReport[] }).tenants.map((tenant) => tenant.name);
+
+test("a reader held to its tenant asking for another's tenants, audit rows, shadow records or keys is refused (403 naming its own), not answered with its own", async () => {
+  const { get, platform, aAdmin, aMember, stop } = await readersGateway("scoped.db");
   try {
     const elsewhere = [
       "/admin/api/tenants?tenant=team-b",
@@ -123,7 +134,30 @@ test("a reader held to its tenant asking for another's tenants, audit rows, shad
     expect(await names(await get("/admin/api/tenants?tenant=team-b", platform))).toEqual(["team-b"]);
     expect(await names(await get("/admin/api/tenants", platform))).toEqual(["team-a", "team-b"]);
   } finally {
-    await gateway.stop();
-    await storage.close();
+    await stop();
+  }
+});
+
+test("an empty ?tenant= is no filter, on every route that takes one: each reader is answered as without it", async () => {
+  const { get, platform, aAdmin, aMember, stop } = await readersGateway("empty-filter.db");
+  try {
+    const paths = ["/admin/api/tenants", "/admin/api/audit", "/admin/api/audit/export", "/admin/api/shadow"];
+    for (const [reader, readable] of [
+      [platform, [...paths, "/admin/api/keys"]],
+      [aAdmin, [...paths, "/admin/api/keys"]],
+      [aMember, paths],
+    ] as const)
+      for (const path of readable) {
+        const [plain, empty] = [await get(path, reader), await get(`${path}?tenant=`, reader)];
+        expect({ path, status: empty.status }).toEqual({ path, status: plain.status });
+        expect(plain.status).toBe(200);
+        if (path === "/admin/api/tenants") expect(await names(empty)).toEqual(await names(plain));
+      }
+    expect(await names(await get("/admin/api/tenants?tenant=", platform))).toEqual(["team-a", "team-b"]);
+    // A key named: ?tenant= is the name's keys in every tenant, as without it.
+    const shown = await get("/admin/api/keys/k1?tenant=", platform);
+    expect(shown.status).toBe((await get("/admin/api/keys/k1", platform)).status);
+  } finally {
+    await stop();
   }
 });

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { TenantConfig } from "../../config/tenant-config.ts";
+import { tenantFilter } from "../../core/tenant-filter.ts";
 import type { AuditStore } from "../../storage/storage.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import { sharedUsage } from "../../tenants/shared-usage.ts";
@@ -26,7 +27,7 @@ export interface TenantRoutesDeps {
 }
 
 /** `GET /admin/api/tenants`' query (exported for the OpenAPI document). */
-export const tenantQuerySchema = z.object({ tenant: z.string().min(1).max(512).optional() }).loose();
+export const tenantQuerySchema = z.object({ tenant: tenantFilter }).loose();
 
 /** How long one scan of the audit log answers every caller asking for the same tenants and period. */
 const USAGE_FRESH_MS = 5_000;

@@ -2,8 +2,9 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { responseFailedEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIErrorBody, openAIWireError } from "../../core/openai-errors.ts";
-import { newResponseId } from "../../translate/responses/chat-response-to-response.ts";
 import { inBandError } from "../../translate/stream/in-band-error.ts";
+import { failedResponse } from "../failed-response.ts";
+import type { OpenedResponse } from "../stream-tail.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
 /** A server event of a turn, as sent on the socket, and what the session must know of it. */
@@ -116,25 +117,19 @@ function streamError(event: JsonObject, failure: GatewayError): SocketError {
  * The `response.failed` that ends a turn the socket fails itself (its stream said something that
  * is no Responses event, or ended, or broke off, before its last event), numbered `sequence`, after
  * the `error` event that said why (`said`): it fails the response the turn's stream opened with
- * (`opened`, as sent: its lane's chain echoed), or one of the gateway's own when none opened, as
- * the `response.failed` the gateway writes into an SSE stream does (http/sse-response.ts).
+ * (`opened`: its id and its lane's chain echoed), or one of the gateway's own when none opened, as
+ * the `response.failed` the gateway writes into an SSE stream does (http/failed-response.ts).
  */
 export function failedEvent(
   said: SocketError,
   sequence: number,
-  opened: JsonObject | undefined,
+  opened: OpenedResponse | undefined,
   streamId: string | undefined,
 ): string {
-  const response = opened ?? {
-    id: newResponseId(),
-    object: "response",
-    created_at: Math.floor(Date.now() / 1000),
-    incomplete_details: null,
-  };
   const event = responseFailedEvent(
     { code: said.code ?? said.type, message: said.message },
     sequence,
-    response,
+    failedResponse(opened),
   );
   if (streamId !== undefined) event.stream_id = streamId;
   return JSON.stringify(event);

@@ -378,7 +378,9 @@ describe("a turn always ends with its last event, never in silence", () => {
       sequence_number: 2,
       response: {
         id: "resp_1",
-        output: [],
+        object: "response",
+        created_at: expect.any(Number),
+        incomplete_details: null,
         status: "failed",
         error: { code: "server_error", message: expect.stringContaining("ended before") },
       },
@@ -396,6 +398,36 @@ describe("a turn always ends with its last event, never in silence", () => {
       "response.created",
       "response.failed",
     ]);
+  });
+
+  test("the response.failed the socket writes fails the opened response by its id and chain alone, as an SSE stream's does: not its instructions, tools and input again", async () => {
+    const big = "x".repeat(100_000);
+    const opened = {
+      id: "resp_1",
+      object: "response",
+      previous_response_id: "resp_0",
+      instructions: big,
+      tools: [{ type: "function", name: "f", description: big }],
+      input: [{ role: "user", content: big }],
+      output: [],
+    };
+    const created = `data: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: opened })}\n\n`;
+    const { socket, sent } = answeredWith([created]);
+    socket.message(create("cut"));
+    await until(() => sent.length === 3);
+    expect(sent[2]).toEqual({
+      type: "response.failed",
+      sequence_number: 2,
+      response: {
+        id: "resp_1",
+        object: "response",
+        created_at: expect.any(Number),
+        incomplete_details: null,
+        previous_response_id: "resp_0",
+        status: "failed",
+        error: { code: "server_error", message: expect.stringContaining("ended before") },
+      },
+    });
   });
 
   test("what is no Responses event ends the turn with the error event and response.failed, numbered after the last event relayed", async () => {

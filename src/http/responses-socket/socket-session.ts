@@ -1,8 +1,9 @@
 import { messageOf } from "../../core/describe-error.ts";
-import type { JsonObject } from "../../core/dialect.ts";
 import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
+import { openedOf } from "../failed-response.ts";
+import type { OpenedResponse } from "../stream-tail.ts";
 import { cutShort, errorEvent, failedEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
 import {
   type LastResponse,
@@ -70,8 +71,11 @@ interface TurnRun {
   written: GatewayError | undefined;
   /** The number the turn's next event takes: the last one's `sequence_number` and one (0 before any). */
   next: number;
-  /** The response the turn's stream opened with (its `response.created`'s), as sent. */
-  opened: JsonObject | undefined;
+  /**
+   * The response the turn's stream opened with (its `response.created`'s): what a `response.failed`
+   * keeps of it, not the whole (it echoes the turn's instructions, tools and input).
+   */
+  opened: OpenedResponse | undefined;
   /** The `error` event the turn said, once it has: its `response.failed` is all that may follow. */
   said: SocketError | undefined;
 }
@@ -266,7 +270,7 @@ export class ResponsesSocketSession {
     const { event } = read;
     this.deps.send(event.text);
     run.next = (event.sequence ?? run.next) + 1;
-    run.opened ??= event.response;
+    run.opened ??= openedOf(event.response);
     if (event.type === "response.completed" || event.type === "response.incomplete")
       this.remember(event, run);
     return FINAL_RESPONSE_EVENTS.has(event.type);

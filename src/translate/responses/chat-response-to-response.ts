@@ -17,13 +17,15 @@ export function newResponseId(): string {
  * in the envelope, `model` included); `id` is the response id the gateway stores it under.
  * The answer goes through the stream's own writer as the chunks it would have streamed in, so a
  * whole answer's items (their order, ids and statuses) are its stream's: text, a call, then more
- * text are two messages around the call when the upstream said so (calls-in-text.ts).
+ * text are two messages around the call when the upstream said so (calls-in-text.ts). A Messages
+ * server's thinking blocks noted on the answer are marked as `thinkingBackTo`'s (thinking-blocks.ts).
  */
 export function chatResponseToResponse(
   chat: JsonObject,
   request: JsonObject,
   id: string,
   tools: ToolNames = new ToolNames(),
+  thinkingBackTo?: string,
 ): JsonObject {
   const body = parseBody(openAIChatResponse, chat, "upstream");
   let response: JsonObject | undefined;
@@ -46,7 +48,8 @@ export function chatResponseToResponse(
     writer.reasoningApart();
     if (block.thinking !== "")
       writer.chunk({ choices: [{ index: 0, delta: { reasoning_content: block.thinking } }] });
-    const encrypted = encryptedThinking(block.signature);
+    const encrypted =
+      thinkingBackTo === undefined ? undefined : encryptedThinking(block.signature, thinkingBackTo);
     if (encrypted !== undefined) writer.reasoningSealed(encrypted);
   }
   for (const chunk of chunksOf(body, callsInText(first?.message), thought === undefined)) writer.chunk(chunk);

@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { signatureIn } from "../thinking-blocks.ts";
+import { isCarriedThinking } from "../thinking-blocks.ts";
 import { summaryTurn } from "./compaction.ts";
 import { responseIdOfItem } from "./stored-item-ids.ts";
 
@@ -92,7 +92,8 @@ export function noteHolders(
  * reference to any other item goes as the item (`referenced`), and any other item as itself, each
  * without the id the upstream would look up and not find (a translated turn's, another provider's,
  * an input item's under an id the gateway made). A bare reasoning item (another model's summary and
- * an id) is left out: nothing of it could reach the upstream. A compaction the gateway wrote (a
+ * an id) is left out: nothing of it could reach the upstream; so is one carrying a Messages server's
+ * thinking (thinking-blocks.ts), with an id or without. A compaction the gateway wrote (a
  * translated route's summary, `cmp_…`) goes as the user turn that carries its summary, as a
  * translated route is sent it: the upstream could neither find its id nor decrypt its content. An
  * item whose id `holders` cannot tell of goes as it is. The list itself when nothing changes.
@@ -125,9 +126,12 @@ function nativeRead(
   provider: string,
 ): unknown {
   const stored = referenced ? referencedItem(item, referenced) : undefined;
-  if (stored && holders?.get(String(stored.id)) === provider) return item;
   const read = stored ?? item;
   if (!isJsonObject(read)) return item;
+  // Whatever its id says (none, as Codex echoes it; one no holder is known for): no server of the
+  // Responses API could read it.
+  if (carriesThinking(read)) return undefined;
+  if (stored && holders?.get(String(stored.id)) === provider) return item;
   const summary = summaryTurn(read);
   if (summary) return summary;
   if (stored) return withoutId(stored);
@@ -184,16 +188,19 @@ export function echoedIds(items: readonly unknown[]): string[] {
  */
 const bareReasoning = (item: JsonObject) =>
   item.type === "reasoning" &&
-  (typeof item.encrypted_content !== "string" ||
-    item.encrypted_content === "" ||
-    signatureIn(item.encrypted_content) !== undefined);
+  (typeof item.encrypted_content !== "string" || item.encrypted_content === "" || carriesThinking(item));
+
+/** A reasoning item whose `encrypted_content` is a Messages server's thinking the gateway carried. */
+const carriesThinking = (item: JsonObject) =>
+  item.type === "reasoning" && isCarriedThinking(item.encrypted_content);
 
 /**
  * `items` with the ids in `foreign` (ids the caller's scope does not hold) taken off, so none
  * reaches an upstream that would resolve it across the shared account: an item whose content is
  * its own goes on without its id. A bare reasoning item has nothing but its id: refused as an
  * unknown reference is (`refuse`: what is sent to a native upstream), or left out (`drop`: what
- * is stored, where no upstream can read it for this caller).
+ * is stored, where no upstream can read it for this caller). A reasoning item carrying a Messages
+ * server's thinking is left out either way, as `forNativeUpstream` leaves it out under any id.
  */
 export function withoutForeignIds(
   items: readonly unknown[],
@@ -208,7 +215,8 @@ export function withoutForeignIds(
     }
     const rest = withoutId(item);
     if (rest) out.push(rest);
-    else if (bare === "refuse") throw itemNotFound(item.id);
+    // Carried thinking is not its id alone: it is left out as it is from every native call.
+    else if (bare === "refuse" && !carriesThinking(item)) throw itemNotFound(item.id);
   }
   return out;
 }

@@ -44,7 +44,7 @@ describe("Anthropic → Responses in one pass", () => {
       translateStream(
         replay(sseFixture(fixture)),
         readMessagesEvent,
-        new MessagesToResponsesWriter("m", { ...options, thinkingBack: true }),
+        new MessagesToResponsesWriter("m", { ...options, thinkingBackTo: "ds" }),
       ),
     );
     const last = JSON.parse(direct.at(-1)?.data ?? "{}") as { response: { output: JsonObject[] } };
@@ -135,13 +135,13 @@ describe("Anthropic → Responses in one pass", () => {
   });
 
   test.each([
-    ["Claude's (no thinking back)", false, 0],
-    ["DeepSeek's /anthropic (thinking back)", true, 300],
+    ["Claude's (no thinking back)", undefined, 0],
+    ["DeepSeek's /anthropic (thinking back)", "ds", 300],
   ])(
     "%s: a thinking delta makes no generator of its own, one an event (the chat writer's bodies) and no more",
-    (_, thinkingBack, reasoningDeltas) => {
+    (_, thinkingBackTo, reasoningDeltas) => {
       const events = thinkingAnswer(300);
-      const writer = new MessagesToResponsesWriter("m", { ...options, thinkingBack });
+      const writer = new MessagesToResponsesWriter("m", { ...options, thinkingBackTo });
       let reasoning = 0;
       const made = generatorsMade(() => {
         for (const event of events)

@@ -3,31 +3,35 @@ import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../anthropic-schema.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import { ChatChunkWriter } from "../openai-to-anthropic/chat-chunk-writer.ts";
-import type { MessagesToChatOptions } from "../openai-to-anthropic/messages-response-to-chat.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { encryptedThinking } from "../thinking-blocks.ts";
 import { ResponsesStreamWriter, type ResponsesStreamWriterOptions } from "./responses-stream-writer.ts";
 
-/** The Responses stream's options, and whether the upstream's thinking is said (a reasoning item). */
-export interface MessagesToResponsesOptions
-  extends ResponsesStreamWriterOptions,
-    Pick<MessagesToChatOptions, "thinkingBack"> {}
+/** The Responses stream's options, and whose thinking is said, when it is (a reasoning item a block). */
+export interface MessagesToResponsesOptions extends ResponsesStreamWriterOptions {
+  /**
+   * The provider, when it takes its thinking back (MessagesToChatOptions `thinkingBack`): each
+   * block is a reasoning item, its signature marked as this provider's (thinking-blocks.ts).
+   */
+  readonly thinkingBackTo?: string | undefined;
+}
 
 /**
  * Anthropic Messages events → Responses events in one pass: each Anthropic event is read once,
  * becomes chat chunks as objects (ChatChunkWriter), and those feed the Responses writer as they
  * are — the two translations compose without encoding and re-parsing the chat stream between them.
- * What chat cannot say of the thinking said (`thinkingBack`) is told the Responses writer from the
+ * What chat cannot say of the thinking said (`thinkingBackTo`) is told the Responses writer from the
  * events themselves: where each block begins (a reasoning item each) and its signature (the item's
  * `encrypted_content`, thinking-blocks.ts).
  */
 export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEvent> {
   private readonly chat: ChatChunkWriter;
   private readonly responses: ResponsesStreamWriter;
-  private readonly thinkingBack: boolean;
+  private readonly thinkingBackTo: string | undefined;
 
   constructor(model: string, options: MessagesToResponsesOptions) {
-    const { createdAt: created, thinkingBack = false } = options;
+    const { createdAt: created, thinkingBackTo } = options;
+    const thinkingBack = thinkingBackTo !== undefined;
     // Usage always: `response.completed` reports it.
     this.chat = new ChatChunkWriter(model, {
       includeUsage: true,
@@ -36,7 +40,7 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
       thinkingApart: true,
     });
     this.responses = new ResponsesStreamWriter(options);
-    this.thinkingBack = thinkingBack;
+    this.thinkingBackTo = thinkingBackTo;
   }
 
   get complete(): boolean {
@@ -49,19 +53,20 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
 
   chunk(event: AnthropicStreamEvent): SseEvent[] {
     const out: SseEvent[] = [];
-    if (this.thinkingBack) this.thinking(event, out);
+    if (this.thinkingBackTo !== undefined) this.thinking(event, out, this.thinkingBackTo);
     // The objects ChatChunkWriter builds have the chunk shape by construction.
     for (const body of this.chat.bodies(event)) out.push(...this.responses.chunk(body as OpenAIChunk));
     return out;
   }
 
   /** A thinking block's start (a reasoning item of its own) or its signature, told the Responses writer. */
-  private thinking(event: AnthropicStreamEvent, out: SseEvent[]): void {
+  private thinking(event: AnthropicStreamEvent, out: SseEvent[], provider: string): void {
     if (event.type === "content_block_start" && event.content_block.type === "thinking")
       out.push(...this.responses.reasoningApart());
     else if (event.type === "content_block_delta" && event.delta.type === "signature_delta") {
       const encrypted = encryptedThinking(
         typeof event.delta.signature === "string" ? event.delta.signature : "",
+        provider,
       );
       if (encrypted !== undefined) this.responses.reasoningSealed(encrypted);
     }

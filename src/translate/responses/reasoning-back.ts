@@ -1,7 +1,7 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import {
   noteThinking,
-  signatureIn,
+  signatureFor,
   THINKING_SEPARATOR,
   type ThinkingBlock,
   thinkingOf,
@@ -13,18 +13,23 @@ import type { ResponsesItem } from "./responses-schema.ts";
  * upstream that wants its reasoning back (`ChatUpstreamNeeds.reasoningBack`: DeepSeek's thinking
  * mode): a reasoning item's text waits for the next assistant message (its text, or the tool calls
  * it carries) and becomes that message's `reasoning_content`, several joined by a blank line. An
- * item that carries a Messages server's signature (thinking-blocks.ts) has the message's blocks
- * noted beside it, each with its signature, for that server (chat-request-to-messages.ts). A
+ * item that carries a signature the conversation's server wrote (thinking-blocks.ts) has the
+ * message's blocks noted beside it, each with its signature, for that server
+ * (chat-request-to-messages.ts); another server's signature is not sent. A
  * tool-call turn without reasoning (a turn another route answered) carries it empty, as DeepSeek
  * refuses one without it.
  */
 export class ReasoningBack {
   private held: ThinkingBlock[] = [];
 
-  /** A reasoning item: its text and signature, held for the next assistant message. */
+  /** `signer`: the provider the conversation goes to, when a signature it wrote goes back with its block. */
+  constructor(private readonly signer?: string) {}
+
+  /** A reasoning item: its text and signature (`signer`'s alone, else none), held for the next assistant message. */
   hold(item: ResponsesItem): void {
     const thinking = reasoningText(item);
-    const signature = signatureIn(item.encrypted_content) ?? "";
+    const signature =
+      this.signer === undefined ? "" : (signatureFor(item.encrypted_content, this.signer) ?? "");
     if (thinking !== "" || signature !== "") this.held.push({ thinking, signature });
   }
 

@@ -82,7 +82,7 @@ export function responsesRequestToChat(
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
   const tools = chatTools(declared, request.tool_choice, names, dropped);
-  const reasoning = needs.reasoningBack ? new ReasoningBack() : undefined;
+  const reasoning = needs.reasoningBack ? new ReasoningBack(needs.signedThinkingOf) : undefined;
   const paths = new CallerPaths(RESPONSES_FIELDS);
   const writing = { names, dropped, paths, fileUrls: needs.fileUrls === true };
   const messages = messagesOf(request, items, previous.length, writing, reasoning);

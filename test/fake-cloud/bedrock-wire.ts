@@ -40,20 +40,32 @@ const usage = (answer: CloudAnswer) => ({
   cacheWriteInputTokens: 0,
 });
 
-export function converseJson(answer: CloudAnswer): object {
-  const content = answer.tool
-    ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
-    : [{ text: answer.text }];
+/**
+ * The Converse answer, or with `failedStop` (`malformed_tool_use`, `malformed_model_output`) a turn
+ * that ends so with nothing written, as Bedrock ends one its model could not form.
+ */
+export function converseJson(answer: CloudAnswer, failedStop?: string): object {
+  const content = failedStop
+    ? []
+    : answer.tool
+      ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
+      : [{ text: answer.text }];
   return {
     output: { message: { role: "assistant", content } },
-    stopReason: answer.tool ? "tool_use" : "end_turn",
+    stopReason: failedStop ?? (answer.tool ? "tool_use" : "end_turn"),
     usage: usage(answer),
     metrics: { latencyMs: 12 },
   };
 }
 
-export function converseFrames(answer: CloudAnswer): Uint8Array[] {
+/** ConverseStream's frames of the answer, or of a turn that ends in `failedStop` (`converseJson`). */
+export function converseFrames(answer: CloudAnswer, failedStop?: string): Uint8Array[] {
   const frames = [eventFrame("messageStart", { role: "assistant" })];
+  if (failedStop) {
+    frames.push(eventFrame("messageStop", { stopReason: failedStop }));
+    frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
+    return frames;
+  }
   if (answer.tool) {
     frames.push(
       eventFrame("contentBlockStart", {

@@ -67,6 +67,11 @@ export interface CloudFailure {
   errorEvent?: boolean;
   /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
   google?: GoogleErrorDetails;
+  /**
+   * Bedrock Converse only: a 200 whose turn ends in this stopReason with nothing written
+   * (`malformed_tool_use`, `malformed_model_output`), whole or streamed.
+   */
+  stopReason?: string;
 }
 
 export interface FakeCloudOptions {
@@ -295,7 +300,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
               "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
         const failure = failures.shift();
-        if (failure && !failure.midStream && !failure.stall && !failure.endAfter)
+        if (failure && !failure.midStream && !failure.stall && !failure.endAfter && !failure.stopReason)
           return json({ message: failure.message }, failure.status, {
             "x-amzn-errortype": failure.type,
             ...retryHeader(failure),
@@ -323,8 +328,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         const lastUser = request.messages.findLast((m) => m.role === "user");
         const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
         const answer = answerFor(text, request.toolConfig?.tools?.[0]?.toolSpec?.name, "bedrock");
-        if (bedrock[2] === "converse") return json(converseJson(answer));
-        const frames = converseFrames(answer);
+        if (bedrock[2] === "converse") return json(converseJson(answer, failure?.stopReason));
+        const frames = converseFrames(answer, failure?.stopReason);
         if (failure?.midStream)
           frames.splice(2, frames.length - 2, exceptionFrame(failure.type, failure.message));
         const headers = { "content-type": "application/vnd.amazon.eventstream" };

@@ -223,6 +223,22 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
     expect(row).toMatchObject({ status: 502 });
   });
 
+  test("Google's error wrapped in a JSON array (as streamGenerateContent sends it) is read as the object: a refused key the gateway's 502, RetryInfo's delay kept", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "INVALID_ARGUMENT",
+      message: "API key expired. Please renew the API key.",
+      google: { reason: "API_KEY_EXPIRED", inArray: true },
+    });
+    const refused = await chat("gemini-flash");
+    expect(refused.status).toBe(502);
+    expect(refused.message).toContain("upstream gm rejected the gateway's credentials");
+    cloud.failNext({ ...QUOTA, google: { ...QUOTA.google, inArray: true } });
+    const limited = await messages("vertex-flash");
+    expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(limited.headers?.get("retry-after")).toBe("13");
+  });
+
   test.each([
     [403, "PERMISSION_DENIED", "Permission 'aiplatform.endpoints.predict' denied", 502],
     [401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", 502],

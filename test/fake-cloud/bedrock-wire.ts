@@ -170,3 +170,22 @@ export function invalidDocuments(request: {
   }
   return undefined;
 }
+
+/**
+ * Converse's refusal of a blank text block (empty or whitespace only) in a message or in `system`,
+ * in Bedrock's words; a tool result's text may be blank.
+ */
+export function blankText(request: {
+  messages: Array<{ content: Array<{ text?: string }> }>;
+  system?: Array<{ text?: string }>;
+}): string | undefined {
+  const blank = (block: { text?: string }) => block.text !== undefined && block.text.trim() === "";
+  for (const [i, message] of request.messages.entries())
+    for (const [j, block] of message.content.entries())
+      if (blank(block))
+        return `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+  for (const [i, block] of (request.system ?? []).entries())
+    if (blank(block))
+      return `The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`;
+  return undefined;
+}

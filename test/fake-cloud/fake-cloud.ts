@@ -2,6 +2,7 @@ import { importSPKI, jwtVerify } from "jose";
 import { prepareCountTokens, prepareMessages } from "../fake-upstream/anthropic-messages.ts";
 import { isRefusal } from "../fake-upstream/fake-call.ts";
 import {
+  blankText,
   converseFrames,
   converseJson,
   eventFrame,
@@ -320,7 +321,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
         }
         const request = JSON.parse(body) as ConverseLike;
-        const tooLong = tooLongToolUseId(request) ?? invalidDocuments(request);
+        const tooLong = tooLongToolUseId(request) ?? invalidDocuments(request) ?? blankText(request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
@@ -566,6 +567,7 @@ interface ConverseLike {
       toolResult?: { toolUseId?: string };
     }>;
   }>;
+  system?: Array<{ text?: string }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
 }
 interface GeminiLike extends GeminiContents, GeminiThinking {

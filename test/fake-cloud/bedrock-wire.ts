@@ -1,5 +1,4 @@
 import { EventStreamCodec } from "@smithy/core/event-streams";
-import { AwsV4Signer } from "aws4fetch";
 import type { CloudAnswer } from "./cloud-script.ts";
 import { deltas } from "./cloud-script.ts";
 
@@ -86,48 +85,6 @@ export function converseFrames(answer: CloudAnswer, failedStop?: string): Uint8A
   frames.push(eventFrame("messageStop", { stopReason: answer.tool ? "tool_use" : "end_turn" }));
   frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
   return frames;
-}
-
-/**
- * Checks a SigV4 signature the way AWS does: the canonical request is rebuilt from what
- * arrived (the signed headers, the path as sent, the body) and signed again with the secret.
- */
-export async function verifySigV4(
-  req: Request,
-  body: string,
-  keys: { accessKeyId: string; secretAccessKey: string },
-  region: string,
-): Promise<string | undefined> {
-  const authorization = req.headers.get("authorization") ?? "";
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
-      authorization,
-    );
-  if (!match) return "missing or malformed SigV4 authorization";
-  if (match[1] !== keys.accessKeyId) return "unknown access key";
-  if (match[2] !== region || match[3] !== "bedrock") return "wrong region or service in credential scope";
-  const datetime = req.headers.get("x-amz-date");
-  if (!datetime) return "missing x-amz-date";
-  const headers = new Headers();
-  for (const name of (match[4] ?? "").split(";")) {
-    if (name === "host") continue;
-    const value = req.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  const sessionToken = req.headers.get("x-amz-security-token") ?? undefined;
-  const signer = new AwsV4Signer({
-    method: req.method,
-    url: req.url,
-    headers,
-    body,
-    accessKeyId: keys.accessKeyId,
-    secretAccessKey: keys.secretAccessKey,
-    ...(sessionToken ? { sessionToken } : {}),
-    service: "bedrock",
-    region,
-    datetime,
-  });
-  return (await signer.authHeader()) === authorization ? undefined : "signature does not match";
 }
 
 /** Bedrock's bound on a `toolUseId`, 64 characters: a longer one is its ValidationException. */

@@ -9,7 +9,6 @@ import {
   exceptionFrame,
   invalidDocuments,
   tooLongToolUseId,
-  verifySigV4,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
 import { answerFor } from "./cloud-script.ts";
@@ -32,6 +31,7 @@ import {
   thinkingRefusal,
 } from "./gemini-wire.ts";
 import { chatEvents, chatJson, tooLongCallId } from "./openai-wire.ts";
+import { verifySigV4 } from "./sigv4-verify.ts";
 
 /** One request the fake received (token endpoints included). */
 export interface CloudRequest {
@@ -115,7 +115,7 @@ export interface FakeCloud {
 
 /**
  * Fakes of the cloud vendors' wire formats in one loopback server: Azure OpenAI (deployments
- * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified,
+ * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified from AWS's rules, not by the gateway's signer,
  * binary event-stream frames; InvokeModel for Titan and Cohere embeddings), Claude on Vertex AI
  * (rawPredict, streamRawPredict, count-tokens, answered by the Anthropic fake's code), Gemini API and Vertex
  * AI (generateContent, SSE; batchEmbedContents and predict for embeddings), and the token
@@ -288,13 +288,15 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           path,
         );
       if (bedrock) {
-        const signer = accessKeyOf(req, awsKeys);
-        if (expiredKeys.has(signer.accessKeyId))
+        if (expiredKeys.has(accessKeyIdOf(req)))
           return json({ message: "The security token included in the request is expired" }, 403, {
             "x-amzn-errortype":
               "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
-        const problem = await verifySigV4(req, body, signer, options.aws.region);
+        const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
+          service: "bedrock",
+          region: options.aws.region,
+        });
         if (problem)
           return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
             "x-amzn-errortype":
@@ -581,13 +583,9 @@ function lastUserText(request: ChatLike): string {
   return "";
 }
 
-function accessKeyOf(
-  req: Request,
-  keys: Map<string, string>,
-): { accessKeyId: string; secretAccessKey: string } {
-  const id = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
-  return { accessKeyId: id, secretAccessKey: keys.get(id) ?? "unknown" };
-}
+/** The access key a SigV4 authorization names. */
+const accessKeyIdOf = (req: Request): string =>
+  /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
 
 /**
  * A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given, and

@@ -32,9 +32,13 @@ const RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo";
 /** A protobuf Duration in JSON: seconds with an `s`, fractions allowed ("12s", "0.5s"). */
 const DURATION = /^(\d+(?:\.\d+)?)s$/;
 
-/** Reads a Google error body, or undefined when it is not one. */
+/**
+ * Reads a Google error body, or undefined when it is not one. `streamGenerateContent` without
+ * `alt=sse` answers a JSON array of responses, and its failure comes the same way, the error
+ * object as the array's one element (`[{"error":{…}}]`): read as the object it wraps.
+ */
 export function readGoogleError(body: unknown): GoogleError | undefined {
-  const parsed = googleErrorBody.safeParse(body);
+  const parsed = googleErrorBody.safeParse(Array.isArray(body) && body.length === 1 ? body[0] : body);
   if (!parsed.success) return undefined;
   const { code, message, status, details = [] } = parsed.data.error;
   let reason: string | undefined;

@@ -3,7 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { cloudGateway } from "./harness/cloud-gateway.ts";
+import { cloudGateway, WEATHER } from "./harness/cloud-gateway.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -79,6 +79,38 @@ describe("vendor failures in the caller's dialect", () => {
     expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ error: { type: "api_error" } });
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+  });
+
+  test("a Bedrock turn that ends in malformed_tool_use or malformed_model_output is no answer: failed over to the next route, whole or streamed; alone, a 502 audited so", async () => {
+    const FAILED = { status: 200, type: "", message: "" };
+    cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });
+    const reply = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "use a tool" }],
+      tools: [WEATHER],
+    });
+    expect(reply.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+
+    cloud.failNext({ ...FAILED, stopReason: "malformed_model_output" });
+    const stream = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toContain("Hello from gemini");
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+
+    cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });
+    const refused = (await anthropic.messages
+      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(refused.status).toBe(502);
+    expect(refused.message).toContain("malformed tool call (Bedrock stopReason malformed_tool_use)");
     expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
@@ -189,6 +221,22 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
     expect(refused.error).toMatchObject({ error: { type: "api_error" } });
     const row = await auditRow(gw, refused.requestID ?? "");
     expect(row).toMatchObject({ status: 502 });
+  });
+
+  test("Google's error wrapped in a JSON array (as streamGenerateContent sends it) is read as the object: a refused key the gateway's 502, RetryInfo's delay kept", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "INVALID_ARGUMENT",
+      message: "API key expired. Please renew the API key.",
+      google: { reason: "API_KEY_EXPIRED", inArray: true },
+    });
+    const refused = await chat("gemini-flash");
+    expect(refused.status).toBe(502);
+    expect(refused.message).toContain("upstream gm rejected the gateway's credentials");
+    cloud.failNext({ ...QUOTA, google: { ...QUOTA.google, inArray: true } });
+    const limited = await messages("vertex-flash");
+    expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(limited.headers?.get("retry-after")).toBe("13");
   });
 
   test.each([

@@ -137,6 +137,14 @@ describe("what reaches each cloud", () => {
     expect(cloud.issued.entra).toBe(before + 2);
   });
 
+  test("azure: a base_url ending in /openai/v1/ (Azure's v1 docs' form for the OpenAI SDK) is not doubled", async () => {
+    await openai.chat.completions.create({
+      model: "azure-sdk-base",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(lastModelCall()?.path).toBe("/openai/v1/chat/completions");
+  });
+
   test("bedrock: SigV4-signed Converse call to /model/{id}/converse, the model id encoded", async () => {
     await openai.chat.completions.create({
       model: "claude-bedrock",

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
-import { cloudGateway, VENDOR } from "./harness/cloud-gateway.ts";
+import { cloudGateway, VENDOR, WEATHER } from "./harness/cloud-gateway.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // What crosses between the callers' dialects and the clouds' own (harness/cloud-gateway.ts): PDFs,
@@ -82,6 +82,38 @@ describe("PDFs, audio and images on cloud routes: what each vendor can take, sen
     expect(lastTo(/generateContent$/).contents[0].parts.slice(1)).toEqual([
       { inlineData: { mimeType: "audio/wav", data: "UklGRg==" } },
       { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo=" } },
+    ]);
+  });
+
+  test("blank text Bedrock would refuse the request for (Claude's \"\\n\\n\" before a tool call, an empty part beside an image, an empty system) is left out; the tool result's kept", async () => {
+    const reply = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [
+        { role: "system", content: "" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: "\n\n",
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "" },
+        { role: "user", content: "and now?" },
+      ],
+      tools: [WEATHER],
+    });
+    expect(reply.choices[0]?.message.content).toContain("and now?");
+    const sent = lastTo(/converse$/);
+    expect(sent.system).toBeUndefined();
+    expect(sent.messages[1].content).toEqual([
+      { toolUse: { toolUseId: "call_1", name: "get_weather", input: {} } },
     ]);
   });
 

@@ -1,5 +1,4 @@
 import { EventStreamCodec } from "@smithy/core/event-streams";
-import { AwsV4Signer } from "aws4fetch";
 import type { CloudAnswer } from "./cloud-script.ts";
 import { deltas } from "./cloud-script.ts";
 
@@ -40,20 +39,32 @@ const usage = (answer: CloudAnswer) => ({
   cacheWriteInputTokens: 0,
 });
 
-export function converseJson(answer: CloudAnswer): object {
-  const content = answer.tool
-    ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
-    : [{ text: answer.text }];
+/**
+ * The Converse answer, or with `failedStop` (`malformed_tool_use`, `malformed_model_output`) a turn
+ * that ends so with nothing written, as Bedrock ends one its model could not form.
+ */
+export function converseJson(answer: CloudAnswer, failedStop?: string): object {
+  const content = failedStop
+    ? []
+    : answer.tool
+      ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
+      : [{ text: answer.text }];
   return {
     output: { message: { role: "assistant", content } },
-    stopReason: answer.tool ? "tool_use" : "end_turn",
+    stopReason: failedStop ?? (answer.tool ? "tool_use" : "end_turn"),
     usage: usage(answer),
     metrics: { latencyMs: 12 },
   };
 }
 
-export function converseFrames(answer: CloudAnswer): Uint8Array[] {
+/** ConverseStream's frames of the answer, or of a turn that ends in `failedStop` (`converseJson`). */
+export function converseFrames(answer: CloudAnswer, failedStop?: string): Uint8Array[] {
   const frames = [eventFrame("messageStart", { role: "assistant" })];
+  if (failedStop) {
+    frames.push(eventFrame("messageStop", { stopReason: failedStop }));
+    frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
+    return frames;
+  }
   if (answer.tool) {
     frames.push(
       eventFrame("contentBlockStart", {
@@ -74,48 +85,6 @@ export function converseFrames(answer: CloudAnswer): Uint8Array[] {
   frames.push(eventFrame("messageStop", { stopReason: answer.tool ? "tool_use" : "end_turn" }));
   frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
   return frames;
-}
-
-/**
- * Checks a SigV4 signature the way AWS does: the canonical request is rebuilt from what
- * arrived (the signed headers, the path as sent, the body) and signed again with the secret.
- */
-export async function verifySigV4(
-  req: Request,
-  body: string,
-  keys: { accessKeyId: string; secretAccessKey: string },
-  region: string,
-): Promise<string | undefined> {
-  const authorization = req.headers.get("authorization") ?? "";
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
-      authorization,
-    );
-  if (!match) return "missing or malformed SigV4 authorization";
-  if (match[1] !== keys.accessKeyId) return "unknown access key";
-  if (match[2] !== region || match[3] !== "bedrock") return "wrong region or service in credential scope";
-  const datetime = req.headers.get("x-amz-date");
-  if (!datetime) return "missing x-amz-date";
-  const headers = new Headers();
-  for (const name of (match[4] ?? "").split(";")) {
-    if (name === "host") continue;
-    const value = req.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  const sessionToken = req.headers.get("x-amz-security-token") ?? undefined;
-  const signer = new AwsV4Signer({
-    method: req.method,
-    url: req.url,
-    headers,
-    body,
-    accessKeyId: keys.accessKeyId,
-    secretAccessKey: keys.secretAccessKey,
-    ...(sessionToken ? { sessionToken } : {}),
-    service: "bedrock",
-    region,
-    datetime,
-  });
-  return (await signer.authHeader()) === authorization ? undefined : "signature does not match";
 }
 
 /** Bedrock's bound on a `toolUseId`, 64 characters: a longer one is its ValidationException. */
@@ -156,5 +125,24 @@ export function invalidDocuments(request: {
       names.add(name.toLowerCase());
     }
   }
+  return undefined;
+}
+
+/**
+ * Converse's refusal of a blank text block (empty or whitespace only) in a message or in `system`,
+ * in Bedrock's words; a tool result's text may be blank.
+ */
+export function blankText(request: {
+  messages: Array<{ content: Array<{ text?: string }> }>;
+  system?: Array<{ text?: string }>;
+}): string | undefined {
+  const blank = (block: { text?: string }) => block.text !== undefined && block.text.trim() === "";
+  for (const [i, message] of request.messages.entries())
+    for (const [j, block] of message.content.entries())
+      if (blank(block))
+        return `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+  for (const [i, block] of (request.system ?? []).entries())
+    if (blank(block))
+      return `The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`;
   return undefined;
 }

@@ -2,13 +2,13 @@ import { importSPKI, jwtVerify } from "jose";
 import { prepareCountTokens, prepareMessages } from "../fake-upstream/anthropic-messages.ts";
 import { isRefusal } from "../fake-upstream/fake-call.ts";
 import {
+  blankText,
   converseFrames,
   converseJson,
   eventFrame,
   exceptionFrame,
   invalidDocuments,
   tooLongToolUseId,
-  verifySigV4,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
 import { answerFor } from "./cloud-script.ts";
@@ -31,6 +31,7 @@ import {
   thinkingRefusal,
 } from "./gemini-wire.ts";
 import { chatEvents, chatJson, tooLongCallId } from "./openai-wire.ts";
+import { verifySigV4 } from "./sigv4-verify.ts";
 
 /** One request the fake received (token endpoints included). */
 export interface CloudRequest {
@@ -67,6 +68,11 @@ export interface CloudFailure {
   errorEvent?: boolean;
   /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
   google?: GoogleErrorDetails;
+  /**
+   * Bedrock Converse only: a 200 whose turn ends in this stopReason with nothing written
+   * (`malformed_tool_use`, `malformed_model_output`), whole or streamed.
+   */
+  stopReason?: string;
 }
 
 export interface FakeCloudOptions {
@@ -109,7 +115,7 @@ export interface FakeCloud {
 
 /**
  * Fakes of the cloud vendors' wire formats in one loopback server: Azure OpenAI (deployments
- * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified,
+ * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified from AWS's rules, not by the gateway's signer,
  * binary event-stream frames; InvokeModel for Titan and Cohere embeddings), Claude on Vertex AI
  * (rawPredict, streamRawPredict, count-tokens, answered by the Anthropic fake's code), Gemini API and Vertex
  * AI (generateContent, SSE; batchEmbedContents and predict for embeddings), and the token
@@ -282,20 +288,22 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           path,
         );
       if (bedrock) {
-        const signer = accessKeyOf(req, awsKeys);
-        if (expiredKeys.has(signer.accessKeyId))
+        if (expiredKeys.has(accessKeyIdOf(req)))
           return json({ message: "The security token included in the request is expired" }, 403, {
             "x-amzn-errortype":
               "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
-        const problem = await verifySigV4(req, body, signer, options.aws.region);
+        const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
+          service: "bedrock",
+          region: options.aws.region,
+        });
         if (problem)
           return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
             "x-amzn-errortype":
               "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
         const failure = failures.shift();
-        if (failure && !failure.midStream && !failure.stall && !failure.endAfter)
+        if (failure && !failure.midStream && !failure.stall && !failure.endAfter && !failure.stopReason)
           return json({ message: failure.message }, failure.status, {
             "x-amzn-errortype": failure.type,
             ...retryHeader(failure),
@@ -315,7 +323,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
         }
         const request = JSON.parse(body) as ConverseLike;
-        const tooLong = tooLongToolUseId(request) ?? invalidDocuments(request);
+        const tooLong = tooLongToolUseId(request) ?? invalidDocuments(request) ?? blankText(request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
@@ -323,8 +331,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         const lastUser = request.messages.findLast((m) => m.role === "user");
         const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
         const answer = answerFor(text, request.toolConfig?.tools?.[0]?.toolSpec?.name, "bedrock");
-        if (bedrock[2] === "converse") return json(converseJson(answer));
-        const frames = converseFrames(answer);
+        if (bedrock[2] === "converse") return json(converseJson(answer, failure?.stopReason));
+        const frames = converseFrames(answer, failure?.stopReason);
         if (failure?.midStream)
           frames.splice(2, frames.length - 2, exceptionFrame(failure.type, failure.message));
         const headers = { "content-type": "application/vnd.amazon.eventstream" };
@@ -561,6 +569,7 @@ interface ConverseLike {
       toolResult?: { toolUseId?: string };
     }>;
   }>;
+  system?: Array<{ text?: string }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
 }
 interface GeminiLike extends GeminiContents, GeminiThinking {
@@ -574,13 +583,9 @@ function lastUserText(request: ChatLike): string {
   return "";
 }
 
-function accessKeyOf(
-  req: Request,
-  keys: Map<string, string>,
-): { accessKeyId: string; secretAccessKey: string } {
-  const id = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
-  return { accessKeyId: id, secretAccessKey: keys.get(id) ?? "unknown" };
-}
+/** The access key a SigV4 authorization names. */
+const accessKeyIdOf = (req: Request): string =>
+  /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
 
 /**
  * A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given, and

@@ -128,10 +128,14 @@ export function generateContentEvents(answer: CloudAnswer, model: string): strin
   return events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`);
 }
 
-/** What Google adds to an error's `details`: ErrorInfo's reason, RetryInfo's delay. */
+/**
+ * What Google adds to an error's `details`: ErrorInfo's reason, RetryInfo's delay; `inArray`: the
+ * envelope as a JSON array's one element, as `streamGenerateContent` without `alt=sse` sends it.
+ */
 export interface GoogleErrorDetails {
   reason?: string;
   retryDelay?: string;
+  inArray?: boolean;
 }
 
 /** Google's error envelope (google.rpc.Status), with the details Google sends beside it. */
@@ -139,13 +143,14 @@ export const googleError = (
   code: number,
   status: string,
   message: string,
-  { reason, retryDelay }: GoogleErrorDetails = {},
-) => {
+  { reason, retryDelay, inArray }: GoogleErrorDetails = {},
+): object => {
   const details = [
     ...(reason
       ? [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason, domain: "googleapis.com" }]
       : []),
     ...(retryDelay ? [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay }] : []),
   ];
-  return { error: { code, message, status, ...(details.length ? { details } : {}) } };
+  const envelope = { error: { code, message, status, ...(details.length ? { details } : {}) } };
+  return inArray ? [envelope] : envelope;
 };

@@ -9,13 +9,13 @@ const recorded = jsonFixture("gemini/errors.json") as Record<
   string,
   { error: { code: number; message: string } }
 >;
-const failure = (name: string, headers: Record<string, string> = {}) => {
+const failure = (name: string, headers: Record<string, string> = {}, inArray = false) => {
   const body = recorded[name];
   if (!body) throw new Error(`no fixture ${name}`);
   return upstreamFailure("gm", {
     status: body.error.code,
     headers: new Headers(headers),
-    text: JSON.stringify(body),
+    text: JSON.stringify(inArray ? [body] : body),
   });
 };
 
@@ -139,5 +139,29 @@ describe("Google's errors in the caller's dialect", () => {
     const deadline = failure("deadline");
     expect([deadline.status, deadline.code, deadline.retryable]).toEqual([504, "upstream_timeout", true]);
     expect(errorBody(deadline, "anthropic")).toMatchObject({ error: { type: "timeout_error" } });
+  });
+
+  test("the envelope as a JSON array's one element (streamGenerateContent's) is read as the object: a refused key, RetryInfo's delay, a prompt over the window", () => {
+    const key = failure("apiKeyInvalid", {}, true);
+    expect([key.status, key.code]).toEqual([502, "upstream_auth"]);
+    const limited = failure("rateLimited", {}, true);
+    expect([limited.status, limited.code, limited.headers]).toEqual([
+      429,
+      "rate_limited",
+      { "retry-after": "12" },
+    ]);
+    const tooLong = failure("tooLong", {}, true);
+    expect([tooLong.status, tooLong.code, tooLong.param]).toEqual([
+      400,
+      "context_length_exceeded",
+      "messages",
+    ]);
+    // Two elements are no error envelope of Google's: judged by the status alone.
+    const two = upstreamFailure("gm", {
+      status: 400,
+      headers: new Headers(),
+      text: JSON.stringify([recorded.apiKeyInvalid, recorded.apiKeyInvalid]),
+    });
+    expect(two.code).not.toBe("upstream_auth");
   });
 });

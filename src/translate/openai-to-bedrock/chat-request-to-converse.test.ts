@@ -26,6 +26,43 @@ describe("chat request → Converse", () => {
     });
   });
 
+  test("blank text (empty or whitespace, which Converse refuses) is left out of messages and system; a tool result's is kept; a message left empty goes as an empty one does", () => {
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        { role: "system", content: "" },
+        { role: "developer", content: " \n" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+            { type: "text", text: "  " },
+          ],
+        },
+        {
+          role: "assistant",
+          content: "\n\n",
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "look", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "" },
+        { role: "user", content: "\t" },
+        { role: "assistant", content: [{ type: "text", text: " " }] },
+        { role: "user", content: "and now?" },
+      ],
+    });
+    expect(out).toEqual({
+      messages: [
+        { role: "user", content: [{ image: { format: "png", source: { bytes: "iVBORw0KGgo=" } } }] },
+        { role: "assistant", content: [{ toolUse: { toolUseId: "call_1", name: "look", input: {} } }] },
+        {
+          role: "user",
+          content: [{ toolResult: { toolUseId: "call_1", content: [{ text: "" }] } }, { text: "and now?" }],
+        },
+      ],
+    });
+  });
+
   test("tool calls and results round trip as toolUse / toolResult, tool choice mapped", () => {
     const out = chatRequestToConverse({
       model: "m",

@@ -48,9 +48,10 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   };
   const documents = new DocumentNames();
   for (const [i, message] of request.messages.entries()) {
-    if (message.role === "system" || message.role === "developer")
-      system.push({ text: messageText(message) });
-    else if (message.role === "tool") push("user", [toolResult(message, i)]);
+    if (message.role === "system" || message.role === "developer") {
+      const text = messageText(message);
+      if (!isBlank(text)) system.push({ text });
+    } else if (message.role === "tool") push("user", [toolResult(message, i)]);
     else if (message.role === "assistant") push("assistant", assistantBlocks(message));
     else push("user", userBlocks(message, i, documents));
   }
@@ -82,7 +83,7 @@ function inferenceConfig(request: OpenAIChatRequest): JsonObject {
 function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   const blocks: JsonObject[] = [];
   const text = messageText(message);
-  if (text !== "") blocks.push({ text }); // Converse rejects empty text blocks
+  if (!isBlank(text)) blocks.push({ text });
   for (const call of message.tool_calls ?? []) {
     blocks.push({
       toolUse: {
@@ -106,11 +107,21 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
   };
 }
 
+/**
+ * Converse refuses the whole request for one text block that is empty or only whitespace ("The
+ * text field in the ContentBlock object at messages.1.content.0 is blank"), in a message or in
+ * `system`, yet such blocks are common: Claude writes "\n\n" before a tool call, a client sends an
+ * empty text part beside an image. They say nothing, so they are left out; a message left with no
+ * block at all is left out as an empty one is (its neighbours of one role merge). A tool result's
+ * text is kept as it is: Converse takes it blank.
+ */
+const isBlank = (text: string): boolean => text.trim() === "";
+
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
 
 /** A user message's parts: images and files (a PDF, a spreadsheet, …) as bytes, from `data:` URLs. */
 function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames): JsonObject[] {
-  return userContentParts(message, i, (part, path) => {
+  const blocks = userContentParts(message, i, (part, path) => {
     if (part.type === "file") return documentBlock(part, path, documents);
     const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
     if (url === undefined)
@@ -121,6 +132,7 @@ function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames)
       throw badRequest(`${path}: this model takes images only as data: URLs (png, jpeg, gif, webp)`, path);
     return { image: { format, source: { bytes: data.data } } };
   });
+  return blocks.filter((block) => typeof block.text !== "string" || !isBlank(block.text));
 }
 
 function toolConfig(request: OpenAIChatRequest): JsonObject | undefined {

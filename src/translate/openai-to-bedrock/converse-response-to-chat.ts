@@ -2,11 +2,12 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { AnswerMessage, chatToolCall } from "../answer-message.ts";
 import { parseBody } from "../parse-body.ts";
 import { converseResponse } from "./converse-schema.ts";
-import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
+import { converseUsageToOpenAI, failedStop, finishReasonOfConverse } from "./converse-usage.ts";
 
 /**
  * Bedrock Converse response → OpenAI chat.completion. Text blocks join into `content`, toolUse
- * blocks become `tool_calls`; reasoning blocks have no chat-completions form and are dropped.
+ * blocks become `tool_calls`; reasoning blocks have no chat-completions form and are dropped. A
+ * turn whose stopReason says it failed (`failedStop`) is thrown.
  */
 export function converseResponseToChat(
   body: JsonObject,
@@ -15,6 +16,8 @@ export function converseResponseToChat(
   created = Math.floor(Date.now() / 1000),
 ): JsonObject {
   const response = parseBody(converseResponse, body, "upstream");
+  const failed = failedStop(response.stopReason, response.usage ?? {});
+  if (failed) throw failed;
   const answer = new AnswerMessage();
   for (const block of response.output.message.content) {
     if (block.text !== undefined) answer.addText(block.text);

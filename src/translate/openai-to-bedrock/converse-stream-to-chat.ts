@@ -6,7 +6,12 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
-import { converseBilledUsage, converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
+import {
+  converseBilledUsage,
+  converseUsageToOpenAI,
+  failedStop,
+  finishReasonOfConverse,
+} from "./converse-usage.ts";
 
 /** One decoded ConverseStream event: its `:event-type` header and JSON payload. */
 export interface ConverseEvent {
@@ -86,10 +91,21 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
         return [];
       case "metadata":
         if (payload.usage) this.usage = payload.usage;
+        this.throwIfFailed(); // with what the turn used, which this event tells
         return [];
       default:
         return []; // contentBlockStop
     }
+  }
+
+  /**
+   * A stopReason that ends the turn in failure (`failedStop`) is thrown, never closed as an
+   * answer: before the answer's first event (a turn that wrote nothing) the router may still retry
+   * or fail over; after it the caller gets the error event.
+   */
+  private throwIfFailed(): void {
+    const failed = failedStop(this.stopReason, this.usage);
+    if (failed) throw failed;
   }
 
   /** True once messageStop arrived: the answer is complete even if metadata never comes. */
@@ -98,6 +114,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   }
 
   finish(): SseEvent[] {
+    this.throwIfFailed(); // metadata never came
     return this.chunks.closing(
       finishReasonOfConverse(this.stopReason),
       converseUsageToOpenAI(this.usage) as JsonObject,

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
 import { collect, jsonFixture, payloads } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
 import { converseResponseToChat } from "./converse-response-to-chat.ts";
@@ -83,5 +85,73 @@ describe("Converse → chat", () => {
     }
     const translated = translateStream(cut(), readConverseEvent, new ConverseChunkWriter("c", "m", false));
     await expect(collect(translated.events)).rejects.toThrow("ended before the answer was complete");
+  });
+
+  test("malformed_tool_use and malformed_model_output (and a stopReason the gateway does not know) are failures, not an empty stop: a retryable 502 with Bedrock's usage, or the stream's error event", async () => {
+    const usage = { inputTokens: 30, outputTokens: 4 };
+    const answered = (stopReason: string | null) => ({
+      output: { message: { role: "assistant", content: [] } },
+      stopReason,
+      usage,
+    });
+    const failureOf = (stopReason: string) => {
+      try {
+        converseResponseToChat(answered(stopReason), "m", "c", 1);
+      } catch (error) {
+        if (error instanceof GatewayError) return error;
+        throw error;
+      }
+      throw new Error(`${stopReason} answered`);
+    };
+    for (const [reason, words] of [
+      ["malformed_tool_use", "the model produced a malformed tool call"],
+      ["malformed_model_output", "the model produced malformed output"],
+      ["a_reason_added_later", "the model stopped for a reason the gateway does not know"],
+    ] as const) {
+      const failure = failureOf(reason);
+      expect([failure.status, failure.code, failure.retryable, failure.countsAgainstRoute]).toEqual([
+        502,
+        "upstream_error",
+        true,
+        false,
+      ]);
+      expect(failure.message).toBe(`${words} (Bedrock stopReason ${reason})`);
+      expect(failure.usage).toMatchObject({ inputTokens: 30, outputTokens: 4 });
+    }
+    for (const [reason, finish] of [
+      [null, "stop"],
+      ["end_turn", "stop"],
+      ["stop_sequence", "stop"],
+      ["model_context_window_exceeded", "length"],
+      ["guardrail_intervened", "content_filter"],
+    ] as const)
+      expect(converseResponseToChat(answered(reason), "m", "c", 1)).toMatchObject({
+        choices: [{ finish_reason: finish }],
+      });
+
+    // Streamed: thrown at the metadata after messageStop, with its usage; the text before it was written.
+    async function* stream(text: string) {
+      yield { event: "messageStart", data: '{"role":"assistant"}' };
+      if (text) yield { event: "contentBlockDelta", data: JSON.stringify({ delta: { text } }) };
+      yield { event: "messageStop", data: '{"stopReason":"malformed_tool_use"}' };
+      yield { event: "metadata", data: JSON.stringify({ usage }) };
+    }
+    for (const text of ["", "Let me "]) {
+      const written: SseEvent[] = [];
+      const translated = translateStream(
+        stream(text),
+        readConverseEvent,
+        new ConverseChunkWriter("c", "m", true),
+      );
+      const failure = await (async () => {
+        for await (const event of translated.events) written.push(event);
+      })().catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect((failure as GatewayError).usage).toMatchObject({ inputTokens: 30, outputTokens: 4 });
+      expect(written).toHaveLength(text ? 2 : 1); // the role chunk, the text
+      expect(JSON.parse(translated.failureEvents(failure as GatewayError)[0]?.data ?? "").error.type).toBe(
+        "server_error",
+      );
+    }
   });
 });

@@ -483,6 +483,60 @@ describe("Gemini → chat", () => {
     );
   });
 
+  test("every finishReason of Google's enum reads as it means: the filters' as content_filter, the failures as a retryable 502, and one the gateway does not know as a failure too", () => {
+    const ended = (reason: string) => ({
+      candidates: [{ content: { role: "model", parts: [{ text: "partial" }] }, finishReason: reason }],
+      usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 3 },
+    });
+    const read = (reason: string): string | GatewayError => {
+      try {
+        const chat = geminiResponseToChat(ended(reason), "g", "c", 1) as {
+          choices: Array<{ finish_reason: string }>;
+        };
+        return chat.choices[0]?.finish_reason ?? "";
+      } catch (error) {
+        if (error instanceof GatewayError) return error;
+        throw error;
+      }
+    };
+    for (const reason of ["STOP", "MAX_TOKENS"]) expect(read(reason)).toBeString();
+    for (const reason of [
+      "SAFETY",
+      "RECITATION",
+      "LANGUAGE",
+      "BLOCKLIST",
+      "PROHIBITED_CONTENT",
+      "SPII",
+      "IMAGE_SAFETY",
+      "IMAGE_PROHIBITED_CONTENT",
+      "IMAGE_RECITATION",
+      "IMAGE_OTHER",
+      "MODEL_ARMOR",
+    ])
+      expect([reason, read(reason)]).toEqual([reason, "content_filter"]);
+    for (const reason of [
+      "MISSING_THOUGHT_SIGNATURE",
+      "MALFORMED_RESPONSE",
+      "NO_IMAGE",
+      "FINISH_REASON_UNSPECIFIED",
+      "SOME_REASON_ADDED_LATER",
+    ]) {
+      const failure = read(reason) as GatewayError;
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect([failure.status, failure.code, failure.retryable, failure.countsAgainstRoute]).toEqual([
+        502,
+        "upstream_error",
+        true,
+        false,
+      ]);
+      expect(failure.message).toEndWith(`(Gemini finishReason ${reason})`);
+      expect(failure.usage).toMatchObject({ inputTokens: 10, outputTokens: 3 });
+    }
+    expect((read("SOME_REASON_ADDED_LATER") as GatewayError).message).toBe(
+      "the model stopped for a reason the gateway does not know (Gemini finishReason SOME_REASON_ADDED_LATER)",
+    );
+  });
+
   test("a stream without a finishReason is an upstream failure", async () => {
     const events = sseFixture("gemini/stream-text.sse.txt").slice(0, 2);
     const writer = new GeminiChunkWriter("c", "g", false);

@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import type { Usage } from "../../core/usage.ts";
+import { answerFinish, type FinishReasons, finishFailure } from "../failed-finish.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
 import type { GeminiUsage } from "./gemini-schema.ts";
 
@@ -49,53 +50,52 @@ export function billedUsage(usage: GeminiUsage | undefined): Usage | undefined {
   return usage ? usageFromOpenAI({ usage: geminiUsageToOpenAI(usage) }) : undefined;
 }
 
+/**
+ * Gemini's finishReasons (FinishReason in google-genai's types, the Gemini API's and Vertex AI's):
+ * the filters' (a prompt's, an image's, Model Armor's; LANGUAGE, a language the model does not
+ * take) read as `content_filter`; the rest end the turn in failure: a function call Gemini could
+ * not write or should not have made, a response it could not form, a thought signature the history
+ * lacks, an image it did not make, a stop it gives no reason for.
+ */
+const GEMINI_FINISH: FinishReasons = {
+  field: "Gemini finishReason",
+  answers: {
+    STOP: "stop",
+    MAX_TOKENS: "length",
+    SAFETY: "content_filter",
+    RECITATION: "content_filter",
+    LANGUAGE: "content_filter",
+    BLOCKLIST: "content_filter",
+    PROHIBITED_CONTENT: "content_filter",
+    SPII: "content_filter",
+    IMAGE_SAFETY: "content_filter",
+    IMAGE_PROHIBITED_CONTENT: "content_filter",
+    IMAGE_RECITATION: "content_filter",
+    IMAGE_OTHER: "content_filter",
+    MODEL_ARMOR: "content_filter",
+  },
+  failures: {
+    MALFORMED_FUNCTION_CALL: "the model produced a malformed function call",
+    UNEXPECTED_TOOL_CALL: "the model called a tool that was not offered",
+    TOO_MANY_TOOL_CALLS: "the model made too many tool calls",
+    MALFORMED_RESPONSE: "the model produced a malformed response",
+    MISSING_THOUGHT_SIGNATURE: "the request lacks a thought signature the model needs",
+    NO_IMAGE: "the model was to make an image and made none",
+    OTHER: "the model stopped for an unspecified reason",
+  },
+};
+
 /** Gemini finishReason → OpenAI finish_reason; a turn that called tools ends in `tool_calls`. */
 export function finishReasonOfGemini(reason: string | undefined, calledTools: boolean): string {
-  switch (reason) {
-    case "MAX_TOKENS":
-      return "length";
-    case "SAFETY":
-    case "RECITATION":
-    case "BLOCKLIST":
-    case "PROHIBITED_CONTENT":
-    case "SPII":
-    case "IMAGE_SAFETY":
-      return "content_filter";
-    default:
-      return calledTools ? "tool_calls" : "stop";
-  }
+  const finish = answerFinish(GEMINI_FINISH, reason);
+  return finish === "stop" && calledTools ? "tool_calls" : finish;
 }
 
 /**
- * finishReasons that end a turn in failure, not an answer: a function call Gemini could not write
- * or should not have made, or a stop it gives no reason for. Never an empty `stop` (a failed tool
- * call would look like a finished empty answer): a retryable 502 and, once a stream has begun, its
- * error event. Such a finish is stochastic, and asking again is the usual remedy: the same route
- * is tried again under `routing.retries`, then the next. Mostly the caller's own tools or prompt
- * bring it on, so this route's breaker does not count it (two such prompts must not take the
- * route from every caller). Google billed the turn: its usage rides on the failure.
+ * The failure a candidate's finishReason says, if it says one (translate/failed-finish.ts), with
+ * the turn's usage.
  */
-const FAILED_FINISH: Readonly<Record<string, string>> = {
-  MALFORMED_FUNCTION_CALL: "the model produced a malformed function call",
-  UNEXPECTED_TOOL_CALL: "the model called a tool that was not offered",
-  TOO_MANY_TOOL_CALLS: "the model made too many tool calls",
-  OTHER: "the model stopped for an unspecified reason",
-};
-
-/** The failure a candidate's finishReason says, if it says one, with the turn's usage. */
-export function failedFinish(
+export const failedFinish = (
   reason: string | undefined,
   usage: GeminiUsage | undefined,
-): GatewayError | undefined {
-  const failure = reason === undefined ? undefined : FAILED_FINISH[reason];
-  if (!failure) return undefined;
-  const billed = billedUsage(usage);
-  return new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `${failure} (Gemini finishReason ${reason})`,
-    retryable: true,
-    countsAgainstRoute: false,
-    ...(billed ? { usage: billed } : {}),
-  });
-}
+): GatewayError | undefined => finishFailure(GEMINI_FINISH, reason, () => billedUsage(usage));

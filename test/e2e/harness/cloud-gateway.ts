@@ -125,6 +125,14 @@ export function cloudGateway(): CloudGateway {
             api_key: "azure-static-key",
             api_version: "2024-10-21",
           },
+          // The base as Azure's v1 docs give it the OpenAI SDK: its /openai/v1/ not doubled.
+          {
+            name: "az-sdk-base",
+            type: "azure",
+            base_url: `${cloud.url}/openai/v1/`,
+            api_key: "azure-static-key",
+            api_version: "v1",
+          },
           {
             name: "az-entra",
             type: "azure",
@@ -184,6 +192,7 @@ export function cloudGateway(): CloudGateway {
         models: [
           { name: "azure-4o", routes: [{ provider: "az", model: "gpt4o-deployment" }] },
           { name: "azure-v1", routes: [{ provider: "az-entra", model: "gpt-4o-mini" }] },
+          { name: "azure-sdk-base", routes: [{ provider: "az-sdk-base", model: "gpt-4o-mini" }] },
           {
             name: "claude-bedrock",
             routes: [{ provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" }],

@@ -8,8 +8,8 @@ import { FORWARD_ERROR_HEADER, FORWARD_PATH, forwardEndpoint } from "./forward-e
 
 const SECRET = "test-cluster-secret-0123456789";
 
-/** A node holding one worker of one slot, already taken: whatever reaches the worker is recorded. */
-function holdingNode() {
+/** A node holding one worker of one slot, taken unless `inFlight` is 0: whatever reaches the worker is recorded. */
+function holdingNode(inFlight = 1) {
   const registry = createWorkerRegistry();
   const sent: string[] = [];
   const reached = (request: { requestId: string }) => {
@@ -24,7 +24,7 @@ function holdingNode() {
     models: ["m"],
     capacity: 1,
     labels: {},
-    inFlight: 1,
+    inFlight,
     lastHeartbeatAt: 0,
     draining: false,
     open: reached,
@@ -80,6 +80,28 @@ test("a forward over HTTP naming a worker that has filled or begun to drain is r
     node: "node-b",
     retryAfter: "5",
     message: "every worker serving m is draining",
+  });
+  expect(sent).toEqual([]);
+});
+
+test("a forward over HTTP naming a worker that no longer serves the model (its key narrowed) is refused as a local caller is, and not sent on", async () => {
+  // A slot free, but the key narrowed since the calling node read the directory (serveOnly).
+  const { w1, sent, forward } = holdingNode(0);
+  w1.models = ["n"];
+  const response = await forward("r3");
+  expect({
+    status: response.status,
+    node: response.headers.get(FORWARD_ERROR_HEADER),
+    body: await response.json(),
+  }).toEqual({
+    status: 503,
+    node: "node-b",
+    body: {
+      status: 503,
+      code: "no_route_available",
+      message: "no connected worker serves m",
+      retryable: true,
+    },
   });
   expect(sent).toEqual([]);
 });

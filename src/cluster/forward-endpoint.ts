@@ -145,7 +145,7 @@ export function forwardEndpoint(deps: {
   workers: Provider;
   nodeId: string;
   log: WorkerLog;
-  /** This node's workers by name: whether the one a forward names has room. */
+  /** This node's workers by name: whether the one a forward names still serves the model, with room. */
   registry: Pick<WorkerRegistry, "get">;
   /** This node's requests in flight: a forward counts, so a drain waits for it. */
   lifecycle?: DrainCount;
@@ -215,8 +215,8 @@ export function forwardEndpoint(deps: {
       }
       if (!provider) return refuse(workerGone(worker ?? ""));
       const named = worker === undefined ? undefined : deps.registry.get(worker);
-      const busy = named && whyNamedTakesNone(named);
-      if (busy) return refuse(noWorkerTakes(model, busy));
+      const refused = named && whyNamedTakesNone(named, model);
+      if (refused) return refuse(noWorkerTakes(model, refused));
       const release = holdWhileRunning(deps.lifecycle);
       if (!release) return refuse(unavailable(`node ${deps.nodeId} is draining or at its request limit`));
       const gone = new AbortController();

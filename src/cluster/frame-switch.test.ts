@@ -316,6 +316,28 @@ describe("frame switch", () => {
     expect([w1.tunnel.inFlight, w1.sent.length, sw.size]).toEqual([8, 8, 8]);
   });
 
+  test("a named worker that no longer serves the model (its key narrowed, or registered again with fewer) is refused here as a local caller is, and sent nothing", () => {
+    const { w1, out, sw } = rig();
+    // The calling node read w1 serving m a heartbeat ago; its key has since been narrowed to `n`
+    // (the registry's serveOnly). It was sent on, to reach an upstream the key no longer permits.
+    w1.tunnel.models = ["n"];
+    sw.message(request("20", { worker: "w1" }));
+    expect(out).toEqual([
+      {
+        text: {
+          type: "error",
+          id: "20",
+          code: "no_route_available",
+          message: "no connected worker serves m (on node node-b)",
+        },
+      },
+    ]);
+    expect([w1.sent, w1.tunnel.inFlight, sw.size]).toEqual([[], 0, 0]);
+    // A model it still serves is relayed to it as before.
+    sw.message(request("21", { worker: "w1", body: { model: "n" }, bodyText: '{"model":"n"}' }));
+    expect([w1.sent.length, sw.size]).toEqual([1, 1]);
+  });
+
   test("a named worker of a tenant the caller's may not use is refused as one that is gone", () => {
     const { out, sw } = rig();
     sw.message(request("4", { worker: "wb", tenant: "team-a" }));

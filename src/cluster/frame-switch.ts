@@ -126,8 +126,8 @@ export class FrameSwitch {
     const named = frame.worker !== undefined ? registry.get(frame.worker) : undefined;
     if (frame.worker !== undefined && !(named && servesTenant(named, tenant)))
       return this.refuseGone(frame.id, frame.worker);
-    const busy = named && whyNamedTakesNone(named);
-    if (busy) return this.refuse(frame.id, model, busy);
+    const refused = named && whyNamedTakesNone(named, model);
+    if (refused) return this.refuse(frame.id, model, refused);
     const worker = (named ?? registry.pick(model, tenant)) as Partial<Relaying> | undefined;
     if (!worker?.relay) return this.refuse(frame.id, model, registry.whyNone(model, tenant));
     const release = holdWhileRunning(this.deps.lifecycle);

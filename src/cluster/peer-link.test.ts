@@ -6,6 +6,7 @@ import type { ProviderCall } from "../providers/provider.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { encodeFrame } from "../workers/protocol.ts";
 import {
   MAX_MESSAGE_BYTES,
   startGateway,
@@ -83,6 +84,51 @@ function linkServer(
       server.current = start(server.port);
     },
   };
+}
+
+/**
+ * A node's link endpoint reduced to its heartbeats: each one the link sends is counted and told to
+ * `onBeat`. `answers`: each is answered, and each request with a stream's head and nothing more;
+ * off, the node answers nothing (frozen, cut off).
+ */
+function heartbeatPeer(options: { answers: boolean; onBeat?: (count: number) => void }) {
+  const beats = { count: 0 };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, server) =>
+      server.upgrade(request) ? undefined : new Response("upgrade only", { status: 400 }),
+    websocket: {
+      message(ws, message) {
+        // Alone as text, or inside a batch message as its JSON.
+        const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+        for (const _ of text.matchAll(/"type":"heartbeat"/g)) {
+          beats.count += 1;
+          options.onBeat?.(beats.count);
+          if (options.answers) ws.send(encodeFrame({ type: "heartbeat", at: Date.now() }));
+        }
+        for (const [, id] of text.matchAll(/"type":"request","id":"(\d+)"/g))
+          if (options.answers && id)
+            ws.send(encodeFrame({ type: "head", id, status: 200, contentType: "text/event-stream" }));
+      },
+    },
+  });
+  cleanups.push(() => server.stop(true));
+  return { url: `http://127.0.0.1:${server.port}`, beats };
+}
+
+/** A stream opened over a link: its head as the peer answers it, or its failure. */
+function heldStream(tunnel: Awaited<ReturnType<PeerLink["ready"]>>) {
+  if (!tunnel) throw new Error("the link did not open");
+  const head = tunnel.open({
+    path: "/chat/completions",
+    body: { model: "m" },
+    stream: true,
+    requestId: "r1",
+    signal: new AbortController().signal,
+    worker: "w",
+  });
+  return { head };
 }
 
 const peerAt = (id: string, port: number): NodeEntry => ({
@@ -301,6 +347,68 @@ describe("cluster peer link", () => {
     expect(next).toBeDefined();
     expect(next).not.toBe(tunnel);
     await waitFor("the second link to reach the node", () => accepted.length === 2);
+  });
+
+  test("a node paused (SIGSTOP, a VM migrated) keeps its links and their streams: the heartbeat tick that comes late on resume judges nothing", async () => {
+    const peer = heartbeatPeer({ answers: true });
+    const link = new PeerLink({
+      node: "node-p",
+      url: peer.url,
+      secret: SECRET,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      log: silentLog,
+      heartbeatMs: 100,
+    });
+    cleanups.push(() => link.close());
+    const answer = await heldStream(await link.ready()).head;
+    // Its head just read, this process stops for 3.5 heartbeats: on resume its clock says the peer
+    // has been silent past the link's three (it dropped the link so, and cut the stream as a lost
+    // worker's), what the peer sent meanwhile not yet read.
+    Bun.sleepSync(350);
+    const body = { outcome: "streaming" as unknown };
+    answer.body
+      ?.getReader()
+      .read()
+      .then(
+        () => (body.outcome = "ended"),
+        (error: unknown) => (body.outcome = error),
+      );
+    const resumed = peer.beats.count;
+    await waitFor(
+      "two heartbeat ticks after the pause",
+      () => peer.beats.count >= resumed + 2 || link.state !== "open",
+    );
+    expect([link.state, body.outcome]).toEqual(["open", "streaming"]);
+  });
+
+  test("a peer still silent once this node resumes is taken as lost at the next tick on time, no later", async () => {
+    const lines: unknown[] = [];
+    let clock = 1_000_000;
+    // The clock as the link reads it: the pause is seen between the first heartbeat and the
+    // second, then each tick comes one heartbeat after the last.
+    const peer = heartbeatPeer({ answers: false, onBeat: (count) => (clock += count === 1 ? 265 : 50) });
+    const link = new PeerLink({
+      node: "node-z",
+      url: peer.url,
+      secret: SECRET,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      log: (level, message, fields) => void (level === "warn" && lines.push({ message, fields })),
+      heartbeatMs: 50,
+      now: () => clock,
+    });
+    cleanups.push(() => link.close());
+    // Never answered: its failure is all it can come to.
+    const failed = heldStream(await link.ready()).head.catch((e: unknown) => e);
+    await waitFor("the link to be taken as lost", () => link.state === "closed");
+    // The late tick (265 ms after the first) judged nothing and sent its heartbeat; the next, on time,
+    // found the peer silent for 315 ms, past its 150.
+    expect(peer.beats.count).toBe(2);
+    expect(lines[0]).toEqual({
+      message: "cluster peer link silent: taken as lost",
+      fields: { node: "node-z", silent_ms: 315 },
+    });
+    const error = (await failed) as GatewayError;
+    expect(error.code).toBe("worker_lost");
   });
 
   test("closing this node's links (it is stopping) is no loss: nothing is logged as lost", async () => {

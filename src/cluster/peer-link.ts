@@ -3,6 +3,7 @@ import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { CloseCode, encodeFrame } from "../workers/protocol.ts";
 import { readWorkerFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
+import { SilenceWatch } from "../workers/silence-watch.ts";
 import { backoffDelay } from "../workers/worker/backoff.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
@@ -23,7 +24,8 @@ export interface PeerLinkOptions {
   now?: () => number;
   /**
    * How often the link is proved alive (a heartbeat the other node answers); silent for three of
-   * these, it is taken as lost — a peer frozen or cut off without a closed connection. Default 5 s.
+   * these, it is taken as lost — a peer frozen or cut off without a closed connection — at a tick
+   * on time (a late one, this node paused, judges nothing: silence-watch.ts). Default 5 s.
    */
   heartbeatMs?: number;
 }
@@ -121,7 +123,7 @@ export class PeerLink {
       });
       const timer = setTimeout(() => socket.close(), CONNECT_TIMEOUT_MS);
       let opened = false;
-      let heard = Date.now();
+      let silence: SilenceWatch | undefined;
       let beat: ReturnType<typeof setInterval> | undefined;
       /** Fails the link's streams now and lets the next call open a new one. */
       const drop = (why: string) => {
@@ -144,19 +146,20 @@ export class PeerLink {
         this.tunnel = tunnel;
         log("info", "cluster peer link open", { node });
         const every = this.options.heartbeatMs ?? 5_000;
-        heard = Date.now();
+        const watch = new SilenceWatch(3 * every, every, this.options.now);
+        silence = watch;
         beat = setInterval(() => {
-          if (Date.now() - heard <= 3 * every)
-            return writer.text(encodeFrame({ type: "heartbeat", at: Date.now() }));
+          const silentMs = watch.silentPastTimeout();
+          if (silentMs === undefined) return writer.text(encodeFrame({ type: "heartbeat", at: Date.now() }));
           // A peer frozen or cut off may never close the socket: its streams fail now.
-          log("warn", "cluster peer link silent: taken as lost", { node });
+          log("warn", "cluster peer link silent: taken as lost", { node, silent_ms: silentMs });
           drop("peer link silent");
         }, every);
         beat.unref?.();
         resolve(tunnel);
       };
       socket.onmessage = (event: MessageEvent) => {
-        heard = Date.now();
+        silence?.heard();
         const problem = readMessage(event.data, {
           control(value) {
             const parsed = readWorkerFrame(value);

@@ -19,6 +19,7 @@ import { createLogger } from "../log/logger.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
+import { probeNewlyServed } from "../routing/probe-newly-served.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
@@ -105,6 +106,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     shutdown,
     fetch: upstreamFetch,
+    newlyServed: probeNewlyServed(health),
   });
   const embedderAuth = options.auth ?? options.authenticate;
   const auth = await buildAuth(config, storage.keys, logger, {

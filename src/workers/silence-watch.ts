@@ -1,10 +1,11 @@
 import { LateTick } from "./late-tick.ts";
 
 /**
- * A worker's watch on the gateway (worker-session.ts): every message heard proves it alive, and
- * a tick every `periodMs` finds it silent past `timeoutMs`. A tick that came late judges nothing
- * (late-tick.ts): a worker paused for less than the timeout reads the gateway's queued heartbeats
- * before the next tick, and keeps its connection and its streams.
+ * A watch on a peer's heartbeats: a worker's on the gateway (worker-session.ts), a cluster node's
+ * on the node at the other end of a peer link (cluster/peer-link.ts). Every message heard proves
+ * the peer alive, and a tick every `periodMs` finds it silent past `timeoutMs`. A tick that came
+ * late judges nothing (late-tick.ts): a process paused for less than the timeout reads its peer's
+ * queued heartbeats before the next tick, and keeps its connection and its streams.
  */
 export class SilenceWatch {
   private lastHeard: number;

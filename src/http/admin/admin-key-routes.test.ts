@@ -240,3 +240,25 @@ test("a revoke by name whose store fails midway (503) has the key it did revoke 
     await failing.stop();
   }
 });
+
+test("an admin in a tenant naming another tenant (?tenant=) is refused 403 on show, rotate, limits and revoke, as on the list, and nothing is done", async () => {
+  const create = async (input: object) =>
+    (await (await call("POST", "/admin/api/keys", input)).json()) as KeyView & { key: string };
+  const theirs = await create({ name: "scoped", tenant: "globex" });
+  const acmeAdmin = await create({ name: "acme-scoped-ops", tenant: "acme", role: "admin" });
+  const calls: [string, string, object?][] = [
+    ["GET", "/admin/api/keys/scoped?tenant=globex"],
+    ["POST", "/admin/api/keys/scoped/rotate?tenant=globex", {}],
+    ["POST", "/admin/api/keys/scoped/limits?tenant=globex", { rpm: 1 }],
+    ["POST", "/admin/api/keys/scoped/revoke?tenant=globex"],
+    ["GET", "/admin/api/keys?tenant=globex"],
+  ];
+  for (const [method, path, body] of calls) {
+    const refused = await call(method, path, body, acmeAdmin.key);
+    expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+    const { error } = (await refused.json()) as { error: { message: string } };
+    expect(error.message).toContain('reads only its own tenant "acme"');
+  }
+  const still = (await listed("/admin/api/keys?name=scoped")).keys;
+  expect(still.map((k) => [k.id, k.rpm])).toEqual([[theirs.id, null]]);
+});

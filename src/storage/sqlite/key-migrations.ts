@@ -102,4 +102,33 @@ export const spendMigrations: readonly Migration[] = [
         WHERE excluded.spend_usd > key_spend.spend_usd;
     `,
   },
+  {
+    // A release before spend@4 still counts a rotated key's spend under the key's own id: during a
+    // rolling upgrade, an older `mindgw keys` on the file, or after a rollback. Each such write
+    // is added to the key's chain as well, here in the write's own transaction, so the chain's
+    // total misses none of it and counts it once, whenever it comes (a rollback and a second
+    // upgrade included: the fold above runs once, this for good). The key's own row grows as before,
+    // which is what an older release reads back. A chain's first key is its chain: nothing to add.
+    version: 5,
+    sql: `
+      CREATE TRIGGER key_spend_chain_inserted AFTER INSERT ON key_spend
+        WHEN NEW.spend_usd > 0
+          AND EXISTS (SELECT 1 FROM api_keys WHERE id = NEW.principal AND chain IS NOT NULL AND chain <> id)
+      BEGIN
+        INSERT INTO key_spend (principal, spend_usd, updated_at)
+          SELECT chain, NEW.spend_usd, NEW.updated_at FROM api_keys WHERE id = NEW.principal
+        ON CONFLICT (principal) DO UPDATE
+          SET spend_usd = spend_usd + excluded.spend_usd, updated_at = excluded.updated_at;
+      END;
+      CREATE TRIGGER key_spend_chain_updated AFTER UPDATE OF spend_usd ON key_spend
+        WHEN NEW.spend_usd > OLD.spend_usd
+          AND EXISTS (SELECT 1 FROM api_keys WHERE id = NEW.principal AND chain IS NOT NULL AND chain <> id)
+      BEGIN
+        INSERT INTO key_spend (principal, spend_usd, updated_at)
+          SELECT chain, NEW.spend_usd - OLD.spend_usd, NEW.updated_at FROM api_keys WHERE id = NEW.principal
+        ON CONFLICT (principal) DO UPDATE
+          SET spend_usd = spend_usd + excluded.spend_usd, updated_at = excluded.updated_at;
+      END;
+    `,
+  },
 ];

@@ -6,7 +6,7 @@ import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { hashApiKey } from "./api-key.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "./key-admin.ts";
-import type { Principal } from "./principal.ts";
+import { type Principal, principalFromKey } from "./principal.ts";
 import { manualClock } from "./test-support.ts";
 
 const tmp = tempDir();
@@ -294,9 +294,33 @@ describe("key admin", () => {
     expect((await admin.show("local-operator", "poison")).expires_at).toBe("+275760-09-13T00:00:00.000Z");
     const rotated = await admin.rotate("local-operator", "poison", { grace: "1h" });
     expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 3_600_000).toISOString());
-    expect(rotated.expires_at).toBe("+275760-09-13T00:00:00.000Z");
+    // The new key lives no longer than a key may now: 100 years.
+    expect(rotated.expires_at).toBe(new Date(clock.now() + 36_500 * 86_400_000).toISOString());
     const revoked = await admin.revoke("local-operator", "poison");
     expect(revoked.revoked.map((k) => k.id).sort()).toEqual([rotated.id, "key_poison"].sort());
+    await storage.close();
+  });
+
+  test("an admin credential ending past every date (an older release's key, a JWT's far exp) creates, rotates and revokes within its reach, and is told when it may not, never a 500", async () => {
+    const { storage, admin, clock } = setup();
+    const far = clock.now() + 99_999_999 * 86_400_000;
+    await storage.keys.create(keyRecord({ id: "key_padm", name: "padm", role: "admin", expiresAt: far }));
+    const stored = await storage.keys.getById("key_padm");
+    if (!stored) throw new Error("the admin key was not stored");
+    // The key as an older node wrote it mid-roll (the migration brings the rows before it within
+    // dates), and a JWT's exp as far.
+    const jwt: Principal = { ...principalFromKey(stored), keyId: null, via: "jwt", expiresAt: far };
+    for (const actor of [principalFromKey(stored), jwt]) {
+      const forever = await failure(admin.create(actor, { name: "forever" }));
+      expect([forever.status, forever.message]).toEqual([
+        403,
+        "this admin key may not create a key wider than itself: it never expires, and this credential expires at +275760-09-13T00:00:00.000Z",
+      ]);
+      const bounded = await admin.create(actor, { name: "bounded", expires_in: "30d" });
+      expect((await admin.revoke(actor, bounded.id)).revoked.map((k) => k.id)).toEqual([bounded.id]);
+      const unbounded = await admin.create("local-operator", { name: "unbounded" });
+      expect((await failure(admin.revoke(actor, unbounded.id))).status).toBe(403);
+    }
     await storage.close();
   });
 

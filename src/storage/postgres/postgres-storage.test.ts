@@ -102,6 +102,29 @@ test("spend@5: an older release's rotation chains count one total under their fi
   expect([...followed.totals.keys()].sort()).toEqual(["key_a1", "key_d1"]);
 });
 
+test("keys@5: an expiry an older release stored past every date is the last date there is, one within dates kept", async () => {
+  const url = await pg.database();
+  const sql = pg.client(url);
+  await migratePostgres(sql, "keys", keyMigrations.slice(0, 4));
+  const far = keyRecord({
+    id: "key_far",
+    hash: "f".repeat(64),
+    expiresAt: Date.now() + 99_999_999 * 86_400_000,
+  });
+  const near = keyRecord({
+    id: "key_near",
+    hash: "e".repeat(64),
+    expiresAt: Date.parse("2100-01-01T00:00:00Z"),
+  });
+  for (const key of [far, near])
+    await sql`INSERT INTO api_keys (id, hash, prefix, last4, name, tenant, role, models, expires_at, created_at, seq)
+      VALUES (${key.id}, ${key.hash}, ${key.prefix}, ${key.last4}, ${key.name}, ${key.tenant}, ${key.role},
+        ${JSON.stringify(key.models)}, ${key.expiresAt}, ${key.createdAt}, 1)`;
+  const storage = await pg.storage(url);
+  expect((await storage.keys.getById(far.id))?.expiresAt).toBe(8.64e15);
+  expect((await storage.keys.getById(near.id))?.expiresAt).toBe(near.expiresAt);
+});
+
 test("spend@6: what an older node counts under a rotated key's own id after the upgrade (mid-roll, after a rollback) is added to its chain once; the key's own total grows for that node as before", async () => {
   const url = await pg.database();
   const storage = await pg.storage(url);

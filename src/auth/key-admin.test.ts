@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
 import type { KeyStore } from "../storage/storage.ts";
@@ -296,6 +297,8 @@ describe("key admin", () => {
     expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 3_600_000).toISOString());
     // The new key lives no longer than a key may now: 100 years.
     expect(rotated.expires_at).toBe(new Date(clock.now() + 36_500 * 86_400_000).toISOString());
+    // A key that never expires still hands that on.
+    expect((await admin.rotate("local-operator", fine.id, { grace: "1h" })).expires_at).toBeNull();
     const revoked = await admin.revoke("local-operator", "poison");
     expect(revoked.revoked.map((k) => k.id).sort()).toEqual([rotated.id, "key_poison"].sort());
     await storage.close();
@@ -321,6 +324,25 @@ describe("key admin", () => {
       const unbounded = await admin.create("local-operator", { name: "unbounded" });
       expect((await failure(admin.revoke(actor, unbounded.id))).status).toBe(403);
     }
+    await storage.close();
+  });
+
+  test("a rotation on a key store that drops the rotation chain fails loudly: nothing rotated, its new key revoked", async () => {
+    const { storage, clock } = setup();
+    const keys = storage.keys;
+    const dropsChain: KeyStore = Object.assign(Object.create(keys) as KeyStore, {
+      create: ({ chain: _chain, ...record }: KeyRecord) => keys.create(record),
+    });
+    const admin = createKeyAdmin({ store: dropsChain, now: clock.now });
+    const old = await admin.create("local-operator", { name: "svc" });
+    const error = await failure(admin.rotate("local-operator", old.id, { grace: "1h" }));
+    expect(error.status).toBe(500);
+    expect(error.message).toContain("did not keep the rotation chain");
+    const all = await admin.list("local-operator", { includeRevoked: true });
+    expect(all.map((k) => [k.id === old.id, k.status, k.expires_at]).sort()).toEqual([
+      [false, "revoked", null],
+      [true, "active", null],
+    ]);
     await storage.close();
   });
 

@@ -245,7 +245,7 @@ describe("key admin", () => {
     const error = await failure(admin.revoke("local-operator", "svc"));
     expect([error.status, error.message]).toEqual([
       409,
-      `active keys named "svc" are in several tenants (${globex.id} in globex, ${acme.id} in acme): nothing was revoked; revoke each by id`,
+      `active keys named "svc" are in several tenants (${globex.id} in globex, ${acme.id} in acme): nothing was revoked; revoke each by id or name the tenant (--tenant / ?tenant=)`,
     ]);
     expect((await admin.list("local-operator")).length).toBe(2);
     // An admin of one tenant sees its own key of the name alone: revoked.
@@ -257,8 +257,8 @@ describe("key admin", () => {
   test("a lifetime, expiry or grace past 100 years is a 400 naming its field, nothing written; JavaScript's dates end in year 275760", async () => {
     const { storage, admin } = setup();
     const tooLong = [
-      [{ name: "poison", expires_in: "99999999d" }, "expires_in: no longer than 36500d (100 years)"],
-      [{ name: "poison", expires_in: "36501d" }, "expires_in: no longer than 36500d (100 years)"],
+      [{ name: "poison", expires_in: "99999999d" }, "expires_in: at most 36500d (100 years)"],
+      [{ name: "poison", expires_in: "36501d" }, "expires_in: at most 36500d (100 years)"],
       [
         { name: "poison", expires_at: "9999-12-31T00:00:00Z" },
         "expires_at: is more than 36500d (100 years) away; leave it out for a key that never expires",
@@ -271,9 +271,9 @@ describe("key admin", () => {
     expect(await admin.list("local-operator", { includeRevoked: true })).toEqual([]);
     const key = await admin.create("local-operator", { name: "svc", expires_in: "36500d" });
     const limits = await failure(admin.setLimits("local-operator", key.id, { expires_in: "99999999d" }));
-    expect([limits.status, limits.message]).toEqual([400, "expires_in: no longer than 36500d (100 years)"]);
+    expect([limits.status, limits.message]).toEqual([400, "expires_in: at most 36500d (100 years)"]);
     const rotate = await failure(admin.rotate("local-operator", key.id, { grace: "99999999d" }));
-    expect([rotate.status, rotate.message]).toEqual([400, "grace: no longer than 36500d (100 years)"]);
+    expect([rotate.status, rotate.message]).toEqual([400, "grace: at most 36500d (100 years)"]);
     expect((await admin.list("local-operator")).map((k) => [k.id, k.expires_at])).toEqual([
       [key.id, key.expires_at],
     ]);
@@ -360,7 +360,7 @@ describe("key admin", () => {
       const error = await failure(refused);
       expect([error.status, error.message]).toEqual([
         409,
-        `active keys named "svc" are in several tenants (${each}): ${instead}`,
+        `active keys named "svc" are in several tenants (${each}): ${instead} or name the tenant (--tenant / ?tenant=)`,
       ]);
     }
     // Nothing was rotated or changed.
@@ -388,6 +388,25 @@ describe("key admin", () => {
     // An admin in a tenant sees its own key of the name alone: no ambiguity.
     const globexAdmin: Principal = { ...user, keyId: "key_g", tenant: "globex", role: "admin" };
     expect((await admin.rotate(globexAdmin, "svc")).previous.id).toBe(globex.id);
+    await storage.close();
+  });
+
+  test("show by a name none of whose keys is active is held to one tenant too; a revoke by a name with none active in the tenant named says that tenant", async () => {
+    const { storage, admin } = setup();
+    const acme = await admin.create("local-operator", { name: "old", tenant: "acme" });
+    const globex = await admin.create("local-operator", { name: "old", tenant: "globex" });
+    for (const key of [acme, globex]) await admin.revoke("local-operator", key.id);
+    const error = await failure(admin.show("local-operator", "old"));
+    expect([error.status, error.message]).toEqual([
+      409,
+      `keys named "old" are in several tenants (${globex.id} in globex, ${acme.id} in acme): show each by id or name the tenant (--tenant / ?tenant=)`,
+    ]);
+    expect((await admin.show("local-operator", "old", { tenant: "acme" })).id).toBe(acme.id);
+    const none = await failure(admin.revoke("local-operator", "old", { tenant: "acme" }));
+    expect([none.status, none.message]).toEqual([
+      404,
+      'no active key with id or name "old" in tenant "acme"',
+    ]);
     await storage.close();
   });
 

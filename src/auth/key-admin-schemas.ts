@@ -28,8 +28,8 @@ const modelList = z
  * The longest a key's life or a rotation's grace may run (100 years): an end past it is no end an
  * admin means, and one past JavaScript's dates (year 275760) could be stored but never shown.
  */
-const MAX_KEY_LIFE_MS = 36_500 * 86_400_000;
-const TOO_LONG = "no longer than 36500d (100 years)";
+export const MAX_KEY_LIFE_MS = 36_500 * 86_400_000;
+const TOO_LONG = "at most 36500d (100 years)";
 const duration = z
   .string()
   .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d")

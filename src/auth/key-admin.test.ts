@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { hashApiKey } from "./api-key.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "./key-admin.ts";
-import type { Principal } from "./principal.ts";
+import { type Principal, principalFromKey } from "./principal.ts";
 import { manualClock } from "./test-support.ts";
 
 const tmp = tempDir();
@@ -244,7 +245,7 @@ describe("key admin", () => {
     const error = await failure(admin.revoke("local-operator", "svc"));
     expect([error.status, error.message]).toEqual([
       409,
-      `active keys named "svc" are in several tenants (${globex.id} in globex, ${acme.id} in acme): nothing was revoked; revoke each by id`,
+      `active keys named "svc" are in several tenants (${globex.id} in globex, ${acme.id} in acme): nothing was revoked; revoke each by id or name the tenant (--tenant / ?tenant=)`,
     ]);
     expect((await admin.list("local-operator")).length).toBe(2);
     // An admin of one tenant sees its own key of the name alone: revoked.
@@ -256,8 +257,8 @@ describe("key admin", () => {
   test("a lifetime, expiry or grace past 100 years is a 400 naming its field, nothing written; JavaScript's dates end in year 275760", async () => {
     const { storage, admin } = setup();
     const tooLong = [
-      [{ name: "poison", expires_in: "99999999d" }, "expires_in: no longer than 36500d (100 years)"],
-      [{ name: "poison", expires_in: "36501d" }, "expires_in: no longer than 36500d (100 years)"],
+      [{ name: "poison", expires_in: "99999999d" }, "expires_in: at most 36500d (100 years)"],
+      [{ name: "poison", expires_in: "36501d" }, "expires_in: at most 36500d (100 years)"],
       [
         { name: "poison", expires_at: "9999-12-31T00:00:00Z" },
         "expires_at: is more than 36500d (100 years) away; leave it out for a key that never expires",
@@ -270,9 +271,9 @@ describe("key admin", () => {
     expect(await admin.list("local-operator", { includeRevoked: true })).toEqual([]);
     const key = await admin.create("local-operator", { name: "svc", expires_in: "36500d" });
     const limits = await failure(admin.setLimits("local-operator", key.id, { expires_in: "99999999d" }));
-    expect([limits.status, limits.message]).toEqual([400, "expires_in: no longer than 36500d (100 years)"]);
+    expect([limits.status, limits.message]).toEqual([400, "expires_in: at most 36500d (100 years)"]);
     const rotate = await failure(admin.rotate("local-operator", key.id, { grace: "99999999d" }));
-    expect([rotate.status, rotate.message]).toEqual([400, "grace: no longer than 36500d (100 years)"]);
+    expect([rotate.status, rotate.message]).toEqual([400, "grace: at most 36500d (100 years)"]);
     expect((await admin.list("local-operator")).map((k) => [k.id, k.expires_at])).toEqual([
       [key.id, key.expires_at],
     ]);
@@ -294,9 +295,54 @@ describe("key admin", () => {
     expect((await admin.show("local-operator", "poison")).expires_at).toBe("+275760-09-13T00:00:00.000Z");
     const rotated = await admin.rotate("local-operator", "poison", { grace: "1h" });
     expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 3_600_000).toISOString());
-    expect(rotated.expires_at).toBe("+275760-09-13T00:00:00.000Z");
+    // The new key lives no longer than a key may now: 100 years.
+    expect(rotated.expires_at).toBe(new Date(clock.now() + 36_500 * 86_400_000).toISOString());
+    // A key that never expires still hands that on.
+    expect((await admin.rotate("local-operator", fine.id, { grace: "1h" })).expires_at).toBeNull();
     const revoked = await admin.revoke("local-operator", "poison");
     expect(revoked.revoked.map((k) => k.id).sort()).toEqual([rotated.id, "key_poison"].sort());
+    await storage.close();
+  });
+
+  test("an admin credential ending past every date (an older release's key, a JWT's far exp) creates, rotates and revokes within its reach, and is told when it may not, never a 500", async () => {
+    const { storage, admin, clock } = setup();
+    const far = clock.now() + 99_999_999 * 86_400_000;
+    await storage.keys.create(keyRecord({ id: "key_padm", name: "padm", role: "admin", expiresAt: far }));
+    const stored = await storage.keys.getById("key_padm");
+    if (!stored) throw new Error("the admin key was not stored");
+    // The key as an older node wrote it mid-roll (the migration brings the rows before it within
+    // dates), and a JWT's exp as far.
+    const jwt: Principal = { ...principalFromKey(stored), keyId: null, via: "jwt", expiresAt: far };
+    for (const actor of [principalFromKey(stored), jwt]) {
+      const forever = await failure(admin.create(actor, { name: "forever" }));
+      expect([forever.status, forever.message]).toEqual([
+        403,
+        "this admin key may not create a key wider than itself: it never expires, and this credential expires at +275760-09-13T00:00:00.000Z",
+      ]);
+      const bounded = await admin.create(actor, { name: "bounded", expires_in: "30d" });
+      expect((await admin.revoke(actor, bounded.id)).revoked.map((k) => k.id)).toEqual([bounded.id]);
+      const unbounded = await admin.create("local-operator", { name: "unbounded" });
+      expect((await failure(admin.revoke(actor, unbounded.id))).status).toBe(403);
+    }
+    await storage.close();
+  });
+
+  test("a rotation on a key store that drops the rotation chain fails loudly: nothing rotated, its new key revoked", async () => {
+    const { storage, clock } = setup();
+    const keys = storage.keys;
+    const dropsChain: KeyStore = Object.assign(Object.create(keys) as KeyStore, {
+      create: ({ chain: _chain, ...record }: KeyRecord) => keys.create(record),
+    });
+    const admin = createKeyAdmin({ store: dropsChain, now: clock.now });
+    const old = await admin.create("local-operator", { name: "svc" });
+    const error = await failure(admin.rotate("local-operator", old.id, { grace: "1h" }));
+    expect(error.status).toBe(500);
+    expect(error.message).toContain("did not keep the rotation chain");
+    const all = await admin.list("local-operator", { includeRevoked: true });
+    expect(all.map((k) => [k.id === old.id, k.status, k.expires_at]).sort()).toEqual([
+      [false, "revoked", null],
+      [true, "active", null],
+    ]);
     await storage.close();
   });
 
@@ -314,7 +360,7 @@ describe("key admin", () => {
       const error = await failure(refused);
       expect([error.status, error.message]).toEqual([
         409,
-        `active keys named "svc" are in several tenants (${each}): ${instead}`,
+        `active keys named "svc" are in several tenants (${each}): ${instead} or name the tenant (--tenant / ?tenant=)`,
       ]);
     }
     // Nothing was rotated or changed.
@@ -342,6 +388,25 @@ describe("key admin", () => {
     // An admin in a tenant sees its own key of the name alone: no ambiguity.
     const globexAdmin: Principal = { ...user, keyId: "key_g", tenant: "globex", role: "admin" };
     expect((await admin.rotate(globexAdmin, "svc")).previous.id).toBe(globex.id);
+    await storage.close();
+  });
+
+  test("show by a name none of whose keys is active is held to one tenant too; a revoke by a name with none active in the tenant named says that tenant", async () => {
+    const { storage, admin } = setup();
+    const acme = await admin.create("local-operator", { name: "old", tenant: "acme" });
+    const globex = await admin.create("local-operator", { name: "old", tenant: "globex" });
+    for (const key of [acme, globex]) await admin.revoke("local-operator", key.id);
+    const error = await failure(admin.show("local-operator", "old"));
+    expect([error.status, error.message]).toEqual([
+      409,
+      `keys named "old" are in several tenants (${globex.id} in globex, ${acme.id} in acme): show each by id or name the tenant (--tenant / ?tenant=)`,
+    ]);
+    expect((await admin.show("local-operator", "old", { tenant: "acme" })).id).toBe(acme.id);
+    const none = await failure(admin.revoke("local-operator", "old", { tenant: "acme" }));
+    expect([none.status, none.message]).toEqual([
+      404,
+      'no active key with id or name "old" in tenant "acme"',
+    ]);
     await storage.close();
   });
 

@@ -8,7 +8,7 @@ import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
-import { assertOneTenant, keyLookup, newestFirst } from "./key-lookup.ts";
+import { assertOneTenant, inTenantWords, keyLookup, newestFirst } from "./key-lookup.ts";
 import { keyRevocation } from "./key-revocation.ts";
 import { type KeySettings, keyRotation } from "./key-rotation.ts";
 import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
@@ -147,13 +147,17 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     issue,
   });
   const revocation = keyRevocation({ store, lookup, changed, now });
-  /** The newest active key of that name among those the actor manages (none active: the newest of any). */
+  /**
+   * The newest active key of that name among those the actor manages; none active, the newest of
+   * any status. Either way held to one tenant: the keys it is chosen among in several are refused.
+   */
   const newestNamed = async (actor: KeyActor, name: string, tenant?: string): Promise<KeyRecord> => {
     const keys = await lookup.named(actor, name, tenant);
     const active = keys.filter(lookup.isActive);
-    assertOneTenant(name, active, "show");
+    if (active.length > 0) assertOneTenant(name, active, "show");
+    else assertOneTenant(name, keys, "show", "keys");
     const newest = (active.length > 0 ? active : keys).sort(newestFirst)[0];
-    if (!newest) throw notFound(`no key with id or name "${name}"${inTenant(tenant)}`);
+    if (!newest) throw notFound(`no key with id or name "${name}"${inTenantWords(tenant)}`);
     return newest;
   };
 
@@ -203,7 +207,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName, tenant));
       assertInTenant(actor, key.tenant);
       if (tenant !== undefined && key.tenant !== tenant)
-        throw notFound(`no key with id or name "${idOrName}"${inTenant(tenant)}`);
+        throw notFound(`no key with id or name "${idOrName}"${inTenantWords(tenant)}`);
       return keyView(key, now());
     },
     async revoke(actor, idOrName, { tenant, onRevoked } = {}) {
@@ -212,7 +216,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const options = { ...(tenant === undefined ? {} : { tenant }), ...(told ? { onRevoked: told } : {}) };
       const revoked = (await revocation(actor, idOrName, options)).map((k) => keyView(k, now()));
       const [named] = revoked;
-      if (!named) throw notFound(`no key with id or name "${idOrName}"`);
+      if (!named) throw notFound(`no key with id or name "${idOrName}"${inTenantWords(tenant)}`);
       return { ...named, revoked };
     },
     async rotate(actor, idOrName, input = {}, { tenant } = {}) {
@@ -234,8 +238,6 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
   };
 }
-
-const inTenant = (tenant: string | undefined) => (tenant === undefined ? "" : ` in tenant "${tenant}"`);
 
 /** A new key's record and its plain secret (in this value and nowhere else, ever). */
 function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: string } {

@@ -8,6 +8,12 @@ import type { KeyActor } from "./roles.ts";
 /** What an admin does to a key found by id or name, as a refusal names it. */
 export type ScopedAction = Parameters<typeof assertWithinScope>[2];
 
+/** What is done to a key that exists already (found by id or by name). */
+export type KeyChange = Exclude<ScopedAction, "create">;
+
+/** What is done to a key found by name, which a name's keys in several tenants leave unclear. */
+export type ByNameAction = KeyChange | "show";
+
 /** How the key admin's operations find the keys they act on (key-admin.ts and its parts). */
 export interface KeyLookup {
   /**
@@ -24,7 +30,7 @@ export interface KeyLookup {
    * reach is checked before the key's status: a 404 for a revoked id beside a 403 for an active one
    * would tell an admin of another tenant whether an id it learnt is still in use.
    */
-  newestActive(actor: KeyActor, idOrName: string, action: ScopedAction, tenant?: string): Promise<KeyRecord>;
+  newestActive(actor: KeyActor, idOrName: string, action: KeyChange, tenant?: string): Promise<KeyRecord>;
   /**
    * An unrevoked key of `key`'s rotation chain issued no earlier than it (within one millisecond,
    * either of two). A revoked one replaces nothing: a rotation given up revoked its new key, and the
@@ -59,7 +65,7 @@ export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
         return byId;
       }
       const active = (await named(actor, idOrName, tenant)).filter(isActive);
-      if (action !== "create") assertOneTenant(idOrName, active, action);
+      assertOneTenant(idOrName, active, action);
       const newest = active.sort(newestFirst)[0];
       if (!newest) throw noActiveKey(idOrName, tenant);
       assertWithinScope(actor, newest, action);
@@ -90,20 +96,22 @@ const lasts = (key: KeyRecord) => key.expiresAt ?? Number.POSITIVE_INFINITY;
 /** The first key of `key`'s rotation chain: the keys a rotation left share it. */
 export const chainOf = (key: KeyRecord): string => key.chain ?? key.id;
 
-export const noActiveKey = (idOrName: string, tenant?: string) =>
-  notFound(
-    `no active key with id or name "${idOrName}"${tenant === undefined ? "" : ` in tenant "${tenant}"`}`,
-  );
+/** How a refusal names the tenant a key was looked for in (`?tenant=`, `--tenant`), if one was. */
+export const inTenantWords = (tenant: string | undefined): string =>
+  tenant === undefined ? "" : ` in tenant "${tenant}"`;
 
-/** What is done to a key found by name, which a name's keys in several tenants leave unclear. */
-export type ByNameAction = Exclude<ScopedAction, "create"> | "show";
+export const noActiveKey = (idOrName: string, tenant?: string) =>
+  notFound(`no active key with id or name "${idOrName}"${inTenantWords(tenant)}`);
+
+/** Which of one tenant's keys of the name is meant, said as both the CLI and the admin API take it. */
+const NAME_THE_TENANT = "or name the tenant (--tenant / ?tenant=)";
 
 /** What a refusal of an ambiguous name says was not done, and what to do instead. */
 const INSTEAD: Record<ByNameAction, string> = {
-  revoke: "nothing was revoked; revoke each by id",
-  rotate: "nothing was rotated; rotate each by id",
-  "change the limits of": "nothing was changed; change each by id",
-  show: "show each by id",
+  revoke: `nothing was revoked; revoke each by id ${NAME_THE_TENANT}`,
+  rotate: `nothing was rotated; rotate each by id ${NAME_THE_TENANT}`,
+  "change the limits of": `nothing was changed; change each by id ${NAME_THE_TENANT}`,
+  show: `show each by id ${NAME_THE_TENANT}`,
 };
 
 /**
@@ -111,12 +119,17 @@ const INSTEAD: Record<ByNameAction, string> = {
  * tenants (only an admin outside every tenant sees that) it is several, and which one is meant is
  * the operator's to say: by id, or by the name within one tenant (`tenant`).
  */
-export function assertOneTenant(name: string, keys: readonly KeyRecord[], action: ByNameAction): void {
+export function assertOneTenant(
+  name: string,
+  keys: readonly KeyRecord[],
+  action: ByNameAction,
+  which: "active keys" | "keys" = "active keys",
+): void {
   if (new Set(keys.map((key) => key.tenant)).size <= 1) return;
   const each = keys.map((key) => `${key.id} in ${key.tenant}`).join(", ");
   throw new GatewayError({
     status: 409,
     code: "invalid_request",
-    message: `active keys named "${name}" are in several tenants (${each}): ${INSTEAD[action]}`,
+    message: `${which} named "${name}" are in several tenants (${each}): ${INSTEAD[action]}`,
   });
 }

@@ -65,7 +65,7 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
     }
     const named = () => lookup.named(actor, idOrName, tenant);
     const active = (await named()).filter(lookup.isActive);
-    if (active.length === 0) throw noActiveKey(idOrName);
+    if (active.length === 0) throw noActiveKey(idOrName, tenant);
     assertOneTenant(idOrName, active, "revoke");
     // Newest first, as the answer lists them: a store failing midway has revoked the newest.
     const revoked = await revokeAll(actor, active.sort(newestFirst), onRevoked);

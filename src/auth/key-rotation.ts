@@ -1,6 +1,7 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
+import { MAX_KEY_LIFE_MS } from "./key-admin-schemas.ts";
 import { type LimitsWriter, limitsChanged, limitsOf } from "./key-limits.ts";
 import { chainOf, type KeyLookup } from "./key-lookup.ts";
 import { assertWithinScope } from "./key-scope.ts";
@@ -62,8 +63,27 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
     // One chain from the first key on: its keys' spend is counted under its first key's id, one
     // total and one budget for the old key in its grace window and the new one alike.
     const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, version: _v, ...settings } = old;
-    const issued = await deps.issue({ ...settings, revokedAt: null, lastUsedAt: null, chain: chainOf(old) });
+    // An old key's expiry further off than a key may now live (an older release's unbounded
+    // lifetime) is not handed on: the new key ends within the longest life a create would give.
+    const { expiresAt } = settings;
+    const issued = await deps.issue({
+      ...settings,
+      expiresAt: expiresAt === null ? null : Math.min(expiresAt, now() + MAX_KEY_LIFE_MS),
+      revokedAt: null,
+      lastUsedAt: null,
+      chain: chainOf(old),
+    });
     let successor = issued.record;
+    // A store that drops `chain` would make the new key a chain of its own, its budget started
+    // again from nothing: refused before the old key's end is set, the new key revoked.
+    if ((await store.getById(successor.id))?.chain !== chainOf(old)) {
+      await undo(successor);
+      throw new GatewayError({
+        status: 500,
+        code: "internal_error",
+        message: `the key store did not keep the rotation chain of key ${old.id}'s new key (KeyRecord.chain), which would spend a budget of its own: nothing was rotated (its new key ${successor.id} was revoked)`,
+      });
+    }
     for (let copied = old, tries = 1; ; tries++) {
       const ended = await endOf(
         copied,

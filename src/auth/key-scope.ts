@@ -1,5 +1,6 @@
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { withinDates } from "../core/last-date.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import { coversGlob } from "./model-glob.ts";
 import type { Principal } from "./principal.ts";
@@ -60,7 +61,7 @@ const credentialEnd = (actor: Principal): number | undefined =>
  */
 function outlives(actorEnds: number | undefined, keyEnds: number | null): string | undefined {
   if (actorEnds === undefined || (keyEnds !== null && keyEnds <= actorEnds)) return undefined;
-  const when = new Date(actorEnds).toISOString();
+  const when = new Date(withinDates(actorEnds)).toISOString();
   return keyEnds === null
     ? `it never expires, and this credential expires at ${when}`
     : `it expires after this credential does (${when})`;

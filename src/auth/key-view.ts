@@ -1,3 +1,4 @@
+import { withinDates } from "../core/last-date.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyPosition } from "../storage/storage.ts";
 import { displayKey } from "./api-key.ts";
@@ -29,15 +30,11 @@ export interface KeyView {
   chain: string;
 }
 
-/** The last instant a JavaScript date can name (+275760-09-13T00:00:00.000Z). */
-const LAST_DATE_MS = 8.64e15;
-
 /**
- * A stored time as ISO 8601. An expiry past every date (one an older release stored from a
- * lifetime it did not bound, `99999999d`) reads as the last date there is, which it outlives:
- * shown, not a listing that fails whole.
+ * A stored time as ISO 8601; one past every date as the last date (the SQL stores read it so
+ * already; an embedder's store may not): shown, not a listing that fails whole.
  */
-const iso = (ms: number | null) => (ms === null ? null : new Date(Math.min(ms, LAST_DATE_MS)).toISOString());
+const iso = (ms: number | null) => (ms === null ? null : new Date(withinDates(ms)).toISOString());
 
 export function keyView(record: KeyRecord, now: number): KeyView {
   return {

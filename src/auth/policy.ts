@@ -65,6 +65,12 @@ export interface Policy {
    * reads it: the `mindgw_tenant_spend_usd` gauge, which is not exported without it.
    */
   tenantSpent?(tenant: string, per: "day" | "month", at: number): number;
+  /**
+   * Gone (session 46): a rotation no longer hands the old key's spend to the new one; every key of
+   * a rotation chain counts its spend under `principal.chain`. Declared `never` so a policy that
+   * still implements it fails to compile, rather than its copy silently never being called.
+   */
+  carrySpend?: never;
   /** Called with each new config after a reload (prices, limits). */
   reconfigure?(config: Config): void;
   /** Flushes state (spend totals) on stop. */

@@ -40,8 +40,9 @@ export interface SharedScope {
   tpm: number | undefined;
   budgetUsd: number | undefined;
   /**
-   * This node's total for `spendSubject` (from storage): seeds a counter Redis has lost, and
-   * raises one Redis holds below it (a total the store was given beside Redis, as by a migration).
+   * This node's total for `spendSubject` (from storage): seeds a counter Redis has lost; one Redis
+   * holds below it (a total the store was given beside Redis, as by a migration or an older node)
+   * is checked as this total, never raised to it (a record on its way would then count twice).
    */
   spentLocally: number;
 }

@@ -7,10 +7,9 @@
  * KEYS, three per distinct scope of the batch: requests (sorted set of arrival times), tokens
  * (hash: second → tokens, with the running total and the oldest and newest second, see
  * RECORD_SCRIPT), spend (a float). ARGV: window ms, the number of scopes, then per scope: rpm,
- * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key, raises one behind
- * the storage); then the number
- * of requests, then per request: now, a unique member, its scope count, and its scopes' numbers
- * (1-based, in the request's order). Returns, per request in order: verdict, scope index (within
+ * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key; a budget is held
+ * to the larger of it and the key's); then the number of requests, then per request: now, a unique
+ * member, its scope count, and its scopes' numbers (1-based, in the request's order). Returns, per request in order: verdict, scope index (within
  * the request), wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms.
  * Verdict 0 admitted, 1 budget, 2 tokens, 3 requests. Tokens are kept per second: the window
  * slides in steps of one second.
@@ -158,14 +157,19 @@ local function admit(ao)
       local sk = KEYS[s * 3]
       local spent = spends[sk]
       if spent == nil then
-        -- Lost (a restart), or behind the total the node read from storage (one the store was
-        -- given beside Redis: an upgrade's migration folding a rotation chain's spend into its
-        -- first key's): the storage's. Otherwise Redis is ahead, with what nodes have not flushed.
+        -- Lost (a restart): seeded from the node's total from storage. Otherwise the larger of
+        -- the two is what is spent: Redis is ahead with what nodes have not yet flushed, the
+        -- storage with what it was given beside Redis (an upgrade's fold of a rotation chain's
+        -- spend, an older node's spend under a rotated key's own id added to its chain). Only
+        -- the check reads the storage's: the counter is never raised to it, or a record another
+        -- node flushed before it reached Redis would be counted twice once it did.
         local stored = tonumber(ARGV[2 + (s - 1) * 4 + 4])
         spent = tonumber(redis.call('GET', sk))
-        if spent == nil or stored > spent then
+        if spent == nil then
           spent = stored
           redis.call('SET', sk, ARGV[2 + (s - 1) * 4 + 4], 'PX', 3456000000)
+        elseif stored > spent then
+          spent = stored
         end
         spends[sk] = spent
       end

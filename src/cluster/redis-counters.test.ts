@@ -78,25 +78,38 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   expect(budget.refused).toMatchObject({ code: "budget_exceeded" });
 });
 
-test("a spend counter Redis holds below the node's stored total is raised to it (a rotation chain's spend an upgrade folded); one ahead of it is kept", async () => {
-  const counters = await node("behind");
+test("a spend counter Redis holds below the node's stored total is held to the larger (a rotation chain's spend an upgrade folded), and left as it is: a record still on its way from another node is counted once", async () => {
+  const recorder = await node("recorder");
+  const admitter = await node("admitter");
   const now = 6_000_000;
   const reader = new RedisClient(redis.url);
+  const counter = async (subject: string) => Number(await reader.get(`mgw:spend:${subject}`));
   try {
     // The chain's first key's own total, counted in Redis before the upgrade.
     await reader.set("mgw:spend:key:chain-first", "0.4");
     const chain = (spentLocally: number) => [scope("key:chain-first", { budgetUsd: 1, spentLocally })];
     // The store now holds the chain's (its newest key's larger total): that is what is spent.
-    expect((await counters.admit(chain(1.2), now)).refused).toMatchObject({ code: "budget_exceeded" });
-    expect(Number(await reader.get("mgw:spend:key:chain-first"))).toBe(1.2);
+    expect((await recorder.admit(chain(1.2), now)).refused).toMatchObject({ code: "budget_exceeded" });
+    expect(await counter("key:chain-first")).toBe(0.4);
+
+    await reader.set("mgw:spend:key:late", "0.4");
+    const late = (spentLocally: number) => [scope("key:late", { budgetUsd: 1, spentLocally })];
+    // The admitting node has read 0.3 from the store that the recording node flushed there before
+    // its record reached Redis: admitted against the larger, the counter left alone.
+    expect((await admitter.admit(late(0.7), now)).refused).toBeNull();
+    expect(await counter("key:late")).toBe(0.4);
+    await recorder.record([], [{ subject: "key:late", usd: 0.3 }], now);
+    expect(await counter("key:late")).toBeCloseTo(0.7, 12);
+    expect((await admitter.admit(late(0.7), now)).refused).toBeNull();
+
     // Redis ahead of a node whose flush lags (others' spend not yet stored): Redis's stands.
     await reader.set("mgw:spend:key:ahead", "1.5");
     expect(
-      (await counters.admit([scope("key:ahead", { budgetUsd: 1, spentLocally: 0.2 })], now)).refused,
+      (await recorder.admit([scope("key:ahead", { budgetUsd: 1, spentLocally: 0.2 })], now)).refused,
     ).toMatchObject({
       code: "budget_exceeded",
     });
-    expect(Number(await reader.get("mgw:spend:key:ahead"))).toBe(1.5);
+    expect(await counter("key:ahead")).toBe(1.5);
   } finally {
     reader.close();
   }

@@ -1,6 +1,6 @@
 import type { AuditService } from "../audit/audit-service.ts";
 import type { RequestStats } from "../audit/request-stats.ts";
-import { chainOf } from "../auth/key-lookup.ts";
+import { spendByCaller } from "../auth/spend-by-caller.ts";
 import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
@@ -72,12 +72,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
           workerModels: parts.registry.models(),
         }),
       actions: adminUi.actions,
-      // A key's is its rotation chain's, the one total its budget reads; a JWT subject's its own.
-      spent: async (id) => {
-        const key = await storage.keys.getById(id);
-        return storage.spend.total(key ? chainOf(key) : id);
-      },
-      keyTenant: async (keyId) => (await storage.keys.getById(keyId))?.tenant,
+      spentBy: spendByCaller(storage.keys, storage.spend),
       tenantKeys: async (tenant) =>
         (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
     }),

@@ -8,8 +8,8 @@ export interface KeysBackend {
   listPages(includeRevoked: boolean, tenant?: string): AsyncIterable<KeyView[]>;
   /** By name in `tenant` alone when given (`--tenant`), as `rotate` and `setLimits`. */
   show(idOrName: string, tenant?: string): Promise<KeyView>;
-  /** By name: every active key of it (key-admin.ts), each in `revoked`. */
-  revoke(idOrName: string): Promise<RevokedKeys>;
+  /** By name: every active key of it (key-admin.ts), in `tenant` alone when given, each in `revoked`. */
+  revoke(idOrName: string, tenant?: string): Promise<RevokedKeys>;
   rotate(
     idOrName: string,
     input: Record<string, unknown>,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { InTenant } from "../../auth/key-admin.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { resolveConfig } from "../resolve-config.ts";
 import type { KeysBackend } from "./keys-backend.ts";
@@ -30,7 +31,8 @@ When a change reaches a running gateway:
 const REVOKE_HELP = `
 By id: that key. By name: every active key of that name, each listed (during a rotation's
 --grace window the old key and the new one share the name: both are revoked). Keys of that
-name in several tenants are refused (nothing revoked): revoke each by id.
+name in several tenants are refused (nothing revoked): revoke each by id, or the name in one
+tenant (--tenant).
 ${WHEN_IT_APPLIES}`;
 
 /** What `update` changes, and when a running gateway applies it. */
@@ -49,10 +51,6 @@ When a change reaches a running gateway:
 /** `--tenant` of a command that finds a key by name. */
 const TENANT_HELP =
   "by name, that tenant's key (an admin outside every tenant: a name's active keys in several tenants are refused without it)";
-
-interface InTenant {
-  tenant?: string;
-}
 
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
@@ -155,12 +153,18 @@ export function registerKeys(program: Command): void {
         "revoke a key, or every active key of a name: at once through --gateway, within 2 s with -c (see below)",
       )
       .addHelpText("after", REVOKE_HELP),
-  ).action(
-    action(async (backend, options, id: string) => {
-      const answer = await backend.revoke(id);
-      print(options.json, answer, answer.revoked.map((key) => `revoked ${key.name} (${key.id})\n`).join(""));
-    }),
-  );
+  )
+    .option("--tenant <tenant>", TENANT_HELP)
+    .action(
+      action(async (backend, options, id: string) => {
+        const answer = await backend.revoke(id, (options as InTenant).tenant);
+        print(
+          options.json,
+          answer,
+          answer.revoked.map((key) => `revoked ${key.name} (${key.id})\n`).join(""),
+        );
+      }),
+    );
   withTarget(
     keys
       .command("rotate <id-or-name>")

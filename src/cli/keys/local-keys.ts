@@ -1,4 +1,4 @@
-import { createKeyAdmin } from "../../auth/key-admin.ts";
+import { createKeyAdmin, type InTenant } from "../../auth/key-admin.ts";
 import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
@@ -6,7 +6,8 @@ import { keysetPages } from "../../core/keyset-pages.ts";
 import { openCommandStorage } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
-const inTenant = (tenant: string | undefined) => (tenant === undefined ? {} : { tenant });
+/** `--tenant` as the key admin's option. */
+const tenantOption = (tenant: string | undefined): InTenant => (tenant === undefined ? {} : { tenant });
 
 /**
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
@@ -31,10 +32,10 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
         positionOf,
         LIST_PAGE,
       ),
-    show: (id, tenant) => admin.show(actor, id, inTenant(tenant)),
-    revoke: (id) => admin.revoke(actor, id),
-    rotate: (id, input, tenant) => admin.rotate(actor, id, input, inTenant(tenant)),
-    setLimits: (id, input, tenant) => admin.setLimits(actor, id, input, inTenant(tenant)),
+    show: (id, tenant) => admin.show(actor, id, tenantOption(tenant)),
+    revoke: (id, tenant) => admin.revoke(actor, id, tenantOption(tenant)),
+    rotate: (id, input, tenant) => admin.rotate(actor, id, input, tenantOption(tenant)),
+    setLimits: (id, input, tenant) => admin.setLimits(actor, id, input, tenantOption(tenant)),
     async close() {
       await storage.close();
       if (!config.cluster) return;

@@ -10,8 +10,8 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const call = <T>(method: string, path: string, body?: unknown) =>
     adminFetch<T>(gateway, adminKey, `/admin/api/keys${path}`, method, body);
   const id = (idOrName: string) => `/${encodeURIComponent(idOrName)}`;
-  /** The query naming the tenant a name's key is meant in, when one is. */
-  const inTenant = (tenant: string | undefined) =>
+  /** `--tenant` as the query naming the tenant a name's key is meant in, when one is. */
+  const tenantQuery = (tenant: string | undefined) =>
     tenant === undefined ? "" : `?${new URLSearchParams({ tenant })}`;
   return {
     create: (input) => call<IssuedKey>("POST", "", input),
@@ -29,16 +29,19 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
         cursorOf,
         LIST_PAGE,
       ),
-    show: (idOrName, tenant) => call<KeyView>("GET", `${id(idOrName)}${inTenant(tenant)}`),
-    async revoke(idOrName) {
+    show: (idOrName, tenant) => call<KeyView>("GET", `${id(idOrName)}${tenantQuery(tenant)}`),
+    async revoke(idOrName, tenant) {
       // A gateway of an earlier release answers the one key it revoked, without `revoked`.
-      const answer = await call<KeyView & Partial<RevokedKeys>>("POST", `${id(idOrName)}/revoke`);
+      const answer = await call<KeyView & Partial<RevokedKeys>>(
+        "POST",
+        `${id(idOrName)}/revoke${tenantQuery(tenant)}`,
+      );
       return { ...answer, revoked: answer.revoked ?? [answer] };
     },
     rotate: (idOrName, input, tenant) =>
-      call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate${inTenant(tenant)}`, input),
+      call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate${tenantQuery(tenant)}`, input),
     setLimits: (idOrName, input, tenant) =>
-      call<KeyView>("POST", `${id(idOrName)}/limits${inTenant(tenant)}`, input),
+      call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, input),
     close: async () => {},
   };
 }

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
+import type { SpendByCaller } from "../../auth/spend-by-caller.ts";
 import { roundUsd } from "../../core/round-usd.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
@@ -17,12 +18,10 @@ export interface AdminInsightDeps {
   readonly routing: () => RoutingTable;
   readonly actions: AdminActionStore;
   /**
-   * USD spent by a key's rotation chain (every key of it answers the one total its budget reads),
-   * or by a JWT subject (`jwt:…`), as stored (the running totals are flushed about once a second).
+   * USD spent by each caller named, as stored (the running totals are flushed about once a
+   * second), for a reader held to one tenant or none (auth/spend-by-caller.ts).
    */
-  readonly spent: (keyId: string) => Promise<number>;
-  /** The tenant of a key, by id; undefined for no such key. */
-  readonly keyTenant: (keyId: string) => Promise<string | undefined>;
+  readonly spentBy: SpendByCaller;
   /** The ids of every key of a tenant, revoked ones included (their actions stay its to read). */
   readonly tenantKeys: (tenant: string) => Promise<readonly string[]>;
 }
@@ -47,8 +46,6 @@ export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("
  */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
   const { adminReader: reader, wholeGateway } = adminGuards(deps.guard);
-  const inScope = async (scope: string | null, keyId: string) =>
-    scope === null || (await deps.keyTenant(keyId)) === scope;
 
   return new Elysia({ prefix: "/admin/api" })
     .get(
@@ -80,12 +77,9 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
       reader(async ({ headers }, request, scope) => {
         const ids = parseInput(spendQuery, queryOf(request)).ids.split(",").filter(Boolean).slice(0, 1000);
         // Another tenant's keys are left out, as if unknown: their spend is not this reader's.
-        const spent = await Promise.all(
-          ids.map(async (id) =>
-            (await inScope(scope, id)) ? [[id, roundUsd(await deps.spent(id))] as const] : [],
-          ),
-        );
-        return Response.json({ spentUsd: Object.fromEntries(spent.flat()) }, { headers });
+        const spent = await deps.spentBy(ids, scope);
+        const spentUsd = Object.fromEntries([...spent].map(([id, usd]) => [id, roundUsd(usd)]));
+        return Response.json({ spentUsd }, { headers });
       }),
     );
 }

@@ -6,8 +6,9 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { spendTotals } from "../../storage/spend-totals.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import type { KeyStore } from "../../storage/storage.ts";
+import type { KeyStore, SpendStore } from "../../storage/storage.ts";
 
 // `/admin/api/keys` paged and whole, through the real gateway in-process (a real SQLite file).
 
@@ -238,5 +239,100 @@ test("a revoke by name whose store fails midway (503) has the key it did revoke 
     expect(actions.filter((a) => a.action === "key.revoke").map((a) => a.target)).toEqual([fresh.id]);
   } finally {
     await failing.stop();
+  }
+});
+
+test("an admin in a tenant naming another tenant (?tenant=) is refused 403 on show, rotate, limits and revoke, as on the list, and nothing is done", async () => {
+  const create = async (input: object) =>
+    (await (await call("POST", "/admin/api/keys", input)).json()) as KeyView & { key: string };
+  const theirs = await create({ name: "scoped", tenant: "globex" });
+  const acmeAdmin = await create({ name: "acme-scoped-ops", tenant: "acme", role: "admin" });
+  const calls: [string, string, object?][] = [
+    ["GET", "/admin/api/keys/scoped?tenant=globex"],
+    ["POST", "/admin/api/keys/scoped/rotate?tenant=globex", {}],
+    ["POST", "/admin/api/keys/scoped/limits?tenant=globex", { rpm: 1 }],
+    ["POST", "/admin/api/keys/scoped/revoke?tenant=globex"],
+    ["GET", "/admin/api/keys?tenant=globex"],
+  ];
+  for (const [method, path, body] of calls) {
+    const refused = await call(method, path, body, acmeAdmin.key);
+    expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+    const { error } = (await refused.json()) as { error: { message: string } };
+    expect(error.message).toContain('reads only its own tenant "acme"');
+  }
+  const still = (await listed("/admin/api/keys?name=scoped")).keys;
+  expect(still.map((k) => [k.id, k.rpm])).toEqual([[theirs.id, null]]);
+});
+
+test("/admin/api/spend reads each key once and every total in one read: a chain's keys report its one total, another tenant's key is left out for a tenant's admin", async () => {
+  const storage = openSqliteStorage(join(dir, "spend-reads.db"));
+  const reads = { keys: 0, totals: 0, total: 0 };
+  const keys: KeyStore = {
+    ...storage.keys,
+    getById(id) {
+      reads.keys++;
+      return storage.keys.getById(id);
+    },
+  };
+  const spend: SpendStore = {
+    ...storage.spend,
+    total(id) {
+      reads.total++;
+      return storage.spend.total(id);
+    },
+    totals(ids) {
+      reads.totals++;
+      return spendTotals(storage.spend, ids);
+    },
+  };
+  let key = "";
+  const gateway = await createGateway({
+    config: parseConfig({
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    storage: { ...storage, keys, spend },
+    logger: silentLogger,
+    onBootstrapKey: (issued) => (key = issued),
+  });
+  try {
+    const send = async (method: string, path: string, body?: object, as = key) =>
+      gateway.handle(
+        new Request(`http://localhost${path}`, {
+          method,
+          headers: { authorization: `Bearer ${as}`, "content-type": "application/json" },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        }),
+      );
+    const create = async (input: object) =>
+      (await (await send("POST", "/admin/api/keys", input)).json()) as KeyView & { key: string };
+    const first = await create({ name: "spender", tenant: "acme" });
+    const second = (await (await send("POST", `/admin/api/keys/${first.id}/rotate`, {})).json()) as KeyView;
+    const elsewhere = await create({ name: "other", tenant: "globex" });
+    const acmeAdmin = await create({ name: "acme-spend-ops", tenant: "acme", role: "admin" });
+    await storage.spend.add(
+      new Map([
+        [first.id, 1.5],
+        [elsewhere.id, 2],
+        ["jwt:acme:sub", 0.25],
+      ]),
+    );
+    const spent = async (ids: string[], as?: string) => {
+      Object.assign(reads, { keys: 0, totals: 0, total: 0 });
+      const answer = await send("GET", `/admin/api/spend?ids=${ids.join(",")}`, undefined, as);
+      return ((await answer.json()) as { spentUsd: Record<string, number> }).spentUsd;
+    };
+    const ids = [first.id, second.id, elsewhere.id, "jwt:acme:sub", first.id];
+    expect(await spent(ids)).toEqual({
+      [first.id]: 1.5,
+      [second.id]: 1.5,
+      [elsewhere.id]: 2,
+      "jwt:acme:sub": 0.25,
+    });
+    expect(reads).toEqual({ keys: 4, totals: 1, total: 0 });
+    expect(await spent(ids, acmeAdmin.key)).toEqual({ [first.id]: 1.5, [second.id]: 1.5 });
+    expect(reads).toEqual({ keys: 4, totals: 1, total: 0 });
+  } finally {
+    await gateway.stop();
   }
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { KeyAdmin } from "../../auth/key-admin.ts";
 import { managedTenant } from "../../auth/key-scope.ts";
 import type { KeyView } from "../../auth/key-view.ts";
+import type { Principal } from "../../auth/principal.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import { tenantFilter } from "../../core/tenant-filter.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
@@ -25,11 +26,15 @@ const MAX_KEY_BODY = 64 * 1024;
 /**
  * `?tenant=T` on a key named (`/admin/api/keys/{name}`, `…/revoke`, `…/rotate`, `…/limits`): that
  * tenant's keys of the name alone, where an admin outside every tenant finds them in several (409).
+ * An admin in a tenant naming another is refused (403), as the list is: never told "no such key"
+ * as if the other tenant had none.
  */
 const tenantQuerySchema = z.object({ tenant: tenantFilter });
-const tenantOf = (request: Request) => {
+const tenantOf = (request: Request, principal: Principal): { tenant?: string } => {
   const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
-  return tenant === undefined ? {} : { tenant };
+  if (tenant === undefined) return {};
+  scopedTenant(managedTenant(principal), tenant);
+  return { tenant };
 };
 
 /**
@@ -83,7 +88,9 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .get(
       "/:id",
       admin(async ({ principal, headers }, request, params) =>
-        Response.json(await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request)), { headers }),
+        Response.json(await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal)), {
+          headers,
+        }),
       ),
     )
     .post(
@@ -92,7 +99,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
-          ...tenantOf(request),
+          ...tenantOf(request, guarded.principal),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
         });
         return Response.json(answer, { headers: guarded.headers });
@@ -107,7 +114,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
-          tenantOf(request),
+          tenantOf(request, principal),
         );
         await record(
           guarded,
@@ -127,7 +134,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           guarded.principal,
           params.id ?? "",
           body,
-          tenantOf(request),
+          tenantOf(request, guarded.principal),
         );
         await record(
           guarded,

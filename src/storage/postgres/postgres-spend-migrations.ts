@@ -66,8 +66,12 @@ export const spendMigrations: readonly PostgresMigration[] = [
     // the copy cannot be told from what was copied, and stays out (the chain had lost it already).
     // The keys component migrates first (the stores open in that order), so `chain` is there.
     // It reads the rotated keys (those with a chain) and their totals once: no table is rewritten.
+    // The table is locked against writes first (the migrations' transaction holds it to commit):
+    // an older node's spend added to a first key's row between the read and the write would
+    // otherwise be overwritten by the largest total read before it.
     version: 5,
     sql: `
+      LOCK TABLE key_spend IN SHARE ROW EXCLUSIVE MODE;
       INSERT INTO key_spend (principal, spend_usd, updated_at)
         SELECT k.chain, MAX(s.spend_usd), (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
         FROM api_keys k JOIN key_spend s ON s.principal = k.id
@@ -75,6 +79,33 @@ export const spendMigrations: readonly PostgresMigration[] = [
         GROUP BY k.chain
       ON CONFLICT (principal) DO UPDATE SET spend_usd = EXCLUDED.spend_usd, updated_at = EXCLUDED.updated_at
         WHERE EXCLUDED.spend_usd > key_spend.spend_usd;
+    `,
+  },
+  {
+    // A node of a release before spend@5 still counts a rotated key's spend under the key's own
+    // id, during a rolling upgrade or after a rollback. Each such write is added to the key's chain
+    // as well, in the write's own transaction, so the chain's total misses none of it and counts it
+    // once, whenever it comes (a rollback and a second upgrade included: the fold above runs once,
+    // this for good). The key's own row grows as before, which is what an older node reads back.
+    // A chain's first key is its chain: nothing to add. AFTER row triggers run once the statement
+    // has written every row, so the add below never meets a row the flush itself is writing.
+    version: 6,
+    sql: `
+      CREATE FUNCTION key_spend_to_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        added DOUBLE PRECISION := NEW.spend_usd - CASE WHEN TG_OP = 'UPDATE' THEN OLD.spend_usd ELSE 0 END;
+        first_key TEXT;
+      BEGIN
+        IF added <= 0 THEN RETURN NULL; END IF;
+        SELECT chain INTO first_key FROM api_keys WHERE id = NEW.principal AND chain IS NOT NULL AND chain <> id;
+        IF first_key IS NULL THEN RETURN NULL; END IF;
+        INSERT INTO key_spend (principal, spend_usd, updated_at) VALUES (first_key, added, NEW.updated_at)
+          ON CONFLICT (principal) DO UPDATE
+          SET spend_usd = key_spend.spend_usd + EXCLUDED.spend_usd, updated_at = EXCLUDED.updated_at;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER key_spend_to_chain AFTER INSERT OR UPDATE OF spend_usd ON key_spend
+        FOR EACH ROW EXECUTE FUNCTION key_spend_to_chain();
     `,
   },
 ];

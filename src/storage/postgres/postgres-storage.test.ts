@@ -102,6 +102,57 @@ test("spend@5: an older release's rotation chains count one total under their fi
   expect([...followed.totals.keys()].sort()).toEqual(["key_a1", "key_d1"]);
 });
 
+test("keys@5: an expiry an older release stored past every date is the last date there is, one within dates kept", async () => {
+  const url = await pg.database();
+  const sql = pg.client(url);
+  await migratePostgres(sql, "keys", keyMigrations.slice(0, 4));
+  const far = keyRecord({
+    id: "key_far",
+    hash: "f".repeat(64),
+    expiresAt: Date.now() + 99_999_999 * 86_400_000,
+  });
+  const near = keyRecord({
+    id: "key_near",
+    hash: "e".repeat(64),
+    expiresAt: Date.parse("2100-01-01T00:00:00Z"),
+  });
+  for (const key of [far, near])
+    await sql`INSERT INTO api_keys (id, hash, prefix, last4, name, tenant, role, models, expires_at, created_at, seq)
+      VALUES (${key.id}, ${key.hash}, ${key.prefix}, ${key.last4}, ${key.name}, ${key.tenant}, ${key.role},
+        ${JSON.stringify(key.models)}, ${key.expiresAt}, ${key.createdAt}, 1)`;
+  const storage = await pg.storage(url);
+  expect((await storage.keys.getById(far.id))?.expiresAt).toBe(8.64e15);
+  expect((await storage.keys.getById(near.id))?.expiresAt).toBe(near.expiresAt);
+});
+
+test("spend@6: what an older node counts under a rotated key's own id after the upgrade (mid-roll, after a rollback) is added to its chain once; the key's own total grows for that node as before", async () => {
+  const url = await pg.database();
+  const storage = await pg.storage(url);
+  for (const key of ROTATED_CHAINS.keys) await storage.keys.create(key);
+  await storage.spend.add(new Map([["key_a1", 1]]));
+  const { cursor } = await storage.spend.changedSince(0);
+  // An older node's flush: its keys' spend under their own ids, in one statement.
+  const olderFlush = (deltas: [string, number][]) =>
+    pg.client(url)`INSERT INTO key_spend (principal, spend_usd, updated_at)
+      SELECT principal, usd, 0 FROM unnest(
+        ${deltas.map(([principal]) => principal)}::text[], ${deltas.map(([, usd]) => usd)}::float8[]
+      ) AS d (principal, usd)
+      ON CONFLICT (principal) DO UPDATE SET spend_usd = key_spend.spend_usd + excluded.spend_usd`;
+  await olderFlush([
+    ["key_a3", 0.25],
+    ["key_a1", 0.125],
+    ["key_c1", 0.0625],
+  ]);
+  await olderFlush([["key_a3", 0.5]]);
+  await storage.spend.add(new Map([["key_a1", 2]]));
+  const { totals } = await storage.spend.changedSince(cursor);
+  expect(Object.fromEntries(totals)).toEqual({
+    key_a1: 1 + 0.25 + 0.125 + 0.5 + 2,
+    key_a3: 0.75,
+    key_c1: 0.0625,
+  });
+});
+
 test("rows stored before the item index are indexed after its migration, outside its lock, in batches; the entries written since kept", async () => {
   const url = await pg.database();
   const sql = pg.client(url);

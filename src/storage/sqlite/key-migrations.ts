@@ -1,3 +1,4 @@
+import { LAST_DATE_MS } from "../../core/last-date.ts";
 import type { Migration } from "./migrate.ts";
 
 /** Schema of the `keys` component. Append new steps; never edit an applied one. */
@@ -41,6 +42,15 @@ export const keyMigrations: readonly Migration[] = [
       CREATE INDEX api_keys_tenant_created ON api_keys (tenant, created_at, id);
       CREATE INDEX api_keys_active ON api_keys (tenant, expires_at) WHERE revoked_at IS NULL;
     `,
+  },
+  {
+    // An expiry past the last date JavaScript can name (+275760-09-13), which a release before
+    // lifetimes were bounded stored from `expires_in: 99999999d`, becomes that date: such a key
+    // never ends either way, and now reads, compares and is shown as any other (core/last-date.ts).
+    // A key an older node stores so during a rolling upgrade is read as the last date where shown
+    // or compared, and a rotation of it hands on no more than the longest life.
+    version: 4,
+    sql: `UPDATE api_keys SET expires_at = ${LAST_DATE_MS} WHERE expires_at > ${LAST_DATE_MS};`,
   },
 ];
 
@@ -100,6 +110,35 @@ export const spendMigrations: readonly Migration[] = [
         GROUP BY k.chain
       ON CONFLICT (principal) DO UPDATE SET spend_usd = excluded.spend_usd, updated_at = excluded.updated_at
         WHERE excluded.spend_usd > key_spend.spend_usd;
+    `,
+  },
+  {
+    // A release before spend@4 still counts a rotated key's spend under the key's own id: during a
+    // rolling upgrade, an older `mindgw keys` on the file, or after a rollback. Each such write
+    // is added to the key's chain as well, here in the write's own transaction, so the chain's
+    // total misses none of it and counts it once, whenever it comes (a rollback and a second
+    // upgrade included: the fold above runs once, this for good). The key's own row grows as before,
+    // which is what an older release reads back. A chain's first key is its chain: nothing to add.
+    version: 5,
+    sql: `
+      CREATE TRIGGER key_spend_chain_inserted AFTER INSERT ON key_spend
+        WHEN NEW.spend_usd > 0
+          AND EXISTS (SELECT 1 FROM api_keys WHERE id = NEW.principal AND chain IS NOT NULL AND chain <> id)
+      BEGIN
+        INSERT INTO key_spend (principal, spend_usd, updated_at)
+          SELECT chain, NEW.spend_usd, NEW.updated_at FROM api_keys WHERE id = NEW.principal
+        ON CONFLICT (principal) DO UPDATE
+          SET spend_usd = spend_usd + excluded.spend_usd, updated_at = excluded.updated_at;
+      END;
+      CREATE TRIGGER key_spend_chain_updated AFTER UPDATE OF spend_usd ON key_spend
+        WHEN NEW.spend_usd > OLD.spend_usd
+          AND EXISTS (SELECT 1 FROM api_keys WHERE id = NEW.principal AND chain IS NOT NULL AND chain <> id)
+      BEGIN
+        INSERT INTO key_spend (principal, spend_usd, updated_at)
+          SELECT chain, NEW.spend_usd - OLD.spend_usd, NEW.updated_at FROM api_keys WHERE id = NEW.principal
+        ON CONFLICT (principal) DO UPDATE
+          SET spend_usd = spend_usd + excluded.spend_usd, updated_at = excluded.updated_at;
+      END;
     `,
   },
 ];

@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readBack, numberedKey as record } from "../../testing/key-record.ts";
+import { keyRecordColumns } from "../key-record.ts";
+import { keyMigrations } from "./key-migrations.ts";
+import { migrate } from "./migrate.ts";
+import { closeDatabase, openDatabase } from "./open-database.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
 
@@ -100,6 +104,36 @@ describe("SqliteKeyStore", () => {
     expect(total).toBe(1200);
     await storage.close();
   });
+});
+
+test("keys@4: an expiry an older release stored past every date is the last date there is, one within dates kept", async () => {
+  const path = tmp.file("far.db");
+  const db = openDatabase(path);
+  migrate(db, "keys", keyMigrations.slice(0, 3));
+  const far = record({ expiresAt: Date.now() + 99_999_999 * 86_400_000 });
+  const near = record({ expiresAt: Date.parse("2100-01-01T00:00:00Z") });
+  // As the older release wrote them.
+  const insert = db.query(
+    `INSERT INTO api_keys (id, hash, prefix, last4, name, tenant, role, models, expires_at, created_at, seq)
+     VALUES ($id, $hash, $prefix, $last4, $name, $tenant, $role, $models, $expires_at, $created_at, 1)`,
+  );
+  for (const key of [far, near]) {
+    const {
+      rpm: _r,
+      tpm: _t,
+      budget_usd: _b,
+      revoked_at: _v,
+      last_used_at: _l,
+      chain: _c,
+      ...row
+    } = keyRecordColumns(key);
+    insert.run(row);
+  }
+  closeDatabase(db);
+  const storage = openSqliteStorage(path);
+  expect((await storage.keys.getById(far.id))?.expiresAt).toBe(8.64e15);
+  expect((await storage.keys.getById(near.id))?.expiresAt).toBe(near.expiresAt);
+  await storage.close();
 });
 
 describe("SqliteSpendStore", () => {

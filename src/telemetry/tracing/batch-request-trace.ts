@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RedactBody } from "../../audit/redact-body.ts";
-import { freshIdWord } from "../../http/request-id.ts";
+import { freshIdWord } from "../../core/fresh-id-word.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";

@@ -56,7 +56,11 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace, LaterSpans {
-  /** The ids' 32-bit words, as the batch holds them (drawn as words, not parsed). */
+  /**
+   * The ids' 32-bit words, as the batch holds them: drawn as words, or the trace id's read from
+   * the caller's `traceparent` or from the digits of a request id the gateway made (its trace's
+   * id); never a hex string made to be parsed.
+   */
   private readonly s0: number;
   private readonly s1: number;
   readonly t0: number;

@@ -134,7 +134,7 @@ test("a beat whose read of the directory began before a node joined keeps the en
   expect(reading.peers().map((n) => n.id)).toContain("joining-stale");
 });
 
-test("a node that left the directory publishes nothing more, whatever asks (its workers closed as it stops)", async () => {
+test("a node that closed its directory publishes nothing more, whatever asks (its workers closed as it stops)", async () => {
   const leaving = await node("leaving", () => []);
   const staying = await node("staying", () => []);
   await waitFor("the staying node to see the other", async () => {
@@ -159,7 +159,7 @@ test("a node that stops lists every worker it held as draining, those it closed 
     calling.peers().find((n) => n.id === "stopping")?.workers[0]?.draining === true ? true : undefined,
   );
   expect([calling.peersServing("m", "default"), calling.whyNone("m", "default")]).toEqual([[], "draining"]);
-  // Drained, the node closes its worker (which reconnects elsewhere) and leaves the directory. It
+  // Drained, the node closes its worker (which reconnects elsewhere) and stops publishing. It
   // removed its entry at the drain's start, and the model read as served nowhere: a 404.
   listed = [];
   await stopping.workersChanged();

@@ -191,7 +191,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     onUpdate: (entries) => {
       agreement.observe(entries);
       relay.observe(entries);
-      // A node gone from the directory (stopped, killed) takes its link with it.
+      // A node gone from the directory (its entry removed or expired: stopped, killed) takes its link with it.
       links.keepOnly(entries.map((entry) => entry.id));
     },
     onError: (error) =>

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
-import type { ProviderCall } from "../providers/provider.ts";
+import type { Provider, ProviderCall } from "../providers/provider.ts";
+import type { Route } from "../routing/route.ts";
 import {
   chatRequest,
   type FakeProvider,
@@ -8,8 +9,9 @@ import {
   routerFor,
   twoRoutes,
 } from "../routing/router-test-kit.ts";
+import { WorkerRepicks } from "../routing/worker-repicks.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import { WorkerUpstreamFault, workerLost } from "../workers/gateway/tunnel-failures.ts";
 import { createWorkersProvider, noWorkerTakes } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { fakeWorker } from "../workers/testing/fake-worker.ts";
@@ -290,6 +292,86 @@ describe("forwarding to a worker on another node", () => {
     expect(provider.spare?.("m", platform)?.name).toBe("worker:wc");
     // What it holds is still read through its node.
     expect(provider.holder?.("worker:wb", platform)?.name).toBe("worker:wb");
+  });
+
+  test("a worker that moved from a stopping node is read and deleted through the node it registered with, whichever entry the directory lists first", async () => {
+    const listing = {
+      name: "wm",
+      tenant: platform,
+      models: ["m"],
+      inFlight: 0,
+      capacity: 4,
+      responsesApi: true,
+    };
+    // Its old node stops: it lists the worker it closed, draining, until its entry expires.
+    const stopped = {
+      ...node("node-stopped", [{ ...listing, draining: true, closed: true as const }]),
+      stopping: true,
+    };
+    const moved = node("node-moved", [listing]);
+    const stored = (method: "GET" | "DELETE") => ({
+      method,
+      path: "/responses/resp_1",
+      query: "",
+      headers: {},
+      requestId: "r1",
+      signal: new AbortController().signal,
+    });
+    for (const entries of [
+      [stopped, moved],
+      [moved, stopped],
+    ]) {
+      const { provider, sent } = setup([], entries);
+      await provider.holder?.("worker:wm", platform)?.forward?.(stored("GET"));
+      await provider.holder?.("worker:wm", platform)?.forward?.(stored("DELETE"));
+      // Before: the first entry listing it, the stopping node half the time (SMEMBERS' order).
+      expect(sent.map((s) => s.node)).toEqual(["node-moved", "node-moved"]);
+    }
+    // Closed there and registered nowhere yet: held by none.
+    expect(setup([], [stopped]).provider.holder?.("worker:wm", platform)).toBeUndefined();
+    // Still held by the stopping node (its drain under way): read there, unless it also serves
+    // elsewhere, even draining there.
+    const holding = { ...node("node-stopped", [{ ...listing, draining: true }]), stopping: true };
+    const drainingThere = node("node-moved", [{ ...listing, draining: true }]);
+    const holderOf = (entries: NodeEntry[]) =>
+      setup([], entries).provider.holder?.("worker:wm", platform)?.servedBy;
+    expect([holderOf([holding]), holderOf([holding, drainingThere])]).toEqual([
+      "worker:wm@node-stopped",
+      "worker:wm@node-moved",
+    ]);
+  });
+
+  test("a worker lost here that a stopping node lists as closed is connected nowhere: the re-pick tells the caller none is left, not the lost worker's failure", () => {
+    const closedThere = {
+      ...node("node-stopped", [
+        {
+          name: "wm",
+          tenant: platform,
+          models: ["m"],
+          inFlight: 0,
+          capacity: 4,
+          draining: true,
+          closed: true as const,
+        },
+      ]),
+      stopping: true,
+    };
+    const { provider, registry } = setup([], [closedThere]);
+    const here = fakeWorker("wm");
+    registry.add(here);
+    const chosen = provider.select?.("m", undefined, platform);
+    expect(chosen?.name).toBe("worker:wm");
+    registry.remove(here, "lost");
+    const route = { provider, upstreamModel: "m" } as Route;
+    const repick = new WorkerRepicks().after(chosen as Provider, workerLost("wm"), route, {
+      tenant: platform,
+    });
+    // Before: its old node's listing read as the lost worker still connected, and its failure (502
+    // worker_lost) was the answer, and the route's.
+    expect(repick).toMatchObject({
+      status: 503,
+      message: "every worker serving m is draining (as other nodes last reported)",
+    });
   });
 
   test("this node's workers draining or full, another node's with room: a shadow copy goes to that one, not shed", () => {

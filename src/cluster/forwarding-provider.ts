@@ -185,19 +185,41 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   }
 
   /**
-   * The node and entry of a worker named `name` on another node that a caller of `tenant` may use
-   * (taking a call for `model`, if given: with room, not draining).
+   * The node and entry of a worker named `name` on another node taking a call for `model` from a
+   * caller of `tenant` (with room, not draining).
    */
-  function peerWorker(name: string, tenant: string, model?: string): [NodeEntry, PeerWorker] | undefined {
-    const peers = model === undefined ? directory.peers() : directory.peersServing(model, tenant);
-    for (const peer of peers) {
-      const worker = peer.workers.find(
-        (w) =>
-          w.name === name && (model === undefined ? servesTenant(w, tenant) : takesCall(w, model, tenant)),
-      );
+  function peerWorkerTaking(
+    name: string,
+    tenant: string,
+    model: string,
+  ): [NodeEntry, PeerWorker] | undefined {
+    for (const peer of directory.peersServing(model, tenant)) {
+      const worker = peer.workers.find((w) => w.name === name && takesCall(w, model, tenant));
       if (worker) return [peer, worker];
     }
     return undefined;
+  }
+
+  /**
+   * The node and entry of a worker named `name` on another node that a caller of `tenant` may use:
+   * where it is connected. A worker that moved from a stopping node is listed twice, there still
+   * (closed, so that no node reads its models as served nowhere) and where it registered since, in
+   * no set order: a closed listing is never its holder, and one where it serves is preferred to one
+   * draining or on a stopping node (which still holds it while its drain runs).
+   */
+  function peerHolder(name: string, tenant: string): [NodeEntry, PeerWorker] | undefined {
+    let best: [NodeEntry, PeerWorker] | undefined;
+    let bestDoubt = Number.POSITIVE_INFINITY;
+    for (const peer of directory.peers()) {
+      const worker = peer.workers.find(
+        (w) => w.name === name && w.closed !== true && servesTenant(w, tenant),
+      );
+      if (!worker) continue;
+      const doubt = (peer.stopping === true ? 2 : 0) + (worker.draining === true ? 1 : 0);
+      if (doubt === 0) return [peer, worker];
+      if (doubt < bestDoubt) [best, bestDoubt] = [[peer, worker], doubt];
+    }
+    return best;
   }
 
   function select(
@@ -210,7 +232,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     // The worker holding the chain, where it is connected; else a worker here; else the least
     // loaded node's least loaded worker for the model (of those the caller's tenant may use).
     if (held !== undefined && registry.get(held) === undefined) {
-      const found = peerWorker(held, tenant, model);
+      const found = peerWorkerTaking(held, tenant, model);
       if (found) return remote(...found, tenant);
     }
     // A worker here the request has not failed on (`avoid`), else one on a peer.
@@ -283,7 +305,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     holder(name, tenant) {
       const here = local.holder?.(name, tenant);
       if (here || !name.startsWith(PREFIX)) return here;
-      const found = peerWorker(name.slice(PREFIX.length), tenant);
+      const found = peerHolder(name.slice(PREFIX.length), tenant);
       return found ? remote(...found, tenant) : undefined;
     },
     onlyBusy,

@@ -3,7 +3,7 @@ import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RELEASE } from "../core/build-commit.ts";
-import { NodeDirectory, type NodeEntry } from "./node-directory.ts";
+import { NodeDirectory, type NodeDirectoryOptions, type NodeEntry } from "./node-directory.ts";
 import { RedisLink } from "./redis-link.ts";
 
 let redis: RedisServer;
@@ -52,14 +52,23 @@ class SteeredLink extends RedisLink {
   }
 }
 
-/** A node on the test's Redis whose heartbeat never comes within a test: only a notice can tell it anything. */
-async function node(id: string, workers: () => NodeEntry["workers"], link = steeredLink()) {
+/**
+ * A node on the test's Redis whose heartbeat never comes within a test, unless `options` says
+ * otherwise: only a notice can tell it anything.
+ */
+async function node(
+  id: string,
+  workers: () => NodeEntry["workers"],
+  link = steeredLink(),
+  options: Partial<Pick<NodeDirectoryOptions, "heartbeatMs" | "now">> = {},
+) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
     link,
     self: { id, url: `http://${id}.invalid` },
     heartbeatMs: 600_000,
     workers,
+    ...options,
   });
   await directory.start();
   closing.push(
@@ -125,7 +134,7 @@ test("a beat whose read of the directory began before a node joined keeps the en
   expect(reading.peers().map((n) => n.id)).toContain("joining-stale");
 });
 
-test("a node that left the directory publishes nothing more, whatever asks (its workers closed as it stops)", async () => {
+test("a node that closed its directory publishes nothing more, whatever asks (its workers closed as it stops)", async () => {
   const leaving = await node("leaving", () => []);
   const staying = await node("staying", () => []);
   await waitFor("the staying node to see the other", async () => {
@@ -145,18 +154,20 @@ test("a node that stops lists every worker it held as draining, those it closed 
   const calling = await node("calling-stopping", () => []);
   expect(calling.peersServing("m", "default").map((n) => n.id)).toEqual(["stopping"]);
   // The drain begins: the others are told at once, without a heartbeat.
-  await stopping.leave();
+  await stopping.publishDraining();
   await waitFor("the calling node to see the worker draining", () =>
     calling.peers().find((n) => n.id === "stopping")?.workers[0]?.draining === true ? true : undefined,
   );
   expect([calling.peersServing("m", "default"), calling.whyNone("m", "default")]).toEqual([[], "draining"]);
-  // Drained, the node closes its worker (which reconnects elsewhere) and leaves the directory. It
+  // Drained, the node closes its worker (which reconnects elsewhere) and stops publishing. It
   // removed its entry at the drain's start, and the model read as served nowhere: a 404.
   listed = [];
   await stopping.workersChanged();
   await stopping.close();
   await calling.refresh();
-  expect(calling.peers().find((n) => n.id === "stopping")?.workers).toEqual([{ ...gpu, draining: true }]);
+  expect(calling.peers().find((n) => n.id === "stopping")?.workers).toEqual([
+    { ...gpu, draining: true, closed: true },
+  ]);
   expect([calling.whyNone("m", "default"), calling.peerModels("default")]).toEqual(["draining", ["m"]]);
   // Gone three heartbeats after, as a killed node's entry.
   const probe = new RedisClient(redis.url);
@@ -164,6 +175,101 @@ test("a node that stops lists every worker it held as draining, those it closed 
   const ttl = Number(await probe.send("PTTL", ["mgw:node:stopping"]));
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(3 * 600_000);
+});
+
+test("a stopping node counts as no live node, from its drain's start to its entry's expiry, though its draining workers stay listed; one holding none leaves the directory at once", async () => {
+  const gpu = { name: "gpu-stop", tenant: "default", models: ["m-stop"], inFlight: 1, capacity: 8 };
+  let listed: NodeEntry["workers"] = [gpu];
+  const holding = await node("stopping-holding", () => listed);
+  const empty = await node("stopping-empty", () => []);
+  const reading = await node("stopping-reader", () => []);
+  const live = reading.liveCount();
+  expect(reading.nodes().map((n) => n.id)).toEqual(
+    expect.arrayContaining(["stopping-holding", "stopping-empty"]),
+  );
+  await Promise.all([holding.publishDraining(), empty.publishDraining()]);
+  await reading.refresh();
+  // Counted, each rpm and tpm while Redis is away was divided by one node too many.
+  expect(reading.liveCount()).toBe(live - 2);
+  expect(reading.nodes().find((n) => n.id === "stopping-holding")).toMatchObject({
+    stopping: true,
+    workers: [{ ...gpu, draining: true }],
+  });
+  expect(reading.nodes().map((n) => n.id)).not.toContain("stopping-empty");
+  expect([reading.whyNone("m-stop", "default"), reading.peerModels("default")]).toEqual([
+    "draining",
+    expect.arrayContaining(["m-stop"]),
+  ]);
+  // Closed, its entry still there for three heartbeats: still no live node.
+  listed = [];
+  await holding.close();
+  await reading.refresh();
+  expect(reading.nodes().find((n) => n.id === "stopping-holding")?.stopping).toBe(true);
+  expect(reading.liveCount()).toBe(live - 2);
+});
+
+test("a stopping node's last write is close()'s own, its workers draining, and the entry expires three heartbeats later", async () => {
+  const gpu = { name: "gpu-last", tenant: "default", models: ["m-last"], inFlight: 1, capacity: 8 };
+  let listed: NodeEntry["workers"] = [gpu];
+  // Every entry written says a later time: the one read back names the write that made it.
+  let clock = 1_000;
+  const now = () => ++clock;
+  const heartbeatMs = 200;
+  const stopping = await node("stopping-last", () => listed, steeredLink(), { heartbeatMs, now });
+  await stopping.publishDraining();
+  listed = [];
+  await stopping.close();
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const written = JSON.parse((await probe.get("mgw:node:stopping-last")) ?? "null") as NodeEntry | null;
+  expect(written).toMatchObject({
+    at: clock,
+    stopping: true,
+    workers: [{ ...gpu, draining: true, closed: true }],
+  });
+  await waitFor(
+    "the entry to expire",
+    async () => ((await probe.exists("mgw:node:stopping-last")) ? undefined : true),
+    3 * heartbeatMs + 3_000,
+  );
+}, 10_000);
+
+test("a node restarted under the same id keeps its predecessor's draining workers listed until each registers here or the predecessor's entry would have expired", async () => {
+  const gpu = { name: "gpu-again", tenant: "default", models: ["m-again"], inFlight: 0, capacity: 8 };
+  const cpu = { name: "cpu-again", tenant: "default", models: ["m-again-cpu"], inFlight: 0, capacity: 2 };
+  let clock = 50_000;
+  const now = () => clock;
+  const heartbeatMs = 600_000;
+  let held: NodeEntry["workers"] = [gpu, cpu];
+  const before = await node("restarted", () => held, steeredLink(), { now });
+  const calling = await node("calling-restarted", () => []);
+  await before.publishDraining();
+  held = [];
+  await before.close();
+  // The same id started again at once, none of the workers back yet.
+  clock += 1_000;
+  let connected: NodeEntry["workers"] = [];
+  const after = await node("restarted", () => connected, steeredLink(), { now });
+  await calling.refresh();
+  // Before: the new entry listed none of them, and both models read as served nowhere (a 404).
+  expect(["m-again", "m-again-cpu"].map((m) => calling.whyNone(m, "default"))).toEqual([
+    "draining",
+    "draining",
+  ]);
+  // One registers here: listed as it is, once.
+  connected = [gpu];
+  await after.workersChanged();
+  await waitFor("the calling node to see the worker back", () =>
+    calling.peersServing("m-again", "default").some((n) => n.id === "restarted") ? true : undefined,
+  );
+  const listedAfter = calling.peers().find((n) => n.id === "restarted")?.workers;
+  expect(listedAfter).toEqual([gpu, { ...cpu, draining: true, closed: true }]);
+  // Three heartbeats after the predecessor's last write, the one that never came back is gone.
+  clock = 50_000 + 3 * heartbeatMs;
+  await after.refresh();
+  await calling.refresh();
+  expect(calling.peers().find((n) => n.id === "restarted")?.workers).toEqual([gpu]);
+  expect(calling.whyNone("m-again-cpu", "default")).toBe("not_served");
 });
 
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */

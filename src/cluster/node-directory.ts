@@ -2,7 +2,7 @@ import type { WorkerSummary } from "../audit/gateway-event.ts";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
-import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
+import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** What one node publishes about itself every heartbeat. */
@@ -18,7 +18,14 @@ export interface NodeEntry {
    * release that did not say).
    */
   workers: (Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi" | "draining"> &
-    Partial<Pick<WorkerSummary, "tenant">>)[];
+    Partial<Pick<WorkerSummary, "tenant">> & {
+      /**
+       * Connected here no longer (closed by its stopping node, or its predecessor's under the same
+       * id): listed, draining, only so that its models read as draining until it registers
+       * elsewhere; no node reads a stored response through it.
+       */
+      closed?: true;
+    })[];
   /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
   config?: NodeConfig;
   /**
@@ -36,6 +43,13 @@ export interface NodeEntry {
   release?: string;
   /** Someone reads this node's live event stream: the other nodes relay their requests to it (event-relay.ts). */
   watching?: boolean;
+  /**
+   * The node stops (`publishDraining`): its workers are listed, all draining, only so that no node
+   * reads their models as served nowhere. It counts as no live node (the limits' share while Redis
+   * is away, `/readyz`, the nodes gauge). Absent: it does not, or its node is of a release that
+   * did not say.
+   */
+  stopping?: boolean;
 }
 
 /** The forward format this build takes and publishes. */
@@ -90,29 +104,43 @@ export class NodeDirectory {
   private noticePending = false;
   /** Nodes whose entries a notice read since the last beat began: the beat's read may lack them. */
   private readonly noticedSinceBeat = new Set<string>();
-  /** Left the directory (`close`): nothing more is published, whatever asks. */
-  private closed = false;
   /**
-   * Set by `leave` (the node stops): every worker it held since is published as draining, the
-   * ones it has closed meanwhile too, by name (see `leave`).
+   * Stopped publishing (`close`, or `publishDraining` holding no workers): nothing more is
+   * published, whatever asks; an entry last written stays until it expires.
    */
-  private leftWith: Map<string, NodeEntry["workers"][number]> | null = null;
+  private closed = false;
+  /** The last write `close` makes, once however many times it is called. */
+  private closing: Promise<void> | null = null;
+  /**
+   * Set by `publishDraining` (the node stops): every worker it held since is published as draining,
+   * the ones it has closed meanwhile too, by name.
+   */
+  private drainedWith: Map<string, PeerWorker> | null = null;
+  /**
+   * The workers an entry of this node's id listed when it started (a predecessor restarted under
+   * the same id, its entry not yet expired), listed as draining until each registers here or the
+   * predecessor's entry would have expired (`until`).
+   */
+  private inherited: { workers: Map<string, PeerWorker>; until: number } | null = null;
 
   constructor(private readonly options: NodeDirectoryOptions) {}
 
   async start(): Promise<void> {
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
+    this.inherited = await this.predecessorWorkers();
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
   }
 
-  /** Live nodes last seen, this one included (at least 1). */
+  /** Live nodes last seen, this one included (at least 1): a stopping node's entry is none. */
   liveCount(): number {
-    return Math.max(1, this.entries.length);
+    let live = 0;
+    for (const entry of this.entries) if (entry.stopping !== true) live++;
+    return Math.max(1, live);
   }
 
-  /** Every live node last seen, this one included. */
+  /** Every node whose entry was last seen, this one included: stopping ones too (`NodeEntry.stopping`). */
   nodes(): readonly NodeEntry[] {
     return this.entries;
   }
@@ -161,30 +189,37 @@ export class NodeDirectory {
   }
 
   /**
-   * The node stops (its drain begins): from now on its entry lists every worker it held as
-   * draining, published at once with a notice, and renewed every heartbeat until `close`. No node
-   * chooses them, and each answers their models with a draining refusal, never that no worker
-   * serves them (a 404): they exist, busy finishing what they have, and register with another node
-   * once this one closes them. A worker closed here meanwhile stays listed, for the same reason.
+   * The node stops (its drain begins). Holding workers, from now on its entry says it stops and
+   * lists every worker it held as draining, published at once with a notice, and renewed every
+   * heartbeat until `close`. No node chooses them, and each answers their models with a draining
+   * refusal, never that no worker serves them (a 404): they exist, busy finishing what they have,
+   * and register with another node once this one closes them. A worker closed here meanwhile stays
+   * listed, for the same reason. Holding none, the node leaves the directory at once (`close`).
    */
-  leave(): Promise<void> {
-    this.leftWith ??= new Map();
+  publishDraining(): Promise<void> {
+    if (this.drainedWith === null && this.workersNow().length === 0) return this.close();
+    this.drainedWith ??= new Map();
     return this.workersChanged();
   }
 
   /**
-   * Leaves the directory. A node that left (`leave`) holding workers writes its entry once more,
-   * its workers draining, and leaves it to expire three heartbeats later, as a killed node's does:
-   * time for the workers it closed to register elsewhere (their first reconnect comes within half a
-   * second) before their models read as served nowhere. Any other entry is removed at once.
+   * Stops publishing. A node that drains (`publishDraining`) holding workers writes its entry once
+   * more, its workers draining, and leaves it to expire three heartbeats later, as a killed node's
+   * does: time for the workers it closed to register elsewhere (their first reconnect comes within
+   * half a second) before their models read as served nowhere. Any other entry is removed at once.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.lastWrite();
+    return this.closing;
+  }
+
+  private async lastWrite(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.beats.idle();
     const { link, self, heartbeatMs } = this.options;
-    const last = this.leftWith === null ? null : this.entry();
+    const last = this.drainedWith === null ? null : this.entry();
     await link
       .call(async (client) => {
         if (last !== null && last.workers.length > 0)
@@ -248,15 +283,57 @@ export class NodeDirectory {
       linkVersion: LINK_VERSION,
       release: RELEASE,
       ...(watching?.() ? { watching: true } : {}),
+      ...(this.drainedWith !== null ? { stopping: true } : {}),
     };
   }
 
-  /** The workers the entry lists: those connected, and once the node leaves, every one it held since, draining. */
-  private workersNow(): NodeEntry["workers"] {
+  /**
+   * The workers the entry lists: those connected, with a predecessor's not yet here (`inherited`);
+   * once the node drains, every one it held since, draining, those it no longer holds `closed`.
+   */
+  private workersNow(): PeerWorker[] {
     const connected = this.options.workers();
-    if (this.leftWith === null) return connected;
-    for (const worker of connected) this.leftWith.set(worker.name, { ...worker, draining: true });
-    return [...this.leftWith.values()];
+    const listed = [...connected, ...this.stillInherited(connected)];
+    if (this.drainedWith === null) return listed;
+    for (const worker of listed) this.drainedWith.set(worker.name, { ...worker, draining: true });
+    const here = new Set(connected.map((worker) => worker.name));
+    return [...this.drainedWith.values()].map((worker) =>
+      here.has(worker.name) ? worker : { ...worker, closed: true },
+    );
+  }
+
+  /**
+   * A predecessor's workers not registered here (`connected`), while its entry would still stand: a node
+   * restarted at once under the same id would otherwise publish none over the ones its predecessor
+   * left draining, and every other node read their models as served nowhere (a 404) until they
+   * registered again.
+   */
+  private stillInherited(connected: readonly PeerWorker[]): PeerWorker[] {
+    const inherited = this.inherited;
+    if (inherited === null) return [];
+    if ((this.options.now ?? Date.now)() >= inherited.until) {
+      this.inherited = null;
+      return [];
+    }
+    for (const { name } of connected) inherited.workers.delete(name);
+    return [...inherited.workers.values()];
+  }
+
+  /**
+   * The workers the entry of this node's id lists as it starts, each draining and closed (none is
+   * connected here yet), with when that entry would expire: null without one (or Redis away).
+   */
+  private async predecessorWorkers(): Promise<{ workers: Map<string, PeerWorker>; until: number } | null> {
+    const { link, self, heartbeatMs } = this.options;
+    if (!link.healthy()) return null;
+    const value = await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
+    if (value === null) return null;
+    const predecessor = JSON.parse(value) as NodeEntry;
+    if (predecessor.workers.length === 0) return null;
+    const workers = new Map(
+      predecessor.workers.map((w) => [w.name, { ...w, draining: true, closed: true } as const]),
+    );
+    return { workers, until: predecessor.at + 3 * heartbeatMs };
   }
 
   /**

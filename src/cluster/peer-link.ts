@@ -215,9 +215,10 @@ export class PeerLinks {
   }
 
   /**
-   * Closes and forgets the links to nodes no longer in the directory (`live`: the ids it lists),
-   * each once no call is under way on it: a node that left to drain still finishes what it relays
-   * (called at every directory read, so an idle link goes at the next).
+   * Closes and forgets the links to nodes no longer in the directory (`live`: the ids it lists, a
+   * stopping node's included until its entry expires), each once no call is under way on it: a
+   * node gone while it still relays finishes what it relays (called at every directory read, so an
+   * idle link goes at the next).
    */
   keepOnly(live: readonly string[]): void {
     for (const [id, link] of this.links) {

@@ -46,8 +46,9 @@ export interface Cluster {
   /** Runs `listener` when another node announces a config change (or Redis comes back). */
   onConfigNotice(listener: () => void): void;
   /**
-   * For /admin/api/status: Redis health, live nodes (with the release each runs, their workers and
-   * how many of them drain, as the directory lists them) and the config each runs.
+   * For /admin/api/status: Redis health, the nodes in the directory (with the release each runs,
+   * their workers and how many of them drain, as the directory lists them, and whether the node is
+   * live or stopping) and the config each runs.
    */
   status(): {
     node: string;
@@ -62,6 +63,8 @@ export interface Cluster {
       release: string | null;
       workers: number;
       draining: number;
+      /** `stopping`: its drain began (its workers listed draining until they register elsewhere); no live node. */
+      state: "live" | "stopping";
       config: NodeConfig | null;
     }[];
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
@@ -82,13 +85,13 @@ export interface Cluster {
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
   /**
-   * The drain begins: this node's workers are published as draining (node-directory.ts `leave`),
-   * so other nodes stop forwarding here and answer their models with a draining refusal, not as
-   * served nowhere; `close` leaves the directory. Called before the lifecycle drains: the peer
-   * links other nodes opened here then count in flight until closed cleanly, their streams' last
-   * frames written (incoming-links.ts).
+   * The drain begins: this node's entry says it stops and lists its workers as draining
+   * (node-directory.ts `publishDraining`), so other nodes stop forwarding here, answer their models
+   * with a draining refusal, not as served nowhere, and count this node live no more; `close` stops
+   * publishing. Called before the lifecycle drains: the peer links other nodes opened here then
+   * count in flight until closed cleanly, their streams' last frames written (incoming-links.ts).
    */
-  leave(): Promise<void>;
+  beginDrain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -197,7 +200,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     onUpdate: (entries) => {
       agreement.observe(entries);
       relay.observe(entries);
-      // A node gone from the directory (stopped, killed) takes its link with it.
+      // A node gone from the directory (its entry removed or expired: stopped, killed) takes its link with it.
       links.keepOnly(entries.map((entry) => entry.id));
       for (const { node, models } of newly.read(entries.filter((entry) => entry.id !== nodeId)))
         deps.newlyServed?.(models, node);
@@ -211,8 +214,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const nodes = directory;
   // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
   registry.watch(() => void nodes.workersChanged());
-  let leaving: Promise<void> | null = null;
-  let closing: Promise<void> | null = null;
+  let draining: Promise<void> | null = null;
   const incoming = new IncomingLinks();
   const counters = createRedisCounters({
     link,
@@ -299,6 +301,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         release: n.release ?? null,
         workers: n.workers.length,
         draining: n.workers.filter((w) => w.draining === true).length,
+        state: n.stopping === true ? "stopping" : "live",
         config: n.config ?? null,
       })),
       links: links.status(),
@@ -311,19 +314,18 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       nodes: nodes.liveCount(),
       config: agreement.openly(),
     }),
-    leave() {
+    beginDrain() {
       // Before the lifecycle drains (this runs first on a stop): each peer link other nodes
       // opened here is held open, as a request in flight, until its streams are over and it is
       // closed cleanly, so their last frames are not cut off by the listener closing.
       void incoming.drain(deps.lifecycle);
-      leaving ??= nodes.leave();
-      return leaving;
+      draining ??= nodes.publishDraining();
+      return draining;
     },
     async close() {
       relay.close();
       links.close();
-      closing ??= nodes.close();
-      await closing;
+      await nodes.close();
       link.close();
     },
   };

@@ -305,8 +305,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "shadow pairs' retention", run: stopShadowRetention },
       { part: "live event streams", run: () => audit.bus.closeAll() },
       // This node's workers published as draining first, so other nodes stop forwarding here
-      // while we drain and refuse their models as draining (the directory is left at `close`).
-      { part: "leaving the cluster", run: () => void cluster?.leave() },
+      // while we drain and refuse their models as draining (publishing stops at `close`).
+      { part: "publishing this node's workers as draining", run: () => void cluster?.beginDrain() },
     ],
     // Closed by us, each worker is told the gateway is stopping; cut by the listener, it was "lost".
     beforeClose: [{ part: "workers", run: () => workers.registry.close() }],

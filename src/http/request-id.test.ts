@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { freshIdWord, freshRequestId, givenRequestId, requestIdOf } from "./request-id.ts";
+import { freshIdWord } from "../core/fresh-id-word.ts";
+import { freshRequestId, givenRequestId, requestIdOf } from "./request-id.ts";
 
 describe("request ids", () => {
   test("a fresh id is req_ and a UUIDv7 in hex: the time, the version, the variant", () => {

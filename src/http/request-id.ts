@@ -1,4 +1,5 @@
 import type { Dialect } from "../core/dialect.ts";
+import { FRESH_ID_PREFIX } from "../core/fresh-id-word.ts";
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -23,8 +24,6 @@ export function givenRequestId(headers: Headers): string | undefined {
 /** The `x-request-id` header of an answer given outside the request pipeline (probes). */
 export const requestIdHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
 
-/** What a fresh id's hex digits follow. */
-export const FRESH_ID_PREFIX = "req_";
 const PREFIX = FRESH_ID_PREFIX;
 const HEX = new TextEncoder().encode("0123456789abcdef");
 /** The id written in place, read out as one string: `req_` and a UUIDv7's 32 hex digits. */
@@ -65,20 +64,6 @@ export function freshRequestId(now: number = Date.now()): string {
   // The variant (binary 10) in the top bits of the 17th digit: 8, 9, a or b.
   id[start + 16] = HEX[8 | ((pool[taken++] as number) & 3)] as number;
   return id.toString("latin1", 0, id.length);
-}
-
-/**
- * Word `w` (0–3, most significant first) of the 128 bits a fresh id's 32 hex digits spell: read
- * from its characters, with no substring made. Only for an id `freshRequestId` made.
- */
-export function freshIdWord(id: string, w: number): number {
-  let word = 0;
-  for (let at = PREFIX.length + w * 8, end = at + 8; at < end; at++) {
-    const c = id.charCodeAt(at);
-    // "0"–"9" are 48–57, "a"–"f" 97–102 (a fresh id's digits are lowercase).
-    word = (word << 4) | (c < 58 ? c - 48 : c - 87);
-  }
-  return word >>> 0;
 }
 
 /** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */

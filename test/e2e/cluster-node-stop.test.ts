@@ -34,6 +34,19 @@ beforeAll(async () => {
   calling = await node("n2");
 }, 90_000);
 
+/** A request's answer is due within this: a hung one fails the test with its reason, never outlives it. */
+const answerWithin = () => AbortSignal.timeout(5_000);
+
+/** The nodes in the directory, as `node` last read it (`/admin/api/status`). */
+async function clusterNodes(node: GatewayProcess): Promise<{ id: string; state: string }[]> {
+  const response = await fetch(`${node.url}/admin/api/status`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+    signal: answerWithin(),
+  });
+  const body = (await response.json()) as { cluster?: { nodes: { id: string; state: string }[] } };
+  return body.cluster?.nodes ?? [];
+}
+
 interface Answer {
   status: number;
   retryAfter: string | null;
@@ -54,7 +67,8 @@ test("SIGTERM of the node holding a model's only worker: every other node refuse
   });
   fx.defer(() => worker.stop("SIGKILL"));
   await waitFor("n2 to list n1's worker", async () => {
-    const response = await chatAt(calling.url, adminKey, { model: "fake-model" });
+    const response = await chatAt(calling.url, adminKey, { model: "fake-model", signal: answerWithin() });
+    await response.arrayBuffer();
     return response.status === 200;
   });
 
@@ -72,13 +86,24 @@ test("SIGTERM of the node holding a model's only worker: every other node refuse
     return code;
   });
 
+  // n1 is stopping as n2 reads it: listed, no live node (before, 2 nodes, the Redis-down share of
+  // every limit halved on n2 for as long as n1's entry stood).
+  await waitFor("n2 to list n1 as stopping", async () => {
+    const nodes = await clusterNodes(calling);
+    return nodes.find((n) => n.id === "n1")?.state === "stopping" ? true : undefined;
+  });
+  const ready = (await (await fetch(`${calling.url}/readyz`, { signal: answerWithin() })).json()) as {
+    cluster?: { nodes: number };
+  };
+  expect(ready.cluster?.nodes).toBe(1);
+
   // n2 asked until it serves the model again (w1 closed by n1 once drained, registered with n2).
   const answers: Answer[] = [];
   await waitFor(
     "n2 to serve fake-model again",
     async () => {
       const afterExit = exited;
-      const response = await chatAt(calling.url, adminKey, { model: "fake-model" });
+      const response = await chatAt(calling.url, adminKey, { model: "fake-model", signal: answerWithin() });
       const body = (await response.json()) as { error?: { message: string } };
       answers.push({
         status: response.status,

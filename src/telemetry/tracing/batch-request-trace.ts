@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RedactBody } from "../../audit/redact-body.ts";
-import { freshIdWord } from "../../http/request-id.ts";
+import { freshIdWord } from "../../core/fresh-id-word.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
@@ -56,7 +56,11 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace, LaterSpans {
-  /** The ids' 32-bit words, as the batch holds them (drawn as words, not parsed). */
+  /**
+   * The ids' 32-bit words, as the batch holds them: drawn as words, or the trace id's read from
+   * the caller's `traceparent` or from the digits of a request id the gateway made (its trace's
+   * id); never a hex string made to be parsed.
+   */
   private readonly s0: number;
   private readonly s1: number;
   readonly t0: number;

@@ -41,7 +41,8 @@ export const alwaysOff = (): Sampler => known(new AlwaysOffSampler(), () => fals
 /**
  * The SDK's ratio sampler keeps a trace when the XOR of its id's four words is below
  * `floor(ratio × (2³² − 1))` (every trace at ratio 1; the ratio clamped to [0, 1], NaN as 0);
- * the ids reaching it are valid (drawn, or a well-formed `traceparent`'s).
+ * the ids reaching it are valid (drawn; a gateway-made request id's, a UUIDv7, whose time and
+ * version digits are never zero; or a well-formed `traceparent`'s).
  */
 export function traceIdRatio(ratio: number): Sampler {
   const normal = Number.isNaN(ratio) ? 0 : Math.min(1, Math.max(0, ratio));

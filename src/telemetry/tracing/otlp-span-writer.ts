@@ -1,4 +1,4 @@
-import { FRESH_ID_PREFIX } from "../../http/request-id.ts";
+import { FRESH_ID_PREFIX } from "../../core/fresh-id-word.ts";
 import { ownLength } from "./own-strings.ts";
 import {
   isInt64,

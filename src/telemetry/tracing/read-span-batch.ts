@@ -8,7 +8,7 @@ import {
 import { hrTimeDuration, type InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { FRESH_ID_PREFIX } from "../../http/request-id.ts";
+import { FRESH_ID_PREFIX } from "../../core/fresh-id-word.ts";
 import { ownText } from "./own-strings.ts";
 import {
   BOOLEAN,

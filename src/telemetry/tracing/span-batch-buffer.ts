@@ -61,7 +61,8 @@ export class SpanBatchBuffer {
     this.table = new StringTable(ATTRIBUTE_KEYS, tableLimit);
     this.memories = new SpareMemories(sharedNumbers, capacity * (FIELDS + 24));
     this.numbers = this.memories.next();
-    // A request id (~40 bytes) every two spans, as a rule.
+    // A caller's own request id (~40 bytes) every two spans, as a rule; one the gateway made is
+    // written from the trace id (`TRACE_REQUEST_ID`) and takes none.
     this.strings = new OwnStringsWriter(capacity * OWN_BYTES_A_SPAN);
   }
 

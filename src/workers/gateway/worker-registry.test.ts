@@ -141,9 +141,12 @@ describe("worker registry", () => {
     const chatty = fake("chatty");
     registry.add(quiet);
     registry.add(chatty);
-    advance(250);
-    registry.touch(chatty);
-    registry.sweep();
+    // Swept every 50 ms, each on time (a sweep two periods late would judge nothing: late-tick.ts).
+    for (let at = 0; at < 250; at += 50) {
+      advance(50);
+      registry.touch(chatty);
+      registry.sweep();
+    }
     expect(registry.list()).toHaveLength(2);
     advance(100);
     registry.sweep();
@@ -152,6 +155,20 @@ describe("worker registry", () => {
     expect(events.at(-1)).toEqual(
       expect.objectContaining({ type: "worker.lost", reason: "heartbeat timeout" }),
     );
+    registry.close();
+  });
+
+  test("a gateway whose sweeps all come late (its event loop lags past two periods) still removes a silent worker", () => {
+    const { registry, advance } = setup();
+    const box = fake("box");
+    registry.add(box);
+    // Every sweep 150 ms after the one before (three periods): only one in a row judges nothing.
+    for (let sweep = 0; sweep < 4 && registry.list().length > 0; sweep++) {
+      advance(150);
+      registry.sweep();
+    }
+    expect(registry.list()).toEqual([]);
+    expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
     registry.close();
   });
 

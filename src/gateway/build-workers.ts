@@ -15,8 +15,12 @@ import {
   type WorkerGuard,
   workerEndpoint,
 } from "../workers/gateway/worker-endpoint.ts";
-import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
-import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { createWorkersProvider, workerLabel } from "../workers/gateway/worker-provider.ts";
+import {
+  createWorkerRegistry,
+  type WorkerRegistry,
+  type WorkerRegistryOptions,
+} from "../workers/gateway/worker-registry.ts";
 import { workerLogger } from "./worker-logger.ts";
 
 export interface GatewayWorkers {
@@ -73,6 +77,17 @@ export function workerGuard(guard: ReturnType<typeof createFrontDoor>["guard"]):
   };
 }
 
+/**
+ * The registry's `newlyServed`: each model's breaker half-opened for the worker that newly serves
+ * it, its probe pinned to that worker (named as a failure names who served it) and its tenant.
+ */
+export function probeNewcomers(
+  health: Pick<RouteHealth, "halfOpen">,
+): NonNullable<WorkerRegistryOptions["newlyServed"]> {
+  const probe = probeNewlyServed(health);
+  return (worker, models, cause) => probe({ by: workerLabel(worker), tenant: worker.tenant }, models, cause);
+}
+
 /** The worker registry and the endpoint workers dial into, from the `workers` section. */
 export function buildWorkers(
   config: Config,
@@ -91,7 +106,7 @@ export function buildWorkers(
     heartbeatMs: Math.max(100, Math.floor(heartbeatTimeoutMs / 3)),
     heartbeatTimeoutMs,
     shadowedModels,
-    newlyServed: probeNewlyServed(health),
+    newlyServed: probeNewcomers(health),
   });
   return {
     registry,

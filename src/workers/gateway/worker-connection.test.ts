@@ -34,7 +34,7 @@ function gateway() {
     onEvent: (e) => events.push(e),
     log,
     heartbeatMs: 60_000,
-    newlyServed: (models) => newlyServed.push([...models]),
+    newlyServed: (_, models) => newlyServed.push([...models]),
   });
   const sessions = new KeySessions();
   /** A socket upgraded now: its identity is the key as admitted, and it is held under the key (worker-endpoint.ts). */

@@ -199,7 +199,10 @@ describe("worker registry", () => {
 
   test("a worker's key narrowed or widened while connected changes what it is routed, told as its connection is", () => {
     const served: string[][] = [];
-    const { registry, events, logs } = setup({ newlyServed: (models) => served.push([...models]) });
+    const causes: string[] = [];
+    const { registry, events, logs } = setup({
+      newlyServed: (_, models, cause) => served.push([...models]) && causes.push(cause),
+    });
     const box = fake("box", { models: ["llama", "qwen"] });
     registry.add(box);
     expect(served).toEqual([["llama", "qwen"]]);
@@ -229,13 +232,19 @@ describe("worker registry", () => {
     registry.serveOnly(box, ["llama", "qwen"]);
     expect(registry.pick("qwen", "default")).toBe(box);
     expect(served).toEqual([["llama", "qwen"], ["qwen"]]);
+    expect(causes).toEqual(["registered", "key_widened"]);
     expect(watched).toBe(2);
+    // A draining worker newly serves nothing: it takes no new request, a probe least of all.
+    registry.serveOnly(box, ["llama"]);
+    registry.drain(box);
+    registry.serveOnly(box, ["llama", "qwen"]);
+    expect(served).toHaveLength(2);
     registry.close();
   });
 
   test("only a worker new to its name newly serves its models: the same worker registering again over its connection does not", () => {
     const served: string[][] = [];
-    const { registry } = setup({ newlyServed: (models) => served.push([...models]) });
+    const { registry } = setup({ newlyServed: (_, models) => served.push([...models]) });
     registry.add(fake("box", { models: ["llama"] }));
     registry.add(fake("box", { models: ["llama", "qwen"] }));
     expect(served).toEqual([["llama"], ["qwen"]]);

@@ -1,5 +1,6 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
+import type { NewlyServedCause } from "../../routing/probe-newly-served.ts";
 import { LateTick } from "../late-tick.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
@@ -26,13 +27,14 @@ export interface WorkerRegistryOptions {
    */
   shadowedModels?: (worker: RegisteredWorker) => readonly string[];
   /**
-   * Models a worker has just begun to serve: a new connection's, or those its key's widened
-   * allow-list lets it serve now. Not a worker's that replaces its own connection under its name
-   * (the same worker registering again serves nothing new). The gateway lets each model's route
-   * be probed at once (RouteHealth.halfOpen): a breaker that every worker before it opened would
-   * otherwise refuse the newcomer its model for the rest of its cooldown.
+   * Models a worker not draining has just begun to serve, and why: a new connection's
+   * (`registered`), or those its key's widened allow-list lets it serve now (`key_widened`). Not a
+   * worker's that replaces its own connection under its name (the same worker registering again
+   * serves nothing new). The gateway lets each model's route be probed at once, by that worker
+   * (probe-newly-served.ts): a breaker that every worker before it opened would otherwise refuse
+   * the newcomer its model for the rest of its cooldown.
    */
-  newlyServed?: (models: readonly string[]) => void;
+  newlyServed?: (worker: RegisteredWorker, models: readonly string[], cause: NewlyServedCause) => void;
 }
 
 /**
@@ -232,7 +234,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       changed();
       const added = replaced ? worker.models.filter((m) => !previous.models.includes(m)) : worker.models;
-      if (added.length > 0) options.newlyServed?.(added);
+      if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "registered");
       return { ok: true };
     },
     remove(worker, reason, planned = false) {
@@ -276,7 +278,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         });
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       changed();
-      if (added.length > 0) options.newlyServed?.(added);
+      if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "key_widened");
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();

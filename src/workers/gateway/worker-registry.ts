@@ -62,9 +62,9 @@ export interface WorkerRegistry {
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   /**
    * The models a connected worker is routed from now on: its key's allow-list changed while it was
-   * connected (the models it offered that the key now permits, never empty). Told as its
-   * connection is (a `worker.connected` event with the models now, the watchers); the requests it
-   * has in flight run on to their end.
+   * connected (the models it offered that the key now permits, never empty). Told as a
+   * `worker.changed` event with the models now and to the watchers; the requests it has in flight
+   * run on to their end.
    */
   serveOnly(worker: RegisteredWorker, models: readonly string[]): void;
   touch(worker: RegisteredWorker): void;
@@ -276,7 +276,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           worker: worker.name,
           models: added,
         });
-      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      emit({ type: "worker.changed", at: now(), worker: summarize(worker) });
       changed();
       if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "key_widened");
     },

@@ -84,12 +84,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
-  // A worker's models that the config routes elsewhere, by the config version current when asked.
+  // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
     config,
     logger,
     publish,
+    // A worker's models that the config routes elsewhere, by the config version current when asked.
     (worker) => shadowedModels(runtime.current.table, worker),
     health,
   );

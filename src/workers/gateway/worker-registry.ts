@@ -5,7 +5,10 @@ import { LateTick } from "../late-tick.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import { soonerOver } from "./capacity-refusal.ts";
+import { logDeparture } from "./departure-log.ts";
+import { changeKeyModels } from "./key-models-change.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
+import { summarizeWorker } from "./summarize-worker.ts";
 import { DEFAULT_EJECTION, type EjectionPolicy, WorkerEjection } from "./worker-ejection.ts";
 
 /** Options for the gateway's registry of connected workers. */
@@ -135,23 +138,6 @@ export interface WorkerRegistry {
   close(): void;
 }
 
-export function summarize(worker: RegisteredWorker): WorkerSummary {
-  return {
-    id: worker.id,
-    name: worker.name,
-    tenant: worker.tenant,
-    models: [...worker.models],
-    inFlight: worker.inFlight,
-    capacity: worker.capacity,
-    labels: { ...worker.labels },
-    lastHeartbeatAt: worker.lastHeartbeatAt,
-    draining: worker.draining,
-    ...(worker.version !== undefined ? { version: worker.version } : {}),
-    ...(worker.connectedAt !== undefined ? { connectedAt: worker.connectedAt } : {}),
-    ...(worker.responsesApi ? { responsesApi: true } : {}),
-  };
-}
-
 const available = (worker: RegisteredWorker, model: string, tenant: string, keepFree: number) =>
   !worker.draining &&
   worker.inFlight + keepFree < worker.capacity &&
@@ -231,7 +217,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           worker: worker.name,
           models: shadowed,
         });
-      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      emit({ type: "worker.connected", at: now(), worker: summarizeWorker(worker) });
       changed();
       const added = replaced ? worker.models.filter((m) => !previous.models.includes(m)) : worker.models;
       if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "registered");
@@ -241,42 +227,16 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
-      // Its own close with requests still open (a drain whose deadline passed) cut them: a warning.
-      const cut = planned ? worker.inFlight : 0;
-      // Closed by the gateway's own stop: expected, and every connected worker says the same.
-      if (stopping)
-        log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
-      else if (cut > 0)
-        log("warn", "worker disconnected with requests in flight: they were cut", {
-          worker: worker.name,
-          id: worker.id,
-          reason,
-          in_flight: cut,
-        });
-      else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
-      else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
-      const drained = planned && worker.draining && cut === 0;
-      emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason, drained });
+      const drained = logDeparture(log, worker, { reason, planned, stopping });
+      emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason, drained });
       changed();
       return true;
     },
     serveOnly(worker, models) {
       if (byName.get(worker.name) !== worker) return;
-      const dropped = worker.models.filter((m) => !models.includes(m));
-      const added = models.filter((m) => !worker.models.includes(m));
-      if (dropped.length === 0 && added.length === 0) return;
-      worker.models = [...models];
-      if (dropped.length > 0)
-        log("warn", "worker's key no longer permits some of its models: they are no longer routed to it", {
-          worker: worker.name,
-          models: dropped,
-        });
-      if (added.length > 0)
-        log("info", "worker's key now permits more of its models: they are routed to it", {
-          worker: worker.name,
-          models: added,
-        });
-      emit({ type: "worker.changed", at: now(), worker: summarize(worker) });
+      const added = changeKeyModels(worker, models, log);
+      if (added === undefined) return;
+      emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
       changed();
       if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "key_widened");
     },
@@ -288,7 +248,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       worker.draining = true;
       log("info", "worker draining", { worker: worker.name });
       if (byName.get(worker.name) !== worker) return;
-      emit({ type: "worker.draining", at: now(), worker: summarize(worker) });
+      emit({ type: "worker.draining", at: now(), worker: summarizeWorker(worker) });
       changed();
     },
     watch(listener) {
@@ -361,7 +321,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     list(tenant) {
       const listed: WorkerSummary[] = [];
-      for (const worker of byName.values()) if (servesTenant(worker, tenant)) listed.push(summarize(worker));
+      for (const worker of byName.values())
+        if (servesTenant(worker, tenant)) listed.push(summarizeWorker(worker));
       return listed.sort((a, b) => a.name.localeCompare(b.name));
     },
     sweep() {

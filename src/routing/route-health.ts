@@ -280,7 +280,10 @@ export class RouteHealth {
     const opening = state.openUntil === 0 && state.consecutiveFailures + 1 >= this.policy.failures;
     state.consecutiveFailures++;
     state.failedAt = this.now();
-    if (by !== undefined) (state.failedBy ??= new Set()).add(by);
+    if (by !== undefined) {
+      state.failedBy ??= new Set();
+      state.failedBy.add(by);
+    }
     if (state.openUntil === 0 && !opening) return;
     state.openUntil = this.now() + this.policy.cooldownMs;
     const probed = this.isProbe(state, probe);

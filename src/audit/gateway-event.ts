@@ -28,6 +28,11 @@ export type GatewayEvent =
       at: number;
       worker: WorkerSummary;
     }
+  /**
+   * A connected worker's models changed: its key was narrowed or widened (`worker.models`, what it
+   * is routed now). Not a connection: a consumer counting `worker.connected` counts none here.
+   */
+  | { type: "worker.changed"; at: number; worker: WorkerSummary }
   /** A worker announced a drain: it finishes what it has and takes nothing new, then leaves (`worker.lost`). */
   | { type: "worker.draining"; at: number; worker: WorkerSummary }
   | {
@@ -76,6 +81,7 @@ export const GATEWAY_EVENT_TYPES = [
   "request.started",
   "request.finished",
   "worker.connected",
+  "worker.changed",
   "worker.draining",
   "worker.lost",
   "config.reloaded",

@@ -96,6 +96,17 @@ describe("KeySessions", () => {
     expect(ended.sort()).toEqual(["request:revoked", "staying:revoked"]);
   });
 
+  test("a key's models as its last change told them, for a worker connection held after the change (admitted before it)", () => {
+    const sessions = new KeySessions();
+    expect(sessions.changedModels("key_1")).toBeUndefined();
+    sessions.keyChanged(record({ models: ["llama"] }));
+    sessions.keyChanged(record({ models: ["llama", "qwen"] }));
+    expect(sessions.changedModels("key_1")).toEqual(["llama", "qwen"]);
+    // Held by nothing once revoked: no connection of that key is admitted again.
+    sessions.keyChanged(record({ revokedAt: 5 }));
+    expect(sessions.changedModels("key_1")).toBeUndefined();
+  });
+
   test("a released session is not ended", () => {
     const sessions = new KeySessions();
     const ended: KeyEndReason[] = [];

@@ -85,6 +85,8 @@ export class KeySessions {
   private readonly unkeyed = new Map<KeySession, { cancel(): void }>();
   /** What web UI sessions opened, ended with the session whatever its key does (session-streams.ts). */
   private readonly webSessions: SessionStreams;
+  /** Each key's models as its last change told them (`keyChanged`), for `changedModels`. */
+  private readonly toldModels = new Map<string, readonly string[]>();
 
   constructor(options: KeySessionsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -186,9 +188,11 @@ export class KeySessions {
    */
   keyChanged(record: KeyRecord): void {
     if (record.revokedAt !== null) {
+      this.toldModels.delete(record.id);
       this.endAll(record.id, "revoked");
       return;
     }
+    this.toldModels.set(record.id, record.models);
     if (record.expiresAt !== null) this.scheduleExpiry(record.id, record.expiresAt);
     else {
       // The expiry was lifted (an admin changed the key's limits): what is open no longer ends then.
@@ -201,11 +205,21 @@ export class KeySessions {
     else held?.keyModels?.(record.models);
   }
 
+  /**
+   * The key's models as its last change told them (`keyChanged`), if one was told since this
+   * process started: a worker connection admitted before that change and held (`enter`) after it
+   * missed it, and reads it here.
+   */
+  changedModels(keyId: string): readonly string[] | undefined {
+    return this.toldModels.get(keyId);
+  }
+
   /** Ends every session and stops every timer (gateway stop). */
   close(): void {
     for (const { timer } of this.expiries.values()) timer.cancel();
     this.expiries.clear();
     this.open.clear();
+    this.toldModels.clear();
     for (const timer of this.unkeyed.values()) timer.cancel();
     this.unkeyed.clear();
     this.webSessions.close();

@@ -17,11 +17,13 @@ const node = (id: string, workers: Listed[]): NodeEntry => ({ id, url: `http://$
 describe("what other nodes' workers newly serve, read from the directory", () => {
   test("a worker new to the directory serves its models newly, once: a renewal listing it alike serves nothing new", () => {
     const newly = new NewlyListed();
-    expect(newly.read([node("n1", [worker("bad", ["m"])])])).toEqual([{ node: "n1", models: ["m"] }]);
+    expect(newly.read([node("n1", [worker("bad", ["m"])])])).toEqual([
+      { node: "n1", worker: "bad", tenant: "default", models: ["m"] },
+    ]);
     expect(newly.read([node("n1", [worker("bad", ["m"])])])).toEqual([]);
     // Another worker for m, on the same node: a way to serve m that m's breaker has not tried.
     const both = [node("n1", [worker("bad", ["m"]), worker("good", ["m", "k"])])];
-    expect(newly.read(both)).toEqual([{ node: "n1", models: ["m", "k"] }]);
+    expect(newly.read(both)).toEqual([{ node: "n1", worker: "good", tenant: "default", models: ["m", "k"] }]);
     expect(newly.read(both)).toEqual([]);
   });
 
@@ -37,9 +39,17 @@ describe("what other nodes' workers newly serve, read from the directory", () =>
     const newly = new NewlyListed();
     newly.read([node("n1", [worker("w", ["m"])])]);
     expect(newly.read([node("n1", [worker("w", ["m"], { inFlight: 2 })])])).toEqual([]);
-    expect(newly.read([node("n1", [worker("w", ["m", "k"])])])).toEqual([{ node: "n1", models: ["k"] }]);
+    expect(newly.read([node("n1", [worker("w", ["m", "k"])])])).toEqual([
+      { node: "n1", worker: "w", tenant: "default", models: ["k"] },
+    ]);
     expect(newly.read([node("n1", [worker("w", ["m", "k"], { draining: true })])])).toEqual([]);
     // The same name on another node is another worker (one that moved when its node stopped).
-    expect(newly.read([node("n2", [worker("w", ["m"])])])).toEqual([{ node: "n2", models: ["m"] }]);
+    expect(newly.read([node("n2", [worker("w", ["m"])])])).toEqual([
+      { node: "n2", worker: "w", tenant: "default", models: ["m"] },
+    ]);
+    // A listing an older node wrote without its tenant is the default tenant's worker.
+    expect(newly.read([node("n3", [worker("old", ["m"], { tenant: undefined })])])).toEqual([
+      { node: "n3", worker: "old", tenant: "default", models: ["m"] },
+    ]);
   });
 });

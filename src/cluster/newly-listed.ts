@@ -1,8 +1,12 @@
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import type { NodeEntry } from "./node-directory.ts";
 
-/** A model some worker on another node has newly begun to serve, by the node holding it. */
+/** The models a worker on another node has newly begun to serve: the node holding it, its name and tenant. */
 export interface NewlyServed {
   node: string;
+  worker: string;
+  /** Its tenant's callers (and, for the default tenant's, everyone's) may be routed to it. */
+  tenant: string;
   models: string[];
 }
 
@@ -25,15 +29,15 @@ export class NewlyListed {
     const served = new Map<string, readonly string[]>();
     const newly: NewlyServed[] = [];
     for (const peer of peers) {
-      const models = new Set<string>();
       for (const worker of peer.workers) {
         if (worker.draining === true) continue;
         const key = `${peer.id}\n${worker.name}`;
         served.set(key, worker.models);
         const before = this.served.get(key) ?? [];
-        for (const model of worker.models) if (!before.includes(model)) models.add(model);
+        const models = worker.models.filter((model) => !before.includes(model));
+        if (models.length > 0)
+          newly.push({ node: peer.id, worker: worker.name, tenant: worker.tenant ?? DEFAULT_TENANT, models });
       }
-      if (models.size > 0) newly.push({ node: peer.id, models: [...models] });
     }
     this.served = served;
     return newly;

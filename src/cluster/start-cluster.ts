@@ -13,7 +13,7 @@ import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL } from "./key-notice.ts";
 import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
-import { NewlyListed } from "./newly-listed.ts";
+import { NewlyListed, type NewlyServed } from "./newly-listed.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
 import { PeerLinks } from "./peer-link.ts";
@@ -110,12 +110,12 @@ export interface ClusterDeps {
   /** The gateway's upstream `fetch` for forwards to other nodes (native `fetch` without one). */
   fetch?: typeof fetch;
   /**
-   * Models a worker on another node (`node`) has newly begun to serve, as this node reads the
-   * directory (newly-listed.ts): this node's breaker of each (`workers/<model>`), which the workers
-   * before it opened, lets its next request probe it at once, as for a worker registering here
+   * Models a worker on another node has newly begun to serve, as this node reads the directory
+   * (newly-listed.ts): this node's breaker of each (`workers/<model>`), which the workers before it
+   * opened, lets its next request probe that worker at once, as for a worker registering here
    * (routing/probe-newly-served.ts).
    */
-  newlyServed?: (models: readonly string[], node: string) => void;
+  newlyServed?: (listed: NewlyServed) => void;
 }
 
 /** Joins the cluster named by `cluster:` (null without one). Redis being down does not stop the start. */
@@ -202,8 +202,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       relay.observe(entries);
       // A node gone from the directory (its entry removed or expired: stopped, killed) takes its link with it.
       links.keepOnly(entries.map((entry) => entry.id));
-      for (const { node, models } of newly.read(entries.filter((entry) => entry.id !== nodeId)))
-        deps.newlyServed?.(models, node);
+      for (const listed of newly.read(entries.filter((entry) => entry.id !== nodeId)))
+        deps.newlyServed?.(listed);
     },
     onError: (error) =>
       logger.debug("node directory update failed", {

@@ -1,6 +1,7 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { NewlyServed } from "../cluster/newly-listed.ts";
 import type { Config } from "../config/config-schema.ts";
 import { clientIpOf } from "../http/client-of.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
@@ -15,8 +16,12 @@ import {
   type WorkerGuard,
   workerEndpoint,
 } from "../workers/gateway/worker-endpoint.ts";
-import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
-import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { createWorkersProvider, workerLabel } from "../workers/gateway/worker-provider.ts";
+import {
+  createWorkerRegistry,
+  type WorkerRegistry,
+  type WorkerRegistryOptions,
+} from "../workers/gateway/worker-registry.ts";
 import { workerLogger } from "./worker-logger.ts";
 
 export interface GatewayWorkers {
@@ -73,6 +78,28 @@ export function workerGuard(guard: ReturnType<typeof createFrontDoor>["guard"]):
   };
 }
 
+/**
+ * The registry's `newlyServed`: each model's breaker half-opened for the worker that newly serves
+ * it, its probe pinned to that worker (named as a failure names who served it) and its tenant.
+ */
+export function probeNewcomers(
+  health: Pick<RouteHealth, "halfOpen">,
+): NonNullable<WorkerRegistryOptions["newlyServed"]> {
+  const probe = probeNewlyServed(health);
+  return (worker, models, cause) => probe({ by: workerLabel(worker), tenant: worker.tenant }, models, cause);
+}
+
+/**
+ * A cluster's `newlyServed`: another node's worker newly listed for models half-opens this node's
+ * breakers of them, as a worker registering here does, its probe pinned to that worker (which this
+ * node reaches through its node) and its tenant.
+ */
+export function probeListed(health: Pick<RouteHealth, "halfOpen">): (listed: NewlyServed) => void {
+  const probe = probeNewlyServed(health);
+  return ({ node, worker, tenant, models }) =>
+    probe({ by: workerLabel({ name: worker }), tenant }, models, "registered", node);
+}
+
 /** The worker registry and the endpoint workers dial into, from the `workers` section. */
 export function buildWorkers(
   config: Config,
@@ -91,7 +118,7 @@ export function buildWorkers(
     heartbeatMs: Math.max(100, Math.floor(heartbeatTimeoutMs / 3)),
     heartbeatTimeoutMs,
     shadowedModels,
-    newlyServed: probeNewlyServed(health),
+    newlyServed: probeNewcomers(health),
   });
   return {
     registry,

@@ -19,7 +19,7 @@ import { createLogger } from "../log/logger.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
-import { probeNewlyServed } from "../routing/probe-newly-served.ts";
+
 import { RouteHealth } from "../routing/route-health.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
@@ -33,7 +33,7 @@ import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
-import { buildWorkers } from "./build-workers.ts";
+import { buildWorkers, probeListed } from "./build-workers.ts";
 import { gatewayApp } from "./gateway-app.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { RuntimeHolder } from "./runtime.ts";
@@ -86,12 +86,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
-  // A worker's models that the config routes elsewhere, by the config version current when asked.
+  // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
     config,
     logger,
     publish,
+    // A worker's models that the config routes elsewhere, by the config version current when asked.
     (worker) => shadowedModels(runtime.current.table, worker),
     health,
   );
@@ -106,7 +107,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     shutdown,
     fetch: upstreamFetch,
-    newlyServed: probeNewlyServed(health),
+    newlyServed: probeListed(health),
   });
   const embedderAuth = options.auth ?? options.authenticate;
   const auth = await buildAuth(config, storage.keys, logger, {

@@ -10,7 +10,7 @@ import type { ClientReply } from "./native-reply.ts";
 import { letGoOfReceived } from "./received-bytes.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
-import type { Probe } from "./route-health.ts";
+import { NO_PROBE, type Probe } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
 import { RoutesTried } from "./routes-tried.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
@@ -76,14 +76,36 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       if (this.retry > this.policy.retries) continue;
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
       const probe = deps.health.admit(route.key);
-      if (probe === undefined) {
+      const to = probe === undefined || probe === NO_PROBE ? route : this.probeTo(route, probe);
+      if (probe === undefined || to === undefined) {
         this.passedOver(deps.health.reopensInMs(route.key));
         continue;
       }
       const waits = this.retry > 0 && this.repick === undefined;
-      return waits ? this.afterBackoff(route, probe) : this.send(route, probe);
+      return waits ? this.afterBackoff(to, probe) : this.send(to, probe);
     }
     return this.exhausted();
+  }
+
+  /**
+   * Where a half-open breaker's `probe` goes: to the newcomer whose arrival half-opened it
+   * (RouteHealth.probePin), not to a worker that failed the route. A caller the newcomer does not
+   * serve (another tenant's) leaves the slot to the next and is passed over (undefined) as while
+   * the breaker was open; with the newcomer gone, the probe goes as at a cooldown's end.
+   */
+  private probeTo(route: Route, probe: Probe): Route | undefined {
+    const { health } = this.deps;
+    const pin = health.probePin(route.key);
+    const { provider } = route;
+    if (pin === undefined || provider.holder === undefined) return route;
+    const newcomer = provider.holder(pin.by, this.request.tenant);
+    if (newcomer !== undefined) return pinnedTo(route, newcomer);
+    if (provider.holder(pin.by, pin.tenant) === undefined) {
+      health.unpin(route.key);
+      return route;
+    }
+    health.released(route.key, probe);
+    return undefined;
   }
 
   /** On to the next route: a first try, with what the translation writes for it. */

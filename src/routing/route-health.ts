@@ -1,5 +1,6 @@
 import { errorText } from "../audit/redact-body.ts";
 import { type LogFields, type Logger, silentLogger } from "../log/logger.ts";
+import type { Newcomer, ProbePin } from "./probe-newly-served.ts";
 
 /** Per-route state that outlives config reloads: breaker, in-flight count, latency. */
 interface RouteState {
@@ -21,6 +22,12 @@ interface RouteState {
    */
   outwaitedSince: number;
   answersThen: number;
+  /** Epoch ms a newcomer last half-opened the breaker (`halfOpen`: one a cooldown); 0 never. */
+  halfOpenedAt: number;
+  /** Who served the failures counted since the route last answered (`failed`'s `by`); made at the first. */
+  failedBy: Set<string> | undefined;
+  /** The newcomer a half-open's probe goes to (`halfOpen`). */
+  pin: ProbePin | undefined;
 }
 
 /**
@@ -127,6 +134,9 @@ export class RouteHealth {
         answers: 0,
         outwaitedSince: 0,
         answersThen: 0,
+        halfOpenedAt: 0,
+        failedBy: undefined,
+        pin: undefined,
       };
       this.states.set(key, state);
     }
@@ -162,16 +172,22 @@ export class RouteHealth {
   }
 
   /**
-   * A new way to serve the route has come (a worker registered for its model, `workers/<model>`):
+   * A new way to serve the route has come (`newcomer`: a worker newly serving `workers/<model>`):
    * an open breaker lets its next request through as a probe at once rather than at its
-   * cooldown's end, which the failures of the ways before it set. One probe as ever: its answer
-   * closes the breaker, its failure opens it for another cooldown; a probe in flight keeps its slot.
+   * cooldown's end, which the failures of the ways before it set, and the probe goes to the
+   * newcomer (`probePin`). One probe as ever: its answer closes the breaker, its failure opens it
+   * for another cooldown; a probe in flight keeps its slot. At most once a cooldown, and never for
+   * a newcomer that failed the route already: a worker that reconnects again and again, under its
+   * name or fresh ones, gets no more probes than the breaker gives.
    */
-  halfOpen(key: string, why: string): void {
+  halfOpen(key: string, why: string, newcomer: Newcomer): void {
     const state = this.states.get(key);
     if (state === undefined || state.probe !== NO_PROBE) return;
     const now = this.now();
-    if (state.openUntil <= now) return;
+    if (state.openUntil <= now || now - state.halfOpenedAt < this.policy.cooldownMs) return;
+    if (state.failedBy?.has(newcomer.by)) return;
+    state.pin = { by: newcomer.by, tenant: newcomer.tenant, until: state.openUntil };
+    state.halfOpenedAt = now;
     state.openUntil = now;
     this.log.info("route breaker half-open: its next request probes it", {
       ...routeFields(key),
@@ -179,10 +195,32 @@ export class RouteHealth {
     });
   }
 
-  /** How long until an open breaker lets a probe through (0: closed, or its probe is due). */
+  /**
+   * The newcomer a half-open breaker's probe goes to (`halfOpen`), while the cooldown it cut short
+   * lasts: a caller it does not serve is passed over until then (the dispatch asks, only for a
+   * request `admit` made the probe).
+   */
+  probePin(key: string): ProbePin | undefined {
+    const state = this.states.get(key);
+    if (state?.pin === undefined || this.now() < state.pin.until) return state?.pin;
+    state.pin = undefined;
+    return undefined;
+  }
+
+  /** The newcomer is gone: the probe goes as at a cooldown's end. */
+  unpin(key: string): void {
+    const state = this.states.get(key);
+    if (state !== undefined) state.pin = undefined;
+  }
+
+  /**
+   * How long until an open breaker lets a probe through (0: closed, or its probe is due); for a
+   * caller a pinned probe passes over (`probePin`), until the cooldown the pin cut short ends.
+   */
   reopensInMs(key: string): number {
     const state = this.states.get(key);
-    return state === undefined || state.openUntil === 0 ? 0 : Math.max(0, state.openUntil - this.now());
+    if (state === undefined || state.openUntil === 0) return 0;
+    return Math.max(0, (state.pin?.until ?? state.openUntil) - this.now());
   }
 
   /**
@@ -224,24 +262,32 @@ export class RouteHealth {
       });
       state.openUntil = 0;
       state.probe = NO_PROBE;
+      state.pin = undefined;
     }
     state.consecutiveFailures = 0;
+    state.failedBy = undefined;
   }
 
   /**
    * A failure of `requestId` (its `probe` from `admit`) that counts against the route; `reason`,
    * its message, for the log line should it open the breaker or be its probe's. One of a request
    * sent before the breaker opened only lengthens the cooldown: the probe in flight, if any, keeps
-   * its slot and its verdict.
+   * its slot and its verdict. `by`: who served it (`worker:<name>`), never a newcomer for `halfOpen`
+   * until the route answers.
    */
-  failed(key: string, reason?: string, probe: Probe = NO_PROBE, requestId?: string): void {
+  failed(key: string, reason?: string, probe: Probe = NO_PROBE, requestId?: string, by?: string): void {
     const state = this.state(key);
     const opening = state.openUntil === 0 && state.consecutiveFailures + 1 >= this.policy.failures;
     state.consecutiveFailures++;
     state.failedAt = this.now();
+    if (by !== undefined) {
+      state.failedBy ??= new Set();
+      state.failedBy.add(by);
+    }
     if (state.openUntil === 0 && !opening) return;
     state.openUntil = this.now() + this.policy.cooldownMs;
     const probed = this.isProbe(state, probe);
+    if (probed || opening) state.pin = undefined;
     if (probed) state.probe = NO_PROBE;
     else if (!opening) return;
     this.log.warn(

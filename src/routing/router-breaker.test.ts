@@ -2,10 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
+import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry.ts";
 import { NO_PROBE } from "./route-health.ts";
 import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 const breaker = { failures: 2, cooldown: "1s" };
+
+/** A worker newly serving `w` (RouteHealth.halfOpen's newcomer). */
+const NEWCOMER = { by: "worker:new", tenant: "default" };
 
 describe("router with the circuit breaker", () => {
   test("a route that failed N times is skipped until cooldown, then probed back", async () => {
@@ -201,10 +205,10 @@ describe("router with the circuit breaker", () => {
     const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
     const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
     const { fakeWorker } = await import("../workers/testing/fake-worker.ts");
-    const { probeNewlyServed } = await import("./probe-newly-served.ts");
+    const { probeNewcomers } = await import("../gateway/build-workers.ts");
     // The registry is the gateway's (build-workers.ts): a worker newly serving a model half-opens its route.
-    let newlyServed: (models: readonly string[]) => void = () => {};
-    const registry = createWorkerRegistry({ newlyServed: (models) => newlyServed(models) });
+    let newlyServed: WorkerRegistryOptions["newlyServed"];
+    const registry = createWorkerRegistry({ newlyServed: (...args) => newlyServed?.(...args) });
     // Its model server refuses its --upstream-key: a 502 of its own for every request.
     const refused = () =>
       Promise.reject(
@@ -245,7 +249,7 @@ describe("router with the circuit breaker", () => {
       [],
       { workers },
     );
-    newlyServed = probeNewlyServed(health);
+    newlyServed = probeNewcomers(health);
     for (let i = 0; i < breaker.failures; i++) await router(chatRequest("w")).catch(() => {});
     expect(health.isOpen("workers/w")).toBe(true);
     // The operator stops it and starts one with the right key.
@@ -265,16 +269,16 @@ describe("router with the circuit breaker", () => {
 
   test("a worker's registration lets one probe through an open breaker, not every request: the probe's failure opens it for another cooldown", () => {
     const { health, advance } = routerFor({ routing: { circuit_breaker: breaker } }, []);
-    health.halfOpen("workers/w", "a worker registered for its model");
+    health.halfOpen("workers/w", "a worker registered for its model", NEWCOMER);
     // Closed, or unknown: nothing changes.
     expect(health.admit("workers/w")).toBe(NO_PROBE);
     for (let i = 0; i < breaker.failures; i++) health.failed("workers/w");
     expect(health.admit("workers/w")).toBeUndefined();
-    health.halfOpen("workers/w", "a worker registered for its model");
+    health.halfOpen("workers/w", "a worker registered for its model", NEWCOMER);
     const probe = health.admit("workers/w");
     expect(probe).toBeGreaterThan(NO_PROBE);
     // A second worker while the probe is in flight: the probe keeps its slot.
-    health.halfOpen("workers/w", "a worker registered for its model");
+    health.halfOpen("workers/w", "a worker registered for its model", NEWCOMER);
     expect(health.admit("workers/w")).toBeUndefined();
     health.failed("workers/w", "refused", probe);
     expect(health.admit("workers/w")).toBeUndefined();
@@ -296,6 +300,44 @@ describe("router with the circuit breaker", () => {
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect(error.status).toBe(503);
     expect(error.headers["retry-after"]).toBe("20");
+  });
+
+  test("a worker that reconnects again and again gets no more probes than the breaker gives: none under the name that failed, one a cooldown under fresh names", async () => {
+    const { registry, router, healthLogs, advance, calls, failing } = await workersRouter();
+    const flaky = failing("flaky");
+    registry.add(flaky);
+    for (let i = 0; i < breaker.failures; i++) await router(chatRequest("w")).catch(() => {});
+    const opened = calls.length;
+    // Once every 30 ms of the 1 s cooldown it drops and registers again, under its name and then
+    // under a fresh one each time; a caller follows each registration.
+    for (let i = 0; i < 30; i++) {
+      registry.remove(registry.get("flaky") ?? flaky, "connection closed (1006)");
+      registry.add(failing(i < 10 ? "flaky" : `flaky-${i}`));
+      await router(chatRequest("w")).catch(() => {});
+      advance(30);
+    }
+    // Its own name half-opened nothing (it failed the route); the first fresh name did, once.
+    expect(calls.slice(opened)).toEqual(["flaky-10"]);
+    expect(healthLogs.filter((l) => l.message.startsWith("route breaker half-open"))).toHaveLength(1);
+    registry.close();
+  });
+
+  test("a new worker's probe goes to it, not to the worker that keeps failing, and only a caller it serves takes it", async () => {
+    const { registry, router, health, advance, calls, failing, answering } = await workersRouter();
+    registry.add(failing("bad"));
+    for (let i = 0; i < breaker.failures; i++) await router(chatRequest("w")).catch(() => {});
+    expect(health.isOpen("workers/w")).toBe(true);
+    advance(100);
+    // A worker of team-a's, busier than the failing platform worker: picked by load, the probe would go to bad.
+    registry.add(answering("good", { tenant: "team-a", inFlight: 1 }));
+    const before = calls.length;
+    // A caller of another tenant, whom good does not serve: passed over until the cooldown's end.
+    const refused = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([refused.status, refused.headers["retry-after"]]).toEqual([503, "1"]);
+    expect((await router(chatRequest("w", { tenant: "team-a" }))).route).toBe("worker:good");
+    expect(calls.slice(before)).toEqual(["good"]);
+    expect(health.isOpen("workers/w")).toBe(false);
+    registry.close();
   });
 
   test("an upstream's 429 is failed over but never opens the breaker: callers keep its own 429 and Retry-After", async () => {
@@ -643,3 +685,60 @@ describe("router: only the probe's own outcome closes or re-opens a half-open br
     expect(a.calls).toHaveLength(3);
   });
 });
+
+/**
+ * A router whose `w` is served by the gateway's workers only (a registry wired as build-workers.ts
+ * wires it), with workers that fail every call as their own (a refused key) or answer: `calls`, by
+ * worker name, in order.
+ */
+async function workersRouter() {
+  const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
+  const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
+  const { fakeWorker } = await import("../workers/testing/fake-worker.ts");
+  const { probeNewcomers } = await import("../gateway/build-workers.ts");
+  let newlyServed: WorkerRegistryOptions["newlyServed"];
+  const registry = createWorkerRegistry({ newlyServed: (...args) => newlyServed?.(...args) });
+  const calls: string[] = [];
+  type Init = Parameters<typeof fakeWorker>[1];
+  const failing = (name: string, init: Init = {}) => {
+    const refused = () => {
+      calls.push(name);
+      return Promise.reject(
+        new GatewayError({
+          status: 502,
+          code: "upstream_error",
+          message: `worker ${name}: refused`,
+          retryable: true,
+        }),
+      );
+    };
+    return {
+      ...fakeWorker(name, { models: ["w"], ...init }),
+      openWhole: refused,
+      openFeed: refused,
+      open: refused,
+    };
+  };
+  const answering = (name: string, init: Init = {}) => ({
+    ...fakeWorker(name, { models: ["w"], ...init }),
+    openWhole: () => {
+      calls.push(name);
+      return Promise.resolve({
+        status: 200,
+        contentType: "application/json",
+        retryAfter: undefined,
+        body: new TextEncoder().encode("{}"),
+      });
+    },
+  });
+  const workers = {
+    provider: createWorkersProvider(registry),
+    servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+    models: (tenant: string) => registry.models(tenant),
+  };
+  const harness = routerFor({ routing: { retries: 0, backoff: 0, circuit_breaker: breaker } }, [], {
+    workers,
+  });
+  newlyServed = probeNewcomers(harness.health);
+  return { ...harness, registry, calls, failing, answering };
+}

@@ -244,7 +244,7 @@ export function attemptFailed(
     !impatient
   )
     // The breaker's warning quotes the upstream as the access line does: account ids scrubbed.
-    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId);
+    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId, workerOf(call));
   else health.released(target.key, probe);
   call.abort(failure);
   const now = performance.now();

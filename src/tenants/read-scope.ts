@@ -40,7 +40,7 @@ export const outsideScope = (scope: string): GatewayError =>
 
 /**
  * Events a tenant-scoped reader may see: its own tenant's requests and, for an admin of the
- * tenant (`seesWorkers`), the comings, drains and goings of the workers its callers may be routed to (its
+ * tenant (`seesWorkers`), the comings, changes, drains and goings of the workers its callers may be routed to (its
  * own and the platform's, as `/admin/api/workers` lists them to it; a member reads no workers);
  * nothing gateway-wide (config reloads).
  */
@@ -48,7 +48,12 @@ export function eventVisibleTo(scope: string | null, event: GatewayEvent, seesWo
   if (scope === null) return true;
   if (event.type === "request.started") return event.tenant === scope;
   if (event.type === "request.finished") return event.record.tenant === scope;
-  if (event.type === "worker.connected" || event.type === "worker.draining" || event.type === "worker.lost")
+  if (
+    event.type === "worker.connected" ||
+    event.type === "worker.changed" ||
+    event.type === "worker.draining" ||
+    event.type === "worker.lost"
+  )
     return seesWorkers && servesTenant(event.worker, scope);
   return false;
 }

@@ -83,6 +83,7 @@ export const tailEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("request.finished"), at: z.number(), record: auditRecordSchema }),
   z.object({ type: z.literal("worker.connected"), at: z.number(), worker: workerSummarySchema }),
+  z.object({ type: z.literal("worker.changed"), at: z.number(), worker: workerSummarySchema }),
   z.object({ type: z.literal("worker.draining"), at: z.number(), worker: workerSummarySchema }),
   z.object({
     type: z.literal("worker.lost"),

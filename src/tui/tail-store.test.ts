@@ -198,6 +198,15 @@ describe("TailStore", () => {
     expect(store.version).toBeGreaterThan(before);
   });
 
+  test("a connected worker's models changing (its key narrowed) is shown at once, the same worker in its place", () => {
+    const store = new TailStore(10, () => T0);
+    store.setWorkers([worker({ id: "1", name: "a", models: ["llama", "qwen"] })]);
+    store.apply(
+      tail({ type: "worker.changed", at: T0, worker: worker({ id: "1", name: "a", models: ["llama"] }) }),
+    );
+    expect(store.workers().map((w) => [w.name, w.models, w.gone])).toEqual([["a", ["llama"], null]]);
+  });
+
   test("notices and missed counts", () => {
     const store = new TailStore(10, () => T0);
     const before = store.version;

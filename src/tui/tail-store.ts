@@ -130,6 +130,7 @@ export class TailStore {
         this.finish(event.record);
         return;
       case "worker.connected":
+      case "worker.changed":
       case "worker.draining":
         this.workerEventAt.set(event.worker.id, ++this.workerEvents);
         this.workerMap.set(event.worker.id, { ...event.worker, gone: null });

@@ -45,4 +45,15 @@ describe("the worker's watch on the gateway's heartbeats", () => {
     }
     expect(found).toEqual([undefined, undefined, undefined, 8_000]);
   });
+
+  test("a worker whose event loop lags past two periods at every tick still drops a dead gateway: one late tick in a row judges nothing, not every one", () => {
+    const { silence, advance } = watch();
+    // The gateway died at the start; each tick comes 4.1 s after the one before (it never judged).
+    const found: (number | undefined)[] = [];
+    for (let tick = 0; tick < 3; tick++) {
+      advance(4_100);
+      found.push(silence.silentPastTimeout());
+    }
+    expect(found).toEqual([undefined, 8_200, undefined]);
+  });
 });

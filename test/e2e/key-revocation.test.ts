@@ -100,7 +100,9 @@ describe("a revoked key", () => {
       await worker.stop("SIGKILL");
     }
   });
+});
 
+describe("a worker key whose models change", () => {
   test("narrowed to fewer models, its connected worker is no longer routed the others at once; widened, it is again, on the same connection", async () => {
     const workerKey = await createKey(f.gw, { name: "narrowed", role: "worker", models: ["*"] });
     const worker = spawnWorker({
@@ -134,7 +136,8 @@ describe("a revoked key", () => {
       expect(f.gw.stdout.all + f.gw.stderr.all).toContain(
         "worker's key no longer permits some of its models: they are no longer routed to it",
       );
-      // Narrowed to none of them: refused as at registration (no_models); the worker stops.
+      // Narrowed to none of them: drained (nothing in flight, so at once), then refused as at
+      // registration (no_models); the worker stops.
       expect((await setModels(workerKey.id, ["gpt-*"])).status).toBe(200);
       const code = await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 10_000);
       expect(code).toBe(1);
@@ -142,6 +145,9 @@ describe("a revoked key", () => {
         "none of the offered models is permitted for this key",
       );
       expect(await listed()).toBeUndefined();
+      expect(f.gw.stdout.all + f.gw.stderr.all).toContain(
+        "worker's key permits none of its models any more: it drains, then is refused",
+      );
     } finally {
       await worker.stop("SIGKILL");
     }

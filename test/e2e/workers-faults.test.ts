@@ -331,7 +331,7 @@ describe("workers: faults", () => {
       );
       expect(failure).toBeInstanceOf(OpenAI.APIError);
       expect((failure as InstanceType<typeof OpenAI.APIError>).message).toContain(
-        "worker d: stopped at its drain deadline",
+        "worker d: closed its connection while draining (drain deadline passed with 1 in flight)",
       );
       expect(await slow.stop("SIGTERM", 20_000)).toBe(0);
       const row = await auditRow(gw.url, adminKey, "wk-fault-drain-cut");

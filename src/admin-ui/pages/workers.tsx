@@ -26,7 +26,12 @@ export function WorkersPage() {
   useEffect(() => {
     const stop = new AbortController();
     void followEvents((event) => {
-      if (event.type === "worker.connected" || event.type === "worker.draining") workers.reload();
+      if (
+        event.type === "worker.connected" ||
+        event.type === "worker.changed" ||
+        event.type === "worker.draining"
+      )
+        workers.reload();
       if (event.type === "worker.lost") {
         const { at, worker, reason, drained } = event;
         setGone((current) => [{ at, worker, reason, drained }, ...current].slice(0, 50));

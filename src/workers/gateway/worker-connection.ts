@@ -25,7 +25,15 @@ export interface ConnectionDeps {
   log: WorkerLog;
   maxMessageBytes: number;
   window?: number;
+  /**
+   * How long a worker whose key no longer permits any of its models may still finish what it has
+   * in flight before it is refused (`keyModels`); `RETIRE_WITHIN_MS` unless a test says.
+   */
+  retireWithinMs?: number;
 }
+
+/** A worker's own default `--drain-timeout`: what a key's narrowing gives its open requests too. */
+export const RETIRE_WITHIN_MS = 30_000;
 
 /** One socket's state machine: waits for `register`, then hands frames to its tunnel. */
 export interface WorkerConnection {
@@ -42,8 +50,9 @@ export interface WorkerConnection {
   keyEnded(reason: KeyEndReason): void;
   /**
    * The key's model allow-list now (an admin changed it while the worker was connected): the
-   * worker is routed the models it offered that the list permits from now on, and is refused
-   * (`no_models`) when it permits none of them, as at its registration.
+   * worker is routed the models it offered that the list permits from now on. When it permits
+   * none of them the worker drains: it is picked for nothing new, what it has in flight runs to its
+   * end (up to `retireWithinMs`), and then it is refused (`no_models`) as at its registration.
    */
   keyModels(models: readonly string[]): void;
 }
@@ -51,12 +60,23 @@ export interface WorkerConnection {
 /** Why a connection closed with 1009 went, whichever limit found its frame too big. */
 const TOO_BIG = "frame larger than the message limit";
 
+/** The `rejected` message of a key that permits none of the models a worker offers. */
+const NONE_PERMITTED = "none of the offered models is permitted for this key";
+
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
   let tunnel: WorkerTunnel | undefined;
   /** The models the worker offered in its register (without repeats), judged again when its key changes. */
   let offered: readonly string[] = [];
+  /**
+   * The key's model allow-list now: as admitted at the upgrade, then as each change of the key
+   * tells it (`keyModels`), one before the register frame included: a reconnect upgraded before an
+   * admin narrowed the key registers with the narrowed list, not the one it was admitted with.
+   */
+  let allowed = identity.models;
   let done = false;
+  /** Set once the key permits none of the worker's models: it drains, then is refused (`retire`). */
+  let retiring: ReturnType<typeof setTimeout> | undefined;
   /** Each answer frame is read into this one object (answer-frame.ts). */
   const answerRead = new Answer();
   /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
@@ -86,6 +106,35 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     done = true;
     clearTimeout(registerDeadline);
     clearInterval(heartbeat);
+    clearTimeout(retiring);
+  }
+
+  /**
+   * The key permits none of the worker's models any more: ended as a drain is, not as a protocol
+   * error or a worker lost. Picked for nothing new from now on; once what it has in flight has
+   * ended, or at `retireWithinMs` (what is still open then ends as a draining worker's refusal,
+   * tried on another worker before its first event), it is told `rejected` (`no_models`) and
+   * closed. A later widening of the key does not call it back: a drain is not undone.
+   */
+  function retire(to: WorkerTunnel): void {
+    log("warn", "worker's key permits none of its models any more: it drains, then is refused", {
+      key: identity.name,
+      worker: to.name,
+      in_flight: to.inFlight,
+    });
+    registry.drain(to);
+    retiring = setTimeout(() => refuse(to), deps.retireWithinMs ?? RETIRE_WITHIN_MS);
+    to.whenIdle(() => refuse(to));
+  }
+
+  function refuse(to: WorkerTunnel): void {
+    if (done) return;
+    finish();
+    send({ type: "rejected", reason: "no_models", message: NONE_PERMITTED });
+    const reason = "its key permits none of its models";
+    registry.remove(to, reason, true);
+    to.endOpen("draining", "its key no longer permits its models");
+    to.close(CloseCode.protocolError, reason);
   }
 
   function reject(reason: string, message: string): void {
@@ -98,7 +147,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}`);
       return;
     }
-    const permitted = permits(identity.models);
+    const permitted = permits(allowed);
     const models = [...new Set(frame.models)];
     const accepted = models.filter(permitted);
     const refused = models
@@ -106,12 +155,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       .map((model) => ({ model, reason: "not permitted for this key" }));
     if (accepted.length === 0) {
       // A worker whose upstream listed no models offers none: not a question of the key.
-      reject(
-        "no_models",
-        models.length === 0
-          ? "the worker offered no models"
-          : "none of the offered models is permitted for this key",
-      );
+      reject("no_models", models.length === 0 ? "the worker offered no models" : NONE_PERMITTED);
       return;
     }
     const candidate = new WorkerTunnel({
@@ -248,15 +292,11 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       fail(CloseCode.protocolError, `key ${reason}`);
     },
     keyModels(models) {
-      if (done || !tunnel) return;
-      const now = offered.filter(permits(models));
-      if (now.length > 0) return registry.serveOnly(tunnel, now);
-      send({
-        type: "rejected",
-        reason: "no_models",
-        message: "none of the offered models is permitted for this key",
-      });
-      fail(CloseCode.protocolError, "its key permits none of its models any more");
+      allowed = models;
+      if (done || !tunnel || retiring !== undefined) return;
+      const permitted = offered.filter(permits(models));
+      if (permitted.length > 0) registry.serveOnly(tunnel, permitted);
+      else retire(tunnel);
     },
     closed(code, reason) {
       if (done) return;
@@ -265,10 +305,12 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       // 1000: the worker's own close (drained, or registering again), not a connection lost.
       const planned = code === CloseCode.normal;
       registry.remove(tunnel, `connection closed (${code}${reason ? ` ${reason}` : ""})`, planned);
-      // A worker that drained and closed with requests still open stopped at its drain deadline:
-      // they end in those words, as a draining worker's refusal (503, tried on another worker
-      // before the first event), not as the worker lost.
-      if (planned && tunnel.draining) tunnel.endOpen("draining", "stopped at its drain deadline");
+      // A worker that drained and closed with requests still open (its drain deadline passed, or
+      // an implementation of its own closed early): they end as a draining worker's refusal (503,
+      // tried on another worker before the first event) in the words of its close, not as the
+      // worker lost.
+      if (planned && tunnel.draining)
+        tunnel.endOpen("draining", `closed its connection while draining${reason ? ` (${reason})` : ""}`);
       tunnel.close(code, reason);
     },
   };

@@ -1,7 +1,10 @@
 import { afterEach, expect, test } from "bun:test";
+import { KeySessions } from "../../auth/key-sessions.ts";
+import { keyRecord } from "../../testing/key-record.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { CloseCode } from "../protocol.ts";
 import { openRawWorker } from "../testing/raw-worker.ts";
+import { testGuard } from "../testing/test-guard.ts";
 import { MAX_MESSAGE_BYTES, startGateway } from "../testing/tunnel-harness.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -54,4 +57,40 @@ test("a frame past the server's own limit (Bun closes it) is logged as one the c
     ["warn", undefined, "frame larger than the message limit"],
     ["warn", "gpu-1", "frame larger than the message limit"],
   ]);
+});
+
+test("a key narrowed after a worker's upgrade was admitted and before its socket opened: the worker registers with the narrowed list", async () => {
+  const sessions = new KeySessions();
+  const admitted = testGuard({
+    "wide-key": {
+      role: "worker",
+      credential: "key",
+      name: "gpu-key",
+      tenant: "default",
+      models: ["*"],
+      keyId: "key_1",
+    },
+  });
+  // The admin's change comes the moment the upgrade is admitted, its identity read with the old list.
+  const narrowed = keyRecord({
+    id: "key_1",
+    hash: "h",
+    prefix: "mgw_x",
+    last4: "abcd",
+    models: ["llama-small"],
+  });
+  const gateway = startGateway({
+    sessions,
+    guard: async (request, server, admit) => {
+      const upgrade = await admitted(request, server, admit);
+      sessions.keyChanged(narrowed);
+      return upgrade;
+    },
+  });
+  cleanups.push(() => gateway.stop());
+  const worker = await openRawWorker(gateway.port, "wide-key");
+  cleanups.push(() => worker.socket.close());
+  const registered = await worker.register(["llama-small", "qwen-small"], "gpu-1");
+  expect(registered).toMatchObject({ type: "registered", accepted: ["llama-small"] });
+  expect(gateway.registry.list().map((w) => w.models)).toEqual([["llama-small"]]);
 });

@@ -163,6 +163,9 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         const keyId = identity.keyId ?? null;
         sessions.enter(keyId, connection, identity.expiresAt ?? null);
         releases.set(raw, () => sessions.leave(keyId, connection));
+        // A change of the key's models after its upgrade was admitted reached the sessions before this one.
+        const told = keyId === null ? undefined : sessions.changedModels(keyId);
+        if (told !== undefined) connection.keyModels(told);
       }
     },
     // Only where receiveDirectly could not take the connection's messages (see there).

@@ -141,9 +141,12 @@ describe("worker registry", () => {
     const chatty = fake("chatty");
     registry.add(quiet);
     registry.add(chatty);
-    advance(250);
-    registry.touch(chatty);
-    registry.sweep();
+    // Swept every 50 ms, each on time (a sweep two periods late would judge nothing: late-tick.ts).
+    for (let at = 0; at < 250; at += 50) {
+      advance(50);
+      registry.touch(chatty);
+      registry.sweep();
+    }
     expect(registry.list()).toHaveLength(2);
     advance(100);
     registry.sweep();
@@ -152,6 +155,20 @@ describe("worker registry", () => {
     expect(events.at(-1)).toEqual(
       expect.objectContaining({ type: "worker.lost", reason: "heartbeat timeout" }),
     );
+    registry.close();
+  });
+
+  test("a gateway whose sweeps all come late (its event loop lags past two periods) still removes a silent worker", () => {
+    const { registry, advance } = setup();
+    const box = fake("box");
+    registry.add(box);
+    // Every sweep 150 ms after the one before (three periods): only one in a row judges nothing.
+    for (let sweep = 0; sweep < 4 && registry.list().length > 0; sweep++) {
+      advance(150);
+      registry.sweep();
+    }
+    expect(registry.list()).toEqual([]);
+    expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
     registry.close();
   });
 
@@ -180,9 +197,12 @@ describe("worker registry", () => {
     expect(box.closedWith).toBe(CloseCode.heartbeatTimeout);
   });
 
-  test("a worker's key narrowed or widened while connected changes what it is routed, told as its connection is", () => {
+  test("a worker's key narrowed or widened while connected changes what it is routed, told as worker.changed", () => {
     const served: string[][] = [];
-    const { registry, events, logs } = setup({ newlyServed: (models) => served.push([...models]) });
+    const causes: string[] = [];
+    const { registry, events, logs } = setup({
+      newlyServed: (_, models, cause) => served.push([...models]) && causes.push(cause),
+    });
     const box = fake("box", { models: ["llama", "qwen"] });
     registry.add(box);
     expect(served).toEqual([["llama", "qwen"]]);
@@ -199,8 +219,9 @@ describe("worker registry", () => {
       fields: { worker: "box", models: ["qwen"] },
     });
     expect(events.at(-1)).toEqual(
+      // Not a connection: a consumer counting `worker.connected` counts none here.
       expect.objectContaining({
-        type: "worker.connected",
+        type: "worker.changed",
         worker: expect.objectContaining({ models: ["llama"] }),
       }),
     );
@@ -212,13 +233,19 @@ describe("worker registry", () => {
     registry.serveOnly(box, ["llama", "qwen"]);
     expect(registry.pick("qwen", "default")).toBe(box);
     expect(served).toEqual([["llama", "qwen"], ["qwen"]]);
+    expect(causes).toEqual(["registered", "key_widened"]);
     expect(watched).toBe(2);
+    // A draining worker newly serves nothing: it takes no new request, a probe least of all.
+    registry.serveOnly(box, ["llama"]);
+    registry.drain(box);
+    registry.serveOnly(box, ["llama", "qwen"]);
+    expect(served).toHaveLength(2);
     registry.close();
   });
 
   test("only a worker new to its name newly serves its models: the same worker registering again over its connection does not", () => {
     const served: string[][] = [];
-    const { registry } = setup({ newlyServed: (models) => served.push([...models]) });
+    const { registry } = setup({ newlyServed: (_, models) => served.push([...models]) });
     registry.add(fake("box", { models: ["llama"] }));
     registry.add(fake("box", { models: ["llama", "qwen"] }));
     expect(served).toEqual([["llama"], ["qwen"]]);

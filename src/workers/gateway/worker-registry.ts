@@ -1,10 +1,14 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
+import type { NewlyServedCause } from "../../routing/probe-newly-served.ts";
 import { LateTick } from "../late-tick.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import { soonerOver } from "./capacity-refusal.ts";
+import { logDeparture } from "./departure-log.ts";
+import { changeKeyModels } from "./key-models-change.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
+import { summarizeWorker } from "./summarize-worker.ts";
 import { DEFAULT_EJECTION, type EjectionPolicy, WorkerEjection } from "./worker-ejection.ts";
 
 /** Options for the gateway's registry of connected workers. */
@@ -26,13 +30,14 @@ export interface WorkerRegistryOptions {
    */
   shadowedModels?: (worker: RegisteredWorker) => readonly string[];
   /**
-   * Models a worker has just begun to serve: a new connection's, or those its key's widened
-   * allow-list lets it serve now. Not a worker's that replaces its own connection under its name
-   * (the same worker registering again serves nothing new). The gateway lets each model's route
-   * be probed at once (RouteHealth.halfOpen): a breaker that every worker before it opened would
-   * otherwise refuse the newcomer its model for the rest of its cooldown.
+   * Models a worker not draining has just begun to serve, and why: a new connection's
+   * (`registered`), or those its key's widened allow-list lets it serve now (`key_widened`). Not a
+   * worker's that replaces its own connection under its name (the same worker registering again
+   * serves nothing new). The gateway lets each model's route be probed at once, by that worker
+   * (probe-newly-served.ts): a breaker that every worker before it opened would otherwise refuse
+   * the newcomer its model for the rest of its cooldown.
    */
-  newlyServed?: (models: readonly string[]) => void;
+  newlyServed?: (worker: RegisteredWorker, models: readonly string[], cause: NewlyServedCause) => void;
 }
 
 /**
@@ -60,9 +65,9 @@ export interface WorkerRegistry {
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   /**
    * The models a connected worker is routed from now on: its key's allow-list changed while it was
-   * connected (the models it offered that the key now permits, never empty). Told as its
-   * connection is (a `worker.connected` event with the models now, the watchers); the requests it
-   * has in flight run on to their end.
+   * connected (the models it offered that the key now permits, never empty). Told as a
+   * `worker.changed` event with the models now and to the watchers; the requests it has in flight
+   * run on to their end.
    */
   serveOnly(worker: RegisteredWorker, models: readonly string[]): void;
   touch(worker: RegisteredWorker): void;
@@ -131,23 +136,6 @@ export interface WorkerRegistry {
    * (1001) and logged as disconnected, at info, not as a worker lost.
    */
   close(): void;
-}
-
-export function summarize(worker: RegisteredWorker): WorkerSummary {
-  return {
-    id: worker.id,
-    name: worker.name,
-    tenant: worker.tenant,
-    models: [...worker.models],
-    inFlight: worker.inFlight,
-    capacity: worker.capacity,
-    labels: { ...worker.labels },
-    lastHeartbeatAt: worker.lastHeartbeatAt,
-    draining: worker.draining,
-    ...(worker.version !== undefined ? { version: worker.version } : {}),
-    ...(worker.connectedAt !== undefined ? { connectedAt: worker.connectedAt } : {}),
-    ...(worker.responsesApi ? { responsesApi: true } : {}),
-  };
 }
 
 const available = (worker: RegisteredWorker, model: string, tenant: string, keepFree: number) =>
@@ -229,54 +217,28 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           worker: worker.name,
           models: shadowed,
         });
-      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      emit({ type: "worker.connected", at: now(), worker: summarizeWorker(worker) });
       changed();
       const added = replaced ? worker.models.filter((m) => !previous.models.includes(m)) : worker.models;
-      if (added.length > 0) options.newlyServed?.(added);
+      if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "registered");
       return { ok: true };
     },
     remove(worker, reason, planned = false) {
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
       syncTimer();
-      // Its own close with requests still open (a drain whose deadline passed) cut them: a warning.
-      const cut = planned ? worker.inFlight : 0;
-      // Closed by the gateway's own stop: expected, and every connected worker says the same.
-      if (stopping)
-        log("info", "worker disconnected: the gateway is stopping", { worker: worker.name, id: worker.id });
-      else if (cut > 0)
-        log("warn", "worker disconnected with requests in flight: they were cut", {
-          worker: worker.name,
-          id: worker.id,
-          reason,
-          in_flight: cut,
-        });
-      else if (planned) log("info", "worker disconnected", { worker: worker.name, id: worker.id, reason });
-      else log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
-      const drained = planned && worker.draining && cut === 0;
-      emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason, drained });
+      const drained = logDeparture(log, worker, { reason, planned, stopping });
+      emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason, drained });
       changed();
       return true;
     },
     serveOnly(worker, models) {
       if (byName.get(worker.name) !== worker) return;
-      const dropped = worker.models.filter((m) => !models.includes(m));
-      const added = models.filter((m) => !worker.models.includes(m));
-      if (dropped.length === 0 && added.length === 0) return;
-      worker.models = [...models];
-      if (dropped.length > 0)
-        log("warn", "worker's key no longer permits some of its models: they are no longer routed to it", {
-          worker: worker.name,
-          models: dropped,
-        });
-      if (added.length > 0)
-        log("info", "worker's key now permits more of its models: they are routed to it", {
-          worker: worker.name,
-          models: added,
-        });
-      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      const added = changeKeyModels(worker, models, log);
+      if (added === undefined) return;
+      emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
       changed();
-      if (added.length > 0) options.newlyServed?.(added);
+      if (added.length > 0 && !worker.draining) options.newlyServed?.(worker, added, "key_widened");
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();
@@ -286,7 +248,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       worker.draining = true;
       log("info", "worker draining", { worker: worker.name });
       if (byName.get(worker.name) !== worker) return;
-      emit({ type: "worker.draining", at: now(), worker: summarize(worker) });
+      emit({ type: "worker.draining", at: now(), worker: summarizeWorker(worker) });
       changed();
     },
     watch(listener) {
@@ -359,7 +321,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     list(tenant) {
       const listed: WorkerSummary[] = [];
-      for (const worker of byName.values()) if (servesTenant(worker, tenant)) listed.push(summarize(worker));
+      for (const worker of byName.values())
+        if (servesTenant(worker, tenant)) listed.push(summarizeWorker(worker));
       return listed.sort((a, b) => a.name.localeCompare(b.name));
     },
     sweep() {

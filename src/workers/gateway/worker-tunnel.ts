@@ -120,6 +120,8 @@ export class WorkerTunnel implements RegisteredWorker {
    * again at their end. Made at the first such head.
    */
   private faulted: Set<number> | undefined;
+  /** What waits for the tunnel to have no request open (`whenIdle`). */
+  private onIdle: (() => void) | undefined;
 
   constructor(private readonly init: TunnelInit) {
     this.id = init.id;
@@ -219,12 +221,30 @@ export class WorkerTunnel implements RegisteredWorker {
   cancelRelay(id: number): void {
     this.faulted?.delete(id);
     if (this.exchanges.delete(id)) this.send({ type: "cancel", id: String(id) });
+    if (this.onIdle !== undefined) this.idleNow();
   }
 
   /** A relayed stream ended (its end or error passed on): its slot is freed. */
   releaseRelay(id: number): void {
     this.exchanges.delete(id);
     this.faulted?.delete(id);
+    if (this.onIdle !== undefined) this.idleNow();
+  }
+
+  /**
+   * Runs `run` once no request is open on the tunnel (at once when none is): a connection that
+   * ends the worker after what it has in flight (worker-connection.ts). One at a time.
+   */
+  whenIdle(run: () => void): void {
+    this.onIdle = run;
+    this.idleNow();
+  }
+
+  private idleNow(): void {
+    const run = this.onIdle;
+    if (run === undefined || this.exchanges.size > 0) return;
+    this.onIdle = undefined;
+    run();
   }
 
   private write(frame: OutgoingFrame): void {

@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
+import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import type { WorkerIdentity } from "../gateway/admit-worker.ts";
-import { workerEndpoint, workerWebSocketConfig } from "../gateway/worker-endpoint.ts";
+import { type WorkerGuard, workerEndpoint, workerWebSocketConfig } from "../gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../gateway/worker-provider.ts";
 import { createWorkerRegistry, type WorkerRegistry } from "../gateway/worker-registry.ts";
 import { runWorker } from "../worker/worker-client.ts";
@@ -44,7 +45,15 @@ export interface TestGateway {
 }
 
 export function startGateway(
-  options: { port?: number; heartbeatMs?: number; window?: number } = {},
+  options: {
+    port?: number;
+    heartbeatMs?: number;
+    window?: number;
+    /** The upgrade's guard (default: `testGuard(KEYS)`). */
+    guard?: WorkerGuard;
+    /** Live sessions per key, as the gateway holds its workers' connections under their keys. */
+    sessions?: KeySessions;
+  } = {},
 ): TestGateway {
   const events: GatewayEvent[] = [];
   const logs: TestGateway["logs"] = [];
@@ -59,7 +68,8 @@ export function startGateway(
     .use(
       workerEndpoint({
         registry,
-        guard: testGuard(KEYS),
+        guard: options.guard ?? testGuard(KEYS),
+        ...(options.sessions ? { sessions: options.sessions } : {}),
         admission: () => ({}),
         log,
         maxMessageBytes: MAX_MESSAGE_BYTES,

@@ -1,0 +1,32 @@
+import type { WorkerLog } from "../worker-log.ts";
+import type { RegisteredWorker } from "./registered-worker.ts";
+
+/** How a worker left: `planned`, its own close (1000) or the gateway's ending it as one; `stopping`, the gateway's stop. */
+export interface Departure {
+  readonly reason: string;
+  readonly planned: boolean;
+  readonly stopping: boolean;
+}
+
+/**
+ * Logs a worker's leaving in the words of how it went, and tells whether it left drained (the
+ * `worker.lost` event's `drained`): the gateway's stop and a planned close are info lines, a
+ * planned close with requests still open (a drain whose deadline passed) cut them and is a
+ * warning, anything else is a worker lost.
+ */
+export function logDeparture(log: WorkerLog, worker: RegisteredWorker, how: Departure): boolean {
+  const { reason, planned } = how;
+  const cut = planned ? worker.inFlight : 0;
+  const named = { worker: worker.name, id: worker.id };
+  // Closed by the gateway's own stop: expected, and every connected worker says the same.
+  if (how.stopping) log("info", "worker disconnected: the gateway is stopping", named);
+  else if (cut > 0)
+    log("warn", "worker disconnected with requests in flight: they were cut", {
+      ...named,
+      reason,
+      in_flight: cut,
+    });
+  else if (planned) log("info", "worker disconnected", { ...named, reason });
+  else log("warn", "worker lost", { ...named, reason });
+  return planned && worker.draining && cut === 0;
+}

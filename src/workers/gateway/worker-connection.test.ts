@@ -1,0 +1,196 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayEvent } from "../../audit/gateway-event.ts";
+import { KeySessions } from "../../auth/key-sessions.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
+import { chatRequest, routerFor } from "../../routing/router-test-kit.ts";
+import { keyRecord } from "../../testing/key-record.ts";
+import { waitFor } from "../../testing/wait-for.ts";
+import { encodeChunk } from "../chunk-frame.ts";
+import { PROTOCOL_VERSION } from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import type { WorkerIdentity } from "./admit-worker.ts";
+import type { TunnelRequest } from "./registered-worker.ts";
+import { createWorkerConnection } from "./worker-connection.ts";
+import { createWorkersProvider } from "./worker-provider.ts";
+import { createWorkerRegistry } from "./worker-registry.ts";
+
+/** A worker key admitted for every model, as `mindgw keys create --role worker` makes one. */
+const KEY: WorkerIdentity = {
+  role: "worker",
+  credential: "key",
+  name: "gpu-key",
+  tenant: "default",
+  models: ["*"],
+  keyId: "key_1",
+};
+
+/** The gateway's side of worker connections over one registry, each socket a list of frames sent and a close. */
+function gateway() {
+  const events: GatewayEvent[] = [];
+  const logs: { level: string; message: string }[] = [];
+  const log: WorkerLog = (level, message) => logs.push({ level, message });
+  const newlyServed: string[][] = [];
+  const registry = createWorkerRegistry({
+    onEvent: (e) => events.push(e),
+    log,
+    heartbeatMs: 60_000,
+    newlyServed: (_, models) => newlyServed.push([...models]),
+  });
+  const sessions = new KeySessions();
+  /** A socket upgraded now: its identity is the key as admitted, and it is held under the key (worker-endpoint.ts). */
+  function connect(retireWithinMs?: number) {
+    const sent: { type: string; id?: string; reason?: string; accepted?: string[] }[] = [];
+    const socket = { sent, closedWith: undefined as number | undefined };
+    const connection = createWorkerConnection({
+      registry,
+      identity: KEY,
+      log,
+      maxMessageBytes: 1 << 20,
+      ...(retireWithinMs !== undefined ? { retireWithinMs } : {}),
+      transport: {
+        send: (text) => void sent.push(JSON.parse(text)),
+        close: (code) => {
+          socket.closedWith = code;
+        },
+      },
+    });
+    sessions.enter("key_1", connection);
+    const frame = (value: object) => connection.message(JSON.stringify(value));
+    const register = (name: string, models: string[]) =>
+      frame({ type: "register", v: PROTOCOL_VERSION, name, version: "1", models, concurrency: 4 });
+    /** The id of the last request sent to this worker. */
+    const lastRequest = () => sent.filter((f) => f.type === "request").at(-1)?.id as string;
+    return { connection, socket, frame, register, lastRequest };
+  }
+  /** An admin changes the key's models (`mindgw keys update key_1 --models …`). */
+  const narrow = (models: string[]) =>
+    sessions.keyChanged(
+      keyRecord({ id: "key_1", hash: "h", prefix: "mgw_x", last4: "abcd", name: "gpu-key", models }),
+    );
+  return { registry, events, logs, newlyServed, connect, narrow };
+}
+
+const request = (): TunnelRequest => ({
+  path: "/v1/chat/completions",
+  body: { model: "llama", messages: [] },
+  stream: false,
+  requestId: "req_1",
+  signal: new AbortController().signal,
+});
+
+describe("a worker connection and its key's models", () => {
+  test("a key narrowed between the upgrade and the register frame: the worker registers with the narrowed list", () => {
+    const { registry, connect, narrow } = gateway();
+    const worker = connect();
+    narrow(["llama"]);
+    worker.register("gpu", ["llama", "qwen"]);
+    expect(registry.list().map((w) => w.models)).toEqual([["llama"]]);
+    expect(worker.socket.sent.find((f) => f.type === "registered")?.accepted).toEqual(["llama"]);
+  });
+
+  test("a reconnect upgraded before the key was narrowed registers the narrowed list and half-opens no dropped model's breaker", () => {
+    const { registry, newlyServed, connect, narrow } = gateway();
+    const old = connect();
+    old.register("gpu", ["llama", "qwen"]);
+    // The worker's new connection is upgraded (admitted with the wider list), then the key narrowed.
+    const reconnect = connect();
+    narrow(["llama"]);
+    expect(registry.list().map((w) => w.models)).toEqual([["llama"]]);
+    reconnect.register("gpu", ["llama", "qwen"]);
+    expect(registry.list().map((w) => w.models)).toEqual([["llama"]]);
+    // Its first registration's models only: the reconnect serves nothing new.
+    expect(newlyServed).toEqual([["llama", "qwen"]]);
+  });
+
+  test("a key narrowed to none of its worker's models lets its requests in flight finish, then refuses it: no protocol error, no worker lost", async () => {
+    const { registry, events, logs, connect, narrow } = gateway();
+    const worker = connect();
+    worker.register("gpu", ["llama"]);
+    const open = registry.get("gpu")?.openWhole(request()) as Promise<Response>;
+    const answer = open.then((r) => r.status);
+    narrow(["qwen"]);
+    // Picked for nothing new, still connected while its request runs.
+    expect(registry.pick("llama", "default")).toBeUndefined();
+    expect(registry.whyNone("llama", "default")).toBe("draining");
+    expect(worker.socket.closedWith).toBeUndefined();
+    const id = worker.lastRequest();
+    worker.frame({ type: "head", id, status: 200, contentType: "application/json" });
+    worker.frame({ type: "end", id });
+    expect(await answer).toBe(200);
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "no_models" }),
+    );
+    expect(worker.socket.closedWith).toBe(1008);
+    expect(registry.list()).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(["worker.connected", "worker.draining", "worker.lost"]);
+    const said = logs.map((l) => l.message);
+    expect(said).not.toContain("worker connection closed: protocol error");
+    expect(said).not.toContain("worker lost");
+    expect(said).toContain("worker disconnected");
+  });
+
+  test("a key narrowed to none of its worker's models: a request still open at the deadline ends as a draining worker's refusal", async () => {
+    const { registry, connect, narrow } = gateway();
+    const worker = connect(0);
+    worker.register("gpu", ["llama"]);
+    const failure = registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch((e: unknown) => e as GatewayError);
+    narrow([]);
+    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    const error = (await failure) as GatewayError;
+    expect([error.status, error.code, error.headers["retry-after"]]).toEqual([503, "unavailable", "5"]);
+    expect(error.message).toBe("worker gpu: its key no longer permits its models");
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "no_models" }),
+    );
+  });
+});
+
+describe("a worker's own close while draining", () => {
+  test("with a request open, it ends 503 in the close's words, Retry-After 5, and goes to another worker before its first event", async () => {
+    const { registry, connect } = gateway();
+    const draining = connect();
+    draining.register("a", ["llama"]);
+    const workers = {
+      provider: createWorkersProvider(registry),
+      servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
+      models: (tenant: string) => registry.models(tenant),
+    };
+    const { router } = routerFor({ routing: { retries: 0, backoff: 0 } }, [], { workers });
+    const answered = router(chatRequest("llama"));
+    await waitFor("the request sent to worker a", () => draining.lastRequest() !== undefined);
+    const other = connect();
+    other.register("b", ["llama"]);
+    // Worker a drains, then closes as registering again would: its request was still open.
+    draining.frame({ type: "drain" });
+    draining.connection.closed(1000, "registering again");
+    await waitFor("the request sent again to worker b", () => other.lastRequest() !== undefined);
+    const id = other.lastRequest();
+    other.frame({ type: "head", id, status: 200, contentType: "application/json" });
+    other.connection.message(encodeChunk(Number(id), new TextEncoder().encode('{"choices":[]}')));
+    other.frame({ type: "end", id });
+    expect((await answered).route).toBe("worker:b");
+  });
+
+  test("the cut request's own failure: 503 unavailable, Retry-After 5, named for the close, not the drain deadline", async () => {
+    const { registry, connect } = gateway();
+    const worker = connect();
+    worker.register("a", ["llama"]);
+    const failure = registry
+      .get("a")
+      ?.openWhole(request())
+      .catch((e: unknown) => e as GatewayError);
+    worker.frame({ type: "drain" });
+    worker.connection.closed(1000, "registering again");
+    const error = (await failure) as GatewayError;
+    expect([error.status, error.code, error.headers["retry-after"], error.retryable]).toEqual([
+      503,
+      "unavailable",
+      "5",
+      true,
+    ]);
+    expect(error.message).toBe("worker a: closed its connection while draining (registering again)");
+  });
+});

@@ -29,8 +29,12 @@ export interface AdminUiDeps {
   readonly recordAction: AdminActionLog;
   /** The OIDC relying party for the current config, or undefined when `admin_ui.oidc` is unset. */
   readonly oidc: () => OidcClient | undefined;
-  /** What admits a JWT of this role now (`auth.jwt`'s trust), kept with its session; undefined without one. */
-  readonly jwtAdmission: (role: Principal["role"]) => JwtAdmission | undefined;
+  /**
+   * What admitted a JWT caller (`auth.jwt`'s trust under the config version `verifiedIn` that
+   * verified it, and the issuer's key), kept with its session; undefined when the gateway does not
+   * verify JWTs itself. Refused (503) when a reload has replaced that version since.
+   */
+  readonly jwtAdmission: (principal: Principal, verifiedIn: number) => Promise<JwtAdmission | undefined>;
   /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
   readonly loginSeal: LoginSeal;
   readonly logger: Logger;
@@ -124,9 +128,10 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     .post(
       "/admin/auth/login",
       whileEnabled(
-        doors.adminOnly(async ({ principal, headers, ledger }, request, _params, clientIp) => {
+        doors.adminOnly(async ({ principal, headers, ledger, runtime }, request, _params, clientIp) => {
           if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
-          const jwt = principal.via === "jwt" ? deps.jwtAdmission(principal.role) : undefined;
+          const jwt =
+            principal.via === "jwt" ? await deps.jwtAdmission(principal, runtime.version) : undefined;
           const { session, cookie } = await open(request, principal, "key", jwt ? { jwt } : {});
           await deps.recordAction(
             principal,

@@ -27,7 +27,7 @@ export interface SessionAuthOptions {
    * Whether the current `auth.jwt` still admits the JWT a session was signed in with; absent when
    * the gateway does not verify JWTs itself (an embedder's authenticator), so none is checked.
    */
-  jwtAdmits?: (admission: JwtAdmission) => boolean;
+  jwtAdmits?: (admission: JwtAdmission) => Promise<boolean>;
   /**
    * Whether a tenant is one the current config serves: a session of the gateway's own credential
    * (an admin key, a JWT it verifies) whose tenant a reload removed ends, as the credential itself
@@ -111,9 +111,10 @@ async function admittedNow<S extends StoredSession>(
   // A single sign-on or JWT session from before what admitted it was kept has none to check: it ends too.
   if (session.method === "oidc")
     return session.sso !== undefined && options.ssoAllowed(session.sso) ? session : undefined;
+  if (!served(session.principal.tenant)) return undefined;
   if (session.principal.signedInWith === "jwt" && options.jwtAdmits) {
-    const admitted = session.jwt !== undefined && options.jwtAdmits(session.jwt);
-    return admitted && served(session.principal.tenant) ? session : undefined;
+    const admitted = session.jwt !== undefined && (await options.jwtAdmits(session.jwt));
+    return admitted ? session : undefined;
   }
   return session;
 }

@@ -99,7 +99,11 @@ export function createAdminUi(options: AdminUiOptions) {
   return {
     actions,
     recordAction,
-    /** Call on each config change: a session the new allow-list refuses ends now, with what it opened. */
+    /**
+     * Call on each config change: a session with something open on this node that the new config
+     * no longer admits (the UI turned off; its key's tenant removed; its JWT no longer admitted by
+     * `auth.jwt`; its single sign-on user off the allow-list) ends now, with what it opened.
+     */
     configChanged: () =>
       void endSessionsNoLongerAdmitted(sessionAuth).catch((error) =>
         options.logger.warn(

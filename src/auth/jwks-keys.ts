@@ -56,6 +56,8 @@ export class JwksKeys {
   private readonly now: () => number;
   private readonly fetch: typeof fetch;
   private keys: LocalJWKSet | undefined;
+  /** The RFC 7638 thumbprints of the keys of the set in hand (`holds`). */
+  private thumbprints: ReadonlySet<string> = new Set();
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private running: Promise<LocalJWKSet> | undefined;
   private failures = 0;
@@ -92,6 +94,16 @@ export class JwksKeys {
     return (await this.refreshNow())(header, token);
   };
 
+  /**
+   * Whether the set in hand still publishes the key with this RFC 7638 thumbprint (a web UI session
+   * kept the one that verified its token). No fetch of its own: as for a token, the first set is
+   * waited for, and a stale one answers while its refresh runs behind it.
+   */
+  async holds(thumbprint: string): Promise<boolean> {
+    await this.inHand();
+    return this.thumbprints.has(thumbprint);
+  }
+
   /** The set to verify with: at once when one is in hand (refreshed behind the request when stale). */
   private async inHand(): Promise<LocalJWKSet> {
     if (this.keys) {
@@ -123,7 +135,7 @@ export class JwksKeys {
 
   private async load(): Promise<LocalJWKSet> {
     try {
-      const { createLocalJWKSet } = require("jose") as typeof import("jose");
+      const { createLocalJWKSet, calculateJwkThumbprint } = require("jose") as typeof import("jose");
       const response = await this.fetch(this.options.url, {
         redirect: "manual",
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -136,6 +148,7 @@ export class JwksKeys {
       if (set !== this.lastKids) for (const key of dropped) this.options.onKeyDropped?.(key);
       this.lastKids = set;
       const keys = createLocalJWKSet({ keys: usable });
+      this.thumbprints = new Set(await Promise.all(usable.map((key) => calculateJwkThumbprint(key))));
       this.keys = keys;
       this.fetchedAt = this.now();
       this.failures = 0;

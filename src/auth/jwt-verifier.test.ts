@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { decodeJwt, type JWK } from "jose";
+import { calculateJwkThumbprint, decodeJwt, type JWK } from "jose";
 import { type JwtConfigInput, jwtConfigSchema } from "../config/jwt-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { waitForValue } from "../testing/wait-for.ts";
@@ -57,6 +57,8 @@ describe("JWT verification against a JWKS", () => {
       models: ["gpt-*", "llama-*"],
       limits: {},
       via: "jwt",
+      // The JWKS key that verified it, for a web UI session to end once the issuer withdraws it.
+      jwtKey: await calculateJwkThumbprint(k1.jwk),
     });
   });
 

@@ -1,4 +1,11 @@
-import type { JWSHeaderParameters, JWTVerifyGetKey, JWTVerifyOptions, JWTVerifyResult } from "jose";
+import type {
+  CryptoKey,
+  JWSHeaderParameters,
+  JWTVerifyGetKey,
+  JWTVerifyOptions,
+  JWTVerifyResult,
+  ResolvedKey,
+} from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
 import { JwksKeys, type JwksKeysOptions, type JwksTiming } from "./jwks-keys.ts";
 import { ClaimError, principalFromClaims } from "./jwt-claims.ts";
@@ -15,15 +22,25 @@ export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "onKeyD
 /** The verification key of one config: a secret, or a key lookup (a static public key, a JWKS). */
 type VerifyKey = JWTVerifyGetKey | Uint8Array;
 
+/** The verifier of each config version in turn, and what the issuer's key set in hand holds. */
+export interface JwtVerifiers {
+  (config: JwtConfig, tenants: readonly string[]): JwtVerifier;
+  /**
+   * Whether the key set in hand (`auth.jwt.jwks_url`) still publishes the key with this RFC 7638
+   * thumbprint (`Principal.jwtKey`); false without a JWKS. Fetches only as a token's verification
+   * would (the first set; a stale one's refresh behind it), so a web UI session's check is no
+   * fetch per request.
+   */
+  keyHeld(thumbprint: string): Promise<boolean>;
+}
+
 /**
  * Builds the verifier of each config version in turn (`tenants`: the configured tenants' names). A
  * reload that edits `auth.jwt` gets a new verifier, but while `jwks_url` stays the same it keeps
  * the JWKS key source and the keys it holds, retuned to the new timings: an edit to the claims or
  * limits made while the identity provider is unreachable refuses no one (docs/SECURITY.md).
  */
-export function jwtVerifiers(
-  sourceOptions: JwtVerifierOptions = {},
-): (config: JwtConfig, tenants: readonly string[]) => JwtVerifier {
+export function jwtVerifiers(sourceOptions: JwtVerifierOptions = {}): JwtVerifiers {
   let jwks: JwksKeys | undefined;
   const keyOf = (config: JwtConfig): VerifyKey => {
     if (config.jwks_url === undefined) return staticKey(config);
@@ -37,7 +54,10 @@ export function jwtVerifiers(
     else jwks = new JwksKeys({ url, ...timing, ...sourceOptions });
     return jwks.getKey;
   };
-  return (config, tenants) => verifierWith(config, tenants, keyOf(config));
+  return Object.assign(
+    (config: JwtConfig, tenants: readonly string[]) => verifierWith(config, tenants, keyOf(config)),
+    { keyHeld: async (thumbprint: string) => (jwks ? jwks.holds(thumbprint) : false) },
+  );
 }
 
 /** One verifier on a key source of its own. */
@@ -65,38 +85,54 @@ function verifierWith(config: JwtConfig, tenants: readonly string[], key: Verify
     requiredClaims: ["exp"],
   };
   const types = new Set(config.typ.map(mediaType));
+  const fromJwks = config.jwks_url !== undefined;
   return {
     async verify(token) {
-      const { payload, protectedHeader } = await verifyJwt(jose, token, key, options);
+      const { payload, protectedHeader, key: verifiedBy } = await verifyJwt(jose, token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
         throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
-      return principalFromClaims(payload, config, tenants);
+      const principal = principalFromClaims(payload, config, tenants);
+      // A secret or public key is auth.jwt's own; a JWKS key is the issuer's, and may be withdrawn.
+      if (!fromJwks || verifiedBy instanceof Uint8Array) return principal;
+      return { ...principal, jwtKey: await thumbprintOf(jose, verifiedBy) };
     },
   };
+}
+
+/** Each JWKS key's thumbprint, once: jose hands back the same imported key for each token it verifies. */
+const thumbprints = new WeakMap<CryptoKey, Promise<string>>();
+
+function thumbprintOf({ exportJWK, calculateJwkThumbprint }: typeof import("jose"), key: CryptoKey) {
+  let thumbprint = thumbprints.get(key);
+  if (thumbprint === undefined) {
+    thumbprint = exportJWK(key).then((jwk) => calculateJwkThumbprint(jwk));
+    thumbprints.set(key, thumbprint);
+  }
+  return thumbprint;
 }
 
 /**
  * jose's `jwtVerify`, trying each key when the set holds several the token may be signed with (no
  * `kid`, and two keys of its type, as during a rotation): jose then hands them over on its error
  * for the caller to try, and the first whose signature verifies decides (a later failure of its
- * claims is the token's).
+ * claims is the token's). With the key that verified it.
  */
 async function verifyJwt(
   { jwtVerify, errors }: typeof import("jose"),
   token: string,
   key: VerifyKey,
   options: JWTVerifyOptions,
-): Promise<JWTVerifyResult> {
+): Promise<JWTVerifyResult & ResolvedKey> {
   try {
     return key instanceof Uint8Array
-      ? await jwtVerify(token, key, options)
+      ? { ...(await jwtVerify(token, key, options)), key }
       : await jwtVerify(token, key, options);
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
     let refusal: unknown = error;
     for await (const candidate of error) {
       try {
-        return await jwtVerify(token, candidate, options);
+        return { ...(await jwtVerify(token, candidate, options)), key: candidate };
       } catch (tried) {
         if (!(tried instanceof errors.JWSSignatureVerificationFailed)) throw tried;
         refusal = tried;

@@ -61,6 +61,13 @@ export interface Principal {
    * it (auth/key-sessions.ts), and ends with it on sign-out.
    */
   sessionId?: string;
+  /**
+   * A JWT caller's whose token a JWKS key verified (`auth.jwt.jwks_url`): that key's RFC 7638
+   * thumbprint. A web UI session signed in with the token keeps it, and ends once the issuer's key
+   * set no longer publishes the key (a leaked key withdrawn). Absent for a secret or public key,
+   * which `auth.jwt` names itself.
+   */
+  jwtKey?: string;
   /** What the caller's tenant adds on top of its own rights; absent when nothing applies. */
   tenantRules?: TenantRules;
   /** Set when the call came through an app (`apps:`): the app's model globs narrow the caller's. */

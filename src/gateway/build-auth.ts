@@ -24,6 +24,11 @@ export interface GatewayAuth {
   authenticatorFor(config: Config): Authenticator;
   /** Who a request's API key names when the key cache holds it now; never a store read (auth/authenticate.ts). */
   knownCaller(headers: Headers): Principal | undefined;
+  /**
+   * Whether the issuer's key set in hand (`auth.jwt.jwks_url`) still publishes the key with this
+   * thumbprint (`Principal.jwtKey`): a web UI session signed in with a JWT ends once it does not.
+   */
+  jwtKeyHeld(thumbprint: string): Promise<boolean>;
   /** Re-reads key changes from the store now (another node announced one); a failure is logged. */
   refreshKeys(): Promise<void>;
   /**
@@ -96,6 +101,7 @@ export async function buildAuth(
       onChange: keyChanged,
     }),
     knownCaller: cachedCaller(keys),
+    jwtKeyHeld: verifierFor.keyHeld,
     refreshKeys: () => keys.refresh().catch(refreshFailed),
     async bootstrapAdmin() {
       if (!config.auth.bootstrap_admin) return;

@@ -148,7 +148,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     // An embedder's authenticator decides its JWT callers itself: their sessions are not re-checked.
-    ...(options.auth || options.authenticate ? {} : { jwt: () => runtime.current.config.auth.jwt }),
+    ...(options.auth || options.authenticate
+      ? {}
+      : {
+          jwt: {
+            current: () => ({ version: runtime.current.version, config: runtime.current.config.auth.jwt }),
+            keyHeld: auth.jwtKeyHeld,
+          },
+        }),
     tenantServed: (tenant) => !tenantUnconfigured(runtime.current.config, tenant),
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),

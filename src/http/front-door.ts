@@ -85,11 +85,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
 
   /**
    * As `guard`, for a request that by design carries no credential (single sign-on's redirect to
-   * the provider and its callback): counted in, refused while draining, recorded under its front
-   * door and answered with its request id as any other. The handler names the caller on the
-   * record once it knows one (`known`).
+   * the provider and its callback, the web UI's session probe): counted in, refused while draining,
+   * recorded under its front door and answered with its request id as any other. The handler names
+   * the caller on the record once it knows one (`known`).
    */
-  async function guardUnauthenticated(
+  function guardUnauthenticated(
     request: Request,
     clientIp: string | null,
     frontDoor: FrontDoor,
@@ -97,46 +97,36 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     handle: (call: UnauthenticatedCall) => Promise<Response>,
   ): Promise<Response> {
     const ledger = ledgerOf(request, clientIp, frontDoor, dialect);
-    const call = new GuardedRequest(
-      request,
-      clientIp,
-      dialect,
-      deps.runtime(),
-      ledger,
-      idHeaders(ledger.requestId, dialect),
-      deps,
-    );
-    const refused = steps.enter(call);
-    if (refused) return refused;
-    try {
-      steps.admitUnauthenticated(call);
-      return steps.answered(call, await whileOpen(handle(call), request.signal, open));
-    } catch (error) {
-      // Not the guard's "not yet known, so not in" (a 401): nobody was asked to be anyone.
-      return steps.failed(call, toGatewayError(error));
-    } finally {
-      steps.left(call);
-    }
+    const headers = idHeaders(ledger.requestId, dialect);
+    const call = new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps);
+    return run(call, handle, "nothing");
   }
 
-  /** The guard's steps around any handler (a model call runs them in its own frame: model-pipeline.ts). */
+  /**
+   * The guard's steps around any handler (a model call runs them in its own frame: model-pipeline.ts).
+   * `asks`: whether the caller must present a credential (every route but `guardUnauthenticated`'s).
+   */
   async function run(
     call: GuardedRequest,
     handle: (call: GuardedRequest) => Promise<Response>,
+    asks: "credential" | "nothing" = "credential",
   ): Promise<Response> {
     const refused = steps.enter(call);
     if (refused) return refused;
     try {
-      const caller = steps.admit(call);
-      steps.known(
-        call,
-        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
-      );
+      if (asks === "credential") {
+        const caller = steps.admit(call);
+        steps.known(
+          call,
+          caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
+        );
+      } else steps.admitUnauthenticated(call);
       // A handler waits on stores (an embedder's, or one across the network) that may never
       // answer: its request still ends when the client leaves or a stop's deadline passes.
       return steps.answered(call, await whileOpen(handle(call), call.request.signal, open));
     } catch (error) {
-      return steps.failed(call, error);
+      // Asked for nothing, a failure is never the guard's "not yet known, so not in" (a 401).
+      return steps.failed(call, asks === "credential" ? error : toGatewayError(error));
     } finally {
       steps.left(call);
     }

@@ -269,6 +269,22 @@ test("a session has its admin key's rights as they are now: narrowed after sign-
   // Refused to the key itself, and now to the session opened with it before it was narrowed.
   expect(await wideKey(bearer(ops.key))).toBe(403);
   expect(await wideKey(session)).toBe(403);
+  // Its models are the key's now: within its rpm and life, a key for a model the key lost is
+  // refused for that model alone, and one for a model it kept is made.
+  const keyFor = async (model: string) => {
+    const res = await fetch(`${gw.url}/admin/api/keys`, {
+      method: "POST",
+      headers: { ...session, "content-type": "application/json" },
+      body: JSON.stringify({ name: `for-${model}`, models: [model], rpm: 5, expires_in: "30m" }),
+    });
+    const body = (await res.json()) as { error?: { message: string } };
+    return [res.status, body.error?.message ?? null];
+  };
+  expect(await keyFor("gpt-4o")).toEqual([
+    403,
+    "this admin key may not create a key wider than itself: models gpt-4o are outside this key's own models",
+  ]);
+  expect(await keyFor("mock-1")).toEqual([201, null]);
   const { expiresAt } = (await (
     await fetch(`${gw.url}/admin/auth/session`, { headers: session })
   ).json()) as { expiresAt: number };
@@ -310,6 +326,38 @@ test("a session opened with a JWT ends once a reload stops trusting the token: i
     await watching.ended("the JWT session's event stream to end with the gateway's trust in its token");
     expect(await keysBy(session)).toBe(401);
   }
+}, 60_000);
+
+test("a session opened with a JWT that default_role made an admin ends once default_role is user", async () => {
+  const secret = "a-shared-secret-for-the-session-tests-012345";
+  const withDefaultRole = (role: string) => ({
+    ...mockModels,
+    auth: {
+      jwt: {
+        secret,
+        issuer: "https://idp.test",
+        audience: "mindgw",
+        algorithms: ["HS256"],
+        allowed_roles: ["admin", "user"],
+        default_role: role,
+      },
+    },
+  });
+  const gw = await fx.spawn({ config: withDefaultRole("admin") });
+  // No role claim: the token is whatever default_role says.
+  const token = await new SignJWT({ sub: "ops" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer("https://idp.test")
+    .setAudience("mindgw")
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(secret));
+  const keysBy = (headers: Record<string, string>) =>
+    fetch(`${gw.url}/admin/api/keys`, { headers }).then((res) => res.status);
+  const session = await signIn(gw.url, token);
+  expect(await keysBy(session)).toBe(200);
+  await gw.writeConfig(withDefaultRole("user"));
+  await waitFor("the token to be a user's", async () => (await keysBy(bearer(token))) === 403);
+  expect(await keysBy(session)).toBe(401);
 }, 60_000);
 
 test("a session opened with a JWT lasts no longer than the token", async () => {

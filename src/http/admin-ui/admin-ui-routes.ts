@@ -4,7 +4,8 @@ import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { readScope } from "../../tenants/read-scope.ts";
-import { adminGuards } from "../admin/admin-guards.ts";
+import { type AdminContext, adminGuards } from "../admin/admin-guards.ts";
+import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
@@ -29,8 +30,12 @@ export interface AdminUiDeps {
   readonly recordAction: AdminActionLog;
   /** The OIDC relying party for the current config, or undefined when `admin_ui.oidc` is unset. */
   readonly oidc: () => OidcClient | undefined;
-  /** What admits a JWT of this role now (`auth.jwt`'s trust), kept with its session; undefined without one. */
-  readonly jwtAdmission: (role: Principal["role"]) => JwtAdmission | undefined;
+  /**
+   * What admitted a JWT caller (`auth.jwt`'s trust under the config version `verifiedIn` that
+   * verified it, and the issuer's key), kept with its session; undefined when the gateway does not
+   * verify JWTs itself. Refused (503) when a reload has replaced that version since.
+   */
+  readonly jwtAdmission: (principal: Principal, verifiedIn: number) => Promise<JwtAdmission | undefined>;
   /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
   readonly loginSeal: LoginSeal;
   readonly logger: Logger;
@@ -49,12 +54,23 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
 const missing = (message: string) => errorResponse(notFound(message), "openai", {});
 const DISABLED = "the admin UI is disabled (admin_ui.enabled)";
 
-/** Opens a session for who signed in: the session, and the cookie that carries it. */
+/** How a sign-in is recorded (the admin-action audit's `session.sign_in`). */
+export interface SignInRecord {
+  readonly clientIp: string | null;
+  readonly requestId: string;
+  readonly detail: string;
+}
+
+/**
+ * Opens a session for who signed in and records the sign-in: the session, and the cookie that
+ * carries it. A sign-in that cannot be recorded fails (the guard's 500) and leaves no session.
+ */
 export type OpenSession = (
   request: Request,
   principal: Principal,
   method: AdminSession["method"],
-  admission?: SessionAdmission,
+  admission: SessionAdmission,
+  record: SignInRecord,
 ) => Promise<{ session: AdminSession; cookie: string }>;
 
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
@@ -75,10 +91,23 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       secure: isSecure(request),
       sameSite: "Strict",
     });
-  const open: OpenSession = async (request, principal, method, admission = {}) => {
+  const open: OpenSession = async (
+    request,
+    principal,
+    method,
+    admission,
+    { clientIp, requestId, detail },
+  ) => {
     // The session has the key's models and limits (as they are at each request): they bound
     // which keys it may manage.
     const session = await deps.sessions.create(principal, method, admission);
+    try {
+      await deps.recordAction(principal, { clientIp, requestId }, { action: "session.sign_in", detail });
+    } catch (error) {
+      // An unrecorded sign-in opens nothing: its row would be a session no cookie was ever given.
+      await deps.sessions.end(session.id).catch(() => {});
+      throw error;
+    }
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
@@ -113,26 +142,31 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     })
     .get(
       "/admin/auth/session",
-      whileEnabled(async ({ request }: { request: Request }) => {
-        const oidc = deps.oidc() !== undefined;
-        const session = await sessionOf(request.headers, deps.sessionAuth);
-        return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
-          headers: { "cache-control": "no-store" },
-        });
-      }),
+      // Asks for no credential (it says whether the cookie is signed in), but reads the session and
+      // may end it: recorded and answered with a request id as any request.
+      whileEnabled(({ request, server }: AdminContext) =>
+        deps.guardUnauthenticated(request, clientIpOf(server, request), "admin", "openai", async (call) => {
+          const oidc = deps.oidc() !== undefined;
+          const session = await sessionOf(request.headers, deps.sessionAuth);
+          if (session) call.known(session.principal);
+          return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
+            headers: { ...call.headers, "cache-control": "no-store" },
+          });
+        }),
+      ),
     )
     .post(
       "/admin/auth/login",
       whileEnabled(
-        doors.adminOnly(async ({ principal, headers, ledger }, request, _params, clientIp) => {
+        doors.adminOnly(async ({ principal, headers, ledger, runtime }, request, _params, clientIp) => {
           if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
-          const jwt = principal.via === "jwt" ? deps.jwtAdmission(principal.role) : undefined;
-          const { session, cookie } = await open(request, principal, "key", jwt ? { jwt } : {});
-          await deps.recordAction(
-            principal,
-            { clientIp, requestId: ledger.requestId },
-            { action: "session.sign_in", detail: "admin key" },
-          );
+          const jwt =
+            principal.via === "jwt" ? await deps.jwtAdmission(principal, runtime.version) : undefined;
+          const { session, cookie } = await open(request, principal, "key", jwt ? { jwt } : {}, {
+            clientIp,
+            requestId: ledger.requestId,
+            detail: "admin key",
+          });
           return Response.json(sessionBody(session, deps.oidc() !== undefined), {
             headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
           });

@@ -4,28 +4,38 @@ import { keyStatus } from "../../auth/key-view.ts";
 import { principalFromKey } from "../../auth/principal.ts";
 import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
 import type { JwtConfig } from "../../config/jwt-config.ts";
+import { unavailable } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
 import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
-import { type JwtAdmission, jwtAdmissionOf, jwtStillAdmits } from "./jwt-admission.ts";
+import { type JwksKeyHeld, type JwtAdmission, jwtAdmissionOf, jwtStillAdmits } from "./jwt-admission.ts";
 import { LoginSeal } from "./login-seal.ts";
 import { allowListAdmits } from "./oidc-allow-list.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
 import { endSessionsNoLongerAdmitted, type SessionAuthOptions, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
 
+/** A sign-in whose token was verified under a config version a reload has since replaced: to retry. */
+const reloadedWhileSigningIn = () =>
+  unavailable("the configuration was reloaded while signing in: sign in again");
+
 export interface AdminUiOptions {
   /** The current `admin_ui` section (follows reloads). */
   config: () => AdminUiConfig;
   /**
-   * The current `auth.jwt` (follows reloads), when the gateway verifies JWTs itself: a session
-   * signed in with a JWT ends once it no longer admits the token. Absent for an embedder's
-   * authenticator, whose JWT callers' sessions are not re-checked.
+   * When the gateway verifies JWTs itself: the current config version with its `auth.jwt` (follows
+   * reloads), and whether the issuer's key set in hand still publishes a key. A session signed in
+   * with a JWT keeps what admitted the token, taken from the version that verified it, and ends once
+   * they no longer admit it. Absent for an embedder's authenticator, whose JWT callers' sessions are
+   * not re-checked.
    */
-  jwt?: () => JwtConfig | undefined;
+  jwt?: {
+    current: () => { version: number; config: JwtConfig | undefined };
+    keyHeld: JwksKeyHeld;
+  };
   /** Whether the current config serves a tenant: a session of a tenant a reload removed ends. */
   tenantServed?: (tenant: string) => boolean;
   keys: KeyStore;
@@ -68,7 +78,12 @@ export function createAdminUi(options: AdminUiOptions) {
       return admits ? principalFromKey(record) : null;
     },
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
-    ...(jwt ? { jwtAdmits: (admission: JwtAdmission) => jwtStillAdmits(jwt(), admission) } : {}),
+    ...(jwt
+      ? {
+          jwtAdmits: (admission: JwtAdmission) =>
+            jwtStillAdmits(jwt.current().config, admission, jwt.keyHeld),
+        }
+      : {}),
     ...(options.tenantServed ? { tenantServed: options.tenantServed } : {}),
   };
   const actions = options.actions ?? createMemoryAdminActionStore();
@@ -84,7 +99,11 @@ export function createAdminUi(options: AdminUiOptions) {
   return {
     actions,
     recordAction,
-    /** Call on each config change: a session the new allow-list refuses ends now, with what it opened. */
+    /**
+     * Call on each config change: a session with something open on this node that the new config
+     * no longer admits (the UI turned off; its key's tenant removed; its JWT no longer admitted by
+     * `auth.jwt`; its single sign-on user off the allow-list) ends now, with what it opened.
+     */
     configChanged: () =>
       void endSessionsNoLongerAdmitted(sessionAuth).catch((error) =>
         options.logger.warn(
@@ -101,10 +120,13 @@ export function createAdminUi(options: AdminUiOptions) {
         sessionAuth,
         recordAction,
         oidc,
-        // What admitted a JWT signed in with: the current auth.jwt's trust (it just verified it).
-        jwtAdmission: (role) => {
-          const config = jwt?.();
-          return config ? jwtAdmissionOf(config, role) : undefined;
+        // What admitted a JWT signed in with, under the version that verified it: a reload since
+        // (a leaked secret rotated) must not stamp the session with its own trust.
+        jwtAdmission: async (principal, verifiedIn) => {
+          if (!jwt) return undefined;
+          const { version, config } = jwt.current();
+          if (version !== verifiedIn) throw reloadedWhileSigningIn();
+          return config ? jwtAdmissionOf(config, principal) : undefined;
         },
         loginSeal,
         logger: options.logger,

@@ -27,6 +27,13 @@ describe("allowListAdmits", () => {
     expect(allowListAdmits(config({ user_claim: "preferred_username" }), alice)).toBe(false);
   });
 
+  test("an email's case is folded in ASCII alone: a Unicode look-alike (the Kelvin sign for k) is another user", () => {
+    const kate = config({ allowed_users: ["kate@corp.com", "sam@corp.com"] });
+    expect(allowListAdmits(kate, { ...alice, user: "Kate@Corp.COM" })).toBe(true);
+    expect(allowListAdmits(kate, { ...alice, user: "\u212Aate@corp.com" })).toBe(false);
+    expect(allowListAdmits(kate, { ...alice, user: "\u017Fam@corp.com" })).toBe(false); // long s
+  });
+
   test("only an identity the current issuer vouched for: a change of issuer admits none of the old one's", () => {
     const admitted = { ...alice, subject: "u-7" };
     expect(allowListAdmits(config(), admitted)).toBe(true);

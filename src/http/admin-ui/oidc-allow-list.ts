@@ -31,8 +31,8 @@ export function identityOf(config: OidcConfig, claims: JWTPayload & { sub: strin
 
 /**
  * Whether the current allow-list lets this identity in: one the current issuer vouched for, by
- * subject (exactly), by user (an email without regard to case, as mail systems read it), or by
- * group. Nobody when single sign-on is off.
+ * subject (exactly), by user (an email without regard to ASCII case, local part included; any
+ * other `user_claim` exactly), or by group. Nobody when single sign-on is off.
  */
 export function allowListAdmits(config: OidcConfig | undefined, identity: OidcIdentity): boolean {
   if (!config || identity.issuer !== config.issuer) return false;
@@ -45,7 +45,15 @@ export function allowListAdmits(config: OidcConfig | undefined, identity: OidcId
   );
 }
 
-const sameEmail = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+/**
+ * Two emails alike but for ASCII case. Not `toLowerCase`, which folds the whole of Unicode: the
+ * Kelvin sign (U+212A) would pass for `k`, so an address an IdP lets someone register could match
+ * an allowed one it is not. The local part is folded too (RFC 5321 leaves its case to the mail
+ * host, which in practice ignores it): `Alice@` and `alice@` are one user.
+ */
+const sameEmail = (a: string, b: string): boolean => asciiLower(a) === asciiLower(b);
+
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
 /** The email a token gives without `email_verified: true` (so it names nobody), for the log; else null. */
 export function unverifiedEmail(config: OidcConfig, claims: JWTPayload): string | null {

@@ -40,7 +40,7 @@ async function setup() {
     keyNow: async (id: string) => (active.has(id) ? (keys.get(id) ?? null) : null),
     ssoAllowed: (identity: { user: string | null }) =>
       identity.user !== null && allowedUsers.has(identity.user),
-    jwtAdmits: (admission: { trust: string }) => jwtTrusted.has(admission.trust),
+    jwtAdmits: async (admission: { trust: string }) => jwtTrusted.has(admission.trust),
     tenantServed: (tenant: string) => servedTenants.has(tenant),
   };
   const authenticate = withSessions(viaKey, options);
@@ -134,6 +134,22 @@ describe("withSessions", () => {
     expect(await statusOf(authenticate(headers()))).toBe(401);
     servedTenants.add("default"); // ended for good: the tenant put back does not revive it
     expect(await statusOf(authenticate(headers()))).toBe(401);
+  });
+
+  test("a session opened with a JWT of a tenant a reload removed ends, whoever verifies JWTs", async () => {
+    const { sessions, options, servedTenants } = await setup();
+    // An embedder's authenticator: no auth.jwt of the gateway's own to check the token against.
+    const { jwtAdmits: _ownJwt, ...embedded } = options;
+    for (const sessionAuth of [options, embedded]) {
+      servedTenants.add("team-a");
+      const authenticate = withSessions(viaKey, sessionAuth);
+      const jwtOfTeam: Principal = { ...admin, keyId: null, tenant: "team-a", via: "jwt" };
+      const session = await sessions.create(jwtOfTeam, "key", { jwt: { trust: "trust-1", role: "admin" } });
+      const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
+      expect(await authenticate(headers)).toMatchObject({ tenant: "team-a", signedInWith: "jwt" });
+      servedTenants.delete("team-a");
+      expect(await statusOf(authenticate(headers))).toBe(401);
+    }
   });
 
   test("a session opened with an admin key has the key's rights as they are now, not as at sign-in", async () => {

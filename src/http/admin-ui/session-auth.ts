@@ -24,14 +24,16 @@ export interface SessionAuthOptions {
   /** Whether the current `admin_ui.oidc` allow-list still admits a single sign-on session's user. */
   ssoAllowed: (identity: OidcIdentity) => boolean;
   /**
-   * Whether the current `auth.jwt` still admits the JWT a session was signed in with; absent when
-   * the gateway does not verify JWTs itself (an embedder's authenticator), so none is checked.
+   * Whether the current `auth.jwt`, and the issuer's key set in hand, still admit the JWT a session
+   * was signed in with as it was (jwt-admission.ts); absent when the gateway does not verify JWTs
+   * itself (an embedder's authenticator), so none is checked. A session's tenant is checked either way.
    */
-  jwtAdmits?: (admission: JwtAdmission) => boolean;
+  jwtAdmits?: (admission: JwtAdmission) => Promise<boolean>;
   /**
-   * Whether a tenant is one the current config serves: a session of the gateway's own credential
-   * (an admin key, a JWT it verifies) whose tenant a reload removed ends, as the credential itself
-   * is refused (tenants/bind-tenant.ts `tenantUnconfigured`). Absent: every tenant is.
+   * Whether a tenant is one the current config serves: a session (of an admin key, or a JWT, whoever
+   * verifies it) whose tenant a reload removed ends, as the credential itself is refused
+   * (tenants/bind-tenant.ts `tenantUnconfigured`); single sign-on's is `default`, always served.
+   * Absent: every tenant is.
    */
   tenantServed?: (tenant: string) => boolean;
 }
@@ -111,9 +113,10 @@ async function admittedNow<S extends StoredSession>(
   // A single sign-on or JWT session from before what admitted it was kept has none to check: it ends too.
   if (session.method === "oidc")
     return session.sso !== undefined && options.ssoAllowed(session.sso) ? session : undefined;
+  if (!served(session.principal.tenant)) return undefined;
   if (session.principal.signedInWith === "jwt" && options.jwtAdmits) {
-    const admitted = session.jwt !== undefined && options.jwtAdmits(session.jwt);
-    return admitted && served(session.principal.tenant) ? session : undefined;
+    const admitted = session.jwt !== undefined && (await options.jwtAdmits(session.jwt));
+    return admitted ? session : undefined;
   }
   return session;
 }

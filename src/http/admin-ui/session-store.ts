@@ -28,7 +28,10 @@ export interface AdminSession {
    */
   readonly jwt?: JwtAdmission;
   readonly createdAt: number;
-  /** The sign-in's end: `session_ttl` after it, or the credential's own expiry (a JWT's) if sooner. */
+  /**
+   * The session's end: `session_ttl` after sign-in, or its credential's expiry if sooner — a JWT's
+   * as at sign-in, an admin key's as it is now (a key's expiry brought forward brings it forward).
+   */
   readonly expiresAt: number;
 }
 

@@ -5,7 +5,7 @@ import { notFound } from "../../core/gateway-error.ts";
 import type { AdminContext } from "../admin/admin-guards.ts";
 import { clientIpOf } from "../client-of.ts";
 import type { AdminUiDeps, OpenSession, WhileEnabled } from "./admin-ui-routes.ts";
-import { displayName } from "./oidc-allow-list.ts";
+import { displayName, type OidcIdentity } from "./oidc-allow-list.ts";
 import { OidcError } from "./oidc-client.ts";
 import { reasonOf } from "./oidc-error.ts";
 import { cookieValue, isSecure, setCookie } from "./session-cookie.ts";
@@ -20,6 +20,14 @@ function redirect(headers: Record<string, string>, location: string, ...cookies:
   for (const cookie of cookies) answer.append("set-cookie", cookie);
   return new Response(null, { status: 302, headers: answer });
 }
+
+/** The most of a provider's error text the log takes from the callback's query. */
+const PROVIDER_TEXT_MAX = 200;
+
+const clipped = (text: string) =>
+  text.length <= PROVIDER_TEXT_MAX
+    ? text
+    : `${text.slice(0, PROVIDER_TEXT_MAX)}… (${text.length} characters)`;
 
 /** Back to the sign-in page with a code it shows its own message for (the reason is in the log). */
 const backToSignIn = (headers: Record<string, string>, error: SignInError, ...cookies: string[]) =>
@@ -89,43 +97,50 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             return back("sso_expired", `callback refused: ${why}`, "info");
           }
           // The provider's own refusal (RFC 6749 4.1.2.1), for the sign-in this browser started.
+          // Its words come in the query, which anyone holding the browser can write: cut short, and
+          // at info, as any refusal a user can cause.
           const refused = query.get("error");
           if (refused !== null) {
-            const said = `${refused}${query.has("error_description") ? ` (${query.get("error_description")})` : ""}`;
+            const description = query.get("error_description");
+            const said = `${clipped(refused)}${description !== null ? ` (${clipped(description)})` : ""}`;
             const declined = refused === "access_denied";
             return back(
               declined ? "sso_refused" : "sso_unavailable",
               `refused by the provider: ${said}`,
-              "warn",
+              "info",
             );
           }
           const code = query.get("code");
           if (!code) return back("sso_expired", "callback refused: no code", "info");
+          let user: OidcIdentity;
           try {
-            const user = await oidc.finish(code, login);
-            const principal: Principal = {
-              keyId: null,
-              name: displayName(user),
-              tenant: "default",
-              role: "admin",
-              models: ["*"],
-              limits: {},
-              via: "session",
-            };
-            const { cookie, session } = await open(request, principal, "oidc", { sso: user });
-            call.known(session.principal);
-            await deps.recordAction(
-              principal,
-              { clientIp, requestId },
-              { action: "session.sign_in", detail: `single sign-on (subject ${user.subject})` },
-            );
-            return redirect(call.headers, "/admin/", clear, cookie);
+            user = await oidc.finish(code, login);
           } catch (error) {
             const unavailable = error instanceof OidcError && error.kind === "unavailable";
             return unavailable
               ? back("sso_unavailable", `unavailable: ${reasonOf(error)}`, "warn")
               : back("sso_refused", `refused: ${reasonOf(error)}`, "warn");
           }
+          const principal: Principal = {
+            keyId: null,
+            name: displayName(user),
+            tenant: "default",
+            role: "admin",
+            models: ["*"],
+            limits: {},
+            via: "session",
+          };
+          // Known before the session is stored: a storage failure (the guard's 500) names who it was.
+          call.known(principal);
+          const { cookie, session } = await open(
+            request,
+            principal,
+            "oidc",
+            { sso: user },
+            { clientIp, requestId, detail: `single sign-on (subject ${user.subject})` },
+          );
+          call.known(session.principal);
+          return redirect(call.headers, "/admin/", clear, cookie);
         });
       }),
     );

@@ -147,16 +147,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
-    // An embedder's authenticator decides its JWT callers itself: their sessions are not re-checked.
-    ...(options.auth || options.authenticate
+    // An embedder's authenticator decides its callers itself, their tenants included (an unlisted
+    // one is served as a caller outside every tenant): their sessions are not re-checked.
+    ...(embedderAuth
       ? {}
       : {
           jwt: {
             current: () => ({ version: runtime.current.version, config: runtime.current.config.auth.jwt }),
             keyHeld: auth.jwtKeyHeld,
           },
+          tenantServed: (tenant: string) => !tenantUnconfigured(runtime.current.config, tenant),
         }),
-    tenantServed: (tenant) => !tenantUnconfigured(runtime.current.config, tenant),
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),

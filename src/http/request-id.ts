@@ -23,6 +23,12 @@ export function givenRequestId(headers: Headers): string | undefined {
 /** The `x-request-id` header of an answer given outside the request pipeline (probes). */
 export const requestIdHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
 
+/** An answer's own headers and its `x-request-id`, for one given outside the request pipeline (static pages). */
+export const withRequestId = (request: Request, headers: Record<string, string>): Record<string, string> => ({
+  ...requestIdHeader(request),
+  ...headers,
+});
+
 /** What a fresh id's hex digits follow. */
 export const FRESH_ID_PREFIX = "req_";
 const PREFIX = FRESH_ID_PREFIX;

@@ -94,3 +94,18 @@ test("a request through an app names it, after its front door; one at the root's
   expect(lines.find((line) => line.request_id === "a1")).not.toHaveProperty("app");
   expect(loopLines("text")).toContain(" request request_id=a6 front_door=chat app=billing key=ci ");
 });
+
+test("an access line's cost is shown without a float product's noise, on either path", () => {
+  // 17 tokens at $0.15 a million: 0.0000025499999999999997 as multiplied.
+  const noisy = makeRecord({ requestId: "noisy", costUsd: (17 * 0.15) / 1e6 });
+  const logged: string[] = [];
+  accessLog(createLogger({ format: "json", write: (line) => logged.push(line) }))(noisy);
+  const writer = new AuditRowWriter(64);
+  writer.put(noisy, rowLineOf("json"));
+  const lines: RowLine[] = [];
+  const thread = accessLines(parseAuditBatch(writer.bytes.subarray(0, writer.used), lines), lines);
+  for (const line of [logged.join(""), thread]) {
+    expect(line).toContain('"cost_usd":0.00000255}');
+    expect(JSON.parse(line).cost_usd).toBe(0.00000255);
+  }
+});

@@ -1,3 +1,4 @@
+import { roundUsd } from "../core/round-usd.ts";
 import { isoTime } from "../log/iso-time.ts";
 import { jsonLine, type LineParts, textLine } from "../log/line-format.ts";
 import type { LogFields, LogFormat } from "../log/logger.ts";
@@ -35,7 +36,8 @@ export function accessFields(
     stream: row[FIELD.stream],
     tokens_in: row[FIELD.inputTokens],
     tokens_out: row[FIELD.outputTokens],
-    cost_usd: row[FIELD.costUsd] || undefined,
+    // For reading: without a float product's noise (0.0000025499999999999997), as the admin views show it.
+    cost_usd: row[FIELD.costUsd] ? roundUsd(row[FIELD.costUsd]) : undefined,
     error: row[FIELD.errorClass] ?? undefined,
     reason,
     detail,

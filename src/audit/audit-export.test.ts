@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { printable } from "../core/printable.ts";
+import { roundUsd } from "../core/round-usd.ts";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { exportAudit, exportAuditStream } from "./audit-export.ts";
 import { makeRecord } from "./audit-fixture.ts";
@@ -165,9 +166,11 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
             ? ""
             : column === "attempts"
               ? JSON.stringify(value)
-              : typeof value === "string" && /^[=+\-@\t\r]/.test(value)
-                ? `'${value}`
-                : String(value);
+              : column === "costUsd"
+                ? String(roundUsd(value as number))
+                : typeof value === "string" && /^[=+\-@\t\r]/.test(value)
+                  ? `'${value}`
+                  : String(value);
         expect([column, row[at]]).toEqual([column, expected]);
       });
     });
@@ -178,6 +181,18 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
     expect(JSON.parse(at("attempts") ?? "null")).toEqual(attempts);
     expect(header?.includes("requestBody")).toBe(bodies);
   }
+});
+
+test("a cost's float noise is not in the CSV a person reads; NDJSON keeps the record exact, as the API's rows", async () => {
+  const db = createSqliteAuditStore({ database: new Database(":memory:") });
+  // 17 tokens at $0.15 a million: 0.0000025499999999999997 as multiplied.
+  const costUsd = (17 * 0.15) / 1e6;
+  await db.insert([makeRecord({ requestId: "noisy", costUsd })]);
+  const filter = auditFilterSchema.parse({});
+  const [header, row] = parseCsv(await collect(exportAudit(db, filter, "csv")));
+  expect(row?.[header?.indexOf("costUsd") ?? -1]).toBe("0.00000255");
+  const [line = ""] = (await collect(exportAudit(db, filter, "ndjson"))).split("\n");
+  expect(JSON.parse(line).costUsd).toBe(costUsd);
 });
 
 test("no export runs a terminal's escape sequences: CSV shows controls as escapes, NDJSON escapes C1 too", async () => {

@@ -1,4 +1,5 @@
 import { printableJson } from "../core/printable.ts";
+import { roundUsd } from "../core/round-usd.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { encodeAttempts } from "./audit-attempt.ts";
@@ -48,9 +49,17 @@ type Column = (typeof COLUMNS)[number] | (typeof BODY_COLUMNS)[number];
 /** One NDJSON line: the record as its JSON (what an export and a stop's unwritten rows write). */
 export const ndjsonLine = (record: AuditRecord): string => `${printableJson(record)}\n`;
 
-/** One CSV cell: the field's value, the attempt list as its JSON. */
+/**
+ * One CSV cell: the field's value, the attempt list as its JSON, the cost without a float
+ * product's noise (a spreadsheet's reader's figure, as the admin views show it). NDJSON keeps
+ * the record exact: the API's audit rows, and what `mindgw audit import` adds to the spend totals.
+ */
 const cell = (record: AuditRecord, column: Column) =>
-  column === "attempts" ? encodeAttempts(record.attempts) : record[column];
+  column === "attempts"
+    ? encodeAttempts(record.attempts)
+    : column === "costUsd"
+      ? roundUsd(record.costUsd)
+      : record[column];
 
 export interface ExportOptions {
   /** Rows per read (and per chunk). Each read is its own short statement. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
 import type { SpendStore } from "../storage/storage.ts";
 import { waitForValue } from "../testing/wait-for.ts";
-import { ENDED_PERIOD_KEPT_MS, SpendLedger } from "./spend-ledger.ts";
+import { ENDED_PERIOD_KEPT_MS, SpendLedger, type SpendTask } from "./spend-ledger.ts";
 import { manualClock } from "./test-support.ts";
 
 /** A store that counts the totals each read hands back. */
@@ -129,6 +129,79 @@ describe("SpendLedger reads back what changed", () => {
     expect(sent[2]?.id).not.toBe(sent[0]?.id as string);
     expect(await inner.total("key_a")).toBe(0.75);
     expect(ledger.spent("key_a")).toBe(0.75);
+  });
+});
+
+/** A store whose reads (`changedSince`) and writes (`add`) fail while told to, counting both. */
+function failingStore(inner: SpendStore) {
+  const fails = { read: false, write: false };
+  const calls = { read: 0, write: 0 };
+  const store: SpendStore = {
+    ...inner,
+    async changedSince(cursor) {
+      calls.read++;
+      if (fails.read) throw new Error("connection refused");
+      return inner.changedSince(cursor);
+    },
+    async add(deltas, id) {
+      calls.write++;
+      if (fails.write) throw new Error("connection refused");
+      return inner.add(deltas, id);
+    },
+  };
+  return { store, fails, calls };
+}
+
+describe("SpendLedger at a stop, and its failures named", () => {
+  test("closing with no spend held asks nothing of the store: it resolves with the database down", async () => {
+    const { store, fails, calls } = failingStore(createMemorySpendStore());
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    fails.read = fails.write = true;
+    const before = { ...calls };
+    await ledger.close();
+    expect(calls).toEqual(before);
+  });
+
+  test("closing writes the spend held and reads nothing back: a read that would fail fails no stop", async () => {
+    const inner = createMemorySpendStore();
+    const { store, fails, calls } = failingStore(inner);
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    fails.read = true;
+    ledger.add("key_a", 0.25);
+    const reads = calls.read;
+    await ledger.close();
+    expect(await inner.total("key_a")).toBe(0.25);
+    expect(calls.read).toBe(reads);
+  });
+
+  test("closing with spend a failed write left still fails: that spend is unwritten", async () => {
+    const inner = createMemorySpendStore();
+    const { store, fails } = failingStore(inner);
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    fails.write = true;
+    ledger.add("key_a", 0.25);
+    await expect(ledger.flush()).rejects.toThrow("connection refused");
+    await expect(ledger.close()).rejects.toThrow("connection refused");
+    fails.write = false;
+    await ledger.close();
+    expect(await inner.total("key_a")).toBe(0.25);
+  });
+
+  test("a periodic flush names what failed: the write as a flush, the read-back alone as a refresh", async () => {
+    const { store, fails } = failingStore(createMemorySpendStore());
+    const failed: SpendTask[] = [];
+    const ledger = new SpendLedger({ store, flushMs: 5, onError: (_error, task) => failed.push(task) });
+    await ledger.start();
+    fails.read = true;
+    await waitForValue("a failed read-back", () => failed.length > 0);
+    expect(failed[0]).toBe("refresh");
+    fails.write = true;
+    ledger.add("key_a", 1);
+    await waitForValue("a failed write", () => failed.includes("flush"));
+    await ledger.close().catch(() => {});
   });
 });
 

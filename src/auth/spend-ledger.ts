@@ -1,11 +1,19 @@
 import type { SpendStore } from "../storage/storage.ts";
 import { spendPeriodEnd } from "./limit-scope.ts";
 
+/**
+ * What a failed periodic task was doing: writing this process's spend (`flush`), reading back the
+ * totals every writer changed (`refresh`: this process's spend is written, only the totals held
+ * are stale), or deleting the totals of ended budget periods (`prune`).
+ */
+export type SpendTask = "flush" | "refresh" | "prune";
+
 export interface SpendLedgerOptions {
   store: SpendStore;
   /** How often local spend is written and others' spend read back. Default 1000 ms. */
   flushMs?: number;
-  onError?: (error: unknown) => void;
+  /** A periodic task failed (tried again at the next flush); `close` rejects instead. */
+  onError?: (error: unknown, task: SpendTask) => void;
   /** The clock that says which budget periods have ended (tests move it). */
   now?: () => number;
 }
@@ -24,6 +32,12 @@ interface SpendBatch {
 
 /** How often the totals held are looked through for ended periods. */
 const PRUNE_EVERY_MS = 3_600_000;
+
+/** A flush that failed, and at which task. */
+interface FlushFailure {
+  readonly task: SpendTask;
+  readonly error: unknown;
+}
 
 /**
  * Running spend per subject, readable synchronously on the request path. Totals are the
@@ -44,8 +58,14 @@ export class SpendLedger {
   private cursor = 0;
   private pruneAt = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private flushing: Promise<void> | null = null;
+  private flushing: Promise<FlushFailure | undefined> | null = null;
   private readonly now: () => number;
+  /** A flush's tasks, in order: one that fails ends the flush, named by its task. */
+  private readonly tasks: readonly (readonly [SpendTask, () => Promise<void>])[] = [
+    ["flush", () => this.writeHeld()],
+    ["refresh", () => this.readBack()],
+    ["prune", () => this.pruneEnded()],
+  ];
 
   constructor(private readonly options: SpendLedgerOptions) {
     this.now = options.now ?? Date.now;
@@ -57,11 +77,13 @@ export class SpendLedger {
     this.base = loaded.totals;
     this.cursor = loaded.cursor;
     // A store that cannot delete now is tried again within the hour; the gateway starts anyway.
-    await this.pruneEnded().catch(this.options.onError ?? (() => {}));
+    await this.pruneEnded().catch((error) => this.options.onError?.(error, "prune"));
     const every = this.options.flushMs ?? 1000;
     if (this.timer || every <= 0) return;
     this.timer = setInterval(() => {
-      this.flush().catch(this.options.onError ?? (() => {}));
+      this.run().then((failure) => {
+        if (failure) this.options.onError?.(failure.error, failure.task);
+      });
     }, every);
     this.timer.unref?.();
   }
@@ -79,22 +101,49 @@ export class SpendLedger {
     if (usd > 0) this.pending.set(subject, (this.pending.get(subject) ?? 0) + usd);
   }
 
-  /** Writes pending deltas, then reads back what changed (which includes them and other processes'). */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
+  /**
+   * Writes pending deltas, then reads back what changed (which includes them and other processes').
+   * An idle flush still reads: other nodes' spend, and the CLI's, arrive that way.
+   */
+  async flush(): Promise<void> {
+    const failure = await this.run();
+    if (failure) throw failure.error;
+  }
+
+  /**
+   * Writes what this process holds, once any flush under way has ended; reads nothing back, as
+   * nothing will read the totals again. Holding nothing, it asks nothing of the store: a stop
+   * while the database is down fails only when spend is left unwritten.
+   */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    // Its failure is no stop's: what it did not write is still held, and written below.
+    await this.flushing;
+    await this.writeHeld();
+  }
+
+  /** One flush at a time: a caller during one shares its outcome. */
+  private run(): Promise<FlushFailure | undefined> {
+    this.flushing ??= this.flushOnce().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.flushing;
-    await this.flush();
+  private async flushOnce(): Promise<FlushFailure | undefined> {
+    for (const [task, run] of this.tasks) {
+      try {
+        await run();
+      } catch (error) {
+        return { task, error };
+      }
+    }
+    return undefined;
   }
 
-  private async write(): Promise<void> {
+  /** Writes the batch a failed write left, then the deltas pending. */
+  private async writeHeld(): Promise<void> {
     // A batch that failed goes first, as it was: its failed try may have landed after all (the
     // database never confirmed it), and under the same id the store adds it no second time.
     if (this.unsettled) await this.send(this.unsettled);
@@ -103,6 +152,10 @@ export class SpendLedger {
       this.pending = new Map();
       await this.send(batch);
     }
+  }
+
+  /** Reads back the totals every writer changed since the last read. */
+  private async readBack(): Promise<void> {
     // Until the totals that hold them are read back, the written deltas still count as in flight.
     const written = this.inflight;
     try {
@@ -117,7 +170,6 @@ export class SpendLedger {
     } finally {
       this.inflight = new Map();
     }
-    await this.pruneEnded();
   }
 
   /** Writes one batch; one the store fails stays unsettled (and counted) for the next flush. */

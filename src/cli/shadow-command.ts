@@ -1,18 +1,13 @@
 import type { Command } from "commander";
 import { parseInput } from "../http/parse-input.ts";
-import {
-  type ShadowAggregate,
-  type ShadowPage,
-  type ShadowQuery,
-  shadowQuerySchema,
-} from "../shadow/shadow-api-schema.ts";
+import { type ShadowPage, type ShadowQuery, shadowQuerySchema } from "../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../shadow/shadow-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStore } from "./config-store.ts";
 import { resolveConfig } from "./resolve-config.ts";
-import { textTable } from "./text-table.ts";
+import { shadowTable } from "./shadow-table.ts";
 import { sinceTime } from "./time-flags.ts";
 
 interface ReportOptions extends TargetFlags {
@@ -20,28 +15,6 @@ interface ReportOptions extends TargetFlags {
   keyId?: string;
   since?: string;
   json?: boolean;
-}
-
-const rate = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
-const ms = (value: number | null) => (value === null ? "-" : `${Math.round(value)}`);
-const usd = (value: number) => `$${value.toFixed(4)}`;
-
-function table(aggregates: readonly ShadowAggregate[]): string {
-  if (aggregates.length === 0) return "no shadow pairs recorded in this range\n";
-  return textTable<ShadowAggregate>(
-    [
-      ["MODEL", (a) => a.model],
-      ["PAIRS", (a) => String(a.pairs)],
-      ["SHADOW OK", (a) => String(a.shadowOk)],
-      ["EXACT", (a) => rate(a.exactRate)],
-      ["SIMILARITY", (a) => (a.meanSimilarity === null ? "-" : a.meanSimilarity.toFixed(3))],
-      ["JSON VALID", (a) => rate(a.shadowJsonValidRate)],
-      ["TOOLS AGREE", (a) => rate(a.toolAgreementRate)],
-      ["LATENCY MS (P/S)", (a) => `${ms(a.primaryLatencyMsMean)}/${ms(a.shadowLatencyMsMean)}`],
-      ["COST (P/S)", (a) => `${usd(a.primaryCostUsd)}/${usd(a.shadowCostUsd)}`],
-    ],
-    aggregates,
-  );
 }
 
 /** The answering node's copies, under the table of a report read through a gateway. */
@@ -121,6 +94,6 @@ export function registerShadow(program: Command): void {
             )
           : await localReport(target.configFile, query, options.migrate === true);
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
-      else process.stdout.write(table(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));
+      else process.stdout.write(shadowTable(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));
     });
 }

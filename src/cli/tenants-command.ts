@@ -5,14 +5,13 @@ import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStoreReadOnly } from "./config-store.ts";
+import { dollars } from "./dollars.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
 interface TenantsOptions extends TargetFlags {
   json?: boolean;
 }
-
-const usd = (value: number) => `$${value.toFixed(4)}`;
 
 function table(tenants: readonly TenantReport[]): string {
   if (tenants.length === 0) return "no tenants configured\n";
@@ -22,11 +21,11 @@ function table(tenants: readonly TenantReport[]): string {
       ["KEYS", (t) => String(t.keys)],
       ["RPM", (t) => (t.rpm === null ? "-" : String(t.rpm))],
       ["TPM", (t) => (t.tpm === null ? "-" : String(t.tpm))],
-      ["BUDGET", (t) => (t.budget ? `${usd(t.budget.usd)}/${t.budget.per}` : "-")],
+      ["BUDGET", (t) => (t.budget ? `${dollars(t.budget.usd)}/${t.budget.per}` : "-")],
       ["REQUESTS", (t) => String(t.usage.requests)],
       ["TOKENS", (t) => String(t.usage.inputTokens + t.usage.outputTokens)],
-      ["SPENT", (t) => usd(t.usage.costUsd)],
-      ["REMAINING", (t) => (t.remainingUsd === null ? "-" : usd(t.remainingUsd))],
+      ["SPENT", (t) => dollars(t.usage.costUsd)],
+      ["REMAINING", (t) => (t.remainingUsd === null ? "-" : dollars(t.remainingUsd))],
     ],
     tenants,
   );

@@ -2,7 +2,7 @@ import { pricedUnderBudget } from "../auth/limit-pricing.ts";
 import type { Policy } from "../auth/policy.ts";
 import { RateLimiter, tenantSpendSubject } from "../auth/rate-limiter.ts";
 import type { SharedCounters } from "../auth/shared-counters.ts";
-import { SpendLedger } from "../auth/spend-ledger.ts";
+import { SpendLedger, type SpendTask } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { repeatedFailure } from "../log/repeated-failure.ts";
@@ -20,8 +20,17 @@ export async function buildLimitsPolicy(
   /** A cluster node's counters (Redis): limits exact over every node. */
   shared?: SharedCounters,
 ): Promise<Policy> {
-  // Every second while the spend store is down: once at first, then once in 30 s, with the cause.
-  const spend = new SpendLedger({ store, onError: repeatedFailure(logger, "spend flush") });
+  // Every second while the spend store is down: once at first, then once in 30 s, with the cause,
+  // each task in its own words: a failed read-back left no spend unwritten.
+  const failed: Record<SpendTask, (error: unknown) => void> = {
+    flush: repeatedFailure(logger, "spend flush"),
+    refresh: repeatedFailure(
+      logger,
+      "spend refresh (reading every node's totals back; this node's spend is written)",
+    ),
+    prune: repeatedFailure(logger, "deleting ended budget periods' spend totals"),
+  };
+  const spend = new SpendLedger({ store, onError: (error, task) => failed[task](error) });
   await spend.start();
   const pricing = new PriceBook(config);
   const limiter = new RateLimiter({

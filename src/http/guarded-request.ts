@@ -19,8 +19,12 @@ export interface Guarded {
   readonly principal: Principal;
   readonly ledger: RequestLedger;
   readonly headers: Record<string, string>;
-  /** Call when the handler hands back a stream: the request ends when `done` is called. */
-  deferEnd(): (status: number, error?: GatewayError) => void;
+  /**
+   * Call when the handler hands back a stream: the request ends when `done` is called. A live
+   * event stream's (`"event stream"`) gives back its place among the requests in flight at once
+   * (lifecycle.ts: a drain still waits for it).
+   */
+  deferEnd(kind?: "event stream"): (status: number, error?: GatewayError) => void;
 }
 
 /**
@@ -46,6 +50,8 @@ export class GuardedRequest implements Guarded {
   deferred = false;
   /** A client slot is held (released with the request). */
   slot = false;
+  /** A live event stream: counted as such, not in flight, until it ends. */
+  private eventStream = false;
   /** For the record of a refusal at the door (see there). */
   beforehand: KnownBeforehand | undefined = undefined;
 
@@ -65,8 +71,12 @@ export class GuardedRequest implements Guarded {
     this.ledger.principal = principal;
   }
 
-  deferEnd(): (status: number, error?: GatewayError) => void {
+  deferEnd(kind?: "event stream"): (status: number, error?: GatewayError) => void {
     this.deferred = true;
+    if (kind === "event stream") {
+      this.eventStream = true;
+      this.gate.lifecycle.toEventStream();
+    }
     return (status, error) => this.end(status, error);
   }
 
@@ -78,7 +88,8 @@ export class GuardedRequest implements Guarded {
 
   /** Gives back the place the request held (the in-flight count, its client's slot). */
   leave(): void {
-    this.gate.lifecycle.leave();
+    if (this.eventStream) this.gate.lifecycle.eventStreamEnded();
+    else this.gate.lifecycle.leave();
     if (this.slot) this.gate.clientSlots?.leave(this.ip);
   }
 }

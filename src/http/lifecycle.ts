@@ -4,11 +4,18 @@ export type Refusal = "draining" | "full";
 /**
  * Readiness, draining and the bound on requests in flight. After `drain()` the gateway is not
  * ready, takes no new requests, and `idle()` resolves once every request in flight (streams
- * included) has finished. At `maxInFlight()` requests it refuses the next one at once rather
- * than queue it behind generations that may last minutes.
+ * included) has finished, and every live event stream has ended. At `maxInFlight()` requests it
+ * refuses the next one at once rather than queue it behind generations that may last minutes.
  */
 export class Lifecycle {
   private inFlight = 0;
+  /**
+   * Live event streams (`/admin/api/events`: `mindgw tail`, the web UI live): each entered as a
+   * request, then counted here alone. Open for hours and serving no model call, they are no
+   * request in flight (`active`: the metric, the bound, the upstream client's choice); a drain
+   * closes them first (`beforeDrain`) and waits for their ends, which write their audit rows.
+   */
+  private eventStreams = 0;
   private draining = false;
   private waiters: (() => void)[] = [];
 
@@ -39,9 +46,20 @@ export class Lifecycle {
 
   leave(): void {
     this.inFlight--;
-    // `splice` only when someone waits: it makes a list on every call, and at c=1 the count
-    // reaches 0 with every request.
-    if (this.inFlight === 0 && this.waiters.length > 0) for (const wake of this.waiters.splice(0)) wake();
+    this.wakeIfIdle();
+  }
+
+  /** A request counted in is a live event stream from now: no longer in flight, still waited for by a drain. */
+  toEventStream(): void {
+    this.inFlight--;
+    this.eventStreams++;
+    this.wakeIfIdle();
+  }
+
+  /** A live event stream (`toEventStream`) ended. */
+  eventStreamEnded(): void {
+    this.eventStreams--;
+    this.wakeIfIdle();
   }
 
   drain(): void {
@@ -49,7 +67,14 @@ export class Lifecycle {
   }
 
   idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.eventStreams === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wakeIfIdle(): void {
+    // `splice` only when someone waits: it makes a list on every call, and at c=1 the count
+    // reaches 0 with every request.
+    if (this.inFlight === 0 && this.eventStreams === 0 && this.waiters.length > 0)
+      for (const wake of this.waiters.splice(0)) wake();
   }
 }

@@ -24,6 +24,12 @@ export function givenRequestId(headers: Headers): string | undefined {
 /** The `x-request-id` header of an answer given outside the request pipeline (probes). */
 export const requestIdHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
 
+/** An answer's own headers and its `x-request-id`, for one given outside the request pipeline (static pages). */
+export const withRequestId = (request: Request, headers: Record<string, string>): Record<string, string> => ({
+  ...requestIdHeader(request),
+  ...headers,
+});
+
 const PREFIX = FRESH_ID_PREFIX;
 const HEX = new TextEncoder().encode("0123456789abcdef");
 /** The id written in place, read out as one string: `req_` and a UUIDv7's 32 hex digits. */

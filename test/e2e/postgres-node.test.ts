@@ -501,11 +501,17 @@ describe("a worker connected to the node", () => {
     expect(worker.route).toBe("worker:w1");
   }, 90_000);
 
-  test("PostgreSQL restarted under load: 503 audit_unavailable while it is down, served again without a restart", async () => {
+  test("PostgreSQL restarted under load: 503 audit_unavailable while it is down, served again without a restart; a node that owes no spend stops cleanly meanwhile", async () => {
+    // A node that serves nothing: its stop during the outage has no spend to write.
+    const idle = await fx.spawn({ config: ownNodeConfig(await postgres.createDatabase("idle-at-outage")) });
     const load = backgroundLoad((_turn, id) => chat(adminKey, { id }), { prefix: "pg-down" });
     await waitFor("load to be under way", () => load.statuses.length >= 20);
     try {
       await postgres.kill();
+      // RELIABILITY.md reads `stop: the limits policy (spend flush) failed` as spend left unwritten
+      // (`audit import` without `--no-spend`): an idle node's stop never reads the totals back to say it.
+      expect(await idle.stop()).toBe(0);
+      expect(idle.stderr.all).not.toContain("spend flush");
       let probe = 0;
       // When the refused request was sent and answered: its row is found by arrival time among
       // the load's (a refusal comes before authentication, so the row has no key to filter on).

@@ -8,6 +8,7 @@ import { type AdminContext, adminGuards } from "../admin/admin-guards.ts";
 import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
+import { requestIdHeader, withRequestId } from "../request-id.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
 import type { JwtAdmission } from "./jwt-admission.ts";
 import type { LoginSeal } from "./login-seal.ts";
@@ -51,7 +52,8 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
   expiresAt: session.expiresAt,
 });
 
-const missing = (message: string) => errorResponse(notFound(message), "openai", {});
+const missing = (request: Request, message: string) =>
+  errorResponse(notFound(message), "openai", requestIdHeader(request));
 const DISABLED = "the admin UI is disabled (admin_ui.enabled)";
 
 /** How a sign-in is recorded (the admin-action audit's `session.sign_in`). */
@@ -74,7 +76,7 @@ export type OpenSession = (
 ) => Promise<{ session: AdminSession; cookie: string }>;
 
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
-export type WhileEnabled = <C>(
+export type WhileEnabled = <C extends { request: Request }>(
   handle: (context: C) => Promise<Response> | Response,
 ) => (context: C) => Promise<Response> | Response;
 
@@ -113,31 +115,33 @@ export function adminUiRoutes(deps: AdminUiDeps) {
   };
   // Sign-in included: while the UI is off, nobody signs in to it.
   const whileEnabled: WhileEnabled = (handle) => (context) =>
-    deps.config().enabled ? handle(context) : missing(DISABLED);
-  const shell = async () => {
-    if (!deps.config().enabled) return missing(DISABLED);
+    deps.config().enabled ? handle(context) : missing(context.request, DISABLED);
+  // The page, its assets and the session check are for no caller (the page's API calls are):
+  // no audit row or access line, as `/healthz`, but an `x-request-id` (docs/OBSERVABILITY.md).
+  const shell = async (request: Request) => {
+    if (!deps.config().enabled) return missing(request, DISABLED);
     return new Response(uiShell(await uiBundle()), {
-      headers: {
+      headers: withRequestId(request, {
         ...SECURITY_HEADERS,
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-store",
-      },
+      }),
     });
   };
 
   const doors = adminGuards(deps.guard);
   let app: AnyElysia = new Elysia()
-    .get("/admin", shell)
-    .get("/admin/", shell)
-    .get("/admin/assets/:name", async ({ params }) => {
+    .get("/admin", ({ request }) => shell(request))
+    .get("/admin/", ({ request }) => shell(request))
+    .get("/admin/assets/:name", async ({ params, request }) => {
       const asset = (await uiBundle()).byName.get(params.name);
-      if (!asset || !deps.config().enabled) return missing(`no asset ${params.name}`);
+      if (!asset || !deps.config().enabled) return missing(request, `no asset ${params.name}`);
       return new Response(asset.body, {
-        headers: {
+        headers: withRequestId(request, {
           ...SECURITY_HEADERS,
           "content-type": asset.contentType,
           "cache-control": "public, max-age=31536000, immutable",
-        },
+        }),
       });
     })
     .get(
@@ -193,6 +197,6 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       ),
     )
     .use(ssoRoutes(deps, open, whileEnabled));
-  for (const page of UI_PAGES) app = app.get(`/admin/${page}`, shell);
+  for (const page of UI_PAGES) app = app.get(`/admin/${page}`, ({ request }) => shell(request));
   return app;
 }

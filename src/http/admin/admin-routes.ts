@@ -59,7 +59,8 @@ export function adminRoutes(deps: AdminDeps) {
       return eventStream(guarded, scope);
     })(context);
   const eventStream = (guarded: Guarded, scope: string | null) => {
-    const end = guarded.deferEnd();
+    // Open for hours, serving no one: not among the requests in flight, which a drain still waits for.
+    const end = guarded.deferEnd("event stream");
     const headers = guarded.headers;
     // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
     const seesWorkers = guarded.principal.role === "admin";

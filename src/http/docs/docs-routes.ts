@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../../package.json" with { type: "json" };
+import { withRequestId } from "../request-id.ts";
 import type { openApiDocument } from "./openapi-document.ts";
 import type { ServedSurface } from "./served-surface.ts";
 
@@ -57,21 +58,33 @@ export function docsRoutes(surface: ServedSurface) {
   // mounted once (served-surface.ts), so no reload changes it.
   let document: string | undefined;
   const cache = { "cache-control": "public, max-age=3600" };
+  // Static, for no caller: no audit row or access line (as `/healthz`), but an `x-request-id`.
   return new Elysia()
-    .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
-    .get("/docs/openapi.json", () => {
+    .get(
+      "/docs",
+      ({ request }) =>
+        new Response(PAGE, {
+          headers: withRequestId(request, { "content-type": "text/html; charset=utf-8" }),
+        }),
+    )
+    .get("/docs/openapi.json", ({ request }) => {
       document ??= JSON.stringify(documentBuilder()(packageJson.version, surface));
-      return new Response(document, { headers: { "content-type": "application/json" } });
+      return new Response(document, {
+        headers: withRequestId(request, { "content-type": "application/json" }),
+      });
     })
     .get(
       "/docs/swagger-ui.css",
-      () => new Response(Bun.file(css), { headers: { ...cache, "content-type": "text/css; charset=utf-8" } }),
+      ({ request }) =>
+        new Response(Bun.file(css), {
+          headers: withRequestId(request, { ...cache, "content-type": "text/css; charset=utf-8" }),
+        }),
     )
     .get(
       "/docs/swagger-ui-bundle.js",
-      () =>
+      ({ request }) =>
         new Response(Bun.file(bundle), {
-          headers: { ...cache, "content-type": "text/javascript; charset=utf-8" },
+          headers: withRequestId(request, { ...cache, "content-type": "text/javascript; charset=utf-8" }),
         }),
     );
 }

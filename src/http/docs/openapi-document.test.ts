@@ -116,6 +116,19 @@ describe("the OpenAPI document of the default config", () => {
     expect(misexampled(gw.doc)).toEqual([]);
   });
 
+  test("a compaction's body is described as one, not as a Responses request that continues and stores an answer", () => {
+    const body = gw.doc.paths["/v1/responses/compact"]?.post?.requestBody?.content["application/json"];
+    const ref = body?.schema?.$ref ?? "";
+    const schema = gw.doc.components.schemas[ref.replace("#/components/schemas/", "")] as {
+      description?: string;
+      examples?: Record<string, unknown>[];
+    };
+    expect(ref).not.toBe("#/components/schemas/ResponsesRequest");
+    expect(schema.description).toStartWith("The conversation to compact");
+    expect(schema.examples?.some((example) => "store" in example)).toBe(false);
+    expect(body?.example).toEqual(schema.examples?.[0]);
+  });
+
   test("an event stream is offered only by the operations that stream: never embeddings, a count or a compaction", () => {
     const streamed = Object.entries(gw.doc.paths).flatMap(([path, methods]) =>
       methods.post?.responses["200"]?.content?.["text/event-stream"] ? [path] : [],

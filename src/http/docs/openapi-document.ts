@@ -10,6 +10,7 @@ import { adminReadPaths } from "./admin-read-paths.ts";
 import { clientPaths, MODEL_OPERATIONS, serves } from "./client-paths.ts";
 import { type JsonSchema, jsonSchemaOf } from "./json-schema.ts";
 import { operatorPaths } from "./operator-paths.ts";
+import { COMPACT_REQUEST, compactRequestSchema } from "./responses-paths.ts";
 import type { DocumentedFront, ServedSurface } from "./served-surface.ts";
 
 const openAIError = z
@@ -66,6 +67,8 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
   for (const [operation, { name }] of Object.entries(MODEL_OPERATIONS) as [Operation, { name: string }][])
     if (surface.fronts.some((front) => serves(front, operation)))
       schemas[name] = jsonSchemaOf(REQUEST_SCHEMAS[operation]);
+  const responsesRequest = schemas[MODEL_OPERATIONS.responses.name];
+  if (responsesRequest) schemas[COMPACT_REQUEST] = compactRequestSchema(responsesRequest);
   return {
     openapi: "3.1.0",
     info: {

@@ -1,4 +1,27 @@
+import type { JsonSchema } from "./json-schema.ts";
 import { errorResponses, json, ref } from "./openapi-responses.ts";
+
+/** The compaction's body in `components.schemas`. */
+export const COMPACT_REQUEST = "ResponsesCompactRequest";
+
+const compactExample = {
+  model: "gpt-4o-mini",
+  input: [
+    { role: "user", content: "Plan a refactor of the billing module" },
+    { role: "assistant", content: "First, split the invoice writer…" },
+  ],
+};
+
+/**
+ * The compaction's body: the Responses request's schema, which checks it (responses-routes.ts),
+ * in its own words and example, where the shared component told of continuing and storing an answer.
+ */
+export const compactRequestSchema = (responsesRequest: JsonSchema): JsonSchema => ({
+  ...responsesRequest,
+  description:
+    "The conversation to compact, in the Responses API's request shape (`input`, `instructions`, a `previous_response_id` whose stored turns come first), checked as `POST /v1/responses`' body is. The gateway stores nothing (`store` changes nothing) and answers JSON (`stream` is not sent on).",
+  examples: [compactExample],
+});
 
 /**
  * Stored Responses API answers and compaction (responses-routes.ts). A response another tenant
@@ -95,23 +118,12 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
       post: {
         ...tag,
         summary: "Compact a conversation into one `compaction` item",
-        // The same operation as `POST /v1/responses` (responses-routes.ts), so the same body schema.
+        // The same operation as `POST /v1/responses` (responses-routes.ts): the same body schema, in its own words.
         description:
           "Routed like `POST /v1/responses` and validated by the same schema. A route whose upstream serves the Responses API gets it at its own `/responses/compact` as `POST /v1/responses` would be sent there, not as sent: the route's model; a `previous_response_id` (unknown to the caller's scope: a 400 on every route) or `item_reference` only where that upstream holds what it names, else the stored turns or items inlined from the gateway's store without the ids it would not find; an item's id the caller's scope does not hold taken off; a `compaction` item the gateway wrote as the user message carrying its summary. Any other route answers with a summary turn of the model, as the one `compaction` item. Nothing is stored. The answer is JSON: a `stream` field is not sent on.",
         requestBody: {
           required: true,
-          content: {
-            "application/json": {
-              schema: ref("ResponsesRequest"),
-              example: {
-                model: "gpt-4o-mini",
-                input: [
-                  { role: "user", content: "Plan a refactor of the billing module" },
-                  { role: "assistant", content: "First, split the invoice writer…" },
-                ],
-              },
-            },
-          },
+          content: { "application/json": { schema: ref(COMPACT_REQUEST), example: compactExample } },
         },
         responses: {
           "200": json(

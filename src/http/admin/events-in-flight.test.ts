@@ -1,0 +1,66 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../config/load-config.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { waitForValue } from "../../testing/wait-for.ts";
+
+// Live event streams (`mindgw tail`, the web UI live) through the real gateway in-process: they
+// are no requests in flight (OBSERVABILITY.md: what a drain waits for; the bound; the upstream
+// client's choice), yet a stop still closes them and writes their rows.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-events-in-flight-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  while (!(await reader.read()).done);
+}
+
+test("open event streams are not requests in flight: not in the metric, not against the bound; a stop ends them and records each", async () => {
+  const { gateway, adminKey, finished } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "gw.db") },
+      server: { max_concurrent_requests: 2 },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+  );
+  const get = (path: string) =>
+    gateway.handle(
+      new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${adminKey}` } }),
+    );
+  const streams: { id: string; reader: ReadableStreamDefaultReader<Uint8Array> }[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const response = await get("/admin/api/events");
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read(); // ": connected"
+      streams.push({ id: response.headers.get("x-request-id") ?? "", reader });
+    }
+    // The scrape itself is the one request in flight.
+    expect(await (await get("/metrics")).text()).toContain("\nmindgw_requests_in_flight 1\n");
+    expect(await (await get("/admin/api/status")).json()).toMatchObject({ inFlight: 1 });
+    // Three streams open and a bound of two: a model call is still served.
+    const chat = await gateway.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+      }),
+    );
+    expect(chat.status).toBe(200);
+  } finally {
+    // Read to their ends, as their clients' sockets are: the stop closes them.
+    const ended = Promise.all(streams.map(({ reader }) => readToEnd(reader)));
+    await gateway.stop();
+    await ended;
+  }
+  const rows = await waitForValue("the streams' rows", () => {
+    const ids = new Set(streams.map((s) => s.id));
+    const found = finished.filter((record) => ids.has(record.requestId));
+    return found.length === streams.length ? found : undefined;
+  });
+  expect(rows.map((row) => [row.frontDoor, row.status])).toEqual(Array(3).fill(["admin", 200]));
+});

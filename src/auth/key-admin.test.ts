@@ -391,6 +391,26 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an empty tenant is none to show (as the routes read ?tenant=) and refused (400, naming tenant) by revoke, rotate and setLimits, nothing changed", async () => {
+    const { storage, admin } = setup();
+    const key = await admin.create("local-operator", { name: "lone", tenant: "acme" });
+    expect((await admin.show("local-operator", key.id, { tenant: "" })).id).toBe(key.id);
+    expect((await admin.show("local-operator", "lone", { tenant: "" })).id).toBe(key.id);
+    for (const refused of [
+      admin.revoke("local-operator", "lone", { tenant: "" }),
+      admin.rotate("local-operator", "lone", {}, { tenant: "" }),
+      admin.setLimits("local-operator", "lone", { rpm: 1 }, { tenant: "" }),
+    ]) {
+      const error = await failure(refused);
+      expect([error.status, error.param]).toEqual([400, "tenant"]);
+      expect(error.message).toStartWith("tenant is empty");
+    }
+    expect((await admin.list("local-operator")).map((k) => [k.id, k.status, k.rpm])).toEqual([
+      [key.id, "active", null],
+    ]);
+    await storage.close();
+  });
+
   test("show by a name none of whose keys is active is held to one tenant too; a revoke by a name with none active in the tenant named says that tenant", async () => {
     const { storage, admin } = setup();
     const acme = await admin.create("local-operator", { name: "old", tenant: "acme" });

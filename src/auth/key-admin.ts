@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
+import { askedTenant, changedTenant } from "../core/tenant-filter.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyPosition, KeyStore } from "../storage/storage.ts";
@@ -107,6 +108,7 @@ export interface KeyAdmin {
 /**
  * Which tenant's key a name means (`?tenant=`, `--tenant`): a name is one credential within a
  * tenant, so an admin outside every tenant names the tenant where the name's keys are in several.
+ * Empty is absent to `show` (`askedTenant`) and refused (400) by a change (`changedTenant`).
  */
 export interface InTenant {
   tenant?: string;
@@ -202,16 +204,18 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
         : (await Array.fromAsync(keyPages(store, read, WHOLE_LIST_PAGE))).flat();
       return keys.map((k) => keyView(k, at));
     },
-    async show(actor, idOrName, { tenant } = {}) {
+    async show(actor, idOrName, options = {}) {
       assertCanManageKeys(actor);
+      const tenant = askedTenant(options.tenant);
       const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName, tenant));
       assertInTenant(actor, key.tenant);
       if (tenant !== undefined && key.tenant !== tenant)
         throw notFound(`no key with id or name "${idOrName}"${inTenantWords(tenant)}`);
       return keyView(key, now());
     },
-    async revoke(actor, idOrName, { tenant, onRevoked } = {}) {
+    async revoke(actor, idOrName, { onRevoked, ...asked } = {}) {
       assertCanManageKeys(actor);
+      const tenant = changedTenant(asked.tenant);
       const told = onRevoked && ((key: KeyRecord) => onRevoked(keyView(key, now())));
       const options = { ...(tenant === undefined ? {} : { tenant }), ...(told ? { onRevoked: told } : {}) };
       const revoked = (await revocation(actor, idOrName, options)).map((k) => keyView(k, now()));
@@ -219,8 +223,9 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       if (!named) throw notFound(`no key with id or name "${idOrName}"${inTenantWords(tenant)}`);
       return { ...named, revoked };
     },
-    async rotate(actor, idOrName, input = {}, { tenant } = {}) {
+    async rotate(actor, idOrName, input = {}, options = {}) {
       assertCanManageKeys(actor);
+      const tenant = changedTenant(options.tenant);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
       const old = await lookup.newestActive(actor, idOrName, "rotate", tenant);
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
@@ -228,8 +233,9 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const { successor, key, previous } = await rotation(actor, old, graceMs);
       return { ...keyView(successor, now()), key, previous: keyView(previous, now()) };
     },
-    async setLimits(actor, idOrName, input, { tenant } = {}) {
+    async setLimits(actor, idOrName, input, options = {}) {
       assertCanManageKeys(actor);
+      const tenant = changedTenant(options.tenant);
       const fields = parse(schemas.limits, input);
       const change = limitsChangeOf(fields, now());
       const key = await lookup.newestActive(actor, idOrName, "change the limits of", tenant);

@@ -40,19 +40,6 @@ describe("cloud provider fields", () => {
     expect(issues({ type: "openai", preset: "grok" })[0]).toStartWith("providers.0.preset:");
   });
 
-  test("responses_api on azure (or any type but openai) is refused, not ignored, the way to Azure's own Responses API named", () => {
-    const azure = { type: "azure", base_url: "https://r.openai.azure.com", api_version: "v1", api_key: "k" };
-    expect(issues({ ...azure, responses_api: true })).toEqual([
-      "providers.0.responses_api: only for type openai: an azure provider serves Responses callers through chat; for Azure's own Responses API, a provider of type openai with base_url https://RESOURCE.openai.azure.com/openai/v1 and responses_api: true",
-    ]);
-    expect(issues({ type: "bedrock", region: "us-east-1", responses_api: false })).toEqual([
-      "providers.0.responses_api: only for type openai",
-    ]);
-    expect(
-      issues({ type: "openai", base_url: "https://r.openai.azure.com/openai/v1", responses_api: true }),
-    ).toEqual([]);
-  });
-
   test("azure takes an api_key or entra credentials, not both", () => {
     const entra = { tenant_id: "t", client_id: "c", client_secret: "s" };
     const base = { type: "azure", base_url: "https://r.openai.azure.com", api_version: "v1" };

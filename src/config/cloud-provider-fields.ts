@@ -65,7 +65,6 @@ export function checkCloudProvider(
     type: string;
     base_url?: string | undefined;
     api_key?: string | undefined;
-    responses_api?: boolean | undefined;
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -80,11 +79,6 @@ export function checkCloudProvider(
     if (!provider.api_version) require("api_version", "required for azure (e.g. 2024-10-21, or v1)");
     if (provider.api_key && provider.entra) require("entra", "give api_key or entra, not both");
   }
-  // Refused, not ignored: a `responses_api: true` the provider cannot honour would read as native.
-  if (provider.responses_api !== undefined && provider.type !== "openai")
-    require("responses_api", provider.type === "azure"
-      ? "only for type openai: an azure provider serves Responses callers through chat; for Azure's own Responses API, a provider of type openai with base_url https://RESOURCE.openai.azure.com/openai/v1 and responses_api: true"
-      : "only for type openai");
   if (provider.type === "bedrock" && !provider.region)
     require("region", "required for bedrock (e.g. us-east-1)");
   if (provider.type === "vertex") {

@@ -32,6 +32,7 @@ export const providerSchema = z
     /**
      * openai only: the upstream serves the Responses API itself, so `/v1/responses` calls pass
      * through untranslated. Default: on for api.openai.com, off elsewhere (translated to chat).
+     * `true` on another type is refused (`checkResponsesApi`); `false` is what every other type does.
      */
     responses_api: bool().optional(),
     /** anthropic only: the `anthropic-version` header. */
@@ -50,4 +51,22 @@ export const providerSchema = z
     /** Only models of this tenant may route here (a tenant's own upstream account). */
     tenant: z.string().optional(),
   })
-  .superRefine(checkCloudProvider);
+  .superRefine(checkCloudProvider)
+  .superRefine(checkResponsesApi);
+
+/**
+ * `responses_api: true` on a provider that cannot serve the Responses API natively is refused, not
+ * ignored: a Responses caller would read its translated answers as native. `false` says what every
+ * such provider does (Responses callers translated through chat), so it is taken.
+ */
+function checkResponsesApi(
+  provider: { type: string; responses_api?: boolean | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (provider.responses_api !== true || provider.type === "openai") return;
+  const message =
+    provider.type === "azure"
+      ? "only for type openai: an azure provider serves Responses callers through chat; for Azure's own Responses API, a provider of type openai with base_url https://RESOURCE.openai.azure.com/openai/v1 and responses_api: true"
+      : "only for type openai";
+  ctx.addIssue({ code: "custom", path: ["responses_api"], message });
+}

@@ -71,6 +71,7 @@ export function buildSnapshot(
   const context = {
     maxSseLine: config.routing.max_sse_line,
     ...(parts.upstreamFetch ? { fetch: parts.upstreamFetch } : {}),
+    warn: parts.router.log,
   };
   try {
     for (const provider of config.providers) providers.set(provider.name, parts.providers(provider, context));

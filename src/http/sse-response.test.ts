@@ -147,9 +147,9 @@ describe("sseResponse", () => {
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
   });
 
-  test("a Responses stream relayed as it came ends failed as OpenAI ends one: its error event, then response.failed failing its own response, numbered after the last event relayed", async () => {
+  test("a Responses stream relayed as it came ends failed as OpenAI ends one: its error event, then response.failed failing its own response (its created_at the opening's), numbered after the last event relayed", async () => {
     const events = [
-      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up1","object":"response","status":"in_progress"}}\n\n',
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up1","object":"response","created_at":1700000000,"status":"in_progress"}}\n\n',
       'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi"}\n\n',
     ];
     const { text, ended } = await run(relayOf(events, true), "responses");
@@ -162,7 +162,7 @@ describe("sseResponse", () => {
       response: {
         id: "resp_up1",
         object: "response",
-        created_at: expect.any(Number),
+        created_at: 1700000000,
         incomplete_details: null,
         status: "failed",
         error: { code: "upstream_error", message: "upstream a closed the connection mid-stream" },

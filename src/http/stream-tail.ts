@@ -1,5 +1,5 @@
 import { isJsonObject } from "../core/dialect.ts";
-import { openedOf } from "./failed-response.ts";
+import { type OpenedResponse, openedOf } from "./failed-response.ts";
 
 // Where a relayed stream stands, read off the bytes written to its client, and only when it must
 // be known (an error event to number, a response to fail): nothing is read of each chunk as it
@@ -36,17 +36,10 @@ export function sequenceAfter(bytes: Uint8Array | undefined): number | undefined
   return undefined;
 }
 
-/** What a failure the gateway writes into a relayed Responses stream keeps of the response it fails. */
-export interface OpenedResponse {
-  readonly id: string;
-  /** As the opening said it (the caller's id for a chain the gateway expanded: routing/relay-scan.ts); absent when it said none. */
-  readonly previous_response_id?: string | null;
-}
-
 /**
  * The response a relayed Responses stream's opening read names (its `response.created` carries
- * the response, `{"response":{"id":"resp_…",…}}`, whatever the order of its keys): its id and the
- * `previous_response_id` it says, as relayed; undefined when none does (the gateway's own id
+ * the response, `{"response":{"id":"resp_…",…}}`, whatever the order of its keys): its id, its
+ * `created_at` and the `previous_response_id` it says, as relayed; undefined when none does (the gateway's own id
  * serves then). Read only when a failure must be written, so the stream's reads are not searched
  * as they go: decoded then, event by event.
  */

@@ -1,4 +1,6 @@
 import type { ProviderConfig } from "../config/config-schema.ts";
+import type { LogFields } from "../log/logger.ts";
+import { warnUnknownFinish } from "../translate/unknown-finish.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible/openai-compatible-provider.ts";
@@ -9,6 +11,8 @@ export interface ProviderContext {
   maxSseLine: number;
   /** The `fetch` for upstream calls (the gateway's has no hidden cap on requests at once). */
   fetch?: typeof fetch;
+  /** The gateway's log, for what an upstream's answer says that the gateway does not know. */
+  warn?: (message: string, fields: LogFields) => void;
 }
 
 /** Builds a provider from config. Embedders may pass their own factory for custom types. */
@@ -63,6 +67,7 @@ export const createProvider: ProviderFactory = (config, context) => {
       });
     case "bedrock": {
       const options = {
+        ...unknownFinishOf(config, context),
         name: config.name,
         region: config.region ?? "us-east-1",
         headers: config.headers,
@@ -77,6 +82,7 @@ export const createProvider: ProviderFactory = (config, context) => {
     case "gemini": {
       const { createGoogleProvider, geminiApiEndpoint } = google();
       return createGoogleProvider({
+        ...unknownFinishOf(config, context),
         name: config.name,
         vendor: "gcp.gemini",
         headers: config.headers,
@@ -108,6 +114,7 @@ export const createProvider: ProviderFactory = (config, context) => {
           endpoint: endpoint("anthropic"),
         });
       return createGoogleProvider({
+        ...unknownFinishOf(config, context),
         name: config.name,
         vendor: "gcp.vertex_ai",
         headers: config.headers,
@@ -120,6 +127,10 @@ export const createProvider: ProviderFactory = (config, context) => {
       return createMockProvider(config.name);
   }
 };
+
+/** A Converse or Gemini provider's warning of a finish reason it does not know, once a reason. */
+const unknownFinishOf = (config: ProviderConfig, context: ProviderContext) =>
+  context.warn ? { unknownFinish: warnUnknownFinish(config.name, context.warn) } : {};
 
 /**
  * What a Messages server does with thinking no Claude signed, unless configured: DeepSeek's

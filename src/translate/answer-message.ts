@@ -27,6 +27,11 @@ export class AnswerMessage {
     return this.toolCalls.length > 0;
   }
 
+  /** Whether the answer has any text or a tool call (a turn that wrote nothing has neither). */
+  get produced(): boolean {
+    return this.text !== "" || this.callsTools;
+  }
+
   /** The message (content null when only tools), its `reasoning` as `reasoning_content` when there is any. */
   message(reasoning = ""): JsonObject {
     const message: JsonObject = {

@@ -1,17 +1,28 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
+import type { UnknownFinish } from "./unknown-finish.ts";
+
+/** The caller's `finish_reason` for a turn that ended in an answer (OpenAI chat's closed set). */
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
 /**
  * How a vendor's finish reasons read: those that end an answer (as the caller's `finish_reason`,
  * filters included) and those that end the turn in failure (in words). A reason in neither is one
- * the vendor added since: read as a failure, because every reason Gemini and Bedrock added after
- * their first few was a failure or a filter, and an empty `stop` would hide either.
+ * the vendor added since, or a compatible server's own: added reasons were normal ends too
+ * (Bedrock's `model_context_window_exceeded`), so it is judged by what the turn produced. A turn
+ * that wrote text or tool calls is an answer (`stop`, `tool_calls`); one that wrote nothing fails,
+ * as an empty `stop` would hide a failure. Either way the reason is told (`UnknownFinish`).
  */
 export interface FinishReasons {
   /** The field that says it, as the message names it: `Gemini finishReason`, `Bedrock stopReason`. */
   readonly field: string;
-  readonly answers: Readonly<Record<string, string>>;
+  readonly answers: Readonly<Record<string, FinishReason>>;
   readonly failures: Readonly<Record<string, string>>;
+}
+
+/** What a turn wrote by its finish: an unknown reason after some text or a tool call is an answer. */
+export interface TurnOutput {
+  readonly produced: boolean;
 }
 
 /**
@@ -25,13 +36,20 @@ export interface FinishReasons {
 export function finishFailure(
   reasons: FinishReasons,
   reason: string | undefined,
+  turn: TurnOutput,
   usage: () => Usage | undefined,
+  unknown?: UnknownFinish,
 ): GatewayError | undefined {
   // An empty reason is none, as a stream's events before its last say it.
   if (!reason || Object.hasOwn(reasons.answers, reason)) return undefined;
-  const failure = Object.hasOwn(reasons.failures, reason)
+  const known = Object.hasOwn(reasons.failures, reason);
+  if (!known) {
+    unknown?.(reasons.field, reason);
+    if (turn.produced) return undefined;
+  }
+  const failure = known
     ? reasons.failures[reason]
-    : "the model stopped for a reason the gateway does not know";
+    : "the model stopped for a reason the gateway does not know, having written nothing";
   const billed = usage();
   return new GatewayError({
     status: 502,
@@ -43,7 +61,17 @@ export function finishFailure(
   });
 }
 
-/** The caller's `finish_reason` for a reason that ends an answer (`stop` for one that does not). */
-export const answerFinish = (reasons: FinishReasons, reason: string | undefined): string =>
-  (reason !== undefined && Object.hasOwn(reasons.answers, reason) ? reasons.answers[reason] : undefined) ??
-  "stop";
+/**
+ * The caller's `finish_reason` for a turn that ended in an answer: its reason's, `stop` for none or
+ * one the gateway does not know; `tool_calls` in place of `stop` when the turn called tools.
+ */
+export function answerFinish(
+  reasons: FinishReasons,
+  reason: string | undefined,
+  calledTools: boolean,
+): FinishReason {
+  const finish =
+    (reason !== undefined && Object.hasOwn(reasons.answers, reason) ? reasons.answers[reason] : undefined) ??
+    "stop";
+  return finish === "stop" && calledTools ? "tool_calls" : finish;
+}

@@ -115,6 +115,26 @@ describe("PDFs, audio and images on cloud routes: what each vendor can take, sen
     expect(sent.messages[1].content).toEqual([
       { toolUse: { toolUseId: "call_1", name: "get_weather", input: {} } },
     ]);
+    expect(sent.messages[2].content[0].toolResult.content).toEqual([{ text: "" }]);
+  });
+
+  test("a blank first user message, left out, that would open the conversation with the assistant's turn is the gateway's 400 naming it, before Bedrock is called", async () => {
+    const before = callsTo(/converse$/).length;
+    const error = await openai.chat.completions
+      .create({
+        model: "claude-bedrock",
+        messages: [
+          { role: "user", content: " " },
+          { role: "assistant", content: "Hello! How can I help?" },
+          { role: "user", content: "hi" },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const refused = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(refused.param).toBe("messages.0");
+    expect(refused.message).toContain("the first user message has no text but blank");
+    expect(callsTo(/converse$/).length).toBe(before);
   });
 
   test("a Responses caller's refused part is its input[2].content[1], whatever instructions precede it", async () => {

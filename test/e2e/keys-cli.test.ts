@@ -405,6 +405,36 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     );
   });
 
+  test('--tenant "" (a script\'s unset "$T"): show reads it as no tenant, locally as remotely; revoke, rotate and update refuse it (exit 2, naming tenant), locally and remotely, where they acted on whichever tenant holds the name', async () => {
+    const only = json<Issued>((await local("create", "--name", "lone", "--tenant", "acme", "--json")).stdout);
+    for (const out of [
+      await local("show", only.id, "--tenant", ""),
+      await remote("show", only.id, "--tenant", ""),
+    ])
+      expect({ code: out.code, shown: out.stdout.includes(only.id) }).toEqual({ code: 0, shown: true });
+    for (const args of [
+      ["revoke", "lone"],
+      ["rotate", "lone"],
+      ["update", "lone", "--rpm", "1"],
+    ])
+      for (const out of [await local(...args, "--tenant", ""), await remote(...args, "--tenant", "")]) {
+        expect({ args, code: out.code }).toEqual({ args, code: 2 });
+        expect(out.stderr).toContain(
+          "tenant is empty: name the tenant whose key is meant, or leave tenant out",
+        );
+      }
+    // Nothing was revoked, rotated or changed.
+    const lone = json<{ keys: { id: string; rpm: number | null }[] }>(
+      (await local("list", "--json")).stdout,
+    ).keys.filter((k) => k.id === only.id);
+    expect(lone).toEqual([expect.objectContaining({ id: only.id, rpm: null })]);
+    expect(
+      json<{ keys: { name: string }[] }>((await local("list", "--json")).stdout).keys.filter(
+        (k) => k.name === "lone",
+      ),
+    ).toHaveLength(1);
+  });
+
   test("a revoked key is not rotated by its id: no dead key is issued, locally or remotely", async () => {
     const gone = json<Issued>((await remote("create", "--name", "gone", "--json")).stdout);
     expect((await remote("revoke", gone.id)).code).toBe(0);

@@ -166,6 +166,29 @@ test("an admin outside every tenant counts a name's keys in one tenant (?name=&t
   expect(await call("POST", "/admin/api/keys/spread/revoke?tenant=acme").then((r) => r.status)).toBe(404);
 });
 
+test("an empty ?tenant= reads as none on a show and is refused (400, naming tenant) on revoke, rotate and limits by name, where it acted on whichever tenant holds the name", async () => {
+  const key = (await (
+    await call("POST", "/admin/api/keys", { name: "unset-t", tenant: "acme" })
+  ).json()) as KeyView;
+  const shown = await call("GET", "/admin/api/keys/unset-t?tenant=");
+  expect([shown.status, ((await shown.json()) as KeyView).id]).toEqual([200, key.id]);
+  for (const [path, body] of [
+    ["/admin/api/keys/unset-t/revoke?tenant=", undefined],
+    ["/admin/api/keys/unset-t/rotate?tenant=", {}],
+    ["/admin/api/keys/unset-t/limits?tenant=", { rpm: 1 }],
+  ] as const) {
+    const refused = await call("POST", path, body);
+    const error = ((await refused.json()) as { error: { message: string; param: string } }).error;
+    expect([path, refused.status, error.param]).toEqual([path, 400, "tenant"]);
+    expect(error.message).toStartWith(
+      "tenant is empty: name the tenant whose key is meant, or leave tenant out",
+    );
+  }
+  expect((await listed("/admin/api/keys?name=unset-t")).keys.map((k) => [k.id, k.rpm])).toEqual([
+    [key.id, null],
+  ]);
+});
+
 test("a revoke by id with ?tenant= of another tenant than the key's is refused (404), the key left working", async () => {
   const key = (await (
     await call("POST", "/admin/api/keys", { name: "by-id", tenant: "globex" })

@@ -5,7 +5,7 @@ import { managedTenant } from "../../auth/key-scope.ts";
 import type { KeyView } from "../../auth/key-view.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { isJsonObject } from "../../core/dialect.ts";
-import { tenantFilter } from "../../core/tenant-filter.ts";
+import { askedTenant, changedTenant } from "../../core/tenant-filter.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
@@ -26,12 +26,18 @@ const MAX_KEY_BODY = 64 * 1024;
 /**
  * `?tenant=T` on a key named (`/admin/api/keys/{name}`, `…/revoke`, `…/rotate`, `…/limits`): that
  * tenant's keys of the name alone, where an admin outside every tenant finds them in several (409).
+ * Empty reads as absent on a show (`askedTenant`) and is refused (400) on a change
+ * (`changedTenant`): an unset variable in a script must not act on whichever tenant holds the name.
  * An admin in a tenant naming another is refused (403), as the list is: never told "no such key"
  * as if the other tenant had none.
  */
-const tenantQuerySchema = z.object({ tenant: tenantFilter });
-const tenantOf = (request: Request, principal: Principal): { tenant?: string } => {
-  const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
+const tenantQuerySchema = z.object({ tenant: z.string().max(512).optional() });
+const tenantOf = (
+  request: Request,
+  principal: Principal,
+  rule: (tenant: string | undefined) => string | undefined,
+): { tenant?: string } => {
+  const tenant = rule(parseInput(tenantQuerySchema, queryOf(request)).tenant);
   if (tenant === undefined) return {};
   scopedTenant(managedTenant(principal), tenant);
   return { tenant };
@@ -88,9 +94,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .get(
       "/:id",
       admin(async ({ principal, headers }, request, params) =>
-        Response.json(await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal)), {
-          headers,
-        }),
+        Response.json(
+          await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal, askedTenant)),
+          {
+            headers,
+          },
+        ),
       ),
     )
     .post(
@@ -99,7 +108,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
-          ...tenantOf(request, guarded.principal),
+          ...tenantOf(request, guarded.principal, changedTenant),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
         });
         return Response.json(answer, { headers: guarded.headers });
@@ -114,7 +123,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
-          tenantOf(request, principal),
+          tenantOf(request, principal, changedTenant),
         );
         await record(
           guarded,
@@ -134,7 +143,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           guarded.principal,
           params.id ?? "",
           body,
-          tenantOf(request, guarded.principal),
+          tenantOf(request, guarded.principal, changedTenant),
         );
         await record(
           guarded,

@@ -3,8 +3,7 @@ import { responseFailedEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIErrorBody, openAIWireError } from "../../core/openai-errors.ts";
 import { inBandError } from "../../translate/stream/in-band-error.ts";
-import { failedResponse } from "../failed-response.ts";
-import type { OpenedResponse } from "../stream-tail.ts";
+import { failedResponse, type OpenedResponse } from "../failed-response.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
 
 /** A server event of a turn, as sent on the socket, and what the session must know of it. */

@@ -400,11 +400,12 @@ describe("a turn always ends with its last event, never in silence", () => {
     ]);
   });
 
-  test("the response.failed the socket writes fails the opened response by its id and chain alone, as an SSE stream's does: not its instructions, tools and input again", async () => {
+  test("the response.failed the socket writes fails the opened response by its id, created_at and chain alone, as an SSE stream's does: not its instructions, tools and input again", async () => {
     const big = "x".repeat(100_000);
     const opened = {
       id: "resp_1",
       object: "response",
+      created_at: 1700000000,
       previous_response_id: "resp_0",
       instructions: big,
       tools: [{ type: "function", name: "f", description: big }],
@@ -421,7 +422,7 @@ describe("a turn always ends with its last event, never in silence", () => {
       response: {
         id: "resp_1",
         object: "response",
-        created_at: expect.any(Number),
+        created_at: 1700000000,
         incomplete_details: null,
         previous_response_id: "resp_0",
         status: "failed",

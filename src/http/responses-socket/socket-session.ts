@@ -2,8 +2,7 @@ import { messageOf } from "../../core/describe-error.ts";
 import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
-import { openedOf } from "../failed-response.ts";
-import type { OpenedResponse } from "../stream-tail.ts";
+import { type OpenedResponse, openedOf } from "../failed-response.ts";
 import { cutShort, errorEvent, failedEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
 import {
   type LastResponse,

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { azureUrl } from "./azure-endpoint.ts";
+import { azureUrls } from "./azure-endpoint.ts";
+
+const azureUrl = (base: string, apiVersion: string, path: string, deployment: string) =>
+  azureUrls(base, apiVersion)(path, deployment);
 
 describe("Azure OpenAI URLs", () => {
   test("a dated api_version routes by deployment; v1 takes OpenAI's paths under /openai/v1", () => {

@@ -1,7 +1,7 @@
 import { bearerAuth, staticAuth } from "../credentials/call-auth.ts";
 import { createOpenAICompatibleProvider } from "../openai-compatible/openai-compatible-provider.ts";
 import type { Provider } from "../provider.ts";
-import { azureUrl } from "./azure-endpoint.ts";
+import { azureUrls } from "./azure-endpoint.ts";
 import { entraFromEnvironment } from "./entra-environment.ts";
 import { type EntraCredentials, entraToken } from "./entra-token.ts";
 
@@ -30,6 +30,7 @@ export function createAzureProvider(options: AzureOptions): Provider {
   const entra = options.entra ?? (options.apiKey ? undefined : entraFromEnvironment(env));
   const token = entra ? entraToken(options.name, entra, options.fetch) : undefined;
   const apiKey = options.apiKey;
+  const url = azureUrls(options.baseUrl, options.apiVersion);
   return createOpenAICompatibleProvider({
     name: options.name,
     vendor: "azure.ai.openai",
@@ -37,7 +38,7 @@ export function createAzureProvider(options: AzureOptions): Provider {
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.maxSseLine ? { maxSseLine: options.maxSseLine } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    url: (path, model) => azureUrl(options.baseUrl, options.apiVersion, path, model),
+    url,
     auth: token ? bearerAuth(token) : staticAuth(apiKey ? { "api-key": apiKey } : {}),
   });
 }

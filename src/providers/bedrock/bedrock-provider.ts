@@ -19,6 +19,7 @@ import {
   type BedrockEmbedder,
   bedrockEmbedder,
 } from "../../translate/openai-to-bedrock/embeddings-to-invoke.ts";
+import type { FinishWarning } from "../finish-warning.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { translatedReply } from "../http/translated-reply.ts";
@@ -35,7 +36,7 @@ const INPUT_TOKEN_COUNT = "x-amzn-bedrock-input-token-count";
  * (Anthropic's included), signed with SigV4; embeddings through `InvokeModel`. Speaks the OpenAI
  * dialect to the router; the translation lives in src/translate/openai-to-bedrock.
  */
-export function createBedrockProvider(options: BedrockOptions): Provider {
+export function createBedrockProvider(options: BedrockOptions & FinishWarning): Provider {
   const { send, readJson } = bedrockCalls(options);
 
   async function chat(call: ProviderCall): Promise<ProviderReply> {
@@ -49,11 +50,15 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       return translatedReply(
         upstream,
         readConverseEvent,
-        new ConverseChunkWriter(id, named, wantsUsage(call.body)),
+        new ConverseChunkWriter(id, named, wantsUsage(call.body), options.unknownFinish),
         call.meter,
       );
     }
-    return { kind: "json", body: converseResponseToChat(await readJson(call, response), named, id) };
+    const answer = await readJson(call, response);
+    return {
+      kind: "json",
+      body: converseResponseToChat(answer, named, id, undefined, options.unknownFinish),
+    };
   }
 
   /**

@@ -33,6 +33,7 @@ import {
   staticAuth,
   type TokenSource,
 } from "../credentials/call-auth.ts";
+import type { FinishWarning } from "../finish-warning.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { postCall } from "../http/post-json.ts";
@@ -49,7 +50,7 @@ export interface GoogleEndpoint {
   auth: CallAuth;
 }
 
-export interface GoogleOptions {
+export interface GoogleOptions extends FinishWarning {
   name: string;
   /** `gen_ai.provider.name` for its calls: `gcp.gemini` or `gcp.vertex_ai`. */
   vendor: "gcp.gemini" | "gcp.vertex_ai";
@@ -159,14 +160,14 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       return translatedReply(
         reply.events,
         geminiEventReader(),
-        new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal),
+        new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal, options.unknownFinish),
         call.meter,
       );
     }
     if (call.stream) throw upstreamError(`${upstreamName(options.name)} did not answer with an event stream`);
     if (!isJsonObject(reply.body))
       throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
-    const { chat, blockReason } = geminiAnswer(reply.body, named, id);
+    const { chat, blockReason } = geminiAnswer(reply.body, named, id, undefined, options.unknownFinish);
     if (blockReason === undefined) return { kind: "json", body: chat };
     // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
     // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.

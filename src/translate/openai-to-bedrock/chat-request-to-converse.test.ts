@@ -63,6 +63,42 @@ describe("chat request → Converse", () => {
     });
   });
 
+  test("a blank first user message, left out, that would open the conversation with the model's turn is the gateway's 400 naming it, not Bedrock's \"must start with a user message\"; one followed by another user message goes", () => {
+    const refusal = (messages: object[]) => {
+      try {
+        chatRequestToConverse({ model: "m", messages });
+      } catch (error) {
+        if (error instanceof GatewayError) return [error.status, error.param, error.message];
+        throw error;
+      }
+      return undefined;
+    };
+    const words =
+      "the first user message has no text but blank (empty or whitespace), which Bedrock refuses; left out, the conversation would start with the assistant's turn, which Bedrock refuses too: give it some text";
+    expect(
+      refusal([
+        { role: "system", content: "be brief" },
+        { role: "user", content: " " },
+        { role: "assistant", content: "Hello! How can I help?" },
+        { role: "user", content: "hi" },
+      ]),
+    ).toEqual([400, "messages.1", `messages.1: ${words}`]);
+    expect(refusal([{ role: "user", content: [{ type: "text", text: "" }] }])).toEqual([
+      400,
+      "messages.0",
+      `messages.0: ${words}`,
+    ]);
+    expect(
+      chatRequestToConverse({
+        model: "m",
+        messages: [
+          { role: "user", content: "" },
+          { role: "user", content: "hi" },
+        ],
+      }),
+    ).toEqual({ messages: [{ role: "user", content: [{ text: "hi" }] }] });
+  });
+
   test("tool calls and results round trip as toolUse / toolResult, tool choice mapped", () => {
     const out = chatRequestToConverse({
       model: "m",

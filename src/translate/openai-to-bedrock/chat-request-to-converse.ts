@@ -47,14 +47,21 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
     else turns.push({ role, content: blocks });
   };
   const documents = new DocumentNames();
+  /** A user message left out as blank before any turn: the conversation may then open with the model's. */
+  let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer") {
       const text = messageText(message);
       if (!isBlank(text)) system.push({ text });
     } else if (message.role === "tool") push("user", [toolResult(message, i)]);
     else if (message.role === "assistant") push("assistant", assistantBlocks(message));
-    else push("user", userBlocks(message, i, documents));
+    else {
+      const blocks = userBlocks(message, i, documents);
+      if (blocks.length === 0 && turns.length === 0) blankOpening ??= i;
+      push("user", blocks);
+    }
   }
+  if (blankOpening !== undefined && turns[0]?.role !== "user") throw blankOpeningRefused(blankOpening);
   const format = formatInstruction(request.response_format);
   if (format) system.push({ text: format });
 
@@ -116,6 +123,17 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
  * text is kept as it is: Converse takes it blank.
  */
 const isBlank = (text: string): boolean => text.trim() === "";
+
+/**
+ * A conversation whose first user message is blank, left out, and opens with the model's turn (or
+ * with none): Converse refuses it as one that does not start with a user message, which would
+ * hide the cause. The gateway's own 400 names the message; no text is made up in its place.
+ */
+const blankOpeningRefused = (i: number) =>
+  badRequest(
+    `messages.${i}: the first user message has no text but blank (empty or whitespace), which Bedrock refuses; left out, the conversation would start with the assistant's turn, which Bedrock refuses too: give it some text`,
+    `messages.${i}`,
+  );
 
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
 

@@ -1,23 +1,25 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { AnswerMessage, chatToolCall } from "../answer-message.ts";
 import { parseBody } from "../parse-body.ts";
+import type { UnknownFinish } from "../unknown-finish.ts";
 import { converseResponse } from "./converse-schema.ts";
-import { converseUsageToOpenAI, failedStop, finishReasonOfConverse } from "./converse-usage.ts";
+import { failedStop, finishReasonOfConverse } from "./converse-stop-reason.ts";
+import { converseUsageToOpenAI } from "./converse-usage.ts";
 
 /**
  * Bedrock Converse response → OpenAI chat.completion. Text blocks join into `content`, toolUse
  * blocks become `tool_calls`; reasoning blocks have no chat-completions form and are dropped. A
- * turn whose stopReason says it failed (`failedStop`) is thrown.
+ * turn whose stopReason says it failed (`failedStop`) is thrown; one the gateway does not know is
+ * told to `unknown`.
  */
 export function converseResponseToChat(
   body: JsonObject,
   model: string,
   id: string,
   created = Math.floor(Date.now() / 1000),
+  unknown?: UnknownFinish,
 ): JsonObject {
   const response = parseBody(converseResponse, body, "upstream");
-  const failed = failedStop(response.stopReason, response.usage ?? {});
-  if (failed) throw failed;
   const answer = new AnswerMessage();
   for (const block of response.output.message.content) {
     if (block.text !== undefined) answer.addText(block.text);
@@ -26,6 +28,8 @@ export function converseResponseToChat(
       answer.addCall(chatToolCall(toolUseId, name, input));
     }
   }
+  const failed = failedStop(response.stopReason, answer, response.usage ?? {}, unknown);
+  if (failed) throw failed;
   return {
     id,
     object: "chat.completion",
@@ -36,7 +40,7 @@ export function converseResponseToChat(
         index: 0,
         message: answer.message(),
         logprobs: null,
-        finish_reason: finishReasonOfConverse(response.stopReason),
+        finish_reason: finishReasonOfConverse(response.stopReason, answer.callsTools),
       },
     ],
     usage: converseUsageToOpenAI(response.usage ?? {}),

@@ -5,13 +5,10 @@ import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
+import type { UnknownFinish } from "../unknown-finish.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
-import {
-  converseBilledUsage,
-  converseUsageToOpenAI,
-  failedStop,
-  finishReasonOfConverse,
-} from "./converse-usage.ts";
+import { failedStop, finishReasonOfConverse } from "./converse-stop-reason.ts";
+import { converseBilledUsage, converseUsageToOpenAI } from "./converse-usage.ts";
 
 /** One decoded ConverseStream event: its `:event-type` header and JSON payload. */
 export interface ConverseEvent {
@@ -43,8 +40,15 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly toolIndexOfBlock = new Map<number, number>();
   private stopReason: string | undefined;
   private usage: ConverseUsage = {};
+  /** Whether the turn wrote text or a tool call: a stopReason the gateway does not know fails only a turn that wrote none. */
+  private produced = false;
 
-  constructor(id: string, model: string, includeUsage: boolean) {
+  constructor(
+    id: string,
+    model: string,
+    includeUsage: boolean,
+    private readonly unknown?: UnknownFinish,
+  ) {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
 
@@ -66,6 +70,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
         const tool = payload.start?.toolUse;
         if (!tool) return [];
         const index = this.toolIndexOfBlock.size;
+        this.produced = true;
         this.toolIndexOfBlock.set(block, index);
         const call = {
           index,
@@ -78,7 +83,10 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
       case "contentBlockDelta": {
         const delta = payload.delta;
         const out: SseEvent[] = [];
-        if (delta?.text) out.push(this.chunks.delta({ content: delta.text }));
+        if (delta?.text) {
+          this.produced = true;
+          out.push(this.chunks.delta({ content: delta.text }));
+        }
         const index = this.toolIndexOfBlock.get(block);
         if (delta?.toolUse?.input && index !== undefined)
           out.push(
@@ -104,7 +112,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
    * or fail over; after it the caller gets the error event.
    */
   private throwIfFailed(): void {
-    const failed = failedStop(this.stopReason, this.usage);
+    const failed = failedStop(this.stopReason, { produced: this.produced }, this.usage, this.unknown);
     if (failed) throw failed;
   }
 
@@ -116,7 +124,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   finish(): SseEvent[] {
     this.throwIfFailed(); // metadata never came
     return this.chunks.closing(
-      finishReasonOfConverse(this.stopReason),
+      finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0),
       converseUsageToOpenAI(this.usage) as JsonObject,
     );
   }

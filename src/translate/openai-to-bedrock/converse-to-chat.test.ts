@@ -106,7 +106,10 @@ describe("Converse → chat", () => {
     for (const [reason, words] of [
       ["malformed_tool_use", "the model produced a malformed tool call"],
       ["malformed_model_output", "the model produced malformed output"],
-      ["a_reason_added_later", "the model stopped for a reason the gateway does not know"],
+      [
+        "a_reason_added_later",
+        "the model stopped for a reason the gateway does not know, having written nothing",
+      ],
     ] as const) {
       const failure = failureOf(reason);
       expect([failure.status, failure.code, failure.retryable, failure.countsAgainstRoute]).toEqual([
@@ -118,17 +121,6 @@ describe("Converse → chat", () => {
       expect(failure.message).toBe(`${words} (Bedrock stopReason ${reason})`);
       expect(failure.usage).toMatchObject({ inputTokens: 30, outputTokens: 4 });
     }
-    for (const [reason, finish] of [
-      [null, "stop"],
-      ["end_turn", "stop"],
-      ["stop_sequence", "stop"],
-      ["model_context_window_exceeded", "length"],
-      ["guardrail_intervened", "content_filter"],
-    ] as const)
-      expect(converseResponseToChat(answered(reason), "m", "c", 1)).toMatchObject({
-        choices: [{ finish_reason: finish }],
-      });
-
     // Streamed: thrown at the metadata after messageStop, with its usage; the text before it was written.
     async function* stream(text: string) {
       yield { event: "messageStart", data: '{"role":"assistant"}' };
@@ -153,5 +145,89 @@ describe("Converse → chat", () => {
         "server_error",
       );
     }
+  });
+
+  test("every stopReason of Bedrock's enum reads as one exact finish_reason or failure; one the gateway does not know ends a turn that wrote text or calls as stop or tool_calls (told), and fails only a turn that wrote nothing", () => {
+    const usage = { inputTokens: 30, outputTokens: 4 };
+    const said = { text: "The answer." };
+    const call = { toolUse: { toolUseId: "t1", name: "f", input: {} } };
+    const told: string[] = [];
+    const read = (stopReason: string | null, content: object[] = [said]): string => {
+      const answered = { output: { message: { role: "assistant", content } }, stopReason, usage };
+      try {
+        const chat = converseResponseToChat(answered, "m", "c", 1, (field, reason) =>
+          told.push(`${field} ${reason}`),
+        ) as { choices: Array<{ finish_reason: string }> };
+        return chat.choices[0]?.finish_reason ?? "";
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        expect([error.status, error.code, error.retryable, error.countsAgainstRoute]).toEqual([
+          502,
+          "upstream_error",
+          true,
+          false,
+        ]);
+        expect(error.usage).toMatchObject({ inputTokens: 30, outputTokens: 4 });
+        return `502: ${error.message}`;
+      }
+    };
+    // StopReason of the Bedrock Runtime API (Converse, ConverseStream's messageStop), every value.
+    const table: Array<[string, string]> = [
+      ["end_turn", "stop"],
+      ["tool_use", "tool_calls"],
+      ["max_tokens", "length"],
+      ["stop_sequence", "stop"],
+      ["guardrail_intervened", "content_filter"],
+      ["content_filtered", "content_filter"],
+      [
+        "malformed_model_output",
+        "502: the model produced malformed output (Bedrock stopReason malformed_model_output)",
+      ],
+      [
+        "malformed_tool_use",
+        "502: the model produced a malformed tool call (Bedrock stopReason malformed_tool_use)",
+      ],
+      ["model_context_window_exceeded", "length"],
+      // Not Converse's: Anthropic's own, or a Bedrock-compatible server's.
+      ["refusal", "stop"],
+      ["pause_turn", "stop"],
+    ];
+    expect(table.map(([reason]) => [reason, read(reason)])).toEqual(table);
+    expect(read(null)).toBe("stop");
+    expect(read("end_turn", [said, call])).toBe("tool_calls");
+    expect(read("a_reason_added_later", [call])).toBe("tool_calls");
+    expect(read("a_reason_added_later", [])).toBe(
+      "502: the model stopped for a reason the gateway does not know, having written nothing (Bedrock stopReason a_reason_added_later)",
+    );
+    expect(told).toEqual([
+      "Bedrock stopReason refusal",
+      "Bedrock stopReason pause_turn",
+      "Bedrock stopReason a_reason_added_later",
+      "Bedrock stopReason a_reason_added_later",
+    ]);
+  });
+
+  test("a stream whose messageStop says a stopReason the gateway does not know closes the answer it wrote, where it was an error event after the whole answer; one that wrote nothing fails", async () => {
+    async function* stream(text: string) {
+      yield { event: "messageStart", data: '{"role":"assistant"}' };
+      if (text) yield { event: "contentBlockDelta", data: JSON.stringify({ delta: { text } }) };
+      yield { event: "messageStop", data: '{"stopReason":"a_reason_added_later"}' };
+      yield { event: "metadata", data: JSON.stringify({ usage: { inputTokens: 30, outputTokens: 4 } }) };
+    }
+    const told: string[] = [];
+    const writer = () =>
+      new ConverseChunkWriter("c", "m", false, (field, reason) => told.push(`${field} ${reason}`));
+    const written = await collect(translateStream(stream("The answer."), readConverseEvent, writer()).events);
+    const finishes = payloads(written).flatMap(
+      (chunk) =>
+        (chunk as { choices?: Array<{ finish_reason: string | null }> }).choices?.map(
+          (c) => c.finish_reason,
+        ) ?? [],
+    );
+    expect(finishes.at(-1)).toBe("stop");
+    await expect(collect(translateStream(stream(""), readConverseEvent, writer()).events)).rejects.toThrow(
+      "the model stopped for a reason the gateway does not know, having written nothing (Bedrock stopReason a_reason_added_later)",
+    );
+    expect(new Set(told)).toEqual(new Set(["Bedrock stopReason a_reason_added_later"]));
   });
 });

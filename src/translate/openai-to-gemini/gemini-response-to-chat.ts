@@ -1,9 +1,11 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { AnswerMessage, chatToolCall } from "../answer-message.ts";
 import { parseBody } from "../parse-body.ts";
+import type { UnknownFinish } from "../unknown-finish.ts";
 import { geminiCallId } from "./gemini-call-id.ts";
+import { failedFinish, finishReasonOfGemini } from "./gemini-finish-reason.ts";
 import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
-import { failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 /** A Gemini answer as chat, and why Gemini blocked its prompt when it did. */
 export interface GeminiAnswer {
@@ -16,15 +18,16 @@ export interface GeminiAnswer {
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
  * parts joined (thought summaries left out), function calls as `tool_calls`. A prompt blocked
  * before any candidate answers as an empty `content_filter` choice; a candidate that ended in
- * failure (`failedFinish`) is thrown.
+ * failure (`failedFinish`) is thrown; a finishReason the gateway does not know is told to `unknown`.
  */
 export function geminiResponseToChat(
   body: JsonObject,
   model: string,
   id: string,
   created = Math.floor(Date.now() / 1000),
+  unknown?: UnknownFinish,
 ): JsonObject {
-  return geminiAnswer(body, model, id, created).chat;
+  return geminiAnswer(body, model, id, created, unknown).chat;
 }
 
 /** `geminiResponseToChat`, with the prompt's block reason beside the answer. */
@@ -33,6 +36,7 @@ export function geminiAnswer(
   model: string,
   id: string,
   created = Math.floor(Date.now() / 1000),
+  unknown?: UnknownFinish,
 ): GeminiAnswer {
   const response = parseBody(geminiResponse, body, "upstream");
   const candidates = response.candidates ?? [];
@@ -47,7 +51,7 @@ export function geminiAnswer(
             finish_reason: "content_filter",
           },
         ]
-      : candidates.map((candidate, index) => choiceOf(candidate, index, response.usageMetadata));
+      : candidates.map((candidate, index) => choiceOf(candidate, index, response.usageMetadata, unknown));
   const chat = {
     id,
     object: "chat.completion",
@@ -66,16 +70,21 @@ export function promptBlockReason(response: GeminiResponse): string | undefined 
 
 type Candidate = NonNullable<GeminiResponse["candidates"]>[number];
 
-function choiceOf(candidate: Candidate, index: number, usage: GeminiUsage | undefined): JsonObject {
-  // The turn's usage on the failure: Google billed it though it is no answer.
-  const failed = failedFinish(candidate.finishReason, usage);
-  if (failed) throw failed;
+function choiceOf(
+  candidate: Candidate,
+  index: number,
+  usage: GeminiUsage | undefined,
+  unknown: UnknownFinish | undefined,
+): JsonObject {
   const answer = new AnswerMessage();
   for (const part of candidate.content?.parts ?? []) {
     if (part.text !== undefined && !part.thought) answer.addText(part.text);
     const call = toolCallOf(part);
     if (call) answer.addCall(call);
   }
+  // The turn's usage on the failure: Google billed it though it is no answer.
+  const failed = failedFinish(candidate.finishReason, answer, usage, unknown);
+  if (failed) throw failed;
   return {
     index,
     message: answer.message(),

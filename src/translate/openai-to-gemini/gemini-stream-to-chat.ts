@@ -8,9 +8,11 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamReader, StreamWriter } from "../stream/stream-translation.ts";
+import type { UnknownFinish } from "../unknown-finish.ts";
+import { failedFinish, finishReasonOfGemini } from "./gemini-finish-reason.ts";
 import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
-import { billedUsage, failedFinish, finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { billedUsage, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 const UNREADABLE_ERROR: GoogleError = {
   status: "UNKNOWN",
@@ -73,6 +75,8 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   private readonly chunks: ChatChunkBuilder;
   private started = false;
   private toolCalls = 0;
+  /** Whether the turn wrote text or a tool call: a finishReason the gateway does not know fails only a turn that wrote none. */
+  private produced = false;
   private finishReason: string | undefined;
   private usage: GeminiUsage = {};
 
@@ -81,6 +85,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     model: string,
     includeUsage: boolean,
     private readonly refusal?: PromptRefusal,
+    private readonly unknown?: UnknownFinish,
   ) {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
@@ -98,8 +103,16 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     const candidate = response.candidates?.[0];
     // Read first: a turn that fails below was billed, and its failure carries what it used.
     if (response.usageMetadata) this.usage = response.usageMetadata;
+    const parts = candidate?.content?.parts ?? [];
+    // This event's text and calls count: a finish the gateway does not know may close them.
+    if (parts.some((part) => (part.text && !part.thought) || part.functionCall)) this.produced = true;
     // Thrown before anything is written: a stream that fails in its first event may fail over.
-    const failed = failedFinish(candidate?.finishReason, this.usage);
+    const failed = failedFinish(
+      candidate?.finishReason,
+      { produced: this.produced },
+      this.usage,
+      this.unknown,
+    );
     if (failed) throw failed;
     const blocked = promptBlockReason(response);
     if (blocked !== undefined && !this.started && this.refusal)
@@ -110,7 +123,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
       out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
     }
     if (blocked !== undefined) this.finishReason = "SAFETY";
-    for (const part of candidate?.content?.parts ?? []) {
+    for (const part of parts) {
       if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
       const call = toolCallOf(part);
       if (call) out.push(this.chunks.delta({ tool_calls: [{ index: this.toolCalls++, ...call }] }));

@@ -483,58 +483,109 @@ describe("Gemini → chat", () => {
     );
   });
 
-  test("every finishReason of Google's enum reads as it means: the filters' as content_filter, the failures as a retryable 502, and one the gateway does not know as a failure too", () => {
-    const ended = (reason: string) => ({
-      candidates: [{ content: { role: "model", parts: [{ text: "partial" }] }, finishReason: reason }],
+  test("every finishReason of Google's enum reads as it means, each as one exact finish_reason or failure; one the gateway does not know ends a turn that wrote text or calls as stop or tool_calls (told once), and fails only a turn that wrote nothing", () => {
+    const said = { text: "partial" };
+    const call = { functionCall: { id: "fc1", name: "f", args: {} } };
+    const ended = (reason: string, parts: object[]) => ({
+      candidates: [{ content: { role: "model", parts }, finishReason: reason }],
       usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 3 },
     });
-    const read = (reason: string): string | GatewayError => {
+    const told: string[] = [];
+    const read = (reason: string, parts: object[] = [said]): string => {
       try {
-        const chat = geminiResponseToChat(ended(reason), "g", "c", 1) as {
-          choices: Array<{ finish_reason: string }>;
-        };
+        const chat = geminiResponseToChat(ended(reason, parts), "g", "c", 1, (field, why) =>
+          told.push(`${field} ${why}`),
+        ) as { choices: Array<{ finish_reason: string }> };
         return chat.choices[0]?.finish_reason ?? "";
       } catch (error) {
-        if (error instanceof GatewayError) return error;
-        throw error;
+        if (!(error instanceof GatewayError)) throw error;
+        expect([error.status, error.code, error.retryable, error.countsAgainstRoute]).toEqual([
+          502,
+          "upstream_error",
+          true,
+          false,
+        ]);
+        expect(error.usage).toMatchObject({ inputTokens: 10, outputTokens: 3 });
+        return `502: ${error.message}`;
       }
     };
-    for (const reason of ["STOP", "MAX_TOKENS"]) expect(read(reason)).toBeString();
-    for (const reason of [
-      "SAFETY",
-      "RECITATION",
-      "LANGUAGE",
-      "BLOCKLIST",
-      "PROHIBITED_CONTENT",
-      "SPII",
-      "IMAGE_SAFETY",
-      "IMAGE_PROHIBITED_CONTENT",
-      "IMAGE_RECITATION",
-      "IMAGE_OTHER",
-      "MODEL_ARMOR",
-    ])
-      expect([reason, read(reason)]).toEqual([reason, "content_filter"]);
-    for (const reason of [
-      "MISSING_THOUGHT_SIGNATURE",
-      "MALFORMED_RESPONSE",
-      "NO_IMAGE",
-      "FINISH_REASON_UNSPECIFIED",
-      "SOME_REASON_ADDED_LATER",
-    ]) {
-      const failure = read(reason) as GatewayError;
-      expect(failure).toBeInstanceOf(GatewayError);
-      expect([failure.status, failure.code, failure.retryable, failure.countsAgainstRoute]).toEqual([
-        502,
-        "upstream_error",
-        true,
-        false,
-      ]);
-      expect(failure.message).toEndWith(`(Gemini finishReason ${reason})`);
-      expect(failure.usage).toMatchObject({ inputTokens: 10, outputTokens: 3 });
-    }
-    expect((read("SOME_REASON_ADDED_LATER") as GatewayError).message).toBe(
-      "the model stopped for a reason the gateway does not know (Gemini finishReason SOME_REASON_ADDED_LATER)",
+    const failed = (words: string, reason: string) => `502: ${words} (Gemini finishReason ${reason})`;
+    // FinishReason of google-genai's types (the Gemini API's and Vertex AI's), in its order.
+    const table: Array<[string, string]> = [
+      ["FINISH_REASON_UNSPECIFIED", "stop"],
+      ["STOP", "stop"],
+      ["MAX_TOKENS", "length"],
+      ["SAFETY", "content_filter"],
+      ["RECITATION", "content_filter"],
+      ["LANGUAGE", "content_filter"],
+      ["OTHER", failed("the model stopped for an unspecified reason", "OTHER")],
+      ["BLOCKLIST", "content_filter"],
+      ["PROHIBITED_CONTENT", "content_filter"],
+      ["SPII", "content_filter"],
+      [
+        "MALFORMED_FUNCTION_CALL",
+        failed("the model produced a malformed function call", "MALFORMED_FUNCTION_CALL"),
+      ],
+      ["IMAGE_SAFETY", "content_filter"],
+      [
+        "UNEXPECTED_TOOL_CALL",
+        failed("the model called a tool that was not offered", "UNEXPECTED_TOOL_CALL"),
+      ],
+      ["IMAGE_PROHIBITED_CONTENT", "content_filter"],
+      ["IMAGE_OTHER", failed("the model stopped making an image for an unspecified reason", "IMAGE_OTHER")],
+      ["NO_IMAGE", failed("the model was to make an image and made none", "NO_IMAGE")],
+      ["IMAGE_RECITATION", "content_filter"],
+      ["TOO_MANY_TOOL_CALLS", failed("the model made too many tool calls", "TOO_MANY_TOOL_CALLS")],
+      [
+        "MISSING_THOUGHT_SIGNATURE",
+        failed("the request lacks a thought signature the model needs", "MISSING_THOUGHT_SIGNATURE"),
+      ],
+      ["MALFORMED_RESPONSE", failed("the model produced a malformed response", "MALFORMED_RESPONSE")],
+      ["MODEL_ARMOR", "content_filter"],
+      ["SOME_REASON_ADDED_LATER", "stop"],
+    ];
+    expect(table.map(([reason]) => [reason, read(reason)])).toEqual(table);
+    expect(read("STOP", [said, call])).toBe("tool_calls");
+    expect(read("SOME_REASON_ADDED_LATER", [call])).toBe("tool_calls");
+    for (const reason of ["FINISH_REASON_UNSPECIFIED", "SOME_REASON_ADDED_LATER"])
+      expect(read(reason, [])).toBe(
+        failed("the model stopped for a reason the gateway does not know, having written nothing", reason),
+      );
+    expect(told).toEqual([
+      "Gemini finishReason FINISH_REASON_UNSPECIFIED",
+      "Gemini finishReason SOME_REASON_ADDED_LATER",
+      "Gemini finishReason SOME_REASON_ADDED_LATER",
+      "Gemini finishReason FINISH_REASON_UNSPECIFIED",
+      "Gemini finishReason SOME_REASON_ADDED_LATER",
+    ]);
+  });
+
+  test("a stream whose last event ends with a finishReason the gateway does not know closes the answer it wrote (stop), where it was an error event after the whole answer", async () => {
+    const event = (parts: object[], finishReason?: string) => ({
+      data: JSON.stringify({
+        candidates: [{ content: { role: "model", parts }, ...(finishReason ? { finishReason } : {}) }],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 3 },
+      }),
+    });
+    const told: string[] = [];
+    const writer = new GeminiChunkWriter("c", "g", false, undefined, (field, reason) =>
+      told.push(`${field} ${reason}`),
     );
+    const written = await collect(
+      translateStream(
+        replay([event([{ text: "The whole " }]), event([{ text: "answer." }], "A_NEWER_REASON")]),
+        geminiEventReader(),
+        writer,
+      ).events,
+    );
+    const finishes = payloads(written).flatMap(
+      (chunk) =>
+        (chunk as { choices?: Array<{ finish_reason: string | null }> }).choices?.map(
+          (c) => c.finish_reason,
+        ) ?? [],
+    );
+    expect(finishes.at(-1)).toBe("stop");
+    expect(told).toEqual(["Gemini finishReason A_NEWER_REASON"]);
   });
 
   test("a stream without a finishReason is an upstream failure", async () => {

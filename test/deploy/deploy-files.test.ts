@@ -164,6 +164,18 @@ describe("Dockerfile", () => {
     expect(text).toMatch(/^EXPOSE 8080$/m);
   });
 
+  test("the build is told its commit, which the build image has no git to read (scripts/build-commit.ts)", async () => {
+    const text = await read("Dockerfile");
+    // Declared in the build stage before the build runs, so `bun run build` sees it in its environment.
+    const build = text.slice(text.indexOf("AS build"), text.indexOf("RUN bun run build"));
+    expect(build).toMatch(/^ARG MINDGW_BUILD_COMMIT$/m);
+    // Both the Dockerfile's own line and DEPLOYMENT.md's pass it.
+    const passes =
+      /docker build --build-arg MINDGW_BUILD_COMMIT=\$\(git rev-parse --short HEAD\) -t mindgw \./;
+    expect(text).toMatch(passes);
+    expect(await read("docs/DEPLOYMENT.md")).toMatch(passes);
+  });
+
   test("the documented Docker layout keeps the store in the VOLUME, written by the image's user", async () => {
     const text = await read("Dockerfile");
     const volume = /^VOLUME \["([^"]+)"\]$/m.exec(text)?.[1] ?? "?";

@@ -130,7 +130,10 @@ export function registerAudit(program: Command): void {
   )
     .option("--format <format>", "ndjson or csv", "ndjson")
     .option("--order <order>", "asc (oldest first) or desc", "asc")
-    .option("-o, --output <file>", "write to this file instead of stdout")
+    .option(
+      "-o, --output <file>",
+      "write to this file instead of stdout (replaced only once the export is whole)",
+    )
     .action(async (options: AuditOptions) => {
       const format = options.format;
       if (format !== "ndjson" && format !== "csv") throw new UsageError(`--format: expected ndjson or csv`);

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -360,5 +360,37 @@ describe("mindgw audit", () => {
     }
     const badFormat = await runMindgw(["audit", "export", ...local(), "--format", "xml"]);
     expect(badFormat.code).toBe(2);
+  }, 30_000);
+
+  test("export -o that fails (gateway unreachable, key refused, bad filter) leaves the file there as it was", async () => {
+    const file = `${gw.dir}/kept.csv`;
+    const before = "last week's export\n";
+    await Bun.write(file, before);
+    const failing = [
+      ["--gateway", "http://127.0.0.1:1", "--admin-key", "x"],
+      ["--gateway", gw.url, "--admin-key", "mgw_wrongkey"],
+      [...local(), "--status", "6xx"],
+    ];
+    for (const target of failing) {
+      const out = await runMindgw(["audit", "export", ...target, "--format", "csv", "-o", file]);
+      expect({ target, code: out.code }).not.toEqual({ target, code: 0 });
+      expect({ target, file: readFileSync(file, "utf8") }).toEqual({ target, file: before });
+    }
+    // Nothing left beside it, and one that succeeds replaces it whole.
+    expect(readdirSync(gw.dir).filter((name) => name.startsWith("kept.csv."))).toEqual([]);
+    const done = await runMindgw([
+      "audit",
+      "export",
+      ...remote(),
+      "--format",
+      "csv",
+      "--model",
+      "m2",
+      "-o",
+      file,
+    ]);
+    expect(done.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toStartWith("requestId,startedAt,");
+    expect(readdirSync(gw.dir).filter((name) => name.startsWith("kept.csv."))).toEqual([]);
   }, 30_000);
 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { listenFailure } from "../core/listen-failure.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { missingCredentials } from "../providers/missing-credentials.ts";
@@ -75,14 +76,8 @@ async function serve(options: ServeOptions): Promise<void> {
     address = gateway.listen(host, port);
   } catch (error) {
     await stopAll();
-    const inUse =
-      error instanceof Error &&
-      /EADDRINUSE|in use/i.test(`${error.message} ${"code" in error ? error.code : ""}`);
-    throw new Error(
-      inUse
-        ? `cannot listen on ${host}:${port}: the address is already in use (another mindgw?)`
-        : `cannot listen on ${host}:${port}: ${messageOf(error)}`,
-    );
+    const failure = listenFailure(`${host}:${port}`, error);
+    throw new Error(failure.endsWith("already in use") ? `${failure} (another mindgw?)` : failure);
   }
   try {
     await gateway.bootstrapAdmin();

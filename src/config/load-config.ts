@@ -4,6 +4,7 @@ import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { readFailure } from "./read-failure.ts";
 import { shadowProblems } from "./shadow-targets.ts";
@@ -142,6 +143,7 @@ function crossCheck(config: Config): string[] {
     });
   });
   problems.push(...tenantCrossCheck(config));
+  problems.push(...metricsListenClash(config.metrics.listen, config.server));
   problems.push(...shadowProblems(config, known));
   if (config.storage.driver === "postgres" && !config.storage.url) {
     problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");

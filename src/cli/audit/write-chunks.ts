@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { createWriteStream, openSync, renameSync, rmSync } from "node:fs";
 import type { Writable } from "node:stream";
 
 /** Resolves on `event`, rejects on `error`, and leaves no listener behind either way. */
@@ -30,7 +30,9 @@ export async function writeChunks(
 ): Promise<void> {
   if (output === undefined) return await pour(chunks, process.stdout);
   const partial = `${output}.partial-${process.pid}`;
-  const file = createWriteStream(partial);
+  // Opened here, not by the stream (which opens later, on its own): a failure before the first
+  // chunk would otherwise remove the file before the stream made it, and leave it behind.
+  const file = createWriteStream(partial, { fd: openSync(partial, "w") });
   try {
     await pour(chunks, file);
     const finished = settle(file, "finish");

@@ -87,6 +87,13 @@ export const configSchema = z.strictObject({
        * that finds it full is dropped and counted, as past the 100,000 rows. At least 64KB.
        */
       max_queue_bytes: size(formatSize(DEFAULT_MAX_QUEUE_BYTES), 64 * 1024),
+      /**
+       * Where a stop puts the rows its storage never took (audit/unwritten-rows.ts): `file`, an
+       * NDJSON file beside the SQLite database or in the working directory (stderr when no file
+       * takes them); `stderr`, the process's stderr alone, between marker lines: a container's log
+       * outlives its pod, whose working directory (no volume) does not.
+       */
+      unwritten_rows: z.enum(["file", "stderr"]).default("file"),
     })
     .prefault({}),
   workers: z

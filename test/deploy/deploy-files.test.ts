@@ -95,6 +95,12 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
     expect(config.cluster?.advertise_url).toBe("http://10.0.0.7:8080");
     expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.server.drain_timeout);
     expect(container.args[2]).toStartWith(container.volumeMounts?.[0]?.mountPath ?? "?");
+    // Audit rows a stop could not write are saved in the working directory by default: the image's
+    // WORKDIR, on no volume here, gone with the pod. So they go to the container's log instead.
+    const workdir = /^WORKDIR (\S+)$/m.exec((await read("Dockerfile")).split(/^FROM /m).at(-1) ?? "")?.[1];
+    expect(workdir).toBeDefined();
+    expect(container.volumeMounts?.map((m) => m.mountPath)).not.toContain(workdir);
+    expect(config.audit.unwritten_rows).toBe("stderr");
   });
 
   test("the worker runs beside its model server with flags mindgw worker has", async () => {

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -282,6 +282,46 @@ describe("mindgw audit", () => {
     expect(runs.csv.stdout.startsWith("requestId,startedAt,")).toBe(true);
     expect(runs.csv.stdout.trim().split("\r\n")).toHaveLength(1);
     expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1", keys: 0 });
+  }, 30_000);
+
+  test("a stopped gateway's file in a read-only folder (a read-only mount, a snapshot): query, export, tenants and shadow report read it", async () => {
+    const config = `${gw.dir}/frozen.yaml`;
+    await Bun.write(config, "storage: { path: ./frozen/gw.db }\ntenants:\n  - { name: t1 }\n");
+    expect(
+      (await runMindgw(["keys", "create", "-c", config, "--name", "t1-user", "--tenant", "t1"])).code,
+    ).toBe(0);
+    // Rows of its own: the served gateway's, exported and imported as a stop's unwritten rows are.
+    const rows = `${gw.dir}/frozen-rows.ndjson`;
+    expect((await runMindgw(["audit", "export", ...remote(), "--model", "m1", "-o", rows])).code).toBe(0);
+    const imported = await runMindgw(["audit", "import", rows, "-c", config, "--no-spend"]);
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: "" });
+    const folder = `${gw.dir}/frozen`;
+    expect(readdirSync(folder)).toEqual(["gw.db"]);
+    // No file can be created there, by root either (who a chmod does not stop): no -shm.
+    const asRoot = process.getuid?.() === 0;
+    const freeze = (on: boolean) => {
+      if (asRoot) return Bun.spawnSync(["chattr", on ? "+i" : "-i", folder]).exitCode;
+      chmodSync(folder, on ? 0o555 : 0o755);
+      return 0;
+    };
+    expect(freeze(true)).toBe(0);
+    try {
+      const runs = {
+        query: await runMindgw(["audit", "query", "-c", config, "--json"]),
+        export: await runMindgw(["audit", "export", "-c", config]),
+        tenants: await runMindgw(["tenants", "-c", config, "--json"]),
+        shadow: await runMindgw(["shadow", "report", "-c", config, "--json"]),
+      };
+      // Each said `unable to open database file` (tenants and shadow report naming no file).
+      for (const [name, run] of Object.entries(runs))
+        expect({ name, code: run.code, stderr: run.stderr }).toEqual({ name, code: 0, stderr: "" });
+      expect(ours(parse(runs.query.stdout))).toEqual(["p1-a1", "p1-a2", "p2-b1"]);
+      expect(ours(parse(runs.export.stdout))).toEqual(["p1-a1", "p1-a2", "p2-b1"]);
+      expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1" });
+      expect(readdirSync(folder)).toEqual(["gw.db"]);
+    } finally {
+      freeze(false);
+    }
   }, 30_000);
 
   test("tenants -c and audit query -c read a file another process writes through read-only handles alone: the WAL it holds is left as it is", async () => {

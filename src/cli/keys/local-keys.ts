@@ -3,7 +3,7 @@ import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
-import { openCommandStorage } from "../config-store.ts";
+import { namingStorage, openCommandStorage } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 const inTenant = (tenant: string | undefined) => (tenant === undefined ? {} : { tenant });
@@ -22,8 +22,15 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
     onChange: (record) => changed.push(record.id),
   });
   const actor = "local-operator" as const;
+  /** A write the file refused names the file (a full disk, a read-only database). */
+  const named =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      run(...args).catch((error: unknown) => {
+        throw namingStorage(error, config.storage);
+      });
   return {
-    create: (input) => admin.create(actor, input),
+    create: named((input) => admin.create(actor, input)),
     listPages: (includeRevoked, tenant) =>
       keysetPages(
         (after) =>
@@ -31,10 +38,10 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
         positionOf,
         LIST_PAGE,
       ),
-    show: (id, tenant) => admin.show(actor, id, inTenant(tenant)),
-    revoke: (id) => admin.revoke(actor, id),
-    rotate: (id, input, tenant) => admin.rotate(actor, id, input, inTenant(tenant)),
-    setLimits: (id, input, tenant) => admin.setLimits(actor, id, input, inTenant(tenant)),
+    show: named((id, tenant) => admin.show(actor, id, inTenant(tenant))),
+    revoke: named((id) => admin.revoke(actor, id)),
+    rotate: named((id, input, tenant) => admin.rotate(actor, id, input, inTenant(tenant))),
+    setLimits: named((id, input, tenant) => admin.setLimits(actor, id, input, inTenant(tenant))),
     async close() {
       await storage.close();
       if (!config.cluster) return;

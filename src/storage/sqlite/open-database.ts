@@ -68,10 +68,12 @@ function openReadOnly(path: string): Database {
 }
 
 /**
- * SQLite's own words name no file (`unable to open database file`): the error, its code kept (a
- * storage failure is told by it: storage-failure.ts), with the setting and the path it opened.
+ * SQLite's own words name no file (`unable to open database file`, `disk I/O error`, `attempt to
+ * write a readonly database`): the error, its code kept (a storage failure is told by it:
+ * storage-failure.ts), with the setting and the path it opened. A command writing through a
+ * handle it opened names its write's failures so too (cli/config-store.ts).
  */
-function naming(error: unknown, path: string): unknown {
+export function naming(error: unknown, path: string): unknown {
   if (error instanceof Error && !error.message.startsWith("storage.path "))
     error.message = `storage.path ${path}: ${error.message}`;
   return error;

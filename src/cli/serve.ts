@@ -11,6 +11,7 @@ import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
+import { showOnce } from "./show-once.ts";
 
 interface ServeOptions {
   config?: string;
@@ -58,10 +59,16 @@ async function serve(options: ServeOptions): Promise<void> {
     // so no later start would ever show one.
     bootstrapAdmin: "on-call",
     onBootstrapKey(key) {
-      // stdout, not the log: the one time this key is ever shown.
-      process.stdout.write(
+      // stdout, not the log: the one time this key is ever shown. Where stdout reaches no one, the
+      // log says so, without the key: stderr is the log, collected and kept (a journal, a log
+      // pipeline) by more people than the one who should hold an admin key.
+      const lost = showOnce(
         `\nmindgw: the key store was empty, so an admin key was created. It is shown once; store it now:\n\n  ${key}\n\n`,
       );
+      if (lost)
+        logger.error(
+          `the key store was empty, so an admin key (bootstrap-admin) was created, but ${lost}: it is shown nowhere (never in the log). Revoke it with \`mindgw keys revoke bootstrap-admin -c ${path ?? "<config>"}\` and create an admin key with \`mindgw keys create --name admin --role admin -c ${path ?? "<config>"}\``,
+        );
     },
   });
   // Spans still buffered are exported before the process exits.

@@ -1,5 +1,5 @@
 # The release image: the one `mindgw` executable on a small glibc base, run as an unprivileged user.
-# Build:  docker build -t mindgw .
+# Build:  docker build --build-arg MINDGW_BUILD_COMMIT=$(git rev-parse --short HEAD) -t mindgw .
 # Run:    docker run -p 8080:8080 -v /srv/mindgw:/var/lib/mindgw -v $PWD/config.yaml:/etc/mindgw/config.yaml mindgw
 #         (chown 10001:10001 /srv/mindgw first: the store is written as the image's user; docs/DEPLOYMENT.md)
 FROM oven/bun:1.4.5 AS build
@@ -7,6 +7,8 @@ WORKDIR /src
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
 COPY . .
+# This image has no git: the commit `mindgw version` names comes from here ("unknown" without it).
+ARG MINDGW_BUILD_COMMIT
 RUN bun run build
 
 # The compiled binary needs only glibc and CA certificates (for HTTPS upstreams).

@@ -5,16 +5,9 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import type { BunPlugin } from "bun";
 import { buildUi } from "../src/http/admin-ui/build-ui.ts";
+import { buildCommit } from "./build-commit.ts";
 import { BUNDLE, stubDevtools } from "./build-options.ts";
 
-/** The commit the executable is built from (core/build-commit.ts): read before the build writes anything. */
-function buildCommit(): string {
-  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { stderr: "ignore" });
-  const head = git("rev-parse", "--short", "HEAD");
-  if (head.exitCode !== 0) return "dev";
-  const dirty = git("status", "--porcelain").stdout.toString().trim() !== "";
-  return `${head.stdout.toString().trim()}${dirty ? "-dirty" : ""}`;
-}
 const commit = buildCommit();
 
 const uiAssets = await buildUi();

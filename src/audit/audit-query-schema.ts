@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tenantFilter } from "../core/tenant-filter.ts";
-import { FRONT_DOORS, STATUS_CLASSES } from "./audit-record.ts";
+import { FRONT_DOORS } from "./audit-record.ts";
+import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
 
 /** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
 export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -40,8 +41,18 @@ export const auditFilterSchema = z.strictObject({
    * included) or `worker:<name>@<node>` (only those forwarded through that node): audit-query-route.ts.
    */
   route: name.optional(),
-  /** A status class (`4xx`) or an exact status (`429`). */
-  status: z.union([z.enum(STATUS_CLASSES), z.coerce.number().int().min(100).max(599)]).optional(),
+  /** A status class (`4xx`, any case) or an exact status (`429`): status-filter.ts. */
+  status: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const status = parseStatusFilter(String(value));
+      if (status === undefined) {
+        ctx.addIssue({ code: "custom", message: `"${value}": ${STATUS_FILTER_HINT}` });
+        return z.NEVER;
+      }
+      return status;
+    })
+    .optional(),
   /** Only requests through this app (`apps:`). */
   app: name.optional(),
   /**

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { parseInput } from "../http/parse-input.ts";
 import { AuditInserter } from "../storage/sqlite/audit-inserter.ts";
 import { prepareAuditDatabase } from "../storage/sqlite/audit-migrations.ts";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
@@ -120,6 +121,17 @@ describe("queryAudit", () => {
     }
     expect(seen.sort()).toEqual(ids(records.slice(0, 100)));
     local.close();
+  });
+
+  test("a status filter takes a class in either case or a code; anything else is told what it takes", () => {
+    expect(auditQuerySchema.parse({ status: "4XX" }).status).toBe("4xx");
+    expect(auditQuerySchema.parse({ status: "429" }).status).toBe(429);
+    expect(auditQuerySchema.parse({ status: 502 }).status).toBe(502);
+    // What `mindgw audit query|export --status` prints and /admin/api/audit answers 400, where it said "Invalid input".
+    for (const bad of ["6xx", "4xx,5xx", "42", "600", "xx"])
+      expect(() => parseInput(auditQuerySchema, { status: bad })).toThrow(
+        `status: "${bad}": use a class like 4xx or a code like 429`,
+      );
   });
 
   test("rejects bad parameters and a forged cursor", async () => {

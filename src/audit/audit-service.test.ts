@@ -112,6 +112,32 @@ test("a stop with the storage still down saves the unwritten rows as NDJSON besi
   }
 });
 
+test("a stop with audit.unwritten_rows: stderr (a container) writes the unwritten rows to stderr alone, and says so", async () => {
+  const dir = tempDir();
+  try {
+    const storage = { path: join(dir.path, "gw.db") };
+    const service = createAuditService(
+      parseConfig({ ...EMBEDDED_DEFAULTS, storage, audit: { unwritten_rows: "stderr" } }),
+      brokenStore(),
+      silentLogger,
+    );
+    // A reload may set it too: the stop reads the setting in force.
+    service.reconfigure(parseConfig({ ...EMBEDDED_DEFAULTS, storage, audit: { unwritten_rows: "file" } }));
+    service.reconfigure(parseConfig({ ...EMBEDDED_DEFAULTS, storage, audit: { unwritten_rows: "stderr" } }));
+    service.observer.finished(makeRecord({ requestId: "to-stderr" }));
+    const stopped = await service.close(performance.now() + 20).then(
+      () => new Error("resolved"),
+      (error: Error) => error,
+    );
+    expect(readdirSync(dir.path)).toEqual([]);
+    expect(stopped.message).toStartWith(
+      "1 audit rows could not be written (audit storage: database or disk is full); written to stderr (audit.unwritten_rows: stderr) as NDJSON",
+    );
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test("rows whose bodies do not fit in audit.max_queue_bytes are logged once a burst: its first, and its end with how many", async () => {
   const lines: { level: string; message: string; fields: unknown }[] = [];
   const logger = {

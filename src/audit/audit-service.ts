@@ -60,7 +60,8 @@ export interface AuditService {
   /** The writer's counts (queued, written, rejected, dropped), for metrics. */
   stats(): AuditWriterStats;
   /**
-   * A reload's config: `audit.max_queue_bytes` bounds the queue from the next row. `audit.bodies`
+   * A reload's config: `audit.max_queue_bytes` bounds the queue from the next row, and
+   * `audit.unwritten_rows` says where a later stop saves what it could not write. `audit.bodies`
    * needs nothing here, the front door reading it a request; `retention`, `flush_ms` and
    * `fail_open` are restart-only (restart-only.ts).
    */
@@ -98,6 +99,8 @@ export function createAuditService(
   const rowDrops = droppedRowsLog(logger);
   /** `audit.max_queue_bytes` in force: a reload changes it. */
   let maxQueueBytes = config.audit.max_queue_bytes;
+  /** `audit.unwritten_rows` in force: a reload changes it, read when a stop finds rows unwritten. */
+  let unwrittenTo = config.audit.unwritten_rows;
   const writer = new AuditWriter({
     ...(lines ? { lines } : {}),
     onBatch: (_rows, ms) => flushed?.(ms),
@@ -188,6 +191,7 @@ export function createAuditService(
     reconfigure(next) {
       maxQueueBytes = next.audit.max_queue_bytes;
       writer.bound(maxQueueBytes);
+      unwrittenTo = next.audit.unwritten_rows;
     },
     onFlush(listener) {
       flushed = listener;
@@ -210,11 +214,15 @@ export function createAuditService(
         maybeWritten === 0
           ? `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`
           : `${unwritten.length} audit rows could not be written in the stop's time (the first ${maybeWritten} were in a write still running, which may yet store them: look for their request ids before importing them)`;
-      const saved = saveUnwrittenRows(unwritten, unwrittenRowsPaths(spill, new Date(), maybeWritten > 0));
+      const paths = unwrittenRowsPaths(spill, new Date(), maybeWritten > 0, unwrittenTo);
+      const saved = saveUnwrittenRows(unwritten, paths);
       const exported = "as NDJSON, one row a line as `mindgw audit export` writes them,";
+      const between = `between the lines "${STDERR_ROWS_BEGIN}" and "${STDERR_ROWS_END}"`;
       if ("stderr" in saved)
         throw new Error(
-          `${lost} nor saved to a file (${describeError(saved.error)}): written to stderr ${exported} between the lines "${STDERR_ROWS_BEGIN}" and "${STDERR_ROWS_END}"`,
+          paths.length === 0
+            ? `${lost}; written to stderr (audit.unwritten_rows: stderr) ${exported} ${between}`
+            : `${lost} nor saved to a file (${describeError(saved.error)}): written to stderr ${exported} ${between}`,
         );
       throw new Error(
         saved.temporary

@@ -55,6 +55,23 @@ test("an embedder's own storage gets no file beside the config's SQLite path: it
   );
 });
 
+test("audit.unwritten_rows: stderr tries no file: the rows go to stderr between the marker lines, no file refused", () => {
+  const sqlite = parseConfig({ storage: { path: "/srv/gw/gw.db" }, audit: { unwritten_rows: "stderr" } });
+  expect(sqlite.audit.unwritten_rows).toBe("stderr");
+  expect(unwrittenRowsPaths({ beside: sqlite.storage }, at, false, sqlite.audit.unwritten_rows)).toEqual([]);
+  expect(unwrittenRowsPaths({ dir: "/srv/spill" }, at, true, "stderr")).toEqual([]);
+  let written = "";
+  const saved = saveUnwrittenRows(records, [], (text) => {
+    written += text;
+  });
+  expect(saved).toEqual({ stderr: true, error: undefined });
+  const lines = written.trimEnd().split("\n");
+  expect([lines[0], lines.at(-1)]).toEqual([STDERR_ROWS_BEGIN, STDERR_ROWS_END]);
+  expect(lines.slice(1, -1).map((line) => JSON.parse(line).requestId)).toEqual(
+    records.map((r) => r.requestId),
+  );
+});
+
 test("a place refused, the next one takes the rows; only a temp directory's copy is called temporary", () => {
   const kept = folder();
   const temp = folder();

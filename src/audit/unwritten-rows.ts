@@ -32,8 +32,13 @@ function asExported(record: AuditRecord): AuditRecord {
  */
 export type UnwrittenRowsPlace = { readonly beside: Config["storage"] } | { readonly dir?: string };
 
+/** `audit.unwritten_rows`: `file` (the places below, then stderr) or `stderr` alone. */
+export type UnwrittenRowsTo = Config["audit"]["unwritten_rows"];
+
 /**
- * Where a stop saves the audit records its storage never took, first choice first: the place's
+ * Where a stop saves the audit records its storage never took, first choice first: none with
+ * `audit.unwritten_rows: stderr` (a container's working directory dies with its pod, its log does
+ * not; `saveUnwrittenRows` then writes them to stderr); else the place's
  * own (beside the SQLite database, `<storage.path>.unwritten-<time>.ndjson`, or the embedder's
  * folder); the working directory (`mindgw-audit-unwritten-<time>.ndjson`: with PostgreSQL or an
  * in-memory database the first choice, and under systemd /var/lib/mindgw, which outlives the
@@ -41,7 +46,13 @@ export type UnwrittenRowsPlace = { readonly beside: Config["storage"] } | { read
  * `maybeStored`: some rows were in a write the stop stopped waiting for, and the name says so
  * (`unwritten-maybe-stored`).
  */
-export function unwrittenRowsPaths(place: UnwrittenRowsPlace, at: Date, maybeStored = false): string[] {
+export function unwrittenRowsPaths(
+  place: UnwrittenRowsPlace,
+  at: Date,
+  maybeStored = false,
+  to: UnwrittenRowsTo = "file",
+): string[] {
+  if (to === "stderr") return [];
   const time = at.toISOString().replaceAll(":", "-");
   const what = maybeStored ? "unwritten-maybe-stored" : "unwritten";
   const named = `mindgw-audit-${what}-${time}.ndjson`;
@@ -61,7 +72,10 @@ function firstPath(place: UnwrittenRowsPlace, suffix: string, named: string): st
 export const STDERR_ROWS_BEGIN = "mindgw: audit rows no file took follow, as NDJSON, up to the line below";
 export const STDERR_ROWS_END = "mindgw: end of the audit rows no file took";
 
-/** Where the rows went: a file (`temporary`: the temp directory's, gone at the next clean), or stderr. */
+/**
+ * Where the rows went: a file (`temporary`: the temp directory's, gone at the next clean), or
+ * stderr (`error`: why the last file refused them; undefined when no file was to be tried).
+ */
 export type SavedRows =
   | { readonly path: string; readonly temporary: boolean }
   | { readonly stderr: true; readonly error: unknown };
@@ -69,8 +83,9 @@ export type SavedRows =
 /**
  * Writes the records as NDJSON, one record a line as `mindgw audit export` writes them, to the
  * first of `paths` that takes the whole file (created new, readable by its owner alone: rows may
- * carry bodies; a file left short by a full disk is removed). When none does, to `stderr` (the
- * journal under systemd) between `STDERR_ROWS_BEGIN` and `STDERR_ROWS_END`: the last copy there is.
+ * carry bodies; a file left short by a full disk is removed). When none does (or none is given:
+ * `audit.unwritten_rows: stderr`), to `stderr` (the journal under systemd, a container's log)
+ * between `STDERR_ROWS_BEGIN` and `STDERR_ROWS_END`.
  */
 export function saveUnwrittenRows(
   records: readonly AuditRecord[],
@@ -78,7 +93,7 @@ export function saveUnwrittenRows(
   stderr: (text: string) => void = (text) => writeSync(2, text),
 ): SavedRows {
   const text = records.map((record) => ndjsonLine(asExported(record))).join("");
-  let error: unknown = new Error("nowhere to write");
+  let error: unknown;
   for (const path of paths)
     try {
       writeFileSync(path, text, { flag: "wx", mode: 0o600 });

@@ -43,7 +43,7 @@ Filters (the same spellings as /admin/api/audit):
                 a value starting jwt: or key_ matches ids only, never a name spelt so)
   --route       provider:<name>, worker:<name> (its rows on every node: worker:<name>@<node> too)
                 or worker:<name>@<node> (one node's)
-  --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)`;
+  --status      a class (1xx … 5xx, or 4XX; 101 is a WebSocket upgrade) or an exact status (429)`;
 
 async function sourceFor(options: AuditOptions): Promise<AuditSource> {
   const target = chooseTarget(options);
@@ -130,7 +130,10 @@ export function registerAudit(program: Command): void {
   )
     .option("--format <format>", "ndjson or csv", "ndjson")
     .option("--order <order>", "asc (oldest first) or desc", "asc")
-    .option("-o, --output <file>", "write to this file instead of stdout")
+    .option(
+      "-o, --output <file>",
+      "write to this file instead of stdout (replaced only once the export is whole)",
+    )
     .action(async (options: AuditOptions) => {
       const format = options.format;
       if (format !== "ndjson" && format !== "csv") throw new UsageError(`--format: expected ndjson or csv`);

@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import type { Config } from "../config/config-schema.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { databaseName, pendingMigrations } from "../storage/pending-migrations.ts";
+import { naming } from "../storage/sqlite/open-database.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { sqliteCode } from "../storage/sqlite/storage-failure.ts";
 import type { Storage } from "../storage/storage.ts";
 import { UsageError } from "./exit-code.ts";
 
@@ -40,7 +42,9 @@ export async function openCommandStorage(storage: Config["storage"], migrate: bo
       );
     }
   }
-  return await openStorage(storage);
+  return await openStorage(storage).catch((error: unknown) => {
+    throw namingStorage(error, storage);
+  });
 }
 
 /**
@@ -56,4 +60,13 @@ export async function openConfigStoreReadOnly(config: Config, migrate: boolean):
   if (migrate || (await pendingMigrations(config.storage)).length > 0)
     return await openConfigStore(config, migrate);
   return openSqliteStorage(config.storage.path, { readonly: true });
+}
+
+/**
+ * A command's failure on the config's SQLite file, named: SQLite's words for a write that failed
+ * (`disk I/O error` on a full disk, `attempt to write a readonly database`) name no file, so the
+ * setting and the path go before them. Any other failure (PostgreSQL's, a refusal of ours) as it was.
+ */
+export function namingStorage(error: unknown, storage: Config["storage"]): unknown {
+  return storage.driver === "sqlite" && sqliteCode(error) !== null ? naming(error, storage.path) : error;
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { listenFailure } from "../core/listen-failure.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { missingCredentials } from "../providers/missing-credentials.ts";
@@ -10,6 +11,7 @@ import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
+import { showOnce } from "./show-once.ts";
 
 interface ServeOptions {
   config?: string;
@@ -57,10 +59,16 @@ async function serve(options: ServeOptions): Promise<void> {
     // so no later start would ever show one.
     bootstrapAdmin: "on-call",
     onBootstrapKey(key) {
-      // stdout, not the log: the one time this key is ever shown.
-      process.stdout.write(
+      // stdout, not the log: the one time this key is ever shown. Where stdout reaches no one, the
+      // log says so, without the key: stderr is the log, collected and kept (a journal, a log
+      // pipeline) by more people than the one who should hold an admin key.
+      const lost = showOnce(
         `\nmindgw: the key store was empty, so an admin key was created. It is shown once; store it now:\n\n  ${key}\n\n`,
       );
+      if (lost)
+        logger.error(
+          `the key store was empty, so an admin key (bootstrap-admin) was created, but ${lost}: it is shown nowhere (never in the log). Revoke it with \`mindgw keys revoke bootstrap-admin -c ${path ?? "<config>"}\` and create an admin key with \`mindgw keys create --name admin --role admin -c ${path ?? "<config>"}\``,
+        );
     },
   });
   // Spans still buffered are exported before the process exits.
@@ -75,14 +83,8 @@ async function serve(options: ServeOptions): Promise<void> {
     address = gateway.listen(host, port);
   } catch (error) {
     await stopAll();
-    const inUse =
-      error instanceof Error &&
-      /EADDRINUSE|in use/i.test(`${error.message} ${"code" in error ? error.code : ""}`);
-    throw new Error(
-      inUse
-        ? `cannot listen on ${host}:${port}: the address is already in use (another mindgw?)`
-        : `cannot listen on ${host}:${port}: ${messageOf(error)}`,
-    );
+    const failure = listenFailure(`${host}:${port}`, error);
+    throw new Error(failure.endsWith("already in use") ? `${failure} (another mindgw?)` : failure);
   }
   try {
     await gateway.bootstrapAdmin();

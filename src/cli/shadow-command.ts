@@ -5,7 +5,7 @@ import { shadowFilter } from "../shadow/shadow-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
-import { openConfigStore } from "./config-store.ts";
+import { openConfigStoreReadOnly } from "./config-store.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { shadowTable } from "./shadow-table.ts";
 import { sinceTime } from "./time-flags.ts";
@@ -51,7 +51,8 @@ async function localReport(
   migrate: boolean,
 ): Promise<ShadowPage> {
   const { config } = await resolveConfig(configFile);
-  const storage = await openConfigStore(config, migrate);
+  // Read-only, as audit query -c: beside a serving gateway, and on a read-only copy of its file.
+  const storage = await openConfigStoreReadOnly(config, migrate);
   try {
     // The operator's own database: every tenant's pairs, unless the query names one.
     const filter = shadowFilter(query, query.tenant);

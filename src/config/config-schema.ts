@@ -7,6 +7,7 @@ import { clusterConfigSchema } from "./cluster-config.ts";
 import { bool, duration, num, size } from "./config-values.ts";
 import { eventsConfigSchema } from "./events-config.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
+import { metricsConfigSchema } from "./metrics-config.ts";
 import { modelSchema } from "./model-config.ts";
 import { priceTableSchema } from "./price-table.ts";
 import { providerSchema } from "./provider-config.ts";
@@ -30,17 +31,7 @@ export const configSchema = z.strictObject({
     .strictObject({ format: z.enum(LOG_FORMATS).default("text"), level: z.enum(LOG_LEVELS).default("info") })
     .prefault({}),
   /** Prometheus metrics; read at start (a change takes effect at the next restart). */
-  metrics: z
-    .strictObject({
-      /** `GET /metrics` on the main listener, for admin-role credentials. */
-      enabled: bool().default(true),
-      /** Also serve `/metrics` without a credential on this `host:port`, for scrapers that hold no key. */
-      listen: z
-        .string()
-        .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464")
-        .optional(),
-    })
-    .prefault({}),
+  metrics: metricsConfigSchema.prefault({}),
   storage: storageConfigSchema.prefault({}),
   providers: z.array(providerSchema).default([]),
   models: z.array(modelSchema).default([]),
@@ -96,6 +87,13 @@ export const configSchema = z.strictObject({
        * that finds it full is dropped and counted, as past the 100,000 rows. At least 64KB.
        */
       max_queue_bytes: size(formatSize(DEFAULT_MAX_QUEUE_BYTES), 64 * 1024),
+      /**
+       * Where a stop puts the rows its storage never took (audit/unwritten-rows.ts): `file`, an
+       * NDJSON file beside the SQLite database or in the working directory (stderr when no file
+       * takes them); `stderr`, the process's stderr alone, between marker lines: a container's log
+       * outlives its pod, whose working directory (no volume) does not.
+       */
+      unwritten_rows: z.enum(["file", "stderr"]).default("file"),
     })
     .prefault({}),
   workers: z

@@ -53,3 +53,29 @@ test("an unknown key in any section of the config is an error naming its path", 
   }
   expect(checked).toBeGreaterThan(15);
 });
+
+test("metrics.listen: a port past 65535 and the main listener's own address are refused at load, naming it", () => {
+  const problems = (config: object) => {
+    try {
+      parseConfig(config, {});
+      return [];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems;
+    }
+  };
+  expect(problems({ metrics: { listen: "127.0.0.1:99999" } })).toEqual([
+    "metrics.listen: host:port with a port 0-65535, e.g. 127.0.0.1:9464",
+  ]);
+  expect(problems({ metrics: { listen: "[::1]:65536" } })).toHaveLength(1);
+  const server = { host: "127.0.0.1", port: 9000 };
+  expect(problems({ server, metrics: { listen: "127.0.0.1:9000" } })).toEqual([
+    "metrics.listen: 127.0.0.1:9000 is the main listener's own address (server.host 127.0.0.1, server.port 9000): give it a port of its own",
+  ]);
+  // Every address on the port: the main listener's default host (0.0.0.0) takes the loopback's too.
+  expect(problems({ server: { port: 9000 }, metrics: { listen: "127.0.0.1:9000" } })).toHaveLength(1);
+  expect(problems({ server, metrics: { listen: "0.0.0.0:9000" } })).toHaveLength(1);
+  // Another port, another address on the port, or port 0 (any free one): taken.
+  for (const listen of ["127.0.0.1:9464", "127.0.0.2:9000", "127.0.0.1:0", "[::1]:65535"])
+    expect({ listen, problems: problems({ server, metrics: { listen } }) }).toEqual({ listen, problems: [] });
+});

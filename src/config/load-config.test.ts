@@ -363,6 +363,14 @@ describe("loadConfigFile", () => {
     expect((broken as ConfigError).message).toContain("not valid YAML");
   });
 
+  test("a device or a pipe is read for what it holds: -c /dev/null is an empty file, not a missing one", async () => {
+    const empty = await loadConfigFile("/dev/null", {}).catch((e: unknown) => e);
+    expect((empty as ConfigError).message).toBe("/dev/null: the file is empty");
+    // A file that is there and cannot be read is a config error naming it (exit 2), not a raw EACCES.
+    const notAFolder = await loadConfigFile("/dev/null/config.yaml", {}).catch((e: unknown) => e);
+    expect((notAFolder as ConfigError).message).toBe("/dev/null/config.yaml: no such file");
+  });
+
   test("relative storage paths resolve from the config file's folder, not the working directory", async () => {
     const path = await file("storage: { path: ./state/gw.db }\n");
     expect((await loadConfigFile(path, {})).storage.path).toBe(join(dirname(path), "state/gw.db"));

@@ -1,10 +1,12 @@
-import { stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
+import { readFailure } from "./read-failure.ts";
 import { shadowProblems } from "./shadow-targets.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
@@ -48,21 +50,25 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
 }
 
 /**
- * A config file's text, or a ConfigError that says why there is none (a folder, nothing); the
- * YAML library is loaded with it, to parse it with.
+ * A config file's text, or a ConfigError that says why there is none (nothing there, a folder, a
+ * file this user may not read); the YAML library is loaded with it, to parse it with. Read as any
+ * file is, so that a device or a pipe (`-c /dev/null`, `-c <(…)`) is read for what it holds: Bun.file
+ * says neither exists.
  */
 export async function readConfigText(path: string): Promise<string> {
   await loadYaml();
-  const file = Bun.file(path);
-  if (!(await file.exists())) {
-    // Bun.file says a folder does not exist: say what it is.
-    const folder = await stat(path).then(
-      (found) => found.isDirectory(),
-      () => false,
-    );
-    throw new ConfigError([folder ? `${path}: a folder, not a config file` : `${path}: no such file`]);
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError([`${path}: ${unreadable(error)}`]);
   }
-  return file.text();
+}
+
+/** Why a config file could not be read: the watcher's words (read-failure.ts), but "no such file" and a folder said plainly. */
+function unreadable(error: unknown): string {
+  const reason = readFailure(error);
+  if (reason === "no such file") return reason;
+  return reason === "it is a directory" ? "a folder, not a config file" : `cannot be read: ${reason}`;
 }
 
 /** Validates a config file's text already read (the watcher reads it until it is stable). */
@@ -137,6 +143,7 @@ function crossCheck(config: Config): string[] {
     });
   });
   problems.push(...tenantCrossCheck(config));
+  problems.push(...metricsListenClash(config.metrics.listen, config.server));
   problems.push(...shadowProblems(config, known));
   if (config.storage.driver === "postgres" && !config.storage.url) {
     problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");

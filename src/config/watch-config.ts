@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { messageOf } from "../core/describe-error.ts";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { configDocument, configFromDocument } from "./load-config.ts";
+import { readFailure } from "./read-failure.ts";
 import { documentOf, type ReadConfig, truncationSignsOf } from "./truncation-signs.ts";
 import { watchPath } from "./watch-path.ts";
 import { loadYaml } from "./yaml-text.ts";
@@ -223,17 +223,9 @@ export function watchConfig(
 class Unreadable {
   readonly reason: string;
   constructor(error: unknown) {
-    const code = error instanceof Error && "code" in error ? String(error.code) : "";
-    this.reason = READ_FAILURES[code] ?? messageOf(error);
+    this.reason = readFailure(error);
   }
 }
-
-const READ_FAILURES: Record<string, string> = {
-  ENOENT: "no such file",
-  EACCES: "permission denied",
-  EISDIR: "it is a directory",
-  ELOOP: "too many symlinks",
-};
 
 /** The file's text, or why it could not be read. */
 type FileRead = string | Unreadable;

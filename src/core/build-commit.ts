@@ -5,7 +5,9 @@ declare const MINDGW_BUILD_COMMIT: string | undefined;
 
 /**
  * The git commit the executable was compiled from: its short sha, with "-dirty" when the tree
- * held uncommitted changes; "dev" run from source. Two builds of one version tell apart by it.
+ * held uncommitted changes, or the build's `MINDGW_BUILD_COMMIT` (a Docker build); "unknown" for
+ * an executable built where neither said (scripts/build-commit.ts); "dev" run from source. Two
+ * builds of one version tell apart by it.
  */
 export const BUILD_COMMIT: string = typeof MINDGW_BUILD_COMMIT === "string" ? MINDGW_BUILD_COMMIT : "dev";
 

@@ -1,9 +1,9 @@
-import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import type { Config } from "../config/config-schema.ts";
 import { postgresOptions } from "./open-storage.ts";
 import { connectPostgres, describeConnectFailure } from "./postgres/postgres-client.ts";
 import { POSTGRES_SCHEMA } from "./postgres/postgres-schema.ts";
+import { openDatabase } from "./sqlite/open-database.ts";
 import { SQLITE_SCHEMA } from "./sqlite/sqlite-schema.ts";
 
 /** A component whose schema is older than this release's: at `at`, this release's `latest`. */
@@ -44,7 +44,8 @@ function behind(applied: Applied, schema: Readonly<Record<string, readonly { ver
 
 function sqliteApplied(path: string): Applied {
   if (path === ":memory:" || path === "" || !existsSync(path)) return new Map();
-  const db = new Database(path, { readonly: true });
+  // As every read-only command opens it: a failure names the file, a read-only folder is read.
+  const db = openDatabase(path, { readonly: true });
   try {
     const ledger = db.query(
       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",

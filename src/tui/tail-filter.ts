@@ -1,5 +1,6 @@
 import { keyMatches } from "../audit/audit-query-key.ts";
 import { isStatusClass, statusClassOf } from "../audit/audit-record.ts";
+import { parseStatusFilter } from "../audit/status-filter.ts";
 import { compileGlob } from "../auth/model-glob.ts";
 
 /**
@@ -37,12 +38,9 @@ const isField = (name: string): name is Field => (FIELDS as readonly string[]).i
 
 export type ParseResult = { ok: true; filter: TailFilter } | { ok: false; error: string };
 
-/** Checks a status filter: `1xx`..`5xx` or a code 100..599. */
+/** Checks a status filter: `1xx`..`5xx` or a code 100..599, as the audit query reads it. */
 export function validStatusFilter(value: string): boolean {
-  return (
-    isStatusClass(value.toLowerCase()) ||
-    (/^\d{3}$/.test(value) && Number(value) >= 100 && Number(value) <= 599)
-  );
+  return parseStatusFilter(value) !== undefined;
 }
 
 /** Parses `model:gpt-4o key:alice status:5xx route:worker:gpu1 app:billing`; empty text clears the filter. */

@@ -95,6 +95,12 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
     expect(config.cluster?.advertise_url).toBe("http://10.0.0.7:8080");
     expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.server.drain_timeout);
     expect(container.args[2]).toStartWith(container.volumeMounts?.[0]?.mountPath ?? "?");
+    // Audit rows a stop could not write are saved in the working directory by default: the image's
+    // WORKDIR, on no volume here, gone with the pod. So they go to the container's log instead.
+    const workdir = /^WORKDIR (\S+)$/m.exec((await read("Dockerfile")).split(/^FROM /m).at(-1) ?? "")?.[1];
+    expect(workdir).toBeDefined();
+    expect(container.volumeMounts?.map((m) => m.mountPath)).not.toContain(workdir);
+    expect(config.audit.unwritten_rows).toBe("stderr");
   });
 
   test("the worker runs beside its model server with flags mindgw worker has", async () => {
@@ -162,6 +168,18 @@ describe("Dockerfile", () => {
     expect(text).toContain('ENTRYPOINT ["/usr/local/bin/mindgw"]');
     expect(text).toContain('CMD ["serve", "-c", "/etc/mindgw/config.yaml"]');
     expect(text).toMatch(/^EXPOSE 8080$/m);
+  });
+
+  test("the build is told its commit, which the build image has no git to read (scripts/build-commit.ts)", async () => {
+    const text = await read("Dockerfile");
+    // Declared in the build stage before the build runs, so `bun run build` sees it in its environment.
+    const build = text.slice(text.indexOf("AS build"), text.indexOf("RUN bun run build"));
+    expect(build).toMatch(/^ARG MINDGW_BUILD_COMMIT$/m);
+    // Both the Dockerfile's own line and DEPLOYMENT.md's pass it.
+    const passes =
+      /docker build --build-arg MINDGW_BUILD_COMMIT=\$\(git rev-parse --short HEAD\) -t mindgw \./;
+    expect(text).toMatch(passes);
+    expect(await read("docs/DEPLOYMENT.md")).toMatch(passes);
   });
 
   test("the documented Docker layout keeps the store in the VOLUME, written by the image's user", async () => {

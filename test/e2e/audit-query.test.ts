@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -284,6 +284,46 @@ describe("mindgw audit", () => {
     expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1", keys: 0 });
   }, 30_000);
 
+  test("a stopped gateway's file in a read-only folder (a read-only mount, a snapshot): query, export, tenants and shadow report read it", async () => {
+    const config = `${gw.dir}/frozen.yaml`;
+    await Bun.write(config, "storage: { path: ./frozen/gw.db }\ntenants:\n  - { name: t1 }\n");
+    expect(
+      (await runMindgw(["keys", "create", "-c", config, "--name", "t1-user", "--tenant", "t1"])).code,
+    ).toBe(0);
+    // Rows of its own: the served gateway's, exported and imported as a stop's unwritten rows are.
+    const rows = `${gw.dir}/frozen-rows.ndjson`;
+    expect((await runMindgw(["audit", "export", ...remote(), "--model", "m1", "-o", rows])).code).toBe(0);
+    const imported = await runMindgw(["audit", "import", rows, "-c", config, "--no-spend"]);
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: "" });
+    const folder = `${gw.dir}/frozen`;
+    expect(readdirSync(folder)).toEqual(["gw.db"]);
+    // No file can be created there, by root either (who a chmod does not stop): no -shm.
+    const asRoot = process.getuid?.() === 0;
+    const freeze = (on: boolean) => {
+      if (asRoot) return Bun.spawnSync(["chattr", on ? "+i" : "-i", folder]).exitCode;
+      chmodSync(folder, on ? 0o555 : 0o755);
+      return 0;
+    };
+    expect(freeze(true)).toBe(0);
+    try {
+      const runs = {
+        query: await runMindgw(["audit", "query", "-c", config, "--json"]),
+        export: await runMindgw(["audit", "export", "-c", config]),
+        tenants: await runMindgw(["tenants", "-c", config, "--json"]),
+        shadow: await runMindgw(["shadow", "report", "-c", config, "--json"]),
+      };
+      // Each said `unable to open database file` (tenants and shadow report naming no file).
+      for (const [name, run] of Object.entries(runs))
+        expect({ name, code: run.code, stderr: run.stderr }).toEqual({ name, code: 0, stderr: "" });
+      expect(ours(parse(runs.query.stdout))).toEqual(["p1-a1", "p1-a2", "p2-b1"]);
+      expect(ours(parse(runs.export.stdout))).toEqual(["p1-a1", "p1-a2", "p2-b1"]);
+      expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1" });
+      expect(readdirSync(folder)).toEqual(["gw.db"]);
+    } finally {
+      freeze(false);
+    }
+  }, 30_000);
+
   test("tenants -c and audit query -c read a file another process writes through read-only handles alone: the WAL it holds is left as it is", async () => {
     const config = `${gw.dir}/beside.yaml`;
     await Bun.write(config, "storage: { path: ./beside/gw.db }\ntenants:\n  - { name: t1 }\n");
@@ -360,5 +400,37 @@ describe("mindgw audit", () => {
     }
     const badFormat = await runMindgw(["audit", "export", ...local(), "--format", "xml"]);
     expect(badFormat.code).toBe(2);
+  }, 30_000);
+
+  test("export -o that fails (gateway unreachable, key refused, bad filter) leaves the file there as it was", async () => {
+    const file = `${gw.dir}/kept.csv`;
+    const before = "last week's export\n";
+    await Bun.write(file, before);
+    const failing = [
+      ["--gateway", "http://127.0.0.1:1", "--admin-key", "x"],
+      ["--gateway", gw.url, "--admin-key", "mgw_wrongkey"],
+      [...local(), "--status", "6xx"],
+    ];
+    for (const target of failing) {
+      const out = await runMindgw(["audit", "export", ...target, "--format", "csv", "-o", file]);
+      expect({ target, code: out.code }).not.toEqual({ target, code: 0 });
+      expect({ target, file: readFileSync(file, "utf8") }).toEqual({ target, file: before });
+    }
+    // Nothing left beside it, and one that succeeds replaces it whole.
+    expect(readdirSync(gw.dir).filter((name) => name.startsWith("kept.csv."))).toEqual([]);
+    const done = await runMindgw([
+      "audit",
+      "export",
+      ...remote(),
+      "--format",
+      "csv",
+      "--model",
+      "m2",
+      "-o",
+      file,
+    ]);
+    expect(done.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toStartWith("requestId,startedAt,");
+    expect(readdirSync(gw.dir).filter((name) => name.startsWith("kept.csv."))).toEqual([]);
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are config text with ${VAR} references.
 import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { printable } from "../../src/core/printable.ts";
@@ -233,6 +234,25 @@ describe("mindgw config check", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no such file");
     expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a file that cannot be read is a config error naming it (exit 2); /dev/null is an empty file", async () => {
+    const secret = await writeConfig(validConfig);
+    chmodSync(secret, 0o600);
+    // Root reads any file: as root the check runs as another user, as a gateway's unit would.
+    const via =
+      process.getuid?.() === 0 ? ["setpriv", "--reuid=10001", "--regid=10001", "--clear-groups"] : [];
+    if (via.length === 0) chmodSync(secret, 0o000);
+    const denied = await runMindgw(["config", "check", "-c", secret], { via });
+    expect({ code: denied.code, stderr: denied.stderr }).toEqual({
+      code: 2,
+      stderr: `invalid config:\n  ${secret}: cannot be read: permission denied\n`,
+    });
+    const empty = await runMindgw(["config", "check", "-c", "/dev/null"]);
+    expect({ code: empty.code, stderr: empty.stderr }).toEqual({
+      code: 2,
+      stderr: "invalid config:\n  /dev/null: the file is empty\n",
+    });
   });
 
   test("${VAR} and ${VAR:-default} are interpolated", async () => {

@@ -52,6 +52,27 @@ describe("one process per port", () => {
   });
 });
 
+describe("the one-time admin key", () => {
+  test("a first start whose stdout goes nowhere (serve >&-) says so on stderr, without the key", async () => {
+    const started = await f.spawn({
+      config: { providers: [{ name: "mock", type: "mock" }] },
+      stdoutDiscarded: true,
+    });
+    const said = await waitFor("the log to say the key reached no one", () =>
+      started.stderr.match(
+        /error the key store was empty, so an admin key \(bootstrap-admin\) was created, but (.*)/,
+      ),
+    );
+    expect(said[1]).toStartWith(
+      "stdout is /dev/null (closed, or sent there): it is shown nowhere (never in the log).",
+    );
+    expect(said[1]).toContain("mindgw keys revoke bootstrap-admin -c");
+    // The key itself is never in the log: stderr is collected and kept more widely than stdout.
+    expect(started.stderr.all).not.toMatch(/mgw_[A-Za-z0-9]/);
+    expect(await started.stop()).toBe(0);
+  });
+});
+
 describe("a store that cannot be created", () => {
   test("serve fails naming storage.path and the path: the Docker layout, a config folder the gateway's user cannot write", async () => {
     const dir = tempDir();

@@ -9,7 +9,7 @@ import {
 import type { Config } from "../../config/config-schema.ts";
 import { messageOf } from "../../core/describe-error.ts";
 import type { Storage } from "../../storage/storage.ts";
-import { openConfigStore } from "../config-store.ts";
+import { namingStorage, openConfigStore } from "../config-store.ts";
 import { UsageError } from "../exit-code.ts";
 import { spendOf } from "./import-spend.ts";
 import { possiblyOwed } from "./possibly-owed.ts";
@@ -49,7 +49,9 @@ export async function importRows(file: string, config: Config, options: ImportOp
   const { records, bad } = readRecords(file, await readInput(file), options);
   const storage = await openConfigStore(config, options.migrate === true);
   try {
-    const done = await importAudit(storage.audit, records);
+    const done = await importAudit(storage.audit, records).catch((error: unknown) => {
+      throw namingStorage(error, config.storage);
+    });
     process.stdout.write(`${summary(done)}${await addSpend(storage, done, config, options)}`);
     const owed = options.spend && !options.spendStored ? possiblyOwed(file, done.held, new Date()) : "";
     process.stdout.write(`${owed}\n`);

@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, openSync, renameSync, rmSync } from "node:fs";
 import type { Writable } from "node:stream";
 
 /** Resolves on `event`, rejects on `error`, and leaves no listener behind either way. */
@@ -19,13 +19,35 @@ function settle(sink: Writable, event: "drain" | "finish"): Promise<void> {
 
 /**
  * Writes chunks to a file or stdout, waiting for `drain` whenever the destination is behind,
- * so at most about one chunk is held however large the export: constant memory.
+ * so at most about one chunk is held however large the export: constant memory. A file is written
+ * as `<output>.partial-<pid>` and renamed over `output` once whole: an export that fails (the
+ * gateway unreachable, the key refused, the disk full) leaves an existing file as it was, where
+ * opening `output` itself emptied it before the first answer; the partial file is removed.
  */
 export async function writeChunks(
   chunks: AsyncIterable<string | Uint8Array>,
   output?: string,
 ): Promise<void> {
-  const sink: Writable = output === undefined ? process.stdout : createWriteStream(output);
+  if (output === undefined) return await pour(chunks, process.stdout);
+  const partial = `${output}.partial-${process.pid}`;
+  // Opened here, not by the stream (which opens later, on its own): a failure before the first
+  // chunk would otherwise remove the file before the stream made it, and leave it behind.
+  const file = createWriteStream(partial, { fd: openSync(partial, "w") });
+  try {
+    await pour(chunks, file);
+    const finished = settle(file, "finish");
+    file.end();
+    await finished;
+    renameSync(partial, output);
+  } catch (error) {
+    file.destroy();
+    rmSync(partial, { force: true });
+    throw error;
+  }
+}
+
+/** Every chunk into `sink`, in order; the first error the sink or the chunks raise is thrown. */
+async function pour(chunks: AsyncIterable<string | Uint8Array>, sink: Writable): Promise<void> {
   let failure: unknown = null;
   const onError = (error: unknown) => {
     failure ??= error;
@@ -35,11 +57,6 @@ export async function writeChunks(
     for await (const chunk of chunks) {
       if (failure !== null) break;
       if (!sink.write(chunk)) await settle(sink, "drain");
-    }
-    if (output !== undefined && failure === null) {
-      const finished = settle(sink, "finish");
-      sink.end();
-      await finished;
     }
   } finally {
     sink.off("error", onError);

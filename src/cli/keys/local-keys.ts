@@ -3,7 +3,7 @@ import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
-import { openCommandStorage } from "../config-store.ts";
+import { namingStorage, openCommandStorage } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** `--tenant` as the key admin's option. */
@@ -23,8 +23,15 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
     onChange: (record) => changed.push(record.id),
   });
   const actor = "local-operator" as const;
+  /** A write the file refused names the file (a full disk, a read-only database). */
+  const named =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      run(...args).catch((error: unknown) => {
+        throw namingStorage(error, config.storage);
+      });
   return {
-    create: (input) => admin.create(actor, input),
+    create: named((input) => admin.create(actor, input)),
     listPages: (includeRevoked, tenant) =>
       keysetPages(
         (after) =>
@@ -32,10 +39,10 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
         positionOf,
         LIST_PAGE,
       ),
-    show: (id, tenant) => admin.show(actor, id, tenantOption(tenant)),
-    revoke: (id, tenant) => admin.revoke(actor, id, tenantOption(tenant)),
-    rotate: (id, input, tenant) => admin.rotate(actor, id, input, tenantOption(tenant)),
-    setLimits: (id, input, tenant) => admin.setLimits(actor, id, input, tenantOption(tenant)),
+    show: named((id, tenant) => admin.show(actor, id, tenantOption(tenant))),
+    revoke: named((id, tenant) => admin.revoke(actor, id, tenantOption(tenant))),
+    rotate: named((id, input, tenant) => admin.rotate(actor, id, input, tenantOption(tenant))),
+    setLimits: named((id, input, tenant) => admin.setLimits(actor, id, input, tenantOption(tenant))),
     async close() {
       await storage.close();
       if (!config.cluster) return;

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { sqliteCode } from "./storage-failure.ts";
 
 /** One schema step of a component. Versions start at 1 and only ever grow. */
 export interface Migration {
@@ -40,7 +41,13 @@ export function migrate(db: Database, component: string, migrations: readonly Mi
       db.run("COMMIT");
     } catch (error) {
       db.run("ROLLBACK");
-      throw new Error(`migration ${component}@${step.version} failed: ${(error as Error).message}`);
+      // SQLite's code kept: a file that refuses the write is told apart (and named) by it.
+      throw Object.assign(
+        new Error(`migration ${component}@${step.version} failed: ${(error as Error).message}`),
+        {
+          code: sqliteCode(error) ?? undefined,
+        },
+      );
     }
   }
   return applied;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { closeDatabase, openDatabase } from "./open-database.ts";
 import { sqliteCode } from "./storage-failure.ts";
 import { tempDir } from "./test-helpers.ts";
@@ -54,4 +55,71 @@ test("a database that cannot be opened is named with storage.path and its path, 
   expect(thrown).toBeInstanceOf(Error);
   expect((thrown as Error).message).toBe(`storage.path ${path}: unable to open database file`);
   expect(sqliteCode(thrown)).toBe("SQLITE_CANTOPEN");
+});
+
+/**
+ * Makes `dir` a folder no file can be created in, for this process: as root (who writes anywhere
+ * a chmod allows nothing) the immutable attribute, as chattr sets it; else mode 0555. Returns how
+ * to undo it. A read-only mount does the same; a test cannot count on mounting.
+ */
+function readOnlyFolder(dir: string): () => void {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  const chattr = (flag: string) => Bun.spawnSync(["chattr", flag, dir], { stderr: "pipe" });
+  const frozen = chattr("+i");
+  if (frozen.exitCode !== 0) throw new Error(`chattr +i ${dir}: ${frozen.stderr.toString()}`);
+  return () => void chattr("-i");
+}
+
+describe("a read-only folder (a read-only mount, a snapshot, a stopped gateway's volume)", () => {
+  /** A WAL-mode database with rows in it, closed as a stopping gateway closes it (no -wal, no -shm left). */
+  function stoppedGatewayFile(name: string): string {
+    const folder = tmp.file(name);
+    mkdirSync(folder);
+    const path = `${folder}/gw.db`;
+    const db = openDatabase(path);
+    db.run("CREATE TABLE t (x INTEGER)");
+    db.run("INSERT INTO t VALUES (1), (2)");
+    closeDatabase(db);
+    expect(readdirSync(folder)).toEqual(["gw.db"]);
+    return path;
+  }
+
+  test("a file with no writes waiting in a -wal is read, though its -shm cannot be made", () => {
+    const path = stoppedGatewayFile("frozen");
+    const thaw = readOnlyFolder(dirname(path));
+    try {
+      const db = openDatabase(path, { readonly: true });
+      // Where the first read said `unable to open database file`.
+      expect(db.query("SELECT count(*) AS n FROM t").get()).toEqual({ n: 2 });
+      expect(() => db.run("INSERT INTO t VALUES (3)")).toThrow();
+      closeDatabase(db);
+      expect(readdirSync(dirname(path))).toEqual(["gw.db"]);
+    } finally {
+      thaw();
+    }
+  });
+
+  test("writes waiting in a -wal with no -shm beside it: refused, saying so and naming the file", () => {
+    const path = stoppedGatewayFile("wal-left");
+    // A copy taken while a gateway wrote: the file and its -wal, not the -shm.
+    const writer = openDatabase(path);
+    writer.run("PRAGMA wal_autocheckpoint = 0");
+    writer.run("INSERT INTO t VALUES (3)");
+    const copy = tmp.file("wal-copy");
+    mkdirSync(copy);
+    copyFileSync(path, `${copy}/gw.db`);
+    copyFileSync(`${path}-wal`, `${copy}/gw.db-wal`);
+    closeDatabase(writer);
+    const thaw = readOnlyFolder(copy);
+    try {
+      expect(() => openDatabase(`${copy}/gw.db`, { readonly: true })).toThrow(
+        `storage.path ${copy}/gw.db: read-only folder and no -shm: ${copy}/gw.db-wal holds writes not yet in the file`,
+      );
+    } finally {
+      thaw();
+    }
+  });
 });

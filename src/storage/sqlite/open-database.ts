@@ -1,6 +1,7 @@
-import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { constants, Database } from "bun:sqlite";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { sqliteCode } from "./storage-failure.ts";
 
 /** How long a writer waits for another process's lock (`serve` and `mindgw keys` share a file). */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -20,9 +21,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   if (!inMemory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Database | undefined;
   try {
-    db = options.readonly
-      ? new Database(path, { readonly: true, strict: true })
-      : new Database(path, { create: true, strict: true });
+    db = options.readonly ? openReadOnly(path) : new Database(path, { create: true, strict: true });
     // busy_timeout first: switching to WAL itself needs the lock another process may hold.
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
     db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
@@ -37,10 +36,44 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
 }
 
 /**
- * SQLite's own words name no file (`unable to open database file`): the error, its code kept (a
- * storage failure is told by it: storage-failure.ts), with the setting and the path it opened.
+ * A read-only handle. A WAL file's first read needs its `-shm` (the index of the WAL), which SQLite
+ * creates beside it when missing: in a folder no one may write (a read-only mount, a snapshot, a
+ * stopped gateway's volume mounted readOnly) it cannot, and the read fails `unable to open database
+ * file`. With no `-wal` holding writes either, the file alone is the whole database: it is opened
+ * `immutable`, which needs neither (nothing else may write it meanwhile: no one can write there).
+ * That handle binds parameters by position only, as every read does (Bun's strict mode, taken by
+ * name, cannot be set with the URI flag).
  */
-function naming(error: unknown, path: string): unknown {
+function openReadOnly(path: string): Database {
+  const db = new Database(path, { readonly: true, strict: true });
+  try {
+    db.query("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (sqliteCode(error) !== "SQLITE_CANTOPEN" || !existsSync(path)) throw error;
+    const wal = `${path}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0 && !existsSync(`${path}-shm`))
+      throw Object.assign(
+        new Error(
+          `read-only folder and no -shm: ${wal} holds writes not yet in the file, which cannot be read without the ${path}-shm this folder cannot hold; copy the files to a writable folder and read the copy`,
+        ),
+        { code: "SQLITE_CANTOPEN" },
+      );
+    return new Database(
+      `file:${resolve(path).replace(/[?#%]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?immutable=1`,
+      constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI,
+    );
+  }
+}
+
+/**
+ * SQLite's own words name no file (`unable to open database file`, `disk I/O error`, `attempt to
+ * write a readonly database`): the error, its code kept (a storage failure is told by it:
+ * storage-failure.ts), with the setting and the path it opened. A command writing through a
+ * handle it opened names its write's failures so too (cli/config-store.ts).
+ */
+export function naming(error: unknown, path: string): unknown {
   if (error instanceof Error && !error.message.startsWith("storage.path "))
     error.message = `storage.path ${path}: ${error.message}`;
   return error;

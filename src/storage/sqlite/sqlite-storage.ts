@@ -38,9 +38,14 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
       keys: threaded ? { ...keys, touch: threaded.touchKeys } : keys,
       spend: threaded ? { ...spend, add: threaded.addSpend } : spend,
       responses: createSqliteResponseStore(db),
-      // A read-only handle (CLI reports) cannot migrate; the store reads what is there.
+      // A read-only handle (CLI reports) cannot migrate; the store reads what is there: the shadow
+      // pairs once a gateway has made their table (`shadow report -c`), none before.
       // Shadow pairs are written by the audit thread too, when there is one.
-      ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db, threaded?.insertShadow) }),
+      ...(options.readonly
+        ? hasTable(db, "shadow_pairs")
+          ? { shadow: createSqliteShadowStore(db) }
+          : {}
+        : { shadow: createSqliteShadowStore(db, threaded?.insertShadow) }),
       audit,
       adminActions: createSqliteAdminActionStore(db),
       ...(options.readonly ? {} : { adminSessions: createSqliteAdminSessionStore(db) }),
@@ -54,3 +59,6 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
     throw error;
   }
 }
+
+const hasTable = (db: Database, name: string) =>
+  db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== null;

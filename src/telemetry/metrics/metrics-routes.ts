@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
 import { requireArea } from "../../auth/roles.ts";
+import { listenAddress } from "../../config/metrics-config.ts";
+import { listenFailure } from "../../core/listen-failure.ts";
 import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
@@ -25,24 +27,31 @@ export function metricsRoutes(deps: {
 
 /**
  * `metrics.listen`: a listener of its own that answers `GET /metrics` without a credential, for
- * scrapers on a private network. It serves nothing else. Returns how to stop it.
+ * scrapers on a private network. It serves nothing else. Returns how to stop it; a bind that fails
+ * throws naming `metrics.listen`, the one setting that can be at fault.
  */
 export function startMetricsListener(
   address: string,
   metrics: GatewayMetrics,
 ): { url: string; stop(): void } {
-  const colon = address.lastIndexOf(":");
-  const hostname = address.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
-  const server = Bun.serve({
-    hostname,
-    port: Number(address.slice(colon + 1)),
-    async fetch(request) {
-      const path = new URL(request.url).pathname;
-      if (request.method !== "GET" || path !== "/metrics")
-        return new Response("not found\n", { status: 404 });
-      return new Response(await metrics.scrape(), { headers: { "content-type": metrics.contentType } });
-    },
-  });
+  const parsed = listenAddress(address);
+  if (parsed === undefined) throw new Error(`metrics.listen: not host:port: ${address}`);
+  const { hostname, port } = parsed;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname,
+      port,
+      async fetch(request) {
+        const path = new URL(request.url).pathname;
+        if (request.method !== "GET" || path !== "/metrics")
+          return new Response("not found\n", { status: 404 });
+        return new Response(await metrics.scrape(), { headers: { "content-type": metrics.contentType } });
+      },
+    });
+  } catch (error) {
+    throw new Error(`metrics.listen: ${listenFailure(address, error)}`);
+  }
   // Port 0 picks a free port; the log line names the one taken.
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return { url: `http://${host}:${server.port}/metrics`, stop: () => void server.stop(true) };

@@ -12,7 +12,7 @@ export interface GatewayProcess {
   readonly adminKey: string | null;
   readonly configPath: string;
   readonly dir: string;
-  readonly proc: Subprocess<"ignore", "pipe", "pipe">;
+  readonly proc: Subprocess<"ignore", "pipe" | "ignore", "pipe">;
   readonly stdout: ProcessOutput;
   readonly stderr: ProcessOutput;
   /** Sends a signal and waits (bounded) for the exit code. */
@@ -32,6 +32,8 @@ export interface SpawnOptions {
   configPath?: string;
   /** No config file at all: `mindgw serve` on its embedded defaults (`config` is ignored). */
   embeddedDefaults?: boolean;
+  /** stdout to /dev/null, as `serve >&-` leaves it: the listen is read from the log on stderr. */
+  stdoutDiscarded?: boolean;
 }
 
 const toYaml = (config: object | string) => (typeof config === "string" ? config : stringify(config));
@@ -68,7 +70,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
     {
       cwd: dir,
       stdin: "ignore",
-      stdout: "pipe",
+      stdout: options.stdoutDiscarded ? "ignore" : "pipe",
       stderr: "pipe",
       // MINDGW_CONFIG empty: no config from the environment either.
       env: { ...process.env, ...(embedded ? { MINDGW_CONFIG: "" } : {}), ...options.env },
@@ -80,7 +82,9 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
     "the gateway to listen",
     () => {
       if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}:\n${stderr.all}`);
-      return stdout.match(/serving on http:\/\/[^:]+:(\d+)/);
+      return options.stdoutDiscarded
+        ? stderr.match(/listening on http:\/\/[^:]+:(\d+)/)
+        : stdout.match(/serving on http:\/\/[^:]+:(\d+)/);
     },
     LISTEN_BOUND_MS,
   ).catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { ndjsonLine } from "../audit/audit-export.ts";
 import { makeRecord, tempDir } from "../audit/audit-fixture.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { readOnlyPath } from "../testing/read-only-path.ts";
 import { importRows } from "./audit/import-rows.ts";
 import { localKeys } from "./keys/local-keys.ts";
 
@@ -18,7 +19,7 @@ afterEach(() => {
 
 /**
  * A store `keys create -c` made (`served`: and a gateway served, its audit tables made), then
- * frozen (chattr +i: read-only to root too, as a read-only mount is).
+ * made read-only (to root too, as a read-only mount is: testing/read-only-path.ts).
  */
 async function frozenStore(served = false) {
   const dir = tempDir();
@@ -33,10 +34,7 @@ async function frozenStore(served = false) {
     await storage.audit.insert([makeRecord({ requestId: "served" })]);
     await storage.close();
   }
-  const chattr = (flag: string) => Bun.spawnSync(["chattr", flag, path], { stderr: "pipe" });
-  const frozen = chattr("+i");
-  expect({ chattr: frozen.exitCode, stderr: frozen.stderr.toString() }).toEqual({ chattr: 0, stderr: "" });
-  cleanups.push(() => void chattr("-i"));
+  cleanups.push(readOnlyPath(path));
   return { dir, path, config };
 }
 

@@ -1,7 +1,8 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import { readOnlyPath } from "../../src/testing/read-only-path.ts";
 import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -298,13 +299,7 @@ describe("mindgw audit", () => {
     const folder = `${gw.dir}/frozen`;
     expect(readdirSync(folder)).toEqual(["gw.db"]);
     // No file can be created there, by root either (who a chmod does not stop): no -shm.
-    const asRoot = process.getuid?.() === 0;
-    const freeze = (on: boolean) => {
-      if (asRoot) return Bun.spawnSync(["chattr", on ? "+i" : "-i", folder]).exitCode;
-      chmodSync(folder, on ? 0o555 : 0o755);
-      return 0;
-    };
-    expect(freeze(true)).toBe(0);
+    const writable = readOnlyPath(folder);
     try {
       const runs = {
         query: await runMindgw(["audit", "query", "-c", config, "--json"]),
@@ -320,7 +315,7 @@ describe("mindgw audit", () => {
       expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1" });
       expect(readdirSync(folder)).toEqual(["gw.db"]);
     } finally {
-      freeze(false);
+      writable();
     }
   }, 30_000);
 

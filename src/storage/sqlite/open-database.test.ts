@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { readOnlyPath } from "../../testing/read-only-path.ts";
 import { closeDatabase, openDatabase } from "./open-database.ts";
 import { sqliteCode } from "./storage-failure.ts";
 import { tempDir } from "./test-helpers.ts";
@@ -57,22 +58,6 @@ test("a database that cannot be opened is named with storage.path and its path, 
   expect(sqliteCode(thrown)).toBe("SQLITE_CANTOPEN");
 });
 
-/**
- * Makes `dir` a folder no file can be created in, for this process: as root (who writes anywhere
- * a chmod allows nothing) the immutable attribute, as chattr sets it; else mode 0555. Returns how
- * to undo it. A read-only mount does the same; a test cannot count on mounting.
- */
-function readOnlyFolder(dir: string): () => void {
-  if (process.getuid?.() !== 0) {
-    chmodSync(dir, 0o555);
-    return () => chmodSync(dir, 0o755);
-  }
-  const chattr = (flag: string) => Bun.spawnSync(["chattr", flag, dir], { stderr: "pipe" });
-  const frozen = chattr("+i");
-  if (frozen.exitCode !== 0) throw new Error(`chattr +i ${dir}: ${frozen.stderr.toString()}`);
-  return () => void chattr("-i");
-}
-
 describe("a read-only folder (a read-only mount, a snapshot, a stopped gateway's volume)", () => {
   /** A WAL-mode database with rows in it, closed as a stopping gateway closes it (no -wal, no -shm left). */
   function stoppedGatewayFile(name: string): string {
@@ -89,7 +74,7 @@ describe("a read-only folder (a read-only mount, a snapshot, a stopped gateway's
 
   test("a file with no writes waiting in a -wal is read, though its -shm cannot be made", () => {
     const path = stoppedGatewayFile("frozen");
-    const thaw = readOnlyFolder(dirname(path));
+    const thaw = readOnlyPath(dirname(path));
     try {
       const db = openDatabase(path, { readonly: true });
       // Where the first read said `unable to open database file`.
@@ -113,7 +98,7 @@ describe("a read-only folder (a read-only mount, a snapshot, a stopped gateway's
     copyFileSync(path, `${copy}/gw.db`);
     copyFileSync(`${path}-wal`, `${copy}/gw.db-wal`);
     closeDatabase(writer);
-    const thaw = readOnlyFolder(copy);
+    const thaw = readOnlyPath(copy);
     try {
       expect(() => openDatabase(`${copy}/gw.db`, { readonly: true })).toThrow(
         `storage.path ${copy}/gw.db: read-only folder and no -shm: ${copy}/gw.db-wal holds writes not yet in the file`,

@@ -1,4 +1,5 @@
 import { LAST_DATE_MS } from "../../core/last-date.ts";
+import { OLDER_ROTATION_REFUSED } from "../older-rotation-refused.ts";
 import type { PostgresMigration } from "./postgres-migrate.ts";
 
 // Append new steps; never edit an applied one. Times are epoch milliseconds (BIGINT), as everywhere
@@ -72,5 +73,24 @@ export const keyMigrations: readonly PostgresMigration[] = [
     // or compared, and a rotation of it hands on no more than the longest life.
     version: 5,
     sql: `UPDATE api_keys SET expires_at = ${LAST_DATE_MS} WHERE expires_at > ${LAST_DATE_MS};`,
+  },
+  {
+    // A rotation by a release before chains shared one spend (spend@5) copies the old key's total
+    // to its new key, which the spend trigger (spend@6) would add to the chain as if spent: the
+    // chain charged twice. Such a release's rotation is refused here instead, loudly, before any
+    // copy: its new key names a chain but not \`shares_chain_spend\`, which only a release that
+    // copies nothing sets (the key store, on every key it inserts). Keys stored before keep false:
+    // only an insert is checked.
+    version: 6,
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN shares_chain_spend BOOLEAN NOT NULL DEFAULT false;
+      CREATE FUNCTION api_keys_refuse_copying_rotation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION '${OLDER_ROTATION_REFUSED}' USING ERRCODE = 'check_violation';
+      END $$;
+      CREATE TRIGGER api_keys_copying_rotation BEFORE INSERT ON api_keys
+        FOR EACH ROW WHEN (NEW.chain IS NOT NULL AND NOT NEW.shares_chain_spend)
+        EXECUTE FUNCTION api_keys_refuse_copying_rotation();
+    `,
   },
 ];

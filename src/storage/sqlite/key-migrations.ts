@@ -1,4 +1,5 @@
 import { LAST_DATE_MS } from "../../core/last-date.ts";
+import { OLDER_ROTATION_REFUSED } from "../older-rotation-refused.ts";
 import type { Migration } from "./migrate.ts";
 
 /** Schema of the `keys` component. Append new steps; never edit an applied one. */
@@ -51,6 +52,23 @@ export const keyMigrations: readonly Migration[] = [
     // or compared, and a rotation of it hands on no more than the longest life.
     version: 4,
     sql: `UPDATE api_keys SET expires_at = ${LAST_DATE_MS} WHERE expires_at > ${LAST_DATE_MS};`,
+  },
+  {
+    // A rotation by a release before chains shared one spend (spend@4) copies the old key's total
+    // to its new key, which the spend trigger (spend@5) would add to the chain as if spent: the
+    // chain charged twice. Such a release's rotation is refused here instead, loudly, before any
+    // copy: its new key names a chain but not \`shares_chain_spend\`, which only a release that
+    // copies nothing sets (the key stores, on every key they insert). Keys stored before keep 0:
+    // only an insert is checked.
+    version: 5,
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN shares_chain_spend INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER api_keys_copying_rotation BEFORE INSERT ON api_keys
+        WHEN NEW.chain IS NOT NULL AND NEW.shares_chain_spend = 0
+      BEGIN
+        SELECT RAISE(ABORT, '${OLDER_ROTATION_REFUSED}');
+      END;
+    `,
   },
 ];
 

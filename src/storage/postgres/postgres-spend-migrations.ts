@@ -82,11 +82,15 @@ export const spendMigrations: readonly PostgresMigration[] = [
     `,
   },
   {
-    // A node of a release before spend@5 still counts a rotated key's spend under the key's own
-    // id, during a rolling upgrade or after a rollback. Each such write is added to the key's chain
-    // as well, in the write's own transaction, so the chain's total misses none of it and counts it
-    // once, whenever it comes (a rollback and a second upgrade included: the fold above runs once,
-    // this for good). The key's own row grows as before, which is what an older node reads back.
+    // Every write under a rotated key's own id is added to the key's chain as well, in the write's
+    // own transaction, whoever makes it: the trigger cannot tell releases apart. A node of a
+    // release before spend@5 counts a rotated key's spend there (during a rolling upgrade, after a
+    // rollback); this release never does (every principal for an API key carries its chain:
+    // auth/key-chains.ts for an embedder's authenticator), and an older release's rotation, whose
+    // copy of the old key's total would land here, is refused (keys@6). So the chain's total misses
+    // none of that spend and counts it once, whenever it comes (a rollback and a second upgrade
+    // included: the fold above runs once, this for good). The key's own row grows as before, which
+    // is what an older node reads back.
     // A chain's first key is its chain: nothing to add. AFTER row triggers run once the statement
     // has written every row, so the add below never meets a row the flush itself is writing.
     version: 6,

@@ -131,12 +131,16 @@ export const spendMigrations: readonly Migration[] = [
     `,
   },
   {
-    // A release before spend@4 still counts a rotated key's spend under the key's own id: during a
-    // rolling upgrade, an older `mindgw keys` on the file, or after a rollback. Each such write
-    // is added to the key's chain as well, here in the write's own transaction, so the chain's
-    // total misses none of it and counts it once, whenever it comes (a rollback and a second
-    // upgrade included: the fold above runs once, this for good). The key's own row grows as before,
-    // which is what an older release reads back. A chain's first key is its chain: nothing to add.
+    // Every write under a rotated key's own id is added to the key's chain as well, here in the
+    // write's own transaction, whoever makes it: the trigger cannot tell releases apart. A release
+    // before spend@4 counts a rotated key's spend there (during a rolling upgrade, an older
+    // `mindgw keys` on the file, after a rollback); this release never does (every principal for an
+    // API key carries its chain: auth/key-chains.ts for an embedder's authenticator), and an older
+    // release's rotation, whose copy of the old key's total would land here, is refused (keys@5).
+    // So the chain's total misses none of that spend and counts it once, whenever it comes (a
+    // rollback and a second upgrade included: the fold above runs once, this for good). The key's
+    // own row grows as before, which is what an older release reads back. A chain's first key is
+    // its chain: nothing to add.
     version: 5,
     sql: `
       CREATE TRIGGER key_spend_chain_inserted AFTER INSERT ON key_spend

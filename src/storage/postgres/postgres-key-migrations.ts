@@ -69,8 +69,9 @@ export const keyMigrations: readonly PostgresMigration[] = [
     // An expiry past the last date JavaScript can name (+275760-09-13), which a release before
     // lifetimes were bounded stored from `expires_in: 99999999d`, becomes that date: such a key
     // never ends either way, and now reads, compares and is shown as any other (core/last-date.ts).
-    // A key an older node stores so during a rolling upgrade is read as the last date where shown
-    // or compared, and a rotation of it hands on no more than the longest life.
+    // A key an older node stores so during a rolling upgrade (or after a rollback) stays as stored:
+    // shown as the last date (auth/key-view.ts), compared as stored (later than any other), and a
+    // rotation of it hands on no more than the longest life.
     version: 5,
     sql: `UPDATE api_keys SET expires_at = ${LAST_DATE_MS} WHERE expires_at > ${LAST_DATE_MS};`,
   },

@@ -6,7 +6,7 @@ import type { KeyView } from "../../auth/key-view.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import { tenantFilter } from "../../core/tenant-filter.ts";
-import { scopedTenant } from "../../tenants/read-scope.ts";
+import { scopedTenant, type TenantReach } from "../../tenants/read-scope.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -30,10 +30,10 @@ const MAX_KEY_BODY = 64 * 1024;
  * as if the other tenant had none.
  */
 const tenantQuerySchema = z.object({ tenant: tenantFilter });
-const tenantOf = (request: Request, principal: Principal): { tenant?: string } => {
+const tenantOf = (request: Request, principal: Principal, reach: TenantReach): { tenant?: string } => {
   const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
   if (tenant === undefined) return {};
-  scopedTenant(managedTenant(principal), tenant);
+  scopedTenant(managedTenant(principal), tenant, reach);
   return { tenant };
 };
 
@@ -88,9 +88,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .get(
       "/:id",
       admin(async ({ principal, headers }, request, params) =>
-        Response.json(await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal)), {
-          headers,
-        }),
+        Response.json(
+          await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal, "read")),
+          {
+            headers,
+          },
+        ),
       ),
     )
     .post(
@@ -99,7 +102,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
-          ...tenantOf(request, guarded.principal),
+          ...tenantOf(request, guarded.principal, "manage"),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
         });
         return Response.json(answer, { headers: guarded.headers });
@@ -114,7 +117,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
-          tenantOf(request, principal),
+          tenantOf(request, principal, "manage"),
         );
         await record(
           guarded,
@@ -134,7 +137,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           guarded.principal,
           params.id ?? "",
           body,
-          tenantOf(request, guarded.principal),
+          tenantOf(request, guarded.principal, "manage"),
         );
         await record(
           guarded,

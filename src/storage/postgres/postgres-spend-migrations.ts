@@ -112,4 +112,21 @@ export const spendMigrations: readonly PostgresMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION key_spend_to_chain();
     `,
   },
+  {
+    // The trigger above ran its function, and its read of api_keys, for every row of every flush,
+    // inside the spend lock every node's flush waits on: a tenant's budget period (\`tenant:…\`)
+    // and a JWT subject (\`jwt:…\`) too, most of the rows, which no rotation chain holds. It now
+    // runs only for a write that adds to an API key's id (\`key_…\`): the same work, asked in the
+    // trigger's WHEN, which costs no function call.
+    version: 7,
+    sql: `
+      DROP TRIGGER key_spend_to_chain ON key_spend;
+      CREATE TRIGGER key_spend_to_chain_inserted AFTER INSERT ON key_spend
+        FOR EACH ROW WHEN (NEW.spend_usd > 0 AND left(NEW.principal, 4) = 'key_')
+        EXECUTE FUNCTION key_spend_to_chain();
+      CREATE TRIGGER key_spend_to_chain_updated AFTER UPDATE OF spend_usd ON key_spend
+        FOR EACH ROW WHEN (NEW.spend_usd > OLD.spend_usd AND left(NEW.principal, 4) = 'key_')
+        EXECUTE FUNCTION key_spend_to_chain();
+    `,
+  },
 ];

@@ -158,6 +158,34 @@ test("spend@6: what an older node counts under a rotated key's own id after the 
   expect(Object.fromEntries(totals)).toEqual({ key_a1: 1 + 0.25 + 0.125 + 0.5 + 2 });
 });
 
+test("spend@7: a flush runs the chain trigger's function only for the rows it writes under an API key's id, not for a tenant's or a JWT subject's", async () => {
+  const url = await pg.database();
+  const storage = await pg.storage(url);
+  for (const key of ROTATED_CHAINS.keys) await storage.keys.create(key);
+  const sql = pg.client(url);
+  // How many times each trigger ran for one flush of three rows (EXPLAIN ANALYZE says), undone after.
+  let plan: { "QUERY PLAN": string }[] = [];
+  const undo = new Error("rolled back: only the plan is read");
+  await sql
+    .begin(async (tx) => {
+      plan = await tx.unsafe(
+        `EXPLAIN (ANALYZE) INSERT INTO key_spend (principal, spend_usd, updated_at)
+           VALUES ('tenant:acme:2026-12', 1, 0), ('jwt:acme:ada', 1, 0), ('key_a3', 1, 0)`,
+      );
+      throw undo;
+    })
+    .catch((error: unknown) => {
+      if (error !== undo) throw error;
+    });
+  const calls = (trigger: RegExp) =>
+    plan
+      .map((row) => row["QUERY PLAN"].match(/^Trigger (\S+): .*calls=(\d+)/))
+      .filter((match) => match !== null && trigger.test(match[1] ?? ""))
+      .reduce((sum, match) => sum + Number(match?.[2]), 0);
+  expect(calls(/^key_spend_number$/)).toBe(3);
+  expect(calls(/^key_spend_to_chain/)).toBe(1);
+});
+
 test("keys@6: a rotation by an older node, which copies the old key's total to its new key, is refused by the database before the copy, so the chain is never charged it; this release's rotated keys are stored", async () => {
   const url = await pg.database();
   const storage = await pg.storage(url);

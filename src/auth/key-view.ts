@@ -31,8 +31,10 @@ export interface KeyView {
 }
 
 /**
- * A stored time as ISO 8601; one past every date as the last date (the SQL stores read it so
- * already; an embedder's store may not): shown, not a listing that fails whole.
+ * A stored time as ISO 8601; one past every date as the last date: shown, not a listing that fails
+ * whole. The SQL stores read their rows as stored: the key migration (SQLite keys@4, PostgreSQL
+ * keys@5) made the upgrade's rows within dates once, but an older node mid-roll (or after a
+ * rollback) may store one past them again, and an embedder's store may hold one.
  */
 const iso = (ms: number | null) => (ms === null ? null : new Date(withinDates(ms)).toISOString());
 

@@ -272,6 +272,20 @@ test("a node restarted under the same id keeps its predecessor's draining worker
   expect(calling.whyNone("m-again-cpu", "default")).toBe("not_served");
 });
 
+test("a node whose id's entry in Redis is none it can read (not JSON, no workers list, a worker without a name) starts all the same, inheriting nothing, and publishes its own", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const unreadable = ["{not json", "{}", JSON.stringify({ at: 1, workers: [{ models: ["m"] }] })];
+  for (const [n, text] of unreadable.entries()) {
+    const id = `unreadable-${n}`;
+    await probe.send("SET", [`mgw:node:${id}`, text]);
+    await node(id, () => []);
+    const calling = await node(`calling-unreadable-${n}`, () => []);
+    await calling.refresh();
+    expect(calling.peers().find((peer) => peer.id === id)?.workers).toEqual([]);
+  }
+});
+
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */
 async function commandCounts(probe: RedisClient): Promise<Record<string, number>> {
   const info = (await probe.send("INFO", ["commandstats"])) as string;

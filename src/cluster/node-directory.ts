@@ -3,6 +3,7 @@ import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
+import { predecessorWorkers } from "./predecessor-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** What one node publishes about itself every heartbeat. */
@@ -127,7 +128,7 @@ export class NodeDirectory {
 
   async start(): Promise<void> {
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
-    this.inherited = await this.predecessorWorkers();
+    this.inherited = await this.inheritedWorkers();
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
@@ -319,21 +320,12 @@ export class NodeDirectory {
     return [...inherited.workers.values()];
   }
 
-  /**
-   * The workers the entry of this node's id lists as it starts, each draining and closed (none is
-   * connected here yet), with when that entry would expire: null without one (or Redis away).
-   */
-  private async predecessorWorkers(): Promise<{ workers: Map<string, PeerWorker>; until: number } | null> {
+  /** What the entry of this node's id lists as it starts (predecessor-entry.ts): null without one (or Redis away). */
+  private async inheritedWorkers(): Promise<{ workers: Map<string, PeerWorker>; until: number } | null> {
     const { link, self, heartbeatMs } = this.options;
     if (!link.healthy()) return null;
     const value = await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
-    if (value === null) return null;
-    const predecessor = JSON.parse(value) as NodeEntry;
-    if (predecessor.workers.length === 0) return null;
-    const workers = new Map(
-      predecessor.workers.map((w) => [w.name, { ...w, draining: true, closed: true } as const]),
-    );
-    return { workers, until: predecessor.at + 3 * heartbeatMs };
+    return value === null ? null : predecessorWorkers(value, heartbeatMs);
   }
 
   /**

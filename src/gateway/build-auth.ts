@@ -2,6 +2,7 @@ import { type Authenticator, cachedCaller, createAuthenticator } from "../auth/a
 import { jwtVerifiers } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
+import { withKeyChains } from "../auth/key-chains.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
 import { failuresRetryable } from "../auth/key-store-failures.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -42,7 +43,10 @@ export interface GatewayAuth {
 export interface BuildAuthOptions {
   /** Told of every key change made here (create, revoke, rotate), to announce to other nodes. */
   onKeyChange?: (id: string) => void;
-  /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
+  /**
+   * Replaces the built-in API-key/JWT authenticator; key administration stays. A principal it
+   * returns naming a key and no chain is given its key's (auth/key-chains.ts).
+   */
   authenticate?: Authenticator;
   onBootstrapKey?: (plainKey: string) => void;
   /** The configured tenants' names now: a new or rotated key must belong to one of them. */
@@ -77,7 +81,8 @@ export async function buildAuth(
   const build = (inputs: ReturnType<typeof jwtInputs>) =>
     createAuthenticator({ keys, ...(inputs ? { jwt: verifierFor(inputs.jwt, inputs.tenants) } : {}) });
   let built = JSON.stringify(jwtInputs(config) ?? null);
-  let current = options.authenticate ?? build(jwtInputs(config));
+  const embedderAuth = options.authenticate && withKeyChains(options.authenticate, store);
+  let current = embedderAuth ?? build(jwtInputs(config));
   const keyChanged = (record: KeyRecord) => {
     keys.onKeyChanged(record);
     options.onKeyChange?.(record.id);
@@ -88,7 +93,7 @@ export async function buildAuth(
       // Rebuilt only when it changed; a JWKS whose URL stays keeps its keys even then (jwt-verifier.ts).
       const inputs = jwtInputs(next);
       const text = JSON.stringify(inputs ?? null);
-      if (options.authenticate || text === built) return current;
+      if (embedderAuth || text === built) return current;
       const rebuilt = build(inputs);
       built = text;
       current = rebuilt;

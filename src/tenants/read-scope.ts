@@ -19,23 +19,30 @@ export function readScope(principal: Principal): string | null {
   });
 }
 
+/** What a caller held to one tenant asks of another: to read its part, or to manage its keys. */
+export type TenantReach = "read" | "manage";
+
 /**
- * The tenant a read is held to: the reader's scope, or for a reader of every tenant (null) the one
- * it asks for, if any. A reader held to one tenant that asks for another is refused (403, naming
- * its own), not answered with its own tenant's part as if that were the other's.
+ * The tenant a read (or a key change) is held to: the reader's scope, or for a reader of every
+ * tenant (null) the one it asks for, if any. A reader held to one tenant that asks for another is
+ * refused (403, naming its own), not answered with its own tenant's part as if that were the other's.
  */
-export function scopedTenant(scope: string | null, requested: string | undefined): string | undefined {
+export function scopedTenant(
+  scope: string | null,
+  requested: string | undefined,
+  reach: TenantReach = "read",
+): string | undefined {
   if (scope === null) return requested;
-  if (requested !== undefined && requested !== scope) throw outsideScope(scope);
+  if (requested !== undefined && requested !== scope) throw outsideScope(scope, reach);
   return scope;
 }
 
-/** Why a reader held to `scope` may not read another tenant's part (whose name it is not told back). */
-export const outsideScope = (scope: string): GatewayError =>
+/** Why a caller held to `scope` may not reach another tenant's part (whose name it is not told back). */
+export const outsideScope = (scope: string, reach: TenantReach = "read"): GatewayError =>
   new GatewayError({
     status: 403,
     code: "forbidden",
-    message: `this credential reads only its own tenant "${scope}"; drop the tenant filter or ask for "${scope}"`,
+    message: `this credential ${reach === "read" ? "reads only its own tenant" : "manages only the keys of its own tenant"} "${scope}"; drop the tenant filter or ask for "${scope}"`,
   });
 
 /**

@@ -270,18 +270,24 @@ test("an admin in a tenant naming another tenant (?tenant=) is refused 403 on sh
     (await (await call("POST", "/admin/api/keys", input)).json()) as KeyView & { key: string };
   const theirs = await create({ name: "scoped", tenant: "globex" });
   const acmeAdmin = await create({ name: "acme-scoped-ops", tenant: "acme", role: "admin" });
-  const calls: [string, string, object?][] = [
-    ["GET", "/admin/api/keys/scoped?tenant=globex"],
-    ["POST", "/admin/api/keys/scoped/rotate?tenant=globex", {}],
-    ["POST", "/admin/api/keys/scoped/limits?tenant=globex", { rpm: 1 }],
-    ["POST", "/admin/api/keys/scoped/revoke?tenant=globex"],
-    ["GET", "/admin/api/keys?tenant=globex"],
+  // Reads are told what it reads, changes what it manages.
+  const reads = 'reads only its own tenant "acme"';
+  const changes = 'manages only the keys of its own tenant "acme"';
+  const calls: [string, string, string, object?][] = [
+    ["GET", "/admin/api/keys/scoped?tenant=globex", reads],
+    ["POST", "/admin/api/keys/scoped/rotate?tenant=globex", changes, {}],
+    ["POST", "/admin/api/keys/scoped/limits?tenant=globex", changes, { rpm: 1 }],
+    ["POST", "/admin/api/keys/scoped/revoke?tenant=globex", changes],
+    ["GET", "/admin/api/keys?tenant=globex", reads],
   ];
-  for (const [method, path, body] of calls) {
+  for (const [method, path, told, body] of calls) {
     const refused = await call(method, path, body, acmeAdmin.key);
-    expect({ path, status: refused.status }).toEqual({ path, status: 403 });
     const { error } = (await refused.json()) as { error: { message: string } };
-    expect(error.message).toContain('reads only its own tenant "acme"');
+    expect({ path, status: refused.status, told: error.message.includes(told) }).toEqual({
+      path,
+      status: 403,
+      told: true,
+    });
   }
   const still = (await listed("/admin/api/keys?name=scoped")).keys;
   expect(still.map((k) => [k.id, k.rpm])).toEqual([[theirs.id, null]]);

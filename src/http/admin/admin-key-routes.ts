@@ -6,7 +6,7 @@ import type { KeyView } from "../../auth/key-view.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import { askedTenant, changedTenant } from "../../core/tenant-filter.ts";
-import { scopedTenant } from "../../tenants/read-scope.ts";
+import { scopedTenant, type TenantReach } from "../../tenants/read-scope.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -36,10 +36,11 @@ const tenantOf = (
   request: Request,
   principal: Principal,
   rule: (tenant: string | undefined) => string | undefined,
+  reach: TenantReach,
 ): { tenant?: string } => {
   const tenant = rule(parseInput(tenantQuerySchema, queryOf(request)).tenant);
   if (tenant === undefined) return {};
-  scopedTenant(managedTenant(principal), tenant);
+  scopedTenant(managedTenant(principal), tenant, reach);
   return { tenant };
 };
 
@@ -95,7 +96,11 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       "/:id",
       admin(async ({ principal, headers }, request, params) =>
         Response.json(
-          await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal, askedTenant)),
+          await deps.keyAdmin.show(
+            principal,
+            params.id ?? "",
+            tenantOf(request, principal, askedTenant, "read"),
+          ),
           {
             headers,
           },
@@ -108,7 +113,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
-          ...tenantOf(request, guarded.principal, changedTenant),
+          ...tenantOf(request, guarded.principal, changedTenant, "manage"),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
         });
         return Response.json(answer, { headers: guarded.headers });
@@ -123,7 +128,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
-          tenantOf(request, principal, changedTenant),
+          tenantOf(request, principal, changedTenant, "manage"),
         );
         await record(
           guarded,
@@ -143,7 +148,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           guarded.principal,
           params.id ?? "",
           body,
-          tenantOf(request, guarded.principal, changedTenant),
+          tenantOf(request, guarded.principal, changedTenant, "manage"),
         );
         await record(
           guarded,

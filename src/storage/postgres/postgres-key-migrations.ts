@@ -1,4 +1,5 @@
 import { LAST_DATE_MS } from "../../core/last-date.ts";
+import { OLDER_ROTATION_REFUSED } from "../older-rotation-refused.ts";
 import type { PostgresMigration } from "./postgres-migrate.ts";
 
 // Append new steps; never edit an applied one. Times are epoch milliseconds (BIGINT), as everywhere
@@ -68,9 +69,29 @@ export const keyMigrations: readonly PostgresMigration[] = [
     // An expiry past the last date JavaScript can name (+275760-09-13), which a release before
     // lifetimes were bounded stored from `expires_in: 99999999d`, becomes that date: such a key
     // never ends either way, and now reads, compares and is shown as any other (core/last-date.ts).
-    // A key an older node stores so during a rolling upgrade is read as the last date where shown
-    // or compared, and a rotation of it hands on no more than the longest life.
+    // A key an older node stores so during a rolling upgrade (or after a rollback) stays as stored:
+    // shown as the last date (auth/key-view.ts), compared as stored (later than any other), and a
+    // rotation of it hands on no more than the longest life.
     version: 5,
     sql: `UPDATE api_keys SET expires_at = ${LAST_DATE_MS} WHERE expires_at > ${LAST_DATE_MS};`,
+  },
+  {
+    // A rotation by a release before chains shared one spend (spend@5) copies the old key's total
+    // to its new key, which the spend trigger (spend@6) would add to the chain as if spent: the
+    // chain charged twice. Such a release's rotation is refused here instead, loudly, before any
+    // copy: its new key names a chain but not \`shares_chain_spend\`, which only a release that
+    // copies nothing sets (the key store, on every key it inserts). Keys stored before keep false:
+    // only an insert is checked.
+    version: 6,
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN shares_chain_spend BOOLEAN NOT NULL DEFAULT false;
+      CREATE FUNCTION api_keys_refuse_copying_rotation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION '${OLDER_ROTATION_REFUSED}' USING ERRCODE = 'check_violation';
+      END $$;
+      CREATE TRIGGER api_keys_copying_rotation BEFORE INSERT ON api_keys
+        FOR EACH ROW WHEN (NEW.chain IS NOT NULL AND NOT NEW.shares_chain_spend)
+        EXECUTE FUNCTION api_keys_refuse_copying_rotation();
+    `,
   },
 ];

@@ -28,8 +28,10 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
       const [next] = await tx`SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM api_keys`;
       return work(tx, asNumber((next as { seq: string }).seq));
     });
+  // `shares_chain_spend`: this release copies no spend at a rotation (key migration 6 refuses a
+  // rotation's key inserted without it, an older release's).
   const insert = (tx: SQL, record: KeyRecord, seq: number) =>
-    tx`INSERT INTO api_keys ${tx({ ...keyRecordColumns(record), seq })}`;
+    tx`INSERT INTO api_keys ${tx({ ...keyRecordColumns(record), seq, shares_chain_spend: true })}`;
 
   return {
     async create(record) {

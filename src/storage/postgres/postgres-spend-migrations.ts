@@ -82,11 +82,15 @@ export const spendMigrations: readonly PostgresMigration[] = [
     `,
   },
   {
-    // A node of a release before spend@5 still counts a rotated key's spend under the key's own
-    // id, during a rolling upgrade or after a rollback. Each such write is added to the key's chain
-    // as well, in the write's own transaction, so the chain's total misses none of it and counts it
-    // once, whenever it comes (a rollback and a second upgrade included: the fold above runs once,
-    // this for good). The key's own row grows as before, which is what an older node reads back.
+    // Every write under a rotated key's own id is added to the key's chain as well, in the write's
+    // own transaction, whoever makes it: the trigger cannot tell releases apart. A node of a
+    // release before spend@5 counts a rotated key's spend there (during a rolling upgrade, after a
+    // rollback); this release never does (every principal for an API key carries its chain:
+    // auth/key-chains.ts for an embedder's authenticator), and an older release's rotation, whose
+    // copy of the old key's total would land here, is refused (keys@6). So the chain's total misses
+    // none of that spend and counts it once, whenever it comes (a rollback and a second upgrade
+    // included: the fold above runs once, this for good). The key's own row grows as before, which
+    // is what an older node reads back.
     // A chain's first key is its chain: nothing to add. AFTER row triggers run once the statement
     // has written every row, so the add below never meets a row the flush itself is writing.
     version: 6,
@@ -106,6 +110,23 @@ export const spendMigrations: readonly PostgresMigration[] = [
       END $$;
       CREATE TRIGGER key_spend_to_chain AFTER INSERT OR UPDATE OF spend_usd ON key_spend
         FOR EACH ROW EXECUTE FUNCTION key_spend_to_chain();
+    `,
+  },
+  {
+    // The trigger above ran its function, and its read of api_keys, for every row of every flush,
+    // inside the spend lock every node's flush waits on: a tenant's budget period (\`tenant:…\`)
+    // and a JWT subject (\`jwt:…\`) too, most of the rows, which no rotation chain holds. It now
+    // runs only for a write that adds to an API key's id (\`key_…\`): the same work, asked in the
+    // trigger's WHEN, which costs no function call.
+    version: 7,
+    sql: `
+      DROP TRIGGER key_spend_to_chain ON key_spend;
+      CREATE TRIGGER key_spend_to_chain_inserted AFTER INSERT ON key_spend
+        FOR EACH ROW WHEN (NEW.spend_usd > 0 AND left(NEW.principal, 4) = 'key_')
+        EXECUTE FUNCTION key_spend_to_chain();
+      CREATE TRIGGER key_spend_to_chain_updated AFTER UPDATE OF spend_usd ON key_spend
+        FOR EACH ROW WHEN (NEW.spend_usd > OLD.spend_usd AND left(NEW.principal, 4) = 'key_')
+        EXECUTE FUNCTION key_spend_to_chain();
     `,
   },
 ];

@@ -6,6 +6,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { shadowPair, versionOnePairInsert } from "../../testing/shadow-pair.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
+import { OLDER_ROTATION_REFUSED } from "../older-rotation-refused.ts";
 import { openStorage } from "../open-storage.ts";
 import { pendingMigrations } from "../pending-migrations.ts";
 import { ROTATED_CHAINS } from "../rotated-chains-fixture.ts";
@@ -83,7 +84,8 @@ test("a database at an older schema is told from a new one without migrating it 
 test("spend@5: an older release's rotation chains count one total under their first key's id, the largest of their keys' (no key's budget starts over)", async () => {
   const url = await pg.database();
   const sql = pg.client(url);
-  await migratePostgres(sql, "keys", keyMigrations);
+  // The keys as the release before stored them: before keys@6, which refuses its rotations.
+  await migratePostgres(sql, "keys", keyMigrations.slice(0, 5));
   await migratePostgres(sql, "spend", spendMigrations.slice(0, 4));
   for (const key of ROTATED_CHAINS.keys)
     await sql`INSERT INTO api_keys (id, hash, prefix, last4, name, tenant, role, models, created_at, seq, chain)
@@ -144,13 +146,69 @@ test("spend@6: what an older node counts under a rotated key's own id after the 
     ["key_c1", 0.0625],
   ]);
   await olderFlush([["key_a3", 0.5]]);
-  await storage.spend.add(new Map([["key_a1", 2]]));
-  const { totals } = await storage.spend.changedSince(cursor);
-  expect(Object.fromEntries(totals)).toEqual({
-    key_a1: 1 + 0.25 + 0.125 + 0.5 + 2,
+  // Followed as it is written: the chain's write took a change number of its own, not the one of a
+  // later write by this release.
+  const followed = await storage.spend.changedSince(cursor);
+  expect(Object.fromEntries(followed.totals)).toEqual({
+    key_a1: 1 + 0.25 + 0.125 + 0.5,
     key_a3: 0.75,
     key_c1: 0.0625,
   });
+  await storage.spend.add(new Map([["key_a1", 2]]));
+  const { totals } = await storage.spend.changedSince(followed.cursor);
+  expect(Object.fromEntries(totals)).toEqual({ key_a1: 1 + 0.25 + 0.125 + 0.5 + 2 });
+});
+
+test("spend@7: a flush runs the chain trigger's function only for the rows it writes under an API key's id, not for a tenant's or a JWT subject's", async () => {
+  const url = await pg.database();
+  const storage = await pg.storage(url);
+  for (const key of ROTATED_CHAINS.keys) await storage.keys.create(key);
+  const sql = pg.client(url);
+  // How many times each trigger ran for one flush of three rows (EXPLAIN ANALYZE says), undone after.
+  let plan: { "QUERY PLAN": string }[] = [];
+  const undo = new Error("rolled back: only the plan is read");
+  await sql
+    .begin(async (tx) => {
+      plan = await tx.unsafe(
+        `EXPLAIN (ANALYZE) INSERT INTO key_spend (principal, spend_usd, updated_at)
+           VALUES ('tenant:acme:2026-12', 1, 0), ('jwt:acme:ada', 1, 0), ('key_a3', 1, 0)`,
+      );
+      throw undo;
+    })
+    .catch((error: unknown) => {
+      if (error !== undo) throw error;
+    });
+  const calls = (trigger: RegExp) =>
+    plan
+      .map((row) => row["QUERY PLAN"].match(/^Trigger (\S+): .*calls=(\d+)/))
+      .filter((match) => match !== null && trigger.test(match[1] ?? ""))
+      .reduce((sum, match) => sum + Number(match?.[2]), 0);
+  expect(calls(/^key_spend_number$/)).toBe(3);
+  expect(calls(/^key_spend_to_chain/)).toBe(1);
+});
+
+test("keys@6: a rotation by an older node, which copies the old key's total to its new key, is refused by the database before the copy, so the chain is never charged it; this release's rotated keys are stored", async () => {
+  const url = await pg.database();
+  const storage = await pg.storage(url);
+  const sql = pg.client(url);
+  await storage.keys.create(keyRecord({ id: "key_a1", hash: "a".repeat(64) }));
+  await storage.keys.create(keyRecord({ id: "key_a2", hash: "b".repeat(64), chain: "key_a1" }));
+  await storage.spend.add(new Map([["key_a1", 60]]));
+  // An older node's rotation of key_a2: its new key inserted with the columns that release knows,
+  // then the old key's total copied to it (its carry-spend.ts: store.add(to, store.total(from))).
+  const rotateAsOlder = async () => {
+    const successor = keyRecord({ id: "key_a3", hash: "c".repeat(64), chain: "key_a1" });
+    await sql`INSERT INTO api_keys (id, hash, prefix, last4, name, tenant, role, models, created_at, chain, seq)
+      VALUES (${successor.id}, ${successor.hash}, ${successor.prefix}, ${successor.last4}, ${successor.name},
+        ${successor.tenant}, ${successor.role}, ${JSON.stringify(successor.models)}, ${successor.createdAt},
+        ${successor.chain ?? null}, (SELECT MAX(seq) + 1 FROM api_keys))`;
+    await sql`INSERT INTO key_spend (principal, spend_usd, updated_at)
+      SELECT 'key_a3', spend_usd, 0 FROM key_spend WHERE principal = 'key_a1'`;
+  };
+  await expect(rotateAsOlder()).rejects.toThrow(OLDER_ROTATION_REFUSED);
+  expect(await storage.keys.getById("key_a3")).toBeNull();
+  expect(Object.fromEntries((await storage.spend.changedSince(0)).totals)).toEqual({ key_a1: 60 });
+  expect((await storage.keys.getById("key_a2"))?.chain).toBe("key_a1");
 });
 
 test("rows stored before the item index are indexed after its migration, outside its lock, in batches; the entries written since kept", async () => {

@@ -1,4 +1,5 @@
 import { LAST_DATE_MS } from "../../core/last-date.ts";
+import { OLDER_ROTATION_REFUSED } from "../older-rotation-refused.ts";
 import type { Migration } from "./migrate.ts";
 
 /** Schema of the `keys` component. Append new steps; never edit an applied one. */
@@ -47,10 +48,28 @@ export const keyMigrations: readonly Migration[] = [
     // An expiry past the last date JavaScript can name (+275760-09-13), which a release before
     // lifetimes were bounded stored from `expires_in: 99999999d`, becomes that date: such a key
     // never ends either way, and now reads, compares and is shown as any other (core/last-date.ts).
-    // A key an older node stores so during a rolling upgrade is read as the last date where shown
-    // or compared, and a rotation of it hands on no more than the longest life.
+    // A key an older node stores so during a rolling upgrade (or after a rollback) stays as stored:
+    // shown as the last date (auth/key-view.ts), compared as stored (later than any other), and a
+    // rotation of it hands on no more than the longest life.
     version: 4,
     sql: `UPDATE api_keys SET expires_at = ${LAST_DATE_MS} WHERE expires_at > ${LAST_DATE_MS};`,
+  },
+  {
+    // A rotation by a release before chains shared one spend (spend@4) copies the old key's total
+    // to its new key, which the spend trigger (spend@5) would add to the chain as if spent: the
+    // chain charged twice. Such a release's rotation is refused here instead, loudly, before any
+    // copy: its new key names a chain but not \`shares_chain_spend\`, which only a release that
+    // copies nothing sets (the key stores, on every key they insert). Keys stored before keep 0:
+    // only an insert is checked.
+    version: 5,
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN shares_chain_spend INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER api_keys_copying_rotation BEFORE INSERT ON api_keys
+        WHEN NEW.chain IS NOT NULL AND NEW.shares_chain_spend = 0
+      BEGIN
+        SELECT RAISE(ABORT, '${OLDER_ROTATION_REFUSED}');
+      END;
+    `,
   },
 ];
 
@@ -113,12 +132,16 @@ export const spendMigrations: readonly Migration[] = [
     `,
   },
   {
-    // A release before spend@4 still counts a rotated key's spend under the key's own id: during a
-    // rolling upgrade, an older `mindgw keys` on the file, or after a rollback. Each such write
-    // is added to the key's chain as well, here in the write's own transaction, so the chain's
-    // total misses none of it and counts it once, whenever it comes (a rollback and a second
-    // upgrade included: the fold above runs once, this for good). The key's own row grows as before,
-    // which is what an older release reads back. A chain's first key is its chain: nothing to add.
+    // Every write under a rotated key's own id is added to the key's chain as well, here in the
+    // write's own transaction, whoever makes it: the trigger cannot tell releases apart. A release
+    // before spend@4 counts a rotated key's spend there (during a rolling upgrade, an older
+    // `mindgw keys` on the file, after a rollback); this release never does (every principal for an
+    // API key carries its chain: auth/key-chains.ts for an embedder's authenticator), and an older
+    // release's rotation, whose copy of the old key's total would land here, is refused (keys@5).
+    // So the chain's total misses none of that spend and counts it once, whenever it comes (a
+    // rollback and a second upgrade included: the fold above runs once, this for good). The key's
+    // own row grows as before, which is what an older release reads back. A chain's first key is
+    // its chain: nothing to add.
     version: 5,
     sql: `
       CREATE TRIGGER key_spend_chain_inserted AFTER INSERT ON key_spend

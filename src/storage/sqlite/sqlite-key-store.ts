@@ -16,8 +16,10 @@ const PAGE = 500;
 /** KeyStore over bun:sqlite. Migrates its own tables on construction. */
 export function createSqliteKeyStore(db: Database): KeyStore {
   migrate(db, "keys", keyMigrations);
+  // `shares_chain_spend`: this release copies no spend at a rotation (key migration 5 refuses a
+  // rotation's key inserted without it, an older release's).
   const insert = db.query(
-    `INSERT INTO api_keys (${COLUMNS}) VALUES ($id, $hash, $prefix, $last4, $name, $tenant, $role, $models, $rpm, $tpm, $budget_usd, $expires_at, $revoked_at, $created_at, $last_used_at, $chain, ${NEXT_SEQ})`,
+    `INSERT INTO api_keys (${COLUMNS}, shares_chain_spend) VALUES ($id, $hash, $prefix, $last4, $name, $tenant, $role, $models, $rpm, $tpm, $budget_usd, $expires_at, $revoked_at, $created_at, $last_used_at, $chain, ${NEXT_SEQ}, 1)`,
   );
   const byHash = db.query<KeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys WHERE hash = ?`);
   const byId = db.query<KeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`);

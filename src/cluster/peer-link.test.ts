@@ -363,7 +363,7 @@ describe("cluster peer link", () => {
     const answer = await heldStream(await link.ready()).head;
     // Its head just read, this process stops for 3.5 heartbeats: on resume its clock says the peer
     // has been silent past the link's three (it dropped the link so, and cut the stream as a lost
-    // worker's), what the peer sent meanwhile not yet read.
+    // worker's), what the peer sent meanwhile not yet read. The pause is this test's stimulus.
     Bun.sleepSync(350);
     const body = { outcome: "streaming" as unknown };
     answer.body

@@ -58,6 +58,13 @@ const fx = gatewayFixture({
         base_url: `${fake.url}/v1`,
         headers: { "x-fake-stream-error": "2" },
       },
+      // A twin that answers otherwise (its text padded to eight pieces), and later than the primary.
+      {
+        name: "twin-other",
+        type: "openai",
+        base_url: `${fake.url}/v1`,
+        headers: { "x-fake-chunks": "8", "x-fake-delay": "300" },
+      },
       { name: "claude", type: "anthropic", base_url: fake.url },
       { name: "mocked", type: "mock" },
       { name: "claude-cut", type: "anthropic", base_url: fake.url, headers: { "x-fake-stop-after": "2" } },
@@ -80,6 +87,11 @@ const fx = gatewayFixture({
         shadow: { provider: "hanger", model: "m1", sample: 1 },
       },
       { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
+      {
+        name: "answers-other",
+        routes: [{ provider: "fake", model: "m1" }],
+        shadow: { provider: "twin-other", model: "m1", sample: 1 },
+      },
       // One test's own: its figures are that test's pairs alone, whichever tests ran before it.
       {
         name: "tallied",
@@ -530,6 +542,49 @@ test("a tenant's shadow replaces the model's for its callers, and applies to mod
     .withResponse();
   await pairOf(later.response.headers.get("x-request-id") ?? "");
   expect((await shadowPage({ limit: "500" })).records.some((r) => r.requestId === id)).toBe(false);
+});
+
+describe("a Responses call's stored response is the client's answer, never its shadow's", () => {
+  for (const stream of [false, true])
+    test(`${stream ? "stream" : "non-stream"}: GET /v1/responses/{id} and the next turn of the chain read what the client got`, async () => {
+      const turn = `stored ${stream ? "streamed" : "whole"} turn`;
+      let id = "";
+      let text = "";
+      let requestId = "";
+      if (stream) {
+        const { data, response } = await client()
+          .responses.create({ model: "answers-other", input: turn, stream: true })
+          .withResponse();
+        requestId = response.headers.get("x-request-id") ?? "";
+        for await (const event of data)
+          if (event.type === "response.completed") {
+            id = event.response.id;
+            text = event.response.output
+              .flatMap((item) => (item.type === "message" ? item.content : []))
+              .map((part) => (part.type === "output_text" ? part.text : ""))
+              .join("");
+          }
+      } else {
+        const { data, response } = await client()
+          .responses.create({ model: "answers-other", input: turn })
+          .withResponse();
+        requestId = response.headers.get("x-request-id") ?? "";
+        ({ id, output_text: text } = data);
+      }
+      expect(text).toBe(`echo: ${turn}`);
+      // The shadow answered otherwise, and after the client had its answer.
+      const pair = await pairOf(requestId);
+      expect(pair.shadow.status).toBe(200);
+      expect(pair.shadow.answer).toContain("more1");
+      expect(pair.agreement.exact).toBe(false);
+      expect((await client().responses.retrieve(id)).output_text).toBe(text);
+      const next = `after the ${stream ? "streamed" : "whole"} turn`;
+      await client().responses.create({ model: "plain", input: next, previous_response_id: id });
+      const sent = fake.requests.find((r) => JSON.stringify(r.body).includes(next));
+      const messages =
+        (sent?.body as { messages?: { role: string; content: unknown }[] } | undefined)?.messages ?? [];
+      expect(messages.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual([text]);
+    });
 });
 
 // The same upstream fails alike on both sides of a pair: a copy's stream that ends without its

@@ -120,7 +120,7 @@ describe("agreement measures on a pair", () => {
     expect(agreementOf(responses, primary, primary).shadowJsonValid).toBe(true);
   });
 
-  test("a schema that cannot be compiled falls back to parsing and its top-level required keys", () => {
+  test("a schema that cannot be compiled is not judged: no validity recorded, rather than a weaker check", () => {
     const request = {
       response_format: {
         type: "json_schema",
@@ -135,7 +135,82 @@ describe("agreement measures on a pair", () => {
       },
     };
     const pair = agreementOf(request, text('{"a":1}'), text('{"b":1}'));
-    expect([pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([true, false]);
+    expect([pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([null, null]);
+    // Not JSON at all is invalid whatever the schema.
+    expect(agreementOf(request, text('{"a":1}'), text("nope")).shadowJsonValid).toBe(false);
+  });
+
+  test("a schema's own draft judges it: the OpenAI SDK's zodResponseFormat (draft-07), 2019-09, 2020-12", () => {
+    // As `zodResponseFormat(z.object({ city: z.string(), n: z.number().int() }), "x")` writes it.
+    const zodSchema = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      properties: {
+        city: { type: "string" },
+        n: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 },
+      },
+      required: ["city", "n"],
+      additionalProperties: false,
+    };
+    const asked = (schema: object) => ({
+      response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema } },
+    });
+    const valid = text('{"city":"Paris","n":2}');
+    // Every top-level key there and JSON: only the whole schema finds them wrong.
+    for (const wrong of [
+      '{"city":"Paris","n":"2"}',
+      '{"city":"Paris","n":2.5}',
+      '{"city":"Paris","n":2,"x":1}',
+    ]) {
+      const pair = agreementOf(asked(zodSchema), valid, text(wrong));
+      expect([wrong, pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([wrong, true, false]);
+    }
+    // Draft-07's array form of `items` (tuples), 2019-09's `$recursiveRef`: each read by its own draft.
+    const tuple = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "array",
+      items: [{ type: "string" }, { type: "integer" }],
+    };
+    expect(agreementOf(asked(tuple), text('["a",1]'), text('["a","b"]'))).toMatchObject({
+      primaryJsonValid: true,
+      shadowJsonValid: false,
+    });
+    const tree = {
+      $schema: "https://json-schema.org/draft/2019-09/schema",
+      $recursiveAnchor: true,
+      type: "object",
+      properties: { kids: { type: "array", items: { $recursiveRef: "#" } } },
+      additionalProperties: false,
+    };
+    expect(
+      agreementOf(asked(tree), text('{"kids":[{"kids":[]}]}'), text('{"kids":[{"x":1}]}')),
+    ).toMatchObject({
+      primaryJsonValid: true,
+      shadowJsonValid: false,
+    });
+    const latest = { ...zodSchema, $schema: "https://json-schema.org/draft/2020-12/schema" };
+    expect(agreementOf(asked(latest), valid, text('{"city":"Paris","n":"2"}')).shadowJsonValid).toBe(false);
+  });
+
+  test("Anthropic Messages structured output (output_config.format, the beta's output_format) is measured", () => {
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer" } },
+      required: ["name", "age"],
+      additionalProperties: false,
+    };
+    const primary = text('{"name":"Ada","age":36}');
+    const shadow = text('{"name":"Ada","age":"36"}');
+    for (const request of [
+      { output_config: { format: { type: "json_schema", schema } } },
+      { output_format: { type: "json_schema", schema } },
+    ])
+      expect(agreementOf(request, primary, shadow)).toMatchObject({
+        primaryJsonValid: true,
+        shadowJsonValid: false,
+      });
+    // An effort level alone asks for no structured output.
+    expect(agreementOf({ output_config: { effort: "low" } }, primary, shadow).primaryJsonValid).toBeNull();
   });
 
   test("tool calls agree only with the same tools and the same parsed arguments, in order", () => {

@@ -41,23 +41,35 @@ export function similarity(a: string, b: string): number {
   return (2 * common) / (gx.size + gy.size);
 }
 
+/**
+ * Where a request asks for structured output, by dialect: chat's `response_format`, the Responses
+ * API's `text.format`, Anthropic's `output_config.format` (and `output_format`, its beta's name).
+ */
+function formatOf(request: JsonObject): unknown {
+  const nested = (holder: unknown) => (holder as JsonObject | undefined)?.format;
+  return (
+    request.response_format ?? nested(request.text) ?? nested(request.output_config) ?? request.output_format
+  );
+}
+
 /** The structured output a request asked for: JSON at all, or JSON to a schema. */
 function structuredOutput(request: JsonObject): { schema: unknown } | null {
-  const format = request.response_format ?? (request.text as JsonObject | undefined)?.format;
+  const format = formatOf(request);
   if (typeof format !== "object" || format === null) return null;
   const { type } = format as { type?: unknown };
   if (type === "json_object") return { schema: undefined };
   if (type !== "json_schema") return null;
-  // Chat completions nest it under `json_schema`; the Responses API's `text.format` does not.
+  // Chat completions nest it under `json_schema`; the Responses API's and Anthropic's do not.
   const holder = format as { json_schema?: { schema?: unknown }; schema?: unknown };
   return { schema: holder.json_schema?.schema ?? holder.schema };
 }
 
 /**
- * The text parses as JSON and, where the request gave a schema, satisfies it in full. A schema
- * that cannot be judged (see schema-check.ts) falls back to its top-level `required` keys.
+ * The text parses as JSON and, where the request gave a schema, satisfies it in full. Null where
+ * the schema cannot be judged (see schema-check.ts): not measured, rather than a weaker check
+ * (its top-level keys, say) passed off as the schema's.
  */
-function jsonValid(text: string, schema: unknown): boolean {
+function jsonValid(text: string, schema: unknown): boolean | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -65,12 +77,7 @@ function jsonValid(text: string, schema: unknown): boolean {
     return false;
   }
   if (schema === undefined) return true;
-  const full = satisfiesSchema(schema, value);
-  if (full !== null) return full;
-  const required = (schema as { required?: unknown } | null)?.required;
-  const keys = Array.isArray(required) ? required.filter((k) => typeof k === "string") : [];
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return keys.length === 0;
-  return keys.every((key) => key in value);
+  return satisfiesSchema(schema, value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -67,4 +67,32 @@ describe("a pair's record", () => {
       ["key_1", "alice"],
     ]);
   });
+
+  test("an Anthropic Messages call's structured output (output_config.format) is measured on both sides", () => {
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer" } },
+      required: ["name", "age"],
+      additionalProperties: false,
+    };
+    const messages = (text: string) => ({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "text", text }],
+      stop_reason: "end_turn",
+    });
+    const asked = {
+      model: "m",
+      stream: false,
+      operation: "messages" as const,
+      body: { model: "m", max_tokens: 100, output_config: { format: { type: "json_schema", schema } } },
+    };
+    const messagesFacts = pairFacts(asked, { label: "provider:twin", upstreamModel: "candidate" });
+    const primaryAnswer = () =>
+      answerOf("messages", { kind: "json", body: messages('{"name":"Ada","age":36}') });
+    const broken = answerOf("messages", { kind: "json", body: messages('{"name":"Ada"}') });
+    const copy = answered({ started: performance.now(), ttftMs: null }, undefined, broken);
+    const record = shadowRecord(messagesFacts, primary, primaryAnswer, copy, 1, rules);
+    expect(record.agreement).toMatchObject({ primaryJsonValid: true, shadowJsonValid: false });
+  });
 });

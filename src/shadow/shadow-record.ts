@@ -53,18 +53,23 @@ export interface PairFacts {
   /** The shadow route's label and upstream model. */
   readonly route: string;
   readonly upstreamModel: string;
-  /** The request's structured-output ask (`response_format`, `text.format`): all agreement reads of it. */
+  /**
+   * The request's structured-output ask (`response_format`, `text`, Anthropic's `output_config` and
+   * `output_format`): all agreement reads of it.
+   */
   readonly format: JsonObject;
 }
+
+/** The request fields that hold its structured-output ask, in every dialect (agreement.ts reads them). */
+const FORMAT_FIELDS = ["response_format", "text", "output_config", "output_format"] as const;
 
 export function pairFacts(
   request: { model: string; stream: boolean; operation: Operation; body: JsonObject },
   route: { label: string; upstreamModel: string },
 ): PairFacts {
-  const { response_format, text } = request.body;
   const format: JsonObject = {};
-  if (response_format !== undefined) format.response_format = response_format;
-  if (text !== undefined) format.text = text;
+  for (const field of FORMAT_FIELDS)
+    if (request.body[field] !== undefined) format[field] = request.body[field];
   return {
     model: request.model,
     stream: request.stream,

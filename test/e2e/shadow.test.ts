@@ -295,7 +295,7 @@ describe("pairs are recorded and compared", () => {
     expect(json.agreement.primaryJsonValid).toBe(false);
     expect(json.agreement.shadowJsonValid).toBe(false);
     // With a schema the fake fills it in (its strings are the echo): checked in full, in the binary.
-    const schemaCall = async (name: object) => {
+    const schemaCall = async (name: object, draft?: string) => {
       const { response } = await client()
         .chat.completions.create({
           model: "same",
@@ -305,6 +305,7 @@ describe("pairs are recorded and compared", () => {
             json_schema: {
               name: "order",
               schema: {
+                ...(draft ? { $schema: draft } : {}),
                 type: "object",
                 required: ["customer", "items"],
                 properties: {
@@ -326,6 +327,12 @@ describe("pairs are recorded and compared", () => {
     // Every top-level key is there; only customer.name, longer than the schema allows, fails it.
     const deep = await schemaCall({ type: "string", maxLength: 3 });
     expect([deep.primaryJsonValid, deep.shadowJsonValid]).toEqual([false, false]);
+    // A draft-07 schema (the OpenAI SDK's zodResponseFormat writes one) is judged under its draft.
+    const draft07 = await schemaCall(
+      { type: "string", maxLength: 3 },
+      "http://json-schema.org/draft-07/schema#",
+    );
+    expect([draft07.primaryJsonValid, draft07.shadowJsonValid]).toEqual([false, false]);
   });
 
   test("aggregates per model, filters, and a tenant member sees only its own tenant's pairs", async () => {

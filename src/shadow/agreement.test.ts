@@ -26,7 +26,7 @@ describe("agreement measures on a pair", () => {
     const reference = (t: string) =>
       t
         .toLowerCase()
-        .replace(/[^\p{L}\p{N}\s]/gu, " ")
+        .replace(/[^\p{L}\p{M}\p{N}\s]/gu, " ")
         .replace(/\s+/g, " ")
         .trim();
     // Every ASCII character, in random texts, and texts where one non-ASCII letter changes the path.
@@ -40,6 +40,26 @@ describe("agreement measures on a pair", () => {
     for (let i = 0; i < 300; i++)
       samples.push(Array.from({ length: 40 }, () => String.fromCharCode(next() % 128)).join(""));
     for (const sample of samples) expect(normalise(sample)).toBe(reference(sample));
+  });
+
+  test("unspaced scripts are compared by character bigrams: one character changed is still nearly the same", () => {
+    const tokyo = "東京は日本の首都であり、世界最大の都市圏の一つです。";
+    const changed = "東京は日本の首都であり、世界最大の都市圏の一つだ。";
+    expect(similarity(tokyo, changed)).toBeGreaterThan(0.8);
+    expect(similarity(tokyo, "大阪の天気は晴れのち曇りでしょう。")).toBeLessThan(0.2);
+    const thai = "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย";
+    expect(similarity(thai, "กรุงเทพมหานครเป็นเมืองหลวงของไทย")).toBeGreaterThan(0.8);
+    // Spaced text keeps its word bigrams: a Chinese name in an English sentence changes nothing.
+    expect(similarity("the capital is 東京 today", "the capital is 東京 now")).toBe(
+      similarity("the capital is tokyo today", "the capital is tokyo now"),
+    );
+  });
+
+  test("marks are letters' parts, not punctuation: a Devanagari vowel sign changes the word", () => {
+    // काम (work) and कम (less) differ only by the vowel sign ा.
+    expect(normalise("यह काम है")).toBe("यह काम है");
+    expect(similarity("यह काम है", "यह कम है")).toBeLessThan(1);
+    expect(similarity("यह काम है।", "यह काम है")).toBe(1);
   });
 
   test("structured output: each side's JSON validity, with the schema's required keys", () => {

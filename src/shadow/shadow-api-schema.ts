@@ -68,7 +68,8 @@ export const shadowAgreementSchema = z.object({
    */
   exact: z.boolean().nullable(),
   /**
-   * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded); for embeddings,
+   * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
+   * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
    * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
    */
   similarity: z.number().min(0).max(1).nullable(),

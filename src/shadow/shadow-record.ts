@@ -1,10 +1,10 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
-import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
+import type { CapturedStream } from "./capture-answer.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
 
@@ -81,21 +81,22 @@ export function pairFacts(
 }
 
 /**
- * The primary's answer as the gateway kept it for the pair, without reading it: its parsed body,
- * its bytes (a body, or a stream's wire bytes), or a stream's captured text.
+ * The primary's answer as the gateway kept it for the pair, mostly without reading it: its parsed
+ * body, its bytes (a body, or a stream's wire bytes), a stream's captured text, or the answer of a
+ * stream too long to keep as bytes (capture-answer.ts), read as it passed.
  */
 export type PrimarySource =
   | { readonly kind: "json"; readonly body: unknown }
   /** `parsed`: the gateway's own parse of them, when it made one (never sent to the thread). */
   | { readonly kind: "bytes"; readonly body: Uint8Array; readonly parsed?: unknown }
   | { readonly kind: "text"; readonly text: string }
-  /** A stream's wire bytes as captured (capture-bytes.ts): read as its text is. */
-  | { readonly kind: "sse"; readonly body: Uint8Array };
+  | CapturedStream;
 
 export function answerOf(operation: Operation, source: PrimarySource): Answer {
   if (source.kind === "json") return answerFromJson(operation, source.body);
+  if (source.kind === "answer") return source.answer;
   if (source.kind === "text") return answerFromSseText(operation, source.text);
-  if (source.kind === "sse") return answerFromSseText(operation, capturedText(source.body));
+  if (source.kind === "sse") return answerFromSseText(operation, new TextDecoder().decode(source.body));
   if (source.parsed !== undefined) return answerFromJson(operation, source.parsed);
   const text = new TextDecoder().decode(source.body);
   try {
@@ -103,12 +104,6 @@ export function answerOf(operation: Operation, source: PrimarySource): Answer {
   } catch {
     return answerFromSseText(operation, text);
   }
-}
-
-/** A stream's captured bytes as core/capture-chunks.ts would have kept their text: cut at its bound. */
-export function capturedText(bytes: Uint8Array, limit = MAX_CAPTURED_STREAM): string {
-  const text = new TextDecoder().decode(bytes);
-  return text.length > limit ? `${text.slice(0, limit)}\n[cut at ${limit} characters]` : text;
 }
 
 /** How records are made under the current config (the same on the event loop and the shadow thread). */

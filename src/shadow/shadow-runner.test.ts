@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import { configSchema } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
@@ -15,6 +16,7 @@ import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { createShadowRunner } from "./shadow-runner.ts";
+import { threadRulesOf } from "./thread-rules.ts";
 
 // The runner's own bookkeeping of calls in flight: each copy is cut off by its own timeout, a
 // stop cuts off the copies still running, and every pair is recorded either way.
@@ -49,12 +51,15 @@ function runner(
   thread: "all" | "off" = "off",
   maxConcurrent = config.shadow.max_concurrent,
   routeFor: (target: ShadowTarget) => Route | undefined = () => undefined,
+  /** The shadow thread records the pairs it sends (the gateway's default hook and rules). */
+  owned = false,
 ) {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
     settings: () => ({ ...config.shadow, timeout, max_concurrent: maxConcurrent }),
     keepAnswers: () => false,
-    redact: (text) => text,
+    redact: owned ? redactSecrets : (text) => text,
+    ...(owned ? { threadRules: () => threadRulesOf(config) } : {}),
     pricing: () => new PriceBook(config),
     store: {
       async insert(records) {
@@ -317,6 +322,62 @@ describe("through the shadow thread", () => {
     }),
     label: "provider:hanger",
   });
+
+  /** A real openai provider on the fake: it answers a copy as it answers the client. */
+  const twinUpstream = (): Route => ({
+    ...route,
+    provider: createOpenAICompatibleProvider({ name: "twin", baseUrl: `${fake.url}/v1` }),
+    label: "provider:twin",
+  });
+
+  for (const thread of ["off", "all", "owned"] as const)
+    test(`a long stream answered alike by both is compared whole: exact, similarity 1, both finished (thread ${thread})`, async () => {
+      // 9,000 deltas: over a megabyte of events, far past what was kept of the primary's stream.
+      const body: JsonObject = {
+        model: "m",
+        stream: true,
+        messages: [{ role: "user", content: "long answer [[fake:chunks=9000]]" }],
+      };
+      const streamed = await fetch(`${fake.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const wire = new Uint8Array(await streamed.arrayBuffer());
+      expect(wire.byteLength).toBeGreaterThan(1024 * 1024);
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < wire.byteLength; at += 16 * 1024) pieces.push(wire.subarray(at, at + 16 * 1024));
+      const owned = thread === "owned";
+      const { shadow, stored } = runner(60_000, owned ? "all" : thread, undefined, undefined, owned);
+      const request: DispatchRequest = {
+        ...requestOf(`req_long_${thread}`),
+        body,
+        stream: true,
+        received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+      };
+      const primary: Dispatched = {
+        reply: {
+          kind: "stream",
+          chunks: { reported: undefined, next: async () => pieces.shift(), cancel() {} },
+        },
+        route: "provider:fake",
+        upstreamModel: "m",
+        attempts: 1,
+        dropped: [],
+        usage: () => ({ inputTokens: 1, outputTokens: 9000 }),
+        answeredModel: () => undefined,
+      };
+      const watched = shadow.hook({ route: twinUpstream(), sample: 1 }, request, primary);
+      if (watched.reply.kind !== "stream") throw new Error("a stream reply expected");
+      // The client reads its stream to the end, then the request's record is in.
+      while (await watched.reply.chunks.next());
+      shadow.finished({ ...finishedRecord(request.requestId), stream: true }, request.serial);
+      await waitFor("the long stream's pair", () => stored.length > 0, 20_000);
+      await shadow.close();
+      expect(stored[0]?.shadow.status).toBe(200);
+      expect([stored[0]?.primary.finish, stored[0]?.shadow.finish]).toEqual(["stop", "stop"]);
+      expect(stored[0]?.agreement).toMatchObject({ exact: true, similarity: 1, finishAgrees: true });
+    });
 
   test("a copy that hangs in the thread is cut off by its own timeout and recorded as a 504", async () => {
     const { shadow, stored } = runner(50, "all");

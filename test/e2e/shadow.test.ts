@@ -543,12 +543,19 @@ test("a tenant's shadow replaces the model's for its callers, and applies to mod
     .chat.completions.create({ model: "plain", messages: [{ role: "user", content: "no shadow" }] })
     .withResponse();
   const id = plain.response.headers.get("x-request-id");
-  // The pair of team-b's later call is recorded after this one would have been: then it is not there.
+  // Nor is team-b's embeddings call: its shadow (one chat candidate) copies no embeddings, and
+  // takes the place of the model's own shadow for team-b's callers.
+  const embedded = await client(b)
+    .embeddings.create({ model: "emb-same", input: "tenant shadow" })
+    .withResponse();
+  const embeddingsId = embedded.response.headers.get("x-request-id");
+  // The pair of team-b's later call is recorded after these would have been: then they are not there.
   const later = await client(b)
     .chat.completions.create({ model: "plain", messages: [{ role: "user", content: "after" }] })
     .withResponse();
   await pairOf(later.response.headers.get("x-request-id") ?? "");
-  expect((await shadowPage({ limit: "500" })).records.some((r) => r.requestId === id)).toBe(false);
+  const recorded = (await shadowPage({ limit: "500" })).records.map((r) => r.requestId);
+  expect([recorded.includes(id ?? ""), recorded.includes(embeddingsId ?? "")]).toEqual([false, false]);
 });
 
 describe("a Responses call's stored response is the client's answer, never its shadow's", () => {

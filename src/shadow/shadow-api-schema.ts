@@ -49,7 +49,11 @@ export const shadowSideSchema = z.object({
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
   costUsd: z.number(),
-  /** The answer's text, bounded and redacted; null unless `audit.bodies` is on. */
+  /**
+   * The answer's text, redacted, and bounded by `shadow.max_answer` (bytes of UTF-8, cut on a
+   * character and ended with `[cut at N bytes]`); null unless `audit.bodies` is on, and with
+   * `max_answer: 0`.
+   */
   answer: z.string().nullable(),
   /**
    * Why the answer ended, in OpenAI's words whatever the dialect (`stop`, `length` for Anthropic's

@@ -95,4 +95,23 @@ describe("a pair's record", () => {
     const record = shadowRecord(messagesFacts, primary, primaryAnswer, copy, 1, rules);
     expect(record.agreement).toMatchObject({ primaryJsonValid: true, shadowJsonValid: false });
   });
+
+  test("shadow.max_answer is bytes of each answer kept, cut on a character and marked; 0 keeps none (null)", () => {
+    const both = (text: string, maxAnswer: number) => {
+      const answer = answerOf("chat", { kind: "json", body: chat(text, "stop") });
+      const copy = answered({ started: performance.now(), ttftMs: null }, undefined, answer);
+      const record = shadowRecord(facts, primary, () => answer, copy, 1, {
+        ...rules,
+        keepAnswers: true,
+        maxAnswer,
+      });
+      return [record.primary.answer, record.shadow.answer];
+    };
+    expect(both("whole", 5)).toEqual(["whole", "whole"]);
+    // é is 2 bytes, 😀 4: 5 bytes hold two of the first, 6 one of the second, never half of one.
+    expect(both("éééé", 5)).toEqual(["éé\n[cut at 5 bytes]", "éé\n[cut at 5 bytes]"]);
+    expect(both("😀😀", 6)[0]).toBe("😀\n[cut at 6 bytes]");
+    expect(both("😀😀", 8)[0]).toBe("😀😀");
+    expect(both("anything", 0)).toEqual([null, null]);
+  });
 });

@@ -5,6 +5,7 @@ import type { JsonObject, Operation } from "../core/dialect.ts";
 import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
 import type { CapturedStream } from "./capture-answer.ts";
+import { keptAnswer } from "./kept-answer.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
 
@@ -108,7 +109,7 @@ export function answerOf(operation: Operation, source: PrimarySource): Answer {
 
 /** How records are made under the current config (the same on the event loop and the shadow thread). */
 export interface RecordRules {
-  /** `shadow.max_answer`. */
+  /** `shadow.max_answer`: bytes of each answer's text kept (kept-answer.ts). */
   readonly maxAnswer: number;
   /** `audit.bodies`: answers are kept only while bodies may be kept. */
   readonly keepAnswers: boolean;
@@ -126,7 +127,7 @@ function side(
   answer: Answer | null | undefined,
   rules: RecordRules,
 ): ShadowSide {
-  const keep = rules.keepAnswers && answer;
+  const kept = rules.keepAnswers && answer ? keptAnswer(answer.text, rules.maxAnswer) : null;
   return {
     route,
     upstreamModel,
@@ -137,7 +138,7 @@ function side(
     inputTokens: tokens.input,
     outputTokens: tokens.output,
     costUsd,
-    answer: keep ? redactSafely(rules.redact, answer.text.slice(0, rules.maxAnswer), "response") : null,
+    answer: kept === null ? null : redactSafely(rules.redact, kept, "response"),
     // How it ended is no part of what the caller said: kept without audit.bodies too.
     finish: answer?.finish ?? null,
   };

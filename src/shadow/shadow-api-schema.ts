@@ -112,7 +112,11 @@ export const shadowRecordSchema = z.object({
 });
 export type ShadowRecord = z.infer<typeof shadowRecordSchema>;
 
-/** Per model over the filtered range (all pages, not just this one). */
+/**
+ * Per model over the filtered range (all pages, not just this one). Pairs whose copy the gateway
+ * itself cut off (503 `unavailable`: a stop, the shadow thread failing) are listed but not counted
+ * here: they would lower the candidate's success share for nothing it did.
+ */
 export const shadowAggregateSchema = z.object({
   model: z.string(),
   pairs: z.number().int(),
@@ -124,6 +128,7 @@ export const shadowAggregateSchema = z.object({
   shadowJsonValidRate: z.number().nullable(),
   toolAgreementRate: z.number().nullable(),
   primaryLatencyMsMean: z.number().nullable(),
+  /** Over the copies answered (2xx) only: a copy cut off by its timeout would count the timeout. */
   shadowLatencyMsMean: z.number().nullable(),
   primaryCostUsd: z.number(),
   shadowCostUsd: z.number(),

@@ -64,7 +64,7 @@ export const configSchema = z.strictObject({
       max_concurrent: num(z.number().int().min(1).max(10_000)).default(16),
       /** A shadow call's own bound, whole answer included; it never waits on the client's. */
       timeout: duration("60s"),
-      /** The most of each answer kept with a pair (only with `audit.bodies: true`); 0: none of it. */
+      /** The most of each answer's text kept with a pair, in bytes of UTF-8 (only with `audit.bodies: true`); 0: none of it. */
       max_answer: size("16KB"),
       /** Pairs older than this are deleted. */
       retention: duration("30d"),

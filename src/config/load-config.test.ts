@@ -215,6 +215,23 @@ describe("parseConfig: messages name the path", () => {
     ]);
   });
 
+  test("a tenant's or an app's shadow may name the models it copies; a model's may not", () => {
+    const shadow = { provider: "lab", model: "x", models: ["gpt-*"] };
+    const config = parseConfig(
+      {
+        providers,
+        tenants: [{ name: "t1", shadow }],
+        apps: [{ name: "a1", frontdoor: "openai", path: "/a1", shadow }],
+      },
+      {},
+    );
+    expect(config.tenants[0]?.shadow?.models).toEqual(["gpt-*"]);
+    expect(config.apps[0]?.shadow?.models).toEqual(["gpt-*"]);
+    expect(
+      problems({ providers, models: [{ name: "m", routes: [{ provider: "lab", model: "x" }], shadow }] }),
+    ).toEqual([expect.stringContaining("models[0].shadow")]);
+  });
+
   test("duplicate provider and model names", () => {
     expect(
       problems({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { bool, num } from "./config-values.ts";
 import { FALLBACK_CLASSES } from "./fallback-classes.ts";
-import { shadowTargetSchema } from "./shadow-target.ts";
+import { modelShadowSchema } from "./shadow-target.ts";
 import { partialTimeouts } from "./timeouts-config.ts";
 
 /** One upstream a model is served by: a provider and its name for the model. */
@@ -29,7 +29,7 @@ export const modelSchema = z.strictObject({
   fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
   routes: z.array(routeSchema).min(1),
   /** Where a sample of this model's requests is copied to, unless a tenant's or an app's shadow takes its place. */
-  shadow: shadowTargetSchema.optional(),
+  shadow: modelShadowSchema.optional(),
   /** Visible and usable only by keys of this tenant; to everyone else it does not exist. */
   tenant: z.string().optional(),
 });

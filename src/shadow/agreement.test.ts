@@ -26,7 +26,7 @@ describe("agreement measures on a pair", () => {
     const reference = (t: string) =>
       t
         .toLowerCase()
-        .replace(/[^\p{L}\p{N}\s]/gu, " ")
+        .replace(/[^\p{L}\p{M}\p{N}\s]/gu, " ")
         .replace(/\s+/g, " ")
         .trim();
     // Every ASCII character, in random texts, and texts where one non-ASCII letter changes the path.
@@ -40,6 +40,26 @@ describe("agreement measures on a pair", () => {
     for (let i = 0; i < 300; i++)
       samples.push(Array.from({ length: 40 }, () => String.fromCharCode(next() % 128)).join(""));
     for (const sample of samples) expect(normalise(sample)).toBe(reference(sample));
+  });
+
+  test("unspaced scripts are compared by character bigrams: one character changed is still nearly the same", () => {
+    const tokyo = "東京は日本の首都であり、世界最大の都市圏の一つです。";
+    const changed = "東京は日本の首都であり、世界最大の都市圏の一つだ。";
+    expect(similarity(tokyo, changed)).toBeGreaterThan(0.8);
+    expect(similarity(tokyo, "大阪の天気は晴れのち曇りでしょう。")).toBeLessThan(0.2);
+    const thai = "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย";
+    expect(similarity(thai, "กรุงเทพมหานครเป็นเมืองหลวงของไทย")).toBeGreaterThan(0.8);
+    // Spaced text keeps its word bigrams: a Chinese name in an English sentence changes nothing.
+    expect(similarity("the capital is 東京 today", "the capital is 東京 now")).toBe(
+      similarity("the capital is tokyo today", "the capital is tokyo now"),
+    );
+  });
+
+  test("marks are letters' parts, not punctuation: a Devanagari vowel sign changes the word", () => {
+    // काम (work) and कम (less) differ only by the vowel sign ा.
+    expect(normalise("यह काम है")).toBe("यह काम है");
+    expect(similarity("यह काम है", "यह कम है")).toBeLessThan(1);
+    expect(similarity("यह काम है।", "यह काम है")).toBe(1);
   });
 
   test("structured output: each side's JSON validity, with the schema's required keys", () => {
@@ -120,7 +140,7 @@ describe("agreement measures on a pair", () => {
     expect(agreementOf(responses, primary, primary).shadowJsonValid).toBe(true);
   });
 
-  test("a schema that cannot be compiled falls back to parsing and its top-level required keys", () => {
+  test("a schema that cannot be compiled is not judged: no validity recorded, rather than a weaker check", () => {
     const request = {
       response_format: {
         type: "json_schema",
@@ -135,7 +155,82 @@ describe("agreement measures on a pair", () => {
       },
     };
     const pair = agreementOf(request, text('{"a":1}'), text('{"b":1}'));
-    expect([pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([true, false]);
+    expect([pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([null, null]);
+    // Not JSON at all is invalid whatever the schema.
+    expect(agreementOf(request, text('{"a":1}'), text("nope")).shadowJsonValid).toBe(false);
+  });
+
+  test("a schema's own draft judges it: the OpenAI SDK's zodResponseFormat (draft-07), 2019-09, 2020-12", () => {
+    // As `zodResponseFormat(z.object({ city: z.string(), n: z.number().int() }), "x")` writes it.
+    const zodSchema = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      properties: {
+        city: { type: "string" },
+        n: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 },
+      },
+      required: ["city", "n"],
+      additionalProperties: false,
+    };
+    const asked = (schema: object) => ({
+      response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema } },
+    });
+    const valid = text('{"city":"Paris","n":2}');
+    // Every top-level key there and JSON: only the whole schema finds them wrong.
+    for (const wrong of [
+      '{"city":"Paris","n":"2"}',
+      '{"city":"Paris","n":2.5}',
+      '{"city":"Paris","n":2,"x":1}',
+    ]) {
+      const pair = agreementOf(asked(zodSchema), valid, text(wrong));
+      expect([wrong, pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([wrong, true, false]);
+    }
+    // Draft-07's array form of `items` (tuples), 2019-09's `$recursiveRef`: each read by its own draft.
+    const tuple = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "array",
+      items: [{ type: "string" }, { type: "integer" }],
+    };
+    expect(agreementOf(asked(tuple), text('["a",1]'), text('["a","b"]'))).toMatchObject({
+      primaryJsonValid: true,
+      shadowJsonValid: false,
+    });
+    const tree = {
+      $schema: "https://json-schema.org/draft/2019-09/schema",
+      $recursiveAnchor: true,
+      type: "object",
+      properties: { kids: { type: "array", items: { $recursiveRef: "#" } } },
+      additionalProperties: false,
+    };
+    expect(
+      agreementOf(asked(tree), text('{"kids":[{"kids":[]}]}'), text('{"kids":[{"x":1}]}')),
+    ).toMatchObject({
+      primaryJsonValid: true,
+      shadowJsonValid: false,
+    });
+    const latest = { ...zodSchema, $schema: "https://json-schema.org/draft/2020-12/schema" };
+    expect(agreementOf(asked(latest), valid, text('{"city":"Paris","n":"2"}')).shadowJsonValid).toBe(false);
+  });
+
+  test("Anthropic Messages structured output (output_config.format, the beta's output_format) is measured", () => {
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer" } },
+      required: ["name", "age"],
+      additionalProperties: false,
+    };
+    const primary = text('{"name":"Ada","age":36}');
+    const shadow = text('{"name":"Ada","age":"36"}');
+    for (const request of [
+      { output_config: { format: { type: "json_schema", schema } } },
+      { output_format: { type: "json_schema", schema } },
+    ])
+      expect(agreementOf(request, primary, shadow)).toMatchObject({
+        primaryJsonValid: true,
+        shadowJsonValid: false,
+      });
+    // An effort level alone asks for no structured output.
+    expect(agreementOf({ output_config: { effort: "low" } }, primary, shadow).primaryJsonValid).toBeNull();
   });
 
   test("tool calls agree only with the same tools and the same parsed arguments, in order", () => {

@@ -9,16 +9,43 @@ const NON_ASCII = /[^\0-\x7f]/;
 /** Case, punctuation and runs of whitespace folded: what "the same answer" means to a reader. */
 export function normalise(text: string): string {
   // ASCII text (most answers) takes a plain character class: the same letters and digits as the
-  // Unicode one for ASCII, without its per-character property lookups.
+  // Unicode one for ASCII, without its per-character property lookups. Marks (\p{M}) are kept:
+  // a Devanagari or Thai vowel sign is part of the word, not punctuation.
   const folded = NON_ASCII.test(text)
-    ? text.toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, " ")
+    ? text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\s]/gu, " ")
     : text.toLowerCase().replace(/[^a-z0-9\s]/g, " ");
   return folded.replace(/\s+/g, " ").trim();
 }
 
+/** Letters of scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese). */
+const UNSPACED =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/gu;
+
 /**
- * Dice coefficient over the word bigrams (words for one-word texts) of the normalised texts:
- * 1 for the same wording, 0 for nothing in common. Linear in the texts' length.
+ * Whether texts are compared by character bigrams rather than word bigrams: when most of their
+ * characters are of scripts that put no space between words, a "word" would be a whole sentence,
+ * and one character changed would leave nothing in common.
+ */
+function mostlyUnspaced(text: string): boolean {
+  if (!NON_ASCII.test(text)) return false;
+  const letters = text.length - (text.match(/ /g)?.length ?? 0);
+  return (text.match(UNSPACED)?.length ?? 0) * 2 > letters;
+}
+
+/** A normalised text's units: word bigrams (words for one-word texts), or its characters' bigrams. */
+function grams(text: string, byCharacter: boolean): { counts: Map<string, number>; size: number } {
+  const parts = text === "" ? [] : byCharacter ? Array.from(text.replaceAll(" ", "")) : text.split(" ");
+  const glue = byCharacter ? "" : " ";
+  const units = parts.length < 2 ? parts : parts.slice(1).map((part, i) => `${parts[i]}${glue}${part}`);
+  const counts = new Map<string, number>();
+  for (const unit of units) counts.set(unit, (counts.get(unit) ?? 0) + 1);
+  return { counts, size: units.length };
+}
+
+/**
+ * Dice coefficient over the word bigrams (words for one-word texts) of the normalised texts, or
+ * over their character bigrams where the texts are mostly of unspaced scripts (CJK, Thai): 1 for
+ * the same wording, 0 for nothing in common. Linear in the texts' length.
  */
 export function similarity(a: string, b: string): number {
   // The same text (the common case for a shadow of the same model) needs no folding.
@@ -26,38 +53,45 @@ export function similarity(a: string, b: string): number {
   const x = normalise(a);
   const y = normalise(b);
   if (x === y) return 1;
-  const grams = (text: string) => {
-    const words = text === "" ? [] : text.split(" ");
-    const units = words.length < 2 ? words : words.slice(1).map((word, i) => `${words[i]} ${word}`);
-    const counts = new Map<string, number>();
-    for (const unit of units) counts.set(unit, (counts.get(unit) ?? 0) + 1);
-    return { counts, size: units.length };
-  };
-  const gx = grams(x);
-  const gy = grams(y);
+  // Both sides by the same units, chosen from the two together.
+  const byCharacter = mostlyUnspaced(`${x} ${y}`);
+  const gx = grams(x, byCharacter);
+  const gy = grams(y, byCharacter);
   if (gx.size + gy.size === 0) return 1;
   let common = 0;
   for (const [unit, count] of gx.counts) common += Math.min(count, gy.counts.get(unit) ?? 0);
   return (2 * common) / (gx.size + gy.size);
 }
 
+/**
+ * Where a request asks for structured output, by dialect: chat's `response_format`, the Responses
+ * API's `text.format`, Anthropic's `output_config.format` (and `output_format`, its beta's name).
+ */
+function formatOf(request: JsonObject): unknown {
+  const nested = (holder: unknown) => (holder as JsonObject | undefined)?.format;
+  return (
+    request.response_format ?? nested(request.text) ?? nested(request.output_config) ?? request.output_format
+  );
+}
+
 /** The structured output a request asked for: JSON at all, or JSON to a schema. */
 function structuredOutput(request: JsonObject): { schema: unknown } | null {
-  const format = request.response_format ?? (request.text as JsonObject | undefined)?.format;
+  const format = formatOf(request);
   if (typeof format !== "object" || format === null) return null;
   const { type } = format as { type?: unknown };
   if (type === "json_object") return { schema: undefined };
   if (type !== "json_schema") return null;
-  // Chat completions nest it under `json_schema`; the Responses API's `text.format` does not.
+  // Chat completions nest it under `json_schema`; the Responses API's and Anthropic's do not.
   const holder = format as { json_schema?: { schema?: unknown }; schema?: unknown };
   return { schema: holder.json_schema?.schema ?? holder.schema };
 }
 
 /**
- * The text parses as JSON and, where the request gave a schema, satisfies it in full. A schema
- * that cannot be judged (see schema-check.ts) falls back to its top-level `required` keys.
+ * The text parses as JSON and, where the request gave a schema, satisfies it in full. Null where
+ * the schema cannot be judged (see schema-check.ts): not measured, rather than a weaker check
+ * (its top-level keys, say) passed off as the schema's.
  */
-function jsonValid(text: string, schema: unknown): boolean {
+function jsonValid(text: string, schema: unknown): boolean | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -65,12 +99,7 @@ function jsonValid(text: string, schema: unknown): boolean {
     return false;
   }
   if (schema === undefined) return true;
-  const full = satisfiesSchema(schema, value);
-  if (full !== null) return full;
-  const required = (schema as { required?: unknown } | null)?.required;
-  const keys = Array.isArray(required) ? required.filter((k) => typeof k === "string") : [];
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return keys.length === 0;
-  return keys.every((key) => key in value);
+  return satisfiesSchema(schema, value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -1,30 +1,55 @@
-import type { default as Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
+import type { default as Ajv, ValidateFunction } from "ajv";
 
 /**
  * Full JSON Schema validation of structured output, for the shadow's "schema validity" measure.
  * The schema comes from the client's request (`response_format.json_schema.schema`), so:
  * compiled validators are cached by the schema's text (a model answers many requests with the
  * same schema) in a bounded map; a schema too large, or one Ajv cannot compile (a remote
- * `$ref`, a malformed keyword), is not judged (null) rather than guessed at. This runs in the
- * shadow runner after both answers are in, never on the client's path.
+ * `$ref`, a malformed keyword, a draft Ajv does not know), is not judged (null) rather than
+ * guessed at. This runs in the shadow runner after both answers are in, never on the client's path.
  */
 const MAX_SCHEMA_CHARS = 64 * 1024;
 const MAX_CACHED = 64;
 
-let ajv: Ajv2020 | undefined;
+/** The JSON Schema drafts Ajv judges, each by a class of its own. */
+type Draft = "draft-07" | "2019-09" | "2020-12";
 
 /**
- * Ajv, loaded and set up on the first schema judged rather than at start: a gateway whose
- * shadows never see a JSON schema does not hold it (docs/BENCHMARKS-HISTORY.md, idle RSS). Not strict:
- * providers accept keywords Ajv does not know (OpenAI's `strict`, vendor `x-…`). Formats are
- * checked (date-time, email, uuid…), unknown ones ignored.
+ * The draft a schema says it is written to (`$schema`): the OpenAI SDK's `zodResponseFormat`
+ * writes draft-07, which Ajv's 2020-12 class refuses to compile. Without one, 2020-12, as
+ * OpenAI's and Anthropic's structured outputs read schemas.
  */
-function schemaCompiler(): Ajv2020 {
-  if (ajv) return ajv;
-  const { default: Ajv } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+function draftOf(schema: object): Draft {
+  const declared = (schema as { $schema?: unknown }).$schema;
+  if (typeof declared !== "string") return "2020-12";
+  if (declared.includes("draft-07") || declared.includes("draft-06")) return "draft-07";
+  if (declared.includes("2019-09")) return "2019-09";
+  return "2020-12";
+}
+
+const compilers = new Map<Draft, Ajv>();
+
+/**
+ * Ajv for a draft, loaded and set up on the first schema of it judged rather than at start: a
+ * gateway whose shadows never see a JSON schema does not hold it (docs/BENCHMARKS-HISTORY.md, idle
+ * RSS). Not strict: providers accept keywords Ajv does not know (OpenAI's `strict`, vendor `x-…`).
+ * Formats are checked (date-time, email, uuid…), unknown ones ignored.
+ */
+function schemaCompiler(draft: Draft): Ajv {
+  const made = compilers.get(draft);
+  if (made) return made;
+  const { default: Compiler } = (
+    draft === "draft-07"
+      ? require("ajv")
+      : draft === "2019-09"
+        ? require("ajv/dist/2019.js")
+        : require("ajv/dist/2020.js")
+  ) as typeof import("ajv");
   const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
-  ajv = new Ajv({ strict: false, allErrors: false, logger: false, validateSchema: true });
+  const ajv = new Compiler({ strict: false, allErrors: false, logger: false, validateSchema: true });
+  if (draft === "draft-07") ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json"));
   addFormats(ajv);
+  compilers.set(draft, ajv);
   return ajv;
 }
 
@@ -45,7 +70,8 @@ function validatorFor(schema: unknown): ValidateFunction | null {
   try {
     // A fresh parse, so Ajv's schema cache never holds the caller's object; `pattern`s removed,
     // since a client's regular expression run on the gateway's event loop could stall it.
-    validate = schemaCompiler().compile(withoutPatterns(JSON.parse(text)) as object);
+    const fresh = withoutPatterns(JSON.parse(text)) as object;
+    validate = schemaCompiler(draftOf(fresh)).compile(fresh);
   } catch {
     validate = null;
   }
@@ -54,7 +80,7 @@ function validatorFor(schema: unknown): ValidateFunction | null {
     if (oldest !== undefined) {
       const stale = compiled.get(oldest);
       compiled.delete(oldest);
-      if (stale) schemaCompiler().removeSchema(stale.schema as object);
+      if (stale) schemaCompiler(draftOf(stale.schema as object)).removeSchema(stale.schema as object);
     }
   }
   compiled.set(text, validate);

@@ -49,7 +49,11 @@ export const shadowSideSchema = z.object({
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
   costUsd: z.number(),
-  /** The answer's text, bounded and redacted; null unless `audit.bodies` is on. */
+  /**
+   * The answer's text, redacted, and bounded by `shadow.max_answer` (bytes of UTF-8, cut on a
+   * character and ended with `[cut at N bytes]`); null unless `audit.bodies` is on, and with
+   * `max_answer: 0`.
+   */
   answer: z.string().nullable(),
   /**
    * Why the answer ended, in OpenAI's words whatever the dialect (`stop`, `length` for Anthropic's
@@ -68,7 +72,8 @@ export const shadowAgreementSchema = z.object({
    */
   exact: z.boolean().nullable(),
   /**
-   * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded); for embeddings,
+   * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
+   * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
    * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
    */
   similarity: z.number().min(0).max(1).nullable(),
@@ -107,7 +112,11 @@ export const shadowRecordSchema = z.object({
 });
 export type ShadowRecord = z.infer<typeof shadowRecordSchema>;
 
-/** Per model over the filtered range (all pages, not just this one). */
+/**
+ * Per model over the filtered range (all pages, not just this one). Pairs whose copy the gateway
+ * itself cut off (503 `unavailable`: a stop, the shadow thread failing) are listed but not counted
+ * here: they would lower the candidate's success share for nothing it did.
+ */
 export const shadowAggregateSchema = z.object({
   model: z.string(),
   pairs: z.number().int(),
@@ -119,6 +128,7 @@ export const shadowAggregateSchema = z.object({
   shadowJsonValidRate: z.number().nullable(),
   toolAgreementRate: z.number().nullable(),
   primaryLatencyMsMean: z.number().nullable(),
+  /** Over the copies answered (2xx) only: a copy cut off by its timeout would count the timeout. */
   shadowLatencyMsMean: z.number().nullable(),
   primaryCostUsd: z.number(),
   shadowCostUsd: z.number(),

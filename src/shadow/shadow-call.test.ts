@@ -154,6 +154,53 @@ describe("callShadow", () => {
   });
 });
 
+describe("a Responses call's copy", () => {
+  /** A Responses call whose context records every answer it is told to store (the client's store). */
+  const responsesCall = (stream: boolean) => {
+    const told: JsonObject[] = [];
+    const body: JsonObject = { model: "m", input: "one two three", ...(stream ? { stream } : {}) };
+    const call: DispatchRequest = {
+      ...request(body),
+      operation: "responses",
+      responses: { id: "resp_client", previous: [], onResponse: (response) => told.push(response) },
+    };
+    return { call, told };
+  };
+
+  for (const stream of [false, true])
+    test(`${stream ? "stream" : "non-stream"}: translated to chat, the copy's answer is never stored as the client's`, async () => {
+      fake.reset();
+      const { call, told } = responsesCall(stream);
+      const outcome = await callShadow(route(), call, new AbortController().signal);
+      expect(outcome.status).toBe(200);
+      expect(outcome.answer?.text).toBe("echo: one two three");
+      expect(fake.requests.at(-1)?.path).toBe("/v1/chat/completions");
+      expect(told).toEqual([]);
+    });
+
+  test("a route serving the Responses API itself: the copy's answer is never stored either", async () => {
+    const { call, told } = responsesCall(false);
+    const served = (async () =>
+      Response.json({
+        id: "resp_upstream",
+        object: "response",
+        status: "completed",
+        output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "native" }] }],
+        usage: { input_tokens: 3, output_tokens: 1 },
+      })) as unknown as typeof fetch;
+    const provider = createOpenAICompatibleProvider({
+      name: "twin",
+      baseUrl: `${fake.url}/v1`,
+      apiKey: "sk-twin",
+      fetch: served,
+      responsesApi: true,
+    });
+    const outcome = await callShadow({ ...route(), provider }, call, new AbortController().signal);
+    expect(outcome.answer?.text).toBe("native");
+    expect(told).toEqual([]);
+  });
+});
+
 // The same copies through the shadow thread (a Worker with its own fetch): the provider builds
 // the request on the event loop, the thread sends it and reads the answer.
 test("MINDGW_SHADOW_THREAD: unset or 1 sends every copy from the thread, stream the stream copies, 0 none", () => {

@@ -13,6 +13,7 @@ import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { AnswerStream, answerFromJson } from "./answer.ts";
+import { copyResponsesContext } from "./copy-responses-context.ts";
 import { EventStreamEnd } from "./copy-stream-end.ts";
 import { answered, type CopyClock, failed, NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowThread } from "./shadow-thread-client.ts";
@@ -83,7 +84,7 @@ export async function callShadow(
       callerBody,
       provider,
       request.model,
-      request.responses,
+      copyResponsesContext(request.responses),
       "drop",
       route.upstreamModel,
       request.received,

@@ -67,4 +67,51 @@ describe("a pair's record", () => {
       ["key_1", "alice"],
     ]);
   });
+
+  test("an Anthropic Messages call's structured output (output_config.format) is measured on both sides", () => {
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer" } },
+      required: ["name", "age"],
+      additionalProperties: false,
+    };
+    const messages = (text: string) => ({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "text", text }],
+      stop_reason: "end_turn",
+    });
+    const asked = {
+      model: "m",
+      stream: false,
+      operation: "messages" as const,
+      body: { model: "m", max_tokens: 100, output_config: { format: { type: "json_schema", schema } } },
+    };
+    const messagesFacts = pairFacts(asked, { label: "provider:twin", upstreamModel: "candidate" });
+    const primaryAnswer = () =>
+      answerOf("messages", { kind: "json", body: messages('{"name":"Ada","age":36}') });
+    const broken = answerOf("messages", { kind: "json", body: messages('{"name":"Ada"}') });
+    const copy = answered({ started: performance.now(), ttftMs: null }, undefined, broken);
+    const record = shadowRecord(messagesFacts, primary, primaryAnswer, copy, 1, rules);
+    expect(record.agreement).toMatchObject({ primaryJsonValid: true, shadowJsonValid: false });
+  });
+
+  test("shadow.max_answer is bytes of each answer kept, cut on a character and marked; 0 keeps none (null)", () => {
+    const both = (text: string, maxAnswer: number) => {
+      const answer = answerOf("chat", { kind: "json", body: chat(text, "stop") });
+      const copy = answered({ started: performance.now(), ttftMs: null }, undefined, answer);
+      const record = shadowRecord(facts, primary, () => answer, copy, 1, {
+        ...rules,
+        keepAnswers: true,
+        maxAnswer,
+      });
+      return [record.primary.answer, record.shadow.answer];
+    };
+    expect(both("whole", 5)).toEqual(["whole", "whole"]);
+    // é is 2 bytes, 😀 4: 5 bytes hold two of the first, 6 one of the second, never half of one.
+    expect(both("éééé", 5)).toEqual(["éé\n[cut at 5 bytes]", "éé\n[cut at 5 bytes]"]);
+    expect(both("😀😀", 6)[0]).toBe("😀\n[cut at 6 bytes]");
+    expect(both("😀😀", 8)[0]).toBe("😀😀");
+    expect(both("anything", 0)).toEqual([null, null]);
+  });
 });

@@ -1,10 +1,11 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
-import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
+import type { CapturedStream } from "./capture-answer.ts";
+import { keptAnswer } from "./kept-answer.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
 
@@ -53,18 +54,23 @@ export interface PairFacts {
   /** The shadow route's label and upstream model. */
   readonly route: string;
   readonly upstreamModel: string;
-  /** The request's structured-output ask (`response_format`, `text.format`): all agreement reads of it. */
+  /**
+   * The request's structured-output ask (`response_format`, `text`, Anthropic's `output_config` and
+   * `output_format`): all agreement reads of it.
+   */
   readonly format: JsonObject;
 }
+
+/** The request fields that hold its structured-output ask, in every dialect (agreement.ts reads them). */
+const FORMAT_FIELDS = ["response_format", "text", "output_config", "output_format"] as const;
 
 export function pairFacts(
   request: { model: string; stream: boolean; operation: Operation; body: JsonObject },
   route: { label: string; upstreamModel: string },
 ): PairFacts {
-  const { response_format, text } = request.body;
   const format: JsonObject = {};
-  if (response_format !== undefined) format.response_format = response_format;
-  if (text !== undefined) format.text = text;
+  for (const field of FORMAT_FIELDS)
+    if (request.body[field] !== undefined) format[field] = request.body[field];
   return {
     model: request.model,
     stream: request.stream,
@@ -76,21 +82,22 @@ export function pairFacts(
 }
 
 /**
- * The primary's answer as the gateway kept it for the pair, without reading it: its parsed body,
- * its bytes (a body, or a stream's wire bytes), or a stream's captured text.
+ * The primary's answer as the gateway kept it for the pair, mostly without reading it: its parsed
+ * body, its bytes (a body, or a stream's wire bytes), a stream's captured text, or the answer of a
+ * stream too long to keep as bytes (capture-answer.ts), read as it passed.
  */
 export type PrimarySource =
   | { readonly kind: "json"; readonly body: unknown }
   /** `parsed`: the gateway's own parse of them, when it made one (never sent to the thread). */
   | { readonly kind: "bytes"; readonly body: Uint8Array; readonly parsed?: unknown }
   | { readonly kind: "text"; readonly text: string }
-  /** A stream's wire bytes as captured (capture-bytes.ts): read as its text is. */
-  | { readonly kind: "sse"; readonly body: Uint8Array };
+  | CapturedStream;
 
 export function answerOf(operation: Operation, source: PrimarySource): Answer {
   if (source.kind === "json") return answerFromJson(operation, source.body);
+  if (source.kind === "answer") return source.answer;
   if (source.kind === "text") return answerFromSseText(operation, source.text);
-  if (source.kind === "sse") return answerFromSseText(operation, capturedText(source.body));
+  if (source.kind === "sse") return answerFromSseText(operation, new TextDecoder().decode(source.body));
   if (source.parsed !== undefined) return answerFromJson(operation, source.parsed);
   const text = new TextDecoder().decode(source.body);
   try {
@@ -100,15 +107,9 @@ export function answerOf(operation: Operation, source: PrimarySource): Answer {
   }
 }
 
-/** A stream's captured bytes as core/capture-chunks.ts would have kept their text: cut at its bound. */
-export function capturedText(bytes: Uint8Array, limit = MAX_CAPTURED_STREAM): string {
-  const text = new TextDecoder().decode(bytes);
-  return text.length > limit ? `${text.slice(0, limit)}\n[cut at ${limit} characters]` : text;
-}
-
 /** How records are made under the current config (the same on the event loop and the shadow thread). */
 export interface RecordRules {
-  /** `shadow.max_answer`. */
+  /** `shadow.max_answer`: bytes of each answer's text kept (kept-answer.ts). */
   readonly maxAnswer: number;
   /** `audit.bodies`: answers are kept only while bodies may be kept. */
   readonly keepAnswers: boolean;
@@ -126,7 +127,7 @@ function side(
   answer: Answer | null | undefined,
   rules: RecordRules,
 ): ShadowSide {
-  const keep = rules.keepAnswers && answer;
+  const kept = rules.keepAnswers && answer ? keptAnswer(answer.text, rules.maxAnswer) : null;
   return {
     route,
     upstreamModel,
@@ -137,7 +138,7 @@ function side(
     inputTokens: tokens.input,
     outputTokens: tokens.output,
     costUsd,
-    answer: keep ? redactSafely(rules.redact, answer.text.slice(0, rules.maxAnswer), "response") : null,
+    answer: kept === null ? null : redactSafely(rules.redact, kept, "response"),
     // How it ended is no part of what the caller said: kept without audit.bodies too.
     finish: answer?.finish ?? null,
   };

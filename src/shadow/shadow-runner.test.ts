@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import { configSchema } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
@@ -15,6 +16,7 @@ import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { createShadowRunner } from "./shadow-runner.ts";
+import { threadRulesOf } from "./thread-rules.ts";
 
 // The runner's own bookkeeping of calls in flight: each copy is cut off by its own timeout, a
 // stop cuts off the copies still running, and every pair is recorded either way.
@@ -49,12 +51,15 @@ function runner(
   thread: "all" | "off" = "off",
   maxConcurrent = config.shadow.max_concurrent,
   routeFor: (target: ShadowTarget) => Route | undefined = () => undefined,
+  /** The shadow thread records the pairs it sends (the gateway's default hook and rules). */
+  owned = false,
 ) {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
     settings: () => ({ ...config.shadow, timeout, max_concurrent: maxConcurrent }),
     keepAnswers: () => false,
-    redact: (text) => text,
+    redact: owned ? redactSecrets : (text) => text,
+    ...(owned ? { threadRules: () => threadRulesOf(config) } : {}),
     pricing: () => new PriceBook(config),
     store: {
       async insert(records) {
@@ -318,6 +323,62 @@ describe("through the shadow thread", () => {
     label: "provider:hanger",
   });
 
+  /** A real openai provider on the fake: it answers a copy as it answers the client. */
+  const twinUpstream = (): Route => ({
+    ...route,
+    provider: createOpenAICompatibleProvider({ name: "twin", baseUrl: `${fake.url}/v1` }),
+    label: "provider:twin",
+  });
+
+  for (const thread of ["off", "all", "owned"] as const)
+    test(`a long stream answered alike by both is compared whole: exact, similarity 1, both finished (thread ${thread})`, async () => {
+      // 9,000 deltas: over a megabyte of events, far past what was kept of the primary's stream.
+      const body: JsonObject = {
+        model: "m",
+        stream: true,
+        messages: [{ role: "user", content: "long answer [[fake:chunks=9000]]" }],
+      };
+      const streamed = await fetch(`${fake.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const wire = new Uint8Array(await streamed.arrayBuffer());
+      expect(wire.byteLength).toBeGreaterThan(1024 * 1024);
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < wire.byteLength; at += 16 * 1024) pieces.push(wire.subarray(at, at + 16 * 1024));
+      const owned = thread === "owned";
+      const { shadow, stored } = runner(60_000, owned ? "all" : thread, undefined, undefined, owned);
+      const request: DispatchRequest = {
+        ...requestOf(`req_long_${thread}`),
+        body,
+        stream: true,
+        received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+      };
+      const primary: Dispatched = {
+        reply: {
+          kind: "stream",
+          chunks: { reported: undefined, next: async () => pieces.shift(), cancel() {} },
+        },
+        route: "provider:fake",
+        upstreamModel: "m",
+        attempts: 1,
+        dropped: [],
+        usage: () => ({ inputTokens: 1, outputTokens: 9000 }),
+        answeredModel: () => undefined,
+      };
+      const watched = shadow.hook({ route: twinUpstream(), sample: 1 }, request, primary);
+      if (watched.reply.kind !== "stream") throw new Error("a stream reply expected");
+      // The client reads its stream to the end, then the request's record is in.
+      while (await watched.reply.chunks.next());
+      shadow.finished({ ...finishedRecord(request.requestId), stream: true }, request.serial);
+      await waitFor("the long stream's pair", () => stored.length > 0, 20_000);
+      await shadow.close();
+      expect(stored[0]?.shadow.status).toBe(200);
+      expect([stored[0]?.primary.finish, stored[0]?.shadow.finish]).toEqual(["stop", "stop"]);
+      expect(stored[0]?.agreement).toMatchObject({ exact: true, similarity: 1, finishAgrees: true });
+    });
+
   test("a copy that hangs in the thread is cut off by its own timeout and recorded as a 504", async () => {
     const { shadow, stored } = runner(50, "all");
     mirrored(shadow, "req_thread_timeout", hangingUpstream());
@@ -340,6 +401,63 @@ describe("through the shadow thread", () => {
     for (const record of stored)
       expect(record.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
   });
+});
+
+test("a tenant's or an app's shadow copies every model's calls but embeddings, or its own models' calls alone", async () => {
+  const { shadow } = runner(60_000, "off", config.shadow.max_concurrent, (target) =>
+    target.provider === "twin" ? route : undefined,
+  );
+  const twin = (models?: string[]): ShadowTarget => ({
+    provider: "twin",
+    model: "c",
+    sample: 1,
+    ...(models ? { models } : {}),
+  });
+  const caller = (tenantShadow: ShadowTarget, appShadow?: ShadowTarget): Principal => ({
+    keyId: "key_t",
+    name: "t",
+    tenant: "team-t",
+    role: "user",
+    models: ["*"],
+    limits: {},
+    via: "key",
+    tenantRules: { bound: true, models: ["*"], shadow: tenantShadow },
+    ...(appShadow ? { appShadow } : {}),
+  });
+  /** Whether a call of `operation` to `model` by `principal` is copied, its model shadowed too. */
+  const copied = (principal: Principal, operation: "chat" | "embeddings", model: string) => {
+    const request: DispatchRequest = { ...requestOf(`${operation}-${model}`), operation, model };
+    shadow.started(request.serial, principal);
+    const may = shadow.mayCopy({ route, sample: 1 }, request);
+    const primary: Dispatched = {
+      reply: { kind: "json", body: {} },
+      route: "provider:fake",
+      upstreamModel: model,
+      attempts: 1,
+      dropped: [],
+      usage: () => ({ inputTokens: 1, outputTokens: 1 }),
+      answeredModel: () => undefined,
+    };
+    const before = shadow.inFlight();
+    const hooked = shadow.hook({ route, sample: 1 }, request, primary) !== primary;
+    shadow.finished({ ...finishedRecord(request.requestId), status: 500 }, request.serial);
+    expect(hooked).toBe(may);
+    expect(shadow.inFlight()).toBe(before + (hooked ? 1 : 0));
+    return may;
+  };
+  // Without models: chat copied, embeddings not (nor to the model's own shadow: the tenant's takes its place).
+  const everyModel = caller(twin());
+  expect(copied(everyModel, "chat", "gpt-4o")).toBe(true);
+  expect(copied(everyModel, "embeddings", "text-embedding-3-small")).toBe(false);
+  // With models: those models' calls, embeddings included, and no other model's.
+  const embeddingsOnly = caller(twin(["text-embedding-*"]));
+  expect(copied(embeddingsOnly, "embeddings", "text-embedding-3-small")).toBe(true);
+  expect(copied(embeddingsOnly, "chat", "gpt-4o")).toBe(false);
+  // An app's shadow decides for calls through it, its tenant's no fallback.
+  const throughApp = caller(twin(), twin(["claude-*"]));
+  expect(copied(throughApp, "chat", "claude-sonnet-4")).toBe(true);
+  expect(copied(throughApp, "chat", "gpt-4o")).toBe(false);
+  await shadow.close();
 });
 
 test("a copy may be made (the received bytes kept for it) only where hook could make one: a route, a chance, a model's answer", async () => {

@@ -1,5 +1,6 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { type RedactBody, redactSecrets } from "../audit/redact-body.ts";
+import { matchesAny } from "../auth/model-glob.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
@@ -8,6 +9,7 @@ import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import type { Logger } from "../log/logger.ts";
 import { attemptInfo, type Route } from "../routing/route.ts";
+import type { ModelPlan } from "../routing/route-table.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
@@ -90,6 +92,15 @@ export interface ShadowRunner {
  */
 const comparable = (request: DispatchRequest): boolean =>
   request.operation !== "count_tokens" && request.responses?.compact !== true;
+
+/**
+ * Whether a tenant's or an app's shadow copies the request: a call to one of its `models`, or,
+ * without them, any model's call but embeddings (one shadow model cannot answer both a chat and an
+ * embeddings call). Where it does not, nothing is copied: it still takes the place of the model's
+ * shadow, so its callers' calls go to no shadow route but their own.
+ */
+const copies = (target: ShadowTarget, request: DispatchRequest): boolean =>
+  target.models ? matchesAny(target.models, request.model) : request.operation !== "embeddings";
 
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
 function timedOut(controller: AbortController, timeoutMs: number): void {
@@ -264,6 +275,13 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     return caller?.appShadow ?? caller?.tenantRules?.shadow;
   };
 
+  /** The route a request's copy goes to, if any: its caller's shadow's where it copies the call, else the model's. */
+  const routeOf = (
+    modelShadow: ModelPlan["shadow"],
+    override: ShadowTarget | undefined,
+    request: DispatchRequest,
+  ) => (override ? (copies(override, request) ? options.routeFor(override) : undefined) : modelShadow?.route);
+
   /**
    * A sampled request: its copy starts on the next turn and the client's answer is watched for
    * the comparison. Its closures are made here, for sampled requests only (in `hook` they would
@@ -293,7 +311,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     hook(modelShadow, request, primary) {
       const override = overrideOf(request);
       // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
-      const route = override ? options.routeFor(override) : modelShadow?.route;
+      const route = routeOf(modelShadow, override, request);
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
       if (stopping || !route || !comparable(request) || random() >= sample) return primary;
       if (running >= options.settings().max_concurrent) {
@@ -305,7 +323,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     mayCopy(modelShadow, request) {
       // What `hook` asks before its draw: a copy is possible where it has a route and a chance.
       const override = overrideOf(request);
-      const route = override ? options.routeFor(override) : modelShadow?.route;
+      const route = routeOf(modelShadow, override, request);
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
       return !stopping && route !== undefined && sample > 0 && comparable(request);
     },

@@ -1,11 +1,18 @@
-import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
-import { captureBytes } from "./capture-bytes.ts";
+import { captureAnswer } from "./capture-answer.ts";
 import type { Pair } from "./shadow-pair.ts";
 
 /**
+ * How much of a stream's wire bytes is kept as they are for the shadow thread to read; a longer
+ * stream is read as it passes (capture-answer.ts). As much as the bound on what was kept before
+ * (256K characters of text, at most 4 bytes each), so no stream that was sent whole is read here.
+ */
+const STREAM_WINDOW = 1024 * 1024;
+
+/**
  * Hands the client the same answer, keeping what it takes to read the primary's text later
- * (the parsed body, its bytes, or its captured stream text): nothing is parsed on the way.
+ * (the parsed body, its bytes, or its stream's bytes or answer): nothing is parsed on the way
+ * but a stream past the window. Only sampled requests are watched.
  */
 export function watchPrimary(pair: Pair, reply: ClientReply): ClientReply {
   if (reply.kind === "json") {
@@ -18,12 +25,13 @@ export function watchPrimary(pair: Pair, reply: ClientReply): ClientReply {
   }
   return {
     ...reply,
-    chunks: captureBytes(
+    chunks: captureAnswer(
       reply.chunks,
-      (body) => {
-        pair.source = { kind: "sse", body };
+      pair.request.operation,
+      (captured) => {
+        pair.source = captured;
       },
-      MAX_CAPTURED_STREAM,
+      STREAM_WINDOW,
     ),
   };
 }

@@ -321,5 +321,30 @@ for (const [name, fresh] of contractBackends()) {
       expect(await shadow.prune(2500, 10)).toBe(2);
       expect((await shadow.list({}, null, 10)).map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
     });
+    test("shadow aggregates: a copy's mean latency is its answered copies'; copies the gateway cut off are left out", async () => {
+      const { shadow } = await fresh();
+      if (!shadow) throw new Error("this backend has no shadow store");
+      const of = (i: number, status: number, errorClass: string | null, latencyMs: number) => {
+        const pair = shadowPair(i, { model: "c" });
+        return {
+          ...pair,
+          shadow: { ...pair.shadow, status, errorClass, latencyMs },
+          agreement: { ...pair.agreement, similarity: 0.5 },
+        };
+      };
+      await shadow.insert([
+        of(1, 200, null, 100),
+        of(2, 200, null, 300),
+        // Timed out: a failure of the candidate's, counted, its latency the timeout's.
+        of(3, 504, "upstream_timeout", 60_000),
+        // Cut off by a gateway stop: listed, never counted against the candidate.
+        of(4, 503, "unavailable", 5),
+        // The candidate's own 503 is its failure.
+        of(5, 503, "upstream_error", 7),
+      ]);
+      expect(await shadow.list({ model: "c" }, null, 10)).toHaveLength(5);
+      const [c] = await shadow.aggregate({ model: "c" });
+      expect(c).toMatchObject({ model: "c", pairs: 4, shadowOk: 2, shadowLatencyMsMean: 200 });
+    });
   });
 }

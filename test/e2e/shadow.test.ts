@@ -58,6 +58,13 @@ const fx = gatewayFixture({
         base_url: `${fake.url}/v1`,
         headers: { "x-fake-stream-error": "2" },
       },
+      // A twin that answers otherwise (its text padded to eight pieces), and later than the primary.
+      {
+        name: "twin-other",
+        type: "openai",
+        base_url: `${fake.url}/v1`,
+        headers: { "x-fake-chunks": "8", "x-fake-delay": "300" },
+      },
       { name: "claude", type: "anthropic", base_url: fake.url },
       { name: "mocked", type: "mock" },
       { name: "claude-cut", type: "anthropic", base_url: fake.url, headers: { "x-fake-stop-after": "2" } },
@@ -80,6 +87,11 @@ const fx = gatewayFixture({
         shadow: { provider: "hanger", model: "m1", sample: 1 },
       },
       { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
+      {
+        name: "answers-other",
+        routes: [{ provider: "fake", model: "m1" }],
+        shadow: { provider: "twin-other", model: "m1", sample: 1 },
+      },
       // One test's own: its figures are that test's pairs alone, whichever tests ran before it.
       {
         name: "tallied",
@@ -283,7 +295,7 @@ describe("pairs are recorded and compared", () => {
     expect(json.agreement.primaryJsonValid).toBe(false);
     expect(json.agreement.shadowJsonValid).toBe(false);
     // With a schema the fake fills it in (its strings are the echo): checked in full, in the binary.
-    const schemaCall = async (name: object) => {
+    const schemaCall = async (name: object, draft?: string) => {
       const { response } = await client()
         .chat.completions.create({
           model: "same",
@@ -293,6 +305,7 @@ describe("pairs are recorded and compared", () => {
             json_schema: {
               name: "order",
               schema: {
+                ...(draft ? { $schema: draft } : {}),
                 type: "object",
                 required: ["customer", "items"],
                 properties: {
@@ -314,6 +327,12 @@ describe("pairs are recorded and compared", () => {
     // Every top-level key is there; only customer.name, longer than the schema allows, fails it.
     const deep = await schemaCall({ type: "string", maxLength: 3 });
     expect([deep.primaryJsonValid, deep.shadowJsonValid]).toEqual([false, false]);
+    // A draft-07 schema (the OpenAI SDK's zodResponseFormat writes one) is judged under its draft.
+    const draft07 = await schemaCall(
+      { type: "string", maxLength: 3 },
+      "http://json-schema.org/draft-07/schema#",
+    );
+    expect([draft07.primaryJsonValid, draft07.shadowJsonValid]).toEqual([false, false]);
   });
 
   test("aggregates per model, filters, and a tenant member sees only its own tenant's pairs", async () => {
@@ -524,12 +543,62 @@ test("a tenant's shadow replaces the model's for its callers, and applies to mod
     .chat.completions.create({ model: "plain", messages: [{ role: "user", content: "no shadow" }] })
     .withResponse();
   const id = plain.response.headers.get("x-request-id");
-  // The pair of team-b's later call is recorded after this one would have been: then it is not there.
+  // Nor is team-b's embeddings call: its shadow (one chat candidate) copies no embeddings, and
+  // takes the place of the model's own shadow for team-b's callers.
+  const embedded = await client(b)
+    .embeddings.create({ model: "emb-same", input: "tenant shadow" })
+    .withResponse();
+  const embeddingsId = embedded.response.headers.get("x-request-id");
+  // The pair of team-b's later call is recorded after these would have been: then they are not there.
   const later = await client(b)
     .chat.completions.create({ model: "plain", messages: [{ role: "user", content: "after" }] })
     .withResponse();
   await pairOf(later.response.headers.get("x-request-id") ?? "");
-  expect((await shadowPage({ limit: "500" })).records.some((r) => r.requestId === id)).toBe(false);
+  const recorded = (await shadowPage({ limit: "500" })).records.map((r) => r.requestId);
+  expect([recorded.includes(id ?? ""), recorded.includes(embeddingsId ?? "")]).toEqual([false, false]);
+});
+
+describe("a Responses call's stored response is the client's answer, never its shadow's", () => {
+  for (const stream of [false, true])
+    test(`${stream ? "stream" : "non-stream"}: GET /v1/responses/{id} and the next turn of the chain read what the client got`, async () => {
+      const turn = `stored ${stream ? "streamed" : "whole"} turn`;
+      let id = "";
+      let text = "";
+      let requestId = "";
+      if (stream) {
+        const { data, response } = await client()
+          .responses.create({ model: "answers-other", input: turn, stream: true })
+          .withResponse();
+        requestId = response.headers.get("x-request-id") ?? "";
+        for await (const event of data)
+          if (event.type === "response.completed") {
+            id = event.response.id;
+            text = event.response.output
+              .flatMap((item) => (item.type === "message" ? item.content : []))
+              .map((part) => (part.type === "output_text" ? part.text : ""))
+              .join("");
+          }
+      } else {
+        const { data, response } = await client()
+          .responses.create({ model: "answers-other", input: turn })
+          .withResponse();
+        requestId = response.headers.get("x-request-id") ?? "";
+        ({ id, output_text: text } = data);
+      }
+      expect(text).toBe(`echo: ${turn}`);
+      // The shadow answered otherwise, and after the client had its answer.
+      const pair = await pairOf(requestId);
+      expect(pair.shadow.status).toBe(200);
+      expect(pair.shadow.answer).toContain("more1");
+      expect(pair.agreement.exact).toBe(false);
+      expect((await client().responses.retrieve(id)).output_text).toBe(text);
+      const next = `after the ${stream ? "streamed" : "whole"} turn`;
+      await client().responses.create({ model: "plain", input: next, previous_response_id: id });
+      const sent = fake.requests.find((r) => JSON.stringify(r.body).includes(next));
+      const messages =
+        (sent?.body as { messages?: { role: string; content: unknown }[] } | undefined)?.messages ?? [];
+      expect(messages.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual([text]);
+    });
 });
 
 // The same upstream fails alike on both sides of a pair: a copy's stream that ends without its

@@ -4,6 +4,7 @@ import {
   type ShadowRecord,
   shadowRecordSchema,
 } from "../../shadow/shadow-api-schema.ts";
+import { AGGREGATED_PAIRS, SHADOW_AGGREGATE_COLUMNS } from "../shadow-aggregate-sql.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
@@ -99,12 +100,8 @@ export async function createPostgresShadowStore(
       const params: (string | number)[] = [];
       const rows: AggregateRow[] = await calls.read((db) =>
         db.unsafe(
-          `SELECT model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok, avg(exact) AS exact_rate,
-                  avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
-                  avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
-                  avg(shadow_latency_ms) AS shadow_latency, sum(primary_cost_usd) AS primary_cost,
-                  sum(shadow_cost_usd) AS shadow_cost
-             FROM shadow_pairs WHERE ${where(filter, params, keyIds)} GROUP BY model ORDER BY model`,
+          `SELECT ${SHADOW_AGGREGATE_COLUMNS}
+             FROM shadow_pairs WHERE ${AGGREGATED_PAIRS} AND ${where(filter, params, keyIds)} GROUP BY model ORDER BY model`,
           params,
         ),
       );

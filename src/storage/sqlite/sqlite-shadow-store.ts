@@ -4,6 +4,7 @@ import {
   type ShadowRecord,
   shadowRecordSchema,
 } from "../../shadow/shadow-api-schema.ts";
+import { AGGREGATED_PAIRS, SHADOW_AGGREGATE_COLUMNS } from "../shadow-aggregate-sql.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
 import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
@@ -71,12 +72,8 @@ export function createSqliteShadowStore(
       const { sql, params } = where(filter);
       const rows = db
         .query<AggregateRow, SQLQueryBindings[]>(
-          `SELECT model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok, avg(exact) AS exact_rate,
-                  avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
-                  avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
-                  avg(shadow_latency_ms) AS shadow_latency, sum(primary_cost_usd) AS primary_cost,
-                  sum(shadow_cost_usd) AS shadow_cost
-             FROM shadow_pairs WHERE ${sql} GROUP BY model ORDER BY model`,
+          `SELECT ${SHADOW_AGGREGATE_COLUMNS}
+             FROM shadow_pairs WHERE ${AGGREGATED_PAIRS} AND ${sql} GROUP BY model ORDER BY model`,
         )
         .all(...params);
       return rows.map(

@@ -29,7 +29,7 @@ export function registerShadowMetrics(
 ): void {
   new Counter({
     name: "mindgw_shadow_shed_total",
-    help: "Shadow copies not sent because the shadow's concurrency cap was reached",
+    help: "Shadow copies not sent: shadow.max_concurrent copies were in flight, or no worker of a provider: workers shadow had a slot free beside the copy's",
     registers,
     collect() {
       this.reset();

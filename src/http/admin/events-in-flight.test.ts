@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
+import { type Logger, silentLogger } from "../../log/logger.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
@@ -111,4 +112,28 @@ test("live event streams have their own bound: past server.max_event_streams a 5
     await gateway.stop();
     await ended;
   }
+});
+
+test("a drain deadline that passes names the live event streams still open beside the requests in flight", async () => {
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "deadline.db") },
+      server: { drain_timeout: "50ms" },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    logger,
+  );
+  const response = await gateway.handle(
+    new Request("http://localhost/admin/api/events", { headers: { authorization: `Bearer ${adminKey}` } }),
+  );
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read(); // ": connected"; then never read again, as a stalled client's socket
+  await gateway.stop();
+  expect(warnings.filter((line) => line.startsWith("drain deadline"))).toEqual([
+    "drain deadline (50 ms) passed with 0 requests in flight and 1 live event streams open",
+  ]);
+  await reader.cancel();
 });

@@ -56,6 +56,7 @@ const perRound = Number(values.requests);
 
 const sources: MetricSources = {
   inFlight: () => 0,
+  eventStreams: () => 0,
   breakers: () => [],
   workers: () => [],
   audit: () => ({ queued: 0, queuedBytes: 0, written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 }),

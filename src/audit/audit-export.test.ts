@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { printable } from "../core/printable.ts";
 import { roundUsd } from "../core/round-usd.ts";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
+import type { AuditAttempt } from "./audit-attempt.ts";
 import { exportAudit, exportAuditStream } from "./audit-export.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import { auditFilterSchema } from "./audit-query-schema.ts";
@@ -88,6 +89,14 @@ test("the stream variant yields the same bytes and can be cancelled", async () =
 });
 
 /** RFC 4180 records back into fields (quotes, doubled quotes, CRLF inside quotes). */
+/** An attempt list as the CSV cell should say it: a billed attempt's cost to twelve digits. */
+const roundedAttempts = (list: readonly AuditAttempt[]) =>
+  list.map((attempt) =>
+    attempt.billed
+      ? { ...attempt, billed: { ...attempt.billed, costUsd: roundUsd(attempt.billed.costUsd) } }
+      : attempt,
+  );
+
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -116,7 +125,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-test("CSV says what NDJSON says: every field a column, the error message, dropped names and attempts included", async () => {
+test("CSV says what NDJSON says, its dollars to twelve digits: every field a column, the error message, dropped names and attempts included", async () => {
   const db = createSqliteAuditStore({ database: new Database(":memory:") });
   const attempts = [
     {
@@ -126,6 +135,8 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
       status: 503,
       errorClass: "upstream_error",
       durationMs: 4,
+      // A billed failure, priced as a float product: NDJSON exact, CSV rounded as `costUsd` is.
+      billed: { inputTokens: 3, outputTokens: 0, costUsd: 0.0000025499999999999997 },
     },
     { route: "provider:b", upstreamModel: "m", outcome: "ok", status: null, errorClass: null, durationMs: 9 },
   ] as const;
@@ -165,7 +176,7 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
           value === null || value === undefined
             ? ""
             : column === "attempts"
-              ? JSON.stringify(value)
+              ? JSON.stringify(roundedAttempts(value as AuditAttempt[]))
               : column === "costUsd"
                 ? String(roundUsd(value as number))
                 : typeof value === "string" && /^[=+\-@\t\r]/.test(value)
@@ -178,7 +189,10 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
     const at = (column: string) => failed[header?.indexOf(column) ?? -1];
     expect(at("errorMessage")).toBe('\'=HYPERLINK("http://evil","upstream b answered 503")');
     expect(at("dropped")).toBe("web_search,tool_search");
-    expect(JSON.parse(at("attempts") ?? "null")).toEqual(attempts);
+    expect(JSON.parse(at("attempts") ?? "null")).toEqual(roundedAttempts([...attempts]));
+    expect(JSON.parse(at("attempts") ?? "null")[0].billed.costUsd).toBe(0.00000255);
+    const exact = records[0]?.attempts as AuditAttempt[] | undefined;
+    expect(exact?.[0]?.billed?.costUsd).toBe(0.0000025499999999999997);
     expect(header?.includes("requestBody")).toBe(bodies);
   }
 });

@@ -2,7 +2,7 @@ import { printableJson } from "../core/printable.ts";
 import { roundUsd } from "../core/round-usd.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditStore } from "../storage/storage.ts";
-import { encodeAttempts } from "./audit-attempt.ts";
+import { type AuditAttempt, encodeAttempts } from "./audit-attempt.ts";
 import type { AuditPosition } from "./audit-cursor.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
 import type { AuditRecord } from "./audit-record.ts";
@@ -50,16 +50,22 @@ type Column = (typeof COLUMNS)[number] | (typeof BODY_COLUMNS)[number];
 export const ndjsonLine = (record: AuditRecord): string => `${printableJson(record)}\n`;
 
 /**
- * One CSV cell: the field's value, the attempt list as its JSON, the cost without a float
- * product's noise (a spreadsheet's reader's figure, as the admin views show it). NDJSON keeps
- * the record exact: the API's audit rows, and what `mindgw audit import` adds to the spend totals.
+ * One CSV cell: the field's value, the attempt list as its JSON, costs (the record's and a billed
+ * attempt's) without a float product's noise (a spreadsheet's reader's figure, as the admin views
+ * show it). NDJSON keeps the record exact: the API's audit rows, and what `mindgw audit import`
+ * adds to the spend totals.
  */
 const cell = (record: AuditRecord, column: Column) =>
   column === "attempts"
-    ? encodeAttempts(record.attempts)
+    ? encodeAttempts(record.attempts?.map(withRoundedCost))
     : column === "costUsd"
       ? roundUsd(record.costUsd)
       : record[column];
+
+const withRoundedCost = (attempt: AuditAttempt): AuditAttempt =>
+  attempt.billed
+    ? { ...attempt, billed: { ...attempt.billed, costUsd: roundUsd(attempt.billed.costUsd) } }
+    : attempt;
 
 export interface ExportOptions {
   /** Rows per read (and per chunk). Each read is its own short statement. */

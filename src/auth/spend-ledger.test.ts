@@ -176,6 +176,62 @@ describe("SpendLedger at a stop, and its failures named", () => {
     expect(calls.read).toBe(reads);
   });
 
+  test("closing waits for a flush's write, not its read-back: a database that stopped answering holds no stop", async () => {
+    const inner = createMemorySpendStore();
+    const reads = { started: 0 };
+    let answer = () => {};
+    const store: SpendStore = {
+      ...inner,
+      async changedSince(cursor) {
+        reads.started++;
+        if (reads.started === 1) return inner.changedSince(cursor);
+        // Black-holed: no answer until the test ends (in production, the store call's bound, ~29 s).
+        await new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+        return inner.changedSince(cursor);
+      },
+    };
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    ledger.add("key_a", 0.25);
+    const flushing = ledger.flush();
+    await waitForValue("the flush's read-back sent", () => reads.started === 2);
+    ledger.add("key_a", 0.5);
+    await ledger.close();
+    expect(await inner.total("key_a")).toBe(0.75);
+    answer();
+    await flushing;
+  });
+
+  test("spend added while closing writes is written before the close resolves", async () => {
+    const inner = createMemorySpendStore();
+    const writes = { started: 0 };
+    let confirm = () => {};
+    const store: SpendStore = {
+      ...inner,
+      async add(deltas, id) {
+        writes.started++;
+        if (writes.started === 1) {
+          await new Promise<void>((resolve) => {
+            confirm = resolve;
+          });
+        }
+        return inner.add(deltas, id);
+      },
+    };
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    ledger.add("key_a", 1);
+    const closing = ledger.close();
+    await waitForValue("the close's write sent", () => writes.started === 1);
+    // A request's end recorded while the close's write is out.
+    ledger.add("key_a", 2);
+    confirm();
+    await closing;
+    expect(await inner.total("key_a")).toBe(3);
+  });
+
   test("closing with spend a failed write left still fails: that spend is unwritten", async () => {
     const inner = createMemorySpendStore();
     const { store, fails } = failingStore(inner);
@@ -190,7 +246,7 @@ describe("SpendLedger at a stop, and its failures named", () => {
     expect(await inner.total("key_a")).toBe(0.25);
   });
 
-  test("a periodic flush names what failed: the write as a flush, the read-back alone as a refresh", async () => {
+  test("a periodic flush names what failed: the write, or the read-back alone as a refresh", async () => {
     const { store, fails } = failingStore(createMemorySpendStore());
     const failed: SpendTask[] = [];
     const ledger = new SpendLedger({ store, flushMs: 5, onError: (_error, task) => failed.push(task) });
@@ -200,7 +256,7 @@ describe("SpendLedger at a stop, and its failures named", () => {
     expect(failed[0]).toBe("refresh");
     fails.write = true;
     ledger.add("key_a", 1);
-    await waitForValue("a failed write", () => failed.includes("flush"));
+    await waitForValue("a failed write", () => failed.includes("write"));
     await ledger.close().catch(() => {});
   });
 });

@@ -2,11 +2,11 @@ import type { SpendStore } from "../storage/storage.ts";
 import { spendPeriodEnd } from "./limit-scope.ts";
 
 /**
- * What a failed periodic task was doing: writing this process's spend (`flush`), reading back the
+ * What a failed periodic task was doing: writing this process's spend (`write`), reading back the
  * totals every writer changed (`refresh`: this process's spend is written, only the totals held
  * are stale), or deleting the totals of ended budget periods (`prune`).
  */
-export type SpendTask = "flush" | "refresh" | "prune";
+export type SpendTask = "write" | "refresh" | "prune";
 
 export interface SpendLedgerOptions {
   store: SpendStore;
@@ -59,10 +59,14 @@ export class SpendLedger {
   private pruneAt = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private flushing: Promise<FlushFailure | undefined> | null = null;
+  /** The write of the flush under way: all a close waits for (not its read-back, nor its prune). */
+  private writing: Promise<void> | null = null;
+  /** Set by `close`: a flush under way stops after its write, and its failures are no news. */
+  private closed = false;
   private readonly now: () => number;
   /** A flush's tasks, in order: one that fails ends the flush, named by its task. */
   private readonly tasks: readonly (readonly [SpendTask, () => Promise<void>])[] = [
-    ["flush", () => this.writeHeld()],
+    ["write", () => this.writeInFlush()],
     ["refresh", () => this.readBack()],
     ["prune", () => this.pruneEnded()],
   ];
@@ -82,7 +86,7 @@ export class SpendLedger {
     if (this.timer || every <= 0) return;
     this.timer = setInterval(() => {
       this.run().then((failure) => {
-        if (failure) this.options.onError?.(failure.error, failure.task);
+        if (failure && !this.closed) this.options.onError?.(failure.error, failure.task);
       });
     }, every);
     this.timer.unref?.();
@@ -111,16 +115,22 @@ export class SpendLedger {
   }
 
   /**
-   * Writes what this process holds, once any flush under way has ended; reads nothing back, as
-   * nothing will read the totals again. Holding nothing, it asks nothing of the store: a stop
-   * while the database is down fails only when spend is left unwritten.
+   * Writes what this process holds, once the write of any flush under way has ended; reads
+   * nothing back, as nothing will read the totals again (nor waits for a flush's read-back: a
+   * database that stopped answering would hold the stop for the whole store-call bound). Holding
+   * nothing, it asks nothing of the store: a stop while the database is down fails only when
+   * spend is left unwritten. Spend added while it writes (a request ending meanwhile) is written
+   * too, before it resolves.
    */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // Its failure is no stop's: what it did not write is still held, and written below.
-    await this.flushing;
-    await this.writeHeld();
+    await this.writing?.catch(() => {});
+    do {
+      await this.writeHeld();
+    } while (this.pending.size > 0);
   }
 
   /** One flush at a time: a caller during one shares its outcome. */
@@ -133,6 +143,7 @@ export class SpendLedger {
 
   private async flushOnce(): Promise<FlushFailure | undefined> {
     for (const [task, run] of this.tasks) {
+      if (this.closed) return undefined;
       try {
         await run();
       } catch (error) {
@@ -140,6 +151,15 @@ export class SpendLedger {
       }
     }
     return undefined;
+  }
+
+  /** A flush's write, held where `close` can wait for it alone. */
+  private writeInFlush(): Promise<void> {
+    const writing = this.writeHeld();
+    this.writing = writing;
+    return writing.finally(() => {
+      if (this.writing === writing) this.writing = null;
+    });
   }
 
   /** Writes the batch a failed write left, then the deltas pending. */

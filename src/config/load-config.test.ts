@@ -34,6 +34,7 @@ describe("parseConfig: defaults and units", () => {
       max_body: 10 * 1024 * 1024,
       drain_timeout: 30_000,
       max_concurrent_requests: 4096,
+      max_event_streams: 64,
       idle_timeout: 30_000,
       body_timeout: 30_000,
       max_client_requests: 1024,

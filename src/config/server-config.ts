@@ -24,6 +24,13 @@ export const serverConfigSchema = z.strictObject({
    */
   max_concurrent_requests: num(z.number().int().min(0)).default(4096),
   /**
+   * Live event streams (`/admin/api/events`: `mindgw tail`, the web UI live) open at once; the
+   * next gets 503 `over_capacity`. Apart from `max_concurrent_requests`, which they leave once
+   * open: each is handed every request's events on the main loop, so a few thousand would slow
+   * every request, and tenant members may open them. 0: no bound.
+   */
+  max_event_streams: num(z.number().int().min(0)).default(64),
+  /**
    * A connection with nothing sent or received for this long is closed, authenticated or
    * not (a stream waiting for its first token sends keep-alive comments). Whole seconds,
    * 5s to 255s; takes effect at restart. Bun counts the bound in 4 s ticks from a clock of its

@@ -23,7 +23,7 @@ export async function buildLimitsPolicy(
   // Every second while the spend store is down: once at first, then once in 30 s, with the cause,
   // each task in its own words: a failed read-back left no spend unwritten.
   const failed: Record<SpendTask, (error: unknown) => void> = {
-    flush: repeatedFailure(logger, "spend flush"),
+    write: repeatedFailure(logger, "spend flush"),
     refresh: repeatedFailure(
       logger,
       "spend refresh (reading every node's totals back; this node's spend is written)",

@@ -96,7 +96,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (worker) => shadowedModels(runtime.current.table, worker),
     health,
   );
-  const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
+  const lifecycle = new Lifecycle(
+    () => runtime.current.config.server.max_concurrent_requests,
+    () => runtime.current.config.server.max_event_streams,
+  );
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
   const shutdown = new Shutdown();

@@ -7,8 +7,9 @@ import { silentLogger } from "../log/logger.ts";
 import { createGateway, type Gateway } from "./create-gateway.ts";
 
 // SPEC: every response carries `x-request-id`. Asked of every GET route the default gateway
-// registers, without a credential: the API's refusals, the probes, and what is served outside the
-// request pipeline (the docs, the web UI's page, assets and session check).
+// registers, without a credential: the API's refusals (the web UI's session check among them, an
+// audited admin call), the probes, and what is served outside the request pipeline (the docs, the
+// web UI's page and assets).
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-request-id-everywhere-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

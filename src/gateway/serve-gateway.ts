@@ -56,7 +56,9 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     // The listener stays open while draining so that load balancers see /readyz turn 503 and
     // new requests get a clear 503 instead of a refused connection; it closes once idle.
     if (!(await drainWithin(lifecycle, Math.max(0, until - performance.now())))) {
-      logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
+      logger.warn(
+        `drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight and ${lifecycle.eventStreamsOpen} live event streams open`,
+      );
       // End them properly: each gets its error event (or 503) and its audit record, and a
       // moment to write it, before the listener and its connections close.
       parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));

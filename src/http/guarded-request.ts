@@ -3,6 +3,7 @@ import type { Dialect } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { Lifecycle } from "./lifecycle.ts";
+import { eventStreamsFullError } from "./refusal-error.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
 
@@ -19,12 +20,14 @@ export interface Guarded {
   readonly principal: Principal;
   readonly ledger: RequestLedger;
   readonly headers: Record<string, string>;
+  /** Call when the handler hands back a stream: the request ends when `done` is called. */
+  deferEnd(): (status: number, error?: GatewayError) => void;
   /**
-   * Call when the handler hands back a stream: the request ends when `done` is called. A live
-   * event stream's (`"event stream"`) gives back its place among the requests in flight at once
-   * (lifecycle.ts: a drain still waits for it).
+   * `deferEnd` for a live event stream: it gives back its place among the requests in flight at
+   * once (lifecycle.ts: a drain still waits for it), and takes one of `server.max_event_streams`;
+   * at that bound it throws the 503 `over_capacity`.
    */
-  deferEnd(kind?: "event stream"): (status: number, error?: GatewayError) => void;
+  deferEndAsEventStream(): (status: number, error?: GatewayError) => void;
 }
 
 /**
@@ -71,13 +74,16 @@ export class GuardedRequest implements Guarded {
     this.ledger.principal = principal;
   }
 
-  deferEnd(kind?: "event stream"): (status: number, error?: GatewayError) => void {
+  deferEnd(): (status: number, error?: GatewayError) => void {
     this.deferred = true;
-    if (kind === "event stream") {
-      this.eventStream = true;
-      this.gate.lifecycle.toEventStream();
-    }
     return (status, error) => this.end(status, error);
+  }
+
+  deferEndAsEventStream(): (status: number, error?: GatewayError) => void {
+    const { lifecycle } = this.gate;
+    if (!lifecycle.toEventStream()) throw eventStreamsFullError(lifecycle.eventStreamLimit);
+    this.eventStream = true;
+    return this.deferEnd();
   }
 
   /** Ends a deferred request: its record, then the place it held. */

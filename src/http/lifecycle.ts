@@ -2,7 +2,7 @@
 export type Refusal = "draining" | "full";
 
 /**
- * Readiness, draining and the bound on requests in flight. After `drain()` the gateway is not
+ * Readiness, draining and the bounds on requests in flight and on live event streams. After `drain()` the gateway is not
  * ready, takes no new requests, and `idle()` resolves once every request in flight (streams
  * included) has finished, and every live event stream has ended. At `maxInFlight()` requests it
  * refuses the next one at once rather than queue it behind generations that may last minutes.
@@ -19,8 +19,11 @@ export class Lifecycle {
   private draining = false;
   private waiters: (() => void)[] = [];
 
-  /** `maxInFlight` is read per request, so a config reload changes it; 0 means no bound. */
-  constructor(private readonly maxInFlight: () => number = () => 0) {}
+  /** The bounds are read per request, so a config reload changes them; 0 means no bound. */
+  constructor(
+    private readonly maxInFlight: () => number = () => 0,
+    private readonly maxEventStreams: () => number = () => 0,
+  ) {}
 
   get isDraining(): boolean {
     return this.draining;
@@ -28,6 +31,16 @@ export class Lifecycle {
 
   get active(): number {
     return this.inFlight;
+  }
+
+  /** Live event streams open now (`toEventStream`). */
+  get eventStreamsOpen(): number {
+    return this.eventStreams;
+  }
+
+  /** The bound on live event streams, for error messages (0: none). */
+  get eventStreamLimit(): number {
+    return this.maxEventStreams();
   }
 
   /** Counts a request in, or says why not (the caller answers 503). */
@@ -49,11 +62,18 @@ export class Lifecycle {
     this.wakeIfIdle();
   }
 
-  /** A request counted in is a live event stream from now: no longer in flight, still waited for by a drain. */
-  toEventStream(): void {
+  /**
+   * A request counted in is a live event stream from now: no longer in flight, still waited for
+   * by a drain. At the bound it stays a request, and false says so (the caller answers 503): each
+   * stream is a subscriber every request's events are handed to, on the main loop.
+   */
+  toEventStream(): boolean {
+    const max = this.maxEventStreams();
+    if (max > 0 && this.eventStreams >= max) return false;
     this.inFlight--;
     this.eventStreams++;
     this.wakeIfIdle();
+    return true;
   }
 
   /** A live event stream (`toEventStream`) ended. */

@@ -15,3 +15,17 @@ export function refusalError(refusal: Refusal, limit: number): GatewayError {
     headers: { "retry-after": "1" },
   });
 }
+
+/**
+ * The 503 for a live event stream past `server.max_event_streams`. Streams stay open for hours,
+ * so a slot seldom frees within a second: `Retry-After` is longer than a request's.
+ */
+export function eventStreamsFullError(limit: number): GatewayError {
+  return new GatewayError({
+    status: 503,
+    code: "over_capacity",
+    message: `the gateway is serving its limit of ${limit} live event streams at once (server.max_event_streams); try again later`,
+    retryable: true,
+    headers: { "retry-after": "5" },
+  });
+}

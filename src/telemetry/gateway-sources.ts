@@ -25,6 +25,7 @@ export function gatewaySources(parts: {
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
+    eventStreams: () => parts.lifecycle.eventStreamsOpen,
     breakers: () => breakerSeries(parts.health.breakers(), parts.config()),
     workers: () => workerLoads(parts.registry),
     audit: () => parts.audit.stats(),

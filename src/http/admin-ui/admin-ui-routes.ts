@@ -116,8 +116,9 @@ export function adminUiRoutes(deps: AdminUiDeps) {
   // Sign-in included: while the UI is off, nobody signs in to it.
   const whileEnabled: WhileEnabled = (handle) => (context) =>
     deps.config().enabled ? handle(context) : missing(context.request, DISABLED);
-  // The page, its assets and the session check are for no caller (the page's API calls are):
-  // no audit row or access line, as `/healthz`, but an `x-request-id` (docs/OBSERVABILITY.md).
+  // The page and its assets are for no caller (the session check and the page's API calls are,
+  // audited as any admin call): no audit row or access line, as `/healthz`, but an `x-request-id`
+  // (docs/OBSERVABILITY.md).
   const shell = async (request: Request) => {
     if (!deps.config().enabled) return missing(request, DISABLED);
     return new Response(uiShell(await uiBundle()), {

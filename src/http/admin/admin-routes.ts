@@ -55,12 +55,13 @@ export function adminRoutes(deps: AdminDeps) {
   // one door a request, on an admin path.
   const events = (context: AdminContext) =>
     reader((guarded, _request, scope) => {
+      // Open for hours, serving no one: not among the requests in flight, which a drain still
+      // waits for; at `server.max_event_streams` a 503.
+      const end = guarded.deferEndAsEventStream();
       if (deps.eventsSocketIdle) context.server?.timeout?.(context.request, deps.eventsSocketIdle);
-      return eventStream(guarded, scope);
+      return eventStream(guarded, scope, end);
     })(context);
-  const eventStream = (guarded: Guarded, scope: string | null) => {
-    // Open for hours, serving no one: not among the requests in flight, which a drain still waits for.
-    const end = guarded.deferEnd("event stream");
+  const eventStream = (guarded: Guarded, scope: string | null, end: ReturnType<Guarded["deferEnd"]>) => {
     const headers = guarded.headers;
     // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
     const seesWorkers = guarded.principal.role === "admin";

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
+import { type Logger, silentLogger } from "../../log/logger.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
@@ -63,4 +64,76 @@ test("open event streams are not requests in flight: not in the metric, not agai
     return found.length === streams.length ? found : undefined;
   });
   expect(rows.map((row) => [row.frontDoor, row.status])).toEqual(Array(3).fill(["admin", 200]));
+});
+
+test("live event streams have their own bound: past server.max_event_streams a 503 over_capacity, counted in mindgw_event_streams_open", async () => {
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "bound.db") },
+      server: { max_event_streams: 2 },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+  );
+  const get = (path: string) =>
+    gateway.handle(
+      new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${adminKey}` } }),
+    );
+  const openGauge = async () =>
+    /\nmindgw_event_streams_open (\d+)\n/.exec(await (await get("/metrics")).text())?.[1];
+  const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  const open = async () => {
+    const response = await get("/admin/api/events");
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // ": connected"
+    readers.push(reader);
+    return reader;
+  };
+  try {
+    const first = await open();
+    await open();
+    expect(await openGauge()).toBe("2");
+    const refused = await get("/admin/api/events");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toMatchObject({
+      error: { code: "over_capacity", message: expect.stringContaining("server.max_event_streams") },
+    });
+    // The refused one holds nothing: the scrape is the one request in flight.
+    expect(await (await get("/metrics")).text()).toContain("\nmindgw_requests_in_flight 1\n");
+    // One ends, and its place is taken again.
+    await first.cancel();
+    await waitForValue("a stream's end counted", async () => (await openGauge()) === "1");
+    await open();
+    expect(await openGauge()).toBe("2");
+  } finally {
+    const ended = Promise.all(readers.map((reader) => readToEnd(reader).catch(() => {})));
+    await gateway.stop();
+    await ended;
+  }
+});
+
+test("a drain deadline that passes names the live event streams still open beside the requests in flight", async () => {
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "deadline.db") },
+      server: { drain_timeout: "50ms" },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    logger,
+  );
+  const response = await gateway.handle(
+    new Request("http://localhost/admin/api/events", { headers: { authorization: `Bearer ${adminKey}` } }),
+  );
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read(); // ": connected"; then never read again, as a stalled client's socket
+  await gateway.stop();
+  expect(warnings.filter((line) => line.startsWith("drain deadline"))).toEqual([
+    "drain deadline (50 ms) passed with 0 requests in flight and 1 live event streams open",
+  ]);
+  await reader.cancel();
 });

@@ -2,6 +2,8 @@
 export interface MetricSources {
   /** Requests in the pipeline now (the drain counts these). */
   inFlight(): number;
+  /** Live event streams open now (`/admin/api/events`), which are no requests in flight. */
+  eventStreams(): number;
   /** Circuit breaker per configured route (a `*` route's per-name breakers as one: breaker-series.ts). */
   breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
   /**

@@ -61,6 +61,14 @@ export function registerScrapedMetrics(
     },
   });
   new Gauge({
+    name: "mindgw_event_streams_open",
+    help: "Live event streams open now (/admin/api/events), bounded by server.max_event_streams",
+    registers,
+    collect() {
+      this.set(sources.eventStreams());
+    },
+  });
+  new Gauge({
     name: "mindgw_route_breaker_state",
     help: "Circuit breaker per route: 0 closed, 1 half-open (probing), 2 open",
     labelNames: ["provider", "upstream_model"],

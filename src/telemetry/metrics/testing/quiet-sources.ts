@@ -7,6 +7,7 @@ import type { MetricSources } from "../metric-sources.ts";
  */
 export const quietSources = (overrides: Partial<MetricSources> = {}): MetricSources => ({
   inFlight: () => 0,
+  eventStreams: () => 0,
   breakers: () => [],
   workers: () => [],
   audit: () => ({ queued: 0, queuedBytes: 0, written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 }),

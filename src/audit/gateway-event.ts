@@ -41,8 +41,9 @@ export type GatewayEvent =
       worker: WorkerSummary;
       reason: string;
       /**
-       * It left as it said it would: its drain over, it closed the connection itself (1000). False
-       * for a worker lost (its connection cut, its heartbeats stopped, a drain cut short so too).
+       * It left at a drain's end with nothing cut: its own (it closed the connection itself, 1000),
+       * or the gateway's once its key permitted none of its models (`reason` says which). False for
+       * a worker lost (its connection cut, its heartbeats stopped, a drain cut short so too).
        */
       drained: boolean;
     }

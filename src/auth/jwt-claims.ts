@@ -12,12 +12,14 @@ const ROLE_PREFERENCE: readonly Role[] = ["admin", "user", "worker"];
 
 /**
  * Maps verified claims onto a principal as the config says. `tenants` are the configured tenants'
- * names (`tenants:`); when there are any, the token's tenant must be one of them.
+ * names (`tenants:`); when there are any, the token's tenant must be one of them. `jwtKey`: the
+ * thumbprint of the JWKS key that verified the token (`Principal.jwtKey`), set as it is built.
  */
 export function principalFromClaims(
   payload: JWTPayload,
   config: JwtConfig,
   tenants: readonly string[] = [],
+  jwtKey?: string,
 ): Principal {
   const name = claim(payload, config.claims.name);
   if (typeof name !== "string" || name === "") throw new ClaimError(`missing ${config.claims.name} claim`);
@@ -25,7 +27,7 @@ export function principalFromClaims(
   if (config.limits.rpm !== undefined) limits.rpm = config.limits.rpm;
   if (config.limits.tpm !== undefined) limits.tpm = config.limits.tpm;
   if (config.limits.budget_usd !== undefined) limits.budgetUsd = config.limits.budget_usd;
-  return {
+  const principal: Principal = {
     ...expiryOf(payload, config),
     keyId: null,
     name,
@@ -35,6 +37,8 @@ export function principalFromClaims(
     limits,
     via: "jwt",
   };
+  if (jwtKey !== undefined) principal.jwtKey = jwtKey;
+  return principal;
 }
 
 /**

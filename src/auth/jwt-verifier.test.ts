@@ -340,7 +340,11 @@ describe("what a fetched JWKS holds", () => {
     const server = jwksServer([k1.jwk, k2.jwk]);
     const verifier = createJwtVerifier(config({ jwks_url: server.url }));
     expect((await verifier.verify(await sign(k1.privateKey, {}))).name).toBe("bob");
-    expect((await verifier.verify(await sign(k2.privateKey, {}))).name).toBe("bob");
+    // Named by the key that verified it, the second tried.
+    expect(await verifier.verify(await sign(k2.privateKey, {}))).toMatchObject({
+      name: "bob",
+      jwtKey: await calculateJwkThumbprint(k2.jwk),
+    });
     // Signed by neither: the signature's failure, not the set's ambiguity.
     await expect(verifier.verify(await sign(attacker.privateKey, {}))).rejects.toMatchObject({
       code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
@@ -470,7 +474,10 @@ describe("static keys", () => {
     const secret = "s".repeat(40);
     const verifier = createJwtVerifier(config({ jwks_url: undefined, secret, algorithms: ["HS256"] }));
     const good = await sign(new TextEncoder().encode(secret), { alg: "HS256" });
-    expect((await verifier.verify(good)).name).toBe("bob");
+    const principal = await verifier.verify(good);
+    expect(principal.name).toBe("bob");
+    // auth.jwt's own key: no thumbprint to keep.
+    expect("jwtKey" in principal).toBe(false);
     await expect(verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).rejects.toThrow();
   });
 });

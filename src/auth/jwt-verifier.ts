@@ -91,23 +91,26 @@ function verifierWith(config: JwtConfig, tenants: readonly string[], key: Verify
       const { payload, protectedHeader, key: verifiedBy } = await verifyJwt(jose, token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
         throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
-      const principal = principalFromClaims(payload, config, tenants);
       // A secret or public key is auth.jwt's own; a JWKS key is the issuer's, and may be withdrawn.
-      if (!fromJwks || verifiedBy instanceof Uint8Array) return principal;
-      return { ...principal, jwtKey: await thumbprintOf(jose, verifiedBy) };
+      // Its thumbprint is worked out once: every later token it verifies waits for nothing more.
+      const jwksKey = fromJwks && verifiedBy !== undefined && !(verifiedBy instanceof Uint8Array);
+      const jwtKey = jwksKey
+        ? (thumbprints.get(verifiedBy) ?? (await thumbprintOf(jose, verifiedBy)))
+        : undefined;
+      return principalFromClaims(payload, config, tenants, jwtKey);
     },
   };
 }
 
-/** Each JWKS key's thumbprint, once: jose hands back the same imported key for each token it verifies. */
-const thumbprints = new WeakMap<CryptoKey, Promise<string>>();
+/** Each JWKS key's thumbprint, once worked out: jose hands back the same imported key for each token it verifies. */
+const thumbprints = new WeakMap<CryptoKey, string>();
 
-function thumbprintOf({ exportJWK, calculateJwkThumbprint }: typeof import("jose"), key: CryptoKey) {
-  let thumbprint = thumbprints.get(key);
-  if (thumbprint === undefined) {
-    thumbprint = exportJWK(key).then((jwk) => calculateJwkThumbprint(jwk));
-    thumbprints.set(key, thumbprint);
-  }
+async function thumbprintOf(
+  { exportJWK, calculateJwkThumbprint }: typeof import("jose"),
+  key: CryptoKey,
+): Promise<string> {
+  const thumbprint = await calculateJwkThumbprint(await exportJWK(key));
+  thumbprints.set(key, thumbprint);
   return thumbprint;
 }
 
@@ -115,24 +118,27 @@ function thumbprintOf({ exportJWK, calculateJwkThumbprint }: typeof import("jose
  * jose's `jwtVerify`, trying each key when the set holds several the token may be signed with (no
  * `kid`, and two keys of its type, as during a rotation): jose then hands them over on its error
  * for the caller to try, and the first whose signature verifies decides (a later failure of its
- * claims is the token's). With the key that verified it.
+ * claims is the token's). With the key that verified it when it came from a lookup (`key`: a JWKS
+ * or public key); a secret's result is jose's as is.
  */
 async function verifyJwt(
   { jwtVerify, errors }: typeof import("jose"),
   token: string,
   key: VerifyKey,
   options: JWTVerifyOptions,
-): Promise<JWTVerifyResult & ResolvedKey> {
+): Promise<JWTVerifyResult & Partial<ResolvedKey>> {
   try {
-    return key instanceof Uint8Array
-      ? { ...(await jwtVerify(token, key, options)), key }
-      : await jwtVerify(token, key, options);
+    // Two calls for jose's two overloads (a key, a key lookup).
+    if (key instanceof Uint8Array) return await jwtVerify(token, key, options);
+    return await jwtVerify(token, key, options);
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
     let refusal: unknown = error;
     for await (const candidate of error) {
       try {
-        return { ...(await jwtVerify(token, candidate, options)), key: candidate };
+        const verified: JWTVerifyResult & Partial<ResolvedKey> = await jwtVerify(token, candidate, options);
+        verified.key = candidate;
+        return verified;
       } catch (tried) {
         if (!(tried instanceof errors.JWSSignatureVerificationFailed)) throw tried;
         refusal = tried;

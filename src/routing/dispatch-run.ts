@@ -76,11 +76,12 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       if (this.retry > this.policy.retries) continue;
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
       const probe = deps.health.admit(route.key);
-      const to = probe === undefined || probe === NO_PROBE ? route : this.probeTo(route, probe);
-      if (probe === undefined || to === undefined) {
+      if (probe === undefined) {
         this.passedOver(deps.health.reopensInMs(route.key));
         continue;
       }
+      const to = probe === NO_PROBE ? route : this.probeTo(route, probe);
+      if (to === undefined) continue;
       const waits = this.retry > 0 && this.repick === undefined;
       return waits ? this.afterBackoff(to, probe) : this.send(to, probe);
     }
@@ -90,8 +91,9 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
   /**
    * Where a half-open breaker's `probe` goes: to the newcomer whose arrival half-opened it
    * (RouteHealth.probePin), not to a worker that failed the route. A caller the newcomer does not
-   * serve (another tenant's) leaves the slot to the next and is passed over (undefined) as while
-   * the breaker was open; with the newcomer gone, the probe goes as at a cooldown's end.
+   * serve (another tenant's) leaves the slot to the next and is passed over (undefined) until the
+   * cooldown the pin cut short ends; with the newcomer gone, the breaker is open again until then
+   * (RouteHealth.newcomerGone), and every caller passed over.
    */
   private probeTo(route: Route, probe: Probe): Route | undefined {
     const { health } = this.deps;
@@ -100,11 +102,8 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     if (pin === undefined || provider.holder === undefined) return route;
     const newcomer = provider.holder(pin.by, this.request.tenant);
     if (newcomer !== undefined) return pinnedTo(route, newcomer);
-    if (provider.holder(pin.by, pin.tenant) === undefined) {
-      health.unpin(route.key);
-      return route;
-    }
-    health.released(route.key, probe);
+    const gone = provider.holder(pin.by, pin.tenant) === undefined;
+    this.passedOver(gone ? health.newcomerGone(route.key, probe) : health.passedOverByPin(route.key, probe));
     return undefined;
   }
 

@@ -207,20 +207,42 @@ export class RouteHealth {
     return undefined;
   }
 
-  /** The newcomer is gone: the probe goes as at a cooldown's end. */
-  unpin(key: string): void {
+  /**
+   * A caller the pinned probe passes over (the newcomer does not serve it): the slot `probe` claimed
+   * goes to the next caller; ms until the cooldown the pin cut short ends, when any caller may probe.
+   */
+  passedOverByPin(key: string, probe: Probe): number {
     const state = this.states.get(key);
-    if (state !== undefined) state.pin = undefined;
+    if (state === undefined) return 0;
+    this.released(key, probe);
+    return Math.max(0, (state.pin?.until ?? state.openUntil) - this.now());
   }
 
   /**
-   * How long until an open breaker lets a probe through (0: closed, or its probe is due); for a
-   * caller a pinned probe passes over (`probePin`), until the cooldown the pin cut short ends.
+   * The newcomer whose arrival half-opened the breaker is gone before its probe: the breaker is open
+   * again until the cooldown the half-open cut short ends (a worker that registers under a fresh
+   * name and drops at once buys no early probe to the workers that failed); the slot `probe` claimed
+   * is released. Ms until then.
+   */
+  newcomerGone(key: string, probe: Probe): number {
+    const state = this.states.get(key);
+    if (state === undefined) return 0;
+    if (state.pin !== undefined) state.openUntil = Math.max(state.openUntil, state.pin.until);
+    state.pin = undefined;
+    this.released(key, probe);
+    return this.reopensInMs(key);
+  }
+
+  /**
+   * How long until an open breaker lets a probe through (0: closed, or its probe is due, or one is
+   * in flight). A pin whose cooldown has ended is dropped here too.
    */
   reopensInMs(key: string): number {
     const state = this.states.get(key);
     if (state === undefined || state.openUntil === 0) return 0;
-    return Math.max(0, (state.pin?.until ?? state.openUntil) - this.now());
+    const now = this.now();
+    if (state.pin !== undefined && state.pin.until <= now) state.pin = undefined;
+    return Math.max(0, state.openUntil - now);
   }
 
   /**

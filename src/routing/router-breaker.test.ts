@@ -340,6 +340,83 @@ describe("router with the circuit breaker", () => {
     registry.close();
   });
 
+  test("while a new worker's probe is in flight, a caller it serves hears Retry-After for the probe, not the cooldown it cut short; one it does not serve hears the cooldown", async () => {
+    const { registry, router, advance, calls, failing, hanging } = await workersRouter({
+      failures: 2,
+      cooldown: "30s",
+    });
+    registry.add(failing("bad"));
+    for (let i = 0; i < 2; i++) await router(chatRequest("w")).catch(() => {});
+    advance(100);
+    registry.add(hanging("new", { tenant: "team-a" }));
+    // A caller new does not serve: passed over until the cooldown the half-open cut short ends.
+    const other = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([other.status, other.headers["retry-after"]]).toEqual([503, "30"]);
+    const client = new AbortController();
+    const probing = router(chatRequest("w", { tenant: "team-a", signal: client.signal })).catch(() => {});
+    await waitFor("the probe to reach the new worker", () => calls.includes("new"));
+    // One it serves, while the probe is in flight: its verdict may come at any moment.
+    const served = (await router(chatRequest("w", { tenant: "team-a" })).catch(
+      (e: unknown) => e,
+    )) as GatewayError;
+    expect([served.status, served.headers["retry-after"]]).toEqual([503, "1"]);
+    client.abort();
+    await probing;
+    registry.close();
+  });
+
+  test("a new worker gone before the first request buys no early probe: the breaker stays open until the cooldown it cut short ends", async () => {
+    const { registry, router, health, advance, calls, failing } = await workersRouter();
+    registry.add(failing("bad"));
+    for (let i = 0; i < breaker.failures; i++) await router(chatRequest("w")).catch(() => {});
+    const opened = calls.length;
+    advance(100);
+    const fresh = failing("fresh");
+    registry.add(fresh);
+    registry.remove(fresh, "connection closed (1006)");
+    const refused = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
+    expect([refused.status, refused.code, refused.headers["retry-after"]]).toEqual([
+      503,
+      "no_route_available",
+      "1",
+    ]);
+    expect(calls.slice(opened)).toEqual([]);
+    advance(899);
+    expect(health.admit("workers/w")).toBeUndefined();
+    advance(1);
+    // The cooldown's end: the probe goes as ever, to the worker left.
+    await router(chatRequest("w")).catch(() => {});
+    expect(calls.slice(opened)).toEqual(["bad"]);
+    registry.close();
+  });
+
+  test("a worker on another node that failed the route half-opens nothing when its node lists it again", async () => {
+    const { probeListed } = await import("../gateway/build-workers.ts");
+    // A worker `w` of node n2, reached through the forwarding provider: named `worker:w`, served by `worker:w@n2`.
+    const remote = {
+      ...fakeProvider("worker:w", () => Promise.reject(upstreamError("model server down"))),
+      servedBy: "worker:w@n2",
+    };
+    const workers = {
+      provider: { ...fakeProvider("workers"), select: () => remote },
+      servesModel: () => true,
+      models: () => ["w"],
+    };
+    const { router, health, advance } = routerFor(
+      { routing: { retries: 0, backoff: 0, circuit_breaker: breaker } },
+      [],
+      { workers },
+    );
+    for (let i = 0; i < breaker.failures; i++) await router(chatRequest("w")).catch(() => {});
+    expect(health.isOpen("workers/w")).toBe(true);
+    advance(100);
+    probeListed(health)({ node: "n2", worker: "w", tenant: "default", models: ["w"] });
+    expect(health.admit("workers/w")).toBeUndefined();
+    // A worker of that name it has not seen fail is a newcomer, as ever.
+    probeListed(health)({ node: "n2", worker: "v", tenant: "default", models: ["w"] });
+    expect(health.admit("workers/w")).toBeGreaterThan(NO_PROBE);
+  });
+
   test("an upstream's 429 is failed over but never opens the breaker: callers keep its own 429 and Retry-After", async () => {
     const { GatewayError: Err } = await import("../core/gateway-error.ts");
     const limited = () =>
@@ -688,10 +765,10 @@ describe("router: only the probe's own outcome closes or re-opens a half-open br
 
 /**
  * A router whose `w` is served by the gateway's workers only (a registry wired as build-workers.ts
- * wires it), with workers that fail every call as their own (a refused key) or answer: `calls`, by
+ * wires it), with workers that fail every call as their own (a refused key), answer or never do: `calls`, by
  * worker name, in order.
  */
-async function workersRouter() {
+async function workersRouter(circuitBreaker: { failures: number; cooldown: string } = breaker) {
   const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
   const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
   const { fakeWorker } = await import("../workers/testing/fake-worker.ts");
@@ -731,14 +808,24 @@ async function workersRouter() {
       });
     },
   });
+  // One whose call never answers until its caller leaves: a probe that stays in flight.
+  const hanging = (name: string, init: Init = {}) => ({
+    ...fakeWorker(name, { models: ["w"], ...init }),
+    openWhole: (request: { signal: AbortSignal }) => {
+      calls.push(name);
+      return new Promise<never>((_resolve, reject) => {
+        request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true });
+      });
+    },
+  });
   const workers = {
     provider: createWorkersProvider(registry),
     servesModel: (model: string, tenant?: string) => registry.serves(model, tenant),
     models: (tenant: string) => registry.models(tenant),
   };
-  const harness = routerFor({ routing: { retries: 0, backoff: 0, circuit_breaker: breaker } }, [], {
+  const harness = routerFor({ routing: { retries: 0, backoff: 0, circuit_breaker: circuitBreaker } }, [], {
     workers,
   });
   newlyServed = probeNewcomers(harness.health);
-  return { ...harness, registry, calls, failing, answering };
+  return { ...harness, registry, calls, failing, answering, hanging };
 }

@@ -198,6 +198,16 @@ export function workerOf(call: RouteAttempt): string | undefined {
 }
 
 /**
+ * The worker a failed attempt went to as the breaker counts it: `worker:<name>` whichever node
+ * holds it, as a newcomer is named (RouteHealth.halfOpen's "never for a name that failed" compares
+ * the two); undefined when the route's own upstream took it.
+ */
+function failedWorkerOf(call: RouteAttempt): string | undefined {
+  const { upstream } = call;
+  return upstream === call.target.provider ? undefined : upstream.name;
+}
+
+/**
  * The attempt failed with `failure`: it ends, its route judged. `lastUpstream`: no other upstream
  * of the route takes calls for the model (worker-repicks.ts: every other worker failed it already,
  * drains or is gone; one merely busy is not), so an upstream's own fault is the route's too.
@@ -244,7 +254,7 @@ export function attemptFailed(
     !impatient
   )
     // The breaker's warning quotes the upstream as the access line does: account ids scrubbed.
-    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId, workerOf(call));
+    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId, failedWorkerOf(call));
   else health.released(target.key, probe);
   call.abort(failure);
   const now = performance.now();

@@ -55,7 +55,7 @@ describe("/admin in a real browser", () => {
     await left.waitFor({ timeout: 20_000 });
     await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
     expect(await left.getAttribute("data-gone")).toBe("left");
-    expect(await left.textContent()).toMatch(/^gpu-box-1 left at .+, its drain over$/);
+    expect(await left.textContent()).toMatch(/^gpu-box-1 left at .+, its drain over — .+$/);
     expect(await left.locator(".badge.bad").count()).toBe(0);
     // SIGKILL: its connection cut, no drain: lost, with the reason.
     const killed = spawnWorker({

@@ -122,9 +122,10 @@ export function WorkersPage() {
 }
 
 /**
- * A worker that left: one that finished its drain and closed its connection itself left as it said
- * it would, no failure; any other (its connection cut, its heartbeats stopped, a drain cut short)
- * was lost, with the reason and the calls it still held.
+ * A worker that left: one that finished a drain with nothing cut left, no failure, with the reason
+ * (its own close, or its key narrowed to none of its models: the gateway drained and refused it);
+ * any other (its connection cut, its heartbeats stopped, a drain cut short) was lost, with the
+ * reason and the calls it still held.
  */
 function GoneWorker({ gone }: { gone: Gone }) {
   const name = (
@@ -135,7 +136,7 @@ function GoneWorker({ gone }: { gone: Gone }) {
   if (gone.drained) {
     return (
       <li data-gone-worker={gone.worker.name} data-gone="left" class="muted">
-        {name} left at {time(gone.at)}, its drain over
+        {name} left at {time(gone.at)}, its drain over — <bdi>{gone.reason}</bdi>
       </li>
     );
   }

@@ -105,7 +105,7 @@ export function createAdminUi(options: AdminUiOptions) {
      * `auth.jwt`; its single sign-on user off the allow-list) ends now, with what it opened.
      */
     configChanged: () =>
-      void endSessionsNoLongerAdmitted(sessionAuth).catch((error) =>
+      void endSessionsNoLongerAdmitted(sessionAuth, options.logger).catch((error) =>
         options.logger.warn(
           `re-checking the admin UI's sessions failed: ${error instanceof Error ? error.message : error}`,
         ),

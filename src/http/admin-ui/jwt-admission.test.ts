@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import * as crypto from "node:crypto";
 import { jwksServer, sign, type TestKey, testKey } from "../../auth/jwt-test-kit.ts";
 import { jwtVerifiers } from "../../auth/jwt-verifier.ts";
 import { type JwtConfigInput, jwtConfigSchema } from "../../config/jwt-config.ts";
@@ -40,7 +40,6 @@ describe("jwtStillAdmits", () => {
       typ: { typ: ["at+jwt"] },
       issuer: { issuer: "https://other.test" },
       secret: { secret: `${SECRET}-rotated` },
-      "admin out of allowed_roles": { allowed_roles: ["user"], default_role: "user" },
     };
     for (const [what, edit] of Object.entries(edits))
       expect({ what, admits: await jwtStillAdmits(hmac(edit), admission, noJwks) }).toEqual({
@@ -55,11 +54,36 @@ describe("jwtStillAdmits", () => {
     expect(await jwtStillAdmits(undefined, admission, noJwks)).toBe(false);
   });
 
+  test("admin left out of allowed_roles ends a session given admin, though nothing the fingerprint covers changed", async () => {
+    // Given admin by its role claim, under a default_role of user that the edit keeps.
+    const byClaim = hmac({ default_role: "user" });
+    const admission = await jwtAdmissionOf(byClaim, admin);
+    expect(await jwtStillAdmits(hmac({ default_role: "user" }), admission, noJwks)).toBe(true);
+    const narrowed = hmac({ default_role: "user", allowed_roles: ["user"] });
+    expect((await jwtAdmissionOf(narrowed, admin)).trust).toBe(admission.trust);
+    expect(await jwtStillAdmits(narrowed, admission, noJwks)).toBe(false);
+  });
+
+  test("a fingerprint scrypt could not work out is not kept: the next sign-in works it out again", async () => {
+    const fails = spyOn(crypto, "scrypt").mockImplementationOnce(((...args: unknown[]) => {
+      const done = args.at(-1) as (error: Error) => void;
+      done(new Error("scrypt: not enough memory"));
+    }) as typeof crypto.scrypt);
+    const config = hmac({ secret: `${SECRET}-refused-once` });
+    try {
+      await expect(jwtAdmissionOf(config, admin)).rejects.toThrow("not enough memory");
+      expect((await jwtAdmissionOf(config, admin)).trust).toBeString();
+      expect((await jwtAdmissionOf(hmac({ secret: `${SECRET}-refused-once` }), admin)).trust).toBeString();
+    } finally {
+      fails.mockRestore();
+    }
+  });
+
   test("the stored fingerprint of an HMAC secret is no fast test of a guessed secret", async () => {
     const { trust } = await jwtAdmissionOf(hmac(), admin);
     // What it was: an unsalted SHA-256 of the settings with the secret, reproduced from a guess.
     const guessed = (material: unknown) =>
-      createHash("sha256").update(JSON.stringify(material)).digest("hex");
+      crypto.createHash("sha256").update(JSON.stringify(material)).digest("hex");
     expect(trust).not.toBe(guessed(["https://idp.test", "mindgw", ["HS256"], undefined, undefined, SECRET]));
     expect(JSON.stringify(await jwtAdmissionOf(hmac(), admin))).not.toContain(SECRET);
     // Still one fingerprint per secret: the same config again admits, another secret does not.

@@ -44,7 +44,7 @@ function settingsOf(config: JwtConfig): string {
 }
 
 /**
- * scrypt's cost for an HMAC secret's fingerprint (~0.1 s and 16 MiB, once per config version):
+ * scrypt's cost for an HMAC secret's fingerprint (~30 ms and 16 MiB, once per config version):
  * the stored fingerprint is no fast test of a guessed secret (a bare SHA-256 was).
  */
 const SECRET_KDF = { N: 2 ** 14, r: 8, p: 1, maxmem: 32 * 1024 * 1024 } as const;
@@ -69,9 +69,21 @@ function trustOf(config: JwtConfig): Promise<string> {
     const digest = createHash("sha256").update(settings).digest();
     trust = secret === undefined ? Promise.resolve(digest.toString("hex")) : derived(secret, digest);
     last = { settings, secret, trust };
+    forgetIfRejected(config, trust);
   }
   trustOfConfig.set(config, trust);
   return trust;
+}
+
+/**
+ * A fingerprint that could not be worked out (scrypt refused its memory) is not kept: the next
+ * sign-in or session check works it out again, rather than each failing for the whole config version.
+ */
+function forgetIfRejected(config: JwtConfig, trust: Promise<string>): void {
+  trust.catch(() => {
+    if (trustOfConfig.get(config) === trust) trustOfConfig.delete(config);
+    if (last?.trust === trust) last = undefined;
+  });
 }
 
 const derived = (secret: string, salt: Buffer) =>

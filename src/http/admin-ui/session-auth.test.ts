@@ -4,6 +4,7 @@ import { unauthorized } from "../../auth/authenticate.ts";
 import { KeySessions } from "../../auth/key-sessions.ts";
 import { callerId, type Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { silentLogger } from "../../log/logger.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import { endSessionsNoLongerAdmitted, withSessions } from "./session-auth.ts";
 import { type AdminSession, SessionStore, sessionIdHash } from "./session-store.ts";
@@ -136,11 +137,15 @@ describe("withSessions", () => {
     expect(await statusOf(authenticate(headers()))).toBe(401);
   });
 
-  test("a session opened with a JWT of a tenant a reload removed ends, whoever verifies JWTs", async () => {
+  test("a session opened with a JWT the gateway verified ends with its tenant; an embedder's authenticator's is held to no configured tenant", async () => {
     const { sessions, options, servedTenants } = await setup();
-    // An embedder's authenticator: no auth.jwt of the gateway's own to check the token against.
-    const { jwtAdmits: _ownJwt, ...embedded } = options;
-    for (const sessionAuth of [options, embedded]) {
+    // As create-gateway.ts wires them: the gateway's own auth.jwt checks both; an embedder's neither.
+    const { jwtAdmits: _ownJwt, tenantServed: _ownTenants, ...embedded } = options;
+    const wirings = [
+      { sessionAuth: options, afterRemoval: 401 },
+      { sessionAuth: embedded, afterRemoval: 200 },
+    ];
+    for (const { sessionAuth, afterRemoval } of wirings) {
       servedTenants.add("team-a");
       const authenticate = withSessions(viaKey, sessionAuth);
       const jwtOfTeam: Principal = { ...admin, keyId: null, tenant: "team-a", via: "jwt" };
@@ -148,7 +153,7 @@ describe("withSessions", () => {
       const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
       expect(await authenticate(headers)).toMatchObject({ tenant: "team-a", signedInWith: "jwt" });
       servedTenants.delete("team-a");
-      expect(await statusOf(authenticate(headers))).toBe(401);
+      expect(await statusOf(authenticate(headers))).toBe(afterRemoval);
     }
   });
 
@@ -249,12 +254,46 @@ describe("withSessions", () => {
       const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
       live.holdFor(await authenticate(headers), () => ended.push(user));
     }
-    await endSessionsNoLongerAdmitted(options);
+    await endSessionsNoLongerAdmitted(options, silentLogger);
     expect(ended).toEqual([]);
     allowedUsers.delete("alice@example.com");
-    await endSessionsNoLongerAdmitted(options); // before alice's session makes another request
+    await endSessionsNoLongerAdmitted(options, silentLogger); // before alice's session makes another request
     expect(ended).toEqual(["alice@example.com"]);
     expect(live.openWebSessions()).toHaveLength(1);
+  });
+
+  test("a session that cannot be judged at a config change (its JWT's key set never fetched) is kept and logged; the others are judged still", async () => {
+    const { sessions, authenticate, allowedUsers, live, options } = await setup();
+    const unjudgeable = {
+      ...options,
+      jwtAdmits: () =>
+        Promise.reject(new GatewayError({ status: 503, code: "unavailable", message: "no key set yet" })),
+    };
+    const ended: string[] = [];
+    const jwt: Principal = { ...admin, keyId: null, via: "jwt" };
+    const jwtSession = await sessions.create(jwt, "key", { jwt: { trust: "trust-1", role: "admin" } });
+    const jwtHeaders = new Headers({
+      cookie: `mindgw_session=${jwtSession.id}`,
+      "x-csrf-token": jwtSession.csrf,
+    });
+    live.holdFor(await authenticate(jwtHeaders), () => ended.push("jwt"));
+    const sso: Principal = { ...admin, keyId: null, name: "alice@example.com", via: "session" };
+    const ssoSession = await sessions.create(sso, "oidc", {
+      sso: { issuer: "https://idp.test", subject: "alice", user: "alice@example.com", groups: [] },
+    });
+    const ssoHeaders = new Headers({
+      cookie: `mindgw_session=${ssoSession.id}`,
+      "x-csrf-token": ssoSession.csrf,
+    });
+    live.holdFor(await authenticate(ssoHeaders), () => ended.push("sso"));
+    allowedUsers.delete("alice@example.com");
+    const warnings: string[] = [];
+    await endSessionsNoLongerAdmitted(unjudgeable, {
+      ...silentLogger,
+      warn: (message) => warnings.push(message),
+    });
+    expect(ended).toEqual(["sso"]);
+    expect(warnings).toEqual(["an admin UI session could not be re-checked: kept until its next request"]);
   });
 
   test("in memory, sessions are bounded: past the cap the oldest ends", async () => {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import type { Logger } from "../../log/logger.ts";
 import type { JwtAdmission } from "./jwt-admission.ts";
 import type { OidcIdentity } from "./oidc-allow-list.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
@@ -26,14 +27,15 @@ export interface SessionAuthOptions {
   /**
    * Whether the current `auth.jwt`, and the issuer's key set in hand, still admit the JWT a session
    * was signed in with as it was (jwt-admission.ts); absent when the gateway does not verify JWTs
-   * itself (an embedder's authenticator), so none is checked. A session's tenant is checked either way.
+   * itself (an embedder's authenticator), so none is checked.
    */
   jwtAdmits?: (admission: JwtAdmission) => Promise<boolean>;
   /**
-   * Whether a tenant is one the current config serves: a session (of an admin key, or a JWT, whoever
-   * verifies it) whose tenant a reload removed ends, as the credential itself is refused
+   * Whether a tenant is one the current config serves: a session (of an admin key, or a JWT the
+   * gateway verified) whose tenant a reload removed ends, as the credential itself is refused
    * (tenants/bind-tenant.ts `tenantUnconfigured`); single sign-on's is `default`, always served.
-   * Absent: every tenant is.
+   * Absent, as for an embedder's authenticator (which decides its callers' tenants itself, an
+   * unlisted one served as outside every tenant): every tenant is.
    */
   tenantServed?: (tenant: string) => boolean;
 }
@@ -88,13 +90,21 @@ async function liveSession(
  * Ends each session with something open on this node (an event stream) that is no longer live in
  * storage (signed out on another node, expired) or no longer admitted: called when the config
  * changes, so a stream its session opened ends with an edit of the allow-list, not at the
- * session's next request.
+ * session's next request. A session that cannot be judged now (its JWT's key set never fetched,
+ * storage failing) is kept and logged, and the others are judged still: it is judged again at its
+ * next request.
  */
-export async function endSessionsNoLongerAdmitted(options: SessionAuthOptions): Promise<void> {
+export async function endSessionsNoLongerAdmitted(options: SessionAuthOptions, log: Logger): Promise<void> {
   for (const idHash of options.sessions.heldHere()) {
-    const session = await options.sessions.byHash(idHash);
-    if (session === undefined || (await admittedNow(session, options)) === undefined) {
-      await options.sessions.endByHash(idHash);
+    try {
+      const session = await options.sessions.byHash(idHash);
+      if (session === undefined || (await admittedNow(session, options)) === undefined) {
+        await options.sessions.endByHash(idHash);
+      }
+    } catch (error) {
+      log.warn("an admin UI session could not be re-checked: kept until its next request", {
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

@@ -123,6 +123,8 @@ describe("a worker connection and its key's models", () => {
     expect(worker.socket.closedWith).toBe(1008);
     expect(registry.list()).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(["worker.connected", "worker.draining", "worker.lost"]);
+    // Left at its drain's end, nothing cut, and why: the Workers page shows the reason.
+    expect(events.at(-1)).toMatchObject({ drained: true, reason: "its key permits none of its models" });
     const said = logs.map((l) => l.message);
     expect(said).not.toContain("worker connection closed: protocol error");
     expect(said).not.toContain("worker lost");

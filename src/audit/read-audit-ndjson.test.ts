@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { ndjsonLine } from "./audit-export.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import { AuditNdjsonError, readAuditLines, readAuditNdjson } from "./read-audit-ndjson.ts";
-import { STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
+import { STDERR_ROW_KEY, STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
 
 const records = [
   makeRecord({ requestId: "r1" }),
@@ -57,6 +57,16 @@ test("stderr's rows: only the lines between the markers, each line's journal pre
   expect(readAuditNdjson(journal)).toEqual(records);
   // As written, without a prefix (`journalctl -o cat`, or stderr to a file).
   expect(readAuditNdjson(`noise\n${STDERR_ROWS_BEGIN}\n${ndjson}${STDERR_ROWS_END}\n`)).toEqual(records);
+});
+
+test("stderr's rows wrapped under their one key are unwrapped, with or without the markers", () => {
+  const wrapped = records.map((record) => `${JSON.stringify({ [STDERR_ROW_KEY]: record })}\n`).join("");
+  expect(readAuditNdjson(`x\n${STDERR_ROWS_BEGIN}\n${wrapped}${STDERR_ROWS_END}\n`)).toEqual(records);
+  // A log shipper's copy of the lines alone.
+  expect(readAuditNdjson(wrapped)).toEqual(records);
+  // The key beside another is no wrapped row.
+  const bad = badLines(JSON.stringify({ [STDERR_ROW_KEY]: records[0], level: "info" }));
+  expect(bad.bad.map((line) => line.line)).toEqual([1]);
 });
 
 test("a bad line is named by its number with what is wrong, and nothing is read", () => {

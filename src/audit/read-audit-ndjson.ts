@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { messageOf } from "../core/describe-error.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditRecordSchema } from "./audit-record-schema.ts";
-import { STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
+import { STDERR_ROW_KEY, STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
 
 /** One line that is no audit row: its number in the text (from 1) and what is wrong with it. */
 export interface BadAuditLine {
@@ -55,7 +55,8 @@ export function readAuditNdjson(text: string): AuditRecord[] {
  * for an import that takes what it can (`--skip-bad`: a journal splits a line longer than its
  * `LineMax` in pieces, none of them a row). When the text has the line `STDERR_ROWS_BEGIN`, only
  * the lines between it and `STDERR_ROWS_END` are rows, so a journal excerpt can be given as it is,
- * each line's prefix (`journalctl`'s time and unit) before its `{` dropped; an excerpt cut before
+ * each line's prefix (`journalctl`'s time and unit) before its `{` dropped and its row unwrapped
+ * (`STDERR_ROW_KEY`, taken on any line: a shipper's copy may lack the markers); an excerpt cut before
  * its end line is bad at its begin line, its rows read all the same.
  */
 export function readAuditLines(text: string): AuditLines {
@@ -109,8 +110,14 @@ function parseRow(text: string): AuditRecord | string {
   } catch (error) {
     return `not JSON (${messageOf(error)})`;
   }
-  const parsed = auditRecordSchema.safeParse(json);
+  const parsed = auditRecordSchema.safeParse(unwrapped(json));
   return parsed.success ? parsed.data : describeIssues(parsed.error);
+}
+
+/** A row as stderr wrapped it (`STDERR_ROW_KEY`), unwrapped; any other JSON as it is. */
+function unwrapped(json: unknown): unknown {
+  if (typeof json !== "object" || json === null || !(STDERR_ROW_KEY in json)) return json;
+  return Object.keys(json).length === 1 ? (json as Record<string, unknown>)[STDERR_ROW_KEY] : json;
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -3,7 +3,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
+import { readAuditNdjson } from "./read-audit-ndjson.ts";
 import {
+  STDERR_ROW_KEY,
   STDERR_ROWS_BEGIN,
   STDERR_ROWS_END,
   saveUnwrittenRows,
@@ -67,9 +69,12 @@ test("audit.unwritten_rows: stderr tries no file: the rows go to stderr between 
   expect(saved).toEqual({ stderr: true, error: undefined });
   const lines = written.trimEnd().split("\n");
   expect([lines[0], lines.at(-1)]).toEqual([STDERR_ROWS_BEGIN, STDERR_ROWS_END]);
-  expect(lines.slice(1, -1).map((line) => JSON.parse(line).requestId)).toEqual(
-    records.map((r) => r.requestId),
-  );
+  // Each row under its one key, so no log shipper reads a row (bodies and all) as a log record.
+  const rows = lines.slice(1, -1).map((line) => JSON.parse(line));
+  expect(rows.map((row) => Object.keys(row))).toEqual(records.map(() => [STDERR_ROW_KEY]));
+  expect(rows.map((row) => row[STDERR_ROW_KEY].requestId)).toEqual(records.map((r) => r.requestId));
+  // And `mindgw audit import` reads them back as the records.
+  expect(readAuditNdjson(written)).toEqual(records);
 });
 
 test("a place refused, the next one takes the rows; only a temp directory's copy is called temporary", () => {
@@ -102,7 +107,7 @@ test("no place takes the rows: they go to stderr between two marker lines, as ND
   const lines = written.trimEnd().split("\n");
   expect(lines[0]).toBe(STDERR_ROWS_BEGIN);
   expect(lines.at(-1)).toBe(STDERR_ROWS_END);
-  expect(lines.slice(1, -1).map((line) => JSON.parse(line).requestId)).toEqual(
+  expect(lines.slice(1, -1).map((line) => JSON.parse(line)[STDERR_ROW_KEY].requestId)).toEqual(
     records.map((r) => r.requestId),
   );
   // A file already there is not ours to remove.
@@ -137,5 +142,7 @@ test("a disk that fills during the write leaves no short file behind: the rows g
   expect(out.trim()).toBe("true");
   expect(readdirSync(join(dir, "out"))).toEqual([]);
   expect(err).toContain(STDERR_ROWS_BEGIN);
-  expect(err.split("\n").filter((line) => line.startsWith('{"')).length).toBe(records.length);
+  expect(err.split("\n").filter((line) => line.startsWith(`{"${STDERR_ROW_KEY}":{`)).length).toBe(
+    records.length,
+  );
 });

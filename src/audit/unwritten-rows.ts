@@ -2,6 +2,7 @@ import { rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Config } from "../config/config-schema.ts";
+import { printableJson } from "../core/printable.ts";
 import { ndjsonLine } from "./audit-export.ts";
 import type { AuditRecord } from "./audit-record.ts";
 
@@ -73,6 +74,13 @@ export const STDERR_ROWS_BEGIN = "mindgw: audit rows no file took follow, as NDJ
 export const STDERR_ROWS_END = "mindgw: end of the audit rows no file took";
 
 /**
+ * The one key of each row's line on stderr, `{"mindgw_unwritten_audit_row":{…}}`: a row is a JSON
+ * object a log shipper would take for a log record (its fields, bodies too, indexed as a line's);
+ * wrapped, it is plainly no log line, and `mindgw audit import` unwraps it (read-audit-ndjson.ts).
+ */
+export const STDERR_ROW_KEY = "mindgw_unwritten_audit_row";
+
+/**
  * Where the rows went: a file (`temporary`: the temp directory's, gone at the next clean), or
  * stderr (`error`: why the last file refused them; undefined when no file was to be tried).
  */
@@ -85,7 +93,7 @@ export type SavedRows =
  * first of `paths` that takes the whole file (created new, readable by its owner alone: rows may
  * carry bodies; a file left short by a full disk is removed). When none does (or none is given:
  * `audit.unwritten_rows: stderr`), to `stderr` (the journal under systemd, a container's log)
- * between `STDERR_ROWS_BEGIN` and `STDERR_ROWS_END`.
+ * between `STDERR_ROWS_BEGIN` and `STDERR_ROWS_END`, each row wrapped (`STDERR_ROW_KEY`).
  */
 export function saveUnwrittenRows(
   records: readonly AuditRecord[],
@@ -103,7 +111,8 @@ export function saveUnwrittenRows(
       // "wx" failed on a file already there, which is not ours; any other failure left ours short.
       if ((failed as NodeJS.ErrnoException).code !== "EEXIST") removeShortFile(path);
     }
-  stderr(`${STDERR_ROWS_BEGIN}\n${text}${STDERR_ROWS_END}\n`);
+  const lines = records.map((record) => `${printableJson({ [STDERR_ROW_KEY]: asExported(record) })}\n`);
+  stderr(`${STDERR_ROWS_BEGIN}\n${lines.join("")}${STDERR_ROWS_END}\n`);
   return { stderr: true, error };
 }
 

@@ -389,6 +389,14 @@ describe("loadConfigFile", () => {
     expect((notAFolder as ConfigError).message).toBe("/dev/null/config.yaml: no such file");
   });
 
+  test("a device or a pipe that never ends (-c /dev/zero) is refused past 8 MiB, not read until memory runs out", async () => {
+    const endless = await loadConfigFile("/dev/zero", {}).catch((e: unknown) => e);
+    expect(endless).toBeInstanceOf(ConfigError);
+    expect((endless as ConfigError).message).toBe(
+      "/dev/zero: not a file, and it gave more than 8 MiB: not a config file",
+    );
+  });
+
   test("relative storage paths resolve from the config file's folder, not the working directory", async () => {
     const path = await file("storage: { path: ./state/gw.db }\n");
     expect((await loadConfigFile(path, {})).storage.path).toBe(join(dirname(path), "state/gw.db"));

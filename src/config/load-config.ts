@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
@@ -6,6 +5,7 @@ import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts"
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
+import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
 import { readFailure } from "./read-failure.ts";
 import { shadowProblems } from "./shadow-targets.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
@@ -52,14 +52,18 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
 /**
  * A config file's text, or a ConfigError that says why there is none (nothing there, a folder, a
  * file this user may not read); the YAML library is loaded with it, to parse it with. Read as any
- * file is, so that a device or a pipe (`-c /dev/null`, `-c <(…)`) is read for what it holds: Bun.file
- * says neither exists.
+ * file is, so that a device or a pipe (`-c /dev/null`, `-c <(…)`) is read for what it holds (Bun.file
+ * says neither exists), up to 8 MiB (`-c /dev/zero` never ends).
  */
 export async function readConfigText(path: string): Promise<string> {
   await loadYaml();
   try {
-    return await readFile(path, "utf8");
+    return await readConfigBytes(path);
   } catch (error) {
+    if (error instanceof StreamedConfigTooLarge)
+      throw new ConfigError([
+        `${path}: not a file, and it gave more than ${MAX_STREAMED_CONFIG / 1024 / 1024} MiB: not a config file`,
+      ]);
     throw new ConfigError([`${path}: ${unreadable(error)}`]);
   }
 }

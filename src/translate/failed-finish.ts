@@ -1,6 +1,6 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
-import type { UnknownFinish } from "./unknown-finish.ts";
+import { clippedReason, type UnknownFinish } from "./unknown-finish.ts";
 
 /** The caller's `finish_reason` for a turn that ended in an answer (OpenAI chat's closed set). */
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
@@ -54,7 +54,7 @@ export function finishFailure(
   return new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `${failure} (${reasons.field} ${reason})`,
+    message: `${failure} (${reasons.field} ${known ? reason : clippedReason(reason)})`,
     retryable: true,
     countsAgainstRoute: false,
     ...(billed ? { usage: billed } : {}),

@@ -1,4 +1,13 @@
-import { createWriteStream, openSync, renameSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import type { Writable } from "node:stream";
 
 /** Resolves on `event`, rejects on `error`, and leaves no listener behind either way. */
@@ -19,29 +28,72 @@ function settle(sink: Writable, event: "drain" | "finish"): Promise<void> {
 
 /**
  * Writes chunks to a file or stdout, waiting for `drain` whenever the destination is behind,
- * so at most about one chunk is held however large the export: constant memory. A file is written
- * as `<output>.partial-<pid>` and renamed over `output` once whole: an export that fails (the
- * gateway unreachable, the key refused, the disk full) leaves an existing file as it was, where
- * opening `output` itself emptied it before the first answer; the partial file is removed.
+ * so at most about one chunk is held however large the export: constant memory. A regular file
+ * (or a new one) is written whole or not at all (`replaceWhole`); anything else already there, a
+ * device or a pipe (`-o /dev/stdout`, `-o >(gzip > f)`), is written as it is.
  */
 export async function writeChunks(
   chunks: AsyncIterable<string | Uint8Array>,
   output?: string,
 ): Promise<void> {
   if (output === undefined) return await pour(chunks, process.stdout);
+  // Through a symlink to its target: the link stays, the file it names is written.
+  const target = existsSync(output) ? realpathSync(output) : output;
+  const found = statSync(target, { throwIfNoEntry: false });
+  if (found !== undefined && !found.isFile()) return await pourAll(chunks, target, openSync(target, "w"));
+  await replaceWhole(chunks, target, found?.mode);
+}
+
+/**
+ * Writes `<output>.partial-<pid>` and renames it over `output` once whole: an export that fails (the
+ * gateway unreachable, the key refused, the disk full, Ctrl-C) leaves an existing file as it was,
+ * where opening `output` itself emptied it before the first answer, and no partial file behind. The
+ * partial file is created new (never through a link left at its name), readable by its owner alone
+ * while it holds audit rows; whole, it takes the mode of the file it replaces (a new one's: as any
+ * file this process creates).
+ */
+async function replaceWhole(
+  chunks: AsyncIterable<string | Uint8Array>,
+  output: string,
+  mode = 0o666 & ~process.umask(),
+): Promise<void> {
   const partial = `${output}.partial-${process.pid}`;
   // Opened here, not by the stream (which opens later, on its own): a failure before the first
   // chunk would otherwise remove the file before the stream made it, and leave it behind.
-  const file = createWriteStream(partial, { fd: openSync(partial, "w") });
+  const fd = openSync(partial, "wx", 0o600);
+  const removeOnSignal = (signal: NodeJS.Signals) => {
+    rmSync(partial, { force: true });
+    stopListening();
+    process.kill(process.pid, signal);
+  };
+  const stopListening = () => {
+    process.off("SIGINT", removeOnSignal);
+    process.off("SIGTERM", removeOnSignal);
+  };
+  process.once("SIGINT", removeOnSignal);
+  process.once("SIGTERM", removeOnSignal);
+  try {
+    await pourAll(chunks, partial, fd);
+    chmodSync(partial, mode & 0o7777);
+    renameSync(partial, output);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    stopListening();
+  }
+}
+
+/** Every chunk into the file open at `fd`, flushed and closed; closed too when a chunk fails. */
+async function pourAll(chunks: AsyncIterable<string | Uint8Array>, path: string, fd: number): Promise<void> {
+  const file = createWriteStream(path, { fd });
   try {
     await pour(chunks, file);
     const finished = settle(file, "finish");
     file.end();
     await finished;
-    renameSync(partial, output);
   } catch (error) {
     file.destroy();
-    rmSync(partial, { force: true });
     throw error;
   }
 }

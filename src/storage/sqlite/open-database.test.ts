@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { readOnlyPath } from "../../testing/read-only-path.ts";
 import { closeDatabase, openDatabase } from "./open-database.ts";
@@ -80,6 +80,8 @@ describe("a read-only folder (a read-only mount, a snapshot, a stopped gateway's
       // Where the first read said `unable to open database file`.
       expect(db.query("SELECT count(*) AS n FROM t").get()).toEqual({ n: 2 });
       expect(() => db.run("INSERT INTO t VALUES (3)")).toThrow();
+      // Not Bun's strict mode, yet a parameter named without its `$` binds as every store's reads bind it.
+      expect(db.query("SELECT count(*) AS n FROM t WHERE x = $x").get({ x: 2 })).toEqual({ n: 1 });
       closeDatabase(db);
       expect(readdirSync(dirname(path))).toEqual(["gw.db"]);
     } finally {
@@ -105,6 +107,29 @@ describe("a read-only folder (a read-only mount, a snapshot, a stopped gateway's
       );
     } finally {
       thaw();
+    }
+  });
+
+  test("a -shm it cannot open beside a -wal holding a committed row: refused, never read without the row", () => {
+    const path = stoppedGatewayFile("shm-shut");
+    const writer = openDatabase(path);
+    writer.run("PRAGMA wal_autocheckpoint = 0");
+    writer.run("INSERT INTO t VALUES (3)");
+    // The files as a gateway killed here leaves them: the file, its -wal holding row 3, its -shm.
+    const folder = tmp.file("shm-copy");
+    mkdirSync(folder);
+    for (const suffix of ["", "-wal"]) copyFileSync(`${path}${suffix}`, `${folder}/gw.db${suffix}`);
+    const copy = `${folder}/gw.db`;
+    // A -shm SQLite will not open, as one of another user's mode 0600 (a symlink: it follows none).
+    symlinkSync(`${path}-shm`, `${copy}-shm`);
+    const thaw = readOnlyPath(folder);
+    try {
+      expect(() => openDatabase(copy, { readonly: true })).toThrow(
+        `storage.path ${copy}: cannot open ${copy}-shm: ${copy}-wal may hold writes not yet in the file`,
+      );
+    } finally {
+      thaw();
+      closeDatabase(writer);
     }
   });
 });

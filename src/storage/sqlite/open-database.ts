@@ -1,5 +1,5 @@
 import { constants, Database } from "bun:sqlite";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, existsSync, constants as fsConstants, lstatSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { sqliteCode } from "./storage-failure.ts";
 
@@ -39,10 +39,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
  * A read-only handle. A WAL file's first read needs its `-shm` (the index of the WAL), which SQLite
  * creates beside it when missing: in a folder no one may write (a read-only mount, a snapshot, a
  * stopped gateway's volume mounted readOnly) it cannot, and the read fails `unable to open database
- * file`. With no `-wal` holding writes either, the file alone is the whole database: it is opened
- * `immutable`, which needs neither (nothing else may write it meanwhile: no one can write there).
- * That handle binds parameters by position only, as every read does (Bun's strict mode, taken by
- * name, cannot be set with the URI flag).
+ * file`. Then, and only when the file alone is the whole database, it is opened `immutable`, which
+ * needs neither (immutableReason says when it is not).
  */
 function openReadOnly(path: string): Database {
   const db = new Database(path, { readonly: true, strict: true });
@@ -52,18 +50,45 @@ function openReadOnly(path: string): Database {
   } catch (error) {
     db.close();
     if (sqliteCode(error) !== "SQLITE_CANTOPEN" || !existsSync(path)) throw error;
-    const wal = `${path}-wal`;
-    if (existsSync(wal) && statSync(wal).size > 0 && !existsSync(`${path}-shm`))
-      throw Object.assign(
-        new Error(
-          `read-only folder and no -shm: ${wal} holds writes not yet in the file, which cannot be read without the ${path}-shm this folder cannot hold; copy the files to a writable folder and read the copy`,
-        ),
-        { code: "SQLITE_CANTOPEN" },
-      );
+    const refused = immutableRefusal(path);
+    if (refused !== undefined)
+      throw Object.assign(new Error(`${refused}; copy the files to a writable folder and read the copy`), {
+        code: "SQLITE_CANTOPEN",
+      });
+    // Not strict (Bun's strict mode cannot be set with the URI flag): parameters taken by name bind
+    // as under strict mode all the same (open-database.test.ts pins it).
     return new Database(
       `file:${resolve(path).replace(/[?#%]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?immutable=1`,
       constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI,
     );
+  }
+}
+
+/**
+ * Why `path` may not be read immutable, or undefined when it may. SQLite reading immutable ignores
+ * any -wal and takes no lock: a -shm there (which it could not open) or a -wal holding anything
+ * means writes the file alone lacks, and a folder this process may write is one a gateway could be
+ * writing meanwhile (torn reads). A folder no one may write is the case it is for; that no gateway
+ * starts on the file while the read runs is the operator's part (docs/DEPLOYMENT.md).
+ */
+function immutableRefusal(path: string): string | undefined {
+  const shm = `${path}-shm`;
+  const wal = `${path}-wal`;
+  if (lstatSync(shm, { throwIfNoEntry: false }) !== undefined)
+    return `cannot open ${shm}: ${wal} may hold writes not yet in the file, which cannot be read without it`;
+  if ((statSync(wal, { throwIfNoEntry: false })?.size ?? 0) > 0)
+    return `read-only folder and no -shm: ${wal} holds writes not yet in the file, which cannot be read without the ${shm} this folder cannot hold`;
+  if (writable(dirname(path)))
+    return `cannot open ${path} read-only in a folder this process may write, where a gateway could be writing it`;
+  return undefined;
+}
+
+function writable(folder: string): boolean {
+  try {
+    accessSync(folder, fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

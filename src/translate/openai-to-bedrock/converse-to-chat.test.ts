@@ -230,4 +230,37 @@ describe("Converse → chat", () => {
     );
     expect(new Set(told)).toEqual(new Set(["Bedrock stopReason a_reason_added_later"]));
   });
+
+  test("a stream that called a tool ends in tool_calls whether Bedrock says tool_use or end_turn; max_tokens stays length, and end_turn without a call stop", async () => {
+    async function* stream(stopReason: string, calls: boolean) {
+      yield { event: "messageStart", data: '{"role":"assistant"}' };
+      yield { event: "contentBlockDelta", data: JSON.stringify({ delta: { text: "Looking." } }) };
+      if (calls) {
+        const start = { contentBlockIndex: 1, start: { toolUse: { toolUseId: "t1", name: "weather" } } };
+        yield { event: "contentBlockStart", data: JSON.stringify(start) };
+        const delta = { contentBlockIndex: 1, delta: { toolUse: { input: '{"city":"Paris"}' } } };
+        yield { event: "contentBlockDelta", data: JSON.stringify(delta) };
+      }
+      yield { event: "messageStop", data: JSON.stringify({ stopReason }) };
+      yield { event: "metadata", data: JSON.stringify({ usage: { inputTokens: 30, outputTokens: 4 } }) };
+    }
+    const finishOf = async (stopReason: string, calls: boolean) => {
+      const writer = new ConverseChunkWriter("c", "m", false);
+      const written = await collect(
+        translateStream(stream(stopReason, calls), readConverseEvent, writer).events,
+      );
+      return payloads(written)
+        .flatMap(
+          (chunk) =>
+            (chunk as { choices?: Array<{ finish_reason: string | null }> }).choices?.map(
+              (c) => c.finish_reason,
+            ) ?? [],
+        )
+        .at(-1);
+    };
+    expect(await finishOf("tool_use", true)).toBe("tool_calls");
+    expect(await finishOf("end_turn", true)).toBe("tool_calls");
+    expect(await finishOf("max_tokens", true)).toBe("length");
+    expect(await finishOf("end_turn", false)).toBe("stop");
+  });
 });

@@ -105,14 +105,14 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     if (response.usageMetadata) this.usage = response.usageMetadata;
     const parts = candidate?.content?.parts ?? [];
     // This event's text and calls count: a finish the gateway does not know may close them.
-    if (parts.some((part) => (part.text && !part.thought) || part.functionCall)) this.produced = true;
+    if (!this.produced && parts.some((part) => (part.text && !part.thought) || part.functionCall))
+      this.produced = true;
     // Thrown before anything is written: a stream that fails in its first event may fail over.
-    const failed = failedFinish(
-      candidate?.finishReason,
-      { produced: this.produced },
-      this.usage,
-      this.unknown,
-    );
+    // Asked only of the event that says a finish: every other event has none to judge.
+    const finish = candidate?.finishReason;
+    const failed = finish
+      ? failedFinish(finish, { produced: this.produced }, this.usage, this.unknown)
+      : undefined;
     if (failed) throw failed;
     const blocked = promptBlockReason(response);
     if (blocked !== undefined && !this.started && this.refusal)

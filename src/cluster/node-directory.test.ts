@@ -286,6 +286,20 @@ test("a node whose id's entry in Redis is none it can read (not JSON, no workers
   }
 });
 
+test("a predecessor's entry with one worker this build cannot read keeps the others listed, draining", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const good = { name: "gpu-kept", tenant: "default", models: ["m-kept"], inFlight: 0, capacity: 4 };
+  const entry = { at: Date.now(), workers: [{ models: ["m-unnamed"] }, good] };
+  await probe.send("SET", ["mgw:node:partly-readable", JSON.stringify(entry)]);
+  await node("partly-readable", () => []);
+  const calling = await node("calling-partly-readable", () => []);
+  await calling.refresh();
+  expect(calling.peers().find((peer) => peer.id === "partly-readable")?.workers).toEqual([
+    { ...good, draining: true, closed: true },
+  ]);
+});
+
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */
 async function commandCounts(probe: RedisClient): Promise<Record<string, number>> {
   const info = (await probe.send("INFO", ["commandstats"])) as string;

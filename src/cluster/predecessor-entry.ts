@@ -1,25 +1,31 @@
 import { z } from "zod";
 import type { PeerWorker } from "./directory-workers.ts";
 
-/** What a node starting under an id reads of the entry left under it: when it was written, and its workers. */
-const predecessorEntrySchema = z.object({
-  at: z.number(),
-  workers: z.array(
-    z.object({
-      name: z.string(),
-      tenant: z.string().optional(),
-      models: z.array(z.string()),
-      inFlight: z.number(),
-      capacity: z.number(),
-      responsesApi: z.boolean().optional(),
-    }),
-  ),
-});
+/** A predecessor's worker as this node lists it: all it said, but draining and closed, which are this node's to say. */
+type InheritedWorker = Omit<PeerWorker, "draining" | "closed">;
+
+/**
+ * A field for every field of a listed worker, of its type: a field added to `NodeEntry`'s workers
+ * fails to compile here until it is read (or named above as this node's), never silently dropped.
+ */
+const inheritedWorkerFields = {
+  name: z.string(),
+  tenant: z.string().optional(),
+  models: z.array(z.string()),
+  inFlight: z.number(),
+  capacity: z.number(),
+  responsesApi: z.boolean().optional(),
+} satisfies { [K in keyof InheritedWorker]-?: z.ZodType<InheritedWorker[K]> };
+const inheritedWorkerSchema = z.object(inheritedWorkerFields);
+
+/** What a node starting under an id reads of the entry left under it: when it was written, and its workers, each read alone. */
+const predecessorEntrySchema = z.object({ at: z.number(), workers: z.array(z.unknown()) });
 
 /**
  * The workers the entry left under this node's id lists, each draining and closed (none is
- * connected here yet), with when that entry would expire; null when it lists none, or is no entry
- * this build can read (not JSON, or not of an entry's shape): a node starts whatever Redis holds.
+ * connected here yet), with when that entry would expire; null when it lists none this build can
+ * read, or is no entry this build can read (not JSON, or not of an entry's shape): a node starts
+ * whatever Redis holds. A worker it cannot read is left out, the others kept.
  */
 export function predecessorWorkers(
   text: string,
@@ -32,10 +38,11 @@ export function predecessorWorkers(
     return null;
   }
   const parsed = predecessorEntrySchema.safeParse(value);
-  if (!parsed.success || parsed.data.workers.length === 0) return null;
-  const { at, workers } = parsed.data;
-  return {
-    workers: new Map(workers.map((w) => [w.name, { ...w, draining: true, closed: true } as const])),
-    until: at + 3 * heartbeatMs,
-  };
+  if (!parsed.success) return null;
+  const workers = new Map<string, PeerWorker>();
+  for (const listed of parsed.data.workers) {
+    const worker = inheritedWorkerSchema.safeParse(listed);
+    if (worker.success) workers.set(worker.data.name, { ...worker.data, draining: true, closed: true });
+  }
+  return workers.size === 0 ? null : { workers, until: parsed.data.at + 3 * heartbeatMs };
 }

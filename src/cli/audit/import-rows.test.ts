@@ -7,6 +7,7 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import { callerSubject } from "../../auth/principal.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { keyRecord } from "../../testing/key-record.ts";
 import { importRows } from "./import-rows.ts";
 
 const cleanups: (() => void)[] = [];
@@ -125,4 +126,26 @@ test("a side file imported without --spend-stored names itself to add from, and 
   expect(readdirSync(dir.path).filter((name) => name.includes("already-stored"))).toEqual([
     "mindgw.db.unwritten-maybe-stored-x.ndjson.already-stored-y.ndjson",
   ]);
+});
+
+test("a rotated key's rows add their cost to its chain's total, never under the key's own id", async () => {
+  const { dir, config, file } = await imported("mindgw.db.unwritten-2026-12-05T04-22-03.357Z.ndjson", []);
+  const path = join(dir.path, "mindgw.db");
+  const before = openSqliteStorage(path);
+  // key_1, the rows' key, is the rotation of key_0.
+  await before.keys.create(keyRecord({ id: "key_0", hash: "a".padStart(64, "0"), name: "ci" }));
+  await before.keys.create(
+    keyRecord({ id: "key_1", hash: "b".padStart(64, "0"), name: "ci", chain: "key_0" }),
+  );
+  await before.close();
+  expect(
+    await printed(() => importRows(file, config, { spend: true, spendStored: false, skipBad: false })),
+  ).toBe("imported 4 rows, 0 already stored; their cost, $1.000000, added to 1 spend total\n");
+  const after = openSqliteStorage(path);
+  try {
+    expect(await after.spend.total("key_0")).toBeCloseTo(1, 9);
+    expect(await after.spend.total("key_1")).toBe(0);
+  } finally {
+    await after.close();
+  }
 });

@@ -11,7 +11,7 @@ import { messageOf } from "../../core/describe-error.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { namingStorage, openConfigStore } from "../config-store.ts";
 import { UsageError } from "../exit-code.ts";
-import { spendOf } from "./import-spend.ts";
+import { keyChains, spendOf } from "./import-spend.ts";
 import { possiblyOwed } from "./possibly-owed.ts";
 
 export interface ImportOptions {
@@ -86,7 +86,7 @@ const summary = ({ imported, alreadyStored }: AuditImport) =>
 async function addSpend(storage: Storage, done: AuditImport, config: Config, options: ImportOptions) {
   if (!options.spend) return "; spend not added (--no-spend)";
   const spent = options.spendStored ? [...done.imported, ...done.held] : done.imported;
-  const deltas = spendOf(spent, config);
+  const deltas = spendOf(spent, config, await keyChains(storage.keys, spent));
   if (deltas.size === 0) return "; no spend to add";
   try {
     await storage.spend.add(deltas);

@@ -32,13 +32,13 @@ const MAX_KEY_BODY = 64 * 1024;
  * as if the other tenant had none.
  */
 const tenantQuerySchema = z.object({ tenant: z.string().max(512).optional() });
-const tenantOf = (
-  request: Request,
-  principal: Principal,
-  rule: (tenant: string | undefined) => string | undefined,
-  reach: TenantReach,
-): { tenant?: string } => {
-  const tenant = rule(parseInput(tenantQuerySchema, queryOf(request)).tenant);
+/** How `?tenant=` reads for what the route does with the key: a show reads, a change manages. */
+const tenantQueryRule: Record<TenantReach, (tenant: string | undefined) => string | undefined> = {
+  read: askedTenant,
+  manage: changedTenant,
+};
+const tenantOf = (request: Request, principal: Principal, reach: TenantReach): { tenant?: string } => {
+  const tenant = tenantQueryRule[reach](parseInput(tenantQuerySchema, queryOf(request)).tenant);
   if (tenant === undefined) return {};
   scopedTenant(managedTenant(principal), tenant, reach);
   return { tenant };
@@ -96,11 +96,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       "/:id",
       admin(async ({ principal, headers }, request, params) =>
         Response.json(
-          await deps.keyAdmin.show(
-            principal,
-            params.id ?? "",
-            tenantOf(request, principal, askedTenant, "read"),
-          ),
+          await deps.keyAdmin.show(principal, params.id ?? "", tenantOf(request, principal, "read")),
           {
             headers,
           },
@@ -113,7 +109,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
-          ...tenantOf(request, guarded.principal, changedTenant, "manage"),
+          ...tenantOf(request, guarded.principal, "manage"),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),
         });
         return Response.json(answer, { headers: guarded.headers });
@@ -128,7 +124,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
-          tenantOf(request, principal, changedTenant, "manage"),
+          tenantOf(request, principal, "manage"),
         );
         await record(
           guarded,
@@ -148,7 +144,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
           guarded.principal,
           params.id ?? "",
           body,
-          tenantOf(request, guarded.principal, changedTenant, "manage"),
+          tenantOf(request, guarded.principal, "manage"),
         );
         await record(
           guarded,

@@ -59,7 +59,7 @@ async function packageFilesReadAtStart(entry = "main.js"): Promise<string[]> {
   return files;
 }
 
-test("on the embedded defaults the executable reads none of the price catalogue, YAML or OpenTelemetry's whole core at start; Elysia and zod it does", async () => {
+test("on the embedded defaults the executable reads none of the price catalogue, YAML, Ajv or OpenTelemetry's whole core at start; Elysia and zod it does", async () => {
   const atStart = await packageFilesReadAtStart();
   const of = (pattern: RegExp) => atStart.filter((file) => pattern.test(file));
   expect(of(/^elysia\//).length).toBeGreaterThan(0);
@@ -69,7 +69,16 @@ test("on the embedded defaults the executable reads none of the price catalogue,
   // The hot path's samplers (built-in-samplers.ts) read a few of core's ES modules, tree-shaken; a
   // `require()` reads its CommonJS build whole, every semantic convention with it.
   expect(of(/^@opentelemetry\/(core|semantic-conventions)\/.*\.cjs$/)).toEqual([]);
-  for (const lazy of ["@opentelemetry/sdk-node", "gpt-tokenizer", "ink", "jose"])
+  // Ajv judges a shadow pair's JSON schema (shadow/schema-check.ts): loaded before the first one.
+  for (const lazy of [
+    "@opentelemetry/sdk-node",
+    "gpt-tokenizer",
+    "ink",
+    "jose",
+    "ajv",
+    "ajv-formats",
+    "fast-uri",
+  ])
     expect(of(new RegExp(`^${lazy}/`))).toEqual([]);
 });
 

@@ -36,28 +36,39 @@ const bundled = (async () => {
   if (!result.success) throw new Error(result.logs.join("\n"));
 })();
 
-/**
- * The files of packages (node_modules) whose code the chunks read as `entry` starts hold (the
- * entry's chunk and those it imports statically), by their source maps.
- */
-async function packageFilesReadAtStart(entry = "main.js"): Promise<string[]> {
+/** What the chunks read as `entry` starts (the entry's chunk and those it imports statically) hold. */
+interface ReadAtStart {
+  /** The files of packages (node_modules) whose code they hold, by their source maps. */
+  readonly packageFiles: string[];
+  /** The runtime's own modules they import (`node:http`, `bun:sqlite`…), each as written there. */
+  readonly builtins: Set<string>;
+}
+
+async function readAtStart(entry = "main.js"): Promise<ReadAtStart> {
   await bundled;
   const read = new Set<string>();
-  const files: string[] = [];
+  const packageFiles: string[] = [];
+  const builtins = new Set<string>();
   const next = [entry];
   for (let chunk = next.pop(); chunk !== undefined; chunk = next.pop()) {
     if (read.has(chunk)) continue;
     read.add(chunk);
     const code = readFileSync(join(out, chunk), "utf8");
     next.push(...staticImports(code).map((imported) => join(dirname(chunk), imported)));
+    for (const [, builtin] of code.matchAll(
+      /(?:import|export)\s*(?:[^"'()]*?from\s*)?["']((?:node:|bun:)?[a-z_/]+)["']/g,
+    ))
+      if (builtin) builtins.add(builtin.replace(/^node:/, ""));
     const { sources } = JSON.parse(readFileSync(join(out, `${chunk}.map`), "utf8")) as { sources: string[] };
     for (const source of sources) {
       const file = source.match(/node_modules\/(.+)$/)?.[1];
-      if (file) files.push(file);
+      if (file) packageFiles.push(file);
     }
   }
-  return files;
+  return { packageFiles, builtins };
 }
+
+const packageFilesReadAtStart = async (entry?: string) => (await readAtStart(entry)).packageFiles;
 
 test("on the embedded defaults the executable reads none of the price catalogue, YAML, Ajv or OpenTelemetry's whole core at start; Elysia and zod it does", async () => {
   const atStart = await packageFilesReadAtStart();
@@ -86,4 +97,10 @@ test("the shadow thread reads no price catalogue as it starts: it loads it when 
   const atStart = await packageFilesReadAtStart("shadow/shadow-thread.js");
   expect(atStart.length).toBeGreaterThan(0);
   expect(atStart.filter((file) => file.startsWith("@pydantic/genai-prices/"))).toEqual([]);
+});
+
+test("on the embedded defaults the executable reads none of Bun's node:http, node:https or node:stream at start: the upstream client over them is imported on its first call", async () => {
+  const { builtins } = await readAtStart();
+  expect(builtins.has("bun:sqlite")).toBe(true);
+  for (const unused of ["http", "https", "stream"]) expect(builtins.has(unused)).toBe(false);
 });

@@ -15,7 +15,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // do not count; bench/idle-rss.ts reads it this way and from /proc. About 50 MB of it is the
 // executable's own pages, and how many of those a start maps depends on the page cache (the kernel
 // maps the cached pages around each one a start touches, and how large the cached folios are): the
-// highest reading is a start whose executable was just built, a median of 78.7–79.0 MB since
+// highest reading is a start whose executable was just built, a median of 79.0–79.3 MB since
 // session 46 (80.5–81.1 on main before it; docs/BENCHMARKS.md, idle RSS), ±0.5 MB from one build
 // to another. test/build/start-chunks.test.ts keeps the code read at start free of what need not
 // be. Read as the median of three fresh starts.

@@ -30,7 +30,7 @@ test("every flag of every command is in README.md or docs/, in a paragraph about
   const paragraphs = await docParagraphs();
   const undocumented: string[] = [];
   let flags = 0;
-  for (const [path, command] of runnable(cliProgram())) {
+  for (const [path, command] of runnable(await cliProgram())) {
     // A paragraph about the command names its top-level word (`keys`), as the docs group them
     // (`mindgw keys list | show | revoke`).
     const about = paragraphs.filter((paragraph) => word(path[0] ?? "").test(paragraph));

@@ -4,45 +4,52 @@ import { messageOf } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { printable } from "../core/printable.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
-import { registerAudit } from "./audit-command.ts";
 import { onClosedOutput } from "./closed-output.ts";
-import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
-import { registerKeys } from "./keys/keys-command.ts";
-import { registerModels } from "./models-command.ts";
-import { registerServe } from "./serve.ts";
-import { registerShadow } from "./shadow-command.ts";
-import { registerTail } from "./tail.ts";
-import { registerTenants } from "./tenants-command.ts";
-import { registerVersion, VERSION } from "./version.ts";
-import { registerWorker } from "./worker.ts";
+import { VERSION } from "./version.ts";
 
 /** Commands that keep running for their work, not their output (closed-output.ts). */
 const SERVERS = new Set(["serve", "worker"]);
 
-/** Every subcommand with its options, as `--help` shows them (and the docs' test reads them). */
-export function cliProgram(): Command {
+/**
+ * Each subcommand's registration (its options and action), by name, in `--help`'s order. Imported
+ * when it is run or listed: a start reads only the code of the subcommand it runs, so `serve`
+ * neither reads nor evaluates the others' (~0.8 MB of idle RSS: docs/BENCHMARKS-HISTORY.md,
+ * session 46).
+ */
+const SUBCOMMANDS: Readonly<Record<string, () => Promise<(program: Command) => void>>> = {
+  serve: async () => (await import("./serve.ts")).registerServe,
+  worker: async () => (await import("./worker.ts")).registerWorker,
+  keys: async () => (await import("./keys/keys-command.ts")).registerKeys,
+  audit: async () => (await import("./audit-command.ts")).registerAudit,
+  tail: async () => (await import("./tail.ts")).registerTail,
+  tenants: async () => (await import("./tenants-command.ts")).registerTenants,
+  shadow: async () => (await import("./shadow-command.ts")).registerShadow,
+  config: async () => (await import("./config-command.ts")).registerConfig,
+  models: async () => (await import("./models-command.ts")).registerModels,
+  version: async () => (await import("./version.ts")).registerVersion,
+};
+
+/**
+ * The program with `only` subcommand, where argv names one (`mindgw serve …`); else with every
+ * subcommand and its options, as `--help` shows them (and the docs' test reads them).
+ */
+export async function cliProgram(only?: string): Promise<Command> {
   const program = new Command("mindgw")
     .description("LLM inference gateway: OpenAI and Anthropic APIs, providers and outbound workers")
     .version(VERSION, "-v, --version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
-  registerServe(program);
-  registerWorker(program);
-  registerKeys(program);
-  registerAudit(program);
-  registerTail(program);
-  registerTenants(program);
-  registerShadow(program);
-  registerConfig(program);
-  registerModels(program);
-  registerVersion(program);
+  const names = only !== undefined && Object.hasOwn(SUBCOMMANDS, only) ? [only] : Object.keys(SUBCOMMANDS);
+  const registers = await Promise.all(names.map((name) => SUBCOMMANDS[name]?.()));
+  for (const register of registers) register?.(program);
   return program;
 }
 
 /** Parses argv and runs one subcommand; returns the exit code instead of exiting. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = cliProgram();
+  // argv[2]: the subcommand, where one is named first (`mindgw serve`); else a flag or nothing.
+  const program = await cliProgram(argv[2]);
   for (const command of program.commands) command.exitOverride();
   program.hook("preAction", (_program, command) =>
     onClosedOutput(SERVERS.has(command.name()) ? "ignore" : "end"),

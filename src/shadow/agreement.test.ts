@@ -1,8 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { agreementOf, normalise, similarity } from "./agreement.ts";
 import { type Answer, AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
+import { loadSchemaCheck } from "./schema-check.ts";
 import { shadowRecordSchema } from "./shadow-api-schema.ts";
+
+// Ajv is loaded before a schema is judged (agreement.ts, `agreementReady`), as the runner does.
+beforeAll(loadSchemaCheck);
 
 const text = (t: string, finish: string | null = "stop"): Answer => ({ text: t, toolCalls: [], finish });
 

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Answer } from "./answer.ts";
 import { vectorAgreement } from "./embedding-vectors.ts";
-import { satisfiesSchema } from "./schema-check.ts";
+import { loadSchemaCheck, satisfiesSchema, schemaCheckLoaded } from "./schema-check.ts";
 import type { ShadowAgreement } from "./shadow-api-schema.ts";
 
 const NON_ASCII = /[^\0-\x7f]/;
@@ -87,6 +87,16 @@ function structuredOutput(request: JsonObject): { schema: unknown } | null {
 }
 
 /**
+ * What `agreementOf` must wait for before it compares the answers to this request: Ajv, loaded on
+ * the first request that gives a JSON schema (schema-check.ts). Undefined when nothing: no schema,
+ * or Ajv loaded already.
+ */
+export function agreementReady(request: JsonObject): Promise<void> | undefined {
+  if (schemaCheckLoaded() || structuredOutput(request)?.schema === undefined) return undefined;
+  return loadSchemaCheck();
+}
+
+/**
  * The text parses as JSON and, where the request gave a schema, satisfies it in full. Null where
  * the schema cannot be judged (see schema-check.ts): not measured, rather than a weaker check
  * (its top-level keys, say) passed off as the schema's.
@@ -127,6 +137,7 @@ const NONE: ShadowAgreement = {
  * How far two answers to the same request agree. Null answers (a side failed) give no
  * measures; each measure is null where it does not apply (tools when neither called one).
  * Embeddings are compared as vectors (embedding-vectors.ts): exact and similarity, nothing else.
+ * A request that gives a JSON schema is compared once `agreementReady` has settled.
  */
 export function agreementOf(
   request: JsonObject,

@@ -1,6 +1,7 @@
 import { messageOf } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ShadowStore } from "../storage/storage.ts";
+import { agreementReady } from "./agreement.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import type { FinishedPair } from "./shadow-pair.ts";
 import { answerOf, pairFacts, type RecordRules, shadowRecord } from "./shadow-record.ts";
@@ -75,9 +76,30 @@ export function createPairBatches(options: PairBatchOptions): PairBatches {
     );
   };
 
+  /** Ajv's load, where a queued pair's request gives a JSON schema and it is not loaded yet. */
+  const agreementWait = () => {
+    for (const pair of queue) {
+      const ready = agreementReady(pair.request.body);
+      if (ready) return ready;
+    }
+    return undefined;
+  };
+
   const flush = () => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
+    // Compared once it is loaded, the pairs still queued (a load that fails drops them, said as a
+    // write that failed). Tracked as a write, so that a close waits for it.
+    const waiting = agreementWait();
+    if (waiting) {
+      const pairs = queue.length;
+      const dropOnFailure = (error: unknown) => {
+        queue.length = 0;
+        throw error;
+      };
+      save(waiting.then(flush, dropOnFailure), () => pairs);
+      return;
+    }
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH);
       const rules = options.rules();

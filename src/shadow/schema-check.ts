@@ -1,4 +1,5 @@
 import type { default as Ajv, ValidateFunction } from "ajv";
+import { onDemand } from "../core/on-demand.ts";
 
 /**
  * Full JSON Schema validation of structured output, for the shadow's "schema validity" measure.
@@ -27,27 +28,44 @@ function draftOf(schema: object): Draft {
   return "2020-12";
 }
 
+/**
+ * Ajv (~300 KB of code with its formats), loaded with `import()` before the first schema a shadow
+ * pair gives is judged (agreement.ts, `agreementReady`) rather than at start: a gateway whose
+ * shadows never see a JSON schema does not read it (docs/BENCHMARKS-HISTORY.md, session 46).
+ */
+const ajvLibrary = onDemand("Ajv", "agreementReady", async () => {
+  const [draft07, draft2019, draft2020, formats, draft06] = await Promise.all([
+    import("ajv"),
+    import("ajv/dist/2019.js"),
+    import("ajv/dist/2020.js"),
+    import("ajv-formats"),
+    import("ajv/dist/refs/json-schema-draft-06.json"),
+  ]);
+  const classes: Record<Draft, typeof Ajv> = {
+    "draft-07": draft07.default,
+    "2019-09": draft2019.default,
+    "2020-12": draft2020.default,
+  };
+  return { classes, addFormats: formats.default, draft06: draft06.default };
+});
+
+/** Loads Ajv, once; every schema check waits for it first. */
+export const loadSchemaCheck = ajvLibrary.load;
+export const schemaCheckLoaded = ajvLibrary.loaded;
+
 const compilers = new Map<Draft, Ajv>();
 
 /**
- * Ajv for a draft, loaded and set up on the first schema of it judged rather than at start: a
- * gateway whose shadows never see a JSON schema does not hold it (docs/BENCHMARKS-HISTORY.md, idle
- * RSS). Not strict: providers accept keywords Ajv does not know (OpenAI's `strict`, vendor `x-…`).
- * Formats are checked (date-time, email, uuid…), unknown ones ignored.
+ * Ajv for a draft, set up on the first schema of it judged. Not strict: providers accept keywords
+ * Ajv does not know (OpenAI's `strict`, vendor `x-…`). Formats are checked (date-time, email,
+ * uuid…), unknown ones ignored. A `NotLoadedError` before `loadSchemaCheck`.
  */
 function schemaCompiler(draft: Draft): Ajv {
   const made = compilers.get(draft);
   if (made) return made;
-  const { default: Compiler } = (
-    draft === "draft-07"
-      ? require("ajv")
-      : draft === "2019-09"
-        ? require("ajv/dist/2019.js")
-        : require("ajv/dist/2020.js")
-  ) as typeof import("ajv");
-  const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
-  const ajv = new Compiler({ strict: false, allErrors: false, logger: false, validateSchema: true });
-  if (draft === "draft-07") ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json"));
+  const { classes, addFormats, draft06 } = ajvLibrary.get();
+  const ajv = new classes[draft]({ strict: false, allErrors: false, logger: false, validateSchema: true });
+  if (draft === "draft-07") ajv.addMetaSchema(draft06);
   addFormats(ajv);
   compilers.set(draft, ajv);
   return ajv;
@@ -66,12 +84,14 @@ function validatorFor(schema: unknown): ValidateFunction | null {
     compiled.set(text, cached);
     return cached;
   }
+  // A fresh parse, so Ajv's schema cache never holds the caller's object; `pattern`s removed,
+  // since a client's regular expression run on the gateway's event loop could stall it.
+  const fresh = withoutPatterns(JSON.parse(text)) as object;
+  // Outside the catch: Ajv not loaded yet is the gateway's mistake, not a schema it cannot judge.
+  const compiler = schemaCompiler(draftOf(fresh));
   let validate: ValidateFunction | null;
   try {
-    // A fresh parse, so Ajv's schema cache never holds the caller's object; `pattern`s removed,
-    // since a client's regular expression run on the gateway's event loop could stall it.
-    const fresh = withoutPatterns(JSON.parse(text)) as object;
-    validate = schemaCompiler(draftOf(fresh)).compile(fresh);
+    validate = compiler.compile(fresh);
   } catch {
     validate = null;
   }
@@ -89,7 +109,7 @@ function validatorFor(schema: unknown): ValidateFunction | null {
 
 /**
  * Does `value` satisfy `schema`? Null when the schema cannot be judged (not an object, over the
- * size bound, or not compilable).
+ * size bound, or not compilable). Ajv is loaded first (`loadSchemaCheck`).
  */
 export function satisfiesSchema(schema: unknown, value: unknown): boolean | null {
   const validate = validatorFor(schema);

@@ -21,6 +21,7 @@ import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
+import { agreementReady } from "./agreement.ts";
 import { createRingReader } from "./message-ring.ts";
 import { failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
@@ -34,6 +35,7 @@ import type {
   ThreadPrimary,
   ThreadRules,
   WireBytes,
+  WireCopy,
 } from "./shadow-thread-protocol.ts";
 
 declare const self: Worker;
@@ -225,6 +227,15 @@ function handle({ request, bytes }: { request: ShadowThreadRequest; bytes: reado
   }
 }
 
+/** Ajv's load, where a copy's pair gives a JSON schema and it is not loaded yet. */
+function agreementWait(copies: readonly WireCopy[]): Promise<void> | undefined {
+  for (const copy of copies) {
+    const ready = copy.pair && agreementReady(copy.pair.facts.format);
+    if (ready) return ready;
+  }
+  return undefined;
+}
+
 /** How the thread has the price catalogue its rules read (pricing/catalogue-on-demand.ts). */
 export interface ThreadCatalogue {
   /** Is it loaded, if these providers need it? */
@@ -288,6 +299,10 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
     const unpacked = unpack(event.data);
     if (!unpacked) return;
     const { request } = unpacked;
+    // A pair whose request gives a JSON schema is compared with Ajv, loaded first, in a turn of its
+    // own that the copies wait behind (agreement.ts).
+    const ajvLoad = agreementWait(request.copies);
+    if (ajvLoad) void turns.take(() => ajvLoad, false);
     const next = request.rules;
     if (next === undefined || catalogue.ready(next.prices.providers))
       void turns.take(() => {

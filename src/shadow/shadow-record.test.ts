@@ -1,8 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { makeRecord } from "../audit/audit-fixture.ts";
 import { configSchema } from "../config/config-schema.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { answered } from "./read-copy.ts";
+import { loadSchemaCheck } from "./schema-check.ts";
 import {
   answerOf,
   type PrimaryFacts,
@@ -11,6 +12,9 @@ import {
   type RecordRules,
   shadowRecord,
 } from "./shadow-record.ts";
+
+// Ajv is loaded before a schema is judged (agreement.ts, `agreementReady`), as the runner does.
+beforeAll(loadSchemaCheck);
 
 const config = configSchema.parse({
   providers: [{ name: "twin", type: "openai", base_url: "http://127.0.0.1:1/v1" }],

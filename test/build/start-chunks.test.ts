@@ -36,31 +36,61 @@ const bundled = (async () => {
   if (!result.success) throw new Error(result.logs.join("\n"));
 })();
 
-/**
- * The files of packages (node_modules) whose code the chunks read as `entry` starts hold (the
- * entry's chunk and those it imports statically), by their source maps.
- */
-async function packageFilesReadAtStart(entry = "main.js"): Promise<string[]> {
+/** What the chunks read as `entries` start (those chunks and the ones they import statically) hold. */
+interface ReadAtStart {
+  /** The files of packages (node_modules) whose code they hold, by their source maps. */
+  readonly packageFiles: string[];
+  /** Our own files whose code they hold, as under src/. */
+  readonly ownFiles: string[];
+  /** The runtime's own modules they import (`node:http`, `bun:sqlite`…), each as written there. */
+  readonly builtins: Set<string>;
+}
+
+/** The sources a chunk holds, by its source map. */
+const sourcesOf = (chunk: string) =>
+  (JSON.parse(readFileSync(join(out, `${chunk}.map`), "utf8")) as { sources: string[] }).sources;
+
+async function readAtStart(entries: readonly string[]): Promise<ReadAtStart> {
   await bundled;
   const read = new Set<string>();
-  const files: string[] = [];
-  const next = [entry];
+  const packageFiles: string[] = [];
+  const ownFiles: string[] = [];
+  const builtins = new Set<string>();
+  const next = [...entries];
   for (let chunk = next.pop(); chunk !== undefined; chunk = next.pop()) {
     if (read.has(chunk)) continue;
     read.add(chunk);
     const code = readFileSync(join(out, chunk), "utf8");
     next.push(...staticImports(code).map((imported) => join(dirname(chunk), imported)));
-    const { sources } = JSON.parse(readFileSync(join(out, `${chunk}.map`), "utf8")) as { sources: string[] };
-    for (const source of sources) {
+    for (const [, builtin] of code.matchAll(
+      /(?:import|export)\s*(?:[^"'()]*?from\s*)?["']((?:node:|bun:)?[a-z_/]+)["']/g,
+    ))
+      if (builtin) builtins.add(builtin.replace(/^node:/, ""));
+    for (const source of sourcesOf(chunk)) {
       const file = source.match(/node_modules\/(.+)$/)?.[1];
-      if (file) files.push(file);
+      const own = source.match(/(?:^|\/)src\/(.+)$/)?.[1];
+      if (file) packageFiles.push(file);
+      else if (own) ownFiles.push(own);
     }
   }
-  return files;
+  return { packageFiles, ownFiles, builtins };
 }
 
-test("on the embedded defaults the executable reads none of the price catalogue, YAML or OpenTelemetry's whole core at start; Elysia and zod it does", async () => {
-  const atStart = await packageFilesReadAtStart();
+/**
+ * What `mindgw serve` reads as it starts: main.js, and the chunk of the one subcommand it runs
+ * (cli/run-cli.ts imports it by its name in argv), each with what it imports statically.
+ */
+async function serveReadsAtStart(): Promise<ReadAtStart> {
+  await bundled;
+  // Chunks have source maps; the assets copied beside them (Swagger UI's) do not.
+  const chunks = [...new Bun.Glob("**/*.js.map").scanSync(out)].map((map) => map.slice(0, -".map".length));
+  const serve = chunks.find((chunk) => sourcesOf(chunk).some((source) => source.endsWith("cli/serve.ts")));
+  if (serve === undefined) throw new Error("no chunk holds cli/serve.ts");
+  return readAtStart(["main.js", serve]);
+}
+
+test("on the embedded defaults the executable reads none of the price catalogue, YAML, Ajv or OpenTelemetry's whole core at start; Elysia and zod it does", async () => {
+  const atStart = (await serveReadsAtStart()).packageFiles;
   const of = (pattern: RegExp) => atStart.filter((file) => pattern.test(file));
   expect(of(/^elysia\//).length).toBeGreaterThan(0);
   expect(of(/^zod\//).length).toBeGreaterThan(0);
@@ -69,12 +99,42 @@ test("on the embedded defaults the executable reads none of the price catalogue,
   // The hot path's samplers (built-in-samplers.ts) read a few of core's ES modules, tree-shaken; a
   // `require()` reads its CommonJS build whole, every semantic convention with it.
   expect(of(/^@opentelemetry\/(core|semantic-conventions)\/.*\.cjs$/)).toEqual([]);
-  for (const lazy of ["@opentelemetry/sdk-node", "gpt-tokenizer", "ink", "jose"])
+  // Ajv judges a shadow pair's JSON schema (shadow/schema-check.ts): loaded before the first one.
+  for (const lazy of [
+    "@opentelemetry/sdk-node",
+    "gpt-tokenizer",
+    "ink",
+    "jose",
+    "ajv",
+    "ajv-formats",
+    "fast-uri",
+  ])
     expect(of(new RegExp(`^${lazy}/`))).toEqual([]);
 });
 
 test("the shadow thread reads no price catalogue as it starts: it loads it when its rules name a provider the catalogue prices", async () => {
-  const atStart = await packageFilesReadAtStart("shadow/shadow-thread.js");
+  const atStart = (await readAtStart(["shadow/shadow-thread.js"])).packageFiles;
   expect(atStart.length).toBeGreaterThan(0);
   expect(atStart.filter((file) => file.startsWith("@pydantic/genai-prices/"))).toEqual([]);
+});
+
+test("on the embedded defaults the executable reads none of Bun's node:http, node:https or node:stream at start: the upstream client over them is imported on its first call", async () => {
+  const { builtins } = await serveReadsAtStart();
+  expect(builtins.has("bun:sqlite")).toBe(true);
+  for (const unused of ["http", "https", "stream"]) expect(builtins.has(unused)).toBe(false);
+});
+
+test("`mindgw serve` reads none of the other subcommands' code at start: each is imported when it is run", async () => {
+  const { ownFiles } = await serveReadsAtStart();
+  expect(ownFiles).toContain("cli/serve.ts");
+  const others = [
+    "worker",
+    "keys/keys-command",
+    "audit-command",
+    "tail",
+    "tenants-command",
+    "shadow-command",
+  ];
+  for (const other of [...others, "config-command", "models-command", "dollars"])
+    expect(ownFiles).not.toContain(`cli/${other}.ts`);
 });

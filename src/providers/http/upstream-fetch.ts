@@ -1,11 +1,25 @@
 import { availableParallelism } from "node:os";
 import { signalOnly } from "./call-cancel.ts";
 import { createLeanFetch, type FetchFunction, type LeanFetch } from "./http1/lean-fetch.ts";
-import { nodeFetch } from "./node-fetch.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "./read-bounded.ts";
 import type { StreamFunction } from "./streamed-answer.ts";
 import { createLeanThread, type LeanThread, threadable } from "./thread/lean-thread-client.ts";
 import type { AnswerFunction } from "./whole-answer.ts";
+
+/**
+ * `node:http`'s fetch (node-fetch.ts), imported on its first call: its module makes keep-alive
+ * agents as it loads, which read Bun's own `node:http`, `node:https` and `node:stream` into every
+ * start, where the calls that take it are few (https past half of native `fetch`'s limit, `off`)
+ * and a gateway on the embedded defaults makes none (docs/BENCHMARKS-HISTORY.md, session 46).
+ */
+let loadedNodeFetch: FetchFunction | undefined;
+const nodeFetchOnDemand: FetchFunction = (input, init) =>
+  loadedNodeFetch
+    ? loadedNodeFetch(input, init)
+    : import("./node-fetch.ts").then(({ nodeFetch }) => {
+        loadedNodeFetch = nodeFetch;
+        return nodeFetch(input, init);
+      });
 
 /** Bun's default for concurrent native `fetch` requests per process. */
 const BUN_DEFAULT_FETCH_LIMIT = 256;
@@ -117,7 +131,7 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   // A call with a cancel hook (the worker's: call-cancel.ts) reaches the clients that know only
   // signals with the hook's signal; the lean client takes the hook itself.
   const native = signalOnly(nativeFetch);
-  const fallback = signalOnly(options.fallback ?? nodeFetch);
+  const fallback = signalOnly(options.fallback ?? nodeFetchOnDemand);
   const threshold = Math.max(1, Math.floor((options.nativeLimit ?? nativeFetchLimit()) / 2) - 8);
   const mode = options.lean ?? leanMode();
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });

@@ -1,7 +1,7 @@
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { configFingerprint } from "./config-fingerprint.ts";
-import type { NodeConfig, NodeEntry } from "./node-directory.ts";
+import type { NodeConfig, NodeEntry } from "./node-entry.ts";
 
 /** A node whose config fingerprint differs from this node's. */
 export interface ConfigDisagreement {

@@ -1,6 +1,6 @@
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import type { NodeEntry } from "./node-directory.ts";
+import type { NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 export const EVENTS_CHANNEL = "mgw:events";

@@ -12,7 +12,7 @@ import {
   STORED_PATH,
   type StoredRequest,
 } from "./forward-endpoint.ts";
-import { FORWARD_VERSION, type NodeEntry } from "./node-directory.ts";
+import { FORWARD_VERSION, type NodeEntry } from "./node-entry.ts";
 
 /** How this node reaches another over HTTP: its `fetch`, and the cluster secret each request carries. */
 export interface PeerHttp {

@@ -17,7 +17,7 @@ import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { fakeWorker } from "../workers/testing/fake-worker.ts";
 import { type ForwardRequest, forwardRefusal } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
-import type { NodeEntry } from "./node-directory.ts";
+import type { NodeEntry } from "./node-entry.ts";
 import { listedDirectory } from "./testing/listed-directory.ts";
 
 // The calling node's side of forwarding, with the directory as last read and the other nodes

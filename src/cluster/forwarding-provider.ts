@@ -23,7 +23,8 @@ import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
 import { type PeerWorker, takesCall } from "./directory-workers.ts";
 import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
 import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
-import { LINK_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
+import type { NodeDirectory } from "./node-directory.ts";
+import { LINK_VERSION, type NodeEntry } from "./node-entry.ts";
 import type { PeerLinks } from "./peer-link.ts";
 
 export interface ForwardingOptions {

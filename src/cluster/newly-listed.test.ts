@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { NewlyListed } from "./newly-listed.ts";
-import type { NodeEntry } from "./node-directory.ts";
+import type { NodeEntry } from "./node-entry.ts";
 
 type Listed = NodeEntry["workers"][number];
 

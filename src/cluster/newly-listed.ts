@@ -1,5 +1,5 @@
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
-import type { NodeEntry } from "./node-directory.ts";
+import type { NodeEntry } from "./node-entry.ts";
 
 /** The models a worker on another node has newly begun to serve: the node holding it, its name and tenant. */
 export interface NewlyServed {

@@ -3,7 +3,8 @@ import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RELEASE } from "../core/build-commit.ts";
-import { NodeDirectory, type NodeDirectoryOptions, type NodeEntry } from "./node-directory.ts";
+import { NodeDirectory, type NodeDirectoryOptions } from "./node-directory.ts";
+import type { NodeEntry } from "./node-entry.ts";
 import { RedisLink } from "./redis-link.ts";
 
 let redis: RedisServer;

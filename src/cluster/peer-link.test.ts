@@ -18,7 +18,7 @@ import { silentLog, type WorkerLog } from "../workers/worker-log.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
-import { LINK_VERSION, type NodeEntry } from "./node-directory.ts";
+import { LINK_VERSION, type NodeEntry } from "./node-entry.ts";
 import { PeerLink, PeerLinks } from "./peer-link.ts";
 import { listedDirectory } from "./testing/listed-directory.ts";
 

@@ -1,5 +1,6 @@
 import { modelsOn, nodesServing, whyNoneOn } from "../directory-workers.ts";
-import type { NodeDirectory, NodeEntry } from "../node-directory.ts";
+import type { NodeDirectory } from "../node-directory.ts";
+import type { NodeEntry } from "../node-entry.ts";
 
 /** What forwarding reads of the node directory, over a fixed list of other nodes, read as NodeDirectory reads it. */
 export function listedDirectory(

@@ -1,0 +1,58 @@
+import type { WorkerSummary } from "../audit/gateway-event.ts";
+
+/** What one node publishes about itself every heartbeat. */
+export interface NodeEntry {
+  id: string;
+  /** `cluster.advertise_url`: where other nodes forward requests for its workers. */
+  url: string;
+  at: number;
+  /**
+   * The workers whose connections this node holds, with their load and tenant (absent: a node from
+   * before tenants had workers, whose workers no caller's tenant is routed to), and whether each
+   * drains: then no node chooses it for a new call (absent: it does not, or its node is of a
+   * release that did not say).
+   */
+  workers: (Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi" | "draining"> &
+    Partial<Pick<WorkerSummary, "tenant">> & {
+      /**
+       * Connected here no longer (closed by its stopping node, or its predecessor's under the same
+       * id): listed, draining, only so that its models read as draining until it registers
+       * elsewhere; no node reads a stored response through it.
+       */
+      closed?: true;
+    })[];
+  /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
+  config?: NodeConfig;
+  /**
+   * The forward format the node takes (forward-endpoint.ts): 2 names the worker and carries the
+   * client's headers, query and body text; 3 the caller's tenant. Absent: a node from before,
+   * which refuses those fields, so during a rolling upgrade it is sent the first format.
+   */
+  forwardVersion?: number;
+  /** The peer link this node serves (link-endpoint.ts); absent: none, forwards go over HTTP. */
+  linkVersion?: number;
+  /**
+   * The build the node runs (`0.1.0+1a2b3c4`, as `mindgw version` says it), so a rolling upgrade's
+   * mixed releases show; absent: a node of a release that did not say.
+   */
+  release?: string;
+  /** Someone reads this node's live event stream: the other nodes relay their requests to it (event-relay.ts). */
+  watching?: boolean;
+  /**
+   * The node stops (`publishDraining`): its workers are listed, all draining, only so that no node
+   * reads their models as served nowhere. It counts as no live node (the limits' share while Redis
+   * is away, `/readyz`, the nodes gauge). Absent: it does not, or its node is of a release that
+   * did not say.
+   */
+  stopping?: boolean;
+}
+
+/** The forward format this build takes and publishes. */
+export const FORWARD_VERSION = 3;
+/** The peer link this build serves and opens (`/cluster/v1/link`). */
+export const LINK_VERSION = 1;
+
+export interface NodeConfig {
+  version: number;
+  fingerprint: string;
+}

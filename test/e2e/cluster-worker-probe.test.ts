@@ -81,5 +81,8 @@ test("a new worker on another node for a model whose breaker its only worker ope
   await waitFor("n2 to read good on n1", async () => (await listedOnN1()) === 1);
   // Before: 503 no_route_available until n2's cooldown passed (n1's own breaker was never opened).
   expect((await ask()).status).toBe(200);
-  expect(calling.stdout.all + calling.stderr.all).toContain("a worker registered for its model on node n1");
+  // An info line is written with its batch, a moment after: waited for, not read at once.
+  await waitFor("n2's half-open line", () =>
+    (calling.stdout.all + calling.stderr.all).includes("a worker registered for its model on node n1"),
+  );
 }, 90_000);

@@ -133,9 +133,10 @@ describe("a worker key whose models change", () => {
       expect((await setModels(workerKey.id, ["*-w"])).status).toBe(200);
       expect(await listed()).toMatchObject({ id: registered, models: ["llama-w", "qwen-w"] });
       expect((await ask("qwen-w")).status).toBe(200);
-      expect(f.gw.stdout.all + f.gw.stderr.all).toContain(
-        "worker's key no longer permits some of its models: they are no longer routed to it",
-      );
+      // Log lines reach the pipe a moment after the answers: waited for, not read at once.
+      const logged = (line: string) =>
+        waitFor(line, () => (f.gw.stdout.all + f.gw.stderr.all).includes(line));
+      await logged("worker's key no longer permits some of its models: they are no longer routed to it");
       // Narrowed to none of them: drained (nothing in flight, so at once), then refused as at
       // registration (no_models); the worker stops.
       expect((await setModels(workerKey.id, ["gpt-*"])).status).toBe(200);
@@ -145,9 +146,7 @@ describe("a worker key whose models change", () => {
         "none of the offered models is permitted for this key",
       );
       expect(await listed()).toBeUndefined();
-      expect(f.gw.stdout.all + f.gw.stderr.all).toContain(
-        "worker's key permits none of its models any more: it drains, then is refused",
-      );
+      await logged("worker's key permits none of its models any more: it drains, then is refused");
     } finally {
       await worker.stop("SIGKILL");
     }

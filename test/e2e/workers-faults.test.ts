@@ -297,7 +297,10 @@ describe("workers: faults", () => {
       await waitForWorkers(gw.url, adminKey, ["a", "b", "c-fixed"]);
       const served = await ask();
       expect(served.status).toBe(200);
-      expect(gw.stdout.all + gw.stderr.all).toContain("route breaker half-open: its next request probes it");
+      // An info line is written with its batch, a moment after: waited for, not read at once.
+      await waitFor("the breaker's half-open line", () =>
+        (gw.stdout.all + gw.stderr.all).includes("route breaker half-open: its next request probes it"),
+      );
     } finally {
       await broken.stop("SIGKILL");
       await fixed?.stop("SIGKILL");

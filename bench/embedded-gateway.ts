@@ -14,11 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createKeyAdmin } from "../src/auth/key-admin.ts";
-import type { Principal } from "../src/auth/principal.ts";
 import { parseConfig } from "../src/config/load-config.ts";
 import { createGateway } from "../src/gateway/create-gateway.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.ts";
+import { FIXED_PRINCIPAL } from "./fixed-principal.ts";
 import { armGcProbe } from "./gc-probe.ts";
 
 const { values } = parseArgs({
@@ -37,17 +37,6 @@ const onOff = (name: string, v: string | undefined): boolean => {
 };
 const authOn = onOff("auth", values.auth);
 const auditOn = onOff("audit", values.audit);
-
-/** What `--auth off` answers for every request: may use everything, counted against nothing. */
-const fixedPrincipal: Principal = Object.freeze({
-  keyId: "bench-fixed",
-  name: "bench",
-  tenant: "default",
-  role: "admin",
-  models: Object.freeze(["*"]),
-  limits: Object.freeze({}),
-  via: "key",
-});
 
 const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-embedded-"));
 const config = parseConfig({
@@ -69,7 +58,7 @@ const gateway = await createGateway({
   config,
   storage,
   logger: silentLogger,
-  ...(authOn ? {} : { auth: async () => fixedPrincipal }),
+  ...(authOn ? {} : { auth: async () => FIXED_PRINCIPAL }),
   ...(auditOn ? {} : { recordAudit: false }),
 });
 const address = gateway.listen("127.0.0.1", Number(values.port));

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Principal } from "../src/auth/principal.ts";
+import { FIXED_PRINCIPAL } from "./fixed-principal.ts";
 import { spread } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -46,17 +46,6 @@ const { openSqliteStorage } = (await import(
   join(src, "storage/sqlite/sqlite-storage.ts")
 )) as typeof import("../src/storage/sqlite/sqlite-storage.ts");
 
-/** Every request allowed, counted against nothing: the bench measures scrapes, not auth. */
-const principal: Principal = Object.freeze({
-  keyId: "bench-fixed",
-  name: "bench",
-  tenant: "default",
-  role: "admin",
-  models: Object.freeze(["*"]),
-  limits: Object.freeze({}),
-  via: "key",
-});
-
 const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-scrape-"));
 const config = parseConfig({
   server: { host: "127.0.0.1", port: 0 },
@@ -80,7 +69,7 @@ const quiet = () => {};
 const gateway = await createGateway({
   config,
   storage: openSqliteStorage(config.storage.path),
-  auth: async () => principal,
+  auth: async () => FIXED_PRINCIPAL,
   logger: {
     debug: quiet,
     warn: quiet,

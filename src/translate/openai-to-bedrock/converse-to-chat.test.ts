@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { finishOrFailure } from "../../testing/finish-or-failure.ts";
 import { collect, jsonFixture, payloads } from "../fixtures/load-fixture.ts";
 import { translateStream } from "../stream/stream-driver.ts";
 import { converseResponseToChat } from "./converse-response-to-chat.ts";
@@ -154,22 +155,11 @@ describe("Converse → chat", () => {
     const told: string[] = [];
     const read = (stopReason: string | null, content: object[] = [said]): string => {
       const answered = { output: { message: { role: "assistant", content } }, stopReason, usage };
-      try {
-        const chat = converseResponseToChat(answered, "m", "c", 1, (field, reason) =>
-          told.push(`${field} ${reason}`),
-        ) as { choices: Array<{ finish_reason: string }> };
-        return chat.choices[0]?.finish_reason ?? "";
-      } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
-        expect([error.status, error.code, error.retryable, error.countsAgainstRoute]).toEqual([
-          502,
-          "upstream_error",
-          true,
-          false,
-        ]);
-        expect(error.usage).toMatchObject({ inputTokens: 30, outputTokens: 4 });
-        return `502: ${error.message}`;
-      }
+      return finishOrFailure(
+        () =>
+          converseResponseToChat(answered, "m", "c", 1, (field, reason) => told.push(`${field} ${reason}`)),
+        { inputTokens: 30, outputTokens: 4 },
+      );
     };
     // StopReason of the Bedrock Runtime API (Converse, ConverseStream's messageStop), every value.
     const table: Array<[string, string]> = [

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { Usage } from "../../core/usage.ts";
+import { finishOrFailure } from "../../testing/finish-or-failure.ts";
 import { messagesRequestToChat } from "../anthropic-to-openai/messages-request-to-chat.ts";
 import { nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
@@ -491,24 +492,14 @@ describe("Gemini → chat", () => {
       usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 3 },
     });
     const told: string[] = [];
-    const read = (reason: string, parts: object[] = [said]): string => {
-      try {
-        const chat = geminiResponseToChat(ended(reason, parts), "g", "c", 1, (field, why) =>
-          told.push(`${field} ${why}`),
-        ) as { choices: Array<{ finish_reason: string }> };
-        return chat.choices[0]?.finish_reason ?? "";
-      } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
-        expect([error.status, error.code, error.retryable, error.countsAgainstRoute]).toEqual([
-          502,
-          "upstream_error",
-          true,
-          false,
-        ]);
-        expect(error.usage).toMatchObject({ inputTokens: 10, outputTokens: 3 });
-        return `502: ${error.message}`;
-      }
-    };
+    const read = (reason: string, parts: object[] = [said]): string =>
+      finishOrFailure(
+        () =>
+          geminiResponseToChat(ended(reason, parts), "g", "c", 1, (field, why) =>
+            told.push(`${field} ${why}`),
+          ),
+        { inputTokens: 10, outputTokens: 3 },
+      );
     const failed = (words: string, reason: string) => `502: ${words} (Gemini finishReason ${reason})`;
     // FinishReason of google-genai's types (the Gemini API's and Vertex AI's), in its order.
     const table: Array<[string, string]> = [

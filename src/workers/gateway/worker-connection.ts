@@ -131,7 +131,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     registry.drain(to);
     const timer = setTimeout(() => refuse(to), drainMs);
     retiring = timer;
-    // Idle after a `recall`, this drain is over: a later one set its own.
+    // Called off (`recall`), this drain ends nothing when the worker goes idle; a later narrowing sets its own.
     to.whenIdle(() => {
       if (retiring === timer) refuse(to);
     });

@@ -16,7 +16,11 @@ export const serverConfigSchema = z.strictObject({
    * 0 is no bound elsewhere, and an unbounded body would let any caller fill the memory.
    */
   max_body: size("10MB", 1024),
-  /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
+  /**
+   * How long in-flight requests may run after SIGTERM before the process exits anyway; and what a
+   * connected worker whose key is narrowed to none of its models is given to finish its own before
+   * it is refused (docs/worker-protocol.md).
+   */
   drain_timeout: duration("30s"),
   /**
    * Client requests served at once (streams count until they end); the next one gets 503

@@ -31,10 +31,13 @@ export interface GatewayWorkers {
   /**
    * Mounts `GET /workers/connect` (only while `workers.enabled`); each upgrade goes through
    * `guard` and is admitted by the config version current then (`RuntimeSnapshot.workerAdmission`).
+   * `drainMs`: what a worker whose key narrows to none of its models is given to finish, read as
+   * it narrows (`server.drain_timeout`).
    */
   endpoint(
     guard: WorkerGuard,
     admission: () => AdmitOptions,
+    drainMs: () => number,
     sessions?: KeySessions,
   ): ReturnType<typeof workerEndpoint>;
 }
@@ -127,11 +130,12 @@ export function buildWorkers(
       servesModel: (model, tenant) => registry.serves(model, tenant),
       models: (tenant) => registry.models(tenant),
     },
-    endpoint: (guard, admission, sessions) =>
+    endpoint: (guard, admission, drainMs, sessions) =>
       workerEndpoint({
         registry,
         guard,
         admission,
+        drainMs,
         log,
         ...(sessions ? { sessions } : {}),
         maxMessageBytes: config.workers.max_message,

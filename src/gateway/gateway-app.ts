@@ -69,6 +69,7 @@ export function gatewayApp(parts: GatewayAppParts) {
             workers.endpoint(
               workerGuard(frontDoor.guard),
               () => runtime.current.workerAdmission,
+              () => runtime.current.config.server.drain_timeout,
               auth.sessions,
             ),
           ]

@@ -288,6 +288,43 @@ describe("one runtime snapshot per config version", () => {
     );
     expect(await metrics.text()).toContain(`\nmindgw_config_version ${version}\n`);
   });
+
+  test("a model a reload removes leaves /metrics, its alias's series and its route's with it; the models it keeps count on", async () => {
+    const scrape = async () =>
+      (
+        await (
+          await gateway.handle(
+            new Request("http://localhost/metrics", { headers: { authorization: `Bearer ${adminKey}` } }),
+          )
+        ).text()
+      )
+        .split("\n")
+        .filter((line) => line.startsWith("mindgw_requests_total{"));
+    const gone = { name: "gone", aliases: ["gone-latest"], routes: [{ provider: "b", model: "up" }] };
+    const kept = configOf("a", 1);
+    reload(configOf("a", 1, { models: [...kept.models, gone] }));
+    for (const model of ["gone", "gone-latest", "m"]) {
+      const answer = await chat(model);
+      expect(answer.status).toBe(200);
+      await auditOf(answer);
+    }
+    // Counted as each request's record is made: waited for, not read at once.
+    const before = await waitForValue("the three answers counted", async () => {
+      const lines = await scrape();
+      return lines.filter((line) => line.includes('status_class="2xx"')).length >= 3 ? lines : undefined;
+    });
+    expect(before.filter((line) => line.includes('model="gone-latest"'))).toEqual([
+      'mindgw_requests_total{front_door="chat",model="gone-latest",provider="b",status_class="2xx"} 1',
+    ]);
+    expect(before.filter((line) => line.includes('model="gone"')).length).toBeGreaterThan(1);
+    const servedM = before.find((line) =>
+      line.includes('front_door="chat",model="m",provider="a",status_class="2xx"'),
+    );
+    reload(kept);
+    const after = await scrape();
+    expect(after.filter((line) => /model="gone(-latest)?"/.test(line))).toEqual([]);
+    expect(after).toContain(servedM as string);
+  });
 });
 
 describe("what a reload retires and what refuses it", () => {

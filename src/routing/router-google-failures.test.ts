@@ -233,6 +233,37 @@ describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no em
   });
 });
 
+describe("a Gemini turn that ended for want of a thought signature (MISSING_THOUGHT_SIGNATURE): the request's history, not chance", () => {
+  const missingSignature = () =>
+    Response.json({
+      candidates: [{ content: { role: "model" }, finishReason: "MISSING_THOUGHT_SIGNATURE" }],
+    });
+
+  test("is not sent to the same route again, whatever routing.retries says; the next route is tried, no breaker hears of it", async () => {
+    const a = gemini("a", missingSignature);
+    const b = gemini("b", missingSignature);
+    const config = twoRoutes({ retries: 2, circuit_breaker: { failures: 1, cooldown: "1m" } });
+    const { router, health } = routerFor(config, [a, b]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "the request lacks a thought signature the model needs (Gemini finishReason MISSING_THOUGHT_SIGNATURE)",
+    ]);
+    // One call a route, where a malformed function call is asked three times on each.
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    expect([health.isOpen("a/ma"), health.isOpen("b/mb")]).toEqual([false, false]);
+  });
+
+  test("a healthy next route answers", async () => {
+    const a = gemini("a", missingSignature);
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+});
+
 describe("a FAILED_PRECONDITION about the request (a fileData file not ACTIVE) is the caller's 400", () => {
   test("not sent again, no other route tried, the breaker does not hear of it", async () => {
     const notActive = () =>

@@ -38,15 +38,20 @@ export function gatewaySources(parts: {
   };
 }
 
-/** The label values `config` bounds: its models' names, their routes' and shadows' providers, its tenants. */
+/**
+ * The label values `config` bounds: its models' names and aliases, their routes' and shadows'
+ * providers, its tenants, its providers.
+ */
 export function configuredLabels(config: Config): ConfiguredLabels {
   return {
     models: config.models.map((entry) => ({
       model: entry.name,
+      aliases: entry.aliases,
       providers: [...new Set(entry.routes.map((route) => route.provider))],
       shadowProvider: entry.shadow?.provider,
     })),
     tenants: config.tenants.map((tenant) => tenant.name),
+    providers: config.providers.map((provider) => provider.name),
   };
 }
 

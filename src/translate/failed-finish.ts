@@ -18,6 +18,12 @@ export interface FinishReasons {
   readonly field: string;
   readonly answers: Readonly<Record<string, FinishReason>>;
   readonly failures: Readonly<Record<string, string>>;
+  /**
+   * Failures the request itself fixes, not chance: the same route meets them again for the same
+   * request (Gemini's MISSING_THOUGHT_SIGNATURE, a history without the signature it needs), so no
+   * retry of the route is spent on them; the next route is tried as for any other failure.
+   */
+  readonly sameEveryTime?: ReadonlySet<string>;
 }
 
 /** What a turn wrote by its finish: an unknown reason after some text or a tool call is an answer. */
@@ -28,8 +34,9 @@ export interface TurnOutput {
 /**
  * The failure a turn's finish reason says, if it says one. Never an empty `stop` (a failed tool
  * call would look like a finished empty answer): a retryable 502 and, once a stream has begun, its
- * error event. Such a finish is stochastic, and asking again is the usual remedy: the same route
- * is tried again under `routing.retries`, then the next. Mostly the caller's own tools or prompt
+ * error event. Such a finish is mostly stochastic, and asking again is the usual remedy: the same
+ * route is tried again under `routing.retries`, then the next (one of `sameEveryTime`: the next
+ * route at once). Mostly the caller's own tools or prompt
  * bring it on, so the route's breaker does not count it (two such prompts must not take the route
  * from every caller). The vendor billed the turn: its usage rides on the failure.
  */
@@ -56,6 +63,7 @@ export function finishFailure(
     code: "upstream_error",
     message: `${failure} (${reasons.field} ${known ? reason : clippedReason(reason)})`,
     retryable: true,
+    ...(known && reasons.sameEveryTime?.has(reason) ? { sameRouteAgain: false } : {}),
     countsAgainstRoute: false,
     ...(billed ? { usage: billed } : {}),
   });

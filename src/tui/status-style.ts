@@ -21,8 +21,8 @@ export const HEARTBEAT_STALE_MS = 45_000;
  * one, then leaving); its heartbeat late; or ok.
  */
 export function workerHealth(worker: WorkerRow, now: number): { label: string; colour: Colour } {
-  if (worker.gone === "lost") return { label: "lost", colour: "red" };
-  if (worker.gone === "left") return { label: "left", colour: "gray" };
+  if (worker.gone?.how === "lost") return { label: "lost", colour: "red" };
+  if (worker.gone?.how === "left") return { label: "left", colour: "gray" };
   const age = now - worker.lastHeartbeatAt;
   if (age >= HEARTBEAT_STALE_MS) return { label: `stale ${Math.round(age / 1000)}s`, colour: "red" };
   if (worker.draining === true) return { label: "draining", colour: "yellow" };

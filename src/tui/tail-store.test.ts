@@ -122,7 +122,7 @@ describe("TailStore", () => {
     store.apply(tail({ type: "worker.connected", at: T0, worker: worker({ id: "3", name: "c" }) }));
     expect(store.workers().map((w) => [w.name, w.gone])).toEqual([
       ["a", null],
-      ["b", "lost"],
+      ["b", { how: "lost", reason: "gone" }],
       ["c", null],
     ]);
   });
@@ -150,9 +150,9 @@ describe("TailStore", () => {
     );
     store.apply(tail({ type: "worker.lost", at: T0, worker: older, reason: "connection closed (1000)" }));
     expect(store.workers().map((w) => [w.name, w.gone, w.inFlight])).toEqual([
-      ["a", "left", 0],
-      ["b", "lost", 0],
-      ["c", "lost", 0],
+      ["a", { how: "left", reason: "connection closed (1000 drained)" }, 0],
+      ["b", { how: "lost", reason: "heartbeat timeout" }, 0],
+      ["c", { how: "lost", reason: "connection closed (1000)" }, 0],
     ]);
     expect(store.version).toBeGreaterThan(before);
     store.setWorkers([]);
@@ -174,7 +174,7 @@ describe("TailStore", () => {
     store.apply(tail({ type: "worker.connected", at: T0, worker: d }));
     store.setWorkers([a, b, c], sentAt);
     expect(store.workers().map((w) => [w.name, w.gone, w.draining])).toEqual([
-      ["a", "left", true],
+      ["a", { how: "left", reason: "drained" }, true],
       ["b", null, true],
       ["c", null, undefined],
       ["d", null, undefined],

@@ -47,8 +47,15 @@ export interface ReceivedCounts {
 export const receivedSince = (now: ReceivedCounts, before: ReceivedCounts, withAdmin: boolean): number =>
   now.traffic - before.traffic + (withAdmin ? now.admin - before.admin : 0);
 
-/** How a worker the pane still shows went: lost, or left once its drain was over (`drained`). */
-export type WorkerGone = "lost" | "left";
+/**
+ * How a worker the pane still shows went: lost, or left once its drain was over (`drained`), and
+ * why, in the gateway's words (`worker.lost`'s reason: its key permits none of its models, key
+ * revoked, heartbeat timeout…), as the web UI's Workers page says it.
+ */
+export interface WorkerGone {
+  readonly how: "lost" | "left";
+  readonly reason: string;
+}
 
 /** A worker as the pane shows it; one gone (null while connected) until the next workers refresh drops it. */
 export interface WorkerRow extends TailWorker {
@@ -140,7 +147,7 @@ export class TailStore {
         this.workerMap.set(event.worker.id, {
           ...event.worker,
           inFlight: 0,
-          gone: event.drained === true ? "left" : "lost",
+          gone: { how: event.drained === true ? "left" : "lost", reason: event.reason },
         });
         return;
       // A restart-only edit is not applied: say so, not "reloaded" alone. The fields come first,

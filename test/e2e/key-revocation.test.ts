@@ -151,4 +151,54 @@ describe("a worker key whose models change", () => {
       await worker.stop("SIGKILL");
     }
   });
+
+  test("narrowed to none of its models while a call runs, then widened before that call ends: the drain is called off, the worker serves on, on the same connection", async () => {
+    const workerKey = await createKey(f.gw, { name: "undone", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: f.gw.url,
+      token: workerKey.key,
+      upstream: `${f.fake.url}/v1`,
+      name: "gpu-3",
+      models: ["llama-u"],
+    });
+    const listed = async () => (await listWorkers(f.gw.url, f.adminKey)).find((w) => w.name === "gpu-3");
+    const held = new AbortController();
+    try {
+      const registered = await waitFor("the worker to register", async () => (await listed())?.id);
+      // A call the fake upstream holds until the caller leaves: the drain has something to wait for.
+      const holding = fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody("llama-u", "undone [[fake:hang]]"),
+        signal: held.signal,
+      }).catch(() => undefined);
+      await waitFor("the call in flight", async () => ((await listed())?.inFlight === 1 ? true : undefined));
+      expect((await setModels(workerKey.id, ["gpt-*"])).status).toBe(200);
+      expect(await listed()).toMatchObject({ id: registered, draining: true });
+      expect((await setModels(workerKey.id, ["*-u"])).status).toBe(200);
+      expect(await listed()).toMatchObject({ id: registered, models: ["llama-u"], draining: false });
+      held.abort();
+      await holding;
+      await waitFor("the held call to end", async () =>
+        (await listed())?.inFlight === 0 ? true : undefined,
+      );
+      // Its call's end is no drain's end now: still connected, and answering.
+      const answered = await fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody("llama-u"),
+      });
+      expect(answered.status).toBe(200);
+      expect(await listed()).toMatchObject({ id: registered, draining: false });
+      expect(worker.proc.exitCode).toBeNull();
+      await waitFor("the call-off logged", () =>
+        (f.gw.stdout.all + f.gw.stderr.all).includes(
+          "worker's key permits some of its models again: its drain is called off",
+        ),
+      );
+    } finally {
+      held.abort();
+      await worker.stop("SIGKILL");
+    }
+  });
 });

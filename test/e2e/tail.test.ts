@@ -258,7 +258,7 @@ describe("mindgw tail in a terminal", () => {
     });
   }, 30_000);
 
-  test("a worker that drains reads `draining` in the workers pane, in yellow, its call still counted; once it has left, never `lost`", async () => {
+  test("a worker that drains reads `draining` in the workers pane, in yellow, its call still counted; once it has left, never `lost`, and why in place of its models", async () => {
     const token = await createKey(gw.url, adminKey, { name: "leaving-token", role: "worker" });
     const leaving = spawnWorker({
       gateway: gw.url,
@@ -299,8 +299,9 @@ describe("mindgw tail in a terminal", () => {
         expect(
           await waitFor("gpu-b to exit, drained", () => leaving.proc.exitCode ?? undefined, 20_000),
         ).toBe(0);
-        // Gone as it said it would: `left`, not red, until the pane's next refresh drops it.
-        const paneRow = /gpu-b\s+m4\s+\d+\/8 .*/;
+        // Gone as it said it would: `left`, not red, and why in place of its models (as the web
+        // UI's Workers page says it), until the pane's next refresh drops it.
+        const paneRow = /gpu-b\s+.*\d+\/8 .*/;
         const seen = new Set<string>();
         await waitFor(
           "gpu-b dropped from the pane at its next refresh",
@@ -317,6 +318,11 @@ describe("mindgw tail in a terminal", () => {
         );
         const red = `${String.fromCharCode(27)}[31m`;
         expect([...seen].filter((row) => row.includes("lost") || row.includes(red))).toEqual([]);
+        const colourless = (row: string) =>
+          row.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
+        expect([...seen].map(colourless)).toContainEqual(
+          expect.stringMatching(/gpu-b\s+connection closed \(1000 drained\)\s+0\/8 left/),
+        );
       });
     } finally {
       holding.abort();

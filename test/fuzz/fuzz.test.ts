@@ -248,6 +248,7 @@ describe("fuzz", () => {
         identity: { role: "worker", credential: "key", name: "fuzz", tenant: "default", models: ["*"] },
         transport: { send: () => {}, close: (code) => void closes.push(code) },
         log: () => {},
+        drainMs: () => 30_000,
         maxMessageBytes: 64 * 1024,
       });
       connection.message('{"type":"register","v":2,"name":"w","version":"1","models":["m"],"concurrency":2}');

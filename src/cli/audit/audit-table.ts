@@ -1,5 +1,6 @@
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { callerLabel } from "../../audit/caller-label.ts";
+import { dollars } from "../dollars.ts";
 import { type Column, textTable } from "../text-table.ts";
 
 const dash = (value: string | number | null) => (value === null || value === "" ? "-" : String(value));
@@ -15,7 +16,7 @@ const columns = (withApp: boolean): Column<AuditRecord>[] => [
   ["ROUTE", (r) => dash(r.route)],
   ["MS", (r) => r.latencyMs.toFixed(1)],
   ["TOKENS", (r) => `${r.inputTokens}/${r.outputTokens}`],
-  ["COST", (r) => (r.costUsd === 0 ? "-" : r.costUsd.toFixed(6))],
+  ["COST", (r) => (r.costUsd === 0 ? "-" : dollars(r.costUsd))],
   ["ERROR", (r) => dash(r.errorClass)],
   ["REQUEST", (r) => r.requestId],
 ];

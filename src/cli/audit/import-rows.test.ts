@@ -68,7 +68,7 @@ test("rows a stop's own write stored are said as possibly owed, saved beside the
     importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
   );
   expect(out).toStartWith(
-    "imported 2 rows, 2 already stored; their cost, $0.500000, added to 1 spend total\npossibly owed: $0.500000, the cost of the 2 rows already stored, not added:",
+    "imported 2 rows, 2 already stored; their cost, $0.5000, added to 1 spend total\npossibly owed: $0.5000, the cost of the 2 rows already stored, not added:",
   );
   expect(await spent()).toBeCloseTo(0.5, 9);
   const side = out.match(/to add it: mindgw audit import (\S+) --spend-stored/)?.[1] as string;
@@ -78,7 +78,7 @@ test("rows a stop's own write stored are said as possibly owed, saved beside the
     importRows(side, config, { spend: true, spendStored: true, skipBad: false }),
   );
   expect(added).toBe(
-    "imported 0 rows, 2 already stored; their cost and the stored rows', $0.500000, added to 1 spend total\n",
+    "imported 0 rows, 2 already stored; their cost and the stored rows', $0.5000, added to 1 spend total\n",
   );
   expect(await spent()).toBeCloseTo(1, 9);
 });
@@ -97,7 +97,7 @@ test("importing an ordinary file again says its rows were imported before: nothi
   const { dir, config, file } = await imported("mindgw.db.unwritten-2026-12-05T04-22-03.357Z.ndjson", []);
   const options = { spend: true, spendStored: false, skipBad: false };
   expect(await printed(() => importRows(file, config, options))).toBe(
-    "imported 4 rows, 0 already stored; their cost, $1.000000, added to 1 spend total\n",
+    "imported 4 rows, 0 already stored; their cost, $1.0000, added to 1 spend total\n",
   );
   expect(await printed(() => importRows(file, config, options))).toBe(
     "imported 0 rows, 4 already stored; no spend to add\n4 rows already stored (imported before): nothing to add\n",
@@ -110,7 +110,7 @@ test("an input that cannot say where it came from (renamed, standard input) is r
   const out = await printed(() =>
     importRows(file, config, { spend: true, spendStored: false, skipBad: false }),
   );
-  expect(out).toContain("possibly owed: $1.000000");
+  expect(out).toContain("possibly owed: $1.0000");
   expect(out).toContain("--spend-stored");
 });
 
@@ -140,7 +140,7 @@ test("a rotated key's rows add their cost to its chain's total, never under the 
   await before.close();
   expect(
     await printed(() => importRows(file, config, { spend: true, spendStored: false, skipBad: false })),
-  ).toBe("imported 4 rows, 0 already stored; their cost, $1.000000, added to 1 spend total\n");
+  ).toBe("imported 4 rows, 0 already stored; their cost, $1.0000, added to 1 spend total\n");
   const after = openSqliteStorage(path);
   try {
     expect(await after.spend.total("key_0")).toBeCloseTo(1, 9);

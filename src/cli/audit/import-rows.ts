@@ -10,6 +10,7 @@ import type { Config } from "../../config/config-schema.ts";
 import { messageOf } from "../../core/describe-error.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { namingStorage, openConfigStore } from "../config-store.ts";
+import { dollars } from "../dollars.ts";
 import { UsageError } from "../exit-code.ts";
 import { keyChains, spendOf } from "./import-spend.ts";
 import { possiblyOwed } from "./possibly-owed.ts";
@@ -99,5 +100,5 @@ async function addSpend(storage: Storage, done: AuditImport, config: Config, opt
   }
   const cost = spent.reduce((sum, record) => sum + record.costUsd, 0);
   const whose = options.spendStored ? "their cost and the stored rows'" : "their cost";
-  return `; ${whose}, $${cost.toFixed(6)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
+  return `; ${whose}, ${dollars(cost)}, added to ${deltas.size === 1 ? "1 spend total" : `${deltas.size} spend totals`}`;
 }

@@ -2,6 +2,7 @@ import { basename, dirname, resolve } from "node:path";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { saveUnwrittenRows } from "../../audit/unwritten-rows.ts";
 import { messageOf } from "../../core/describe-error.ts";
+import { dollars } from "../dollars.ts";
 
 /**
  * A file a stop saved with rows its hung write may have stored (unwritten-rows.ts names it
@@ -32,7 +33,7 @@ export function possiblyOwed(file: string, held: readonly AuditRecord[], at: Dat
   if (unwrittenInput(file)) return `\n${held.length} rows already stored (imported before): nothing to add`;
   const cost = held.reduce((sum, record) => sum + record.costUsd, 0);
   if (cost <= 0) return "";
-  const said = `possibly owed: $${cost.toFixed(6)}, the cost of the ${held.length} rows already stored, not added: if the stop's own write stored them (this file's first import, and the stop's spend flush failed), no total holds it; if an import stored them, it was added then`;
+  const said = `possibly owed: ${dollars(cost)}, the cost of the ${held.length} rows already stored, not added: if the stop's own write stored them (this file's first import, and the stop's spend flush failed), no total holds it; if an import stored them, it was added then`;
   // A side file saved before holds just these rows: it is the one to add them from.
   if (basename(file).includes(".already-stored-"))
     return `\n${said}; to add it: mindgw audit import ${resolve(file)} --spend-stored (with this -c)`;

@@ -42,6 +42,7 @@ export function adminPaths() {
     "/admin/api/keys": {
       get: {
         ...tag,
+        operationId: "list_keys",
         summary: "List keys (never their secrets), newest first; one page with `limit`, else all",
         parameters: [
           { name: "tenant", in: "query", schema: { type: "string" } },
@@ -65,6 +66,7 @@ export function adminPaths() {
       },
       post: {
         ...tag,
+        operationId: "create_key",
         summary: "Create a key; the plain key is in this answer only",
         requestBody: {
           required: true,
@@ -81,6 +83,7 @@ export function adminPaths() {
     "/admin/api/keys/{id}": {
       get: {
         ...tag,
+        operationId: "get_key",
         summary: "Show a key",
         description:
           "By id, that key; by name, the newest active key of it (none active: the newest of any status).",
@@ -91,6 +94,7 @@ export function adminPaths() {
     "/admin/api/keys/{id}/revoke": {
       post: {
         ...tag,
+        operationId: "revoke_key",
         summary: "Revoke a key, or every active key of a name",
         description:
           "By id, that key (again: the same answer). By name, every active key of it among those the caller manages: during a rotation's grace window the old key and its successor share the name, and both are revoked. The answer is the newest key revoked, with `revoked`: every key revoked, newest first. Active keys of the name in several tenants (only an admin outside every tenant sees that) are refused, 409, nothing revoked: revoke each by id, or the name in one tenant (`tenant`).",
@@ -109,6 +113,7 @@ export function adminPaths() {
     "/admin/api/keys/{id}/rotate": {
       post: {
         ...tag,
+        operationId: "rotate_key",
         summary: "Rotate a key; the old one works for `grace` more",
         description:
           "By name, the newest active key of it. The new key has the old one's settings as they are when the old key's end is set: a limits change made to the old key while it rotates is the new key's too. A revoke of the old key meanwhile: 409, the new key revoked with it, nothing rotated.",
@@ -123,6 +128,7 @@ export function adminPaths() {
     "/admin/api/keys/{id}/limits": {
       post: {
         ...tag,
+        operationId: "set_key_limits",
         summary:
           "Change an active key's models, rpm, tpm, budget or expiry; what is left out stays, null lifts a limit",
         description:
@@ -138,6 +144,7 @@ export function adminPaths() {
     "/admin/api/audit": {
       get: {
         ...tag,
+        operationId: "query_audit",
         summary: "Query the audit log, newest first, a page at a time",
         description: READ_SCOPE,
         parameters: queryParameters(auditQuerySchema),
@@ -147,6 +154,7 @@ export function adminPaths() {
     "/admin/api/audit/export": {
       get: {
         ...tag,
+        operationId: "export_audit",
         summary: "Export the audit log (NDJSON or CSV), streamed",
         description: READ_SCOPE,
         parameters: [
@@ -168,6 +176,7 @@ export function adminPaths() {
     "/admin/api/events": {
       get: {
         ...tag,
+        operationId: "events",
         summary: "Live events (what `mindgw tail` reads)",
         description:
           "Admin role: every tenant's requests, workers and config changes (`config.reloaded`, `config.restart_required`, `config.rejected`, and `config.restored` when an edit undoes a rejected or restart-only one); an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403. A finished request's record never carries its bodies: with `audit.bodies` on they are in its audit row alone, redacted (`/admin/api/audit?bodies=true`).",
@@ -183,6 +192,7 @@ export function adminPaths() {
     "/admin/api/status": {
       get: {
         ...tag,
+        operationId: "status",
         summary: "Config version, reload errors, audit health, workers",
         responses: { "200": json("Status"), ...adminErrors },
       },
@@ -190,6 +200,7 @@ export function adminPaths() {
     "/admin/api/workers": {
       get: {
         ...tag,
+        operationId: "list_workers",
         summary: "Connected workers and their load",
         responses: { "200": json("Workers"), ...adminErrors },
       },

@@ -5,6 +5,7 @@ import { streamsAnswer } from "../whole-answer-only.ts";
 import { jsonSchemaOf } from "./json-schema.ts";
 import { modelPaths } from "./model-paths.ts";
 import { errorResponses, ref, requestId } from "./openapi-responses.ts";
+import { operationIdOf } from "./operation-id.ts";
 import { helloPath } from "./operator-paths.ts";
 import { responsesPaths, responsesWebSocketOperation } from "./responses-paths.ts";
 import type { DocumentedFront } from "./served-surface.ts";
@@ -50,8 +51,7 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
   return {
     tags: tagsOf(front, dialect),
     summary,
-    // An app's operations are its own: the same operation under two apps needs two ids.
-    operationId: front.app ? `${front.app.name}.${operation}` : operation,
+    operationId: operationIdOf(front, operation),
     description:
       "Routed to the model's upstreams; the answer is the upstream's, in this route's dialect (translated when the upstream speaks the other one). Only the fields shown are checked by the gateway; every other field is passed on.",
     parameters: traceHeaders,
@@ -98,11 +98,11 @@ export function clientPaths(front: DocumentedFront): Record<string, Record<strin
   Object.assign(paths, modelPaths(front, tagsOf(front, "openai", "anthropic")));
   if (front.dialect !== "anthropic") {
     const tags = tagsOf(front, "openai");
-    Object.assign(paths, responsesPaths(front.prefix, tags));
+    Object.assign(paths, responsesPaths(front, tags));
     const responses = `${front.prefix}/v1/responses`;
-    paths[responses] = { ...paths[responses], get: responsesWebSocketOperation(tags) };
+    paths[responses] = { ...paths[responses], get: responsesWebSocketOperation(front, tags) };
   }
   // The root's probe is served whatever the apps (operator-paths.ts).
-  if (front.app && front.dialect === "anthropic") Object.assign(paths, helloPath(front.prefix));
+  if (front.app && front.dialect === "anthropic") Object.assign(paths, helloPath(front));
   return paths;
 }

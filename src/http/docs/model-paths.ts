@@ -2,6 +2,7 @@ import type { Dialect } from "../../core/dialect.ts";
 import { anthropicModelInfo, anthropicModelsQuerySchema } from "../anthropic-model-list.ts";
 import { type JsonSchema, queryParameters } from "./json-schema.ts";
 import { ERRORS, errorResponses, json, ref } from "./openapi-responses.ts";
+import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront } from "./served-surface.ts";
 
 // `GET /v1/models` and `/v1/models/{id}`: at the root one pair of paths for both SDKs, each
@@ -137,6 +138,7 @@ export function modelPaths(front: DocumentedFront, tags: readonly string[]) {
     [`${front.prefix}/v1/models`]: {
       get: {
         tags,
+        operationId: operationIdOf(front, "list_models"),
         summary: "The models this key may use",
         description: `${shape.description} ${shape.listing}`,
         ...(listParameters.length > 0 ? { parameters: listParameters } : {}),
@@ -146,6 +148,7 @@ export function modelPaths(front: DocumentedFront, tags: readonly string[]) {
     [`${front.prefix}/v1/models/{id}`]: {
       get: {
         tags,
+        operationId: operationIdOf(front, "retrieve_model"),
         summary:
           "One model this key may use (`models.retrieve`): a configured name, or one a glob entry routes",
         description: `${shape.description} The id is the rest of the path, percent-decoded; it may hold a slash (\`meta-llama/Llama-3.1-8B\`). A model that is not routed or not this key's is the same 404 \`model_not_found\` (\`not_found_error\` in Anthropic's shape).`,

@@ -1,16 +1,18 @@
 import { adminErrors, errorResponses, json } from "./openapi-responses.ts";
-import type { ServedSurface } from "./served-surface.ts";
+import { operationIdOf } from "./operation-id.ts";
+import type { DocumentedFront, ServedSurface } from "./served-surface.ts";
 
 const tag = { tags: ["Operations"] };
 
 /**
- * Anthropic's connection probe under `base` (client-probes.ts): at the root, and under each app
+ * Anthropic's connection probe under `front` (client-probes.ts): at the root, and under each app
  * whose `frontdoor` is `anthropic`.
  */
-export const helloPath = (base: string) => ({
-  [`${base}/api/hello`]: {
+export const helloPath = (front: DocumentedFront) => ({
+  [`${front.prefix}/api/hello`]: {
     get: {
       ...tag,
+      operationId: operationIdOf(front, "hello"),
       summary: "Anthropic's connection probe (Claude Code opens its connection with it); also HEAD",
       description: "Answered as Anthropic's API answers it: no credential, no audit row.",
       security: [],
@@ -18,6 +20,7 @@ export const helloPath = (base: string) => ({
     },
     head: {
       ...tag,
+      operationId: operationIdOf(front, "hello_head"),
       summary: "Anthropic's connection probe, as Claude Code sends it",
       security: [],
       responses: { "200": { description: "Hello (no body)" } },
@@ -29,6 +32,7 @@ const metricsPath = {
   "/metrics": {
     get: {
       ...tag,
+      operationId: "metrics",
       summary: "Prometheus metrics (an admin key outside every tenant; or `metrics.listen` without a key)",
       responses: {
         "200": {
@@ -45,6 +49,7 @@ const workersPath = {
   "/workers/connect": {
     get: {
       tags: ["Workers"],
+      operationId: "worker_connect",
       summary: "WebSocket upgrade for `mindgw worker` (worker role)",
       description:
         "Control frames are JSON text messages, response bodies binary chunk frames, several frames may share one binary batch message (docs/worker-protocol.md): the gateway sends `GatewayFrame`s, the worker `WorkerFrame`s. Both control frame schemas are in `components.schemas`.",
@@ -63,16 +68,25 @@ const workersPath = {
 /** Probes, and the metrics and the worker tunnel's upgrade where the config serves them. */
 export function operatorPaths(surface: ServedSurface) {
   return {
-    "/healthz": { get: { ...tag, summary: "Liveness", security: [], responses: { "200": json("Alive") } } },
+    "/healthz": {
+      get: {
+        ...tag,
+        operationId: "healthz",
+        summary: "Liveness",
+        security: [],
+        responses: { "200": json("Alive") },
+      },
+    },
     "/readyz": {
       get: {
         ...tag,
+        operationId: "readyz",
         summary: "Readiness (503 while draining or while audit storage is down)",
         security: [],
         responses: { "200": json("Ready"), "503": json("Not ready") },
       },
     },
-    ...helloPath(""),
+    ...helloPath({ prefix: "" }),
     ...(surface.metrics ? metricsPath : {}),
     ...(surface.workers ? workersPath : {}),
   };

@@ -1,5 +1,7 @@
 import type { JsonSchema } from "./json-schema.ts";
 import { errorResponses, json, ref } from "./openapi-responses.ts";
+import { operationIdOf } from "./operation-id.ts";
+import type { DocumentedFront } from "./served-surface.ts";
 
 /** The compaction's body in `components.schemas`. */
 export const COMPACT_REQUEST = "ResponsesCompactRequest";
@@ -28,8 +30,10 @@ export const compactRequestSchema = (responsesRequest: JsonSchema): JsonSchema =
  * stored answers 404, exactly like an unknown id; one an upstream answered natively is read and
  * deleted where it is held, and that upstream's answer is relayed as it came.
  */
-export function responsesPaths(prefix: string, tags: readonly string[]) {
+export function responsesPaths(front: DocumentedFront, tags: readonly string[]) {
+  const { prefix } = front;
   const tag = { tags };
+  const id = (name: string) => ({ operationId: operationIdOf(front, name) });
   const idParam = {
     name: "id",
     in: "path",
@@ -48,6 +52,7 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
     [`${prefix}/v1/responses/{id}`]: {
       get: {
         ...tag,
+        ...id("retrieve_response"),
         summary: "A stored Responses API answer",
         parameters: [idParam],
         responses: {
@@ -57,6 +62,7 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
       },
       delete: {
         ...tag,
+        ...id("delete_response"),
         summary: "Delete a stored Responses API answer",
         parameters: [idParam],
         responses: {
@@ -68,6 +74,7 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
     [`${prefix}/v1/responses/{id}/input_items`]: {
       get: {
         ...tag,
+        ...id("list_input_items"),
         summary: "The input items of a stored Responses API answer",
         description:
           "Everything the response was given, earlier turns of its chain included, paged as OpenAI's API pages it: newest first unless `order=asc`, `limit` items (1–100, default 20) after the item `after` (or just before `before`), `has_more` when more follow. Every item has an id; a message's content is a list of parts. An invalid parameter is a 400 naming it. When an upstream holds the response, the whole query string is passed to it.",
@@ -117,6 +124,7 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
     [`${prefix}/v1/responses/compact`]: {
       post: {
         ...tag,
+        ...id("compact_response"),
         summary: "Compact a conversation into one `compaction` item",
         // The same operation as `POST /v1/responses` (responses-routes.ts): the same body schema, in its own words.
         description:
@@ -148,8 +156,9 @@ export function responsesPaths(prefix: string, tags: readonly string[]) {
  * messages are no HTTP exchange; they are described here in words, the turn's body being the
  * `POST`'s.
  */
-export const responsesWebSocketOperation = (tags: readonly string[]) => ({
+export const responsesWebSocketOperation = (front: DocumentedFront, tags: readonly string[]) => ({
   tags,
+  operationId: operationIdOf(front, "responses_websocket"),
   summary: "The Responses API's WebSocket mode",
   description: [
     "Upgrade to a WebSocket with the same credentials as a `POST` (`Authorization: Bearer` or `x-api-key`); a refused upgrade is the HTTP error below, as the `POST` would answer it. Without `Upgrade: websocket`, 426.",

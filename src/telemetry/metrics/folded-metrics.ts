@@ -51,6 +51,14 @@ export class HistogramCell<L extends string = string> {
     }
   }
 
+  /** Back to no observation and out of its family's list, until its next observation lists it again. */
+  unlist(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+    this.listed = false;
+  }
+
   /** Adds its exposition lines to `lines`, each begun by its family's `heads`. */
   print(heads: HistogramLineHeads, lines: string[]): void {
     this.labelText ??= labelList(this.labels);
@@ -92,6 +100,22 @@ class HistogramLineHeads {
 const withLe = <L extends string>(le: number | string, labels: Labels<L>) =>
   ({ le, ...labels }) as Partial<Record<L, string | number>>;
 
+/**
+ * Takes the cells whose labels are `gone` out of a family's list (in place), each back to no
+ * observation: a family's `reset`, and a reload's `forget`.
+ */
+function unlistCells<C extends { readonly labels: object; unlist(): void }>(
+  cells: C[],
+  gone: (labels: C["labels"]) => boolean,
+): void {
+  let kept = 0;
+  for (const cell of cells) {
+    if (gone(cell.labels)) cell.unlist();
+    else cells[kept++] = cell;
+  }
+  cells.length = kept;
+}
+
 /** A folded family's values are its cells': prom-client's `collect` would set values it never prints. */
 function refuseCollect(config: { name: string; collect?: unknown }): void {
   if (config.collect !== undefined)
@@ -127,6 +151,25 @@ export class FoldedHistogram<L extends string> extends Histogram<L> implements P
   /** The cell for one label set; resolve it once and keep it (each call makes a new one). */
   cell(labels: Labels<L>): HistogramCell<L> {
     return new HistogramCell(labels, this);
+  }
+
+  /**
+   * The series of the label sets that are `gone` leave the exposition (a reload removed what they
+   * count): whoever resolved their cells must drop them too (series-cells.ts), or a new cell for
+   * the same labels would print beside the old one's next observation.
+   */
+  forget(gone: (labels: Labels<L>) => boolean): void {
+    unlistCells(this.cells, gone);
+  }
+
+  /**
+   * `registry.resetMetrics()`: every series leaves the exposition, as prom-client's own families'
+   * do, each cell counting again from nothing at its next observation.
+   */
+  override reset(): void {
+    super.reset();
+    // prom-client's constructor resets too, before this class's fields exist.
+    if (this.cells !== undefined) unlistCells(this.cells, () => true);
   }
 
   list(cell: HistogramCell<L>): void {
@@ -179,6 +222,12 @@ export class CounterCell<L extends string = string> {
     }
   }
 
+  /** See HistogramCell's. */
+  unlist(): void {
+    this.value = 0;
+    this.listed = false;
+  }
+
   /** Its exposition line, under the family's `name`. */
   line(name: string): string {
     this.labelText ??= labelList(this.labels);
@@ -207,6 +256,17 @@ export class FoldedCounter<L extends string> extends Counter<L> implements Print
 
   cell(labels: Labels<L>): CounterCell<L> {
     return new CounterCell(labels, this);
+  }
+
+  /** See FoldedHistogram's. */
+  forget(gone: (labels: Labels<L>) => boolean): void {
+    unlistCells(this.cells, gone);
+  }
+
+  /** See FoldedHistogram's. */
+  override reset(): void {
+    super.reset();
+    if (this.cells !== undefined) unlistCells(this.cells, () => true);
   }
 
   list(cell: CounterCell<L>): void {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
+import type { ConfiguredLabels } from "./metric-sources.ts";
 import { quietSources } from "./testing/quiet-sources.ts";
 
 // The operator docs name every metric the gateway exports, and the dashboard and alert rules
@@ -323,7 +324,7 @@ test("a thousand configured models' series at 0 take a few MB: their counters, n
   expect(metrics).toBeDefined();
 });
 
-test("a scrape reads no config: the shadow routes' series at 0 are of the config at start and each reload since, kept as the request series at 0 are", async () => {
+test("a scrape reads no config: the shadow routes' series at 0 are of the config at start, then of each reload's", async () => {
   let configured = {
     models: [{ model: "m", providers: ["p"], shadowProvider: "sp" }],
     tenants: [] as string[],
@@ -349,18 +350,112 @@ test("a scrape reads no config: the shadow routes' series at 0 are of the config
   expect(atStart).toHaveLength(4 + 1);
   await metrics.scrape();
   expect(reads).toBe(1);
-  // A reload moves the shadow to another provider and model: the new ones' series join the old.
+  // A reload moves the shadow to another provider and model: the new ones' series take the old ones' place.
   configured = { models: [{ model: "n", providers: ["p"], shadowProvider: "sq" }], tenants: [] };
   metrics.configReloaded("applied");
   const reloaded = await shadowSeries();
   expect(reads).toBe(2);
-  expect(reloaded).toContain('mindgw_shadow_copies_total{provider="sp",outcome="ok"} 0');
   expect(reloaded).toContain('mindgw_shadow_copies_total{provider="sq",outcome="ok"} 0');
-  expect(reloaded).toContain('mindgw_shadow_cost_usd_total{model="m"} 0');
   expect(reloaded).toContain('mindgw_shadow_cost_usd_total{model="n"} 0');
-  expect(reloaded).toHaveLength(2 * (4 + 1));
-  // As the request series of the model the reload dropped are.
+  expect(reloaded).toHaveLength(4 + 1);
+  // As the request series of the model the reload dropped leave.
+  expect(await metrics.scrape()).not.toContain('model="m"');
+});
+
+test("a reload that removes a model, a route, a provider or a tenant takes their series out of the scrape; what it keeps counts on", async () => {
+  let configured: ConfiguredLabels = {
+    models: [
+      { model: "m", aliases: ["m-latest"], providers: ["p", "q"] },
+      { model: "gone", providers: ["p"] },
+    ],
+    tenants: ["team-a", "team-gone"],
+    providers: ["p", "q"],
+  };
+  const metrics = new GatewayMetrics(
+    quietSources({
+      configured: () => configured,
+      tenants: () => configured.tenants.map((name) => ({ name })),
+    }),
+    (model) => model ?? "other",
+  );
+  const served = (model: string, provider: string, tenant: string) =>
+    metrics.requestFinished(
+      {
+        ...priced(tenant),
+        model,
+        route: `provider:${provider}`,
+        status: 200,
+        ttfbMs: 5,
+        inputTokens: 3,
+        outputTokens: 4,
+      },
+      undefined,
+    );
+  served("m", "p", "team-a");
+  served("m", "q", "team-gone");
+  served("m-latest", "p", "team-a");
+  served("gone", "p", "team-a");
+  metrics.requestFinished({ ...priced(null), model: null, route: null, status: 404 }, undefined);
+  metrics.attempted("provider:q", 0.1, undefined);
+  metrics.attemptStarted(
+    { route: "provider:q", vendor: "openai", upstreamModel: "q-1", retry: 1, failover: true },
+    "gone",
+  );
+  const before = await metrics.scrape();
+  expect(before).toContain('model="gone"');
+  expect(before).toContain('provider="q"');
+  expect(before).toContain('tenant="team-gone"');
+
+  // Without the model `gone`, m's route to q, the provider q and the tenant team-gone.
+  configured = {
+    models: [{ model: "m", aliases: ["m-latest"], providers: ["p"] }],
+    tenants: ["team-a"],
+    providers: ["p"],
+  };
+  metrics.configReloaded("applied");
+  const after = await metrics.scrape();
+  expect(after).not.toContain('model="gone"');
+  expect(after).not.toContain('provider="q"');
+  expect(after).not.toContain('tenant="team-gone"');
+  // Kept: the model by its name and its alias, its route that remains, what no config names.
+  expect(after).toContain(
+    'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="2xx"} 1',
+  );
+  expect(after).toContain(
+    'mindgw_requests_total{front_door="chat",model="m-latest",provider="p",status_class="2xx"} 1',
+  );
+  expect(after).toContain(
+    'mindgw_requests_total{front_door="chat",model="other",provider="none",status_class="4xx"} 1',
+  );
+  expect(after).toContain('mindgw_tenant_cost_usd_total{tenant="team-a"} 1.5');
+  // The kept series count on from where they were; the ones it removed, added back, start again.
+  served("m", "p", "team-a");
   expect(await metrics.scrape()).toContain(
-    'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="5xx"} 0',
+    'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="2xx"} 2',
+  );
+  configured = { ...configured, models: [...configured.models, { model: "gone", providers: ["p"] }] };
+  metrics.configReloaded("applied");
+  served("gone", "p", "team-a");
+  const back = (await metrics.scrape()).split("\n").filter((line) => line.includes('model="gone"'));
+  expect(back).toContain(
+    'mindgw_requests_total{front_door="chat",model="gone",provider="p",status_class="2xx"} 1',
+  );
+  expect(back).toContain('mindgw_cost_usd_total{model="gone"} 0.5');
+  // Each series once: a cell forgotten is never printed beside its successor.
+  expect(new Set(back).size).toBe(back.length);
+});
+
+test("registry.resetMetrics() empties the folded families too, and they count again from there", async () => {
+  const metrics = new GatewayMetrics(quietSources(), (model) => model ?? "other");
+  metrics.requestFinished({ ...priced("default"), model: "m", status: 200 }, undefined);
+  expect(await metrics.scrape()).toContain('mindgw_cost_usd_total{model="m"} 0.5');
+  metrics.registry.resetMetrics();
+  const reset = await metrics.scrape();
+  expect(reset).not.toContain('model="m"');
+  metrics.requestFinished({ ...priced("default"), model: "m", status: 200 }, undefined);
+  const again = await metrics.scrape();
+  expect(again).toContain('mindgw_cost_usd_total{model="m"} 0.5');
+  expect(again).toContain(
+    'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="2xx"} 1',
   );
 });

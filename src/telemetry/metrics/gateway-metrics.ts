@@ -4,8 +4,9 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
+import { KeptLabels } from "./kept-labels.ts";
 import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
-import type { MetricSources } from "./metric-sources.ts";
+import type { ConfiguredLabels, MetricSources } from "./metric-sources.ts";
 import { OwnTextRegistry } from "./own-text-registry.ts";
 import { registerScrapedMetrics } from "./scraped-metrics.ts";
 import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
@@ -39,9 +40,8 @@ export class GatewayMetrics {
   /** A finished request's cells, by its labels. */
   private readonly requestCells: RequestCellTable;
   /**
-   * The shadow series made at 0 (`seedConfigured`): kept, as a seeded request series is, through
-   * a reload that drops their route; printed by the scraped shadow counters, which start afresh
-   * each scrape.
+   * The shadow series made at 0 (`seedConfigured`), of the config in force: printed by the
+   * scraped shadow counters, which start afresh each scrape.
    */
   private readonly shadowZeros = { providers: new Set<string>(), models: new Set<string>() };
   private readonly tenantCost: FoldedCounter<"tenant">;
@@ -175,7 +175,8 @@ export class GatewayMetrics {
     // MindgwConfigRejected) would not fire.
     for (const kind of REFUSAL_KINDS) branch(this.refusalCells, kind, this.newRefusal).inc(0);
     for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
-    this.seedConfigured();
+    const configured = sources.configured?.();
+    if (configured) this.seedConfigured(configured);
     registerScrapedMetrics(registers, sources, this.shadowZeros);
   }
 
@@ -188,9 +189,7 @@ export class GatewayMetrics {
    * first request (RequestCellTable `seed`). Unbounded label values (a made-up model is
    * `other`, a worker's name is `workers`) still start at their first event.
    */
-  private seedConfigured(): void {
-    const configured = this.sources.configured?.();
-    if (!configured) return;
+  private seedConfigured(configured: ConfiguredLabels): void {
     for (const { model, providers, shadowProvider } of configured.models) {
       for (const provider of [...providers, "none"])
         for (const frontDoor of MODEL_CALL_FRONT_DOORS)
@@ -288,8 +287,31 @@ export class GatewayMetrics {
 
   configReloaded(result: ReloadResult): void {
     this.reloads.inc({ result });
+    if (result !== "applied") return;
+    const configured = this.sources.configured?.();
+    if (!configured) return;
+    this.forgetUnconfigured(new KeptLabels(configured));
     // The new config's models and tenants: counted from 0 before their first request.
-    if (result === "applied") this.seedConfigured();
+    this.seedConfigured(configured);
+  }
+
+  /**
+   * The series of what the config in force no longer names leave the exposition: a removed
+   * model's (its requests, durations, tokens, spend, failovers), a removed route's requests, a
+   * removed provider's attempts and retries, a removed tenant's spend, a removed shadow's zeros.
+   * Their counts are of nothing that exists, and a process reloaded for months would print every
+   * model it ever had on each scrape. One added back starts from 0, as a new one does.
+   */
+  private forgetUnconfigured(kept: KeptLabels): void {
+    this.requestCells.forget(kept);
+    this.attemptCells.forget(kept);
+    forgetCells(this.retries, this.retryCells, "provider", (provider) => kept.provider(provider));
+    forgetCells(this.failovers, this.failoverCells, "model", (model) => kept.model(model));
+    forgetCells(this.tenantCost, this.tenantCostCells, "tenant", (tenant) => kept.tenant(tenant));
+    // Route labels of removed providers: made again on demand.
+    this.providers.clear();
+    this.shadowZeros.providers.clear();
+    this.shadowZeros.models.clear();
   }
 
   /** The text exposition format. */
@@ -300,4 +322,15 @@ export class GatewayMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** A one-label family's series whose value `kept` refuses: out of the exposition, and their cells out of `cells`. */
+function forgetCells<L extends string>(
+  family: FoldedCounter<L>,
+  cells: Map<string, CounterCell<L>>,
+  label: L,
+  kept: (value: string) => boolean,
+): void {
+  family.forget((labels) => !kept(labels[label]));
+  for (const value of cells.keys()) if (!kept(value)) cells.delete(value);
 }

@@ -43,16 +43,24 @@ export interface MetricSources {
 
 /**
  * What the config names of the labels traffic counts by: each configured model (its `model`
- * label) with the providers its routes go to, and the provider its shadow copies go to.
+ * label, and its aliases', which label a request by the alias) with the providers its routes go
+ * to, and the provider its shadow copies go to. A series of a value a reload's config no longer
+ * names leaves the exposition (kept-labels.ts).
  */
 export interface ConfiguredLabels {
   readonly models: readonly {
     readonly model: string;
+    readonly aliases?: readonly string[] | undefined;
     readonly providers: readonly string[];
     readonly shadowProvider?: string | undefined;
   }[];
   /** The configured tenants' names. */
   readonly tenants: readonly string[];
+  /**
+   * The configured providers' names, whose upstream attempts and retries are counted by provider;
+   * absent, those series are kept through every reload.
+   */
+  readonly providers?: readonly string[];
 }
 
 /** One connected worker, as the worker gauges read it. */

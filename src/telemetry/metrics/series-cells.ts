@@ -1,5 +1,6 @@
 import { branch, newMap } from "./branch.ts";
 import type { CounterCell, FoldedCounter, FoldedHistogram, HistogramCell } from "./folded-metrics.ts";
+import type { KeptLabels } from "./kept-labels.ts";
 
 /** The families a finished request adds to. */
 export interface RequestFamilies {
@@ -86,6 +87,34 @@ export class RequestCellTable {
     this.cell(this.families.cost, `cost\0${model}`, { model }).inc(0);
   }
 
+  /**
+   * A reload's config names no longer some models, or some of a model's routes: their series
+   * leave the exposition, and their cells this table, so that a later request of those labels
+   * (a model added back) starts new ones.
+   */
+  forget(kept: KeptLabels): void {
+    const { requests, duration, ttft, tokens, cost } = this.families;
+    requests.forget((labels) => !kept.route(labels.model, labels.provider));
+    duration.forget((labels) => !kept.model(labels.model));
+    ttft.forget((labels) => !kept.model(labels.model));
+    tokens.forget((labels) => !kept.model(labels.model));
+    cost.forget((labels) => !kept.model(labels.model));
+    for (const byModel of this.byFrontDoor.values())
+      for (const [model, byProvider] of byModel) {
+        if (!kept.model(model)) byModel.delete(model);
+        else
+          for (const provider of byProvider.keys())
+            if (!kept.route(model, provider)) byProvider.delete(provider);
+      }
+    for (const [model, waiting] of this.seeded) {
+      const left = waiting.filter((cell) => kept.route(model, cell.labels.provider));
+      if (left.length > 0) this.seeded.set(model, left);
+      else this.seeded.delete(model);
+    }
+    for (const [key, cell] of this.shared) if (!kept.model(cell.labels.model ?? "")) this.shared.delete(key);
+    this.last = undefined;
+  }
+
   private found(frontDoor: string, model: string, provider: string, status: string): RequestCells {
     const byModel = branch(this.byFrontDoor, frontDoor, newMap);
     const byStatus = branch(branch(byModel, model, newMap), provider, newMap);
@@ -168,6 +197,15 @@ export class AttemptCellTable {
     /** A route's provider label. */
     private readonly providerOf: (route: string) => string,
   ) {}
+
+  /** A reload removed some providers: their series leave the exposition, and their cells this table. */
+  forget(kept: KeptLabels): void {
+    this.count.forget((labels) => !kept.provider(labels.provider));
+    this.duration.forget((labels) => !kept.provider(labels.provider));
+    for (const provider of this.byProvider.keys())
+      if (!kept.provider(provider)) this.byProvider.delete(provider);
+    this.last = undefined;
+  }
 
   of(route: string, outcome: string): AttemptCells {
     const last = this.last;

@@ -12,6 +12,8 @@ import { billedUsage } from "./gemini-usage.ts";
  * lacks, an image it did not make or stopped making for a reason it calls miscellaneous
  * (IMAGE_OTHER: a failure, not a filter), a stop it gives no reason for (OTHER).
  * FINISH_REASON_UNSPECIFIED, which Google says is unused, is one the gateway does not know.
+ * A missing thought signature is the request's history, not chance: asking the same route again
+ * meets it again.
  */
 const GEMINI_FINISH: FinishReasons = {
   field: "Gemini finishReason",
@@ -39,6 +41,7 @@ const GEMINI_FINISH: FinishReasons = {
     IMAGE_OTHER: "the model stopped making an image for an unspecified reason",
     OTHER: "the model stopped for an unspecified reason",
   },
+  sameEveryTime: new Set(["MISSING_THOUGHT_SIGNATURE"]),
 };
 
 /** Gemini finishReason → OpenAI finish_reason; a turn that called tools ends in `tool_calls`. */

@@ -261,8 +261,11 @@ describe("WorkersPane", () => {
         ...worker({ id: "4", name: "gpu4", inFlight: 2, draining: true, lastHeartbeatAt: now - 1000 }),
         gone: null,
       },
-      { ...worker({ id: "5", name: "gpu5", draining: true }), gone: "left" },
-      { ...worker({ id: "3", name: "gpu3" }), gone: "lost" },
+      {
+        ...worker({ id: "5", name: "gpu5", draining: true }),
+        gone: { how: "left", reason: "its key permits none of its models" },
+      },
+      { ...worker({ id: "3", name: "gpu3" }), gone: { how: "lost", reason: "heartbeat timeout" } },
     ];
     const frame =
       render(<WorkersPane workers={workers} now={now} width={100} maxRows={4} />).lastFrame() ?? "";
@@ -271,7 +274,8 @@ describe("WorkersPane", () => {
     expect(text).toMatch(/gpu1\s+llama-3-8b\s+3\/8 ok/);
     expect(text).toMatch(/gpu2\s+a,b\s+1\/8 stale 60s/);
     expect(text).toMatch(/gpu4\s+llama-3-8b\s+2\/8 draining/);
-    expect(text).toMatch(/gpu5\s+llama-3-8b\s+1\/8 left/);
+    // Gone: why, in place of the models it no longer serves (the Workers page's reason).
+    expect(text).toMatch(/gpu5\s+its key permits none of its models\s+1\/8 left/);
     expect(text).toContain("+1 more");
     expect(frame).toContain(`${GREEN}ok`);
     expect(frame).toContain(`${RED}stale`);

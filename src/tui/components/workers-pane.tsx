@@ -13,7 +13,11 @@ export interface WorkersPaneProps {
   visible?: boolean;
 }
 
-/** Connected workers: name, models, in-flight / capacity, and health (draining, heartbeat: status-style.ts). */
+/**
+ * Connected workers: name, models, in-flight / capacity, and health (draining, heartbeat:
+ * status-style.ts). A worker gone (lost, or left) shows why in place of its models, which it no
+ * longer serves.
+ */
 export function WorkersPane({ workers, now, width, maxRows, visible = true }: WorkersPaneProps) {
   if (!visible)
     return (
@@ -37,7 +41,12 @@ export function WorkersPane({ workers, now, width, maxRows, visible = true }: Wo
         const health = workerHealth(worker, now);
         return (
           <Text key={worker.id} wrap="truncate">
-            {fit(worker.name, nameWidth)} {fit(worker.models.join(","), modelsWidth)}{" "}
+            {fit(worker.name, nameWidth)}{" "}
+            {worker.gone ? (
+              <Text dimColor>{fit(worker.gone.reason, modelsWidth)}</Text>
+            ) : (
+              fit(worker.models.join(","), modelsWidth)
+            )}{" "}
             {fit(`${worker.inFlight}/${worker.capacity}`, loadWidth, "right")}{" "}
             <Text color={health.colour}>{health.label}</Text>
           </Text>

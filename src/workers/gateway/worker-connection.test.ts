@@ -38,7 +38,7 @@ function gateway() {
   });
   const sessions = new KeySessions();
   /** A socket upgraded now: its identity is the key as admitted, and it is held under the key (worker-endpoint.ts). */
-  function connect(retireWithinMs?: number) {
+  function connect(drainMs: number | (() => number) = 30_000) {
     const sent: { type: string; id?: string; reason?: string; accepted?: string[] }[] = [];
     const socket = { sent, closedWith: undefined as number | undefined };
     const connection = createWorkerConnection({
@@ -46,7 +46,7 @@ function gateway() {
       identity: KEY,
       log,
       maxMessageBytes: 1 << 20,
-      ...(retireWithinMs !== undefined ? { retireWithinMs } : {}),
+      drainMs: typeof drainMs === "number" ? () => drainMs : drainMs,
       transport: {
         send: (text) => void sent.push(JSON.parse(text)),
         close: (code) => {
@@ -147,6 +147,79 @@ describe("a worker connection and its key's models", () => {
     expect(worker.socket.sent.at(-1)).toEqual(
       expect.objectContaining({ type: "rejected", reason: "no_models" }),
     );
+  });
+});
+
+describe("a worker's key narrowed to none of its models, then widened before its drain ended", () => {
+  test("the drain is called off: the worker is picked again and serves on, on the same connection, never refused", async () => {
+    const { registry, events, logs, connect, narrow } = gateway();
+    const worker = connect();
+    worker.register("gpu", ["llama"]);
+    const open = registry.get("gpu")?.openWhole(request()) as Promise<Response>;
+    const answer = open.then((r) => r.status);
+    narrow([]);
+    expect(registry.pick("llama", "default")).toBeUndefined();
+    narrow(["llama"]);
+    expect(registry.pick("llama", "default")?.name).toBe("gpu");
+    // Its request in flight ends: no longer the end of a drain.
+    const id = worker.lastRequest();
+    worker.frame({ type: "head", id, status: 200, contentType: "application/json" });
+    worker.frame({ type: "end", id });
+    expect(await answer).toBe(200);
+    expect(worker.socket.sent.map((f) => f.type)).not.toContain("rejected");
+    expect(worker.socket.closedWith).toBeUndefined();
+    expect(registry.list()).toMatchObject([{ name: "gpu", models: ["llama"], draining: false }]);
+    expect(events.map((e) => e.type)).toEqual(["worker.connected", "worker.draining", "worker.changed"]);
+    expect(logs.map((l) => l.message)).toContain(
+      "worker's key permits some of its models again: its drain is called off",
+    );
+  });
+
+  test("a second narrowing drains it again, and refuses it at its own deadline", async () => {
+    const { registry, connect, narrow } = gateway();
+    const worker = connect(0);
+    worker.register("gpu", ["llama", "qwen"]);
+    const failure = registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch((e: unknown) => e as GatewayError);
+    narrow([]);
+    narrow(["qwen"]);
+    expect(worker.socket.closedWith).toBeUndefined();
+    expect(registry.list()).toMatchObject([{ models: ["qwen"], draining: false }]);
+    narrow(["gpt-*"]);
+    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    expect(((await failure) as GatewayError).code).toBe("unavailable");
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "no_models" }),
+    );
+  });
+
+  test("a worker that announced its own drain stays draining: a widened key calls off the refusal only", () => {
+    const { registry, connect, narrow } = gateway();
+    const worker = connect();
+    worker.register("gpu", ["llama"]);
+    registry.get("gpu")?.openWhole(request());
+    worker.frame({ type: "drain" });
+    narrow([]);
+    narrow(["*"]);
+    expect(registry.list()).toMatchObject([{ name: "gpu", draining: true }]);
+    expect(worker.socket.closedWith).toBeUndefined();
+  });
+
+  test("the drain lasts what the gateway's drain setting says as the key narrows (server.drain_timeout)", async () => {
+    const { registry, connect, narrow } = gateway();
+    let drainMs = 60_000;
+    const worker = connect(() => drainMs);
+    worker.register("gpu", ["llama"]);
+    registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch(() => {});
+    // A reload shortened it after the worker connected: the narrowing reads it now.
+    drainMs = 0;
+    narrow([]);
+    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
   });
 });
 

@@ -27,13 +27,11 @@ export interface ConnectionDeps {
   window?: number;
   /**
    * How long a worker whose key no longer permits any of its models may still finish what it has
-   * in flight before it is refused (`keyModels`); `RETIRE_WITHIN_MS` unless a test says.
+   * in flight before it is refused (`keyModels`), read as the key narrows: `server.drain_timeout`
+   * of the config version current then, what the gateway's own drain gives a request.
    */
-  retireWithinMs?: number;
+  drainMs: () => number;
 }
-
-/** A worker's own default `--drain-timeout`: what a key's narrowing gives its open requests too. */
-export const RETIRE_WITHIN_MS = 30_000;
 
 /** One socket's state machine: waits for `register`, then hands frames to its tunnel. */
 export interface WorkerConnection {
@@ -52,7 +50,9 @@ export interface WorkerConnection {
    * The key's model allow-list now (an admin changed it while the worker was connected): the
    * worker is routed the models it offered that the list permits from now on. When it permits
    * none of them the worker drains: it is picked for nothing new, what it has in flight runs to its
-   * end (up to `retireWithinMs`), and then it is refused (`no_models`) as at its registration.
+   * end (up to `drainMs`), and then it is refused (`no_models`) as at its registration. A list
+   * that permits some of them again before then calls the drain off: the worker serves on, on the
+   * same connection.
    */
   keyModels(models: readonly string[]): void;
 }
@@ -75,8 +75,13 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
    */
   let allowed = identity.models;
   let done = false;
-  /** Set once the key permits none of the worker's models: it drains, then is refused (`retire`). */
+  /**
+   * Set while the key permits none of the worker's models: it drains, then is refused (`retire`),
+   * unless the key permits some of them again first (`recall`).
+   */
   let retiring: ReturnType<typeof setTimeout> | undefined;
+  /** The worker announced its own drain (`drain` frame): a widened key does not call that one off. */
+  let drainedItself = false;
   /** Each answer frame is read into this one object (answer-frame.ts). */
   const answerRead = new Answer();
   /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
@@ -112,19 +117,41 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   /**
    * The key permits none of the worker's models any more: ended as a drain is, not as a protocol
    * error or a worker lost. Picked for nothing new from now on; once what it has in flight has
-   * ended, or at `retireWithinMs` (what is still open then ends as a draining worker's refusal,
-   * tried on another worker before its first event), it is told `rejected` (`no_models`) and
-   * closed. A later widening of the key does not call it back: a drain is not undone.
+   * ended, or at `drainMs` (what is still open then ends as a draining worker's refusal, tried on
+   * another worker before its first event), it is told `rejected` (`no_models`) and closed.
    */
   function retire(to: WorkerTunnel): void {
+    const drainMs = deps.drainMs();
     log("warn", "worker's key permits none of its models any more: it drains, then is refused", {
       key: identity.name,
       worker: to.name,
       in_flight: to.inFlight,
+      drain_ms: drainMs,
     });
     registry.drain(to);
-    retiring = setTimeout(() => refuse(to), deps.retireWithinMs ?? RETIRE_WITHIN_MS);
-    to.whenIdle(() => refuse(to));
+    const timer = setTimeout(() => refuse(to), drainMs);
+    retiring = timer;
+    // Called off (`recall`), this drain ends nothing when the worker goes idle; a later narrowing sets its own.
+    to.whenIdle(() => {
+      if (retiring === timer) refuse(to);
+    });
+  }
+
+  /**
+   * The key permits some of the worker's models again before its drain ended (an admin undoing a
+   * narrowing): the refusal is called off and the worker is picked again for those, on the same
+   * connection; still draining when it had announced a drain of its own.
+   */
+  function recall(to: WorkerTunnel, permitted: readonly string[]): void {
+    clearTimeout(retiring);
+    retiring = undefined;
+    log("info", "worker's key permits some of its models again: its drain is called off", {
+      key: identity.name,
+      worker: to.name,
+      models: permitted,
+    });
+    if (!drainedItself) registry.resume(to);
+    registry.serveOnly(to, permitted);
   }
 
   function refuse(to: WorkerTunnel): void {
@@ -265,7 +292,10 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     }
     if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
     if (frame.type === "heartbeat") return;
-    if (frame.type === "drain") return registry.drain(tunnel);
+    if (frame.type === "drain") {
+      drainedItself = true;
+      return registry.drain(tunnel);
+    }
     tunnel.receive(frame);
   }
 
@@ -293,10 +323,12 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     },
     keyModels(models) {
       allowed = models;
-      if (done || !tunnel || retiring !== undefined) return;
+      if (done || !tunnel) return;
       const permitted = offered.filter(permits(models));
-      if (permitted.length > 0) registry.serveOnly(tunnel, permitted);
-      else retire(tunnel);
+      if (permitted.length === 0) {
+        if (retiring === undefined) retire(tunnel);
+      } else if (retiring !== undefined) recall(tunnel, permitted);
+      else registry.serveOnly(tunnel, permitted);
     },
     closed(code, reason) {
       if (done) return;

@@ -40,6 +40,11 @@ export interface WorkerEndpointDeps {
    * (`RuntimeSnapshot.workerAdmission`).
    */
   admission: () => AdmitOptions;
+  /**
+   * How long a worker whose key narrows to none of its models may finish what it has in flight
+   * before it is refused, read as the key narrows (worker-connection.ts): `server.drain_timeout`.
+   */
+  drainMs: () => number;
   log: WorkerLog;
   /** Must equal the server's `maxPayloadLength` (see workerWebSocketConfig). */
   maxMessageBytes?: number;
@@ -138,6 +143,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         registry: deps.registry,
         identity,
         log: deps.log,
+        drainMs: deps.drainMs,
         maxMessageBytes,
         ...(deps.window ? { window: deps.window } : {}),
         transport: {

@@ -77,6 +77,12 @@ export interface WorkerRegistry {
    */
   drain(worker: RegisteredWorker): void;
   /**
+   * A drain the gateway began is called off (the worker's key permits its models again before the
+   * drain ended, worker-connection.ts): the worker is picked again, told as `worker.changed` to the
+   * live stream and to the watchers. Never a drain the worker announced itself.
+   */
+  resume(worker: RegisteredWorker): void;
+  /**
    * Runs `listener` each time the workers change in what routing reads of them, their load aside:
    * one is added, removed or starts draining (a cluster node tells the other nodes at once).
    */
@@ -249,6 +255,14 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       log("info", "worker draining", { worker: worker.name });
       if (byName.get(worker.name) !== worker) return;
       emit({ type: "worker.draining", at: now(), worker: summarizeWorker(worker) });
+      changed();
+    },
+    resume(worker) {
+      if (!worker.draining) return;
+      worker.draining = false;
+      log("info", "worker serving again", { worker: worker.name });
+      if (byName.get(worker.name) !== worker) return;
+      emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
       changed();
     },
     watch(listener) {

@@ -71,6 +71,7 @@ export function startGateway(
         guard: options.guard ?? testGuard(KEYS),
         ...(options.sessions ? { sessions: options.sessions } : {}),
         admission: () => ({}),
+        drainMs: () => 30_000,
         log,
         maxMessageBytes: MAX_MESSAGE_BYTES,
         ...(options.window ? { window: options.window } : {}),

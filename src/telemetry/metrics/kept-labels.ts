@@ -1,0 +1,51 @@
+import type { ConfiguredLabels } from "./metric-sources.ts";
+
+/** `model` label values no config names: a model nothing routes, one only workers serve. */
+const UNCONFIGURED_MODELS: ReadonlySet<string> = new Set(["other", "workers"]);
+/** `provider` label values no config names: refused before any route, any worker. */
+const UNCONFIGURED_PROVIDERS: ReadonlySet<string> = new Set(["none", "workers"]);
+/** `tenant` label values no config names: the platform's, a keyless caller's, one a reload removed. */
+const UNCONFIGURED_TENANTS: ReadonlySet<string> = new Set(["default", "none", "other"]);
+
+/**
+ * Which label values the config in force still names, asked at an applied reload: a series of a
+ * model it removed (by its name or an alias), of a model's route to a provider it removed, of a
+ * provider or a tenant it removed, counts what no longer exists, and leaves the exposition
+ * (GatewayMetrics `configReloaded`). The values no config names (`other`, `workers`, `none`, …)
+ * are always kept.
+ */
+export class KeptLabels {
+  /** Each configured model label (a name, an alias) and the providers its routes go to. */
+  private readonly routes = new Map<string, ReadonlySet<string>>();
+  private readonly providers: ReadonlySet<string> | undefined;
+  private readonly tenants: ReadonlySet<string>;
+
+  constructor(configured: ConfiguredLabels) {
+    for (const { model, aliases = [], providers } of configured.models) {
+      const routed = new Set(providers);
+      for (const label of [model, ...aliases]) this.routes.set(label, routed);
+    }
+    this.providers = configured.providers && new Set(configured.providers);
+    this.tenants = new Set(configured.tenants);
+  }
+
+  model(model: string): boolean {
+    return UNCONFIGURED_MODELS.has(model) || this.routes.has(model);
+  }
+
+  /** A model's series by the provider that served it: a route the config still has to it. */
+  route(model: string, provider: string): boolean {
+    if (UNCONFIGURED_MODELS.has(model) || UNCONFIGURED_PROVIDERS.has(provider)) return this.model(model);
+    return this.routes.get(model)?.has(provider) === true;
+  }
+
+  provider(provider: string): boolean {
+    return (
+      this.providers === undefined || UNCONFIGURED_PROVIDERS.has(provider) || this.providers.has(provider)
+    );
+  }
+
+  tenant(tenant: string): boolean {
+    return UNCONFIGURED_TENANTS.has(tenant) || this.tenants.has(tenant);
+  }
+}

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { plugin } from "bun";
 
@@ -41,5 +41,8 @@ plugin({
 
 process.on("SIGUSR2", () => {
   const out = process.env.MINDGW_SCHEMA_BUILDS;
-  if (out) writeFileSync(out, JSON.stringify([...files].sort()));
+  if (!out) return;
+  // Written whole under another name first: a reader never finds it half written.
+  writeFileSync(`${out}.part`, JSON.stringify([...files].sort()));
+  renameSync(`${out}.part`, out);
 });

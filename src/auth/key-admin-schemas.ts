@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../config/units.ts";
+import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { roleSchema } from "../storage/key-record.ts";
 import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.ts";
 
@@ -8,34 +9,13 @@ import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.
 // was expected (a union would only say "Invalid input").
 const numeric = (v: unknown) =>
   typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/.test(v) ? Number(v) : v;
-const positiveInt = z.preprocess(
-  numeric,
-  z
-    .number({ error: "expected a whole number" })
-    .int("expected a whole number")
-    .positive("must be at least 1 (leave it out for no limit)"),
-);
-const positiveNumber = z.preprocess(
-  numeric,
-  z.number({ error: "expected a number" }).positive("must be more than 0 (leave it out for no budget)"),
-);
-// `gpt-*,llama-*` from a flag or ["gpt-*", "llama-*"] from JSON.
-const modelList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
-  .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
+
 /**
  * The longest a key's life or a rotation's grace may run (100 years): an end past it is no end an
  * admin means, and one past JavaScript's dates (year 275760) could be stored but never shown.
  */
 export const MAX_KEY_LIFE_MS = 36_500 * 86_400_000;
 const TOO_LONG = "at most 36500d (100 years)";
-const duration = z
-  .string()
-  .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d")
-  .refine((t) => (parseDuration(t) ?? 0) <= MAX_KEY_LIFE_MS, TOO_LONG);
-/** A key's life from now: a key that would be born expired is refused, not issued. */
-const lifetime = duration.refine((t) => (parseDuration(t) ?? 0) > 0, "expected a duration above 0, like 30d");
 /**
  * An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused
  * too, and so is one further off than a lifetime may run.
@@ -48,19 +28,53 @@ const expiry = (now: () => number) =>
       (t) => Date.parse(t) <= now() + MAX_KEY_LIFE_MS,
       "is more than 36500d (100 years) away; leave it out for a key that never expires",
     );
+
 /**
- * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
- * so never spelt like one. Keys named so before this rule keep their names.
+ * The fields' schemas, made on the first key created, changed or rotated (or the API's document):
+ * a gateway whose keys are never administered holds none of them (core/built-on-first-use.ts).
  */
-const keyName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .refine(
-    (name) => !readsAsCallerId(name),
-    `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
+const fieldSchemas = builtOnFirstUse(() => {
+  const positiveInt = z.preprocess(
+    numeric,
+    z
+      .number({ error: "expected a whole number" })
+      .int("expected a whole number")
+      .positive("must be at least 1 (leave it out for no limit)"),
   );
+  const positiveNumber = z.preprocess(
+    numeric,
+    z.number({ error: "expected a number" }).positive("must be more than 0 (leave it out for no budget)"),
+  );
+  // `gpt-*,llama-*` from a flag or ["gpt-*", "llama-*"] from JSON.
+  const modelList = z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
+    .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
+  const duration = z
+    .string()
+    .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d")
+    .refine((t) => (parseDuration(t) ?? 0) <= MAX_KEY_LIFE_MS, TOO_LONG);
+  /** A key's life from now: a key that would be born expired is refused, not issued. */
+  const lifetime = duration.refine(
+    (t) => (parseDuration(t) ?? 0) > 0,
+    "expected a duration above 0, like 30d",
+  );
+  /**
+   * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
+   * so never spelt like one. Keys named so before this rule keep their names.
+   */
+  const keyName = z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine(
+      (name) => !readsAsCallerId(name),
+      `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
+    );
+  return { positiveInt, positiveNumber, modelList, duration, lifetime, keyName };
+});
+
 const eitherExpiry = {
   message: "give expires_at or expires_in, not both",
   path: ["expires_in"],
@@ -71,6 +85,7 @@ const eitherExpiry = {
  * past" means the same thing to the schema as to the key's status.
  */
 export function keyInputSchemas(now: () => number) {
+  const { positiveInt, positiveNumber, modelList, lifetime, keyName } = fieldSchemas();
   /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
   const limits = {
     models: modelList,
@@ -125,11 +140,13 @@ export type CreateKeyFields = z.output<KeyInputSchemas["create"]>;
 export type KeyLimitsInput = z.input<KeyInputSchemas["limits"]>;
 export type KeyLimitsFields = z.output<KeyInputSchemas["limits"]>;
 
-/** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`. */
-export const rotateKeyInputSchema = z
-  .object({
-    /** How long the old key keeps working beside the new one. */
-    grace: duration.default("10m"),
-  })
-  .strict();
-export type RotateKeyInput = z.input<typeof rotateKeyInputSchema>;
+/** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`, made on its first use. */
+export const rotateKeyInputSchema = builtOnFirstUse(() =>
+  z
+    .object({
+      /** How long the old key keeps working beside the new one. */
+      grace: fieldSchemas().duration.default("10m"),
+    })
+    .strict(),
+);
+export type RotateKeyInput = z.input<ReturnType<typeof rotateKeyInputSchema>>;

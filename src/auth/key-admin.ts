@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
+import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { askedTenant, changedTenant } from "../core/tenant-filter.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
@@ -122,7 +123,8 @@ const WHOLE_LIST_PAGE = 1000;
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
   const now = options.now ?? Date.now;
-  const schemas = keyInputSchemas(now);
+  // Made on the first key created or changed (key-admin-schemas.ts).
+  const schemas = builtOnFirstUse(() => keyInputSchemas(now));
   const assertKnownTenant = (tenant: string) => {
     const known = options.tenants?.() ?? [];
     if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
@@ -166,7 +168,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   return {
     async create(actor, input) {
       assertCanManageKeys(actor);
-      const fields = parse(schemas.create, input);
+      const fields = parse(schemas().create, input);
       // No tenant given: the admin's own (an admin in a tenant mints only into it).
       const tenant = fields.tenant ?? homeTenant(actor);
       const reach = {
@@ -226,7 +228,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async rotate(actor, idOrName, input = {}, options = {}) {
       assertCanManageKeys(actor);
       const tenant = changedTenant(options.tenant);
-      const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
+      const graceMs = parseDuration(parse(rotateKeyInputSchema(), input).grace) ?? 0;
       const old = await lookup.newestActive(actor, idOrName, "rotate", tenant);
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
@@ -236,7 +238,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async setLimits(actor, idOrName, input, options = {}) {
       assertCanManageKeys(actor);
       const tenant = changedTenant(options.tenant);
-      const fields = parse(schemas.limits, input);
+      const fields = parse(schemas().limits, input);
       const change = limitsChangeOf(fields, now());
       const key = await lookup.newestActive(actor, idOrName, "change the limits of", tenant);
       const param = fields.expires_in === undefined ? "expires_at" : "expires_in";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { parseInput } from "../http/parse-input.ts";
-import { type ShadowPage, type ShadowQuery, shadowQuerySchema } from "../shadow/shadow-api-schema.ts";
+import { type ShadowPage, type ShadowQuery, shadowSchemas } from "../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../shadow/shadow-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { adminFetch } from "./admin-fetch.ts";
@@ -42,7 +42,7 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
     ...(options.since !== undefined ? { from: String(sinceTime(options.since, now)) } : {}),
     limit: "20",
   };
-  return { sent, query: parseInput(shadowQuerySchema, sent) };
+  return { sent, query: parseInput(shadowSchemas().query, sent) };
 }
 
 async function localReport(

@@ -14,7 +14,7 @@ import {
   type ChatFromResponses,
   responsesRequestToChat,
 } from "../translate/responses/responses-request-to-chat.ts";
-import { responsesRequest } from "../translate/responses/responses-schema.ts";
+import { responsesSchemas } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { translateStream } from "../translate/stream/stream-driver.ts";
 import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
@@ -190,7 +190,7 @@ export function compactViaChat(
   const { stream: _stream, ...request } = body;
   // The same summary request as Codex's in-stream compaction: the input, then a trigger.
   const input = [
-    ...inputItems(parseBody(responsesRequest, request, "request", responsesParam).input),
+    ...inputItems(parseBody(responsesSchemas().request, request, "request", responsesParam).input),
     { type: "compaction_trigger" },
   ];
   const translated = chatRequestOf({ ...request, input }, target, context, policy);

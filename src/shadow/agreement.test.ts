@@ -3,7 +3,7 @@ import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { agreementOf, normalise, similarity } from "./agreement.ts";
 import { type Answer, AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
 import { loadSchemaCheck } from "./schema-check.ts";
-import { shadowRecordSchema } from "./shadow-api-schema.ts";
+import { shadowSchemas } from "./shadow-api-schema.ts";
 
 // Ajv is loaded before a schema is judged (agreement.ts, `agreementReady`), as the runner does.
 beforeAll(loadSchemaCheck);
@@ -301,7 +301,7 @@ describe("agreement measures on a pair", () => {
       toolsAgree: null,
     };
     const old = { id: "p", requestId: "r", at: 1, tenant: null, keyName: null, model: "m", stream: false };
-    const parsed = shadowRecordSchema.parse({ ...old, primary: side, shadow: side, agreement });
+    const parsed = shadowSchemas().record.parse({ ...old, primary: side, shadow: side, agreement });
     expect([parsed.primary.finish, parsed.shadow.finish, parsed.agreement.finishAgrees]).toEqual([
       null,
       null,

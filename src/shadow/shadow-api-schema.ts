@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { instant } from "../audit/audit-query-schema.ts";
+import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 
@@ -8,158 +9,172 @@ import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
  * `mindgw shadow report --json` read it). Times are epoch milliseconds, money USD.
  */
 
-/** Query string of `GET /admin/api/shadow`. */
-export const shadowQuerySchema = z.strictObject({
-  /** The model the client asked for. */
-  model: z.string().min(1).max(512).optional(),
-  /** Only admins see every tenant; this narrows to one. */
-  tenant: tenantFilter,
-  /**
-   * One caller's pairs, by its id (`keyId`: a key's `key_…`, a JWT caller's `jwt:<tenant>:<name>`),
-   * never its name, which a key and a JWT's name claim may share. Pairs recorded before the id was
-   * kept have none.
-   */
-  key_id: z.string().min(1).max(1024).optional(),
-  /** Inclusive lower bound on when the pair was recorded. */
-  from: instant.optional(),
-  /** Exclusive upper bound. */
-  to: instant.optional(),
-  /** The `nextCursor` of the previous page. */
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
-export type ShadowQuery = z.infer<typeof shadowQuerySchema>;
+function buildShadowSchemas() {
+  /** Query string of `GET /admin/api/shadow`. */
+  const query = z.strictObject({
+    /** The model the client asked for. */
+    model: z.string().min(1).max(512).optional(),
+    /** Only admins see every tenant; this narrows to one. */
+    tenant: tenantFilter,
+    /**
+     * One caller's pairs, by its id (`keyId`: a key's `key_…`, a JWT caller's `jwt:<tenant>:<name>`),
+     * never its name, which a key and a JWT's name claim may share. Pairs recorded before the id was
+     * kept have none.
+     */
+    key_id: z.string().min(1).max(1024).optional(),
+    /** Inclusive lower bound on when the pair was recorded. */
+    from: instant.optional(),
+    /** Exclusive upper bound. */
+    to: instant.optional(),
+    /** The `nextCursor` of the previous page. */
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  });
 
-/** One side of a pair: the answer the client got (primary) or the shadow's. */
-export const shadowSideSchema = z.object({
-  /** `provider:<name>` or `worker:<name>`. */
-  route: z.string().nullable(),
-  upstreamModel: z.string().nullable(),
-  /**
-   * HTTP status: 200, or the failure's: the shadow upstream's own when it answered an error (its
-   * 500, not the 502 a client would get), else the gateway's (504 `upstream_timeout` when the
-   * shadow's own timeout cut it off).
-   */
-  status: z.number().int(),
-  /** Error code when not 2xx (`upstream_timeout`, `upstream_error`, ...). */
-  errorClass: z.string().nullable(),
-  latencyMs: z.number(),
-  /** Time to the first streamed event; null for non-stream calls. */
-  ttftMs: z.number().nullable(),
-  inputTokens: z.number().int(),
-  outputTokens: z.number().int(),
-  costUsd: z.number(),
-  /**
-   * The answer's text, redacted, and bounded by `shadow.max_answer` (bytes of UTF-8, cut on a
-   * character and ended with `[cut at N bytes]`); null unless `audit.bodies` is on, and with
-   * `max_answer: 0`.
-   */
-  answer: z.string().nullable(),
-  /**
-   * Why the answer ended, in OpenAI's words whatever the dialect (`stop`, `length` for Anthropic's
-   * `max_tokens` or an incomplete Responses answer, `tool_calls`, `content_filter`); null when the
-   * side failed or its answer did not say (and in pairs recorded before it was kept).
-   */
-  finish: z.string().nullable().default(null),
-});
-export type ShadowSide = z.infer<typeof shadowSideSchema>;
+  /** One side of a pair: the answer the client got (primary) or the shadow's. */
+  const side = z.object({
+    /** `provider:<name>` or `worker:<name>`. */
+    route: z.string().nullable(),
+    upstreamModel: z.string().nullable(),
+    /**
+     * HTTP status: 200, or the failure's: the shadow upstream's own when it answered an error (its
+     * 500, not the 502 a client would get), else the gateway's (504 `upstream_timeout` when the
+     * shadow's own timeout cut it off).
+     */
+    status: z.number().int(),
+    /** Error code when not 2xx (`upstream_timeout`, `upstream_error`, ...). */
+    errorClass: z.string().nullable(),
+    latencyMs: z.number(),
+    /** Time to the first streamed event; null for non-stream calls. */
+    ttftMs: z.number().nullable(),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+    costUsd: z.number(),
+    /**
+     * The answer's text, redacted, and bounded by `shadow.max_answer` (bytes of UTF-8, cut on a
+     * character and ended with `[cut at N bytes]`); null unless `audit.bodies` is on, and with
+     * `max_answer: 0`.
+     */
+    answer: z.string().nullable(),
+    /**
+     * Why the answer ended, in OpenAI's words whatever the dialect (`stop`, `length` for Anthropic's
+     * `max_tokens` or an incomplete Responses answer, `tool_calls`, `content_filter`); null when the
+     * side failed or its answer did not say (and in pairs recorded before it was kept).
+     */
+    finish: z.string().nullable().default(null),
+  });
 
-/** How far the two answers agree; a measure is null when it does not apply to this pair. */
-export const shadowAgreementSchema = z.object({
-  /**
-   * Same text byte for byte, the same tool calls, and the same finish where both said one; for
-   * embeddings, the same vectors number for number.
-   */
-  exact: z.boolean().nullable(),
-  /**
-   * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
-   * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
-   * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
-   */
-  similarity: z.number().min(0).max(1).nullable(),
-  /** Structured output (`response_format` json): whether each side parsed (and met the schema). */
-  primaryJsonValid: z.boolean().nullable(),
-  shadowJsonValid: z.boolean().nullable(),
-  /** Tool calls: the same tools with the same (parsed) arguments, in order. */
-  toolsAgree: z.boolean().nullable(),
-  /**
-   * Both ended for the same reason (`finish` of each side): false for a candidate cut off by its
-   * token limit where the primary finished. Null when either did not say (and in pairs recorded
-   * before it was measured).
-   */
-  finishAgrees: z.boolean().nullable().default(null),
-});
-export type ShadowAgreement = z.infer<typeof shadowAgreementSchema>;
+  /** How far the two answers agree; a measure is null when it does not apply to this pair. */
+  const agreement = z.object({
+    /**
+     * Same text byte for byte, the same tool calls, and the same finish where both said one; for
+     * embeddings, the same vectors number for number.
+     */
+    exact: z.boolean().nullable(),
+    /**
+     * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
+     * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
+     * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
+     */
+    similarity: z.number().min(0).max(1).nullable(),
+    /** Structured output (`response_format` json): whether each side parsed (and met the schema). */
+    primaryJsonValid: z.boolean().nullable(),
+    shadowJsonValid: z.boolean().nullable(),
+    /** Tool calls: the same tools with the same (parsed) arguments, in order. */
+    toolsAgree: z.boolean().nullable(),
+    /**
+     * Both ended for the same reason (`finish` of each side): false for a candidate cut off by its
+     * token limit where the primary finished. Null when either did not say (and in pairs recorded
+     * before it was measured).
+     */
+    finishAgrees: z.boolean().nullable().default(null),
+  });
 
-export const shadowRecordSchema = z.object({
-  id: z.string(),
-  requestId: z.string(),
-  /** When the pair was recorded (the later of the two answers). */
-  at: z.number(),
-  tenant: z.string().nullable(),
+  const record = z.object({
+    id: z.string(),
+    requestId: z.string(),
+    /** When the pair was recorded (the later of the two answers). */
+    at: z.number(),
+    tenant: z.string().nullable(),
+    /**
+     * The caller's id, as its audit row's `keyId`: a key's id, a JWT caller's `jwt:<tenant>:<name>`,
+     * so that two callers of one name are told apart. Null in pairs recorded before it was kept.
+     */
+    keyId: z.string().nullable().default(null),
+    keyName: z.string().nullable(),
+    /** The model the client asked for. */
+    model: z.string(),
+    stream: z.boolean(),
+    primary: side,
+    shadow: side,
+    agreement: agreement,
+  });
+
   /**
-   * The caller's id, as its audit row's `keyId`: a key's id, a JWT caller's `jwt:<tenant>:<name>`,
-   * so that two callers of one name are told apart. Null in pairs recorded before it was kept.
+   * Per model over the filtered range (all pages, not just this one). Pairs whose copy the gateway
+   * itself cut off (503 `unavailable`: a stop, the shadow thread failing) are listed but not counted
+   * here: they would lower the candidate's success share for nothing it did.
    */
-  keyId: z.string().nullable().default(null),
-  keyName: z.string().nullable(),
-  /** The model the client asked for. */
-  model: z.string(),
-  stream: z.boolean(),
-  primary: shadowSideSchema,
-  shadow: shadowSideSchema,
-  agreement: shadowAgreementSchema,
-});
-export type ShadowRecord = z.infer<typeof shadowRecordSchema>;
+  const aggregate = z.object({
+    model: z.string(),
+    pairs: z.number().int(),
+    /** Pairs where the shadow answered 2xx. */
+    shadowOk: z.number().int(),
+    /** Rates over the pairs where the measure applied; null when it never did. */
+    exactRate: z.number().nullable(),
+    meanSimilarity: z.number().nullable(),
+    shadowJsonValidRate: z.number().nullable(),
+    toolAgreementRate: z.number().nullable(),
+    primaryLatencyMsMean: z.number().nullable(),
+    /** Over the copies answered (2xx) only: a copy cut off by its timeout would count the timeout. */
+    shadowLatencyMsMean: z.number().nullable(),
+    primaryCostUsd: z.number(),
+    shadowCostUsd: z.number(),
+  });
+
+  /** What the shadow runner counts of its copies: the same figures as its families on `/metrics`. */
+  const counts = z.object({
+    /**
+     * Copies not sent: `shadow.max_concurrent` were already in flight, or no worker of a
+     * `provider: workers` shadow had a slot free beside the copy's.
+     */
+    shed: z.number().int(),
+    /** Copies sampled and not over yet. */
+    inFlight: z.number().int(),
+    /** Copies over, by the shadow route's provider and outcome (`ok` or the failure's code). */
+    ended: z
+      .array(z.object({ provider: z.string(), outcome: z.string(), count: z.number().int() }))
+      .readonly(),
+    /** What the copies recorded cost at the shadow routes' prices, by model (the config's name for it). */
+    spent: z.array(z.object({ model: z.string(), usd: z.number() })).readonly(),
+  }) satisfies z.ZodType<ShadowCounts>;
+
+  /** Body of `GET /admin/api/shadow`. */
+  const page = z.object({
+    records: z.array(record),
+    nextCursor: z.string().nullable(),
+    aggregates: z.array(aggregate),
+    /**
+     * This node's copies since it started (records come from the shared store, counts from the node
+     * that answers). Null for a tenant's member: the counts are every tenant's, and for a report
+     * read from the database, which holds no counts.
+     */
+    counts: counts.nullable(),
+  });
+
+  return { query, side, agreement, record, aggregate, counts, page };
+}
 
 /**
- * Per model over the filtered range (all pages, not just this one). Pairs whose copy the gateway
- * itself cut off (503 `unavailable`: a stop, the shadow thread failing) are listed but not counted
- * here: they would lower the candidate's success share for nothing it did.
+ * Built on first use (a shadow pair read or listed, `GET /admin/api/shadow`): a gateway that is
+ * never asked holds none of it (core/built-on-first-use.ts).
  */
-export const shadowAggregateSchema = z.object({
-  model: z.string(),
-  pairs: z.number().int(),
-  /** Pairs where the shadow answered 2xx. */
-  shadowOk: z.number().int(),
-  /** Rates over the pairs where the measure applied; null when it never did. */
-  exactRate: z.number().nullable(),
-  meanSimilarity: z.number().nullable(),
-  shadowJsonValidRate: z.number().nullable(),
-  toolAgreementRate: z.number().nullable(),
-  primaryLatencyMsMean: z.number().nullable(),
-  /** Over the copies answered (2xx) only: a copy cut off by its timeout would count the timeout. */
-  shadowLatencyMsMean: z.number().nullable(),
-  primaryCostUsd: z.number(),
-  shadowCostUsd: z.number(),
-});
-export type ShadowAggregate = z.infer<typeof shadowAggregateSchema>;
+export const shadowSchemas = builtOnFirstUse(buildShadowSchemas);
+type ShadowSchemas = ReturnType<typeof buildShadowSchemas>;
 
-/** What the shadow runner counts of its copies: the same figures as its families on `/metrics`. */
-export const shadowCountsSchema = z.object({
-  /**
-   * Copies not sent: `shadow.max_concurrent` were already in flight, or no worker of a
-   * `provider: workers` shadow had a slot free beside the copy's.
-   */
-  shed: z.number().int(),
-  /** Copies sampled and not over yet. */
-  inFlight: z.number().int(),
-  /** Copies over, by the shadow route's provider and outcome (`ok` or the failure's code). */
-  ended: z.array(z.object({ provider: z.string(), outcome: z.string(), count: z.number().int() })).readonly(),
-  /** What the copies recorded cost at the shadow routes' prices, by model (the config's name for it). */
-  spent: z.array(z.object({ model: z.string(), usd: z.number() })).readonly(),
-}) satisfies z.ZodType<ShadowCounts>;
-
-/** Body of `GET /admin/api/shadow`. */
-export const shadowPageSchema = z.object({
-  records: z.array(shadowRecordSchema),
-  nextCursor: z.string().nullable(),
-  aggregates: z.array(shadowAggregateSchema),
-  /**
-   * This node's copies since it started (records come from the shared store, counts from the node
-   * that answers). Null for a tenant's member: the counts are every tenant's, and for a report
-   * read from the database, which holds no counts.
-   */
-  counts: shadowCountsSchema.nullable(),
-});
-export type ShadowPage = z.infer<typeof shadowPageSchema>;
+export type ShadowQuery = z.infer<ShadowSchemas["query"]>;
+export type ShadowSide = z.infer<ShadowSchemas["side"]>;
+export type ShadowAgreement = z.infer<ShadowSchemas["agreement"]>;
+export type ShadowRecord = z.infer<ShadowSchemas["record"]>;
+export type ShadowAggregate = z.infer<ShadowSchemas["aggregate"]>;
+export type ShadowPage = z.infer<ShadowSchemas["page"]>;

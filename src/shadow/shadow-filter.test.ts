@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
-import { shadowQuerySchema } from "./shadow-api-schema.ts";
+import { shadowSchemas } from "./shadow-api-schema.ts";
 import { shadowFilter } from "./shadow-filter.ts";
 
-const query = (input: Record<string, string>) => shadowQuerySchema.parse(input);
+const query = (input: Record<string, string>) => shadowSchemas().query.parse(input);
 
 test("a query's filters, in the store's names; the tenant its reader may see in place of its own", () => {
   const all = query({ model: "m", tenant: "asked", key_id: "key_1", from: "1000", to: "2000", limit: "5" });

@@ -2,12 +2,24 @@ import { describe, expect, test } from "bun:test";
 import { core, z } from "zod";
 import type { JsonObject } from "../core/dialect.ts";
 import { acceptsUnchanged, CHECKED_ZOD, isCheckedZod } from "./accepts-unchanged.ts";
-import { anthropicRequest, anthropicResponse, anthropicStreamEvent } from "./anthropic-schema.ts";
+import { anthropicSchemas } from "./anthropic-schema.ts";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
-import { openAIChatRequest, openAIChatResponse, openAIChunk } from "./openai-schema.ts";
+import { openAISchemas } from "./openai-schema.ts";
 import { converseResponse, converseStreamPayload } from "./openai-to-bedrock/converse-schema.ts";
 import { geminiResponse } from "./openai-to-gemini/gemini-schema.ts";
-import { responsesItem, responsesRequest } from "./responses/responses-schema.ts";
+import { responsesSchemas } from "./responses/responses-schema.ts";
+
+const {
+  request: anthropicRequest,
+  response: anthropicResponse,
+  streamEvent: anthropicStreamEvent,
+} = anthropicSchemas();
+const {
+  chatRequest: openAIChatRequest,
+  chatResponse: openAIChatResponse,
+  chunk: openAIChunk,
+} = openAISchemas();
+const { item: responsesItem, request: responsesRequest } = responsesSchemas();
 
 const client = (name: string) => jsonFixture(`clients/${name}.json`).body as JsonObject;
 const events = (name: string) =>

@@ -24,7 +24,7 @@ export const optionalNumber = (value: unknown) =>
 /** `z.number().int()`: zod 4's integers stop at the safe ones. */
 export const isIndex = (value: unknown) => Number.isSafeInteger(value);
 
-/** `openAIUsage.nullish()`: token counts that are numbers or null, cached tokens likewise. */
+/** `openAISchemas().usage.nullish()`: token counts that are numbers or null, cached tokens likewise. */
 export function plainOpenAIUsage(usage: unknown): boolean {
   if (usage === undefined || usage === null) return true;
   if (!isFields(usage) || !optionalNumber(usage.prompt_tokens) || !optionalNumber(usage.completion_tokens))
@@ -35,7 +35,7 @@ export function plainOpenAIUsage(usage: unknown): boolean {
   );
 }
 
-/** `anthropicUsage.optional()`: absent, or an object whose token counts are numbers or null. */
+/** `anthropicSchemas().usage.optional()`: absent, or an object whose token counts are numbers or null. */
 export const plainAnthropicUsage = (usage: unknown) =>
   usage === undefined ||
   (isFields(usage) &&

@@ -10,15 +10,18 @@ import { waitFor } from "./harness/wait-for.ts";
 // (scripts/build-options.ts), where required code is bundled into the chunks of the code requiring
 // it, evaluated later but read all the same; and `mindgw` imports only the subcommand it runs.
 // Nothing read at start may make an `Intl` formatter as it loads: that maps ~1 MB of ICU's data
-// and code (session 46's `cli/dollars.ts`). Measured after a full collection (the heap statistics
-// line MINDGW_HEAP_STATS writes on SIGUSR2), so garbage left by start-up and the collector's timing
-// do not count; bench/idle-rss.ts reads it this way and from /proc. About 50 MB of it is the
-// executable's own pages, and how many of those a start maps depends on the page cache (the kernel
-// maps the cached pages around each one a start touches, and how large the cached folios are): the
-// highest reading is a start whose executable was just built, a median of 79.0–79.3 MB since
-// session 46 (80.5–81.1 on main before it; docs/BENCHMARKS.md, idle RSS), ±0.5 MB from one build
-// to another. test/build/start-chunks.test.ts keeps the code read at start free of what need not
-// be. Read as the median of three fresh starts.
+// and code (session 46's `cli/dollars.ts`); nor the zod schemas of what a start never serves
+// (another dialect's bodies, the shadow API's, key administration's: ~900 schemas, ~4 MB of RSS with
+// the pages making them touched), made on first use (src/cli/serve-start-schemas.test.ts guards
+// them). Measured after a full collection (the heap statistics line MINDGW_HEAP_STATS writes on
+// SIGUSR2), so garbage left by start-up and the collector's timing do not count; bench/idle-rss.ts
+// reads it this way and from /proc. About 50 MB of it is the executable's own pages, and how many
+// of those a start maps depends on the page cache (the kernel maps the cached pages around each one
+// a start touches, and how large the cached folios are): the highest reading is a start whose
+// executable was just built, a median of 74.9–75.0 MB since session 47 (78.7–79.3 before it,
+// 80.5–81.1 before session 46; docs/BENCHMARKS.md, idle RSS), ±0.5 MB from one build to another.
+// test/build/start-chunks.test.ts keeps the code read at start free of what need not be. Read as
+// the median of three fresh starts.
 const IDLE_RSS_BOUND = 80e6;
 const STARTS = 3;
 

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
+import { type ShadowPage, shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../../shadow/shadow-filter.ts";
 import type { ShadowStore } from "../../storage/storage.ts";
 import type { ShadowCounts } from "../../telemetry/metrics/metric-sources.ts";
@@ -27,7 +27,7 @@ export function shadowRoutes(deps: ShadowRoutesDeps) {
   return new Elysia().get(
     "/admin/api/shadow",
     tenantReader(async ({ headers }, request, scope) => {
-      const query = parseInput(shadowQuerySchema, queryOf(request));
+      const query = parseInput(shadowSchemas().query, queryOf(request));
       const filter = shadowFilter(query, scopedTenant(scope, query.tenant));
       const counts = scope === null ? deps.counts() : null;
       const page: ShadowPage = { records: [], nextCursor: null, aggregates: [], counts };

@@ -1,4 +1,4 @@
-import { shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
+import { shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { tenantQuerySchema } from "../admin/tenant-routes.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, json, ref } from "./openapi-responses.ts";
@@ -108,7 +108,7 @@ export function adminReadPaths() {
         operationId: "shadow_pairs",
         summary: "Shadow pairs, newest first a page at a time, with per-model aggregates and copy counts",
         description: `The aggregates cover the whole filtered range, not only this page. \`counts\` are the answering node's shadow copies since it started (shed, in flight, over by provider and outcome), for admins only: null for a tenant's member. ${READ_SCOPE}`,
-        parameters: queryParameters(shadowQuerySchema),
+        parameters: queryParameters(shadowSchemas().query),
         responses: { "200": json("A page of shadow pairs", ref("ShadowPage"), SHADOW_PAGE), ...adminErrors },
       },
     },

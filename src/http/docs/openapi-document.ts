@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { keyInputSchemas, rotateKeyInputSchema } from "../../auth/key-admin-schemas.ts";
 import type { Operation } from "../../core/dialect.ts";
-import { shadowPageSchema } from "../../shadow/shadow-api-schema.ts";
+import { shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { GatewayFrame, WorkerFrame } from "../../workers/protocol.ts";
 import { REQUEST_SCHEMAS } from "../request-schemas.ts";
 import { adminInsightPaths } from "./admin-insight-paths.ts";
@@ -57,12 +57,12 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
     OpenAIError: jsonSchemaOf(openAIError),
     AnthropicError: jsonSchemaOf(anthropicError),
     CreateKeyInput: jsonSchemaOf(keyInputs.create),
-    RotateKeyInput: jsonSchemaOf(rotateKeyInputSchema),
+    RotateKeyInput: jsonSchemaOf(rotateKeyInputSchema()),
     KeyLimitsInput: jsonSchemaOf(keyInputs.limits),
     ...(surface.workers
       ? { GatewayFrame: jsonSchemaOf(GatewayFrame), WorkerFrame: jsonSchemaOf(WorkerFrame) }
       : {}),
-    ShadowPage: jsonSchemaOf(shadowPageSchema),
+    ShadowPage: jsonSchemaOf(shadowSchemas().page),
   };
   for (const [operation, { name }] of Object.entries(MODEL_OPERATIONS) as [Operation, { name: string }][])
     if (surface.fronts.some((front) => serves(front, operation)))

@@ -1,9 +1,5 @@
 import type { SQL } from "bun";
-import {
-  type ShadowAggregate,
-  type ShadowRecord,
-  shadowRecordSchema,
-} from "../../shadow/shadow-api-schema.ts";
+import { type ShadowAggregate, type ShadowRecord, shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { AGGREGATED_PAIRS, SHADOW_AGGREGATE_COLUMNS } from "../shadow-aggregate-sql.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { type BackfillState, backfillState } from "./postgres-backfill.ts";
@@ -94,7 +90,7 @@ export async function createPostgresShadowStore(
       params.push(limit);
       text += ` ORDER BY seq DESC LIMIT $${params.length}`;
       const rows: { record: string }[] = await calls.read((db) => db.unsafe(text, params));
-      return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
+      return rows.map((row) => shadowSchemas().record.parse(JSON.parse(row.record)) as ShadowRecord);
     },
     async aggregate(filter) {
       const params: (string | number)[] = [];

@@ -1,9 +1,5 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
-import {
-  type ShadowAggregate,
-  type ShadowRecord,
-  shadowRecordSchema,
-} from "../../shadow/shadow-api-schema.ts";
+import { type ShadowAggregate, type ShadowRecord, shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { AGGREGATED_PAIRS, SHADOW_AGGREGATE_COLUMNS } from "../shadow-aggregate-sql.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
@@ -66,7 +62,7 @@ export function createSqliteShadowStore(
           `SELECT record FROM shadow_pairs WHERE ${sql}${before} ORDER BY seq DESC LIMIT ?`,
         )
         .all(...params, ...(beforeId === null ? [] : [beforeId]), limit);
-      return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
+      return rows.map((row) => shadowSchemas().record.parse(JSON.parse(row.record)) as ShadowRecord);
     },
     async aggregate(filter) {
       const { sql, params } = where(filter);

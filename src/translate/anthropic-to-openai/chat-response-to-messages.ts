@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
-import { openAIChatResponse } from "../openai-schema.ts";
+import { openAISchemas } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
@@ -19,7 +19,7 @@ export function anthropicMessageId(chatId: string | undefined): string {
  * `n`). Tool-call arguments that are not a JSON object become `{}`.
  */
 export function chatResponseToMessages(body: JsonObject, requestedModel: string): JsonObject {
-  const chat = parseBody(openAIChatResponse, body, "upstream");
+  const chat = parseBody(openAISchemas().chatResponse, body, "upstream");
   const choice = chat.choices[0];
   const content: JsonObject[] = [];
   const message = choice?.message;

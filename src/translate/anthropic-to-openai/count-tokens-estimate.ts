@@ -1,5 +1,6 @@
+import { builtOnFirstUse } from "../../core/built-on-first-use.ts";
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { anthropicRequest } from "../anthropic-schema.ts";
+import { anthropicSchemas } from "../anthropic-schema.ts";
 import { mediaTokens } from "../media-tokens.ts";
 import { parseBody } from "../parse-body.ts";
 import { type TokenCounter, tokenCounter } from "../token-count.ts";
@@ -7,8 +8,11 @@ import { type TokenCounter, tokenCounter } from "../token-count.ts";
 /** Per-turn framing tokens (role markers), as OpenAI's own counting recipe adds them. */
 const PER_MESSAGE = 3;
 
-/** A count_tokens request: a messages request without `max_tokens` (made once, so its judge is too). */
-const countTokensRequest = anthropicRequest.omit({ max_tokens: true });
+/**
+ * A count_tokens request: a messages request without `max_tokens` (made once, so its judge is too;
+ * on the first count, as the messages request's schema is).
+ */
+const countTokensRequest = builtOnFirstUse(() => anthropicSchemas().request.omit({ max_tokens: true }));
 
 /**
  * `POST /v1/messages/count_tokens` for a route whose upstream has no such endpoint (an
@@ -18,7 +22,7 @@ const countTokensRequest = anthropicRequest.omit({ max_tokens: true });
  * tokenizers differ, so this is close, not exact; the answer is never a 400.
  */
 export async function estimateInputTokens(body: JsonObject): Promise<JsonObject> {
-  const request = parseBody(countTokensRequest, body, "request");
+  const request = parseBody(countTokensRequest(), body, "request");
   const count = await tokenCounter();
   let tokens = 0;
   const add = (value: unknown) => {

@@ -4,7 +4,7 @@ import {
   type AnthropicContentBlock,
   type AnthropicMessage,
   type AnthropicRequest,
-  anthropicRequest,
+  anthropicSchemas,
 } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
 import type { CallerPaths } from "../caller-paths.ts";
@@ -71,7 +71,7 @@ export function messagesRequestToChat(
   needs: ChatUpstreamNeeds = {},
   paths?: CallerPaths,
 ): JsonObject {
-  const request = parseBody(anthropicRequest, body, "request");
+  const request = parseBody(anthropicSchemas().request, body, "request");
   const messages: JsonObject[] = [];
   const system = systemText(request.system);
   if (system !== undefined) messages.push(marked({ role: "system", content: system }, "system", paths));

@@ -9,7 +9,7 @@ import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
   type OpenAIMessage,
-  openAIChatRequest,
+  openAISchemas,
 } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -52,7 +52,7 @@ export function chatRequestToMessages(
   upstreamModel?: string,
   thinkingBack = false,
 ): JsonObject {
-  const request = parseBody(openAIChatRequest, body, "request");
+  const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   nameUncarried(body, ANTHROPIC_TARGET, dropped);
   const system: string[] = [];

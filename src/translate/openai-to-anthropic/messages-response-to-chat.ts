@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { AnswerMessage } from "../answer-message.ts";
-import { anthropicResponse } from "../anthropic-schema.ts";
+import { anthropicSchemas } from "../anthropic-schema.ts";
 import { parseBody } from "../parse-body.ts";
 import { noteThinking, THINKING_SEPARATOR, type ThinkingBlock } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
@@ -41,7 +41,7 @@ export function messagesResponseToChat(
   requestedModel: string,
   { thinkingBack = false, created = Math.floor(Date.now() / 1000) }: MessagesToChatOptions = {},
 ): JsonObject {
-  const message = parseBody(anthropicResponse, body, "upstream");
+  const message = parseBody(anthropicSchemas().response, body, "upstream");
   const answer = new AnswerMessage();
   const thought: ThinkingBlock[] = [];
   for (const block of message.content) {

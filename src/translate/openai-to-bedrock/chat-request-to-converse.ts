@@ -4,7 +4,7 @@ import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
-import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import { type OpenAIChatRequest, type OpenAIMessage, openAISchemas } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
@@ -35,7 +35,7 @@ export const CONVERSE_TARGET: ChatTarget = {
  * URL; a file is a `document` (converse-document.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
-  const request = parseBody(openAIChatRequest, body, "request");
+  const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   const system: JsonObject[] = [];
   const turns: Array<{ role: Role; content: JsonObject[] }> = [];

@@ -7,7 +7,7 @@ import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
   type OpenAIMessage,
-  openAIChatRequest,
+  openAISchemas,
 } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
@@ -36,7 +36,7 @@ export const GEMINI_TARGET: ChatTarget = {
  * Images and files: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
  */
 export function chatRequestToGemini(body: JsonObject): JsonObject {
-  const request = parseBody(openAIChatRequest, body, "request");
+  const request = parseBody(openAISchemas().chatRequest, body, "request");
   const system: JsonObject[] = [];
   const contents: Array<{ role: Role; parts: JsonObject[] }> = [];
   const toolNames = new Map<string, string>();

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { callsInText } from "../calls-in-text.ts";
-import { type OpenAIChatResponse, type OpenAIChunk, openAIChatResponse } from "../openai-schema.ts";
+import { type OpenAIChatResponse, type OpenAIChunk, openAISchemas } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
 import { encryptedThinking, thinkingOf } from "../thinking-blocks.ts";
 import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
@@ -27,7 +27,7 @@ export function chatResponseToResponse(
   tools: ToolNames = new ToolNames(),
   thinkingBackTo?: string,
 ): JsonObject {
-  const body = parseBody(openAIChatResponse, chat, "upstream");
+  const body = parseBody(openAISchemas().chatResponse, chat, "upstream");
   let response: JsonObject | undefined;
   const writer = new ResponsesStreamWriter({
     id,

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
-import { openAIChatResponse } from "../openai-schema.ts";
+import { openAISchemas } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
 import { responsesUsage } from "./response-envelope.ts";
 
@@ -47,11 +47,11 @@ export function compactionItem(summary: string, id: string): JsonObject {
 
 /** The summary text of a chat answer to COMPACT_PROMPT. */
 export const summaryOf = (chat: JsonObject): string =>
-  parseBody(openAIChatResponse, chat, "upstream").choices[0]?.message.content ?? "";
+  parseBody(openAISchemas().chatResponse, chat, "upstream").choices[0]?.message.content ?? "";
 
 /** The `response.compaction` object for a chat answer that holds the summary. */
 export function compactionResponse(chat: JsonObject, id: string): JsonObject {
-  const body = parseBody(openAIChatResponse, chat, "upstream");
+  const body = parseBody(openAISchemas().chatResponse, chat, "upstream");
   return {
     id,
     object: "response.compaction",

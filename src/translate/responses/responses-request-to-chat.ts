@@ -16,8 +16,7 @@ import {
   type ResponsesItem,
   type ResponsesRequest,
   type ResponsesTool,
-  responsesItem,
-  responsesRequest,
+  responsesSchemas,
 } from "./responses-schema.ts";
 import { chatSettings } from "./responses-settings-to-chat.ts";
 import { chatTools } from "./responses-tools-to-chat.ts";
@@ -41,7 +40,7 @@ export interface ChatFromResponses {
   readonly compact: boolean;
 }
 
-const parseItem = (item: JsonObject): ResponsesItem => parseBody(responsesItem, item, "request");
+const parseItem = (item: JsonObject): ResponsesItem => parseBody(responsesSchemas().item, item, "request");
 
 /** Items that carry nothing a chat upstream can use, accepted without a word. */
 const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigger"]);
@@ -66,7 +65,7 @@ export function responsesRequestToChat(
   referenced: ReferencedItems = new Map(),
   needs: ChatUpstreamNeeds = {},
 ): ChatFromResponses {
-  const request = parseBody(responsesRequest, body, "request", responsesParam);
+  const request = parseBody(responsesSchemas().request, body, "request", responsesParam);
   // As OpenAI's API: a turn needs an input, unless it continues a conversation (null is absent).
   if (request.input == null && previous.length === 0)
     throw badRequest("Missing required parameter: 'input'.", "input");

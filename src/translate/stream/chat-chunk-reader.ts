@@ -1,7 +1,7 @@
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { answeredModel } from "../answered-model.ts";
-import { type OpenAIChunk, openAIChunk } from "../openai-schema.ts";
+import { type OpenAIChunk, openAISchemas } from "../openai-schema.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
@@ -24,7 +24,7 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
 
 /** zod's reading of a chunk the hand check left. */
 function judged(body: unknown): OpenAIChunk {
-  const chunk = safeParseBody(openAIChunk, body);
+  const chunk = safeParseBody(openAISchemas().chunk, body);
   if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
   return chunk.data;
 }

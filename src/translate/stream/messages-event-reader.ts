@@ -1,7 +1,7 @@
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { answeredModel } from "../answered-model.ts";
-import { type AnthropicStreamEvent, anthropicStreamEvent } from "../anthropic-schema.ts";
+import { type AnthropicStreamEvent, anthropicSchemas } from "../anthropic-schema.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromAnthropic } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
@@ -29,7 +29,7 @@ export function readMessagesEvent(event: SseEvent): StreamRead<AnthropicStreamEv
 
 /** zod's reading of an event the hand check left; undefined for an unreadable `ping` (skipped). */
 function judged(body: unknown, event: SseEvent): AnthropicStreamEvent | undefined {
-  const parsed = safeParseBody(anthropicStreamEvent, body);
+  const parsed = safeParseBody(anthropicSchemas().streamEvent, body);
   if (parsed.success) return parsed.data;
   if (event.event === "ping") return undefined;
   throw upstreamError("upstream sent an unreadable stream event");

@@ -11,7 +11,7 @@ function plainChoice(choice: unknown): boolean {
 
 /**
  * A parsed chunk of the everyday shape (text deltas, a finish reason, the usage; no tool calls)
- * checked by hand, else undefined: the caller then lets `openAIChunk` (zod) judge it. Only a chunk
+ * checked by hand, else undefined: the caller then lets `openAISchemas().chunk` (zod) judge it. Only a chunk
  * that schema would accept unchanged passes (its loose objects keep unknown fields), so the
  * answer is the same; what is saved is zod walking and copying every chunk of every translated
  * stream, ~20 % of the gateway's time on the Anthropic front door's stream

@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { anthropicStreamEvent } from "../anthropic-schema.ts";
+import { anthropicSchemas } from "../anthropic-schema.ts";
 import { sseFixture } from "../fixtures/load-fixture.ts";
 import { agreesWithZod } from "../testing/agrees-with-zod.ts";
 import { readMessagesEvent } from "./messages-event-reader.ts";
 import { plainMessagesEvent } from "./plain-messages-event.ts";
 
 /** Whatever the hand check accepts, zod accepts too, and reads the same. */
+const anthropicStreamEvent = anthropicSchemas().streamEvent;
 const agrees = agreesWithZod(plainMessagesEvent, anthropicStreamEvent);
 
 const fixtureBodies = (name: string): unknown[] =>

@@ -27,7 +27,7 @@ const PLAIN: Record<string, (event: Fields) => boolean> = {
 /**
  * A parsed Anthropic stream event of an everyday shape (a text delta, a ping, a block's start or
  * stop, the message's start, delta and stop) checked by hand, else undefined: the caller then lets
- * `anthropicStreamEvent` (zod) judge it (errors, tool use, anything odd). Only an event that
+ * `anthropicSchemas().streamEvent` (zod) judge it (errors, tool use, anything odd). Only an event that
  * schema would accept unchanged passes (its loose objects keep unknown fields), so the answer is
  * the same; what is saved is zod walking and copying each of the ~26 events of every stream an
  * OpenAI caller reads from an Anthropic model (docs/BENCHMARKS-HISTORY.md, session 18), as

@@ -15,6 +15,7 @@ import { Lifecycle } from "../http/lifecycle.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
+import { guardedLogger } from "../log/guarded-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
@@ -72,7 +73,8 @@ function clusterStarter(config: Config): typeof startCluster {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
-  const logger = options.logger ?? createLogger(config.log);
+  // An embedder's logger is called through a guard: no log call can throw into the gateway.
+  const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
   // Route tables and price books read it synchronously, answers' prices on the request path.
   await loadCatalogueFor(config.providers);
   // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.

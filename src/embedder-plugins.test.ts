@@ -1,0 +1,111 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Authenticator,
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  type LogFields,
+  type Logger,
+  openSqliteStorage,
+  type Principal,
+  parseConfig,
+} from "./index.ts";
+import { waitFor } from "./testing/wait-for.ts";
+
+// An embedder's plug-ins (logger, authenticator, policy, event sinks) that throw, reject or never
+// answer, through the exports only: no request is lost to them, none is held by them for ever,
+// and what they said is logged without the secrets in it.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-plugins-"));
+const gateways: Gateway[] = [];
+afterAll(async () => {
+  for (const gateway of gateways) await gateway.stop().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const caller: Principal = {
+  keyId: null,
+  name: "u",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+};
+const anyone: Authenticator = async () => caller;
+
+interface Line {
+  level: string;
+  message: string;
+  fields?: LogFields;
+}
+
+/** A logger keeping its lines; `throwing` makes every call throw after keeping it. */
+function recordingLogger(throwing = false): { logger: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields?: LogFields): void => {
+      lines.push({ level, message, ...(fields ? { fields } : {}) });
+      if (throwing) throw new Error("log shipper down");
+    };
+  return { lines, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
+}
+
+const configFor = (name: string, server: Record<string, unknown> = {}) =>
+  parseConfig({
+    storage: { path: join(dir, `${name}.db`) },
+    auth: { bootstrap_admin: false },
+    server,
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+  });
+
+async function started(name: string, options: Omit<GatewayOptions, "config">, server = {}) {
+  const gateway = await createGateway({ config: configFor(name, server), ...options } as GatewayOptions);
+  gateways.push(gateway);
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const chat = (headers: Record<string, string> = {}, path = "/v1/chat/completions") =>
+    fetch(`http://127.0.0.1:${port}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer t", ...headers },
+      body: JSON.stringify({ model: "m", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+  return { gateway, chat };
+}
+
+test("a logger that throws loses no request's end: every request of the turn has its audit row and its event, and nothing is thrown uncaught", async () => {
+  const { logger } = recordingLogger(true);
+  let finished = 0;
+  let uncaught = 0;
+  const count = () => void uncaught++;
+  process.on("uncaughtException", count);
+  try {
+    const { gateway, chat } = await started("throwing-logger", {
+      auth: anyone,
+      logger,
+      events: [{ publish: (event) => void (event.type === "request.finished" && finished++) }],
+    });
+    // Answered together, their ends are reported in one turn: each one's access line throws.
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        chat().then(async (response) => (await response.text(), response.status)),
+      ),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+    await waitFor("every request's end reported", () => finished === 12);
+    await gateway.stop();
+  } finally {
+    process.off("uncaughtException", count);
+  }
+  expect(uncaught).toBe(0);
+  const written = openSqliteStorage(join(dir, "throwing-logger.db"), { readonly: true });
+  try {
+    expect(await written.audit.select({ order: "asc", bodies: false }, null, 100)).toHaveLength(12);
+  } finally {
+    await written.close();
+  }
+});

@@ -109,3 +109,53 @@ test("a logger that throws loses no request's end: every request of the turn has
     await written.close();
   }
 });
+
+test("an authenticator or an admission that never answers is ended at pluginTimeoutMs: 503 in the caller's dialect naming the plug-in, its slot given back, one warning", async () => {
+  const never = new Promise<never>(() => {});
+  const { logger, lines } = recordingLogger();
+  let hangAdmit = false;
+  const { chat } = await started(
+    "hung-plugins",
+    {
+      auth: async (headers) => (headers.get("x-hang") === "auth" ? never : caller),
+      policy: { admit: (_caller, model) => (model === "m" && hangAdmit ? never : {}), record: () => 0 },
+      logger,
+      pluginTimeoutMs: 200,
+    },
+    // Two hung requests held every slot, so no other caller was served until their clients left.
+    { max_concurrent_requests: 2 },
+  );
+  const [openai, anthropic] = await Promise.all([
+    chat({ "x-hang": "auth" }),
+    chat({ "x-hang": "auth" }, "/v1/messages"),
+  ]);
+  expect(openai.status).toBe(503);
+  expect(openai.headers.get("retry-after")).toBe("1");
+  expect(await openai.json()).toMatchObject({
+    error: {
+      code: "unavailable",
+      message: "the embedder's authenticator did not answer in time; try again later",
+    },
+  });
+  expect(anthropic.status).toBe(503);
+  expect(await anthropic.json()).toMatchObject({
+    type: "error",
+    error: { message: "the embedder's authenticator did not answer in time; try again later" },
+  });
+  expect((await chat()).status).toBe(200);
+  hangAdmit = true;
+  const admit = await chat();
+  expect(admit.status).toBe(503);
+  expect(((await admit.json()) as { error: { message: string } }).error.message).toBe(
+    "the embedder's policy (admit) did not answer in time; try again later",
+  );
+  hangAdmit = false;
+  expect((await chat()).status).toBe(200);
+  const warnings = lines.filter((line) => line.level === "warn" && line.message !== "request");
+  expect(warnings.map((line) => line.message).sort()).toEqual([
+    "the embedder's authenticator did not answer within 0.2 s: its request was answered 503",
+    "the embedder's authenticator did not answer within 0.2 s: its request was answered 503",
+    "the embedder's policy (admit) did not answer within 0.2 s: its request was answered 503",
+  ]);
+  expect(warnings.every((line) => typeof line.fields?.request_id === "string")).toBe(true);
+});

@@ -12,11 +12,12 @@ import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
+import { PLUGIN_TIMEOUT_MS, pluginBound } from "../http/plugin-bound.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { guardedLogger } from "../log/guarded-logger.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -62,6 +63,17 @@ function clusterStarter(config: Config): typeof startCluster {
   if (!config.cluster) return async () => null;
   return (require("../cluster/start-cluster.ts") as typeof import("../cluster/start-cluster.ts"))
     .startCluster;
+}
+
+/** The bounds of an embedder's per-request plug-in calls; the built-in ones are never timed. */
+function embedderPluginBounds(options: GatewayOptions, logger: Logger) {
+  const ms = options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS;
+  return {
+    ...((options.auth ?? options.authenticate)
+      ? { authenticate: pluginBound("the embedder's authenticator", ms, logger) }
+      : {}),
+    ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", ms, logger) } : {}),
+  };
 }
 
 /**
@@ -225,6 +237,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
+    pluginBounds: embedderPluginBounds(options, logger),
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({

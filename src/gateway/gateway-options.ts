@@ -37,6 +37,12 @@ export type GatewayOptions = GatewayConfigOption & {
   events?: readonly EventSink[];
   /** Limits and budgets, consulted before and after every model call. Default: per-key rpm, tpm, budgets. */
   policy?: Policy;
+  /**
+   * How long your `auth` and your `policy`'s `admit` may take for one request, in ms (default 10 s):
+   * past it the request is answered 503 `unavailable` naming the plug-in, its slot given back, and
+   * a warning logged. The built-in ones are not timed.
+   */
+  pluginTimeoutMs?: number;
   /** Builds providers from config; wrap `createProvider` to add custom types. */
   providers?: ProviderFactory;
   /** Default: text lines on stderr. */

@@ -159,3 +159,36 @@ test("an authenticator or an admission that never answers is ended at pluginTime
   ]);
   expect(warnings.every((line) => typeof line.fields?.request_id === "string")).toBe(true);
 });
+
+test("what an authenticator throws is on the 401's access line, and a plug-in's error on the 500's log line, without the secrets it quoted", async () => {
+  const { logger, lines } = recordingLogger();
+  const { chat } = await started("throwing-plugins", {
+    auth: async (headers) => {
+      if (headers.get("x-fail") === "auth") throw new Error("ldap down password=hunter2");
+      return caller;
+    },
+    policy: {
+      admit: () => {
+        throw new Error("policy db down token=sk-secret");
+      },
+      record: () => 0,
+    },
+    logger,
+  });
+  const refused = await chat({ "x-fail": "auth" });
+  expect(refused.status).toBe(401);
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+    "invalid or missing credentials",
+  );
+  expect((await chat()).status).toBe(500);
+  await waitFor("both access lines", () => lines.filter((line) => line.message === "request").length === 2);
+  const said = JSON.stringify(lines);
+  expect(said).not.toContain("hunter2");
+  expect(said).not.toContain("sk-secret");
+  expect(
+    lines.find((line) => line.message === "request" && line.fields?.status === 401)?.fields?.detail,
+  ).toBe("Error: ldap down password=[redacted]");
+  expect(lines.find((line) => line.message === "internal error")?.fields?.error).toBe(
+    "Error: policy db down token=[redacted]",
+  );
+});

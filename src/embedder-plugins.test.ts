@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type Authenticator,
+  type ConfigWatchHandlers,
   createGateway,
   type Gateway,
   type GatewayOptions,
@@ -11,6 +12,7 @@ import {
   type Logger,
   openSqliteStorage,
   type Principal,
+  type Provider,
   parseConfig,
 } from "./index.ts";
 import { waitFor } from "./testing/wait-for.ts";
@@ -92,7 +94,10 @@ test("a logger that throws loses no request's end: every request of the turn has
     // Answered together, their ends are reported in one turn: each one's access line throws.
     const statuses = await Promise.all(
       Array.from({ length: 12 }, () =>
-        chat().then(async (response) => (await response.text(), response.status)),
+        chat().then(async (response) => {
+          await response.text();
+          return response.status;
+        }),
       ),
     );
     expect(statuses).toEqual(Array(12).fill(200));
@@ -190,5 +195,83 @@ test("what an authenticator throws is on the 401's access line, and a plug-in's 
   ).toBe("Error: ldap down password=[redacted]");
   expect(lines.find((line) => line.message === "internal error")?.fields?.error).toBe(
     "Error: policy db down token=[redacted]",
+  );
+});
+
+test("an async sink's publish that rejects is logged, never an unhandled rejection; so is a sync throw", async () => {
+  const { logger, lines } = recordingLogger();
+  let unhandled = 0;
+  const count = () => void unhandled++;
+  process.on("unhandledRejection", count);
+  try {
+    const { gateway, chat } = await started("rejecting-sink", {
+      auth: anyone,
+      logger,
+      events: [
+        {
+          async publish(event) {
+            if (event.type === "request.finished") throw new Error("kafka: broker not available");
+          },
+        },
+      ],
+    });
+    for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200);
+    await waitFor("the sink's failure told", () =>
+      lines.some((line) => line.message.startsWith("an event sink's publish failed")),
+    );
+    await gateway.stop();
+  } finally {
+    process.off("unhandledRejection", count);
+  }
+  expect(unhandled).toBe(0);
+  // Once at first, then at most once every 30 s: not once an event.
+  expect(lines.filter((line) => line.message.startsWith("an event sink's publish failed"))).toEqual([
+    { level: "warn", message: "an event sink's publish failed: Error: kafka: broker not available" },
+  ]);
+});
+
+test("a provider's async close that rejects: a reload retiring it logs the failure, and stop rejects naming the providers", async () => {
+  const { logger, lines } = recordingLogger();
+  let handlers: ConfigWatchHandlers | undefined;
+  const initial = configFor("async-close", { drain_timeout: "50ms" });
+  const pool: Provider = {
+    name: "demo",
+    dialect: "openai",
+    async call() {
+      throw new Error("not called");
+    },
+    async close() {
+      await Promise.resolve();
+      throw new Error("pool.end() failed: connection refused");
+    },
+  };
+  let made = 0;
+  const gateway = await createGateway({
+    configSource: {
+      initial,
+      path: null,
+      watch: (told) => {
+        handlers = told;
+        return () => {};
+      },
+    },
+    auth: anyone,
+    logger,
+    // A new pool for each config version: the first one is retired by the reload.
+    providers: () => (made++ === 0 ? pool : { ...pool }),
+  });
+  await handlers?.onValid(configFor("async-close", { drain_timeout: "60ms" }));
+  await waitFor("the retired provider's failure logged", () =>
+    lines.some((line) => line.message === "closing a retired provider failed"),
+  );
+  expect(lines.find((line) => line.message === "closing a retired provider failed")?.fields).toEqual({
+    error: "Error: pool.end() failed: connection refused",
+  });
+  const failure = await gateway.stop().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect((failure as AggregateError).message).toBe(
+    "the gateway stopped, but these parts failed to: providers",
   );
 });

@@ -18,6 +18,7 @@ import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { guardedLogger } from "../log/guarded-logger.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { repeatedFailure } from "../log/repeated-failure.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -99,7 +100,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : { beside: config.storage };
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   const publish = audit.bus.publish.bind(audit.bus);
-  const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
+  const closeSinks = attachSinks(
+    audit.bus,
+    [...sinksFromConfig(config, logger), ...(options.events ?? [])],
+    repeatedFailure(logger, "an event sink's publish"),
+  );
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(

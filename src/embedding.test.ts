@@ -613,10 +613,24 @@ test("an embedder's own strict tsconfig type-checks the library and names every 
     `import type {
   AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields, Policy,
   ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
+  AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
+  KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
+  StoredAdminSession, TenantRules, TenantUsage, KeyStore, SpendStore, ResponseStore,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
-  ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse];
+  ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
+  AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
+  KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
+  StoredAdminSession, TenantRules, TenantUsage];
+// What the implementable interfaces take and return is named by the package: a store of one's own
+// is written with the exported names alone.
+export type Named = [
+  Parameters<NonNullable<KeyStore["page"]>>[0] extends KeyPageFilter ? true : never,
+  Awaited<ReturnType<SpendStore["changedSince"]>> extends SpendChanges ? true : never,
+  Awaited<ReturnType<NonNullable<ResponseStore["chain"]>>> extends ResponseChain | null ? true : never,
+  Extract<ReturnType<Policy["record"]>, SharedCharge | Promise<SharedCharge>> extends never ? never : true,
+];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile

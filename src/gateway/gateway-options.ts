@@ -43,7 +43,11 @@ export type GatewayOptions = GatewayConfigOption & {
    * a warning logged. The built-in ones are not timed.
    */
   pluginTimeoutMs?: number;
-  /** Builds providers from config; wrap `createProvider` to add custom types. */
+  /**
+   * Builds providers from config. For a provider of your own, declare it with a built-in `type`
+   * (`mock` needs no URL or key) and return yours for its `name`, else `createProvider`'s
+   * (docs/EMBEDDING.md §2): the config accepts built-in types only.
+   */
   providers?: ProviderFactory;
   /** Default: text lines on stderr. */
   logger?: Logger;

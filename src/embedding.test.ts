@@ -392,11 +392,12 @@ test("stop ends by its deadline though a sink's and a policy's close never retur
     (error: unknown) => error,
   );
   expect(failure).toBeInstanceOf(AggregateError);
+  // The policy is the embedder's: named so, not as the built-in limits' spend flush.
   expect((failure as AggregateError).message).toBe(
-    "the gateway stopped, but these parts failed to: the limits policy (spend flush), event sinks",
+    "the gateway stopped, but these parts failed to: the embedder's policy, event sinks",
   );
   expect((failure as AggregateError).errors.map((error) => (error as Error).message)).toEqual([
-    "the limits policy (spend flush) did not finish in the stop's time",
+    "the embedder's policy did not finish in the stop's time",
     "event sinks did not finish in the stop's time",
   ]);
   expect(storageClosed).toBe(true);
@@ -431,17 +432,24 @@ test("a storage whose backfill fails: the gateway says so at error level and ser
   }
 });
 
-test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why", async () => {
+test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why, unless an authenticator of the embedder's admits its callers", async () => {
   const warnings: string[] = [];
   const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
   const path = join(dir, "no-receiver.db");
   const config = configFor("no-receiver", { storage: { path }, auth: { bootstrap_admin: true } });
-  const embedded = await createGateway({ config, auth: anyone, logger });
+  const embedded = await createGateway({ config, logger });
   expect(await embedded.storage.keys.list({ includeRevoked: true })).toEqual([]);
   expect(warnings).toContain(
     "auth.bootstrap_admin is on but no onBootstrapKey was given to hand the one-time admin key to: none was created",
   );
   await embedded.stop();
+  // The gateway's keys admit nobody by themselves under an embedder's authenticator: no key is
+  // missed, and no warning at every start (bootstrap_admin is on by default).
+  warnings.length = 0;
+  const own = await createGateway({ config, auth: anyone, logger });
+  expect(await own.storage.keys.list({ includeRevoked: true })).toEqual([]);
+  expect(warnings).toEqual([]);
+  await own.stop();
   // A later start that has a receiver still gets the key.
   const shown: string[] = [];
   const next = await createGateway({

@@ -161,7 +161,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   cluster?.onKeyChange(() => void auth.refreshKeys());
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
-  built.made("the limits policy", () => policy.close?.());
+  // Named as whose it is: an embedder's policy's close was told as the built-in's spend flush.
+  const policyPart = options.policy ? "the embedder's policy" : "the limits policy (spend flush)";
+  built.made(policyPart, () => policy.close?.());
   const shadow = buildShadow(
     () => runtime.current.config,
     () => runtime.current.table,
@@ -381,7 +383,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       { part: "telemetry", run: () => telemetry.close() },
       // Named with what their close writes: a failed "auth" read as if signing in had failed.
       { part: "auth (the keys' last-used write)", run: () => auth.close() },
-      { part: "the limits policy (spend flush)", run: () => policy.close?.() },
+      { part: policyPart, run: () => policy.close?.() },
       { part: "the cluster", run: () => cluster?.close() },
       { part: "shadow comparisons", run: () => shadow.close() },
       { part: "providers", run: () => runtime.close() },

@@ -392,11 +392,12 @@ test("stop ends by its deadline though a sink's and a policy's close never retur
     (error: unknown) => error,
   );
   expect(failure).toBeInstanceOf(AggregateError);
+  // The policy is the embedder's: named so, not as the built-in limits' spend flush.
   expect((failure as AggregateError).message).toBe(
-    "the gateway stopped, but these parts failed to: the limits policy (spend flush), event sinks",
+    "the gateway stopped, but these parts failed to: the embedder's policy, event sinks",
   );
   expect((failure as AggregateError).errors.map((error) => (error as Error).message)).toEqual([
-    "the limits policy (spend flush) did not finish in the stop's time",
+    "the embedder's policy did not finish in the stop's time",
     "event sinks did not finish in the stop's time",
   ]);
   expect(storageClosed).toBe(true);
@@ -431,17 +432,24 @@ test("a storage whose backfill fails: the gateway says so at error level and ser
   }
 });
 
-test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why", async () => {
+test("without onBootstrapKey no admin key is created for nobody: the store stays empty and a warning says why, unless an authenticator of the embedder's admits its callers", async () => {
   const warnings: string[] = [];
   const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
   const path = join(dir, "no-receiver.db");
   const config = configFor("no-receiver", { storage: { path }, auth: { bootstrap_admin: true } });
-  const embedded = await createGateway({ config, auth: anyone, logger });
+  const embedded = await createGateway({ config, logger });
   expect(await embedded.storage.keys.list({ includeRevoked: true })).toEqual([]);
   expect(warnings).toContain(
     "auth.bootstrap_admin is on but no onBootstrapKey was given to hand the one-time admin key to: none was created",
   );
   await embedded.stop();
+  // The gateway's keys admit nobody by themselves under an embedder's authenticator: no key is
+  // missed, and no warning at every start (bootstrap_admin is on by default).
+  warnings.length = 0;
+  const own = await createGateway({ config, auth: anyone, logger });
+  expect(await own.storage.keys.list({ includeRevoked: true })).toEqual([]);
+  expect(warnings).toEqual([]);
+  await own.stop();
   // A later start that has a receiver still gets the key.
   const shown: string[] = [];
   const next = await createGateway({
@@ -613,10 +621,24 @@ test("an embedder's own strict tsconfig type-checks the library and names every 
     `import type {
   AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields, Policy,
   ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
+  AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
+  KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
+  StoredAdminSession, TenantRules, TenantUsage, KeyStore, SpendStore, ResponseStore,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
-  ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse];
+  ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
+  AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
+  KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
+  StoredAdminSession, TenantRules, TenantUsage];
+// What the implementable interfaces take and return is named by the package: a store of one's own
+// is written with the exported names alone.
+export type Named = [
+  Parameters<NonNullable<KeyStore["page"]>>[0] extends KeyPageFilter ? true : never,
+  Awaited<ReturnType<SpendStore["changedSince"]>> extends SpendChanges ? true : never,
+  Awaited<ReturnType<NonNullable<ResponseStore["chain"]>>> extends ResponseChain | null ? true : never,
+  Extract<ReturnType<Policy["record"]>, SharedCharge | Promise<SharedCharge>> extends never ? never : true,
+];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile

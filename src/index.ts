@@ -12,8 +12,8 @@ export type { AuditRowKey } from "./audit/audit-row-key.ts";
 export type { GatewayEvent } from "./audit/gateway-event.ts";
 export type { Authenticator } from "./auth/authenticate.ts";
 export type { Served } from "./auth/limit-pricing.ts";
-export type { Policy } from "./auth/policy.ts";
-export type { Principal, Role } from "./auth/principal.ts";
+export type { ListedModels, Policy, SharedCharge } from "./auth/policy.ts";
+export type { Principal, Role, TenantRules } from "./auth/principal.ts";
 export { ConfigError } from "./config/config-error.ts";
 export type { Config, ProviderConfig } from "./config/config-schema.ts";
 export {
@@ -49,18 +49,29 @@ export type {
   UsageRecorder,
 } from "./providers/provider.ts";
 export type { ShadowAggregate, ShadowRecord } from "./shadow/shadow-api-schema.ts";
-export type { KeyRecord } from "./storage/key-record.ts";
+export type { KeyLimits, KeyRecord } from "./storage/key-record.ts";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";
 export type {
+  AdminAction,
+  AdminActionPage,
+  AdminActionStore,
+  AdminSessionStore,
   AuditBatchResult,
   AuditEntry,
   AuditStore,
+  KeyPageFilter,
+  KeyPosition,
   KeyStore,
+  ResponseChain,
   ResponseStore,
   ShadowFilter,
   ShadowStore,
+  SpendChanges,
   SpendStore,
   Storage,
+  StoredAdminAction,
+  StoredAdminSession,
   StoredResponse,
+  TenantUsage,
 } from "./storage/storage.ts";
 export { startTracing, type Tracing } from "./telemetry/tracing/start-tracing.ts";

@@ -30,3 +30,17 @@ test("error text: no credential, at most 500 characters, on one line only when a
   }
   expect(errorText("short\n\tone", true)).toBe("short one");
 });
+
+test("error text: a value its words name as a secret is redacted, whatever its shape", () => {
+  expect(errorText("Error: policy db down token=sk-secret", true)).toBe(
+    "Error: policy db down token=[redacted]",
+  );
+  expect(errorText('connect failed: password=hunter2 {"api_key": "abc"} Authorization: xyz', true)).toBe(
+    'connect failed: password=[redacted] {"api_key": "[redacted]"} Authorization: [redacted]',
+  );
+  // Tokens counted are no secret, and a prompt's prose is kept by the bodies' redaction.
+  expect(errorText("max_tokens: 5 exceeds input_tokens=9", true)).toBe(
+    "max_tokens: 5 exceeds input_tokens=9",
+  );
+  expect(redactSecrets("my password: tulip", "request")).toBe("my password: tulip");
+});

@@ -2,6 +2,7 @@ import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { withinDates } from "../core/last-date.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
+import { heldTenant } from "./held-tenant.ts";
 import { coversGlob } from "./model-glob.ts";
 import type { Principal } from "./principal.ts";
 import type { KeyActor } from "./roles.ts";
@@ -15,8 +16,7 @@ export type KeyReach = Pick<KeyRecord, "tenant" | "models" | "rpm" | "tpm" | "bu
  * tenant (`default`) manage them all.
  */
 export function managedTenant(actor: KeyActor): string | null {
-  if (actor === "local-operator" || actor.tenant === DEFAULT_TENANT) return null;
-  return actor.tenant;
+  return actor === "local-operator" ? null : heldTenant(actor);
 }
 
 /** The tenant a key created without one goes into: the actor's own (`default` when it has none). */

@@ -86,6 +86,13 @@ export type SessionCredential = "key" | "jwt" | "sso";
 export interface TenantRules {
   /** True when the caller's tenant is configured (`tenants:`); false for callers outside every tenant. */
   readonly bound: boolean;
+  /**
+   * The caller is outside every tenant though its `tenant` names one: an embedder's authenticator
+   * named a tenant `tenants:` does not list (tenants/bind-tenant.ts). It reads and manages as a
+   * caller of `default` does (tenants/read-scope.ts `heldTenant`). Never set for the gateway's own
+   * credentials, whose unlisted tenant is refused, or a free label when none is listed.
+   */
+  readonly outside?: true;
   /** The tenant's model globs; a model must match these and the caller's own. */
   readonly models: readonly string[];
   /**

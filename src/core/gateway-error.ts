@@ -179,6 +179,18 @@ export const upgradeRequired = (path: string) =>
     headers: { upgrade: "websocket", connection: "Upgrade" },
   });
 
+/**
+ * A WebSocket upgrade handed to `gateway.handle()` without the embedder's server that took it: the
+ * gateway has no socket to upgrade (EMBEDDING.md §1), which the caller is told rather than a bare
+ * "Expected a websocket connection". A 400, as that was.
+ */
+export const noServerToUpgrade = (path: string) =>
+  new GatewayError({
+    status: 400,
+    code: "invalid_request",
+    message: `${path} cannot upgrade to a WebSocket here: the gateway was handed this request without its server (gateway.handle(request, { server }))`,
+  });
+
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>
   notFound(

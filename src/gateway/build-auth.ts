@@ -114,7 +114,9 @@ export async function buildAuth(
       // A key shown to nobody would leave the store no longer empty, so no later start would make
       // one either: with no receiver, none is made and the embedder is told why.
       if (!receive) {
-        if (!warnedNoReceiver)
+        // Under an embedder's authenticator the gateway's keys admit nobody by themselves: no key
+        // is missed, and a warning at every start (bootstrap_admin is on by default) told nothing.
+        if (!warnedNoReceiver && !options.authenticate)
           logger.warn(
             "auth.bootstrap_admin is on but no onBootstrapKey was given to hand the one-time admin key to: none was created",
           );

@@ -12,10 +12,13 @@ import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
+import { PLUGIN_TIMEOUT_MS, pluginBound } from "../http/plugin-bound.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
-import { createLogger } from "../log/logger.ts";
+import { guardedLogger } from "../log/guarded-logger.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { repeatedFailure } from "../log/repeated-failure.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -34,6 +37,7 @@ import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
 import { buildWorkers, probeListed } from "./build-workers.ts";
+import { BuiltSoFar } from "./built-so-far.ts";
 import { gatewayApp } from "./gateway-app.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { RuntimeHolder } from "./runtime.ts";
@@ -63,6 +67,17 @@ function clusterStarter(config: Config): typeof startCluster {
     .startCluster;
 }
 
+/** The bounds of an embedder's per-request plug-in calls; the built-in ones are never timed. */
+function embedderPluginBounds(options: GatewayOptions, logger: Logger) {
+  const ms = options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS;
+  return {
+    ...((options.auth ?? options.authenticate)
+      ? { authenticate: pluginBound("the embedder's authenticator", ms, logger) }
+      : {}),
+    ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", ms, logger) } : {}),
+  };
+}
+
 /**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. It wires the
  * parts (each passed in, or the built-in default) and decides nothing itself: handlers live with
@@ -70,22 +85,42 @@ function clusterStarter(config: Config): typeof startCluster {
  * part's assembly in its build-* factory.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const built = new BuiltSoFar();
+  try {
+    return await buildGateway(options, built);
+  } catch (error) {
+    // What was made before the failure is closed (its files, threads, connections), as stop would.
+    await built.undo();
+    throw error;
+  }
+}
+
+async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
-  const logger = options.logger ?? createLogger(config.log);
+  // An embedder's logger is called through a guard: no log call can throw into the gateway.
+  const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
+  built.stopsWith(logger, config.server.drain_timeout);
   // Route tables and price books read it synchronously, answers' prices on the request path.
   await loadCatalogueFor(config.providers);
   // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
   if (options.tracing) await loadTraceState();
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
+  built.made("storage", () => storage.close());
   // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
   const spill =
     options.storage || options.auditSpillDir !== undefined
       ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
       : { beside: config.storage };
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
+  built.made("the audit", (until) => audit.close(until));
   const publish = audit.bus.publish.bind(audit.bus);
-  const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
+  const closeSinks = attachSinks(
+    audit.bus,
+    [...sinksFromConfig(config, logger), ...(options.events ?? [])],
+    repeatedFailure(logger, "an event sink's publish"),
+  );
+  built.made("event sinks", closeSinks);
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
@@ -96,12 +131,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (worker) => shadowedModels(runtime.current.table, worker),
     health,
   );
+  built.made("workers", () => workers.registry.close());
   const lifecycle = new Lifecycle(
     () => runtime.current.config.server.max_concurrent_requests,
     () => runtime.current.config.server.max_event_streams,
   );
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
+  built.made("the upstream client", () => closeUpstreamFetch(upstreamFetch));
   const shutdown = new Shutdown();
   const cluster = await clusterStarter(config)(config, {
     logger,
@@ -112,6 +149,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     fetch: upstreamFetch,
     newlyServed: probeListed(health),
   });
+  built.made("the cluster", () => cluster?.close());
   const embedderAuth = options.auth ?? options.authenticate;
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(embedderAuth ? { authenticate: embedderAuth } : {}),
@@ -119,10 +157,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
   });
-  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
+  built.made("auth", () => auth.close());
   cluster?.onKeyChange(() => void auth.refreshKeys());
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
+  // Named as whose it is: an embedder's policy's close was told as the built-in's spend flush.
+  const policyPart = options.policy ? "the embedder's policy" : "the limits policy (spend flush)";
+  built.made(policyPart, () => policy.close?.());
   const shadow = buildShadow(
     () => runtime.current.config,
     () => runtime.current.table,
@@ -130,6 +171,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     options.redactBody,
   );
+  built.made("shadow comparisons", () => shadow.close());
   // On a cluster node, workers on other nodes too (forwarded through the node holding each).
   const workerDirectory = cluster ? cluster.workers(workers.directory) : workers.directory;
   const runtime = new RuntimeHolder(config, {
@@ -148,6 +190,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // The listener's (restart-only), not each version's.
     idleTimeoutMs: config.server.idle_timeout,
   });
+  built.made("providers", () => runtime.close());
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     // An embedder's authenticator decides its callers itself, their tenants included (an unlisted
@@ -193,6 +236,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.tracing?.captureContent ? { content: options.redactBody ?? redactSecrets } : {}),
     accessLines: audit.lines,
   });
+  built.made("telemetry", () => telemetry.close());
 
   // Requests' ends are reported once the turn's responses are written (request-ends.ts).
   const ends = new RequestEnds((error) =>
@@ -223,6 +267,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
+    pluginBounds: embedderPluginBounds(options, logger),
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({
@@ -265,6 +310,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const stopWatching = source.watch(reload);
+  built.made("the config watch", () => {
+    stopWatching();
+    reload.stop();
+  });
   // Another node changed its config: re-read ours now rather than when our own watch notices.
   cluster?.onConfigNotice(() => void source.reload?.());
   const stopResponseRetention = startResponseRetention(
@@ -289,6 +338,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       error: describeError(error),
     }),
   );
+
+  // Once every part is built: a start that fails before it has used up no key's only showing.
+  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
 
   return serveGateway({
     app,
@@ -331,7 +383,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "telemetry", run: () => telemetry.close() },
       // Named with what their close writes: a failed "auth" read as if signing in had failed.
       { part: "auth (the keys' last-used write)", run: () => auth.close() },
-      { part: "the limits policy (spend flush)", run: () => policy.close?.() },
+      { part: policyPart, run: () => policy.close?.() },
       { part: "the cluster", run: () => cluster?.close() },
       { part: "shadow comparisons", run: () => shadow.close() },
       { part: "providers", run: () => runtime.close() },

@@ -37,7 +37,17 @@ export type GatewayOptions = GatewayConfigOption & {
   events?: readonly EventSink[];
   /** Limits and budgets, consulted before and after every model call. Default: per-key rpm, tpm, budgets. */
   policy?: Policy;
-  /** Builds providers from config; wrap `createProvider` to add custom types. */
+  /**
+   * How long your `auth` and your `policy`'s `admit` may take for one request, in ms (default 10 s):
+   * past it the request is answered 503 `unavailable` naming the plug-in, its slot given back, and
+   * a warning logged. The built-in ones are not timed.
+   */
+  pluginTimeoutMs?: number;
+  /**
+   * Builds providers from config. For a provider of your own, declare it with a built-in `type`
+   * (`mock` needs no URL or key) and return yours for its `name`, else `createProvider`'s
+   * (docs/EMBEDDING.md §2): the config accepts built-in types only.
+   */
   providers?: ProviderFactory;
   /** Default: text lines on stderr. */
   logger?: Logger;

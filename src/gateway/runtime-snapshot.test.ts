@@ -330,7 +330,7 @@ describe("one runtime snapshot per config version", () => {
 describe("what a reload retires and what refuses it", () => {
   const closed: string[] = [];
   /** One pooled client the factory hands every version (examples/custom-provider.ts), beside ones made anew. */
-  const pooled: Provider = { ...provider("pooled"), close: () => closed.push("pooled") };
+  const pooled: Provider = { ...provider("pooled"), close: () => void closed.push("pooled") };
   let made = 0;
   let refuse: string | null = null;
   let own: Gateway;
@@ -381,7 +381,7 @@ describe("what a reload retires and what refuses it", () => {
       providers: (config) => {
         if (config.name === "pooled") return pooled;
         const label = `fresh #${++made}`;
-        return { ...provider(config.name), close: () => closed.push(label) };
+        return { ...provider(config.name), close: () => void closed.push(label) };
       },
       // An embedder's policy that follows each config in place, and may find one it cannot take.
       policy: {

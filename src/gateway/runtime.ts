@@ -65,7 +65,7 @@ export function buildSnapshot(
   config: Config,
   version: number,
   parts: SnapshotParts,
-  release: (providers: Iterable<Provider>) => void = closeEach,
+  release: (providers: Iterable<Provider>) => void = (providers) => void closeEach(providers),
 ): RuntimeSnapshot {
   const providers = new Map<string, Provider>();
   const context = {
@@ -82,17 +82,16 @@ export function buildSnapshot(
   }
 }
 
-/** Closes each provider; one whose close throws does not keep the others open. Returns the errors. */
-function closeEach(providers: Iterable<Provider>): unknown[] {
-  const failures: unknown[] = [];
-  for (const provider of new Set(providers)) {
-    try {
-      provider.close?.();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  return failures;
+/**
+ * Closes each provider, all at once; one whose close throws or rejects does not keep the others
+ * open. Resolves with the errors once every close has settled (an async close is awaited, so its
+ * rejection is told, never left unhandled).
+ */
+async function closeEach(providers: Iterable<Provider>): Promise<unknown[]> {
+  const closed = await Promise.allSettled(
+    [...new Set(providers)].map(async (provider) => provider.close?.()),
+  );
+  return closed.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
 }
 
 function assemble(
@@ -196,25 +195,28 @@ export class RuntimeHolder {
 
   /**
    * Closes every provider of the current version and of those still retiring (on stop, once no
-   * request is left). Throws an AggregateError when some provider's close threw; the rest closed.
+   * request is left). Rejects with an AggregateError when some provider's close threw or
+   * rejected; the rest closed.
    */
-  close(): void {
+  async close(): Promise<void> {
     const providers = [...this.snapshot.providers.values()];
     for (const [retired, grace] of this.retiring) {
       clearTimeout(grace);
       providers.push(...retired.providers.values());
     }
     this.retiring.clear();
-    const failures = closeEach(providers);
+    const failures = await closeEach(providers);
     if (failures.length > 0) throw new AggregateError(failures, "closing providers failed");
   }
 
-  /** Closes those of `providers` that no version in use holds; a close that throws is logged. */
+  /** Closes those of `providers` that no version in use holds; a close that fails is logged. */
   private release(providers: Iterable<Provider>): void {
     const inUse = new Set<Provider>(this.snapshot.providers.values());
     for (const retired of this.retiring.keys()) for (const p of retired.providers.values()) inUse.add(p);
     const unused = [...providers].filter((provider) => !inUse.has(provider));
-    for (const error of closeEach(unused))
-      this.parts.router.log("closing a retired provider failed", { error: describeError(error) });
+    void closeEach(unused).then((failures) => {
+      for (const error of failures)
+        this.parts.router.log("closing a retired provider failed", { error: describeError(error) });
+    });
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { Lifecycle } from "./lifecycle.ts";
+import type { PluginBound } from "./plugin-bound.ts";
 import type { RequestEnds } from "./request-ends.ts";
 import type { RequestObserver } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
@@ -53,6 +54,11 @@ export interface FrontDoorDeps {
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
+  /**
+   * How long an embedder's authenticator and policy admission may take for one request (absent for
+   * the built-in ones, which are never timed): past it, 503 (plugin-bound.ts).
+   */
+  readonly pluginBounds?: { readonly authenticate?: PluginBound; readonly admit?: PluginBound };
   /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
   readonly sessions?: KeySessions;
 }

@@ -122,7 +122,8 @@ export class GuardSteps {
     const { ledger, dialect } = call;
     const failure =
       ledger.principal === undefined && !(error instanceof GatewayError)
-        ? unauthorized()
+        ? // What it threw is told on the access line (its `detail`), never to the client.
+          unauthorized(describeError(error))
         : toGatewayError(error);
     if (failure.status === 500)
       this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });

@@ -46,6 +46,8 @@ export function modelPipeline(
    */
   open: Shutdown,
 ): (call: ModelCall) => Promise<Response> {
+  const authBound = deps.pluginBounds?.authenticate;
+  const admitBound = deps.pluginBounds?.admit;
   /**
    * The model call, guard included: the guard's steps (guard-steps.ts) run in this frame, so a
    * model call is one async function from the caller's arrival to its answer.
@@ -67,7 +69,9 @@ export function modelPipeline(
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
       steps.known(
         call,
-        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
+        caller instanceof Promise
+          ? await whileOpen(caller, call.request.signal, open, authBound, call.ledger.requestId)
+          : caller,
       );
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
@@ -106,7 +110,9 @@ export function modelPipeline(
         // own, and writes its headers into the response's own record (then nothing to add).
         const admitted = runtime.limits.admit(principal, model, headers);
         const limitHeaders =
-          admitted instanceof Promise ? await whileOpen(admitted, request.signal, open) : admitted;
+          admitted instanceof Promise
+            ? await whileOpen(admitted, request.signal, open, admitBound, ledger.requestId)
+            : admitted;
         if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
       }
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's

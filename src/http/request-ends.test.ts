@@ -35,6 +35,26 @@ test("queued ends are reported once, in order, on the next turn; flush reports t
   expect(reported).toEqual(["a", "b", "c"]);
 });
 
+test("a failure handler that throws too (an embedder's logger) keeps no other end from its report", async () => {
+  const reported: string[] = [];
+  const ends = new RequestEnds(() => {
+    throw new Error("log shipper down");
+  });
+  const failing = {
+    report() {
+      throw new Error("the access line failed");
+    },
+  };
+  ends.add({ report: () => reported.push("a") });
+  ends.add(failing);
+  ends.add({ report: () => reported.push("b") });
+  ends.add(failing);
+  ends.add({ report: () => reported.push("c") });
+  // Nothing escapes the pass, which would have dropped the rest of the queue.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(reported).toEqual(["a", "b", "c"]);
+});
+
 test("an end queued while the turn's ends are reported is reported in the same pass", async () => {
   // A whole stream's end (usage, spend) runs with the turn's ends and then ends its record: both
   // before the loop next reads a request.

@@ -31,6 +31,15 @@ export class RequestEnds {
     if (this.queue.push(request) === 1) this.schedule();
   }
 
+  /** The failure said; a `failed` that throws too (a logger that does) must not end the pass. */
+  private tell(error: unknown): void {
+    try {
+      this.failed(error);
+    } catch {
+      // Nothing is left to tell it to: the other ends are reported all the same.
+    }
+  }
+
   /** Reports every queued end now. */
   flush(): void {
     const queue = this.queue;
@@ -40,7 +49,7 @@ export class RequestEnds {
         try {
           queue[i]?.report();
         } catch (error) {
-          this.failed(error);
+          this.tell(error);
         }
       }
     } finally {

@@ -1,4 +1,5 @@
 import { clientClosed, type GatewayError } from "../core/gateway-error.ts";
+import { type PluginBound, pluginTimedOut } from "./plugin-bound.ts";
 import { OpenRequest, type Shutdown } from "./shutdown.ts";
 
 /**
@@ -6,12 +7,21 @@ import { OpenRequest, type Shutdown } from "./shutdown.ts";
  * an authenticator's lookup, an admission against shared counters. Such a step belongs to an
  * embedder's part or a store across the network, and may never settle; the request must still end
  * when its client leaves (499) or a stop's drain deadline passes (503), with its record written and
- * its place given back, not stay in flight for ever. Only a step that is a promise waits here: a
- * caller known at once (a cached key) pays nothing.
+ * its place given back, not stay in flight for ever. An embedder's plug-in's step is also `bound`:
+ * past it, 503 (plugin-bound.ts). Only a step that is a promise waits here: a caller known at once
+ * (a cached key) pays nothing.
  */
-export function whileOpen<T>(step: Promise<T>, client: AbortSignal, open: Shutdown): Promise<T> {
+export function whileOpen<T>(
+  step: Promise<T>,
+  client: AbortSignal,
+  open: Shutdown,
+  bound?: PluginBound,
+  requestId = "",
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const waiting = new PendingStep(client, open, reject);
+    const waiting = bound
+      ? new BoundStep(client, open, reject, bound, requestId)
+      : new PendingStep(client, open, reject);
     open.enter(waiting);
     step.then(
       (value) => {
@@ -29,9 +39,9 @@ export function whileOpen<T>(step: Promise<T>, client: AbortSignal, open: Shutdo
 /** The waiting step as an open request: the poll and a stop's deadline end it. */
 class PendingStep extends OpenRequest {
   constructor(
-    private readonly client: AbortSignal,
-    private readonly open: Shutdown,
-    private readonly reject: (reason: GatewayError) => void,
+    protected readonly client: AbortSignal,
+    protected readonly open: Shutdown,
+    protected readonly reject: (reason: GatewayError) => void,
   ) {
     super();
   }
@@ -44,5 +54,29 @@ class PendingStep extends OpenRequest {
 
   drainEnded(reason: GatewayError): void {
     this.reject(reason);
+  }
+}
+
+/** A plug-in's step: the same poll also ends it once its bound has passed. */
+class BoundStep extends PendingStep {
+  private readonly deadline: number;
+
+  constructor(
+    client: AbortSignal,
+    open: Shutdown,
+    reject: (reason: GatewayError) => void,
+    private readonly bound: PluginBound,
+    private readonly requestId: string,
+  ) {
+    super(client, open, reject);
+    this.deadline = performance.now() + bound.ms;
+  }
+
+  override clientPolled(): void {
+    super.clientPolled();
+    if (!this.listed || performance.now() < this.deadline) return;
+    this.open.leave(this);
+    this.bound.late(this.requestId);
+    this.reject(pluginTimedOut(this.bound));
   }
 }

@@ -274,9 +274,10 @@ export interface Provider {
   listModels?(signal: AbortSignal): Promise<string[]>;
   /**
    * Releases connections or timers: once a config reload has retired this provider and no version
-   * in use still holds the same object, and on stop.
+   * in use still holds the same object, and on stop. A promise is awaited (on stop, within the
+   * stop's time for providers); a rejection is a failure as a throw is.
    */
-  close?(): void;
+  close?(): void | Promise<void>;
 }
 
 /** `gen_ai.provider.name` for calls to `provider`: its vendor, else its dialect. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "../auth/jwt-test-kit.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
+import { managedTenant } from "../auth/key-scope.ts";
 import { canUseModel, principalFromKey } from "../auth/principal.ts";
 import { assertModelAllowed } from "../auth/roles.ts";
 import { jwtConfigSchema } from "../config/jwt-config.ts";
@@ -182,4 +183,24 @@ test("an embedder's authenticator is the authority for its own tenants: its prin
     status: 401,
     detail: 'unknown_tenant: "search" is no configured tenant',
   });
+});
+
+test("an embedder's admin of a tenant not listed reads as one outside every tenant; of a listed one, or the gateway's key of a free label, held to its tenant", async () => {
+  const adminOf = (tenant: string) => () =>
+    Promise.resolve({ ...principalFromKey(keyRecord({ tenant })), role: "admin" as const });
+  const unlisted = await bindTenant(adminOf("platform"), config, "embedder")(new Headers());
+  expect(unlisted.tenantRules).toMatchObject({ bound: false, outside: true });
+  expect(readScope(unlisted)).toBeNull();
+  expect(managedTenant(unlisted)).toBeNull();
+  // A listed tenant's admin stays held to it, whoever vouched for it.
+  const listed = await bindTenant(adminOf("team-a"), config, "embedder")(new Headers());
+  expect(readScope(listed)).toBe("team-a");
+  expect(managedTenant(listed)).toBe("team-a");
+  // With no tenant listed at all, an embedder's principal is outside every tenant still ...
+  const none = parseConfig({ providers: [{ name: "p", type: "mock" }] }, {});
+  expect(readScope(await bindTenant(adminOf("platform"), none, "embedder")(new Headers()))).toBeNull();
+  // ... while the gateway's own key of a free label is held to it, as before, and one of a tenant
+  // a reload removed is refused (401 unknown_tenant), never read as outside every tenant.
+  expect(readScope(await bindTenant(adminOf("platform"), none)(new Headers()))).toBe("platform");
+  await expect(bindTenant(adminOf("platform"), config)(new Headers())).rejects.toMatchObject({ status: 401 });
 });

@@ -21,6 +21,7 @@ function ownersOf(config: Config): ModelIndex<string | undefined> {
 function rulesByTenant(config: Config): {
   byName: Map<string, TenantRules>;
   outsider: TenantRules | undefined;
+  unlisted: TenantRules;
 } {
   const owners = ownersOf(config);
   const scoped = new Set(config.models.flatMap((model) => model.tenant ?? []));
@@ -47,7 +48,12 @@ function rulesByTenant(config: Config): {
   }
   // A caller outside every configured tenant is unbound, but still must not see scoped models.
   const hides = hidesFrom(undefined);
-  return { byName, outsider: hides ? { bound: false, models: ["*"], hides } : undefined };
+  return {
+    byName,
+    outsider: hides ? { bound: false, models: ["*"], hides } : undefined,
+    // An embedder's principal naming a tenant not listed: the outsider's rules, outside every tenant.
+    unlisted: { bound: false, outside: true, models: ["*"], ...(hides ? { hides } : {}) },
+  };
 }
 
 const cache = new WeakMap<Config, ReturnType<typeof rulesByTenant>>();
@@ -75,7 +81,16 @@ export function tenantRulesFor(config: Config, tenant: string): TenantRules | un
  * a free label, as a token's claim is.
  */
 export const tenantUnconfigured = (config: Config, tenant: string): boolean =>
-  config.tenants.length > 0 && tenant !== DEFAULT_TENANT && !rulesOf(config).byName.has(tenant);
+  config.tenants.length > 0 && !tenantListed(config, tenant);
+
+/**
+ * Whether a caller of `tenant` is held to a tenant of this config: `tenants:` lists it, or it is
+ * `default` (outside every tenant by name). The one rule both for the gateway's own credentials
+ * (refused when not, `tenantUnconfigured`) and an embedder's principals (outside every tenant when
+ * not, for its reads and key management too: `TenantRules.outside`).
+ */
+export const tenantListed = (config: Config, tenant: string): boolean =>
+  tenant === DEFAULT_TENANT || rulesOf(config).byName.has(tenant);
 
 /**
  * Who issued the credentials an authenticator accepts: the gateway (its API keys; a JWT's tenant
@@ -99,14 +114,22 @@ export function bindTenant(
   config: Config,
   issuer: CredentialIssuer = "gateway",
 ): Authenticator {
-  if (config.tenants.length === 0 && config.models.every((model) => model.tenant === undefined))
+  // An embedder's principals are always bound: one naming a tenant is outside every tenant unless listed.
+  if (
+    issuer === "gateway" &&
+    config.tenants.length === 0 &&
+    config.models.every((model) => model.tenant === undefined)
+  )
     return authenticate;
   const bind = (principal: Principal): Principal => {
     if (issuer === "gateway" && tenantUnconfigured(config, principal.tenant))
       throw unauthorized(
         `unknown_tenant: ${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
       );
-    const tenantRules = tenantRulesFor(config, principal.tenant);
+    const tenantRules =
+      issuer === "embedder" && !tenantListed(config, principal.tenant)
+        ? rulesOf(config).unlisted
+        : tenantRulesFor(config, principal.tenant);
     return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : principal;
   };
   // `then` rather than an async function: one promise a request, no async frame. An embedder's

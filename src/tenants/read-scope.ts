@@ -1,6 +1,7 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { heldTenant } from "../auth/held-tenant.ts";
 import type { Principal } from "../auth/principal.ts";
-import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
+import { servesTenant } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 
 /**
@@ -10,7 +11,7 @@ import { GatewayError } from "../core/gateway-error.ts";
  * nothing.
  */
 export function readScope(principal: Principal): string | null {
-  if (principal.role === "admin") return principal.tenant === DEFAULT_TENANT ? null : principal.tenant;
+  if (principal.role === "admin") return heldTenant(principal);
   if (principal.role === "user" && principal.tenantRules?.bound) return principal.tenant;
   throw new GatewayError({
     status: 403,

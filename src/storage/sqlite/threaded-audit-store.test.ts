@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
 import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
@@ -171,6 +171,34 @@ test("a tenant's usage is read beside the audit thread: it answers while an inse
     closeDatabase(other);
     await store.close();
     closeDatabase(reader);
+    dir.cleanup();
+  }
+});
+
+/** The process's descriptors open on the database's files (the file, its WAL, its shared memory). */
+const openOn = (path: string) =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+    } catch {
+      return false;
+    }
+  }).length;
+
+test("closed after a start-up probe, the store and its reader leave none of the database's files open", async () => {
+  const dir = tempDir();
+  const path = join(dir.path, "probed.db");
+  try {
+    const reader = openDatabase(path);
+    const store = createThreadedAuditStore({ path, reader });
+    // The writer's probe at start runs on the reader's handle, the thread not started yet.
+    await store.probe();
+    expect(openOn(path)).toBeGreaterThan(0);
+    await store.close();
+    closeDatabase(reader);
+    // The probe's statements were left unfinalized, so closing the reader kept all three open.
+    expect(openOn(path)).toBe(0);
+  } finally {
     dir.cleanup();
   }
 });

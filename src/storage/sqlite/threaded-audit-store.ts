@@ -111,6 +111,9 @@ export function createThreadedAuditStore(options: {
       if (started()) await call({ op: "maintain", idle });
     },
     close: async () => {
+      // The probe's statements on the reader are finalized, or closing the reader's handle leaves
+      // the file, its WAL and its shared memory open for the process's life.
+      reads.close();
       await Promise.all([close(), usage.close()]);
     },
   };

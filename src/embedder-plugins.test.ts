@@ -1,0 +1,277 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Authenticator,
+  type ConfigWatchHandlers,
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  type LogFields,
+  type Logger,
+  openSqliteStorage,
+  type Principal,
+  type Provider,
+  parseConfig,
+} from "./index.ts";
+import { waitFor } from "./testing/wait-for.ts";
+
+// An embedder's plug-ins (logger, authenticator, policy, event sinks) that throw, reject or never
+// answer, through the exports only: no request is lost to them, none is held by them for ever,
+// and what they said is logged without the secrets in it.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-plugins-"));
+const gateways: Gateway[] = [];
+afterAll(async () => {
+  for (const gateway of gateways) await gateway.stop().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const caller: Principal = {
+  keyId: null,
+  name: "u",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+};
+const anyone: Authenticator = async () => caller;
+
+interface Line {
+  level: string;
+  message: string;
+  fields?: LogFields;
+}
+
+/** A logger keeping its lines; `throwing` makes every call throw after keeping it. */
+function recordingLogger(throwing = false): { logger: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields?: LogFields): void => {
+      lines.push({ level, message, ...(fields ? { fields } : {}) });
+      if (throwing) throw new Error("log shipper down");
+    };
+  return { lines, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
+}
+
+const configFor = (name: string, server: Record<string, unknown> = {}) =>
+  parseConfig({
+    storage: { path: join(dir, `${name}.db`) },
+    auth: { bootstrap_admin: false },
+    server,
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+  });
+
+async function started(name: string, options: Omit<GatewayOptions, "config">, server = {}) {
+  const gateway = await createGateway({ config: configFor(name, server), ...options } as GatewayOptions);
+  gateways.push(gateway);
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const chat = (headers: Record<string, string> = {}, path = "/v1/chat/completions") =>
+    fetch(`http://127.0.0.1:${port}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer t", ...headers },
+      body: JSON.stringify({ model: "m", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+  return { gateway, chat };
+}
+
+test("a logger that throws loses no request's end: every request of the turn has its audit row and its event, and nothing is thrown uncaught", async () => {
+  const { logger } = recordingLogger(true);
+  let finished = 0;
+  let uncaught = 0;
+  const count = () => void uncaught++;
+  process.on("uncaughtException", count);
+  try {
+    const { gateway, chat } = await started("throwing-logger", {
+      auth: anyone,
+      logger,
+      events: [{ publish: (event) => void (event.type === "request.finished" && finished++) }],
+    });
+    // Answered together, their ends are reported in one turn: each one's access line throws.
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        chat().then(async (response) => {
+          await response.text();
+          return response.status;
+        }),
+      ),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+    await waitFor("every request's end reported", () => finished === 12);
+    await gateway.stop();
+  } finally {
+    process.off("uncaughtException", count);
+  }
+  expect(uncaught).toBe(0);
+  const written = openSqliteStorage(join(dir, "throwing-logger.db"), { readonly: true });
+  try {
+    expect(await written.audit.select({ order: "asc", bodies: false }, null, 100)).toHaveLength(12);
+  } finally {
+    await written.close();
+  }
+});
+
+test("an authenticator or an admission that never answers is ended at pluginTimeoutMs: 503 in the caller's dialect naming the plug-in, its slot given back, one warning", async () => {
+  const never = new Promise<never>(() => {});
+  const { logger, lines } = recordingLogger();
+  let hangAdmit = false;
+  const { chat } = await started(
+    "hung-plugins",
+    {
+      auth: async (headers) => (headers.get("x-hang") === "auth" ? never : caller),
+      policy: { admit: (_caller, model) => (model === "m" && hangAdmit ? never : {}), record: () => 0 },
+      logger,
+      pluginTimeoutMs: 200,
+    },
+    // Two hung requests held every slot, so no other caller was served until their clients left.
+    { max_concurrent_requests: 2 },
+  );
+  const [openai, anthropic] = await Promise.all([
+    chat({ "x-hang": "auth" }),
+    chat({ "x-hang": "auth" }, "/v1/messages"),
+  ]);
+  expect(openai.status).toBe(503);
+  expect(openai.headers.get("retry-after")).toBe("1");
+  expect(await openai.json()).toMatchObject({
+    error: {
+      code: "unavailable",
+      message: "the embedder's authenticator did not answer in time; try again later",
+    },
+  });
+  expect(anthropic.status).toBe(503);
+  expect(await anthropic.json()).toMatchObject({
+    type: "error",
+    error: { message: "the embedder's authenticator did not answer in time; try again later" },
+  });
+  expect((await chat()).status).toBe(200);
+  hangAdmit = true;
+  const admit = await chat();
+  expect(admit.status).toBe(503);
+  expect(((await admit.json()) as { error: { message: string } }).error.message).toBe(
+    "the embedder's policy (admit) did not answer in time; try again later",
+  );
+  hangAdmit = false;
+  expect((await chat()).status).toBe(200);
+  const warnings = lines.filter((line) => line.level === "warn" && line.message !== "request");
+  expect(warnings.map((line) => line.message).sort()).toEqual([
+    "the embedder's authenticator did not answer within 0.2 s: its request was answered 503",
+    "the embedder's authenticator did not answer within 0.2 s: its request was answered 503",
+    "the embedder's policy (admit) did not answer within 0.2 s: its request was answered 503",
+  ]);
+  expect(warnings.every((line) => typeof line.fields?.request_id === "string")).toBe(true);
+});
+
+test("what an authenticator throws is on the 401's access line, and a plug-in's error on the 500's log line, without the secrets it quoted", async () => {
+  const { logger, lines } = recordingLogger();
+  const { chat } = await started("throwing-plugins", {
+    auth: async (headers) => {
+      if (headers.get("x-fail") === "auth") throw new Error("ldap down password=hunter2");
+      return caller;
+    },
+    policy: {
+      admit: () => {
+        throw new Error("policy db down token=sk-secret");
+      },
+      record: () => 0,
+    },
+    logger,
+  });
+  const refused = await chat({ "x-fail": "auth" });
+  expect(refused.status).toBe(401);
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+    "invalid or missing credentials",
+  );
+  expect((await chat()).status).toBe(500);
+  await waitFor("both access lines", () => lines.filter((line) => line.message === "request").length === 2);
+  const said = JSON.stringify(lines);
+  expect(said).not.toContain("hunter2");
+  expect(said).not.toContain("sk-secret");
+  expect(
+    lines.find((line) => line.message === "request" && line.fields?.status === 401)?.fields?.detail,
+  ).toBe("Error: ldap down password=[redacted]");
+  expect(lines.find((line) => line.message === "internal error")?.fields?.error).toBe(
+    "Error: policy db down token=[redacted]",
+  );
+});
+
+test("an async sink's publish that rejects is logged, never an unhandled rejection; so is a sync throw", async () => {
+  const { logger, lines } = recordingLogger();
+  let unhandled = 0;
+  const count = () => void unhandled++;
+  process.on("unhandledRejection", count);
+  try {
+    const { gateway, chat } = await started("rejecting-sink", {
+      auth: anyone,
+      logger,
+      events: [
+        {
+          async publish(event) {
+            if (event.type === "request.finished") throw new Error("kafka: broker not available");
+          },
+        },
+      ],
+    });
+    for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200);
+    await waitFor("the sink's failure told", () =>
+      lines.some((line) => line.message.startsWith("an event sink's publish failed")),
+    );
+    await gateway.stop();
+  } finally {
+    process.off("unhandledRejection", count);
+  }
+  expect(unhandled).toBe(0);
+  // Once at first, then at most once every 30 s: not once an event.
+  expect(lines.filter((line) => line.message.startsWith("an event sink's publish failed"))).toEqual([
+    { level: "warn", message: "an event sink's publish failed: Error: kafka: broker not available" },
+  ]);
+});
+
+test("a provider's async close that rejects: a reload retiring it logs the failure, and stop rejects naming the providers", async () => {
+  const { logger, lines } = recordingLogger();
+  let handlers: ConfigWatchHandlers | undefined;
+  const initial = configFor("async-close", { drain_timeout: "50ms" });
+  const pool: Provider = {
+    name: "demo",
+    dialect: "openai",
+    async call() {
+      throw new Error("not called");
+    },
+    async close() {
+      await Promise.resolve();
+      throw new Error("pool.end() failed: connection refused");
+    },
+  };
+  let made = 0;
+  const gateway = await createGateway({
+    configSource: {
+      initial,
+      path: null,
+      watch: (told) => {
+        handlers = told;
+        return () => {};
+      },
+    },
+    auth: anyone,
+    logger,
+    // A new pool for each config version: the first one is retired by the reload.
+    providers: () => (made++ === 0 ? pool : { ...pool }),
+  });
+  await handlers?.onValid(configFor("async-close", { drain_timeout: "60ms" }));
+  await waitFor("the retired provider's failure logged", () =>
+    lines.some((line) => line.message === "closing a retired provider failed"),
+  );
+  expect(lines.find((line) => line.message === "closing a retired provider failed")?.fields).toEqual({
+    error: "Error: pool.end() failed: connection refused",
+  });
+  const failure = await gateway.stop().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect((failure as AggregateError).message).toBe(
+    "the gateway stopped, but these parts failed to: providers",
+  );
+});

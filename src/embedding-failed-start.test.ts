@@ -1,0 +1,86 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createGateway,
+  openSqliteStorage,
+  type ProviderFactory,
+  parseConfig,
+  silentLogger,
+} from "./index.ts";
+
+// A createGateway that fails part-way (here: a provider factory that throws) leaves nothing of
+// what it built open, and has handed out no one-time admin key, through the exports only.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-failed-start-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The process's descriptors open on a database's files (the file, its WAL, its shared memory). */
+const openOn = (path: string) =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+    } catch {
+      return false;
+    }
+  }).length;
+
+const refusing: ProviderFactory = (config) => {
+  throw new Error(`cannot build ${config.name}`);
+};
+
+const configAt = (path: string) =>
+  parseConfig({
+    storage: { path },
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+  });
+
+test("a start that fails on a provider closes the built-in storage's files and hands out no bootstrap key", async () => {
+  const path = join(dir, "built-in.db");
+  const shown: string[] = [];
+  const failed = await createGateway({
+    config: configAt(path),
+    providers: refusing,
+    logger: silentLogger,
+    onBootstrapKey: (key) => shown.push(key),
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect((failed as Error).message).toBe("cannot build demo");
+  // The database, its WAL and its shared memory stayed open, and the key was made and shown.
+  expect(openOn(path)).toBe(0);
+  expect(shown).toEqual([]);
+  // The store is still empty: the start that succeeds shows the key.
+  const next = await createGateway({
+    config: configAt(path),
+    logger: silentLogger,
+    onBootstrapKey: (key) => shown.push(key),
+  });
+  await next.stop();
+  expect(shown).toHaveLength(1);
+});
+
+test("a start that fails on a provider closes an embedder's storage, once", async () => {
+  const sqlite = openSqliteStorage(join(dir, "embedders.db"));
+  let closes = 0;
+  const failed = await createGateway({
+    config: configAt(join(dir, "unused.db")),
+    storage: {
+      ...sqlite,
+      close: async () => {
+        closes++;
+        await sqlite.close();
+      },
+    },
+    providers: refusing,
+    logger: silentLogger,
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect((failed as Error).message).toBe("cannot build demo");
+  expect(closes).toBe(1);
+});

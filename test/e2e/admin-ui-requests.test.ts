@@ -11,7 +11,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // rows, the log, its filters and export, a request's detail and its attempts.
 
 const ui = adminUi();
-const { sdk, chat, jwtFor, signedIn, leftOf, shoot } = ui;
+const { sdk, chat, jwtFor, signedIn, leftOf, shoot, holdRequests, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -321,6 +321,24 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: "Load older" }).click();
     await page.locator(`tr[data-request-id="${tag}-quick-0"]`).waitFor();
     expect((await listedIds()).filter((id) => id === tag)).toEqual([tag]);
+  }, 60_000);
+
+  test("requests: live mode across a gateway restart lists what finished while its stream was away", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "restart-ui", role: "user", models: ["*"] });
+    await liveRowsOf(key.id);
+    const tag = `restart-${Date.now()}`;
+    // The page's next event stream is held: a request finishes while the page has none.
+    const stream = await holdRequests((url) => url.pathname === "/admin/api/events");
+    await expectingRefusals(async () => {
+      await ui.fx.restart({ port: gw.port });
+      const reconnect = await stream.asked;
+      await sendAs(key.key, tag);
+      await auditRow(gw, tag);
+      await reconnect.continue();
+      await page.locator(".dot.on").waitFor();
+      await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
+    }, /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|status of 503/);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -54,16 +54,24 @@ export function RequestsPage() {
     void load(null);
   }, [filters]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
     const stop = new AbortController();
+    let dropped = false;
     void followEvents(
       (event) => {
         if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
         setList((current) => withLiveRow(current, event.record));
       },
       stop.signal,
-      setConnected,
+      (up) => {
+        setConnected(up);
+        // The stream has no replay: what finished while it was down (a gateway restart) is read
+        // from the log, the first page merged under the rows that came live meanwhile.
+        if (up && dropped) void load(null);
+        dropped ||= !up;
+      },
     );
     return () => {
       stop.abort();

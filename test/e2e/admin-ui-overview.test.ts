@@ -62,6 +62,9 @@ describe("/admin in a real browser", () => {
       expect(await page.locator('main [role="alert"]').count()).toBe(0);
       expect(await page.locator(".charts").count()).toBe(0);
       expect(await page.locator(".tile-label", { hasText: /^Requests$/ }).count()).toBe(0);
+      // Nor the gateway's load, which the status leaves out for it: no tile reading "–".
+      expect(await page.locator(".tile-label", { hasText: /^In flight$/ }).count()).toBe(0);
+      expect(await page.locator(".tile-label", { hasText: /^Workers$/ }).count()).toBe(1);
       // Nor the charts' time window: buttons that would choose it for nothing.
       expect(await page.getByRole("group", { name: "Time window" }).count()).toBe(0);
       // The file in use is withheld from an admin in a tenant: said so, not "embedded defaults".

@@ -8,12 +8,20 @@ export const ms = (value: number | null | undefined) =>
       ? `${Math.round(value)} ms`
       : `${(value / 1000).toFixed(2)} s`;
 
-export const usd = (value: number | null | undefined) =>
-  value === null || value === undefined
-    ? "–"
-    : value < 0.01 && value > 0
-      ? `$${value.toFixed(5)}`
-      : `$${value.toFixed(2)}`;
+/** Significant digits of a figure below a cent: one answer's cost is often a few millionths. */
+const CENT_DIGITS = 3;
+
+/**
+ * A dollar figure: cents (`$1.25`), and below a cent three significant digits with no trailing
+ * zeros (`$0.00000255`, `$0.001`), where five decimals showed a cheap answer as `$0.00000`. Never
+ * in exponent notation (`toPrecision`'s `2.55e-7`).
+ */
+export const usd = (value: number | null | undefined) => {
+  if (value === null || value === undefined) return "–";
+  if (!(value > 0 && value < 0.01)) return `$${value.toFixed(2)}`;
+  const decimals = CENT_DIGITS - 1 - Math.floor(Math.log10(value));
+  return `$${value.toFixed(Math.min(decimals, 100)).replace(/\.?0+$/, "")}`;
+};
 
 export const count = (value: number) =>
   value >= 1e6

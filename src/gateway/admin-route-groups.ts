@@ -64,12 +64,12 @@ export function adminRouteGroups(parts: AdminRouteParts) {
     adminInsightRoutes({
       guard,
       stats: (window) => parts.stats.series(Date.now(), window),
-      routing: () =>
+      routing: (tenant) =>
         routingView({
           runtime: runtime.current,
           health: parts.health,
           configPath: parts.configPath,
-          workerModels: parts.registry.models(),
+          workerModels: parts.registry.models(tenant),
         }),
       actions: adminUi.actions,
       spentBy: spendByCaller(storage.keys, storage.spend),

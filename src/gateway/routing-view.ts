@@ -6,7 +6,7 @@ export interface RoutingViewInput {
   runtime: Runtime;
   health: RouteHealth;
   configPath: string | null;
-  /** Models connected workers register right now. */
+  /** Models connected workers register right now (those a reader's tenant may be routed to). */
   workerModels: readonly string[];
 }
 

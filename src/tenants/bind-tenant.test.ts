@@ -7,7 +7,7 @@ import { assertModelAllowed } from "../auth/roles.ts";
 import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { keyRecord } from "../testing/key-record.ts";
-import { bindTenant } from "./bind-tenant.ts";
+import { bindTenant, callerBindingOf } from "./bind-tenant.ts";
 import { readScope } from "./read-scope.ts";
 
 // A JWT's claim names the tenant; the tenant's rules then bind that caller like any key of it.
@@ -203,4 +203,27 @@ test("an embedder's admin of a tenant not listed reads as one outside every tena
   // a reload removed is refused (401 unknown_tenant), never read as outside every tenant.
   expect(readScope(await bindTenant(adminOf("platform"), none)(new Headers()))).toBe("platform");
   await expect(bindTenant(adminOf("platform"), config)(new Headers())).rejects.toMatchObject({ status: 401 });
+});
+
+test("a principal found another way (a web UI session's) is bound as the authenticator binds its own: rules and limits of this version, an older version's dropped, an unlisted tenant refused", async () => {
+  const none = (_headers: Headers) => Promise.reject(new Error("not asked"));
+  const bind = callerBindingOf(bindTenant(none, config));
+  const session = { ...principalFromKey(keyRecord({ tenant: "team-a" })), via: "session" as const };
+  const bound = bind(session);
+  expect(bound.tenantRules).toMatchObject({ bound: true, models: ["gpt-*"], rpm: 10 });
+  expect([
+    canUseModel(bound, "gpt-4o"),
+    canUseModel(bound, "claude"),
+    canUseModel(bound, "team-b-only"),
+  ]).toEqual([true, false, false]);
+  expect(() => bind({ ...session, tenant: "team-gone" })).toThrow("invalid or missing credentials");
+  // A stored session keeps the rules it was signed in under: a version that binds nobody drops them.
+  const plain = parseConfig(
+    {
+      providers: [{ name: "p", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "p", model: "x" }] }],
+    },
+    {},
+  );
+  expect(callerBindingOf(bindTenant(none, plain))(bound).tenantRules).toBeUndefined();
 });

@@ -99,29 +99,43 @@ export const tenantListed = (config: Config, tenant: string): boolean =>
  */
 export type CredentialIssuer = "gateway" | "embedder";
 
+/** A principal as this config version binds its caller: with its tenant's rules, or refused. */
+export type CallerBinding = (principal: Principal) => Principal;
+
 /**
- * Wraps an authenticator so every principal carries its tenant's rules from this config version
- * (a reload of `tenants:` builds a new one: it applies to the next request, keys unchanged), and a
- * caller the gateway issued a credential to, of a tenant the config no longer lists, is refused
+ * The binding of each authenticator `bindTenant` made, so that a principal found another way (a
+ * web UI session's, admin-ui/session-auth.ts) is bound by the very same rules as a credential
+ * header's under that version.
+ */
+const bindings = new WeakMap<Authenticator, CallerBinding>();
+
+/** A principal bound by no tenant: rules it carries from an older version (a stored session's) dropped. */
+const unbound: CallerBinding = (principal) => {
+  if (principal.tenantRules === undefined) return principal;
+  const { tenantRules: _, ...rest } = principal;
+  return rest;
+};
+
+/**
+ * How callers are bound under this config: each principal carries its tenant's rules (a reload of
+ * `tenants:` builds a new binding: it applies to the next request, keys unchanged), and a caller
+ * the gateway issued a credential to, of a tenant the config no longer lists, is refused
  * (`tenantUnconfigured`: the uniform 401, `unknown_tenant` in the access line). An embedder's
  * principal of a tenant not listed is served as one outside every tenant (`issuer`: "embedder"),
- * as before tenants were checked: its authenticator knows its teams, the config need not. A config
- * with no tenant and no tenant-scoped model binds no caller: the authenticator is taken as it is,
- * with no wrapper (a promise and its reaction a request).
+ * as before tenants were checked: its authenticator knows its teams, the config need not.
+ * Undefined when the credentials are the gateway's own and the config has no tenant and no
+ * tenant-scoped model: it binds no caller.
  */
-export function bindTenant(
-  authenticate: Authenticator,
-  config: Config,
-  issuer: CredentialIssuer = "gateway",
-): Authenticator {
-  // An embedder's principals are always bound: one naming a tenant is outside every tenant unless listed.
+function tenantBinding(config: Config, issuer: CredentialIssuer): CallerBinding | undefined {
+  // An embedder's principals are always bound: one naming a tenant is outside every tenant unless
+  // listed (`TenantRules.outside`).
   if (
     issuer === "gateway" &&
     config.tenants.length === 0 &&
     config.models.every((model) => model.tenant === undefined)
   )
-    return authenticate;
-  const bind = (principal: Principal): Principal => {
+    return undefined;
+  return (principal) => {
     if (issuer === "gateway" && tenantUnconfigured(config, principal.tenant))
       throw unauthorized(
         `unknown_tenant: ${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
@@ -130,15 +144,38 @@ export function bindTenant(
       issuer === "embedder" && !tenantListed(config, principal.tenant)
         ? rulesOf(config).unlisted
         : tenantRulesFor(config, principal.tenant);
-    return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : principal;
+    return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : unbound(principal);
   };
+}
+
+/**
+ * Wraps an authenticator so every principal is bound by this config version (`tenantBinding`). A
+ * config that binds no caller takes the authenticator as it is, with no wrapper (a promise and its
+ * reaction a request).
+ */
+export function bindTenant(
+  authenticate: Authenticator,
+  config: Config,
+  issuer: CredentialIssuer = "gateway",
+): Authenticator {
+  const bind = tenantBinding(config, issuer);
+  if (!bind) return authenticate;
   // `then` rather than an async function: one promise a request, no async frame. An embedder's
   // authenticator that throws still gives a rejected promise, as an async wrapper would.
-  return (headers) => {
+  const bound: Authenticator = (headers) => {
     try {
       return authenticate(headers).then(bind);
     } catch (error) {
       return Promise.reject(error);
     }
   };
+  bindings.set(bound, bind);
+  return bound;
 }
+
+/**
+ * How the authenticator binds its callers (`bindTenant`'s, of the config version it was made
+ * for), for a principal that does not come from it; one that binds none drops any rules.
+ */
+export const callerBindingOf = (authenticate: Authenticator): CallerBinding =>
+  bindings.get(authenticate) ?? unbound;

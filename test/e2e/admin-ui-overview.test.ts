@@ -4,12 +4,13 @@ import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). The overview page: reloads,
 // and what an admin key in a tenant is shown.
 
 const ui = adminUi();
-const { config, signInWithKey, signedIn, shoot } = ui;
+const { config, chat, signInWithKey, signedIn, shoot } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let browser: TestBrowser;
@@ -62,6 +63,9 @@ describe("/admin in a real browser", () => {
       expect(await page.locator('main [role="alert"]').count()).toBe(0);
       expect(await page.locator(".charts").count()).toBe(0);
       expect(await page.locator(".tile-label", { hasText: /^Requests$/ }).count()).toBe(0);
+      // Nor the gateway's load, which the status leaves out for it: no tile reading "–".
+      expect(await page.locator(".tile-label", { hasText: /^In flight$/ }).count()).toBe(0);
+      expect(await page.locator(".tile-label", { hasText: /^Workers$/ }).count()).toBe(1);
       // Nor the charts' time window: buttons that would choose it for nothing.
       expect(await page.getByRole("group", { name: "Time window" }).count()).toBe(0);
       // The file in use is withheld from an admin in a tenant: said so, not "embedded defaults".
@@ -88,6 +92,30 @@ describe("/admin in a real browser", () => {
     } finally {
       await signInWithKey(adminKey);
     }
+  }, 60_000);
+
+  test("overview: one request between quiet buckets is drawn, as a point, on the latency chart", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/overview`);
+    const latency = page.locator("figure.chart", { hasText: "Latency" });
+    await latency.locator("canvas").waitFor();
+    // The pixels of a line's colours (opaque, strongly saturated), not the axes' and grid's greys
+    // nor the faint edges of their text.
+    const painted = () =>
+      latency.locator("canvas").evaluate((canvas: HTMLCanvasElement) => {
+        const pixels = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+        let coloured = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          const [r = 0, g = 0, b = 0, a = 0] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
+          if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+        }
+        return coloured;
+      });
+    expect(await painted()).toBe(0); // this gateway has served no model call yet
+    await chat(adminKey);
+    // The page polls the charts every 5 s: the request's bucket is drawn by the next poll or so.
+    await waitFor("the lone latency value drawn", async () => (await painted()) > 0, 20_000);
+    await shoot("overview-isolated-point-1280");
   }, 60_000);
 
   ui.pageStayedOnLoopback();

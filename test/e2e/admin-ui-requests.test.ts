@@ -11,13 +11,38 @@ import { waitFor } from "./harness/wait-for.ts";
 // rows, the log, its filters and export, a request's detail and its attempts.
 
 const ui = adminUi();
-const { sdk, chat, jwtFor, signedIn, leftOf, shoot } = ui;
+const { sdk, chat, jwtFor, signedIn, leftOf, shoot, holdRequests, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
 beforeAll(() => {
   ({ gw, adminKey, page } = ui);
 });
+
+/** A chat call under this request id (each its own row: the log tells rows by start and id). */
+const sendAs = (apiKey: string, requestId: string, content = "x", signal?: AbortSignal) =>
+  sdk(apiKey).chat.completions.create(
+    {
+      model: content.startsWith("[[fake:") ? "flaky-chat" : "mock-chat",
+      messages: [{ role: "user", content }],
+    },
+    { headers: { "x-request-id": requestId }, ...(signal ? { signal } : {}) },
+  );
+
+/** The Requests page of one caller's rows (its key's id in the Key filter), live mode on. */
+async function liveRowsOf(keyId: string) {
+  await page.goto(`${gw.url}/admin/requests`);
+  await page.locator('form.filters input[name="key"]').fill(keyId);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByLabel("Live").check();
+  await page.locator(".dot.on").waitFor();
+}
+
+/** The request ids the list shows, top to bottom. */
+const listedIds = () =>
+  page
+    .locator("table.requests tbody tr")
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-request-id") ?? ""));
 
 describe("/admin in a real browser", () => {
   test("requests: one appears live, then filter the log and open it; export", async () => {
@@ -256,6 +281,64 @@ describe("/admin in a real browser", () => {
     // Where the change came from: the caller's address, in a column of its own.
     expect(await created.locator("td[data-client]").textContent()).toBe("127.0.0.1");
     await shoot("activity-rtl-1280");
+  }, 60_000);
+
+  test("requests: live rows past 500 push the first page's oldest out, and Load older reads on from them, none skipped", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "cap-ui", role: "user", models: ["*"] });
+    for (let i = 0; i < 60; i++) await sendAs(key.key, `cap-seed-${i}`);
+    await auditRow(gw, "cap-seed-59");
+    await liveRowsOf(key.id);
+    await page.locator('tr[data-request-id="cap-seed-59"]').waitFor();
+    // The first page holds seeds 10…59; 460 live rows make 510, and the 10 oldest (seeds 10…19) go.
+    for (let i = 0; i < 460; i++) await sendAs(key.key, `cap-live-${i}`);
+    await page.locator('tr[data-request-id="cap-live-459"]').waitFor();
+    expect(await page.locator("table.requests tbody tr").count()).toBe(500);
+    await page.getByRole("button", { name: "Load older" }).click();
+    await page.locator('tr[data-request-id="cap-seed-0"]').waitFor();
+    const seeds = (await listedIds()).filter((id) => id.startsWith("cap-seed-"));
+    expect(seeds).toEqual(Array.from({ length: 60 }, (_, i) => `cap-seed-${59 - i}`));
+  }, 120_000);
+
+  test("requests: a long request listed live is not listed again by Load older", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "long-ui", role: "user", models: ["*"] });
+    const tag = `long-${Date.now()}`;
+    const abort = new AbortController();
+    const long = sendAs(key.key, tag, `[[fake:delay=60000]] ${tag}`, abort.signal).catch(() => "aborted");
+    await waitFor("the long request at the upstream", async () =>
+      (await ui.fake.requests()).some((request) => JSON.stringify(request).includes(tag)),
+    );
+    // Started before these, it is on the second page, not the first.
+    for (let i = 0; i < 55; i++) await sendAs(key.key, `${tag}-quick-${i}`);
+    await auditRow(gw, `${tag}-quick-54`);
+    await liveRowsOf(key.id);
+    await page.locator(`tr[data-request-id="${tag}-quick-54"]`).waitFor();
+    abort.abort(); // it ends now (499), and live mode lists it on top
+    expect(await long).toBe("aborted");
+    await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
+    await auditRow(gw, tag); // stored (the audit writer's batch), so the older page has it too
+    await page.getByRole("button", { name: "Load older" }).click();
+    await page.locator(`tr[data-request-id="${tag}-quick-0"]`).waitFor();
+    expect((await listedIds()).filter((id) => id === tag)).toEqual([tag]);
+  }, 60_000);
+
+  test("requests: live mode across a gateway restart lists what finished while its stream was away", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "restart-ui", role: "user", models: ["*"] });
+    await liveRowsOf(key.id);
+    const tag = `restart-${Date.now()}`;
+    // The page's next event stream is held: a request finishes while the page has none.
+    const stream = await holdRequests((url) => url.pathname === "/admin/api/events");
+    await expectingRefusals(async () => {
+      await ui.fx.restart({ port: gw.port });
+      const reconnect = await stream.asked;
+      await sendAs(key.key, tag);
+      await auditRow(gw, tag);
+      await reconnect.continue();
+      await page.locator(".dot.on").waitFor();
+      await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
+    }, /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|status of 503/);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

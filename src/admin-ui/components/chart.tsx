@@ -21,6 +21,22 @@ interface ChartProps {
 const cssColor = (name: string) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 
+/**
+ * The values with none beside them (a burst between quiet buckets, the one request of a fresh
+ * gateway): a line needs two, and uPlot draws its points only when they are few, so these would
+ * draw nothing. Null when uPlot draws every point anyway.
+ */
+export function isolatedPoints(
+  values: ArrayLike<number | null | undefined>,
+  shown: boolean,
+): number[] | null {
+  if (shown) return null;
+  const alone: number[] = [];
+  for (let i = 0; i < values.length; i++)
+    if (values[i] != null && values[i - 1] == null && values[i + 1] == null) alone.push(i);
+  return alone.length > 0 ? alone : null;
+}
+
 /** A uPlot line chart that fills its container's width and redraws when the data changes. */
 export function Chart({ title, t, series, format, range }: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
@@ -49,6 +65,10 @@ export function Chart({ title, t, series, format, range }: ChartProps) {
           stroke: cssColor(s.colorVar),
           width: 1.5,
           spanGaps: false,
+          points: {
+            fill: cssColor(s.colorVar),
+            filter: (u: uPlot, index: number, shown: boolean) => isolatedPoints(u.data[index] ?? [], shown),
+          },
           value: (_u: uPlot, v: number | null) => (v === null ? "–" : format(v)),
         })),
       ],

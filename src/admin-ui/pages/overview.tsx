@@ -14,7 +14,7 @@ const fmtRate = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
 const fmtMs = (v: number) => ms(v);
 const fmtShare = (v: number) => `${(v * 100).toFixed(0)}%`;
 const fmtCount = (v: number) => count(Math.round(v));
-const fmtUsd = (v: number) => (v === 0 ? "$0" : v < 0.01 ? `$${v.toPrecision(2)}` : usd(v));
+const fmtUsd = (v: number) => (v === 0 ? "$0" : usd(v));
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -84,11 +84,14 @@ export function OverviewPage() {
             <Tile label="Error share (5xx)" value={percent(total ? errors / total : null)} />
           </>
         )}
-        <Tile
-          label="In flight"
-          value={String(status.data?.inFlight ?? "–")}
-          note="requests and streams, this page's included"
-        />
+        {/* The gateway's load is every tenant's requests: the status leaves it out for an admin in a tenant. */}
+        {!chartsRefused && (
+          <Tile
+            label="In flight"
+            value={String(status.data?.inFlight ?? "–")}
+            note="requests and streams, this page's included"
+          />
+        )}
         <Tile label="Workers" value={String(status.data?.workers ?? "–")} />
         {!chartsRefused && (
           <>

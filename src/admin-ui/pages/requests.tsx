@@ -10,50 +10,39 @@ import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
+import {
+  EMPTY_LIST,
+  type OlderRows,
+  olderQuery,
+  type RequestList,
+  withFirstPage,
+  withLiveRow,
+  withOlderPage,
+} from "../request-list.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
-/**
- * A first page, plus live rows that arrived while it was being read: they are newer than the
- * query saw, and would otherwise vanish when the page replaces the list. A row is told by its
- * key (its start and request id), not its request id alone, which requests may share: it is the
- * caller's `x-request-id` when it sent one.
- */
-function withLive(page: AuditRecord[], current: AuditRecord[], filters: AuditFilters): AuditRecord[] {
-  const seen = new Set(page.map(rowKeyText));
-  const head = page[0]?.startedAt ?? 0;
-  const newer = current.filter(
-    (r) => !seen.has(rowKeyText(r)) && r.startedAt >= head && matchesFilters(r, filters),
-  );
-  return [...newer, ...page];
-}
-
 const PAGE = 50;
-const LIVE_MAX = 500;
 
 /** The audit log: filters, cursor paging, live mode, a detail view, and export. */
 export function RequestsPage() {
   const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
   const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
-  const [records, setRecords] = useState<AuditRecord[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const [list, setList] = useState<RequestList>(EMPTY_LIST);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
   const [connected, setConnected] = useState(false);
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
-  const load = (after: string | null) =>
+  /** The first page (`older` null), or the page older than the list's rows. */
+  const load = (older: OlderRows | null) =>
     run(async (signal) => {
       try {
-        const query = toQuery(filters);
+        const query = older ? olderQuery(toQuery(filters), older) : toQuery(filters);
         query.set("limit", String(PAGE));
-        if (after) query.set("cursor", after);
         const page = await getJson<AuditPage>(`/admin/api/audit?${query}`, signal);
         if (signal.aborted) return;
-        setRecords((current) =>
-          after ? [...current, ...page.records] : withLive(page.records, current, filters),
-        );
-        setCursor(page.nextCursor);
+        setList((current) => (older ? withOlderPage(current, page) : withFirstPage(current, page, filters)));
         setError(undefined);
       } catch (failure) {
         if (!signal.aborted) setError(messageOf(failure));
@@ -65,16 +54,24 @@ export function RequestsPage() {
     void load(null);
   }, [filters]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
     const stop = new AbortController();
+    let dropped = false;
     void followEvents(
       (event) => {
         if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
-        setRecords((current) => [event.record, ...current].slice(0, Math.max(LIVE_MAX, current.length)));
+        setList((current) => withLiveRow(current, event.record));
       },
       stop.signal,
-      setConnected,
+      (up) => {
+        setConnected(up);
+        // The stream has no replay: what finished while it was down (a gateway restart) is read
+        // from the log, the first page merged under the rows that came live meanwhile.
+        if (up && dropped) void load(null);
+        dropped ||= !up;
+      },
     );
     return () => {
       stop.abort();
@@ -105,6 +102,7 @@ export function RequestsPage() {
   };
 
   // An App column only on a gateway whose rows name apps (`apps:`): elsewhere it would be all dashes.
+  const { records, older } = list;
   const withApps = records.some((r) => r.app != null);
   const field = (name: Exclude<keyof AuditFilters, "showAdmin">, label: string, placeholder = "") => (
     // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
@@ -268,8 +266,8 @@ export function RequestsPage() {
         {records.length === 0 && !loading && <p class="muted pad">No requests match.</p>}
       </div>
       <div class="pager">
-        {cursor && (
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(cursor)}>
+        {older && (
+          <button type="button" class="secondary" disabled={loading} onClick={() => load(older)}>
             {loading ? "Loading…" : "Load older"}
           </button>
         )}

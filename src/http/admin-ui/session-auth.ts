@@ -3,6 +3,7 @@ import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
+import { type CallerBinding, callerBindingOf } from "../../tenants/bind-tenant.ts";
 import type { JwtAdmission } from "./jwt-admission.ts";
 import type { OidcIdentity } from "./oidc-allow-list.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
@@ -136,15 +137,19 @@ async function admittedNow<S extends StoredSession>(
  * left to `base`; one with only the cookie is the session's principal, provided it repeats the
  * session's CSRF token in `x-csrf-token` — on every method, so no other site can make the
  * browser read or change anything with the cookie. A forged or ended session is the uniform 401.
+ * The session's principal is bound to its tenant as `base` binds a credential header's
+ * (tenants/bind-tenant.ts: its tenant's models, hidden models and limits; a tenant no longer
+ * configured refused), so a session reads and may do exactly what its key or token may.
  */
 export function withSessions(base: Authenticator, options: SessionAuthOptions): Authenticator {
+  const bind = callerBindingOf(base);
   // Not an async function: a request with a credential header (every API call) is `base`'s own
   // promise, with no async frame of its own.
   return (headers) => {
     if (headers.has("authorization") || headers.has("x-api-key") || !headers.has("cookie")) {
       return base(headers);
     }
-    return sessionPrincipal(headers, base, options);
+    return sessionPrincipal(headers, base, bind, options);
   };
 }
 
@@ -152,11 +157,12 @@ export function withSessions(base: Authenticator, options: SessionAuthOptions): 
 async function sessionPrincipal(
   headers: Headers,
   base: Authenticator,
+  bind: CallerBinding,
   options: SessionAuthOptions,
 ): Promise<Principal> {
   if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
   const session = await liveSession(headers, options);
   if (typeof session === "string") throw unauthorized(session);
   if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
-  return session.principal;
+  return bind(session.principal);
 }

@@ -14,8 +14,12 @@ import { type RoutingTable, routingFor } from "./tenant-routing.ts";
 export interface AdminInsightDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   readonly stats: (window: StatsWindowName) => StatsSeries;
-  /** The resolved routing table with live route health (gateway/routing-view.ts). */
-  readonly routing: () => RoutingTable;
+  /**
+   * The resolved routing table with live route health (gateway/routing-view.ts); its worker-served
+   * models those a caller of `tenant` may be routed to (as `/v1/models` lists them), every
+   * connected worker's when no tenant is given.
+   */
+  readonly routing: (tenant?: string) => RoutingTable;
   readonly actions: AdminActionStore;
   /**
    * USD spent by each caller named, as stored (the running totals are flushed about once a
@@ -58,8 +62,8 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
     .get(
       "/routing",
       reader(({ headers, principal }, _request, scope) => {
-        const table = deps.routing();
-        const shown = scope === null ? table : routingFor(table, (model) => canUseModel(principal, model));
+        if (scope === null) return Response.json(deps.routing(), { headers });
+        const shown = routingFor(deps.routing(scope), (model) => canUseModel(principal, model));
         return Response.json(shown, { headers });
       }),
     )

@@ -11,6 +11,7 @@ import type { Storage } from "../../storage/storage.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { countingKeyStore, storedAdminKey } from "../../testing/counting-key-store.ts";
 import { numberedKey } from "../../testing/key-record.ts";
+import { openRawWorker } from "../../workers/testing/raw-worker.ts";
 
 // `/admin/api/tenants`' key counts through the real gateway in-process, on an embedder's storage
 // (a real SQLite file) whose key store says how often it was listed whole.
@@ -158,6 +159,112 @@ test("an empty ?tenant= is no filter, on every route that takes one: each reader
     const shown = await get("/admin/api/keys/k1?tenant=", platform);
     expect(shown.status).toBe((await get("/admin/api/keys/k1", platform)).status);
   } finally {
+    await stop();
+  }
+});
+
+/**
+ * A gateway of three tenants with tenant-scoped models and providers: team-a may use `m` only;
+ * team-b has its own model on its own upstream; keys of an admin in team-a, one in team-c, and a
+ * worker key of team-b; listening, so a worker can connect.
+ */
+async function routingGateway(file: string) {
+  const storage = openSqliteStorage(join(dir, file));
+  const stored = async (tenant: string, role: "admin" | "worker") => {
+    const { plain, ...secret } = generateApiKey();
+    await storage.keys.create(
+      numberedKey({ ...secret, tenant, role, models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
+    );
+    return plain;
+  };
+  const [aAdmin, cAdmin, bWorker] = [
+    await stored("team-a", "admin"),
+    await stored("team-c", "admin"),
+    await stored("team-b", "worker"),
+  ];
+  const gateway = await createGateway({
+    config: parseConfig({
+      providers: [
+        { name: "demo", type: "mock" },
+        {
+          name: "b-upstream",
+          type: "openai",
+          base_url: "http://127.0.0.1:9/b-internal/v1",
+          tenant: "team-b",
+        },
+      ],
+      models: [
+        { name: "m", routes: [{ provider: "demo", model: "m" }] },
+        { name: "other", routes: [{ provider: "demo", model: "m" }] },
+        { name: "b-private", tenant: "team-b", routes: [{ provider: "b-upstream", model: "b-v3" }] },
+      ],
+      tenants: [{ name: "team-a", models: ["m"] }, { name: "team-b" }, { name: "team-c" }],
+    }),
+    storage,
+    logger: silentLogger,
+  });
+  const at = (path: string, headers: Record<string, string>) =>
+    gateway.handle(new Request(`http://localhost${path}`, { headers }));
+  /** The headers of a web UI session signed in with `key`: its cookie and CSRF token. */
+  const session = async (key: string) => {
+    const login = await gateway.handle(
+      new Request("http://localhost/admin/auth/login", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+      }),
+    );
+    expect(login.status).toBe(200);
+    const cookie = /mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
+    const { csrf } = (await login.json()) as { csrf: string };
+    return { cookie: `mindgw_session=${cookie}`, "x-csrf-token": csrf };
+  };
+  const stop = async () => {
+    await gateway.stop();
+    await storage.close();
+  };
+  return { gateway, at, session, aAdmin, cAdmin, bWorker, stop };
+}
+
+interface RoutingBody {
+  models: { name: string }[];
+  providers: { name: string; base_url?: string }[];
+  prices: Record<string, unknown>;
+  workerModels: string[];
+}
+
+test("a tenant admin's web session reads /admin/api/routing as its key does: its tenant's models only, no other tenant's model or upstream", async () => {
+  const { at, session, aAdmin, stop } = await routingGateway("session-routing.db");
+  try {
+    const bearer = { authorization: `Bearer ${aAdmin}` };
+    const signedIn = await session(aAdmin);
+    const routing = async (headers: Record<string, string>) => {
+      const res = await at("/admin/api/routing", headers);
+      expect(res.status).toBe(200);
+      return (await res.json()) as RoutingBody;
+    };
+    const [withKey, withSession] = [await routing(bearer), await routing(signedIn)];
+    expect(withKey.models.map((model) => model.name)).toEqual(["m"]);
+    expect(withKey.providers.map((provider) => provider.name)).toEqual(["demo"]);
+    expect(withSession).toEqual(withKey);
+    expect(JSON.stringify(withSession)).not.toContain("b-internal");
+  } finally {
+    await stop();
+  }
+});
+
+test("another tenant's worker-only models are not in a tenant admin's /admin/api/routing, as /v1/models leaves them out", async () => {
+  const { gateway, at, cAdmin, bWorker, stop } = await routingGateway("worker-routing.db");
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const worker = await openRawWorker(port, bWorker);
+  try {
+    expect((await worker.register(["b-local"], "b-gpu")).type).toBe("registered");
+    const bearer = { authorization: `Bearer ${cAdmin}` };
+    const routing = (await (await at("/admin/api/routing", bearer)).json()) as RoutingBody;
+    const listed = ((await (await at("/v1/models", bearer)).json()) as { data: { id: string }[] }).data;
+    expect(listed.map((model) => model.id)).not.toContain("b-local");
+    expect(routing.workerModels).toEqual([]);
+  } finally {
+    worker.socket.close();
     await stop();
   }
 });

@@ -445,6 +445,42 @@ test("a reload that removes a model, a route, a provider or a tenant takes their
   expect(new Set(back).size).toBe(back.length);
 });
 
+test("a request under way across the reload that removed its model and its provider ends as model and provider `other`: no series of the provider, at that reload or any later one", async () => {
+  let configured: ConfiguredLabels = {
+    models: [
+      { model: "m", providers: ["p"] },
+      { model: "gone", providers: ["q"] },
+    ],
+    tenants: [],
+    providers: ["p", "q"],
+  };
+  const names = () => configured.models.map((entry) => entry.model);
+  const metrics = new GatewayMetrics(quietSources({ configured: () => configured }), (model) =>
+    model !== null && names().includes(model) ? model : "other",
+  );
+  const toGone = { ...priced(null), model: "gone", route: "provider:q" };
+  metrics.requestFinished(toGone, undefined);
+  configured = { models: [{ model: "m", providers: ["p"] }], tenants: [], providers: ["p"] };
+  metrics.configReloaded("applied");
+  // A request to `gone` under way at the reload: a retry on q, its attempt, its end.
+  metrics.attemptStarted(
+    { route: "provider:q", vendor: "openai", upstreamModel: "gone", retry: 1, failover: false },
+    "gone",
+  );
+  metrics.attempted("provider:q", 0.1, undefined);
+  metrics.requestFinished(toGone, undefined);
+  const ended = await metrics.scrape();
+  expect(ended).not.toContain('provider="q"');
+  expect(ended).toContain(
+    'mindgw_requests_total{front_door="chat",model="other",provider="other",status_class="2xx"} 1',
+  );
+  expect(ended).toContain('mindgw_upstream_attempts_total{provider="other",outcome="ok"} 1');
+  expect(ended).toContain('mindgw_upstream_retries_total{provider="other"} 1');
+  metrics.configReloaded("applied");
+  metrics.configReloaded("applied");
+  expect(await metrics.scrape()).not.toContain('provider="q"');
+});
+
 test("registry.resetMetrics() empties the folded families too, and they count again from there", async () => {
   const metrics = new GatewayMetrics(quietSources(), (model) => model ?? "other");
   metrics.requestFinished({ ...priced("default"), model: "m", status: 200 }, undefined);

@@ -56,6 +56,11 @@ export class GatewayMetrics {
   private tenantNames = new Set<string>();
   /** The provider label of each configured route (`provider:<name>`), made once, not sliced per request. */
   private readonly providers = new Map<string, string>();
+  /**
+   * The label values the config in force names (at start, then each applied reload's); undefined
+   * where no config is told (`sources.configured`), and every value is its own label.
+   */
+  private inForce: KeptLabels | undefined;
   private readonly retries: FoldedCounter<"provider">;
   private readonly failovers: FoldedCounter<"model">;
   private readonly refusals: FoldedCounter<"kind">;
@@ -176,7 +181,10 @@ export class GatewayMetrics {
     for (const kind of REFUSAL_KINDS) branch(this.refusalCells, kind, this.newRefusal).inc(0);
     for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
     const configured = sources.configured?.();
-    if (configured) this.seedConfigured(configured);
+    if (configured) {
+      this.inForce = new KeptLabels(configured);
+      this.seedConfigured(configured);
+    }
     registerScrapedMetrics(registers, sources, this.shadowZeros);
   }
 
@@ -260,7 +268,10 @@ export class GatewayMetrics {
 
   /**
    * `providerOf(route)`, kept per route for configured providers only: their number is bounded by
-   * config, while worker routes (`worker:<name>`, named by the workers) are not. Its own lookup,
+   * config, while worker routes (`worker:<name>`, named by the workers) are not. A provider the
+   * config in force no longer names is `other`, as a removed model is: a request to it still under
+   * way across the reload that removed it (its last attempt, its retry, its end) would otherwise
+   * make a series of it again, which no later reload removes. Its own lookup,
    * not `branch`: every other `branch` finds an object (a Map, a cell), and one that found a string
    * beside them, both inlined into `attempted`, had its optimised code exit 101 times (BadType) and
    * be compiled again.
@@ -270,6 +281,7 @@ export class GatewayMetrics {
     let label = this.providers.get(route);
     if (label === undefined) {
       label = providerOf(route);
+      if (this.inForce?.provider(label) === false) label = "other";
       this.providers.set(route, label);
     }
     return label;
@@ -290,7 +302,8 @@ export class GatewayMetrics {
     if (result !== "applied") return;
     const configured = this.sources.configured?.();
     if (!configured) return;
-    this.forgetUnconfigured(new KeptLabels(configured));
+    this.inForce = new KeptLabels(configured);
+    this.forgetUnconfigured(this.inForce);
     // The new config's models and tenants: counted from 0 before their first request.
     this.seedConfigured(configured);
   }

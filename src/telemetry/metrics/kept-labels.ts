@@ -2,8 +2,11 @@ import type { ConfiguredLabels } from "./metric-sources.ts";
 
 /** `model` label values no config names: a model nothing routes, one only workers serve. */
 const UNCONFIGURED_MODELS: ReadonlySet<string> = new Set(["other", "workers"]);
-/** `provider` label values no config names: refused before any route, any worker. */
-const UNCONFIGURED_PROVIDERS: ReadonlySet<string> = new Set(["none", "workers"]);
+/**
+ * `provider` label values no config names: refused before any route, any worker, a provider a
+ * reload removed while a request to it was under way (GatewayMetrics `providerLabel`).
+ */
+const UNCONFIGURED_PROVIDERS: ReadonlySet<string> = new Set(["none", "workers", "other"]);
 /** `tenant` label values no config names: the platform's, a keyless caller's, one a reload removed. */
 const UNCONFIGURED_TENANTS: ReadonlySet<string> = new Set(["default", "none", "other"]);
 
@@ -33,9 +36,14 @@ export class KeptLabels {
     return UNCONFIGURED_MODELS.has(model) || this.routes.has(model);
   }
 
-  /** A model's series by the provider that served it: a route the config still has to it. */
+  /**
+   * A model's series by the provider that served it: a route the config still has to it. A side
+   * no config names is judged by the other side alone: `other` by a provider the config removed
+   * leaves, as that provider's attempts do.
+   */
   route(model: string, provider: string): boolean {
-    if (UNCONFIGURED_MODELS.has(model) || UNCONFIGURED_PROVIDERS.has(provider)) return this.model(model);
+    if (UNCONFIGURED_MODELS.has(model)) return this.provider(provider);
+    if (UNCONFIGURED_PROVIDERS.has(provider)) return this.model(model);
     return this.routes.get(model)?.has(provider) === true;
   }
 

@@ -495,3 +495,26 @@ test("registry.resetMetrics() empties the folded families too, and they count ag
     'mindgw_requests_total{front_door="chat",model="m",provider="p",status_class="2xx"} 1',
   );
 });
+
+test("after registry.resetMetrics(), an applied reload makes the configured series at 0 again, as at start", async () => {
+  const configured = { models: [{ model: "m", providers: ["p"] }], tenants: ["t"], providers: ["p"] };
+  const metrics = new GatewayMetrics(
+    quietSources({ configured: () => configured, tenants: () => [{ name: "t" }] }),
+    (model) => model ?? "other",
+  );
+  // A 5xx of a seeded label set has its cells beside the seeded counters.
+  metrics.requestFinished({ ...priced("t"), model: "m", status: 502 }, undefined);
+  const seeded = async () =>
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_(requests|cost_usd|tenant_cost_usd)_total\{/.test(line));
+  const atStart = (await seeded()).map((line) => line.replace(/ \S+$/, ""));
+  // Each front door's 5xx by p and by none, the model's spend, default's and t's spend.
+  expect(atStart).toHaveLength(12 + 1 + 2);
+  metrics.registry.resetMetrics();
+  expect(await seeded()).toEqual([]);
+  metrics.configReloaded("applied");
+  const reloaded = await seeded();
+  expect(reloaded.map((line) => line.replace(/ \S+$/, "")).sort()).toEqual([...atStart].sort());
+  expect(reloaded.every((line) => line.endsWith(" 0"))).toBe(true);
+});

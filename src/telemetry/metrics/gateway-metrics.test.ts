@@ -518,3 +518,54 @@ test("after registry.resetMetrics(), an applied reload makes the configured seri
   expect(reloaded.map((line) => line.replace(/ \S+$/, "")).sort()).toEqual([...atStart].sort());
   expect(reloaded.every((line) => line.endsWith(" 0"))).toBe(true);
 });
+
+test("a reload that removes a shadow takes its copies' counts and spend out of the scrape, not its zeros alone", async () => {
+  let configured: ConfiguredLabels = {
+    models: [
+      { model: "m", aliases: ["m-latest"], providers: ["p"], shadowProvider: "sp" },
+      { model: "n", providers: ["p"], shadowProvider: "sq" },
+    ],
+    tenants: [],
+  };
+  const metrics = new GatewayMetrics(
+    quietSources({
+      configured: () => configured,
+      // What the shadow runner counted since start: it forgets nothing at a reload.
+      shadow: () => ({
+        shed: 0,
+        inFlight: 0,
+        ended: [
+          { provider: "sp", outcome: "ok", count: 3 },
+          { provider: "sq", outcome: "ok", count: 2 },
+        ],
+        spent: [
+          { model: "m", usd: 0.25 },
+          { model: "m-latest", usd: 0.5 },
+          { model: "n", usd: 0.75 },
+        ],
+      }),
+    }),
+    (model) => model ?? "other",
+  );
+  const shadowSeries = async () =>
+    (await metrics.scrape())
+      .split("\n")
+      .filter((line) => /^mindgw_shadow_(copies|cost_usd)_total\{/.test(line));
+  const before = await shadowSeries();
+  expect(before).toContain('mindgw_shadow_copies_total{provider="sq",outcome="ok"} 2');
+  expect(before).toContain('mindgw_shadow_cost_usd_total{model="n"} 0.75');
+  // n stays, without its shadow; m's shadow moves to sq.
+  configured = {
+    models: [
+      { model: "m", aliases: ["m-latest"], providers: ["p"], shadowProvider: "sq" },
+      { model: "n", providers: ["p"] },
+    ],
+    tenants: [],
+  };
+  metrics.configReloaded("applied");
+  const after = await shadowSeries();
+  expect(after.filter((line) => line.includes('provider="sp"') || line.includes('model="n"'))).toEqual([]);
+  expect(after).toContain('mindgw_shadow_copies_total{provider="sq",outcome="ok"} 2');
+  expect(after).toContain('mindgw_shadow_cost_usd_total{model="m"} 0.25');
+  expect(after).toContain('mindgw_shadow_cost_usd_total{model="m-latest"} 0.5');
+});

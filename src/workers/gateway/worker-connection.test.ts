@@ -206,6 +206,33 @@ describe("a worker's key narrowed to none of its models, then widened before its
     expect(health.admit("workers/llama")).toBeGreaterThan(NO_PROBE);
   });
 
+  test("a drain called off ends nothing at its deadline; a second narrowing's drain lasts its own drain time", async () => {
+    const { registry, connect, narrow } = gateway();
+    let drainMs = 20;
+    const worker = connect(() => drainMs);
+    worker.register("gpu", ["llama"]);
+    registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch(() => {});
+    narrow([]);
+    narrow(["llama"]);
+    // stimulus: the first drain's 20 ms pass (a timer set after its deadline's, for as long, runs after it).
+    await Bun.sleep(20);
+    expect(worker.socket.closedWith).toBeUndefined();
+    expect(registry.list()).toMatchObject([{ name: "gpu", draining: false }]);
+    // A reload lengthened the drain: the second narrowing is refused at 40 ms, not at the first's 20.
+    drainMs = 40;
+    narrow([]);
+    // stimulus: 20 ms pass, the first drain's time, short of the second's.
+    await Bun.sleep(20);
+    expect(worker.socket.closedWith).toBeUndefined();
+    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "no_models" }),
+    );
+  });
+
   test("a second narrowing drains it again, and refuses it at its own deadline", async () => {
     const { registry, connect, narrow } = gateway();
     const worker = connect(0);

@@ -71,10 +71,20 @@ export interface GatewayErrorInit {
   /** True when another attempt (same route after backoff, or the next route) may succeed. */
   retryable?: boolean;
   /**
-   * False for a retryable failure the same route would meet again at once (its upstream refused
-   * the gateway's credentials): the router goes on to the next route, no retry of this one.
+   * False for a retryable failure the same route would meet again at once: its upstream refused
+   * the gateway's credentials, account or deployment, or the request itself lacks what the route
+   * needs (Gemini's MISSING_THOUGHT_SIGNATURE). The router goes on to the next route, no retry of
+   * this one; when no route was left that might serve a later try, the caller is told not to
+   * retry (`x-should-retry: false`, routing/retry-advice.ts).
    */
   sameRouteAgain?: boolean;
+  /**
+   * False for a failure every route whose provider writes the same vendor API would meet for this
+   * request (`Provider.chatTarget`: the Gemini API and Vertex AI's Gemini share theirs), as
+   * Gemini's MISSING_THOUGHT_SIGNATURE is (the request's history lacks the signature): the
+   * model's other routes of that API are passed over, unbilled; a route of another API is tried.
+   */
+  sameApiAgain?: boolean;
   /**
    * False for a retryable failure the caller's own request likely brought on (a Gemini turn that
    * ended in a malformed tool call): the next route may do better, but the route is up, so its
@@ -112,6 +122,7 @@ export class GatewayError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly sameRouteAgain: boolean;
+  readonly sameApiAgain: boolean;
   readonly countsAgainstRoute: boolean;
   readonly usage: Usage | undefined;
   readonly param: string | undefined;
@@ -127,6 +138,7 @@ export class GatewayError extends Error {
     this.code = init.code;
     this.retryable = init.retryable ?? false;
     this.sameRouteAgain = init.sameRouteAgain ?? true;
+    this.sameApiAgain = init.sameApiAgain ?? true;
     this.countsAgainstRoute = init.countsAgainstRoute ?? true;
     this.usage = init.usage;
     this.param = init.param;
@@ -144,6 +156,7 @@ export class GatewayError extends Error {
       message: this.message,
       retryable: this.retryable,
       sameRouteAgain: this.sameRouteAgain,
+      sameApiAgain: this.sameApiAgain,
       countsAgainstRoute: this.countsAgainstRoute,
       usage: this.usage,
       param: this.param,

@@ -9,11 +9,12 @@ import type { Logger } from "../log/logger.ts";
 import { probeNewlyServed } from "../routing/probe-newly-served.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
-import type { AdmitOptions, WorkerIdentity } from "../workers/gateway/admit-worker.ts";
+import type { WorkerIdentity } from "../workers/gateway/admit-worker.ts";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
 import {
   type AdmittedUpgrade,
   type WorkerGuard,
+  type WorkerTerms,
   workerEndpoint,
 } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider, workerLabel } from "../workers/gateway/worker-provider.ts";
@@ -30,14 +31,12 @@ export interface GatewayWorkers {
   readonly directory: WorkerDirectory;
   /**
    * Mounts `GET /workers/connect` (only while `workers.enabled`); each upgrade goes through
-   * `guard` and is admitted by the config version current then (`RuntimeSnapshot.workerAdmission`).
-   * `drainMs`: what a worker whose key narrows to none of its models is given to finish, read as
-   * it narrows (`server.drain_timeout`).
+   * `guard`, and each connection is held to the terms of the config version current as they are
+   * read (`RuntimeSnapshot.workerTerms`: its admission, its drain when its key narrows).
    */
   endpoint(
     guard: WorkerGuard,
-    admission: () => AdmitOptions,
-    drainMs: () => number,
+    terms: () => WorkerTerms,
     sessions?: KeySessions,
   ): ReturnType<typeof workerEndpoint>;
 }
@@ -130,12 +129,11 @@ export function buildWorkers(
       servesModel: (model, tenant) => registry.serves(model, tenant),
       models: (tenant) => registry.models(tenant),
     },
-    endpoint: (guard, admission, drainMs, sessions) =>
+    endpoint: (guard, terms, sessions) =>
       workerEndpoint({
         registry,
         guard,
-        admission,
-        drainMs,
+        terms,
         log,
         ...(sessions ? { sessions } : {}),
         maxMessageBytes: config.workers.max_message,

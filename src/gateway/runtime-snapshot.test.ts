@@ -289,7 +289,7 @@ describe("one runtime snapshot per config version", () => {
     expect(await metrics.text()).toContain(`\nmindgw_config_version ${version}\n`);
   });
 
-  test("a model a reload removes leaves /metrics, its alias's series and its route's with it; the models it keeps count on", async () => {
+  test("a model a reload removes leaves /metrics, its alias's series with it; the models it keeps count on, and leave by a route a reload removes", async () => {
     const scrape = async () =>
       (
         await (
@@ -324,6 +324,14 @@ describe("one runtime snapshot per config version", () => {
     const after = await scrape();
     expect(after.filter((line) => /model="gone(-latest)?"/.test(line))).toEqual([]);
     expect(after).toContain(servedM as string);
+    // m routed to b in place of a: its series by a leave, its series by b are there at 0.
+    reload(configOf("b", 1));
+    const rerouted = (await scrape()).filter((line) => line.includes('model="m"'));
+    expect(rerouted.filter((line) => line.includes('provider="a"'))).toEqual([]);
+    expect(rerouted).toContain(
+      'mindgw_requests_total{front_door="chat",model="m",provider="b",status_class="5xx"} 0',
+    );
+    reload(kept);
   });
 });
 

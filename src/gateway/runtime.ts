@@ -11,7 +11,7 @@ import type { RouteHealth } from "../routing/route-health.ts";
 import { RouteTable, type WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter, type RouterDeps } from "../routing/router.ts";
 import { bindTenant, type CredentialIssuer } from "../tenants/bind-tenant.ts";
-import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
+import type { WorkerTerms } from "../workers/gateway/worker-endpoint.ts";
 import { carriedRoutes } from "./carried-routes.ts";
 import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
 
@@ -29,8 +29,12 @@ export interface RuntimeSnapshot extends RequestRuntime {
   readonly table: RouteTable;
   /** This version's breaker policy over the per-route state every version shares. */
   readonly breakers: RouteHealth;
-  /** What admits a worker's upgrade besides its credential (the front door's): `workers.allowed_origins`. */
-  readonly workerAdmission: AdmitOptions;
+  /**
+   * What holds a worker's connection besides its credential (the front door's): its upgrade's
+   * admission (`workers.allowed_origins`), and its drain when its key narrows to none of its
+   * models (`server.drain_timeout`).
+   */
+  readonly workerTerms: WorkerTerms;
 }
 
 /** @deprecated the snapshot is `RuntimeSnapshot`. */
@@ -130,7 +134,10 @@ function assemble(
     router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
     routes: (model, tenant) => table.routes(model, tenant),
     authenticate,
-    workerAdmission: { allowedOrigins: config.workers.allowed_origins },
+    workerTerms: {
+      admission: { allowedOrigins: config.workers.allowed_origins },
+      drainMs: config.server.drain_timeout,
+    },
     limits: parts.policy.forConfig?.(config) ?? parts.policy,
     maxBody: config.server.max_body,
     bodyTimeout: config.server.body_timeout,

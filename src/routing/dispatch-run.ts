@@ -72,7 +72,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     const { request, routes, deps } = this;
     for (; this.index < routes.length; this.nextRoute()) {
       const route = routes[this.index] as Route;
-      if (this.retry === 0 && !this.fits(route)) continue;
+      if (this.retry === 0 && (!this.fits(route) || this.apiRuledOut(route))) continue;
       if (this.retry > this.policy.retries) continue;
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
       const probe = deps.health.admit(route.key);
@@ -236,6 +236,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     this.retryAdvice().heard(failure, stated);
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined) this.ruledOutUpTo(window);
+    if (!failure.sameApiAgain) this.ruledOutApiOf(route);
     logRouteFailed(this.deps.log, request, route, (call && workerOf(call)) ?? route.label, failure);
     // Another worker of the route takes it at once (`repick`); else a retry or the next route.
     if (worker !== undefined && !(worker instanceof GatewayError)) {

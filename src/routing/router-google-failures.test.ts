@@ -3,7 +3,14 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createGoogleProvider, geminiApiEndpoint } from "../providers/google/gemini-provider.ts";
 import type { ProviderCall } from "../providers/provider.ts";
-import { chatRequest, type FakeProvider, fakeProvider, routerFor, twoRoutes } from "./router-test-kit.ts";
+import {
+  chatRequest,
+  type FakeProvider,
+  fakeProvider,
+  modelOver,
+  routerFor,
+  twoRoutes,
+} from "./router-test-kit.ts";
 
 // What Gemini answers, judged by the router: the real Gemini provider as route `a`, its `fetch`
 // answering in Google's own wire format; route `b` a healthy second route.
@@ -239,7 +246,7 @@ describe("a Gemini turn that ended for want of a thought signature (MISSING_THOU
       candidates: [{ content: { role: "model" }, finishReason: "MISSING_THOUGHT_SIGNATURE" }],
     });
 
-  test("is not sent to the same route again, whatever routing.retries says; the next route is tried, no breaker hears of it", async () => {
+  test("is not sent to the same route again, whatever routing.retries says, nor to the model's other Gemini routes; no breaker hears of it, and the caller is told not to retry", async () => {
     const a = gemini("a", missingSignature);
     const b = gemini("b", missingSignature);
     const config = twoRoutes({ retries: 2, circuit_breaker: { failures: 1, cooldown: "1m" } });
@@ -250,15 +257,43 @@ describe("a Gemini turn that ended for want of a thought signature (MISSING_THOU
       "upstream_error",
       "the request lacks a thought signature the model needs (Gemini finishReason MISSING_THOUGHT_SIGNATURE)",
     ]);
-    // One call a route, where a malformed function call is asked three times on each.
-    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    // One call, where a malformed function call is asked three times on each route: b (another
+    // key, region or project of the Gemini API) would fail the same history alike.
+    expect([a.calls.length, b.calls.length]).toEqual([1, 0]);
     expect([health.isOpen("a/ma"), health.isOpen("b/mb")]).toEqual([false, false]);
+    // Sent again as it is, the request fails alike: the SDKs do not retry it.
+    expect(error.headers["x-should-retry"]).toBe("false");
   });
 
-  test("a healthy next route answers", async () => {
+  test("a route of another API answers, the Gemini routes before it passed over", async () => {
     const a = gemini("a", missingSignature);
-    const b = fakeProvider("b");
-    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const b = gemini("b", missingSignature);
+    const c = fakeProvider("c");
+    const config = modelOver(
+      [
+        { provider: "a", type: "openai", model: "ma" },
+        { provider: "b", type: "openai", model: "mb" },
+        { provider: "c", type: "openai", model: "mc" },
+      ],
+      { retries: 2 },
+    );
+    const { router } = routerFor(config, [a, b, c]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:c");
+    expect([a.calls.length, b.calls.length, c.calls.length]).toEqual([1, 0, 1]);
+  });
+
+  test("a malformed function call is still asked of the model's next Gemini route: chance, not the request", async () => {
+    const a = gemini("a", () =>
+      Response.json({
+        candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }],
+      }),
+    );
+    const b = gemini("b", () =>
+      Response.json({
+        candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+      }),
+    );
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
   });

@@ -21,6 +21,8 @@ export class RoutesTried {
   private tooSmall = 0;
   /** The largest window of a route passed over as too small before any attempt on it. */
   private skippedWindow = 0;
+  /** The vendor APIs (`Provider.chatTarget`) a failure said every route to would fail alike (`sameApiAgain`). */
+  private failedApis: Set<object> | undefined;
   /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
   private reopensIn = Number.POSITIVE_INFINITY;
   /**
@@ -76,6 +78,23 @@ export class RoutesTried {
     this.ruledOutUpTo(window);
     this.skippedWindow = Math.max(this.skippedWindow, window);
     return false;
+  }
+
+  /**
+   * The route's failure is one every route to the same vendor API meets for this request
+   * (`GatewayError.sameApiAgain`): the model's other routes of that API are passed over.
+   */
+  protected ruledOutApiOf(route: Route): void {
+    const api = route.provider.chatTarget;
+    if (api === undefined) return;
+    this.failedApis ??= new Set();
+    this.failedApis.add(api);
+  }
+
+  /** Whether an earlier route's failure ruled out the route's vendor API (`ruledOutApiOf`). */
+  protected apiRuledOut(route: Route): boolean {
+    const api = route.provider.chatTarget;
+    return api !== undefined && this.failedApis?.has(api) === true;
   }
 
   /** A route passed over while its breaker is open, which lets a probe through in `reopensInMs`. */

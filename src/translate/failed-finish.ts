@@ -19,9 +19,11 @@ export interface FinishReasons {
   readonly answers: Readonly<Record<string, FinishReason>>;
   readonly failures: Readonly<Record<string, string>>;
   /**
-   * Failures the request itself fixes, not chance: the same route meets them again for the same
-   * request (Gemini's MISSING_THOUGHT_SIGNATURE, a history without the signature it needs), so no
-   * retry of the route is spent on them; the next route is tried as for any other failure.
+   * Failures the request itself fixes, not chance: every route to the same vendor API meets them
+   * again for the same request (Gemini's MISSING_THOUGHT_SIGNATURE, a history without the
+   * signature it needs), so no retry of the route is spent on them, nor a call of the model's other
+   * routes of that API (`sameApiAgain`); a route of another API is tried, and with none the caller
+   * is told not to send the request again as it is (`x-should-retry: false`).
    */
   readonly sameEveryTime?: ReadonlySet<string>;
 }
@@ -36,9 +38,8 @@ export interface TurnOutput {
  * call would look like a finished empty answer): a retryable 502 and, once a stream has begun, its
  * error event. Such a finish is mostly stochastic, and asking again is the usual remedy: the same
  * route is tried again under `routing.retries`, then the next (one of `sameEveryTime`: the next
- * route at once). Mostly the caller's own tools or prompt
- * bring it on, so the route's breaker does not count it (two such prompts must not take the route
- * from every caller). The vendor billed the turn: its usage rides on the failure.
+ * route of another API at once). Mostly the caller's own tools or prompt bring it on, so the
+ * route's breaker does not count it (two such prompts must not take the route from every caller). The vendor billed the turn: its usage rides on the failure.
  */
 export function finishFailure(
   reasons: FinishReasons,
@@ -63,7 +64,7 @@ export function finishFailure(
     code: "upstream_error",
     message: `${failure} (${reasons.field} ${known ? reason : clippedReason(reason)})`,
     retryable: true,
-    ...(known && reasons.sameEveryTime?.has(reason) ? { sameRouteAgain: false } : {}),
+    ...(known && reasons.sameEveryTime?.has(reason) ? { sameRouteAgain: false, sameApiAgain: false } : {}),
     countsAgainstRoute: false,
     ...(billed ? { usage: billed } : {}),
   });

@@ -9,7 +9,7 @@ export function adminInsightPaths() {
     "/admin/api/stats": {
       get: {
         ...tag,
-        operationId: "stats",
+        operationId: "get_stats",
         summary: "Request figures in time buckets over a rolling window (this node, since start)",
         parameters: queryParameters(statsQuery),
         responses: {
@@ -37,7 +37,7 @@ export function adminInsightPaths() {
     "/admin/api/routing": {
       get: {
         ...tag,
-        operationId: "routing",
+        operationId: "get_routing",
         summary: "The resolved routing table with each route's live health; provider secrets redacted",
         responses: {
           "200": json("Config version, models and their routes, providers, prices, worker-served models"),
@@ -48,7 +48,7 @@ export function adminInsightPaths() {
     "/admin/api/actions": {
       get: {
         ...tag,
-        operationId: "actions",
+        operationId: "list_actions",
         summary: "Admin actions (key changes, web UI sign-ins), newest first a page at a time",
         parameters: queryParameters(actionsQuery),
         responses: {
@@ -80,7 +80,7 @@ export function adminInsightPaths() {
     "/admin/api/spend": {
       get: {
         ...tag,
-        operationId: "spend",
+        operationId: "get_spend",
         summary: "USD spent per key, for the comma-separated key ids in `ids`",
         description:
           "A key's is its rotation chain's one total, the spend its budget reads (a rotation's old key and its new one report the same); a JWT subject's (`jwt:TENANT:SUBJECT`) its own. As stored: the running totals are written about once a second.",

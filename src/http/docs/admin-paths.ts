@@ -176,7 +176,7 @@ export function adminPaths() {
     "/admin/api/events": {
       get: {
         ...tag,
-        operationId: "events",
+        operationId: "stream_events",
         summary: "Live events (what `mindgw tail` reads)",
         description:
           "Admin role: every tenant's requests, workers and config changes (`config.reloaded`, `config.restart_required`, `config.rejected`, and `config.restored` when an edit undoes a rejected or restart-only one); an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403. A finished request's record never carries its bodies: with `audit.bodies` on they are in its audit row alone, redacted (`/admin/api/audit?bodies=true`).",
@@ -192,7 +192,7 @@ export function adminPaths() {
     "/admin/api/status": {
       get: {
         ...tag,
-        operationId: "status",
+        operationId: "get_status",
         summary: "Config version, reload errors, audit health, workers",
         responses: { "200": json("Status"), ...adminErrors },
       },

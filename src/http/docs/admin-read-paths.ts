@@ -74,7 +74,7 @@ export function adminReadPaths() {
     "/admin/api/tenants": {
       get: {
         ...tag,
-        operationId: "tenants",
+        operationId: "list_tenants",
         summary: "Each tenant's limits, keys, and usage and spend this budget period",
         parameters: queryParameters(tenantQuerySchema),
         description: `\`usage.requests\` and the tokens count the audit rows still kept (\`audit.retention\` may have deleted the period's older ones); \`usage.costUsd\` and \`remainingUsd\` are the spend ledger's, which the budget is enforced against (under an embedder's own policy, which keeps no ledger, the audit rows' cost). ${READ_SCOPE}`,
@@ -105,7 +105,7 @@ export function adminReadPaths() {
     "/admin/api/shadow": {
       get: {
         ...tag,
-        operationId: "shadow_pairs",
+        operationId: "list_shadow_pairs",
         summary: "Shadow pairs, newest first a page at a time, with per-model aggregates and copy counts",
         description: `The aggregates cover the whole filtered range, not only this page. \`counts\` are the answering node's shadow copies since it started (shed, in flight, over by provider and outcome), for admins only: null for a tenant's member. ${READ_SCOPE}`,
         parameters: queryParameters(shadowSchemas().query),

@@ -121,6 +121,14 @@ describe("the OpenAPI document of the default config", () => {
     expect(operationIdsOf(gw.doc).length).toBe(operationsOf(gw.doc).length);
   });
 
+  test("every admin API operation's id begins with what it does (list_, get_, create_, …), as a code generator's method name would", () => {
+    const admin = Object.entries(gw.doc.paths)
+      .filter(([path]) => path.startsWith("/admin/api/"))
+      .flatMap(([, methods]) => Object.values(methods).map((operation) => operation.operationId ?? ""));
+    expect(admin.length).toBeGreaterThan(10);
+    expect(admin.filter((id) => !ADMIN_VERB.test(id))).toEqual([]);
+  });
+
   test("a compaction's body is described as one, not as a Responses request that continues and stores an answer", () => {
     const body = gw.doc.paths["/v1/responses/compact"]?.post?.requestBody?.content["application/json"];
     const ref = body?.schema?.$ref ?? "";
@@ -220,6 +228,9 @@ describe("the OpenAPI document with apps mounted, workers and /metrics off", () 
     expect(misexampled(gw.doc)).toEqual([]);
   });
 });
+
+/** The verbs an admin operation's id begins with. */
+const ADMIN_VERB = /^(list|get|create|revoke|rotate|set|query|export|stream)_/;
 
 /** Every operation's id, where it has one. */
 const operationIdsOf = (doc: OpenApiDoc): string[] =>

@@ -39,11 +39,6 @@ export class GatewayMetrics {
   readonly registry = new OwnTextRegistry();
   /** A finished request's cells, by its labels. */
   private readonly requestCells: RequestCellTable;
-  /**
-   * The shadow series made at 0 (`seedConfigured`), of the config in force: printed by the
-   * scraped shadow counters, which start afresh each scrape.
-   */
-  private readonly shadowZeros = { providers: new Set<string>(), models: new Set<string>() };
   private readonly tenantCost: FoldedCounter<"tenant">;
   /** Streams being relayed: a plain count, read into its gauge at scrape time. */
   private openStreams = 0;
@@ -56,6 +51,11 @@ export class GatewayMetrics {
   private tenantNames = new Set<string>();
   /** The provider label of each configured route (`provider:<name>`), made once, not sliced per request. */
   private readonly providers = new Map<string, string>();
+  /**
+   * The label values the config in force names (at start, then each applied reload's); undefined
+   * where no config is told (`sources.configured`), and every value is its own label.
+   */
+  private inForce: KeptLabels | undefined;
   private readonly retries: FoldedCounter<"provider">;
   private readonly failovers: FoldedCounter<"model">;
   private readonly refusals: FoldedCounter<"kind">;
@@ -176,29 +176,27 @@ export class GatewayMetrics {
     for (const kind of REFUSAL_KINDS) branch(this.refusalCells, kind, this.newRefusal).inc(0);
     for (const result of RELOAD_RESULTS) this.reloads.inc({ result }, 0);
     const configured = sources.configured?.();
-    if (configured) this.seedConfigured(configured);
-    registerScrapedMetrics(registers, sources, this.shadowZeros);
+    if (configured) {
+      this.inForce = new KeptLabels(configured);
+      this.seedConfigured(configured);
+    }
+    registerScrapedMetrics(registers, sources, () => this.inForce);
   }
 
   /**
    * The series of traffic whose labels the config bounds, made at 0 (at start, and for what a
    * reload adds), for the reason above: each configured model's 5xx answers on each front door
    * that calls a model, by each provider its routes go to (and `none`: refused before any route),
-   * its spend, each configured tenant's spend, and each shadow route's copies and spend (their
-   * label values kept in `shadowZeros`). Only counters: a label set's histograms start at its
-   * first request (RequestCellTable `seed`). Unbounded label values (a made-up model is
-   * `other`, a worker's name is `workers`) still start at their first event.
+   * its spend, each configured tenant's spend (each shadow route's copies and spend are printed
+   * at 0 by their scraped families, from `inForce`). Only counters: a label set's histograms
+   * start at its first request (RequestCellTable `seed`). Unbounded label values (a made-up model
+   * is `other`, a worker's name is `workers`) still start at their first event.
    */
   private seedConfigured(configured: ConfiguredLabels): void {
-    for (const { model, providers, shadowProvider } of configured.models) {
+    for (const { model, providers } of configured.models)
       for (const provider of [...providers, "none"])
         for (const frontDoor of MODEL_CALL_FRONT_DOORS)
           this.requestCells.seed(frontDoor, model, provider, "5xx");
-      if (shadowProvider !== undefined) {
-        this.shadowZeros.providers.add(shadowProvider);
-        this.shadowZeros.models.add(model);
-      }
-    }
     for (const tenant of ["default", ...configured.tenants])
       branch(this.tenantCostCells, tenant, this.newTenantCost).inc(0);
   }
@@ -260,7 +258,10 @@ export class GatewayMetrics {
 
   /**
    * `providerOf(route)`, kept per route for configured providers only: their number is bounded by
-   * config, while worker routes (`worker:<name>`, named by the workers) are not. Its own lookup,
+   * config, while worker routes (`worker:<name>`, named by the workers) are not. A provider the
+   * config in force no longer names is `other`, as a removed model is: a request to it still under
+   * way across the reload that removed it (its last attempt, its retry, its end) would otherwise
+   * make a series of it again, which no later reload removes. Its own lookup,
    * not `branch`: every other `branch` finds an object (a Map, a cell), and one that found a string
    * beside them, both inlined into `attempted`, had its optimised code exit 101 times (BadType) and
    * be compiled again.
@@ -270,6 +271,7 @@ export class GatewayMetrics {
     let label = this.providers.get(route);
     if (label === undefined) {
       label = providerOf(route);
+      if (this.inForce?.provider(label) === false) label = "other";
       this.providers.set(route, label);
     }
     return label;
@@ -290,7 +292,8 @@ export class GatewayMetrics {
     if (result !== "applied") return;
     const configured = this.sources.configured?.();
     if (!configured) return;
-    this.forgetUnconfigured(new KeptLabels(configured));
+    this.inForce = new KeptLabels(configured);
+    this.forgetUnconfigured(this.inForce);
     // The new config's models and tenants: counted from 0 before their first request.
     this.seedConfigured(configured);
   }
@@ -298,9 +301,10 @@ export class GatewayMetrics {
   /**
    * The series of what the config in force no longer names leave the exposition: a removed
    * model's (its requests, durations, tokens, spend, failovers), a removed route's requests, a
-   * removed provider's attempts and retries, a removed tenant's spend, a removed shadow's zeros.
-   * Their counts are of nothing that exists, and a process reloaded for months would print every
-   * model it ever had on each scrape. One added back starts from 0, as a new one does.
+   * removed provider's attempts and retries, a removed tenant's spend (a removed shadow's copies
+   * and spend leave at each scrape: shadow-metrics.ts). Their counts are of nothing that exists,
+   * and a process reloaded for months would print every model it ever had on each scrape. One
+   * added back starts from 0, as a new one does (a shadow's from what its copies counted before).
    */
   private forgetUnconfigured(kept: KeptLabels): void {
     this.requestCells.forget(kept);
@@ -310,8 +314,6 @@ export class GatewayMetrics {
     forgetCells(this.tenantCost, this.tenantCostCells, "tenant", (tenant) => kept.tenant(tenant));
     // Route labels of removed providers: made again on demand.
     this.providers.clear();
-    this.shadowZeros.providers.clear();
-    this.shadowZeros.models.clear();
   }
 
   /** The text exposition format. */

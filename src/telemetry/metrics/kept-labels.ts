@@ -1,9 +1,13 @@
 import type { ConfiguredLabels } from "./metric-sources.ts";
+import type { ShadowLabels } from "./shadow-metrics.ts";
 
 /** `model` label values no config names: a model nothing routes, one only workers serve. */
 const UNCONFIGURED_MODELS: ReadonlySet<string> = new Set(["other", "workers"]);
-/** `provider` label values no config names: refused before any route, any worker. */
-const UNCONFIGURED_PROVIDERS: ReadonlySet<string> = new Set(["none", "workers"]);
+/**
+ * `provider` label values no config names: refused before any route, any worker, a provider a
+ * reload removed while a request to it was under way (GatewayMetrics `providerLabel`).
+ */
+const UNCONFIGURED_PROVIDERS: ReadonlySet<string> = new Set(["none", "workers", "other"]);
 /** `tenant` label values no config names: the platform's, a keyless caller's, one a reload removed. */
 const UNCONFIGURED_TENANTS: ReadonlySet<string> = new Set(["default", "none", "other"]);
 
@@ -14,16 +18,24 @@ const UNCONFIGURED_TENANTS: ReadonlySet<string> = new Set(["default", "none", "o
  * (GatewayMetrics `configReloaded`). The values no config names (`other`, `workers`, `none`, …)
  * are always kept.
  */
-export class KeptLabels {
+export class KeptLabels implements ShadowLabels {
   /** Each configured model label (a name, an alias) and the providers its routes go to. */
   private readonly routes = new Map<string, ReadonlySet<string>>();
   private readonly providers: ReadonlySet<string> | undefined;
   private readonly tenants: ReadonlySet<string>;
+  readonly shadowProviders = new Set<string>();
+  readonly shadowModels = new Set<string>();
+  /** The shadowed models' labels: their names and aliases. */
+  private readonly shadowedLabels = new Set<string>();
 
   constructor(configured: ConfiguredLabels) {
-    for (const { model, aliases = [], providers } of configured.models) {
+    for (const { model, aliases = [], providers, shadowProvider } of configured.models) {
       const routed = new Set(providers);
       for (const label of [model, ...aliases]) this.routes.set(label, routed);
+      if (shadowProvider === undefined) continue;
+      this.shadowProviders.add(shadowProvider);
+      this.shadowModels.add(model);
+      for (const label of [model, ...aliases]) this.shadowedLabels.add(label);
     }
     this.providers = configured.providers && new Set(configured.providers);
     this.tenants = new Set(configured.tenants);
@@ -33,9 +45,14 @@ export class KeptLabels {
     return UNCONFIGURED_MODELS.has(model) || this.routes.has(model);
   }
 
-  /** A model's series by the provider that served it: a route the config still has to it. */
+  /**
+   * A model's series by the provider that served it: a route the config still has to it. A side
+   * no config names is judged by the other side alone: `other` by a provider the config removed
+   * leaves, as that provider's attempts do.
+   */
   route(model: string, provider: string): boolean {
-    if (UNCONFIGURED_MODELS.has(model) || UNCONFIGURED_PROVIDERS.has(provider)) return this.model(model);
+    if (UNCONFIGURED_MODELS.has(model)) return this.provider(provider);
+    if (UNCONFIGURED_PROVIDERS.has(provider)) return this.model(model);
     return this.routes.get(model)?.has(provider) === true;
   }
 
@@ -43,6 +60,10 @@ export class KeptLabels {
     return (
       this.providers === undefined || UNCONFIGURED_PROVIDERS.has(provider) || this.providers.has(provider)
     );
+  }
+
+  shadowed(model: string): boolean {
+    return this.shadowedLabels.has(model);
   }
 
   tenant(tenant: string): boolean {

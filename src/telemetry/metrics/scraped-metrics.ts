@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { MetricSources } from "./metric-sources.ts";
-import { registerShadowMetrics, type ShadowZeros } from "./shadow-metrics.ts";
+import { registerShadowMetrics, type ShadowLabels } from "./shadow-metrics.ts";
 import { registerWorkerGauges } from "./worker-gauges.ts";
 
 // The sources' types, defined in metric-sources.ts, where the gateway's other parts import them from.
@@ -26,7 +26,8 @@ const PERIODS = ["day", "month"] as const;
 export function registerScrapedMetrics(
   registers: Registry[],
   sources: MetricSources,
-  shadowZeros: ShadowZeros,
+  /** The config in force's shadow labels (shadow-metrics.ts). */
+  shadowLabels: () => ShadowLabels | undefined,
 ): void {
   new Gauge({
     name: "mindgw_tenant_budget_usd",
@@ -147,7 +148,7 @@ export function registerScrapedMetrics(
         this.set(configVersion());
       },
     });
-  if (sources.shadow) registerShadowMetrics(registers, sources.shadow, shadowZeros);
+  if (sources.shadow) registerShadowMetrics(registers, sources.shadow, shadowLabels);
   new Gauge({
     name: "process_resident_memory_bytes",
     help: "Resident memory size in bytes",

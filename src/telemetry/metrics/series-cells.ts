@@ -71,10 +71,12 @@ export class RequestCellTable {
    */
   seed(frontDoor: string, model: string, provider: string, status: string): void {
     const waiting = branch(this.seeded, model, newList);
-    if (
-      waiting.find((cell) => sameLabels(cell, frontDoor, provider, status)) === undefined &&
-      this.byFrontDoor.get(frontDoor)?.get(model)?.get(provider)?.get(status) === undefined
-    ) {
+    const had =
+      waiting.find((cell) => sameLabels(cell, frontDoor, provider, status)) ??
+      this.byFrontDoor.get(frontDoor)?.get(model)?.get(provider)?.get(status)?.requests;
+    // Listed already, it stays as it is; unlisted by `registry.resetMetrics()`, it is back at 0.
+    if (had) had.inc(0);
+    else {
       const requests = this.families.requests.cell({
         front_door: frontDoor,
         model,

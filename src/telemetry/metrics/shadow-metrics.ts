@@ -9,23 +9,28 @@ import type { ShadowCounts } from "./metric-sources.ts";
 export const SHADOW_OUTCOMES = ["ok", "upstream_error", "upstream_timeout", "unavailable"] as const;
 
 /**
- * The shadow label values whose series are printed at 0 before their first copy: each `shadow:`
- * route's provider (by each of `SHADOW_OUTCOMES`) and its model (its shadow spend), of the config
- * at start and of each reload since.
+ * The shadow label values of the config in force (kept-labels.ts): each `shadow:` route's provider
+ * and its model, whose series are printed at 0 before their first copy (by each of
+ * `SHADOW_OUTCOMES`; its shadow spend), and the only ones printed: a shadow a reload removed
+ * takes its copies' counts and spend out of the exposition, as a removed route's requests leave.
  */
-export interface ShadowZeros {
-  readonly providers: ReadonlySet<string>;
-  readonly models: ReadonlySet<string>;
+export interface ShadowLabels {
+  readonly shadowProviders: ReadonlySet<string>;
+  /** The shadowed models' names (an alias is no series of its own until a copy's spend names it). */
+  readonly shadowModels: ReadonlySet<string>;
+  /** A shadow spend's model label (a shadowed model's name or alias) the config in force shadows. */
+  shadowed(model: string): boolean;
 }
 
 /**
  * The shadow copies' families, read from the shadow runner at scrape time: shed, ended by provider
- * and outcome, their spend by model, and those in flight.
+ * and outcome, their spend by model, and those in flight. `inForce`: the config in force's shadow
+ * labels (at start, then each applied reload's); undefined, none at 0 and every count printed.
  */
 export function registerShadowMetrics(
   registers: Registry[],
   shadow: () => ShadowCounts,
-  shadowZeros: ShadowZeros,
+  inForce: () => ShadowLabels | undefined,
 ): void {
   new Counter({
     name: "mindgw_shadow_shed_total",
@@ -43,11 +48,14 @@ export function registerShadowMetrics(
     registers,
     collect() {
       this.reset();
+      const labels = inForce();
       // At 0 from the start for each configured shadow provider: the first failing copy is an
       // increase (MindgwShadowCopiesFailing), not a series' first sample.
-      for (const provider of shadowZeros.providers)
+      for (const provider of labels?.shadowProviders ?? [])
         for (const outcome of SHADOW_OUTCOMES) this.inc({ provider, outcome }, 0);
-      for (const { provider, outcome, count } of shadow().ended) this.inc({ provider, outcome }, count);
+      for (const { provider, outcome, count } of shadow().ended)
+        if (labels === undefined || labels.shadowProviders.has(provider))
+          this.inc({ provider, outcome }, count);
     },
   });
   new Counter({
@@ -57,8 +65,10 @@ export function registerShadowMetrics(
     registers,
     collect() {
       this.reset();
-      for (const model of shadowZeros.models) this.inc({ model }, 0);
-      for (const { model, usd } of shadow().spent) this.inc({ model }, usd);
+      const labels = inForce();
+      for (const model of labels?.shadowModels ?? []) this.inc({ model }, 0);
+      for (const { model, usd } of shadow().spent)
+        if (labels === undefined || labels.shadowed(model)) this.inc({ model }, usd);
     },
   });
   new Gauge({

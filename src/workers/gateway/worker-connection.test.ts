@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import { KeySessions } from "../../auth/key-sessions.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { probeNewlyServed } from "../../routing/probe-newly-served.ts";
+import { NO_PROBE } from "../../routing/route-health.ts";
 import { chatRequest, routerFor } from "../../routing/router-test-kit.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { waitFor } from "../../testing/wait-for.ts";
@@ -12,7 +14,7 @@ import type { WorkerIdentity } from "./admit-worker.ts";
 import type { TunnelRequest } from "./registered-worker.ts";
 import { createWorkerConnection } from "./worker-connection.ts";
 import { createWorkersProvider } from "./worker-provider.ts";
-import { createWorkerRegistry } from "./worker-registry.ts";
+import { createWorkerRegistry, type WorkerRegistryOptions } from "./worker-registry.ts";
 
 /** A worker key admitted for every model, as `mindgw keys create --role worker` makes one. */
 const KEY: WorkerIdentity = {
@@ -24,8 +26,12 @@ const KEY: WorkerIdentity = {
   keyId: "key_1",
 };
 
-/** The gateway's side of worker connections over one registry, each socket a list of frames sent and a close. */
-function gateway() {
+/**
+ * The gateway's side of worker connections over one registry, each socket a list of frames sent
+ * and a close. `alsoNewlyServed`: the gateway's own answer to a worker newly serving models (a
+ * breaker half-opened), besides the list this keeps.
+ */
+function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
   const events: GatewayEvent[] = [];
   const logs: { level: string; message: string }[] = [];
   const log: WorkerLog = (level, message) => logs.push({ level, message });
@@ -34,7 +40,10 @@ function gateway() {
     onEvent: (e) => events.push(e),
     log,
     heartbeatMs: 60_000,
-    newlyServed: (_, models) => newlyServed.push([...models]),
+    newlyServed: (worker, models, cause) => {
+      newlyServed.push([...models]);
+      alsoNewlyServed?.(worker, models, cause);
+    },
   });
   const sessions = new KeySessions();
   /** A socket upgraded now: its identity is the key as admitted, and it is held under the key (worker-endpoint.ts). */
@@ -172,6 +181,55 @@ describe("a worker's key narrowed to none of its models, then widened before its
     expect(events.map((e) => e.type)).toEqual(["worker.connected", "worker.draining", "worker.changed"]);
     expect(logs.map((l) => l.message)).toContain(
       "worker's key permits some of its models again: its drain is called off",
+    );
+  });
+
+  test("the drain called off is one worker.changed, with the models it serves now, and each of them newly served: a breaker opened while it drained lets a probe through to it", async () => {
+    const { health } = routerFor({ routing: { circuit_breaker: { failures: 2, cooldown: "1s" } } }, []);
+    const probe = probeNewlyServed(health);
+    const { registry, events, newlyServed, connect, narrow } = gateway((worker, models, cause) =>
+      probe({ by: `worker:${worker.name}`, tenant: worker.tenant }, models, cause),
+    );
+    const worker = connect();
+    worker.register("gpu", ["llama", "qwen"]);
+    registry.get("gpu")?.openWhole(request());
+    narrow([]);
+    // While it drains, llama's callers fail until its breaker opens.
+    health.failed("workers/llama");
+    health.failed("workers/llama");
+    expect(health.admit("workers/llama")).toBeUndefined();
+    narrow(["llama"]);
+    const changes = events.filter((e) => e.type === "worker.changed");
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ worker: { models: ["llama"], draining: false } });
+    expect(newlyServed).toEqual([["llama", "qwen"], ["llama"]]);
+    expect(health.admit("workers/llama")).toBeGreaterThan(NO_PROBE);
+  });
+
+  test("a drain called off ends nothing at its deadline; a second narrowing's drain lasts its own drain time", async () => {
+    const { registry, connect, narrow } = gateway();
+    let drainMs = 20;
+    const worker = connect(() => drainMs);
+    worker.register("gpu", ["llama"]);
+    registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch(() => {});
+    narrow([]);
+    narrow(["llama"]);
+    // stimulus: the first drain's 20 ms pass (a timer set after its deadline's, for as long, runs after it).
+    await Bun.sleep(20);
+    expect(worker.socket.closedWith).toBeUndefined();
+    expect(registry.list()).toMatchObject([{ name: "gpu", draining: false }]);
+    // A reload lengthened the drain: the second narrowing is refused at 40 ms, not at the first's 20.
+    drainMs = 40;
+    narrow([]);
+    // stimulus: 20 ms pass, the first drain's time, short of the second's.
+    await Bun.sleep(20);
+    expect(worker.socket.closedWith).toBeUndefined();
+    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "no_models" }),
     );
   });
 

@@ -13,6 +13,7 @@ import {
 import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
+import { KeyNarrowing, NONE_PERMITTED } from "./key-narrowing.ts";
 import { modelMatcher } from "./model-allow-list.ts";
 import { workerOwner } from "./worker-owner.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
@@ -60,9 +61,6 @@ export interface WorkerConnection {
 /** Why a connection closed with 1009 went, whichever limit found its frame too big. */
 const TOO_BIG = "frame larger than the message limit";
 
-/** The `rejected` message of a key that permits none of the models a worker offers. */
-const NONE_PERMITTED = "none of the offered models is permitted for this key";
-
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
   let tunnel: WorkerTunnel | undefined;
@@ -75,11 +73,6 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
    */
   let allowed = identity.models;
   let done = false;
-  /**
-   * Set while the key permits none of the worker's models: it drains, then is refused (`retire`),
-   * unless the key permits some of them again first (`recall`).
-   */
-  let retiring: ReturnType<typeof setTimeout> | undefined;
   /** The worker announced its own drain (`drain` frame): a widened key does not call that one off. */
   let drainedItself = false;
   /** Each answer frame is read into this one object (answer-frame.ts). */
@@ -88,6 +81,18 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const batch = new BatchReader();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const send = (frame: GatewayFrame) => transport.send(encodeFrame(frame));
+  const narrowing = new KeyNarrowing({
+    registry,
+    keyName: identity.name,
+    log,
+    drainMs: deps.drainMs,
+    send,
+    end: () => {
+      if (done) return false;
+      finish();
+      return true;
+    },
+  });
   const registerDeadline = setTimeout(
     () => fail(CloseCode.protocolError, "no register frame in time"),
     registry.heartbeatTimeoutMs,
@@ -111,57 +116,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     done = true;
     clearTimeout(registerDeadline);
     clearInterval(heartbeat);
-    clearTimeout(retiring);
-  }
-
-  /**
-   * The key permits none of the worker's models any more: ended as a drain is, not as a protocol
-   * error or a worker lost. Picked for nothing new from now on; once what it has in flight has
-   * ended, or at `drainMs` (what is still open then ends as a draining worker's refusal, tried on
-   * another worker before its first event), it is told `rejected` (`no_models`) and closed.
-   */
-  function retire(to: WorkerTunnel): void {
-    const drainMs = deps.drainMs();
-    log("warn", "worker's key permits none of its models any more: it drains, then is refused", {
-      key: identity.name,
-      worker: to.name,
-      in_flight: to.inFlight,
-      drain_ms: drainMs,
-    });
-    registry.drain(to);
-    const timer = setTimeout(() => refuse(to), drainMs);
-    retiring = timer;
-    // Called off (`recall`), this drain ends nothing when the worker goes idle; a later narrowing sets its own.
-    to.whenIdle(() => {
-      if (retiring === timer) refuse(to);
-    });
-  }
-
-  /**
-   * The key permits some of the worker's models again before its drain ended (an admin undoing a
-   * narrowing): the refusal is called off and the worker is picked again for those, on the same
-   * connection; still draining when it had announced a drain of its own.
-   */
-  function recall(to: WorkerTunnel, permitted: readonly string[]): void {
-    clearTimeout(retiring);
-    retiring = undefined;
-    log("info", "worker's key permits some of its models again: its drain is called off", {
-      key: identity.name,
-      worker: to.name,
-      models: permitted,
-    });
-    if (!drainedItself) registry.resume(to);
-    registry.serveOnly(to, permitted);
-  }
-
-  function refuse(to: WorkerTunnel): void {
-    if (done) return;
-    finish();
-    send({ type: "rejected", reason: "no_models", message: NONE_PERMITTED });
-    const reason = "its key permits none of its models";
-    registry.remove(to, reason, true);
-    to.endOpen("draining", "its key no longer permits its models");
-    to.close(CloseCode.protocolError, reason);
+    narrowing.stop();
   }
 
   function reject(reason: string, message: string): void {
@@ -324,11 +279,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     keyModels(models) {
       allowed = models;
       if (done || !tunnel) return;
-      const permitted = offered.filter(permits(models));
-      if (permitted.length === 0) {
-        if (retiring === undefined) retire(tunnel);
-      } else if (retiring !== undefined) recall(tunnel, permitted);
-      else registry.serveOnly(tunnel, permitted);
+      narrowing.permits(tunnel, offered.filter(permits(models)), drainedItself);
     },
     closed(code, reason) {
       if (done) return;

@@ -29,22 +29,25 @@ export type WorkerGuard = (
   admit: (identity: WorkerIdentity) => void,
 ) => Promise<AdmittedUpgrade | Response>;
 
+/**
+ * What the config version current at a moment says of a worker's connection: what admits its
+ * upgrade besides its credential (read at the upgrade: the browser origins allowed, default none,
+ * as workers send no Origin), and how long a worker whose key narrows to none of its models may
+ * finish what it has in flight before it is refused (read as the key narrows,
+ * worker-connection.ts: `server.drain_timeout`).
+ */
+export interface WorkerTerms {
+  readonly admission: AdmitOptions;
+  readonly drainMs: number;
+}
+
 /** What the worker endpoint needs from the gateway. */
 export interface WorkerEndpointDeps {
   registry: WorkerRegistry;
   /** Authenticates and records each upgrade (the front door's guard). */
   guard: WorkerGuard;
-  /**
-   * What else admits an upgrade, read once per upgrade: the browser origins allowed (default
-   * none: workers send no Origin). The gateway passes the config version current at the upgrade
-   * (`RuntimeSnapshot.workerAdmission`).
-   */
-  admission: () => AdmitOptions;
-  /**
-   * How long a worker whose key narrows to none of its models may finish what it has in flight
-   * before it is refused, read as the key narrows (worker-connection.ts): `server.drain_timeout`.
-   */
-  drainMs: () => number;
+  /** The terms of the config version current now (`RuntimeSnapshot.workerTerms`). */
+  terms: () => WorkerTerms;
   log: WorkerLog;
   /** Must equal the server's `maxPayloadLength` (see workerWebSocketConfig). */
   maxMessageBytes?: number;
@@ -109,7 +112,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
     async beforeHandle({ request, server, set }) {
       let pending = upgrades.get(request);
       if (!pending) {
-        const options = deps.admission();
+        const options = deps.terms().admission;
         pending = deps.guard(request, server as ServerLike, (identity) =>
           admitWorker(request, identity, options),
         );
@@ -143,7 +146,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         registry: deps.registry,
         identity,
         log: deps.log,
-        drainMs: deps.drainMs,
+        drainMs: () => deps.terms().drainMs,
         maxMessageBytes,
         ...(deps.window ? { window: deps.window } : {}),
         transport: {

@@ -77,11 +77,13 @@ export interface WorkerRegistry {
    */
   drain(worker: RegisteredWorker): void;
   /**
-   * A drain the gateway began is called off (the worker's key permits its models again before the
-   * drain ended, worker-connection.ts): the worker is picked again, told as `worker.changed` to the
-   * live stream and to the watchers. Never a drain the worker announced itself.
+   * A drain the gateway began is called off (the worker's key permits `models` of those it offered
+   * again before the drain ended, key-narrowing.ts): the worker is picked again for them, told as
+   * one `worker.changed` with those models to the live stream and to the watchers, and each is
+   * newly served (`newlyServed`, `key_widened`): their breakers may have opened while no worker
+   * could be picked for them. Never a drain the worker announced itself.
    */
-  resume(worker: RegisteredWorker): void;
+  resume(worker: RegisteredWorker, models: readonly string[]): void;
   /**
    * Runs `listener` each time the workers change in what routing reads of them, their load aside:
    * one is added, removed or starts draining (a cluster node tells the other nodes at once).
@@ -257,13 +259,15 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       emit({ type: "worker.draining", at: now(), worker: summarizeWorker(worker) });
       changed();
     },
-    resume(worker) {
+    resume(worker, models) {
       if (!worker.draining) return;
       worker.draining = false;
-      log("info", "worker serving again", { worker: worker.name });
+      worker.models = [...models];
+      log("info", "worker serving again", { worker: worker.name, models });
       if (byName.get(worker.name) !== worker) return;
       emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
       changed();
+      options.newlyServed?.(worker, worker.models, "key_widened");
     },
     watch(listener) {
       watchers.push(listener);

@@ -1,5 +1,6 @@
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
+import { claimDatabase, foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
@@ -9,6 +10,14 @@ import type { RedisLink } from "./redis-link.ts";
 export interface NodeDirectoryOptions {
   link: RedisLink;
   self: { id: string; url: string };
+  /**
+   * The cluster's id (cluster-identity.ts): every beat renews its claim on the Redis database and
+   * stamps the entry with it; entries stamped with another are read as none. Without it (tests of
+   * the directory alone), nothing is claimed or stamped.
+   */
+  clusterId?: string;
+  /** A beat found the Redis database claimed by another cluster (its id): this node published nothing. */
+  onForeignClaim?: (held: string) => void;
   heartbeatMs: number;
   /** This node's connected workers, read at every heartbeat. */
   workers: () => NodeEntry["workers"];
@@ -190,7 +199,10 @@ export class NodeDirectory {
     this.noticePending = false;
     this.noticedSinceBeat.clear();
     const entry = this.entry();
+    const { clusterId } = this.options;
     const read = link.call(async (client) => {
+      const held = clusterId === undefined ? null : await claimDatabase(client, clusterId, heartbeatMs * 3);
+      if (held !== null) return held;
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
       await client.sadd(NODES, self.id);
       if (notice) await client.publish(CHANGED_CHANNEL, self.id);
@@ -199,9 +211,12 @@ export class NodeDirectory {
       const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
       const gone = ids.filter((_, i) => values[i] === null);
       if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
-      return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
+      return values.flatMap((value) => {
+        const read = value === null ? null : this.ours(value);
+        return read === null ? [] : [read];
+      });
     });
-    let entries: NodeEntry[];
+    let entries: NodeEntry[] | string;
     try {
       entries = await read;
     } catch (error) {
@@ -209,6 +224,11 @@ export class NodeDirectory {
       // old workers (one that drains, or left) until their own heartbeat.
       this.noticePending ||= notice;
       throw error;
+    }
+    if (typeof entries === "string") {
+      this.noticePending ||= notice;
+      this.options.onForeignClaim?.(entries);
+      return;
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
@@ -219,6 +239,7 @@ export class NodeDirectory {
     const { self, config, watching } = this.options;
     return {
       id: self.id,
+      ...(this.options.clusterId !== undefined ? { cluster: this.options.clusterId } : {}),
       url: self.url,
       at: (this.options.now ?? Date.now)(),
       workers: this.workersNow(),
@@ -294,12 +315,19 @@ export class NodeDirectory {
       )[];
       ids.forEach((id, i) => {
         const value = values[i] ?? null;
-        this.replaceEntry(id, value === null ? null : (JSON.parse(value) as NodeEntry));
+        this.replaceEntry(id, value === null ? null : this.ours(value));
       });
       this.options.onUpdate?.(this.entries);
     } catch (error) {
       this.options.onError?.(error);
     }
+  }
+
+  /** An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts). */
+  private ours(value: string): NodeEntry | null {
+    const entry = JSON.parse(value) as NodeEntry;
+    const { clusterId } = this.options;
+    return clusterId !== undefined && foreign(entry.cluster, clusterId) ? null : entry;
   }
 
   /** One node's entry as read (null: gone), in place of the one held unless that one is newer. */

@@ -3,6 +3,11 @@ import type { WorkerSummary } from "../audit/gateway-event.ts";
 /** What one node publishes about itself every heartbeat. */
 export interface NodeEntry {
   id: string;
+  /**
+   * The cluster the node belongs to (cluster-identity.ts): an entry stamped with another is read as
+   * none. Absent: a node of a release before stamps, read as this cluster's during a rolling upgrade.
+   */
+  cluster?: string;
   /** `cluster.advertise_url`: where other nodes forward requests for its workers. */
   url: string;
   at: number;

@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { claimDatabase, foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import { predecessorWorkers } from "./predecessor-entry.ts";
+import { NodeNameTaken } from "./node-name.ts";
+import { namesakeUrl, predecessorWorkers } from "./predecessor-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 export interface NodeDirectoryOptions {
@@ -19,6 +21,13 @@ export interface NodeDirectoryOptions {
   /** A beat found the Redis database claimed by another cluster (its id): this node published nothing. */
   onForeignClaim?: (held: string) => void;
   heartbeatMs: number;
+  /**
+   * Another node wrote this node's entry since its last beat (another process under the same id,
+   * its URL): the two overwrite each other's workers every beat. Told once per other writer.
+   */
+  onNamesake?: (url: string) => void;
+  /** This process's token in its entry (`NodeEntry.instance`); a random one unless given. */
+  instance?: string;
   /** This node's connected workers, read at every heartbeat. */
   workers: () => NodeEntry["workers"];
   /** The config this node runs, read at every heartbeat. */
@@ -76,11 +85,30 @@ export class NodeDirectory {
    */
   private inherited: { workers: Map<string, PeerWorker>; until: number } | null = null;
 
-  constructor(private readonly options: NodeDirectoryOptions) {}
+  private readonly instance: string;
+  /** This node's entry was written by this process at least once: one found written by another since is a namesake's. */
+  private published = false;
+  /** The other writer of this node's entry last told (`onNamesake`), so each is told once. */
+  private namesake: string | null = null;
 
+  constructor(private readonly options: NodeDirectoryOptions) {
+    this.instance = options.instance ?? randomUUID();
+  }
+
+  /**
+   * Joins the directory. Refused (NodeNameTaken) while another live node runs under this id: its
+   * entry, written within two heartbeats, names another URL and does not say it stops. A node
+   * restarted under its id (its predecessor's entry older, or of the same URL) starts.
+   */
   async start(): Promise<void> {
+    const left = await this.entryLeft();
+    if (left !== null) {
+      const { self, heartbeatMs } = this.options;
+      const other = namesakeUrl(left, self, heartbeatMs, (this.options.now ?? Date.now)());
+      if (other !== null) throw new NodeNameTaken(self.id, other);
+    }
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
-    this.inherited = await this.inheritedWorkers();
+    this.inherited = left === null ? null : predecessorWorkers(left, this.options.heartbeatMs);
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
@@ -203,7 +231,9 @@ export class NodeDirectory {
     const read = link.call(async (client) => {
       const held = clusterId === undefined ? null : await claimDatabase(client, clusterId, heartbeatMs * 3);
       if (held !== null) return held;
+      const previous = (await client.get(entryKey(self.id))) ?? null;
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
+      this.found(previous);
       await client.sadd(NODES, self.id);
       if (notice) await client.publish(CHANGED_CHANNEL, self.id);
       const ids = await client.smembers(NODES);
@@ -242,6 +272,7 @@ export class NodeDirectory {
       ...(this.options.clusterId !== undefined ? { cluster: this.options.clusterId } : {}),
       url: self.url,
       at: (this.options.now ?? Date.now)(),
+      instance: this.instance,
       workers: this.workersNow(),
       ...(config ? { config: config() } : {}),
       forwardVersion: FORWARD_VERSION,
@@ -284,12 +315,28 @@ export class NodeDirectory {
     return [...inherited.workers.values()];
   }
 
-  /** What the entry of this node's id lists as it starts (predecessor-entry.ts): null without one (or Redis away). */
-  private async inheritedWorkers(): Promise<{ workers: Map<string, PeerWorker>; until: number } | null> {
-    const { link, self, heartbeatMs } = this.options;
+  /** The entry under this node's id as it starts (predecessor-entry.ts): null without one (or Redis away). */
+  private async entryLeft(): Promise<string | null> {
+    const { link, self } = this.options;
     if (!link.healthy()) return null;
-    const value = await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
-    return value === null ? null : predecessorWorkers(value, heartbeatMs);
+    return await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
+  }
+
+  /** This node's entry as the beat found it: written by another process since this one's last write, that one is told. */
+  private found(previous: string | null): void {
+    const wrote = this.published;
+    this.published = true;
+    if (!wrote || previous === null || previous.includes(`"instance":"${this.instance}"`)) return;
+    let other: Partial<NodeEntry>;
+    try {
+      other = JSON.parse(previous) as Partial<NodeEntry>;
+    } catch {
+      return; // none this build wrote
+    }
+    const writer = `${other.url} ${other.instance}`;
+    if (writer === this.namesake) return;
+    this.namesake = writer;
+    this.options.onNamesake?.(other.url ?? "an unknown URL");
   }
 
   /**

@@ -12,6 +12,12 @@ export interface NodeEntry {
   url: string;
   at: number;
   /**
+   * A token of the process that wrote the entry, new at every start: a node finding its entry
+   * written by another tells a second node under its id from itself. Absent: a node of a release
+   * before it.
+   */
+  instance?: string;
+  /**
    * The workers whose connections this node holds, with their load and tenant (absent: a node from
    * before tenants had workers, whose workers no caller's tenant is routed to), and whether each
    * drains: then no node chooses it for a new call (absent: it does not, or its node is of a

@@ -211,6 +211,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         { node: nodeId },
       );
     },
+    onNamesake: (url) =>
+      logger.warn(
+        `another node runs under this node's name (${url}): each overwrites the other's directory entry, so their workers flicker in and out of routing; give each node a cluster.node_name of its own`,
+        { node: nodeId },
+      ),
     heartbeatMs: settings.heartbeat,
     workers: () =>
       registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
@@ -237,7 +242,13 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         error: error instanceof Error ? error.message : "error",
       }),
   });
-  await directory.start();
+  try {
+    await directory.start();
+  } catch (error) {
+    // Another live node under this name (NodeNameTaken): this one does not start.
+    link.close();
+    throw error;
+  }
   const nodes = directory;
   // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
   registry.watch(() => void nodes.workersChanged());

@@ -66,4 +66,10 @@ export const LINK_VERSION = 1;
 export interface NodeConfig {
   version: number;
   fingerprint: string;
+  /**
+   * What the fingerprint digests: `file`, the settings the file sets (config-fingerprint.ts).
+   * Absent: the whole config, defaults included (a release before, or an embedder's own config):
+   * fingerprints are compared only between nodes whose digests say the same.
+   */
+  of?: "file";
 }

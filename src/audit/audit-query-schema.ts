@@ -3,11 +3,29 @@ import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
 import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
 
-/** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
+/** An ISO 8601 date-time that says where it stands: `Z` or an offset (`+09:00`). */
+const zonedTime = z.iso.datetime({ offset: true });
+
+/**
+ * Epoch milliseconds, as a number, a string of digits or an ISO 8601 date-time with `Z` or an
+ * offset (the audit and shadow queries' bounds). A time without one is refused, never read in the
+ * reading process's own zone: the same query would answer other rows on a node (or a CLI) set to
+ * another `TZ`, as `expires_at` of a key is refused alike.
+ */
 export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  const ms =
+    typeof value === "number"
+      ? value
+      : /^\d+$/.test(value)
+        ? Number(value)
+        : zonedTime.safeParse(value).success
+          ? Date.parse(value)
+          : Number.NaN;
   if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or an ISO 8601 time" });
+    ctx.addIssue({
+      code: "custom",
+      message: "expected epoch milliseconds or an ISO 8601 time with Z or an offset (2025-01-31T12:00:00Z)",
+    });
     return z.NEVER;
   }
   return ms;

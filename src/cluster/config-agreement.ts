@@ -33,7 +33,7 @@ export class ConfigAgreement {
     config: Config,
     private readonly logger: Logger,
   ) {
-    this.current = { version: 1, fingerprint: configFingerprint(config) };
+    this.current = { version: 1, ...configFingerprint(config) };
   }
 
   /** The config this node runs now. */
@@ -42,7 +42,7 @@ export class ConfigAgreement {
   }
 
   applied(config: Config, version: number): NodeConfig {
-    this.current = { version, fingerprint: configFingerprint(config) };
+    this.current = { version, ...configFingerprint(config) };
     return this.current;
   }
 
@@ -63,10 +63,18 @@ export class ConfigAgreement {
     };
   }
 
-  /** Compares with a fresh directory read; logs when the set of disagreeing nodes changes. */
+  /**
+   * Compares with a fresh directory read; logs when the set of disagreeing nodes changes. A node
+   * whose fingerprint digests another thing (`NodeConfig.of`: a release before, which digested the
+   * defaults it fills in too) is not compared: their fingerprints differ whatever the files say.
+   */
   observe(entries: readonly NodeEntry[]): void {
+    const { fingerprint, of } = this.current;
     this.disagreeing = entries.flatMap((entry) =>
-      entry.id !== this.nodeId && entry.config && entry.config.fingerprint !== this.current.fingerprint
+      entry.id !== this.nodeId &&
+      entry.config &&
+      entry.config.of === of &&
+      entry.config.fingerprint !== fingerprint
         ? [{ node: entry.id, version: entry.config.version, fingerprint: entry.config.fingerprint }]
         : [],
     );

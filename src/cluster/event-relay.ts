@@ -1,5 +1,6 @@
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { foreign } from "./cluster-identity.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -12,6 +13,8 @@ const MAX_QUEUED = 10_000;
 
 /** One publish on the channel: a node's events since its last. */
 interface RelayMessage {
+  /** The sender's cluster (cluster-identity.ts); absent from a node of a release before stamps. */
+  cluster?: string;
   node: string;
   events: GatewayEvent[];
 }
@@ -19,6 +22,8 @@ interface RelayMessage {
 export interface EventRelayOptions {
   link: RedisLink;
   nodeId: string;
+  /** This node's cluster: the channel is server-wide, so another cluster's messages reach it too. */
+  clusterId: string;
   bus: EventBus;
   /** How often queued events are published (one message each time). */
   flushMs?: number;
@@ -29,7 +34,7 @@ export interface EventRelayOptions {
  * operator's `mindgw tail` reaches one of them: that node's readers must see every node's
  * requests. While a node has such a reader it says so in its directory entry (`watching`); every
  * other node, seeing that, taps its own bus and publishes its requests' events on one Redis
- * channel every `flushMs`, and the watching node delivers them to its readers (tenant filters
+ * channel every `flushMs`, stamped with the cluster's id, and the watching node delivers them to its readers (tenant filters
  * apply as to its own). While nobody watches, nothing is tapped and nothing is sent.
  *
  * Worker and config events stay on their node: its workers and its config are what that node's
@@ -57,7 +62,7 @@ export class EventRelay {
 
   /** A message on the channel: another node's requests, for this node's readers. */
   received(message: string): void {
-    const { bus, nodeId } = this.options;
+    const { bus, nodeId, clusterId } = this.options;
     if (bus.relayedReaders === 0) return;
     let relayed: RelayMessage;
     try {
@@ -65,7 +70,8 @@ export class EventRelay {
     } catch {
       return;
     }
-    if (relayed.node === nodeId || !Array.isArray(relayed.events)) return;
+    if (relayed.node === nodeId || foreign(relayed.cluster, clusterId) || !Array.isArray(relayed.events))
+      return;
     for (const event of relayed.events) bus.deliverRelayed(event);
   }
 
@@ -93,7 +99,11 @@ export class EventRelay {
 
   private flush(): void {
     if (this.queue.length === 0) return;
-    const message: RelayMessage = { node: this.options.nodeId, events: this.queue };
+    const message: RelayMessage = {
+      cluster: this.options.clusterId,
+      node: this.options.nodeId,
+      events: this.queue,
+    };
     this.queue = [];
     this.options.link.publish(EVENTS_CHANNEL, JSON.stringify(message)).catch(() => {
       // Redis away: these events are not seen elsewhere; the live stream never promised them.

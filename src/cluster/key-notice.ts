@@ -1,9 +1,17 @@
 import { RedisClient } from "bun";
 import type { Config } from "../config/config-schema.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { clusterIdOf } from "./cluster-identity.ts";
 
 /** The channel every node listens on for key changes (revoke, rotate, create): its cache refreshes. */
 export const KEY_CHANNEL = "mgw:keys";
+
+/**
+ * A key change as published: the key's id, stamped with the cluster's (cluster-identity.ts). A
+ * node of the release before stamps reads any message as a change, whatever it says.
+ */
+export const keyNotice = (clusterId: string, keyId: string): string =>
+  JSON.stringify({ cluster: clusterId, key: keyId });
 
 /**
  * Announces key changes made outside a running node (`mindgw keys … -c` on a cluster config):
@@ -25,7 +33,8 @@ export async function announceKeyChanges(
     await Promise.race([
       (async () => {
         await client.connect();
-        for (const id of ids) await client.publish(KEY_CHANNEL, id);
+        const clusterId = clusterIdOf(settings.secret);
+        for (const id of ids) await client.publish(KEY_CHANNEL, keyNotice(clusterId, id));
       })(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(

@@ -61,7 +61,7 @@ async function node(
   id: string,
   workers: () => NodeEntry["workers"],
   link = steeredLink(),
-  options: Partial<Pick<NodeDirectoryOptions, "heartbeatMs" | "now">> = {},
+  options: Partial<Pick<NodeDirectoryOptions, "heartbeatMs" | "now" | "self" | "onNamesake">> = {},
 ) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
@@ -299,6 +299,63 @@ test("a predecessor's entry with one worker this build cannot read keeps the oth
   expect(calling.peers().find((peer) => peer.id === "partly-readable")?.workers).toEqual([
     { ...good, draining: true, closed: true },
   ]);
+});
+
+test("a second node started under a name a live node uses, at another URL, is refused naming that URL; the first's entry stands", async () => {
+  const first = await node("namesake", () => []);
+  const link = steeredLink();
+  closing.push(() => link.close());
+  expect(await link.start()).toBe(true);
+  const second = new NodeDirectory({
+    link,
+    self: { id: "namesake", url: "http://elsewhere.invalid" },
+    heartbeatMs: 600_000,
+    workers: () => [],
+  });
+  await expect(second.start()).rejects.toThrow(
+    "cluster node name namesake is in use by a live node at http://namesake.invalid",
+  );
+  const calling = await node("calling-namesake", () => []);
+  await calling.refresh();
+  expect(calling.peers().find((peer) => peer.id === "namesake")?.url).toBe("http://namesake.invalid");
+  await first.close();
+});
+
+test("a node started under a name whose entry names another URL but is older than two heartbeats, or says it stops, starts (a predecessor's)", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const clock = 1_000_000;
+  const left = [
+    { id: "moved-stale", at: clock - 2 * 1_000, stopping: undefined },
+    { id: "moved-stopping", at: clock - 100, stopping: true },
+  ];
+  for (const { id, at, stopping } of left) {
+    const entry = { id, url: "http://before.invalid", at, workers: [], ...(stopping ? { stopping } : {}) };
+    await probe.send("SET", [`mgw:node:${id}`, JSON.stringify(entry)]);
+    const started = await node(id, () => [], steeredLink(), { heartbeatMs: 1_000, now: () => clock });
+    expect(started.nodes().find((n) => n.id === id)?.url).toBe(`http://${id}.invalid`);
+  }
+});
+
+test("a node whose beat finds its entry written by another process under its name warns, once per other writer", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const told: string[] = [];
+  const own = await node("overwritten", () => [], steeredLink(), { onNamesake: (url) => told.push(url) });
+  await own.refresh();
+  expect(told).toEqual([]);
+  const intruder = {
+    id: "overwritten",
+    url: "http://intruder.invalid",
+    at: Date.now(),
+    instance: "other",
+    workers: [],
+  };
+  for (let beat = 0; beat < 2; beat++) {
+    await probe.send("SET", ["mgw:node:overwritten", JSON.stringify(intruder)]);
+    await own.refresh();
+  }
+  expect(told).toEqual(["http://intruder.invalid"]);
 });
 
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */

@@ -1,15 +1,33 @@
+import { randomUUID } from "node:crypto";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
+import { claimDatabase, foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import { predecessorWorkers } from "./predecessor-entry.ts";
+import { NodeNameTaken } from "./node-name.ts";
+import { namesakeUrl, predecessorWorkers } from "./predecessor-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 export interface NodeDirectoryOptions {
   link: RedisLink;
   self: { id: string; url: string };
+  /**
+   * The cluster's id (cluster-identity.ts): every beat renews its claim on the Redis database and
+   * stamps the entry with it; entries stamped with another are read as none. Without it (tests of
+   * the directory alone), nothing is claimed or stamped.
+   */
+  clusterId?: string;
+  /** A beat found the Redis database claimed by another cluster (its id): this node published nothing. */
+  onForeignClaim?: (held: string) => void;
   heartbeatMs: number;
+  /**
+   * Another node wrote this node's entry since its last beat (another process under the same id,
+   * its URL): the two overwrite each other's workers every beat. Told once per other writer.
+   */
+  onNamesake?: (url: string) => void;
+  /** This process's token in its entry (`NodeEntry.instance`); a random one unless given. */
+  instance?: string;
   /** This node's connected workers, read at every heartbeat. */
   workers: () => NodeEntry["workers"];
   /** The config this node runs, read at every heartbeat. */
@@ -67,11 +85,30 @@ export class NodeDirectory {
    */
   private inherited: { workers: Map<string, PeerWorker>; until: number } | null = null;
 
-  constructor(private readonly options: NodeDirectoryOptions) {}
+  private readonly instance: string;
+  /** This node's entry was written by this process at least once: one found written by another since is a namesake's. */
+  private published = false;
+  /** The other writer of this node's entry last told (`onNamesake`), so each is told once. */
+  private namesake: string | null = null;
 
+  constructor(private readonly options: NodeDirectoryOptions) {
+    this.instance = options.instance ?? randomUUID();
+  }
+
+  /**
+   * Joins the directory. Refused (NodeNameTaken) while another live node runs under this id: its
+   * entry, written within two heartbeats, names another URL and does not say it stops. A node
+   * restarted under its id (its predecessor's entry older, or of the same URL) starts.
+   */
   async start(): Promise<void> {
+    const left = await this.entryLeft();
+    if (left !== null) {
+      const { self, heartbeatMs } = this.options;
+      const other = namesakeUrl(left, self, heartbeatMs, (this.options.now ?? Date.now)());
+      if (other !== null) throw new NodeNameTaken(self.id, other);
+    }
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
-    this.inherited = await this.inheritedWorkers();
+    this.inherited = left === null ? null : predecessorWorkers(left, this.options.heartbeatMs);
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
@@ -190,8 +227,13 @@ export class NodeDirectory {
     this.noticePending = false;
     this.noticedSinceBeat.clear();
     const entry = this.entry();
+    const { clusterId } = this.options;
     const read = link.call(async (client) => {
+      const held = clusterId === undefined ? null : await claimDatabase(client, clusterId, heartbeatMs * 3);
+      if (held !== null) return held;
+      const previous = (await client.get(entryKey(self.id))) ?? null;
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
+      this.found(previous);
       await client.sadd(NODES, self.id);
       if (notice) await client.publish(CHANGED_CHANNEL, self.id);
       const ids = await client.smembers(NODES);
@@ -199,9 +241,12 @@ export class NodeDirectory {
       const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
       const gone = ids.filter((_, i) => values[i] === null);
       if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
-      return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
+      return values.flatMap((value) => {
+        const read = value === null ? null : this.ours(value);
+        return read === null ? [] : [read];
+      });
     });
-    let entries: NodeEntry[];
+    let entries: NodeEntry[] | string;
     try {
       entries = await read;
     } catch (error) {
@@ -209,6 +254,11 @@ export class NodeDirectory {
       // old workers (one that drains, or left) until their own heartbeat.
       this.noticePending ||= notice;
       throw error;
+    }
+    if (typeof entries === "string") {
+      this.noticePending ||= notice;
+      this.options.onForeignClaim?.(entries);
+      return;
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
@@ -219,8 +269,10 @@ export class NodeDirectory {
     const { self, config, watching } = this.options;
     return {
       id: self.id,
+      ...(this.options.clusterId !== undefined ? { cluster: this.options.clusterId } : {}),
       url: self.url,
       at: (this.options.now ?? Date.now)(),
+      instance: this.instance,
       workers: this.workersNow(),
       ...(config ? { config: config() } : {}),
       forwardVersion: FORWARD_VERSION,
@@ -263,12 +315,28 @@ export class NodeDirectory {
     return [...inherited.workers.values()];
   }
 
-  /** What the entry of this node's id lists as it starts (predecessor-entry.ts): null without one (or Redis away). */
-  private async inheritedWorkers(): Promise<{ workers: Map<string, PeerWorker>; until: number } | null> {
-    const { link, self, heartbeatMs } = this.options;
+  /** The entry under this node's id as it starts (predecessor-entry.ts): null without one (or Redis away). */
+  private async entryLeft(): Promise<string | null> {
+    const { link, self } = this.options;
     if (!link.healthy()) return null;
-    const value = await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
-    return value === null ? null : predecessorWorkers(value, heartbeatMs);
+    return await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
+  }
+
+  /** This node's entry as the beat found it: written by another process since this one's last write, that one is told. */
+  private found(previous: string | null): void {
+    const wrote = this.published;
+    this.published = true;
+    if (!wrote || previous === null || previous.includes(`"instance":"${this.instance}"`)) return;
+    let other: Partial<NodeEntry>;
+    try {
+      other = JSON.parse(previous) as Partial<NodeEntry>;
+    } catch {
+      return; // none this build wrote
+    }
+    const writer = `${other.url} ${other.instance}`;
+    if (writer === this.namesake) return;
+    this.namesake = writer;
+    this.options.onNamesake?.(other.url ?? "an unknown URL");
   }
 
   /**
@@ -294,12 +362,19 @@ export class NodeDirectory {
       )[];
       ids.forEach((id, i) => {
         const value = values[i] ?? null;
-        this.replaceEntry(id, value === null ? null : (JSON.parse(value) as NodeEntry));
+        this.replaceEntry(id, value === null ? null : this.ours(value));
       });
       this.options.onUpdate?.(this.entries);
     } catch (error) {
       this.options.onError?.(error);
     }
+  }
+
+  /** An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts). */
+  private ours(value: string): NodeEntry | null {
+    const entry = JSON.parse(value) as NodeEntry;
+    const { clusterId } = this.options;
+    return clusterId !== undefined && foreign(entry.cluster, clusterId) ? null : entry;
   }
 
   /** One node's entry as read (null: gone), in place of the one held unless that one is newer. */

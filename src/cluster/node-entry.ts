@@ -3,9 +3,20 @@ import type { WorkerSummary } from "../audit/gateway-event.ts";
 /** What one node publishes about itself every heartbeat. */
 export interface NodeEntry {
   id: string;
+  /**
+   * The cluster the node belongs to (cluster-identity.ts): an entry stamped with another is read as
+   * none. Absent: a node of a release before stamps, read as this cluster's during a rolling upgrade.
+   */
+  cluster?: string;
   /** `cluster.advertise_url`: where other nodes forward requests for its workers. */
   url: string;
   at: number;
+  /**
+   * A token of the process that wrote the entry, new at every start: a node finding its entry
+   * written by another tells a second node under its id from itself. Absent: a node of a release
+   * before it.
+   */
+  instance?: string;
   /**
    * The workers whose connections this node holds, with their load and tenant (absent: a node from
    * before tenants had workers, whose workers no caller's tenant is routed to), and whether each
@@ -55,4 +66,10 @@ export const LINK_VERSION = 1;
 export interface NodeConfig {
   version: number;
   fingerprint: string;
+  /**
+   * What the fingerprint digests: `file`, the settings the file sets (config-fingerprint.ts).
+   * Absent: the whole config, defaults included (a release before, or an embedder's own config):
+   * fingerprints are compared only between nodes whose digests say the same.
+   */
+  of?: "file";
 }

@@ -19,3 +19,12 @@ export function withNodes(record: AuditRecord, node: string): AuditRecord {
   const servedNode = at >= 0 ? route!.slice(at + 1) : route === null ? null : node;
   return { ...record, node, servedNode };
 }
+
+/** Why a node does not start: another node runs under its name now (its entry is fresh and names another URL). */
+export class NodeNameTaken extends Error {
+  constructor(id: string, url: string) {
+    super(
+      `cluster node name ${id} is in use by a live node at ${url}: give each node a cluster.node_name of its own (its default is advertise_url's host:port)`,
+    );
+  }
+}

@@ -5,13 +5,14 @@ import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { ClusterDatabaseTaken, claimDatabase, clusterIdOf, foreign, noticeOf } from "./cluster-identity.ts";
 import { ConfigAgreement, type ConfigDisagreement, type PublicAgreement } from "./config-agreement.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
-import { KEY_CHANNEL } from "./key-notice.ts";
+import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
 import { NewlyListed, type NewlyServed } from "./newly-listed.ts";
 import { NodeDirectory } from "./node-directory.ts";
@@ -134,6 +135,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const healthListeners: ((healthy: boolean) => void)[] = [];
   const agreement = new ConfigAgreement(nodeId, config, logger);
   let directory: NodeDirectory | null = null;
+  /** The other cluster a beat last found holding the Redis database (logged once each). */
+  let foreignClaim: string | null = null;
   // "again" only after an outage: a first start reaches Redis for the first time.
   let wasDown = false;
   const link = new RedisLink({
@@ -162,11 +165,25 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
   });
   await link.start();
-  await link.subscribe(KEY_CHANNEL, () => {
+  // The Redis database is this cluster's, or the node does not start: two clusters on one would
+  // share the directory, workers and counters. Redis away: the first beat that reaches it claims it.
+  const clusterId = clusterIdOf(settings.secret);
+  const claimTtl = settings.heartbeat * 3;
+  const held = link.healthy()
+    ? await link.call((client) => claimDatabase(client, clusterId, claimTtl)).catch(() => null)
+    : null;
+  if (held !== null) {
+    link.close();
+    throw new ClusterDatabaseTaken(held, clusterId);
+  }
+  // Channels are server-wide, whatever the database: a notice stamped by another cluster is not ours.
+  await link.subscribe(KEY_CHANNEL, (message) => {
+    if (foreign(noticeOf(message)?.cluster, clusterId)) return;
     for (const listener of keyListeners) listener();
   });
   await link.subscribe(CONFIG_CHANNEL, (message) => {
-    if (noticeFrom(message) === nodeId) return;
+    const notice = noticeOf(message);
+    if (notice?.node === nodeId || foreign(notice?.cluster, clusterId)) return;
     for (const listener of configListeners) listener();
   });
   const log = (
@@ -179,12 +196,26 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     maxMessageBytes: config.workers.max_message,
     log,
   });
-  const relay = new EventRelay({ link, nodeId, bus: deps.bus });
+  const relay = new EventRelay({ link, nodeId, clusterId, bus: deps.bus });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   directory = new NodeDirectory({
     link,
     self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
+    clusterId,
+    onForeignClaim: (other) => {
+      if (other === foreignClaim) return;
+      foreignClaim = other;
+      logger.error(
+        `${new ClusterDatabaseTaken(other, clusterId).message}; this node is left out of the directory while it is`,
+        { node: nodeId },
+      );
+    },
+    onNamesake: (url) =>
+      logger.warn(
+        `another node runs under this node's name (${url}): each overwrites the other's directory entry, so their workers flicker in and out of routing; give each node a cluster.node_name of its own`,
+        { node: nodeId },
+      ),
     heartbeatMs: settings.heartbeat,
     workers: () =>
       registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
@@ -211,7 +242,13 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         error: error instanceof Error ? error.message : "error",
       }),
   });
-  await directory.start();
+  try {
+    await directory.start();
+  } catch (error) {
+    // Another live node under this name (NodeNameTaken): this one does not start.
+    link.close();
+    throw error;
+  }
   const nodes = directory;
   // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
   registry.watch(() => void nodes.workersChanged());
@@ -274,7 +311,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
           }),
         ),
     announceKeyChange(id) {
-      link.publish(KEY_CHANNEL, id).catch(() => {
+      link.publish(KEY_CHANNEL, keyNotice(clusterId, id)).catch(() => {
         // Redis away: the other nodes' caches still refresh on their own timer.
       });
     },
@@ -284,9 +321,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     configApplied(next, version) {
       const runs = agreement.applied(next, version);
       void nodes.refresh();
-      link.publish(CONFIG_CHANNEL, JSON.stringify({ node: nodeId, ...runs })).catch(() => {
-        // Redis away: the others re-read their config when it is back (onHealthChange).
-      });
+      link
+        .publish(CONFIG_CHANNEL, JSON.stringify({ cluster: clusterId, node: nodeId, ...runs }))
+        .catch(() => {
+          // Redis away: the others re-read their config when it is back (onHealthChange).
+        });
     },
     onConfigNotice(listener) {
       configListeners.push(listener);
@@ -330,19 +369,4 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       link.close();
     },
   };
-}
-
-/** The node that sent a config notice (its JSON body names it). */
-function noticeFrom(message: string): string | null {
-  try {
-    const parsed: unknown = JSON.parse(message);
-    return parsed !== null &&
-      typeof parsed === "object" &&
-      "node" in parsed &&
-      typeof parsed.node === "string"
-      ? parsed.node
-      : null;
-  } catch {
-    return null;
-  }
 }

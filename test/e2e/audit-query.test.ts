@@ -249,6 +249,14 @@ describe("mindgw audit", () => {
       const out = await runMindgw(["audit", "query", ...local(), ...bad]);
       expect({ bad, code: out.code }).toEqual({ bad, code: 2 });
     }
+    // A time without Z or an offset would be read in the CLI's own zone: refused, whatever TZ says.
+    const zoneless = await runMindgw(["audit", "query", ...local(), "--to", "2026-12-05T17:52:00"], {
+      env: { TZ: "Asia/Tokyo" },
+    });
+    expect(zoneless.code).toBe(2);
+    expect(zoneless.stderr).toContain(
+      "to: expected epoch milliseconds or an ISO 8601 time with Z or an offset",
+    );
     const noKey = await runMindgw(["audit", "query", "--gateway", gw.url], { env: { MINDGW_ADMIN_KEY: "" } });
     expect(noKey.code).toBe(2);
   }, 30_000);

@@ -10,6 +10,8 @@ import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canne
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { launchBrowser, type TestBrowser } from "./harness/browser.ts";
 import { CLUSTER_SECRET, nodeConfig } from "./harness/cluster-nodes.ts";
+import { listenToEvents } from "./harness/event-stream.ts";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { backgroundLoad, burst, type ChatInit, chatAt } from "./harness/node-load.ts";
 import { startOidcIssuer } from "./harness/oidc-issuer.ts";
@@ -26,6 +28,7 @@ import {
   type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
+import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 let postgres: PostgresServer;
@@ -403,6 +406,92 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         servedNode: name,
       });
     }
+  });
+
+  test("a second node started under a live node's name is refused, exit 1, naming that node's URL; the cluster keeps three", async () => {
+    const dir = tempDir();
+    try {
+      const port = freePort();
+      await Bun.write(
+        dir.file("twin.yaml"),
+        JSON.stringify(
+          nodeConfig({ name: "node-a", databaseUrl, redisUrl: redis.url, port, extra: NODE_EXTRA }),
+        ),
+      );
+      const refused = await runMindgw(["serve", "-c", dir.file("twin.yaml")], { timeoutMs: 30_000 });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`cluster node name node-a is in use by a live node at ${node(A).url}`);
+      expect((await status(B)).cluster?.nodes.find((n) => n.id === "node-a")).toBeDefined();
+      expect((await fetch(`${node(B).url}/readyz`).then((r) => r.json())).cluster.nodes).toBe(3);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+
+  describe("a second cluster on the same Redis server", () => {
+    const OTHER_SECRET = "another-cluster-secret-abcdefgh";
+    /** A node of another cluster: its own database and secret, on `redisUrl` (`cluster` goes in its config's place). */
+    const otherCluster = async (name: string, redisUrl: string) => {
+      const port = freePort();
+      const databaseUrl = await postgres.createDatabase(name);
+      const { cluster } = nodeConfig({ name, databaseUrl, redisUrl, port });
+      return {
+        name,
+        port,
+        databaseUrl,
+        redisUrl,
+        extra: { cluster: { ...(cluster as object), secret: OTHER_SECRET } },
+      };
+    };
+
+    test("on the same Redis database: refused at start, exit 1, naming both clusters", async () => {
+      const dir = tempDir();
+      try {
+        const other = await otherCluster("other-same-db", redis.url);
+        await Bun.write(dir.file("other.yaml"), JSON.stringify(nodeConfig(other)));
+        const refused = await runMindgw(["serve", "-c", dir.file("other.yaml")], { timeoutMs: 30_000 });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain("the Redis database of cluster.redis_url is another cluster's");
+        expect(refused.stderr).toMatch(/cluster id [0-9a-f]{16}; this node's is [0-9a-f]{16}/);
+        // The first cluster lost no node to it.
+        expect((await status(A)).cluster?.nodes.map((n) => n.id).sort()).toEqual([
+          "node-a",
+          "node-b",
+          "node-c",
+        ]);
+      } finally {
+        dir.cleanup();
+      }
+    }, 60_000);
+
+    test("on another Redis database: its live stream gets none of the first cluster's requests (pub/sub is server-wide)", async () => {
+      const other = await fx.startNode(await otherCluster("other-db-1", `${redis.url}/1`));
+      const theirs = listenToEvents(other);
+      const ours = listenToEvents({ url: node(A).url, adminKey });
+      try {
+        await Promise.all([theirs.ready, ours.ready]);
+        // Node A watches: B relays its requests on the channel, which the other cluster hears too.
+        let turn = 0;
+        const relayed = (stream: typeof ours, prefix: string) =>
+          stream.events.some((e) => e.type === "request.finished" && e.record.requestId.startsWith(prefix));
+        await waitFor(
+          "node B's requests in node A's live stream",
+          async () => {
+            expect((await chat(B, adminKey, { id: `isolated-${++turn}` })).status).toBe(200);
+            return relayed(ours, "isolated-");
+          },
+          10_000,
+        );
+        // The other cluster's own request, sent after: once its reader has it, a relayed one would be there.
+        expect((await chatAt(other.url, other.adminKey ?? "", { id: "other-own" })).status).toBe(200);
+        await waitFor("the other cluster's own request in its stream", () => relayed(theirs, "other-own"));
+        expect(relayed(theirs, "isolated-")).toBe(false);
+        expect((await status(A)).cluster?.nodes.length).toBe(3);
+      } finally {
+        theirs.close();
+        ours.close();
+      }
+    }, 60_000);
   });
 
   describe("a worker connected to node B", () => {

@@ -84,7 +84,7 @@ const eitherExpiry = {
  * holds none of them (core/built-on-first-use.ts). An `expires_at` is judged against the key
  * admin's clock after them (`expiryRefusal`).
  */
-export const keyInputSchemas = builtOnFirstUse(() => {
+export const keyInputSchemas = builtOnFirstUse("key administration's input schemas", () => {
   const { positiveInt, positiveNumber, modelList, duration, lifetime, keyName } = fieldSchemas();
   /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
   const limits = {

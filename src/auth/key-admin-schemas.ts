@@ -17,23 +17,21 @@ const numeric = (v: unknown) =>
 export const MAX_KEY_LIFE_MS = 36_500 * 86_400_000;
 const TOO_LONG = "at most 36500d (100 years)";
 /**
- * An absolute expiry (ISO 8601), judged against the key admin's clock: one already past is refused
- * too, and so is one further off than a lifetime may run.
+ * Why an absolute expiry (ISO 8601, as the schemas let through) is refused at `now`, the key
+ * admin's clock: one already past, or one further off than a lifetime may run. Judged by the key
+ * admin after the schemas (a schema holds no clock: one set serves every key admin and the API's
+ * document); undefined when it stands.
  */
-const expiry = (now: () => number) =>
-  z.iso
-    .datetime({ offset: true })
-    .refine((t) => Date.parse(t) > now(), "is in the past: the key would be born expired")
-    .refine(
-      (t) => Date.parse(t) <= now() + MAX_KEY_LIFE_MS,
-      "is more than 36500d (100 years) away; leave it out for a key that never expires",
-    );
+export function expiryRefusal(expiresAt: string, now: number): string | undefined {
+  const at = Date.parse(expiresAt);
+  if (at <= now) return "is in the past: the key would be born expired";
+  if (at > now + MAX_KEY_LIFE_MS)
+    return "is more than 36500d (100 years) away; leave it out for a key that never expires";
+  return undefined;
+}
 
-/**
- * The fields' schemas, made on the first key created, changed or rotated (or the API's document):
- * a gateway whose keys are never administered holds none of them (core/built-on-first-use.ts).
- */
-const fieldSchemas = builtOnFirstUse(() => {
+/** The fields' schemas, shared by the inputs below. */
+function fieldSchemas() {
   const positiveInt = z.preprocess(
     numeric,
     z
@@ -73,7 +71,7 @@ const fieldSchemas = builtOnFirstUse(() => {
       `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
     );
   return { positiveInt, positiveNumber, modelList, duration, lifetime, keyName };
-});
+}
 
 const eitherExpiry = {
   message: "give expires_at or expires_in, not both",
@@ -81,11 +79,13 @@ const eitherExpiry = {
 };
 
 /**
- * The input schemas of key administration. The clock is the key admin's (injected), so "in the
- * past" means the same thing to the schema as to the key's status.
+ * The input schemas of key administration, made on the first key created, changed or rotated (or
+ * the API's document, which describes the same set): a gateway whose keys are never administered
+ * holds none of them (core/built-on-first-use.ts). An `expires_at` is judged against the key
+ * admin's clock after them (`expiryRefusal`).
  */
-export function keyInputSchemas(now: () => number) {
-  const { positiveInt, positiveNumber, modelList, lifetime, keyName } = fieldSchemas();
+export const keyInputSchemas = builtOnFirstUse("key administration's input schemas", () => {
+  const { positiveInt, positiveNumber, modelList, duration, lifetime, keyName } = fieldSchemas();
   /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
   const limits = {
     models: modelList,
@@ -93,7 +93,7 @@ export function keyInputSchemas(now: () => number) {
     tpm: positiveInt.nullable(),
     budget_usd: positiveNumber.nullable(),
     /** Absolute expiry (ISO 8601); null: never. */
-    expires_at: expiry(now).nullable(),
+    expires_at: z.iso.datetime({ offset: true }).nullable(),
     /** Relative expiry (`30d`), the alternative to `expires_at`. */
     expires_in: lifetime,
   };
@@ -132,21 +132,19 @@ export function keyInputSchemas(now: () => number) {
       .refine((v) => Object.keys(v).length > 0, {
         message: "give at least one of models, rpm, tpm, budget_usd, expires_at, expires_in",
       }),
+    /** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`. */
+    rotate: z
+      .object({
+        /** How long the old key keeps working beside the new one. */
+        grace: duration.default("10m"),
+      })
+      .strict(),
   };
-}
+});
 export type KeyInputSchemas = ReturnType<typeof keyInputSchemas>;
 export type CreateKeyInput = z.input<KeyInputSchemas["create"]>;
 export type CreateKeyFields = z.output<KeyInputSchemas["create"]>;
 export type KeyLimitsInput = z.input<KeyInputSchemas["limits"]>;
 export type KeyLimitsFields = z.output<KeyInputSchemas["limits"]>;
 
-/** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`, made on its first use. */
-export const rotateKeyInputSchema = builtOnFirstUse(() =>
-  z
-    .object({
-      /** How long the old key keeps working beside the new one. */
-      grace: fieldSchemas().duration.default("10m"),
-    })
-    .strict(),
-);
-export type RotateKeyInput = z.input<ReturnType<typeof rotateKeyInputSchema>>;
+export type RotateKeyInput = z.input<KeyInputSchemas["rotate"]>;

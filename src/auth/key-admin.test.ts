@@ -444,16 +444,28 @@ describe("key admin", () => {
     await storage.close();
   });
 
-  test("an expires_at already past is a 400, judged by the key admin's clock", async () => {
+  test("an expires_at already past is a 400, judged by the key admin's clock, to create a key or change its limits", async () => {
     const { storage, admin, clock } = setup();
     // The clock is at 2030: a 2029 expiry is past for it, whatever the machine's date.
     for (const at of ["2020-01-01T00:00:00Z", "2029-12-31T23:59:59Z", new Date(clock.now()).toISOString()]) {
       const error = await failure(admin.create("local-operator", { name: "born-dead", expires_at: at }));
-      expect(error.status).toBe(400);
-      expect(error.message).toBe("expires_at: is in the past: the key would be born expired");
+      expect([error.status, error.message, error.param]).toEqual([
+        400,
+        "expires_at: is in the past: the key would be born expired",
+        "expires_at",
+      ]);
     }
     const later = await admin.create("local-operator", { name: "ok", expires_at: "2030-01-01T00:00:01Z" });
     expect(later.status).toBe("active");
+    const changed = await failure(
+      admin.setLimits("local-operator", later.id, { expires_at: "2029-12-31T23:59:59Z" }),
+    );
+    expect([changed.status, changed.message, changed.param]).toEqual([
+      400,
+      "expires_at: is in the past: the key would be born expired",
+      "expires_at",
+    ]);
+    expect((await admin.show("local-operator", later.id)).expires_at).toBe("2030-01-01T00:00:01.000Z");
     expect(await storage.keys.count()).toBe(1);
     await storage.close();
   });

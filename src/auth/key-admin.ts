@@ -1,14 +1,13 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { askedTenant, changedTenant } from "../core/tenant-filter.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyPosition, KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
-import { keyInputSchemas, rotateKeyInputSchema } from "./key-admin-schemas.ts";
+import { expiryRefusal, keyInputSchemas } from "./key-admin-schemas.ts";
 import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
 import { assertOneTenant, inTenantWords, keyLookup, newestFirst } from "./key-lookup.ts";
 import { keyRevocation } from "./key-revocation.ts";
@@ -123,8 +122,6 @@ const WHOLE_LIST_PAGE = 1000;
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
   const now = options.now ?? Date.now;
-  // Made on the first key created or changed (key-admin-schemas.ts).
-  const schemas = builtOnFirstUse(() => keyInputSchemas(now));
   const assertKnownTenant = (tenant: string) => {
     const known = options.tenants?.() ?? [];
     if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
@@ -168,7 +165,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   return {
     async create(actor, input) {
       assertCanManageKeys(actor);
-      const fields = parse(schemas().create, input);
+      const fields = expiryAhead(parse(keyInputSchemas().create, input), now());
       // No tenant given: the admin's own (an admin in a tenant mints only into it).
       const tenant = fields.tenant ?? homeTenant(actor);
       const reach = {
@@ -228,7 +225,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async rotate(actor, idOrName, input = {}, options = {}) {
       assertCanManageKeys(actor);
       const tenant = changedTenant(options.tenant);
-      const graceMs = parseDuration(parse(rotateKeyInputSchema(), input).grace) ?? 0;
+      const graceMs = parseDuration(parse(keyInputSchemas().rotate, input).grace) ?? 0;
       const old = await lookup.newestActive(actor, idOrName, "rotate", tenant);
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
@@ -238,7 +235,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async setLimits(actor, idOrName, input, options = {}) {
       assertCanManageKeys(actor);
       const tenant = changedTenant(options.tenant);
-      const fields = parse(schemas().limits, input);
+      const fields = expiryAhead(parse(keyInputSchemas().limits, input), now());
       const change = limitsChangeOf(fields, now());
       const key = await lookup.newestActive(actor, idOrName, "change the limits of", tenant);
       const param = fields.expires_in === undefined ? "expires_at" : "expires_in";
@@ -317,4 +314,11 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const issue = result.error.issues[0];
   const path = issue?.path.join(".") ?? "";
   throw badRequest(`${path ? `${path}: ` : ""}${issue?.message ?? "invalid input"}`, path || undefined);
+}
+
+/** The fields, once an `expires_at` among them stands at `now` (not past, not past a lifetime); else a 400 naming it. */
+function expiryAhead<T extends { expires_at?: string | null }>(fields: T, now: number): T {
+  const refusal = fields.expires_at ? expiryRefusal(fields.expires_at, now) : undefined;
+  if (refusal) throw badRequest(`expires_at: ${refusal}`, "expires_at");
+  return fields;
 }

@@ -169,7 +169,7 @@ function buildShadowSchemas() {
  * Built on first use (a shadow pair read or listed, `GET /admin/api/shadow`): a gateway that is
  * never asked holds none of it (core/built-on-first-use.ts).
  */
-export const shadowSchemas = builtOnFirstUse(buildShadowSchemas);
+export const shadowSchemas = builtOnFirstUse("the shadow API's schemas", buildShadowSchemas);
 type ShadowSchemas = ReturnType<typeof buildShadowSchemas>;
 
 export type ShadowQuery = z.infer<ShadowSchemas["query"]>;

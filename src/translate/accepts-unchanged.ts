@@ -263,7 +263,12 @@ function compile(schema: core.$ZodType): Judge {
 }
 
 const judges = new WeakMap<core.$ZodType, Judge>();
-/** Each schema's judge, made once (the translators' schemas are module constants). */
+/**
+ * Each schema's judge, made once: kept by the schema's identity, which its built-on-first-use
+ * holder keeps for the process's life (openAISchemas() and the others). Never derive a schema per
+ * call (a `.omit()` in a request's path): each would compile a judge of its own, kept until the
+ * schema is collected.
+ */
 function judgeOf(schema: core.$ZodType): Judge {
   let judge = judges.get(schema);
   if (!judge) {

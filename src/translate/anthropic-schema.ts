@@ -131,7 +131,7 @@ function buildAnthropicSchemas() {
  * Built on the first body a translation reads: a gateway that never translates to or from
  * Anthropic's Messages API holds none of it (built-on-first-use.ts).
  */
-export const anthropicSchemas = builtOnFirstUse(buildAnthropicSchemas);
+export const anthropicSchemas = builtOnFirstUse("Anthropic Messages' schemas", buildAnthropicSchemas);
 type AnthropicSchemas = ReturnType<typeof buildAnthropicSchemas>;
 
 export type AnthropicContentBlock = z.infer<AnthropicSchemas["contentBlock"]>;

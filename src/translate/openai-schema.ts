@@ -148,7 +148,7 @@ function buildOpenAISchemas() {
  * Built on the first body a translation reads: a gateway that never translates to or from
  * OpenAI's chat API holds none of it (built-on-first-use.ts).
  */
-export const openAISchemas = builtOnFirstUse(buildOpenAISchemas);
+export const openAISchemas = builtOnFirstUse("OpenAI chat's schemas", buildOpenAISchemas);
 type OpenAISchemas = ReturnType<typeof buildOpenAISchemas>;
 
 export type OpenAIContentPart = z.infer<OpenAISchemas["contentPart"]>;

@@ -11,9 +11,9 @@ import { waitFor } from "./harness/wait-for.ts";
 // it, evaluated later but read all the same; and `mindgw` imports only the subcommand it runs.
 // Nothing read at start may make an `Intl` formatter as it loads: that maps ~1 MB of ICU's data
 // and code (session 46's `cli/dollars.ts`); nor the zod schemas of what a start never serves
-// (another dialect's bodies, the shadow API's, key administration's: ~900 schemas, ~4 MB of RSS with
-// the pages making them touched), made on first use (src/cli/serve-start-schemas.test.ts guards
-// them). Measured after a full collection (the heap statistics line MINDGW_HEAP_STATS writes on
+// (another dialect's bodies, the shadow API's, key administration's: 895 schemas, ~4 MB of RSS with
+// the pages making them touched, ~3 of it the translations'), made on first use
+// (src/cli/serve-start-schemas.test.ts guards them). Measured after a full collection (the heap statistics line MINDGW_HEAP_STATS writes on
 // SIGUSR2), so garbage left by start-up and the collector's timing do not count; bench/idle-rss.ts
 // reads it this way and from /proc. About 50 MB of it is the executable's own pages, and how many
 // of those a start maps depends on the page cache (the kernel maps the cached pages around each one

@@ -33,7 +33,7 @@ test('--models none is refused in the option\'s words: "*" is every model', () =
 });
 
 test("numbers as typed on the command line: a negative is told what is allowed, .5 is a number, garbage is no number", () => {
-  const limits = keyInputSchemas(() => 0).limits;
+  const limits = keyInputSchemas().limits;
   const said = (options: UpdateOptions) => {
     const parsed = limits.safeParse(limitsInput(options));
     return parsed.success

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { keyInputSchemas, rotateKeyInputSchema } from "../../auth/key-admin-schemas.ts";
+import { keyInputSchemas } from "../../auth/key-admin-schemas.ts";
 import type { Operation } from "../../core/dialect.ts";
 import { shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { GatewayFrame, WorkerFrame } from "../../workers/protocol.ts";
@@ -51,13 +51,13 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
   const paths: Record<string, unknown> = {};
   for (const front of surface.fronts) Object.assign(paths, clientPaths(front));
   Object.assign(paths, operatorPaths(surface), adminPaths(), adminReadPaths(), adminInsightPaths());
-  // The clock only judges an `expires_at` (a refinement JSON Schema cannot say).
-  const keyInputs = keyInputSchemas(Date.now);
+  // Key administration's own set (built on first use, for either).
+  const keyInputs = keyInputSchemas();
   const schemas: Record<string, JsonSchema> = {
     OpenAIError: jsonSchemaOf(openAIError),
     AnthropicError: jsonSchemaOf(anthropicError),
     CreateKeyInput: jsonSchemaOf(keyInputs.create),
-    RotateKeyInput: jsonSchemaOf(rotateKeyInputSchema()),
+    RotateKeyInput: jsonSchemaOf(keyInputs.rotate),
     KeyLimitsInput: jsonSchemaOf(keyInputs.limits),
     ...(surface.workers
       ? { GatewayFrame: jsonSchemaOf(GatewayFrame), WorkerFrame: jsonSchemaOf(WorkerFrame) }

@@ -90,7 +90,8 @@ export async function createPostgresShadowStore(
       params.push(limit);
       text += ` ORDER BY seq DESC LIMIT $${params.length}`;
       const rows: { record: string }[] = await calls.read((db) => db.unsafe(text, params));
-      return rows.map((row) => shadowSchemas().record.parse(JSON.parse(row.record)) as ShadowRecord);
+      const recordSchema = shadowSchemas().record;
+      return rows.map((row) => recordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
     },
     async aggregate(filter) {
       const params: (string | number)[] = [];

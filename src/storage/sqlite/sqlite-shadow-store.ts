@@ -62,7 +62,8 @@ export function createSqliteShadowStore(
           `SELECT record FROM shadow_pairs WHERE ${sql}${before} ORDER BY seq DESC LIMIT ?`,
         )
         .all(...params, ...(beforeId === null ? [] : [beforeId]), limit);
-      return rows.map((row) => shadowSchemas().record.parse(JSON.parse(row.record)) as ShadowRecord);
+      const recordSchema = shadowSchemas().record;
+      return rows.map((row) => recordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
     },
     async aggregate(filter) {
       const { sql, params } = where(filter);

@@ -12,7 +12,9 @@ const PER_MESSAGE = 3;
  * A count_tokens request: a messages request without `max_tokens` (made once, so its judge is too;
  * on the first count, as the messages request's schema is).
  */
-const countTokensRequest = builtOnFirstUse(() => anthropicSchemas().request.omit({ max_tokens: true }));
+const countTokensRequest = builtOnFirstUse("a count_tokens request's schema", () =>
+  anthropicSchemas().request.omit({ max_tokens: true }),
+);
 
 /**
  * `POST /v1/messages/count_tokens` for a route whose upstream has no such endpoint (an

@@ -137,7 +137,7 @@ function buildResponsesSchemas() {
  * Built on the first Responses request translated to chat completions: a gateway that never
  * translates one holds none of it (built-on-first-use.ts).
  */
-export const responsesSchemas = builtOnFirstUse(buildResponsesSchemas);
+export const responsesSchemas = builtOnFirstUse("the Responses API's schemas", buildResponsesSchemas);
 type ResponsesSchemas = ReturnType<typeof buildResponsesSchemas>;
 
 export type ResponsesInputPart = z.infer<ResponsesSchemas["inputPart"]>;

@@ -4,8 +4,8 @@ import { openAISchemas } from "../openai-schema.ts";
 import { agreesWithZod } from "../testing/agrees-with-zod.ts";
 import { plainChatChunk } from "./plain-chat-chunk.ts";
 
-/** Whatever the hand check accepts, zod accepts too, and reads the same. */
 const openAIChunk = openAISchemas().chunk;
+/** Whatever the hand check accepts, zod accepts too, and reads the same. */
 const agrees = agreesWithZod(plainChatChunk, openAIChunk);
 
 describe("plainChatChunk", () => {

@@ -6,8 +6,8 @@ import { agreesWithZod } from "../testing/agrees-with-zod.ts";
 import { readMessagesEvent } from "./messages-event-reader.ts";
 import { plainMessagesEvent } from "./plain-messages-event.ts";
 
-/** Whatever the hand check accepts, zod accepts too, and reads the same. */
 const anthropicStreamEvent = anthropicSchemas().streamEvent;
+/** Whatever the hand check accepts, zod accepts too, and reads the same. */
 const agrees = agreesWithZod(plainMessagesEvent, anthropicStreamEvent);
 
 const fixtureBodies = (name: string): unknown[] =>

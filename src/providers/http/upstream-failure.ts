@@ -12,7 +12,7 @@ import {
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { scrubAccount } from "../../core/scrub-account.ts";
-import { upstreamFault } from "../../core/upstream-fault.ts";
+import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
 import {
   type InBandSaid,
   judgedInBand,
@@ -172,13 +172,14 @@ export function statusFailure(
       return routeRefused(fault, { name, status, sent: upstream.status, said: message });
     case "throttle":
     case "tier":
+    case "daily":
       return new GatewayError({
         status: 429,
         code: "rate_limited",
         message: message ?? `${name} is rate limiting the gateway`,
         retryable: true,
-        // Too large for the route's tier: no wait on that route helps, and no verdict on it either.
-        ...(fault === "tier" ? { sameRouteAgain: false, countsAgainstRoute: false } : {}),
+        // Too large for the route's tier, or its day's quota spent: no wait on that route helps.
+        ...notThisRouteAgain(fault),
         headers: { ...known.retry },
         upstream,
       });

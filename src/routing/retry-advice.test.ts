@@ -14,7 +14,10 @@ function told(failure: GatewayError): Record<string, string> {
 }
 
 test("a 429 that says its wait only as retry-after-ms is told Retry-After too, whole seconds rounded up, the ms kept", () => {
-  expect(told(limited({ "retry-after-ms": "2500" }))).toEqual({ "retry-after-ms": "2500", "retry-after": "3" });
+  expect(told(limited({ "retry-after-ms": "2500" }))).toEqual({
+    "retry-after-ms": "2500",
+    "retry-after": "3",
+  });
   expect(told(limited({ "retry-after-ms": "0" }))).toEqual({ "retry-after-ms": "0", "retry-after": "0" });
 });
 

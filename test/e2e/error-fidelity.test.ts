@@ -190,7 +190,11 @@ function vendorAnswers() {
     // Azure's way: the wait said only as `retry-after-ms`, no `Retry-After`.
     "ms-only": [
       429,
-      openAI("Requests to the ChatCompletions_Create Operation have exceeded the rate limit.", "requests", "429"),
+      openAI(
+        "Requests to the ChatCompletions_Create Operation have exceeded the rate limit.",
+        "requests",
+        "429",
+      ),
       { "retry-after-ms": "2500" },
     ],
     daily: [

@@ -146,7 +146,8 @@ export interface FailureDetail {
  *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
  *   (core/route-refused.ts);
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
- *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped.
+ *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped,
+ *   saying `upstream NAME answered 503: ` and the upstream's own message, whatever its format.
  */
 export function statusFailure(
   provider: string,
@@ -195,13 +196,21 @@ export function statusFailure(
       return new GatewayError({
         status: 502,
         code: "upstream_error",
-        message: `${name} answered ${status}`,
+        // Its own words after the gateway's account (Gemini's "The model is overloaded…", Bedrock's
+        // ServiceUnavailableException), cut to a line's length; scrubbed of the gateway's upstream
+        // account where a caller reads them (core/scrub-account.ts).
+        message: message ? `${name} answered ${status}: ${briefly(message)}` : `${name} answered ${status}`,
         retryable: true,
         headers: { ...known.retry },
         upstream,
       });
   }
 }
+
+/** The most of a server fault's own words its message quotes: the upstream's, and not ours to keep whole. */
+const MAX_SAID = 300;
+
+const briefly = (words: string) => (words.length > MAX_SAID ? `${words.slice(0, MAX_SAID)}…` : words);
 
 /** A fetch that failed before any answer: refused, reset, DNS. Always worth another route. */
 export const unreachable = (provider: string) =>

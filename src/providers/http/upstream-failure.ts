@@ -1,5 +1,6 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
 import { callerErrorCode } from "../../core/caller-error-code.ts";
+import { cutWords } from "../../core/cut-words.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { A_FAILED_RESPONSE, isFailedResponse } from "../../core/final-response-events.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
@@ -199,27 +200,13 @@ export function statusFailure(
         // Its own words after the gateway's account (Gemini's "The model is overloaded…", Bedrock's
         // ServiceUnavailableException), cut to a line's length; scrubbed of the gateway's upstream
         // account where a caller reads them (core/scrub-account.ts).
-        message: message ? `${name} answered ${status}: ${briefly(message)}` : `${name} answered ${status}`,
+        message: message ? `${name} answered ${status}: ${cutWords(message)}` : `${name} answered ${status}`,
         retryable: true,
         headers: { ...known.retry },
         upstream,
       });
   }
 }
-
-/** The most of a server fault's own words its message quotes: the upstream's, and not ours to keep whole. */
-const MAX_SAID = 300;
-
-const briefly = (words: string) => (words.length > MAX_SAID ? `${words.slice(0, MAX_SAID)}…` : words);
-
-/** A fetch that failed before any answer: refused, reset, DNS. Always worth another route. */
-export const unreachable = (provider: string) =>
-  new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `could not reach ${upstreamName(provider)}`,
-    retryable: true,
-  });
 
 /** Fields only a real answer has (chat, completions, embeddings, messages, responses). */
 const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as const;

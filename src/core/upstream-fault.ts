@@ -19,6 +19,13 @@ export type UpstreamFault =
    * route may take it. The account is not dead (smaller requests are served): no breaker.
    */
   | "tier"
+  /**
+   * A rate limit by the day (OpenAI's "… on requests per day (RPD)", Bedrock's
+   * ServiceQuotaExceededException "Too many tokens per day"): the same route refuses every call
+   * until the day's quota resets, so it is not sent the call again, and a caller is told not to
+   * retry at once (routing/retry-advice.ts) unless another route may serve; another route may take it.
+   */
+  | "daily"
   /** The gateway's credentials or permissions refused (401, 403): the route is down until fixed. */
   | "credentials"
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
@@ -46,7 +53,7 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : "request";
-  if (status === 429) return said.message && TOO_LARGE_FOR_TIER.test(said.message) ? "tier" : "throttle";
+  if (status === 429) return rateLimit(said.message);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
 }
@@ -102,3 +109,21 @@ const NO_SUCH_PATH = /^(?:Not Found|File Not Found)$|^Unexpected endpoint or met
 
 /** OpenAI's wording for a request over its per-minute (or per-day) token limit on its own. */
 const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/;
+/** A limit by the day, in the words OpenAI and Bedrock share ("requests per day", "tokens per day"). */
+const PER_DAY = /\b(?:tokens|requests) per day\b/i;
+
+/** Which rate limit a 429 is, by its words: too large for the tier, spent for the day, or a throttle. */
+function rateLimit(message: string | undefined): UpstreamFault {
+  if (message === undefined) return "throttle";
+  if (TOO_LARGE_FOR_TIER.test(message)) return "tier";
+  return PER_DAY.test(message) ? "daily" : "throttle";
+}
+
+/**
+ * What a rate limit that no wait on the same route ends (`tier`, `daily`) adds to its failure: the
+ * route is not sent the call again, and no breaker counts it (smaller or later calls are served).
+ */
+export const notThisRouteAgain = (fault: UpstreamFault) =>
+  fault === "tier" || fault === "daily" ? NOT_THIS_ROUTE_AGAIN : undefined;
+
+const NOT_THIS_ROUTE_AGAIN = { sameRouteAgain: false, countsAgainstRoute: false } as const;

@@ -4,8 +4,11 @@ import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import { streamUsage } from "./stream-usage.ts";
 
-/** A streamed answer that relayed `events` events, reported `usage`, and was whole or not. */
-function streamed(usage: Usage, events: number, complete: boolean): Dispatched {
+/**
+ * A streamed answer that relayed `chars` characters of text in `events` events, whose upstream
+ * reported `usage` (undefined: none at all), and was whole or not.
+ */
+function streamed(usage: Usage | undefined, chars: number, complete: boolean, events = 30): Dispatched {
   const chunks: ChunkSource = {
     events,
     complete,
@@ -17,7 +20,9 @@ function streamed(usage: Usage, events: number, complete: boolean): Dispatched {
     reply: { kind: "stream", chunks },
     route: "provider:a",
     upstreamModel: "m",
-    usage: () => usage,
+    usage: () => usage ?? { inputTokens: 0, outputTokens: 0 },
+    usageSeen: () => usage !== undefined,
+    answerChars: () => chars,
     answeredModel: () => undefined,
     attempts: 1,
     dropped: [],
@@ -27,28 +32,38 @@ function streamed(usage: Usage, events: number, complete: boolean): Dispatched {
 const PROMPT = { messages: [{ role: "user", content: "x".repeat(400) }] };
 
 test("a whole stream is charged what its upstream reported", () => {
-  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 12 }, 30, true), PROMPT)).toEqual({
+  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 12 }, 120, true), PROMPT)).toEqual({
     inputTokens: 11,
     outputTokens: 12,
   });
 });
 
-test("a stream cut short is charged at least what it relayed, whatever its start reported", () => {
+test("an upstream's own 0 stands: a prompt Gemini blocked wrote nothing, however many events the caller got", () => {
+  expect(streamUsage(streamed({ inputTokens: 9, outputTokens: 0 }, 0, true, 6), PROMPT)).toEqual({
+    inputTokens: 9,
+    outputTokens: 0,
+  });
+});
+
+test("a stream cut short is charged at least the text it relayed, whatever its start reported", () => {
   // Anthropic's `message_start` says 1 output token; the count comes with `message_delta`.
-  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 1 }, 30, false), PROMPT)).toEqual({
+  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 1 }, 120, false), PROMPT)).toEqual({
     inputTokens: 11,
     outputTokens: 30,
   });
   // Figures above what was relayed stand.
-  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 40 }, 30, false), PROMPT).outputTokens).toBe(
+  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 40 }, 120, false), PROMPT).outputTokens).toBe(
     40,
   );
 });
 
-test("a stream with no figures at all is estimated: the prompt by its length, the answer by its events", () => {
-  const usage = streamUsage(streamed({ inputTokens: 0, outputTokens: 0 }, 7, true), PROMPT);
-  expect(usage.outputTokens).toBe(7);
-  expect(usage.inputTokens).toBeGreaterThan(50);
+test("a stream with no figures at all is estimated as a whole answer is: the prompt by its length, the answer by its text, not its events", () => {
+  // Two chunks of text ("Hello", " world!"): 12 characters, 3 tokens, however many events framed them.
+  for (const events of [2, 8, 10]) {
+    const usage = streamUsage(streamed(undefined, 12, true, events), PROMPT);
+    expect(usage.outputTokens).toBe(3);
+    expect(usage.inputTokens).toBeGreaterThan(50);
+  }
 });
 
 test("an image in the prompt is estimated at its 1,600 tokens, its base64 never counted as text", () => {
@@ -66,7 +81,7 @@ test("an image in the prompt is estimated at its 1,600 tokens, its base64 never 
     ],
   };
   // The client left after the first chunk: no usage came.
-  const usage = streamUsage(streamed({ inputTokens: 0, outputTokens: 0 }, 1, false), prompt);
+  const usage = streamUsage(streamed(undefined, 4, false), prompt);
   expect(usage.inputTokens).toBeGreaterThan(1600);
   expect(usage.inputTokens).toBeLessThan(1620);
 });

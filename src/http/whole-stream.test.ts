@@ -165,7 +165,8 @@ describe("a stream whole in its first read", () => {
     const row = await rowOf(response);
     expect(row.status).toBe(200);
     expect(row.inputTokens).toBeGreaterThan(0);
-    expect(row.outputTokens).toBeGreaterThanOrEqual(3);
+    // Its text, "hi there", at four characters a token, as a whole answer's is estimated.
+    expect(row.outputTokens).toBe(2);
   });
 
   test("an error as its first event is failed over to the next route, as a translated stream's is", async () => {

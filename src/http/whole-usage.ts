@@ -1,7 +1,7 @@
 import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { CHARS_PER_TOKEN, estimatedInputTokens } from "../translate/prompt-estimate.ts";
+import { estimatedInputTokens, estimatedOutputTokens } from "../translate/prompt-estimate.ts";
 
 const decoder = new TextDecoder();
 
@@ -33,7 +33,7 @@ export function wholeAnswerUsage(dispatched: Dispatched, prompt: JsonObject): Us
   return {
     ...usage,
     inputTokens: estimatedInputTokens(prompt),
-    outputTokens: Math.ceil(answerChars(answer) / CHARS_PER_TOKEN),
+    outputTokens: estimatedOutputTokens(answerChars(answer)),
   };
 }
 

@@ -105,6 +105,7 @@ async function eventChunks(
     (error?: GatewayError) => call.done(error),
     call.provider,
     opening,
+    (bytes) => call.relayed(bytes),
   );
   return { kind: "stream", chunks, ...(failureEvents ? { failureEvents } : {}) };
 }

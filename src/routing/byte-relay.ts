@@ -101,6 +101,7 @@ export class ByteRelay extends UpstreamRelay {
     const scan = this.scan;
     const taken = scan.take(value);
     this.events += scan.events;
+    if (taken) this.end.relayed?.(taken);
     if (this.started) {
       const out = scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
       if (scan.events > 0) this.attempt.rearm();

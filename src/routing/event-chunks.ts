@@ -72,6 +72,8 @@ export class EventChunks implements ChunkSource {
     private readonly provider: string,
     /** The events that opened the answer before its first (answer-opening.ts): written with it. */
     private opening?: readonly SseEvent[],
+    /** Told each event's bytes as they go to the client (`RelayEnd.relayed`). */
+    private readonly relayed?: (bytes: Uint8Array) => void,
   ) {
     if (first.done) this.close();
     else {
@@ -103,11 +105,14 @@ export class EventChunks implements ChunkSource {
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     const opening = this.opening;
-    if (opening === undefined) return encoder.encode(encodeSse(event));
-    this.opening = undefined;
     let text = "";
-    for (const opened of opening) text += encodeSse(opened);
-    return encoder.encode(text + encodeSse(event));
+    if (opening !== undefined) {
+      this.opening = undefined;
+      for (const opened of opening) text += encodeSse(opened);
+    }
+    const bytes = encoder.encode(text + encodeSse(event));
+    this.relayed?.(bytes);
+    return bytes;
   }
 
   /** Whether the source has read the answer's end marker (`ChunkSource.complete`). */

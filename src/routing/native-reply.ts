@@ -165,9 +165,18 @@ function checkedAnswer(
     }
   }
   context.onBody(parsed);
-  // Its usage is read off `parsed` by the caller: no answer object around the reply.
-  return { kind: "bytes", status, contentType, body: relayed, parsed };
+  // Its usage is read off `parsed` by the caller: no answer object around the reply. Said to be
+  // JSON, which it is: a server that labels it `text/plain` (a Worker's `new Response(json)`)
+  // would have the SDKs hand the caller a string.
+  return { kind: "bytes", status, contentType: jsonType(contentType), body: relayed, parsed };
 }
+
+/** JSON's own media types: `application/json` and any `+json`, with or without parameters. */
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+
+/** A parsed answer's content type: the upstream's when it says JSON, else `application/json`. */
+const jsonType = (contentType: string): string =>
+  contentType === "application/json" || JSON_TYPE.test(contentType) ? contentType : "application/json";
 
 /** A whole answer read from a `Response`: checked once its body is in (`checkedAnswer`). */
 class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {

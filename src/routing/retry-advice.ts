@@ -32,7 +32,8 @@ export class RetryAdvice {
   /**
    * The last failure as the caller gets it: a 429 says when to come back, the soonest any route
    * said (a failover's first route may have said 30 s and the last nothing) or, when none did,
-   * `DEFAULT_RETRY_AFTER` (SPEC: a 429 carries a Retry-After). `x-should-retry: false`, which
+   * `DEFAULT_RETRY_AFTER` (SPEC: a 429 carries a Retry-After, added beside a wait said only as
+   * `retry-after-ms`). `x-should-retry: false`, which
    * both SDKs obey over the status, when no route could serve a later try (a client's retries
    * would only send every route the same refusal), or when the wait told is longer than the SDKs
    * wait as told (`SDK_LONGEST_WAIT_MS`): they would retry at once instead, each retry refused.
@@ -48,6 +49,9 @@ export class RetryAdvice {
             ? delayHeaders(this.soonestMs)
             : { "retry-after": DEFAULT_RETRY_AFTER }),
         };
+      // Said only as `retry-after-ms` (Azure, OpenAI): kept, with the `Retry-After` every client reads.
+      else if (last.headers["retry-after"] === undefined)
+        headers = { ...last.headers, "retry-after": String(Math.ceil(own / 1000)) };
     }
     if (!this.mendable || outwaitsSdks(headers ?? last.headers))
       headers = { ...(headers ?? last.headers), "x-should-retry": "false" };

@@ -160,5 +160,7 @@ function localDispatched(attempts: number, body: JsonObject): Dispatched {
     reply: { kind: "json", body },
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
     answeredModel: () => undefined,
+    usageSeen: () => false,
+    answerChars: () => 0,
   };
 }

@@ -170,7 +170,9 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
     const text = this.text;
     if (text === "") return undefined;
     this.text = "";
-    return encoder.encode(text);
+    const bytes = encoder.encode(text);
+    this.end.relayed?.(bytes);
+    return bytes;
   }
 
   /**

@@ -19,7 +19,7 @@ import { onceATurn } from "../core/once-a-turn.ts";
 import { pricesAny } from "../pricing/catalogue-on-demand.ts";
 import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
-import { unreachable } from "../providers/http/upstream-failure.ts";
+import { unreachable } from "../providers/http/unreachable.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { agreementReady } from "./agreement.ts";
 import { createRingReader } from "./message-ring.ts";
@@ -151,7 +151,7 @@ async function send(copy: ThreadCopy): Promise<void> {
       });
     } catch (error) {
       // As the provider's own call reads a fetch that failed before any answer (post-json.ts).
-      throw signal.aborted ? error : unreachable(copy.provider);
+      throw signal.aborted ? error : unreachable(copy.provider, error);
     }
     finish(copy.id, await readCopy(response, copy.target, signal, clock));
   } catch (error) {

@@ -122,6 +122,8 @@ export async function mirrored(
     dropped: [],
     usage: () => ({ inputTokens: 3, outputTokens: 9 }),
     answeredModel: () => undefined,
+    usageSeen: () => true,
+    answerChars: () => 0,
   };
   const handed = shadow.hook({ route, sample: 1 }, request, primary);
   const sampled = handed !== primary;

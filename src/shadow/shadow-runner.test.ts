@@ -109,6 +109,8 @@ function mirrored(
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
+    usageSeen: () => true,
+    answerChars: () => 0,
   };
   shadow.hook({ route: to, sample: 1 }, request, primary);
   shadow.finished(finishedRecord(requestId), request.serial);
@@ -199,6 +201,8 @@ test("requests that share a request id keep their own callers' shadows and their
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
+    usageSeen: () => true,
+    answerChars: () => 0,
   };
   shadow.hook(undefined, bob, primary);
   const recordOf = (tenant: string, status: number): AuditRecord => ({
@@ -366,6 +370,8 @@ describe("through the shadow thread", () => {
         dropped: [],
         usage: () => ({ inputTokens: 1, outputTokens: 9000 }),
         answeredModel: () => undefined,
+        usageSeen: () => true,
+        answerChars: () => 0,
       };
       const watched = shadow.hook({ route: twinUpstream(), sample: 1 }, request, primary);
       if (watched.reply.kind !== "stream") throw new Error("a stream reply expected");
@@ -437,6 +443,8 @@ test("a tenant's or an app's shadow copies every model's calls but embeddings, o
       dropped: [],
       usage: () => ({ inputTokens: 1, outputTokens: 1 }),
       answeredModel: () => undefined,
+      usageSeen: () => true,
+      answerChars: () => 0,
     };
     const before = shadow.inFlight();
     const hooked = shadow.hook({ route, sample: 1 }, request, primary) !== primary;

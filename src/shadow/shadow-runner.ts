@@ -304,6 +304,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       reply,
       usage: () => primary.usage(),
       answeredModel: () => primary.answeredModel(),
+      usageSeen: () => primary.usageSeen(),
+      answerChars: () => primary.answerChars(),
     };
   };
 

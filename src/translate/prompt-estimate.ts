@@ -10,6 +10,12 @@ import { countedLength, reasoningBlob } from "./reasoning-blob.ts";
  */
 export const CHARS_PER_TOKEN = 4;
 
+/**
+ * An answer's output tokens from the characters of its text, where its upstream reported none: a
+ * whole answer's (http/whole-usage.ts) and a stream's relayed text (http/stream-usage.ts) alike.
+ */
+export const estimatedOutputTokens = (chars: number): number => Math.ceil(chars / CHARS_PER_TOKEN);
+
 /** Where a request's prompt is, in any dialect: what the model reads. */
 export const PROMPT_FIELDS = ["messages", "input", "system", "instructions", "prompt", "tools"];
 

@@ -132,7 +132,7 @@ describe("worker faults seen from the gateway", () => {
     const failed = (await answer(500, '{"error":{"message":"boom","type":"server_error"}}')) as GatewayError;
     expect([failed.status, failed.message, failed.upstream?.status, isOwnFault(failed)]).toEqual([
       502,
-      "worker box answered 500",
+      "worker box answered 500: boom",
       500,
       true,
     ]);

@@ -30,12 +30,35 @@ const post = (path: string, body: unknown, key: string | null, requestId: string
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 
+/** Its text, 12 characters: 3 tokens at four characters a token. */
+const UNCOUNTED_TEXT = ["Hello", " world!"];
+/**
+ * A chat server that ignores `stream_options` (an older vLLM, a proxy): its stream's two chunks of
+ * text and its finish, and no usage at all.
+ */
+const uncountedUpstream = () =>
+  Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => {
+      const chunk = (delta: object, finish: string | null) =>
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "up", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const body =
+        chunk({ role: "assistant", content: UNCOUNTED_TEXT[0] }, null) +
+        chunk({ content: UNCOUNTED_TEXT[1] }, null) +
+        chunk({}, "stop") +
+        "data: [DONE]\n\n";
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    },
+  });
+
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
+  config: (_fakeUrl, { fake, own }) => ({
     server: { max_body: "4KB" },
     providers: [
       { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "uncounted", type: "openai", base_url: `${own(uncountedUpstream()).url}v1` },
       // Nothing listens on port 1: every call is refused, and the gateway answers 502.
       { name: "dead", type: "openai", base_url: "http://127.0.0.1:1/v1" },
     ],
@@ -43,6 +66,7 @@ const fx = gatewayFixture({
       { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
       { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
       { name: "broken", routes: [{ provider: "dead", model: "x" }] },
+      { name: "uncounted", routes: [{ provider: "uncounted", model: "up" }] },
     ],
     routing: { retries: 0 },
     prices: { m1: PRICE },
@@ -110,6 +134,30 @@ beforeAll(async () => {
     return ids.every((id) => rows.has(id));
   });
 }, 30_000);
+
+test("a stream whose upstream reported no usage is billed the same through every front door: its text at four characters a token", async () => {
+  const doors = [
+    ["/v1/chat/completions", "u-chat", { messages: [{ role: "user", content: "hi" }] }],
+    ["/v1/messages", "u-messages", { max_tokens: 50, messages: [{ role: "user", content: "hi" }] }],
+    ["/v1/responses", "u-responses", { input: "hi" }],
+  ] as const;
+  for (const [path, requestId, body] of doors) {
+    const answer = await post(path, { model: "uncounted", stream: true, ...body }, gw.adminKey, requestId);
+    expect([path, answer.status]).toEqual([path, 200]);
+    await answer.text();
+  }
+  const billed = await waitFor("the three rows", async () => {
+    const all = await allAuditRows(gw);
+    const found = doors.map(([, id]) => all.find((row) => row.requestId === id));
+    return found.every((row) => row !== undefined) ? found : undefined;
+  });
+  // 2, 8 and 10 before: one token an event the caller got, framing events included.
+  expect(billed.map((row) => [row?.frontDoor, row?.outputTokens])).toEqual([
+    ["chat", 3],
+    ["messages", 3],
+    ["responses", 3],
+  ]);
+});
 
 describe("one audit row per request", () => {
   test("each request id has exactly one row", async () => {

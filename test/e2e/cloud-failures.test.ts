@@ -126,6 +126,34 @@ describe("vendor failures in the caller's dialect", () => {
     await waitFor("the fake to see the call abandoned", () => cloud.aborted() > before, 10_000);
   });
 
+  test.each([
+    ["gemini-flash", 503, "UNAVAILABLE", "The model is overloaded. Please try again later.", "gm"],
+    [
+      "claude-bedrock",
+      503,
+      "ServiceUnavailableException",
+      "Bedrock is unable to process your request.",
+      "br",
+    ],
+  ] as const)(
+    "%s: a server fault's own words follow the gateway's account, for the caller of either dialect and its audit row",
+    async (model, status, type, message, provider) => {
+      const said = type === "UNAVAILABLE" ? message : `${type}: ${message}`;
+      const told = `upstream ${provider} answered ${status}: ${said}`;
+      cloud.failNext({ status, type, message });
+      const error = (await openai.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect([error.status, (error.error as { message?: string }).message]).toEqual([502, told]);
+      expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 502, errorMessage: told });
+      cloud.failNext({ status, type, message });
+      const refused = (await anthropic.messages
+        .create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      expect(refused.error).toEqual({ type: "error", error: { type: "api_error", message: told } });
+    },
+  );
+
   test("a Gemini error keeps its status class and message", async () => {
     cloud.failNext({
       status: 400,

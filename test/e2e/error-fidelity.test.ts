@@ -187,6 +187,16 @@ function vendorAnswers() {
     ],
     // An Anthropic-compatible server without /v1/messages/count_tokens (a FastAPI app's 404).
     "no-count": [404, { detail: "Not Found" }],
+    // Azure's way: the wait said only as `retry-after-ms`, no `Retry-After`.
+    "ms-only": [
+      429,
+      openAI(
+        "Requests to the ChatCompletions_Create Operation have exceeded the rate limit.",
+        "requests",
+        "429",
+      ),
+      { "retry-after-ms": "2500" },
+    ],
     daily: [
       429,
       openAI(
@@ -291,6 +301,7 @@ const fx = gatewayFixture({
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
+      { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },

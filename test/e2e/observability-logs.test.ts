@@ -198,7 +198,7 @@ describe("logs: json", () => {
       status: failed.status,
       route: "provider:fake",
       reason: "upstream exploded",
-      detail: "upstream fake answered 500",
+      detail: "upstream fake answered 500: upstream exploded",
     });
     expect((await auditRow(gw, "log-502")).errorMessage).toBe("upstream exploded");
   });

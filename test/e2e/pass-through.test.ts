@@ -126,6 +126,31 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     expect(row).toMatchObject({ status: 200, inputTokens: 13, outputTokens: 4 });
   });
 
+  test.each(["text/plain", "text/plain;charset=UTF-8", "application/octet-stream"])(
+    "an answer labelled %s (a Worker's `new Response(JSON.stringify(…))` says text/plain) reaches the SDK as JSON: an object",
+    async (label) => {
+      openaiUp.queue({ headers: { "content-type": label }, body: CHAT_BODY });
+      const { data, response } = await openai()
+        .chat.completions.create({ model: "chat", messages: [{ role: "user", content: "hi" }] })
+        .withResponse();
+      expect(typeof data).toBe("object");
+      expect(data.choices[0]?.message.content).toBe("hello");
+      expect(response.headers.get("content-type")).toBe("application/json");
+    },
+  );
+
+  test("an answer in a JSON type of its own keeps it", async () => {
+    openaiUp.queue({
+      headers: { "content-type": "application/vnd.vendor+json; charset=utf-8" },
+      body: CHAT_BODY,
+    });
+    const response = await openai()
+      .chat.completions.create({ model: "chat", messages: [{ role: "user", content: "hi" }] })
+      .asResponse();
+    expect(response.headers.get("content-type")).toBe("application/vnd.vendor+json; charset=utf-8");
+    expect(await response.text()).toBe(CHAT_BODY);
+  });
+
   test("stream without include_usage: usage forced upstream, counted, and its chunk kept from the client", async () => {
     openaiUp.queue({ headers: SSE, body: STREAM_WRITES });
     const response = await openai()

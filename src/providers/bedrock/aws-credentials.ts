@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CachedCredential, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
+import { withWhy } from "../http/unreachable.ts";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -134,8 +135,8 @@ async function getText(
   let response: Response;
   try {
     response = await doFetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch {
-    throw credentialFailure(provider, `${what} could not be reached`);
+  } catch (error) {
+    throw credentialFailure(provider, withWhy(`${what} could not be reached`, error), { cause: error });
   }
   const text = await response.text();
   if (!response.ok) throw credentialFailure(provider, `${what} answered ${response.status}`);

@@ -3,7 +3,7 @@ import { upstreamError } from "../../core/gateway-error.ts";
 import { TRACEPARENT } from "../../core/traceparent.ts";
 import { TRACESTATE } from "../../core/tracestate.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
-import { unreachable } from "../http/upstream-failure.ts";
+import { unreachable } from "../http/unreachable.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
@@ -102,9 +102,9 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     headers.set("x-request-id", call.requestId);
     try {
       return await doFetch(signed.url, { method: "POST", headers, body, signal: call.signal });
-    } catch {
+    } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
-      throw unreachable(options.name);
+      throw unreachable(options.name, error);
     }
   }
 

@@ -9,6 +9,9 @@ test("a daily token quota is a 429 rate limit, not a prompt too long, whatever s
     "Too many tokens per day, please wait before trying again.",
   );
   expect([quota.status, quota.code, quota.param]).toEqual([429, "rate_limited", undefined]);
+  // Spent for the day: not sent the same route again (the router fails over), and no Retry-After
+  // of its own, so a caller is told not to retry at once (routing/retry-advice.ts).
+  expect([quota.retryable, quota.sameRouteAgain, quota.headers]).toEqual([true, false, {}]);
   const throttled = bedrockFailure(
     "br",
     429,
@@ -16,7 +19,11 @@ test("a daily token quota is a 429 rate limit, not a prompt too long, whatever s
     "Too many requests",
     "7",
   );
-  expect([throttled.status, throttled.headers["retry-after"]]).toEqual([429, "7"]);
+  expect([throttled.status, throttled.headers["retry-after"], throttled.sameRouteAgain]).toEqual([
+    429,
+    "7",
+    true,
+  ]);
 });
 
 test("Input is too long is still context_length_exceeded on the request's field", () => {

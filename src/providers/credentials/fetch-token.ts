@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { GatewayError } from "../../core/gateway-error.ts";
+import { cutWords } from "../../core/cut-words.ts";
+import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
+import { scrubAccount } from "../../core/scrub-account.ts";
+import { withWhy } from "../http/unreachable.ts";
 import { upstreamName } from "../upstream-name.ts";
 import type { Expiring } from "./cached-credential.ts";
 
@@ -28,11 +31,13 @@ export async function fetchOAuthToken(
       body: new URLSearchParams(form).toString(),
       signal: AbortSignal.timeout(30_000),
     });
-  } catch {
-    throw credentialFailure(provider, "the token endpoint could not be reached");
+  } catch (error) {
+    throw credentialFailure(provider, withWhy("the token endpoint could not be reached", error), {
+      cause: error,
+    });
   }
   const text = await response.text();
-  if (!response.ok) throw credentialFailure(provider, `the token endpoint answered ${response.status}`);
+  if (!response.ok) throw refusal(provider, response.status, text);
   let parsed: z.infer<typeof tokenReply>;
   try {
     parsed = tokenReply.parse(JSON.parse(text));
@@ -46,11 +51,45 @@ export async function fetchOAuthToken(
   };
 }
 
-/** The gateway could not obtain credentials for an upstream: its fault, worth another route. */
-export const credentialFailure = (provider: string, why: string) =>
+/** An OAuth 2.0 error answer (RFC 6749 §5.2): Google's and Entra ID's token endpoints send it. */
+const oauthError = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+
+/**
+ * A token endpoint that refused: its status and OAuth `error` code (`invalid_grant`,
+ * `invalid_client`) for whoever reads the failure; its `error_description` for the log alone
+ * (`detail`), which may name the gateway's account (Entra ID's words quote the app's id, Google's a
+ * service account), scrubbed of what names it and cut.
+ */
+function refusal(provider: string, status: number, text: string): GatewayError {
+  let said: z.infer<typeof oauthError> | undefined;
+  try {
+    said = oauthError.safeParse(JSON.parse(text)).data;
+  } catch {
+    said = undefined;
+  }
+  const code = said && CODE.test(said.error) ? `: ${said.error}` : "";
+  const description = said?.error_description ? scrubAccount(said.error_description) : undefined;
+  return credentialFailure(provider, `the token endpoint answered ${status}${code}`, {
+    ...(description ? { detail: cutWords(description) } : {}),
+  });
+}
+
+/** An OAuth error code as RFC 6749 writes them (`invalid_grant`): a word, bounded. */
+const CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The gateway could not obtain credentials for an upstream: its fault, worth another route.
+ * `known`: what was thrown (`cause`) and the endpoint's own words (`detail`), for the log alone.
+ */
+export const credentialFailure = (
+  provider: string,
+  why: string,
+  known: Pick<GatewayErrorInit, "cause" | "detail"> = {},
+) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",
     message: `could not get credentials for ${upstreamName(provider)}: ${why}`,
     retryable: true,
+    ...known,
   });

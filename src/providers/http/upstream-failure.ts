@@ -1,5 +1,6 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
 import { callerErrorCode } from "../../core/caller-error-code.ts";
+import { cutWords } from "../../core/cut-words.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { A_FAILED_RESPONSE, isFailedResponse } from "../../core/final-response-events.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
@@ -12,7 +13,7 @@ import {
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { scrubAccount } from "../../core/scrub-account.ts";
-import { upstreamFault } from "../../core/upstream-fault.ts";
+import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
 import {
   type InBandSaid,
   judgedInBand,
@@ -146,7 +147,8 @@ export interface FailureDetail {
  *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
  *   (core/route-refused.ts);
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
- *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped.
+ *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped,
+ *   saying `upstream NAME answered 503: ` and the upstream's own message, whatever its format.
  */
 export function statusFailure(
   provider: string,
@@ -172,13 +174,14 @@ export function statusFailure(
       return routeRefused(fault, { name, status, sent: upstream.status, said: message });
     case "throttle":
     case "tier":
+    case "daily":
       return new GatewayError({
         status: 429,
         code: "rate_limited",
         message: message ?? `${name} is rate limiting the gateway`,
         retryable: true,
-        // Too large for the route's tier: no wait on that route helps, and no verdict on it either.
-        ...(fault === "tier" ? { sameRouteAgain: false, countsAgainstRoute: false } : {}),
+        // Too large for the route's tier, or its day's quota spent: no wait on that route helps.
+        ...notThisRouteAgain(fault),
         headers: { ...known.retry },
         upstream,
       });
@@ -194,22 +197,16 @@ export function statusFailure(
       return new GatewayError({
         status: 502,
         code: "upstream_error",
-        message: `${name} answered ${status}`,
+        // Its own words after the gateway's account (Gemini's "The model is overloaded…", Bedrock's
+        // ServiceUnavailableException), cut to a line's length; scrubbed of the gateway's upstream
+        // account where a caller reads them (core/scrub-account.ts).
+        message: message ? `${name} answered ${status}: ${cutWords(message)}` : `${name} answered ${status}`,
         retryable: true,
         headers: { ...known.retry },
         upstream,
       });
   }
 }
-
-/** A fetch that failed before any answer: refused, reset, DNS. Always worth another route. */
-export const unreachable = (provider: string) =>
-  new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `could not reach ${upstreamName(provider)}`,
-    retryable: true,
-  });
 
 /** Fields only a real answer has (chat, completions, embeddings, messages, responses). */
 const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as const;

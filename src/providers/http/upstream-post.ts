@@ -1,7 +1,7 @@
 import type { CancelHook } from "../../core/cancel-hook.ts";
 import type { ProviderCall } from "../provider.ts";
 import type { LeanInit } from "./call-cancel.ts";
-import { unreachable } from "./upstream-failure.ts";
+import { unreachable } from "./unreachable.ts";
 
 /**
  * An upstream POST's init (what `fetch`, the lean client and its thread read: the five fields
@@ -44,11 +44,11 @@ export class UpstreamPost implements LeanInit {
   }
 
   /** Why the POST failed before any answer, as the caller should hear it. */
-  failure(_error: unknown): never {
+  failure(error: unknown): never {
     const hook = this.cancel;
     if (hook) {
       if (hook.cancelled) throw hook.reason;
     } else if (this.signal.aborted) throw this.signal.reason;
-    throw unreachable(this.#provider);
+    throw unreachable(this.#provider, error);
   }
 }

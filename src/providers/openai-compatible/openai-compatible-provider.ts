@@ -4,7 +4,7 @@ import { traceContextHeaders } from "../../core/tracestate.ts";
 import { type CallAuth, sendAuthorized } from "../credentials/call-auth.ts";
 import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
-import { unreachable } from "../http/upstream-failure.ts";
+import { unreachable } from "../http/unreachable.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
@@ -124,9 +124,9 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
           },
           signal: request.signal,
         });
-      } catch {
+      } catch (error) {
         if (request.signal.aborted) throw request.signal.reason;
-        throw unreachable(options.name);
+        throw unreachable(options.name, error);
       }
     };
     return options.auth ? sendAuthorized(options.auth, send) : send({});

@@ -17,7 +17,7 @@ import {
   statusForOpenAIError,
 } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
-import { upstreamFault } from "../../core/upstream-fault.ts";
+import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
 
 /**
  * An error an upstream reported inside its answer rather than by its status: Anthropic's `error`
@@ -129,12 +129,13 @@ export function judgedInBand(said: InBandSaid): GatewayError {
       });
     case "throttle":
     case "tier":
+    case "daily":
       return new GatewayError({
         status: 429,
         code: "rate_limited",
         message,
         retryable: true,
-        ...(fault === "tier" ? { sameRouteAgain: false, countsAgainstRoute: false } : {}),
+        ...notThisRouteAgain(fault),
         ...(said.retryAfter ? { headers: { "retry-after": said.retryAfter } } : {}),
         ...(said.detail ? { detail: said.detail } : {}),
         upstream,

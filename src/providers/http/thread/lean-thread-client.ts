@@ -147,7 +147,7 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
       const waiter = waiters.get(answer.id);
       if (!waiter) continue; // given up meanwhile
       settle(waiter);
-      if ("error" in answer) waiter.reject(new Error(answer.error));
+      if ("error" in answer) waiter.reject(Object.assign(new Error(answer.error), { code: answer.code }));
       else waiter.resolve(answer);
     }
   };

@@ -29,4 +29,9 @@ export interface ThreadRequest {
  */
 export type ThreadAnswer =
   | (WholeAnswer & { readonly id: number })
-  | { readonly id: number; readonly error: string };
+  | {
+      readonly id: number;
+      readonly error: string;
+      /** The error's `code` (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`): why it could not connect. */
+      readonly code?: string;
+    };

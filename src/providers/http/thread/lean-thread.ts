@@ -13,6 +13,7 @@ import { onceATurn } from "../../../core/once-a-turn.ts";
 import { CallCancel, type LeanInit } from "../call-cancel.ts";
 import { createLeanFetch } from "../http1/lean-fetch.ts";
 import { MAX_ERROR_BODY, readBounded } from "../read-bounded.ts";
+import { errorCode } from "../unreachable.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
 import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-protocol.ts";
 
@@ -91,7 +92,11 @@ function start({ id, url, method, headers, body, maxBody }: ThreadCall): void {
     .then((answer) =>
       answer instanceof Response ? readResponse(id, answer, maxBody) : wholeOf(id, answer, maxBody),
     )
-    .then(answered, (error: unknown) => answered({ id, error: messageOf(error) }));
+    .then(answered, (error: unknown) => {
+      // Its code says why a connection failed, for the loop's message (unreachable.ts).
+      const code = errorCode(error);
+      answered(code === undefined ? { id, error: messageOf(error) } : { id, error: messageOf(error), code });
+    });
 }
 
 self.onmessage = (event: MessageEvent<ThreadRequest>) => {

@@ -1,0 +1,62 @@
+import { afterAll, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { fetchOAuthToken } from "./fetch-token.ts";
+
+/** Google's token endpoint, answering each POST with the next of `answers`. */
+const answers: Response[] = [];
+const endpoint = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch: () => answers.shift() ?? Response.json({ error: "server_error" }, { status: 500 }),
+});
+afterAll(() => endpoint.stop(true));
+const url = `http://127.0.0.1:${endpoint.port}/token`;
+
+const failure = (call: Promise<unknown>) =>
+  call.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => error as GatewayError,
+  );
+
+test("a refusal says its OAuth error code; its description, which may name the account, goes to the log alone", async () => {
+  answers.push(
+    Response.json({ error: "invalid_grant", error_description: "Invalid JWT Signature." }, { status: 400 }),
+  );
+  const refused = await failure(fetchOAuthToken("vx", url, { grant_type: "jwt" }));
+  expect(refused).toBeInstanceOf(GatewayError);
+  expect([refused.status, refused.message, refused.detail]).toEqual([
+    502,
+    "could not get credentials for upstream vx: the token endpoint answered 400: invalid_grant",
+    "Invalid JWT Signature.",
+  ]);
+  // Entra ID's words name the app; a long description is cut.
+  answers.push(
+    Response.json(
+      {
+        error: "invalid_client",
+        error_description: `AADSTS7000215: Invalid client secret. ${"x".repeat(400)}`,
+      },
+      { status: 401 },
+    ),
+  );
+  const cut = await failure(fetchOAuthToken("az", url, {}));
+  expect(cut.message).toEndWith("the token endpoint answered 401: invalid_client");
+  expect(cut.detail?.length).toBe(301);
+  // No OAuth error in the body: the status alone.
+  answers.push(new Response("<html>bad gateway</html>", { status: 502 }));
+  expect((await failure(fetchOAuthToken("vx", url, {}))).message).toEndWith(
+    "the token endpoint answered 502",
+  );
+});
+
+test("an endpoint that cannot be reached says why", async () => {
+  const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = closed.port;
+  closed.stop(true);
+  const unreachable = await failure(fetchOAuthToken("vx", `http://127.0.0.1:${port}/token`, {}));
+  expect(unreachable.message).toBe(
+    "could not get credentials for upstream vx: the token endpoint could not be reached: connection refused (ECONNREFUSED)",
+  );
+});

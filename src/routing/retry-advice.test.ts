@@ -1,0 +1,31 @@
+import { expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { RetryAdvice } from "./retry-advice.ts";
+import { statedDelayMs } from "./stated-delay.ts";
+
+const limited = (headers: Record<string, string>) =>
+  new GatewayError({ status: 429, code: "rate_limited", message: "slow down", retryable: true, headers });
+
+/** The caller's headers when `failure` was the run's one failed attempt. */
+function told(failure: GatewayError): Record<string, string> {
+  const advice = new RetryAdvice();
+  advice.heard(failure, statedDelayMs(failure.headers));
+  return advice.told(failure).headers;
+}
+
+test("a 429 that says its wait only as retry-after-ms is told Retry-After too, whole seconds rounded up, the ms kept", () => {
+  expect(told(limited({ "retry-after-ms": "2500" }))).toEqual({
+    "retry-after-ms": "2500",
+    "retry-after": "3",
+  });
+  expect(told(limited({ "retry-after-ms": "0" }))).toEqual({ "retry-after-ms": "0", "retry-after": "0" });
+});
+
+test("a 429's own Retry-After and retry-after-ms go as the upstream said them", () => {
+  const headers = { "retry-after": "7", "retry-after-ms": "6500", "x-should-retry": "true" };
+  expect(told(limited(headers))).toEqual(headers);
+});
+
+test("a 429 that said no wait is told the default second", () => {
+  expect(told(limited({}))).toEqual({ "retry-after": "1" });
+});

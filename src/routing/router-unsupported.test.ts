@@ -304,7 +304,10 @@ describe("an effort level the translation added, refused by a model without effo
       }),
     );
     expect(haiku.calls[1]?.body.output_config).toEqual({
-      format: { type: "json_schema", schema: { type: "object" } },
+      format: {
+        type: "json_schema",
+        schema: { type: "object", properties: {}, additionalProperties: false },
+      },
     });
     expect(dispatched.dropped).toEqual(["reasoning_effort"]);
   });

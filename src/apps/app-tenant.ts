@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import type { AppConfig } from "../config/app-config.ts";
-import { GatewayError } from "../core/gateway-error.ts";
+import { forbidden } from "../core/gateway-error.ts";
 
 /** What a front door knows of the app it serves (`apps:`): its name for the record, its tenant. */
 export type AppScope = Pick<AppConfig, "name" | "tenant">;
@@ -12,9 +12,5 @@ export type AppScope = Pick<AppConfig, "name" | "tenant">;
  */
 export function requireAppTenant(app: AppScope, principal: Principal): void {
   if (app.tenant !== undefined && principal.tenant !== app.tenant)
-    throw new GatewayError({
-      status: 403,
-      code: "forbidden",
-      message: "this app does not serve your credential's tenant",
-    });
+    throw forbidden("this app does not serve your credential's tenant");
 }

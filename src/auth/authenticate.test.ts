@@ -138,6 +138,8 @@ describe("authenticate", () => {
         "unauthorized",
         "invalid or missing credentials",
       ]);
+      // For good: the SDKs and Claude Code read this and do not send the same credential again.
+      expect(error.headers).toEqual({ "x-should-retry": "false" });
       const token = headers.get("authorization")?.replace(/^\w+\s*/, "") ?? headers.get("x-api-key") ?? "";
       if (token.length > 3) expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token);
       details.push(error.detail);
@@ -154,6 +156,20 @@ describe("authenticate", () => {
       "jwt_invalid: ERR_JWT_CLAIM_VALIDATION_FAILED (aud)",
       "jwt_invalid: ERR_JWS_INVALID",
       "malformed",
+    ]);
+  });
+
+  test("a revoked key is refused for good: the 401 says not to retry", async () => {
+    const admin = createKeyAdmin({ store: storage.keys, onChange: (record) => cache.onKeyChanged(record) });
+    const revoked = await admin.create("local-operator", { name: "gone" });
+    const auth = createAuthenticator({ keys: cache });
+    expect((await auth(new Headers({ "x-api-key": revoked.key }))).name).toBe("gone");
+    await admin.revoke("local-operator", revoked.id);
+    const error = await refusal(auth(new Headers({ "x-api-key": revoked.key })));
+    expect([error.status, error.detail, error.headers]).toEqual([
+      401,
+      "unknown_key",
+      { "x-should-retry": "false" },
     ]);
   });
 
@@ -187,6 +203,8 @@ describe("authenticate", () => {
       createAuthenticator({ keys: failing })(new Headers({ "x-api-key": key.key })),
     );
     expect([error.status, error.code, error.retryable]).toEqual([503, "storage_unavailable", true]);
+    // The key may be good: a client retries this one.
+    expect(error.headers["x-should-retry"]).toBeUndefined();
     expect(error.detail).toBe("key lookup failed: Error: connection reset by the embedder's database");
     expect(error.message).not.toContain("connection reset");
   });

@@ -1,4 +1,4 @@
-import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError, neverRetry } from "../core/gateway-error.ts";
 import { API_KEY_PREFIX } from "./api-key.ts";
 import { ClaimError } from "./jwt-claims.ts";
 import type { JwtVerifier } from "./jwt-verifier.ts";
@@ -25,13 +25,16 @@ const BEARER_SCHEME_LENGTH = 7;
 
 /**
  * The single refusal: the same status, code and message whatever went wrong, so no oracle. What
- * went wrong is its `detail`, which only the access line shows.
+ * went wrong is its `detail`, which only the access line shows. Every cause is for good (a key
+ * unknown, revoked or expired; a token refused): the same request would be refused again, so no
+ * client should send it again (a key store that failed is a 503 instead, retried).
  */
 export const unauthorized = (detail?: string): GatewayError =>
   new GatewayError({
     status: 401,
     code: "unauthorized",
     message: "invalid or missing credentials",
+    headers: neverRetry(),
     ...(detail !== undefined ? { detail } : {}),
   });
 

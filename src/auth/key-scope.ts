@@ -1,5 +1,5 @@
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
-import { GatewayError } from "../core/gateway-error.ts";
+import { forbidden } from "../core/gateway-error.ts";
 import { withinDates } from "../core/last-date.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import { heldTenant } from "./held-tenant.ts";
@@ -87,5 +87,3 @@ export function assertInTenant(actor: KeyActor, tenant: string): void {
   const why = outsideTenant(actor, tenant);
   if (why) throw forbidden(`this admin key may not read this key: ${why}`);
 }
-
-const forbidden = (message: string) => new GatewayError({ status: 403, code: "forbidden", message });

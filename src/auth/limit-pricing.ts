@@ -1,4 +1,4 @@
-import { GatewayError } from "../core/gateway-error.ts";
+import { forbidden } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { firstLimiting, limitScopes, type Scope } from "./limit-scope.ts";
 import type { ListedModels } from "./policy.ts";
@@ -34,11 +34,9 @@ export const unpricedUnderBudget = (scopes: readonly Scope[], model: string, pri
 /** Refuses a model with no price to a caller a budget binds (`unpricedUnderBudget`). */
 export function assertPriced(scopes: readonly Scope[], model: string | undefined, pricing: Pricing): void {
   if (model !== undefined && unpricedUnderBudget(scopes, model, pricing)) {
-    throw new GatewayError({
-      status: 403,
-      code: "forbidden",
-      message: `model ${model} has no price, so a budget cannot apply to it; an admin can set one under prices: or allow_unpriced: true on the model`,
-    });
+    throw forbidden(
+      `model ${model} has no price, so a budget cannot apply to it; an admin can set one under prices: or allow_unpriced: true on the model`,
+    );
   }
 }
 

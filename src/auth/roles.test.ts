@@ -39,6 +39,8 @@ describe("roles", () => {
     ]);
     const error = gatewayErrorOf(() => requireArea(as("worker"), "models"));
     expect([error.status, error.code]).toEqual([403, "forbidden"]);
+    // The credential's role does not change on a retry: the SDKs and Claude Code are told not to.
+    expect(error.headers).toEqual({ "x-should-retry": "false" });
     requireRole(as("admin"), "admin", "user");
     expect(gatewayErrorOf(() => requireRole(as("user"), "admin")).status).toBe(403);
   });

@@ -1,4 +1,4 @@
-import { GatewayError, modelNotFound } from "../core/gateway-error.ts";
+import { forbidden, modelNotFound } from "../core/gateway-error.ts";
 import type { ListedModels } from "./policy.ts";
 import { canUseModel, type Principal, type Role } from "./principal.ts";
 
@@ -68,8 +68,4 @@ export type KeyActor = Principal | "local-operator";
 export function assertCanManageKeys(actor: KeyActor): void {
   if (actor === "local-operator") return;
   if (actor.role !== "admin") throw forbidden("only an admin may manage keys");
-}
-
-function forbidden(message: string): GatewayError {
-  return new GatewayError({ status: 403, code: "forbidden", message });
 }

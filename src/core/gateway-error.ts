@@ -204,6 +204,17 @@ export const noServerToUpgrade = (path: string) =>
     message: `${path} cannot upgrade to a WebSocket here: the gateway was handed this request without its server (gateway.handle(request, { server }))`,
   });
 
+/**
+ * What a refusal no later try of the same request can pass says of retrying: the official SDKs
+ * obey `x-should-retry: false` whatever the status, and Claude Code's own loop, which sends a 401
+ * again ten times over three minutes (a token it might refresh), stops at once.
+ */
+export const neverRetry = (): Record<string, string> => ({ "x-should-retry": "false" });
+
+/** What the credential may not do however often it asks (its role, its tenant, a model unpriced under its budget). */
+export const forbidden = (message: string): GatewayError =>
+  new GatewayError({ status: 403, code: "forbidden", message, headers: neverRetry() });
+
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>
   notFound(

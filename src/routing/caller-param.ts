@@ -19,16 +19,17 @@ export function inCallerNames(
   names: CallerNames | undefined,
   paths?: CallerPaths,
 ): GatewayError {
-  const param = error.param;
+  const led = error.param === undefined ? anthropicField(error) : undefined;
+  const param = error.param ?? led;
   if (param === undefined) return error;
   const renamed = names && Object.hasOwn(names, param) ? names[param] : undefined;
-  const resolved = renamed === undefined ? paths?.resolve(param) : undefined;
+  const resolved = renamed === undefined && led === undefined ? paths?.resolve(param) : undefined;
   const named = renamed ?? resolved?.path;
   if (named === undefined) return error;
   let message = error.message;
-  if (resolved && message.startsWith(`${param}:`)) {
+  if ((resolved || led) && message.startsWith(`${param}:`)) {
     message = `${named}${message.slice(param.length)}`;
-    if (resolved.part) message = message.replaceAll(`"${resolved.part.chat}"`, `"${resolved.part.caller}"`);
+    if (resolved?.part) message = message.replaceAll(`"${resolved.part.chat}"`, `"${resolved.part.caller}"`);
   }
   const upstream = error.upstream && renamedInBody(error.upstream, param, named);
   return new GatewayError({
@@ -43,6 +44,15 @@ export function inCallerNames(
     ...(error.cause !== undefined ? { cause: error.cause } : {}),
     ...(error.detail !== undefined ? { detail: error.detail } : {}),
   });
+}
+
+/**
+ * The field an Anthropic error leads its message with, which stands for OpenAI's `param` (Anthropic
+ * has none): "output_config.format.schema: For 'integer' type, …", "tools.0.custom.input_schema: …".
+ */
+function anthropicField(error: GatewayError): string | undefined {
+  if (error.upstream?.dialect !== "anthropic") return undefined;
+  return /^([A-Za-z_]\w*(?:\.\w+)*): /.exec(error.message)?.[1];
 }
 
 /** The upstream's OpenAI error body with its `param` renamed, and its text to match. */

@@ -88,6 +88,8 @@ const RESPONSES_NAMES: CallerNames = {
   max_completion_tokens: "max_output_tokens",
   response_format: "text.format",
   reasoning_effort: "reasoning.effort",
+  // Led by an Anthropic route's refusal of the format's schema (caller-param.ts).
+  "output_config.format.schema": "text.format.schema",
 };
 
 /** The caller's names for what a translation may write of its own: a Responses caller's. */

@@ -304,7 +304,10 @@ describe("an effort level the translation added, refused by a model without effo
       }),
     );
     expect(haiku.calls[1]?.body.output_config).toEqual({
-      format: { type: "json_schema", schema: { type: "object" } },
+      format: {
+        type: "json_schema",
+        schema: { type: "object", properties: {}, additionalProperties: false },
+      },
     });
     expect(dispatched.dropped).toEqual(["reasoning_effort"]);
   });
@@ -620,5 +623,77 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
       "messages.0.content.1",
       "messages.0.content.1: this model takes images only as data: URLs (png, jpeg, gif, webp)",
     ]);
+  });
+});
+
+describe("an Anthropic route's refusal of a schema, said of the chat caller's field", () => {
+  // Anthropic has no `param`: its message leads with the field it refuses.
+  const anthropicRefusing = (message: string) => ({
+    ...fakeProvider("an", () => {
+      const body = { type: "error", error: { type: "invalid_request_error", message } };
+      return Promise.reject(
+        upstreamFailure("an", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+      );
+    }),
+    dialect: "anthropic" as const,
+  });
+  const config = {
+    providers: [{ name: "an", type: "anthropic" }],
+    models: [{ name: "m", routes: [{ provider: "an", model: "up" }] }],
+    routing: { retries: 0 },
+  };
+  const refusedWith = async (provider: FakeProvider, body: JsonObject) => {
+    const { router } = routerFor(config, [provider]);
+    const error = (await router(chatRequest("m", { body })).catch((e: unknown) => e)) as GatewayError;
+    return [error.status, error.param, error.message];
+  };
+  const base = { model: "m", messages: [{ role: "user", content: "hi" }] };
+
+  test("the format's schema is response_format.json_schema.schema", async () => {
+    const format = { type: "json_schema", json_schema: { name: "r", schema: { type: "object" } } };
+    expect(
+      await refusedWith(
+        anthropicRefusing("output_config.format.schema: Schemas contains too many optional parameters"),
+        { ...base, response_format: format },
+      ),
+    ).toEqual([
+      400,
+      "response_format.json_schema.schema",
+      "response_format.json_schema.schema: Schemas contains too many optional parameters",
+    ]);
+  });
+
+  test("a Responses caller's is text.format.schema", async () => {
+    const { router } = routerFor(config, [
+      anthropicRefusing("output_config.format.schema: Schemas contains too many optional parameters"),
+    ]);
+    const format = { type: "json_schema", name: "r", schema: { type: "object" } };
+    const request = chatRequest("m", {
+      operation: "responses",
+      body: { model: "m", input: "hi", text: { format } },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+    });
+    const error = (await router(request).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.param, error.message]).toEqual([
+      400,
+      "text.format.schema",
+      "text.format.schema: Schemas contains too many optional parameters",
+    ]);
+  });
+
+  test("a tool's input_schema is its function's parameters, at its index", async () => {
+    const tool = (name: string) => ({ type: "function", function: { name, parameters: { type: "object" } } });
+    expect(
+      await refusedWith(anthropicRefusing("tools.1.custom.input_schema: JSON schema is invalid"), {
+        ...base,
+        tools: [tool("a"), tool("b")],
+      }),
+    ).toEqual([400, "tools[1].function.parameters", "tools[1].function.parameters: JSON schema is invalid"]);
+  });
+
+  test("any other field it leads with is left as it said it, with no param", async () => {
+    expect(
+      await refusedWith(anthropicRefusing("messages.0.content: text content blocks must be non-empty"), base),
+    ).toEqual([400, undefined, "messages.0.content: text content blocks must be non-empty"]);
   });
 });

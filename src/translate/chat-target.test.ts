@@ -140,7 +140,14 @@ describe("chat → Anthropic names what Messages cannot take", () => {
       },
       dropped,
     );
-    expect(body.tools).toEqual([{ name: "f", input_schema: { type: "object" }, strict: true }]);
+    expect(body.tools).toEqual([
+      {
+        name: "f",
+        // Closed, as Anthropic enforces a strict tool's object (anthropic-enforced-schema.ts).
+        input_schema: { type: "object", properties: {}, additionalProperties: false },
+        strict: true,
+      },
+    ]);
     expect(body.metadata).toEqual({ user_id: "u-hash" });
     expect(dropped.list).toEqual([]);
   });

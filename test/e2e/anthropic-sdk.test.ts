@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
+import { zodOutputFormat } from "@anthropic-ai/sdk/helpers/zod";
+import { z } from "zod";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
@@ -21,6 +23,12 @@ const WEATHER_TOOL = {
     properties: { city: { type: "string" }, days: { type: "integer" } },
     required: ["city"],
   },
+};
+
+const CLOSED_WEATHER = {
+  ...WEATHER_TOOL.input_schema,
+  required: ["city", "days"],
+  additionalProperties: false,
 };
 
 /** The chat request the upstream saw for the n-th call from now (1-based count of all calls). */
@@ -146,6 +154,50 @@ describe("Anthropic SDK → OpenAI-shaped route, non-stream", () => {
   });
 });
 
+describe("Anthropic SDK → OpenAI-shaped route, structured output", () => {
+  // Optional fields, which Anthropic enforces as optional; OpenAI's strict mode refuses a schema
+  // whose `required` leaves one out (the fake refuses it as OpenAI does).
+  const Person = z.object({ name: z.string(), nick: z.string().optional() });
+
+  test("messages.parse with an optional field: parsed, the format sent without strict", async () => {
+    const before = fake.requests.length;
+    const message = await client.messages.parse({
+      model: "m1",
+      max_tokens: 200,
+      messages: [{ role: "user", content: "who?" }],
+      output_config: { format: zodOutputFormat(Person) },
+    });
+    expect(message.stop_reason).toBe("end_turn");
+    expect(message.parsed_output).toMatchObject({ name: expect.stringContaining("echo: who?") });
+    const up = await upstreamCall(before);
+    expect(up.body.response_format).toMatchObject({ type: "json_schema", json_schema: { strict: false } });
+  });
+
+  test("a strict tool with an optional parameter: called, sent without strict", async () => {
+    const before = fake.requests.length;
+    const { data: message, response } = await client.messages
+      .create({
+        model: "m1",
+        max_tokens: 200,
+        tools: [
+          {
+            ...WEATHER_TOOL,
+            input_schema: { ...WEATHER_TOOL.input_schema, additionalProperties: false },
+            strict: true,
+          },
+        ],
+        tool_choice: { type: "tool", name: "get_weather" },
+        messages: [{ role: "user", content: "weather in Paris?" }],
+      })
+      .withResponse();
+    expect(message.stop_reason).toBe("tool_use");
+    // Followed, not enforced: named, as a translation names what it cannot carry.
+    expect(response.headers.get("x-mindgw-dropped")).toBe("tools.strict");
+    const up = await upstreamCall(before);
+    expect((up.body.tools as { function: { strict?: boolean } }[])[0]?.function.strict).toBe(false);
+  });
+});
+
 describe("Anthropic SDK → OpenAI-shaped route, streaming", () => {
   test("the exact Messages event sequence, and the final message", async () => {
     const stream = client.messages.stream({
@@ -247,7 +299,8 @@ describe("Anthropic SDK → OpenAI-shaped route, what chat cannot carry", () => 
       .create({
         model: "m1",
         max_tokens: 20,
-        tools: [{ ...WEATHER_TOOL, strict: true }],
+        // A schema OpenAI's strict mode takes too (every property required, the object closed).
+        tools: [{ ...WEATHER_TOOL, input_schema: CLOSED_WEATHER, strict: true }],
         messages: [
           { role: "user", content: "shoot" },
           {

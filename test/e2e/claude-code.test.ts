@@ -113,6 +113,21 @@ describe("Claude Code through mindgw", () => {
     expect(turn?.reasoning_content).toBe(`Thinking over ${first.length} messages.`);
   });
 
+  test("an unknown key: Claude Code says it failed to authenticate and stops, without retrying for minutes", async () => {
+    // Claude Code sends a 401 again ten times over some three minutes unless the answer says
+    // `x-should-retry: false`; told so, it gives up at once. Killed after 60 s, it would not exit 1.
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "anthropic",
+      models: MODELS,
+      prompt: "say hi",
+      unknownKey: true,
+      clientTimeoutMs: 60_000,
+    });
+    expect(report.client.exitCode).toBe(1);
+    expect(report.client.stdout).toContain("Failed to authenticate");
+    expect(seen(report)).toEqual([]);
+  });
+
   test("--output-format stream-json: the result event carries the answer", async () => {
     const report = await runInNetns("claude.scenario.ts", {
       upstream: "openai",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { unsupportedSchema } from "./anthropic-schema-subset.ts";
 import { thinkingRefusal } from "./anthropic-thinking.ts";
 import { ANTHROPIC_API_MODEL, fakeReasoning, missingThinking, THINKING_MODEL } from "./deepseek-thinking.ts";
 import type { Prepared } from "./fake-call.ts";
@@ -12,7 +13,15 @@ const baseSchema = z.looseObject({
     .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.unknown() }))
     .min(1),
   system: z.unknown().optional(),
-  tools: z.array(z.looseObject({ name: z.string(), input_schema: z.unknown().optional() })).optional(),
+  tools: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        input_schema: z.unknown().optional(),
+        strict: z.unknown().optional(),
+      }),
+    )
+    .optional(),
   tool_choice: z.looseObject({ type: z.string(), name: z.string().optional() }).optional(),
   output_config: z
     .looseObject({
@@ -156,6 +165,8 @@ export function prepareMessages(body: unknown): Prepared {
     ? missingThinking(req.messages, req.thinking)
     : thinkingRefusal(req.messages, req.thinking);
   if (unsigned) return unsigned;
+  const schema = unsupportedSchema(req);
+  if (schema) return schema;
   const last = req.messages.findLast((m) => m.role === "user");
   const results = toolResults(last?.content);
   const declared = (req.tools ?? []).map((tool) => tool.name);

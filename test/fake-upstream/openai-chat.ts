@@ -4,6 +4,7 @@ import type { Behaviour } from "./fake-behaviour.ts";
 import type { FakeRefusal, Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
+import { strictSchemaRefusal } from "./openai-strict-schema.ts";
 
 const chatSchema = z.looseObject({
   model: z.string().min(1),
@@ -14,7 +15,13 @@ const chatSchema = z.looseObject({
     .array(
       z.looseObject({
         type: z.string(),
-        function: z.looseObject({ name: z.string(), parameters: z.unknown().optional() }).optional(),
+        function: z
+          .looseObject({
+            name: z.string(),
+            parameters: z.unknown().optional(),
+            strict: z.unknown().optional(),
+          })
+          .optional(),
       }),
     )
     .nullish(),
@@ -24,7 +31,12 @@ const chatSchema = z.looseObject({
   user: z.string().nullish(),
   reasoning_effort: z.string().nullish(),
   response_format: z
-    .looseObject({ type: z.string(), json_schema: z.looseObject({ schema: z.unknown() }).optional() })
+    .looseObject({
+      type: z.string(),
+      json_schema: z
+        .looseObject({ name: z.unknown().optional(), schema: z.unknown(), strict: z.unknown().optional() })
+        .optional(),
+    })
     .nullish(),
 });
 
@@ -204,6 +216,8 @@ export function prepareChat(body: unknown): Prepared {
   const req = parsed.data;
   if (req.max_tokens != null && REASONING_MODEL.test(req.model)) return MAX_TOKENS_REFUSED;
   if (req.user != null && req.user.length > USER_MAX) return userTooLong(req.user.length);
+  const strict = strictSchemaRefusal(req);
+  if (strict) return strict;
   const unreasoned = THINKING_MODEL.test(req.model) ? missingReasoning(req.messages) : undefined;
   if (unreasoned) return unreasoned;
   return {

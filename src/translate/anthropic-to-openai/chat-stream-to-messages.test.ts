@@ -152,7 +152,8 @@ describe("chatStreamToMessages", () => {
       body
         .filter((e) => e.type === "content_block_delta" && e.index === index)
         .map((e) => (e.delta as { partial_json: string }).partial_json);
-    expect(argsOf(0).length).toBe(8);
+    // Its eight fragments held until the call is whole, then sent in one delta (an object, checked).
+    expect(argsOf(0).length).toBe(1);
     expect(JSON.parse(argsOf(0).join(""))).toEqual({ location: "Paris, France", unit: "celsius" });
     expect(JSON.parse(argsOf(1).join(""))).toEqual({ location: "Tokyo, Japan", unit: "celsius" });
     // Block 0 closes before block 1 opens, as Anthropic streams them.
@@ -178,6 +179,33 @@ describe("chatStreamToMessages", () => {
       .filter((e) => e.type === "content_block_delta")
       .map((e) => (e.delta as { partial_json: string }).partial_json);
     expect(fragments.join("")).toBe('{"a":1}');
+  });
+
+  test("arguments that never make a JSON object are sent as {}, streamed as whole answers are", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "chatcmpl-bad", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const inputOf = async (...fragments: string[]) => {
+      const out = payloads(
+        await translate([
+          chunk({ tool_calls: [{ index: 0, id: "call_1", function: { name: "f", arguments: "" } }] }),
+          ...fragments.map((args) => chunk({ tool_calls: [{ index: 0, function: { arguments: args } }] })),
+          chunk({}, "tool_calls"),
+          { data: "[DONE]" },
+        ]),
+      ) as Array<{ type: string; delta?: { partial_json?: string } }>;
+      // What Anthropic's SDK parses at the block's stop: every fragment, joined.
+      const json = out
+        .filter((e) => e.type === "content_block_delta")
+        .map((e) => e.delta?.partial_json)
+        .join("");
+      return JSON.parse(json) as unknown;
+    };
+    expect(await inputOf("{bad", " json")).toEqual({});
+    expect(await inputOf('"just a ', 'string"')).toEqual({});
+    expect(await inputOf("[1,", "2]")).toEqual({});
+    expect(await inputOf()).toEqual({});
+    expect(await inputOf('{"a":', "[1,2]}")).toEqual({ a: [1, 2] });
   });
 
   test("interleaved parallel calls: one block open at a time, each block's deltas before its stop", async () => {

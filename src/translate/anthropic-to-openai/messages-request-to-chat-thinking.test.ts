@@ -107,16 +107,27 @@ describe("messagesRequestToChat: thinking, effort and output format", () => {
     expect(effort.reasoning_effort).toBe("medium");
     const format = messagesRequestToChat({
       ...base,
-      output_config: { format: { type: "json_schema", schema: { type: "object" } } },
+      output_config: {
+        format: { type: "json_schema", schema: { type: "object", additionalProperties: false } },
+      },
     });
     expect(format.response_format).toEqual({
       type: "json_schema",
-      json_schema: { name: "response", schema: { type: "object" }, strict: true },
+      json_schema: {
+        name: "response",
+        schema: { type: "object", additionalProperties: false },
+        strict: true,
+      },
     });
   });
 
   test("the structured-outputs beta's output_format is carried as output_config.format is", () => {
-    const schema = { type: "object", properties: { a: { type: "string" } }, required: ["a"] };
+    const schema = {
+      type: "object",
+      properties: { a: { type: "string" } },
+      required: ["a"],
+      additionalProperties: false,
+    };
     const dropped = new Dropped("reject");
     const chat = messagesRequestToChat(
       {

@@ -145,4 +145,87 @@ describe("messagesRequestToChat", () => {
     expect(sentAs("u".repeat(64))).toBe("u".repeat(64));
     expect(sentAs("u".repeat(65))).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  // A schema OpenAI's strict mode takes. With a property left out of `required` (the AI SDK's
+  // `Output.object` for `z.object({ name: z.string(), nick: z.string().optional() })`), Anthropic
+  // enforces it, the property optional; OpenAI's strict mode refuses it.
+  const EVERY_PROPERTY_REQUIRED = {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      nick: { type: "string" },
+      pets: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { kind: { type: "string" } },
+          required: ["kind"],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ["name", "nick", "pets"],
+    additionalProperties: false,
+  };
+  const withOptional = (at: (schema: Record<string, unknown>) => void) => {
+    const schema = structuredClone(EVERY_PROPERTY_REQUIRED) as Record<string, unknown>;
+    at(schema);
+    return schema;
+  };
+  const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+
+  test("a format OpenAI's strict mode takes is strict; one with an optional property, anywhere, is not, and is named", () => {
+    const formatOf = (schema: unknown, dropped = new Dropped()) =>
+      (
+        messagesRequestToChat(
+          { ...base, output_config: { format: { type: "json_schema", schema } } },
+          dropped,
+        ) as { response_format: { json_schema: Record<string, unknown> } }
+      ).response_format.json_schema;
+    expect(formatOf(EVERY_PROPERTY_REQUIRED).strict).toBe(true);
+    const optionals = [
+      withOptional((schema) => {
+        schema.required = ["name", "pets"];
+      }),
+      withOptional((schema) => {
+        const items = (schema.properties as { pets: { items: Record<string, unknown> } }).pets.items;
+        items.required = [];
+      }),
+      withOptional((schema) => {
+        delete schema.additionalProperties;
+      }),
+    ];
+    for (const schema of optionals) {
+      const dropped = new Dropped();
+      expect(formatOf(schema, dropped)).toEqual({ name: "response", schema, strict: false });
+      expect(dropped.list).toEqual(["output_config.format"]);
+    }
+    const beta = new Dropped();
+    messagesRequestToChat({ ...base, output_format: { type: "json_schema", schema: optionals[0] } }, beta);
+    expect(beta.list).toEqual(["output_format"]);
+    expect(() => formatOf(optionals[0], new Dropped("reject"))).toThrow(GatewayError);
+  });
+
+  test("a strict tool whose schema OpenAI's strict mode refuses goes without strict, named tools.strict", () => {
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(
+      {
+        ...base,
+        tools: [
+          { name: "fits", strict: true, input_schema: EVERY_PROPERTY_REQUIRED },
+          {
+            name: "optional",
+            strict: true,
+            input_schema: { ...EVERY_PROPERTY_REQUIRED, required: ["name"] },
+          },
+        ],
+      },
+      dropped,
+    );
+    expect((chat.tools as { function: { strict: boolean } }[]).map((tool) => tool.function.strict)).toEqual([
+      true,
+      false,
+    ]);
+    expect(dropped.list).toEqual(["tools.strict"]);
+  });
 });

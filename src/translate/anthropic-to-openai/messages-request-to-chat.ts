@@ -14,6 +14,7 @@ import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
 import { chatUser } from "./chat-user.ts";
+import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
 import { type BlockTranslation, userMessages } from "./user-content-to-chat.ts";
 
@@ -99,9 +100,14 @@ export function messagesRequestToChat(
   if (effort) out.reasoning_effort = effort;
   const format = request.output_config?.format ?? request.output_format;
   if (format?.type === "json_schema") {
+    const strict = fitsOpenAIStrict(format.schema);
+    if (!strict) {
+      const field = request.output_config?.format ? "output_config.format" : "output_format";
+      dropped.add(field, field, NOT_STRICT);
+    }
     out.response_format = {
       type: "json_schema",
-      json_schema: { name: "response", schema: format.schema, strict: true },
+      json_schema: { name: "response", schema: format.schema, strict },
     };
   }
   nameUncarriedFields(body, CARRIED, DEFAULTS, dropped);
@@ -188,6 +194,13 @@ function assistantMessage(
   return out;
 }
 
+/**
+ * Why a schema Anthropic would enforce goes to OpenAI unenforced (fits-openai-strict.ts): a property
+ * left out of `required` is optional to Anthropic, and OpenAI's strict mode refuses it.
+ */
+const NOT_STRICT =
+  "is a schema OpenAI's strict mode refuses (a property not in required, or an object not closed): sent with strict false, followed but not enforced";
+
 function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
@@ -201,7 +214,10 @@ function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject
         parameters: tool.input_schema ?? { type: "object", properties: {} },
       };
       if (tool.description !== undefined) fn.description = tool.description;
-      if (tool.strict !== undefined) fn.strict = tool.strict;
+      if (tool.strict === true && !fitsOpenAIStrict(fn.parameters)) {
+        dropped.add("tools.strict", `tools.${i}.strict`, NOT_STRICT);
+        fn.strict = false;
+      } else if (tool.strict !== undefined) fn.strict = tool.strict;
       return [{ type: "function", function: fn }];
     });
     if (functions.length > 0) out.tools = functions;

@@ -5,6 +5,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
+import { parseToolArguments } from "../parse-body.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
@@ -34,6 +35,14 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    */
   private heldWhitespace = "";
   private readonly tools = new ToolCallSequencer();
+  /**
+   * The open tool call's argument fragments, held until its block closes: Anthropic's `input` is
+   * always a JSON object, and its SDK (which parses the fragments as they come) throws on anything
+   * else, losing the answer. A chat server may send arguments that never make one (`{bad json`,
+   * `"a string"`, `[1,2]`); they are sent as `{}`, as a whole answer's are (parseToolArguments).
+   * Clients take a call as whole at its block's stop anyway.
+   */
+  private toolArguments: string[] = [];
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
   /** The text came as `refusal` deltas: the model declined (stop-reason.ts). */
@@ -158,8 +167,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
         this.openBlock("tool", { type: "tool_use", id, name: step.name, input: {} }, out);
       }
       const json = step.type === "start" ? step.arguments : step.fragment;
-      if (json && this.open)
-        out.push(this.delta(this.open.block, { type: "input_json_delta", partial_json: json }));
+      if (json) this.toolArguments.push(json);
     }
   }
 
@@ -175,6 +183,11 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private close(out: SseEvent[]): void {
     if (!this.open) return;
+    if (this.open.kind === "tool") {
+      const partial_json = JSON.stringify(parseToolArguments(this.toolArguments.join("")));
+      this.toolArguments = [];
+      out.push(this.delta(this.open.block, { type: "input_json_delta", partial_json }));
+    }
     out.push(anthropicEvent({ type: "content_block_stop", index: this.open.block }));
     this.open = undefined;
   }

@@ -308,7 +308,13 @@ describe("chatRequestToMessages", () => {
     };
     const body = chatRequestToMessages({ ...base, tool_choice: "required", parallel_tool_calls: false });
     expect(body.tools).toEqual([
-      { name: "f", description: "does f", input_schema: { type: "object", properties: {} }, strict: true },
+      {
+        name: "f",
+        description: "does f",
+        // Closed, as Anthropic requires of a strict tool's object (anthropic-enforced-schema.ts).
+        input_schema: { type: "object", properties: {}, additionalProperties: false },
+        strict: true,
+      },
     ]);
     expect(body.tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
     expect(chatRequestToMessages({ ...base, tool_choice: "auto" }).tool_choice).toEqual({ type: "auto" });
@@ -424,8 +430,81 @@ describe("chatRequestToMessages", () => {
     });
     expect(out.output_config).toEqual({
       effort: "low",
-      format: { type: "json_schema", schema: { type: "object" } },
+      format: {
+        type: "json_schema",
+        schema: { type: "object", properties: {}, additionalProperties: false },
+      },
     });
+  });
+
+  // zod v4's `z.object({ name: z.string().min(1), age: z.number().int().min(0).max(150) })`, as the
+  // OpenAI SDK's parse helpers, the AI SDK, LangChain and the Agents SDK send it.
+  const PERSON = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    properties: {
+      name: { type: "string", minLength: 1 },
+      age: { type: "integer", minimum: 0, maximum: 150 },
+      tags: { type: "array", items: { type: "string", format: "hostname" }, minItems: 2 },
+      pet: { oneOf: [{ type: "object", properties: { kind: { type: "string" } } }, { type: "null" }] },
+    },
+    required: ["name", "age", "tags", "pet"],
+    additionalProperties: false,
+  };
+  const ANTHROPIC_PERSON = {
+    type: "object",
+    properties: {
+      name: { type: "string", description: "{minLength: 1}" },
+      age: { type: "integer", description: "{minimum: 0, maximum: 150}" },
+      tags: { type: "array", items: { type: "string", format: "hostname" }, description: "{minItems: 2}" },
+      pet: {
+        anyOf: [
+          { type: "object", properties: { kind: { type: "string" } }, additionalProperties: false },
+          { type: "null" },
+        ],
+      },
+    },
+    additionalProperties: false,
+    required: ["name", "age", "tags", "pet"],
+  };
+
+  test("a json_schema format is held to what Anthropic enforces, strict or not: bounds said in descriptions, objects closed", () => {
+    for (const strict of [true, false, undefined]) {
+      const out = chatRequestToMessages({
+        model: "m",
+        messages: [{ role: "user", content: "x" }],
+        response_format: { type: "json_schema", json_schema: { name: "person", schema: PERSON, strict } },
+      });
+      expect(out.output_config).toEqual({ format: { type: "json_schema", schema: ANTHROPIC_PERSON } });
+      // The model still reads the schema as sent, bounds and all.
+      expect(out.system).toContain(JSON.stringify(PERSON));
+    }
+  });
+
+  test("a strict tool's parameters are held to Anthropic's subset; a tool that is not strict goes as sent", () => {
+    const tool = (strict: boolean) => ({
+      type: "function",
+      function: { name: "f", parameters: PERSON, strict },
+    });
+    const out = chatRequestToMessages({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      tools: [tool(true), tool(false)],
+    });
+    expect(out.tools).toEqual([
+      { name: "f", input_schema: ANTHROPIC_PERSON, strict: true },
+      { name: "f", input_schema: PERSON },
+    ]);
+  });
+
+  test("a schema the subset cannot say (a property of any type) goes as sent, for Anthropic to refuse", () => {
+    const loose = { type: "object", properties: { anything: {} } };
+    const out = chatRequestToMessages({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      response_format: { type: "json_schema", json_schema: { name: "r", schema: loose } },
+    });
+    expect(out.output_config).toEqual({ format: { type: "json_schema", schema: loose } });
   });
 });
 

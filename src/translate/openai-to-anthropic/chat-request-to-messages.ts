@@ -15,6 +15,7 @@ import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
+import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
@@ -120,7 +121,8 @@ function outputConfig(request: OpenAIChatRequest, dropped: Dropped): JsonObject 
     );
   const schema =
     request.response_format?.type === "json_schema" ? request.response_format.json_schema?.schema : undefined;
-  if (schema !== undefined) out.format = { type: "json_schema", schema };
+  // Enforced whether or not the caller asked for `strict`: Anthropic has no looser mode to send.
+  if (schema !== undefined) out.format = { type: "json_schema", schema: anthropicEnforcedSchema(schema) };
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -251,9 +253,11 @@ function translateTools(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
     out.tools = request.tools.map(({ function: fn }) => {
+      const parameters = fn.parameters ?? { type: "object", properties: {} };
+      // Only a strict tool's schema is enforced, and so held to Anthropic's subset.
       const tool: JsonObject = {
         name: fn.name,
-        input_schema: fn.parameters ?? { type: "object", properties: {} },
+        input_schema: fn.strict === true ? anthropicEnforcedSchema(parameters) : parameters,
       };
       if (fn.description !== undefined) tool.description = fn.description;
       if (fn.strict === true) tool.strict = true;

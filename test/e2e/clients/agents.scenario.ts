@@ -30,7 +30,7 @@ await inLoopbackWorld(options.upstream, ["agent-model"], async ({ gw, key }) => 
   const weather = tool({
     name: "get_weather",
     description: "The weather forecast for a city",
-    parameters: z.object({ city: z.string(), days: z.number() }),
+    parameters: z.object({ city: z.string(), days: z.number().int() }),
     execute: async ({ city, days }) => `sunny in ${city} for ${days} days`,
   });
   const agent = new Agent({
@@ -38,7 +38,7 @@ await inLoopbackWorld(options.upstream, ["agent-model"], async ({ gw, key }) => 
     instructions: "Answer with the forecast.",
     model: "agent-model",
     tools: [weather, webSearchTool()],
-    outputType: z.object({ forecast: z.string() }),
+    outputType: z.object({ forecast: z.string().min(1) }),
     modelSettings: {
       reasoning: { effort: "high" },
       text: { verbosity: "low" },

@@ -13,13 +13,13 @@ const options = scenarioOptions<{ upstream: UpstreamKind }>();
 
 const weather = tool({
   description: "The weather in a city",
-  inputSchema: z.object({ city: z.string(), days: z.number() }),
+  inputSchema: z.object({ city: z.string(), days: z.number().int() }),
 });
 const clock = tool({
   description: "The time in a city",
-  inputSchema: z.object({ city: z.string(), days: z.number() }),
+  inputSchema: z.object({ city: z.string(), days: z.number().int() }),
 });
-const Forecast = z.object({ forecast: z.string() });
+const Forecast = z.object({ forecast: z.string().min(1) });
 
 await inLoopbackWorld(options.upstream, ["ai-model"], async ({ gw, key }) => {
   const openai = createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: key });

@@ -16,6 +16,10 @@ interface Options {
   flags?: string[];
   /** What every route also sets (`context_window`, the upstream `model`). */
   route?: RouteSettings;
+  /** A key the gateway does not know, sent instead of the world's own. */
+  unknownKey?: boolean;
+  /** How long `claude -p` may run before it is killed. */
+  clientTimeoutMs?: number;
 }
 
 const options = scenarioOptions<Options>();
@@ -38,8 +42,9 @@ await inLoopbackWorld(
         PATH: process.env.PATH ?? "",
         HOME: dir,
         ANTHROPIC_BASE_URL: gw.url,
-        ANTHROPIC_API_KEY: key,
+        ANTHROPIC_API_KEY: options.unknownKey ? "mgw_not_a_key_the_gateway_issued" : key,
       },
+      ...(options.clientTimeoutMs ? { timeoutMs: options.clientTimeoutMs } : {}),
     });
   },
   options.route,

@@ -21,9 +21,9 @@ const options = scenarioOptions<{ upstream: UpstreamKind }>();
 const weather = tool(async ({ city }) => `sunny in ${city}`, {
   name: "get_weather",
   description: "The weather in a city",
-  schema: z.object({ city: z.string(), days: z.number() }),
+  schema: z.object({ city: z.string(), days: z.number().int() }),
 });
-const Forecast = z.object({ forecast: z.string() });
+const Forecast = z.object({ forecast: z.string().min(1) });
 
 const mergeUsage = (a: UsageMetadata | undefined, b: UsageMetadata): UsageMetadata => ({
   input_tokens: (a?.input_tokens ?? 0) + b.input_tokens,

@@ -28,10 +28,18 @@ export interface ChunkSource {
    */
   readonly complete?: boolean;
   /**
-   * Events handed out so far: the answer's size when the upstream never said what it used (the
-   * client left before the last chunk), about one token each as chat servers stream.
+   * The caller's events handed out so far: what a Responses stream's failure is numbered after
+   * when its last read said no `sequence_number` (http/sse-response.ts).
    */
   readonly events?: number;
+  /**
+   * Data events read from the upstream so far, its end marker not counted: what a stream whose
+   * upstream reported no usage is charged for, a token each, as every OpenAI-compatible server that
+   * omits it streams about a token a chunk (http/stream-usage.ts). The upstream's, not the caller's:
+   * the same upstream stream counts the same through every front door, whatever framing its
+   * translation wrote. Counted where the relays read the upstream's events anyway.
+   */
+  readonly upstreamEvents?: number;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
   /**

@@ -34,6 +34,9 @@ export function tapChunks(chunks: ChunkSource, tap: ChunkTap): ChunkSource {
     get events() {
       return chunks.events;
     },
+    get upstreamEvents() {
+      return chunks.upstreamEvents;
+    },
     ready() {
       const chunk = chunks.ready?.();
       if (chunk) tap.copy(chunk);

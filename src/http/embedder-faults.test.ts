@@ -318,6 +318,24 @@ test("a provider's events that throw before the first one fail over alike for bo
   }
 });
 
+test("a provider's events without usage are charged a token each but the end marker, alike for both dialects, not by the events the caller got", async () => {
+  const { call, finished } = await gatewayWith("uncounted-events");
+  const told: number[] = [];
+  for (const path of ["/v1/chat/completions", "/v1/messages"]) {
+    const response = await call(true, "m", path);
+    expect(response.status).toBe(200);
+    told.push((await response.text()).split("\n\n").filter((event) => event !== "").length);
+  }
+  // 6 chat events, 9 Anthropic ones: translated, its events counted as the translation read them.
+  expect(told).toEqual([6, 9]);
+  await waitFor("both requests recorded", () => finished.length === 2);
+  // The role chunk, three words and the finish.
+  expect(finished.map((record) => [record.status, record.outputTokens])).toEqual([
+    [200, 5],
+    [200, 5],
+  ]);
+});
+
 test("a client that leaves while an authenticator or an admission never settles ends its request (499), its place given back", async () => {
   const waiting: string[] = [];
   const never = new Promise<never>(() => {});

@@ -99,6 +99,10 @@ export class PendingStream implements ChunkSource {
     return this.inner?.events;
   }
 
+  get upstreamEvents(): number | undefined {
+    return this.inner?.upstreamEvents;
+  }
+
   async next(): Promise<Uint8Array | undefined> {
     while (!this.inner) {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -40,7 +40,6 @@ const withReply = (dispatched: Dispatched, reply: ClientReply): Dispatched => ({
   usage: () => dispatched.usage(),
   answeredModel: () => dispatched.answeredModel(),
   usageSeen: () => dispatched.usageSeen(),
-  answerChars: () => dispatched.answerChars(),
 });
 
 /** A stored Responses stream: the read in which the save began waits for it (see above). */
@@ -75,6 +74,10 @@ export class StoredBeforeEnd implements ChunkSource {
 
   get events(): number | undefined {
     return this.chunks.events;
+  }
+
+  get upstreamEvents(): number | undefined {
+    return this.chunks.upstreamEvents;
   }
 
   ready(): Uint8Array | undefined {

@@ -5,12 +5,18 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import { streamUsage } from "./stream-usage.ts";
 
 /**
- * A streamed answer that relayed `chars` characters of text in `events` events, whose upstream
- * reported `usage` (undefined: none at all), and was whole or not.
+ * A streamed answer whose upstream sent `upstreamEvents` data events (its end marker not counted),
+ * framed as `events` for the caller, reported `usage` (undefined: none at all), and was whole or not.
  */
-function streamed(usage: Usage | undefined, chars: number, complete: boolean, events = 30): Dispatched {
+function streamed(
+  usage: Usage | undefined,
+  upstreamEvents: number,
+  complete: boolean,
+  events = 40,
+): Dispatched {
   const chunks: ChunkSource = {
     events,
+    upstreamEvents,
     complete,
     reported: undefined,
     next: async () => undefined,
@@ -22,7 +28,6 @@ function streamed(usage: Usage | undefined, chars: number, complete: boolean, ev
     upstreamModel: "m",
     usage: () => usage ?? { inputTokens: 0, outputTokens: 0 },
     usageSeen: () => usage !== undefined,
-    answerChars: () => chars,
     answeredModel: () => undefined,
     attempts: 1,
     dropped: [],
@@ -32,7 +37,7 @@ function streamed(usage: Usage | undefined, chars: number, complete: boolean, ev
 const PROMPT = { messages: [{ role: "user", content: "x".repeat(400) }] };
 
 test("a whole stream is charged what its upstream reported", () => {
-  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 12 }, 120, true), PROMPT)).toEqual({
+  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 12 }, 30, true), PROMPT)).toEqual({
     inputTokens: 11,
     outputTokens: 12,
   });
@@ -45,22 +50,22 @@ test("an upstream's own 0 stands: a prompt Gemini blocked wrote nothing, however
   });
 });
 
-test("a stream cut short is charged at least the text it relayed, whatever its start reported", () => {
+test("a stream cut short is charged at least a token an upstream event, whatever its start reported", () => {
   // Anthropic's `message_start` says 1 output token; the count comes with `message_delta`.
-  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 1 }, 120, false), PROMPT)).toEqual({
+  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 1 }, 30, false), PROMPT)).toEqual({
     inputTokens: 11,
     outputTokens: 30,
   });
   // Figures above what was relayed stand.
-  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 40 }, 120, false), PROMPT).outputTokens).toBe(
+  expect(streamUsage(streamed({ inputTokens: 11, outputTokens: 40 }, 30, false), PROMPT).outputTokens).toBe(
     40,
   );
 });
 
-test("a stream with no figures at all is estimated as a whole answer is: the prompt by its length, the answer by its text, not its events", () => {
-  // Two chunks of text ("Hello", " world!"): 12 characters, 3 tokens, however many events framed them.
-  for (const events of [2, 8, 10]) {
-    const usage = streamUsage(streamed(undefined, 12, true, events), PROMPT);
+test("a stream with no figures at all is estimated: the prompt by its length, the answer a token an upstream event, not the caller's events", () => {
+  // Three chunks (two of text, the finish): 3 tokens, however many events framed them for the caller.
+  for (const events of [3, 8, 10]) {
+    const usage = streamUsage(streamed(undefined, 3, true, events), PROMPT);
     expect(usage.outputTokens).toBe(3);
     expect(usage.inputTokens).toBeGreaterThan(50);
   }
@@ -81,7 +86,7 @@ test("an image in the prompt is estimated at its 1,600 tokens, its base64 never 
     ],
   };
   // The client left after the first chunk: no usage came.
-  const usage = streamUsage(streamed(undefined, 4, false), prompt);
+  const usage = streamUsage(streamed(undefined, 1, false), prompt);
   expect(usage.inputTokens).toBeGreaterThan(1600);
   expect(usage.inputTokens).toBeLessThan(1620);
 });

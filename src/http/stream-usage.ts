@@ -1,19 +1,21 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { estimatedInputTokens, estimatedOutputTokens } from "../translate/prompt-estimate.ts";
+import { estimatedInputTokens } from "../translate/prompt-estimate.ts";
 
 /**
  * What a streamed answer used: the upstream's own figures, as it reported them (a 0 too: a Gemini
  * prompt it blocked wrote nothing); where a stream ended without any (the client left before the
  * last chunk, which alone carries an OpenAI stream's usage; a server that ignores
- * `stream_options`), an estimate in their place, as a whole answer's is (http/whole-usage.ts) —
- * the prompt by `estimatedInputTokens` (text at four characters a token, an image, a document, a
- * clip at its own figure, its base64 never read, a token id one token), the answer by the text it
- * relayed at four characters a token (routing/answer-text.ts: its content deltas, the same whichever
- * front door the stream went out of). So an answer that was streamed is not free: tokens-per-minute
- * limits and budgets would not see it, and a client could read every token and hang up before the
- * count to pay nothing.
+ * `stream_options`), an estimate in their place — the prompt as a whole answer's is
+ * (`estimatedInputTokens`: text at four characters a token, an image, a document, a clip at its
+ * own figure, its base64 never read, a token id one token), the answer a token for each data event
+ * the upstream sent but its end marker (`ChunkSource.upstreamEvents`: every OpenAI-compatible server
+ * that omits usage streams about a token a chunk), counted where the relays read those events
+ * anyway: nothing spent on the many streams that report usage, and the same upstream stream
+ * charged the same whichever front door it went out of. So an answer that was streamed is not
+ * free: tokens-per-minute limits and budgets would not see it, and a client could read every token
+ * and hang up before the count to pay nothing.
  */
 export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();
@@ -24,7 +26,7 @@ export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const cutShort = reply.kind === "stream" && reply.chunks.complete !== true;
   const seen = dispatched.usageSeen();
   if (seen && !cutShort) return usage;
-  const relayed = estimatedOutputTokens(dispatched.answerChars());
+  const relayed = reply.kind === "stream" ? (reply.chunks.upstreamEvents ?? 0) : 0;
   return {
     ...usage,
     inputTokens: seen ? usage.inputTokens : estimatedInputTokens(prompt),

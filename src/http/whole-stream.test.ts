@@ -165,8 +165,8 @@ describe("a stream whole in its first read", () => {
     const row = await rowOf(response);
     expect(row.status).toBe(200);
     expect(row.inputTokens).toBeGreaterThan(0);
-    // Its text, "hi there", at four characters a token, as a whole answer's is estimated.
-    expect(row.outputTokens).toBe(2);
+    // A token for each of its upstream's data events but `[DONE]`: two of text and the finish.
+    expect(row.outputTokens).toBe(3);
   });
 
   test("an error as its first event is failed over to the next route, as a translated stream's is", async () => {
@@ -210,6 +210,16 @@ describe("a translated stream whole in its first read", () => {
     expect(row.status).toBe(200);
     expect(row.inputTokens).toBe(3);
     expect(row.outputTokens).toBe(2);
+  });
+
+  test("without a usage count it is charged as through chat: a token for each of its upstream's events, not the caller's", async () => {
+    const response = await messages("uncounted");
+    expect(response.status).toBe(200);
+    // Eight events for the caller, framing included, for the upstream's two chunks of text and its finish.
+    expect(eventsOf(await response.text())).toHaveLength(8);
+    const row = await rowOf(response);
+    expect(row.status).toBe(200);
+    expect(row.outputTokens).toBe(3);
   });
 
   test("an error after its first event: one error event in the caller's dialect, the record failed", async () => {

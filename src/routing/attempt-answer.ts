@@ -6,6 +6,7 @@ import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { opensAnswer } from "./answer-opening.ts";
+import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
@@ -43,8 +44,17 @@ export const usageOf = (provider: Provider) =>
  */
 function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
-  const translated = adapted.stream?.(events, (found, model) => call.record(found, model), call.maxBody);
-  const direct = !translated || translated.source === events;
+  // A provider's own events translated for the caller are counted as the translation reads them;
+  // an HTTP upstream's body, by the relay that reads it (`ChunkSource.upstreamEvents`). A body
+  // translated twice (a compaction through chat from Anthropic, Bedrock or Gemini: read below) is
+  // counted by the events the reader gets: those upstreams report usage, so it is only a floor.
+  const counted =
+    adapted.stream && !(events instanceof TranslatedEvents || events instanceof UpstreamEvents)
+      ? new CountedEvents(events)
+      : undefined;
+  const upstream = counted ?? events;
+  const translated = adapted.stream?.(upstream, (found, model) => call.record(found, model), call.maxBody);
+  const direct = !translated || translated.source === upstream;
   if (events instanceof TranslatedEvents && direct) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.
@@ -76,7 +86,7 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     attempt,
     translated ? undefined : (event) => call.onUsage(event),
   );
-  return eventChunks(call, reader, translated?.failureEvents);
+  return eventChunks(call, reader, translated?.failureEvents, counted);
 }
 
 /**
@@ -88,6 +98,7 @@ async function eventChunks(
   call: RouteAttempt,
   reader: EventReader,
   failureEvents: ((error: GatewayError) => SseEvent[]) | undefined,
+  counted: CountedEvents | undefined,
 ): Promise<ClientReply> {
   const { attempt } = call;
   let first = await reader.next();
@@ -105,7 +116,7 @@ async function eventChunks(
     (error?: GatewayError) => call.done(error),
     call.provider,
     opening,
-    (bytes) => call.relayed(bytes),
+    counted,
   );
   return { kind: "stream", chunks, ...(failureEvents ? { failureEvents } : {}) };
 }

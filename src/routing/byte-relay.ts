@@ -83,6 +83,14 @@ export class ByteRelay extends UpstreamRelay {
 
   /** Data events relayed so far (ChunkSource.events; the scan counts each read's own). */
   events = 0;
+
+  /**
+   * The upstream's data events but its end marker (`ChunkSource.upstreamEvents`): the same
+   * dialect's, so the events relayed, read when the stream's usage is (no count of its own a read).
+   */
+  get upstreamEvents(): number {
+    return this.scan.ended ? this.events - 1 : this.events;
+  }
   /** The body ended after the answer's finish reason but without `[DONE]`: complete all the same. */
   private finishedUnmarked = false;
 
@@ -101,7 +109,6 @@ export class ByteRelay extends UpstreamRelay {
     const scan = this.scan;
     const taken = scan.take(value);
     this.events += scan.events;
-    if (taken) this.end.relayed?.(taken);
     if (this.started) {
       const out = scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
       if (scan.events > 0) this.attempt.rearm();

@@ -95,8 +95,6 @@ export interface Dispatched {
    * output tokens): only a stream that reported none is estimated (http/stream-usage.ts).
    */
   usageSeen(): boolean;
-  /** Characters of answer text a stream relayed so far (routing/answer-text.ts); 0 for a whole answer. */
-  answerChars(): number;
   /**
    * The model the upstream says answered (its answer's `model`: OpenAI's dated snapshot for the
    * name it was asked, say), once read with the answer's usage; undefined where it named none, or

@@ -17,6 +17,8 @@ export class EventReader {
   ended = false;
   /** Set once the answer's finish went by, to the end marker the stream then still needs. */
   closing: string | undefined;
+  /** The events read but the end marker, dropped ones too (`ChunkSource.upstreamEvents` when they are the upstream's). */
+  read = 0;
 
   constructor(
     readonly iterator: AsyncIterator<SseEvent>,
@@ -30,7 +32,10 @@ export class EventReader {
       if (next.done) return next;
       const event = next.value;
       if (endsStreamEvent(event)) this.ended = true;
-      else if (!this.closing) this.closing = closingAfter(event);
+      else {
+        this.read++;
+        if (!this.closing) this.closing = closingAfter(event);
+      }
       if (!this.pass || this.pass(event)) return next;
     }
   }
@@ -72,8 +77,11 @@ export class EventChunks implements ChunkSource {
     private readonly provider: string,
     /** The events that opened the answer before its first (answer-opening.ts): written with it. */
     private opening?: readonly SseEvent[],
-    /** Told each event's bytes as they go to the client (`RelayEnd.relayed`). */
-    private readonly relayed?: (bytes: Uint8Array) => void,
+    /**
+     * What counts the upstream's events: the reader, which reads them, unless it reads a
+     * translation's (then counted as the translation reads them: routing/counted-events.ts).
+     */
+    private readonly upstream: { readonly read: number } = reader,
   ) {
     if (first.done) this.close();
     else {
@@ -105,14 +113,16 @@ export class EventChunks implements ChunkSource {
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     const opening = this.opening;
+    if (opening === undefined) return encoder.encode(encodeSse(event));
+    this.opening = undefined;
     let text = "";
-    if (opening !== undefined) {
-      this.opening = undefined;
-      for (const opened of opening) text += encodeSse(opened);
-    }
-    const bytes = encoder.encode(text + encodeSse(event));
-    this.relayed?.(bytes);
-    return bytes;
+    for (const opened of opening) text += encodeSse(opened);
+    return encoder.encode(text + encodeSse(event));
+  }
+
+  /** The upstream's data events read so far but its end marker (`ChunkSource.upstreamEvents`). */
+  get upstreamEvents(): number {
+    return this.upstream.read;
   }
 
   /** Whether the source has read the answer's end marker (`ChunkSource.complete`). */

@@ -13,7 +13,6 @@ import { answeredModel } from "../translate/answered-model.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
-import type { AnswerText } from "./answer-text.ts";
 import { Attempt } from "./attempt.ts";
 import { answerOf, usageOf } from "./attempt-answer.ts";
 import type { Dispatched } from "./dispatch.ts";
@@ -86,8 +85,6 @@ export class RouteAttempt
     private readonly policy: Pick<RoutingPolicy, "maxSseLine" | "maxUpstreamBody" | "streamKeepAliveMs">,
     /** A stream's usage meter (a whole answer's usage is read off its one parse). */
     private readonly meter: StreamUsageMeter | undefined,
-    /** A stream's relayed text, counted by its relay (`relayed`) for an estimate of what it used. */
-    private readonly text: AnswerText | undefined,
     readonly attempts: number,
     /** When the attempt began: the reading its telemetry was told (`Attempt.startedMs`). */
     startedMs: number,
@@ -153,15 +150,6 @@ export class RouteAttempt
 
   usageSeen(): boolean {
     return this.found !== undefined || this.meter?.usage !== undefined;
-  }
-
-  answerChars(): number {
-    return this.text?.chars ?? 0;
-  }
-
-  /** Bytes a stream's relay hands the client: their answer text is counted (`RelayEnd.relayed`). */
-  relayed(bytes: Uint8Array): void {
-    this.text?.add(bytes);
   }
 
   /** The model the upstream says answered: a whole answer's, a stream's once its usage came. */

@@ -161,6 +161,5 @@ function localDispatched(attempts: number, body: JsonObject): Dispatched {
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
     answeredModel: () => undefined,
     usageSeen: () => false,
-    answerChars: () => 0,
   };
 }

@@ -6,6 +6,7 @@ import type { EventSink, EventTranslation } from "../translate/stream/stream-tra
 import { answerBegan, mayOpenAnswer, type OpeningHold, settleOpening } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
 import { failureReported } from "./event-chunks.ts";
+import { endsStreamEvent } from "./stream-end.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 const encoder = new TextEncoder();
@@ -24,6 +25,11 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
   reported: GatewayError | undefined;
   /** The caller's events written so far (ChunkSource.events). */
   events = 0;
+  /**
+   * The upstream's events read so far but its end marker (`ChunkSource.upstreamEvents`): counted
+   * as the translation is handed each, not off what it wrote (framing the caller's dialect adds).
+   */
+  upstreamEvents = 0;
   private readonly decoder: EventDecoder;
   /** The caller's events written since the last hand-out, as wire text. */
   private text = "";
@@ -127,11 +133,19 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
 
   /** A read's events translated; true when the stream's end was among them. */
   private translate(chunks: Uint8Array[]): boolean {
-    const translation = this.translation;
     for (const chunk of chunks) {
-      for (const event of this.decoder.push(chunk)) if (translation.take(event, this)) return true;
+      for (const event of this.decoder.push(chunk)) if (this.take(event)) return true;
     }
     return false;
+  }
+
+  /** One upstream event translated, and counted; true when it was the stream's end. */
+  private take(event: SseEvent): boolean {
+    this.upstreamEvents++;
+    if (!this.translation.take(event, this)) return false;
+    // The last event read: its end marker (`[DONE]`, `message_stop`) carried none of the answer.
+    if (endsStreamEvent(event)) this.upstreamEvents--;
+    return true;
   }
 
   /**
@@ -160,9 +174,8 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
 
   /** The upstream's body ended: a last event not closed by a blank line, then the translation's end. */
   private atEnd(): true {
-    const translation = this.translation;
-    for (const event of this.decoder.end()) if (translation.take(event, this)) return true;
-    return translation.end(this);
+    for (const event of this.decoder.end()) if (this.take(event)) return true;
+    return this.translation.end(this);
   }
 
   /** The text written since the last hand-out, encoded once. */
@@ -170,9 +183,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
     const text = this.text;
     if (text === "") return undefined;
     this.text = "";
-    const bytes = encoder.encode(text);
-    this.end.relayed?.(bytes);
-    return bytes;
+    return encoder.encode(text);
   }
 
   /**

@@ -1,5 +1,4 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { streamWireOf } from "../core/error-wire.ts";
 import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
 import { scrubbedMessage } from "../core/scrub-account.ts";
 import { uncounted } from "../providers/http/count-or-estimate.ts";
@@ -7,7 +6,6 @@ import type { NativeRequest, Provider, ProviderCall } from "../providers/provide
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
-import { AnswerText } from "./answer-text.ts";
 import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
@@ -91,8 +89,6 @@ export function openAttempt(
     // and filtered by the relay itself (no extra stream layers on the hot path); only events that
     // carry usage are looked at.
     request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
-    // And its text, as the caller's wire says it, for an upstream that reports no usage.
-    request.stream ? new AnswerText(streamWireOf(request.operation)) : undefined,
     attempts,
     startedMs,
   );

@@ -12,8 +12,6 @@ export type RelayOut = Uint8Array | undefined;
 export interface RelayEnd {
   /** Called once, however the relay ends: with the failure when it failed. */
   done(error?: GatewayError): void;
-  /** Told each run of whole events handed to the client (their answer text is counted: answer-text.ts). */
-  relayed?(bytes: Uint8Array): void;
 }
 
 /** A relay that has its first event, as the answer the router commits to. */
@@ -49,7 +47,7 @@ export abstract class UpstreamRelay
     protected readonly attempt: Attempt,
     /** Names the upstream in error messages. */
     protected readonly provider: string,
-    protected readonly end: RelayEnd,
+    private readonly end: RelayEnd,
   ) {}
 
   /**

@@ -123,7 +123,6 @@ export async function mirrored(
     usage: () => ({ inputTokens: 3, outputTokens: 9 }),
     answeredModel: () => undefined,
     usageSeen: () => true,
-    answerChars: () => 0,
   };
   const handed = shadow.hook({ route, sample: 1 }, request, primary);
   const sampled = handed !== primary;

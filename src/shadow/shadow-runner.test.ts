@@ -110,7 +110,6 @@ function mirrored(
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
     usageSeen: () => true,
-    answerChars: () => 0,
   };
   shadow.hook({ route: to, sample: 1 }, request, primary);
   shadow.finished(finishedRecord(requestId), request.serial);
@@ -202,7 +201,6 @@ test("requests that share a request id keep their own callers' shadows and their
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
     usageSeen: () => true,
-    answerChars: () => 0,
   };
   shadow.hook(undefined, bob, primary);
   const recordOf = (tenant: string, status: number): AuditRecord => ({
@@ -371,7 +369,6 @@ describe("through the shadow thread", () => {
         usage: () => ({ inputTokens: 1, outputTokens: 9000 }),
         answeredModel: () => undefined,
         usageSeen: () => true,
-        answerChars: () => 0,
       };
       const watched = shadow.hook({ route: twinUpstream(), sample: 1 }, request, primary);
       if (watched.reply.kind !== "stream") throw new Error("a stream reply expected");
@@ -444,7 +441,6 @@ test("a tenant's or an app's shadow copies every model's calls but embeddings, o
       usage: () => ({ inputTokens: 1, outputTokens: 1 }),
       answeredModel: () => undefined,
       usageSeen: () => true,
-      answerChars: () => 0,
     };
     const before = shadow.inFlight();
     const hooked = shadow.hook({ route, sample: 1 }, request, primary) !== primary;

@@ -305,7 +305,6 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       usage: () => primary.usage(),
       answeredModel: () => primary.answeredModel(),
       usageSeen: () => primary.usageSeen(),
-      answerChars: () => primary.answerChars(),
     };
   };
 

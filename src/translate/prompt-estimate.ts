@@ -11,8 +11,8 @@ import { countedLength, reasoningBlob } from "./reasoning-blob.ts";
 export const CHARS_PER_TOKEN = 4;
 
 /**
- * An answer's output tokens from the characters of its text, where its upstream reported none: a
- * whole answer's (http/whole-usage.ts) and a stream's relayed text (http/stream-usage.ts) alike.
+ * A whole answer's output tokens from the characters of its text, where its upstream reported none
+ * (http/whole-usage.ts; a stream is charged a token an upstream event: http/stream-usage.ts).
  */
 export const estimatedOutputTokens = (chars: number): number => Math.ceil(chars / CHARS_PER_TOKEN);
 

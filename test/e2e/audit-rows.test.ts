@@ -30,11 +30,11 @@ const post = (path: string, body: unknown, key: string | null, requestId: string
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 
-/** Its text, 12 characters: 3 tokens at four characters a token. */
-const UNCOUNTED_TEXT = ["Hello", " world!"];
+/** Its text, in two chunks: 29 characters, which no stream's estimate reads. */
+const UNCOUNTED_TEXT = ["Hello", " world, and welcome back!"];
 /**
  * A chat server that ignores `stream_options` (an older vLLM, a proxy): its stream's two chunks of
- * text and its finish, and no usage at all.
+ * text and its finish (3 data events, a token each), `[DONE]`, and no usage at all.
  */
 const uncountedUpstream = () =>
   Bun.serve({
@@ -135,7 +135,7 @@ beforeAll(async () => {
   });
 }, 30_000);
 
-test("a stream whose upstream reported no usage is billed the same through every front door: its text at four characters a token", async () => {
+test("a stream whose upstream reported no usage is billed the same through every front door: a token for each of its upstream's events", async () => {
   const doors = [
     ["/v1/chat/completions", "u-chat", { messages: [{ role: "user", content: "hi" }] }],
     ["/v1/messages", "u-messages", { max_tokens: 50, messages: [{ role: "user", content: "hi" }] }],
@@ -151,7 +151,8 @@ test("a stream whose upstream reported no usage is billed the same through every
     const found = doors.map(([, id]) => all.find((row) => row.requestId === id));
     return found.every((row) => row !== undefined) ? found : undefined;
   });
-  // 2, 8 and 10 before: one token an event the caller got, framing events included.
+  // Not the caller's events (2, 8 and 10 once, framing included), nor its text at four characters a
+  // token (8, counted off every write handed to the client): the upstream's three chunks.
   expect(billed.map((row) => [row?.frontDoor, row?.outputTokens])).toEqual([
     ["chat", 3],
     ["messages", 3],

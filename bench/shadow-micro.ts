@@ -171,7 +171,6 @@ async function shadowed(runner: ShadowRunner, stream: boolean): Promise<void> {
     dropped: [],
     usage: () => ({ inputTokens: 12, outputTokens: 20 }),
     answeredModel: () => undefined,
-    usageSeen: () => true,
   };
   const served = runner.hook({ route, sample: 1 }, request, primary);
   if (served.reply.kind === "stream") while (await served.reply.chunks.next());

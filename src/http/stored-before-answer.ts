@@ -39,7 +39,6 @@ const withReply = (dispatched: Dispatched, reply: ClientReply): Dispatched => ({
   dropped: dispatched.dropped,
   usage: () => dispatched.usage(),
   answeredModel: () => dispatched.answeredModel(),
-  usageSeen: () => dispatched.usageSeen(),
 });
 
 /** A stored Responses stream: the read in which the save began waits for it (see above). */

@@ -27,7 +27,6 @@ function streamed(
     route: "provider:a",
     upstreamModel: "m",
     usage: () => usage ?? { inputTokens: 0, outputTokens: 0 },
-    usageSeen: () => usage !== undefined,
     answeredModel: () => undefined,
     attempts: 1,
     dropped: [],
@@ -69,6 +68,12 @@ test("a stream with no figures at all is estimated: the prompt by its length, th
     expect(usage.outputTokens).toBe(3);
     expect(usage.inputTokens).toBeGreaterThan(50);
   }
+});
+
+test("a stream whose upstream reported zeros alone (a server's placeholders) is estimated as one that reported nothing, as a whole answer is", () => {
+  const usage = streamUsage(streamed({ inputTokens: 0, outputTokens: 0 }, 3, true, 8), PROMPT);
+  expect(usage.outputTokens).toBe(3);
+  expect(usage.inputTokens).toBeGreaterThan(50);
 });
 
 test("an image in the prompt is estimated at its 1,600 tokens, its base64 never counted as text", () => {

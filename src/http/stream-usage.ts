@@ -4,8 +4,9 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import { estimatedInputTokens } from "../translate/prompt-estimate.ts";
 
 /**
- * What a streamed answer used: the upstream's own figures, as it reported them (a 0 too: a Gemini
- * prompt it blocked wrote nothing); where a stream ended without any (the client left before the
+ * What a streamed answer used: the upstream's own figures, as it reported them (a 0 output too: a
+ * Gemini prompt it blocked wrote nothing, its input counted); where a stream ended without any, or
+ * with zeros alone (the client left before the
  * last chunk, which alone carries an OpenAI stream's usage; a server that ignores
  * `stream_options`), an estimate in their place — the prompt as a whole answer's is
  * (`estimatedInputTokens`: text at four characters a token, an image, a document, a clip at its
@@ -24,7 +25,9 @@ export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   // `message_start` says 1 output token, its `message_delta` at the end the real count. What was
   // relayed is counted then, whichever is more.
   const cutShort = reply.kind === "stream" && reply.chunks.complete !== true;
-  const seen = dispatched.usageSeen();
+  // Any figure of its own stands (a prompt Gemini blocked: its input, 0 output); none at all, or
+  // only zeros (a server's placeholders), is estimated, as a whole answer's is (whole-usage.ts).
+  const seen = usage.inputTokens > 0 || usage.outputTokens > 0;
   if (seen && !cutShort) return usage;
   const relayed = reply.kind === "stream" ? (reply.chunks.upstreamEvents ?? 0) : 0;
   return {

@@ -91,11 +91,6 @@ export interface Dispatched {
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
   /**
-   * Whether the upstream reported any usage figure, 0 included (a Gemini prompt it blocked says 0
-   * output tokens): only a stream that reported none is estimated (http/stream-usage.ts).
-   */
-  usageSeen(): boolean;
-  /**
    * The model the upstream says answered (its answer's `model`: OpenAI's dated snapshot for the
    * name it was asked, say), once read with the answer's usage; undefined where it named none, or
    * the gateway answered itself.

@@ -148,10 +148,6 @@ export class RouteAttempt
     return this.found ?? this.meter?.usage ?? { inputTokens: 0, outputTokens: 0 };
   }
 
-  usageSeen(): boolean {
-    return this.found !== undefined || this.meter?.usage !== undefined;
-  }
-
   /** The model the upstream says answered: a whole answer's, a stream's once its usage came. */
   answeredModel(): string | undefined {
     return this.foundModel ?? this.meter?.model;

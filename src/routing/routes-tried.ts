@@ -160,6 +160,5 @@ function localDispatched(attempts: number, body: JsonObject): Dispatched {
     reply: { kind: "json", body },
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
     answeredModel: () => undefined,
-    usageSeen: () => false,
   };
 }

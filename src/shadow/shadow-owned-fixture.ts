@@ -122,7 +122,6 @@ export async function mirrored(
     dropped: [],
     usage: () => ({ inputTokens: 3, outputTokens: 9 }),
     answeredModel: () => undefined,
-    usageSeen: () => true,
   };
   const handed = shadow.hook({ route, sample: 1 }, request, primary);
   const sampled = handed !== primary;

@@ -109,7 +109,6 @@ function mirrored(
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
-    usageSeen: () => true,
   };
   shadow.hook({ route: to, sample: 1 }, request, primary);
   shadow.finished(finishedRecord(requestId), request.serial);
@@ -200,7 +199,6 @@ test("requests that share a request id keep their own callers' shadows and their
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
-    usageSeen: () => true,
   };
   shadow.hook(undefined, bob, primary);
   const recordOf = (tenant: string, status: number): AuditRecord => ({
@@ -368,7 +366,6 @@ describe("through the shadow thread", () => {
         dropped: [],
         usage: () => ({ inputTokens: 1, outputTokens: 9000 }),
         answeredModel: () => undefined,
-        usageSeen: () => true,
       };
       const watched = shadow.hook({ route: twinUpstream(), sample: 1 }, request, primary);
       if (watched.reply.kind !== "stream") throw new Error("a stream reply expected");
@@ -440,7 +437,6 @@ test("a tenant's or an app's shadow copies every model's calls but embeddings, o
       dropped: [],
       usage: () => ({ inputTokens: 1, outputTokens: 1 }),
       answeredModel: () => undefined,
-      usageSeen: () => true,
     };
     const before = shadow.inFlight();
     const hooked = shadow.hook({ route, sample: 1 }, request, primary) !== primary;

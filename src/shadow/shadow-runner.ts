@@ -304,7 +304,6 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       reply,
       usage: () => primary.usage(),
       answeredModel: () => primary.answeredModel(),
-      usageSeen: () => primary.usageSeen(),
     };
   };
 

@@ -82,6 +82,22 @@ describe("the Requests page's list", () => {
     expect(list.records).toHaveLength(61);
   });
 
+  test("a row that finished while a first page was read, started before its newest row, stays listed, once, and Load older reads on from the page", () => {
+    const quick = rows("quick", 60, T0 + 1);
+    // Started among the page's rows, its audit row is written after the page was read.
+    const late = row("late", T0 + 41);
+    let list = withLiveRow(EMPTY_LIST, row("before", T0 - 5000));
+    list = withLiveRow(list, late);
+    list = withFirstPage(list, pageOf(quick, toQuery(NO_FILTERS)), NO_FILTERS);
+    expect(idsOf(list).slice(0, 3)).toEqual(["late", "before", "quick-59"]);
+    // A later first page (a reconnect) that holds it lists it once, where its start puts it.
+    const again = withFirstPage(list, pageOf([late, ...quick], toQuery(NO_FILTERS), 60), NO_FILTERS);
+    expect(idsOf(again).filter((id) => id === "late")).toEqual(["late"]);
+    const all = loadAllOlder(list, [late, ...quick]);
+    expect(idsOf(all).filter((id) => id === "late")).toHaveLength(1);
+    expect(all.records).toHaveLength(62);
+  });
+
   test("a live row listed already (read by a first page while its event was on the way) is not added twice", () => {
     const log = rows("r", 3, T0);
     const list = withFirstPage(EMPTY_LIST, pageOf(log, toQuery(NO_FILTERS)), NO_FILTERS);

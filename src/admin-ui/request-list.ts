@@ -21,9 +21,15 @@ export interface OlderRows {
 export interface RequestList {
   readonly records: readonly AuditRecord[];
   readonly older: OlderRows | null;
+  /**
+   * How many rows on top live mode added since the last first page: the next first page keeps
+   * them whatever their start, as it may be read before they are (the audit writer's batch) and
+   * its cursor then passes below them.
+   */
+  readonly liveOnTop: number;
 }
 
-export const EMPTY_LIST: RequestList = { records: [], older: null };
+export const EMPTY_LIST: RequestList = { records: [], older: null, liveOnTop: 0 };
 
 /** Live mode keeps at most this many rows (or as many as were paged in, if more): a page left open. */
 export const LIVE_MAX = 500;
@@ -32,18 +38,20 @@ const olderFrom = (page: AuditPage, before: number | null): OlderRows | null =>
   page.nextCursor === null ? null : { cursor: page.nextCursor, before };
 
 /**
- * A first page, plus live rows that arrived while it was being read: they are newer than the
- * query saw, and would otherwise vanish when the page replaces the list. A row is told by its
- * key (its start and request id), not its request id alone, which requests may share: it is the
+ * A first page, plus the rows the page may not have: those live mode added since the last first
+ * page, whatever their start (one that started before the page's newest row and finished while it
+ * was read is on neither this page nor an older one), and any newer than the page. A row is told by
+ * its key (its start and request id), not its request id alone, which requests may share: it is the
  * caller's `x-request-id` when it sent one.
  */
 export function withFirstPage(list: RequestList, page: AuditPage, filters: AuditFilters): RequestList {
   const seen = new Set(page.records.map(rowKeyText));
   const head = page.records[0]?.startedAt ?? 0;
-  const newer = list.records.filter(
-    (r) => !seen.has(rowKeyText(r)) && r.startedAt >= head && matchesFilters(r, filters),
+  const kept = list.records.filter(
+    (r, at) =>
+      !seen.has(rowKeyText(r)) && (at < list.liveOnTop || r.startedAt >= head) && matchesFilters(r, filters),
   );
-  return { records: [...newer, ...page.records], older: olderFrom(page, null) };
+  return { records: [...kept, ...page.records], older: olderFrom(page, null), liveOnTop: 0 };
 }
 
 /**
@@ -53,7 +61,11 @@ export function withFirstPage(list: RequestList, page: AuditPage, filters: Audit
 export function withOlderPage(list: RequestList, page: AuditPage): RequestList {
   const seen = new Set(list.records.map(rowKeyText));
   const added = page.records.filter((r) => !seen.has(rowKeyText(r)));
-  return { records: [...list.records, ...added], older: olderFrom(page, list.older?.before ?? null) };
+  return {
+    ...list,
+    records: [...list.records, ...added],
+    older: olderFrom(page, list.older?.before ?? null),
+  };
 }
 
 /**
@@ -67,13 +79,18 @@ export function withLiveRow(list: RequestList, record: AuditRecord): RequestList
     return list;
   const records = [record, ...list.records];
   const keep = Math.max(LIVE_MAX, list.records.length);
-  if (records.length <= keep) return { records, older: list.older };
+  const liveOnTop = Math.min(list.liveOnTop + 1, keep);
+  if (records.length <= keep) return { records, older: list.older, liveOnTop };
   const gone = records.slice(keep);
   const latest = Math.max(...gone.map((r) => r.startedAt)) + 1;
   // Once a page was read since the last row went, the rows that went before are listed again or
   // on its far side: the bound starts anew from this row. Else it only ever widens.
   const earlier = list.older !== null && list.older.cursor === null ? (list.older.before ?? latest) : latest;
-  return { records: records.slice(0, keep), older: { cursor: null, before: Math.max(earlier, latest) } };
+  return {
+    records: records.slice(0, keep),
+    older: { cursor: null, before: Math.max(earlier, latest) },
+    liveOnTop,
+  };
 }
 
 /** The query for the next older page: the filters' own, the cursor, and the bound under the filters' `to`. */

@@ -38,6 +38,11 @@ export interface AdminRouteParts {
   /** The config file the gateway follows, if any (the status and routing views name it). */
   readonly configPath: string | null;
   readonly registry: GatewayWorkers["registry"];
+  /**
+   * The workers a route may reach, as `/v1/models` lists them: this node's, and on a cluster node
+   * the other nodes' too.
+   */
+  readonly workerDirectory: GatewayWorkers["directory"];
   readonly storage: Storage;
   readonly shadowCounts: ShadowRunner["counts"];
   readonly audit: AuditService;
@@ -69,7 +74,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
           runtime: runtime.current,
           health: parts.health,
           configPath: parts.configPath,
-          workerModels: parts.registry.models(tenant),
+          workerModels: parts.workerDirectory.models(tenant),
         }),
       actions: adminUi.actions,
       spentBy: spendByCaller(storage.keys, storage.spend),

@@ -23,7 +23,8 @@ export function buildAppMounts(
     const door = createFrontDoor({
       ...deps,
       app,
-      authenticate: (inner) => bindApp(deps.authenticate ? deps.authenticate(inner) : inner, app),
+      authenticate: (inner, bindCaller) =>
+        bindApp(deps.authenticate ? deps.authenticate(inner, bindCaller) : inner, app),
     });
     return {
       name: app.name,

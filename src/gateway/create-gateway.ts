@@ -151,6 +151,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   });
   built.made("the cluster", () => cluster?.close());
   const embedderAuth = options.auth ?? options.authenticate;
+  const credentialIssuer = embedderAuth ? "embedder" : "gateway";
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(embedderAuth ? { authenticate: embedderAuth } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
@@ -180,7 +181,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     upstreamFetch,
     health,
     authenticatorFor: auth.authenticatorFor,
-    credentialIssuer: embedderAuth ? "embedder" : "gateway",
+    credentialIssuer,
     policy,
     router: {
       log: (message, fields) => logger.warn(message, fields),
@@ -204,6 +205,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
           },
           tenantServed: (tenant: string) => !tenantUnconfigured(runtime.current.config, tenant),
         }),
+    credentialIssuer,
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),

@@ -20,7 +20,7 @@ export interface GatewayAppParts {
   readonly workerDirectory: GatewayWorkers["directory"];
   readonly telemetry: Telemetry;
   /** What the admin API reads and acts on; its guard is the front door's. */
-  readonly admin: Omit<AdminRouteParts, "guard" | "guardUnauthenticated">;
+  readonly admin: Omit<AdminRouteParts, "guard" | "guardUnauthenticated" | "workerDirectory">;
 }
 
 /**
@@ -88,6 +88,7 @@ export function gatewayApp(parts: GatewayAppParts) {
       docsRoutes(servedSurfaceOf(config)),
       ...adminRouteGroups({
         ...admin,
+        workerDirectory,
         guard: frontDoor.guard,
         guardUnauthenticated: frontDoor.guardUnauthenticated,
       }),

@@ -10,7 +10,7 @@ import type { Provider } from "../providers/provider.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import { RouteTable, type WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter, type RouterDeps } from "../routing/router.ts";
-import { bindTenant, type CredentialIssuer } from "../tenants/bind-tenant.ts";
+import { bindTenant, type CredentialIssuer, callerBinding } from "../tenants/bind-tenant.ts";
 import type { WorkerTerms } from "../workers/gateway/worker-endpoint.ts";
 import { carriedRoutes } from "./carried-routes.ts";
 import { streamSocketIdleSeconds } from "./stream-socket-idle.ts";
@@ -123,6 +123,7 @@ function assemble(
     streamKeepAliveMs: config.routing.stream_keepalive,
   };
   const authenticate = bindTenant(parts.authenticatorFor(config), config, parts.credentialIssuer);
+  const bindCaller = callerBinding(config, parts.credentialIssuer);
   // The listener's (restart-only), not this version's own.
   const idleTimeoutMs = parts.idleTimeoutMs ?? config.server.idle_timeout;
   return {
@@ -134,6 +135,7 @@ function assemble(
     router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
     routes: (model, tenant) => table.routes(model, tenant),
     authenticate,
+    bindCaller,
     workerTerms: {
       admission: { allowedOrigins: config.workers.allowed_origins },
       drainMs: config.server.drain_timeout,

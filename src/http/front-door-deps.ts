@@ -6,6 +6,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
+import type { CallerBinding } from "../tenants/bind-tenant.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import type { PluginBound } from "./plugin-bound.ts";
@@ -22,10 +23,11 @@ export interface FrontDoorDeps {
   readonly runtime: () => RequestRuntime;
   /**
    * Wraps the runtime's authenticator for this front door: the admin UI's session cookie, an
-   * app's narrowing to its models and tenant. A function of `inner` alone: called once per
-   * config version's authenticator, not per request.
+   * app's narrowing to its models and tenant. A function of one config version's authenticator
+   * and its binding of callers it did not admit (`RequestRuntime.bindCaller`: a session's) alone:
+   * called once per version, not per request.
    */
-  readonly authenticate?: (inner: Authenticator) => Authenticator;
+  readonly authenticate?: (inner: Authenticator, bindCaller: CallerBinding) => Authenticator;
   /**
    * The app (`apps:`) this front door serves, if any: its name goes on every request's record, and
    * a caller of another tenant than its `tenant` is refused once recorded (apps/app-tenant.ts).

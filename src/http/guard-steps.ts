@@ -158,7 +158,7 @@ export class GuardSteps {
     const wrap = this.deps.authenticate;
     if (!wrap) return runtime.authenticate;
     if (this.wrapped === undefined || this.wrappedOf !== runtime.authenticate) {
-      this.wrapped = wrap(runtime.authenticate);
+      this.wrapped = wrap(runtime.authenticate, runtime.bindCaller);
       this.wrappedOf = runtime.authenticate;
     }
     return this.wrapped;

@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Router } from "../routing/router.ts";
+import type { CallerBinding } from "../tenants/bind-tenant.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
 
 /**
@@ -21,6 +22,11 @@ export interface RequestRuntime {
   readonly routes: (model: string, tenant: string) => boolean;
   /** API keys (one cache for every version) and this version's `auth.jwt` and tenants. */
   readonly authenticate: Authenticator;
+  /**
+   * How this version binds a caller `authenticate` did not admit (a web UI session's principal):
+   * with its tenant's rules, as `authenticate` binds its own (tenants/bind-tenant.ts).
+   */
+  readonly bindCaller: CallerBinding;
   /** Limits and budgets with this version's prices. */
   readonly limits: Policy;
   /** `server.max_body` */

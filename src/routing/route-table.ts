@@ -18,8 +18,8 @@ export interface WorkerDirectory {
   readonly provider: Provider;
   /** Whether a worker serves `model` to a caller of `tenant`; to anyone when none is given (a metrics label). */
   servesModel(model: string, tenant?: string): boolean;
-  /** What workers serve to a caller of `tenant`. */
-  models(tenant: string): string[];
+  /** What workers serve to a caller of `tenant`; every worker's when none is given (a gateway-wide admin's view). */
+  models(tenant?: string): string[];
 }
 
 export interface ModelPlan {

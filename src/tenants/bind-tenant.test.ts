@@ -7,7 +7,7 @@ import { assertModelAllowed } from "../auth/roles.ts";
 import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { keyRecord } from "../testing/key-record.ts";
-import { bindTenant, callerBindingOf } from "./bind-tenant.ts";
+import { bindTenant, callerBinding } from "./bind-tenant.ts";
 import { readScope } from "./read-scope.ts";
 
 // A JWT's claim names the tenant; the tenant's rules then bind that caller like any key of it.
@@ -206,8 +206,7 @@ test("an embedder's admin of a tenant not listed reads as one outside every tena
 });
 
 test("a principal found another way (a web UI session's) is bound as the authenticator binds its own: rules and limits of this version, an older version's dropped, an unlisted tenant refused", async () => {
-  const none = (_headers: Headers) => Promise.reject(new Error("not asked"));
-  const bind = callerBindingOf(bindTenant(none, config));
+  const bind = callerBinding(config);
   const session = { ...principalFromKey(keyRecord({ tenant: "team-a" })), via: "session" as const };
   const bound = bind(session);
   expect(bound.tenantRules).toMatchObject({ bound: true, models: ["gpt-*"], rpm: 10 });
@@ -225,5 +224,5 @@ test("a principal found another way (a web UI session's) is bound as the authent
     },
     {},
   );
-  expect(callerBindingOf(bindTenant(none, plain))(bound).tenantRules).toBeUndefined();
+  expect(callerBinding(plain)(bound).tenantRules).toBeUndefined();
 });

@@ -102,13 +102,6 @@ export type CredentialIssuer = "gateway" | "embedder";
 /** A principal as this config version binds its caller: with its tenant's rules, or refused. */
 export type CallerBinding = (principal: Principal) => Principal;
 
-/**
- * The binding of each authenticator `bindTenant` made, so that a principal found another way (a
- * web UI session's, admin-ui/session-auth.ts) is bound by the very same rules as a credential
- * header's under that version.
- */
-const bindings = new WeakMap<Authenticator, CallerBinding>();
-
 /** A principal bound by no tenant: rules it carries from an older version (a stored session's) dropped. */
 const unbound: CallerBinding = (principal) => {
   if (principal.tenantRules === undefined) return principal;
@@ -169,13 +162,15 @@ export function bindTenant(
       return Promise.reject(error);
     }
   };
-  bindings.set(bound, bind);
   return bound;
 }
 
 /**
- * How the authenticator binds its callers (`bindTenant`'s, of the config version it was made
- * for), for a principal that does not come from it; one that binds none drops any rules.
+ * How this config version binds a caller its authenticator did not admit (a web UI session's
+ * principal, admin-ui/session-auth.ts): by the very rules `bindTenant` binds a credential header's
+ * with. Built beside that authenticator, on the version's snapshot (gateway/runtime.ts), and handed
+ * on from there. A version that binds nobody is a binding too: it drops the rules a stored
+ * principal carries from the version it was signed in under.
  */
-export const callerBindingOf = (authenticate: Authenticator): CallerBinding =>
-  bindings.get(authenticate) ?? unbound;
+export const callerBinding = (config: Config, issuer: CredentialIssuer = "gateway"): CallerBinding =>
+  tenantBinding(config, issuer) ?? unbound;

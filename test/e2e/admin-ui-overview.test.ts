@@ -96,6 +96,10 @@ describe("/admin in a real browser", () => {
 
   test("overview: one request between quiet buckets is drawn, as a point, on the latency chart", async () => {
     await signedIn();
+    // A restart starts the charts empty (ADMIN-UI.md), whatever model calls an earlier test made:
+    // the page is away meanwhile, so no poll of it meets the gateway down. The session is stored.
+    await page.goto("about:blank");
+    await ui.fx.restart({ port: gw.port });
     await page.goto(`${gw.url}/admin/overview`);
     const latency = page.locator("figure.chart", { hasText: "Latency" });
     await latency.locator("canvas").waitFor();
@@ -111,7 +115,7 @@ describe("/admin in a real browser", () => {
         }
         return coloured;
       });
-    expect(await painted()).toBe(0); // this gateway has served no model call yet
+    expect(await painted()).toBe(0); // this gateway has served no model call since its start
     await chat(adminKey);
     // The page polls the charts every 5 s: the request's bucket is drawn by the next poll or so.
     await waitFor("the lone latency value drawn", async () => (await painted()) > 0, 20_000);

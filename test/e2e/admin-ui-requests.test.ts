@@ -323,6 +323,25 @@ describe("/admin in a real browser", () => {
     expect((await listedIds()).filter((id) => id === tag)).toEqual([tag]);
   }, 60_000);
 
+  test("requests: turning live mode on lists what finished since the page was read", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "switch-on-ui", role: "user", models: ["*"] });
+    const tag = `switch-on-${Date.now()}`;
+    await sendAs(key.key, `${tag}-seed`);
+    await auditRow(gw, `${tag}-seed`);
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.locator('form.filters input[name="key"]').fill(key.id);
+    await page.getByRole("button", { name: "Apply" }).click();
+    // The key's first page is in (its one row alone) before the next request is made.
+    await waitFor("the key's first page", async () => (await listedIds()).join() === `${tag}-seed`);
+    await sendAs(key.key, tag);
+    await auditRow(gw, tag);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
+    expect(await listedIds()).toEqual([tag, `${tag}-seed`]);
+  }, 60_000);
+
   test("requests: live mode across a gateway restart lists what finished while its stream was away", async () => {
     await signedIn();
     const key = await createKey(gw, { name: "restart-ui", role: "user", models: ["*"] });

@@ -529,6 +529,15 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       });
     }, 60_000);
 
+    test("node A's /admin/api/routing lists the worker's models behind node B, as its /v1/models does", async () => {
+      const read = async (path: string) =>
+        (await fetch(`${node(A).url}${path}`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+      const listed = (await read("/v1/models")) as { data: { id: string }[] };
+      expect(listed.data.map((model) => model.id)).toContain("fake-model");
+      const routing = (await read("/admin/api/routing")) as { workerModels: string[] };
+      expect(routing.workerModels).toEqual(["fake-model"]);
+    });
+
     test("serves a request sent to node A (non-stream and stream), audited once on A naming worker and node", async () => {
       const plain = await chat(A, adminKey, { model: "fake-model", id: "fwd-plain" });
       expect(plain.status).toBe(200);

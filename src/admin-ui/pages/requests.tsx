@@ -58,7 +58,6 @@ export function RequestsPage() {
   useEffect(() => {
     if (!live) return;
     const stop = new AbortController();
-    let dropped = false;
     void followEvents(
       (event) => {
         if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
@@ -67,10 +66,10 @@ export function RequestsPage() {
       stop.signal,
       (up) => {
         setConnected(up);
-        // The stream has no replay: what finished while it was down (a gateway restart) is read
-        // from the log, the first page merged under the rows that came live meanwhile.
-        if (up && dropped) void load(null);
-        dropped ||= !up;
+        // The stream has no replay: what finished while it was not open (before live mode was
+        // turned on, or while it was down, a gateway restart) is read from the log at each
+        // connect, the first page merged under the rows that came live meanwhile, none twice.
+        if (up) void load(null);
       },
     );
     return () => {

@@ -152,7 +152,8 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       whileEnabled(({ request, server }: AdminContext) =>
         deps.guardUnauthenticated(request, clientIpOf(server, request), "admin", "openai", async (call) => {
           const oidc = deps.oidc() !== undefined;
-          const session = await sessionOf(request.headers, deps.sessionAuth);
+          // Bound as the API binds it (the version in force), so the tenant told is the one applied.
+          const session = await sessionOf(request.headers, deps.sessionAuth, call.runtime.bindCaller);
           if (session) call.known(session.principal);
           return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
             headers: { ...call.headers, "cache-control": "no-store" },

@@ -1,13 +1,14 @@
 import type { Authenticator } from "../../auth/authenticate.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { keyStatus } from "../../auth/key-view.ts";
-import { principalFromKey } from "../../auth/principal.ts";
+import { type Principal, principalFromKey } from "../../auth/principal.ts";
 import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
 import type { JwtConfig } from "../../config/jwt-config.ts";
 import { unavailable } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
 import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
+import type { CallerBinding, CredentialIssuer } from "../../tenants/bind-tenant.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
@@ -17,6 +18,18 @@ import { allowListAdmits } from "./oidc-allow-list.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
 import { endSessionsNoLongerAdmitted, type SessionAuthOptions, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
+
+/**
+ * The admin key of this id as it is now, or null once it admits no session: one read by id, as the
+ * revocation check always made (sessions are the UI's few requests).
+ */
+const keyNowIn =
+  (keys: KeyStore, now: () => number) =>
+  async (keyId: string): Promise<Principal | null> => {
+    const record = await keys.getById(keyId);
+    const admits = record !== null && record.role === "admin" && keyStatus(record, now()) === "active";
+    return admits ? principalFromKey(record) : null;
+  };
 
 /** A sign-in whose token was verified under a config version a reload has since replaced: to retry. */
 const reloadedWhileSigningIn = () =>
@@ -38,6 +51,12 @@ export interface AdminUiOptions {
   };
   /** Whether the current config serves a tenant: a session of a tenant a reload removed ends. */
   tenantServed?: (tenant: string) => boolean;
+  /**
+   * Whose credentials the gateway accepts (tenants/bind-tenant.ts). Under an embedder's
+   * authenticator, a session keeps the principal it gave at sign-in: no key record of the
+   * gateway's, of the key id that principal names, replaces it (its keys are not accepted there).
+   */
+  credentialIssuer: CredentialIssuer;
   keys: KeyStore;
   /** Where admin actions are recorded; in memory when the storage has no such store. */
   actions?: AdminActionStore;
@@ -71,12 +90,7 @@ export function createAdminUi(options: AdminUiOptions) {
   const sessionAuth: SessionAuthOptions = {
     sessions,
     enabled: () => options.config().enabled,
-    // One read by id, as the revocation check always made: sessions are the UI's few requests.
-    async keyNow(keyId) {
-      const record = await options.keys.getById(keyId);
-      const admits = record !== null && record.role === "admin" && keyStatus(record, now()) === "active";
-      return admits ? principalFromKey(record) : null;
-    },
+    ...(options.credentialIssuer === "gateway" ? { keyNow: keyNowIn(options.keys, now) } : {}),
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
     ...(jwt
       ? {
@@ -110,8 +124,12 @@ export function createAdminUi(options: AdminUiOptions) {
           `re-checking the admin UI's sessions failed: ${error instanceof Error ? error.message : error}`,
         ),
       ),
-    /** The authenticator with the session cookie added (for the HTTP front door only). */
-    authenticate: (base: Authenticator) => withSessions(base, sessionAuth),
+    /**
+     * One config version's authenticator with the session cookie added, a session's principal
+     * bound as that version binds callers (for the HTTP front door only).
+     */
+    authenticate: (base: Authenticator, bindCaller: CallerBinding) =>
+      withSessions(base, bindCaller, sessionAuth),
     routes: (doors: Pick<ReturnType<typeof createFrontDoor>, "guard" | "guardUnauthenticated">) =>
       adminUiRoutes({
         ...doors,

@@ -3,9 +3,11 @@ import type { Authenticator } from "../../auth/authenticate.ts";
 import { unauthorized } from "../../auth/authenticate.ts";
 import { KeySessions } from "../../auth/key-sessions.ts";
 import { callerId, type Principal } from "../../auth/principal.ts";
+import { parseConfig } from "../../config/load-config.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
+import { bindTenant, callerBinding } from "../../tenants/bind-tenant.ts";
 import { endSessionsNoLongerAdmitted, withSessions } from "./session-auth.ts";
 import { type AdminSession, SessionStore, sessionIdHash } from "./session-store.ts";
 
@@ -18,6 +20,8 @@ const admin: Principal = {
   limits: {},
   via: "key",
 };
+/** The binding of a version with no tenant: these sessions' principals as they are. */
+const unbound = callerBinding(parseConfig({ providers: [{ name: "p", type: "mock" }] }, {}));
 const viaKey: Authenticator = async (headers) => {
   if (headers.get("authorization") === "Bearer mgw_good") return admin;
   throw unauthorized();
@@ -44,7 +48,7 @@ async function setup() {
     jwtAdmits: async (admission: { trust: string }) => jwtTrusted.has(admission.trust),
     tenantServed: (tenant: string) => servedTenants.has(tenant),
   };
-  const authenticate = withSessions(viaKey, options);
+  const authenticate = withSessions(viaKey, unbound, options);
   const session = await sessions.create({ ...admin, via: "session" }, "key");
   const headers = (extra: Record<string, string> = {}) =>
     new Headers({ cookie: `other=1; mindgw_session=${session.id}`, "x-csrf-token": session.csrf, ...extra });
@@ -77,6 +81,27 @@ describe("withSessions", () => {
   test("the cookie with its CSRF token is the session's principal", async () => {
     const { authenticate, headers } = await setup();
     expect(await authenticate(headers())).toMatchObject({ name: "ops", via: "session", keyId: "key_admin" });
+  });
+
+  test("a session is bound by the binding its version hands in, whatever wraps that version's authenticator", async () => {
+    const { options, sessions, servedTenants } = await setup();
+    servedTenants.add("team-a");
+    const config = parseConfig(
+      {
+        providers: [{ name: "p", type: "mock" }],
+        models: [{ name: "m", routes: [{ provider: "p", model: "m" }] }],
+        tenants: [{ name: "team-a", models: ["m"], rpm: 7 }],
+      },
+      {},
+    );
+    const base = bindTenant(viaKey, config);
+    // A later wrapper (a timing bound, say) between the version's authenticator and the sessions.
+    const wrapped: Authenticator = (headers) => base(headers);
+    const authenticate = withSessions(wrapped, callerBinding(config), options);
+    const jwtOfTeam: Principal = { ...admin, keyId: null, tenant: "team-a", via: "jwt" };
+    const session = await sessions.create(jwtOfTeam, "key", { jwt: { trust: "trust-1", role: "admin" } });
+    const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
+    expect((await authenticate(headers)).tenantRules).toMatchObject({ bound: true, models: ["m"], rpm: 7 });
   });
 
   test("a missing or wrong CSRF token is 403, a forged session id 401", async () => {
@@ -147,7 +172,7 @@ describe("withSessions", () => {
     ];
     for (const { sessionAuth, afterRemoval } of wirings) {
       servedTenants.add("team-a");
-      const authenticate = withSessions(viaKey, sessionAuth);
+      const authenticate = withSessions(viaKey, unbound, sessionAuth);
       const jwtOfTeam: Principal = { ...admin, keyId: null, tenant: "team-a", via: "jwt" };
       const session = await sessions.create(jwtOfTeam, "key", { jwt: { trust: "trust-1", role: "admin" } });
       const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });

@@ -3,7 +3,7 @@ import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
-import { type CallerBinding, callerBindingOf } from "../../tenants/bind-tenant.ts";
+import type { CallerBinding } from "../../tenants/bind-tenant.ts";
 import type { JwtAdmission } from "./jwt-admission.ts";
 import type { OidcIdentity } from "./oidc-allow-list.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
@@ -20,9 +20,12 @@ export interface SessionAuthOptions {
   enabled: () => boolean;
   /**
    * The admin key a session was opened with, as it is now (its models, limits, expiry, tenant), or
-   * null once it no longer admits a session (revoked, expired, no longer an admin key).
+   * null once it no longer admits a session (revoked, expired, no longer an admin key). Absent under
+   * an embedder's authenticator (`createGateway`'s `auth`), which vouches for its callers itself and
+   * accepts none of the gateway's keys: a session it signed in keeps the principal it gave then,
+   * whatever key id that names (the gateway's record of a key of that id is not its rights).
    */
-  keyNow: (keyId: string) => Promise<Principal | null>;
+  keyNow?: (keyId: string) => Promise<Principal | null>;
   /** Whether the current `admin_ui.oidc` allow-list still admits a single sign-on session's user. */
   ssoAllowed: (identity: OidcIdentity) => boolean;
   /**
@@ -36,7 +39,7 @@ export interface SessionAuthOptions {
    * gateway verified) whose tenant a reload removed ends, as the credential itself is refused
    * (tenants/bind-tenant.ts `tenantUnconfigured`); single sign-on's is `default`, always served.
    * Absent, as for an embedder's authenticator (which decides its callers' tenants itself, an
-   * unlisted one served as outside every tenant): every tenant is.
+   * unlisted one served, held to its name): every tenant is.
    */
   tenantServed?: (tenant: string) => boolean;
 }
@@ -61,16 +64,24 @@ type SessionRefusal = "unknown_session" | "session_ended";
 /**
  * The live session a request's cookie names, after what admitted it is checked again (its admin
  * key still active, and its rights taken as they are now; its JWT's trust still configured; its
- * single sign-on user still on the allow-list); undefined if none. One that fails the check is
- * ended for good.
+ * single sign-on user still on the allow-list), its principal bound as `bind` (the config version
+ * in force) binds a caller; undefined if none. One that fails the check is ended for good. What
+ * `/admin/auth/session` tells the page, so the tenant it names is the one the API holds it to.
  */
 export async function sessionOf(
   headers: Headers,
   options: SessionAuthOptions,
+  bind: CallerBinding,
 ): Promise<AdminSession | undefined> {
   const found = await liveSession(headers, options);
-  return typeof found === "string" ? undefined : found;
+  return typeof found === "string" ? undefined : boundNow(found, bind);
 }
+
+/** The session with its principal as this version binds it: the rules stored with it are a past version's. */
+const boundNow = (session: AdminSession, bind: CallerBinding): AdminSession => ({
+  ...session,
+  principal: bind(session.principal),
+});
 
 async function liveSession(
   headers: Headers,
@@ -117,7 +128,7 @@ async function admittedNow<S extends StoredSession>(
 ): Promise<S | undefined> {
   if (!options.enabled()) return undefined;
   const served = (tenant: string) => options.tenantServed?.(tenant) ?? true;
-  if (session.keyId !== null) {
+  if (session.keyId !== null && options.keyNow) {
     const key = await options.keyNow(session.keyId);
     return key === null || !served(key.tenant) ? undefined : withCredentialNow(session, key);
   }
@@ -137,12 +148,17 @@ async function admittedNow<S extends StoredSession>(
  * left to `base`; one with only the cookie is the session's principal, provided it repeats the
  * session's CSRF token in `x-csrf-token` — on every method, so no other site can make the
  * browser read or change anything with the cookie. A forged or ended session is the uniform 401.
- * The session's principal is bound to its tenant as `base` binds a credential header's
- * (tenants/bind-tenant.ts: its tenant's models, hidden models and limits; a tenant no longer
- * configured refused), so a session reads and may do exactly what its key or token may.
+ * The session's principal is bound by `bind`, the binding of `base`'s config version, as `base`
+ * binds a credential header's (tenants/bind-tenant.ts: its tenant's models, hidden models and
+ * limits; a gateway's key or JWT of a tenant no longer configured refused, its session ended; an
+ * embedder's principal of a tenant not listed served, held to its name, as its header would be),
+ * so a session reads and may do exactly what its credential may.
  */
-export function withSessions(base: Authenticator, options: SessionAuthOptions): Authenticator {
-  const bind = callerBindingOf(base);
+export function withSessions(
+  base: Authenticator,
+  bind: CallerBinding,
+  options: SessionAuthOptions,
+): Authenticator {
   // Not an async function: a request with a credential header (every API call) is `base`'s own
   // promise, with no async frame of its own.
   return (headers) => {
@@ -164,5 +180,5 @@ async function sessionPrincipal(
   const session = await liveSession(headers, options);
   if (typeof session === "string") throw unauthorized(session);
   if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
-  return bind(session.principal);
+  return boundNow(session, bind).principal;
 }

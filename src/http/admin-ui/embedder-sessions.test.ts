@@ -1,0 +1,141 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Principal } from "../../auth/principal.ts";
+import type { Config } from "../../config/config-schema.ts";
+import type { ConfigSource } from "../../config/config-source.ts";
+import { parseConfig } from "../../config/load-config.ts";
+import type { ConfigWatchHandlers } from "../../config/watch-config.ts";
+import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
+import { silentLogger } from "../../log/logger.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import type { Storage } from "../../storage/storage.ts";
+import { numberedKey } from "../../testing/key-record.ts";
+
+// Web UI sessions under an embedder's own authenticator (`createGateway`'s `auth`), through the
+// real gateway in process on a real SQLite file: a session reads and may do what its principal's
+// header does, under the config version in force.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-embedder-sessions-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const configOf = (tenants: string[]): Config =>
+  parseConfig({
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    tenants: tenants.map((name) => ({ name })),
+  });
+
+/** A gateway whose embedder vouches for each bearer token it lists, and a way to reload its config. */
+async function embedderGateway(file: string, tokens: Record<string, Principal>, tenants: string[]) {
+  const storage: Storage = openSqliteStorage(join(dir, file));
+  let handlers: ConfigWatchHandlers | undefined;
+  const source: ConfigSource = {
+    initial: configOf(tenants),
+    path: null,
+    watch(given) {
+      handlers = given;
+      return () => {};
+    },
+  };
+  const auth = async (headers: Headers): Promise<Principal> => {
+    const principal = tokens[headers.get("authorization")?.replace(/^Bearer /, "") ?? ""];
+    if (!principal) throw new Error("not one of the embedder's callers");
+    return principal;
+  };
+  const gateway: Gateway = await createGateway({ configSource: source, storage, auth, logger: silentLogger });
+  const at = (path: string, headers: Record<string, string>, method = "GET") =>
+    gateway.handle(new Request(`http://localhost${path}`, { method, headers }));
+  /** Signs in with the token: the cookie and CSRF headers of its session. */
+  const signIn = async (token: string) => {
+    const login = await at("/admin/auth/login", { authorization: `Bearer ${token}` }, "POST");
+    expect(login.status).toBe(200);
+    const { csrf } = (await login.json()) as { csrf: string };
+    const id = /mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
+    return { cookie: `mindgw_session=${id}`, "x-csrf-token": csrf };
+  };
+  /** What a caller is shown: the keys it manages (name and tenant), and whether it reads gateway-wide stats. */
+  const viewOf = async (headers: Record<string, string>) => {
+    const keys = await at("/admin/api/keys", headers);
+    const listed = (await keys.json()) as { keys?: { name: string; tenant: string }[] };
+    return {
+      keys: keys.status,
+      listed: listed.keys?.map((key) => `${key.name}@${key.tenant}`).sort(),
+      stats: (await at("/admin/api/stats?window=15m", headers)).status,
+    };
+  };
+  /** The tenant `/admin/auth/session` tells the page it is held to (null: every tenant). */
+  const toldTenant = async (headers: Record<string, string>) =>
+    (
+      (await (await at("/admin/auth/session", { cookie: headers.cookie ?? "" })).json()) as {
+        user?: { tenant: string | null };
+      }
+    ).user?.tenant;
+  const reload = async (next: string[]) => {
+    await handlers?.onValid(configOf(next));
+  };
+  const close = async () => {
+    await gateway.stop();
+    await storage.close();
+  };
+  return { storage, at, signIn, viewOf, toldTenant, reload, close };
+}
+
+const adminOf = (over: Partial<Principal>): Principal => ({
+  keyId: null,
+  name: "ops",
+  tenant: "team-a",
+  role: "admin",
+  models: ["*"],
+  limits: {},
+  via: "key",
+  ...over,
+});
+
+test("an embedder's admin with a key id: its session is what its header is, not the gateway's record of that key (another tenant)", async () => {
+  // The gateway's own record of the key names a tenant no longer listed; the embedder vouches
+  // for it as team-a's admin.
+  const record = numberedKey({ tenant: "team-gone", role: "admin", models: ["*"], rpm: null, tpm: null });
+  const gw = await embedderGateway(
+    "key-id.db",
+    {
+      stored: adminOf({ keyId: record.id }),
+      // A key id of the embedder's own, which the gateway's store does not hold.
+      own: adminOf({ keyId: "emb_7", name: "ops-7" }),
+    },
+    ["team-a", "team-b"],
+  );
+  try {
+    await gw.storage.keys.create(record);
+    await gw.storage.keys.create(numberedKey({ tenant: "team-a", name: "a-key" }));
+    await gw.storage.keys.create(numberedKey({ tenant: "team-b", name: "b-key" }));
+    for (const token of ["stored", "own"]) {
+      const bearer = { authorization: `Bearer ${token}` };
+      const session = await gw.signIn(token);
+      const header = await gw.viewOf(bearer);
+      expect(header).toEqual({ keys: 200, listed: ["a-key@team-a"], stats: 403 });
+      expect(await gw.viewOf(session)).toEqual(header);
+      expect(await gw.toldTenant(session)).toBe("team-a");
+    }
+  } finally {
+    await gw.close();
+  }
+});
+
+test("/admin/auth/session tells the tenant the API holds the session to under the config in force, not the one stored at sign-in", async () => {
+  const gw = await embedderGateway("reload.db", { platform: adminOf({ tenant: "platform" }) }, ["team-a"]);
+  try {
+    await gw.storage.keys.create(numberedKey({ tenant: "platform", name: "p-key" }));
+    await gw.storage.keys.create(numberedKey({ tenant: "team-a", name: "a-key" }));
+    const session = await gw.signIn("platform");
+    // Listed now: held to it, whatever the session was signed in under.
+    await gw.reload(["team-a", "platform"]);
+    const header = await gw.viewOf({ authorization: "Bearer platform" });
+    expect(header).toEqual({ keys: 200, listed: ["p-key@platform"], stats: 403 });
+    expect(await gw.viewOf(session)).toEqual(header);
+    expect(await gw.toldTenant(session)).toBe("platform");
+  } finally {
+    await gw.close();
+  }
+});

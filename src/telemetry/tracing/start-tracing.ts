@@ -152,12 +152,14 @@ export async function startTracing(
   // the export thread and the attribute count limit leaves room for all of theirs; a lower
   // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.
   const limits = attributeLimitsFromEnv();
+  const chosen = samplerFromEnv(env, (message) => logger.warn(message));
   const sampler =
-    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(samplerFromEnv()) : undefined;
+    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(chosen.sampler) : undefined;
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
-    ...(sampler ? { sampler } : {}),
+    // The one the start line names, not sdk-node's own reading of the same variables.
+    sampler: sampler ?? chosen.sampler,
     // Never sdk-node's own list: its process detector exports the command line (and so a worker's
     // `--token`): resource-detectors.ts.
     resourceDetectors: resourceDetectors(env),
@@ -171,7 +173,8 @@ export async function startTracing(
   sdk.start();
   logger.info("tracing on", {
     endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
-    sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
+    sampler: chosen.name,
+    ...(chosen.ratio === undefined ? {} : { ratio: chosen.ratio }),
   });
   const sdkTracer = trace.getTracer("mindgw");
   const found = threaded && sampler ? probe(sdkTracer) : undefined;

@@ -20,6 +20,7 @@ async function exported(): Promise<Set<string>> {
       configVersion: () => 1,
       shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
       tenantSpend: () => 0,
+      traceSpansDropped: () => 0,
     }),
     () => "other",
   );

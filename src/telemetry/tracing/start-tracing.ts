@@ -12,6 +12,7 @@ import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
+import { knowLosses, type SpanLosses, spanLossLog } from "./span-loss-log.ts";
 import { loadTraceState } from "./trace-context.ts";
 
 /** A running trace pipeline: the tracer to start spans with, and how to flush it at exit. */
@@ -67,7 +68,7 @@ function bspNumber(env: Env, name: string): number | undefined {
  * batch to a thread running the real OTLP exporter (thread-span-processor.ts). Any other
  * exporter list (`console`, `zipkin`, several) is left to sdk-node as it is.
  */
-async function threadedSpanProcessor(logger: Logger, env: Env) {
+async function threadedSpanProcessor(losses: SpanLosses, env: Env) {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
     .split(",")
     .map((name) => name.trim().toLowerCase())
@@ -82,7 +83,6 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
   const batchSize = bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
   const maxExportBatchSize = Math.min(batchSize ?? 512, maxQueueSize ?? 2048);
   const scheduledDelayMillis = bspNumber(env, "OTEL_BSP_SCHEDULE_DELAY");
-  let dropped = 0;
   return new ThreadSpanProcessor({
     env,
     maxExportBatchSize,
@@ -91,12 +91,8 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
     // way to the collector: room for a second or two of a busy gateway's spans while a slow
     // export is retried, before any is dropped.
     maxPendingSpans: 4 * Math.max(maxQueueSize ?? 2048, maxExportBatchSize),
-    onDropped(spans, reason) {
-      // The first loss is worth a line; after that one line per 10,000 spans lost.
-      if (dropped === 0 || Math.floor((dropped + spans) / 10_000) > Math.floor(dropped / 10_000))
-        logger.warn("spans dropped", { spans, total: dropped + spans, reason });
-      dropped += spans;
-    },
+    onDropped: (spans, reason) => losses.dropped(spans, reason),
+    onDelivered: () => losses.delivered(),
   });
 }
 
@@ -147,7 +143,8 @@ export async function startTracing(
   const { resourceDetectors } = await import("./resource-detectors.ts");
   // Spans continue a client's trace, with its trace state read as the SDK reads it.
   await loadTraceState();
-  const threaded = await threadedSpanProcessor(logger, env);
+  const losses = spanLossLog(logger);
+  const threaded = await threadedSpanProcessor(losses, env);
   // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
   // the export thread and the attribute count limit leaves room for all of theirs; a lower
   // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.
@@ -191,6 +188,8 @@ export async function startTracing(
           childrenFollowParent: true,
         })
       : sdkTracer;
+  // Losses are known only of the export thread's pipeline; sdk-node's own exporters say theirs to its diagnostic logger.
+  if (threaded) knowLosses(tracer, losses);
   return {
     tracer,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === "true",

@@ -25,8 +25,6 @@ export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
    * trace and that it was not sampled, rather than starting a trace of its own.
    */
   readonly traceparent: Traceparent = this;
-  /** The wall clock at the start (the SDK starts a span at it; the router's reading is monotonic). */
-  private readonly startedAt = Date.now();
   private route: string;
   private error: GatewayError | undefined;
   private ended = false;
@@ -106,7 +104,8 @@ export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
       0,
       0,
       0,
-      this.startedAt,
+      // Its request's clock (`wallTime`): the router's reading at its start, no wall clock read of its own.
+      this.request.wallTime(this.started),
       this.took,
       callInError(failure) ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       // As the access line gives it: an upstream's message may echo what it was sent.

@@ -236,6 +236,16 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     return writer;
   }
 
+  /**
+   * A `performance.now()` reading as epoch ms on this request's clock: the wall clock at its
+   * arrival (the server span's start) plus the monotonic time since. Every span of the request is
+   * timed so, its attempts' starts and ends and the server span's end, so that a child span lies
+   * within its parent as its times do; one wall clock read a request, the arrival's.
+   */
+  wallTime(monotonicMs: number): number {
+    return this.ledger.startedAt + (monotonicMs - this.ledger.startedMs);
+  }
+
   /** Ends the server span: its record is written at the end of this turn of the event loop. */
   finish(record: AuditRecord): void {
     if (this.ended) return;
@@ -246,8 +256,11 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       return;
     }
     this.record = record;
-    // The SDK ends a span that was given its start time at the wall clock, never before its start.
-    this.endedAt = Math.max(Date.now(), this.ledger.startedAt);
+    // On the clock its attempts' spans are timed by (`wallTime`), from the ledger's own reading of
+    // the request's end: no clock read here, and an attempt that ended before the request ends
+    // within its span, to the microsecond (a wall clock read here is whole milliseconds, and was
+    // before an attempt's end as often as not).
+    this.endedAt = this.wallTime(this.ledger.finishedMs);
     this.tracer.later(this);
   }
 

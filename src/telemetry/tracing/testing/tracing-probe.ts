@@ -9,6 +9,7 @@ import type { Logger } from "../../../log/logger.ts";
 import { BatchTracer } from "../batch-tracer.ts";
 import { requestTraces } from "../request-trace.ts";
 import { startTracing } from "../start-tracing.ts";
+import { ledgerClock } from "./ledger-clock.ts";
 
 /** What startTracing said, printed with the rest. */
 const logs: { level: string; message: string; fields?: unknown }[] = [];
@@ -24,6 +25,7 @@ const ledger = {
   frontDoor: "chat",
   model: "m",
   startedAt: Date.now(),
+  ...ledgerClock(),
   requestId: "probe-1",
   stream: false,
   traceparent: null,

@@ -260,7 +260,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     // the request's end: no clock read here, and an attempt that ended before the request ends
     // within its span, to the microsecond (a wall clock read here is whole milliseconds, and was
     // before an attempt's end as often as not).
-    this.endedAt = this.wallTime(this.ledger.finishedMs);
+    // Never before its start, as the SDK ends a span.
+    this.endedAt = Math.max(this.wallTime(this.ledger.finishedMs), this.ledger.startedAt);
     this.tracer.later(this);
   }
 

@@ -397,7 +397,7 @@ test("a reload that removes a model, a route, a provider or a tenant takes their
   served("m-latest", "p", "team-a");
   served("gone", "p", "team-a");
   metrics.requestFinished({ ...priced(null), model: null, route: null, status: 404 }, undefined);
-  metrics.attempted("provider:q", 0.1, undefined);
+  metrics.attemptEnded(metrics.attempted("provider:q", undefined), 0.1);
   metrics.attemptStarted(
     { route: "provider:q", vendor: "openai", upstreamModel: "q-1", retry: 1, failover: true },
     "gone",

@@ -172,9 +172,10 @@ function spansOf(writer: SpanBatchWriter) {
 const clientSpanOf = (writer: SpanBatchWriter) =>
   spansOf(writer).find((span) => span.kind === SpanKind.CLIENT);
 
-test("an attempt is timed from the router's readings: its span from its start, its metrics from start to verdict", () => {
+test("an attempt is timed from the router's readings: its span from its start, its duration metric from its start to its end (a stream's last event), counted at its verdict", () => {
   const metrics = new GatewayMetrics(quietSources(), () => "other");
   const attempted = spyOn(metrics, "attempted");
+  const ended = spyOn(metrics, "attemptEnded");
   const writer = new SpanBatchWriter(8);
   const ledger = {
     frontDoor: "chat",
@@ -192,14 +193,16 @@ test("an attempt is timed from the router's readings: its span from its start, i
   const startedMs = performance.now() - 250;
   const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   const attempt = trace.attempt(info, startedMs);
+  // Committed at its first event 40 ms in; its stream ended 1.2 s in.
   attempt.settled(undefined, undefined, startedMs + 40);
-  attempt.closed();
+  expect(attempted).toHaveBeenCalledTimes(1);
+  expect(ended).toHaveBeenCalledTimes(0);
+  attempt.closed(undefined, startedMs + 1200);
   trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
-  const [route, seconds] = attempted.mock.calls[0] ?? [];
-  expect(route).toBe("provider:a");
-  expect(seconds).toBeCloseTo(0.04, 9);
+  expect(attempted.mock.calls[0]?.[0]).toBe("provider:a");
+  expect(ended.mock.calls[0]?.[1]).toBeCloseTo(1.2, 9);
   const client = clientSpanOf(writer);
-  expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeGreaterThanOrEqual(250);
+  expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeCloseTo(1200, 3);
 });
 
 test("an attempt closed with the router's reading spans to it, with no clock read of its own", () => {

@@ -260,8 +260,10 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     // the request's end: no clock read here, and an attempt that ended before the request ends
     // within its span, to the microsecond (a wall clock read here is whole milliseconds, and was
     // before an attempt's end as often as not).
-    // Never before its start, as the SDK ends a span.
-    this.endedAt = Math.max(this.wallTime(this.ledger.finishedMs), this.ledger.startedAt);
+    // Never before its start, as the SDK ends a span; a microsecond past the reading, as an epoch
+    // millisecond in a double is good to ~0.25 µs only, and an attempt's end, its start plus its
+    // length, may round that much later than the same moment does.
+    this.endedAt = Math.max(this.wallTime(this.ledger.finishedMs) + 0.001, this.ledger.startedAt);
     this.tracer.later(this);
   }
 

@@ -391,6 +391,23 @@ describe("metrics: /metrics after known traffic", () => {
     );
   });
 
+  test("metrics.listen answers HEAD as GET without the body, any other method 405 with Allow, each with an x-request-id", async () => {
+    const head = await fetch(scrapeUrl, { method: "HEAD", headers: { "x-request-id": "scrape-check-1" } });
+    expect([head.status, head.headers.get("content-type"), head.headers.get("x-request-id")]).toEqual([
+      200,
+      "text/plain; version=0.0.4; charset=utf-8",
+      "scrape-check-1",
+    ]);
+    expect(await head.text()).toBe("");
+    const post = await fetch(scrapeUrl, { method: "POST" });
+    expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+    expect(post.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    const get = await fetch(scrapeUrl);
+    expect(get.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    const elsewhere = await fetch(scrapeUrl.replace(/\/metrics$/, "/other"));
+    expect([elsewhere.status, elsewhere.headers.has("x-request-id")]).toEqual([404, true]);
+  });
+
   test("on the main port /metrics needs an admin credential", async () => {
     expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${gw.url}/metrics`, { headers: bearer(user) })).status).toBe(403);

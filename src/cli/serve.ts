@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { listenFailure } from "../core/listen-failure.ts";
@@ -137,6 +138,13 @@ async function serve(options: ServeOptions): Promise<void> {
       });
     // A tenant's requests and tokens count only the part of its budget period still audited.
     for (const warning of retentionWarnings(config)) logger.warn(warning);
+    const ignored = metricsListenIgnored(config.metrics);
+    if (ignored) logger.warn(ignored);
+    // Spans carry prompts and answers read from the audit row's bodies: without them, none.
+    if (tracing?.captureContent && !config.audit.bodies)
+      logger.warn(
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true captures nothing: spans take prompts and answers from the bodies the audit keeps, and audit.bodies is false; set audit.bodies: true to capture them",
+      );
     // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
     process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
   });

@@ -812,6 +812,22 @@ describe("traces: message content (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CO
       { role: "assistant", parts: [{ type: "text", content: blocks }], finish_reason: "stop" },
     ]);
   });
+
+  test("asked for without audit.bodies: one warning at start says why nothing is captured", async () => {
+    const bare = await fx.spawn({
+      env: {
+        ...otelEnv(receiver, "mindgw-no-bodies"),
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: "true",
+      },
+      config: configFor(fake.url),
+    });
+    const said = (text: string) => bare.stderr.all.split("\n").filter((line) => line.includes(text));
+    await waitFor("the start's warning", () => said("captures nothing").length > 0);
+    expect(said("captures nothing")).toHaveLength(1);
+    expect(said("captures nothing")[0]).toContain(
+      " warn OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true captures nothing: spans take prompts and answers from the bodies the audit keeps, and audit.bodies is false; set audit.bodies: true to capture them",
+    );
+  });
 });
 
 describe("traces: the caller's tracestate", () => {

@@ -72,10 +72,12 @@ async function serve(options: ServeOptions): Promise<void> {
         );
     },
   });
-  // Spans still buffered are exported before the process exits.
+  // Spans still buffered are exported before the process exits, within what is left of the drain's
+  // time (a collector that hangs would hold the exit for the exporter's own timeout, and retries).
   const stopAll = async () => {
+    const stopping = performance.now();
     await gateway.stop();
-    await tracing?.shutdown();
+    await tracing?.shutdown(Math.max(0, config.server.drain_timeout - (performance.now() - stopping)));
     lock?.release();
   };
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, stopAll);

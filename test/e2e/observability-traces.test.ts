@@ -973,3 +973,33 @@ describe("traces: a collector that refuses them", () => {
     expect(await dropped()).toBeGreaterThan(burst);
   });
 });
+
+describe("traces: a collector that never answers", () => {
+  test("SIGTERM flushes within what is left of server.drain_timeout, not the exporter's own timeout, and says it gave up", async () => {
+    // Takes every export and answers none.
+    const hanging = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Promise<Response>(() => {}),
+    });
+    fx.defer(() => hanging.stop(true));
+    const stuck = await fx.spawn({
+      env: {
+        ...otelEnv({ url: `http://127.0.0.1:${hanging.port}` } as OtlpReceiver, "mindgw-hang-test"),
+        OTEL_EXPORTER_OTLP_TIMEOUT: "600000",
+      },
+      config: { ...configFor(fake.url), server: { drain_timeout: "1s" } },
+    });
+    const res = await fetch(`${stuck.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(stuck.adminKey ?? ""),
+      body: chatBody("m-oa"),
+    });
+    expect(res.status).toBe(200);
+    // Its spans are on their way to the collector, which holds them: the exit must not wait for it.
+    expect(await stuck.stop("SIGTERM", 30_000)).toBe(0);
+    expect(stuck.stderr.all).toContain(
+      "warn flushing traces given up: the collector did not answer within the drain's time",
+    );
+  });
+});

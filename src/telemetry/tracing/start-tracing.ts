@@ -20,7 +20,13 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`: prompts and answers on spans. */
   readonly captureContent: boolean;
-  shutdown(): Promise<void>;
+  /**
+   * Flushes what is buffered and stops. `withinMs`: the longest to wait for the collector (a stop's
+   * remainder of `server.drain_timeout`); past it the spans still on their way are given up, said
+   * at warn, where the exporter's own OTEL_EXPORTER_OTLP_TIMEOUT (10 s, each retry) would hold the
+   * process. Absent: as long as the exporter takes.
+   */
+  shutdown(withinMs?: number): Promise<void>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -193,11 +199,27 @@ export async function startTracing(
   return {
     tracer,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === "true",
-    shutdown: () =>
-      sdk.shutdown().catch((error: unknown) => {
+    shutdown: (withinMs) => {
+      const flushed = sdk.shutdown().catch((error: unknown) => {
         logger.warn("flushing traces failed", {
           error: messageOf(error),
         });
-      }),
+      });
+      return withinMs === undefined ? flushed : flushedWithin(flushed, withinMs, logger);
+    },
   };
+}
+
+/** `flushed`, or the end of `withinMs` first: then the flush is given up, and the log says so. */
+async function flushedWithin(flushed: Promise<void>, withinMs: number, logger: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), withinMs);
+  });
+  const first = await Promise.race([flushed, late]);
+  clearTimeout(timer);
+  if (first === "late")
+    logger.warn("flushing traces given up: the collector did not answer within the drain's time", {
+      waited_ms: Math.round(withinMs),
+    });
 }

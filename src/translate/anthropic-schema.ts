@@ -63,6 +63,17 @@ export const anthropicToolChoice = z.looseObject({
 /** The answer's JSON Schema (structured outputs). */
 const outputFormat = z.looseObject({ type: z.string(), schema: z.unknown().optional() });
 
+/**
+ * A Messages request's `stream`: a boolean, or absent. Not null, as Anthropic's API types it
+ * (`stream?: boolean`; its SDKs leave it out rather than send null); the front door's validation,
+ * the OpenAPI document (http/request-schemas.ts) and the translation read this one schema, so a
+ * body one of them takes none refuses.
+ */
+export const anthropicStream = z
+  .boolean({ error: "stream must be a boolean" })
+  .optional()
+  .meta({ description: "Stream the answer as server-sent events." });
+
 export const anthropicRequest = z.looseObject({
   model: z.string(),
   max_tokens: z.number().int().positive(),
@@ -72,7 +83,7 @@ export const anthropicRequest = z.looseObject({
   temperature: z.number().optional(),
   top_p: z.number().optional(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
-  stream: z.boolean().optional(),
+  stream: anthropicStream,
   tools: z.array(anthropicTool).optional(),
   tool_choice: anthropicToolChoice.optional(),
   thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).nullish(),

@@ -7,6 +7,8 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
+import { anthropicRequest } from "../../translate/anthropic-schema.ts";
+import { validateBody } from "../validate-body.ts";
 import { openApiDocument } from "./openapi-document.ts";
 import { PROMISED_OPERATIONS } from "./promised-operations.ts";
 import { servedSurfaceOf } from "./served-surface.ts";
@@ -119,6 +121,31 @@ describe("the OpenAPI document of the default config", () => {
   test("every operation has an operationId, and no two the same", () => {
     expect(unidentified(gw.doc)).toEqual([]);
     expect(operationIdsOf(gw.doc).length).toBe(operationsOf(gw.doc).length);
+  });
+
+  test("every documented request body is one the gateway takes, at the door and in translation, and no other: `stream` null on Messages too", () => {
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    const documented = (name: string) => ajv.compile(gw.doc.components.schemas[name] ?? {});
+    const takes = (operation: "chat" | "messages", body: Record<string, unknown>) => {
+      try {
+        validateBody(operation, body);
+      } catch {
+        return false;
+      }
+      // An Anthropic caller's body is translated for an OpenAI route: what the door took, that must take too.
+      return operation === "chat" || anthropicRequest.safeParse(body).success;
+    };
+    const messages = [{ role: "user", content: "hi" }];
+    for (const stream of [null, true, false, undefined, "yes"]) {
+      const chat = { model: "m", messages, ...(stream === undefined ? {} : { stream }) };
+      const anthropic = { ...chat, max_tokens: 16 };
+      expect([stream, documented("ChatCompletionRequest")(chat)]).toEqual([stream, takes("chat", chat)]);
+      expect([stream, documented("MessagesRequest")(anthropic)]).toEqual([
+        stream,
+        takes("messages", anthropic),
+      ]);
+    }
   });
 
   test("a compaction's body is described as one, not as a Responses request that continues and stores an answer", () => {

@@ -296,3 +296,53 @@ function misexampled(doc: OpenApiDoc): unknown[] {
     }
   return failures;
 }
+
+describe("the OpenAPI document's examples call the models the config serves", () => {
+  const routes = (model: string) => [{ provider: "p", model }];
+  const documentOf = (config: Record<string, unknown>) =>
+    openApiDocument(
+      "0.0.0-test",
+      servedSurfaceOf(
+        parseConfig({
+          providers: [{ name: "p", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
+          ...config,
+        }),
+      ),
+    ) as unknown as OpenApiDoc;
+  const exampleOf = (doc: OpenApiDoc, path: string) =>
+    doc.paths[path]?.post?.requestBody?.content["application/json"]?.example as
+      | { model?: string }
+      | undefined;
+
+  test("the first chat model for every call but embeddings, the first embedding model for those; no glob", () => {
+    const doc = documentOf({
+      models: [
+        { name: "team-*", routes: routes("*") },
+        { name: "vectors", routes: routes("text-embedding-3-large") },
+        { name: "assistant", routes: routes("llama-3.1-8b") },
+      ],
+    });
+    for (const path of [
+      "/v1/chat/completions",
+      "/v1/completions",
+      "/v1/responses",
+      "/v1/messages",
+      "/v1/messages/count_tokens",
+    ])
+      expect([path, exampleOf(doc, path)?.model]).toEqual([path, "assistant"]);
+    expect(exampleOf(doc, "/v1/embeddings")?.model).toBe("vectors");
+    expect(misexampled(doc)).toEqual([]);
+  });
+
+  test("an app's examples call a model it allows; a kind none is configured of keeps the generic example", () => {
+    const doc = documentOf({
+      models: [
+        { name: "assistant", routes: routes("llama-3.1-8b") },
+        { name: "team-chat", routes: routes("llama-3.1-70b") },
+      ],
+      apps: [{ name: "team", frontdoor: "openai", path: "/team", models: ["team-chat"] }],
+    });
+    expect(exampleOf(doc, "/team/v1/chat/completions")?.model).toBe("team-chat");
+    expect(exampleOf(doc, "/team/v1/embeddings")?.model).toBe("text-embedding-3-small");
+  });
+});

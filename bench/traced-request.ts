@@ -96,8 +96,9 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
     frontDoor: "chat",
     model: values.model,
     startedAt,
-    // The ledger's own readings (request-ledger.ts): at its arrival, and its end's (set below, as `finish` sets it).
-    startedMs: performance.now(),
+    // The ledger's own monotonic readings (request-ledger.ts), which a real ledger takes whether
+    // or not it is traced: not read here, so that the untraced rounds cost what they did.
+    startedMs: 0,
     finishedMs: 0,
     // Made as the gateway makes it (request-id.ts): one flat string of 36 characters. (A template
     // literal made a rope, which the span's request id attribute, its only reader here, flattened:
@@ -117,7 +118,6 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
   const sent = traceparent !== undefined;
   attempt.settled(undefined, undefined, performance.now());
   attempt.closed();
-  ledger.finishedMs = performance.now();
   telemetry.finish(stream ? values.streamRecord : values.record);
   return sent;
 }

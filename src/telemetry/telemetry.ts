@@ -99,6 +99,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         logRequest(record, error);
         const request = ledger.telemetry;
         if (isRequestTrace(request)) request.finish(record);
+        else if (request instanceof MeteredAttempts) request.requestEnded(ledger.finishedMs);
         else traces?.refused(ledger, record);
         if (!metrics) return;
         metrics.requestFinished(record, error);

@@ -40,11 +40,17 @@ export class MeteredAttempts implements DispatchTelemetry, AttemptTelemetry {
   }
 
   /**
-   * Its end: a failure's at its verdict's reading, a committed stream's at its last event (read
-   * here when the router had no reading of it).
+   * Its end: a failure's or a whole answer's at the router's reading. A committed stream's end
+   * comes without one: it is timed by the request's own end (`requestEnded`), a moment later, so
+   * that no clock is read here for it.
    */
   closed(_error?: GatewayError, closedMs?: number): void {
-    if (this.cells) this.ended(closedMs ?? performance.now());
+    if (this.cells && closedMs !== undefined) this.ended(closedMs);
+  }
+
+  /** The request ended at `endedMs` (its ledger's reading): an attempt not timed yet ends with it. */
+  requestEnded(endedMs: number): void {
+    if (this.cells) this.ended(endedMs);
   }
 
   private ended(atMs: number): void {

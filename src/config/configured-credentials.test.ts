@@ -1,4 +1,7 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { configuredCredentials } from "./configured-credentials.ts";
 import { parseConfig } from "./load-config.ts";
 
@@ -61,4 +64,32 @@ test("every credential the config holds, and nothing else: keys, header values, 
   // Where things are is no secret: names, addresses, the project.
   for (const plain of ["oa", "http://127.0.0.1:1/v1", "acme", "us-east-1"])
     expect(found).not.toContain(plain);
+});
+
+test("a service account named by its file: the file's private key, read at each config version", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-sa-"));
+  try {
+    const path = join(dir, "sa.json");
+    writeFileSync(
+      path,
+      JSON.stringify({
+        client_email: "gw@acme.iam",
+        private_key: "-----BEGIN PRIVATE KEY-----\nFILEKEY\n-----END PRIVATE KEY-----\n",
+      }),
+    );
+    const config = parseConfig(
+      {
+        providers: [
+          { name: "vx", type: "vertex", project: "acme", location: "us-central1", service_account: path },
+        ],
+        models: [{ name: "m", routes: [{ provider: "vx", model: "gemini" }] }],
+      },
+      {},
+    );
+    expect(configuredCredentials(config)).toContain(
+      "-----BEGIN PRIVATE KEY-----\nFILEKEY\n-----END PRIVATE KEY-----\n",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Config } from "./config-schema.ts";
 import { SECRET_KEYS } from "./redact-config.ts";
 
@@ -5,14 +6,16 @@ import { SECRET_KEYS } from "./redact-config.ts";
  * Every credential `config` holds, word for word, for the gateway to take out of what it tells and
  * writes (core/credentials.ts): each value `redactConfig` hides (a provider's `api_key`, AWS's
  * secret key and session token, an Entra client secret, the JWT, cluster and webhook secrets), a
- * provider's header values (an `api-key:` header is a key), and an inline service-account key's
- * private key. A service account named by its file is read only by its provider.
+ * provider's header values (an `api-key:` header is a key), and a service-account key's private
+ * key, inline or in the file named.
  */
 export function configuredCredentials(config: Config): string[] {
   const found: string[] = [];
   const walk = (value: unknown, key: string): void => {
     if (typeof value === "string") {
-      if (SECRET_KEYS.test(key)) found.push(value, ...serviceAccountSecrets(key, value));
+      // A service account named by its file: the file's key, not its path, which is no secret.
+      if (key === "service_account") found.push(...serviceAccountSecrets(value));
+      else if (SECRET_KEYS.test(key)) found.push(value);
     } else if (Array.isArray(value)) for (const item of value) walk(item, "");
     else if (value && typeof value === "object")
       for (const [name, inner] of Object.entries(value)) walk(inner, name);
@@ -22,11 +25,16 @@ export function configuredCredentials(config: Config): string[] {
   return found;
 }
 
-/** An inline service-account key's private key and its id, which an upstream might quote apart from the JSON. */
-function serviceAccountSecrets(key: string, value: string): string[] {
-  if (key !== "service_account" || !value.trimStart().startsWith("{")) return [];
+/**
+ * A service-account key's private key and its id, which an upstream might quote apart from the
+ * JSON: of the inline key, or of the file it names (read now, at each config version: a file that
+ * cannot be read is its provider's to report).
+ */
+function serviceAccountSecrets(value: string): string[] {
+  const inline = value.trimStart().startsWith("{");
   try {
-    const parsed = JSON.parse(value) as { private_key?: unknown; private_key_id?: unknown };
+    const text = inline ? value : readFileSync(value, "utf8");
+    const parsed = JSON.parse(text) as { private_key?: unknown; private_key_id?: unknown };
     return [parsed.private_key, parsed.private_key_id].filter((v): v is string => typeof v === "string");
   } catch {
     return [];

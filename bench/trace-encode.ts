@@ -71,7 +71,7 @@ async function written(root: string): Promise<Encoded[]> {
   const writer = new SpanBatchWriter(BATCH);
   const tracer = new BatchTracer({
     sdk: new TracerProvider().getTracer("unused"),
-    sampler: samplerFromEnv(),
+    sampler: samplerFromEnv(process.env, console.warn).sampler,
     ids: hexIdGenerator,
     resource,
     scope,

@@ -55,7 +55,7 @@ const writer = new SpanBatchWriter(BATCH);
 let batches = 0;
 const tracer = new BatchTracer({
   sdk: new TracerProvider().getTracer("unused"),
-  sampler: samplerFromEnv(),
+  sampler: samplerFromEnv(process.env, console.warn).sampler,
   ids: hexIdGenerator,
   resource: resourceFromAttributes({ "service.name": "trace-loop" }),
   scope: { name: "mindgw", version: undefined, schemaUrl: undefined },

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { holdCredentials } from "../core/credentials.ts";
 import { errorText, redactSecrets } from "./redact-body.ts";
 
 test("credentials in a body are replaced, the rest of the text is kept", () => {
@@ -43,4 +44,20 @@ test("error text: a value its words name as a secret is redacted, whatever its s
     "max_tokens: 5 exceeds input_tokens=9",
   );
   expect(redactSecrets("my password: tulip", "request")).toBe("my password: tulip");
+});
+
+test("error text: the gateway's own credentials word for word, and the common key shapes", () => {
+  const holder = {};
+  holdCredentials(holder, ["plainUpstreamToken_9f8e7d6c5b4a", "azureStyleKey0123456789abcdef0123", "none"]);
+  try {
+    const message =
+      "key plainUpstreamToken_9f8e7d6c5b4a, header azureStyleKey0123456789abcdef0123, none of gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 xai-AbCdEfGhIjKlMnOpQrStUvWx1 AIzaSyD-abcdefghijklmnopqrstuvwxyz012345 AKIAIOSFODNN7EXAMPLE sk-ant-api03-abcdefghijklmnop ya29.a0AfH6SMBabcdefghijklmnopqrstu";
+    expect(errorText(message)).toBe(
+      "key [redacted], header [redacted], none of [redacted] [redacted] [redacted] [redacted] [redacted] [redacted]",
+    );
+  } finally {
+    holdCredentials(holder, []);
+  }
+  // A value too short to be a secret (`api_key: none`) takes no word out.
+  expect(errorText("none of these")).toBe("none of these");
 });

@@ -1,4 +1,5 @@
-import { withoutCredentials, withoutSecrets } from "../core/without-secrets.ts";
+import { CREDENTIAL_SHAPES } from "../core/credentials.ts";
+import { withoutSecrets } from "../core/without-secrets.ts";
 
 /**
  * Applied to bodies before they are stored; only called with `audit.bodies: true`. A request body
@@ -9,9 +10,11 @@ export type RedactBody = (body: string, kind: "request" | "response") => string;
 
 /**
  * The default redaction hook for `audit.bodies: true`: stored bodies keep their text but never
- * a credential. Embedders with stricter rules (PII, customer data) pass their own hook.
+ * a credential of a well-known shape (core/credentials.ts). Embedders with stricter rules (PII,
+ * customer data) pass their own hook.
  */
-export const redactSecrets: RedactBody = (body) => withoutCredentials(body);
+export const redactSecrets: RedactBody = (body) =>
+  CREDENTIAL_SHAPES.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), body);
 
 /** Runs the hook; one that fails must not let the unredacted body through. */
 export function redactSafely(redact: RedactBody, body: string, kind: "request" | "response"): string {
@@ -27,7 +30,9 @@ const MAX_ERROR_TEXT = 500;
 
 /**
  * An error message as the gateway writes it down — in an audit row, an access line, a span's
- * status: never a credential, at most 500 characters. `oneLine` folds its whitespace, for a log line.
+ * status: never a credential (neither one of the gateway's own, which an upstream may quote, nor
+ * one of a known shape: core/credentials.ts), at most 500 characters. `oneLine` folds its
+ * whitespace, for a log line.
  */
 export function errorText(message: string, oneLine = false): string {
   const redacted = withoutSecrets(oneLine ? message.replace(/\s+/g, " ") : message);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { type Config, configSchema } from "../config/config-schema.ts";
+import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
@@ -35,6 +36,9 @@ export function registerConfig(program: Command): void {
       // Valid, but a tenant's requests and tokens count only the part of its period still audited.
       for (const warning of retentionWarnings(resolved))
         process.stderr.write(`warning: ${printable(warning)}\n`);
+      // Valid, but a listener for metrics that are off never opens.
+      const ignored = metricsListenIgnored(resolved.metrics);
+      if (ignored) process.stderr.write(`warning: ${printable(ignored)}\n`);
       // Valid, but a stream may wait on its upstream longer than its connection may stay quiet.
       const quiet = streamSocketWarning(resolved);
       if (quiet) process.stderr.write(`${quiet}\n`);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { listenFailure } from "../core/listen-failure.ts";
@@ -71,10 +72,12 @@ async function serve(options: ServeOptions): Promise<void> {
         );
     },
   });
-  // Spans still buffered are exported before the process exits.
+  // Spans still buffered are exported before the process exits, within what is left of the drain's
+  // time (a collector that hangs would hold the exit for the exporter's own timeout, and retries).
   const stopAll = async () => {
+    const stopping = performance.now();
     await gateway.stop();
-    await tracing?.shutdown();
+    await tracing?.shutdown(Math.max(0, config.server.drain_timeout - (performance.now() - stopping)));
     lock?.release();
   };
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, stopAll);
@@ -137,6 +140,13 @@ async function serve(options: ServeOptions): Promise<void> {
       });
     // A tenant's requests and tokens count only the part of its budget period still audited.
     for (const warning of retentionWarnings(config)) logger.warn(warning);
+    const ignored = metricsListenIgnored(config.metrics);
+    if (ignored) logger.warn(ignored);
+    // Spans carry prompts and answers read from the audit row's bodies: without them, none.
+    if (tracing?.captureContent && !config.audit.bodies)
+      logger.warn(
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true captures nothing: spans take prompts and answers from the bodies the audit keeps, and audit.bodies is false; set audit.bodies: true to capture them",
+      );
     // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
     process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
   });

@@ -51,3 +51,15 @@ export function metricsListenClash(
       ]
     : [];
 }
+
+/**
+ * `metrics.listen` beside `metrics.enabled: false`: valid, but no listener opens (metrics are off
+ * on both): said by `config check` and at start, so the scraper's empty target has a reason.
+ */
+export function metricsListenIgnored(metrics: {
+  enabled: boolean;
+  listen?: string | undefined;
+}): string | undefined {
+  if (metrics.enabled || metrics.listen === undefined) return undefined;
+  return `metrics.listen (${metrics.listen}) is ignored: metrics.enabled is false, so no metrics listener opens`;
+}

@@ -1,6 +1,8 @@
 import type { Config } from "./config-schema.ts";
 
-const SECRET_KEYS = /(api_key|secret|password|token|authorization|secret_access_key|service_account)$/i;
+/** Config fields whose value is a credential, by their names. */
+export const SECRET_KEYS =
+  /(api_key|secret|password|token|authorization|secret_access_key|service_account)$/i;
 // Any URL (base_url, storage.url, a JWKS URL) may carry credentials: `user:pass@` or `?api-key=`.
 const URL_USERINFO = /(\w+:\/\/)[^@/?#\s]*@/g;
 const URL_SECRET_PARAM = /([?&][\w.-]*(?:key|token|secret|sig|signature|password)[\w.-]*=)[^&#\s]*/gi;

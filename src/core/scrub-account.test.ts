@@ -1,5 +1,6 @@
-import { describe, expect, test } from "bun:test";
-import { errorBody } from "./error-wire.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { holdCredentials } from "./credentials.ts";
+import { errorBody, toldMessage } from "./error-wire.ts";
 import { GatewayError, modelNotFound } from "./gateway-error.ts";
 import { scrubAccount, scrubAccountInBody, scrubbedMessage } from "./scrub-account.ts";
 
@@ -182,5 +183,64 @@ describe("only an upstream's words are scrubbed, never the gateway's own", () =>
     expect(errorBody(theirs, "anthropic")).toMatchObject({
       error: { message: `Quota exceeded for consumer '${ACCOUNT}'.` },
     });
+  });
+});
+
+describe("the gateway's own credentials an upstream quotes never reach a caller", () => {
+  const KEY = "plainUpstreamToken_9f8e7d6c5b4a";
+  const holder = {};
+  beforeAll(() => holdCredentials(holder, [KEY]));
+  afterAll(() => holdCredentials(holder, []));
+  const quoting = (dialect: "openai" | "anthropic") =>
+    new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `Invalid request for key ${KEY}`,
+      upstream: {
+        dialect,
+        status: 400,
+        body:
+          dialect === "openai"
+            ? { error: { message: `Invalid request for key ${KEY}`, type: "invalid_request_error" } }
+            : {
+                type: "error",
+                error: { type: "invalid_request_error", message: `Invalid request for key ${KEY}` },
+              },
+        text: `{"error":{"message":"Invalid request for key ${KEY}"}}`,
+      },
+    });
+
+  test.each(["openai", "anthropic"] as const)(
+    "an upstream's %s body relayed as sent but for the key",
+    (dialect) => {
+      expect(JSON.stringify(errorBody(quoting(dialect), dialect))).not.toContain(KEY);
+      expect(toldMessage(quoting(dialect), dialect)).toBe("Invalid request for key [redacted]");
+    },
+  );
+
+  test("translated for a caller of the other dialect, alike", () => {
+    expect(errorBody(quoting("openai"), "anthropic")).toMatchObject({
+      error: { message: "Invalid request for key [redacted]" },
+    });
+    expect(errorBody(quoting("anthropic"), "openai")).toMatchObject({
+      error: { message: "Invalid request for key [redacted]" },
+    });
+  });
+
+  test("a credential of a known shape too, though the gateway does not hold it (a key of another account)", () => {
+    expect(scrubAccount("bad key gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 here")).toBe(
+      "bad key [redacted] here",
+    );
+    expect(
+      scrubAccount("key xai-AbCdEfGhIjKlMnOpQrStUvWx1 or AIzaSyD-abcdefghijklmnopqrstuvwxyz012345"),
+    ).toBe("key [redacted] or [redacted]");
+  });
+
+  test("a credential the gateway held once and no longer holds is no longer known", () => {
+    const gone = {};
+    holdCredentials(gone, ["retiredUpstreamToken_0a1b2c"]);
+    expect(scrubAccount("key retiredUpstreamToken_0a1b2c")).toBe("key [redacted]");
+    holdCredentials(gone, []);
+    expect(scrubAccount("key retiredUpstreamToken_0a1b2c")).toBe("key retiredUpstreamToken_0a1b2c");
   });
 });

@@ -1,3 +1,4 @@
+import { mayHoldCredential, withoutCredentials } from "./credentials.ts";
 import { isJsonObject, type JsonObject } from "./dialect.ts";
 import type { GatewayError } from "./gateway-error.ts";
 
@@ -40,10 +41,15 @@ const IDENTIFIERS: readonly (readonly [RegExp, string])[] = [
  */
 const MENTIONS = /org-[A-Za-z0-9]{20}|organization|project|req_[A-Za-z0-9]{8}|request_id/i;
 
-/** `text` without the upstream account's identifiers; the very string when it names none. */
+/**
+ * `text` without the upstream account's identifiers, nor any credential (credentials.ts: the
+ * gateway's own, which an upstream may quote, and any of a known shape); the very string when it
+ * names none.
+ */
 export function scrubAccount(text: string): string {
-  if (!MENTIONS.test(text)) return text;
-  let scrubbed = text;
+  const withoutKeys = withoutCredentials(text);
+  if (!MENTIONS.test(withoutKeys)) return withoutKeys;
+  let scrubbed = withoutKeys;
   for (const [pattern, replacement] of IDENTIFIERS) scrubbed = scrubbed.replace(pattern, replacement);
   return scrubbed;
 }
@@ -70,7 +76,7 @@ export function scrubMessage<T extends { readonly message: string }>(
 
 /**
  * An upstream's error body (or error event) as a caller may get it: its messages scrubbed
- * (`scrubAccount`) — `error.message`, Google's `error.details[].message`, and a `message` at the
+ * (`scrubAccount`: the account's identifiers and any credential) — `error.message`, Google's `error.details[].message`, and a `message` at the
  * top (a Responses `error` event's, vLLM's older errors') — and its `request_id` at the top left
  * out (Anthropic's, for the call the gateway made: the caller's own id is the gateway's
  * `request-id` header). Every other field is kept as sent: what it echoes of the caller's request
@@ -78,7 +84,7 @@ export function scrubMessage<T extends { readonly message: string }>(
  * when it names the account; `text`, the body as sent, lets that be known in one scan.
  */
 export function scrubAccountInBody(body: JsonObject, text?: string): JsonObject {
-  if (text !== undefined && !MENTIONS.test(text)) return body;
+  if (text !== undefined && !MENTIONS.test(text) && !mayHoldCredential(text)) return body;
   const message = scrubbedString(body.message);
   const error = isJsonObject(body.error) ? scrubbedError(body.error) : body.error;
   if (!("request_id" in body) && message === body.message && error === body.error) return body;

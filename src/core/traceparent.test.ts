@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { passedOnTraceparent, Traceparent } from "./traceparent.ts";
+import { passedOnTraceparent, readTraceparent, Traceparent } from "./traceparent.ts";
 
 const text = (t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, flags: number) =>
   new Traceparent(t0, t1, t2, t3, s0, s1, flags).toString();
@@ -41,4 +41,21 @@ test("a received traceparent is passed on only when well-formed, as W3C Trace Co
     "00-00000000000000000000000000000000-b7ad6b7169203331-01",
   ])
     expect(passedOnTraceparent(bad)).toBeUndefined();
+});
+
+test("a later version than 00 is read by its first four fields, a tail after a dash allowed; ff is no version", () => {
+  const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 };
+  for (const later of [
+    "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-adds",
+  ])
+    expect(readTraceparent(later)).toEqual(ids);
+  for (const bad of [
+    "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    // Version 00 has no more fields; a later one's tail starts with a dash.
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",
+    "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x",
+    "0g-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  ])
+    expect(readTraceparent(bad)).toBeUndefined();
 });

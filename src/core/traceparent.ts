@@ -6,8 +6,14 @@
  */
 export type TraceparentValue = string | Traceparent;
 
-/** W3C Trace Context, version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`. */
-const TRACEPARENT_FORM = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/**
+ * W3C Trace Context: `<2 hex version>-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`. Version
+ * 00 is exactly that; a later version (one this gateway does not know) is read by those fields, its
+ * own further fields after a `-` left alone, as the spec asks of a reader of an unknown version.
+ * Version `ff` is invalid.
+ */
+const TRACEPARENT_FORM =
+  /^(?:00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})|(?!ff|00)[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?)$/;
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
 
@@ -17,7 +23,9 @@ export function readTraceparent(
 ): { traceId: string; spanId: string; traceFlags: number } | undefined {
   const match = header ? TRACEPARENT_FORM.exec(header.trim()) : null;
   if (!match) return undefined;
-  const [, traceId = "", spanId = "", flags = "00"] = match;
+  const traceId = match[1] ?? match[4] ?? "";
+  const spanId = match[2] ?? match[5] ?? "";
+  const flags = match[3] ?? match[6] ?? "00";
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) };
 }

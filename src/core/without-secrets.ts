@@ -1,13 +1,4 @@
-/**
- * Credentials by their well-known shapes: mindgw keys, OpenAI and Anthropic keys, bearer tokens,
- * JWTs. The default redaction of stored bodies (audit/redact-body.ts) replaces these.
- */
-export const CREDENTIAL_SHAPES: readonly [RegExp, string][] = [
-  [/mgw_[A-Za-z0-9]{16,}/g, "[redacted]"],
-  [/sk-(?:ant-)?[A-Za-z0-9_-]{16,}/g, "[redacted]"],
-  [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, "[redacted]"],
-  [/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1[redacted]"],
-];
+import { withoutCredentials } from "./credentials.ts";
 
 /**
  * A value an error's text names as a secret (`password=hunter2`, `token: abc`, `"api_key": "…"`):
@@ -19,10 +10,9 @@ const NAMED_SECRET: [RegExp, string] = [
   "$1$2[redacted]",
 ];
 
-/** Text with each credential shape replaced. */
-export const withoutCredentials = (text: string): string =>
-  CREDENTIAL_SHAPES.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
-
-/** An error's text as the gateway writes it down: no credential, by its shape or by its name. */
+/**
+ * An error's text as the gateway writes it down: no credential, one of the gateway's own or one of
+ * a known shape (credentials.ts), nor a value its name says is secret.
+ */
 export const withoutSecrets = (text: string): string =>
   withoutCredentials(text).replace(NAMED_SECRET[0], NAMED_SECRET[1]);

@@ -4,9 +4,9 @@ import type { LogFields, Logger } from "../log/logger.ts";
 export type DropReason = "queue_full" | "rejected" | "retries_exhausted" | "closed";
 
 /** What a sink tells of its losses: each drop as it happens, and its first delivery after some. */
-export interface DropListener {
+export interface DropListener<Reason extends string = DropReason> {
   /** Events let go unsent, and why (every drop: the sink's `dropped` count is their sum). */
-  onDrop(count: number, reason: DropReason): void;
+  onDrop(count: number, reason: Reason): void;
   /** The sink delivered again after dropping `dropped` events since its last delivery. */
   onResumed(dropped: number): void;
 }
@@ -16,15 +16,25 @@ export interface DropListener {
  * loses an event a request, and a line for each would bury the log (and cost a write a request).
  * A burst runs from a drop to the sink's next delivery. The first drop of each reason in it is a
  * warning; the rest are counted only (the sink's `dropped`), until the delivery that ends it, one
- * line saying how many the burst lost.
+ * line saying how many the burst lost. `what` names the lost things in the lines: `redis stream
+ * events dropped`, `webhook delivering again`; the trace export's are `spans dropped`, `spans
+ * delivering again` (tracing/span-loss-log.ts).
  */
-export function dropLog(logger: Logger, sink: string, fields: LogFields): DropListener {
-  const told = new Set<DropReason>();
+export function dropLog<Reason extends string = DropReason>(
+  logger: Logger,
+  sink: string,
+  fields: LogFields,
+  what: { readonly dropped: string; readonly resumed: string } = {
+    dropped: `${sink} events dropped`,
+    resumed: `${sink} delivering again`,
+  },
+): DropListener<Reason> {
+  const told = new Set<Reason>();
   return {
     onDrop(count, reason) {
       if (told.has(reason)) return;
       told.add(reason);
-      logger.warn(`${sink} events dropped`, {
+      logger.warn(what.dropped, {
         ...fields,
         count,
         reason,
@@ -33,7 +43,7 @@ export function dropLog(logger: Logger, sink: string, fields: LogFields): DropLi
     },
     onResumed(dropped) {
       told.clear();
-      logger.info(`${sink} delivering again`, { ...fields, dropped });
+      logger.info(what.resumed, { ...fields, dropped });
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
+import { configuredCredentials } from "../config/configured-credentials.ts";
 import { configuredRoutes } from "../config/configured-routes.ts";
+import { holdCredentials } from "../core/credentials.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { RequestRuntime } from "../http/request-runtime.ts";
 import { trustedProxiesOf } from "../http/trusted-proxies.ts";
@@ -155,7 +157,9 @@ function assemble(
 
 /**
  * Holds the current snapshot and swaps it whole; a retired version's providers close after a
- * grace, and on `close()`. A factory may hand the same provider object to several versions (one
+ * grace, and on `close()`. The credentials of every version in use are known to
+ * core/credentials.ts (an upstream that quotes its key to a request of a retiring version is
+ * scrubbed all the same), and forgotten on `close()`. A factory may hand the same provider object to several versions (one
  * pooled client): a provider is closed only once no version still in use holds it.
  */
 export class RuntimeHolder {
@@ -168,6 +172,7 @@ export class RuntimeHolder {
     private readonly parts: SnapshotParts,
   ) {
     this.snapshot = buildSnapshot(config, 1, parts);
+    this.knowCredentials();
   }
 
   get current(): RuntimeSnapshot {
@@ -196,9 +201,11 @@ export class RuntimeHolder {
     const grace = setTimeout(() => {
       this.retiring.delete(retired);
       release(retired.providers.values());
+      this.knowCredentials();
     }, retired.config.server.drain_timeout);
     grace.unref();
     this.retiring.set(retired, grace);
+    this.knowCredentials();
     return next;
   }
 
@@ -214,8 +221,15 @@ export class RuntimeHolder {
       providers.push(...retired.providers.values());
     }
     this.retiring.clear();
+    holdCredentials(this, []);
     const failures = await closeEach(providers);
     if (failures.length > 0) throw new AggregateError(failures, "closing providers failed");
+  }
+
+  /** Tells core/credentials.ts the credentials of the versions in use: the current and those retiring. */
+  private knowCredentials(): void {
+    const configs = [this.snapshot.config, ...[...this.retiring.keys()].map((retired) => retired.config)];
+    holdCredentials(this, configs.flatMap(configuredCredentials));
   }
 
   /** Closes those of `providers` that no version in use holds; a close that fails is logged. */

@@ -165,6 +165,11 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     else this.report();
   }
 
+  /** `performance.now()` at the request's end (its last byte), once `finish` took it; 0 before. */
+  get finishedMs(): number {
+    return this.endedMs;
+  }
+
   /** Builds the one record and tells the observer (once: `finish` queues it once). */
   report(): void {
     const { status, error } = this;

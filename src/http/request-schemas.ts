@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Operation } from "../core/dialect.ts";
+import { anthropicStream } from "../translate/anthropic-schema.ts";
 
 /**
  * What the gateway itself relies on in each client request body: `model`, `stream`, and the
@@ -76,7 +77,8 @@ export const responsesRequest = z.looseObject({ model, stream }).meta({
 export const messagesRequest = z
   .looseObject({
     model,
-    stream,
+    // Anthropic's own: a boolean, never null (translate/anthropic-schema.ts).
+    stream: anthropicStream,
     messages: messages("The conversation, in Anthropic's Messages format."),
     max_tokens: z
       .number(required("max_tokens", "a positive integer"))

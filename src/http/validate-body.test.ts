@@ -39,9 +39,11 @@ describe("validateBody", () => {
       }
     });
 
-  test("stream: null is as good as absent, as OpenAI's SDKs type it, for chat, Messages and Responses alike", () => {
+  test("stream: null is as good as absent, as OpenAI's SDKs type it, for chat and Responses; Messages takes a boolean only, as Anthropic's API does", () => {
     expect(validateBody("chat", { model: "m", messages, stream: null })).toBe("m");
-    expect(validateBody("messages", { model: "m", messages, max_tokens: 16, stream: null })).toBe("m");
+    expect(() => validateBody("messages", { model: "m", messages, max_tokens: 16, stream: null })).toThrow(
+      "stream must be a boolean",
+    );
     expect(validateBody("responses", { model: "m", input: "hi", stream: null })).toBe("m");
     expect(() => validateBody("responses", { model: "m", input: "hi", stream: "yes" })).toThrow(
       "stream must be a boolean",

@@ -38,7 +38,10 @@ function plainModel(operation: Operation, body: JsonObject): string | undefined 
     case "chat":
       return Array.isArray(body.messages) ? model : undefined;
     case "messages":
-      return Array.isArray(body.messages) && isPositiveInteger(body.max_tokens) ? model : undefined;
+      // Anthropic's `stream` is a boolean or absent, never null (translate/anthropic-schema.ts).
+      return Array.isArray(body.messages) && isPositiveInteger(body.max_tokens) && stream !== null
+        ? model
+        : undefined;
     case "responses":
       return model;
     default:

@@ -5,6 +5,7 @@ import { passedOnTracestate } from "../core/tracestate.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
 import type { AttemptAnswer, AttemptInfo, AttemptTelemetry, CopyTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import type { AttemptCells } from "./metrics/series-cells.ts";
 import type { RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
 
 /** How a request is observed: metrics and spans, either of which may be off. */
@@ -75,6 +76,8 @@ const ignoreClose = () => {};
 
 /** One upstream attempt: its metrics, and its span when tracing is on. */
 class Attempt implements AttemptTelemetry {
+  /** Its outcome's metric cells from its verdict, until its end times it (`closed`). */
+  private cells: AttemptCells | undefined;
   readonly traceparent: TraceparentValue | undefined;
   readonly tracestate: string | undefined;
 
@@ -95,11 +98,18 @@ class Attempt implements AttemptTelemetry {
 
   settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     if (servedBy) this.route = servedBy;
-    this.metrics?.attempted(this.route, (settledMs - this.started) / 1000, error);
+    this.cells = this.metrics?.attempted(this.route, error);
     this.span?.settled(error, servedBy, settledMs);
   }
 
   closed(error?: GatewayError, closedMs?: number, answer?: AttemptAnswer): void {
-    this.span?.closed(error, closedMs, answer);
+    // Timed at its end (a stream's last event): one reading for the metric and the span.
+    const cells = this.cells;
+    if (cells && this.metrics) {
+      this.cells = undefined;
+      const endedMs = closedMs ?? performance.now();
+      this.metrics.attemptEnded(cells, (endedMs - this.started) / 1000);
+      this.span?.closed(error, endedMs, answer);
+    } else this.span?.closed(error, closedMs, answer);
   }
 }

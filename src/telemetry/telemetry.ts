@@ -14,6 +14,7 @@ import { MeteredAttempts } from "./metrics/metered-attempts.ts";
 import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
 import { observeRequest } from "./request-telemetry.ts";
 import { isRequestTrace, requestTraces } from "./tracing/request-trace.ts";
+import { spanLossesOf } from "./tracing/span-loss-log.ts";
 
 /**
  * What operators see of the gateway beside its answers: the access log, metrics and (when
@@ -58,8 +59,10 @@ export interface TelemetryOptions {
 
 export function createTelemetry(options: TelemetryOptions): Telemetry {
   const logRequest = accessLog(options.logger, options.accessLines);
+  const losses = spanLossesOf(options.tracer);
+  const sources = losses ? { ...options.sources, traceSpansDropped: () => losses.total } : options.sources;
   const metrics = options.config.metrics.enabled
-    ? new GatewayMetrics(options.sources, modelLabeller(options.routedAs))
+    ? new GatewayMetrics(sources, modelLabeller(options.routedAs))
     : undefined;
   if (metrics) {
     options.bus.tap(
@@ -96,6 +99,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         logRequest(record, error);
         const request = ledger.telemetry;
         if (isRequestTrace(request)) request.finish(record);
+        else if (request instanceof MeteredAttempts) request.requestEnded(ledger.finishedMs);
         else traces?.refused(ledger, record);
         if (!metrics) return;
         metrics.requestFinished(record, error);

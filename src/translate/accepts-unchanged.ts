@@ -216,7 +216,8 @@ function compile(schema: core.$ZodType): Judge {
     case "string":
       return plain([], () => (value) => typeof value === "string");
     case "boolean":
-      return plain([], () => (value) => typeof value === "boolean");
+      // `error` is only its refusal's words (anthropic-schema.ts's `stream`).
+      return plain(["error"], () => (value) => typeof value === "boolean");
     case "number":
       return plain(["checks", "check", "abort", "format"], () => numberJudge(def as core.$ZodNumberDef));
     case "literal":

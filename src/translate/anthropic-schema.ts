@@ -2,6 +2,18 @@ import { z } from "zod";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 
 /**
+ * A Messages request's `stream`: a boolean, or absent. Not null, as Anthropic's API types it
+ * (`stream?: boolean`; its SDKs leave it out rather than send null); the front door's validation,
+ * the OpenAPI document (http/request-schemas.ts) and the translation read this one schema, so a
+ * body one of them takes none refuses. Built at load, alone: the front door reads it for every
+ * Messages body.
+ */
+export const anthropicStream = z
+  .boolean({ error: "stream must be a boolean" })
+  .optional()
+  .meta({ description: "Stream the answer as server-sent events." });
+
+/**
  * The parts of Anthropic's Messages API the translators read. Objects are loose: fields we
  * do not translate are tolerated here and dropped (or passed on) by the translator.
  */
@@ -66,7 +78,7 @@ function buildAnthropicSchemas() {
     temperature: z.number().optional(),
     top_p: z.number().optional(),
     metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
-    stream: z.boolean().optional(),
+    stream: anthropicStream,
     tools: z.array(tool).optional(),
     tool_choice: toolChoice.optional(),
     thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).nullish(),

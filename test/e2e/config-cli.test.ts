@@ -142,6 +142,15 @@ describe("mindgw config check", () => {
     ]);
   });
 
+  test("metrics.listen with metrics.enabled false: valid, with a warning that no listener opens", async () => {
+    const off = { models: [], metrics: { enabled: false, listen: "127.0.0.1:9464" } };
+    const result = await runMindgw(["config", "check", "-c", await writeConfig(off)]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stderr.trim()).toBe(
+      "warning: metrics.listen (127.0.0.1:9464) is ignored: metrics.enabled is false, so no metrics listener opens",
+    );
+  });
+
   test("attempt timeouts longer than a stream's socket may stay quiet, with no keep-alive to hold it: valid, with a warning", async () => {
     const slow = { models: [], routing: { timeouts: { idle: "5m" }, stream_keepalive: "0s" } };
     const result = await runMindgw(["config", "check", "-c", await writeConfig(slow)]);

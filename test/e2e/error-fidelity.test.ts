@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // An upstream's error keeps its meaning through the gateway, for every pair of dialects: a 429
@@ -228,6 +229,45 @@ function vendorAnswers() {
   });
 }
 
+/**
+ * An upstream that quotes the credential it was sent in its refusal, as some servers do ("Invalid
+ * request for key …"): the bearer token, or an `api-key` header's. A 500 for an upstream model
+ * ending in `-500`, else a 400; OpenAI's error shape.
+ */
+function keyQuoter() {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      // A worker asks whether it serves the Responses API: it does not.
+      if (!new URL(request.url).pathname.endsWith("/chat/completions"))
+        return new Response(null, { status: 404 });
+      const { model } = (await request.json()) as { model: string };
+      const sent =
+        request.headers.get("api-key") ?? request.headers.get("authorization")?.replace(/^Bearer /, "");
+      const message = `Invalid request for key ${sent}`;
+      const error = { message, type: "invalid_request_error", param: null, code: null };
+      return Response.json({ error }, { status: model.endsWith("-500") ? 500 : 400 });
+    },
+  });
+}
+
+/** The gateway's own upstream credentials (keyQuoter's providers): one of no known shape, a header's, Groq's. */
+const UPSTREAM_KEYS = {
+  plain: "plainUpstreamToken_9f8e7d6c5b4a",
+  header: "azureStyleKey0123456789abcdef0123",
+  groq: "gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+  worker: "workerUpstreamKey_77aa88bb99cc",
+};
+
+let quoterUrl = "";
+const keyQuoterUrl = () => quoterUrl;
+/** The key quoter the fixture started, its address kept for the worker's test. */
+function keyQuoterAt(server: ReturnType<typeof keyQuoter>): ReturnType<typeof keyQuoter> {
+  quoterUrl = server.url.href;
+  return server;
+}
+
 const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake, own }) => ({
@@ -245,9 +285,23 @@ const fx = gatewayFixture({
         { name: "gm-vendor", type: "gemini", base_url: `${url}v1beta`, api_key: "gemini-key" },
         { name: "oa-responses", type: "openai", base_url: `${url}v1`, responses_api: true },
       ])(own(vendorAnswers())),
+      ...(({ url }) => [
+        { name: "keyed", type: "openai", base_url: `${url}v1`, api_key: UPSTREAM_KEYS.plain },
+        {
+          name: "keyed-header",
+          type: "openai",
+          base_url: `${url}v1`,
+          headers: { "api-key": UPSTREAM_KEYS.header },
+        },
+        { name: "keyed-groq", type: "openai", base_url: `${url}v1`, api_key: UPSTREAM_KEYS.groq },
+      ])(keyQuoterAt(own(keyQuoter()))),
     ],
     models: [
       { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
+      { name: "quotes-key", routes: [{ provider: "keyed", model: "quote" }] },
+      { name: "quotes-key-500", routes: [{ provider: "keyed", model: "quote-500" }] },
+      { name: "quotes-header", routes: [{ provider: "keyed-header", model: "quote" }] },
+      { name: "quotes-groq", routes: [{ provider: "keyed-groq", model: "quote-500" }] },
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
@@ -651,6 +705,82 @@ describe("the gateway's upstream account stays the operator's", () => {
       error: { type: "rate_limit_error", message: told },
     });
     expect((await auditRow(gw, anthropicError.requestID ?? "")).errorMessage).toBe(told);
+  });
+});
+
+describe("the gateway's own upstream credentials never leave it, whatever an upstream quotes of them", () => {
+  const lineOf = (msg: string, requestId: string) =>
+    waitFor(`${requestId}'s ${msg} line`, () =>
+      gw.stderr.all.split("\n").find((line) => line.includes(` ${msg} request_id=${requestId} `)),
+    );
+  const post = (path: string, model: string, requestId: string) =>
+    fetch(`${gw.url}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "x-request-id": requestId,
+      },
+      body: JSON.stringify({ model, max_tokens: 8, messages: [{ role: "user", content: "x" }] }),
+    });
+  /** The caller's answer, the audit row, the access line and the attempt's line: none holds `secret`. */
+  async function expectNowhere(
+    secret: string,
+    path: string,
+    model: string,
+    requestId: string,
+    status: number,
+  ) {
+    const response = await post(path, model, requestId);
+    const told = await response.text();
+    expect([model, response.status]).toEqual([model, status]);
+    expect(told).not.toContain(secret);
+    expect(told).toContain("Invalid request for key [redacted]");
+    const row = await auditRow(gw, requestId);
+    expect(row.errorMessage).toBe("Invalid request for key [redacted]");
+    expect(await lineOf("request", requestId)).not.toContain(secret);
+    // A 5xx another try may mend has its own line.
+    if (status >= 500) expect(await lineOf("route failed", requestId)).not.toContain(secret);
+  }
+
+  test.each([
+    [
+      "a key of no known shape, in a 400, relayed to a chat caller",
+      UPSTREAM_KEYS.plain,
+      "/v1/chat/completions",
+      "quotes-key",
+      400,
+    ],
+    ["the same, translated for a messages caller", UPSTREAM_KEYS.plain, "/v1/messages", "quotes-key", 400],
+    ["the same in a 500", UPSTREAM_KEYS.plain, "/v1/chat/completions", "quotes-key-500", 500],
+    ["a provider's api-key header", UPSTREAM_KEYS.header, "/v1/chat/completions", "quotes-header", 400],
+    ["Groq's gsk_ key in a 500", UPSTREAM_KEYS.groq, "/v1/chat/completions", "quotes-groq", 500],
+  ])("%s", async (_, secret, path, model, status) => {
+    await expectNowhere(secret, path, model, `quoted-${model}-${path.length}`, status);
+  });
+
+  test("a worker's --upstream-key, quoted by its model server, reaches neither the caller nor the gateway's log", async () => {
+    const { key: token } = await createKey(gw, { name: "quoting-worker", role: "worker", models: ["*"] });
+    const worker = fx.own(
+      spawnWorker({
+        gateway: gw.url,
+        token,
+        upstream: `${keyQuoterUrl()}v1`,
+        name: "quoting-worker",
+        models: ["w-quote"],
+        args: ["--upstream-key", UPSTREAM_KEYS.worker],
+      }),
+    );
+    await waitForWorkers(gw.url, gw.adminKey ?? "", ["quoting-worker"]);
+    const response = await post("/v1/chat/completions", "w-quote", "quoted-by-worker");
+    const told = await response.text();
+    expect(response.status).toBe(400);
+    expect(told).not.toContain(UPSTREAM_KEYS.worker);
+    expect(told).toContain("Invalid request for key [redacted]");
+    expect((await auditRow(gw, "quoted-by-worker")).errorMessage).toBe("Invalid request for key [redacted]");
+    expect((await lineOf("request", "quoted-by-worker")).includes(UPSTREAM_KEYS.worker)).toBe(false);
+    await worker.stop();
+    expect(worker.stderr.all).not.toContain(UPSTREAM_KEYS.worker);
   });
 });
 

@@ -177,6 +177,70 @@ describe("docs: OpenAPI", () => {
     }
   });
 
+  test("the model calls' and the admin API's answers meet their documented schemas, whole and translated", async () => {
+    const key = gw.adminKey ?? "";
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    ajv.addSchema({ ...doc, $id: "doc" }, "doc");
+    const schemaOf = (path: string, method: string, status: number) => {
+      const schema = doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.["application/json"]
+        ?.schema as { $ref?: string } | undefined;
+      return schema?.$ref ? { $ref: `doc${schema.$ref}` } : (schema ?? { not: {} });
+    };
+    const headers = {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      "anthropic-version": "2023-06-01",
+    };
+    const created = (await (
+      await fetch(`${gw.url}/admin/api/keys`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "doc-check" }),
+      })
+    ).json()) as { id: string };
+    const chat = { messages: [{ role: "user", content: "hi" }] };
+    const cases: [string, string, string, object | undefined, number][] = [
+      ["post", "/v1/chat/completions", "/v1/chat/completions", { ...chat, model: "m1" }, 200],
+      ["post", "/v1/chat/completions", "/v1/chat/completions", { ...chat, model: "claude-x" }, 200],
+      ["post", "/v1/completions", "/v1/completions", { model: "m1", prompt: "hi" }, 200],
+      ["post", "/v1/embeddings", "/v1/embeddings", { model: "m1", input: "hi" }, 200],
+      ["post", "/v1/responses", "/v1/responses", { model: "m1", input: "hi" }, 200],
+      ["post", "/v1/messages", "/v1/messages", { ...chat, model: "claude-x", max_tokens: 16 }, 200],
+      ["post", "/v1/messages", "/v1/messages", { ...chat, model: "m1", max_tokens: 16 }, 200],
+      ["post", "/v1/messages/count_tokens", "/v1/messages/count_tokens", { ...chat, model: "claude-x" }, 200],
+      ["get", "/admin/api/keys", "/admin/api/keys", undefined, 200],
+      ["get", "/admin/api/keys/{id}", `/admin/api/keys/${created.id}`, undefined, 200],
+      ["post", "/admin/api/keys/{id}/limits", `/admin/api/keys/${created.id}/limits`, { rpm: 10 }, 200],
+      ["post", "/admin/api/keys/{id}/rotate", `/admin/api/keys/${created.id}/rotate`, {}, 201],
+      ["get", "/admin/api/audit", "/admin/api/audit?limit=5", undefined, 200],
+      ["get", "/admin/api/status", "/admin/api/status", undefined, 200],
+      ["get", "/admin/api/workers", "/admin/api/workers", undefined, 200],
+      ["get", "/admin/api/routing", "/admin/api/routing", undefined, 200],
+      ["get", "/healthz", "/healthz", undefined, 200],
+      ["get", "/readyz", "/readyz", undefined, 200],
+    ];
+    for (const [method, path, url, body, status] of cases) {
+      const res = await fetch(gw.url + url, {
+        method: method.toUpperCase(),
+        headers,
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const answer = await res.json();
+      const valid = ajv.validate(schemaOf(path, method, status), answer);
+      expect({ url, status: res.status, valid, errors: ajv.errors ?? null }).toEqual({
+        url,
+        status,
+        valid: true,
+        errors: null,
+      });
+    }
+    const rotated = (await (
+      await fetch(`${gw.url}/admin/api/keys/doc-check/revoke`, { method: "POST", headers })
+    ).json()) as object;
+    expect(ajv.validate(schemaOf("/admin/api/keys/{id}/revoke", "post", 200), rotated)).toBe(true);
+  });
+
   // Bounds wide enough for the slowest render seen in a whole-suite run on two shared cores (26 s:
   // Chromium's first start on a fresh machine, then Swagger UI laying out the whole document;
   // 2–5 s alone). A page that never renders still fails, at the bound.

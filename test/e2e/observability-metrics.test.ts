@@ -323,6 +323,8 @@ describe("metrics: /metrics after known traffic", () => {
             .filter((label) => label !== "")
             .sort(),
           clusterOnly: (row[4] ?? "").trim().startsWith("cluster nodes only"),
+          // Printed with tracing on only (observability-traces.test.ts reads it there).
+          tracingOnly: (row[4] ?? "").trim().startsWith("with tracing on only"),
         },
       ]),
     );
@@ -349,9 +351,9 @@ describe("metrics: /metrics after known traffic", () => {
       type,
       labels: [...labels].sort(),
     }));
-    // Not a cluster node: its two gauges are the only families documented and not printed.
+    // Not a cluster node, no tracing: their families are the only ones documented and not printed.
     const asDocumented = [...documented]
-      .filter(([, row]) => !row.clusterOnly)
+      .filter(([, row]) => !row.clusterOnly && !row.tracingOnly)
       .map(([name, { type, labels }]) => ({ name, type, labels }));
     expect([...documented].filter(([, row]) => row.clusterOnly).map(([name]) => name)).toEqual([
       "mindgw_cluster_redis_up",
@@ -359,6 +361,51 @@ describe("metrics: /metrics after known traffic", () => {
     ]);
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     expect(asPrinted.sort(byName)).toEqual(asDocumented.sort(byName));
+  });
+
+  test("gen_ai_client_operation_duration_seconds is an attempt's whole operation: a stream to its last event, not to its first", async () => {
+    const slow = await fx.spawn({ config: config(fake.url) });
+    const key = slow.adminKey ?? "";
+    // Its first words at once, then four more 400 ms apart: 1.6 s at least from start to end.
+    const res = await fetch(`${slow.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(key),
+      body: chatBody("m1", "a b c d e f [[fake:chunk-delay=400,chunk-delay-from=2]]", { stream: true }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const labels = { provider: "fake", outcome: "ok" };
+    const s = await waitFor("the attempt's duration", async () => {
+      const text = await (await fetch(`${slow.url}/metrics`, { headers: bearer(key) })).text();
+      const samples = parsePrometheus(text);
+      return sampleValue(samples, "gen_ai_client_operation_duration_seconds_count", labels) === 1
+        ? samples
+        : undefined;
+    });
+    expect(sampleValue(s, "gen_ai_client_operation_duration_seconds_bucket", { ...labels, le: "1" })).toBe(0);
+    expect(sampleValue(s, "gen_ai_client_operation_duration_seconds_bucket", { ...labels, le: "+Inf" })).toBe(
+      1,
+    );
+    expect(sampleValue(s, "gen_ai_client_operation_duration_seconds_sum", labels)).toBeGreaterThanOrEqual(
+      1.6,
+    );
+  });
+
+  test("metrics.listen answers HEAD as GET without the body, any other method 405 with Allow, each with an x-request-id", async () => {
+    const head = await fetch(scrapeUrl, { method: "HEAD", headers: { "x-request-id": "scrape-check-1" } });
+    expect([head.status, head.headers.get("content-type"), head.headers.get("x-request-id")]).toEqual([
+      200,
+      "text/plain; version=0.0.4; charset=utf-8",
+      "scrape-check-1",
+    ]);
+    expect(await head.text()).toBe("");
+    const post = await fetch(scrapeUrl, { method: "POST" });
+    expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+    expect(post.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    const get = await fetch(scrapeUrl);
+    expect(get.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    const elsewhere = await fetch(scrapeUrl.replace(/\/metrics$/, "/other"));
+    expect([elsewhere.status, elsewhere.headers.has("x-request-id")]).toEqual([404, true]);
   });
 
   test("on the main port /metrics needs an admin credential", async () => {

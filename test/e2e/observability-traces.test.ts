@@ -812,6 +812,22 @@ describe("traces: message content (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CO
       { role: "assistant", parts: [{ type: "text", content: blocks }], finish_reason: "stop" },
     ]);
   });
+
+  test("asked for without audit.bodies: one warning at start says why nothing is captured", async () => {
+    const bare = await fx.spawn({
+      env: {
+        ...otelEnv(receiver, "mindgw-no-bodies"),
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: "true",
+      },
+      config: configFor(fake.url),
+    });
+    const said = (text: string) => bare.stderr.all.split("\n").filter((line) => line.includes(text));
+    await waitFor("the start's warning", () => said("captures nothing").length > 0);
+    expect(said("captures nothing")).toHaveLength(1);
+    expect(said("captures nothing")[0]).toContain(
+      " warn OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true captures nothing: spans take prompts and answers from the bodies the audit keeps, and audit.bodies is false; set audit.bodies: true to capture them",
+    );
+  });
 });
 
 describe("traces: the caller's tracestate", () => {
@@ -899,5 +915,91 @@ describe("traces: the caller's tracestate", () => {
         [undefined, undefined],
       ]);
     }
+  });
+});
+
+describe("traces: a collector that refuses them", () => {
+  test("lost spans are a burst a line: 'spans dropped' with the collector's answer at the first loss, 'spans delivering again' with the count at recovery, again at the next loss; mindgw_trace_spans_dropped_total counts them all", async () => {
+    const collector = fx.own(startOtlpReceiver());
+    const lossy = await fx.spawn({
+      env: otelEnv(collector, "mindgw-loss-test"),
+      config: configFor(fake.url),
+    });
+    const apiKey = lossy.adminKey ?? "";
+    /** One call under a fresh trace (a server span and an attempt span); its trace id. */
+    const call = async () => {
+      const traceId = hex(16);
+      const res = await fetch(`${lossy.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(apiKey), traceparent: traceparent(traceId, hex(8)) },
+        body: chatBody("m-oa"),
+      });
+      expect(res.status).toBe(200);
+      return traceId;
+    };
+    const delivered = (traceId: string) =>
+      waitFor(`trace ${traceId} at the collector`, () => collector.spans.some((s) => s.traceId === traceId));
+    const dropped = async () => {
+      const res = await fetch(`${lossy.url}/metrics`, { headers: bearer(apiKey) });
+      return sampleValue(parsePrometheus(await res.text()), "mindgw_trace_spans_dropped_total", {}) ?? -1;
+    };
+    const lines = (message: string) =>
+      lossy.stderr.all.split("\n").filter((line) => line.includes(` ${message} `));
+
+    await delivered(await call());
+    expect(await dropped()).toBe(0);
+    collector.refuseWith(500);
+    await call();
+    await waitFor("the first loss's line", () => lines("spans dropped").length === 1);
+    expect(lines("spans dropped")[0]).toMatch(
+      / warn spans dropped count=\d+ reason="HTTP 500 Internal Server Error"/,
+    );
+    // A further loss in the same burst is counted, not said (a scrape is a request, traced too).
+    const first = await dropped();
+    await call();
+    await waitFor("that call's spans lost too", async () => (await dropped()) >= first + 2);
+    expect(lines("spans dropped")).toHaveLength(1);
+    collector.refuseWith(undefined);
+    await delivered(await call());
+    const resumed = await waitFor("the recovery's line", () => lines("spans delivering again")[0]);
+    const burst = Number(/ info spans delivering again dropped=(\d+)$/.exec(resumed)?.[1]);
+    // The line counts the whole burst, as the counter does (a batch refused as the collector came back may add to it).
+    expect(burst).toBeGreaterThanOrEqual(first + 2);
+    expect(await dropped()).toBeGreaterThanOrEqual(burst);
+    // The next loss after a delivery is said again.
+    collector.refuseWith(500);
+    await call();
+    await waitFor("the second burst's line", () => lines("spans dropped").length === 2);
+    expect(await dropped()).toBeGreaterThan(burst);
+  });
+});
+
+describe("traces: a collector that never answers", () => {
+  test("SIGTERM flushes within what is left of server.drain_timeout, not the exporter's own timeout, and says it gave up", async () => {
+    // Takes every export and answers none.
+    const hanging = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Promise<Response>(() => {}),
+    });
+    fx.defer(() => hanging.stop(true));
+    const stuck = await fx.spawn({
+      env: {
+        ...otelEnv({ url: `http://127.0.0.1:${hanging.port}` } as OtlpReceiver, "mindgw-hang-test"),
+        OTEL_EXPORTER_OTLP_TIMEOUT: "600000",
+      },
+      config: { ...configFor(fake.url), server: { drain_timeout: "1s" } },
+    });
+    const res = await fetch(`${stuck.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(stuck.adminKey ?? ""),
+      body: chatBody("m-oa"),
+    });
+    expect(res.status).toBe(200);
+    // Its spans are on their way to the collector, which holds them: the exit must not wait for it.
+    expect(await stuck.stop("SIGTERM", 30_000)).toBe(0);
+    expect(stuck.stderr.all).toContain(
+      "warn flushing traces given up: the collector did not answer within the drain's time",
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { actionsQuery, spendQuery, statsQuery } from "../admin/admin-insight-routes.ts";
 import { queryParameters } from "./json-schema.ts";
-import { adminErrors, json } from "./openapi-responses.ts";
+import { adminErrors, answered, json } from "./openapi-responses.ts";
 
 /** What the web UI's pages read (admin/admin-insight-routes.ts). Admin role only. */
 export function adminInsightPaths() {
@@ -40,7 +40,10 @@ export function adminInsightPaths() {
         operationId: "get_routing",
         summary: "The resolved routing table with each route's live health; provider secrets redacted",
         responses: {
-          "200": json("Config version, models and their routes, providers, prices, worker-served models"),
+          "200": answered(
+            "Config version, models and their routes, providers, prices, worker-served models",
+            "Routing",
+          ),
           ...adminErrors,
         },
       },

@@ -1,7 +1,7 @@
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
-import { adminErrors, errorResponses, json, ref } from "./openapi-responses.ts";
+import { adminErrors, answered, errorResponses, ref } from "./openapi-responses.ts";
 
 /** The admin API (`/admin/api/...`): keys, audit, live events, status, workers. */
 export function adminPaths() {
@@ -58,8 +58,9 @@ export function adminPaths() {
           { name: "cursor", in: "query", schema: { type: "string" } },
         ],
         responses: {
-          "200": json(
+          "200": answered(
             "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: what any of them spends is counted under the chain's first key, and each reports that total (`/admin/api/spend`)",
+            "KeyPage",
           ),
           ...adminErrors,
         },
@@ -77,7 +78,7 @@ export function adminPaths() {
             },
           },
         },
-        responses: { "201": json("The new key, with `key` shown once"), ...adminErrors },
+        responses: { "201": answered("The new key, with `key` shown once", "CreatedKey"), ...adminErrors },
       },
     },
     "/admin/api/keys/{id}": {
@@ -88,7 +89,7 @@ export function adminPaths() {
         description:
           "By id, that key; by name, the newest active key of it (none active: the newest of any status).",
         parameters: [idParam, tenantParam],
-        responses: { "200": json("The key"), ...keyErrors },
+        responses: { "200": answered("The key", "KeyView"), ...keyErrors },
       },
     },
     "/admin/api/keys/{id}/revoke": {
@@ -107,7 +108,10 @@ export function adminPaths() {
             schema: { type: "string" },
           },
         ],
-        responses: { "200": json("The revoked key"), ...keyErrors },
+        responses: {
+          "200": answered("The revoked key, and every key this revoked", "RevokedKey"),
+          ...keyErrors,
+        },
       },
     },
     "/admin/api/keys/{id}/rotate": {
@@ -122,7 +126,7 @@ export function adminPaths() {
           required: false,
           content: { "application/json": { schema: ref("RotateKeyInput"), example: { grace: "10m" } } },
         },
-        responses: { "201": json("The new key"), ...keyErrors },
+        responses: { "201": answered("The new key, and the one it replaces", "RotatedKey"), ...keyErrors },
       },
     },
     "/admin/api/keys/{id}/limits": {
@@ -138,7 +142,7 @@ export function adminPaths() {
           required: true,
           content: { "application/json": { schema: ref("KeyLimitsInput"), example: { budget_usd: 50 } } },
         },
-        responses: { "200": json("The key with its new limits"), ...keyErrors },
+        responses: { "200": answered("The key with its new limits", "KeyView"), ...keyErrors },
       },
     },
     "/admin/api/audit": {
@@ -148,7 +152,10 @@ export function adminPaths() {
         summary: "Query the audit log, newest first, a page at a time",
         description: READ_SCOPE,
         parameters: queryParameters(auditQuerySchema),
-        responses: { "200": json("A page of audit records and `nextCursor`"), ...adminErrors },
+        responses: {
+          "200": answered("A page of audit records and `nextCursor`", "AuditPage"),
+          ...adminErrors,
+        },
       },
     },
     "/admin/api/audit/export": {
@@ -194,7 +201,7 @@ export function adminPaths() {
         ...tag,
         operationId: "get_status",
         summary: "Config version, reload errors, audit health, workers",
-        responses: { "200": json("Status"), ...adminErrors },
+        responses: { "200": answered("Status", "Status"), ...adminErrors },
       },
     },
     "/admin/api/workers": {
@@ -202,7 +209,7 @@ export function adminPaths() {
         ...tag,
         operationId: "list_workers",
         summary: "Connected workers and their load",
-        responses: { "200": json("Workers"), ...adminErrors },
+        responses: { "200": answered("Workers", "WorkerList"), ...adminErrors },
       },
     },
   };

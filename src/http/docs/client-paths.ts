@@ -2,6 +2,7 @@ import { type Dialect, dialectOf, type Operation } from "../../core/dialect.ts";
 import { MODEL_ROUTES } from "../model-routes.ts";
 import { REQUEST_SCHEMAS } from "../request-schemas.ts";
 import { streamsAnswer } from "../whole-answer-only.ts";
+import { ANSWERS, type AnswerName } from "./answer-schemas.ts";
 import { jsonSchemaOf } from "./json-schema.ts";
 import { modelPaths } from "./model-paths.ts";
 import { errorResponses, ref, requestId } from "./openapi-responses.ts";
@@ -48,6 +49,7 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
   const dialect = dialectOf(operation);
   const { name, summary } = MODEL_OPERATIONS[operation];
   const examples = (jsonSchemaOf(REQUEST_SCHEMAS[operation]).examples as unknown[] | undefined) ?? [];
+  const example = examples[0] ? withExampleModel(examples[0], operation, front) : undefined;
   return {
     tags: tagsOf(front, dialect),
     summary,
@@ -58,7 +60,7 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
     requestBody: {
       required: true,
       content: {
-        "application/json": { schema: ref(name), ...(examples[0] ? { example: examples[0] } : {}) },
+        "application/json": { schema: ref(name), ...(example ? { example } : {}) },
       },
     },
     responses: {
@@ -67,18 +69,40 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
             description: "The answer: JSON, or server-sent events when `stream` is true",
             headers: requestId,
             content: {
-              "application/json": { schema: { type: "object" } },
+              "application/json": answerOf(operation),
               "text/event-stream": { schema: { type: "string" } },
             },
           }
         : {
             description: "The answer, JSON: this operation never streams (a `stream` field is not sent on)",
             headers: requestId,
-            content: { "application/json": { schema: { type: "object" } } },
+            content: { "application/json": answerOf(operation) },
           },
       ...errorResponses(dialect, [400, 401, 403, 404, 413, 429, 502, 503, 504]),
     },
   };
+}
+
+/** Each operation's answer, in its dialect (answer-schemas.ts). */
+const ANSWER_OF: Record<Operation, AnswerName> = {
+  chat: "ChatCompletion",
+  completions: "Completion",
+  embeddings: "Embeddings",
+  responses: "Response",
+  messages: "Message",
+  count_tokens: "TokenCount",
+};
+
+/** An operation's JSON answer: its schema and its example. */
+function answerOf(operation: Operation) {
+  const name = ANSWER_OF[operation];
+  return { schema: ref(name), example: ANSWERS[name].example };
+}
+
+/** `example` calling the model `front` serves for `operation` (served-surface.ts), where it has one. */
+function withExampleModel(example: unknown, operation: Operation, front: DocumentedFront): unknown {
+  const model = operation === "embeddings" ? front.examples?.embeddings : front.examples?.chat;
+  return model && typeof example === "object" && example !== null ? { ...example, model } : example;
 }
 
 /** An app's operations are grouped under its name; the root's under their dialect. */

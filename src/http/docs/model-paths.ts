@@ -153,7 +153,13 @@ export function modelPaths(front: DocumentedFront, tags: readonly string[]) {
           "One model this key may use (`models.retrieve`): a configured name, or one a glob entry routes",
         description: `${shape.description} The id is the rest of the path, percent-decoded; it may hold a slash (\`meta-llama/Llama-3.1-8B\`). A model that is not routed or not this key's is the same 404 \`model_not_found\` (\`not_found_error\` in Anthropic's shape).`,
         parameters: [
-          { name: "id", in: "path", required: true, schema: { type: "string" }, example: "gpt-4o-mini" },
+          {
+            name: "id",
+            in: "path",
+            required: true,
+            schema: { type: "string" },
+            example: front.examples?.chat ?? "gpt-4o-mini",
+          },
           ...shape.headers,
         ],
         responses: { "200": shape.model(), ...errorsOf(front.dialect, [401, 403, 404]) },

@@ -7,6 +7,8 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
+import { anthropicSchemas } from "../../translate/anthropic-schema.ts";
+import { validateBody } from "../validate-body.ts";
 import { openApiDocument } from "./openapi-document.ts";
 import { PROMISED_OPERATIONS } from "./promised-operations.ts";
 import { servedSurfaceOf } from "./served-surface.ts";
@@ -127,6 +129,31 @@ describe("the OpenAPI document of the default config", () => {
       .flatMap(([, methods]) => Object.values(methods).map((operation) => operation.operationId ?? ""));
     expect(admin.length).toBeGreaterThan(10);
     expect(admin.filter((id) => !ADMIN_VERB.test(id))).toEqual([]);
+  });
+
+  test("every documented request body is one the gateway takes, at the door and in translation, and no other: `stream` null on Messages too", () => {
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    const documented = (name: string) => ajv.compile(gw.doc.components.schemas[name] ?? {});
+    const takes = (operation: "chat" | "messages", body: Record<string, unknown>) => {
+      try {
+        validateBody(operation, body);
+      } catch {
+        return false;
+      }
+      // An Anthropic caller's body is translated for an OpenAI route: what the door took, that must take too.
+      return operation === "chat" || anthropicSchemas().request.safeParse(body).success;
+    };
+    const messages = [{ role: "user", content: "hi" }];
+    for (const stream of [null, true, false, undefined, "yes"]) {
+      const chat = { model: "m", messages, ...(stream === undefined ? {} : { stream }) };
+      const anthropic = { ...chat, max_tokens: 16 };
+      expect([stream, documented("ChatCompletionRequest")(chat)]).toEqual([stream, takes("chat", chat)]);
+      expect([stream, documented("MessagesRequest")(anthropic)]).toEqual([
+        stream,
+        takes("messages", anthropic),
+      ]);
+    }
   });
 
   test("a compaction's body is described as one, not as a Responses request that continues and stores an answer", () => {
@@ -280,3 +307,53 @@ function misexampled(doc: OpenApiDoc): unknown[] {
     }
   return failures;
 }
+
+describe("the OpenAPI document's examples call the models the config serves", () => {
+  const routes = (model: string) => [{ provider: "p", model }];
+  const documentOf = (config: Record<string, unknown>) =>
+    openApiDocument(
+      "0.0.0-test",
+      servedSurfaceOf(
+        parseConfig({
+          providers: [{ name: "p", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
+          ...config,
+        }),
+      ),
+    ) as unknown as OpenApiDoc;
+  const exampleOf = (doc: OpenApiDoc, path: string) =>
+    doc.paths[path]?.post?.requestBody?.content["application/json"]?.example as
+      | { model?: string }
+      | undefined;
+
+  test("the first chat model for every call but embeddings, the first embedding model for those; no glob", () => {
+    const doc = documentOf({
+      models: [
+        { name: "team-*", routes: routes("*") },
+        { name: "vectors", routes: routes("text-embedding-3-large") },
+        { name: "assistant", routes: routes("llama-3.1-8b") },
+      ],
+    });
+    for (const path of [
+      "/v1/chat/completions",
+      "/v1/completions",
+      "/v1/responses",
+      "/v1/messages",
+      "/v1/messages/count_tokens",
+    ])
+      expect([path, exampleOf(doc, path)?.model]).toEqual([path, "assistant"]);
+    expect(exampleOf(doc, "/v1/embeddings")?.model).toBe("vectors");
+    expect(misexampled(doc)).toEqual([]);
+  });
+
+  test("an app's examples call a model it allows; a kind none is configured of keeps the generic example", () => {
+    const doc = documentOf({
+      models: [
+        { name: "assistant", routes: routes("llama-3.1-8b") },
+        { name: "team-chat", routes: routes("llama-3.1-70b") },
+      ],
+      apps: [{ name: "team", frontdoor: "openai", path: "/team", models: ["team-chat"] }],
+    });
+    expect(exampleOf(doc, "/team/v1/chat/completions")?.model).toBe("team-chat");
+    expect(exampleOf(doc, "/team/v1/embeddings")?.model).toBe("text-embedding-3-small");
+  });
+});

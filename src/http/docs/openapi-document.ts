@@ -7,6 +7,7 @@ import { REQUEST_SCHEMAS } from "../request-schemas.ts";
 import { adminInsightPaths } from "./admin-insight-paths.ts";
 import { adminPaths } from "./admin-paths.ts";
 import { adminReadPaths } from "./admin-read-paths.ts";
+import { ANSWERS } from "./answer-schemas.ts";
 import { clientPaths, MODEL_OPERATIONS, serves } from "./client-paths.ts";
 import { type JsonSchema, jsonSchemaOf } from "./json-schema.ts";
 import { operatorPaths } from "./operator-paths.ts";
@@ -63,6 +64,7 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
       ? { GatewayFrame: jsonSchemaOf(GatewayFrame), WorkerFrame: jsonSchemaOf(WorkerFrame) }
       : {}),
     ShadowPage: jsonSchemaOf(shadowSchemas().page),
+    ...Object.fromEntries(Object.entries(ANSWERS).map(([name, { schema }]) => [name, schema])),
   };
   for (const [operation, { name }] of Object.entries(MODEL_OPERATIONS) as [Operation, { name: string }][])
     if (surface.fronts.some((front) => serves(front, operation)))

@@ -1,4 +1,5 @@
 import type { Dialect } from "../../core/dialect.ts";
+import { ANSWERS, type AnswerName } from "./answer-schemas.ts";
 import type { JsonSchema } from "./json-schema.ts";
 
 // The pieces every part of the OpenAPI document uses: schema references and error answers.
@@ -45,3 +46,7 @@ export const json = (description: string, schema: JsonSchema = { type: "object" 
   headers: requestId,
   content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
 });
+
+/** A JSON answer of one of the document's answer schemas (answer-schemas.ts), with its example. */
+export const answered = (description: string, name: AnswerName) =>
+  json(description, ref(name), ANSWERS[name].example);

@@ -1,4 +1,4 @@
-import { adminErrors, errorResponses, json } from "./openapi-responses.ts";
+import { adminErrors, answered, errorResponses, json } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront, ServedSurface } from "./served-surface.ts";
 
@@ -16,7 +16,13 @@ export const helloPath = (front: DocumentedFront) => ({
       summary: "Anthropic's connection probe (Claude Code opens its connection with it); also HEAD",
       description: "Answered as Anthropic's API answers it: no credential, no audit row.",
       security: [],
-      responses: { "200": json("Hello") },
+      responses: {
+        "200": json(
+          "Hello",
+          { type: "object", properties: { message: { const: "hello" } }, required: ["message"] },
+          { message: "hello" },
+        ),
+      },
     },
     head: {
       ...tag,
@@ -74,7 +80,7 @@ export function operatorPaths(surface: ServedSurface) {
         operationId: "healthz",
         summary: "Liveness",
         security: [],
-        responses: { "200": json("Alive") },
+        responses: { "200": answered("Alive", "Health") },
       },
     },
     "/readyz": {
@@ -83,7 +89,7 @@ export function operatorPaths(surface: ServedSurface) {
         operationId: "readyz",
         summary: "Readiness (503 while draining or while audit storage is down)",
         security: [],
-        responses: { "200": json("Ready"), "503": json("Not ready") },
+        responses: { "200": answered("Ready", "Ready"), "503": json("Not ready") },
       },
     },
     ...helloPath({ prefix: "" }),

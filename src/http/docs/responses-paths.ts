@@ -56,7 +56,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         summary: "A stored Responses API answer",
         parameters: [idParam],
         responses: {
-          "200": json("The response", { type: "object" }, stored),
+          "200": json("The response", ref("Response"), stored),
           ...errorResponses("openai", [401, 403, 404, 502]),
         },
       },
@@ -66,7 +66,11 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         summary: "Delete a stored Responses API answer",
         parameters: [idParam],
         responses: {
-          "200": json("Deleted", { type: "object" }, { id: stored.id, object: "response", deleted: true }),
+          "200": json("Deleted", ref("DeletedResponse"), {
+            id: stored.id,
+            object: "response",
+            deleted: true,
+          }),
           ...errorResponses("openai", [400, 401, 403, 404, 502]),
         },
       },

@@ -2,6 +2,16 @@ import type { AppConfig } from "../../config/app-config.ts";
 import type { Config } from "../../config/config-schema.ts";
 import type { Dialect } from "../../core/dialect.ts";
 
+/**
+ * The models a front door's examples name, so that "Try it out" on `/docs` calls one the gateway
+ * serves: a chat model for every call but embeddings, an embedding model for those. Absent: none
+ * of that kind is configured (its example names a model of OpenAI's or Anthropic's).
+ */
+export interface ExampleModels {
+  readonly chat?: string;
+  readonly embeddings?: string;
+}
+
 /** Where a front door's client routes are served. */
 export interface DocumentedFront {
   /** `""` at the root, else the app's path (`/openai`). */
@@ -10,6 +20,8 @@ export interface DocumentedFront {
   readonly dialect?: Dialect;
   /** The app (`apps:`) this front door is; undefined at the root. */
   readonly app?: Pick<AppConfig, "name" | "models" | "tenant">;
+  /** What its examples call. */
+  readonly examples?: ExampleModels;
 }
 
 /**
@@ -26,17 +38,40 @@ export interface ServedSurface {
   readonly metrics: boolean;
 }
 
-export function servedSurfaceOf(config: Pick<Config, "apps" | "workers" | "metrics">): ServedSurface {
+export function servedSurfaceOf(
+  config: Pick<Config, "apps" | "workers" | "metrics"> & Partial<Pick<Config, "models">>,
+): ServedSurface {
+  const models = config.models ?? [];
   return {
     fronts:
       config.apps.length === 0
-        ? [{ prefix: "" }]
+        ? [{ prefix: "", examples: exampleModelsOf(models, ["*"]) }]
         : config.apps.map((app) => ({
             prefix: app.path,
             dialect: app.frontdoor,
             app: { name: app.name, models: app.models, ...(app.tenant ? { tenant: app.tenant } : {}) },
+            examples: exampleModelsOf(models, app.models),
           })),
     workers: config.workers.enabled,
     metrics: config.metrics.enabled,
   };
+}
+
+/** A name that stands for one model, not a glob of many. */
+const concrete = (name: string) => !/[*?[\]]/.test(name);
+/** An embedding model, as far as its names tell: its own, or its routes' upstream models. */
+const embeds = (model: Config["models"][number]) =>
+  /embed/i.test(model.name) || model.routes.some((route) => /embed/i.test(route.model));
+
+/**
+ * The first configured model of each kind that `allowed` (an app's `models`, `*` for all) lets a
+ * caller name. The config's models reload; these are of the config the routes were mounted from.
+ */
+function exampleModelsOf(models: Config["models"], allowed: readonly string[]): ExampleModels {
+  const callable = models.filter(
+    (model) => concrete(model.name) && (allowed.includes("*") || allowed.includes(model.name)),
+  );
+  const chat = callable.find((model) => !embeds(model))?.name;
+  const embeddings = callable.find(embeds)?.name;
+  return { ...(chat ? { chat } : {}), ...(embeddings ? { embeddings } : {}) };
 }

@@ -20,6 +20,7 @@ async function exported(): Promise<Set<string>> {
       configVersion: () => 1,
       shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
       tenantSpend: () => 0,
+      traceSpansDropped: () => 0,
     }),
     () => "other",
   );
@@ -396,7 +397,7 @@ test("a reload that removes a model, a route, a provider or a tenant takes their
   served("m-latest", "p", "team-a");
   served("gone", "p", "team-a");
   metrics.requestFinished({ ...priced(null), model: null, route: null, status: 404 }, undefined);
-  metrics.attempted("provider:q", 0.1, undefined);
+  metrics.attemptEnded(metrics.attempted("provider:q", undefined), 0.1);
   metrics.attemptStarted(
     { route: "provider:q", vendor: "openai", upstreamModel: "q-1", retry: 1, failover: true },
     "gone",
@@ -467,7 +468,7 @@ test("a request under way across the reload that removed its model and its provi
     { route: "provider:q", vendor: "openai", upstreamModel: "gone", retry: 1, failover: false },
     "gone",
   );
-  metrics.attempted("provider:q", 0.1, undefined);
+  metrics.attemptEnded(metrics.attempted("provider:q", undefined), 0.1);
   metrics.requestFinished(toGone, undefined);
   const ended = await metrics.scrape();
   expect(ended).not.toContain('provider="q"');

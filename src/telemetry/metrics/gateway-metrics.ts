@@ -9,7 +9,7 @@ import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusC
 import type { ConfiguredLabels, MetricSources } from "./metric-sources.ts";
 import { OwnTextRegistry } from "./own-text-registry.ts";
 import { registerScrapedMetrics } from "./scraped-metrics.ts";
-import { AttemptCellTable, RequestCellTable } from "./series-cells.ts";
+import { type AttemptCells, AttemptCellTable, RequestCellTable } from "./series-cells.ts";
 
 export type { MetricSources } from "./metric-sources.ts";
 
@@ -133,7 +133,7 @@ export class GatewayMetrics {
     });
     const attemptDuration = new FoldedHistogram({
       name: "gen_ai_client_operation_duration_seconds",
-      help: "Upstream attempts: time until the answer was committed (first event) or failed",
+      help: "Upstream attempts: time from the call's start to its end (a stream's last event) or its failure",
       labelNames: ["provider", "outcome"],
       buckets: DURATION_BUCKETS,
       registers,
@@ -249,10 +249,22 @@ export class GatewayMetrics {
     if (kind) branch(this.refusalCells, kind, this.newRefusal).inc();
   }
 
-  /** One upstream attempt, once its verdict is in (committed, or failed). */
-  attempted(route: string, seconds: number, error: GatewayError | undefined): void {
+  /**
+   * One upstream attempt, once its verdict is in (committed, or failed): counted by its outcome.
+   * Its cells are handed back for `attemptEnded` to time it when its upstream work is over (a
+   * committed stream's end): the attempt keeps them, so no second lookup.
+   */
+  attempted(route: string, error: GatewayError | undefined): AttemptCells {
     const cells = this.attemptCells.of(route, error ? error.code : "ok");
     cells.count.inc();
+    return cells;
+  }
+
+  /**
+   * An attempt's whole operation, from its start to its end (a stream's last event, or the
+   * failure), as the GenAI conventions' `gen_ai.client.operation.duration` is: its verdict's cells.
+   */
+  attemptEnded(cells: AttemptCells, seconds: number): void {
     cells.duration.observe(seconds);
   }
 

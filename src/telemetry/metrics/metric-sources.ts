@@ -33,6 +33,8 @@ export interface MetricSources {
   configVersion?(): number;
   /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */
   shadow?(): ShadowCounts;
+  /** Spans the trace export lost since start, when tracing is on (tracing/span-loss-log.ts). */
+  traceSpansDropped?(): number;
   /**
    * The label values the config in force bounds, whose series are made at 0 before their first
    * event (`ConfiguredLabels`): read at start and at each applied reload, never by a scrape;

@@ -4,6 +4,7 @@ import { listenAddress } from "../../config/metrics-config.ts";
 import { listenFailure } from "../../core/listen-failure.ts";
 import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
+import { requestIdHeader } from "../../http/request-id.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
 
 /**
@@ -26,8 +27,9 @@ export function metricsRoutes(deps: {
 }
 
 /**
- * `metrics.listen`: a listener of its own that answers `GET /metrics` without a credential, for
- * scrapers on a private network. It serves nothing else. Returns how to stop it; a bind that fails
+ * `metrics.listen`: a listener of its own that answers `GET /metrics` (and `HEAD`) without a
+ * credential, for scrapers on a private network, each answer with an `x-request-id`. It serves
+ * nothing else: another method is 405 with `Allow`, another path 404. Returns how to stop it; a bind that fails
  * throws naming `metrics.listen`, the one setting that can be at fault.
  */
 export function startMetricsListener(
@@ -43,10 +45,19 @@ export function startMetricsListener(
       hostname,
       port,
       async fetch(request) {
-        const path = new URL(request.url).pathname;
-        if (request.method !== "GET" || path !== "/metrics")
-          return new Response("not found\n", { status: 404 });
-        return new Response(await metrics.scrape(), { headers: { "content-type": metrics.contentType } });
+        // The caller's id, else one of the gateway's, on every answer: as the main listener's are.
+        const id = requestIdHeader(request);
+        if (new URL(request.url).pathname !== "/metrics")
+          return new Response("not found\n", { status: 404, headers: id });
+        // HEAD as GET without the body (a scraper's or a probe's check), anything else not allowed.
+        if (request.method !== "GET" && request.method !== "HEAD")
+          return new Response("method not allowed\n", {
+            status: 405,
+            headers: { ...id, allow: "GET, HEAD" },
+          });
+        const headers = { ...id, "content-type": metrics.contentType };
+        if (request.method === "HEAD") return new Response(null, { headers });
+        return new Response(await metrics.scrape(), { headers });
       },
     });
   } catch (error) {

@@ -65,8 +65,8 @@ test("a scrape of 1,000 configured models is byte for byte prom-client's text, b
     { route: "provider:b", vendor: "openai", upstreamModel: "up", retry: 1, failover: true },
     "model-2",
   );
-  metrics.attempted("provider:b", 0.3, upstreamError);
-  metrics.attempted("provider:a", 0.02, undefined);
+  metrics.attemptEnded(metrics.attempted("provider:b", upstreamError), 0.3);
+  metrics.attemptEnded(metrics.attempted("provider:a", undefined), 0.02);
   metrics.auditFlushed(0.004);
   await sameAsPromClient();
   // Nothing new between two scrapes: the text kept is the text prom-client prints.
@@ -78,7 +78,7 @@ test("a scrape of 1,000 configured models is byte for byte prom-client's text, b
     auditRecord({ model: "model-1", route: "provider:a", latencyMs: 9_000 }),
     undefined,
   );
-  metrics.attempted("provider:a", 0.5, undefined);
+  metrics.attemptEnded(metrics.attempted("provider:a", undefined), 0.5);
   configured = { ...configured, models: [...configured.models, { model: "model-new", providers: ["c"] }] };
   metrics.configReloaded("applied");
   await sameAsPromClient();

@@ -125,6 +125,17 @@ export function registerScrapedMetrics(
       this.inc(sources.audit().bodiesDropped);
     },
   });
+  const traceSpansDropped = sources.traceSpansDropped;
+  if (traceSpansDropped)
+    new Counter({
+      name: "mindgw_trace_spans_dropped_total",
+      help: "Spans the trace export let go unsent: the collector refused them or did not answer, or the export queue was full",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(traceSpansDropped());
+      },
+    });
   new Counter({
     name: "mindgw_audit_records_total",
     help: "Audit records by result: written, rejected (refused by the database), dropped (queue full, in rows or bytes, or closed)",

@@ -113,7 +113,7 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
     ["provider:a", undefined],
     ["provider:a", failed],
   ];
-  for (const [route, error] of attempts) metrics.attempted(route, 0.01, error);
+  for (const [route, error] of attempts) metrics.attemptEnded(metrics.attempted(route, error), 0.01);
   const info = { vendor: "openai", upstreamModel: "u" };
   metrics.attemptStarted({ ...info, route: "provider:a", retry: 1, failover: false }, "m1");
   metrics.attemptStarted({ ...info, route: "provider:a", retry: 2, failover: false }, "m1");

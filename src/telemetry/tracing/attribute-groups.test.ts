@@ -14,6 +14,7 @@ import { SpanBatchWriter } from "./span-batch.ts";
 import { GROUP, P_ATTRIBUTES, P_FIELDS, R_HEADER, R_PARTS, TYPES } from "./span-batch-layout.ts";
 import { StringTableMirror, type TableLimit } from "./string-table.ts";
 import { atOnceTracer, servedRecord } from "./testing/at-once-tracer.ts";
+import { ledgerClock } from "./testing/ledger-clock.ts";
 
 // A route's attributes that repeat from request to request (an attempt's, a server span's kind,
 // its route and key) go into the batch as one pair naming their group; the thread must read and
@@ -39,7 +40,13 @@ function gateway(tableLimit?: TableLimit, valueLengthLimit = Number.POSITIVE_INF
   const request = (i: number) => {
     const info = routes[(i * 7) % routes.length] as AttemptInfo;
     const frontDoor: FrontDoor = i % 4 === 3 ? "embeddings" : "chat";
-    const ledger = { frontDoor, model: `m${i % 3}`, startedAt: 1_750_000_000_123 + i, requestId: `req-${i}` };
+    const ledger = {
+      frontDoor,
+      model: `m${i % 3}`,
+      startedAt: 1_750_000_000_123 + i,
+      requestId: `req-${i}`,
+      ...ledgerClock(),
+    };
     const trace = traces.start(
       { ...ledger, stream: i % 2 === 0, traceparent: null } as RequestLedger,
       undefined,

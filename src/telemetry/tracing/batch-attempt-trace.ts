@@ -3,6 +3,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent } from "../../core/traceparent.ts";
 import { reasonOf } from "../access-log.ts";
 import type { AttemptAnswer, AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import type { AttemptCells } from "../metrics/series-cells.ts";
 import { callInError } from "./attempt-status.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
@@ -25,8 +26,6 @@ export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
    * trace and that it was not sampled, rather than starting a trace of its own.
    */
   readonly traceparent: Traceparent = this;
-  /** The wall clock at the start (the SDK starts a span at it; the router's reading is monotonic). */
-  private readonly startedAt = Date.now();
   private route: string;
   private error: GatewayError | undefined;
   private ended = false;
@@ -36,6 +35,8 @@ export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
   private outputTokens = 0;
   /** Monotonic ms from start to close (the span's length). */
   private took = 0;
+  /** Its outcome's metric cells from its verdict, until its close times it. */
+  private cells: AttemptCells | undefined;
 
   constructor(
     private readonly request: BatchRequestTrace,
@@ -67,26 +68,35 @@ export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
     this.route = info.route;
   }
 
-  settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
+  settled(error: GatewayError | undefined, servedBy: string | undefined, _settledMs: number): void {
     if (servedBy) this.route = servedBy;
-    this.request.metrics?.attempted(this.route, (settledMs - this.started) / 1000, error);
+    this.cells = this.request.metrics?.attempted(this.route, error);
     if (this.ended) return;
     if (error) this.error = error;
   }
 
-  /** `closedMs`: the router's reading when it has one at the close (the verdict's), else read here. */
+  /**
+   * `closedMs`: the router's reading when it has one at the close (the verdict's), else read here,
+   * once for the span's length and the attempt's duration metric alike (its whole operation, a
+   * stream to its end).
+   */
   closed(error?: GatewayError, closedMs?: number, answer?: AttemptAnswer): void {
     if (this.ended) return;
     this.ended = true;
     if (error) this.error = error;
-    if (!sampled(this.sampling)) return;
+    const cells = this.cells;
+    const recorded = sampled(this.sampling);
+    if (cells === undefined && !recorded) return;
+    const took = (closedMs ?? performance.now()) - this.started;
+    if (cells !== undefined) this.request.metrics?.attemptEnded(cells, took / 1000);
+    if (!recorded) return;
     if (answer) {
       const { inputTokens, outputTokens } = answer.usage();
       this.answered = answer.answeredModel() ?? this.info.upstreamModel;
       this.inputTokens = inputTokens;
       this.outputTokens = outputTokens;
     }
-    this.took = (closedMs ?? performance.now()) - this.started;
+    this.took = took;
     this.request.attemptClosed(this);
   }
 
@@ -106,7 +116,8 @@ export class BatchAttemptTrace extends Traceparent implements AttemptTelemetry {
       0,
       0,
       0,
-      this.startedAt,
+      // Its request's clock (`wallTime`): the router's reading at its start, no wall clock read of its own.
+      this.request.wallTime(this.started),
       this.took,
       callInError(failure) ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       // As the access line gives it: an upstream's message may echo what it was sent.

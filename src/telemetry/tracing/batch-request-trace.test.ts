@@ -22,6 +22,7 @@ import { SpanBatchWriter } from "./span-batch.ts";
 import { StringTableMirror } from "./string-table.ts";
 import { atOnceTracer } from "./testing/at-once-tracer.ts";
 import { CALLER_STATE, samplers, scenarios } from "./testing/equivalence-scenarios.ts";
+import { ledgerClock } from "./testing/ledger-clock.ts";
 import { comparable, direct, type Scenario, throughSdk } from "./testing/span-equivalence.ts";
 
 // The gateway's request spans written straight into the export batch must reach the collector as
@@ -171,11 +172,19 @@ function spansOf(writer: SpanBatchWriter) {
 const clientSpanOf = (writer: SpanBatchWriter) =>
   spansOf(writer).find((span) => span.kind === SpanKind.CLIENT);
 
-test("an attempt is timed from the router's readings: its span from its start, its metrics from start to verdict", () => {
+test("an attempt is timed from the router's readings: its span from its start, its duration metric from its start to its end (a stream's last event), counted at its verdict", () => {
   const metrics = new GatewayMetrics(quietSources(), () => "other");
   const attempted = spyOn(metrics, "attempted");
+  const ended = spyOn(metrics, "attemptEnded");
   const writer = new SpanBatchWriter(8);
-  const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    requestId: "r",
+    stream: false,
+    ...ledgerClock(),
+  };
   const trace = requestTraces(atOnceTracer(writer), undefined).start(
     { ...ledger, traceparent: null } as RequestLedger,
     metrics,
@@ -184,19 +193,28 @@ test("an attempt is timed from the router's readings: its span from its start, i
   const startedMs = performance.now() - 250;
   const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   const attempt = trace.attempt(info, startedMs);
+  // Committed at its first event 40 ms in; its stream ended 1.2 s in.
   attempt.settled(undefined, undefined, startedMs + 40);
-  attempt.closed();
+  expect(attempted).toHaveBeenCalledTimes(1);
+  expect(ended).toHaveBeenCalledTimes(0);
+  attempt.closed(undefined, startedMs + 1200);
   trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
-  const [route, seconds] = attempted.mock.calls[0] ?? [];
-  expect(route).toBe("provider:a");
-  expect(seconds).toBeCloseTo(0.04, 9);
+  expect(attempted.mock.calls[0]?.[0]).toBe("provider:a");
+  expect(ended.mock.calls[0]?.[1]).toBeCloseTo(1.2, 9);
   const client = clientSpanOf(writer);
-  expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeGreaterThanOrEqual(250);
+  expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeCloseTo(1200, 3);
 });
 
 test("an attempt closed with the router's reading spans to it, with no clock read of its own", () => {
   const writer = new SpanBatchWriter(8);
-  const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    requestId: "r",
+    stream: false,
+    ...ledgerClock(),
+  };
   const trace = requestTraces(atOnceTracer(writer), undefined).start(
     { ...ledger, traceparent: null } as RequestLedger,
     undefined,
@@ -217,7 +235,14 @@ test("an attempt closed with the router's reading spans to it, with no clock rea
 
 test("a failed attempt's status message is the error's as the access line gives it: no credential, bounded", () => {
   const writer = new SpanBatchWriter(8);
-  const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    requestId: "r",
+    stream: false,
+    ...ledgerClock(),
+  };
   const trace = requestTraces(atOnceTracer(writer), undefined).start(
     { ...ledger, traceparent: null } as RequestLedger,
     undefined,
@@ -242,7 +267,14 @@ test("a shadow copy is no attempt: its span counts no attempt metric and leaves 
     const started = spyOn(metrics, "attemptStarted");
     const attempted = spyOn(metrics, "attempted");
     const writer = new SpanBatchWriter(8);
-    const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+    const ledger = {
+      frontDoor: "chat",
+      model: "m",
+      startedAt: Date.now(),
+      requestId: "r",
+      stream: false,
+      ...ledgerClock(),
+    };
     const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const trace = traced
       ? requestTraces(atOnceTracer(writer), undefined).start(
@@ -283,7 +315,7 @@ test("an attempt is one object: its handle is its own traceparent", () => {
   const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   const ledger = { frontDoor: "chat", model: "m", requestId: "r", stream: false, traceparent: null };
   const requests = Array.from({ length: 200 }, () =>
-    traces.start({ ...ledger, startedAt: Date.now() } as RequestLedger, undefined),
+    traces.start({ ...ledger, startedAt: Date.now(), ...ledgerClock() } as RequestLedger, undefined),
   );
   // Held, so that a collection cannot hide objects the attempts made.
   const attempts: AttemptTelemetry[] = new Array(requests.length);
@@ -367,4 +399,47 @@ test("the ratio sampler keeps a trace of a request id the gateway made as the SD
   // Their last 32 bits are random (request-id.ts), so the XOR the ratio reads is uniform.
   expect(kept.length).toBeGreaterThan(140);
   expect(kept.length).toBeLessThan(260);
+});
+
+test("every attempt's span lies within its request's, on one clock: the request's arrival plus monotonic time", () => {
+  const writer = new SpanBatchWriter(512);
+  const traces = requestTraces(atOnceTracer(writer), undefined);
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
+  for (let i = 0; i < 40; i++) {
+    // As the front door and the ledger read them: the wall clock, then the ledger's monotonic reading.
+    const ledger = {
+      frontDoor: "chat",
+      model: "m",
+      startedAt: Date.now(),
+      startedMs: performance.now(),
+      finishedMs: 0,
+      requestId: `r${i}`,
+      stream: false,
+      traceparent: null,
+    };
+    const trace = traces.start(ledger as unknown as RequestLedger, undefined);
+    // A failed try, then the one that answers, each timed by the router's readings.
+    for (const retry of [0, 1]) {
+      const attempt = trace.attempt({ ...info, retry }, performance.now());
+      const settledMs = performance.now();
+      attempt.settled(undefined, undefined, settledMs);
+      attempt.closed(undefined, settledMs);
+    }
+    ledger.finishedMs = performance.now();
+    trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
+  }
+  const spans = spansOf(writer);
+  const server = new Map(
+    spans.filter((s) => s.kind === SpanKind.SERVER).map((s) => [s.spanContext().spanId, s]),
+  );
+  const ns = (time: readonly [number, number]) => BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]);
+  const children = spans.filter((s) => s.kind === SpanKind.CLIENT);
+  expect(children).toHaveLength(80);
+  for (const child of children) {
+    const parent = server.get(child.parentSpanContext?.spanId ?? "");
+    expect(parent).toBeDefined();
+    if (!parent) continue;
+    expect(ns(child.startTime) >= ns(parent.startTime)).toBe(true);
+    expect(ns(child.endTime) <= ns(parent.endTime)).toBe(true);
+  }
 });

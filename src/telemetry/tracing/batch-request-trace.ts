@@ -236,6 +236,16 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     return writer;
   }
 
+  /**
+   * A `performance.now()` reading as epoch ms on this request's clock: the wall clock at its
+   * arrival (the server span's start) plus the monotonic time since. Every span of the request is
+   * timed so, its attempts' starts and ends and the server span's end, so that a child span lies
+   * within its parent as its times do; one wall clock read a request, the arrival's.
+   */
+  wallTime(monotonicMs: number): number {
+    return this.ledger.startedAt + (monotonicMs - this.ledger.startedMs);
+  }
+
   /** Ends the server span: its record is written at the end of this turn of the event loop. */
   finish(record: AuditRecord): void {
     if (this.ended) return;
@@ -246,8 +256,14 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       return;
     }
     this.record = record;
-    // The SDK ends a span that was given its start time at the wall clock, never before its start.
-    this.endedAt = Math.max(Date.now(), this.ledger.startedAt);
+    // On the clock its attempts' spans are timed by (`wallTime`), from the ledger's own reading of
+    // the request's end: no clock read here, and an attempt that ended before the request ends
+    // within its span, to the microsecond (a wall clock read here is whole milliseconds, and was
+    // before an attempt's end as often as not).
+    // Never before its start, as the SDK ends a span; a microsecond past the reading, as an epoch
+    // millisecond in a double is good to ~0.25 µs only, and an attempt's end, its start plus its
+    // length, may round that much later than the same moment does.
+    this.endedAt = Math.max(this.wallTime(this.ledger.finishedMs) + 0.001, this.ledger.startedAt);
     this.tracer.later(this);
   }
 

@@ -31,6 +31,14 @@ let ring: BatchRingReader | undefined;
 
 const reply = (message: ExportThreadReply) => self.postMessage(message);
 const failed = (id: number) => (error: unknown) => reply({ id, ok: false, error: messageOf(error) });
+/**
+ * Why an export failed, as the log's `spans dropped` says it: the collector's HTTP status first
+ * (`HTTP 500 Internal Server Error`; OTLPExporterError carries it as `code`), else the error's words.
+ */
+function exportFailure(error: Error): string {
+  const status = (error as { code?: unknown }).code;
+  return typeof status === "number" ? `HTTP ${status} ${error.message}`.trimEnd() : messageOf(error);
+}
 const resourceOf = (id: number) => resources.get(id) ?? resourceFromAttributes({});
 const scopeOf = (id: number) => scopes.get(id) ?? { name: "" };
 
@@ -51,7 +59,7 @@ async function exportBatch(
   };
   const sent = new Promise<void>((resolve) => {
     target.export(batch, (result) => {
-      reply({ id, ok: result.code === 0, ...(result.error ? { error: messageOf(result.error) } : {}) });
+      reply({ id, ok: result.code === 0, ...(result.error ? { error: exportFailure(result.error) } : {}) });
       resolve();
     });
   });

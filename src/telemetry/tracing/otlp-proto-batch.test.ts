@@ -17,6 +17,7 @@ import { SpanBatchWriter } from "./span-batch.ts";
 import type { SpanBatch } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
 import { atOnceTracer, servedRecord } from "./testing/at-once-tracer.ts";
+import { ledgerClock } from "./testing/ledger-clock.ts";
 import { parentContext } from "./trace-context.ts";
 
 // The export thread's own protobuf writer must send exactly what the OpenTelemetry exporter's
@@ -304,6 +305,7 @@ test("requests' records as the main thread wrote them, mixed with another scope'
       frontDoor: "chat",
       model: `m${i % 3}`,
       startedAt: 1_750_000_000_123 + i,
+      ...ledgerClock(),
       requestId: `req-${i}`,
     };
     // Every other one under the caller's trace, with its trace state (the spans carry it).

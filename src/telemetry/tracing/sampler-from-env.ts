@@ -1,47 +1,67 @@
-import { diag } from "@opentelemetry/api";
-import { getNumberFromEnv, getStringFromEnv } from "@opentelemetry/core";
+import { getNumberFromEnv } from "@opentelemetry/core";
 import type { Sampler } from "@opentelemetry/sdk-trace";
 import { alwaysOff, alwaysOn, parentBased, traceIdRatio } from "./built-in-samplers.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The sampler in force, with the name and ratio it is known by (the start line says them). */
+export interface ChosenSampler {
+  readonly sampler: Sampler;
+  /** One of the six built-ins' names: the one asked for, or the default in place of one unknown. */
+  readonly name: string;
+  /** The ratio in force, for the two ratio samplers. */
+  readonly ratio?: number;
+}
+
+const DEFAULT = "parentbased_always_on";
 
 /**
  * The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, built as sdk-node builds it
  * (its `createSamplerFromEnv`, which the package does not export), from the same variables read
- * the same way; unset or unknown is the SDK's default, `parentbased_always_on`. startTracing
- * hands this one instance to sdk-node and to the gateway's own spans, so both decide alike (the
- * latter by the sampler's verdict on the trace id's words, built-in-samplers.ts).
+ * the same way; unset is the SDK's default, `parentbased_always_on`, and so is an unknown name,
+ * and a ratio blank or outside [0, 1] is 1, as the SDK does. Those the SDK says only to its
+ * diagnostic logger (silent unless OTEL_LOG_LEVEL), `warn` says to the operator: either samples
+ * every trace. startTracing hands this one instance to sdk-node and to the gateway's own spans, so
+ * both decide alike (the latter by the sampler's verdict on the trace id's words,
+ * built-in-samplers.ts).
  */
-export function samplerFromEnv(): Sampler {
-  const name = getStringFromEnv("OTEL_TRACES_SAMPLER");
-  switch (name) {
+export function samplerFromEnv(env: Env, warn: (message: string) => void): ChosenSampler {
+  const asked = env.OTEL_TRACES_SAMPLER?.trim() || undefined;
+  switch (asked) {
     case "always_on":
-      return alwaysOn();
+      return { sampler: alwaysOn(), name: asked };
     case "always_off":
-      return alwaysOff();
+      return { sampler: alwaysOff(), name: asked };
     case "parentbased_always_off":
-      return parentBased(alwaysOff());
-    case "traceidratio":
-      return traceIdRatio(ratioFromEnv());
-    case "parentbased_traceidratio":
-      return parentBased(traceIdRatio(ratioFromEnv()));
+      return { sampler: parentBased(alwaysOff()), name: asked };
+    case "traceidratio": {
+      const ratio = ratioFromEnv(env, warn);
+      return { sampler: traceIdRatio(ratio), name: asked, ratio };
+    }
+    case "parentbased_traceidratio": {
+      const ratio = ratioFromEnv(env, warn);
+      return { sampler: parentBased(traceIdRatio(ratio)), name: asked, ratio };
+    }
     case undefined:
-    case "parentbased_always_on":
-      return parentBased(alwaysOn());
+    case DEFAULT:
+      return { sampler: parentBased(alwaysOn()), name: DEFAULT };
     default:
-      diag.error(`unknown OTEL_TRACES_SAMPLER value "${name}", using default`);
-      return parentBased(alwaysOn());
+      warn(
+        `OTEL_TRACES_SAMPLER="${asked}" names no sampler (always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio): using ${DEFAULT}, which samples every trace`,
+      );
+      return { sampler: parentBased(alwaysOn()), name: DEFAULT };
   }
 }
 
-function ratioFromEnv(): number {
-  const ratio = getNumberFromEnv("OTEL_TRACES_SAMPLER_ARG");
-  if (ratio == null) {
-    diag.error("OTEL_TRACES_SAMPLER_ARG is blank, defaulting to 1.");
+function ratioFromEnv(env: Env, warn: (message: string) => void): number {
+  const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (!raw) {
+    warn("OTEL_TRACES_SAMPLER_ARG is unset: the ratio is 1, every trace sampled");
     return 1;
   }
-  if (ratio < 0 || ratio > 1) {
-    diag.error(
-      `OTEL_TRACES_SAMPLER_ARG=${ratio} was given, but it is out of range ([0..1]), defaulting to 1.`,
-    );
+  const ratio = Number(raw);
+  if (!(ratio >= 0 && ratio <= 1)) {
+    warn(`OTEL_TRACES_SAMPLER_ARG="${raw}" is no ratio between 0 and 1: the ratio is 1, every trace sampled`);
     return 1;
   }
   return ratio;

@@ -36,7 +36,14 @@ async function probe(env: Record<string, string>, script = PROBE, args: readonly
   expect(code).toBe(0);
   // The probe flushed before it printed: everything it exported has arrived.
   const spans = receiver.spans.filter((s) => s.resource["deployment.environment"] === `probe-${env.CASE}`);
-  return { ...(JSON.parse(out) as { direct: boolean; traceparent: string | null; status?: number }), spans };
+  type Said = { level: string; message: string; fields?: Record<string, unknown> };
+  const printed = JSON.parse(out) as {
+    direct: boolean;
+    traceparent: string | null;
+    status?: number;
+    logs?: Said[];
+  };
+  return { ...printed, spans };
 }
 
 test("an embedder starts the same tracing through the library's exports (docs/EMBEDDING.md)", async () => {
@@ -73,6 +80,39 @@ test("OTEL_TRACES_SAMPLER decides for the direct spans too", async () => {
     OTEL_TRACES_SAMPLER_ARG: "0",
   });
   expect(ratio.spans).toEqual([]);
+});
+
+test("a sampler or ratio the SDK cannot use is said at warn, and the start line names the sampler and ratio in force", async () => {
+  const bogus = await probe({ CASE: "bogus", OTEL_TRACES_SAMPLER: "bogus" });
+  expect(bogus.logs?.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+    'OTEL_TRACES_SAMPLER="bogus" names no sampler (always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio): using parentbased_always_on, which samples every trace',
+  ]);
+  expect(bogus.logs?.find((l) => l.message === "tracing on")?.fields).toMatchObject({
+    sampler: "parentbased_always_on",
+  });
+  const tenfold = await probe({
+    CASE: "tenfold",
+    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "10",
+  });
+  expect(tenfold.logs?.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+    'OTEL_TRACES_SAMPLER_ARG="10" is no ratio between 0 and 1: the ratio is 1, every trace sampled',
+  ]);
+  expect(tenfold.logs?.find((l) => l.message === "tracing on")?.fields).toMatchObject({
+    sampler: "traceidratio",
+    ratio: 1,
+  });
+  expect(tenfold.spans).toHaveLength(2);
+  const half = await probe({
+    CASE: "half",
+    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "0.5",
+  });
+  expect(half.logs?.filter((l) => l.level === "warn")).toEqual([]);
+  expect(half.logs?.find((l) => l.message === "tracing on")?.fields).toMatchObject({
+    sampler: "parentbased_traceidratio",
+    ratio: 0.5,
+  });
 });
 
 test("a count limit below what request spans carry keeps the SDK's spans, which apply it", async () => {

@@ -12,6 +12,7 @@ import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
+import { knowLosses, type SpanLosses, spanLossLog } from "./span-loss-log.ts";
 import { loadTraceState } from "./trace-context.ts";
 
 /** A running trace pipeline: the tracer to start spans with, and how to flush it at exit. */
@@ -19,7 +20,13 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`: prompts and answers on spans. */
   readonly captureContent: boolean;
-  shutdown(): Promise<void>;
+  /**
+   * Flushes what is buffered and stops. `withinMs`: the longest to wait for the collector (a stop's
+   * remainder of `server.drain_timeout`); past it the spans still on their way are given up, said
+   * at warn, where the exporter's own OTEL_EXPORTER_OTLP_TIMEOUT (10 s, each retry) would hold the
+   * process. Absent: as long as the exporter takes.
+   */
+  shutdown(withinMs?: number): Promise<void>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,7 +74,7 @@ function bspNumber(env: Env, name: string): number | undefined {
  * batch to a thread running the real OTLP exporter (thread-span-processor.ts). Any other
  * exporter list (`console`, `zipkin`, several) is left to sdk-node as it is.
  */
-async function threadedSpanProcessor(logger: Logger, env: Env) {
+async function threadedSpanProcessor(losses: SpanLosses, env: Env) {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
     .split(",")
     .map((name) => name.trim().toLowerCase())
@@ -82,7 +89,6 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
   const batchSize = bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
   const maxExportBatchSize = Math.min(batchSize ?? 512, maxQueueSize ?? 2048);
   const scheduledDelayMillis = bspNumber(env, "OTEL_BSP_SCHEDULE_DELAY");
-  let dropped = 0;
   return new ThreadSpanProcessor({
     env,
     maxExportBatchSize,
@@ -91,12 +97,8 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
     // way to the collector: room for a second or two of a busy gateway's spans while a slow
     // export is retried, before any is dropped.
     maxPendingSpans: 4 * Math.max(maxQueueSize ?? 2048, maxExportBatchSize),
-    onDropped(spans, reason) {
-      // The first loss is worth a line; after that one line per 10,000 spans lost.
-      if (dropped === 0 || Math.floor((dropped + spans) / 10_000) > Math.floor(dropped / 10_000))
-        logger.warn("spans dropped", { spans, total: dropped + spans, reason });
-      dropped += spans;
-    },
+    onDropped: (spans, reason) => losses.dropped(spans, reason),
+    onDelivered: () => losses.delivered(),
   });
 }
 
@@ -147,17 +149,20 @@ export async function startTracing(
   const { resourceDetectors } = await import("./resource-detectors.ts");
   // Spans continue a client's trace, with its trace state read as the SDK reads it.
   await loadTraceState();
-  const threaded = await threadedSpanProcessor(logger, env);
+  const losses = spanLossLog(logger);
+  const threaded = await threadedSpanProcessor(losses, env);
   // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
   // the export thread and the attribute count limit leaves room for all of theirs; a lower
   // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.
   const limits = attributeLimitsFromEnv();
+  const chosen = samplerFromEnv(env, (message) => logger.warn(message));
   const sampler =
-    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(samplerFromEnv()) : undefined;
+    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(chosen.sampler) : undefined;
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
-    ...(sampler ? { sampler } : {}),
+    // The one the start line names, not sdk-node's own reading of the same variables.
+    sampler: sampler ?? chosen.sampler,
     // Never sdk-node's own list: its process detector exports the command line (and so a worker's
     // `--token`): resource-detectors.ts.
     resourceDetectors: resourceDetectors(env),
@@ -171,7 +176,8 @@ export async function startTracing(
   sdk.start();
   logger.info("tracing on", {
     endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
-    sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
+    sampler: chosen.name,
+    ...(chosen.ratio === undefined ? {} : { ratio: chosen.ratio }),
   });
   const sdkTracer = trace.getTracer("mindgw");
   const found = threaded && sampler ? probe(sdkTracer) : undefined;
@@ -188,14 +194,32 @@ export async function startTracing(
           childrenFollowParent: true,
         })
       : sdkTracer;
+  // Losses are known only of the export thread's pipeline; sdk-node's own exporters say theirs to its diagnostic logger.
+  if (threaded) knowLosses(tracer, losses);
   return {
     tracer,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === "true",
-    shutdown: () =>
-      sdk.shutdown().catch((error: unknown) => {
+    shutdown: (withinMs) => {
+      const flushed = sdk.shutdown().catch((error: unknown) => {
         logger.warn("flushing traces failed", {
           error: messageOf(error),
         });
-      }),
+      });
+      return withinMs === undefined ? flushed : flushedWithin(flushed, withinMs, logger);
+    },
   };
+}
+
+/** `flushed`, or the end of `withinMs` first: then the flush is given up, and the log says so. */
+async function flushedWithin(flushed: Promise<void>, withinMs: number, logger: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), withinMs);
+  });
+  const first = await Promise.race([flushed, late]);
+  clearTimeout(timer);
+  if (first === "late")
+    logger.warn("flushing traces given up: the collector did not answer within the drain's time", {
+      waited_ms: Math.round(withinMs),
+    });
 }

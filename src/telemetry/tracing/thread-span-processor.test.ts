@@ -9,6 +9,7 @@ import { BatchTracer } from "./batch-tracer.ts";
 import { alwaysOn } from "./built-in-samplers.ts";
 import { hexIdGenerator } from "./id-generator.ts";
 import { requestTraces } from "./request-trace.ts";
+import { ledgerClock } from "./testing/ledger-clock.ts";
 import { threadTestKit } from "./testing/thread-test-kit.ts";
 import { ThreadSpanProcessor } from "./thread-span-processor.ts";
 import { parentContext } from "./trace-context.ts";
@@ -193,6 +194,7 @@ test("a request's spans cross to the thread as one record, in one batch, and arr
     frontDoor: "chat",
     model: "m",
     startedAt: Date.now(),
+    ...ledgerClock(),
     requestId: "req-r",
     stream: false,
     traceparent: null,
@@ -247,6 +249,8 @@ test("a request's record is written at the end of its turn: it goes with the bat
       frontDoor: "chat",
       model: requestId,
       startedAt: Date.now(),
+      ...ledgerClock(),
+      ...ledgerClock(),
       requestId,
       stream: false,
       traceparent: null,

@@ -34,6 +34,8 @@ export interface ThreadSpanProcessorOptions {
   readonly maxPendingSpans: number;
   /** Told when spans are dropped (hand-over full, the thread failed, the collector refused). */
   onDropped(spans: number, reason: string): void;
+  /** Told when a batch reached the collector (once a batch: a loss burst's end). */
+  onDelivered?(): void;
 }
 
 /**
@@ -79,7 +81,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   private readonly delayUp = () => this.handOver();
   /** An export's reply (made once, as `delayUp` is). */
   private readonly exported: Answered = (reply, spans) => {
-    if (reply.ok) return;
+    if (reply.ok) return this.options.onDelivered?.();
     // The thread may not have taken the batch's new strings (string-table.ts): resend all.
     this.writer.lost();
     this.options.onDropped(spans, reply.error ?? "the export failed");

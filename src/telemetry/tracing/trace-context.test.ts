@@ -9,11 +9,15 @@ test("a well-formed traceparent is read; anything else is ignored, as W3C Trace 
     isRemote: true,
   });
   expect(parseTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")?.traceFlags).toBe(0);
+  // A later version's first fields continue its trace (src/core/traceparent.test.ts has the rest).
+  expect(parseTraceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")?.spanId).toBe(
+    "b7ad6b7169203331",
+  );
   for (const bad of [
     null,
     "",
     "garbage",
-    "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     "00-00000000000000000000000000000000-b7ad6b7169203331-01",
     "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
     "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",

@@ -1,3 +1,4 @@
+import { bytesWithout } from "../../core/credentials.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
@@ -15,6 +16,14 @@ function wholeWithin(response: Response, bytes: number): boolean {
   const length = Number(response.headers.get("content-length") ?? Number.NaN);
   return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
 }
+
+/**
+ * An upstream's error body without the worker's `--upstream-key`, which some servers quote
+ * ("Invalid request for key …"): it would reach the gateway's callers and logs, which do not know
+ * it. The very bytes when it is not there.
+ */
+const withoutKey = (ctx: UpstreamCallContext, body: Uint8Array): Uint8Array =>
+  ctx.apiKey === undefined ? body : bytesWithout(body, ctx.apiKey);
 
 /** A stream's first read, taken before the relay's loop (`readInHand`). */
 type FirstRead = BodyRead | Promise<BodyRead>;
@@ -50,7 +59,8 @@ export function relayAnswer(
   if (answer instanceof Response) return relayResponse(request, ctx, call, hop, answer);
   if (!isFeed(answer)) {
     const { status, contentType, retryAfter, body } = answer;
-    return relayWhole(request, ctx, call, hop, status, contentType, retryAfter, body);
+    const told = status >= 400 ? withoutKey(ctx, body) : body;
+    return relayWhole(request, ctx, call, hop, status, contentType, retryAfter, told);
   }
   // What the client hands as a feed is a successful event stream it did not decode.
   const inHand = readInHand(answer, request.window);
@@ -78,9 +88,11 @@ async function relayResponse(
   const contentType = answer.headers.get("content-type") ?? "";
   const retryAfter = answer.headers.get("retry-after") ?? undefined;
   // A small answer of declared length is read in one call (no reader, no read per piece): the
-  // window holds it, so credit would not have held any of it back.
-  if (!request.stream && wholeWithin(answer, request.window)) {
-    const body = await answer.bytes();
+  // window holds it, so credit would not have held any of it back. A refusal is read whole, to
+  // leave the key out of it.
+  const refused = answer.status >= 400 && ctx.apiKey !== undefined;
+  if (refused || (!request.stream && wholeWithin(answer, request.window))) {
+    const body = refused ? withoutKey(ctx, await answer.bytes()) : await answer.bytes();
     await relayWhole(request, ctx, call, hop, answer.status, contentType, retryAfter, body);
   } else {
     const head = headFrame(request.id, answer.status, contentType, retryAfter);

@@ -1,4 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
+import { holdCredentials } from "../../core/credentials.ts";
 import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
 import { CloseCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
@@ -54,6 +55,8 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;
+  // Its own logs never write the key, should the upstream quote it (core/credentials.ts).
+  if (options.upstreamApiKey) holdCredentials(options, [options.upstreamApiKey]);
   // A tracer continues the gateway's trace, its trace state read as the SDK reads it.
   if (options.tracer) await loadTraceState();
   // Several gateways (comma-separated, e.g. the nodes of a cluster): a lost connection is

@@ -29,6 +29,8 @@ export interface OtlpReceiver {
   readonly spans: readonly ReceivedSpan[];
   /** Exports received as OTLP/protobuf. */
   readonly protobufExports: number;
+  /** Answers every export with `status` (its spans not kept) from now on; undefined, accepts them again. */
+  refuseWith(status: number | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -76,11 +78,13 @@ const attributesOf = (list: KeyValue[] | undefined) =>
 export function startOtlpReceiver(): OtlpReceiver {
   const spans: ReceivedSpan[] = [];
   const protobufExports = { count: 0 };
+  let refusing: number | undefined;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
       if (new URL(request.url).pathname !== "/v1/traces") return new Response("not found", { status: 404 });
+      if (refusing !== undefined) return new Response("refused", { status: refusing });
       const protobuf = request.headers.get("content-type") === "application/x-protobuf";
       if (protobuf) protobufExports.count++;
       const body = protobuf
@@ -113,6 +117,9 @@ export function startOtlpReceiver(): OtlpReceiver {
     spans,
     get protobufExports() {
       return protobufExports.count;
+    },
+    refuseWith(status) {
+      refusing = status;
     },
     stop: () => server.stop(true),
   };

@@ -37,6 +37,7 @@ import { SpanRecords } from "../request-records.ts";
 import { requestTraces } from "../request-trace.ts";
 import { SpanBatchWriter } from "../span-batch.ts";
 import { StringTableMirror } from "../string-table.ts";
+import { ledgerClock } from "./ledger-clock.ts";
 
 /** Ids from a counter: both runs draw the same sequence in the same order. */
 function countingIds(): IdGenerator {
@@ -99,6 +100,7 @@ const ledgerOf = (partial: Partial<RequestLedger>) =>
     frontDoor: "chat",
     model: "m",
     startedAt: 1_750_000_000_123,
+    ...ledgerClock(),
     requestId: "req-1",
     stream: false,
     traceparent: null,

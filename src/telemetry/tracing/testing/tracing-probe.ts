@@ -9,15 +9,23 @@ import type { Logger } from "../../../log/logger.ts";
 import { BatchTracer } from "../batch-tracer.ts";
 import { requestTraces } from "../request-trace.ts";
 import { startTracing } from "../start-tracing.ts";
+import { ledgerClock } from "./ledger-clock.ts";
 
-const quiet = () => {};
-const logger: Logger = { debug: quiet, info: quiet, warn: quiet, error: quiet };
+/** What startTracing said, printed with the rest. */
+const logs: { level: string; message: string; fields?: unknown }[] = [];
+const said =
+  (level: string) =>
+  (message: string, fields?: unknown): void => {
+    logs.push({ level, message, ...(fields === undefined ? {} : { fields }) });
+  };
+const logger: Logger = { debug: said("debug"), info: said("info"), warn: said("warn"), error: said("error") };
 const tracing = await startTracing("tracing-probe", logger);
 if (!tracing) throw new Error("tracing did not start");
 const ledger = {
   frontDoor: "chat",
   model: "m",
   startedAt: Date.now(),
+  ...ledgerClock(),
   requestId: "probe-1",
   stream: false,
   traceparent: null,
@@ -46,5 +54,6 @@ console.log(
   JSON.stringify({
     direct: tracing.tracer instanceof BatchTracer,
     traceparent: attempt.traceparent === undefined ? null : String(attempt.traceparent),
+    logs,
   }),
 );

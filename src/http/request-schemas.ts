@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Operation } from "../core/dialect.ts";
-import { anthropicStream } from "../translate/anthropic-schema.ts";
+import { anthropicStream } from "../translate/anthropic-stream-field.ts";
 
 /**
  * What the gateway itself relies on in each client request body: `model`, `stream`, and the

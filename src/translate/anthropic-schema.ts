@@ -1,17 +1,6 @@
 import { z } from "zod";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
-
-/**
- * A Messages request's `stream`: a boolean, or absent. Not null, as Anthropic's API types it
- * (`stream?: boolean`; its SDKs leave it out rather than send null); the front door's validation,
- * the OpenAPI document (http/request-schemas.ts) and the translation read this one schema, so a
- * body one of them takes none refuses. Built at load, alone: the front door reads it for every
- * Messages body.
- */
-export const anthropicStream = z
-  .boolean({ error: "stream must be a boolean" })
-  .optional()
-  .meta({ description: "Stream the answer as server-sent events." });
+import { anthropicStream } from "./anthropic-stream-field.ts";
 
 /**
  * The parts of Anthropic's Messages API the translators read. Objects are loose: fields we

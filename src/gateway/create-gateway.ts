@@ -194,7 +194,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     // An embedder's authenticator decides its callers itself, their tenants included (an unlisted
-    // one is served as a caller outside every tenant): their sessions are not re-checked.
+    // one is served, held to its tenant's name): their sessions are not re-checked.
     ...(embedderAuth
       ? {}
       : {

@@ -6,6 +6,7 @@ import {
   type Authenticator,
   type ConfigWatchHandlers,
   createGateway,
+  createLogger,
   type Gateway,
   type GatewayOptions,
   type LogFields,
@@ -15,7 +16,7 @@ import {
   type Provider,
   parseConfig,
 } from "./index.ts";
-import { waitFor } from "./testing/wait-for.ts";
+import { waitFor, waitForValue } from "./testing/wait-for.ts";
 
 // An embedder's plug-ins (logger, authenticator, policy, event sinks) that throw, reject or never
 // answer, through the exports only: no request is lost to them, none is held by them for ever,
@@ -113,6 +114,24 @@ test("a logger that throws loses no request's end: every request of the turn has
   } finally {
     await written.close();
   }
+});
+
+test("a logger createLogger made, handed in (as mindgw serve hands its own), is read as the gateway's own: an access line carries its request's end, not the logger's clock", async () => {
+  const written: string[] = [];
+  const logger = createLogger({
+    format: "json",
+    // A clock of its own, read for a line stamped as it is logged; an access line has its request's.
+    now: () => new Date(0),
+    write: (line) => void written.push(line),
+  });
+  const { chat } = await started("made-logger", { auth: anyone, logger });
+  const response = await chat();
+  await response.text();
+  const access = await waitForValue("the request's access line", () =>
+    written.find((line) => line.includes('"msg":"request"')),
+  );
+  expect(access).toContain(`"request_id":"${response.headers.get("x-request-id")}"`);
+  expect(access).not.toContain('"time":"1970-');
 });
 
 test("an authenticator or an admission that never answers is ended at pluginTimeoutMs: 503 in the caller's dialect naming the plug-in, its slot given back, one warning", async () => {

@@ -9,15 +9,16 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
+import { boundAuthenticator } from "../http/bound-authenticator.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
-import { PLUGIN_TIMEOUT_MS, pluginBound } from "../http/plugin-bound.ts";
+import { pluginBound, pluginTimeoutMs } from "../http/plugin-bound.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { guardedLogger } from "../log/guarded-logger.ts";
-import { createLogger, type Logger } from "../log/logger.ts";
+import { createLogger } from "../log/logger.ts";
 import { repeatedFailure } from "../log/repeated-failure.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
@@ -67,17 +68,6 @@ function clusterStarter(config: Config): typeof startCluster {
     .startCluster;
 }
 
-/** The bounds of an embedder's per-request plug-in calls; the built-in ones are never timed. */
-function embedderPluginBounds(options: GatewayOptions, logger: Logger) {
-  const ms = options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS;
-  return {
-    ...((options.auth ?? options.authenticate)
-      ? { authenticate: pluginBound("the embedder's authenticator", ms, logger) }
-      : {}),
-    ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", ms, logger) } : {}),
-  };
-}
-
 /**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. It wires the
  * parts (each passed in, or the built-in default) and decides nothing itself: handlers live with
@@ -101,6 +91,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   // An embedder's logger is called through a guard: no log call can throw into the gateway.
   const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
   built.stopsWith(logger, config.server.drain_timeout);
+  // How long an embedder's per-request plug-in calls may take (the built-in ones are never timed):
+  // a pluginTimeoutMs of 0, below or not a finite number is refused before anything is opened.
+  const pluginMs = pluginTimeoutMs(options.pluginTimeoutMs);
   // Route tables and price books read it synchronously, answers' prices on the request path.
   await loadCatalogueFor(config.providers);
   // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
@@ -152,7 +145,16 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   built.made("the cluster", () => cluster?.close());
   const embedderAuth = options.auth ?? options.authenticate;
   const auth = await buildAuth(config, storage.keys, logger, {
-    ...(embedderAuth ? { authenticate: embedderAuth } : {}),
+    // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
+    ...(embedderAuth
+      ? {
+          authenticate: boundAuthenticator(
+            embedderAuth,
+            shutdown,
+            pluginBound("the embedder's authenticator", pluginMs, logger),
+          ),
+        }
+      : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
@@ -267,7 +269,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
-    pluginBounds: embedderPluginBounds(options, logger),
+    ...(options.policy
+      ? { pluginBounds: { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } }
+      : {}),
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({

@@ -106,14 +106,14 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
       : { beside: config.storage };
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
-  built.made("the audit", (until) => audit.close(until));
+  built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(
     audit.bus,
     [...sinksFromConfig(config, logger), ...(options.events ?? [])],
     repeatedFailure(logger, "an event sink's publish"),
   );
-  built.made("event sinks", closeSinks);
+  built.made("event sinks", closeSinks, { closedAfter: "the audit" });
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
@@ -313,6 +313,21 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     },
   });
 
+  const stopResponseRetention = startResponseRetention(
+    storage.responses,
+    config.storage.responses_retention,
+    (error) =>
+      logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
+  );
+  built.made("stored responses' retention", stopResponseRetention);
+  const shadowStore = storage.shadow;
+  const stopShadowRetention = shadowStore
+    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
+        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
+      )
+    : () => {};
+  built.made("shadow pairs' retention", stopShadowRetention);
+
   const stopWatching = source.watch(reload);
   built.made("the config watch", () => {
     stopWatching();
@@ -320,31 +335,19 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   });
   // Another node changed its config: re-read ours now rather than when our own watch notices.
   cluster?.onConfigNotice(() => void source.reload?.());
-  const stopResponseRetention = startResponseRetention(
-    storage.responses,
-    config.storage.responses_retention,
-    (error) =>
-      logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
-  );
 
-  const shadowStore = storage.shadow;
-  const stopShadowRetention = shadowStore
-    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
-        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
-      )
-    : () => {};
+  // Once every part is built: a start that fails before it has used up no key's only showing.
+  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
 
   // Rows an upgrade's migrations left to fill are filled while the node serves (the stores read
   // them meanwhile), never before it starts: a rolling upgrade's nodes would each wait for them.
-  // Its failure is told, never left unhandled, which would end the process.
+  // Started once nothing is left to fail, so a failed start leaves no backfill running on the
+  // storage its undo closed. Its failure is told, never left unhandled, which would end the process.
   storage.backfill?.(logger).catch((error: unknown) =>
     logger.error("storage backfill failed; the node serves on, and its next start runs the backfill again", {
       error: describeError(error),
     }),
   );
-
-  // Once every part is built: a start that fails before it has used up no key's only showing.
-  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
 
   return serveGateway({
     app,

@@ -709,6 +709,8 @@ export type Named = [
   Awaited<ReturnType<NonNullable<ResponseStore["chain"]>>> extends ResponseChain | null ? true : never,
   Extract<ReturnType<Policy["record"]>, SharedCharge | Promise<SharedCharge>> extends never ? never : true,
 ];
+// Given a value: a tuple of \`never\` elements compiles as a type, but no \`true\` is assignable to one.
+export const named: Named = [true, true, true, true];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile

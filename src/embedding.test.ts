@@ -201,7 +201,7 @@ test("an embedder's admin is held to the tenant it names, listed or not, across 
   const configWith = (tenants: string) =>
     writeFileSync(
       configPath,
-      `storage: { path: ${join(dir, "held-admins.db")} }\nauth: { bootstrap_admin: false }\nproviders: [{ name: demo, type: mock }]\nmodels: [{ name: m, routes: [{ provider: demo, model: m }] }]\n${tenants}`,
+      `storage: { path: ${join(dir, "held-admins.db")} }\nauth: { bootstrap_admin: false }\nadmin_ui: { enabled: true }\nproviders: [{ name: demo, type: mock }]\nmodels: [{ name: m, routes: [{ provider: demo, model: m }] }]\n${tenants}`,
     );
   configWith("");
   const embedded = await createGateway({
@@ -249,11 +249,23 @@ test("an embedder's admin is held to the tenant it names, listed or not, across 
     const created = await as("acme", "/admin/api/keys", { name: "made-by-acme" });
     expect(created.status).toBe(201);
     expect(((await created.json()) as { tenant: string }).tenant).toBe("acme");
+    // Its web session says the tenant it reads, bound by this version or a later one.
+    const login = await as("acme", "/admin/auth/login", {});
+    const { csrf } = (await login.json()) as { csrf: string };
+    const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const sessionTenant = async () => {
+      const session = await embedded.handle(
+        new Request("http://localhost/admin/auth/session", { headers: { cookie, "x-csrf-token": csrf } }),
+      );
+      return ((await session.json()) as { user: { tenant: string | null } }).user.tenant;
+    };
+    expect(await sessionTenant()).toBe("acme");
     // Listed: held to it; a name differing by case is another tenant, not every tenant.
     configWith("tenants: [{ name: acme }, { name: globex }]\n");
     await inForce(2);
     expect(await reads("acme")).toEqual([403, 403]);
     expect(await reads("Acme")).toEqual([403, 403]);
+    expect(await sessionTenant()).toBe("acme");
     // A reload that removes it serves its admin still, held to its name.
     configWith("tenants: [{ name: globex }]\n");
     await inForce(3);

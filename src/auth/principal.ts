@@ -90,7 +90,11 @@ export type SessionCredential = "key" | "jwt" | "sso";
  * Limits are counted over every caller of the tenant together.
  */
 export interface TenantRules {
-  /** True when the caller's tenant is configured (`tenants:`); false for callers outside every tenant. */
+  /**
+   * True when the caller's tenant is configured (`tenants:`); false for a caller of none it lists
+   * (`default`, or an embedder's principal of a tenant not listed, which its name still holds:
+   * auth/key-scope.ts `managedTenant`).
+   */
   readonly bound: boolean;
   /** The tenant's model globs; a model must match these and the caller's own. */
   readonly models: readonly string[];

@@ -36,7 +36,7 @@ export interface SessionAuthOptions {
    * gateway verified) whose tenant a reload removed ends, as the credential itself is refused
    * (tenants/bind-tenant.ts `tenantUnconfigured`); single sign-on's is `default`, always served.
    * Absent, as for an embedder's authenticator (which decides its callers' tenants itself, an
-   * unlisted one served as outside every tenant): every tenant is.
+   * unlisted one served, held to its name): every tenant is.
    */
   tenantServed?: (tenant: string) => boolean;
 }

@@ -65,7 +65,9 @@ export function introspectingAuth(url: string, ttlMs = 30_000): Authenticator {
 export async function start() {
   const service = startTokenService({
     "tok-alice": { sub: "alice", team: "search" },
-    "tok-ops": { sub: "ops", team: "platform", admin: true },
+    // The platform's admin: tenant "default" is gateway-wide (/metrics, every tenant's keys). An
+    // admin of any other team, listed in tenants: or not, is held to that team.
+    "tok-ops": { sub: "ops", team: "default", admin: true },
   });
   const gateway = await createGateway({
     config: parseConfig({

@@ -99,8 +99,8 @@ describe("examples", () => {
     expect(forbidden.status).toBe(403);
     const ops = await fetch(`${gw.url}/admin/api/status`, { headers: { authorization: "Bearer tok-ops" } });
     expect(ops.status).toBe(200);
-    // Its team, "platform", is no tenant the config lists: the admin is outside every tenant, as
-    // EMBEDDING.md §3 says, and reads what is gateway-wide (it was held to "platform", 403).
+    // Its team is "default": the admin is outside every tenant, as EMBEDDING.md §3 says, and reads
+    // what is gateway-wide (an admin of any other team is held to it: 403 here).
     const metrics = await fetch(`${gw.url}/metrics`, { headers: { authorization: "Bearer tok-ops" } });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain("mindgw_");

@@ -6,6 +6,7 @@ import {
   type Authenticator,
   type ConfigWatchHandlers,
   createGateway,
+  createLogger,
   type Gateway,
   type GatewayOptions,
   type LogFields,
@@ -14,8 +15,9 @@ import {
   type Principal,
   type Provider,
   parseConfig,
+  silentLogger,
 } from "./index.ts";
-import { waitFor } from "./testing/wait-for.ts";
+import { waitFor, waitForValue } from "./testing/wait-for.ts";
 
 // An embedder's plug-ins (logger, authenticator, policy, event sinks) that throw, reject or never
 // answer, through the exports only: no request is lost to them, none is held by them for ever,
@@ -115,7 +117,25 @@ test("a logger that throws loses no request's end: every request of the turn has
   }
 });
 
-test("an authenticator or an admission that never answers is ended at pluginTimeoutMs: 503 in the caller's dialect naming the plug-in, its slot given back, one warning", async () => {
+test("a logger createLogger made, handed in (as mindgw serve hands its own), is read as the gateway's own: an access line carries its request's end, not the logger's clock", async () => {
+  const written: string[] = [];
+  const logger = createLogger({
+    format: "json",
+    // A clock of its own, read for a line stamped as it is logged; an access line has its request's.
+    now: () => new Date(0),
+    write: (line) => void written.push(line),
+  });
+  const { chat } = await started("made-logger", { auth: anyone, logger });
+  const response = await chat();
+  await response.text();
+  const access = await waitForValue("the request's access line", () =>
+    written.find((line) => line.includes('"msg":"request"')),
+  );
+  expect(access).toContain(`"request_id":"${response.headers.get("x-request-id")}"`);
+  expect(access).not.toContain('"time":"1970-');
+});
+
+test("an authenticator or an admission that never answers is ended at pluginTimeoutMs: 503 in the caller's dialect naming the plug-in, its audit row, its slot given back, one warning a plug-in", async () => {
   const never = new Promise<never>(() => {});
   const { logger, lines } = recordingLogger();
   let hangAdmit = false;
@@ -156,13 +176,70 @@ test("an authenticator or an admission that never answers is ended at pluginTime
   );
   hangAdmit = false;
   expect((await chat()).status).toBe(200);
+  // One warning a plug-in, not one a request (then at most one every 30 s, with a count): each
+  // request's own line is its access line and its audit row.
   const warnings = lines.filter((line) => line.level === "warn" && line.message !== "request");
   expect(warnings.map((line) => line.message).sort()).toEqual([
-    "the embedder's authenticator did not answer within 0.2 s: its request was answered 503",
-    "the embedder's authenticator did not answer within 0.2 s: its request was answered 503",
-    "the embedder's policy (admit) did not answer within 0.2 s: its request was answered 503",
+    "the embedder's authenticator failed: Error: no answer within 0.2 s (pluginTimeoutMs): its request was answered 503, and what it answers later is dropped",
+    "the embedder's policy (admit) failed: Error: no answer within 0.2 s (pluginTimeoutMs): its request was answered 503, and what it answers later is dropped",
   ]);
-  expect(warnings.every((line) => typeof line.fields?.request_id === "string")).toBe(true);
+  const rows = openSqliteStorage(join(dir, "hung-plugins.db"), { readonly: true });
+  try {
+    const refused = [openai, anthropic, admit].map((response) => response.headers.get("x-request-id"));
+    const written = await waitForValue("the 503s' audit rows", async () => {
+      const entries = await rows.audit.select({ order: "asc", bodies: false }, null, 100);
+      const found = entries.filter((entry) => refused.includes(entry.record.requestId));
+      return found.length === 3 && found;
+    });
+    expect(written.map(({ record }) => [record.status, record.errorClass, record.errorMessage])).toEqual([
+      [503, "unavailable", "the embedder's authenticator did not answer in time; try again later"],
+      [503, "unavailable", "the embedder's authenticator did not answer in time; try again later"],
+      [503, "unavailable", "the embedder's policy (admit) did not answer in time; try again later"],
+    ]);
+  } finally {
+    await rows.close();
+  }
+});
+
+test("only the embedder's own call is timed: a slow read of the gateway's around it (a key's chain) is no plug-in's fault", async () => {
+  const sqlite = openSqliteStorage(join(dir, "slow-chains.db"));
+  let chainReads = 0;
+  // A key store across the network, slower than the plug-ins' bound: what the gateway reads of it
+  // for an embedder's principal (its key's rotation chain) is waited for, never a 503 of the plug-in's.
+  const keys = {
+    ...sqlite.keys,
+    getById: async (id: string) => {
+      chainReads++;
+      await Bun.sleep(300);
+      return sqlite.keys.getById(id);
+    },
+  };
+  const { logger, lines } = recordingLogger();
+  const { chat } = await started("slow-chains", {
+    storage: { ...sqlite, keys },
+    auth: async () => ({ ...caller, keyId: "key_held_by_the_embedder" }),
+    logger,
+    pluginTimeoutMs: 20,
+  });
+  const answer = await chat();
+  expect(answer.status).toBe(200);
+  expect(chainReads).toBe(1);
+  expect(lines.filter((line) => line.message.includes("the embedder's authenticator"))).toEqual([]);
+});
+
+test("a pluginTimeoutMs that is no positive, finite number of ms is refused by createGateway, naming it", async () => {
+  for (const pluginTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    await expect(
+      createGateway({
+        config: configFor("bad-timeout"),
+        auth: anyone,
+        logger: silentLogger,
+        pluginTimeoutMs,
+      }),
+    ).rejects.toThrow(
+      `pluginTimeoutMs must be a positive, finite number of milliseconds (default 10000); got ${pluginTimeoutMs}`,
+    );
+  }
 });
 
 test("what an authenticator throws is on the 401's access line, and a plug-in's error on the 500's log line, without the secrets it quoted", async () => {

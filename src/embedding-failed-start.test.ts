@@ -50,7 +50,8 @@ test("a start that fails on a provider closes the built-in storage's files and h
     (error: unknown) => error,
   );
   expect((failed as Error).message).toBe("cannot build demo");
-  // The database, its WAL and its shared memory stayed open, and the key was made and shown.
+  // Nothing of the database is left open (its file, WAL and shared memory stayed open before), and
+  // no key was made or shown (one was).
   expect(openOn(path)).toBe(0);
   expect(shown).toEqual([]);
   // The store is still empty: the start that succeeds shows the key.
@@ -83,4 +84,34 @@ test("a start that fails on a provider closes an embedder's storage, once", asyn
   );
   expect((failed as Error).message).toBe("cannot build demo");
   expect(closes).toBe(1);
+});
+
+test("a start that fails at its bootstrap key, the last step, starts no backfill on the storage its undo closes", async () => {
+  const sqlite = openSqliteStorage(join(dir, "bootstrap-fails.db"));
+  const steps: string[] = [];
+  const failed = await createGateway({
+    config: configAt(join(dir, "unused-too.db")),
+    storage: {
+      ...sqlite,
+      keys: {
+        ...sqlite.keys,
+        count: () => Promise.resolve(0),
+        createIfEmpty: () => Promise.reject(new Error("key store down")),
+      },
+      // A backfill left to run once the undo had closed the storage read a closed database.
+      backfill: async () => void steps.push("backfill"),
+      close: async () => {
+        steps.push("storage closed");
+        await sqlite.close();
+      },
+    },
+    events: [{ publish: () => {}, close: async () => void steps.push("sink closed") }],
+    logger: silentLogger,
+    onBootstrapKey: () => {},
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect((failed as Error).message).toContain("key store down");
+  expect(steps).toEqual(["sink closed", "storage closed"]);
 });

@@ -10,6 +10,7 @@ import {
   createProvider,
   type EventSink,
   type Gateway,
+  loadConfigFile,
   openSqliteStorage,
   type Policy,
   type Provider,
@@ -150,7 +151,7 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
   }
 });
 
-test("an embedder's authenticator is the authority for its tenants: a principal of a tenant tenants: does not list is served as one outside every tenant, a listed one bound by its rules, where every unlisted team was refused 401", async () => {
+test("an embedder's authenticator is the authority for its tenants: a principal of a tenant tenants: does not list is served, seeing the models one outside every tenant sees, a listed one bound by its rules, where every unlisted team was refused 401", async () => {
   const { staticConfigSource } = await import("./index.ts");
   const embedded = await createGateway({
     configSource: staticConfigSource(
@@ -190,6 +191,87 @@ test("an embedder's authenticator is the authority for its tenants: a principal 
     // A listed tenant's rules still apply on top: platform may use n alone.
     expect((await call("platform", "n")).status).toBe(200);
     expect((await call("platform", "m")).status).toBe(404);
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("an embedder's admin is held to the tenant it names, listed or not, across reloads: only an admin of default reads /metrics and every tenant's keys", async () => {
+  const configPath = join(dir, "held-admins.yaml");
+  const configWith = (tenants: string) =>
+    writeFileSync(
+      configPath,
+      `storage: { path: ${join(dir, "held-admins.db")} }\nauth: { bootstrap_admin: false }\nadmin_ui: { enabled: true }\nproviders: [{ name: demo, type: mock }]\nmodels: [{ name: m, routes: [{ provider: demo, model: m }] }]\n${tenants}`,
+    );
+  configWith("");
+  const embedded = await createGateway({
+    config: await loadConfigFile(configPath),
+    configPath,
+    logger: silentLogger,
+    // The team an identity provider names, as it spells it; an admin every time.
+    auth: async (headers) => ({
+      keyId: null,
+      name: "ops",
+      tenant: headers.get("x-team") ?? "default",
+      role: "admin",
+      models: ["*"],
+      limits: {},
+      via: "jwt",
+    }),
+  });
+  try {
+    const as = (team: string, path: string, body?: unknown) =>
+      embedded.handle(
+        new Request(`http://localhost${path}`, {
+          method: body ? "POST" : "GET",
+          headers: { "x-team": team, "content-type": "application/json" },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        }),
+      );
+    // In force by reload() or by the file's watch, whichever read the edit first.
+    const inForce = async (version: number) => {
+      await embedded.reload();
+      await waitForValue(`config version ${version}`, async () => {
+        const status = (await (await as("default", "/admin/api/status")).json()) as {
+          config: { version: number };
+        };
+        return status.config.version === version;
+      });
+    };
+    const reads = async (team: string) =>
+      Promise.all([
+        as(team, "/metrics").then((response) => response.status),
+        as(team, "/admin/api/keys?tenant=globex").then((response) => response.status),
+      ]);
+    // No tenant listed: "acme" is a free label that holds its admin, as a key of it is held.
+    expect(await reads("acme")).toEqual([403, 403]);
+    expect(await reads("default")).toEqual([200, 200]);
+    const created = await as("acme", "/admin/api/keys", { name: "made-by-acme" });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { tenant: string }).tenant).toBe("acme");
+    // Its web session says the tenant it reads, bound by this version or a later one.
+    const login = await as("acme", "/admin/auth/login", {});
+    const { csrf } = (await login.json()) as { csrf: string };
+    const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const sessionTenant = async () => {
+      const session = await embedded.handle(
+        new Request("http://localhost/admin/auth/session", { headers: { cookie, "x-csrf-token": csrf } }),
+      );
+      return ((await session.json()) as { user: { tenant: string | null } }).user.tenant;
+    };
+    expect(await sessionTenant()).toBe("acme");
+    // Listed: held to it; a name differing by case is another tenant, not every tenant.
+    configWith("tenants: [{ name: acme }, { name: globex }]\n");
+    await inForce(2);
+    expect(await reads("acme")).toEqual([403, 403]);
+    expect(await reads("Acme")).toEqual([403, 403]);
+    expect(await sessionTenant()).toBe("acme");
+    // A reload that removes it serves its admin still, held to its name.
+    configWith("tenants: [{ name: globex }]\n");
+    await inForce(3);
+    expect((await as("acme", "/admin/api/status")).status).toBe(200);
+    expect(await reads("acme")).toEqual([403, 403]);
+    expect(await reads("default")).toEqual([200, 200]);
   } finally {
     await embedded.stop();
   }
@@ -639,6 +721,8 @@ export type Named = [
   Awaited<ReturnType<NonNullable<ResponseStore["chain"]>>> extends ResponseChain | null ? true : never,
   Extract<ReturnType<Policy["record"]>, SharedCharge | Promise<SharedCharge>> extends never ? never : true,
 ];
+// Given a value: a tuple of \`never\` elements compiles as a type, but no \`true\` is assignable to one.
+export const named: Named = [true, true, true, true];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile

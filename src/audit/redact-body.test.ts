@@ -36,9 +36,12 @@ test("error text: a value its words name as a secret is redacted, whatever its s
   expect(errorText("Error: policy db down token=sk-secret", true)).toBe(
     "Error: policy db down token=[redacted]",
   );
-  expect(errorText('connect failed: password=hunter2 {"api_key": "abc"} Authorization: xyz', true)).toBe(
-    'connect failed: password=[redacted] {"api_key": "[redacted]"} Authorization: [redacted]',
-  );
+  expect(
+    errorText(
+      'connect failed: password=hunter2 {"api_key": "abc123def"} Authorization: Basic dXNlcjpodW50ZXIy',
+      true,
+    ),
+  ).toBe('connect failed: password=[redacted] {"api_key": "[redacted]"} Authorization: Basic [redacted]');
   // Tokens counted are no secret, and a prompt's prose is kept by the bodies' redaction.
   expect(errorText("max_tokens: 5 exceeds input_tokens=9", true)).toBe(
     "max_tokens: 5 exceeds input_tokens=9",
@@ -60,4 +63,44 @@ test("error text: the gateway's own credentials word for word, and the common ke
   }
   // A value too short to be a secret (`api_key: none`) takes no word out.
   expect(errorText("none of these")).toBe("none of these");
+});
+
+test("error text: a credential named in a compound, quoted, or in a URL's userinfo is redacted", () => {
+  const cases: [string, string][] = [
+    [
+      "connect ECONNREFUSED postgres://app:hunter2@db:5432/x",
+      "connect ECONNREFUSED postgres://app:[redacted]@db:5432/x",
+    ],
+    ["redis://:s3cr3tpass@cache:6379 ECONNREFUSED", "redis://:[redacted]@cache:6379 ECONNREFUSED"],
+    ["client_secret=abcd1234 rejected", "client_secret=[redacted] rejected"],
+    ["access_token=ya29.a0AfH6SMBxyz rejected", "access_token=[redacted] rejected"],
+    ["refresh_token=1//0gAbCdEf rejected by Google", "refresh_token=[redacted] rejected by Google"],
+    ["DB_PASSWORD=hunter2 missing", "DB_PASSWORD=[redacted] missing"],
+    ["Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic [redacted]"],
+    ['password: "hunter two"', 'password: "[redacted]"'],
+    ["x-api-key: abc123def", "x-api-key: [redacted]"],
+    ["login failed (vault_token=hvs.CAESIJ9x)", "login failed (vault_token=[redacted])"],
+  ];
+  expect(cases.map(([text]) => errorText(text, true))).toEqual(cases.map(([, redacted]) => redacted));
+  // Redacted again (a detail that errorText wrote down, then logged), it is as it was.
+  expect(cases.map(([, redacted]) => errorText(redacted, true))).toEqual(
+    cases.map(([, redacted]) => redacted),
+  );
+});
+
+test("error text: the words of a message that names a secret are kept when no credential follows", () => {
+  const kept = [
+    "unexpected token: expected ',' at line 1",
+    "Request header field authorization: not allowed by Access-Control-Allow-Headers",
+    "authorization: required for this model",
+    "invalid token: signature mismatch",
+    "token: expired at 2026-01-01",
+    "Secret: none configured",
+    "pwd=/var/lib/app",
+    "providers[1].api_key: Required",
+    "auth.jwt.secret: String must contain at least 32 character(s)",
+    "Unexpected token: }",
+    "You can find your API key at https://platform.openai.com/account/api-keys.",
+  ];
+  expect(kept.map((text) => errorText(text, true))).toEqual(kept);
 });

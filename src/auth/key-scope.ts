@@ -2,7 +2,6 @@ import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { forbidden } from "../core/gateway-error.ts";
 import { withinDates } from "../core/last-date.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
-import { heldTenant } from "./held-tenant.ts";
 import { coversGlob } from "./model-glob.ts";
 import type { Principal } from "./principal.ts";
 import type { KeyActor } from "./roles.ts";
@@ -11,15 +10,21 @@ import type { KeyActor } from "./roles.ts";
 export type KeyReach = Pick<KeyRecord, "tenant" | "models" | "rpm" | "tpm" | "budgetUsd" | "expiresAt">;
 
 /**
- * The one tenant whose keys the actor manages, or null for every tenant: an admin key in a
- * tenant manages only its own tenant's keys; the local operator and an admin outside every
- * tenant (`default`) manage them all.
+ * The one tenant whose keys the actor manages, or null for every tenant: an admin in a tenant
+ * manages only its own tenant's keys; the local operator and an admin of `default` manage them all.
+ * Any other tenant name holds its admin to that name, whether `tenants:` lists it or not (an
+ * embedder's principal of a tenant not listed too: fail closed, EMBEDDING.md §3); what an admin
+ * reads follows the same rule (tenants/read-scope.ts).
  */
 export function managedTenant(actor: KeyActor): string | null {
-  return actor === "local-operator" ? null : heldTenant(actor);
+  if (actor === "local-operator" || actor.tenant === DEFAULT_TENANT) return null;
+  return actor.tenant;
 }
 
-/** The tenant a key created without one goes into: the actor's own (`default` when it has none). */
+/**
+ * The tenant a key created without one goes into: the one the actor is held to, or `default` for
+ * an actor of every tenant (the local operator, an admin of `default`).
+ */
 export const homeTenant = (actor: KeyActor): string => managedTenant(actor) ?? DEFAULT_TENANT;
 
 /** Why a key of `tenant` is beyond the actor's tenant, or undefined when it is not. */

@@ -29,6 +29,12 @@ export interface Principal {
    */
   chain?: string;
   name: string;
+  /**
+   * The caller's tenant. `default` is outside every tenant: an admin of it reads and manages every
+   * tenant (`/metrics`, the whole status, audit and events, every tenant's keys). Any other name
+   * holds an admin to that tenant, whether `tenants:` lists it or not: an embedder's authenticator
+   * that means a gateway-wide admin says `default` (docs/EMBEDDING.md §3).
+   */
   tenant: string;
   role: Role;
   /** Model globs this caller may use. */
@@ -84,15 +90,12 @@ export type SessionCredential = "key" | "jwt" | "sso";
  * Limits are counted over every caller of the tenant together.
  */
 export interface TenantRules {
-  /** True when the caller's tenant is configured (`tenants:`); false for callers outside every tenant. */
-  readonly bound: boolean;
   /**
-   * The caller is outside every tenant though its `tenant` names one: an embedder's authenticator
-   * named a tenant `tenants:` does not list (tenants/bind-tenant.ts). It reads and manages as a
-   * caller of `default` does (tenants/read-scope.ts `heldTenant`). Never set for the gateway's own
-   * credentials, whose unlisted tenant is refused, or a free label when none is listed.
+   * True when the caller's tenant is configured (`tenants:`); false for a caller of none it lists
+   * (`default`, or an embedder's principal of a tenant not listed, which its name still holds:
+   * auth/key-scope.ts `managedTenant`).
    */
-  readonly outside?: true;
+  readonly bound: boolean;
   /** The tenant's model globs; a model must match these and the caller's own. */
   readonly models: readonly string[];
   /**

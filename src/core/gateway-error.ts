@@ -195,13 +195,15 @@ export const upgradeRequired = (path: string) =>
 /**
  * A WebSocket upgrade handed to `gateway.handle()` without the embedder's server that took it: the
  * gateway has no socket to upgrade (EMBEDDING.md §1), which the caller is told rather than a bare
- * "Expected a websocket connection". A 400, as that was.
+ * "Expected a websocket connection". A 400, as that was. Thrown by the WebSocket routes themselves,
+ * so it is answered as any refusal is: with its request id, audit row and access line, at an app's
+ * path as at the root.
  */
 export const noServerToUpgrade = (path: string) =>
   new GatewayError({
     status: 400,
     code: "invalid_request",
-    message: `${path} cannot upgrade to a WebSocket here: the gateway was handed this request without its server (gateway.handle(request, { server }))`,
+    message: `${path} cannot upgrade to a WebSocket here: the gateway was handed this request without its server, gateway.handle(request, { server }) (docs/EMBEDDING.md §1)`,
   });
 
 /**

@@ -1,18 +1,60 @@
 import { withoutCredentials } from "./credentials.ts";
 
 /**
- * A value an error's text names as a secret (`password=hunter2`, `token: abc`, `"api_key": "…"`):
- * a driver's or a plug-in's message quotes its connection string or its request so. For error
- * text only: in a prompt, such words are the caller's prose.
+ * A connection URL's password (`postgres://app:hunter2@db`, `redis://:pw@cache`): a driver's error
+ * may quote the URL it was given.
  */
-const NAMED_SECRET: [RegExp, string] = [
-  /\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|authorization)(["']?\s*[:=]\s*["']?)[^\s"',;&}]+/gi,
-  "$1$2[redacted]",
-];
+const URL_PASSWORD = /(\/\/[^/\s:@]*):[^@\s/]+@/g;
+
+/**
+ * The names a value is a secret by, alone or as the last part of a compound (`DB_PASSWORD`,
+ * `client_secret`, `refresh_token`, `x-api-key`): never part of a longer word (`max_tokens`).
+ */
+const SECRET_NAME = `(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization)(?![A-Za-z0-9])`;
+
+/**
+ * A value as it follows its name: quoted (spaces and all), or up to the next delimiter or bracket
+ * (never into `[redacted]`: text redacted once is redacted again as it is).
+ */
+const VALUE = String.raw`(?:"[^"\n]*"|'[^'\n]*'|[^\s"',;&})[\]]+)`;
+
+/**
+ * A value an error's text names as a secret: `name=value`, `"name": value`, `name: value`. Its
+ * value is redacted only when it looks like a credential (`looksLikeCredential`), so the words of
+ * a message are kept ("invalid token: signature mismatch", "providers[1].api_key: Required").
+ */
+const NAMED_SECRET = new RegExp(String.raw`(["']?${SECRET_NAME}["']?\s*[:=]\s*)(${VALUE})`, "gi");
+
+/** `Authorization: <scheme> <credential>` (Basic, Digest, …): the scheme is kept, the credential is not. */
+const AUTHORIZATION = /(authorization["']?\s*[:=]\s*["']?[A-Za-z][A-Za-z0-9-]*\s+)([A-Za-z0-9._~+/=-]+)/gi;
+
+/**
+ * Whether a value could be a credential: six characters or more, not a word of letters alone
+ * ("Required", "none", "expected"), not a number (a count, a port), not a path (`pwd=/var/lib/app`).
+ */
+function looksLikeCredential(quotedOrNot: string): boolean {
+  const value = /^["'].*["']$/.test(quotedOrNot) ? quotedOrNot.slice(1, -1) : quotedOrNot;
+  if (value.length < 6 || value === "[redacted]") return false;
+  return !/^(?:[A-Za-z]+|[0-9]+|[./~][^\s]*)$/.test(value);
+}
+
+/** The credential replaced, its quotes kept. */
+const redacted = (value: string): string => {
+  const quote = value[0] === '"' || value[0] === "'" ? value[0] : "";
+  return `${quote}[redacted]${quote}`;
+};
 
 /**
  * An error's text as the gateway writes it down: no credential, one of the gateway's own or one of
- * a known shape (credentials.ts), nor a value its name says is secret.
+ * a known shape (credentials.ts), in a URL or by its name. For error text only: in a prompt, such
+ * words are the caller's prose.
  */
 export const withoutSecrets = (text: string): string =>
-  withoutCredentials(text).replace(NAMED_SECRET[0], NAMED_SECRET[1]);
+  withoutCredentials(text)
+    .replace(URL_PASSWORD, "$1:[redacted]@")
+    .replace(AUTHORIZATION, (whole, head: string, credential: string) =>
+      looksLikeCredential(credential) ? `${head}[redacted]` : whole,
+    )
+    .replace(NAMED_SECRET, (whole, head: string, value: string) =>
+      looksLikeCredential(value) ? `${head}${redacted(value)}` : whole,
+    );

@@ -5,6 +5,7 @@ import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
 import { REFUSED_FOR_NOW } from "../config/watch-config.ts";
 import { describeError, messageOf } from "../core/describe-error.ts";
 import { stableJson } from "../core/stable-json.ts";
+import { withoutSecrets } from "../core/without-secrets.ts";
 import type { Logger } from "../log/logger.ts";
 import { appliedWhenLoaded, type ConfigQueue } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
@@ -68,7 +69,8 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
    * the same reason is logged as still refused, and not counted or published again.
    */
   const refuseForAPart = (config: Config, error: unknown): typeof REFUSED_FOR_NOW => {
-    const why = `could not apply: ${messageOf(error)}`;
+    // Logged, published and shown by the status: a part's error may quote its credentials.
+    const why = `could not apply: ${withoutSecrets(messageOf(error))}`;
     const refused = stableJson(config);
     if (refused === lastPartRefused && why === lastError) {
       deps.logger.warn(`config change still refused, still serving the previous config:\n${why}`);

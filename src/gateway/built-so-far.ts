@@ -18,9 +18,16 @@ export class BuiltSoFar {
     this.drainMs = drainMs;
   }
 
-  /** `part` is built; `stop` closes it. */
-  made(part: string, stop: StopStep["run"]): void {
-    this.steps.push({ part, run: stop });
+  /**
+   * `part` is built; `stop` closes it. `closedAfter`: a part made before it that stop() closes
+   * first (event sinks attached to the audit's bus are detached after the audit's final flush),
+   * where the undo would otherwise close it last made, first. `keepsTime`: as `StopStep`'s.
+   */
+  made(part: string, stop: StopStep["run"], order: { closedAfter?: string; keepsTime?: true } = {}): void {
+    const step: StopStep = { part, run: stop, ...(order.keepsTime ? { keepsTime: true } : {}) };
+    const before = this.steps.findIndex((made) => made.part === order.closedAfter);
+    if (before < 0) this.steps.push(step);
+    else this.steps.splice(before, 0, step);
   }
 
   /** Stops every part made, the last made first; failures are logged, never thrown over the build's. */

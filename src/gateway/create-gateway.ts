@@ -9,15 +9,16 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
+import { boundAuthenticator } from "../http/bound-authenticator.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
-import { PLUGIN_TIMEOUT_MS, pluginBound } from "../http/plugin-bound.ts";
+import { pluginBound, pluginTimeoutMs } from "../http/plugin-bound.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { guardedLogger } from "../log/guarded-logger.ts";
-import { createLogger, type Logger } from "../log/logger.ts";
+import { createLogger } from "../log/logger.ts";
 import { repeatedFailure } from "../log/repeated-failure.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
@@ -67,17 +68,6 @@ function clusterStarter(config: Config): typeof startCluster {
     .startCluster;
 }
 
-/** The bounds of an embedder's per-request plug-in calls; the built-in ones are never timed. */
-function embedderPluginBounds(options: GatewayOptions, logger: Logger) {
-  const ms = options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS;
-  return {
-    ...((options.auth ?? options.authenticate)
-      ? { authenticate: pluginBound("the embedder's authenticator", ms, logger) }
-      : {}),
-    ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", ms, logger) } : {}),
-  };
-}
-
 /**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. It wires the
  * parts (each passed in, or the built-in default) and decides nothing itself: handlers live with
@@ -101,6 +91,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   // An embedder's logger is called through a guard: no log call can throw into the gateway.
   const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
   built.stopsWith(logger, config.server.drain_timeout);
+  // How long an embedder's per-request plug-in calls may take (the built-in ones are never timed):
+  // a pluginTimeoutMs of 0, below or not a finite number is refused before anything is opened.
+  const pluginMs = pluginTimeoutMs(options.pluginTimeoutMs);
   // Route tables and price books read it synchronously, answers' prices on the request path.
   await loadCatalogueFor(config.providers);
   // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
@@ -113,14 +106,14 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
       : { beside: config.storage };
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
-  built.made("the audit", (until) => audit.close(until));
+  built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(
     audit.bus,
     [...sinksFromConfig(config, logger), ...(options.events ?? [])],
     repeatedFailure(logger, "an event sink's publish"),
   );
-  built.made("event sinks", closeSinks);
+  built.made("event sinks", closeSinks, { closedAfter: "the audit" });
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
@@ -153,7 +146,16 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const embedderAuth = options.auth ?? options.authenticate;
   const credentialIssuer = embedderAuth ? "embedder" : "gateway";
   const auth = await buildAuth(config, storage.keys, logger, {
-    ...(embedderAuth ? { authenticate: embedderAuth } : {}),
+    // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
+    ...(embedderAuth
+      ? {
+          authenticate: boundAuthenticator(
+            embedderAuth,
+            shutdown,
+            pluginBound("the embedder's authenticator", pluginMs, logger),
+          ),
+        }
+      : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
@@ -195,7 +197,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     // An embedder's authenticator decides its callers itself, their tenants included (an unlisted
-    // one is served as a caller outside every tenant): their sessions are not re-checked.
+    // one is served, held to its tenant's name): their sessions are not re-checked.
     ...(embedderAuth
       ? {}
       : {
@@ -269,7 +271,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
-    pluginBounds: embedderPluginBounds(options, logger),
+    ...(options.policy
+      ? { pluginBounds: { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } }
+      : {}),
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({
@@ -311,6 +315,21 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     },
   });
 
+  const stopResponseRetention = startResponseRetention(
+    storage.responses,
+    config.storage.responses_retention,
+    (error) =>
+      logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
+  );
+  built.made("stored responses' retention", stopResponseRetention);
+  const shadowStore = storage.shadow;
+  const stopShadowRetention = shadowStore
+    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
+        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
+      )
+    : () => {};
+  built.made("shadow pairs' retention", stopShadowRetention);
+
   const stopWatching = source.watch(reload);
   built.made("the config watch", () => {
     stopWatching();
@@ -318,31 +337,19 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   });
   // Another node changed its config: re-read ours now rather than when our own watch notices.
   cluster?.onConfigNotice(() => void source.reload?.());
-  const stopResponseRetention = startResponseRetention(
-    storage.responses,
-    config.storage.responses_retention,
-    (error) =>
-      logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
-  );
 
-  const shadowStore = storage.shadow;
-  const stopShadowRetention = shadowStore
-    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
-        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
-      )
-    : () => {};
+  // Once every part is built: a start that fails before it has used up no key's only showing.
+  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
 
   // Rows an upgrade's migrations left to fill are filled while the node serves (the stores read
   // them meanwhile), never before it starts: a rolling upgrade's nodes would each wait for them.
-  // Its failure is told, never left unhandled, which would end the process.
+  // Started once nothing is left to fail, so a failed start leaves no backfill running on the
+  // storage its undo closed. Its failure is told, never left unhandled, which would end the process.
   storage.backfill?.(logger).catch((error: unknown) =>
     logger.error("storage backfill failed; the node serves on, and its next start runs the backfill again", {
       error: describeError(error),
     }),
   );
-
-  // Once every part is built: a start that fails before it has used up no key's only showing.
-  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
 
   return serveGateway({
     app,

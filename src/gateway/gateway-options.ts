@@ -38,9 +38,11 @@ export type GatewayOptions = GatewayConfigOption & {
   /** Limits and budgets, consulted before and after every model call. Default: per-key rpm, tpm, budgets. */
   policy?: Policy;
   /**
-   * How long your `auth` and your `policy`'s `admit` may take for one request, in ms (default 10 s):
-   * past it the request is answered 503 `unavailable` naming the plug-in, its slot given back, and
-   * a warning logged. The built-in ones are not timed.
+   * How long your `auth` and your `policy`'s `admit` may take for one request, in ms (default 10 s;
+   * a positive, finite number, else `createGateway` rejects): past it the request is answered 503
+   * `unavailable` naming the plug-in, its slot given back, and a warning logged (once, then at most
+   * every 30 s); what the plug-in answers later is dropped, and it is not told. Only your own call
+   * is timed: not the gateway's reads around it, nor the built-in authenticator and policy.
    */
   pluginTimeoutMs?: number;
   /**

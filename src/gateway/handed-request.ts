@@ -1,7 +1,5 @@
 import type { AnyElysia } from "elysia";
-import { GatewayError } from "../core/gateway-error.ts";
 import { giveClientIp } from "../http/client-of.ts";
-import { errorResponse } from "../http/error-body.ts";
 
 /** What an embedder may say with a request it hands to `gateway.handle()`. */
 export interface HandleOptions {
@@ -42,27 +40,4 @@ export function handedRequest(request: Request, options: HandleOptions | undefin
       : request;
   if (options?.clientIp) giveClientIp(routable, options.clientIp);
   return routable;
-}
-
-/** The gateway's WebSocket endpoints: the worker tunnel and the Responses API's WebSocket mode. */
-const UPGRADED_PATHS = new Set(["/workers/connect", "/v1/responses"]);
-
-/**
- * The answer to a WebSocket upgrade handed in without the server that took it, which the gateway
- * would need to upgrade on: it says so (in OpenAI's dialect, which both endpoints speak) where the
- * app answered a bare "Expected a websocket connection". A 400, as that was.
- */
-export function upgradeWithoutServer(request: Request): Response | undefined {
-  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
-  const url = request.url;
-  const pathAt = url.indexOf("/", url.indexOf("//") + 2);
-  const queryAt = url.indexOf("?", pathAt);
-  const path = pathAt === -1 ? "/" : url.slice(pathAt, queryAt === -1 ? undefined : queryAt);
-  if (!UPGRADED_PATHS.has(path)) return undefined;
-  const error = new GatewayError({
-    status: 400,
-    code: "invalid_request",
-    message: `${path} cannot upgrade to a WebSocket here: the gateway was handed this request without its server, gateway.handle(request, { server }) (docs/EMBEDDING.md §1)`,
-  });
-  return errorResponse(error, "openai", {});
 }

@@ -18,10 +18,14 @@ const yaml = (provider: string) =>
 
 /** Whether the factory can build provider `b` now. */
 let bCanStart = true;
+/** What the factory says when it cannot. */
+let bFailure = "provider b cannot start: its credentials are missing";
 let gateway: Gateway;
 let adminKey = "";
 /** The config events published, and the warnings and errors logged, in order. */
 const published: string[] = [];
+/** The errors `config.rejected` events carried. */
+const rejections: string[] = [];
 const logged: string[] = [];
 const keep = (level: string) => (message: string) => logged.push(`${level}: ${message}`);
 
@@ -30,10 +34,16 @@ beforeAll(async () => {
   gateway = await createGateway({
     configSource: await openFileConfigSource(file),
     logger: { ...silentLogger, warn: keep("warn"), error: keep("error") },
-    events: [{ publish: (event) => event.type.startsWith("config.") && published.push(event.type) }],
+    events: [
+      {
+        publish: (event) => {
+          if (event.type.startsWith("config.")) published.push(event.type);
+          if (event.type === "config.rejected") rejections.push(event.error);
+        },
+      },
+    ],
     providers: (config, context) => {
-      if (config.name === "b" && !bCanStart)
-        throw new Error("provider b cannot start: its credentials are missing");
+      if (config.name === "b" && !bCanStart) throw new Error(bFailure);
       return createProvider(config, context);
     },
     onBootstrapKey: (key) => (adminKey = key),
@@ -116,4 +126,28 @@ test("the same file refused by a part for the same reason is tried at each reloa
   bCanStart = true;
   await gateway.reload();
   expect((await configStatus()).lastReloadError).toBeNull();
+});
+
+test("a part's refusal that quotes a credential is logged, published and shown without it", async () => {
+  bCanStart = false;
+  bFailure =
+    "provider b cannot start: vault login failed for https://ops:pa55w0rd@vault/v1 (vault_token=hvs.CAESIJ9x)";
+  try {
+    const before = { logged: logged.length, rejections: rejections.length };
+    writeFileSync(file, yaml("a5"));
+    await gateway.reload();
+    writeFileSync(file, yaml("b"));
+    await gateway.reload();
+    const refused =
+      "could not apply: provider b cannot start: vault login failed for https://ops:[redacted]@vault/v1 (vault_token=[redacted])";
+    expect((await configStatus()).lastReloadError).toBe(refused);
+    expect(logged.slice(before.logged)).toContain(
+      `error: config change rejected, still serving the previous config:\n${refused}`,
+    );
+    expect(rejections.slice(before.rejections)).toEqual([refused]);
+  } finally {
+    bFailure = "provider b cannot start: its credentials are missing";
+    bCanStart = true;
+    await gateway.reload();
+  }
 });

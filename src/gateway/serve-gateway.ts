@@ -9,7 +9,7 @@ import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
 import type { Gateway } from "./gateway-options.ts";
 import { gatewayWebSocket } from "./gateway-websocket.ts";
-import { handedRequest, upgradeWithoutServer } from "./handed-request.ts";
+import { handedRequest } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 import { runStopSteps, type StopStep, stopFailed } from "./stop-steps.ts";
 
@@ -79,10 +79,6 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       // The WebSocket routes upgrade on the app's server (Elysia): without a listener of ours,
       // the embedder's own that took the request.
       if (options?.server && !server) app.server ??= options.server;
-      if (!app.server) {
-        const refused = upgradeWithoutServer(request);
-        if (refused) return Promise.resolve(refused);
-      }
       return app.handle(handedRequest(request, options));
     },
     websocket: gatewayWebSocket(app),

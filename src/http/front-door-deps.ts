@@ -57,10 +57,11 @@ export interface FrontDoorDeps {
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
   /**
-   * How long an embedder's authenticator and policy admission may take for one request (absent for
-   * the built-in ones, which are never timed): past it, 503 (plugin-bound.ts).
+   * How long an embedder's policy admission may take for one request (absent for the built-in
+   * policy, which is never timed): past it, 503 (plugin-bound.ts). An embedder's authenticator is
+   * bound where it is handed in, before the gateway's parts are composed around it.
    */
-  readonly pluginBounds?: { readonly authenticate?: PluginBound; readonly admit?: PluginBound };
+  readonly pluginBounds?: { readonly admit?: PluginBound };
   /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
   readonly sessions?: KeySessions;
 }

@@ -35,7 +35,6 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   // The open requests whose clients are polled (a model call's, and a caller still being
   // authenticated here): the gateway's, else the front door's own.
   const open = deps.shutdown ?? new Shutdown();
-  const authBound = deps.pluginBounds?.authenticate;
   const callModel = modelPipeline(deps, steps, open);
   /** The app each request's record names (none at the root's front door). */
   const app = deps.app?.name ?? null;
@@ -122,9 +121,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         const caller = steps.admit(call);
         steps.known(
           call,
-          caller instanceof Promise
-            ? await whileOpen(caller, call.request.signal, open, authBound, call.ledger.requestId)
-            : caller,
+          caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
         );
       } else steps.admitUnauthenticated(call);
       // A handler waits on stores (an embedder's, or one across the network) that may never

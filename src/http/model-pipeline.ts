@@ -46,7 +46,6 @@ export function modelPipeline(
    */
   open: Shutdown,
 ): (call: ModelCall) => Promise<Response> {
-  const authBound = deps.pluginBounds?.authenticate;
   const admitBound = deps.pluginBounds?.admit;
   /**
    * The model call, guard included: the guard's steps (guard-steps.ts) run in this frame, so a
@@ -69,9 +68,7 @@ export function modelPipeline(
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
       steps.known(
         call,
-        caller instanceof Promise
-          ? await whileOpen(caller, call.request.signal, open, authBound, call.ledger.requestId)
-          : caller,
+        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
       );
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
@@ -111,7 +108,7 @@ export function modelPipeline(
         const admitted = runtime.limits.admit(principal, model, headers);
         const limitHeaders =
           admitted instanceof Promise
-            ? await whileOpen(admitted, request.signal, open, admitBound, ledger.requestId)
+            ? await whileOpen(admitted, request.signal, open, admitBound)
             : admitted;
         if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
       }

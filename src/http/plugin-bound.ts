@@ -1,35 +1,45 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
+import { repeatedFailure } from "../log/repeated-failure.ts";
 
 /**
  * How long an embedder's plug-in may take over one request's call (an authenticator's answer, a
  * policy's admission): past it the request is answered 503 and gives its slot back, where a call
- * that never settled held both until its client left (`GatewayOptions.pluginTimeoutMs`). Only an
- * embedder's plug-ins are bound: the built-in ones wait on stores, which a stop's deadline ends.
- * No timer per request: the open requests' poll (shutdown.ts) reads the deadline.
+ * that never settled held both until its client left (`GatewayOptions.pluginTimeoutMs`). Only the
+ * embedder's own call is bound: the built-in parts around it (a web session's read, a key's chain)
+ * and the built-in authenticator and policy wait on stores, which a stop's deadline ends. No timer
+ * per request: the open requests' poll (shutdown.ts) reads the deadline. The plug-in is not told:
+ * what it answers later is dropped.
  */
 export interface PluginBound {
   /** The plug-in, as the answer and the warning name it: `the embedder's authenticator`. */
   readonly plugin: string;
   readonly ms: number;
-  /** Told once for each call past the bound: the warning, with the request's id. */
-  late(requestId: string): void;
+  /** Told of each call past the bound: a warning at the first, then at most one every 30 s. */
+  late(): void;
 }
 
 /** The default `pluginTimeoutMs`. */
 export const PLUGIN_TIMEOUT_MS = 10_000;
 
+/** `GatewayOptions.pluginTimeoutMs` as given: a positive, finite number of ms, else refused. */
+export function pluginTimeoutMs(given: number | undefined): number {
+  if (given === undefined) return PLUGIN_TIMEOUT_MS;
+  if (typeof given !== "number" || !Number.isFinite(given) || given <= 0)
+    throw new TypeError(
+      `pluginTimeoutMs must be a positive, finite number of milliseconds (default ${PLUGIN_TIMEOUT_MS}); got ${String(given)}`,
+    );
+  return given;
+}
+
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export function pluginBound(plugin: string, ms: number, logger: Logger): PluginBound {
-  return {
-    plugin,
-    ms,
-    late: (requestId) =>
-      logger.warn(`${plugin} did not answer within ${seconds(ms)}: its request was answered 503`, {
-        request_id: requestId,
-      }),
-  };
+  const failed = repeatedFailure(logger, plugin);
+  const why = new Error(
+    `no answer within ${seconds(ms)} (pluginTimeoutMs): its request was answered 503, and what it answers later is dropped`,
+  );
+  return { plugin, ms, late: () => failed(why) };
 }
 
 /** The answer to a request whose plug-in ran past its bound: to try again, as a 503 is. */

@@ -7,20 +7,20 @@ import { OpenRequest, type Shutdown } from "./shutdown.ts";
  * an authenticator's lookup, an admission against shared counters. Such a step belongs to an
  * embedder's part or a store across the network, and may never settle; the request must still end
  * when its client leaves (499) or a stop's drain deadline passes (503), with its record written and
- * its place given back, not stay in flight for ever. An embedder's plug-in's step is also `bound`:
- * past it, 503 (plugin-bound.ts). Only a step that is a promise waits here: a caller known at once
- * (a cached key) pays nothing.
+ * its place given back, not stay in flight for ever. An embedder's plug-in's own call is also
+ * `bound`: past it, 503 (plugin-bound.ts); one without `client` is ended by its bound and a stop
+ * alone (its request watches its client where it waits). Only a step that is a promise waits here:
+ * a caller known at once (a cached key) pays nothing.
  */
 export function whileOpen<T>(
   step: Promise<T>,
-  client: AbortSignal,
+  client: AbortSignal | undefined,
   open: Shutdown,
   bound?: PluginBound,
-  requestId = "",
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const waiting = bound
-      ? new BoundStep(client, open, reject, bound, requestId)
+      ? new BoundStep(client, open, reject, bound)
       : new PendingStep(client, open, reject);
     open.enter(waiting);
     step.then(
@@ -39,7 +39,7 @@ export function whileOpen<T>(
 /** The waiting step as an open request: the poll and a stop's deadline end it. */
 class PendingStep extends OpenRequest {
   constructor(
-    protected readonly client: AbortSignal,
+    protected readonly client: AbortSignal | undefined,
     protected readonly open: Shutdown,
     protected readonly reject: (reason: GatewayError) => void,
   ) {
@@ -47,7 +47,7 @@ class PendingStep extends OpenRequest {
   }
 
   override clientPolled(): void {
-    if (!this.client.aborted) return;
+    if (!this.client?.aborted) return;
     this.open.leave(this);
     this.reject(clientClosed());
   }
@@ -62,11 +62,10 @@ class BoundStep extends PendingStep {
   private readonly deadline: number;
 
   constructor(
-    client: AbortSignal,
+    client: AbortSignal | undefined,
     open: Shutdown,
     reject: (reason: GatewayError) => void,
     private readonly bound: PluginBound,
-    private readonly requestId: string,
   ) {
     super(client, open, reject);
     this.deadline = performance.now() + bound.ms;
@@ -76,7 +75,7 @@ class BoundStep extends PendingStep {
     super.clientPolled();
     if (!this.listed || performance.now() < this.deadline) return;
     this.open.leave(this);
-    this.bound.late(this.requestId);
+    this.bound.late();
     this.reject(pluginTimedOut(this.bound));
   }
 }

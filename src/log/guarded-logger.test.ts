@@ -1,6 +1,11 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { accessLineRelay } from "../audit/access-line-relay.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { guardedLogger } from "./guarded-logger.ts";
-import type { Logger } from "./logger.ts";
+import { createLogger, type Logger, loggerLines, silentLogger } from "./logger.ts";
 
 test("a logger that throws throws into nobody: its failure is said on stderr once, not once a call", () => {
   const said: string[] = [];
@@ -25,4 +30,37 @@ test("a logger that throws throws into nobody: its failure is said on stderr onc
   logger.error("also heard");
   expect(kept).toEqual(["still heard", "also heard"]);
   expect(said).toEqual(["the embedder's logger failed: Error: log shipper down"]);
+});
+
+test("a logger createLogger made keeps through the guard what the gateway reads of it: the audit thread's access lines, its level, a line's own time; its write's throw caught", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-guarded-"));
+  const storage = openSqliteStorage(join(dir, "audit.db"));
+  try {
+    // mindgw serve's own: to stderr, at info, over a store whose thread writes the lines.
+    expect(accessLineRelay(guardedLogger(createLogger()), storage.audit)).toBeDefined();
+    const written: string[] = [];
+    const made = createLogger({
+      level: "warn",
+      now: () => new Date(0),
+      write: (line) => void written.push(line),
+    });
+    const guarded = guardedLogger(made);
+    expect(loggerLines(guarded)?.enabled("info")).toBe(false);
+    loggerLines(guarded)?.at("2026-01-01T00:00:00.000Z", "warn", "request", {});
+    expect(written).toEqual(["2026-01-01T00:00:00.000Z warn request\n"]);
+    // A logger createLogger did not make has nothing to keep.
+    expect(loggerLines(guardedLogger(silentLogger))).toBeUndefined();
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const said: string[] = [];
+  const stderr: Logger = { debug() {}, info() {}, warn: (line) => void said.push(line), error() {} };
+  const throwing = createLogger({
+    write: () => {
+      throw new Error("pipe closed");
+    },
+  });
+  loggerLines(guardedLogger(throwing, stderr))?.at("2026-01-01T00:00:00.000Z", "info", "request", {});
+  expect(said).toEqual(["the embedder's logger failed: Error: pipe closed"]);
 });

@@ -1,4 +1,4 @@
-import { createLogger, type LogFields, type Logger } from "./logger.ts";
+import { carryLines, createLogger, type LogFields, type Logger } from "./logger.ts";
 import { repeatedFailure } from "./repeated-failure.ts";
 
 /**
@@ -17,5 +17,15 @@ export function guardedLogger(logger: Logger, stderr: Logger = createLogger()): 
       failed(error);
     }
   };
-  return { debug: guarded("debug"), info: guarded("info"), warn: guarded("warn"), error: guarded("error") };
+  const guard: Logger = {
+    debug: guarded("debug"),
+    info: guarded("info"),
+    warn: guarded("warn"),
+    error: guarded("error"),
+  };
+  // One `createLogger` made (`mindgw serve`'s own, or an embedder's) keeps what the gateway reads
+  // of it through the guard: the access lines its audit thread writes (audit/access-line-relay.ts),
+  // the level checked before a line is built, a line's time its request's end.
+  carryLines(logger, guard, failed);
+  return guard;
 }

@@ -111,6 +111,26 @@ const made = new WeakMap<Logger, LoggerLines>();
 /** What `createLogger` made `logger` with; undefined for a logger it did not make. */
 export const loggerLines = (logger: Logger): LoggerLines | undefined => made.get(logger);
 
+/**
+ * Makes `guard`, a logger that calls `logger` through a guard (guarded-logger.ts), read as `logger`
+ * is (`loggerLines`), a throw of its `at` told to `failed` as the guard's calls' are. Nothing when
+ * `createLogger` did not make `logger`.
+ */
+export function carryLines(logger: Logger, guard: Logger, failed: (error: unknown) => void): void {
+  const lines = made.get(logger);
+  if (!lines) return;
+  made.set(guard, {
+    ...lines,
+    at(time, level, message, fields) {
+      try {
+        lines.at(time, level, message, fields);
+      } catch (error) {
+        failed(error);
+      }
+    },
+  });
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const now = options.now;
   const stamp = now ? () => now().toISOString() : isoNow();

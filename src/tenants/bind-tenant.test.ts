@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "../auth/jwt-test-kit.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
-import { managedTenant } from "../auth/key-scope.ts";
-import { canUseModel, principalFromKey } from "../auth/principal.ts";
+import { homeTenant, managedTenant } from "../auth/key-scope.ts";
+import { canUseModel, type Principal, principalFromKey } from "../auth/principal.ts";
 import { assertModelAllowed } from "../auth/roles.ts";
 import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { parseConfig } from "../config/load-config.ts";
@@ -168,12 +168,12 @@ test("a reload that removes a tenant refuses its keys (401, as a JWT naming it),
   expect(labelled.tenantRules).toBeUndefined();
 });
 
-test("an embedder's authenticator is the authority for its own tenants: its principal of a tenant not listed is served as one outside every tenant; the gateway's key of one is refused", async () => {
+test("an embedder's authenticator is the authority for its own tenants: its principal of a tenant not listed is served, seeing what one outside every tenant sees; the gateway's key of one is refused", async () => {
   const principalOf = (tenant: string) => () => Promise.resolve(principalFromKey(keyRecord({ tenant })));
   const served = await bindTenant(principalOf("search"), config, "embedder")(new Headers());
   expect(served.tenant).toBe("search");
   // Bound as an outsider is: another tenant's models hidden, no tenant's limits.
-  expect(served.tenantRules).toMatchObject({ bound: false });
+  expect(served.tenantRules).toEqual({ bound: false, models: ["*"], hides: expect.any(Function) });
   expect(canUseModel(served, "team-b-only")).toBe(false);
   expect(canUseModel(served, "claude")).toBe(true);
   // A listed tenant's rules apply to an embedder's principal as to a key.
@@ -185,24 +185,46 @@ test("an embedder's authenticator is the authority for its own tenants: its prin
   });
 });
 
-test("an embedder's admin of a tenant not listed reads as one outside every tenant; of a listed one, or the gateway's key of a free label, held to its tenant", async () => {
+test("an embedder's admin of a tenant not listed is held to its tenant's name for reads and key management, as one of a listed tenant is; only an admin of default is every tenant's", async () => {
   const adminOf = (tenant: string) => () =>
     Promise.resolve({ ...principalFromKey(keyRecord({ tenant })), role: "admin" as const });
+  const heldTo = (principal: Principal) => [
+    readScope(principal),
+    managedTenant(principal),
+    homeTenant(principal),
+  ];
   const unlisted = await bindTenant(adminOf("platform"), config, "embedder")(new Headers());
-  expect(unlisted.tenantRules).toMatchObject({ bound: false, outside: true });
-  expect(readScope(unlisted)).toBeNull();
-  expect(managedTenant(unlisted)).toBeNull();
-  // A listed tenant's admin stays held to it, whoever vouched for it.
-  const listed = await bindTenant(adminOf("team-a"), config, "embedder")(new Headers());
-  expect(readScope(listed)).toBe("team-a");
-  expect(managedTenant(listed)).toBe("team-a");
-  // With no tenant listed at all, an embedder's principal is outside every tenant still ...
+  expect(heldTo(unlisted)).toEqual(["platform", "platform", "platform"]);
+  // A name that differs by case from a listed one is another tenant, held to itself.
+  expect(heldTo(await bindTenant(adminOf("Team-A"), config, "embedder")(new Headers()))).toEqual([
+    "Team-A",
+    "Team-A",
+    "Team-A",
+  ]);
+  expect(heldTo(await bindTenant(adminOf("team-a"), config, "embedder")(new Headers()))).toEqual([
+    "team-a",
+    "team-a",
+    "team-a",
+  ]);
+  // With no tenant listed at all, the embedder is not wrapped and its admin of a free label is
+  // held to it, as the gateway's own key of one is.
   const none = parseConfig({ providers: [{ name: "p", type: "mock" }] }, {});
-  expect(readScope(await bindTenant(adminOf("platform"), none, "embedder")(new Headers()))).toBeNull();
-  // ... while the gateway's own key of a free label is held to it, as before, and one of a tenant
-  // a reload removed is refused (401 unknown_tenant), never read as outside every tenant.
-  expect(readScope(await bindTenant(adminOf("platform"), none)(new Headers()))).toBe("platform");
-  await expect(bindTenant(adminOf("platform"), config)(new Headers())).rejects.toMatchObject({ status: 401 });
+  const platform = adminOf("platform");
+  expect(bindTenant(platform, none, "embedder")).toBe(platform);
+  expect(heldTo(await bindTenant(platform, none, "embedder")(new Headers()))).toEqual([
+    "platform",
+    "platform",
+    "platform",
+  ]);
+  expect(readScope(await bindTenant(platform, none)(new Headers()))).toBe("platform");
+  // The gateway-wide admin says default, listed or not.
+  expect(heldTo(await bindTenant(adminOf("default"), config, "embedder")(new Headers()))).toEqual([
+    null,
+    null,
+    "default",
+  ]);
+  // The gateway's own key of a tenant a reload removed is refused (401 unknown_tenant).
+  await expect(bindTenant(platform, config)(new Headers())).rejects.toMatchObject({ status: 401 });
 });
 
 test("a principal found another way (a web UI session's) is bound as the authenticator binds its own: rules and limits of this version, an older version's dropped, an unlisted tenant refused", async () => {

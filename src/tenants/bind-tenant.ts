@@ -21,7 +21,6 @@ function ownersOf(config: Config): ModelIndex<string | undefined> {
 function rulesByTenant(config: Config): {
   byName: Map<string, TenantRules>;
   outsider: TenantRules | undefined;
-  unlisted: TenantRules;
 } {
   const owners = ownersOf(config);
   const scoped = new Set(config.models.flatMap((model) => model.tenant ?? []));
@@ -48,12 +47,7 @@ function rulesByTenant(config: Config): {
   }
   // A caller outside every configured tenant is unbound, but still must not see scoped models.
   const hides = hidesFrom(undefined);
-  return {
-    byName,
-    outsider: hides ? { bound: false, models: ["*"], hides } : undefined,
-    // An embedder's principal naming a tenant not listed: the outsider's rules, outside every tenant.
-    unlisted: { bound: false, outside: true, models: ["*"], ...(hides ? { hides } : {}) },
-  };
+  return { byName, outsider: hides ? { bound: false, models: ["*"], hides } : undefined };
 }
 
 const cache = new WeakMap<Config, ReturnType<typeof rulesByTenant>>();
@@ -81,16 +75,7 @@ export function tenantRulesFor(config: Config, tenant: string): TenantRules | un
  * a free label, as a token's claim is.
  */
 export const tenantUnconfigured = (config: Config, tenant: string): boolean =>
-  config.tenants.length > 0 && !tenantListed(config, tenant);
-
-/**
- * Whether a caller of `tenant` is held to a tenant of this config: `tenants:` lists it, or it is
- * `default` (outside every tenant by name). The one rule both for the gateway's own credentials
- * (refused when not, `tenantUnconfigured`) and an embedder's principals (outside every tenant when
- * not, for its reads and key management too: `TenantRules.outside`).
- */
-export const tenantListed = (config: Config, tenant: string): boolean =>
-  tenant === DEFAULT_TENANT || rulesOf(config).byName.has(tenant);
+  config.tenants.length > 0 && tenant !== DEFAULT_TENANT && !rulesOf(config).byName.has(tenant);
 
 /**
  * Who issued the credentials an authenticator accepts: the gateway (its API keys; a JWT's tenant
@@ -114,29 +99,21 @@ const unbound: CallerBinding = (principal) => {
  * `tenants:` builds a new binding: it applies to the next request, keys unchanged), and a caller
  * the gateway issued a credential to, of a tenant the config no longer lists, is refused
  * (`tenantUnconfigured`: the uniform 401, `unknown_tenant` in the access line). An embedder's
- * principal of a tenant not listed is served as one outside every tenant (`issuer`: "embedder"),
- * as before tenants were checked: its authenticator knows its teams, the config need not.
- * Undefined when the credentials are the gateway's own and the config has no tenant and no
- * tenant-scoped model: it binds no caller.
+ * principal of a tenant not listed is served (`issuer`: "embedder"): its authenticator knows its
+ * teams, the config need not. It is bound as a caller outside every tenant is for the models it
+ * may see, yet its tenant name still holds it for reads and key management (auth/key-scope.ts
+ * `managedTenant`): only a principal of `default` is every tenant's.
+ * Undefined when the config has no tenant and no tenant-scoped model: it binds no caller.
  */
 function tenantBinding(config: Config, issuer: CredentialIssuer): CallerBinding | undefined {
-  // An embedder's principals are always bound: one naming a tenant is outside every tenant unless
-  // listed (`TenantRules.outside`).
-  if (
-    issuer === "gateway" &&
-    config.tenants.length === 0 &&
-    config.models.every((model) => model.tenant === undefined)
-  )
+  if (config.tenants.length === 0 && config.models.every((model) => model.tenant === undefined))
     return undefined;
   return (principal) => {
     if (issuer === "gateway" && tenantUnconfigured(config, principal.tenant))
       throw unauthorized(
         `unknown_tenant: ${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
       );
-    const tenantRules =
-      issuer === "embedder" && !tenantListed(config, principal.tenant)
-        ? rulesOf(config).unlisted
-        : tenantRulesFor(config, principal.tenant);
+    const tenantRules = tenantRulesFor(config, principal.tenant);
     return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : unbound(principal);
   };
 }

@@ -1,17 +1,17 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { heldTenant } from "../auth/held-tenant.ts";
+import { managedTenant } from "../auth/key-scope.ts";
 import type { Principal } from "../auth/principal.ts";
 import { servesTenant } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 
 /**
- * Which tenant a reader of audit rows, events, shadow records and usage may see: an admin outside
- * every tenant sees every tenant (null); an admin in a tenant, as a member of a configured tenant,
- * sees only its own (as it manages only its own tenant's keys, auth/key-scope.ts); anyone else,
- * nothing.
+ * Which tenant a reader of audit rows, events, shadow records and usage may see: an admin of
+ * `default` sees every tenant (null); an admin of any other tenant name, listed or not, and a member
+ * of a configured tenant, sees only its own (the tenant whose keys it manages, auth/key-scope.ts);
+ * anyone else, nothing.
  */
 export function readScope(principal: Principal): string | null {
-  if (principal.role === "admin") return heldTenant(principal);
+  if (principal.role === "admin") return managedTenant(principal);
   if (principal.role === "user" && principal.tenantRules?.bound) return principal.tenant;
   throw new GatewayError({
     status: 403,

@@ -46,7 +46,9 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
   signedIn: true,
   oidc,
   // `tenant`: the one tenant an admin key in a tenant reads (null: every tenant), so the page
-  // asks for nothing the gateway would refuse it.
+  // asks for nothing the gateway would refuse it. An admin's is its tenant's name alone
+  // (auth/key-scope.ts `managedTenant`), never its binding's rules: the stored principal says it
+  // as the version that binds the session's next request would.
   user: { name: session.principal.name, method: session.method, tenant: readScope(session.principal) },
   csrf: session.csrf,
   expiresAt: session.expiresAt,

@@ -3,7 +3,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
-import { badRequest, modelNotFound } from "../../core/gateway-error.ts";
+import { badRequest, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ResponseStore } from "../../storage/storage.ts";
@@ -175,7 +175,9 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
   }
 
   return new Elysia().ws("/v1/responses", {
-    async beforeHandle({ request, server, set }) {
+    async beforeHandle({ request, server, set, path }) {
+      // Handed in without the server to upgrade on: answered as a refusal (create-app.ts's onError).
+      if (!server) throw noServerToUpgrade(path);
       let pending = opening.get(request);
       const clientIp = clientIpOf(server as ServerLike, request);
       if (!pending) {

@@ -4,8 +4,9 @@ import { GatewayError } from "../../core/gateway-error.ts";
 
 /**
  * What a request gets while the shared database cannot be reached (or does not answer in time).
- * The client is told no more; `cause` (redacted, one line) goes to the log lines that report it,
- * so they name what the database said ("sorry, too many clients already").
+ * The client is told no more; `cause` (redacted, one line: a connection URL's password too) goes to
+ * the log lines that report it, so they name what the database said ("sorry, too many clients
+ * already").
  */
 export const storageUnavailable = (cause?: unknown) =>
   new GatewayError({
@@ -13,7 +14,7 @@ export const storageUnavailable = (cause?: unknown) =>
     code: "storage_unavailable",
     message: "the database is unavailable; try again later",
     retryable: true,
-    ...(cause === undefined ? {} : { cause, detail: errorText(withoutPassword(causeText(cause)), true) }),
+    ...(cause === undefined ? {} : { cause, detail: errorText(causeText(cause), true) }),
   });
 
 /**
@@ -27,11 +28,8 @@ export const storageOutcomeUnknown = (cause: unknown) =>
     message:
       "the database did not confirm the change, which may have been applied; check before trying again",
     cause,
-    detail: errorText(withoutPassword(causeText(cause)), true),
+    detail: errorText(causeText(cause), true),
   });
-
-/** A connection URL's password, should an error quote the URL, is no log's business. */
-const withoutPassword = (text: string) => text.replace(/(\/\/[^/\s:@]+):[^@\s]*@/g, "$1:[redacted]@");
 
 /** The error and what it wraps, as far down as causes go (a timeout names the cancelled statement's error). */
 function causeText(error: unknown): string {

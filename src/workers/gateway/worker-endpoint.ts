@@ -1,6 +1,7 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
+import { noServerToUpgrade } from "../../core/gateway-error.ts";
 import type { ServerLike } from "../../http/client-of.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
@@ -109,7 +110,9 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
   const overLimit = new WeakSet<object>();
 
   return new Elysia().ws("/workers/connect", {
-    async beforeHandle({ request, server, set }) {
+    async beforeHandle({ request, server, set, path }) {
+      // Handed in without the server to upgrade on: answered as a refusal (create-app.ts's onError).
+      if (!server) throw noServerToUpgrade(path);
       let pending = upgrades.get(request);
       if (!pending) {
         const options = deps.terms().admission;

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { streamWireOf } from "../core/error-wire.ts";
+import { messageForCallers } from "../core/for-callers.ts";
 import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
-import { scrubbedMessage } from "../core/scrub-account.ts";
 import { uncounted } from "../providers/http/count-or-estimate.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
@@ -258,7 +258,7 @@ export function attemptFailed(
     !impatient
   )
     // The breaker's warning quotes the upstream as the access line does: account ids scrubbed.
-    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId, failedWorkerOf(call));
+    health.failed(target.key, messageForCallers(failure), probe, request.requestId, failedWorkerOf(call));
   else health.released(target.key, probe);
   call.abort(failure);
   const now = performance.now();

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { statedDelayMs } from "../core/stated-delay.ts";
 import { RetryAdvice } from "./retry-advice.ts";
-import { statedDelayMs } from "./stated-delay.ts";
 
 const limited = (headers: Record<string, string>) =>
   new GatewayError({ status: 429, code: "rate_limited", message: "slow down", retryable: true, headers });

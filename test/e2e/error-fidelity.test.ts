@@ -206,6 +206,15 @@ function vendorAnswers() {
         "internal_error",
       ),
     ],
+    // The same, said in its words alone: no header says when.
+    "daily-words": [
+      429,
+      openAI(
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+        "requests",
+        "rate_limit_exceeded",
+      ),
+    ],
     daily: [
       429,
       openAI(
@@ -310,6 +319,7 @@ const fx = gatewayFixture({
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
+      { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
       { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
       { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
@@ -757,6 +767,18 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
       ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
     ).toEqual(["360", "360000", "false"]);
     expect(vendorCalls.get("daily")).toBe(1);
+  });
+
+  test("OpenAI's daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once", async () => {
+    vendorCalls.clear();
+    // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "daily-words", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual(["1", "false"]);
+    expect(vendorCalls.get("daily-words")).toBe(1);
   });
 });
 

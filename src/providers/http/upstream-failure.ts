@@ -13,6 +13,7 @@ import {
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
+import { statedDelayMs } from "../../core/stated-delay.ts";
 import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import {
@@ -141,7 +142,8 @@ export interface FailureDetail {
  * - the caller's request: its status and the upstream's message, not retried;
  * - a rate limit: a retryable 429 with its Retry-After (and `retry-after-ms`, `x-should-retry`),
  *   relayed once every route is exhausted; a request too large for the route's tier is not sent
- *   that route again, and no breaker counts it;
+ *   that route again, and no breaker counts it; a day's quota spent (no short wait stated) is not
+ *   sent that route again either, and its breaker counts it;
  * - the gateway's credentials, account or route configuration refused (401/403, a billing or
  *   quota refusal, a 404 naming the route's model or from no API): the route is down for every
  *   call until the operator acts,
@@ -164,6 +166,7 @@ export function statusFailure(
     code: upstream.code,
     message,
     noErrorBody: known.noErrorBody,
+    statedWaitMs: known.retry && statedDelayMs(known.retry),
   });
   switch (fault) {
     // Refused again after a refresh (a fetched token is dropped and fetched once more before

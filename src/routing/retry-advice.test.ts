@@ -29,3 +29,20 @@ test("a 429's own Retry-After and retry-after-ms go as the upstream said them", 
 test("a 429 that said no wait is told the default second", () => {
   expect(told(limited({}))).toEqual({ "retry-after": "1" });
 });
+
+test("a wait too long to write as a number of seconds (retry-after-ms: 1e24) is told as a day, an integer, and not to retry at once", () => {
+  for (const ms of ["1e24", "99999999999999999999999"])
+    expect(told(limited({ "retry-after-ms": ms }))).toEqual({
+      "retry-after-ms": ms,
+      "retry-after": "86400",
+      "x-should-retry": "false",
+    });
+  // A failover's soonest wait, told in both headers, alike.
+  const advice = new RetryAdvice();
+  advice.heard(limited({}), 1e24);
+  expect(advice.told(limited({})).headers).toEqual({
+    "retry-after": "86400",
+    "retry-after-ms": "86400000",
+    "x-should-retry": "false",
+  });
+});

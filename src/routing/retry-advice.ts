@@ -1,6 +1,6 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
-import { delayHeaders } from "../providers/http/retry-headers.ts";
+import { delayHeaders, retryAfterSeconds } from "../providers/http/retry-headers.ts";
 
 /** A 429's `Retry-After` when no route said when to come back (seconds). */
 export const DEFAULT_RETRY_AFTER = "1";
@@ -51,7 +51,7 @@ export class RetryAdvice {
         };
       // Said only as `retry-after-ms` (Azure, OpenAI): kept, with the `Retry-After` every client reads.
       else if (last.headers["retry-after"] === undefined)
-        headers = { ...last.headers, "retry-after": String(Math.ceil(own / 1000)) };
+        headers = { ...last.headers, "retry-after": retryAfterSeconds(own) };
     }
     if (!this.mendable || outwaitsSdks(headers ?? last.headers))
       headers = { ...(headers ?? last.headers), "x-should-retry": "false" };

@@ -62,3 +62,13 @@ export function errorCode(error: unknown): string | undefined {
   const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
   return typeof code === "string" ? code : undefined;
 }
+
+/**
+ * `words` saying a connection failed, and why when the error says (`whyUnreachable`): what a
+ * caller, the audit row and a worker's frame read. The error itself, the runtime's words with the
+ * host in them, goes to the log alone (the GatewayError's `cause`).
+ */
+export function withWhy(words: string, error: unknown): string {
+  const why = whyUnreachable(error);
+  return why === undefined ? words : `${words}: ${why}`;
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { cutWords } from "../../core/cut-words.ts";
 import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
-import { withWhy } from "../http/unreachable.ts";
+import { withWhy } from "../../core/why-unreachable.ts";
 import { upstreamName } from "../upstream-name.ts";
 import type { Expiring } from "./cached-credential.ts";
 

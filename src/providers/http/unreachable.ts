@@ -1,12 +1,6 @@
 import { GatewayError } from "../../core/gateway-error.ts";
-import { whyUnreachable } from "../../core/why-unreachable.ts";
+import { withWhy } from "../../core/why-unreachable.ts";
 import { upstreamName } from "../upstream-name.ts";
-
-/** `words` saying a connection failed, and why when the error says (`whyUnreachable`). */
-export function withWhy(words: string, error: unknown): string {
-  const why = whyUnreachable(error);
-  return why === undefined ? words : `${words}: ${why}`;
-}
 
 /**
  * A fetch that failed before any answer: refused, reset, DNS, TLS. Always worth another route. The

@@ -1,5 +1,6 @@
-import { GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
+import { withWhy } from "../core/why-unreachable.ts";
 import type { ProviderCall, ForwardRequest as StoredForward } from "../providers/provider.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
@@ -130,9 +131,17 @@ export async function forwardStored(
  * Retryable, so the call moves on to the next node serving the model, and `unavailable`, which a
  * route's breaker ignores as it does a lost worker: the workers reconnect to another node within
  * their backoff and must be served there at once, not after a cooldown (routing/try-route.ts).
+ * Said as an upstream's is, by the cause's class and code (`node n2 unreachable: DNS lookup failed
+ * (ENOTFOUND)`); the runtime's words, which name the node's host, are the log's (`cause`).
  */
 export const unreachable = (peer: NodeEntry, error: unknown): GatewayError =>
-  unavailable(`node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`);
+  new GatewayError({
+    status: 503,
+    code: "unavailable",
+    message: withWhy(`node ${peer.id} unreachable`, error),
+    retryable: true,
+    cause: error,
+  });
 
 /** The other node's own refusal (no worker with room, worker lost), kept as the same error. */
 export async function refusal(response: Response, node: string): Promise<GatewayError> {

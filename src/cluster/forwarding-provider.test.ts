@@ -63,7 +63,8 @@ function setup(
   const registry = createWorkerRegistry();
   const fetchFake = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
-    if (unreachable.includes(url.hostname.replace(".invalid", ""))) throw new Error("connection refused");
+    if (unreachable.includes(url.hostname.replace(".invalid", "")))
+      throw Object.assign(new Error(`connection refused by ${url.host}`), { code: "ECONNREFUSED" });
     const request = JSON.parse(String(init?.body)) as ForwardRequest;
     const id = url.hostname.replace(".invalid", "");
     sent.push({ node: id, request });
@@ -490,7 +491,7 @@ describe("forwarding to a worker on another node", () => {
     const error = await chosen?.call(call("chat")).catch((e: unknown) => e);
     // Both nodes tried (the chosen one, then the next serving the model), the last one's words.
     expect(error).toMatchObject({ status: 503, code: "unavailable", retryable: true });
-    expect((error as Error).message).toBe("node node-b unreachable: connection refused");
+    expect((error as Error).message).toBe("node node-b unreachable: connection refused (ECONNREFUSED)");
   });
 
   test("a failed answer that does not say which worker gave it names the worker by its node, as a worker is named", async () => {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { callerErrorCode } from "./caller-error-code.ts";
 import { readContextOverflow } from "./context-overflow.ts";
+import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
-import { scrubMessage } from "./scrub-account.ts";
 
 /** Anthropic's closed set of error types. */
 export const anthropicErrorType = z.enum([
@@ -76,10 +76,10 @@ interface AnthropicWireError {
  * The error in Anthropic's shape (`{"type":"error","error":{type,message}}`). An Anthropic
  * upstream's own type is kept; an OpenAI upstream's maps through fromOpenAI; the gateway's
  * own errors through TYPE. What an upstream's message says of the gateway's upstream account is
- * left out (core/scrub-account.ts).
+ * left out, as are its places and credentials (core/for-callers.ts).
  */
 export function anthropicWireError(error: GatewayError): AnthropicWireError {
-  return scrubMessage(wireFields(error), error);
+  return fieldsForCallers(wireFields(error), error);
 }
 
 /** `anthropicWireError` but for the message's scrubbing. */

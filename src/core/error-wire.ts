@@ -1,23 +1,24 @@
 import { anthropicWireError, readAnthropicError } from "./anthropic-errors.ts";
 import { type Dialect, dialectOf, isJsonObject, type JsonObject, type Operation } from "./dialect.ts";
 import { RESPONSE_FAILED } from "./final-response-events.ts";
+import { bodyForCallers } from "./for-callers.ts";
 import type { GatewayError } from "./gateway-error.ts";
 import { openAIWireError, readOpenAIError } from "./openai-errors.ts";
-import { scrubAccountInBody } from "./scrub-account.ts";
 import type { SseEvent } from "./sse.ts";
 
 /**
  * The error object in the caller's dialect: the one place error bodies are shaped, for
  * replies and stream events alike. An upstream's error body reaches a caller of the same
  * dialect as the upstream sent it (`relaysUpstreamBody`), but for what its message says of the
- * gateway's upstream account (scrub-account.ts: the very body when it says nothing of it); every
+ * gateway's upstream account, its upstreams' places and credentials (for-callers.ts: the very body
+ * when it says nothing of them); every
  * other error maps through that dialect's one table (openai-errors.ts, anthropic-errors.ts), which
  * scrubs an upstream's message alike.
  */
 export function errorBody(error: GatewayError, dialect: Dialect): Record<string, unknown> {
   const upstream = error.upstream;
   if (upstream?.body && relaysUpstreamBody(error, dialect))
-    return scrubAccountInBody(upstream.body, upstream.text);
+    return bodyForCallers(upstream.body, upstream.text);
   if (dialect === "anthropic") return { type: "error", error: anthropicWireError(error) };
   return { error: openAIWireError(error) };
 }

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { namesAnthropicModel } from "./anthropic-errors.ts";
 import { callerErrorCode } from "./caller-error-code.ts";
 import { readFastApiError } from "./fastapi-error.ts";
+import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
-import { scrubMessage } from "./scrub-account.ts";
 
 /** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
 export const openAIErrorBody = z.looseObject({
@@ -100,13 +100,14 @@ function fromAnthropic(type: string, message: string): { type: string; code: str
  * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
  * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
  * upstream's type maps through `fromAnthropic`; the gateway's own errors through TYPE. What an
- * upstream's message says of the gateway's upstream account is left out (core/scrub-account.ts).
+ * upstream's message says of the gateway's upstream account, places and credentials is left out
+ * (core/for-callers.ts).
  */
 export function openAIWireError(error: GatewayError): OpenAIWireError {
-  return scrubMessage(wireFields(error), error);
+  return fieldsForCallers(wireFields(error), error);
 }
 
-/** `openAIWireError` but for the message's scrubbing (core/scrub-account.ts). */
+/** `openAIWireError` but for what the message leaves out (core/for-callers.ts). */
 function wireFields(error: GatewayError): OpenAIWireError {
   const upstream = error.upstream;
   let said: string | undefined;

@@ -1,4 +1,5 @@
 import { namesAnthropicModel } from "./anthropic-errors.ts";
+import { SDK_LONGEST_WAIT_MS } from "./stated-delay.ts";
 
 /**
  * Whose fault an upstream's error answer is. What the router does with the failure (retry the
@@ -20,10 +21,15 @@ export type UpstreamFault =
    */
   | "tier"
   /**
-   * A rate limit by the day (OpenAI's "… on requests per day (RPD)", Bedrock's
-   * ServiceQuotaExceededException "Too many tokens per day"): the same route refuses every call
-   * until the day's quota resets, so it is not sent the call again, and a caller is told not to
-   * retry at once (routing/retry-advice.ts) unless another route may serve; another route may take it.
+   * A day's quota spent (OpenAI's and Groq's "… on requests per day (RPD)" or "tokens per day
+   * (TPD)", Bedrock's ServiceQuotaExceededException "Too many tokens per day"), with no short wait
+   * stated: none, or one longer than the SDKs wait as told (OpenAI's daily limit says its reset,
+   * `x-ratelimit-reset-requests: 6m0s`, which reads as `Retry-After: 360`: retry-headers.ts). The
+   * route refuses every call until the quota resets, as a spent account does: it is not sent the
+   * call again, its breaker counts it (so the next callers go to another route first, not to the
+   * spent one), and a caller is told not to retry at once (routing/retry-advice.ts) unless another
+   * route may serve. A day's limit that says a short wait (Groq's rolling RPD: "Please try again in
+   * 6s", `retry-after: 6`) is a `throttle`: waiting it out is served.
    */
   | "daily"
   /** The gateway's credentials or permissions refused (401, 403): the route is down until fixed. */
@@ -46,6 +52,8 @@ export interface UpstreamSaid {
   readonly message?: string | undefined;
   /** Its body was no JSON object (an HTML page, plain text, nothing): no API's error. */
   readonly noErrorBody?: boolean | undefined;
+  /** The wait it said before trying again (ms: `statedDelayMs` of its retry headers), when it said one. */
+  readonly statedWaitMs?: number | undefined;
 }
 
 /** The fault an error answer stands for, by its status and, for the account's refusals, its words. */
@@ -53,7 +61,7 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : "request";
-  if (status === 429) return rateLimit(said.message);
+  if (status === 429) return rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
 }
@@ -109,21 +117,31 @@ const NO_SUCH_PATH = /^(?:Not Found|File Not Found)$|^Unexpected endpoint or met
 
 /** OpenAI's wording for a request over its per-minute (or per-day) token limit on its own. */
 const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/;
-/** A limit by the day, in the words OpenAI and Bedrock share ("requests per day", "tokens per day"). */
-const PER_DAY = /\b(?:tokens|requests) per day\b/i;
+/**
+ * A day's limit reached, in the vendors' own words: OpenAI's and Groq's "… on requests per day
+ * (RPD): Limit …" ("tokens per day (TPD)"), Bedrock's "Too many tokens per day" (after its
+ * exception's name). Not any "per day": "60 requests per minute (you have 10000 requests per day
+ * left)" is a minute's.
+ */
+const PER_DAY =
+  /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|^(?:ServiceQuotaExceededException: )?Too many (?:tokens|requests) per day\b/;
 
-/** Which rate limit a 429 is, by its words: too large for the tier, spent for the day, or a throttle. */
-function rateLimit(message: string | undefined): UpstreamFault {
+/** Which rate limit a 429 is, by its words and its wait: too large for the tier, spent for the day, or a throttle. */
+function rateLimit({ message, statedWaitMs }: UpstreamSaid): UpstreamFault {
   if (message === undefined) return "throttle";
   if (TOO_LARGE_FOR_TIER.test(message)) return "tier";
-  return PER_DAY.test(message) ? "daily" : "throttle";
+  const shortWait = statedWaitMs !== undefined && statedWaitMs <= SDK_LONGEST_WAIT_MS;
+  return !shortWait && PER_DAY.test(message) ? "daily" : "throttle";
 }
 
 /**
  * What a rate limit that no wait on the same route ends (`tier`, `daily`) adds to its failure: the
- * route is not sent the call again, and no breaker counts it (smaller or later calls are served).
+ * route is not sent the call again. A tier's is the request's own size (smaller calls are served):
+ * no breaker counts it. A day's quota refuses every call, as a spent account does: the breaker
+ * counts it (routing/try-route.ts).
  */
 export const notThisRouteAgain = (fault: UpstreamFault) =>
-  fault === "tier" || fault === "daily" ? NOT_THIS_ROUTE_AGAIN : undefined;
+  fault === "tier" ? TOO_LARGE : fault === "daily" ? SPENT : undefined;
 
-const NOT_THIS_ROUTE_AGAIN = { sameRouteAgain: false, countsAgainstRoute: false } as const;
+const TOO_LARGE = { sameRouteAgain: false, countsAgainstRoute: false } as const;
+const SPENT = { sameRouteAgain: false } as const;

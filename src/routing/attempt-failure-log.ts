@@ -1,7 +1,7 @@
 import { errorText } from "../audit/redact-body.ts";
 import { describeError } from "../core/describe-error.ts";
+import { messageForCallers } from "../core/for-callers.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { scrubbedMessage } from "../core/scrub-account.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import type { DispatchDeps } from "./dispatch-deps.ts";
 import type { Route } from "./route.ts";
@@ -12,7 +12,7 @@ import type { RefusedHint } from "./translation-hints.ts";
  * provider itself threw (an embedder's provider, a socket's error) stays out of the answer
  * (core/gateway-error.ts providerFailure), and so do the upstream's own words when the caller gets
  * the gateway's (its credentials, account or route's model refused: `detail`) or gets them without
- * the gateway's upstream account (core/scrub-account.ts); the operator reads them here, the reason
+ * the gateway's upstream account, places and credentials (core/for-callers.ts); the operator reads them here, the reason
  * as the caller would be told it, as the access line's is, and both redacted and bounded (they may
  * quote a key).
  */
@@ -25,7 +25,7 @@ export function logRouteFailed(
   failure: GatewayError,
 ): void {
   const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
-  const told = scrubbedMessage(failure);
+  const told = messageForCallers(failure);
   const kept = failure.detail ?? (told === failure.message ? undefined : failure.message);
   log("route failed", {
     request_id: request.requestId,

@@ -1,5 +1,6 @@
 import { signalOf } from "../core/abort-followers.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { statedDelayMs } from "../core/stated-delay.ts";
 import type { Provider } from "../providers/provider.ts";
 import { abortable } from "./abortable.ts";
 import { logRefusedField, logRouteFailed } from "./attempt-failure-log.ts";
@@ -14,7 +15,6 @@ import { NO_PROBE, type Probe } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
 import { RoutesTried } from "./routes-tried.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
-import { statedDelayMs } from "./stated-delay.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { type RefusedHint, refusedHint } from "./translation-hints.ts";
 import {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { statedDelayMs } from "../core/stated-delay.ts";
 import { RetryAdvice } from "./retry-advice.ts";
-import { statedDelayMs } from "./stated-delay.ts";
 
 const limited = (headers: Record<string, string>) =>
   new GatewayError({ status: 429, code: "rate_limited", message: "slow down", retryable: true, headers });
@@ -28,4 +28,21 @@ test("a 429's own Retry-After and retry-after-ms go as the upstream said them", 
 
 test("a 429 that said no wait is told the default second", () => {
   expect(told(limited({}))).toEqual({ "retry-after": "1" });
+});
+
+test("a wait too long to write as a number of seconds (retry-after-ms: 1e24) is told as a day, an integer, and not to retry at once", () => {
+  for (const ms of ["1e24", "99999999999999999999999"])
+    expect(told(limited({ "retry-after-ms": ms }))).toEqual({
+      "retry-after-ms": ms,
+      "retry-after": "86400",
+      "x-should-retry": "false",
+    });
+  // A failover's soonest wait, told in both headers, alike.
+  const advice = new RetryAdvice();
+  advice.heard(limited({}), 1e24);
+  expect(advice.told(limited({})).headers).toEqual({
+    "retry-after": "86400",
+    "retry-after-ms": "86400000",
+    "x-should-retry": "false",
+  });
 });

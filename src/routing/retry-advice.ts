@@ -1,6 +1,6 @@
 import type { GatewayError } from "../core/gateway-error.ts";
-import { delayHeaders } from "../providers/http/retry-headers.ts";
-import { statedDelayMs } from "./stated-delay.ts";
+import { SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
+import { delayHeaders, retryAfterSeconds } from "../providers/http/retry-headers.ts";
 
 /** A 429's `Retry-After` when no route said when to come back (seconds). */
 export const DEFAULT_RETRY_AFTER = "1";
@@ -51,21 +51,13 @@ export class RetryAdvice {
         };
       // Said only as `retry-after-ms` (Azure, OpenAI): kept, with the `Retry-After` every client reads.
       else if (last.headers["retry-after"] === undefined)
-        headers = { ...last.headers, "retry-after": String(Math.ceil(own / 1000)) };
+        headers = { ...last.headers, "retry-after": retryAfterSeconds(own) };
     }
     if (!this.mendable || outwaitsSdks(headers ?? last.headers))
       headers = { ...(headers ?? last.headers), "x-should-retry": "false" };
     return headers === undefined ? last : last.with({ headers });
   }
 }
-
-/**
- * The longest wait the SDKs take as told: OpenAI's (TypeScript: a `retry-after-ms` or
- * `Retry-After` over `60 * 1000` ms is ignored; Python: only `0 < retry_after <= 60` is kept) and
- * Anthropic's Python SDK (the same rule) retry after their own short backoff (0.5 s, 1 s, … at
- * most 8 s) instead. Anthropic's TypeScript SDK (1.x) waits what it is told.
- */
-const SDK_LONGEST_WAIT_MS = 60_000;
 
 /**
  * Whether the headers tell a wait the SDKs would not take (OpenAI's daily limit: 360 s): their

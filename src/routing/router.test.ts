@@ -344,6 +344,54 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect(only.calls).toHaveLength(1);
   });
 
+  test("a day's quota spent, no short wait said: the next route at once, and the spent route's breaker counts it, as a spent account's", async () => {
+    const spent = openAIError(
+      "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+      "requests",
+      "rate_limit_exceeded",
+    );
+    const a = fakeProvider("a", refusedWith(429, spent));
+    const b = fakeProvider("b");
+    const { router } = routerFor(
+      twoRoutes({ retries: 2, circuit_breaker: { failures: 2, cooldown: "1m" } }),
+      [a, b],
+    );
+    for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    // One call a request, and two refusals opened a's breaker: the third request went to b alone.
+    expect([a.calls.length, b.calls.length]).toEqual([2, 3]);
+  });
+
+  test("a day's limit that says a short wait (Groq's rolling RPD, 'Please try again in 6s'): a rate limit like any, its wait told and the SDKs left to take it", async () => {
+    const groq = (wait: Record<string, string>) =>
+      refusedWith(
+        429,
+        openAIError(
+          "Rate limit reached for model `llama-3.1-8b-instant` in organization `org_01abc` service tier `on_demand` on requests per day (RPD): Limit 14400, Used 14400, Requested 1. Please try again in 6s.",
+          "requests",
+          "rate_limit_exceeded",
+        ),
+        wait,
+      );
+    const only = {
+      ...twoRoutes({ retries: 1, backoff: "100ms" }),
+      models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+    };
+    const a = fakeProvider("a", groq({ "retry-after": "6" }));
+    const error = (await routerFor(only, [a])
+      .router(chatRequest("m"))
+      .catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.headers["retry-after"], error.headers["x-should-retry"]]).toEqual([
+      429,
+      "6",
+      undefined,
+    ]);
+    // A wait within the backoff: the route again, which serves.
+    const b = fakeProvider("a", (_call, n) =>
+      n === 0 ? groq({ "retry-after-ms": "20" })() : Promise.resolve(jsonReply()),
+    );
+    expect((await routerFor(only, [b]).router(chatRequest("m"))).attempts).toBe(2);
+  });
+
   test("a refusal on one route and a server fault on the other: the last failure, which a later try may mend", async () => {
     const a = fakeProvider("a", refusedWith(402, anthropicError("billing_error", "no payment method")));
     const b = fakeProvider("b", failing(503));

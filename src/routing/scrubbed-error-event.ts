@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { RESPONSE_FAILED } from "../core/final-response-events.ts";
-import { scrubAccountInBody } from "../core/scrub-account.ts";
+import { bodyForCallers } from "../core/for-callers.ts";
 import { encodeSse } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
 import { eventOf } from "./relay-event-checks.ts";
@@ -9,8 +9,8 @@ const encoder = new TextEncoder();
 
 /**
  * An upstream's error event, relayed mid-stream as it came (routing/relay-scan.ts), as a caller
- * may read it: what it says of the gateway's upstream account left out, as from a whole error
- * body (core/scrub-account.ts) — OpenAI's "(Please include the request ID req_… in your
+ * may read it: what it says of the gateway's upstream account, its upstreams' places and
+ * credentials left out, as from a whole error body (core/for-callers.ts) — OpenAI's "(Please include the request ID req_… in your
  * message.)", Anthropic's `request_id`. Undefined when it names none, or is no JSON object: the
  * event then goes out as its bytes came. Read only for an error event, never for the others.
  */
@@ -35,7 +35,7 @@ export function scrubbedErrorEvent(buf: Uint8Array, span: SseSpan, maxLine: numb
  */
 function scrubbedBody(body: JsonObject, text: string): JsonObject {
   const response = body.response;
-  if (body.type !== RESPONSE_FAILED || !isJsonObject(response)) return scrubAccountInBody(body, text);
-  const scrubbed = scrubAccountInBody(response, text);
+  if (body.type !== RESPONSE_FAILED || !isJsonObject(response)) return bodyForCallers(body, text);
+  const scrubbed = bodyForCallers(response, text);
   return scrubbed === response ? body : { ...body, response: scrubbed };
 }

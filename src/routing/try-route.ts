@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
+import { messageForCallers } from "../core/for-callers.ts";
 import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
-import { scrubbedMessage } from "../core/scrub-account.ts";
 import { uncounted } from "../providers/http/count-or-estimate.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
@@ -235,8 +235,11 @@ export function attemptFailed(
   const upstreamsOwn = !lastUpstream && upstream.ownFault?.(failure) === true;
   // An upstream that says 429 is up and answering, only not for us right now: it is retried and
   // failed over like any retryable failure, but never taken out, or every caller would get the
-  // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
-  const rateLimited = failure.status === 429;
+  // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After. A 429 that
+  // no wait on the route ends (`sameRouteAgain: false`: a day's quota spent) is the route's until
+  // the quota resets, as a spent account's refusal is, and counted so; one for the request's own
+  // size (a tier's) is not (`countsAgainstRoute: false`).
+  const rateLimited = failure.status === 429 && failure.sameRouteAgain;
   // Routes to one upstream model share its breaker, whatever their own timeouts: this attempt's
   // bound passing sooner than another of those routes waits is no verdict on the upstream (a
   // model entry with a 1 s first_byte must not take it from one that waits 10 minutes), until
@@ -254,7 +257,7 @@ export function attemptFailed(
     !impatient
   )
     // The breaker's warning quotes the upstream as the access line does: account ids scrubbed.
-    health.failed(target.key, scrubbedMessage(failure), probe, request.requestId, failedWorkerOf(call));
+    health.failed(target.key, messageForCallers(failure), probe, request.requestId, failedWorkerOf(call));
   else health.released(target.key, probe);
   call.abort(failure);
   const now = performance.now();

@@ -154,6 +154,18 @@ describe("vendor failures in the caller's dialect", () => {
     },
   );
 
+  test("a Gemini 503 that quotes a key and an internal URL: neither reaches the caller nor its audit row", async () => {
+    const message =
+      "Backend http://tpu-7.corp.internal:8471/v1/generate refused key sk-abcdefghijklmnopqrst1234.";
+    const told = "upstream gm answered 503: Backend (a URL) refused key [redacted].";
+    cloud.failNext({ status: 503, type: "UNAVAILABLE", message });
+    const error = (await openai.chat.completions
+      .create({ model: "gemini-flash", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, (error.error as { message?: string }).message]).toEqual([502, told]);
+    expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 502, errorMessage: told });
+  });
+
   test("a Gemini error keeps its status class and message", async () => {
     cloud.failNext({
       status: 400,

@@ -198,6 +198,24 @@ function vendorAnswers() {
       ),
       { "retry-after-ms": "2500" },
     ],
+    // A proxy's 500 that quotes where it sent the call, and the key it sent (LiteLLM's way).
+    "leaky-500": [
+      500,
+      openAI(
+        "LiteLLM: call to http://vllm-3.corp.internal:8000/v1?api_key=sk-abcdefghijklmnopqrstuvwx failed (fallback 10.0.4.7:8000, arn:aws:bedrock:us-east-1:123456789012:model/x)",
+        "server_error",
+        "internal_error",
+      ),
+    ],
+    // The same, said in its words alone: no header says when.
+    "daily-words": [
+      429,
+      openAI(
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+        "requests",
+        "rate_limit_exceeded",
+      ),
+    ],
     daily: [
       429,
       openAI(
@@ -355,6 +373,8 @@ const fx = gatewayFixture({
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
+      { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
+      { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
       { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
@@ -878,6 +898,18 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     ).toEqual(["360", "360000", "false"]);
     expect(vendorCalls.get("daily")).toBe(1);
   });
+
+  test("OpenAI's daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once", async () => {
+    vendorCalls.clear();
+    // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "daily-words", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual(["1", "false"]);
+    expect(vendorCalls.get("daily-words")).toBe(1);
+  });
 });
 
 describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
@@ -950,6 +982,29 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     fx.fake.enqueue({ status: 529 });
     const toOpenAI = (await chat("a", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect(toOpenAI.status).toBe(502);
+  });
+
+  test("a 5xx's words that quote a key, an internal URL or address, or an AWS account reach neither caller nor audit row so, relayed or translated", async () => {
+    const said =
+      "LiteLLM: call to (a URL) failed (fallback (an address), arn:aws:bedrock:us-east-1:(the gateway's upstream account):model/x)";
+    const relayed = await post(gw.url, OPENAI_CALL, "leaky");
+    const translated = await post(gw.url, ANTHROPIC_CALL, "leaky");
+    expect([relayed.status, await relayed.json()]).toEqual([
+      500,
+      { error: { message: said, type: "server_error", param: null, code: "internal_error" } },
+    ]);
+    const told = `upstream oa-vendor answered 500: ${said}`;
+    expect([translated.status, await translated.json()]).toEqual([
+      502,
+      { type: "error", error: { type: "api_error", message: told } },
+    ]);
+    for (const [response, message] of [
+      [relayed, said],
+      [translated, told],
+    ] as const) {
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect(row.errorMessage).toBe(message);
+    }
   });
 
   test("a failover hides the first route's 5xx: the caller sees the last route's answer", async () => {

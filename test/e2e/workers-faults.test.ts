@@ -502,7 +502,8 @@ describe("workers: faults", () => {
     });
 
   test.each([
-    ["refuses connections", undefined, "could not reach the upstream"],
+    // Why, as the gateway says its own upstreams' (the frame's message): a code, never the host.
+    ["refuses connections", undefined, "could not reach the upstream: connection refused (ECONNREFUSED)"],
     ["refuses the worker's key (401)", 401, "worker down's model server refused its --upstream-key (401)"],
     ["fails (500)", 500, "worker down answered 500"],
   ] as const)(

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { withWhy } from "../../core/why-unreachable.ts";
 import { CachedCredential, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
-import { withWhy } from "../http/unreachable.ts";
 
 export interface AwsCredentials {
   accessKeyId: string;

@@ -31,7 +31,11 @@ test("a refusal says its OAuth error code; its description, which may name the a
     "could not get credentials for upstream vx: the token endpoint answered 400: invalid_grant",
     "Invalid JWT Signature.",
   ]);
-  // Entra ID's words name the app; a long description is cut.
+  // The description is the operator's: Google's naming the project is kept as said.
+  const project = "Invalid grant for projects/acme-prod/locations/global/workloadIdentityPools/p.";
+  answers.push(Response.json({ error: "invalid_grant", error_description: project }, { status: 400 }));
+  expect((await failure(fetchOAuthToken("vx", url, {}))).detail).toBe(project);
+  // Entra ID's words name the app: the log's alone, as said, a long description cut.
   answers.push(
     Response.json(
       {

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { cutWords } from "../../core/cut-words.ts";
 import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
-import { scrubAccount } from "../../core/scrub-account.ts";
-import { withWhy } from "../http/unreachable.ts";
+import { withWhy } from "../../core/why-unreachable.ts";
 import { upstreamName } from "../upstream-name.ts";
 import type { Expiring } from "./cached-credential.ts";
 
@@ -58,7 +57,8 @@ const oauthError = z.object({ error: z.string().min(1), error_description: z.str
  * A token endpoint that refused: its status and OAuth `error` code (`invalid_grant`,
  * `invalid_client`) for whoever reads the failure; its `error_description` for the log alone
  * (`detail`), which may name the gateway's account (Entra ID's words quote the app's id, Google's a
- * service account), scrubbed of what names it and cut.
+ * service account): the operator's to read, as said, cut to a line's length (the log redacts a
+ * credential it quotes).
  */
 function refusal(provider: string, status: number, text: string): GatewayError {
   let said: z.infer<typeof oauthError> | undefined;
@@ -68,7 +68,7 @@ function refusal(provider: string, status: number, text: string): GatewayError {
     said = undefined;
   }
   const code = said && CODE.test(said.error) ? `: ${said.error}` : "";
-  const description = said?.error_description ? scrubAccount(said.error_description) : undefined;
+  const description = said?.error_description;
   return credentialFailure(provider, `the token endpoint answered ${status}${code}`, {
     ...(description ? { detail: cutWords(description) } : {}),
   });

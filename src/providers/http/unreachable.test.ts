@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { createLeanFetch } from "./http1/lean-fetch.ts";
-import { unreachable, whyUnreachable } from "./unreachable.ts";
+import { unreachable } from "./unreachable.ts";
+import { UpstreamPost } from "./upstream-post.ts";
 
 /** A loopback port that refuses: a server's, stopped. */
 function refusingPort(): number {
@@ -36,24 +37,22 @@ test("a refused port, through native fetch and the lean client alike: the cause'
     ]);
     expect(failure.cause).toBe(error);
   }
+  expect(unreachable("up", new Error("x")).message).toBe("could not reach upstream up");
 });
 
-test("each code by the words an operator acts on; an unknown code quoted as it is; no code, no words", () => {
-  const coded = (code: unknown) =>
-    Object.assign(new Error("runtime words naming internal.example"), { code });
-  expect(whyUnreachable(coded("ENOTFOUND"))).toBe("DNS lookup failed (ENOTFOUND)");
-  expect(whyUnreachable(coded("DEPTH_ZERO_SELF_SIGNED_CERT"))).toBe(
-    "TLS certificate not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)",
-  );
-  expect(whyUnreachable(coded("CERT_HAS_EXPIRED"))).toBe("TLS certificate expired (CERT_HAS_EXPIRED)");
-  // node:http's words for https to a plain port.
-  expect(whyUnreachable(coded("ERR_SSL_WRONG_VERSION_NUMBER"))).toBe(
-    "TLS handshake failed (ERR_SSL_WRONG_VERSION_NUMBER)",
-  );
-  expect(whyUnreachable(coded("EWHATEVER"))).toBe("connection failed (EWHATEVER)");
-  // Not a code's shape (a host, a sentence), or none: nothing quoted.
-  for (const code of ["internal.example:443", "a b", 42, undefined])
-    expect(whyUnreachable(coded(code))).toBeUndefined();
-  expect(whyUnreachable("ECONNREFUSED")).toBeUndefined();
-  expect(unreachable("up", new Error("x")).message).toBe("could not reach upstream up");
+test("an embedder's fetch that throws a GatewayError is told as it threw it; a URL the runtime would not take is no unreachable host", async () => {
+  const own = new GatewayError({
+    status: 503,
+    code: "unavailable",
+    message: "the embedder's egress is closed",
+  });
+  const post = new UpstreamPost("up", {}, "{}", { signal: new AbortController().signal });
+  expect(await thrown(Promise.reject(own).catch(post.failed))).toBe(own);
+  for (const [url, code] of [
+    ["ftp://models.internal/v1", "ERR_INVALID_ARG_VALUE"],
+    ["http://exa mple.internal/v1", "ERR_INVALID_URL"],
+  ] as const) {
+    const failure = unreachable("up", await thrown(fetch(url, { method: "POST" })));
+    expect(failure.message).toBe(`could not reach upstream up: request failed (${code})`);
+  }
 });

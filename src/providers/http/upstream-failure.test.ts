@@ -141,6 +141,22 @@ describe("upstream errors keep their meaning", () => {
     });
   });
 
+  test("a server fault's words reach a caller of either dialect without the key, URL or address they quote; a key at the cut is taken out whole", () => {
+    const said =
+      "LiteLLM: call to http://vllm-3.corp.internal:8000/v1?api_key=sk-abcdefghijklmnopqrstuvwx failed";
+    const failure = upstreamFailure("oa", answer(500, { error: { message: said, type: "server_error" } }));
+    const told = "upstream oa answered 500: LiteLLM: call to (a URL) failed";
+    expect(toldMessage(failure, "anthropic")).toBe(told);
+    expect(errorBody(failure, "openai")).toEqual({
+      error: { message: "LiteLLM: call to (a URL) failed", type: "server_error" },
+    });
+    // Cut at 300 characters, a key across the cut would leave its first 20 there, no longer a key's shape.
+    const long = `${"x".repeat(280)} key sk-abcdefghijklmnopqrstuvwx`;
+    const cut = statusFailure("gm", 503, long);
+    expect(cut.message).not.toContain("sk-abc");
+    expect(cut.message).toContain("[redacted]");
+  });
+
   test("a body of no dialect (an HTML page, nothing) is the failure of the upstream's dialect when the reader knows it", () => {
     const page = { status: 503, headers: new Headers({ "retry-after": "9" }), text: "<html>down</html>" };
     const known = upstreamFailure("up", page, "anthropic");

@@ -3,6 +3,7 @@ import { callerErrorCode } from "../../core/caller-error-code.ts";
 import { cutWords } from "../../core/cut-words.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { A_FAILED_RESPONSE, isFailedResponse } from "../../core/final-response-events.ts";
+import { forCallers } from "../../core/for-callers.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import {
   type GoogleError,
@@ -12,8 +13,9 @@ import {
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
-import { scrubAccount } from "../../core/scrub-account.ts";
+import { statedDelayMs } from "../../core/stated-delay.ts";
 import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
+import { withoutSecrets } from "../../core/without-secrets.ts";
 import {
   type InBandSaid,
   judgedInBand,
@@ -90,8 +92,8 @@ export function googleFailure(
   retry: RetryHeaders = NO_RETRY_HEADERS,
 ): GatewayError {
   const status = googleHttpStatus(google, received);
-  // Google's words are in these messages: the upstream's, scrubbed of its account for the caller
-  // (core/scrub-account.ts), and the status Google sent for the attempt's audit entry.
+  // Google's words are in these messages: the upstream's, as every caller reads them
+  // (core/for-callers.ts), and the status Google sent for the attempt's audit entry.
   const upstream = { dialect: undefined, status: received };
   if (status === 504) {
     const message = `${upstreamName(provider)} timed out${google.message ? `: ${google.message}` : ""}`;
@@ -140,7 +142,8 @@ export interface FailureDetail {
  * - the caller's request: its status and the upstream's message, not retried;
  * - a rate limit: a retryable 429 with its Retry-After (and `retry-after-ms`, `x-should-retry`),
  *   relayed once every route is exhausted; a request too large for the route's tier is not sent
- *   that route again, and no breaker counts it;
+ *   that route again, and no breaker counts it; a day's quota spent (no short wait stated) is not
+ *   sent that route again either, and its breaker counts it;
  * - the gateway's credentials, account or route configuration refused (401/403, a billing or
  *   quota refusal, a 404 naming the route's model or from no API): the route is down for every
  *   call until the operator acts,
@@ -163,6 +166,7 @@ export function statusFailure(
     code: upstream.code,
     message,
     noErrorBody: known.noErrorBody,
+    statedWaitMs: known.retry && statedDelayMs(known.retry),
   });
   switch (fault) {
     // Refused again after a refresh (a fetched token is dropped and fetched once more before
@@ -198,9 +202,12 @@ export function statusFailure(
         status: 502,
         code: "upstream_error",
         // Its own words after the gateway's account (Gemini's "The model is overloaded…", Bedrock's
-        // ServiceUnavailableException), cut to a line's length; scrubbed of the gateway's upstream
-        // account where a caller reads them (core/scrub-account.ts).
-        message: message ? `${name} answered ${status}: ${cutWords(message)}` : `${name} answered ${status}`,
+        // ServiceUnavailableException), cut to a line's length, a credential they quote taken out
+        // before the cut could leave half of it; where a caller reads them, its URLs, addresses and
+        // the gateway's upstream account are too (core/for-callers.ts).
+        message: message
+          ? `${name} answered ${status}: ${cutWords(withoutSecrets(message))}`
+          : `${name} answered ${status}`,
         retryable: true,
         headers: { ...known.retry },
         upstream,
@@ -218,9 +225,8 @@ const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as c
  * type as the same error said inside a stream is (translate/stream/in-band-error.ts): a prompt too
  * long or refused is the caller's 400 (failed over only as `fallback_on` says), a rate limit a 429,
  * the gateway's account or credentials refused the route's, anything else a retryable 502.
- * Undefined for a real answer. Said in the gateway's words, which quote the upstream's without
- * what they name of the gateway's upstream account, as a non-2xx error's are
- * (core/scrub-account.ts); the log keeps them whole (`detail`).
+ * Undefined for a real answer. Said in the gateway's words, which quote the upstream's as every
+ * caller reads an upstream's (core/for-callers.ts); the log keeps them whole (`detail`).
  */
 export function errorInAnswer(provider: string, body: unknown): GatewayError | undefined {
   if (typeof body !== "object" || body === null) return undefined;
@@ -238,7 +244,7 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
     name,
     // The caller reads the upstream's words, as from the same error said in a stream; the
     // gateway's account with it left out. The log says how it came, the words whole.
-    message: words ? scrubAccount(words) : answered,
+    message: words ? forCallers(words) : answered,
     ...(words ? { detail: `${answered}: ${words}` } : {}),
     // The status its code stands for; no body of the upstream's travels: its answer was a 200,
     // and the caller is told in its dialect's shape, the gateway's code and type for it.

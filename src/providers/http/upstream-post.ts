@@ -1,4 +1,5 @@
 import type { CancelHook } from "../../core/cancel-hook.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import type { LeanInit } from "./call-cancel.ts";
 import { unreachable } from "./unreachable.ts";
@@ -6,8 +7,8 @@ import { unreachable } from "./unreachable.ts";
 /**
  * An upstream POST's init (what `fetch`, the lean client and its thread read: the five fields
  * `threadable` allows, nothing else enumerable) that also knows what its failure means: the abort
- * reason when we ended the call (client gone, timeout), else the provider unreachable (a retryable
- * 502). The failure's handler is bound to the init the call makes anyway, so the POST's promise
+ * reason when we ended the call (client gone, timeout), a GatewayError an embedder's fetch threw as
+ * it is, else the provider unreachable (a retryable 502). The failure's handler is bound to the init the call makes anyway, so the POST's promise
  * takes it in a `then` with no async frame, closure or scope object per call. Its `signal` is the
  * call's, read only by a client that takes one: where the call has a cancel hook, the lean client
  * and its thread hook in instead, and the attempt then makes no signal (routing/attempt.ts).
@@ -49,6 +50,8 @@ export class UpstreamPost implements LeanInit {
     if (hook) {
       if (hook.cancelled) throw hook.reason;
     } else if (this.signal.aborted) throw this.signal.reason;
+    // An embedder's injected fetch that says its own failure (its ErrorCode, its status) is told so.
+    if (error instanceof GatewayError) throw error;
     throw unreachable(this.#provider, error);
   }
 }

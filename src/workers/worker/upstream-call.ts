@@ -1,4 +1,5 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
+import { withWhy } from "../../core/why-unreachable.ts";
 import type { LeanInit } from "../../providers/http/call-cancel.ts";
 import type { StreamedAnswer, StreamFunction } from "../../providers/http/streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-answer.ts";
@@ -75,7 +76,12 @@ const FAILED: Record<CallFailureCode, string> = {
   internal: "worker failed",
 };
 
-/** Ends a call with an error frame, and says so in the worker's own log. */
+/**
+ * Ends a call with an error frame, and says so in the worker's own log. An upstream it could not
+ * reach says why in the frame's message, as the gateway says its own upstreams' (`could not reach
+ * the upstream: connection refused (ECONNREFUSED)`: a code and its class, never the host, which
+ * the worker's log line names); a gateway of any release reads the message as text.
+ */
 function fail(
   request: RequestFrame,
   ctx: UpstreamCallContext,
@@ -83,7 +89,7 @@ function fail(
   code: CallFailureCode,
   error: unknown,
 ): void {
-  const message = FAILED[code];
+  const message = code === "upstream_unreachable" ? withWhy(FAILED[code], error) : FAILED[code];
   ctx.send({ type: "error", id: request.id, code, message }, hop);
   ctx.failures.failed({ code, message, requestId: request.requestId, path: request.path, error });
 }

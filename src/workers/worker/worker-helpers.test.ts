@@ -40,8 +40,12 @@ describe("worker helpers", () => {
     const failed = (error: unknown, message: string) =>
       connectFailure(new ErrorEvent("error", { error, message }));
     const bun = "WebSocket connection to 'ws://gw/workers/connect' failed: ";
-    expect(failed({ code: "ENOTFOUND" }, `${bun}Failed to connect`)).toBe("no such host (ENOTFOUND)");
-    expect(failed({ code: "EWHATEVER" }, `${bun}Failed to connect`)).toBe("EWHATEVER");
+    // The gateway's words for its own upstreams', one table (core/why-unreachable.ts).
+    expect(failed({ code: "ENOTFOUND" }, `${bun}Failed to connect`)).toBe("DNS lookup failed (ENOTFOUND)");
+    expect(failed({ code: "ECONNRESET" }, `${bun}Failed to connect`)).toBe(
+      "connection closed before any answer (ECONNRESET)",
+    );
+    expect(failed({ code: "EWHATEVER" }, `${bun}Failed to connect`)).toBe("request failed (EWHATEVER)");
     expect(failed(undefined, `${bun}Expected 101 status code: 200`)).toBe("Expected 101 status code: 200");
     expect(connectFailure(new Event("error"))).toBe("no reason given");
   });

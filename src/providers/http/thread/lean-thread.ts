@@ -10,10 +10,10 @@ import { messageOf } from "../../../core/describe-error.ts";
 import { GatewayError } from "../../../core/gateway-error.ts";
 import { IdTable } from "../../../core/id-table.ts";
 import { onceATurn } from "../../../core/once-a-turn.ts";
+import { errorCode } from "../../../core/why-unreachable.ts";
 import { CallCancel, type LeanInit } from "../call-cancel.ts";
 import { createLeanFetch } from "../http1/lean-fetch.ts";
 import { MAX_ERROR_BODY, readBounded } from "../read-bounded.ts";
-import { errorCode } from "../unreachable.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
 import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-protocol.ts";
 

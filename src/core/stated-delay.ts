@@ -19,3 +19,12 @@ export function statedDelayMs(
   const date = Date.parse(after);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * The longest wait the SDKs take as told: OpenAI's (TypeScript: a `retry-after-ms` or
+ * `Retry-After` over `60 * 1000` ms is ignored; Python: only `0 < retry_after <= 60` is kept) and
+ * Anthropic's Python SDK (the same rule) retry after their own short backoff (0.5 s, 1 s, … at
+ * most 8 s) instead. Anthropic's TypeScript SDK (1.x) waits what it is told. A wait within it is a
+ * short one: a client waits it out and is served (routing/retry-advice.ts, core/upstream-fault.ts).
+ */
+export const SDK_LONGEST_WAIT_MS = 60_000;

@@ -210,6 +210,7 @@ test("only the embedder's own call is timed: a slow read of the gateway's around
     ...sqlite.keys,
     getById: async (id: string) => {
       chainReads++;
+      // stimulus: a store slower than the plug-ins' bound (the test waits on the answer, not on this).
       await Bun.sleep(300);
       return sqlite.keys.getById(id);
     },

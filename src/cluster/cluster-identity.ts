@@ -8,10 +8,18 @@ export const foreign = (stamp: unknown, clusterId: string): boolean =>
   stamp !== undefined && stamp !== clusterId;
 
 /**
- * A notice's JSON body (a config change's, a key change's), for its stamp and sender; null when it
- * is no JSON object: a key change from a release before stamps, which published the key's id bare.
+ * Whether a notice on a server-wide channel (a key change, a config change) is for this node: not
+ * stamped by another cluster, and not sent by this node itself (`self`, for notices that name
+ * their sender). A key change of the release before stamps (the key's id bare) is taken: it only
+ * makes the node read its keys again.
  */
-export function noticeOf(message: string): { cluster?: unknown; node?: unknown } | null {
+export function forThisNode(message: string, clusterId: string, self?: string): boolean {
+  const notice = noticeOf(message);
+  return !foreign(notice?.cluster, clusterId) && (self === undefined || notice?.node !== self);
+}
+
+/** A notice's JSON body, for its stamp and sender; null when it is no JSON object. */
+function noticeOf(message: string): { cluster?: unknown; node?: unknown } | null {
   try {
     const parsed: unknown = JSON.parse(message);
     return parsed !== null && typeof parsed === "object" ? parsed : null;

@@ -61,7 +61,9 @@ async function node(
   id: string,
   workers: () => NodeEntry["workers"],
   link = steeredLink(),
-  options: Partial<Pick<NodeDirectoryOptions, "heartbeatMs" | "now" | "self" | "onNamesake">> = {},
+  options: Partial<
+    Pick<NodeDirectoryOptions, "heartbeatMs" | "now" | "self" | "onNamesake" | "clusterId">
+  > = {},
 ) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
@@ -408,6 +410,27 @@ test("a node whose beat finds its name held by another live process warns, once 
     await own.refresh();
   }
   expect(told).toEqual(["http://one.invalid", "http://two.invalid"]);
+});
+
+test("a node of a cluster stamps its entry with the cluster's id and reads no entry another cluster stamped; an unstamped one (the previous release's, during a roll) it reads", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const ours = await node("stamped-ours", () => [], steeredLink(), { clusterId: "cluster-ours" });
+  await node("stamped-theirs", () => [], steeredLink(), { clusterId: "cluster-theirs" });
+  // A node of the release before stamps, in this database.
+  await probe.send("SET", [
+    "mgw:node:unstamped-old",
+    JSON.stringify({ id: "unstamped-old", url: "http://old.invalid", at: Date.now(), workers: [] }),
+    "PX",
+    "60000",
+  ]);
+  await probe.sadd("mgw:nodes", "unstamped-old");
+  await ours.refresh();
+  const ids = ours.nodes().map((n) => n.id);
+  expect(ids).toContain("stamped-ours");
+  expect(ids).toContain("unstamped-old");
+  expect(ids).not.toContain("stamped-theirs");
+  expect(JSON.parse((await probe.get("mgw:node:stamped-ours")) ?? "{}").cluster).toBe("cluster-ours");
 });
 
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */

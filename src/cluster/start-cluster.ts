@@ -6,7 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
-import { foreign, noticeOf } from "./cluster-identity.ts";
+import { forThisNode } from "./cluster-identity.ts";
 import { ConfigAgreement, type ConfigDisagreement, type PublicAgreement } from "./config-agreement.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
@@ -207,13 +207,10 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   }
   // Channels are server-wide, whatever the database: a notice stamped by another cluster is not ours.
   await link.subscribe(KEY_CHANNEL, (message) => {
-    if (foreign(noticeOf(message)?.cluster, clusterId)) return;
-    for (const listener of keyListeners) listener();
+    if (forThisNode(message, clusterId)) for (const listener of keyListeners) listener();
   });
   await link.subscribe(CONFIG_CHANNEL, (message) => {
-    const notice = noticeOf(message);
-    if (notice?.node === nodeId || foreign(notice?.cluster, clusterId)) return;
-    for (const listener of configListeners) listener();
+    if (forThisNode(message, clusterId, nodeId)) for (const listener of configListeners) listener();
   });
   const log = (
     level: "debug" | "info" | "warn" | "error",

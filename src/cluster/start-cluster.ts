@@ -7,7 +7,12 @@ import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
 import { forThisNode } from "./cluster-identity.ts";
-import { ConfigAgreement, type ConfigDisagreement, type PublicAgreement } from "./config-agreement.ts";
+import {
+  ConfigAgreement,
+  type ConfigDisagreement,
+  type OtherRelease,
+  type PublicAgreement,
+} from "./config-agreement.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
@@ -58,7 +63,11 @@ export interface Cluster {
     redis: "up" | "down";
     /** As `/readyz` says it: `shared`, or while Redis is away what each node enforces. */
     limits: string;
-    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
+    config: NodeConfig & {
+      disagreeing: readonly ConfigDisagreement[];
+      /** Live nodes of another release, whose configs are not compared (config-agreement.ts). */
+      other_releases: readonly OtherRelease[];
+    };
     nodes: {
       id: string;
       url: string;
@@ -352,7 +361,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
       limits: limitsNow(),
-      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
+      config: {
+        ...agreement.runs(),
+        disagreeing: agreement.disagreements(),
+        other_releases: agreement.others(),
+      },
       nodes: nodes.nodes().map((n) => ({
         id: n.id,
         url: n.url,

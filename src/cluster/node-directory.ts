@@ -3,10 +3,10 @@ import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
-import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
+import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
+import { ListedWorkers } from "./listed-workers.ts";
 import { NameLease } from "./name-lease.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import { predecessorWorkers } from "./predecessor-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 export interface NodeDirectoryOptions {
@@ -70,17 +70,8 @@ export class NodeDirectory {
   private closed = false;
   /** The last write `close` makes, once however many times it is called. */
   private closing: Promise<void> | null = null;
-  /**
-   * Set by `publishDraining` (the node stops): every worker it held since is published as draining,
-   * the ones it has closed meanwhile too, by name.
-   */
-  private drainedWith: Map<string, PeerWorker> | null = null;
-  /**
-   * The workers an entry of this node's id listed when it started (a predecessor restarted under
-   * the same id, its entry not yet expired), listed as draining until each registers here or the
-   * predecessor's entry would have expired (`until`).
-   */
-  private inherited: { workers: Map<string, PeerWorker>; until: number } | null = null;
+  /** What the entry lists of workers: connected, inherited from a predecessor, or drained. */
+  private readonly listed: ListedWorkers;
 
   private readonly instance: string;
   /** This process's hold on the node's name. */
@@ -88,6 +79,7 @@ export class NodeDirectory {
 
   constructor(private readonly options: NodeDirectoryOptions) {
     this.instance = options.instance ?? randomUUID();
+    this.listed = new ListedWorkers(options.workers, options.now ?? Date.now);
     const { link, self, heartbeatMs, onNamesake } = options;
     this.lease = new NameLease({
       link,
@@ -106,7 +98,7 @@ export class NodeDirectory {
     await this.lease.take();
     const left = await this.entryLeft();
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
-    this.inherited = left === null ? null : predecessorWorkers(left, this.options.heartbeatMs);
+    this.listed.inherit(left, this.options.heartbeatMs);
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
@@ -177,8 +169,8 @@ export class NodeDirectory {
    */
   publishDraining(): Promise<void> {
     this.lease.markStopping();
-    if (this.drainedWith === null && this.workersNow().length === 0) return this.close();
-    this.drainedWith ??= new Map();
+    if (!this.listed.draining && this.listed.now().length === 0) return this.close();
+    this.listed.drain();
     return this.workersChanged();
   }
 
@@ -199,7 +191,7 @@ export class NodeDirectory {
     this.timer = null;
     await this.beats.idle();
     const { link, self, heartbeatMs } = this.options;
-    const last = this.drainedWith === null ? null : this.entry();
+    const last = this.listed.draining ? this.entry() : null;
     await link
       .call(async (client) => {
         if (last !== null && last.workers.length > 0)
@@ -271,46 +263,14 @@ export class NodeDirectory {
       url: self.url,
       at: (this.options.now ?? Date.now)(),
       instance: this.instance,
-      workers: this.workersNow(),
+      workers: this.listed.now(),
       ...(config ? { config: config() } : {}),
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
       release: RELEASE,
       ...(watching?.() ? { watching: true } : {}),
-      ...(this.drainedWith !== null ? { stopping: true } : {}),
+      ...(this.listed.draining ? { stopping: true } : {}),
     };
-  }
-
-  /**
-   * The workers the entry lists: those connected, with a predecessor's not yet here (`inherited`);
-   * once the node drains, every one it held since, draining, those it no longer holds `closed`.
-   */
-  private workersNow(): PeerWorker[] {
-    const connected = this.options.workers();
-    const listed = [...connected, ...this.stillInherited(connected)];
-    if (this.drainedWith === null) return listed;
-    for (const worker of listed) this.drainedWith.set(worker.name, { ...worker, draining: true });
-    const here = new Set(connected.map((worker) => worker.name));
-    return [...this.drainedWith.values()].map((worker) =>
-      here.has(worker.name) ? worker : { ...worker, closed: true },
-    );
-  }
-
-  /**
-   * A predecessor's workers not registered here (`connected`), while its entry would still stand: a node
-   * restarted at once under the same id would otherwise publish none over the ones its predecessor
-   * left draining, and every other node read their models as served nowhere (a 404) until they
-   * registered again.
-   */
-  private stillInherited(connected: readonly PeerWorker[]): PeerWorker[] {
-    const inherited = this.inherited;
-    if (inherited === null) return [];
-    if ((this.options.now ?? Date.now)() >= inherited.until) {
-      this.inherited = null;
-      return [];
-    }
-    for (const { name } of connected) inherited.workers.delete(name);
-    return [...inherited.workers.values()];
   }
 
   /** The entry under this node's id as it starts (predecessor-entry.ts): null without one (or Redis away). */

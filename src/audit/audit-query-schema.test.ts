@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { badRequest } from "../core/gateway-error.ts";
+import { queryParameters } from "../http/docs/json-schema.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { shadowSchemas } from "../shadow/shadow-api-schema.ts";
-import { auditQuerySchema } from "./audit-query-schema.ts";
+import { auditQuerySchema, INSTANT_FORMS } from "./audit-query-schema.ts";
 
 // A process far from UTC: a bound read in the local zone would land nine hours off.
 const zone = process.env.TZ;
@@ -23,10 +24,15 @@ describe("audit and shadow time bounds, in a process set to TZ=Asia/Tokyo", () =
     ["audit", auditQuerySchema],
     ["shadow", shadowSchemas().query],
   ] as const) {
-    test(`${name}: a time with Z or an offset, or epoch ms, is the same instant anywhere`, () => {
+    test(`${name}: a time with Z or an offset (±HH:MM, ±HHMM as date +%FT%T%z prints it), to the minute or finer, or epoch ms, is the same instant anywhere`, () => {
       for (const value of [
         "2026-12-05T17:52:00Z",
+        "2026-12-05T17:52Z",
+        "2026-12-05t17:52:00z",
         "2026-12-06T02:52:00+09:00",
+        "2026-12-06T02:52:00+0900",
+        "2026-12-06T02:52+0900",
+        "2026-12-05T12:52:00-0500",
         "2026-12-05T17:52:00.000Z",
         String(AT),
         AT,
@@ -34,12 +40,33 @@ describe("audit and shadow time bounds, in a process set to TZ=Asia/Tokyo", () =
         expect(parseInput(schema, { from: value, to: value })).toMatchObject({ from: AT, to: AT });
     });
 
-    test(`${name}: a time without Z or an offset, or a bare date, is a 400 naming the field`, () => {
+    test(`${name}: the API's document says which forms from and to take`, () => {
+      const bounds = queryParameters(schema).filter((p) => p.name === "from" || p.name === "to");
+      expect(bounds).toHaveLength(2);
+      for (const bound of bounds) expect(String(bound.description)).toContain(INSTANT_FORMS);
+    });
+
+    test(`${name}: a bare date is its UTC midnight, whatever the process's zone`, () => {
+      expect(parseInput(schema, { from: "2026-12-05", to: "2026-12-06" })).toMatchObject({
+        from: Date.UTC(2026, 11, 5),
+        to: Date.UTC(2026, 11, 6),
+      });
+    });
+
+    test(`${name}: a time without Z or an offset, or no time at all, is a 400 naming the field and the forms it takes`, () => {
       for (const field of ["from", "to"])
-        for (const value of ["2026-12-05T17:52:00", "2026-12-05 17:52", "2026-12-05", "yesterday"])
+        for (const value of [
+          "2026-12-05T17:52:00",
+          "2026-12-05T17:52",
+          "2026-12-05 17:52",
+          "2026-13-05",
+          "2026-12-05T25:00Z",
+          "2026-12-05T17:52+9",
+          "yesterday",
+        ])
           expect(() => parseInput(schema, { [field]: value })).toThrow(
             badRequest(
-              `${field}: expected epoch milliseconds or an ISO 8601 time with Z or an offset (2025-01-31T12:00:00Z)`,
+              `${field}: expected epoch milliseconds, a date (2025-01-31: its UTC midnight), or an ISO 8601 date-time with Z or an offset (2025-01-31T12:00Z, 2025-01-31T12:00:00+09:00, 2025-01-31T21:00:00+0900 as \`date +%FT%T%z\` prints it); a time without Z or an offset is refused`,
               field,
             ),
           );

@@ -3,32 +3,53 @@ import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
 import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
 
+/** The spellings a time bound takes, as a refusal and the API's document list them. */
+export const INSTANT_FORMS =
+  "epoch milliseconds, a date (2025-01-31: its UTC midnight), or an ISO 8601 date-time with Z or an offset (2025-01-31T12:00Z, 2025-01-31T12:00:00+09:00, 2025-01-31T21:00:00+0900 as `date +%FT%T%z` prints it)";
+
 /** An ISO 8601 date-time that says where it stands: `Z` or an offset (`+09:00`). */
 const zonedTime = z.iso.datetime({ offset: true });
 
 /**
- * Epoch milliseconds, as a number, a string of digits or an ISO 8601 date-time with `Z` or an
- * offset (the audit and shadow queries' bounds). A time without one is refused, never read in the
- * reading process's own zone: the same query would answer other rows on a node (or a CLI) set to
- * another `TZ`, as `expires_at` of a key is refused alike.
+ * A date-time to the minute or finer, with `Z` or an offset of `±HH:MM` or `±HHMM`: the parts
+ * `zonedTime` needs spelt out (seconds, the offset's colon).
  */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A bound's instant, or NaN. A bare date is its UTC midnight, as ECMAScript reads one whatever the
+ * zone; a date-time without `Z` or an offset is none: it would be read in the reading process's
+ * own zone, so the same query would answer other rows on a node (or a CLI) set to another `TZ`.
+ */
+function instantOf(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && zonedTime.safeParse(`${text}T00:00:00Z`).success)
+    return Date.parse(`${text}T00:00:00Z`);
+  const parts = DATE_TIME.exec(text);
+  if (parts === null) return Number.NaN;
+  const [, date, minutes, seconds = ":00", zone = "Z"] = parts;
+  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const spelt = `${date}T${minutes}${seconds}${offset}`;
+  return zonedTime.safeParse(spelt).success ? Date.parse(spelt) : Number.NaN;
+}
+
+/** Epoch milliseconds, from a number or any of `INSTANT_FORMS` (the audit and shadow queries' bounds). */
 export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms =
-    typeof value === "number"
-      ? value
-      : /^\d+$/.test(value)
-        ? Number(value)
-        : zonedTime.safeParse(value).success
-          ? Date.parse(value)
-          : Number.NaN;
+  const ms = typeof value === "number" ? value : instantOf(value);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({
       code: "custom",
-      message: "expected epoch milliseconds or an ISO 8601 time with Z or an offset (2025-01-31T12:00:00Z)",
+      message: `expected ${INSTANT_FORMS}; a time without Z or an offset is refused`,
     });
     return z.NEVER;
   }
   return ms;
+});
+
+/** A lower bound (inclusive) and an upper one (exclusive), described for the API's document. */
+export const instantBounds = (what: string) => ({
+  from: instant.optional().describe(`Inclusive lower bound on ${what}: ${INSTANT_FORMS}.`),
+  to: instant.optional().describe(`Exclusive upper bound on ${what}: ${INSTANT_FORMS}.`),
 });
 
 const name = z.string().min(1).max(512);
@@ -38,10 +59,7 @@ const name = z.string().min(1).max(512);
  * `mindgw audit query|export` (flags), so both accept the same spellings.
  */
 export const auditFilterSchema = z.strictObject({
-  /** Inclusive lower bound on the arrival time. */
-  from: instant.optional(),
-  /** Exclusive upper bound on the arrival time. */
-  to: instant.optional(),
+  ...instantBounds("the arrival time"),
   /**
    * A caller's id or name: a key's id, a JWT caller's `jwt:<tenant>:<name>` (that caller alone:
    * a value spelt as an id never matches a name, audit-query-key.ts), or a name (every caller of

@@ -35,9 +35,10 @@ const QUERY_FLAGS = [
 
 const FILTER_HELP = `
 Filters (the same spellings as /admin/api/audit):
-  --from/--to   epoch milliseconds, ISO 8601 with Z or an offset (2025-01-31T12:00:00Z; a time
-                without one is refused), or a duration: that long ago (--from 1h); from
-                inclusive, to exclusive
+  --from/--to   epoch milliseconds, a date (2025-01-31: its UTC midnight), ISO 8601 with Z or an
+                offset (2025-01-31T12:00Z, …T12:00:00+09:00, $(date +%FT%T%z); a time without
+                one is refused), or a duration: that long ago (--from 1h); from inclusive, to
+                exclusive
   --since       a duration, as --from: --since 1h is the last hour (as shadow report --since)
   --key         a key id or a key name; a JWT caller's id is jwt:<tenant>:<name>, its name the
                 name claim (a name matches every caller of that name, an id that caller alone:

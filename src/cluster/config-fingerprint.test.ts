@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { sameFileSettings } from "../config/file-settings.ts";
 import { parseConfig } from "../config/load-config.ts";
+import { RELEASE } from "../core/build-commit.ts";
 import { createLogger } from "../log/logger.ts";
 import { ConfigAgreement } from "./config-agreement.ts";
 import { configFingerprint } from "./config-fingerprint.ts";
@@ -22,57 +22,113 @@ const nodeConfig = (name: string, port: number, models: string[], apiKey = "sk-o
   });
 
 test("the fields meant to differ per node leave the fingerprint alone", () => {
-  expect(configFingerprint(nodeConfig("a", 8080, ["m"])).fingerprint).toBe(
-    configFingerprint(nodeConfig("b", 9090, ["m"])).fingerprint,
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).toBe(
+    configFingerprint(nodeConfig("b", 9090, ["m"])),
   );
 });
 
 test("any shared setting changes it", () => {
-  expect(configFingerprint(nodeConfig("a", 8080, ["m"])).fingerprint).not.toBe(
-    configFingerprint(nodeConfig("a", 8080, ["m", "n"])).fingerprint,
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).not.toBe(
+    configFingerprint(nodeConfig("a", 8080, ["m", "n"])),
   );
 });
 
 test("nodes that differ only in a provider key, or in cluster.secret, disagree", () => {
-  const fingerprint = configFingerprint(nodeConfig("a", 8080, ["m"])).fingerprint;
-  expect(configFingerprint(nodeConfig("a", 8080, ["m"], "sk-two")).fingerprint).not.toBe(fingerprint);
-  expect(
-    configFingerprint(nodeConfig("a", 8080, ["m"], "sk-one", "another-secret-0123456")).fingerprint,
-  ).not.toBe(fingerprint);
+  const fingerprint = configFingerprint(nodeConfig("a", 8080, ["m"]));
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"], "sk-two"))).not.toBe(fingerprint);
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"], "sk-one", "another-secret-0123456"))).not.toBe(
+    fingerprint,
+  );
 });
 
+/** A directory entry of another node: `release` null (absent) for the release before entries said it. */
+const entry = (id: string, fingerprint: string, release: string | null = RELEASE) => ({
+  id,
+  url: `http://${id}`,
+  at: 0,
+  workers: [],
+  config: { version: 4, fingerprint },
+  ...(release === null ? {} : { release }),
+});
+
+const quietLog = () => createLogger({ write() {} });
+
 test("/readyz's view of the agreement (unauthenticated) carries no digest of the config", () => {
-  const agreement = new ConfigAgreement("a", nodeConfig("a", 8080, ["m"]), createLogger({ write() {} }));
-  const other = configFingerprint(nodeConfig("b", 8080, ["m"], "sk-two")).fingerprint;
-  agreement.observe([
-    { id: "b", url: "http://b", at: 0, workers: [], config: { version: 4, fingerprint: other, of: "file" } },
-  ]);
+  const agreement = new ConfigAgreement("a", nodeConfig("a", 8080, ["m"]), quietLog());
+  const other = configFingerprint(nodeConfig("b", 8080, ["m"], "sk-two"));
+  agreement.observe([entry("b", other)]);
   const shown = agreement.openly();
-  expect(shown).toEqual({ version: 1, agrees: false, disagreeing: [{ node: "b", version: 4 }] });
+  expect(shown).toEqual({
+    version: 1,
+    agrees: false,
+    disagreeing: [{ node: "b", version: 4 }],
+    other_releases: [],
+  });
   expect(JSON.stringify(shown)).not.toContain(other);
   expect(JSON.stringify(shown)).not.toContain(agreement.runs().fingerprint);
 });
 
-test("a field a later release adds to the schema, filled with its default, leaves a file's fingerprint alone", () => {
-  const config = nodeConfig("a", 8080, ["m"]);
-  // What the next release parses the same file to: one more field, which the file does not set.
-  const later = sameFileSettings({ ...config, routing: { ...config.routing, a_later_default: 3 } }, config);
-  expect(configFingerprint(later)).toEqual(configFingerprint(config));
-  expect(configFingerprint(config).of).toBe("file");
+test("equal configs agree, a default written out or left to the schema; the same object copied too", () => {
+  const omitted = nodeConfig("a", 8080, ["m"]);
+  const written = parseConfig({
+    server: { port: 8080, drain_timeout: `${omitted.server.drain_timeout}ms` },
+    storage: { driver: "postgres", url: "postgres://db:5432/mindgw", path: "/var/lib/a/mindgw.db" },
+    cluster: {
+      redis_url: "redis://127.0.0.1:6379",
+      advertise_url: "http://a:8080",
+      secret: SECRET,
+      node_name: "a",
+      heartbeat: `${omitted.cluster?.heartbeat}ms`,
+    },
+    providers: [{ name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1", api_key: "sk-one" }],
+    models: [{ name: "m", routes: [{ provider: "up", model: "up" }] }],
+  });
+  expect(configFingerprint(written)).toBe(configFingerprint(omitted));
+  expect(configFingerprint({ ...omitted })).toBe(configFingerprint(omitted));
 });
 
-test("a node whose fingerprint digests the whole config (a release before) is not compared; one digesting its file is", () => {
-  const agreement = new ConfigAgreement("a", nodeConfig("a", 8080, ["m"]), createLogger({ write() {} }));
-  const previousRelease = { version: 1, fingerprint: "0123456789ab" };
-  agreement.observe([{ id: "old", url: "http://old", at: 0, workers: [], config: previousRelease }]);
-  expect(agreement.openly()).toEqual({ version: 1, agrees: true, disagreeing: [] });
+test("a default a release changes changes the fingerprint: the config runs otherwise", () => {
+  const config = nodeConfig("a", 8080, ["m"]);
+  const changedDefault = {
+    ...config,
+    server: { ...config.server, drain_timeout: config.server.drain_timeout + 1 },
+  };
+  expect(configFingerprint(changedDefault)).not.toBe(configFingerprint(config));
+});
+
+test("nodes of another release are not compared but listed as such, the previous release's (no release said) among them", () => {
+  const agreement = new ConfigAgreement("a", nodeConfig("a", 8080, ["m"]), quietLog());
+  const own = agreement.runs().fingerprint;
   agreement.observe([
-    { id: "old", url: "http://old", at: 0, workers: [], config: previousRelease },
-    { id: "new", url: "http://new", at: 0, workers: [], config: { ...previousRelease, of: "file" } },
+    entry("same", own),
+    entry("differs", "0123456789ab"),
+    entry("next", "ba9876543210", "0.2.0+abcdef0"),
+    entry("previous", "fedcba987654", null),
   ]);
   expect(agreement.openly()).toEqual({
     version: 1,
     agrees: false,
-    disagreeing: [{ node: "new", version: 1 }],
+    disagreeing: [{ node: "differs", version: 4 }],
+    other_releases: [
+      { node: "next", release: "0.2.0+abcdef0" },
+      { node: "previous", release: null },
+    ],
   });
+});
+
+test("nodes of other releases are logged once per change of who they are", () => {
+  const lines: string[] = [];
+  const agreement = new ConfigAgreement(
+    "a",
+    nodeConfig("a", 8080, ["m"]),
+    createLogger({ write: (line: string) => void lines.push(line) }),
+  );
+  const own = agreement.runs().fingerprint;
+  for (let beat = 0; beat < 2; beat++)
+    agreement.observe([entry("same", own), entry("previous", "fedcba987654", null)]);
+  const said = lines.filter((line) => line.includes("is not compared"));
+  expect(said).toHaveLength(1);
+  expect(said[0]).toContain(
+    `node previous runs release unknown (older): its config is not compared with this node's (${RELEASE})`,
+  );
 });

@@ -45,6 +45,12 @@ export class EventRelay {
   private queue: GatewayEvent[] = [];
   private untap: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /**
+   * The nodes this node's directory lists unstamped (of the release before stamps, rolled out of
+   * this cluster): the only senders whose unstamped messages are taken. Another cluster's node of
+   * that release, on another database of the same Redis server, is in no directory of ours.
+   */
+  private unstamped: ReadonlySet<string> = new Set();
 
   constructor(private readonly options: EventRelayOptions) {}
 
@@ -55,15 +61,20 @@ export class EventRelay {
 
   /** With every directory read: relays this node's requests while another node watches. */
   observe(entries: readonly NodeEntry[]): void {
+    this.unstamped = new Set(entries.filter((entry) => entry.cluster === undefined).map((entry) => entry.id));
     const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
     if (wanted) this.open();
     else this.stop();
   }
 
-  /** A message on the channel: another node's requests, for this node's readers. */
+  /**
+   * A message on the channel: another node's requests, for this node's readers. None is taken
+   * while the Redis database is not this cluster's (the link says so), nor one another cluster
+   * stamped, nor an unstamped one from a node this node's directory does not list unstamped.
+   */
   received(message: string): void {
-    const { bus, nodeId, clusterId } = this.options;
-    if (bus.relayedReaders === 0) return;
+    const { bus, nodeId, clusterId, link } = this.options;
+    if (bus.relayedReaders === 0 || !link.healthy()) return;
     let relayed: RelayMessage;
     try {
       relayed = JSON.parse(message) as RelayMessage;
@@ -72,6 +83,7 @@ export class EventRelay {
     }
     if (relayed.node === nodeId || foreign(relayed.cluster, clusterId) || !Array.isArray(relayed.events))
       return;
+    if (relayed.cluster === undefined && !this.unstamped.has(relayed.node)) return;
     for (const event of relayed.events) bus.deliverRelayed(event);
   }
 

@@ -1,17 +1,16 @@
 import { RedisClient } from "bun";
 import type { Config } from "../config/config-schema.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { clusterIdOf } from "./cluster-identity.ts";
 
 /** The channel every node listens on for key changes (revoke, rotate, create): its cache refreshes. */
 export const KEY_CHANNEL = "mgw:keys";
 
 /**
- * A key change as published: the key's id, stamped with the cluster's (cluster-identity.ts). A
+ * A key change as published: the key's id, stamped with the cluster's (cluster-claim.ts). A
  * node of the release before stamps reads any message as a change, whatever it says.
  */
-export const keyNotice = (clusterId: string, keyId: string): string =>
-  JSON.stringify({ cluster: clusterId, key: keyId });
+export const keyNotice = (clusterId: string | undefined, keyId: string): string =>
+  JSON.stringify({ ...(clusterId === undefined ? {} : { cluster: clusterId }), key: keyId });
 
 /**
  * Announces key changes made outside a running node (`mindgw keys … -c` on a cluster config):
@@ -20,6 +19,8 @@ export const keyNotice = (clusterId: string, keyId: string): string =>
  */
 export async function announceKeyChanges(
   settings: NonNullable<Config["cluster"]>,
+  /** The cluster's id, from the storage its nodes share (`Storage.clusterId`); none: the notices go unstamped. */
+  clusterId: string | undefined,
   ids: readonly string[],
 ): Promise<string | null> {
   if (ids.length === 0) return null;
@@ -33,7 +34,6 @@ export async function announceKeyChanges(
     await Promise.race([
       (async () => {
         await client.connect();
-        const clusterId = clusterIdOf(settings.secret);
         for (const id of ids) await client.publish(KEY_CHANNEL, keyNotice(clusterId, id));
       })(),
       new Promise<never>((_, reject) => {

@@ -37,14 +37,14 @@ class SteeredLink extends RedisLink {
     return { ran: ran.promise, answer: answer.resolve };
   }
 
-  override async call<T>(work: (client: RedisClient) => Promise<T>): Promise<T> {
+  override async call<T>(work: (client: RedisClient) => Promise<T>, unvouched = false): Promise<T> {
     if (this.failing) {
       this.failing = false;
       throw new Error("ERR the test's Redis failed this call");
     }
     const gate = this.held;
     this.held = null;
-    const answer = await super.call(work);
+    const answer = await super.call(work, unvouched);
     if (gate !== null) {
       gate.ran();
       await gate.answer;
@@ -61,7 +61,9 @@ async function node(
   id: string,
   workers: () => NodeEntry["workers"],
   link = steeredLink(),
-  options: Partial<Pick<NodeDirectoryOptions, "heartbeatMs" | "now" | "self" | "onNamesake">> = {},
+  options: Partial<
+    Pick<NodeDirectoryOptions, "heartbeatMs" | "now" | "self" | "onNamesake" | "clusterId">
+  > = {},
 ) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
@@ -301,61 +303,134 @@ test("a predecessor's entry with one worker this build cannot read keeps the oth
   ]);
 });
 
-test("a second node started under a name a live node uses, at another URL, is refused naming that URL; the first's entry stands", async () => {
-  const first = await node("namesake", () => []);
+/** A directory under `id` on a link of its own, not started: the test starts it (and it is closed after). */
+async function unstarted(id: string, url: string, options: Partial<NodeDirectoryOptions> = {}) {
   const link = steeredLink();
-  closing.push(() => link.close());
   expect(await link.start()).toBe(true);
-  const second = new NodeDirectory({
+  const directory = new NodeDirectory({
     link,
-    self: { id: "namesake", url: "http://elsewhere.invalid" },
+    self: { id, url },
     heartbeatMs: 600_000,
     workers: () => [],
+    ...options,
   });
-  await expect(second.start()).rejects.toThrow(
-    "cluster node name namesake is in use by a live node at http://namesake.invalid",
+  closing.push(
+    () => link.close(),
+    () => directory.close(),
   );
-  const calling = await node("calling-namesake", () => []);
+  return directory;
+}
+
+const outcome = (start: Promise<void>) =>
+  start.then(
+    () => "started",
+    (error: Error) => error.message,
+  );
+
+test("a second process started under a live node's name is refused naming the holder's URL, at the same URL too (one advertise_url copied into every file), once the holder's lease would have lapsed", async () => {
+  const first = await unstarted("twin", "http://twin.invalid", { heartbeatMs: 100 });
+  await first.start();
+  for (const url of ["http://elsewhere.invalid", "http://twin.invalid"]) {
+    const second = await unstarted("twin", url, { heartbeatMs: 100 });
+    expect(await outcome(second.start())).toBe(
+      "cluster node name twin is in use by a live node at http://twin.invalid: give each node a cluster.node_name of its own (its default is advertise_url's host:port)",
+    );
+  }
+  const calling = await node("calling-twin", () => []);
   await calling.refresh();
-  expect(calling.peers().find((peer) => peer.id === "namesake")?.url).toBe("http://namesake.invalid");
-  await first.close();
+  expect(calling.peers().find((peer) => peer.id === "twin")?.url).toBe("http://twin.invalid");
 });
 
-test("a node started under a name whose entry names another URL but is older than two heartbeats, or says it stops, starts (a predecessor's)", async () => {
+test("two processes started at once under one name: one starts, the other is refused", async () => {
+  const both = [
+    await unstarted("together", "http://together-1.invalid", { heartbeatMs: 100 }),
+    await unstarted("together", "http://together-2.invalid", { heartbeatMs: 100 }),
+  ];
+  const outcomes = await Promise.all(both.map((directory) => outcome(directory.start())));
+  expect(outcomes.filter((said) => said === "started")).toHaveLength(1);
+  expect(outcomes.filter((said) => said.startsWith("cluster node name together is in use"))).toHaveLength(1);
+});
+
+test("a node restarted at a new URL after its predecessor was killed (its lease left, not renewed) starts once the lease lapses, whatever the clocks of the hosts", async () => {
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
-  const clock = 1_000_000;
-  const left = [
-    { id: "moved-stale", at: clock - 2 * 1_000, stopping: undefined },
-    { id: "moved-stopping", at: clock - 100, stopping: true },
-  ];
-  for (const { id, at, stopping } of left) {
-    const entry = { id, url: "http://before.invalid", at, workers: [], ...(stopping ? { stopping } : {}) };
-    await probe.send("SET", [`mgw:node:${id}`, JSON.stringify(entry)]);
-    const started = await node(id, () => [], steeredLink(), { heartbeatMs: 1_000, now: () => clock });
-    expect(started.nodes().find((n) => n.id === id)?.url).toBe(`http://${id}.invalid`);
-  }
+  // The killed process's lease, as Redis holds it: its time is Redis's, never a host's clock.
+  await probe.send("SET", [
+    "mgw:name:killed",
+    JSON.stringify({ instance: "killed", url: "http://old-ip.invalid" }),
+    "PX",
+    "300",
+  ]);
+  const entry = { id: "killed", url: "http://old-ip.invalid", at: Date.now() + 15_000, workers: [] };
+  await probe.send("SET", ["mgw:node:killed", JSON.stringify(entry)]);
+  const restarted = await unstarted("killed", "http://new-ip.invalid", { heartbeatMs: 100 });
+  expect(await outcome(restarted.start())).toBe("started");
+  expect(restarted.nodes().find((n) => n.id === "killed")?.url).toBe("http://new-ip.invalid");
 });
 
-test("a node whose beat finds its entry written by another process under its name warns, once per other writer", async () => {
+test("a node that stops lets its successor take its name at once (its lease says it stops), neither warns, and its lease is gone once it closes", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const told: string[] = [];
+  const gpu = { name: "gpu-handed", tenant: "default", models: ["m-handed"], inFlight: 0, capacity: 4 };
+  const stopping = await unstarted("handed", "http://handed.invalid", {
+    workers: () => [gpu],
+    onNamesake: (url) => told.push(`predecessor told of ${url}`),
+  });
+  await stopping.start();
+  await stopping.publishDraining();
+  // The heartbeat is ten minutes: a successor that waited for the lease would time the test out.
+  const successor = await unstarted("handed", "http://handed-2.invalid", {
+    onNamesake: (url) => told.push(`successor told of ${url}`),
+  });
+  expect(await outcome(successor.start())).toBe("started");
+  expect(successor.nodes().find((n) => n.id === "handed")?.workers).toEqual([
+    { ...gpu, draining: true, closed: true },
+  ]);
+  await stopping.refresh();
+  await successor.refresh();
+  expect(told).toEqual([]);
+  await stopping.close();
+  // The successor holds the name now: the predecessor's close removes only a lease of its own.
+  expect(JSON.parse((await probe.get("mgw:name:handed")) ?? "{}").url).toBe("http://handed-2.invalid");
+  await successor.close();
+  expect(await probe.get("mgw:name:handed")).toBeNull();
+});
+
+test("a node whose beat finds its name held by another live process warns, once per other process", async () => {
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
   const told: string[] = [];
   const own = await node("overwritten", () => [], steeredLink(), { onNamesake: (url) => told.push(url) });
   await own.refresh();
   expect(told).toEqual([]);
-  const intruder = {
-    id: "overwritten",
-    url: "http://intruder.invalid",
-    at: Date.now(),
-    instance: "other",
-    workers: [],
-  };
-  for (let beat = 0; beat < 2; beat++) {
-    await probe.send("SET", ["mgw:node:overwritten", JSON.stringify(intruder)]);
+  for (const intruder of ["one", "one", "two"]) {
+    const lease = { instance: intruder, url: `http://${intruder}.invalid` };
+    await probe.send("SET", ["mgw:name:overwritten", JSON.stringify(lease), "PX", "60000"]);
     await own.refresh();
   }
-  expect(told).toEqual(["http://intruder.invalid"]);
+  expect(told).toEqual(["http://one.invalid", "http://two.invalid"]);
+});
+
+test("a node of a cluster stamps its entry with the cluster's id and reads no entry another cluster stamped; an unstamped one (the previous release's, during a roll) it reads", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const ours = await node("stamped-ours", () => [], steeredLink(), { clusterId: "cluster-ours" });
+  await node("stamped-theirs", () => [], steeredLink(), { clusterId: "cluster-theirs" });
+  // A node of the release before stamps, in this database.
+  await probe.send("SET", [
+    "mgw:node:unstamped-old",
+    JSON.stringify({ id: "unstamped-old", url: "http://old.invalid", at: Date.now(), workers: [] }),
+    "PX",
+    "60000",
+  ]);
+  await probe.sadd("mgw:nodes", "unstamped-old");
+  await ours.refresh();
+  const ids = ours.nodes().map((n) => n.id);
+  expect(ids).toContain("stamped-ours");
+  expect(ids).toContain("unstamped-old");
+  expect(ids).not.toContain("stamped-theirs");
+  expect(JSON.parse((await probe.get("mgw:node:stamped-ours")) ?? "{}").cluster).toBe("cluster-ours");
 });
 
 /** How many times Redis ran each command since `CONFIG RESETSTAT` (INFO commandstats). */
@@ -389,7 +464,8 @@ test("a burst of worker changes costs a beat and a notice per beat, not one per 
   // The beat the first change started, and one after it carrying the rest: the node's own reads of
   // the directory (SMEMBERS) are those two beats', so no other node renewed its entry or read the
   // whole directory on a notice; each read the changed entry once a notice, at most.
-  expect(counts.set).toBe(2);
+  // Each beat renews the node's name (name-lease.ts) and its entry: two SETs.
+  expect(counts.set).toBe(4);
   expect(counts.smembers).toBe(2);
   expect(counts.publish).toBe(2);
   const [, listening] = (await probe.send("PUBSUB", ["NUMSUB", "mgw:nodes:changed"])) as [string, number];

@@ -1,29 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
-import { claimDatabase, foreign } from "./cluster-identity.ts";
+import { foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
-import { modelsOn, nodesServing, type PeerWorker, whyNoneOn } from "./directory-workers.ts";
+import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
+import { ListedWorkers } from "./listed-workers.ts";
+import { NameLease } from "./name-lease.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import { NodeNameTaken } from "./node-name.ts";
-import { namesakeUrl, predecessorWorkers } from "./predecessor-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 export interface NodeDirectoryOptions {
   link: RedisLink;
   self: { id: string; url: string };
   /**
-   * The cluster's id (cluster-identity.ts): every beat renews its claim on the Redis database and
-   * stamps the entry with it; entries stamped with another are read as none. Without it (tests of
-   * the directory alone), nothing is claimed or stamped.
+   * The cluster's id (cluster-claim.ts): the entry is stamped with it, and entries stamped with
+   * another are read as none. Without it (tests of the directory alone), nothing is stamped.
    */
   clusterId?: string;
-  /** A beat found the Redis database claimed by another cluster (its id): this node published nothing. */
-  onForeignClaim?: (held: string) => void;
   heartbeatMs: number;
   /**
-   * Another node wrote this node's entry since its last beat (another process under the same id,
-   * its URL): the two overwrite each other's workers every beat. Told once per other writer.
+   * A beat found this node's name held by another live process (its URL, name-lease.ts): the two
+   * overwrite each other's workers every beat. Told once per other process.
    */
   onNamesake?: (url: string) => void;
   /** This process's token in its entry (`NodeEntry.instance`); a random one unless given. */
@@ -73,42 +70,35 @@ export class NodeDirectory {
   private closed = false;
   /** The last write `close` makes, once however many times it is called. */
   private closing: Promise<void> | null = null;
-  /**
-   * Set by `publishDraining` (the node stops): every worker it held since is published as draining,
-   * the ones it has closed meanwhile too, by name.
-   */
-  private drainedWith: Map<string, PeerWorker> | null = null;
-  /**
-   * The workers an entry of this node's id listed when it started (a predecessor restarted under
-   * the same id, its entry not yet expired), listed as draining until each registers here or the
-   * predecessor's entry would have expired (`until`).
-   */
-  private inherited: { workers: Map<string, PeerWorker>; until: number } | null = null;
+  /** What the entry lists of workers: connected, inherited from a predecessor, or drained. */
+  private readonly listed: ListedWorkers;
 
   private readonly instance: string;
-  /** This node's entry was written by this process at least once: one found written by another since is a namesake's. */
-  private published = false;
-  /** The other writer of this node's entry last told (`onNamesake`), so each is told once. */
-  private namesake: string | null = null;
+  /** This process's hold on the node's name. */
+  private readonly lease: NameLease;
 
   constructor(private readonly options: NodeDirectoryOptions) {
     this.instance = options.instance ?? randomUUID();
+    this.listed = new ListedWorkers(options.workers, options.now ?? Date.now);
+    const { link, self, heartbeatMs, onNamesake } = options;
+    this.lease = new NameLease({
+      link,
+      self: { ...self, instance: this.instance },
+      heartbeatMs,
+      ...(onNamesake ? { onHeldElsewhere: onNamesake } : {}),
+    });
   }
 
   /**
-   * Joins the directory. Refused (NodeNameTaken) while another live node runs under this id: its
-   * entry, written within two heartbeats, names another URL and does not say it stops. A node
-   * restarted under its id (its predecessor's entry older, or of the same URL) starts.
+   * Joins the directory, once it holds the node's name (name-lease.ts: refused, NodeNameTaken,
+   * while another live process holds it). A node restarted under its id inherits the workers its
+   * predecessor's entry still lists, draining.
    */
   async start(): Promise<void> {
+    await this.lease.take();
     const left = await this.entryLeft();
-    if (left !== null) {
-      const { self, heartbeatMs } = this.options;
-      const other = namesakeUrl(left, self, heartbeatMs, (this.options.now ?? Date.now)());
-      if (other !== null) throw new NodeNameTaken(self.id, other);
-    }
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
-    this.inherited = left === null ? null : predecessorWorkers(left, this.options.heartbeatMs);
+    this.listed.inherit(left, this.options.heartbeatMs);
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
@@ -178,8 +168,9 @@ export class NodeDirectory {
    * listed, for the same reason. Holding none, the node leaves the directory at once (`close`).
    */
   publishDraining(): Promise<void> {
-    if (this.drainedWith === null && this.workersNow().length === 0) return this.close();
-    this.drainedWith ??= new Map();
+    this.lease.markStopping();
+    if (!this.listed.draining && this.listed.now().length === 0) return this.close();
+    this.listed.drain();
     return this.workersChanged();
   }
 
@@ -200,7 +191,7 @@ export class NodeDirectory {
     this.timer = null;
     await this.beats.idle();
     const { link, self, heartbeatMs } = this.options;
-    const last = this.drainedWith === null ? null : this.entry();
+    const last = this.listed.draining ? this.entry() : null;
     await link
       .call(async (client) => {
         if (last !== null && last.workers.length > 0)
@@ -209,6 +200,7 @@ export class NodeDirectory {
           await client.del(entryKey(self.id));
           await client.srem(NODES, self.id);
         }
+        await this.lease.release(client);
       })
       .catch(() => {});
   }
@@ -222,18 +214,21 @@ export class NodeDirectory {
   private async exchange(): Promise<void> {
     const { link, self, heartbeatMs } = this.options;
     // Redis away: a pending notice waits for the beat that follows its return (start-cluster.ts).
-    if (!link.healthy()) return;
+    if (!link.reachable()) return;
     const notice = this.noticePending;
     this.noticePending = false;
     this.noticedSinceBeat.clear();
     const entry = this.entry();
-    const { clusterId } = this.options;
+    // The link's vouch (the cluster's claim on the database) renewed. Not this cluster's: nothing
+    // is published until it is again, and the notice waits for that beat.
+    await link.vouch();
+    if (!link.healthy()) {
+      this.noticePending ||= notice;
+      return;
+    }
     const read = link.call(async (client) => {
-      const held = clusterId === undefined ? null : await claimDatabase(client, clusterId, heartbeatMs * 3);
-      if (held !== null) return held;
-      const previous = (await client.get(entryKey(self.id))) ?? null;
+      await this.lease.renew(client);
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
-      this.found(previous);
       await client.sadd(NODES, self.id);
       if (notice) await client.publish(CHANGED_CHANNEL, self.id);
       const ids = await client.smembers(NODES);
@@ -246,7 +241,7 @@ export class NodeDirectory {
         return read === null ? [] : [read];
       });
     });
-    let entries: NodeEntry[] | string;
+    let entries: NodeEntry[];
     try {
       entries = await read;
     } catch (error) {
@@ -254,11 +249,6 @@ export class NodeDirectory {
       // old workers (one that drains, or left) until their own heartbeat.
       this.noticePending ||= notice;
       throw error;
-    }
-    if (typeof entries === "string") {
-      this.noticePending ||= notice;
-      this.options.onForeignClaim?.(entries);
-      return;
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
@@ -273,46 +263,14 @@ export class NodeDirectory {
       url: self.url,
       at: (this.options.now ?? Date.now)(),
       instance: this.instance,
-      workers: this.workersNow(),
+      workers: this.listed.now(),
       ...(config ? { config: config() } : {}),
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
       release: RELEASE,
       ...(watching?.() ? { watching: true } : {}),
-      ...(this.drainedWith !== null ? { stopping: true } : {}),
+      ...(this.listed.draining ? { stopping: true } : {}),
     };
-  }
-
-  /**
-   * The workers the entry lists: those connected, with a predecessor's not yet here (`inherited`);
-   * once the node drains, every one it held since, draining, those it no longer holds `closed`.
-   */
-  private workersNow(): PeerWorker[] {
-    const connected = this.options.workers();
-    const listed = [...connected, ...this.stillInherited(connected)];
-    if (this.drainedWith === null) return listed;
-    for (const worker of listed) this.drainedWith.set(worker.name, { ...worker, draining: true });
-    const here = new Set(connected.map((worker) => worker.name));
-    return [...this.drainedWith.values()].map((worker) =>
-      here.has(worker.name) ? worker : { ...worker, closed: true },
-    );
-  }
-
-  /**
-   * A predecessor's workers not registered here (`connected`), while its entry would still stand: a node
-   * restarted at once under the same id would otherwise publish none over the ones its predecessor
-   * left draining, and every other node read their models as served nowhere (a 404) until they
-   * registered again.
-   */
-  private stillInherited(connected: readonly PeerWorker[]): PeerWorker[] {
-    const inherited = this.inherited;
-    if (inherited === null) return [];
-    if ((this.options.now ?? Date.now)() >= inherited.until) {
-      this.inherited = null;
-      return [];
-    }
-    for (const { name } of connected) inherited.workers.delete(name);
-    return [...inherited.workers.values()];
   }
 
   /** The entry under this node's id as it starts (predecessor-entry.ts): null without one (or Redis away). */
@@ -320,23 +278,6 @@ export class NodeDirectory {
     const { link, self } = this.options;
     if (!link.healthy()) return null;
     return await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
-  }
-
-  /** This node's entry as the beat found it: written by another process since this one's last write, that one is told. */
-  private found(previous: string | null): void {
-    const wrote = this.published;
-    this.published = true;
-    if (!wrote || previous === null || previous.includes(`"instance":"${this.instance}"`)) return;
-    let other: Partial<NodeEntry>;
-    try {
-      other = JSON.parse(previous) as Partial<NodeEntry>;
-    } catch {
-      return; // none this build wrote
-    }
-    const writer = `${other.url} ${other.instance}`;
-    if (writer === this.namesake) return;
-    this.namesake = writer;
-    this.options.onNamesake?.(other.url ?? "an unknown URL");
   }
 
   /**

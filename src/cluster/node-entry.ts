@@ -32,7 +32,10 @@ export interface NodeEntry {
        */
       closed?: true;
     })[];
-  /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
+  /**
+   * The config the node runs: its own version counter and a fingerprint comparable across nodes of
+   * the same `release` (config-fingerprint.ts).
+   */
   config?: NodeConfig;
   /**
    * The forward format the node takes (forward-endpoint.ts): 2 names the worker and carries the
@@ -66,10 +69,4 @@ export const LINK_VERSION = 1;
 export interface NodeConfig {
   version: number;
   fingerprint: string;
-  /**
-   * What the fingerprint digests: `file`, the settings the file sets (config-fingerprint.ts).
-   * Absent: the whole config, defaults included (a release before, or an embedder's own config):
-   * fingerprints are compared only between nodes whose digests say the same.
-   */
-  of?: "file";
 }

@@ -21,33 +21,6 @@ const inheritedWorkerSchema = z.object(inheritedWorkerFields);
 /** What a node starting under an id reads of the entry left under it: when it was written, and its workers, each read alone. */
 const predecessorEntrySchema = z.object({ at: z.number(), workers: z.array(z.unknown()) });
 
-/** What tells a live node under the same id from a predecessor. */
-const namesakeSchema = z.object({ at: z.number(), url: z.string(), stopping: z.boolean().optional() });
-
-/**
- * The URL of another node running under this id now, by the entry left under it: written within
- * the last two heartbeats, naming another URL, and not stopping. Null for a predecessor: its entry
- * older (a node killed or stopped a while ago), of the same URL (the same node restarted at once),
- * or saying it stops (it leaves), and for an entry this build cannot read.
- */
-export function namesakeUrl(
-  text: string,
-  self: { url: string },
-  heartbeatMs: number,
-  now: number,
-): string | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const entry = namesakeSchema.safeParse(value);
-  if (!entry.success) return null;
-  const { at, url, stopping } = entry.data;
-  return now - at < 2 * heartbeatMs && url !== self.url && stopping !== true ? url : null;
-}
-
 /**
  * The workers the entry left under this node's id lists, each draining and closed (none is
  * connected here yet), with when that entry would expire; null when it lists none this build can

@@ -1,7 +1,7 @@
-import type { RedisClient } from "bun";
 import type { SharedAdmission, SharedCounters, SharedScope } from "../auth/shared-counters.ts";
 import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { RedisScript } from "./redis-script.ts";
 
 const WINDOW_MS = 60_000;
 /** Most admissions one script run decides (about 10 µs of Redis time each). */
@@ -14,19 +14,10 @@ const MAX_ADMISSIONS = 64;
  */
 export const tokensKey = (subject: string): string => `mgw:tokens:${subject}`;
 
-const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
-const ADMIT_SHA = sha1(ADMIT_SCRIPT);
-const RECORD_SHA = sha1(RECORD_SCRIPT);
+/** Run by their hashes (EVALSHA): not their 2 KB of text on every request. */
+const ADMIT = new RedisScript(ADMIT_SCRIPT);
+const RECORD = new RedisScript(RECORD_SCRIPT);
 
-/** EVALSHA (the script's hash, not its 2 KB text, on every request); EVAL once if Redis lacks it. */
-async function runScript(client: RedisClient, script: string, sha: string, args: string[]): Promise<unknown> {
-  try {
-    return await client.send("EVALSHA", [sha, ...args]);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.includes("NOSCRIPT")) throw error;
-    return client.send("EVAL", [script, ...args]);
-  }
-}
 /** Two scopes that count alike (the same subject may come with other limits after a reload). */
 const sameScope = (a: SharedScope, b: SharedScope): boolean =>
   a.spendSubject === b.spendSubject &&
@@ -113,7 +104,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       ...spend.map(([, amount]) => String(amount)),
     ];
     link
-      .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
+      .call((client) => RECORD.run(client, keys, argv))
       .then(
         () => call.resolve(),
         (error: unknown) => {
@@ -209,7 +200,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     }
     const argv = [String(WINDOW_MS), String(keys.length / 3), ...limits, String(batch.length), ...requests];
     return link
-      .call((client) => runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]))
+      .call((client) => ADMIT.run(client, keys, argv))
       .then((reply) => {
         const numbers = reply as number[];
         let at = 0;

@@ -20,6 +20,13 @@ export interface RedisLinkOptions {
    * every call after it. For tests that read Redis from another client in the turn a call is made.
    */
   writeAtOnce?: boolean;
+  /**
+   * Whether the Redis reached is this node's to use (the cluster's claim on it, cluster-claim.ts):
+   * null yes, else why not. Asked at every connect, before the link says it is healthy, and again
+   * at every `vouch`. While it says no, the link is unhealthy to every caller (they fall back as
+   * when Redis is down), and only `vouch` still reaches Redis.
+   */
+  vouch?: (client: RedisClient) => Promise<string | null>;
 }
 
 class RedisTimeout extends Error {}
@@ -42,7 +49,12 @@ export class RedisLink {
   private client: RedisClient | null = null;
   private subscriber: RedisClient | null = null;
   private readonly channels = new Map<string, (message: string) => void>();
+  /** Connected (the command connection answers), whether or not `vouch` lets callers use it. */
   private isHealthy = false;
+  /** Why `vouch` last said the Redis reached is not this node's to use; null: it is (or not asked yet). */
+  private refused: string | null = null;
+  /** What `onHealthChange` last said (false before the first connect). */
+  private saidHealthy = false;
   private retryDelay: number;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private connecting: Promise<void> | null = null;
@@ -62,17 +74,47 @@ export class RedisLink {
   async start(): Promise<boolean> {
     await this.connect();
     if (!this.isHealthy) this.options.onHealthChange?.(false, this.lastError);
-    return this.isHealthy;
+    return this.healthy();
   }
 
+  /** Connected, and the Redis reached is this node's to use (`vouch`). */
   healthy(): boolean {
+    return this.isHealthy && this.refused === null;
+  }
+
+  /** Connected, whether or not the Redis reached is this node's to use. */
+  reachable(): boolean {
     return this.isHealthy;
   }
 
-  /** Runs one command (or script) with the timeout. Throws when Redis is down or slow. */
-  async call<T>(work: (client: RedisClient) => Promise<T>): Promise<T> {
+  /** Why the Redis reached is not this node's to use (`RedisLinkOptions.vouch`), while it is not. */
+  refusal(): string | null {
+    return this.isHealthy ? this.refused : null;
+  }
+
+  /**
+   * Asks `RedisLinkOptions.vouch` again (a heartbeat renews the claim with it), and says the change
+   * when its answer changed. Nothing while Redis is away: the connect that follows asks.
+   */
+  async vouch(): Promise<void> {
+    const vouch = this.options.vouch;
+    if (vouch === undefined || !this.isHealthy) return;
+    try {
+      this.refused = await this.call(vouch, true);
+    } catch {
+      return; // Redis lost, or slow: `call` judged it.
+    }
+    this.sayHealth();
+  }
+
+  /**
+   * Runs one command (or script) with the timeout. Throws when Redis is down or slow, or is not this
+   * node's to use (`vouch`, whose own calls pass: `unvouched`).
+   */
+  async call<T>(work: (client: RedisClient) => Promise<T>, unvouched = false): Promise<T> {
     const client = this.client;
-    if (client === null || !this.isHealthy) throw new Error("redis unavailable");
+    if (client === null || !this.isHealthy || (this.refused !== null && !unvouched))
+      throw new Error(this.refusal() ?? "redis unavailable");
     const sentMs = performance.now();
     // Bounded by the link's one deadline timer, not a timer and a race of its own: a call costs a
     // set entry, whatever the load.
@@ -191,6 +233,7 @@ export class RedisLink {
           await client.send("PING", []);
           await subscriber.connect();
           for (const [channel, listener] of this.channels) await subscriber.subscribe(channel, listener);
+          this.refused = (await this.options.vouch?.(client)) ?? null;
         })(),
       );
     } catch (error) {
@@ -210,10 +253,16 @@ export class RedisLink {
     subscriber.onclose = (error) => this.lost(client, error);
     this.retryDelay = this.options.retryMs ?? 100;
     this.lastReplyMs = performance.now();
-    if (!this.isHealthy) {
-      this.isHealthy = true;
-      this.options.onHealthChange?.(true, "connected");
-    }
+    this.isHealthy = true;
+    this.sayHealth();
+  }
+
+  /** Tells `onHealthChange` when `healthy()` is no longer what it last said. */
+  private sayHealth(): void {
+    const healthy = this.healthy();
+    if (healthy === this.saidHealthy) return;
+    this.saidHealthy = healthy;
+    this.options.onHealthChange?.(healthy, healthy ? "connected" : (this.refused ?? this.lastError));
   }
 
   private lost(client: RedisClient, error: unknown): void {
@@ -228,10 +277,8 @@ export class RedisLink {
   private failed(error: unknown): void {
     if (this.closed) return;
     this.lastError = messageOf(error);
-    if (this.isHealthy) {
-      this.isHealthy = false;
-      this.options.onHealthChange?.(false, this.lastError);
-    }
+    this.isHealthy = false;
+    this.sayHealth();
     if (this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;

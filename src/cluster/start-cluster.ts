@@ -5,8 +5,14 @@ import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { ClusterDatabaseTaken, claimDatabase, clusterIdOf, foreign, noticeOf } from "./cluster-identity.ts";
-import { ConfigAgreement, type ConfigDisagreement, type PublicAgreement } from "./config-agreement.ts";
+import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
+import { forThisNode } from "./cluster-identity.ts";
+import {
+  ConfigAgreement,
+  type ConfigDisagreement,
+  type OtherRelease,
+  type PublicAgreement,
+} from "./config-agreement.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
@@ -57,7 +63,11 @@ export interface Cluster {
     redis: "up" | "down";
     /** As `/readyz` says it: `shared`, or while Redis is away what each node enforces. */
     limits: string;
-    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
+    config: NodeConfig & {
+      disagreeing: readonly ConfigDisagreement[];
+      /** Live nodes of another release, whose configs are not compared (config-agreement.ts). */
+      other_releases: readonly OtherRelease[];
+    };
     nodes: {
       id: string;
       url: string;
@@ -84,6 +94,11 @@ export interface Cluster {
     nodes: number;
     config: PublicAgreement;
   };
+  /**
+   * Why this node is not ready, while it is not: its Redis database is another cluster's (it
+   * serves on local limits meanwhile, as while Redis is away, and relays nothing).
+   */
+  notReady(): string | undefined;
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
   /**
@@ -99,6 +114,12 @@ export interface Cluster {
 
 export interface ClusterDeps {
   logger: Logger;
+  /**
+   * The cluster's id, from the database its nodes share (`Storage.clusterId`): claimed on the Redis
+   * database and stamped on every message. A storage without one (an embedder's own) cannot be a
+   * cluster's: the start is refused.
+   */
+  clusterId: string | undefined;
   registry: WorkerRegistry;
   /** This node's events: its live stream's readers also get every other node's requests. */
   bus: EventBus;
@@ -135,21 +156,42 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const healthListeners: ((healthy: boolean) => void)[] = [];
   const agreement = new ConfigAgreement(nodeId, config, logger);
   let directory: NodeDirectory | null = null;
-  /** The other cluster a beat last found holding the Redis database (logged once each). */
-  let foreignClaim: string | null = null;
+  const { clusterId } = deps;
+  if (clusterId === undefined)
+    throw new Error(
+      "cluster: needs the storage its nodes share to name the cluster (storage.driver postgres does; an embedder's own Storage gives clusterId)",
+    );
+  const advertised = settings.advertise_url.replace(/\/$/, "");
+  // The Redis database is this cluster's, or the node uses it for nothing: two clusters on one
+  // would share the directory, workers and counters. Checked at every connect and renewed by every
+  // heartbeat (the link's vouch).
+  const claim = new ClusterClaim({ cluster: clusterId, node: nodeId, url: advertised });
   // "again" only after an outage: a first start reaches Redis for the first time.
   let wasDown = false;
+  let wasRefused = false;
   const link = new RedisLink({
+    vouch: (client) => claim.check(client),
     url: settings.redis_url,
     timeoutMs: settings.redis_timeout,
     // Pipelined (Bun's auto-pipelining: what a turn sends leaves in one write at its end): a record
     // sent while a batch of admissions is with Redis goes right behind it, not once it is answered
     // (cluster/redis-counters.ts), and a call held up never holds up the ones after it.
     onHealthChange(healthy, reason) {
-      if (healthy) {
-        logger.info(`redis reachable: limits are shared across nodes${wasDown ? " again" : ""}`, {
-          node: nodeId,
-        });
+      const refused = link.refusal();
+      if (refused !== null) {
+        wasRefused = true;
+        logger.error(
+          `${refused}: this node uses it for nothing until it is this cluster's again (limits on local counters, each divided by the ${directory?.liveCount() ?? 1} live node(s) last seen, no live events relayed, /readyz 503)`,
+          { node: nodeId },
+        );
+      } else if (healthy) {
+        logger.info(
+          wasRefused
+            ? "the Redis database of cluster.redis_url is this cluster's again: limits are shared across nodes, live events relayed"
+            : `redis reachable: limits are shared across nodes${wasDown ? " again" : ""}`,
+          { node: nodeId },
+        );
+        wasRefused = false;
         // Changes made while we were away were not announced to us.
         for (const listener of keyListeners) listener();
         for (const listener of configListeners) listener();
@@ -165,26 +207,19 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
   });
   await link.start();
-  // The Redis database is this cluster's, or the node does not start: two clusters on one would
-  // share the directory, workers and counters. Redis away: the first beat that reaches it claims it.
-  const clusterId = clusterIdOf(settings.secret);
-  const claimTtl = settings.heartbeat * 3;
-  const held = link.healthy()
-    ? await link.call((client) => claimDatabase(client, clusterId, claimTtl)).catch(() => null)
-    : null;
-  if (held !== null) {
+  // Another cluster's at the start: the node does not start. Redis away: the connect that reaches
+  // it claims it, or leaves this node out of it.
+  const refused = link.refusal();
+  if (refused !== null) {
     link.close();
-    throw new ClusterDatabaseTaken(held, clusterId);
+    throw new ClusterDatabaseTaken(refused);
   }
   // Channels are server-wide, whatever the database: a notice stamped by another cluster is not ours.
   await link.subscribe(KEY_CHANNEL, (message) => {
-    if (foreign(noticeOf(message)?.cluster, clusterId)) return;
-    for (const listener of keyListeners) listener();
+    if (forThisNode(message, clusterId)) for (const listener of keyListeners) listener();
   });
   await link.subscribe(CONFIG_CHANNEL, (message) => {
-    const notice = noticeOf(message);
-    if (notice?.node === nodeId || foreign(notice?.cluster, clusterId)) return;
-    for (const listener of configListeners) listener();
+    if (forThisNode(message, clusterId, nodeId)) for (const listener of configListeners) listener();
   });
   const log = (
     level: "debug" | "info" | "warn" | "error",
@@ -201,16 +236,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   directory = new NodeDirectory({
     link,
-    self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
+    self: { id: nodeId, url: advertised },
     clusterId,
-    onForeignClaim: (other) => {
-      if (other === foreignClaim) return;
-      foreignClaim = other;
-      logger.error(
-        `${new ClusterDatabaseTaken(other, clusterId).message}; this node is left out of the directory while it is`,
-        { node: nodeId },
-      );
-    },
     onNamesake: (url) =>
       logger.warn(
         `another node runs under this node's name (${url}): each overwrites the other's directory entry, so their workers flicker in and out of routing; give each node a cluster.node_name of its own`,
@@ -334,7 +361,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
       limits: limitsNow(),
-      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
+      config: {
+        ...agreement.runs(),
+        disagreeing: agreement.disagreements(),
+        other_releases: agreement.others(),
+      },
       nodes: nodes.nodes().map((n) => ({
         id: n.id,
         url: n.url,
@@ -347,6 +378,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       links: links.status(),
     }),
     degraded: () => !link.healthy(),
+    notReady: () => link.refusal() ?? undefined,
     health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
     readyDetail: () => ({
       redis: link.healthy() ? "up" : "down",

@@ -2,7 +2,6 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
-import { rememberFileSettings, sameFileSettings } from "./file-settings.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
@@ -42,7 +41,7 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
   }
   const problems = crossCheck(result.data);
   if (problems.length > 0) throw new ConfigError(problems);
-  return rememberFileSettings(result.data, interpolated);
+  return result.data;
 }
 
 /** Reads and validates a YAML file. */
@@ -125,7 +124,7 @@ function withPathsFrom(folder: string, config: Config): Config {
       ? {}
       : { sslrootcert: resolve(folder, sslrootcert) }),
   };
-  return sameFileSettings({ ...config, storage }, config);
+  return { ...config, storage };
 }
 /** Rules that span fields: names unique, routes naming providers that exist, what storage a cluster needs. */
 function crossCheck(config: Config): string[] {

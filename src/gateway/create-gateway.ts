@@ -135,6 +135,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const shutdown = new Shutdown();
   const cluster = await clusterStarter(config)(config, {
     logger,
+    clusterId: storage.clusterId,
     registry: workers.registry,
     bus: audit.bus,
     lifecycle,

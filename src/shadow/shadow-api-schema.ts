@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instant } from "../audit/audit-query-schema.ts";
+import { instantBounds } from "../audit/audit-query-schema.ts";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
@@ -22,10 +22,7 @@ function buildShadowSchemas() {
      * kept have none.
      */
     key_id: z.string().min(1).max(1024).optional(),
-    /** Inclusive lower bound on when the pair was recorded. */
-    from: instant.optional(),
-    /** Exclusive upper bound. */
-    to: instant.optional(),
+    ...instantBounds("when the pair was recorded"),
     /** The `nextCursor` of the previous page. */
     cursor: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -46,6 +46,12 @@ export interface Storage {
    * stopped by `close`; never rejects (a failed batch is logged and tried again). A command that
    * only opens the store for a moment leaves it to the serving nodes.
    */
+  /**
+   * The id of the cluster whose nodes share this storage (PostgreSQL's, made once in the database):
+   * a cluster node claims its Redis database and stamps its messages with it
+   * (cluster/cluster-claim.ts). A backend no cluster shares has none.
+   */
+  clusterId?: string;
   backfill?(log: Pick<Logger, "info" | "warn" | "error">): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * the behaviour while Redis or PostgreSQL is restarted.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { RedisClient } from "bun";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
@@ -452,7 +453,11 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         const refused = await runMindgw(["serve", "-c", dir.file("other.yaml")], { timeoutMs: 30_000 });
         expect(refused.code).toBe(1);
         expect(refused.stderr).toContain("the Redis database of cluster.redis_url is another cluster's");
-        expect(refused.stderr).toMatch(/cluster id [0-9a-f]{16}; this node's is [0-9a-f]{16}/);
+        // Named by the cluster's id (its PostgreSQL database's) and the node that renewed the claim.
+        expect(refused.stderr).toMatch(
+          /\(cluster [0-9a-f-]{36}, renewed by its node node-[abc] at http:\/\/127\.0\.0\.1:\d+; this node's cluster is [0-9a-f-]{36}, from its PostgreSQL database\)/,
+        );
+        expect(refused.stderr).not.toContain(OTHER_SECRET);
         // The first cluster lost no node to it.
         expect((await status(A)).cluster?.nodes.map((n) => n.id).sort()).toEqual([
           "node-a",
@@ -461,6 +466,75 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         ]);
       } finally {
         dir.cleanup();
+      }
+    }, 60_000);
+
+    test("a node of this cluster (its PostgreSQL database) with a new cluster.secret starts and joins: a rotation rolls, node by node", async () => {
+      const port = freePort();
+      const { cluster } = nodeConfig({ name: "node-rotated", databaseUrl, redisUrl: redis.url, port });
+      const rotated = await fx.startNode({
+        name: "node-rotated",
+        databaseUrl,
+        redisUrl: redis.url,
+        port,
+        extra: { ...NODE_EXTRA, cluster: { ...(cluster as object), secret: OTHER_SECRET } },
+      });
+      try {
+        await waitFor("the rotated node in node A's directory", async () =>
+          (await status(A)).cluster?.nodes.some((n) => n.id === "node-rotated"),
+        );
+        expect((await fetch(`${rotated.url}/readyz`)).status).toBe(200);
+      } finally {
+        await rotated.stop("SIGTERM");
+      }
+      await waitFor(
+        "node A's directory back to three",
+        async () => (await status(A)).cluster?.nodes.length === 3,
+      );
+    }, 60_000);
+
+    test("a claim another cluster takes while the nodes run (a Redis restarted without its data): each node is not ready, naming the holder, on local limits, said once; freed, each claims it again and is ready", async () => {
+      const probe = new RedisClient(redis.url);
+      const claim = JSON.stringify({
+        cluster: "intruder-cluster",
+        node: "intruder-1",
+        url: "http://intruder.invalid",
+      });
+      try {
+        await probe.send("SET", ["mgw:cluster", claim]);
+        for (const i of [A, B, C])
+          await waitFor(`node ${i} not ready`, async () => {
+            const ready = await fetch(`${node(i).url}/readyz`);
+            if (ready.status !== 503) return false;
+            const body = (await ready.json()) as {
+              reason: string;
+              cluster: { redis: string; limits: string };
+            };
+            expect(body.reason).toContain(
+              "cluster intruder-cluster, renewed by its node intruder-1 at http://intruder.invalid",
+            );
+            expect(body.cluster.limits).toStartWith("local");
+            return true;
+          });
+        // Still answering on local limits meanwhile.
+        expect((await chat(A, adminKey, { id: "while-foreign" })).status).toBe(200);
+        await probe.del("mgw:cluster");
+        for (const i of [A, B, C])
+          await waitFor(
+            `node ${i} ready again`,
+            async () => (await fetch(`${node(i).url}/readyz`)).status === 200,
+          );
+        expect(JSON.parse((await probe.get("mgw:cluster")) ?? "{}").node).toMatch(/^node-[abc]$/);
+        const said = node(A).stderr.all;
+        expect(said.split("this node uses it for nothing until it is this cluster's again").length).toBe(2);
+        await waitFor("node A's log of the claim regained", () =>
+          node(A).stderr.all.includes(
+            "the Redis database of cluster.redis_url is this cluster's again: limits are shared across nodes, live events relayed",
+          ),
+        );
+      } finally {
+        await probe.del("mgw:cluster").catch(() => {});
+        probe.close();
       }
     }, 60_000);
 

@@ -46,7 +46,7 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
     async close() {
       await storage.close();
       if (!config.cluster) return;
-      const failed = await announceKeyChanges(config.cluster, changed);
+      const failed = await announceKeyChanges(config.cluster, storage.clusterId, changed);
       if (failed !== null)
         process.stderr.write(
           `warning: could not tell the cluster through Redis (${failed}); nodes see the change within 2 s\n`,

@@ -2,6 +2,7 @@
 export { adminActionMigrations } from "./postgres-admin-action-migrations.ts";
 export { adminSessionMigrations } from "./postgres-admin-session-migrations.ts";
 export { auditMigrations } from "./postgres-audit-migrations.ts";
+export { clusterMigrations } from "./postgres-cluster-migrations.ts";
 export { keyMigrations } from "./postgres-key-migrations.ts";
 export { responseMigrations } from "./postgres-response-migrations.ts";
 export { shadowMigrations } from "./postgres-shadow-migrations.ts";

@@ -3,6 +3,7 @@ import {
   adminActionMigrations,
   adminSessionMigrations,
   auditMigrations,
+  clusterMigrations,
   keyMigrations,
   responseMigrations,
   shadowMigrations,
@@ -18,4 +19,5 @@ export const POSTGRES_SCHEMA: Readonly<Record<string, readonly PostgresMigration
   admin_actions: adminActionMigrations,
   admin_sessions: adminSessionMigrations,
   shadow: shadowMigrations,
+  cluster: clusterMigrations,
 };

@@ -46,6 +46,17 @@ test("several nodes starting at once apply each migration exactly once", async (
   expect(counts.get("audit")).toBe(auditMigrations.length);
 });
 
+test("the cluster's id is made once in its database: nodes starting at once read one id, another database another, none of it the cluster's secret", async () => {
+  const url = await pg.database();
+  const nodes = await Promise.all(Array.from({ length: 3 }, () => pg.storage(url)));
+  const ids = new Set(nodes.map((storage) => storage.clusterId));
+  expect(ids.size).toBe(1);
+  const [id] = [...ids];
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  expect((await pg.storage(url)).clusterId).toBe(id!);
+  expect((await pg.storage(await pg.database())).clusterId).not.toBe(id!);
+});
+
 test("a failing migration says which component and step failed and what PostgreSQL said beside its message; nothing of it is kept", async () => {
   const sql = pg.client(await pg.database());
   const steps = [

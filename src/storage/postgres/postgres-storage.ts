@@ -5,6 +5,7 @@ import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { runBackfill } from "./postgres-backfill.ts";
 import { postgresCalls, storeCallBoundMs } from "./postgres-calls.ts";
 import { connectPostgres, describeConnectFailure, type PostgresOptions } from "./postgres-client.ts";
+import { postgresClusterId } from "./postgres-cluster-id.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
 import { createPostgresShadowStore } from "./postgres-shadow-store.ts";
@@ -34,6 +35,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const adminActions = await createPostgresAdminActionStore(sql, calls);
     const adminSessions = await createPostgresAdminSessionStore(sql, calls);
     const shadow = await createPostgresShadowStore(sql, calls);
+    const clusterId = await postgresClusterId(sql);
     const stopping = new AbortController();
     let backfilling: Promise<void> | undefined;
     return {
@@ -44,6 +46,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       adminActions,
       adminSessions,
       shadow: shadow.store,
+      clusterId,
       backfill(log) {
         // One after the other: a node's backfills share its pool with its requests. The item
         // index first: until it is done, a Responses request carrying an id it misses searches the

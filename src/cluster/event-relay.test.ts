@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
+import { makeRecord } from "../audit/audit-fixture.ts";
+import { EventBus } from "../audit/event-bus.ts";
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { withoutBodies } from "../audit/published-record.ts";
+import { EventRelay } from "./event-relay.ts";
+import { RedisLink } from "./redis-link.ts";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+
+/** A relay of node `ours-1` of cluster `ours`, with a live-stream reader: the request ids it was given. */
+async function watchingRelay() {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000 });
+  expect(await link.start()).toBe(true);
+  const bus = new EventBus();
+  const read: string[] = [];
+  const reader = bus.subscribe({
+    relayed: true,
+    filter: (event) => {
+      if (event.type === "request.finished") read.push(event.record.requestId);
+      return false;
+    },
+  });
+  const relay = new EventRelay({ link, nodeId: "ours-1", clusterId: "ours", bus });
+  return {
+    relay,
+    read,
+    close() {
+      reader.close();
+      relay.close();
+      link.close();
+    },
+  };
+}
+
+/** What a node publishes on the channel: `cluster` absent for a node of the release before stamps. */
+function message(node: string, requestId: string, cluster?: string): string {
+  const event: GatewayEvent = {
+    type: "request.finished",
+    at: 0,
+    record: withoutBodies(makeRecord({ requestId })),
+  };
+  return JSON.stringify({ ...(cluster === undefined ? {} : { cluster }), node, events: [event] });
+}
+
+test("a relayed message is taken stamped by this cluster, or unstamped from a node this node's directory lists unstamped (the previous release, during a roll); not another cluster's, stamped or not", async () => {
+  const { relay, read, close } = await watchingRelay();
+  try {
+    relay.observe([{ id: "old-1", url: "http://old-1.invalid", at: 0, workers: [] }]);
+    relay.received(message("ours-2", "stamped-ours", "ours"));
+    relay.received(message("theirs-1", "stamped-theirs", "theirs"));
+    relay.received(message("old-1", "unstamped-of-our-directory"));
+    // An older release's node of another cluster, on another database of the same Redis server.
+    relay.received(message("theirs-old-1", "unstamped-elsewhere"));
+    expect(read).toEqual(["stamped-ours", "unstamped-of-our-directory"]);
+  } finally {
+    close();
+  }
+});

@@ -41,17 +41,18 @@ export interface Storage {
   /** Web UI sessions, shared by every node on the same storage; in memory when a backend has none. */
   adminSessions?: AdminSessionStore;
   /**
+   * The id of the cluster whose nodes share this storage (PostgreSQL's, made once in the database):
+   * a cluster node claims its Redis database and stamps its messages with it
+   * (cluster/cluster-claim.ts). A backend no cluster shares has none; an embedder's own
+   * storage gives one to run as a cluster node (EMBEDDING.md).
+   */
+  clusterId?: string;
+  /**
    * Fills the rows a migration left to fill (PostgreSQL's shadow caller ids and item index), in
    * batches, once the node serves: the stores read those rows meanwhile. Resolves when done, or
    * stopped by `close`; never rejects (a failed batch is logged and tried again). A command that
    * only opens the store for a moment leaves it to the serving nodes.
    */
-  /**
-   * The id of the cluster whose nodes share this storage (PostgreSQL's, made once in the database):
-   * a cluster node claims its Redis database and stamps its messages with it
-   * (cluster/cluster-claim.ts). A backend no cluster shares has none.
-   */
-  clusterId?: string;
   backfill?(log: Pick<Logger, "info" | "warn" | "error">): Promise<void>;
   close(): Promise<void>;
 }

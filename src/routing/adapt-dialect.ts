@@ -70,8 +70,8 @@ export interface AdaptedCall {
   /**
    * Translates a stream into the caller's dialect (absent when the dialects match), telling
    * `onUsage` each usage figure as it reads it, so each upstream event is parsed once. `maxBody`
-   * (`routing.max_upstream_body`, the most a whole answer may be) bounds what a translation that
-   * gathers the answer as it streams (into Responses events) may hold.
+   * (`routing.max_upstream_body`, the most a whole answer may be) bounds what a translation holds
+   * as it streams: the answer gathered into Responses events, a tool call's arguments into Messages.
    */
   readonly stream?: (
     events: AsyncIterable<SseEvent>,

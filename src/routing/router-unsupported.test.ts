@@ -303,11 +303,9 @@ describe("an effort level the translation added, refused by a model without effo
         },
       }),
     );
+    // An object that names no properties goes as sent (anthropic-enforced-schema.ts).
     expect(haiku.calls[1]?.body.output_config).toEqual({
-      format: {
-        type: "json_schema",
-        schema: { type: "object", properties: {}, additionalProperties: false },
-      },
+      format: { type: "json_schema", schema: { type: "object" } },
     });
     expect(dispatched.dropped).toEqual(["reasoning_effort"]);
   });

@@ -6,6 +6,19 @@ import type { CallerPaths } from "../translate/caller-paths.ts";
 export type CallerNames = Readonly<Record<string, string>>;
 
 /**
+ * How a translated call's fields are named for the caller: a table, or a rule (`field` → the
+ * caller's name, undefined for one it does not rename), where a table would be built on every
+ * request for an error few meet (a tool's schema, by its index), or where two translations compose.
+ */
+export type CallerNaming = CallerNames | ((field: string) => string | undefined);
+
+/** The caller's name for `field` by `names`; undefined when it renames none. */
+export function callerName(names: CallerNaming | undefined, field: string): string | undefined {
+  if (typeof names === "function") return names(field);
+  return names && Object.hasOwn(names, field) ? names[field] : undefined;
+}
+
+/**
  * An error whose `param` names a field the translation wrote, with the caller's name for it
  * instead: a Messages caller's `max_tokens` for the chat request's `max_completion_tokens`, a
  * Responses caller's `max_output_tokens` (`names`); a chat message's part, by where it came from in
@@ -16,13 +29,13 @@ export type CallerNames = Readonly<Record<string, string>>;
  */
 export function inCallerNames(
   error: GatewayError,
-  names: CallerNames | undefined,
+  names: CallerNaming | undefined,
   paths?: CallerPaths,
 ): GatewayError {
   const led = error.param === undefined ? anthropicField(error) : undefined;
   const param = error.param ?? led;
   if (param === undefined) return error;
-  const renamed = names && Object.hasOwn(names, param) ? names[param] : undefined;
+  const renamed = callerName(names, param);
   const resolved = renamed === undefined && led === undefined ? paths?.resolve(param) : undefined;
   const named = renamed ?? resolved?.path;
   if (named === undefined) return error;

@@ -137,6 +137,15 @@ describe("anthropicEnforcedSchema", () => {
     expect(refusalOf(anthropicEnforcedSchema(root))).toBeUndefined();
   });
 
+  test("the caller's schema is not changed, and one sent again is the same answer, reshaped once", () => {
+    const sent = { type: "object", properties: { n: { type: "integer", maximum: 9 } } };
+    const text = JSON.stringify(sent);
+    const first = anthropicEnforcedSchema(sent);
+    expect(JSON.stringify(sent)).toBe(text);
+    // A new object of the same text, as the next turn's parsed request is.
+    expect(anthropicEnforcedSchema(JSON.parse(text))).toBe(first);
+  });
+
   test("a node it cannot reshape, or a schema nested past the stack, goes as sent", () => {
     const loose = { type: "object", properties: { anything: {} } };
     expect(anthropicEnforcedSchema(loose)).toEqual(loose);

@@ -1,5 +1,6 @@
 import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema";
 import { isJsonObject } from "../../core/dialect.ts";
+import { RecentSchemas } from "./recent-schemas.ts";
 import { SchemaSetAside } from "./schema-set-aside.ts";
 
 /**
@@ -18,18 +19,21 @@ import { SchemaSetAside } from "./schema-set-aside.ts";
  * properties, type lists, a `$ref`'s siblings. A schema it cannot reshape (a node with neither a
  * type nor `anyOf`/`enum`/`const`: `{}`, any value) goes as sent, and Anthropic's refusal says
  * why. Imported with the translation: measured, it adds no idle RSS past the noise
- * (bench/idle-rss.ts, 75.2 MB against 75.0 MB; ±0.5 MB build to build).
+ * (bench/idle-rss.ts, 75.2 MB against 75.0 MB; ±0.5 MB build to build). Kept by the schema's text
+ * (recent-schemas.ts): the result is shared, never to be changed.
  */
 export function anthropicEnforcedSchema(schema: unknown): unknown {
   if (!isJsonObject(schema)) return schema;
   try {
-    return reshaped(schema);
+    return recent.get(schema);
   } catch (error) {
-    // A schema nested past the stack: sent as it came.
+    // A schema nested past the stack (its text cannot even be written): sent as it came.
     if (error instanceof RangeError) return schema;
     throw error;
   }
 }
+
+const recent = new RecentSchemas(reshaped);
 
 function reshaped(schema: Record<string, unknown>): unknown {
   const aside = new SchemaSetAside();

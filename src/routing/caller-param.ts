@@ -1,5 +1,5 @@
 import { isJsonObject } from "../core/dialect.ts";
-import { GatewayError, type UpstreamErrorDetail } from "../core/gateway-error.ts";
+import type { GatewayError, UpstreamErrorDetail } from "../core/gateway-error.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 
 /** A translated call's fields by the caller's names for them (`AdaptedCall.callerNames`). */
@@ -44,19 +44,9 @@ export function inCallerNames(
     message = `${named}${message.slice(param.length)}`;
     if (resolved?.part) message = message.replaceAll(`"${resolved.part.chat}"`, `"${resolved.part.caller}"`);
   }
+  // Every other field as it was: its retry verdicts (same route, same API, the breaker), its usage.
   const upstream = error.upstream && renamedInBody(error.upstream, param, named);
-  return new GatewayError({
-    status: error.status,
-    code: error.code,
-    message,
-    retryable: error.retryable,
-    param: named,
-    headers: error.headers,
-    ...(upstream ? { upstream } : {}),
-    ...(error.refusedBy ? { refusedBy: error.refusedBy } : {}),
-    ...(error.cause !== undefined ? { cause: error.cause } : {}),
-    ...(error.detail !== undefined ? { detail: error.detail } : {}),
-  });
+  return error.with({ message, param: named, upstream });
 }
 
 /**

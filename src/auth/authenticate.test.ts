@@ -138,24 +138,24 @@ describe("authenticate", () => {
         "unauthorized",
         "invalid or missing credentials",
       ]);
-      // For good: the SDKs and Claude Code read this and do not send the same credential again.
-      expect(error.headers).toEqual({ "x-should-retry": "false" });
       const token = headers.get("authorization")?.replace(/^\w+\s*/, "") ?? headers.get("x-api-key") ?? "";
       if (token.length > 3) expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token);
-      details.push(error.detail);
+      details.push(`${error.detail} ${error.headers["x-should-retry"] ?? "-"}`);
     }
     // Why, for the log line alone: the client saw the same answer each time.
+    // For good (`x-should-retry: false`: the SDKs and Claude Code do not send the same credential
+    // again) but for a refused JWT, which a refreshed token or a re-read JWKS may pass.
     expect(details).toEqual([
-      "missing",
-      "missing",
-      "missing",
-      "malformed",
-      "unknown_key",
-      "unknown_key",
-      "malformed",
-      "jwt_invalid: ERR_JWT_CLAIM_VALIDATION_FAILED (aud)",
-      "jwt_invalid: ERR_JWS_INVALID",
-      "malformed",
+      "missing false",
+      "missing false",
+      "missing false",
+      "malformed false",
+      "unknown_key false",
+      "unknown_key false",
+      "malformed false",
+      "jwt_invalid: ERR_JWT_CLAIM_VALIDATION_FAILED (aud) -",
+      "jwt_invalid: ERR_JWS_INVALID -",
+      "malformed false",
     ]);
   });
 
@@ -189,6 +189,38 @@ describe("authenticate", () => {
       "jwt_invalid: ERR_JWT_CLAIM_VALIDATION_FAILED (iss)",
     );
     expect(await detailOf({ role: "admin" })).toBe("jwt_invalid: role claim not allowed");
+  });
+
+  test("an expired JWT's 401 may be retried: Claude Code runs its apiKeyHelper again for a fresh token", async () => {
+    const auth = withJwt();
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await sign(signer.privateKey, { kid: "k1" }, { exp: now - 60 });
+    const error = await refusal(auth(new Headers({ authorization: `Bearer ${expired}` })));
+    expect([error.status, error.detail, error.headers]).toEqual([
+      401,
+      "jwt_invalid: ERR_JWT_EXPIRED (exp)",
+      {},
+    ]);
+    // The fresh token passes.
+    const fresh = await sign(signer.privateKey, { kid: "k1" }, { exp: now + 600 });
+    expect((await auth(new Headers({ authorization: `Bearer ${fresh}` }))).name).toBe("bob");
+  });
+
+  test("a token of a kid the JWKS in hand lacks, within jwks_cooldown, may be retried: the set is read again after it", async () => {
+    const auth = withJwt();
+    // The set is read (k1), so a new kid now falls within the cooldown.
+    await auth(new Headers({ authorization: `Bearer ${await sign(signer.privateKey, { kid: "k1" })}` }));
+    const rotated = await testKey("k-new");
+    const error = await refusal(
+      auth(new Headers({ authorization: `Bearer ${await sign(rotated.privateKey, { kid: "k-new" })}` })),
+    );
+    expect([error.status, error.detail?.startsWith("jwt_invalid"), error.headers]).toEqual([401, true, {}]);
+  });
+
+  test("a JWT where the gateway verifies none is refused without x-should-retry: a reload may configure auth.jwt", async () => {
+    const token = await sign(signer.privateKey, { kid: "k1" });
+    const error = await refusal(createAuthenticator({ keys: cache })(new Headers({ "x-api-key": token })));
+    expect([error.detail, error.headers]).toEqual(["jwt_disabled", {}]);
   });
 
   test("a key store that fails is a 503 storage_unavailable, not the 401 of a bad key", async () => {

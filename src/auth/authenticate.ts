@@ -7,7 +7,27 @@ import { keyStoreFailed } from "./key-store-failures.ts";
 import type { Principal } from "./principal.ts";
 
 /** Why a credential was refused: the refusal's `detail`, for its log line. Never the credential. */
-export type AuthRejection = "missing" | "malformed" | "unknown_key" | "jwt_disabled" | "jwt_invalid";
+export type AuthRejection =
+  | "missing"
+  | "malformed"
+  | "unknown_key"
+  | "unknown_tenant"
+  | "jwt_disabled"
+  | "jwt_invalid";
+
+/**
+ * The refusals no later try of the same credential passes: none, or one that is no credential, or
+ * a key the gateway issued and no longer holds (unknown, revoked, expired), or a caller of a tenant
+ * the config does not list. A refused JWT is not among them: an expired one is what Claude Code's
+ * `apiKeyHelper` is run again on a 401 to replace, and a new `kid` may verify once the JWKS is read
+ * again (`jwks_cooldown`). Nor is `jwt_disabled`, which a config reload may enable.
+ */
+const REFUSED_FOR_GOOD: ReadonlySet<AuthRejection> = new Set([
+  "missing",
+  "malformed",
+  "unknown_key",
+  "unknown_tenant",
+]);
 
 export interface AuthenticatorOptions {
   keys: KeyCache;
@@ -25,18 +45,23 @@ const BEARER_SCHEME_LENGTH = 7;
 
 /**
  * The single refusal: the same status, code and message whatever went wrong, so no oracle. What
- * went wrong is its `detail`, which only the access line shows. Every cause is for good (a key
- * unknown, revoked or expired; a token refused): the same request would be refused again, so no
- * client should send it again (a key store that failed is a 503 instead, retried).
+ * went wrong is its `detail`, which only the access line shows. `forGood` adds
+ * `x-should-retry: false`, for a cause the same request would meet again (`REFUSED_FOR_GOOD`);
+ * without it the clients may try again, and Claude Code refreshes its token first. An embedder's
+ * authenticator that threw (an introspection service down) is never told for good.
  */
-export const unauthorized = (detail?: string): GatewayError =>
+export const unauthorized = (detail?: string, forGood = false): GatewayError =>
   new GatewayError({
     status: 401,
     code: "unauthorized",
     message: "invalid or missing credentials",
-    headers: neverRetry(),
+    ...(forGood ? { headers: neverRetry() } : {}),
     ...(detail !== undefined ? { detail } : {}),
   });
+
+/** The refusal of a credential the gateway checked itself, for `reason` (and `why`, logged). */
+export const refused = (reason: AuthRejection, why?: string): GatewayError =>
+  unauthorized(why === undefined ? reason : `${reason}: ${why}`, REFUSED_FOR_GOOD.has(reason));
 
 /** A key lookup that failed: the key may well be good, so not a 401 but a 503 to retry. */
 const keyStoreUnavailable = keyStoreFailed("key lookup");
@@ -49,7 +74,7 @@ const keyStoreUnavailable = keyStoreFailed("key lookup");
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { keys, jwt } = options;
   const reject = (reason: AuthRejection, why?: string): Promise<never> =>
-    Promise.reject(unauthorized(why === undefined ? reason : `${reason}: ${why}`));
+    Promise.reject(refused(reason, why));
   const knownOrReject = (principal: Principal | null) => principal ?? reject("unknown_key");
   const verify = async (token: string): Promise<Principal> => {
     if (!jwt) return reject("jwt_disabled");

@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayLimit } from "../core/gateway-error.ts";
+import { GatewayError, type GatewayLimit, neverRetry } from "../core/gateway-error.ts";
 import { numberText } from "../core/number-text.ts";
 import type { Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
@@ -145,7 +145,7 @@ export function limitRefusal(
   headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
   const budget = limit === "budget";
   // A spent budget frees up in hours at best: the official SDKs read this and do not retry.
-  if (budget) headers["x-should-retry"] = "false";
+  if (budget) Object.assign(headers, neverRetry());
   const message = budget
     ? `spend budget exhausted for ${scope.owner}; ${budgetEnd(scope)}`
     : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry after the time in Retry-After`;

@@ -86,6 +86,8 @@ describe("the guard's steps in the model pipeline", () => {
     expect(response.status).toBe(401);
     const { error } = (await response.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe("unauthorized");
+    // What threw may pass a moment later (an introspection service down): the clients may retry.
+    expect(response.headers.get("x-should-retry")).toBeNull();
     // The row's error is the message of the body answered, which is built once for both.
     expect(await rowOf(response)).toMatchObject({
       status: 401,

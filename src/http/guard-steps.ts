@@ -116,7 +116,8 @@ export class GuardSteps {
   /**
    * Anything thrown, as the caller's dialect's error, recorded. Before the caller is known, an
    * error that is no GatewayError is the uniform 401 (an embedder's authenticator may throw
-   * anything; whatever it is, the caller is not in); after, it is a 500, logged.
+   * anything; whatever it is, the caller is not in), without `x-should-retry: false`: what threw
+   * may be an outage a later try outlives. After, it is a 500, logged.
    */
   failed(call: GuardedRequest, error: unknown): Response {
     const { ledger, dialect } = call;

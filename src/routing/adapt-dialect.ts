@@ -17,7 +17,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
-import type { CallerNames } from "./caller-param.ts";
+import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, RESPONSES_CONVERSATION, responsesViaChat } from "./responses-via-chat.ts";
@@ -70,8 +70,8 @@ export interface AdaptedCall {
   /**
    * Translates a stream into the caller's dialect (absent when the dialects match), telling
    * `onUsage` each usage figure as it reads it, so each upstream event is parsed once. `maxBody`
-   * (`routing.max_upstream_body`, the most a whole answer may be) bounds what a translation that
-   * gathers the answer as it streams (into Responses events) may hold.
+   * (`routing.max_upstream_body`, the most a whole answer may be) bounds what a translation holds
+   * as it streams: the answer gathered into Responses events, a tool call's arguments into Messages.
    */
   readonly stream?: (
     events: AsyncIterable<SseEvent>,
@@ -86,7 +86,7 @@ export interface AdaptedCall {
    * The caller's names of fields the translation wrote under others, by the name written: an
    * upstream error's `param` is said in the caller's words (caller-param.ts).
    */
-  readonly callerNames?: CallerNames;
+  readonly callerNames?: CallerNaming;
   /**
    * Where the chat request's messages, parts and calls came from in the caller's request: an error's
    * `param` that names one is said as the caller's (caller-param.ts).

@@ -3,6 +3,7 @@ import { errorBody } from "../core/error-wire.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { errorResponse } from "../http/error-body.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { inCallerNames } from "./caller-param.ts";
 import { chatRequest, fakeProvider, routerFor } from "./router-test-kit.ts";
 
 // An OpenAI upstream's 400 names the field at fault in `param`; on a translated call that is the
@@ -107,5 +108,33 @@ describe("an upstream error's param, in the caller's words", () => {
     expect(errorBody(error, "openai")).toMatchObject({
       error: { param: "input", code: "context_length_exceeded" },
     });
+  });
+
+  test("renamed, an error keeps every other field: its retry verdicts, its usage, its headers", () => {
+    const usage = { inputTokens: 3, outputTokens: 0 };
+    const error = new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: "Invalid 'max_completion_tokens': too large.",
+      param: "max_completion_tokens",
+      retryable: true,
+      sameRouteAgain: false,
+      sameApiAgain: false,
+      countsAgainstRoute: false,
+      usage,
+      headers: { "x-should-retry": "false" },
+      detail: "why",
+    });
+    const named = inCallerNames(error, { max_completion_tokens: "max_tokens" });
+    expect(named.param).toBe("max_tokens");
+    expect([
+      named.retryable,
+      named.sameRouteAgain,
+      named.sameApiAgain,
+      named.countsAgainstRoute,
+      named.usage,
+      named.headers,
+      named.detail,
+    ]).toEqual([true, false, false, false, usage, { "x-should-retry": "false" }, "why"]);
   });
 });

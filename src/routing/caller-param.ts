@@ -1,9 +1,22 @@
 import { isJsonObject } from "../core/dialect.ts";
-import { GatewayError, type UpstreamErrorDetail } from "../core/gateway-error.ts";
+import type { GatewayError, UpstreamErrorDetail } from "../core/gateway-error.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 
 /** A translated call's fields by the caller's names for them (`AdaptedCall.callerNames`). */
 export type CallerNames = Readonly<Record<string, string>>;
+
+/**
+ * How a translated call's fields are named for the caller: a table, or a rule (`field` → the
+ * caller's name, undefined for one it does not rename), where a table would be built on every
+ * request for an error few meet (a tool's schema, by its index), or where two translations compose.
+ */
+export type CallerNaming = CallerNames | ((field: string) => string | undefined);
+
+/** The caller's name for `field` by `names`; undefined when it renames none. */
+export function callerName(names: CallerNaming | undefined, field: string): string | undefined {
+  if (typeof names === "function") return names(field);
+  return names && Object.hasOwn(names, field) ? names[field] : undefined;
+}
 
 /**
  * An error whose `param` names a field the translation wrote, with the caller's name for it
@@ -16,13 +29,13 @@ export type CallerNames = Readonly<Record<string, string>>;
  */
 export function inCallerNames(
   error: GatewayError,
-  names: CallerNames | undefined,
+  names: CallerNaming | undefined,
   paths?: CallerPaths,
 ): GatewayError {
   const led = error.param === undefined ? anthropicField(error) : undefined;
   const param = error.param ?? led;
   if (param === undefined) return error;
-  const renamed = names && Object.hasOwn(names, param) ? names[param] : undefined;
+  const renamed = callerName(names, param);
   const resolved = renamed === undefined && led === undefined ? paths?.resolve(param) : undefined;
   const named = renamed ?? resolved?.path;
   if (named === undefined) return error;
@@ -31,19 +44,9 @@ export function inCallerNames(
     message = `${named}${message.slice(param.length)}`;
     if (resolved?.part) message = message.replaceAll(`"${resolved.part.chat}"`, `"${resolved.part.caller}"`);
   }
+  // Every other field as it was: its retry verdicts (same route, same API, the breaker), its usage.
   const upstream = error.upstream && renamedInBody(error.upstream, param, named);
-  return new GatewayError({
-    status: error.status,
-    code: error.code,
-    message,
-    retryable: error.retryable,
-    param: named,
-    headers: error.headers,
-    ...(upstream ? { upstream } : {}),
-    ...(error.refusedBy ? { refusedBy: error.refusedBy } : {}),
-    ...(error.cause !== undefined ? { cause: error.cause } : {}),
-    ...(error.detail !== undefined ? { detail: error.detail } : {}),
-  });
+  return error.with({ message, param: named, upstream });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
@@ -40,11 +41,12 @@ export function messagesViaChat(
     // `thinking` and `output_config.effort` written as `reasoning_effort`.
     hints: effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
     json: (reply) => chatResponseToMessages(reply, model),
-    stream: (events, onUsage) =>
+    stream: (events, onUsage, maxHeld = DEFAULT_MAX_UPSTREAM_BODY) =>
       chatStreamToMessages(events, {
         requestedModel: model,
         // The characters counted, no tokenizer: called once, when the stream starts.
         promptTokens: () => estimatedPromptTokens(body),
+        maxHeld,
         ...(onUsage ? { onUsage } : {}),
       }),
   };

@@ -2,6 +2,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
+import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseBody } from "../translate/parse-body.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
@@ -18,7 +19,7 @@ import { responsesSchemas } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { translateStream } from "../translate/stream/stream-driver.ts";
 import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
-import { type CallerNames, inCallerNames } from "./caller-param.ts";
+import { type CallerNames, type CallerNaming, callerName, inCallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { sameDialect } from "./same-dialect-call.ts";
 import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
@@ -88,12 +89,27 @@ const RESPONSES_NAMES: CallerNames = {
   max_completion_tokens: "max_output_tokens",
   response_format: "text.format",
   reasoning_effort: "reasoning.effort",
-  // Led by an Anthropic route's refusal of the format's schema (caller-param.ts).
-  "output_config.format.schema": "text.format.schema",
+  // The chat step's names for an Anthropic route's refusal of the format's schema (caller-param.ts).
+  "response_format.json_schema.schema": "text.format.schema",
 };
 
 /** The caller's names for what a translation may write of its own: a Responses caller's. */
 const RESPONSES_HINTS: HintNames = { effort: "reasoning.effort", bound: "max_output_tokens" };
+
+/**
+ * The caller's names for the fields of what the chat step sent on: its own names for them (an
+ * Anthropic route's `tools.1.custom.input_schema` is the chat request's `tools[1].function.parameters`),
+ * then the Responses call's for those (that chat tool's Responses path, `tools[3].parameters`, by
+ * `paths`). A chat step with no names of its own leaves the Responses names.
+ */
+function composedNames(chatNames: CallerNaming | undefined, paths: CallerPaths): CallerNaming {
+  if (chatNames === undefined) return RESPONSES_NAMES;
+  return (field) => {
+    const chat = callerName(chatNames, field);
+    if (chat === undefined) return callerName(RESPONSES_NAMES, field);
+    return callerName(RESPONSES_NAMES, chat) ?? paths.resolve(chat)?.path ?? chat;
+  };
+}
 
 /** What both steps of a composed translation dropped, each name once. */
 const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
@@ -109,7 +125,7 @@ const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
   operation: chat.operation,
   body: chat.body,
   dropped: bothDropped(translated.dropped, chat),
-  callerNames: RESPONSES_NAMES,
+  callerNames: composedNames(chat.callerNames, translated.paths),
   callerPaths: translated.paths,
   hints: translationHints(chat.body, translated.body, RESPONSES_HINTS),
 });

@@ -303,11 +303,9 @@ describe("an effort level the translation added, refused by a model without effo
         },
       }),
     );
+    // An object that names no properties goes as sent (anthropic-enforced-schema.ts).
     expect(haiku.calls[1]?.body.output_config).toEqual({
-      format: {
-        type: "json_schema",
-        schema: { type: "object", properties: {}, additionalProperties: false },
-      },
+      format: { type: "json_schema", schema: { type: "object" } },
     });
     expect(dispatched.dropped).toEqual(["reasoning_effort"]);
   });
@@ -689,6 +687,36 @@ describe("an Anthropic route's refusal of a schema, said of the chat caller's fi
         tools: [tool("a"), tool("b")],
       }),
     ).toEqual([400, "tools[1].function.parameters", "tools[1].function.parameters: JSON schema is invalid"]);
+  });
+
+  test("a Responses caller's tool is its own, at its place among its tools: the chat step's names, then the Responses call's", async () => {
+    const { router } = routerFor(config, [
+      anthropicRefusing("tools.1.custom.input_schema: JSON schema is invalid"),
+    ]);
+    const request = chatRequest("m", {
+      operation: "responses",
+      body: {
+        model: "m",
+        input: "hi",
+        tools: [
+          // A hosted tool no chat upstream runs: dropped, so the chat tools' indexes are not the caller's.
+          { type: "web_search" },
+          { type: "function", name: "a", parameters: { type: "object" } },
+          {
+            type: "namespace",
+            name: "ns",
+            tools: [{ type: "function", name: "b", parameters: { type: "object" } }],
+          },
+        ],
+      },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+    });
+    const error = (await router(request).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.param, error.message]).toEqual([
+      400,
+      "tools[2].tools[0].parameters",
+      "tools[2].tools[0].parameters: JSON schema is invalid",
+    ]);
   });
 
   test("any other field it leads with is left as it said it, with no param", async () => {

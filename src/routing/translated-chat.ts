@@ -3,7 +3,7 @@ import type { Provider } from "../providers/provider.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
-import { chatFieldNames } from "../translate/openai-to-anthropic/chat-field-names.ts";
+import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
@@ -61,7 +61,7 @@ function chatViaMessages(
     body: messages,
     dropped: dropped.list,
     // An Anthropic refusal of the format's or a tool's schema, said of the caller's field.
-    callerNames: chatFieldNames(messages),
+    callerNames: chatFieldName,
     hints: translationHints(messages, body, CHAT_HINTS),
     json: (reply) => messagesResponseToChat(reply, model, { thinkingBack }),
     stream: (events, onUsage) =>

@@ -147,6 +147,8 @@ test("a reload that removes a tenant refuses its keys (401, as a JWT naming it),
     code: "unauthorized",
     message: "invalid or missing credentials",
     detail: 'unknown_tenant: "team-b" is no configured tenant',
+    // For good: the same key is refused again until the config lists its tenant.
+    headers: { "x-should-retry": "false" },
   });
   // A key outside every tenant, and one of a tenant still listed, are served as before.
   expect((await bindTenant(keyOf("default"), removed)(new Headers())).tenantRules).toBeUndefined();

@@ -1,4 +1,4 @@
-import { type Authenticator, unauthorized } from "../auth/authenticate.ts";
+import { type Authenticator, refused } from "../auth/authenticate.ts";
 import type { Principal, TenantRules } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
@@ -110,8 +110,9 @@ function tenantBinding(config: Config, issuer: CredentialIssuer): CallerBinding 
     return undefined;
   return (principal) => {
     if (issuer === "gateway" && tenantUnconfigured(config, principal.tenant))
-      throw unauthorized(
-        `unknown_tenant: ${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
+      throw refused(
+        "unknown_tenant",
+        `${JSON.stringify(principal.tenant.slice(0, 64))} is no configured tenant`,
       );
     const tenantRules = tenantRulesFor(config, principal.tenant);
     return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : unbound(principal);

@@ -2,7 +2,7 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { managedTenant } from "../auth/key-scope.ts";
 import type { Principal } from "../auth/principal.ts";
 import { servesTenant } from "../config/tenant-config.ts";
-import { GatewayError } from "../core/gateway-error.ts";
+import { forbidden, type GatewayError } from "../core/gateway-error.ts";
 
 /**
  * Which tenant a reader of audit rows, events, shadow records and usage may see: an admin of
@@ -13,11 +13,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 export function readScope(principal: Principal): string | null {
   if (principal.role === "admin") return managedTenant(principal);
   if (principal.role === "user" && principal.tenantRules?.bound) return principal.tenant;
-  throw new GatewayError({
-    status: 403,
-    code: "forbidden",
-    message: "this credential may read only as an admin or as a member of a configured tenant",
-  });
+  throw forbidden("this credential may read only as an admin or as a member of a configured tenant");
 }
 
 /** What a caller held to one tenant asks of another: to read its part, or to manage its keys. */
@@ -40,11 +36,9 @@ export function scopedTenant(
 
 /** Why a caller held to `scope` may not reach another tenant's part (whose name it is not told back). */
 export const outsideScope = (scope: string, reach: TenantReach = "read"): GatewayError =>
-  new GatewayError({
-    status: 403,
-    code: "forbidden",
-    message: `this credential ${reach === "read" ? "reads only its own tenant" : "manages only the keys of its own tenant"} "${scope}"; drop the tenant filter or ask for "${scope}"`,
-  });
+  forbidden(
+    `this credential ${reach === "read" ? "reads only its own tenant" : "manages only the keys of its own tenant"} "${scope}"; drop the tenant filter or ask for "${scope}"`,
+  );
 
 /**
  * Events a tenant-scoped reader may see: its own tenant's requests and, for an admin of the

@@ -11,6 +11,8 @@ export interface CallerFields {
   readonly part: Readonly<Record<string, string>>;
   /** A tool call's field (`function.arguments`) by the caller's (`arguments`); absent: the call. */
   readonly call: Readonly<Record<string, string>>;
+  /** A declared tool's field (`function.parameters`) by the caller's (`parameters`); absent: the tool. */
+  readonly tool: Readonly<Record<string, string>>;
 }
 
 /** A Responses caller's: its parts are flat (`input_image.detail`), its calls and outputs items. */
@@ -26,6 +28,12 @@ export const RESPONSES_FIELDS: CallerFields = {
     "file.filename": "filename",
   },
   call: { id: "call_id", "function.name": "name", "function.arguments": "arguments" },
+  tool: {
+    "function.name": "name",
+    "function.description": "description",
+    "function.parameters": "parameters",
+    "function.strict": "strict",
+  },
 };
 
 /** An Anthropic caller's: a tool result answers by `tool_use_id`, a call's arguments are its `input`. */
@@ -33,6 +41,11 @@ export const MESSAGES_FIELDS: CallerFields = {
   message: { tool_call_id: "tool_use_id", content: "content", role: "role" },
   part: {},
   call: { id: "id", "function.name": "name", "function.arguments": "input" },
+  tool: {
+    "function.name": "name",
+    "function.description": "description",
+    "function.parameters": "input_schema",
+  },
 };
 
 /** A chat request's path, as the caller's request says it. */
@@ -56,6 +69,7 @@ export class CallerPaths {
   private readonly origins = new WeakMap<object, string>();
   private readonly partTypes = new WeakMap<object, string>();
   private messages: readonly unknown[] = [];
+  private tools: readonly unknown[] = [];
 
   constructor(private readonly fields: CallerFields) {}
 
@@ -64,6 +78,11 @@ export class CallerPaths {
     this.origins.set(written, at);
     if (type !== undefined) this.partTypes.set(written, type);
     return written;
+  }
+
+  /** The chat tools the translation declared, which a chat path (`tools.1.function.parameters`) indexes. */
+  wroteTools(tools: readonly unknown[]): void {
+    this.tools = tools;
   }
 
   /** The chat messages the translation wrote, which a chat path indexes. */
@@ -77,6 +96,7 @@ export class CallerPaths {
    */
   resolve(path: string): CallerPath | undefined {
     const [head, index, list, item, ...rest] = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+    if (head === "tools") return this.tool(index, [list, item, ...rest]);
     const message = head === "messages" ? this.messages[Number(index)] : undefined;
     if (!isJsonObject(message) || !/^\d+$/.test(index ?? "")) return undefined;
     const entries = list === "content" || list === "tool_calls" ? message[list] : undefined;
@@ -92,6 +112,15 @@ export class CallerPaths {
     const at = this.origins.get(message);
     if (at === undefined) return undefined;
     return { path: within(at, this.fields.message, [list, item, ...rest].filter(Boolean).join(".")) };
+  }
+
+  /** A declared tool's path (`tools[0].parameters`, `tools[2].tools[1]` in a namespace), `field` of it. */
+  private tool(index: string | undefined, field: ReadonlyArray<string | undefined>): CallerPath | undefined {
+    const tool = /^\d+$/.test(index ?? "") ? this.tools[Number(index)] : undefined;
+    const at = isJsonObject(tool) ? this.origins.get(tool) : undefined;
+    return at === undefined
+      ? undefined
+      : { path: within(at, this.fields.tool, field.filter(Boolean).join(".")) };
   }
 
   /**

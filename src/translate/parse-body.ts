@@ -63,15 +63,18 @@ function innermost(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | unde
  * else becomes `{}`: in a request, named as dropped first (chat-target.ts); in an answer, the
  * upstream's own words.
  */
-export function parseToolArguments(text: string | null | undefined): Record<string, unknown> {
-  if (!text) return {};
+export const parseToolArguments = (text: string | null | undefined): Record<string, unknown> =>
+  (text ? jsonObjectOf(text) : undefined) ?? {};
+
+/** `text` as the JSON object it holds, or undefined when it holds none (not JSON, or another value). */
+export function jsonObjectOf(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
-      : {};
+      : undefined;
   } catch {
-    return {};
+    return undefined;
   }
 }
 

@@ -406,6 +406,15 @@ describe("a JWT's tenant", () => {
 });
 
 describe("a JWT's expiry", () => {
+  test("an expired token's 401 leaves x-should-retry out, so Claude Code's apiKeyHelper is run again for a fresh one; no credential at all is refused for good", async () => {
+    published = [k1.jwk, k2.jwk];
+    await waitFor("k1 to verify", async () => (await status(await sign(k1))) === 200, 15_000);
+    const expired = await chat(await sign(k1, { exp: now() - 3600 }));
+    expect([expired.status, expired.headers.get("x-should-retry")]).toEqual([401, null]);
+    const none = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", body: "{}" });
+    expect([none.status, none.headers.get("x-should-retry")]).toEqual([401, "false"]);
+  });
+
   test("a worker connected with a JWT is closed when the token expires (key_expired), as a key's worker is", async () => {
     published = [k1.jwk, k2.jwk];
     // Valid for 3 s more, plus the config's 5 s clock tolerance.

@@ -11,7 +11,23 @@ const UNSUPPORTED = [
   "maxLength",
   "maxItems",
   "uniqueItems",
+  "minProperties",
+  "maxProperties",
 ] as const;
+
+/** The string formats Anthropic's structured outputs know (as Anthropic's SDK lists them). */
+const FORMATS = new Set([
+  "date-time",
+  "time",
+  "date",
+  "duration",
+  "email",
+  "hostname",
+  "uri",
+  "ipv4",
+  "ipv6",
+  "uuid",
+]);
 
 type Node = Record<string, unknown>;
 const isNode = (value: unknown): value is Node =>
@@ -33,9 +49,16 @@ function children(node: Node): unknown[] {
   ];
 }
 
-/** Why Anthropic refuses `schema` at `path`, in its words; undefined when it takes it. */
-function schemaRefusal(schema: unknown, path: string): string | undefined {
+/**
+ * Why Anthropic refuses `schema` at `path`, in its words; undefined when it takes it. `root` is the
+ * whole schema, which a local `$ref` must name a definition of (`$defs` or `definitions`).
+ */
+function schemaRefusal(schema: unknown, path: string, root: unknown = schema): string | undefined {
   if (!isNode(schema)) return undefined;
+  if (typeof schema.$ref === "string" && !resolves(root, schema.$ref))
+    return `${path}: '$ref' '${schema.$ref}' does not resolve to a definition in the schema`;
+  if (typeof schema.format === "string" && !FORMATS.has(schema.format))
+    return `${path}: For 'string' type, format '${schema.format}' is not supported`;
   const type = String(schema.type);
   const keyword = UNSUPPORTED.find((key) => key in schema);
   if (keyword) return `${path}: For '${type}' type, property '${keyword}' is not supported`;
@@ -44,10 +67,19 @@ function schemaRefusal(schema: unknown, path: string): string | undefined {
   if (schema.type === "object" && schema.additionalProperties !== false)
     return `${path}: For 'object' type, 'additionalProperties' must be explicitly set to false`;
   for (const child of children(schema)) {
-    const refused = schemaRefusal(child, path);
+    const refused = schemaRefusal(child, path, root);
     if (refused) return refused;
   }
   return undefined;
+}
+
+/** Whether `ref` names a definition `root` holds: `#/$defs/NAME` or `#/definitions/NAME`, or `#` itself. */
+function resolves(root: unknown, ref: string): boolean {
+  if (ref === "#") return true;
+  const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
+  if (!match || !isNode(root)) return false;
+  const defs = root[match[1] as string];
+  return isNode(defs) && isNode(defs[match[2] as string]);
 }
 
 interface Enforced {

@@ -39,19 +39,30 @@ function strictRefusal(schema: unknown, context: readonly string[]): string | un
   return undefined;
 }
 
+/** OpenAI's refusal of a strict schema's root that is no object (an array, an `anyOf` of objects). */
+function rootRefusal(schema: unknown): string | undefined {
+  if (!isNode(schema)) return undefined;
+  if (schema.anyOf !== undefined)
+    return "Root schema must not be of type 'anyOf'; use an object with the union as a property.";
+  if (schema.type !== "object")
+    return `schema must be a JSON Schema of 'type: "object"', got 'type: "${String(schema.type ?? "None")}"'.`;
+  return undefined;
+}
+
 interface StrictRequest {
   response_format?: { json_schema?: { name?: unknown; schema?: unknown; strict?: unknown } } | null;
   tools?: ReadonlyArray<{ function?: { name: string; parameters?: unknown; strict?: unknown } }> | null;
 }
 
 /**
- * OpenAI's refusal of a strict schema outside its strict mode's subset (every object closed and
- * requiring each of its properties): a `response_format`'s, or a strict function's.
+ * OpenAI's refusal of a strict schema outside its strict mode's subset (an object at its root, not
+ * an `anyOf`; every object closed and requiring each of its properties): a `response_format`'s, or
+ * a strict function's.
  */
 export function strictSchemaRefusal(req: StrictRequest): FakeRefusal | undefined {
   const format = req.response_format?.json_schema;
   if (format?.strict === true) {
-    const refused = strictRefusal(format.schema, []);
+    const refused = rootRefusal(format.schema) ?? strictRefusal(format.schema, []);
     if (refused)
       return {
         status: 400,
@@ -61,7 +72,7 @@ export function strictSchemaRefusal(req: StrictRequest): FakeRefusal | undefined
   }
   for (const [i, tool] of (req.tools ?? []).entries()) {
     if (tool.function?.strict !== true) continue;
-    const refused = strictRefusal(tool.function.parameters, []);
+    const refused = rootRefusal(tool.function.parameters) ?? strictRefusal(tool.function.parameters, []);
     if (refused)
       return {
         status: 400,

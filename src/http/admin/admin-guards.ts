@@ -1,5 +1,5 @@
 import { requireRole } from "../../auth/roles.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import { forbidden } from "../../core/gateway-error.ts";
 import { readScope } from "../../tenants/read-scope.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
@@ -26,11 +26,7 @@ export type ReaderHandler = (guarded: Guarded, request: Request, scope: string |
 
 /** Gateway-wide figures: not for an admin bound to one tenant. */
 const wholeGatewayOnly = () =>
-  new GatewayError({
-    status: 403,
-    code: "forbidden",
-    message: "these figures are the whole gateway's: only an admin outside every tenant reads them",
-  });
+  forbidden("these figures are the whole gateway's: only an admin outside every tenant reads them");
 
 /**
  * The admin routes' doors, all through the front door's guard (authenticated, audited under

@@ -123,6 +123,8 @@ test("a reader held to its tenant asking for another's tenants, audit rows, shad
       for (const path of paths) {
         const refused = await get(path, reader);
         expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+        // For good: the same request is refused again, and the SDKs are told so.
+        expect(refused.headers.get("x-should-retry")).toBe("false");
         expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
           'this credential reads only its own tenant "team-a"; drop the tenant filter or ask for "team-a"',
         );

@@ -208,6 +208,65 @@ describe("chatStreamToMessages", () => {
     expect(await inputOf('{"a":', "[1,2]}")).toEqual({ a: [1, 2] });
   });
 
+  test("a tool call's arguments are held within maxHeld (routing.max_upstream_body): past it the stream ends with a 502 error event", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "chatcmpl-big", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const call = (maxHeld: number) =>
+      drain(
+        chatStreamToMessages(
+          replay([
+            chunk({
+              tool_calls: [
+                { index: 0, id: "call_1", function: { name: "Write", arguments: '{"content":"' } },
+              ],
+            }),
+            ...Array.from({ length: 10 }, () =>
+              chunk({ tool_calls: [{ index: 0, function: { arguments: "x".repeat(100) } }] }),
+            ),
+            chunk({ tool_calls: [{ index: 0, function: { arguments: '"}' } }] }),
+            chunk({}, "tool_calls"),
+            { data: "[DONE]" },
+          ]),
+          { requestedModel: "claude-x", maxHeld },
+        ),
+      );
+    const within = await call(1_100);
+    expect(within.failure).toBeUndefined();
+    expect(within.at(-1)?.event).toBe("message_stop");
+    const past = await call(1_000);
+    expect([past.failure?.status, past.failure?.code]).toEqual([502, "upstream_error"]);
+    expect(past.at(-1)?.event).toBe("error");
+    expect(JSON.parse(past.at(-1)?.data ?? "").error.message).toContain("(routing.max_upstream_body)");
+    expect(past.some((e) => e.event === "content_block_stop")).toBe(false);
+  });
+
+  test("a call cut short is no finished tool_use with input {}: ended with no finish it fails, cut by length it says max_tokens", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "chatcmpl-cut", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const start = chunk({
+      tool_calls: [{ index: 0, id: "call_1", function: { name: "Write", arguments: "" } }],
+    });
+    const half = chunk({
+      tool_calls: [{ index: 0, function: { arguments: '{"file_path":"/tmp/x","content":"rm -' } }],
+    });
+    // The upstream's end marker after half the arguments, with no finish_reason.
+    const ended = await translate([start, half, { data: "[DONE]" }]);
+    expect(ended.failure?.code).toBe("upstream_error");
+    expect(ended.at(-1)?.event).toBe("error");
+    expect(ended.some((e) => e.event === "content_block_stop" || e.event === "message_stop")).toBe(false);
+    // `length` mid-call: the client is told the answer ran out (max_tokens), never tool_use.
+    const cut = payloads(await translate([start, half, chunk({}, "length"), { data: "[DONE]" }])) as Array<{
+      type: string;
+      delta?: { stop_reason?: string };
+    }>;
+    expect(cut.find((e) => e.type === "message_delta")?.delta?.stop_reason).toBe("max_tokens");
+    // A call with no arguments at all, then the end marker, is a call without any, as before.
+    const bare = payloads(await translate([start, { data: "[DONE]" }])) as Array<{ type: string }>;
+    expect(bare.at(-1)?.type).toBe("message_stop");
+  });
+
   test("interleaved parallel calls: one block open at a time, each block's deltas before its stop", async () => {
     const out = payloads(
       // A chat server interleaving two calls' argument fragments (index 0, 1, 0, 1, 0).

@@ -15,6 +15,11 @@ export interface ChatStreamToMessagesOptions {
    * states its own only at the end (a chat stream does). `message_delta` has the upstream's.
    */
   promptTokens?: () => number;
+  /**
+   * `routing.max_upstream_body`: the most of a tool call's arguments held until its block closes
+   * (messages-stream-writer.ts); past it the stream fails with a 502. Absent: unbounded.
+   */
+  maxHeld?: number;
 }
 
 /** OpenAI `chat.completion.chunk` events → the Anthropic Messages event sequence. */
@@ -25,7 +30,7 @@ export function chatStreamToMessages(
   return translateStream(
     events,
     readChatChunk,
-    new MessagesStreamWriter(options.requestedModel, options.promptTokens),
+    new MessagesStreamWriter(options.requestedModel, options.promptTokens, options.maxHeld),
     options.onUsage,
   );
 }

@@ -1,7 +1,8 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 
 /**
- * Whether OpenAI's strict mode takes `schema` as it is: every object closed
+ * Whether OpenAI's strict mode takes `schema` as it is: its root an object, not an `anyOf` (OpenAI
+ * refuses "schema must be a JSON Schema of 'type: "object"'"), and every object closed
  * (`additionalProperties: false`) and listing each of its properties in `required`, all the way
  * down. OpenAI refuses a strict schema that is not (400 "'required' is required to be supplied and
  * to be an array including every key in properties"), where Anthropic, which enforces the same
@@ -10,7 +11,11 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
  * without `strict`: followed, not enforced.
  */
 export function fitsOpenAIStrict(schema: unknown): boolean {
-  if (Array.isArray(schema)) return schema.every(fitsOpenAIStrict);
+  return isJsonObject(schema) && schema.type === "object" && schema.anyOf === undefined && fits(schema);
+}
+
+function fits(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.every(fits);
   if (!isJsonObject(schema)) return true;
   if (isObjectSchema(schema) && !closedAndRequired(schema)) return false;
   return SUBSCHEMAS.every((key) => fitsAll(schema[key], key));
@@ -22,8 +27,8 @@ const MAPS: ReadonlySet<string> = new Set(["properties", "$defs", "definitions"]
 
 function fitsAll(held: unknown, key: string): boolean {
   if (held === undefined) return true;
-  if (MAPS.has(key)) return !isJsonObject(held) || Object.values(held).every(fitsOpenAIStrict);
-  return fitsOpenAIStrict(held);
+  if (MAPS.has(key)) return !isJsonObject(held) || Object.values(held).every(fits);
+  return fits(held);
 }
 
 const isObjectSchema = (schema: JsonObject): boolean =>

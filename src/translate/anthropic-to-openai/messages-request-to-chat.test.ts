@@ -167,14 +167,15 @@ describe("messagesRequestToChat", () => {
     required: ["name", "nick", "pets"],
     additionalProperties: false,
   };
-  const withOptional = (at: (schema: Record<string, unknown>) => void) => {
+  /** EVERY_PROPERTY_REQUIRED changed by `at` into a schema OpenAI's strict mode refuses. */
+  const unfit = (at: (schema: Record<string, unknown>) => void) => {
     const schema = structuredClone(EVERY_PROPERTY_REQUIRED) as Record<string, unknown>;
     at(schema);
     return schema;
   };
   const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
 
-  test("a format OpenAI's strict mode takes is strict; one with an optional property, anywhere, is not, and is named", () => {
+  test("a format OpenAI's strict mode takes is strict; one it refuses (a property optional anywhere, an object not closed, a root that is no object) is not, and is named", () => {
     const formatOf = (schema: unknown, dropped = new Dropped()) =>
       (
         messagesRequestToChat(
@@ -183,27 +184,30 @@ describe("messagesRequestToChat", () => {
         ) as { response_format: { json_schema: Record<string, unknown> } }
       ).response_format.json_schema;
     expect(formatOf(EVERY_PROPERTY_REQUIRED).strict).toBe(true);
-    const optionals = [
-      withOptional((schema) => {
+    const unfits = [
+      unfit((schema) => {
         schema.required = ["name", "pets"];
       }),
-      withOptional((schema) => {
+      unfit((schema) => {
         const items = (schema.properties as { pets: { items: Record<string, unknown> } }).pets.items;
         items.required = [];
       }),
-      withOptional((schema) => {
+      unfit((schema) => {
         delete schema.additionalProperties;
       }),
+      // A root that is no object: OpenAI's strict mode takes neither.
+      { anyOf: [EVERY_PROPERTY_REQUIRED, { type: "null" }] },
+      { type: "array", items: EVERY_PROPERTY_REQUIRED },
     ];
-    for (const schema of optionals) {
+    for (const schema of unfits) {
       const dropped = new Dropped();
       expect(formatOf(schema, dropped)).toEqual({ name: "response", schema, strict: false });
       expect(dropped.list).toEqual(["output_config.format"]);
     }
     const beta = new Dropped();
-    messagesRequestToChat({ ...base, output_format: { type: "json_schema", schema: optionals[0] } }, beta);
+    messagesRequestToChat({ ...base, output_format: { type: "json_schema", schema: unfits[0] } }, beta);
     expect(beta.list).toEqual(["output_format"]);
-    expect(() => formatOf(optionals[0], new Dropped("reject"))).toThrow(GatewayError);
+    expect(() => formatOf(unfits[0], new Dropped("reject"))).toThrow(GatewayError);
   });
 
   test("a strict tool whose schema OpenAI's strict mode refuses goes without strict, named tools.strict", () => {

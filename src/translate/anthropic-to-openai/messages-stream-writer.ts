@@ -1,11 +1,12 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { errorEvent } from "../../core/error-wire.ts";
-import type { GatewayError } from "../../core/gateway-error.ts";
+import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
-import { parseToolArguments } from "../parse-body.ts";
+import { jsonObjectOf, parseToolArguments } from "../parse-body.ts";
+import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
@@ -40,9 +41,10 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    * always a JSON object, and its SDK (which parses the fragments as they come) throws on anything
    * else, losing the answer. A chat server may send arguments that never make one (`{bad json`,
    * `"a string"`, `[1,2]`); they are sent as `{}`, as a whole answer's are (parseToolArguments).
-   * Clients take a call as whole at its block's stop anyway.
+   * Clients take a call as whole at its block's stop anyway. Held within `maxHeld` characters.
    */
   private toolArguments: string[] = [];
+  private heldLength = 0;
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
   /** The text came as `refusal` deltas: the model declined (stop-reason.ts). */
@@ -53,9 +55,14 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    * `promptTokens`: the prompt's tokens by the gateway's estimate, for `message_start` when the
    * first chunk has no usage (a chat stream's comes with its last).
    */
+  /**
+   * `maxHeld`: `routing.max_upstream_body`, the most a whole answer may be, and so the most of a
+   * tool call's arguments held: past it the stream ends with a 502 (output-bound.ts).
+   */
   constructor(
     private readonly model: string,
     private readonly promptTokens: () => number = () => 0,
+    private readonly maxHeld?: number,
   ) {}
 
   get complete(): boolean {
@@ -90,6 +97,10 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   finish(): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.tools.finish(), out);
+    // A call whose arguments the stream ended inside, with no finish said (a `length` cut is told
+    // as max_tokens), is no finished tool_use: the stream is not whole, and fails as one cut short.
+    if (!this.finishReasonSeen && this.open?.kind === "tool" && this.cutShort(this.toolArguments.join("")))
+      throw upstreamError("upstream stream ended inside a tool call's arguments");
     this.close(out);
     const stop = anthropicStopReason({
       finishReason: this.finishReason,
@@ -167,7 +178,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
         this.openBlock("tool", { type: "tool_use", id, name: step.name, input: {} }, out);
       }
       const json = step.type === "start" ? step.arguments : step.fragment;
-      if (json) this.toolArguments.push(json);
+      if (!json) continue;
+      this.heldLength = gatheredWithin(this.heldLength, json, this.maxHeld);
+      this.toolArguments.push(json);
     }
   }
 
@@ -186,10 +199,16 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (this.open.kind === "tool") {
       const partial_json = JSON.stringify(parseToolArguments(this.toolArguments.join("")));
       this.toolArguments = [];
+      this.heldLength = 0;
       out.push(this.delta(this.open.block, { type: "input_json_delta", partial_json }));
     }
     out.push(anthropicEvent({ type: "content_block_stop", index: this.open.block }));
     this.open = undefined;
+  }
+
+  /** Arguments begun and not a JSON object: none at all is a call without any (`{}`). */
+  private cutShort(json: string): boolean {
+    return json !== "" && jsonObjectOf(json) === undefined;
   }
 
   private delta(index: number, delta: JsonObject): SseEvent {

@@ -1,5 +1,7 @@
 import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema";
 import { isJsonObject } from "../../core/dialect.ts";
+import { RecentSchemas } from "./recent-schemas.ts";
+import { SchemaSetAside } from "./schema-set-aside.ts";
 
 /**
  * A JSON Schema as Anthropic enforces one (`output_config.format.schema`, a `strict` tool's
@@ -12,16 +14,39 @@ import { isJsonObject } from "../../core/dialect.ts";
  *
  * Reshaped by Anthropic's own SDK's `transformJSONSchema`, which its parse helpers send: what the
  * subset cannot say moves into the node's `description` (`{minimum: 0, maximum: 150}`), read by
- * the model but not enforced; `oneOf` becomes `anyOf`; every object is closed. A schema it cannot
- * reshape (a node with neither a type nor `anyOf`/`enum`/`const`: `{}`, any value) goes as sent,
- * and Anthropic's refusal says why. Imported with the translation: measured, it adds no idle RSS
- * past the noise (bench/idle-rss.ts, 75.2 MB against 75.0 MB; ±0.5 MB build to build).
+ * the model but not enforced; `oneOf` becomes `anyOf`; every object is closed. What it would get
+ * wrong is set aside first (schema-set-aside.ts): `definitions`, records and objects without
+ * properties, type lists, a `$ref`'s siblings. A schema it cannot reshape (a node with neither a
+ * type nor `anyOf`/`enum`/`const`: `{}`, any value) goes as sent, and Anthropic's refusal says
+ * why. Imported with the translation: measured, it adds no idle RSS past the noise
+ * (bench/idle-rss.ts, 75.2 MB against 75.0 MB; ±0.5 MB build to build). Kept by the schema's text
+ * (recent-schemas.ts): the result is shared, never to be changed.
  */
 export function anthropicEnforcedSchema(schema: unknown): unknown {
   if (!isJsonObject(schema)) return schema;
   try {
-    return transformJSONSchema(schema);
-  } catch {
-    return schema;
+    return recent.get(schema);
+  } catch (error) {
+    // A schema nested past the stack (its text cannot even be written): sent as it came.
+    if (error instanceof RangeError) return schema;
+    throw error;
   }
 }
+
+const recent = new RecentSchemas(reshaped);
+
+function reshaped(schema: Record<string, unknown>): unknown {
+  const aside = new SchemaSetAside();
+  try {
+    return aside.restored(transformJSONSchema(aside.prepared(schema)));
+  } catch (error) {
+    // Its one refusal (a node of no type), or a schema nested past the stack: sent as it came,
+    // kept so, for Anthropic to refuse. Anything else is a fault of ours, not to be hidden.
+    if (error instanceof RangeError || (error instanceof Error && error.message.startsWith(UNTYPED)))
+      return schema;
+    throw error;
+  }
+}
+
+/** How `transformJSONSchema` refuses a node it cannot reshape (`{}`, a property of any type). */
+const UNTYPED = "JSON schema must have a type defined";

@@ -1,23 +1,20 @@
-import type { JsonObject } from "../../core/dialect.ts";
-
 /**
- * A chat caller's names for the fields of a Messages request chatRequestToMessages wrote from its
- * own, by the Messages path an Anthropic error leads with ("output_config.format.schema: For
- * 'integer' type, property 'minimum' is not supported"): the caller reads of the schema it sent,
- * not of a field it never did. A tool keeps its index; Anthropic names a custom tool's schema
- * with and without its `custom` branch.
+ * A chat caller's name for a field of a Messages request chatRequestToMessages wrote from its own,
+ * by the Messages path an Anthropic error leads with ("output_config.format.schema: For 'integer'
+ * type, property 'minimum' is not supported"): the caller reads of the schema it sent, not of a
+ * field it never did. A tool keeps its index; Anthropic names a custom tool's schema with and
+ * without its `custom` branch. A rule, not a table: read only when an error names a field, where a
+ * table would be built, two names a tool, on every request.
  */
-export function chatFieldNames(messages: JsonObject): Readonly<Record<string, string>> {
-  const names: Record<string, string> = { ...FORMAT_NAMES };
-  const tools = Array.isArray(messages.tools) ? messages.tools.length : 0;
-  for (let i = 0; i < tools; i++) {
-    names[`tools.${i}.input_schema`] = `tools[${i}].function.parameters`;
-    names[`tools.${i}.custom.input_schema`] = `tools[${i}].function.parameters`;
-  }
-  return names;
+export function chatFieldName(field: string): string | undefined {
+  if (Object.hasOwn(FORMAT_NAMES, field)) return FORMAT_NAMES[field];
+  const tool = TOOL_SCHEMA.exec(field);
+  return tool ? `tools[${tool[1]}].function.parameters` : undefined;
 }
 
-const FORMAT_NAMES = {
+const FORMAT_NAMES: Readonly<Record<string, string>> = {
   "output_config.format": "response_format",
   "output_config.format.schema": "response_format.json_schema.schema",
-} as const;
+};
+
+const TOOL_SCHEMA = /^tools\.(\d+)(?:\.custom)?\.input_schema$/;

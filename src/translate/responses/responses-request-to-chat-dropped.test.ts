@@ -122,7 +122,8 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
       "input[2].call_id",
       "input[2].output[0]",
       undefined,
-      undefined,
+      // A declared tool, by its place among the caller's tools.
+      "tools[0].strict",
     ]);
     // A later step's names, as the Responses API calls them (chat → Anthropic here).
     const later = new Dropped("drop", {}, translated.paths);

@@ -80,9 +80,9 @@ export function responsesRequestToChat(
   for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
-  const tools = chatTools(declared, request.tool_choice, names, dropped);
-  const reasoning = needs.reasoningBack ? new ReasoningBack(needs.signedThinkingOf) : undefined;
   const paths = new CallerPaths(RESPONSES_FIELDS);
+  const tools = chatTools(declared, request.tool_choice, names, dropped, paths);
+  const reasoning = needs.reasoningBack ? new ReasoningBack(needs.signedThinkingOf) : undefined;
   const writing = { names, dropped, paths, fileUrls: needs.fileUrls === true };
   const messages = messagesOf(request, items, previous.length, writing, reasoning);
   paths.wrote(messages);

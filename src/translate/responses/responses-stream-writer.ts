@@ -4,12 +4,12 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
+import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
 import { contentRef, itemBody, itemRef, itemSoFar, type OpenItem, summaryRef } from "./open-item.ts";
-import { gatheredWithin } from "./output-bound.ts";
 import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   customInput,

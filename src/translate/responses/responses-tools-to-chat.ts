@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import type { CallerPaths } from "../caller-paths.ts";
 import type { Dropped } from "../dropped.ts";
 import type { ResponsesRequest, ResponsesTool } from "./responses-schema.ts";
 import type { ToolNames } from "./tool-names.ts";
@@ -20,6 +21,7 @@ export function chatTools(
   choice: ResponsesRequest["tool_choice"],
   names: ToolNames,
   dropped: Dropped,
+  paths: CallerPaths,
 ): JsonObject {
   const out: JsonObject = {};
   const functions: { type: "function"; function: JsonObject }[] = [];
@@ -38,16 +40,23 @@ export function chatTools(
       ...(namespace?.name ? { namespace: namespace.name } : {}),
       custom,
     });
-    functions.push({
-      type: "function",
-      function: custom ? customFunction(name, tool) : plainFunction(name, tool, namespace),
-    });
+    // Marked with its path: an error about its schema is said of the caller's tool (caller-paths.ts).
+    functions.push(
+      paths.mark(
+        {
+          type: "function" as const,
+          function: custom ? customFunction(name, tool) : plainFunction(name, tool, namespace),
+        },
+        path,
+      ),
+    );
   };
   for (const [i, tool] of tools.entries()) add(tool, `tools[${i}]`);
   const allowed =
     typeof choice === "object" && choice?.type === "allowed_tools" ? allowedNames(choice, names) : undefined;
   const offered = allowed ? functions.filter((fn) => allowed.has(String(fn.function?.name))) : functions;
   if (offered.length > 0) out.tools = offered;
+  paths.wroteTools(offered);
   if (typeof choice === "string") {
     if (offered.length > 0 || choice === "none") out.tool_choice = choice;
   } else if (choice?.type === "allowed_tools") {

@@ -1,11 +1,15 @@
 import { GatewayError } from "../../core/gateway-error.ts";
 
-/** The answer outgrew `maxOutput`: what a whole answer that large is (a 502, not retried). */
+/**
+ * What a translated stream holds of the answer outgrew `maxOutput`: what a whole answer that large
+ * is (a 502, not retried). A Responses stream gathers the whole answer, a Messages stream a tool
+ * call's arguments (anthropic-to-openai/messages-stream-writer.ts).
+ */
 const outputTooLarge = (max: number) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `the upstream sent an answer larger than ${max} characters (routing.max_upstream_body), more than a Responses stream gathers`,
+    message: `the upstream sent an answer larger than ${max} characters (routing.max_upstream_body), more than the gateway holds to translate it`,
   });
 
 /**

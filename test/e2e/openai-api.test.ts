@@ -189,7 +189,12 @@ describe("chat completions", () => {
       json_schema: {
         name: "answer",
         strict: true,
-        schema: { type: "object", properties: { a: { type: "string" } }, required: ["a"] },
+        schema: {
+          type: "object",
+          properties: { a: { type: "string" } },
+          required: ["a"],
+          additionalProperties: false,
+        },
       },
     };
     const sent = {

@@ -9,7 +9,7 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
-import { boundAuthenticator } from "../http/bound-authenticator.ts";
+import { BoundAuthenticator } from "../http/bound-authenticator.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -145,17 +145,12 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   built.made("the cluster", () => cluster?.close());
   const embedderAuth = options.auth ?? options.authenticate;
   const credentialIssuer = embedderAuth ? "embedder" : "gateway";
+  // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
+  const boundAuth =
+    embedderAuth &&
+    new BoundAuthenticator(embedderAuth, pluginBound("the embedder's authenticator", pluginMs, logger));
   const auth = await buildAuth(config, storage.keys, logger, {
-    // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
-    ...(embedderAuth
-      ? {
-          authenticate: boundAuthenticator(
-            embedderAuth,
-            shutdown,
-            pluginBound("the embedder's authenticator", pluginMs, logger),
-          ),
-        }
-      : {}),
+    ...(boundAuth ? { authenticate: boundAuth.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
@@ -271,9 +266,10 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
-    ...(options.policy
-      ? { pluginBounds: { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } }
-      : {}),
+    pluginBounds: {
+      ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } : {}),
+      ...(boundAuth ? { authenticate: boundAuth } : {}),
+    },
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({

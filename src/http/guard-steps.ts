@@ -12,7 +12,9 @@ import { isMonitoringRead } from "./monitoring-reads.ts";
 import { refusalError } from "./refusal-error.ts";
 import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
+import type { Shutdown } from "./shutdown.ts";
 import { closesUnread } from "./unread-body.ts";
+import { whileOpen } from "./while-open.ts";
 
 /**
  * What the front door's guard does around a handler, step by step: counts the request in or
@@ -23,7 +25,7 @@ import { closesUnread } from "./unread-body.ts";
  * awaiting the pipeline's made two) and the generic guard around any handler, alike:
  *
  *   const refused = steps.enter(call); if (refused) return refused;
- *   try { const caller = steps.admit(call);
+ *   try { const caller = steps.admit(call);   // waited while open: a promise only if not known
  *         steps.known(call, caller instanceof Promise ? await caller : caller); …;
  *         return steps.answered(call, response); }
  *   catch (error) { return steps.failed(call, error); } finally { steps.left(call); }
@@ -56,7 +58,11 @@ export class GuardSteps {
   private wrappedOf: RequestRuntime["authenticate"] | undefined;
   private wrapped: RequestRuntime["authenticate"] | undefined;
 
-  constructor(private readonly deps: FrontDoorDeps) {}
+  constructor(
+    private readonly deps: FrontDoorDeps,
+    /** The open requests a caller still being authenticated waits among (shutdown.ts). */
+    private readonly open: Shutdown,
+  ) {}
 
   /**
    * Counts the request in; a refusal (draining, at capacity) is answered and recorded at once,
@@ -79,11 +85,18 @@ export class GuardSteps {
   /**
    * Takes the client's slot, refuses all traffic when told to (but the operator's monitoring reads:
    * monitoring-reads.ts), and authenticates the caller: in hand for a cached key
-   * (known-principal.ts; the caller goes on without an `await`), else a promise.
+   * (known-principal.ts; the caller goes on without an `await`), else a promise that ends when the
+   * client leaves or a stop's deadline passes (while-open.ts), and, while an embedder's
+   * authenticator has not answered, at its bound (bound-authenticator.ts).
    */
   admit(call: GuardedRequest): Principal | Promise<Principal> {
     this.admitUnauthenticated(call);
-    return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
+    const { headers } = call.request;
+    const answer = principalNowOr(this.authenticatorOf(call.runtime)(headers));
+    if (!(answer instanceof Promise)) return answer;
+    // The request's signal is read only here: Bun makes it when first asked.
+    const embedders = this.deps.pluginBounds?.authenticate?.takeCall(headers);
+    return whileOpen(answer, call.request.signal, this.open, embedders);
   }
 
   /** As `admit`, for a request no credential is asked of: its client's slot and the refusal of all traffic. */

@@ -88,7 +88,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
-  // An embedder's logger is called through a guard: no log call can throw into the gateway.
+  // A logger handed in is called through a guard (no log call can throw into the gateway), but one
+  // createLogger made for stderr, as `mindgw serve` hands its own: its writes never throw.
   const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
   built.stopsWith(logger, config.server.drain_timeout);
   // How long an embedder's per-request plug-in calls may take (the built-in ones are never timed):

@@ -26,6 +26,12 @@ export interface SessionAuthOptions {
    * whatever key id that names (the gateway's record of a key of that id is not its rights).
    */
   keyNow?: (keyId: string) => Promise<Principal | null>;
+  /**
+   * Under an embedder's authenticator (no `keyNow`): whether the key id its session's principal
+   * names still stands, false once the gateway's store holds that key revoked or expired (a revoke
+   * cuts the session's streams: it signs the session out too). The principal is kept as given.
+   */
+  keyStands?: (keyId: string) => Promise<boolean>;
   /** Whether the current `admin_ui.oidc` allow-list still admits a single sign-on session's user. */
   ssoAllowed: (identity: OidcIdentity) => boolean;
   /**
@@ -132,6 +138,8 @@ async function admittedNow<S extends StoredSession>(
     const key = await options.keyNow(session.keyId);
     return key === null || !served(key.tenant) ? undefined : withCredentialNow(session, key);
   }
+  if (session.keyId !== null && options.keyStands && !(await options.keyStands(session.keyId)))
+    return undefined;
   // A single sign-on or JWT session from before what admitted it was kept has none to check: it ends too.
   if (session.method === "oidc")
     return session.sso !== undefined && options.ssoAllowed(session.sso) ? session : undefined;

@@ -19,11 +19,8 @@ import { whileOpen } from "./while-open.ts";
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded, KnownBeforehand } from "./guarded-request.ts";
 
-/**
- * What a handler behind `guardUnauthenticated` gets: the request's record and answer headers, the
- * config version it arrived under, and a way to name its caller once known.
- */
-export type UnauthenticatedCall = Pick<GuardedRequest, "ledger" | "headers" | "known" | "runtime">;
+/** What a handler behind `guardUnauthenticated` gets: the request's record and answer headers, and a way to name its caller once known. */
+export type UnauthenticatedCall = Pick<GuardedRequest, "ledger" | "headers" | "known">;
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,

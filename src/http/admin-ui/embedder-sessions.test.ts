@@ -123,13 +123,15 @@ test("an embedder's admin with a key id: its session is what its header is, not 
   }
 });
 
-test("/admin/auth/session tells the tenant the API holds the session to under the config in force, not the one stored at sign-in", async () => {
+test("an embedder's admin of a tenant the config does not list is held to its name, and /admin/auth/session tells the page so, before and after a reload lists it", async () => {
   const gw = await embedderGateway("reload.db", { platform: adminOf({ tenant: "platform" }) }, ["team-a"]);
   try {
     await gw.storage.keys.create(numberedKey({ tenant: "platform", name: "p-key" }));
     await gw.storage.keys.create(numberedKey({ tenant: "team-a", name: "a-key" }));
     const session = await gw.signIn("platform");
-    // Listed now: held to it, whatever the session was signed in under.
+    // Unlisted: not gateway-wide (null), but its tenant, as the API holds it.
+    expect(await gw.toldTenant(session)).toBe("platform");
+    expect(await gw.viewOf(session)).toEqual({ keys: 200, listed: ["p-key@platform"], stats: 403 });
     await gw.reload(["team-a", "platform"]);
     const header = await gw.viewOf({ authorization: "Bearer platform" });
     expect(header).toEqual({ keys: 200, listed: ["p-key@platform"], stats: 403 });

@@ -70,17 +70,17 @@ type SessionRefusal = "unknown_session" | "session_ended";
 /**
  * The live session a request's cookie names, after what admitted it is checked again (its admin
  * key still active, and its rights taken as they are now; its JWT's trust still configured; its
- * single sign-on user still on the allow-list), its principal bound as `bind` (the config version
- * in force) binds a caller; undefined if none. One that fails the check is ended for good. What
- * `/admin/auth/session` tells the page, so the tenant it names is the one the API holds it to.
+ * single sign-on user still on the allow-list); undefined if none. One that fails the check is
+ * ended for good. What `/admin/auth/session` tells the page: not bound to a config version's
+ * tenant rules, which nothing it tells reads (the tenant an admin reads is its tenant's name
+ * alone: auth/key-scope.ts), as the API binds a session's principal for each request.
  */
 export async function sessionOf(
   headers: Headers,
   options: SessionAuthOptions,
-  bind: CallerBinding,
 ): Promise<AdminSession | undefined> {
   const found = await liveSession(headers, options);
-  return typeof found === "string" ? undefined : boundNow(found, bind);
+  return typeof found === "string" ? undefined : found;
 }
 
 /** The session with its principal as this version binds it: the rules stored with it are a past version's. */

@@ -53,9 +53,10 @@ function closeIfUnread(call: GuardedRequest, status: number): void {
 }
 
 export class GuardSteps {
-  // The wrapped authenticator, made once per config version's own (a wrapper is a function of
-  // the authenticator it wraps alone), not once per request.
-  private wrappedOf: RequestRuntime["authenticate"] | undefined;
+  // The wrapped authenticator, made once per config version (its snapshot), not once per request:
+  // a wrapper is a function of the version's authenticator and its binding of callers, and two
+  // versions may share one authenticator (a config that binds no caller takes it as it is).
+  private wrappedOf: RequestRuntime | undefined;
   private wrapped: RequestRuntime["authenticate"] | undefined;
 
   constructor(
@@ -170,9 +171,9 @@ export class GuardSteps {
   private authenticatorOf(runtime: RequestRuntime): RequestRuntime["authenticate"] {
     const wrap = this.deps.authenticate;
     if (!wrap) return runtime.authenticate;
-    if (this.wrapped === undefined || this.wrappedOf !== runtime.authenticate) {
+    if (this.wrapped === undefined || this.wrappedOf !== runtime) {
       this.wrapped = wrap(runtime.authenticate, runtime.bindCaller);
-      this.wrappedOf = runtime.authenticate;
+      this.wrappedOf = runtime;
     }
     return this.wrapped;
   }

@@ -72,9 +72,10 @@ async function started(name: string, options: Omit<GatewayOptions, "config">, se
   const gateway = await createGateway({ config: configFor(name, server), ...options } as GatewayOptions);
   gateways.push(gateway);
   const { port } = gateway.listen("127.0.0.1", 0);
-  const chat = (headers: Record<string, string> = {}, path = "/v1/chat/completions") =>
+  const chat = (headers: Record<string, string> = {}, path = "/v1/chat/completions", signal?: AbortSignal) =>
     fetch(`http://127.0.0.1:${port}${path}`, {
       method: "POST",
+      ...(signal ? { signal } : {}),
       headers: { "content-type": "application/json", authorization: "Bearer t", ...headers },
       body: JSON.stringify({ model: "m", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
     });
@@ -199,6 +200,39 @@ test("an authenticator or an admission that never answers is ended at pluginTime
   } finally {
     await rows.close();
   }
+});
+
+test("an authenticator call whose client left is not timed on: its request is the client's 499, and no warning says it was answered 503", async () => {
+  const never = new Promise<never>(() => {});
+  const { logger, lines } = recordingLogger();
+  let hangAdmit = false;
+  let asked = 0;
+  const { chat } = await started("abandoned-auth", {
+    auth: async (headers) => {
+      if (headers.get("x-hang") !== "auth") return caller;
+      asked++;
+      return never;
+    },
+    // The admission's bound is another plug-in's, warned of apart: its 503 comes after the
+    // authenticator's bound for the request that left had passed (it was sent later).
+    policy: { admit: () => (hangAdmit ? never : {}), record: () => 0 },
+    logger,
+    pluginTimeoutMs: 300,
+  });
+  const leaving = new AbortController();
+  const left = chat({ "x-hang": "auth" }, "/v1/chat/completions", leaving.signal).catch(() => "left");
+  await waitFor("the embedder's authenticator asked", () => asked === 1);
+  leaving.abort();
+  expect(await left).toBe("left");
+  await waitForValue("the request's 499", () =>
+    lines.find((line) => line.message === "request" && line.fields?.status === 499),
+  );
+  hangAdmit = true;
+  expect((await chat()).status).toBe(503);
+  const warnings = lines.filter((line) => line.level === "warn" && line.message !== "request");
+  expect(warnings.map((line) => line.message)).toEqual([
+    "the embedder's policy (admit) failed: Error: no answer within 0.3 s (pluginTimeoutMs): its request was answered 503, and what it answers later is dropped",
+  ]);
 });
 
 test("only the embedder's own call is timed: a slow read of the gateway's around it (a key's chain) is no plug-in's fault", async () => {

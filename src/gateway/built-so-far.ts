@@ -1,14 +1,16 @@
 import type { Logger } from "../log/logger.ts";
+import { STOP_ORDER, type StopPart, type StopPhase } from "./stop-order.ts";
 import { runStopSteps, type StopStep } from "./stop-steps.ts";
 
 /**
  * The parts a gateway's build has made so far, each with what stops it: when a later part fails
  * to build (a provider factory that throws, a cluster that cannot reach Redis), the ones made are
- * stopped, the last made first, as `stop()` would have (stop-steps.ts: each even if one before it
- * fails, each bounded), so a failed `createGateway` leaves no file, thread or connection open.
+ * stopped in `stop()`'s order (stop-order.ts: each even if one before it fails, each bounded), so a
+ * failed `createGateway` leaves no file, thread or connection open. Once the build is done, the
+ * same steps are `stop()`'s (`stopSteps`).
  */
 export class BuiltSoFar {
-  private readonly steps: StopStep[] = [];
+  private readonly steps = new Map<StopPart, StopStep>();
   private logger: Logger | undefined;
   private drainMs = 0;
 
@@ -19,20 +21,39 @@ export class BuiltSoFar {
   }
 
   /**
-   * `part` is built; `stop` closes it. `closedAfter`: a part made before it that stop() closes
-   * first (event sinks attached to the audit's bus are detached after the audit's final flush),
-   * where the undo would otherwise close it last made, first. `keepsTime`: as `StopStep`'s.
+   * `part` is built; `stop` stops it. `named`: how a failure to stop it is told, when the part's
+   * own name says less (whose policy it is). `keepsTime`: as `StopStep`'s.
    */
-  made(part: string, stop: StopStep["run"], order: { closedAfter?: string; keepsTime?: true } = {}): void {
-    const step: StopStep = { part, run: stop, ...(order.keepsTime ? { keepsTime: true } : {}) };
-    const before = this.steps.findIndex((made) => made.part === order.closedAfter);
-    if (before < 0) this.steps.push(step);
-    else this.steps.splice(before, 0, step);
+  made(part: StopPart, stop: StopStep["run"], options: { named?: string; keepsTime?: true } = {}): void {
+    if (this.steps.has(part)) throw new Error(`${part} is made twice`);
+    const step: StopStep = {
+      part: options.named ?? part,
+      run: stop,
+      ...(options.keepsTime ? { keepsTime: true } : {}),
+    };
+    this.steps.set(part, step);
   }
 
-  /** Stops every part made, the last made first; failures are logged, never thrown over the build's. */
+  /** Stops every part made, in `stop()`'s order; failures are logged, never thrown over the build's. */
   async undo(): Promise<void> {
     if (this.logger === undefined) return;
-    await runStopSteps([...this.steps].reverse(), this.logger, performance.now() + this.drainMs);
+    const steps = this.inPhase("beforeDrain", "beforeClose", "afterDrain");
+    await runStopSteps(steps, this.logger, performance.now() + this.drainMs);
+  }
+
+  /** `stop()`'s steps, each phase's in its order: every part made. */
+  stopSteps(): Record<StopPhase, StopStep[]> {
+    return {
+      beforeDrain: this.inPhase("beforeDrain"),
+      beforeClose: this.inPhase("beforeClose"),
+      afterDrain: this.inPhase("afterDrain"),
+    };
+  }
+
+  private inPhase(...phases: StopPhase[]): StopStep[] {
+    return STOP_ORDER.flatMap(([part, phase]) => {
+      const step = phases.includes(phase) ? this.steps.get(part) : undefined;
+      return step ? [step] : [];
+    });
   }
 }

@@ -9,7 +9,7 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
-import { boundAuthenticator } from "../http/bound-authenticator.ts";
+import { BoundAuthenticator } from "../http/bound-authenticator.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -88,7 +88,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
-  // An embedder's logger is called through a guard: no log call can throw into the gateway.
+  // A logger handed in is called through a guard (no log call can throw into the gateway), but one
+  // createLogger made for stderr, as `mindgw serve` hands its own: its writes never throw.
   const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
   built.stopsWith(logger, config.server.drain_timeout);
   // How long an embedder's per-request plug-in calls may take (the built-in ones are never timed):
@@ -113,7 +114,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     [...sinksFromConfig(config, logger), ...(options.events ?? [])],
     repeatedFailure(logger, "an event sink's publish"),
   );
-  built.made("event sinks", closeSinks, { closedAfter: "the audit" });
+  built.made("event sinks", closeSinks);
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
@@ -124,6 +125,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     (worker) => shadowedModels(runtime.current.table, worker),
     health,
   );
+  // Closed by us, each worker is told the gateway is stopping; cut by the listener, it was "lost".
   built.made("workers", () => workers.registry.close());
   const lifecycle = new Lifecycle(
     () => runtime.current.config.server.max_concurrent_requests,
@@ -131,6 +133,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   );
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
+  // After the drain: no request is left to make an upstream call on the lean client's thread.
   built.made("the upstream client", () => closeUpstreamFetch(upstreamFetch));
   const shutdown = new Shutdown();
   const cluster = await clusterStarter(config)(config, {
@@ -144,30 +147,29 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     newlyServed: probeListed(health),
   });
   built.made("the cluster", () => cluster?.close());
+  // This node's workers published as draining first, so other nodes stop forwarding here while it
+  // drains and refuse their models as draining (publishing stops at `close`).
+  built.made("publishing this node's workers as draining", () => void cluster?.beginDrain());
   const embedderAuth = options.auth ?? options.authenticate;
   const credentialIssuer = embedderAuth ? "embedder" : "gateway";
+  // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
+  const boundAuth =
+    embedderAuth &&
+    new BoundAuthenticator(embedderAuth, pluginBound("the embedder's authenticator", pluginMs, logger));
   const auth = await buildAuth(config, storage.keys, logger, {
-    // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
-    ...(embedderAuth
-      ? {
-          authenticate: boundAuthenticator(
-            embedderAuth,
-            shutdown,
-            pluginBound("the embedder's authenticator", pluginMs, logger),
-          ),
-        }
-      : {}),
+    ...(boundAuth ? { authenticate: boundAuth.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
   });
-  built.made("auth", () => auth.close());
+  // Named with what its close writes: a failed "auth" read as if signing in had failed.
+  built.made("auth", () => auth.close(), { named: "auth (the keys' last-used write)" });
   cluster?.onKeyChange(() => void auth.refreshKeys());
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
   // Named as whose it is: an embedder's policy's close was told as the built-in's spend flush.
   const policyPart = options.policy ? "the embedder's policy" : "the limits policy (spend flush)";
-  built.made(policyPart, () => policy.close?.());
+  built.made("the policy", () => policy.close?.(), { named: policyPart });
   const shadow = buildShadow(
     () => runtime.current.config,
     () => runtime.current.table,
@@ -247,6 +249,11 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const ends = new RequestEnds((error) =>
     logger.error("reporting a request's end failed", { error: describeError(error) }),
   );
+  // The ends still queued are reported before anything they write to closes.
+  built.made("reporting request ends", () => ends.flush());
+  // Live event streams never end on their own: closed before the drain, so it is not held up and
+  // `mindgw tail` reconnects to the gateway's successor at once.
+  built.made("live event streams", () => audit.bus.closeAll());
   const frontDoorDeps: FrontDoorDeps = {
     runtime: () => runtime.current,
     authenticate: adminUi.authenticate,
@@ -272,9 +279,10 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
-    ...(options.policy
-      ? { pluginBounds: { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } }
-      : {}),
+    pluginBounds: {
+      ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } : {}),
+      ...(boundAuth ? { authenticate: boundAuth } : {}),
+    },
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({
@@ -332,6 +340,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   built.made("shadow pairs' retention", stopShadowRetention);
 
   const stopWatching = source.watch(reload);
+  // What waits its turn behind a load is dropped too: never applied after the stop, its providers
+  // never made to be left open.
   built.made("the config watch", () => {
     stopWatching();
     reload.stop();
@@ -363,44 +373,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     storage,
     lifecycle,
     logger,
-    // Live event streams never end on their own; close them so the drain is not held up and
-    // `mindgw tail` reconnects to the gateway's successor at once.
-    beforeDrain: [
-      // What waits its turn behind a load is dropped too: never applied after the stop, its
-      // providers never made to be left open.
-      {
-        part: "the config watch",
-        run: () => {
-          stopWatching();
-          reload.stop();
-        },
-      },
-      { part: "stored responses' retention", run: stopResponseRetention },
-      { part: "shadow pairs' retention", run: stopShadowRetention },
-      { part: "live event streams", run: () => audit.bus.closeAll() },
-      // This node's workers published as draining first, so other nodes stop forwarding here
-      // while we drain and refuse their models as draining (publishing stops at `close`).
-      { part: "publishing this node's workers as draining", run: () => void cluster?.beginDrain() },
-    ],
-    // Closed by us, each worker is told the gateway is stopping; cut by the listener, it was "lost".
-    beforeClose: [{ part: "workers", run: () => workers.registry.close() }],
-    // Each part closes even when one before it fails (stop-steps.ts); the audit rows come first
-    // after the ends that write them, so no other part's failure can hold them back.
-    afterDrain: [
-      // The ends still queued are reported before anything they write to closes.
-      { part: "reporting request ends", run: () => ends.flush() },
-      { part: "the audit", run: (until) => audit.close(until), keepsTime: true },
-      { part: "telemetry", run: () => telemetry.close() },
-      // Named with what their close writes: a failed "auth" read as if signing in had failed.
-      { part: "auth (the keys' last-used write)", run: () => auth.close() },
-      { part: policyPart, run: () => policy.close?.() },
-      { part: "the cluster", run: () => cluster?.close() },
-      { part: "shadow comparisons", run: () => shadow.close() },
-      { part: "providers", run: () => runtime.close() },
-      // After the drain: no request is left to make an upstream call on the lean client's thread.
-      { part: "the upstream client", run: () => closeUpstreamFetch(upstreamFetch) },
-      { part: "event sinks", run: closeSinks },
-      { part: "storage", run: () => storage.close() },
-    ],
+    // Every part made, stopped in the order a failed start's undo stops them (stop-order.ts).
+    ...built.stopSteps(),
   });
 }

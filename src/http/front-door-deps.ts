@@ -7,6 +7,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import type { CallerBinding } from "../tenants/bind-tenant.ts";
+import type { BoundAuthenticator } from "./bound-authenticator.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import type { PluginBound } from "./plugin-bound.ts";
@@ -57,11 +58,15 @@ export interface FrontDoorDeps {
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
   /**
-   * How long an embedder's policy admission may take for one request (absent for the built-in
-   * policy, which is never timed): past it, 503 (plugin-bound.ts). An embedder's authenticator is
-   * bound where it is handed in, before the gateway's parts are composed around it.
+   * How long an embedder's plug-ins may take for one request (absent for the built-in ones, which
+   * are never timed): past it, 503 (plugin-bound.ts). `admit`: its policy's admission. `authenticate`:
+   * its authenticator, bound where it is handed in, before the gateway's parts are composed around
+   * it; each call it makes is timed on the wait of the request that made it.
    */
-  readonly pluginBounds?: { readonly admit?: PluginBound };
+  readonly pluginBounds?: {
+    readonly admit?: PluginBound;
+    readonly authenticate?: Pick<BoundAuthenticator, "takeCall">;
+  };
   /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
   readonly sessions?: KeySessions;
 }

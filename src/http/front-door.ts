@@ -19,11 +19,8 @@ import { whileOpen } from "./while-open.ts";
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded, KnownBeforehand } from "./guarded-request.ts";
 
-/**
- * What a handler behind `guardUnauthenticated` gets: the request's record and answer headers, the
- * config version it arrived under, and a way to name its caller once known.
- */
-export type UnauthenticatedCall = Pick<GuardedRequest, "ledger" | "headers" | "known" | "runtime">;
+/** What a handler behind `guardUnauthenticated` gets: the request's record and answer headers, and a way to name its caller once known. */
+export type UnauthenticatedCall = Pick<GuardedRequest, "ledger" | "headers" | "known">;
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -31,10 +28,10 @@ export type UnauthenticatedCall = Pick<GuardedRequest, "ledger" | "headers" | "k
  * the one place errors become responses. `serveModel` is the model-call pipeline on top.
  */
 export function createFrontDoor(deps: FrontDoorDeps) {
-  const steps = new GuardSteps(deps);
   // The open requests whose clients are polled (a model call's, and a caller still being
   // authenticated here): the gateway's, else the front door's own.
   const open = deps.shutdown ?? new Shutdown();
+  const steps = new GuardSteps(deps, open);
   const callModel = modelPipeline(deps, steps, open);
   /** The app each request's record names (none at the root's front door). */
   const app = deps.app?.name ?? null;
@@ -119,10 +116,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     try {
       if (asks === "credential") {
         const caller = steps.admit(call);
-        steps.known(
-          call,
-          caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
-        );
+        steps.known(call, caller instanceof Promise ? await caller : caller);
       } else steps.admitUnauthenticated(call);
       // A handler waits on stores (an embedder's, or one across the network) that may never
       // answer: its request still ends when the client leaves or a stop's deadline passes.

@@ -3,11 +3,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import type { Authenticator } from "../auth/authenticate.ts";
+import type { Principal } from "../auth/principal.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import type { CallerBinding } from "../tenants/bind-tenant.ts";
 import { recordOf } from "../testing/recording-gateway.ts";
+import type { FrontDoorDeps } from "./front-door-deps.ts";
+import { GuardSteps } from "./guard-steps.ts";
+import type { GuardedRequest } from "./guarded-request.ts";
+import type { RequestRuntime } from "./request-runtime.ts";
+import { Shutdown } from "./shutdown.ts";
 
 // The guard's steps, as the model pipeline runs them in its own frame and the generic guard
 // around any handler: the same answer and audit row either way, for each way a request ends.
@@ -180,4 +188,33 @@ describe("a client gone before its answer is recorded 499, as a stream's is, wha
     // What it would have been told is kept for the operator.
     expect(row.errorMessage).toContain("500");
   });
+});
+
+const anyone: Principal = {
+  keyId: null,
+  name: "u",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+};
+
+test("the front door's wrapped authenticator is made per config version: one that shares the last version's authenticator still gets its own binding of callers", async () => {
+  const authenticate: Authenticator = async () => anyone;
+  const boundAs =
+    (tenant: string): CallerBinding =>
+    (principal) => ({ ...principal, tenant });
+  // The web UI's sessions wrap each version's authenticator with that version's binding.
+  const deps = {
+    refusal: () => undefined,
+    authenticate: (base: Authenticator, bind: CallerBinding) => (headers: Headers) =>
+      base(headers).then(bind),
+  } as Pick<FrontDoorDeps, "refusal" | "authenticate"> as FrontDoorDeps;
+  const steps = new GuardSteps(deps, new Shutdown());
+  const callUnder = (runtime: Pick<RequestRuntime, "authenticate" | "bindCaller">) =>
+    ({ request: new Request("http://localhost/"), runtime, ip: null }) as unknown as GuardedRequest;
+  const first = await steps.admit(callUnder({ authenticate, bindCaller: boundAs("one") }));
+  const next = await steps.admit(callUnder({ authenticate, bindCaller: boundAs("two") }));
+  expect([first.tenant, next.tenant]).toEqual(["one", "two"]);
 });

@@ -12,7 +12,9 @@ import { isMonitoringRead } from "./monitoring-reads.ts";
 import { refusalError } from "./refusal-error.ts";
 import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
+import type { Shutdown } from "./shutdown.ts";
 import { closesUnread } from "./unread-body.ts";
+import { whileOpen } from "./while-open.ts";
 
 /**
  * What the front door's guard does around a handler, step by step: counts the request in or
@@ -23,7 +25,7 @@ import { closesUnread } from "./unread-body.ts";
  * awaiting the pipeline's made two) and the generic guard around any handler, alike:
  *
  *   const refused = steps.enter(call); if (refused) return refused;
- *   try { const caller = steps.admit(call);
+ *   try { const caller = steps.admit(call);   // waited while open: a promise only if not known
  *         steps.known(call, caller instanceof Promise ? await caller : caller); …;
  *         return steps.answered(call, response); }
  *   catch (error) { return steps.failed(call, error); } finally { steps.left(call); }
@@ -51,12 +53,17 @@ function closeIfUnread(call: GuardedRequest, status: number): void {
 }
 
 export class GuardSteps {
-  // The wrapped authenticator, made once per config version's own (a wrapper is a function of
-  // the authenticator it wraps alone), not once per request.
-  private wrappedOf: RequestRuntime["authenticate"] | undefined;
+  // The wrapped authenticator, made once per config version (its snapshot), not once per request:
+  // a wrapper is a function of the version's authenticator and its binding of callers, and two
+  // versions may share one authenticator (a config that binds no caller takes it as it is).
+  private wrappedOf: RequestRuntime | undefined;
   private wrapped: RequestRuntime["authenticate"] | undefined;
 
-  constructor(private readonly deps: FrontDoorDeps) {}
+  constructor(
+    private readonly deps: FrontDoorDeps,
+    /** The open requests a caller still being authenticated waits among (shutdown.ts). */
+    private readonly open: Shutdown,
+  ) {}
 
   /**
    * Counts the request in; a refusal (draining, at capacity) is answered and recorded at once,
@@ -79,11 +86,18 @@ export class GuardSteps {
   /**
    * Takes the client's slot, refuses all traffic when told to (but the operator's monitoring reads:
    * monitoring-reads.ts), and authenticates the caller: in hand for a cached key
-   * (known-principal.ts; the caller goes on without an `await`), else a promise.
+   * (known-principal.ts; the caller goes on without an `await`), else a promise that ends when the
+   * client leaves or a stop's deadline passes (while-open.ts), and, while an embedder's
+   * authenticator has not answered, at its bound (bound-authenticator.ts).
    */
   admit(call: GuardedRequest): Principal | Promise<Principal> {
     this.admitUnauthenticated(call);
-    return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
+    const { headers } = call.request;
+    const answer = principalNowOr(this.authenticatorOf(call.runtime)(headers));
+    if (!(answer instanceof Promise)) return answer;
+    // The request's signal is read only here: Bun makes it when first asked.
+    const embedders = this.deps.pluginBounds?.authenticate?.takeCall(headers);
+    return whileOpen(answer, call.request.signal, this.open, embedders);
   }
 
   /** As `admit`, for a request no credential is asked of: its client's slot and the refusal of all traffic. */
@@ -158,9 +172,9 @@ export class GuardSteps {
   private authenticatorOf(runtime: RequestRuntime): RequestRuntime["authenticate"] {
     const wrap = this.deps.authenticate;
     if (!wrap) return runtime.authenticate;
-    if (this.wrapped === undefined || this.wrappedOf !== runtime.authenticate) {
+    if (this.wrapped === undefined || this.wrappedOf !== runtime) {
       this.wrapped = wrap(runtime.authenticate, runtime.bindCaller);
-      this.wrappedOf = runtime.authenticate;
+      this.wrappedOf = runtime;
     }
     return this.wrapped;
   }

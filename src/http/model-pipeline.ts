@@ -16,6 +16,7 @@ import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { ModelCall } from "./model-call.ts";
 import { ModelDispatch } from "./model-dispatch.ts";
 import { type ValueWithin, valueWithin } from "./pending-stream.ts";
+import { pluginCall } from "./plugin-bound.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { logSaveError, responsesContext, type StoringContext } from "./responses-context.ts";
@@ -66,10 +67,7 @@ export function modelPipeline(
       // A caller known at once (a cached key) leaves the body read in the run the request's ledger
       // began: its deadline counts from the ledger's clock reading (read-json-body.ts), not a second.
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
-      steps.known(
-        call,
-        caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller,
-      );
+      steps.known(call, caller instanceof Promise ? await caller : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
@@ -108,7 +106,7 @@ export function modelPipeline(
         const admitted = runtime.limits.admit(principal, model, headers);
         const limitHeaders =
           admitted instanceof Promise
-            ? await whileOpen(admitted, request.signal, open, admitBound)
+            ? await whileOpen(admitted, request.signal, open, admitBound && pluginCall(admitBound))
             : admitted;
         if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
       }

@@ -19,6 +19,22 @@ export interface PluginBound {
   late(): void;
 }
 
+/**
+ * One call of a plug-in's, as the wait of the request that made it reads it: past `deadline` it is
+ * late; once it has answered, its deadline is Infinity (what the request waits on after it, a part
+ * of the gateway's, is not the plug-in's).
+ */
+export interface PluginCall {
+  readonly bound: PluginBound;
+  deadline: number;
+}
+
+/** A call of the plug-in's, starting now. */
+export const pluginCall = (bound: PluginBound): PluginCall => ({
+  bound,
+  deadline: performance.now() + bound.ms,
+});
+
 /** The default `pluginTimeoutMs`. */
 export const PLUGIN_TIMEOUT_MS = 10_000;
 

@@ -1,5 +1,5 @@
 import { clientClosed, type GatewayError } from "../core/gateway-error.ts";
-import { type PluginBound, pluginTimedOut } from "./plugin-bound.ts";
+import { type PluginCall, pluginTimedOut } from "./plugin-bound.ts";
 import { OpenRequest, type Shutdown } from "./shutdown.ts";
 
 /**
@@ -7,21 +7,20 @@ import { OpenRequest, type Shutdown } from "./shutdown.ts";
  * an authenticator's lookup, an admission against shared counters. Such a step belongs to an
  * embedder's part or a store across the network, and may never settle; the request must still end
  * when its client leaves (499) or a stop's drain deadline passes (503), with its record written and
- * its place given back, not stay in flight for ever. An embedder's plug-in's own call is also
- * `bound`: past it, 503 (plugin-bound.ts); one without `client` is ended by its bound and a stop
- * alone (its request watches its client where it waits). Only a step that is a promise waits here:
- * a caller known at once (a cached key) pays nothing.
+ * its place given back, not stay in flight for ever. A step that is (or holds) an embedder's
+ * plug-in's call is also bound by that `call`: past its deadline, 503 (plugin-bound.ts). The call
+ * is timed on its request's own wait, so a client that leaves ends both (one entry a request):
+ * a call timed on a wait of its own outlived its request and was told as answered 503. Only a step
+ * that is a promise waits here: a caller known at once (a cached key) pays nothing.
  */
 export function whileOpen<T>(
   step: Promise<T>,
-  client: AbortSignal | undefined,
+  client: AbortSignal,
   open: Shutdown,
-  bound?: PluginBound,
+  call?: PluginCall,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const waiting = bound
-      ? new BoundStep(client, open, reject, bound)
-      : new PendingStep(client, open, reject);
+    const waiting = call ? new BoundStep(client, open, reject, call) : new PendingStep(client, open, reject);
     open.enter(waiting);
     step.then(
       (value) => {
@@ -39,7 +38,7 @@ export function whileOpen<T>(
 /** The waiting step as an open request: the poll and a stop's deadline end it. */
 class PendingStep extends OpenRequest {
   constructor(
-    protected readonly client: AbortSignal | undefined,
+    private readonly client: AbortSignal,
     protected readonly open: Shutdown,
     protected readonly reject: (reason: GatewayError) => void,
   ) {
@@ -47,7 +46,7 @@ class PendingStep extends OpenRequest {
   }
 
   override clientPolled(): void {
-    if (!this.client?.aborted) return;
+    if (!this.client.aborted) return;
     this.open.leave(this);
     this.reject(clientClosed());
   }
@@ -57,25 +56,22 @@ class PendingStep extends OpenRequest {
   }
 }
 
-/** A plug-in's step: the same poll also ends it once its bound has passed. */
+/** A plug-in's step: the same poll also ends it once its call's deadline has passed. */
 class BoundStep extends PendingStep {
-  private readonly deadline: number;
-
   constructor(
-    client: AbortSignal | undefined,
+    client: AbortSignal,
     open: Shutdown,
     reject: (reason: GatewayError) => void,
-    private readonly bound: PluginBound,
+    private readonly call: PluginCall,
   ) {
     super(client, open, reject);
-    this.deadline = performance.now() + bound.ms;
   }
 
   override clientPolled(): void {
     super.clientPolled();
-    if (!this.listed || performance.now() < this.deadline) return;
+    if (!this.listed || performance.now() < this.call.deadline) return;
     this.open.leave(this);
-    this.bound.late();
-    this.reject(pluginTimedOut(this.bound));
+    this.call.bound.late();
+    this.reject(pluginTimedOut(this.call.bound));
   }
 }

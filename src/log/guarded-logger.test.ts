@@ -21,7 +21,7 @@ test("a logger that throws throws into nobody: its failure is said on stderr onc
     },
     error: (message) => void kept.push(message),
   };
-  const logger = guardedLogger(embedders, stderr);
+  const logger = guardedLogger(embedders, () => stderr);
   for (let i = 0; i < 100; i++) {
     logger.info("request");
     logger.warn("slow");
@@ -29,7 +29,7 @@ test("a logger that throws throws into nobody: its failure is said on stderr onc
   logger.debug("still heard");
   logger.error("also heard");
   expect(kept).toEqual(["still heard", "also heard"]);
-  expect(said).toEqual(["the embedder's logger failed: Error: log shipper down"]);
+  expect(said).toEqual(["the logger handed to the gateway failed: Error: log shipper down"]);
 });
 
 test("a logger createLogger made keeps through the guard what the gateway reads of it: the audit thread's access lines, its level, a line's own time; its write's throw caught", async () => {
@@ -38,6 +38,7 @@ test("a logger createLogger made keeps through the guard what the gateway reads 
   try {
     // mindgw serve's own: to stderr, at info, over a store whose thread writes the lines.
     expect(accessLineRelay(guardedLogger(createLogger()), storage.audit)).toBeDefined();
+    // A logger createLogger made with a write of the caller's may throw: it is guarded.
     const written: string[] = [];
     const made = createLogger({
       level: "warn",
@@ -61,6 +62,39 @@ test("a logger createLogger made keeps through the guard what the gateway reads 
       throw new Error("pipe closed");
     },
   });
-  loggerLines(guardedLogger(throwing, stderr))?.at("2026-01-01T00:00:00.000Z", "info", "request", {});
-  expect(said).toEqual(["the embedder's logger failed: Error: pipe closed"]);
+  loggerLines(guardedLogger(throwing, () => stderr))?.at("2026-01-01T00:00:00.000Z", "info", "request", {});
+  expect(said).toEqual(["the logger handed to the gateway failed: Error: pipe closed"]);
+});
+
+test("a logger createLogger made for stderr is the gateway's own, whose writes never throw: handed in (as mindgw serve hands its own), it is used as it is, with no guard around each call", () => {
+  for (const format of ["text", "json"] as const) {
+    const own = createLogger({ format, level: "warn" });
+    expect(guardedLogger(own)).toBe(own);
+    expect(loggerLines(guardedLogger(own))?.stderr).toBe(true);
+  }
+});
+
+test("a guarded logger's failures are said in its own format: a JSON line in a JSON log, not a text line among them", () => {
+  const written: string[] = [];
+  const json = createLogger({
+    format: "json",
+    now: () => new Date(0),
+    write: (line) => {
+      if (line.includes("request")) throw new Error("pipe closed");
+      written.push(line);
+    },
+  });
+  // The fallback is made as the guarded logger's format says: the stderr it writes to is swapped
+  // here for the same logger's own write, which keeps its lines.
+  const stderrWrites: string[] = [];
+  const guarded = guardedLogger(json, (format) =>
+    createLogger({ format, now: () => new Date(0), write: (line) => void stderrWrites.push(line) }),
+  );
+  guarded.info("request");
+  expect(stderrWrites).toHaveLength(1);
+  expect(JSON.parse(stderrWrites[0] ?? "")).toMatchObject({
+    level: "warn",
+    msg: "the logger handed to the gateway failed: Error: pipe closed",
+  });
+  expect(written).toEqual([]);
 });

@@ -45,10 +45,10 @@ export interface AdminUiDeps {
 const sessionBody = (session: AdminSession, oidc: boolean) => ({
   signedIn: true,
   oidc,
-  // `tenant`: the one tenant an admin key in a tenant reads (null: every tenant), so the page
-  // asks for nothing the gateway would refuse it. An admin's is its tenant's name alone
-  // (auth/key-scope.ts `managedTenant`), never its binding's rules: the stored principal says it
-  // as the version that binds the session's next request would.
+  // `tenant`: the one tenant an admin reads (null: every tenant, `default`'s), so the page asks
+  // for nothing the gateway would refuse it. It is its tenant's name alone (auth/key-scope.ts
+  // `managedTenant`), never a config version's rules for that tenant: the stored principal says
+  // what any version's binding of the session's next request holds it to.
   user: { name: session.principal.name, method: session.method, tenant: readScope(session.principal) },
   csrf: session.csrf,
   expiresAt: session.expiresAt,
@@ -154,8 +154,9 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       whileEnabled(({ request, server }: AdminContext) =>
         deps.guardUnauthenticated(request, clientIpOf(server, request), "admin", "openai", async (call) => {
           const oidc = deps.oidc() !== undefined;
-          // Bound as the API binds it (the version in force), so the tenant told is the one applied.
-          const session = await sessionOf(request.headers, deps.sessionAuth, call.runtime.bindCaller);
+          // Not bound to a config version: nothing it tells reads tenant rules (sessionBody), and
+          // whether its tenant is still served is checked with the session (session-auth.ts).
+          const session = await sessionOf(request.headers, deps.sessionAuth);
           if (session) call.known(session.principal);
           return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
             headers: { ...call.headers, "cache-control": "no-store" },

@@ -31,6 +31,18 @@ const keyNowIn =
     return admits ? principalFromKey(record) : null;
   };
 
+/**
+ * Whether the key of this id still admits a session under an embedder's authenticator: not once
+ * the store holds it revoked or expired (its streams are cut then too: auth/key-sessions.ts). An
+ * id the store does not hold is the embedder's own, and stands; the record's rights are not read.
+ */
+const keyStandsIn =
+  (keys: KeyStore, now: () => number) =>
+  async (keyId: string): Promise<boolean> => {
+    const record = await keys.getById(keyId);
+    return record === null || keyStatus(record, now()) === "active";
+  };
+
 /** A sign-in whose token was verified under a config version a reload has since replaced: to retry. */
 const reloadedWhileSigningIn = () =>
   unavailable("the configuration was reloaded while signing in: sign in again");
@@ -54,7 +66,8 @@ export interface AdminUiOptions {
   /**
    * Whose credentials the gateway accepts (tenants/bind-tenant.ts). Under an embedder's
    * authenticator, a session keeps the principal it gave at sign-in: no key record of the
-   * gateway's, of the key id that principal names, replaces it (its keys are not accepted there).
+   * gateway's, of the key id that principal names, replaces it (its keys are not accepted there);
+   * such a record revoked or expired still ends the session, as it cuts its streams.
    */
   credentialIssuer: CredentialIssuer;
   keys: KeyStore;
@@ -90,7 +103,9 @@ export function createAdminUi(options: AdminUiOptions) {
   const sessionAuth: SessionAuthOptions = {
     sessions,
     enabled: () => options.config().enabled,
-    ...(options.credentialIssuer === "gateway" ? { keyNow: keyNowIn(options.keys, now) } : {}),
+    ...(options.credentialIssuer === "gateway"
+      ? { keyNow: keyNowIn(options.keys, now) }
+      : { keyStands: keyStandsIn(options.keys, now) }),
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
     ...(jwt
       ? {

@@ -123,18 +123,55 @@ test("an embedder's admin with a key id: its session is what its header is, not 
   }
 });
 
-test("/admin/auth/session tells the tenant the API holds the session to under the config in force, not the one stored at sign-in", async () => {
+test("an embedder's admin of a tenant the config does not list is held to its name, and /admin/auth/session tells the page so, before and after a reload lists it", async () => {
   const gw = await embedderGateway("reload.db", { platform: adminOf({ tenant: "platform" }) }, ["team-a"]);
   try {
     await gw.storage.keys.create(numberedKey({ tenant: "platform", name: "p-key" }));
     await gw.storage.keys.create(numberedKey({ tenant: "team-a", name: "a-key" }));
     const session = await gw.signIn("platform");
-    // Listed now: held to it, whatever the session was signed in under.
+    // Unlisted: not gateway-wide (null), but its tenant, as the API holds it.
+    expect(await gw.toldTenant(session)).toBe("platform");
+    expect(await gw.viewOf(session)).toEqual({ keys: 200, listed: ["p-key@platform"], stats: 403 });
     await gw.reload(["team-a", "platform"]);
     const header = await gw.viewOf({ authorization: "Bearer platform" });
     expect(header).toEqual({ keys: 200, listed: ["p-key@platform"], stats: 403 });
     expect(await gw.viewOf(session)).toEqual(header);
     expect(await gw.toldTenant(session)).toBe("platform");
+  } finally {
+    await gw.close();
+  }
+});
+
+test("an embedder's admin session whose key id the store holds ends once that key is revoked or expires, its principal never replaced by the record's; one whose id the store does not hold stays signed in", async () => {
+  // The store's records name another tenant: a session that read them would list team-b's keys.
+  const revoked = numberedKey({ tenant: "team-b", role: "admin", models: ["*"], rpm: null, tpm: null });
+  const expiring = numberedKey({ tenant: "team-b", role: "admin", models: ["*"], rpm: null, tpm: null });
+  const gw = await embedderGateway(
+    "revoked.db",
+    {
+      revoked: adminOf({ keyId: revoked.id }),
+      expiring: adminOf({ keyId: expiring.id, name: "ops-2" }),
+      own: adminOf({ keyId: "emb_7", name: "ops-7" }),
+    },
+    ["team-a", "team-b"],
+  );
+  try {
+    for (const record of [revoked, expiring]) await gw.storage.keys.create(record);
+    await gw.storage.keys.create(numberedKey({ tenant: "team-a", name: "a-key" }));
+    const sessions = {
+      revoked: await gw.signIn("revoked"),
+      expiring: await gw.signIn("expiring"),
+      own: await gw.signIn("own"),
+    };
+    for (const session of Object.values(sessions))
+      expect(await gw.viewOf(session)).toEqual({ keys: 200, listed: ["a-key@team-a"], stats: 403 });
+    await gw.storage.keys.revoke(revoked.id, Date.now());
+    await gw.storage.keys.setExpiresAt(expiring.id, Date.now() - 1);
+    expect((await gw.at("/admin/api/keys", sessions.revoked)).status).toBe(401);
+    expect((await gw.at("/admin/api/keys", sessions.expiring)).status).toBe(401);
+    // Ended for good: not signed in either when asked by the page.
+    expect(await gw.toldTenant(sessions.revoked)).toBeUndefined();
+    expect(await gw.viewOf(sessions.own)).toEqual({ keys: 200, listed: ["a-key@team-a"], stats: 403 });
   } finally {
     await gw.close();
   }

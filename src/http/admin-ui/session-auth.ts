@@ -26,6 +26,12 @@ export interface SessionAuthOptions {
    * whatever key id that names (the gateway's record of a key of that id is not its rights).
    */
   keyNow?: (keyId: string) => Promise<Principal | null>;
+  /**
+   * Under an embedder's authenticator (no `keyNow`): whether the key id its session's principal
+   * names still stands, false once the gateway's store holds that key revoked or expired (a revoke
+   * cuts the session's streams: it signs the session out too). The principal is kept as given.
+   */
+  keyStands?: (keyId: string) => Promise<boolean>;
   /** Whether the current `admin_ui.oidc` allow-list still admits a single sign-on session's user. */
   ssoAllowed: (identity: OidcIdentity) => boolean;
   /**
@@ -64,17 +70,17 @@ type SessionRefusal = "unknown_session" | "session_ended";
 /**
  * The live session a request's cookie names, after what admitted it is checked again (its admin
  * key still active, and its rights taken as they are now; its JWT's trust still configured; its
- * single sign-on user still on the allow-list), its principal bound as `bind` (the config version
- * in force) binds a caller; undefined if none. One that fails the check is ended for good. What
- * `/admin/auth/session` tells the page, so the tenant it names is the one the API holds it to.
+ * single sign-on user still on the allow-list); undefined if none. One that fails the check is
+ * ended for good. What `/admin/auth/session` tells the page: not bound to a config version's
+ * tenant rules, which nothing it tells reads (the tenant an admin reads is its tenant's name
+ * alone: auth/key-scope.ts), as the API binds a session's principal for each request.
  */
 export async function sessionOf(
   headers: Headers,
   options: SessionAuthOptions,
-  bind: CallerBinding,
 ): Promise<AdminSession | undefined> {
   const found = await liveSession(headers, options);
-  return typeof found === "string" ? undefined : boundNow(found, bind);
+  return typeof found === "string" ? undefined : found;
 }
 
 /** The session with its principal as this version binds it: the rules stored with it are a past version's. */
@@ -132,6 +138,8 @@ async function admittedNow<S extends StoredSession>(
     const key = await options.keyNow(session.keyId);
     return key === null || !served(key.tenant) ? undefined : withCredentialNow(session, key);
   }
+  if (session.keyId !== null && options.keyStands && !(await options.keyStands(session.keyId)))
+    return undefined;
   // A single sign-on or JWT session from before what admitted it was kept has none to check: it ends too.
   if (session.method === "oidc")
     return session.sso !== undefined && options.ssoAllowed(session.sso) ? session : undefined;

@@ -153,6 +153,16 @@ describe("anthropicEnforcedSchema", () => {
     for (let i = 0; i < 20_000; i++) deep = { type: "object", properties: { x: deep } };
     expect(anthropicEnforcedSchema(deep)).toBe(deep);
   });
+
+  test("a schema with a key `__proto__` (a $defs entry so named) goes as sent, its entry and $ref whole", () => {
+    // As JSON.parse reads a caller's body: an own key, which a map built by assignment would lose.
+    const sent = JSON.parse(
+      '{"type":"object","properties":{"a":{"$ref":"#/$defs/__proto__"}},"required":["a"],"additionalProperties":false,"$defs":{"__proto__":{"type":"string"}}}',
+    );
+    const out = anthropicEnforcedSchema(sent) as { $defs: Record<string, unknown> };
+    expect(Object.hasOwn(out.$defs, "__proto__")).toBe(true);
+    expect(out).toBe(sent);
+  });
 });
 
 describe("the fake Anthropic's schema checks", () => {

@@ -36,6 +36,10 @@ export function anthropicEnforcedSchema(schema: unknown): unknown {
 const recent = new RecentSchemas(reshaped);
 
 function reshaped(schema: Record<string, unknown>): unknown {
+  // The transform builds its maps on plain objects, where a key `__proto__` (a `$defs` entry, a
+  // property so named) sets the map's prototype instead of an entry: the entry would be lost and a
+  // `$ref` to it left dangling. Such a schema goes as it came.
+  if (namesProto(schema)) return schema;
   const aside = new SchemaSetAside();
   try {
     return aside.restored(transformJSONSchema(aside.prepared(schema)));
@@ -50,3 +54,11 @@ function reshaped(schema: Record<string, unknown>): unknown {
 
 /** How `transformJSONSchema` refuses a node it cannot reshape (`{}`, a property of any type). */
 const UNTYPED = "JSON schema must have a type defined";
+
+/** Whether any object within `value` has an own key `__proto__` (as `JSON.parse` makes one). */
+function namesProto(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(namesProto);
+  if (!isJsonObject(value)) return false;
+  if (Object.hasOwn(value, "__proto__")) return true;
+  return Object.values(value).some(namesProto);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shown } from "../core/cut-words.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
 import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
@@ -83,7 +84,7 @@ export const auditFilterSchema = z.strictObject({
     .transform((value, ctx) => {
       const status = parseStatusFilter(String(value));
       if (status === undefined) {
-        ctx.addIssue({ code: "custom", message: `"${value}": ${STATUS_FILTER_HINT}` });
+        ctx.addIssue({ code: "custom", message: `"${shown(String(value))}": ${STATUS_FILTER_HINT}` });
         return z.NEVER;
       }
       return status;

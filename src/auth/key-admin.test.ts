@@ -217,6 +217,25 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an unknown id or name the 404 quotes is cut at 256 characters", async () => {
+    const { storage, admin } = setup();
+    const long = "k".repeat(16_000);
+    const cut = `"${long.slice(0, 256)}…"`;
+    for (const refused of [
+      admin.show("local-operator", long),
+      admin.rotate("local-operator", long),
+      admin.revoke("local-operator", long),
+    ]) {
+      const error = await failure(refused);
+      expect([error.status, error.message.includes(cut), error.message.length < 400]).toEqual([
+        404,
+        true,
+        true,
+      ]);
+    }
+    await storage.close();
+  });
+
   test("revoke by name in a rotation's grace window revokes every active key of that name, each listed", async () => {
     const { storage, admin, changes } = setup();
     const old = await admin.create("local-operator", { name: "svc" });

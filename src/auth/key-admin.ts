@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
+import { shown } from "../core/cut-words.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { askedTenant, changedTenant } from "../core/tenant-filter.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
@@ -126,7 +127,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     const known = options.tenants?.() ?? [];
     if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
     throw badRequest(
-      `tenant: "${tenant}" is not a configured tenant; known tenants: ${known.join(", ")} (or "${DEFAULT_TENANT}" for a key outside every tenant)`,
+      `tenant: "${shown(tenant)}" is not a configured tenant; known tenants: ${known.join(", ")} (or "${DEFAULT_TENANT}" for a key outside every tenant)`,
       "tenant",
     );
   };
@@ -158,7 +159,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     if (active.length > 0) assertOneTenant(name, active, "show");
     else assertOneTenant(name, keys, "show", "keys");
     const newest = (active.length > 0 ? active : keys).sort(newestFirst)[0];
-    if (!newest) throw notFound(`no key with id or name "${name}"${inTenantWords(tenant)}`);
+    if (!newest) throw notFound(`no key with id or name "${shown(name)}"${inTenantWords(tenant)}`);
     return newest;
   };
 
@@ -209,7 +210,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName, tenant));
       assertInTenant(actor, key.tenant);
       if (tenant !== undefined && key.tenant !== tenant)
-        throw notFound(`no key with id or name "${idOrName}"${inTenantWords(tenant)}`);
+        throw notFound(`no key with id or name "${shown(idOrName)}"${inTenantWords(tenant)}`);
       return keyView(key, now());
     },
     async revoke(actor, idOrName, { onRevoked, ...asked } = {}) {
@@ -219,7 +220,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const options = { ...(tenant === undefined ? {} : { tenant }), ...(told ? { onRevoked: told } : {}) };
       const revoked = (await revocation(actor, idOrName, options)).map((k) => keyView(k, now()));
       const [named] = revoked;
-      if (!named) throw notFound(`no key with id or name "${idOrName}"${inTenantWords(tenant)}`);
+      if (!named) throw notFound(`no key with id or name "${shown(idOrName)}"${inTenantWords(tenant)}`);
       return { ...named, revoked };
     },
     async rotate(actor, idOrName, input = {}, options = {}) {

@@ -1,3 +1,4 @@
+import { shown } from "../core/cut-words.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
@@ -101,7 +102,7 @@ export const inTenantWords = (tenant: string | undefined): string =>
   tenant === undefined ? "" : ` in tenant "${tenant}"`;
 
 export const noActiveKey = (idOrName: string, tenant?: string) =>
-  notFound(`no active key with id or name "${idOrName}"${inTenantWords(tenant)}`);
+  notFound(`no active key with id or name "${shown(idOrName)}"${inTenantWords(tenant)}`);
 
 /** Which of one tenant's keys of the name is meant, said as both the CLI and the admin API take it. */
 const NAME_THE_TENANT = "or name the tenant (--tenant / ?tenant=)";

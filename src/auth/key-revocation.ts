@@ -1,3 +1,4 @@
+import { shown } from "../core/cut-words.ts";
 import { notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
@@ -60,7 +61,9 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
       // The tenant named is the one the operator means, by id as by name: a key of another tenant
       // is not the key asked for (an admin outside every tenant would revoke it).
       if (tenant !== undefined && byId.tenant !== tenant)
-        throw notFound(`no key with id "${idOrName}" in tenant "${tenant}": nothing was revoked`);
+        throw notFound(
+          `no key with id "${shown(idOrName)}" in tenant "${shown(tenant)}": nothing was revoked`,
+        );
       return revokeAll(actor, [byId], onRevoked);
     }
     const named = () => lookup.named(actor, idOrName, tenant);

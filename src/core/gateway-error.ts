@@ -1,3 +1,4 @@
+import { shown } from "./cut-words.ts";
 import type { Dialect } from "./dialect.ts";
 import type { Usage } from "./usage.ts";
 
@@ -188,7 +189,7 @@ export const upgradeRequired = (path: string) =>
   new GatewayError({
     status: 426,
     code: "upgrade_required",
-    message: `GET ${path} takes a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)`,
+    message: `GET ${shown(path)} takes a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)`,
     headers: { upgrade: "websocket", connection: "Upgrade" },
   });
 
@@ -203,7 +204,7 @@ export const noServerToUpgrade = (path: string) =>
   new GatewayError({
     status: 400,
     code: "invalid_request",
-    message: `${path} cannot upgrade to a WebSocket here: the gateway was handed this request without its server, gateway.handle(request, { server }) (docs/EMBEDDING.md §1)`,
+    message: `${shown(path)} cannot upgrade to a WebSocket here: the gateway was handed this request without its server, gateway.handle(request, { server }) (docs/EMBEDDING.md §1)`,
   });
 
 /**
@@ -223,12 +224,6 @@ export const modelNotFound = (model: string) =>
     `The model \`${shown(model)}\` does not exist or you do not have access to it.`,
     "model_not_found",
   );
-
-/**
- * A client's name as a message quotes it: a body's model is at most 256 characters
- * (http/request-schemas.ts), a path's id only as long as the URL, so it is cut there.
- */
-const shown = (name: string) => (name.length > 256 ? `${name.slice(0, 256)}…` : name);
 
 export const upstreamError = (message: string, retryable = true) =>
   new GatewayError({ status: 502, code: "upstream_error", message, retryable });

@@ -44,9 +44,25 @@ describe("scrubAccount: the upstream account's identifiers, as each vendor write
       "Generative Language API has not been used in project 681255809395 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=681255809395 then retry.",
       `Generative Language API has not been used in project ${ACCOUNT} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=${ACCOUNT} then retry.`,
     ],
+    [
+      // Its quota page, the project after another parameter.
+      "Quota exceeded. See https://console.cloud.google.com/iam-admin/quotas?usage=USED&project=acme-prod-42 for your limits.",
+      `Quota exceeded. See https://console.cloud.google.com/iam-admin/quotas?usage=USED&project=${ACCOUNT} for your limits.`,
+    ],
   ])("%s", (said, scrubbed) => {
     expect(scrubAccount(said)).toBe(scrubbed);
   });
+
+  // No clock read: the test's deadline is the bound. A look ahead from every link for its query
+  // took a second at 256 KB and grew with the square of the length; a megabyte is a few ms now.
+  test("a megabyte of console links is read in time in proportion to its length, a project after one still scrubbed", () => {
+    const links = "console.cloud.google.com/".repeat(40_000);
+    const said = `project ${links}`;
+    expect(scrubAccount(said)).toBe(said);
+    expect(scrubAccount(`project ${links}apis/api/x/overview?project=acme-prod`)).toBe(
+      `project ${links}apis/api/x/overview?project=${ACCOUNT}`,
+    );
+  }, 10_000);
 
   test("words that name no account are kept as they are", () => {
     for (const said of [

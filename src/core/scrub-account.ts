@@ -30,7 +30,6 @@ const IDENTIFIERS: readonly (readonly [RegExp, string])[] = [
   // Google's API not enabled: "… has not been used in project 681255809395 before or it is
   // disabled. Enable it by visiting https://console.developers.google.com/apis/api/…/overview?project=681255809395".
   [/(\bin project )\d{6,}\b/g, `$1${ACCOUNT}`],
-  [/(console\.(?:developers|cloud)\.google\.com\/\S*?[?&]project=)[A-Za-z0-9._:-]+/g, `$1${ACCOUNT}`],
   // Anthropic's request ids ("req_011CbrFTcXhtiMzr3s6EocF7"), OpenAI's ("req_" and 32 hex digits).
   [/\breq_[A-Za-z0-9]{8,}/g, REQUEST_ID],
 ];
@@ -51,8 +50,17 @@ export function scrubAccount(text: string): string {
   if (!MENTIONS.test(withoutKeys)) return withoutKeys;
   let scrubbed = withoutKeys;
   for (const [pattern, replacement] of IDENTIFIERS) scrubbed = scrubbed.replace(pattern, replacement);
-  return scrubbed;
+  return scrubbed.replace(CONSOLE_LINK, (link) => link.replace(PROJECT_PARAM, `$1${ACCOUNT}`));
 }
+
+/**
+ * Google's console links, which name the project in their query (`…/overview?project=681255809395`
+ * in the API-not-enabled message above, `…/quotas?usage=USED&project=acme-prod`): each link taken
+ * whole, to the next space, and its project replaced there. A pattern looking from each link for
+ * its query ran to the end of the text from every link: 256 KB of links took a second.
+ */
+const CONSOLE_LINK = /console\.(?:developers|cloud)\.google\.com\/\S*/g;
+const PROJECT_PARAM = /([?&]project=)[A-Za-z0-9._:-]+/g;
 
 /**
  * An error's message as a caller is told it: an upstream's scrubbed (`error` carries `upstream`),

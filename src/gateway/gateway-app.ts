@@ -1,7 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import { createApp } from "../http/create-app.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
-import { servedSurfaceOf } from "../http/docs/served-surface.ts";
 import type { createFrontDoor, FrontDoorDeps } from "../http/front-door.ts";
 import { modelHandlers } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
@@ -87,7 +86,7 @@ export function gatewayApp(parts: GatewayAppParts) {
           ]
         : []),
       ...parts.telemetry.routes(frontDoor.guard),
-      docsRoutes(servedSurfaceOf(config)),
+      docsRoutes(config, () => runtime.current.config.models),
       ...adminRouteGroups({
         ...admin,
         workerDirectory,

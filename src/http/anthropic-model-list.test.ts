@@ -81,4 +81,11 @@ describe("Anthropic's model list pages", () => {
     expect(both.status).toBe(400);
     expect(both.message).toContain("not both");
   });
+
+  test("a long id the 400 quotes is cut at 256 characters", () => {
+    const long = "a-".repeat(8_000);
+    expect(refusal(`?after_id=${long}`).message).toBe(
+      `after_id: no model \`${long.slice(0, 256)}…\` in this list`,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shown } from "../core/cut-words.ts";
 import { badRequest } from "../core/gateway-error.ts";
 
 /**
@@ -90,6 +91,6 @@ export function anthropicModelPage(ids: readonly string[], query: AnthropicModel
 function cursorAt(listed: readonly string[], id: string | undefined, param: string): number {
   if (listed.length === 0 || id === undefined) return 0;
   const at = listed.indexOf(id);
-  if (at < 0) throw badRequest(`${param}: no model \`${id}\` in this list`, param);
+  if (at < 0) throw badRequest(`${param}: no model \`${shown(id)}\` in this list`, param);
   return at;
 }

@@ -116,6 +116,23 @@ describe("createApp's model routes", () => {
     }
   });
 
+  test("a 16 KB path is quoted in the 404 and the 405 cut at 256 characters", async () => {
+    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
+    const long = "a-".repeat(8_000);
+    const notFound = await askBoth(app, "GET", `/${long}`);
+    expect(notFound.body).toEqual({
+      status: 404,
+      dialect: "openai",
+      message: `no route for GET ${`/${long}`.slice(0, 256)}…`,
+    });
+    const path = `/v1/models/${long}`;
+    const refused = await askBoth(app, "DELETE", path);
+    expect(refused.body).toMatchObject({
+      status: 405,
+      message: `DELETE is not allowed on ${path.slice(0, 256)}…; it takes GET, OPTIONS`,
+    });
+  });
+
   test("a caller sending anthropic-version (an Anthropic SDK) gets Anthropic's 404 and 405 at the root; under an app, the app's dialect's", async () => {
     const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
     const anthropic = { "anthropic-version": "2023-06-01" };

@@ -1,4 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
+import { shown } from "../core/cut-words.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { GatewayError, methodNotAllowed, notFound, upgradeRequired } from "../core/gateway-error.ts";
 import { AllowedMethods } from "./allowed-methods.ts";
@@ -108,7 +109,10 @@ export function createApp(deps: AppDeps) {
         );
       const allow = [...methods, "OPTIONS"].join(", ");
       if (method === "OPTIONS") return deps.preflight(request, clientIp, allow, dialect);
-      const refused = methodNotAllowed(`${method} is not allowed on ${path}; it takes ${allow}`, allow);
+      const refused = methodNotAllowed(
+        `${method} is not allowed on ${shown(path)}; it takes ${allow}`,
+        allow,
+      );
       return deps.unrouted(request, clientIp, refused, dialect);
     })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.

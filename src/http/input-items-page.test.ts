@@ -90,6 +90,21 @@ describe("inputItemsPage", () => {
     expect(refusal("limit=abc").message).toContain("Invalid 'limit'");
   });
 
+  test("a long value the 400 quotes is cut at 256 characters", () => {
+    const long = "a-".repeat(8_000);
+    const cut = `${long.slice(0, 256)}…`;
+    expect(refusal(`order=${long}`).message).toBe(
+      `Invalid value: '${cut}'. Supported values are: 'asc' and 'desc'.`,
+    );
+    expect(refusal(`include[]=${long}`).message).toStartWith(`Invalid value: '${cut}'. Supported values`);
+    expect(refusal(`limit=${"9".repeat(8_000)}x`).message).toBe(
+      `Invalid 'limit': expected an integer, but got '${"9".repeat(256)}…' instead.`,
+    );
+    expect(refusal(`after=${long}`).message).toBe(
+      `Invalid 'after': no input item of this response has id '${cut}'.`,
+    );
+  });
+
   test("ids stored twice (an earlier release's text, call, text) are listed once each: a cursor walks on to the end", () => {
     const stored = [
       { id: "msg_u", type: "message", role: "user", content: "look" },

@@ -1,3 +1,4 @@
+import { shown } from "../core/cut-words.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
 import { listedInputItem } from "../translate/responses/listed-input-item.ts";
@@ -27,11 +28,11 @@ export function inputItemsPage(stored: readonly JsonObject[], query: URLSearchPa
   const limit = limitOf(query.get("limit"));
   const order = query.get("order") ?? "desc";
   if (order !== "asc" && order !== "desc")
-    throw badRequest(`Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`, "order");
+    throw badRequest(`Invalid value: '${shown(order)}'. Supported values are: 'asc' and 'desc'.`, "order");
   for (const value of [...query.getAll("include"), ...query.getAll("include[]")]) {
     if (!INCLUDABLE.includes(value))
       throw badRequest(
-        `Invalid value: '${value}'. Supported values are: ${INCLUDABLE.map((v) => `'${v}'`).join(", ")}.`,
+        `Invalid value: '${shown(value)}'. Supported values are: ${INCLUDABLE.map((v) => `'${v}'`).join(", ")}.`,
         "include",
       );
   }
@@ -57,7 +58,7 @@ export function inputItemsPage(stored: readonly JsonObject[], query: URLSearchPa
 function limitOf(text: string | null): number {
   if (text === null) return DEFAULT_LIMIT;
   if (!/^-?\d+$/.test(text))
-    throw badRequest(`Invalid 'limit': expected an integer, but got '${text}' instead.`, "limit");
+    throw badRequest(`Invalid 'limit': expected an integer, but got '${shown(text)}' instead.`, "limit");
   const limit = Number(text);
   if (limit < 1)
     throw badRequest(
@@ -75,7 +76,7 @@ function limitOf(text: string | null): number {
 function positionOf(items: readonly JsonObject[], id: string, param: "after" | "before"): number {
   const index = items.findIndex((item) => item.id === id);
   if (index < 0)
-    throw badRequest(`Invalid '${param}': no input item of this response has id '${id}'.`, param);
+    throw badRequest(`Invalid '${param}': no input item of this response has id '${shown(id)}'.`, param);
   return index;
 }
 

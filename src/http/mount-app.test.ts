@@ -31,3 +31,15 @@ test("a path outside the model APIs is plainly not found, with no word of the ap
       "model APIs are served only under the apps mounted at /app-1 (openai), /app-2 (anthropic)",
     );
 });
+
+test("a long path is quoted cut, at 256 characters and an ellipsis, with or without apps", () => {
+  const path = `/v1/${"a-".repeat(8_000)}`;
+  const cut = `${path.slice(0, 256)}…`;
+  expect(unknownPathMessage([], undefined, "GET", path)).toBe(`no route for GET ${cut}`);
+  expect(unknownPathMessage([app(1)], undefined, "GET", path)).toStartWith(
+    `no route for GET ${cut}: model APIs`,
+  );
+  expect(unknownPathMessage([app(1)], app(1), "GET", `/app-1${path}`)).toBe(
+    `no route for GET ${`/app-1${path}`.slice(0, 256)}… in app "app-1" (openai API at /app-1/v1/...)`,
+  );
+});

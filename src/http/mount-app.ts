@@ -1,4 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
+import { shown } from "../core/cut-words.ts";
 import type { Dialect } from "../core/dialect.ts";
 import type { ModelFront } from "./front-routes.ts";
 
@@ -44,13 +45,14 @@ export function unknownPathMessage(
   method: string,
   path: string,
 ): string {
-  if (mounts.length === 0 || (!mount && !MODEL_API_PATH.test(path))) return `no route for ${method} ${path}`;
-  if (mount)
-    return `no route for ${method} ${path} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
+  // The path as asked, cut: a message goes to the caller, the log and the audit row.
+  const asked = `no route for ${method} ${shown(path)}`;
+  if (mounts.length === 0 || (!mount && !MODEL_API_PATH.test(path))) return asked;
+  if (mount) return `${asked} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
   const named = mounts.slice(0, NAMED_MOUNTS).map((m) => `${m.path} (${m.dialect})`);
   const more = mounts.length - named.length;
   const list = `${named.join(", ")}${more > 0 ? ` and ${more} more (GET /docs lists them)` : ""}`;
-  return `no route for ${method} ${path}: model APIs are served only under the apps mounted at ${list}`;
+  return `${asked}: model APIs are served only under the apps mounted at ${list}`;
 }
 
 /** How many apps a wrong path's message names: enough to show the shape, not all of 500. */

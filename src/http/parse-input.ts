@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { formatPath } from "../config/config-error.ts";
+import { shown } from "../core/cut-words.ts";
 import { badRequest } from "../core/gateway-error.ts";
 
 /** Validates untrusted input with a zod schema; the first problem becomes a 400 naming its field. */
@@ -8,7 +9,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue ? formatPath(issue.path) : "(root)";
-  throw badRequest(`${path}: ${issue?.message ?? "invalid"}`, path === "(root)" ? undefined : path);
+  throw badRequest(`${shown(path)}: ${issue?.message ?? "invalid"}`, path === "(root)" ? undefined : path);
 }
 
 /** A URL's query string as a plain object (last value wins). */

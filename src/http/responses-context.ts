@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal.ts";
+import { shown } from "../core/cut-words.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
@@ -317,7 +318,7 @@ function previousNotFound(previousId: string, missing: string | undefined): Gate
   return new GatewayError({
     status: 400,
     code: "previous_response_not_found",
-    message: `Previous response with id '${previousId}' not found${lost}.`,
+    message: `Previous response with id '${shown(previousId)}' not found${lost}.`,
     param: "previous_response_id",
   });
 }

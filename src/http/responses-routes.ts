@@ -2,6 +2,7 @@ import { type AnyElysia, Elysia } from "elysia";
 import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
+import { shown } from "../core/cut-words.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
@@ -241,4 +242,4 @@ function refuseStreamedRead(request: Request): void {
 }
 
 /** OpenAI's 404 for a response it does not hold (or that is not the caller's). */
-const responseNotFound = (id: string) => notFound(`Response with id '${id}' not found.`);
+const responseNotFound = (id: string) => notFound(`Response with id '${shown(id)}' not found.`);

@@ -110,6 +110,12 @@ describe("item ids on a route serving the Responses API", () => {
     const refused = () =>
       adaptDialect("responses", body, native, "m", { ...context, foreignIds: new Set(["rs_theirs"]) });
     expect(refused).toThrow("Item with id 'rs_theirs' not found.");
+    // A long id is quoted cut.
+    const long = `rs_${"x".repeat(16_000)}`;
+    const withLong = { model: "m", input: [translatedMessage, { ...foreign, id: long }, ask] };
+    const refusedLong = () =>
+      adaptDialect("responses", withLong, native, "m", { ...context, foreignIds: new Set([long]) });
+    expect(refusedLong).toThrow(`Item with id '${long.slice(0, 256)}…' not found.`);
   });
 });
 

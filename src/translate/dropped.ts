@@ -1,3 +1,4 @@
+import { shown } from "../core/cut-words.ts";
 import { badRequest } from "../core/gateway-error.ts";
 import type { CallerPaths } from "./caller-paths.ts";
 
@@ -41,7 +42,7 @@ export class Dropped {
       path = caller.path;
     }
     if (this.policy === "reject") {
-      throw badRequest(`${path}: ${name} ${why} (translation.unsupported: reject)`, path);
+      throw badRequest(`${shown(path)}: ${shown(name)} ${why} (translation.unsupported: reject)`, path);
     }
     if (!this.names.includes(name)) this.names.push(name);
   }

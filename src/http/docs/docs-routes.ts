@@ -5,9 +5,10 @@ import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../../package.json" with { type: "json" };
+import type { Config } from "../../config/config-schema.ts";
 import { withRequestId } from "../request-id.ts";
 import type { openApiDocument } from "./openapi-document.ts";
-import type { ServedSurface } from "./served-surface.ts";
+import { type MountedConfig, servedSurfaceOf } from "./served-surface.ts";
 
 /**
  * The page that loads Swagger UI (from this binary, never a CDN) on our own document. Its
@@ -48,15 +49,18 @@ const documentBuilder = (): typeof openApiDocument =>
   (require("./openapi-document.ts") as typeof import("./openapi-document.ts")).openApiDocument;
 
 /**
- * `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1 of what `surface` mounts) and the page's
- * two assets; no credential needed.
+ * `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1 of what `mounted` mounts, its examples
+ * naming the models of the config version in force, `models`) and the page's two assets; no
+ * credential needed.
  */
-export function docsRoutes(surface: ServedSurface) {
+export function docsRoutes(mounted: MountedConfig, models: () => Config["models"]) {
   // Built on the first request, not at start: the document and Swagger UI's files (served
   // from the binary as files, never held as strings) cost a gateway that is never asked for
-  // them no memory (docs/BENCHMARKS-HISTORY.md, idle RSS). Built once: what it describes is
-  // mounted once (served-surface.ts), so no reload changes it.
-  let document: string | undefined;
+  // them no memory (docs/BENCHMARKS-HISTORY.md, idle RSS). Built again at the first request after
+  // a reload: its routes are mounted once (served-surface.ts), but its examples name configured
+  // models, which a reload may take away (a model left there would be a 404 to "Try it out", a
+  // model moved to a tenant named to every reader).
+  let document: { readonly of: Config["models"]; readonly text: string } | undefined;
   const cache = { "cache-control": "public, max-age=3600" };
   // Static, for no caller: no audit row or access line (as `/healthz`), but an `x-request-id`.
   return new Elysia()
@@ -68,8 +72,12 @@ export function docsRoutes(surface: ServedSurface) {
         }),
     )
     .get("/docs/openapi.json", ({ request }) => {
-      document ??= JSON.stringify(documentBuilder()(packageJson.version, surface));
-      return new Response(document, {
+      const inForce = models();
+      if (document?.of !== inForce) {
+        const surface = servedSurfaceOf({ ...mounted, models: inForce });
+        document = { of: inForce, text: JSON.stringify(documentBuilder()(packageJson.version, surface)) };
+      }
+      return new Response(document.text, {
         headers: withRequestId(request, { "content-type": "application/json" }),
       });
     })

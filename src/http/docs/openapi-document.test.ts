@@ -356,4 +356,32 @@ describe("the OpenAPI document's examples call the models the config serves", ()
     expect(exampleOf(doc, "/team/v1/chat/completions")?.model).toBe("team-chat");
     expect(exampleOf(doc, "/team/v1/embeddings")?.model).toBe("text-embedding-3-small");
   });
+
+  test("a tenant's own model is named nowhere in the document, which anyone may read, but under an app of that tenant", () => {
+    const tenantOnly = {
+      tenants: [{ name: "team-a" }],
+      models: [
+        { name: "acme-secret-merger-model", tenant: "team-a", routes: routes("m1") },
+        { name: "acme-secret-embed-v2", tenant: "team-a", routes: routes("m2") },
+        { name: "public-chat", routes: routes("m3") },
+      ],
+    };
+    const doc = documentOf(tenantOnly);
+    // Every model the document names, anywhere in it.
+    const named = [...JSON.stringify(doc).matchAll(/"model":"([^"]*)"/g)].map((match) => match[1]);
+    expect(named.filter((name) => name?.startsWith("acme-secret"))).toEqual([]);
+    expect(exampleOf(doc, "/v1/chat/completions")?.model).toBe("public-chat");
+    expect(exampleOf(doc, "/v1/embeddings")?.model).toBe("text-embedding-3-small");
+    const withApps = documentOf({
+      ...tenantOnly,
+      apps: [
+        { name: "open", frontdoor: "openai", path: "/open", models: ["*"] },
+        { name: "team", frontdoor: "openai", path: "/team", models: ["*"], tenant: "team-a" },
+      ],
+    });
+    expect(exampleOf(withApps, "/open/v1/chat/completions")?.model).toBe("public-chat");
+    expect(exampleOf(withApps, "/open/v1/embeddings")?.model).toBe("text-embedding-3-small");
+    expect(exampleOf(withApps, "/team/v1/chat/completions")?.model).toBe("acme-secret-merger-model");
+    expect(exampleOf(withApps, "/team/v1/embeddings")?.model).toBe("acme-secret-embed-v2");
+  });
 });

@@ -5,7 +5,9 @@ import type { Dialect } from "../../core/dialect.ts";
 /**
  * The models a front door's examples name, so that "Try it out" on `/docs` calls one the gateway
  * serves: a chat model for every call but embeddings, an embedding model for those. Absent: none
- * of that kind is configured (its example names a model of OpenAI's or Anthropic's).
+ * of that kind is configured for every caller of the front door (its example names a model of
+ * OpenAI's or Anthropic's). The document is read without a credential, so a tenant's own model
+ * (`models[].tenant`) is never one, but under an app bound to that tenant, whose callers are its.
  */
 export interface ExampleModels {
   readonly chat?: string;
@@ -27,8 +29,9 @@ export interface DocumentedFront {
 /**
  * What the config mounts, as far as the OpenAPI document must follow it: the client routes at
  * the root or only under each app, and the route groups the config can switch off. Every field
- * it reads takes effect at a restart only (restart-only.ts), so the config the routes were
- * mounted from is the one to describe; a reloaded edit of them is "restart required", not served.
+ * it reads but `models` takes effect at a restart only (restart-only.ts), so the config the routes
+ * were mounted from is the one to describe; a reloaded edit of them is "restart required", not
+ * served. The examples' models are the config version's in force (docs-routes.ts).
  */
 export interface ServedSurface {
   readonly fronts: readonly DocumentedFront[];
@@ -38,19 +41,20 @@ export interface ServedSurface {
   readonly metrics: boolean;
 }
 
-export function servedSurfaceOf(
-  config: Pick<Config, "apps" | "workers" | "metrics"> & Partial<Pick<Config, "models">>,
-): ServedSurface {
+/** What the routes were mounted from: the config at start (its fields here are restart-only). */
+export type MountedConfig = Pick<Config, "apps" | "workers" | "metrics">;
+
+export function servedSurfaceOf(config: MountedConfig & Partial<Pick<Config, "models">>): ServedSurface {
   const models = config.models ?? [];
   return {
     fronts:
       config.apps.length === 0
-        ? [{ prefix: "", examples: exampleModelsOf(models, ["*"]) }]
+        ? [{ prefix: "", examples: exampleModelsOf(models, ["*"], undefined) }]
         : config.apps.map((app) => ({
             prefix: app.path,
             dialect: app.frontdoor,
             app: { name: app.name, models: app.models, ...(app.tenant ? { tenant: app.tenant } : {}) },
-            examples: exampleModelsOf(models, app.models),
+            examples: exampleModelsOf(models, app.models, app.tenant),
           })),
     workers: config.workers.enabled,
     metrics: config.metrics.enabled,
@@ -65,11 +69,18 @@ const embeds = (model: Config["models"][number]) =>
 
 /**
  * The first configured model of each kind that `allowed` (an app's `models`, `*` for all) lets a
- * caller name. The config's models reload; these are of the config the routes were mounted from.
+ * caller name, and that every caller of the front door sees: one of no tenant, or of the app's.
  */
-function exampleModelsOf(models: Config["models"], allowed: readonly string[]): ExampleModels {
+function exampleModelsOf(
+  models: Config["models"],
+  allowed: readonly string[],
+  tenant: string | undefined,
+): ExampleModels {
   const callable = models.filter(
-    (model) => concrete(model.name) && (allowed.includes("*") || allowed.includes(model.name)),
+    (model) =>
+      concrete(model.name) &&
+      (model.tenant === undefined || model.tenant === tenant) &&
+      (allowed.includes("*") || allowed.includes(model.name)),
   );
   const chat = callable.find((model) => !embeds(model))?.name;
   const embeddings = callable.find(embeds)?.name;

@@ -1,3 +1,4 @@
+import { shown } from "../../core/cut-words.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 
@@ -41,7 +42,7 @@ export function blockSource(block: Block, path: string, types: readonly BlockSou
   if (!(types as readonly string[]).includes(type)) {
     const expected = types.map((name) => `'${name}'`).join(", ");
     throw badRequest(
-      `${at}: Input tag '${type}' found using 'type' does not match any of the expected tags: ${expected}`,
+      `${at}: Input tag '${shown(type)}' found using 'type' does not match any of the expected tags: ${expected}`,
       at,
     );
   }

@@ -39,6 +39,8 @@ const isObjectSchema = (schema: JsonObject): boolean =>
 function closedAndRequired(schema: JsonObject): boolean {
   if (schema.additionalProperties !== false) return false;
   const properties = isJsonObject(schema.properties) ? Object.keys(schema.properties) : [];
-  const required = Array.isArray(schema.required) ? schema.required : [];
-  return properties.every((name) => required.includes(name));
+  // A set, not a list searched for each property: 100,000 properties in a 3.5 MB body held the
+  // event loop for seconds, a list's search taking time in proportion to the product of the two.
+  const required = new Set(Array.isArray(schema.required) ? schema.required : []);
+  return properties.every((name) => required.has(name));
 }

@@ -1,3 +1,4 @@
+import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
@@ -239,7 +240,7 @@ function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefine
     return { type: "document", source: sourceFor(part.file.file_data) };
   }
   if (isFileById(part)) return undefined;
-  throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+  throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
 }
 
 /** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */

@@ -1,3 +1,4 @@
+import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
@@ -143,7 +144,7 @@ function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames)
     if (part.type === "file") return documentBlock(part, path, documents);
     const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
     if (url === undefined)
-      throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+      throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
     const data = parseDataUrl(url);
     const format = data?.mediaType.replace(/^image\//, "");
     if (!data || !format || !IMAGE_FORMATS.includes(format))

@@ -1,3 +1,4 @@
+import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
@@ -152,7 +153,7 @@ function userParts(message: OpenAIMessage, i: number): JsonObject[] {
     const fileUrl = part.type === "file" ? part.file?.file_url : undefined;
     if (fileUrl !== undefined)
       return { fileData: { mimeType: mimeOf(fileUrl, "application/pdf"), fileUri: fileUrl } };
-    throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+    throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
   });
 }
 

@@ -1,3 +1,4 @@
+import { shown } from "../../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { isCarriedThinking } from "../thinking-blocks.ts";
@@ -226,6 +227,6 @@ export const itemNotFound = (id: string) =>
   new GatewayError({
     status: 404,
     code: "not_found",
-    message: `Item with id '${id}' not found.`,
+    message: `Item with id '${shown(id)}' not found.`,
     param: "input",
   });

@@ -1,3 +1,4 @@
+import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import type { CallerPaths } from "../caller-paths.ts";
@@ -99,7 +100,7 @@ function chatPart(
   const needs = Object.hasOwn(SOURCES, part.type) ? SOURCES[part.type] : undefined;
   // A part that says nothing of where its image or file is: malformed, whatever the model.
   if (needs) throw badRequest(`${path}: an ${part.type} part needs ${needs}`, path);
-  throw badRequest(`${path}: part "${part.type}" is not supported on this model`, path);
+  throw badRequest(`${path}: part "${shown(part.type)}" is not supported on this model`, path);
 }
 
 /** Where an image or file part may say its content is: one of them it must. */

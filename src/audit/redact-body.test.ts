@@ -104,3 +104,15 @@ test("error text: the words of a message that names a secret are kept when no cr
   ];
   expect(kept.map((text) => errorText(text, true))).toEqual(kept);
 });
+
+test("error text: a hyphenated model or tool name is no key, a generated `sk-` key is", () => {
+  expect(errorText("The model `risk-assessment-classifier-v2` does not exist")).toBe(
+    "The model `risk-assessment-classifier-v2` does not exist",
+  );
+  expect(errorText("Invalid tool name: task-specific-summariser")).toBe(
+    "Invalid tool name: task-specific-summariser",
+  );
+  expect(errorText("model sk-assessment-classifier-v2, key sk-abcdefghijklmnopqrstuvwx")).toBe(
+    "model sk-assessment-classifier-v2, key [redacted]",
+  );
+});

@@ -1,4 +1,4 @@
-import { CREDENTIAL_SHAPES } from "../core/credentials.ts";
+import { withoutShapes } from "../core/credential-shapes.ts";
 import { withoutSecrets } from "../core/without-secrets.ts";
 
 /**
@@ -13,8 +13,7 @@ export type RedactBody = (body: string, kind: "request" | "response") => string;
  * a credential of a well-known shape (core/credentials.ts). Embedders with stricter rules (PII,
  * customer data) pass their own hook.
  */
-export const redactSecrets: RedactBody = (body) =>
-  CREDENTIAL_SHAPES.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), body);
+export const redactSecrets: RedactBody = (body) => withoutShapes(body);
 
 /** Runs the hook; one that fails must not let the unredacted body through. */
 export function redactSafely(redact: RedactBody, body: string, kind: "request" | "response"): string {

@@ -1,3 +1,5 @@
+import { MAY_HOLD_SHAPE, REDACTED, withoutShapes } from "./credential-shapes.ts";
+
 /**
  * The credentials a text may quote, taken out before anyone reads it: the gateway's own upstream
  * credentials, word for word (an upstream's error may quote the key it was sent: "Invalid request
@@ -6,28 +8,6 @@
  * `errorText`: audit rows, log lines, span status) both pass here, so neither can hold one. Only
  * error paths pay: nothing here runs for an answer that did not fail.
  */
-export const REDACTED = "[redacted]";
-
-/**
- * Credentials by their shapes: mindgw keys; OpenAI's and Anthropic's (`sk-`, `sk-ant-`), Groq's
- * (`gsk_`), xAI's, Google's API keys (`AIza`) and OAuth access tokens (`ya29.`), AWS access key
- * ids; JWTs; bearer tokens.
- */
-export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, string])[] = [
-  [/mgw_[A-Za-z0-9]{16,}/g, REDACTED],
-  [/sk-(?:ant-)?[A-Za-z0-9_-]{16,}/g, REDACTED],
-  [/gsk_[A-Za-z0-9]{20,}/g, REDACTED],
-  [/xai-[A-Za-z0-9]{20,}/g, REDACTED],
-  [/AIza[0-9A-Za-z_-]{30,}/g, REDACTED],
-  [/ya29\.[0-9A-Za-z_-]{20,}/g, REDACTED],
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
-  [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
-  [/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],
-];
-
-/** Whether a text may hold one of the shapes: one scan, which nearly every text passes. */
-const MAY_HOLD_SHAPE = /mgw_|sk-|gsk_|xai-|AIza|ya29\.|AKIA|ASIA|eyJ|bearer/i;
-
 /**
  * A configured value shorter than this is no secret worth the name (`api_key: none`, `EMPTY` for
  * a local server) and would take ordinary words out of messages.
@@ -61,9 +41,7 @@ export function mayHoldCredential(text: string): boolean {
 export function withoutCredentials(text: string): string {
   let out = text;
   for (const value of known) if (out.includes(value)) out = out.replaceAll(value, REDACTED);
-  if (!MAY_HOLD_SHAPE.test(out)) return out;
-  for (const [pattern, replacement] of CREDENTIAL_SHAPES) out = out.replace(pattern, replacement);
-  return out;
+  return MAY_HOLD_SHAPE.test(out) ? withoutShapes(out) : out;
 }
 
 /**

@@ -30,6 +30,9 @@ export function holdCredentials(holder: object, values: Iterable<string>): void 
   known = [...new Set([...held.values()].flat())].sort((a, b) => b.length - a.length);
 }
 
+/** The length of the longest credential held (0 when none): how far past a cut a text must be read. */
+export const longestHeldCredential = (): number => known[0]?.length ?? 0;
+
 /** Whether `text` may hold a credential: true for any that does; cheap for those that do not. */
 export function mayHoldCredential(text: string): boolean {
   if (MAY_HOLD_SHAPE.test(text)) return true;

@@ -1,4 +1,5 @@
 import { MAY_HOLD_SHAPE, REDACTED, withoutShapes } from "./credential-shapes.ts";
+import { ValueSearch } from "./value-search.ts";
 
 /**
  * The credentials a text may quote, taken out before anyone reads it: the gateway's own upstream
@@ -14,10 +15,15 @@ import { MAY_HOLD_SHAPE, REDACTED, withoutShapes } from "./credential-shapes.ts"
  */
 const SHORTEST = 8;
 
-/** Each holder's credentials (a gateway's config versions in use, a worker's upstream key). */
+/**
+ * Each holder's credentials (a gateway's config versions in use, a worker's upstream key), by a
+ * token the holder keeps: the map holds the token, never the holder.
+ */
 const held = new Map<object, readonly string[]>();
-/** Every holder's, longest first (a key that holds another is taken out whole). */
-let known: readonly string[] = [];
+/** Every holder's, as one search (a key that holds another is taken out whole). */
+let known = new ValueSearch([], SHORTEST);
+/** The longest of them. */
+let longest = 0;
 
 /**
  * Sets the credentials `holder` knows, in place of those it set before: the gateway's at each
@@ -27,23 +33,23 @@ export function holdCredentials(holder: object, values: Iterable<string>): void 
   const kept = [...new Set([...values].filter((value) => value.length >= SHORTEST))];
   if (kept.length === 0) held.delete(holder);
   else held.set(holder, kept);
-  known = [...new Set([...held.values()].flat())].sort((a, b) => b.length - a.length);
+  const every = new Set([...held.values()].flat());
+  known = new ValueSearch(every, SHORTEST);
+  longest = Math.max(0, ...[...every].map((value) => value.length));
 }
 
 /** The length of the longest credential held (0 when none): how far past a cut a text must be read. */
-export const longestHeldCredential = (): number => known[0]?.length ?? 0;
+export const longestHeldCredential = (): number => longest;
 
 /** Whether `text` may hold a credential: true for any that does; cheap for those that do not. */
-export function mayHoldCredential(text: string): boolean {
-  if (MAY_HOLD_SHAPE.test(text)) return true;
-  for (const value of known) if (text.includes(value)) return true;
-  return false;
-}
+export const mayHoldCredential = (text: string): boolean => MAY_HOLD_SHAPE.test(text) || known.holdsAny(text);
 
-/** `text` with every known credential and every credential shape replaced; the very string when none. */
+/**
+ * `text` with every known credential and every credential shape replaced; the very string when
+ * none. One pass for the known ones, however many are held.
+ */
 export function withoutCredentials(text: string): string {
-  let out = text;
-  for (const value of known) if (out.includes(value)) out = out.replaceAll(value, REDACTED);
+  const out = known.replaceAll(text, REDACTED);
   return MAY_HOLD_SHAPE.test(out) ? withoutShapes(out) : out;
 }
 

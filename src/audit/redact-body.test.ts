@@ -1,5 +1,6 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { holdCredentials } from "../core/credentials.ts";
+import { forCallers } from "../core/for-callers.ts";
 import { errorText, redactSecrets } from "./redact-body.ts";
 
 test("credentials in a body are replaced, the rest of the text is kept", () => {
@@ -103,4 +104,58 @@ test("error text: the words of a message that names a secret are kept when no cr
     "You can find your API key at https://platform.openai.com/account/api-keys.",
   ];
   expect(kept.map((text) => errorText(text, true))).toEqual(kept);
+});
+
+test("error text: a hyphenated model or tool name is no key, a generated `sk-` key is", () => {
+  expect(errorText("The model `risk-assessment-classifier-v2` does not exist")).toBe(
+    "The model `risk-assessment-classifier-v2` does not exist",
+  );
+  expect(errorText("Invalid tool name: task-specific-summariser")).toBe(
+    "Invalid tool name: task-specific-summariser",
+  );
+  expect(errorText("model sk-assessment-classifier-v2, key sk-abcdefghijklmnopqrstuvwx")).toBe(
+    "model sk-assessment-classifier-v2, key [redacted]",
+  );
+});
+
+describe("error text of any length is read in time in proportion to the 500 characters kept", () => {
+  // Each was read in time in the square of its length by one pattern or another (a 1 MB "a_a_…"
+  // took seconds in the compound name's, "eyJeyJ…" a minute in the JWT's).
+  const adversarial = [
+    "a_",
+    "password=",
+    "sk-",
+    "http://",
+    "eyJ",
+    "1.",
+    "http://a[",
+    "bearer ",
+    "a.b",
+    "console.cloud.google.com/project",
+  ];
+  // No clock read: the test's deadline is the bound (each takes well under a second now).
+  test.each(adversarial)(
+    "%p a million characters long",
+    (unit) => {
+      const message = unit.repeat(Math.ceil(1_000_000 / unit.length));
+      expect(errorText(message, true).length).toBeLessThanOrEqual(501);
+      expect(forCallers(message).length).toBeGreaterThan(0);
+    },
+    10_000,
+  );
+
+  test("a credential that straddles the cut is not half kept", () => {
+    const holder = {};
+    const privateKey = `-----BEGIN PRIVATE KEY-----\n${"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".repeat(40)}\n-----END PRIVATE KEY-----`;
+    holdCredentials(holder, [privateKey]);
+    try {
+      const said = `${"x".repeat(450)} key ${privateKey} rejected`;
+      expect(errorText(said)).toBe(`${"x".repeat(450)} key [redacted] rejected`);
+      // A key of a known shape across the 500th character, in a message cut at 700 + the margin.
+      const shaped = `${"x".repeat(480)} sk-proj-Ab12Cd34Ef56Gh78Ij90KlMnOpQrStUvWx ${"y".repeat(100_000)}`;
+      expect(errorText(shaped)).toBe(`${"x".repeat(480)} [redacted] ${"y".repeat(8)}…`);
+    } finally {
+      holdCredentials(holder, []);
+    }
+  });
 });

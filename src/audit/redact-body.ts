@@ -1,4 +1,5 @@
-import { CREDENTIAL_SHAPES } from "../core/credentials.ts";
+import { withoutShapes } from "../core/credential-shapes.ts";
+import { longestHeldCredential } from "../core/credentials.ts";
 import { withoutSecrets } from "../core/without-secrets.ts";
 
 /**
@@ -13,8 +14,7 @@ export type RedactBody = (body: string, kind: "request" | "response") => string;
  * a credential of a well-known shape (core/credentials.ts). Embedders with stricter rules (PII,
  * customer data) pass their own hook.
  */
-export const redactSecrets: RedactBody = (body) =>
-  CREDENTIAL_SHAPES.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), body);
+export const redactSecrets: RedactBody = (body) => withoutShapes(body);
 
 /** Runs the hook; one that fails must not let the unredacted body through. */
 export function redactSafely(redact: RedactBody, body: string, kind: "request" | "response"): string {
@@ -29,12 +29,23 @@ export function redactSafely(redact: RedactBody, body: string, kind: "request" |
 const MAX_ERROR_TEXT = 500;
 
 /**
+ * What is read past the 500 characters kept, so that a credential that starts before the cut is
+ * still whole when it is looked for: the longest of a known shape is far shorter, and one the
+ * gateway holds (a service account's private key) is read to its end.
+ */
+const MARGIN = 200;
+
+/**
  * An error message as the gateway writes it down — in an audit row, an access line, a span's
  * status: never a credential (neither one of the gateway's own, which an upstream may quote, nor
  * one of a known shape: core/credentials.ts), at most 500 characters. `oneLine` folds its
- * whitespace, for a log line.
+ * whitespace, for a log line. A message of a megabyte costs what one of 700 characters and the
+ * longest credential held does: it is cut before it is read.
  */
 export function errorText(message: string, oneLine = false): string {
-  const redacted = withoutSecrets(oneLine ? message.replace(/\s+/g, " ") : message);
-  return redacted.length > MAX_ERROR_TEXT ? `${redacted.slice(0, MAX_ERROR_TEXT)}…` : redacted;
+  const readTo = MAX_ERROR_TEXT + MARGIN + longestHeldCredential();
+  const head = message.length > readTo ? message.slice(0, readTo) : message;
+  const redacted = withoutSecrets(oneLine ? head.replace(/\s+/g, " ") : head);
+  const cut = redacted.length > MAX_ERROR_TEXT || head !== message;
+  return cut ? `${redacted.slice(0, MAX_ERROR_TEXT)}…` : redacted;
 }

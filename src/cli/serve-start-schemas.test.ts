@@ -29,6 +29,7 @@ const DEFERRED = [
   "translate/responses/responses-schema.ts",
   "shadow/shadow-api-schema.ts",
   "auth/key-admin-schemas.ts",
+  "auth/key-view.ts",
 ];
 
 /** What the preload wrote: the holders built, and our files on the stack as schemas were made. */

@@ -13,6 +13,7 @@ import { UsageError } from "./exit-code.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
 import { showOnce } from "./show-once.ts";
+import { traceFlushTime } from "./trace-flush-time.ts";
 
 interface ServeOptions {
   config?: string;
@@ -73,11 +74,12 @@ async function serve(options: ServeOptions): Promise<void> {
     },
   });
   // Spans still buffered are exported before the process exits, within what is left of the drain's
-  // time (a collector that hangs would hold the exit for the exporter's own timeout, and retries).
+  // time and a second at least (a collector that hangs would hold the exit for the exporter's own
+  // timeout, and retries; a stop that used the whole drain would leave a healthy one no time).
   const stopAll = async () => {
     const stopping = performance.now();
     await gateway.stop();
-    await tracing?.shutdown(Math.max(0, config.server.drain_timeout - (performance.now() - stopping)));
+    await tracing?.shutdown(traceFlushTime(config.server.drain_timeout, performance.now() - stopping));
     lock?.release();
   };
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, stopAll);

@@ -2,6 +2,8 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { holdCredentials } from "../core/credentials.ts";
+import { forCallers } from "../core/for-callers.ts";
 import { configuredCredentials } from "./configured-credentials.ts";
 import { parseConfig } from "./load-config.ts";
 
@@ -91,5 +93,55 @@ test("a service account named by its file: the file's private key, read at each 
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("no name and no placeholder: an api_key equal to its provider's name, local servers' placeholders, headers that are no credential", () => {
+  const config = parseConfig(
+    {
+      providers: [
+        { name: "lm-studio", type: "openai", base_url: "http://127.0.0.1:1/v1", api_key: "lm-studio" },
+        { name: "corp-gateway", type: "openai", base_url: "http://127.0.0.1:2/v1", api_key: "corp-gateway" },
+        {
+          name: "llamacpp",
+          type: "openai",
+          base_url: "http://127.0.0.1:3/v1",
+          api_key: "sk-no-key-required",
+        },
+        {
+          name: "claude",
+          type: "anthropic",
+          api_key: "sk-ant-api03-realKey0123456789",
+          headers: {
+            "anthropic-beta": "prompt-caching-2024-07-31",
+            "Content-Type": "application/json",
+            "HTTP-Referer": "https://example.com/app",
+            "X-Goog-Api-Key": "AIzaHeaderKey0123456789",
+            Authorization: "Bearer headerToken0123456789",
+          },
+        },
+      ],
+      models: [{ name: "qwen-local", routes: [{ provider: "lm-studio", model: "qwen2.5-coder" }] }],
+    },
+    {},
+  );
+  const found = configuredCredentials(config);
+  expect(found.sort()).toEqual(
+    ["sk-ant-api03-realKey0123456789", "AIzaHeaderKey0123456789", "Bearer headerToken0123456789"].sort(),
+  );
+  // So an upstream's words that name them are told as said.
+  const holder = {};
+  holdCredentials(holder, found);
+  try {
+    for (const said of [
+      "upstream corp-gateway answered 500",
+      "route lm-studio:qwen2.5-coder failed",
+      "Content-Type must be application/json",
+      "Unexpected value(s) `prompt-caching-2024-07-31` for the `anthropic-beta` header",
+    ])
+      expect(forCallers(said)).toBe(said);
+    expect(forCallers("bad key sk-ant-api03-realKey0123456789")).toBe("bad key [redacted]");
+  } finally {
+    holdCredentials(holder, []);
   }
 });

@@ -46,6 +46,20 @@ describe("forCallers: an upstream's words without the gateway's credentials, pla
     const said = "qwen2.5:14b and llama3.1:8b, gpt-3.5-turbo, config.yaml, 12:30:45, messages[1:2], 1.5s";
     expect(forCallers(said)).toBe(said);
   });
+
+  test("hyphenated names that hold `sk-`, `gsk_`, `xai-` inside a word or as words are left as said", () => {
+    for (const said of [
+      "The model `risk-assessment-classifier-v2` does not exist",
+      "Invalid tool name: task-specific-summariser",
+      "tool `desk-booking-assistant-helper` and model `sk-assessment-classifier-v2` are unknown",
+      "model `disk_gsk_AbCdEfGhIjKlMnOpQrStUvWx` and `pixai-AbCdEfGhIjKlMnOpQrStUvWx` are unknown",
+    ])
+      expect(forCallers(said)).toBe(said);
+    // Real keys, after such a name, still go.
+    expect(forCallers("risk-model: bad key sk-proj-Ab12Cd34Ef56Gh78Ij90KlMnOp")).toBe(
+      "risk-model: bad key [redacted]",
+    );
+  });
 });
 
 describe("where callers read them", () => {

@@ -15,23 +15,23 @@ const ACCOUNT = "(the gateway's upstream account)";
 const REQUEST_ID = "(the upstream's request id)";
 
 /** Each identifier by the words its vendor writes it in, and what takes its place. */
-const IDENTIFIERS: readonly (readonly [RegExp, string])[] = [
+const IDENTIFIERS: readonly (readonly [RegExp, (found: string, head: string) => string])[] = [
   // OpenAI: "Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min".
-  [/\borg-[A-Za-z0-9]{20,}/g, ACCOUNT],
+  [/\borg-[A-Za-z0-9]{20,}/g, () => ACCOUNT],
   // Anthropic: "would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be)".
   [
     /(\borganization(?:[ _]?id)?[\s:=]*)['"(]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}['")]?/gi,
-    `$1${ACCOUNT}`,
+    (_, head) => `${head}${ACCOUNT}`,
   ],
   // Google's quota: "… of service 'aiplatform.googleapis.com' for consumer 'project_number:681255809395'".
-  [/(\bconsumer ')project_number:\d+/g, `$1${ACCOUNT}`],
+  [/(\bconsumer ')project_number:\d+/g, (_, head) => `${head}${ACCOUNT}`],
   // Vertex AI's resource names: "Publisher Model `projects/acme-prod/locations/us-central1/…`".
-  [/\bprojects\/[A-Za-z0-9._:-]+(?=\/locations\/)/g, ACCOUNT],
+  [/\bprojects\/[A-Za-z0-9._:-]+(?=\/locations\/)/g, () => ACCOUNT],
   // Google's API not enabled: "… has not been used in project 681255809395 before or it is
   // disabled. Enable it by visiting https://console.developers.google.com/apis/api/…/overview?project=681255809395".
-  [/(\bin project )\d{6,}\b/g, `$1${ACCOUNT}`],
+  [/(\bin project )\d{6,}\b/g, (_, head) => `${head}${ACCOUNT}`],
   // Anthropic's request ids ("req_011CbrFTcXhtiMzr3s6EocF7"), OpenAI's ("req_" and 32 hex digits).
-  [/\breq_[A-Za-z0-9]{8,}/g, REQUEST_ID],
+  [/\breq_[A-Za-z0-9]{8,}/g, () => REQUEST_ID],
 ];
 
 /**

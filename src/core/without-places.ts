@@ -20,16 +20,18 @@ const PUBLIC_PAGE =
 /** Each place by the way it is written, and what takes its place. */
 const PLACES: readonly (readonly [RegExp, (found: string, ...groups: string[]) => string])[] = [
   // A URL, up to a space or a quote, with what brackets hold (an IPv6 host, a key already
-  // "[redacted]"); its last character no punctuation of the sentence around it.
+  // "[redacted]"); its last character no punctuation of the sentence around it. A bracket holds no
+  // bracket, so an unclosed one is read to the next and no further.
   [
-    /\bhttps?:\/\/(?:\[[^\s\]]*\]|[^\s"'<>`[\]])*(?:\[[^\s\]]*\]|[^\s"'<>`[\].,;:!?)])/gi,
+    /\bhttps?:\/\/(?:\[[^\s[\]]*\]|[^\s"'<>`[\]])*(?:\[[^\s[\]]*\]|[^\s"'<>`[\].,;:!?)])/gi,
     (url) => (PUBLIC_PAGE.test(url) ? url : A_URL),
   ],
   // An ARN's account id: "arn:aws:bedrock:us-east-1:123456789012:inference-profile/…".
   [/(\barn:aws[\w-]*:[\w-]*:[\w-]*:)\d{12}(?=:)/g, (_, head) => `${head}${ACCOUNT}`],
   // A host and port ("vllm-3.corp.internal:8000", "localhost:11434"); a host alone is left (it reads
   // as a file's or a model's name too: "config.yaml", "gpt-3.5-turbo").
-  [/\b(?:(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*|localhost):\d{1,5}\b/g, () => AN_ADDRESS],
+  // Read from where a host starts only ("1.1.1.…" or "a.b.c.…" is read once, not from each dot on).
+  [/(?<![A-Za-z0-9.-])(?:(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*|localhost):\d{1,5}\b/g, () => AN_ADDRESS],
   // An IPv4 address, with or without its port; an IPv6 one in brackets, as a URL or a port writes it.
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, () => AN_ADDRESS],
   [/\[[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*\](?::\d{1,5})?/g, () => AN_ADDRESS],

@@ -8,9 +8,11 @@ const URL_PASSWORD = /(\/\/[^/\s:@]*):[^@\s/]+@/g;
 
 /**
  * The names a value is a secret by, alone or as the last part of a compound (`DB_PASSWORD`,
- * `client_secret`, `refresh_token`, `x-api-key`): never part of a longer word (`max_tokens`).
+ * `client_secret`, `refresh_token`, `x-api-key`): never part of a longer word (`max_tokens`). The
+ * match starts at the name itself, what comes before it left to the text (a pattern that read the
+ * compound's parts, `(?:[A-Za-z0-9]+[_-])*`, took time in the square of a text like "a_a_a_…").
  */
-const SECRET_NAME = `(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization)(?![A-Za-z0-9])`;
+const SECRET_NAME = `(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization)(?![A-Za-z0-9])`;
 
 /**
  * A value as it follows its name: quoted (spaces and all), or up to the next delimiter or bracket

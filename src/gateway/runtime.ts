@@ -37,6 +37,12 @@ export interface RuntimeSnapshot extends RequestRuntime {
    * models (`server.drain_timeout`).
    */
   readonly workerTerms: WorkerTerms;
+  /**
+   * The credentials this version's config holds (config/configured-credentials.ts), read once as
+   * it is built, a service account's key file with them: what its providers loaded is what is
+   * taken out of what the gateway says while the version serves.
+   */
+  readonly credentials: readonly string[];
 }
 
 /** @deprecated the snapshot is `RuntimeSnapshot`. */
@@ -142,6 +148,7 @@ function assemble(
       admission: { allowedOrigins: config.workers.allowed_origins },
       drainMs: config.server.drain_timeout,
     },
+    credentials: configuredCredentials(config),
     limits: parts.policy.forConfig?.(config) ?? parts.policy,
     maxBody: config.server.max_body,
     bodyTimeout: config.server.body_timeout,
@@ -156,14 +163,23 @@ function assemble(
 }
 
 /**
+ * Forgets a holder's credentials once the holder is gone without `close()` (an embedder's gateway
+ * never stopped): core/credentials.ts holds them by the holder's token, which keeps no holder alive.
+ */
+const credentialsOfTheGone = new FinalizationRegistry<object>((token) => holdCredentials(token, []));
+
+/**
  * Holds the current snapshot and swaps it whole; a retired version's providers close after a
- * grace, and on `close()`. The credentials of every version in use are known to
- * core/credentials.ts (an upstream that quotes its key to a request of a retiring version is
- * scrubbed all the same), and forgotten on `close()`. A factory may hand the same provider object to several versions (one
- * pooled client): a provider is closed only once no version still in use holds it.
+ * grace, and on `close()`. The credentials of every version in use (each read as its snapshot was
+ * built) are known to core/credentials.ts (an upstream that quotes its key to a request of a
+ * retiring version is scrubbed all the same), and forgotten on `close()`. A factory may hand the
+ * same provider object to several versions (one pooled client): a provider is closed only once no
+ * version still in use holds it.
  */
 export class RuntimeHolder {
   private snapshot: RuntimeSnapshot;
+  /** What core/credentials.ts knows this holder's credentials by. */
+  private readonly credentialsToken = {};
   /** Retired versions whose requests may still be running, each with the timer that lets it go. */
   private readonly retiring = new Map<RuntimeSnapshot, ReturnType<typeof setTimeout>>();
 
@@ -172,6 +188,7 @@ export class RuntimeHolder {
     private readonly parts: SnapshotParts,
   ) {
     this.snapshot = buildSnapshot(config, 1, parts);
+    credentialsOfTheGone.register(this, this.credentialsToken, this.credentialsToken);
     this.knowCredentials();
   }
 
@@ -221,15 +238,19 @@ export class RuntimeHolder {
       providers.push(...retired.providers.values());
     }
     this.retiring.clear();
-    holdCredentials(this, []);
+    holdCredentials(this.credentialsToken, []);
+    credentialsOfTheGone.unregister(this.credentialsToken);
     const failures = await closeEach(providers);
     if (failures.length > 0) throw new AggregateError(failures, "closing providers failed");
   }
 
   /** Tells core/credentials.ts the credentials of the versions in use: the current and those retiring. */
   private knowCredentials(): void {
-    const configs = [this.snapshot.config, ...[...this.retiring.keys()].map((retired) => retired.config)];
-    holdCredentials(this, configs.flatMap(configuredCredentials));
+    const inUse = [this.snapshot, ...this.retiring.keys()];
+    holdCredentials(
+      this.credentialsToken,
+      inUse.flatMap((snapshot) => snapshot.credentials),
+    );
   }
 
   /** Closes those of `providers` that no version in use holds; a close that fails is logged. */

@@ -974,6 +974,33 @@ describe("traces: a collector that refuses them", () => {
   });
 });
 
+describe("traces: a collector that answers busy", () => {
+  test("a 503 past the retries: 'spans dropped' names the status, not 'Export failed with retryable status'", async () => {
+    const collector = fx.own(startOtlpReceiver());
+    const busy = await fx.spawn({
+      // One retry fits the export's time (the library backs off 1 s, then 1.5 s). OTLP/protobuf to
+      // an http: endpoint, over the gateway's own transport (http/json is the library's exporter).
+      env: {
+        ...otelEnv(collector, "mindgw-busy-test"),
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "2000",
+      },
+      config: configFor(fake.url),
+    });
+    collector.refuseWith(503);
+    const res = await fetch(`${busy.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(busy.adminKey ?? ""),
+      body: chatBody("m-oa"),
+    });
+    expect(res.status).toBe(200);
+    const line = await waitFor("the loss's line", () =>
+      busy.stderr.all.split("\n").find((one) => one.includes(" spans dropped ")),
+    );
+    expect(line).toMatch(/ warn spans dropped count=\d+ reason="HTTP 503 Service Unavailable"/);
+  });
+});
+
 describe("traces: a collector that never answers", () => {
   test("SIGTERM flushes within what is left of server.drain_timeout, not the exporter's own timeout, and says it gave up", async () => {
     // Takes every export and answers none.

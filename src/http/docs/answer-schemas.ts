@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { auditRecordSchema } from "../../audit/audit-record-schema.ts";
-import { keyViewSchema } from "../../auth/key-view.ts";
+import { keyViewSchema as keyViewOf } from "../../auth/key-view.ts";
 import { type JsonSchema, jsonSchemaOf } from "./json-schema.ts";
 
 // The answers the OpenAPI document describes with a schema of their own (components.schemas), each
@@ -47,6 +47,9 @@ const answer = (
 const text = { type: "string" };
 const count = { type: "integer", minimum: 0 };
 const nullable = (type: string) => ({ type: [type, "null"] });
+
+// Built with the document (this file is loaded with it alone): a start builds none of it.
+const keyViewSchema = keyViewOf();
 
 /** Each answer's schema (its name in `components.schemas`) and the example its operations show. */
 export const ANSWERS = {

@@ -96,7 +96,12 @@ test("a 503 with Retry-After: retryable after that long, and the connection kept
     ),
   );
   const transport = transportTo(server.url);
-  expect(await transport.send(BODY, 5000)).toEqual({ status: "retryable", retryInMillis: 2000 });
+  // With the status, for the export that fails after the retries to name (fetch-transport.ts).
+  expect(await transport.send(BODY, 5000)).toMatchObject({
+    status: "retryable",
+    retryInMillis: 2000,
+    error: { message: "Service Unavailable", code: 503, data: "busy" },
+  });
   expect((await transport.send(BODY, 5000)).status).toBe("success");
   expect(server.state.connections).toBe(1);
 });

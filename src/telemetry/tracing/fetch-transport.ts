@@ -54,19 +54,22 @@ function verdict(reply: Response | WholeAnswer, answer: Uint8Array): ExportRespo
     };
   const { status } = reply;
   if (status <= 299) return { status: "success", data: answer };
+  // An answer whole with its head comes without its status line's text (the lean client reads
+  // none for it): the standard reason phrase, which is what collectors send.
+  const statusText = reply instanceof Response ? reply.statusText : (STATUS_CODES[status] ?? "");
+  const error = new OTLPExporterError(statusText, status, new TextDecoder().decode(answer));
   if (RETRYABLE_STATUSES.has(status)) {
     const retryAfter =
       reply instanceof Response ? reply.headers.get("retry-after") : (reply.retryAfter ?? null);
     const retryInMillis = retryAfterMillis(retryAfter);
-    return retryInMillis === undefined ? { status: "retryable" } : { status: "retryable", retryInMillis };
+    // With its status, which the library's leaves out: once the retries are spent, the export
+    // fails with this error, and `spans dropped` names the status ("HTTP 503 Service
+    // Unavailable"), not "Export failed with retryable status".
+    return retryInMillis === undefined
+      ? { status: "retryable", error }
+      : { status: "retryable", retryInMillis, error };
   }
-  // An answer whole with its head comes without its status line's text (the lean client reads
-  // none for it): the standard reason phrase, which is what collectors send.
-  const statusText = reply instanceof Response ? reply.statusText : (STATUS_CODES[status] ?? "");
-  return {
-    status: "failure",
-    error: new OTLPExporterError(statusText, status, new TextDecoder().decode(answer)),
-  };
+  return { status: "failure", error };
 }
 
 const timedOut = () => new DOMException("The operation timed out.", "TimeoutError");
@@ -74,7 +77,8 @@ const timedOut = () => new DOMException("The operation timed out.", "TimeoutErro
 /**
  * One OTLP/HTTP POST as the library's node transport (`sendWithHttp`) makes it — same URL,
  * headers, User-Agent, gzip when `compression` says so, timeout, and the same verdicts on the
- * answer (2xx success with its body, 429/502/503/504 retryable with `Retry-After`, any other
+ * answer (2xx success with its body, 429/502/503/504 retryable with `Retry-After` — and, ours
+ * alone, the status, for the export that fails after the retries to name —, any other
  * status a failure carrying it, refused/reset connections and the timeout retryable) — over the
  * lean client (`exportClient`) instead of `node:http`. Under Bun, `node:http`'s client is a
  * compatibility layer (a `ClientRequest` and a `Readable` piped into it per export) that cost the

@@ -3,6 +3,7 @@ import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/st
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import type { RequestFrame } from "../protocol.ts";
+import { bytesAtMost } from "./bounded-body.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
 
@@ -89,10 +90,10 @@ async function relayResponse(
   const retryAfter = answer.headers.get("retry-after") ?? undefined;
   // A small answer of declared length is read in one call (no reader, no read per piece): the
   // window holds it, so credit would not have held any of it back. A refusal is read whole, to
-  // leave the key out of it.
+  // leave the key out of it, up to a megabyte (bounded-body.ts): past it, it is cut.
   const refused = answer.status >= 400 && ctx.apiKey !== undefined;
   if (refused || (!request.stream && wholeWithin(answer, request.window))) {
-    const body = refused ? withoutKey(ctx, await answer.bytes()) : await answer.bytes();
+    const body = refused ? withoutKey(ctx, await bytesAtMost(answer)) : await answer.bytes();
     await relayWhole(request, ctx, call, hop, answer.status, contentType, retryAfter, body);
   } else {
     const head = headFrame(request.id, answer.status, contentType, retryAfter);

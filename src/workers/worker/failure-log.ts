@@ -1,3 +1,4 @@
+import { withoutSecrets } from "../../core/without-secrets.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 
@@ -47,7 +48,9 @@ export class FailureLog {
       code,
       request_id: requestId,
       upstream: this.upstream + path,
-      error: String(error).slice(0, 300),
+      // Redacted (the worker's own key held: worker-client.ts), then cut; read no further than
+      // a key across the cut needs.
+      error: withoutSecrets(String(error).slice(0, 1000)).slice(0, 300),
       ...(last?.held ? { suppressed: last.held } : {}),
     });
   }

@@ -1,5 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
 import { holdCredentials } from "../../core/credentials.ts";
+import { withoutSecrets } from "../../core/without-secrets.ts";
 import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
 import { CloseCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
@@ -55,8 +56,6 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;
-  // Its own logs never write the key, should the upstream quote it (core/credentials.ts).
-  if (options.upstreamApiKey) holdCredentials(options, [options.upstreamApiKey]);
   // A tracer continues the gateway's trace, its trace state read as the SDK reads it.
   if (options.tracer) await loadTraceState();
   // Several gateways (comma-separated, e.g. the nodes of a cluster): a lost connection is
@@ -137,6 +136,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     process.on("SIGINT", onSignal);
   }
   options.stop?.addEventListener("abort", onSignal, { once: true });
+  // Its own log lines that quote its upstream's words never write the key (core/credentials.ts);
+  // forgotten once it stops, for a process that runs another.
+  if (options.upstreamApiKey) holdCredentials(options, [options.upstreamApiKey]);
 
   try {
     let attempt = 0;
@@ -151,7 +153,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
         else
           log("warn", "could not list the upstream's models; retrying", {
-            error: String(error),
+            error: withoutSecrets(String(error)),
             in_ms: inMs,
           });
         await sleep(inMs, wake.signal);
@@ -227,5 +229,6 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
     options.stop?.removeEventListener("abort", onSignal);
+    holdCredentials(options, []);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { holdCredentials } from "../../core/credentials.ts";
 import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
@@ -220,4 +221,26 @@ test("the worker logs its upstream's failures: at most one line per code every 5
     },
   ]);
   expect(JSON.stringify(lines)).not.toContain("secret");
+});
+
+test("the worker's failure line never writes its --upstream-key, should its upstream's error quote it", () => {
+  const key = "workerUpstreamKey_0a1b2c3d4e5f";
+  const holder = {};
+  holdCredentials(holder, [key]);
+  try {
+    const lines: unknown[] = [];
+    const failures = new FailureLog("http://10.0.0.5:8000/v1", (_level, _message, fields) =>
+      lines.push(fields),
+    );
+    failures.failed({
+      code: "upstream_broken",
+      message: "the upstream broke off its answer",
+      requestId: "r1",
+      path: "/chat/completions",
+      error: new Error(`stream reset for key ${key}`),
+    });
+    expect(lines).toEqual([expect.objectContaining({ error: "Error: stream reset for key [redacted]" })]);
+  } finally {
+    holdCredentials(holder, []);
+  }
 });

@@ -1,0 +1,57 @@
+/** What takes a credential's place. */
+export const REDACTED = "[redacted]";
+
+/**
+ * Not part of a longer word: a shape starts a token (`risk-assessment` holds no `sk-` key, nor
+ * `task-specific` one). Each pattern reads a token once from where it starts, so a text costs time
+ * in proportion to its length, whatever it holds ("sk-sk-sk-…", "eyJeyJ…").
+ */
+const START = "(?<![A-Za-z0-9_-])";
+
+/**
+ * Whether the body of an `sk-` key (what follows `sk-`, `sk-proj-`, `sk-ant-api03-`…) reads as
+ * generated, not as words: a run of 16 or more letters and digits unbroken, or both cases and a
+ * digit, or a run of 8 mixing letters and digits. OpenAI's and Anthropic's keys are long random
+ * base62/base64url and pass at once; a hyphenated name (`sk-assessment-classifier-v2`) does not.
+ */
+export function looksGenerated(body: string): boolean {
+  if (/[A-Z]/.test(body) && /[a-z]/.test(body) && /\d/.test(body)) return true;
+  return body
+    .split(/[-_]/)
+    .some((run) => run.length >= 16 || (run.length >= 8 && /\d/.test(run) && /[A-Za-z]/.test(run)));
+}
+
+/** The credential replaced, where `pattern` found it: the match, or what follows its group 1. */
+type Replace = (found: string, ...groups: string[]) => string;
+
+/**
+ * Credentials by their shapes: mindgw keys; OpenAI's and Anthropic's (`sk-`, `sk-proj-`,
+ * `sk-ant-api03-`…), Groq's (`gsk_`), xAI's, Google's API keys (`AIza`) and OAuth access tokens
+ * (`ya29.`), AWS access key ids; JWTs; bearer tokens.
+ */
+export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
+  [new RegExp(`${START}mgw_[A-Za-z0-9]{16,}`, "g"), () => REDACTED],
+  [
+    new RegExp(`${START}sk-([A-Za-z0-9_-]{16,})`, "g"),
+    (key, body) => (looksGenerated(body) ? REDACTED : key),
+  ],
+  [new RegExp(`${START}gsk_[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
+  [new RegExp(`${START}xai-[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
+  [new RegExp(`${START}AIza[0-9A-Za-z_-]{30,}`, "g"), () => REDACTED],
+  [new RegExp(`${START}ya29\\.[0-9A-Za-z_-]{20,}`, "g"), () => REDACTED],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, () => REDACTED],
+  [new RegExp(`${START}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]*`, "g"), () => REDACTED],
+  [/(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, (_, head) => `${head}${REDACTED}`],
+];
+
+/**
+ * Whether a text may hold one of the shapes: one scan, which nearly every text passes (a name
+ * with `sk-` inside a word, `risk-assessment`, does too).
+ */
+export const MAY_HOLD_SHAPE = new RegExp(
+  `${START}(?:mgw_|sk-|gsk_|xai-|AIza|ya29\\.|eyJ)|\\b(?:AKIA|ASIA)[0-9A-Z]|\\b[Bb][Ee][Aa][Rr][Ee][Rr]\\s`,
+);
+
+/** `text` with every credential of a known shape replaced. */
+export const withoutShapes = (text: string): string =>
+  CREDENTIAL_SHAPES.reduce((out, [pattern, replace]) => out.replace(pattern, replace), text);

@@ -20,6 +20,7 @@ import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
+import { leaseTtlMs } from "./name-lease.ts";
 import { NewlyListed, type NewlyServed } from "./newly-listed.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import type { NodeConfig } from "./node-entry.ts";
@@ -95,8 +96,9 @@ export interface Cluster {
     config: PublicAgreement;
   };
   /**
-   * Why this node is not ready, while it is not: its Redis database is another cluster's (it
-   * serves on local limits meanwhile, as while Redis is away, and relays nothing).
+   * Why this node is not ready, while it is not: another live process holds its name (name-lease.ts),
+   * so it publishes no directory entry and no other node routes to its workers. Its Redis database
+   * being another cluster's is no reason: every node would be out of the load balancer at once.
    */
   notReady(): string | undefined;
   /** For metrics: Redis up, live nodes last seen. */
@@ -240,10 +242,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     clusterId,
     onNamesake: (url) =>
       logger.warn(
-        `another node runs under this node's name (${url}): each overwrites the other's directory entry, so their workers flicker in and out of routing; give each node a cluster.node_name of its own`,
+        `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,
         { node: nodeId },
       ),
     heartbeatMs: settings.heartbeat,
+    leaseMs: leaseTtlMs(settings.heartbeat, settings.redis_timeout),
     workers: () =>
       registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
         name,
@@ -378,7 +381,12 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       links: links.status(),
     }),
     degraded: () => !link.healthy(),
-    notReady: () => link.refusal() ?? undefined,
+    notReady: () => {
+      const holder = nodes.namesake();
+      return holder === null
+        ? undefined
+        : `node name ${nodeId} is held by another live process: this node publishes no directory entry until it is free; give each node a cluster.node_name of its own`;
+    },
     health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
     readyDetail: () => ({
       redis: link.healthy() ? "up" : "down",

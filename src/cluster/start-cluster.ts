@@ -31,6 +31,12 @@ import { RedisLink } from "./redis-link.ts";
 
 const CONFIG_CHANNEL = "mgw:config";
 
+/**
+ * Redis as this node uses it: `up`, shared; `down`, away; `foreign`, answering, but its database is
+ * another cluster's (cluster-claim.ts), so used for nothing. Both of the latter run on local limits.
+ */
+export type RedisState = "up" | "down" | "foreign";
+
 /** What a cluster node adds to the gateway; create-gateway.ts wires each piece. */
 export interface Cluster {
   readonly nodeId: string;
@@ -61,7 +67,7 @@ export interface Cluster {
    */
   status(): {
     node: string;
-    redis: "up" | "down";
+    redis: RedisState;
     /** As `/readyz` says it: `shared`, or while Redis is away what each node enforces. */
     limits: string;
     config: NodeConfig & {
@@ -83,14 +89,15 @@ export interface Cluster {
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
     links: ReturnType<PeerLinks["status"]>;
   };
-  /** True while Redis is away (limits run on local counters divided by live nodes). */
+  /** True while Redis is away or another cluster's (limits run on local counters divided by live nodes). */
   degraded(): boolean;
   /**
-   * For /readyz: a node whose Redis is away still serves (ready), on local limits; this says so.
+   * For /readyz: a node whose Redis is away, or another cluster's, still serves (ready), on local
+   * limits; this says so.
    * Unauthenticated, so the config shows as agreeing or not, without its fingerprint.
    */
   readyDetail(): {
-    redis: "up" | "down";
+    redis: RedisState;
     limits: string;
     nodes: number;
     config: PublicAgreement;
@@ -101,8 +108,8 @@ export interface Cluster {
    * being another cluster's is no reason: every node would be out of the load balancer at once.
    */
   notReady(): string | undefined;
-  /** For metrics: Redis up, live nodes last seen. */
-  health(): { redisUp: boolean; liveNodes: number };
+  /** For metrics: Redis's state, live nodes last seen. */
+  health(): { redis: RedisState; liveNodes: number };
   /**
    * The drain begins: this node's entry says it stops and lists its workers as draining
    * (node-directory.ts `publishDraining`), so other nodes stop forwarding here, answer their models
@@ -183,7 +190,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       if (refused !== null) {
         wasRefused = true;
         logger.error(
-          `${refused}: this node uses it for nothing until it is this cluster's again (limits on local counters, each divided by the ${directory?.liveCount() ?? 1} live node(s) last seen, no live events relayed, /readyz 503)`,
+          `${refused}: this node uses it for nothing until it is this cluster's again (limits on local counters, each divided by the ${directory?.liveCount() ?? 1} live node(s) last seen, no live events relayed; still ready, /readyz saying redis "foreign")`,
           { node: nodeId },
         );
       } else if (healthy) {
@@ -295,6 +302,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     // Available as the link is healthy: its changes are theirs, said by the line above.
     onAvailabilityChange: (listener) => void healthListeners.push(listener),
   });
+  const redisState = (): RedisState => (link.refusal() !== null ? "foreign" : link.healthy() ? "up" : "down");
   // What the limits run on now, said alike by /readyz and /admin/api/status.
   const limitsNow = () =>
     link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`;
@@ -362,7 +370,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
     status: () => ({
       node: nodeId,
-      redis: link.healthy() ? "up" : "down",
+      redis: redisState(),
       limits: limitsNow(),
       config: {
         ...agreement.runs(),
@@ -387,9 +395,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         ? undefined
         : `node name ${nodeId} is held by another live process: this node publishes no directory entry until it is free; give each node a cluster.node_name of its own`;
     },
-    health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
+    health: () => ({ redis: redisState(), liveNodes: nodes.liveCount() }),
     readyDetail: () => ({
-      redis: link.healthy() ? "up" : "down",
+      redis: redisState(),
       limits: limitsNow(),
       nodes: nodes.liveCount(),
       config: agreement.openly(),

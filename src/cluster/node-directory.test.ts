@@ -3,6 +3,7 @@ import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RELEASE } from "../core/build-commit.ts";
+import { CLUSTER_KEY, ClusterClaim } from "./cluster-claim.ts";
 import { leaseTtlMs } from "./name-lease.ts";
 import { NodeDirectory, type NodeDirectoryOptions } from "./node-directory.ts";
 import type { NodeEntry } from "./node-entry.ts";
@@ -73,7 +74,7 @@ class SteeredLink extends RedisLink {
 async function node(
   id: string,
   workers: () => NodeEntry["workers"],
-  link = steeredLink(),
+  link: RedisLink = steeredLink(),
   options: Partial<
     Pick<NodeDirectoryOptions, "heartbeatMs" | "leaseMs" | "now" | "self" | "onNamesake" | "clusterId">
   > = {},
@@ -321,7 +322,7 @@ async function unstarted(
   id: string,
   url: string,
   options: Partial<NodeDirectoryOptions> = {},
-  link = steeredLink(),
+  link: RedisLink = steeredLink(),
 ) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
@@ -549,7 +550,7 @@ test("a burst of worker changes costs a beat and a notice per beat, not one per 
   // the directory (SMEMBERS) are those two beats', so no other node renewed its entry or read the
   // whole directory on a notice; each read the changed entry once a notice, at most.
   // Each beat renews the node's name and writes its entry in one script (name-lease.ts): two SETs
-  // and one SADD, from one EVALSHA, with the notice and the directory's list sent in one turn.
+  // and one SADD (its round trips: the test below).
   expect(counts.set).toBe(4);
   expect(counts.sadd).toBe(2);
   expect(counts.smembers).toBe(2);
@@ -562,4 +563,55 @@ test("every node's entry names the release its build runs, so the other nodes se
   await node("upgraded", () => []);
   const reading = await node("reading", () => []);
   expect(reading.nodes().map((n) => [n.id, n.release])).toContainEqual(["upgraded", RELEASE]);
+});
+
+/**
+ * A link that counts the round trips its calls make: a command sent once a reply came back since
+ * the one before it waited for that reply (a new round trip); commands sent in one turn go
+ * together (Bun's auto-pipelining).
+ */
+class RoundTripLink extends RedisLink {
+  roundTrips = 0;
+  private repliedSinceLastSent = true;
+
+  override call<T>(work: (client: RedisClient) => Promise<T>, unvouched = false): Promise<T> {
+    return super.call((client) => work(this.counting(client)), unvouched);
+  }
+
+  private counting(client: RedisClient): RedisClient {
+    return new Proxy(client, {
+      get: (target, name, receiver) => {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (this.repliedSinceLastSent) this.roundTrips++;
+          this.repliedSinceLastSent = false;
+          const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (answer instanceof Promise)
+            void answer.then(
+              () => (this.repliedSinceLastSent = true),
+              () => (this.repliedSinceLastSent = true),
+            );
+          return answer;
+        };
+      },
+    });
+  }
+}
+
+test("a beat that carries a notice costs four round trips to Redis: the cluster's claim renewed, the name and entry in one script, the notice with the directory's list, the entries", async () => {
+  const claim = new ClusterClaim({ cluster: "round-trips", node: "counted", url: "http://counted.invalid" });
+  const link = new RoundTripLink({
+    url: redis.url,
+    timeoutMs: 5000,
+    vouch: (client) => claim.check(client),
+  });
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  await probe.del(CLUSTER_KEY);
+  closing.push(() => probe.del(CLUSTER_KEY));
+  const counted = await node("counted", () => [], link);
+  link.roundTrips = 0;
+  await counted.workersChanged();
+  expect(link.roundTrips).toBe(4);
 });

@@ -369,6 +369,15 @@ test("a second process waiting out a live node's lease is refused all the same w
   expect(await outcome(twin.start())).toBe(new NodeNameTaken("hiccup", "http://hiccup-1.invalid").message);
 });
 
+test("a process whose every call to Redis fails as it starts (Redis answering nothing of the name) is refused once a lease would have lapsed, not started unchecked", async () => {
+  const link = steeredLink();
+  const starting = await unstarted("unanswered", "http://unanswered.invalid", { heartbeatMs: 100 }, link);
+  link.failAfter(0);
+  expect(await outcome(starting.start())).toStartWith(
+    "cluster node name unanswered: Redis did not answer whether another live node holds it",
+  );
+});
+
 test("two processes started at once under one name: one starts, the other is refused", async () => {
   const both = [
     await unstarted("together", "http://together-1.invalid", { heartbeatMs: 100 }),

@@ -30,7 +30,7 @@ function claiming(cluster: string, node: string, timeoutMs = 2_000) {
 
 const claimOf = async () => JSON.parse((await probe.get(CLUSTER_KEY)) ?? "null") as unknown;
 
-test("the claim holds the cluster's id and the node that renewed it, nothing of its secret, and lasts a day: no pause of Redis (SIGSTOP, a fork, a failover) of less frees it for another cluster", async () => {
+test("the claim holds the cluster's id and the node that renewed it, nothing of its secret, and is set to last a day past its renewal (so a pause of Redis shorter than that leaves it in place)", async () => {
   await probe.del(CLUSTER_KEY);
   const { link } = claiming("cluster-a", "a-1");
   try {
@@ -96,6 +96,34 @@ test("a value under the key that is no claim of this build is another's, named a
   try {
     expect(await link.start()).toBe(false);
     expect(link.refusal()).toContain('it holds "0123456789abcdef" under mgw:cluster');
+  } finally {
+    link.close();
+    await probe.del(CLUSTER_KEY);
+  }
+});
+
+test("whatever the key holds is named cut short and quoted, so no value written there fills or forges lines of the log", async () => {
+  const { link } = claiming("cluster-a", "a-1");
+  try {
+    const forged = `x\n{"level":"info","msg":"forged"}`;
+    await probe.send("SET", [
+      CLUSTER_KEY,
+      JSON.stringify({ cluster: "c".repeat(5_000), node: forged, url: 7 }),
+    ]);
+    expect(await link.start()).toBe(false);
+    const refusal = link.refusal() ?? "";
+    expect(refusal).toContain(`cluster "${"c".repeat(80)}" (5000 characters, cut), renewed by its node`);
+    expect(refusal).toContain(`its node ${JSON.stringify(forged)} at "7"`);
+    expect(refusal).not.toContain("\n");
+    expect(refusal.length).toBeLessThan(600);
+    await probe.send("SET", [CLUSTER_KEY, "z".repeat(5_000)]);
+    link.close();
+    const again = claiming("cluster-a", "a-1").link;
+    expect(await again.start()).toBe(false);
+    expect(again.refusal()).toContain(
+      `it holds "${"z".repeat(80)}" (5000 characters, cut) under mgw:cluster`,
+    );
+    again.close();
   } finally {
     link.close();
     await probe.del(CLUSTER_KEY);

@@ -49,20 +49,41 @@ export class ClusterClaim {
     return typeof held === "string" ? this.refusal(held) : null;
   }
 
-  /** Why the database is not this cluster's, naming the holder (the Redis URL left out: it may hold a password). */
+  /**
+   * Why the database is not this cluster's, naming the holder (the Redis URL left out: it may hold a
+   * password). Whatever the key holds is anyone's to write: each part of it named is cut short, and
+   * quoted unless plainly printable, so no value can fill or forge lines of the log.
+   */
   private refusal(held: string): string {
-    let holder: Partial<ClaimHolder> = {};
+    let holder: Partial<Record<keyof ClaimHolder, unknown>> = {};
     try {
-      holder = JSON.parse(held) as Partial<ClaimHolder>;
+      const parsed: unknown = JSON.parse(held);
+      if (parsed !== null && typeof parsed === "object") holder = parsed;
     } catch {
       // Not a claim of this build: named as it is.
     }
+    const { cluster, node, url } = holder;
     const who =
-      holder.cluster === undefined
-        ? `it holds ${JSON.stringify(held.slice(0, 80))} under ${CLUSTER_KEY}`
-        : `cluster ${holder.cluster}, renewed by its node ${holder.node} at ${holder.url}`;
+      typeof cluster === "string"
+        ? `cluster ${shown(cluster)}, renewed by its node ${shown(node)} at ${shown(url)}`
+        : `it holds ${quoted(held)} under ${CLUSTER_KEY}`;
     return `the Redis database of cluster.redis_url is another cluster's (${who}; this node's cluster is ${this.self.cluster}, from its PostgreSQL database): give each cluster a Redis server of its own, or, once that cluster has left it, free it with DEL ${CLUSTER_KEY}`;
   }
+}
+
+/** How much of a value read from the claim a refusal names. */
+const SHOWN_CHARS = 80;
+
+/** A part of a claim, bare when it is a short string of printable ASCII without spaces, else quoted. */
+function shown(value: unknown): string {
+  if (typeof value !== "string") return quoted(JSON.stringify(value) ?? "none");
+  return value.length <= SHOWN_CHARS && /^[\x21-\x7e]+$/.test(value) ? value : quoted(value);
+}
+
+/** A value cut to `SHOWN_CHARS` and quoted (control characters and quotes escaped), saying if it was cut. */
+function quoted(value: string): string {
+  const cut = value.length > SHOWN_CHARS;
+  return `${JSON.stringify(value.slice(0, SHOWN_CHARS))}${cut ? ` (${value.length} characters, cut)` : ""}`;
 }
 
 /** Why a node does not start: its Redis database is another cluster's. */

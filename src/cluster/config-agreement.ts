@@ -24,7 +24,11 @@ export interface PublicAgreement {
   /** Every live node of this node's release runs the same config. */
   agrees: boolean;
   disagreeing: { node: string; version: number }[];
-  other_releases: OtherRelease[];
+  /**
+   * How many live nodes run another release (their configs not compared): a count, not which
+   * release each runs — a build's version and commit are for the authenticated status alone.
+   */
+  other_releases: number;
 }
 
 /**
@@ -77,7 +81,7 @@ export class ConfigAgreement {
       version: this.current.version,
       agrees: this.disagreeing.length === 0,
       disagreeing: this.disagreeing.map(({ node, version }) => ({ node, version })),
-      other_releases: this.otherReleases,
+      other_releases: this.otherReleases.length,
     };
   }
 

@@ -13,10 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-/** A relay of node `ours-1` of cluster `ours`, with a live-stream reader: the request ids it was given. */
-async function watchingRelay() {
-  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000 });
-  expect(await link.start()).toBe(true);
+/**
+ * A relay of node `ours-1` of cluster `ours`, with a live-stream reader: the request ids it was
+ * given. `refusal`: the link's Redis database is not this cluster's (its vouch says why).
+ */
+async function watchingRelay(refusal: string | null = null) {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000, vouch: async () => refusal });
+  expect(await link.start()).toBe(refusal === null);
   const bus = new EventBus();
   const read: string[] = [];
   const reader = bus.subscribe({
@@ -58,6 +61,18 @@ test("a relayed message is taken stamped by this cluster, or unstamped from a no
     // An older release's node of another cluster, on another database of the same Redis server.
     relay.received(message("theirs-old-1", "unstamped-elsewhere"));
     expect(read).toEqual(["stamped-ours", "unstamped-of-our-directory"]);
+  } finally {
+    close();
+  }
+});
+
+test("none is taken while the Redis database is not this cluster's, not even one stamped by this cluster", async () => {
+  const { relay, read, close } = await watchingRelay(
+    "the Redis database of cluster.redis_url is another cluster's",
+  );
+  try {
+    relay.received(message("ours-2", "stamped-ours", "ours"));
+    expect(read).toEqual([]);
   } finally {
     close();
   }

@@ -13,7 +13,7 @@ const MAX_QUEUED = 10_000;
 
 /** One publish on the channel: a node's events since its last. */
 interface RelayMessage {
-  /** The sender's cluster (cluster-identity.ts); absent from a node of a release before stamps. */
+  /** The sender's cluster's id (from its PostgreSQL database, cluster-claim.ts); absent from a node of a release before stamps. */
   cluster?: string;
   node: string;
   events: GatewayEvent[];

@@ -16,7 +16,9 @@ interface LeaseHolder {
 /**
  * Takes (or renews) the lease for instance `ARGV[2]`, writing `ARGV[1]` for `ARGV[3]` ms, unless
  * another instance holds it and does not stop: then answers that one's value and time left. A
- * value this build cannot read is taken over.
+ * value this build cannot read is taken over. Given the node's entry too (`KEYS[2]`, the directory
+ * `KEYS[3]`), it writes it (`ARGV[4]`, for `ARGV[5]` ms) and lists the node (`ARGV[6]`) in the same
+ * step, only when it took the lease: a process that does not hold the name never writes its entry.
  */
 const TAKE = new RedisScript(`local held = redis.call('GET', KEYS[1])
 if held then
@@ -26,6 +28,10 @@ if held then
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if KEYS[2] then
+  redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+  redis.call('SADD', KEYS[3], ARGV[6])
+end
 return false`);
 
 /** Removes the lease if instance `ARGV[1]` holds it. */
@@ -36,66 +42,126 @@ if ok and type(lease) == 'table' and lease.instance == ARGV[1] then return redis
 return 0`);
 
 /** Another live process holding the name: where it is, and how long its lease still runs. */
-interface HeldElsewhere {
+export interface HeldElsewhere {
   url: string;
   instance: string;
   leftMs: number;
+}
+
+/** A take's answer: this process holds the name now, or another live one does. */
+type Taken = { took: true } | { held: HeldElsewhere };
+
+/** The node's directory entry, written with a renewal that keeps the name (never without it). */
+export interface EntryWrite {
+  key: string;
+  value: string;
+  ttlMs: number;
+  /** The directory set that lists the node, and its id in it. */
+  set: string;
+  member: string;
+}
+
+/** The reconnect backoff a Redis link reaches at most (redis-link.ts `maxRetryMs`'s default). */
+const LONGEST_BACKOFF_MS = 2_000;
+
+/**
+ * How long a lease outlives its last renewal: three heartbeats, and never less than one stall of
+ * Redis costs the holder — the beat's call waiting out `redisTimeoutMs`, the link's backoff and its
+ * reconnect (four timeouts at most), and the beats either side — so a holder whose Redis hiccups
+ * does not lose its name to a twin waiting for it.
+ */
+export function leaseTtlMs(heartbeatMs: number, redisTimeoutMs: number): number {
+  return Math.max(heartbeatMs * 3, heartbeatMs * 2 + redisTimeoutMs * 5 + LONGEST_BACKOFF_MS);
 }
 
 export interface NameLeaseOptions {
   link: RedisLink;
   self: { id: string; url: string; instance: string };
   heartbeatMs: number;
+  /** The lease's time to live (`leaseTtlMs`); three heartbeats unless given. */
+  ttlMs?: number;
   /** A renewal found the name held by another live process (its URL); told once per process. */
   onHeldElsewhere?: (url: string) => void;
 }
 
 /**
- * A node's name held by one process at a time: a lease in Redis of three heartbeats, taken
- * atomically (two nodes starting together cannot both have it), renewed by every heartbeat and
- * judged by Redis's clock alone. A process killed with `kill -9` leaves it to lapse; one that stops
- * says so in it (a successor takes it at once, and inherits its draining workers) and removes it at
- * the end of its drain.
+ * A node's name held by one process at a time: a lease in Redis (`leaseTtlMs`), taken atomically
+ * (two nodes starting together cannot both have it), renewed by every heartbeat together with the
+ * node's entry, and judged by Redis's clock alone. Only the holder writes the node's entry: a
+ * process whose renewal finds the name another live one's writes nothing under it until the name
+ * is free again (`heldElsewhere`, for readiness). A process killed with `kill -9` leaves it to
+ * lapse; one that stops says so in it (a successor takes it at once, and inherits its draining
+ * workers) and removes it at the end of its drain.
  */
 export class NameLease {
   private stopping = false;
   /** The other process last told of (`onHeldElsewhere`), so each is told once. */
   private toldOf: string | null = null;
+  /** The other live process the last renewal found holding the name; null: this one holds it. */
+  private elsewhere: HeldElsewhere | null = null;
 
   constructor(private readonly options: NameLeaseOptions) {}
 
   /**
    * Takes the name as the node starts. Held by another live process, it waits for that lease to
    * lapse (its time left and a heartbeat more: a killed predecessor's does); still renewed then, the
-   * name is another live node's, and the start is refused (NodeNameTaken, naming its URL). Redis
-   * away: the first beat that reaches it takes the name.
+   * name is another live node's, and the start is refused (NodeNameTaken, naming its URL). A call
+   * that fails meanwhile is asked again until then: a hiccup of Redis is no free name. Redis away
+   * before any answer (a node started while it is down): the node starts, and writes no entry until
+   * a beat that reaches Redis takes the name.
    */
   async take(): Promise<void> {
     const { link, self, heartbeatMs } = this.options;
     let deadline: number | null = null;
+    let lastHolder: HeldElsewhere | null = null;
     for (;;) {
-      if (!link.healthy()) return;
-      // A failed call is Redis failing: the first beat that reaches it takes the name.
-      const held = await link.call((client) => this.tryTake(client)).catch(() => null);
-      if (held === null) return;
+      if (lastHolder === null && deadline === null && !link.healthy()) return;
+      let taken: Taken | null = null;
+      try {
+        taken = await link.call((client) => this.tryTake(client));
+      } catch {
+        // Asked again below, until the deadline.
+      }
+      if (taken !== null && "took" in taken) return;
+      if (taken !== null) lastHolder = taken.held;
       const now = performance.now();
-      deadline ??= now + held.leftMs + heartbeatMs;
-      if (now >= deadline) throw new NodeNameTaken(self.id, held.url);
+      deadline ??= now + (lastHolder?.leftMs ?? this.ttlMs()) + heartbeatMs;
+      if (now >= deadline) {
+        if (lastHolder !== null) throw new NodeNameTaken(self.id, lastHolder.url);
+        throw new Error(
+          `cluster node name ${self.id}: Redis did not answer whether another live node holds it; the start is refused rather than risk two nodes under one name`,
+        );
+      }
       await Bun.sleep(Math.min(heartbeatMs, deadline - now));
     }
   }
 
-  /** Renews the lease (a heartbeat's): taken again if it lapsed, and a live process holding it told of. */
-  async renew(client: RedisClient): Promise<void> {
-    const held = await this.tryTake(client);
-    if (held === null) {
+  /**
+   * Renews the lease (a heartbeat's), writing `entry` with it if it keeps the name: taken again if it
+   * lapsed. Answers whether this process holds the name; a live process holding it is told of.
+   */
+  async renew(client: RedisClient, entry?: EntryWrite): Promise<boolean> {
+    const taken = await this.tryTake(client, entry);
+    if ("took" in taken) {
       this.toldOf = null;
-      return;
+      this.elsewhere = null;
+      return true;
     }
+    const { held } = taken;
+    this.elsewhere = held;
     // A node that stops while its successor takes the name over says nothing of it.
-    if (this.stopping || held.instance === this.toldOf) return;
+    if (this.stopping || held.instance === this.toldOf) return false;
     this.toldOf = held.instance;
     this.options.onHeldElsewhere?.(held.url);
+    return false;
+  }
+
+  /**
+   * Another live process holds the name, as the last renewal found (its URL): this node writes
+   * nothing under it meanwhile. Null while this process holds it, or stops (its successor holds it).
+   */
+  heldElsewhere(): string | null {
+    return this.stopping ? null : (this.elsewhere?.url ?? null);
   }
 
   /** The node stops: from its next renewal, the lease says so, and a successor may take it. */
@@ -109,21 +175,28 @@ export class NameLease {
     await RELEASE.run(client, [nameKey(self.id)], [self.instance]);
   }
 
-  private async tryTake(client: RedisClient): Promise<HeldElsewhere | null> {
-    const { self, heartbeatMs } = this.options;
+  private ttlMs(): number {
+    return this.options.ttlMs ?? this.options.heartbeatMs * 3;
+  }
+
+  private async tryTake(client: RedisClient, entry?: EntryWrite): Promise<Taken> {
+    const { self } = this.options;
     const value: LeaseHolder = {
       instance: self.instance,
       url: self.url,
       ...(this.stopping ? { stopping: true as const } : {}),
     };
-    const answer = await TAKE.run(
-      client,
-      [nameKey(self.id)],
-      [JSON.stringify(value), self.instance, String(heartbeatMs * 3)],
-    );
-    if (!Array.isArray(answer)) return null;
+    const lease = [JSON.stringify(value), self.instance, String(this.ttlMs())];
+    const answer = await (entry === undefined
+      ? TAKE.run(client, [nameKey(self.id)], lease)
+      : TAKE.run(
+          client,
+          [nameKey(self.id), entry.key, entry.set],
+          [...lease, entry.value, String(entry.ttlMs), entry.member],
+        ));
+    if (!Array.isArray(answer)) return { took: true };
     const [text, leftMs] = answer as [string, number];
     const holder = JSON.parse(text) as LeaseHolder;
-    return { url: holder.url, instance: holder.instance, leftMs: Math.max(0, leftMs) };
+    return { held: { url: holder.url, instance: holder.instance, leftMs: Math.max(0, leftMs) } };
   }
 }

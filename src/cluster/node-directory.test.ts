@@ -3,8 +3,11 @@ import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RELEASE } from "../core/build-commit.ts";
+import { CLUSTER_KEY, ClusterClaim } from "./cluster-claim.ts";
+import { leaseTtlMs } from "./name-lease.ts";
 import { NodeDirectory, type NodeDirectoryOptions } from "./node-directory.ts";
 import type { NodeEntry } from "./node-entry.ts";
+import { NodeNameTaken } from "./node-name.ts";
 import { RedisLink } from "./redis-link.ts";
 
 let redis: RedisServer;
@@ -23,10 +26,17 @@ afterAll(async () => {
  */
 class SteeredLink extends RedisLink {
   private failing = false;
+  /** How many more calls answer before every one fails (null: none fails). */
+  private answering: number | null = null;
   private held: { ran: () => void; answer: Promise<void> } | null = null;
 
   failNext(): void {
     this.failing = true;
+  }
+
+  /** Redis answers the next `calls` calls, then fails every one after them (a Redis that hiccups for good). */
+  failAfter(calls: number): void {
+    this.answering = calls;
   }
 
   /** The next call runs (`ran` then settles), and answers when `answer` is called. */
@@ -41,6 +51,10 @@ class SteeredLink extends RedisLink {
     if (this.failing) {
       this.failing = false;
       throw new Error("ERR the test's Redis failed this call");
+    }
+    if (this.answering !== null) {
+      if (this.answering === 0) throw new Error("ERR the test's Redis failed this call");
+      this.answering--;
     }
     const gate = this.held;
     this.held = null;
@@ -60,9 +74,9 @@ class SteeredLink extends RedisLink {
 async function node(
   id: string,
   workers: () => NodeEntry["workers"],
-  link = steeredLink(),
+  link: RedisLink = steeredLink(),
   options: Partial<
-    Pick<NodeDirectoryOptions, "heartbeatMs" | "now" | "self" | "onNamesake" | "clusterId">
+    Pick<NodeDirectoryOptions, "heartbeatMs" | "leaseMs" | "now" | "self" | "onNamesake" | "clusterId">
   > = {},
 ) {
   expect(await link.start()).toBe(true);
@@ -304,8 +318,12 @@ test("a predecessor's entry with one worker this build cannot read keeps the oth
 });
 
 /** A directory under `id` on a link of its own, not started: the test starts it (and it is closed after). */
-async function unstarted(id: string, url: string, options: Partial<NodeDirectoryOptions> = {}) {
-  const link = steeredLink();
+async function unstarted(
+  id: string,
+  url: string,
+  options: Partial<NodeDirectoryOptions> = {},
+  link: RedisLink = steeredLink(),
+) {
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
     link,
@@ -339,6 +357,25 @@ test("a second process started under a live node's name is refused naming the ho
   const calling = await node("calling-twin", () => []);
   await calling.refresh();
   expect(calling.peers().find((peer) => peer.id === "twin")?.url).toBe("http://twin.invalid");
+});
+
+test("a second process waiting out a live node's lease is refused all the same when Redis fails its calls meanwhile: a failed call is no free name", async () => {
+  const first = await unstarted("hiccup", "http://hiccup-1.invalid", { heartbeatMs: 100 });
+  await first.start();
+  const link = steeredLink();
+  const twin = await unstarted("hiccup", "http://hiccup-2.invalid", { heartbeatMs: 100 }, link);
+  // The first take answers that the name is held; every call after it fails.
+  link.failAfter(1);
+  expect(await outcome(twin.start())).toBe(new NodeNameTaken("hiccup", "http://hiccup-1.invalid").message);
+});
+
+test("a process whose every call to Redis fails as it starts (Redis answering nothing of the name) is refused once a lease would have lapsed, not started unchecked", async () => {
+  const link = steeredLink();
+  const starting = await unstarted("unanswered", "http://unanswered.invalid", { heartbeatMs: 100 }, link);
+  link.failAfter(0);
+  expect(await outcome(starting.start())).toStartWith(
+    "cluster node name unanswered: Redis did not answer whether another live node holds it",
+  );
 });
 
 test("two processes started at once under one name: one starts, the other is refused", async () => {
@@ -412,6 +449,63 @@ test("a node whose beat finds its name held by another live process warns, once 
   expect(told).toEqual(["http://one.invalid", "http://two.invalid"]);
 });
 
+test("a node whose beat finds its name held by another live process writes nothing under it, the holder's entry standing, and says so (namesake) until the name is free: then it publishes its own again", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const gpu = { name: "gpu-shadowed", tenant: "default", models: ["m"], inFlight: 0, capacity: 4 };
+  const own = await node("shadowed", () => [gpu]);
+  expect(own.namesake()).toBeNull();
+  const lease = { instance: "intruder", url: "http://intruder.invalid" };
+  await probe.send("SET", ["mgw:name:shadowed", JSON.stringify(lease), "PX", "60000"]);
+  const theirs = JSON.stringify({
+    id: "shadowed",
+    url: "http://intruder.invalid",
+    at: Date.now(),
+    workers: [],
+  });
+  await probe.send("SET", ["mgw:node:shadowed", theirs, "PX", "60000"]);
+  await own.workersChanged();
+  await own.refresh();
+  expect(await probe.get("mgw:node:shadowed")).toBe(theirs);
+  expect(own.namesake()).toBe("http://intruder.invalid");
+  await probe.del("mgw:name:shadowed");
+  await own.refresh();
+  expect(JSON.parse((await probe.get("mgw:node:shadowed")) ?? "{}").url).toBe("http://shadowed.invalid");
+  expect(own.namesake()).toBeNull();
+});
+
+test("a node that stops writes nothing under its name once its successor holds it: the successor's entry stands through the predecessor's beats and after its close", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const old = { name: "gpu-old", tenant: "default", models: ["m-over"], inFlight: 1, capacity: 4 };
+  const fresh = { name: "gpu-new", tenant: "default", models: ["m-over"], inFlight: 0, capacity: 4 };
+  const predecessor = await unstarted("over", "http://over-1.invalid", { workers: () => [old] });
+  await predecessor.start();
+  await predecessor.publishDraining();
+  const successor = await unstarted("over", "http://over-2.invalid", { workers: () => [fresh] });
+  await successor.start();
+  const written = async () => JSON.parse((await probe.get("mgw:node:over")) ?? "{}") as NodeEntry;
+  const successors = await written();
+  expect(successors.url).toBe("http://over-2.invalid");
+  await predecessor.refresh();
+  expect(await written()).toEqual(successors);
+  await predecessor.close();
+  expect(await written()).toEqual(successors);
+  expect(await probe.sismember("mgw:nodes", "over")).toBe(true);
+});
+
+test("the name's lease outlives what one stall of Redis costs its holder (the beat's call timing out, the link's backoff and reconnect, a beat either side), not three heartbeats alone", async () => {
+  const heartbeat = 1_000;
+  const redisTimeout = 2_000;
+  const stall = heartbeat + redisTimeout + 2_000 + 4 * redisTimeout + heartbeat;
+  expect(leaseTtlMs(heartbeat, redisTimeout)).toBeGreaterThanOrEqual(stall);
+  expect(leaseTtlMs(60_000, redisTimeout)).toBe(180_000);
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  await node("lasting", () => [], steeredLink(), { heartbeatMs: 100, leaseMs: 5_000 });
+  expect(Number(await probe.send("PTTL", ["mgw:name:lasting"]))).toBeGreaterThan(4_000);
+});
+
 test("a node of a cluster stamps its entry with the cluster's id and reads no entry another cluster stamped; an unstamped one (the previous release's, during a roll) it reads", async () => {
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
@@ -464,8 +558,10 @@ test("a burst of worker changes costs a beat and a notice per beat, not one per 
   // The beat the first change started, and one after it carrying the rest: the node's own reads of
   // the directory (SMEMBERS) are those two beats', so no other node renewed its entry or read the
   // whole directory on a notice; each read the changed entry once a notice, at most.
-  // Each beat renews the node's name (name-lease.ts) and its entry: two SETs.
+  // Each beat renews the node's name and writes its entry in one script (name-lease.ts): two SETs
+  // and one SADD (its round trips: the test below).
   expect(counts.set).toBe(4);
+  expect(counts.sadd).toBe(2);
   expect(counts.smembers).toBe(2);
   expect(counts.publish).toBe(2);
   const [, listening] = (await probe.send("PUBSUB", ["NUMSUB", "mgw:nodes:changed"])) as [string, number];
@@ -476,4 +572,55 @@ test("every node's entry names the release its build runs, so the other nodes se
   await node("upgraded", () => []);
   const reading = await node("reading", () => []);
   expect(reading.nodes().map((n) => [n.id, n.release])).toContainEqual(["upgraded", RELEASE]);
+});
+
+/**
+ * A link that counts the round trips its calls make: a command sent once a reply came back since
+ * the one before it waited for that reply (a new round trip); commands sent in one turn go
+ * together (Bun's auto-pipelining).
+ */
+class RoundTripLink extends RedisLink {
+  roundTrips = 0;
+  private repliedSinceLastSent = true;
+
+  override call<T>(work: (client: RedisClient) => Promise<T>, unvouched = false): Promise<T> {
+    return super.call((client) => work(this.counting(client)), unvouched);
+  }
+
+  private counting(client: RedisClient): RedisClient {
+    return new Proxy(client, {
+      get: (target, name, receiver) => {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (this.repliedSinceLastSent) this.roundTrips++;
+          this.repliedSinceLastSent = false;
+          const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (answer instanceof Promise)
+            void answer.then(
+              () => (this.repliedSinceLastSent = true),
+              () => (this.repliedSinceLastSent = true),
+            );
+          return answer;
+        };
+      },
+    });
+  }
+}
+
+test("a beat that carries a notice costs four round trips to Redis: the cluster's claim renewed, the name and entry in one script, the notice with the directory's list, the entries", async () => {
+  const claim = new ClusterClaim({ cluster: "round-trips", node: "counted", url: "http://counted.invalid" });
+  const link = new RoundTripLink({
+    url: redis.url,
+    timeoutMs: 5000,
+    vouch: (client) => claim.check(client),
+  });
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  await probe.del(CLUSTER_KEY);
+  closing.push(() => probe.del(CLUSTER_KEY));
+  const counted = await node("counted", () => [], link);
+  link.roundTrips = 0;
+  await counted.workersChanged();
+  expect(link.roundTrips).toBe(4);
 });

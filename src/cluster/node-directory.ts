@@ -5,7 +5,7 @@ import { foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import { ListedWorkers } from "./listed-workers.ts";
-import { NameLease } from "./name-lease.ts";
+import { type EntryWrite, NameLease } from "./name-lease.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -18,9 +18,11 @@ export interface NodeDirectoryOptions {
    */
   clusterId?: string;
   heartbeatMs: number;
+  /** How long the node's name outlives its last renewal (name-lease.ts `leaseTtlMs`); three heartbeats unless given. */
+  leaseMs?: number;
   /**
-   * A beat found this node's name held by another live process (its URL, name-lease.ts): the two
-   * overwrite each other's workers every beat. Told once per other process.
+   * A beat found this node's name held by another live process (its URL, name-lease.ts): this node
+   * writes no entry meanwhile (`namesake`). Told once per other process.
    */
   onNamesake?: (url: string) => void;
   /** This process's token in its entry (`NodeEntry.instance`); a random one unless given. */
@@ -80,11 +82,12 @@ export class NodeDirectory {
   constructor(private readonly options: NodeDirectoryOptions) {
     this.instance = options.instance ?? randomUUID();
     this.listed = new ListedWorkers(options.workers, options.now ?? Date.now);
-    const { link, self, heartbeatMs, onNamesake } = options;
+    const { link, self, heartbeatMs, leaseMs, onNamesake } = options;
     this.lease = new NameLease({
       link,
       self: { ...self, instance: this.instance },
       heartbeatMs,
+      ...(leaseMs !== undefined ? { ttlMs: leaseMs } : {}),
       ...(onNamesake ? { onHeldElsewhere: onNamesake } : {}),
     });
   }
@@ -102,6 +105,14 @@ export class NodeDirectory {
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
+  }
+
+  /**
+   * Another live process holds this node's name, as the last beat found (its URL): this node
+   * publishes no entry, so no other node routes to its workers, until the name is free again.
+   */
+  namesake(): string | null {
+    return this.lease.heldElsewhere();
   }
 
   /** Live nodes last seen, this one included (at least 1): a stopping node's entry is none. */
@@ -190,13 +201,14 @@ export class NodeDirectory {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.beats.idle();
-    const { link, self, heartbeatMs } = this.options;
+    const { link, self } = this.options;
     const last = this.listed.draining ? this.entry() : null;
+    // The entry is this process's to write or remove only while it holds the name: a successor that
+    // took it over (or a twin) keeps its own.
     await link
       .call(async (client) => {
-        if (last !== null && last.workers.length > 0)
-          await client.send("SET", [entryKey(self.id), JSON.stringify(last), "PX", String(heartbeatMs * 3)]);
-        else {
+        if (last !== null && last.workers.length > 0) await this.lease.renew(client, this.entryWrite(last));
+        else if (await this.lease.renew(client)) {
           await client.del(entryKey(self.id));
           await client.srem(NODES, self.id);
         }
@@ -212,7 +224,7 @@ export class NodeDirectory {
 
   /** Renews this node's entry, tells the others when its workers changed, and reads every entry. */
   private async exchange(): Promise<void> {
-    const { link, self, heartbeatMs } = this.options;
+    const { link, self } = this.options;
     // Redis away: a pending notice waits for the beat that follows its return (start-cluster.ts).
     if (!link.reachable()) return;
     const notice = this.noticePending;
@@ -226,12 +238,17 @@ export class NodeDirectory {
       this.noticePending ||= notice;
       return;
     }
+    // Round trips: the vouch above, the name renewed with the entry (one script), the notice with
+    // the directory's list (one turn: pipelined), and the entries.
     const read = link.call(async (client) => {
-      await this.lease.renew(client);
-      await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
-      await client.sadd(NODES, self.id);
-      if (notice) await client.publish(CHANGED_CHANNEL, self.id);
-      const ids = await client.smembers(NODES);
+      // Another live process holds the name: its entry stands, and this node's notice waits until
+      // it holds the name again.
+      const holds = await this.lease.renew(client, this.entryWrite(entry));
+      if (!holds) this.noticePending ||= notice;
+      const [ids] = await Promise.all([
+        client.smembers(NODES),
+        holds && notice ? client.publish(CHANGED_CHANNEL, self.id) : null,
+      ]);
       if (ids.length === 0) return [];
       const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
       const gone = ids.filter((_, i) => values[i] === null);
@@ -252,6 +269,18 @@ export class NodeDirectory {
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
+  }
+
+  /** How `entry` is written, with the renewal of the node's name (name-lease.ts). */
+  private entryWrite(entry: NodeEntry): EntryWrite {
+    const { self, heartbeatMs } = this.options;
+    return {
+      key: entryKey(self.id),
+      value: JSON.stringify(entry),
+      ttlMs: heartbeatMs * 3,
+      set: NODES,
+      member: self.id,
+    };
   }
 
   /** This node's entry as it stands now. */

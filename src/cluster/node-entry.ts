@@ -4,8 +4,9 @@ import type { WorkerSummary } from "../audit/gateway-event.ts";
 export interface NodeEntry {
   id: string;
   /**
-   * The cluster the node belongs to (cluster-identity.ts): an entry stamped with another is read as
-   * none. Absent: a node of a release before stamps, read as this cluster's during a rolling upgrade.
+   * The id of the cluster the node belongs to (made in its PostgreSQL database, cluster-claim.ts):
+   * an entry stamped with another is read as none (cluster-identity.ts `foreign`). Absent: a node
+   * of a release before stamps, read as this cluster's during a rolling upgrade.
    */
   cluster?: string;
   /** `cluster.advertise_url`: where other nodes forward requests for its workers. */

@@ -20,7 +20,7 @@ export function withNodes(record: AuditRecord, node: string): AuditRecord {
   return { ...record, node, servedNode };
 }
 
-/** Why a node does not start: another node runs under its name now (its entry is fresh and names another URL). */
+/** Why a node does not start: another live process holds its name (name-lease.ts), renewed past its lease's time. */
 export class NodeNameTaken extends Error {
   constructor(id: string, url: string) {
     super(

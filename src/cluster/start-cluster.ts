@@ -1,145 +1,24 @@
-import { type AnyElysia, Elysia } from "elysia";
-import type { EventBus } from "../audit/event-bus.ts";
-import type { SharedCounters } from "../auth/shared-counters.ts";
+import { Elysia } from "elysia";
 import type { Config } from "../config/config-schema.ts";
-import type { Logger } from "../log/logger.ts";
-import type { WorkerDirectory } from "../routing/route-table.ts";
-import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import type { Cluster, ClusterDeps, RedisState } from "./cluster.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
 import { forThisNode } from "./cluster-identity.ts";
-import {
-  ConfigAgreement,
-  type ConfigDisagreement,
-  type OtherRelease,
-  type PublicAgreement,
-} from "./config-agreement.ts";
-import type { DrainCount } from "./drain-hold.ts";
+import { ConfigAgreement } from "./config-agreement.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
-import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
-import { NewlyListed, type NewlyServed } from "./newly-listed.ts";
+import { linkEndpoint } from "./link-endpoint.ts";
+import { leaseTtlMs } from "./name-lease.ts";
+import { NewlyListed } from "./newly-listed.ts";
 import { NodeDirectory } from "./node-directory.ts";
-import type { NodeConfig } from "./node-entry.ts";
 import { nodeName } from "./node-name.ts";
 import { PeerLinks } from "./peer-link.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
 const CONFIG_CHANNEL = "mgw:config";
-
-/** What a cluster node adds to the gateway; create-gateway.ts wires each piece. */
-export interface Cluster {
-  readonly nodeId: string;
-  /** rpm/tpm/budget counters over every node (Redis), for the rate limiter. */
-  readonly counters: SharedCounters;
-  /** The route table's view of workers: this node's, then other nodes' through forwarding. */
-  workers(local: WorkerDirectory): WorkerDirectory;
-  /**
-   * `GET /cluster/v1/link` (peer links: other nodes' forwarded calls, switched to this node's
-   * workers) and `POST /cluster/v1/forward` (the same over HTTP, where no link can be had).
-   */
-  endpoint(local: WorkerDirectory): AnyElysia;
-  /** Tells every node a key changed (revoke, rotate, create): their caches refresh at once. */
-  announceKeyChange(id: string): void;
-  /** Runs `listener` when any node (this one included) announces a key change. */
-  onKeyChange(listener: () => void): void;
-  /**
-   * This node applied a new config version (file change, SIGHUP): every other node is told, and
-   * re-reads its own config source at once.
-   */
-  configApplied(config: Config, version: number): void;
-  /** Runs `listener` when another node announces a config change (or Redis comes back). */
-  onConfigNotice(listener: () => void): void;
-  /**
-   * For /admin/api/status: Redis health, the nodes in the directory (with the release each runs,
-   * their workers and how many of them drain, as the directory lists them, and whether the node is
-   * live or stopping) and the config each runs.
-   */
-  status(): {
-    node: string;
-    redis: "up" | "down";
-    /** As `/readyz` says it: `shared`, or while Redis is away what each node enforces. */
-    limits: string;
-    config: NodeConfig & {
-      disagreeing: readonly ConfigDisagreement[];
-      /** Live nodes of another release, whose configs are not compared (config-agreement.ts). */
-      other_releases: readonly OtherRelease[];
-    };
-    nodes: {
-      id: string;
-      url: string;
-      /** The build it runs (`0.1.0+1a2b3c4`); null: a node of a release that did not publish it. */
-      release: string | null;
-      workers: number;
-      draining: number;
-      /** `stopping`: its drain began (its workers listed draining until they register elsewhere); no live node. */
-      state: "live" | "stopping";
-      config: NodeConfig | null;
-    }[];
-    /** This node's peer links to the others, and how many calls went over each and over HTTP. */
-    links: ReturnType<PeerLinks["status"]>;
-  };
-  /** True while Redis is away (limits run on local counters divided by live nodes). */
-  degraded(): boolean;
-  /**
-   * For /readyz: a node whose Redis is away still serves (ready), on local limits; this says so.
-   * Unauthenticated, so the config shows as agreeing or not, without its fingerprint.
-   */
-  readyDetail(): {
-    redis: "up" | "down";
-    limits: string;
-    nodes: number;
-    config: PublicAgreement;
-  };
-  /**
-   * Why this node is not ready, while it is not: its Redis database is another cluster's (it
-   * serves on local limits meanwhile, as while Redis is away, and relays nothing).
-   */
-  notReady(): string | undefined;
-  /** For metrics: Redis up, live nodes last seen. */
-  health(): { redisUp: boolean; liveNodes: number };
-  /**
-   * The drain begins: this node's entry says it stops and lists its workers as draining
-   * (node-directory.ts `publishDraining`), so other nodes stop forwarding here, answer their models
-   * with a draining refusal, not as served nowhere, and count this node live no more; `close` stops
-   * publishing. Called before the lifecycle drains: the peer links other nodes opened here then
-   * count in flight until closed cleanly, their streams' last frames written (incoming-links.ts).
-   */
-  beginDrain(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface ClusterDeps {
-  logger: Logger;
-  /**
-   * The cluster's id, from the database its nodes share (`Storage.clusterId`): claimed on the Redis
-   * database and stamped on every message. A storage without one (an embedder's own) cannot be a
-   * cluster's: the start is refused.
-   */
-  clusterId: string | undefined;
-  registry: WorkerRegistry;
-  /** This node's events: its live stream's readers also get every other node's requests. */
-  bus: EventBus;
-  /** This node's requests in flight: calls forwarded here count, so a drain waits for them. */
-  lifecycle?: DrainCount;
-  /**
-   * This node's open requests, ended when a stop's drain deadline passes: streams relayed over a
-   * peer link to this node's workers are ended with them.
-   */
-  shutdown?: LinkEndpointDeps["shutdown"];
-  /** The gateway's upstream `fetch` for forwards to other nodes (native `fetch` without one). */
-  fetch?: typeof fetch;
-  /**
-   * Models a worker on another node has newly begun to serve, as this node reads the directory
-   * (newly-listed.ts): this node's breaker of each (`workers/<model>`), which the workers before it
-   * opened, lets its next request probe that worker at once, as for a worker registering here
-   * (routing/probe-newly-served.ts).
-   */
-  newlyServed?: (listed: NewlyServed) => void;
-}
 
 /** Joins the cluster named by `cluster:` (null without one). Redis being down does not stop the start. */
 export async function startCluster(config: Config, deps: ClusterDeps): Promise<Cluster | null> {
@@ -181,7 +60,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       if (refused !== null) {
         wasRefused = true;
         logger.error(
-          `${refused}: this node uses it for nothing until it is this cluster's again (limits on local counters, each divided by the ${directory?.liveCount() ?? 1} live node(s) last seen, no live events relayed, /readyz 503)`,
+          `${refused}: this node uses it for nothing until it is this cluster's again (limits on local counters, each divided by the ${directory?.liveCount() ?? 1} live node(s) last seen, no live events relayed; still ready, /readyz saying redis "foreign")`,
           { node: nodeId },
         );
       } else if (healthy) {
@@ -240,10 +119,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     clusterId,
     onNamesake: (url) =>
       logger.warn(
-        `another node runs under this node's name (${url}): each overwrites the other's directory entry, so their workers flicker in and out of routing; give each node a cluster.node_name of its own`,
+        `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,
         { node: nodeId },
       ),
     heartbeatMs: settings.heartbeat,
+    leaseMs: leaseTtlMs(settings.heartbeat, settings.redis_timeout),
     workers: () =>
       registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
         name,
@@ -292,6 +172,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     // Available as the link is healthy: its changes are theirs, said by the line above.
     onAvailabilityChange: (listener) => void healthListeners.push(listener),
   });
+  const redisState = (): RedisState => (link.refusal() !== null ? "foreign" : link.healthy() ? "up" : "down");
   // What the limits run on now, said alike by /readyz and /admin/api/status.
   const limitsNow = () =>
     link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`;
@@ -359,7 +240,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
     status: () => ({
       node: nodeId,
-      redis: link.healthy() ? "up" : "down",
+      redis: redisState(),
       limits: limitsNow(),
       config: {
         ...agreement.runs(),
@@ -378,10 +259,15 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       links: links.status(),
     }),
     degraded: () => !link.healthy(),
-    notReady: () => link.refusal() ?? undefined,
-    health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
+    notReady: () => {
+      const holder = nodes.namesake();
+      return holder === null
+        ? undefined
+        : `node name ${nodeId} is held by another live process: this node publishes no directory entry until it is free; give each node a cluster.node_name of its own`;
+    },
+    health: () => ({ redis: redisState(), liveNodes: nodes.liveCount() }),
     readyDetail: () => ({
-      redis: link.healthy() ? "up" : "down",
+      redis: redisState(),
       limits: limitsNow(),
       nodes: nodes.liveCount(),
       config: agreement.openly(),

@@ -138,7 +138,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const shutdown = new Shutdown();
   const cluster = await clusterStarter(config)(config, {
     logger,
-    clusterId: storage.clusterId,
+    // Read only by a node of a cluster: no other start reads (or writes) it.
+    clusterId: config.cluster ? await storage.clusterId?.() : undefined,
     registry: workers.registry,
     bus: audit.bus,
     lifecycle,

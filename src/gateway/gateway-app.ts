@@ -49,8 +49,8 @@ export function gatewayApp(parts: GatewayAppParts) {
     mounts: buildAppMounts(config.apps, frontDoorDeps, models, maxUpstreamBody, holderOf),
     notReady: () => {
       if (lifecycle.isDraining) return { status: "draining" };
-      const foreignRedis = cluster?.notReady();
-      if (foreignRedis !== undefined) return { status: "unavailable", reason: `cluster: ${foreignRedis}` };
+      const clusterSays = cluster?.notReady();
+      if (clusterSays !== undefined) return { status: "unavailable", reason: `cluster: ${clusterSays}` };
       const down = audit.refusedBecause();
       return down === undefined ? undefined : { status: "unavailable", reason: `audit storage: ${down}` };
     },

@@ -41,12 +41,14 @@ export interface Storage {
   /** Web UI sessions, shared by every node on the same storage; in memory when a backend has none. */
   adminSessions?: AdminSessionStore;
   /**
-   * The id of the cluster whose nodes share this storage (PostgreSQL's, made once in the database):
-   * a cluster node claims its Redis database and stamps its messages with it
-   * (cluster/cluster-claim.ts). A backend no cluster shares has none; an embedder's own
-   * storage gives one to run as a cluster node (EMBEDDING.md).
+   * Reads the id of the cluster whose nodes share this storage (PostgreSQL's, made once in the
+   * database by the first node that asks): a cluster node claims its Redis database and stamps its
+   * messages with it (cluster/cluster-claim.ts). Asked only by a node serving with `cluster:` (and
+   * `mindgw keys -c` with `cluster:`, to stamp its notices), so nothing else reads or writes it.
+   * A backend no cluster shares has none; an embedder's own storage gives one to run as a cluster
+   * node (EMBEDDING.md).
    */
-  clusterId?: string;
+  clusterId?(): Promise<string>;
   /**
    * Fills the rows a migration left to fill (PostgreSQL's shadow caller ids and item index), in
    * batches, once the node serves: the stores read those rows meanwhile. Resolves when done, or

@@ -357,6 +357,7 @@ describe("metrics: /metrics after known traffic", () => {
       .map(([name, { type, labels }]) => ({ name, type, labels }));
     expect([...documented].filter(([, row]) => row.clusterOnly).map(([name]) => name)).toEqual([
       "mindgw_cluster_redis_up",
+      "mindgw_cluster_redis_foreign",
       "mindgw_cluster_nodes",
     ]);
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);

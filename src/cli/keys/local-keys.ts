@@ -44,9 +44,13 @@ export async function localKeys(config: Config, migrate: boolean): Promise<KeysB
     rotate: named((id, input, tenant) => admin.rotate(actor, id, input, tenantOption(tenant))),
     setLimits: named((id, input, tenant) => admin.setLimits(actor, id, input, tenantOption(tenant))),
     async close() {
+      // The cluster's id stamps the notices; unreadable (a role without access to cluster_meta),
+      // they go unstamped, which every node takes: the change is made, and the command says nothing of it.
+      const clusterId =
+        config.cluster && changed.length > 0 ? await storage.clusterId?.().catch(() => undefined) : undefined;
       await storage.close();
       if (!config.cluster) return;
-      const failed = await announceKeyChanges(config.cluster, storage.clusterId, changed);
+      const failed = await announceKeyChanges(config.cluster, clusterId, changed);
       if (failed !== null)
         process.stderr.write(
           `warning: could not tell the cluster through Redis (${failed}); nodes see the change within 2 s\n`,

@@ -1,19 +1,27 @@
 import { randomUUID } from "node:crypto";
-import type { SQL } from "bun";
-import { migratePostgres } from "./postgres-migrate.ts";
-import { clusterMigrations } from "./postgres-migrations.ts";
+import type { PostgresCalls } from "./postgres-calls.ts";
 
 /**
- * The id of the cluster whose nodes share this database, made at random by the first node that
- * asks (nodes starting together agree: the first insert wins, the others read it). Nothing is
- * derived from `cluster.secret`, so the id says nothing of it and outlives a change of it.
+ * The id of the cluster whose nodes share this database, read when a cluster node asks for it
+ * (never at open: a command, or a node without `cluster:`, neither reads nor writes it). Made at
+ * random by the first node that finds none (nodes starting together agree: the first insert wins,
+ * the others read it); once made, asking only reads. Each call is bounded as any store call's.
+ * Nothing of `cluster.secret` goes into it, so it says nothing of the secret and outlives a change
+ * of it.
  */
-export async function postgresClusterId(sql: SQL): Promise<string> {
-  await migratePostgres(sql, "cluster", clusterMigrations);
-  await sql`INSERT INTO cluster_meta (cluster_id, created_at)
-            VALUES (${randomUUID()}, ${Date.now()}) ON CONFLICT DO NOTHING`;
-  const rows: { cluster_id: string }[] = await sql`SELECT cluster_id FROM cluster_meta`;
-  const id = rows[0]?.cluster_id;
-  if (id === undefined) throw new Error("cluster_meta holds no cluster id");
-  return id;
+export async function postgresClusterId(calls: PostgresCalls): Promise<string> {
+  const held = await readClusterId(calls);
+  if (held !== undefined) return held;
+  await calls.write(
+    (db) =>
+      db`INSERT INTO cluster_meta (cluster_id, created_at) VALUES (${randomUUID()}, ${Date.now()}) ON CONFLICT DO NOTHING`,
+  );
+  const made = await readClusterId(calls);
+  if (made === undefined) throw new Error("cluster_meta holds no cluster id");
+  return made;
+}
+
+async function readClusterId(calls: PostgresCalls): Promise<string | undefined> {
+  const rows = await calls.read<{ cluster_id: string }[]>((db) => db`SELECT cluster_id FROM cluster_meta`);
+  return rows[0]?.cluster_id;
 }

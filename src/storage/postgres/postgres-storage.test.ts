@@ -46,15 +46,31 @@ test("several nodes starting at once apply each migration exactly once", async (
   expect(counts.get("audit")).toBe(auditMigrations.length);
 });
 
-test("the cluster's id is made once in its database: nodes starting at once read one id, another database another, none of it the cluster's secret", async () => {
+test("the cluster's id is made once in its database: nodes asking at once read one id, another database another, a random UUID (nothing derived from any input)", async () => {
   const url = await pg.database();
   const nodes = await Promise.all(Array.from({ length: 3 }, () => pg.storage(url)));
-  const ids = new Set(nodes.map((storage) => storage.clusterId));
+  const ids = new Set(await Promise.all(nodes.map((storage) => storage.clusterId?.())));
   expect(ids.size).toBe(1);
   const [id] = [...ids];
-  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-  expect((await pg.storage(url)).clusterId).toBe(id!);
-  expect((await pg.storage(await pg.database())).clusterId).not.toBe(id!);
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(await (await pg.storage(url)).clusterId?.()).toBe(id!);
+  expect(await (await pg.storage(await pg.database())).clusterId?.()).not.toBe(id!);
+});
+
+test("opening the storage writes no cluster id (a command, a node without cluster:): only asking makes it, and once made, asking only reads it", async () => {
+  const url = await pg.database();
+  const storage = await pg.storage(url);
+  const sql = pg.client(url);
+  expect(await sql`SELECT cluster_id FROM cluster_meta`).toEqual([]);
+  const id = await storage.clusterId?.();
+  expect(await sql`SELECT cluster_id FROM cluster_meta`).toEqual([{ cluster_id: id }]);
+  // From now on an insert fails (as for a role granted only SELECT on the table): asking still answers.
+  await sql.unsafe(`CREATE FUNCTION refuse_insert() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'permission denied for table cluster_meta'; END $$ LANGUAGE plpgsql`);
+  await sql.unsafe(
+    "CREATE TRIGGER refused BEFORE INSERT ON cluster_meta FOR EACH ROW EXECUTE FUNCTION refuse_insert()",
+  );
+  expect(await (await pg.storage(url)).clusterId?.()).toBe(id!);
 });
 
 test("a failing migration says which component and step failed and what PostgreSQL said beside its message; nothing of it is kept", async () => {

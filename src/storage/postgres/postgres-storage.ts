@@ -7,6 +7,8 @@ import { postgresCalls, storeCallBoundMs } from "./postgres-calls.ts";
 import { connectPostgres, describeConnectFailure, type PostgresOptions } from "./postgres-client.ts";
 import { postgresClusterId } from "./postgres-cluster-id.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
+import { migratePostgres } from "./postgres-migrate.ts";
+import { clusterMigrations } from "./postgres-migrations.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
 import { createPostgresShadowStore } from "./postgres-shadow-store.ts";
 import { createPostgresSpendStore } from "./postgres-spend-store.ts";
@@ -35,7 +37,8 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const adminActions = await createPostgresAdminActionStore(sql, calls);
     const adminSessions = await createPostgresAdminSessionStore(sql, calls);
     const shadow = await createPostgresShadowStore(sql, calls);
-    const clusterId = await postgresClusterId(sql);
+    // The table only: the id is read (and made, the first time) when a cluster node asks for it.
+    await migratePostgres(sql, "cluster", clusterMigrations);
     const stopping = new AbortController();
     let backfilling: Promise<void> | undefined;
     return {
@@ -46,7 +49,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       adminActions,
       adminSessions,
       shadow: shadow.store,
-      clusterId,
+      clusterId: () => postgresClusterId(calls),
       backfill(log) {
         // One after the other: a node's backfills share its pool with its requests. The item
         // index first: until it is done, a Responses request carrying an id it misses searches the

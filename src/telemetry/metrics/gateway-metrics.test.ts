@@ -16,7 +16,7 @@ async function exported(): Promise<Set<string>> {
   const metrics = new GatewayMetrics(
     // Every optional family too, so the docs are checked against all of them.
     quietSources({
-      cluster: () => ({ redisUp: true, liveNodes: 1 }),
+      cluster: () => ({ redis: "up", liveNodes: 1 }),
       configVersion: () => 1,
       shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
       tenantSpend: () => 0,

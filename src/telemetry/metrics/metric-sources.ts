@@ -27,8 +27,11 @@ export interface MetricSources {
    * budget is enforced against; absent where none is kept (an embedder's own `Policy`).
    */
   tenantSpend?(tenant: string, per: "day" | "month"): number;
-  /** On a cluster node: whether Redis answers, and the live nodes last seen. */
-  cluster?(): { redisUp: boolean; liveNodes: number };
+  /**
+   * On a cluster node: Redis's state (`up`; `down`, away; `foreign`, answering but another
+   * cluster's database), and the live nodes last seen.
+   */
+  cluster?(): { redis: "up" | "down" | "foreign"; liveNodes: number };
   /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
   configVersion?(): number;
   /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */

@@ -85,10 +85,18 @@ export function registerScrapedMetrics(
   if (cluster) {
     new Gauge({
       name: "mindgw_cluster_redis_up",
-      help: "1 while Redis answers; 0 while limits run on local counters divided by the live nodes",
+      help: "1 while Redis answers (its database this cluster's or not); 0 while it is away",
       registers,
       collect() {
-        this.set(cluster().redisUp ? 1 : 0);
+        this.set(cluster().redis === "down" ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: "mindgw_cluster_redis_foreign",
+      help: "1 while Redis answers but its database is another cluster's: used for nothing, limits on local counters",
+      registers,
+      collect() {
+        this.set(cluster().redis === "foreign" ? 1 : 0);
       },
     });
     new Gauge({

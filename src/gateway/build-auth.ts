@@ -4,6 +4,7 @@ import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key
 import { KeyCache } from "../auth/key-cache.ts";
 import { withKeyChains } from "../auth/key-chains.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
+import { KeyStandings } from "../auth/key-standings.ts";
 import { failuresRetryable } from "../auth/key-store-failures.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
@@ -23,6 +24,11 @@ export interface GatewayAuth {
    * version. Built into each runtime snapshot.
    */
   authenticatorFor(config: Config): Authenticator;
+  /**
+   * Under an embedder's authenticator: whether the key id its principal names still stands in the
+   * store, as the key cache learns its changes (auth/key-standings.ts), for its web UI sessions.
+   */
+  keyStands?: (keyId: string) => Promise<boolean>;
   /** Who a request's API key names when the key cache holds it now; never a store read (auth/authenticate.ts). */
   knownCaller(headers: Headers): Principal | undefined;
   /**
@@ -61,12 +67,16 @@ export async function buildAuth(
   options: BuildAuthOptions,
 ): Promise<GatewayAuth> {
   const sessions = new KeySessions();
+  const standings = options.authenticate && new KeyStandings(store);
   // Every 2 s while the key store is down: once at first, then once in 30 s, with the cause.
   const refreshFailed = repeatedFailure(logger, "key cache refresh (key changes, last-used times)");
   const keys = new KeyCache({
     store,
     onError: refreshFailed,
-    onChange: (record) => sessions.keyChanged(record),
+    onChange: (record) => {
+      sessions.keyChanged(record);
+      standings?.keyChanged(record);
+    },
   });
   await keys.start();
   const verifierFor = jwtVerifiers({
@@ -105,6 +115,7 @@ export async function buildAuth(
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,
     }),
+    ...(standings ? { keyStands: (keyId: string) => standings.stands(keyId) } : {}),
     knownCaller: cachedCaller(keys),
     jwtKeyHeld: verifierFor.keyHeld,
     refreshKeys: () => keys.refresh().catch(refreshFailed),

@@ -1,6 +1,11 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../config/load-config.ts";
 import { silentLogger } from "../log/logger.ts";
 import { BuiltSoFar } from "./built-so-far.ts";
+import { createGateway } from "./create-gateway.ts";
 import { STOP_ORDER } from "./stop-order.ts";
 
 /** A build of these parts, made in the order createGateway makes them, each noting its stop. */
@@ -39,8 +44,34 @@ test("stop()'s steps are the parts made, each phase in its order: one list for t
 });
 
 test("a step is named as it was made, and a part made twice is refused", () => {
-  const built = new BuiltSoFar();
+  const { built } = builtWith(STOP_ORDER.map(([part]) => part).filter((part) => part !== "the policy"));
   built.made("the policy", () => {}, { named: "the embedder's policy" });
-  expect(built.stopSteps().afterDrain.map((step) => step.part)).toEqual(["the embedder's policy"]);
+  expect(built.stopSteps().afterDrain.map((step) => step.part)).toContain("the embedder's policy");
   expect(() => built.made("the policy", () => {})).toThrow("the policy is made twice");
+});
+
+test("a done build's stop steps name any part of STOP_ORDER it never made, where stop() skipped it without a word", () => {
+  const { built } = builtWith(
+    STOP_ORDER.map(([part]) => part).filter((part) => part !== "telemetry" && part !== "auth"),
+  );
+  expect(() => built.stopSteps()).toThrow("a gateway's build made no stop for: telemetry, auth");
+});
+
+test("createGateway's build makes every part stop() stops", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-built-"));
+  try {
+    // Its end reads stopSteps: a part of STOP_ORDER it never made would fail the build, naming it.
+    const gateway = await createGateway({
+      config: parseConfig({
+        storage: { path: join(dir, "gw.db") },
+        auth: { bootstrap_admin: false },
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      }),
+      logger: silentLogger,
+    });
+    await gateway.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -213,6 +213,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
         }),
     credentialIssuer,
     keys: storage.keys,
+    ...(auth.keyStands ? { keyStands: auth.keyStands } : {}),
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
     ...(config.cluster ? { sharedSecret: config.cluster.secret } : {}),

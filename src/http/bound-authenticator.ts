@@ -1,50 +1,57 @@
 import type { Authenticator } from "../auth/authenticate.ts";
-import { type PluginBound, type PluginCall, pluginCall } from "./plugin-bound.ts";
+import type { PluginBound, PluginCall } from "./plugin-bound.ts";
+
+/** A request's call of the embedder's authenticator: timed while any of its calls is unanswered. */
+interface EmbedderCall extends PluginCall {
+  unanswered: number;
+}
 
 /**
  * An embedder's authenticator whose own calls are bound, before the gateway's parts are composed
  * around it: a slow store read of theirs (a key's chain) is not reported as the embedder's. A call
- * is not waited on here but handed to the wait of the request that made it (`takeCall`, read by
- * the guard right after its admit: guard-steps.ts), which also watches the client: one open entry
- * a request, and a call whose client left ends with its request (499), never told as a 503 later.
- * Every call is made inside an admit (the composite is called nowhere else), synchronously: the
- * parts around it call it before their first wait.
+ * is not waited on here but on the wait of the request that made it, which also watches the client:
+ * one open entry a request, and a call whose client left ends with its request (499), never told as
+ * a 503 later. The request's admit opens its call before it runs the parts (`openCall`), untimed;
+ * the call is timed from whenever a part actually calls the embedder with the request's headers,
+ * however long after its own waits, and untimed again once the embedder has answered.
  */
 export class BoundAuthenticator {
-  /** The last call made, until its request's wait takes it, and the headers it was made for. */
-  private made: PluginCall | undefined;
-  private madeFor: Headers | undefined;
+  /** Each admitted request's call, by the headers its admit authenticates. */
+  private readonly calls = new WeakMap<Headers, EmbedderCall>();
 
   constructor(
     private readonly embedders: Authenticator,
     private readonly bound: PluginBound,
   ) {}
 
+  /**
+   * The call of the request these headers are, for its wait to bound: untimed (a deadline of
+   * Infinity) until the embedder is called, and never timed when it is not (a web session's request).
+   */
+  openCall(headers: Headers): PluginCall {
+    const call: EmbedderCall = { bound: this.bound, deadline: Number.POSITIVE_INFINITY, unanswered: 0 };
+    this.calls.set(headers, call);
+    return call;
+  }
+
   readonly authenticate: Authenticator = (headers) => {
     const answer = this.embedders(headers);
-    const call = pluginCall(this.bound);
-    this.made = call;
-    this.madeFor = headers;
+    // Made outside any admit (no request's wait to bound it): nothing to time.
+    const call = this.calls.get(headers);
+    if (call === undefined) return answer;
+    if (call.unanswered++ === 0) call.deadline = performance.now() + this.bound.ms;
+    const answered = () => {
+      if (--call.unanswered === 0) call.deadline = Number.POSITIVE_INFINITY;
+    };
     return answer.then(
       (principal) => {
-        call.deadline = Number.POSITIVE_INFINITY;
+        answered();
         return principal;
       },
       (error: unknown) => {
-        call.deadline = Number.POSITIVE_INFINITY;
+        answered();
         throw error;
       },
     );
   };
-
-  /**
-   * The call the admit just run made for these headers, for its request's wait to bound; none when
-   * it made none (a web session's request), whatever call an earlier admit left.
-   */
-  takeCall(headers: Headers): PluginCall | undefined {
-    const call = this.madeFor === headers ? this.made : undefined;
-    this.made = undefined;
-    this.madeFor = undefined;
-    return call;
-  }
 }

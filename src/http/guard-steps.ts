@@ -93,10 +93,11 @@ export class GuardSteps {
   admit(call: GuardedRequest): Principal | Promise<Principal> {
     this.admitUnauthenticated(call);
     const { headers } = call.request;
+    // Opened before the parts run, for them to time whenever they call the embedder's (late or not).
+    const embedders = this.deps.pluginBounds?.authenticate?.openCall(headers);
     const answer = principalNowOr(this.authenticatorOf(call.runtime)(headers));
     if (!(answer instanceof Promise)) return answer;
     // The request's signal is read only here: Bun makes it when first asked.
-    const embedders = this.deps.pluginBounds?.authenticate?.takeCall(headers);
     return whileOpen(answer, call.request.signal, this.open, embedders);
   }
 

@@ -15,7 +15,8 @@ import { repeatedFailure } from "./repeated-failure.ts";
  * createLogger made it (a JSON line in a JSON log), once at first and then at most once every 30 s
  * with how many calls failed (repeated-failure.ts): not once a call, on a path that logs per
  * request. A logger createLogger made for stderr (`mindgw serve`'s own) is the gateway's, whose
- * writes never throw (the batch catches its own): it is taken as it is, no guard around each call.
+ * calls never throw (the batch catches its own writes' failures, and a line whose fields cannot be
+ * written says so instead: logger.ts `lineOf`): it is taken as it is, no guard around each call.
  */
 export function guardedLogger(
   logger: Logger,

@@ -152,9 +152,33 @@ test("the default writer's lines (formatted when their batch is written) read as
   ).toEqual([undefined, ["a", "b"], undefined]);
 });
 
-test("a field a JSON line cannot hold fails the call that logs it, not a later batch", () => {
-  expect(() => createLogger({ format: "json" }).info("count", { n: 1n })).toThrow();
-  expect(createLogger({ format: "text", write: () => {} }).info("count", { n: 1n })).toBeUndefined();
+test("fields a line cannot hold (a bigint in JSON, a cycle) throw into no caller: the line keeps its message and level and says why its fields are missing", () => {
+  const cycle: Record<string, unknown> = { a: 1 };
+  cycle.self = cycle;
+  const json = capture({ format: "json" });
+  json.logger.warn("count", { n: 1n });
+  json.logger.error("loop", { c: cycle });
+  expect(json.lines.map((line) => JSON.parse(line))).toEqual([
+    {
+      time: "2026-11-30T10:00:00.000Z",
+      level: "warn",
+      msg: "count",
+      fields_error: "the fields could not be serialised: JSON.stringify cannot serialize BigInt.",
+    },
+    {
+      time: "2026-11-30T10:00:00.000Z",
+      level: "error",
+      msg: "loop",
+      fields_error: "the fields could not be serialised: JSON.stringify cannot serialize cyclic structures.",
+    },
+  ]);
+  const text = capture({ format: "text" });
+  text.logger.info("count", { n: 1n });
+  text.logger.info("loop", { c: cycle });
+  expect(text.lines).toEqual([
+    "2026-11-30T10:00:00.000Z info count n=1\n",
+    '2026-11-30T10:00:00.000Z info loop fields_error="the fields could not be serialised: JSON.stringify cannot serialize cyclic structures."\n',
+  ]);
 });
 
 test("json lines read as the line object stringified whole, whatever the fields", () => {

@@ -58,16 +58,27 @@ function lineOf(
   try {
     parts.length = format(parts, 0, time, level, message, fields);
     return parts.join("");
+  } catch (error) {
+    // A field no line can hold (a bigint in JSON, a cycle): the event is still told, at its level,
+    // and the call that logged it is not thrown into (a logger's call never throws: guarded-logger.ts).
+    parts.length = format(parts, 0, time, level, message, unserialisable(error));
+    return parts.join("");
   } finally {
     if (owner) building = false;
   }
 }
 
+/** The fields of a line whose own could not be written: why, in their place. */
+const unserialisable = (error: unknown): LogFields => ({
+  fields_error: `the fields could not be serialised: ${error instanceof Error ? error.message : String(error)}`,
+});
+
 /**
  * Whether a line's fields can wait for their batch's write to be formatted: no value is an object
  * (an array or a record the caller may change, or one whose `toJSON` must run now) or a bigint
- * (which a JSON line cannot hold: its error belongs to the call, not to a later batch). An access
- * line's are strings, numbers and booleans.
+ * (which a JSON line cannot hold: formatted at the call, a line saying so takes its place, where
+ * a later batch's join would have failed with it). An access line's are strings, numbers and
+ * booleans.
  */
 function settled(fields: LogFields): boolean {
   for (const key in fields) {

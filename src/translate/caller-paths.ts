@@ -45,6 +45,7 @@ export const MESSAGES_FIELDS: CallerFields = {
     "function.name": "name",
     "function.description": "description",
     "function.parameters": "input_schema",
+    "function.strict": "strict",
   },
 };
 

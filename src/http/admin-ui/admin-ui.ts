@@ -31,18 +31,6 @@ const keyNowIn =
     return admits ? principalFromKey(record) : null;
   };
 
-/**
- * Whether the key of this id still admits a session under an embedder's authenticator: not once
- * the store holds it revoked or expired (its streams are cut then too: auth/key-sessions.ts). An
- * id the store does not hold is the embedder's own, and stands; the record's rights are not read.
- */
-const keyStandsIn =
-  (keys: KeyStore, now: () => number) =>
-  async (keyId: string): Promise<boolean> => {
-    const record = await keys.getById(keyId);
-    return record === null || keyStatus(record, now()) === "active";
-  };
-
 /** A sign-in whose token was verified under a config version a reload has since replaced: to retry. */
 const reloadedWhileSigningIn = () =>
   unavailable("the configuration was reloaded while signing in: sign in again");
@@ -71,6 +59,12 @@ export interface AdminUiOptions {
    */
   credentialIssuer: CredentialIssuer;
   keys: KeyStore;
+  /**
+   * Under an embedder's authenticator: whether the key id a session's principal names still stands
+   * in the gateway's store (auth/key-standings.ts: read once, kept up to date by the key cache's
+   * changes; a store failure is a 503 to retry, the session kept). Without it, every such id stands.
+   */
+  keyStands?: (keyId: string) => Promise<boolean>;
   /** Where admin actions are recorded; in memory when the storage has no such store. */
   actions?: AdminActionStore;
   /** Where sessions are kept; in this process's memory when the storage has no such store. */
@@ -105,7 +99,9 @@ export function createAdminUi(options: AdminUiOptions) {
     enabled: () => options.config().enabled,
     ...(options.credentialIssuer === "gateway"
       ? { keyNow: keyNowIn(options.keys, now) }
-      : { keyStands: keyStandsIn(options.keys, now) }),
+      : options.keyStands
+        ? { keyStands: options.keyStands }
+        : {}),
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
     ...(jwt
       ? {

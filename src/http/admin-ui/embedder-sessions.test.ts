@@ -10,8 +10,9 @@ import type { ConfigWatchHandlers } from "../../config/watch-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import type { Storage } from "../../storage/storage.ts";
+import type { KeyStore, Storage } from "../../storage/storage.ts";
 import { numberedKey } from "../../testing/key-record.ts";
+import { waitForValue } from "../../testing/wait-for.ts";
 
 // Web UI sessions under an embedder's own authenticator (`createGateway`'s `auth`), through the
 // real gateway in process on a real SQLite file: a session reads and may do what its principal's
@@ -28,8 +29,14 @@ const configOf = (tenants: string[]): Config =>
   });
 
 /** A gateway whose embedder vouches for each bearer token it lists, and a way to reload its config. */
-async function embedderGateway(file: string, tokens: Record<string, Principal>, tenants: string[]) {
-  const storage: Storage = openSqliteStorage(join(dir, file));
+async function embedderGateway(
+  file: string,
+  tokens: Record<string, Principal>,
+  tenants: string[],
+  keysAs: (keys: KeyStore) => KeyStore = (keys) => keys,
+) {
+  const opened = openSqliteStorage(join(dir, file));
+  const storage: Storage = { ...opened, keys: keysAs(opened.keys) };
   let handlers: ConfigWatchHandlers | undefined;
   const source: ConfigSource = {
     initial: configOf(tenants),
@@ -77,7 +84,7 @@ async function embedderGateway(file: string, tokens: Record<string, Principal>, 
   };
   const close = async () => {
     await gateway.stop();
-    await storage.close();
+    await opened.close();
   };
   return { storage, at, signIn, viewOf, toldTenant, reload, close };
 }
@@ -165,13 +172,65 @@ test("an embedder's admin session whose key id the store holds ends once that ke
     };
     for (const session of Object.values(sessions))
       expect(await gw.viewOf(session)).toEqual({ keys: 200, listed: ["a-key@team-a"], stats: 403 });
+    // Changed by another process (`mindgw keys`, another node): learned at the key cache's refresh.
     await gw.storage.keys.revoke(revoked.id, Date.now());
     await gw.storage.keys.setExpiresAt(expiring.id, Date.now() - 1);
-    expect((await gw.at("/admin/api/keys", sessions.revoked)).status).toBe(401);
-    expect((await gw.at("/admin/api/keys", sessions.expiring)).status).toBe(401);
+    for (const session of [sessions.revoked, sessions.expiring])
+      await waitForValue(
+        "the session ended",
+        async () => (await gw.at("/admin/api/keys", session)).status === 401,
+      );
     // Ended for good: not signed in either when asked by the page.
     expect(await gw.toldTenant(sessions.revoked)).toBeUndefined();
     expect(await gw.viewOf(sessions.own)).toEqual({ keys: 200, listed: ["a-key@team-a"], stats: 403 });
+  } finally {
+    await gw.close();
+  }
+});
+
+test("an embedder's admin session reads the store for its key id once, not at every request, and never for an id no stored key can have; a store that fails is a 503 to retry, the session kept", async () => {
+  const held = numberedKey({ tenant: "team-a", role: "admin", models: ["*"], rpm: null, tpm: null });
+  const later = numberedKey({ tenant: "team-a", role: "admin", models: ["*"], rpm: null, tpm: null });
+  const reads: string[] = [];
+  let failing = false;
+  const gw = await embedderGateway(
+    "reads.db",
+    {
+      held: adminOf({ keyId: held.id }),
+      later: adminOf({ keyId: later.id, name: "ops-l" }),
+      own: adminOf({ keyId: "emb_7", name: "ops-7" }),
+    },
+    ["team-a"],
+    (keys) => ({
+      ...keys,
+      getById: async (id) => {
+        reads.push(id);
+        if (failing) throw new Error("the key store is down");
+        return keys.getById(id);
+      },
+    }),
+  );
+  try {
+    for (const record of [held, later]) await gw.storage.keys.create(record);
+    const sessions = {
+      held: await gw.signIn("held"),
+      later: await gw.signIn("later"),
+      own: await gw.signIn("own"),
+    };
+    // What signing in read (a key's rotation chain) is not the sessions'.
+    reads.length = 0;
+    // As the UI polls.
+    for (let poll = 0; poll < 3; poll++)
+      for (const session of [sessions.held, sessions.own])
+        expect((await gw.at("/admin/api/keys", session)).status).toBe(200);
+    expect(reads).toEqual([held.id]);
+    failing = true;
+    const failed = await gw.at("/admin/api/keys", sessions.later);
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { error: { code: string } }).error.code).toBe("storage_unavailable");
+    failing = false;
+    expect((await gw.at("/admin/api/keys", sessions.later)).status).toBe(200);
+    expect(await gw.toldTenant(sessions.later)).toBe("team-a");
   } finally {
     await gw.close();
   }

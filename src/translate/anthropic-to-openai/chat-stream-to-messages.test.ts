@@ -241,7 +241,7 @@ describe("chatStreamToMessages", () => {
     expect(past.some((e) => e.event === "content_block_stop")).toBe(false);
   });
 
-  test("a call cut short is no finished tool_use with input {}: ended with no finish it fails, cut by length it says max_tokens", async () => {
+  test("a call cut short is no finished tool_use with input {}: ended with no finish it fails; cut by length, its block ends with the arguments as they came and max_tokens, as Anthropic's own", async () => {
     const chunk = (delta: unknown, finish: string | null = null) => ({
       data: JSON.stringify({ id: "chatcmpl-cut", choices: [{ index: 0, delta, finish_reason: finish }] }),
     });
@@ -256,12 +256,38 @@ describe("chatStreamToMessages", () => {
     expect(ended.failure?.code).toBe("upstream_error");
     expect(ended.at(-1)?.event).toBe("error");
     expect(ended.some((e) => e.event === "content_block_stop" || e.event === "message_stop")).toBe(false);
-    // `length` mid-call: the client is told the answer ran out (max_tokens), never tool_use.
-    const cut = payloads(await translate([start, half, chunk({}, "length"), { data: "[DONE]" }])) as Array<{
+    // `length` mid-call: as Anthropic's own stream when max_tokens cuts a tool_use, the block ends
+    // after the fragments written so far, as they came, and the answer says it ran out
+    // (max_tokens), never tool_use.
+    const cut = payloads(await translate([start, half, chunk({}, "length"), { data: "[DONE]" }]));
+    expect(cut.slice(2)).toEqual([
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "tool_use", id: "call_1", name: "Write", input: {} },
+      },
+      {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: '{"file_path":"/tmp/x","content":"rm -' },
+      },
+      { type: "content_block_stop", index: 0 },
+      {
+        type: "message_delta",
+        delta: { stop_reason: "max_tokens", stop_sequence: null },
+        usage: { output_tokens: 0 },
+      },
+      { type: "message_stop" },
+    ]);
+    // Fragments cut by length that start no object (Anthropic's SDK would throw on them): `{}`.
+    const garbled = chunk({ tool_calls: [{ index: 0, function: { arguments: "{bad json" } }] });
+    const notAnObject = payloads(
+      await translate([start, garbled, chunk({}, "length"), { data: "[DONE]" }]),
+    ) as Array<{
       type: string;
-      delta?: { stop_reason?: string };
+      delta?: { partial_json?: string };
     }>;
-    expect(cut.find((e) => e.type === "message_delta")?.delta?.stop_reason).toBe("max_tokens");
+    expect(notAnObject.find((e) => e.type === "content_block_delta")?.delta?.partial_json).toBe("{}");
     // A call with no arguments at all, then the end marker, is a call without any, as before.
     const bare = payloads(await translate([start, { data: "[DONE]" }])) as Array<{ type: string }>;
     expect(bare.at(-1)?.type).toBe("message_stop");

@@ -1,8 +1,33 @@
 import { describe, expect, test } from "bun:test";
+import { CallerPaths, MESSAGES_FIELDS } from "../caller-paths.ts";
 import { Dropped } from "../dropped.ts";
 import { messagesRequestToChat } from "./messages-request-to-chat.ts";
 
 describe("messagesRequestToChat: tools", () => {
+  test("a chat tool is named by its place among the caller's tools, which a server tool left out does not shift", () => {
+    const paths = new CallerPaths(MESSAGES_FIELDS);
+    const schema = { type: "object", properties: { q: { type: "string" } } };
+    messagesRequestToChat(
+      {
+        model: "m",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "hi" }],
+        tools: [
+          { type: "web_search_20250305", name: "web_search" },
+          { name: "lookup", input_schema: schema, strict: false },
+        ],
+      },
+      new Dropped("drop"),
+      {},
+      paths,
+    );
+    expect(
+      ["tools[0].function.parameters", "tools.0.function.strict", "tools.0"].map(
+        (path) => paths.resolve(path)?.path,
+      ),
+    ).toEqual(["tools.1.input_schema", "tools.1.strict", "tools.1"]);
+  });
+
   test("tool_use → tool_calls and tool_result → tool messages, order kept", () => {
     const chat = messagesRequestToChat({
       model: "m",

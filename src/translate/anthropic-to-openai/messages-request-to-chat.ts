@@ -120,7 +120,7 @@ export function messagesRequestToChat(
     if (Object.hasOwn(SERVICE_TIERS, tier)) out.service_tier = SERVICE_TIERS[tier];
     else dropped.add("service_tier", "service_tier");
   }
-  Object.assign(out, translateTools(request, dropped));
+  Object.assign(out, translateTools(request, dropped, paths));
   return out;
 }
 
@@ -201,7 +201,11 @@ function assistantMessage(
 const NOT_STRICT =
   "is a schema OpenAI's strict mode refuses (a property not in required, or an object not closed): sent with strict false, followed but not enforced";
 
-function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject {
+function translateTools(
+  request: AnthropicRequest,
+  dropped: Dropped,
+  paths: CallerPaths | undefined,
+): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
     const functions = request.tools.flatMap((tool, i) => {
@@ -218,9 +222,11 @@ function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject
         dropped.add("tools.strict", `tools.${i}.strict`, NOT_STRICT);
         fn.strict = false;
       } else if (tool.strict !== undefined) fn.strict = tool.strict;
-      return [{ type: "function", function: fn }];
+      // By its place among the caller's tools, which server tools left out shift (caller-paths.ts).
+      return [marked({ type: "function", function: fn }, `tools.${i}`, paths)];
     });
     if (functions.length > 0) out.tools = functions;
+    paths?.wroteTools(functions);
   }
   const choice = request.tool_choice;
   if (choice) {

@@ -13,6 +13,7 @@ import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
+import { objectCutShort } from "./cut-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
 /** Reasoning text a chat server sent, when it is text (servers differ in the field's shape). */
@@ -41,7 +42,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    * always a JSON object, and its SDK (which parses the fragments as they come) throws on anything
    * else, losing the answer. A chat server may send arguments that never make one (`{bad json`,
    * `"a string"`, `[1,2]`); they are sent as `{}`, as a whole answer's are (parseToolArguments).
-   * Clients take a call as whole at its block's stop anyway. Held within `maxHeld` characters.
+   * A call the output limit cut (`length`) whose fragments start an object is sent as they came,
+   * as Anthropic's stream is. Clients take a call as whole at its block's stop anyway. Held within
+   * `maxHeld` characters.
    */
   private toolArguments: string[] = [];
   private heldLength = 0;
@@ -197,7 +200,13 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private close(out: SseEvent[]): void {
     if (!this.open) return;
     if (this.open.kind === "tool") {
-      const partial_json = JSON.stringify(parseToolArguments(this.toolArguments.join("")));
+      const json = this.toolArguments.join("");
+      // Cut by the output limit, the fragments go as they came, as Anthropic's own stream ends a
+      // tool_use that max_tokens cut (cut-tool-input.ts); a whole call's as the object they make.
+      const partial_json =
+        this.finishReason === "length" && jsonObjectOf(json) === undefined && objectCutShort(json)
+          ? json
+          : JSON.stringify(parseToolArguments(json));
       this.toolArguments = [];
       this.heldLength = 0;
       out.push(this.delta(this.open.block, { type: "input_json_delta", partial_json }));

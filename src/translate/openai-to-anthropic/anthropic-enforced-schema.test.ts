@@ -146,9 +146,12 @@ describe("anthropicEnforcedSchema", () => {
     expect(anthropicEnforcedSchema(JSON.parse(text))).toBe(first);
   });
 
-  test("a node it cannot reshape, or a schema nested past the stack, goes as sent", () => {
+  test("a node it cannot reshape, or a schema nested past the stack, goes as sent: the request's own object", () => {
     const loose = { type: "object", properties: { anything: {} } };
-    expect(anthropicEnforcedSchema(loose)).toEqual(loose);
+    expect(anthropicEnforcedSchema(loose)).toBe(loose);
+    // The next request's, of the same text, is its own too: not the first request's object.
+    const again = structuredClone(loose);
+    expect(anthropicEnforcedSchema(again)).toBe(again);
     let deep: Record<string, unknown> = { type: "string" };
     for (let i = 0; i < 20_000; i++) deep = { type: "object", properties: { x: deep } };
     expect(anthropicEnforcedSchema(deep)).toBe(deep);
@@ -162,6 +165,8 @@ describe("anthropicEnforcedSchema", () => {
     const out = anthropicEnforcedSchema(sent) as { $defs: Record<string, unknown> };
     expect(Object.hasOwn(out.$defs, "__proto__")).toBe(true);
     expect(out).toBe(sent);
+    const again = JSON.parse(JSON.stringify(sent));
+    expect(anthropicEnforcedSchema(again)).toBe(again);
   });
 });
 

@@ -20,7 +20,7 @@ import { SchemaSetAside } from "./schema-set-aside.ts";
  * type nor `anyOf`/`enum`/`const`: `{}`, any value) goes as sent, and Anthropic's refusal says
  * why. Imported with the translation: measured, it adds no idle RSS past the noise
  * (bench/idle-rss.ts, 75.2 MB against 75.0 MB; ±0.5 MB build to build). Kept by the schema's text
- * (recent-schemas.ts): the result is shared, never to be changed.
+ * (recent-schemas.ts): the result is shared, never to be changed; one sent as it came is not kept.
  */
 export function anthropicEnforcedSchema(schema: unknown): unknown {
   if (!isJsonObject(schema)) return schema;
@@ -44,8 +44,9 @@ function reshaped(schema: Record<string, unknown>): unknown {
   try {
     return aside.restored(transformJSONSchema(aside.prepared(schema)));
   } catch (error) {
-    // Its one refusal (a node of no type), or a schema nested past the stack: sent as it came,
-    // kept so, for Anthropic to refuse. Anything else is a fault of ours, not to be hidden.
+    // Its one refusal (a node of no type), or a schema nested past the stack: sent as it came
+    // (so not kept: it is this request's object), for Anthropic to refuse. Anything else is a
+    // fault of ours, not to be hidden.
     if (error instanceof RangeError || (error instanceof Error && error.message.startsWith(UNTYPED)))
       return schema;
     throw error;

@@ -131,6 +131,33 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
     expect(later.list).toEqual(["content.input_image.detail", "tool_calls.arguments (not a JSON object)"]);
   });
 
+  test("a tool an additional_tools item declares is named by its own place (input[n].tools[j]), not past the caller's tools", () => {
+    const body = {
+      model: "m",
+      tools: [{ type: "function", name: "f" }],
+      input: [
+        { role: "user", content: "hi" },
+        { type: "additional_tools", tools: [{ type: "function", name: "g" }, { type: "web_search" }] },
+      ],
+    };
+    const previous = [{ type: "additional_tools", tools: [{ type: "function", name: "h" }] }];
+    const translated = responsesRequestToChat(body, previous);
+    const tools = ["tools.0.function.parameters", "tools.1.function.parameters", "tools[2].function.strict"];
+    expect(tools.map((path) => translated.paths.resolve(path)?.path)).toEqual([
+      "tools[0].parameters",
+      "previous_response_id.tools[0].parameters",
+      "input[1].tools[0].strict",
+    ]);
+    // A hosted tool dropped is named by its place too, under reject.
+    let refused: GatewayError | undefined;
+    try {
+      responsesRequestToChat(body, previous, "reject");
+    } catch (error) {
+      refused = error as GatewayError;
+    }
+    expect(refused?.message).toContain("input[1].tools[1].type: tools.web_search");
+  });
+
   test("conversation: a 400 whatever the policy, since its history cannot be read here", () => {
     const error = (() => {
       try {

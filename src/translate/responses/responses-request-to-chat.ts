@@ -15,11 +15,10 @@ import { messageContent, type PartWriting, toolOutput } from "./responses-conten
 import {
   type ResponsesItem,
   type ResponsesRequest,
-  type ResponsesTool,
   responsesSchemas,
 } from "./responses-schema.ts";
 import { chatSettings } from "./responses-settings-to-chat.ts";
-import { chatTools } from "./responses-tools-to-chat.ts";
+import { chatTools, type DeclaredTool } from "./responses-tools-to-chat.ts";
 import { ToolNames } from "./tool-names.ts";
 
 /** A Responses request as chat completions, with what it takes to read the answer back. */
@@ -76,8 +75,12 @@ export function responsesRequestToChat(
     const named = referencedItem(item, referenced);
     return named ? parseItem(named) : item;
   });
-  const declared: ResponsesTool[] = [...(request.tools ?? [])];
-  for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
+  const declared: DeclaredTool[] = (request.tools ?? []).map((tool, i) => ({ tool, at: `tools[${i}]` }));
+  for (const [k, item] of items.entries()) {
+    if (item.type !== "additional_tools") continue;
+    for (const [j, tool] of (item.tools ?? []).entries())
+      declared.push({ tool, at: `${itemPath(k, previous.length)}.tools[${j}]` });
+  }
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
   const paths = new CallerPaths(RESPONSES_FIELDS);
@@ -133,15 +136,20 @@ function messagesOf(
       reasoning.hold(item);
       continue;
     }
-    // Where an item came from, as a 400 names it: the chain it continues, or `input[n]`.
-    const at = i < stored ? "previous_response_id" : `input[${i - stored}]`;
-    images.push(...appendItem(messages, item, at, writing));
+    images.push(...appendItem(messages, item, itemPath(i, stored), writing));
     if (reasoning && isAssistantTurn(item)) reasoning.landed(messages.at(-1));
   }
   if (images.length > 0) messages.push({ role: "user", content: images });
   reasoning?.finish(messages);
   return messages;
 }
+
+/**
+ * Where the `i`th item (of the stored chain's `stored`, then the request's own) came from, as a
+ * 400 names it: the chain it continues, or `input[n]`.
+ */
+const itemPath = (i: number, stored: number) =>
+  i < stored ? "previous_response_id" : `input[${i - stored}]`;
 
 /** An item that goes into an assistant message: its text, or a call it made. */
 const isAssistantTurn = (item: ResponsesItem) =>

@@ -7,6 +7,12 @@ import type { ToolNames } from "./tool-names.ts";
 /** The one argument a `custom` tool's chat function takes. */
 export const CUSTOM_INPUT = "input";
 
+/** A tool the caller declared, and where: `tools[0]`, or an `additional_tools` item's `input[3].tools[1]`. */
+export interface DeclaredTool {
+  readonly tool: ResponsesTool;
+  readonly at: string;
+}
+
 /**
  * Responses tools → chat `tools` and `tool_choice`. A `namespace` is flattened into its
  * tools; a `custom` tool (free text, or text in a grammar) becomes a function with one string
@@ -17,7 +23,7 @@ export const CUSTOM_INPUT = "input";
  * Gemini's, Converse) reads that, where chat's own `allowed_tools` choice is OpenAI's alone.
  */
 export function chatTools(
-  tools: readonly ResponsesTool[],
+  tools: readonly DeclaredTool[],
   choice: ResponsesRequest["tool_choice"],
   names: ToolNames,
   dropped: Dropped,
@@ -51,7 +57,7 @@ export function chatTools(
       ),
     );
   };
-  for (const [i, tool] of tools.entries()) add(tool, `tools[${i}]`);
+  for (const { tool, at } of tools) add(tool, at);
   const allowed =
     typeof choice === "object" && choice?.type === "allowed_tools" ? allowedNames(choice, names) : undefined;
   const offered = allowed ? functions.filter((fn) => allowed.has(String(fn.function?.name))) : functions;

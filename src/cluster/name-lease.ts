@@ -61,17 +61,19 @@ export interface EntryWrite {
   member: string;
 }
 
-/** The reconnect backoff a Redis link reaches at most (redis-link.ts `maxRetryMs`'s default). */
-const LONGEST_BACKOFF_MS = 2_000;
+/** Slack for a beat's round trip and the clocks' granularity beyond one call timing out. */
+const BEAT_SLACK_MS = 1_000;
 
 /**
- * How long a lease outlives its last renewal: three heartbeats, and never less than one stall of
- * Redis costs the holder — the beat's call waiting out `redisTimeoutMs`, the link's backoff and its
- * reconnect (four timeouts at most), and the beats either side — so a holder whose Redis hiccups
- * does not lose its name to a twin waiting for it.
+ * How long a lease outlives its last renewal: three heartbeats, and never less than a beat that
+ * came late by one call timing out (`redisTimeoutMs`) — two beats, the timeout and some slack. No
+ * longer: a node killed (`kill -9`) and started again waits this long for its own name, which every
+ * crash of a node pays (5 s at the defaults). A longer stall of Redis may lapse a live holder's
+ * lease, and a twin waiting for the name then takes it; the holder finds it held at its next beat
+ * and goes not-ready, writing nothing under the name (`renew`): seen, never two writers.
  */
 export function leaseTtlMs(heartbeatMs: number, redisTimeoutMs: number): number {
-  return Math.max(heartbeatMs * 3, heartbeatMs * 2 + redisTimeoutMs * 5 + LONGEST_BACKOFF_MS);
+  return Math.max(heartbeatMs * 3, heartbeatMs * 2 + redisTimeoutMs + BEAT_SLACK_MS);
 }
 
 export interface NameLeaseOptions {

@@ -12,11 +12,7 @@ import { inputItems } from "./input-items.ts";
 import { type ReferencedItems, referencedItem } from "./item-references.ts";
 import { ReasoningBack } from "./reasoning-back.ts";
 import { messageContent, type PartWriting, toolOutput } from "./responses-content-to-chat.ts";
-import {
-  type ResponsesItem,
-  type ResponsesRequest,
-  responsesSchemas,
-} from "./responses-schema.ts";
+import { type ResponsesItem, type ResponsesRequest, responsesSchemas } from "./responses-schema.ts";
 import { chatSettings } from "./responses-settings-to-chat.ts";
 import { chatTools, type DeclaredTool } from "./responses-tools-to-chat.ts";
 import { ToolNames } from "./tool-names.ts";

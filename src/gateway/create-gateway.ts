@@ -211,9 +211,10 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
           },
           tenantServed: (tenant: string) => !tenantUnconfigured(runtime.current.config, tenant),
         }),
-    credentialIssuer,
+    ...(credentialIssuer === "embedder"
+      ? { credentialIssuer, keyStands: auth.keyStands }
+      : { credentialIssuer: "gateway" as const }),
     keys: storage.keys,
-    ...(auth.keyStands ? { keyStands: auth.keyStands } : {}),
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
     ...(config.cluster ? { sharedSecret: config.cluster.secret } : {}),

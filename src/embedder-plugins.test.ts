@@ -137,6 +137,9 @@ test("a logger createLogger made, handed in (as mindgw serve hands its own), is 
 });
 
 test("an authenticator or an admission that never answers is ended at pluginTimeoutMs: 503 in the caller's dialect naming the plug-in, its audit row, its slot given back, one warning a plug-in", async () => {
+  // Through the real composition (key chains, web sessions around the bound authenticator): its 503
+  // holds only while each part hands the embedder's the request's own Headers object, by which the
+  // request's call is found (bound-authenticator.ts); a part that copied them left the request hung.
   const never = new Promise<never>(() => {});
   const { logger, lines } = recordingLogger();
   let hangAdmit = false;
@@ -203,6 +206,9 @@ test("an authenticator or an admission that never answers is ended at pluginTime
 });
 
 test("an authenticator call whose client left is not timed on: its request is the client's 499, and no warning says it was answered 503", async () => {
+  // Through the real composition (key chains, web sessions around the bound authenticator): its 503
+  // holds only while each part hands the embedder's the request's own Headers object, by which the
+  // request's call is found (bound-authenticator.ts); a part that copied them left the request hung.
   const never = new Promise<never>(() => {});
   const { logger, lines } = recordingLogger();
   let hangAdmit = false;

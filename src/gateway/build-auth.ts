@@ -25,10 +25,10 @@ export interface GatewayAuth {
    */
   authenticatorFor(config: Config): Authenticator;
   /**
-   * Under an embedder's authenticator: whether the key id its principal names still stands in the
-   * store, as the key cache learns its changes (auth/key-standings.ts), for its web UI sessions.
+   * Whether a key id stands in the store, as the key cache learns its changes
+   * (auth/key-standings.ts): under an embedder's authenticator, for its web UI sessions.
    */
-  keyStands?: (keyId: string) => Promise<boolean>;
+  keyStands: (keyId: string) => Promise<boolean>;
   /** Who a request's API key names when the key cache holds it now; never a store read (auth/authenticate.ts). */
   knownCaller(headers: Headers): Principal | undefined;
   /**
@@ -67,7 +67,8 @@ export async function buildAuth(
   options: BuildAuthOptions,
 ): Promise<GatewayAuth> {
   const sessions = new KeySessions();
-  const standings = options.authenticate && new KeyStandings(store);
+  // Read by an embedder's web UI sessions only; nothing read until then (an empty map otherwise).
+  const standings = new KeyStandings(store);
   // Every 2 s while the key store is down: once at first, then once in 30 s, with the cause.
   const refreshFailed = repeatedFailure(logger, "key cache refresh (key changes, last-used times)");
   const keys = new KeyCache({
@@ -75,7 +76,7 @@ export async function buildAuth(
     onError: refreshFailed,
     onChange: (record) => {
       sessions.keyChanged(record);
-      standings?.keyChanged(record);
+      standings.keyChanged(record);
     },
   });
   await keys.start();
@@ -115,7 +116,7 @@ export async function buildAuth(
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,
     }),
-    ...(standings ? { keyStands: (keyId: string) => standings.stands(keyId) } : {}),
+    keyStands: (keyId: string) => standings.stands(keyId),
     knownCaller: cachedCaller(keys),
     jwtKeyHeld: verifierFor.keyHeld,
     refreshKeys: () => keys.refresh().catch(refreshFailed),

@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +72,34 @@ test("createGateway's build makes every part stop() stops", async () => {
     });
     await gateway.stop();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a build that left a part of STOP_ORDER unmade fails before it hands out the one-time bootstrap key", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-built-"));
+  // Stands in for a part added to STOP_ORDER and never made: stopSteps refuses the build.
+  const unmade = spyOn(BuiltSoFar.prototype, "stopSteps").mockImplementation(() => {
+    throw new Error("a gateway's build made no stop for: a new part");
+  });
+  const shown: string[] = [];
+  try {
+    const failed = await createGateway({
+      config: parseConfig({
+        storage: { path: join(dir, "gw.db") },
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      }),
+      logger: silentLogger,
+      onBootstrapKey: (key) => shown.push(key),
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect((failed as Error).message).toBe("a gateway's build made no stop for: a new part");
+    expect(shown).toEqual([]);
+  } finally {
+    unmade.mockRestore();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -211,9 +211,10 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
           },
           tenantServed: (tenant: string) => !tenantUnconfigured(runtime.current.config, tenant),
         }),
-    credentialIssuer,
+    ...(credentialIssuer === "embedder"
+      ? { credentialIssuer, keyStands: auth.keyStands }
+      : { credentialIssuer: "gateway" as const }),
     keys: storage.keys,
-    ...(auth.keyStands ? { keyStands: auth.keyStands } : {}),
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
     ...(config.cluster ? { sharedSecret: config.cluster.secret } : {}),
@@ -350,6 +351,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   });
   // Another node changed its config: re-read ours now rather than when our own watch notices.
   cluster?.onConfigNotice(() => void source.reload?.());
+  // Every part made, stopped in the order a failed start's undo stops them (stop-order.ts). Read
+  // here, before the key and the backfill: a part never made fails the start before either.
+  const stopSteps = built.stopSteps();
 
   // Once every part is built: a start that fails before it has used up no key's only showing.
   if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
@@ -375,7 +379,6 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     storage,
     lifecycle,
     logger,
-    // Every part made, stopped in the order a failed start's undo stops them (stop-order.ts).
-    ...built.stopSteps(),
+    ...stopSteps,
   });
 }

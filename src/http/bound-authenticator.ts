@@ -11,9 +11,10 @@ interface EmbedderCall extends PluginCall {
  * around it: a slow store read of theirs (a key's chain) is not reported as the embedder's. A call
  * is not waited on here but on the wait of the request that made it, which also watches the client:
  * one open entry a request, and a call whose client left ends with its request (499), never told as
- * a 503 later. The request's admit opens its call before it runs the parts (`openCall`), untimed;
- * the call is timed from whenever a part actually calls the embedder with the request's headers,
- * however long after its own waits, and untimed again once the embedder has answered.
+ * a 503 later. A request's call is made on demand, by whichever comes first: the embedder's being
+ * called with the request's headers (timed from then, however long after a part's own waits), or
+ * the request's admit finding its answer is a promise (untimed until the embedder is called). A
+ * request answered at once (a cached key) makes none. Untimed again once the embedder has answered.
  */
 export class BoundAuthenticator {
   /** Each admitted request's call, by the headers its admit authenticates. */
@@ -25,10 +26,15 @@ export class BoundAuthenticator {
   ) {}
 
   /**
-   * The call of the request these headers are, for its wait to bound: untimed (a deadline of
-   * Infinity) until the embedder is called, and never timed when it is not (a web session's request).
+   * The call of the request these headers are, for its wait to bound, made if none is yet: untimed
+   * (a deadline of Infinity) until the embedder is called, and never timed when it is not (a web
+   * session's request).
    */
-  openCall(headers: Headers): PluginCall {
+  callOf(headers: Headers): PluginCall {
+    return this.calls.get(headers) ?? this.opened(headers);
+  }
+
+  private opened(headers: Headers): EmbedderCall {
     const call: EmbedderCall = { bound: this.bound, deadline: Number.POSITIVE_INFINITY, unanswered: 0 };
     this.calls.set(headers, call);
     return call;
@@ -36,9 +42,8 @@ export class BoundAuthenticator {
 
   readonly authenticate: Authenticator = (headers) => {
     const answer = this.embedders(headers);
-    // Made outside any admit (no request's wait to bound it): nothing to time.
-    const call = this.calls.get(headers);
-    if (call === undefined) return answer;
+    // Made here when the admit has not asked yet (it does once it finds the answer a promise).
+    const call = this.calls.get(headers) ?? this.opened(headers);
     if (call.unanswered++ === 0) call.deadline = performance.now() + this.bound.ms;
     const answered = () => {
       if (--call.unanswered === 0) call.deadline = Number.POSITIVE_INFINITY;

@@ -61,11 +61,11 @@ export interface FrontDoorDeps {
    * How long an embedder's plug-ins may take for one request (absent for the built-in ones, which
    * are never timed): past it, 503 (plugin-bound.ts). `admit`: its policy's admission. `authenticate`:
    * its authenticator, bound where it is handed in, before the gateway's parts are composed around
-   * it; each call it makes is timed on the wait of the request that made it, opened by its admit.
+   * it; each call it makes is timed on the wait of the request that made it.
    */
   readonly pluginBounds?: {
     readonly admit?: PluginBound;
-    readonly authenticate?: Pick<BoundAuthenticator, "openCall">;
+    readonly authenticate?: Pick<BoundAuthenticator, "callOf">;
   };
   /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
   readonly sessions?: KeySessions;

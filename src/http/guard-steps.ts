@@ -93,10 +93,11 @@ export class GuardSteps {
   admit(call: GuardedRequest): Principal | Promise<Principal> {
     this.admitUnauthenticated(call);
     const { headers } = call.request;
-    // Opened before the parts run, for them to time whenever they call the embedder's (late or not).
-    const embedders = this.deps.pluginBounds?.authenticate?.openCall(headers);
     const answer = principalNowOr(this.authenticatorOf(call.runtime)(headers));
     if (!(answer instanceof Promise)) return answer;
+    // The embedder's call, made by the parts if they called it already, else here for them to time
+    // whenever they do (bound-authenticator.ts): nothing made for an answer in hand.
+    const embedders = this.deps.pluginBounds?.authenticate?.callOf(headers);
     // The request's signal is read only here: Bun makes it when first asked.
     return whileOpen(answer, call.request.signal, this.open, embedders);
   }

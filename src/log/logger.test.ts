@@ -181,6 +181,45 @@ test("fields a line cannot hold (a bigint in JSON, a cycle) throw into no caller
   ]);
 });
 
+test("fields whose reading or toJSON throws (a getter, the fields' own toJSON) throw into no caller and fail no batch: through the default writer, each line says why, keeping its plain fields", async () => {
+  const script = `
+    import { createLogger } from "${import.meta.dir}/logger.ts";
+    const logger = createLogger({ format: "json", now: () => new Date("2026-11-30T10:00:00.000Z") });
+    const getter = Object.defineProperty({ request_id: "req_1" }, "x", { enumerable: true, get() { throw new Error("getter boom"); } });
+    const own = { request_id: "req_2", toJSON() { throw new Error("toJSON boom"); } };
+    const calls = [];
+    for (const [message, fields] of [["getter", getter], ["own toJSON", own]]) {
+      try { logger.info(message, fields); calls.push("ok"); } catch (error) { calls.push(error.message); }
+    }
+    logger.info("after", { status: 200 });
+    process.stdout.write(calls.join(","));`;
+  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  expect(await proc.exited).toBe(0);
+  expect(await new Response(proc.stdout).text()).toBe("ok,ok");
+  const lines = (await new Response(proc.stderr).text())
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+  const time = "2026-11-30T10:00:00.000Z";
+  expect(lines).toEqual([
+    {
+      time,
+      level: "info",
+      msg: "getter",
+      request_id: "req_1",
+      fields_error: "the fields could not be serialised: getter boom",
+    },
+    {
+      time,
+      level: "info",
+      msg: "own toJSON",
+      request_id: "req_2",
+      fields_error: "the fields could not be serialised: toJSON boom",
+    },
+    { time, level: "info", msg: "after", status: 200 },
+  ]);
+});
+
 test("json lines read as the line object stringified whole, whatever the fields", () => {
   const { logger, lines } = capture({ format: "json" });
   const cases: (Record<string, unknown> | undefined)[] = [

@@ -61,31 +61,66 @@ function lineOf(
   } catch (error) {
     // A field no line can hold (a bigint in JSON, a cycle): the event is still told, at its level,
     // and the call that logged it is not thrown into (a logger's call never throws: guarded-logger.ts).
-    parts.length = format(parts, 0, time, level, message, unserialisable(error));
+    parts.length = format(parts, 0, time, level, message, unserialisable(error, fields));
     return parts.join("");
   } finally {
     if (owner) building = false;
   }
 }
 
-/** The fields of a line whose own could not be written: why, in their place. */
-const unserialisable = (error: unknown): LogFields => ({
+/**
+ * The fields of a line whose own could not be written: why, in their place, after those of its
+ * own that are a string, a number or a boolean (its `request_id`, which finds the request).
+ */
+const unserialisable = (error: unknown, fields: LogFields | undefined): LogFields => ({
+  ...plainOf(fields),
   fields_error: `the fields could not be serialised: ${error instanceof Error ? error.message : String(error)}`,
 });
 
+/** The fields that are a string, a number or a boolean; a field whose reading throws is left out. */
+function plainOf(fields: LogFields | undefined): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  try {
+    for (const key in fields) {
+      try {
+        const value = fields[key];
+        if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+          plain[key] = value;
+      } catch {
+        // A getter that throws: that field is left out, the others kept.
+      }
+    }
+  } catch {
+    // Fields whose keys cannot be listed (a proxy that throws): only why.
+  }
+  return plain;
+}
+
 /**
- * Whether a line's fields can wait for their batch's write to be formatted: no value is an object
- * (an array or a record the caller may change, or one whose `toJSON` must run now) or a bigint
- * (which a JSON line cannot hold: formatted at the call, a line saying so takes its place, where
- * a later batch's join would have failed with it). An access line's are strings, numbers and
- * booleans.
+ * Whether a line's fields can wait for their batch's write to be formatted: the fields have no
+ * `toJSON` of their own and no value is an object (an array or a record the caller may change, or
+ * one whose `toJSON` must run now), a function (a `toJSON` among them) or a bigint (which a JSON
+ * line cannot hold). Any of these is formatted at the call, where a throw is caught and a line
+ * saying so takes its place; in a later batch's join it would have failed the whole batch. An
+ * access line's are strings, numbers and booleans. May throw (a getter): `line` catches it.
  */
 function settled(fields: LogFields): boolean {
+  if ("toJSON" in fields) return false;
   for (const key in fields) {
     const value = fields[key];
-    if ((typeof value === "object" && value !== null) || typeof value === "bigint") return false;
+    const kind = typeof value;
+    if ((kind === "object" && value !== null) || kind === "function" || kind === "bigint") return false;
   }
   return true;
+}
+
+/** `settled`, false when reading the fields throws: they are formatted at the call, which catches it. */
+function canWait(fields: LogFields): boolean {
+  try {
+    return settled(fields);
+  } catch {
+    return false;
+  }
 }
 
 /** The current time as ISO text. */
@@ -150,7 +185,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const lines = options.write ? formattedNow(format, options.write) : batchedWrite(format);
   const line = (time: string, level: LogLevel, message: string, fields: LogFields | undefined) => {
     const soon = RANK[level] >= RANK.warn;
-    if (fields === undefined || settled(fields)) lines.later(time, level, message, fields, soon);
+    if (fields === undefined || canWait(fields)) lines.later(time, level, message, fields, soon);
     else lines.text(lineOf(format, time, level, message, fields), soon);
   };
   const at = (level: LogLevel) =>

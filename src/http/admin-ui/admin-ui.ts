@@ -8,7 +8,7 @@ import { unavailable } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
 import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
-import type { CallerBinding, CredentialIssuer } from "../../tenants/bind-tenant.ts";
+import type { CallerBinding } from "../../tenants/bind-tenant.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
@@ -35,7 +35,28 @@ const keyNowIn =
 const reloadedWhileSigningIn = () =>
   unavailable("the configuration was reloaded while signing in: sign in again");
 
-export interface AdminUiOptions {
+/**
+ * Whose credentials the gateway accepts (tenants/bind-tenant.ts). Under an embedder's
+ * authenticator, a session keeps the principal it gave at sign-in: no key record of the gateway's,
+ * of the key id that principal names, replaces it (its keys are not accepted there); such a record
+ * revoked or expired still ends the session, as it cuts its streams. `keyStands` is required there:
+ * a wiring without it would have kept every such session whatever its key became.
+ */
+export type AdminUiIssuer =
+  | { credentialIssuer: "gateway" }
+  | {
+      credentialIssuer: "embedder";
+      /**
+       * Whether the key id a session's principal names still stands in the gateway's store
+       * (auth/key-standings.ts: read once, kept up to date by the key cache's changes; a store
+       * failure is a 503 to retry, the session kept).
+       */
+      keyStands: (keyId: string) => Promise<boolean>;
+    };
+
+export type AdminUiOptions = AdminUiIssuer & AdminUiParts;
+
+interface AdminUiParts {
   /** The current `admin_ui` section (follows reloads). */
   config: () => AdminUiConfig;
   /**
@@ -51,20 +72,7 @@ export interface AdminUiOptions {
   };
   /** Whether the current config serves a tenant: a session of a tenant a reload removed ends. */
   tenantServed?: (tenant: string) => boolean;
-  /**
-   * Whose credentials the gateway accepts (tenants/bind-tenant.ts). Under an embedder's
-   * authenticator, a session keeps the principal it gave at sign-in: no key record of the
-   * gateway's, of the key id that principal names, replaces it (its keys are not accepted there);
-   * such a record revoked or expired still ends the session, as it cuts its streams.
-   */
-  credentialIssuer: CredentialIssuer;
   keys: KeyStore;
-  /**
-   * Under an embedder's authenticator: whether the key id a session's principal names still stands
-   * in the gateway's store (auth/key-standings.ts: read once, kept up to date by the key cache's
-   * changes; a store failure is a 503 to retry, the session kept). Without it, every such id stands.
-   */
-  keyStands?: (keyId: string) => Promise<boolean>;
   /** Where admin actions are recorded; in memory when the storage has no such store. */
   actions?: AdminActionStore;
   /** Where sessions are kept; in this process's memory when the storage has no such store. */
@@ -99,9 +107,7 @@ export function createAdminUi(options: AdminUiOptions) {
     enabled: () => options.config().enabled,
     ...(options.credentialIssuer === "gateway"
       ? { keyNow: keyNowIn(options.keys, now) }
-      : options.keyStands
-        ? { keyStands: options.keyStands }
-        : {}),
+      : { keyStands: options.keyStands }),
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
     ...(jwt
       ? {

@@ -188,6 +188,30 @@ test("an embedder's admin session whose key id the store holds ends once that ke
   }
 });
 
+test("an embedder's admin session whose key is revoked through this node's admin API ends at its next request, not at the key cache's refresh", async () => {
+  const key = numberedKey({ tenant: "team-a", role: "admin", models: ["*"], rpm: null, tpm: null });
+  const gw = await embedderGateway(
+    "revoked-here.db",
+    { held: adminOf({ keyId: key.id }), revoker: adminOf({ name: "ops-r" }) },
+    ["team-a"],
+  );
+  try {
+    await gw.storage.keys.create(key);
+    const session = await gw.signIn("held");
+    expect((await gw.at("/admin/api/keys", session)).status).toBe(200);
+    const revoke = await gw.at(
+      `/admin/api/keys/${key.id}/revoke`,
+      { authorization: "Bearer revoker" },
+      "POST",
+    );
+    expect(revoke.status).toBe(200);
+    // Asked once, straight after: no waiting for the refresh (2 s) that tells another process's revoke.
+    expect((await gw.at("/admin/api/keys", session)).status).toBe(401);
+  } finally {
+    await gw.close();
+  }
+});
+
 test("an embedder's admin session reads the store for its key id once, not at every request, and never for an id no stored key can have; a store that fails is a 503 to retry, the session kept", async () => {
   const held = numberedKey({ tenant: "team-a", role: "admin", models: ["*"], rpm: null, tpm: null });
   const later = numberedKey({ tenant: "team-a", role: "admin", models: ["*"], rpm: null, tpm: null });

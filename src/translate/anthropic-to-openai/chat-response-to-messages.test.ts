@@ -47,6 +47,36 @@ describe("chatResponseToMessages", () => {
     });
   });
 
+  test("a tool call cut by the output limit gives the keys whole so far, as the stream's fragments read: {} when they start no object", () => {
+    const cut = (args: string) =>
+      chatResponseToMessages(
+        {
+          id: "chatcmpl-cut",
+          object: "chat.completion",
+          created: 1,
+          model: "gpt",
+          choices: [
+            {
+              index: 0,
+              finish_reason: "length",
+              message: {
+                role: "assistant",
+                content: null,
+                tool_calls: [{ id: "call_1", type: "function", function: { name: "plan", arguments: args } }],
+              },
+            },
+          ],
+        },
+        "m",
+      );
+    const message = cut('{"city": "Paris", "days": [1, 2');
+    expect(message.content).toEqual([
+      { type: "tool_use", id: "call_1", name: "plan", input: { city: "Paris", days: [1] } },
+    ]);
+    expect(message.stop_reason).toBe("max_tokens");
+    expect((cut('"a string').content as { input: unknown }[])[0]?.input).toEqual({});
+  });
+
   test("a whitespace-only text before tool calls is no text block", () => {
     const answer = jsonFixture("openai/chat-tool-calls.json") as { choices: { message: object }[] };
     const choice = answer.choices[0] as { message: object };

@@ -6,6 +6,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { reasoningText } from "./messages-stream-writer.ts";
+import { partialToolInput } from "./partial-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
 /** Anthropic message ids look like `msg_…`; keep the upstream id recognisable inside it. */
@@ -16,7 +17,8 @@ export function anthropicMessageId(chatId: string | undefined): string {
 
 /**
  * OpenAI chat.completion → Anthropic message. Only the first choice is used (Anthropic has no
- * `n`). Tool-call arguments that are not a JSON object become `{}`.
+ * `n`). Tool-call arguments that are not a JSON object become `{}`; cut by the output limit, they
+ * are the keys whole so far.
  */
 export function chatResponseToMessages(body: JsonObject, requestedModel: string): JsonObject {
   const chat = parseBody(openAISchemas().chatResponse, body, "upstream");
@@ -35,7 +37,10 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
       type: "tool_use",
       id: anthropicToolId(call.id),
       name: call.function.name,
-      input: parseToolArguments(call.function.arguments),
+      // Cut by the output limit, the keys whole so far, as the stream's fragments read (partial-tool-input.ts).
+      input:
+        (choice?.finish_reason === "length" ? partialToolInput(call.function.arguments ?? "") : undefined) ??
+        parseToolArguments(call.function.arguments),
     });
   }
   const hasToolCalls = (message?.tool_calls?.length ?? 0) > 0;

@@ -13,7 +13,7 @@ import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
-import { objectCutShort } from "./cut-tool-input.ts";
+import { partialToolInput } from "./partial-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
 /** Reasoning text a chat server sent, when it is text (servers differ in the field's shape). */
@@ -102,7 +102,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     this.tool(this.tools.finish(), out);
     // A call whose arguments the stream ended inside, with no finish said (a `length` cut is told
     // as max_tokens), is no finished tool_use: the stream is not whole, and fails as one cut short.
-    if (!this.finishReasonSeen && this.open?.kind === "tool" && this.cutShort(this.toolArguments.join("")))
+    if (!this.finishReasonSeen && this.open?.kind === "tool" && this.notAnObject(this.toolArguments.join("")))
       throw upstreamError("upstream stream ended inside a tool call's arguments");
     this.close(out);
     const stop = anthropicStopReason({
@@ -202,9 +202,11 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (this.open.kind === "tool") {
       const json = this.toolArguments.join("");
       // Cut by the output limit, the fragments go as they came, as Anthropic's own stream ends a
-      // tool_use that max_tokens cut (cut-tool-input.ts); a whole call's as the object they make.
+      // tool_use that max_tokens cut (partial-tool-input.ts); a whole call's as the object they make.
       const partial_json =
-        this.finishReason === "length" && jsonObjectOf(json) === undefined && objectCutShort(json)
+        this.finishReason === "length" &&
+        jsonObjectOf(json) === undefined &&
+        partialToolInput(json) !== undefined
           ? json
           : JSON.stringify(parseToolArguments(json));
       this.toolArguments = [];
@@ -216,7 +218,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   /** Arguments begun and not a JSON object: none at all is a call without any (`{}`). */
-  private cutShort(json: string): boolean {
+  private notAnObject(json: string): boolean {
     return json !== "" && jsonObjectOf(json) === undefined;
   }
 

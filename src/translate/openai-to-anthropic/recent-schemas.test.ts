@@ -27,7 +27,7 @@ test("a schema sent again is reshaped once; the least recently used goes first; 
   expect(recent.size).toBe(2);
 });
 
-test("what is kept is bounded by the texts' length: none past 16 KB, and 4 MB of them at most", () => {
+test("what is kept is bounded by the texts' length: none past 64 KB, and 4 MB of them at most", () => {
   let reshapes = 0;
   const recent = new RecentSchemas((schema) => {
     reshapes++;
@@ -37,9 +37,14 @@ test("what is kept is bounded by the texts' length: none past 16 KB, and 4 MB of
     const title = `${seed}:`;
     return { title, pad: "x".repeat(length - JSON.stringify({ title, pad: "" }).length) };
   };
-  // 256 schemas of 60 KB would have been 15 MB of text, kept as objects several times that.
-  for (let seed = 0; seed < 300; seed++) recent.get(sized(seed, 60_000));
+  for (let seed = 0; seed < 300; seed++) recent.get(sized(seed, 70_000));
   expect(recent.size).toBe(0);
+  // An MCP tool's schema of 20–60 KB is kept, reshaped once however often it is sent: 64 of them at most.
+  for (let seed = 0; seed < 300; seed++) recent.get(sized(seed, 60_000));
+  expect(recent.size).toBe(Math.floor((4 * 1024 * 1024) / 60_000));
+  reshapes = 0;
+  recent.get(sized(299, 60_000));
+  expect(reshapes).toBe(0);
   for (let seed = 0; seed < 300; seed++) recent.get(sized(seed, 16_000));
   expect(recent.size).toBe(Math.floor((4 * 1024 * 1024) / 16_000));
   // The newest are the ones kept, the oldest gone.

@@ -131,7 +131,7 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
     expect(later.list).toEqual(["content.input_image.detail", "tool_calls.arguments (not a JSON object)"]);
   });
 
-  test("a tool an additional_tools item declares is named by its own place (input[n].tools[j]), not past the caller's tools", () => {
+  test("a tool an additional_tools item declares is named by its own place (input[n].tools[j], previous_response_id.input[k].tools[j] for the stored chain's), not past the caller's tools", () => {
     const body = {
       model: "m",
       tools: [{ type: "function", name: "f" }],
@@ -140,12 +140,23 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
         { type: "additional_tools", tools: [{ type: "function", name: "g" }, { type: "web_search" }] },
       ],
     };
-    const previous = [{ type: "additional_tools", tools: [{ type: "function", name: "h" }] }];
+    // Two such items in the stored chain: each named by its place among the chain's items.
+    const previous = [
+      { type: "additional_tools", tools: [{ type: "function", name: "h" }] },
+      { role: "user", content: "earlier" },
+      { type: "additional_tools", tools: [{ type: "function", name: "k" }] },
+    ];
     const translated = responsesRequestToChat(body, previous);
-    const tools = ["tools.0.function.parameters", "tools.1.function.parameters", "tools[2].function.strict"];
+    const tools = [
+      "tools.0.function.parameters",
+      "tools.1.function.parameters",
+      "tools.2.function.parameters",
+      "tools[3].function.strict",
+    ];
     expect(tools.map((path) => translated.paths.resolve(path)?.path)).toEqual([
       "tools[0].parameters",
-      "previous_response_id.tools[0].parameters",
+      "previous_response_id.input[0].tools[0].parameters",
+      "previous_response_id.input[2].tools[0].parameters",
       "input[1].tools[0].strict",
     ]);
     // A hosted tool dropped is named by its place too, under reject.

@@ -75,7 +75,7 @@ export function responsesRequestToChat(
   for (const [k, item] of items.entries()) {
     if (item.type !== "additional_tools") continue;
     for (const [j, tool] of (item.tools ?? []).entries())
-      declared.push({ tool, at: `${itemPath(k, previous.length)}.tools[${j}]` });
+      declared.push({ tool, at: `${declaringItemPath(k, previous.length)}.tools[${j}]` });
   }
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
@@ -146,6 +146,14 @@ function messagesOf(
  */
 const itemPath = (i: number, stored: number) =>
   i < stored ? "previous_response_id" : `input[${i - stored}]`;
+
+/**
+ * Where the `i`th item declaring tools (`additional_tools`) came from: as `itemPath`, but a stored
+ * one by its place in the chain's items (`previous_response_id.input[k]`), so two such items of
+ * the chain name their tools apart.
+ */
+const declaringItemPath = (i: number, stored: number) =>
+  i < stored ? `previous_response_id.input[${i}]` : itemPath(i, stored);
 
 /** An item that goes into an assistant message: its text, or a call it made. */
 const isAssistantTurn = (item: ResponsesItem) =>

@@ -107,32 +107,37 @@ export class NameLease {
   /**
    * Takes the name as the node starts. Held by another live process, it waits for that lease to
    * lapse (its time left and a heartbeat more: a killed predecessor's does); still renewed then, the
-   * name is another live node's, and the start is refused (NodeNameTaken, naming its URL). A call
-   * that fails meanwhile is asked again until then: a hiccup of Redis is no free name. Redis away
-   * before any answer (a node started while it is down): the node starts, and writes no entry until
-   * a beat that reaches Redis takes the name.
+   * name is another live node's, and the start is refused (NodeNameTaken, naming its URL and the
+   * last call's failure). A call that fails meanwhile is asked again until then: a hiccup of Redis
+   * is no free name. Redis never answering (away at start, or its calls failing until a lease would
+   * have lapsed): the node starts, and writes no entry until a beat that reaches Redis takes the
+   * name — `renew` gates every write on the lease, so it can never be a second writer, and a node
+   * started during an outage does not crash-loop.
    */
   async take(): Promise<void> {
     const { link, self, heartbeatMs } = this.options;
     let deadline: number | null = null;
     let lastHolder: HeldElsewhere | null = null;
+    /** The last call's failure, said with a refusal (null: the last call answered). */
+    let lastError: string | null = null;
     for (;;) {
       if (lastHolder === null && deadline === null && !link.healthy()) return;
       let taken: Taken | null = null;
       try {
         taken = await link.call((client) => this.tryTake(client));
-      } catch {
+        lastError = null;
+      } catch (error) {
         // Asked again below, until the deadline.
+        lastError = error instanceof Error ? error.message : String(error);
       }
       if (taken !== null && "took" in taken) return;
       if (taken !== null) lastHolder = taken.held;
       const now = performance.now();
       deadline ??= now + (lastHolder?.leftMs ?? this.ttlMs()) + heartbeatMs;
       if (now >= deadline) {
-        if (lastHolder !== null) throw new NodeNameTaken(self.id, lastHolder.url);
-        throw new Error(
-          `cluster node name ${self.id}: Redis did not answer whether another live node holds it; the start is refused rather than risk two nodes under one name`,
-        );
+        // No live holder ever seen: started as when Redis is away at start.
+        if (lastHolder === null) return;
+        throw new NodeNameTaken(self.id, lastHolder.url, lastError);
       }
       await Bun.sleep(Math.min(heartbeatMs, deadline - now));
     }

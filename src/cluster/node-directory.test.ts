@@ -498,6 +498,31 @@ test("a node that stops writes nothing under its name once its successor holds i
   expect(await probe.sismember("mgw:nodes", "over")).toBe(true);
 });
 
+test("a node that stops and drains longer than three heartbeats after its successor took its name keeps its workers read as draining by every other node until it closes, never as served nowhere (a 404)", async () => {
+  const heartbeatMs = 100;
+  const gpu = { name: "gpu-long", tenant: "default", models: ["m-long"], inFlight: 1, capacity: 4 };
+  const predecessor = await unstarted("long", "http://long-1.invalid", { workers: () => [gpu], heartbeatMs });
+  await predecessor.start();
+  await predecessor.publishDraining();
+  const successor = await unstarted("long", "http://long-2.invalid", { heartbeatMs });
+  expect(await outcome(successor.start())).toBe("started");
+  const handedOver = Date.now();
+  const calling = await node("calling-long", () => [], steeredLink(), { heartbeatMs });
+  // Six heartbeats on: the predecessor's last entry would have expired twice over.
+  await waitFor("six heartbeats past the handover", () =>
+    Date.now() >= handedOver + 6 * heartbeatMs ? true : undefined,
+  );
+  await successor.refresh();
+  await calling.refresh();
+  expect(calling.whyNone("m-long", "default")).toBe("draining");
+  // Its drain over, the predecessor's workers are gone within three heartbeats.
+  await predecessor.close();
+  await waitFor("the predecessor's workers gone", async () => {
+    await calling.refresh();
+    return calling.whyNone("m-long", "default") === "not_served" ? true : undefined;
+  });
+});
+
 test("the name's lease outlives a beat late by one call timing out (two beats, the timeout, slack), not three heartbeats alone, and no more: a crashed node waits that long for its name", async () => {
   const heartbeat = 1_000;
   const redisTimeout = 2_000;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RedisClient } from "bun";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { foreign } from "./cluster-identity.ts";
@@ -8,6 +9,7 @@ import { ListedWorkers } from "./listed-workers.ts";
 import { type EntryWrite, NameLease } from "./name-lease.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { stoppingKey, stoppingUntil } from "./stopping-node.ts";
 
 export interface NodeDirectoryOptions {
   link: RedisLink;
@@ -207,8 +209,9 @@ export class NodeDirectory {
     // took it over (or a twin) keeps its own.
     await link
       .call(async (client) => {
-        if (last !== null && last.workers.length > 0) await this.lease.renew(client, this.entryWrite(last));
-        else if (await this.lease.renew(client)) {
+        if (last !== null && last.workers.length > 0) {
+          if (!(await this.lease.renew(client, this.entryWrite(last)))) await this.sayStopping(client, last);
+        } else if (await this.lease.renew(client)) {
           await client.del(entryKey(self.id));
           await client.srem(NODES, self.id);
         }
@@ -245,10 +248,15 @@ export class NodeDirectory {
       // it holds the name again.
       const holds = await this.lease.renew(client, this.entryWrite(entry));
       if (!holds) this.noticePending ||= notice;
-      const [ids] = await Promise.all([
+      const [ids, predecessor] = await Promise.all([
         client.smembers(NODES),
+        // A predecessor that still drains keeps the workers this node inherited listed (stopping-node.ts).
+        client.get(stoppingKey(self.id)),
         holds && notice ? client.publish(CHANGED_CHANNEL, self.id) : null,
+        !holds && this.listed.draining ? this.sayStopping(client, entry) : null,
       ]);
+      const until = stoppingUntil(predecessor, this.instance, this.options.heartbeatMs);
+      if (until !== null) this.listed.predecessorStands(until);
       if (ids.length === 0) return [];
       const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
       const gone = ids.filter((_, i) => values[i] === null);
@@ -269,6 +277,15 @@ export class NodeDirectory {
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
+  }
+
+  /**
+   * This node drains while its successor holds the name (stopping-node.ts): the successor keeps
+   * the workers it inherited listed while this stands, three heartbeats past this write.
+   */
+  private async sayStopping(client: RedisClient, entry: NodeEntry): Promise<void> {
+    const { self, heartbeatMs } = this.options;
+    await client.send("SET", [stoppingKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
   }
 
   /** How `entry` is written, with the renewal of the node's name (name-lease.ts). */

@@ -523,6 +523,19 @@ test("a node that stops and drains longer than three heartbeats after its succes
   });
 });
 
+test("a node whose every beat Redis answers with an error (WRONGTYPE on its name's key) says so after three heartbeats, its entry written by none, and not once the beats go through again", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  await probe.send("RPUSH", ["mgw:name:wrongtype", "not a lease"]);
+  const failing = await unstarted("wrongtype", "http://wrongtype.invalid", { heartbeatMs: 100 });
+  expect(await outcome(failing.start())).toBe("started");
+  expect(await waitFor("three failing beats", () => failing.beatsFailing())).toContain("WRONGTYPE");
+  expect(await probe.get("mgw:node:wrongtype")).toBeNull();
+  await probe.del("mgw:name:wrongtype");
+  await waitFor("a beat through", () => failing.beatsFailing() === null);
+  expect(JSON.parse((await probe.get("mgw:node:wrongtype")) ?? "{}").url).toBe("http://wrongtype.invalid");
+});
+
 test("the name's lease outlives a beat late by one call timing out (two beats, the timeout, slack), not three heartbeats alone, and no more: a crashed node waits that long for its name", async () => {
   const heartbeat = 1_000;
   const redisTimeout = 2_000;

@@ -8,7 +8,7 @@ import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import { ListedWorkers } from "./listed-workers.ts";
 import { type EntryWrite, NameLease } from "./name-lease.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import type { RedisLink } from "./redis-link.ts";
+import { type RedisLink, RedisTimeout } from "./redis-link.ts";
 import { stoppingKey, stoppingUntil } from "./stopping-node.ts";
 
 export interface NodeDirectoryOptions {
@@ -77,6 +77,12 @@ export class NodeDirectory {
   /** What the entry lists of workers: connected, inherited from a predecessor, or drained. */
   private readonly listed: ListedWorkers;
 
+  /**
+   * The error Redis replied to every beat since the last that went through (WRONGTYPE on a key of
+   * ours, a script failing), and how many beats in a row: this node's entry is written by none.
+   */
+  private failing: { error: string; beats: number } | null = null;
+
   private readonly instance: string;
   /** This process's hold on the node's name. */
   private readonly lease: NameLease;
@@ -114,7 +120,17 @@ export class NodeDirectory {
    * publishes no entry, so no other node routes to its workers, until the name is free again.
    */
   namesake(): string | null {
-    return this.lease.heldElsewhere();
+    // Redis away or another cluster's: what the last beat found is not known to stand (a node stays
+    // ready while Redis is down); the beat that reaches Redis again says.
+    return this.options.link.healthy() ? this.lease.heldElsewhere() : null;
+  }
+
+  /**
+   * The error Redis replied to each of the last three beats or more (no timeout: Redis answers), by
+   * which this node's entry has expired and no other node routes to its workers; null otherwise.
+   */
+  beatsFailing(): string | null {
+    return this.failing !== null && this.failing.beats >= 3 ? this.failing.error : null;
   }
 
   /** Live nodes last seen, this one included (at least 1): a stopping node's entry is none. */
@@ -222,7 +238,17 @@ export class NodeDirectory {
 
   private beat(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return this.exchange().catch((error: unknown) => this.options.onError?.(error));
+    return this.exchange().then(
+      () => {
+        this.failing = null;
+      },
+      (error: unknown) => {
+        const replied = !(error instanceof RedisTimeout) && this.options.link.healthy();
+        const message = error instanceof Error ? error.message : String(error);
+        this.failing = replied ? { error: message, beats: (this.failing?.beats ?? 0) + 1 } : null;
+        this.options.onError?.(error);
+      },
+    );
   }
 
   /** Renews this node's entry, tells the others when its workers changed, and reads every entry. */

@@ -16,14 +16,15 @@ interface LeaseHolder {
 /**
  * Takes (or renews) the lease for instance `ARGV[2]`, writing `ARGV[1]` for `ARGV[3]` ms, unless
  * another instance holds it and does not stop: then answers that one's value and time left. A
- * value this build cannot read is taken over. Given the node's entry too (`KEYS[2]`, the directory
+ * value this build cannot read (not JSON, or without an instance and URL) is taken over. Given the node's entry too (`KEYS[2]`, the directory
  * `KEYS[3]`), it writes it (`ARGV[4]`, for `ARGV[5]` ms) and lists the node (`ARGV[6]`) in the same
  * step, only when it took the lease: a process that does not hold the name never writes its entry.
  */
 const TAKE = new RedisScript(`local held = redis.call('GET', KEYS[1])
 if held then
   local ok, lease = pcall(cjson.decode, held)
-  if ok and type(lease) == 'table' and lease.instance ~= ARGV[2] and not lease.stopping then
+  if ok and type(lease) == 'table' and type(lease.instance) == 'string' and type(lease.url) == 'string'
+    and lease.instance ~= ARGV[2] and not lease.stopping then
     return {held, redis.call('PTTL', KEYS[1])}
   end
 end

@@ -382,6 +382,24 @@ test("a process whose every call to Redis fails as it starts (no live holder eve
   expect(await probe.get("mgw:name:unanswered")).toBeNull();
 });
 
+test("a lease this build cannot read (not JSON, no instance, no URL) is taken over at once, not waited out as a live node's", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const unreadable = [
+    "{not json",
+    JSON.stringify({ url: "http://no-instance.invalid" }),
+    JSON.stringify({ instance: "i" }),
+  ];
+  for (const [n, text] of unreadable.entries()) {
+    await probe.send("SET", [`mgw:name:odd-lease-${n}`, text, "PX", "60000"]);
+    const starting = await unstarted(`odd-lease-${n}`, "http://odd-lease.invalid", { heartbeatMs: 100 });
+    expect(await outcome(starting.start())).toBe("started");
+    expect(JSON.parse((await probe.get(`mgw:name:odd-lease-${n}`)) ?? "{}").url).toBe(
+      "http://odd-lease.invalid",
+    );
+  }
+});
+
 test("two processes started at once under one name: one starts, the other is refused", async () => {
   const both = [
     await unstarted("together", "http://together-1.invalid", { heartbeatMs: 100 }),

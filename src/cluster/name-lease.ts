@@ -77,6 +77,17 @@ export function leaseTtlMs(heartbeatMs: number, redisTimeoutMs: number): number 
   return Math.max(heartbeatMs * 3, heartbeatMs * 2 + redisTimeoutMs + BEAT_SLACK_MS);
 }
 
+/** A node's heartbeat and name lease from its `cluster:` settings (ms), as start-cluster.ts builds its directory. */
+export function leaseTimings(settings: { heartbeat: number; redis_timeout: number }): {
+  heartbeatMs: number;
+  leaseMs: number;
+} {
+  return {
+    heartbeatMs: settings.heartbeat,
+    leaseMs: leaseTtlMs(settings.heartbeat, settings.redis_timeout),
+  };
+}
+
 export interface NameLeaseOptions {
   link: RedisLink;
   self: { id: string; url: string; instance: string };

@@ -4,7 +4,7 @@ import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-serve
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RELEASE } from "../core/build-commit.ts";
 import { CLUSTER_KEY, ClusterClaim } from "./cluster-claim.ts";
-import { leaseTtlMs } from "./name-lease.ts";
+import { leaseTimings, leaseTtlMs } from "./name-lease.ts";
 import { NodeDirectory, type NodeDirectoryOptions } from "./node-directory.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { NodeNameTaken } from "./node-name.ts";
@@ -562,7 +562,8 @@ test("the name's lease outlives a beat late by one call timing out (two beats, t
   expect(leaseTtlMs(60_000, redisTimeout)).toBe(180_000);
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
-  await node("lasting", () => [], steeredLink(), { heartbeatMs: 100, leaseMs: 5_000 });
+  // Built as start-cluster.ts builds it: a heartbeat of 100 ms, a timeout of 3.9 s (a 5 s lease).
+  await node("lasting", () => [], steeredLink(), leaseTimings({ heartbeat: 100, redis_timeout: 3_900 }));
   expect(Number(await probe.send("PTTL", ["mgw:name:lasting"]))).toBeGreaterThan(4_000);
 });
 
@@ -680,7 +681,12 @@ test("a beat that carries a notice costs four round trips to Redis: the cluster'
   await probe.del(CLUSTER_KEY);
   closing.push(() => probe.del(CLUSTER_KEY));
   const counted = await node("counted", () => [], link);
+  const listener = new RedisClient(redis.url);
+  closing.push(() => listener.close());
+  const told: string[] = [];
+  await listener.subscribe("mgw:nodes:changed", (node) => told.push(node));
   link.roundTrips = 0;
   await counted.workersChanged();
   expect(link.roundTrips).toBe(4);
+  await waitFor("the notice heard", () => told.includes("counted"));
 });

@@ -10,7 +10,7 @@ import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
-import { leaseTtlMs } from "./name-lease.ts";
+import { leaseTimings } from "./name-lease.ts";
 import { NewlyListed } from "./newly-listed.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
@@ -124,8 +124,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,
         { node: nodeId },
       ),
-    heartbeatMs: settings.heartbeat,
-    leaseMs: leaseTtlMs(settings.heartbeat, settings.redis_timeout),
+    ...leaseTimings(settings),
     workers: () =>
       registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
         name,

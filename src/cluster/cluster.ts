@@ -70,8 +70,6 @@ export interface Cluster {
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
     links: ReturnType<PeerLinks["status"]>;
   };
-  /** True while Redis is away or another cluster's (limits run on local counters divided by live nodes). */
-  degraded(): boolean;
   /**
    * For /readyz: a node whose Redis is away, or another cluster's, still serves (ready), on local
    * limits; this says so.
@@ -85,7 +83,8 @@ export interface Cluster {
   };
   /**
    * Why this node is not ready, while it is not: another live process holds its name (name-lease.ts),
-   * so it publishes no directory entry and no other node routes to its workers. Its Redis database
+   * or Redis replies an error to every heartbeat, so it publishes no directory entry and no other
+   * node routes to its workers. Its Redis database
    * being another cluster's is no reason: every node would be out of the load balancer at once.
    */
   notReady(): string | undefined;

@@ -28,7 +28,7 @@ export interface PublicAgreement {
    * How many live nodes run another release (their configs not compared): a count, not which
    * release each runs — a build's version and commit are for the authenticated status alone.
    */
-  other_releases: number;
+  other_release_nodes: number;
 }
 
 /**
@@ -81,7 +81,7 @@ export class ConfigAgreement {
       version: this.current.version,
       agrees: this.disagreeing.length === 0,
       disagreeing: this.disagreeing.map(({ node, version }) => ({ node, version })),
-      other_releases: this.otherReleases.length,
+      other_release_nodes: this.otherReleases.length,
     };
   }
 

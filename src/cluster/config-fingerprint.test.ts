@@ -62,7 +62,7 @@ test("/readyz's view of the agreement (unauthenticated) carries no digest of the
     version: 1,
     agrees: false,
     disagreeing: [{ node: "b", version: 4 }],
-    other_releases: 0,
+    other_release_nodes: 0,
   });
   expect(JSON.stringify(shown)).not.toContain(other);
   expect(JSON.stringify(shown)).not.toContain(agreement.runs().fingerprint);
@@ -114,7 +114,7 @@ test("nodes of another release are not compared but listed as such for the statu
     version: 1,
     agrees: false,
     disagreeing: [{ node: "differs", version: 4 }],
-    other_releases: 2,
+    other_release_nodes: 2,
   });
 });
 

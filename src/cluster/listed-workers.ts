@@ -28,6 +28,14 @@ export class ListedWorkers {
     this.inherited = left === null ? null : predecessorWorkers(left, heartbeatMs);
   }
 
+  /**
+   * The predecessor still drains (stopping-node.ts) until `until`: its workers not yet here stay
+   * listed, draining, that long at least.
+   */
+  predecessorStands(until: number): void {
+    if (this.inherited !== null && until > this.inherited.until) this.inherited.until = until;
+  }
+
   /** The node stops: from now on every worker it held is listed, draining. */
   drain(): void {
     this.drainedWith ??= new Map();

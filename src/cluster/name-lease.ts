@@ -16,14 +16,15 @@ interface LeaseHolder {
 /**
  * Takes (or renews) the lease for instance `ARGV[2]`, writing `ARGV[1]` for `ARGV[3]` ms, unless
  * another instance holds it and does not stop: then answers that one's value and time left. A
- * value this build cannot read is taken over. Given the node's entry too (`KEYS[2]`, the directory
+ * value this build cannot read (not JSON, or without an instance and URL) is taken over. Given the node's entry too (`KEYS[2]`, the directory
  * `KEYS[3]`), it writes it (`ARGV[4]`, for `ARGV[5]` ms) and lists the node (`ARGV[6]`) in the same
  * step, only when it took the lease: a process that does not hold the name never writes its entry.
  */
 const TAKE = new RedisScript(`local held = redis.call('GET', KEYS[1])
 if held then
   local ok, lease = pcall(cjson.decode, held)
-  if ok and type(lease) == 'table' and lease.instance ~= ARGV[2] and not lease.stopping then
+  if ok and type(lease) == 'table' and type(lease.instance) == 'string' and type(lease.url) == 'string'
+    and lease.instance ~= ARGV[2] and not lease.stopping then
     return {held, redis.call('PTTL', KEYS[1])}
   end
 end
@@ -76,6 +77,17 @@ export function leaseTtlMs(heartbeatMs: number, redisTimeoutMs: number): number 
   return Math.max(heartbeatMs * 3, heartbeatMs * 2 + redisTimeoutMs + BEAT_SLACK_MS);
 }
 
+/** A node's heartbeat and name lease from its `cluster:` settings (ms), as start-cluster.ts builds its directory. */
+export function leaseTimings(settings: { heartbeat: number; redis_timeout: number }): {
+  heartbeatMs: number;
+  leaseMs: number;
+} {
+  return {
+    heartbeatMs: settings.heartbeat,
+    leaseMs: leaseTtlMs(settings.heartbeat, settings.redis_timeout),
+  };
+}
+
 export interface NameLeaseOptions {
   link: RedisLink;
   self: { id: string; url: string; instance: string };
@@ -107,32 +119,37 @@ export class NameLease {
   /**
    * Takes the name as the node starts. Held by another live process, it waits for that lease to
    * lapse (its time left and a heartbeat more: a killed predecessor's does); still renewed then, the
-   * name is another live node's, and the start is refused (NodeNameTaken, naming its URL). A call
-   * that fails meanwhile is asked again until then: a hiccup of Redis is no free name. Redis away
-   * before any answer (a node started while it is down): the node starts, and writes no entry until
-   * a beat that reaches Redis takes the name.
+   * name is another live node's, and the start is refused (NodeNameTaken, naming its URL and the
+   * last call's failure). A call that fails meanwhile is asked again until then: a hiccup of Redis
+   * is no free name. Redis never answering (away at start, or its calls failing until a lease would
+   * have lapsed): the node starts, and writes no entry until a beat that reaches Redis takes the
+   * name — `renew` gates every write on the lease, so it can never be a second writer, and a node
+   * started during an outage does not crash-loop.
    */
   async take(): Promise<void> {
     const { link, self, heartbeatMs } = this.options;
     let deadline: number | null = null;
     let lastHolder: HeldElsewhere | null = null;
+    /** The last call's failure, said with a refusal (null: the last call answered). */
+    let lastError: string | null = null;
     for (;;) {
       if (lastHolder === null && deadline === null && !link.healthy()) return;
       let taken: Taken | null = null;
       try {
         taken = await link.call((client) => this.tryTake(client));
-      } catch {
+        lastError = null;
+      } catch (error) {
         // Asked again below, until the deadline.
+        lastError = error instanceof Error ? error.message : String(error);
       }
       if (taken !== null && "took" in taken) return;
       if (taken !== null) lastHolder = taken.held;
       const now = performance.now();
       deadline ??= now + (lastHolder?.leftMs ?? this.ttlMs()) + heartbeatMs;
       if (now >= deadline) {
-        if (lastHolder !== null) throw new NodeNameTaken(self.id, lastHolder.url);
-        throw new Error(
-          `cluster node name ${self.id}: Redis did not answer whether another live node holds it; the start is refused rather than risk two nodes under one name`,
-        );
+        // No live holder ever seen: started as when Redis is away at start.
+        if (lastHolder === null) return;
+        throw new NodeNameTaken(self.id, lastHolder.url, lastError);
       }
       await Bun.sleep(Math.min(heartbeatMs, deadline - now));
     }

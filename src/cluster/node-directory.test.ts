@@ -4,7 +4,7 @@ import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-serve
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RELEASE } from "../core/build-commit.ts";
 import { CLUSTER_KEY, ClusterClaim } from "./cluster-claim.ts";
-import { leaseTtlMs } from "./name-lease.ts";
+import { leaseTimings, leaseTtlMs } from "./name-lease.ts";
 import { NodeDirectory, type NodeDirectoryOptions } from "./node-directory.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { NodeNameTaken } from "./node-name.ts";
@@ -366,16 +366,38 @@ test("a second process waiting out a live node's lease is refused all the same w
   const twin = await unstarted("hiccup", "http://hiccup-2.invalid", { heartbeatMs: 100 }, link);
   // The first take answers that the name is held; every call after it fails.
   link.failAfter(1);
-  expect(await outcome(twin.start())).toBe(new NodeNameTaken("hiccup", "http://hiccup-1.invalid").message);
+  expect(await outcome(twin.start())).toBe(
+    new NodeNameTaken("hiccup", "http://hiccup-1.invalid", "ERR the test's Redis failed this call").message,
+  );
 });
 
-test("a process whose every call to Redis fails as it starts (Redis answering nothing of the name) is refused once a lease would have lapsed, not started unchecked", async () => {
+test("a process whose every call to Redis fails as it starts (no live holder ever seen) starts once a lease would have lapsed, as when Redis is away at start, and writes no entry until a beat takes the name", async () => {
   const link = steeredLink();
   const starting = await unstarted("unanswered", "http://unanswered.invalid", { heartbeatMs: 100 }, link);
   link.failAfter(0);
-  expect(await outcome(starting.start())).toStartWith(
-    "cluster node name unanswered: Redis did not answer whether another live node holds it",
-  );
+  expect(await outcome(starting.start())).toBe("started");
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  expect(await probe.get("mgw:node:unanswered")).toBeNull();
+  expect(await probe.get("mgw:name:unanswered")).toBeNull();
+});
+
+test("a lease this build cannot read (not JSON, no instance, no URL) is taken over at once, not waited out as a live node's", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  const unreadable = [
+    "{not json",
+    JSON.stringify({ url: "http://no-instance.invalid" }),
+    JSON.stringify({ instance: "i" }),
+  ];
+  for (const [n, text] of unreadable.entries()) {
+    await probe.send("SET", [`mgw:name:odd-lease-${n}`, text, "PX", "60000"]);
+    const starting = await unstarted(`odd-lease-${n}`, "http://odd-lease.invalid", { heartbeatMs: 100 });
+    expect(await outcome(starting.start())).toBe("started");
+    expect(JSON.parse((await probe.get(`mgw:name:odd-lease-${n}`)) ?? "{}").url).toBe(
+      "http://odd-lease.invalid",
+    );
+  }
 });
 
 test("two processes started at once under one name: one starts, the other is refused", async () => {
@@ -494,6 +516,44 @@ test("a node that stops writes nothing under its name once its successor holds i
   expect(await probe.sismember("mgw:nodes", "over")).toBe(true);
 });
 
+test("a node that stops and drains longer than three heartbeats after its successor took its name keeps its workers read as draining by every other node until it closes, never as served nowhere (a 404)", async () => {
+  const heartbeatMs = 100;
+  const gpu = { name: "gpu-long", tenant: "default", models: ["m-long"], inFlight: 1, capacity: 4 };
+  const predecessor = await unstarted("long", "http://long-1.invalid", { workers: () => [gpu], heartbeatMs });
+  await predecessor.start();
+  await predecessor.publishDraining();
+  const successor = await unstarted("long", "http://long-2.invalid", { heartbeatMs });
+  expect(await outcome(successor.start())).toBe("started");
+  const handedOver = Date.now();
+  const calling = await node("calling-long", () => [], steeredLink(), { heartbeatMs });
+  // Six heartbeats on: the predecessor's last entry would have expired twice over.
+  await waitFor("six heartbeats past the handover", () =>
+    Date.now() >= handedOver + 6 * heartbeatMs ? true : undefined,
+  );
+  await successor.refresh();
+  await calling.refresh();
+  expect(calling.whyNone("m-long", "default")).toBe("draining");
+  // Its drain over, the predecessor's workers are gone within three heartbeats.
+  await predecessor.close();
+  await waitFor("the predecessor's workers gone", async () => {
+    await calling.refresh();
+    return calling.whyNone("m-long", "default") === "not_served" ? true : undefined;
+  });
+});
+
+test("a node whose every beat Redis answers with an error (WRONGTYPE on its name's key) says so after three heartbeats, its entry written by none, and not once the beats go through again", async () => {
+  const probe = new RedisClient(redis.url);
+  closing.push(() => probe.close());
+  await probe.send("RPUSH", ["mgw:name:wrongtype", "not a lease"]);
+  const failing = await unstarted("wrongtype", "http://wrongtype.invalid", { heartbeatMs: 100 });
+  expect(await outcome(failing.start())).toBe("started");
+  expect(await waitFor("three failing beats", () => failing.beatsFailing())).toContain("WRONGTYPE");
+  expect(await probe.get("mgw:node:wrongtype")).toBeNull();
+  await probe.del("mgw:name:wrongtype");
+  await waitFor("a beat through", () => failing.beatsFailing() === null);
+  expect(JSON.parse((await probe.get("mgw:node:wrongtype")) ?? "{}").url).toBe("http://wrongtype.invalid");
+});
+
 test("the name's lease outlives a beat late by one call timing out (two beats, the timeout, slack), not three heartbeats alone, and no more: a crashed node waits that long for its name", async () => {
   const heartbeat = 1_000;
   const redisTimeout = 2_000;
@@ -502,7 +562,8 @@ test("the name's lease outlives a beat late by one call timing out (two beats, t
   expect(leaseTtlMs(60_000, redisTimeout)).toBe(180_000);
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
-  await node("lasting", () => [], steeredLink(), { heartbeatMs: 100, leaseMs: 5_000 });
+  // Built as start-cluster.ts builds it: a heartbeat of 100 ms, a timeout of 3.9 s (a 5 s lease).
+  await node("lasting", () => [], steeredLink(), leaseTimings({ heartbeat: 100, redis_timeout: 3_900 }));
   expect(Number(await probe.send("PTTL", ["mgw:name:lasting"]))).toBeGreaterThan(4_000);
 });
 
@@ -620,7 +681,12 @@ test("a beat that carries a notice costs four round trips to Redis: the cluster'
   await probe.del(CLUSTER_KEY);
   closing.push(() => probe.del(CLUSTER_KEY));
   const counted = await node("counted", () => [], link);
+  const listener = new RedisClient(redis.url);
+  closing.push(() => listener.close());
+  const told: string[] = [];
+  await listener.subscribe("mgw:nodes:changed", (node) => told.push(node));
   link.roundTrips = 0;
   await counted.workersChanged();
   expect(link.roundTrips).toBe(4);
+  await waitFor("the notice heard", () => told.includes("counted"));
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RedisClient } from "bun";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 import { foreign } from "./cluster-identity.ts";
@@ -7,7 +8,8 @@ import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import { ListedWorkers } from "./listed-workers.ts";
 import { type EntryWrite, NameLease } from "./name-lease.ts";
 import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import type { RedisLink } from "./redis-link.ts";
+import { type RedisLink, RedisTimeout } from "./redis-link.ts";
+import { stoppingKey, stoppingUntil } from "./stopping-node.ts";
 
 export interface NodeDirectoryOptions {
   link: RedisLink;
@@ -75,6 +77,12 @@ export class NodeDirectory {
   /** What the entry lists of workers: connected, inherited from a predecessor, or drained. */
   private readonly listed: ListedWorkers;
 
+  /**
+   * The error Redis replied to every beat since the last that went through (WRONGTYPE on a key of
+   * ours, a script failing), and how many beats in a row: this node's entry is written by none.
+   */
+  private failing: { error: string; beats: number } | null = null;
+
   private readonly instance: string;
   /** This process's hold on the node's name. */
   private readonly lease: NameLease;
@@ -112,7 +120,17 @@ export class NodeDirectory {
    * publishes no entry, so no other node routes to its workers, until the name is free again.
    */
   namesake(): string | null {
-    return this.lease.heldElsewhere();
+    // Redis away or another cluster's: what the last beat found is not known to stand (a node stays
+    // ready while Redis is down); the beat that reaches Redis again says.
+    return this.options.link.healthy() ? this.lease.heldElsewhere() : null;
+  }
+
+  /**
+   * The error Redis replied to each of the last three beats or more (no timeout: Redis answers), by
+   * which this node's entry has expired and no other node routes to its workers; null otherwise.
+   */
+  beatsFailing(): string | null {
+    return this.failing !== null && this.failing.beats >= 3 ? this.failing.error : null;
   }
 
   /** Live nodes last seen, this one included (at least 1): a stopping node's entry is none. */
@@ -207,8 +225,9 @@ export class NodeDirectory {
     // took it over (or a twin) keeps its own.
     await link
       .call(async (client) => {
-        if (last !== null && last.workers.length > 0) await this.lease.renew(client, this.entryWrite(last));
-        else if (await this.lease.renew(client)) {
+        if (last !== null && last.workers.length > 0) {
+          if (!(await this.lease.renew(client, this.entryWrite(last)))) await this.sayStopping(client, last);
+        } else if (await this.lease.renew(client)) {
           await client.del(entryKey(self.id));
           await client.srem(NODES, self.id);
         }
@@ -219,7 +238,17 @@ export class NodeDirectory {
 
   private beat(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return this.exchange().catch((error: unknown) => this.options.onError?.(error));
+    return this.exchange().then(
+      () => {
+        this.failing = null;
+      },
+      (error: unknown) => {
+        const replied = !(error instanceof RedisTimeout) && this.options.link.healthy();
+        const message = error instanceof Error ? error.message : String(error);
+        this.failing = replied ? { error: message, beats: (this.failing?.beats ?? 0) + 1 } : null;
+        this.options.onError?.(error);
+      },
+    );
   }
 
   /** Renews this node's entry, tells the others when its workers changed, and reads every entry. */
@@ -245,10 +274,15 @@ export class NodeDirectory {
       // it holds the name again.
       const holds = await this.lease.renew(client, this.entryWrite(entry));
       if (!holds) this.noticePending ||= notice;
-      const [ids] = await Promise.all([
+      const [ids, predecessor] = await Promise.all([
         client.smembers(NODES),
+        // A predecessor that still drains keeps the workers this node inherited listed (stopping-node.ts).
+        client.get(stoppingKey(self.id)),
         holds && notice ? client.publish(CHANGED_CHANNEL, self.id) : null,
+        !holds && this.listed.draining ? this.sayStopping(client, entry) : null,
       ]);
+      const until = stoppingUntil(predecessor, this.instance, this.options.heartbeatMs);
+      if (until !== null) this.listed.predecessorStands(until);
       if (ids.length === 0) return [];
       const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
       const gone = ids.filter((_, i) => values[i] === null);
@@ -269,6 +303,15 @@ export class NodeDirectory {
     }
     this.entries = merged(this.entries, entries, this.noticedSinceBeat);
     this.options.onUpdate?.(this.entries);
+  }
+
+  /**
+   * This node drains while its successor holds the name (stopping-node.ts): the successor keeps
+   * the workers it inherited listed while this stands, three heartbeats past this write.
+   */
+  private async sayStopping(client: RedisClient, entry: NodeEntry): Promise<void> {
+    const { self, heartbeatMs } = this.options;
+    await client.send("SET", [stoppingKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
   }
 
   /** How `entry` is written, with the renewal of the node's name (name-lease.ts). */

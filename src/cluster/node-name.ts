@@ -22,9 +22,10 @@ export function withNodes(record: AuditRecord, node: string): AuditRecord {
 
 /** Why a node does not start: another live process holds its name (name-lease.ts), renewed past its lease's time. */
 export class NodeNameTaken extends Error {
-  constructor(id: string, url: string) {
+  /** `lastError`: the last call to Redis failed (the holder's renewal was then last seen, not disproved). */
+  constructor(id: string, url: string, lastError: string | null = null) {
     super(
-      `cluster node name ${id} is in use by a live node at ${url}: give each node a cluster.node_name of its own (its default is advertise_url's host:port)`,
+      `cluster node name ${id} is in use by a live node at ${url}: give each node a cluster.node_name of its own (its default is advertise_url's host:port)${lastError === null ? "" : ` (the last call to Redis failed: ${lastError})`}`,
     );
   }
 }

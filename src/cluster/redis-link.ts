@@ -29,7 +29,8 @@ export interface RedisLinkOptions {
   vouch?: (client: RedisClient) => Promise<string | null>;
 }
 
-class RedisTimeout extends Error {}
+/** A call Redis did not answer in `timeoutMs` (the link goes down with it): not an error Redis replied. */
+export class RedisTimeout extends Error {}
 
 /** A call sent and not yet answered: when, and how to fail it at its deadline. */
 interface PendingCall {

@@ -10,13 +10,13 @@ import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
-import { leaseTtlMs } from "./name-lease.ts";
+import { leaseTimings } from "./name-lease.ts";
 import { NewlyListed } from "./newly-listed.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
 import { PeerLinks } from "./peer-link.ts";
 import { createRedisCounters } from "./redis-counters.ts";
-import { RedisLink } from "./redis-link.ts";
+import { RedisLink, RedisTimeout } from "./redis-link.ts";
 
 const CONFIG_CHANNEL = "mgw:config";
 
@@ -113,6 +113,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const relay = new EventRelay({ link, nodeId, clusterId, bus: deps.bus });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
+  /** The reply error last warned of, so each is said once per change. */
+  let lastReplyError: string | null = null;
   directory = new NodeDirectory({
     link,
     self: { id: nodeId, url: advertised },
@@ -122,8 +124,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,
         { node: nodeId },
       ),
-    heartbeatMs: settings.heartbeat,
-    leaseMs: leaseTtlMs(settings.heartbeat, settings.redis_timeout),
+    ...leaseTimings(settings),
     workers: () =>
       registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi, draining }) => ({
         name,
@@ -144,10 +145,21 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       for (const listed of newly.read(entries.filter((entry) => entry.id !== nodeId)))
         deps.newlyServed?.(listed);
     },
-    onError: (error) =>
-      logger.debug("node directory update failed", {
-        error: error instanceof Error ? error.message : "error",
-      }),
+    onError: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      // An error Redis replied (WRONGTYPE on a key of ours, a script failing) is no outage: it
+      // repeats every beat until someone acts, and the node's entry expires meanwhile.
+      const replied = !(error instanceof RedisTimeout) && link.healthy();
+      if (!replied || message === lastReplyError) {
+        logger.debug("node directory update failed", { error: message });
+        return;
+      }
+      lastReplyError = message;
+      logger.warn(
+        `node directory update failed: Redis replied ${message}; this node's entry is not written while it does, and /readyz turns 503 after three heartbeats of it`,
+        { node: nodeId },
+      );
+    },
   });
   try {
     await directory.start();
@@ -258,12 +270,13 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       })),
       links: links.status(),
     }),
-    degraded: () => !link.healthy(),
     notReady: () => {
-      const holder = nodes.namesake();
-      return holder === null
+      if (nodes.namesake() !== null)
+        return `node name ${nodeId} is held by another live process: this node publishes no directory entry until it is free; give each node a cluster.node_name of its own`;
+      const failing = nodes.beatsFailing();
+      return failing === null
         ? undefined
-        : `node name ${nodeId} is held by another live process: this node publishes no directory entry until it is free; give each node a cluster.node_name of its own`;
+        : `Redis replies ${failing} to every heartbeat: this node's directory entry is not written, so no other node routes to its workers`;
     },
     health: () => ({ redis: redisState(), liveNodes: nodes.liveCount() }),
     readyDetail: () => ({

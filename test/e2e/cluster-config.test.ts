@@ -118,7 +118,12 @@ describe("config changes across three nodes", () => {
     // /readyz, open to anyone, says they agree, without the fingerprint: a digest of settings that
     // include secrets is for trusted callers only.
     const open = (await (await fetch(`${node(A).url}/readyz`)).json()) as { cluster: { config: unknown } };
-    expect(open.cluster.config).toEqual({ version: 1, agrees: true, disagreeing: [], other_releases: 0 });
+    expect(open.cluster.config).toEqual({
+      version: 1,
+      agrees: true,
+      disagreeing: [],
+      other_release_nodes: 0,
+    });
   });
 
   test("SIGHUP on one node: the others re-read their config within a second", async () => {
@@ -186,7 +191,7 @@ describe("config changes across three nodes", () => {
       version: 2,
       agrees: false,
       disagreeing: [{ node: "node-c", version: 3 }],
-      other_releases: 0,
+      other_release_nodes: 0,
     });
     // C's notice made A and B re-read theirs: unchanged, so they stay on version 2.
     expect((await clusterOf(A)).config.version).toBe(2);

@@ -133,14 +133,13 @@ export function bindTenant(
   if (!bind) return authenticate;
   // `then` rather than an async function: one promise a request, no async frame. An embedder's
   // authenticator that throws still gives a rejected promise, as an async wrapper would.
-  const bound: Authenticator = (headers) => {
+  return (headers) => {
     try {
       return authenticate(headers).then(bind);
     } catch (error) {
       return Promise.reject(error);
     }
   };
-  return bound;
 }
 
 /**

@@ -12,11 +12,11 @@ import {
   type LogFields,
   type Logger,
   openSqliteStorage,
-  type Principal,
   type Provider,
   parseConfig,
   silentLogger,
 } from "./index.ts";
+import { jwtCaller } from "./testing/jwt-caller.ts";
 import { waitFor, waitForValue } from "./testing/wait-for.ts";
 
 // An embedder's plug-ins (logger, authenticator, policy, event sinks) that throw, reject or never
@@ -30,15 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const caller: Principal = {
-  keyId: null,
-  name: "u",
-  tenant: "default",
-  role: "user",
-  models: ["*"],
-  limits: {},
-  via: "jwt",
-};
+const caller = jwtCaller;
 const anyone: Authenticator = async () => caller;
 
 interface Line {

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Logger } from "../log/logger.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { BoundAuthenticator } from "./bound-authenticator.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -14,15 +15,7 @@ import { Shutdown } from "./shutdown.ts";
 // The embedder's authenticator is timed on its request's wait from whenever a part around it calls
 // it: a part that waits first (a store read of its own) neither drops the bound nor is charged it.
 
-const caller: Principal = {
-  keyId: null,
-  name: "u",
-  tenant: "default",
-  role: "user",
-  models: ["*"],
-  limits: {},
-  via: "jwt",
-};
+const caller = jwtCaller;
 const BOUND_MS = 30;
 
 /** A guard whose parts wait (as a store read would) longer than the bound before calling the embedder's. */

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
-import type { Principal } from "../auth/principal.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { CallerBinding } from "../tenants/bind-tenant.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 import { recordOf } from "../testing/recording-gateway.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import { GuardSteps } from "./guard-steps.ts";
@@ -190,15 +190,7 @@ describe("a client gone before its answer is recorded 499, as a stream's is, wha
   });
 });
 
-const anyone: Principal = {
-  keyId: null,
-  name: "u",
-  tenant: "default",
-  role: "user",
-  models: ["*"],
-  limits: {},
-  via: "jwt",
-};
+const anyone = jwtCaller;
 
 test("the front door's wrapped authenticator is made per config version: one that shares the last version's authenticator still gets its own binding of callers", async () => {
   const authenticate: Authenticator = async () => anyone;

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { silentLogger } from "../log/logger.ts";
+import { fakeClock } from "../testing/fake-clock.ts";
 import { droppedRowsLog, type QueueFill } from "./dropped-rows-log.ts";
 
 const FULL: QueueFill = {
@@ -18,34 +19,6 @@ function recording() {
     info: (message: string, fields?: unknown) => void lines.push(["info", message, fields]),
   };
   return { logger, lines };
-}
-
-/** A clock the test moves, whose timers run as it passes them, each at its own time. */
-function fakeClock(start: number) {
-  let now = start;
-  let timers: { at: number; then: () => void }[] = [];
-  return {
-    now: () => now,
-    after(ms: number, then: () => void) {
-      const timer = { at: now + ms, then };
-      timers.push(timer);
-      return () => {
-        timers = timers.filter((t) => t !== timer);
-      };
-    },
-    advance(ms: number) {
-      const until = now + ms;
-      for (;;) {
-        const next = timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-        if (next === undefined) break;
-        timers = timers.filter((t) => t !== next);
-        now = next.at;
-        next.then();
-      }
-      now = until;
-    },
-    pending: () => timers.length,
-  };
 }
 
 const said = (lines: [string, string, unknown][]) =>

@@ -1,3 +1,4 @@
+import type { After } from "../core/after.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** How often rows refused at the audit queue's bound may be warned of, bursts or not. */
@@ -32,15 +33,15 @@ export interface DroppedRowsLog extends RowDrops {
 export interface DroppedRowsLogOptions {
   everyMs?: number;
   now?: () => number;
-  /** Runs `then` once `ms` have passed, unless the returned cancel runs first; never holds the process open. */
-  after?: (ms: number, then: () => void) => () => void;
+  /** The line's timer; the default never holds the process open. */
+  after?: After;
 }
 
-function unrefTimeout(ms: number, then: () => void): () => void {
+const unrefTimeout: After = (ms, then) => {
   const timer = setTimeout(then, ms);
   timer.unref();
   return () => clearTimeout(timer);
-}
+};
 
 /**
  * Rows refused at the audit queue's bound, told at most a line every `everyMs`, however often the

@@ -4,15 +4,16 @@ import packageJson from "../../package.json";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi, WIDE } from "./harness/admin-ui-kit.ts";
 import { launchBrowser } from "./harness/browser.ts";
+import { startHoldingProxy } from "./harness/holding-proxy.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { type FakeProcess, spawnWorker } from "./harness/spawn-worker.ts";
+import { type FakeProcess, listWorkers, spawnWorker } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). The workers page: workers
 // connecting, draining and lost while the page watches.
 
 const ui = adminUi();
-const { signedIn, sessionCookie, shoot } = ui;
+const { signedIn, sessionCookie, shoot, holdRequests, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let fake: FakeProcess;
@@ -130,6 +131,58 @@ describe("/admin in a real browser", () => {
       holding.abort();
       await watcher.close();
       await worker.stop();
+    }
+  }, 60_000);
+
+  test("workers: one that leaves while the page's event stream is down is listed as gone once it is back; those seen leaving before stay", async () => {
+    await signedIn();
+    // The page reads the gateway through a proxy that can cut its connections, as a network would.
+    const proxy = await startHoldingProxy({ hostname: "127.0.0.1", port: gw.port });
+    ui.fx.deferTest(() => proxy.stop());
+    const token = await createKey(gw, { name: "away-fleet", role: "worker", models: ["*"] });
+    const worker = (name: string) =>
+      spawnWorker({
+        gateway: gw.url,
+        token: token.key,
+        upstream: `${fake.url}/v1`,
+        name,
+        models: ["fake-model"],
+      });
+    const seen = worker("gpu-seen");
+    const unseen = worker("gpu-unseen");
+    try {
+      await page.goto(`http://127.0.0.1:${proxy.port}/admin/workers`);
+      await page.locator('tr[data-worker="gpu-seen"]').waitFor({ timeout: 20_000 });
+      await page.locator('tr[data-worker="gpu-unseen"]').waitFor({ timeout: 20_000 });
+      await seen.stop();
+      const left = page.locator('[data-gone-worker="gpu-seen"]');
+      await left.waitFor({ timeout: 20_000 });
+      await expectingRefusals(async () => {
+        // The page's next event stream is held: gpu-unseen leaves while the page has none.
+        const stream = await holdRequests((url) => url.pathname === "/admin/api/events");
+        proxy.cut();
+        const reconnect = await stream.asked;
+        await unseen.stop();
+        await waitFor(
+          "the gateway to list gpu-unseen no more",
+          async () => !(await listWorkers(gw.url, adminKey)).some((w) => w.name === "gpu-unseen"),
+        );
+        await reconnect.continue();
+        const missed = page.locator('[data-gone-worker="gpu-unseen"]');
+        await missed.waitFor({ timeout: 20_000 });
+        expect(await missed.getAttribute("data-gone")).toBe("unseen");
+        expect(await missed.textContent()).toMatch(
+          /^gpu-unseen left while this page's event stream was down, between .+ and .+: why is not known$/,
+        );
+        await page.locator('tr[data-worker="gpu-unseen"]').waitFor({ state: "detached" });
+      }, /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/);
+      // What the page saw leave before the stream dropped is still listed, reason and all.
+      expect(await left.getAttribute("data-gone")).toBe("left");
+      expect(await left.textContent()).toMatch(/^gpu-seen left at .+, its drain over — .+$/);
+      await shoot("workers-gone-while-away-1280");
+    } finally {
+      await seen.stop();
+      await unseen.stop();
     }
   }, 60_000);
 

@@ -1,43 +1,60 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
-import type { WorkerSummary } from "../../audit/gateway-event.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ListedWorker } from "../../workers/gateway/list-workers.ts";
 import { followEvents, getJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
 import { ago, clock, time } from "../format.ts";
+import { type GoneWorker, StreamGap, withSeen, withUnseen } from "../gone-workers.ts";
 import { useLoad } from "../hooks.ts";
-
-/** A worker that left while the page watched: lost, or gone once its drain was over (`drained`). */
-interface Gone {
-  at: number;
-  worker: WorkerSummary;
-  reason: string;
-  drained: boolean;
-}
 
 /** Connected workers with their models, labels and load; kept current by the event stream. */
 export function WorkersPage() {
-  const workers = useLoad(() => getJson<{ workers: ListedWorker[] }>("/admin/api/workers"), [], 10_000);
-  const [gone, setGone] = useState<Gone[]>([]);
+  const [gone, setGone] = useState<GoneWorker[]>([]);
+  const [gap] = useState(() => new StreamGap());
+  const workers = useLoad(
+    async () => {
+      const read = gap.reading();
+      const answer = await getJson<{ workers: ListedWorker[] }>("/admin/api/workers");
+      const unseen = read(answer.workers, Date.now());
+      if (unseen.length > 0) setGone((current) => withUnseen(current, unseen));
+      return answer;
+    },
+    [],
+    10_000,
+  );
+  /** What the page lists now, for the event stream's callbacks (set up once). */
+  const shown = useRef<readonly ListedWorker[]>([]);
+  shown.current = workers.data?.workers ?? shown.current;
   const [, setNow] = useState(Date.now());
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: one event stream for the page's life
   useEffect(() => {
     const stop = new AbortController();
-    void followEvents((event) => {
-      if (
-        event.type === "worker.connected" ||
-        event.type === "worker.changed" ||
-        event.type === "worker.draining"
-      )
+    void followEvents(
+      (event) => {
+        if (
+          event.type === "worker.connected" ||
+          event.type === "worker.changed" ||
+          event.type === "worker.draining"
+        )
+          workers.reload();
+        if (event.type === "worker.lost") {
+          const { at, worker, reason, drained } = event;
+          setGone((current) => withSeen(current, { seen: true, at, worker, reason, drained }));
+          workers.reload();
+        }
+      },
+      stop.signal,
+      (up) => {
+        // The stream has no replay: a worker that connected or left while it was down is told by
+        // no event. The list is read again at each connect; one listed when it dropped that the
+        // list no longer has is gone, unseen (gone-workers.ts).
+        if (!up) return gap.down(shown.current, Date.now());
+        gap.up();
         workers.reload();
-      if (event.type === "worker.lost") {
-        const { at, worker, reason, drained } = event;
-        setGone((current) => [{ at, worker, reason, drained }, ...current].slice(0, 50));
-        workers.reload();
-      }
-    }, stop.signal);
+      },
+    );
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       stop.abort();
@@ -113,7 +130,7 @@ export function WorkersPage() {
       ) : (
         <ul class="gone">
           {gone.map((g) => (
-            <GoneWorker key={`${g.worker.id}-${g.at}`} gone={g} />
+            <GoneEntry key={g.worker.id} gone={g} />
           ))}
         </ul>
       )}
@@ -125,14 +142,23 @@ export function WorkersPage() {
  * A worker that left: one that finished a drain with nothing cut left, no failure, with the reason
  * (its own close, or its key narrowed to none of its models: the gateway drained and refused it);
  * any other (its connection cut, its heartbeats stopped, a drain cut short) was lost, with the
- * reason and the calls it still held.
+ * reason and the calls it still held. One that left while the event stream was down, with when
+ * as far as the page knows and no reason: its event never came.
  */
-function GoneWorker({ gone }: { gone: Gone }) {
+function GoneEntry({ gone }: { gone: GoneWorker }) {
   const name = (
     <strong>
       <bdi>{gone.worker.name}</bdi>
     </strong>
   );
+  if (!gone.seen) {
+    return (
+      <li data-gone-worker={gone.worker.name} data-gone="unseen" class="muted">
+        {name} left while this page's event stream was down, between {clock(gone.from)} and {clock(gone.to)}:
+        why is not known
+      </li>
+    );
+  }
   if (gone.drained) {
     return (
       <li data-gone-worker={gone.worker.name} data-gone="left" class="muted">

@@ -2,13 +2,26 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfigFile } from "../../config/load-config.ts";
+import { loadConfigFile, parseConfig } from "../../config/load-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-docs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The document as far as its tags and request examples go. */
+interface ExampledDoc {
+  tags: { name: string; description: string }[];
+  paths: Record<
+    string,
+    { post?: { requestBody?: { content: Record<string, { example?: { model?: string } }> } } }
+  >;
+}
+
+/** The model the example of the POST at `path` calls. */
+const exampleModel = (doc: ExampledDoc, path: string) =>
+  doc.paths[path]?.post?.requestBody?.content["application/json"]?.example?.model;
 
 test("the document's examples follow a reload: a model moved to a tenant is named no more, the next public one in its place", async () => {
   const configPath = join(dir, "reloaded.yaml");
@@ -28,14 +41,7 @@ test("the document's examples follow a reload: a model moved to a tenant is name
   try {
     const chatExample = async () => {
       const answer = await gateway.handle(new Request("http://localhost/docs/openapi.json"));
-      const doc = (await answer.json()) as {
-        paths: Record<
-          string,
-          { post?: { requestBody?: { content: Record<string, { example?: { model?: string } }> } } }
-        >;
-      };
-      return doc.paths["/v1/chat/completions"]?.post?.requestBody?.content["application/json"]?.example
-        ?.model;
+      return exampleModel((await answer.json()) as ExampledDoc, "/v1/chat/completions");
     };
     expect(await chatExample()).toBe("merger-chat");
     configWith(
@@ -49,6 +55,62 @@ test("the document's examples follow a reload: a model moved to a tenant is name
     );
     const text = await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).text();
     expect(text.includes("merger-chat")).toBe(false);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+test("a tenant's own model is named nowhere in the document a socket serves without a credential, under an app bound to that tenant too", async () => {
+  const gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: join(dir, "tenant-app.db") },
+      auth: { bootstrap_admin: false },
+      tenants: [{ name: "team-a" }],
+      providers: [{ name: "demo", type: "mock" }],
+      models: [
+        { name: "acme-secret-merger-model", tenant: "team-a", routes: [{ provider: "demo", model: "m" }] },
+        { name: "acme-secret-embed-v2", tenant: "team-a", routes: [{ provider: "demo", model: "m" }] },
+        { name: "public-chat", routes: [{ provider: "demo", model: "m" }] },
+      ],
+      apps: [
+        { name: "team", frontdoor: "openai", path: "/team", tenant: "team-a" },
+        // Only the tenant's models: no example of its own to give, OpenAI's names stand in.
+        {
+          name: "merger",
+          frontdoor: "openai",
+          path: "/merger",
+          models: ["acme-secret-merger-model", "acme-*-v2"],
+          tenant: "team-a",
+        },
+        // A tenant's model among others, through an app of no tenant: its callers of that tenant reach it.
+        {
+          name: "mixed",
+          frontdoor: "openai",
+          path: "/mixed",
+          models: ["public-chat", "acme-secret-merger-model", "gpt-*"],
+        },
+      ],
+    }),
+    logger: silentLogger,
+  });
+  try {
+    const { port } = gateway.listen("127.0.0.1", 0);
+    const answer = await fetch(`http://127.0.0.1:${port}/docs/openapi.json`);
+    expect(answer.status).toBe(200);
+    const text = await answer.text();
+    expect(text).not.toContain("acme-secret");
+    const doc = JSON.parse(text) as ExampledDoc;
+    expect(exampleModel(doc, "/team/v1/chat/completions")).toBe("public-chat");
+    expect(exampleModel(doc, "/merger/v1/chat/completions")).toBe("gpt-4o-mini");
+    expect(exampleModel(doc, "/merger/v1/embeddings")).toBe("text-embedding-3-small");
+    // An app's allow-list is told without them.
+    const tag = (name: string) => doc.tags.find((t) => t.name === name)?.description;
+    expect(tag("merger")).toEndWith(
+      "; only tenant models, not named here, only for members of tenant `team-a`.",
+    );
+    expect(tag("mixed")).toEndWith(
+      "; only the models `public-chat`, `gpt-*` and tenant models not named here.",
+    );
   } finally {
     await gateway.stop();
   }

@@ -103,6 +103,13 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
   };
 }
 
+/** An app's allow-list as its tag tells it, those entries that reach only a tenant's own models left unnamed. */
+function onlyModels(named: readonly string[], unnamed: boolean): string {
+  if (named.length === 0) return "only tenant models, not named here";
+  const list = named.map((model) => `\`${model}\``).join(", ");
+  return `only the models ${list}${unnamed ? " and tenant models not named here" : ""}`;
+}
+
 /** The tags a front door's operations are grouped under: the dialects at the root, else the app. */
 function frontTags(front: DocumentedFront): { name: string; description: string }[] {
   if (!front.app)
@@ -112,9 +119,9 @@ function frontTags(front: DocumentedFront): { name: string; description: string 
     ];
   const baseUrl = front.dialect === "openai" ? `${front.prefix}/v1` : front.prefix;
   const sdk = front.dialect === "openai" ? "OpenAI" : "Anthropic";
-  const { name, models, tenant } = front.app;
+  const { name, models, unnamedModels, tenant } = front.app;
   const narrowed = [
-    ...(models.includes("*") ? [] : [`only the models ${models.map((m) => `\`${m}\``).join(", ")}`]),
+    ...(models.includes("*") ? [] : [onlyModels(models, unnamedModels)]),
     ...(tenant ? [`only for members of tenant \`${tenant}\``] : []),
   ];
   return [

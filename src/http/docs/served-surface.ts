@@ -1,3 +1,4 @@
+import { compileGlob } from "../../auth/model-glob.ts";
 import type { AppConfig } from "../../config/app-config.ts";
 import type { Config } from "../../config/config-schema.ts";
 import type { Dialect } from "../../core/dialect.ts";
@@ -7,7 +8,8 @@ import type { Dialect } from "../../core/dialect.ts";
  * serves: a chat model for every call but embeddings, an embedding model for those. Absent: none
  * of that kind is configured for every caller of the front door (its example names a model of
  * OpenAI's or Anthropic's). The document is read without a credential, so a tenant's own model
- * (`models[].tenant`) is never one, but under an app bound to that tenant, whose callers are its.
+ * (`models[].tenant`) is never one, under an app bound to that tenant too: its callers are the
+ * tenant's, but its document's readers are anyone.
  */
 export interface ExampleModels {
   readonly chat?: string;
@@ -21,9 +23,18 @@ export interface DocumentedFront {
   /** The one dialect an app serves; undefined at the root, which serves both. */
   readonly dialect?: Dialect;
   /** The app (`apps:`) this front door is; undefined at the root. */
-  readonly app?: Pick<AppConfig, "name" | "models" | "tenant">;
+  readonly app?: DocumentedApp;
   /** What its examples call. */
   readonly examples?: ExampleModels;
+}
+
+/**
+ * An app as a document anyone reads may tell it: `models`, its allow-list, without the entries
+ * that reach only a tenant's own models (by name or alias), as examples never name them;
+ * `unnamedModels` says it had such entries.
+ */
+export interface DocumentedApp extends Pick<AppConfig, "name" | "models" | "tenant"> {
+  readonly unnamedModels: boolean;
 }
 
 /**
@@ -49,15 +60,31 @@ export function servedSurfaceOf(config: MountedConfig & Partial<Pick<Config, "mo
   return {
     fronts:
       config.apps.length === 0
-        ? [{ prefix: "", examples: exampleModelsOf(models, ["*"], undefined) }]
+        ? [{ prefix: "", examples: exampleModelsOf(models, ["*"]) }]
         : config.apps.map((app) => ({
             prefix: app.path,
             dialect: app.frontdoor,
-            app: { name: app.name, models: app.models, ...(app.tenant ? { tenant: app.tenant } : {}) },
-            examples: exampleModelsOf(models, app.models, app.tenant),
+            app: documentedApp(app, models),
+            examples: exampleModelsOf(models, app.models),
           })),
     workers: config.workers.enabled,
     metrics: config.metrics.enabled,
+  };
+}
+
+function documentedApp(app: AppConfig, models: Config["models"]): DocumentedApp {
+  const reaches = (entry: string, model: Config["models"][number]) =>
+    [model.name, ...model.aliases].some((name) => compileGlob(entry).test(name));
+  // `*` tells of no model; any other entry reaching a tenant's own models and no others would.
+  const tenantsOnly = (entry: string) =>
+    entry !== "*" &&
+    models.some((model) => model.tenant !== undefined && reaches(entry, model)) &&
+    !models.some((model) => model.tenant === undefined && reaches(entry, model));
+  return {
+    name: app.name,
+    models: app.models.filter((entry) => !tenantsOnly(entry)),
+    unnamedModels: app.models.some(tenantsOnly),
+    ...(app.tenant ? { tenant: app.tenant } : {}),
   };
 }
 
@@ -69,17 +96,13 @@ const embeds = (model: Config["models"][number]) =>
 
 /**
  * The first configured model of each kind that `allowed` (an app's `models`, `*` for all) lets a
- * caller name, and that every caller of the front door sees: one of no tenant, or of the app's.
+ * caller name, and that anyone may be told of: one of no tenant.
  */
-function exampleModelsOf(
-  models: Config["models"],
-  allowed: readonly string[],
-  tenant: string | undefined,
-): ExampleModels {
+function exampleModelsOf(models: Config["models"], allowed: readonly string[]): ExampleModels {
   const callable = models.filter(
     (model) =>
       concrete(model.name) &&
-      (model.tenant === undefined || model.tenant === tenant) &&
+      model.tenant === undefined &&
       (allowed.includes("*") || allowed.includes(model.name)),
   );
   const chat = callable.find((model) => !embeds(model))?.name;

@@ -1,3 +1,4 @@
+import type { After } from "../../core/after.ts";
 import { CloseCode, type GatewayFrame } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
@@ -14,6 +15,8 @@ export interface KeyNarrowingDeps {
   log: WorkerLog;
   /** What a worker whose key permits none of its models has to finish its calls, read as it narrows. */
   drainMs: () => number;
+  /** The drain's deadline's timer. */
+  after: After;
   send: (frame: GatewayFrame) => void;
   /** Ends the connection's state (its timers, this narrowing's deadline); false when it had already. */
   end: () => boolean;
@@ -25,8 +28,8 @@ export interface KeyNarrowingDeps {
  * refused (`retire`), unless the key permits some again first (`recall`).
  */
 export class KeyNarrowing {
-  /** Set while the key permits none of the worker's models: the drain's deadline. */
-  private retiring: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the key permits none of the worker's models: cancels the drain's deadline. */
+  private retiring: (() => void) | undefined;
 
   constructor(private readonly deps: KeyNarrowingDeps) {}
 
@@ -43,7 +46,7 @@ export class KeyNarrowing {
 
   /** The connection ended: no refusal is left to come. */
   stop(): void {
-    clearTimeout(this.retiring);
+    this.retiring?.();
   }
 
   /**
@@ -61,12 +64,12 @@ export class KeyNarrowing {
       drain_ms: drainMs,
     });
     this.deps.registry.drain(to);
-    const timer = setTimeout(() => this.refuse(to), drainMs);
-    this.retiring = timer;
+    const deadline = this.deps.after(drainMs, () => this.refuse(to));
+    this.retiring = deadline;
     // Called off (`recall`), this drain ends nothing when the worker goes idle; a later narrowing
     // sets its own.
     to.whenIdle(() => {
-      if (this.retiring === timer) this.refuse(to);
+      if (this.retiring === deadline) this.refuse(to);
     });
   }
 
@@ -76,7 +79,7 @@ export class KeyNarrowing {
    * connection; still draining when it had announced a drain of its own.
    */
   private recall(to: WorkerTunnel, permitted: readonly string[], drainedItself: boolean): void {
-    clearTimeout(this.retiring);
+    this.retiring?.();
     this.retiring = undefined;
     this.deps.log("info", "worker's key permits some of its models again: its drain is called off", {
       key: this.deps.keyName,

@@ -5,6 +5,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import { probeNewlyServed } from "../../routing/probe-newly-served.ts";
 import { NO_PROBE } from "../../routing/route-health.ts";
 import { chatRequest, routerFor } from "../../routing/router-test-kit.ts";
+import { fakeClock } from "../../testing/fake-clock.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { waitFor } from "../../testing/wait-for.ts";
 import { encodeChunk } from "../chunk-frame.ts";
@@ -28,10 +29,11 @@ const KEY: WorkerIdentity = {
 
 /**
  * The gateway's side of worker connections over one registry, each socket a list of frames sent
- * and a close. `alsoNewlyServed`: the gateway's own answer to a worker newly serving models (a
- * breaker half-opened), besides the list this keeps.
+ * and a close, their deadlines on a clock the test moves. `alsoNewlyServed`: the gateway's own
+ * answer to a worker newly serving models (a breaker half-opened), besides the list this keeps.
  */
 function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
+  const clock = fakeClock();
   const events: GatewayEvent[] = [];
   const logs: { level: string; message: string }[] = [];
   const log: WorkerLog = (level, message) => logs.push({ level, message });
@@ -56,6 +58,7 @@ function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
       log,
       maxMessageBytes: 1 << 20,
       drainMs: typeof drainMs === "number" ? () => drainMs : drainMs,
+      after: clock.after,
       transport: {
         send: (text) => void sent.push(JSON.parse(text)),
         close: (code) => {
@@ -76,7 +79,7 @@ function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
     sessions.keyChanged(
       keyRecord({ id: "key_1", hash: "h", prefix: "mgw_x", last4: "abcd", name: "gpu-key", models }),
     );
-  return { registry, events, logs, newlyServed, connect, narrow };
+  return { clock, registry, events, logs, newlyServed, connect, narrow };
 }
 
 const request = (): TunnelRequest => ({
@@ -141,7 +144,7 @@ describe("a worker connection and its key's models", () => {
   });
 
   test("a key narrowed to none of its worker's models: a request still open at the deadline ends as a draining worker's refusal", async () => {
-    const { registry, connect, narrow } = gateway();
+    const { clock, registry, connect, narrow } = gateway();
     const worker = connect(0);
     worker.register("gpu", ["llama"]);
     const failure = registry
@@ -149,7 +152,9 @@ describe("a worker connection and its key's models", () => {
       ?.openWhole(request())
       .catch((e: unknown) => e as GatewayError);
     narrow([]);
-    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    expect(worker.socket.closedWith).toBeUndefined();
+    clock.advance(0);
+    expect(worker.socket.closedWith).toBe(1008);
     const error = (await failure) as GatewayError;
     expect([error.status, error.code, error.headers["retry-after"]]).toEqual([503, "unavailable", "5"]);
     expect(error.message).toBe("worker gpu: its key no longer permits its models");
@@ -206,8 +211,8 @@ describe("a worker's key narrowed to none of its models, then widened before its
     expect(health.admit("workers/llama")).toBeGreaterThan(NO_PROBE);
   });
 
-  test("a drain called off ends nothing at its deadline; a second narrowing's drain lasts its own drain time", async () => {
-    const { registry, connect, narrow } = gateway();
+  test("a drain called off ends nothing at its deadline; a second narrowing's drain lasts its own drain time", () => {
+    const { clock, registry, connect, narrow } = gateway();
     let drainMs = 20;
     const worker = connect(() => drainMs);
     worker.register("gpu", ["llama"]);
@@ -217,24 +222,23 @@ describe("a worker's key narrowed to none of its models, then widened before its
       .catch(() => {});
     narrow([]);
     narrow(["llama"]);
-    // stimulus: the first drain's 20 ms pass (a timer set after its deadline's, for as long, runs after it).
-    await Bun.sleep(20);
+    clock.advance(20);
     expect(worker.socket.closedWith).toBeUndefined();
     expect(registry.list()).toMatchObject([{ name: "gpu", draining: false }]);
-    // A reload lengthened the drain: the second narrowing is refused at 40 ms, not at the first's 20.
+    // A reload lengthened the drain: the second narrowing is refused at its 40 ms, not at the first's 20.
     drainMs = 40;
     narrow([]);
-    // stimulus: 20 ms pass, the first drain's time, short of the second's.
-    await Bun.sleep(20);
+    clock.advance(39);
     expect(worker.socket.closedWith).toBeUndefined();
-    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    clock.advance(1);
+    expect(worker.socket.closedWith).toBe(1008);
     expect(worker.socket.sent.at(-1)).toEqual(
       expect.objectContaining({ type: "rejected", reason: "no_models" }),
     );
   });
 
   test("a second narrowing drains it again, and refuses it at its own deadline", async () => {
-    const { registry, connect, narrow } = gateway();
+    const { clock, registry, connect, narrow } = gateway();
     const worker = connect(0);
     worker.register("gpu", ["llama", "qwen"]);
     const failure = registry
@@ -246,7 +250,8 @@ describe("a worker's key narrowed to none of its models, then widened before its
     expect(worker.socket.closedWith).toBeUndefined();
     expect(registry.list()).toMatchObject([{ models: ["qwen"], draining: false }]);
     narrow(["gpt-*"]);
-    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    clock.advance(0);
+    expect(worker.socket.closedWith).toBe(1008);
     expect(((await failure) as GatewayError).code).toBe("unavailable");
     expect(worker.socket.sent.at(-1)).toEqual(
       expect.objectContaining({ type: "rejected", reason: "no_models" }),
@@ -265,8 +270,8 @@ describe("a worker's key narrowed to none of its models, then widened before its
     expect(worker.socket.closedWith).toBeUndefined();
   });
 
-  test("the drain lasts what the gateway's drain setting says as the key narrows (server.drain_timeout)", async () => {
-    const { registry, connect, narrow } = gateway();
+  test("the drain lasts what the gateway's drain setting says as the key narrows (server.drain_timeout)", () => {
+    const { clock, registry, connect, narrow } = gateway();
     let drainMs = 60_000;
     const worker = connect(() => drainMs);
     worker.register("gpu", ["llama"]);
@@ -277,7 +282,8 @@ describe("a worker's key narrowed to none of its models, then widened before its
     // A reload shortened it after the worker connected: the narrowing reads it now.
     drainMs = 0;
     narrow([]);
-    await waitFor("the worker refused", () => worker.socket.closedWith !== undefined);
+    clock.advance(0);
+    expect(worker.socket.closedWith).toBe(1008);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
+import { type After, afterTimeout } from "../../core/after.ts";
 import { ANSWER_KIND, Answer, decodeAnswer } from "../answer-frame.ts";
 import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
 import { CHUNK_KIND, chunkBytes, chunkId } from "../chunk-frame.ts";
@@ -32,6 +33,8 @@ export interface ConnectionDeps {
    * of the config version current then, what the gateway's own drain gives a request.
    */
   drainMs: () => number;
+  /** The timer of its deadlines (the register frame's, a narrowed key's drain's); default the process's. */
+  after?: After;
 }
 
 /** One socket's state machine: waits for `register`, then hands frames to its tunnel. */
@@ -63,6 +66,7 @@ const TOO_BIG = "frame larger than the message limit";
 
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
+  const after = deps.after ?? afterTimeout;
   let tunnel: WorkerTunnel | undefined;
   /** The models the worker offered in its register (without repeats), judged again when its key changes. */
   let offered: readonly string[] = [];
@@ -86,6 +90,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     keyName: identity.name,
     log,
     drainMs: deps.drainMs,
+    after,
     send,
     end: () => {
       if (done) return false;
@@ -93,9 +98,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       return true;
     },
   });
-  const registerDeadline = setTimeout(
-    () => fail(CloseCode.protocolError, "no register frame in time"),
-    registry.heartbeatTimeoutMs,
+  const cancelRegisterDeadline = after(registry.heartbeatTimeoutMs, () =>
+    fail(CloseCode.protocolError, "no register frame in time"),
   );
 
   function fail(code: number, problem: string): void {
@@ -114,7 +118,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
 
   function finish(): void {
     done = true;
-    clearTimeout(registerDeadline);
+    cancelRegisterDeadline();
     clearInterval(heartbeat);
     narrowing.stop();
   }
@@ -166,7 +170,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     }
     tunnel = candidate;
     offered = models;
-    clearTimeout(registerDeadline);
+    cancelRegisterDeadline();
     if (frame.batch) transport.peerReadsBatches?.();
     const { heartbeatMs, heartbeatTimeoutMs } = registry;
     send({

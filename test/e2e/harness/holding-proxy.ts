@@ -1,10 +1,11 @@
 import type { Socket } from "bun";
 
 /**
- * A TCP proxy on a loopback port in front of a server (Redis, say) that can hold what its clients
- * write: while it holds, their bytes are kept, in order, instead of passed on, until `release`
- * sends them. The server's replies always pass. What it holds can be read, so a test waits for a
- * command to have arrived rather than for a while.
+ * A TCP proxy on a loopback port in front of a server (Redis, say, or a gateway a browser reads)
+ * that can hold what its clients write: while it holds, their bytes are kept, in order, instead of
+ * passed on, until `release` sends them. The server's replies always pass. What it holds can be
+ * read, so a test waits for a command to have arrived rather than for a while. `cut` ends every
+ * connection through it, as a network fault would.
  */
 export interface HoldingProxy {
   readonly port: number;
@@ -14,6 +15,8 @@ export interface HoldingProxy {
   release(): void;
   /** What was held since `hold`, as text (one byte a character). */
   held(): string;
+  /** Ends every connection through it now, as a network fault would; later ones pass as before. */
+  cut(): void;
   stop(): void;
 }
 
@@ -123,6 +126,9 @@ export async function startHoldingProxy(server: { hostname: string; port: number
       }
     },
     held: () => heldText,
+    cut() {
+      for (const connection of [...connections]) close(connection);
+    },
     stop() {
       for (const connection of [...connections]) close(connection);
       listener.stop(true);

@@ -3,7 +3,7 @@ import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry.ts";
-import { NO_PROBE } from "./route-health.ts";
+import { NO_PROBE } from "./breaker-probe.ts";
 import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 const breaker = { failures: 2, cooldown: "1s" };

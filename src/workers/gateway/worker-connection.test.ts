@@ -14,7 +14,8 @@ import type { WorkerIdentity } from "./admit-worker.ts";
 import type { TunnelRequest } from "./registered-worker.ts";
 import { createWorkerConnection } from "./worker-connection.ts";
 import { createWorkersProvider } from "./worker-provider.ts";
-import { createWorkerRegistry, type WorkerRegistryOptions } from "./worker-registry.ts";
+import { createWorkerRegistry } from "./worker-registry.ts";
+import type { WorkerRegistryOptions } from "./worker-registry-options.ts";
 
 /** A worker key admitted for every model, as `mindgw keys create --role worker` makes one. */
 const KEY: WorkerIdentity = {

@@ -1,50 +1,25 @@
 import { randomUUID } from "node:crypto";
-import type { RedisClient } from "bun";
 import { RELEASE } from "../core/build-commit.ts";
 import type { NoWorker } from "../workers/gateway/worker-registry.ts";
-import { foreign } from "./cluster-identity.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
+import {
+  CHANGED_CHANNEL,
+  entryIfOurs,
+  entryKey,
+  entryWrite,
+  NODES,
+  readEntries,
+  sayStopping,
+} from "./directory-redis.ts";
 import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import { ListedWorkers } from "./listed-workers.ts";
-import { type EntryWrite, NameLease } from "./name-lease.ts";
-import { FORWARD_VERSION, LINK_VERSION, type NodeConfig, type NodeEntry } from "./node-entry.ts";
-import { type RedisLink, RedisTimeout } from "./redis-link.ts";
+import { NameLease } from "./name-lease.ts";
+import type { NodeDirectoryOptions } from "./node-directory-options.ts";
+import { FORWARD_VERSION, LINK_VERSION, type NodeEntry } from "./node-entry.ts";
+import { NoticedNodes } from "./noticed-nodes.ts";
+import { RedisTimeout } from "./redis-link.ts";
+import { SeenEntries } from "./seen-entries.ts";
 import { stoppingKey, stoppingUntil } from "./stopping-node.ts";
-
-export interface NodeDirectoryOptions {
-  link: RedisLink;
-  self: { id: string; url: string };
-  /**
-   * The cluster's id (cluster-claim.ts): the entry is stamped with it, and entries stamped with
-   * another are read as none. Without it (tests of the directory alone), nothing is stamped.
-   */
-  clusterId?: string;
-  heartbeatMs: number;
-  /** How long the node's name outlives its last renewal (name-lease.ts `leaseTtlMs`); three heartbeats unless given. */
-  leaseMs?: number;
-  /**
-   * A beat found this node's name held by another live process (its URL, name-lease.ts): this node
-   * writes no entry meanwhile (`namesake`). Told once per other process.
-   */
-  onNamesake?: (url: string) => void;
-  /** This process's token in its entry (`NodeEntry.instance`); a random one unless given. */
-  instance?: string;
-  /** This node's connected workers, read at every heartbeat. */
-  workers: () => NodeEntry["workers"];
-  /** The config this node runs, read at every heartbeat. */
-  config?: () => NodeConfig;
-  /** Whether this node's live stream has readers, read at every heartbeat. */
-  watching?: () => boolean;
-  /** Called with every directory read (this node included). */
-  onUpdate?: (entries: readonly NodeEntry[]) => void;
-  onError?: (error: unknown) => void;
-  now?: () => number;
-}
-
-const NODES = "mgw:nodes";
-const entryKey = (id: string) => `mgw:node:${id}`;
-/** Where a node says its workers changed (its id): every other node reads that node's entry at once. */
-const CHANGED_CHANNEL = "mgw:nodes:changed";
 
 /**
  * The node directory and worker presence in Redis. Each node renews its entry every heartbeat
@@ -54,19 +29,14 @@ const CHANGED_CHANNEL = "mgw:nodes:changed";
  */
 export class NodeDirectory {
   private timer: ReturnType<typeof setInterval> | null = null;
-  private entries: NodeEntry[] = [];
+  private readonly seen = new SeenEntries();
   private readonly beats = new CoalescedTask(() => this.beat());
-  /** Other nodes whose notices came since their entries were last read on one. */
-  private readonly noticed = new Set<string>();
-  /** Reads the noticed nodes' entries: one read at a time, however many notices come meanwhile. */
-  private readonly noticeReads = new CoalescedTask(() => this.readNoticed());
+  private readonly noticed: NoticedNodes;
   /**
    * This node's workers changed since the last beat read them: the next beat tells the others,
    * once, however many changes it carries.
    */
   private noticePending = false;
-  /** Nodes whose entries a notice read since the last beat began: the beat's read may lack them. */
-  private readonly noticedSinceBeat = new Set<string>();
   /**
    * Stopped publishing (`close`, or `publishDraining` holding no workers): nothing more is
    * published, whatever asks; an entry last written stays until it expires.
@@ -90,6 +60,15 @@ export class NodeDirectory {
   constructor(private readonly options: NodeDirectoryOptions) {
     this.instance = options.instance ?? randomUUID();
     this.listed = new ListedWorkers(options.workers, options.now ?? Date.now);
+    this.noticed = new NoticedNodes({
+      link: options.link,
+      onRead: (read) => {
+        for (const [node, value] of read)
+          this.seen.noticeRead(node, value === null ? null : this.ours(value));
+        this.options.onUpdate?.(this.seen.all());
+      },
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
     const { link, self, heartbeatMs, leaseMs, onNamesake } = options;
     this.lease = new NameLease({
       link,
@@ -136,18 +115,18 @@ export class NodeDirectory {
   /** Live nodes last seen, this one included (at least 1): a stopping node's entry is none. */
   liveCount(): number {
     let live = 0;
-    for (const entry of this.entries) if (entry.stopping !== true) live++;
+    for (const entry of this.seen.all()) if (entry.stopping !== true) live++;
     return Math.max(1, live);
   }
 
   /** Every node whose entry was last seen, this one included: stopping ones too (`NodeEntry.stopping`). */
   nodes(): readonly NodeEntry[] {
-    return this.entries;
+    return this.seen.all();
   }
 
   /** Every other live node last seen. */
   peers(): NodeEntry[] {
-    return this.entries.filter((node) => node.id !== this.options.self.id);
+    return this.seen.all().filter((node) => node.id !== this.options.self.id);
   }
 
   /**
@@ -226,7 +205,8 @@ export class NodeDirectory {
     await link
       .call(async (client) => {
         if (last !== null && last.workers.length > 0) {
-          if (!(await this.lease.renew(client, this.entryWrite(last)))) await this.sayStopping(client, last);
+          if (!(await this.lease.renew(client, entryWrite(last, this.options.heartbeatMs))))
+            await sayStopping(client, last, this.options.heartbeatMs);
         } else if (await this.lease.renew(client)) {
           await client.del(entryKey(self.id));
           await client.srem(NODES, self.id);
@@ -253,12 +233,12 @@ export class NodeDirectory {
 
   /** Renews this node's entry, tells the others when its workers changed, and reads every entry. */
   private async exchange(): Promise<void> {
-    const { link, self } = this.options;
+    const { link, self, heartbeatMs } = this.options;
     // Redis away: a pending notice waits for the beat that follows its return (start-cluster.ts).
     if (!link.reachable()) return;
     const notice = this.noticePending;
     this.noticePending = false;
-    this.noticedSinceBeat.clear();
+    this.seen.beatBegins();
     const entry = this.entry();
     // The link's vouch (the cluster's claim on the database) renewed. Not this cluster's: nothing
     // is published until it is again, and the notice waits for that beat.
@@ -272,25 +252,18 @@ export class NodeDirectory {
     const read = link.call(async (client) => {
       // Another live process holds the name: its entry stands, and this node's notice waits until
       // it holds the name again.
-      const holds = await this.lease.renew(client, this.entryWrite(entry));
+      const holds = await this.lease.renew(client, entryWrite(entry, heartbeatMs));
       if (!holds) this.noticePending ||= notice;
       const [ids, predecessor] = await Promise.all([
         client.smembers(NODES),
         // A predecessor that still drains keeps the workers this node inherited listed (stopping-node.ts).
         client.get(stoppingKey(self.id)),
         holds && notice ? client.publish(CHANGED_CHANNEL, self.id) : null,
-        !holds && this.listed.draining ? this.sayStopping(client, entry) : null,
+        !holds && this.listed.draining ? sayStopping(client, entry, heartbeatMs) : null,
       ]);
-      const until = stoppingUntil(predecessor, this.instance, this.options.heartbeatMs);
+      const until = stoppingUntil(predecessor, this.instance, heartbeatMs);
       if (until !== null) this.listed.predecessorStands(until);
-      if (ids.length === 0) return [];
-      const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
-      const gone = ids.filter((_, i) => values[i] === null);
-      if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
-      return values.flatMap((value) => {
-        const read = value === null ? null : this.ours(value);
-        return read === null ? [] : [read];
-      });
+      return await readEntries(client, ids, this.options.clusterId);
     });
     let entries: NodeEntry[];
     try {
@@ -301,29 +274,8 @@ export class NodeDirectory {
       this.noticePending ||= notice;
       throw error;
     }
-    this.entries = merged(this.entries, entries, this.noticedSinceBeat);
-    this.options.onUpdate?.(this.entries);
-  }
-
-  /**
-   * This node drains while its successor holds the name (stopping-node.ts): the successor keeps
-   * the workers it inherited listed while this stands, three heartbeats past this write.
-   */
-  private async sayStopping(client: RedisClient, entry: NodeEntry): Promise<void> {
-    const { self, heartbeatMs } = this.options;
-    await client.send("SET", [stoppingKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
-  }
-
-  /** How `entry` is written, with the renewal of the node's name (name-lease.ts). */
-  private entryWrite(entry: NodeEntry): EntryWrite {
-    const { self, heartbeatMs } = this.options;
-    return {
-      key: entryKey(self.id),
-      value: JSON.stringify(entry),
-      ttlMs: heartbeatMs * 3,
-      set: NODES,
-      member: self.id,
-    };
+    this.seen.beatRead(entries);
+    this.options.onUpdate?.(this.seen.all());
   }
 
   /** This node's entry as it stands now. */
@@ -359,74 +311,10 @@ export class NodeDirectory {
   private notice(node: string): void {
     if (node === this.options.self.id || this.closed) return;
     this.noticed.add(node);
-    void this.noticeReads.rerun();
   }
 
-  private async readNoticed(): Promise<void> {
-    const { link } = this.options;
-    const ids = [...this.noticed];
-    this.noticed.clear();
-    // Redis away: the beat that follows its return reads every entry (start-cluster.ts).
-    if (ids.length === 0 || !link.healthy()) return;
-    try {
-      const values = (await link.call((client) => client.send("MGET", ids.map(entryKey)))) as (
-        | string
-        | null
-      )[];
-      ids.forEach((id, i) => {
-        const value = values[i] ?? null;
-        this.replaceEntry(id, value === null ? null : this.ours(value));
-      });
-      this.options.onUpdate?.(this.entries);
-    } catch (error) {
-      this.options.onError?.(error);
-    }
-  }
-
-  /** An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts). */
+  /** An entry as Redis holds it; null when another cluster stamped it. */
   private ours(value: string): NodeEntry | null {
-    const entry = JSON.parse(value) as NodeEntry;
-    const { clusterId } = this.options;
-    return clusterId !== undefined && foreign(entry.cluster, clusterId) ? null : entry;
+    return entryIfOurs(value, this.options.clusterId);
   }
-
-  /** One node's entry as read (null: gone), in place of the one held unless that one is newer. */
-  private replaceEntry(node: string, entry: NodeEntry | null): void {
-    const held = this.entries.find((e) => e.id === node);
-    if (entry === null) this.noticedSinceBeat.delete(node);
-    else this.noticedSinceBeat.add(node);
-    if (entry === null) this.entries = this.entries.filter((e) => e !== held);
-    else if (held === undefined) this.entries = [...this.entries, entry];
-    else this.entries = this.entries.map((e) => (e === held ? newer(held, entry) : e));
-  }
-}
-
-/**
- * The later of two reads of one node's entry: a beat's read of every entry and a notice's read of
- * one may answer in either order.
- */
-function newer(held: NodeEntry | undefined, read: NodeEntry): NodeEntry {
-  return held !== undefined && held.at > read.at ? held : read;
-}
-
-/**
- * A beat's read of every entry over those held: the later of each node's two, and the entries read
- * on a notice since the beat began (`readSince`) kept though the read lacks them: it listed the
- * nodes before they joined, and its stale list dropped them until the next heartbeat.
- */
-function merged(
-  held: readonly NodeEntry[],
-  read: readonly NodeEntry[],
-  readSince: ReadonlySet<string>,
-): NodeEntry[] {
-  const readIds = new Set(read.map((entry) => entry.id));
-  return [
-    ...read.map((entry) =>
-      newer(
-        held.find((h) => h.id === entry.id),
-        entry,
-      ),
-    ),
-    ...held.filter((entry) => !readIds.has(entry.id) && readSince.has(entry.id)),
-  ];
 }

@@ -18,11 +18,8 @@ import {
   workerEndpoint,
 } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider, workerLabel } from "../workers/gateway/worker-provider.ts";
-import {
-  createWorkerRegistry,
-  type WorkerRegistry,
-  type WorkerRegistryOptions,
-} from "../workers/gateway/worker-registry.ts";
+import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry-options.ts";
 import { workerLogger } from "./worker-logger.ts";
 
 export interface GatewayWorkers {

@@ -1,48 +1,43 @@
 import { createAuditService } from "../audit/audit-service.ts";
-import { withoutBodies } from "../audit/published-record.ts";
-import { redactSecrets } from "../audit/redact-body.ts";
 import { RequestStats } from "../audit/request-stats.ts";
-import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
-import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
-import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
-import { BoundAuthenticator } from "../http/bound-authenticator.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
-import { pluginBound, pluginTimeoutMs } from "../http/plugin-bound.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
-import { guardedLogger } from "../log/guarded-logger.ts";
-import { createLogger } from "../log/logger.ts";
 import { repeatedFailure } from "../log/repeated-failure.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
-
 import { RouteHealth } from "../routing/route-health.ts";
 import { openStorage } from "../storage/open-storage.ts";
-import { startResponseRetention } from "../storage/response-retention.ts";
-import { gatewaySources } from "../telemetry/gateway-sources.ts";
-import { createTelemetry } from "../telemetry/telemetry.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
-import { tenantUnconfigured } from "../tenants/bind-tenant.ts";
 import { removedTenantsWarning } from "../tenants/removed-tenants-warning.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
+import { buildAdminUi } from "./build-admin-ui.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
+import { buildTelemetry } from "./build-telemetry.ts";
 import { buildWorkers, probeListed } from "./build-workers.ts";
 import { BuiltSoFar } from "./built-so-far.ts";
+import { clusterStarter } from "./cluster-starter.ts";
+import { embedderPlugins } from "./embedder-plugins.ts";
 import { gatewayApp } from "./gateway-app.ts";
+import { auditSpillOf, configSourceOf, loggerOf } from "./gateway-inputs.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
+import { requestAudit } from "./request-audit.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
+import { startBackfill } from "./start-backfill.ts";
+import { startRetention } from "./start-retention.ts";
+import { watchConfig } from "./watch-config.ts";
 
 export type { Gateway, GatewayOptions } from "./gateway-options.ts";
 
@@ -50,23 +45,6 @@ const breakerPolicy = (config: Config) => ({
   failures: config.routing.circuit_breaker.failures,
   cooldownMs: config.routing.circuit_breaker.cooldown,
 });
-
-function configSourceOf(options: GatewayOptions): ConfigSource {
-  if (options.configSource) return options.configSource;
-  return options.configPath
-    ? fileConfigSource(options.configPath, options.config)
-    : staticConfigSource(options.config);
-}
-
-/**
- * The cluster's code, loaded only on a node that is one (`cluster:` set): a single node never
- * evaluates the directory, the peer links and the forwarding, nor holds their schemas.
- */
-function clusterStarter(config: Config): typeof startCluster {
-  if (!config.cluster) return async () => null;
-  return (require("../cluster/start-cluster.ts") as typeof import("../cluster/start-cluster.ts"))
-    .startCluster;
-}
 
 /**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. It wires the
@@ -88,25 +66,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
-  // A logger handed in is called through a guard (no log call can throw into the gateway), but one
-  // createLogger made for stderr, as `mindgw serve` hands its own: its writes never throw.
-  const logger = options.logger ? guardedLogger(options.logger) : createLogger(config.log);
+  const logger = loggerOf(options, config);
   built.stopsWith(logger, config.server.drain_timeout);
-  // How long an embedder's per-request plug-in calls may take (the built-in ones are never timed):
-  // a pluginTimeoutMs of 0, below or not a finite number is refused before anything is opened.
-  const pluginMs = pluginTimeoutMs(options.pluginTimeoutMs);
+  // Its pluginTimeoutMs refused before anything is opened.
+  const plugins = embedderPlugins(options, logger);
   // Route tables and price books read it synchronously, answers' prices on the request path.
   await loadCatalogueFor(config.providers);
   // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
   if (options.tracing) await loadTraceState();
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   built.made("storage", () => storage.close());
-  // An embedder's own storage gets no file beside the config's SQLite path, which it never used.
-  const spill =
-    options.storage || options.auditSpillDir !== undefined
-      ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
-      : { beside: config.storage };
-  const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
+  const audit = createAuditService(
+    config,
+    storage.audit,
+    logger,
+    options.redactBody,
+    auditSpillOf(options, config),
+  );
   built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(
@@ -151,14 +127,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   // This node's workers published as draining first, so other nodes stop forwarding here while it
   // drains and refuse their models as draining (publishing stops at `close`).
   built.made("publishing this node's workers as draining", () => void cluster?.beginDrain());
-  const embedderAuth = options.auth ?? options.authenticate;
-  const credentialIssuer = embedderAuth ? "embedder" : "gateway";
-  // Bound on its own: the gateway's parts composed around it (key chains, web sessions) are not.
-  const boundAuth =
-    embedderAuth &&
-    new BoundAuthenticator(embedderAuth, pluginBound("the embedder's authenticator", pluginMs, logger));
   const auth = await buildAuth(config, storage.keys, logger, {
-    ...(boundAuth ? { authenticate: boundAuth.authenticate } : {}),
+    ...(plugins.authenticator ? { authenticate: plugins.authenticator.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
@@ -187,7 +157,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     upstreamFetch,
     health,
     authenticatorFor: auth.authenticatorFor,
-    credentialIssuer,
+    credentialIssuer: plugins.credentialIssuer,
     policy,
     router: {
       log: (message, fields) => logger.warn(message, fields),
@@ -198,53 +168,28 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     idleTimeoutMs: config.server.idle_timeout,
   });
   built.made("providers", () => runtime.close());
-  const adminUi = createAdminUi({
-    config: () => runtime.current.config.admin_ui,
-    // An embedder's authenticator decides its callers itself, their tenants included (an unlisted
-    // one is served, held to its tenant's name): their sessions are not re-checked.
-    ...(embedderAuth
-      ? {}
-      : {
-          jwt: {
-            current: () => ({ version: runtime.current.version, config: runtime.current.config.auth.jwt }),
-            keyHeld: auth.jwtKeyHeld,
-          },
-          tenantServed: (tenant: string) => !tenantUnconfigured(runtime.current.config, tenant),
-        }),
-    ...(credentialIssuer === "embedder"
-      ? { credentialIssuer, keyStands: auth.keyStands }
-      : { credentialIssuer: "gateway" as const }),
-    keys: storage.keys,
-    ...(storage.adminActions ? { actions: storage.adminActions } : {}),
-    ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
-    ...(config.cluster ? { sharedSecret: config.cluster.secret } : {}),
-    live: auth.sessions,
+  const adminUi = buildAdminUi({
+    runtime,
+    auth,
+    credentialIssuer: plugins.credentialIssuer,
+    storage,
+    sharedSecret: config.cluster?.secret,
     logger,
   });
   const stats = new RequestStats();
   void stats.follow(audit.bus);
-  const telemetry = createTelemetry({
+  const telemetry = buildTelemetry({
+    options,
     config,
+    runtime,
     logger,
-    bus: audit.bus,
-    sources: gatewaySources({
-      lifecycle,
-      health,
-      registry: workers.registry,
-      audit,
-      config: () => runtime.current.config,
-      tenants: () => runtime.current.config.tenants,
-      policy,
-      configVersion: () => runtime.current.version,
-      shadow: shadow.counts,
-      ...(cluster ? { cluster: () => cluster.health() } : {}),
-    }),
-    routedAs: (model) => runtime.current.table.routedAs(model),
-    onAuditFlush: (listener) => audit.onFlush(listener),
-    tracer: options.tracing?.tracer,
-    // Prompts and answers on spans go through the audit bodies' redaction, the embedder's included.
-    ...(options.tracing?.captureContent ? { content: options.redactBody ?? redactSecrets } : {}),
-    accessLines: audit.lines,
+    audit,
+    lifecycle,
+    health,
+    registry: workers.registry,
+    policy,
+    shadow,
+    cluster,
   });
   built.made("telemetry", () => telemetry.close());
 
@@ -261,18 +206,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     runtime: () => runtime.current,
     authenticate: adminUi.authenticate,
     knownCaller: auth.knownCaller,
-    observer: observeShadow(
-      shadow,
-      telemetry.observe(
-        options.recordAudit === false
-          ? {
-              started: audit.observer.started,
-              finished: (record) =>
-                publish({ type: "request.finished", at: Date.now(), record: withoutBodies(record) }),
-            }
-          : audit.observer,
-      ),
-    ),
+    observer: observeShadow(shadow, telemetry.observe(requestAudit(audit, options.recordAudit))),
     ends,
     lifecycle,
     shutdown,
@@ -282,10 +216,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
     sessions: auth.sessions,
-    pluginBounds: {
-      ...(options.policy ? { admit: pluginBound("the embedder's policy (admit)", pluginMs, logger) } : {}),
-      ...(boundAuth ? { authenticate: boundAuth } : {}),
-    },
+    pluginBounds: plugins.bounds,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const reload = createReloadPolicy({
@@ -327,28 +258,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     },
   });
 
-  const stopResponseRetention = startResponseRetention(
-    storage.responses,
-    config.storage.responses_retention,
-    (error) =>
-      logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
-  );
-  built.made("stored responses' retention", stopResponseRetention);
-  const shadowStore = storage.shadow;
-  const stopShadowRetention = shadowStore
-    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
-        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
-      )
-    : () => {};
-  built.made("shadow pairs' retention", stopShadowRetention);
+  startRetention(storage, config, logger, built);
 
-  const stopWatching = source.watch(reload);
-  // What waits its turn behind a load is dropped too: never applied after the stop, its providers
-  // never made to be left open.
-  built.made("the config watch", () => {
-    stopWatching();
-    reload.stop();
-  });
+  built.made("the config watch", watchConfig(source, reload));
   // Another node changed its config: re-read ours now rather than when our own watch notices.
   cluster?.onConfigNotice(() => void source.reload?.());
   // Every part made, stopped in the order a failed start's undo stops them (stop-order.ts). Read
@@ -358,15 +270,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   // Once every part is built: a start that fails before it has used up no key's only showing.
   if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
 
-  // Rows an upgrade's migrations left to fill are filled while the node serves (the stores read
-  // them meanwhile), never before it starts: a rolling upgrade's nodes would each wait for them.
-  // Started once nothing is left to fail, so a failed start leaves no backfill running on the
-  // storage its undo closed. Its failure is told, never left unhandled, which would end the process.
-  storage.backfill?.(logger).catch((error: unknown) =>
-    logger.error("storage backfill failed; the node serves on, and its next start runs the backfill again", {
-      error: describeError(error),
-    }),
-  );
+  // Started once nothing is left to fail (start-backfill.ts).
+  startBackfill(storage, logger);
 
   return serveGateway({
     app,

@@ -15,10 +15,11 @@ import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { answerOf, usageOf } from "./attempt-answer.ts";
+import type { Probe } from "./breaker-probe.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
 import type { Route } from "./route.ts";
-import type { Probe, RouteHealth } from "./route-health.ts";
+import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { silentLogger } from "../log/logger.ts";
-import { NO_PROBE, type Probe, RouteHealth } from "./route-health.ts";
+import { NO_PROBE, type Probe } from "./breaker-probe.ts";
+import { RouteHealth } from "./route-health.ts";
 
 function breaker(failures = 3, cooldownMs = 1000) {
   let now = 0;

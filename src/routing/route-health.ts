@@ -1,70 +1,16 @@
 import { errorText } from "../audit/redact-body.ts";
-import { type LogFields, type Logger, silentLogger } from "../log/logger.ts";
+import { type Logger, silentLogger } from "../log/logger.ts";
+import { NO_PROBE, nextProbe, type Probe } from "./breaker-probe.ts";
 import type { Newcomer, ProbePin } from "./probe-newly-served.ts";
-
-/** Per-route state that outlives config reloads: breaker, in-flight count, latency. */
-interface RouteState {
-  consecutiveFailures: number;
-  /** Epoch ms until which the breaker is open; 0 when closed. */
-  openUntil: number;
-  /** While half-open, the one request let through to probe the route (its token); `NO_PROBE` when none. */
-  probe: Probe;
-  inFlight: number;
-  /** Exponentially weighted moving average of time to first byte, ms. */
-  latencyMs: number;
-  /** Epoch ms of the last failure; 0 when none. */
-  failedAt: number;
-  /** Answers so far (`succeeded`): a count, so an answer reads no clock. */
-  answers: number;
-  /**
-   * Epoch ms of the first timeout of a bound shorter than the longest for the same wait since the
-   * route last answered (`answeredNothingFor`), and `answers` then; 0 when none.
-   */
-  outwaitedSince: number;
-  answersThen: number;
-  /** Epoch ms a newcomer last half-opened the breaker (`halfOpen`: one a cooldown); 0 never. */
-  halfOpenedAt: number;
-  /** Who served the failures counted since the route last answered (`failed`'s `by`); made at the first. */
-  failedBy: Set<string> | undefined;
-  /** The newcomer a half-open's probe goes to (`halfOpen`). */
-  pin: ProbePin | undefined;
-}
-
-/**
- * Route states kept before the idle ones are dropped. A route whose `model` is `*` keeps a state
- * per model name it passed on, and clients choose those names: without a bound, made-up names
- * would grow the map for as long as the provider stays configured. A config's own routes are
- * far fewer than this.
- */
-export const MOST_ROUTE_STATES = 10_000;
-
-/**
- * Cooldowns without a failure after which a failing state a `*` route made may be dropped like an
- * idle one: a made-up name it passed on fails and never comes again, and would otherwise be kept
- * for good. A route failing now stays, its count and breaker as they are; a configured route's
- * state is never dropped for its failures (its breaker gauge series would vanish, and an alert on
- * it resolve, while the route is still dead).
- */
-const FAILING_KEPT_COOLDOWNS = 3;
-
-/**
- * Which request a half-open breaker let through as its probe, from `admit`: the request hands it
- * back with its verdict (`succeeded`, `failed`, `released`), so only the probe's own outcome closes
- * or re-opens the breaker, not that of a request sent before the breaker opened which ends while
- * the probe is in flight. A number, not an object: a request on a closed breaker, nearly every
- * one, carries `NO_PROBE` and costs nothing more.
- */
-export type Probe = number;
-
-/** What `admit` gives every request that is not a half-open breaker's probe. */
-export const NO_PROBE: Probe = 0;
-
-/**
- * Probes let through so far, every route's and every `RouteHealth`'s: the next one's token is one
- * more. One counter, not one per route state: a state dropped and made again would count from 1
- * again and take an old in-flight probe's verdict for its own.
- */
-let probesIssued = 0;
+import { routeFields } from "./route-fields.ts";
+import {
+  answeredNothingFor,
+  dropIdle,
+  FAILING_KEPT_COOLDOWNS,
+  MOST_ROUTE_STATES,
+  newRouteState,
+  type RouteState,
+} from "./route-state.ts";
 
 export interface BreakerPolicy {
   failures: number;
@@ -120,43 +66,14 @@ export class RouteHealth {
     let state = this.states.get(key);
     if (!state) {
       if (this.states.size >= this.sweepAt) {
-        this.dropIdle();
+        dropIdle(this.states, this.now() - FAILING_KEPT_COOLDOWNS * this.policy.cooldownMs, this.configured);
         // Were most states busy or failing, the next sweep waits for a quarter more: not one a request.
         this.sweepAt = Math.max(this.most, this.states.size + (this.most >> 2));
       }
-      state = {
-        consecutiveFailures: 0,
-        openUntil: 0,
-        probe: NO_PROBE,
-        inFlight: 0,
-        latencyMs: 0,
-        failedAt: 0,
-        answers: 0,
-        outwaitedSince: 0,
-        answersThen: 0,
-        halfOpenedAt: 0,
-        failedBy: undefined,
-        pin: undefined,
-      };
+      state = newRouteState();
       this.states.set(key, state);
     }
     return state;
-  }
-
-  /**
-   * Drops the states that say nothing a new one would not: breaker closed with no failure counted,
-   * nothing in flight (only the latency average goes, measured again by the next success). Open
-   * or failing breakers and busy routes stay, so the bound never lets a failing upstream back in;
-   * one a `*` route made goes once `FAILING_KEPT_COOLDOWNS` cooldowns have passed without a
-   * failure (no traffic came), a configured route's never.
-   */
-  private dropIdle(): void {
-    const failedBefore = this.now() - FAILING_KEPT_COOLDOWNS * this.policy.cooldownMs;
-    for (const [key, state] of this.states) {
-      if (state.inFlight > 0) continue;
-      const clean = state.openUntil === 0 && state.consecutiveFailures === 0;
-      if (clean || (state.failedAt < failedBefore && !this.configured(key))) this.states.delete(key);
-    }
   }
 
   /**
@@ -167,7 +84,7 @@ export class RouteHealth {
     const state = this.state(key);
     if (state.openUntil === 0) return NO_PROBE;
     if (this.now() < state.openUntil || state.probe !== NO_PROBE) return undefined;
-    state.probe = ++probesIssued;
+    state.probe = nextProbe();
     return state.probe;
   }
 
@@ -334,14 +251,7 @@ export class RouteHealth {
    * opened the breaker only while the patient route still had traffic to time out.
    */
   answeredNothingFor(key: string, longestMs: number): boolean {
-    const state = this.state(key);
-    const now = this.now();
-    if (state.outwaitedSince === 0 || state.answers !== state.answersThen) {
-      state.outwaitedSince = now;
-      state.answersThen = state.answers;
-      return false;
-    }
-    return now - state.outwaitedSince >= longestMs;
+    return answeredNothingFor(this.state(key), this.now(), longestMs);
   }
 
   /**
@@ -374,10 +284,4 @@ export class RouteHealth {
   latency(key: string): number {
     return this.states.get(key)?.latencyMs ?? 0;
   }
-}
-
-/** A route key (`provider/model`; provider names never contain a slash) as the breaker gauge labels it. */
-function routeFields(key: string): LogFields {
-  const slash = key.indexOf("/");
-  return { provider: key.slice(0, slash), upstream_model: key.slice(slash + 1) };
 }

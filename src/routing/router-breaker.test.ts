@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
-import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry.ts";
-import { NO_PROBE } from "./route-health.ts";
+import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry-options.ts";
+import { NO_PROBE } from "./breaker-probe.ts";
 import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 const breaker = { failures: 2, cooldown: "1s" };

@@ -6,6 +6,7 @@ import type { NativeRequest, Provider, ProviderCall } from "../providers/provide
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
+import type { Probe } from "./breaker-probe.ts";
 import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
@@ -13,7 +14,7 @@ import type { ClientReply } from "./native-reply.ts";
 import { takesCallerBytes } from "./received-bytes.ts";
 import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
-import type { Probe, RouteHealth } from "./route-health.ts";
+import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import { splicedFor } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";

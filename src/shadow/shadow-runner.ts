@@ -1,68 +1,28 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { type RedactBody, redactSecrets } from "../audit/redact-body.ts";
-import { matchesAny } from "../auth/model-glob.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
-import type { Pricing } from "../auth/rate-limiter.ts";
-import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
-import type { Logger } from "../log/logger.ts";
 import { attemptInfo, type Route } from "../routing/route.ts";
 import type { ModelPlan } from "../routing/route-table.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
-import type { ShadowStore } from "../storage/storage.ts";
 import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { CopyCounts } from "./copy-counts.ts";
+import { comparable, copyRoute } from "./copy-route.ts";
 import { handOver } from "./hand-over.ts";
 import { createPairBatches } from "./pair-batches.ts";
 import { type CopyEnd, copyFailure, failed } from "./read-copy.ts";
+import { RunningCopies } from "./running-copies.ts";
 import { callShadow, SHED } from "./shadow-call.ts";
 import type { FinishedPair, Pair } from "./shadow-pair.ts";
-import { primaryFacts, type RecordRules } from "./shadow-record.ts";
+import type { RecordRules } from "./shadow-record.ts";
+import type { ShadowRunnerOptions } from "./shadow-runner-options.ts";
 import { ShadowSpend } from "./shadow-spend.ts";
-import { createShadowThread, type ShadowThreadMode, shadowThreadMode } from "./shadow-thread-client.ts";
-import type { ThreadRules } from "./shadow-thread-protocol.ts";
+import { createShadowThread, shadowThreadMode } from "./shadow-thread-client.ts";
+import { threadPrimary } from "./thread-primary.ts";
 import { watchPrimary } from "./watch-primary.ts";
-
-export interface ShadowRunnerOptions {
-  /** `shadow:` of the current config (cap, timeout, answer bound). */
-  readonly settings: () => Config["shadow"];
-  /** `audit.bodies`: answers are kept with a pair only while bodies may be kept. */
-  readonly keepAnswers: () => boolean;
-  readonly redact: RedactBody;
-  readonly pricing: () => Pricing;
-  /** Where pairs are kept (`Storage.shadow`); absent: pairs are compared and logged, not kept. */
-  readonly store: Pick<ShadowStore, "insert" | "insertJson"> | undefined;
-  /** `audit.flush_ms`: how long a finished pair may wait to be compared and written with others. */
-  readonly flushMs?: () => number;
-  readonly logger: Logger;
-  /** The route a tenant's or an app's shadow target names, under the current config. */
-  readonly routeFor: (target: ShadowTarget) => Route | undefined;
-  /**
-   * The config's name for a client's model name (`other` when nothing routes it): the copies'
-   * spend is counted under it, bounded by the config as a metric label must be. Default: as asked.
-   */
-  readonly modelLabel?: (model: string) => string;
-  readonly now?: () => number;
-  readonly random?: () => number;
-  /**
-   * Which same-dialect copies are sent from the shadow thread (shadow-thread.ts), off the event
-   * loop; default from `MINDGW_SHADOW_THREAD` (`shadowThreadMode`: every copy). Copies to a
-   * provider that sends through a `fetch` of its own, or that are translated, run on the event
-   * loop either way.
-   */
-  readonly thread?: ShadowThreadMode;
-  /**
-   * The current config's rules for recording a pair on the shadow thread (one object per config
-   * version). Given, with a store and the default redaction hook, a copy sent from the thread
-   * stays there whole: it is timed out, compared, priced and recorded there, and its records come
-   * back in batches as JSON text for the store (`ShadowStore.insertJson` where the store has it).
-   * Absent, or with an embedder's redaction hook, pairs are recorded on the event loop.
-   */
-  readonly threadRules?: () => ThreadRules;
-}
 
 export interface ShadowRunner {
   /** The router's `shadow` hook: picks the shadow (app's, else tenant's, else model's) and samples. */
@@ -84,23 +44,6 @@ export interface ShadowRunner {
   /** Cuts off shadow calls still running and waits until every pair is recorded. */
   close(): Promise<void>;
 }
-
-/**
- * Whether a copy of the request has an answer to compare: a model's output. A token count
- * (`count_tokens`) and a compaction (`/v1/responses/compact`, one opaque item) are none, and are
- * never copied: a count would only cost the shadow route a call (one it often cannot serve).
- */
-const comparable = (request: DispatchRequest): boolean =>
-  request.operation !== "count_tokens" && request.responses?.compact !== true;
-
-/**
- * Whether a tenant's or an app's shadow copies the request: a call to one of its `models`, or,
- * without them, any model's call but embeddings (one shadow model cannot answer both a chat and an
- * embeddings call). Where it does not, nothing is copied: it still takes the place of the model's
- * shadow, so its callers' calls go to no shadow route but their own.
- */
-const copies = (target: ShadowTarget, request: DispatchRequest): boolean =>
-  target.models ? matchesAny(target.models, request.model) : request.operation !== "embeddings";
 
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
 function timedOut(controller: AbortController, timeoutMs: number): void {
@@ -127,7 +70,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Shadow calls in flight: how to cut each off, and when it is done. */
   const flights = new IdTable<{ controller: AbortController; done: Promise<void> }>();
   let flightIds = 0;
-  let running = 0;
+  const running = new RunningCopies();
   /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
   let stopping = false;
   let shed = 0;
@@ -135,15 +78,6 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const allThreaded = threadMode === "all";
   const store = options.store;
   const threadRules = options.redact === redactSecrets && store ? options.threadRules : undefined;
-  /** Called when nothing runs any more (close waits on it). */
-  let idle: (() => void)[] = [];
-  const release = () => {
-    running--;
-    if (running > 0) return;
-    const waiting = idle;
-    idle = [];
-    for (const resolve of waiting) resolve();
-  };
   const rules = (): RecordRules => ({
     maxAnswer: options.settings().max_answer,
     keepAnswers: options.keepAnswers(),
@@ -171,7 +105,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Owned copies in flight, by their id on the thread: what `over` needs when the thread is done with one. */
   const owned = new IdTable<{ readonly route: Route; readonly copy: CopyTelemetry | undefined }>();
   const ownedDone = (id: number, how?: CopyEnd) => {
-    release();
+    running.release();
     const flight = owned.get(id);
     if (!flight) return;
     owned.delete(id);
@@ -211,7 +145,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const run = (id: number, pair: Pair) => {
     if (stopping) {
       // Sampled just before the stop: recorded as cut off without calling the upstream.
-      release();
+      running.release();
       pair.shadow = failed(unavailable("the gateway stopped"));
       over(pair.route, undefined, pair.shadow);
       complete(id, pair);
@@ -232,7 +166,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       flights.delete(flight);
       if (outcome === SHED) {
         // No upstream could spare a slot: never sent, so no copy that ended, and no pair.
-        release();
+        running.release();
         shed++;
         pending.delete(id);
         copy?.closed(unavailable("shed: no upstream of the shadow route had a slot to spare"));
@@ -243,7 +177,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         if (pair.primaryRecord) handPrimary(id, pair);
         return;
       }
-      release();
+      running.release();
       over(pair.route, copy, outcome);
       pair.shadow = outcome;
       complete(id, pair);
@@ -256,15 +190,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const record = pair.primaryRecord;
     if (!thread || pair.handed === undefined || !record) return;
     pending.delete(id);
-    const ok = record.status >= 200 && record.status < 300;
-    const source = pair.source;
-    const answer =
-      !ok || !source
-        ? undefined
-        : source.kind === "bytes"
-          ? { kind: "bytes" as const, body: source.body }
-          : source;
-    thread.primary({ id: pair.handed, facts: primaryFacts(record), ...(answer ? { answer } : {}) });
+    thread.primary(threadPrimary(pair.handed, record, pair.source));
   };
 
   /** The caller's app's or tenant's shadow, which applies in place of the model's. */
@@ -275,12 +201,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     return caller?.appShadow ?? caller?.tenantRules?.shadow;
   };
 
-  /** The route a request's copy goes to, if any: its caller's shadow's where it copies the call, else the model's. */
   const routeOf = (
     modelShadow: ModelPlan["shadow"],
     override: ShadowTarget | undefined,
     request: DispatchRequest,
-  ) => (override ? (copies(override, request) ? options.routeFor(override) : undefined) : modelShadow?.route);
+  ) => copyRoute(modelShadow, override, request, options.routeFor);
 
   /**
    * A sampled request: its copy starts on the next turn and the client's answer is watched for
@@ -288,7 +213,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
    * make a scope object on every request).
    */
   const shadowed = (route: Route, request: DispatchRequest, primary: Dispatched): Dispatched => {
-    running++;
+    running.begin();
     const pair: Pair = { route, request };
     const serial = request.serial;
     pending.set(serial, pair);
@@ -314,7 +239,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       const route = routeOf(modelShadow, override, request);
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
       if (stopping || !route || !comparable(request) || random() >= sample) return primary;
-      if (running >= options.settings().max_concurrent) {
+      if (running.count >= options.settings().max_concurrent) {
         shed++;
         return primary;
       }
@@ -340,8 +265,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       if (pair.handed !== undefined) handPrimary(serial, pair);
       else complete(serial, pair);
     },
-    inFlight: () => running,
-    counts: () => ({ shed, inFlight: running, ended: ended.list(), spent: spend.list() }),
+    inFlight: () => running.count,
+    counts: () => ({ shed, inFlight: running.count, ended: ended.list(), spent: spend.list() }),
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;
@@ -349,11 +274,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       if (owner) thread?.stop();
       // `running` also counts copies sampled but not started yet (they start on the next turn),
       // and owned copies until the thread says they are done.
-      const idleNow = () => (running > 0 ? new Promise<void>((resolve) => idle.push(resolve)) : undefined);
-      while (running > 0 || flights.size > 0 || batches.busy()) {
+      while (running.count > 0 || flights.size > 0 || batches.busy()) {
         batches.flush();
         const calls = flights.values().map((flight) => flight.done);
-        await Promise.allSettled([...calls, ...batches.writes(), idleNow()]);
+        await Promise.allSettled([...calls, ...batches.writes(), running.none()]);
       }
       // Owned pairs finished in the thread come back as records; then they are written.
       if (owner) await thread?.flush();

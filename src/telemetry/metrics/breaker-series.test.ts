@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../../config/load-config.ts";
-import { NO_PROBE, RouteHealth } from "../../routing/route-health.ts";
+import { NO_PROBE } from "../../routing/breaker-probe.ts";
+import { RouteHealth } from "../../routing/route-health.ts";
 import { breakerSeries } from "./breaker-series.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
 import { quietSources } from "./testing/quiet-sources.ts";

@@ -5,7 +5,8 @@ import type { OpenAIChunk } from "../openai-schema.ts";
 import { ChatChunkWriter } from "../openai-to-anthropic/chat-chunk-writer.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { encryptedThinking } from "../thinking-blocks.ts";
-import { ResponsesStreamWriter, type ResponsesStreamWriterOptions } from "./responses-stream-writer.ts";
+import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
+import type { ResponsesStreamWriterOptions } from "./responses-stream-writer-options.ts";
 
 /** The Responses stream's options, and whose thinking is said, when it is (a reasoning item a block). */
 export interface MessagesToResponsesOptions extends ResponsesStreamWriterOptions {

@@ -1,5 +1,4 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { responsesFailure } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
@@ -9,10 +8,10 @@ import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
+import { itemDoneEvents } from "./item-done-events.ts";
 import { contentRef, itemBody, itemRef, itemSoFar, type OpenItem, summaryRef } from "./open-item.ts";
 import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
-  customInput,
   functionCallItemId,
   messageItemId,
   outputTextPart,
@@ -24,36 +23,9 @@ import {
   responsesUsage,
   summaryPart,
 } from "./response-envelope.ts";
+import { ResponsesEvents } from "./responses-events.ts";
+import type { ResponsesStreamWriterOptions } from "./responses-stream-writer-options.ts";
 import { ToolNames, type ToolTarget } from "./tool-names.ts";
-
-export interface ResponsesStreamWriterOptions {
-  /** The response id (`resp_…`). */
-  id: string;
-  /** The caller's Responses request, echoed in the `response` envelope. */
-  request: JsonObject;
-  createdAt?: number;
-  /** Receives the final `response` before `response.completed` leaves (to store it). */
-  onResponse?: (response: JsonObject) => void;
-  tools?: ToolNames;
-  /**
-   * The request asked for compaction (its input ends in `compaction_trigger`): the model's text
-   * is the summary, sent as one `compaction` item once complete (compaction.ts), nothing else.
-   */
-  compaction?: boolean;
-  /**
-   * `routing.max_upstream_body`, the most a whole answer may be: the most of the answer the stream
-   * gathers (its text, reasoning, tool arguments and logprobs, in characters), which it must for
-   * its `*.done` events, `response.completed` and the stored response. Past it the stream ends with
-   * an `error` event, as a whole answer past it is a 502. Absent: unbounded.
-   */
-  maxOutput?: number;
-  /**
-   * The answer was read whole (chat-response-to-response.ts): its chunks are fed in, and the
-   * response its items make is all that is wanted (`onResponse`); no event is written. The same
-   * items, ids and statuses as its stream would have, by construction.
-   */
-  whole?: boolean;
-}
 
 /**
  * Writes a Responses event stream from chat chunks: the output items so far, the tool calls in
@@ -62,7 +34,6 @@ export interface ResponsesStreamWriterOptions {
  * A custom tool's input arrives as JSON-encoded arguments; it is sent whole when the call ends.
  */
 export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
-  private sequence = 0;
   private finishReasonSeen = false;
   private readonly items: OpenItem[] = [];
   private current: OpenItem | undefined;
@@ -77,7 +48,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   /** What of the answer is gathered so far, in characters (`maxOutput`). */
   private gathered = 0;
 
+  private readonly events: ResponsesEvents;
+
   constructor(private readonly options: ResponsesStreamWriterOptions) {
+    this.events = new ResponsesEvents(options.whole);
     this.createdAt = options.createdAt ?? Math.floor(Date.now() / 1000);
     this.names = options.tools ?? new ToolNames();
   }
@@ -91,7 +65,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   start(): SseEvent[] {
     const response = this.envelope("in_progress", null);
-    return [this.event("response.created", { response }), this.event("response.in_progress", { response })];
+    return [
+      this.events.event("response.created", { response }),
+      this.events.event("response.in_progress", { response }),
+    ];
   }
 
   chunk(chunk: OpenAIChunk): SseEvent[] {
@@ -137,14 +114,14 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     this.close(out);
     if (this.options.compaction) {
       const item = compactionItem(this.summaryText.whole(), this.options.id);
-      this.emit(out, "response.output_item.added", { output_index: 0, item });
-      this.emit(out, "response.output_item.done", { output_index: 0, item });
+      this.events.emit(out, "response.output_item.added", { output_index: 0, item });
+      this.events.emit(out, "response.output_item.done", { output_index: 0, item });
       this.compacted = item;
     }
     const response = this.envelope(state.status, responsesUsage(this.usage), state.incompleteReason);
     // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
     this.options.onResponse?.(response);
-    this.emit(out, state.status === "completed" ? "response.completed" : "response.incomplete", {
+    this.events.emit(out, state.status === "completed" ? "response.completed" : "response.incomplete", {
       response,
     });
     return out;
@@ -155,9 +132,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
    * items), numbered in sequence (core/error-wire.ts).
    */
   error(error: GatewayError): SseEvent[] {
-    const events = responsesFailure(error, this.sequence, this.envelope("failed", null));
-    this.sequence += events.length;
-    return events;
+    return this.events.failure(error, this.envelope("failed", null));
   }
 
   /**
@@ -185,18 +160,18 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
         name: "",
         custom: false,
       });
-      this.emit(out, "response.output_item.added", {
+      this.events.emit(out, "response.output_item.added", {
         output_index: item.outputIndex,
         item: itemBody(item),
       });
-      this.emit(out, "response.reasoning_summary_part.added", {
+      this.events.emit(out, "response.reasoning_summary_part.added", {
         ...summaryRef(item),
         part: summaryPart(""),
       });
     }
     const item = this.current as OpenItem;
     item.text.add(delta);
-    this.emit(out, "response.reasoning_summary_text.delta", { ...summaryRef(item), delta });
+    this.events.emit(out, "response.reasoning_summary_text.delta", { ...summaryRef(item), delta });
   }
 
   private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
@@ -207,14 +182,14 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     // Logprobs as the delta event writes them, counted as gathered (20 alternatives a token
     // outweigh its text many times).
     const written = logprobs.length === 0 ? "[]" : this.gather(JSON.stringify(logprobs));
-    out.push(this.textDelta(item, delta, written));
+    out.push(this.events.textDelta(item, delta, written));
   }
 
   /** A chat server's `refusal`: a message whose one part is the refusal, streamed as OpenAI's is. */
   private refusal(delta: string, out: SseEvent[]): void {
     const item = this.message("refusal", out);
     item.text.add(delta);
-    this.emit(out, "response.refusal.delta", { ...contentRef(item), delta });
+    this.events.emit(out, "response.refusal.delta", { ...contentRef(item), delta });
   }
 
   /** The message item of `kind` open, opened (and its one content part) unless it is. */
@@ -225,9 +200,12 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     // A refusal is a message too: the two are numbered together.
     const n = this.count("message") + this.count("refusal");
     const item = this.open(kind, messageItemId(this.options.id, n), "", { name: "", custom: false });
-    this.emit(out, "response.output_item.added", { output_index: item.outputIndex, item: itemBody(item) });
+    this.events.emit(out, "response.output_item.added", {
+      output_index: item.outputIndex,
+      item: itemBody(item),
+    });
     const part = kind === "refusal" ? refusalPart("") : outputTextPart("");
-    this.emit(out, "response.content_part.added", { ...contentRef(item), part });
+    this.events.emit(out, "response.content_part.added", { ...contentRef(item), part });
     return item;
   }
 
@@ -240,7 +218,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       if (item?.kind !== "tool") continue;
       item.text.add(args);
       if (args && !item.tool.custom) {
-        this.emit(out, "response.function_call_arguments.delta", { ...itemRef(item), delta: args });
+        this.events.emit(out, "response.function_call_arguments.delta", { ...itemRef(item), delta: args });
       }
     }
   }
@@ -250,7 +228,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     const n = this.count("tool");
     const callId = id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
     const item = this.open("tool", functionCallItemId(this.options.id, n), callId, this.names.target(name));
-    this.emit(out, "response.output_item.added", {
+    this.events.emit(out, "response.output_item.added", {
       output_index: item.outputIndex,
       item: itemBody(item),
     });
@@ -285,41 +263,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (!item) return;
     this.current = undefined;
     item.closed = true;
-    const text = item.text.whole();
-    if (item.kind === "reasoning") {
-      this.emit(out, "response.reasoning_summary_text.done", { ...summaryRef(item), text });
-      this.emit(out, "response.reasoning_summary_part.done", {
-        ...summaryRef(item),
-        part: summaryPart(text),
-      });
-    } else if (item.kind === "refusal") {
-      this.emit(out, "response.refusal.done", { ...contentRef(item), refusal: text });
-      this.emit(out, "response.content_part.done", { ...contentRef(item), part: refusalPart(text) });
-    } else if (item.kind === "message") {
-      this.emit(out, "response.output_text.done", {
-        ...contentRef(item),
-        text,
-        logprobs: item.logprobs,
-      });
-      this.emit(out, "response.content_part.done", {
-        ...contentRef(item),
-        part: outputTextPart(text, item.logprobs),
-      });
-    } else if (item.tool.custom) {
-      const input = customInput(text);
-      this.emit(out, "response.custom_tool_call_input.delta", { ...itemRef(item), delta: input });
-      this.emit(out, "response.custom_tool_call_input.done", { ...itemRef(item), input });
-    } else {
-      this.emit(out, "response.function_call_arguments.done", {
-        ...itemRef(item),
-        name: item.tool.name,
-        arguments: text,
-      });
-    }
-    this.emit(out, "response.output_item.done", {
-      output_index: item.outputIndex,
-      item: itemBody(item),
-    });
+    itemDoneEvents(item, (type, fields) => this.events.emit(out, type, fields));
   }
 
   private envelope(status: ResponseStatus, usage: JsonObject | null, reason?: string) {
@@ -333,28 +277,5 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       usage,
       ...(reason ? { incompleteReason: reason } : {}),
     });
-  }
-
-  /**
-   * The everyday event, a text delta, written as its JSON: the bytes `event` would write for the
-   * same fields (in the same order), with only the id and the text serialised (`logprobs` comes
-   * as its JSON, written once where it was counted).
-   */
-  private textDelta(item: OpenItem, delta: string, logprobs: string): SseEvent {
-    const type = "response.output_text.delta";
-    const at = `"item_id":${JSON.stringify(item.itemId)},"output_index":${item.outputIndex},"content_index":0`;
-    return {
-      event: type,
-      data: `{"type":"${type}","sequence_number":${this.sequence++},${at},"delta":${JSON.stringify(delta)},"logprobs":${logprobs}}`,
-    };
-  }
-
-  private emit(out: SseEvent[], type: string, fields: JsonObject): void {
-    if (!this.options.whole) out.push(this.event(type, fields));
-  }
-
-  private event(type: string, fields: JsonObject): SseEvent {
-    const data = { type, sequence_number: this.sequence++, ...fields };
-    return { event: type, data: JSON.stringify(data) };
   }
 }

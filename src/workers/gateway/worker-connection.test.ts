@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import { KeySessions } from "../../auth/key-sessions.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { NO_PROBE } from "../../routing/breaker-probe.ts";
 import { probeNewlyServed } from "../../routing/probe-newly-served.ts";
-import { NO_PROBE } from "../../routing/route-health.ts";
 import { chatRequest, routerFor } from "../../routing/router-test-kit.ts";
 import { fakeClock } from "../../testing/fake-clock.ts";
 import { keyRecord } from "../../testing/key-record.ts";
@@ -15,7 +15,8 @@ import type { WorkerIdentity } from "./admit-worker.ts";
 import type { TunnelRequest } from "./registered-worker.ts";
 import { createWorkerConnection } from "./worker-connection.ts";
 import { createWorkersProvider } from "./worker-provider.ts";
-import { createWorkerRegistry, type WorkerRegistryOptions } from "./worker-registry.ts";
+import { createWorkerRegistry } from "./worker-registry.ts";
+import type { WorkerRegistryOptions } from "./worker-registry-options.ts";
 
 /** A worker key admitted for every model, as `mindgw keys create --role worker` makes one. */
 const KEY: WorkerIdentity = {

@@ -5,7 +5,8 @@ import { type FakeWorker, fakeWorker as fake } from "../testing/fake-worker.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { listWorkers } from "./list-workers.ts";
 import { workerOwner } from "./worker-owner.ts";
-import { createWorkerRegistry, type WorkerRegistryOptions } from "./worker-registry.ts";
+import { createWorkerRegistry } from "./worker-registry.ts";
+import type { WorkerRegistryOptions } from "./worker-registry-options.ts";
 
 function setup(options: WorkerRegistryOptions = {}) {
   let clock = 1_000;

@@ -1,44 +1,15 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
-import type { NewlyServedCause } from "../../routing/probe-newly-served.ts";
-import { LateTick } from "../late-tick.ts";
 import { CloseCode } from "../protocol.ts";
-import { silentLog, type WorkerLog } from "../worker-log.ts";
-import { soonerOver } from "./capacity-refusal.ts";
+import { silentLog } from "../worker-log.ts";
 import { logDeparture } from "./departure-log.ts";
+import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
 import { changeKeyModels } from "./key-models-change.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 import { summarizeWorker } from "./summarize-worker.ts";
-import { DEFAULT_EJECTION, type EjectionPolicy, WorkerEjection } from "./worker-ejection.ts";
-
-/** Options for the gateway's registry of connected workers. */
-export interface WorkerRegistryOptions {
-  onEvent?: (event: GatewayEvent) => void;
-  log?: WorkerLog;
-  /** Injected clock, for tests. */
-  now?: () => number;
-  /** How often a worker sends a heartbeat (told to it in `registered`). */
-  heartbeatMs?: number;
-  /** A worker silent for longer than this is removed. */
-  heartbeatTimeoutMs?: number;
-  /** When a worker whose model server keeps failing is passed over (default DEFAULT_EJECTION). */
-  ejection?: EjectionPolicy;
-  /**
-   * Which of a worker's models the config routes elsewhere (by name, alias or glob): requests for
-   * them never reach a worker. Asked at registration (a warning) and at each listing (the config
-   * may have changed since).
-   */
-  shadowedModels?: (worker: RegisteredWorker) => readonly string[];
-  /**
-   * Models a worker not draining has just begun to serve, and why: a new connection's
-   * (`registered`), or those its key's widened allow-list lets it serve now (`key_widened`). Not a
-   * worker's that replaces its own connection under its name (the same worker registering again
-   * serves nothing new). The gateway lets each model's route be probed at once, by that worker
-   * (probe-newly-served.ts): a breaker that every worker before it opened would otherwise refuse
-   * the newcomer its model for the rest of its cooldown.
-   */
-  newlyServed?: (worker: RegisteredWorker, models: readonly string[], cause: NewlyServedCause) => void;
-}
+import { DEFAULT_EJECTION, WorkerEjection } from "./worker-ejection.ts";
+import { WorkerPicker, whyNoneAmong } from "./worker-picker.ts";
+import type { WorkerRegistryOptions } from "./worker-registry-options.ts";
 
 /**
  * Why `pick` found no worker for a caller: none serves the model to it; each that does is
@@ -146,37 +117,15 @@ export interface WorkerRegistry {
   close(): void;
 }
 
-const available = (worker: RegisteredWorker, model: string, tenant: string, keepFree: number) =>
-  !worker.draining &&
-  worker.inFlight + keepFree < worker.capacity &&
-  worker.models.includes(model) &&
-  servesTenant(worker, tenant);
-
-/** Less busy (in-flight / capacity) than the best so far, or as busy and picked longer ago. */
-const better = (
-  worker: RegisteredWorker,
-  load: number,
-  best: RegisteredWorker | undefined,
-  bestLoad: number,
-  lastPick: WeakMap<RegisteredWorker, number>,
-) =>
-  load < bestLoad ||
-  (load === bestLoad && best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0));
-
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLog;
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3 * heartbeatMs;
   const byName = new Map<string, RegisteredWorker>();
-  // Ties on load go to the worker picked longest ago, so equal workers share the traffic.
-  const lastPick = new WeakMap<RegisteredWorker, number>();
-  let pickSeq = 0;
   const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const sweepEveryMs = Math.max(50, Math.floor(heartbeatMs / 2));
-  /** The sweep's lateness: a sweep after this process was paused removes nobody (late-tick.ts). */
-  let sweeps = new LateTick(sweepEveryMs, now);
+  const picker = new WorkerPicker(ejection);
+  const sweeps = new HeartbeatSweeps(heartbeatMs, now, () => registry.sweep());
   /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */
   let stopping = false;
 
@@ -185,17 +134,6 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   const changed = () => {
     for (const listener of watchers) listener();
   };
-
-  function syncTimer(): void {
-    if (byName.size > 0 && !timer) {
-      sweeps = new LateTick(sweepEveryMs, now);
-      timer = setInterval(registry.sweep, sweepEveryMs);
-      timer.unref?.();
-    } else if (byName.size === 0 && timer) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  }
 
   const registry: WorkerRegistry = {
     heartbeatMs,
@@ -217,7 +155,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       }
       worker.lastHeartbeatAt = now();
       byName.set(worker.name, worker);
-      syncTimer();
+      sweeps.sync(byName.size);
       log("info", "worker connected", { worker: worker.name, id: worker.id, models: worker.models });
       const shadowed = registry.shadowed(worker);
       if (shadowed.length > 0)
@@ -234,7 +172,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     remove(worker, reason, planned = false) {
       if (byName.get(worker.name) !== worker) return false;
       byName.delete(worker.name);
-      syncTimer();
+      sweeps.sync(byName.size);
       const drained = logDeparture(log, worker, { reason, planned, stopping });
       emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason, drained });
       changed();
@@ -282,46 +220,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return options.shadowedModels?.(worker) ?? [];
     },
     pick(model, tenant, prefer, keepFree = 0, avoid) {
-      const preferred = prefer === undefined || avoid?.has(prefer) ? undefined : byName.get(prefer);
-      if (preferred && available(preferred, model, tenant, keepFree) && !ejection.ejectedUntil(preferred)) {
-        lastPick.set(preferred, ++pickSeq);
-        return preferred;
-      }
-      // The least busy worker in rotation; the least busy out of it only when no worker in rotation
-      // serves the model at all (a full one does: the caller is told they are busy).
-      let best: RegisteredWorker | undefined;
-      let bestLoad = Number.POSITIVE_INFINITY;
-      let ejected: RegisteredWorker | undefined;
-      let ejectedLoad = Number.POSITIVE_INFINITY;
-      let inRotation = false;
-      for (const worker of byName.values()) {
-        if (worker.draining || !worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
-        if (avoid?.has(worker.name)) continue;
-        const out = ejection.ejectedUntil(worker) !== undefined;
-        inRotation ||= !out;
-        if (worker.inFlight + keepFree >= worker.capacity) continue;
-        const load = worker.inFlight / worker.capacity;
-        if (out) {
-          if (better(worker, load, ejected, ejectedLoad, lastPick)) {
-            ejected = worker;
-            ejectedLoad = load;
-          }
-        } else if (better(worker, load, best, bestLoad, lastPick)) {
-          best = worker;
-          bestLoad = load;
-        }
-      }
-      best ??= inRotation ? undefined : ejected;
-      if (best) lastPick.set(best, ++pickSeq);
-      return best;
+      return picker.pick(byName, model, tenant, prefer, keepFree, avoid);
     },
     whyNone(model, tenant, avoid) {
-      let why: NoWorker = "not_served";
-      for (const worker of byName.values()) {
-        if (!worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
-        if (!avoid?.has(worker.name)) why = soonerOver(why, worker.draining ? "draining" : "full");
-      }
-      return why;
+      return whyNoneAmong(byName.values(), model, tenant, avoid);
     },
     get(name) {
       return byName.get(name);

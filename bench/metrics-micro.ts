@@ -61,6 +61,7 @@ const sources: MetricSources = {
   workers: () => [],
   audit: () => ({ queued: 0, queuedBytes: 0, written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 }),
   tenants: () => [],
+  eventListenerErrors: () => 0,
 };
 
 /** The modules a side is built from: this checkout's, or `--against`'s (same shapes). */

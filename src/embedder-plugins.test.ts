@@ -308,14 +308,16 @@ test("what an authenticator throws is on the 401's access line, and a plug-in's 
   );
 });
 
-test("an async sink's publish that rejects is logged, never an unhandled rejection; so is a sync throw", async () => {
+test("an async sink's publish that rejects is logged, never an unhandled rejection; so is a sync throw; a sink beside them gets every event, and each failure is counted", async () => {
   const { logger, lines } = recordingLogger();
   let unhandled = 0;
   const count = () => void unhandled++;
   process.on("unhandledRejection", count);
+  const heard: string[] = [];
   try {
     const { gateway, chat } = await started("rejecting-sink", {
-      auth: anyone,
+      // An admin, to read /metrics.
+      auth: async () => ({ ...caller, role: "admin" }),
       logger,
       events: [
         {
@@ -323,20 +325,38 @@ test("an async sink's publish that rejects is logged, never an unhandled rejecti
             if (event.type === "request.finished") throw new Error("kafka: broker not available");
           },
         },
+        {
+          publish(event) {
+            if (event.type === "request.finished") throw new TypeError("sync sink broke");
+          },
+        },
+        { publish: (event) => void heard.push(event.type) },
       ],
     });
     for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200);
-    await waitFor("the sink's failure told", () =>
-      lines.some((line) => line.message.startsWith("an event sink's publish failed")),
+    await waitFor(
+      "every request's end heard",
+      () => heard.filter((t) => t === "request.finished").length === 3,
     );
+    const errors = async () => {
+      const metrics = new Request("http://localhost/metrics", { headers: { authorization: "Bearer t" } });
+      const scraped = await (await gateway.handle(metrics)).text();
+      return Number(/\nmindgw_event_listener_errors_total (\d+)\n/.exec(scraped)?.[1]);
+    };
+    // Three ends thrown by one sink, three rejected by the other (a scrape's own end adds two more).
+    await waitForValue("the failures counted", async () => (await errors()) >= 6);
     await gateway.stop();
   } finally {
     process.off("unhandledRejection", count);
   }
   expect(unhandled).toBe(0);
-  // Once at first, then at most once every 30 s: not once an event.
+  // Once at first, then at most once every 30 s: not once an event. Its type, never the event.
   expect(lines.filter((line) => line.message.startsWith("an event sink's publish failed"))).toEqual([
-    { level: "warn", message: "an event sink's publish failed: Error: kafka: broker not available" },
+    {
+      level: "warn",
+      message: "an event sink's publish failed: TypeError: sync sink broke",
+      fields: { event: "request.finished" },
+    },
   ]);
 });
 

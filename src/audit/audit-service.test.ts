@@ -19,7 +19,7 @@ test("a finished request is announced at its own start plus its latency, with no
     silentLogger,
   );
   const heard: GatewayEvent[] = [];
-  const stop = service.bus.tap((event) => heard.push(event), ["request.finished"]);
+  const stop = service.bus.tap("a test's listener", (event) => heard.push(event), ["request.finished"]);
   // A wall clock that moves on every read: the event's time is the row's only if none is read.
   let now = 1_800_000_000_000;
   const moving = spyOn(Date, "now").mockImplementation(() => now++);
@@ -39,7 +39,7 @@ test("a finished request's event carries no body: the row keeps them, through th
   const redactBody = (body: string) => body.replaceAll("Alice", "[name]");
   const service = createAuditService(parseConfig({ ...EMBEDDED_DEFAULTS }), store, silentLogger, redactBody);
   const heard: GatewayEvent[] = [];
-  const stop = service.bus.tap((event) => heard.push(event), ["request.finished"]);
+  const stop = service.bus.tap("a test's listener", (event) => heard.push(event), ["request.finished"]);
   const record = makeRecord({ requestBody: '{"content":"I am Alice"}', responseBody: "hello Alice" });
   service.observer.finished(record);
   stop();

@@ -11,6 +11,7 @@ import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { droppedRowsLog } from "./dropped-rows-log.ts";
 import { EventBus } from "./event-bus.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
+import { ListenerFaults } from "./listener-faults.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
@@ -90,7 +91,7 @@ export function createAuditService(
   /** Where a stop saves rows its storage never took first (unwritten-rows.ts). */
   spill: UnwrittenRowsPlace = { beside: config.storage },
 ): AuditService {
-  const bus = new EventBus();
+  const bus = new EventBus(Date.now, new ListenerFaults(logger));
   const node = config.cluster ? nodeName(config.cluster) : null;
   let flushed: ((ms: number) => void) | undefined;
   /** The storage's error while it is down; undefined while it takes writes. */

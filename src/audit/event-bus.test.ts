@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import type { LogFields, Logger } from "../log/logger.ts";
 import { EventBus } from "./event-bus.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
+import { ListenerFaults } from "./listener-faults.ts";
 
 const reloaded = (version: number): GatewayEvent => ({ type: "config.reloaded", at: version, version });
 
@@ -18,7 +20,7 @@ describe("EventBus", () => {
   test("another node's events reach only the consumers that asked for them, never a tap", async () => {
     const bus = new EventBus();
     const tapped: GatewayEvent[] = [];
-    bus.tap((event) => tapped.push(event));
+    bus.tap("a test's listener", (event) => tapped.push(event));
     const own = bus.subscribe();
     const live = bus.subscribe({ relayed: true, filter: (event) => event.type === "config.reloaded" });
     expect(bus.relayedReaders).toBe(1);
@@ -109,5 +111,42 @@ describe("EventBus", () => {
     expect(seen).toEqual([reloaded(1)]);
     expect(sub.closeReason).toBe("closed");
     expect(bus.size).toBe(0);
+  });
+
+  test("a listener that throws loses only its own deliveries: the others get every event, the burst is one warning with the event's type and its words (never the event), and each throw is counted", async () => {
+    const lines: { message: string; fields?: LogFields }[] = [];
+    const warn = (message: string, fields?: LogFields) =>
+      void lines.push({ message, ...(fields ? { fields } : {}) });
+    const logger: Logger = { debug: warn, info: warn, warn, error: warn };
+    const faults = new ListenerFaults(logger);
+    const bus = new EventBus(Date.now, faults);
+    const heard: GatewayEvent[] = [];
+    bus.tap("the broken listener", () => {
+      throw new Error("cannot read properties of undefined");
+    });
+    bus.tap("a test's listener", (event) => heard.push(event));
+    const live = bus.subscribe({
+      filter: (event) => {
+        if (event.type === "config.rejected") throw new TypeError("filter broke");
+        return true;
+      },
+    });
+    const secret: GatewayEvent = { type: "config.rejected", at: 9, error: "the body a listener never shows" };
+    for (let i = 1; i <= 5; i++) bus.publish(reloaded(i));
+    bus.publish(secret);
+    expect(heard).toEqual([...Array.from({ length: 5 }, (_, i) => reloaded(i + 1)), secret]);
+    expect(await take(live, 5)).toEqual(Array.from({ length: 5 }, (_, i) => reloaded(i + 1)));
+    expect(lines).toEqual([
+      {
+        message: "the broken listener failed: Error: cannot read properties of undefined",
+        fields: { event: "config.reloaded" },
+      },
+      {
+        message: "a live event stream's filter failed: TypeError: filter broke",
+        fields: { event: "config.rejected" },
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("never shows");
+    expect(faults.total).toBe(7);
   });
 });

@@ -1,4 +1,5 @@
 import type { GatewayEvent } from "./gateway-event.ts";
+import { type ListenerFailed, ListenerFaults } from "./listener-faults.ts";
 
 /** How one consumer listens. */
 export interface SubscribeOptions {
@@ -28,6 +29,7 @@ export interface Subscription extends AsyncIterableIterator<GatewayEvent> {
 interface Tap {
   readonly listener: (event: GatewayEvent) => void;
   readonly types: readonly GatewayEvent["type"][] | undefined;
+  readonly failed: ListenerFailed;
 }
 
 type Waiter = (result: IteratorResult<GatewayEvent>) => void;
@@ -36,14 +38,23 @@ type Waiter = (result: IteratorResult<GatewayEvent>) => void;
  * In-process pub/sub of gateway events. A slow consumer never slows the publisher: `publish()`
  * is O(subscribers), never awaits and never throws; each consumer has a bounded buffer, loses its
  * oldest events on overflow and is told how many with one `events.missed` event, and is closed
- * ("dropped") if it stays behind longer than `maxLagMs`.
+ * ("dropped") if it stays behind longer than `maxLagMs`. A listener that throws (a tap, a
+ * consumer's filter) costs its own delivery alone, told to `faults` (listener-faults.ts).
  */
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
   /** Replaced, never changed in place, so a publish in progress walks the list it started with. */
   private taps: readonly Tap[] = [];
+  /** Every consumer's filter is the live streams' code: one reporter serves them all. */
+  private readonly filterFailed: ListenerFailed;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Where listeners' throws are counted and told; by default counted only. */
+    readonly faults: ListenerFaults = new ListenerFaults(),
+  ) {
+    this.filterFailed = faults.of("a live event stream's filter");
+  }
 
   /**
    * Whether anyone would receive an event of this type: a publisher may skip building one (two
@@ -64,8 +75,8 @@ export class EventBus {
       if (tap === undefined || (tap.types !== undefined && !tap.types.includes(event.type))) continue;
       try {
         tap.listener(event);
-      } catch {
-        // a faulty tap (an embedder's event sink) costs its own delivery, never the publisher
+      } catch (error) {
+        tap.failed(error, event.type);
       }
     }
   }
@@ -73,10 +84,15 @@ export class EventBus {
   /**
    * Calls `listener` synchronously with every event (of `types`, when given) until the returned
    * function is called. For event sinks that queue on their own; unlike subscriptions,
-   * `closeAll` leaves taps on, so events published while draining still reach them.
+   * `closeAll` leaves taps on, so events published while draining still reach them. `name` is
+   * how a warning of its throws names it (`the metrics' event listener`).
    */
-  tap(listener: (event: GatewayEvent) => void, types?: readonly GatewayEvent["type"][]): () => void {
-    const tap: Tap = { listener, types };
+  tap(
+    name: string,
+    listener: (event: GatewayEvent) => void,
+    types?: readonly GatewayEvent["type"][],
+  ): () => void {
+    const tap: Tap = { listener, types, failed: this.faults.of(name) };
     this.taps = [...this.taps, tap];
     return () => {
       this.taps = this.taps.filter((other) => other !== tap);
@@ -84,7 +100,12 @@ export class EventBus {
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
-    const subscriber = new Subscriber(options, this.now, () => this.subscribers.delete(subscriber));
+    const subscriber = new Subscriber(
+      options,
+      this.now,
+      () => this.subscribers.delete(subscriber),
+      this.filterFailed,
+    );
     this.subscribers.add(subscriber);
     return subscriber;
   }
@@ -130,6 +151,7 @@ class Subscriber implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly now: () => number,
     private readonly detach: () => void,
+    private readonly filterFailed: ListenerFailed,
   ) {
     this.bufferSize = Math.max(1, options.bufferSize ?? 1000);
     this.maxLagMs = options.maxLagMs ?? 10_000;
@@ -140,8 +162,10 @@ class Subscriber implements Subscription {
     if (this.closeReason !== null) return;
     try {
       if (this.options.filter && !this.options.filter(event)) return;
-    } catch {
-      return; // a faulty filter costs its own consumer the event, never the publisher
+    } catch (error) {
+      // A faulty filter costs its own consumer the event, never the publisher.
+      this.filterFailed(error, event.type);
+      return;
     }
     if (this.waiter !== null) {
       const resolve = this.waiter;

@@ -181,6 +181,7 @@ export class RequestStats {
    */
   follow(bus: EventBus): () => void {
     return bus.tap(
+      "the dashboard stats' event listener",
       (event) => {
         if (event.type === "request.finished" && isModelTraffic(event.record)) this.add(event.record);
         else if (isConfigEvent(event)) this.lastConfigEvent = event;

@@ -93,9 +93,13 @@ export class EventRelay {
 
   private open(): void {
     if (this.untap !== null) return;
-    this.untap = this.options.bus.tap((event) => {
-      if (this.queue.length < MAX_QUEUED) this.queue.push(event);
-    }, RELAYED);
+    this.untap = this.options.bus.tap(
+      "the cluster's event relay",
+      (event) => {
+        if (this.queue.length < MAX_QUEUED) this.queue.push(event);
+      },
+      RELAYED,
+    );
     this.timer = setInterval(() => this.flush(), this.options.flushMs ?? 25);
     this.timer.unref();
   }

@@ -25,10 +25,19 @@ export interface GoogleError {
   reason: string | undefined;
   /** RetryInfo's `retryDelay` in whole seconds, rounded up. */
   retryAfter: string | undefined;
+  /**
+   * The quotas QuotaFailure says were exceeded, by their `quotaId`
+   * (`GenerateRequestsPerDayPerProjectPerModel-FreeTier`): a day's is spent for the day
+   * (core/upstream-fault.ts). Empty when it names none.
+   */
+  quotaIds: readonly string[];
 }
 
 const ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo";
 const RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo";
+const QUOTA_FAILURE = "type.googleapis.com/google.rpc.QuotaFailure";
+/** QuotaFailure's violations, of which only the quota's id is read. */
+const quotaViolations = z.array(z.looseObject({ quotaId: z.string().optional() }));
 /** A protobuf Duration in JSON: seconds with an `s`, fractions allowed ("12s", "0.5s"). */
 const DURATION = /^(\d+(?:\.\d+)?)s$/;
 
@@ -43,12 +52,16 @@ export function readGoogleError(body: unknown): GoogleError | undefined {
   const { code, message, status, details = [] } = parsed.data.error;
   let reason: string | undefined;
   let retryAfter: string | undefined;
+  const quotaIds: string[] = [];
   for (const detail of details) {
     if (detail["@type"] === ERROR_INFO && typeof detail.reason === "string") reason = detail.reason;
     const delay = detail["@type"] === RETRY_INFO ? DURATION.exec(String(detail.retryDelay)) : null;
     if (delay?.[1]) retryAfter = String(Math.ceil(Number(delay[1])));
+    if (detail["@type"] === QUOTA_FAILURE)
+      for (const { quotaId } of quotaViolations.safeParse(detail.violations).data ?? [])
+        if (quotaId !== undefined) quotaIds.push(quotaId);
   }
-  return { status, code, message, reason, retryAfter };
+  return { status, code, message, reason, retryAfter, quotaIds };
 }
 
 /**

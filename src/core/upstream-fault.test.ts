@@ -63,6 +63,34 @@ describe("a 429's kind, by the vendor's words and the wait it says", () => {
     expect(upstreamFault(429, { message, statedWaitMs })).toBe(fault);
   });
 
+  test.each([
+    // Google's RetryInfo comes with every RESOURCE_EXHAUSTED, a day's among them: the minute's wait.
+    [
+      "Gemini's free tier's requests per day, RetryInfo 47 s",
+      ["GenerateRequestsPerDayPerProjectPerModel-FreeTier"],
+      "daily",
+    ],
+    [
+      "a day's quota named beside a minute's",
+      [
+        "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+        "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+      ],
+      "daily",
+    ],
+    ["input tokens per day", ["GenerateContentInputTokensPerModelPerDay-FreeTier"], "daily"],
+    ["Gemini's requests per minute", ["GenerateRequestsPerMinutePerProjectPerModel-FreeTier"], "throttle"],
+    [
+      "Vertex AI's per region and minute",
+      ["GenerateContentRequestsPerMinutePerProjectPerRegion"],
+      "throttle",
+    ],
+    ["no quota named", [], "throttle"],
+  ] as const)("Google's QuotaFailure: %s", (_, quotaIds, fault) => {
+    const message = "You exceeded your current quota, please check your plan and billing details.";
+    expect(upstreamFault(429, { message, statedWaitMs: 47_000, quotaIds })).toBe(fault);
+  });
+
   test("a day's quota is not sent its route again and counts towards its breaker; a tier's is not counted", () => {
     expect<object | undefined>(notThisRouteAgain("daily")).toEqual({ sameRouteAgain: false });
     expect<object | undefined>(notThisRouteAgain("tier")).toEqual({

@@ -22,14 +22,17 @@ export type UpstreamFault =
   | "tier"
   /**
    * A day's quota spent (OpenAI's and Groq's "… on requests per day (RPD)" or "tokens per day
-   * (TPD)", Bedrock's ServiceQuotaExceededException "Too many tokens per day"), with no short wait
+   * (TPD)", Bedrock's ServiceQuotaExceededException "Too many tokens per day", Google's QuotaFailure
+   * naming a day's quota, `GenerateRequestsPerDayPerProjectPerModel-FreeTier`), with no short wait
    * stated: none, or one longer than the SDKs wait as told (OpenAI's daily limit says its reset,
    * `x-ratelimit-reset-requests: 6m0s`, which reads as `Retry-After: 360`: retry-headers.ts). The
    * route refuses every call until the quota resets, as a spent account does: it is not sent the
    * call again, its breaker counts it (so the next callers go to another route first, not to the
    * spent one), and a caller is told not to retry at once (routing/retry-advice.ts) unless another
    * route may serve. A day's limit that says a short wait (Groq's rolling RPD: "Please try again in
-   * 6s", `retry-after: 6`) is a `throttle`: waiting it out is served.
+   * 6s", `retry-after: 6`) is a `throttle`: waiting it out is served. Google's is not: its RetryInfo
+   * comes with every RESOURCE_EXHAUSTED, a day's quota among them (the minute window's wait, 47 s
+   * on a free tier's 50 requests a day), and a call after it is refused again until the day ends.
    */
   | "daily"
   /** The gateway's credentials or permissions refused (401, 403): the route is down until fixed. */
@@ -54,6 +57,8 @@ export interface UpstreamSaid {
   readonly noErrorBody?: boolean | undefined;
   /** The wait it said before trying again (ms: `statedDelayMs` of its retry headers), when it said one. */
   readonly statedWaitMs?: number | undefined;
+  /** The quotas it said were exceeded, by id (Google's QuotaFailure: core/google-errors.ts). */
+  readonly quotaIds?: readonly string[] | undefined;
 }
 
 /** The fault an error answer stands for, by its status and, for the account's refusals, its words. */
@@ -126,8 +131,16 @@ const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/
 const PER_DAY =
   /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|^(?:ServiceQuotaExceededException: )?Too many (?:tokens|requests) per day\b/;
 
-/** Which rate limit a 429 is, by its words and its wait: too large for the tier, spent for the day, or a throttle. */
-function rateLimit({ message, statedWaitMs }: UpstreamSaid): UpstreamFault {
+/**
+ * A day's quota by its id, as Google names its quotas: `GenerateRequestsPerDayPerProjectPerModel-FreeTier`,
+ * `GenerateContentInputTokensPerModelPerDay-FreeTier`; not `…PerMinutePerProjectPerRegion`.
+ */
+const PER_DAY_QUOTA = /PerDay(?![a-z])/;
+
+/** Which rate limit a 429 is, by its words, its quotas and its wait: too large for the tier, spent for the day, or a throttle. */
+function rateLimit({ message, statedWaitMs, quotaIds }: UpstreamSaid): UpstreamFault {
+  // Whatever wait it states: Google's is its minute window's (see `daily`).
+  if (quotaIds?.some((id) => PER_DAY_QUOTA.test(id))) return "daily";
   if (message === undefined) return "throttle";
   if (TOO_LARGE_FOR_TIER.test(message)) return "tier";
   const shortWait = statedWaitMs !== undefined && statedWaitMs <= SDK_LONGEST_WAIT_MS;

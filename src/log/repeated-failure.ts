@@ -1,5 +1,5 @@
 import { describeError } from "../core/describe-error.ts";
-import type { Logger } from "./logger.ts";
+import type { LogFields, Logger } from "./logger.ts";
 
 /** How often a failure that keeps repeating is logged again. */
 export const REPEATED_FAILURE_MS = 30_000;
@@ -14,23 +14,26 @@ export interface RepeatedFailureOptions {
  * its store is down): the first failure is a warning at once, with its cause; the ones after it
  * at most one line every `everyMs`, with the cause and how many failed since the last line.
  * `what` names the task (`spend flush`). A warning each second, without a cause, told an
- * operator nothing but buried the lines that did.
+ * operator nothing but buried the lines that did. `fields` go on the line of the failure that is
+ * said (what it failed on: an event's type), never a body.
  */
 export function repeatedFailure(
   logger: Logger,
   what: string,
   options: RepeatedFailureOptions = {},
-): (error: unknown) => void {
+): (error: unknown, fields?: LogFields) => void {
   const everyMs = options.everyMs ?? REPEATED_FAILURE_MS;
   const now = options.now ?? Date.now;
   let lastLine = Number.NEGATIVE_INFINITY;
   let unsaid = 0;
-  return (error) => {
+  return (error, fields) => {
     const at = now();
     unsaid++;
     if (at - lastLine < everyMs) return;
     const count = unsaid > 1 ? ` (${unsaid} times in the last ${Math.round((at - lastLine) / 1000)} s)` : "";
-    logger.warn(`${what} failed${count}: ${describeError(error)}`);
+    const line = `${what} failed${count}: ${describeError(error)}`;
+    if (fields) logger.warn(line, fields);
+    else logger.warn(line);
     lastLine = at;
     unsaid = 0;
   };

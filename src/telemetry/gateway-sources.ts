@@ -29,6 +29,7 @@ export function gatewaySources(parts: {
     breakers: () => breakerSeries(parts.health.breakers(), parts.config()),
     workers: () => workerLoads(parts.registry),
     audit: () => parts.audit.stats(),
+    eventListenerErrors: () => parts.audit.bus.faults.total,
     tenants: parts.tenants,
     ...tenantSpendOf(parts.policy),
     ...(parts.cluster ? { cluster: parts.cluster } : {}),

@@ -66,6 +66,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     : undefined;
   if (metrics) {
     options.bus.tap(
+      "the metrics' event listener",
       (event) => {
         if (event.type === "config.reloaded") metrics.configReloaded("applied");
         else if (event.type === "config.restart_required") metrics.configReloaded("restart_required");

@@ -125,6 +125,33 @@ function vendorAnswers() {
         },
       },
     ],
+    // Gemini's free tier's day spent: QuotaFailure names the day's quota, and RetryInfo the minute
+    // window's wait, as with every RESOURCE_EXHAUSTED (googleapis/python-genai#2044).
+    "gemini-daily": [
+      429,
+      {
+        error: {
+          code: 429,
+          message:
+            "You exceeded your current quota, please check your plan and billing details.\n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 50, model: gemini-2.0-flash\nPlease retry in 47.3s.",
+          status: "RESOURCE_EXHAUSTED",
+          details: [
+            {
+              "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+              violations: [
+                {
+                  quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                  quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+                  quotaDimensions: { location: "global", model: "gemini-2.0-flash" },
+                  quotaValue: "50",
+                },
+              ],
+            },
+            { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "47s" },
+          ],
+        },
+      },
+    ],
     credit: [
       400,
       {
@@ -325,6 +352,7 @@ const fx = gatewayFixture({
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
       { name: "gm-limited", routes: [{ provider: "gm-vendor", model: "gemini-429" }] },
+      { name: "gm-daily", routes: [{ provider: "gm-vendor", model: "gemini-daily" }] },
       {
         name: "tgi-then-o",
         fallback_on: ["context_length"],
@@ -897,6 +925,21 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
       ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
     ).toEqual(["360", "360000", "false"]);
     expect(vendorCalls.get("daily")).toBe(1);
+  });
+
+  test("Gemini's day's quota (QuotaFailure's quotaId …PerDay…), RetryInfo saying 47 s: the caller's 429 says Google's wait and not to retry at once, in both dialects, each asking Google once", async () => {
+    vendorCalls.clear();
+    const openaiError = (await chat("gm-daily", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(["retry-after", "x-should-retry"].map((name) => openaiError.headers?.get(name))).toEqual([
+      "47",
+      "false",
+    ]);
+    expect((openaiError.error as { message: string }).message).toContain("limit: 50");
+    const anthropicError = (await messages("gm-daily", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(anthropicError.headers?.get("x-should-retry")).toBe("false");
+    expect(vendorCalls.get("gemini-daily")).toBe(2);
   });
 
   test("OpenAI's daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once", async () => {

@@ -50,8 +50,19 @@ export interface SessionAuthOptions {
   tenantServed?: (tenant: string) => boolean;
 }
 
-const csrfRefused = () =>
-  new GatewayError({ status: 403, code: "forbidden", message: "missing or wrong CSRF token" });
+/**
+ * A session's request without its CSRF token, or with another: 403, saying which and what to do,
+ * where "missing or wrong" left a page's author or an operator to guess. The token given is never
+ * quoted: it is another site's guess, or another session's token.
+ */
+const csrfRefused = (given: string | null) =>
+  new GatewayError({
+    status: 403,
+    code: "forbidden",
+    message: given
+      ? "wrong CSRF token: the X-CSRF-Token header is not this session's token (a page left open from an earlier sign-in, or another session's token); reload the web UI to take the current one"
+      : "missing CSRF token: a request with the web UI's session cookie must repeat the session's token (as /admin/auth/session gives it) in the X-CSRF-Token header; a script or tool should send an admin key in Authorization instead",
+  });
 
 const sameToken = (given: string | null, expected: string) => {
   if (given === null) return false;
@@ -187,6 +198,7 @@ async function sessionPrincipal(
   if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
   const session = await liveSession(headers, options);
   if (typeof session === "string") throw unauthorized(session);
-  if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
+  const csrf = headers.get(CSRF_HEADER);
+  if (!sameToken(csrf, session.csrf)) throw csrfRefused(csrf);
   return boundNow(session, bind).principal;
 }

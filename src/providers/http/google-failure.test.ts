@@ -37,6 +37,29 @@ describe("Google's errors in the caller's dialect", () => {
     expect(failure("rateLimited", { "retry-after": "3" }).headers).toEqual({ "retry-after": "3" });
   });
 
+  test("a day's quota named in QuotaFailure (quotaId …PerDay…) is spent for the day, whatever RetryInfo says: not sent its route again, its breaker counts it; a minute's is a throttle", () => {
+    const daily = failure("dailyQuota");
+    expect([
+      daily.status,
+      daily.code,
+      daily.retryable,
+      daily.sameRouteAgain,
+      daily.countsAgainstRoute,
+    ]).toEqual([429, "rate_limited", true, false, true]);
+    // Google's own words and delay are relayed as they are: the caller is told not to retry at
+    // once by the run (routing/retry-advice.ts), the route being spent.
+    expect(daily.headers).toEqual({ "retry-after": "47" });
+    expect(errorBody(daily, "openai")).toMatchObject({
+      error: {
+        type: "rate_limit_error",
+        code: "rate_limit_exceeded",
+        message: expect.stringContaining("limit: 50"),
+      },
+    });
+    // A 429 its route may be sent again is never counted by the breaker (routing/try-route.ts).
+    expect(failure("rateLimited").sameRouteAgain).toBe(true);
+  });
+
   test("a prompt over the window is context_length_exceeded on messages; Anthropic's words with the numbers", () => {
     const error = failure("tooLong");
     expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "messages"]);

@@ -37,7 +37,14 @@ describe("upstream errors keep their meaning", () => {
       ),
       googleFailure(
         "g",
-        { status: "RESOURCE_EXHAUSTED", code: 429, message: "quota", reason: undefined, retryAfter: "3" },
+        {
+          status: "RESOURCE_EXHAUSTED",
+          code: 429,
+          message: "quota",
+          reason: undefined,
+          retryAfter: "3",
+          quotaIds: [],
+        },
         429,
       ),
       bedrockFailure("b", 429, "ThrottlingException", "Too many requests"),

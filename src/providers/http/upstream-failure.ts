@@ -117,6 +117,7 @@ export function googleFailure(
     // The status Google sent, for the attempt's audit entry (a refused key's 400 is judged a 401).
     detail: upstream,
     retry: retry["retry-after"] ? retry : { ...retry, ...retryAfterOnly(google.retryAfter) },
+    quotaIds: google.quotaIds,
   });
 }
 
@@ -134,6 +135,8 @@ export interface FailureDetail {
   detail?: UpstreamErrorDetail;
   /** The body was no JSON object (an HTML page, nothing): a 404 so is the route's (core/upstream-fault.ts). */
   noErrorBody?: boolean;
+  /** The quotas the upstream said were exceeded (Google's QuotaFailure): a day's is spent (core/upstream-fault.ts). */
+  quotaIds?: readonly string[];
 }
 
 /**
@@ -167,6 +170,7 @@ export function statusFailure(
     message,
     noErrorBody: known.noErrorBody,
     statedWaitMs: known.retry && statedDelayMs(known.retry),
+    quotaIds: known.quotaIds,
   });
   switch (fault) {
     // Refused again after a refresh (a fetched token is dropped and fetched once more before

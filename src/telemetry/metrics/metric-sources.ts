@@ -36,6 +36,12 @@ export interface MetricSources {
   configVersion?(): number;
   /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */
   shadow?(): ShadowCounts;
+  /**
+   * Events a listener on the event bus failed to take since start: a throw of the gateway's own
+   * (metrics, dashboard stats, cluster relay, a live stream's filter) or an event sink's publish
+   * that threw or rejected (audit/listener-faults.ts).
+   */
+  eventListenerErrors(): number;
   /** Spans the trace export lost since start, when tracing is on (tracing/span-loss-log.ts). */
   traceSpansDropped?(): number;
   /**

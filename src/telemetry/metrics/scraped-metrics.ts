@@ -21,7 +21,8 @@ const PERIODS = ["day", "month"] as const;
 /**
  * The families read from the gateway's parts when `/metrics` is scraped (never on the request
  * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
- * queue and its results, the config version, shadow copies and their spend, and process memory.
+ * queue and its results, event listeners' failures, the config version, shadow copies and their
+ * spend, and process memory.
  */
 export function registerScrapedMetrics(
   registers: Registry[],
@@ -131,6 +132,15 @@ export function registerScrapedMetrics(
     collect() {
       this.reset();
       this.inc(sources.audit().bodiesDropped);
+    },
+  });
+  new Counter({
+    name: "mindgw_event_listener_errors_total",
+    help: "Events an event listener failed to take (it threw, or an event sink's publish rejected): lost to that listener alone",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.eventListenerErrors());
     },
   });
   const traceSpansDropped = sources.traceSpansDropped;

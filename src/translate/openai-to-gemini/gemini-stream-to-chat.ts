@@ -20,6 +20,7 @@ const UNREADABLE_ERROR: GoogleError = {
   message: undefined,
   reason: undefined,
   retryAfter: undefined,
+  quotaIds: [],
 };
 
 /**

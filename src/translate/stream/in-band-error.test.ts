@@ -24,6 +24,33 @@ test("Google's quota mid-stream reaches the caller's error event without the gat
   }
 });
 
+test("Google's day's quota mid-stream (QuotaFailure's quotaId …PerDay…) is spent for the day: not sent its route again, counted by its breaker; a minute's is a throttle", () => {
+  const exhausted = (quotaId: string) => {
+    const google = readGoogleError({
+      error: {
+        code: 429,
+        message: "You exceeded your current quota, please check your plan and billing details.",
+        status: "RESOURCE_EXHAUSTED",
+        details: [
+          { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId }] },
+          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "47s" },
+        ],
+      },
+    });
+    if (!google) throw new Error("not a Google error");
+    const failure = googleInBandError(google);
+    return [
+      failure.status,
+      failure.sameRouteAgain,
+      failure.countsAgainstRoute,
+      failure.headers["retry-after"],
+    ];
+  };
+  expect(exhausted("GenerateRequestsPerDayPerProjectPerModel-FreeTier")).toEqual([429, false, true, "47"]);
+  // A 429 its route may be sent again is never counted by the breaker (routing/try-route.ts).
+  expect(exhausted("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")).toEqual([429, true, true, "47"]);
+});
+
 describe("an error said inside an answer is judged by its type or code, as an answer of that status is", () => {
   const responsesFailed = (code: string, message: string) => ({
     type: "response.failed",

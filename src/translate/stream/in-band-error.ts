@@ -83,6 +83,7 @@ export function saidByGoogle(google: GoogleError): InBandSaid {
     caller: tooLong ? "context_length_exceeded" : callerErrorCode(status),
     ...(tooLong ? { param: "messages" } : {}),
     ...(google.retryAfter ? { retryAfter: google.retryAfter } : {}),
+    quotaIds: google.quotaIds,
     // Google's words: scrubbed of the gateway's account for the caller (core/scrub-account.ts).
     upstream: { dialect: undefined, status },
   };
@@ -101,6 +102,8 @@ export interface InBandSaid {
   readonly param?: string | undefined;
   /** Seconds to wait, when the upstream said (Google's RetryInfo). */
   readonly retryAfter?: string;
+  /** The quotas it said were exceeded (Google's QuotaFailure), as upstream-fault.ts reads them. */
+  readonly quotaIds?: readonly string[];
   readonly upstream: UpstreamErrorDetail;
   /** How the gateway's words for a refusal of the route name the upstream (default `the upstream`). */
   readonly name?: string;

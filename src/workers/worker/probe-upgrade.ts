@@ -1,3 +1,18 @@
+import { cutWords } from "../../core/cut-words.ts";
+import { readOpenAIError } from "../../core/openai-errors.ts";
+import { withoutSecrets } from "../../core/without-secrets.ts";
+import { bytesAtMost } from "./bounded-body.ts";
+
+/**
+ * How long the probe waits for the gateway's answer: longer than the gateway's default bound on an
+ * embedder's authenticator (`pluginTimeoutMs`, 10 s), whose 503 says the authenticator did not
+ * answer, where a probe cut at 5 s left the worker saying it could not reach the gateway.
+ */
+const PROBE_MS = 15_000;
+
+/** The most of a refusal's body read for its words: the gateway's error is a few hundred bytes. */
+const WORDS_READ_LIMIT = 16 * 1024;
+
 /** Why the gateway refused the upgrade, as its HTTP status showed. */
 export interface UpgradeRefusal {
   status: number;
@@ -12,8 +27,9 @@ export interface UpgradeRefusal {
  * plain request, runs the endpoint's admission check again and shows its status: a 401 or 403
  * means the token itself is refused (`final`); a 404 that the gateway has no worker endpoint there
  * (`workers.enabled` off, a wrong `--connect` path); another status, most often a proxy in between
- * that does not pass the upgrade. Undefined when no status came back (gateway down) or it was the
- * upgrade's own 101.
+ * that does not pass the upgrade; its error's words, when it gave some (the gateway's: "the
+ * embedder's authenticator did not answer in time"). Undefined when no status came back (gateway
+ * down) or it was the upgrade's own 101.
  */
 export async function upgradeRefusal(
   connectUrl: URL,
@@ -23,6 +39,7 @@ export async function upgradeRefusal(
   const url = new URL(connectUrl.href);
   url.protocol = url.protocol === "wss:" ? "https:" : "http:";
   let status: number;
+  let said: string | undefined;
   try {
     const response = await fetch(url, {
       headers: {
@@ -32,19 +49,32 @@ export async function upgradeRefusal(
         "sec-websocket-version": "13",
         "sec-websocket-key": Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64"),
       },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(5_000)]),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_MS)]),
       redirect: "manual",
     });
     status = response.status;
-    await response.body?.cancel();
+    if (status === 101) await response.body?.cancel();
+    else said = wordsOf(await bytesAtMost(response, WORDS_READ_LIMIT));
   } catch {
     return undefined;
   }
-  return refusalOf(status, connectUrl);
+  return refusalOf(status, connectUrl, said);
 }
 
-/** What a status answered to the upgrade says (exported for its unit test). */
-export function refusalOf(status: number, connectUrl: URL): UpgradeRefusal | undefined {
+/** The error's message in an answer's body, when it is an error in OpenAI's shape (the gateway's). */
+function wordsOf(body: Uint8Array): string | undefined {
+  try {
+    return readOpenAIError(JSON.parse(new TextDecoder().decode(body)))?.message;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a status answered to the upgrade says, with the error's words `said` in its body (exported
+ * for its unit test): quoted, cut and without a credential they quote, as an upstream's are.
+ */
+export function refusalOf(status: number, connectUrl: URL, said?: string): UpgradeRefusal | undefined {
   if (status === 101) return undefined;
   if (status === 401)
     return {
@@ -65,6 +95,12 @@ export function refusalOf(status: number, connectUrl: URL): UpgradeRefusal | und
       message: `no worker endpoint at ${connectUrl.href} (404): check that workers.enabled is on in the gateway's config and that --connect is right`,
     };
   const answered = `the upgrade at ${connectUrl.href} was answered ${status}`;
+  if (said)
+    return {
+      status,
+      final: false,
+      message: `${answered}: ${JSON.stringify(cutWords(withoutSecrets(said)))}`,
+    };
   const why =
     status >= 300 && status < 400
       ? "a redirect, which a WebSocket does not follow: give --connect the address it leads to"

@@ -12,5 +12,6 @@ export const quietSources = (overrides: Partial<MetricSources> = {}): MetricSour
   workers: () => [],
   audit: () => ({ queued: 0, queuedBytes: 0, written: 0, rejected: 0, dropped: 0, bodiesDropped: 0 }),
   tenants: () => [],
+  eventListenerErrors: () => 0,
   ...overrides,
 });

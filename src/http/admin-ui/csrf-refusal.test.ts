@@ -1,0 +1,84 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../config/load-config.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+
+// A web UI session's request refused for its CSRF token, through the real gateway (app.handle, a
+// real SQLite file): the 403 says what was wrong and what to do, in the admin API's error shape,
+// and quotes nothing the request sent.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-csrf-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("a session's request without its CSRF token, or with another, is 403 saying which and what to do, the token given never quoted", async () => {
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "gw.db") },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+  );
+  try {
+    const login = await gateway.handle(
+      new Request("http://localhost/admin/auth/login", {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}` },
+      }),
+    );
+    expect(login.status).toBe(200);
+    const cookie = `mindgw_session=${/mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1]}`;
+    const { csrf } = (await login.json()) as { csrf: string };
+    // A state-changing call (a new key), as another site would forge it: the cookie alone, or a guess.
+    const createKey = (headers: Record<string, string>) =>
+      gateway.handle(
+        new Request("http://localhost/admin/api/keys", {
+          method: "POST",
+          headers: { cookie, "content-type": "application/json", ...headers },
+          body: JSON.stringify({ name: "forged", role: "admin" }),
+        }),
+      );
+    const sent: Record<string, string>[] = [
+      {},
+      { "x-csrf-token": "" },
+      { "x-csrf-token": "<script>guessed</script>" },
+    ];
+    const refusals = await Promise.all(
+      sent.map(async (headers) => {
+        const response = await createKey(headers);
+        return [response.status, await response.json()];
+      }),
+    );
+    const missing = {
+      error: {
+        code: "forbidden",
+        message:
+          "missing CSRF token: a request with the web UI's session cookie must repeat the session's token (as /admin/auth/session gives it) in the X-CSRF-Token header; a script or tool should send an admin key in Authorization instead",
+      },
+    };
+    expect(refusals).toMatchObject([
+      [403, missing],
+      [403, missing],
+      [
+        403,
+        {
+          error: {
+            code: "forbidden",
+            message:
+              "wrong CSRF token: the X-CSRF-Token header is not this session's token (a page left open from an earlier sign-in, or another session's token); reload the web UI to take the current one",
+          },
+        },
+      ],
+    ]);
+    expect(JSON.stringify(refusals)).not.toContain("guessed");
+    // Nothing happened: the one key is the bootstrap admin's; the right token is served.
+    const keys = await gateway.handle(
+      new Request("http://localhost/admin/api/keys", { headers: { cookie, "x-csrf-token": csrf } }),
+    );
+    expect(keys.status).toBe(200);
+    expect(JSON.stringify(await keys.json())).not.toContain("forged");
+  } finally {
+    await gateway.stop();
+  }
+});

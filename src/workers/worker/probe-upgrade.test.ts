@@ -1,0 +1,80 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../config/load-config.ts";
+import { createGateway } from "../../gateway/create-gateway.ts";
+import { silentLogger } from "../../log/logger.ts";
+import { waitForValue } from "../../testing/wait-for.ts";
+import { refusalOf } from "./probe-upgrade.ts";
+import { runWorker } from "./worker-client.ts";
+
+// Why the gateway refused a worker's upgrade, as the worker says it: the gateway's own words when
+// it gave some, else what the status suggests.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-probe-upgrade-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("a refusal the gateway gave words to is said in them, quoted and cut; without them, what the status suggests", () => {
+  const url = new URL("ws://gw:8080/workers/connect");
+  expect(refusalOf(503, url, "the embedder's authenticator did not answer in time; try again later")).toEqual(
+    {
+      status: 503,
+      final: false,
+      message:
+        'the upgrade at ws://gw:8080/workers/connect was answered 503: "the embedder\'s authenticator did not answer in time; try again later"',
+    },
+  );
+  // A proxy's words may quote a credential; a page of them is cut.
+  expect(refusalOf(503, url, "bad key sk-abcdefghijklmnopqrstuvwx")?.message).toEndWith(
+    '503: "bad key [redacted]"',
+  );
+  expect(refusalOf(503, url, "x".repeat(400))?.message).toEndWith(`503: "${"x".repeat(300)}…"`);
+  expect(refusalOf(502, url)?.message).toBe(
+    "the upgrade at ws://gw:8080/workers/connect was answered 502, the gateway, or a proxy in front of it, is failing",
+  );
+});
+
+test("a worker whose upgrade the embedder's authenticator never answers is refused at pluginTimeoutMs, and says so in the gateway's words; it keeps trying", async () => {
+  const gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: join(dir, "hung-auth.db") },
+      auth: { bootstrap_admin: false },
+      workers: { enabled: true },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    auth: () => new Promise<never>(() => {}),
+    logger: silentLogger,
+    pluginTimeoutMs: 100,
+  });
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const lines: string[] = [];
+  const stop = new AbortController();
+  const ran = runWorker({
+    connect: `ws://127.0.0.1:${port}`,
+    token: "worker-key",
+    upstream: "http://127.0.0.1:9/v1",
+    models: ["m"],
+    concurrency: 1,
+    name: "w",
+    labels: {},
+    responsesApi: false,
+    handleSignals: false,
+    stop: stop.signal,
+    backoff: { baseMs: 10, capMs: 20 },
+    log: (level, message) => void lines.push(`${level} ${message}`),
+  });
+  try {
+    const said = await waitForValue("the worker's reconnecting line", () =>
+      lines.find((line) => line.endsWith("; reconnecting")),
+    );
+    expect(said).toBe(
+      `warn the upgrade at ws://127.0.0.1:${port}/workers/connect was answered 503: "the embedder's authenticator did not answer in time; try again later"; reconnecting`,
+    );
+  } finally {
+    stop.abort();
+    expect(await ran).toBe(0);
+    await gateway.stop();
+  }
+});

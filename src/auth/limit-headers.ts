@@ -1,5 +1,6 @@
 import { GatewayError, type GatewayLimit, neverRetry } from "../core/gateway-error.ts";
 import { numberText } from "../core/number-text.ts";
+import { RETRY_AFTER_WORDS } from "../core/retry-after-words.ts";
 import type { Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
 
@@ -183,7 +184,7 @@ export function limitRefusal(
   if (budget) Object.assign(headers, neverRetry());
   const message = budget
     ? `spend budget exhausted for ${scope.owner}; ${budgetEnd(scope)}`
-    : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry after the time in Retry-After`;
+    : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry in ${RETRY_AFTER_WORDS}`;
   const code = budget ? "budget_exceeded" : "rate_limited";
   return new GatewayError({ status: 429, code, message, headers, refusedBy: limit });
 }
@@ -191,7 +192,7 @@ export function limitRefusal(
 /** What a spent budget's refusal says of its end: when it starts over, or who can raise it. */
 function budgetEnd(scope: Scope): string {
   if (scope.budgetPer !== undefined)
-    return `it starts over when the ${scope.budgetPer} ends (UTC), the time in Retry-After`;
+    return `it starts over when the ${scope.budgetPer} ends (UTC), in ${RETRY_AFTER_WORDS}`;
   // No admin call reaches a JWT subject's budget: it is the config's, the same for every subject.
   if (scope.kind === "jwt")
     return "it does not reset (every token subject's budget is auth.jwt.limits.budget_usd in the gateway's config; an operator can raise it)";

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { displayKey, generateApiKey, hashApiKey, isApiKeyShaped, newKeyId } from "./api-key.ts";
+import { subjectIdParts } from "./caller-id.ts";
 import { compileGlob, matchesAny } from "./model-glob.ts";
-import { callerId, canUseModel, limitSubject, type Principal } from "./principal.ts";
+import { callerId, callerSubject, canUseModel, limitSubject, type Principal } from "./principal.ts";
 
 describe("API keys", () => {
   test("are mgw_ plus 43 base62 characters, unique, hashed with SHA-256", () => {
@@ -70,6 +71,33 @@ describe("model globs", () => {
     expect(canUseModel(p, "claude-3")).toBe(false);
     expect(limitSubject(p)).toBe("jwt:acme:bob");
     expect(limitSubject({ ...p, keyId: "key_1", via: "key" })).toBe("key_1");
+  });
+
+  test("two callers are never one subject id: a tenant's ':' and '%' are escaped, an ordinary tenant's id is unchanged", () => {
+    const jwt = (tenant: string, name: string): Principal => ({
+      keyId: null,
+      name,
+      tenant,
+      role: "user",
+      models: ["*"],
+      limits: {},
+      via: "jwt",
+    });
+    // A free tenant claim (no `tenants:`): these two read as one caller when written as they came.
+    const a = jwt("acme:alice", "bob");
+    const b = jwt("acme", "alice:bob");
+    expect([limitSubject(a), limitSubject(b)]).toEqual(["jwt:acme%3Aalice:bob", "jwt:acme:alice:bob"]);
+    expect(limitSubject(jwt("50%:x", "y"))).toBe("jwt:50%25%3Ax:y");
+    expect(limitSubject(jwt("50%3Ax", "y"))).toBe("jwt:50%253Ax:y");
+    expect(limitSubject({ ...a, via: "session" })).toBe("session:acme%3Aalice:bob");
+    expect(callerSubject(null, "acme:alice", "bob")).toBe("jwt:acme%3Aalice:bob");
+    // Taken apart, each is its own tenant and name again.
+    for (const caller of [a, b, jwt("50%:x", "y"), jwt("50%3Ax", "y"), jwt("team-a.eu_1", "a:b%3A")])
+      expect(subjectIdParts(limitSubject(caller))).toEqual({
+        via: "jwt",
+        tenant: caller.tenant,
+        name: caller.name,
+      });
   });
 
   test("a caller is a JWT subject by how it came (via), not by having no key: a single sign-on session is none", () => {

@@ -1,5 +1,5 @@
 /**
- * What starts a JWT caller's subject id, `jwt:<tenant>:<name>` (principal.ts `callerSubject`): the
+ * What starts a JWT caller's subject id, `jwt:<tenant>:<name>` (`subjectId`): the
  * id its limits and spend count under and its audit rows name it by, where an API key's is its
  * key id (`key_…`). No key id starts so: the prefix alone tells the two apart.
  */
@@ -12,17 +12,34 @@ export const KEY_ID_PREFIX = "key_";
 export const isJwtSubject = (id: string | null): boolean => id?.startsWith(JWT_SUBJECT_PREFIX) === true;
 
 /**
- * A caller's subject id taken apart, `<via>:<tenant>:<name>` (principal.ts `limitSubject`): a JWT
- * caller's `jwt:…`, a single sign-on user's `session:…`. A tenant's name has no colon
- * (tenant-config.ts), the name may (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
- * Undefined for an API key's id (`key_…`), which names no tenant.
+ * The id a caller without a key is counted and recorded under, `<via>:<tenant>:<name>`
+ * (principal.ts `limitSubject`): a JWT caller's `jwt:…`, a single sign-on user's `session:…`. The
+ * tenant is written with its `%` and `:` as `%25` and `%3A`, so the id's second colon always ends
+ * it and two callers are never one id: a JWT's tenant claim is free text while `tenants:` lists
+ * none, and written as it came, tenant `acme:alice` with name `bob` and tenant `acme` with name
+ * `alice:bob` were both `jwt:acme:alice:bob`, one caller's limits, spend and stored responses. A
+ * configured tenant's name has neither character (tenant-config.ts), nor has `default`: such a
+ * caller's id is what it always was, and what it spent and stored stays its own. The name may hold
+ * anything (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
+ */
+export const subjectId = (via: string, tenant: string, name: string): string =>
+  `${via}:${tenant.replace(TENANT_ESCAPED, escapeChar)}:${name}`;
+
+const TENANT_ESCAPED = /[%:]/g;
+const escapeChar = (char: string): string => (char === "%" ? "%25" : "%3A");
+const TENANT_ESCAPES = /%(25|3A)/g;
+const unescapeChar = (_: string, hex: string): string => (hex === "25" ? "%" : ":");
+
+/**
+ * A caller's subject id taken apart (`subjectId`), its tenant as the caller has it. Undefined for
+ * an API key's id (`key_…`), which names no tenant.
  */
 export function subjectIdParts(id: string): { via: string; tenant: string; name: string } | undefined {
   const first = id.indexOf(":");
   const second = first > 0 ? id.indexOf(":", first + 1) : -1;
-  return second === -1
-    ? undefined
-    : { via: id.slice(0, first), tenant: id.slice(first + 1, second), name: id.slice(second + 1) };
+  if (second === -1) return undefined;
+  const tenant = id.slice(first + 1, second).replace(TENANT_ESCAPES, unescapeChar);
+  return { via: id.slice(0, first), tenant, name: id.slice(second + 1) };
 }
 
 /** A JWT subject id's tenant and name (`subjectIdParts`); undefined for another id. */

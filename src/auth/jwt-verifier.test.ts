@@ -5,6 +5,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey, unsigned } from "./jwt-test-kit.ts";
 import { createJwtVerifier, jwtVerifiers } from "./jwt-verifier.ts";
+import { limitSubject } from "./principal.ts";
 
 let k1: TestKey;
 let k2: TestKey;
@@ -83,6 +84,14 @@ describe("JWT verification against a JWKS", () => {
     expect((await verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { org: "Team-A" }))).tenant).toBe(
       "Team-A",
     );
+  });
+
+  test("tenant claims that would spell one subject id with their names are two callers", async () => {
+    const verifier = createJwtVerifier(config({ claims: { name: "sub", tenant: "org" } }));
+    const as = async (org: string, sub: string) =>
+      limitSubject(await verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { org, sub })));
+    expect(await as("acme:alice", "bob")).toBe("jwt:acme%3Aalice:bob");
+    expect(await as("acme", "alice:bob")).toBe("jwt:acme:alice:bob");
   });
 
   test("once tenants are configured, a tenant claim must name one of them (not default either)", async () => {
@@ -506,6 +515,12 @@ describe("jwt config", () => {
       jwtConfigSchema.safeParse({ jwks_url: "https://idp.test/jwks", algorithms: ["RS256"] }).success,
     ).toBe(false);
     expect(issues({ jwks_url: "https://idp.test/jwks", algorithms: ["none"] }).length).toBe(1);
+  });
+
+  test("default_tenant is a tenant name, not empty (an empty tenant claim is refused too)", () => {
+    const valid = { jwks_url: "https://idp.test/jwks", algorithms: ["RS256"] };
+    expect(issues({ ...valid, default_tenant: "" })).toEqual(["a tenant name, not empty"]);
+    expect(issues({ ...valid, default_tenant: "acme" })).toEqual([]);
   });
 
   test("JWKS over plain http only on loopback; default role must be allowed", () => {

@@ -30,15 +30,29 @@ export function expiryRefusal(expiresAt: string, now: number): string | undefine
   return undefined;
 }
 
-/** The fields' schemas, shared by the inputs below. */
-function fieldSchemas() {
-  const positiveInt = z.preprocess(
+/**
+ * The highest rpm a key may have: what PostgreSQL's `api_keys.rpm` column (INTEGER) holds. Past it
+ * the store refused the key, which read as the store being down (503 "try again later"); an rpm
+ * this high is no limit in practice. tpm's column (BIGINT) holds every whole number a JSON number
+ * carries exactly; SQLite's INTEGER columns hold both.
+ */
+export const MAX_RPM = 2_147_483_647;
+
+/** A limit: a whole number from 1 to `max`, said in the input's document too. */
+const positiveInt = (max: number) =>
+  z.preprocess(
     numeric,
     z
       .number({ error: "expected a whole number" })
       .int("expected a whole number")
-      .positive("must be at least 1 (leave it out for no limit)"),
+      .positive("must be at least 1 (leave it out for no limit)")
+      .max(max, `at most ${max} (leave it out for no limit)`),
   );
+
+/** The fields' schemas, shared by the inputs below. */
+function fieldSchemas() {
+  const rpm = positiveInt(MAX_RPM);
+  const tpm = positiveInt(Number.MAX_SAFE_INTEGER);
   const positiveNumber = z.preprocess(
     numeric,
     z.number({ error: "expected a number" }).positive("must be more than 0 (leave it out for no budget)"),
@@ -70,7 +84,7 @@ function fieldSchemas() {
       (name) => !readsAsCallerId(name),
       `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
     );
-  return { positiveInt, positiveNumber, modelList, duration, lifetime, keyName };
+  return { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName };
 }
 
 const eitherExpiry = {
@@ -85,12 +99,12 @@ const eitherExpiry = {
  * admin's clock after them (`expiryRefusal`).
  */
 export const keyInputSchemas = builtOnFirstUse("key administration's input schemas", () => {
-  const { positiveInt, positiveNumber, modelList, duration, lifetime, keyName } = fieldSchemas();
+  const { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName } = fieldSchemas();
   /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
   const limits = {
     models: modelList,
-    rpm: positiveInt.nullable(),
-    tpm: positiveInt.nullable(),
+    rpm: rpm.nullable(),
+    tpm: tpm.nullable(),
     budget_usd: positiveNumber.nullable(),
     /** Absolute expiry (ISO 8601); null: never. */
     expires_at: z.iso.datetime({ offset: true }).nullable(),

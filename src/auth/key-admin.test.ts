@@ -141,6 +141,25 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an rpm past 2147483647 (PostgreSQL's INTEGER column) is a 400 naming rpm, on create and on a change; tpm's column holds any", async () => {
+    const { storage, admin } = setup();
+    for (const rpm of [2_147_483_648, "2147483648"]) {
+      const error = await failure(admin.create("local-operator", { name: "big", rpm }));
+      expect([error.status, error.message]).toEqual([
+        400,
+        "rpm: at most 2147483647 (leave it out for no limit)",
+      ]);
+    }
+    const issued = await admin.create("local-operator", { name: "big", rpm: 2_147_483_647, tpm: 2 ** 40 });
+    expect([issued.rpm, issued.tpm]).toEqual([2_147_483_647, 2 ** 40]);
+    const change = await failure(admin.setLimits("local-operator", issued.id, { rpm: 2_147_483_648 }));
+    expect([change.status, change.message]).toEqual([
+      400,
+      "rpm: at most 2147483647 (leave it out for no limit)",
+    ]);
+    await storage.close();
+  });
+
   test("rotate: same settings, new key, old key expires after the grace window", async () => {
     const { storage, admin, clock, changes } = setup();
     const old = await admin.create("local-operator", {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { type CounterView, limitHeaders } from "./limit-headers.ts";
+import { type CounterView, chargedTokenHeaders, limitHeaders, limitRefusal } from "./limit-headers.ts";
 import type { Scope } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
 
@@ -71,17 +71,72 @@ test("on a tie the scope that frees up sooner is described, each one's reset rea
   expect(reads).toEqual({ requestsUsed: 2, requestsResetMs: 2, tokensUsed: 0, tokensResetMs: 0 });
 });
 
-test("a refusal's headers describe the scope that refused, its counters read once", () => {
+test("a refusal's headers describe the scope that refused, its reset the wait Retry-After says, its counters read once", () => {
   const counters = new MemoryCounterStore();
   const key = scope("key_a", { rpm: 1 });
   const tenant = scope("tenant:acme", { rpm: 10 });
   counters.takeRequest(key.subject, 1, 1_000);
   counters.takeRequest(tenant.subject, 10, 1_000);
   const { view, reads } = countedView(counters, 10_000);
-  expect(limitHeaders([key, tenant], view, {}, { scope: tenant, limit: "requests" })).toEqual({
-    "x-ratelimit-limit-requests": "10",
-    "x-ratelimit-remaining-requests": "9",
-    "x-ratelimit-reset-requests": "51s",
+  expect(limitHeaders([key, tenant], view, {}, { scope: tenant, limit: "requests", waitMs: 51_000 })).toEqual(
+    {
+      "x-ratelimit-limit-requests": "10",
+      "x-ratelimit-remaining-requests": "9",
+      "x-ratelimit-reset-requests": "51s",
+    },
+  );
+  expect(reads).toEqual({ requestsUsed: 1, requestsResetMs: 0, tokensUsed: 0, tokensResetMs: 0 });
+});
+
+test("a refusal's reset is when the refused limit admits again (Retry-After), not when its window empties", () => {
+  const counters = new MemoryCounterStore();
+  const key = scope("key_a", { rpm: 2, tpm: 2_000 });
+  // Two requests of 1,500 tokens, 5 s apart: the first leaving frees both limits.
+  for (const at of [1_000, 6_000]) {
+    counters.takeRequest(key.subject, 2, at);
+    counters.addTokens(key.subject, 1_500, at);
+  }
+  const now = 7_000;
+  const { view } = countedView(counters, now);
+  const requestsWait = counters.takeRequest(key.subject, 2, now);
+  const tokensWait = counters.tokensFreeInMs(key.subject, 2_000, now);
+  expect([requestsWait, tokensWait]).toEqual([54_000, 54_000]);
+  const refusal = limitRefusal([key], key, view, "tokens", tokensWait);
+  expect(refusal.headers).toMatchObject({
+    "retry-after": "54",
+    "x-ratelimit-remaining-tokens": "0",
+    "x-ratelimit-reset-tokens": "54s",
+    // The family that did not refuse says when its window empties, as on any answer.
+    "x-ratelimit-remaining-requests": "0",
+    "x-ratelimit-reset-requests": "59s",
   });
-  expect(reads).toEqual({ requestsUsed: 1, requestsResetMs: 1, tokensUsed: 0, tokensResetMs: 0 });
+  expect(limitRefusal([key], key, view, "requests", requestsWait).headers).toMatchObject({
+    "retry-after": "54",
+    "x-ratelimit-reset-requests": "54s",
+  });
+});
+
+test("a whole answer's tokens family counts the answer's own tokens once they are charged", () => {
+  const counters = new MemoryCounterStore();
+  const key = scope("key_a", { rpm: 10, tpm: 2_000 });
+  const tenant = scope("tenant:acme", { tpm: 100_000 });
+  const headers = limitHeaders([key, tenant], countedView(counters, 1_000).view);
+  expect(headers).toMatchObject({
+    "x-ratelimit-remaining-tokens": "2000",
+    "x-ratelimit-reset-tokens": "0ms",
+  });
+  counters.addTokens(key.subject, 1_500, 1_000);
+  counters.addTokens(tenant.subject, 1_500, 1_000);
+  const { view, reads } = countedView(counters, 1_000);
+  chargedTokenHeaders([key, tenant], view, headers);
+  expect(headers).toEqual({
+    "x-ratelimit-limit-requests": "10",
+    "x-ratelimit-remaining-requests": "10",
+    "x-ratelimit-reset-requests": "0ms",
+    "x-ratelimit-limit-tokens": "2000",
+    "x-ratelimit-remaining-tokens": "500",
+    "x-ratelimit-reset-tokens": "1m0s",
+  });
+  // The tokens family alone is read again.
+  expect(reads).toEqual({ requestsUsed: 0, requestsResetMs: 0, tokensUsed: 2, tokensResetMs: 1 });
 });

@@ -1,5 +1,6 @@
 import { GatewayError, type GatewayLimit, neverRetry } from "../core/gateway-error.ts";
 import { numberText } from "../core/number-text.ts";
+import { RETRY_AFTER_WORDS } from "../core/retry-after-words.ts";
 import type { Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
 
@@ -21,17 +22,19 @@ type Family = "requests" | "tokens";
 export interface RefusedLimit {
   readonly scope: Scope;
   readonly limit: GatewayLimit;
+  /** How long until it admits again (what Retry-After says): the refused family's reset. */
+  readonly waitMs: number;
 }
 
 /**
  * Each x-ratelimit-* header family from the scope that binds first: the one with the least left of
  * that limit (the key's own, its tenant's, or a JWT subject's), on a tie the one that frees up
  * soonest, so the headers never promise requests or tokens a tighter scope would refuse. A
- * refusal's own limit is described by the scope that refused (`refused`): its remaining count and
- * reset agree with Retry-After. Written into `headers` (the response's own record when admission
- * has it: no record a request) and returned. The remaining counts differ from one answer to the
- * next: made by numberText, not `String` (number-text.ts); a limit repeats, so `String` hands back
- * the same string.
+ * refusal's own limit is described by the scope that refused (`refused`): its remaining count, and
+ * as its reset the wait Retry-After says, not when its window empties (its newest entry's minute).
+ * Written into `headers` (the response's own record when admission has it: no record a request)
+ * and returned. The remaining counts differ from one answer to the next: made by numberText, not
+ * `String` (number-text.ts); a limit repeats, so `String` hands back the same string.
  */
 export function limitHeaders(
   scopes: readonly Scope[],
@@ -39,25 +42,58 @@ export function limitHeaders(
   headers: Record<string, string> = {},
   refused?: RefusedLimit,
 ): Record<string, string> {
-  const requests = binding(scopes, "requests", view, refused);
-  if (requests?.rpm !== undefined) {
-    headers["x-ratelimit-limit-requests"] = String(requests.rpm);
-    headers["x-ratelimit-remaining-requests"] = numberText(found.left);
-    headers["x-ratelimit-reset-requests"] = formatReset(foundResetMs(requests, "requests", view));
-  }
-  const tokens = binding(scopes, "tokens", view, refused);
-  if (tokens?.tpm !== undefined) {
-    headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
-    headers["x-ratelimit-remaining-tokens"] = numberText(found.left);
-    headers["x-ratelimit-reset-tokens"] = formatReset(foundResetMs(tokens, "tokens", view));
-  }
+  writeFamily(scopes, "requests", view, headers, refused);
+  writeFamily(scopes, "tokens", view, headers, refused);
   return headers;
+}
+
+/**
+ * The tokens family again, once an answer's tokens are counted: a whole answer's headers, not sent
+ * yet, count its own tokens as the requests family counts its own request (admission wrote them
+ * before the answer was in). A stream's went out at its start.
+ */
+export function chargedTokenHeaders(
+  scopes: readonly Scope[],
+  view: CounterView,
+  headers: Record<string, string>,
+) {
+  writeFamily(scopes, "tokens", view, headers, undefined);
+}
+
+const NAMES = {
+  requests: {
+    limit: "x-ratelimit-limit-requests",
+    remaining: "x-ratelimit-remaining-requests",
+    reset: "x-ratelimit-reset-requests",
+  },
+  tokens: {
+    limit: "x-ratelimit-limit-tokens",
+    remaining: "x-ratelimit-remaining-tokens",
+    reset: "x-ratelimit-reset-tokens",
+  },
+} as const;
+
+/** One family's three headers, from its binding scope; none when no scope has its limit. */
+function writeFamily(
+  scopes: readonly Scope[],
+  family: Family,
+  view: CounterView,
+  headers: Record<string, string>,
+  refused: RefusedLimit | undefined,
+): void {
+  const scope = binding(scopes, family, view, refused);
+  const limit = family === "requests" ? scope?.rpm : scope?.tpm;
+  if (scope === undefined || limit === undefined) return;
+  const names = NAMES[family];
+  headers[names.limit] = String(limit);
+  headers[names.remaining] = numberText(found.left);
+  headers[names.reset] = formatReset(foundResetMs(scope, family, view));
 }
 
 /**
  * What `binding` read of the scope it returns, kept for the headers so no counter is read twice
  * (each read prunes and sums a window): what is left of the limit, and when its window frees up
- * (NaN when not read). One object, written in place: no allocation a request. The headers are
+ * (NaN when not read; a refusal's wait for the family it refused). One object, written in place: no allocation a request. The headers are
  * made synchronously, each family's read straight after its `binding`.
  */
 const found = { left: 0, resetMs: Number.NaN };
@@ -71,7 +107,7 @@ function binding(
 ): Scope | undefined {
   if (refused?.limit !== family) return tightest(scopes, family, view);
   found.left = remaining(refused.scope, family, view) ?? 0;
-  found.resetMs = Number.NaN;
+  found.resetMs = refused.waitMs;
   return refused.scope;
 }
 
@@ -141,14 +177,14 @@ export function limitRefusal(
   limit: GatewayLimit,
   waitMs: number,
 ): GatewayError {
-  const headers = limitHeaders(scopes, view, {}, { scope, limit });
+  const headers = limitHeaders(scopes, view, {}, { scope, limit, waitMs });
   headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
   const budget = limit === "budget";
   // A spent budget frees up in hours at best: the official SDKs read this and do not retry.
   if (budget) Object.assign(headers, neverRetry());
   const message = budget
     ? `spend budget exhausted for ${scope.owner}; ${budgetEnd(scope)}`
-    : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry after the time in Retry-After`;
+    : `rate limit reached for ${scope.owner} on ${perMinute(scope, limit)}; retry in ${RETRY_AFTER_WORDS}`;
   const code = budget ? "budget_exceeded" : "rate_limited";
   return new GatewayError({ status: 429, code, message, headers, refusedBy: limit });
 }
@@ -156,7 +192,7 @@ export function limitRefusal(
 /** What a spent budget's refusal says of its end: when it starts over, or who can raise it. */
 function budgetEnd(scope: Scope): string {
   if (scope.budgetPer !== undefined)
-    return `it starts over when the ${scope.budgetPer} ends (UTC), the time in Retry-After`;
+    return `it starts over when the ${scope.budgetPer} ends (UTC), in ${RETRY_AFTER_WORDS}`;
   // No admin call reaches a JWT subject's budget: it is the config's, the same for every subject.
   if (scope.kind === "jwt")
     return "it does not reset (every token subject's budget is auth.jwt.limits.budget_usd in the gateway's config; an operator can raise it)";

@@ -1,6 +1,6 @@
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import type { KeyRecord, Role } from "../storage/key-record.ts";
-import { JWT_SUBJECT_PREFIX } from "./caller-id.ts";
+import { subjectId } from "./caller-id.ts";
 import { matchesAny } from "./model-glob.ts";
 
 export type { Role } from "../storage/key-record.ts";
@@ -158,13 +158,14 @@ export const isJwtCaller = (principal: Pick<Principal, "via">): boolean => princ
  * The id limits and spend are counted under: the key's id; for a JWT subject without one,
  * `jwt:<tenant>:<name>`; for any other caller without a key, `<via>:<tenant>:<name>` (a web UI
  * session signed in by single sign-on, `session:…`, which never reaches a model; an embedder's
- * principal of `via: "key"` without a key id, `key:…`), never a JWT subject's.
+ * principal of `via: "key"` without a key id, `key:…`), never a JWT subject's. No two callers
+ * share one (caller-id.ts `subjectId`).
  */
 export function limitSubject(principal: CallerParts): string {
   if (principal.keyId !== null) return principal.keyId;
   return isJwtCaller(principal)
     ? callerSubject(null, principal.tenant, principal.name)
-    : `${principal.via}:${principal.tenant}:${principal.name}`;
+    : subjectId(principal.via, principal.tenant, principal.name);
 }
 
 /**
@@ -172,7 +173,7 @@ export function limitSubject(principal: CallerParts): string {
  * without a `keyId` is a JWT caller's (written before its subject id was recorded).
  */
 export const callerSubject = (keyId: string | null, tenant: string, name: string): string =>
-  keyId ?? `${JWT_SUBJECT_PREFIX}${tenant}:${name}`;
+  keyId ?? subjectId("jwt", tenant, name);
 
 /**
  * The id a request's record knows its caller by (the audit row's `keyId`, an admin action's

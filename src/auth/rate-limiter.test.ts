@@ -157,6 +157,32 @@ describe("tokens per minute", () => {
     clock.set(60_000);
     limiter.admit(p);
   });
+
+  test("a whole answer's headers count its own tokens once recorded; without a tpm they are left as admitted", () => {
+    const clock = manualClock(0);
+    const limiter = new RateLimiter({ now: clock.now });
+    // As the front door calls it: the headers admission wrote, given back with the answer's charge.
+    const policy = limiter.priced(new PriceBook({ prices: {}, providers: [], models: [] }));
+    const p = principal({ rpm: 5, tpm: 2_000 });
+    const answer: Record<string, string> = {};
+    policy.admit(p, "m", answer);
+    expect(answer["x-ratelimit-remaining-tokens"]).toBe("2000");
+    policy.record(p, "m", { inputTokens: 1_000, outputTokens: 500 }, undefined, answer);
+    expect(answer).toEqual({
+      "x-ratelimit-limit-requests": "5",
+      "x-ratelimit-remaining-requests": "4",
+      "x-ratelimit-reset-requests": "1m0s",
+      "x-ratelimit-limit-tokens": "2000",
+      "x-ratelimit-remaining-tokens": "500",
+      "x-ratelimit-reset-tokens": "1m0s",
+    });
+    const rpmOnly = principal({ rpm: 5 }, "key_b");
+    const admitted: Record<string, string> = {};
+    policy.admit(rpmOnly, "m", admitted);
+    const before = { ...admitted };
+    policy.record(rpmOnly, "m", { inputTokens: 1_000, outputTokens: 500 }, undefined, admitted);
+    expect(admitted).toEqual(before);
+  });
 });
 
 describe("spend budget", () => {

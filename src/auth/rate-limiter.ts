@@ -1,7 +1,13 @@
 import type { Usage } from "../core/usage.ts";
 import { type AdmitLocal, ClusterAdmission, dividedAll } from "./cluster-admission.ts";
 import type { CounterStore } from "./counter-store.ts";
-import { type CounterView, limitHeaders, limitRefusal, NO_HEADERS } from "./limit-headers.ts";
+import {
+  type CounterView,
+  chargedTokenHeaders,
+  limitHeaders,
+  limitRefusal,
+  NO_HEADERS,
+} from "./limit-headers.ts";
 import { assertPriced, FREE, type Pricing, type Served } from "./limit-pricing.ts";
 import { budgetWaitMs, limitScopes } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
@@ -67,7 +73,8 @@ export class RateLimiter {
   priced(pricing: Pricing): Pick<Policy, "admit" | "record"> {
     return {
       admit: (principal, model, into) => this.admit(principal, model, pricing, into),
-      record: (principal, model, usage, served) => this.record(principal, model, usage, served, pricing),
+      record: (principal, model, usage, served, answer) =>
+        this.record(principal, model, usage, served, pricing, answer),
     };
   }
 
@@ -152,7 +159,10 @@ export class RateLimiter {
 
   /**
    * Counts an answer's tokens and spend; returns its cost in USD (for the audit row), with the
-   * shared counters' call carrying them where they add something there (a cluster node).
+   * shared counters' call carrying them where they add something there (a cluster node). `answer`:
+   * a whole answer's headers, not sent yet (`Policy.record`), whose tokens family is brought up to
+   * date with this charge. Not on a cluster node: admission read the shared counters, which this
+   * node's own do not stand for, so there it says what admission read.
    */
   record(
     principal: Principal,
@@ -160,6 +170,7 @@ export class RateLimiter {
     usage: Usage,
     served?: Served,
     pricing: Pricing = this.pricing,
+    answer?: Record<string, string>,
   ): number | SharedCharge {
     const tokens = usage.inputTokens + usage.outputTokens;
     // One reading for the tokens' minute and the price's day.
@@ -167,13 +178,23 @@ export class RateLimiter {
     const cost = pricing.cost(model, usage, served, now);
     const scopes = limitScopes(principal, this.now, true);
     const spend = this.options.spend;
+    // Whether a tpm counted these tokens: only then are the headers read again (no tpm, no work).
+    let counted = false;
     for (const scope of scopes) {
       // Local counters are kept even on a cluster node: they are the fallback's starting point.
-      if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);
+      if (tokens > 0 && scope.tpm !== undefined) {
+        this.counters.addTokens(scope.subject, tokens, now);
+        counted = true;
+      }
       if (cost > 0 && spend) for (const subject of scope.spendSubjects) spend.add(subject, cost);
     }
-    const counted = this.cluster?.record(scopes, tokens, cost, now);
-    return counted ? { costUsd: cost, counted } : cost;
+    const cluster = this.cluster;
+    if (cluster) {
+      const shared = cluster.record(scopes, tokens, cost, now);
+      return shared ? { costUsd: cost, counted: shared } : cost;
+    }
+    if (counted && answer !== undefined) chargedTokenHeaders(scopes, this.localView(now), answer);
+    return cost;
   }
 
   /** The x-ratelimit-* headers for this principal now; empty when it has no rpm/tpm. */

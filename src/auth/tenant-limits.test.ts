@@ -147,11 +147,13 @@ describe("x-ratelimit-* headers describe the limit that binds first", () => {
     clock.advance(1000);
     expect(admitted(limiter, key)).toEqual({ requests: ["3", "1", "1m0s"], tokens: ["100", "40", "59s"] });
     expect(admitted(limiter, key).requests).toEqual(["3", "0", "1m0s"]);
-    // The refusal is the tenant's, and so are its headers.
+    // The refusal is the tenant's, and so are its headers: the requests' reset is when its first
+    // request leaves (Retry-After), not its last.
     clock.advance(1000);
     const refusal = gatewayErrorOf(() => limiter.admit(key));
     expect(refusal.message).toContain('tenant "team-a"');
-    expect(families(refusal.headers)).toEqual({ requests: ["3", "0", "59s"], tokens: ["100", "40", "58s"] });
+    expect(families(refusal.headers)).toEqual({ requests: ["3", "0", "58s"], tokens: ["100", "40", "58s"] });
+    expect(refusal.headers["retry-after"]).toBe("58");
   });
 
   test("whichever scope has less left gives the headers; on a tie, the one that frees up sooner", () => {

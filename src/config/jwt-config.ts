@@ -67,7 +67,8 @@ export const jwtConfigSchema = z
      */
     typ: z.array(z.string().min(1)).min(1).default(["JWT", "at+jwt"]),
     default_role: roleSchema.default("user"),
-    default_tenant: z.string().default("default"),
+    /** A token without the tenant claim is of this tenant; an empty one is refused, as the claim is. */
+    default_tenant: z.string().min(1, "a tenant name, not empty").default("default"),
     default_models: z.array(z.string()).default(["*"]),
     /**
      * Roles a token may carry. `admin` is left out by default: a token whose role claim says

@@ -54,7 +54,8 @@ export async function buildLimitsPolicy(
   });
   return {
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
-    record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
+    record: (principal, model, usage, served, answer) =>
+      limiter.record(principal, model, usage, served, undefined, answer),
     lists: pricedUnderBudget(pricing),
     forConfig: (next) => {
       const prices = new PriceBook(next);

@@ -26,13 +26,15 @@ export function chargeUsage(
   answered: Usage,
   ledger: RequestLedger,
   logger: Logger,
+  /** A whole answer's headers, not sent yet: the policy may count this charge in them (`Policy.record`). */
+  answer?: Record<string, string>,
 ): void {
   ledger.usage = answered;
   try {
     // Asked first, and charged in a function of its own: the callback closes over this call's
     // arguments, and a closure here would make this frame's scope for every request.
     const failed = ledger.owesBilled ? chargeBilledAttempts(ledger, limits, principal, model) : 0;
-    ledger.costUsd = failed + costOf(limits.record(principal, model, answered, ledger), ledger);
+    ledger.costUsd = failed + costOf(limits.record(principal, model, answered, ledger, answer), ledger);
   } catch (error) {
     ledger.costUsd = 0;
     logger.error("recording a request's usage failed", {
@@ -49,16 +51,18 @@ export function account(
   model: string,
   logger: Logger,
   usage: Usage = dispatched.usage(),
+  answer?: Record<string, string>,
 ): void {
   call.ledger.answeredModel = dispatched.answeredModel();
-  chargeUsage(call.runtime.limits, call.principal, model, usage, call.ledger, logger);
+  chargeUsage(call.runtime.limits, call.principal, model, usage, call.ledger, logger, answer);
 }
 
 /**
  * A whole answer is in hand (a non-stream answer, or a stream whole in its first read): its first
- * byte and its end timed as one moment, then accounted. Returns the charge's record on its way to
- * the other nodes of a cluster (`SharedCharge`), which the answer waits for; undefined on a single
- * node, whose counters count at once, and where the charge added nothing shared.
+ * byte and its end timed as one moment, then accounted, its headers (not sent yet) counting what it
+ * used. Returns the charge's record on its way to the other nodes of a cluster (`SharedCharge`),
+ * which the answer waits for; undefined on a single node, whose counters count at once, and where
+ * the charge added nothing shared.
  */
 export function accountWholeAnswer(
   call: ModelCall,
@@ -68,7 +72,7 @@ export function accountWholeAnswer(
   usage?: Usage,
 ): Promise<void> | undefined {
   call.ledger.wholeAnswer();
-  account(call, dispatched, model, logger, usage);
+  account(call, dispatched, model, logger, usage, call.headers);
   return call.ledger.counted;
 }
 

@@ -35,6 +35,46 @@ describe("usage extraction", () => {
     expect(usageFromOpenAI({ object: "list", data: [] })).toBeUndefined();
   });
 
+  test("a count that is no count (negative, a fraction, a string, null) is read as not reported, in every shape and translation", () => {
+    const chat = { prompt_tokens: -100_000, completion_tokens: 500, total_tokens: -99_500 };
+    expect(usageFromOpenAI({ usage: chat })).toEqual({ inputTokens: 0, outputTokens: 500 });
+    // A prompt count not reported is what of a total that is one is not the answer's, as when left out.
+    expect(
+      usageFromOpenAI({ usage: { prompt_tokens: null, completion_tokens: 4, total_tokens: 10 } }),
+    ).toEqual({
+      inputTokens: 6,
+      outputTokens: 4,
+    });
+    expect(usageFromOpenAI({ usage: { prompt_tokens: 2.5, completion_tokens: "7" } })).toEqual({
+      inputTokens: 0,
+      outputTokens: 0,
+    });
+    const responses = {
+      usage: { input_tokens: -3, output_tokens: 9, input_tokens_details: { cached_tokens: -1 } },
+    };
+    expect(usageFromOpenAI(responses)).toEqual({ inputTokens: 0, outputTokens: 9 });
+    const anthropic = {
+      input_tokens: -100_000,
+      cache_read_input_tokens: -5,
+      cache_creation_input_tokens: 1.5,
+      output_tokens: 10,
+    };
+    expect(usageFromAnthropic({ usage: anthropic })).toEqual({ inputTokens: 0, outputTokens: 10 });
+    // What a translated caller is sent: never a negative.
+    expect(anthropicUsageToOpenAI(anthropic)).toEqual({
+      prompt_tokens: 0,
+      completion_tokens: 10,
+      total_tokens: 10,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
+    expect(openAIUsageToAnthropic({ ...chat, prompt_tokens_details: { cached_tokens: -7 } })).toEqual({
+      input_tokens: 0,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 500,
+    });
+  });
+
   test("Anthropic message counts cache reads as input, and says how many were cache reads", () => {
     expect(usageFromAnthropic(jsonFixture("anthropic/message-tool-use.json"))).toEqual({
       inputTokens: 572,

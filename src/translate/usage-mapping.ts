@@ -3,7 +3,18 @@ import type { Usage, UsageDetail } from "../core/usage.ts";
 import type { AnthropicUsage } from "./anthropic-schema.ts";
 import type { OpenAIUsage } from "./openai-schema.ts";
 
-const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+/**
+ * A token count as the upstream reported it, when it is one: a whole number, 0 or more. Anything
+ * else (a negative, a fraction, a string, null) is read as a count not reported, as a field left out
+ * is: 0 where another figure stands, and the answer estimated where none does (http/whole-usage.ts,
+ * stream-usage.ts). Taken as it came, `prompt_tokens: -100000` went into the audit row, the usage a
+ * translated caller is sent, the tenant's usage and the token histogram; rounding a fraction would
+ * invent a count the upstream never gave.
+ */
+const count = (value: unknown): number | undefined =>
+  Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
+
+const num = (value: unknown): number => count(value) ?? 0;
 
 /**
  * Anthropic counts cache reads and writes apart from `input_tokens`; OpenAI's `prompt_tokens`
@@ -74,8 +85,7 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
   if (!isJsonObject(usage)) return undefined;
   if ("prompt_tokens" in usage || "completion_tokens" in usage) {
     const output = chatOutputTokens(usage);
-    const input =
-      "prompt_tokens" in usage ? num(usage.prompt_tokens) : Math.max(0, num(usage.total_tokens) - output);
+    const input = count(usage.prompt_tokens) ?? Math.max(0, num(usage.total_tokens) - output);
     const read: Usage = { inputTokens: input, outputTokens: output };
     const prompt = usage.prompt_tokens_details;
     const completion = usage.completion_tokens_details;

@@ -13,6 +13,8 @@ export function fitCaller(label: string, width: number): string {
   const parts = jwtSubjectParts(label);
   if (parts === undefined || cellWidth(printable(label)) <= width) return fit(label, width);
   const room = width - PREFIX.length - 1 - cellWidth(printable(parts.name));
-  const tenant = room >= 1 ? truncate(parts.tenant, room) : "…";
+  // As the id spells it (`acme%3Aeu` for tenant `acme:eu`: caller-id.ts), as `--key` takes it.
+  const spelt = label.slice(PREFIX.length, label.length - parts.name.length - 1);
+  const tenant = room >= 1 ? truncate(spelt, room) : "…";
   return fit(`${PREFIX}${tenant}:${parts.name}`, width);
 }

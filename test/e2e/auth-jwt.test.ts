@@ -405,6 +405,47 @@ describe("a JWT's tenant", () => {
   });
 });
 
+describe("a JWT's subject id", () => {
+  test("tenant claims that spell one id with their names are two callers: each its own rpm window, audit id and stored responses", async () => {
+    published = [k1.jwk, k2.jwk];
+    // No `tenants:`: every tenant claim is a free label, a colon in it too.
+    const free = await fx.spawn({
+      config: fakeRoutesConfig(fx.fake.url, ["m1"], { auth: { jwt: startJwt } }),
+    });
+    const a = await sign(k1, { claims: { sub: "bob", tenant: "acme:alice" } });
+    const b = await sign(k1, { claims: { sub: "alice:bob", tenant: "acme" } });
+    const post = (token: string, path: string, body: string) =>
+      fetch(`${free.url}${path}`, { method: "POST", headers: bearer(token), body });
+    const stored = await post(a, "/v1/responses", JSON.stringify({ model: "m1", input: "alice's secret" }));
+    expect(stored.status).toBe(200);
+    expect(stored.headers.get("x-ratelimit-remaining-requests")).toBe("999");
+    const id = ((await stored.json()) as { id: string }).id;
+    // Written as they came, both ids were jwt:acme:alice:bob: one window, one row's caller, one scope.
+    expect(await auditRow(free, stored.headers.get("x-request-id") ?? "")).toMatchObject({
+      keyId: "jwt:acme%3Aalice:bob",
+      keyName: "bob",
+      tenant: "acme:alice",
+    });
+    const other = await post(b, "/v1/chat/completions", chatBody("m1"));
+    expect(other.status).toBe(200);
+    expect(other.headers.get("x-ratelimit-remaining-requests")).toBe("999");
+    await other.arrayBuffer();
+    expect(await auditRow(free, other.headers.get("x-request-id") ?? "")).toMatchObject({
+      keyId: "jwt:acme:alice:bob",
+      keyName: "alice:bob",
+      tenant: "acme",
+    });
+    for (const path of [`/v1/responses/${id}`, `/v1/responses/${id}/input_items`]) {
+      const read = async (token: string) => {
+        const res = await fetch(`${free.url}${path}`, { headers: bearer(token) });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      expect({ path, own: await read(a), other: await read(b) }).toEqual({ path, own: 200, other: 404 });
+    }
+  });
+});
+
 describe("a JWT's expiry", () => {
   test("an expired token's 401 leaves x-should-retry out, so Claude Code's apiKeyHelper is run again for a fresh one; no credential at all is refused for good", async () => {
     published = [k1.jwk, k2.jwk];

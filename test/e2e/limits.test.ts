@@ -68,6 +68,13 @@ async function tokensPerChat(): Promise<number> {
   return body.usage.total_tokens;
 }
 
+/** A reset header's time in seconds (`1m0s`, `58.5s`, `120ms`: auth/reset-format.ts). */
+function resetSeconds(reset: string): number {
+  const parts = /^(?:(\d+)m)?(?:([\d.]+)s)?(?:(\d+)ms)?$/.exec(reset);
+  if (!parts) throw new Error(`not a reset: ${reset}`);
+  return Number(parts[1] ?? 0) * 60 + Number(parts[2] ?? 0) + Number(parts[3] ?? 0) / 1000;
+}
+
 function expect429(res: Response, kind: "requests" | "tokens"): void {
   expect(res.status).toBe(429);
   const retryAfter = Number(res.headers.get("retry-after"));
@@ -205,20 +212,26 @@ describe("requests per minute", () => {
 });
 
 describe("tokens per minute, from actual usage", () => {
-  test("non-streaming: with tpm = 2u+1, requests 1..3 pass with counting-down headers, the 4th is 429", async () => {
+  test("non-streaming: with tpm = 2u+1, requests 1..3 pass with headers counting each answer's own tokens, the 4th is 429 with its reset the Retry-After", async () => {
     const u = await tokensPerChat();
     const tpm = 2 * u + 1;
     const key = await createKey("tpm", { tpm });
-    for (const used of [0, u, 2 * u]) {
+    // Each answer's headers count its own tokens, as the requests family counts its own request.
+    for (const used of [u, 2 * u, 3 * u]) {
       const res = await chat(key);
       expect(res.status).toBe(200);
       expect(res.headers.get("x-ratelimit-limit-tokens")).toBe(String(tpm));
-      expect(res.headers.get("x-ratelimit-remaining-tokens")).toBe(String(tpm - used));
+      expect(res.headers.get("x-ratelimit-remaining-tokens")).toBe(String(Math.max(0, tpm - used)));
+      // Its own tokens are the newest in the window: it empties a minute after them.
+      expect(res.headers.get("x-ratelimit-reset-tokens")).toBe("1m0s");
       expect(((await res.json()) as { usage: { total_tokens: number } }).usage.total_tokens).toBe(u);
     }
     const refused = await chat(key);
     expect429(refused, "tokens");
     expect(refused.headers.get("x-ratelimit-limit-tokens")).toBe(String(tpm));
+    // When the refused limit admits again, as Retry-After says (to the second), not when its window empties.
+    const reset = refused.headers.get("x-ratelimit-reset-tokens") ?? "";
+    expect(Math.ceil(resetSeconds(reset))).toBe(Number(refused.headers.get("retry-after")));
     await refused.arrayBuffer();
   });
 

@@ -123,6 +123,41 @@ test("rpm is exact on one node with PostgreSQL and Redis: 200 concurrent request
   await solo.stop();
 }, 60_000);
 
+test("an rpm PostgreSQL's INTEGER column cannot hold is a 400 naming rpm, and `mindgw keys create` exits 2, where the store refused it as a 503 'try again later'", async () => {
+  const post = (path: string, body: object) =>
+    fetch(`${gw.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const said = async (response: Response) => [
+    response.status,
+    ((await response.json()) as { error: { message: string } }).error.message,
+  ];
+  const tooMany = "rpm: at most 2147483647 (leave it out for no limit)";
+  expect(await said(await post("/admin/api/keys", { name: "huge", rpm: 2_147_483_648 }))).toEqual([
+    400,
+    tooMany,
+  ]);
+  // The most it holds is stored.
+  const { id } = await createKey(admin(), { name: "huge", rpm: 2_147_483_647 });
+  expect(await said(await post(`/admin/api/keys/${id}/limits`, { rpm: 2_147_483_648 }))).toEqual([
+    400,
+    tooMany,
+  ]);
+  for (const target of [
+    ["-c", gw.configPath],
+    ["--gateway", gw.url, "--admin-key", adminKey],
+  ]) {
+    const cli = await runMindgw(["keys", "create", ...target, "--name", "huge-cli", "--rpm", "2147483648"]);
+    expect({ target: target[0], code: cli.code, said: cli.stderr.includes("at most 2147483647") }).toEqual({
+      target: target[0],
+      code: 2,
+      said: true,
+    });
+  }
+});
+
 test("a key revoked through the admin API is refused at once", async () => {
   const { key, id } = await createKey(admin(), { name: "doomed" });
   expect((await chat(key)).status).toBe(200);

@@ -157,6 +157,50 @@ describe("usage an upstream reports its own way", () => {
       expect(row.costUsd).toBeCloseTo(GROK_BILL, 12);
     }
   });
+
+  test("a count that is no count (a negative, a fraction) is one not reported: not audited, charged nor told a translated caller; with none left, the answer is estimated", async () => {
+    const message = (usage: object) =>
+      JSON.stringify({
+        id: "msg_x",
+        type: "message",
+        role: "assistant",
+        model: "claude-sonnet-4-5",
+        content: [{ type: "text", text: "ok" }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage,
+      });
+    vendor.queue(
+      {
+        headers: JSON_HEAD,
+        body: message({ input_tokens: -100_000, cache_read_input_tokens: 2.5, output_tokens: 10 }),
+      },
+      {
+        headers: JSON_HEAD,
+        body: chatBody({ prompt_tokens: -100_000, completion_tokens: -3, total_tokens: -100_003 }),
+      },
+    );
+    const ask = (model: string) =>
+      client(fx.adminKey)
+        .chat.completions.create({ model, messages: [{ role: "user", content: "count me" }] })
+        .withResponse();
+    const translated = await ask("claude-sonnet-4-5");
+    expect(translated.data.usage).toMatchObject({
+      prompt_tokens: 0,
+      completion_tokens: 10,
+      total_tokens: 10,
+    });
+    const row = await auditRow(fx.gw, translated.response.headers.get("x-request-id") ?? "");
+    expect([row.status, row.inputTokens, row.outputTokens]).toEqual([200, 0, 10]);
+    expect(row.costUsd).toBeCloseTo((10 * CATALOGUE_SONNET.output) / 1e6, 12);
+    // No count left at all: estimated, as an answer that reports no usage is.
+    const none = await ask("grok-4");
+    const estimated = await auditRow(fx.gw, none.response.headers.get("x-request-id") ?? "");
+    expect(estimated.status).toBe(200);
+    expect(estimated.inputTokens).toBeGreaterThan(0);
+    expect(estimated.outputTokens).toBeGreaterThan(0);
+    expect(estimated.costUsd).toBeGreaterThan(0);
+  });
 });
 
 describe("usage vendors bill at rates of their own", () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
+import { formatReset } from "../../src/auth/reset-format.ts";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
@@ -986,6 +987,32 @@ describe("Responses WebSocket mode, refused", () => {
         .find((line) => line.includes(`request_id=${row.requestId}`) && line.includes("status=400")),
     );
     expect(await refusedPosts()).toBe(before + 1);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("a turn refused by the key's rpm says when to come back in its words and in its event's headers: no Retry-After header reaches a WebSocket message", async () => {
+    const limited = (await createKey(gw, { name: "socket-rpm", rpm: 1 })).key;
+    const connection = connect(limited);
+    completed(await turn(connection, { type: "response.create", model: "m1", input: "first" }));
+    const refused = (await turn(connection, { type: "response.create", model: "m1", input: "second" })).at(
+      -1,
+    ) as unknown as {
+      status: number;
+      error: { code: string; message: string };
+      headers: Record<string, string>;
+    };
+    expect(refused).toMatchObject({ status: 429, error: { code: "rate_limited" } });
+    const retryAfter = refused.headers["retry-after"] ?? "";
+    expect(Number(retryAfter)).toBeWithin(1, 61);
+    expect(refused.error.message).toBe(
+      `rate limit reached for this credential on requests per minute (limit 1); retry in ${retryAfter} s`,
+    );
+    expect(refused.headers).toMatchObject({
+      "x-ratelimit-limit-requests": "1",
+      "x-ratelimit-remaining-requests": "0",
+      // The same time as Retry-After, in OpenAI's reset format (`1m0s` for 60).
+      "x-ratelimit-reset-requests": formatReset(Number(retryAfter) * 1000),
+    });
     connection.socket.close({ code: 1000, reason: "done" });
   });
 

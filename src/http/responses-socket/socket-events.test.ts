@@ -338,3 +338,38 @@ test("a reply that parses as OpenAI's error without a message says the status, n
     "request failed with status 429",
   );
 });
+
+test("a refused reply's headers of when to come back go with its error, none else; a message not pointing at Retry-After is kept", () => {
+  const headers = new Headers({
+    "content-type": "application/json",
+    "x-request-id": "req_1",
+    "retry-after": "7",
+    "retry-after-ms": "6500",
+    "x-should-retry": "true",
+    "x-ratelimit-remaining-tokens": "0",
+  });
+  // An upstream's own 429, relayed whole: its words stand, its headers travel.
+  const upstream = replyError(
+    429,
+    '{"error":{"message":"Please try again in 6.5s.","type":"tokens"}}',
+    headers,
+  );
+  expect(upstream).toEqual({
+    status: 429,
+    type: "tokens",
+    code: null,
+    message: "Please try again in 6.5s.",
+    param: null,
+    headers: {
+      "retry-after": "7",
+      "retry-after-ms": "6500",
+      "x-should-retry": "true",
+      "x-ratelimit-remaining-tokens": "0",
+    },
+  });
+  expect(JSON.parse(errorEvent(upstream, undefined)).headers).toEqual(upstream.headers);
+  // Without any, no `headers` at all.
+  expect(
+    replyError(400, '{"error":{"message":"m"}}', new Headers({ "x-request-id": "r" })),
+  ).not.toHaveProperty("headers");
+});

@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { responseFailedEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIErrorBody, openAIWireError } from "../../core/openai-errors.ts";
+import { waitSaid } from "../../core/retry-after-words.ts";
 import { inBandError } from "../../translate/stream/in-band-error.ts";
 import { failedResponse, type OpenedResponse } from "../failed-response.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
@@ -150,7 +151,7 @@ export const cutShort = (): SocketError =>
  * says of a turn whose stream began, numbered next in it (socket-session.ts).
  */
 export function errorEvent(error: SocketError, streamId: string | undefined): string {
-  const { status, sequenceNumber, ...fields } = error;
+  const { status, sequenceNumber, headers, ...fields } = error;
   const streamed =
     sequenceNumber === undefined
       ? {}
@@ -160,12 +161,17 @@ export function errorEvent(error: SocketError, streamId: string | undefined): st
     status,
     ...streamed,
     error: fields,
+    ...(headers === undefined ? {} : { headers }),
     ...(streamId === undefined ? {} : { stream_id: streamId }),
   });
 }
 
-/** A turn refused before it streamed: the front door's error reply (OpenAI's body) as a socket error. */
-export function replyError(status: number, text: string): SocketError {
+/**
+ * A turn refused before it streamed: the front door's error reply (OpenAI's body) as a socket
+ * error. What its headers said of when to come back goes with it (`SocketError.headers`), and a
+ * message that points at `Retry-After`, which no WebSocket message has, says the wait instead.
+ */
+export function replyError(status: number, text: string, headers?: Headers): SocketError {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -174,11 +180,29 @@ export function replyError(status: number, text: string): SocketError {
   }
   const parsed = openAIErrorBody.safeParse(body);
   const error = parsed.success ? parsed.data.error : undefined;
+  const message = error?.message ?? ((error ? "" : text) || `request failed with status ${status}`);
+  const retry = headers && retryHeaders(headers);
+  const retryAfter = retry?.["retry-after"];
   return {
     status,
     type: error?.type ?? (status >= 500 ? "server_error" : "invalid_request_error"),
     code: error?.code === undefined || error.code === null ? null : String(error.code),
-    message: error?.message ?? ((error ? "" : text) || `request failed with status ${status}`),
+    message: retryAfter === undefined ? message : waitSaid(message, retryAfter),
     param: error?.param ?? null,
+    ...(retry ? { headers: retry } : {}),
   };
 }
+
+/** The headers of a reply that say when to come back; undefined when it has none. */
+function retryHeaders(headers: Headers): Record<string, string> | undefined {
+  const found: Record<string, string> = {};
+  let any = false;
+  headers.forEach((value, name) => {
+    if (!RETRY_HEADERS.has(name) && !name.startsWith("x-ratelimit-")) return;
+    found[name] = value;
+    any = true;
+  });
+  return any ? found : undefined;
+}
+
+const RETRY_HEADERS = new Set(["retry-after", "retry-after-ms", "x-should-retry"]);

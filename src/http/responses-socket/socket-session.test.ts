@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import type { Principal, TenantRules } from "../../auth/principal.ts";
+import { RateLimiter, tenantSpendSubject } from "../../auth/rate-limiter.ts";
+import { SpendLedger } from "../../auth/spend-ledger.ts";
+import { manualClock } from "../../auth/test-support.ts";
+import { errorBody } from "../../core/error-wire.ts";
 import { type GatewayError, upstreamTimeout } from "../../core/gateway-error.ts";
+import { createMemorySpendStore } from "../../storage/memory/memory-spend-store.ts";
+import { gatewayErrorOf } from "../../testing/gateway-error-of.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketError, SocketTurn } from "./socket-turn.ts";
@@ -442,5 +449,81 @@ describe("a turn always ends with its last event, never in silence", () => {
       ["error", 5],
       ["response.failed", 6],
     ]);
+  });
+});
+
+describe("a refused turn says its wait, which no WebSocket message has a header for", () => {
+  /** A session whose front door refuses every turn with `refusal`, as its reply says it over HTTP. */
+  function refusedWith(refusal: GatewayError) {
+    const sent: Record<string, unknown>[] = [];
+    const socket = new ResponsesSocketSession({
+      send: (text) => sent.push(JSON.parse(text)),
+      answer: async () =>
+        Response.json(errorBody(refusal, "openai"), { status: refusal.status, headers: refusal.headers }),
+      maxBody: () => 10 * 1024 * 1024,
+      refuse: async () => new Response(null, { status: 400 }),
+    });
+    return { socket, sent };
+  }
+  const clock = manualClock(0);
+  const limiter = new RateLimiter({ now: clock.now });
+  const caller = (limits: Principal["limits"], tenantRules?: TenantRules): Principal => ({
+    keyId: "key_ws",
+    name: "codex",
+    tenant: tenantRules ? "team-a" : "default",
+    role: "user",
+    models: ["*"],
+    limits,
+    via: "key",
+    ...(tenantRules ? { tenantRules } : {}),
+  });
+
+  test("an rpm refusal: the seconds in its words and Retry-After with the x-ratelimit-* headers in its event's headers", async () => {
+    const key = caller({ rpm: 2 });
+    limiter.admit(key);
+    clock.advance(5_000);
+    limiter.admit(key);
+    clock.advance(1_000);
+    const { socket, sent } = refusedWith(gatewayErrorOf(() => limiter.admit(key)));
+    socket.message(create("one too many", "lane"));
+    await until(() => sent.length === 1);
+    expect(sent).toEqual([
+      {
+        type: "error",
+        status: 429,
+        error: {
+          type: "rate_limit_error",
+          code: "rate_limited",
+          message: "rate limit reached for this credential on requests per minute (limit 2); retry in 54 s",
+          param: null,
+        },
+        headers: {
+          "retry-after": "54",
+          "x-ratelimit-limit-requests": "2",
+          "x-ratelimit-remaining-requests": "0",
+          "x-ratelimit-reset-requests": "54s",
+        },
+        stream_id: "lane",
+      },
+    ]);
+  });
+
+  test("a tenant's spent day budget: when it starts over, in seconds, and not to retry before", async () => {
+    const spend = new SpendLedger({ store: createMemorySpendStore() });
+    const budgeted = new RateLimiter({ now: () => Date.parse("2030-01-01T23:00:00Z"), spend });
+    const member = caller({}, { bound: true, models: ["*"], budget: { usd: 1, per: "day" } });
+    spend.add(tenantSpendSubject("team-a", "day", Date.parse("2030-01-01T23:00:00Z")), 2);
+    const { socket, sent } = refusedWith(gatewayErrorOf(() => budgeted.admit(member)));
+    socket.message(create("over budget"));
+    await until(() => sent.length === 1);
+    expect(sent[0]).toMatchObject({
+      status: 429,
+      error: {
+        code: "budget_exceeded",
+        message:
+          'spend budget exhausted for tenant "team-a"; it starts over when the day ends (UTC), in 3600 s',
+      },
+      headers: { "retry-after": "3600", "x-should-retry": "false" },
+    });
   });
 });

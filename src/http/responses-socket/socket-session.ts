@@ -181,7 +181,10 @@ export class ResponsesSocketSession {
       const text = await response.text();
       // Ours as readTurn said it (its code, `unsupported_event_type`, is no gateway error code);
       // the front door's own when it refused the caller first.
-      const error = response.status === turn.error.status ? turn.error : replyError(response.status, text);
+      const error =
+        response.status === turn.error.status
+          ? turn.error
+          : replyError(response.status, text, response.headers);
       this.deps.send(errorEvent(error, turn.streamId));
       return;
     }
@@ -216,7 +219,7 @@ export class ResponsesSocketSession {
         return;
       }
       if (!response.headers.get("content-type")?.startsWith("text/event-stream") || !response.body) {
-        this.whole(run, response.status, await response.text());
+        this.whole(run, response, await response.text());
         return;
       }
       body = response.body.getReader();
@@ -316,9 +319,9 @@ export class ResponsesSocketSession {
   }
 
   /** A reply that is no stream: an error, or (should an upstream ignore `stream`) the whole response. */
-  private whole(run: TurnRun, status: number, text: string): void {
-    if (status >= 400) {
-      this.deps.send(errorEvent(replyError(status, text), run.turn.streamId));
+  private whole(run: TurnRun, reply: Response, text: string): void {
+    if (reply.status >= 400) {
+      this.deps.send(errorEvent(replyError(reply.status, text, reply.headers), run.turn.streamId));
       return;
     }
     // A body that is no response is said as the socket's error event (`relay`).

@@ -25,6 +25,12 @@ export interface SocketError {
   readonly param: string | null;
   /** Where the stream numbered it (its own `error` event), or the socket did, saying one in a turn whose stream began. */
   readonly sequenceNumber?: number;
+  /**
+   * What the refused reply's headers said of when to come back (`retry-after`, `x-should-retry`,
+   * `x-ratelimit-*`): a WebSocket message has none, so its `error` event carries them as `headers`,
+   * where Codex reads an error event's (its `WrappedWebsocketErrorEvent`).
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One `response.create` as the gateway runs it. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { LogFields, Logger } from "../log/logger.ts";
+import { recordingLogger } from "../testing/recording-logger.ts";
 import { EventBus } from "./event-bus.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 import { ListenerFaults } from "./listener-faults.ts";
@@ -114,10 +114,7 @@ describe("EventBus", () => {
   });
 
   test("a listener that throws loses only its own deliveries: the others get every event, the burst is one warning with the event's type and its words (never the event), and each throw is counted", async () => {
-    const lines: { message: string; fields?: LogFields }[] = [];
-    const warn = (message: string, fields?: LogFields) =>
-      void lines.push({ message, ...(fields ? { fields } : {}) });
-    const logger: Logger = { debug: warn, info: warn, warn, error: warn };
+    const { logger, lines } = recordingLogger();
     const faults = new ListenerFaults(logger);
     const bus = new EventBus(Date.now, faults);
     const heard: GatewayEvent[] = [];
@@ -138,15 +135,55 @@ describe("EventBus", () => {
     expect(await take(live, 5)).toEqual(Array.from({ length: 5 }, (_, i) => reloaded(i + 1)));
     expect(lines).toEqual([
       {
+        level: "warn",
         message: "the broken listener failed: Error: cannot read properties of undefined",
         fields: { event: "config.reloaded" },
       },
       {
+        level: "warn",
         message: "a live event stream's filter failed: TypeError: filter broke",
         fields: { event: "config.rejected" },
       },
     ]);
     expect(JSON.stringify(lines)).not.toContain("never shows");
     expect(faults.total).toBe(7);
+  });
+
+  test("a listener that throws what has no words (an object with no toString, an Error whose message getter throws), or a logger that throws while saying it, costs its own delivery alone: publish returns, the others get the event, each throw is counted", () => {
+    const unreadable = new Error("never read");
+    Object.defineProperty(unreadable, "message", {
+      get() {
+        throw new Error("message getter broke");
+      },
+    });
+    for (const throwing of [false, true]) {
+      const { logger, lines } = recordingLogger(throwing);
+      const faults = new ListenerFaults(logger);
+      const bus = new EventBus(Date.now, faults);
+      const heard: GatewayEvent[] = [];
+      bus.tap("the bare object's listener", () => {
+        throw Object.create(null);
+      });
+      bus.tap("the unreadable error's listener", () => {
+        throw unreadable;
+      });
+      bus.tap("a test's listener", (event) => heard.push(event));
+      const live = bus.subscribe({
+        filter: () => {
+          throw Object.create(null);
+        },
+      });
+      bus.publish(reloaded(1));
+      bus.publish(reloaded(2));
+      expect(heard).toEqual([reloaded(1), reloaded(2)]);
+      expect(faults.total).toBe(6);
+      // Subscribers are offered an event before the taps are called.
+      expect(lines.map((line) => line.message)).toEqual([
+        "a live event stream's filter failed: an error whose words cannot be read",
+        "the bare object's listener failed: an error whose words cannot be read",
+        "the unreadable error's listener failed: an error whose words cannot be read",
+      ]);
+      live.close();
+    }
   });
 });

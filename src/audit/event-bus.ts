@@ -84,15 +84,21 @@ export class EventBus {
   /**
    * Calls `listener` synchronously with every event (of `types`, when given) until the returned
    * function is called. For event sinks that queue on their own; unlike subscriptions,
-   * `closeAll` leaves taps on, so events published while draining still reach them. `name` is
-   * how a warning of its throws names it (`the metrics' event listener`).
+   * `closeAll` leaves taps on, so events published while draining still reach them. `failed` is
+   * where its throws are told: the name a warning gives it (`the metrics' event listener`), or a
+   * reporter of its own (`faults.of`), which what it fails at later is told to as well (an event
+   * sink's rejected `publish`: one count and one warning a failure, however it failed).
    */
   tap(
-    name: string,
+    failed: string | ListenerFailed,
     listener: (event: GatewayEvent) => void,
     types?: readonly GatewayEvent["type"][],
   ): () => void {
-    const tap: Tap = { listener, types, failed: this.faults.of(name) };
+    const tap: Tap = {
+      listener,
+      types,
+      failed: typeof failed === "string" ? this.faults.of(failed) : failed,
+    };
     this.taps = [...this.taps, tap];
     return () => {
       this.taps = this.taps.filter((other) => other !== tap);

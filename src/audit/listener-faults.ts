@@ -3,7 +3,7 @@ import { silentLogger } from "../log/logger.ts";
 import { repeatedFailure } from "../log/repeated-failure.ts";
 import type { GatewayEvent } from "./gateway-event.ts";
 
-/** Told of one event a listener failed to take, and of which type it was. */
+/** Told of one event a listener failed to take, and of which type it was. Never throws. */
 export type ListenerFailed = (error: unknown, type: GatewayEvent["type"]) => void;
 
 /**
@@ -15,21 +15,30 @@ export type ListenerFailed = (error: unknown, type: GatewayEvent["type"]) => voi
  * and the error's words, never the event itself (a request's record names its caller).
  */
 export class ListenerFaults {
-  /** Events a listener failed to take since start. */
-  total = 0;
+  private failures = 0;
 
   constructor(private readonly logger: Logger = silentLogger) {}
 
-  /** The reporter of one listener, named as its warning names it: `the metrics' event listener`. */
-  of(listener: string): ListenerFailed {
-    return this.counting(repeatedFailure(this.logger, listener));
+  /** Events a listener failed to take since start. */
+  get total(): number {
+    return this.failures;
   }
 
-  /** Counts each failure before `said` tells it (an event sink's, logged in words of its own). */
-  counting(said: (error: unknown, fields?: LogFields) => void): ListenerFailed {
+  /**
+   * The reporter of one listener, named as its warning names it (`the metrics' event listener`),
+   * `fields` on each of its lines beside the event's type (which sink: `{ sink: "events[1]" }`).
+   */
+  of(listener: string, fields: LogFields = {}): ListenerFailed {
+    const said = repeatedFailure(this.logger, listener);
     return (error, type) => {
-      this.total++;
-      said(error, { event: type });
+      // Counted before it is said, so a logger that throws loses the line, never the count.
+      this.failures++;
+      try {
+        said(error, { ...fields, event: type });
+      } catch {
+        // The logger itself failed (an embedder's): there is nowhere left to say it, and a throw
+        // here would reach the publisher, a request's path, or leave a sink's rejection unhandled.
+      }
     };
   }
 }

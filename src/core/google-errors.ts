@@ -26,9 +26,10 @@ export interface GoogleError {
   /** RetryInfo's `retryDelay` in whole seconds, rounded up. */
   retryAfter: string | undefined;
   /**
-   * The quotas QuotaFailure says were exceeded, by their `quotaId`
-   * (`GenerateRequestsPerDayPerProjectPerModel-FreeTier`): a day's is spent for the day
-   * (core/upstream-fault.ts). Empty when it names none.
+   * The quotas it says were exceeded: QuotaFailure's `quotaId`s (the Gemini API's,
+   * `GenerateRequestsPerDayPerProjectPerModel-FreeTier`) and ErrorInfo's `metadata.quota_limit`
+   * (Google Cloud's, Vertex AI's, `GenerateContentRequestsPerDayPerProjectPerBaseModel`): a day's
+   * is spent for the day (core/upstream-fault.ts). Empty when it names none.
    */
   quotaIds: readonly string[];
 }
@@ -36,8 +37,10 @@ export interface GoogleError {
 const ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo";
 const RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo";
 const QUOTA_FAILURE = "type.googleapis.com/google.rpc.QuotaFailure";
-/** QuotaFailure's violations, of which only the quota's id is read. */
-const quotaViolations = z.array(z.looseObject({ quotaId: z.string().optional() }));
+/** One QuotaFailure violation, of which only the quota's id is read. */
+const quotaViolation = z.looseObject({ quotaId: z.string() });
+/** ErrorInfo's quota, as Google Cloud names it (`reason: RATE_LIMIT_EXCEEDED`): `metadata.quota_limit`. */
+const errorInfoQuota = z.looseObject({ metadata: z.looseObject({ quota_limit: z.string() }) });
 /** A protobuf Duration in JSON: seconds with an `s`, fractions allowed ("12s", "0.5s"). */
 const DURATION = /^(\d+(?:\.\d+)?)s$/;
 
@@ -54,14 +57,25 @@ export function readGoogleError(body: unknown): GoogleError | undefined {
   let retryAfter: string | undefined;
   const quotaIds: string[] = [];
   for (const detail of details) {
-    if (detail["@type"] === ERROR_INFO && typeof detail.reason === "string") reason = detail.reason;
+    if (detail["@type"] === ERROR_INFO) {
+      if (typeof detail.reason === "string") reason = detail.reason;
+      const limit = errorInfoQuota.safeParse(detail).data?.metadata.quota_limit;
+      if (limit !== undefined) quotaIds.push(limit);
+    }
     const delay = detail["@type"] === RETRY_INFO ? DURATION.exec(String(detail.retryDelay)) : null;
     if (delay?.[1]) retryAfter = String(Math.ceil(Number(delay[1])));
-    if (detail["@type"] === QUOTA_FAILURE)
-      for (const { quotaId } of quotaViolations.safeParse(detail.violations).data ?? [])
-        if (quotaId !== undefined) quotaIds.push(quotaId);
+    if (detail["@type"] === QUOTA_FAILURE) quotaIds.push(...violatedQuotas(detail.violations));
   }
   return { status, code, message, reason, retryAfter, quotaIds };
+}
+
+/** QuotaFailure's quota ids, each violation read on its own: a malformed one costs the others nothing. */
+function violatedQuotas(violations: unknown): string[] {
+  if (!Array.isArray(violations)) return [];
+  return violations.flatMap((violation) => {
+    const quotaId = quotaViolation.safeParse(violation).data?.quotaId;
+    return quotaId === undefined ? [] : [quotaId];
+  });
 }
 
 /**

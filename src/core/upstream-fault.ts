@@ -57,7 +57,7 @@ export interface UpstreamSaid {
   readonly noErrorBody?: boolean | undefined;
   /** The wait it said before trying again (ms: `statedDelayMs` of its retry headers), when it said one. */
   readonly statedWaitMs?: number | undefined;
-  /** The quotas it said were exceeded, by id (Google's QuotaFailure: core/google-errors.ts). */
+  /** The quotas it said were exceeded, by id (Google's QuotaFailure and ErrorInfo: core/google-errors.ts). */
   readonly quotaIds?: readonly string[] | undefined;
 }
 
@@ -133,7 +133,8 @@ const PER_DAY =
 
 /**
  * A day's quota by its id, as Google names its quotas: `GenerateRequestsPerDayPerProjectPerModel-FreeTier`,
- * `GenerateContentInputTokensPerModelPerDay-FreeTier`; not `…PerMinutePerProjectPerRegion`.
+ * `GenerateContentInputTokensPerModelPerDay-FreeTier`, Vertex AI's
+ * `GenerateContentRequestsPerDayPerProjectPerBaseModel`; not `…PerMinutePerProjectPerRegion`.
  */
 const PER_DAY_QUOTA = /PerDay(?![a-z])/;
 

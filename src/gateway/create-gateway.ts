@@ -4,13 +4,13 @@ import type { Config } from "../config/config-schema.ts";
 import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
+import { embedderSinks } from "../events/named-sink.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
 import { Shutdown } from "../http/shutdown.ts";
-import { repeatedFailure } from "../log/repeated-failure.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -85,11 +85,10 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   );
   built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
-  const closeSinks = attachSinks(
-    audit.bus,
-    [...sinksFromConfig(config, logger), ...(options.events ?? [])],
-    repeatedFailure(logger, "an event sink's publish"),
-  );
+  const closeSinks = attachSinks(audit.bus, [
+    ...sinksFromConfig(config, logger),
+    ...embedderSinks(options.events),
+  ]);
   built.made("event sinks", closeSinks);
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);

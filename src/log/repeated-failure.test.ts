@@ -33,3 +33,26 @@ test("a failure after a quiet spell is said at once, as it is", () => {
   failed("lost");
   expect(lines).toEqual(["key cache refresh failed: Error: SQLITE_BUSY", "key cache refresh failed: lost"]);
 });
+
+test("a failure whose words cannot be read is said in the gateway's words; a logger that throws while saying one still holds the next back", () => {
+  const said: string[] = [];
+  const throwing = (line: string) => {
+    said.push(line);
+    throw new Error("log shipper down");
+  };
+  let now = 0;
+  const failed = repeatedFailure(
+    { debug: throwing, info: throwing, warn: throwing, error: throwing },
+    "an event sink's publish",
+    { now: () => now },
+  );
+  expect(() => failed(Object.create(null))).toThrow("log shipper down");
+  now = 1_000;
+  failed(new Error("again"));
+  now = 31_000;
+  expect(() => failed(new Error("again"))).toThrow("log shipper down");
+  expect(said).toEqual([
+    "an event sink's publish failed: an error whose words cannot be read",
+    "an event sink's publish failed (2 times in the last 31 s): Error: again",
+  ]);
+});

@@ -32,9 +32,10 @@ export function repeatedFailure(
     if (at - lastLine < everyMs) return;
     const count = unsaid > 1 ? ` (${unsaid} times in the last ${Math.round((at - lastLine) / 1000)} s)` : "";
     const line = `${what} failed${count}: ${describeError(error)}`;
-    if (fields) logger.warn(line, fields);
-    else logger.warn(line);
+    // Before the line is written: a logger that throws (an embedder's) still holds the next back.
     lastLine = at;
     unsaid = 0;
+    if (fields) logger.warn(line, fields);
+    else logger.warn(line);
   };
 }

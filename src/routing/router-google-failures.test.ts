@@ -76,6 +76,48 @@ describe("Gemini's FAILED_PRECONDITION (location, billing): the gateway's deploy
   });
 });
 
+describe("Google's RESOURCE_EXHAUSTED naming a day's quota: spent for the day, so its route's breaker counts it; a minute's quota is a throttle it never counts", () => {
+  const exhausted = (quotaId: string) => ({
+    error: {
+      code: 429,
+      message: "You exceeded your current quota, please check your plan and billing details.",
+      status: "RESOURCE_EXHAUSTED",
+      details: [
+        { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId }] },
+        { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "47s" },
+      ],
+    },
+  });
+  // As a reply, and as a stream's first event (the error object said inside the answer).
+  const answers = {
+    "a reply": (quotaId: string) => () => Response.json(exhausted(quotaId), { status: 429 }),
+    "a stream's error event": (quotaId: string) => () =>
+      new Response(`data: ${JSON.stringify(exhausted(quotaId))}\r\n\r\n`, {
+        headers: { "content-type": "text/event-stream" },
+      }),
+  };
+
+  test.each([
+    ["a reply", true],
+    ["a stream's error event", true],
+    ["a reply", false],
+    ["a stream's error event", false],
+  ] as const)("%s (a day's: %p)", async (kind, daily) => {
+    const quotaId = daily
+      ? "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+      : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier";
+    const a = gemini("a", answers[kind](quotaId));
+    const b = fakeProvider("b");
+    const config = twoRoutes({ retries: 0, circuit_breaker: { failures: 2, cooldown: "1m" } });
+    const { router, health } = routerFor(config, [a, b]);
+    for (let i = 0; i < 3; i++)
+      expect((await router(chatRequest("m", { stream: kind !== "a reply" }))).route).toBe("provider:b");
+    // A day's: two refusals opened a's breaker, the third request went to b alone. A minute's: a
+    // was asked each time, its breaker closed.
+    expect([a.calls.length, health.isOpen("a/ma")]).toEqual(daily ? [2, true] : [3, false]);
+  });
+});
+
 describe("a thinking budget of 0 refused by a Gemini model that only works in thinking mode", () => {
   const ANSWER = {
     candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],

@@ -54,7 +54,7 @@ test("a session's request without its CSRF token, or with another, is 403 saying
       error: {
         code: "forbidden",
         message:
-          "missing CSRF token: a request with the web UI's session cookie must repeat the session's token (as /admin/auth/session gives it) in the X-CSRF-Token header; a script or tool should send an admin key in Authorization instead",
+          "missing CSRF token: a request with the web UI's session cookie must repeat the session's token (as /admin/auth/session gives it) in the X-CSRF-Token header; a script or tool should send an admin key in Authorization or x-api-key instead",
       },
     };
     expect(refusals).toMatchObject([
@@ -78,6 +78,18 @@ test("a session's request without its CSRF token, or with another, is 403 saying
     );
     expect(keys.status).toBe(200);
     expect(JSON.stringify(await keys.json())).not.toContain("forged");
+    // As the refusal advises, a script's admin key in either header is its own credential, the
+    // cookie beside it and no token notwithstanding.
+    const credentials: Record<string, string>[] = [
+      { authorization: `Bearer ${adminKey}` },
+      { "x-api-key": adminKey },
+    ];
+    for (const credential of credentials) {
+      const read = await gateway.handle(
+        new Request("http://localhost/admin/api/keys", { headers: { cookie, ...credential } }),
+      );
+      expect(read.status).toBe(200);
+    }
   } finally {
     await gateway.stop();
   }

@@ -61,7 +61,7 @@ const csrfRefused = (given: string | null) =>
     code: "forbidden",
     message: given
       ? "wrong CSRF token: the X-CSRF-Token header is not this session's token (a page left open from an earlier sign-in, or another session's token); reload the web UI to take the current one"
-      : "missing CSRF token: a request with the web UI's session cookie must repeat the session's token (as /admin/auth/session gives it) in the X-CSRF-Token header; a script or tool should send an admin key in Authorization instead",
+      : "missing CSRF token: a request with the web UI's session cookie must repeat the session's token (as /admin/auth/session gives it) in the X-CSRF-Token header; a script or tool should send an admin key in Authorization or x-api-key instead",
   });
 
 const sameToken = (given: string | null, expected: string) => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { errorBody } from "../../core/error-wire.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { jsonFixture } from "../../translate/fixtures/load-fixture.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 
@@ -58,6 +59,54 @@ describe("Google's errors in the caller's dialect", () => {
     });
     // A 429 its route may be sent again is never counted by the breaker (routing/try-route.ts).
     expect(failure("rateLimited").sameRouteAgain).toBe(true);
+  });
+
+  test("a day's quota named in ErrorInfo's quota_limit (Vertex AI, Google Cloud) is spent for the day as QuotaFailure's is; a minute's is a throttle; a malformed violation costs the others nothing", () => {
+    // Vertex AI's 429: the quota in ErrorInfo (google/rpc/error_reason.proto's RATE_LIMIT_EXCEEDED
+    // shape), no QuotaFailure; the project is the gateway's.
+    const vertex = (quotaLimit: string) =>
+      upstreamFailure("vx", {
+        status: 429,
+        headers: new Headers(),
+        text: JSON.stringify({
+          error: {
+            code: 429,
+            message: `Quota exceeded for aiplatform.googleapis.com/${quotaLimit} with base model: gemini-2.0-flash. Please submit a quota increase request. https://cloud.google.com/vertex-ai/docs/generative-ai/quotas-genai.`,
+            status: "RESOURCE_EXHAUSTED",
+            details: [
+              {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                reason: "RATE_LIMIT_EXCEEDED",
+                domain: "googleapis.com",
+                metadata: {
+                  consumer: "projects/123456789012",
+                  service: "aiplatform.googleapis.com",
+                  quota_metric: "aiplatform.googleapis.com/generate_content_requests_per_base_model",
+                  quota_limit: quotaLimit,
+                  quota_location: "us-central1",
+                },
+              },
+              { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "30s" },
+            ],
+          },
+        }),
+      });
+    const judged = (error: GatewayError) => [error.status, error.sameRouteAgain, error.countsAgainstRoute];
+    expect(judged(vertex("GenerateContentRequestsPerDayPerProjectPerBaseModel"))).toEqual([429, false, true]);
+    expect(vertex("GenerateContentRequestsPerMinutePerProjectPerBaseModel").sameRouteAgain).toBe(true);
+    // One violation Google's schema would not give (a number for an id) beside the day's own.
+    const recordedDaily = recorded.dailyQuota as unknown as { error: { details: object[] } };
+    const withMalformed = structuredClone(recordedDaily);
+    withMalformed.error.details[0] = {
+      "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+      violations: [{ quotaId: 42 }, "lost", { quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }],
+    };
+    const malformed = upstreamFailure("gm", {
+      status: 429,
+      headers: new Headers(),
+      text: JSON.stringify(withMalformed),
+    });
+    expect(judged(malformed)).toEqual([429, false, true]);
   });
 
   test("a prompt over the window is context_length_exceeded on messages; Anthropic's words with the numbers", () => {

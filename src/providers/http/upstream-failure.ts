@@ -135,7 +135,7 @@ export interface FailureDetail {
   detail?: UpstreamErrorDetail;
   /** The body was no JSON object (an HTML page, nothing): a 404 so is the route's (core/upstream-fault.ts). */
   noErrorBody?: boolean;
-  /** The quotas the upstream said were exceeded (Google's QuotaFailure): a day's is spent (core/upstream-fault.ts). */
+  /** The quotas the upstream said were exceeded (Google's QuotaFailure, ErrorInfo): a day's is spent (core/upstream-fault.ts). */
   quotaIds?: readonly string[];
 }
 

@@ -6,7 +6,7 @@ import { parseConfig } from "../../config/load-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
-import { refusalOf } from "./probe-upgrade.ts";
+import { PROBE_MS, probeWaitMs, refusalOf, UNANSWERED_PROBE_MS, upgradeRefusal } from "./probe-upgrade.ts";
 import { runWorker } from "./worker-client.ts";
 
 // Why the gateway refused a worker's upgrade, as the worker says it: the gateway's own words when
@@ -33,6 +33,63 @@ test("a refusal the gateway gave words to is said in them, quoted and cut; witho
   expect(refusalOf(502, url)?.message).toBe(
     "the upgrade at ws://gw:8080/workers/connect was answered 502, the gateway, or a proxy in front of it, is failing",
   );
+  // A redirect is said as where to point --connect, a 401 as what to mend, whatever the body says.
+  expect(refusalOf(302, url, "Found")?.message).toBe(
+    "the upgrade at ws://gw:8080/workers/connect was answered 302, a redirect, which a WebSocket does not follow: give --connect the address it leads to",
+  );
+  expect(refusalOf(401, url, "bad token")?.final).toBe(true);
+});
+
+/** A gateway (or a proxy) answering every request `status` at once, with a body begun and never ended. */
+function endlessBody(status: number) {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"error":{"message":"the'));
+          },
+        }),
+        { status, headers: { "content-type": "application/json" } },
+      ),
+  });
+}
+
+test("a refusal whose body does not end within the probe's bound keeps the status already received: a 503 is no 'cannot reach the gateway'", async () => {
+  const server = endlessBody(503);
+  try {
+    const url = new URL(`ws://127.0.0.1:${server.port}/workers/connect`);
+    expect(await upgradeRefusal(url, "worker-key", new AbortController().signal, 200)).toEqual({
+      status: 503,
+      final: false,
+      message: `the upgrade at ${url.href} was answered 503, the gateway, or a proxy in front of it, is failing`,
+    });
+  } finally {
+    await server.stop(true);
+  }
+});
+
+test("a 401, 404 or redirect is said by its status alone, its body never read: one that does not end costs no wait", async () => {
+  for (const status of [401, 404, 302]) {
+    const server = endlessBody(status);
+    try {
+      const url = new URL(`ws://127.0.0.1:${server.port}/workers/connect`);
+      // The probe's whole bound would outlast the test's: it returns once the status is in.
+      const refusal = await upgradeRefusal(url, "worker-key", new AbortController().signal, 600_000);
+      expect([refusal?.status, refusal?.final]).toEqual([status, status === 401]);
+    } finally {
+      await server.stop(true);
+    }
+  }
+});
+
+test("a probe after an upgrade nothing answered for the session's whole bound waits briefly; after an answered one, past the gateway's authenticator bound", () => {
+  const closed = { kind: "closed", registered: false, code: 1006, reason: "" } as const;
+  expect(probeWaitMs(closed)).toBe(PROBE_MS);
+  expect(probeWaitMs({ ...closed, code: 1001, unanswered: true })).toBe(UNANSWERED_PROBE_MS);
+  expect(UNANSWERED_PROBE_MS).toBeLessThan(PROBE_MS);
 });
 
 test("a worker whose upgrade the embedder's authenticator never answers is refused at pluginTimeoutMs, and says so in the gateway's words; it keeps trying", async () => {

@@ -7,7 +7,7 @@ import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { ModelOffer, NothingToOffer } from "./model-offer.ts";
-import { upgradeRefusal } from "./probe-upgrade.ts";
+import { probeWaitMs, upgradeRefusal } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem, registerTooBig } from "./register-frame.ts";
 import { ResponsesApiVerdict } from "./responses-api-verdict.ts";
 import { WorkerSession } from "./worker-session.ts";
@@ -201,7 +201,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       const tooBig = !end.registered && end.code === CloseCode.tooBig;
       if (tooBig) lost = registerTooBig(session.register);
       else if (!end.registered) {
-        const refusal = await upgradeRefusal(url, options.token, wake.signal);
+        const refusal = await upgradeRefusal(url, options.token, wake.signal, probeWaitMs(end));
         if (refusal?.final) {
           log("error", refusal.message);
           return 2;

@@ -47,6 +47,11 @@ export type SessionEnd =
       reason: string;
       /** Why the socket could not connect (connect-failure.ts), when it could not. */
       failure?: string;
+      /**
+       * Nothing answered the upgrade or the register within REGISTER_TIMEOUT_MS: a frozen gateway,
+       * or one the network drops packets to (probe-upgrade.ts then asks it only briefly).
+       */
+      unanswered?: true;
     }
   | { kind: "rejected"; reason: string; message: string };
 
@@ -145,7 +150,7 @@ export class WorkerSession {
     // A gateway that is frozen still has its kernel accept the connection: the upgrade or the
     // register is never answered (no heartbeats watched yet), and a close would wait on it as long.
     this.registerTimer = setTimeout(
-      () => this.abandon(CloseCode.goingAway, "no answer to the upgrade or register"),
+      () => this.abandon(CloseCode.goingAway, "no answer to the upgrade or register", true),
       REGISTER_TIMEOUT_MS,
     );
     this.register = registerFrame(options);
@@ -330,9 +335,17 @@ export class WorkerSession {
    * completes a close handshake (Bun would wait ~30 s for it), so the socket is dropped without
    * one, the calls are cancelled and the session ends now, for the worker to dial again.
    */
-  private abandon(code: number, reason: string): void {
+  private abandon(code: number, reason: string, unanswered = false): void {
     this.shutdown();
-    this.end(this.rejected ?? { kind: "closed", registered: this.registered, code, reason });
+    this.end(
+      this.rejected ?? {
+        kind: "closed",
+        registered: this.registered,
+        code,
+        reason,
+        ...(unanswered ? { unanswered: true } : {}),
+      },
+    );
     this.socket.terminate();
   }
 

@@ -40,7 +40,7 @@ describe("the workers the page lists as gone", () => {
     let gone = withSeen([], lost(c, 5));
     gap.down([a, b], 10);
     gap.up();
-    const read = gap.reading();
+    const read = gap.reading(12);
     const unseen = read([a], 20);
     expect(unseen).toEqual([{ seen: false, worker: b, from: 10, to: 20 }]);
     gone = withUnseen(gone, unseen);
@@ -52,23 +52,59 @@ describe("the workers the page lists as gone", () => {
     gap.down([a, b, c], 10);
     // A failed reconnect is the same gap: its first drop's time and list stand.
     gap.down([a], 15);
-    const early = gap.reading();
+    const early = gap.reading(16);
     gap.up();
     expect(early([a, b], 20).map((u) => u.worker.name)).toEqual(["c"]);
     // That read began before the stream was back: a worker may have left between it and the connect.
-    const after = gap.reading();
+    // It listed b, so b left after it began.
+    const after = gap.reading(25);
     expect(after([a], 30).map((u) => [u.worker.name, u.from, u.to])).toEqual([
-      ["b", 10, 30],
+      ["b", 16, 30],
       ["c", 10, 30],
     ]);
     // The gap is covered: later reads tell nothing, the events do.
-    expect(gap.reading()([], 40)).toEqual([]);
+    expect(gap.reading(35)([], 40)).toEqual([]);
+  });
+
+  test("a drop before the read begun at the connect answers is a gap of its own: a worker that leaves in it is told by the next connect's read", () => {
+    const gap = new StreamGap();
+    gap.down([a, b], 10);
+    gap.up();
+    const atConnect = gap.reading(12);
+    gap.down([a, b], 15);
+    // It answers once the stream is down again: b was still there, and the gap it covered is over,
+    // but not the one it is answered in.
+    expect(atConnect([a, b], 16)).toEqual([]);
+    gap.up();
+    // b left during the second drop.
+    expect(gap.reading(20)([a], 30)).toEqual([{ seen: false, worker: b, from: 12, to: 30 }]);
+    expect(gap.reading(35)([], 40)).toEqual([]);
+  });
+
+  test("a worker first listed by a read answered while the stream is down, that leaves before it is back, is gone too", () => {
+    const gap = new StreamGap();
+    gap.down([a], 10);
+    // c connected during the gap; the page shows it from this read on.
+    expect(gap.reading(12)([a, c], 14)).toEqual([]);
+    gap.up();
+    expect(gap.reading(20)([a], 30)).toEqual([{ seen: false, worker: c, from: 12, to: 30 }]);
+  });
+
+  test("a read answered while the stream is down that began before it dropped watches what it lists", () => {
+    const gap = new StreamGap();
+    gap.up();
+    // A worker.connected event's reload, answered only after the drop.
+    const onConnected = gap.reading(8);
+    gap.down([a], 10);
+    expect(onConnected([a, c], 11)).toEqual([]);
+    gap.up();
+    expect(gap.reading(20)([a], 30)).toEqual([{ seen: false, worker: c, from: 8, to: 30 }]);
   });
 
   test("a read that began before a drop tells nothing of it", () => {
     const gap = new StreamGap();
     gap.up();
-    const before = gap.reading();
+    const before = gap.reading(5);
     gap.down([a], 10);
     expect(before([], 20)).toEqual([]);
   });
@@ -84,8 +120,14 @@ describe("the workers the page lists as gone", () => {
     expect(names(withUnseen(gone, [unseen]))).toEqual(["b:seen"]);
   });
 
+  test("a read that adds nothing leaves the list as it was, the same list (the page renders nothing anew)", () => {
+    const gone = withUnseen([], [{ seen: false, worker: b, from: 10, to: 20 }]);
+    expect(withUnseen(gone, [{ seen: false, worker: b, from: 10, to: 30 }])).toBe(gone);
+    expect(withUnseen(gone, [])).toBe(gone);
+  });
+
   test(`the newest ${GONE_MAX} are kept, however they were learnt`, () => {
-    let gone: GoneWorker[] = [];
+    let gone: readonly GoneWorker[] = [];
     for (let i = 0; i < GONE_MAX; i++) gone = withSeen(gone, lost(worker(`w${i}`), i));
     gone = withUnseen(gone, [{ seen: false, worker: worker("late"), from: 100, to: 110 }]);
     expect(gone).toHaveLength(GONE_MAX);

@@ -1,4 +1,4 @@
-import type { After } from "../core/after.ts";
+import { type After, afterTimeout } from "../core/after.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** How often rows refused at the audit queue's bound may be warned of, bursts or not. */
@@ -37,12 +37,6 @@ export interface DroppedRowsLogOptions {
   after?: After;
 }
 
-const unrefTimeout: After = (ms, then) => {
-  const timer = setTimeout(then, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
-
 /**
  * Rows refused at the audit queue's bound, told at most a line every `everyMs`, however often the
  * queue fills and drains (a store that lags keeps it at its bound, taking rows after each batch and
@@ -62,7 +56,7 @@ const unrefTimeout: After = (ms, then) => {
 export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = {}): DroppedRowsLog {
   const everyMs = options.everyMs ?? DROPPED_ROWS_LINE_MS;
   const now = options.now ?? Date.now;
-  const after = options.after ?? unrefTimeout;
+  const after = options.after ?? afterTimeout({ unref: true });
   /** Cancels the running timer: a line came less than `everyMs` ago. */
   let cancelTimer: (() => void) | undefined;
   /** The last line said the queue refuses rows; a row queued is worth a line. */

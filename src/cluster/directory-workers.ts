@@ -1,6 +1,6 @@
 import { servesTenant } from "../config/tenant-config.ts";
 import { soonerOver } from "../workers/gateway/capacity-refusal.ts";
-import type { NoWorker } from "../workers/gateway/worker-registry.ts";
+import type { NoWorker } from "../workers/gateway/no-worker.ts";
 import type { NodeEntry } from "./node-entry.ts";
 
 /** A worker as another node's directory entry lists it. */

@@ -1,5 +1,5 @@
+import type { NoWorker } from "../workers/gateway/no-worker.ts";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
-import type { NoWorker } from "../workers/gateway/worker-registry.ts";
 
 /**
  * Why the worker a forward names takes no new call for `model`, as the registry's `pick` would

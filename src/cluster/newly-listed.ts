@@ -15,7 +15,7 @@ export interface NewlyServed {
  * read, the models a worker (by node and name) is listed serving that it was not at the read
  * before — a worker new to the directory, one back after its connection ended (gone from a read
  * between), one whose key's models were widened. As a worker registering on this node does
- * (worker-registry.ts `newlyServed`), so that its model's breaker here lets the next request probe
+ * (worker-registry-options.ts `newlyServed`), so that its model's breaker here lets the next request probe
  * it (start-cluster.ts); and as there, once a registration: a worker listed alike at every renewal
  * serves nothing new, nor one that replaced its own connection between two reads, and a draining
  * one serves nothing (no node chooses it).

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { RELEASE } from "../core/build-commit.ts";
-import type { NoWorker } from "../workers/gateway/worker-registry.ts";
+import type { NoWorker } from "../workers/gateway/no-worker.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import {
   CHANGED_CHANNEL,

@@ -4,8 +4,14 @@
  */
 export type After = (ms: number, then: () => void) => () => void;
 
-/** `After` on the process's own timers. */
-export const afterTimeout: After = (ms, then) => {
-  const timer = setTimeout(then, ms);
-  return () => clearTimeout(timer);
-};
+/**
+ * `After` on the process's own timers. `unref`: a timer waiting never holds the process open (a log
+ * line's, say, that nothing is lost without).
+ */
+export function afterTimeout(options: { unref?: boolean } = {}): After {
+  return (ms, then) => {
+    const timer = setTimeout(then, ms);
+    if (options.unref) timer.unref();
+    return () => clearTimeout(timer);
+  };
+}

@@ -30,8 +30,8 @@ import { BuiltSoFar } from "./built-so-far.ts";
 import { clusterStarter } from "./cluster-starter.ts";
 import { embedderPlugins } from "./embedder-plugins.ts";
 import { gatewayApp } from "./gateway-app.ts";
-import { auditSpillOf, configSourceOf, loggerOf } from "./gateway-inputs.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
+import { auditSpillOf, configSourceOf, loggerOf } from "./option-defaults.ts";
 import { requestAudit } from "./request-audit.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
@@ -257,7 +257,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     },
   });
 
-  startRetention(storage, config, logger, built);
+  const retention = startRetention(storage, config, logger);
+  built.made("stored responses' retention", retention.responses);
+  built.made("shadow pairs' retention", retention.shadowPairs);
 
   built.made("the config watch", watchConfig(source, reload));
   // Another node changed its config: re-read ours now rather than when our own watch notices.

@@ -3,17 +3,22 @@
  * owned ones until the thread says they are done. The cap counts them; a stop waits until none is.
  */
 export class RunningCopies {
-  count = 0;
+  private running = 0;
   /** Called when nothing runs any more. */
   private idle: (() => void)[] = [];
 
+  /** How many copies are under way. */
+  get count(): number {
+    return this.running;
+  }
+
   begin(): void {
-    this.count++;
+    this.running++;
   }
 
   release(): void {
-    this.count--;
-    if (this.count > 0) return;
+    this.running--;
+    if (this.running > 0) return;
     const waiting = this.idle;
     this.idle = [];
     for (const resolve of waiting) resolve();
@@ -21,6 +26,6 @@ export class RunningCopies {
 
   /** Settles once none runs; undefined when none does now. */
   none(): Promise<void> | undefined {
-    return this.count > 0 ? new Promise<void>((resolve) => this.idle.push(resolve)) : undefined;
+    return this.running > 0 ? new Promise<void>((resolve) => this.idle.push(resolve)) : undefined;
   }
 }

@@ -10,11 +10,11 @@ import { useLoad } from "../hooks.ts";
 
 /** Connected workers with their models, labels and load; kept current by the event stream. */
 export function WorkersPage() {
-  const [gone, setGone] = useState<GoneWorker[]>([]);
+  const [gone, setGone] = useState<readonly GoneWorker[]>([]);
   const [gap] = useState(() => new StreamGap());
   const workers = useLoad(
     async () => {
-      const read = gap.reading();
+      const read = gap.reading(Date.now());
       const answer = await getJson<{ workers: ListedWorker[] }>("/admin/api/workers");
       const unseen = read(answer.workers, Date.now());
       if (unseen.length > 0) setGone((current) => withUnseen(current, unseen));
@@ -48,8 +48,8 @@ export function WorkersPage() {
       stop.signal,
       (up) => {
         // The stream has no replay: a worker that connected or left while it was down is told by
-        // no event. The list is read again at each connect; one listed when it dropped that the
-        // list no longer has is gone, unseen (gone-workers.ts).
+        // no event. The list is read again at each connect; one the page listed when it dropped, or
+        // while it was down, that the list no longer has is gone, unseen (gone-workers.ts).
         if (!up) return gap.down(shown.current, Date.now());
         gap.up();
         workers.reload();

@@ -70,16 +70,19 @@ test("a tenant's own model is named nowhere in the document a socket serves with
       models: [
         { name: "acme-secret-merger-model", tenant: "team-a", routes: [{ provider: "demo", model: "m" }] },
         { name: "acme-secret-embed-v2", tenant: "team-a", routes: [{ provider: "demo", model: "m" }] },
+        // A glob name: it serves every model its tenant's callers name that it matches.
+        { name: "acme-secret-ops-*", tenant: "team-a", routes: [{ provider: "demo", model: "*" }] },
         { name: "public-chat", routes: [{ provider: "demo", model: "m" }] },
       ],
       apps: [
         { name: "team", frontdoor: "openai", path: "/team", tenant: "team-a" },
-        // Only the tenant's models: no example of its own to give, OpenAI's names stand in.
+        // Only the tenant's models: no example of its own to give, OpenAI's names stand in. A name
+        // no model is configured under is its tenant's workers' to serve.
         {
           name: "merger",
           frontdoor: "openai",
           path: "/merger",
-          models: ["acme-secret-merger-model", "acme-*-v2"],
+          models: ["acme-secret-merger-model", "acme-*-v2", "team-a-private-llama"],
           tenant: "team-a",
         },
         // A tenant's model among others, through an app of no tenant: its callers of that tenant reach it.
@@ -87,7 +90,7 @@ test("a tenant's own model is named nowhere in the document a socket serves with
           name: "mixed",
           frontdoor: "openai",
           path: "/mixed",
-          models: ["public-chat", "acme-secret-merger-model", "gpt-*"],
+          models: ["public-chat", "acme-secret-merger-model", "acme-secret-ops-merger", "gpt-*"],
         },
       ],
     }),
@@ -99,6 +102,7 @@ test("a tenant's own model is named nowhere in the document a socket serves with
     expect(answer.status).toBe(200);
     const text = await answer.text();
     expect(text).not.toContain("acme-secret");
+    expect(text).not.toContain("team-a-private");
     const doc = JSON.parse(text) as ExampledDoc;
     expect(exampleModel(doc, "/team/v1/chat/completions")).toBe("public-chat");
     expect(exampleModel(doc, "/merger/v1/chat/completions")).toBe("gpt-4o-mini");

@@ -386,4 +386,39 @@ describe("the OpenAPI document's examples call the models the config serves", ()
     expect(exampleOf(withApps, "/team/v1/embeddings")?.model).toBe("text-embedding-3-small");
     expect(JSON.stringify(withApps)).not.toContain("acme-secret");
   });
+
+  test("an app's description names no entry a tenant's model serves under a glob name, none but those of no tenant under an app of a tenant, and says an empty allow-list allows no models", () => {
+    const doc = documentOf({
+      tenants: [{ name: "team-a" }],
+      models: [
+        { name: "acme-*", tenant: "team-a", routes: routes("*") },
+        { name: "public-chat", routes: routes("m") },
+      ],
+      apps: [
+        // `acme-*`, the tenant's, serves it.
+        { name: "merger", frontdoor: "openai", path: "/merger", models: ["acme-secret-merger-model"] },
+        // No model configured: the tenant's workers serve it, if any do.
+        {
+          name: "fleet",
+          frontdoor: "openai",
+          path: "/fleet",
+          models: ["public-chat", "team-a-private-llama"],
+          tenant: "team-a",
+        },
+        // Under an app of no tenant, a name no tenant's model serves is told as before.
+        { name: "open", frontdoor: "openai", path: "/open", models: ["public-chat", "gpt-*"] },
+        { name: "none", frontdoor: "openai", path: "/none", models: [] },
+      ],
+    }) as unknown as OpenApiDoc & { tags: { name: string; description: string }[] };
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain("acme-secret");
+    expect(text).not.toContain("team-a-private");
+    const tag = (name: string) => doc.tags.find((t) => t.name === name)?.description;
+    expect(tag("merger")).toEndWith("; only tenant models, not named here.");
+    expect(tag("fleet")).toEndWith(
+      "; only the models `public-chat` and tenant models not named here, only for members of tenant `team-a`.",
+    );
+    expect(tag("open")).toEndWith("; only the models `public-chat`, `gpt-*`.");
+    expect(tag("none")).toEndWith("; no models.");
+  });
 });

@@ -103,9 +103,9 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
   };
 }
 
-/** An app's allow-list as its tag tells it, those entries that reach only a tenant's own models left unnamed. */
+/** An app's allow-list as its tag tells it, those entries that may name a tenant's own models left unnamed. */
 function onlyModels(named: readonly string[], unnamed: boolean): string {
-  if (named.length === 0) return "only tenant models, not named here";
+  if (named.length === 0) return unnamed ? "only tenant models, not named here" : "no models";
   const list = named.map((model) => `\`${model}\``).join(", ");
   return `only the models ${list}${unnamed ? " and tenant models not named here" : ""}`;
 }

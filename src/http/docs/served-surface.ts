@@ -30,7 +30,9 @@ export interface DocumentedFront {
 
 /**
  * An app as a document anyone reads may tell it: `models`, its allow-list, without the entries
- * that reach only a tenant's own models (by name or alias), as examples never name them;
+ * that may name a tenant's own models, as examples never name them: those that reach (by name or
+ * alias, either's glob matching the other) tenants' models and none of no tenant, and under an app
+ * bound to a tenant, any that reaches no model of no tenant (its tenant's workers may serve it).
  * `unnamedModels` says it had such entries.
  */
 export interface DocumentedApp extends Pick<AppConfig, "name" | "models" | "tenant"> {
@@ -73,17 +75,23 @@ export function servedSurfaceOf(config: MountedConfig & Partial<Pick<Config, "mo
 }
 
 function documentedApp(app: AppConfig, models: Config["models"]): DocumentedApp {
+  // An entry reaches a model its glob matches a name of, or a model whose glob name serves it
+  // (`acme-*` serves `acme-secret-merger-model`).
   const reaches = (entry: string, model: Config["models"][number]) =>
-    [model.name, ...model.aliases].some((name) => compileGlob(entry).test(name));
-  // `*` tells of no model; any other entry reaching a tenant's own models and no others would.
-  const tenantsOnly = (entry: string) =>
-    entry !== "*" &&
-    models.some((model) => model.tenant !== undefined && reaches(entry, model)) &&
-    !models.some((model) => model.tenant === undefined && reaches(entry, model));
+    [model.name, ...model.aliases].some(
+      (name) => compileGlob(entry).test(name) || compileGlob(name).test(entry),
+    );
+  const reachesAny = (entry: string, ofTenant: boolean) =>
+    models.some((model) => (model.tenant !== undefined) === ofTenant && reaches(entry, model));
+  // `*` tells of no model, and one that reaches a model of no tenant tells of that one. Any other
+  // may name a tenant's own: one a tenant's model is reached by, and under an app of a tenant, one
+  // reaching no configured model (its workers serve it, if any do: its tenant's, as its callers are).
+  const told = (entry: string) =>
+    entry === "*" || reachesAny(entry, false) || (app.tenant === undefined && !reachesAny(entry, true));
   return {
     name: app.name,
-    models: app.models.filter((entry) => !tenantsOnly(entry)),
-    unnamedModels: app.models.some(tenantsOnly),
+    models: app.models.filter(told),
+    unnamedModels: !app.models.every(told),
     ...(app.tenant ? { tenant: app.tenant } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
-import type { NoWorker } from "./worker-registry.ts";
+import type { NoWorker } from "./no-worker.ts";
 
 /** A busy refusal's fields: 503 `unavailable`, to come back to after `retryAfter` seconds. */
 const busyInit = (message: string, retryAfter: string): GatewayErrorInit => ({

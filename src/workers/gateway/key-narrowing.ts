@@ -28,8 +28,12 @@ export interface KeyNarrowingDeps {
  * refused (`retire`), unless the key permits some again first (`recall`).
  */
 export class KeyNarrowing {
-  /** Set while the key permits none of the worker's models: cancels the drain's deadline. */
-  private retiring: (() => void) | undefined;
+  /**
+   * Set while the key permits none of the worker's models: which narrowing to none it is (counted
+   * here: `After` promises no cancel of its own to each call), and the cancel of its drain's deadline.
+   */
+  private retiring: { readonly narrowing: number; readonly cancel: () => void } | undefined;
+  private narrowings = 0;
 
   constructor(private readonly deps: KeyNarrowingDeps) {}
 
@@ -46,7 +50,7 @@ export class KeyNarrowing {
 
   /** The connection ended: no refusal is left to come. */
   stop(): void {
-    this.retiring?.();
+    this.retiring?.cancel();
   }
 
   /**
@@ -64,12 +68,12 @@ export class KeyNarrowing {
       drain_ms: drainMs,
     });
     this.deps.registry.drain(to);
-    const deadline = this.deps.after(drainMs, () => this.refuse(to));
-    this.retiring = deadline;
+    const narrowing = ++this.narrowings;
+    this.retiring = { narrowing, cancel: this.deps.after(drainMs, () => this.refuse(to)) };
     // Called off (`recall`), this drain ends nothing when the worker goes idle; a later narrowing
     // sets its own.
     to.whenIdle(() => {
-      if (this.retiring === deadline) this.refuse(to);
+      if (this.retiring?.narrowing === narrowing) this.refuse(to);
     });
   }
 
@@ -79,7 +83,7 @@ export class KeyNarrowing {
    * connection; still draining when it had announced a drain of its own.
    */
   private recall(to: WorkerTunnel, permitted: readonly string[], drainedItself: boolean): void {
-    this.retiring?.();
+    this.retiring?.cancel();
     this.retiring = undefined;
     this.deps.log("info", "worker's key permits some of its models again: its drain is called off", {
       key: this.deps.keyName,

@@ -66,7 +66,7 @@ const TOO_BIG = "frame larger than the message limit";
 
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
-  const after = deps.after ?? afterTimeout;
+  const after = deps.after ?? afterTimeout();
   let tunnel: WorkerTunnel | undefined;
   /** The models the worker offered in its register (without repeats), judged again when its key changes. */
   let offered: readonly string[] = [];

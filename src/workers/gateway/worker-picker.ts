@@ -1,8 +1,8 @@
 import { servesTenant } from "../../config/tenant-config.ts";
 import { soonerOver } from "./capacity-refusal.ts";
+import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 import type { WorkerEjection } from "./worker-ejection.ts";
-import type { NoWorker } from "./worker-registry.ts";
 
 const available = (worker: RegisteredWorker, model: string, tenant: string, keepFree: number) =>
   !worker.draining &&
@@ -27,18 +27,21 @@ export class WorkerPicker {
   private readonly lastPick = new WeakMap<RegisteredWorker, number>();
   private pickSeq = 0;
 
-  constructor(private readonly ejection: WorkerEjection) {}
+  /** `byName`: the workers connected, by name, as the registry keeps them. */
+  constructor(
+    private readonly byName: ReadonlyMap<string, RegisteredWorker>,
+    private readonly ejection: WorkerEjection,
+  ) {}
 
-  /** Among the workers connected, by name: as WorkerRegistry.pick says. */
+  /** As WorkerRegistry.pick says. */
   pick(
-    byName: ReadonlyMap<string, RegisteredWorker>,
     model: string,
     tenant: string,
     prefer: string | undefined,
     keepFree: number,
     avoid: ReadonlySet<string> | undefined,
   ): RegisteredWorker | undefined {
-    const { ejection, lastPick } = this;
+    const { byName, ejection, lastPick } = this;
     const preferred = prefer === undefined || avoid?.has(prefer) ? undefined : byName.get(prefer);
     if (preferred && available(preferred, model, tenant, keepFree) && !ejection.ejectedUntil(preferred)) {
       lastPick.set(preferred, ++this.pickSeq);

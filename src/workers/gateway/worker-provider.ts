@@ -9,10 +9,11 @@ import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../.
 import { upstreamName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.ts";
+import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault, serverFault } from "./server-fault.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
-import type { NoWorker, WorkerRegistry } from "./worker-registry.ts";
+import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   chat: "/chat/completions",

@@ -5,19 +5,12 @@ import { silentLog } from "../worker-log.ts";
 import { logDeparture } from "./departure-log.ts";
 import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
 import { changeKeyModels } from "./key-models-change.ts";
+import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 import { summarizeWorker } from "./summarize-worker.ts";
 import { DEFAULT_EJECTION, WorkerEjection } from "./worker-ejection.ts";
 import { WorkerPicker, whyNoneAmong } from "./worker-picker.ts";
 import type { WorkerRegistryOptions } from "./worker-registry-options.ts";
-
-/**
- * Why `pick` found no worker for a caller: none serves the model to it; each that does is
- * draining; or one that is not draining is full. A worker out of rotation is no reason: it is
- * picked while no worker in rotation serves the model, so one passed over is full, or a worker in
- * rotation is.
- */
-export type NoWorker = "not_served" | "draining" | "full";
 
 export type AddResult = { ok: true } | { ok: false; reason: "name_in_use"; message: string };
 
@@ -124,7 +117,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3 * heartbeatMs;
   const byName = new Map<string, RegisteredWorker>();
   const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
-  const picker = new WorkerPicker(ejection);
+  const picker = new WorkerPicker(byName, ejection);
   const sweeps = new HeartbeatSweeps(heartbeatMs, now, () => registry.sweep());
   /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */
   let stopping = false;
@@ -220,7 +213,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return options.shadowedModels?.(worker) ?? [];
     },
     pick(model, tenant, prefer, keepFree = 0, avoid) {
-      return picker.pick(byName, model, tenant, prefer, keepFree, avoid);
+      return picker.pick(model, tenant, prefer, keepFree, avoid);
     },
     whyNone(model, tenant, avoid) {
       return whyNoneAmong(byName.values(), model, tenant, avoid);

@@ -5,6 +5,8 @@ import { guardedLogger } from "../log/guarded-logger.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import type { GatewayOptions } from "./gateway-options.ts";
 
+// The options' defaults: what the gateway is built from when the embedder hands in none of its own.
+
 /** Where the gateway's config comes from: the source handed in, the file named, or the config alone. */
 export function configSourceOf(options: GatewayOptions): ConfigSource {
   if (options.configSource) return options.configSource;

@@ -689,6 +689,26 @@ describe("an Anthropic route's refusal of a schema, said of the chat caller's fi
     ).toEqual([400, "tools[1].function.parameters", "tools[1].function.parameters: JSON schema is invalid"]);
   });
 
+  test("a field within a tool's input_schema is within its function's parameters; stop_sequences is stop", async () => {
+    const tool = { type: "function", function: { name: "a", parameters: { type: "object" } } };
+    expect(
+      await refusedWith(
+        anthropicRefusing("tools.0.custom.input_schema.properties.city: Input should be a valid dictionary"),
+        { ...base, tools: [tool] },
+      ),
+    ).toEqual([
+      400,
+      "tools[0].function.parameters.properties.city",
+      "tools[0].function.parameters.properties.city: Input should be a valid dictionary",
+    ]);
+    expect(
+      await refusedWith(anthropicRefusing("stop_sequences: each stop sequence must be shorter"), {
+        ...base,
+        stop: ["END"],
+      }),
+    ).toEqual([400, "stop", "stop: each stop sequence must be shorter"]);
+  });
+
   test("a Responses caller's tool is its own, at its place among its tools: the chat step's names, then the Responses call's", async () => {
     const { router } = routerFor(config, [
       anthropicRefusing("tools.1.custom.input_schema: JSON schema is invalid"),
@@ -717,6 +737,11 @@ describe("an Anthropic route's refusal of a schema, said of the chat caller's fi
       "tools[2].tools[0].parameters",
       "tools[2].tools[0].parameters: JSON schema is invalid",
     ]);
+    const { router: within } = routerFor(config, [
+      anthropicRefusing("tools.0.custom.input_schema.properties: Input should be a valid dictionary"),
+    ]);
+    const deeper = (await within(request).catch((e: unknown) => e)) as GatewayError;
+    expect(deeper.param).toBe("tools[1].parameters.properties");
   });
 
   test("any other field it leads with is left as it said it, with no param", async () => {

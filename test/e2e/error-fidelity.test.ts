@@ -627,6 +627,28 @@ describe("a refusal the translation must not cause", () => {
   });
 });
 
+describe("what Anthropic always refuses of an OpenAI caller's request", () => {
+  test("chat → Anthropic: a blank stop sequence is left out and named, a schema without a type is given object's: served, where Anthropic refused both", async () => {
+    const { data, response } = await openai.chat.completions
+      .create({
+        model: "a",
+        messages: [{ role: "user", content: "hi" }],
+        stop: ["\n\n", "END", ""],
+        tools: [{ type: "function", function: { name: "now", parameters: {} } }],
+      })
+      .withResponse();
+    // The fake's model calls the one tool it is given.
+    const [call] = data.choices[0]?.message.tool_calls ?? [];
+    expect(call?.type === "function" ? call.function.name : undefined).toBe("now");
+    expect(response.headers.get("x-mindgw-dropped")).toBe("stop (blank)");
+    const sent = fx.fake.requests.at(-1)?.body as Record<string, unknown>;
+    expect([sent.stop_sequences, sent.tools]).toEqual([
+      ["END"],
+      [{ name: "now", input_schema: { type: "object" } }],
+    ]);
+  });
+});
+
 describe("4xx bodies", () => {
   test("same dialect: the upstream's body as sent; across dialects: mapped, message kept", async () => {
     const same = (await chat("o", "x [[fake:status=422]]")) as InstanceType<typeof OpenAI.APIError>;

@@ -290,6 +290,46 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("a stop sequence empty or only whitespace, which Anthropic refuses, is left out and named, or refused", () => {
+    const base = { model: "m", messages: [{ role: "user", content: "x" }] };
+    const sent = (stop: unknown) => {
+      const dropped = new Dropped();
+      const body = chatRequestToMessages({ ...base, stop }, dropped);
+      return [body.stop_sequences, dropped.list];
+    };
+    expect(sent("\n")).toEqual([undefined, ["stop (blank)"]]);
+    expect(sent(["\n\n", "END"])).toEqual([["END"], ["stop (blank)"]]);
+    expect(sent(["", "END", " \t"])).toEqual([["END"], ["stop (blank)"]]);
+    expect(sent(["END", " .\n"])).toEqual([["END", " .\n"], []]);
+    expect(sent(null)).toEqual([undefined, []]);
+    const refused = rejected({ ...base, stop: ["END", "\n"] });
+    expect([refused?.status, refused?.param]).toEqual([400, "stop.1"]);
+    expect(refused?.message).toContain("stop (blank) is empty or only whitespace");
+    expect(rejected({ ...base, stop: "\n" })?.param).toBe("stop");
+  });
+
+  test("a function's parameters without a type, which OpenAI takes as an object's, are given type object", () => {
+    const tool = (parameters?: Record<string, unknown>, strict?: boolean) => ({
+      type: "function",
+      function: { name: "f", ...(parameters ? { parameters } : {}), ...(strict ? { strict } : {}) },
+    });
+    const schemas = (tools: unknown[]) =>
+      (
+        chatRequestToMessages({ model: "m", messages: [{ role: "user", content: "x" }], tools }).tools as {
+          input_schema: unknown;
+        }[]
+      ).map((t) => t.input_schema);
+    const city = { properties: { city: { type: "string" } }, required: ["city"] };
+    expect(schemas([tool({}), tool(), tool(city), tool({ type: "object", ...city })])).toEqual([
+      { type: "object" },
+      { type: "object", properties: {} },
+      { type: "object", ...city },
+      { type: "object", ...city },
+    ]);
+    // A strict tool's too, before it is held to Anthropic's subset (an object of no properties goes as sent).
+    expect(schemas([tool({}, true)])).toEqual([{ type: "object" }]);
+  });
+
   test("tools (strict kept: Anthropic enforces it too), tool_choice and parallel_tool_calls", () => {
     const base = {
       model: "m",

@@ -18,6 +18,7 @@ import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
+import { stopSequences } from "./stop-sequences.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
 export const ANTHROPIC_TARGET: ChatTarget = {
@@ -91,8 +92,8 @@ export function chatRequestToMessages(
   if (instructions.length > 0) out.system = instructions.join("\n\n");
   if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
   if (request.top_p != null) out.top_p = request.top_p;
-  if (request.stop != null)
-    out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  const stops = stopSequences(request.stop, dropped);
+  if (stops) out.stop_sequences = stops;
   const userId = request.safety_identifier ?? request.user;
   if (userId) out.metadata = { user_id: userId };
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
@@ -243,6 +244,17 @@ function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefine
   throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
 }
 
+/**
+ * A function's parameters as Anthropic's `input_schema`, which must say `type: "object"` (400
+ * "tools.0.custom.input_schema.type: Field required"), where OpenAI takes a schema without a type
+ * (`{}`: no parameters) as an object's: none becomes an object of no properties, and one without
+ * a type is given it.
+ */
+function inputSchema(parameters: JsonObject | undefined): JsonObject {
+  if (parameters === undefined) return { type: "object", properties: {} };
+  return parameters.type === undefined ? { type: "object", ...parameters } : parameters;
+}
+
 /** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */
 function sourceFor(url: string): JsonObject {
   const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
@@ -254,7 +266,7 @@ function translateTools(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
     out.tools = request.tools.map(({ function: fn }) => {
-      const parameters = fn.parameters ?? { type: "object", properties: {} };
+      const parameters = inputSchema(fn.parameters);
       // Only a strict tool's schema is enforced, and so held to Anthropic's subset.
       const tool: JsonObject = {
         name: fn.name,

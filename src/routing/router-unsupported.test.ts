@@ -376,6 +376,75 @@ describe("an effort level the translation added, refused by a model without effo
   });
 });
 
+describe("top_p beside temperature, which Claude 4.5 models refuse together", () => {
+  // Anthropic's words, as Sonnet 4.5 answers the pair; every OpenAI model takes it.
+  const BOTH_REFUSED = {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message: "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+    },
+  };
+  const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  const sonnet = () => ({
+    ...fakeProvider("p", (call) =>
+      call.body.temperature !== undefined && call.body.top_p !== undefined
+        ? Promise.reject(
+            upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(BOTH_REFUSED) }),
+          )
+        : Promise.resolve(jsonReply(MESSAGE)),
+    ),
+    dialect: "anthropic" as const,
+  });
+  const routed = (policy: object = {}) => ({
+    providers: [{ name: "p", type: "anthropic" }],
+    models: [{ name: "m", routes: [{ provider: "p", model: "claude-sonnet-4-5" }] }],
+    routing: { retries: 0 },
+    ...policy,
+  });
+  const sampling = (provider: FakeProvider) =>
+    provider.calls.map((call) => [call.body.temperature, call.body.top_p]);
+
+  test("chat → Anthropic: sent again without top_p, the temperature kept, top_p named", async () => {
+    const claude = sonnet();
+    const { router } = routerFor(routed(), [claude]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 0.9 };
+    const dispatched = await router(chatRequest("m", { body }));
+    expect(sampling(claude)).toEqual([
+      [0.7, 0.9],
+      [0.7, undefined],
+    ]);
+    expect(dispatched.dropped).toEqual(["top_p"]);
+  });
+
+  test("Responses → Anthropic: the same", async () => {
+    const claude = sonnet();
+    const { router } = routerFor(routed(), [claude]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "responses",
+        body: { model: "m", input: "hi", temperature: 0.2, top_p: 0.5 },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
+      }),
+    );
+    expect(sampling(claude)).toEqual([
+      [0.2, 0.5],
+      [0.2, undefined],
+    ]);
+    expect(dispatched.dropped).toEqual(["top_p"]);
+  });
+
+  test("under translation.unsupported: reject, the refusal is the caller's", async () => {
+    const claude = sonnet();
+    const { router } = routerFor(routed({ translation: { unsupported: "reject" } }), [claude]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 0.9 };
+    const refused = (await router(chatRequest("m", { body })).catch((e: unknown) => e)) as GatewayError;
+    expect(refused.status).toBe(400);
+    expect(refused.message).toStartWith("`temperature` and `top_p` cannot both be specified");
+    expect(claude.calls).toHaveLength(1);
+  });
+});
+
 describe("the max_tokens a translation to Messages wrote, with the prompt past what the window leaves it", () => {
   // Sonnet 4.5 gets its whole output limit, 64,000, when the caller sets no bound; a 150,000-token
   // conversation and that bound pass its 200,000-token window together.

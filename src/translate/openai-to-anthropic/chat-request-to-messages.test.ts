@@ -35,6 +35,19 @@ describe("chatRequestToMessages", () => {
     });
   });
 
+  test("top_p 1, which asks nothing, is not sent beside a temperature (Claude 4.5 models refuse the pair)", () => {
+    const base = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "x" }] };
+    const sampling = (extra: Record<string, unknown>) => {
+      const dropped = new Dropped();
+      const body = chatRequestToMessages({ ...base, ...extra }, dropped);
+      return [body.temperature, body.top_p, dropped.list];
+    };
+    expect(sampling({ temperature: 0.7, top_p: 1 })).toEqual([0.7, undefined, []]);
+    expect(sampling({ top_p: 1 })).toEqual([undefined, 1, []]);
+    // Any other top_p goes; a model that refuses the pair is sent the call again without it (translation-hints.ts).
+    expect(sampling({ temperature: 0.7, top_p: 0.9 })).toEqual([0.7, 0.9, []]);
+  });
+
   test("max_tokens falls back to max_tokens, then the most the upstream model may write", () => {
     const base = { model: "gpt-5.5", messages: [{ role: "user", content: "x" }] };
     expect(chatRequestToMessages({ ...base, max_tokens: 77 }).max_tokens).toBe(77);

@@ -91,7 +91,10 @@ export function chatRequestToMessages(
   const instructions = system.filter(hasText);
   if (instructions.length > 0) out.system = instructions.join("\n\n");
   if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
-  if (request.top_p != null) out.top_p = request.top_p;
+  // `top_p: 1`, which OpenAI's SDKs and frameworks often send, samples from every token: it asks
+  // nothing beside a temperature, which Claude 4.5 models refuse it with (translation-hints.ts).
+  if (request.top_p != null && !(request.top_p === 1 && out.temperature !== undefined))
+    out.top_p = request.top_p;
   const stops = stopSequences(request.stop, dropped);
   if (stops) out.stop_sequences = stops;
   const userId = request.safety_identifier ?? request.user;

@@ -80,6 +80,33 @@ test("when no route can count, the gateway estimates with a tokenizer; no upstre
   expect(other.calls).toHaveLength(0);
 });
 
+test("the estimate counts an earlier turn's thinking only when the first route passed over is sent it (DeepSeek's)", async () => {
+  const body = {
+    model: "m",
+    messages: [
+      { role: "user", content: "hi" },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "word ".repeat(1000), signature: "s" },
+          { type: "text", text: "a" },
+        ],
+      },
+      { role: "user", content: "next" },
+    ],
+  };
+  const estimate = async (first: FakeProvider) => {
+    const { router } = routerFor(config, [first, fakeProvider("an")]);
+    const dispatched = await router({ ...countTokens("m"), body });
+    const reply = dispatched.reply;
+    return reply.kind === "json" ? (reply.body as { input_tokens: number }).input_tokens : undefined;
+  };
+  const plain = await estimate(fakeProvider("oa"));
+  const deepseek = await estimate({ ...fakeProvider("oa"), wantsReasoningBack: true });
+  expect(plain).toBeLessThan(20);
+  expect((deepseek ?? 0) - (plain ?? 0)).toBeGreaterThanOrEqual(1000);
+});
+
 test("a route whose vendor counts gets the request as chat, system and tools translated, no max_tokens", async () => {
   const counting = {
     ...fakeProvider("oa", () => Promise.resolve(jsonReply({ input_tokens: 11 }))),

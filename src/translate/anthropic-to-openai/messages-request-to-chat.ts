@@ -164,10 +164,16 @@ function textOf(blocks: AnthropicContentBlock[]): string {
     .join("\n\n");
 }
 
+/**
+ * An assistant turn as one chat message: its text joined, its calls, and its thinking where the
+ * upstream takes it back. Thinking and Claude's `redacted_thinking` are the model's own and go
+ * unnamed; any other block (a server tool's call and result, `mcp_tool_use`, …) has no place in
+ * chat, and is named `content.<type>`, as in a user turn.
+ */
 function assistantMessage(
   blocks: AnthropicContentBlock[],
   at: string,
-  { needs, paths }: BlockTranslation,
+  { dropped, needs, paths }: BlockTranslation,
 ): JsonObject {
   let text = "";
   const reasoning: string[] = [];
@@ -183,7 +189,7 @@ function assistantMessage(
         function: { name: block.name, arguments: args },
       };
       toolCalls.push(marked(call, `${at}.content.${j}`, paths));
-    }
+    } else if (!ASSISTANT_BLOCKS.has(block.type)) dropped.add(`content.${block.type}`, `${at}.content.${j}`);
   }
   const out: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };
   // A tool-call turn carries the field even without thinking (a turn another route answered):
@@ -193,6 +199,9 @@ function assistantMessage(
   if (toolCalls.length > 0) out.tool_calls = toolCalls;
   return out;
 }
+
+/** An assistant turn's blocks chat carries, or leaves out unnamed (thinking). */
+const ASSISTANT_BLOCKS = new Set(["text", "thinking", "redacted_thinking", "tool_use"]);
 
 /**
  * Why a schema Anthropic would enforce goes to OpenAI unenforced (fits-openai-strict.ts): a property

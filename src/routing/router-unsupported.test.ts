@@ -629,7 +629,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     expect(await refusal(anthropic(), responses(docx))).toEqual([
       400,
       "input[2].content[1]",
-      'input[2].content[1]: content part "input_file" is not supported on this model',
+      'input[2].content[1]: part "input_file" holds application/vnd.openxmlformats-officedocument.wordprocessingml.document (a.docx), which this model cannot read: it takes a PDF (application/pdf) or text (text/plain, text/markdown, text/csv, … any text/*) as a data: URL in file_data',
     ]);
   });
 

@@ -434,6 +434,50 @@ describe("chatRequestToMessages", () => {
     expect(refused?.message).toContain("messages.content.image_url.detail");
   });
 
+  test("a file's data: a PDF (a data: URL or its bare base64) and text (any text/*, as plain text, titled) are documents; any other a 400 saying what Claude takes", () => {
+    const blocks = (file: Record<string, string>) =>
+      (
+        chatRequestToMessages({
+          model: "m",
+          messages: [{ role: "user", content: [{ type: "file", file }] }],
+        }).messages as { content: unknown[] }[]
+      )[0]?.content;
+    const pdf = {
+      type: "document",
+      source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" },
+    };
+    expect(blocks({ filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" })).toEqual([pdf]);
+    expect(blocks({ file_data: "JVBERi0=" })).toEqual([pdf]);
+    const hello = Buffer.from("héllo\n").toString("base64");
+    expect(blocks({ filename: "notes.md", file_data: `data:text/markdown;base64,${hello}` })).toEqual([
+      {
+        type: "document",
+        source: { type: "text", media_type: "text/plain", data: "héllo\n" },
+        title: "notes.md",
+      },
+    ]);
+    expect(blocks({ file_data: `data:text/plain;base64,${hello}` })).toEqual([
+      { type: "document", source: { type: "text", media_type: "text/plain", data: "héllo\n" } },
+    ]);
+    const refused = (file: Record<string, string>) => {
+      try {
+        blocks(file);
+      } catch (error) {
+        return [(error as GatewayError).param, (error as Error).message];
+      }
+    };
+    const takes =
+      "which this model cannot read: it takes a PDF (application/pdf) or text (text/plain, text/markdown, text/csv, … any text/*) as a data: URL in file_data";
+    expect(refused({ filename: "a.zip", file_data: "data:application/zip;base64,UEs=" })).toEqual([
+      "messages.0.content.0",
+      `messages.0.content.0: part "file" holds application/zip (a.zip), ${takes}`,
+    ]);
+    expect(refused({ file_data: hello })).toEqual([
+      "messages.0.content.0",
+      `messages.0.content.0: part "file" holds file_data that is no data: URL nor a PDF's base64, ${takes}`,
+    ]);
+  });
+
   test("a file by OpenAI file id, which Anthropic cannot read, is dropped and named, or refused", () => {
     const body = {
       model: "m",

@@ -17,6 +17,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
+import { fileDocument } from "./file-document.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 import { stopSequences } from "./stop-sequences.ts";
 
@@ -232,7 +233,8 @@ function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] 
 /**
  * One user content part as an Anthropic block. What Anthropic has no place for was named by
  * `nameUncarried` (chat-target.ts): an image's `detail` goes without, a file by OpenAI file id is
- * left out (undefined). A part type it cannot express at all (`input_audio`) is the caller's 400.
+ * left out (undefined). A file's data is a document (file-document.ts). A part type it cannot
+ * express at all (`input_audio`) is the caller's 400.
  */
 function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefined {
   if (part.type === "text") return hasText(part.text) ? { type: "text", text: part.text } : undefined;
@@ -240,9 +242,7 @@ function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefine
     const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
     return { type: "image", source: sourceFor(url) };
   }
-  if (part.type === "file" && part.file?.file_data?.startsWith("data:application/pdf;base64,")) {
-    return { type: "document", source: sourceFor(part.file.file_data) };
-  }
+  if (part.type === "file" && part.file?.file_data !== undefined) return fileDocument(part.file, path);
   if (isFileById(part)) return undefined;
   throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
 }

@@ -44,6 +44,14 @@ const CARRIED = [
   "cache_control",
 ] as const;
 
+/**
+ * The most stop sequences OpenAI's chat API takes (400 "'stop': array too long. Expected an array
+ * with maximum length 4"); Anthropic takes more. The first go; the rest are named.
+ */
+const MAX_STOPS = 4;
+const PAST_MAX_STOPS = `stop_sequences (past ${MAX_STOPS})`;
+const PAST_MAX_STOPS_WHY = `is past the ${MAX_STOPS} stop sequences OpenAI's chat API takes`;
+
 /** Values that ask for nothing beyond Anthropic's default, so going without loses nothing. */
 const DEFAULTS: JsonObject = { speed: "standard" };
 
@@ -89,7 +97,10 @@ export function messagesRequestToChat(
   };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
-  if (request.stop_sequences?.length) out.stop = request.stop_sequences;
+  const stops = request.stop_sequences ?? [];
+  if (stops.length > 0) out.stop = stops.slice(0, MAX_STOPS);
+  if (stops.length > MAX_STOPS)
+    dropped.add(PAST_MAX_STOPS, `stop_sequences.${MAX_STOPS}`, PAST_MAX_STOPS_WHY);
   if (request.metadata?.user_id) out.user = chatUser(request.metadata.user_id);
   if (request.stream) {
     out.stream = true;

@@ -387,6 +387,30 @@ describe("chatRequestToMessages", () => {
     expect(body.system).toContain('{"type":"object"}');
   });
 
+  test("a call that asks for audio is a 400 under every policy, not a text answer with modalities dropped", () => {
+    const body = {
+      model: "m",
+      messages: [{ role: "user", content: "Say hi" }],
+      modalities: ["text", "audio"],
+      audio: { voice: "alloy", format: "wav" },
+    };
+    let refused: GatewayError | undefined;
+    try {
+      chatRequestToMessages(body, new Dropped("drop"));
+    } catch (error) {
+      refused = error as GatewayError;
+    }
+    expect([refused?.status, refused?.param, refused?.message]).toEqual([
+      400,
+      "modalities",
+      'modalities: Anthropic answers in text only, and this call asks for audio; ask for ["text"], or call a model whose upstream answers in audio',
+    ]);
+    // Text alone asks for nothing beyond the default: not named.
+    const dropped = new Dropped();
+    chatRequestToMessages({ ...body, modalities: ["text"], audio: undefined }, dropped);
+    expect(dropped.list).toEqual([]);
+  });
+
   test("unsupported input is a 400", () => {
     const fail = (body: Record<string, unknown>) => {
       try {

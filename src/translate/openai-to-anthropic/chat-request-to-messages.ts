@@ -42,9 +42,9 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  *
  * `response_format` becomes `output_config.format` and a system instruction; `safety_identifier`
  * (else `user`) becomes `metadata.user_id`. What Anthropic cannot take (`seed`, `logprobs`,
- * penalties, `logit_bias`, `modalities`, `audio`, `prediction`, `store`, a `temperature` over 1,
- * which is clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other
- * than 1 is refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
+ * penalties, `logit_bias`, `audio`, `prediction`, `store`, a `temperature` over 1, which is
+ * clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other than 1,
+ * and `modalities` asking for audio, are refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
  * bound is the most `upstreamModel` may write (output-limit.ts): the caller asked for no less.
  * An assistant message's `reasoning_content` is left out (Claude refuses thinking it did not
  * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
